@@ -1,0 +1,116 @@
+"""The thread stage: which case an event joins, by which rule, and why.
+
+Rules, in order: an email header (In-Reply-To, then References newest first) naming a stored
+message; a case reference like `[#123]` in the subject, from a participant of that case; the
+customer's open case on any channel (one customer, one case); their last solved case inside
+the reopen window; else a new case (linked to the customer's previous one, if any).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from omnitui.config import ThreadingSettings
+from omnitui.model import InboundEvent, Status
+from omnitui.store import cases as store
+from omnitui.store.db import parse_db_time
+
+SUBJECT_REFERENCE = re.compile(r"\[#(\d{1,12})\]")
+
+
+@dataclass
+class ThreadDecision:
+    case_id: int | None  # None: open a new case
+    rule: str
+    reason: str
+    reopen: bool = False
+    previous_case_id: int | None = None
+    refused_case_id: int | None = None  # a case the subject named for a non-participant
+
+
+def thread(conn: sqlite3.Connection, event: InboundEvent, customer_id: int,
+           settings: ThreadingSettings, now: datetime) -> ThreadDecision:
+    refused: int | None = None
+    by_header = _by_headers(conn, event)
+    if by_header:
+        case_id, reason = by_header
+        return _continue(conn, event, case_id, "email-headers", reason, settings, now)
+    for match in SUBJECT_REFERENCE.finditer(event.subject):
+        case_id = store.live_case_id(conn, int(match.group(1)))
+        if store.get_case(conn, case_id) is None:
+            continue
+        if store.is_participant(conn, case_id, customer_id):
+            return _continue(conn, event, case_id, "subject-reference",
+                             f"subject names case {match.group(0)}", settings, now)
+        refused = case_id
+    decision = _by_customer(conn, event, customer_id, settings, now)
+    if refused is not None:
+        decision.refused_case_id = refused
+        decision.reason += (f"; the subject names case [#{refused}] but the sender is not a "
+                            "participant of it, so it was not attached there")
+    return decision
+
+
+def _by_headers(conn: sqlite3.Connection, event: InboundEvent) -> tuple[int, str] | None:
+    keys = list(dict.fromkeys([*event.in_reply_to, *reversed(event.references)]))
+    match = store.case_by_thread_keys(conn, keys)
+    if match is None:
+        return None
+    case_id, message_id, key = match
+    header = "In-Reply-To" if key in event.in_reply_to else "References"
+    live = store.live_case_id(conn, case_id)
+    merged = f" (case #{case_id} was merged into #{live})" if live != case_id else ""
+    return live, f"{header} <{key}> names message #{message_id}{merged}"
+
+
+def _by_customer(conn: sqlite3.Connection, event: InboundEvent, customer_id: int,
+                 settings: ThreadingSettings, now: datetime) -> ThreadDecision:
+    if not settings.one_case_per_customer:
+        return ThreadDecision(None, "new-case", "a new conversation (one case per customer is "
+                              "off and nothing named an earlier case)")
+    active = store.active_case_of(conn, customer_id)
+    if active:
+        return ThreadDecision(active["id"], "customer-open-case",
+                              f"the customer's {active['status']} case #{active['id']} "
+                              f"(one customer, one case, any channel)")
+    finished = store.latest_finished_case_of(conn, customer_id)
+    if finished:
+        return _continue(conn, event, finished["id"], "customer-recent-case",
+                         f"the customer's last case #{finished['id']}", settings, now)
+    return ThreadDecision(None, "new-case", "the customer's first conversation")
+
+
+def _continue(conn: sqlite3.Connection, event: InboundEvent, case_id: int, rule: str,
+              reason: str, settings: ThreadingSettings, now: datetime) -> ThreadDecision:
+    """Join a case found by a rule, reopening it or starting a linked case if it is done."""
+    case = store.require_case(conn, case_id)
+    status = case["status"]
+    if status not in (Status.SOLVED, Status.CLOSED):
+        return ThreadDecision(case_id, rule, reason)
+    if event.auto_submitted:
+        return ThreadDecision(case_id, rule, f"{reason}; automatic message "
+                              f"({event.auto_submitted}), so the {status} case stays {status}")
+    if status == Status.SOLVED and _inside_window(case, settings, now):
+        return ThreadDecision(case_id, rule, f"{reason}; solved {_ago(case, now)}, inside the "
+                              f"{settings.reopen_window_days}-day reopen window: reopened",
+                              reopen=True)
+    why = "closed" if status == Status.CLOSED else (
+        f"solved {_ago(case, now)}, outside the {settings.reopen_window_days}-day reopen window")
+    return ThreadDecision(None, f"{rule}-follow-up",
+                          f"{reason}; that case is {why}: a new case linked to #{case_id}",
+                          previous_case_id=case_id)
+
+
+def _inside_window(case: dict[str, Any], settings: ThreadingSettings, now: datetime) -> bool:
+    solved = case["solved_at"] or case["updated_at"]
+    return now - parse_db_time(solved) <= timedelta(days=settings.reopen_window_days)
+
+
+def _ago(case: dict[str, Any], now: datetime) -> str:
+    solved = parse_db_time(case["solved_at"] or case["updated_at"])
+    days = (now - solved).days
+    return "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} ago"

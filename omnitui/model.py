@@ -1,0 +1,117 @@
+"""Domain types every layer shares.
+
+Channels turn the outside world into an `InboundEvent`; everything downstream (the ingest
+pipeline, triage, the store) reads only that event, so a new channel never touches them.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class Status(enum.StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    PENDING = "pending"
+    ON_HOLD = "on_hold"
+    SOLVED = "solved"
+    CLOSED = "closed"
+
+
+ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)
+
+
+class Direction(enum.StrEnum):
+    IN = "in"
+    OUT = "out"
+    NOTE = "note"
+
+
+class Channel(enum.StrEnum):
+    """Channel kinds; `channel` strings in the store are one of these."""
+
+    EMAIL = "email"
+    CHAT = "chat"
+    SMS = "sms"
+    WHATSAPP = "whatsapp"
+    TELEGRAM = "telegram"
+    SLACK = "slack"
+    MESSENGER = "messenger"
+    INSTAGRAM = "instagram"
+    SOCIAL = "social"
+    WEB = "web"
+    PHONE = "phone"
+    ALERT = "alert"
+
+
+# Channels where the customer waits on the line: their SLA targets are minutes, not hours.
+SYNCHRONOUS_CHANNELS = frozenset({Channel.CHAT, Channel.PHONE, Channel.WHATSAPP,
+                                  Channel.TELEGRAM, Channel.SLACK, Channel.MESSENGER})
+
+
+@dataclass(frozen=True)
+class Identifier:
+    """One way to reach a customer: kind is email, phone, or a platform name; value as sent."""
+
+    kind: str
+    value: str
+
+
+@dataclass(frozen=True)
+class AttachmentData:
+    filename: str
+    mime: str
+    content: bytes
+    content_id: str | None = None
+    disposition: str = "attachment"
+
+
+@dataclass
+class InboundEvent:
+    """One inbound item from any channel, normalized at intake.
+
+    `external_id` is the channel's own id for the item (email: the Message-ID, else a hash of
+    the raw bytes); (channel, external_id) is the dedupe key. `raw` is the exact bytes received.
+    """
+
+    channel: str
+    external_id: str
+    raw: bytes
+    occurred_at: datetime
+    identifiers: list[Identifier]
+    sender_name: str = ""
+    subject: str = ""
+    text: str = ""
+    html: str | None = None
+    attachments: list[AttachmentData] = field(default_factory=list)
+    message_id: str | None = None  # RFC 5322 Message-ID, for email threading
+    in_reply_to: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    parse_errors: list[str] = field(default_factory=list)
+    auto_submitted: str | None = None  # why the item is automatic (bounce, list, auto-reply)
+    source: str = ""  # where it came from: a mailbox, a file, a webhook path
+    language: str | None = None
+    intent: str | None = None
+    sentiment: float | None = None
+    urgent: bool = False
+    severity: int = 0
+
+    def __post_init__(self) -> None:
+        if self.occurred_at.tzinfo is None:
+            raise ValueError("InboundEvent.occurred_at must be timezone-aware")
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What the pipeline did with one event, and why."""
+
+    duplicate: bool
+    message_id: int | None
+    case_id: int | None
+    customer_id: int | None
+    new_case: bool = False
+    reopened: bool = False
+    thread_rule: str = ""
+    thread_reason: str = ""

@@ -1,0 +1,1 @@
+"""Agent actions as plain functions, shared by the console and the CLI."""

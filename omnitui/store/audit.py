@@ -1,0 +1,149 @@
+"""Row changes that remember their before and after, the audit log, and undo.
+
+Every hand-made change (merge, split, move, status...) goes through `insert_row`,
+`update_row` and `delete_row` with a `ChangeSet`; `record_audit` writes the set as one audit
+event, and `undo` plays it backwards. One mechanism serves every action, so each new action
+is undoable for free.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any
+
+from omnitui.store.db import StoreError, db_time, utc_now
+
+# Tables an audit event may touch; table names are never taken from outside.
+UNDOABLE_TABLES = frozenset({"customers", "identities", "cases", "messages", "suggestions",
+                             "customer_facts"})
+
+
+@dataclass
+class ChangeSet:
+    """The rows one action touched: the first `before` and the last `after` of each."""
+
+    before: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    after: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+
+    def record(self, table: str, row_id: int, before: dict[str, Any] | None,
+               after: dict[str, Any] | None) -> None:
+        key = f"{table}:{row_id}"
+        if key in self.before and before is not None and self.before[key] is not None:
+            merged = dict(before)
+            merged.update(self.before[key] or {})  # the earliest value of a column wins
+            self.before[key] = merged
+        else:
+            self.before.setdefault(key, before)
+        if after is not None and self.after.get(key) is not None:
+            merged_after = dict(self.after[key] or {})
+            merged_after.update(after)
+            after = merged_after
+        self.after[key] = after
+
+
+def _check_table(table: str) -> None:
+    if table not in UNDOABLE_TABLES:
+        raise ValueError(f"table {table!r} is not audited")
+
+
+def _select(conn: sqlite3.Connection, table: str, row_id: int,
+            columns: list[str] | None = None) -> dict[str, Any] | None:
+    cols = ", ".join(columns) if columns else "*"
+    cur = conn.execute(f"SELECT {cols} FROM {table} WHERE rowid = ?", (row_id,))
+    row = cur.fetchone()
+    if row is None:
+        return None
+    return dict(zip([d[0] for d in cur.description], row, strict=True))
+
+
+def insert_row(conn: sqlite3.Connection, table: str, values: dict[str, Any],
+               changes: ChangeSet) -> int:
+    _check_table(table)
+    cols = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    cur = conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", tuple(values.values()))
+    row_id = int(cur.lastrowid or 0)
+    changes.record(table, row_id, None, _select(conn, table, row_id))
+    return row_id
+
+
+def update_row(conn: sqlite3.Connection, table: str, row_id: int, values: dict[str, Any],
+               changes: ChangeSet) -> bool:
+    """Update the given columns; records only the columns whose value really changes."""
+    _check_table(table)
+    current = _select(conn, table, row_id, list(values))
+    if current is None:
+        raise StoreError(f"{table} row {row_id} does not exist")
+    changed = {k: v for k, v in values.items() if current[k] != v}
+    if not changed:
+        return False
+    sets = ", ".join(f"{k} = ?" for k in changed)
+    conn.execute(f"UPDATE {table} SET {sets} WHERE rowid = ?", (*changed.values(), row_id))
+    changes.record(table, row_id, {k: current[k] for k in changed}, changed)
+    return True
+
+
+def delete_row(conn: sqlite3.Connection, table: str, row_id: int, changes: ChangeSet) -> None:
+    _check_table(table)
+    before = _select(conn, table, row_id)
+    conn.execute(f"DELETE FROM {table} WHERE rowid = ?", (row_id,))
+    changes.record(table, row_id, before, None)
+
+
+def record_audit(conn: sqlite3.Connection, *, actor: str, action: str,
+                 case_id: int | None = None, customer_id: int | None = None,
+                 message_id: int | None = None, reason: str = "",
+                 changes: ChangeSet | None = None, undo_of: int | None = None) -> int:
+    changes = changes or ChangeSet()
+    cur = conn.execute(
+        "INSERT INTO audit (at, actor, action, case_id, customer_id, message_id, reason,"
+        " before, after, undo_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (db_time(utc_now()), actor, action, case_id, customer_id, message_id, reason,
+         json.dumps(changes.before), json.dumps(changes.after), undo_of))
+    return int(cur.lastrowid or 0)
+
+
+def undo(conn: sqlite3.Connection, audit_id: int, actor: str) -> int:
+    """Play one audit event backwards; refuses if any row changed since, so nothing is lost."""
+    row = conn.execute("SELECT action, case_id, customer_id, before, after, undone_by, undo_of"
+                       " FROM audit WHERE id = ?", (audit_id,)).fetchone()
+    if row is None:
+        raise StoreError(f"there is no audit event {audit_id}")
+    action, case_id, customer_id, before_json, after_json, undone_by, undo_of = row
+    if undone_by is not None:
+        raise StoreError(f"audit event {audit_id} ({action}) was already undone by "
+                         f"event {undone_by}")
+    before: dict[str, dict[str, Any] | None] = json.loads(before_json)
+    after: dict[str, dict[str, Any] | None] = json.loads(after_json)
+    if not after:
+        raise StoreError(f"audit event {audit_id} ({action}) changed no rows; nothing to undo")
+    changes = ChangeSet()
+    for key in reversed(list(after)):
+        table, _, raw_id = key.partition(":")
+        _check_table(table)
+        _restore(conn, table, int(raw_id), before.get(key), after[key], changes)
+    undo_id = record_audit(conn, actor=actor, action=f"undo {action}", case_id=case_id,
+                           customer_id=customer_id, reason=f"undo of audit event {audit_id}",
+                           changes=changes, undo_of=audit_id)
+    conn.execute("UPDATE audit SET undone_by = ? WHERE id = ?", (undo_id, audit_id))
+    return undo_id
+
+
+def _restore(conn: sqlite3.Connection, table: str, row_id: int,
+             before: dict[str, Any] | None, after: dict[str, Any] | None,
+             changes: ChangeSet) -> None:
+    current = _select(conn, table, row_id, list(after) if after else None)
+    if after is not None and current != after:
+        raise StoreError(f"cannot undo: {table} row {row_id} changed since "
+                         f"(now {current}, expected {after})")
+    if before is None:
+        delete_row(conn, table, row_id, changes)
+    elif after is None:
+        insert_row(conn, table, before, changes)
+    else:
+        if "version" in before and current:
+            # The restored row is a new state: bump the version so stale editors still fail.
+            before = {**before, "version": current["version"] + 1}
+        update_row(conn, table, row_id, before, changes)

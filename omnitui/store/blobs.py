@@ -1,0 +1,41 @@
+"""Content-addressed attachment files: <dir>/ab/cd/<sha256>.
+
+A file is written (temp file, fsync, rename) before the transaction that references it
+commits, so a committed row never points at a missing file; a crash in between only leaves an
+unreferenced file that a later sweep can remove. Identical content is stored once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def blob_path(root: Path, sha256: str) -> Path:
+    return root / sha256[:2] / sha256[2:4] / sha256
+
+
+def write_blob(root: Path, content: bytes) -> str:
+    """Store `content` once and return its sha256."""
+    digest = hashlib.sha256(content).hexdigest()
+    path = blob_path(root, digest)
+    if path.exists():
+        return digest
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return digest
+
+
+def read_blob(root: Path, sha256: str) -> bytes:
+    return blob_path(root, sha256).read_bytes()

@@ -1,0 +1,106 @@
+"""Cases: lookups the threading stage needs, creation, and versioned updates."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from omnitui.store.audit import ChangeSet, update_row
+from omnitui.store.db import StoreError
+from omnitui.store.schema import ACTIVE
+
+
+def _row(cur: sqlite3.Cursor) -> dict[str, Any] | None:
+    row = cur.fetchone()
+    if row is None:
+        return None
+    return dict(zip([d[0] for d in cur.description], row, strict=True))
+
+
+def get_case(conn: sqlite3.Connection, case_id: int) -> dict[str, Any] | None:
+    return _row(conn.execute("SELECT * FROM cases WHERE id = ?", (case_id,)))
+
+
+def require_case(conn: sqlite3.Connection, case_id: int) -> dict[str, Any]:
+    case = get_case(conn, case_id)
+    if case is None:
+        raise StoreError(f"there is no case {case_id}")
+    return case
+
+
+def live_case_id(conn: sqlite3.Connection, case_id: int) -> int:
+    """Follow merges: a message for a merged case belongs to the case it was merged into."""
+    seen = set()
+    while case_id not in seen:
+        seen.add(case_id)
+        row = conn.execute("SELECT merged_into FROM cases WHERE id = ?", (case_id,)).fetchone()
+        if row is None or row[0] is None:
+            return case_id
+        case_id = row[0]
+    return case_id
+
+
+def case_by_thread_keys(conn: sqlite3.Connection,
+                        keys: list[str]) -> tuple[int, int, str] | None:
+    """The first stored message any key names: (case id, message id, the key)."""
+    for key in keys:
+        row = conn.execute("SELECT case_id, id FROM messages WHERE thread_key = ?"
+                           " ORDER BY id LIMIT 1", (key,)).fetchone()
+        if row:
+            return row[0], row[1], key
+    return None
+
+
+def active_case_of(conn: sqlite3.Connection, customer_id: int) -> dict[str, Any] | None:
+    """The customer's most recently active unsolved case, on any channel."""
+    return _row(conn.execute(
+        f"SELECT * FROM cases WHERE customer_id = ? AND status IN {ACTIVE}"
+        " AND merged_into IS NULL ORDER BY last_message_at DESC, id DESC LIMIT 1",
+        (customer_id,)))
+
+
+def latest_finished_case_of(conn: sqlite3.Connection,
+                            customer_id: int) -> dict[str, Any] | None:
+    return _row(conn.execute(
+        "SELECT * FROM cases WHERE customer_id = ? AND status IN ('solved','closed')"
+        " AND merged_into IS NULL ORDER BY solved_at DESC, id DESC LIMIT 1", (customer_id,)))
+
+
+def is_participant(conn: sqlite3.Connection, case_id: int, customer_id: int) -> bool:
+    """Whether the customer owns the case or has written in it."""
+    row = conn.execute(
+        "SELECT 1 FROM cases WHERE id = ? AND customer_id = ? UNION ALL"
+        " SELECT 1 FROM messages WHERE case_id = ? AND customer_id = ? LIMIT 1",
+        (case_id, customer_id, case_id, customer_id)).fetchone()
+    return row is not None
+
+
+def create_case(conn: sqlite3.Connection, values: dict[str, Any]) -> int:
+    values = {**values, "tags": json.dumps(values.get("tags", []))}
+    cols = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    cur = conn.execute(f"INSERT INTO cases ({cols}) VALUES ({marks})", tuple(values.values()))
+    return int(cur.lastrowid or 0)
+
+
+def touch_case(conn: sqlite3.Connection, case_id: int, values: dict[str, Any]) -> None:
+    """An unaudited update from ingest (new message times, SLA): bumps the version."""
+    sets = ", ".join(f"{k} = ?" for k in values)
+    conn.execute(f"UPDATE cases SET {sets}, version = version + 1 WHERE id = ?",
+                 (*values.values(), case_id))
+
+
+def update_case(conn: sqlite3.Connection, case_id: int, values: dict[str, Any],
+                changes: ChangeSet, *, expected_version: int | None = None) -> None:
+    """An audited edit. With `expected_version`, a concurrent edit makes it fail loudly."""
+    current = require_case(conn, case_id)
+    if expected_version is not None and current["version"] != expected_version:
+        raise StoreError(f"case {case_id} was changed by someone else (version "
+                         f"{current['version']}, you had {expected_version}); reload it")
+    update_row(conn, "cases", case_id, {**values, "version": current["version"] + 1}, changes)
+
+
+def message_ids_of_case(conn: sqlite3.Connection, case_id: int) -> list[int]:
+    return [r[0] for r in conn.execute("SELECT id FROM messages WHERE case_id = ? ORDER BY id",
+                                       (case_id,))]

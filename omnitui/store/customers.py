@@ -1,0 +1,100 @@
+"""Customers, their identities, weak facts about them, and merge suggestions."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from omnitui.store.db import StoreError
+
+
+@dataclass(frozen=True)
+class IdentityRow:
+    id: int
+    customer_id: int
+    kind: str
+    value: str
+
+
+def find_identities(conn: sqlite3.Connection,
+                    keys: list[tuple[str, str]]) -> list[IdentityRow]:
+    """The stored identities among (kind, value) keys, in the order the keys were given."""
+    found = []
+    for kind, value in keys:
+        row = conn.execute("SELECT id, customer_id FROM identities WHERE kind = ? AND value = ?",
+                           (kind, value)).fetchone()
+        if row:
+            found.append(IdentityRow(row[0], row[1], kind, value))
+    return found
+
+
+def create_customer(conn: sqlite3.Connection, name: str, now: str) -> int:
+    cur = conn.execute("INSERT INTO customers (name, created_at, updated_at) VALUES (?, ?, ?)",
+                       (name, now, now))
+    return int(cur.lastrowid or 0)
+
+
+def add_identity(conn: sqlite3.Connection, customer_id: int, kind: str, value: str,
+                 display: str, reason: str, now: str) -> int:
+    cur = conn.execute(
+        "INSERT INTO identities (customer_id, kind, value, display, reason, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)", (customer_id, kind, value, display, reason, now))
+    return int(cur.lastrowid or 0)
+
+
+def fill_customer_name(conn: sqlite3.Connection, customer_id: int, name: str) -> None:
+    """Give a nameless customer the first display name they write with."""
+    conn.execute("UPDATE customers SET name = ? WHERE id = ? AND name = ''", (name, customer_id))
+
+
+def customer_exists(conn: sqlite3.Connection, customer_id: int) -> bool:
+    return conn.execute("SELECT 1 FROM customers WHERE id = ? AND merged_into IS NULL",
+                        (customer_id,)).fetchone() is not None
+
+
+def require_customer(conn: sqlite3.Connection, customer_id: int) -> None:
+    if not customer_exists(conn, customer_id):
+        raise StoreError(f"there is no customer {customer_id} (or it was merged into another)")
+
+
+def add_fact(conn: sqlite3.Connection, customer_id: int, kind: str, value: str) -> None:
+    conn.execute("INSERT OR IGNORE INTO customer_facts (customer_id, kind, value)"
+                 " VALUES (?, ?, ?)", (customer_id, kind, value))
+
+
+def customers_with_fact(conn: sqlite3.Connection, kind: str, value: str,
+                        other_than: int) -> list[int]:
+    rows = conn.execute(
+        "SELECT f.customer_id FROM customer_facts f JOIN customers c ON c.id = f.customer_id"
+        " WHERE f.kind = ? AND f.value = ? AND f.customer_id != ? AND c.merged_into IS NULL"
+        " LIMIT 5", (kind, value, other_than)).fetchall()
+    return [r[0] for r in rows]
+
+
+def add_suggestion(conn: sqlite3.Connection, *, kind: str, source_id: int, target_id: int,
+                   confidence: float, evidence: str, message_id: int | None, now: str) -> None:
+    """Record a suggestion once; the same evidence for the same pair is not repeated."""
+    conn.execute(
+        "INSERT OR IGNORE INTO suggestions (kind, source_id, target_id, confidence, evidence,"
+        " message_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (kind, source_id, target_id, confidence, evidence, message_id, now))
+
+
+def identities_of(conn: sqlite3.Connection, customer_id: int) -> list[IdentityRow]:
+    rows = conn.execute("SELECT id, customer_id, kind, value FROM identities"
+                        " WHERE customer_id = ? ORDER BY id", (customer_id,)).fetchall()
+    return [IdentityRow(*r) for r in rows]
+
+
+def ids_of_customer_rows(conn: sqlite3.Connection, table: str, customer_id: int,
+                         identity_id: int | None = None) -> list[int]:
+    """Ids of a customer's cases or messages (messages optionally from one identity only)."""
+    if table not in ("cases", "messages", "customer_facts"):
+        raise ValueError(table)
+    if identity_id is None:
+        rows = conn.execute(f"SELECT id FROM {table} WHERE customer_id = ? ORDER BY id",
+                            (customer_id,))
+    else:
+        rows = conn.execute("SELECT id FROM messages WHERE customer_id = ? AND identity_id = ?"
+                            " ORDER BY id", (customer_id, identity_id))
+    return [r[0] for r in rows]

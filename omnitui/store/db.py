@@ -1,0 +1,149 @@
+"""Opening the store: file mode, pragmas, migrations, and the one write-transaction helper.
+
+Every process (daemon, consoles, CLI) shares the SQLite file in WAL mode. Writers always take
+the write lock up front with BEGIN IMMEDIATE: a deferred BEGIN that later upgrades to a write
+fails at once with SQLITE_BUSY, ignoring busy_timeout, when another writer got in first.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from omnitui.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+BUSY_TIMEOUT_S = 10.0
+DB_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # SQLite's own datetime() format, in UTC
+
+
+class StoreError(Exception):
+    """An expected problem with the store file, worded for the person who must fix it."""
+
+
+def db_time(moment: datetime) -> str:
+    """A timestamp as stored: UTC, SQLite's `datetime()` format, so SQL can compare it."""
+    return moment.astimezone(UTC).strftime(DB_TIME_FORMAT)
+
+
+def parse_db_time(value: str) -> datetime:
+    return datetime.strptime(value, DB_TIME_FORMAT).replace(tzinfo=UTC)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    """One connection to the case store, with its attachment folder.
+
+    `durable=True` syncs the WAL on every commit (synchronous=FULL): use it where a commit
+    acknowledges a sender (IMAP cursor, webhook 2xx). Consoles and re-runnable imports use
+    NORMAL, which survives application crashes but may lose the last commits on power loss.
+    """
+
+    def __init__(self, path: Path, *, attachments_dir: Path | None = None,
+                 durable: bool = False, migrate: bool = True) -> None:
+        self.path = Path(path)
+        self.attachments_dir = attachments_dir or self.path.parent / "attachments"
+        self.conn = _connect(self.path, durable=durable)
+        if migrate:
+            migrate_schema(self.conn, self.path)
+        else:
+            check_version(self.conn, self.path)
+        self.db = sqlite_utils.Database(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: BEGIN IMMEDIATE, COMMIT on success, ROLLBACK on any error."""
+        with write_transaction(self.conn) as conn:
+            yield conn
+
+
+@contextmanager
+def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the store file with mode 0600 before SQLite opens it (it would use the umask)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
+def _connect(path: Path, *, durable: bool) -> sqlite3.Connection:
+    if path.is_dir():
+        raise StoreError(f"{path} is a directory, not a store file; pass a file path with --db")
+    try:
+        _create_private_file(path)
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                               check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} is not an omnitui store ({exc}); move it aside or pass "
+                         "another file with --db") from None
+    except OSError as exc:
+        raise StoreError(f"cannot create the store {path}: {exc.strerror}") from None
+    conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+    return conn
+
+
+def check_version(conn: sqlite3.Connection, path: Path) -> int:
+    """The file's schema version; a file from a newer omnitui is refused, never touched."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path} was written by a newer omnitui (schema version {version}; this version "
+            f"knows up to {SCHEMA_VERSION}). Upgrade omnitui to open it; the file was not "
+            "changed.")
+    return version
+
+
+def migrate_schema(conn: sqlite3.Connection, path: Path) -> None:
+    """Apply every forward migration the file lacks, each in its own write transaction."""
+    if check_version(conn, path) == SCHEMA_VERSION:
+        return
+    with write_transaction(conn):
+        version = check_version(conn, path)  # another process may have migrated meanwhile
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            for statement in _statements(script):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={number}")
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a migration into statements (executescript would commit our transaction)."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            yield buffer.strip()
+            buffer = ""
+    if buffer.strip():
+        raise ValueError(f"incomplete statement in migration: {buffer[:60]!r}")

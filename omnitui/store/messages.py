@@ -1,0 +1,52 @@
+"""Messages, their raw payloads and attachment rows."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from typing import Any
+
+
+def message_with_external_id(conn: sqlite3.Connection, channel: str,
+                             external_id: str) -> tuple[int, int, int | None] | None:
+    """(message id, case id, customer id) of an item already stored, else None."""
+    row = conn.execute("SELECT id, case_id, customer_id FROM messages"
+                       " WHERE channel = ? AND external_id = ?", (channel, external_id)).fetchone()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def insert_raw(conn: sqlite3.Connection, channel: str, source: str, body: bytes,
+               now: str) -> int:
+    cur = conn.execute(
+        "INSERT INTO raw_payloads (channel, source, sha256, size, received_at, body)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (channel, source, hashlib.sha256(body).hexdigest(), len(body), now, body))
+    return int(cur.lastrowid or 0)
+
+
+def insert_message(conn: sqlite3.Connection, values: dict[str, Any]) -> int:
+    values = dict(values)
+    for key in ("parent_keys", "parse_errors"):
+        if key in values:
+            values[key] = json.dumps(values[key])
+    cols = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    cur = conn.execute(f"INSERT INTO messages ({cols}) VALUES ({marks})", tuple(values.values()))
+    return int(cur.lastrowid or 0)
+
+
+def insert_attachment(conn: sqlite3.Connection, message_id: int, *, sha256: str, size: int,
+                      mime: str, filename: str, content_id: str | None,
+                      disposition: str) -> int:
+    cur = conn.execute(
+        "INSERT INTO attachments (message_id, sha256, size, mime, filename, content_id,"
+        " disposition) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (message_id, sha256, size, mime, filename, content_id, disposition))
+    return int(cur.lastrowid or 0)
+
+
+def raw_body(conn: sqlite3.Connection, message_id: int) -> bytes | None:
+    row = conn.execute("SELECT r.body FROM messages m JOIN raw_payloads r ON r.id = m.raw_id"
+                       " WHERE m.id = ?", (message_id,)).fetchone()
+    return bytes(row[0]) if row else None

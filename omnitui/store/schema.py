@@ -1,0 +1,224 @@
+"""The store's schema as a list of forward migrations; `PRAGMA user_version` counts them.
+
+Never edit a released migration: append a new one. The names documented in
+docs/schema.md (tables customers, identities, cases, messages, attachments, audit and their
+key columns) are a public interface for people who query the file directly.
+Timestamps are UTC text in SQLite's own `datetime()` format ('YYYY-MM-DD HH:MM:SS').
+"""
+
+from __future__ import annotations
+
+ACTIVE = "('new','open','pending','on_hold')"
+
+MIGRATION_1 = f"""
+CREATE TABLE agents (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL DEFAULT '',
+    email TEXT,
+    skills TEXT NOT NULL DEFAULT '[]',
+    active INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE customers (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL DEFAULT '',
+    tier TEXT NOT NULL DEFAULT 'standard',
+    attributes TEXT NOT NULL DEFAULT '{{}}',
+    notes TEXT NOT NULL DEFAULT '',
+    preferred_channel TEXT,
+    merged_into INTEGER REFERENCES customers(id),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
+CREATE TABLE identities (
+    id INTEGER PRIMARY KEY,
+    customer_id INTEGER NOT NULL REFERENCES customers(id),
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    display TEXT NOT NULL DEFAULT '',
+    reason TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    UNIQUE (kind, value)
+);
+CREATE INDEX identities_customer ON identities(customer_id);
+
+-- Weak evidence about a customer (a normalized name, an order number): it never links on its
+-- own, it only raises merge suggestions.
+CREATE TABLE customer_facts (
+    id INTEGER PRIMARY KEY,
+    customer_id INTEGER NOT NULL REFERENCES customers(id),
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    UNIQUE (kind, value, customer_id)
+);
+CREATE INDEX customer_facts_customer ON customer_facts(customer_id);
+
+CREATE TABLE cases (
+    id INTEGER PRIMARY KEY,
+    customer_id INTEGER NOT NULL REFERENCES customers(id),
+    subject TEXT NOT NULL DEFAULT '',
+    channel TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'new'
+        CHECK (status IN ('new','open','pending','on_hold','solved','closed')),
+    pause_reason TEXT,
+    queue TEXT NOT NULL DEFAULT 'general',
+    owner TEXT,
+    tags TEXT NOT NULL DEFAULT '[]',
+    priority REAL NOT NULL DEFAULT 0,
+    tier TEXT NOT NULL DEFAULT 'standard',
+    severity INTEGER NOT NULL DEFAULT 0,
+    sla_first_response_due TEXT,
+    sla_resolution_due TEXT,
+    sla_due TEXT,
+    first_response_at TEXT,
+    reassignments INTEGER NOT NULL DEFAULT 0,
+    reopens INTEGER NOT NULL DEFAULT 0,
+    version INTEGER NOT NULL DEFAULT 1,
+    previous_case_id INTEGER REFERENCES cases(id),
+    merged_into INTEGER REFERENCES cases(id),
+    snoozed_until TEXT,
+    last_inbound_at TEXT,
+    last_message_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    solved_at TEXT
+);
+CREATE INDEX cases_customer ON cases(customer_id, status);
+CREATE INDEX cases_active_priority ON cases(priority DESC, id DESC) WHERE status IN {ACTIVE};
+CREATE INDEX cases_active_sla ON cases(sla_due, id) WHERE status IN {ACTIVE};
+CREATE INDEX cases_owner ON cases(owner, status);
+CREATE INDEX cases_queue ON cases(queue, status);
+
+CREATE TABLE raw_payloads (
+    id INTEGER PRIMARY KEY,
+    channel TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT '',
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    received_at TEXT NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE INDEX raw_payloads_sha256 ON raw_payloads(sha256);
+
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    case_id INTEGER NOT NULL REFERENCES cases(id),
+    customer_id INTEGER REFERENCES customers(id),
+    identity_id INTEGER REFERENCES identities(id),
+    channel TEXT NOT NULL,
+    direction TEXT NOT NULL CHECK (direction IN ('in','out','note')),
+    external_id TEXT,
+    thread_key TEXT,
+    parent_keys TEXT NOT NULL DEFAULT '[]',
+    subject TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL DEFAULT '',
+    html TEXT,
+    author TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    parse_errors TEXT NOT NULL DEFAULT '[]',
+    auto_submitted TEXT,
+    language TEXT,
+    intent TEXT,
+    sentiment REAL,
+    urgent INTEGER NOT NULL DEFAULT 0,
+    raw_id INTEGER REFERENCES raw_payloads(id),
+    thread_rule TEXT NOT NULL DEFAULT '',
+    thread_reason TEXT NOT NULL DEFAULT '',
+    UNIQUE (channel, external_id)
+);
+CREATE INDEX messages_case ON messages(case_id, created_at);
+CREATE INDEX messages_customer ON messages(customer_id, created_at);
+CREATE INDEX messages_thread_key ON messages(thread_key) WHERE thread_key IS NOT NULL;
+
+CREATE TABLE attachments (
+    id INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL REFERENCES messages(id),
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mime TEXT NOT NULL DEFAULT 'application/octet-stream',
+    filename TEXT NOT NULL DEFAULT '',
+    content_id TEXT,
+    disposition TEXT NOT NULL DEFAULT 'attachment'
+);
+CREATE INDEX attachments_message ON attachments(message_id);
+
+-- Every change: who, when, what, and the before/after of each row it touched
+-- (JSON objects keyed 'table:id'), so any change can be undone. Its ids double as the change
+-- log that consoles poll to refresh only the cases that changed.
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    case_id INTEGER,
+    customer_id INTEGER,
+    message_id INTEGER,
+    reason TEXT NOT NULL DEFAULT '',
+    before TEXT NOT NULL DEFAULT '{{}}',
+    after TEXT NOT NULL DEFAULT '{{}}',
+    undo_of INTEGER REFERENCES audit(id),
+    undone_by INTEGER REFERENCES audit(id)
+);
+CREATE INDEX audit_case ON audit(case_id, id);
+CREATE INDEX audit_customer ON audit(customer_id, id);
+
+CREATE TABLE suggestions (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('merge_customers','attach_to_case')),
+    source_id INTEGER NOT NULL,
+    target_id INTEGER NOT NULL,
+    confidence REAL NOT NULL,
+    evidence TEXT NOT NULL,
+    message_id INTEGER REFERENCES messages(id),
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','accepted','dismissed')),
+    created_at TEXT NOT NULL,
+    UNIQUE (kind, source_id, target_id, evidence)
+);
+
+CREATE TABLE channel_cursors (
+    channel TEXT NOT NULL,
+    account TEXT NOT NULL,
+    folder TEXT NOT NULL DEFAULT '',
+    uidvalidity INTEGER,
+    last_uid INTEGER,
+    cursor TEXT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (channel, account, folder)
+);
+
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+    subject, text, content='messages', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2');
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts(rowid, subject, text) VALUES (new.id, new.subject, new.text);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, subject, text)
+        VALUES ('delete', old.id, old.subject, old.text);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF subject, text ON messages BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, subject, text)
+        VALUES ('delete', old.id, old.subject, old.text);
+    INSERT INTO messages_fts(rowid, subject, text) VALUES (new.id, new.subject, new.text);
+END;
+
+CREATE VIRTUAL TABLE customers_fts USING fts5(
+    name, content='customers', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
+CREATE TRIGGER customers_fts_insert AFTER INSERT ON customers BEGIN
+    INSERT INTO customers_fts(rowid, name) VALUES (new.id, new.name);
+END;
+CREATE TRIGGER customers_fts_delete AFTER DELETE ON customers BEGIN
+    INSERT INTO customers_fts(customers_fts, rowid, name) VALUES ('delete', old.id, old.name);
+END;
+CREATE TRIGGER customers_fts_update AFTER UPDATE OF name ON customers BEGIN
+    INSERT INTO customers_fts(customers_fts, rowid, name) VALUES ('delete', old.id, old.name);
+    INSERT INTO customers_fts(rowid, name) VALUES (new.id, new.name);
+END;
+"""
+
+MIGRATIONS: list[str] = [MIGRATION_1]
+SCHEMA_VERSION = len(MIGRATIONS)

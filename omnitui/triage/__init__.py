@@ -1,0 +1,1 @@
+"""Triage decides: classification, routing, priority and SLA. Pure functions of their inputs."""
