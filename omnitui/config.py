@@ -169,7 +169,7 @@ def _convert(hint: Any, value: Any, file: Path, key: str) -> Any:
         raise TypeError(f"unsupported config type for {key}")
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
-    if hint is int and isinstance(value, bool) or not isinstance(value, hint):
+    if (hint is int and isinstance(value, bool)) or not isinstance(value, hint):
         raise ConfigError(f"{file}: {key} must be {_name(hint)}, got {value!r}")
     return value
 

@@ -115,3 +115,76 @@ class IngestResult:
     reopened: bool = False
     thread_rule: str = ""
     thread_reason: str = ""
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """One queue row, as the console and `omnitui cases` show it."""
+
+    id: int
+    customer_id: int
+    customer_name: str
+    subject: str
+    channel: str
+    status: str
+    owner: str | None
+    queue: str
+    tags: list[str]
+    priority: float
+    tier: str
+    sla_due: str | None
+    created_at: str
+    last_message_at: str | None
+    version: int
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    id: int
+    filename: str
+    mime: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class MessageView:
+    """One timeline entry; `thread_reason` says why it joined its case."""
+
+    id: int
+    case_id: int
+    channel: str
+    direction: str
+    author: str
+    created_at: str
+    subject: str
+    text: str
+    thread_rule: str
+    thread_reason: str
+    parse_errors: list[str]
+    auto_submitted: str | None
+    attachments: list[AttachmentView]
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    id: int
+    name: str
+    tier: str
+    identities: list[tuple[str, str]]
+    attributes: dict[str, object]
+    notes: str
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    case: CaseSummary
+    customer: CustomerView
+    messages: list[MessageView]
+    previous_case_id: int | None
+    merged_into: int | None
+    reopens: int
+    reassignments: int
+    sla_first_response_due: str | None
+    first_response_at: str | None
+    history: list[tuple[int, str, str, str, str]]  # audit id, at, actor, action, reason

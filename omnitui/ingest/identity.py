@@ -21,6 +21,7 @@ from omnitui.store import customers as store
 STRONG_LINK_CONFIDENCE = 0.9  # two known identifiers of different customers in one event
 ORDER_CONFIDENCE = 0.6
 NAME_CONFIDENCE = 0.4
+COMMON_FACT = 3  # more customers than this share it: no longer evidence
 
 ORDER_NUMBER = re.compile(
     r"\border\s*(?:number|no\.?|num\.?|#|id)?\s*[:#]?\s*([A-Z]{0,4}-?\d{4,}[A-Z0-9-]*)", re.I)
@@ -127,5 +128,9 @@ def _weak_evidence(conn: sqlite3.Connection, event: InboundEvent, settings: Iden
         facts.extend(("order", number, ORDER_CONFIDENCE) for number in order_numbers(event))
     for kind, value, confidence in facts:
         store.add_fact(conn, result.customer_id, kind, value)
-        for other in store.customers_with_fact(conn, kind, value, result.customer_id):
+        others = store.customers_with_fact(conn, kind, value, result.customer_id,
+                                           limit=COMMON_FACT + 1)
+        if len(others) > COMMON_FACT:
+            continue  # a name many customers share says nothing about who this is
+        for other in others:
             result.suggestions.append((other, confidence, f"same {kind}: {value}"))

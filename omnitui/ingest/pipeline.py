@@ -37,12 +37,20 @@ class Pipeline:
         self.automations = list(automations)
 
     def ingest(self, event: InboundEvent) -> IngestResult:
-        blobs = [write_blob(self.store.attachments_dir, a.content) for a in event.attachments]
+        """Ingest one event in its own transaction; attachment files are written first, so
+        the write lock is never held across their fsyncs."""
+        blobs = self._write_blobs(event)
         with self.store.write() as conn:
-            return self._ingest(conn, event, blobs)
+            return self.ingest_in(conn, event, blobs)
 
-    def _ingest(self, conn: sqlite3.Connection, event: InboundEvent,
-                blobs: list[str]) -> IngestResult:
+    def _write_blobs(self, event: InboundEvent) -> list[str]:
+        return [write_blob(self.store.attachments_dir, a.content) for a in event.attachments]
+
+    def ingest_in(self, conn: sqlite3.Connection, event: InboundEvent,
+                  blobs: list[str] | None = None) -> IngestResult:
+        """Ingest inside a transaction the caller holds (bulk loaders group many events)."""
+        if blobs is None:
+            blobs = self._write_blobs(event)
         seen = messages.message_with_external_id(conn, event.channel, event.external_id)
         if seen:
             return IngestResult(duplicate=True, message_id=seen[0], case_id=seen[1],
@@ -73,7 +81,7 @@ class Pipeline:
                      priority=self.settings.priority, sla=self.settings.sla)
         if decision.case_id is None:
             case_id = cases.create_case(conn, {
-                "customer_id": who.customer_id, "subject": event.subject[:500],
+                "customer_id": who.customer_id, "subject": _case_subject(event),
                 "channel": event.channel, "status": Status.NEW, "queue": plan.queue,
                 "priority": plan.priority, "tier": tier, "severity": event.severity,
                 "sla_first_response_due": db_time(plan.first_response_due),
@@ -142,3 +150,11 @@ class Pipeline:
                 target_id=decision.refused_case_id, confidence=0.3,
                 evidence="the subject names this case but the sender is not a participant",
                 message_id=message_id, now=now)
+
+
+def _case_subject(event: InboundEvent) -> str:
+    """The subject, or for chat and SMS (which have none) the opening line."""
+    if event.subject.strip():
+        return event.subject.strip()[:300]
+    first_line = next((line.strip() for line in event.text.splitlines() if line.strip()), "")
+    return first_line[:120]

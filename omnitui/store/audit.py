@@ -13,7 +13,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from omnitui.store.db import StoreError, db_time, utc_now
+from omnitui.store.db import StoreError, db_time, insert, utc_now
 
 # Tables an audit event may touch; table names are never taken from outside.
 UNDOABLE_TABLES = frozenset({"customers", "identities", "cases", "messages", "suggestions",
@@ -61,10 +61,7 @@ def _select(conn: sqlite3.Connection, table: str, row_id: int,
 def insert_row(conn: sqlite3.Connection, table: str, values: dict[str, Any],
                changes: ChangeSet) -> int:
     _check_table(table)
-    cols = ", ".join(values)
-    marks = ", ".join("?" for _ in values)
-    cur = conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", tuple(values.values()))
-    row_id = int(cur.lastrowid or 0)
+    row_id = insert(conn, table, values)
     changes.record(table, row_id, None, _select(conn, table, row_id))
     return row_id
 
@@ -107,11 +104,11 @@ def record_audit(conn: sqlite3.Connection, *, actor: str, action: str,
 
 def undo(conn: sqlite3.Connection, audit_id: int, actor: str) -> int:
     """Play one audit event backwards; refuses if any row changed since, so nothing is lost."""
-    row = conn.execute("SELECT action, case_id, customer_id, before, after, undone_by, undo_of"
+    row = conn.execute("SELECT action, case_id, customer_id, before, after, undone_by"
                        " FROM audit WHERE id = ?", (audit_id,)).fetchone()
     if row is None:
         raise StoreError(f"there is no audit event {audit_id}")
-    action, case_id, customer_id, before_json, after_json, undone_by, undo_of = row
+    action, case_id, customer_id, before_json, after_json, undone_by = row
     if undone_by is not None:
         raise StoreError(f"audit event {audit_id} ({action}) was already undone by "
                          f"event {undone_by}")
@@ -147,3 +144,10 @@ def _restore(conn: sqlite3.Connection, table: str, row_id: int,
             # The restored row is a new state: bump the version so stale editors still fail.
             before = {**before, "version": current["version"] + 1}
         update_row(conn, table, row_id, before, changes)
+
+
+def last_undoable(conn: sqlite3.Connection, actor: str) -> int | None:
+    """The actor's latest event that changed rows and is not undone (undos can be undone)."""
+    row = conn.execute("SELECT id FROM audit WHERE actor = ? AND undone_by IS NULL"
+                       " AND after != '{}' ORDER BY id DESC LIMIT 1", (actor,)).fetchone()
+    return row[0] if row else None

@@ -7,7 +7,7 @@ import sqlite3
 from typing import Any
 
 from omnitui.store.audit import ChangeSet, update_row
-from omnitui.store.db import StoreError
+from omnitui.store.db import StoreError, insert
 from omnitui.store.schema import ACTIVE
 
 
@@ -77,11 +77,7 @@ def is_participant(conn: sqlite3.Connection, case_id: int, customer_id: int) -> 
 
 
 def create_case(conn: sqlite3.Connection, values: dict[str, Any]) -> int:
-    values = {**values, "tags": json.dumps(values.get("tags", []))}
-    cols = ", ".join(values)
-    marks = ", ".join("?" for _ in values)
-    cur = conn.execute(f"INSERT INTO cases ({cols}) VALUES ({marks})", tuple(values.values()))
-    return int(cur.lastrowid or 0)
+    return insert(conn, "cases", {**values, "tags": json.dumps(values.get("tags", []))})
 
 
 def touch_case(conn: sqlite3.Connection, case_id: int, values: dict[str, Any]) -> None:
@@ -104,3 +100,15 @@ def update_case(conn: sqlite3.Connection, case_id: int, values: dict[str, Any],
 def message_ids_of_case(conn: sqlite3.Connection, case_id: int) -> list[int]:
     return [r[0] for r in conn.execute("SELECT id FROM messages WHERE case_id = ? ORDER BY id",
                                        (case_id,))]
+
+
+def inbound_senders(conn: sqlite3.Connection, case_id: int) -> set[int]:
+    """The customers who wrote inbound messages in a case."""
+    return {r[0] for r in conn.execute(
+        "SELECT DISTINCT customer_id FROM messages WHERE case_id = ? AND direction = 'in'"
+        " AND customer_id IS NOT NULL", (case_id,))}
+
+
+def message_row(conn: sqlite3.Connection, message_id: int) -> dict[str, Any] | None:
+    return _row(conn.execute("SELECT id, case_id, customer_id, channel, subject, created_at"
+                             " FROM messages WHERE id = ?", (message_id,)))

@@ -63,11 +63,11 @@ def add_fact(conn: sqlite3.Connection, customer_id: int, kind: str, value: str) 
 
 
 def customers_with_fact(conn: sqlite3.Connection, kind: str, value: str,
-                        other_than: int) -> list[int]:
+                        other_than: int, limit: int) -> list[int]:
     rows = conn.execute(
         "SELECT f.customer_id FROM customer_facts f JOIN customers c ON c.id = f.customer_id"
         " WHERE f.kind = ? AND f.value = ? AND f.customer_id != ? AND c.merged_into IS NULL"
-        " LIMIT 5", (kind, value, other_than)).fetchall()
+        " LIMIT ?", (kind, value, other_than, limit)).fetchall()
     return [r[0] for r in rows]
 
 
@@ -98,3 +98,35 @@ def ids_of_customer_rows(conn: sqlite3.Connection, table: str, customer_id: int,
         rows = conn.execute("SELECT id FROM messages WHERE customer_id = ? AND identity_id = ?"
                             " ORDER BY id", (customer_id, identity_id))
     return [r[0] for r in rows]
+
+
+def fact_rows(conn: sqlite3.Connection, customer_id: int) -> list[tuple[int, str, str]]:
+    return conn.execute("SELECT id, kind, value FROM customer_facts WHERE customer_id = ?",
+                        (customer_id,)).fetchall()
+
+
+def open_merge_suggestions_between(conn: sqlite3.Connection, a: int, b: int) -> list[int]:
+    rows = conn.execute(
+        "SELECT id FROM suggestions WHERE kind = 'merge_customers' AND status = 'open'"
+        " AND ((source_id = ? AND target_id = ?) OR (source_id = ? AND target_id = ?))",
+        (a, b, b, a)).fetchall()
+    return [r[0] for r in rows]
+
+
+def get_suggestion(conn: sqlite3.Connection, suggestion_id: int) -> dict | None:
+    cur = conn.execute("SELECT * FROM suggestions WHERE id = ?", (suggestion_id,))
+    row = cur.fetchone()
+    return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
+
+
+def create_customer_record(conn: sqlite3.Connection, *, name: str, tier: str,
+                           attributes: str, identities: list[tuple[str, str, str]],
+                           reason: str, now: str) -> int:
+    """A customer known before they write (imported from a CRM, or the demo's population):
+    identities are (kind, normalized value, display)."""
+    cur = conn.execute("INSERT INTO customers (name, tier, attributes, created_at, updated_at)"
+                       " VALUES (?, ?, ?, ?, ?)", (name, tier, attributes, now, now))
+    customer_id = int(cur.lastrowid or 0)
+    for kind, value, display in identities:
+        add_identity(conn, customer_id, kind, value, display, reason, now)
+    return customer_id

@@ -147,3 +147,11 @@ def _statements(script: str) -> Iterator[str]:
             buffer = ""
     if buffer.strip():
         raise ValueError(f"incomplete statement in migration: {buffer[:60]!r}")
+
+
+def insert(conn: sqlite3.Connection, table: str, values: dict[str, object]) -> int:
+    """INSERT one row from a dict of column values (names are ours, never outside input)."""
+    cols = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    cur = conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", tuple(values.values()))
+    return int(cur.lastrowid or 0)

@@ -7,6 +7,8 @@ import json
 import sqlite3
 from typing import Any
 
+from omnitui.store.db import insert
+
 
 def message_with_external_id(conn: sqlite3.Connection, channel: str,
                              external_id: str) -> tuple[int, int, int | None] | None:
@@ -30,10 +32,7 @@ def insert_message(conn: sqlite3.Connection, values: dict[str, Any]) -> int:
     for key in ("parent_keys", "parse_errors"):
         if key in values:
             values[key] = json.dumps(values[key])
-    cols = ", ".join(values)
-    marks = ", ".join("?" for _ in values)
-    cur = conn.execute(f"INSERT INTO messages ({cols}) VALUES ({marks})", tuple(values.values()))
-    return int(cur.lastrowid or 0)
+    return insert(conn, "messages", values)
 
 
 def insert_attachment(conn: sqlite3.Connection, message_id: int, *, sha256: str, size: int,

@@ -1,0 +1,1 @@
+"""Channel adapters: each turns the outside world into InboundEvents."""

@@ -1,0 +1,1 @@
+"""Email channel: raw RFC 5322 bytes in, InboundEvents out."""

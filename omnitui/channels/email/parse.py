@@ -1,0 +1,550 @@
+"""Turn one raw RFC 5322 message into an `InboundEvent`, whatever the bytes are.
+
+Why it looks like this (see notes/channels.md §2):
+
+* The stdlib compat32 parser is used, not `policy.default`: the modern API is ~7x slower and
+  raises (`IndexError`, `LookupError`) on headers real mailers send, such as
+  `Message-ID: <[abc@microsoft.com]>` or `To: "`. Everything is decoded explicitly instead.
+* `parse_email` never raises for bytes input. One bad header or part must not kill the ingest
+  loop, so each field is extracted on its own and a failure becomes a short string in
+  `parse_errors`; the event keeps whatever else could be read, plus the exact raw bytes so a
+  fixed parser can re-read it later.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import html as html_lib
+import mimetypes
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email import message_from_bytes
+from email.generator import BytesGenerator
+from email.header import decode_header, make_header
+from email.message import Message
+from email.parser import BytesParser
+from email.utils import getaddresses, parsedate_to_datetime
+from functools import lru_cache
+from io import BytesIO
+from typing import TypeVar
+
+from omnitui.model import AttachmentData, Identifier, InboundEvent
+
+__all__ = ["parse_email"]
+
+T = TypeVar("T")
+
+_ID_RE = re.compile(r"<([^<>\s]+)>")
+_FOLD_RE = re.compile(r"\r?\n(?=[ \t])")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+_HTML_DROP_RE = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_HTML_TAG_RE = re.compile(r"<[^>]*>")
+_FILENAME_UNSAFE = frozenset('<>:"|?*')
+
+# Charset labels mail clients send that Python does not know, or knows as a narrower codec
+# than the one the sender really used.
+_CHARSET_ALIASES = {
+    "ks_c_5601-1987": "cp949",
+    "ks_c_5601": "cp949",
+    "euc-kr": "cp949",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "iso-8859-8-i": "iso-8859-8",
+    "iso-8859-8-e": "iso-8859-8",
+    "iso-8859-6-i": "iso-8859-6",
+    "iso-8859-6-e": "iso-8859-6",
+    "shift_jis": "cp932",
+    "shift-jis": "cp932",
+    "x-sjis": "cp932",
+    "windows-874": "cp874",
+    "x-mac-roman": "mac_roman",
+    "utf8mb4": "utf-8",
+    "utf8mb3": "utf-8",
+    "us-ascii": "utf-8",  # 8-bit bytes under a us-ascii label are nearly always utf-8
+    "ascii": "utf-8",
+    "iso-8859-1": "cp1252",  # as browsers do: "latin-1" mail routinely holds cp1252 quotes
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+}
+# Labels that say "some 8-bit charset, no idea which": sniff instead (utf-8, then cp1252).
+_UNKNOWN_CHARSET_LABELS = frozenset(
+    {"unknown-8bit", "x-unknown", "unknown", "x-user-defined", "8bit", "binary", "default",
+     "charset", "none"})
+
+_DEFAULT_EXTENSIONS = {
+    "application/octet-stream": ".bin",
+    "message/rfc822": ".eml",
+    "message/delivery-status": ".txt",
+    "message/disposition-notification": ".txt",
+    "text/rfc822-headers": ".txt",
+    "text/plain": ".txt",
+    "text/html": ".html",
+    "text/calendar": ".ics",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/gif": ".gif",
+    "application/pdf": ".pdf",
+}
+_WINDOWS_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(1, 10)}
+    | {f"lpt{i}" for i in range(1, 10)})
+_MAX_FILENAME_BYTES = 200
+_MAX_DEPTH = 40
+_MAX_ERRORS = 40
+
+
+def parse_email(raw: bytes, *, source: str = "", received_at: datetime | None = None
+                ) -> InboundEvent:
+    """Parse raw message bytes into an `InboundEvent`; never raises for bytes input.
+
+    `received_at` (naive means UTC) stands in for a missing or unreadable Date; it defaults to
+    now. Problems are listed in `event.parse_errors`; `event.raw` is the input, unchanged.
+    """
+    if not isinstance(raw, bytes | bytearray | memoryview):
+        raise TypeError(f"parse_email needs bytes, not {type(raw).__name__}")
+    raw = bytes(raw)
+    errors: list[str] = []
+    fallback_time = _as_utc(received_at) if received_at is not None else datetime.now(UTC)
+    try:
+        event = _build_event(raw, source, fallback_time, errors)
+    except Exception as exc:  # last line of defence: the guards below should catch everything
+        errors.append(f"parser failure: {_describe(exc)}")
+        event = InboundEvent(channel="email", external_id=_raw_hash(raw), raw=raw,
+                             occurred_at=fallback_time, identifiers=[], source=source)
+    event.parse_errors = _dedupe_errors(errors)
+    return event
+
+
+def _build_event(raw: bytes, source: str, fallback_time: datetime, errors: list[str]
+                 ) -> InboundEvent:
+    """Extract every field independently so one failure loses only that field."""
+    if not raw.strip():
+        errors.append("empty message")
+    msg = _parse_message(raw, errors)
+    headers = _guard(errors, "headers", dict, _header_map, msg)
+
+    def header(name: str) -> str:
+        return _guard(errors, name, str, _header_text, headers, name)
+
+    sender_name, address = _guard(errors, "From", lambda: ("", ""), _sender, headers, errors)
+    message_id = _guard(errors, "Message-ID", lambda: None, _message_id, headers, errors)
+    body = _Body() if msg is None else _guard(errors, "body", _Body, _extract_body, msg, errors)
+    return InboundEvent(
+        channel="email",
+        external_id=message_id or _raw_hash(raw),
+        raw=raw,
+        occurred_at=_guard(errors, "Date", lambda: fallback_time, _occurred_at, headers,
+                           fallback_time, errors),
+        identifiers=[Identifier("email", address)] if _usable_address(address) else [],
+        sender_name=sender_name,
+        subject=header("subject"),
+        text=body.text(errors),
+        html="\n".join(body.html) if body.html else None,
+        attachments=body.attachments,
+        message_id=message_id,
+        in_reply_to=_guard(errors, "In-Reply-To", list, _ids, headers.get("in-reply-to")),
+        references=_guard(errors, "References", list, _ids, headers.get("references")),
+        auto_submitted=_guard(errors, "auto-submitted check", lambda: None, _auto_reason,
+                              headers, body, address, sender_name),
+        source=source,
+    )
+
+
+def _guard(errors: list[str], what: str, default: Callable[[], T], fn: Callable[..., T],
+           *args: object) -> T:
+    """Run one extraction step; on any exception record it and return the default."""
+    try:
+        return fn(*args)
+    except Exception as exc:
+        errors.append(f"{what}: {_describe(exc)}")
+        return default()
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text[:120]}" if text else type(exc).__name__
+
+
+def _dedupe_errors(errors: list[str]) -> list[str]:
+    """Keep the error list short and readable even for a message with thousands of defects."""
+    unique = list(dict.fromkeys(errors))
+    if len(unique) > _MAX_ERRORS:
+        unique = [*unique[:_MAX_ERRORS], f"... {len(unique) - _MAX_ERRORS} more problems"]
+    return unique
+
+
+def _raw_hash(raw: bytes) -> str:
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+# --- structure -------------------------------------------------------------------------------
+
+def _parse_message(raw: bytes, errors: list[str]) -> Message | None:
+    """compat32 parse; if the MIME body defeats it, fall back to the headers alone."""
+    try:
+        return message_from_bytes(raw)
+    except Exception as exc:
+        errors.append(f"MIME structure unreadable, headers only: {_describe(exc)}")
+    try:
+        return BytesParser().parsebytes(raw, headersonly=True)
+    except Exception as exc:
+        errors.append(f"headers unreadable: {_describe(exc)}")
+        return None
+
+
+def _header_map(msg: Message | None) -> dict[str, list[str]]:
+    """Lower-cased name -> raw values, read once; raw values avoid compat32 `Header` objects."""
+    headers: dict[str, list[str]] = {}
+    if msg is not None:
+        for name, value in msg.raw_items():
+            headers.setdefault(name.strip().lower(), []).append(value)
+    return headers
+
+
+def _first(headers: dict[str, list[str]], name: str) -> str | None:
+    values = headers.get(name)
+    return values[0] if values else None
+
+
+# --- header text -----------------------------------------------------------------------------
+
+def _header_text(headers: dict[str, list[str]], name: str) -> str:
+    value = _first(headers, name)
+    return _single_line(_decode_words(_unfold(value))) if value else ""
+
+
+def _unfold(value: str) -> str:
+    """RFC 5322 unfolding; also turns 8-bit bytes (kept by the parser as surrogates) to text."""
+    if not value.isascii():
+        # Raw 8-bit bytes arrive as surrogates; real non-ASCII text (str input) is kept.
+        with contextlib.suppress(UnicodeEncodeError):
+            value = _decode_bytes(value.encode("ascii", "surrogateescape"), None)[0]
+    return _FOLD_RE.sub("", value)
+
+
+def _single_line(value: str) -> str:
+    """Headers end up on one TUI line: no CR/LF, tabs or terminal control characters."""
+    return _CONTROL_RE.sub(" ", value).strip()
+
+
+def _decode_words(value: str) -> str:
+    """Decode RFC 2047 encoded-words; lenient per-word fallback; raw string as last resort."""
+    if "=?" not in value:
+        return value
+    try:
+        return str(make_header(decode_header(value)))
+    except Exception:
+        pass
+    try:
+        return "".join(
+            part if isinstance(part, str)
+            else part.decode("raw-unicode-escape", "replace") if charset is None
+            else _decode_bytes(part, charset)[0]
+            for part, charset in decode_header(value))
+    except Exception:
+        return value
+
+
+# --- addresses, ids, dates -------------------------------------------------------------------
+
+def _sender(headers: dict[str, list[str]], errors: list[str]) -> tuple[str, str]:
+    """(display name, address as given); an unparseable From keeps its raw text as the name."""
+    value = _first(headers, "from")
+    if value is None:
+        errors.append("missing From header")
+        return "", ""
+    text = _unfold(value)
+    pairs = [(name, addr) for name, addr in getaddresses([text]) if addr]
+    name, address = pairs[0] if pairs else ("", "")
+    address = address.strip()
+    if not _usable_address(address):
+        errors.append(f"unparseable From: {_single_line(text)[:100]!r}")
+        return _single_line(_decode_words(text)), address
+    return _single_line(_decode_words(name)), address
+
+
+def _usable_address(address: str) -> bool:
+    local, at, domain = address.rpartition("@")
+    return bool(at and local and domain) and not any(c.isspace() for c in address)
+
+
+def _message_id(headers: dict[str, list[str]], errors: list[str]) -> str | None:
+    value = _first(headers, "message-id")
+    if value is None:
+        errors.append("missing Message-ID; external_id is the sha256 of the raw bytes")
+        return None
+    text = _unfold(value)
+    found = _ID_RE.search(text)
+    if found:
+        return found.group(1)
+    stripped = _single_line(text).strip("<> ")
+    if stripped:
+        errors.append(f"Message-ID without angle brackets: {stripped[:100]!r}")
+    return stripped or None
+
+
+def _ids(values: list[str] | None) -> list[str]:
+    """Message ids in In-Reply-To / References; bare `local@domain` tokens as a fallback."""
+    ids: list[str] = []
+    for value in values or ():
+        text = _unfold(value)
+        found = _ID_RE.findall(text)
+        ids.extend(found or (tok.strip("<>") for tok in text.split() if "@" in tok))
+    return list(dict.fromkeys(ids))
+
+
+def _occurred_at(headers: dict[str, list[str]], fallback: datetime, errors: list[str]
+                 ) -> datetime:
+    value = _first(headers, "date")
+    if value is None or not value.strip():
+        errors.append("missing Date; using the receive time")
+        return fallback
+    try:
+        moment = parsedate_to_datetime(_unfold(value).strip())
+    except Exception:
+        errors.append(f"unparseable Date {_single_line(value)[:60]!r}; using the receive time")
+        return fallback
+    return _as_utc(moment)
+
+
+# --- charsets --------------------------------------------------------------------------------
+
+@lru_cache(maxsize=256)
+def _codec_for(charset: str) -> str | None:
+    """Python codec for a declared charset; None when the label is unknown or meaningless."""
+    label = charset.strip().strip("\"'").lower()
+    if label in _UNKNOWN_CHARSET_LABELS:
+        return None
+    label = _CHARSET_ALIASES.get(label, label)
+    try:
+        b"".decode(label)  # rejects unknown labels and bytes-to-bytes codecs such as base64
+    except (LookupError, ValueError):
+        return None
+    return label
+
+
+def _decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
+    """Decode with the declared charset, then utf-8, then cp1252; return (text, problem)."""
+    codec = _codec_for(charset) if charset else None
+    problem = None
+    if charset and codec is None and charset.strip().lower() not in _UNKNOWN_CHARSET_LABELS:
+        problem = f"unknown charset {charset[:40]!r}"
+    if codec and codec != "utf-8":
+        try:
+            return data.decode(codec), problem
+        except (UnicodeDecodeError, LookupError):
+            pass
+    try:
+        return data.decode("utf-8"), problem
+    except UnicodeDecodeError:
+        pass
+    if codec and codec != "utf-8":
+        return (data.decode(codec, "replace"),
+                problem or f"bytes invalid in {charset[:40]!r} replaced")
+    lenient = data.decode("utf-8", "replace")
+    bad = lenient.count("\ufffd")
+    good = sum(1 for ch in lenient if ord(ch) > 127) - bad
+    if good >= 4 * bad:  # utf-8 with a few broken bytes (e.g. cut mid-character)
+        return lenient, problem or "invalid utf-8 bytes replaced"
+    fallback = data.decode("cp1252", "replace")
+    if codec == "utf-8":
+        problem = problem or f"not valid {charset[:40]!r}; decoded as cp1252"
+    return fallback, problem
+
+
+# --- body and attachments --------------------------------------------------------------------
+
+@dataclass
+class _Body:
+    """What the MIME walk found: text parts, HTML parts, attachments, structural markers."""
+
+    plain: list[str] = field(default_factory=list)
+    html: list[str] = field(default_factory=list)
+    attachments: list[AttachmentData] = field(default_factory=list)
+    content_types: set[str] = field(default_factory=set)
+    report_type: str = ""
+
+    def text(self, errors: list[str]) -> str:
+        """Plain text if any part has some, else the HTML rendered as readable text."""
+        text = "\n".join(self.plain)
+        if not text.strip() and self.html:
+            text = _html_to_text("\n".join(self.html), errors)
+        # NUL is dropped: SQLite and terminals both mishandle it.
+        return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+
+
+def _extract_body(msg: Message, errors: list[str]) -> _Body:
+    body = _Body()
+    _walk(msg, body, errors, depth=0, in_alternative=False)
+    return body
+
+
+def _walk(part: Message, body: _Body, errors: list[str], depth: int, in_alternative: bool
+          ) -> None:
+    """Sort every MIME leaf into body text, body HTML or attachment; skip alternative extras."""
+    ctype = part.get_content_type()
+    body.content_types.add(ctype)
+    if ctype == "multipart/report":
+        body.report_type = str(part.get_param("report-type", "") or "").lower()
+    if part.get_content_maintype() == "message" or not part.is_multipart():
+        _guard(errors, f"{ctype} part", lambda: None, _leaf, part, ctype, body, errors,
+               in_alternative)
+        return
+    _record_defects(part, errors)
+    if depth >= _MAX_DEPTH:
+        errors.append(f"MIME nesting deeper than {_MAX_DEPTH} levels; inner parts ignored")
+        return
+    for sub in part.get_payload():
+        if isinstance(sub, Message):
+            _walk(sub, body, errors, depth + 1, ctype == "multipart/alternative")
+
+
+def _leaf(part: Message, ctype: str, body: _Body, errors: list[str], in_alternative: bool
+          ) -> None:
+    filename = _filename(part)
+    disposition = part.get_content_disposition()
+    is_body_text = (ctype in ("text/plain", "text/html") or part.get_content_maintype()
+                    == "multipart")  # multipart without a usable boundary: show it as text
+    if is_body_text and not filename and disposition != "attachment":
+        payload = part.get_payload(decode=True) or b""
+        _record_defects(part, errors)
+        text, problem = _decode_bytes(payload, part.get_content_charset())
+        if problem:
+            errors.append(f"{ctype}: {problem}")
+        (body.html if ctype == "text/html" else body.plain).append(text)
+        return
+    if (in_alternative and part.get_content_maintype() == "text" and not filename
+            and ctype != "text/calendar"):
+        return  # another rendering of the same body (text/watch-html, text/x-amp-html)
+    content = _part_bytes(part, errors)
+    _record_defects(part, errors)
+    content_id = _content_id(part)
+    if disposition not in ("inline", "attachment"):
+        disposition = "inline" if content_id else "attachment"
+    body.attachments.append(AttachmentData(
+        filename=_safe_filename(filename, ctype, len(body.attachments) + 1),
+        mime=ctype, content=content, content_id=content_id, disposition=disposition))
+
+
+def _record_defects(part: Message, errors: list[str]) -> None:
+    """The parser repairs quietly and notes defects; surface them for debugging."""
+    for defect in part.defects:
+        text = str(defect).strip() or (type(defect).__doc__ or "").strip().split("\n")[0]
+        name = type(defect).__name__.removesuffix("Defect")
+        errors.append(f"MIME defect {name}: {text}" if text else f"MIME defect {name}")
+
+
+def _part_bytes(part: Message, errors: list[str]) -> bytes:
+    """Decoded part content; message/* parts (forwards, DSN blocks) re-serialized as bytes."""
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        return b"".join(_serialize(sub, errors) for sub in payload if isinstance(sub, Message))
+    return part.get_payload(decode=True) or b""
+
+
+def _serialize(msg: Message, errors: list[str]) -> bytes:
+    buffer = BytesIO()
+    try:
+        BytesGenerator(buffer, mangle_from_=False, maxheaderlen=0).flatten(msg)
+    except Exception as exc:
+        errors.append(f"could not re-serialize an embedded message: {_describe(exc)}")
+    return buffer.getvalue()
+
+
+def _content_id(part: Message) -> str | None:
+    value = _first(_header_map(part), "content-id")
+    if not value:
+        return None
+    found = _ID_RE.search(value)
+    return found.group(1) if found else (_single_line(_unfold(value)).strip("<> ") or None)
+
+
+def _filename(part: Message) -> str:
+    """Declared filename: RFC 2231 (get_filename collapses it), RFC 2047, or raw 8-bit."""
+    name = part.get_filename()
+    return _decode_words(_unfold(name)) if name else ""
+
+
+def _safe_filename(name: str, mime: str, index: int) -> str:
+    """An untrusted filename made safe to show and to save: a short, plain basename."""
+    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join("_" if ch in _FILENAME_UNSAFE or unicodedata.category(ch)[0] == "C"
+                   else ch for ch in name)
+    name = name.strip(" ._")
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem or len(ext) > 16:
+        stem, ext = name, ""
+    else:
+        ext = "." + ext
+    budget = _MAX_FILENAME_BYTES - len(ext.encode())
+    stem = stem.encode()[:budget].decode("utf-8", "ignore").rstrip(" .")
+    if not stem:
+        return f"attachment-{index}{_default_extension(mime)}"
+    if stem.lower() in _WINDOWS_RESERVED:
+        stem = "_" + stem
+    return stem + ext
+
+
+def _default_extension(mime: str) -> str:
+    return _DEFAULT_EXTENSIONS.get(mime) or mimetypes.guess_extension(mime) or ".bin"
+
+
+def _html_to_text(markup: str, errors: list[str]) -> str:
+    """inscriptis (Apache-2.0) keeps layout such as tables; crude tag stripping if it fails."""
+    try:
+        from inscriptis import get_text
+
+        return get_text(markup).strip("\n")
+    except Exception as exc:
+        errors.append(f"HTML to text: {_describe(exc)}")
+    stripped = _HTML_TAG_RE.sub(" ", _HTML_DROP_RE.sub(" ", markup))
+    return html_lib.unescape(stripped).strip()
+
+
+# --- automatic mail --------------------------------------------------------------------------
+
+def _auto_reason(headers: dict[str, list[str]], body: _Body, address: str, name: str
+                 ) -> str | None:
+    """Why this mail is automatic (never auto-acknowledge it), or None for a human's mail."""
+    if body.report_type == "disposition-notification":
+        return "read receipt"
+    if "multipart/report" in body.content_types or (
+            "message/delivery-status" in body.content_types):
+        return "bounce"
+    local = address.rpartition("@")[0] if "@" in address else address
+    if local.lower() in ("mailer-daemon", "postmaster") or name.lower() in (
+            "mail delivery system", "mail delivery subsystem"):
+        return "bounce"
+
+    def value(header: str) -> str:
+        found = _first(headers, header)
+        return _single_line(_unfold(found)).lower() if found is not None else ""
+
+    auto_submitted = value("auto-submitted").split(";")[0].strip()
+    if auto_submitted and auto_submitted != "no":
+        return f"auto-submitted: {auto_submitted}"
+    for marker in ("x-autoreply", "x-autorespond"):
+        if marker in headers and value(marker) not in ("no", "false", "0"):
+            return f"auto-reply ({marker})"
+    suppress = {token.strip() for token in value("x-auto-response-suppress").split(",")}
+    if suppress & {"all", "oof", "autoreply"}:
+        return f"x-auto-response-suppress: {value('x-auto-response-suppress')}"
+    if "x-loop" in headers:
+        return "mail loop (x-loop)"
+    precedence = value("precedence")
+    if precedence in ("bulk", "list", "junk"):
+        return f"precedence: {precedence}"
+    if "list-id" in headers or "list-unsubscribe" in headers:
+        return "mailing list"
+    if "return-path" in headers and value("return-path").replace(" ", "") == "<>":
+        return "null return-path"
+    return None

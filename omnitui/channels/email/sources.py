@@ -1,0 +1,191 @@
+"""Read raw messages from local mail stores: .eml files, mbox files, Maildir folders.
+
+Each message comes out as (source label, raw bytes). The label is stable across runs and unique
+per message, so an import can be resumed or audited: `path/x.eml`, `path/box.mbox#17` (1-based
+position), `path/Maildir#<unique name>` (the Maildir name without its `:2,flags` suffix, which
+changes when the message is read). Everything streams: an mbox is read in 1 MiB chunks, never
+whole, so memory stays bounded by the largest single message.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+__all__ = ["MailSourceError", "iter_mail_files"]
+
+_MBOX_SUFFIXES = (".mbox", ".mbx")
+_MAILDIR_SUBDIRS = ("cur", "new", "tmp")
+_ESCAPED_FROM = re.compile(rb"\n>(?=>*From )")  # literal prefix + no group: ~4x faster sub
+_CHUNK = 1 << 20
+
+
+class MailSourceError(Exception):
+    """A path given as a mail source does not exist, cannot be read, or holds no mail."""
+
+
+def iter_mail_files(paths: Iterable[Path]) -> Iterator[tuple[str, bytes]]:
+    """Yield (source label, raw bytes) for every message under `paths`, in a stable order.
+
+    A path may be an .eml file, an mbox file (begins with "From "), a Maildir (has cur/, new/
+    and tmp/), or a directory holding any of these (searched recursively; other files are
+    skipped). Missing or unrecognizable paths raise `MailSourceError` before anything is read.
+    """
+    checked = [Path(path) for path in paths]
+    for path in checked:
+        if not path.exists():
+            raise MailSourceError(f"mail source does not exist: {path}")
+        if not path.is_dir() and _file_kind(path) is None:
+            raise MailSourceError(
+                f"not a recognizable mail source: {path} "
+                "(expected an .eml file, an mbox file starting with 'From ', or a Maildir)")
+    return _iter_paths(checked)
+
+
+def _iter_paths(paths: list[Path]) -> Iterator[tuple[str, bytes]]:
+    for path in paths:
+        if path.is_dir():
+            found = False
+            for item in _iter_directory(path):
+                found = True
+                yield item
+            if not found and not _is_maildir(path):
+                raise MailSourceError(f"no .eml, mbox or Maildir found under {path}")
+        else:
+            yield from _iter_file(path, _file_kind(path) or "eml")
+
+
+def _file_kind(path: Path) -> str | None:
+    """'eml' by name, 'mbox' by content (or an empty *.mbox), else None: not mail."""
+    if path.suffix.lower() == ".eml":
+        return "eml"
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(5)
+    except OSError as exc:
+        raise MailSourceError(f"cannot read {path}: {exc}") from exc
+    if head == b"From " or (not head and path.suffix.lower() in _MBOX_SUFFIXES):
+        return "mbox"
+    return None
+
+
+def _is_maildir(path: Path) -> bool:
+    return all((path / sub).is_dir() for sub in _MAILDIR_SUBDIRS)
+
+
+def _iter_directory(path: Path) -> Iterator[tuple[str, bytes]]:
+    """Maildir messages first, then sub-folders (Maildir++ `.Sent` too) and mail files."""
+    maildir = _is_maildir(path)
+    if maildir:
+        yield from _iter_maildir(path)
+    try:
+        entries = sorted(os.scandir(path), key=lambda entry: entry.name)
+    except OSError as exc:
+        raise MailSourceError(f"cannot list {path}: {exc}") from exc
+    for entry in entries:
+        child = Path(entry.path)
+        if maildir and entry.name in _MAILDIR_SUBDIRS:
+            continue
+        if entry.is_dir(follow_symlinks=False):  # no symlinked dirs: no loops
+            if not entry.name.startswith(".") or _is_maildir(child):
+                yield from _iter_directory(child)
+        elif not entry.name.startswith(".") and entry.is_file():
+            kind = _file_kind(child)
+            if kind:
+                yield from _iter_file(child, kind)
+
+
+def _iter_file(path: Path, kind: str) -> Iterator[tuple[str, bytes]]:
+    try:
+        if kind == "eml":
+            yield str(path), path.read_bytes()
+            return
+        with path.open("rb") as fh:
+            for number, raw in enumerate(_mbox_messages(fh), start=1):
+                yield f"{path}#{number}", raw
+    except OSError as exc:
+        raise MailSourceError(f"cannot read {path}: {exc}") from exc
+
+
+def _iter_maildir(path: Path) -> Iterator[tuple[str, bytes]]:
+    """cur/ and new/ (never tmp/, which holds half-delivered mail), ordered by unique name."""
+    files: list[tuple[str, Path]] = []
+    for sub in ("new", "cur"):
+        try:
+            names = os.listdir(path / sub)
+        except OSError as exc:
+            raise MailSourceError(f"cannot list {path / sub}: {exc}") from exc
+        files.extend((name.split(":", 1)[0], path / sub / name)
+                     for name in names if not name.startswith("."))
+    files.sort()
+    seen: set[str] = set()
+    for unique, file in files:
+        label = f"{path}#{unique}" if unique not in seen else f"{path}#{file.parent.name}/{unique}"
+        seen.add(unique)
+        raw = _read_maildir_file(path, unique, file)
+        if raw is not None:
+            yield label, raw
+
+
+def _read_maildir_file(maildir: Path, unique: str, file: Path) -> bytes | None:
+    """A mail client may move new/x to cur/x:2,S (or delete it) while we read: follow it."""
+    try:
+        return file.read_bytes()
+    except FileNotFoundError:
+        for moved in sorted((maildir / "cur").glob(f"{unique}:*")):
+            try:
+                return moved.read_bytes()
+            except FileNotFoundError:
+                continue
+        return None
+    except OSError as exc:
+        raise MailSourceError(f"cannot read {file}: {exc}") from exc
+
+
+def _mbox_messages(fh: BinaryIO, chunk_size: int = _CHUNK) -> Iterator[bytes]:
+    """Split an mbox stream on lines starting with "From ", as `mailbox.mbox` does.
+
+    The From_ line and the blank line before the next one are dropped, and one ">" is removed
+    from ">From ", ">>From ", ... lines (mboxrd rule; also right for mboxo's ">From ").
+    Works on chunks: ~5x faster than `mailbox.mbox`, which scans lines in Python and then
+    seeks back for every message.
+    """
+    buf = bytearray()
+    start = 0  # offset in buf of the current message's From_ line
+    scan = 0  # where to resume looking for the next From_ line
+    eof = False
+    while True:
+        body = buf.find(b"\n", start) + 1  # 0 when the From_ line is not complete yet
+        nxt = buf.find(b"\nFrom ", max(body, scan) - 1) if body else -1
+        if nxt == -1 and not eof:
+            scan = max(len(buf) - 5, body) - start  # re-scan only the tail that may hold a split
+            del buf[:start]
+            body, start = 0, 0
+            chunk = fh.read(chunk_size)
+            buf += chunk
+            eof = not chunk
+            continue
+        if nxt == -1 and start == len(buf):
+            return
+        end = len(buf) if nxt == -1 else nxt + 1
+        with memoryview(buf) as view:  # one copy; released before buf is resized
+            message = bytes(view[body:end]) if body else b""
+        yield _unescape(message)
+        if nxt == -1:
+            return
+        start = scan = nxt + 1
+
+
+def _unescape(message: bytes) -> bytes:
+    if message.endswith(b"\n\n"):
+        message = message[:-1]
+    elif message.endswith(b"\r\n\r\n"):
+        message = message[:-2]
+    if b">From " in message:
+        message = _ESCAPED_FROM.sub(b"\n", message)
+        if message.startswith(b">") and message.lstrip(b">").startswith(b"From "):
+            message = message[1:]
+    return message

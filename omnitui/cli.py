@@ -1,0 +1,305 @@
+"""The `omnitui` command: usable by people (rich tables, progress bars) and by scripts
+(--format json|csv, exit codes: 0 ok, 1 an expected failure with a one-line reason, 2 usage or
+configuration error)."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from rich.console import Console
+
+from omnitui import output
+from omnitui.config import (
+    ConfigError,
+    Settings,
+    attachments_dir,
+    default_config_path,
+    default_demo_path,
+    load_settings,
+    store_path,
+)
+from omnitui.store.db import Store, StoreError
+
+app = typer.Typer(add_completion=False, no_args_is_help=False, rich_markup_mode=None,
+                  pretty_exceptions_enable=False,
+                  help="omnitui: a terminal-first omnichannel helpdesk.")
+err = Console(stderr=True)
+
+
+class UserError(Exception):
+    """An expected failure: shown as one line, exit status 1."""
+
+
+@dataclass
+class Context:
+    settings: Settings
+    db_option: Path | None
+    agent: str
+
+    @property
+    def db_path(self) -> Path:
+        return store_path(self.settings, self.db_option)
+
+    def open_store(self, path: Path | None = None, *, must_exist: bool = True) -> Store:
+        path = path or self.db_path
+        if must_exist and not path.exists():
+            raise UserError(f"no store at {path}; create one with `omnitui init` or try "
+                            "`omnitui demo`")
+        return Store(path, attachments_dir=attachments_dir(self.settings, path))
+
+
+def ctx(typer_ctx: typer.Context) -> Context:
+    return typer_ctx.obj
+
+
+@app.callback(invoke_without_command=True)
+def main_options(
+    typer_ctx: typer.Context,
+    config: Annotated[Path | None, typer.Option(
+        "--config", envvar="OMNITUI_CONFIG", help="Config file (TOML).")] = None,
+    db: Annotated[Path | None, typer.Option(
+        "--db", envvar="OMNITUI_DB", help="Store file (SQLite).")] = None,
+    agent: Annotated[str | None, typer.Option(
+        "--agent", help="The agent this session acts as.")] = None,
+) -> None:
+    settings = load_settings(config)
+    typer_ctx.obj = Context(settings, db, agent or settings.console.agent or _login_name())
+    if typer_ctx.invoked_subcommand is None:
+        summary(typer_ctx.obj, typer_ctx.obj.db_path)
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "agent"
+
+
+def summary(context: Context, path: Path) -> None:
+    """What `omnitui` shows until the console exists: the store at a glance."""
+    with context.open_store(path) as store:
+        output.print_summary(store.conn, path)
+
+
+@app.command()
+def init(typer_ctx: typer.Context,
+         force: Annotated[bool, typer.Option(help="Overwrite an existing config.")] = False,
+         ) -> None:
+    """Write a starter config and create the store."""
+    context = ctx(typer_ctx)
+    target = context.settings.source or default_config_path()
+    if target.exists() and not force:
+        raise UserError(f"{target} exists; use --force to overwrite it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    template = (Path(__file__).parent / "config.example.toml").read_text(encoding="utf-8")
+    target.write_text(template.replace('path = ""', f'path = "{context.db_path}"', 1),
+                      encoding="utf-8")
+    with context.open_store(must_exist=False):
+        pass
+    typer.echo(f"config: {target}\nstore:  {context.db_path}")
+
+
+@app.command()
+def demo(typer_ctx: typer.Context,
+         db: Annotated[Path | None, typer.Option("--db", help="Demo store file.")] = None,
+         no_console: Annotated[bool, typer.Option(
+             "--no-console", help="Print a summary instead of opening the console.")] = False,
+         customers: Annotated[int, typer.Option(min=1)] = 2000,
+         messages: Annotated[int, typer.Option(min=1)] = 10000,
+         days: Annotated[int, typer.Option(min=1)] = 30,
+         seed: int = 7,
+         rebuild: Annotated[bool, typer.Option(help="Start the demo store over.")] = False,
+         ) -> None:
+    """Build a realistic multi-channel demo store (or reuse it), then show it."""
+    from omnitui.demo import build_demo
+
+    context = ctx(typer_ctx)
+    path = db or context.db_option or default_demo_path()
+    if rebuild:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    with context.open_store(path, must_exist=False) as store:
+        if store.conn.execute("SELECT count(*) FROM messages").fetchone()[0]:
+            err.print(f"using the existing demo store {path} (--rebuild starts it over)")
+        else:
+            with output.progress("building the demo store", messages) as advance:
+                build_demo(store, context.settings, customers=customers, messages=messages,
+                           days=days, seed=seed, progress=advance)
+    # Until the console exists, both ways end with the summary; then --no-console will.
+    summary(context, path)
+
+
+@app.command("import")
+def import_(typer_ctx: typer.Context,
+            paths: Annotated[list[Path], typer.Argument(
+                help="mbox files, Maildir folders, .eml files, or folders of them.")],
+            ) -> None:
+    """Import mail through the ingest pipeline; importing the same mail again adds nothing."""
+    from omnitui.importer import import_mail
+
+    context = ctx(typer_ctx)
+    with context.open_store(must_exist=False) as store, \
+            output.progress("importing", None) as advance:
+        counts = import_mail(store, context.settings, paths, progress=advance)
+    typer.echo(output.import_report(counts))
+
+
+@app.command()
+def cases(typer_ctx: typer.Context,
+          status: Annotated[list[str] | None, typer.Option(
+              help="Status to show (repeatable); default: every unsolved status.")] = None,
+          queue: str | None = None,
+          owner: str | None = None,
+          channel: str | None = None,
+          customer: Annotated[int | None, typer.Option(help="Customer id.")] = None,
+          search: Annotated[str | None, typer.Option(help="Full-text search.")] = None,
+          sort: Annotated[output.Sort, typer.Option()] = output.Sort.priority,
+          limit: Annotated[int, typer.Option(min=1)] = 50,
+          all_: Annotated[bool, typer.Option("--all", help="Every status.")] = False,
+          fmt: Annotated[output.Format, typer.Option("--format")] = output.Format.table,
+          ) -> None:
+    """List cases, highest priority first."""
+    from omnitui.store.queries import CaseQuery, list_cases
+
+    statuses = ("new", "open", "pending", "on_hold", "solved", "closed") if all_ else (
+        tuple(status) if status else None)
+    with ctx(typer_ctx).open_store() as store:
+        rows = list_cases(store.conn, CaseQuery(
+            statuses=statuses, queue=queue, owner=owner, channel=channel, customer_id=customer,
+            search=search, sort=sort.value, limit=limit))
+    output.print_cases(rows, fmt)
+
+
+@app.command()
+def case(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metavar="ID")],
+         fmt: Annotated[output.Format, typer.Option("--format")] = output.Format.table,
+         ) -> None:
+    """One case and its whole timeline, with why each message joined it."""
+    from omnitui.store.queries import case_detail
+
+    with ctx(typer_ctx).open_store() as store:
+        detail = case_detail(store.conn, case_id)
+    if detail is None:
+        raise UserError(f"there is no case {case_id}")
+    output.print_case(detail, fmt)
+
+
+@app.command()
+def doctor(typer_ctx: typer.Context) -> None:
+    """Check the config, the store, its schema and file permissions; say what to fix."""
+    from omnitui.doctor import run_checks
+
+    context = ctx(typer_ctx)
+    results = run_checks(context.settings, context.db_path)
+    output.print_checks(results)
+    if any(not r.ok for r in results):
+        raise typer.Exit(1)
+
+
+@app.command("merge-customers")
+def merge_customers(typer_ctx: typer.Context, source: int, target: int) -> None:
+    """Merge customer SOURCE into TARGET (undo with `omnitui undo`)."""
+    from omnitui.services.merge import merge_customers as merge
+
+    context = ctx(typer_ctx)
+    with context.open_store() as store:
+        audit_id = merge(store, source, target, context.agent)
+    typer.echo(f"customer #{source} merged into #{target} (audit event {audit_id})")
+
+
+@app.command("split-customer")
+def split_customer(typer_ctx: typer.Context, customer_id: int,
+                   identity: Annotated[list[int], typer.Option(
+                       help="Identity id to split off (repeatable).")]) -> None:
+    """Split identities, and what was sent from them, into a new customer."""
+    from omnitui.services.merge import split_customer as split
+
+    context = ctx(typer_ctx)
+    with context.open_store() as store:
+        new_id, audit_id = split(store, customer_id, identity, context.agent)
+    typer.echo(f"split off into customer #{new_id} (audit event {audit_id})")
+
+
+@app.command("merge-cases")
+def merge_cases(typer_ctx: typer.Context, source: int, target: int) -> None:
+    """Move every message of case SOURCE into TARGET and close SOURCE."""
+    from omnitui.services.merge import merge_cases as merge
+
+    context = ctx(typer_ctx)
+    with context.open_store() as store:
+        audit_id = merge(store, source, target, context.agent)
+    typer.echo(f"case #{source} merged into #{target} (audit event {audit_id})")
+
+
+@app.command("move-message")
+def move_message(typer_ctx: typer.Context, message_id: int,
+                 to: Annotated[int | None, typer.Option(
+                     help="Case to re-attach it to; without it, a new case.")] = None,
+                 ) -> None:
+    """Split a message off into a new case, or re-attach it to another case."""
+    from omnitui.services.merge import move_message as move
+
+    context = ctx(typer_ctx)
+    with context.open_store() as store:
+        case_id, audit_id = move(store, message_id, to, context.agent)
+    typer.echo(f"message {message_id} is now in case #{case_id} (audit event {audit_id})")
+
+
+@app.command()
+def undo(typer_ctx: typer.Context,
+         audit_id: Annotated[int | None, typer.Argument(
+             help="Audit event to undo; default: your last action.")] = None) -> None:
+    """Undo an audited action (a merge, a split, a move...)."""
+    from omnitui.services.history import undo as undo_action
+
+    context = ctx(typer_ctx)
+    with context.open_store() as store:
+        undo_id = undo_action(store, context.agent, audit_id)
+    typer.echo(f"undone (audit event {undo_id})")
+
+
+@app.command()
+def suggestions(typer_ctx: typer.Context,
+                fmt: Annotated[output.Format, typer.Option("--format")] = output.Format.table,
+                ) -> None:
+    """Open merge suggestions from weak evidence (same name, same order number...)."""
+    from omnitui.store.queries import open_suggestions
+
+    with ctx(typer_ctx).open_store() as store:
+        output.print_rows(open_suggestions(store.conn), fmt, title="open suggestions")
+
+
+def main() -> None:
+    """Entry point: expected errors become one line on stderr, never a traceback."""
+    from omnitui.channels.email.sources import MailSourceError
+
+    try:
+        app(standalone_mode=False)
+    except ConfigError as exc:
+        err.print(f"configuration error: {exc}", markup=False, highlight=False)
+        sys.exit(2)
+    except (StoreError, UserError, MailSourceError) as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except OSError as exc:
+        if exc.errno is None or not exc.filename:
+            raise
+        err.print(f"error: {exc.filename}: {os.strerror(exc.errno)}", markup=False)
+        sys.exit(1)
+    except click.ClickException as exc:  # usage errors: a bad option or argument
+        exc.show()
+        sys.exit(exc.exit_code)

@@ -1,0 +1,91 @@
+"""`omnitui doctor`: check what a broken setup usually gets wrong, and say how to fix it.
+
+It never creates or migrates anything: a store from a newer omnitui stays untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from omnitui.config import Settings, attachments_dir
+from omnitui.store.schema import SCHEMA_VERSION
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def run_checks(settings: Settings, db_path: Path) -> list[Check]:
+    results = [Check("config", True, f"read {settings.source}" if settings.source
+                     else "no config file; every key at its default")]
+    if not db_path.exists():
+        results.append(Check("store", False, f"{db_path} does not exist",
+                             "run `omnitui init` (or `omnitui demo` to try things out)"))
+        return results
+    results.append(_permissions(db_path))
+    try:
+        conn = sqlite3.connect(db_path, timeout=5)  # FTS5's integrity-check needs read-write
+        results.extend(_store_checks(conn, db_path))
+        conn.close()
+    except sqlite3.DatabaseError as exc:
+        results.append(Check("store", False, f"{db_path} cannot be read as SQLite: {exc}",
+                             "restore it from a backup, or move it aside and run "
+                             "`omnitui init`"))
+    results.append(_attachments(attachments_dir(settings, db_path)))
+    return results
+
+
+def _permissions(db_path: Path) -> Check:
+    loose = [f"{p.name} is mode {stat.S_IMODE(p.stat().st_mode):o}"
+             for p in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm"))
+             if p.exists() and stat.S_IMODE(p.stat().st_mode) & 0o077]
+    if loose:
+        return Check("permissions", False, "; ".join(loose) + " (other users can read cases)",
+                     f"chmod 600 {db_path}*")
+    return Check("permissions", True, "store readable by its owner only (0600)")
+
+
+def _store_checks(conn: sqlite3.Connection, db_path: Path) -> list[Check]:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        return [Check("schema", False, f"schema version {version} was written by a newer "
+                      f"omnitui (this one knows up to {SCHEMA_VERSION})", "upgrade omnitui")]
+    results = [Check("schema", True, f"schema version {version}" if version == SCHEMA_VERSION
+                     else f"schema version {version}; opening it upgrades it to "
+                          f"{SCHEMA_VERSION}")]
+    mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    results.append(Check("journal", mode == "wal", f"journal mode {mode}",
+                         "open the store once with omnitui, which turns WAL on"))
+    problems = [r[0] for r in conn.execute("PRAGMA quick_check")]
+    results.append(Check("integrity", problems == ["ok"], "; ".join(problems[:3]),
+                         "restore from a backup; `sqlite3 STORE .recover` can save the rest"))
+    if version:
+        for table in ("messages_fts", "customers_fts"):
+            try:
+                conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)")
+                results.append(Check(f"search index {table}", True, "in step with its table"))
+            except sqlite3.DatabaseError as exc:
+                fix = (f"sqlite3 {db_path} \"INSERT INTO {table}({table}) VALUES('rebuild')\"")
+                results.append(Check(f"search index {table}", False, str(exc), fix))
+        errors = conn.execute("SELECT count(*) FROM messages WHERE parse_errors != '[]'"
+                              ).fetchone()[0]
+        results.append(Check("parse errors", True, f"{errors} messages stored raw with parse "
+                             "errors (see `omnitui case ID`)" if errors else "none"))
+    return results
+
+
+def _attachments(folder: Path) -> Check:
+    if not folder.exists():
+        return Check("attachments", True, f"{folder} (created on the first attachment)")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return Check("attachments", False, f"{folder} is not writable",
+                     f"chown the folder to the account that runs omnitui: {folder}")
+    return Check("attachments", True, f"{folder}")

@@ -1,0 +1,191 @@
+"""How the CLI shows things: rich tables for people, JSON and CSV for scripts.
+
+Every piece of outside text passes `sanitize` and is shown as literal `Text`, never markup.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import enum
+import json
+import sqlite3
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from omnitui.model import CaseDetail, CaseSummary
+from omnitui.sanitize import sanitize
+from omnitui.store.db import parse_db_time, utc_now
+from omnitui.store.queries import store_stats
+
+out = Console(highlight=False)
+
+
+class Format(enum.StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class Sort(enum.StrEnum):
+    priority = "priority"
+    sla = "sla"
+    newest = "newest"
+    updated = "updated"
+
+
+def _text(value: object, *, multiline: bool = False, limit: int | None = None) -> Text:
+    clean = sanitize("" if value is None else str(value), multiline=multiline)
+    if limit and len(clean) > limit:
+        clean = clean[: limit - 1] + "…"
+    return Text(clean)
+
+
+def _write_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def _write_csv(rows: Sequence[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: json.dumps(v) if isinstance(v, list | dict) else v
+                         for k, v in row.items()})
+
+
+def print_rows(rows: Sequence[dict[str, Any]], fmt: Format, *, title: str = "") -> None:
+    if fmt is Format.json:
+        _write_json(list(rows))
+    elif fmt is Format.csv:
+        _write_csv(rows)
+    elif not rows:
+        out.print(f"no {title}" if title else "nothing to show")
+    else:
+        table = Table(title=title or None)
+        for name in rows[0]:
+            table.add_column(name)
+        for row in rows:
+            table.add_row(*(_text(v, limit=80) for v in row.values()))
+        out.print(table)
+
+
+def print_cases(rows: list[CaseSummary], fmt: Format) -> None:
+    if fmt is not Format.table:
+        print_rows([dataclasses.asdict(r) for r in rows], fmt)
+        return
+    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1, 0, 0))
+    widths = {"#": 6, "prio": 4, "SLA": 8, "channel": 8, "customer": 16, "subject": 0,
+              "owner": 6, "status": 7, "queue": 8}
+    fixed = sum(widths.values()) + len(widths)
+    widths["subject"] = max(16, out.width - fixed)
+    for name, width in widths.items():
+        table.add_column(name, justify="right" if name in ("#", "prio") else "left",
+                         no_wrap=True, overflow="ellipsis", width=width)
+    now = utc_now()
+    for r in rows:
+        table.add_row(str(r.id), f"{r.priority:g}", sla_countdown(r.sla_due, r.status, now),
+                      r.channel, _text(r.customer_name), _text(r.subject or "(no subject)"),
+                      _text(r.owner or "-"), r.status, _text(r.queue))
+    out.print(table)
+    if not rows:
+        out.print("no cases match")
+
+
+def sla_countdown(due: str | None, status: str, now: datetime) -> str:
+    """'in 3h', 'late 2d', or 'paused': what an agent needs from an SLA at a glance."""
+    if due is None:
+        return "paused" if status in ("pending", "on_hold") else "-"
+    seconds = (parse_db_time(due) - now).total_seconds()
+    span = abs(seconds)
+    amount = (f"{span / 86400:.0f}d" if span >= 86400 else f"{span / 3600:.0f}h"
+              if span >= 3600 else f"{span / 60:.0f}m")
+    return f"in {amount}" if seconds >= 0 else f"late {amount}"
+
+
+def print_case(detail: CaseDetail, fmt: Format) -> None:
+    if fmt is Format.json:
+        _write_json(dataclasses.asdict(detail))
+        return
+    if fmt is Format.csv:
+        print_rows([dataclasses.asdict(m) for m in detail.messages], fmt)
+        return
+    c, who = detail.case, detail.customer
+    header = Text()
+    header.append(f"case #{c.id}  ", style="bold")
+    header.append(_text(c.subject or "(no subject)"))
+    out.print(header)
+    out.print(Text(f"{c.status} · queue {c.queue} · owner {c.owner or '-'} · priority "
+                   f"{c.priority:g} · SLA due {c.sla_due or '-'} · reopened {detail.reopens}x"))
+    line = Text("customer: ")
+    line.append(_text(f"{who.name} (#{who.id}, {who.tier})"))
+    line.append(" ")
+    line.append(_text(", ".join(f"{k} {v}" for k, v in who.identities)))
+    out.print(line)
+    if detail.previous_case_id:
+        out.print(f"follows case #{detail.previous_case_id}")
+    for m in detail.messages:
+        out.print()
+        arrow = {"in": "←", "out": "→", "note": "✎"}.get(m.direction, "?")
+        head = Text(f"{arrow} {m.created_at} {m.channel} #{m.id} ", style="bold")
+        head.append(_text(m.author or "(unknown sender)"))
+        out.print(head)
+        if m.thread_reason:
+            out.print(Text(f"  joined: {sanitize(m.thread_reason)}", style="dim"))
+        if m.auto_submitted:
+            out.print(Text(f"  automatic: {sanitize(m.auto_submitted)}", style="dim"))
+        for problem in m.parse_errors:
+            out.print(Text(f"  parse error: {sanitize(problem)}", style="red"))
+        out.print(_text(m.text.strip() or "(no text)", multiline=True))
+        for a in m.attachments:
+            out.print(Text(f"  📎 {sanitize(a.filename, multiline=False)} ({a.mime}, "
+                           f"{a.size} bytes)"))
+
+
+def print_summary(conn: sqlite3.Connection, path: Path) -> None:
+    stats = store_stats(conn)
+    out.print(Text(f"store {path}", style="bold"))
+    out.print(f"{stats['customers']:,} customers · {stats['cases']:,} cases · "
+              f"{stats['messages']:,} messages")
+    out.print("messages by channel: " + ", ".join(
+        f"{k} {v:,}" for k, v in stats["by_channel"].items()))
+    out.print("cases by status: " + ", ".join(
+        f"{k} {v:,}" for k, v in stats["by_status"].items()))
+    out.print(f"{stats['breached']:,} unsolved cases past their SLA due time · "
+              f"{stats['vip_customers']:,} VIP customers · {stats['open_suggestions']:,} open "
+              f"merge suggestions · {stats['parse_errors']:,} messages with parse errors")
+    out.print("next: `omnitui cases`, `omnitui case ID`, `omnitui doctor`")
+
+
+def import_report(counts: dict[str, int]) -> str:
+    return (f"{counts['imported']:,} imported, {counts['duplicates']:,} already in the store, "
+            f"{counts['with_errors']:,} with parse errors (stored raw, see `omnitui case`)")
+
+
+@contextmanager
+def progress(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr (silent when stderr is not a terminal)."""
+    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=Console(stderr=True), transient=True)
+    task = bar.add_task(label, total=total)
+    with bar:
+        yield lambda done: bar.update(task, completed=done)
+
+
+def print_checks(results: Sequence[Any]) -> None:
+    for r in results:
+        mark = Text("ok  ", style="green") if r.ok else Text("FAIL", style="bold red")
+        line = Text.assemble(mark, " ", (r.name, "bold"), ": ", r.detail)
+        out.print(line)
+        if not r.ok and r.fix:
+            out.print(Text(f"      fix: {r.fix}"))

@@ -1,0 +1,86 @@
+"""Agent actions on a case, each audited: reply or note, status, assignment.
+
+They take an open write connection, so a caller can group several (the demo builder does)
+or wrap one in `Store.write()`. `at` is the moment of the action (now, for a live agent).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from omnitui.model import Direction, Status
+from omnitui.store import cases as case_store
+from omnitui.store.audit import ChangeSet, record_audit
+from omnitui.store.db import StoreError, db_time
+from omnitui.store.messages import insert_message
+
+PAUSED = (Status.PENDING, Status.ON_HOLD)
+
+
+def reply(conn: sqlite3.Connection, case_id: int, *, author: str, text: str, at: datetime,
+          internal: bool = False, channel: str | None = None) -> int:
+    """Add an agent's reply (or internal note) to the timeline; a reply starts the clock on
+    the resolution target and counts as the first response."""
+    case = case_store.require_case(conn, case_id)
+    when = db_time(at)
+    message_id = insert_message(conn, {
+        "case_id": case_id, "customer_id": case["customer_id"],
+        "channel": channel or case["channel"],
+        "direction": Direction.NOTE if internal else Direction.OUT,
+        "subject": f"Re: {case['subject']}" if case["subject"] else "", "text": text,
+        "author": author, "created_at": when, "received_at": when})
+    changes = ChangeSet()
+    if not internal:
+        values: dict[str, object] = {"last_message_at": when, "updated_at": when}
+        if case["first_response_at"] is None:
+            values["first_response_at"] = when
+        if case["status"] == Status.NEW:
+            values["status"] = Status.OPEN
+        if case["status"] not in PAUSED:
+            values["sla_due"] = case["sla_resolution_due"]
+        case_store.update_case(conn, case_id, values, changes)
+    record_audit(conn, actor=author, action="note.added" if internal else "reply.queued",
+                 case_id=case_id, message_id=message_id, changes=changes)
+    return message_id
+
+
+def set_status(conn: sqlite3.Connection, case_id: int, status: Status, *, actor: str,
+               at: datetime, pause_reason: str | None = None,
+               expected_version: int | None = None) -> int:
+    """Move a case to `status`; pausing stops its SLA clock, solving records when."""
+    case = case_store.require_case(conn, case_id)
+    if status in PAUSED and not pause_reason:
+        raise StoreError(f"{status} needs a pause reason (what the case is waiting on)")
+    when = db_time(at)
+    values: dict[str, object] = {"status": status, "updated_at": when,
+                                 "pause_reason": pause_reason if status in PAUSED else None}
+    if status in PAUSED or status in (Status.SOLVED, Status.CLOSED):
+        values["sla_due"] = None
+    else:
+        values["sla_due"] = (case["sla_resolution_due"] if case["first_response_at"]
+                             else case["sla_first_response_due"])
+    if status in (Status.SOLVED, Status.CLOSED):
+        values["solved_at"] = case["solved_at"] or when
+    else:
+        values["solved_at"] = None
+    changes = ChangeSet()
+    case_store.update_case(conn, case_id, values, changes, expected_version=expected_version)
+    reason = f"{case['status']} -> {status}" + (f" ({pause_reason})" if pause_reason else "")
+    return record_audit(conn, actor=actor, action="case.status", case_id=case_id,
+                        reason=reason, changes=changes)
+
+
+def assign(conn: sqlite3.Connection, case_id: int, owner: str | None, *, actor: str,
+           at: datetime, expected_version: int | None = None) -> int:
+    """Give a case to `owner` (None: unassign); handing it from one owner to another counts
+    as a reassignment, the bounce measure."""
+    case = case_store.require_case(conn, case_id)
+    values: dict[str, object] = {"owner": owner, "updated_at": db_time(at)}
+    if case["owner"] and owner and owner != case["owner"]:
+        values["reassignments"] = case["reassignments"] + 1
+    changes = ChangeSet()
+    case_store.update_case(conn, case_id, values, changes, expected_version=expected_version)
+    return record_audit(conn, actor=actor, action="case.assigned", case_id=case_id,
+                        reason=f"{case['owner'] or 'nobody'} -> {owner or 'nobody'}",
+                        changes=changes)

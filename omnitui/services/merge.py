@@ -1,0 +1,164 @@
+"""Merging and splitting customers and cases, and moving a message between cases.
+
+Each action is one write transaction recorded as one audit event holding every row it
+touched, so `omnitui.services.history.undo` restores the exact before state.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from omnitui.model import Status
+from omnitui.store import cases as case_store
+from omnitui.store import customers as customer_store
+from omnitui.store.audit import ChangeSet, delete_row, insert_row, record_audit, update_row
+from omnitui.store.db import Store, StoreError, db_time, utc_now
+
+
+def merge_customers(store: Store, source_id: int, target_id: int, actor: str) -> int:
+    """Fold customer `source_id` into `target_id`: identities, cases, messages, facts."""
+    if source_id == target_id:
+        raise StoreError("a customer cannot be merged into itself")
+    with store.write() as conn:
+        customer_store.require_customer(conn, source_id)
+        customer_store.require_customer(conn, target_id)
+        changes = ChangeSet()
+        for identity in customer_store.identities_of(conn, source_id):
+            update_row(conn, "identities", identity.id, {"customer_id": target_id}, changes)
+        for case_id in customer_store.ids_of_customer_rows(conn, "cases", source_id):
+            case_store.update_case(conn, case_id, {"customer_id": target_id}, changes)
+        for message_id in customer_store.ids_of_customer_rows(conn, "messages", source_id):
+            update_row(conn, "messages", message_id, {"customer_id": target_id}, changes)
+        _move_facts(conn, source_id, target_id, changes)
+        for suggestion in customer_store.open_merge_suggestions_between(conn, source_id,
+                                                                        target_id):
+            update_row(conn, "suggestions", suggestion, {"status": "accepted"}, changes)
+        update_row(conn, "customers", source_id,
+                   {"merged_into": target_id, "updated_at": db_time(utc_now())}, changes)
+        return record_audit(conn, actor=actor, action="customers.merged",
+                            customer_id=target_id,
+                            reason=f"customer #{source_id} merged into #{target_id}",
+                            changes=changes)
+
+
+def _move_facts(conn: sqlite3.Connection, source_id: int, target_id: int,
+                changes: ChangeSet) -> None:
+    target_facts = {(kind, value) for _, kind, value in customer_store.fact_rows(conn, target_id)}
+    for fact_id, kind, value in customer_store.fact_rows(conn, source_id):
+        if (kind, value) in target_facts:
+            delete_row(conn, "customer_facts", fact_id, changes)
+        else:
+            update_row(conn, "customer_facts", fact_id, {"customer_id": target_id}, changes)
+
+
+def split_customer(store: Store, customer_id: int, identity_ids: list[int],
+                   actor: str) -> tuple[int, int]:
+    """Give some identities (and what was sent from them) a customer of their own.
+
+    Messages sent from the moved identities follow them; a case follows when every customer
+    message in it came from them. Returns (new customer id, audit event id).
+    """
+    with store.write() as conn:
+        customer_store.require_customer(conn, customer_id)
+        own = {i.id: i for i in customer_store.identities_of(conn, customer_id)}
+        strangers = [i for i in identity_ids if i not in own]
+        if strangers or not identity_ids:
+            raise StoreError(f"identities {strangers or identity_ids} do not belong to "
+                             f"customer #{customer_id}")
+        if len(identity_ids) == len(own):
+            raise StoreError("a split must leave the customer at least one identity")
+        changes = ChangeSet()
+        now = db_time(utc_now())
+        first = own[identity_ids[0]]
+        new_id = insert_row(conn, "customers", {"name": "", "created_at": now,
+                                                "updated_at": now}, changes)
+        moved_messages: set[int] = set()
+        for identity_id in identity_ids:
+            update_row(conn, "identities", identity_id, {"customer_id": new_id}, changes)
+            for message_id in customer_store.ids_of_customer_rows(conn, "messages",
+                                                                  customer_id, identity_id):
+                update_row(conn, "messages", message_id, {"customer_id": new_id}, changes)
+                moved_messages.add(message_id)
+        for case_id in customer_store.ids_of_customer_rows(conn, "cases", customer_id):
+            senders = case_store.inbound_senders(conn, case_id)
+            if senders and senders <= {new_id}:
+                case_store.update_case(conn, case_id, {"customer_id": new_id}, changes)
+        audit_id = record_audit(conn, actor=actor, action="customer.split",
+                                customer_id=customer_id,
+                                reason=f"{first.kind} {first.value} and "
+                                       f"{len(moved_messages)} messages split off into "
+                                       f"customer #{new_id}", changes=changes)
+        return new_id, audit_id
+
+
+def merge_cases(store: Store, source_id: int, target_id: int, actor: str) -> int:
+    """Move every message of case `source_id` into `target_id` and close the source."""
+    if source_id == target_id:
+        raise StoreError("a case cannot be merged into itself")
+    with store.write() as conn:
+        source = case_store.require_case(conn, source_id)
+        target = case_store.require_case(conn, target_id)
+        if source["merged_into"] is not None:
+            raise StoreError(f"case {source_id} was already merged into "
+                             f"#{source['merged_into']}")
+        if target["merged_into"] is not None:
+            raise StoreError(f"case {target_id} was merged into #{target['merged_into']}; "
+                             "merge into that one")
+        changes = ChangeSet()
+        for message_id in case_store.message_ids_of_case(conn, source_id):
+            update_row(conn, "messages", message_id, {"case_id": target_id}, changes)
+        now = db_time(utc_now())
+        case_store.update_case(conn, source_id, {"status": Status.CLOSED,
+                                                 "merged_into": target_id, "sla_due": None,
+                                                 "updated_at": now}, changes)
+        latest = max(filter(None, [source["last_message_at"], target["last_message_at"]]),
+                     default=None)
+        case_store.update_case(conn, target_id, {"last_message_at": latest, "updated_at": now},
+                               changes)
+        return record_audit(conn, actor=actor, action="cases.merged", case_id=target_id,
+                            reason=f"case #{source_id} merged into #{target_id}",
+                            changes=changes)
+
+
+def move_message(store: Store, message_id: int, target_case_id: int | None,
+                 actor: str) -> tuple[int, int]:
+    """Split a message off into a new case (target None) or re-attach it to another case.
+
+    The message's recorded threading reason is replaced by who moved it from where, so the
+    timeline keeps telling the truth. Returns (case id, audit event id).
+    """
+    with store.write() as conn:
+        message = case_store.message_row(conn, message_id)
+        if message is None:
+            raise StoreError(f"there is no message {message_id}")
+        source_id = message["case_id"]
+        if target_case_id == source_id:
+            raise StoreError(f"message {message_id} is already in case {source_id}")
+        changes = ChangeSet()
+        now = db_time(utc_now())
+        if target_case_id is None:
+            source = case_store.require_case(conn, source_id)
+            target_case_id = insert_row(conn, "cases", {
+                "customer_id": message["customer_id"] or source["customer_id"],
+                "subject": message["subject"] or source["subject"],
+                "channel": message["channel"], "status": Status.OPEN,
+                "queue": source["queue"], "priority": source["priority"],
+                "tier": source["tier"], "previous_case_id": source_id,
+                "last_inbound_at": message["created_at"],
+                "last_message_at": message["created_at"], "created_at": now,
+                "updated_at": now}, changes)
+            rule, verb = "split-off", "split off"
+        else:
+            target = case_store.require_case(conn, target_case_id)
+            if target["merged_into"] is not None:
+                raise StoreError(f"case {target_case_id} was merged into "
+                                 f"#{target['merged_into']}")
+            rule, verb = "re-attached", "re-attached"
+        reason = f"{verb} by {actor} from case #{source_id}"
+        update_row(conn, "messages", message_id, {"case_id": target_case_id,
+                                                  "thread_rule": rule, "thread_reason": reason},
+                   changes)
+        audit_id = record_audit(conn, actor=actor, action=f"message.{rule}",
+                                case_id=target_case_id, message_id=message_id,
+                                reason=reason, changes=changes)
+        return target_case_id, audit_id

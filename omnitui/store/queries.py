@@ -1,0 +1,157 @@
+"""Read queries for the queue, a case's timeline, suggestions and store statistics.
+
+Queue pages come from indexed queries with keyset paging (never OFFSET), so the first page
+costs the same at ten cases or a million.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from omnitui.model import (
+    AttachmentView,
+    CaseDetail,
+    CaseSummary,
+    CustomerView,
+    MessageView,
+)
+from omnitui.store.schema import ACTIVE
+
+SORTS = {  # name -> (ORDER BY, sort column, descending)
+    "priority": ("c.priority DESC, c.id DESC", "c.priority", True),
+    "sla": ("c.sla_due ASC, c.id ASC", "c.sla_due", False),
+    "newest": ("c.id DESC", None, True),
+    "updated": ("c.last_message_at DESC, c.id DESC", "c.last_message_at", True),
+}
+
+SUMMARY_COLUMNS = (
+    "c.id, c.customer_id, cu.name, c.subject, c.channel, c.status, c.owner, c.queue, c.tags,"
+    " c.priority, c.tier, c.sla_due, c.created_at, c.last_message_at, c.version")
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    statuses: tuple[str, ...] | None = None  # None: every active status
+    queue: str | None = None
+    owner: str | None = None
+    channel: str | None = None
+    customer_id: int | None = None
+    search: str | None = None
+    sort: str = "priority"
+    limit: int = 50
+
+
+def _summary(row: tuple[Any, ...]) -> CaseSummary:
+    values = list(row)
+    values[8] = json.loads(values[8])
+    return CaseSummary(*values)
+
+
+def fts_phrase(text: str) -> str:
+    """User text as FTS5 phrases, so quotes and operators in it are never syntax."""
+    return " ".join('"' + word.replace('"', '""') + '"' for word in text.split())
+
+
+def list_cases(conn: sqlite3.Connection, query: CaseQuery,
+               after: tuple[Any, int] | None = None) -> list[CaseSummary]:
+    """One page of cases; pass the last row's (sort value, id) as `after` for the next."""
+    order, column, descending = SORTS[query.sort]
+    where, params = [], []
+    if query.statuses is None:
+        where.append(f"c.status IN {ACTIVE}")
+    else:
+        where.append(f"c.status IN ({', '.join('?' for _ in query.statuses)})")
+        params.extend(query.statuses)
+    for name, value in (("queue", query.queue), ("owner", query.owner),
+                        ("channel", query.channel), ("customer_id", query.customer_id)):
+        if value is not None:
+            where.append(f"c.{name} = ?")
+            params.append(value)
+    if query.sort == "sla":
+        where.append("c.sla_due IS NOT NULL")
+    if query.search:
+        where.append(
+            "c.id IN (SELECT m.case_id FROM messages m WHERE m.id IN (SELECT rowid FROM"
+            " messages_fts WHERE messages_fts MATCH ?) UNION SELECT c2.id FROM cases c2 WHERE"
+            " c2.customer_id IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ?))")
+        params.extend([fts_phrase(query.search)] * 2)
+    if after is not None:
+        op = "<" if descending else ">"
+        if column:
+            where.append(f"({column}, c.id) {op} (?, ?)")
+            params.extend(after)
+        else:
+            where.append(f"c.id {op} ?")
+            params.append(after[1])
+    sql = (f"SELECT {SUMMARY_COLUMNS} FROM cases c JOIN customers cu ON cu.id = c.customer_id"
+           f" WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?")
+    return [_summary(r) for r in conn.execute(sql, (*params, query.limit))]
+
+
+def case_detail(conn: sqlite3.Connection, case_id: int) -> CaseDetail | None:
+    row = conn.execute(f"SELECT {SUMMARY_COLUMNS}, c.previous_case_id, c.merged_into,"
+                       " c.reopens, c.reassignments, c.sla_first_response_due,"
+                       " c.first_response_at FROM cases c JOIN customers cu"
+                       " ON cu.id = c.customer_id WHERE c.id = ?", (case_id,)).fetchone()
+    if row is None:
+        return None
+    summary = _summary(row[:15])
+    attachments: dict[int, list[AttachmentView]] = {}
+    for message_id, *rest in conn.execute(
+            "SELECT a.message_id, a.id, a.filename, a.mime, a.size, a.sha256 FROM attachments a"
+            " JOIN messages m ON m.id = a.message_id WHERE m.case_id = ? ORDER BY a.id",
+            (case_id,)):
+        attachments.setdefault(message_id, []).append(AttachmentView(*rest))
+    messages = [
+        MessageView(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
+                    json.loads(r[10]), r[11], attachments.get(r[0], []))
+        for r in conn.execute(
+            "SELECT id, case_id, channel, direction, author, created_at, subject, text,"
+            " thread_rule, thread_reason, parse_errors, auto_submitted FROM messages"
+            " WHERE case_id = ? ORDER BY created_at, id", (case_id,))]
+    history = conn.execute("SELECT id, at, actor, action, reason FROM audit WHERE case_id = ?"
+                           " ORDER BY id", (case_id,)).fetchall()
+    return CaseDetail(summary, customer_view(conn, summary.customer_id), messages, *row[15:],
+                      history=[tuple(h) for h in history])
+
+
+def customer_view(conn: sqlite3.Connection, customer_id: int) -> CustomerView:
+    name, tier, attributes, notes = conn.execute(
+        "SELECT name, tier, attributes, notes FROM customers WHERE id = ?",
+        (customer_id,)).fetchone()
+    identities = conn.execute("SELECT kind, value FROM identities WHERE customer_id = ?"
+                              " ORDER BY id", (customer_id,)).fetchall()
+    return CustomerView(customer_id, name, tier, [tuple(i) for i in identities],
+                        json.loads(attributes), notes)
+
+
+def open_suggestions(conn: sqlite3.Connection, limit: int = 100) -> list[dict[str, Any]]:
+    cur = conn.execute("SELECT id, kind, source_id, target_id, confidence, evidence,"
+                       " message_id, created_at FROM suggestions WHERE status = 'open'"
+                       " ORDER BY confidence DESC, id LIMIT ?", (limit,))
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur]
+
+
+def store_stats(conn: sqlite3.Connection) -> dict[str, Any]:
+    """Counts a person checks after an import or a demo build."""
+    def one(sql: str) -> Any:
+        return conn.execute(sql).fetchone()[0]
+
+    return {
+        "customers": one("SELECT count(*) FROM customers WHERE merged_into IS NULL"),
+        "cases": one("SELECT count(*) FROM cases"),
+        "messages": one("SELECT count(*) FROM messages"),
+        "by_channel": dict(conn.execute(
+            "SELECT channel, count(*) FROM messages GROUP BY channel ORDER BY 2 DESC")),
+        "by_status": dict(conn.execute(
+            "SELECT status, count(*) FROM cases GROUP BY status ORDER BY 2 DESC")),
+        "breached": one(f"SELECT count(*) FROM cases WHERE status IN {ACTIVE}"
+                        " AND sla_due < datetime('now')"),
+        "vip_customers": one("SELECT count(*) FROM customers WHERE tier = 'vip'"),
+        "parse_errors": one("SELECT count(*) FROM messages WHERE parse_errors != '[]'"),
+        "open_suggestions": one("SELECT count(*) FROM suggestions WHERE status = 'open'"),
+    }
