@@ -111,9 +111,10 @@ def demo(typer_ctx: typer.Context,
          db: Annotated[Path | None, typer.Option("--db", help="Demo store file.")] = None,
          no_console: Annotated[bool, typer.Option(
              "--no-console", help="Print a summary instead of opening the console.")] = False,
-         customers: Annotated[int, typer.Option(min=1)] = 2000,
-         messages: Annotated[int, typer.Option(min=1)] = 10000,
-         days: Annotated[int, typer.Option(min=1)] = 30,
+         customers: Annotated[int, typer.Option(min=1, help="Customers.")] = 2000,
+         messages: Annotated[int, typer.Option(
+             min=1, help="Customer messages (agents' replies come on top).")] = 10000,
+         days: Annotated[int, typer.Option(min=1, help="Days of history.")] = 30,
          seed: int = 7,
          rebuild: Annotated[bool, typer.Option(help="Start the demo store over.")] = False,
          ) -> None:
@@ -281,15 +282,15 @@ def main() -> None:
     from omnitui.channels.email.sources import MailSourceError
 
     try:
-        app(standalone_mode=False)
+        status = app(standalone_mode=False)  # an Exit(code) comes back as its code
+        if isinstance(status, int):
+            sys.exit(status)
     except ConfigError as exc:
         err.print(f"configuration error: {exc}", markup=False, highlight=False)
         sys.exit(2)
     except (StoreError, UserError, MailSourceError) as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)
         sys.exit(1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
     except typer.Abort:
         err.print("aborted")
         sys.exit(130)

@@ -102,6 +102,11 @@ def _connect(path: Path, *, durable: bool) -> sqlite3.Connection:
         _create_private_file(path)
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
                                check_same_thread=False)
+        try:
+            check_version(conn, path)  # before anything writes: a newer file stays untouched
+        except StoreError:
+            conn.close()
+            raise
         conn.execute("PRAGMA journal_mode=WAL")
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path} is not an omnitui store ({exc}); move it aside or pass "

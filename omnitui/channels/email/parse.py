@@ -96,6 +96,9 @@ _WINDOWS_RESERVED = frozenset(
 _MAX_FILENAME_BYTES = 200
 _MAX_DEPTH = 40
 _MAX_ERRORS = 40
+# decode_header is superlinear: a 1 MB subject of encoded-words takes ~9 s; 8 KiB takes ~15 ms.
+_MAX_DECODED_HEADER = 8192
+_MAX_HTML_TO_TEXT = 1 << 20
 
 
 def parse_email(raw: bytes, *, source: str = "", received_at: datetime | None = None
@@ -129,7 +132,7 @@ def _build_event(raw: bytes, source: str, fallback_time: datetime, errors: list[
     headers = _guard(errors, "headers", dict, _header_map, msg)
 
     def header(name: str) -> str:
-        return _guard(errors, name, str, _header_text, headers, name)
+        return _guard(errors, name, str, _header_text, headers, name, errors)
 
     sender_name, address = _guard(errors, "From", lambda: ("", ""), _sender, headers, errors)
     message_id = _guard(errors, "Message-ID", lambda: None, _message_id, headers, errors)
@@ -217,9 +220,17 @@ def _first(headers: dict[str, list[str]], name: str) -> str | None:
 
 # --- header text -----------------------------------------------------------------------------
 
-def _header_text(headers: dict[str, list[str]], name: str) -> str:
+def _header_text(headers: dict[str, list[str]], name: str, errors: list[str]) -> str:
     value = _first(headers, name)
-    return _single_line(_decode_words(_unfold(value))) if value else ""
+    return _single_line(_decode_words(_clip(_unfold(value), name, errors))) if value else ""
+
+
+def _clip(value: str, name: str, errors: list[str]) -> str:
+    """Bound the work hostile headers can cause; no real header comes near the limit."""
+    if len(value) <= _MAX_DECODED_HEADER:
+        return value
+    errors.append(f"{name} longer than {_MAX_DECODED_HEADER} characters; truncated")
+    return value[:_MAX_DECODED_HEADER]
 
 
 def _unfold(value: str) -> str:
@@ -262,7 +273,7 @@ def _sender(headers: dict[str, list[str]], errors: list[str]) -> tuple[str, str]
     if value is None:
         errors.append("missing From header")
         return "", ""
-    text = _unfold(value)
+    text = _clip(_unfold(value), "From", errors)
     pairs = [(name, addr) for name, addr in getaddresses([text]) if addr]
     name, address = pairs[0] if pairs else ("", "")
     address = address.strip()
@@ -326,7 +337,9 @@ def _codec_for(charset: str) -> str | None:
         return None
     label = _CHARSET_ALIASES.get(label, label)
     try:
-        b"".decode(label)  # rejects unknown labels and bytes-to-bytes codecs such as base64
+        # Non-empty input: b"".decode() skips the codec lookup. Rejects unknown labels and
+        # bytes-to-bytes codecs such as base64.
+        b"a".decode(label, "replace")
     except (LookupError, ValueError):
         return None
     return label
@@ -470,8 +483,18 @@ def _content_id(part: Message) -> str | None:
 
 def _filename(part: Message) -> str:
     """Declared filename: RFC 2231 (get_filename collapses it), RFC 2047, or raw 8-bit."""
+    headers = _header_map(part)
+    raw_values = [_first(headers, "content-disposition"), _first(headers, "content-type")]
+    if not all(value is None or value.isascii() for value in raw_values):
+        # compat32 would turn raw 8-bit bytes into U+FFFD: re-read from decoded header text.
+        part = Message()
+        for name, value in zip(("Content-Disposition", "Content-Type"), raw_values,
+                               strict=True):
+            if value is not None:
+                part[name] = _unfold(value)
     name = part.get_filename()
-    return _decode_words(_unfold(name)) if name else ""
+    # Clipped before decoding: the result is cut to 200 bytes anyway (_safe_filename).
+    return _decode_words(_unfold(name)[:_MAX_DECODED_HEADER]) if name else ""
 
 
 def _safe_filename(name: str, mime: str, index: int) -> str:
@@ -499,15 +522,26 @@ def _default_extension(mime: str) -> str:
 
 
 def _html_to_text(markup: str, errors: list[str]) -> str:
-    """inscriptis (Apache-2.0) keeps layout such as tables; crude tag stripping if it fails."""
+    """inscriptis (Apache-2.0) keeps layout such as tables; crude tag stripping if it fails.
+
+    Only the first MiB is converted: inscriptis needs ~1 s per MB (more for big tables).
+    """
+    if len(markup) > _MAX_HTML_TO_TEXT:
+        errors.append(f"HTML body over {_MAX_HTML_TO_TEXT} characters; only its start is shown")
+        markup = markup[:_MAX_HTML_TO_TEXT]
     try:
         from inscriptis import get_text
 
-        return get_text(markup).strip("\n")
+        text = get_text(markup).strip("\n")
+        if text.strip():
+            return text
     except Exception as exc:
         errors.append(f"HTML to text: {_describe(exc)}")
     stripped = _HTML_TAG_RE.sub(" ", _HTML_DROP_RE.sub(" ", markup))
-    return html_lib.unescape(stripped).strip()
+    text = html_lib.unescape(stripped).strip()
+    if text:  # e.g. lxml drops what is nested deeper than it allows
+        errors.append("HTML converted by stripping tags")
+    return text
 
 
 # --- automatic mail --------------------------------------------------------------------------

@@ -180,9 +180,10 @@ def _mbox_messages(fh: BinaryIO, chunk_size: int = _CHUNK) -> Iterator[bytes]:
 
 
 def _unescape(message: bytes) -> bytes:
-    if message.endswith(b"\n\n"):
+    """Drop the blank separator line before the next From_ line, then undo >From quoting."""
+    if message.endswith(b"\n\n") or message == b"\n":
         message = message[:-1]
-    elif message.endswith(b"\r\n\r\n"):
+    elif message.endswith(b"\r\n\r\n") or message == b"\r\n":
         message = message[:-2]
     if b">From " in message:
         message = _ESCAPED_FROM.sub(b"\n", message)

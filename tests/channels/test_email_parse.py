@@ -1,0 +1,488 @@
+"""parse_email against a hostile corpus: what an agent would see in the console."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import random
+from datetime import UTC, datetime, timedelta, timezone
+from email import message_from_bytes
+
+import pytest
+
+from omnitui.channels.email.parse import parse_email
+from omnitui.model import AttachmentData, Identifier, InboundEvent
+
+RECEIVED = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+
+def mail(*headers: str, body: str | bytes = "Hello\n", date: bool = True,
+         message_id: bool = True) -> bytes:
+    """A message from header lines and a body; From/Date/Message-ID added unless given."""
+    lines = list(headers)
+    names = {line.split(":", 1)[0].lower() for line in headers}
+    if "from" not in names:
+        lines.insert(0, "From: Ann Lee <ann@example.com>")
+    if date and "date" not in names:
+        lines.append("Date: Wed, 01 May 2024 09:30:00 +0200")
+    if message_id and "message-id" not in names:
+        lines.append("Message-ID: <m1@example.com>")
+    head = "\n".join(lines).encode()
+    return head + b"\n\n" + (body if isinstance(body, bytes) else body.encode())
+
+
+def parse(raw: bytes) -> InboundEvent:
+    return parse_email(raw, source="test", received_at=RECEIVED)
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+# --- a clean message -----------------------------------------------------------------------
+
+def test_plain_message_fields() -> None:
+    raw = mail("From: =?utf-8?q?J=C3=B6rg_M=C3=BCller?= <Joerg.Mueller@Example.DE>",
+               "To: support@helpdesk.example",
+               "Subject: Where is my order?",
+               "In-Reply-To: <case-1.m-2.abc@helpdesk.example>",
+               "References: <a@x.example>\n <case-1.m-2.abc@helpdesk.example>",
+               body="Hi,\nit has not arrived.\n")
+    event = parse(raw)
+    assert event.channel == "email"
+    assert event.subject == "Where is my order?"
+    assert event.sender_name == "Jörg Müller"
+    assert event.identifiers == [Identifier("email", "Joerg.Mueller@Example.DE")]  # as given
+    assert event.text == "Hi,\nit has not arrived.\n"
+    assert event.html is None
+    assert event.message_id == "m1@example.com"
+    assert event.external_id == "m1@example.com"
+    assert event.in_reply_to == ["case-1.m-2.abc@helpdesk.example"]
+    assert event.references == ["a@x.example", "case-1.m-2.abc@helpdesk.example"]
+    assert event.occurred_at == datetime(2024, 5, 1, 7, 30, tzinfo=UTC)
+    assert event.raw == raw
+    assert event.source == "test"
+    assert event.auto_submitted is None
+    assert event.parse_errors == []
+
+
+def test_crlf_message_text_uses_newlines() -> None:
+    raw = mail("Subject: crlf", body="line one\nline two\n").replace(b"\n", b"\r\n")
+    event = parse(raw)
+    assert event.subject == "crlf"
+    assert event.text == "line one\nline two\n"
+    assert event.raw == raw
+
+
+# --- headers -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("subject", "expected"), [
+    ("=?utf-8?B?0JLQsNGIINC30LDQutCw0Lcg4oSWNDI=?=", "Ваш заказ №42"),
+    ("=?iso-8859-1?Q?Caf=E9_cr=E8me?=", "Café crème"),
+    ("=?iso-2022-jp?B?GyRCQ21KOCROM05HJxsoQg==?=", "注文の確認"),
+    ("=?gb2312?B?zcu/7snqx+s=?=", "退款申请"),
+    ("=?ks_c_5601-1987?B?wda5riDIrsDO?=", "주문 확인"),
+    ("=?koi8-r?B?+sHLwdo=?=", "Заказ"),
+    ("Re: =?utf-8?q?caf=C3=A9?= =?utf-8?q?_cr=C3=A8me?= order", "Re: café crème order"),
+    ("=?utf-8?q?first?=\n =?utf-8?q?_second?=", "first second"),  # folded
+    ("=?x-klingon?q?abc?=", "abc"),  # unknown charset in an encoded word: still readable
+    ("=?utf-8?B?not base64!!?=", "=?utf-8?B?not base64!!?="),  # undecodable: raw text kept
+    ("=?utf-8?q?line=0D=0Abreak?=", "line break"),  # encoded CR/LF cannot split the line
+    ("plain \x1b[31mred\x1b[0m", "plain  [31mred [0m"),  # no terminal escapes
+])
+def test_subject_reads_right(subject: str, expected: str) -> None:
+    assert parse(mail(f"Subject: {subject}")).subject == expected
+
+
+def test_raw_8bit_utf8_subject_and_name() -> None:
+    raw = mail("From: Zoë Ünal <zoe@example.com>", "Subject: Grüße aus Köln")
+    event = parse(raw)
+    assert event.subject == "Grüße aus Köln"
+    assert event.sender_name == "Zoë Ünal"
+
+
+def test_exchange_bracketed_message_id() -> None:
+    event = parse(mail("Message-ID: <[abc@microsoft.com]>",
+                       "In-Reply-To: <[prev@microsoft.com]>"))
+    assert event.message_id == "[abc@microsoft.com]"
+    assert event.external_id == "[abc@microsoft.com]"
+    assert event.in_reply_to == ["[prev@microsoft.com]"]
+
+
+def test_message_id_without_brackets_is_kept_stripped() -> None:
+    event = parse(mail("Message-ID:   bare-id@example.com  "))
+    assert event.message_id == "bare-id@example.com"
+    assert any("angle brackets" in e for e in event.parse_errors)
+
+
+def test_unparseable_to_header_is_harmless() -> None:
+    event = parse(mail('To: "', "Subject: broken to"))
+    assert event.subject == "broken to"
+    assert event.identifiers == [Identifier("email", "ann@example.com")]
+    assert event.text == "Hello\n"
+
+
+def test_unparseable_from_keeps_raw_text_and_no_identifier() -> None:
+    event = parse(mail('From: "', "Subject: x"))
+    assert event.identifiers == []
+    assert any("From" in e for e in event.parse_errors)
+    event = parse(mail("From: Undisclosed sender", "Subject: x"))
+    assert event.identifiers == []
+    assert event.sender_name == "Undisclosed sender"
+
+
+def test_missing_message_id_uses_hash_of_raw_bytes() -> None:
+    raw = mail("Subject: no id", message_id=False)
+    event = parse(raw)
+    assert event.message_id is None
+    assert event.external_id == "sha256:" + hashlib.sha256(raw).hexdigest()
+    assert any("Message-ID" in e for e in event.parse_errors)
+
+
+def test_missing_date_uses_received_time() -> None:
+    event = parse(mail("Subject: no date", date=False))
+    assert event.occurred_at == RECEIVED
+    assert any("Date" in e for e in event.parse_errors)
+
+
+def test_missing_date_and_naive_received_at_is_utc() -> None:
+    event = parse_email(mail(date=False), received_at=datetime(2024, 1, 2, 3, 4))
+    assert event.occurred_at == datetime(2024, 1, 2, 3, 4, tzinfo=UTC)
+    before = datetime.now(UTC)
+    assert parse_email(mail(date=False)).occurred_at >= before
+
+
+@pytest.mark.parametrize("date", ["yesterday-ish", "Mon, 99 Foo 2024 25:61:00 +0000",
+                                  "Wed, 01 May 2024 09:30:00 +9999", ""])
+def test_bad_date_uses_received_time(date: str) -> None:
+    event = parse(mail(f"Date: {date}"))
+    assert event.occurred_at == RECEIVED
+    assert any("Date" in e for e in event.parse_errors)
+
+
+def test_date_with_unknown_zone_is_utc_and_offsets_are_kept() -> None:
+    assert parse(mail("Date: Wed, 01 May 2024 09:30:00 -0000")).occurred_at == datetime(
+        2024, 5, 1, 9, 30, tzinfo=UTC)
+    occurred = parse(mail("Date: Wed, 01 May 2024 09:30:00 -0500")).occurred_at
+    assert occurred.utcoffset() == timedelta(hours=-5)
+    assert occurred.tzinfo == timezone(timedelta(hours=-5))
+
+
+# --- bodies and charsets ------------------------------------------------------------------
+
+def test_latin1_body_without_charset() -> None:
+    raw = mail("Subject: x", "Content-Type: text/plain",
+               body="Bonjour, le café était froid. Ça va?\n".encode("latin-1"))
+    assert parse(raw).text == "Bonjour, le café était froid. Ça va?\n"
+
+
+def test_cp1252_quotes_under_iso_8859_1_label() -> None:
+    raw = mail('Content-Type: text/plain; charset="iso-8859-1"',
+               body="\u201cquoted\u201d \u2013 fine\n".encode("cp1252"))
+    assert parse(raw).text == "\u201cquoted\u201d \u2013 fine\n"
+
+
+def test_unknown_charset_still_readable_and_recorded() -> None:
+    raw = mail('Content-Type: text/plain; charset="x-klingon"',
+               "Content-Transfer-Encoding: 8bit", body="Grüße ✓\n".encode())
+    event = parse(raw)
+    assert event.text == "Grüße ✓\n"
+    assert any("x-klingon" in e for e in event.parse_errors)
+
+
+@pytest.mark.parametrize(("charset", "text"), [
+    ("ks_c_5601-1987", "주문 확인 부탁드립니다"), ("gb2312", "退款申请 镕"),  # 镕 is GBK-only
+    ("iso-8859-8-i", "שלום"), ("utf8mb4", "emoji 😀"), ("unknown-8bit", "naïve"),
+])
+def test_charset_aliases(charset: str, text: str) -> None:
+    codec = {"ks_c_5601-1987": "cp949", "gb2312": "gbk", "iso-8859-8-i": "iso-8859-8",
+             "utf8mb4": "utf-8", "unknown-8bit": "utf-8"}[charset]
+    raw = mail(f"Content-Type: text/plain; charset={charset}",
+               "Content-Transfer-Encoding: 8bit", body=text.encode(codec))
+    event = parse(raw)
+    assert event.text == text
+    assert event.parse_errors == []
+
+
+def test_quoted_printable_utf8_body() -> None:
+    raw = mail("Content-Type: text/plain; charset=utf-8",
+               "Content-Transfer-Encoding: quoted-printable",
+               body="Gr=C3=BC=C3=9Fe,=\n zusammen\n")
+    assert parse(raw).text == "Grüße, zusammen\n"
+
+
+def test_multipart_alternative_prefers_plain_and_keeps_html() -> None:
+    raw = mail("Subject: alt", "MIME-Version: 1.0",
+               'Content-Type: multipart/alternative; boundary="b1"', body=(
+                   "--b1\nContent-Type: text/plain; charset=utf-8\n\nPlain version ✓\n"
+                   "--b1\nContent-Type: text/html; charset=utf-8\n\n"
+                   "<p>HTML <b>version</b> ✓</p>\n--b1--\n"))
+    event = parse(raw)
+    assert event.text == "Plain version ✓"
+    assert event.html is not None and "<b>version</b> ✓" in event.html
+    assert event.attachments == []
+
+
+def test_html_only_becomes_readable_text() -> None:
+    html = ("<html><head><style>p {color: red}</style><script>alert(1)</script></head>"
+            "<body><h1>Refund request</h1><p>Order&nbsp;<b>#42</b> arrived broken.</p>"
+            "<table><tr><td>Item</td><td>Mug</td></tr></table></body></html>")
+    event = parse(mail("Content-Type: text/html; charset=utf-8", body=html))
+    assert "Refund request" in event.text
+    assert "Order #42 arrived broken." in event.text
+    assert "Mug" in event.text
+    assert "<" not in event.text and "color" not in event.text and "alert" not in event.text
+    assert event.html == html
+
+
+def test_empty_plain_part_falls_back_to_html() -> None:
+    raw = mail('Content-Type: multipart/alternative; boundary="b"', body=(
+        "--b\nContent-Type: text/plain\n\n\n--b\nContent-Type: text/html\n\n"
+        "<p>Only here</p>\n--b--\n"))
+    assert parse(raw).text.strip() == "Only here"
+
+
+# --- attachments ---------------------------------------------------------------------------
+
+def test_rfc2231_and_rfc2047_filenames() -> None:
+    pdf = b"%PDF-1.4 fake"
+    raw = mail('Content-Type: multipart/mixed; boundary="b"', body=(
+        "--b\nContent-Type: text/plain\n\nSee attached.\n"
+        "--b\nContent-Type: application/pdf\n"
+        "Content-Disposition: attachment; filename*=UTF-8''Rechnung%20M%C3%A4rz.pdf\n"
+        f"Content-Transfer-Encoding: base64\n\n{b64(pdf)}\n"
+        "--b\nContent-Type: text/plain; name=\"=?utf-8?q?Notiz_=C3=BC.txt?=\"\n"
+        "Content-Disposition: attachment\n\nnote\n"
+        "--b\nContent-Type: application/octet-stream\n"
+        "Content-Disposition: attachment; filename*0*=utf-8''%E2%82%AC; filename*1=rate.csv\n"
+        "\n1,2\n--b--\n"))
+    event = parse(raw)
+    assert event.text == "See attached."
+    assert [a.filename for a in event.attachments] == ["Rechnung März.pdf", "Notiz ü.txt",
+                                                       "€rate.csv"]
+    assert event.attachments[0].content == pdf
+    assert event.attachments[0].mime == "application/pdf"
+    assert event.attachments[0].disposition == "attachment"
+    assert event.attachments[1].content == b"note"
+
+
+@pytest.mark.parametrize(("declared", "expected"), [
+    ("../../etc/passwd", "passwd"),
+    ("..\\\\..\\\\windows\\\\boot.ini", "boot.ini"),
+    ("/absolute/path/report.pdf", "report.pdf"),
+    ("..", "attachment-1.bin"),
+    ("", "attachment-1.bin"),
+    (".bashrc", "bashrc"),
+    ("evil\\u202egpj.exe", "evil_gpj.exe"),  # right-to-left override would show "exe.jpg"
+    ("nul.txt", "_nul.txt"),
+    ("a:b*c?.txt", "a_b_c_.txt"),
+])
+def test_untrusted_filenames_are_sanitized(declared: str, expected: str) -> None:
+    declared = declared.encode().decode("unicode_escape")
+    raw = mail('Content-Type: multipart/mixed; boundary="b"', body=(
+        "--b\nContent-Type: text/plain\n\nbody\n"
+        f'--b\nContent-Type: application/octet-stream\n'
+        f'Content-Disposition: attachment; filename="{declared}"\n\nDATA\n--b--\n'))
+    [attachment] = parse(raw).attachments
+    assert attachment.filename == expected
+    assert attachment.content == b"DATA"
+
+
+def test_long_filename_is_truncated_keeping_extension() -> None:
+    raw = mail('Content-Type: multipart/mixed; boundary="b"', body=(
+        "--b\nContent-Type: text/plain\n\nbody\n"
+        "--b\nContent-Type: application/pdf\n"
+        f"Content-Disposition: attachment; filename*=utf-8''{'%C3%A4' * 400}.pdf\n\nX\n--b--\n"))
+    [attachment] = parse(raw).attachments
+    assert attachment.filename.endswith(".pdf")
+    assert attachment.filename.startswith("ää")
+    assert len(attachment.filename.encode()) <= 200
+
+
+def test_inline_image_with_content_id() -> None:
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+    raw = mail('Content-Type: multipart/related; boundary="r"', body=(
+        "--r\nContent-Type: text/html; charset=utf-8\n\n"
+        '<p>Our logo: <img src="cid:logo-1@example.com"></p>\n'
+        "--r\nContent-Type: image/png\nContent-ID: <logo-1@example.com>\n"
+        f"Content-Transfer-Encoding: base64\n\n{b64(png)}\n--r--\n"))
+    event = parse(raw)
+    assert "Our logo:" in event.text
+    assert event.attachments == [AttachmentData(
+        filename="attachment-1.png", mime="image/png", content=png,
+        content_id="logo-1@example.com", disposition="inline")]
+
+
+def test_forwarded_message_is_an_eml_attachment() -> None:
+    inner = mail("From: Bob <bob@example.org>", "Subject: Original problem",
+                 "Message-ID: <inner@example.org>", body="The original text.\n")
+    raw = mail("Subject: Fwd: Original problem", "Message-ID: <outer@example.com>",
+               'Content-Type: multipart/mixed; boundary="f"',
+               body=b"--f\nContent-Type: text/plain\n\nForwarding this.\n"
+                    b"--f\nContent-Type: message/rfc822\n\n" + inner + b"\n--f--\n")
+    event = parse(raw)
+    assert event.text == "Forwarding this."
+    assert event.message_id == "outer@example.com"
+    [attachment] = event.attachments
+    assert attachment.mime == "message/rfc822"
+    assert attachment.filename == "attachment-1.eml"
+    forwarded = parse(attachment.content)
+    assert forwarded.subject == "Original problem"
+    assert forwarded.message_id == "inner@example.org"
+    assert forwarded.text.strip() == "The original text."
+
+
+# --- broken input never raises -------------------------------------------------------------
+
+def test_empty_bytes() -> None:
+    event = parse_email(b"")
+    assert event.raw == b""
+    assert event.text == "" and event.subject == "" and event.identifiers == []
+    assert event.external_id == "sha256:" + hashlib.sha256(b"").hexdigest()
+    assert "empty message" in event.parse_errors
+    assert event.occurred_at.tzinfo is not None
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_random_binary_never_raises(seed: int) -> None:
+    rng = random.Random(seed)
+    raw = rng.randbytes(rng.randint(1, 5000))
+    event = parse(raw)
+    assert event.raw == raw
+    assert event.external_id == "sha256:" + hashlib.sha256(raw).hexdigest()
+    assert event.occurred_at == RECEIVED
+
+
+def test_header_less_text_is_kept_as_body() -> None:
+    event = parse(b"just some words\nno headers at all\n")
+    assert event.text == "just some words\nno headers at all\n"
+    assert event.parse_errors  # no From, no Date, no Message-ID, a MIME defect
+
+
+MULTIPART = mail(
+    "Subject: =?utf-8?q?Rechnung_f=C3=BCr_M=C3=A4rz?=",
+    'Content-Type: multipart/mixed; boundary="m"',
+    body=("preamble\n--m\nContent-Type: multipart/alternative; boundary=\"a\"\n\n"
+          "--a\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n"
+          f"{b64('Grüße, die Rechnung ✓'.encode())}\n"
+          "--a\nContent-Type: text/html; charset=utf-8\n\n<p>Grüße</p>\n--a--\n"
+          "--m\nContent-Type: application/pdf\n"
+          "Content-Disposition: attachment; filename*=utf-8''R%C3%A4chnung.pdf\n"
+          f"Content-Transfer-Encoding: base64\n\n{b64(bytes(range(256)) * 8)}\n--m--\n"))
+
+
+def test_truncated_multipart_keeps_what_arrived() -> None:
+    cut = MULTIPART[: MULTIPART.index(b"filename*=") + 200]  # inside the PDF's base64
+    event = parse(cut)
+    assert event.subject == "Rechnung für März"
+    assert event.text == "Grüße, die Rechnung ✓"
+    assert [a.filename for a in event.attachments] == ["Rächnung.pdf"]
+    assert any("boundary" in e.lower() for e in event.parse_errors)
+
+
+def test_every_truncation_of_a_multipart_parses() -> None:
+    for end in range(0, len(MULTIPART), 13):
+        event = parse(MULTIPART[:end])
+        assert event.raw == MULTIPART[:end]
+
+
+def test_multipart_without_boundary_shows_body_text() -> None:
+    event = parse(mail("Content-Type: multipart/mixed", body="text anyway\n"))
+    assert "text anyway" in event.text
+    assert event.parse_errors
+
+
+def test_bad_base64_and_deep_nesting() -> None:
+    raw = mail("Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: base64",
+               body="SGVsbG8gd29ybGQ=!!!***\n")
+    assert parse(raw).text.startswith("Hello world")
+    nested = "".join(f'Content-Type: multipart/mixed; boundary="n{i}"\n\n--n{i}\n'
+                     for i in range(60))
+    event = parse(b"From: a@example.com\nSubject: deep\n" + nested.encode()
+                  + b"Content-Type: text/plain\n\ndeep\n")
+    assert event.subject == "deep"
+    assert any("nesting" in e for e in event.parse_errors)
+
+
+def test_invalid_utf8_declared_utf8() -> None:
+    latin = mail("Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit",
+                 body="déjà vu\n".encode("latin-1"))
+    event = parse(latin)
+    assert event.text == "déjà vu\n"  # really latin-1: read as cp1252
+    assert any("utf-8" in e for e in event.parse_errors)
+    cut = mail("Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit",
+               body="Grüße aus Köln, schöne Grüße"[:-1].encode() + "ß".encode()[:1])
+    assert parse(cut).text == "Grüße aus Köln, schöne Grüß\ufffd"  # cut mid-character
+
+
+def test_non_bytes_is_a_programming_error() -> None:
+    with pytest.raises(TypeError):
+        parse_email("Subject: str")  # type: ignore[arg-type]
+
+
+# --- automatic mail ------------------------------------------------------------------------
+
+BOUNCE = mail(
+    "From: Mail Delivery System <MAILER-DAEMON@mx.example.com>",
+    "Subject: Undelivered Mail Returned to Sender", "Return-Path: <>",
+    'Content-Type: multipart/report; report-type=delivery-status; boundary="d"',
+    body=("--d\nContent-Type: text/plain\n\nThis is the mail system. The message could not be "
+          "delivered to <gone@example.org>.\n"
+          "--d\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.com\n\n"
+          "Final-Recipient: rfc822; gone@example.org\nAction: failed\nStatus: 5.1.1\n"
+          "--d\nContent-Type: text/rfc822-headers\n\nMessage-ID: <case-7.m-9.x@helpdesk.example>\n"
+          "Subject: Your case\n--d--\n"))
+
+
+def test_bounce() -> None:
+    event = parse(BOUNCE)
+    assert event.auto_submitted == "bounce"
+    assert "could not be delivered" in event.text
+    mimes = [a.mime for a in event.attachments]
+    assert mimes == ["message/delivery-status", "text/rfc822-headers"]
+    status = event.attachments[0].content
+    assert b"Status: 5.1.1" in status and b"Reporting-MTA: dns; mx.example.com" in status
+    assert b"case-7.m-9.x@helpdesk.example" in event.attachments[1].content
+
+
+@pytest.mark.parametrize(("header", "reason"), [
+    ("Auto-Submitted: auto-replied", "auto-submitted: auto-replied"),
+    ("Auto-Submitted: Auto-Generated; owner-email=x@y", "auto-submitted: auto-generated"),
+    ("X-Autoreply: yes", "auto-reply (x-autoreply)"),
+    ("X-Autorespond: Out of office", "auto-reply (x-autorespond)"),
+    ("X-Auto-Response-Suppress: OOF, DR", "x-auto-response-suppress: oof, dr"),
+    ("X-Auto-Response-Suppress: All", "x-auto-response-suppress: all"),
+    ("X-Loop: support@example.com", "mail loop (x-loop)"),
+    ("Precedence: bulk", "precedence: bulk"),
+    ("Precedence: junk", "precedence: junk"),
+    ("List-Id: Users <users.lists.example.org>", "mailing list"),
+    ("List-Unsubscribe: <mailto:leave@lists.example.org>", "mailing list"),
+    ("Return-Path: <>", "null return-path"),
+    ("From: postmaster@example.net", "bounce"),
+])
+def test_automatic_mail_reasons(header: str, reason: str) -> None:
+    assert parse(mail(header, "Subject: Out of office")).auto_submitted == reason
+
+
+@pytest.mark.parametrize("header", ["Auto-Submitted: no", "Precedence: first-class",
+                                    "Return-Path: <ann@example.com>",
+                                    "X-Auto-Response-Suppress: DR"])
+def test_human_mail_is_not_automatic(header: str) -> None:
+    assert parse(mail(header)).auto_submitted is None
+
+
+def test_read_receipt() -> None:
+    raw = mail('Content-Type: multipart/report; report-type=disposition-notification; '
+               'boundary="r"', body=("--r\nContent-Type: text/plain\n\nYour message was read.\n"
+                                     "--r\nContent-Type: message/disposition-notification\n\n"
+                                     "Disposition: manual-action/MDN-sent-manually; displayed\n"
+                                     "--r--\n"))
+    assert parse(raw).auto_submitted == "read receipt"
+
+
+def test_parse_matches_stdlib_view_of_the_corpus() -> None:
+    """Cross-check: the fields we decode by hand agree with the stdlib's own parse."""
+    stdlib = message_from_bytes(MULTIPART)
+    event = parse(MULTIPART)
+    assert event.message_id == stdlib["Message-ID"].strip("<>")
+    assert event.attachments[0].content == stdlib.get_payload()[1].get_payload(decode=True)

@@ -1,0 +1,147 @@
+"""The CLI from its real entry point: init, demo, cases, case, doctor, merge and undo."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import stat
+from pathlib import Path
+
+from omnitui.store.schema import SCHEMA_VERSION
+from tests.cli.conftest import Run
+
+
+def test_init_writes_config_and_private_store(omnitui: Run, home: Path) -> None:
+    result = omnitui("init")
+    config = home / ".config/omnitui/config.toml"
+    store = home / ".local/share/omnitui/omnitui.db"
+    assert str(config) in result.stdout and config.exists()
+    assert stat.S_IMODE(store.stat().st_mode) == 0o600
+    assert f'path = "{store}"' in config.read_text()
+    again = omnitui("init", check=False)
+    assert again.returncode == 1 and "--force" in again.stderr
+    assert "ok   schema" in omnitui("doctor").stdout
+
+
+def test_demo_builds_a_realistic_store(omnitui: Run, tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    out = omnitui("demo", "--db", str(db), "--no-console", "--customers", "200",
+                  "--messages", "1200").stdout
+    assert "200 customers" in out
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM messages WHERE direction = 'in'"
+                        ).fetchone()[0] == 1200
+    channels = {r[0] for r in conn.execute("SELECT DISTINCT channel FROM messages")}
+    assert {"email", "sms", "chat"} <= channels and len(channels) >= 5
+    statuses = {r[0] for r in conn.execute("SELECT DISTINCT status FROM cases")}
+    assert {"new", "open", "pending", "solved"} <= statuses
+    assert conn.execute("SELECT count(*) FROM customers WHERE tier = 'vip'").fetchone()[0]
+    assert conn.execute("SELECT count(*) FROM cases WHERE status IN ('new','open')"
+                        " AND sla_due < datetime('now')").fetchone()[0]  # breaching
+    three = conn.execute("SELECT count(*) FROM (SELECT customer_id FROM messages"
+                         " GROUP BY customer_id HAVING count(DISTINCT channel) >= 3)"
+                         ).fetchone()[0]
+    assert three > 0
+    # a second run reuses the store instead of doubling it
+    assert "existing demo store" in omnitui("demo", "--db", str(db), "--no-console").stderr
+    assert conn.execute("SELECT count(*) FROM messages WHERE direction = 'in'"
+                        ).fetchone()[0] == 1200
+
+
+def test_cases_and_case_for_people_and_scripts(omnitui: Run, tmp_path: Path) -> None:
+    db = str(tmp_path / "demo.db")
+    omnitui("demo", "--db", db, "--no-console", "--customers", "60", "--messages", "300")
+    rows = json.loads(omnitui("--db", db, "cases", "--format", "json", "--limit", "5").stdout)
+    assert len(rows) == 5
+    assert [r["priority"] for r in rows] == sorted((r["priority"] for r in rows), reverse=True)
+    assert all(r["status"] in ("new", "open", "pending", "on_hold") for r in rows)
+    parsed = list(csv.DictReader(io.StringIO(
+        omnitui("--db", db, "cases", "--format", "csv", "--status", "solved").stdout)))
+    assert parsed and {r["status"] for r in parsed} == {"solved"}
+    table = omnitui("--db", db, "cases", "--sort", "sla", "--limit", "3").stdout
+    assert "SLA" in table and "subject" in table
+    case_id = rows[0]["id"]
+    detail = json.loads(omnitui("--db", db, "case", str(case_id), "--format", "json").stdout)
+    assert detail["case"]["id"] == case_id and detail["messages"]
+    assert detail["messages"][0]["thread_reason"]
+    text = omnitui("--db", db, "case", str(case_id)).stdout
+    assert f"case #{case_id}" in text and "joined:" in text
+    missing = omnitui("--db", db, "case", "999999", check=False)
+    assert missing.returncode == 1 and "no case 999999" in missing.stderr
+
+
+def test_merge_and_undo_from_the_command_line(omnitui: Run, tmp_path: Path) -> None:
+    db = str(tmp_path / "demo.db")
+    omnitui("demo", "--db", db, "--no-console", "--customers", "30", "--messages", "100")
+    conn = sqlite3.connect(db)
+    before = conn.execute("SELECT id, customer_id FROM identities ORDER BY id").fetchall()
+    out = omnitui("--db", db, "--agent", "alice", "merge-customers", "2", "1").stdout
+    assert "customer #2 merged into #1" in out
+    assert conn.execute("SELECT count(*) FROM identities WHERE customer_id = 2"
+                        ).fetchone()[0] == 0
+    assert "undone" in omnitui("--db", db, "--agent", "alice", "undo").stdout
+    assert conn.execute("SELECT id, customer_id FROM identities ORDER BY id"
+                        ).fetchall() == before
+    nothing = omnitui("--db", db, "--agent", "zed", "undo", check=False)
+    assert nothing.returncode == 1 and "zed has no action left to undo" in nothing.stderr
+
+
+def test_doctor_names_problems_and_fixes(omnitui: Run, tmp_path: Path) -> None:
+    db = tmp_path / "x.db"
+    missing = omnitui("--db", str(db), "doctor", check=False)
+    assert missing.returncode == 1 and "omnitui init" in missing.stdout
+    omnitui("--db", str(db), "cases", check=False)
+    omnitui("--db", str(db), "init")
+    db.chmod(0o644)
+    loose = omnitui("--db", str(db), "doctor", check=False)
+    assert loose.returncode == 1 and f"chmod 600 {db}" in loose.stdout
+    db.chmod(0o600)
+    assert omnitui("--db", str(db), "doctor").returncode == 0
+
+
+def test_newer_store_is_refused_everywhere(omnitui: Run, tmp_path: Path) -> None:
+    db = tmp_path / "future.db"
+    conn = sqlite3.connect(db)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    for args in (["cases"], ["case", "1"], ["import", str(db)]):
+        result = omnitui("--db", str(db), *args, check=False)
+        assert result.returncode == 1, args
+        assert "newer omnitui" in result.stderr and "Traceback" not in result.stderr
+    doctor = omnitui("--db", str(db), "doctor", check=False)
+    assert doctor.returncode == 1 and "upgrade omnitui" in doctor.stdout
+
+
+def test_config_errors_name_file_key_and_expectation(omnitui: Run, tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text("[threading]\nreopen_window_days = \"soon\"\n")
+    result = omnitui("--config", str(config), "cases", check=False)
+    assert result.returncode == 2
+    assert str(config) in result.stderr
+    assert "threading.reopen_window_days must be an integer, got 'soon'" in result.stderr
+    config.write_text("[threading]\nreopen_windw_days = 3\n")
+    result = omnitui("--config", str(config), "cases", check=False)
+    assert "unknown key threading.reopen_windw_days" in result.stderr
+    config.write_text("[store\npath=1")
+    result = omnitui("--config", str(config), "cases", check=False)
+    assert result.returncode == 2 and "not valid TOML" in result.stderr
+    result = omnitui("--config", str(tmp_path / "nope.toml"), "cases", check=False)
+    assert result.returncode == 2 and "no such config file" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_store_path_precedence(omnitui: Run, tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(f'[store]\npath = "{tmp_path / "from-config.db"}"\n')
+    omnitui("--config", str(config), "init", "--force")
+    assert (tmp_path / "from-config.db").exists()
+    from_env = omnitui("--config", str(config), "cases",
+                       env={"OMNITUI_DB": str(tmp_path / "env.db")}, check=False)
+    assert f"no store at {tmp_path / 'env.db'}" in from_env.stderr  # env beats the config
+    omnitui("--config", str(config), "--db", str(tmp_path / "flag.db"), "init", "--force")
+    assert (tmp_path / "flag.db").exists()
+    doctor = omnitui("--config", str(config), "doctor",
+                     env={"OMNITUI_DB": str(tmp_path / "flag.db")})
+    assert "ok   schema" in doctor.stdout

@@ -1,0 +1,118 @@
+"""`omnitui import`: mbox, Maildir and .eml through the pipeline; re-runs and kills lose
+nothing and duplicate nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.cli.conftest import Run
+from tests.conftest import make_email
+
+
+def write_mbox(path: Path, count: int, *, prefix: str = "m") -> list[bytes]:
+    messages = [make_email(f"user{n % 97}@example.com", name=f"User {n % 97}",
+                           subject=f"Question {n}", body=f"Body of message {n}\nFrom here on",
+                           message_id=f"{prefix}{n}@example.com") for n in range(count)]
+    with path.open("wb") as fh:
+        for raw in messages:
+            fh.write(b"From sender@example.com Thu Jan  1 00:00:00 2026\n")
+            fh.write(raw.replace(b"\r\n", b"\n").replace(b"\nFrom ", b"\n>From "))
+            fh.write(b"\n")
+    return messages
+
+
+def stored(db: Path) -> tuple[int, int]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT count(*), count(DISTINCT external_id) FROM messages"
+                            ).fetchone()
+    finally:
+        conn.close()
+
+
+def test_import_twice_adds_nothing(omnitui: Run, tmp_path: Path) -> None:
+    mbox = tmp_path / "inbox.mbox"
+    write_mbox(mbox, 40)
+    maildir = tmp_path / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    (maildir / "new" / "1.host").write_bytes(make_email("zed@example.com",
+                                                        message_id="md1@x"))
+    eml = tmp_path / "one.eml"
+    eml.write_bytes(make_email("yan@example.com", message_id="eml1@x"))
+    db = tmp_path / "s.db"
+    first = omnitui("--db", str(db), "import", str(mbox), str(maildir), str(eml)).stdout
+    assert "42 imported, 0 already in the store" in first
+    second = omnitui("--db", str(db), "import", str(mbox), str(maildir), str(eml)).stdout
+    assert "0 imported, 42 already in the store" in second
+    assert stored(db) == (42, 42)
+    conn = sqlite3.connect(db)
+    # body lines starting with "From " survive the mbox escaping
+    assert conn.execute("SELECT count(*) FROM messages WHERE text LIKE '%From here on%'"
+                        ).fetchone()[0] == 40
+    assert conn.execute("SELECT count(DISTINCT customer_id) FROM messages").fetchone()[0] == 42
+
+
+def test_broken_mail_is_stored_raw_with_its_error(omnitui: Run, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.eml"
+    bad.write_bytes(b"Subject: =?unknown-8bit?Q?broken?=\nContent-Type: text/plain;"
+                    b" charset=x-nonsense\nMessage-ID: <[weird@exchange]>\n\n\xff\xfe body")
+    db = tmp_path / "s.db"
+    out = omnitui("--db", str(db), "import", str(bad)).stdout
+    assert "1 imported" in out and "1 with parse errors" in out
+    conn = sqlite3.connect(db)
+    raw, errors = conn.execute("SELECT r.body, m.parse_errors FROM messages m JOIN"
+                               " raw_payloads r ON r.id = m.raw_id").fetchone()
+    assert raw == bad.read_bytes() and "nonsense" in errors
+    case = conn.execute("SELECT case_id FROM messages").fetchone()[0]
+    assert "parse error" in omnitui("--db", str(db), "case", str(case)).stdout
+
+
+def test_missing_source_is_a_clear_error(omnitui: Run, tmp_path: Path) -> None:
+    result = omnitui("--db", str(tmp_path / "s.db"), "import", str(tmp_path / "nope.mbox"),
+                     check=False)
+    assert result.returncode == 1
+    assert "nope.mbox" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_import_killed_midway_then_rerun_loses_and_duplicates_nothing(
+        cli_env: dict[str, str], tmp_path: Path) -> None:
+    count = 3000
+    mbox = tmp_path / "big.mbox"
+    messages = write_mbox(mbox, count)
+    db = tmp_path / "s.db"
+    command = [sys.executable, "-m", "omnitui", "--db", str(db), "import", str(mbox)]
+    proc = subprocess.Popen(command, env=cli_env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if db.exists() and proc.poll() is None:
+            try:
+                if stored(db)[0] >= count // 5:
+                    break
+            except sqlite3.OperationalError:
+                pass  # the schema is still being created
+        assert proc.poll() is None, "the import finished before it could be killed"
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)  # the importer and its parser processes
+    proc.wait()
+    done_before = stored(db)[0]
+    assert 0 < done_before < count
+    rerun = subprocess.run(command, env=cli_env, capture_output=True, text=True, timeout=300,
+                           stdin=subprocess.DEVNULL)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"{count - done_before:,} imported, {done_before:,} already" in rerun.stdout
+    assert stored(db) == (count, count)
+    conn = sqlite3.connect(db)
+    raws = {r[0] for r in conn.execute("SELECT body FROM raw_payloads")}
+    assert len(raws) == count
+    assert conn.execute("SELECT count(*) FROM raw_payloads").fetchone()[0] == count
+    subjects = {r[0] for r in conn.execute("SELECT subject FROM messages")}
+    assert subjects == {f"Question {n}" for n in range(len(messages))}

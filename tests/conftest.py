@@ -1,0 +1,84 @@
+"""Shared fixtures: a real store file per test, and builders for inbound events."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+
+from omnitui.config import Settings
+from omnitui.ingest.pipeline import Pipeline
+from omnitui.model import Identifier, InboundEvent
+from omnitui.store.db import Store
+
+_ids = itertools.count(1)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    with Store(tmp_path / "cases.db") as s:
+        yield s
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture
+def pipeline(store: Store, settings: Settings) -> Pipeline:
+    return Pipeline(store, settings)
+
+
+def ago(**kwargs: float) -> datetime:
+    return datetime.now(UTC) - timedelta(**kwargs)
+
+
+def make_email(sender: str = "ann@example.com", *, name: str = "Ann Lee",
+               subject: str = "Help", body: str = "Hello", message_id: str | None = None,
+               in_reply_to: str | None = None, references: str | None = None,
+               date: datetime | None = None, headers: dict[str, str] | None = None,
+               attachment: tuple[str, bytes] | None = None) -> bytes:
+    """RFC 822 bytes as a mail client would send them."""
+    msg = EmailMessage()
+    msg["From"] = f"{name} <{sender}>" if name else sender
+    msg["To"] = "support@example.com"
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(date or ago(minutes=5))
+    msg["Message-ID"] = f"<{message_id or f'msg-{next(_ids)}@example.com'}>"
+    if in_reply_to:
+        msg["In-Reply-To"] = f"<{in_reply_to}>"
+    if references:
+        msg["References"] = references
+    for key, value in (headers or {}).items():
+        msg[key] = value
+    msg.set_content(body)
+    if attachment:
+        msg.add_attachment(attachment[1], maintype="application", subtype="octet-stream",
+                           filename=attachment[0])
+    return msg.as_bytes()
+
+
+def chat_event(channel: str, handle: str, text: str, *, name: str = "",
+               identifiers: list[Identifier] | None = None,
+               at: datetime | None = None, external_id: str | None = None) -> InboundEvent:
+    """A chat/SMS/social message as a webhook channel would normalize it."""
+    ident = identifiers or [Identifier(channel, handle)]
+    ext = external_id or f"{channel}-{next(_ids)}"
+    return InboundEvent(channel, ext, f'{{"id": "{ext}", "text": "{text}"}}'.encode(),
+                        at or ago(minutes=1), ident, sender_name=name, text=text)
+
+
+@pytest.fixture
+def email_event() -> Callable[..., InboundEvent]:
+    from omnitui.channels.email.parse import parse_email
+
+    def build(*args: object, **kwargs: object) -> InboundEvent:
+        return parse_email(make_email(*args, **kwargs), source="test")
+
+    return build

@@ -1,0 +1,96 @@
+"""The pipeline end to end: dedupe, raw bytes kept, attachments, one transaction per event."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+import pytest
+
+from omnitui.ingest.pipeline import Pipeline
+from omnitui.model import Identifier, InboundEvent
+from omnitui.store.blobs import read_blob
+from omnitui.store.db import Store
+from omnitui.store.messages import raw_body
+from omnitui.store.queries import case_detail
+from tests.conftest import chat_event, make_email
+
+
+def counts(store: Store) -> tuple[int, ...]:
+    return tuple(store.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                 for t in ("customers", "cases", "messages", "raw_payloads", "attachments"))
+
+
+def test_duplicate_delivery_changes_nothing(store: Store, pipeline: Pipeline,
+                                            email_event: Callable[..., InboundEvent]) -> None:
+    event = email_event(message_id="dup@x")
+    first = pipeline.ingest(event)
+    before = counts(store)
+    again = pipeline.ingest(email_event(message_id="dup@x"))
+    assert again.duplicate and again.message_id == first.message_id
+    assert counts(store) == before
+
+
+def test_raw_bytes_and_attachments_are_kept_exactly(store: Store, pipeline: Pipeline) -> None:
+    from omnitui.channels.email.parse import parse_email
+
+    raw = make_email(attachment=("invoice.pdf", b"%PDF-1.4 fake\x00\xff"))
+    result = pipeline.ingest(parse_email(raw))
+    assert raw_body(store.conn, result.message_id) == raw
+    sha, size, name = store.conn.execute(
+        "SELECT sha256, size, filename FROM attachments").fetchone()
+    assert name == "invoice.pdf" and size == 15
+    assert read_blob(store.attachments_dir, sha) == b"%PDF-1.4 fake\x00\xff"
+    assert sha == hashlib.sha256(b"%PDF-1.4 fake\x00\xff").hexdigest()
+
+
+def test_a_failing_stage_leaves_nothing_behind(store: Store, settings) -> None:  # noqa: ANN001
+    def broken_automation(*_: object) -> None:
+        raise RuntimeError("automation crashed")
+
+    pipeline = Pipeline(store, settings, automations=[broken_automation])
+    with pytest.raises(RuntimeError):
+        pipeline.ingest(chat_event("sms", "+14155550100", "hello"))
+    assert counts(store) == (0, 0, 0, 0, 0)
+    assert store.conn.execute("SELECT count(*) FROM audit").fetchone()[0] == 0
+
+
+def test_email_sms_and_chat_from_one_person_end_in_one_case(store: Store,
+                                                            pipeline: Pipeline) -> None:
+    from omnitui.channels.email.parse import parse_email
+
+    mail = pipeline.ingest(parse_email(make_email("dana@example.com", name="Dana Scully",
+                                                  subject="Refund please")))
+    # the chat widget asked for her email and phone, which links all three identifiers
+    chat = pipeline.ingest(chat_event("chat", "visitor-7", "following up on my refund",
+                                      identifiers=[Identifier("chat", "visitor-7"),
+                                                   Identifier("email", "Dana@Example.com"),
+                                                   Identifier("phone", "+1 202 555 0147")]))
+    sms = pipeline.ingest(chat_event("sms", "", "any news?", identifiers=[
+        Identifier("phone", "2025550147")]))
+    assert mail.case_id == chat.case_id == sms.case_id
+    detail = case_detail(store.conn, mail.case_id)
+    assert [m.channel for m in detail.messages] == ["email", "chat", "sms"]
+    assert {k for k, _ in detail.customer.identities} == {"email", "handle", "phone"}
+    assert [m.thread_rule for m in detail.messages] == [
+        "new-case", "customer-open-case", "customer-open-case"]
+
+
+def test_new_case_is_routed_scored_and_timed(store: Store, pipeline: Pipeline) -> None:
+    pipeline.ingest(chat_event("chat", "v1", "URGENT: checkout is down"))
+    status, queue, priority, first_due, created = store.conn.execute(
+        "SELECT status, queue, priority, sla_first_response_due, created_at FROM cases"
+    ).fetchone()
+    assert (status, queue) == ("new", "general")
+    assert priority == 25.0  # urgent 15 + synchronous channel 10
+    assert first_due > created
+
+
+def test_unparseable_input_is_stored_with_its_error(store: Store, pipeline: Pipeline) -> None:
+    from omnitui.channels.email.parse import parse_email
+
+    raw = b"\x00\xff\xfe garbage that is not mail \x80\x81"
+    result = pipeline.ingest(parse_email(raw, source="broken.eml"))
+    assert raw_body(store.conn, result.message_id) == raw
+    errors = store.conn.execute("SELECT parse_errors FROM messages").fetchone()[0]
+    assert errors != "[]"

@@ -1,0 +1,131 @@
+"""The thread stage: each rule, its recorded reason, reopening and strangers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from omnitui.config import Settings
+from omnitui.ingest.pipeline import Pipeline
+from omnitui.model import InboundEvent, Status
+from omnitui.services.actions import set_status
+from omnitui.store.db import Store, utc_now
+from tests.conftest import ago, chat_event
+
+Email = Callable[..., InboundEvent]
+
+
+def reason_of(store: Store, message_id: int | None) -> tuple[str, str]:
+    return store.conn.execute("SELECT thread_rule, thread_reason FROM messages WHERE id = ?",
+                              (message_id,)).fetchone()
+
+
+def solve(store: Store, case_id: int, days_ago: float = 0) -> None:
+    with store.write() as conn:
+        set_status(conn, case_id, Status.SOLVED, actor="alice",
+                   at=utc_now() - timedelta(days=days_ago))
+
+
+def test_in_reply_to_joins_the_earlier_messages_case(store: Store, pipeline: Pipeline,
+                                                     email_event: Email) -> None:
+    first = pipeline.ingest(email_event("ann@example.com", message_id="a1@x"))
+    # a colleague of Ann replies to the thread from another address
+    reply = pipeline.ingest(email_event("bob@example.com", name="Bob", subject="Re: Help",
+                                        message_id="b1@x", in_reply_to="a1@x"))
+    assert reply.case_id == first.case_id
+    assert reason_of(store, reply.message_id) == (
+        "email-headers", f"In-Reply-To <a1@x> names message #{first.message_id}")
+
+
+def test_references_newest_first(store: Store, pipeline: Pipeline, email_event: Email) -> None:
+    one = pipeline.ingest(email_event("a@example.com", message_id="r1@x"))
+    two = pipeline.ingest(email_event("b@example.com", message_id="r2@x"))
+    third = pipeline.ingest(email_event("c@example.com", message_id="r3@x",
+                                        references="<r1@x> <r2@x>"))
+    assert third.case_id == two.case_id != one.case_id
+    assert reason_of(store, third.message_id)[1].startswith("References <r2@x>")
+
+
+def test_subject_reference_from_a_participant(store: Store, pipeline: Pipeline,
+                                              email_event: Email) -> None:
+    case = pipeline.ingest(email_event("ann@example.com")).case_id
+    solve(store, case)
+    later = pipeline.ingest(email_event("ann@example.com", subject=f"Re: [#{case}] Help"))
+    assert later.case_id == case and later.reopened
+    assert reason_of(store, later.message_id)[0] == "subject-reference"
+
+
+def test_subject_reference_from_a_stranger_never_attaches(store: Store, pipeline: Pipeline,
+                                                          email_event: Email) -> None:
+    case = pipeline.ingest(email_event("ann@example.com")).case_id
+    stranger = pipeline.ingest(email_event("eve@evil.example", name="Eve",
+                                           subject=f"Re: [#{case}] Help"))
+    assert stranger.case_id != case
+    assert "not a participant" in reason_of(store, stranger.message_id)[1]
+    suggestion = store.conn.execute("SELECT kind, source_id, target_id FROM suggestions"
+                                    ).fetchone()
+    assert suggestion == ("attach_to_case", stranger.message_id, case)
+
+
+def test_open_case_on_any_channel(pipeline: Pipeline, email_event: Email) -> None:
+    mail = pipeline.ingest(email_event("ann@example.com"))
+    assert pipeline.ingest(email_event("ann@example.com", subject="another thing")
+                           ).case_id == mail.case_id
+
+
+def test_one_case_per_customer_can_be_turned_off(store: Store, email_event: Email) -> None:
+    settings = Settings()
+    settings.threading.one_case_per_customer = False
+    pipeline = Pipeline(store, settings)
+    a = pipeline.ingest(email_event("ann@example.com")).case_id
+    assert pipeline.ingest(email_event("ann@example.com")).case_id != a
+
+
+def test_reopen_inside_window_is_counted(store: Store, pipeline: Pipeline) -> None:
+    case = pipeline.ingest(chat_event("telegram", "9", "hi", at=ago(days=3))).case_id
+    solve(store, case, days_ago=2)
+    again = pipeline.ingest(chat_event("telegram", "9", "it broke again"))
+    assert again.case_id == case and again.reopened
+    status, reopens, solved_at = store.conn.execute(
+        "SELECT status, reopens, solved_at FROM cases WHERE id = ?", (case,)).fetchone()
+    assert (status, reopens, solved_at) == ("open", 1, None)
+
+
+def test_after_the_window_a_new_linked_case(store: Store, pipeline: Pipeline) -> None:
+    case = pipeline.ingest(chat_event("telegram", "9", "hi", at=ago(days=30))).case_id
+    solve(store, case, days_ago=20)
+    again = pipeline.ingest(chat_event("telegram", "9", "new problem"))
+    assert again.new_case and again.case_id != case
+    assert store.conn.execute("SELECT previous_case_id FROM cases WHERE id = ?",
+                              (again.case_id,)).fetchone()[0] == case
+    assert "outside the 7-day reopen window" in reason_of(store, again.message_id)[1]
+
+
+def test_closed_cases_never_reopen(store: Store, pipeline: Pipeline) -> None:
+    case = pipeline.ingest(chat_event("telegram", "9", "hi")).case_id
+    with store.write() as conn:
+        set_status(conn, case, Status.CLOSED, actor="alice", at=utc_now())
+    assert pipeline.ingest(chat_event("telegram", "9", "hello?")).case_id != case
+
+
+def test_automatic_mail_does_not_reopen(store: Store, pipeline: Pipeline,
+                                        email_event: Email) -> None:
+    case = pipeline.ingest(email_event("ann@example.com", message_id="o1@x")).case_id
+    solve(store, case)
+    auto = pipeline.ingest(email_event("ann@example.com", subject="Out of office",
+                                       in_reply_to="o1@x",
+                                       headers={"Auto-Submitted": "auto-replied"}))
+    assert auto.case_id == case and not auto.reopened
+    assert store.conn.execute("SELECT status FROM cases WHERE id = ?",
+                              (case,)).fetchone()[0] == "solved"
+
+
+def test_customer_reply_resumes_a_pending_case(store: Store, pipeline: Pipeline) -> None:
+    case = pipeline.ingest(chat_event("telegram", "9", "hi")).case_id
+    with store.write() as conn:
+        set_status(conn, case, Status.PENDING, actor="alice", at=utc_now(),
+                   pause_reason="waiting on customer")
+    assert store.conn.execute("SELECT sla_due FROM cases").fetchone()[0] is None
+    pipeline.ingest(chat_event("telegram", "9", "here is the info"))
+    status, due = store.conn.execute("SELECT status, sla_due FROM cases").fetchone()
+    assert status == "open" and due is not None

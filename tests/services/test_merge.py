@@ -1,0 +1,124 @@
+"""Merges, splits and moves are audited and undo restores the exact before state."""
+
+from __future__ import annotations
+
+import pytest
+
+from omnitui.ingest.pipeline import Pipeline
+from omnitui.model import Identifier
+from omnitui.services.history import undo
+from omnitui.services.merge import merge_cases, merge_customers, move_message, split_customer
+from omnitui.store.db import Store, StoreError
+from tests.conftest import chat_event
+
+TABLES = ("customers", "identities", "cases", "messages", "customer_facts", "suggestions")
+
+
+def snapshot(store: Store) -> dict[str, list[tuple]]:
+    """Every row of the tables a merge touches. Case versions are left out: undo bumps them
+    (so stale editors fail); everything else must come back identical."""
+    snap = {}
+    for table in TABLES:
+        cols = [c[1] for c in store.conn.execute(f"PRAGMA table_info({table})")
+                if c[1] != "version"]
+        snap[table] = store.conn.execute(f"SELECT {', '.join(cols)} FROM {table}"
+                                         " ORDER BY rowid").fetchall()
+    return snap
+
+
+@pytest.fixture
+def two_customers(store: Store, pipeline: Pipeline) -> tuple[int, int]:
+    a = pipeline.ingest(chat_event("telegram", "1", "order A123456 missing", name="Ann Lee"))
+    pipeline.ingest(chat_event("telegram", "1", "hello?", name="Ann Lee"))
+    b = pipeline.ingest(chat_event("sms", "", "order A123456 ??", name="Ann Lee",
+                                   identifiers=[Identifier("phone", "+14155550100")]))
+    return a.customer_id, b.customer_id
+
+
+def test_merge_customers_then_undo(store: Store, two_customers: tuple[int, int]) -> None:
+    a, b = two_customers
+    before = snapshot(store)
+    audit_id = merge_customers(store, b, a, "alice")
+    assert store.conn.execute("SELECT count(DISTINCT customer_id) FROM identities"
+                              ).fetchone()[0] == 1
+    assert store.conn.execute("SELECT count(*) FROM cases WHERE customer_id = ?",
+                              (a,)).fetchone()[0] == 2
+    assert store.conn.execute("SELECT status FROM suggestions").fetchall() == [
+        ("accepted",), ("accepted",)]
+    actor, action = store.conn.execute("SELECT actor, action FROM audit WHERE id = ?",
+                                       (audit_id,)).fetchone()
+    assert (actor, action) == ("alice", "customers.merged")
+    undo(store, "alice")
+    assert snapshot(store) == before
+    with pytest.raises(StoreError, match="already undone"):
+        undo(store, "bob", audit_id)
+
+
+def test_split_customer_then_undo(store: Store, pipeline: Pipeline) -> None:
+    first = pipeline.ingest(chat_event("telegram", "1", "hi", name="Ann Lee"))
+    pipeline.ingest(chat_event("telegram", "", "my phone", identifiers=[
+        Identifier("telegram", "1"), Identifier("phone", "+14155550100")]))
+    # a message sent from the phone alone turns out to be the customer's husband
+    husband_msg = pipeline.ingest(chat_event("sms", "", "it's Bob, different issue",
+                                             identifiers=[Identifier("phone",
+                                                                     "+14155550100")]))
+    before = snapshot(store)
+    phone_id = store.conn.execute("SELECT id FROM identities WHERE kind = 'phone'"
+                                  ).fetchone()[0]
+    new_customer, _ = split_customer(store, first.customer_id, [phone_id], "alice")
+    assert store.conn.execute("SELECT customer_id FROM messages WHERE id = ?",
+                              (husband_msg.message_id,)).fetchone()[0] == new_customer
+    assert store.conn.execute("SELECT customer_id FROM identities WHERE id = ?",
+                              (phone_id,)).fetchone()[0] == new_customer
+    undo(store, "alice")
+    assert snapshot(store) == before
+
+
+def test_merge_cases_then_undo(store: Store, pipeline: Pipeline) -> None:
+    a = pipeline.ingest(chat_event("telegram", "1", "hi")).case_id
+    b = pipeline.ingest(chat_event("telegram", "2", "same problem")).case_id
+    before = snapshot(store)
+    merge_cases(store, b, a, "carol")
+    assert store.conn.execute("SELECT status, merged_into FROM cases WHERE id = ?",
+                              (b,)).fetchone() == ("closed", a)
+    assert store.conn.execute("SELECT count(*) FROM messages WHERE case_id = ?",
+                              (a,)).fetchone()[0] == 2
+    # a reply to the merged case lands in the surviving one
+    undo(store, "carol")
+    assert snapshot(store) == before
+
+
+def test_split_off_and_reattach_a_message(store: Store, pipeline: Pipeline) -> None:
+    a = pipeline.ingest(chat_event("telegram", "1", "printer broken"))
+    b = pipeline.ingest(chat_event("telegram", "1", "also: invoice question"))
+    assert a.case_id == b.case_id
+    new_case, _ = move_message(store, b.message_id, None, "dave")
+    assert new_case != a.case_id
+    rule, reason = store.conn.execute("SELECT thread_rule, thread_reason FROM messages WHERE"
+                                      " id = ?", (b.message_id,)).fetchone()
+    assert (rule, reason) == ("split-off", f"split off by dave from case #{a.case_id}")
+    move_message(store, b.message_id, a.case_id, "dave")
+    assert store.conn.execute("SELECT case_id, thread_rule FROM messages WHERE id = ?",
+                              (b.message_id,)).fetchone() == (a.case_id, "re-attached")
+
+
+def test_undo_refuses_when_rows_changed_since(store: Store, pipeline: Pipeline) -> None:
+    a = pipeline.ingest(chat_event("telegram", "1", "x")).case_id
+    b = pipeline.ingest(chat_event("telegram", "2", "y")).case_id
+    audit_id = merge_cases(store, b, a, "erin")
+    message = store.conn.execute("SELECT id FROM messages WHERE text = 'y'").fetchone()[0]
+    move_message(store, message, None, "frank")
+    with pytest.raises(StoreError, match="changed since"):
+        undo(store, "erin", audit_id)
+
+
+def test_bad_requests_are_clear_errors(store: Store, pipeline: Pipeline) -> None:
+    a = pipeline.ingest(chat_event("telegram", "1", "x"))
+    with pytest.raises(StoreError, match="itself"):
+        merge_customers(store, a.customer_id, a.customer_id, "x")
+    with pytest.raises(StoreError, match="no customer 999"):
+        merge_customers(store, 999, a.customer_id, "x")
+    with pytest.raises(StoreError, match="no case 999"):
+        merge_cases(store, 999, a.case_id, "x")
+    with pytest.raises(StoreError, match="nothing|no action"):
+        undo(store, "nobody")

@@ -1,0 +1,90 @@
+"""The store file: mode, pragmas, migrations, refusal of newer files, write transactions."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from omnitui.store.db import Store, StoreError
+from omnitui.store.schema import SCHEMA_VERSION
+
+
+def test_new_store_is_private_wal_and_current(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "cases.db"
+    with Store(path) as store:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+        assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        with store.write() as conn:
+            conn.execute("INSERT INTO agents (name, created_at) VALUES ('a', 'now')")
+        for suffix in ("-wal", "-shm"):
+            assert stat.S_IMODE(Path(f"{path}{suffix}").stat().st_mode) == 0o600
+
+
+def test_durable_connections_sync_every_commit(tmp_path: Path) -> None:
+    with Store(tmp_path / "a.db", durable=True) as durable, \
+            Store(tmp_path / "a.db") as console:
+        assert durable.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        assert console.conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+
+
+def test_documented_names_exist(store: Store) -> None:
+    tables = set(store.db.table_names())
+    assert {"customers", "identities", "cases", "messages", "attachments", "audit",
+            "raw_payloads", "agents", "channel_cursors"} <= tables
+    assert {"id", "case_id", "customer_id", "channel", "direction", "external_id", "subject",
+            "text", "created_at"} <= set(store.db["messages"].columns_dict)
+    assert {"id", "customer_id", "status", "owner", "queue", "priority", "version"} <= set(
+        store.db["cases"].columns_dict)
+
+
+def test_store_from_newer_version_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    conn.execute("CREATE TABLE something_new (x)")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="newer omnitui"):
+        Store(path)
+    assert path.read_bytes() == before
+
+
+def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("shopping list\n" * 200)
+    with pytest.raises(StoreError, match="not an omnitui store"):
+        Store(path)
+
+
+def test_migrations_apply_forward_from_an_older_file(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    sqlite3.connect(path).close()  # an empty file at schema version 0
+    with Store(path) as store:
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    with Store(path) as again:  # opening a current file changes nothing
+        assert again.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_write_rolls_back_on_error(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.write() as conn:
+        conn.execute("INSERT INTO agents (name, created_at) VALUES ('bob', 'now')")
+        raise RuntimeError("boom")
+    assert store.conn.execute("SELECT count(*) FROM agents").fetchone()[0] == 0
+
+
+def test_write_takes_the_lock_up_front(store: Store) -> None:
+    other = sqlite3.connect(store.path, timeout=0, isolation_level=None)
+    with store.write():
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+        assert other.execute("SELECT count(*) FROM cases").fetchone()[0] == 0  # reads go on
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("ROLLBACK")
+    other.close()

@@ -1,0 +1,39 @@
+"""The full-text index stays in step with every write: insert, edit, delete, rename."""
+
+from __future__ import annotations
+
+from omnitui.ingest.pipeline import Pipeline
+from omnitui.store.db import Store
+from omnitui.store.queries import CaseQuery, list_cases
+from tests.conftest import chat_event
+
+
+def search(store: Store, text: str) -> list[int]:
+    return [c.id for c in list_cases(store.conn, CaseQuery(search=text))]
+
+
+def test_search_follows_every_write(store: Store, pipeline: Pipeline) -> None:
+    case = pipeline.ingest(chat_event("telegram", "42", "my parcel is lost",
+                                      name="Zora Quill")).case_id
+    assert search(store, "parcel") == [case]
+    assert search(store, "zora") == [case]  # customer names are searchable
+    with store.write() as conn:
+        conn.execute("UPDATE messages SET text = 'my box is lost'")
+        conn.execute("UPDATE customers SET name = 'Zora Blue'")
+    assert search(store, "parcel") == []
+    assert search(store, "box") == [case]
+    assert search(store, "quill") == []
+    assert search(store, "blue") == [case]
+    with store.write() as conn:
+        conn.execute("DELETE FROM attachments")
+        conn.execute("DELETE FROM messages")
+    assert search(store, "box") == []
+    for table in ("messages_fts", "customers_fts"):
+        store.conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)")
+
+
+def test_search_input_is_never_fts_syntax(store: Store, pipeline: Pipeline) -> None:
+    pipeline.ingest(chat_event("sms", "x", 'quote " and NEAR( stuff'))
+    assert search(store, 'NEAR( " zebra') == []  # no syntax error, just no match
+    assert len(search(store, 'NEAR( "')) == 1  # the words, searched as words
+    assert len(search(store, "stuff")) == 1
