@@ -120,6 +120,7 @@ def demo(typer_ctx: typer.Context,
          ) -> None:
     """Build a realistic multi-channel demo store (or reuse it), then show it."""
     from omnitui.demo import build_demo
+    from omnitui.store.queries import message_count
 
     context = ctx(typer_ctx)
     path = db or context.db_option or default_demo_path()
@@ -127,7 +128,7 @@ def demo(typer_ctx: typer.Context,
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     with context.open_store(path, must_exist=False) as store:
-        if store.conn.execute("SELECT count(*) FROM messages").fetchone()[0]:
+        if message_count(store.conn):
             err.print(f"using the existing demo store {path} (--rebuild starts it over)")
         else:
             with output.progress("building the demo store", messages) as advance:

@@ -23,7 +23,8 @@ from omnitui.ingest.identity import normalize
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import Identifier, InboundEvent, Status
 from omnitui.services import actions
-from omnitui.store.customers import create_customer_record
+from omnitui.store.cases import get_case
+from omnitui.store.customers import create_customer_record, customer_name
 from omnitui.store.db import Store, db_time, utc_now
 
 AGENTS = ("alice", "bob", "carol", "dave", "erin", "farid")
@@ -216,16 +217,14 @@ def _run_due(conn: sqlite3.Connection, rng: random.Random, schedule: list[_Sched
     """Carry out the team's planned actions that fall before the next arrival."""
     while schedule and schedule[0].at <= until:
         item = heapq.heappop(schedule)
-        case = conn.execute("SELECT status, owner, customer_id FROM cases WHERE id = ?",
-                            (item.case_id,)).fetchone()
-        if case is None or case[0] in (Status.SOLVED, Status.CLOSED):
+        case = get_case(conn, item.case_id)
+        if case is None or case["status"] in (Status.SOLVED, Status.CLOSED):
             continue
-        agent = case[1] or rng.choice(AGENTS)
+        agent = case["owner"] or rng.choice(AGENTS)
         if item.kind == "reply":
-            if case[1] is None:
+            if case["owner"] is None:
                 actions.assign(conn, item.case_id, agent, actor=agent, at=item.at)
-            name = conn.execute("SELECT name FROM customers WHERE id = ?",
-                                (case[2],)).fetchone()[0].split(" ")[0]
+            name = customer_name(conn, case["customer_id"]).split(" ")[0]
             actions.reply(conn, item.case_id, author=agent,
                           text=rng.choice(REPLIES).format(name=name), at=item.at)
             next_kind = rng.choices(("solve", "pending", "hold", "none"), (70, 16, 5, 9))[0]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from omnitui.config import Settings, attachments_dir
+from omnitui.store import health
 from omnitui.store.schema import SCHEMA_VERSION
 
 
@@ -32,7 +33,7 @@ def run_checks(settings: Settings, db_path: Path) -> list[Check]:
         return results
     results.append(_permissions(db_path))
     try:
-        conn = sqlite3.connect(db_path, timeout=5)  # FTS5's integrity-check needs read-write
+        conn = health.open_unmigrated(db_path)
         results.extend(_store_checks(conn, db_path))
         conn.close()
     except sqlite3.DatabaseError as exc:
@@ -54,29 +55,26 @@ def _permissions(db_path: Path) -> Check:
 
 
 def _store_checks(conn: sqlite3.Connection, db_path: Path) -> list[Check]:
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    version = health.schema_version(conn)
     if version > SCHEMA_VERSION:
         return [Check("schema", False, f"schema version {version} was written by a newer "
                       f"omnitui (this one knows up to {SCHEMA_VERSION})", "upgrade omnitui")]
     results = [Check("schema", True, f"schema version {version}" if version == SCHEMA_VERSION
                      else f"schema version {version}; opening it upgrades it to "
                           f"{SCHEMA_VERSION}")]
-    mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    mode = health.journal_mode(conn)
     results.append(Check("journal", mode == "wal", f"journal mode {mode}",
                          "open the store once with omnitui, which turns WAL on"))
-    problems = [r[0] for r in conn.execute("PRAGMA quick_check")]
-    results.append(Check("integrity", problems == ["ok"], "; ".join(problems[:3]),
+    problems = health.integrity_problems(conn)
+    results.append(Check("integrity", not problems, "; ".join(problems[:3]) or "ok",
                          "restore from a backup; `sqlite3 STORE .recover` can save the rest"))
     if version:
         for table in ("messages_fts", "customers_fts"):
-            try:
-                conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)")
-                results.append(Check(f"search index {table}", True, "in step with its table"))
-            except sqlite3.DatabaseError as exc:
-                fix = (f"sqlite3 {db_path} \"INSERT INTO {table}({table}) VALUES('rebuild')\"")
-                results.append(Check(f"search index {table}", False, str(exc), fix))
-        errors = conn.execute("SELECT count(*) FROM messages WHERE parse_errors != '[]'"
-                              ).fetchone()[0]
+            problem = health.search_index_problem(conn, table)
+            fix = f'sqlite3 {db_path} "{health.rebuild_statement(table)}"'
+            results.append(Check(f"search index {table}", problem is None,
+                                 problem or "in step with its table", fix))
+        errors = health.messages_with_parse_errors(conn)
         results.append(Check("parse errors", True, f"{errors} messages stored raw with parse "
                              "errors (see `omnitui case ID`)" if errors else "none"))
     return results

@@ -74,8 +74,7 @@ class Pipeline:
     def _case_for(self, conn: sqlite3.Connection, event: InboundEvent, who: Identification,
                   decision: ThreadDecision, clock: datetime) -> tuple[int, bool]:
         """Open a new case, or move the joined one on: reopen, resume, raise its score."""
-        tier = conn.execute("SELECT tier FROM customers WHERE id = ?",
-                            (who.customer_id,)).fetchone()[0]
+        tier = customers.customer_tier(conn, who.customer_id)
         at = db_time(clock)
         plan = route(event, tier=tier, opened_at=clock, routing=self.settings.routing,
                      priority=self.settings.priority, sla=self.settings.sla)

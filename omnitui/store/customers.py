@@ -130,3 +130,11 @@ def create_customer_record(conn: sqlite3.Connection, *, name: str, tier: str,
     for kind, value, display in identities:
         add_identity(conn, customer_id, kind, value, display, reason, now)
     return customer_id
+
+
+def customer_tier(conn: sqlite3.Connection, customer_id: int) -> str:
+    return conn.execute("SELECT tier FROM customers WHERE id = ?", (customer_id,)).fetchone()[0]
+
+
+def customer_name(conn: sqlite3.Connection, customer_id: int) -> str:
+    return conn.execute("SELECT name FROM customers WHERE id = ?", (customer_id,)).fetchone()[0]

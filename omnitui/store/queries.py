@@ -155,3 +155,7 @@ def store_stats(conn: sqlite3.Connection) -> dict[str, Any]:
         "parse_errors": one("SELECT count(*) FROM messages WHERE parse_errors != '[]'"),
         "open_suggestions": one("SELECT count(*) FROM suggestions WHERE status = 'open'"),
     }
+
+
+def message_count(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT count(*) FROM messages").fetchone()[0]

@@ -166,3 +166,4 @@ def test_unrecognizable_sources_are_errors(tmp_path: Path) -> None:
     for file in empty_maildir.rglob("*.host*"):
         file.unlink()
     assert list(iter_mail_files([empty_maildir])) == []
+    assert list(iter_mail_files([tmp_path / "EmptyMaildir" / ".."])) == []  # holds a Maildir

@@ -44,7 +44,7 @@ def test_raw_bytes_and_attachments_are_kept_exactly(store: Store, pipeline: Pipe
     assert sha == hashlib.sha256(b"%PDF-1.4 fake\x00\xff").hexdigest()
 
 
-def test_a_failing_stage_leaves_nothing_behind(store: Store, settings) -> None:  # noqa: ANN001
+def test_a_failing_stage_leaves_nothing_behind(store: Store, settings) -> None:
     def broken_automation(*_: object) -> None:
         raise RuntimeError("automation crashed")
 

@@ -32,30 +32,31 @@ def iter_mail_files(paths: Iterable[Path]) -> Iterator[tuple[str, bytes]]:
 
     A path may be an .eml file, an mbox file (begins with "From "), a Maildir (has cur/, new/
     and tmp/), or a directory holding any of these (searched recursively; other files are
-    skipped). Missing or unrecognizable paths raise `MailSourceError` before anything is read.
+    skipped). A missing path or a file that is not mail raises `MailSourceError` at the call,
+    before anything is read; a directory with no mail source in it raises once walked.
     """
-    checked = [Path(path) for path in paths]
-    for path in checked:
+    checked: list[tuple[Path, str | None]] = []
+    for path in map(Path, paths):
         if not path.exists():
             raise MailSourceError(f"mail source does not exist: {path}")
-        if not path.is_dir() and _file_kind(path) is None:
+        kind = None if path.is_dir() else _file_kind(path)
+        if not path.is_dir() and kind is None:
             raise MailSourceError(
                 f"not a recognizable mail source: {path} "
                 "(expected an .eml file, an mbox file starting with 'From ', or a Maildir)")
+        checked.append((path, kind))
     return _iter_paths(checked)
 
 
-def _iter_paths(paths: list[Path]) -> Iterator[tuple[str, bytes]]:
-    for path in paths:
-        if path.is_dir():
-            found = False
-            for item in _iter_directory(path):
-                found = True
-                yield item
-            if not found and not _is_maildir(path):
-                raise MailSourceError(f"no .eml, mbox or Maildir found under {path}")
-        else:
-            yield from _iter_file(path, _file_kind(path) or "eml")
+def _iter_paths(paths: list[tuple[Path, str | None]]) -> Iterator[tuple[str, bytes]]:
+    for path, kind in paths:
+        if kind is not None:
+            yield from _iter_file(path, kind)
+            continue
+        sources: list[Path] = []
+        yield from _iter_directory(path, sources)
+        if not sources:
+            raise MailSourceError(f"no .eml, mbox or Maildir found under {path}")
 
 
 def _file_kind(path: Path) -> str | None:
@@ -76,10 +77,14 @@ def _is_maildir(path: Path) -> bool:
     return all((path / sub).is_dir() for sub in _MAILDIR_SUBDIRS)
 
 
-def _iter_directory(path: Path) -> Iterator[tuple[str, bytes]]:
-    """Maildir messages first, then sub-folders (Maildir++ `.Sent` too) and mail files."""
+def _iter_directory(path: Path, sources: list[Path]) -> Iterator[tuple[str, bytes]]:
+    """Maildir messages first, then sub-folders (Maildir++ `.Sent` too) and mail files.
+
+    Every mail source met is appended to `sources`, so an empty Maildir still counts.
+    """
     maildir = _is_maildir(path)
     if maildir:
+        sources.append(path)
         yield from _iter_maildir(path)
     try:
         entries = sorted(os.scandir(path), key=lambda entry: entry.name)
@@ -91,10 +96,11 @@ def _iter_directory(path: Path) -> Iterator[tuple[str, bytes]]:
             continue
         if entry.is_dir(follow_symlinks=False):  # no symlinked dirs: no loops
             if not entry.name.startswith(".") or _is_maildir(child):
-                yield from _iter_directory(child)
+                yield from _iter_directory(child, sources)
         elif not entry.name.startswith(".") and entry.is_file():
             kind = _file_kind(child)
             if kind:
+                sources.append(child)
                 yield from _iter_file(child, kind)
 
 

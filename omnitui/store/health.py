@@ -1,0 +1,45 @@
+"""Read-only facts about a store file for `omnitui doctor`; nothing here migrates or writes."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+
+def open_unmigrated(path: Path) -> sqlite3.Connection:
+    """A plain connection that applies no pragmas or migrations (FTS5 checks need rw)."""
+    return sqlite3.connect(path, timeout=5)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def journal_mode(conn: sqlite3.Connection) -> str:
+    return conn.execute("PRAGMA journal_mode").fetchone()[0]
+
+
+def integrity_problems(conn: sqlite3.Connection) -> list[str]:
+    """SQLite's quick_check findings; empty when the file is sound."""
+    problems = [r[0] for r in conn.execute("PRAGMA quick_check")]
+    return [] if problems == ["ok"] else problems
+
+
+def search_index_problem(conn: sqlite3.Connection, table: str) -> str | None:
+    """None when the FTS5 index matches its content table, else the error."""
+    if table not in ("messages_fts", "customers_fts"):
+        raise ValueError(table)
+    try:
+        conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)")
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    return None
+
+
+def messages_with_parse_errors(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT count(*) FROM messages WHERE parse_errors != '[]'").fetchone()[0]
+
+
+def rebuild_statement(table: str) -> str:
+    """The SQL a person runs to rebuild a drifted search index."""
+    return f"INSERT INTO {table}({table}) VALUES('rebuild')"

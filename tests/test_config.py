@@ -1,0 +1,45 @@
+"""Configuration: the documented example is exactly the defaults; bad files are named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from omnitui.config import ConfigError, Settings, load_settings
+
+EXAMPLE = Path(__file__).parents[1] / "config.example.toml"
+
+
+def test_example_documents_exactly_the_defaults() -> None:
+    loaded = load_settings(EXAMPLE)
+    loaded.source = None
+    assert loaded == Settings()
+
+
+def test_every_key_is_in_the_example() -> None:
+    import dataclasses
+
+    text = EXAMPLE.read_text()
+    for section in dataclasses.fields(Settings):
+        if section.name == "source":
+            continue
+        assert f"[{section.name}]" in text
+        for key in dataclasses.fields(section.type if isinstance(section.type, type)
+                                      else type(getattr(Settings(), section.name))):
+            assert f"{key.name} =" in text or f"[{section.name}.{key.name}]" in text, key.name
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("[sla]\nvip_factor = 'half'", "sla.vip_factor must be a number, got 'half'"),
+    ("[priority.tier_weights]\nvip = 'high'", "priority.tier_weights.vip must be a number"),
+    ("[identity]\nsuggest_on_same_name = 1", "must be true or false, got 1"),
+    ("store = 3", "[store] must be a table"),
+    ("[nonsense]\nx = 1", "unknown key nonsense"),
+])
+def test_errors_name_the_key(tmp_path: Path, content: str, message: str) -> None:
+    file = tmp_path / "c.toml"
+    file.write_text(content)
+    with pytest.raises(ConfigError) as info:
+        load_settings(file)
+    assert message in str(info.value) and str(file) in str(info.value)
