@@ -72,7 +72,7 @@ TOPICS = (
 NON_ASCII_SUBJECTS = (
     "Rückerstattung für Bestellung {order}", "Problème de connexion — urgent",
     "Pedido {order} no llegó", "Заказ {order} не доставлен", "注文 {order} について",
-    "Faktura {order} – błędny NIP", "Ændring af adresse", "Ödeme iki kez alındı",
+    "Faktura {order} – błędny NIP", "Ændring af adresse", "Ödeme iki kez alındı",  # noqa: RUF001
 )
 FOLLOW_UPS = ("Any update on this?", "Thanks, that worked!", "Still not fixed, sorry.",
               "Here is the screenshot you asked for.", "Can someone call me back please?",
@@ -85,7 +85,7 @@ FROM_LINES = ("From my point of view this is a bug.", "From now on we will use t
 
 
 class Customer:
-    __slots__ = ("name", "email", "company", "sent")
+    __slots__ = ("company", "email", "name", "sent")
 
     def __init__(self, name: str, email: str, company: str) -> None:
         self.name, self.email, self.company = name, email, company
@@ -221,7 +221,7 @@ def make_message(rng: random.Random, people: list[Customer], seq: int, at: datet
     order = f"A{rng.randint(100000, 999999)}"
     reply_to = person.sent[-1] if person.sent and rng.random() < 0.6 else None
     if reply_to:
-        parent_id, parent_subject = reply_to
+        parent_subject = reply_to[1]
         subject = parent_subject if parent_subject.lower().startswith("re:") \
             else f"Re: {parent_subject}"
         text = rng.choice(FOLLOW_UPS)

@@ -1,16 +1,19 @@
 """`omnitui import`: mbox, Maildir and .eml files through the one ingest pipeline.
 
 Parsing costs far more than storing, so other processes parse while this one runs the
-pipeline; each message is still its own transaction, so an import killed midway and run
-again picks up exactly where it stopped (the (channel, external id) key makes every
-already-stored message a no-op).
+pipeline. Messages are committed in small batches, each message whole; an import killed
+midway and run again picks up exactly where it stopped (the (channel, external id) key makes
+every already-stored message a no-op).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 
 from omnitui.channels.email.parse import parse_email
@@ -20,23 +23,49 @@ from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import InboundEvent
 from omnitui.store.db import Store
 
-CHUNK = 32  # messages handed to a parser process at a time
+WINDOW = 256  # messages read ahead per round: bounds memory on a multi-gigabyte mbox
 
 
-def _parse(item: tuple[str, bytes]) -> InboundEvent:
-    source, raw = item
-    return parse_email(raw, source=source)
+def _parse_many(items: list[tuple[str, bytes]]) -> list[InboundEvent]:
+    """Parse in a worker; the raw bytes stay behind (the reader still has them), so only
+    the parsed fields cross the process boundary."""
+    events = []
+    for source, raw in items:
+        event = parse_email(raw, source=source)
+        event.raw = b""
+        events.append(event)
+    return events
 
 
 def parsed_events(paths: Iterable[Path], workers: int) -> Iterator[InboundEvent]:
     """Events in source order, parsed by `workers` processes (0: in this process)."""
     items = iter_mail_files(paths)
     if workers <= 0:
-        yield from map(_parse, items)
+        for source, raw in items:
+            yield parse_email(raw, source=source)
         return
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     with context.Pool(workers) as pool:
-        yield from pool.imap(_parse, items, chunksize=CHUNK)
+        in_flight: deque[tuple[list[tuple[str, bytes]], AsyncResult[list[InboundEvent]]]] = (
+            deque())
+        while True:
+            window = list(islice(items, WINDOW))
+            if window:
+                in_flight.append((window, pool.map_async(_parse_many, _split(window, workers))))
+            if not in_flight or (window and len(in_flight) < 2):
+                if not in_flight:
+                    return
+                continue
+            sent, result = in_flight.popleft()
+            events = [event for chunk in result.get() for event in chunk]
+            for (_, raw), event in zip(sent, events, strict=True):
+                event.raw = raw
+                yield event
+
+
+def _split(window: list[tuple[str, bytes]], parts: int) -> list[list[tuple[str, bytes]]]:
+    size = -(-len(window) // parts)
+    return [window[i:i + size] for i in range(0, len(window), size)]
 
 
 def default_workers() -> int:
@@ -49,14 +78,13 @@ def import_mail(store: Store, settings: Settings, paths: Iterable[Path], *,
     """Import every message under `paths`; returns counts a person can check."""
     pipeline = Pipeline(store, settings)
     counts = {"imported": 0, "duplicates": 0, "with_errors": 0}
-    for n, event in enumerate(parsed_events(list(paths), default_workers()
-                                            if workers is None else workers), start=1):
-        result = pipeline.ingest(event)
+    events = parsed_events(list(paths), default_workers() if workers is None else workers)
+    for n, result in enumerate(pipeline.ingest_many(events), start=1):
         if result.duplicate:
             counts["duplicates"] += 1
         else:
             counts["imported"] += 1
-            counts["with_errors"] += bool(event.parse_errors)
-        if progress:
+            counts["with_errors"] += result.parse_errors
+        if progress and n % 50 == 0:
             progress(n)
     return counts

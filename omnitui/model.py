@@ -115,6 +115,7 @@ class IngestResult:
     reopened: bool = False
     thread_rule: str = ""
     thread_reason: str = ""
+    parse_errors: bool = False  # stored, but with problems recorded (see the raw payload)
 
 
 @dataclass(frozen=True)

@@ -127,7 +127,8 @@ def _weak_evidence(conn: sqlite3.Connection, event: InboundEvent, settings: Iden
     if settings.suggest_on_order_number:
         facts.extend(("order", number, ORDER_CONFIDENCE) for number in order_numbers(event))
     for kind, value, confidence in facts:
-        store.add_fact(conn, result.customer_id, kind, value)
+        if not store.add_fact(conn, result.customer_id, kind, value):
+            continue  # known fact: its suggestions were raised when it was first seen
         others = store.customers_with_fact(conn, kind, value, result.customer_id,
                                            limit=COMMON_FACT + 1)
         if len(others) > COMMON_FACT:

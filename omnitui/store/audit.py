@@ -92,13 +92,15 @@ def delete_row(conn: sqlite3.Connection, table: str, row_id: int, changes: Chang
 def record_audit(conn: sqlite3.Connection, *, actor: str, action: str,
                  case_id: int | None = None, customer_id: int | None = None,
                  message_id: int | None = None, reason: str = "",
-                 changes: ChangeSet | None = None, undo_of: int | None = None) -> int:
-    changes = changes or ChangeSet()
+                 changes: ChangeSet | None = None, undo_of: int | None = None,
+                 at: str | None = None) -> int:
+    before = json.dumps(changes.before) if changes else "{}"
+    after = json.dumps(changes.after) if changes else "{}"
     cur = conn.execute(
         "INSERT INTO audit (at, actor, action, case_id, customer_id, message_id, reason,"
         " before, after, undo_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (db_time(utc_now()), actor, action, case_id, customer_id, message_id, reason,
-         json.dumps(changes.before), json.dumps(changes.after), undo_of))
+        (at or db_time(utc_now()), actor, action, case_id, customer_id, message_id, reason,
+         before, after, undo_of))
     return int(cur.lastrowid or 0)
 
 

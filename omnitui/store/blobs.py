@@ -17,8 +17,12 @@ def blob_path(root: Path, sha256: str) -> Path:
     return root / sha256[:2] / sha256[2:4] / sha256
 
 
-def write_blob(root: Path, content: bytes) -> str:
-    """Store `content` once and return its sha256."""
+def write_blob(root: Path, content: bytes, *, sync: bool = True) -> str:
+    """Store `content` once and return its sha256.
+
+    `sync=False` skips the fsync: for re-runnable bulk loads on a store that does not sync
+    its own commits either (the raw message, kept in the store, holds the bytes too).
+    """
     digest = hashlib.sha256(content).hexdigest()
     path = blob_path(root, digest)
     if path.exists():
@@ -28,8 +32,9 @@ def write_blob(root: Path, content: bytes) -> str:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

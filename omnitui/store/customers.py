@@ -57,9 +57,11 @@ def require_customer(conn: sqlite3.Connection, customer_id: int) -> None:
         raise StoreError(f"there is no customer {customer_id} (or it was merged into another)")
 
 
-def add_fact(conn: sqlite3.Connection, customer_id: int, kind: str, value: str) -> None:
-    conn.execute("INSERT OR IGNORE INTO customer_facts (customer_id, kind, value)"
-                 " VALUES (?, ?, ?)", (customer_id, kind, value))
+def add_fact(conn: sqlite3.Connection, customer_id: int, kind: str, value: str) -> bool:
+    """Record a fact; False when the customer already had it."""
+    cur = conn.execute("INSERT OR IGNORE INTO customer_facts (customer_id, kind, value)"
+                       " VALUES (?, ?, ?)", (customer_id, kind, value))
+    return cur.rowcount > 0
 
 
 def customers_with_fact(conn: sqlite3.Connection, kind: str, value: str,

@@ -50,6 +50,7 @@ class Store:
     def __init__(self, path: Path, *, attachments_dir: Path | None = None,
                  durable: bool = False, migrate: bool = True) -> None:
         self.path = Path(path)
+        self.durable = durable
         self.attachments_dir = attachments_dir or self.path.parent / "attachments"
         self.conn = _connect(self.path, durable=durable)
         if migrate:
@@ -116,6 +117,7 @@ def _connect(path: Path, *, durable: bool) -> sqlite3.Connection:
     conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+    conn.execute("PRAGMA cache_size=-32768")  # 32 MiB: the queue indexes stay in memory
     return conn
 
 
