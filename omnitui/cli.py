@@ -241,17 +241,18 @@ def merge_cases(typer_ctx: typer.Context, source: int, target: int) -> None:
 
 
 @app.command("move-message")
-def move_message(typer_ctx: typer.Context, message_id: int,
+def move_message(typer_ctx: typer.Context,
+                 message_ids: Annotated[list[int], typer.Argument(metavar="MESSAGE_ID...")],
                  to: Annotated[int | None, typer.Option(
-                     help="Case to re-attach it to; without it, a new case.")] = None,
+                     help="Case to re-attach them to; without it, one new case.")] = None,
                  ) -> None:
-    """Split a message off into a new case, or re-attach it to another case."""
-    from omnitui.services.merge import move_message as move
+    """Split messages off into a new case, or re-attach them to another case."""
+    from omnitui.services.merge import move_messages
 
     context = ctx(typer_ctx)
     with context.open_store() as store:
-        case_id, audit_id = move(store, message_id, to, context.agent)
-    typer.echo(f"message {message_id} is now in case #{case_id} (audit event {audit_id})")
+        case_id, audit_id = move_messages(store, message_ids, to, context.agent)
+    typer.echo(f"moved to case #{case_id} (audit event {audit_id})")
 
 
 @app.command()
@@ -276,6 +277,28 @@ def suggestions(typer_ctx: typer.Context,
 
     with ctx(typer_ctx).open_store() as store:
         output.print_rows(open_suggestions(store.conn), fmt, title="open suggestions")
+
+
+@app.command("accept-suggestion")
+def accept_suggestion(typer_ctx: typer.Context, suggestion_id: int) -> None:
+    """Carry out a suggestion: merge the customers, or attach the message to the case."""
+    from omnitui.services.suggestions import accept
+
+    context = ctx(typer_ctx)
+    with context.open_store() as store:
+        audit_id = accept(store, suggestion_id, context.agent)
+    typer.echo(f"suggestion {suggestion_id} accepted (audit event {audit_id})")
+
+
+@app.command("dismiss-suggestion")
+def dismiss_suggestion(typer_ctx: typer.Context, suggestion_id: int) -> None:
+    """Mark a suggestion wrong, so it is not shown again."""
+    from omnitui.services.suggestions import dismiss
+
+    context = ctx(typer_ctx)
+    with context.open_store() as store:
+        audit_id = dismiss(store, suggestion_id, context.agent)
+    typer.echo(f"suggestion {suggestion_id} dismissed (audit event {audit_id})")
 
 
 def main() -> None:

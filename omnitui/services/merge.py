@@ -120,33 +120,28 @@ def merge_cases(store: Store, source_id: int, target_id: int, actor: str) -> int
                             changes=changes)
 
 
-def move_message(store: Store, message_id: int, target_case_id: int | None,
-                 actor: str) -> tuple[int, int]:
-    """Split a message off into a new case (target None) or re-attach it to another case.
+def move_messages(store: Store, message_ids: list[int], target_case_id: int | None,
+                  actor: str) -> tuple[int, int]:
+    """Split messages off into one new case (target None) or re-attach them to a case.
 
-    The message's recorded threading reason is replaced by who moved it from where, so the
-    timeline keeps telling the truth. Returns (case id, audit event id).
+    Each message's recorded threading reason is replaced by who moved it from where, so the
+    timeline keeps telling the truth. A split-off case keeps the SLA clock of the case it
+    came from: the customer has been waiting since they wrote. Returns (case id, audit id).
     """
+    if not message_ids:
+        raise StoreError("name at least one message to move")
     with store.write() as conn:
-        message = case_store.message_row(conn, message_id)
-        if message is None:
-            raise StoreError(f"there is no message {message_id}")
-        source_id = message["case_id"]
-        if target_case_id == source_id:
-            raise StoreError(f"message {message_id} is already in case {source_id}")
+        moving = []
+        for message_id in dict.fromkeys(message_ids):
+            message = case_store.message_row(conn, message_id)
+            if message is None:
+                raise StoreError(f"there is no message {message_id}")
+            if message["case_id"] == target_case_id:
+                raise StoreError(f"message {message_id} is already in case {target_case_id}")
+            moving.append(message)
         changes = ChangeSet()
-        now = db_time(utc_now())
         if target_case_id is None:
-            source = case_store.require_case(conn, source_id)
-            target_case_id = insert_row(conn, "cases", {
-                "customer_id": message["customer_id"] or source["customer_id"],
-                "subject": message["subject"] or source["subject"],
-                "channel": message["channel"], "status": Status.OPEN,
-                "queue": source["queue"], "priority": source["priority"],
-                "tier": source["tier"], "previous_case_id": source_id,
-                "last_inbound_at": message["created_at"],
-                "last_message_at": message["created_at"], "created_at": now,
-                "updated_at": now}, changes)
+            target_case_id = _split_off_case(conn, moving[0], changes)
             rule, verb = "split-off", "split off"
         else:
             target = case_store.require_case(conn, target_case_id)
@@ -154,11 +149,32 @@ def move_message(store: Store, message_id: int, target_case_id: int | None,
                 raise StoreError(f"case {target_case_id} was merged into "
                                  f"#{target['merged_into']}")
             rule, verb = "re-attached", "re-attached"
-        reason = f"{verb} by {actor} from case #{source_id}"
-        update_row(conn, "messages", message_id, {"case_id": target_case_id,
-                                                  "thread_rule": rule, "thread_reason": reason},
-                   changes)
-        audit_id = record_audit(conn, actor=actor, action=f"message.{rule}",
-                                case_id=target_case_id, message_id=message_id,
-                                reason=reason, changes=changes)
+        for message in moving:
+            reason = f"{verb} by {actor} from case #{message['case_id']}"
+            update_row(conn, "messages", message["id"], {
+                "case_id": target_case_id, "thread_rule": rule, "thread_reason": reason},
+                changes)
+            for suggestion in customer_store.open_attach_suggestions(conn, message["id"],
+                                                                     target_case_id):
+                update_row(conn, "suggestions", suggestion, {"status": "accepted"}, changes)
+        sources = ", ".join(sorted({f"#{m['case_id']}" for m in moving}))
+        audit_id = record_audit(
+            conn, actor=actor, action=f"message.{rule}", case_id=target_case_id,
+            message_id=moving[0]["id"], changes=changes,
+            reason=f"{len(moving)} message(s) {verb} by {actor} from case {sources}")
         return target_case_id, audit_id
+
+
+def _split_off_case(conn: sqlite3.Connection, message: dict[str, object],
+                    changes: ChangeSet) -> int:
+    source = case_store.require_case(conn, int(message["case_id"]))  # type: ignore[arg-type]
+    now = db_time(utc_now())
+    inherited = {k: source[k] for k in ("queue", "priority", "tier", "severity",
+                                        "sla_first_response_due", "sla_resolution_due",
+                                        "sla_due", "first_response_at")}
+    return insert_row(conn, "cases", {
+        **inherited, "customer_id": message["customer_id"] or source["customer_id"],
+        "subject": message["subject"] or source["subject"], "channel": message["channel"],
+        "status": Status.OPEN, "previous_case_id": source["id"],
+        "last_inbound_at": message["created_at"], "last_message_at": message["created_at"],
+        "created_at": now, "updated_at": now}, changes)

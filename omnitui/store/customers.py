@@ -140,3 +140,11 @@ def customer_tier(conn: sqlite3.Connection, customer_id: int) -> str:
 
 def customer_name(conn: sqlite3.Connection, customer_id: int) -> str:
     return conn.execute("SELECT name FROM customers WHERE id = ?", (customer_id,)).fetchone()[0]
+
+
+def open_attach_suggestions(conn: sqlite3.Connection, message_id: int,
+                            case_id: int) -> list[int]:
+    rows = conn.execute(
+        "SELECT id FROM suggestions WHERE kind = 'attach_to_case' AND status = 'open'"
+        " AND source_id = ? AND target_id = ?", (message_id, case_id)).fetchall()
+    return [r[0] for r in rows]

@@ -145,3 +145,35 @@ def test_store_path_precedence(omnitui: Run, tmp_path: Path) -> None:
     doctor = omnitui("--config", str(config), "doctor",
                      env={"OMNITUI_DB": str(tmp_path / "flag.db")})
     assert "ok   schema" in doctor.stdout
+
+
+def test_suggestions_split_and_reattach_from_the_command_line(omnitui: Run,
+                                                              tmp_path: Path) -> None:
+    from tests.conftest import make_email
+
+    db = str(tmp_path / "s.db")
+    first = tmp_path / "a.eml"
+    first.write_bytes(make_email("ann@example.com", name="Ann Lee", subject="Order A123456",
+                                 message_id="a@x"))
+    omnitui("--db", db, "import", str(first))
+    stranger = tmp_path / "b.eml"
+    stranger.write_bytes(make_email("eve@example.com", name="Ann Lee",
+                                    subject="Re: [#1] Order A123456", message_id="b@x"))
+    omnitui("--db", db, "import", str(stranger))
+    rows = json.loads(omnitui("--db", db, "suggestions", "--format", "json").stdout)
+    kinds = {(r["kind"], r["confidence"]) for r in rows}
+    assert kinds == {("attach_to_case", 0.3), ("merge_customers", 0.6),
+                     ("merge_customers", 0.4)}
+    attach = next(r for r in rows if r["kind"] == "attach_to_case")
+    assert "accepted" in omnitui("--db", db, "--agent", "alice", "accept-suggestion",
+                                 str(attach["id"])).stdout
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT case_id, thread_rule FROM messages WHERE external_id = 'b@x'"
+                        ).fetchone() == (1, "re-attached")
+    out = omnitui("--db", db, "--agent", "alice", "move-message", "2").stdout
+    assert "moved to case #3" in out
+    assert "split off by alice" in omnitui("--db", db, "case", "3").stdout
+    name_match = next(r for r in rows if r["confidence"] == 0.4)
+    omnitui("--db", db, "--agent", "alice", "dismiss-suggestion", str(name_match["id"]))
+    again = omnitui("--db", db, "dismiss-suggestion", str(name_match["id"]), check=False)
+    assert again.returncode == 1 and "already dismissed" in again.stderr

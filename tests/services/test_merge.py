@@ -7,7 +7,7 @@ import pytest
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import Identifier
 from omnitui.services.history import undo
-from omnitui.services.merge import merge_cases, merge_customers, move_message, split_customer
+from omnitui.services.merge import merge_cases, merge_customers, move_messages, split_customer
 from omnitui.store.db import Store, StoreError
 from tests.conftest import chat_event
 
@@ -92,12 +92,12 @@ def test_split_off_and_reattach_a_message(store: Store, pipeline: Pipeline) -> N
     a = pipeline.ingest(chat_event("telegram", "1", "printer broken"))
     b = pipeline.ingest(chat_event("telegram", "1", "also: invoice question"))
     assert a.case_id == b.case_id
-    new_case, _ = move_message(store, b.message_id, None, "dave")
+    new_case, _ = move_messages(store, [b.message_id], None, "dave")
     assert new_case != a.case_id
     rule, reason = store.conn.execute("SELECT thread_rule, thread_reason FROM messages WHERE"
                                       " id = ?", (b.message_id,)).fetchone()
     assert (rule, reason) == ("split-off", f"split off by dave from case #{a.case_id}")
-    move_message(store, b.message_id, a.case_id, "dave")
+    move_messages(store, [b.message_id], a.case_id, "dave")
     assert store.conn.execute("SELECT case_id, thread_rule FROM messages WHERE id = ?",
                               (b.message_id,)).fetchone() == (a.case_id, "re-attached")
 
@@ -107,7 +107,7 @@ def test_undo_refuses_when_rows_changed_since(store: Store, pipeline: Pipeline) 
     b = pipeline.ingest(chat_event("telegram", "2", "y")).case_id
     audit_id = merge_cases(store, b, a, "erin")
     message = store.conn.execute("SELECT id FROM messages WHERE text = 'y'").fetchone()[0]
-    move_message(store, message, None, "frank")
+    move_messages(store, [message], None, "frank")
     with pytest.raises(StoreError, match="changed since"):
         undo(store, "erin", audit_id)
 
@@ -122,3 +122,25 @@ def test_bad_requests_are_clear_errors(store: Store, pipeline: Pipeline) -> None
         merge_cases(store, 999, a.case_id, "x")
     with pytest.raises(StoreError, match="no action left"):
         undo(store, "nobody")
+
+
+def test_split_off_keeps_the_clock_and_accepts_the_suggestion(store: Store,
+                                                              pipeline: Pipeline) -> None:
+    from omnitui.channels.email.parse import parse_email
+    from tests.conftest import make_email
+
+    ann = pipeline.ingest(parse_email(make_email("ann@example.com", subject="Printer")))
+    stranger = pipeline.ingest(parse_email(make_email(
+        "bob@example.com", name="Bob", subject=f"Re: [#{ann.case_id}] Printer")))
+    assert stranger.case_id != ann.case_id
+    case_id, _ = move_messages(store, [stranger.message_id], ann.case_id, "alice")
+    assert case_id == ann.case_id
+    assert store.conn.execute("SELECT status FROM suggestions WHERE kind = 'attach_to_case'"
+                              ).fetchone()[0] == "accepted"
+    due = store.conn.execute("SELECT sla_due FROM cases WHERE id = ?",
+                             (ann.case_id,)).fetchone()[0]
+    new_case, _ = move_messages(store, [stranger.message_id, ann.message_id], None, "alice")
+    assert store.conn.execute("SELECT sla_due, status FROM cases WHERE id = ?",
+                              (new_case,)).fetchone() == (due, "open")
+    assert store.conn.execute("SELECT count(*) FROM messages WHERE case_id = ?",
+                              (new_case,)).fetchone()[0] == 2
