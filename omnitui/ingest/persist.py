@@ -1,0 +1,132 @@
+"""The persist stage: write the decided outcome of one event.
+
+Opens the new case or moves the joined one on (reopen, resume a paused clock, raise its
+score), stores the message with its raw bytes, attachment rows and threading reason,
+records the audit trail, and files the suggestions the earlier stages raised.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from omnitui.ingest.identity import Identification
+from omnitui.ingest.threading import ThreadDecision
+from omnitui.model import InboundEvent, IngestResult, Status
+from omnitui.store import cases, customers, messages
+from omnitui.store.audit import record_audit
+from omnitui.store.db import db_time
+from omnitui.triage.route import Routing
+
+ACTOR = "ingest"
+ATTACH_CONFIDENCE = 0.3  # a stranger naming a case: possible, but never automatic
+
+
+@dataclass(frozen=True)
+class Stamps:
+    """The event's two times as stored, formatted once: now (received) and at (sent)."""
+
+    now: str
+    at: str
+
+
+def persist(conn: sqlite3.Connection, event: InboundEvent, who: Identification,
+            decision: ThreadDecision, plan: Routing, tier: str, blobs: list[str],
+            stamps: Stamps) -> IngestResult:
+    if decision.case_id is None:
+        case_id = _open_case(conn, event, who, decision, plan, tier, stamps)
+    else:
+        case_id = decision.case_id
+        _continue_case(conn, event, who, decision, plan, stamps)
+    message_id = _store_message(conn, event, who, decision, case_id, blobs, stamps)
+    _file_suggestions(conn, who, decision, message_id, stamps.now)
+    return IngestResult(duplicate=False, message_id=message_id, case_id=case_id,
+                        customer_id=who.customer_id, new_case=decision.case_id is None,
+                        reopened=decision.reopen, thread_rule=decision.rule,
+                        thread_reason=decision.reason, parse_errors=bool(event.parse_errors))
+
+
+def _open_case(conn: sqlite3.Connection, event: InboundEvent, who: Identification,
+               decision: ThreadDecision, plan: Routing, tier: str, stamps: Stamps) -> int:
+    case_id = cases.create_case(conn, {
+        "customer_id": who.customer_id, "subject": case_subject(event),
+        "channel": event.channel, "status": Status.NEW, "queue": plan.queue,
+        "priority": plan.priority, "tier": tier, "severity": event.severity,
+        "sla_first_response_due": db_time(plan.first_response_due),
+        "sla_resolution_due": db_time(plan.resolution_due),
+        "sla_due": db_time(plan.first_response_due),
+        "previous_case_id": decision.previous_case_id,
+        "last_inbound_at": stamps.at, "last_message_at": stamps.at, "created_at": stamps.at,
+        "updated_at": stamps.at})
+    record_audit(conn, actor=ACTOR, action="case.created", case_id=case_id,
+                 customer_id=who.customer_id, reason=decision.reason, at=stamps.now)
+    return case_id
+
+
+def _continue_case(conn: sqlite3.Connection, event: InboundEvent, who: Identification,
+                   decision: ThreadDecision, plan: Routing, stamps: Stamps) -> None:
+    case = cases.require_case(conn, decision.case_id or 0)
+    values: dict[str, object] = {"last_inbound_at": stamps.at, "last_message_at": stamps.at,
+                                 "updated_at": stamps.at,
+                                 "priority": max(case["priority"], plan.priority)}
+    if decision.reopen:
+        values.update(status=Status.OPEN, reopens=case["reopens"] + 1, solved_at=None,
+                      sla_resolution_due=db_time(plan.resolution_due),
+                      sla_due=db_time(plan.resolution_due))
+        record_audit(conn, actor=ACTOR, action="case.reopened", case_id=case["id"],
+                     customer_id=who.customer_id, reason=decision.reason, at=stamps.now)
+    elif case["status"] == Status.PENDING and not event.auto_submitted:
+        # The customer answered what we were waiting for: the clock runs again.
+        values.update(status=Status.OPEN, pause_reason=None,
+                      sla_due=case["sla_resolution_due"] if case["first_response_at"]
+                      else case["sla_first_response_due"])
+    cases.touch_case(conn, case["id"], values)
+
+
+def _store_message(conn: sqlite3.Connection, event: InboundEvent, who: Identification,
+                   decision: ThreadDecision, case_id: int, blobs: list[str],
+                   stamps: Stamps) -> int:
+    raw_id = messages.insert_raw(conn, event.channel, event.source, event.raw, stamps.now)
+    message_id = messages.insert_message(conn, {
+        "case_id": case_id, "customer_id": who.customer_id,
+        "identity_id": who.identity_id, "channel": event.channel, "direction": "in",
+        "external_id": event.external_id, "thread_key": event.message_id,
+        "parent_keys": [*event.in_reply_to, *event.references],
+        "subject": event.subject, "text": event.text, "html": event.html,
+        "author": event.sender_name, "created_at": stamps.at,
+        "received_at": stamps.now, "parse_errors": event.parse_errors,
+        "auto_submitted": event.auto_submitted, "language": event.language,
+        "intent": event.intent, "sentiment": event.sentiment, "urgent": int(event.urgent),
+        "raw_id": raw_id, "thread_rule": decision.rule, "thread_reason": decision.reason})
+    for attachment, sha256 in zip(event.attachments, blobs, strict=True):
+        messages.insert_attachment(conn, message_id, sha256=sha256,
+                                   size=len(attachment.content), mime=attachment.mime,
+                                   filename=attachment.filename,
+                                   content_id=attachment.content_id,
+                                   disposition=attachment.disposition)
+    record_audit(conn, actor=ACTOR, action="message.received", case_id=case_id,
+                 customer_id=who.customer_id, message_id=message_id,
+                 reason="; ".join([*who.reasons, decision.reason]), at=stamps.now)
+    return message_id
+
+
+def _file_suggestions(conn: sqlite3.Connection, who: Identification,
+                      decision: ThreadDecision, message_id: int, now: str) -> None:
+    for other, confidence, evidence in who.suggestions:
+        customers.add_suggestion(conn, kind="merge_customers", source_id=other,
+                                 target_id=who.customer_id, confidence=confidence,
+                                 evidence=evidence, message_id=message_id, now=now)
+    if decision.refused_case_id is not None:
+        customers.add_suggestion(
+            conn, kind="attach_to_case", source_id=message_id,
+            target_id=decision.refused_case_id, confidence=ATTACH_CONFIDENCE,
+            evidence="the subject names this case but the sender is not a participant",
+            message_id=message_id, now=now)
+
+
+def case_subject(event: InboundEvent) -> str:
+    """The subject, or for chat and SMS (which have none) the opening line."""
+    if event.subject.strip():
+        return event.subject.strip()[:300]
+    first_line = next((line.strip() for line in event.text.splitlines() if line.strip()), "")
+    return first_line[:120]

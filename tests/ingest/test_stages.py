@@ -1,0 +1,74 @@
+"""Each pipeline stage alone, on a real store where it needs one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from omnitui.config import PrioritySettings, RoutingSettings, Settings, SlaSettings
+from omnitui.ingest.dedupe import dedupe
+from omnitui.ingest.identity import identify
+from omnitui.ingest.pipeline import Pipeline
+from omnitui.ingest.threading import thread
+from omnitui.model import Identifier
+from omnitui.store.db import Store, utc_now
+from omnitui.triage.classify import classify
+from omnitui.triage.route import route
+from tests.conftest import chat_event
+
+T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
+
+
+def test_dedupe_alone(store: Store, pipeline: Pipeline) -> None:
+    event = chat_event("telegram", "5", "hi", external_id="tg-1")
+    assert dedupe(store.conn, event) is None
+    stored = pipeline.ingest(event)
+    again = dedupe(store.conn, chat_event("telegram", "5", "other text", external_id="tg-1"))
+    assert again and again.duplicate and again.message_id == stored.message_id
+    assert dedupe(store.conn, chat_event("sms", "5", "hi", external_id="tg-1")) is None
+
+
+def test_identify_alone(store: Store) -> None:
+    event = chat_event("sms", "", "hi", name="Ann Lee", identifiers=[
+        Identifier("phone", "+1 415 555 0100"), Identifier("email", "ANN@example.com")])
+    with store.write() as conn:
+        who = identify(conn, event, Settings().identity, "2026-05-04 09:00:00")
+        again = identify(conn, chat_event("email", "", "x", identifiers=[
+            Identifier("email", "ann@example.com")]), Settings().identity, "2026-05-04")
+    assert who.new_customer and not again.new_customer
+    assert again.customer_id == who.customer_id
+    assert store.conn.execute("SELECT name FROM customers").fetchone()[0] == "Ann Lee"
+
+
+def test_thread_alone_new_then_open_case(store: Store, pipeline: Pipeline) -> None:
+    first = pipeline.ingest(chat_event("telegram", "5", "hi"))
+    decision = thread(store.conn, chat_event("telegram", "5", "more"), first.customer_id,
+                      Settings().threading, utc_now())
+    assert (decision.case_id, decision.rule) == (first.case_id, "customer-open-case")
+    other = thread(store.conn, chat_event("telegram", "6", "x"), 999, Settings().threading,
+                   utc_now())
+    assert (other.case_id, other.rule) == (None, "new-case")
+
+
+def test_classify_alone() -> None:
+    assert classify(chat_event("chat", "1", "Checkout is DOWN, outage!")).urgent
+    assert not classify(chat_event("chat", "1", "thanks, all good")).urgent
+    auto = chat_event("chat", "1", "URGENT")
+    auto.auto_submitted = "auto-submitted: auto-replied"
+    assert not classify(auto).urgent
+
+
+def test_route_alone_is_a_predictable_sum() -> None:
+    def plan(channel: str, tier: str, urgent: bool = False):  # noqa: ANN202
+        event = chat_event(channel, "1", "x", at=T0)
+        event.urgent = urgent
+        return route(event, tier=tier, opened_at=T0, routing=RoutingSettings(
+            channel_queues={"whatsapp": "messaging"}), priority=PrioritySettings(),
+            sla=SlaSettings())
+
+    email = plan("email", "standard")
+    assert (email.queue, email.priority) == ("general", 0.0)
+    assert email.first_response_due == T0 + timedelta(minutes=480)
+    chat = plan("whatsapp", "vip", urgent=True)
+    assert (chat.queue, chat.priority) == ("messaging", 30 + 15 + 10)
+    assert chat.first_response_due == T0 + timedelta(minutes=5)  # 10 min x VIP factor 0.5
+    assert chat.resolution_due == T0 + timedelta(minutes=120)
