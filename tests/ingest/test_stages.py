@@ -12,7 +12,7 @@ from omnitui.ingest.threading import thread
 from omnitui.model import Identifier
 from omnitui.store.db import Store, utc_now
 from omnitui.triage.classify import classify
-from omnitui.triage.route import route
+from omnitui.triage.route import Routing, route
 from tests.conftest import chat_event
 
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
@@ -58,7 +58,7 @@ def test_classify_alone() -> None:
 
 
 def test_route_alone_is_a_predictable_sum() -> None:
-    def plan(channel: str, tier: str, urgent: bool = False):  # noqa: ANN202
+    def plan(channel: str, tier: str, urgent: bool = False) -> Routing:
         event = chat_event(channel, "1", "x", at=T0)
         event.urgent = urgent
         return route(event, tier=tier, opened_at=T0, routing=RoutingSettings(
