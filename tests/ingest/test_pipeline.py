@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
+from omnitui.config import Settings
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import Identifier, InboundEvent
 from omnitui.store.blobs import read_blob
@@ -44,7 +45,7 @@ def test_raw_bytes_and_attachments_are_kept_exactly(store: Store, pipeline: Pipe
     assert sha == hashlib.sha256(b"%PDF-1.4 fake\x00\xff").hexdigest()
 
 
-def test_a_failing_stage_leaves_nothing_behind(store: Store, settings) -> None:
+def test_a_failing_stage_leaves_nothing_behind(store: Store, settings: Settings) -> None:
     def broken_automation(*_: object) -> None:
         raise RuntimeError("automation crashed")
 
