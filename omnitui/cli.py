@@ -7,9 +7,10 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import click
 import typer
@@ -33,6 +34,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=False, rich_markup_mode=
 err = Console(stderr=True)
 
 
+T = TypeVar("T")
+
+
 class UserError(Exception):
     """An expected failure: shown as one line, exit status 1."""
 
@@ -53,6 +57,11 @@ class Context:
             raise UserError(f"no store at {path}; create one with `omnitui init` or try "
                             "`omnitui demo`")
         return Store(path, attachments_dir=attachments_dir(self.settings, path))
+
+    def act(self, action: Callable[..., T], *args: object, **kwargs: object) -> T:
+        """Run a service action on the store, recorded as this session's agent."""
+        with self.open_store() as store:
+            return action(store, *args, actor=self.agent, **kwargs)
 
 
 def ctx(typer_ctx: typer.Context) -> Context:
@@ -210,9 +219,7 @@ def merge_customers(typer_ctx: typer.Context, source: int, target: int) -> None:
     """Merge customer SOURCE into TARGET (undo with `omnitui undo`)."""
     from omnitui.services.merge import merge_customers as merge
 
-    context = ctx(typer_ctx)
-    with context.open_store() as store:
-        audit_id = merge(store, source, target, context.agent)
+    audit_id = ctx(typer_ctx).act(merge, source, target)
     typer.echo(f"customer #{source} merged into #{target} (audit event {audit_id})")
 
 
@@ -223,9 +230,7 @@ def split_customer(typer_ctx: typer.Context, customer_id: int,
     """Split identities, and what was sent from them, into a new customer."""
     from omnitui.services.merge import split_customer as split
 
-    context = ctx(typer_ctx)
-    with context.open_store() as store:
-        new_id, audit_id = split(store, customer_id, identity, context.agent)
+    new_id, audit_id = ctx(typer_ctx).act(split, customer_id, identity)
     typer.echo(f"split off into customer #{new_id} (audit event {audit_id})")
 
 
@@ -234,9 +239,7 @@ def merge_cases(typer_ctx: typer.Context, source: int, target: int) -> None:
     """Move every message of case SOURCE into TARGET and close SOURCE."""
     from omnitui.services.merge import merge_cases as merge
 
-    context = ctx(typer_ctx)
-    with context.open_store() as store:
-        audit_id = merge(store, source, target, context.agent)
+    audit_id = ctx(typer_ctx).act(merge, source, target)
     typer.echo(f"case #{source} merged into #{target} (audit event {audit_id})")
 
 
@@ -249,9 +252,7 @@ def move_message(typer_ctx: typer.Context,
     """Split messages off into a new case, or re-attach them to another case."""
     from omnitui.services.merge import move_messages
 
-    context = ctx(typer_ctx)
-    with context.open_store() as store:
-        case_id, audit_id = move_messages(store, message_ids, to, context.agent)
+    case_id, audit_id = ctx(typer_ctx).act(move_messages, message_ids, to)
     typer.echo(f"moved to case #{case_id} (audit event {audit_id})")
 
 
@@ -262,9 +263,7 @@ def undo(typer_ctx: typer.Context,
     """Undo an audited action (a merge, a split, a move...)."""
     from omnitui.services.history import undo as undo_action
 
-    context = ctx(typer_ctx)
-    with context.open_store() as store:
-        undo_id = undo_action(store, context.agent, audit_id)
+    undo_id = ctx(typer_ctx).act(undo_action, audit_id=audit_id)
     typer.echo(f"undone (audit event {undo_id})")
 
 
@@ -284,9 +283,7 @@ def accept_suggestion(typer_ctx: typer.Context, suggestion_id: int) -> None:
     """Carry out a suggestion: merge the customers, or attach the message to the case."""
     from omnitui.services.suggestions import accept
 
-    context = ctx(typer_ctx)
-    with context.open_store() as store:
-        audit_id = accept(store, suggestion_id, context.agent)
+    audit_id = ctx(typer_ctx).act(accept, suggestion_id)
     typer.echo(f"suggestion {suggestion_id} accepted (audit event {audit_id})")
 
 
@@ -295,9 +292,7 @@ def dismiss_suggestion(typer_ctx: typer.Context, suggestion_id: int) -> None:
     """Mark a suggestion wrong, so it is not shown again."""
     from omnitui.services.suggestions import dismiss
 
-    context = ctx(typer_ctx)
-    with context.open_store() as store:
-        audit_id = dismiss(store, suggestion_id, context.agent)
+    audit_id = ctx(typer_ctx).act(dismiss, suggestion_id)
     typer.echo(f"suggestion {suggestion_id} dismissed (audit event {audit_id})")
 
 
