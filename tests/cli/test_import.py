@@ -116,3 +116,23 @@ def test_import_killed_midway_then_rerun_loses_and_duplicates_nothing(
     assert conn.execute("SELECT count(*) FROM raw_payloads").fetchone()[0] == count
     subjects = {r[0] for r in conn.execute("SELECT subject FROM messages")}
     assert subjects == {f"Question {n}" for n in range(len(messages))}
+
+
+def test_two_imports_at_once_share_the_store(cli_env: dict[str, str], tmp_path: Path) -> None:
+    """Writers take turns (BEGIN IMMEDIATE, short batches): neither fails as locked."""
+    db = tmp_path / "s.db"
+    subprocess.run([sys.executable, "-m", "omnitui", "--db", str(db), "init"], env=cli_env,
+                   check=True, capture_output=True, stdin=subprocess.DEVNULL)
+    boxes = []
+    for name in ("a", "b"):
+        write_mbox(tmp_path / f"{name}.mbox", 800, prefix=name)
+        boxes.append(tmp_path / f"{name}.mbox")
+    procs = [subprocess.Popen([sys.executable, "-m", "omnitui", "--db", str(db), "import",
+                               str(box)], env=cli_env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+             for box in boxes]
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+        assert "800 imported" in out
+    assert stored(db) == (1600, 1600)
