@@ -10,19 +10,20 @@ from omnitui.store.audit import ChangeSet, update_row
 from omnitui.store.db import StoreError, insert
 from omnitui.store.schema import ACTIVE
 
-
-def _row(cur: sqlite3.Cursor) -> dict[str, Any] | None:
-    row = cur.fetchone()
-    if row is None:
-        return None
-    return dict(zip([d[0] for d in cur.description], row, strict=True))
+Row = sqlite3.Row  # read by column name; cheaper than building a dict per row
 
 
-def get_case(conn: sqlite3.Connection, case_id: int) -> dict[str, Any] | None:
-    return _row(conn.execute("SELECT * FROM cases WHERE id = ?", (case_id,)))
+def _row(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> Row | None:
+    cur = conn.cursor()
+    cur.row_factory = sqlite3.Row
+    return cur.execute(sql, params).fetchone()
 
 
-def require_case(conn: sqlite3.Connection, case_id: int) -> dict[str, Any]:
+def get_case(conn: sqlite3.Connection, case_id: int) -> Row | None:
+    return _row(conn, "SELECT * FROM cases WHERE id = ?", (case_id,))
+
+
+def require_case(conn: sqlite3.Connection, case_id: int) -> Row:
     case = get_case(conn, case_id)
     if case is None:
         raise StoreError(f"there is no case {case_id}")
@@ -52,19 +53,17 @@ def case_by_thread_keys(conn: sqlite3.Connection,
     return None
 
 
-def active_case_of(conn: sqlite3.Connection, customer_id: int) -> dict[str, Any] | None:
+def active_case_of(conn: sqlite3.Connection, customer_id: int) -> Row | None:
     """The customer's most recently active unsolved case, on any channel."""
-    return _row(conn.execute(
-        f"SELECT * FROM cases WHERE customer_id = ? AND status IN {ACTIVE}"
-        " AND merged_into IS NULL ORDER BY last_message_at DESC, id DESC LIMIT 1",
-        (customer_id,)))
+    return _row(conn, f"SELECT * FROM cases WHERE customer_id = ? AND status IN {ACTIVE}"
+                " AND merged_into IS NULL ORDER BY last_message_at DESC, id DESC LIMIT 1",
+                (customer_id,))
 
 
-def latest_finished_case_of(conn: sqlite3.Connection,
-                            customer_id: int) -> dict[str, Any] | None:
-    return _row(conn.execute(
-        "SELECT * FROM cases WHERE customer_id = ? AND status IN ('solved','closed')"
-        " AND merged_into IS NULL ORDER BY solved_at DESC, id DESC LIMIT 1", (customer_id,)))
+def latest_finished_case_of(conn: sqlite3.Connection, customer_id: int) -> Row | None:
+    return _row(conn, "SELECT * FROM cases WHERE customer_id = ? AND status IN"
+                " ('solved','closed') AND merged_into IS NULL ORDER BY solved_at DESC, id DESC"
+                " LIMIT 1", (customer_id,))
 
 
 def is_participant(conn: sqlite3.Connection, case_id: int, customer_id: int) -> bool:
@@ -109,6 +108,6 @@ def inbound_senders(conn: sqlite3.Connection, case_id: int) -> set[int]:
         " AND customer_id IS NOT NULL", (case_id,))}
 
 
-def message_row(conn: sqlite3.Connection, message_id: int) -> dict[str, Any] | None:
-    return _row(conn.execute("SELECT id, case_id, customer_id, channel, subject, created_at"
-                             " FROM messages WHERE id = ?", (message_id,)))
+def message_row(conn: sqlite3.Connection, message_id: int) -> Row | None:
+    return _row(conn, "SELECT id, case_id, customer_id, channel, subject, created_at"
+                " FROM messages WHERE id = ?", (message_id,))

@@ -31,7 +31,7 @@ def insert_message(conn: sqlite3.Connection, values: dict[str, Any]) -> int:
     values = dict(values)
     for key in ("parent_keys", "parse_errors"):
         if key in values:
-            values[key] = json.dumps(values[key])
+            values[key] = json.dumps(values[key]) if values[key] else "[]"
     return insert(conn, "messages", values)
 
 
