@@ -62,6 +62,9 @@ def _store_checks(conn: sqlite3.Connection, db_path: Path) -> list[Check]:
     results = [Check("schema", True, f"schema version {version}" if version == SCHEMA_VERSION
                      else f"schema version {version}; opening it upgrades it to "
                           f"{SCHEMA_VERSION}")]
+    if version == SCHEMA_VERSION and (missing := health.missing_stable_names(conn)):
+        results.append(Check("tables", False, "missing: " + ", ".join(missing[:6]),
+                             "the file was changed by hand; restore it from a backup"))
     mode = health.journal_mode(conn)
     results.append(Check("journal", mode == "wal", f"journal mode {mode}",
                          "open the store once with omnitui, which turns WAL on"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from omnitui.store.schema import STABLE_NAMES
+
 
 def open_unmigrated(path: Path) -> sqlite3.Connection:
     """A plain connection that applies no pragmas or migrations (FTS5 checks need rw)."""
@@ -43,3 +45,17 @@ def messages_with_parse_errors(conn: sqlite3.Connection) -> int:
 def rebuild_statement(table: str) -> str:
     """The SQL a person runs to rebuild a drifted search index."""
     return f"INSERT INTO {table}({table}) VALUES('rebuild')"
+
+
+def missing_stable_names(conn: sqlite3.Connection) -> list[str]:
+    """Documented tables and columns the file lacks (a hand-edited or foreign file)."""
+    import sqlite_utils
+
+    db = sqlite_utils.Database(conn)
+    missing = []
+    for table, columns in STABLE_NAMES.items():
+        if not db[table].exists():
+            missing.append(table)
+        else:
+            missing.extend(f"{table}.{c}" for c in sorted(columns - set(db[table].columns_dict)))
+    return missing

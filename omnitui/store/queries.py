@@ -142,7 +142,8 @@ def store_stats(conn: sqlite3.Connection) -> dict[str, Any]:
         return conn.execute(sql).fetchone()[0]
 
     return {
-        "customers": one("SELECT count(*) FROM customers WHERE merged_into IS NULL"),
+        "customers": one("SELECT count(*) FROM customers")
+        - one("SELECT count(*) FROM customers WHERE merged_into IS NOT NULL"),
         "cases": one("SELECT count(*) FROM cases"),
         "messages": one("SELECT count(*) FROM messages"),
         "by_channel": dict(conn.execute(

@@ -33,6 +33,8 @@ CREATE TABLE customers (
     updated_at TEXT NOT NULL
 );
 
+CREATE INDEX customers_merged ON customers(merged_into) WHERE merged_into IS NOT NULL;
+
 CREATE TABLE identities (
     id INTEGER PRIMARY KEY,
     customer_id INTEGER NOT NULL REFERENCES customers(id),
@@ -133,6 +135,7 @@ CREATE TABLE messages (
 CREATE INDEX messages_case ON messages(case_id, created_at);
 CREATE INDEX messages_customer ON messages(customer_id, created_at);
 CREATE INDEX messages_thread_key ON messages(thread_key) WHERE thread_key IS NOT NULL;
+CREATE INDEX messages_with_parse_errors ON messages(id) WHERE parse_errors != '[]';
 
 CREATE TABLE attachments (
     id INTEGER PRIMARY KEY,
@@ -221,4 +224,15 @@ END;
 """
 
 MIGRATIONS: list[str] = [MIGRATION_1]
+
+# The names people and scripts may rely on when they query the file (docs/schema.md).
+STABLE_NAMES: dict[str, set[str]] = {
+    "customers": {"id", "name", "tier"},
+    "identities": {"id", "customer_id", "kind", "value"},
+    "cases": {"id", "customer_id", "status", "owner", "queue", "priority", "version"},
+    "messages": {"id", "case_id", "customer_id", "channel", "direction", "external_id",
+                 "subject", "text", "created_at"},
+    "attachments": {"id", "message_id", "sha256", "filename"},
+    "audit": {"id", "at", "actor", "action", "before", "after"},
+}
 SCHEMA_VERSION = len(MIGRATIONS)

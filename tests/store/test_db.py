@@ -34,13 +34,12 @@ def test_durable_connections_sync_every_commit(tmp_path: Path) -> None:
 
 
 def test_documented_names_exist(store: Store) -> None:
-    tables = set(store.db.table_names())
-    assert {"customers", "identities", "cases", "messages", "attachments", "audit",
-            "raw_payloads", "agents", "channel_cursors"} <= tables
-    assert {"id", "case_id", "customer_id", "channel", "direction", "external_id", "subject",
-            "text", "created_at"} <= set(store.db["messages"].columns_dict)
-    assert {"id", "customer_id", "status", "owner", "queue", "priority", "version"} <= set(
-        store.db["cases"].columns_dict)
+    from omnitui.store.health import missing_stable_names
+
+    assert missing_stable_names(store.conn) == []
+    assert {"raw_payloads", "agents", "channel_cursors"} <= set(store.db.table_names())
+    store.conn.execute("ALTER TABLE audit RENAME COLUMN actor TO who")
+    assert missing_stable_names(store.conn) == ["audit.actor"]
 
 
 def test_store_from_newer_version_is_refused_untouched(tmp_path: Path) -> None:
