@@ -76,6 +76,7 @@ class Identification:
     customer_id: int
     identity_id: int | None
     new_customer: bool
+    tier: str = "standard"
     reasons: list[str] = field(default_factory=list)
     suggestions: list[tuple[int, float, str]] = field(default_factory=list)  # other, conf, why
 
@@ -88,7 +89,10 @@ def identify(conn: sqlite3.Connection, event: InboundEvent, settings: IdentitySe
     found = store.find_identities(conn, keys)
     customer_ids = list(dict.fromkeys(row.customer_id for row in found))
     if customer_ids:
-        result = Identification(customer_ids[0], None, new_customer=False)
+        name, tier = store.name_and_tier(conn, customer_ids[0])
+        result = Identification(customer_ids[0], None, new_customer=False, tier=tier)
+        if not name and event.sender_name:
+            store.set_customer_name(conn, result.customer_id, event.sender_name)
         first = next(r for r in found if r.customer_id == customer_ids[0])
         result.reasons.append(f"{first.kind} {first.value} is a known identity of customer "
                               f"#{first.customer_id}")
@@ -113,8 +117,6 @@ def identify(conn: sqlite3.Connection, event: InboundEvent, settings: IdentitySe
                                                   _display(event, kind), reason, now)
         result.reasons.append(f"linked {_describe((kind, value))}: {reason}")
     result.identity_id = known[keys[0]] if keys else None
-    if event.sender_name:
-        store.fill_customer_name(conn, result.customer_id, event.sender_name)
     _weak_evidence(conn, event, settings, result)
     return result
 

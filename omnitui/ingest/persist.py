@@ -31,10 +31,10 @@ class Stamps:
 
 
 def persist(conn: sqlite3.Connection, event: InboundEvent, who: Identification,
-            decision: ThreadDecision, plan: Routing, tier: str, blobs: list[str],
+            decision: ThreadDecision, plan: Routing, blobs: list[str],
             stamps: Stamps) -> IngestResult:
     if decision.case_id is None:
-        case_id = _open_case(conn, event, who, decision, plan, tier, stamps)
+        case_id = _open_case(conn, event, who, decision, plan, stamps)
     else:
         case_id = decision.case_id
         _continue_case(conn, event, who, decision, plan, stamps)
@@ -47,11 +47,11 @@ def persist(conn: sqlite3.Connection, event: InboundEvent, who: Identification,
 
 
 def _open_case(conn: sqlite3.Connection, event: InboundEvent, who: Identification,
-               decision: ThreadDecision, plan: Routing, tier: str, stamps: Stamps) -> int:
+               decision: ThreadDecision, plan: Routing, stamps: Stamps) -> int:
     case_id = cases.create_case(conn, {
         "customer_id": who.customer_id, "subject": case_subject(event),
         "channel": event.channel, "status": Status.NEW, "queue": plan.queue,
-        "priority": plan.priority, "tier": tier, "severity": event.severity,
+        "priority": plan.priority, "tier": who.tier, "severity": event.severity,
         "sla_first_response_due": db_time(plan.first_response_due),
         "sla_resolution_due": db_time(plan.resolution_due),
         "sla_due": db_time(plan.first_response_due),
@@ -65,7 +65,7 @@ def _open_case(conn: sqlite3.Connection, event: InboundEvent, who: Identificatio
 
 def _continue_case(conn: sqlite3.Connection, event: InboundEvent, who: Identification,
                    decision: ThreadDecision, plan: Routing, stamps: Stamps) -> None:
-    case = cases.require_case(conn, decision.case_id or 0)
+    case = decision.case or cases.require_case(conn, decision.case_id or 0)
     values: dict[str, object] = {"last_inbound_at": stamps.at, "last_message_at": stamps.at,
                                  "updated_at": stamps.at,
                                  "priority": max(case["priority"], plan.priority)}

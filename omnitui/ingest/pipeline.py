@@ -19,7 +19,6 @@ from omnitui.ingest.persist import Stamps, persist
 from omnitui.ingest.threading import thread
 from omnitui.model import InboundEvent, IngestResult
 from omnitui.store.blobs import write_blob
-from omnitui.store.customers import customer_tier
 from omnitui.store.db import Store, db_time, utc_now
 from omnitui.triage.classify import classify
 from omnitui.triage.route import route
@@ -80,10 +79,9 @@ class Pipeline:
         who = identify(conn, event, self.settings.identity, stamps.now)
         decision = thread(conn, event, who.customer_id, self.settings.threading, clock)
         classify(event)
-        tier = customer_tier(conn, who.customer_id)
-        plan = route(event, tier=tier, opened_at=clock, routing=self.settings.routing,
+        plan = route(event, tier=who.tier, opened_at=clock, routing=self.settings.routing,
                      priority=self.settings.priority, sla=self.settings.sla)
-        result = persist(conn, event, who, decision, plan, tier, blobs, stamps)
+        result = persist(conn, event, who, decision, plan, blobs, stamps)
         for automation in self.automations:
             automation(conn, event, result)
         return result

@@ -17,6 +17,7 @@ from typing import Any
 from omnitui.config import ThreadingSettings
 from omnitui.model import InboundEvent, Status
 from omnitui.store import cases as store
+from omnitui.store.cases import Row
 from omnitui.store.db import parse_db_time
 
 SUBJECT_REFERENCE = re.compile(r"\[#(\d{1,12})\]")
@@ -30,6 +31,7 @@ class ThreadDecision:
     reopen: bool = False
     previous_case_id: int | None = None
     refused_case_id: int | None = None  # a case the subject named for a non-participant
+    case: Row | None = None  # the joined case as read, so later stages need not re-read it
 
 
 def thread(conn: sqlite3.Connection, event: InboundEvent, customer_id: int,
@@ -76,7 +78,7 @@ def _by_customer(conn: sqlite3.Connection, event: InboundEvent, customer_id: int
     if active:
         return ThreadDecision(active["id"], "customer-open-case",
                               f"the customer's {active['status']} case #{active['id']} "
-                              f"(one customer, one case, any channel)")
+                              f"(one customer, one case, any channel)", case=active)
     finished = store.latest_finished_case_of(conn, customer_id)
     if finished:
         return _continue(conn, event, finished["id"], "customer-recent-case",
@@ -90,14 +92,15 @@ def _continue(conn: sqlite3.Connection, event: InboundEvent, case_id: int, rule:
     case = store.require_case(conn, case_id)
     status = case["status"]
     if status not in (Status.SOLVED, Status.CLOSED):
-        return ThreadDecision(case_id, rule, reason)
+        return ThreadDecision(case_id, rule, reason, case=case)
     if event.auto_submitted:
         return ThreadDecision(case_id, rule, f"{reason}; automatic message "
-                              f"({event.auto_submitted}), so the {status} case stays {status}")
+                              f"({event.auto_submitted}), so the {status} case stays {status}",
+                              case=case)
     if status == Status.SOLVED and _inside_window(case, settings, now):
         return ThreadDecision(case_id, rule, f"{reason}; solved {_ago(case, now)}, inside the "
                               f"{settings.reopen_window_days}-day reopen window: reopened",
-                              reopen=True)
+                              reopen=True, case=case)
     why = "closed" if status == Status.CLOSED else (
         f"solved {_ago(case, now)}, outside the {settings.reopen_window_days}-day reopen window")
     return ThreadDecision(None, f"{rule}-follow-up",

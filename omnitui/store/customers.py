@@ -42,9 +42,13 @@ def add_identity(conn: sqlite3.Connection, customer_id: int, kind: str, value: s
     return int(cur.lastrowid or 0)
 
 
-def fill_customer_name(conn: sqlite3.Connection, customer_id: int, name: str) -> None:
-    """Give a nameless customer the first display name they write with."""
-    conn.execute("UPDATE customers SET name = ? WHERE id = ? AND name = ''", (name, customer_id))
+def set_customer_name(conn: sqlite3.Connection, customer_id: int, name: str) -> None:
+    conn.execute("UPDATE customers SET name = ? WHERE id = ?", (name, customer_id))
+
+
+def name_and_tier(conn: sqlite3.Connection, customer_id: int) -> tuple[str, str]:
+    return conn.execute("SELECT name, tier FROM customers WHERE id = ?",
+                        (customer_id,)).fetchone()
 
 
 def customer_exists(conn: sqlite3.Connection, customer_id: int) -> bool:
@@ -132,10 +136,6 @@ def create_customer_record(conn: sqlite3.Connection, *, name: str, tier: str,
     for kind, value, display in identities:
         add_identity(conn, customer_id, kind, value, display, reason, now)
     return customer_id
-
-
-def customer_tier(conn: sqlite3.Connection, customer_id: int) -> str:
-    return conn.execute("SELECT tier FROM customers WHERE id = ?", (customer_id,)).fetchone()[0]
 
 
 def customer_name(conn: sqlite3.Connection, customer_id: int) -> str:
