@@ -12,6 +12,7 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from itertools import islice
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
@@ -21,23 +22,29 @@ from omnitui.channels.email.sources import iter_mail_files
 from omnitui.config import Settings
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import InboundEvent
+from omnitui.store.blobs import write_blob
 from omnitui.store.db import Store
 
 WINDOW = 256  # messages read ahead per round: bounds memory on a multi-gigabyte mbox
 
 
-def _parse_many(items: list[tuple[str, bytes]]) -> list[InboundEvent]:
-    """Parse in a worker; the raw bytes stay behind (the reader still has them), so only
-    the parsed fields cross the process boundary."""
+def _parse_many(items: list[tuple[str, bytes]], blob_dir: Path) -> list[InboundEvent]:
+    """Parse in a worker, and store attachment files there too (content-addressed, so a
+    file written for a message that turns out to be a duplicate is harmless). The raw bytes
+    stay behind (the reader still has them): only parsed fields cross the process boundary.
+    """
     events = []
     for source, raw in items:
         event = parse_email(raw, source=source)
         event.raw = b""
+        event.attachments = [replace(a, sha256=write_blob(blob_dir, a.content, sync=False))
+                             for a in event.attachments]
         events.append(event)
     return events
 
 
-def parsed_events(paths: Iterable[Path], workers: int) -> Iterator[InboundEvent]:
+def parsed_events(paths: Iterable[Path], workers: int,
+                  blob_dir: Path) -> Iterator[InboundEvent]:
     """Events in source order, parsed by `workers` processes (0: in this process)."""
     items = iter_mail_files(paths)
     if workers <= 0:
@@ -51,7 +58,8 @@ def parsed_events(paths: Iterable[Path], workers: int) -> Iterator[InboundEvent]
         while True:
             window = list(islice(items, WINDOW))
             if window:
-                in_flight.append((window, pool.map_async(_parse_many, _split(window, workers))))
+                in_flight.append((window, pool.starmap_async(
+                    _parse_many, [(part, blob_dir) for part in _split(window, workers)])))
             if not in_flight or (window and len(in_flight) < 2):
                 if not in_flight:
                     return
@@ -78,7 +86,8 @@ def import_mail(store: Store, settings: Settings, paths: Iterable[Path], *,
     """Import every message under `paths`; returns counts a person can check."""
     pipeline = Pipeline(store, settings)
     counts = {"imported": 0, "duplicates": 0, "with_errors": 0}
-    events = parsed_events(list(paths), default_workers() if workers is None else workers)
+    workers = default_workers() if workers is None else workers
+    events = parsed_events(list(paths), workers, store.attachments_dir)
     for n, result in enumerate(pipeline.ingest_many(events), start=1):
         if result.duplicate:
             counts["duplicates"] += 1

@@ -66,6 +66,7 @@ class AttachmentData:
     content: bytes
     content_id: str | None = None
     disposition: str = "attachment"
+    sha256: str | None = None  # set once the bytes are in the attachment store
 
 
 @dataclass

@@ -63,8 +63,8 @@ class Pipeline:
                     return
 
     def _write_blobs(self, event: InboundEvent) -> list[str]:
-        return [write_blob(self.store.attachments_dir, a.content, sync=self.store.durable)
-                for a in event.attachments]
+        return [a.sha256 or write_blob(self.store.attachments_dir, a.content,
+                                       sync=self.store.durable) for a in event.attachments]
 
     def ingest_in(self, conn: sqlite3.Connection, event: InboundEvent,
                   blobs: list[str] | None = None) -> IngestResult:

@@ -91,8 +91,10 @@ CREATE TABLE cases (
 CREATE INDEX cases_customer ON cases(customer_id, status);
 CREATE INDEX cases_active_priority ON cases(priority DESC, id DESC) WHERE status IN {ACTIVE};
 CREATE INDEX cases_active_sla ON cases(sla_due, id) WHERE status IN {ACTIVE};
-CREATE INDEX cases_owner ON cases(owner, status);
-CREATE INDEX cases_queue ON cases(queue, status);
+CREATE INDEX cases_active_owner ON cases(owner, priority DESC, id DESC)
+    WHERE status IN {ACTIVE};
+CREATE INDEX cases_active_queue ON cases(queue, priority DESC, id DESC)
+    WHERE status IN {ACTIVE};
 
 CREATE TABLE raw_payloads (
     id INTEGER PRIMARY KEY,
