@@ -1,12 +1,16 @@
-"""Shared bits of the benchmark scripts: what machine and which code a result came from."""
+"""Shared bits of the benchmark scripts: which machine and code a result came from, and
+measuring a process tree (wall time, CPU time, peak memory)."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import platform
+import resource
 import sqlite3
 import subprocess
+import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,3 +36,46 @@ def machine_line() -> str:
     return (f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
             f"{psutil.virtual_memory().total / 2**30:.0f} GB RAM, Python "
             f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}; {code_state()}")
+
+
+def measure(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
+            ) -> dict[str, float | int | str]:
+    """Run `cmd`; wall seconds, CPU seconds (the tree's), peak RSS (tree sum, main alone).
+
+    Output goes to temporary files, not pipes, so a chatty child never blocks on a full pipe.
+    """
+    with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        proc = psutil.Popen(cmd, env=env, cwd=cwd, stdout=out_file, stderr=err_file)
+        peak_tree = peak_main = 0
+        seen: set[int] = set()
+        while proc.poll() is None:
+            try:
+                tree = [proc, *proc.children(recursive=True)]
+            except psutil.Error:
+                tree = [proc]
+            total = 0
+            for p in tree:
+                try:
+                    rss = p.memory_info().rss
+                except psutil.Error:
+                    continue
+                seen.add(p.pid)
+                total += rss
+                if p.pid == proc.pid:
+                    peak_main = max(peak_main, rss)
+            peak_tree = max(peak_tree, total)
+            time.sleep(0.02)
+        wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        out_file.seek(0)
+        err_file.seek(0)
+        out, err = out_file.read(), err_file.read()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err.decode()[-2000:]}")
+    return {"wall": wall,
+            "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+            "peak_tree_mb": peak_tree / 2**20, "peak_main_mb": peak_main / 2**20,
+            "max_single_mb": after.ru_maxrss / 1024,  # largest descendant ever (Linux: KiB)
+            "processes": len(seen), "stdout": out.decode()[-500:]}
