@@ -116,7 +116,29 @@ def load_settings(path: Path | None = None) -> Settings:
         raise ConfigError(f"{file}: cannot read it: {exc}") from None
     settings = _build(Settings, data, file, prefix="")
     settings.source = file
+    _check_values(settings, file)
     return settings
+
+
+def _check_values(settings: Settings, file: Path) -> None:
+    """Values of the right type that still make no sense."""
+    import phonenumbers
+
+    region = settings.identity.default_phone_region
+    if region.upper() not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConfigError(f"{file}: identity.default_phone_region must be a two-letter country "
+                          f"code such as \"US\" or \"DE\", got {region!r}")
+    if settings.threading.reopen_window_days < 0:
+        raise ConfigError(f"{file}: threading.reopen_window_days must be 0 or more, got "
+                          f"{settings.threading.reopen_window_days}")
+    for key in ("first_response_sync", "first_response_async", "resolution_sync",
+                "resolution_async"):
+        if getattr(settings.sla, key) <= 0:
+            raise ConfigError(f"{file}: sla.{key} must be a number of minutes above 0, got "
+                              f"{getattr(settings.sla, key)}")
+    if not 0 < settings.sla.vip_factor <= 1:
+        raise ConfigError(f"{file}: sla.vip_factor must be above 0 and at most 1, got "
+                          f"{settings.sla.vip_factor}")
 
 
 def store_path(settings: Settings, db_option: Path | None) -> Path:

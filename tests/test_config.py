@@ -36,6 +36,10 @@ def test_every_key_is_in_the_example() -> None:
     ("[identity]\nsuggest_on_same_name = 1", "must be true or false, got 1"),
     ("store = 3", "[store] must be a table"),
     ("[nonsense]\nx = 1", "unknown key nonsense"),
+    ("[identity]\ndefault_phone_region = 'Mars'", "two-letter country code"),
+    ("[threading]\nreopen_window_days = -1", "must be 0 or more, got -1"),
+    ("[sla]\nfirst_response_sync = 0", "sla.first_response_sync must be a number of minutes"),
+    ("[sla]\nvip_factor = 2", "sla.vip_factor must be above 0 and at most 1"),
 ])
 def test_errors_name_the_key(tmp_path: Path, content: str, message: str) -> None:
     file = tmp_path / "c.toml"
