@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -79,3 +80,22 @@ def measure(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None 
             "peak_tree_mb": peak_tree / 2**20, "peak_main_mb": peak_main / 2**20,
             "max_single_mb": after.ru_maxrss / 1024,  # largest descendant ever (Linux: KiB)
             "processes": len(seen), "stdout": out.decode()[-500:]}
+
+
+def cprofile_section(run: Callable[[], object], dump: Path, title: str, top: int) -> list[str]:
+    """cProfile `run`, save the raw stats to `dump`, and return a markdown section with the
+    top functions by own time and by cumulative time."""
+    import cProfile
+    import io
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run()
+    profiler.disable()
+    profiler.dump_stats(dump)
+    buffer = io.StringIO()
+    stats = pstats.Stats(profiler, stream=buffer)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top + 10)
+    return [f"#### {title}", "", "```", buffer.getvalue().strip(), "```"]

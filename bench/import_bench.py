@@ -47,7 +47,7 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 sys.path.insert(0, str(HERE))
 
-from common import machine_line, measure  # noqa: E402
+from common import cprofile_section, machine_line, measure  # noqa: E402
 
 # --- the floor: a bare parse + insert loop ------------------------------------------------------
 
@@ -161,28 +161,25 @@ def run_omnitui(mbox: Path, count: int) -> dict:
 
 
 def run_floor(mbox: Path, count: int, txn: int) -> dict:
-    work = fresh_dir(f"floor-{txn}")
-    db = work / "floor.db"
-    result = measure([sys.executable, str(Path(__file__).resolve()), "--floor-worker",
-                      str(mbox), str(db), "--txn", str(txn)])
-    stored = sqlite3.connect(db).execute("SELECT count(*) FROM messages").fetchone()[0]
-    if stored != count:
-        raise SystemExit(f"floor stored {stored} messages, expected {count}")
-    result["check"] = f"{stored} rows"
-    result["store_mb"] = sum(f.stat().st_size for f in work.rglob("*") if f.is_file()) / 1e6
-    return result
+    return _run_worker("floor", mbox, count, txn)
 
 
 def run_batched(mbox: Path, count: int, batch: int) -> dict:
-    work = fresh_dir(f"batched-{batch}")
-    db = work / "store.db"
-    result = measure([sys.executable, str(Path(__file__).resolve()), "--batched-worker",
-                      str(mbox), str(db), "--txn", str(batch)],
-                     env={**os.environ, "OMNITUI_CONFIG": "", "OMNITUI_DB": ""})
+    return _run_worker("batched", mbox, count, batch,
+                       env={**os.environ, "OMNITUI_CONFIG": "", "OMNITUI_DB": ""})
+
+
+def _run_worker(kind: str, mbox: Path, count: int, txn: int,
+                env: dict[str, str] | None = None) -> dict:
+    """Run this script's --floor-worker or --batched-worker mode and check its row count."""
+    work = fresh_dir(f"{kind}-{txn}")
+    db = work / f"{kind}.db"
+    result = measure([sys.executable, str(Path(__file__).resolve()), f"--{kind}-worker",
+                      str(mbox), str(db), "--txn", str(txn)], env=env)
     stored = sqlite3.connect(db).execute("SELECT count(*) FROM messages").fetchone()[0]
     if stored != count:
-        raise SystemExit(f"batched import stored {stored} messages, expected {count}")
-    result["check"] = f"{stored} messages"
+        raise SystemExit(f"{kind} stored {stored} messages, expected {count}")
+    result["check"] = f"{stored} rows"
     result["store_mb"] = sum(f.stat().st_size for f in work.rglob("*") if f.is_file()) / 1e6
     return result
 
@@ -256,9 +253,6 @@ def profile_import(mbox: Path, top: int) -> str:
     """Where the time of `import_mail` goes, parsing in-process (workers=0) so one profile
     sees both halves: first the SQL statements timed one by one (no profiler running), then
     a cProfile run (which inflates Python-heavy code about 1.5-2x)."""
-    import cProfile
-    import io
-    import pstats
 
     from sqlprof import report, sql_timing
 
@@ -276,18 +270,10 @@ def profile_import(mbox: Path, top: int) -> str:
     parts = ["#### SQL statements, in-process import (workers=0)", "", report(stats, wall), ""]
     work = fresh_dir("profile")
     store = Store(work / "store.db")
-    profiler = cProfile.Profile()
-    profiler.enable()
-    import_mail(store, Settings(), [mbox], workers=0)
-    profiler.disable()
+    parts += cprofile_section(lambda: import_mail(store, Settings(), [mbox], workers=0),
+                              OUT / "import.prof", "cProfile, in-process import (workers=0)",
+                              top)
     store.close()
-    profiler.dump_stats(OUT / "import.prof")
-    buffer = io.StringIO()
-    stats = pstats.Stats(profiler, stream=buffer)
-    stats.sort_stats("tottime").print_stats(top)
-    stats.sort_stats("cumulative").print_stats(top + 10)
-    parts += ["#### cProfile, in-process import (workers=0)", "", "```",
-              buffer.getvalue().strip(), "```"]
     return "\n".join(parts)
 
 

@@ -32,11 +32,8 @@ Writes bench/out/queue-results.md and .json.
 from __future__ import annotations
 
 import argparse
-import cProfile
-import io
 import json
 import os
-import pstats
 import shutil
 import sqlite3
 import statistics
@@ -51,7 +48,7 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 sys.path.insert(0, str(HERE))
 
-from common import machine_line, measure  # noqa: E402
+from common import cprofile_section, machine_line, measure  # noqa: E402
 
 from omnitui.store.db import Store  # noqa: E402
 from omnitui.store.queries import CaseQuery, list_cases  # noqa: E402
@@ -275,18 +272,10 @@ def profile_demo(messages: int, top: int = 20) -> str:
 
     shutil.rmtree(work, ignore_errors=True)
     store = Store(work / "demo.db")
-    profiler = cProfile.Profile()
-    profiler.enable()
-    build_demo(store, Settings(), customers=messages, messages=messages)
-    profiler.disable()
+    parts += cprofile_section(
+        lambda: build_demo(store, Settings(), customers=messages, messages=messages),
+        OUT / "demo.prof", "cProfile (inflates Python-heavy code)", top)
     store.close()
-    profiler.dump_stats(OUT / "demo.prof")
-    buffer = io.StringIO()
-    stats_ = pstats.Stats(profiler, stream=buffer)
-    stats_.sort_stats("tottime").print_stats(top)
-    stats_.sort_stats("cumulative").print_stats(top + 10)
-    parts += ["#### cProfile (inflates Python-heavy code)", "", "```",
-              buffer.getvalue().strip(), "```"]
     shutil.rmtree(work, ignore_errors=True)
     return "\n".join(parts)
 
