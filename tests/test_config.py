@@ -47,3 +47,14 @@ def test_errors_name_the_key(tmp_path: Path, content: str, message: str) -> None
     with pytest.raises(ConfigError) as info:
         load_settings(file)
     assert message in str(info.value) and str(file) in str(info.value)
+
+
+def test_the_starter_config_ships_inside_the_package() -> None:
+    """`omnitui init` copies it from the installed package, so a wheel must carry it."""
+    import tomllib
+
+    import omnitui
+
+    assert (Path(omnitui.__file__).parent / "config.example.toml").is_file()
+    pyproject = tomllib.loads((EXAMPLE.parent / "pyproject.toml").read_text())
+    assert "config.example.toml" in pyproject["tool"]["setuptools"]["package-data"]["omnitui"]
