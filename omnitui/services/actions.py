@@ -84,3 +84,14 @@ def assign(conn: sqlite3.Connection, case_id: int, owner: str | None, *, actor: 
     return record_audit(conn, actor=actor, action="case.assigned", case_id=case_id,
                         reason=f"{case['owner'] or 'nobody'} -> {owner or 'nobody'}",
                         changes=changes)
+
+
+def claim(conn: sqlite3.Connection, case_id: int, agent: str, *, at: datetime) -> bool:
+    """Take an unowned case. Inside the caller's BEGIN IMMEDIATE transaction the check and
+    the write cannot interleave with another claim, so of two agents claiming at once
+    exactly one gets True; the other learns who has it from the case."""
+    case = case_store.require_case(conn, case_id)
+    if case["owner"] is not None:
+        return case["owner"] == agent
+    assign(conn, case_id, agent, actor=agent, at=at)
+    return True

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from array import array
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,11 +60,11 @@ def fts_phrase(text: str) -> str:
     return " ".join('"' + word.replace('"', '""') + '"' for word in text.split())
 
 
-def list_cases(conn: sqlite3.Connection, query: CaseQuery,
-               after: tuple[Any, int] | None = None) -> list[CaseSummary]:
-    """One page of cases; pass the last row's (sort value, id) as `after` for the next."""
-    order, column, descending = SORTS[query.sort]
-    where, params = [], []
+def _filters(query: CaseQuery, after: tuple[Any, int] | None) -> tuple[str, list[Any]]:
+    """The WHERE clause and parameters of a view; the sort's index serves the order."""
+    _, column, descending = SORTS[query.sort]
+    where: list[str] = []
+    params: list[Any] = []
     if query.statuses is None:
         where.append(f"c.status IN {ACTIVE}")
     else:
@@ -92,9 +93,38 @@ def list_cases(conn: sqlite3.Connection, query: CaseQuery,
         else:
             where.append(f"c.id {op} ?")
             params.append(after[1])
+    return " AND ".join(where), params
+
+
+def list_cases(conn: sqlite3.Connection, query: CaseQuery,
+               after: tuple[Any, int] | None = None) -> list[CaseSummary]:
+    """One page of cases; pass the last row's (sort value, id) as `after` for the next."""
+    where, params = _filters(query, after)
     sql = (f"SELECT {SUMMARY_COLUMNS} FROM cases c JOIN customers cu ON cu.id = c.customer_id"
-           f" WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?")
+           f" WHERE {where} ORDER BY {SORTS[query.sort][0]} LIMIT ?")
     return [_summary(r) for r in conn.execute(sql, (*params, query.limit))]
+
+
+def queue_ids(conn: sqlite3.Connection, query: CaseQuery) -> array[int]:
+    """Every case id of a view, in order, and nothing else: a virtual list keeps these
+    (8 bytes a case) and fetches only the rows on screen with `summaries`."""
+    where, params = _filters(query, None)
+    ids = array("q")
+    cur = conn.execute(f"SELECT c.id FROM cases c WHERE {where}"
+                       f" ORDER BY {SORTS[query.sort][0]}", params)
+    while chunk := cur.fetchmany(10_000):
+        ids.extend(row[0] for row in chunk)
+    return ids
+
+
+def summaries(conn: sqlite3.Connection, ids: list[int]) -> dict[int, CaseSummary]:
+    """Queue rows for the given case ids (the rows on screen), keyed by id."""
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    rows = conn.execute(f"SELECT {SUMMARY_COLUMNS} FROM cases c JOIN customers cu"
+                        f" ON cu.id = c.customer_id WHERE c.id IN ({marks})", ids)
+    return {row[0]: _summary(row) for row in rows}
 
 
 def case_detail(conn: sqlite3.Connection, case_id: int) -> CaseDetail | None:
