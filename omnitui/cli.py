@@ -81,7 +81,7 @@ def main_options(
     settings = load_settings(config)
     typer_ctx.obj = Context(settings, db, agent or settings.console.agent or _login_name())
     if typer_ctx.invoked_subcommand is None:
-        summary(typer_ctx.obj, typer_ctx.obj.db_path)
+        console(typer_ctx.obj, typer_ctx.obj.db_path)
 
 
 def _login_name() -> str:
@@ -92,9 +92,20 @@ def _login_name() -> str:
 
 
 def summary(context: Context, path: Path) -> None:
-    """What `omnitui` shows until the console exists: the store at a glance."""
+    """The store at a glance, for `demo --no-console` and for scripts."""
     with context.open_store(path) as store:
         output.print_summary(store.conn, path)
+
+
+def console(context: Context, path: Path) -> None:
+    """The full-screen console on the store; without a terminal, the summary instead."""
+    context.open_store(path).close()  # a missing or newer store fails here, in one line
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        summary(context, path)
+        return
+    from omnitui.tui.app import run_console
+
+    run_console(path, context.settings, context.agent)
 
 
 @app.command()
@@ -143,8 +154,10 @@ def demo(typer_ctx: typer.Context,
             with output.progress("building the demo store", messages) as advance:
                 build_demo(store, context.settings, customers=customers, messages=messages,
                            days=days, seed=seed, progress=advance)
-    # Until the console exists, both ways end with the summary; then --no-console will.
-    summary(context, path)
+    if no_console:
+        summary(context, path)
+    else:
+        console(context, path)
 
 
 @app.command("import")

@@ -1,0 +1,67 @@
+"""One case: header, customer, and the timeline with why each message joined the case."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from omnitui.model import CaseDetail
+from omnitui.sanitize import sanitize
+
+ARROWS = {"in": "←", "out": "→", "note": "✎"}
+
+
+def _plain(text: str | None, *, multiline: bool = False) -> Text:
+    """Outside text, sanitized and shown literally (never as markup)."""
+    return Text(sanitize(text or "", multiline=multiline))
+
+
+def render_case(detail: CaseDetail) -> Group:
+    case, who = detail.case, detail.customer
+    title = Text(f"#{case.id}  ", style="bold")
+    title.append(_plain(case.subject or "(no subject)"))
+    facts = Text(f"{case.status} · queue {sanitize(case.queue)} · owner "
+                 f"{sanitize(case.owner or '-')} · priority {case.priority:g} · SLA due "
+                 f"{case.sla_due or '-'} · reopened {detail.reopens}x", style="dim")
+    customer = Text("customer: ", style="bold")
+    customer.append(_plain(f"{who.name} (#{who.id}, {who.tier})"))
+    customer.append("  ")
+    customer.append(_plain(", ".join(f"{kind} {value}" for kind, value in who.identities)))
+    parts: list[Text] = [title, facts, customer]
+    for m in detail.messages:
+        head = Text(f"\n{ARROWS.get(m.direction, '?')} {m.created_at} {m.channel} ",
+                    style="bold magenta" if m.direction == "note" else "bold")
+        head.append(_plain(m.author or "(unknown sender)"))
+        parts.append(head)
+        if m.thread_reason:
+            parts.append(Text("  joined: ", style="dim") + _plain(m.thread_reason))
+        for problem in m.parse_errors:
+            parts.append(Text("  parse error: ", style="red") + _plain(problem))
+        parts.append(_plain(m.text.strip() or "(no text)", multiline=True))
+        for a in m.attachments:
+            parts.append(Text("  attachment: ") + _plain(f"{a.filename} ({a.mime}, {a.size} B)"))
+    return Group(*parts)
+
+
+class CaseScreen(Screen[None]):
+    BINDINGS = [Binding("escape,h,q", "app.pop_screen", "Back", id="case.close")]
+
+    def __init__(self, detail: CaseDetail) -> None:
+        super().__init__()
+        self.detail = detail
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="timeline"):
+            yield Static(render_case(self.detail), id="case-body")
+        yield Footer()
+
+    def show(self, detail: CaseDetail | None) -> None:
+        """Redraw after another agent or the daemon changed this case."""
+        if detail is not None:
+            self.detail = detail
+            self.query_one("#case-body", Static).update(render_case(detail))

@@ -1,0 +1,125 @@
+"""The console driven with Pilot on a real store: moving, opening, live refresh, hostile text."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from omnitui.config import Settings
+from omnitui.demo import build_demo
+from omnitui.ingest.pipeline import Pipeline
+from omnitui.store.db import Store
+from omnitui.tui.app import OmnituiApp
+from omnitui.tui.screens.case import CaseScreen
+from omnitui.tui.widgets.case_list import CaseList
+from tests.conftest import chat_event
+
+Drive = Callable[[OmnituiApp, object], Awaitable[None]]
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path) -> Path:
+    path = tmp_path / "demo.db"
+    with Store(path) as store:
+        build_demo(store, Settings(), customers=80, messages=300)
+    return path
+
+
+def drive(path: Path, script: Drive) -> None:
+    async def run() -> None:
+        app = OmnituiApp(path, Settings(), "alice")
+        async with app.run_test(size=(120, 30)) as pilot:
+            await settle(app, pilot)
+            await script(app, pilot)
+
+    asyncio.run(run())
+
+
+async def settle(app: OmnituiApp, pilot: object) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause()  # type: ignore[attr-defined]
+
+
+def queue(app: OmnituiApp) -> CaseList:
+    return app.screen_queue().query_one(CaseList)
+
+
+def screen_text(app: OmnituiApp) -> str:
+    """What the terminal shows, line by line, read back from a screenshot."""
+    lines: dict[int, list[str]] = {}
+    for number, text in re.findall(r'clip-path="url\(#terminal-\d+-line-(\d+)\)">(.*?)</text>',
+                                   app.export_screenshot()):
+        lines.setdefault(int(number), []).append(html.unescape(text).replace("\xa0", " "))
+    return "\n".join("".join(parts) for _, parts in sorted(lines.items()))
+
+
+def test_queue_moves_opens_and_comes_back(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        cases = queue(app)
+        assert len(cases.ids) > 20 and cases.cursor == 0
+        with Store(demo_db) as store:
+            priorities = [store.conn.execute("SELECT priority FROM cases WHERE id = ?",
+                                             (i,)).fetchone()[0] for i in cases.ids]
+        assert priorities == sorted(priorities, reverse=True)
+        await pilot.press("j", "j", "k")
+        assert cases.cursor == 1
+        await pilot.press("G")
+        assert cases.cursor == len(cases.ids) - 1
+        await pilot.press("g", "j")
+        chosen = cases.current_id
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CaseScreen) and app.screen.detail.case.id == chosen
+        assert "joined:" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert queue(app).current_id == chosen
+        assert "alice · all open" in screen_text(app)
+
+    drive(demo_db, script)
+
+
+def test_another_process_change_appears_without_a_keystroke(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        cases = queue(app)
+        before = len(cases.ids)
+        await pilot.press("j", "j", "j")
+        kept = cases.current_id
+        with Store(demo_db) as other:  # another agent's console or the daemon
+            Pipeline(other, Settings()).ingest(chat_event("telegram", "new-person",
+                                                          "URGENT: outage", name="Newcomer"))
+        for _ in range(40):  # at most ~2 s: the console polls twice a second
+            await asyncio.sleep(0.05)
+            await settle(app, pilot)
+            if len(cases.ids) == before + 1:
+                break
+        assert len(cases.ids) == before + 1
+        assert cases.current_id == kept  # the cursor stays on the same case
+        await pilot.press("g")
+        assert "Newcomer" in screen_text(app)  # urgent chat: top of the queue
+
+    drive(demo_db, script)
+
+
+def test_hostile_text_is_shown_literally(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    with Store(path) as store:
+        Pipeline(store, Settings()).ingest(chat_event(
+            "telegram", "666", "[bold red]fake[/] \x1b]52;c;ZXZpbA==\x07 body \x1b[2J",
+            name="[link=http://x]Mallory[/link]\x1b[31m"))
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        text = screen_text(app)
+        assert "[bold red]fake[/] body" in text and "[link=http://x]M…" in text
+        await pilot.press("enter")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "[link=http://x]Mallory[/link]" in text and "[bold red]fake[/]" in text
+        assert "\x1b" not in app.export_screenshot() and "ZXZpbA" not in text
+
+    drive(path, script)
