@@ -7,10 +7,10 @@ from omnitui.store.db import Store, StoreError
 
 
 def undo(store: Store, actor: str, audit_id: int | None = None) -> int:
-    """Undo `audit_id`, or `actor`'s last undoable action; returns the undo's own event id."""
+    """Undo `audit_id`, or `actor`'s last undoable action (all of it, however many cases it
+    touched); returns the last undo event's id."""
     with store.write() as conn:
-        if audit_id is None:
-            audit_id = audit.last_undoable(conn, actor)
-            if audit_id is None:
-                raise StoreError(f"{actor} has no action left to undo")
-        return audit.undo(conn, audit_id, actor)
+        events = [audit_id] if audit_id is not None else audit.last_undoable(conn, actor)
+        if not events:
+            raise StoreError(f"{actor} has no action left to undo")
+        return [audit.undo(conn, event, actor) for event in events][-1]

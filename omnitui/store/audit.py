@@ -13,7 +13,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from omnitui.store.db import StoreError, db_time, insert, utc_now
+from omnitui.store.db import StoreError, db_time, insert, transaction_token, utc_now
 
 # Tables an audit event may touch; table names are never taken from outside.
 UNDOABLE_TABLES = frozenset({"customers", "identities", "cases", "messages", "suggestions",
@@ -98,9 +98,9 @@ def record_audit(conn: sqlite3.Connection, *, actor: str, action: str,
     after = json.dumps(changes.after) if changes else "{}"
     cur = conn.execute(
         "INSERT INTO audit (at, actor, action, case_id, customer_id, message_id, reason,"
-        " before, after, undo_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " before, after, undo_of, txn) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (at or db_time(utc_now()), actor, action, case_id, customer_id, message_id, reason,
-         before, after, undo_of))
+         before, after, undo_of, transaction_token(conn) if changes else None))
     return int(cur.lastrowid or 0)
 
 
@@ -148,8 +148,15 @@ def _restore(conn: sqlite3.Connection, table: str, row_id: int,
         update_row(conn, table, row_id, before, changes)
 
 
-def last_undoable(conn: sqlite3.Connection, actor: str) -> int | None:
-    """The actor's latest event that changed rows and is not undone (undos can be undone)."""
-    row = conn.execute("SELECT id FROM audit WHERE actor = ? AND undone_by IS NULL"
+def last_undoable(conn: sqlite3.Connection, actor: str) -> list[int]:
+    """The actor's latest action that changed rows and is not undone: every audit event its
+    transaction wrote, newest first (undos can be undone too)."""
+    row = conn.execute("SELECT id, txn FROM audit WHERE actor = ? AND undone_by IS NULL"
                        " AND after != '{}' ORDER BY id DESC LIMIT 1", (actor,)).fetchone()
-    return row[0] if row else None
+    if row is None:
+        return []
+    if row[1] is None:
+        return [row[0]]
+    return [r[0] for r in conn.execute(
+        "SELECT id FROM audit WHERE txn = ? AND actor = ? AND undone_by IS NULL"
+        " AND after != '{}' ORDER BY id DESC", (row[1], actor))]

@@ -8,6 +8,7 @@ fails at once with SQLITE_BUSY, ignoring busy_timeout, when another writer got i
 from __future__ import annotations
 
 import os
+import secrets
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -85,15 +86,28 @@ class Store:
             yield conn
 
 
+_open_transactions: dict[int, str] = {}  # connection -> token of its write transaction
+
+
 @contextmanager
 def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("BEGIN IMMEDIATE")
+    _open_transactions[id(conn)] = secrets.token_hex(8)
     try:
         yield conn
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
+    else:
+        conn.execute("COMMIT")
+    finally:
+        _open_transactions.pop(id(conn), None)
+
+
+def transaction_token(conn: sqlite3.Connection) -> str | None:
+    """Which write transaction is open on `conn`: audit events of one action share it, so
+    one undo takes back everything an action did to several cases."""
+    return _open_transactions.get(id(conn))
 
 
 def _create_private_file(path: Path) -> None:

@@ -44,6 +44,8 @@ class CaseQuery:
     owner: str | None = None
     channel: str | None = None
     customer_id: int | None = None
+    unassigned: bool = False
+    due_before: str | None = None  # SLA due before this time (at risk or breached)
     search: str | None = None
     sort: str = "priority"
     limit: int = 50
@@ -75,6 +77,11 @@ def _filters(query: CaseQuery, after: tuple[Any, int] | None) -> tuple[str, list
         if value is not None:
             where.append(f"c.{name} = ?")
             params.append(value)
+    if query.unassigned:
+        where.append("c.owner IS NULL")
+    if query.due_before is not None:
+        where.append("c.sla_due < ?")
+        params.append(query.due_before)
     if query.sort == "sla":
         where.append("c.sla_due IS NOT NULL")
     if query.search:
@@ -196,3 +203,11 @@ def store_stats(conn: sqlite3.Connection) -> dict[str, Any]:
 
 def message_count(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT count(*) FROM messages").fetchone()[0]
+
+
+def distinct_values(conn: sqlite3.Connection, column: str) -> list[str]:
+    """The queues or channels that open cases use, for per-queue and per-channel views."""
+    if column not in ("queue", "channel"):
+        raise ValueError(column)
+    return [r[0] for r in conn.execute(
+        f"SELECT DISTINCT {column} FROM cases WHERE status IN {ACTIVE} ORDER BY 1")]

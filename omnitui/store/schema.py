@@ -166,9 +166,12 @@ CREATE TABLE audit (
     before TEXT NOT NULL DEFAULT '{{}}',
     after TEXT NOT NULL DEFAULT '{{}}',
     undo_of INTEGER REFERENCES audit(id),
-    undone_by INTEGER REFERENCES audit(id)
+    undone_by INTEGER REFERENCES audit(id),
+    txn TEXT
 );
 CREATE INDEX audit_case ON audit(case_id, id);
+CREATE INDEX audit_actor ON audit(actor, id);
+CREATE INDEX audit_txn ON audit(txn) WHERE txn IS NOT NULL;
 CREATE INDEX audit_customer ON audit(customer_id, id);
 
 CREATE TABLE suggestions (

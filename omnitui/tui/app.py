@@ -8,21 +8,37 @@ within half a second: `data_version` is polled, and the audit feed says which ca
 
 from __future__ import annotations
 
+import sqlite3
 from array import array
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from rich.text import Text
 from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.widgets import Static
 
 from omnitui.config import Settings, attachments_dir
+from omnitui.model import Status
+from omnitui.services.actions import claim, set_status
+from omnitui.services.history import undo
+from omnitui.store.cases import require_case
 from omnitui.store.changes import changed_cases_since, data_version, last_change
-from omnitui.store.db import Store
-from omnitui.store.queries import CaseQuery, case_detail, list_cases, queue_ids, summaries
+from omnitui.store.db import Store, StoreError, utc_now
+from omnitui.store.queries import (
+    case_detail,
+    distinct_values,
+    list_cases,
+    queue_ids,
+    summaries,
+)
+from omnitui.tui.commands import ViewCommands
 from omnitui.tui.screens.case import CaseScreen
+from omnitui.tui.screens.modals import AskScreen, HelpScreen, PickScreen
 from omnitui.tui.screens.queue import QueueScreen
+from omnitui.tui.views import View, standard_views
 from omnitui.tui.widgets.case_list import CaseList
 
 POLL_SECONDS = 0.5
@@ -31,7 +47,20 @@ FIRST_PAGE = 100  # rows painted before the full id list of the view arrives
 
 class OmnituiApp(App[None]):
     TITLE = "omnitui"
-    BINDINGS = [Binding("ctrl+r", "refresh_now", "Refresh", id="app.refresh", show=False)]
+    BINDINGS = [
+        Binding("ctrl+r", "refresh_now", "Refresh", id="app.refresh", show=False),
+        Binding("v", "pick_view", "Views", id="view.pick"),
+        Binding("greater_than_sign", "step_view(1)", "Next view", id="view.next", show=False),
+        Binding("less_than_sign", "step_view(-1)", "Previous view", id="view.prev",
+                show=False),
+        Binding("a", "assign_me", "Assign to me", id="case.assign_me"),
+        Binding("P", "pending", "Pending", id="case.pending", show=False),
+        Binding("S", "solved", "Solved", id="case.solved"),
+        Binding("O", "reopen", "Reopen", id="case.reopen", show=False),
+        Binding("u", "undo", "Undo", id="app.undo"),
+        Binding("question_mark,f1", "help", "Help", id="app.help"),
+    ]
+    COMMANDS = App.COMMANDS | {ViewCommands}
 
     def __init__(self, db_path: Path, settings: Settings, agent: str) -> None:
         super().__init__()
@@ -39,8 +68,9 @@ class OmnituiApp(App[None]):
         self.settings = settings
         self.agent = agent
         self.store = Store(db_path, attachments_dir=attachments_dir(settings, db_path))
-        self.view = CaseQuery()
-        self.view_name = "all open"
+        self.views = standard_views(agent, distinct_values(self.store.conn, "queue"),
+                                    distinct_values(self.store.conn, "channel"), utc_now())
+        self.view_index = 0
         self._seen_version = data_version(self.store.conn)
         self._seen_change = last_change(self.store.conn)
 
@@ -52,7 +82,7 @@ class OmnituiApp(App[None]):
     def _show_first_page(self) -> None:
         """Paint the top of the view at once (an indexed page costs under a millisecond at
         a million cases), then load the whole ordered id list behind it."""
-        first = list_cases(self.store.conn, replace(self.view, limit=FIRST_PAGE))
+        first = list_cases(self.store.conn, replace(self.view.query, limit=FIRST_PAGE))
         self.screen_queue().query_one(CaseList).set_ids(array("q", (c.id for c in first)))
         self._load_ids(None)
 
@@ -62,7 +92,7 @@ class OmnituiApp(App[None]):
     @work(thread=True, exclusive=True, group="ids")
     def _load_ids(self, changed: set[int] | None) -> None:
         with Store(self.db_path, migrate=False) as own:
-            ids = queue_ids(own.conn, self.view)
+            ids = queue_ids(own.conn, self.view.query)
         self.call_from_thread(self._show_ids, ids, changed)
 
     def _show_ids(self, ids: array[int], changed: set[int] | None) -> None:
@@ -72,9 +102,112 @@ class OmnituiApp(App[None]):
     def screen_queue(self) -> QueueScreen:
         return next(s for s in self.screen_stack if isinstance(s, QueueScreen))
 
-    def _update_status(self, count: int) -> None:
-        self.screen_queue().query_one("#status-bar", Static).update(
-            f" {self.agent} · {self.view_name} · {count:,} cases")
+    @property
+    def view(self) -> View:
+        return self.views[self.view_index]
+
+    def _update_status(self, count: int | None = None) -> None:
+        cases = self.screen_queue().query_one(CaseList)
+        count = len(cases.ids) if count is None else count
+        marks = f" · {len(cases.marked)} marked" if cases.marked else ""
+        self.screen_queue().query_one("#status-bar", Static).update(Text(
+            f" {self.agent} · {self.view.name} · {count:,} cases{marks}"))
+
+    def on_case_list_marks_changed(self) -> None:
+        self._update_status()
+
+    def set_view(self, index: int) -> None:
+        self.view_index = index % len(self.views)
+        cases = self.screen_queue().query_one(CaseList)
+        cases.marked.clear()
+        cases.cursor = 0
+        self._show_first_page()
+        self._update_status()
+
+    def action_step_view(self, step: int) -> None:
+        self.set_view(self.view_index + step)
+
+    def action_pick_view(self) -> None:
+        def chosen(index: int | None) -> None:
+            if index is not None:
+                self.set_view(index)
+
+        self.push_screen(PickScreen("View", [v.name for v in self.views], self.view_index),
+                         chosen)
+
+    def _targets(self) -> list[int]:
+        """The case on screen, else the marked cases, else the highlighted one."""
+        if isinstance(self.screen, CaseScreen):
+            return [self.screen.detail.case.id]
+        cases = self.screen_queue().query_one(CaseList)
+        if cases.marked:
+            return sorted(cases.marked)
+        return [cases.current_id] if cases.current_id is not None else []
+
+    def _act(self, verb: str, action: Callable[[sqlite3.Connection, int], object]) -> None:
+        """Run an action on every target in one transaction; report what happened."""
+        targets = self._targets()
+        if not targets:
+            return
+        try:
+            with self.store.write() as conn:
+                results = [action(conn, case_id) for case_id in targets]
+        except StoreError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self._after_change(set(targets))
+        if all(result is not False for result in results):
+            self.notify(f"{verb}: {', '.join(f'#{t}' for t in targets)}")
+
+    def _after_change(self, changed: set[int]) -> None:
+        self._load_ids(changed)
+        if isinstance(self.screen, CaseScreen):
+            self.screen.show(case_detail(self.store.conn, self.screen.detail.case.id))
+
+    def action_assign_me(self) -> None:
+        def take(conn: sqlite3.Connection, case_id: int) -> bool:
+            if claim(conn, case_id, self.agent, at=utc_now()):
+                return True
+            owner = require_case(conn, case_id)["owner"]
+            self.notify(f"#{case_id} is already {owner}'s", severity="warning")
+            return False
+
+        self._act(f"assigned to {self.agent}", take)
+
+    def _set_status(self, status: Status, reason: str | None = None) -> None:
+        self._act(f"{status}", lambda conn, case_id: set_status(
+            conn, case_id, status, actor=self.agent, at=utc_now(), pause_reason=reason))
+
+    def action_solved(self) -> None:
+        self._set_status(Status.SOLVED)
+
+    def action_reopen(self) -> None:
+        self._set_status(Status.OPEN)
+
+    def action_pending(self) -> None:
+        def answered(reason: str | None) -> None:
+            if reason:
+                self._set_status(Status.PENDING, reason)
+
+        self.push_screen(AskScreen("Pending: what is the case waiting on?",
+                                   "waiting on customer"), answered)
+
+    def action_undo(self) -> None:
+        try:
+            undo_id = undo(self.store, self.agent)
+        except StoreError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        self._load_ids(None)
+        self.notify(f"undone (audit event {undo_id})")
+
+    def action_help(self) -> None:
+        rows = []
+        for owner in (self, self.screen_queue().query_one(CaseList), CaseScreen):
+            for binding in owner.BINDINGS:
+                if isinstance(binding, Binding) and binding.id:
+                    rows.append((binding.key, binding.description, binding.id))
+        self.push_screen(HelpScreen(sorted(set(rows), key=lambda r: r[2])))
 
     def _poll(self) -> None:
         version = data_version(self.store.conn)

@@ -123,3 +123,97 @@ def test_hostile_text_is_shown_literally(tmp_path: Path) -> None:
         assert "\x1b" not in app.export_screenshot() and "ZXZpbA" not in text
 
     drive(path, script)
+
+
+def case_row(path: Path, case_id: int) -> tuple:
+    with Store(path) as store:
+        return store.conn.execute("SELECT status, owner, pause_reason FROM cases WHERE id = ?",
+                                  (case_id,)).fetchone()
+
+
+def test_views_switch_by_key_picker_and_palette(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        names = [v.name for v in app.views]
+        assert names[:5] == ["all open", "mine", "unassigned", "at risk or breached",
+                             "pending / on hold"]
+        assert any(n.startswith("channel: ") for n in names)
+        await pilot.press("greater_than_sign")
+        await settle(app, pilot)
+        assert app.view.name == "mine" and "alice · mine" in screen_text(app)
+        with Store(demo_db) as store:
+            owners = {store.conn.execute("SELECT owner FROM cases WHERE id = ?", (i,))
+                      .fetchone()[0] for i in queue(app).ids}
+        assert owners == {"alice"}
+        await pilot.press("v")
+        await pilot.pause()
+        await pilot.press("down", "down", "down", "enter")  # from "mine" to "pending / on hold"
+        await settle(app, pilot)
+        assert app.view.name == "pending / on hold"
+        with Store(demo_db) as store:
+            statuses = {store.conn.execute("SELECT status FROM cases WHERE id = ?", (i,))
+                        .fetchone()[0] for i in queue(app).ids}
+        assert statuses <= {"pending", "on_hold"} and statuses
+        await pilot.press("less_than_sign", "less_than_sign")
+        await settle(app, pilot)
+        assert app.view.name == "unassigned"
+
+    drive(demo_db, script)
+
+
+def test_actions_on_the_highlighted_and_marked_cases_with_undo(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("greater_than_sign", "greater_than_sign")  # unassigned
+        await settle(app, pilot)
+        first = queue(app).current_id
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert case_row(demo_db, first)[1] == "alice"
+        await pilot.press("x", "j", "x")
+        marked = sorted(queue(app).marked)
+        assert len(marked) == 2 and "2 marked" in screen_text(app)
+        await pilot.press("S")
+        await settle(app, pilot)
+        assert [case_row(demo_db, c)[0] for c in marked] == ["solved", "solved"]
+        await pilot.press("u")  # undo the last action: the two cases are open again
+        await settle(app, pilot)
+        assert {case_row(demo_db, c)[0] for c in marked} <= {"new", "open"}
+        await pilot.press("escape", "P")
+        await pilot.pause()
+        await pilot.press("enter")  # the default reason
+        await settle(app, pilot)
+        assert case_row(demo_db, queue(app).current_id)[2] == "waiting on customer"
+
+    drive(demo_db, script)
+
+
+def test_a_claimed_case_is_not_taken_from_its_owner(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("greater_than_sign", "greater_than_sign")  # unassigned
+        await settle(app, pilot)
+        case_id = queue(app).current_id
+        with Store(demo_db) as other:  # bob got there first, in his own console
+            from omnitui.services.actions import claim
+            from omnitui.store.db import utc_now
+
+            with other.write() as conn:
+                assert claim(conn, case_id, "bob", at=utc_now())
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert case_row(demo_db, case_id)[1] == "bob"
+
+    drive(demo_db, script)
+
+
+def test_help_lists_every_binding_with_its_id(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = screen_text(app)
+        for binding_id in ("queue.down", "case.open", "view.pick", "case.assign_me",
+                           "case.solved", "app.undo", "queue.mark"):
+            assert binding_id in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "alice · all open" in screen_text(app)
+
+    drive(demo_db, script)

@@ -63,6 +63,9 @@ class CaseList(ScrollView, can_focus=True):
         Binding("g,home", "first", "First", id="queue.first", show=False),
         Binding("G,end", "last", "Last", id="queue.last", show=False),
         Binding("enter,l,o", "open", "Open", id="case.open"),
+        Binding("x", "mark", "Mark", id="queue.mark"),
+        Binding("space", "mark_next", "Mark and down", id="queue.mark_next", show=False),
+        Binding("escape", "clear_marks", "Clear marks", id="queue.clear", show=False),
     ]
 
     DEFAULT_CSS = """
@@ -82,6 +85,7 @@ class CaseList(ScrollView, can_focus=True):
         self._ids: Sequence[int] = ()
         self._rows: dict[int, CaseSummary] = {}
         self.cursor = 0
+        self.marked: set[int] = set()
 
     @property
     def ids(self) -> Sequence[int]:
@@ -135,6 +139,8 @@ class CaseList(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         case = self._rows.get(self._ids[index])
         text = row_text(case, width, utc_now()) if case else "…"
+        if self._ids[index] in self.marked:
+            text = "●" + text[1:]
         style = self.rich_style
         if index == self.cursor:
             style = style + Style(reverse=True)
@@ -164,6 +170,27 @@ class CaseList(ScrollView, can_focus=True):
 
     def action_last(self) -> None:
         self._move(len(self._ids) - 1)
+
+    def row(self, case_id: int) -> CaseSummary | None:
+        return self._rows.get(case_id)
+
+    def action_mark(self) -> None:
+        if (case_id := self.current_id) is not None:
+            self.marked.symmetric_difference_update({case_id})
+            self.refresh()
+            self.post_message(self.MarksChanged())
+
+    def action_mark_next(self) -> None:
+        self.action_mark()
+        self.action_cursor_down()
+
+    def action_clear_marks(self) -> None:
+        self.marked.clear()
+        self.refresh()
+        self.post_message(self.MarksChanged())
+
+    class MarksChanged(Message):
+        """The set of marked cases changed (the status bar shows how many)."""
 
     def action_open(self) -> None:
         if self.current_id is not None:
