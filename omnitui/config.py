@@ -84,6 +84,7 @@ class Settings:
     routing: RoutingSettings = field(default_factory=RoutingSettings)
     sla: SlaSettings = field(default_factory=SlaSettings)
     priority: PrioritySettings = field(default_factory=PrioritySettings)
+    keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys
     source: Path | None = None  # the file these came from, if any
 
 

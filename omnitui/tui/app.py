@@ -75,6 +75,7 @@ class OmnituiApp(App[None]):
         self._seen_change = last_change(self.store.conn)
 
     async def on_mount(self) -> None:
+        self.set_keymap(self.settings.keymap)
         await self.push_screen(QueueScreen(lambda ids: summaries(self.store.conn, ids)))
         self._show_first_page()
         self.set_interval(POLL_SECONDS, self._poll)

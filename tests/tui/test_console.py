@@ -217,3 +217,21 @@ def test_help_lists_every_binding_with_its_id(demo_db: Path) -> None:
         assert "alice · all open" in screen_text(app)
 
     drive(demo_db, script)
+
+
+def test_keys_can_be_remapped_from_the_config(demo_db: Path) -> None:
+    settings = Settings()
+    settings.keymap = {"queue.down": "n", "queue.first": "ctrl+a"}
+
+    async def run() -> None:
+        app = OmnituiApp(demo_db, settings, "alice")
+        async with app.run_test(size=(120, 30)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("n", "n")
+            assert queue(app).cursor == 2
+            await pilot.press("j")  # the old key no longer moves
+            assert queue(app).cursor == 2
+            await pilot.press("ctrl+a")
+            assert queue(app).cursor == 0
+
+    asyncio.run(run())
