@@ -44,6 +44,7 @@ class CaseQuery:
     owner: str | None = None
     channel: str | None = None
     customer_id: int | None = None
+    tag: str | None = None
     unassigned: bool = False
     due_before: str | None = None  # SLA due before this time (at risk or breached)
     search: str | None = None
@@ -77,6 +78,9 @@ def _filters(query: CaseQuery, after: tuple[Any, int] | None) -> tuple[str, list
         if value is not None:
             where.append(f"c.{name} = ?")
             params.append(value)
+    if query.tag is not None:
+        where.append("EXISTS (SELECT 1 FROM json_each(c.tags) WHERE json_each.value = ?)")
+        params.append(query.tag)
     if query.unassigned:
         where.append("c.owner IS NULL")
     if query.due_before is not None:

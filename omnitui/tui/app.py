@@ -15,10 +15,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from omnitui.config import Settings, attachments_dir
 from omnitui.model import Status
@@ -28,6 +28,7 @@ from omnitui.store.cases import require_case
 from omnitui.store.changes import changed_cases_since, data_version, last_change
 from omnitui.store.db import Store, StoreError, utc_now
 from omnitui.store.queries import (
+    CaseQuery,
     case_detail,
     distinct_values,
     list_cases,
@@ -38,7 +39,7 @@ from omnitui.tui.commands import ViewCommands
 from omnitui.tui.screens.case import CaseScreen
 from omnitui.tui.screens.modals import AskScreen, HelpScreen, PickScreen
 from omnitui.tui.screens.queue import QueueScreen
-from omnitui.tui.views import View, standard_views
+from omnitui.tui.views import View, narrow, standard_views
 from omnitui.tui.widgets.case_list import CaseList
 
 POLL_SECONDS = 0.5
@@ -59,6 +60,8 @@ class OmnituiApp(App[None]):
         Binding("O", "reopen", "Reopen", id="case.reopen", show=False),
         Binding("u", "undo", "Undo", id="app.undo"),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
+        Binding("slash", "narrow('')", "Search", id="queue.search"),
+        Binding("backslash", "narrow('status:')", "Filter", id="queue.filter", show=False),
     ]
     COMMANDS = App.COMMANDS | {ViewCommands}
 
@@ -71,6 +74,7 @@ class OmnituiApp(App[None]):
         self.views = standard_views(agent, distinct_values(self.store.conn, "queue"),
                                     distinct_values(self.store.conn, "channel"), utc_now())
         self.view_index = 0
+        self.narrowed_by = ""  # what the agent typed into search / filter
         self._seen_version = data_version(self.store.conn)
         self._seen_change = last_change(self.store.conn)
 
@@ -83,7 +87,7 @@ class OmnituiApp(App[None]):
     def _show_first_page(self) -> None:
         """Paint the top of the view at once (an indexed page costs under a millisecond at
         a million cases), then load the whole ordered id list behind it."""
-        first = list_cases(self.store.conn, replace(self.view.query, limit=FIRST_PAGE))
+        first = list_cases(self.store.conn, replace(self.query, limit=FIRST_PAGE))
         self.screen_queue().query_one(CaseList).set_ids(array("q", (c.id for c in first)))
         self._load_ids(None)
 
@@ -93,7 +97,7 @@ class OmnituiApp(App[None]):
     @work(thread=True, exclusive=True, group="ids")
     def _load_ids(self, changed: set[int] | None) -> None:
         with Store(self.db_path, migrate=False) as own:
-            ids = queue_ids(own.conn, self.view.query)
+            ids = queue_ids(own.conn, self.query)
         self.call_from_thread(self._show_ids, ids, changed)
 
     def _show_ids(self, ids: array[int], changed: set[int] | None) -> None:
@@ -107,12 +111,42 @@ class OmnituiApp(App[None]):
     def view(self) -> View:
         return self.views[self.view_index]
 
+    @property
+    def query(self) -> CaseQuery:
+        return narrow(self.view.query, self.narrowed_by)
+
+    def action_narrow(self, start: str) -> None:
+        box = self.screen_queue().query_one("#narrow", Input)
+        box.add_class("-open")
+        if start and not box.value:
+            box.value = start
+        box.focus()
+        box.cursor_position = len(box.value)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "narrow":
+            self.narrowed_by = event.value
+            self._show_first_page()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "narrow":
+            self.screen_queue().query_one(CaseList).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        box = self.screen_queue().query_one("#narrow", Input)
+        if event.key == "escape" and box.has_focus:
+            box.value = ""
+            box.remove_class("-open")
+            self.screen_queue().query_one(CaseList).focus()
+            event.stop()
+
     def _update_status(self, count: int | None = None) -> None:
         cases = self.screen_queue().query_one(CaseList)
         count = len(cases.ids) if count is None else count
         marks = f" · {len(cases.marked)} marked" if cases.marked else ""
+        narrowed = f" · {self.narrowed_by.strip()}" if self.narrowed_by.strip() else ""
         self.screen_queue().query_one("#status-bar", Static).update(Text(
-            f" {self.agent} · {self.view.name} · {count:,} cases{marks}"))
+            f" {self.agent} · {self.view.name}{narrowed} · {count:,} cases{marks}"))
 
     def on_case_list_marks_changed(self) -> None:
         self._update_status()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from omnitui.store.db import db_time
@@ -32,3 +32,24 @@ def standard_views(agent: str, queues: list[str], channels: list[str],
     views += [View(f"queue: {q}", CaseQuery(queue=q)) for q in queues]
     views += [View(f"channel: {c}", CaseQuery(channel=c)) for c in channels]
     return views
+
+
+FILTER_KEYS = {"status": "statuses", "owner": "owner", "channel": "channel", "queue": "queue",
+               "tag": "tag"}
+
+
+def narrow(query: CaseQuery, text: str) -> CaseQuery:
+    """A view narrowed by what the agent typed: `key:value` words filter (status, owner,
+    channel, queue, tag), the other words search the full text."""
+    changes: dict[str, object] = {}
+    words = []
+    for word in text.split():
+        key, sep, value = word.partition(":")
+        if sep and key.lower() in FILTER_KEYS and value:
+            field = FILTER_KEYS[key.lower()]
+            changes[field] = (value,) if field == "statuses" else value
+        else:
+            words.append(word)
+    if words:
+        changes["search"] = " ".join(words)
+    return replace(query, **changes)

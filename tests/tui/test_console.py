@@ -235,3 +235,43 @@ def test_keys_can_be_remapped_from_the_config(demo_db: Path) -> None:
             assert queue(app).cursor == 0
 
     asyncio.run(run())
+
+
+def test_search_and_filter_narrow_as_you_type(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        everything = len(queue(app).ids)
+        await pilot.press("slash", *"refund")
+        await settle(app, pilot)
+        found = list(queue(app).ids)
+        assert 0 < len(found) < everything
+        with Store(demo_db) as store:
+            for case_id in found:
+                texts = " ".join(r[0] for r in store.conn.execute(
+                    "SELECT subject || ' ' || text FROM messages WHERE case_id = ?", (case_id,)))
+                assert "refund" in texts.lower()
+        assert "· refund ·" in screen_text(app)
+        await pilot.press("enter")  # keep the search, back to the list
+        assert queue(app).has_focus
+        await pilot.press("escape")  # clears marks only; the search stays
+        assert len(queue(app).ids) == len(found)
+        await pilot.press("slash", "escape")
+        await settle(app, pilot)
+        assert len(queue(app).ids) == everything
+        await pilot.press("backslash", *"pending")
+        await settle(app, pilot)
+        assert {case_row(demo_db, c)[0] for c in queue(app).ids} == {"pending"}
+        assert app.view.name == "all open"
+
+    drive(demo_db, script)
+
+
+def test_typing_in_the_search_box_never_fires_case_actions(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        first = queue(app).current_id
+        owner = case_row(demo_db, first)[1]
+        await pilot.press("slash", "a", "S", "u", "x")
+        await settle(app, pilot)
+        assert case_row(demo_db, first)[1] == owner
+        assert not queue(app).marked
+
+    drive(demo_db, script)
