@@ -22,7 +22,7 @@ from textual.widgets import Input, Static
 
 from omnitui.config import Settings, attachments_dir
 from omnitui.model import Status
-from omnitui.services.actions import claim, set_status
+from omnitui.services.actions import claim, reply, set_status
 from omnitui.services.history import undo
 from omnitui.store.cases import require_case
 from omnitui.store.changes import changed_cases_since, data_version, last_change
@@ -37,7 +37,7 @@ from omnitui.store.queries import (
 )
 from omnitui.tui.commands import ViewCommands
 from omnitui.tui.screens.case import CaseScreen
-from omnitui.tui.screens.modals import AskScreen, HelpScreen, PickScreen
+from omnitui.tui.screens.modals import AskScreen, ComposeScreen, HelpScreen, PickScreen
 from omnitui.tui.screens.queue import QueueScreen
 from omnitui.tui.views import View, narrow, standard_views
 from omnitui.tui.widgets.case_list import CaseList
@@ -59,6 +59,7 @@ class OmnituiApp(App[None]):
         Binding("S", "solved", "Solved", id="case.solved"),
         Binding("O", "reopen", "Reopen", id="case.reopen", show=False),
         Binding("u", "undo", "Undo", id="app.undo"),
+        Binding("i", "note", "Note", id="case.note"),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
         Binding("slash", "narrow('')", "Search", id="queue.search"),
         Binding("backslash", "narrow('status:')", "Filter", id="queue.filter", show=False),
@@ -226,6 +227,23 @@ class OmnituiApp(App[None]):
 
         self.push_screen(AskScreen("Pending: what is the case waiting on?",
                                    "waiting on customer"), answered)
+
+    def action_note(self) -> None:
+        """An internal note on the case (never sent to the customer)."""
+        def written(text: str | None) -> None:
+            if text:
+                self._act("note added", lambda conn, case_id: reply(
+                    conn, case_id, author=self.agent, text=text, at=utc_now(), internal=True))
+
+        self.push_screen(ComposeScreen("Internal note (ctrl+j sends, escape cancels)"),
+                         written)
+
+    def action_step_case(self, step: int) -> None:
+        """J / K on a case: the next or previous case of the queue, without going back."""
+        cases = self.screen_queue().query_one(CaseList)
+        cases.action_cursor_down() if step > 0 else cases.action_cursor_up()
+        if isinstance(self.screen, CaseScreen) and cases.current_id is not None:
+            self.screen.show(case_detail(self.store.conn, cases.current_id))
 
     def action_undo(self) -> None:
         try:

@@ -208,7 +208,7 @@ def test_help_lists_every_binding_with_its_id(demo_db: Path) -> None:
     async def script(app: OmnituiApp, pilot: object) -> None:
         await pilot.press("question_mark")
         await pilot.pause()
-        text = screen_text(app)
+        text = str(app.screen.query_one("#bindings").render())
         for binding_id in ("queue.down", "case.open", "view.pick", "case.assign_me",
                            "case.solved", "app.undo", "queue.mark"):
             assert binding_id in text
@@ -273,5 +273,31 @@ def test_typing_in_the_search_box_never_fires_case_actions(demo_db: Path) -> Non
         await settle(app, pilot)
         assert case_row(demo_db, first)[1] == owner
         assert not queue(app).marked
+
+    drive(demo_db, script)
+
+
+def test_internal_note_and_next_case_from_the_case_screen(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        first = queue(app).current_id
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("i")
+        await pilot.pause()
+        await pilot.press(*"Called her, refund is on its way", "ctrl+j")
+        await settle(app, pilot)
+        with Store(demo_db) as store:
+            direction, author = store.conn.execute(
+                "SELECT direction, author FROM messages WHERE case_id = ? ORDER BY id DESC"
+                " LIMIT 1", (first,)).fetchone()
+        assert (direction, author) == ("note", "alice")
+        assert "Called her, refund is on its way" in screen_text(app)
+        await pilot.press("J")
+        await pilot.pause()
+        assert isinstance(app.screen, CaseScreen) and app.screen.detail.case.id != first
+        assert app.screen.detail.case.id == queue(app).current_id
+        await pilot.press("K")
+        await pilot.pause()
+        assert app.screen.detail.case.id == first
 
     drive(demo_db, script)

@@ -49,7 +49,11 @@ def render_case(detail: CaseDetail) -> Group:
 
 
 class CaseScreen(Screen[None]):
-    BINDINGS = [Binding("escape,h,q", "app.pop_screen", "Back", id="case.close")]
+    BINDINGS = [
+        Binding("escape,h,q", "app.pop_screen", "Back", id="case.close"),
+        Binding("J", "app.step_case(1)", "Next case", id="case.next"),
+        Binding("K", "app.step_case(-1)", "Previous case", id="case.prev"),
+    ]
 
     def __init__(self, detail: CaseDetail) -> None:
         super().__init__()
@@ -63,5 +67,8 @@ class CaseScreen(Screen[None]):
     def show(self, detail: CaseDetail | None) -> None:
         """Redraw after another agent or the daemon changed this case."""
         if detail is not None:
+            other_case = detail.case.id != self.detail.case.id
             self.detail = detail
             self.query_one("#case-body", Static).update(render_case(detail))
+            if other_case:
+                self.query_one("#timeline", VerticalScroll).scroll_home(animate=False)

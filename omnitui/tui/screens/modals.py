@@ -5,9 +5,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static, TextArea
 
 
 class PickScreen(ModalScreen[int | None]):
@@ -70,8 +70,9 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "Close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > Static { width: 90; height: auto; max-height: 90%; border: round $accent;
-                          background: $surface; padding: 0 1; }
+    HelpScreen > VerticalScroll { width: 90; height: auto; max-height: 90%;
+                                  border: round $accent; background: $surface;
+                                  padding: 0 1; }
     """
 
     def __init__(self, rows: list[tuple[str, str, str]]) -> None:
@@ -82,4 +83,36 @@ class HelpScreen(ModalScreen[None]):
         text = Text("keys".ljust(22) + "action".ljust(34) + "id\n", style="bold")
         for keys, description, binding_id in self.rows:
             text.append(f"{keys:<22}{description:<34}{binding_id}\n")
-        yield Static(text)
+        with VerticalScroll():
+            yield Static(text, id="bindings")
+
+
+class ComposeScreen(ModalScreen[str | None]):
+    """Write a note (several lines): ctrl+j or alt+enter sends, escape cancels."""
+
+    BINDINGS = [
+        Binding("ctrl+j,alt+enter", "send", "Send", id="composer.send"),
+        Binding("escape", "dismiss(None)", "Cancel"),
+    ]
+    DEFAULT_CSS = """
+    ComposeScreen { align: center middle; }
+    ComposeScreen > Vertical { width: 90%; height: 60%; border: round $accent;
+                               background: $surface; }
+    ComposeScreen TextArea { height: 1fr; }
+    """
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text)
+            yield TextArea(id="draft")
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    def action_send(self) -> None:
+        text = self.query_one(TextArea).text.strip()
+        self.dismiss(text or None)
