@@ -6,6 +6,7 @@ or wrap one in `Store.write()`. `at` is the moment of the action (now, for a liv
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime
 
@@ -95,3 +96,38 @@ def claim(conn: sqlite3.Connection, case_id: int, agent: str, *, at: datetime) -
         return case["owner"] == agent
     assign(conn, case_id, agent, actor=agent, at=at)
     return True
+
+
+def edit(conn: sqlite3.Connection, case_id: int, values: dict[str, object], *, actor: str,
+         at: datetime, action: str, reason: str) -> int:
+    """Set plain case fields (priority, queue, severity...), audited and undoable."""
+    changes = ChangeSet()
+    case_store.update_case(conn, case_id, {**values, "updated_at": db_time(at)}, changes)
+    return record_audit(conn, actor=actor, action=action, case_id=case_id, reason=reason,
+                        changes=changes)
+
+
+def retag(conn: sqlite3.Connection, case_id: int, words: str, *, actor: str,
+          at: datetime) -> int:
+    """Apply "billing -spam vip": plain words add tags, words with a leading - remove them."""
+    tags = list(json.loads(case_store.require_case(conn, case_id)["tags"]))
+    for word in words.split():
+        if word.startswith("-"):
+            tags = [t for t in tags if t != word[1:]]
+        elif word not in tags:
+            tags.append(word)
+    return edit(conn, case_id, {"tags": json.dumps(tags)}, actor=actor, at=at,
+                action="case.tags", reason=f"tags: {' '.join(tags) or '(none)'}")
+
+
+def escalate(conn: sqlite3.Connection, case_id: int, *, actor: str, at: datetime,
+             boost: float = 20.0) -> int:
+    """Raise severity and priority and tag the case, so it leads every queue sorted by
+    priority."""
+    case = case_store.require_case(conn, case_id)
+    tags = list(json.loads(case["tags"]))
+    return edit(conn, case_id, {
+        "severity": case["severity"] + 1, "priority": case["priority"] + boost,
+        "tags": json.dumps([*tags, "escalated"] if "escalated" not in tags else tags)},
+        actor=actor, at=at, action="case.escalated",
+        reason=f"severity {case['severity']} -> {case['severity'] + 1}")

@@ -215,3 +215,10 @@ def distinct_values(conn: sqlite3.Connection, column: str) -> list[str]:
         raise ValueError(column)
     return [r[0] for r in conn.execute(
         f"SELECT DISTINCT {column} FROM cases WHERE status IN {ACTIVE} ORDER BY 1")]
+
+
+def known_agents(conn: sqlite3.Connection) -> list[str]:
+    """Agents to assign to: the agents table and everyone who owns a case."""
+    return [r[0] for r in conn.execute(
+        "SELECT name FROM agents WHERE active = 1 UNION"
+        " SELECT DISTINCT owner FROM cases WHERE owner IS NOT NULL ORDER BY 1")]

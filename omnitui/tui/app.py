@@ -22,7 +22,7 @@ from textual.widgets import Input, Static
 
 from omnitui.config import Settings, attachments_dir
 from omnitui.model import Status
-from omnitui.services.actions import claim, reply, set_status
+from omnitui.services.actions import assign, claim, edit, escalate, reply, retag, set_status
 from omnitui.services.history import undo
 from omnitui.store.cases import require_case
 from omnitui.store.changes import changed_cases_since, data_version, last_change
@@ -31,6 +31,7 @@ from omnitui.store.queries import (
     CaseQuery,
     case_detail,
     distinct_values,
+    known_agents,
     list_cases,
     queue_ids,
     summaries,
@@ -60,6 +61,11 @@ class OmnituiApp(App[None]):
         Binding("O", "reopen", "Reopen", id="case.reopen", show=False),
         Binding("u", "undo", "Undo", id="app.undo"),
         Binding("i", "note", "Note", id="case.note"),
+        Binding("A", "assign_to", "Assign to…", id="case.assign_to", show=False),
+        Binding("t", "tags", "Tags", id="case.tags", show=False),
+        Binding("p", "priority", "Priority", id="case.priority", show=False),
+        Binding("Q", "move_queue", "Queue", id="case.queue", show=False),
+        Binding("E", "escalate", "Escalate", id="case.escalate", show=False),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
         Binding("slash", "narrow('')", "Search", id="queue.search"),
         Binding("backslash", "narrow('status:')", "Filter", id="queue.filter", show=False),
@@ -237,6 +243,55 @@ class OmnituiApp(App[None]):
 
         self.push_screen(ComposeScreen("Internal note (ctrl+j sends, escape cancels)"),
                          written)
+
+    def action_assign_to(self) -> None:
+        agents = known_agents(self.store.conn)
+
+        def chosen(index: int | None) -> None:
+            if index is not None:
+                self._act(f"assigned to {agents[index]}", lambda conn, case_id: assign(
+                    conn, case_id, agents[index], actor=self.agent, at=utc_now()))
+
+        self.push_screen(PickScreen("Assign to", agents), chosen)
+
+    def action_tags(self) -> None:
+        def answered(words: str | None) -> None:
+            if words:
+                self._act("tags", lambda conn, case_id: retag(
+                    conn, case_id, words, actor=self.agent, at=utc_now()))
+
+        self.push_screen(AskScreen("Tags: words add, -word removes"), answered)
+
+    def action_priority(self) -> None:
+        def answered(value: str | None) -> None:
+            try:
+                priority = float(value or "")
+            except ValueError:
+                if value:
+                    self.notify(f"priority must be a number, not {value!r}", severity="error")
+                return
+            self._act(f"priority {priority:g}", lambda conn, case_id: edit(
+                conn, case_id, {"priority": priority}, actor=self.agent, at=utc_now(),
+                action="case.priority", reason=f"priority set to {priority:g}"))
+
+        self.push_screen(AskScreen("Priority score (higher comes first)"), answered)
+
+    def action_move_queue(self) -> None:
+        queues = sorted({*distinct_values(self.store.conn, "queue"),
+                         self.settings.routing.default_queue,
+                         *self.settings.routing.channel_queues.values()})
+
+        def chosen(index: int | None) -> None:
+            if index is not None:
+                self._act(f"moved to {queues[index]}", lambda conn, case_id: edit(
+                    conn, case_id, {"queue": queues[index]}, actor=self.agent,
+                    at=utc_now(), action="case.queue", reason=f"queue {queues[index]}"))
+
+        self.push_screen(PickScreen("Move to queue", queues), chosen)
+
+    def action_escalate(self) -> None:
+        self._act("escalated", lambda conn, case_id: escalate(
+            conn, case_id, actor=self.agent, at=utc_now()))
 
     def action_step_case(self, step: int) -> None:
         """J / K on a case: the next or previous case of the queue, without going back."""

@@ -301,3 +301,49 @@ def test_internal_note_and_next_case_from_the_case_screen(demo_db: Path) -> None
         assert app.screen.detail.case.id == first
 
     drive(demo_db, script)
+
+
+def case_fields(path: Path, case_id: int) -> dict:
+    with Store(path) as store:
+        cur = store.conn.execute("SELECT owner, tags, priority, queue, severity FROM cases"
+                                 " WHERE id = ?", (case_id,))
+        return dict(zip([d[0] for d in cur.description], cur.fetchone(), strict=True))
+
+
+def test_assign_to_tags_priority_queue_and_escalate(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        case_id = queue(app).current_id
+        await pilot.press("A")
+        await pilot.pause()
+        agents = app.screen.options
+        await pilot.press("end", "enter")
+        await settle(app, pilot)
+        assert case_fields(demo_db, case_id)["owner"] == agents[-1]
+        await pilot.press("t")
+        await pilot.pause()
+        await pilot.press(*"billing refund", "enter")
+        await settle(app, pilot)
+        await pilot.press("t")
+        await pilot.pause()
+        await pilot.press(*"-refund", "enter")
+        await settle(app, pilot)
+        assert case_fields(demo_db, case_id)["tags"] == '["billing"]'
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.press(*"99", "enter")
+        await settle(app, pilot)
+        assert case_fields(demo_db, case_id)["priority"] == 99
+        await pilot.press("E")
+        await settle(app, pilot)
+        fields = case_fields(demo_db, case_id)
+        assert fields["priority"] == 119 and "escalated" in fields["tags"]
+        await pilot.press("Q")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert case_fields(demo_db, case_id)["queue"] == "general"
+        await pilot.press("u")  # the last action only: the escalation stays
+        await settle(app, pilot)
+        assert case_fields(demo_db, case_id)["priority"] == 119
+
+    drive(demo_db, script)
