@@ -198,6 +198,16 @@ CREATE TABLE channel_cursors (
     PRIMARY KEY (channel, account, folder)
 );
 
+-- Who is on which case right now (one row per agent, refreshed every few seconds while a
+-- console shows the case): the collision warning that stops two replies at once.
+CREATE TABLE presence (
+    agent TEXT PRIMARY KEY,
+    case_id INTEGER NOT NULL,
+    activity TEXT NOT NULL DEFAULT 'viewing',
+    seen_at TEXT NOT NULL
+);
+CREATE INDEX presence_case ON presence(case_id);
+
 CREATE VIRTUAL TABLE messages_fts USING fts5(
     subject, text, content='messages', content_rowid='id',
     tokenize='unicode61 remove_diacritics 2');

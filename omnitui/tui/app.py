@@ -12,6 +12,7 @@ import sqlite3
 from array import array
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from rich.text import Text
@@ -24,9 +25,10 @@ from omnitui.config import Settings, attachments_dir
 from omnitui.model import Status
 from omnitui.services.actions import assign, claim, edit, escalate, reply, retag, set_status
 from omnitui.services.history import undo
+from omnitui.store import presence
 from omnitui.store.cases import require_case
 from omnitui.store.changes import changed_cases_since, data_version, last_change
-from omnitui.store.db import Store, StoreError, utc_now
+from omnitui.store.db import Store, StoreError, db_time, utc_now
 from omnitui.store.queries import (
     CaseQuery,
     case_detail,
@@ -44,6 +46,8 @@ from omnitui.tui.views import View, narrow, standard_views
 from omnitui.tui.widgets.case_list import CaseList
 
 POLL_SECONDS = 0.5
+PRESENCE_EVERY = 5.0  # seconds between "still here" marks while a case is open
+PRESENCE_FRESH = timedelta(seconds=15)
 FIRST_PAGE = 100  # rows painted before the full id list of the view arrives
 
 
@@ -83,6 +87,7 @@ class OmnituiApp(App[None]):
         self.view_index = 0
         self.narrowed_by = ""  # what the agent typed into search / filter
         self._seen_version = data_version(self.store.conn)
+        self._presence: tuple[int | None, str, datetime] = (None, "", utc_now())
         self._seen_change = last_change(self.store.conn)
 
     async def on_mount(self) -> None:
@@ -99,6 +104,8 @@ class OmnituiApp(App[None]):
         self._load_ids(None)
 
     def on_unmount(self) -> None:
+        with self.store.write() as conn:
+            presence.leave(conn, self.agent)
         self.store.close()
 
     @work(thread=True, exclusive=True, group="ids")
@@ -318,22 +325,55 @@ class OmnituiApp(App[None]):
         self.push_screen(HelpScreen(sorted(set(rows), key=lambda r: r[2])))
 
     def _poll(self) -> None:
+        self._keep_presence()
         version = data_version(self.store.conn)
         if version == self._seen_version:
             return
         self._seen_version = version
-        self._seen_change, changed = changed_cases_since(self.store.conn, self._seen_change)
+        newest, changed = changed_cases_since(self.store.conn, self._seen_change)
+        if isinstance(self.screen, CaseScreen):
+            self._show_presence(self.screen)
+        if newest == self._seen_change:
+            return  # a presence mark, not a change to any case
+        self._seen_change = newest
         self._load_ids(changed)
         if isinstance(self.screen, CaseScreen) and self.screen.detail.case.id in changed:
             self.screen.show(case_detail(self.store.conn, self.screen.detail.case.id))
 
+    def _keep_presence(self, activity: str | None = None) -> None:
+        """Mark this agent on the open case (or off every case), at most every few seconds
+        unless what they do changed."""
+        screen = next((s for s in reversed(self.screen_stack) if isinstance(s, CaseScreen)),
+                      None)
+        case_id = screen.detail.case.id if screen else None
+        activity = activity or ("writing" if isinstance(self.screen, ComposeScreen)
+                                else "viewing")
+        now = utc_now()
+        if (case_id, activity) == self._presence[:2] and \
+                (now - self._presence[2]).total_seconds() < PRESENCE_EVERY:
+            return
+        with self.store.write() as conn:
+            if case_id is None:
+                presence.leave(conn, self.agent)
+            else:
+                presence.announce(conn, self.agent, case_id, activity, db_time(now))
+        self._presence = (case_id, activity, now)
+
+    def _show_presence(self, screen: CaseScreen) -> None:
+        fresh = db_time(utc_now() - PRESENCE_FRESH)
+        screen.show_presence(presence.others_on(self.store.conn, screen.detail.case.id,
+                                                self.agent, fresh))
+
     def action_refresh_now(self) -> None:
         self._load_ids(None)
 
-    def on_case_list_opened(self, message: CaseList.Opened) -> None:
+    async def on_case_list_opened(self, message: CaseList.Opened) -> None:
         detail = case_detail(self.store.conn, message.case_id)
         if detail is not None:
-            self.push_screen(CaseScreen(detail))
+            screen = CaseScreen(detail)
+            await self.push_screen(screen)
+            self._keep_presence()
+            self._show_presence(screen)
 
 
 def run_console(db_path: Path, settings: Settings, agent: str) -> None:

@@ -347,3 +347,32 @@ def test_assign_to_tags_priority_queue_and_escalate(demo_db: Path) -> None:
         assert case_fields(demo_db, case_id)["priority"] == 119
 
     drive(demo_db, script)
+
+
+def test_presence_shows_who_else_is_on_the_case(demo_db: Path) -> None:
+    from omnitui.store import presence
+    from omnitui.store.db import db_time, utc_now
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        case_id = queue(app).current_id
+        await pilot.press("enter")
+        await pilot.pause()
+        with Store(demo_db) as other:  # what bob's console writes, as another process
+            assert presence.others_on(other.conn, case_id, "bob", "2000-01-01") == [
+                ("alice", "viewing")]
+            with other.write() as conn:
+                presence.announce(conn, "bob", case_id, "writing", db_time(utc_now()))
+        for _ in range(40):
+            await asyncio.sleep(0.05)
+            await pilot.pause()
+            if "also here: bob (writing)" in screen_text(app):
+                break
+        assert "also here: bob (writing)" in screen_text(app)
+        await pilot.press("i")  # alice starts a note: bob's console will see it
+        await asyncio.sleep(0.6)
+        await pilot.pause()
+        with Store(demo_db) as other:
+            assert presence.others_on(other.conn, case_id, "bob", "2000-01-01") == [
+                ("alice", "writing")]
+
+    drive(demo_db, script)

@@ -49,6 +49,9 @@ def render_case(detail: CaseDetail) -> Group:
 
 
 class CaseScreen(Screen[None]):
+    DEFAULT_CSS = """
+    CaseScreen #presence { height: auto; }
+    """
     BINDINGS = [
         Binding("escape,h,q", "app.pop_screen", "Back", id="case.close"),
         Binding("J", "app.step_case(1)", "Next case", id="case.next"),
@@ -60,6 +63,7 @@ class CaseScreen(Screen[None]):
         self.detail = detail
 
     def compose(self) -> ComposeResult:
+        yield Static("", id="presence")
         with VerticalScroll(id="timeline"):
             yield Static(render_case(self.detail), id="case-body")
         yield Footer()
@@ -72,3 +76,12 @@ class CaseScreen(Screen[None]):
             self.query_one("#case-body", Static).update(render_case(detail))
             if other_case:
                 self.query_one("#timeline", VerticalScroll).scroll_home(animate=False)
+
+    def show_presence(self, others: list[tuple[str, str]]) -> None:
+        """Who else is on this case: the warning before two agents answer at once."""
+        line = Text()
+        if others:
+            line.append(" ⚠ also here: ", style="bold yellow")
+            line.append(", ".join(f"{sanitize(agent)} ({activity})"
+                                  for agent, activity in others))
+        self.query_one("#presence", Static).update(line)
