@@ -87,3 +87,21 @@ def test_write_takes_the_lock_up_front(store: Store) -> None:
     other.execute("BEGIN IMMEDIATE")
     other.execute("ROLLBACK")
     other.close()
+
+
+def test_a_version_1_store_keeps_its_data_through_migration(tmp_path: Path) -> None:
+    from omnitui.store.db import _statements
+    from omnitui.store.schema import MIGRATION_1
+
+    path = tmp_path / "v1.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for statement in _statements(MIGRATION_1):
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("INSERT INTO audit (at, actor, action) VALUES ('2026-01-01 00:00:00', 'a',"
+                 " 'x')")
+    conn.close()
+    with Store(path) as store:
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert store.conn.execute("SELECT actor, txn FROM audit").fetchall() == [("a", None)]
+        assert "presence" in store.db.table_names()
