@@ -25,6 +25,7 @@ from omnitui.config import Settings, attachments_dir
 from omnitui.model import Status
 from omnitui.services.actions import assign, claim, edit, escalate, reply, retag, set_status
 from omnitui.services.history import undo
+from omnitui.services.merge import merge_cases
 from omnitui.store import presence
 from omnitui.store.cases import require_case
 from omnitui.store.changes import changed_cases_since, data_version, last_change
@@ -40,7 +41,13 @@ from omnitui.store.queries import (
 )
 from omnitui.tui.commands import ViewCommands
 from omnitui.tui.screens.case import CaseScreen
-from omnitui.tui.screens.modals import AskScreen, ComposeScreen, HelpScreen, PickScreen
+from omnitui.tui.screens.modals import (
+    AskScreen,
+    ComposeScreen,
+    ConfirmScreen,
+    HelpScreen,
+    PickScreen,
+)
 from omnitui.tui.screens.queue import QueueScreen
 from omnitui.tui.views import View, narrow, standard_views
 from omnitui.tui.widgets.case_list import CaseList
@@ -70,6 +77,7 @@ class OmnituiApp(App[None]):
         Binding("p", "priority", "Priority", id="case.priority", show=False),
         Binding("Q", "move_queue", "Queue", id="case.queue", show=False),
         Binding("E", "escalate", "Escalate", id="case.escalate", show=False),
+        Binding("M", "merge", "Merge marked", id="case.merge", show=False),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
         Binding("slash", "narrow('')", "Search", id="queue.search"),
         Binding("backslash", "narrow('status:')", "Filter", id="queue.filter", show=False),
@@ -300,6 +308,31 @@ class OmnituiApp(App[None]):
         self._act("escalated", lambda conn, case_id: escalate(
             conn, case_id, actor=self.agent, at=utc_now()))
 
+    def action_merge(self) -> None:
+        """Merge the marked cases into the highlighted one, after a confirm."""
+        cases = self.screen_queue().query_one(CaseList)
+        target = cases.current_id
+        sources = sorted(cases.marked - {target})
+        if target is None or not sources or isinstance(self.screen, CaseScreen):
+            self.notify("mark the cases to merge, then highlight the one to keep",
+                        severity="warning")
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                for source in sources:
+                    merge_cases(self.store, source, target, self.agent)
+            except StoreError as exc:
+                self.notify(str(exc), severity="error")
+            cases.marked.clear()
+            self._after_change({target, *sources})
+            self.notify(f"merged {', '.join(f'#{s}' for s in sources)} into #{target}")
+
+        self.push_screen(ConfirmScreen(
+            f"Merge {', '.join(f'#{s}' for s in sources)} into #{target}?"), confirmed)
+
     def action_step_case(self, step: int) -> None:
         """J / K on a case: the next or previous case of the queue, without going back."""
         cases = self.screen_queue().query_one(CaseList)
@@ -318,7 +351,8 @@ class OmnituiApp(App[None]):
 
     def action_help(self) -> None:
         rows = []
-        for owner in (self, self.screen_queue().query_one(CaseList), CaseScreen):
+        for owner in (self, self.screen_queue(), self.screen_queue().query_one(CaseList),
+                      CaseScreen):
             for binding in owner.BINDINGS:
                 if isinstance(binding, Binding) and binding.id:
                     rows.append((binding.key, binding.description, binding.id))

@@ -210,7 +210,8 @@ def test_help_lists_every_binding_with_its_id(demo_db: Path) -> None:
         await pilot.pause()
         text = str(app.screen.query_one("#bindings").render())
         for binding_id in ("queue.down", "case.open", "view.pick", "case.assign_me",
-                           "case.solved", "app.undo", "queue.mark"):
+                           "case.solved", "app.undo", "queue.mark", "app.quit_confirm",
+                           "case.merge"):
             assert binding_id in text
         await pilot.press("escape")
         await pilot.pause()
@@ -374,5 +375,39 @@ def test_presence_shows_who_else_is_on_the_case(demo_db: Path) -> None:
         with Store(demo_db) as other:
             assert presence.others_on(other.conn, case_id, "bob", "2000-01-01") == [
                 ("alice", "writing")]
+
+    drive(demo_db, script)
+
+
+def test_merge_marked_cases_after_a_confirm_and_quit_asks_first(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("x", "j", "x", "j")
+        sources = sorted(queue(app).marked)
+        target = queue(app).current_id
+        await pilot.press("M")
+        await pilot.pause()
+        await pilot.press("n")  # changed my mind: nothing happens
+        await settle(app, pilot)
+        assert all(case_row(demo_db, s)[0] != "closed" for s in sources)
+        await pilot.press("M")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(app, pilot)
+        with Store(demo_db) as store:
+            merged = store.conn.execute(
+                f"SELECT status, merged_into FROM cases WHERE id IN ({sources[0]}, "
+                f"{sources[1]})").fetchall()
+        assert merged == [("closed", target), ("closed", target)]
+        assert not set(sources) & set(queue(app).ids)
+        await pilot.press("q")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.is_running
+        await pilot.press("q")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert not app.is_running
 
     drive(demo_db, script)

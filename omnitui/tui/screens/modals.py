@@ -116,3 +116,22 @@ class ComposeScreen(ModalScreen[str | None]):
     def action_send(self) -> None:
         text = self.query_one(TextArea).text.strip()
         self.dismiss(text or None)
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes/no question: y or enter says yes, n or escape says no."""
+
+    BINDINGS = [Binding("y,enter", "dismiss(True)", "Yes"),
+                Binding("n,escape", "dismiss(False)", "No")]
+    DEFAULT_CSS = """
+    ConfirmScreen { align: center middle; }
+    ConfirmScreen > Label { width: 70; border: round $warning; background: $surface;
+                            padding: 1 2; }
+    """
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        yield Label(Text(f"{self.question}  [y/n]"))

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from omnitui.tui.screens.modals import ConfirmScreen
 from omnitui.tui.widgets.case_list import CaseList, RowFetcher, header_text
 
 
 class QueueScreen(Screen[None]):
+    BINDINGS = [Binding("q", "quit_confirm", "Quit", id="app.quit_confirm", show=False)]
+
     DEFAULT_CSS = """
     QueueScreen #narrow { display: none; height: 3; }
     QueueScreen #narrow.-open { display: block; }
@@ -31,6 +35,13 @@ class QueueScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(CaseList).focus()
+
+    def action_quit_confirm(self) -> None:
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.app.exit()
+
+        self.app.push_screen(ConfirmScreen("Quit omnitui?"), confirmed)
 
     def on_resize(self) -> None:
         self.query_one("#queue-header", Static).update(Text(header_text(self.size.width)))
