@@ -411,3 +411,28 @@ def test_merge_marked_cases_after_a_confirm_and_quit_asks_first(demo_db: Path) -
         assert not app.is_running
 
     drive(demo_db, script)
+
+
+def test_sla_column_is_coloured_by_state_and_age_and_tags_show() -> None:
+    from datetime import timedelta
+
+    from omnitui.model import CaseSummary
+    from omnitui.store.db import db_time, utc_now
+    from omnitui.tui.widgets.case_list import SLA_STYLES, row_cells
+
+    now = utc_now()
+
+    def case(due_in: timedelta | None, status: str = "open") -> CaseSummary:
+        return CaseSummary(1, 1, "Ann", "Help", "email", status, None, "general",
+                           ["vip", "billing"], 10, "standard",
+                           db_time(now + due_in) if due_in is not None else None,
+                           db_time(now - timedelta(hours=5)), None, 1)
+
+    for due_in, status, state in ((timedelta(hours=-2), "open", "breached"),
+                                  (timedelta(minutes=30), "open", "at risk"),
+                                  (timedelta(hours=5), "open", "on track"),
+                                  (None, "pending", "paused")):
+        cells = row_cells(case(due_in, status), 160, now)
+        assert cells[2][1] == SLA_STYLES[state], state
+        assert cells[3][0].strip() == "5h"
+        assert cells[-1][0].strip() == "vip billing"

@@ -9,7 +9,7 @@ case id, so a reload from another agent's change keeps the agent on the same cas
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rich.segment import Segment
 from rich.style import Style
@@ -22,12 +22,15 @@ from textual.strip import Strip
 from omnitui.model import CaseSummary
 from omnitui.output import sla_countdown
 from omnitui.sanitize import sanitize
-from omnitui.store.db import utc_now
+from omnitui.store.db import parse_db_time, utc_now
 
-COLUMNS = (("#", 7), ("prio", 5), ("SLA", 9), ("channel", 9), ("customer", 18),
-           ("subject", 0), ("owner", 8), ("status", 8), ("queue", 10))
+COLUMNS = (("#", 7), ("prio", 5), ("SLA", 9), ("age", 5), ("channel", 9), ("customer", 18),
+           ("subject", 0), ("owner", 8), ("status", 8), ("queue", 10), ("tags", 14))
 FIXED = sum(width for _, width in COLUMNS)
 CACHE_LIMIT = 5000
+AT_RISK = timedelta(hours=1)
+SLA_STYLES = {"breached": Style(color="red", bold=True), "at risk": Style(color="yellow"),
+              "on track": Style(color="green"), "paused": Style(dim=True)}
 
 RowFetcher = Callable[[list[int]], dict[int, CaseSummary]]
 
@@ -37,14 +40,32 @@ def _cell(text: str, width: int) -> str:
     return (text[: width - 2] + "…" if len(text) > width - 1 else text).ljust(width)
 
 
-def row_text(case: CaseSummary, width: int, now: datetime) -> str:
-    """One queue row as fixed-width text (no measuring: widths come from COLUMNS)."""
+def sla_state(case: CaseSummary, now: datetime) -> str:
+    """on track / at risk / breached / paused, for the SLA column's colour."""
+    if case.sla_due is None:
+        return "paused" if case.status in ("pending", "on_hold") else ""
+    due = parse_db_time(case.sla_due)
+    return "breached" if due < now else "at risk" if due - now < AT_RISK else "on track"
+
+
+def age(created_at: str, now: datetime) -> str:
+    seconds = (now - parse_db_time(created_at)).total_seconds()
+    return (f"{seconds / 86400:.0f}d" if seconds >= 86400 else
+            f"{seconds / 3600:.0f}h" if seconds >= 3600 else f"{max(0, seconds) / 60:.0f}m")
+
+
+def row_cells(case: CaseSummary, width: int, now: datetime) -> list[tuple[str, Style | None]]:
+    """One queue row as fixed-width cells (no measuring: widths come from COLUMNS), with
+    the SLA cell coloured by its state."""
     subject_width = max(12, width - FIXED)
     values = (str(case.id), f"{case.priority:g}", sla_countdown(case.sla_due, case.status, now),
-              case.channel, case.customer_name, case.subject or "(no subject)",
-              case.owner or "-", case.status, case.queue)
-    return "".join(_cell(value, w or subject_width)
-                   for value, (_, w) in zip(values, COLUMNS, strict=True))
+              age(case.created_at, now), case.channel, case.customer_name,
+              case.subject or "(no subject)", case.owner or "-", case.status, case.queue,
+              " ".join(case.tags))
+    cells = [(_cell(value, w or subject_width), None)
+             for value, (_, w) in zip(values, COLUMNS, strict=True)]
+    cells[2] = (cells[2][0], SLA_STYLES.get(sla_state(case, now)))
+    return cells
 
 
 def header_text(width: int) -> str:
@@ -137,14 +158,14 @@ class CaseList(ScrollView, can_focus=True):
         width = self.size.width
         if index >= len(self._ids):
             return Strip.blank(width, self.rich_style)
+        base = self.rich_style + Style(reverse=True) if index == self.cursor else \
+            self.rich_style
         case = self._rows.get(self._ids[index])
-        text = row_text(case, width, utc_now()) if case else "…"
+        cells = row_cells(case, width, utc_now()) if case else [("…", None)]
         if self._ids[index] in self.marked:
-            text = "●" + text[1:]
-        style = self.rich_style
-        if index == self.cursor:
-            style = style + Style(reverse=True)
-        return Strip([Segment(text[:width].ljust(width), style)], width)
+            cells[0] = ("●" + cells[0][0][1:], cells[0][1])
+        segments = [Segment(text, base + style if style else base) for text, style in cells]
+        return Strip(segments).crop_extend(0, width, base)
 
     def _move(self, index: int) -> None:
         if not self._ids:
