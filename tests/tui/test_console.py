@@ -45,6 +45,11 @@ async def settle(app: OmnituiApp, pilot: object) -> None:
     await pilot.pause()  # type: ignore[attr-defined]
 
 
+async def show_view(app: OmnituiApp, pilot: object, name: str) -> None:
+    app.set_view([v.name for v in app.views].index(name))
+    await settle(app, pilot)
+
+
 def queue(app: OmnituiApp) -> CaseList:
     return app.screen_queue().query_one(CaseList)
 
@@ -162,8 +167,7 @@ def test_views_switch_by_key_picker_and_palette(demo_db: Path) -> None:
 
 def test_actions_on_the_highlighted_and_marked_cases_with_undo(demo_db: Path) -> None:
     async def script(app: OmnituiApp, pilot: object) -> None:
-        await pilot.press("greater_than_sign", "greater_than_sign")  # unassigned
-        await settle(app, pilot)
+        await show_view(app, pilot, "unassigned")
         first = queue(app).current_id
         await pilot.press("a")
         await settle(app, pilot)
@@ -188,8 +192,7 @@ def test_actions_on_the_highlighted_and_marked_cases_with_undo(demo_db: Path) ->
 
 def test_a_claimed_case_is_not_taken_from_its_owner(demo_db: Path) -> None:
     async def script(app: OmnituiApp, pilot: object) -> None:
-        await pilot.press("greater_than_sign", "greater_than_sign")  # unassigned
-        await settle(app, pilot)
+        await show_view(app, pilot, "unassigned")
         case_id = queue(app).current_id
         with Store(demo_db) as other:  # bob got there first, in his own console
             from omnitui.services.actions import claim
