@@ -1,13 +1,16 @@
 """TOML configuration -> typed, validated settings.
 
 Every key has a default (config.example.toml documents them all), so no config file is
-needed. A bad file is refused with an error naming the file, the key and what was expected.
+needed; only the entries of the optional [[views]] and [[macros]] arrays need a name. A bad
+file is refused with an error naming the file, the key and what was expected.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
+import string
 import tomllib
 import types
 import typing
@@ -16,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
+
+from omnitui.model import Status
 
 APP_NAME = "omnitui"
 
@@ -75,6 +80,38 @@ class PrioritySettings:
     negative_sentiment_weight: float = 10.0
 
 
+VIEW_SORTS = ("priority", "sla")
+MACRO_STATUSES = ("", "open", "pending", "on_hold", "solved")  # "": leave the status alone
+PAUSED_STATUSES = ("pending", "on_hold")
+TEMPLATE_VARIABLES = ("customer_name", "customer_first_name", "case_id", "subject", "agent",
+                      "queue")
+
+
+@dataclass
+class SavedView:
+    """A named queue view: a quick filter as typed in the console, and a sort."""
+
+    name: str
+    filter: str = ""  # the console's quick-filter language: status:open tag:vip words...
+    sort: str = "priority"  # one of VIEW_SORTS
+
+
+@dataclass
+class Macro:
+    """Changes one key applies to a case, plus a drafted reply. Empty values (and an omitted
+    priority) leave that field unchanged."""
+
+    name: str
+    status: str = ""  # one of MACRO_STATUSES
+    pause_reason: str = ""  # required when status pauses the case
+    tags: list[str] = field(default_factory=list)  # "word" adds, "-word" removes
+    priority: float | None = None
+    queue: str = ""
+    assign: str = ""  # "me" (the agent applying it), "nobody", or an agent name
+    reply: str = ""  # a template over TEMPLATE_VARIABLES; empty: no draft
+    internal: bool = False  # the draft is an internal note, not a reply
+
+
 @dataclass
 class Settings:
     store: StoreSettings = field(default_factory=StoreSettings)
@@ -85,6 +122,8 @@ class Settings:
     sla: SlaSettings = field(default_factory=SlaSettings)
     priority: PrioritySettings = field(default_factory=PrioritySettings)
     keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys
+    views: list[SavedView] = field(default_factory=list)
+    macros: list[Macro] = field(default_factory=list)  # the first nine get the keys 1..9
     source: Path | None = None  # the file these came from, if any
 
 
@@ -140,6 +179,98 @@ def _check_values(settings: Settings, file: Path) -> None:
     if not 0 < settings.sla.vip_factor <= 1:
         raise ConfigError(f"{file}: sla.vip_factor must be above 0 and at most 1, got "
                           f"{settings.sla.vip_factor}")
+    _check_names(settings.views, "views", file)
+    for index, view in enumerate(settings.views):
+        _check_view(view, f"views[{index}]", file)
+    _check_names(settings.macros, "macros", file)
+    for index, macro in enumerate(settings.macros):
+        _check_macro(macro, f"macros[{index}]", file)
+
+
+def _check_names(entries: list[SavedView] | list[Macro], key: str, file: Path) -> None:
+    """Names are how an agent picks a view or macro, so each must say something and be
+    unique."""
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(entries):
+        if not entry.name.strip():
+            raise ConfigError(f"{file}: {key}[{index}].name must be a non-empty string, got "
+                              f"{entry.name!r}")
+        if entry.name in seen:
+            raise ConfigError(f"{file}: {key}[{index}].name {entry.name!r} is already the name "
+                              f"of {key}[{seen[entry.name]}]; names must be unique")
+        seen[entry.name] = index
+
+
+def _check_view(view: SavedView, key: str, file: Path) -> None:
+    if view.sort not in VIEW_SORTS:
+        raise ConfigError(f"{file}: {key}.sort must be one of {_choices(VIEW_SORTS)}, got "
+                          f"{view.sort!r}")
+    # The console's quick filter reads any word; only a status that cannot exist is surely
+    # a mistake (the view would always be empty).
+    statuses = [str(status) for status in Status]
+    for word in view.filter.split():
+        name, sep, value = word.partition(":")
+        if sep and name.lower() == "status" and value and value not in statuses:
+            raise ConfigError(f"{file}: {key}.filter: {word!r} names no status (statuses: "
+                              f"{', '.join(statuses)})")
+
+
+def _check_macro(macro: Macro, key: str, file: Path) -> None:
+    where = f"{file}: {key}"
+    if macro.status not in MACRO_STATUSES:
+        raise ConfigError(f"{where}.status must be one of {_choices(MACRO_STATUSES)}, got "
+                          f"{macro.status!r}")
+    if macro.status in PAUSED_STATUSES and not macro.pause_reason.strip():
+        raise ConfigError(f"{where}.pause_reason is required when status is {macro.status!r} "
+                          "(say what the case waits on)")
+    if macro.pause_reason and macro.status not in PAUSED_STATUSES:
+        raise ConfigError(f"{where}.pause_reason only applies when status is \"pending\" or "
+                          f"\"on_hold\", but status is {macro.status!r}")
+    for index, tag in enumerate(macro.tags):
+        if not tag.lstrip("-") or tag.startswith("--") or any(c.isspace() for c in tag):
+            raise ConfigError(f"{where}.tags[{index}] must be one word, or -word to remove "
+                              f"it, got {tag!r}")
+    if macro.priority is not None and not math.isfinite(macro.priority):
+        raise ConfigError(f"{where}.priority must be a finite number, got {macro.priority}")
+    if macro.reply:
+        try:
+            template_parts(macro.reply)
+        except ValueError as exc:
+            known = ", ".join("{" + v + "}" for v in TEMPLATE_VARIABLES)
+            raise ConfigError(f"{where}.reply {exc}; known variables: {known}") from None
+    elif macro.internal:
+        raise ConfigError(f"{where}.internal is true but reply is empty: there is no note to "
+                          "draft")
+    changes = (macro.status, macro.tags, macro.priority is not None, macro.queue,
+               macro.assign, macro.reply)
+    if not any(changes):
+        raise ConfigError(f"{where} ({macro.name!r}) changes nothing and drafts nothing; set "
+                          "at least one of status, tags, priority, queue, assign, reply")
+
+
+def template_parts(template: str) -> list[tuple[str, str | None]]:
+    """A macro template as (literal text, variable or None) pairs, with str.format's rules
+    ({{ and }} are literal braces). Only plain known variables are allowed: no attribute or
+    index access, conversion or format spec, so a template can never reach further than the
+    values it is given. Raises ValueError saying what is wrong."""
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise ValueError(f"is not a valid template: {exc} (write {{{{ and }}}} for literal "
+                         "braces)") from None
+    parts: list[tuple[str, str | None]] = []
+    for literal, name, spec, conversion in parsed:
+        if name is not None and name not in TEMPLATE_VARIABLES:
+            raise ValueError(f"uses an unknown variable {{{name}}}")
+        if spec or conversion:
+            raise ValueError(f"uses {{{name}}} with a conversion or format spec; only plain "
+                             "{variable} is allowed")
+        parts.append((literal, name))
+    return parts
+
+
+def _choices(values: tuple[str, ...]) -> str:
+    return ", ".join(repr(v) for v in values)
 
 
 def store_path(settings: Settings, db_option: Path | None) -> Path:
@@ -162,13 +293,22 @@ def attachments_dir(settings: Settings, db_path: Path) -> Path:
 def _build(cls: type, data: Any, file: Path, prefix: str) -> Any:
     where = prefix or "the top level"
     if not isinstance(data, dict):
-        raise ConfigError(f"{file}: [{prefix}] must be a table")
+        # A section is written [name]; an entry of an array of tables is named by its index.
+        table = prefix if prefix.endswith("]") else f"[{prefix}]"
+        raise ConfigError(f"{file}: {table} must be a table, got {data!r}")
     hints = typing.get_type_hints(cls)
-    known = {f.name for f in dataclasses.fields(cls) if f.name != "source"}
+    fields = [f for f in dataclasses.fields(cls) if f.name != "source"]
+    known = {f.name for f in fields}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(f"{file}: unknown key {_key(prefix, unknown[0])} in {where} "
                           f"(known keys: {', '.join(sorted(known))})")
+    for f in fields:
+        required = (f.default is dataclasses.MISSING
+                    and f.default_factory is dataclasses.MISSING)
+        if required and f.name not in data:
+            raise ConfigError(f"{file}: {_key(prefix, f.name)} is missing (expected "
+                              f"{_name(hints[f.name])})")
     values = {name: _convert(hints[name], value, file, _key(prefix, name))
               for name, value in data.items()}
     return cls(**values)
@@ -188,8 +328,14 @@ def _convert(hint: Any, value: Any, file: Path, key: str) -> Any:
             raise ConfigError(f"{file}: {key} must be a table of {_name(value_type)} values, "
                               f"got {value!r}")
         return {str(k): _convert(value_type, v, file, f"{key}.{k}") for k, v in value.items()}
-    if origin is types.UnionType:
-        raise TypeError(f"unsupported config type for {key}")
+    if origin is list:
+        (item_type,) = typing.get_args(hint)
+        if not isinstance(value, list):
+            raise ConfigError(f"{file}: {key} must be {_name(hint)}, got {value!r}")
+        return [_convert(item_type, v, file, f"{key}[{i}]") for i, v in enumerate(value)]
+    if origin in (types.UnionType, typing.Union):
+        # TOML has no null: `X | None` is an optional key, None when it is left out.
+        return _convert(_optional_of(hint, key), value, file, key)
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if (hint is int and isinstance(value, bool)) or not isinstance(value, hint):
@@ -197,6 +343,25 @@ def _convert(hint: Any, value: Any, file: Path, key: str) -> Any:
     return value
 
 
-def _name(hint: Any) -> str:
+def _optional_of(hint: Any, key: str) -> Any:
+    """X of `X | None`; any other union has no single meaning in a config file."""
+    others = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+    if len(others) != 1 or len(typing.get_args(hint)) != 2:
+        raise TypeError(f"unsupported config type for {key}: {hint}")
+    return others[0]
+
+
+def _name(hint: Any, *, plural: bool = False) -> str:
+    origin = typing.get_origin(hint)
+    if origin is list:
+        (item_type,) = typing.get_args(hint)
+        if dataclasses.is_dataclass(item_type):
+            return "an array of tables"
+        return f"an array of {_name(item_type, plural=True)}"
+    if origin in (types.UnionType, typing.Union):
+        return _name(_optional_of(hint, str(hint)), plural=plural)
+    if plural:
+        return {str: "strings", int: "integers", bool: "true or false values",
+                float: "numbers"}.get(hint, str(hint))
     return {str: "a string", int: "an integer", bool: "true or false",
             float: "a number"}.get(hint, str(hint))

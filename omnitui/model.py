@@ -166,6 +166,32 @@ class MessageView:
     parse_errors: list[str]
     auto_submitted: str | None
     attachments: list[AttachmentView]
+    delivery: str | None = None  # an outgoing reply: queued, sending, sent or failed
+    delivery_note: str = ""  # to whom, and the last error
+    has_raw: bool = False  # the bytes as received are kept and can be shown
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What an agent writes to a customer (or notes internally), before it is queued.
+
+    `quoted` is text appended below the agent's own (the forwarded message); email threading
+    headers are worked out when the draft is queued, not here.
+    """
+
+    mode: str  # reply | reply_all | forward | new | note
+    channel: str
+    text: str = ""
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    subject: str = ""
+    internal: bool = False
+    quoted: str = ""
+    attachment_ids: tuple[int, ...] = ()
+
+    @property
+    def body(self) -> str:
+        return f"{self.text.rstrip()}\n\n{self.quoted}" if self.quoted else self.text
 
 
 @dataclass(frozen=True)
@@ -176,6 +202,8 @@ class CustomerView:
     identities: list[tuple[str, str]]
     attributes: dict[str, object]
     notes: str
+    preferred_channel: str | None = None
+    open_cases: list[tuple[int, str, str]] = field(default_factory=list)  # id, status, subject
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from omnitui.config import ConfigError, Settings, load_settings
+from omnitui.config import (
+    TEMPLATE_VARIABLES,
+    ConfigError,
+    Macro,
+    SavedView,
+    Settings,
+    load_settings,
+    template_parts,
+)
 
 EXAMPLE = Path(__file__).parents[1] / "config.example.toml"
 
@@ -18,16 +27,52 @@ def test_example_documents_exactly_the_defaults() -> None:
 
 
 def test_every_key_is_in_the_example() -> None:
+    """Sections as [name] with `key =` lines; arrays of tables as a commented [[name]]
+    example that shows every key of an entry."""
     import dataclasses
+    import typing
 
     text = EXAMPLE.read_text()
-    for section in dataclasses.fields(Settings):
-        if section.name in ("source", "keymap"):
+    for name, hint in typing.get_type_hints(Settings).items():
+        if name in ("source", "keymap"):
             continue
-        assert f"[{section.name}]" in text
-        for key in dataclasses.fields(section.type if isinstance(section.type, type)
-                                      else type(getattr(Settings(), section.name))):
-            assert f"{key.name} =" in text or f"[{section.name}.{key.name}]" in text, key.name
+        if typing.get_origin(hint) is list:
+            (entry,) = typing.get_args(hint)
+            assert f"# [[{name}]]" in text
+            for key in dataclasses.fields(entry):
+                assert f"# {key.name} =" in text, f"{name}.{key.name}"
+            continue
+        assert f"[{name}]" in text
+        for key in dataclasses.fields(hint):
+            assert f"{key.name} =" in text or f"[{name}.{key.name}]" in text, key.name
+
+
+def uncomment_examples(text: str) -> str:
+    """The example with its commented [[array]] entries switched on: from a `# [[name]]`
+    line on, every `# key = value` line."""
+    lines, inside = [], False
+    for line in text.splitlines():
+        if re.fullmatch(r"# \[\[\w+\]\]", line):
+            inside = True
+        elif not re.match(r"# \w+ = ", line):
+            inside = False
+        lines.append(line[2:] if inside else line)
+    return "\n".join(lines) + "\n"
+
+
+def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
+    file = tmp_path / "c.toml"
+    file.write_text(uncomment_examples(EXAMPLE.read_text()))
+    loaded = load_settings(file)
+    assert loaded.views == [SavedView("VIP at risk", "tag:vip status:open", "sla")]
+    assert [m.name for m in loaded.macros] == ["Refund issued", "Waiting on customer"]
+    refund = loaded.macros[0]
+    assert (refund.status, refund.tags, refund.priority, refund.assign, refund.internal) == (
+        "solved", ["refund", "-needs-info"], 50.0, "me", False)
+    assert refund.reply.startswith("Hi {customer_first_name},\n\n")
+    assert loaded.macros[1].priority is None  # omitted: leave the priority alone
+    loaded.source, loaded.views, loaded.macros = None, [], []
+    assert loaded == Settings()  # switching the examples on changes nothing else
 
 
 @pytest.mark.parametrize(("content", "message"), [
@@ -40,6 +85,52 @@ def test_every_key_is_in_the_example() -> None:
     ("[threading]\nreopen_window_days = -1", "must be 0 or more, got -1"),
     ("[sla]\nfirst_response_sync = 0", "sla.first_response_sync must be a number of minutes"),
     ("[sla]\nvip_factor = 2", "sla.vip_factor must be above 0 and at most 1"),
+    # saved views
+    ("views = 'mine'", "views must be an array of tables, got 'mine'"),
+    ("views = [3]", "views[0] must be a table, got 3"),
+    ("[[views]]\nfilter = 'tag:vip'", "views[0].name is missing (expected a string)"),
+    ("[[views]]\nname = ''", "views[0].name must be a non-empty string"),
+    ("[[views]]\nname = 'a'\n[[views]]\nname = 'a'",
+     "views[1].name 'a' is already the name of views[0]"),
+    ("[[views]]\nname = 'a'\nsort = 'newest'", "views[0].sort must be one of 'priority', 'sla'"),
+    ("[[views]]\nname = 'a'\nfilter = 'status:closd'", "views[0].filter: 'status:closd'"),
+    ("[[views]]\nname = 'a'\ncolour = 'red'", "unknown key views[0].colour in views[0]"),
+    # macros
+    ("[[macros]]\nstatus = 'solved'", "macros[0].name is missing (expected a string)"),
+    ("[[macros]]\nname = 'a'\nstatus = 'solved'\n[[macros]]\nname = 'a'\nqueue = 'x'",
+     "macros[1].name 'a' is already the name of macros[0]"),
+    ("[[macros]]\nname = 'a'\nstatus = 'closed'", "macros[0].status must be one of '', 'open'"),
+    ("[[macros]]\nname = 'a'\nstatus = 'pending'",
+     "macros[0].pause_reason is required when status is 'pending'"),
+    ("[[macros]]\nname = 'a'\nstatus = 'on_hold'\npause_reason = ' '",
+     "macros[0].pause_reason is required when status is 'on_hold'"),
+    ("[[macros]]\nname = 'a'\nstatus = 'solved'\npause_reason = 'x'",
+     "macros[0].pause_reason only applies when status is"),
+    ("[[macros]]\nname = 'a'\ntags = 'refund'", "macros[0].tags must be an array of strings"),
+    ("[[macros]]\nname = 'a'\ntags = ['refund', 7]", "macros[0].tags[1] must be a string, got 7"),
+    ("[[macros]]\nname = 'a'\ntags = ['two words']", "macros[0].tags[0] must be one word"),
+    ("[[macros]]\nname = 'a'\ntags = ['-']", "macros[0].tags[0] must be one word"),
+    ("[[macros]]\nname = 'a'\npriority = 'high'", "macros[0].priority must be a number, got"),
+    ("[[macros]]\nname = 'a'\npriority = nan", "macros[0].priority must be a finite number"),
+    ("[[macros]]\nname = 'a'\ninternal = 'yes'", "macros[0].internal must be true or false"),
+    ("[[macros]]\nname = 'a'\nqueue = 'x'\ninternal = true",
+     "macros[0].internal is true but reply is empty"),
+    ("[[macros]]\nname = 'a'", "macros[0] ('a') changes nothing"),
+    ("[[macros]]\nname = 'a'\nreply = 'Hi {name}'",
+     "macros[0].reply uses an unknown variable {name}; known variables: {customer_name}, "
+     "{customer_first_name}, {case_id}, {subject}, {agent}, {queue}"),
+    ("[[macros]]\nname = 'a'\nreply = 'Hi {}'", "macros[0].reply uses an unknown variable {}"),
+    ("[[macros]]\nname = 'a'\nreply = 'Hi {agent.__class__}'",
+     "macros[0].reply uses an unknown variable {agent.__class__}"),
+    ("[[macros]]\nname = 'a'\nreply = 'Hi {agent!r}'",
+     "macros[0].reply uses {agent} with a conversion or format spec"),
+    ("[[macros]]\nname = 'a'\nreply = 'a { b'",
+     "macros[0].reply is not a valid template: expected '}' before end of string"),
+    ("[[macros]]\nname = 'a'\nreply = 'set {a: 1}'", "macros[0].reply uses an unknown variable"),
+    ("[[macros]]\nname = 'a'\nreply = 'a } b'",
+     "macros[0].reply is not a valid template: Single '}' encountered"),
+    ("[[macros]]\nname = 'a'\nqueue = 'x'\n[[macros]]\nname = 'b'\nreply = '{'",
+     "macros[1].reply is not a valid template"),
 ])
 def test_errors_name_the_key(tmp_path: Path, content: str, message: str) -> None:
     file = tmp_path / "c.toml"
@@ -47,6 +138,46 @@ def test_errors_name_the_key(tmp_path: Path, content: str, message: str) -> None
     with pytest.raises(ConfigError) as info:
         load_settings(file)
     assert message in str(info.value) and str(file) in str(info.value)
+
+
+def test_valid_views_and_macros_load(tmp_path: Path) -> None:
+    file = tmp_path / "c.toml"
+    file.write_text("""
+[[views]]
+name = "Everything"
+filter = ""
+
+[[views]]
+name = "Billing refunds"
+filter = "queue:billing status:pending refund"
+
+[[macros]]
+name = "Escalate to billing"
+queue = "billing"
+priority = 40
+tags = ["billing"]
+
+[[macros]]
+name = "Note"
+reply = "Checked {{sic}} for {customer_name} on #{case_id}: {subject} ({queue}, {agent})"
+internal = true
+""")
+    loaded = load_settings(file)
+    assert loaded.views == [SavedView("Everything"),
+                            SavedView("Billing refunds", "queue:billing status:pending refund")]
+    assert loaded.macros == [
+        Macro("Escalate to billing", tags=["billing"], priority=40.0, queue="billing"),
+        Macro("Note", reply="Checked {{sic}} for {customer_name} on #{case_id}: {subject}"
+              " ({queue}, {agent})", internal=True)]
+    assert isinstance(loaded.macros[0].priority, float)
+
+
+def test_template_parts_keep_literal_braces() -> None:
+    parts = template_parts("{{x}} #{case_id}!")
+    assert "".join(text + (f"<{name}>" if name else "") for text, name in parts) == (
+        "{x} #<case_id>!")
+    assert set(TEMPLATE_VARIABLES) == {"customer_name", "customer_first_name", "case_id",
+                                       "subject", "agent", "queue"}
 
 
 def test_the_starter_config_ships_inside_the_package() -> None:

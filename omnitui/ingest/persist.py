@@ -80,6 +80,8 @@ def _continue_case(conn: sqlite3.Connection, event: InboundEvent, who: Identific
         values.update(status=Status.OPEN, pause_reason=None,
                       sla_due=case["sla_resolution_due"] if case["first_response_at"]
                       else case["sla_first_response_due"])
+    if case["snoozed_until"] is not None and not event.auto_submitted:
+        values["snoozed_until"] = None  # the customer wrote: the case is back in the queue
     cases.touch_case(conn, case["id"], values)
 
 

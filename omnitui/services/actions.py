@@ -9,29 +9,48 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import datetime
+from typing import Any
 
 from omnitui.model import Direction, Status
 from omnitui.store import cases as case_store
-from omnitui.store.audit import ChangeSet, record_audit
+from omnitui.store import outbox
+from omnitui.store.audit import ChangeSet, insert_row, record_audit
 from omnitui.store.db import StoreError, db_time
-from omnitui.store.messages import insert_message
 
 PAUSED = (Status.PENDING, Status.ON_HOLD)
 
 
 def reply(conn: sqlite3.Connection, case_id: int, *, author: str, text: str, at: datetime,
-          internal: bool = False, channel: str | None = None) -> int:
+          internal: bool = False, channel: str | None = None,
+          delivery: dict[str, Any] | None = None) -> int:
     """Add an agent's reply (or internal note) to the timeline; a reply starts the clock on
-    the resolution target and counts as the first response."""
+    the resolution target and counts as the first response.
+
+    With `delivery` (recipients, subject, attachment ids, and for email the Message-ID and
+    references) the reply also goes into the outbox for the daemon to send; without it, it
+    is history that was sent elsewhere (the demo). Undo removes the message and its outbox
+    row while the reply is still queued.
+    """
     case = case_store.require_case(conn, case_id)
     when = db_time(at)
-    message_id = insert_message(conn, {
+    changes = ChangeSet()
+    delivery = delivery or {}
+    external_id = delivery.get("external_id")
+    message_id = insert_row(conn, "messages", {
         "case_id": case_id, "customer_id": case["customer_id"],
         "channel": channel or case["channel"],
         "direction": Direction.NOTE if internal else Direction.OUT,
-        "subject": f"Re: {case['subject']}" if case["subject"] else "", "text": text,
-        "author": author, "created_at": when, "received_at": when})
-    changes = ChangeSet()
+        "subject": delivery.get("subject") or (f"Re: {case['subject']}" if case["subject"]
+                                               else ""),
+        "text": text, "author": author, "created_at": when, "received_at": when,
+        "external_id": external_id, "thread_key": external_id,
+        "parent_keys": json.dumps(delivery.get("references") or [])}, changes)
+    if delivery and not internal:
+        outbox.queue(conn, {
+            "message_id": message_id, "case_id": case_id, "channel": channel or case["channel"],
+            "recipients": json.dumps(delivery["recipients"]), "subject": delivery["subject"],
+            "attachment_ids": json.dumps(delivery.get("attachment_ids") or []),
+            "next_attempt_at": when, "created_at": when}, changes)
     if not internal:
         values: dict[str, object] = {"last_message_at": when, "updated_at": when}
         if case["first_response_at"] is None:
@@ -131,3 +150,12 @@ def escalate(conn: sqlite3.Connection, case_id: int, *, actor: str, at: datetime
         "tags": json.dumps([*tags, "escalated"] if "escalated" not in tags else tags)},
         actor=actor, at=at, action="case.escalated",
         reason=f"severity {case['severity']} -> {case['severity'] + 1}")
+
+
+def snooze(conn: sqlite3.Connection, case_id: int, until: datetime | None, *, actor: str,
+           at: datetime) -> int:
+    """Hide a case from the queues until `until` (None: wake it now). It comes back by
+    itself at that time, or as soon as the customer writes."""
+    return edit(conn, case_id, {"snoozed_until": db_time(until) if until else None},
+                actor=actor, at=at, action="case.snoozed",
+                reason=f"snoozed until {db_time(until)} UTC" if until else "woken up")

@@ -13,4 +13,5 @@ def undo(store: Store, actor: str, audit_id: int | None = None) -> int:
         events = [audit_id] if audit_id is not None else audit.last_undoable(conn, actor)
         if not events:
             raise StoreError(f"{actor} has no action left to undo")
-        return [audit.undo(conn, event, actor) for event in events][-1]
+        batch: set[str] = set()
+        return [audit.undo(conn, event, actor, batch=batch) for event in events][-1]

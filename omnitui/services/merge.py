@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from omnitui.model import Status
+from omnitui.ingest.identity import normalize
+from omnitui.model import Identifier, Status
 from omnitui.store import cases as case_store
 from omnitui.store import customers as customer_store
 from omnitui.store.audit import ChangeSet, delete_row, insert_row, record_audit, update_row
@@ -39,6 +40,48 @@ def merge_customers(store: Store, source_id: int, target_id: int, actor: str) ->
                             customer_id=target_id,
                             reason=f"customer #{source_id} merged into #{target_id}",
                             changes=changes)
+
+
+def resolve_link(conn: sqlite3.Connection, customer_id: int, text: str,
+                 region: str) -> tuple[str, int | tuple[str, str]]:
+    """What an agent's "link this to the customer" means.
+
+    "#12" or "12": merge customer 12 into this one. An address, a phone number or a
+    `platform:id` handle: ("merge", owner) when another customer already has it, else
+    ("link", (kind, value)) to add it to this customer.
+    """
+    text = text.strip()
+    if text.lstrip("#").isdigit():
+        other = int(text.lstrip("#"))
+        customer_store.require_customer(conn, other)
+        return "merge", other
+    kind = "email" if "@" in text else "phone" if text[:1] in "+0123456789" else text.partition(
+        ":")[0]
+    key = normalize(Identifier(kind, text if kind in ("email", "phone")
+                               else text.partition(":")[2]), region)
+    if key is None or not kind:
+        raise StoreError(f"{text!r} is not an email address, a phone number, a platform:id "
+                         "handle or a customer number")
+    found = customer_store.find_identities(conn, [key])
+    if not found:
+        return "link", key
+    if found[0].customer_id == customer_id:
+        raise StoreError(f"{text} is already this customer's")
+    return "merge", found[0].customer_id
+
+
+def link_identity(store: Store, customer_id: int, key: tuple[str, str], actor: str) -> int:
+    """Add an identity an agent knows belongs to this customer (undoable)."""
+    with store.write() as conn:
+        customer_store.require_customer(conn, customer_id)
+        changes = ChangeSet()
+        now = db_time(utc_now())
+        insert_row(conn, "identities", {
+            "customer_id": customer_id, "kind": key[0], "value": key[1], "display": key[1],
+            "reason": f"linked by {actor}", "created_at": now}, changes)
+        return record_audit(conn, actor=actor, action="identity.linked",
+                            customer_id=customer_id, changes=changes,
+                            reason=f"{key[0]} {key[1]} linked to customer #{customer_id}")
 
 
 def _move_facts(conn: sqlite3.Connection, source_id: int, target_id: int,

@@ -17,7 +17,7 @@ from omnitui.store.db import StoreError, db_time, insert, transaction_token, utc
 
 # Tables an audit event may touch; table names are never taken from outside.
 UNDOABLE_TABLES = frozenset({"customers", "identities", "cases", "messages", "suggestions",
-                             "customer_facts"})
+                             "customer_facts", "outbox"})
 
 
 @dataclass
@@ -104,8 +104,14 @@ def record_audit(conn: sqlite3.Connection, *, actor: str, action: str,
     return int(cur.lastrowid or 0)
 
 
-def undo(conn: sqlite3.Connection, audit_id: int, actor: str) -> int:
-    """Play one audit event backwards; refuses if any row changed since, so nothing is lost."""
+def undo(conn: sqlite3.Connection, audit_id: int, actor: str, *,
+         batch: set[str] | None = None) -> int:
+    """Play one audit event backwards; refuses if any row changed since, so nothing is lost.
+
+    `batch` carries the rows already restored while undoing the later events of the same
+    action (newest first): their version moved on because of that undo, not because of
+    anyone else, so for them the version is not compared.
+    """
     row = conn.execute("SELECT action, case_id, customer_id, before, after, undone_by"
                        " FROM audit WHERE id = ?", (audit_id,)).fetchone()
     if row is None:
@@ -119,10 +125,13 @@ def undo(conn: sqlite3.Connection, audit_id: int, actor: str) -> int:
     if not after:
         raise StoreError(f"audit event {audit_id} ({action}) changed no rows; nothing to undo")
     changes = ChangeSet()
+    batch = set() if batch is None else batch
     for key in reversed(list(after)):
         table, _, raw_id = key.partition(":")
         _check_table(table)
-        _restore(conn, table, int(raw_id), before.get(key), after[key], changes)
+        _restore(conn, table, int(raw_id), before.get(key), after[key], changes,
+                 same_action=key in batch)
+        batch.add(key)
     undo_id = record_audit(conn, actor=actor, action=f"undo {action}", case_id=case_id,
                            customer_id=customer_id, reason=f"undo of audit event {audit_id}",
                            changes=changes, undo_of=audit_id)
@@ -132,8 +141,11 @@ def undo(conn: sqlite3.Connection, audit_id: int, actor: str) -> int:
 
 def _restore(conn: sqlite3.Connection, table: str, row_id: int,
              before: dict[str, Any] | None, after: dict[str, Any] | None,
-             changes: ChangeSet) -> None:
+             changes: ChangeSet, *, same_action: bool = False) -> None:
     current = _select(conn, table, row_id, list(after) if after else None)
+    if same_action and after is not None and current is not None:
+        current = {**current, "version": after.get("version")} if "version" in after \
+            else current
     if after is not None and current != after:
         raise StoreError(f"cannot undo: {table} row {row_id} changed since "
                          f"(now {current}, expected {after})")
@@ -144,7 +156,8 @@ def _restore(conn: sqlite3.Connection, table: str, row_id: int,
     else:
         if "version" in before and current:
             # The restored row is a new state: bump the version so stale editors still fail.
-            before = {**before, "version": current["version"] + 1}
+            now = _select(conn, table, row_id, ["version"]) or current
+            before = {**before, "version": now["version"] + 1}
         update_row(conn, table, row_id, before, changes)
 
 

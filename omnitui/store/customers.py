@@ -148,3 +148,15 @@ def open_attach_suggestions(conn: sqlite3.Connection, message_id: int,
         "SELECT id FROM suggestions WHERE kind = 'attach_to_case' AND status = 'open'"
         " AND source_id = ? AND target_id = ?", (message_id, case_id)).fetchall()
     return [r[0] for r in rows]
+
+
+def merge_suggestions_for(conn: sqlite3.Connection,
+                          customer_id: int) -> list[tuple[int, int, str, float, str]]:
+    """Open merge suggestions naming a customer: (suggestion id, the other customer, their
+    name, confidence, evidence), strongest first."""
+    return conn.execute(
+        "SELECT s.id, o.id, o.name, s.confidence, s.evidence FROM suggestions s"
+        " JOIN customers o ON o.id = CASE WHEN s.source_id = ? THEN s.target_id"
+        " ELSE s.source_id END WHERE s.kind = 'merge_customers' AND s.status = 'open'"
+        " AND ? IN (s.source_id, s.target_id) AND o.merged_into IS NULL"
+        " ORDER BY s.confidence DESC, s.id LIMIT 20", (customer_id, customer_id)).fetchall()

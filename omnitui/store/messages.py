@@ -49,3 +49,29 @@ def raw_body(conn: sqlite3.Connection, message_id: int) -> bytes | None:
     row = conn.execute("SELECT r.body FROM messages m JOIN raw_payloads r ON r.id = m.raw_id"
                        " WHERE m.id = ?", (message_id,)).fetchone()
     return bytes(row[0]) if row else None
+
+
+def last_inbound(conn: sqlite3.Connection, case_id: int,
+                 channel: str | None = None) -> sqlite3.Row | None:
+    """The newest customer message of a case (on `channel`, if given): what a reply answers."""
+    cur = conn.cursor()
+    cur.row_factory = sqlite3.Row
+    return cur.execute(
+        "SELECT m.*, i.kind AS identity_kind, i.value AS identity_value FROM messages m"
+        " LEFT JOIN identities i ON i.id = m.identity_id WHERE m.case_id = ?"
+        " AND m.direction = 'in' AND (? IS NULL OR m.channel = ?)"
+        " ORDER BY m.created_at DESC, m.id DESC LIMIT 1",
+        (case_id, channel, channel)).fetchone()
+
+
+def message_by_id(conn: sqlite3.Connection, message_id: int) -> sqlite3.Row | None:
+    cur = conn.cursor()
+    cur.row_factory = sqlite3.Row
+    return cur.execute("SELECT * FROM messages WHERE id = ?", (message_id,)).fetchone()
+
+
+def attachment_files(conn: sqlite3.Connection,
+                     message_id: int) -> list[tuple[int, str, str, str]]:
+    """(id, filename, mime, sha256) of a message's attachments."""
+    return conn.execute("SELECT id, filename, mime, sha256 FROM attachments"
+                        " WHERE message_id = ? ORDER BY id", (message_id,)).fetchall()

@@ -26,6 +26,7 @@ SORTS = {  # name -> (ORDER BY, sort column, descending)
     "sla": ("c.sla_due ASC, c.id ASC", "c.sla_due", False),
     "newest": ("c.id DESC", None, True),
     "updated": ("c.last_message_at DESC, c.id DESC", "c.last_message_at", True),
+    "snoozed": ("c.snoozed_until ASC, c.id ASC", "c.snoozed_until", False),
 }
 
 # A search looks at the newest hits only: mapping every hit of a common word to its case
@@ -48,6 +49,7 @@ class CaseQuery:
     unassigned: bool = False
     due_before: str | None = None  # SLA due before this time (at risk or breached)
     search: str | None = None
+    snoozed: bool | None = False  # False: hide cases snoozed into the future; True: only those
     sort: str = "priority"
     limit: int = 50
 
@@ -86,8 +88,11 @@ def _filters(query: CaseQuery, after: tuple[Any, int] | None) -> tuple[str, list
     if query.due_before is not None:
         where.append("c.sla_due < ?")
         params.append(query.due_before)
-    if query.sort == "sla":
-        where.append("c.sla_due IS NOT NULL")
+    if query.sort in ("sla", "snoozed"):  # lets the sort's partial index serve the view
+        where.append(f"{column} IS NOT NULL")
+    if query.snoozed is not None:  # a snoozed case comes back by itself when its time comes
+        where.append("coalesce(c.snoozed_until > datetime('now'), 0) = ?")
+        params.append(int(query.snoozed))
     if query.search:
         where.append(
             "c.id IN (SELECT m.case_id FROM messages m WHERE m.id IN (SELECT rowid FROM"
@@ -138,6 +143,15 @@ def summaries(conn: sqlite3.Connection, ids: list[int]) -> dict[int, CaseSummary
     return {row[0]: _summary(row) for row in rows}
 
 
+# The timeline shows the customer's whole history: every message of this case, and their
+# latest messages on other cases and channels (older ones stay a keystroke away in `cases`).
+OTHER_CASES_SHOWN = 200
+MESSAGE_COLUMNS = (
+    "m.id, m.case_id, m.channel, m.direction, m.author, m.created_at, m.subject, m.text,"
+    " m.thread_rule, m.thread_reason, m.parse_errors, m.auto_submitted, o.status,"
+    " o.recipients, o.last_error, m.raw_id IS NOT NULL")
+
+
 def case_detail(conn: sqlite3.Connection, case_id: int) -> CaseDetail | None:
     row = conn.execute(f"SELECT {SUMMARY_COLUMNS}, c.previous_case_id, c.merged_into,"
                        " c.reopens, c.reassignments, c.sla_first_response_due,"
@@ -146,33 +160,60 @@ def case_detail(conn: sqlite3.Connection, case_id: int) -> CaseDetail | None:
     if row is None:
         return None
     summary = _summary(row[:15])
-    attachments: dict[int, list[AttachmentView]] = {}
-    for message_id, *rest in conn.execute(
-            "SELECT a.message_id, a.id, a.filename, a.mime, a.size, a.sha256 FROM attachments a"
-            " JOIN messages m ON m.id = a.message_id WHERE m.case_id = ? ORDER BY a.id",
-            (case_id,)):
-        attachments.setdefault(message_id, []).append(AttachmentView(*rest))
+    rows = conn.execute(
+        f"SELECT {MESSAGE_COLUMNS} FROM messages m LEFT JOIN outbox o ON o.message_id = m.id"
+        " WHERE m.case_id = ? UNION ALL"
+        f" SELECT {MESSAGE_COLUMNS} FROM (SELECT * FROM messages WHERE customer_id = ?"
+        "  AND case_id != ? ORDER BY created_at DESC LIMIT ?) m"
+        " LEFT JOIN outbox o ON o.message_id = m.id",
+        (case_id, summary.customer_id, case_id, OTHER_CASES_SHOWN)).fetchall()
+    rows.sort(key=lambda r: (r[5], r[0]))
+    attachments = _attachments(conn, [r[0] for r in rows])
     messages = [
-        MessageView(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
-                    json.loads(r[10]), r[11], attachments.get(r[0], []))
-        for r in conn.execute(
-            "SELECT id, case_id, channel, direction, author, created_at, subject, text,"
-            " thread_rule, thread_reason, parse_errors, auto_submitted FROM messages"
-            " WHERE case_id = ? ORDER BY created_at, id", (case_id,))]
+        MessageView(*r[:10], json.loads(r[10]), r[11], attachments.get(r[0], []),
+                    delivery=r[12], delivery_note=_delivery_note(r[13], r[14]),
+                    has_raw=bool(r[15]))
+        for r in rows]
     history = conn.execute("SELECT id, at, actor, action, reason FROM audit WHERE case_id = ?"
                            " ORDER BY id", (case_id,)).fetchall()
     return CaseDetail(summary, customer_view(conn, summary.customer_id), messages, *row[15:],
                       history=[tuple(h) for h in history])
 
 
+def _attachments(conn: sqlite3.Connection, message_ids: list[int]
+                 ) -> dict[int, list[AttachmentView]]:
+    found: dict[int, list[AttachmentView]] = {}
+    for start in range(0, len(message_ids), 500):
+        chunk = message_ids[start:start + 500]
+        for message_id, *rest in conn.execute(
+                "SELECT message_id, id, filename, mime, size, sha256 FROM attachments"
+                f" WHERE message_id IN ({', '.join('?' * len(chunk))}) ORDER BY id", chunk):
+            found.setdefault(message_id, []).append(AttachmentView(*rest))
+    return found
+
+
+def _delivery_note(recipients: str | None, error: str | None) -> str:
+    if recipients is None:
+        return ""
+    parsed = json.loads(recipients)
+    note = "to " + ", ".join(parsed.get("to", []))
+    if parsed.get("cc"):
+        note += " · cc " + ", ".join(parsed["cc"])
+    return f"{note} · {error}" if error else note
+
+
 def customer_view(conn: sqlite3.Connection, customer_id: int) -> CustomerView:
-    name, tier, attributes, notes = conn.execute(
-        "SELECT name, tier, attributes, notes FROM customers WHERE id = ?",
+    name, tier, attributes, notes, preferred = conn.execute(
+        "SELECT name, tier, attributes, notes, preferred_channel FROM customers WHERE id = ?",
         (customer_id,)).fetchone()
     identities = conn.execute("SELECT kind, value FROM identities WHERE customer_id = ?"
                               " ORDER BY id", (customer_id,)).fetchall()
+    open_cases = conn.execute(f"SELECT id, status, subject FROM cases WHERE customer_id = ?"
+                              f" AND status IN {ACTIVE} AND merged_into IS NULL"
+                              " ORDER BY id DESC LIMIT 20", (customer_id,)).fetchall()
     return CustomerView(customer_id, name, tier, [tuple(i) for i in identities],
-                        json.loads(attributes), notes)
+                        json.loads(attributes), notes, preferred,
+                        [tuple(c) for c in open_cases])
 
 
 def open_suggestions(conn: sqlite3.Connection, limit: int = 100) -> list[dict[str, Any]]:

@@ -245,7 +245,50 @@ CREATE TABLE presence (
 CREATE INDEX presence_case ON presence(case_id);
 """
 
-MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2]
+# Replies leave through the outbox (the daemon sends them; the timeline shows what became of
+# each), and every channel and the daemon report their health for the status bar and doctor.
+MIGRATION_3 = """
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL UNIQUE REFERENCES messages(id),
+    case_id INTEGER NOT NULL REFERENCES cases(id),
+    channel TEXT NOT NULL,
+    recipients TEXT NOT NULL DEFAULT '{}',
+    subject TEXT NOT NULL DEFAULT '',
+    attachment_ids TEXT NOT NULL DEFAULT '[]',
+    status TEXT NOT NULL DEFAULT 'queued'
+        CHECK (status IN ('queued','sending','sent','failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    last_error TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    sent_at TEXT
+);
+CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE status = 'queued';
+CREATE INDEX cases_snoozed ON cases(snoozed_until, id) WHERE snoozed_until IS NOT NULL;
+
+CREATE TABLE channel_health (
+    channel TEXT NOT NULL,
+    account TEXT NOT NULL DEFAULT '',
+    last_sync_at TEXT,
+    last_error TEXT NOT NULL DEFAULT '',
+    last_error_at TEXT,
+    backlog INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (channel, account)
+);
+
+CREATE TABLE daemon (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    pid INTEGER,
+    host TEXT NOT NULL DEFAULT '',
+    state TEXT NOT NULL DEFAULT 'stopped',
+    started_at TEXT,
+    heartbeat_at TEXT
+);
+"""
+
+MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3]
 
 # The names people and scripts may rely on when they query the file (docs/schema.md).
 STABLE_NAMES: dict[str, set[str]] = {

@@ -21,14 +21,16 @@ from textual.app import App
 from textual.binding import Binding
 from textual.widgets import Input, Static
 
-from omnitui.config import Settings, attachments_dir
+from omnitui.config import ConfigError, Settings, attachments_dir
 from omnitui.model import Status
-from omnitui.services.actions import assign, claim, edit, escalate, reply, retag, set_status
+from omnitui.services.actions import assign, claim, edit, escalate, retag, set_status, snooze
 from omnitui.services.history import undo
 from omnitui.services.merge import merge_cases
+from omnitui.snooze import parse_until, snooze_choices
 from omnitui.store import presence
 from omnitui.store.cases import require_case
 from omnitui.store.changes import changed_cases_since, data_version, last_change
+from omnitui.store.channel_state import channel_states, daemon_state
 from omnitui.store.db import Store, StoreError, db_time, utc_now
 from omnitui.store.queries import (
     CaseQuery,
@@ -40,25 +42,32 @@ from omnitui.store.queries import (
     summaries,
 )
 from omnitui.tui.commands import ViewCommands
+from omnitui.tui.customers import CustomerActions
+from omnitui.tui.macros import MACRO_BINDINGS, MacroActions
 from omnitui.tui.screens.case import CaseScreen
 from omnitui.tui.screens.modals import (
     AskScreen,
     ComposeScreen,
     ConfirmScreen,
-    HelpScreen,
     PickScreen,
+    TextScreen,
+    help_text,
 )
 from omnitui.tui.screens.queue import QueueScreen
-from omnitui.tui.views import View, narrow, standard_views
+from omnitui.tui.status import health_text
+from omnitui.tui.timeline import TimelineActions
+from omnitui.tui.views import View, narrow, saved_views, standard_views
 from omnitui.tui.widgets.case_list import CaseList
+from omnitui.tui.writing import WRITING_BINDINGS, WritingActions
 
 POLL_SECONDS = 0.5
 PRESENCE_EVERY = 5.0  # seconds between "still here" marks while a case is open
 PRESENCE_FRESH = timedelta(seconds=15)
+HEALTH_SECONDS = 5.0
 FIRST_PAGE = 100  # rows painted before the full id list of the view arrives
 
 
-class OmnituiApp(App[None]):
+class OmnituiApp(WritingActions, TimelineActions, CustomerActions, MacroActions, App[None]):
     TITLE = "omnitui"
     BINDINGS = [
         Binding("ctrl+r", "refresh_now", "Refresh", id="app.refresh", show=False),
@@ -71,7 +80,10 @@ class OmnituiApp(App[None]):
         Binding("S", "solved", "Solved", id="case.solved"),
         Binding("O", "reopen", "Reopen", id="case.reopen", show=False),
         Binding("u", "undo", "Undo", id="app.undo"),
-        Binding("i", "note", "Note", id="case.note"),
+        *WRITING_BINDINGS,
+        *MACRO_BINDINGS,
+        Binding("z", "snooze", "Snooze", id="case.snooze", show=False),
+        Binding("L", "link_customer", "Link customer", id="customer.link", show=False),
         Binding("A", "assign_to", "Assign to…", id="case.assign_to", show=False),
         Binding("t", "tags", "Tags", id="case.tags", show=False),
         Binding("p", "priority", "Priority", id="case.priority", show=False),
@@ -85,24 +97,29 @@ class OmnituiApp(App[None]):
     COMMANDS = App.COMMANDS | {ViewCommands}
 
     def __init__(self, db_path: Path, settings: Settings, agent: str) -> None:
+        check_keymap(settings.keymap, settings.source)
         super().__init__()
         self.db_path = db_path
         self.settings = settings
         self.agent = agent
         self.store = Store(db_path, attachments_dir=attachments_dir(settings, db_path))
-        self.views = standard_views(agent, distinct_values(self.store.conn, "queue"),
-                                    distinct_values(self.store.conn, "channel"), utc_now())
+        self.views = [*saved_views(settings.views, agent),
+                      *standard_views(agent, distinct_values(self.store.conn, "queue"),
+                                      distinct_values(self.store.conn, "channel"), utc_now())]
         self.view_index = 0
         self.narrowed_by = ""  # what the agent typed into search / filter
         self._seen_version = data_version(self.store.conn)
         self._presence: tuple[int | None, str, datetime] = (None, "", utc_now())
         self._seen_change = last_change(self.store.conn)
+        self._health = Text()
 
     async def on_mount(self) -> None:
         self.set_keymap(self.settings.keymap)
         await self.push_screen(QueueScreen(lambda ids: summaries(self.store.conn, ids)))
         self._show_first_page()
         self.set_interval(POLL_SECONDS, self._poll)
+        self._refresh_health()
+        self.set_interval(HEALTH_SECONDS, self._refresh_health)
 
     def _show_first_page(self) -> None:
         """Paint the top of the view at once (an indexed page costs under a millisecond at
@@ -167,8 +184,16 @@ class OmnituiApp(App[None]):
         count = len(cases.ids) if count is None else count
         marks = f" · {len(cases.marked)} marked" if cases.marked else ""
         narrowed = f" · {self.narrowed_by.strip()}" if self.narrowed_by.strip() else ""
-        self.screen_queue().query_one("#status-bar", Static).update(Text(
-            f" {self.agent} · {self.view.name}{narrowed} · {count:,} cases{marks}"))
+        line = Text(f" {self.agent} · {self.view.name}{narrowed} · {count:,} cases{marks} │ ")
+        line.append_text(self._health)
+        self.screen_queue().query_one("#status-bar", Static).update(line)
+
+    def _refresh_health(self) -> None:
+        """The daemon's and channels' state, read again every few seconds: a daemon that
+        died writes nothing, so waiting for a change would never show it."""
+        self._health = health_text(daemon_state(self.store.conn),
+                                   channel_states(self.store.conn), utc_now())
+        self._update_status()
 
     def on_case_list_marks_changed(self) -> None:
         self._update_status()
@@ -191,6 +216,12 @@ class OmnituiApp(App[None]):
 
         self.push_screen(PickScreen("View", [v.name for v in self.views], self.view_index),
                          chosen)
+
+    def current_case_id(self) -> int | None:
+        """The case on screen, else the highlighted one (writing acts on one case)."""
+        if isinstance(self.screen, CaseScreen):
+            return self.screen.detail.case.id
+        return self.screen_queue().query_one(CaseList).current_id
 
     def _targets(self) -> list[int]:
         """The case on screen, else the marked cases, else the highlighted one."""
@@ -249,15 +280,38 @@ class OmnituiApp(App[None]):
         self.push_screen(AskScreen("Pending: what is the case waiting on?",
                                    "waiting on customer"), answered)
 
-    def action_note(self) -> None:
-        """An internal note on the case (never sent to the customer)."""
-        def written(text: str | None) -> None:
-            if text:
-                self._act("note added", lambda conn, case_id: reply(
-                    conn, case_id, author=self.agent, text=text, at=utc_now(), internal=True))
+    def action_snooze(self) -> None:
+        """Hide the case until a time; it comes back by itself, or when the customer
+        writes."""
+        now = datetime.now().astimezone()
+        choices = snooze_choices(now)
+        options = [f"{label}  ({moment:%a %d %b %H:%M})" for label, moment in choices]
 
-        self.push_screen(ComposeScreen("Internal note (ctrl+j sends, escape cancels)"),
-                         written)
+        def snooze_until(until: datetime | None) -> None:
+            self._act(f"snoozed until {until:%a %d %b %H:%M}" if until else "woken up",
+                      lambda conn, case_id: snooze(conn, case_id, until, actor=self.agent,
+                                                   at=utc_now()))
+
+        def typed(text: str | None) -> None:
+            if text:
+                try:
+                    snooze_until(parse_until(text, datetime.now().astimezone()))
+                except ValueError as exc:
+                    self.notify(str(exc), severity="error")
+
+        def chosen(index: int | None) -> None:
+            if index is None:
+                return
+            if index < len(choices):
+                snooze_until(choices[index][1])
+            elif index == len(choices):
+                self.push_screen(AskScreen("Snooze until: 3h, 2d, 1w or 2026-12-24 09:00 "
+                                           "(your local time)"), typed)
+            else:
+                snooze_until(None)
+
+        self.push_screen(PickScreen("Snooze until", [*options, "custom…", "wake up now"]),
+                         chosen)
 
     def action_assign_to(self) -> None:
         agents = known_agents(self.store.conn)
@@ -351,12 +405,11 @@ class OmnituiApp(App[None]):
 
     def action_help(self) -> None:
         rows = []
-        for owner in (self, self.screen_queue(), self.screen_queue().query_one(CaseList),
-                      CaseScreen):
-            for binding in owner.BINDINGS:
-                if isinstance(binding, Binding) and binding.id:
-                    rows.append((binding.key, binding.description, binding.id))
-        self.push_screen(HelpScreen(sorted(set(rows), key=lambda r: r[2])))
+        for binding in all_bindings():
+            keys = self.settings.keymap.get(binding.id or "", binding.key)
+            rows.append((keys, binding.description, binding.id or ""))
+        self.push_screen(TextScreen("Keys (change them under [keymap] in the config)",
+                                    help_text(sorted(set(rows), key=lambda r: r[2]))))
 
     def _poll(self) -> None:
         self._keep_presence()
@@ -408,6 +461,29 @@ class OmnituiApp(App[None]):
             await self.push_screen(screen)
             self._keep_presence()
             self._show_presence(screen)
+
+
+def all_bindings() -> list[Binding]:
+    """Every console binding that has an id: what `?` lists and `[keymap]` may change."""
+    owners = (OmnituiApp, QueueScreen, CaseList, CaseScreen, ComposeScreen)
+    return [b for owner in owners for b in owner.BINDINGS
+            if isinstance(b, Binding) and b.id]
+
+
+def check_keymap(keymap: dict[str, str], source: Path | None) -> None:
+    """Refuse a `[keymap]` naming a binding that does not exist (a typo would otherwise
+    leave the agent's key silently unchanged)."""
+    known = {b.id for b in all_bindings()}
+    where = f"{source}: " if source else ""
+    for binding_id, keys in keymap.items():
+        if binding_id not in known:
+            close = sorted(k for k in known if k and k.split(".")[0] == binding_id.split(".")[0])
+            raise ConfigError(f"{where}keymap.{binding_id} is not a console binding id "
+                              f"(press ? in the console to see them all"
+                              f"{'; ' + ', '.join(close) if close else ''})")
+        if not any(key.strip() for key in keys.split(",")):
+            raise ConfigError(f"{where}keymap.{binding_id} needs at least one key, "
+                              f"got {keys!r}")
 
 
 def run_console(db_path: Path, settings: Settings, agent: str) -> None:

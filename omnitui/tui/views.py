@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from omnitui.config import SavedView
 from omnitui.store.db import db_time
 from omnitui.store.queries import CaseQuery
 
@@ -28,10 +29,19 @@ def standard_views(agent: str, queues: list[str], channels: list[str],
         View("at risk or breached", CaseQuery(sort="sla",
                                               due_before=db_time(now + AT_RISK_WITHIN))),
         View("pending / on hold", CaseQuery(statuses=("pending", "on_hold"))),
+        View("snoozed", CaseQuery(snoozed=True, sort="snoozed")),
     ]
     views += [View(f"queue: {q}", CaseQuery(queue=q)) for q in queues]
     views += [View(f"channel: {c}", CaseQuery(channel=c)) for c in channels]
     return views
+
+
+def saved_views(saved: list[SavedView], agent: str) -> list[View]:
+    """The config's [[views]]: a quick filter and a sort each; `owner:me` means this agent."""
+    return [View(v.name, narrow(CaseQuery(sort=v.sort),
+                                " ".join(f"owner:{agent}" if w.lower() == "owner:me" else w
+                                         for w in v.filter.split())))
+            for v in saved]
 
 
 FILTER_KEYS = {"status": "statuses", "owner": "owner", "channel": "channel", "queue": "queue",

@@ -211,7 +211,7 @@ def test_help_lists_every_binding_with_its_id(demo_db: Path) -> None:
     async def script(app: OmnituiApp, pilot: object) -> None:
         await pilot.press("question_mark")
         await pilot.pause()
-        text = str(app.screen.query_one("#bindings").render())
+        text = str(app.screen.query_one("#text").render())
         for binding_id in ("queue.down", "case.open", "view.pick", "case.assign_me",
                            "case.solved", "app.undo", "queue.mark", "app.quit_confirm",
                            "case.merge"):

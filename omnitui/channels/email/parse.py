@@ -34,7 +34,7 @@ from typing import TypeVar
 
 from omnitui.model import AttachmentData, Identifier, InboundEvent
 
-__all__ = ["parse_email"]
+__all__ = ["parse_email", "recipients_of"]
 
 T = TypeVar("T")
 
@@ -281,6 +281,17 @@ def _sender(headers: dict[str, list[str]], errors: list[str]) -> tuple[str, str]
         errors.append(f"unparseable From: {_single_line(text)[:100]!r}")
         return _single_line(_decode_words(text)), address
     return _single_line(_decode_words(name)), address
+
+
+def recipients_of(raw: bytes) -> list[str]:
+    """The usable addresses in a stored message's To and Cc (for reply-all); never raises."""
+    try:
+        headers = _header_map(BytesParser().parsebytes(raw, headersonly=True))
+        values = [_unfold(v) for name in ("to", "cc") for v in headers.get(name, [])]
+        found = [addr.strip() for _, addr in getaddresses(values)]
+    except Exception:
+        return []
+    return list(dict.fromkeys(a for a in found if _usable_address(a)))
 
 
 def _usable_address(address: str) -> bool:

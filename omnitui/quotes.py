@@ -1,0 +1,243 @@
+"""Split a message's plain text into what the author newly wrote and the folded rest.
+
+The console shows the new part of each message and folds the quoted history and the
+signature behind a key; the store always keeps the full text, so a wrong split costs a key
+press, never data. The split is therefore conservative: when in doubt, everything is body.
+
+Detection of reply headers ("On … wrote:", "Am … schrieb …:", Outlook "From:/Sent:" blocks,
+"-----Original Message-----") and of signatures ("-- ", "Sent from my iPhone", "Best
+regards,") comes from `mail-parser-reply` (MIT). Its result is not used as text: it strips
+lines and rewrites separators, so we only take *where* it cuts, and cut the original text at
+that line. The body is a prefix of the text's lines and folded is the rest, so nothing is
+ever lost or reordered.
+
+Headless: no Textual import (see tests/test_boundaries.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+from mailparser_reply import EmailMessage
+from mailparser_reply.constants import MAIL_LANGUAGES
+
+__all__ = ["LANGUAGES", "SplitText", "split_reply"]
+
+# Languages whose reply headers and sign-offs we recognise: the common ones we want,
+# as far as the installed library knows them (1.36 has no "pt"; it is picked up if added).
+# Danish is left out on purpose: its sign-offs ("Tak", "Kh") match inside English words.
+_WANTED = ("en", "de", "fr", "es", "it", "nl", "pt", "sv", "pl")
+LANGUAGES: tuple[str, ...] = tuple(lang for lang in _WANTED if lang in MAIL_LANGUAGES)
+
+# The library's regexes are super-linear: a 2 KB line starting "Am … schrieb" takes seconds,
+# a run of a few thousand blank lines as long. So the parser never sees the raw text, only
+# a proxy: the first _WINDOW characters (whole lines), each line's whitespace collapsed and
+# cut to _MAX_LINE characters, blank runs cut to two lines. New text sits at the top, and a
+# header or signature line is short, so the cut is found in the window; everything after the
+# cut (including whatever lies beyond the window) is folded. No cut in the window: no split.
+_WINDOW = 32_000
+_MAX_LINE = 200
+_MAX_BLANKS = 2
+# Texts up to this size are cached whole (keys and results); bigger ones are re-split each
+# time, which stays cheap because the parser only ever sees the window.
+_CACHE_MAX_CHARS = 64_000
+_CACHE_ENTRIES = 4096
+
+# A line that opens with 32+ "_"/"-" is deleted by the library's normaliser (with the blank
+# lines before it), which would shift our line numbers; 31 keeps it a plain separator.
+_LONG_RULE = re.compile(r"^([_-]{31})[_-]+")
+# Lines that may trail the body but belong to the folded part: quoted, blank, or a rule.
+_TRAILER = re.compile(r"\s*(?:>.*|[-_=*~]{5,}\s*)?", re.S)
+# "Key: value" header lines ("From:", "Envoyé :", "Gesendet:"): single-word keys only.
+_KEY_LINE = re.compile(r"[>* ]*[^\W\d_]{1,20} ?:")
+# After a sign-off phrase the line may only carry a name: at most two words, no sentence.
+_SIGNOFF_TAIL = re.compile(r"[\s,.!\-\u2013\u2014]*(?:[^\W\d_][\w.'\u2019\-]*[\s,.!]*){0,2}")
+
+
+@dataclass(frozen=True)
+class SplitText:
+    """A message's text cut in two: `body` + `folded` hold every line of the original."""
+
+    body: str  # what the author newly wrote (the whole text when nothing was recognised)
+    folded: str  # the quoted history and signature, as one string ('' if none)
+
+
+def split_reply(text: str) -> SplitText:
+    """The new part of `text` and the quoted history / signature after it.
+
+    Never raises: any input it cannot split (or any failure of the library) comes back
+    whole as the body with nothing folded. Results are cached for re-renders.
+    """
+    try:
+        text = _as_str(text)
+    except Exception:
+        return SplitText("", "")
+    try:
+        if len(text) <= _CACHE_MAX_CHARS:
+            return _split_cached(text)
+        return _split(text)
+    except Exception:  # the library, or a shape we did not foresee: show it whole
+        return SplitText(text, "")
+
+
+def _as_str(text: object) -> str:
+    """A plain `str` (hashable, exact type) from whatever the caller handed us."""
+    if text is None:
+        return ""
+    if isinstance(text, bytes | bytearray | memoryview):
+        return bytes(text).decode("utf-8", "replace")
+    return str(text) if type(text) is not str else text
+
+
+@lru_cache(maxsize=_CACHE_ENTRIES)
+def _split_cached(text: str) -> SplitText:
+    return _split(text)
+
+
+def _split(text: str) -> SplitText:
+    if not text.strip():
+        return SplitText(text, "")
+    lines = text.splitlines(keepends=True)
+    cut = _cut_line(lines)
+    if cut is None:
+        return SplitText(text, "")
+    # Quoted lines, blank lines and rules just above the cut belong with the quotes (also
+    # catches "> …" quotes with no attribution line). The body keeps its last line of text.
+    while cut > 0 and _TRAILER.fullmatch(lines[cut - 1]):
+        cut -= 1
+    body = _trim("".join(lines[:cut]))
+    folded = _trim("".join(lines[cut:]))
+    if not body.strip() or not folded:
+        return SplitText(text, "")
+    return SplitText(body, folded)
+
+
+def _cut_line(lines: list[str]) -> int | None:
+    """Index of the first line of the folded part, or None when there is nothing to fold."""
+    proxy, origin = _proxy(lines)
+    if not proxy:
+        return None
+    source = "\n".join(proxy)
+    message = EmailMessage(text=source, languages=list(LANGUAGES), keep_hyphen_lists=True)
+    message.read()
+    if message.text != source:  # the library changed our proxy: line numbers unreliable
+        return None
+    end = _history_start(message, source)
+    end = _signature_start(message, source[:end], end)
+    if end >= len(source):
+        # Nothing recognised in the window; only trailing quotes may still be folded.
+        return len(lines)
+    line = source.count("\n", 0, end)
+    return origin[line]
+
+
+def _proxy(lines: list[str]) -> tuple[list[str], list[int]]:
+    """The bounded lines the parser sees, and for each the index of its original line."""
+    proxy: list[str] = []
+    origin: list[int] = []
+    size = blanks = 0
+    for index, line in enumerate(lines):
+        short = _LONG_RULE.sub(r"\1", " ".join(line.split())[:_MAX_LINE])
+        blanks = blanks + 1 if not short else 0
+        if blanks > _MAX_BLANKS:
+            continue
+        proxy.append(short)
+        origin.append(index)
+        size += len(short) + 1
+        if size >= _WINDOW:
+            break
+    return proxy, origin
+
+
+def _history_start(message: EmailMessage, source: str) -> int:
+    """Offset of the first plausible reply header after some new text, else len(source)."""
+    replies = message.replies
+    if not replies or replies[0].headers:  # the text opens with a header: no new text on top
+        return len(source)
+    start = 0
+    for reply in replies[1:]:
+        header = reply.headers or ""
+        position = source.find(header, start) if header else -1
+        if position < 0:
+            break
+        if _plausible_header(header):
+            return source.rfind("\n", 0, position) + 1
+        start = position + 1
+    return len(source)
+
+
+def _plausible_header(header: str) -> bool:
+    """Reject one stray "Key: value" line ("Data: …" is a Polish header to the library).
+
+    Real header blocks carry two key lines at least (From: + Sent:); attribution lines
+    ("On … wrote:") and "-----Original Message-----" carry none.
+    """
+    keyed = sum(1 for line in header.split("\n") if _KEY_LINE.match(line))
+    return keyed != 1
+
+
+def _signature_start(message: EmailMessage, region: str, default: int) -> int:
+    """Offset of the first plausible signature in the new text, else `default`.
+
+    The library treats "Thanks," at a line start as a sign-off and folds all after it,
+    which would hide "Thanks, but it still crashes: …"; such a line is skipped.
+    """
+    pattern = message.SIGNATURE_REGEX
+    position = 0
+    while position < len(region):
+        match = pattern.search(region, position)
+        if not match:
+            break
+        start = match.start() + len(match.group()) - len(match.group().lstrip())
+        stop = region.find("\n", start)
+        stop = len(region) if stop < 0 else stop
+        if start > 0 and _plausible_signoff(region[start:stop]):
+            return start
+        position = stop + 1
+    return default
+
+
+def _plausible_signoff(line: str) -> bool:
+    """A sign-off phrase must end the sentence and be followed by a name at most."""
+    matched = False
+    for phrase in _signoff_phrases():
+        found = phrase.match(line)
+        if not found:
+            continue
+        rest = line[found.end():]
+        if found.group()[-1:].isalnum() and rest[:1].isalnum():
+            continue  # the phrase is the start of a longer word
+        matched = True
+        if _SIGNOFF_TAIL.fullmatch(rest):
+            return True
+    return not matched  # "-- ", "Sent from my …", a rule: not a phrase, always a signature
+
+
+@lru_cache(maxsize=1)
+def _signoff_phrases() -> tuple[re.Pattern[str], ...]:
+    """The library's sign-off phrases for our languages, each compiled on its own."""
+    phrases: list[re.Pattern[str]] = []
+    for language in ("en", *LANGUAGES):
+        for phrase in _as_list(MAIL_LANGUAGES.get(language, {}).get("signatures", [])):
+            try:
+                phrases.append(re.compile(rf"(?:> ?)*(?:{phrase})", re.IGNORECASE))
+            except re.error:
+                continue
+    return tuple(phrases)
+
+
+def _as_list(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list | tuple):
+        yield from (item for item in value if isinstance(item, str) and item)
+
+
+def _trim(text: str) -> str:
+    """Without blank lines at either end or trailing spaces; the first line keeps its indent."""
+    text = text.rstrip()
+    head = text[: len(text) - len(text.lstrip())]
+    return text[max(head.rfind("\n"), head.rfind("\r")) + 1:]

@@ -1,0 +1,168 @@
+"""Writing to customers: who a reply goes to, how email threads it, and queuing it.
+
+The console asks `start_draft` for a filled-in draft, lets the agent edit it, and hands it to
+`queue_draft`, which puts the timeline message and its outbox row in one audited transaction
+(undo takes both back until the daemon picks the reply up). Email replies get their
+Message-ID here, at queue time, so a retry after a crash reuses it and never sends twice.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sqlite3
+from datetime import datetime
+from email.utils import make_msgid
+
+from omnitui.channels.email.parse import recipients_of
+from omnitui.ingest.identity import normalize
+from omnitui.model import Channel, Draft, Identifier, Status
+from omnitui.services.actions import reply
+from omnitui.store import cases as case_store
+from omnitui.store import customers as customer_store
+from omnitui.store import messages as message_store
+from omnitui.store.audit import ChangeSet, insert_row, record_audit
+from omnitui.store.db import StoreError, db_time
+
+PHONE_CHANNELS = (Channel.SMS, Channel.WHATSAPP)
+REPLY_MODES = ("reply", "reply_all", "forward", "note")
+
+
+def reachable_channels(conn: sqlite3.Connection, customer_id: int) -> list[str]:
+    """The channels a customer can be written to on, from their linked identities."""
+    found: list[str] = []
+    for identity in customer_store.identities_of(conn, customer_id):
+        if identity.kind == "email":
+            found.append(Channel.EMAIL)
+        elif identity.kind == "phone":
+            found.extend(PHONE_CHANNELS)
+        else:
+            found.append(identity.value.partition(":")[0])
+    return list(dict.fromkeys(found))
+
+
+def address_on(conn: sqlite3.Connection, customer_id: int, channel: str) -> str | None:
+    """The customer's address on a channel: an email address, a phone number, a handle."""
+    for identity in reversed(customer_store.identities_of(conn, customer_id)):
+        if channel == Channel.EMAIL and identity.kind == "email":
+            return identity.value
+        if channel in PHONE_CHANNELS and identity.kind == "phone":
+            return identity.value
+        if identity.kind == "handle" and identity.value.startswith(f"{channel}:"):
+            return identity.value.partition(":")[2]
+    return None
+
+
+def start_draft(conn: sqlite3.Connection, case_id: int, mode: str, *,
+                channel: str | None = None, message_id: int | None = None,
+                own_addresses: frozenset[str] = frozenset()) -> Draft:
+    """A draft for `mode` on a case, addressed the way a mail client would.
+
+    reply: to whoever wrote last on the channel (else the customer's address on it);
+    reply_all: also everyone else on the To and Cc of that message, except `own_addresses`;
+    forward: the message `message_id` (default: the last one from the customer) quoted below,
+    with its attachments, to an address the agent types; note: internal, no recipients.
+    """
+    if mode not in REPLY_MODES:
+        raise ValueError(mode)
+    case = case_store.require_case(conn, case_id)
+    channel = channel or case["channel"]
+    subject = case["subject"]
+    if mode == "note":
+        return Draft(mode, case["channel"], internal=True)
+    if mode == "forward":
+        source = (message_store.message_by_id(conn, message_id) if message_id
+                  else message_store.last_inbound(conn, case_id))
+        if source is None:
+            raise StoreError(f"case {case_id} has no message to forward")
+        files = message_store.attachment_files(conn, source["id"])
+        return Draft(mode, Channel.EMAIL, subject=_prefixed("Fwd", subject),
+                     quoted=_forwarded(source), attachment_ids=tuple(f[0] for f in files))
+    last = message_store.last_inbound(conn, case_id, channel)
+    to = address_on(conn, case["customer_id"], channel)
+    if last is not None and last["identity_value"]:
+        to = address_on_identity(last["identity_kind"], last["identity_value"]) or to
+    if to is None:
+        raise StoreError(f"the customer of case {case_id} has no {channel} address; "
+                         "link one, or reply on another channel")
+    cc: tuple[str, ...] = ()
+    if mode == "reply_all" and last is not None and channel == Channel.EMAIL:
+        skip = {to.casefold(), *(a.casefold() for a in own_addresses)}
+        raw = message_store.raw_body(conn, last["id"]) or b""
+        cc = tuple(a for a in recipients_of(raw) if a.casefold() not in skip)
+    return Draft(mode, channel, to=(to,), cc=cc, subject=_prefixed("Re", subject))
+
+
+def address_on_identity(kind: str, value: str) -> str | None:
+    return value.partition(":")[2] if kind == "handle" else value
+
+
+def queue_draft(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author: str,
+                at: datetime) -> int:
+    """Put a written draft on the timeline, and (unless internal) in the outbox."""
+    if not draft.body.strip():
+        raise StoreError("the message is empty")
+    if draft.internal:
+        return reply(conn, case_id, author=author, text=draft.body, at=at, internal=True)
+    if not draft.to:
+        raise StoreError("the reply has no recipient")
+    references: list[str] = []
+    external_id = None
+    if draft.channel == Channel.EMAIL:
+        external_id = make_msgid(domain=socket.gethostname() or "localhost").strip("<>")
+        last = message_store.last_inbound(conn, case_id, Channel.EMAIL)
+        if last is not None and last["thread_key"] and draft.mode != "forward":
+            parents = json.loads(last["parent_keys"])
+            references = [k for k in dict.fromkeys(parents[::-1]) if k != last["thread_key"]]
+            references.append(last["thread_key"])
+    return reply(conn, case_id, author=author, text=draft.body, at=at, channel=draft.channel,
+                 delivery={
+                     "external_id": external_id, "references": references,
+                     "recipients": {"to": list(draft.to), "cc": list(draft.cc)},
+                     "subject": draft.subject, "attachment_ids": list(draft.attachment_ids)})
+
+
+def start_case(conn: sqlite3.Connection, draft: Draft, *, author: str, at: datetime,
+               default_queue: str, phone_region: str) -> tuple[int, int]:
+    """A new outbound case: find (or create) the customer by the address, open a case
+    owned by the author and queue the first message. Returns (case id, message id)."""
+    if not draft.to:
+        raise StoreError("write the customer's address")
+    kind = ("email" if draft.channel == Channel.EMAIL
+            else "phone" if draft.channel in PHONE_CHANNELS else draft.channel)
+    key = normalize(Identifier(kind, draft.to[0]), phone_region)
+    if key is None:
+        raise StoreError(f"{draft.to[0]!r} is not a usable {kind} address")
+    when = db_time(at)
+    changes = ChangeSet()
+    known = customer_store.find_identities(conn, [key])
+    if known:
+        customer_id = known[0].customer_id
+    else:
+        customer_id = insert_row(conn, "customers", {
+            "name": "", "created_at": when, "updated_at": when}, changes)
+        insert_row(conn, "identities", {
+            "customer_id": customer_id, "kind": key[0], "value": key[1],
+            "display": draft.to[0], "reason": f"written to by {author}", "created_at": when},
+            changes)
+    case_id = insert_row(conn, "cases", {
+        "customer_id": customer_id, "subject": draft.subject, "channel": draft.channel,
+        "status": Status.OPEN, "queue": default_queue, "owner": author, "tags": "[]",
+        "created_at": when, "updated_at": when, "last_message_at": when}, changes)
+    record_audit(conn, actor=author, action="case.created", case_id=case_id,
+                 customer_id=customer_id, reason=f"outbound case to {draft.to[0]}",
+                 changes=changes)
+    return case_id, queue_draft(conn, case_id, draft, author=author, at=at)
+
+
+def _prefixed(prefix: str, subject: str) -> str:
+    if subject.casefold().startswith(f"{prefix.casefold()}:"):
+        return subject
+    return f"{prefix}: {subject}" if subject else ""
+
+
+def _forwarded(message: sqlite3.Row) -> str:
+    return ("---------- Forwarded message ----------\n"
+            f"From: {message['author']}\nDate: {message['created_at']} UTC\n"
+            f"Subject: {message['subject']}\n\n{message['text']}")
+

@@ -1,0 +1,45 @@
+"""When a snoozed case comes back: the usual choices, and what an agent types for "custom".
+
+Times are the agent's local time (a person says "tomorrow at nine" in their own zone) and are
+returned timezone-aware, so the store gets the right UTC moment.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+MORNING = 9
+DURATION = re.compile(r"^\s*(\d+)\s*(m|min|h|d|w)\s*$", re.I)
+UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def snooze_choices(now: datetime) -> list[tuple[str, datetime]]:
+    """(label, moment) for the snooze menu; `now` is aware, in the agent's zone."""
+    tomorrow = (now + timedelta(days=1)).replace(hour=MORNING, minute=0, second=0,
+                                                 microsecond=0)
+    monday = (now + timedelta(days=7 - now.weekday())).replace(hour=MORNING, minute=0,
+                                                               second=0, microsecond=0)
+    return [("1 hour", now + timedelta(hours=1)), ("4 hours", now + timedelta(hours=4)),
+            (f"tomorrow {MORNING}:00", tomorrow), (f"next Monday {MORNING}:00", monday)]
+
+
+def parse_until(text: str, now: datetime) -> datetime:
+    """"3h", "2d", "1w", "45m", or a local "YYYY-MM-DD HH:MM" / "YYYY-MM-DD"; raises
+    ValueError with a sentence for anything else or for a moment already past."""
+    found = DURATION.match(text)
+    if found:
+        moment = now + timedelta(**{UNITS[found[2].lower()]: int(found[1])})
+    else:
+        try:
+            moment = datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise ValueError(f"{text!r}: write 3h, 2d, 1w, or a date like 2026-12-24 09:00"
+                             ) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=now.tzinfo)
+        if len(text.strip()) == 10:
+            moment = moment.replace(hour=MORNING)
+    if moment <= now:
+        raise ValueError(f"{text!r} is already past")
+    return moment

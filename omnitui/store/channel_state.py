@@ -1,0 +1,73 @@
+"""Each channel's health and the daemon's heartbeat, as the daemon reports them.
+
+The console's status bar and `omnitui doctor` read these; the daemon writes them. A daemon
+whose heartbeat is old is shown as silent: it may have died without saying so.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ChannelState:
+    channel: str
+    account: str
+    last_sync_at: str | None
+    last_error: str
+    last_error_at: str | None
+    backlog: int  # items on the server not yet in the store (a mailbox's lag)
+
+
+@dataclass(frozen=True)
+class DaemonState:
+    state: str  # running | stopped
+    pid: int | None
+    host: str
+    started_at: str | None
+    heartbeat_at: str | None
+
+
+def record_sync(conn: sqlite3.Connection, channel: str, account: str, *, at: str,
+                backlog: int = 0) -> None:
+    """A successful sync; clears the channel's error."""
+    conn.execute(
+        "INSERT INTO channel_health (channel, account, last_sync_at, backlog, last_error,"
+        " updated_at) VALUES (?, ?, ?, ?, '', ?) ON CONFLICT (channel, account) DO UPDATE SET"
+        " last_sync_at = excluded.last_sync_at, backlog = excluded.backlog, last_error = '',"
+        " updated_at = excluded.updated_at", (channel, account, at, backlog, at))
+
+
+def record_error(conn: sqlite3.Connection, channel: str, account: str, error: str, *,
+                 at: str) -> None:
+    conn.execute(
+        "INSERT INTO channel_health (channel, account, last_error, last_error_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, account) DO UPDATE SET"
+        " last_error = excluded.last_error, last_error_at = excluded.last_error_at,"
+        " updated_at = excluded.updated_at", (channel, account, error, at, at))
+
+
+def channel_states(conn: sqlite3.Connection) -> list[ChannelState]:
+    return [ChannelState(*r) for r in conn.execute(
+        "SELECT channel, account, last_sync_at, last_error, last_error_at, backlog"
+        " FROM channel_health ORDER BY channel, account")]
+
+
+def heartbeat(conn: sqlite3.Connection, *, pid: int, host: str, at: str,
+              started_at: str) -> None:
+    conn.execute(
+        "INSERT INTO daemon (id, pid, host, state, started_at, heartbeat_at)"
+        " VALUES (1, ?, ?, 'running', ?, ?) ON CONFLICT (id) DO UPDATE SET pid = excluded.pid,"
+        " host = excluded.host, state = 'running', started_at = excluded.started_at,"
+        " heartbeat_at = excluded.heartbeat_at", (pid, host, started_at, at))
+
+
+def daemon_stopped(conn: sqlite3.Connection, *, at: str) -> None:
+    conn.execute("UPDATE daemon SET state = 'stopped', heartbeat_at = ? WHERE id = 1", (at,))
+
+
+def daemon_state(conn: sqlite3.Connection) -> DaemonState | None:
+    row = conn.execute("SELECT state, pid, host, started_at, heartbeat_at FROM daemon"
+                       " WHERE id = 1").fetchone()
+    return DaemonState(*row) if row else None

@@ -1,0 +1,53 @@
+"""The status bar's health part: is the daemon alive, is each channel syncing, how far
+behind it is. An agent should learn that mail stopped arriving from the console, not from
+an angry customer."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from rich.text import Text
+
+from omnitui.sanitize import sanitize
+from omnitui.store.channel_state import ChannelState, DaemonState
+from omnitui.store.db import parse_db_time
+
+SILENT_AFTER = timedelta(seconds=60)  # the daemon beats every few seconds while it runs
+
+
+def ago(moment: str | None, now: datetime) -> str:
+    if moment is None:
+        return "never"
+    seconds = max(0, int((now - parse_db_time(moment)).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit} ago"
+    return f"{seconds}s ago"
+
+
+def health_text(daemon: DaemonState | None, channels: list[ChannelState],
+                now: datetime) -> Text:
+    text = Text()
+    if daemon is None:
+        text.append("daemon: never started", style="yellow")
+    elif daemon.state != "running":
+        text.append(f"daemon: stopped {ago(daemon.heartbeat_at, now)}", style="yellow")
+    elif daemon.heartbeat_at is None or \
+            now - parse_db_time(daemon.heartbeat_at) > SILENT_AFTER:
+        text.append(f"daemon: silent since {ago(daemon.heartbeat_at, now)}", style="bold red")
+    else:
+        text.append("daemon: running", style="green")
+    for state in channels:
+        name = sanitize(f"{state.channel}/{state.account}" if state.account else state.channel)
+        text.append(" · ")
+        failing = state.last_error and (state.last_sync_at is None or (
+            state.last_error_at or "") >= state.last_sync_at)
+        if failing:
+            text.append(f"{name} ✗ ", style="bold red")
+            text.append(sanitize(state.last_error)[:60], style="red")
+        else:
+            text.append(f"{name} ✓ ", style="green")
+            text.append(f"synced {ago(state.last_sync_at, now)}")
+        if state.backlog:
+            text.append(f", {state.backlog:,} behind", style="yellow")
+    return text

@@ -1,0 +1,131 @@
+"""Macros change a case through the audited actions and draft text with plain values."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from omnitui.config import Macro
+from omnitui.ingest.pipeline import Pipeline
+from omnitui.services.actions import retag
+from omnitui.services.history import undo
+from omnitui.services.macros import apply_macro, fill_template, render_template
+from omnitui.store.audit import last_undoable
+from omnitui.store.db import Store, StoreError
+from tests.conftest import chat_event
+
+AT = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+REFUND = Macro("Refund issued", status="solved", tags=["refund", "-needs-info"],
+               priority=50.0, queue="billing", assign="me",
+               reply="Hello {customer_first_name},\n\nyour refund for case #{case_id} "
+                     "({subject}, {queue}) is on its way, {customer_name}.\n\n{agent}")
+
+
+def new_case(pipeline: Pipeline, name: str = "Ann Lee") -> int:
+    return pipeline.ingest(chat_event("telegram", "1", "where is my refund", name=name)).case_id
+
+
+def case_row(store: Store, case_id: int) -> dict[str, object]:
+    cur = store.conn.execute("SELECT status, pause_reason, owner, tags, priority, queue,"
+                             " subject, version FROM cases WHERE id = ?", (case_id,))
+    row = dict(zip([d[0] for d in cur.description], cur.fetchone(), strict=True))
+    row["tags"] = json.loads(row["tags"])
+    return row
+
+
+def audit_rows(store: Store, case_id: int) -> list[tuple[str, str, str]]:
+    return store.conn.execute("SELECT actor, action, reason FROM audit WHERE case_id = ?"
+                              " AND actor = 'alice' ORDER BY id", (case_id,)).fetchall()
+
+
+def test_apply_sets_every_field_audited_and_renders_the_draft(
+        store: Store, pipeline: Pipeline) -> None:
+    case_id = new_case(pipeline)
+    with store.write() as conn:
+        retag(conn, case_id, "needs-info vip", actor="bob", at=AT)
+    subject = case_row(store, case_id)["subject"]
+    with store.write() as conn:
+        draft = apply_macro(conn, case_id, REFUND, agent="alice", at=AT)
+    row = case_row(store, case_id)
+    assert (row["status"], row["owner"], row["tags"], row["priority"], row["queue"]) == (
+        "solved", "alice", ["vip", "refund"], 50.0, "billing")
+    assert audit_rows(store, case_id) == [
+        ("alice", "case.status", "new -> solved"),
+        ("alice", "case.assigned", "nobody -> alice"),
+        ("alice", "case.tags", "tags: vip refund"),
+        ("alice", "case.priority", "priority set to 50"),
+        ("alice", "case.queue", "queue billing")]
+    assert draft == (f"Hello Ann,\n\nyour refund for case #{case_id} ({subject}, billing) is on"
+                     " its way, Ann Lee.\n\nalice")
+    # one undo targets every event of the macro's transaction
+    with store.write() as conn:
+        assert len(last_undoable(conn, "alice")) == 5
+
+
+def test_values_are_plain_text_never_templates(store: Store, pipeline: Pipeline) -> None:
+    case_id = new_case(pipeline, name="{case_id} {{agent}} {0} {agent.__class__}")
+    with store.write() as conn:
+        text = render_template("Hi {customer_first_name} / {customer_name} / {{literal}}",
+                               conn, case_id, "alice")
+    assert text == ("Hi {case_id} / {case_id} {{agent}} {0} {agent.__class__} / {literal}")
+
+
+def test_fill_template_without_a_store() -> None:
+    assert fill_template("{agent}: {{x}} {queue}", {"agent": "bob", "queue": "{q}"}) == (
+        "bob: {x} {q}")
+
+
+def test_pending_with_reason_nobody_and_no_reply(store: Store, pipeline: Pipeline) -> None:
+    case_id = new_case(pipeline)
+    with store.write() as conn:
+        apply_macro(conn, case_id, Macro("take", assign="bob"), agent="alice", at=AT)
+        draft = apply_macro(conn, case_id, Macro("wait", status="pending", assign="nobody",
+                                                 pause_reason="order number"),
+                            agent="alice", at=AT)
+    assert draft is None
+    row = case_row(store, case_id)
+    assert (row["status"], row["pause_reason"], row["owner"]) == ("pending", "order number",
+                                                                  None)
+    assert [a[1:] for a in audit_rows(store, case_id)] == [
+        ("case.assigned", "nobody -> bob"), ("case.status", "new -> pending (order number)"),
+        ("case.assigned", "bob -> nobody")]
+
+
+def test_fields_already_set_are_not_touched(store: Store, pipeline: Pipeline) -> None:
+    case_id = new_case(pipeline)
+    macro = Macro("solve", status="solved", assign="me", queue="billing", priority=5.0)
+    with store.write() as conn:
+        apply_macro(conn, case_id, macro, agent="alice", at=AT)
+    version = case_row(store, case_id)["version"]
+    with store.write() as conn:
+        apply_macro(conn, case_id, macro, agent="alice", at=AT)
+    assert case_row(store, case_id)["version"] == version
+    assert len(audit_rows(store, case_id)) == 4
+
+
+def test_a_one_change_macro_is_undone(store: Store, pipeline: Pipeline) -> None:
+    case_id = new_case(pipeline)
+    before = case_row(store, case_id)
+    with store.write() as conn:
+        apply_macro(conn, case_id, Macro("solve", status="solved"), agent="alice", at=AT)
+    undo(store, "alice")
+    after = case_row(store, case_id)
+    assert {**after, "version": None} == {**before, "version": None}
+
+
+def test_a_several_change_macro_is_undone_in_one_step(store: Store,
+                                                      pipeline: Pipeline) -> None:
+    case_id = new_case(pipeline)
+    before = case_row(store, case_id)
+    with store.write() as conn:
+        apply_macro(conn, case_id, REFUND, agent="alice", at=AT)
+    undo(store, "alice")
+    assert {**case_row(store, case_id), "version": None} == {**before, "version": None}
+
+
+def test_an_unknown_case_changes_nothing(store: Store) -> None:
+    with pytest.raises(StoreError, match="there is no case 99"), store.write() as conn:
+        apply_macro(conn, 99, REFUND, agent="alice", at=AT)
