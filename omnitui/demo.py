@@ -169,22 +169,22 @@ def _arrivals(rng: random.Random, people: list[DemoCustomer], total: int, start:
 def build_demo(store: Store, settings: Settings, *, customers: int = 2000,
                messages: int = 10000, days: int = 30, seed: int = 7,
                progress: Callable[[int], None] | None = None,
-               base_messages: int = BASE_MESSAGES) -> None:
+               base_messages: int = BASE_MESSAGES, end: datetime | None = None) -> None:
     """Fill `store` with the demo population; `progress` hears how many customer messages
-    are in. Beyond `base_messages`, a base built through the pipeline is copied up to size."""
+    are in. Beyond `base_messages`, a base built through the pipeline is copied up to size.
+    The story ends now, or at `end` (a fixed moment gives the same store every time)."""
     copies = -(-messages // base_messages)
     report = progress or (lambda _: None)
     base = messages // copies
     _build_base(store, settings, customers=max(1, customers // copies), messages=base,
-                days=days, seed=seed, progress=report)
+                days=days, seed=seed, progress=report, end=end or utc_now())
     replicate(store.conn, copies - 1, on_copy=lambda n: report(base * (n + 1)))
 
 
 def _build_base(store: Store, settings: Settings, *, customers: int, messages: int,
-                days: int, seed: int, progress: Callable[[int], None],
+                days: int, seed: int, progress: Callable[[int], None], end: datetime,
                 batch: int = 2000) -> None:
     rng = random.Random(seed)
-    end = utc_now()
     start = end - timedelta(days=days)
     people = _population(rng, customers)
     region = settings.identity.default_phone_region

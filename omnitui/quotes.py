@@ -33,12 +33,15 @@ _WANTED = ("en", "de", "fr", "es", "it", "nl", "pt", "sv", "pl")
 LANGUAGES: tuple[str, ...] = tuple(lang for lang in _WANTED if lang in MAIL_LANGUAGES)
 
 # The library's regexes are super-linear: a 2 KB line starting "Am … schrieb" takes seconds,
-# a run of a few thousand blank lines as long. So the parser never sees the raw text, only
-# a proxy: the first _WINDOW characters (whole lines), each line's whitespace collapsed and
-# cut to _MAX_LINE characters, blank runs cut to two lines. New text sits at the top, and a
-# header or signature line is short, so the cut is found in the window; everything after the
-# cut (including whatever lies beyond the window) is folded. No cut in the window: no split.
-_WINDOW = 32_000
+# a run of 8,000 blank lines as long. So the parser never sees the raw text, only a proxy of
+# its first _MAX_LINES lines, at most _WINDOW characters: each line's whitespace collapsed
+# and cut to _MAX_LINE characters, blank runs cut to two lines. New text sits at the top and
+# header and signature lines are short, so the cut is found there; everything after the cut
+# (whatever lies beyond the window too) is folded. No cut in the window: no split at all.
+# This bounds the parser's work at any input size (a few ms typical, well under a second for
+# hostile text) instead of refusing big texts, which are mostly long quoted threads.
+_WINDOW = 16_000
+_MAX_LINES = 1_000
 _MAX_LINE = 200
 _MAX_BLANKS = 2
 # Texts up to this size are cached whole (keys and results); bigger ones are re-split each
@@ -106,13 +109,31 @@ def _split(text: str) -> SplitText:
         return SplitText(text, "")
     # Quoted lines, blank lines and rules just above the cut belong with the quotes (also
     # catches "> …" quotes with no attribution line). The body keeps its last line of text.
-    while cut > 0 and _TRAILER.fullmatch(lines[cut - 1]):
-        cut -= 1
+    cut = _before_trailer(lines, cut)
     body = _trim("".join(lines[:cut]))
     folded = _trim("".join(lines[cut:]))
     if not body.strip() or not folded:
         return SplitText(text, "")
     return SplitText(body, folded)
+
+
+def _before_trailer(lines: list[str], cut: int) -> int:
+    """`cut` moved up over the quoted, blank and rule lines above it (at most _MAX_LINES).
+
+    When that passed a quote, an address line ending in ":" just above it is taken for the
+    attribution the library missed: its Spanish pattern can never match, and Gmail's Dutch,
+    Polish and Portuguese "<date> <name> <addr> schreef:/napisał(a):/escreveu:" are unknown.
+    """
+    start = cut
+    while cut > 0 and _TRAILER.fullmatch(lines[cut - 1]):
+        cut -= 1
+        if start - cut > _MAX_LINES:
+            return start
+    if cut > 0 and any(line.lstrip().startswith(">") for line in lines[cut:start]):
+        above = lines[cut - 1].strip()
+        if len(above) <= _MAX_LINE and above.endswith(":") and "@" in above:
+            cut -= 1
+    return cut
 
 
 def _cut_line(lines: list[str]) -> int | None:
@@ -139,8 +160,8 @@ def _proxy(lines: list[str]) -> tuple[list[str], list[int]]:
     proxy: list[str] = []
     origin: list[int] = []
     size = blanks = 0
-    for index, line in enumerate(lines):
-        short = _LONG_RULE.sub(r"\1", " ".join(line.split())[:_MAX_LINE])
+    for index, line in enumerate(lines[:_MAX_LINES]):
+        short = _LONG_RULE.sub(r"\1", " ".join(line[: 4 * _MAX_LINE].split())[:_MAX_LINE])
         blanks = blanks + 1 if not short else 0
         if blanks > _MAX_BLANKS:
             continue

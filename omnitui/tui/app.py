@@ -96,16 +96,20 @@ class OmnituiApp(WritingActions, TimelineActions, CustomerActions, MacroActions,
     ]
     COMMANDS = App.COMMANDS | {ViewCommands}
 
-    def __init__(self, db_path: Path, settings: Settings, agent: str) -> None:
+    def __init__(self, db_path: Path, settings: Settings, agent: str, *,
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        """`clock` is what the console shows as now (SLA countdowns, ages, health); tests
+        fix it for snapshots. Actions always stamp the real time."""
         check_keymap(settings.keymap, settings.source)
         super().__init__()
         self.db_path = db_path
         self.settings = settings
         self.agent = agent
+        self.clock = clock
         self.store = Store(db_path, attachments_dir=attachments_dir(settings, db_path))
         self.views = [*saved_views(settings.views, agent),
                       *standard_views(agent, distinct_values(self.store.conn, "queue"),
-                                      distinct_values(self.store.conn, "channel"), utc_now())]
+                                      distinct_values(self.store.conn, "channel"), clock())]
         self.view_index = 0
         self.narrowed_by = ""  # what the agent typed into search / filter
         self._seen_version = data_version(self.store.conn)
@@ -115,7 +119,7 @@ class OmnituiApp(WritingActions, TimelineActions, CustomerActions, MacroActions,
 
     async def on_mount(self) -> None:
         self.set_keymap(self.settings.keymap)
-        await self.push_screen(QueueScreen(lambda ids: summaries(self.store.conn, ids)))
+        await self.push_screen(QueueScreen(lambda ids: summaries(self.store.conn, ids), self.clock))
         self._show_first_page()
         self.set_interval(POLL_SECONDS, self._poll)
         self._refresh_health()
@@ -192,7 +196,7 @@ class OmnituiApp(WritingActions, TimelineActions, CustomerActions, MacroActions,
         """The daemon's and channels' state, read again every few seconds: a daemon that
         died writes nothing, so waiting for a change would never show it."""
         self._health = health_text(daemon_state(self.store.conn),
-                                   channel_states(self.store.conn), utc_now())
+                                   channel_states(self.store.conn), self.clock())
         self._update_status()
 
     def on_case_list_marks_changed(self) -> None:

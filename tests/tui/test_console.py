@@ -3,64 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import html
-import re
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-import pytest
-
 from omnitui.config import Settings
-from omnitui.demo import build_demo
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.store.db import Store
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.case import CaseScreen
-from omnitui.tui.widgets.case_list import CaseList
 from tests.conftest import chat_event
-
-Drive = Callable[[OmnituiApp, object], Awaitable[None]]
-
-
-@pytest.fixture
-def demo_db(tmp_path: Path) -> Path:
-    path = tmp_path / "demo.db"
-    with Store(path) as store:
-        build_demo(store, Settings(), customers=80, messages=300)
-    return path
-
-
-def drive(path: Path, script: Drive) -> None:
-    async def run() -> None:
-        app = OmnituiApp(path, Settings(), "alice")
-        async with app.run_test(size=(120, 30)) as pilot:
-            await settle(app, pilot)
-            await script(app, pilot)
-
-    asyncio.run(run())
-
-
-async def settle(app: OmnituiApp, pilot: object) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()  # type: ignore[attr-defined]
-
-
-async def show_view(app: OmnituiApp, pilot: object, name: str) -> None:
-    app.set_view([v.name for v in app.views].index(name))
-    await settle(app, pilot)
-
-
-def queue(app: OmnituiApp) -> CaseList:
-    return app.screen_queue().query_one(CaseList)
-
-
-def screen_text(app: OmnituiApp) -> str:
-    """What the terminal shows, line by line, read back from a screenshot."""
-    lines: dict[int, list[str]] = {}
-    for number, text in re.findall(r'clip-path="url\(#terminal-\d+-line-(\d+)\)">(.*?)</text>',
-                                   app.export_screenshot()):
-        lines.setdefault(int(number), []).append(html.unescape(text).replace("\xa0", " "))
-    return "\n".join("".join(parts) for _, parts in sorted(lines.items()))
+from tests.tui.helpers import drive, queue, screen_text, settle, show_view
 
 
 def test_queue_moves_opens_and_comes_back(demo_db: Path) -> None:

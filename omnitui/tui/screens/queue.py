@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,13 +23,14 @@ class QueueScreen(Screen[None]):
     QueueScreen #narrow.-open { display: block; }
     """
 
-    def __init__(self, fetch_rows: RowFetcher) -> None:
+    def __init__(self, fetch_rows: RowFetcher, clock: Callable[[], datetime]) -> None:
         super().__init__()
         self.fetch_rows = fetch_rows
+        self.clock = clock
 
     def compose(self) -> ComposeResult:
         yield Static("", id="queue-header")
-        yield CaseList(self.fetch_rows, id="queue")
+        yield CaseList(self.fetch_rows, self.clock, id="queue")
         yield Input(id="narrow", select_on_focus=False,
                     placeholder="search: words | filter: status: tag: owner: channel: queue:"
                                 " (enter keeps it, escape clears)")

@@ -100,9 +100,11 @@ class CaseList(ScrollView, can_focus=True):
             self.case_id = case_id
             super().__init__()
 
-    def __init__(self, fetch_rows: RowFetcher, **kwargs: object) -> None:
+    def __init__(self, fetch_rows: RowFetcher, clock: Callable[[], datetime] = utc_now,
+                 **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._fetch_rows = fetch_rows
+        self.clock = clock  # what "now" is for SLA countdowns and ages (fixed in snapshots)
         self._ids: Sequence[int] = ()
         self._rows: dict[int, CaseSummary] = {}
         self.cursor = 0
@@ -161,7 +163,7 @@ class CaseList(ScrollView, can_focus=True):
         base = self.rich_style + Style(reverse=True) if index == self.cursor else \
             self.rich_style
         case = self._rows.get(self._ids[index])
-        cells = row_cells(case, width, utc_now()) if case else [("…", None)]
+        cells = row_cells(case, width, self.clock()) if case else [("…", None)]
         if self._ids[index] in self.marked:
             cells[0] = ("●" + cells[0][0][1:], cells[0][1])
         segments = [Segment(text, base + style if style else base) for text, style in cells]

@@ -1,0 +1,19 @@
+"""Console test fixtures: a small demo store on a real file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from omnitui.config import Settings
+from omnitui.demo import build_demo
+from omnitui.store.db import Store
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path) -> Path:
+    path = tmp_path / "demo.db"
+    with Store(path) as store:
+        build_demo(store, Settings(), customers=80, messages=300)
+    return path
