@@ -161,7 +161,8 @@ def _proxy(lines: list[str]) -> tuple[list[str], list[int]]:
     origin: list[int] = []
     size = blanks = 0
     for index, line in enumerate(lines[:_MAX_LINES]):
-        short = _LONG_RULE.sub(r"\1", " ".join(line[: 4 * _MAX_LINE].split())[:_MAX_LINE])
+        short = " ".join(line[: 4 * _MAX_LINE].split())[:_MAX_LINE].rstrip()
+        short = _LONG_RULE.sub(r"\1", short)
         blanks = blanks + 1 if not short else 0
         if blanks > _MAX_BLANKS:
             continue

@@ -127,10 +127,12 @@ class ComposeScreen(ModalScreen[Draft | None]):
     """
 
     BINDINGS = [
-        Binding("ctrl+j,alt+enter", "send", "Send", id="composer.send"),
-        Binding("ctrl+e", "editor", "$EDITOR", id="composer.editor"),
-        Binding("ctrl+t", "toggle_internal", "Reply/note", id="composer.toggle_internal"),
-        Binding("ctrl+o", "preview", "Preview", id="composer.preview"),
+        # priority: the text field would otherwise take ctrl+e (end of line) for itself
+        Binding("ctrl+j,alt+enter", "send", "Send", id="composer.send", priority=True),
+        Binding("ctrl+e", "editor", "$EDITOR", id="composer.editor", priority=True),
+        Binding("ctrl+t", "toggle_internal", "Reply/note", id="composer.toggle_internal",
+                priority=True),
+        Binding("ctrl+o", "preview", "Preview", id="composer.preview", priority=True),
         Binding("escape", "cancel", "Cancel", id="composer.cancel"),
     ]
     DEFAULT_CSS = """

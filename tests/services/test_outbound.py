@@ -1,0 +1,177 @@
+"""Replies into the outbox: addressing, email threading, undo until sent, new cases."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from omnitui.channels.email.parse import parse_email
+from omnitui.ingest.pipeline import Pipeline
+from omnitui.model import Draft
+from omnitui.services.files import save_attachments
+from omnitui.services.history import undo
+from omnitui.services.merge import link_identity, resolve_link
+from omnitui.services.outbound import queue_draft, reachable_channels, start_case, start_draft
+from omnitui.store import outbox
+from omnitui.store.db import Store, StoreError, db_time, utc_now
+from omnitui.store.queries import case_detail
+from tests.conftest import make_email
+
+
+def ingest_email(pipeline: Pipeline, **kwargs: object) -> int:
+    result = pipeline.ingest(parse_email(make_email(**kwargs)))  # type: ignore[arg-type]
+    assert result.case_id is not None
+    return result.case_id
+
+
+def queued(store: Store, case_id: int, draft: Draft) -> int:
+    with store.write() as conn:
+        return queue_draft(conn, case_id, draft, author="alice", at=utc_now())
+
+
+def outbox_row(store: Store, message_id: int) -> dict:
+    row = outbox.row_of_message(store.conn, message_id)
+    assert row is not None
+    return row
+
+
+def test_a_reply_goes_to_the_sender_threaded_under_their_message(store: Store,
+                                                                 pipeline: Pipeline) -> None:
+    case_id = ingest_email(pipeline, subject="Broken invoice", message_id="first@example.com",
+                           references="<older@example.com>")
+    draft = start_draft(store.conn, case_id, "reply")
+    assert (draft.to, draft.cc, draft.subject) == (("ann@example.com",), (),
+                                                  "Re: Broken invoice")
+    message_id = queued(store, case_id, Draft(**{**draft.__dict__, "text": "Fixed it."}))
+    row = outbox_row(store, message_id)
+    assert row["status"] == "queued"
+    assert json.loads(row["recipients"]) == {"to": ["ann@example.com"], "cc": []}
+    sent = store.conn.execute("SELECT thread_key, parent_keys, direction FROM messages"
+                              " WHERE id = ?", (message_id,)).fetchone()
+    assert sent[0] and "@" in sent[0]  # the Message-ID, fixed at queue time
+    assert json.loads(sent[1]) == ["older@example.com", "first@example.com"]
+    assert sent[2] == "out"
+    # the customer's answer to our reply threads into the same case by In-Reply-To
+    answer = ingest_email(pipeline, subject="Re: Broken invoice", in_reply_to=sent[0],
+                          sender="ann.other@example.net", name="Ann")
+    assert answer == case_id
+
+
+def test_reply_all_copies_everyone_else_but_not_us(store: Store, pipeline: Pipeline) -> None:
+    case_id = ingest_email(pipeline, headers={"Cc": "Bob <bob@example.com>, support@example.com"})
+    draft = start_draft(store.conn, case_id, "reply_all",
+                        own_addresses=frozenset({"SUPPORT@example.com"}))
+    assert draft.to == ("ann@example.com",) and draft.cc == ("bob@example.com",)
+
+
+def test_undo_takes_a_queued_reply_back_but_not_a_sent_one(store: Store,
+                                                           pipeline: Pipeline) -> None:
+    case_id = ingest_email(pipeline)
+    draft = start_draft(store.conn, case_id, "reply")
+    first = queued(store, case_id, Draft(**{**draft.__dict__, "text": "Oops, wrong case"}))
+    undo(store, "alice")
+    assert outbox.row_of_message(store.conn, first) is None
+    assert all(m.id != first for m in case_detail(store.conn, case_id).messages)
+
+    second = queued(store, case_id, Draft(**{**draft.__dict__, "text": "Right answer"}))
+    with store.write() as conn:
+        outbox.mark_sent(conn, outbox_row(store, second)["id"], at=db_time(utc_now()))
+    with pytest.raises(StoreError, match="cannot undo"):
+        undo(store, "alice")
+    shown = next(m for m in case_detail(store.conn, case_id).messages if m.id == second)
+    assert shown.delivery == "sent" and "ann@example.com" in shown.delivery_note
+
+
+def test_a_failure_shows_on_the_timeline(store: Store, pipeline: Pipeline) -> None:
+    case_id = ingest_email(pipeline)
+    draft = start_draft(store.conn, case_id, "reply")
+    message_id = queued(store, case_id, Draft(**{**draft.__dict__, "text": "Hi"}))
+    with store.write() as conn:
+        outbox.mark_failed(conn, outbox_row(store, message_id)["id"],
+                           "550 mailbox unavailable", at=db_time(utc_now()), retry_at=None)
+    shown = next(m for m in case_detail(store.conn, case_id).messages if m.id == message_id)
+    assert shown.delivery == "failed" and "550 mailbox unavailable" in shown.delivery_note
+
+
+def test_forward_quotes_the_message_and_carries_its_attachments(store: Store,
+                                                               pipeline: Pipeline) -> None:
+    case_id = ingest_email(pipeline, body="The PDF is attached",
+                           attachment=("invoice.pdf", b"%PDF-1.4 test"))
+    draft = start_draft(store.conn, case_id, "forward")
+    assert draft.to == () and draft.subject.startswith("Fwd:")
+    assert "Forwarded message" in draft.quoted and "The PDF is attached" in draft.quoted
+    assert len(draft.attachment_ids) == 1
+    with pytest.raises(StoreError, match="no recipient"):
+        queued(store, case_id, Draft(**{**draft.__dict__, "text": "FYI"}))
+    message_id = queued(store, case_id, Draft(**{**draft.__dict__, "text": "FYI",
+                                                 "to": ("billing@example.org",)}))
+    row = outbox_row(store, message_id)
+    assert json.loads(row["attachment_ids"]) == list(draft.attachment_ids)
+
+
+def test_an_internal_note_never_reaches_the_outbox(store: Store, pipeline: Pipeline) -> None:
+    case_id = ingest_email(pipeline)
+    note = start_draft(store.conn, case_id, "note")
+    message_id = queued(store, case_id, Draft(**{**note.__dict__, "text": "VIP, be nice"}))
+    assert outbox.row_of_message(store.conn, message_id) is None
+    with pytest.raises(StoreError, match="empty"):
+        queued(store, case_id, note)
+
+
+def test_a_new_outbound_case_finds_or_creates_the_customer(store: Store,
+                                                           pipeline: Pipeline) -> None:
+    known_case = ingest_email(pipeline)
+    with store.write() as conn:
+        case_id, message_id = start_case(
+            conn, Draft("new", "email", "Your order shipped", to=("ANN@example.com",),
+                        subject="Shipping"), author="alice", at=utc_now(),
+            default_queue="general", phone_region="US")
+        other_case, _ = start_case(
+            conn, Draft("new", "sms", "Call us back", to=("(415) 555-0100",)),
+            author="alice", at=utc_now(), default_queue="general", phone_region="US")
+    detail = case_detail(store.conn, case_id)
+    assert detail.case.owner == "alice" and detail.case.status == "open"
+    assert detail.customer.id == case_detail(store.conn, known_case).customer.id
+    assert ("phone", "+14155550100") in case_detail(store.conn, other_case).customer.identities
+    assert outbox_row(store, message_id)["status"] == "queued"
+    with pytest.raises(StoreError, match="not a usable"), store.write() as conn:
+        start_case(conn, Draft("new", "email", "x", to=("not-an-address",)), author="alice",
+                   at=utc_now(), default_queue="general", phone_region="US")
+
+
+def test_linking_an_address_lets_replies_use_another_channel(store: Store,
+                                                             pipeline: Pipeline) -> None:
+    case_id = ingest_email(pipeline)
+    customer_id = case_detail(store.conn, case_id).customer.id
+    assert reachable_channels(store.conn, customer_id) == ["email"]
+    verb, key = resolve_link(store.conn, customer_id, "+1 415 555 0100", "US")
+    assert verb == "link"
+    link_identity(store, customer_id, key, "alice")  # type: ignore[arg-type]
+    assert reachable_channels(store.conn, customer_id) == ["email", "sms", "whatsapp"]
+    assert start_draft(store.conn, case_id, "reply", channel="whatsapp").to == ("+14155550100",)
+    with pytest.raises(StoreError, match="already this customer's"):
+        resolve_link(store.conn, customer_id, "ann@example.com", "US")
+    other = ingest_email(pipeline, sender="zed@example.com", name="Zed")
+    other_customer = case_detail(store.conn, other).customer.id
+    assert resolve_link(store.conn, customer_id, "zed@example.com", "US") == (
+        "merge", other_customer)
+    assert resolve_link(store.conn, customer_id, f"#{other_customer}", "US") == (
+        "merge", other_customer)
+    undo(store, "alice")
+    assert reachable_channels(store.conn, customer_id) == ["email"]
+
+
+def test_saving_attachments_never_escapes_the_folder(store: Store, pipeline: Pipeline,
+                                                     tmp_path: Path) -> None:
+    case_id = ingest_email(pipeline, attachment=("../../evil.sh", b"#!/bin/sh\n"))
+    message = next(m for m in case_detail(store.conn, case_id).messages if m.attachments)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    first = save_attachments(store, message.id, folder)
+    second = save_attachments(store, message.id, folder)
+    assert [p.parent for p in first + second] == [folder, folder]
+    assert first[0].read_bytes() == b"#!/bin/sh\n" and second[0] != first[0]
+    with pytest.raises(StoreError, match="not a folder"):
+        save_attachments(store, message.id, tmp_path / "missing")

@@ -1,0 +1,68 @@
+"""Snooze: a case leaves the queues until its time, or until the customer writes again."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from omnitui.channels.email.parse import parse_email
+from omnitui.ingest.pipeline import Pipeline
+from omnitui.services.actions import snooze
+from omnitui.services.history import undo
+from omnitui.snooze import parse_until, snooze_choices
+from omnitui.store.db import Store, utc_now
+from omnitui.store.queries import CaseQuery, queue_ids
+from tests.conftest import make_email
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def visible(store: Store, **query: object) -> list[int]:
+    return list(queue_ids(store.conn, CaseQuery(**query)))  # type: ignore[arg-type]
+
+
+def test_a_snoozed_case_hides_and_comes_back(store: Store, pipeline: Pipeline) -> None:
+    case_id = pipeline.ingest(parse_email(make_email())).case_id
+    with store.write() as conn:
+        snooze(conn, case_id, utc_now() + timedelta(hours=1), actor="alice", at=utc_now())
+    assert case_id not in visible(store) and visible(store, snoozed=True) == [case_id]
+    with store.write() as conn:  # its time has come: back without anyone touching it
+        snooze(conn, case_id, utc_now() - timedelta(seconds=1), actor="alice", at=utc_now())
+    assert case_id in visible(store) and visible(store, snoozed=True) == []
+    undo(store, "alice")
+    assert case_id not in visible(store)
+
+
+def test_the_customer_writing_wakes_a_snoozed_case(store: Store, pipeline: Pipeline) -> None:
+    case_id = pipeline.ingest(parse_email(make_email(message_id="a@x.org"))).case_id
+    with store.write() as conn:
+        snooze(conn, case_id, utc_now() + timedelta(days=3), actor="alice", at=utc_now())
+    again = pipeline.ingest(parse_email(make_email(in_reply_to="a@x.org", body="Any news?")))
+    assert again.case_id == case_id and case_id in visible(store)
+
+
+def test_snooze_choices_are_in_the_agents_own_time() -> None:
+    friday_evening = datetime(2026, 11, 27, 18, 30, tzinfo=BERLIN)
+    choices = dict(snooze_choices(friday_evening))
+    assert choices["1 hour"] == friday_evening + timedelta(hours=1)
+    assert choices["tomorrow 9:00"] == datetime(2026, 11, 28, 9, 0, tzinfo=BERLIN)
+    assert choices["next Monday 9:00"] == datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN)
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("3h", datetime(2026, 11, 27, 21, 30, tzinfo=BERLIN)),
+    ("2d", datetime(2026, 11, 29, 18, 30, tzinfo=BERLIN)),
+    ("2026-12-24 14:00", datetime(2026, 12, 24, 14, 0, tzinfo=BERLIN)),
+    ("2026-12-24", datetime(2026, 12, 24, 9, 0, tzinfo=BERLIN)),
+])
+def test_custom_snooze_times(typed: str, expected: datetime) -> None:
+    assert parse_until(typed, datetime(2026, 11, 27, 18, 30, tzinfo=BERLIN)) == expected
+
+
+@pytest.mark.parametrize(("typed", "message"), [("soon", "write 3h"),
+                                                ("2020-01-01", "already past")])
+def test_bad_snooze_times_say_why(typed: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_until(typed, datetime(2026, 11, 27, 18, 30, tzinfo=BERLIN))

@@ -1,0 +1,181 @@
+"""The case screen: the customer's whole timeline, folded quotes, raw source, saving
+attachments, moving a message, the customer pane, linking customers, snooze."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input
+
+from omnitui.channels.email.parse import parse_email
+from omnitui.config import Settings
+from omnitui.ingest.pipeline import Pipeline
+from omnitui.services.actions import set_status
+from omnitui.services.merge import merge_customers
+from omnitui.store.db import Store, utc_now
+from omnitui.tui.app import OmnituiApp
+from omnitui.tui.screens.case import CaseScreen
+from omnitui.tui.screens.modals import PickScreen, TextScreen
+from tests.conftest import ago, chat_event, make_email
+from tests.tui.helpers import drive, queue, screen_text, settle, show_view
+
+QUOTED = ("It still fails.\n\nOn Mon, 2 Nov 2026 at 10:00, Support wrote:\n"
+          "> Please restart the router.\n> It usually helps.\n")
+
+
+@pytest.fixture
+def history_db(tmp_path: Path) -> Path:
+    """Ann: an old solved case on Telegram, then an email case with a quoted reply and an
+    attachment (known to be one person); Zed: someone else."""
+    path = tmp_path / "history.db"
+    with Store(path) as store:
+        pipeline = Pipeline(store, Settings())
+        old = pipeline.ingest(chat_event("telegram", "4242", "Is my order shipped?",
+                                         name="Ann Lee", at=ago(days=3)))
+        with store.write() as conn:
+            set_status(conn, old.case_id, "solved", actor="bob", at=utc_now())
+        new = pipeline.ingest(parse_email(make_email(
+            subject="Router", body=QUOTED, attachment=("log.txt", b"router log\n"))))
+        merge_customers(store, old.customer_id, new.customer_id, "bob")  # one person
+        pipeline.ingest(parse_email(make_email(sender="zed@example.com", name="Zed",
+                                               subject="Unrelated")))
+    return path
+
+
+async def open_case_of(app: OmnituiApp, pilot: object, subject: str) -> CaseScreen:
+    wanted = app.store.conn.execute("SELECT id FROM cases WHERE subject = ?",
+                                    (subject,)).fetchone()[0]
+    cases = queue(app)
+    for _ in range(len(cases.ids)):
+        if cases.current_id == wanted:
+            break
+        await pilot.press("j")  # type: ignore[attr-defined]
+    await pilot.press("enter")  # type: ignore[attr-defined]
+    await settle(app, pilot)
+    assert isinstance(app.screen, CaseScreen) and app.screen.detail.case.subject == subject
+    return app.screen
+
+
+def test_timeline_spans_channels_and_folds_quotes(history_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        screen = await open_case_of(app, pilot, "Router")
+        text = screen_text(app)
+        assert "Is my order shipped?" in text and "case #1" in text  # the older case, too
+        assert "telegram" in text and "email" in text
+        assert "It still fails." in text and "Please restart the router" not in text
+        assert "quoted history" in text
+        assert screen.current_message is not None and "It still fails" in \
+            screen.current_message.text  # the newest message of this case is highlighted
+        await pilot.press("T")
+        await settle(app, pilot)
+        assert "Please restart the router" in screen_text(app)
+        # the customer pane: identities across channels, other open cases
+        assert "ann@example.com" in text and "Customer" in text
+        await pilot.press("k")
+        await settle(app, pilot)
+        assert "Is my order shipped" in screen.current_message.text
+
+    drive(history_db, script)
+
+
+def test_raw_source_and_saving_attachments(history_db: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "saved"
+    folder.mkdir()
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await open_case_of(app, pilot, "Router")
+        await pilot.press("V")
+        await settle(app, pilot)
+        assert isinstance(app.screen, TextScreen)
+        raw = screen_text(app)
+        assert "Message-ID:" in raw and "Subject: Router" in raw
+        await pilot.press("escape", "s")
+        await settle(app, pilot)
+        box = app.screen.query_one(Input)
+        box.value = str(folder)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert (folder / "log.txt").read_bytes() == b"router log\n"
+
+    drive(history_db, script)
+
+
+def test_move_a_message_out_and_back_with_undo(history_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        screen = await open_case_of(app, pilot, "Router")
+        case_id = screen.detail.case.id
+        await pilot.press("X")
+        await settle(app, pilot)
+        await pilot.press("enter")  # the default: split off into a new case
+        await settle(app, pilot)
+        with Store(history_db) as store:
+            moved_to = store.conn.execute("SELECT case_id, thread_rule FROM messages WHERE"
+                                          " subject = 'Router'").fetchone()
+        assert moved_to[0] != case_id and moved_to[1] == "split-off"
+        await pilot.press("u")
+        await settle(app, pilot)
+        with Store(history_db) as store:
+            assert store.conn.execute("SELECT case_id FROM messages WHERE subject = 'Router'"
+                                      ).fetchone()[0] == case_id
+
+    drive(history_db, script)
+
+
+def test_link_an_address_then_merge_a_customer_with_undo(history_db: Path) -> None:
+    def identities(customer: str) -> list[tuple[str, str]]:
+        with Store(history_db) as store:
+            return store.conn.execute(
+                "SELECT i.kind, i.value FROM identities i JOIN customers c ON c.id ="
+                " i.customer_id WHERE c.name = ? AND c.merged_into IS NULL ORDER BY i.id",
+                (customer,)).fetchall()
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await open_case_of(app, pilot, "Router")
+        await pilot.press("L")
+        await settle(app, pilot)
+        if isinstance(app.screen, PickScreen):  # suggestions first; the last entry types
+            await pilot.press("end", "enter")
+            await settle(app, pilot)
+        await pilot.press(*"+44 20 7946 0958", "enter")
+        await settle(app, pilot)
+        assert ("phone", "+442079460958") in identities("Ann Lee")
+        assert "+442079460958" in screen_text(app)  # the customer pane shows it
+        await pilot.press("L")
+        await settle(app, pilot)
+        if isinstance(app.screen, PickScreen):
+            await pilot.press("end", "enter")
+            await settle(app, pilot)
+        await pilot.press(*"zed@example.com", "enter")
+        await settle(app, pilot)
+        assert "Merge customer" in screen_text(app)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert ("email", "zed@example.com") in identities("Ann Lee")
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert identities("Zed") == [("email", "zed@example.com")]
+
+    drive(history_db, script)
+
+
+def test_snooze_hides_the_case_until_its_time(history_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        cases = queue(app)
+        before = len(cases.ids)
+        snoozed = cases.current_id
+        await pilot.press("z")
+        await settle(app, pilot)
+        assert "tomorrow 9:00" in screen_text(app)
+        await pilot.press("enter")  # 1 hour
+        await settle(app, pilot)
+        assert len(cases.ids) == before - 1 and snoozed not in cases.ids
+        await show_view(app, pilot, "snoozed")
+        assert list(cases.ids) == [snoozed]
+        await pilot.press("z", "end", "enter")  # wake up now
+        await settle(app, pilot)
+        assert list(cases.ids) == []
+        await show_view(app, pilot, "all open")
+        assert snoozed in cases.ids
+
+    drive(history_db, script)

@@ -1,0 +1,214 @@
+"""Writing from the console: reply, reply all, forward, note, new message, $EDITOR, preview,
+the outbox states on the timeline, and undo of a queued reply."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import stat
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, Select, TextArea
+
+from omnitui.channels.email.parse import parse_email
+from omnitui.config import Settings
+from omnitui.ingest.pipeline import Pipeline
+from omnitui.store import outbox
+from omnitui.store.db import Store, db_time, utc_now
+from omnitui.tui.app import OmnituiApp
+from omnitui.tui.screens.case import CaseScreen
+from omnitui.tui.screens.modals import ComposeScreen, ConfirmScreen
+from tests.conftest import make_email
+from tests.tui.helpers import drive, screen_text, settle
+
+QUOTED_BODY = ("Still broken, see below.\n\nOn Mon, 2 Nov 2026 at 10:00, Support wrote:\n"
+               "> Please restart the router.\n> It usually helps.\n")
+
+
+@pytest.fixture
+def mail_db(tmp_path: Path) -> Path:
+    path = tmp_path / "mail.db"
+    with Store(path) as store:
+        Pipeline(store, Settings()).ingest(parse_email(make_email(
+            subject="Router broken", body=QUOTED_BODY, message_id="ann-1@example.com",
+            headers={"Cc": "Bob <bob@example.com>"},
+            attachment=("photo.png", b"\x89PNG fake"))))
+    return path
+
+
+def outbox_rows(path: Path) -> list[dict]:
+    with Store(path) as store:
+        cur = store.conn.execute("SELECT o.*, m.text, m.thread_key FROM outbox o"
+                                 " JOIN messages m ON m.id = o.message_id ORDER BY o.id")
+        return [dict(zip([d[0] for d in cur.description], r, strict=True)) for r in cur]
+
+
+async def open_case(app: OmnituiApp, pilot: object) -> CaseScreen:
+    await pilot.press("enter")  # type: ignore[attr-defined]
+    await settle(app, pilot)
+    assert isinstance(app.screen, CaseScreen)
+    return app.screen
+
+
+async def wait_for(app: OmnituiApp, pilot: object, text: str) -> str:
+    for _ in range(40):
+        await asyncio.sleep(0.05)
+        await settle(app, pilot)
+        if text in screen_text(app):
+            break
+    return screen_text(app)
+
+
+def test_reply_is_queued_threaded_and_its_fate_shows_live(mail_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await open_case(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        composer = app.screen
+        assert isinstance(composer, ComposeScreen)
+        assert composer.query_one("#to", Input).value == "ann@example.com"
+        assert composer.query_one("#subject", Input).value == "Re: Router broken"
+        await pilot.press(*"Please try the reset button.", "ctrl+o")
+        await settle(app, pilot)
+        preview = screen_text(app)
+        assert "To: ann@example.com" in preview and "Please try the reset button." in preview
+        await pilot.press("ctrl+o", "ctrl+j")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen)
+        [row] = outbox_rows(mail_db)
+        assert row["status"] == "queued" and row["text"] == "Please try the reset button."
+        assert json.loads(row["recipients"]) == {"to": ["ann@example.com"], "cc": []}
+        assert "queued" in screen_text(app)
+        with Store(mail_db) as daemon:  # the daemon sends it: the console shows it at once
+            with daemon.write() as conn:
+                outbox.mark_sent(conn, row["id"], at=db_time(utc_now()))
+        assert "sent" in await wait_for(app, pilot, "sent")
+        assert "queued" not in screen_text(app)
+
+    drive(mail_db, script)
+
+
+def test_reply_all_forward_and_undo_of_a_queued_reply(mail_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await open_case(app, pilot)
+        await pilot.press("R")
+        await settle(app, pilot)
+        # everyone else on the message; our own address is left out once [[mailboxes]] name it
+        assert "bob@example.com" in app.screen.query_one("#cc", Input).value
+        await pilot.press(*"Copying Bob.", "ctrl+j")
+        await settle(app, pilot)
+        assert "bob@example.com" in json.loads(outbox_rows(mail_db)[0]["recipients"])["cc"]
+        await pilot.press("u")  # not sent yet: undo takes it back whole
+        await settle(app, pilot)
+        assert outbox_rows(mail_db) == []
+        await pilot.press("f")
+        await settle(app, pilot)
+        assert app.screen.query_one("#to", Input).has_focus
+        await pilot.press(*"it@example.org", "tab", "tab", "tab")
+        await pilot.press(*"Can you look at this?", "ctrl+j")
+        await settle(app, pilot)
+        [row] = outbox_rows(mail_db)
+        assert json.loads(row["recipients"])["to"] == ["it@example.org"]
+        assert row["subject"] == "Fwd: Router broken"
+        assert "Forwarded message" in row["text"] and "Still broken" in row["text"]
+        assert len(json.loads(row["attachment_ids"])) == 1
+
+    drive(mail_db, script)
+
+
+def test_a_reply_turned_into_a_note_and_empty_or_unaddressed_drafts(mail_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await open_case(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        await pilot.press("ctrl+j")  # nothing written: stays open, says why
+        await settle(app, pilot)
+        assert isinstance(app.screen, ComposeScreen)
+        await pilot.press(*"Customer sounds upset", "ctrl+t")
+        await settle(app, pilot)
+        assert "Internal note" in screen_text(app)
+        await pilot.press("ctrl+j")
+        await settle(app, pilot)
+        assert outbox_rows(mail_db) == []
+        with Store(mail_db) as store:
+            assert store.conn.execute("SELECT direction FROM messages WHERE text = ?",
+                                      ("Customer sounds upset",)).fetchone() == ("note",)
+        await pilot.press("r")
+        await settle(app, pilot)
+        app.screen.query_one("#to", Input).value = ""
+        await pilot.press(*"hello", "ctrl+j")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ComposeScreen)  # no recipient: not sent, not lost
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen)  # written text is never dropped silently
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert app.screen.query_one(TextArea).text == "hello"
+
+    drive(mail_db, script)
+
+
+def test_editor_writes_the_reply(mail_db: Path, tmp_path: Path,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    editor = tmp_path / "fake-editor"
+    editor.write_text("#!/bin/sh\nprintf 'Written in my editor\\n' >> \"$1\"\n")
+    editor.chmod(editor.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("EDITOR", str(editor))
+    monkeypatch.delenv("VISUAL", raising=False)
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await open_case(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        await pilot.press(*"Hi Ann,", "enter", "ctrl+e")
+        await settle(app, pilot)
+        assert app.screen.query_one(TextArea).text == "Hi Ann,\nWritten in my editor"
+        await pilot.press("ctrl+j")
+        await settle(app, pilot)
+        assert outbox_rows(mail_db)[0]["text"] == "Hi Ann,\nWritten in my editor"
+
+    drive(mail_db, script)
+
+
+def test_reply_on_another_channel_of_the_same_customer(mail_db: Path) -> None:
+    with Store(mail_db) as store:
+        Pipeline(store, Settings()).ingest(parse_email(make_email(
+            body="My number is below", headers={"X-Phone": "x"})))
+        from omnitui.services.merge import link_identity
+        link_identity(store, 1, ("phone", "+14155550100"), "alice")
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await open_case(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        app.screen.query_one(Select).value = "whatsapp"
+        await settle(app, pilot)
+        assert app.screen.query_one("#to", Input).value == "+14155550100"
+        assert not app.screen.query_one("#field-subject").display
+        await pilot.press(*"Texting you instead", "ctrl+j")
+        await settle(app, pilot)
+        [row] = outbox_rows(mail_db)
+        assert row["channel"] == "whatsapp"
+        assert json.loads(row["recipients"])["to"] == ["+14155550100"]
+
+    drive(mail_db, script)
+
+
+def test_new_outbound_case_from_the_queue(mail_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("c")
+        await settle(app, pilot)
+        await pilot.press(*"new.person@example.net", "tab", "tab", *"Welcome", "tab")
+        await pilot.press(*"Your account is ready.", "ctrl+j")
+        await settle(app, pilot)
+        [row] = outbox_rows(mail_db)
+        assert json.loads(row["recipients"])["to"] == ["new.person@example.net"]
+        with Store(mail_db) as store:
+            owner, subject = store.conn.execute("SELECT owner, subject FROM cases WHERE id = ?",
+                                                (row["case_id"],)).fetchone()
+        assert (owner, subject) == ("alice", "Welcome")
+        assert "Welcome" in screen_text(app)
+
+    drive(mail_db, script)
