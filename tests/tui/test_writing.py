@@ -14,6 +14,7 @@ from textual.widgets import Input, Select, TextArea
 from omnitui.channels.email.parse import parse_email
 from omnitui.config import Settings
 from omnitui.ingest.pipeline import Pipeline
+from omnitui.services.merge import link_identity
 from omnitui.store import outbox
 from omnitui.store.db import Store, db_time, utc_now
 from omnitui.tui.app import OmnituiApp
@@ -80,9 +81,9 @@ def test_reply_is_queued_threaded_and_its_fate_shows_live(mail_db: Path) -> None
         assert row["status"] == "queued" and row["text"] == "Please try the reset button."
         assert json.loads(row["recipients"]) == {"to": ["ann@example.com"], "cc": []}
         assert "queued" in screen_text(app)
-        with Store(mail_db) as daemon:  # the daemon sends it: the console shows it at once
-            with daemon.write() as conn:
-                outbox.mark_sent(conn, row["id"], at=db_time(utc_now()))
+        # the daemon sends it: the console shows it at once
+        with Store(mail_db) as daemon, daemon.write() as conn:
+            outbox.mark_sent(conn, row["id"], at=db_time(utc_now()))
         assert "sent" in await wait_for(app, pilot, "sent")
         assert "queued" not in screen_text(app)
 
@@ -176,7 +177,6 @@ def test_reply_on_another_channel_of_the_same_customer(mail_db: Path) -> None:
     with Store(mail_db) as store:
         Pipeline(store, Settings()).ingest(parse_email(make_email(
             body="My number is below", headers={"X-Phone": "x"})))
-        from omnitui.services.merge import link_identity
         link_identity(store, 1, ("phone", "+14155550100"), "alice")
 
     async def script(app: OmnituiApp, pilot: object) -> None:
