@@ -99,11 +99,13 @@ def summary(context: Context, path: Path) -> None:
 
 def console(context: Context, path: Path) -> None:
     """The full-screen console on the store; without a terminal, the summary instead."""
+    from omnitui.tui.app import check_keymap, run_console
+
+    check_keymap(context.settings.keymap, context.settings.source)  # a typo'd key id
     context.open_store(path).close()  # a missing or newer store fails here, in one line
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         summary(context, path)
         return
-    from omnitui.tui.app import run_console
 
     run_console(path, context.settings, context.agent)
 

@@ -119,6 +119,8 @@ class OmnituiApp(WritingActions, TimelineActions, CustomerActions, MacroActions,
 
     async def on_mount(self) -> None:
         self.set_keymap(self.settings.keymap)
+        with self.store.write() as conn:  # a mark left by this agent's console that died
+            presence.leave(conn, self.agent)
         await self.push_screen(QueueScreen(lambda ids: summaries(self.store.conn, ids), self.clock))
         self._show_first_page()
         self.set_interval(POLL_SECONDS, self._poll)
@@ -417,13 +419,15 @@ class OmnituiApp(WritingActions, TimelineActions, CustomerActions, MacroActions,
 
     def _poll(self) -> None:
         self._keep_presence()
+        if isinstance(self.screen, CaseScreen):
+            # every tick, not only on a change: a console that died leaves a mark that must
+            # fade by itself, and nobody commits anything to say so
+            self._show_presence(self.screen)
         version = data_version(self.store.conn)
         if version == self._seen_version:
             return
         self._seen_version = version
         newest, changed = changed_cases_since(self.store.conn, self._seen_change)
-        if isinstance(self.screen, CaseScreen):
-            self._show_presence(self.screen)
         if newest == self._seen_change:
             return  # a presence mark, not a change to any case
         self._seen_change = newest
@@ -440,6 +444,8 @@ class OmnituiApp(WritingActions, TimelineActions, CustomerActions, MacroActions,
         activity = activity or ("writing" if isinstance(self.screen, ComposeScreen)
                                 else "viewing")
         now = utc_now()
+        if case_id is None and self._presence[0] is None:
+            return  # on the queue, and already marked off every case: nothing to write
         if (case_id, activity) == self._presence[:2] and \
                 (now - self._presence[2]).total_seconds() < PRESENCE_EVERY:
             return

@@ -19,7 +19,7 @@ def drive(path: Path, script: Drive, settings: Settings | None = None,
           agent: str = "alice") -> None:
     async def run() -> None:
         app = OmnituiApp(path, settings or Settings(), agent)
-        async with app.run_test(size=(120, 30)) as pilot:
+        async with app.run_test(size=(120, 30), notifications=True) as pilot:
             await settle(app, pilot)
             await script(app, pilot)
 

@@ -206,9 +206,12 @@ class CaseScreen(Screen[None]):
 
     def show_presence(self, others: list[tuple[str, str]]) -> None:
         """Who else is on this case: the warning before two agents answer at once."""
+        shown = self.query("#presence")
+        if not shown:
+            return  # still being put together; the next poll draws it
         line = Text()
         if others:
             line.append(" ⚠ also here: ", style="bold yellow")
             line.append(", ".join(f"{sanitize(agent)} ({activity})"
                                   for agent, activity in others))
-        self.query_one("#presence", Static).update(line)
+        shown.first(Static).update(line)

@@ -1,0 +1,153 @@
+"""What the config brings to the console: macros on 1 to 9 and m, saved views, remapped keys
+(and a clear refusal of unknown binding ids); plus the status bar's health line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from textual.widgets import TextArea
+
+from omnitui.config import ConfigError, Macro, SavedView, Settings
+from omnitui.store import channel_state
+from omnitui.store.db import Store, db_time, utc_now
+from omnitui.tui.app import OmnituiApp
+from omnitui.tui.screens.modals import ComposeScreen, ConfirmScreen, PickScreen
+from tests.tui.helpers import drive, queue, screen_text, settle, show_view
+
+REFUND = Macro("Refund issued", status="pending", pause_reason="waiting on bank",
+               tags=["refund"], assign="me",
+               reply="Hello {customer_first_name}, your refund for #{case_id} is on its way.")
+SPAM = Macro("Spam", status="solved", tags=["spam"])
+
+
+def macro_settings() -> Settings:
+    return Settings(macros=[REFUND, SPAM],
+                    views=[SavedView("my refunds", "owner:me tag:refund status:pending")])
+
+
+def fields(path: Path, case_id: int) -> tuple:
+    with Store(path) as store:
+        return store.conn.execute("SELECT status, pause_reason, owner, tags FROM cases"
+                                  " WHERE id = ?", (case_id,)).fetchone()
+
+
+def test_macro_sets_fields_drafts_the_reply_and_undoes_in_one_step(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await show_view(app, pilot, "all open")
+        case_id = queue(app).current_id
+        before = fields(demo_db, case_id)
+        await pilot.press("1")
+        await settle(app, pilot)
+        assert fields(demo_db, case_id)[:3] == ("pending", "waiting on bank", "alice")
+        assert isinstance(app.screen, ComposeScreen)
+        draft = app.screen.query_one(TextArea).text
+        assert draft.startswith("Hello ") and f"#{case_id} is on its way" in draft
+        await pilot.press("escape", "y")  # drop the draft; the field changes stay
+        await settle(app, pilot)
+        await show_view(app, pilot, "my refunds")
+        assert list(queue(app).ids) == [case_id]
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert fields(demo_db, case_id) == before
+
+    drive(demo_db, script, macro_settings())
+
+
+def test_macro_picker_previews_and_applies_to_marked_cases(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await show_view(app, pilot, "all open")
+        first = queue(app).current_id
+        await pilot.press("space", "space")
+        marked = sorted(queue(app).marked)
+        assert first in marked and len(marked) == 2
+        await pilot.press("m")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PickScreen)
+        text = screen_text(app)
+        assert "Refund issued" in text and "status → pending" in text
+        assert "drafts this reply" in text and "on its way" in text
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen)  # one reply per marked case?
+        await pilot.press("y")
+        await settle(app, pilot)
+        with Store(demo_db) as store:
+            replies = store.conn.execute(
+                "SELECT m.case_id, m.text FROM outbox o JOIN messages m ON m.id = o.message_id"
+                " ORDER BY m.case_id").fetchall()
+        assert [r[0] for r in replies] == marked
+        assert all(f"#{case_id} is on its way" in text for case_id, text in replies)
+        assert all(fields(demo_db, c)[0] == "pending" for c in marked)
+
+    drive(demo_db, script, macro_settings())
+
+
+def test_a_missing_macro_number_says_how_to_add_one(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("7")
+        await settle(app, pilot)
+        await pilot.pause(0.2)  # the toast takes a frame or two to appear
+        assert "no macro 7" in screen_text(app)
+
+    drive(demo_db, script, macro_settings())
+
+
+def test_saved_views_come_first_and_filter(demo_db: Path) -> None:
+    settings = Settings(views=[SavedView("email, by SLA", "channel:email", sort="sla")])
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        assert app.view.name == "email, by SLA"
+        with Store(demo_db) as store:
+            expected = store.conn.execute(
+                "SELECT count(*) FROM cases WHERE channel = 'email' AND sla_due IS NOT NULL"
+                " AND status IN ('new','open','pending','on_hold')").fetchone()[0]
+        assert len(queue(app).ids) == expected > 0
+        assert "email, by SLA" in screen_text(app)
+
+    drive(demo_db, script, settings)
+
+
+def test_the_status_bar_shows_daemon_and_channel_health(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        assert "daemon: never started" in screen_text(app)
+        now = db_time(utc_now())
+        with Store(demo_db) as daemon, daemon.write() as conn:
+            channel_state.heartbeat(conn, pid=123, host="srv", at=now, started_at=now)
+            channel_state.record_sync(conn, "email", "support", at=now, backlog=42)
+            channel_state.record_error(conn, "telegram", "", "401 Unauthorized", at=now)
+        app._refresh_health()
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "daemon: running" in text and "email/support ✓" in text
+        assert "42 behind" in text and "telegram ✗ 401 Unauthorized" in text
+
+    drive(demo_db, script)
+
+
+def test_an_unknown_keymap_id_is_refused_by_name(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"keymap\.case\.slove is not a console binding id"):
+        OmnituiApp(tmp_path / "x.db", Settings(keymap={"case.slove": "f9"}), "alice")
+    config = tmp_path / "config.toml"
+    config.write_text('[keymap]\n"queue.dwon" = "n"\n')
+    result = subprocess.run([sys.executable, "-m", "omnitui", "--config", str(config),
+                             "--db", str(tmp_path / "x.db")], capture_output=True, text=True,
+                            stdin=subprocess.DEVNULL, timeout=60)
+    assert result.returncode == 2
+    assert "queue.dwon" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_help_lists_writing_timeline_and_macro_bindings(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("question_mark")
+        await settle(app, pilot)
+        text = str(app.screen.query_one("#text").render())
+        for binding_id in ("case.reply", "case.forward", "composer.send", "composer.editor",
+                           "message.raw", "message.move", "macro.1", "macro.pick",
+                           "case.snooze", "customer.link", "timeline.down"):
+            assert binding_id in text
+        assert "f9" in text  # the remapped key is the one listed
+
+    drive(demo_db, script, Settings(keymap={"case.solved": "f9"}))

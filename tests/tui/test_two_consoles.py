@@ -1,0 +1,193 @@
+"""Two consoles on one store, as two agents on one server run them: both apps live in one
+asyncio loop (Textual keeps each app's context apart), each with its own store connection,
+so every change crosses between them the way it does between two processes. Toasts are on
+(run_test hides them by default) so a warning is checked where the agent reads it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from omnitui.config import Settings
+from omnitui.store import presence
+from omnitui.store.db import Store, db_time, utc_now
+from omnitui.tui.app import OmnituiApp
+from omnitui.tui.screens.case import CaseScreen
+from tests.tui.helpers import queue, screen_text, settle, show_view
+
+Consoles = tuple[OmnituiApp, Pilot, OmnituiApp, Pilot]
+
+
+@asynccontextmanager
+async def two_consoles(path: Path) -> AsyncIterator[Consoles]:
+    alice = OmnituiApp(path, Settings(), "alice")
+    bob = OmnituiApp(path, Settings(), "bob")
+    async with alice.run_test(size=(120, 30), notifications=True) as pa, \
+            bob.run_test(size=(120, 30), notifications=True) as pb:
+        await settle(alice, pa)
+        await settle(bob, pb)
+        yield alice, pa, bob, pb
+
+
+async def wait_until(check: Callable[[], bool], *consoles: tuple[OmnituiApp, Pilot],
+                     seconds: float = 2.0) -> bool:
+    """Let both consoles run (their polls fire on their own) until `check` holds; no keys."""
+    for _ in range(int(seconds / 0.05)):
+        if check():
+            return True
+        await asyncio.sleep(0.05)
+        for app, pilot in consoles:
+            await settle(app, pilot)
+    return check()
+
+
+def row(path: Path, case_id: int, columns: str) -> tuple:
+    with Store(path) as store:
+        return store.conn.execute(f"SELECT {columns} FROM cases WHERE id = ?",
+                                  (case_id,)).fetchone()
+
+
+def notes(app: OmnituiApp) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def open_case(app: OmnituiApp, pilot: Pilot) -> int:
+    await pilot.press("enter")
+    await settle(app, pilot)
+    assert isinstance(app.screen, CaseScreen)
+    return app.screen.detail.case.id
+
+
+def test_a_case_solved_in_one_console_leaves_the_others_queue_by_itself(
+        demo_db: Path) -> None:
+    async def run() -> None:
+        async with two_consoles(demo_db) as (alice, pa, bob, pb):
+            case_id = queue(alice).current_id
+            assert case_id is not None and case_id in queue(bob).ids
+            before = len(queue(bob).ids)
+            await pa.press("S")
+            await settle(alice, pa)
+            assert row(demo_db, case_id, "status") == ("solved",)
+            assert case_id not in queue(alice).ids
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            assert await wait_until(lambda: case_id not in queue(bob).ids,
+                                    (alice, pa), (bob, pb))
+            assert loop.time() - started < 1.5  # polled twice a second
+            assert len(queue(bob).ids) == before - 1
+            assert f"{before - 1:,} cases" in screen_text(bob)
+
+    asyncio.run(run())
+
+
+def test_each_console_shows_the_other_agent_on_the_case_until_they_leave(
+        demo_db: Path) -> None:
+    async def run() -> None:
+        async with two_consoles(demo_db) as (alice, pa, bob, pb):
+            both = ((alice, pa), (bob, pb))
+            case_id = await open_case(alice, pa)
+            assert await open_case(bob, pb) == case_id
+            assert await wait_until(lambda: "also here: alice (viewing)" in screen_text(bob)
+                                    and "also here: bob (viewing)" in screen_text(alice),
+                                    *both, seconds=4)
+            await pb.press("escape")  # bob goes back to his queue
+            await settle(bob, pb)
+            assert not isinstance(bob.screen, CaseScreen)
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            assert await wait_until(lambda: "also here" not in screen_text(alice), *both,
+                                    seconds=4)
+            assert loop.time() - started < 1.5  # cleared by bob's next poll, not by staleness
+            assert "bob (viewing)" not in screen_text(alice)
+            with Store(demo_db) as store:
+                assert store.conn.execute("SELECT agent FROM presence").fetchall() == [
+                    ("alice",)]
+
+    asyncio.run(run())
+
+
+def test_two_agents_claiming_one_case_at_once_get_one_owner_and_a_warning(
+        demo_db: Path) -> None:
+    async def run() -> None:
+        async with two_consoles(demo_db) as (alice, pa, bob, pb):
+            await show_view(alice, pa, "unassigned")
+            await show_view(bob, pb, "unassigned")
+            case_id = queue(alice).current_id
+            assert case_id is not None and queue(bob).current_id == case_id
+            assert row(demo_db, case_id, "owner") == (None,)
+            await asyncio.gather(pa.press("a"), pb.press("a"))
+            await settle(alice, pa)
+            await settle(bob, pb)
+            (winner,) = row(demo_db, case_id, "owner")
+            assert winner in {"alice", "bob"}
+            with Store(demo_db) as store:
+                claims = store.conn.execute(
+                    "SELECT actor FROM audit WHERE case_id = ? AND action = 'case.assigned'",
+                    (case_id,)).fetchall()
+            assert claims == [(winner,)]
+            won, lost = (alice, bob) if winner == "alice" else (bob, alice)
+            assert f"assigned to {winner}: #{case_id}" in notes(won)
+            assert not any("already" in n for n in notes(won))
+            assert f"#{case_id} is already {winner}'s" in notes(lost)
+            assert not any(n.startswith("assigned to") for n in notes(lost))
+            assert await wait_until(lambda: f"already {winner}'s" in screen_text(lost),
+                                    (won, pa if won is alice else pb),
+                                    (lost, pb if won is alice else pa))
+
+    asyncio.run(run())
+
+
+def test_priority_from_one_console_and_tags_from_the_other_are_both_kept(
+        demo_db: Path) -> None:
+    async def run() -> None:
+        async with two_consoles(demo_db) as (alice, pa, bob, pb):
+            both = ((alice, pa), (bob, pb))
+            case_id = await open_case(alice, pa)
+            assert await open_case(bob, pb) == case_id
+            (tags_before,) = row(demo_db, case_id, "tags")
+            await pa.press("p")
+            await settle(alice, pa)
+            await pa.press(*"77", "enter")
+            await settle(alice, pa)
+            assert row(demo_db, case_id, "priority") == (77,)
+            await pb.press("t")  # bob acts at once, before his console has refreshed
+            await settle(bob, pb)
+            await pb.press(*"twoagents", "enter")
+            await settle(bob, pb)
+            priority, tags = row(demo_db, case_id, "priority, tags")
+            assert priority == 77  # alice's change survived bob's
+            assert "twoagents" in tags and tags_before.strip("[]") in tags
+            assert await wait_until(lambda: "priority 77" in screen_text(bob)
+                                    and "twoagents" in screen_text(alice), *both)
+            assert "priority 77" in screen_text(alice) and "twoagents" in screen_text(bob)
+
+    asyncio.run(run())
+
+
+
+def test_a_dead_consoles_mark_goes_stale_on_the_others_screen(demo_db: Path) -> None:
+    """Bob's console was killed (kill -9, a dropped SSH session): no leave, no more marks.
+    Alice is the only console running, so nothing else commits either."""
+    async def run() -> None:
+        alice = OmnituiApp(demo_db, Settings(), "alice")
+        async with alice.run_test(size=(120, 30)) as pa:
+            await settle(alice, pa)
+            case_id = queue(alice).current_id
+            with Store(demo_db) as bobs, bobs.write() as conn:  # his last mark, 13 s ago
+                presence.announce(conn, "bob", case_id, "viewing",
+                                  db_time(utc_now() - timedelta(seconds=13)))
+            assert await open_case(alice, pa) == case_id
+            assert "also here: bob (viewing)" in screen_text(alice)
+            await asyncio.sleep(2.5)  # now more than 15 s old: stale
+            with Store(demo_db) as store:
+                assert presence.others_on(store.conn, case_id, "alice",
+                                          db_time(utc_now() - timedelta(seconds=15))) == []
+            assert await wait_until(lambda: "also here" not in screen_text(alice),
+                                    (alice, pa), seconds=1.5)
+
+    asyncio.run(run())
