@@ -263,3 +263,13 @@ def known_agents(conn: sqlite3.Connection) -> list[str]:
     return [r[0] for r in conn.execute(
         "SELECT name FROM agents WHERE active = 1 UNION"
         " SELECT DISTINCT owner FROM cases WHERE owner IS NOT NULL ORDER BY 1")]
+
+
+def awaiting_reply(conn: sqlite3.Connection, ids: list[int]) -> set[int]:
+    """Which of these cases end with a message from the customer (nobody answered yet)."""
+    if not ids:
+        return set()
+    return {r[0] for r in conn.execute(
+        f"SELECT id FROM cases WHERE id IN ({', '.join('?' * len(ids))})"
+        " AND last_inbound_at IS NOT NULL AND last_inbound_at >= coalesce(last_message_at, '')",
+        ids)}

@@ -34,6 +34,7 @@ from omnitui.store.channel_state import channel_states, daemon_state
 from omnitui.store.db import Store, StoreError, db_time, utc_now
 from omnitui.store.queries import (
     CaseQuery,
+    awaiting_reply,
     case_detail,
     distinct_values,
     known_agents,
@@ -56,7 +57,7 @@ from omnitui.tui.screens.modals import (
 from omnitui.tui.screens.queue import QueueScreen
 from omnitui.tui.status import health_text
 from omnitui.tui.timeline import TimelineActions
-from omnitui.tui.views import View, narrow, saved_views, standard_views
+from omnitui.tui.views import View, narrow, narrow_words, saved_views, standard_views
 from omnitui.tui.widgets.case_list import CaseList
 from omnitui.tui.writing import WRITING_BINDINGS, WritingActions
 
@@ -65,6 +66,7 @@ PRESENCE_EVERY = 5.0  # seconds between "still here" marks while a case is open
 PRESENCE_FRESH = timedelta(seconds=15)
 HEALTH_SECONDS = 5.0
 FIRST_PAGE = 100  # rows painted before the full id list of the view arrives
+NEW_SCAN = 500  # cases checked per query when looking for the next one awaiting an answer
 
 
 class OmnituiApp(WritingActions, TimelineActions, CustomerActions, MacroActions, App[None]):
@@ -92,6 +94,14 @@ class OmnituiApp(WritingActions, TimelineActions, CustomerActions, MacroActions,
         Binding("M", "merge", "Merge marked", id="case.merge", show=False),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
         Binding("slash", "narrow('')", "Search", id="queue.search"),
+        Binding("n", "search_hit(1)", "Next hit", id="queue.search_next", show=False),
+        Binding("N", "search_hit(-1)", "Previous hit", id="queue.search_prev", show=False),
+        Binding("right_square_bracket", "step_new(1)", "Next waiting", id="queue.next_new",
+                show=False),
+        Binding("left_square_bracket", "step_new(-1)", "Previous waiting",
+                id="queue.prev_new", show=False),
+        Binding("f2", "to_queue", "Queue", id="mode.queue", show=False),
+        Binding("colon", "command_palette", "Commands", id="app.commands", show=False),
         Binding("backslash", "narrow('status:')", "Filter", id="queue.filter", show=False),
     ]
     COMMANDS = App.COMMANDS | {ViewCommands}
@@ -399,6 +409,42 @@ class OmnituiApp(WritingActions, TimelineActions, CustomerActions, MacroActions,
         cases.action_cursor_down() if step > 0 else cases.action_cursor_up()
         if isinstance(self.screen, CaseScreen) and cases.current_id is not None:
             self.screen.show(case_detail(self.store.conn, cases.current_id))
+
+    def action_step_new(self, step: int) -> None:
+        """] / [: the next or previous case whose last message is the customer's, the ones
+        still waiting for an answer; scans the view's order in chunks, never all of it."""
+        cases = self.screen_queue().query_one(CaseList)
+        ids, index = cases.ids, cases.cursor + step
+        while 0 <= index < len(ids):
+            chunk = range(index, min(len(ids), index + NEW_SCAN)) if step > 0 else \
+                range(index, max(-1, index - NEW_SCAN), -1)
+            waiting = awaiting_reply(self.store.conn, [ids[i] for i in chunk])
+            found = next((i for i in chunk if ids[i] in waiting), None)
+            if found is not None:
+                cases.move_to(found)
+                if isinstance(self.screen, CaseScreen):
+                    self.screen.show(case_detail(self.store.conn, ids[found]))
+                return
+            index = chunk[-1] + step
+        self.notify("no more cases waiting for an answer this way", severity="warning")
+
+    def action_search_hit(self, step: int) -> None:
+        """n / N: the next or previous message matching the search on a case; on the queue,
+        which the search has already narrowed to hits, the next or previous case."""
+        if isinstance(self.screen, CaseScreen):
+            words = narrow_words(self.narrowed_by)
+            if not words:
+                self.notify("search first (/), then n and N walk the hits", severity="warning")
+            elif not self.screen.jump_to_match(words, step):
+                self.notify(f"no more messages with {' '.join(words)!r}", severity="warning")
+            return
+        self.screen_queue().query_one(CaseList).move_to(
+            self.screen_queue().query_one(CaseList).cursor + step)
+
+    def action_to_queue(self) -> None:
+        """F2: straight back to the queue from any screen."""
+        while not isinstance(self.screen, QueueScreen):
+            self.pop_screen()
 
     def action_undo(self) -> None:
         try:

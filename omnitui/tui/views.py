@@ -48,6 +48,12 @@ FILTER_KEYS = {"status": "statuses", "owner": "owner", "channel": "channel", "qu
                "tag": "tag"}
 
 
+def narrow_words(text: str) -> list[str]:
+    """The free words of what the agent typed (the full-text part, not the filters)."""
+    return [w for w in text.split()
+            if not (w.partition(":")[1] and w.partition(":")[0].lower() in FILTER_KEYS)]
+
+
 def narrow(query: CaseQuery, text: str) -> CaseQuery:
     """A view narrowed by what the agent typed: `key:value` words filter (status, owner,
     channel, queue, tag), the other words search the full text."""

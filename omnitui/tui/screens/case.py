@@ -187,6 +187,20 @@ class CaseScreen(Screen[None]):
         self.current = max(0, min(len(self.boxes) - 1, self.current + step))
         self._highlight()
 
+    def jump_to_match(self, words: list[str], step: int) -> bool:
+        """Highlight the next (step 1) or previous (-1) message containing every word."""
+        wanted = [w.casefold() for w in words]
+        messages = self.detail.messages
+        index = self.current + step
+        while 0 <= index < len(messages):
+            text = f"{messages[index].subject}\n{messages[index].text}".casefold()
+            if all(w in text for w in wanted):
+                self.current = index
+                self._highlight()
+                return True
+            index += step
+        return False
+
     def action_toggle_quoted(self) -> None:
         boxes = self.boxes
         if 0 <= self.current < len(boxes):

@@ -169,7 +169,7 @@ class CaseList(ScrollView, can_focus=True):
         segments = [Segment(text, base + style if style else base) for text, style in cells]
         return Strip(segments).crop_extend(0, width, base)
 
-    def _move(self, index: int) -> None:
+    def move_to(self, index: int) -> None:
         if not self._ids:
             return
         self.cursor = max(0, min(index, len(self._ids) - 1))
@@ -180,19 +180,19 @@ class CaseList(ScrollView, can_focus=True):
         self.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False, force=True)
 
     def action_cursor_down(self) -> None:
-        self._move(self.cursor + 1)
+        self.move_to(self.cursor + 1)
 
     def action_cursor_up(self) -> None:
-        self._move(self.cursor - 1)
+        self.move_to(self.cursor - 1)
 
     def action_half_page(self, direction: int) -> None:
-        self._move(self.cursor + direction * max(1, self.size.height // 2))
+        self.move_to(self.cursor + direction * max(1, self.size.height // 2))
 
     def action_first(self) -> None:
-        self._move(0)
+        self.move_to(0)
 
     def action_last(self) -> None:
-        self._move(len(self._ids) - 1)
+        self.move_to(len(self._ids) - 1)
 
     def row(self, case_id: int) -> CaseSummary | None:
         return self._rows.get(case_id)
