@@ -22,13 +22,8 @@ from textual.binding import Binding
 from textual.widgets import Input, Static
 
 from omnitui.config import ConfigError, Settings, attachments_dir
-from omnitui.model import Status
-from omnitui.services.actions import assign, claim, edit, escalate, retag, set_status, snooze
 from omnitui.services.history import undo
-from omnitui.services.merge import merge_cases
-from omnitui.snooze import parse_until, snooze_choices
 from omnitui.store import presence
-from omnitui.store.cases import require_case
 from omnitui.store.changes import changed_cases_since, data_version, last_change
 from omnitui.store.channel_state import channel_states, daemon_state
 from omnitui.store.db import Store, StoreError, db_time, utc_now
@@ -37,19 +32,17 @@ from omnitui.store.queries import (
     awaiting_reply,
     case_detail,
     distinct_values,
-    known_agents,
     list_cases,
     queue_ids,
     summaries,
 )
+from omnitui.tui.case_actions import CASE_BINDINGS, CaseActions
 from omnitui.tui.commands import ViewCommands
 from omnitui.tui.customers import CustomerActions
 from omnitui.tui.macros import MACRO_BINDINGS, MacroActions
 from omnitui.tui.screens.case import CaseScreen
 from omnitui.tui.screens.modals import (
-    AskScreen,
     ComposeScreen,
-    ConfirmScreen,
     PickScreen,
     TextScreen,
     help_text,
@@ -69,7 +62,8 @@ FIRST_PAGE = 100  # rows painted before the full id list of the view arrives
 NEW_SCAN = 500  # cases checked per query when looking for the next one awaiting an answer
 
 
-class OmnituiApp(WritingActions, TimelineActions, CustomerActions, MacroActions, App[None]):
+class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, MacroActions,
+                 App[None]):
     TITLE = "omnitui"
     BINDINGS = [
         Binding("ctrl+r", "refresh_now", "Refresh", id="app.refresh", show=False),
@@ -77,21 +71,11 @@ class OmnituiApp(WritingActions, TimelineActions, CustomerActions, MacroActions,
         Binding("greater_than_sign", "step_view(1)", "Next view", id="view.next", show=False),
         Binding("less_than_sign", "step_view(-1)", "Previous view", id="view.prev",
                 show=False),
-        Binding("a", "assign_me", "Assign to me", id="case.assign_me"),
-        Binding("P", "pending", "Pending", id="case.pending", show=False),
-        Binding("S", "solved", "Solved", id="case.solved"),
-        Binding("O", "reopen", "Reopen", id="case.reopen", show=False),
+        *CASE_BINDINGS,
         Binding("u", "undo", "Undo", id="app.undo"),
         *WRITING_BINDINGS,
         *MACRO_BINDINGS,
-        Binding("z", "snooze", "Snooze", id="case.snooze", show=False),
         Binding("L", "link_customer", "Link customer", id="customer.link", show=False),
-        Binding("A", "assign_to", "Assign to…", id="case.assign_to", show=False),
-        Binding("t", "tags", "Tags", id="case.tags", show=False),
-        Binding("p", "priority", "Priority", id="case.priority", show=False),
-        Binding("Q", "move_queue", "Queue", id="case.queue", show=False),
-        Binding("E", "escalate", "Escalate", id="case.escalate", show=False),
-        Binding("M", "merge", "Merge marked", id="case.merge", show=False),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
         Binding("slash", "narrow('')", "Search", id="queue.search"),
         Binding("n", "search_hit(1)", "Next hit", id="queue.search_next", show=False),
@@ -267,141 +251,6 @@ class OmnituiApp(WritingActions, TimelineActions, CustomerActions, MacroActions,
         self._load_ids(changed)
         if isinstance(self.screen, CaseScreen):
             self.screen.show(case_detail(self.store.conn, self.screen.detail.case.id))
-
-    def action_assign_me(self) -> None:
-        def take(conn: sqlite3.Connection, case_id: int) -> bool:
-            if claim(conn, case_id, self.agent, at=utc_now()):
-                return True
-            owner = require_case(conn, case_id)["owner"]
-            self.notify(f"#{case_id} is already {owner}'s", severity="warning")
-            return False
-
-        self._act(f"assigned to {self.agent}", take)
-
-    def _set_status(self, status: Status, reason: str | None = None) -> None:
-        self._act(f"{status}", lambda conn, case_id: set_status(
-            conn, case_id, status, actor=self.agent, at=utc_now(), pause_reason=reason))
-
-    def action_solved(self) -> None:
-        self._set_status(Status.SOLVED)
-
-    def action_reopen(self) -> None:
-        self._set_status(Status.OPEN)
-
-    def action_pending(self) -> None:
-        def answered(reason: str | None) -> None:
-            if reason:
-                self._set_status(Status.PENDING, reason)
-
-        self.push_screen(AskScreen("Pending: what is the case waiting on?",
-                                   "waiting on customer"), answered)
-
-    def action_snooze(self) -> None:
-        """Hide the case until a time; it comes back by itself, or when the customer
-        writes."""
-        now = datetime.now().astimezone()
-        choices = snooze_choices(now)
-        options = [f"{label}  ({moment:%a %d %b %H:%M})" for label, moment in choices]
-
-        def snooze_until(until: datetime | None) -> None:
-            self._act(f"snoozed until {until:%a %d %b %H:%M}" if until else "woken up",
-                      lambda conn, case_id: snooze(conn, case_id, until, actor=self.agent,
-                                                   at=utc_now()))
-
-        def typed(text: str | None) -> None:
-            if text:
-                try:
-                    snooze_until(parse_until(text, datetime.now().astimezone()))
-                except ValueError as exc:
-                    self.notify(str(exc), severity="error")
-
-        def chosen(index: int | None) -> None:
-            if index is None:
-                return
-            if index < len(choices):
-                snooze_until(choices[index][1])
-            elif index == len(choices):
-                self.push_screen(AskScreen("Snooze until: 3h, 2d, 1w or 2026-12-24 09:00 "
-                                           "(your local time)"), typed)
-            else:
-                snooze_until(None)
-
-        self.push_screen(PickScreen("Snooze until", [*options, "custom…", "wake up now"]),
-                         chosen)
-
-    def action_assign_to(self) -> None:
-        agents = known_agents(self.store.conn)
-
-        def chosen(index: int | None) -> None:
-            if index is not None:
-                self._act(f"assigned to {agents[index]}", lambda conn, case_id: assign(
-                    conn, case_id, agents[index], actor=self.agent, at=utc_now()))
-
-        self.push_screen(PickScreen("Assign to", agents), chosen)
-
-    def action_tags(self) -> None:
-        def answered(words: str | None) -> None:
-            if words:
-                self._act("tags", lambda conn, case_id: retag(
-                    conn, case_id, words, actor=self.agent, at=utc_now()))
-
-        self.push_screen(AskScreen("Tags: words add, -word removes"), answered)
-
-    def action_priority(self) -> None:
-        def answered(value: str | None) -> None:
-            try:
-                priority = float(value or "")
-            except ValueError:
-                if value:
-                    self.notify(f"priority must be a number, not {value!r}", severity="error")
-                return
-            self._act(f"priority {priority:g}", lambda conn, case_id: edit(
-                conn, case_id, {"priority": priority}, actor=self.agent, at=utc_now(),
-                action="case.priority", reason=f"priority set to {priority:g}"))
-
-        self.push_screen(AskScreen("Priority score (higher comes first)"), answered)
-
-    def action_move_queue(self) -> None:
-        queues = sorted({*distinct_values(self.store.conn, "queue"),
-                         self.settings.routing.default_queue,
-                         *self.settings.routing.channel_queues.values()})
-
-        def chosen(index: int | None) -> None:
-            if index is not None:
-                self._act(f"moved to {queues[index]}", lambda conn, case_id: edit(
-                    conn, case_id, {"queue": queues[index]}, actor=self.agent,
-                    at=utc_now(), action="case.queue", reason=f"queue {queues[index]}"))
-
-        self.push_screen(PickScreen("Move to queue", queues), chosen)
-
-    def action_escalate(self) -> None:
-        self._act("escalated", lambda conn, case_id: escalate(
-            conn, case_id, actor=self.agent, at=utc_now()))
-
-    def action_merge(self) -> None:
-        """Merge the marked cases into the highlighted one, after a confirm."""
-        cases = self.screen_queue().query_one(CaseList)
-        target = cases.current_id
-        sources = sorted(cases.marked - {target})
-        if target is None or not sources or isinstance(self.screen, CaseScreen):
-            self.notify("mark the cases to merge, then highlight the one to keep",
-                        severity="warning")
-            return
-
-        def confirmed(yes: bool | None) -> None:
-            if not yes:
-                return
-            try:
-                for source in sources:
-                    merge_cases(self.store, source, target, self.agent)
-            except StoreError as exc:
-                self.notify(str(exc), severity="error")
-            cases.marked.clear()
-            self._after_change({target, *sources})
-            self.notify(f"merged {', '.join(f'#{s}' for s in sources)} into #{target}")
-
-        self.push_screen(ConfirmScreen(
-            f"Merge {', '.join(f'#{s}' for s in sources)} into #{target}?"), confirmed)
 
     def action_step_case(self, step: int) -> None:
         """J / K on a case: the next or previous case of the queue, without going back."""

@@ -1,0 +1,176 @@
+"""Actions that change a case's fields: assignment, status, snooze, tags, priority, queue,
+escalation, merging. Each runs on the case on screen, else the marked cases, else the
+highlighted one, in one transaction (one undo)."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from textual.binding import Binding
+
+from omnitui.model import Status
+from omnitui.services.actions import assign, claim, edit, escalate, retag, set_status, snooze
+from omnitui.services.merge import merge_cases
+from omnitui.snooze import parse_until, snooze_choices
+from omnitui.store.cases import require_case
+from omnitui.store.db import StoreError, utc_now
+from omnitui.store.queries import distinct_values, known_agents
+from omnitui.tui.screens.case import CaseScreen
+from omnitui.tui.screens.modals import AskScreen, ConfirmScreen, PickScreen
+from omnitui.tui.widgets.case_list import CaseList
+
+if TYPE_CHECKING:
+    from omnitui.tui.app import OmnituiApp
+
+CASE_BINDINGS = [
+    Binding("a", "assign_me", "Assign to me", id="case.assign_me"),
+    Binding("P", "pending", "Pending", id="case.pending", show=False),
+    Binding("S", "solved", "Solved", id="case.solved"),
+    Binding("O", "reopen", "Reopen", id="case.reopen", show=False),
+    Binding("z", "snooze", "Snooze", id="case.snooze", show=False),
+    Binding("A", "assign_to", "Assign to…", id="case.assign_to", show=False),
+    Binding("t", "tags", "Tags", id="case.tags", show=False),
+    Binding("p", "priority", "Priority", id="case.priority", show=False),
+    Binding("Q", "move_queue", "Queue", id="case.queue", show=False),
+    Binding("E", "escalate", "Escalate", id="case.escalate", show=False),
+    Binding("M", "merge", "Merge marked", id="case.merge", show=False),
+]
+
+
+class CaseActions:
+    def action_assign_me(self: OmnituiApp) -> None:
+        def take(conn: sqlite3.Connection, case_id: int) -> bool:
+            if claim(conn, case_id, self.agent, at=utc_now()):
+                return True
+            owner = require_case(conn, case_id)["owner"]
+            self.notify(f"#{case_id} is already {owner}'s", severity="warning")
+            return False
+
+        self._act(f"assigned to {self.agent}", take)
+
+    def _set_status(self: OmnituiApp, status: Status, reason: str | None = None) -> None:
+        self._act(f"{status}", lambda conn, case_id: set_status(
+            conn, case_id, status, actor=self.agent, at=utc_now(), pause_reason=reason))
+
+    def action_solved(self: OmnituiApp) -> None:
+        self._set_status(Status.SOLVED)
+
+    def action_reopen(self: OmnituiApp) -> None:
+        self._set_status(Status.OPEN)
+
+    def action_pending(self: OmnituiApp) -> None:
+        def answered(reason: str | None) -> None:
+            if reason:
+                self._set_status(Status.PENDING, reason)
+
+        self.push_screen(AskScreen("Pending: what is the case waiting on?",
+                                   "waiting on customer"), answered)
+
+    def action_snooze(self: OmnituiApp) -> None:
+        """Hide the case until a time; it comes back by itself, or when the customer
+        writes."""
+        now = datetime.now().astimezone()
+        choices = snooze_choices(now)
+        options = [f"{label}  ({moment:%a %d %b %H:%M})" for label, moment in choices]
+
+        def snooze_until(until: datetime | None) -> None:
+            self._act(f"snoozed until {until:%a %d %b %H:%M}" if until else "woken up",
+                      lambda conn, case_id: snooze(conn, case_id, until, actor=self.agent,
+                                                   at=utc_now()))
+
+        def typed(text: str | None) -> None:
+            if text:
+                try:
+                    snooze_until(parse_until(text, datetime.now().astimezone()))
+                except ValueError as exc:
+                    self.notify(str(exc), severity="error")
+
+        def chosen(index: int | None) -> None:
+            if index is None:
+                return
+            if index < len(choices):
+                snooze_until(choices[index][1])
+            elif index == len(choices):
+                self.push_screen(AskScreen("Snooze until: 3h, 2d, 1w or 2026-12-24 09:00 "
+                                           "(your local time)"), typed)
+            else:
+                snooze_until(None)
+
+        self.push_screen(PickScreen("Snooze until", [*options, "custom…", "wake up now"]),
+                         chosen)
+
+    def action_assign_to(self: OmnituiApp) -> None:
+        agents = known_agents(self.store.conn)
+
+        def chosen(index: int | None) -> None:
+            if index is not None:
+                self._act(f"assigned to {agents[index]}", lambda conn, case_id: assign(
+                    conn, case_id, agents[index], actor=self.agent, at=utc_now()))
+
+        self.push_screen(PickScreen("Assign to", agents), chosen)
+
+    def action_tags(self: OmnituiApp) -> None:
+        def answered(words: str | None) -> None:
+            if words:
+                self._act("tags", lambda conn, case_id: retag(
+                    conn, case_id, words, actor=self.agent, at=utc_now()))
+
+        self.push_screen(AskScreen("Tags: words add, -word removes"), answered)
+
+    def action_priority(self: OmnituiApp) -> None:
+        def answered(value: str | None) -> None:
+            try:
+                priority = float(value or "")
+            except ValueError:
+                if value:
+                    self.notify(f"priority must be a number, not {value!r}", severity="error")
+                return
+            self._act(f"priority {priority:g}", lambda conn, case_id: edit(
+                conn, case_id, {"priority": priority}, actor=self.agent, at=utc_now(),
+                action="case.priority", reason=f"priority set to {priority:g}"))
+
+        self.push_screen(AskScreen("Priority score (higher comes first)"), answered)
+
+    def action_move_queue(self: OmnituiApp) -> None:
+        queues = sorted({*distinct_values(self.store.conn, "queue"),
+                         self.settings.routing.default_queue,
+                         *self.settings.routing.channel_queues.values()})
+
+        def chosen(index: int | None) -> None:
+            if index is not None:
+                self._act(f"moved to {queues[index]}", lambda conn, case_id: edit(
+                    conn, case_id, {"queue": queues[index]}, actor=self.agent,
+                    at=utc_now(), action="case.queue", reason=f"queue {queues[index]}"))
+
+        self.push_screen(PickScreen("Move to queue", queues), chosen)
+
+    def action_escalate(self: OmnituiApp) -> None:
+        self._act("escalated", lambda conn, case_id: escalate(
+            conn, case_id, actor=self.agent, at=utc_now()))
+
+    def action_merge(self: OmnituiApp) -> None:
+        """Merge the marked cases into the highlighted one, after a confirm."""
+        cases = self.screen_queue().query_one(CaseList)
+        target = cases.current_id
+        sources = sorted(cases.marked - {target})
+        if target is None or not sources or isinstance(self.screen, CaseScreen):
+            self.notify("mark the cases to merge, then highlight the one to keep",
+                        severity="warning")
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                for source in sources:
+                    merge_cases(self.store, source, target, self.agent)
+            except StoreError as exc:
+                self.notify(str(exc), severity="error")
+            cases.marked.clear()
+            self._after_change({target, *sources})
+            self.notify(f"merged {', '.join(f'#{s}' for s in sources)} into #{target}")
+
+        self.push_screen(ConfirmScreen(
+            f"Merge {', '.join(f'#{s}' for s in sources)} into #{target}?"), confirmed)
