@@ -67,7 +67,7 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
     TITLE = "omnitui"
     BINDINGS = [
         Binding("ctrl+r", "refresh_now", "Refresh", id="app.refresh", show=False),
-        Binding("v", "pick_view", "Views", id="view.pick"),
+        Binding("v", "pick_view", "Views", id="view.pick", show=False),
         Binding("greater_than_sign", "step_view(1)", "Next view", id="view.next", show=False),
         Binding("less_than_sign", "step_view(-1)", "Previous view", id="view.prev",
                 show=False),
@@ -308,8 +308,10 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
         rows = []
         for binding in all_bindings():
             keys = self.settings.keymap.get(binding.id or "", binding.key)
-            rows.append((keys, binding.description, binding.id or ""))
-        self.push_screen(TextScreen("Keys (change them under [keymap] in the config)",
+            shown = ", ".join(self.get_key_display(Binding(key.strip(), ""))
+                              for key in keys.split(","))
+            rows.append((shown, binding.description, binding.id or ""))
+        self.push_screen(TextScreen("Keys (change them under \\[keymap] in the config)",
                                     help_text(sorted(set(rows), key=lambda r: r[2]))))
 
     def _poll(self) -> None:

@@ -74,7 +74,7 @@ class WritingActions:
             self.notify("note added" if result.internal else
                         f"queued for sending to {', '.join(result.to)} (u takes it back)")
 
-        self.push_screen(ComposeScreen(draft, addresses), written)
+        self.push_screen(ComposeScreen(draft, addresses, case_id), written)
         self._keep_presence("writing")
 
     def _note_on_marked(self: OmnituiApp) -> None:

@@ -7,6 +7,8 @@ move it to another case.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.console import Group
 from rich.text import Text
 from textual.app import ComposeResult
@@ -16,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from omnitui.model import CaseDetail, CustomerView, MessageView
+from omnitui.output import sla_countdown
 from omnitui.quotes import split_reply
 from omnitui.sanitize import sanitize
 
@@ -28,13 +31,15 @@ def plain(text: str | None, *, multiline: bool = False) -> Text:
     return Text(sanitize(text or "", multiline=multiline))
 
 
-def render_facts(detail: CaseDetail) -> Group:
+def render_facts(detail: CaseDetail, now: datetime) -> Group:
     case = detail.case
     title = Text(f"#{case.id}  ", style="bold")
     title.append(plain(case.subject or "(no subject)"))
-    facts = Text(f"{case.status} · {case.channel} · queue {sanitize(case.queue)} · owner "
-                 f"{sanitize(case.owner or '-')} · priority {case.priority:g} · SLA due "
-                 f"{case.sla_due or '-'} · reopened {detail.reopens}x", style="dim")
+    facts = Text(f"{case.status.replace('_', ' ')} · {case.channel} · queue "
+                 f"{sanitize(case.queue)} · owner {sanitize(case.owner or '-')} · priority "
+                 f"{case.priority:g} · SLA {sla_countdown(case.sla_due, case.status, now)}"
+                 f"{f' (due {case.sla_due} UTC)' if case.sla_due else ''} · reopened "
+                 f"{detail.reopens}x", style="dim")
     if case.tags:
         facts.append(" · tags " + sanitize(" ".join(case.tags)))
     return Group(title, facts)
@@ -42,7 +47,7 @@ def render_facts(detail: CaseDetail) -> Group:
 
 def render_message(m: MessageView, case_id: int, *, unfolded: bool) -> Group:
     style = "bold magenta" if m.direction == "note" else "bold"
-    head = Text(f"{ARROWS.get(m.direction, '?')} {m.created_at} {m.channel} ", style=style)
+    head = Text(f"{ARROWS.get(m.direction, '?')} {m.created_at} UTC {m.channel} ", style=style)
     head.append(plain(m.author or "(unknown sender)"))
     if m.direction == "note":
         head.append("  internal note", style="magenta")
@@ -122,8 +127,8 @@ class CaseScreen(Screen[None]):
     """
     BINDINGS = [
         Binding("escape,h,q", "app.pop_screen", "Back", id="case.close"),
-        Binding("J", "app.step_case(1)", "Next case", id="case.next"),
-        Binding("K", "app.step_case(-1)", "Previous case", id="case.prev"),
+        Binding("J", "app.step_case(1)", "Next case", id="case.next", show=False),
+        Binding("K", "app.step_case(-1)", "Previous case", id="case.prev", show=False),
         Binding("j,down", "step_message(1)", "Next message", id="timeline.down", show=False),
         Binding("k,up", "step_message(-1)", "Previous message", id="timeline.up",
                 show=False),
@@ -141,7 +146,7 @@ class CaseScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="presence")
-        yield Static(render_facts(self.detail), id="facts")
+        yield Static(render_facts(self.detail, self.app.clock()), id="facts")
         with Horizontal():
             yield VerticalScroll(id="timeline")
             with VerticalScroll(id="customer"):
@@ -165,7 +170,7 @@ class CaseScreen(Screen[None]):
             own = [i for i, m in enumerate(self.detail.messages)
                    if m.case_id == self.detail.case.id]
             self.current = own[-1] if own else max(len(boxes) - 1, 0)
-        self._highlight()
+        self.call_after_refresh(self._highlight)  # scrolling needs the boxes laid out
 
     @property
     def boxes(self) -> list[MessageBox]:
@@ -212,7 +217,7 @@ class CaseScreen(Screen[None]):
             return
         other_case = detail.case.id != self.detail.case.id
         self.detail = detail
-        self.query_one("#facts", Static).update(render_facts(detail))
+        self.query_one("#facts", Static).update(render_facts(detail, self.app.clock()))
         self.query_one("#customer-body", Static).update(
             render_customer(detail.customer, detail.case.id))
         self.run_worker(self._fill_timeline(first=other_case), group="timeline",

@@ -148,10 +148,12 @@ class ComposeScreen(ModalScreen[Draft | None]):
     ComposeScreen.-preview TextArea { display: none; }
     """
 
-    def __init__(self, draft: Draft, addresses: dict[str, str] | None = None) -> None:
+    def __init__(self, draft: Draft, addresses: dict[str, str] | None = None,
+                 case_id: int | None = None) -> None:
         """`addresses`: the customer's address on each channel the reply may switch to."""
         super().__init__()
         self.draft = draft
+        self.case_id = case_id
         self.addresses = addresses or {}
         self.channels = list(dict.fromkeys([draft.channel, *self.addresses]))
 
@@ -183,6 +185,10 @@ class ComposeScreen(ModalScreen[Draft | None]):
                 "new": "New message", "note": "Internal note"}[self.draft.mode]
         if self.draft.internal and self.draft.mode != "note":
             what = f"Internal note (was: {what.lower()})"
+        elif self.draft.mode != "note":
+            what += f" on {self.draft.channel}"
+        if self.case_id is not None:
+            what += f", case #{self.case_id}"
         return (f"{what} · ctrl+j sends · ctrl+t reply/note · ctrl+o preview · "
                 "ctrl+e $EDITOR · escape cancels")
 
@@ -200,6 +206,7 @@ class ComposeScreen(ModalScreen[Draft | None]):
         if channel != self.draft.channel:
             self.draft = replace(self.current(), channel=channel)
             self.query_one("#to", Input).value = self.addresses.get(channel, "")
+            self.query_one("#compose-title", Label).update(self._title())
             self._show_email_fields()
 
     def _show_email_fields(self) -> None:

@@ -24,8 +24,8 @@ from omnitui.output import sla_countdown
 from omnitui.sanitize import sanitize
 from omnitui.store.db import parse_db_time, utc_now
 
-COLUMNS = (("#", 7), ("prio", 5), ("SLA", 9), ("age", 5), ("channel", 9), ("customer", 18),
-           ("subject", 0), ("owner", 8), ("status", 8), ("queue", 10), ("tags", 14))
+COLUMNS = (("#", 7), ("prio", 5), ("SLA", 9), ("age", 5), ("channel", 10), ("customer", 18),
+           ("subject", 0), ("owner", 8), ("status", 8), ("queue", 10), ("tags", 12))
 FIXED = sum(width for _, width in COLUMNS)
 CACHE_LIMIT = 5000
 AT_RISK = timedelta(hours=1)
@@ -60,8 +60,8 @@ def row_cells(case: CaseSummary, width: int, now: datetime) -> list[tuple[str, S
     subject_width = max(12, width - FIXED)
     values = (str(case.id), f"{case.priority:g}", sla_countdown(case.sla_due, case.status, now),
               age(case.created_at, now), case.channel, case.customer_name,
-              case.subject or "(no subject)", case.owner or "-", case.status, case.queue,
-              " ".join(case.tags))
+              case.subject or "(no subject)", case.owner or "-",
+              case.status.replace("_", " "), case.queue, " ".join(case.tags))
     cells = [(_cell(value, w or subject_width), None)
              for value, (_, w) in zip(values, COLUMNS, strict=True)]
     cells[2] = (cells[2][0], SLA_STYLES.get(sla_state(case, now)))
