@@ -7,6 +7,8 @@
   each through Pilot (press, then wait until the screen is idle); an unbound key gives the
   harness's own cost, to subtract;
 * filtering: time from typing a character into the search box to the narrowed list;
+* opening a case (timeline of the customer's history and the customer pane drawn), and
+  opening the reply composer on it;
 * memory: the process's peak RSS after all of that.
 
     python bench/console_bench.py                      # the stores queue_bench.py built
@@ -29,6 +31,7 @@ from common import machine_line
 
 from omnitui.config import Settings
 from omnitui.tui.app import OmnituiApp
+from omnitui.tui.screens.case import CaseScreen
 from omnitui.tui.widgets.case_list import CaseList
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -68,6 +71,25 @@ async def measure(path: Path) -> dict[str, float]:
             times.append((time.perf_counter() - t) * 1000)
         result["filter keystroke median ms"] = statistics.median(times)
         result["filter keystroke worst ms"] = max(times)
+        await pilot.press("escape")  # clear the search: back to the whole view
+        await app.workers.wait_for_complete()
+        opens, replies = [], []
+        for _ in range(8):
+            t = time.perf_counter()
+            await pilot.press("enter")  # the case screen, timeline and customer pane drawn
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert isinstance(app.screen, CaseScreen)
+            opens.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            await pilot.press("r")  # the composer, addressed
+            await pilot.pause()
+            replies.append((time.perf_counter() - t) * 1000)
+            await pilot.press("escape", "escape", "j")
+            await pilot.pause()
+        result["open case median ms"] = statistics.median(opens)
+        result["open case worst ms"] = max(opens)
+        result["open reply composer median ms"] = statistics.median(replies)
     result["peak RSS MB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
 

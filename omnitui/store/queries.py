@@ -90,9 +90,14 @@ def _filters(query: CaseQuery, after: tuple[Any, int] | None) -> tuple[str, list
         params.append(query.due_before)
     if query.sort in ("sla", "snoozed"):  # lets the sort's partial index serve the view
         where.append(f"{column} IS NOT NULL")
-    if query.snoozed is not None:  # a snoozed case comes back by itself when its time comes
-        where.append("coalesce(c.snoozed_until > datetime('now'), 0) = ?")
-        params.append(int(query.snoozed))
+    # A snoozed case comes back by itself when its time comes. Hiding goes through the small
+    # partial index of snoozed cases, so the sort's index still covers the view: reading
+    # snoozed_until from every row costs seconds at a million cases.
+    if query.snoozed is False:
+        where.append("c.id NOT IN (SELECT id FROM cases WHERE snoozed_until IS NOT NULL"
+                     " AND snoozed_until > datetime('now'))")
+    elif query.snoozed:
+        where.append("c.snoozed_until > datetime('now')")
     if query.search:
         where.append(
             "c.id IN (SELECT m.case_id FROM messages m WHERE m.id IN (SELECT rowid FROM"

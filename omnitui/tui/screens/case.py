@@ -111,7 +111,8 @@ class MessageBox(Static):
         self.message = message
         self.case_id = case_id
         self.unfolded = False
-        self.set_class(message.case_id != case_id, "-other-case")
+        if message.case_id != case_id:
+            self.add_class("-other-case")
 
     def toggle_quoted(self) -> None:
         self.unfolded = not self.unfolded
@@ -182,11 +183,15 @@ class CaseScreen(Screen[None]):
         return boxes[self.current].message if 0 <= self.current < len(boxes) else None
 
     def _highlight(self) -> None:
-        for index, box in enumerate(self.boxes):
-            box.set_class(index == self.current, "-current")
-            if index == self.current:
-                self.query_one("#timeline", VerticalScroll).scroll_to_widget(
-                    box, animate=False, top=False)
+        """Mark the current message; only the two boxes that change get restyled (a class
+        change restyles a widget, and a long timeline has hundreds)."""
+        for box in self.query(".-current"):
+            box.remove_class("-current")
+        boxes = self.boxes
+        if 0 <= self.current < len(boxes):
+            boxes[self.current].add_class("-current")
+            self.query_one("#timeline", VerticalScroll).scroll_to_widget(
+                boxes[self.current], animate=False, top=False)
 
     def action_step_message(self, step: int) -> None:
         self.current = max(0, min(len(self.boxes) - 1, self.current + step))
