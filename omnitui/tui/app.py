@@ -19,6 +19,7 @@ from rich.text import Text
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.widgets import Input, Static
 
 from omnitui.config import ConfigError, Settings, attachments_dir
@@ -120,6 +121,12 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
         self.set_interval(POLL_SECONDS, self._poll)
         self._refresh_health()
         self.set_interval(HEALTH_SECONDS, self._refresh_health)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Toasts show text literally by default: messages quote outside text (a file name,
+        what the agent typed), which must never be read as markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def _show_first_page(self) -> None:
         """Paint the top of the view at once (an indexed page costs under a millisecond at

@@ -390,3 +390,12 @@ def test_sla_column_is_coloured_by_state_and_age_and_tags_show() -> None:
         assert cells[2][1] == SLA_STYLES[state], state
         assert cells[3][0].strip() == "5h"
         assert cells[-1][0].strip() == "vip billing"
+
+
+def test_toasts_show_outside_text_literally(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        app.notify("saved /tmp/[red]evil[/red].txt")  # a file name from an attachment
+        await pilot.pause(0.2)
+        assert "[red]evil[/red].txt" in screen_text(app)
+
+    drive(demo_db, script)
