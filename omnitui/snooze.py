@@ -29,7 +29,10 @@ def parse_until(text: str, now: datetime) -> datetime:
     ValueError with a sentence for anything else or for a moment already past."""
     found = DURATION.match(text)
     if found:
-        moment = now + timedelta(**{UNITS[found[2].lower()]: int(found[1])})
+        try:
+            moment = now + timedelta(**{UNITS[found[2].lower()]: int(found[1])})
+        except OverflowError:
+            raise ValueError(f"{text!r} is too far away") from None
     else:
         try:
             moment = datetime.fromisoformat(text.strip())

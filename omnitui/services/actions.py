@@ -127,14 +127,18 @@ def edit(conn: sqlite3.Connection, case_id: int, values: dict[str, object], *, a
 
 
 def retag(conn: sqlite3.Connection, case_id: int, words: str, *, actor: str,
-          at: datetime) -> int:
-    """Apply "billing -spam vip": plain words add tags, words with a leading - remove them."""
-    tags = list(json.loads(case_store.require_case(conn, case_id)["tags"]))
+          at: datetime) -> int | None:
+    """Apply "billing -spam vip": plain words add tags, words with a leading - remove them.
+    Nothing to change writes nothing (None), so the audit log shows only real changes."""
+    before = list(json.loads(case_store.require_case(conn, case_id)["tags"]))
+    tags = list(before)
     for word in words.split():
         if word.startswith("-"):
             tags = [t for t in tags if t != word[1:]]
         elif word not in tags:
             tags.append(word)
+    if tags == before:
+        return None
     return edit(conn, case_id, {"tags": json.dumps(tags)}, actor=actor, at=at,
                 action="case.tags", reason=f"tags: {' '.join(tags) or '(none)'}")
 

@@ -27,19 +27,22 @@ def save_attachments(store: Store, message_id: int, folder: Path) -> list[Path]:
         name = Path(sanitize(filename).replace("\\", "/")).name
         if name in ("", ".", ".."):
             name = f"attachment-{attachment_id}"
-        target = _free_name(folder / name)
         try:
-            target.write_bytes(read_blob(store.attachments_dir, sha256))
+            saved.append(_write_new(folder / name, read_blob(store.attachments_dir, sha256)))
         except OSError as exc:
             raise StoreError(f"could not save {name}: {exc.strerror or exc}") from None
-        saved.append(target)
     return saved
 
 
-def _free_name(path: Path) -> Path:
-    counter = 1
-    candidate = path
-    while candidate.exists():
-        candidate = path.with_name(f"{path.stem}-{counter}{path.suffix}")
-        counter += 1
-    return candidate
+def _write_new(path: Path, content: bytes) -> Path:
+    """Write under `path`, or `name-1.ext`, `name-2.ext`...: exclusive creation, so neither
+    an existing file nor a link planted there is ever written through."""
+    counter, candidate = 1, path
+    while True:
+        try:
+            with candidate.open("xb") as handle:
+                handle.write(content)
+            return candidate
+        except FileExistsError:
+            candidate = path.with_name(f"{path.stem}-{counter}{path.suffix}")
+            counter += 1

@@ -14,6 +14,7 @@ from omnitui.model import Status
 from omnitui.services import actions
 from omnitui.store import cases as case_store
 from omnitui.store.customers import customer_name
+from omnitui.store.db import StoreError
 
 
 def apply_macro(conn: sqlite3.Connection, case_id: int, macro: Macro, *, agent: str,
@@ -26,8 +27,13 @@ def apply_macro(conn: sqlite3.Connection, case_id: int, macro: Macro, *, agent: 
             macro.status, macro.pause_reason):
         actions.set_status(conn, case_id, Status(macro.status), actor=agent, at=at,
                            pause_reason=macro.pause_reason or None)
-    if macro.assign:
-        owner = {"me": agent, "nobody": None}.get(macro.assign, macro.assign)
+    if macro.assign == "me":
+        # the same claim as the `a` key: a case another agent holds is not taken from them
+        if not actions.claim(conn, case_id, agent, at=at):
+            owner = case_store.require_case(conn, case_id)["owner"]
+            raise StoreError(f"#{case_id} is already {owner}'s; the macro was not applied")
+    elif macro.assign:
+        owner = None if macro.assign == "nobody" else macro.assign
         if owner != case["owner"]:
             actions.assign(conn, case_id, owner, actor=agent, at=at)
     if macro.tags:

@@ -6,12 +6,14 @@ touched, so `omnitui.services.history.undo` restores the exact before state.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 from omnitui.ingest.identity import normalize
 from omnitui.model import Identifier, Status
 from omnitui.store import cases as case_store
 from omnitui.store import customers as customer_store
+from omnitui.store import outbox
 from omnitui.store.audit import ChangeSet, delete_row, insert_row, record_audit, update_row
 from omnitui.store.db import Store, StoreError, db_time, utc_now
 
@@ -46,13 +48,14 @@ def resolve_link(conn: sqlite3.Connection, customer_id: int, text: str,
                  region: str) -> tuple[str, int | tuple[str, str]]:
     """What an agent's "link this to the customer" means.
 
-    "#12" or "12": merge customer 12 into this one. An address, a phone number or a
-    `platform:id` handle: ("merge", owner) when another customer already has it, else
-    ("link", (kind, value)) to add it to this customer.
+    "#12": merge customer 12 into this one (a bare number is a phone number). An address,
+    a phone number or a `platform:id` handle: ("merge", owner) when another customer already
+    has it, else ("link", (kind, value)) to add it to this customer.
     """
     text = text.strip()
-    if text.lstrip("#").isdigit():
-        other = int(text.lstrip("#"))
+    number = re.fullmatch(r"#(\d{1,18})", text)
+    if number:
+        other = int(number[1])
         customer_store.require_customer(conn, other)
         return "merge", other
     kind = "email" if "@" in text else "phone" if text[:1] in "+0123456789" else text.partition(
@@ -136,31 +139,52 @@ def split_customer(store: Store, customer_id: int, identity_ids: list[int],
 
 def merge_cases(store: Store, source_id: int, target_id: int, actor: str) -> int:
     """Move every message of case `source_id` into `target_id` and close the source."""
+    return merge_many_cases(store, [source_id], target_id, actor)[0]
+
+
+def merge_many_cases(store: Store, source_ids: list[int], target_id: int,
+                     actor: str) -> list[int]:
+    """Merge several cases into one in a single transaction: all of them or none, and one
+    undo takes the whole merge back. Returns the audit event of each."""
+    with store.write() as conn:
+        return [_merge_case(conn, source_id, target_id, actor) for source_id in source_ids]
+
+
+def _merge_case(conn: sqlite3.Connection, source_id: int, target_id: int, actor: str) -> int:
     if source_id == target_id:
         raise StoreError("a case cannot be merged into itself")
-    with store.write() as conn:
-        source = case_store.require_case(conn, source_id)
-        target = case_store.require_case(conn, target_id)
-        if source["merged_into"] is not None:
-            raise StoreError(f"case {source_id} was already merged into "
-                             f"#{source['merged_into']}")
-        if target["merged_into"] is not None:
-            raise StoreError(f"case {target_id} was merged into #{target['merged_into']}; "
-                             "merge into that one")
-        changes = ChangeSet()
-        for message_id in case_store.message_ids_of_case(conn, source_id):
-            update_row(conn, "messages", message_id, {"case_id": target_id}, changes)
-        now = db_time(utc_now())
-        case_store.update_case(conn, source_id, {"status": Status.CLOSED,
-                                                 "merged_into": target_id, "sla_due": None,
-                                                 "updated_at": now}, changes)
-        latest = max(filter(None, [source["last_message_at"], target["last_message_at"]]),
-                     default=None)
-        case_store.update_case(conn, target_id, {"last_message_at": latest, "updated_at": now},
-                               changes)
-        return record_audit(conn, actor=actor, action="cases.merged", case_id=target_id,
-                            reason=f"case #{source_id} merged into #{target_id}",
-                            changes=changes)
+    source = case_store.require_case(conn, source_id)
+    target = case_store.require_case(conn, target_id)
+    if source["merged_into"] is not None:
+        raise StoreError(f"case {source_id} was already merged into "
+                         f"#{source['merged_into']}")
+    if target["merged_into"] is not None:
+        raise StoreError(f"case {target_id} was merged into #{target['merged_into']}; "
+                         "merge into that one")
+    changes = ChangeSet()
+    for message_id in case_store.message_ids_of_case(conn, source_id):
+        _move_message_row(conn, message_id, {"case_id": target_id}, changes)
+    now = db_time(utc_now())
+    case_store.update_case(conn, source_id, {"status": Status.CLOSED,
+                                             "merged_into": target_id, "sla_due": None,
+                                             "updated_at": now}, changes)
+    latest = max(filter(None, [source["last_message_at"], target["last_message_at"]]),
+                 default=None)
+    case_store.update_case(conn, target_id, {"last_message_at": latest, "updated_at": now},
+                           changes)
+    return record_audit(conn, actor=actor, action="cases.merged", case_id=target_id,
+                        reason=f"case #{source_id} merged into #{target_id}",
+                        changes=changes)
+
+
+def _move_message_row(conn: sqlite3.Connection, message_id: int, values: dict[str, object],
+                      changes: ChangeSet) -> None:
+    """Move a message to another case, its outbox row with it (so the sender's report of
+    a queued reply names the case the agents now look at)."""
+    update_row(conn, "messages", message_id, values, changes)
+    queued = outbox.row_of_message(conn, message_id)
+    if queued is not None:
+        update_row(conn, "outbox", queued["id"], {"case_id": values["case_id"]}, changes)
 
 
 def move_messages(store: Store, message_ids: list[int], target_case_id: int | None,
@@ -194,7 +218,7 @@ def move_messages(store: Store, message_ids: list[int], target_case_id: int | No
             rule, verb = "re-attached", "re-attached"
         for message in moving:
             reason = f"{verb} by {actor} from case #{message['case_id']}"
-            update_row(conn, "messages", message["id"], {
+            _move_message_row(conn, message["id"], {
                 "case_id": target_case_id, "thread_rule": rule, "thread_reason": reason},
                 changes)
             for suggestion in customer_store.open_attach_suggestions(conn, message["id"],

@@ -25,6 +25,7 @@ from omnitui.store.audit import ChangeSet, insert_row, record_audit
 from omnitui.store.db import StoreError, db_time
 
 PHONE_CHANNELS = (Channel.SMS, Channel.WHATSAPP)
+CHANNELS = frozenset(c.value for c in Channel)
 REPLY_MODES = ("reply", "reply_all", "forward", "note")
 
 
@@ -36,7 +37,7 @@ def reachable_channels(conn: sqlite3.Connection, customer_id: int) -> list[str]:
             found.append(Channel.EMAIL)
         elif identity.kind == "phone":
             found.extend(PHONE_CHANNELS)
-        else:
+        elif identity.value.partition(":")[0] in CHANNELS:  # not "order:A123" and the like
             found.append(identity.value.partition(":")[0])
     return list(dict.fromkeys(found))
 

@@ -152,6 +152,9 @@ def _restore(conn: sqlite3.Connection, table: str, row_id: int,
     if before is None:
         delete_row(conn, table, row_id, changes)
     elif after is None:
+        if _select(conn, table, row_id, ["rowid"]) is not None:
+            raise StoreError(f"cannot undo: {table} row {row_id} was taken by something "
+                             "newer since")
         insert_row(conn, table, before, changes)
     else:
         if "version" in before and current:
@@ -173,3 +176,10 @@ def last_undoable(conn: sqlite3.Connection, actor: str) -> list[int]:
     return [r[0] for r in conn.execute(
         "SELECT id FROM audit WHERE txn = ? AND actor = ? AND undone_by IS NULL"
         " AND after != '{}' ORDER BY id DESC", (row[1], actor))]
+
+
+def undone_action(conn: sqlite3.Connection, undo_id: int) -> tuple[str, int | None]:
+    """(action, case id) of an undo event, to tell the agent what was taken back."""
+    row = conn.execute("SELECT a.action, a.case_id FROM audit u JOIN audit a"
+                       " ON a.id = u.undo_of WHERE u.id = ?", (undo_id,)).fetchone()
+    return (row[0], row[1]) if row else ("the last action", None)

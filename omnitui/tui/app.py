@@ -25,6 +25,7 @@ from textual.widgets import Input, Static
 from omnitui.config import ConfigError, Settings, attachments_dir
 from omnitui.services.history import undo
 from omnitui.store import presence
+from omnitui.store.audit import undone_action
 from omnitui.store.changes import changed_cases_since, data_version, last_change
 from omnitui.store.channel_state import channel_states, daemon_state
 from omnitui.store.db import Store, StoreError, db_time, utc_now
@@ -132,7 +133,8 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
         """Paint the top of the view at once (an indexed page costs under a millisecond at
         a million cases), then load the whole ordered id list behind it."""
         first = list_cases(self.store.conn, replace(self.query, limit=FIRST_PAGE))
-        self.screen_queue().query_one(CaseList).set_ids(array("q", (c.id for c in first)))
+        self.screen_queue().query_one(CaseList).set_ids(array("q", (c.id for c in first)),
+                                                        complete=False)
         self._load_ids(None)
 
     def on_unmount(self) -> None:
@@ -225,10 +227,17 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
                          chosen)
 
     def current_case_id(self) -> int | None:
-        """The case on screen, else the highlighted one (writing acts on one case)."""
+        """The one case writing acts on: the case on screen, else the one marked case, else
+        the highlighted one. With several marked, none: a reply must never go to a case the
+        agent did not mean."""
         if isinstance(self.screen, CaseScreen):
             return self.screen.detail.case.id
-        return self.screen_queue().query_one(CaseList).current_id
+        cases = self.screen_queue().query_one(CaseList)
+        if len(cases.marked) > 1:
+            self.notify(f"{len(cases.marked)} cases are marked: this acts on one case "
+                        "(escape clears the marks)", severity="warning")
+            return None
+        return next(iter(cases.marked)) if cases.marked else cases.current_id
 
     def _targets(self) -> list[int]:
         """The case on screen, else the marked cases, else the highlighted one."""
@@ -239,30 +248,43 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
             return sorted(cases.marked)
         return [cases.current_id] if cases.current_id is not None else []
 
-    def _act(self, verb: str, action: Callable[[sqlite3.Connection, int], object]) -> None:
-        """Run an action on every target in one transaction; report what happened."""
-        targets = self._targets()
+    def _act(self, verb: str, action: Callable[[sqlite3.Connection, int], object],
+             targets: list[int] | None = None) -> None:
+        """Run an action on every target (default: `_targets()`) in one transaction; report
+        what happened."""
+        targets = self._targets() if targets is None else targets
         if not targets:
             return
         try:
             with self.store.write() as conn:
                 results = [action(conn, case_id) for case_id in targets]
-        except StoreError as exc:
+        except (StoreError, sqlite3.IntegrityError) as exc:
             self.notify(str(exc), severity="error")
             return
         self._after_change(set(targets))
         if all(result is not False for result in results):
             self.notify(f"{verb}: {', '.join(f'#{t}' for t in targets)}")
 
-    def _after_change(self, changed: set[int]) -> None:
+    def _after_change(self, changed: set[int] | None) -> None:
+        """Redraw after this console's own change (its own commits do not move
+        `data_version` for its connection, so the poll would not see them)."""
         self._load_ids(changed)
         if isinstance(self.screen, CaseScreen):
             self.screen.show(case_detail(self.store.conn, self.screen.detail.case.id))
 
     def action_step_case(self, step: int) -> None:
-        """J / K on a case: the next or previous case of the queue, without going back."""
+        """J / K on a case: the next or previous case of the queue, without going back.
+
+        Steps from the case on screen; if that case just left the view (solved, snoozed),
+        the queue's cursor already sits on its successor, which is the next case."""
         cases = self.screen_queue().query_one(CaseList)
-        cases.action_cursor_down() if step > 0 else cases.action_cursor_up()
+        on_screen = self.screen.detail.case.id if isinstance(self.screen, CaseScreen) else None
+        if on_screen is None or on_screen == cases.current_id:
+            cases.move_to(cases.cursor + step)
+        elif on_screen in cases.ids:
+            cases.move_to(cases.ids.index(on_screen) + step)
+        elif step < 0:
+            cases.move_to(cases.cursor - 1)
         if isinstance(self.screen, CaseScreen) and cases.current_id is not None:
             self.screen.show(case_detail(self.store.conn, cases.current_id))
 
@@ -305,11 +327,13 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
     def action_undo(self) -> None:
         try:
             undo_id = undo(self.store, self.agent)
-        except StoreError as exc:
+        except (StoreError, sqlite3.IntegrityError) as exc:
             self.notify(str(exc), severity="warning")
             return
-        self._load_ids(None)
-        self.notify(f"undone (audit event {undo_id})")
+        action, case_id = undone_action(self.store.conn, undo_id)
+        self._after_change(None)  # an action may have touched many cases: redraw them all
+        self.notify(f"undone: {action.removeprefix('undo ')}"
+                    + (f" on #{case_id}" if case_id else ""))
 
     def action_help(self) -> None:
         rows = []

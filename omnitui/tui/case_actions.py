@@ -4,6 +4,7 @@ highlighted one, in one transaction (one undo)."""
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -12,7 +13,7 @@ from textual.binding import Binding
 
 from omnitui.model import Status
 from omnitui.services.actions import assign, claim, edit, escalate, retag, set_status, snooze
-from omnitui.services.merge import merge_cases
+from omnitui.services.merge import merge_many_cases
 from omnitui.snooze import parse_until, snooze_choices
 from omnitui.store.cases import require_case
 from omnitui.store.db import StoreError, utc_now
@@ -23,6 +24,8 @@ from omnitui.tui.widgets.case_list import CaseList
 
 if TYPE_CHECKING:
     from omnitui.tui.app import OmnituiApp
+
+MAX_PRIORITY = 1_000_000
 
 CASE_BINDINGS = [
     Binding("a", "assign_me", "Assign to me", id="case.assign_me"),
@@ -124,8 +127,11 @@ class CaseActions:
             try:
                 priority = float(value or "")
             except ValueError:
+                priority = math.nan
+            if not math.isfinite(priority) or abs(priority) > MAX_PRIORITY:
                 if value:
-                    self.notify(f"priority must be a number, not {value!r}", severity="error")
+                    self.notify(f"priority must be a number from -{MAX_PRIORITY:,} to "
+                                f"{MAX_PRIORITY:,}, not {value!r}", severity="error")
                 return
             self._act(f"priority {priority:g}", lambda conn, case_id: edit(
                 conn, case_id, {"priority": priority}, actor=self.agent, at=utc_now(),
@@ -164,10 +170,10 @@ class CaseActions:
             if not yes:
                 return
             try:
-                for source in sources:
-                    merge_cases(self.store, source, target, self.agent)
+                merge_many_cases(self.store, sources, target, self.agent)
             except StoreError as exc:
-                self.notify(str(exc), severity="error")
+                self.notify(f"nothing merged: {exc}", severity="error")
+                return
             cases.marked.clear()
             self._after_change({target, *sources})
             self.notify(f"merged {', '.join(f'#{s}' for s in sources)} into #{target}")

@@ -63,13 +63,16 @@ class MacroActions:
             self.notify("no macros yet: add [[macros]] entries to the config",
                         severity="warning")
             return
-        case_id = self.current_case_id()
+        targets = self._targets()
+        case_id = targets[0] if targets else None  # the preview fills in the first target
 
         def preview(index: int) -> Text:
             text = describe(macros[index])
             if macros[index].reply and case_id is not None:
                 what = "internal note" if macros[index].internal else "reply"
-                text.append(f"\n\ndrafts this {what} for #{case_id}:\n", style="bold")
+                text.append(f"\n\ndrafts this {what} for #{case_id}"
+                            f"{' (and each marked case)' if len(targets) > 1 else ''}:\n",
+                            style="bold")
                 text.append(sanitize(render_template(macros[index].reply, self.store.conn,
                                                      case_id, self.agent), multiline=True))
             return text
@@ -112,7 +115,7 @@ class MacroActions:
             if yes:
                 self._act("macro reply queued", lambda conn, case_id: queue_draft(
                     conn, case_id, self._macro_draft(case_id, macro, drafts[case_id] or ""),
-                    author=self.agent, at=utc_now()))
+                    author=self.agent, at=utc_now()), targets)  # the marks may be gone
 
         what = "internal note" if macro.internal else "reply"
         self.push_screen(ConfirmScreen(f"Also add the macro's {what} to all {len(targets)} "

@@ -3,6 +3,7 @@ move it to another case (split off or re-attach)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -78,11 +79,12 @@ class TimelineActions:
         def answered(target: str | None) -> None:
             if target is None:
                 return
-            wanted = target.strip().lstrip("#")
+            wanted = target.strip()
+            number = re.fullmatch(r"#?(\d{1,18})", wanted)
             if wanted.lower() in ("", "new"):
                 case_id = None
-            elif wanted.isdigit():
-                case_id = int(wanted)
+            elif number:
+                case_id = int(number[1])
             else:
                 self.notify(f"{target!r} is not a case number", severity="error")
                 return

@@ -39,11 +39,11 @@ class WritingActions:
     """Mixed into the app; acts on the case on screen, else the highlighted case."""
 
     def action_write(self: OmnituiApp, mode: str) -> None:
-        case_id = self.current_case_id()
-        if case_id is None:
-            return
         if mode == "note" and len(self._targets()) > 1:
             self._note_on_marked()
+            return
+        case_id = self.current_case_id()
+        if case_id is None:
             return
         message_id = self.current_message_id() if mode == "forward" else None
         try:

@@ -12,7 +12,7 @@ from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import Draft
 from omnitui.services.files import save_attachments
 from omnitui.services.history import undo
-from omnitui.services.merge import link_identity, resolve_link
+from omnitui.services.merge import link_identity, merge_many_cases, resolve_link
 from omnitui.services.outbound import queue_draft, reachable_channels, start_case, start_draft
 from omnitui.store import outbox
 from omnitui.store.db import Store, StoreError, db_time, utc_now
@@ -175,3 +175,33 @@ def test_saving_attachments_never_escapes_the_folder(store: Store, pipeline: Pip
     assert first[0].read_bytes() == b"#!/bin/sh\n" and second[0] != first[0]
     with pytest.raises(StoreError, match="not a folder"):
         save_attachments(store, message.id, tmp_path / "missing")
+
+
+def test_undoing_an_undo_never_overwrites_a_newer_row(store: Store, pipeline: Pipeline) -> None:
+    case_id = ingest_email(pipeline)
+    draft = start_draft(store.conn, case_id, "reply")
+    mine = queued(store, case_id, Draft(**{**draft.__dict__, "text": "Mine"}))
+    undo(store, "alice")
+    with store.write() as conn:  # bob's reply gets the freed message id
+        theirs = queue_draft(conn, case_id, Draft(**{**draft.__dict__, "text": "Bob's"}),
+                             author="bob", at=utc_now())
+    assert theirs == mine
+    with pytest.raises(StoreError, match="taken by something newer"):
+        undo(store, "alice")  # alice's redo
+    assert outbox_row(store, theirs)["status"] == "queued"
+
+
+def test_a_queued_reply_follows_its_case_into_a_merge(store: Store,
+                                                      pipeline: Pipeline) -> None:
+    first = ingest_email(pipeline)
+    second = ingest_email(pipeline, sender="zed@example.com", name="Zed")
+    draft = start_draft(store.conn, second, "reply")
+    message_id = queued(store, second, Draft(**{**draft.__dict__, "text": "Hi Zed"}))
+    merge_many_cases(store, [second], first, "alice")
+    assert outbox_row(store, message_id)["case_id"] == first
+    third = ingest_email(pipeline, sender="ive@example.com", name="Ive")
+    with pytest.raises(StoreError, match="there is no case 999999"):
+        merge_many_cases(store, [third, 999_999], first, "alice")
+    assert case_detail(store.conn, third).merged_into is None  # all or nothing
+    undo(store, "alice")
+    assert outbox_row(store, message_id)["case_id"] == second

@@ -36,7 +36,7 @@ def fields(path: Path, case_id: int) -> tuple:
 
 def test_macro_sets_fields_drafts_the_reply_and_undoes_in_one_step(demo_db: Path) -> None:
     async def script(app: OmnituiApp, pilot: object) -> None:
-        await show_view(app, pilot, "all open")
+        await show_view(app, pilot, "unassigned")  # "assign = me" claims, as `a` does
         case_id = queue(app).current_id
         before = fields(demo_db, case_id)
         await pilot.press("1")
@@ -58,7 +58,7 @@ def test_macro_sets_fields_drafts_the_reply_and_undoes_in_one_step(demo_db: Path
 
 def test_macro_picker_previews_and_applies_to_marked_cases(demo_db: Path) -> None:
     async def script(app: OmnituiApp, pilot: object) -> None:
-        await show_view(app, pilot, "all open")
+        await show_view(app, pilot, "unassigned")
         first = queue(app).current_id
         await pilot.press("space", "space")
         marked = sorted(queue(app).marked)
@@ -81,6 +81,23 @@ def test_macro_picker_previews_and_applies_to_marked_cases(demo_db: Path) -> Non
         assert [r[0] for r in replies] == marked
         assert all(f"#{case_id} is on its way" in text for case_id, text in replies)
         assert all(fields(demo_db, c)[0] == "pending" for c in marked)
+
+    drive(demo_db, script, macro_settings())
+
+
+def test_a_macro_does_not_take_a_case_another_agent_holds(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await show_view(app, pilot, "all open")
+        cases = queue(app)
+        while fields(demo_db, cases.current_id)[2] in (None, "alice"):
+            await pilot.press("j")
+        case_id = cases.current_id
+        before = fields(demo_db, case_id)
+        await pilot.press("1")
+        await settle(app, pilot)
+        await pilot.pause(0.2)
+        assert fields(demo_db, case_id) == before  # nothing of the macro applied
+        assert f"is already {before[2]}'s" in screen_text(app)
 
     drive(demo_db, script, macro_settings())
 

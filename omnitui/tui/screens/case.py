@@ -23,6 +23,7 @@ from omnitui.quotes import split_reply
 from omnitui.sanitize import sanitize
 
 ARROWS = {"in": "←", "out": "→", "note": "✎"}
+TIMELINE_PAGE = 200  # messages drawn at once; a case with thousands would take seconds
 DELIVERY_STYLES = {"queued": "yellow", "sending": "yellow", "sent": "green", "failed": "bold red"}
 
 
@@ -118,6 +119,14 @@ class MessageBox(Static):
         self.unfolded = not self.unfolded
         self.update(render_message(self.message, self.case_id, unfolded=self.unfolded))
 
+    def set_message(self, message: MessageView) -> None:
+        """The same message, changed (a reply sent, a message moved): redraw it, keeping
+        its quoted history folded or not."""
+        if message != self.message:
+            self.message = message
+            self.set_class(message.case_id != self.case_id, "-other-case")
+            self.update(render_message(message, self.case_id, unfolded=self.unfolded))
+
 
 class CaseScreen(Screen[None]):
     DEFAULT_CSS = """
@@ -143,13 +152,17 @@ class CaseScreen(Screen[None]):
     def __init__(self, detail: CaseDetail) -> None:
         super().__init__()
         self.detail = detail
-        self.current = 0
+        self.current = 0  # index into the boxes on screen
+        self.first_shown = 0  # index into detail.messages of the oldest message on screen
+        self._boxes: list[MessageBox] = []
+        self._highlighted: MessageBox | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="presence")
         yield Static(render_facts(self.detail, self.app.clock()), id="facts")
         with Horizontal():
-            yield VerticalScroll(id="timeline")
+            with VerticalScroll(id="timeline"):
+                yield Static("", id="earlier")
             with VerticalScroll(id="customer"):
                 yield Static(render_customer(self.detail.customer, self.detail.case.id),
                              id="customer-body")
@@ -159,52 +172,96 @@ class CaseScreen(Screen[None]):
         await self._fill_timeline(first=True)
 
     async def _fill_timeline(self, *, first: bool) -> None:
+        """Show the newest TIMELINE_PAGE messages (older ones load when the agent walks up
+        past the top). On a refresh of the same case, boxes are updated in place and new
+        messages appended: a busy case must not be rebuilt for every message."""
         timeline = self.query_one("#timeline", VerticalScroll)
+        messages = self.detail.messages
         kept = self.current_message
-        await timeline.remove_children()
-        boxes = [MessageBox(m, self.detail.case.id) for m in self.detail.messages]
-        await timeline.mount_all(boxes)
-        ids = [m.id for m in self.detail.messages]
-        if not first and kept is not None and kept.id in ids:
-            self.current = ids.index(kept.id)
+        ids = [m.id for m in messages]
+        oldest = self._boxes[0].message.id if self._boxes and not first else None
+        self.first_shown = ids.index(oldest) if oldest in ids else \
+            max(0, len(messages) - TIMELINE_PAGE)
+        shown = messages[self.first_shown:]
+        on_screen = [box.message.id for box in self._boxes]
+        if not first and on_screen == [m.id for m in shown[:len(on_screen)]]:
+            for box, message in zip(self._boxes, shown, strict=False):
+                box.set_message(message)
+            added = [MessageBox(m, self.detail.case.id) for m in shown[len(on_screen):]]
+            if added:
+                await timeline.mount_all(added)
+            self._boxes += added
+        else:
+            await timeline.remove_children(MessageBox)
+            self._highlighted = None
+            self._boxes = [MessageBox(m, self.detail.case.id) for m in shown]
+            await timeline.mount_all(self._boxes)
+        self._show_earlier_count()
+        shown_ids = [box.message.id for box in self._boxes]
+        if not first and kept is not None and kept.id in shown_ids:
+            self.current = shown_ids.index(kept.id)
         else:  # the newest message of this case is what the agent came to read
-            own = [i for i, m in enumerate(self.detail.messages)
-                   if m.case_id == self.detail.case.id]
-            self.current = own[-1] if own else max(len(boxes) - 1, 0)
+            own = [i for i, box in enumerate(self._boxes)
+                   if box.message.case_id == self.detail.case.id]
+            self.current = own[-1] if own else max(len(self._boxes) - 1, 0)
         self.call_after_refresh(self._highlight)  # scrolling needs the boxes laid out
+
+    def _show_earlier_count(self) -> None:
+        earlier = self.query_one("#earlier", Static)
+        earlier.display = self.first_shown > 0
+        earlier.update(Text(f"… {self.first_shown:,} earlier messages: k at the top shows "
+                            f"{min(self.first_shown, TIMELINE_PAGE)} more", style="dim italic"))
+
+    async def _load_earlier(self) -> None:
+        if self.first_shown == 0 or not self._boxes:
+            return
+        start = max(0, self.first_shown - TIMELINE_PAGE)
+        added = [MessageBox(m, self.detail.case.id)
+                 for m in self.detail.messages[start:self.first_shown]]
+        await self.query_one("#timeline", VerticalScroll).mount_all(added,
+                                                                    before=self._boxes[0])
+        self._boxes = added + self._boxes
+        self.first_shown = start
+        self.current = len(added) - 1  # the message just above the old top
+        self._show_earlier_count()
+        self.call_after_refresh(self._highlight)
 
     @property
     def boxes(self) -> list[MessageBox]:
-        return list(self.query(MessageBox))
+        return self._boxes
 
     @property
     def current_message(self) -> MessageView | None:
-        boxes = self.boxes
+        boxes = self._boxes
         return boxes[self.current].message if 0 <= self.current < len(boxes) else None
 
     def _highlight(self) -> None:
         """Mark the current message; only the two boxes that change get restyled (a class
         change restyles a widget, and a long timeline has hundreds)."""
-        for box in self.query(".-current"):
-            box.remove_class("-current")
-        boxes = self.boxes
-        if 0 <= self.current < len(boxes):
-            boxes[self.current].add_class("-current")
+        if self._highlighted is not None:
+            self._highlighted.remove_class("-current")
+            self._highlighted = None
+        if 0 <= self.current < len(self._boxes):
+            self._highlighted = self._boxes[self.current]
+            self._highlighted.add_class("-current")
             self.query_one("#timeline", VerticalScroll).scroll_to_widget(
-                boxes[self.current], animate=False, top=False)
+                self._highlighted, animate=False, top=False)
 
     def action_step_message(self, step: int) -> None:
-        self.current = max(0, min(len(self.boxes) - 1, self.current + step))
+        if step < 0 and self.current == 0 and self.first_shown > 0:
+            self.run_worker(self._load_earlier(), group="timeline", exclusive=True)
+            return
+        self.current = max(0, min(len(self._boxes) - 1, self.current + step))
         self._highlight()
 
     def jump_to_match(self, words: list[str], step: int) -> bool:
-        """Highlight the next (step 1) or previous (-1) message containing every word."""
+        """Highlight the next (step 1) or previous (-1) message on screen containing every
+        word."""
         wanted = [w.casefold() for w in words]
-        messages = self.detail.messages
         index = self.current + step
-        while 0 <= index < len(messages):
-            text = f"{messages[index].subject}\n{messages[index].text}".casefold()
-            if all(w in text for w in wanted):
+        while 0 <= index < len(self._boxes):
+            message = self._boxes[index].message
+            if all(w in f"{message.subject}\n{message.text}".casefold() for w in wanted):
                 self.current = index
                 self._highlight()
                 return True
@@ -212,9 +269,8 @@ class CaseScreen(Screen[None]):
         return False
 
     def action_toggle_quoted(self) -> None:
-        boxes = self.boxes
-        if 0 <= self.current < len(boxes):
-            boxes[self.current].toggle_quoted()
+        if 0 <= self.current < len(self._boxes):
+            self._boxes[self.current].toggle_quoted()
 
     def show(self, detail: CaseDetail | None) -> None:
         """Redraw after another agent or the daemon changed this case, or for J/K."""

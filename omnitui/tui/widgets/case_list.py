@@ -118,10 +118,19 @@ class CaseList(ScrollView, can_focus=True):
     def current_id(self) -> int | None:
         return self._ids[self.cursor] if 0 <= self.cursor < len(self._ids) else None
 
-    def set_ids(self, ids: Sequence[int], changed: set[int] | None = None) -> None:
-        """Show a new id list, keeping the cursor on the same case where it still is."""
+    def set_ids(self, ids: Sequence[int], changed: set[int] | None = None, *,
+                complete: bool = True) -> None:
+        """Show a new id list, keeping the cursor on the same case where it still is.
+
+        A complete list also drops the marks of cases that left the view (solved, snoozed,
+        taken by someone else): an action must never reach a case the agent cannot see.
+        """
         keep = self.current_id
         self._ids = ids
+        gone = {case_id for case_id in self.marked if case_id not in ids} if complete else set()
+        if gone:
+            self.marked -= gone
+            self.post_message(self.MarksChanged())
         if changed is None:
             self._rows.clear()
         else:

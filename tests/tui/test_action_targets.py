@@ -1,0 +1,165 @@
+"""Actions reach exactly the cases the agent means, and bad input never crashes the console:
+marks of cases that left the view, replies with several marks, J after solving, undo that
+redraws, nonsense numbers and times."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input
+
+from omnitui.channels.email.parse import parse_email
+from omnitui.config import Settings
+from omnitui.ingest.pipeline import Pipeline
+from omnitui.store.db import Store
+from omnitui.tui.app import OmnituiApp
+from omnitui.tui.screens.case import TIMELINE_PAGE, CaseScreen
+from omnitui.tui.screens.modals import ComposeScreen
+from tests.conftest import make_email
+from tests.tui.helpers import drive, queue, screen_text, settle, show_view
+
+
+def column(path: Path, case_id: int, name: str) -> object:
+    with Store(path) as store:
+        return store.conn.execute(f"SELECT {name} FROM cases WHERE id = ?",
+                                  (case_id,)).fetchone()[0]
+
+
+async def toast(app: OmnituiApp, pilot: object) -> str:
+    await settle(app, pilot)
+    await pilot.pause(0.2)  # type: ignore[attr-defined]
+    return screen_text(app)
+
+
+def test_marks_of_cases_that_left_the_view_are_dropped(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        cases = queue(app)
+        await pilot.press("space", "space")
+        solved = sorted(cases.marked)
+        await pilot.press("S")
+        await settle(app, pilot)
+        assert cases.marked == set() and "marked" not in screen_text(app)
+        highlighted = cases.current_id
+        await pilot.press("E")
+        await settle(app, pilot)
+        assert column(demo_db, highlighted, "severity") == 1
+        assert all(column(demo_db, case_id, "severity") == 0 for case_id in solved)
+
+    drive(demo_db, script)
+
+
+def test_writing_with_marks_goes_to_the_one_marked_case_or_nowhere(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        cases = queue(app)
+        marked = cases.current_id
+        await pilot.press("space")  # mark it and move down: the highlight is elsewhere now
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ComposeScreen) and app.screen.case_id == marked
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("space", "r")
+        assert "2 cases are marked" in await toast(app, pilot)
+        assert not isinstance(app.screen, ComposeScreen)
+
+    drive(demo_db, script)
+
+
+def test_solving_then_J_goes_to_the_next_case_not_the_one_after(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        cases = queue(app)
+        order = list(cases.ids[:3])
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("S")
+        await settle(app, pilot)
+        await pilot.press("J")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen) and app.screen.detail.case.id == order[1]
+
+    drive(demo_db, script)
+
+
+def test_undo_of_a_reply_redraws_the_case(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await show_view(app, pilot, "channel: email")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        await pilot.press(*"A reply I regret", "ctrl+j")
+        await settle(app, pilot)
+        assert "A reply I regret" in screen_text(app)
+        await pilot.press("u")
+        text = await toast(app, pilot)
+        assert "A reply I regret" not in text and "undone: reply.queued on #" in text
+
+    drive(demo_db, script)
+
+
+def test_nonsense_numbers_and_times_are_refused_not_crashes(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        case_id = queue(app).current_id
+        priority = column(demo_db, case_id, "priority")
+        for answer in ("nan", "inf", "1e400"):
+            await pilot.press("p")
+            await settle(app, pilot)
+            app.screen.query_one(Input).value = answer
+            await pilot.press("enter")
+            assert "priority must be a number" in await toast(app, pilot)
+        assert column(demo_db, case_id, "priority") == priority
+        await pilot.press("z", "end", "up", "enter")  # custom…
+        await settle(app, pilot)
+        app.screen.query_one(Input).value = "99999999d"
+        await pilot.press("enter")
+        assert "too far away" in await toast(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("X")
+        await settle(app, pilot)
+        app.screen.query_one(Input).value = "#" + "9" * 25
+        await pilot.press("enter")
+        assert "is not a case number" in await toast(app, pilot)
+        await pilot.press("L")
+        await settle(app, pilot)
+        if not isinstance(app.screen.query_one(Input), Input):
+            await pilot.press("end", "enter")
+        app.screen.query_one(Input).value = "#" + "9" * 25
+        await pilot.press("enter")
+        assert "is not an email address" in await toast(app, pilot)
+        assert isinstance(app.screen, CaseScreen)  # still working
+
+    drive(demo_db, script)
+
+
+def test_a_long_case_shows_its_newest_messages_and_loads_older_ones(tmp_path: Path) -> None:
+    path = tmp_path / "long.db"
+    total = TIMELINE_PAGE + 30
+    with Store(path) as store:
+        pipeline = Pipeline(store, Settings())
+        for n in range(total):
+            pipeline.ingest(parse_email(make_email(body=f"update number {n}")))
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, CaseScreen) and len(screen.boxes) == TIMELINE_PAGE
+        assert "30 earlier messages" in str(screen.query_one("#earlier").render())
+        assert f"update number {total - 1}" in screen.current_message.text
+        screen.current = 0
+        await pilot.press("k")
+        await settle(app, pilot)
+        assert len(screen.boxes) == total
+        assert "update number 29" in screen.current_message.text
+        with Store(path) as store:  # one more arrives: appended, nothing rebuilt
+            Pipeline(store, Settings()).ingest(parse_email(make_email(body="and another")))
+        first_box = screen.boxes[0]
+        for _ in range(40):
+            await settle(app, pilot)
+            await pilot.pause(0.05)
+            if len(screen.boxes) == total + 1:
+                break
+        assert len(screen.boxes) == total + 1 and screen.boxes[0] is first_box
+
+    drive(path, script)
