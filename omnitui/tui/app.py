@@ -62,6 +62,7 @@ PRESENCE_FRESH = timedelta(seconds=15)
 HEALTH_SECONDS = 5.0
 FIRST_PAGE = 100  # rows painted before the full id list of the view arrives
 NEW_SCAN = 500  # cases checked per query when looking for the next one awaiting an answer
+NEW_SCAN_MAX = 20_000  # and at most this many per key press (about 20 ms), at any size
 
 
 class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, MacroActions,
@@ -293,7 +294,8 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
         still waiting for an answer; scans the view's order in chunks, never all of it."""
         cases = self.screen_queue().query_one(CaseList)
         ids, index = cases.ids, cases.cursor + step
-        while 0 <= index < len(ids):
+        limit = cases.cursor + step * NEW_SCAN_MAX
+        while 0 <= index < len(ids) and (index < limit if step > 0 else index > limit):
             chunk = range(index, min(len(ids), index + NEW_SCAN)) if step > 0 else \
                 range(index, max(-1, index - NEW_SCAN), -1)
             waiting = awaiting_reply(self.store.conn, [ids[i] for i in chunk])
@@ -304,7 +306,8 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
                     self.screen.show(case_detail(self.store.conn, ids[found]))
                 return
             index = chunk[-1] + step
-        self.notify("no more cases waiting for an answer this way", severity="warning")
+        self.notify(f"no case waiting for an answer in the next {NEW_SCAN_MAX:,} this way",
+                    severity="warning")
 
     def action_search_hit(self, step: int) -> None:
         """n / N: the next or previous message matching the search on a case; on the queue,
