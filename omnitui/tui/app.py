@@ -39,7 +39,7 @@ from omnitui.store.queries import (
     summaries,
 )
 from omnitui.tui.case_actions import CASE_BINDINGS, CaseActions
-from omnitui.tui.commands import ViewCommands
+from omnitui.tui.commands import ConsoleCommands
 from omnitui.tui.customers import CustomerActions
 from omnitui.tui.macros import MACRO_BINDINGS, MacroActions
 from omnitui.tui.screens.case import CaseScreen
@@ -52,7 +52,14 @@ from omnitui.tui.screens.modals import (
 from omnitui.tui.screens.queue import QueueScreen
 from omnitui.tui.status import health_text
 from omnitui.tui.timeline import TimelineActions
-from omnitui.tui.views import View, narrow, narrow_words, saved_views, standard_views
+from omnitui.tui.views import (
+    SORT_NAMES,
+    View,
+    narrow,
+    narrow_words,
+    saved_views,
+    standard_views,
+)
 from omnitui.tui.widgets.case_list import CaseList
 from omnitui.tui.writing import WRITING_BINDINGS, WritingActions
 
@@ -88,10 +95,10 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
         Binding("left_square_bracket", "step_new(-1)", "Previous waiting",
                 id="queue.prev_new", show=False),
         Binding("f2", "to_queue", "Queue", id="mode.queue", show=False),
-        Binding("colon", "command_palette", "Commands", id="app.commands", show=False),
+        Binding("ctrl+p,colon", "command_palette", "Commands", id="app.commands", show=False),
         Binding("backslash", "narrow('status:')", "Filter", id="queue.filter", show=False),
     ]
-    COMMANDS = App.COMMANDS | {ViewCommands}
+    COMMANDS = App.COMMANDS | {ConsoleCommands}
 
     def __init__(self, db_path: Path, settings: Settings, agent: str, *,
                  clock: Callable[[], datetime] = utc_now) -> None:
@@ -109,6 +116,7 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
                                       distinct_values(self.store.conn, "channel"), clock())]
         self.view_index = 0
         self.narrowed_by = ""  # what the agent typed into search / filter
+        self.sort: str | None = None  # another order than the view's own, picked with s
         self._seen_version = data_version(self.store.conn)
         self._presence: tuple[int | None, str, datetime] = (None, "", utc_now())
         self._seen_change = last_change(self.store.conn)
@@ -162,7 +170,18 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
 
     @property
     def query(self) -> CaseQuery:
-        return narrow(self.view.query, self.narrowed_by)
+        query = narrow(self.view.query, self.narrowed_by)
+        return replace(query, sort=self.sort) if self.sort else query
+
+    def action_cycle_sort(self) -> None:
+        """s on the queue: the view's own order, then each other order in turn."""
+        order = [None, *(name for name in SORT_NAMES if name != self.view.query.sort)]
+        self.set_sort(order[(order.index(self.sort) + 1) % len(order)])
+
+    def set_sort(self, sort: str | None) -> None:
+        self.sort = sort
+        self._show_first_page()
+        self._update_status()
 
     def action_narrow(self, start: str) -> None:
         box = self.screen_queue().query_one("#narrow", Input)
@@ -194,6 +213,8 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
         count = len(cases.ids) if count is None else count
         marks = f" · {len(cases.marked)} marked" if cases.marked else ""
         narrowed = f" · {self.narrowed_by.strip()}" if self.narrowed_by.strip() else ""
+        if self.sort:
+            narrowed += f" · by {SORT_NAMES[self.sort]}"
         line = Text(f" {self.agent} · {self.view.name}{narrowed} · {count:,} cases{marks} │ ")
         line.append_text(self._health)
         self.screen_queue().query_one("#status-bar", Static).update(line)
@@ -210,6 +231,7 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
 
     def set_view(self, index: int) -> None:
         self.view_index = index % len(self.views)
+        self.sort = None  # each view comes in its own order
         cases = self.screen_queue().query_one(CaseList)
         cases.marked.clear()
         cases.cursor = 0
@@ -338,13 +360,16 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
         self.notify(f"undone: {action.removeprefix('undo ')}"
                     + (f" on #{case_id}" if case_id else ""))
 
+    def keys_of(self, binding: Binding) -> str:
+        """A binding's keys as the agent types them, after any [keymap] change."""
+        keys = self.settings.keymap.get(binding.id or "", binding.key)
+        return ", ".join(self.get_key_display(Binding(key.strip(), ""))
+                         for key in keys.split(","))
+
     def action_help(self) -> None:
         rows = []
         for binding in all_bindings():
-            keys = self.settings.keymap.get(binding.id or "", binding.key)
-            shown = ", ".join(self.get_key_display(Binding(key.strip(), ""))
-                              for key in keys.split(","))
-            rows.append((shown, binding.description, binding.id or ""))
+            rows.append((self.keys_of(binding), binding.description, binding.id or ""))
         self.push_screen(TextScreen("Keys (change them under \\[keymap] in the config)",
                                     help_text(sorted(set(rows), key=lambda r: r[2]))))
 

@@ -1,17 +1,23 @@
-"""Command palette entries (ctrl+p): every view, by name."""
+"""Command palette entries (ctrl+p or :): every view, every sort, and every action that has
+a key, so nothing in the console needs its key remembered."""
 
 from __future__ import annotations
 
 from functools import partial
 from typing import TYPE_CHECKING
 
+from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
+
+from omnitui.tui.views import SORT_NAMES
 
 if TYPE_CHECKING:
     from omnitui.tui.app import OmnituiApp
 
+NOT_COMMANDS = {"app.commands", "app.help"}  # the palette itself; help has its own entry
 
-class ViewCommands(Provider):
+
+class ConsoleCommands(Provider):
     async def search(self, query: str) -> Hits:
         app: OmnituiApp = self.app  # type: ignore[assignment]
         matcher = self.matcher(query)
@@ -20,3 +26,20 @@ class ViewCommands(Provider):
             if (score := matcher.match(label)) > 0:
                 yield Hit(score, matcher.highlight(label), partial(app.set_view, index),
                           help="switch the queue to this view")
+        for sort, name in SORT_NAMES.items():
+            label = f"sort: {name}"
+            if (score := matcher.match(label)) > 0:
+                yield Hit(score, matcher.highlight(label), partial(app.set_sort, sort),
+                          help="order the queue this way (s cycles)")
+        for owner, binding in self._bindings(app):
+            label = f"{binding.description} ({app.keys_of(binding)})"
+            if (score := matcher.match(label)) > 0:
+                yield Hit(score, matcher.highlight(label),
+                          partial(app.run_action, binding.action, owner),
+                          help=binding.id or "")
+
+    def _bindings(self, app: OmnituiApp) -> list[tuple[object, Binding]]:
+        """The actions of the screen the palette was opened on, then the app's."""
+        found = [(self.screen, b) for b in self.screen.BINDINGS if isinstance(b, Binding)]
+        found += [(app, b) for b in app.BINDINGS if isinstance(b, Binding)]
+        return [(owner, b) for owner, b in found if b.id and b.id not in NOT_COMMANDS]

@@ -10,6 +10,8 @@ from omnitui.store.db import db_time
 from omnitui.store.queries import CaseQuery
 
 AT_RISK_WITHIN = timedelta(hours=1)
+SORT_NAMES = {"priority": "priority", "sla": "SLA due", "newest": "newest",
+              "updated": "last activity"}  # the orders `s` cycles through
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from textual.command import CommandPalette
 from omnitui.store.db import Store
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.case import CaseScreen
-from tests.tui.helpers import drive, queue, settle
+from tests.tui.helpers import drive, queue, screen_text, settle
 
 
 def awaiting(path: Path) -> set[int]:
@@ -58,5 +58,54 @@ def test_n_and_N_walk_search_hits_in_a_case_and_f2_goes_home(demo_db: Path) -> N
         await pilot.press("colon")
         await settle(app, pilot)
         assert isinstance(app.screen, CommandPalette)
+
+    drive(demo_db, script)
+
+
+def test_s_cycles_the_queue_order(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        cases = queue(app)
+        await pilot.press("s")  # the view is by priority: next comes SLA due
+        await settle(app, pilot)
+        assert app.query.sort == "sla" and "by SLA due" in screen_text(app)
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert app.query.sort == "newest"
+        assert list(cases.ids) == sorted(cases.ids, reverse=True)
+        await pilot.press("s", "s")
+        await settle(app, pilot)
+        assert app.query.sort == "priority" and "by " not in screen_text(app).splitlines()[-2]
+
+    drive(demo_db, script)
+
+
+def test_the_palette_runs_actions_and_picks_sorts(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        case_id = queue(app).current_id
+        await pilot.press("ctrl+p")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"Escalate")
+        await settle(app, pilot)
+        await pilot.pause(0.3)  # the palette searches in the background
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        with Store(demo_db) as store:
+            assert store.conn.execute("SELECT severity FROM cases WHERE id = ?",
+                                      (case_id,)).fetchone()[0] == 1
+        await pilot.press("ctrl+p")
+        await settle(app, pilot)
+        await pilot.press(*"last activity")
+        await settle(app, pilot)
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.query.sort == "updated"
 
     drive(demo_db, script)

@@ -178,12 +178,12 @@ def test_a_dead_consoles_mark_goes_stale_on_the_others_screen(demo_db: Path) -> 
         async with alice.run_test(size=(120, 30)) as pa:
             await settle(alice, pa)
             case_id = queue(alice).current_id
-            with Store(demo_db) as bobs, bobs.write() as conn:  # his last mark, 11 s ago
+            with Store(demo_db) as bobs, bobs.write() as conn:  # his last mark, 10 s ago
                 presence.announce(conn, "bob", case_id, "viewing",
-                                  db_time(utc_now() - timedelta(seconds=11)))
+                                  db_time(utc_now() - timedelta(seconds=10)))
             assert await open_case(alice, pa) == case_id
             assert "also here: bob (viewing)" in screen_text(alice)
-            await asyncio.sleep(4.5)  # now more than 15 s old: stale
+            await asyncio.sleep(6.5)  # now more than 15 s old (times are whole seconds)
             with Store(demo_db) as store:
                 assert presence.others_on(store.conn, case_id, "alice",
                                           db_time(utc_now() - timedelta(seconds=15))) == []

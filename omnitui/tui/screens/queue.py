@@ -16,7 +16,8 @@ from omnitui.tui.widgets.case_list import CaseList, RowFetcher, header_text
 
 
 class QueueScreen(Screen[None]):
-    BINDINGS = [Binding("q", "quit_confirm", "Quit", id="app.quit_confirm", show=False)]
+    BINDINGS = [Binding("q", "quit_confirm", "Quit", id="app.quit_confirm", show=False),
+                Binding("s", "app.cycle_sort", "Sort", id="queue.sort", show=False)]
 
     DEFAULT_CSS = """
     QueueScreen #narrow { display: none; height: 3; }
