@@ -80,7 +80,7 @@ class PrioritySettings:
     negative_sentiment_weight: float = 10.0
 
 
-VIEW_SORTS = ("priority", "sla")
+VIEW_SORTS = ("priority", "sla", "newest", "updated")
 MACRO_STATUSES = ("", "open", "pending", "on_hold", "solved")  # "": leave the status alone
 PAUSED_STATUSES = ("pending", "on_hold")
 TEMPLATE_VARIABLES = ("customer_name", "customer_first_name", "case_id", "subject", "agent",
@@ -112,6 +112,37 @@ class Macro:
     internal: bool = False  # the draft is an internal note, not a reply
 
 
+SECURITY = ("tls", "starttls", "none")
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+@dataclass
+class MailboxSettings:
+    """One shared inbox: IMAP in, SMTP out. Secrets come from the environment (`*_env`) or,
+    less safely, the file itself; they are never logged or shown."""
+
+    name: str
+    address: str
+    imap_host: str
+    username: str
+    imap_port: int = 993
+    imap_security: str = "tls"  # tls | starttls | none (none only for a loopback host)
+    password: str = ""
+    password_env: str = ""
+    oauth2_token_env: str = ""  # XOAUTH2 (Gmail, Microsoft 365) instead of a password
+    folders: list[str] = field(default_factory=lambda: ["INBOX"])
+    mark_seen: bool = False  # set \Seen on mail once it is safely stored
+    move_to: str = ""  # move mail to this folder once it is safely stored ("": leave it)
+    poll_interval: int = 60  # seconds between polls when the server has no IDLE
+    smtp_host: str = ""  # "": this mailbox only receives
+    smtp_port: int = 465
+    smtp_security: str = "tls"
+    smtp_username: str = ""  # "": the IMAP username
+    smtp_password: str = ""
+    smtp_password_env: str = ""  # both empty: the IMAP password
+    sent_folder: str = ""  # append a copy of each reply here ("": no copy)
+
+
 @dataclass
 class Settings:
     store: StoreSettings = field(default_factory=StoreSettings)
@@ -124,6 +155,7 @@ class Settings:
     keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys
     views: list[SavedView] = field(default_factory=list)
     macros: list[Macro] = field(default_factory=list)  # the first nine get the keys 1..9
+    mailboxes: list[MailboxSettings] = field(default_factory=list)
     source: Path | None = None  # the file these came from, if any
 
 
@@ -185,9 +217,61 @@ def _check_values(settings: Settings, file: Path) -> None:
     _check_names(settings.macros, "macros", file)
     for index, macro in enumerate(settings.macros):
         _check_macro(macro, f"macros[{index}]", file)
+    _check_names(settings.mailboxes, "mailboxes", file)
+    for index, mailbox in enumerate(settings.mailboxes):
+        _check_mailbox(mailbox, f"{file}: mailboxes[{index}]")
 
 
-def _check_names(entries: list[SavedView] | list[Macro], key: str, file: Path) -> None:
+def _check_mailbox(mailbox: MailboxSettings, where: str) -> None:
+    local, at, domain = mailbox.address.rpartition("@")
+    if not (local and at and "." in domain) or " " in mailbox.address:
+        raise ConfigError(f"{where}.address must be an email address such as "
+                          f"\"support@example.com\", got {mailbox.address!r}")
+    for side in ("imap", "smtp"):
+        security = getattr(mailbox, f"{side}_security")
+        host = getattr(mailbox, f"{side}_host")
+        port = getattr(mailbox, f"{side}_port")
+        if security not in SECURITY:
+            raise ConfigError(f"{where}.{side}_security must be one of {_choices(SECURITY)}, "
+                              f"got {security!r}")
+        if security == "none" and host and host not in LOOPBACK_HOSTS:
+            raise ConfigError(f"{where}.{side}_security = \"none\" sends the password in "
+                              f"clear; it is allowed only for a loopback host, not {host!r}")
+        if not 0 < port < 65536:
+            raise ConfigError(f"{where}.{side}_port must be 1 to 65535, got {port}")
+    if not mailbox.imap_host or not mailbox.username:
+        raise ConfigError(f"{where} needs imap_host and username")
+    sources = [k for k in ("password", "password_env", "oauth2_token_env") if getattr(mailbox, k)]
+    if len(sources) != 1:
+        raise ConfigError(f"{where} needs exactly one of password, password_env, "
+                          f"oauth2_token_env (got {', '.join(sources) or 'none'})")
+    if not mailbox.folders or any(not f.strip() for f in mailbox.folders):
+        raise ConfigError(f"{where}.folders must name at least one folder, such as [\"INBOX\"]")
+    if mailbox.poll_interval < 5:
+        raise ConfigError(f"{where}.poll_interval must be at least 5 seconds, got "
+                          f"{mailbox.poll_interval}")
+
+
+def secret(mailbox: MailboxSettings, side: str = "imap") -> tuple[str, str]:
+    """("password" or "oauth2", the secret) for logging in; raises ConfigError naming the
+    environment variable (never a value) when it is unset."""
+    if side == "smtp" and (mailbox.smtp_password or mailbox.smtp_password_env):
+        value, env = mailbox.smtp_password, mailbox.smtp_password_env
+        kind = "password"
+    elif mailbox.oauth2_token_env:
+        value, env, kind = "", mailbox.oauth2_token_env, "oauth2"
+    else:
+        value, env, kind = mailbox.password, mailbox.password_env, "password"
+    if env:
+        value = os.environ.get(env, "")
+        if not value:
+            raise ConfigError(f"mailbox {mailbox.name!r}: the environment variable {env} "
+                              "is not set")
+    return kind, value
+
+
+def _check_names(entries: list[SavedView] | list[Macro] | list[MailboxSettings], key: str,
+                 file: Path) -> None:
     """Names are how an agent picks a view or macro, so each must say something and be
     unique."""
     seen: dict[str, int] = {}

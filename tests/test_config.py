@@ -71,7 +71,10 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
         "solved", ["refund", "-needs-info"], 50.0, "me", False)
     assert refund.reply.startswith("Hi {customer_first_name},\n\n")
     assert loaded.macros[1].priority is None  # omitted: leave the priority alone
-    loaded.source, loaded.views, loaded.macros = None, [], []
+    [mailbox] = loaded.mailboxes
+    assert (mailbox.name, mailbox.imap_security, mailbox.password_env, mailbox.folders) == (
+        "support", "tls", "OMNITUI_SUPPORT_PASSWORD", ["INBOX"])
+    loaded.source, loaded.views, loaded.macros, loaded.mailboxes = None, [], [], []
     assert loaded == Settings()  # switching the examples on changes nothing else
 
 
@@ -85,6 +88,18 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     ("[threading]\nreopen_window_days = -1", "must be 0 or more, got -1"),
     ("[sla]\nfirst_response_sync = 0", "sla.first_response_sync must be a number of minutes"),
     ("[sla]\nvip_factor = 2", "sla.vip_factor must be above 0 and at most 1"),
+    # mailboxes
+    ("[[mailboxes]]\nname = 'a'\naddress = 'support'\nimap_host = 'h'\nusername = 'u'\n"
+     "password_env = 'X'", "mailboxes[0].address must be an email address"),
+    ("[[mailboxes]]\nname = 'a'\naddress = 's@x.org'\nimap_host = 'imap.x.org'\n"
+     "username = 'u'\npassword_env = 'X'\nimap_security = 'none'",
+     "mailboxes[0].imap_security = \"none\" sends the password in clear"),
+    ("[[mailboxes]]\nname = 'a'\naddress = 's@x.org'\nimap_host = 'h'\nusername = 'u'",
+     "mailboxes[0] needs exactly one of password, password_env, oauth2_token_env"),
+    ("[[mailboxes]]\nname = 'a'\naddress = 's@x.org'\nimap_host = 'h'\nusername = 'u'\n"
+     "password_env = 'X'\nimap_security = 'ssl'", "mailboxes[0].imap_security must be one of"),
+    ("[[mailboxes]]\nname = 'a'\naddress = 's@x.org'\nimap_host = 'h'\nusername = 'u'\n"
+     "password_env = 'X'\npoll_interval = 1", "mailboxes[0].poll_interval must be at least"),
     # saved views
     ("views = 'mine'", "views must be an array of tables, got 'mine'"),
     ("views = [3]", "views[0] must be a table, got 3"),
@@ -92,7 +107,8 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     ("[[views]]\nname = ''", "views[0].name must be a non-empty string"),
     ("[[views]]\nname = 'a'\n[[views]]\nname = 'a'",
      "views[1].name 'a' is already the name of views[0]"),
-    ("[[views]]\nname = 'a'\nsort = 'newest'", "views[0].sort must be one of 'priority', 'sla'"),
+    ("[[views]]\nname = 'a'\nsort = 'random'",
+     "views[0].sort must be one of 'priority', 'sla', 'newest', 'updated'"),
     ("[[views]]\nname = 'a'\nfilter = 'status:closd'", "views[0].filter: 'status:closd'"),
     ("[[views]]\nname = 'a'\ncolour = 'red'", "unknown key views[0].colour in views[0]"),
     # macros
