@@ -104,6 +104,21 @@ def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         _open_transactions.pop(id(conn), None)
 
 
+@contextmanager
+def savepoint(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Inside a transaction: undo just this part if it fails (one bad message of a batch
+    must not leave half of itself behind)."""
+    conn.execute("SAVEPOINT part")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK TO part")
+        conn.execute("RELEASE part")
+        raise
+    else:
+        conn.execute("RELEASE part")
+
+
 def transaction_token(conn: sqlite3.Connection) -> str | None:
     """Which write transaction is open on `conn`: audit events of one action share it, so
     one undo takes back everything an action did to several cases."""
