@@ -311,9 +311,55 @@ def dismiss_suggestion(typer_ctx: typer.Context, suggestion_id: int) -> None:
     typer.echo(f"suggestion {suggestion_id} dismissed (audit event {audit_id})")
 
 
+@app.command()
+def serve(typer_ctx: typer.Context,
+          log_file: Annotated[Path | None, typer.Option(
+              "--log-file", help="Log here as well as to stderr (default: next to the store, "
+                                 "<store>.log).")] = None,
+          with_console: Annotated[bool, typer.Option(
+              "--console", help="Also open the console in this process (one command for a "
+                                "single-person setup; the log then goes to the file only)."
+          )] = False,
+          ) -> None:
+    """Run the daemon: sync every mailbox, send the outbox. Stops on SIGTERM or ctrl+c."""
+    from omnitui.daemon.service import Daemon
+
+    context = ctx(typer_ctx)
+    path = context.db_path
+    context.open_store(path).close()  # a missing or newer store fails here, in one line
+    _log_to(log_file or path.with_name(path.name + ".log"), stderr=not with_console)
+    daemon = Daemon(path, context.settings)
+    if not with_console:
+        daemon.run_until_stopped()
+        return
+    daemon.start()
+    try:
+        console(context, path)
+    finally:
+        daemon.shutdown()
+
+
+def _log_to(file: Path, *, stderr: bool) -> None:
+    """The daemon's log: a file and (unless the console owns the terminal) stderr, one line
+    per event, UTC times."""
+    import logging
+    import time
+
+    formatter = logging.Formatter("%(asctime)sZ %(levelname)s %(name)s: %(message)s",
+                                  "%Y-%m-%dT%H:%M:%S")
+    formatter.converter = time.gmtime
+    handlers: list[logging.Handler] = [logging.FileHandler(file, encoding="utf-8")]
+    if stderr:
+        handlers.append(logging.StreamHandler(sys.stderr))
+    for handler in handlers:
+        handler.setFormatter(formatter)
+    logging.basicConfig(level=logging.INFO, handlers=handlers, force=True)
+
+
 def main() -> None:
     """Entry point: expected errors become one line on stderr, never a traceback."""
     from omnitui.channels.email.sources import MailSourceError
+    from omnitui.daemon.lock import AlreadyRunning
 
     try:
         status = app(standalone_mode=False)  # an Exit(code) comes back as its code
@@ -322,7 +368,7 @@ def main() -> None:
     except ConfigError as exc:
         err.print(f"configuration error: {exc}", markup=False, highlight=False)
         sys.exit(2)
-    except (StoreError, UserError, MailSourceError) as exc:
+    except (StoreError, UserError, MailSourceError, AlreadyRunning) as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)
         sys.exit(1)
     except typer.Abort:

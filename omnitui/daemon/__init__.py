@@ -1,0 +1,1 @@
+"""`omnitui serve`: the channel pollers, the outbox sender and the heartbeat, one process."""

@@ -1,0 +1,103 @@
+"""Keep one mailbox folder in sync: IDLE where the server offers it, polling otherwise,
+reconnecting with capped exponential backoff when the connection is lost.
+
+IDLE is renewed every few minutes (RFC 2177 allows 29; imapclient advises about 10, as it
+does not notice every dropped socket), and a full poll runs on each renewal as a safety net.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from pathlib import Path
+
+from imapclient import IMAPClient
+
+from omnitui.channels.email.imap import (
+    CONNECTION_ERRORS,
+    MailboxError,
+    SyncResult,
+    account,
+    connect,
+    sync_folder,
+)
+from omnitui.config import MailboxSettings, Settings, attachments_dir
+from omnitui.ingest.pipeline import Pipeline
+from omnitui.store import channel_state
+from omnitui.store.db import Store, db_time, utc_now
+
+log = logging.getLogger("omnitui.imap")
+
+IDLE_RENEW = 9 * 60.0  # seconds in one IDLE before it is re-issued
+IDLE_CHECK = 1.0  # seconds per idle_check, so a stop request is seen quickly
+BACKOFF_FIRST, BACKOFF_MAX = 1.0, 300.0
+
+
+def watch_folder(db_path: Path, settings: Settings, mailbox: MailboxSettings, folder: str,
+                 stop: threading.Event) -> None:
+    """Run until `stop` is set; every error is logged, recorded as the folder's health and
+    retried, so one bad mailbox never stops the others."""
+    name = account(mailbox, folder)
+    backoff = BACKOFF_FIRST
+    with Store(db_path, attachments_dir=attachments_dir(settings, db_path),
+               durable=True) as store:
+        pipeline = Pipeline(store, settings)
+        while not stop.is_set():
+            client: IMAPClient | None = None
+            try:
+                client = connect(mailbox)
+                _report(name, sync_folder(client, store, pipeline, mailbox, folder))
+                backoff = BACKOFF_FIRST
+                if b"IDLE" in client.capabilities():
+                    _idle_loop(client, store, pipeline, mailbox, folder, stop)
+                else:
+                    while not stop.wait(mailbox.poll_interval):
+                        _report(name, sync_folder(client, store, pipeline, mailbox, folder))
+            except (MailboxError, *CONNECTION_ERRORS) as exc:
+                message = str(exc) or type(exc).__name__
+                log.warning("%s: %s; trying again in %.0f s", name, message, backoff)
+                with store.write() as conn:
+                    channel_state.record_error(conn, "email", name, message[:300],
+                                               at=db_time(utc_now()))
+                stop.wait(backoff)
+                backoff = min(backoff * 2, BACKOFF_MAX)
+            finally:
+                if client is not None:
+                    _close(client)
+
+
+def _idle_loop(client: IMAPClient, store: Store, pipeline: Pipeline, mailbox: MailboxSettings,
+               folder: str, stop: threading.Event) -> None:
+    name = account(mailbox, folder)
+    while not stop.is_set():
+        client.idle()
+        started = time.monotonic()
+        news = False
+        while not stop.is_set() and time.monotonic() - started < IDLE_RENEW:
+            responses = client.idle_check(timeout=IDLE_CHECK)
+            if any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses):
+                news = True
+                break
+        client.idle_done()
+        if stop.is_set():
+            return
+        result = sync_folder(client, store, pipeline, mailbox, folder)
+        if news or result.stored:
+            _report(name, result)
+
+
+def _report(name: str, result: SyncResult) -> None:
+    if result.stored or result.failed or result.resynced:
+        log.info("%s: %d stored, %d duplicates, %d kept raw after a failure%s", name,
+                 result.stored, result.duplicates, result.failed,
+                 " (resynced: UIDVALIDITY changed)" if result.resynced else "")
+
+
+def _close(client: IMAPClient) -> None:
+    try:
+        client.logout()
+    except Exception:  # the connection may already be gone; nothing to save
+        with contextlib.suppress(Exception):
+            client.shutdown()

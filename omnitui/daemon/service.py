@@ -1,0 +1,108 @@
+"""The daemon: one thread per mailbox folder, the outbox sender, and a heartbeat.
+
+Every thread has its own store connection (SQLite connections are not shared across
+threads). SIGTERM or SIGINT sets one stop event; each loop waits on it, so a stop takes at
+most about a second and leaves nothing half-written (every write is one transaction). The
+heartbeat row tells consoles and `omnitui doctor` whether the daemon is alive.
+
+The same `Daemon` runs inside the console process for the single-command embedded mode.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+from omnitui.config import Settings, attachments_dir
+from omnitui.daemon import lock
+from omnitui.daemon.mailwatch import watch_folder
+from omnitui.services.sender import send_due
+from omnitui.store import channel_state
+from omnitui.store.db import Store, db_time, utc_now
+
+log = logging.getLogger("omnitui.daemon")
+
+HEARTBEAT_SECONDS = 5.0
+SEND_SECONDS = 2.0  # how often the outbox is looked at
+
+
+class Daemon:
+    def __init__(self, db_path: Path, settings: Settings) -> None:
+        self.db_path = db_path
+        self.settings = settings
+        self.stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._lock: IO[str] | None = None
+        self.started_at = ""
+
+    def start(self) -> None:
+        """Take the store's lock and start every loop (returns at once)."""
+        self._lock = lock.acquire(self.db_path)
+        self.started_at = db_time(utc_now())
+        with Store(self.db_path) as store:  # migrates a store from an older omnitui first
+            self._beat(store)
+        self._spawn("heartbeat", self._heartbeat)
+        self._spawn("outbox", self._send_loop)
+        for mailbox in self.settings.mailboxes:
+            for folder in mailbox.folders:
+                self._spawn(f"imap {mailbox.name}/{folder}", watch_folder, self.db_path,
+                            self.settings, mailbox, folder, self.stop)
+        log.info("serving %s: %d mailbox folder(s), outbox sender, heartbeat (pid %d)",
+                 self.db_path, sum(len(m.folders) for m in self.settings.mailboxes),
+                 os.getpid())
+
+    def _spawn(self, name: str, target: Callable[..., None], *args: object) -> None:
+        def run() -> None:
+            try:
+                target(*args)
+            except Exception:  # a bug in one loop: log it, let the others run
+                log.exception("%s stopped by an unexpected error", name)
+
+        thread = threading.Thread(target=run, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def run_until_stopped(self) -> None:
+        """`omnitui serve`: start, then wait for SIGTERM or SIGINT."""
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: self.stop.set())
+        self.start()
+        while not self.stop.wait(0.5):
+            pass
+        self.shutdown()
+
+    def shutdown(self) -> None:
+        self.stop.set()
+        for thread in self._threads:
+            thread.join(timeout=15)
+        with Store(self.db_path, migrate=False) as store, store.write() as conn:
+            channel_state.daemon_stopped(conn, at=db_time(utc_now()))
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+        log.info("stopped")
+
+    def _beat(self, store: Store) -> None:
+        with store.write() as conn:
+            channel_state.heartbeat(conn, pid=os.getpid(), host=socket.gethostname(),
+                                    at=db_time(utc_now()), started_at=self.started_at)
+
+    def _heartbeat(self) -> None:
+        with Store(self.db_path, migrate=False) as store:
+            while not self.stop.wait(HEARTBEAT_SECONDS):
+                self._beat(store)
+
+    def _send_loop(self) -> None:
+        with Store(self.db_path, attachments_dir=attachments_dir(self.settings, self.db_path),
+                   migrate=False, durable=True) as store:
+            while not self.stop.wait(SEND_SECONDS):
+                try:
+                    send_due(store, self.settings.mailboxes, now=utc_now())
+                except Exception:  # a bug must not stop every later reply
+                    log.exception("sending the outbox failed; trying again shortly")
