@@ -9,11 +9,15 @@ import os
 import sqlite3
 import stat
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from omnitui.config import Settings, attachments_dir
-from omnitui.store import health
+from omnitui.store import channel_state, health
+from omnitui.store.db import db_time, utc_now
 from omnitui.store.schema import SCHEMA_VERSION
+
+STUCK_AFTER = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,41 @@ def _store_checks(conn: sqlite3.Connection, db_path: Path) -> list[Check]:
         errors = health.messages_with_parse_errors(conn)
         results.append(Check("parse errors", True, f"{errors} messages stored raw with parse "
                              "errors (see `omnitui case ID`)" if errors else "none"))
+    if version >= 3:
+        results.extend(_daemon_checks(conn))
+    return results
+
+
+def _daemon_checks(conn: sqlite3.Connection) -> list[Check]:
+    """What the daemon reported: alive or not, each channel's last sync and error, replies
+    that could not be sent."""
+    now = utc_now()
+    daemon = channel_state.daemon_state(conn)
+    alive = daemon is not None and daemon.alive(now)
+    detail = ("never started" if daemon is None else
+              f"running as pid {daemon.pid} on {daemon.host}" if alive else
+              f"{daemon.state}, last seen {daemon.heartbeat_at} UTC")
+    results = [Check("daemon", True, detail, "" if alive else "start it: `omnitui serve`")]
+    for state in channel_state.channel_states(conn):
+        name = f"channel {state.channel} {state.account}".rstrip()
+        failing = state.failing
+        behind = f"; {state.backlog:,} messages still to fetch" if state.backlog else ""
+        results.append(Check(
+            name, not failing,
+            f"last error {state.last_error_at} UTC: {state.last_error}" if failing else
+            f"last sync {state.last_sync_at} UTC{behind}",
+            "check the mailbox settings and the daemon's log"))
+    failed = health.failed_replies(conn)
+    results.append(Check(
+        "outbox", not failed,
+        f"{len(failed)} replies could not be sent, e.g. case #{failed[0][1]}: {failed[0][2]}"
+        if failed else "no failed replies",
+        "fix the address or the SMTP settings, then write the reply again"))
+    stuck = health.waiting_replies(conn, db_time(now - STUCK_AFTER))
+    if stuck:
+        results.append(Check("outbox queue", False, f"{stuck} replies waiting for more than "
+                             f"{STUCK_AFTER.seconds // 60} minutes",
+                             "is `omnitui serve` running? see its log"))
     return results
 
 

@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from omnitui.store.db import parse_db_time
+
+SILENT_AFTER = timedelta(seconds=60)  # a running daemon beats every few seconds
 
 
 @dataclass(frozen=True)
@@ -19,6 +24,11 @@ class ChannelState:
     last_error_at: str | None
     backlog: int  # items on the server not yet in the store (a mailbox's lag)
 
+    @property
+    def failing(self) -> bool:
+        """The last thing that happened to this channel was an error."""
+        return bool(self.last_error) and (self.last_sync_at or "") <= (self.last_error_at or "")
+
 
 @dataclass(frozen=True)
 class DaemonState:
@@ -27,6 +37,12 @@ class DaemonState:
     host: str
     started_at: str | None
     heartbeat_at: str | None
+
+    def alive(self, now: datetime) -> bool:
+        """Running and heard from lately: a daemon killed without warning stays "running"
+        in its row, but its heartbeat stops."""
+        return self.state == "running" and self.heartbeat_at is not None and \
+            now - parse_db_time(self.heartbeat_at) <= SILENT_AFTER
 
 
 def record_sync(conn: sqlite3.Connection, channel: str, account: str, *, at: str,

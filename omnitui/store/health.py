@@ -59,3 +59,15 @@ def missing_stable_names(conn: sqlite3.Connection) -> list[str]:
         else:
             missing.extend(f"{table}.{c}" for c in sorted(columns - set(db[table].columns_dict)))
     return missing
+
+
+def failed_replies(conn: sqlite3.Connection) -> list[tuple[int, int, str]]:
+    """(outbox id, case id, last error) of replies that failed for good (schema 3)."""
+    return conn.execute("SELECT id, case_id, last_error FROM outbox WHERE status = 'failed'"
+                        " ORDER BY id DESC LIMIT 20").fetchall()
+
+
+def waiting_replies(conn: sqlite3.Connection, older_than: str) -> int:
+    """Replies queued before `older_than` and still not sent: the sender is down or stuck."""
+    return conn.execute("SELECT count(*) FROM outbox WHERE status IN ('queued','sending')"
+                        " AND created_at < ?", (older_than,)).fetchone()[0]

@@ -48,3 +48,85 @@ def row_of_message(conn: sqlite3.Connection, message_id: int) -> dict[str, Any] 
     cur = conn.execute("SELECT * FROM outbox WHERE message_id = ?", (message_id,))
     row = cur.fetchone()
     return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
+
+
+# The sender's side (omnitui/services/sender.py). While a row is 'sending', next_attempt_at
+# holds when it was claimed: that is how a row left behind by a crash is recognised.
+
+
+def due(conn: sqlite3.Connection, now: str, *, channel: str = "email",
+        limit: int = 50) -> list[dict[str, Any]]:
+    """Queued rows of `channel` whose time has come, oldest first."""
+    cur = conn.execute("SELECT * FROM outbox WHERE status = ? AND next_attempt_at <= ?"
+                       " AND channel = ? ORDER BY next_attempt_at, id LIMIT ?",
+                       (QUEUED, now, channel, limit))
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def claim_for_sending(conn: sqlite3.Connection, outbox_id: int, *, at: str) -> bool:
+    """Take a due row for sending; False when another sender (or an undo) got there first.
+    The compare-and-set is what keeps two senders from both sending one reply."""
+    cur = conn.execute("UPDATE outbox SET status = ?, next_attempt_at = ? WHERE id = ?"
+                       " AND status = ? AND next_attempt_at <= ?",
+                       (SENDING, at, outbox_id, QUEUED, at))
+    return cur.rowcount == 1
+
+
+def stale(conn: sqlite3.Connection, *, claimed_before: str) -> list[int]:
+    """Rows stuck in 'sending' since before `claimed_before`: their sender died."""
+    return [r[0] for r in conn.execute("SELECT id FROM outbox WHERE status = ?"
+                                       " AND next_attempt_at < ?", (SENDING, claimed_before))]
+
+
+def release_stale(conn: sqlite3.Connection, *, claimed_before: str, at: str) -> list[int]:
+    """Put the `stale` rows back in the queue, due at once; returns their ids."""
+    ids = stale(conn, claimed_before=claimed_before)
+    for outbox_id in ids:
+        conn.execute("UPDATE outbox SET status = ?, next_attempt_at = ? WHERE id = ?",
+                     (QUEUED, at, outbox_id))
+        _log(conn, outbox_id, "reply.retrying", "the sender stopped while sending this reply;"
+             " it goes out again with the same Message-ID", at)
+    return ids
+
+
+def reply_to_send(conn: sqlite3.Connection, outbox_id: int) -> dict[str, Any] | None:
+    """An outbox row with what building the message needs from its timeline message."""
+    cur = conn.execute("SELECT o.*, m.thread_key, m.parent_keys, m.text, m.auto_submitted"
+                       " FROM outbox o JOIN messages m ON m.id = o.message_id WHERE o.id = ?",
+                       (outbox_id,))
+    row = cur.fetchone()
+    return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
+
+
+def attachments_by_id(conn: sqlite3.Connection,
+                      attachment_ids: list[int]) -> list[tuple[int, str, str, str]]:
+    """(id, filename, mime, sha256) of attachments by id, in the order asked; ids that no
+    longer exist are left out (the caller compares lengths)."""
+    found: dict[int, tuple[int, str, str, str]] = {}
+    for start in range(0, len(attachment_ids), 500):
+        chunk = attachment_ids[start:start + 500]
+        for row in conn.execute("SELECT id, filename, mime, sha256 FROM attachments"
+                                f" WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
+            found[row[0]] = tuple(row)
+    return [found[i] for i in attachment_ids if i in found]
+
+
+def last_inbound_source(conn: sqlite3.Connection,
+                        case_id: int) -> tuple[int, str] | None:
+    """(message id, raw payload source) of the case's newest inbound email: the source is
+    the name of the mailbox that received it when it came from IMAP."""
+    row = conn.execute("SELECT m.id, coalesce(r.source, '') FROM messages m"
+                       " LEFT JOIN raw_payloads r ON r.id = m.raw_id WHERE m.case_id = ?"
+                       " AND m.direction = 'in' AND m.channel = 'email'"
+                       " ORDER BY m.created_at DESC, m.id DESC LIMIT 1", (case_id,)).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def mark_partly_sent(conn: sqlite3.Connection, outbox_id: int, refused: str, *,
+                     at: str) -> None:
+    """Sent, but the server refused some recipients: never retried (the others have it),
+    and the refusal stays on the row for the timeline."""
+    mark_sent(conn, outbox_id, at=at)
+    conn.execute("UPDATE outbox SET last_error = ? WHERE id = ?", (refused, outbox_id))
+    _log(conn, outbox_id, "reply.partly_refused", refused, at)

@@ -4,15 +4,13 @@ an angry customer."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from rich.text import Text
 
 from omnitui.sanitize import sanitize
 from omnitui.store.channel_state import ChannelState, DaemonState
 from omnitui.store.db import parse_db_time
-
-SILENT_AFTER = timedelta(seconds=60)  # the daemon beats every few seconds while it runs
 
 
 def ago(moment: str | None, now: datetime) -> str:
@@ -32,17 +30,14 @@ def health_text(daemon: DaemonState | None, channels: list[ChannelState],
         text.append("daemon: never started", style="yellow")
     elif daemon.state != "running":
         text.append(f"daemon: stopped {ago(daemon.heartbeat_at, now)}", style="yellow")
-    elif daemon.heartbeat_at is None or \
-            now - parse_db_time(daemon.heartbeat_at) > SILENT_AFTER:
+    elif not daemon.alive(now):
         text.append(f"daemon: silent since {ago(daemon.heartbeat_at, now)}", style="bold red")
     else:
         text.append("daemon: running", style="green")
     for state in channels:
         name = sanitize(f"{state.channel}/{state.account}" if state.account else state.channel)
         text.append(" · ")
-        failing = state.last_error and (state.last_sync_at is None or (
-            state.last_error_at or "") >= state.last_sync_at)
-        if failing:
+        if state.failing:
             text.append(f"{name} ✗ ", style="bold red")
             text.append(sanitize(state.last_error)[:60], style="red")
         else:

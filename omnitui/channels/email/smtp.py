@@ -1,0 +1,253 @@
+"""SMTP out: the reply a customer's mail client threads, and one attempt to deliver it.
+
+`build_reply` turns a queued reply into an RFC 5322 message; `send` hands it to the mailbox's
+SMTP server once and says how it failed: `TemporaryFailure` (4xx, no connection, a timeout:
+try again later) or `PermanentFailure` (5xx, bad credentials, a mailbox that cannot send:
+trying again would fail the same way). The Message-ID is the one stored when the reply was
+queued, never a new one, so a retry of a reply the server did accept is the same message to
+the customer's client, not a second one. Error messages are one line and never carry the
+password or token.
+"""
+
+from __future__ import annotations
+
+import base64
+import smtplib
+import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+
+from omnitui.config import LOOPBACK_HOSTS, ConfigError, MailboxSettings, secret
+
+TIMEOUT_S = 60.0  # per socket operation: a dead server must not block the daemon forever
+REFERENCES_KEPT = 10  # RFC 5322 §3.6.4 chains grow forever; keep the root and the last few
+ERROR_CHARS = 300
+
+
+class SendError(Exception):
+    """One failed delivery attempt, as one line without secrets.
+
+    `stage` says where it failed: "connect" and "login" are the mailbox's problem (shown in
+    the channel's health), "message" is this reply's (refused recipient or content).
+    """
+
+    def __init__(self, message: str, *, stage: str = "message") -> None:
+        super().__init__(message)
+        self.stage = stage
+
+
+class TemporaryFailure(SendError):
+    """The server may take the message later: retry with backoff."""
+
+
+class PermanentFailure(SendError):
+    """Retrying cannot help: the reply fails and the case shows why."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    mime: str
+    content: bytes
+
+
+def subject_with_case(subject: str, case_id: int) -> str:
+    """The subject with the case tag once, so an answer finds the case even without headers."""
+    tag = f"[#{case_id}]"
+    if tag in subject:
+        return subject
+    return f"{subject} {tag}" if subject.strip() else tag
+
+
+def references_header(parent_keys: Sequence[str]) -> str:
+    """References oldest first, trimmed to the root and the last few (long chains break
+    some servers' header limits; the root and the parent are what clients thread on)."""
+    keys = [k for k in dict.fromkeys(parent_keys) if k]
+    if len(keys) > REFERENCES_KEPT + 1:
+        keys = [keys[0], *keys[-REFERENCES_KEPT:]]
+    return " ".join(f"<{k}>" for k in keys)
+
+
+def build_reply(*, address: str, case_id: int, message_key: str, to: Sequence[str],
+                cc: Sequence[str] = (), subject: str, text: str, date: datetime,
+                parent_keys: Sequence[str] = (), attachments: Sequence[Attachment] = (),
+                automatic: bool = False, display_name: str = "") -> EmailMessage:
+    """A reply from the shared inbox `address`.
+
+    `message_key` is the Message-ID stored at queue time (without angle brackets) and
+    `parent_keys` the References, oldest first; the last one is the message answered.
+    Reply-To is the shared inbox so the answer comes back there whoever wrote. Only
+    `automatic` mail says Auto-Submitted: an agent's reply must stay answerable by
+    auto-responders' rules (RFC 3834).
+    """
+    if not to and not cc:
+        raise ValueError("the reply has no recipient")
+    msg = EmailMessage(policy=policy.SMTP)
+    msg["From"] = formataddr((display_name, address)) if display_name else address
+    if to:
+        msg["To"] = ", ".join(to)
+    if cc:
+        msg["Cc"] = ", ".join(cc)
+    msg["Reply-To"] = address
+    msg["Subject"] = subject_with_case(subject, case_id)
+    msg["Date"] = format_datetime(date)
+    msg["Message-ID"] = f"<{message_key.strip('<>')}>"
+    parents = [k for k in parent_keys if k]
+    if parents:
+        msg["In-Reply-To"] = f"<{parents[-1]}>"
+        msg["References"] = references_header(parents)
+    if automatic:
+        msg["Auto-Submitted"] = "auto-replied"
+        msg["X-Auto-Response-Suppress"] = "All"  # Exchange's out-of-office replies
+    msg.set_content(text, charset="utf-8")
+    for item in attachments:
+        maintype, _, subtype = item.mime.partition("/")
+        if not maintype or not subtype:
+            maintype, subtype = "application", "octet-stream"
+        msg.add_attachment(item.content, maintype=maintype, subtype=subtype,
+                           filename=item.filename or "attachment")
+    return msg
+
+
+def send(mailbox: MailboxSettings, message: EmailMessage, *, timeout: float = TIMEOUT_S,
+         ssl_context: ssl.SSLContext | None = None) -> dict[str, str]:
+    """Deliver `message` once through the mailbox's SMTP server.
+
+    Returns the recipients the server refused while it accepted others ({address: "550
+    ..."}): the message went out, so it must not be retried. Raises TemporaryFailure or
+    PermanentFailure. `ssl_context` defaults to the system's, certificate checks on.
+    """
+    if not mailbox.smtp_host:
+        raise PermanentFailure(f"mailbox {mailbox.name!r} has no smtp_host, so it cannot send",
+                               stage="login")
+    if mailbox.smtp_security == "none" and mailbox.smtp_host not in LOOPBACK_HOSTS:
+        raise PermanentFailure(f"mailbox {mailbox.name!r}: smtp_security \"none\" is allowed "
+                               "only for a loopback host", stage="login")
+    try:
+        kind, value = secret(mailbox, "smtp")
+    except ConfigError as exc:
+        raise PermanentFailure(str(exc), stage="login") from None
+    user = mailbox.smtp_username or mailbox.username
+    hidden = _secret_forms(user, value)
+    where = f"{mailbox.smtp_host}:{mailbox.smtp_port}"
+    stage = "connect"
+    smtp: smtplib.SMTP | None = None
+    try:
+        smtp = _open(mailbox, timeout, ssl_context or ssl.create_default_context())
+        stage = "login"
+        _login(smtp, mailbox, user, kind, value)
+        stage = "message"
+        refused = smtp.send_message(message, from_addr=mailbox.address)
+    except Exception as exc:  # every failure is classified; none may leak the secret
+        raise _classify(exc, stage, where, timeout, hidden) from None
+    finally:
+        if smtp is not None:
+            _quit(smtp)
+    return {rcpt: _scrub(_reply_text(code, text), hidden) for rcpt, (code, text) in
+            refused.items()}
+
+
+def _open(mailbox: MailboxSettings, timeout: float, context: ssl.SSLContext) -> smtplib.SMTP:
+    host, port = mailbox.smtp_host, mailbox.smtp_port
+    if mailbox.smtp_security == "tls":
+        return smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
+    smtp = smtplib.SMTP(host, port, timeout=timeout)
+    try:
+        if mailbox.smtp_security == "starttls":
+            smtp.ehlo()
+            smtp.starttls(context=context)  # raises when the server does not offer it
+            smtp.ehlo()
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def _login(smtp: smtplib.SMTP, mailbox: MailboxSettings, user: str, kind: str,
+           token: str) -> None:
+    smtp.ehlo_or_helo_if_needed()
+    if not smtp.has_extn("auth") and mailbox.smtp_security == "none":
+        return  # a loopback relay that takes mail without AUTH (local postfix, a test server)
+    if kind == "oauth2":
+        initial = f"user={user}\1auth=Bearer {token}\1\1"
+        # On failure the server sends a 334 with a JSON error and waits for an empty line.
+        smtp.auth("XOAUTH2", lambda challenge=None: "" if challenge else initial,
+                  initial_response_ok=True)
+    else:
+        smtp.login(user, token)
+
+
+def _quit(smtp: smtplib.SMTP) -> None:
+    """Close without letting QUIT fail the attempt: once the server said 250 the message is
+    out, and calling that a failure would send it twice."""
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        pass
+    finally:
+        smtp.close()
+
+
+def _classify(exc: Exception, stage: str, where: str, timeout: float,
+              hidden: list[str]) -> SendError:
+    """4xx and network trouble are temporary; 5xx and what only a person can fix are not."""
+    cls: type[SendError]
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        cls = PermanentFailure if codes and min(codes) >= 500 else TemporaryFailure
+        text = "every recipient refused: " + "; ".join(
+            f"{rcpt}: {_reply_text(code, reply)}" for rcpt, (code, reply) in
+            exc.recipients.items())
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        code = exc.smtp_code
+        cls = PermanentFailure if code >= 500 else TemporaryFailure
+        what = {smtplib.SMTPAuthenticationError: "login refused",
+                smtplib.SMTPSenderRefused: "sender refused",
+                smtplib.SMTPDataError: "message refused",
+                smtplib.SMTPConnectError: f"{where} refused the connection",
+                smtplib.SMTPHeloError: "greeting refused"}.get(type(exc), "server error")
+        text = f"{what}: {_reply_text(code, exc.smtp_error)}"
+    elif isinstance(exc, smtplib.SMTPNotSupportedError):
+        cls, text = PermanentFailure, f"{where}: {exc}"  # no STARTTLS or no AUTH: configuration
+    elif isinstance(exc, smtplib.SMTPServerDisconnected):
+        cls, text = TemporaryFailure, f"{where} closed the connection ({exc})"
+    elif isinstance(exc, ssl.SSLCertVerificationError):
+        cls, text = TemporaryFailure, f"{where}: certificate check failed: {exc.verify_message}"
+    elif isinstance(exc, TimeoutError):
+        cls, text = TemporaryFailure, f"{where}: no answer within {timeout:g} s"
+    elif isinstance(exc, OSError):
+        cls, text = TemporaryFailure, f"cannot reach {where}: {exc.strerror or exc}"
+    elif isinstance(exc, smtplib.SMTPException) and stage == "login":
+        cls, text = PermanentFailure, f"login failed: {exc}"  # no usable AUTH mechanism
+    else:
+        cls, text = TemporaryFailure, f"{type(exc).__name__}: {exc}"
+    return cls(_scrub(text, hidden), stage=stage)
+
+
+def _reply_text(code: int, reply: bytes | str) -> str:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    return f"{code} {text}"
+
+
+def _secret_forms(user: str, value: str) -> list[str]:
+    """The secret as it could appear in a server's echo: plain and as every AUTH encoding."""
+    if not value:
+        return []
+    encodings = (value, f"\0{user}\0{value}", f"user={user}\1auth=Bearer {value}\1\1")
+    forms = [value]
+    for text in encodings:
+        forms.append(base64.b64encode(text.encode()).decode())
+    return sorted(set(forms), key=len, reverse=True)
+
+
+def _scrub(text: str, hidden: list[str]) -> str:
+    line = " ".join(text.split())
+    for form in hidden:
+        line = line.replace(form, "***")
+    if len(line) > ERROR_CHARS:
+        line = line[:ERROR_CHARS - 1] + "…"
+    return line
