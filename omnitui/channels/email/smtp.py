@@ -103,7 +103,10 @@ def build_reply(*, address: str, case_id: int, message_key: str, to: Sequence[st
     if automatic:
         msg["Auto-Submitted"] = "auto-replied"
         msg["X-Auto-Response-Suppress"] = "All"  # Exchange's out-of-office replies
-    msg.set_content(text, charset="utf-8")
+    # Quoted-printable, not 8bit: smtplib does not ask for 8BITMIME, and a relay without it
+    # may mangle or refuse raw 8-bit bodies.
+    msg.set_content(text, charset="utf-8",
+                    cte=None if text.isascii() else "quoted-printable")
     for item in attachments:
         maintype, _, subtype = item.mime.partition("/")
         if not maintype or not subtype:

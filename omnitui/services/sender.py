@@ -1,0 +1,202 @@
+"""The outbox sender: what the daemon runs every few seconds to send due email replies.
+
+A row goes queued -> sending -> sent, or back to queued with a later next_attempt_at
+(temporary failure), or failed (permanent failure, or 24 hours of temporary ones). The claim
+is a compare-and-set on status, so two senders never both send a row, and no transaction is
+held while the SMTP server is talking.
+
+The crash window. Between the server's 250 for DATA and the commit of 'sent' a crash (or a
+lost connection right after the server stored the message) leaves the row in 'sending' with
+no way to know whether the customer got it. We choose at-least-once: a row claimed more than
+STALE_AFTER ago goes back to the queue and is sent again. Losing a reply silently is worse
+than sending it twice, and the second copy is the same message: its Message-ID is the one
+fixed when the reply was queued, so the customer's mail client threads it as a duplicate of
+the first (many clients hide it; every client shows the same id), and the audit says why it
+went out again. STALE_AFTER is far above the longest attempt (a few SMTP commands, each with
+its own timeout), so a slow sender is not mistaken for a dead one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import ssl
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+from omnitui.channels.email.parse import recipients_of
+from omnitui.channels.email.smtp import (
+    TIMEOUT_S,
+    Attachment,
+    PermanentFailure,
+    SendError,
+    TemporaryFailure,
+    build_reply,
+    send,
+)
+from omnitui.config import MailboxSettings
+from omnitui.store import channel_state, outbox
+from omnitui.store.blobs import read_blob
+from omnitui.store.db import Store, db_time, parse_db_time, utc_now
+from omnitui.store.messages import raw_body
+
+log = logging.getLogger("omnitui.sender")
+
+CHANNEL = "email"
+HEALTH_CHANNEL = "smtp"  # channel_health rows (smtp, mailbox name) for the status bar, doctor
+BACKOFF = tuple(timedelta(minutes=m) for m in (1, 5, 15, 60))  # then every 60 minutes
+GIVE_UP_AFTER = timedelta(hours=24)  # since the reply was queued
+STALE_AFTER = timedelta(minutes=15)
+
+Sender = Callable[[MailboxSettings, EmailMessage], dict[str, str]]
+
+
+@dataclass
+class SendReport:
+    """What one pass did, by outbox id; `errors` holds each failure's one-line reason."""
+
+    sent: list[int] = field(default_factory=list)
+    retrying: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    released: list[int] = field(default_factory=list)  # left in 'sending' by a dead sender
+    skipped: list[int] = field(default_factory=list)  # claimed by another sender or undone
+    errors: dict[int, str] = field(default_factory=dict)
+
+
+def retry_at(attempts: int, created_at: datetime, now: datetime) -> datetime | None:
+    """When to try again after the `attempts`-th failed attempt (1, 5, 15, 60, 60... minutes
+    later), or None once that would be more than GIVE_UP_AFTER after queuing."""
+    later = now + BACKOFF[min(max(attempts, 1), len(BACKOFF)) - 1]
+    return later if later - created_at <= GIVE_UP_AFTER else None
+
+
+def choose_mailbox(mailboxes: Sequence[MailboxSettings], source: str,
+                   received_by: Callable[[], list[str]]) -> MailboxSettings:
+    """The mailbox a reply leaves from: the one that received the case's last email (named by
+    its raw payload's source, else found among its To and Cc), else the first that can send.
+    Replying from another address than the customer wrote to would confuse them, so a
+    receiving mailbox without smtp_host fails the reply instead of silently switching."""
+    chosen = next((m for m in mailboxes if source and m.name == source), None)
+    if chosen is None and mailboxes:
+        addresses = {a.casefold() for a in received_by()}
+        chosen = next((m for m in mailboxes if m.address.casefold() in addresses), None)
+    if chosen is None:
+        chosen = next((m for m in mailboxes if m.smtp_host), None)
+        if chosen is None:
+            raise PermanentFailure("no mailbox can send email: set smtp_host on one of the "
+                                   "[[mailboxes]] in the config")
+    if not chosen.smtp_host:
+        raise PermanentFailure(f"mailbox {chosen.name!r} ({chosen.address}) received this case "
+                               "but has no smtp_host, so it cannot send the reply")
+    return chosen
+
+
+def send_due(store: Store, mailboxes: Sequence[MailboxSettings], *,
+             now: datetime | None = None, limit: int = 50, timeout: float = TIMEOUT_S,
+             ssl_context: ssl.SSLContext | None = None) -> SendReport:
+    """Send up to `limit` due email replies, one SMTP connection each; rows of other channels
+    are left alone. Also requeues rows a dead sender left in 'sending' (see the module's
+    docstring). Never raises for a failed delivery: the row and the report record it."""
+    now = now or utc_now()
+    at = db_time(now)
+    report = SendReport()
+    claimed_before = db_time(now - STALE_AFTER)
+    if outbox.stale(store.conn, claimed_before=claimed_before):
+        with store.write() as conn:
+            report.released = outbox.release_stale(conn, claimed_before=claimed_before, at=at)
+        log.warning("requeued replies left in 'sending' by a stopped sender: %s",
+                    report.released)
+    def deliver(mailbox: MailboxSettings, message: EmailMessage) -> dict[str, str]:
+        return send(mailbox, message, timeout=timeout, ssl_context=ssl_context)
+
+    for row in outbox.due(store.conn, at, channel=CHANNEL, limit=limit):
+        _send_one(store, mailboxes, row["id"], now, report, deliver)
+    return report
+
+
+def _send_one(store: Store, mailboxes: Sequence[MailboxSettings], outbox_id: int,
+              now: datetime, report: SendReport, deliver: Sender) -> None:
+    at = db_time(now)
+    with store.write() as conn:
+        if not outbox.claim_for_sending(conn, outbox_id, at=at):
+            report.skipped.append(outbox_id)
+            return
+        reply = outbox.reply_to_send(conn, outbox_id)
+        assert reply is not None  # claimed in this transaction
+        inbound = outbox.last_inbound_source(conn, reply["case_id"])
+        ids = [int(i) for i in json.loads(reply["attachment_ids"] or "[]")]
+        files = outbox.attachments_by_id(conn, ids)
+        names = {m.name for m in mailboxes}
+        raw = (raw_body(conn, inbound[0]) if inbound and inbound[1] not in names else None)
+    mailbox: MailboxSettings | None = None
+    refused: dict[str, str] = {}
+    try:
+        mailbox = choose_mailbox(mailboxes, inbound[1] if inbound else "",
+                                 lambda: recipients_of(raw) if raw else [])
+        message = _message(store, reply, mailbox, files, len(ids), now)
+        refused = deliver(mailbox, message)
+    except SendError as exc:
+        _record_failure(store, reply, mailbox, exc, now, report)
+        return
+    with store.write() as conn:
+        if refused:
+            note = "refused: " + "; ".join(f"{rcpt}: {why}" for rcpt, why in refused.items())
+            outbox.mark_partly_sent(conn, outbox_id, note[:300], at=at)
+        else:
+            outbox.mark_sent(conn, outbox_id, at=at)
+        channel_state.record_sync(conn, HEALTH_CHANNEL, mailbox.name, at=at)
+    report.sent.append(outbox_id)
+    log.info("sent reply %s of case %s from %s", outbox_id, reply["case_id"], mailbox.name)
+
+
+def _message(store: Store, reply: dict[str, Any], mailbox: MailboxSettings,
+             files: list[tuple[int, str, str, str]], wanted: int, now: datetime
+             ) -> EmailMessage:
+    """The message for an outbox row; anything that stops it being built is permanent."""
+    if len(files) != wanted:
+        raise PermanentFailure("an attachment of this reply no longer exists")
+    if not reply["thread_key"]:
+        raise PermanentFailure("the reply has no Message-ID; write it again")
+    attachments = []
+    for _, filename, mime, sha256 in files:
+        try:
+            content = read_blob(store.attachments_dir, sha256)
+        except OSError:
+            raise PermanentFailure(f"attachment {filename!r} is missing from the content "
+                                   f"store ({store.attachments_dir})") from None
+        attachments.append(Attachment(filename, mime, content))
+    recipients = json.loads(reply["recipients"] or "{}")
+    automatic = (reply["auto_submitted"] or "no").lower() != "no"
+    try:
+        return build_reply(address=mailbox.address, case_id=reply["case_id"],
+                           message_key=reply["thread_key"], to=recipients.get("to", []),
+                           cc=recipients.get("cc", []), subject=reply["subject"],
+                           text=reply["text"], date=now,
+                           parent_keys=json.loads(reply["parent_keys"] or "[]"),
+                           attachments=attachments, automatic=automatic)
+    except Exception as exc:  # a header the email package refuses: retrying cannot fix it
+        raise PermanentFailure(f"cannot build the message: {exc}") from None
+
+
+def _record_failure(store: Store, reply: dict[str, Any], mailbox: MailboxSettings | None,
+                    exc: SendError, now: datetime, report: SendReport) -> None:
+    at = db_time(now)
+    outbox_id = reply["id"]
+    error = str(exc)
+    when = None
+    if isinstance(exc, TemporaryFailure):
+        when = retry_at(reply["attempts"] + 1, parse_db_time(reply["created_at"]), now)
+        if when is None:
+            error = f"{error} (gave up after {GIVE_UP_AFTER.total_seconds() / 3600:g} h)"
+    with store.write() as conn:
+        outbox.mark_failed(conn, outbox_id, error, at=at,
+                           retry_at=db_time(when) if when else None)
+        if mailbox is not None and exc.stage in ("connect", "login"):
+            channel_state.record_error(conn, HEALTH_CHANNEL, mailbox.name, error, at=at)
+    report.errors[outbox_id] = error
+    (report.retrying if when else report.failed).append(outbox_id)
+    log.warning("reply %s of case %s %s: %s", outbox_id, reply["case_id"],
+                f"will be retried at {db_time(when)}" if when else "failed", error)

@@ -1,0 +1,178 @@
+"""IMAP sync against real servers on loopback (pymap always, dovecot where installed):
+backlogs, resyncs, hostile mail, flags after the commit, IDLE, a server that dies."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from omnitui.channels.email.imap import connect, sync_folder
+from omnitui.config import MailboxSettings, Settings
+from omnitui.daemon.mailwatch import watch_folder
+from omnitui.ingest.pipeline import Pipeline
+from omnitui.store import channel_state
+from omnitui.store.db import Store
+from tests.conftest import make_email
+from tests.imap_servers import ImapServer
+
+
+def mailbox_for(server: ImapServer, **changes: object) -> MailboxSettings:
+    values: dict[str, object] = {
+        "name": "support", "address": "support@example.com", "imap_host": server.host,
+        "imap_port": server.port, "imap_security": "none", "username": server.username,
+        "password": server.password, "poll_interval": 5}
+    values.update(changes)
+    return MailboxSettings(**values)  # type: ignore[arg-type]
+
+
+def sync(server: ImapServer, store: Store, **changes: object):  # noqa: ANN201
+    mailbox = mailbox_for(server, **changes)
+    client = connect(mailbox)
+    try:
+        return sync_folder(client, store, Pipeline(store, Settings()), mailbox, "INBOX")
+    finally:
+        client.logout()
+
+
+def count(store: Store, sql: str = "SELECT count(*) FROM messages") -> int:
+    return store.conn.execute(sql).fetchone()[0]
+
+
+def folder_size(server: ImapServer, folder: str) -> int:
+    client = connect(mailbox_for(server))
+    try:
+        return int(client.select_folder(folder, readonly=True)[b"EXISTS"])
+    finally:
+        client.logout()
+
+
+def wait_for(check: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return check()
+
+
+def test_a_backlog_is_stored_once_without_marking_anything_read(imap_server: ImapServer,
+                                                                 store: Store) -> None:
+    uids = [imap_server.append("INBOX", make_email(sender=f"c{n}@example.com",
+                                                   subject=f"Question {n}"))
+            for n in range(1000)]
+    result = sync(imap_server, store)
+    assert (result.stored, result.duplicates, result.failed) == (1000, 0, 0)
+    assert count(store) == 1000
+    assert all(b"\\Seen" not in imap_server.flags("INBOX", uid) for uid in uids[::97])
+    again = sync(imap_server, store)
+    assert (again.stored, again.duplicates) == (0, 0)  # the cursor: nothing fetched again
+    [state] = channel_state.channel_states(store.conn)
+    assert (state.account, state.backlog, state.failing) == ("support/INBOX", 0, False)
+
+
+def test_a_uidvalidity_reset_reads_the_folder_again_without_duplicates(
+        imap_server: ImapServer, store: Store) -> None:
+    for n in range(5):
+        imap_server.append("INBOX", make_email(subject=f"Before {n}"))
+    assert sync(imap_server, store).stored == 5
+    imap_server.reset_uidvalidity("INBOX")
+    imap_server.append("INBOX", make_email(subject="After the reset"))
+    result = sync(imap_server, store)
+    assert result.resynced and (result.stored, result.duplicates) == (1, 5)
+    assert count(store) == 6
+
+
+def hostile_mail() -> list[bytes]:
+    big = EmailMessage()
+    big["From"], big["To"], big["Subject"] = "a@example.com", "s@example.com", "big"
+    big["Message-ID"] = "<big@example.com>"
+    big.set_content("see attached")
+    big.add_attachment(bytes(range(256)) * 20_000, maintype="application",
+                       subtype="octet-stream", filename="dump.bin")  # about 5 MB
+    return [
+        b"From: x@example.com\r\nSubject: no boundary\r\nContent-Type: multipart/mixed\r\n"
+        b"Message-ID: <broken-mime@example.com>\r\n\r\n--nothing\r\nhello\r\n",
+        b"From: y@example.com\r\nSubject: strange\r\nMessage-ID: <charset@example.com>\r\n"
+        b"Content-Type: text/plain; charset=x-unknown-42\r\n\r\n\xe9t\xe9\r\n",
+        b"From: =?utf-8?q?Z=C3=B6e?= <z@example.com>\r\nSubject: caf\xc3\xa9 8-bit header\r\n"
+        b"Message-ID: <eightbit@example.com>\r\n\r\nbody\r\n",
+        big.as_bytes(),
+    ]
+
+
+def test_hostile_mail_is_all_stored(imap_server: ImapServer, store: Store) -> None:
+    for raw in hostile_mail():
+        imap_server.append("INBOX", raw)
+    result = sync(imap_server, store)
+    assert (result.stored, result.failed) == (4, 0)
+    assert count(store, "SELECT count(*) FROM raw_payloads") == 4
+    assert count(store, "SELECT max(size) FROM attachments") > 5_000_000
+
+
+def test_flags_and_moves_happen_only_when_asked(imap_server: ImapServer, store: Store) -> None:
+    first = imap_server.append("INBOX", make_email(subject="one"))
+    sync(imap_server, store, mark_seen=True)
+    assert b"\\Seen" in imap_server.flags("INBOX", first)
+    imap_server.append("INBOX", make_email(subject="two"))
+    sync(imap_server, store, move_to="Processed")
+    assert count(store) == 2
+    assert folder_size(imap_server, "Processed") == 1 and folder_size(imap_server, "INBOX") == 1
+
+
+def run_watcher(db: Path, mailbox: MailboxSettings) -> tuple[threading.Event, threading.Thread]:
+    stop = threading.Event()
+    thread = threading.Thread(target=watch_folder, args=(db, Settings(), mailbox, "INBOX", stop),
+                              daemon=True)
+    thread.start()
+    return stop, thread
+
+
+def test_mail_arriving_while_idle_is_stored_within_two_seconds(imap_server: ImapServer,
+                                                               tmp_path: Path) -> None:
+    if not imap_server.supports_idle():
+        pytest.skip(f"{imap_server.kind} has no IDLE")
+    db = tmp_path / "s.db"
+    Store(db).close()
+    stop, thread = run_watcher(db, mailbox_for(imap_server))
+    try:
+        with Store(db) as store:
+            assert wait_for(lambda: channel_state.channel_states(store.conn) != [], 10)
+            time.sleep(0.5)  # the watcher is in IDLE now
+            imap_server.append("INBOX", make_email(subject="While you wait"))
+            arrived = time.monotonic()
+            assert wait_for(lambda: count(store) == 1, 2.0)
+            assert time.monotonic() - arrived < 2.0
+    finally:
+        stop.set()
+        thread.join(10)
+
+
+def test_the_server_dying_mid_sync_loses_and_doubles_nothing(imap_server: ImapServer,
+                                                             tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    Store(db).close()
+    for n in range(600):
+        imap_server.append("INBOX", make_email(subject=f"Backlog {n}"))
+    stop, thread = run_watcher(db, mailbox_for(imap_server))
+    try:
+        with Store(db) as store:
+            assert wait_for(lambda: count(store) > 0, 20)
+            imap_server.stop()  # killed while the backlog is being fetched
+            with store.write():
+                pass
+            time.sleep(1.0)
+            imap_server.start()
+            for n in range(5):
+                imap_server.append("INBOX", make_email(subject=f"After restart {n}"))
+            assert wait_for(lambda: count(store) == 605, 40)
+            time.sleep(1.0)
+            assert count(store) == 605
+            assert count(store, "SELECT count(DISTINCT external_id) FROM messages") == 605
+    finally:
+        stop.set()
+        thread.join(10)

@@ -1,0 +1,149 @@
+"""`omnitui serve` as a real process: it syncs, refuses a second copy, stops cleanly on
+SIGTERM, survives SIGKILL mid-backlog without loss or duplicates, keeps secrets out of its
+log, and reports its health to `omnitui doctor`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from omnitui.store.db import Store
+from tests.conftest import make_email
+from tests.imap_servers import ImapServer
+
+SECRET_ENV = "OMNITUI_TEST_IMAP_PASSWORD"
+
+
+def write_config(tmp_path: Path, server: ImapServer) -> Path:
+    config = tmp_path / "config.toml"
+    config.write_text(f"""
+[[mailboxes]]
+name = "support"
+address = "support@example.com"
+imap_host = "{server.host}"
+imap_port = {server.port}
+imap_security = "none"
+username = "{server.username}"
+password_env = "{SECRET_ENV}"
+poll_interval = 5
+""")
+    return config
+
+
+def start_serve(tmp_path: Path, server: ImapServer, env: dict[str, str]) -> subprocess.Popen:
+    config = write_config(tmp_path, server)
+    return subprocess.Popen(
+        [sys.executable, "-m", "omnitui", "--config", str(config), "--db",
+         str(tmp_path / "s.db"), "serve"], env={**env, SECRET_ENV: server.password},
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def messages(db: Path) -> tuple[int, int]:
+    with Store(db, migrate=False) as store:
+        return store.conn.execute("SELECT count(*), count(DISTINCT external_id)"
+                                  " FROM messages").fetchone()
+
+
+def wait_for(check: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return check()
+
+
+def stop(process: subprocess.Popen) -> tuple[str, str]:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        return process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.communicate()
+
+
+def test_serve_syncs_refuses_a_twin_and_stops_cleanly(imap_server: ImapServer, tmp_path: Path,
+                                                     cli_env: dict[str, str],
+                                                     omnitui: Callable[..., object]) -> None:
+    db = tmp_path / "s.db"
+    omnitui("--db", str(db), "init")
+    for n in range(20):
+        imap_server.append("INBOX", make_email(subject=f"Hello {n}"))
+    daemon = start_serve(tmp_path, imap_server, cli_env)
+    try:
+        assert wait_for(lambda: messages(db)[0] == 20, 30)
+        twin = start_serve(tmp_path, imap_server, cli_env)
+        out, err = twin.communicate(timeout=60)
+        assert twin.returncode == 1 and "already running" in err and "Traceback" not in err
+        doctor = subprocess.run([sys.executable, "-m", "omnitui", "--db", str(db), "--config",
+                                 str(tmp_path / "config.toml"), "doctor"], env=cli_env,
+                                capture_output=True, text=True, timeout=60)
+        assert "running as pid" in doctor.stdout and "support/INBOX" in doctor.stdout
+    finally:
+        out, err = stop(daemon)
+    assert daemon.returncode == 0, err
+    log = (tmp_path / "s.db.log").read_text()
+    assert "stopped" in log and imap_server.password not in log + err + out
+    with Store(db) as store:
+        assert store.conn.execute("SELECT state FROM daemon").fetchone()[0] == "stopped"
+
+
+def test_a_killed_daemon_resumes_without_loss_or_duplicates(imap_server: ImapServer,
+                                                           tmp_path: Path,
+                                                           cli_env: dict[str, str],
+                                                           omnitui: Callable[..., object]
+                                                           ) -> None:
+    db = tmp_path / "s.db"
+    omnitui("--db", str(db), "init")
+    total = 1500
+    for n in range(total):
+        imap_server.append("INBOX", make_email(subject=f"Backlog {n}",
+                                               sender=f"c{n % 50}@example.com"))
+    daemon = start_serve(tmp_path, imap_server, cli_env)
+    try:
+        assert wait_for(lambda: messages(db)[0] > 0, 60)
+        daemon.send_signal(signal.SIGKILL)  # mid-backlog, no chance to clean up
+        daemon.wait(10)
+        partial = messages(db)[0]
+        assert partial < total
+    finally:
+        stop(daemon)
+    again = start_serve(tmp_path, imap_server, cli_env)
+    try:
+        assert wait_for(lambda: messages(db)[0] >= total, 120)
+        time.sleep(1)
+        assert messages(db) == (total, total)
+    finally:
+        out, err = stop(again)
+    assert again.returncode == 0, err
+
+
+def test_a_wrong_password_is_reported_without_it(imap_server: ImapServer, tmp_path: Path,
+                                                cli_env: dict[str, str],
+                                                omnitui: Callable[..., object]) -> None:
+    db = tmp_path / "s.db"
+    omnitui("--db", str(db), "init")
+    config = write_config(tmp_path, imap_server)
+    wrong = "not-the-password-" + os.urandom(4).hex()
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "omnitui", "--config", str(config), "--db", str(db), "serve"],
+        env={**cli_env, SECRET_ENV: wrong}, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        def failing() -> bool:
+            with Store(db, migrate=False) as store:
+                row = store.conn.execute("SELECT last_error FROM channel_health").fetchone()
+            return bool(row and row[0])
+
+        assert wait_for(failing, 30)
+    finally:
+        out, err = stop(daemon)
+    with Store(db) as store:
+        error = store.conn.execute("SELECT last_error FROM channel_health").fetchone()[0]
+    assert wrong not in error + out + err + (tmp_path / "s.db.log").read_text()
