@@ -5,15 +5,18 @@ A row goes queued -> sending -> sent, or back to queued with a later next_attemp
 is a compare-and-set on status, so two senders never both send a row, and no transaction is
 held while the SMTP server is talking.
 
-The crash window. Between the server's 250 for DATA and the commit of 'sent' a crash (or a
-lost connection right after the server stored the message) leaves the row in 'sending' with
-no way to know whether the customer got it. We choose at-least-once: a row claimed more than
-STALE_AFTER ago goes back to the queue and is sent again. Losing a reply silently is worse
-than sending it twice, and the second copy is the same message: its Message-ID is the one
-fixed when the reply was queued, so the customer's mail client threads it as a duplicate of
-the first (many clients hide it; every client shows the same id), and the audit says why it
-went out again. STALE_AFTER is far above the longest attempt (a few SMTP commands, each with
-its own timeout), so a slow sender is not mistaken for a dead one.
+The crash window. Between the server's 250 for DATA and the commit of 'sent', a crash (or a
+store too busy to commit) leaves the row in 'sending' with no way to know whether the
+customer got it. We choose at-least-once: on the first pass after STALE_AFTER, such a row
+goes back to the queue and is sent again (the audit says why); a connection lost after the
+server stored the message but before its 250 arrived is a temporary failure, retried alike.
+Losing a reply silently is worse than sending it twice, and the second copy is recognisably
+the same message: its Message-ID is the one fixed when the reply was queued, so a client
+that deduplicates by Message-ID (Gmail does) shows it once, and any other shows it twice in
+the same thread with the same id. STALE_AFTER is far above one attempt (a handful of SMTP
+commands, each with its own timeout), so a slow sender is not mistaken for a dead one.
+(Searching the IMAP Sent folder for the id before resending would close the window for
+servers that file sent mail; not done yet.)
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
+from omnitui.channels.email.imap import MailboxError, append_copy
 from omnitui.channels.email.parse import recipients_of
 from omnitui.channels.email.smtp import (
     TIMEOUT_S,
@@ -109,6 +113,7 @@ def send_due(store: Store, mailboxes: Sequence[MailboxSettings], *,
             report.released = outbox.release_stale(conn, claimed_before=claimed_before, at=at)
         log.warning("requeued replies left in 'sending' by a stopped sender: %s",
                     report.released)
+
     def deliver(mailbox: MailboxSettings, message: EmailMessage) -> dict[str, str]:
         return send(mailbox, message, timeout=timeout, ssl_context=ssl_context)
 
@@ -131,11 +136,13 @@ def _send_one(store: Store, mailboxes: Sequence[MailboxSettings], outbox_id: int
         files = outbox.attachments_by_id(conn, ids)
         names = {m.name for m in mailboxes}
         raw = (raw_body(conn, inbound[0]) if inbound and inbound[1] not in names else None)
-    mailbox: MailboxSettings | None = None
-    refused: dict[str, str] = {}
     try:
         mailbox = choose_mailbox(mailboxes, inbound[1] if inbound else "",
                                  lambda: recipients_of(raw) if raw else [])
+    except SendError as exc:
+        _record_failure(store, reply, None, exc, now, report)
+        return
+    try:
         message = _message(store, reply, mailbox, files, len(ids), now)
         refused = deliver(mailbox, message)
     except SendError as exc:
@@ -150,6 +157,11 @@ def _send_one(store: Store, mailboxes: Sequence[MailboxSettings], outbox_id: int
         channel_state.record_sync(conn, HEALTH_CHANNEL, mailbox.name, at=at)
     report.sent.append(outbox_id)
     log.info("sent reply %s of case %s from %s", outbox_id, reply["case_id"], mailbox.name)
+    if mailbox.sent_folder:
+        try:  # the reply went out: a failed copy is logged, never a reason to send again
+            append_copy(mailbox, message.as_bytes())
+        except MailboxError as exc:
+            log.warning("%s", exc)
 
 
 def _message(store: Store, reply: dict[str, Any], mailbox: MailboxSettings,
@@ -157,20 +169,20 @@ def _message(store: Store, reply: dict[str, Any], mailbox: MailboxSettings,
              ) -> EmailMessage:
     """The message for an outbox row; anything that stops it being built is permanent."""
     if len(files) != wanted:
-        raise PermanentFailure("an attachment of this reply no longer exists")
+        raise PermanentFailure("an attachment of this reply no longer exists", stage="build")
     if not reply["thread_key"]:
-        raise PermanentFailure("the reply has no Message-ID; write it again")
+        raise PermanentFailure("the reply has no Message-ID; write it again", stage="build")
     attachments = []
     for _, filename, mime, sha256 in files:
         try:
             content = read_blob(store.attachments_dir, sha256)
         except OSError:
             raise PermanentFailure(f"attachment {filename!r} is missing from the content "
-                                   f"store ({store.attachments_dir})") from None
+                                   f"store ({store.attachments_dir})", stage="build") from None
         attachments.append(Attachment(filename, mime, content))
-    recipients = json.loads(reply["recipients"] or "{}")
     automatic = (reply["auto_submitted"] or "no").lower() != "no"
     try:
+        recipients = json.loads(reply["recipients"] or "{}")
         return build_reply(address=mailbox.address, case_id=reply["case_id"],
                            message_key=reply["thread_key"], to=recipients.get("to", []),
                            cc=recipients.get("cc", []), subject=reply["subject"],
@@ -178,7 +190,7 @@ def _message(store: Store, reply: dict[str, Any], mailbox: MailboxSettings,
                            parent_keys=json.loads(reply["parent_keys"] or "[]"),
                            attachments=attachments, automatic=automatic)
     except Exception as exc:  # a header the email package refuses: retrying cannot fix it
-        raise PermanentFailure(f"cannot build the message: {exc}") from None
+        raise PermanentFailure(f"cannot build the message: {exc}", stage="build") from None
 
 
 def _record_failure(store: Store, reply: dict[str, Any], mailbox: MailboxSettings | None,
@@ -196,6 +208,8 @@ def _record_failure(store: Store, reply: dict[str, Any], mailbox: MailboxSetting
                            retry_at=db_time(when) if when else None)
         if mailbox is not None and exc.stage in ("connect", "login"):
             channel_state.record_error(conn, HEALTH_CHANNEL, mailbox.name, error, at=at)
+        elif mailbox is not None and exc.stage == "message":  # past login: the mailbox works
+            channel_state.record_sync(conn, HEALTH_CHANNEL, mailbox.name, at=at)
     report.errors[outbox_id] = error
     (report.retrying if when else report.failed).append(outbox_id)
     log.warning("reply %s of case %s %s: %s", outbox_id, reply["case_id"],

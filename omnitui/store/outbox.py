@@ -57,9 +57,9 @@ def row_of_message(conn: sqlite3.Connection, message_id: int) -> dict[str, Any] 
 def due(conn: sqlite3.Connection, now: str, *, channel: str = "email",
         limit: int = 50) -> list[dict[str, Any]]:
     """Queued rows of `channel` whose time has come, oldest first."""
-    cur = conn.execute("SELECT * FROM outbox WHERE status = ? AND next_attempt_at <= ?"
+    cur = conn.execute("SELECT * FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?"
                        " AND channel = ? ORDER BY next_attempt_at, id LIMIT ?",
-                       (QUEUED, now, channel, limit))
+                       (now, channel, limit))
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
@@ -75,8 +75,8 @@ def claim_for_sending(conn: sqlite3.Connection, outbox_id: int, *, at: str) -> b
 
 def stale(conn: sqlite3.Connection, *, claimed_before: str) -> list[int]:
     """Rows stuck in 'sending' since before `claimed_before`: their sender died."""
-    return [r[0] for r in conn.execute("SELECT id FROM outbox WHERE status = ?"
-                                       " AND next_attempt_at < ?", (SENDING, claimed_before))]
+    return [r[0] for r in conn.execute("SELECT id FROM outbox WHERE status = 'sending'"
+                                       " AND next_attempt_at < ?", (claimed_before,))]
 
 
 def release_stale(conn: sqlite3.Connection, *, claimed_before: str, at: str) -> list[int]:

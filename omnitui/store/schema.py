@@ -265,6 +265,7 @@ CREATE TABLE outbox (
     sent_at TEXT
 );
 CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE status = 'queued';
+CREATE INDEX outbox_sending ON outbox(next_attempt_at) WHERE status = 'sending';
 CREATE INDEX cases_snoozed ON cases(snoozed_until, id) WHERE snoozed_until IS NOT NULL;
 -- The console's other sorts, newest first and last activity: without these a million-case
 -- queue takes 15 to 25 seconds to sort (bench/README.md).

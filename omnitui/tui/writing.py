@@ -47,7 +47,9 @@ class WritingActions:
             return
         message_id = self.current_message_id() if mode == "forward" else None
         try:
-            draft = start_draft(self.store.conn, case_id, mode, message_id=message_id)
+            draft = start_draft(self.store.conn, case_id, mode, message_id=message_id,
+                                own_addresses=frozenset(m.address for m in
+                                                        self.settings.mailboxes))
         except StoreError as exc:
             self.notify(str(exc), severity="error")
             return

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from omnitui.channels.email.imap import connect, sync_folder
+from omnitui.channels.email.imap import SyncResult, connect, sync_folder
 from omnitui.config import MailboxSettings, Settings
 from omnitui.daemon.mailwatch import watch_folder
 from omnitui.ingest.pipeline import Pipeline
@@ -30,7 +30,7 @@ def mailbox_for(server: ImapServer, **changes: object) -> MailboxSettings:
     return MailboxSettings(**values)  # type: ignore[arg-type]
 
 
-def sync(server: ImapServer, store: Store, **changes: object):  # noqa: ANN201
+def sync(server: ImapServer, store: Store, **changes: object) -> SyncResult:
     mailbox = mailbox_for(server, **changes)
     client = connect(mailbox)
     try:

@@ -10,6 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.imap_servers import imap_server
+
+__all__ = ["imap_server"]
+
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
 

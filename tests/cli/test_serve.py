@@ -120,7 +120,7 @@ def test_a_killed_daemon_resumes_without_loss_or_duplicates(imap_server: ImapSer
         time.sleep(1)
         assert messages(db) == (total, total)
     finally:
-        out, err = stop(again)
+        _, err = stop(again)
     assert again.returncode == 0, err
 
 

@@ -14,6 +14,7 @@ The rules (notes/channels.md §1):
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import sqlite3
@@ -203,16 +204,37 @@ def _ingest(conn: sqlite3.Connection, pipeline: Pipeline, mailbox: MailboxSettin
 
 
 def _after_commit(client: IMAPClient, mailbox: MailboxSettings, uids: list[int]) -> None:
-    """Only now, with the messages safe in the store, may the server be changed."""
-    if mailbox.mark_seen:
-        client.add_flags(uids, [SEEN], silent=True)
-    if mailbox.move_to:
-        if b"MOVE" in client.capabilities():
-            client.move(uids, mailbox.move_to)
-        else:
-            client.copy(uids, mailbox.move_to)
-            client.delete_messages(uids, silent=True)
-            if b"UIDPLUS" in client.capabilities():
-                client.uid_expunge(uids)
+    """Only now, with the messages safe in the store, may the server be changed. A failure
+    here loses nothing (the mail is stored), so it is logged and the sync goes on."""
+    try:
+        if mailbox.mark_seen:
+            client.add_flags(uids, [SEEN], silent=True)
+        if mailbox.move_to:
+            if not client.folder_exists(mailbox.move_to):
+                client.create_folder(mailbox.move_to)
+            if b"MOVE" in client.capabilities():
+                client.move(uids, mailbox.move_to)
             else:
-                client.expunge()
+                client.copy(uids, mailbox.move_to)
+                client.delete_messages(uids, silent=True)
+                if b"UIDPLUS" in client.capabilities():
+                    client.uid_expunge(uids)
+                else:
+                    client.expunge()
+    except IMAPClientError as exc:
+        log.warning("%s: stored, but could not flag or move UIDs %s..%s: %s", mailbox.name,
+                    uids[0], uids[-1], exc)
+
+
+def append_copy(mailbox: MailboxSettings, message: bytes) -> None:
+    """Put a copy of a sent reply in the mailbox's Sent folder, so people reading the inbox
+    in a mail client see the team's answers too. Raises MailboxError."""
+    client = connect(mailbox)
+    try:
+        client.append(mailbox.sent_folder, message, flags=[SEEN])
+    except CONNECTION_ERRORS as exc:
+        raise MailboxError(f"mailbox {mailbox.name!r}: could not copy the reply to "
+                           f"{mailbox.sent_folder!r}: {exc}") from None
+    finally:
+        with contextlib.suppress(Exception):
+            client.logout()

@@ -32,7 +32,8 @@ class SendError(Exception):
     """One failed delivery attempt, as one line without secrets.
 
     `stage` says where it failed: "connect" and "login" are the mailbox's problem (shown in
-    the channel's health), "message" is this reply's (refused recipient or content).
+    the channel's health), "message" is this reply's (refused recipient or content), "build"
+    means it never reached the server.
     """
 
     def __init__(self, message: str, *, stage: str = "message") -> None:
@@ -217,7 +218,11 @@ def _classify(exc: Exception, stage: str, where: str, timeout: float,
     elif isinstance(exc, smtplib.SMTPNotSupportedError):
         cls, text = PermanentFailure, f"{where}: {exc}"  # no STARTTLS or no AUTH: configuration
     elif isinstance(exc, smtplib.SMTPServerDisconnected):
-        cls, text = TemporaryFailure, f"{where} closed the connection ({exc})"
+        # smtplib reports a read timeout as a disconnect; the timeout is its context
+        cls = TemporaryFailure
+        text = (f"{where}: no answer within {timeout:g} s"
+                if isinstance(exc.__context__, TimeoutError)
+                else f"{where} closed the connection ({exc})")
     elif isinstance(exc, ssl.SSLCertVerificationError):
         cls, text = TemporaryFailure, f"{where}: certificate check failed: {exc.verify_message}"
     elif isinstance(exc, TimeoutError):

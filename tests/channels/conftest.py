@@ -1,0 +1,5 @@
+"""Fixtures for the email channel's tests: real IMAP servers on loopback (tests/imap_servers.py)."""
+
+from tests.imap_servers import dovecot_server, imap_server, pymap_server
+
+__all__ = ["dovecot_server", "imap_server", "pymap_server"]
