@@ -1,0 +1,104 @@
+"""The whole email loop through `omnitui serve`: a customer's mail arrives over IMAP, an
+agent's reply leaves through the outbox over SMTP with threading headers, and the customer's
+answer to it lands on the same case."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from omnitui.model import Draft
+from omnitui.services.outbound import queue_draft, start_draft
+from omnitui.store.db import Store, utc_now
+from tests.channels.test_smtp import smtp_server
+from tests.cli.test_serve import SECRET_ENV, stop, wait_for
+from tests.conftest import make_email
+from tests.imap_servers import ImapServer
+
+
+def test_mail_in_reply_out_answer_back_on_the_same_case(imap_server: ImapServer,
+                                                       tmp_path: Path,
+                                                       cli_env: dict[str, str],
+                                                       omnitui: Callable[..., object]) -> None:
+    def same_login(server: Any, session: Any, envelope: Any, mechanism: str,
+                   auth_data: Any) -> AuthResult:  # SMTP uses the IMAP login by default
+        ok = isinstance(auth_data, LoginPassword) and \
+            auth_data.login.decode() == imap_server.username and \
+            auth_data.password.decode() == imap_server.password
+        return AuthResult(success=ok, handled=False)
+
+    db = tmp_path / "s.db"
+    omnitui("--db", str(db), "init")
+    with smtp_server(authenticator=same_login, auth_required=True,
+                     auth_require_tls=False) as smtp:
+        config = tmp_path / "config.toml"
+        config.write_text(f"""
+[[mailboxes]]
+name = "support"
+address = "support@example.com"
+imap_host = "{imap_server.host}"
+imap_port = {imap_server.port}
+imap_security = "none"
+username = "{imap_server.username}"
+password_env = "{SECRET_ENV}"
+smtp_host = "127.0.0.1"
+smtp_port = {smtp.port}
+smtp_security = "none"
+""")
+        imap_server.append("INBOX", make_email(subject="Printer on fire",
+                                               message_id="first@customer.example",
+                                               body="Please help."))
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "omnitui", "--config", str(config), "--db", str(db),
+             "serve"], env={**cli_env, SECRET_ENV: imap_server.password},
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True)
+        try:
+            with Store(db, migrate=False) as store:
+                def case_of(external_id: str) -> int | None:
+                    row = store.conn.execute("SELECT case_id FROM messages WHERE"
+                                             " external_id = ?", (external_id,)).fetchone()
+                    return row[0] if row else None
+
+                assert wait_for(lambda: case_of("first@customer.example") is not None, 30)
+                case_id = case_of("first@customer.example")
+                draft = start_draft(store.conn, case_id, "reply")
+                with store.write() as conn:  # what the console's r, then ctrl+j, does
+                    queue_draft(conn, case_id, Draft(**{**draft.__dict__,
+                                                        "text": "Unplug it, please."}),
+                                author="alice", at=utc_now())
+                assert wait_for(lambda: len(smtp.handler.received) == 1, 30)
+                [sent] = smtp.handler.messages()
+                assert sent["From"] == "support@example.com"
+                assert sent["Reply-To"] == "support@example.com"
+                assert sent["To"] == "ann@example.com"
+                assert f"[#{case_id}]" in sent["Subject"]
+                assert sent["In-Reply-To"] == "<first@customer.example>"
+                assert "<first@customer.example>" in sent["References"]
+                assert "Unplug it, please." in sent.get_content()
+                assert wait_for(lambda: store.conn.execute(
+                    "SELECT status FROM outbox").fetchone()[0] == "sent", 10)
+
+                answer = EmailMessage()
+                answer["From"] = "Ann Lee <ann@example.com>"
+                answer["To"] = "support@example.com"
+                answer["Subject"] = f"Re: {sent['Subject']}"
+                answer["Message-ID"] = "<second@customer.example>"
+                answer["In-Reply-To"] = sent["Message-ID"]
+                answer["References"] = f"{sent['References']} {sent['Message-ID']}"
+                answer.set_content("Done, thanks!")
+                imap_server.append("INBOX", answer.as_bytes())
+                assert wait_for(lambda: case_of("second@customer.example") is not None, 30)
+                assert case_of("second@customer.example") == case_id
+                rule = store.conn.execute("SELECT thread_rule FROM messages WHERE external_id"
+                                          " = 'second@customer.example'").fetchone()[0]
+                assert rule == "email-headers"
+        finally:
+            _, err = stop(daemon)
+    assert daemon.returncode == 0, err
