@@ -55,9 +55,13 @@ def watch_folder(db_path: Path, settings: Settings, mailbox: MailboxSettings, fo
                 else:
                     while not stop.wait(mailbox.poll_interval):
                         _report(name, sync_folder(client, store, pipeline, mailbox, folder))
-            except (MailboxError, *CONNECTION_ERRORS) as exc:
+            except Exception as exc:  # whatever broke, the folder is retried
                 message = str(exc) or type(exc).__name__
-                log.warning("%s: %s; trying again in %.0f s", name, message, backoff)
+                if isinstance(exc, (MailboxError, *CONNECTION_ERRORS)):
+                    log.warning("%s: %s; trying again in %.0f s", name, message, backoff)
+                else:  # e.g. imapclient's "unterminated line" on a split IDLE response
+                    log.exception("%s: unexpected %s; reconnecting in %.0f s", name,
+                                  type(exc).__name__, backoff)
                 with store.write() as conn:
                     channel_state.record_error(conn, "email", name, message[:300],
                                                at=db_time(utc_now()))

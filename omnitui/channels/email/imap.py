@@ -77,6 +77,8 @@ def connect(mailbox: MailboxSettings) -> IMAPClient:
         if mailbox.imap_security == "starttls":
             client.starttls(context)
         _quiet(client)
+        with contextlib.suppress(OSError):  # small commands (APPEND) wait 40 ms without it
+            client.socket().setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if kind == "oauth2":
             client.oauth2_login(mailbox.username, value)
         else:
@@ -186,6 +188,11 @@ def _ingest(conn: sqlite3.Connection, pipeline: Pipeline, mailbox: MailboxSettin
         received_at = received.astimezone(UTC) if isinstance(received, datetime) else None
         try:
             event = parse_email(raw, source=mailbox.name, received_at=received_at)
+            if data.get(b"X-GM-MSGID") and event.message_id is None:
+                # Gmail shows one message in every label's folder. With a Message-ID that
+                # already names it once (and matches our own sent replies); without one,
+                # Gmail's own id does, where a hash of the bytes might not
+                event.external_id = f"x-gm-msgid:{data[b'X-GM-MSGID']}"
             with savepoint(conn):
                 result = pipeline.ingest_in(conn, event)
         except Exception as exc:
