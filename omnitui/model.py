@@ -98,6 +98,7 @@ class InboundEvent:
     sentiment: float | None = None
     urgent: bool = False
     severity: int = 0
+    raw_id: int | None = None  # the raw bytes are already stored (raw_payloads.id)
 
     def __post_init__(self) -> None:
         if self.occurred_at.tzinfo is None:

@@ -18,9 +18,9 @@ from imapclient import IMAPClient
 from omnitui.channels.email.imap import (
     CONNECTION_ERRORS,
     MailboxError,
-    SyncResult,
     account,
     connect,
+    ingest_pending,
     sync_folder,
 )
 from omnitui.config import MailboxSettings, Settings, attachments_dir
@@ -48,13 +48,13 @@ def watch_folder(db_path: Path, settings: Settings, mailbox: MailboxSettings, fo
             client: IMAPClient | None = None
             try:
                 client = connect(mailbox)
-                _report(name, sync_folder(client, store, pipeline, mailbox, folder))
+                _sync(client, store, pipeline, mailbox, folder)
                 backoff = BACKOFF_FIRST
                 if b"IDLE" in client.capabilities():
                     _idle_loop(client, store, pipeline, mailbox, folder, stop)
                 else:
                     while not stop.wait(mailbox.poll_interval):
-                        _report(name, sync_folder(client, store, pipeline, mailbox, folder))
+                        _sync(client, store, pipeline, mailbox, folder)
             except Exception as exc:  # whatever broke, the folder is retried
                 message = str(exc) or type(exc).__name__
                 if isinstance(exc, (MailboxError, *CONNECTION_ERRORS)):
@@ -74,7 +74,6 @@ def watch_folder(db_path: Path, settings: Settings, mailbox: MailboxSettings, fo
 
 def _idle_loop(client: IMAPClient, store: Store, pipeline: Pipeline, mailbox: MailboxSettings,
                folder: str, stop: threading.Event) -> None:
-    name = account(mailbox, folder)
     while not stop.is_set():
         client.idle()
         started = time.monotonic()
@@ -85,9 +84,7 @@ def _idle_loop(client: IMAPClient, store: Store, pipeline: Pipeline, mailbox: Ma
         client.idle_done()
         if stop.is_set():
             return
-        result = sync_folder(client, store, pipeline, mailbox, folder)
-        if news or result.stored:
-            _report(name, result)
+        _sync(client, store, pipeline, mailbox, folder)
 
 
 def _arrived_before_idle(client: IMAPClient) -> bool:
@@ -102,11 +99,16 @@ def _arrived_before_idle(client: IMAPClient) -> bool:
     return bool(untagged.pop("EXISTS", None) or untagged.pop("RECENT", None))
 
 
-def _report(name: str, result: SyncResult) -> None:
-    if result.stored or result.failed or result.resynced:
-        log.info("%s: %d stored, %d duplicates, %d kept raw after a failure%s", name,
-                 result.stored, result.duplicates, result.failed,
-                 " (resynced: UIDVALIDITY changed)" if result.resynced else "")
+def _sync(client: IMAPClient, store: Store, pipeline: Pipeline, mailbox: MailboxSettings,
+          folder: str) -> None:
+    """Fetch what is new (raw, at the server's speed), then file it on cases."""
+    synced = sync_folder(client, store, mailbox, folder)
+    filed = ingest_pending(store, pipeline)
+    if synced.stored or synced.resynced or filed.messages or filed.failed:
+        log.info("%s: %d fetched (%d already had), %d filed on cases, %d kept raw after a "
+                 "failure%s", account(mailbox, folder), synced.stored, synced.duplicates,
+                 filed.messages, filed.failed,
+                 " (resynced: UIDVALIDITY changed)" if synced.resynced else "")
 
 
 def _close(client: IMAPClient) -> None:

@@ -88,7 +88,8 @@ def _continue_case(conn: sqlite3.Connection, event: InboundEvent, who: Identific
 def _store_message(conn: sqlite3.Connection, event: InboundEvent, who: Identification,
                    decision: ThreadDecision, case_id: int, blobs: list[str],
                    stamps: Stamps) -> int:
-    raw_id = messages.insert_raw(conn, event.channel, event.source, event.raw, stamps.now)
+    raw_id = event.raw_id or messages.insert_raw(conn, event.channel, event.source, event.raw,
+                                                 stamps.now)
     message_id = messages.insert_message(conn, {
         "case_id": case_id, "customer_id": who.customer_id,
         "identity_id": who.identity_id, "channel": event.channel, "direction": "in",

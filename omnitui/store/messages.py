@@ -19,12 +19,37 @@ def message_with_external_id(conn: sqlite3.Connection, channel: str,
 
 
 def insert_raw(conn: sqlite3.Connection, channel: str, source: str, body: bytes,
-               now: str) -> int:
+               now: str, *, pending: bool = False, sha256: str | None = None) -> int:
     cur = conn.execute(
-        "INSERT INTO raw_payloads (channel, source, sha256, size, received_at, body)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (channel, source, hashlib.sha256(body).hexdigest(), len(body), now, body))
+        "INSERT INTO raw_payloads (channel, source, sha256, size, received_at, body, pending)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (channel, source, sha256 or hashlib.sha256(body).hexdigest(), len(body), now, body,
+         int(pending)))
     return int(cur.lastrowid or 0)
+
+
+def raw_seen(conn: sqlite3.Connection, channel: str, sha256: str) -> bool:
+    """Whether these exact bytes were received on this channel before."""
+    return conn.execute("SELECT 1 FROM raw_payloads WHERE sha256 = ? AND channel = ?"
+                        " LIMIT 1", (sha256, channel)).fetchone() is not None
+
+
+def pending_raw(conn: sqlite3.Connection, channel: str,
+                limit: int) -> list[tuple[int, str, str, bytes]]:
+    """(id, source, received at, bytes) of raw items stored but not yet processed, oldest
+    first."""
+    return [(r[0], r[1], r[2], bytes(r[3])) for r in conn.execute(
+        "SELECT id, source, received_at, body FROM raw_payloads WHERE pending = 1"
+        " AND channel = ? ORDER BY id LIMIT ?", (channel, limit))]
+
+
+def pending_count(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT count(*) FROM raw_payloads WHERE pending = 1").fetchone()[0]
+
+
+def mark_processed(conn: sqlite3.Connection, raw_id: int, error: str | None = None) -> None:
+    conn.execute("UPDATE raw_payloads SET pending = 0, ingest_error = ? WHERE id = ?",
+                 (error, raw_id))
 
 
 def insert_message(conn: sqlite3.Connection, values: dict[str, Any]) -> int:

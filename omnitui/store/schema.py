@@ -273,6 +273,12 @@ CREATE INDEX cases_active_newest ON cases(id DESC) WHERE status IN {ACTIVE};
 CREATE INDEX cases_active_updated ON cases(last_message_at DESC, id DESC)
     WHERE status IN {ACTIVE};
 
+-- Store first, process second: the IMAP sync commits the raw bytes (pending = 1) with its
+-- cursor at fetch speed, and the ingest step turns them into messages behind it.
+ALTER TABLE raw_payloads ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE raw_payloads ADD COLUMN ingest_error TEXT;
+CREATE INDEX raw_payloads_pending ON raw_payloads(id) WHERE pending = 1;
+
 CREATE TABLE channel_health (
     channel TEXT NOT NULL,
     account TEXT NOT NULL DEFAULT '',

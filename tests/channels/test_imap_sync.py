@@ -11,7 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from omnitui.channels.email.imap import SyncResult, connect, sync_folder
+from omnitui.channels.email.imap import (
+    IngestResult,
+    SyncResult,
+    connect,
+    ingest_pending,
+    sync_folder,
+)
 from omnitui.config import MailboxSettings, Settings
 from omnitui.daemon.mailwatch import watch_folder
 from omnitui.ingest.pipeline import Pipeline
@@ -30,13 +36,16 @@ def mailbox_for(server: ImapServer, **changes: object) -> MailboxSettings:
     return MailboxSettings(**values)  # type: ignore[arg-type]
 
 
-def sync(server: ImapServer, store: Store, **changes: object) -> SyncResult:
+def sync(server: ImapServer, store: Store,
+         **changes: object) -> tuple[SyncResult, IngestResult]:
+    """What the daemon does on each wake-up: fetch the raw mail, then file it on cases."""
     mailbox = mailbox_for(server, **changes)
     client = connect(mailbox)
     try:
-        return sync_folder(client, store, Pipeline(store, Settings()), mailbox, "INBOX")
+        fetched = sync_folder(client, store, mailbox, "INBOX")
     finally:
         client.logout()
+    return fetched, ingest_pending(store, Pipeline(store, Settings()))
 
 
 def count(store: Store, sql: str = "SELECT count(*) FROM messages") -> int:
@@ -65,11 +74,12 @@ def test_a_backlog_is_stored_once_without_marking_anything_read(imap_server: Ima
     uids = [imap_server.append("INBOX", make_email(sender=f"c{n}@example.com",
                                                    subject=f"Question {n}"))
             for n in range(1000)]
-    result = sync(imap_server, store)
-    assert (result.stored, result.duplicates, result.failed) == (1000, 0, 0)
+    fetched, filed = sync(imap_server, store)
+    assert (fetched.stored, fetched.duplicates) == (1000, 0)
+    assert (filed.messages, filed.duplicates, filed.failed) == (1000, 0, 0)
     assert count(store) == 1000
     assert all(b"\\Seen" not in imap_server.flags("INBOX", uid) for uid in uids[::97])
-    again = sync(imap_server, store)
+    again, _ = sync(imap_server, store)
     assert (again.stored, again.duplicates) == (0, 0)  # the cursor: nothing fetched again
     [state] = channel_state.channel_states(store.conn)
     assert (state.account, state.backlog, state.failing) == ("support/INBOX", 0, False)
@@ -79,12 +89,12 @@ def test_a_uidvalidity_reset_reads_the_folder_again_without_duplicates(
         imap_server: ImapServer, store: Store) -> None:
     for n in range(5):
         imap_server.append("INBOX", make_email(subject=f"Before {n}"))
-    assert sync(imap_server, store).stored == 5
+    assert sync(imap_server, store)[0].stored == 5
     imap_server.reset_uidvalidity("INBOX")
     imap_server.append("INBOX", make_email(subject="After the reset"))
-    result = sync(imap_server, store)
-    assert result.resynced and (result.stored, result.duplicates) == (1, 5)
-    assert count(store) == 6
+    fetched, filed = sync(imap_server, store)
+    assert fetched.resynced and (fetched.stored, fetched.duplicates) == (1, 5)
+    assert filed.messages == 1 and count(store) == 6
 
 
 def hostile_mail() -> list[bytes]:
@@ -108,8 +118,8 @@ def hostile_mail() -> list[bytes]:
 def test_hostile_mail_is_all_stored(imap_server: ImapServer, store: Store) -> None:
     for raw in hostile_mail():
         imap_server.append("INBOX", raw)
-    result = sync(imap_server, store)
-    assert (result.stored, result.failed) == (4, 0)
+    fetched, filed = sync(imap_server, store)
+    assert (fetched.stored, filed.messages, filed.failed) == (4, 4, 0)
     assert count(store, "SELECT count(*) FROM raw_payloads") == 4
     assert count(store, "SELECT max(size) FROM attachments") > 5_000_000
 
@@ -176,3 +186,26 @@ def test_the_server_dying_mid_sync_loses_and_doubles_nothing(imap_server: ImapSe
     finally:
         stop.set()
         thread.join(10)
+
+
+def test_a_message_the_pipeline_fails_on_is_kept_raw_and_the_rest_go_on(
+        imap_server: ImapServer, store: Store) -> None:
+    def explode(conn: object, event: object, result: object) -> None:
+        if getattr(event, "subject", "") == "boom":
+            raise RuntimeError("an automation bug")
+
+    for subject in ("before", "boom", "after"):
+        imap_server.append("INBOX", make_email(subject=subject))
+    mailbox = mailbox_for(imap_server)
+    client = connect(mailbox)
+    try:
+        assert sync_folder(client, store, mailbox, "INBOX").stored == 3
+    finally:
+        client.logout()
+    filed = ingest_pending(store, Pipeline(store, Settings(), automations=[explode]))
+    assert (filed.messages, filed.failed) == (2, 1)
+    assert count(store, "SELECT count(*) FROM messages WHERE subject = 'boom'") == 0
+    kept = store.conn.execute("SELECT ingest_error, pending, length(body) FROM raw_payloads"
+                              " WHERE ingest_error IS NOT NULL").fetchall()
+    assert len(kept) == 1 and "an automation bug" in kept[0][0]
+    assert kept[0][1] == 0 and kept[0][2] > 0  # processed, and every byte still there

@@ -15,13 +15,12 @@ The rules (notes/channels.md §1):
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import socket
-import sqlite3
 import ssl
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
@@ -30,8 +29,8 @@ from omnitui.channels.email.parse import parse_email
 from omnitui.config import ConfigError, MailboxSettings, secret
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.store import channel_state, cursors
-from omnitui.store.db import Store, db_time, savepoint, utc_now
-from omnitui.store.messages import insert_raw
+from omnitui.store.db import Store, db_time, parse_db_time, savepoint, utc_now
+from omnitui.store.messages import insert_raw, mark_processed, pending_raw, raw_seen
 
 log = logging.getLogger("omnitui.imap")
 
@@ -50,10 +49,16 @@ class MailboxError(Exception):
 
 @dataclass(frozen=True)
 class SyncResult:
-    stored: int  # new messages in the store
-    duplicates: int  # already stored (a resync, a Gmail label, a second folder)
-    failed: int  # kept raw only, with the error logged
+    stored: int  # new raw messages, waiting for `ingest_pending`
+    duplicates: int  # these exact bytes were already stored (a resync, another folder)
     resynced: bool  # UIDVALIDITY changed: the folder was read again from the start
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    messages: int  # new messages on cases
+    duplicates: int  # the pipeline's dedupe said it was stored already (same Message-ID)
+    failed: int  # kept raw only, with the error on the raw row and in the log
 
 
 def account(mailbox: MailboxSettings, folder: str) -> str:
@@ -104,10 +109,11 @@ def _without(text: str, value: str) -> str:
     return text.replace(value, "***") if value else text
 
 
-def sync_folder(client: IMAPClient, store: Store, pipeline: Pipeline,
-                mailbox: MailboxSettings, folder: str, *,
+def sync_folder(client: IMAPClient, store: Store, mailbox: MailboxSettings, folder: str, *,
                 on_batch: Callable[[int], None] | None = None) -> SyncResult:
-    """Store every message of `folder` past the cursor; returns what happened."""
+    """Store the raw bytes of every message of `folder` past the cursor, with the cursor,
+    one transaction per batch: as fast as the server sends them. `ingest_pending` then turns
+    them into messages on cases (store first, process second: notes/channels.md §0)."""
     writable = mailbox.mark_seen or bool(mailbox.move_to)
     info = client.select_folder(folder, readonly=not writable)
     uidvalidity = int(info[b"UIDVALIDITY"])
@@ -119,17 +125,27 @@ def sync_folder(client: IMAPClient, store: Store, pipeline: Pipeline,
         last_uid = 0
     # `n:*` always matches the highest UID, even below n: filter what comes back
     uids = sorted(uid for uid in client.search(["UID", f"{last_uid + 1}:*"]) if uid > last_uid)
-    gmail = b"X-GM-EXT-1" in client.capabilities()
-    stored = duplicates = failed = 0
+    stored = duplicates = 0
     for start in range(0, len(uids), BATCH):
         chunk = uids[start:start + BATCH]
-        items = ["BODY.PEEK[]", "INTERNALDATE"] + (["X-GM-MSGID"] if gmail else [])
-        fetched = client.fetch(chunk, items)
-        backlog = len(uids) - start - len(chunk)
-        counts = _store_batch(store, pipeline, mailbox, folder, uidvalidity, chunk, fetched,
-                              backlog)
-        stored, duplicates, failed = (stored + counts[0], duplicates + counts[1],
-                                      failed + counts[2])
+        fetched = client.fetch(chunk, ["BODY.PEEK[]"])
+        now = db_time(utc_now())
+        with store.write() as conn:
+            for uid in chunk:
+                raw = fetched.get(uid, {}).get(b"BODY[]")
+                if raw is None:  # expunged between SEARCH and FETCH: nothing to store
+                    continue
+                raw = bytes(raw)
+                digest = hashlib.sha256(raw).hexdigest()
+                if raw_seen(conn, CHANNEL, digest):
+                    duplicates += 1
+                    continue
+                insert_raw(conn, CHANNEL, mailbox.name, raw, now, pending=True, sha256=digest)
+                stored += 1
+            cursors.set_cursor(conn, CHANNEL, mailbox.name, folder, uidvalidity=uidvalidity,
+                               last_uid=chunk[-1], at=now)
+            channel_state.record_sync(conn, CHANNEL, account(mailbox, folder), at=now,
+                                      backlog=len(uids) - start - len(chunk))
         _after_commit(client, mailbox, chunk)
         if on_batch is not None:
             on_batch(len(chunk))
@@ -141,73 +157,39 @@ def sync_folder(client: IMAPClient, store: Store, pipeline: Pipeline,
                                    at=db_time(utc_now()))
             channel_state.record_sync(conn, CHANNEL, account(mailbox, folder),
                                       at=db_time(utc_now()), backlog=0)
-    return SyncResult(stored, duplicates, failed, resynced)
+    return SyncResult(stored, duplicates, resynced)
 
 
-def _store_batch(store: Store, pipeline: Pipeline, mailbox: MailboxSettings, folder: str,
-                 uidvalidity: int, chunk: list[int], fetched: dict[int, dict[bytes, object]],
-                 backlog: int) -> tuple[int, int, int]:
-    """One transaction: the batch's messages, the cursor past them and the folder's health.
-    If the pipeline fails on one message, the batch is redone one message at a time so only
-    that one is kept raw (with its error) and the rest go in whole."""
-    try:
+def ingest_pending(store: Store, pipeline: Pipeline, *, batch: int = BATCH,
+                   limit: int | None = None) -> IngestResult:
+    """Turn stored raw mail into messages on cases, oldest first, one transaction per
+    batch (the pending rows are read inside it, so two callers never take the same ones).
+    A message the pipeline fails on is kept raw with its error, and the rest go on."""
+    messages = duplicates = failed = done = 0
+    while limit is None or done < limit:
         with store.write() as conn:
-            counts = _ingest(conn, pipeline, mailbox, chunk, fetched, keep_going=False)
-            now = db_time(utc_now())
-            cursors.set_cursor(conn, CHANNEL, mailbox.name, folder, uidvalidity=uidvalidity,
-                               last_uid=chunk[-1], at=now)
-            channel_state.record_sync(conn, CHANNEL, account(mailbox, folder), at=now,
-                                      backlog=backlog)
-        return counts
-    except _MessageFailed:
-        pass
-    totals = [0, 0, 0]
-    for uid in chunk:
-        with store.write() as conn:
-            counts = _ingest(conn, pipeline, mailbox, [uid], fetched, keep_going=True)
-            cursors.set_cursor(conn, CHANNEL, mailbox.name, folder, uidvalidity=uidvalidity,
-                               last_uid=uid, at=db_time(utc_now()))
-        totals = [a + b for a, b in zip(totals, counts, strict=True)]
-    return totals[0], totals[1], totals[2]
-
-
-class _MessageFailed(Exception):
-    pass
-
-
-def _ingest(conn: sqlite3.Connection, pipeline: Pipeline, mailbox: MailboxSettings,
-            uids: Iterable[int], fetched: dict[int, dict[bytes, object]], *,
-            keep_going: bool) -> tuple[int, int, int]:
-    stored = duplicates = failed = 0
-    for uid in uids:
-        data = fetched.get(uid)
-        if data is None:  # expunged between SEARCH and FETCH: nothing to store
-            continue
-        raw = bytes(data.get(b"BODY[]") or b"")  # type: ignore[arg-type]
-        received = data.get(b"INTERNALDATE")
-        received_at = received.astimezone(UTC) if isinstance(received, datetime) else None
-        try:
-            event = parse_email(raw, source=mailbox.name, received_at=received_at)
-            if data.get(b"X-GM-MSGID") and event.message_id is None:
-                # Gmail shows one message in every label's folder. With a Message-ID that
-                # already names it once (and matches our own sent replies); without one,
-                # Gmail's own id does, where a hash of the bytes might not
-                event.external_id = f"x-gm-msgid:{data[b'X-GM-MSGID']}"
-            with savepoint(conn):
-                result = pipeline.ingest_in(conn, event)
-        except Exception as exc:
-            if not keep_going:
-                raise _MessageFailed from exc
-            log.exception("%s UID %s: kept raw only, the pipeline failed", mailbox.name, uid)
-            insert_raw(conn, CHANNEL, f"{mailbox.name}: pipeline failed: "
-                       f"{type(exc).__name__}: {exc}"[:500], raw, db_time(utc_now()))
-            failed += 1
-            continue
-        if result.duplicate:
-            duplicates += 1
-        else:
-            stored += 1
-    return stored, duplicates, failed
+            rows = pending_raw(conn, CHANNEL, batch)
+            for raw_id, source, received, body in rows:
+                event = parse_email(body, source=source, received_at=parse_db_time(received))
+                event.raw_id = raw_id
+                try:
+                    with savepoint(conn):
+                        result = pipeline.ingest_in(conn, event)
+                except Exception as exc:
+                    log.exception("raw message %s from %s kept raw only: the pipeline failed",
+                                  raw_id, source)
+                    mark_processed(conn, raw_id, f"{type(exc).__name__}: {exc}"[:500])
+                    failed += 1
+                    continue
+                mark_processed(conn, raw_id)
+                if result.duplicate:
+                    duplicates += 1
+                else:
+                    messages += 1
+        done += len(rows)
+        if len(rows) < batch:
+            break
+    return IngestResult(messages, duplicates, failed)
 
 
 def _after_commit(client: IMAPClient, mailbox: MailboxSettings, uids: list[int]) -> None:
