@@ -108,6 +108,13 @@ def _daemon_checks(conn: sqlite3.Connection) -> list[Check]:
             f"last error {state.last_error_at} UTC: {state.last_error}" if failing else
             f"last sync {state.last_sync_at} UTC{behind}",
             "check the mailbox settings and the daemon's log"))
+    waiting, unfiled = health.unfiled_raw(conn)
+    results.append(Check(
+        "inbound", not unfiled,
+        f"{unfiled} received items could not be filed on a case (their bytes are kept; see "
+        "raw_payloads.ingest_error)" if unfiled else
+        f"{waiting} received items waiting to be filed" if waiting else "everything filed",
+        "report the error (the bytes stay in raw_payloads, nothing is lost)"))
     failed = health.failed_replies(conn)
     results.append(Check(
         "outbox", not failed,

@@ -71,3 +71,10 @@ def waiting_replies(conn: sqlite3.Connection, older_than: str) -> int:
     """Replies queued before `older_than` and still not sent: the sender is down or stuck."""
     return conn.execute("SELECT count(*) FROM outbox WHERE status IN ('queued','sending')"
                         " AND created_at < ?", (older_than,)).fetchone()[0]
+
+
+def unfiled_raw(conn: sqlite3.Connection) -> tuple[int, int]:
+    """(raw items waiting to be filed on cases, raw items the pipeline could not file)."""
+    return conn.execute("SELECT coalesce(sum(pending), 0), count(ingest_error)"
+                        " FROM raw_payloads WHERE pending = 1 OR ingest_error IS NOT NULL"
+                        ).fetchone()
