@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import base64
-import shutil
 import socket
 import ssl
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -284,17 +282,9 @@ def test_a_mailbox_without_smtp_host_cannot_send() -> None:
 # --- TLS (a self-signed certificate for 127.0.0.1, trusted explicitly by the client) ------
 
 
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-subj", "/CN=localhost", "-addext",
-                    "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-    return cert, key
+@pytest.fixture
+def certificate(tls_certificate: tuple[Path, Path]) -> tuple[Path, Path]:
+    return tls_certificate
 
 
 def server_context(certificate: tuple[Path, Path]) -> ssl.SSLContext:

@@ -147,3 +147,21 @@ def test_a_wrong_password_is_reported_without_it(imap_server: ImapServer, tmp_pa
     with Store(db) as store:
         error = store.conn.execute("SELECT last_error FROM channel_health").fetchone()[0]
     assert wrong not in error + out + err + (tmp_path / "s.db.log").read_text()
+
+
+def test_serve_with_the_console_and_no_terminal_prints_the_summary(
+        imap_server: ImapServer, tmp_path: Path, cli_env: dict[str, str],
+        omnitui: Callable[..., object]) -> None:
+    """The embedded mode runs the same daemon; without a terminal its console part shows
+    the store at a glance (as `omnitui` does), then the daemon stops cleanly."""
+    db = tmp_path / "s.db"
+    omnitui("--db", str(db), "init")
+    config = write_config(tmp_path, imap_server)
+    result = subprocess.run(
+        [sys.executable, "-m", "omnitui", "--config", str(config), "--db", str(db), "serve",
+         "--console"], env={**cli_env, SECRET_ENV: imap_server.password},
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "cases" in result.stdout and result.stderr == ""  # the log went to the file only
+    with Store(db) as store:
+        assert store.conn.execute("SELECT state FROM daemon").fetchone()[0] == "stopped"
