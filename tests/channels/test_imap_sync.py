@@ -55,6 +55,8 @@ def count(store: Store, sql: str = "SELECT count(*) FROM messages") -> int:
 def folder_size(server: ImapServer, folder: str) -> int:
     client = connect(mailbox_for(server))
     try:
+        if not client.folder_exists(folder):
+            return 0
         return int(client.select_folder(folder, readonly=True)[b"EXISTS"])
     finally:
         client.logout()

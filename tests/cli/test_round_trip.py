@@ -16,6 +16,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from omnitui.model import Draft
 from omnitui.services.outbound import queue_draft, start_draft
 from omnitui.store.db import Store, utc_now
+from tests.channels.test_imap_sync import folder_size
 from tests.channels.test_smtp import smtp_server
 from tests.cli.test_serve import SECRET_ENV, stop, wait_for
 from tests.conftest import make_email
@@ -50,6 +51,7 @@ password_env = "{SECRET_ENV}"
 smtp_host = "127.0.0.1"
 smtp_port = {smtp.port}
 smtp_security = "none"
+sent_folder = "Sent"
 """)
         imap_server.append("INBOX", make_email(subject="Printer on fire",
                                                message_id="first@customer.example",
@@ -84,6 +86,7 @@ smtp_security = "none"
                 assert "Unplug it, please." in sent.get_content()
                 assert wait_for(lambda: store.conn.execute(
                     "SELECT status FROM outbox").fetchone()[0] == "sent", 10)
+                assert wait_for(lambda: folder_size(imap_server, "Sent") == 1, 10)
 
                 answer = EmailMessage()
                 answer["From"] = "Ann Lee <ann@example.com>"

@@ -220,6 +220,8 @@ def append_copy(mailbox: MailboxSettings, message: bytes) -> None:
     in a mail client see the team's answers too. Raises MailboxError."""
     client = connect(mailbox)
     try:
+        if not client.folder_exists(mailbox.sent_folder):
+            client.create_folder(mailbox.sent_folder)
         client.append(mailbox.sent_folder, message, flags=[SEEN])
     except CONNECTION_ERRORS as exc:
         raise MailboxError(f"mailbox {mailbox.name!r}: could not copy the reply to "
