@@ -100,11 +100,13 @@ class ImapServer:
     kind: ClassVar[str] = ""
 
     def __init__(self, *, username: str = "support@example.com",
-                 password: str | None = None, tls: tuple[Path, Path] | None = None) -> None:
+                 password: str | None = None, tls: tuple[Path, Path] | None = None,
+                 capability: str = "") -> None:
         self.host = HOST
         self.port = free_port()
         self.tls = tls  # (certificate, key): STARTTLS on `port`, implicit TLS on `tls_port`
         self.tls_port = free_port() if tls else 0
+        self.capability = capability  # dovecot: the exact capabilities to advertise
         self.username = username
         self.password = password or secrets.token_urlsafe(12)
         # Not pytest's tmp_path: dovecot's unprivileged processes must be able to reach it.
@@ -409,6 +411,7 @@ class DovecotServer(ImapServer):
             first_valid_gid = {mail.pw_gid}
             mail_location = maildir:{home}/Maildir
             mailbox_idle_check_interval = 1 secs
+            {f"imap_capability = {self.capability}" if self.capability else ""}
             mail_fsync = never
             passdb {{
               driver = passwd-file

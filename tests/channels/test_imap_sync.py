@@ -24,7 +24,7 @@ from omnitui.ingest.pipeline import Pipeline
 from omnitui.store import channel_state
 from omnitui.store.db import Store
 from tests.conftest import make_email
-from tests.imap_servers import ImapServer
+from tests.imap_servers import ImapServer, dovecot_binary
 
 
 def mailbox_for(server: ImapServer, **changes: object) -> MailboxSettings:
@@ -211,3 +211,23 @@ def test_a_message_the_pipeline_fails_on_is_kept_raw_and_the_rest_go_on(
                               " WHERE ingest_error IS NOT NULL").fetchall()
     assert len(kept) == 1 and "an automation bug" in kept[0][0]
     assert kept[0][1] == 0 and kept[0][2] > 0  # processed, and every byte still there
+
+
+def test_a_server_without_idle_is_polled(tmp_path: Path) -> None:
+    if dovecot_binary() is None:
+        pytest.skip("dovecot is not installed (apt-get install dovecot-imapd)")
+    server = ImapServer.create("dovecot", capability="IMAP4rev1 LITERAL+ UIDPLUS MOVE")
+    server.start()
+    db = tmp_path / "s.db"
+    Store(db).close()
+    stop, thread = run_watcher(db, mailbox_for(server, poll_interval=5))
+    try:
+        assert not server.supports_idle()
+        with Store(db) as store:
+            assert wait_for(lambda: channel_state.channel_states(store.conn) != [], 10)
+            server.append("INBOX", make_email(subject="Polled"))
+            assert wait_for(lambda: count(store) == 1, 8)  # the next poll, within 5 s
+    finally:
+        stop.set()
+        thread.join(10)
+        server.close()
