@@ -48,13 +48,13 @@ def watch_folder(db_path: Path, settings: Settings, mailbox: MailboxSettings, fo
             client: IMAPClient | None = None
             try:
                 client = connect(mailbox)
-                _sync(client, store, pipeline, mailbox, folder)
+                _sync(client, store, pipeline, mailbox, folder, stop)
                 backoff = BACKOFF_FIRST
                 if b"IDLE" in client.capabilities():
                     _idle_loop(client, store, pipeline, mailbox, folder, stop)
                 else:
                     while not stop.wait(mailbox.poll_interval):
-                        _sync(client, store, pipeline, mailbox, folder)
+                        _sync(client, store, pipeline, mailbox, folder, stop)
             except Exception as exc:  # whatever broke, the folder is retried
                 message = str(exc) or type(exc).__name__
                 if isinstance(exc, (MailboxError, *CONNECTION_ERRORS)):
@@ -62,9 +62,12 @@ def watch_folder(db_path: Path, settings: Settings, mailbox: MailboxSettings, fo
                 else:  # e.g. imapclient's "unterminated line" on a split IDLE response
                     log.exception("%s: unexpected %s; reconnecting in %.0f s", name,
                                   type(exc).__name__, backoff)
-                with store.write() as conn:
-                    channel_state.record_error(conn, "email", name, message[:300],
-                                               at=db_time(utc_now()))
+                try:
+                    with store.write() as conn:
+                        channel_state.record_error(conn, "email", name, message[:300],
+                                                   at=db_time(utc_now()))
+                except Exception:  # the store itself is busy or broken: still retry later
+                    log.exception("%s: could not record the error", name)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, BACKOFF_MAX)
             finally:
@@ -84,7 +87,7 @@ def _idle_loop(client: IMAPClient, store: Store, pipeline: Pipeline, mailbox: Ma
         client.idle_done()
         if stop.is_set():
             return
-        _sync(client, store, pipeline, mailbox, folder)
+        _sync(client, store, pipeline, mailbox, folder, stop)
 
 
 def _arrived_before_idle(client: IMAPClient) -> bool:
@@ -100,10 +103,10 @@ def _arrived_before_idle(client: IMAPClient) -> bool:
 
 
 def _sync(client: IMAPClient, store: Store, pipeline: Pipeline, mailbox: MailboxSettings,
-          folder: str) -> None:
+          folder: str, stop: threading.Event) -> None:
     """Fetch what is new (raw, at the server's speed), then file it on cases."""
-    synced = sync_folder(client, store, mailbox, folder)
-    filed = ingest_pending(store, pipeline)
+    synced = sync_folder(client, store, mailbox, folder, stop=stop)
+    filed = ingest_pending(store, pipeline, stop=stop)
     if synced.stored or synced.resynced or filed.messages or filed.failed:
         log.info("%s: %d fetched (%d already had), %d filed on cases, %d kept raw after a "
                  "failure%s", account(mailbox, folder), synced.stored, synced.duplicates,

@@ -15,6 +15,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
@@ -30,6 +31,7 @@ log = logging.getLogger("omnitui.daemon")
 
 HEARTBEAT_SECONDS = 5.0
 SEND_SECONDS = 2.0  # how often the outbox is looked at
+STOP_SECONDS = 30.0  # every loop checks the stop event at least this often
 
 
 class Daemon:
@@ -78,11 +80,16 @@ class Daemon:
         self.shutdown()
 
     def shutdown(self) -> None:
+        """Stop every loop within STOP_SECONDS in all (well under systemd's 90 s)."""
         self.stop.set()
+        deadline = time.monotonic() + STOP_SECONDS
         for thread in self._threads:
-            thread.join(timeout=15)
-        with Store(self.db_path, migrate=False) as store, store.write() as conn:
-            channel_state.daemon_stopped(conn, at=db_time(utc_now()))
+            thread.join(timeout=max(0.1, deadline - time.monotonic()))
+        try:
+            with Store(self.db_path, migrate=False) as store, store.write() as conn:
+                channel_state.daemon_stopped(conn, at=db_time(utc_now()))
+        except Exception:  # the heartbeat's age tells the same story soon enough
+            log.warning("could not record the stop", exc_info=True)
         if self._lock is not None:
             self._lock.close()
             self._lock = None
@@ -96,7 +103,10 @@ class Daemon:
     def _heartbeat(self) -> None:
         with Store(self.db_path, migrate=False) as store:
             while not self.stop.wait(HEARTBEAT_SECONDS):
-                self._beat(store)
+                try:
+                    self._beat(store)
+                except Exception:  # a busy store now and then: the next beat will do
+                    log.warning("could not write the heartbeat", exc_info=True)
 
     def _send_loop(self) -> None:
         with Store(self.db_path, attachments_dir=attachments_dir(self.settings, self.db_path),

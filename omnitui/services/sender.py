@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import ssl
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -47,6 +49,7 @@ from omnitui.store.blobs import read_blob
 from omnitui.store.db import Store, db_time, parse_db_time, utc_now
 from omnitui.store.messages import raw_body
 
+RECORD_ATTEMPTS = 60  # about a minute of a busy store before giving up on recording a send
 log = logging.getLogger("omnitui.sender")
 
 CHANNEL = "email"
@@ -148,13 +151,7 @@ def _send_one(store: Store, mailboxes: Sequence[MailboxSettings], outbox_id: int
     except SendError as exc:
         _record_failure(store, reply, mailbox, exc, now, report)
         return
-    with store.write() as conn:
-        if refused:
-            note = "refused: " + "; ".join(f"{rcpt}: {why}" for rcpt, why in refused.items())
-            outbox.mark_partly_sent(conn, outbox_id, note[:300], at=at)
-        else:
-            outbox.mark_sent(conn, outbox_id, at=at)
-        channel_state.record_sync(conn, HEALTH_CHANNEL, mailbox.name, at=at)
+    _record_sent(store, outbox_id, mailbox, refused, at)
     report.sent.append(outbox_id)
     log.info("sent reply %s of case %s from %s", outbox_id, reply["case_id"], mailbox.name)
     if mailbox.sent_folder:
@@ -162,6 +159,29 @@ def _send_one(store: Store, mailboxes: Sequence[MailboxSettings], outbox_id: int
             append_copy(mailbox, message.as_bytes())
         except MailboxError as exc:
             log.warning("%s", exc)
+
+
+def _record_sent(store: Store, outbox_id: int, mailbox: MailboxSettings,
+                 refused: dict[str, str], at: str) -> None:
+    """The server has the mail: this must be written down, or the row would be requeued as
+    a dead sender's and go out twice. A busy store is waited out rather than given up on."""
+    for attempt in range(RECORD_ATTEMPTS):
+        try:
+            with store.write() as conn:
+                if refused:
+                    note = "refused: " + "; ".join(f"{rcpt}: {why}"
+                                                   for rcpt, why in refused.items())
+                    outbox.mark_partly_sent(conn, outbox_id, note[:300], at=at)
+                else:
+                    outbox.mark_sent(conn, outbox_id, at=at)
+                channel_state.record_sync(conn, HEALTH_CHANNEL, mailbox.name, at=at)
+            return
+        except sqlite3.OperationalError:
+            if attempt == RECORD_ATTEMPTS - 1:
+                raise
+            log.warning("reply %s was sent but the store is busy; recording it again",
+                        outbox_id)
+            time.sleep(1.0)
 
 
 def _message(store: Store, reply: dict[str, Any], mailbox: MailboxSettings,

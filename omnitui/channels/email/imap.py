@@ -19,6 +19,8 @@ import hashlib
 import logging
 import socket
 import ssl
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -36,6 +38,7 @@ log = logging.getLogger("omnitui.imap")
 
 CHANNEL = "email"
 BATCH = 200  # UIDs per FETCH and per commit: one round trip per message is 15x slower
+WRITE_GAP = 0.11  # seconds between filing batches, longer than the busy handler's 100 ms
 TIMEOUT = 60.0  # seconds a socket operation may block
 SEEN = b"\\Seen"
 
@@ -74,6 +77,7 @@ def connect(mailbox: MailboxSettings) -> IMAPClient:
     except ConfigError as exc:
         raise MailboxError(str(exc)) from None
     context = ssl.create_default_context()
+    client: IMAPClient | None = None
     try:
         client = IMAPClient(mailbox.imap_host, port=mailbox.imap_port,
                             ssl=mailbox.imap_security == "tls",
@@ -88,11 +92,15 @@ def connect(mailbox: MailboxSettings) -> IMAPClient:
             client.oauth2_login(mailbox.username, value)
         else:
             client.login(mailbox.username, value)
-    except IMAPClientError as exc:
-        raise MailboxError(f"mailbox {mailbox.name!r}: {_without(str(exc), value)}") from None
-    except (OSError, ssl.SSLError) as exc:
-        raise MailboxError(f"mailbox {mailbox.name!r}: cannot reach {mailbox.imap_host}:"
-                           f"{mailbox.imap_port}: {exc}") from None
+    except Exception as exc:
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.shutdown()
+        if isinstance(exc, (OSError, ssl.SSLError)) and not isinstance(exc, IMAPClientError):
+            raise MailboxError(f"mailbox {mailbox.name!r}: cannot reach {mailbox.imap_host}:"
+                               f"{mailbox.imap_port}: {_without(str(exc), value)}") from None
+        raise MailboxError(f"mailbox {mailbox.name!r}: login failed: "
+                           f"{_without(str(exc), value) or type(exc).__name__}") from None
     return client
 
 
@@ -110,7 +118,8 @@ def _without(text: str, value: str) -> str:
 
 
 def sync_folder(client: IMAPClient, store: Store, mailbox: MailboxSettings, folder: str, *,
-                on_batch: Callable[[int], None] | None = None) -> SyncResult:
+                on_batch: Callable[[int], None] | None = None,
+                stop: threading.Event | None = None) -> SyncResult:
     """Store the raw bytes of every message of `folder` past the cursor, with the cursor,
     one transaction per batch: as fast as the server sends them. `ingest_pending` then turns
     them into messages on cases (store first, process second: notes/channels.md §0)."""
@@ -127,6 +136,8 @@ def sync_folder(client: IMAPClient, store: Store, mailbox: MailboxSettings, fold
     uids = sorted(uid for uid in client.search(["UID", f"{last_uid + 1}:*"]) if uid > last_uid)
     stored = duplicates = 0
     for start in range(0, len(uids), BATCH):
+        if stop is not None and stop.is_set():
+            break  # the cursor is committed up to here: the next run goes on from it
         chunk = uids[start:start + BATCH]
         fetched = client.fetch(chunk, ["BODY.PEEK[]"])
         now = db_time(utc_now())
@@ -161,12 +172,20 @@ def sync_folder(client: IMAPClient, store: Store, mailbox: MailboxSettings, fold
 
 
 def ingest_pending(store: Store, pipeline: Pipeline, *, batch: int = BATCH,
-                   limit: int | None = None) -> IngestResult:
+                   limit: int | None = None,
+                   stop: threading.Event | None = None) -> IngestResult:
     """Turn stored raw mail into messages on cases, oldest first, one transaction per
     batch (the pending rows are read inside it, so two callers never take the same ones).
-    A message the pipeline fails on is kept raw with its error, and the rest go on."""
+    A message the pipeline fails on is kept raw with its error, and the rest go on.
+
+    Between batches it leaves the store's write lock free for a moment: SQLite's busy
+    handler retries every 100 ms once it has waited a while, so back-to-back batches would
+    starve every other writer (a console, the heartbeat, the sender) into "database is
+    locked" during a big backlog."""
     messages = duplicates = failed = done = 0
     while limit is None or done < limit:
+        if stop is not None and stop.is_set():
+            break
         with store.write() as conn:
             rows = pending_raw(conn, CHANNEL, batch)
             for raw_id, source, received, body in rows:
@@ -189,6 +208,7 @@ def ingest_pending(store: Store, pipeline: Pipeline, *, batch: int = BATCH,
         done += len(rows)
         if len(rows) < batch:
             break
+        time.sleep(WRITE_GAP)
     return IngestResult(messages, duplicates, failed)
 
 
@@ -208,8 +228,8 @@ def _after_commit(client: IMAPClient, mailbox: MailboxSettings, uids: list[int])
                 client.delete_messages(uids, silent=True)
                 if b"UIDPLUS" in client.capabilities():
                     client.uid_expunge(uids)
-                else:
-                    client.expunge()
+                # without UIDPLUS an EXPUNGE would also remove what others marked \Deleted:
+                # the copies stay flagged for the mailbox's owner to expunge
     except IMAPClientError as exc:
         log.warning("%s: stored, but could not flag or move UIDs %s..%s: %s", mailbox.name,
                     uids[0], uids[-1], exc)
