@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from omnitui.daemon.mailwatch import watch_folder
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.store import channel_state
 from omnitui.store.db import Store
-from tests.conftest import make_email
+from tests.conftest import make_email, wait_for
 from tests.imap_servers import ImapServer, dovecot_binary
 
 
@@ -61,14 +60,6 @@ def folder_size(server: ImapServer, folder: str) -> int:
     finally:
         client.logout()
 
-
-def wait_for(check: Callable[[], bool], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return check()
 
 
 def test_a_backlog_is_stored_once_without_marking_anything_read(imap_server: ImapServer,

@@ -18,8 +18,8 @@ from omnitui.services.outbound import queue_draft, start_draft
 from omnitui.store.db import Store, utc_now
 from tests.channels.test_imap_sync import folder_size
 from tests.channels.test_smtp import smtp_server
-from tests.cli.test_serve import SECRET_ENV, stop, wait_for
-from tests.conftest import make_email
+from tests.cli.test_serve import SECRET_ENV, stop, write_config
+from tests.conftest import make_email, wait_for
 from tests.imap_servers import ImapServer
 
 
@@ -38,16 +38,7 @@ def test_mail_in_reply_out_answer_back_on_the_same_case(imap_server: ImapServer,
     omnitui("--db", str(db), "init")
     with smtp_server(authenticator=same_login, auth_required=True,
                      auth_require_tls=False) as smtp:
-        config = tmp_path / "config.toml"
-        config.write_text(f"""
-[[mailboxes]]
-name = "support"
-address = "support@example.com"
-imap_host = "{imap_server.host}"
-imap_port = {imap_server.port}
-imap_security = "none"
-username = "{imap_server.username}"
-password_env = "{SECRET_ENV}"
+        config = write_config(tmp_path, imap_server, f"""
 smtp_host = "127.0.0.1"
 smtp_port = {smtp.port}
 smtp_security = "none"

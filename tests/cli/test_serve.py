@@ -13,13 +13,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from omnitui.store.db import Store
-from tests.conftest import make_email
+from tests.conftest import make_email, wait_for
 from tests.imap_servers import ImapServer
 
 SECRET_ENV = "OMNITUI_TEST_IMAP_PASSWORD"
 
 
-def write_config(tmp_path: Path, server: ImapServer) -> Path:
+def write_config(tmp_path: Path, server: ImapServer, extra: str = "") -> Path:
+    """A config with one mailbox on `server`, its password in SECRET_ENV; `extra` adds keys
+    to the mailbox (SMTP, a Sent folder)."""
     config = tmp_path / "config.toml"
     config.write_text(f"""
 [[mailboxes]]
@@ -31,7 +33,7 @@ imap_security = "none"
 username = "{server.username}"
 password_env = "{SECRET_ENV}"
 poll_interval = 5
-""")
+{extra}""")
     return config
 
 
@@ -48,14 +50,6 @@ def messages(db: Path) -> tuple[int, int]:
         return store.conn.execute("SELECT count(*), count(DISTINCT external_id)"
                                   " FROM messages").fetchone()
 
-
-def wait_for(check: Callable[[], bool], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return check()
 
 
 def stop(process: subprocess.Popen) -> tuple[str, str]:
