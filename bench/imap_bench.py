@@ -175,6 +175,12 @@ def main() -> int:
         if values:
             lines.append(f"| {name} | {statistics.median(values):,.0f} | {min(values):,.0f} "
                          f"to {max(values):,.0f} | {statistics.median(values) / floor:.2f}x |")
+    paired = [ours / floor_run for ours, floor_run in zip(
+        rates["omnitui sync (raw + cursor, what the server waits on)"],
+        rates["floor (imapclient -> SQLite)"], strict=True)]
+    lines += ["", "The sync against the floor run just before it, round by round: "
+              + ", ".join(f"{r:.2f}x" for r in paired)
+              + f"; median {statistics.median(paired):.2f}x."]
     report = "\n".join(lines) + "\n"
     OUT.mkdir(exist_ok=True)
     (OUT / "imap-results.md").write_text(report)

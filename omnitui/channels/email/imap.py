@@ -38,7 +38,8 @@ log = logging.getLogger("omnitui.imap")
 
 CHANNEL = "email"
 BATCH = 200  # UIDs per FETCH and per commit: one round trip per message is 15x slower
-WRITE_GAP = 0.11  # seconds between filing batches, longer than the busy handler's 100 ms
+FILING_SECONDS = 0.5  # the longest a filing transaction holds the write lock
+WRITE_GAP = 0.11  # seconds between filing transactions, longer than the busy handler's 100 ms
 TIMEOUT = 60.0  # seconds a socket operation may block
 SEEN = b"\\Seen"
 
@@ -171,24 +172,25 @@ def sync_folder(client: IMAPClient, store: Store, mailbox: MailboxSettings, fold
     return SyncResult(stored, duplicates, resynced)
 
 
-def ingest_pending(store: Store, pipeline: Pipeline, *, batch: int = BATCH,
+def ingest_pending(store: Store, pipeline: Pipeline, *, batch: int = 1000,
                    limit: int | None = None,
                    stop: threading.Event | None = None) -> IngestResult:
-    """Turn stored raw mail into messages on cases, oldest first, one transaction per
-    batch (the pending rows are read inside it, so two callers never take the same ones).
-    A message the pipeline fails on is kept raw with its error, and the rest go on.
+    """Turn stored raw mail into messages on cases, oldest first. The pending rows are read
+    inside the write transaction, so two callers never take the same ones. A message the
+    pipeline fails on is kept raw with its error, and the rest go on.
 
-    Between batches it leaves the store's write lock free for a moment: SQLite's busy
-    handler retries every 100 ms once it has waited a while, so back-to-back batches would
-    starve every other writer (a console, the heartbeat, the sender) into "database is
-    locked" during a big backlog."""
+    A transaction runs for at most FILING_SECONDS, then the store's write lock is left free
+    for WRITE_GAP: SQLite's busy handler retries only every 100 ms once it has waited a
+    while, so back-to-back transactions would starve every other writer (a console, the
+    heartbeat, the sender) into "database is locked" during a big backlog."""
     messages = duplicates = failed = done = 0
-    while limit is None or done < limit:
-        if stop is not None and stop.is_set():
-            break
+    while (limit is None or done < limit) and not (stop is not None and stop.is_set()):
+        started = time.monotonic()
+        taken = 0
         with store.write() as conn:
             rows = pending_raw(conn, CHANNEL, batch)
             for raw_id, source, received, body in rows:
+                taken += 1
                 event = parse_email(body, source=source, received_at=parse_db_time(received))
                 event.raw_id = raw_id
                 try:
@@ -199,15 +201,15 @@ def ingest_pending(store: Store, pipeline: Pipeline, *, batch: int = BATCH,
                                   raw_id, source)
                     mark_processed(conn, raw_id, f"{type(exc).__name__}: {exc}"[:500])
                     failed += 1
-                    continue
-                mark_processed(conn, raw_id)
-                if result.duplicate:
-                    duplicates += 1
                 else:
-                    messages += 1
-        done += len(rows)
-        if len(rows) < batch:
-            break
+                    mark_processed(conn, raw_id)
+                    duplicates += result.duplicate
+                    messages += not result.duplicate
+                if time.monotonic() - started > FILING_SECONDS:
+                    break
+        done += taken
+        if taken == len(rows) and len(rows) < batch:
+            break  # nothing left
         time.sleep(WRITE_GAP)
     return IngestResult(messages, duplicates, failed)
 
