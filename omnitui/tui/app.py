@@ -29,6 +29,7 @@ from omnitui.store.audit import undone_action
 from omnitui.store.changes import changed_cases_since, data_version, last_change
 from omnitui.store.channel_state import channel_states, daemon_state
 from omnitui.store.db import Store, StoreError, db_time, utc_now
+from omnitui.store.messages import pending_count
 from omnitui.store.queries import (
     CaseQuery,
     awaiting_reply,
@@ -223,7 +224,8 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
         """The daemon's and channels' state, read again every few seconds: a daemon that
         died writes nothing, so waiting for a change would never show it."""
         self._health = health_text(daemon_state(self.store.conn),
-                                   channel_states(self.store.conn), self.clock())
+                                   channel_states(self.store.conn), self.clock(),
+                                   pending_count(self.store.conn))
         self._update_status()
 
     def on_case_list_marks_changed(self) -> None:

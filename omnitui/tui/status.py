@@ -24,7 +24,9 @@ def ago(moment: str | None, now: datetime) -> str:
 
 
 def health_text(daemon: DaemonState | None, channels: list[ChannelState],
-                now: datetime) -> Text:
+                now: datetime, unfiled: int = 0) -> Text:
+    """`unfiled`: mail fetched and safe in the store, not yet on a case (a backlog being
+    filed right now)."""
     text = Text()
     if daemon is None:
         text.append("daemon: never started", style="yellow")
@@ -45,4 +47,6 @@ def health_text(daemon: DaemonState | None, channels: list[ChannelState],
             text.append(f"synced {ago(state.last_sync_at, now)}")
         if state.backlog:
             text.append(f", {state.backlog:,} behind", style="yellow")
+    if unfiled:
+        text.append(f" · {unfiled:,} received, being filed", style="yellow")
     return text

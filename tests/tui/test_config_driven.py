@@ -13,8 +13,10 @@ from textual.widgets import TextArea
 from omnitui.config import ConfigError, Macro, SavedView, Settings
 from omnitui.store import channel_state
 from omnitui.store.db import Store, db_time, utc_now
+from omnitui.store.messages import insert_raw
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.modals import ComposeScreen, ConfirmScreen, PickScreen
+from tests.conftest import make_email
 from tests.tui.helpers import drive, queue, screen_text, settle, show_view
 
 REFUND = Macro("Refund issued", status="pending", pause_reason="waiting on bank",
@@ -135,11 +137,13 @@ def test_the_status_bar_shows_daemon_and_channel_health(demo_db: Path) -> None:
             channel_state.heartbeat(conn, pid=123, host="srv", at=now, started_at=now)
             channel_state.record_sync(conn, "email", "support", at=now, backlog=42)
             channel_state.record_error(conn, "telegram", "", "401 Unauthorized", at=now)
+            insert_raw(conn, "email", "support", make_email(), now, pending=True)
         app._refresh_health()
         await settle(app, pilot)
         text = screen_text(app)
         assert "daemon: running" in text and "email/support ✓" in text
         assert "42 behind" in text and "telegram ✗ 401 Unauthorized" in text
+        assert "1 received, being filed" in text  # fetched, safe, not on a case yet
 
     drive(demo_db, script)
 
