@@ -99,3 +99,11 @@ def cprofile_section(run: Callable[[], object], dump: Path, title: str, top: int
     stats.sort_stats("tottime").print_stats(top)
     stats.sort_stats("cumulative").print_stats(top + 10)
     return [f"#### {title}", "", "```", buffer.getvalue().strip(), "```"]
+
+
+def write_report(name: str, report: str) -> None:
+    """Keep a benchmark's table in bench/out/<name> and show it."""
+    out = Path(__file__).resolve().parent / "out"
+    out.mkdir(exist_ok=True)
+    (out / name).write_text(report)
+    print(report)

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine_line
+from common import machine_line, write_report
 
 from omnitui.config import Settings
 from omnitui.tui.app import OmnituiApp
@@ -111,10 +111,7 @@ def main() -> int:
         lines.append(f"| {key} | " + " | ".join(
             f"{rows[n][key]:,.1f}" if key != "cases" else f"{rows[n][key]:,.0f}"
             for n in names) + " |")
-    report = "\n".join(lines) + "\n"
-    OUT.mkdir(exist_ok=True)
-    (OUT / "console-results.md").write_text(report)
-    print(report)
+    write_report("console-results.md", "\n".join(lines) + "\n")
     return 0
 
 

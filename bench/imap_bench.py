@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine_line  # noqa: E402
+from common import machine_line, write_report  # noqa: E402
 
 from omnitui.channels.email.imap import connect, ingest_pending, sync_folder  # noqa: E402
 from omnitui.config import MailboxSettings, Settings  # noqa: E402
@@ -181,10 +181,7 @@ def main() -> int:
     lines += ["", "The sync against the floor run just before it, round by round: "
               + ", ".join(f"{r:.2f}x" for r in paired)
               + f"; median {statistics.median(paired):.2f}x."]
-    report = "\n".join(lines) + "\n"
-    OUT.mkdir(exist_ok=True)
-    (OUT / "imap-results.md").write_text(report)
-    print(report)
+    write_report("imap-results.md", "\n".join(lines) + "\n")
     return 0
 
 

@@ -13,6 +13,7 @@ from omnitui.ingest.identity import normalize
 from omnitui.model import Identifier, Status
 from omnitui.store import cases as case_store
 from omnitui.store import customers as customer_store
+from omnitui.store import messages as message_store
 from omnitui.store import outbox
 from omnitui.store.audit import ChangeSet, delete_row, insert_row, record_audit, update_row
 from omnitui.store.db import Store, StoreError, db_time, utc_now
@@ -200,7 +201,7 @@ def move_messages(store: Store, message_ids: list[int], target_case_id: int | No
     with store.write() as conn:
         moving = []
         for message_id in dict.fromkeys(message_ids):
-            message = case_store.message_row(conn, message_id)
+            message = message_store.message_by_id(conn, message_id)
             if message is None:
                 raise StoreError(f"there is no message {message_id}")
             if message["case_id"] == target_case_id:

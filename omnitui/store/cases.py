@@ -106,8 +106,3 @@ def inbound_senders(conn: sqlite3.Connection, case_id: int) -> set[int]:
     return {r[0] for r in conn.execute(
         "SELECT DISTINCT customer_id FROM messages WHERE case_id = ? AND direction = 'in'"
         " AND customer_id IS NOT NULL", (case_id,))}
-
-
-def message_row(conn: sqlite3.Connection, message_id: int) -> Row | None:
-    return _row(conn, "SELECT id, case_id, customer_id, channel, subject, created_at"
-                " FROM messages WHERE id = ?", (message_id,))
