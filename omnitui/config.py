@@ -143,6 +143,52 @@ class MailboxSettings:
     sent_folder: str = ""  # append a copy of each reply here ("": no copy)
 
 
+HOOK_KINDS = ("telegram", "slack", "twilio", "meta", "generic")
+DEFAULT_API_BASES = {
+    "telegram": "https://api.telegram.org",
+    "slack": "https://slack.com/api",
+    "twilio": "https://api.twilio.com",
+    "meta": "https://graph.facebook.com/v21.0",
+    "generic": "",
+}
+
+
+@dataclass
+class ServerSettings:
+    """The webhook receiver that `omnitui serve` runs when [[channels]] are configured."""
+
+    listen: str = "127.0.0.1:8025"  # host:port; put a TLS proxy in front for the internet
+    public_url: str = ""  # the URL platforms call (Twilio signs it); "": not behind a proxy
+    max_body_kb: int = 1024  # larger requests get 413
+
+
+@dataclass
+class HookChannel:
+    """One chat or social platform account (or a generic signed-JSON source) that posts to
+    the webhook receiver at /hooks/<name> (or `path`)."""
+
+    name: str
+    kind: str  # one of HOOK_KINDS
+    path: str = ""
+    secret: str = ""  # the verification secret (Twilio: the auth token)
+    secret_env: str = ""
+    token: str = ""  # the credential replies are sent with (Twilio: defaults to the secret)
+    token_env: str = ""
+    api_base: str = ""  # "": the platform's own (DEFAULT_API_BASES); tests point it locally
+    verify_token: str = ""  # meta: the hub.verify_token of the subscribe handshake
+    verify_token_env: str = ""
+    account_sid: str = ""  # twilio: the account replies are sent from
+    shown_as: str = ""  # generic: the channel its messages show as (web, phone, alert...)
+
+    @property
+    def url_path(self) -> str:
+        return self.path or f"/hooks/{self.name}"
+
+    @property
+    def base_url(self) -> str:
+        return (self.api_base or DEFAULT_API_BASES[self.kind]).rstrip("/")
+
+
 @dataclass
 class Settings:
     store: StoreSettings = field(default_factory=StoreSettings)
@@ -156,6 +202,8 @@ class Settings:
     views: list[SavedView] = field(default_factory=list)
     macros: list[Macro] = field(default_factory=list)  # the first nine get the keys 1..9
     mailboxes: list[MailboxSettings] = field(default_factory=list)
+    server: ServerSettings = field(default_factory=ServerSettings)
+    channels: list[HookChannel] = field(default_factory=list)
     source: Path | None = None  # the file these came from, if any
 
 
@@ -220,6 +268,80 @@ def _check_values(settings: Settings, file: Path) -> None:
     _check_names(settings.mailboxes, "mailboxes", file)
     for index, mailbox in enumerate(settings.mailboxes):
         _check_mailbox(mailbox, f"{file}: mailboxes[{index}]")
+    _check_server(settings.server, f"{file}: server")
+    _check_names(settings.channels, "channels", file)
+    paths: dict[str, int] = {}
+    for index, channel in enumerate(settings.channels):
+        where = f"{file}: channels[{index}]"
+        _check_channel(channel, settings.server, where)
+        if channel.url_path in paths:
+            raise ConfigError(f"{where}: the path {channel.url_path} is already the path of "
+                              f"channels[{paths[channel.url_path]}]")
+        paths[channel.url_path] = index
+
+
+def listen_address(server: ServerSettings) -> tuple[str, int]:
+    """(host, port) of [server] listen; "[::1]:8025" for IPv6."""
+    host, sep, port = server.listen.rpartition(":")
+    host = host.strip("[]")
+    if not (sep and host and port.isdigit() and 0 < int(port) < 65536):
+        raise ValueError(server.listen)
+    return host, int(port)
+
+
+def _check_server(server: ServerSettings, where: str) -> None:
+    try:
+        listen_address(server)
+    except ValueError:
+        raise ConfigError(f"{where}.listen must be host:port, such as \"127.0.0.1:8025\", "
+                          f"got {server.listen!r}") from None
+    if server.public_url and not server.public_url.startswith(("https://", "http://")):
+        raise ConfigError(f"{where}.public_url must start with https:// (or http://), got "
+                          f"{server.public_url!r}")
+    if server.max_body_kb < 1:
+        raise ConfigError(f"{where}.max_body_kb must be at least 1, got {server.max_body_kb}")
+
+
+def _check_channel(channel: HookChannel, server: ServerSettings, where: str) -> None:
+    if channel.kind not in HOOK_KINDS:
+        raise ConfigError(f"{where}.kind must be one of {_choices(HOOK_KINDS)}, got "
+                          f"{channel.kind!r}")
+    if channel.path and (not channel.path.startswith("/") or " " in channel.path):
+        raise ConfigError(f"{where}.path must start with / and have no spaces, got "
+                          f"{channel.path!r}")
+    if not channel.name.replace("-", "").replace("_", "").isalnum():
+        raise ConfigError(f"{where}.name is part of the URL: use letters, digits, - and _, "
+                          f"got {channel.name!r}")
+    for key in ("secret", "token", "verify_token"):
+        if getattr(channel, key) and getattr(channel, f"{key}_env"):
+            raise ConfigError(f"{where}: give {key} or {key}_env, not both")
+    if not (channel.secret or channel.secret_env):
+        raise ConfigError(f"{where} needs secret_env (or secret): requests are verified with it")
+    if channel.kind == "meta" and not (channel.verify_token or channel.verify_token_env):
+        raise ConfigError(f"{where} needs verify_token_env (or verify_token) for Meta's "
+                          "subscribe handshake")
+    if channel.kind == "twilio" and not server.public_url:
+        raise ConfigError(f"{where}: Twilio signs the URL it calls, so server.public_url must "
+                          "be set")
+    if channel.api_base and not channel.api_base.startswith(("https://", "http://")):
+        raise ConfigError(f"{where}.api_base must be an http(s) URL, got {channel.api_base!r}")
+
+
+def hook_secret(channel: HookChannel, key: str = "secret") -> str:
+    """The channel's `key` (secret, token or verify_token) from the file or the environment;
+    raises ConfigError naming the variable (never a value). A Twilio token defaults to the
+    auth token that is also its secret."""
+    if key == "token" and channel.kind == "twilio" and not (channel.token or channel.token_env):
+        key = "secret"
+    value, env = getattr(channel, key), getattr(channel, f"{key}_env")
+    if env:
+        value = os.environ.get(env, "")
+        if not value:
+            raise ConfigError(f"channel {channel.name!r}: the environment variable {env} is "
+                              "not set")
+    if not value:
+        raise ConfigError(f"channel {channel.name!r} has no {key}")
+    return value
 
 
 def _check_mailbox(mailbox: MailboxSettings, where: str) -> None:
@@ -270,8 +392,8 @@ def secret(mailbox: MailboxSettings, side: str = "imap") -> tuple[str, str]:
     return kind, value
 
 
-def _check_names(entries: list[SavedView] | list[Macro] | list[MailboxSettings], key: str,
-                 file: Path) -> None:
+def _check_names(entries: list[SavedView] | list[Macro] | list[MailboxSettings]
+                 | list[HookChannel], key: str, file: Path) -> None:
     """Names are how an agent picks a view or macro, so each must say something and be
     unique."""
     seen: dict[str, int] = {}

@@ -74,7 +74,12 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     [mailbox] = loaded.mailboxes
     assert (mailbox.name, mailbox.imap_security, mailbox.password_env, mailbox.folders) == (
         "support", "tls", "OMNITUI_SUPPORT_PASSWORD", ["INBOX"])
+    telegram, forms = loaded.channels
+    assert (telegram.kind, telegram.url_path, telegram.secret_env, forms.kind,
+            forms.shown_as) == ("telegram", "/hooks/telegram", "OMNITUI_TG_SECRET", "generic",
+                                "web")
     loaded.source, loaded.views, loaded.macros, loaded.mailboxes = None, [], [], []
+    loaded.channels = []
     assert loaded == Settings()  # switching the examples on changes nothing else
 
 

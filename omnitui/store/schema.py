@@ -300,7 +300,22 @@ CREATE TABLE daemon (
 );
 """
 
-MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3]
+MIGRATION_4 = """
+-- Webhooks: a platform's id for a delivery (Telegram update_id, Slack event_id, ...) is a
+-- unique key, so a retried delivery stores nothing new (never "greater than the last id").
+-- Gmail's X-GM-MSGID uses it too, so one message under several labels is stored once.
+ALTER TABLE raw_payloads ADD COLUMN external_key TEXT;
+CREATE UNIQUE INDEX raw_payloads_external_key ON raw_payloads(external_key)
+    WHERE external_key IS NOT NULL;
+-- How to answer a chat message on its platform (JSON: which hook, chat, thread, public?).
+ALTER TABLE messages ADD COLUMN reply_route TEXT;
+-- What the platform said happened to a sent reply (delivered, read, failed ...).
+ALTER TABLE outbox ADD COLUMN receipt TEXT NOT NULL DEFAULT '';
+-- Requests refused by a webhook receiver (forged, expired, unsigned): counted, never stored.
+ALTER TABLE channel_health ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;
+"""
+
+MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4]
 
 # The names people and scripts may rely on when they query the file (docs/schema.md).
 STABLE_NAMES: dict[str, set[str]] = {
