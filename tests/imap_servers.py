@@ -42,7 +42,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import pytest
 from imapclient import IMAPClient
@@ -98,6 +98,7 @@ class ImapServer:
     """
 
     kind: ClassVar[str] = ""
+    oauth2_token = ""  # set: the fixture logs in with XOAUTH2 (the only login offered)
 
     def __init__(self, *, username: str = "support@example.com",
                  password: str | None = None, tls: tuple[Path, Path] | None = None,
@@ -144,6 +145,10 @@ class ImapServer:
     def _logs(self) -> str:
         return _tail(self.root / "server.out")
 
+    def _environment(self) -> dict[str, str] | None:
+        """The server process's environment (None: this process's)."""
+        return None
+
     # -- process -------------------------------------------------------------------------------
 
     @property
@@ -160,7 +165,8 @@ class ImapServer:
             try:
                 self._proc = subprocess.Popen(
                     self._command(), stdin=subprocess.DEVNULL, stdout=out,
-                    stderr=subprocess.STDOUT, cwd=self.root, start_new_session=True)
+                    stderr=subprocess.STDOUT, cwd=self.root, env=self._environment(),
+                    start_new_session=True)
             finally:
                 out.close()
             try:
@@ -229,7 +235,10 @@ class ImapServer:
         # Nagle plus the server's delayed ACK costs ~40 ms an APPEND (pymap).
         client.socket().setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
-            client.login(self.username, self.password)
+            if self.oauth2_token:
+                client.oauth2_login(self.username, self.oauth2_token)
+            else:
+                client.login(self.username, self.password)
         except BaseException:
             with contextlib.suppress(Exception):
                 client.shutdown()
@@ -326,7 +335,21 @@ class ImapServer:
 
 
 class PymapServer(ImapServer):
+    """pymap; ``oauth2_token`` makes XOAUTH2 with that token the only login, ``gmail`` adds
+    Gmail's X-GM-EXT-1 with X-GM-MSGID (both done by _PYMAP_BOOT)."""
+
     kind = "pymap"
+
+    def __init__(self, *, oauth2_token: str = "", gmail: bool = False, **kwargs: Any) -> None:
+        self.oauth2_token = oauth2_token
+        self.gmail = gmail
+        super().__init__(**kwargs)
+
+    def _environment(self) -> dict[str, str] | None:
+        options = {"OMNITUI_PYMAP_XOAUTH2": f"{self.username} {self.oauth2_token}"
+                   if self.oauth2_token else "",
+                   "OMNITUI_PYMAP_GMAIL": "1" if self.gmail else ""}
+        return {**os.environ, **options}
 
     def _setup(self) -> None:
         data = self.root / "data"
@@ -610,6 +633,69 @@ _PYMAP_BOOT = textwrap.dedent("""\
     mb.Message.to_maildir = classmethod(to_maildir)
     mb.Message.load_content = load_content
     mb.MailboxData.copy = copy
+
+    # Options the fixture passes in the environment (PymapServer). XOAUTH2: pysasl's XOAUTH2
+    # as the only mechanism (so LOGIN is disabled), and the backend's login checks the bearer
+    # token, for one user, instead of a password hash.
+    _xoauth2 = os.environ.get("OMNITUI_PYMAP_XOAUTH2")  # "<user> <token>"
+    if _xoauth2:
+        import hmac
+        from pysasl import SASLAuth
+        from pysasl.creds.external import ExternalCredentials, ExternalVerificationRequired
+        from pymap.backend.maildir import Identity, Login
+        from pymap.config import IMAPConfig
+        from pymap.exceptions import InvalidAuth
+
+        _oauth_user, _oauth_token = _xoauth2.rsplit(" ", 1)
+
+        async def authenticate(self, credentials):
+            token = ""
+            if isinstance(credentials, ExternalCredentials):
+                try:
+                    credentials.verify(None)
+                except ExternalVerificationRequired as exc:
+                    token = exc.token or ""
+            if (credentials.authzid != _oauth_user or not token
+                    or not hmac.compare_digest(token.encode(), _oauth_token.encode())):
+                raise InvalidAuth()
+            return Identity(self.config, self.tokens, credentials.authzid, None, set())
+
+        IMAPConfig.tls_auth = property(lambda self: SASLAuth.named([b"XOAUTH2"]))
+        Login.authenticate = authenticate
+
+    # Gmail: advertise X-GM-EXT-1 and answer FETCH X-GM-MSGID with an id that is the same for
+    # a message in every folder: a hash of its Message-ID (else of its bytes), as Gmail's is
+    # the same under every label.
+    if os.environ.get("OMNITUI_PYMAP_GMAIL"):
+        import hashlib, re
+        from pymap.config import IMAPConfig
+        from pymap.fetch import DynamicLoadedFetchValue, MessageAttributes
+        from pymap.parsing.primitives import Number
+        from pymap.parsing.specials.fetchattr import FetchAttribute
+
+        _capability = IMAPConfig.login_capability.fget
+        IMAPConfig.login_capability = property(
+            lambda self: [*_capability(self), b"X-GM-EXT-1"])
+
+        _parse = FetchAttribute.parse.__func__
+        _gm_msgid = re.compile(rb" *X-GM-MSGID(?=[\\s)]|$)", re.IGNORECASE)
+
+        def parse(cls, buf, params):
+            match = _gm_msgid.match(buf)
+            if match is None:
+                return _parse(cls, buf, params)
+            return cls(b"X-GM-MSGID"), buf[match.end():]
+
+        class GmailMessageId(DynamicLoadedFetchValue):
+            def get_value(self, loaded_msg):
+                message_ids = loaded_msg.get_header(b"message-id")
+                key = (str(message_ids[0]).strip().encode() if message_ids
+                       else bytes(loaded_msg))
+                return Number(int.from_bytes(hashlib.sha256(key).digest()[:8], "big") >> 1)
+
+        FetchAttribute.parse = classmethod(parse)
+        MessageAttributes._loaded_attrs = {**MessageAttributes._loaded_attrs,
+                                           b"X-GM-MSGID": GmailMessageId}
 
     def exit_with_parent(parent=os.getppid()):
         while os.getppid() == parent:
