@@ -13,10 +13,11 @@ Two kinds, each a real server process on 127.0.0.1, plain IMAP (no TLS), one mai
   and Maildir in a temp dir.
 
 Fixtures: ``imap_server`` (parametrized over both kinds; dovecot is skipped when missing, and
-fails in CI, where ``.ci/run`` must have installed it), ``pymap_server`` and ``dovecot_server``.
+fails in CI, where ``.ci/run`` must have installed it), ``pymap_server`` and ``dovecot_server``;
+and two pymap variants, patched by the same boot code: ``xoauth2_server`` (XOAUTH2 is the only
+login) and ``gmail_server`` (X-GM-EXT-1 with X-GM-MSGID).
 Each test gets a fresh server on a fresh port and mail dir, killed and removed at teardown.
-Make them visible with ``from tests.imap_servers import dovecot_server, imap_server,
-pymap_server`` in a conftest (tests/channels/conftest.py does it).
+Make them visible by importing them in a conftest (tests/channels/conftest.py does it).
 """
 
 from __future__ import annotations
@@ -707,13 +708,13 @@ _PYMAP_BOOT = textwrap.dedent("""\
     """)
 
 
-def _fixture_server(kind: str) -> Iterator[ImapServer]:
+def _fixture_server(kind: str, **options: Any) -> Iterator[ImapServer]:
     if kind == "dovecot" and dovecot_binary() is None:
         reason = "dovecot is not installed (apt-get install dovecot-imapd; .ci/run installs it)"
         if os.environ.get("CI"):
             pytest.fail(f"{reason}, and CI must run the tests against it")
         pytest.skip(reason)
-    server = ImapServer.create(kind)
+    server = ImapServer.create(kind, **options)
     try:
         server.start()
         yield server
@@ -735,3 +736,16 @@ def pymap_server() -> Iterator[ImapServer]:
 @pytest.fixture
 def dovecot_server() -> Iterator[ImapServer]:
     yield from _fixture_server("dovecot")
+
+
+@pytest.fixture
+def xoauth2_server() -> Iterator[ImapServer]:
+    """pymap where XOAUTH2 with the bearer token ``server.oauth2_token`` is the only login."""
+    yield from _fixture_server("pymap", oauth2_token=secrets.token_urlsafe(16))
+
+
+@pytest.fixture
+def gmail_server() -> Iterator[ImapServer]:
+    """pymap with Gmail's X-GM-EXT-1: FETCH X-GM-MSGID gives a message the same id in every
+    folder (a hash of its Message-ID header, else of its bytes)."""
+    yield from _fixture_server("pymap", gmail=True)

@@ -19,17 +19,26 @@ def message_with_external_id(conn: sqlite3.Connection, channel: str,
 
 
 def insert_raw(conn: sqlite3.Connection, channel: str, source: str, body: bytes,
-               now: str, *, pending: bool = False, sha256: str | None = None) -> int:
+               now: str, *, pending: bool = False, sha256: str | None = None,
+               external_key: str | None = None) -> int:
+    """`external_key` is the item's id at its source (unique across channels), for items
+    whose bytes may differ between copies, e.g. Gmail's X-GM-MSGID."""
     cur = conn.execute(
-        "INSERT INTO raw_payloads (channel, source, sha256, size, received_at, body, pending)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO raw_payloads (channel, source, sha256, size, received_at, body, pending,"
+        " external_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (channel, source, sha256 or hashlib.sha256(body).hexdigest(), len(body), now, body,
-         int(pending)))
+         int(pending), external_key))
     return int(cur.lastrowid or 0)
 
 
-def raw_seen(conn: sqlite3.Connection, channel: str, sha256: str) -> bool:
-    """Whether these exact bytes were received on this channel before."""
+def raw_seen(conn: sqlite3.Connection, channel: str, sha256: str,
+             external_key: str | None = None) -> bool:
+    """Whether these exact bytes were received on this channel before, or (if given) an
+    item with this external key was."""
+    if external_key is not None and conn.execute(
+            "SELECT 1 FROM raw_payloads WHERE external_key = ?",
+            (external_key,)).fetchone() is not None:
+        return True
     return conn.execute("SELECT 1 FROM raw_payloads WHERE sha256 = ? AND channel = ?"
                         " LIMIT 1", (sha256, channel)).fetchone() is not None
 

@@ -7,6 +7,8 @@ import threading
 import time
 
 import pytest
+from imapclient import IMAPClient
+from imapclient.exceptions import LoginError
 
 from tests.imap_servers import KINDS, ImapServer, _fixture_server, port_is_open
 
@@ -193,3 +195,37 @@ def test_a_server_that_cannot_start_says_why(imap_server: ImapServer) -> None:
     assert imap_server.kind in message and str(imap_server.port) in message
     assert "in use" in message.lower()  # the server's own words, from its output or log
     assert not imap_server.running
+
+
+def test_the_xoauth2_server_takes_only_xoauth2_with_its_token(xoauth2_server: ImapServer) -> None:
+    server = xoauth2_server
+    with IMAPClient(server.host, server.port, ssl=False, timeout=10) as client:
+        offered = client.capabilities()
+        assert b"LOGINDISABLED" in offered
+        assert [c for c in offered if c.startswith(b"AUTH=")] == [b"AUTH=XOAUTH2"]
+        with pytest.raises(LoginError, match="disabled"):
+            client.login(server.username, server.password)
+        with pytest.raises(LoginError, match="AUTHENTICATIONFAILED"):
+            client.oauth2_login(server.username, server.oauth2_token + "x")
+        with pytest.raises(LoginError, match="AUTHENTICATIONFAILED"):
+            client.oauth2_login("someone@example.com", server.oauth2_token)
+        client.oauth2_login(server.username, server.oauth2_token)
+    assert server.append("INBOX", MAILS[0]) == 1  # the fixture's own client: XOAUTH2 too
+
+
+def test_the_gmail_server_gives_a_message_one_x_gm_msgid_in_every_folder(
+        gmail_server: ImapServer) -> None:
+    relabelled = b"Delivered-To: support@example.com\r\n" + MAILS[0]  # same Message-ID
+    gmail_server.append("INBOX", MAILS[0])
+    gmail_server.append("[Gmail]/All Mail", relabelled)
+    gmail_server.append_many("[Gmail]/All Mail", MAILS[1:])
+    with gmail_server.connect() as client:
+        assert b"X-GM-EXT-1" in client.capabilities()
+        ids = {}
+        for folder in ("INBOX", "[Gmail]/All Mail"):
+            client.select_folder(folder, readonly=True)
+            fetched = client.fetch(client.search("ALL"), ["BODY.PEEK[]", "X-GM-MSGID"])
+            ids[folder] = [fetched[uid][b"X-GM-MSGID"] for uid in sorted(fetched)]
+    assert ids["INBOX"] == ids["[Gmail]/All Mail"][:1]
+    assert len(set(ids["[Gmail]/All Mail"])) == 3  # the last one by its bytes: no Message-ID
+    assert all(isinstance(msgid, int) and 0 < msgid < 2**63 for msgid in ids["[Gmail]/All Mail"])

@@ -3,6 +3,8 @@ backlogs, resyncs, hostile mail, flags after the commit, IDLE, a server that die
 
 from __future__ import annotations
 
+import logging
+import secrets
 import threading
 import time
 from email.message import EmailMessage
@@ -12,6 +14,7 @@ import pytest
 
 from omnitui.channels.email.imap import (
     IngestResult,
+    MailboxError,
     SyncResult,
     connect,
     ingest_pending,
@@ -20,7 +23,7 @@ from omnitui.channels.email.imap import (
 from omnitui.config import MailboxSettings, Settings
 from omnitui.daemon.mailwatch import watch_folder
 from omnitui.ingest.pipeline import Pipeline
-from omnitui.store import channel_state
+from omnitui.store import channel_state, cursors
 from omnitui.store.db import Store
 from tests.conftest import make_email, wait_for
 from tests.imap_servers import ImapServer, dovecot_binary
@@ -35,13 +38,13 @@ def mailbox_for(server: ImapServer, **changes: object) -> MailboxSettings:
     return MailboxSettings(**values)  # type: ignore[arg-type]
 
 
-def sync(server: ImapServer, store: Store,
+def sync(server: ImapServer, store: Store, folder: str = "INBOX",
          **changes: object) -> tuple[SyncResult, IngestResult]:
     """What the daemon does on each wake-up: fetch the raw mail, then file it on cases."""
     mailbox = mailbox_for(server, **changes)
     client = connect(mailbox)
     try:
-        fetched = sync_folder(client, store, mailbox, "INBOX")
+        fetched = sync_folder(client, store, mailbox, folder)
     finally:
         client.logout()
     return fetched, ingest_pending(store, Pipeline(store, Settings()))
@@ -61,7 +64,6 @@ def folder_size(server: ImapServer, folder: str) -> int:
         client.logout()
 
 
-
 def test_a_backlog_is_stored_once_without_marking_anything_read(imap_server: ImapServer,
                                                                  store: Store) -> None:
     uids = [imap_server.append("INBOX", make_email(sender=f"c{n}@example.com",
@@ -76,6 +78,7 @@ def test_a_backlog_is_stored_once_without_marking_anything_read(imap_server: Ima
     assert (again.stored, again.duplicates) == (0, 0)  # the cursor: nothing fetched again
     [state] = channel_state.channel_states(store.conn)
     assert (state.account, state.backlog, state.failing) == ("support/INBOX", 0, False)
+    assert count(store, "SELECT count(*) FROM raw_payloads WHERE external_key IS NULL") == 1000
 
 
 def test_a_uidvalidity_reset_reads_the_folder_again_without_duplicates(
@@ -222,3 +225,80 @@ def test_a_server_without_idle_is_polled(tmp_path: Path) -> None:
         stop.set()
         thread.join(10)
         server.close()
+
+
+TOKEN_ENV = "OMNITUI_TEST_IMAP_TOKEN"
+
+
+def oauth2_mailbox(server: ImapServer) -> MailboxSettings:
+    return mailbox_for(server, password="", oauth2_token_env=TOKEN_ENV)
+
+
+def test_an_oauth2_mailbox_logs_in_with_xoauth2_and_syncs(
+        xoauth2_server: ImapServer, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    for n in range(3):
+        xoauth2_server.append("INBOX", make_email(subject=f"Via XOAUTH2 {n}"))
+    with pytest.raises(MailboxError, match="login failed"):
+        connect(mailbox_for(xoauth2_server))  # the server refuses LOGIN with the password
+    monkeypatch.setenv(TOKEN_ENV, xoauth2_server.oauth2_token)
+    fetched, filed = sync(xoauth2_server, store, password="", oauth2_token_env=TOKEN_ENV)
+    assert (fetched.stored, filed.messages, filed.failed) == (3, 3, 0)
+    assert count(store) == 3
+
+
+def test_a_wrong_or_missing_oauth2_token_is_a_clear_error_without_the_token(
+        xoauth2_server: ImapServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    mailbox = oauth2_mailbox(xoauth2_server)
+    with pytest.raises(MailboxError) as missing:
+        connect(mailbox)
+    assert str(missing.value) == (f"mailbox 'support': the environment variable {TOKEN_ENV} "
+                                  "is not set")
+    wrong = "wrong-" + secrets.token_urlsafe(16)
+    monkeypatch.setenv(TOKEN_ENV, wrong)
+    with pytest.raises(MailboxError) as refused:
+        connect(mailbox)
+    message = str(refused.value)
+    assert message.startswith("mailbox 'support': login failed: ")
+    assert "AUTHENTICATIONFAILED" in message  # the server's own reason
+    assert wrong not in message and xoauth2_server.oauth2_token not in message
+
+    db = tmp_path / "s.db"  # the daemon's watcher records it as the folder's health
+    Store(db).close()
+    caplog.set_level(logging.DEBUG)
+    stop, thread = run_watcher(db, mailbox)
+    try:
+        with Store(db) as store:
+            assert wait_for(lambda: any(state.failing
+                                        for state in channel_state.channel_states(store.conn)), 10)
+            [state] = channel_state.channel_states(store.conn)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert "login failed" in (state.last_error or "") and wrong not in (state.last_error or "")
+    assert "login failed" in caplog.text and wrong not in caplog.text
+
+
+def test_gmail_stores_a_message_once_whatever_its_labels(gmail_server: ImapServer,
+                                                         store: Store) -> None:
+    labelled = make_email(subject="Refund, in two labels", message_id="refund@example.com")
+    # Gmail keeps one message under every label; here its copies even differ in bytes, so
+    # only the X-GM-MSGID can tell it is the same message.
+    other_bytes = b"Delivered-To: support@example.com\r\n" + labelled
+    only_inbox = make_email(subject="Only in the inbox")
+    archived = make_email(subject="Archived, never in the inbox")
+    gmail_server.append_many("INBOX", [labelled, only_inbox])
+    gmail_server.append_many("[Gmail]/All Mail", [other_bytes, only_inbox, archived])
+    gmail_server.append("Billing", labelled)
+
+    results = [sync(gmail_server, store, folder)[0]
+               for folder in ("INBOX", "[Gmail]/All Mail", "Billing")]
+
+    assert [(r.stored, r.duplicates) for r in results] == [(2, 0), (1, 2), (0, 1)]
+    keys = [row[0] for row in store.conn.execute("SELECT external_key FROM raw_payloads")]
+    assert len(keys) == len(set(keys)) == 3
+    assert all(key.startswith("gmail:support:") and key[14:].isdigit() for key in keys)
+    assert count(store) == 3
+    for folder, last in (("INBOX", 2), ("[Gmail]/All Mail", 3), ("Billing", 1)):
+        assert cursors.get_cursor(store.conn, "email", "support", folder)[1] == last
+    assert sync(gmail_server, store, "[Gmail]/All Mail")[0] == SyncResult(0, 0, False)

@@ -9,6 +9,9 @@ The rules (notes/channels.md §1):
   commit;
 * a UIDVALIDITY change resyncs the whole folder; the pipeline's dedupe (Message-ID, else the
   raw bytes' hash) keeps it from storing anything twice;
+* on Gmail (X-GM-EXT-1) one message shows up in every folder of its labels, so it is also
+  deduped on its X-GM-MSGID (§1.8), kept as the raw row's external key;
+* with `oauth2_token_env` the login is XOAUTH2 (Gmail, Microsoft 365) with that bearer token;
 * one message that breaks the pipeline is kept raw with its error, and the sync goes on.
 """
 
@@ -42,6 +45,7 @@ FILING_SECONDS = 0.5  # the longest a filing transaction holds the write lock
 WRITE_GAP = 0.11  # seconds between filing transactions, longer than the busy handler's 100 ms
 TIMEOUT = 60.0  # seconds a socket operation may block
 SEEN = b"\\Seen"
+GMAIL = b"X-GM-EXT-1"
 
 # What a lost or refused connection looks like; the watcher retries these with backoff.
 CONNECTION_ERRORS = (OSError, IMAPClientError, socket.timeout, ssl.SSLError, EOFError)
@@ -54,7 +58,7 @@ class MailboxError(Exception):
 @dataclass(frozen=True)
 class SyncResult:
     stored: int  # new raw messages, waiting for `ingest_pending`
-    duplicates: int  # these exact bytes were already stored (a resync, another folder)
+    duplicates: int  # stored before: same bytes, or on Gmail same X-GM-MSGID (resync, label)
     resynced: bool  # UIDVALIDITY changed: the folder was read again from the start
 
 
@@ -72,7 +76,9 @@ def account(mailbox: MailboxSettings, folder: str) -> str:
 
 def connect(mailbox: MailboxSettings) -> IMAPClient:
     """Connect and log in as the mailbox says (TLS with certificate checks, STARTTLS, or
-    plain on loopback); errors come back as MailboxError without the secret."""
+    plain on loopback; a password, or XOAUTH2 with the bearer token of `oauth2_token_env`,
+    as Gmail and Microsoft 365 require); errors come back as MailboxError without the
+    secret."""
     try:
         kind, value = secret(mailbox)
     except ConfigError as exc:
@@ -123,7 +129,9 @@ def sync_folder(client: IMAPClient, store: Store, mailbox: MailboxSettings, fold
                 stop: threading.Event | None = None) -> SyncResult:
     """Store the raw bytes of every message of `folder` past the cursor, with the cursor,
     one transaction per batch: as fast as the server sends them. `ingest_pending` then turns
-    them into messages on cases (store first, process second: notes/channels.md §0)."""
+    them into messages on cases (store first, process second: notes/channels.md §0).
+    On Gmail a message already stored from another folder (label) has the same X-GM-MSGID
+    and is skipped, while the cursor moves past it."""
     writable = mailbox.mark_seen or bool(mailbox.move_to)
     info = client.select_folder(folder, readonly=not writable)
     uidvalidity = int(info[b"UIDVALIDITY"])
@@ -135,24 +143,29 @@ def sync_folder(client: IMAPClient, store: Store, mailbox: MailboxSettings, fold
         last_uid = 0
     # `n:*` always matches the highest UID, even below n: filter what comes back
     uids = sorted(uid for uid in client.search(["UID", f"{last_uid + 1}:*"]) if uid > last_uid)
+    gmail = GMAIL in client.capabilities()
     stored = duplicates = 0
     for start in range(0, len(uids), BATCH):
         if stop is not None and stop.is_set():
             break  # the cursor is committed up to here: the next run goes on from it
         chunk = uids[start:start + BATCH]
-        fetched = client.fetch(chunk, ["BODY.PEEK[]"])
+        fetched = client.fetch(chunk, ["BODY.PEEK[]", "X-GM-MSGID"] if gmail
+                               else ["BODY.PEEK[]"])
         now = db_time(utc_now())
         with store.write() as conn:
             for uid in chunk:
-                raw = fetched.get(uid, {}).get(b"BODY[]")
+                data = fetched.get(uid, {})
+                raw = data.get(b"BODY[]")
                 if raw is None:  # expunged between SEARCH and FETCH: nothing to store
                     continue
                 raw = bytes(raw)
                 digest = hashlib.sha256(raw).hexdigest()
-                if raw_seen(conn, CHANNEL, digest):
+                key = _gmail_key(mailbox, data) if gmail else None
+                if raw_seen(conn, CHANNEL, digest, key):
                     duplicates += 1
                     continue
-                insert_raw(conn, CHANNEL, mailbox.name, raw, now, pending=True, sha256=digest)
+                insert_raw(conn, CHANNEL, mailbox.name, raw, now, pending=True, sha256=digest,
+                           external_key=key)
                 stored += 1
             cursors.set_cursor(conn, CHANNEL, mailbox.name, folder, uidvalidity=uidvalidity,
                                last_uid=chunk[-1], at=now)
@@ -170,6 +183,14 @@ def sync_folder(client: IMAPClient, store: Store, mailbox: MailboxSettings, fold
             channel_state.record_sync(conn, CHANNEL, account(mailbox, folder),
                                       at=db_time(utc_now()), backlog=0)
     return SyncResult(stored, duplicates, resynced)
+
+
+def _gmail_key(mailbox: MailboxSettings, data: dict[bytes, object]) -> str | None:
+    """The raw row's key for a Gmail message: its X-GM-MSGID is the same in every folder
+    and label, while the bytes may not be, and per mailbox, as ids are per account. The
+    bytes' hash is still checked too, for mail stored before the key was (§1.5)."""
+    msgid = data.get(b"X-GM-MSGID")
+    return f"gmail:{mailbox.name}:{msgid}" if msgid is not None else None
 
 
 def ingest_pending(store: Store, pipeline: Pipeline, *, batch: int = 1000,
