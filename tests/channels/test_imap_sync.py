@@ -289,7 +289,7 @@ def test_gmail_stores_a_message_once_whatever_its_labels(gmail_server: ImapServe
     archived = make_email(subject="Archived, never in the inbox")
     gmail_server.append_many("INBOX", [labelled, only_inbox])
     gmail_server.append_many("[Gmail]/All Mail", [other_bytes, only_inbox, archived])
-    gmail_server.append("Billing", labelled)
+    gmail_server.append_many("Billing", [labelled])  # byte for byte (APPEND would add CRs)
 
     results = [sync(gmail_server, store, folder)[0]
                for folder in ("INBOX", "[Gmail]/All Mail", "Billing")]
