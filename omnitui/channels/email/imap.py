@@ -186,9 +186,10 @@ def sync_folder(client: IMAPClient, store: Store, mailbox: MailboxSettings, fold
 
 
 def _gmail_key(mailbox: MailboxSettings, data: dict[bytes, object]) -> str | None:
-    """The raw row's key for a Gmail message: its X-GM-MSGID is the same in every folder
-    and label, while the bytes may not be, and per mailbox, as ids are per account. The
-    bytes' hash is still checked too, for mail stored before the key was (§1.5)."""
+    """The raw row's key for a Gmail message (None without an X-GM-MSGID). The id is the
+    same in every folder and label even where the bytes differ, and unique only within one
+    account, hence the mailbox name. raw_seen still checks the bytes' hash as well, for mail
+    stored before keys were (notes/channels.md §1.5)."""
     msgid = data.get(b"X-GM-MSGID")
     return f"gmail:{mailbox.name}:{msgid}" if msgid is not None else None
 
