@@ -99,10 +99,40 @@ class InboundEvent:
     urgent: bool = False
     severity: int = 0
     raw_id: int | None = None  # the raw bytes are already stored (raw_payloads.id)
+    # How to answer on the platform (chat channels): which hook, chat, thread; "public"
+    # marks a post others can read (a group, a channel, a comment)
+    reply_route: dict[str, object] | None = None
 
     def __post_init__(self) -> None:
         if self.occurred_at.tzinfo is None:
             raise ValueError("InboundEvent.occurred_at must be timezone-aware")
+
+
+@dataclass(frozen=True)
+class DeliveryReceipt:
+    """A platform's word on a reply we sent (WhatsApp and Messenger statuses): not a message."""
+
+    channel: str
+    external_id: str  # the platform's id of our sent reply
+    status: str  # sent | delivered | read | failed
+    at: datetime
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class CustomerUpdate:
+    """Facts another system pushes about a customer (tier, plan, renewal date...), matched by
+    their identifiers; a customer not known yet is created."""
+
+    identifiers: list[Identifier]
+    name: str = ""
+    tier: str | None = None
+    attributes: dict[str, object] = field(default_factory=dict)
+    source: str = ""
+
+
+# What one stored raw item turns into when it is filed.
+Inbound = InboundEvent | DeliveryReceipt | CustomerUpdate
 
 
 @dataclass(frozen=True)

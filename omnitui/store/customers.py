@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 
@@ -160,3 +161,18 @@ def merge_suggestions_for(conn: sqlite3.Connection,
         " ELSE s.source_id END WHERE s.kind = 'merge_customers' AND s.status = 'open'"
         " AND ? IN (s.source_id, s.target_id) AND o.merged_into IS NULL"
         " ORDER BY s.confidence DESC, s.id LIMIT 20", (customer_id, customer_id)).fetchall()
+
+
+def update_profile(conn: sqlite3.Connection, customer_id: int, *, name: str, tier: str | None,
+                   attributes: dict[str, object], now: str) -> dict[str, object]:
+    """Set what another system knows of a customer: a non-empty name, the tier, and the
+    given attributes (merged into the stored ones). Returns the values before, for the
+    audit."""
+    row = conn.execute("SELECT name, tier, attributes FROM customers WHERE id = ?",
+                       (customer_id,)).fetchone()
+    before = {"name": row[0], "tier": row[1], "attributes": json.loads(row[2] or "{}")}
+    merged = {**before["attributes"], **attributes}  # type: ignore[dict-item]
+    conn.execute("UPDATE customers SET name = ?, tier = ?, attributes = ?, updated_at = ?"
+                 " WHERE id = ?", (name or row[0], tier or row[1], json.dumps(merged), now,
+                                   customer_id))
+    return before

@@ -31,6 +31,18 @@ def insert_raw(conn: sqlite3.Connection, channel: str, source: str, body: bytes,
     return int(cur.lastrowid or 0)
 
 
+def insert_raw_once(conn: sqlite3.Connection, channel: str, source: str, body: bytes,
+                    now: str, external_key: str) -> bool:
+    """Store a delivery unless one with its key is stored already (a platform's retry):
+    True when it was new. The unique index decides, so two receivers cannot both store it."""
+    cur = conn.execute(
+        "INSERT OR IGNORE INTO raw_payloads (channel, source, sha256, size, received_at, body,"
+        " pending, external_key) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
+        (channel, source, hashlib.sha256(body).hexdigest(), len(body), now, body,
+         external_key))
+    return cur.rowcount == 1
+
+
 def raw_seen(conn: sqlite3.Connection, channel: str, sha256: str,
              external_key: str | None = None) -> bool:
     """Whether these exact bytes were received on this channel before, or (if given) an
@@ -44,11 +56,11 @@ def raw_seen(conn: sqlite3.Connection, channel: str, sha256: str,
 
 
 def pending_raw(conn: sqlite3.Connection, channel: str,
-                limit: int) -> list[tuple[int, str, str, bytes]]:
-    """(id, source, received at, bytes) of raw items stored but not yet processed, oldest
-    first."""
-    return [(r[0], r[1], r[2], bytes(r[3])) for r in conn.execute(
-        "SELECT id, source, received_at, body FROM raw_payloads WHERE pending = 1"
+                limit: int) -> list[tuple[int, str, str, bytes, str | None]]:
+    """(id, source, received at, bytes, external key) of raw items stored but not yet
+    processed, oldest first."""
+    return [(r[0], r[1], r[2], bytes(r[3]), r[4]) for r in conn.execute(
+        "SELECT id, source, received_at, body, external_key FROM raw_payloads WHERE pending = 1"
         " AND channel = ? ORDER BY id LIMIT ?", (channel, limit))]
 
 

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from omnitui.channels.email.imap import (
-    IngestResult,
     MailboxError,
     SyncResult,
     connect,
@@ -22,6 +21,7 @@ from omnitui.channels.email.imap import (
 )
 from omnitui.config import MailboxSettings, Settings
 from omnitui.daemon.mailwatch import watch_folder
+from omnitui.ingest.pending import FilingResult
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.store import channel_state, cursors
 from omnitui.store.db import Store
@@ -39,7 +39,7 @@ def mailbox_for(server: ImapServer, **changes: object) -> MailboxSettings:
 
 
 def sync(server: ImapServer, store: Store, folder: str = "INBOX",
-         **changes: object) -> tuple[SyncResult, IngestResult]:
+         **changes: object) -> tuple[SyncResult, FilingResult]:
     """What the daemon does on each wake-up: fetch the raw mail, then file it on cases."""
     mailbox = mailbox_for(server, **changes)
     client = connect(mailbox)

@@ -23,7 +23,6 @@ import logging
 import socket
 import ssl
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -32,17 +31,17 @@ from imapclient.exceptions import IMAPClientError
 
 from omnitui.channels.email.parse import parse_email
 from omnitui.config import ConfigError, MailboxSettings, secret
+from omnitui.ingest.pending import FilingResult, RawItem, file_pending
 from omnitui.ingest.pipeline import Pipeline
+from omnitui.model import InboundEvent
 from omnitui.store import channel_state, cursors
-from omnitui.store.db import Store, db_time, parse_db_time, savepoint, utc_now
-from omnitui.store.messages import insert_raw, mark_processed, pending_raw, raw_seen
+from omnitui.store.db import Store, db_time, utc_now
+from omnitui.store.messages import insert_raw, raw_seen
 
 log = logging.getLogger("omnitui.imap")
 
 CHANNEL = "email"
 BATCH = 200  # UIDs per FETCH and per commit: one round trip per message is 15x slower
-FILING_SECONDS = 0.5  # the longest a filing transaction holds the write lock
-WRITE_GAP = 0.11  # seconds between filing transactions, longer than the busy handler's 100 ms
 TIMEOUT = 60.0  # seconds a socket operation may block
 SEEN = b"\\Seen"
 GMAIL = b"X-GM-EXT-1"
@@ -60,13 +59,6 @@ class SyncResult:
     stored: int  # new raw messages, waiting for `ingest_pending`
     duplicates: int  # stored before: same bytes, or on Gmail same X-GM-MSGID (resync, label)
     resynced: bool  # UIDVALIDITY changed: the folder was read again from the start
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    messages: int  # new messages on cases
-    duplicates: int  # the pipeline's dedupe said it was stored already (same Message-ID)
-    failed: int  # kept raw only, with the error on the raw row and in the log
 
 
 def account(mailbox: MailboxSettings, folder: str) -> str:
@@ -196,44 +188,13 @@ def _gmail_key(mailbox: MailboxSettings, data: dict[bytes, object]) -> str | Non
 
 def ingest_pending(store: Store, pipeline: Pipeline, *, batch: int = 1000,
                    limit: int | None = None,
-                   stop: threading.Event | None = None) -> IngestResult:
-    """Turn stored raw mail into messages on cases, oldest first. The pending rows are read
-    inside the write transaction, so two callers never take the same ones. A message the
-    pipeline fails on is kept raw with its error, and the rest go on.
+                   stop: threading.Event | None = None) -> FilingResult:
+    """Turn stored raw mail into messages on cases (omnitui/ingest/pending.py)."""
+    return file_pending(store, pipeline, CHANNEL, _parse, batch=batch, limit=limit, stop=stop)
 
-    A transaction runs for at most FILING_SECONDS, then the store's write lock is left free
-    for WRITE_GAP: SQLite's busy handler retries only every 100 ms once it has waited a
-    while, so back-to-back transactions would starve every other writer (a console, the
-    heartbeat, the sender) into "database is locked" during a big backlog."""
-    messages = duplicates = failed = done = 0
-    while (limit is None or done < limit) and not (stop is not None and stop.is_set()):
-        started = time.monotonic()
-        taken = 0
-        with store.write() as conn:
-            rows = pending_raw(conn, CHANNEL, batch)
-            for raw_id, source, received, body in rows:
-                taken += 1
-                event = parse_email(body, source=source, received_at=parse_db_time(received))
-                event.raw_id = raw_id
-                try:
-                    with savepoint(conn):
-                        result = pipeline.ingest_in(conn, event)
-                except Exception as exc:
-                    log.exception("raw message %s from %s kept raw only: the pipeline failed",
-                                  raw_id, source)
-                    mark_processed(conn, raw_id, f"{type(exc).__name__}: {exc}"[:500])
-                    failed += 1
-                else:
-                    mark_processed(conn, raw_id)
-                    duplicates += result.duplicate
-                    messages += not result.duplicate
-                if time.monotonic() - started > FILING_SECONDS:
-                    break
-        done += taken
-        if taken == len(rows) and len(rows) < batch:
-            break  # nothing left
-        time.sleep(WRITE_GAP)
-    return IngestResult(messages, duplicates, failed)
+
+def _parse(item: RawItem) -> list[InboundEvent]:
+    return [parse_email(item.body, source=item.source, received_at=item.received_at)]
 
 
 def _after_commit(client: IMAPClient, mailbox: MailboxSettings, uids: list[int]) -> None:
