@@ -321,7 +321,8 @@ def serve(typer_ctx: typer.Context,
                                 "single-person setup; the log then goes to the file only)."
           )] = False,
           ) -> None:
-    """Run the daemon: sync every mailbox, send the outbox. Stops on SIGTERM or ctrl+c."""
+    """Run the daemon: sync every mailbox, receive webhooks, send the outbox. Stops on SIGTERM
+    or ctrl+c."""
     from omnitui.daemon.service import Daemon
 
     context = ctx(typer_ctx)
@@ -359,6 +360,7 @@ def _log_to(file: Path, *, stderr: bool) -> None:
 def main() -> None:
     """Entry point: expected errors become one line on stderr, never a traceback."""
     from omnitui.channels.email.sources import MailSourceError
+    from omnitui.channels.webhooks.common import ReceiverError
     from omnitui.daemon.lock import AlreadyRunning
 
     try:
@@ -368,7 +370,7 @@ def main() -> None:
     except ConfigError as exc:
         err.print(f"configuration error: {exc}", markup=False, highlight=False)
         sys.exit(2)
-    except (StoreError, UserError, MailSourceError, AlreadyRunning) as exc:
+    except (StoreError, UserError, MailSourceError, AlreadyRunning, ReceiverError) as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)
         sys.exit(1)
     except typer.Abort:

@@ -1,4 +1,5 @@
-"""The daemon: one thread per mailbox folder, the outbox sender, and a heartbeat.
+"""The daemon: one thread per mailbox folder, the webhook receiver and its filer, the outbox
+sender, and a heartbeat.
 
 Every thread has its own store connection (SQLite connections are not shared across
 threads). SIGTERM or SIGINT sets one stop event; each loop waits on it, so a stop takes at
@@ -10,6 +11,7 @@ The same `Daemon` runs inside the console process for the single-command embedde
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import signal
@@ -20,9 +22,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+from omnitui.channels.webhooks.platforms import RAW_CHANNEL, parse_delivery
+from omnitui.channels.webhooks.server import WebhookReceiver
 from omnitui.config import Settings, attachments_dir
 from omnitui.daemon import lock
 from omnitui.daemon.mailwatch import watch_folder
+from omnitui.ingest.pending import file_pending
+from omnitui.ingest.pipeline import Pipeline
 from omnitui.services.sender import send_due
 from omnitui.store import channel_state
 from omnitui.store.db import Store, db_time, utc_now
@@ -41,6 +47,8 @@ class Daemon:
         self.stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._lock: IO[str] | None = None
+        self.receiver: WebhookReceiver | None = None
+        self._deliveries = threading.Event()  # set when the receiver stored something
         self.started_at = ""
 
     def start(self) -> None:
@@ -49,15 +57,27 @@ class Daemon:
         self.started_at = db_time(utc_now())
         with Store(self.db_path) as store:  # migrates a store from an older omnitui first
             self._beat(store)
+        if self.settings.channels:
+            self.receiver = WebhookReceiver(self.db_path, self.settings,
+                                            on_stored=self._deliveries.set)
+            try:
+                self.receiver.start()
+            except Exception:
+                self.receiver.stop()
+                self.receiver = None
+                self.shutdown()
+                raise
+            self._spawn("webhook filer", self._file_deliveries)
         self._spawn("heartbeat", self._heartbeat)
         self._spawn("outbox", self._send_loop)
         for mailbox in self.settings.mailboxes:
             for folder in mailbox.folders:
                 self._spawn(f"imap {mailbox.name}/{folder}", watch_folder, self.db_path,
                             self.settings, mailbox, folder, self.stop)
-        log.info("serving %s: %d mailbox folder(s), outbox sender, heartbeat (pid %d)",
-                 self.db_path, sum(len(m.folders) for m in self.settings.mailboxes),
-                 os.getpid())
+        log.info("serving %s: %d mailbox folder(s), %d webhook channel(s), outbox sender, "
+                 "heartbeat (pid %d)", self.db_path,
+                 sum(len(m.folders) for m in self.settings.mailboxes),
+                 len(self.settings.channels), os.getpid())
 
     def _spawn(self, name: str, target: Callable[..., None], *args: object) -> None:
         def run() -> None:
@@ -83,6 +103,8 @@ class Daemon:
         """Stop every loop within STOP_SECONDS in all (well under systemd's 90 s)."""
         self.stop.set()
         deadline = time.monotonic() + STOP_SECONDS
+        if self.receiver is not None:
+            self.receiver.stop()
         for thread in self._threads:
             thread.join(timeout=max(0.1, deadline - time.monotonic()))
         try:
@@ -116,3 +138,27 @@ class Daemon:
                     send_due(store, self.settings.mailboxes, now=utc_now())
                 except Exception:  # a bug must not stop every later reply
                     log.exception("sending the outbox failed; trying again shortly")
+
+    def _file_deliveries(self) -> None:
+        """File what the receiver stored, as soon as it is stored (and, at start, what an
+        earlier run left pending)."""
+        parse = functools.partial(parse_delivery, self.settings.channels)
+        with Store(self.db_path, attachments_dir=attachments_dir(self.settings, self.db_path),
+                   migrate=False) as store:
+            pipeline = Pipeline(store, self.settings)
+            self._deliveries.set()
+            while not self.stop.is_set():
+                if not self._deliveries.wait(1.0):
+                    continue
+                self._deliveries.clear()
+                try:
+                    filed = file_pending(store, pipeline, RAW_CHANNEL, parse, stop=self.stop)
+                except Exception:  # a busy store or a bug: try again at the next delivery
+                    log.exception("filing webhook deliveries failed; trying again shortly")
+                    self._deliveries.set()
+                    self.stop.wait(1.0)
+                    continue
+                if filed.messages or filed.failed:
+                    log.info("webhooks: %d filed on cases, %d duplicates, %d receipts or "
+                             "updates, %d kept raw after a failure", filed.messages,
+                             filed.duplicates, filed.other, filed.failed)

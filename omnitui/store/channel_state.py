@@ -23,6 +23,7 @@ class ChannelState:
     last_error: str
     last_error_at: str | None
     backlog: int  # items on the server not yet in the store (a mailbox's lag)
+    rejected: int = 0  # webhook requests refused (forged, expired, unsigned) since created
 
     @property
     def failing(self) -> bool:
@@ -64,9 +65,19 @@ def record_error(conn: sqlite3.Connection, channel: str, account: str, error: st
         " updated_at = excluded.updated_at", (channel, account, error, at, at))
 
 
+def record_rejected(conn: sqlite3.Connection, channel: str, account: str, count: int, *,
+                    at: str) -> None:
+    """Refused requests are counted, never stored: a flood of forgeries costs one row."""
+    conn.execute(
+        "INSERT INTO channel_health (channel, account, rejected, updated_at) VALUES"
+        " (?, ?, ?, ?) ON CONFLICT (channel, account) DO UPDATE SET"
+        " rejected = rejected + excluded.rejected, updated_at = excluded.updated_at",
+        (channel, account, count, at))
+
+
 def channel_states(conn: sqlite3.Connection) -> list[ChannelState]:
     return [ChannelState(*r) for r in conn.execute(
-        "SELECT channel, account, last_sync_at, last_error, last_error_at, backlog"
+        "SELECT channel, account, last_sync_at, last_error, last_error_at, backlog, rejected"
         " FROM channel_health ORDER BY channel, account")]
 
 

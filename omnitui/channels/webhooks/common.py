@@ -1,0 +1,123 @@
+"""What every platform module shares: the request as received, and how it answers.
+
+A platform module has two functions:
+- `check(channel, secret, request, now) -> Answer`: verify the request the platform's way
+  and say under which delivery key to store it (None: store nothing, e.g. a handshake or
+  our own echo), raising `Rejected` for a forged, expired or unsigned request, and
+  `Malformed` for a body it cannot read;
+- `parse(channel, item) -> list[Inbound]`: turn a stored body into messages, receipts and
+  customer updates. The receiver also runs it before answering, so a body that would fail
+  later is refused with 400 now and the platform's developer sees why.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class HookRequest:
+    method: str
+    url: str  # as the platform called it (the public URL, if one is configured)
+    headers: Mapping[str, str]  # names in lower case
+    query: Mapping[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Answer:
+    key: str | None  # store the body under this delivery key; None: store nothing
+    status: int = 200
+    body: str = ""
+    media_type: str = "text/plain"
+
+
+class Rejected(Exception):
+    """A request that is not from the platform: 401 unsigned or expired, 403 forged."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+class ReceiverError(Exception):
+    """The webhook receiver cannot start (the address is taken, a secret is missing)."""
+
+
+class Malformed(ValueError):
+    """A verified body this module cannot read (400)."""
+
+
+REPLAY_WINDOW = 300  # seconds a signed timestamp stays valid (Slack, Standard Webhooks)
+
+
+def same(given: str, expected: str) -> bool:
+    """Constant-time comparison, so a forger learns nothing from timing."""
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def header(request: HookRequest, name: str) -> str:
+    """A required header; its absence means the request is unsigned (401)."""
+    value = request.headers.get(name.lower(), "")
+    if not value:
+        raise Rejected(401, f"no {name} header")
+    return value
+
+
+def fresh_timestamp(value: str, now: float) -> None:
+    try:
+        stamp = int(value)
+    except ValueError:
+        raise Rejected(401, "the signed timestamp is not a number") from None
+    if abs(now - stamp) > REPLAY_WINDOW:
+        raise Rejected(401, "the signed timestamp is more than 5 minutes away (a replay?)")
+
+
+def json_body(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise Malformed(f"the body is not JSON: {exc}") from None
+
+
+def json_object(body: bytes) -> dict[str, Any]:
+    data = json_body(body)
+    if not isinstance(data, dict):
+        raise Malformed("the body is not a JSON object")
+    return data
+
+
+def field(data: Mapping[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
+    """A required field of a given type, or Malformed naming it."""
+    value = data.get(name)
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise Malformed(f"{name!r} is missing or not {getattr(kind, '__name__', kind)}")
+    return value
+
+
+def unix_time(value: Any) -> datetime:
+    """A platform's timestamp in seconds (or milliseconds, Messenger) as aware UTC."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise Malformed(f"not a timestamp: {value!r}") from None
+    if seconds > 1e11:
+        seconds /= 1000
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise Malformed(f"not a timestamp: {value!r}") from None
+
+
+def file_line(kind: str, name: str = "", mime: str = "", size: int | None = None,
+              ref: str = "") -> str:
+    """How a photo or document shows on the timeline: the platform keeps the file, we keep
+    what it is and where to fetch it (downloading needs the bot's token and time the
+    receiver does not have)."""
+    parts = [p for p in (name, mime, f"{size:,} bytes" if size else "") if p]
+    return f"[{kind}{': ' + ', '.join(parts) if parts else ''}]" + (f" ({ref})" if ref else "")

@@ -1,0 +1,118 @@
+"""Generic signed JSON: web forms, phone-call transcripts, monitoring alerts, billing events,
+CRM updates — anything another system wants in the helpdesk (docs/webhooks.md).
+
+Signed the Standard Webhooks way, so off-the-shelf signers work: headers webhook-id,
+webhook-timestamp (within 5 minutes) and webhook-signature ("v1,<base64 HMAC-SHA256 of
+id.timestamp.body>"; several, space-separated, during a key rotation). webhook-id is the
+idempotency key: a retry with the same id adds nothing.
+
+Bodies, by "type":
+- "message": a customer wrote (a form, a call): {"from": {...}, "text", "subject"?,
+  "channel"?, "occurred_at"?, "urgent"?, "reply_url"?}
+- "customer": facts about a customer: {"customer": {...}, "tier"?, "attributes"?}
+- "event": something happened to a customer (a failed payment, an outage):
+  {"customer": {...}, "event", "text"?, "severity"? 0-3, "occurred_at"?}
+A person ({...}) has at least one of "email", "phone", "id" (their id in that system), and
+optionally "name".
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from omnitui.channels.signing import standard_webhooks_signature
+from omnitui.channels.webhooks.common import (
+    Answer,
+    HookRequest,
+    Malformed,
+    Rejected,
+    field,
+    fresh_timestamp,
+    header,
+    json_object,
+    same,
+)
+from omnitui.config import HookChannel
+from omnitui.ingest.pending import RawItem
+from omnitui.model import Channel, CustomerUpdate, Identifier, Inbound, InboundEvent
+
+TYPES = ("message", "customer", "event")
+CHANNELS = frozenset(c.value for c in Channel)
+
+
+def check(channel: HookChannel, secret: str, request: HookRequest, now: float) -> Answer:
+    if request.method != "POST":
+        raise Malformed("post the JSON body")
+    msg_id = header(request, "webhook-id")
+    timestamp = header(request, "webhook-timestamp")
+    signatures = header(request, "webhook-signature").split()
+    fresh_timestamp(timestamp, now)
+    expected = standard_webhooks_signature(secret, msg_id, timestamp, request.body)
+    if not any(same(given, expected) for given in signatures):
+        raise Rejected(403, "the signature does not match")
+    if len(msg_id) > 200:
+        raise Malformed("webhook-id is longer than 200 characters")
+    return Answer(msg_id)
+
+
+def parse(channel: HookChannel, item: RawItem) -> list[Inbound]:
+    payload = json_object(item.body)
+    kind = payload.get("type")
+    if kind not in TYPES:
+        raise Malformed(f"'type' must be one of {', '.join(TYPES)}, got {kind!r}")
+    key = item.key.partition(":")[2] if item.key else ""
+    if kind == "customer":
+        person = field(payload, "customer", dict)
+        attributes = payload.get("attributes") or {}
+        tier = payload.get("tier")
+        if not isinstance(attributes, dict) or not isinstance(tier, str | None):
+            raise Malformed("'attributes' must be an object and 'tier' a string")
+        return [CustomerUpdate(_identifiers(channel, person), str(person.get("name") or ""),
+                               tier, attributes, source=channel.name)]
+    person = field(payload, "from" if kind == "message" else "customer", dict)
+    at = _time(payload.get("occurred_at"), item.received_at)
+    if kind == "event":
+        name = field(payload, "event", str)
+        severity = payload.get("severity", 1)
+        if not isinstance(severity, int) or not 0 <= severity <= 3:
+            raise Malformed("'severity' must be 0, 1, 2 or 3")
+        return [InboundEvent(
+            channel=Channel.ALERT, external_id=f"{channel.name}:{key}", raw=item.body,
+            occurred_at=at, identifiers=_identifiers(channel, person),
+            sender_name=str(person.get("name") or ""), subject=name.replace("_", " "),
+            text=str(payload.get("text") or name), source=item.source,
+            auto_submitted=f"event: {name}", severity=severity, urgent=severity >= 2)]
+    shown_as = payload.get("channel") or channel.shown_as or Channel.WEB
+    if shown_as not in CHANNELS:
+        raise Malformed(f"'channel' must be a channel kind such as web or phone, got "
+                        f"{shown_as!r}")
+    reply_url = payload.get("reply_url")
+    return [InboundEvent(
+        channel=shown_as, external_id=f"{channel.name}:{key}", raw=item.body, occurred_at=at,
+        identifiers=_identifiers(channel, person), sender_name=str(person.get("name") or ""),
+        subject=str(payload.get("subject") or ""), text=field(payload, "text", str),
+        source=item.source, urgent=payload.get("urgent") is True,
+        reply_route={"hook": channel.name, "reply_url": reply_url}
+        if isinstance(reply_url, str) and reply_url.startswith(("https://", "http://"))
+        else None)]
+
+
+def _identifiers(channel: HookChannel, person: dict[str, Any]) -> list[Identifier]:
+    found = [Identifier(kind, str(person[kind])) for kind in ("email", "phone")
+             if person.get(kind)]
+    if person.get("id"):
+        found.append(Identifier(channel.name, str(person["id"])))
+    if not found:
+        raise Malformed("a person needs at least one of 'email', 'phone' or 'id'")
+    return found
+
+
+def _time(value: Any, default: datetime) -> datetime:
+    if value is None:
+        return default
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise Malformed(f"'occurred_at' must be an ISO 8601 time, got {value!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
