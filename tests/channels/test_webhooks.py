@@ -1,0 +1,274 @@
+"""The webhook receiver, through the daemon, with real HTTP requests on loopback built and
+signed the way each platform builds them (tests/channels/webhook_clients.py)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from omnitui.config import HookChannel, ServerSettings, Settings
+from omnitui.daemon.service import Daemon
+from omnitui.services.merge import link_identity
+from omnitui.store.channel_state import channel_states
+from omnitui.store.db import Store
+from tests.channels.test_smtp import free_port
+from tests.channels.webhook_clients import (
+    PUBLIC_URL,
+    SECRETS,
+    post_generic,
+    post_meta,
+    post_slack,
+    post_telegram,
+    post_twilio,
+    slack_message,
+    telegram_update,
+    twilio_form,
+    wa_message,
+    whatsapp_delivery,
+)
+from tests.conftest import make_email, wait_for
+
+
+def hook_settings(port: int, **server: Any) -> Settings:
+    return Settings(server=ServerSettings(listen=f"127.0.0.1:{port}", public_url=PUBLIC_URL,
+                                          **server), channels=[
+        HookChannel("tg", "telegram", secret=SECRETS["tg"], token="123:tok"),
+        HookChannel("slack", "slack", secret=SECRETS["slack"], token="xoxb-1"),
+        HookChannel("sms", "twilio", secret=SECRETS["sms"], account_sid="AC1"),
+        HookChannel("meta", "meta", secret=SECRETS["meta"], token="EAA1",
+                    verify_token=SECRETS["verify"]),
+        HookChannel("forms", "generic", secret=SECRETS["forms"], shown_as="web")])
+
+
+@dataclass
+class Hooks:
+    client: httpx.Client
+    db: Path
+    daemon: Daemon
+
+    def rows(self, sql: str, *args: object) -> list[tuple]:
+        with Store(self.db, migrate=False) as store:
+            return store.conn.execute(sql, args).fetchall()
+
+    def count(self, table: str) -> int:
+        return self.rows(f"SELECT count(*) FROM {table}")[0][0]
+
+    def filed(self, count: int) -> bool:
+        """Every delivery filed, and `count` messages in the store."""
+        return wait_for(lambda: self.rows(
+            "SELECT count(*) FROM raw_payloads WHERE pending = 1")[0][0] == 0
+            and self.count("messages") == count, 10)
+
+
+@pytest.fixture
+def hooks(tmp_path: Path) -> Iterator[Hooks]:
+    port = free_port()
+    daemon = Daemon(tmp_path / "s.db", hook_settings(port))
+    daemon.start()
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            yield Hooks(client, tmp_path / "s.db", daemon)
+    finally:
+        daemon.shutdown()
+
+
+def test_telegram_text_photo_contact_and_retry(hooks: Hooks) -> None:
+    first = telegram_update("my order is late")
+    assert post_telegram(hooks.client, first).status_code == 200
+    assert post_telegram(hooks.client, first).status_code == 200  # Telegram's retry
+    photo = telegram_update(caption="the box", photo=[
+        {"file_id": "small", "file_size": 10, "width": 90, "height": 90},
+        {"file_id": "big", "file_size": 9000, "width": 1280, "height": 960}])
+    contact = telegram_update(contact={"phone_number": "+1 555 123 4567", "first_name": "Ada",
+                                       "user_id": 42})
+    assert post_telegram(hooks.client, photo).status_code == 200
+    assert post_telegram(hooks.client, contact).status_code == 200
+    assert hooks.filed(3)
+    assert hooks.count("raw_payloads") == 3
+    texts = [r[0] for r in hooks.rows("SELECT text FROM messages ORDER BY id")]
+    assert texts[0] == "my order is late"
+    assert "the box" in texts[1] and "1280x960" in texts[1] and "big" in texts[1]
+    assert "+1 555 123 4567" in texts[2]
+    assert len({r[0] for r in hooks.rows("SELECT case_id FROM messages")}) == 1
+    identities = hooks.rows("SELECT kind, value FROM identities ORDER BY id")
+    assert identities == [("handle", "telegram:42"), ("phone", "+15551234567")]
+    route = json.loads(hooks.rows("SELECT reply_route FROM messages LIMIT 1")[0][0])
+    assert route == {"hook": "tg", "chat_id": 42, "message_id": first["message"]["message_id"],
+                     "user_id": 42, "public": False}
+    author, channel = hooks.rows("SELECT author, channel FROM messages LIMIT 1")[0]
+    assert (author, channel) == ("Ada Lovelace", "telegram")
+
+
+def test_slack_handshake_message_retry_and_own_echo(hooks: Hooks) -> None:
+    answer = post_slack(hooks.client, {"type": "url_verification", "challenge": "ch4ll"})
+    assert answer.status_code == 200 and answer.json() == {"challenge": "ch4ll"}
+    message = slack_message("the app crashes", channel_type="channel")
+    assert post_slack(hooks.client, message).status_code == 200
+    retried = post_slack(hooks.client, message, headers={"X-Slack-Retry-Num": "1",
+                                                         "X-Slack-Retry-Reason": "http_timeout"})
+    assert retried.status_code == 200
+    echo = slack_message("our own reply", bot_id="B1")
+    assert post_slack(hooks.client, echo).status_code == 200
+    assert hooks.filed(1)
+    assert hooks.count("raw_payloads") == 1  # neither the retry nor the echo is stored
+    text, route = hooks.rows("SELECT text, reply_route FROM messages")[0]
+    assert text == "the app crashes"
+    event = message["event"]
+    assert json.loads(route) == {"hook": "slack", "channel": "C42", "ts": event["ts"],
+                                 "thread_ts": event["ts"], "user": "U123", "public": True}
+
+
+def test_twilio_sms_and_whatsapp_signed_with_and_without_the_port(hooks: Hooks) -> None:
+    sms = twilio_form("where is my parcel?")
+    answer = post_twilio(hooks.client, sms)
+    assert answer.status_code == 200 and "<Response/>" in answer.text
+    assert post_twilio(hooks.client, sms).status_code == 200  # the same MessageSid again
+    whatsapp = twilio_form("photo attached", sender="whatsapp:+15551234567",
+                           to="whatsapp:+15557654321", ProfileName="Ada", NumMedia="1",
+                           MediaUrl0="https://api.twilio.com/media/ME1",
+                           MediaContentType0="image/jpeg")
+    port_signed = post_twilio(hooks.client, whatsapp,
+                              signed_url=f"{PUBLIC_URL}:443/hooks/sms")
+    assert port_signed.status_code == 200
+    assert hooks.filed(2)
+    rows = hooks.rows("SELECT channel, text, author, reply_route FROM messages ORDER BY id")
+    assert [r[0] for r in rows] == ["sms", "whatsapp"]
+    assert "image/jpeg" in rows[1][1] and rows[1][2] == "Ada"
+    assert json.loads(rows[1][3]) == {"hook": "sms", "to": "whatsapp:+15551234567",
+                                      "from": "whatsapp:+15557654321"}
+    assert hooks.rows("SELECT kind, value FROM identities") == [("phone", "+15551234567")]
+
+
+def test_meta_handshake_batches_statuses_and_echoes(hooks: Hooks) -> None:
+    ok = hooks.client.get("/hooks/meta", params={"hub.mode": "subscribe", "hub.challenge": "42x",
+                                                 "hub.verify_token": SECRETS["verify"]})
+    assert (ok.status_code, ok.text) == (200, "42x")
+    wrong = hooks.client.get("/hooks/meta", params={"hub.mode": "subscribe",
+                                                    "hub.challenge": "1",
+                                                    "hub.verify_token": "guess"})
+    assert wrong.status_code == 403
+    batch = whatsapp_delivery([wa_message("one"), wa_message("two"),
+                               wa_message("three", sender="15550009999")],
+                              statuses=[{"id": "wamid.unknown", "status": "delivered",
+                                         "timestamp": "1700000000", "recipient_id": "1"}],
+                              entries=2)
+    assert post_meta(hooks.client, batch).status_code == 200
+    assert post_meta(hooks.client, batch).status_code == 200  # Meta's retry
+    messenger = {"object": "page", "entry": [{"id": "PAGE1", "time": 1, "messaging": [
+        {"sender": {"id": "PSID7"}, "recipient": {"id": "PAGE1"}, "timestamp": 1700000000000,
+         "message": {"mid": "m.1", "text": "hello page"}},
+        {"sender": {"id": "PAGE1"}, "recipient": {"id": "PSID7"}, "timestamp": 1700000000001,
+         "message": {"mid": "m.2", "text": "our reply", "is_echo": True}}]}]}
+    assert post_meta(hooks.client, messenger).status_code == 200
+    assert hooks.filed(4)
+    rows = hooks.rows("SELECT channel, text FROM messages ORDER BY id")
+    assert rows == [("whatsapp", "one"), ("whatsapp", "two"), ("whatsapp", "three"),
+                    ("messenger", "hello page")]
+    cases = hooks.rows("SELECT DISTINCT case_id FROM messages WHERE channel = 'whatsapp'")
+    assert len(cases) == 2  # two senders, two customers
+
+
+def test_generic_message_customer_update_and_event(hooks: Hooks) -> None:
+    form = {"type": "message", "from": {"email": "bob@example.com", "name": "Bob"},
+            "subject": "Contact form", "text": "please call me back"}
+    assert post_generic(hooks.client, form, msg_id="msg_1").status_code == 200
+    assert post_generic(hooks.client, form, msg_id="msg_1").status_code == 200  # a retry
+    update = {"type": "customer", "customer": {"email": "bob@example.com"}, "tier": "vip",
+              "attributes": {"plan": "pro", "renewal_date": "2027-01-31"}}
+    assert post_generic(hooks.client, update).status_code == 200
+    event = {"type": "event", "customer": {"email": "bob@example.com"},
+             "event": "payment_failed", "text": "card declined", "severity": 2}
+    assert post_generic(hooks.client, event).status_code == 200
+    assert hooks.filed(2)
+    assert wait_for(lambda: hooks.rows("SELECT tier FROM customers")[0][0] == "vip", 5)
+    tier, attributes = hooks.rows("SELECT tier, attributes FROM customers")[0]
+    assert json.loads(attributes) == {"plan": "pro", "renewal_date": "2027-01-31"}
+    rows = hooks.rows("SELECT channel, subject, text, auto_submitted, urgent FROM messages"
+                      " ORDER BY id")
+    assert rows[0] == ("web", "Contact form", "please call me back", None, 0)
+    assert rows[1] == ("alert", "payment failed", "card declined", "event: payment_failed", 1)
+    assert hooks.count("customers") == 1
+
+
+@pytest.mark.parametrize("forge", ["unsigned", "wrong", "stale"])
+def test_forged_unsigned_and_replayed_requests_store_nothing(hooks: Hooks, forge: str) -> None:
+    import time
+
+    message = slack_message("forged")
+    update = telegram_update("forged")
+    form = twilio_form("forged")
+    payload = {"type": "message", "from": {"email": "x@example.com"}, "text": "forged"}
+    if forge == "unsigned":
+        answers = [post_telegram(hooks.client, update, secret=None),
+                   hooks.client.post("/hooks/slack", json=message),
+                   hooks.client.post("/hooks/sms", data=form),
+                   hooks.client.post("/hooks/meta", json={"object": "page", "entry": []}),
+                   hooks.client.post("/hooks/forms", json=payload)]
+        expected = {401}
+    elif forge == "wrong":
+        answers = [post_telegram(hooks.client, update, secret="nope"),
+                   post_slack(hooks.client, message, secret="nope"),
+                   post_twilio(hooks.client, form, token="nope"),
+                   post_twilio(hooks.client, form, signed_url="https://evil.example/hooks/sms"),
+                   post_meta(hooks.client, {"object": "page", "entry": []}, secret="nope"),
+                   post_generic(hooks.client, payload, secret="whsec_bm9wZQ==")]
+        expected = {403}
+    else:
+        old = int(time.time()) - 600
+        answers = [post_slack(hooks.client, message, timestamp=old),
+                   post_generic(hooks.client, payload, when=old)]
+        expected = {401}
+    assert {a.status_code for a in answers} == expected, [a.text for a in answers]
+    assert all(SECRETS["slack"] not in a.text for a in answers)
+    assert hooks.count("raw_payloads") == 0
+    assert wait_for(lambda: sum(s.rejected for s in channel_states(
+        Store(hooks.db, migrate=False).conn)) == len(answers), 10)
+    assert post_telegram(hooks.client, telegram_update("still up")).status_code == 200
+
+
+def test_malformed_oversized_unknown_paths_never_500(hooks: Hooks) -> None:
+    bad = [
+        post_telegram(hooks.client, {"update_id": "not a number"}),
+        hooks.client.post("/hooks/tg", content=b"\xff\xfe{",
+                          headers={"X-Telegram-Bot-Api-Secret-Token": SECRETS["tg"]}),
+        post_meta(hooks.client, b"[1, 2"),
+        post_meta(hooks.client, {"object": "page", "entry": [{"messaging": "nope"}]}),
+        post_generic(hooks.client, {"type": "message", "from": {}, "text": "who?"}),
+        post_generic(hooks.client, {"type": "order"}),
+        post_twilio(hooks.client, {"Body": "no sid"}),
+    ]
+    assert [b.status_code for b in bad] == [400] * len(bad), [b.text for b in bad]
+    huge = telegram_update("x" * 2_000_000)
+    assert post_telegram(hooks.client, huge).status_code == 413
+    assert hooks.client.post("/hooks/nowhere", json={}).status_code == 404
+    assert hooks.client.put("/hooks/tg", json={}).status_code == 405
+    assert hooks.count("raw_payloads") == 0
+    assert post_telegram(hooks.client, telegram_update("fine")).status_code == 200
+    assert hooks.filed(1)
+
+
+def test_one_person_on_email_telegram_and_whatsapp_is_one_case(hooks: Hooks) -> None:
+    from omnitui.channels.email.parse import parse_email
+    from omnitui.ingest.pipeline import Pipeline
+
+    with Store(hooks.db, migrate=False) as store:
+        email = parse_email(make_email(sender="ada@example.com", subject="Refund"))
+        customer = Pipeline(store, hooks.daemon.settings).ingest(email).customer_id
+        assert customer is not None
+        link_identity(store, customer, ("handle", "telegram:42"), "alice")  # the agent: L
+    contact = telegram_update("it's me, Ada, on Telegram", contact={
+        "phone_number": "+15551234567", "first_name": "Ada", "user_id": 42})
+    assert post_telegram(hooks.client, contact).status_code == 200
+    assert hooks.filed(2)
+    batch = whatsapp_delivery([wa_message("and on WhatsApp", sender="15551234567")])
+    assert post_meta(hooks.client, batch).status_code == 200
+    assert hooks.filed(3)
+    rows = hooks.rows("SELECT channel, case_id, customer_id FROM messages ORDER BY id")
+    assert [r[0] for r in rows] == ["email", "telegram", "whatsapp"]
+    assert {r[1] for r in rows} == {rows[0][1]} and {r[2] for r in rows} == {customer}
