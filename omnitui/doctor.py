@@ -103,11 +103,14 @@ def _daemon_checks(conn: sqlite3.Connection) -> list[Check]:
         name = f"channel {state.channel} {state.account}".rstrip()
         failing = state.failing
         behind = f"; {state.backlog:,} messages still to fetch" if state.backlog else ""
+        refused = (f"; {state.rejected:,} requests refused as unsigned, forged or replayed"
+                   if state.rejected else "")
         results.append(Check(
             name, not failing,
             f"last error {state.last_error_at} UTC: {state.last_error}" if failing else
-            f"last sync {state.last_sync_at} UTC{behind}",
-            "check the mailbox settings and the daemon's log"))
+            f"last {'delivery' if state.channel == 'webhook' else 'sync'} "
+            f"{state.last_sync_at or 'never'} UTC{behind}{refused}",
+            "check the channel's settings and the daemon's log"))
     waiting, unfiled = health.unfiled_raw(conn)
     results.append(Check(
         "inbound", not unfiled,

@@ -47,6 +47,8 @@ def health_text(daemon: DaemonState | None, channels: list[ChannelState],
             text.append(f"synced {ago(state.last_sync_at, now)}")
         if state.backlog:
             text.append(f", {state.backlog:,} behind", style="yellow")
+        if state.rejected:
+            text.append(f", {state.rejected:,} refused", style="yellow")
     if unfiled:
         text.append(f" · {unfiled:,} received, being filed", style="yellow")
     return text

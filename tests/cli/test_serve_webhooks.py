@@ -1,0 +1,96 @@
+"""`omnitui serve` with [[channels]]: the receiver runs in the real daemon process, says
+clearly when it cannot start, and reports deliveries and refusals to `omnitui doctor`."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from omnitui.store.db import Store
+from tests.channels.test_smtp import free_port
+from tests.channels.webhook_clients import SECRETS, post_telegram, telegram_update
+from tests.cli.test_serve import stop
+from tests.conftest import wait_for
+
+SECRET_ENV = "OMNITUI_TEST_TG_SECRET"
+
+
+def config(tmp_path: Path, port: int) -> Path:
+    file = tmp_path / "config.toml"
+    file.write_text(f"""
+[server]
+listen = "127.0.0.1:{port}"
+
+[[channels]]
+name = "tg"
+kind = "telegram"
+secret_env = "{SECRET_ENV}"
+""")
+    return file
+
+
+def serve(tmp_path: Path, port: int, env: dict[str, str]) -> subprocess.Popen:
+    if not (tmp_path / "s.db").exists():
+        subprocess.run([sys.executable, "-m", "omnitui", "--db", str(tmp_path / "s.db"),
+                        "init"], env=env, check=True, capture_output=True, timeout=60)
+    return subprocess.Popen(
+        [sys.executable, "-m", "omnitui", "--config", str(config(tmp_path, port)), "--db",
+         str(tmp_path / "s.db"), "serve"], env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_serve_receives_files_counts_refusals_and_stops(tmp_path: Path,
+                                                       cli_env: dict[str, str]) -> None:
+    port = free_port()
+    daemon = serve(tmp_path, port, {**cli_env, SECRET_ENV: SECRETS["tg"]})
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            assert wait_for(lambda: _answers(client), 30)
+            assert post_telegram(client, telegram_update("hello from serve")).status_code == 200
+            assert post_telegram(client, telegram_update("forged"),
+                                 secret="guess").status_code == 403
+
+        def texts() -> list[str]:
+            with Store(tmp_path / "s.db", migrate=False) as store:
+                return [r[0] for r in store.conn.execute("SELECT text FROM messages")]
+
+        assert wait_for(lambda: texts() == ["hello from serve"], 15)
+        doctor = subprocess.run(
+            [sys.executable, "-m", "omnitui", "--db", str(tmp_path / "s.db"), "--config",
+             str(config(tmp_path, port)), "doctor"], env=cli_env, capture_output=True,
+            text=True, timeout=60)
+        assert "channel webhook tg" in doctor.stdout and "last delivery" in doctor.stdout
+        assert wait_for(lambda: "1 requests refused" in subprocess.run(
+            [sys.executable, "-m", "omnitui", "--db", str(tmp_path / "s.db"), "doctor"],
+            env=cli_env, capture_output=True, text=True, timeout=60).stdout, 15)
+    finally:
+        out, err = stop(daemon)
+    assert daemon.returncode == 0, err
+    assert SECRETS["tg"] not in err and "Traceback" not in err
+    assert "refused a request" in err and "webhook receiver listening" in err
+
+
+def _answers(client: httpx.Client) -> bool:
+    try:
+        return client.get("/hooks/tg").status_code == 400  # not a refusal: not counted
+    except httpx.TransportError:
+        return False
+
+
+def test_serve_refuses_a_taken_port_and_a_missing_secret(tmp_path: Path,
+                                                         cli_env: dict[str, str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        daemon = serve(tmp_path, port, {**cli_env, SECRET_ENV: SECRETS["tg"]})
+        out, err = daemon.communicate(timeout=60)
+    assert daemon.returncode == 1 and f"cannot listen on 127.0.0.1:{port}" in err
+    assert "Traceback" not in err
+    missing = serve(tmp_path, free_port(), cli_env)
+    out, err = missing.communicate(timeout=60)
+    assert missing.returncode == 2 and SECRET_ENV in err and "Traceback" not in err
