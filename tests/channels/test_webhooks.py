@@ -187,7 +187,7 @@ def test_generic_message_customer_update_and_event(hooks: Hooks) -> None:
     assert post_generic(hooks.client, event).status_code == 200
     assert hooks.filed(2)
     assert wait_for(lambda: hooks.rows("SELECT tier FROM customers")[0][0] == "vip", 5)
-    tier, attributes = hooks.rows("SELECT tier, attributes FROM customers")[0]
+    _, attributes = hooks.rows("SELECT tier, attributes FROM customers")[0]
     assert json.loads(attributes) == {"plan": "pro", "renewal_date": "2027-01-31"}
     rows = hooks.rows("SELECT channel, subject, text, auto_submitted, urgent FROM messages"
                       " ORDER BY id")

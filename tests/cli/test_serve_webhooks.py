@@ -68,7 +68,7 @@ def test_serve_receives_files_counts_refusals_and_stops(tmp_path: Path,
             [sys.executable, "-m", "omnitui", "--db", str(tmp_path / "s.db"), "doctor"],
             env=cli_env, capture_output=True, text=True, timeout=60).stdout, 15)
     finally:
-        out, err = stop(daemon)
+        _, err = stop(daemon)
     assert daemon.returncode == 0, err
     assert SECRETS["tg"] not in err and "Traceback" not in err
     assert "refused a request" in err and "webhook receiver listening" in err
@@ -88,9 +88,9 @@ def test_serve_refuses_a_taken_port_and_a_missing_secret(tmp_path: Path,
         taken.listen()
         port = taken.getsockname()[1]
         daemon = serve(tmp_path, port, {**cli_env, SECRET_ENV: SECRETS["tg"]})
-        out, err = daemon.communicate(timeout=60)
+        _, err = daemon.communicate(timeout=60)
     assert daemon.returncode == 1 and f"cannot listen on 127.0.0.1:{port}" in err
     assert "Traceback" not in err
     missing = serve(tmp_path, free_port(), cli_env)
-    out, err = missing.communicate(timeout=60)
+    _, err = missing.communicate(timeout=60)
     assert missing.returncode == 2 and SECRET_ENV in err and "Traceback" not in err
