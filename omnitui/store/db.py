@@ -163,6 +163,12 @@ def _connect(path: Path, *, durable: bool) -> sqlite3.Connection:
     return conn
 
 
+def set_busy_timeout(conn: sqlite3.Connection, seconds: float) -> None:
+    """How long this connection waits for another writer before giving up (a webhook must
+    be answered within seconds, so its writer gives up sooner than the default)."""
+    conn.execute(f"PRAGMA busy_timeout={int(seconds * 1000)}")
+
+
 def check_version(conn: sqlite3.Connection, path: Path) -> int:
     """The file's schema version; a file from a newer omnitui is refused, never touched."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]

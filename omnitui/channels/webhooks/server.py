@@ -39,7 +39,7 @@ from omnitui.channels.webhooks.platforms import PLATFORMS, RAW_CHANNEL
 from omnitui.config import HookChannel, Settings, hook_secret, listen_address
 from omnitui.ingest.pending import RawItem
 from omnitui.store import channel_state
-from omnitui.store.db import Store, db_time, utc_now
+from omnitui.store.db import Store, db_time, set_busy_timeout, utc_now
 from omnitui.store.messages import insert_raw_once
 
 log = logging.getLogger("omnitui.webhooks")
@@ -89,7 +89,7 @@ class RawWriter:
 
     def _run(self) -> None:
         with Store(self.db_path, migrate=False, durable=True) as store:
-            store.conn.execute(f"PRAGMA busy_timeout = {int(STORE_TIMEOUT * 1000)}")
+            set_busy_timeout(store.conn, STORE_TIMEOUT)
             stopping = False
             while not stopping:
                 try:
