@@ -99,6 +99,7 @@ class InboundEvent:
     urgent: bool = False
     severity: int = 0
     raw_id: int | None = None  # the raw bytes are already stored (raw_payloads.id)
+    reply_route: dict | None = None  # how to answer on its platform (messages.reply_route)
 
     def __post_init__(self) -> None:
         if self.occurred_at.tzinfo is None:
@@ -189,6 +190,7 @@ class Draft:
     internal: bool = False
     quoted: str = ""
     attachment_ids: tuple[int, ...] = ()
+    private: bool = False  # answer a group or public post in a direct message instead
 
     @property
     def body(self) -> str:

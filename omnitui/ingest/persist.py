@@ -7,6 +7,7 @@ records the audit trail, and files the suggestions the earlier stages raised.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 
@@ -100,7 +101,8 @@ def _store_message(conn: sqlite3.Connection, event: InboundEvent, who: Identific
         "received_at": stamps.now, "parse_errors": event.parse_errors,
         "auto_submitted": event.auto_submitted, "language": event.language,
         "intent": event.intent, "sentiment": event.sentiment, "urgent": int(event.urgent),
-        "raw_id": raw_id, "thread_rule": decision.rule, "thread_reason": decision.reason})
+        "raw_id": raw_id, "thread_rule": decision.rule, "thread_reason": decision.reason,
+        "reply_route": json.dumps(event.reply_route) if event.reply_route else None})
     for attachment, sha256 in zip(event.attachments, blobs, strict=True):
         messages.insert_attachment(conn, message_id, sha256=sha256,
                                    size=len(attachment.content), mime=attachment.mime,
