@@ -60,6 +60,7 @@ BACKOFF = tuple(timedelta(minutes=m) for m in (1, 5, 15, 60))  # then every 60 m
 GIVE_UP_AFTER = timedelta(hours=24)  # since the reply was queued
 STALE_AFTER = timedelta(minutes=15)
 
+
 @dataclass
 class SendReport:
     """What one pass did, by outbox id; `errors` holds each failure's one-line reason."""
