@@ -54,3 +54,13 @@ def test_failure_lines_hide_secrets_and_stay_short() -> None:
     assert isinstance(error, TemporaryFailure)
     assert "SECRET-1" not in str(error) and "/bot***/sendMessage" in str(error)
     assert "\n" not in str(error) and len(str(error)) == http.ERROR_CHARS
+
+
+def test_only_2xx_is_success() -> None:
+    assert http.by_status(201, {}) is None
+    moved = http.by_status(301, "moved")
+    assert moved is not None and not moved.temporary
+    refused = http.by_status(403, {"error": "forbidden"})
+    assert refused is not None and refused.login and not refused.temporary
+    busy = http.by_status(429, "", "slow down")
+    assert busy is not None and busy.temporary and busy.message == "429 slow down"

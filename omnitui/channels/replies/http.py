@@ -39,8 +39,9 @@ Judge = Callable[[int, Any], Refusal | None]
 
 
 def by_status(status: int, body: Any, message: str = "") -> Refusal | None:
-    """The plain HTTP rule; `message` is the platform's own words, if it said any."""
-    if status < 400:
+    """The plain HTTP rule; `message` is the platform's own words, if it said any. Only a
+    2xx is success: a redirect means api_base points somewhere wrong."""
+    if 200 <= status < 300:
         return None
     text = message or (body if isinstance(body, str) else json.dumps(body))
     return Refusal(f"{status} {text}".strip(), status == 429 or status >= 500,
