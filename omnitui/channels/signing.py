@@ -20,7 +20,7 @@ def signing_key(secret: str) -> bytes:
     return secret.encode()
 
 
-def standard_webhooks_signature(secret: str, msg_id: str, timestamp: str,
+def standard_webhooks_signature(secret: str, msg_id: str, timestamp: int | str,
                                 body: bytes) -> str:
     """The `webhook-signature` value: "v1," + base64(HMAC-SHA256(key, id.timestamp.body))."""
     signed = f"{msg_id}.{timestamp}.".encode() + body

@@ -135,7 +135,8 @@ class Daemon:
                    migrate=False, durable=True) as store:
             while not self.stop.wait(SEND_SECONDS):
                 try:
-                    send_due(store, self.settings.mailboxes, now=utc_now())
+                    send_due(store, self.settings.mailboxes, self.settings.channels,
+                             now=utc_now())
                 except Exception:  # a bug must not stop every later reply
                     log.exception("sending the outbox failed; trying again shortly")
 

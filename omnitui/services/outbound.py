@@ -119,8 +119,20 @@ def queue_draft(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author:
     return reply(conn, case_id, author=author, text=draft.body, at=at, channel=draft.channel,
                  delivery={
                      "external_id": external_id, "references": references,
-                     "recipients": {"to": list(draft.to), "cc": list(draft.cc)},
+                     "recipients": _recipients(conn, case_id, draft),
                      "subject": draft.subject, "attachment_ids": list(draft.attachment_ids)})
+
+
+def _recipients(conn: sqlite3.Connection, case_id: int, draft: Draft) -> dict[str, object]:
+    """The outbox's recipients: addresses for email; for a platform, the customer's address
+    and the route of the case's last message there (which chat, thread and account), when
+    it has one. Without one the sender builds a route from the address."""
+    if draft.channel == Channel.EMAIL:
+        return {"to": list(draft.to), "cc": list(draft.cc)}
+    route = message_store.reply_route(conn, case_id, draft.channel)
+    if route is not None and draft.private:
+        route["private"] = True
+    return {"to": list(draft.to), **({"route": route} if route else {})}
 
 
 def start_case(conn: sqlite3.Connection, draft: Draft, *, author: str, at: datetime,

@@ -1,9 +1,12 @@
-"""The outbox sender: what the daemon runs every few seconds to send due email replies.
+"""The outbox sender: what the daemon runs every few seconds to send due replies, email
+through the mailbox's SMTP server and chat through the platform the conversation came from
+(Telegram, Slack, Twilio, Meta, a generic source's reply_url).
 
-A row goes queued -> sending -> sent, or back to queued with a later next_attempt_at
-(temporary failure), or failed (permanent failure, or 24 hours of temporary ones). The claim
-is a compare-and-set on status, so two senders never both send a row, and no transaction is
-held while the SMTP server is talking.
+Every channel shares one path: claim, prepare an `Attempt`, send, record. A row goes
+queued -> sending -> sent, or back to queued with a later next_attempt_at (temporary
+failure), or failed (permanent failure, or 24 hours of temporary ones). The claim is a
+compare-and-set on status, so two senders never both send a row, and no transaction is held
+while the server is talking.
 
 The crash window. Between the server's 250 for DATA and the commit of 'sent', a crash (or a
 store too busy to commit) leaves the row in 'sending' with no way to know whether the
@@ -13,10 +16,12 @@ server stored the message but before its 250 arrived is a temporary failure, ret
 Losing a reply silently is worse than sending it twice, and the second copy is recognisably
 the same message: its Message-ID is the one fixed when the reply was queued, so a client
 that deduplicates by Message-ID (Gmail does) shows it once, and any other shows it twice in
-the same thread with the same id. STALE_AFTER is far above one attempt (a handful of SMTP
-commands, each with its own timeout), so a slow sender is not mistaken for a dead one.
-(Searching the IMAP Sent folder for the id before resending would close the window for
-servers that file sent mail; not done yet.)
+the same thread with the same id. Platform replies are at-least-once alike: a generic
+receiver can deduplicate on the webhook-id, fixed per reply, while Telegram, Slack, Twilio
+and Meta take no such key and would show the second copy. STALE_AFTER is far above one
+attempt (a handful of requests, each with its own timeout), so a slow sender is not mistaken
+for a dead one. (Searching the IMAP Sent folder for the id before resending would close the
+window for servers that file sent mail; not done yet.)
 """
 
 from __future__ import annotations
@@ -34,31 +39,26 @@ from typing import Any
 
 from omnitui.channels.email.imap import MailboxError, append_copy
 from omnitui.channels.email.parse import recipients_of
-from omnitui.channels.email.smtp import (
-    TIMEOUT_S,
-    Attachment,
-    PermanentFailure,
-    SendError,
-    TemporaryFailure,
-    build_reply,
-    send,
-)
-from omnitui.config import MailboxSettings
+from omnitui.channels.email.smtp import TIMEOUT_S, Attachment, build_reply, send
+from omnitui.channels.errors import PermanentFailure, SendError, TemporaryFailure
+from omnitui.channels.replies import routes, send_reply
+from omnitui.config import HookChannel, MailboxSettings
 from omnitui.store import channel_state, outbox
 from omnitui.store.blobs import read_blob
 from omnitui.store.db import Store, db_time, parse_db_time, utc_now
-from omnitui.store.messages import raw_body
+from omnitui.store.messages import raw_body, set_external_id
 
 RECORD_ATTEMPTS = 60  # about a minute of a busy store before giving up on recording a send
 log = logging.getLogger("omnitui.sender")
 
 CHANNEL = "email"
-HEALTH_CHANNEL = "smtp"  # channel_health rows (smtp, mailbox name) for the status bar, doctor
+# channel_health rows for the status bar and doctor: (smtp, mailbox name) and
+# (webhook-out, [[channels]] name); the webhook receiver reports its own side apart.
+HEALTH_CHANNEL = "smtp"
+HOOK_HEALTH_CHANNEL = "webhook-out"
 BACKOFF = tuple(timedelta(minutes=m) for m in (1, 5, 15, 60))  # then every 60 minutes
 GIVE_UP_AFTER = timedelta(hours=24)  # since the reply was queued
 STALE_AFTER = timedelta(minutes=15)
-
-Sender = Callable[[MailboxSettings, EmailMessage], dict[str, str]]
 
 
 @dataclass
@@ -71,6 +71,25 @@ class SendReport:
     released: list[int] = field(default_factory=list)  # left in 'sending' by a dead sender
     skipped: list[int] = field(default_factory=list)  # claimed by another sender or undone
     errors: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What a successful attempt learned: the platform's id for the message, and (email)
+    the recipients the server refused while it took the rest."""
+
+    external_id: str | None = None
+    refused: str = ""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A reply ready to go: the health row its outcome is recorded on, the one send, and
+    what to do once it is recorded as sent (file a copy in the Sent folder)."""
+
+    health: tuple[str, str]
+    send: Callable[[], Sent]
+    after: Callable[[], None] | None = None
 
 
 def retry_at(attempts: int, created_at: datetime, now: datetime) -> datetime | None:
@@ -101,12 +120,14 @@ def choose_mailbox(mailboxes: Sequence[MailboxSettings], source: str,
     return chosen
 
 
-def send_due(store: Store, mailboxes: Sequence[MailboxSettings], *,
-             now: datetime | None = None, limit: int = 50, timeout: float = TIMEOUT_S,
+def send_due(store: Store, mailboxes: Sequence[MailboxSettings],
+             channels: Sequence[HookChannel] = (), *, now: datetime | None = None,
+             limit: int = 50, timeout: float = TIMEOUT_S,
              ssl_context: ssl.SSLContext | None = None) -> SendReport:
-    """Send up to `limit` due email replies, one SMTP connection each; rows of other channels
-    are left alone. Also requeues rows a dead sender left in 'sending' (see the module's
-    docstring). Never raises for a failed delivery: the row and the report record it."""
+    """Send up to `limit` due replies of every channel: email through `mailboxes`, the rest
+    through the [[channels]] entries in `channels`. Also requeues rows a dead sender left in
+    'sending' (see the module's docstring). `timeout` bounds each network operation. Never
+    raises for a failed delivery: the row and the report record it."""
     now = now or utc_now()
     at = db_time(now)
     report = SendReport()
@@ -116,17 +137,14 @@ def send_due(store: Store, mailboxes: Sequence[MailboxSettings], *,
             report.released = outbox.release_stale(conn, claimed_before=claimed_before, at=at)
         log.warning("requeued replies left in 'sending' by a stopped sender: %s",
                     report.released)
-
-    def deliver(mailbox: MailboxSettings, message: EmailMessage) -> dict[str, str]:
-        return send(mailbox, message, timeout=timeout, ssl_context=ssl_context)
-
-    for row in outbox.due(store.conn, at, channel=CHANNEL, limit=limit):
-        _send_one(store, mailboxes, row["id"], now, report, deliver)
+    outgoing = _Outgoing(store, mailboxes, channels, now, timeout, ssl_context)
+    for row in outbox.due(store.conn, at, limit=limit):
+        _send_one(store, outgoing, row["id"], now, report)
     return report
 
 
-def _send_one(store: Store, mailboxes: Sequence[MailboxSettings], outbox_id: int,
-              now: datetime, report: SendReport, deliver: Sender) -> None:
+def _send_one(store: Store, outgoing: _Outgoing, outbox_id: int, now: datetime,
+              report: SendReport) -> None:
     at = db_time(now)
     with store.write() as conn:
         if not outbox.claim_for_sending(conn, outbox_id, at=at):
@@ -134,47 +152,91 @@ def _send_one(store: Store, mailboxes: Sequence[MailboxSettings], outbox_id: int
             return
         reply = outbox.reply_to_send(conn, outbox_id)
         assert reply is not None  # claimed in this transaction
+    attempt = None
+    try:
+        attempt = outgoing.prepare(reply)
+        sent = attempt.send()
+    except SendError as exc:
+        _record_failure(store, reply, attempt.health if attempt else None, exc, now, report)
+        return
+    _record_sent(store, reply, attempt.health, sent, at)
+    report.sent.append(outbox_id)
+    log.info("sent reply %s of case %s through %s", outbox_id, reply["case_id"],
+             attempt.health[1])
+    if attempt.after is not None:
+        attempt.after()
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    """What one pass sends with; `prepare` turns a claimed row into its Attempt."""
+
+    store: Store
+    mailboxes: Sequence[MailboxSettings]
+    channels: Sequence[HookChannel]
+    now: datetime
+    timeout: float
+    ssl_context: ssl.SSLContext | None
+
+    def prepare(self, reply: dict[str, Any]) -> Attempt:
+        return self._email(reply) if reply["channel"] == CHANNEL else self._platform(reply)
+
+    def _email(self, reply: dict[str, Any]) -> Attempt:
+        conn = self.store.conn
         inbound = outbox.last_inbound_source(conn, reply["case_id"])
         ids = [int(i) for i in json.loads(reply["attachment_ids"] or "[]")]
         files = outbox.attachments_by_id(conn, ids)
-        names = {m.name for m in mailboxes}
-        raw = (raw_body(conn, inbound[0]) if inbound and inbound[1] not in names else None)
-    try:
-        mailbox = choose_mailbox(mailboxes, inbound[1] if inbound else "",
+        names = {m.name for m in self.mailboxes}
+        raw = raw_body(conn, inbound[0]) if inbound and inbound[1] not in names else None
+        mailbox = choose_mailbox(self.mailboxes, inbound[1] if inbound else "",
                                  lambda: recipients_of(raw) if raw else [])
-    except SendError as exc:
-        _record_failure(store, reply, None, exc, now, report)
-        return
-    try:
-        message = _message(store, reply, mailbox, files, len(ids), now)
-        refused = deliver(mailbox, message)
-    except SendError as exc:
-        _record_failure(store, reply, mailbox, exc, now, report)
-        return
-    _record_sent(store, outbox_id, mailbox, refused, at)
-    report.sent.append(outbox_id)
-    log.info("sent reply %s of case %s from %s", outbox_id, reply["case_id"], mailbox.name)
-    if mailbox.sent_folder:
-        try:  # the reply went out: a failed copy is logged, never a reason to send again
-            append_copy(mailbox, message.as_bytes())
-        except MailboxError as exc:
-            log.warning("%s", exc)
+        message = _message(self.store, reply, mailbox, files, len(ids), self.now)
+
+        def deliver() -> Sent:
+            refused = send(mailbox, message, timeout=self.timeout, ssl_context=self.ssl_context)
+            return Sent(refused="; ".join(f"{rcpt}: {why}" for rcpt, why in refused.items()))
+
+        def file_copy() -> None:
+            if not mailbox.sent_folder:
+                return
+            try:  # the reply went out: a failed copy is logged, never a reason to send again
+                append_copy(mailbox, message.as_bytes())
+            except MailboxError as exc:
+                log.warning("%s", exc)
+
+        return Attempt((HEALTH_CHANNEL, mailbox.name), deliver, file_copy)
+
+    def _platform(self, reply: dict[str, Any]) -> Attempt:
+        recipients = json.loads(reply["recipients"] or "{}")
+        to = recipients.get("to") or []
+        hook, route = routes.resolve(self.channels, reply["channel"], recipients.get("route"),
+                                     to[0] if to else "")
+
+        def deliver() -> Sent:
+            return Sent(external_id=send_reply(
+                hook, route, reply["text"], timeout=self.timeout, case_id=reply["case_id"],
+                to=to, delivery_id=f"omnitui-reply-{reply['message_id']}"))
+
+        return Attempt((HOOK_HEALTH_CHANNEL, hook.name), deliver)
 
 
-def _record_sent(store: Store, outbox_id: int, mailbox: MailboxSettings,
-                 refused: dict[str, str], at: str) -> None:
-    """The server has the mail: this must be written down, or the row would be requeued as
-    a dead sender's and go out twice. A busy store is waited out rather than given up on."""
+def _record_sent(store: Store, reply: dict[str, Any], health: tuple[str, str], sent: Sent,
+                 at: str) -> None:
+    """The server has the message: this must be written down, or the row would be requeued
+    as a dead sender's and go out twice. A busy store is waited out rather than given up
+    on."""
+    outbox_id = reply["id"]
     for attempt in range(RECORD_ATTEMPTS):
         try:
             with store.write() as conn:
-                if refused:
-                    note = "refused: " + "; ".join(f"{rcpt}: {why}"
-                                                   for rcpt, why in refused.items())
-                    outbox.mark_partly_sent(conn, outbox_id, note[:300], at=at)
+                if sent.refused:
+                    outbox.mark_partly_sent(conn, outbox_id, f"refused: {sent.refused}"[:300],
+                                            at=at)
                 else:
                     outbox.mark_sent(conn, outbox_id, at=at)
-                channel_state.record_sync(conn, HEALTH_CHANNEL, mailbox.name, at=at)
+                if sent.external_id:
+                    set_external_id(conn, reply["message_id"], sent.external_id)
+                channel_state.record_sync(conn, *health, at=at)
             return
         except sqlite3.OperationalError:
             if attempt == RECORD_ATTEMPTS - 1:
@@ -213,7 +275,7 @@ def _message(store: Store, reply: dict[str, Any], mailbox: MailboxSettings,
         raise PermanentFailure(f"cannot build the message: {exc}", stage="build") from None
 
 
-def _record_failure(store: Store, reply: dict[str, Any], mailbox: MailboxSettings | None,
+def _record_failure(store: Store, reply: dict[str, Any], health: tuple[str, str] | None,
                     exc: SendError, now: datetime, report: SendReport) -> None:
     at = db_time(now)
     outbox_id = reply["id"]
@@ -226,10 +288,10 @@ def _record_failure(store: Store, reply: dict[str, Any], mailbox: MailboxSetting
     with store.write() as conn:
         outbox.mark_failed(conn, outbox_id, error, at=at,
                            retry_at=db_time(when) if when else None)
-        if mailbox is not None and exc.stage in ("connect", "login"):
-            channel_state.record_error(conn, HEALTH_CHANNEL, mailbox.name, error, at=at)
-        elif mailbox is not None and exc.stage == "message":  # past login: the mailbox works
-            channel_state.record_sync(conn, HEALTH_CHANNEL, mailbox.name, at=at)
+        if health is not None and exc.stage in ("connect", "login"):
+            channel_state.record_error(conn, *health, error, at=at)
+        elif health is not None and exc.stage == "message":  # past login: the account works
+            channel_state.record_sync(conn, *health, at=at)
     report.errors[outbox_id] = error
     (report.retrying if when else report.failed).append(outbox_id)
     log.warning("reply %s of case %s %s: %s", outbox_id, reply["case_id"],

@@ -121,3 +121,22 @@ def attachment_files(conn: sqlite3.Connection,
     """(id, filename, mime, sha256) of a message's attachments."""
     return conn.execute("SELECT id, filename, mime, sha256 FROM attachments"
                         " WHERE message_id = ? ORDER BY id", (message_id,)).fetchall()
+
+
+def reply_route(conn: sqlite3.Connection, case_id: int, channel: str) -> dict[str, Any] | None:
+    """The platform route (parsed JSON) of the newest message of a case on `channel` that
+    has one: how a reply reaches the same chat, thread and account."""
+    row = conn.execute("SELECT reply_route FROM messages WHERE case_id = ? AND channel = ?"
+                       " AND reply_route IS NOT NULL ORDER BY created_at DESC, id DESC"
+                       " LIMIT 1", (case_id, channel)).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def set_external_id(conn: sqlite3.Connection, message_id: int, external_id: str) -> bool:
+    """Name a sent message by the platform's id for it (delivery receipts find it so).
+    An id already taken on the channel is left off rather than failing the record of a
+    send that happened; returns whether it was set."""
+    cur = conn.execute("UPDATE messages SET external_id = ? WHERE id = ? AND NOT EXISTS"
+                       " (SELECT 1 FROM messages o WHERE o.channel = messages.channel"
+                       " AND o.external_id = ?)", (external_id, message_id, external_id))
+    return cur.rowcount == 1

@@ -14,6 +14,11 @@ from omnitui.store.audit import ChangeSet, insert_row, record_audit
 
 QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
 SENDER = "omnitui-daemon"
+# Receipts arrive out of order (WhatsApp's may be days late): a status only replaces one
+# ranked below it, so a late "delivered" never hides a "read". A failure ranks just above
+# "sent": after "delivered" it cannot be true of this message any more.
+RECEIPT_RANKS = {"queued": 0, "accepted": 0, "sending": 0, "sent": 1, "failed": 2,
+                 "undelivered": 2, "delivered": 3, "read": 4}
 
 
 def queue(conn: sqlite3.Connection, values: dict[str, Any], changes: ChangeSet) -> int:
@@ -54,12 +59,12 @@ def row_of_message(conn: sqlite3.Connection, message_id: int) -> dict[str, Any] 
 # holds when it was claimed: that is how a row left behind by a crash is recognised.
 
 
-def due(conn: sqlite3.Connection, now: str, *, channel: str = "email",
+def due(conn: sqlite3.Connection, now: str, *, channel: str | None = None,
         limit: int = 50) -> list[dict[str, Any]]:
-    """Queued rows of `channel` whose time has come, oldest first."""
+    """Queued rows (of `channel`, else of every channel) whose time has come, oldest first."""
     cur = conn.execute("SELECT * FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?"
-                       " AND channel = ? ORDER BY next_attempt_at, id LIMIT ?",
-                       (now, channel, limit))
+                       " AND (? IS NULL OR channel = ?) ORDER BY next_attempt_at, id LIMIT ?",
+                       (now, channel, channel, limit))
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
@@ -130,3 +135,23 @@ def mark_partly_sent(conn: sqlite3.Connection, outbox_id: int, refused: str, *,
     mark_sent(conn, outbox_id, at=at)
     conn.execute("UPDATE outbox SET last_error = ? WHERE id = ?", (refused, outbox_id))
     _log(conn, outbox_id, "reply.partly_refused", refused, at)
+
+
+def record_receipt(conn: sqlite3.Connection, channel: str, external_id: str, status: str,
+                   at: str, error: str = "") -> bool:
+    """What the platform says became of a sent reply (delivered, read, failed...), kept in
+    outbox.receipt for the timeline ("failed: <error>" with the platform's reason). Returns
+    whether the reply was found; an out-of-order status older than the one kept is ignored."""
+    row = conn.execute("SELECT o.id, o.receipt FROM outbox o JOIN messages m"
+                       " ON m.id = o.message_id WHERE m.channel = ? AND m.external_id = ?"
+                       " AND m.direction = 'out'", (channel, external_id)).fetchone()
+    if row is None:
+        return False
+    outbox_id, kept = row
+    status = status.strip().lower()
+    if kept and RECEIPT_RANKS.get(status, 0) <= RECEIPT_RANKS.get(kept.partition(":")[0], 0):
+        return True
+    receipt = f"{status}: {' '.join(error.split())[:300]}" if error else status
+    conn.execute("UPDATE outbox SET receipt = ? WHERE id = ?", (receipt, outbox_id))
+    _log(conn, outbox_id, "reply.receipt", receipt, at)
+    return True

@@ -154,7 +154,7 @@ OTHER_CASES_SHOWN = 200
 MESSAGE_COLUMNS = (
     "m.id, m.case_id, m.channel, m.direction, m.author, m.created_at, m.subject, m.text,"
     " m.thread_rule, m.thread_reason, m.parse_errors, m.auto_submitted, o.status,"
-    " o.recipients, o.last_error, m.raw_id IS NOT NULL")
+    " o.recipients, o.last_error, m.raw_id IS NOT NULL, o.receipt")
 
 
 def case_detail(conn: sqlite3.Connection, case_id: int) -> CaseDetail | None:
@@ -176,7 +176,7 @@ def case_detail(conn: sqlite3.Connection, case_id: int) -> CaseDetail | None:
     attachments = _attachments(conn, [r[0] for r in rows])
     messages = [
         MessageView(*r[:10], json.loads(r[10]), r[11], attachments.get(r[0], []),
-                    delivery=r[12], delivery_note=_delivery_note(r[13], r[14]),
+                    delivery=r[12], delivery_note=_delivery_note(r[13], r[14], r[16]),
                     has_raw=bool(r[15]))
         for r in rows]
     history = conn.execute("SELECT id, at, actor, action, reason FROM audit WHERE case_id = ?"
@@ -197,11 +197,14 @@ def _attachments(conn: sqlite3.Connection, message_ids: list[int]
     return found
 
 
-def _delivery_note(recipients: str | None, error: str | None) -> str:
+def _delivery_note(recipients: str | None, error: str | None, receipt: str | None) -> str:
+    """To whom, then the last error; the platform's receipt (delivered, read) leads."""
     if recipients is None:
         return ""
     parsed = json.loads(recipients)
     note = "to " + ", ".join(parsed.get("to", []))
+    if receipt:
+        note = f"{receipt} · {note}"
     if parsed.get("cc"):
         note += " · cc " + ", ".join(parsed["cc"])
     return f"{note} · {error}" if error else note

@@ -298,15 +298,15 @@ def test_a_missing_attachment_file_fails_the_reply(
     assert server.handler.received == []
 
 
-def test_other_channels_are_left_alone(store: Store, pipeline: Pipeline,
-                                       mailbox: MailboxSettings) -> None:
+def test_a_chat_reply_without_a_channel_to_carry_it_fails_clearly(
+        store: Store, pipeline: Pipeline, mailbox: MailboxSettings) -> None:
     result = pipeline.ingest(chat_event("telegram", "ann_tg", "hello"))
     assert result.case_id is not None
     message_id = queue_reply(store, result.case_id)
     row = row_of(store, message_id)
     assert row["channel"] == "telegram"
-    report = send_due(store, [mailbox], now=utc_now() + timedelta(hours=1))
-    assert report.sent == report.failed == report.retrying == []
+    assert json.loads(row["recipients"]) == {"to": ["ann_tg"]}  # no route: none was stored
+    report = send_due(store, [mailbox], now=utc_now())
     after = row_of(store, message_id)
-    assert (after["status"], after["attempts"]) == ("queued", 0)
-    assert json.loads(after["recipients"])["to"] == ["ann_tg"]
+    assert report.failed == [row["id"]] and after["status"] == "failed"
+    assert "no [[channels]] entry can send telegram replies" in after["last_error"]

@@ -21,32 +21,12 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
+from omnitui.channels.errors import PermanentFailure, SendError, TemporaryFailure
 from omnitui.config import LOOPBACK_HOSTS, ConfigError, MailboxSettings, secret
 
 TIMEOUT_S = 60.0  # per socket operation: a dead server must not block the daemon forever
 REFERENCES_KEPT = 10  # RFC 5322 §3.6.4 chains grow forever; keep the root and the last few
 ERROR_CHARS = 300
-
-
-class SendError(Exception):
-    """One failed delivery attempt, as one line without secrets.
-
-    `stage` says where it failed: "connect" and "login" are the mailbox's problem (shown in
-    the channel's health), "message" is this reply's (refused recipient or content), "build"
-    means it never reached the server.
-    """
-
-    def __init__(self, message: str, *, stage: str = "message") -> None:
-        super().__init__(message)
-        self.stage = stage
-
-
-class TemporaryFailure(SendError):
-    """The server may take the message later: retry with backoff."""
-
-
-class PermanentFailure(SendError):
-    """Retrying cannot help: the reply fails and the case shows why."""
 
 
 @dataclass(frozen=True)
