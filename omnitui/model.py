@@ -219,6 +219,7 @@ class Draft:
     internal: bool = False
     quoted: str = ""
     attachment_ids: tuple[int, ...] = ()
+    private: bool = False  # answer a group or public post in a direct message instead
 
     @property
     def body(self) -> str:
