@@ -22,14 +22,16 @@ PAUSED = (Status.PENDING, Status.ON_HOLD)
 
 def reply(conn: sqlite3.Connection, case_id: int, *, author: str, text: str, at: datetime,
           internal: bool = False, channel: str | None = None,
-          delivery: dict[str, Any] | None = None) -> int:
+          delivery: dict[str, Any] | None = None,
+          reply_route: dict[str, Any] | None = None) -> int:
     """Add an agent's reply (or internal note) to the timeline; a reply starts the clock on
     the resolution target and counts as the first response.
 
     With `delivery` (recipients, subject, attachment ids, and for email the Message-ID and
     references) the reply also goes into the outbox for the daemon to send; without it, it
     is history that was sent elsewhere (the demo). Undo removes the message and its outbox
-    row while the reply is still queued.
+    row while the reply is still queued. `reply_route` on the message steers the later
+    replies on its channel (a conversation moved to private stays private).
     """
     case = case_store.require_case(conn, case_id)
     when = db_time(at)
@@ -44,7 +46,8 @@ def reply(conn: sqlite3.Connection, case_id: int, *, author: str, text: str, at:
                                                else ""),
         "text": text, "author": author, "created_at": when, "received_at": when,
         "external_id": external_id, "thread_key": external_id,
-        "parent_keys": json.dumps(delivery.get("references") or [])}, changes)
+        "parent_keys": json.dumps(delivery.get("references") or []),
+        "reply_route": json.dumps(reply_route) if reply_route else None}, changes)
     if delivery and not internal:
         outbox.queue(conn, {
             "message_id": message_id, "case_id": case_id, "channel": channel or case["channel"],

@@ -116,11 +116,13 @@ def queue_draft(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author:
             parents = json.loads(last["parent_keys"])
             references = [k for k in dict.fromkeys(parents[::-1]) if k != last["thread_key"]]
             references.append(last["thread_key"])
+    recipients = _recipients(conn, case_id, draft)
     return reply(conn, case_id, author=author, text=draft.body, at=at, channel=draft.channel,
                  delivery={
                      "external_id": external_id, "references": references,
-                     "recipients": _recipients(conn, case_id, draft),
-                     "subject": draft.subject, "attachment_ids": list(draft.attachment_ids)})
+                     "recipients": recipients,
+                     "subject": draft.subject, "attachment_ids": list(draft.attachment_ids)},
+                 reply_route=recipients.get("route") if draft.private else None)
 
 
 def _recipients(conn: sqlite3.Connection, case_id: int, draft: Draft) -> dict[str, object]:
@@ -131,7 +133,7 @@ def _recipients(conn: sqlite3.Connection, case_id: int, draft: Draft) -> dict[st
         return {"to": list(draft.to), "cc": list(draft.cc)}
     route = message_store.reply_route(conn, case_id, draft.channel)
     if route is not None and draft.private:
-        route["private"] = True
+        route.update(private=True, public=False)
     return {"to": list(draft.to), **({"route": route} if route else {})}
 
 

@@ -132,6 +132,15 @@ def reply_route(conn: sqlite3.Connection, case_id: int, channel: str) -> dict[st
     return json.loads(row[0]) if row else None
 
 
+def newest_route(conn: sqlite3.Connection, case_id: int) -> tuple[str, dict[str, Any]] | None:
+    """(channel, route) of the newest message of a case that has a platform route: where
+    the conversation is now."""
+    row = conn.execute("SELECT channel, reply_route FROM messages WHERE case_id = ?"
+                       " AND reply_route IS NOT NULL ORDER BY created_at DESC, id DESC"
+                       " LIMIT 1", (case_id,)).fetchone()
+    return (row[0], json.loads(row[1])) if row else None
+
+
 def set_external_id(conn: sqlite3.Connection, message_id: int, external_id: str) -> bool:
     """Name a sent message by the platform's id for it (delivery receipts find it so).
     An id already taken on the channel is left off rather than failing the record of a

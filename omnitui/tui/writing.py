@@ -7,6 +7,9 @@ be queued comes back in the composer, so nothing written is lost.
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from textual.binding import Binding
@@ -19,6 +22,7 @@ from omnitui.services.outbound import (
     start_case,
     start_draft,
 )
+from omnitui.services.private import ACKNOWLEDGEMENT, move_to_private, private_draft
 from omnitui.store.cases import require_case
 from omnitui.store.db import StoreError, utc_now
 from omnitui.tui.screens.modals import ComposeScreen
@@ -32,7 +36,20 @@ WRITING_BINDINGS = [
     Binding("f", "write('forward')", "Forward", id="case.forward", show=False),
     Binding("i", "write('note')", "Note", id="case.note"),
     Binding("c", "compose_new", "New message", id="case.compose", show=False),
+    Binding("D", "to_private", "Move to private", id="case.to_private", show=False),
 ]
+
+Queue = Callable[[sqlite3.Connection, int, Draft, str, datetime], object]
+
+
+def _queue(conn: sqlite3.Connection, case_id: int, draft: Draft, author: str,
+           at: datetime) -> object:
+    return queue_draft(conn, case_id, draft, author=author, at=at)
+
+
+def _move(conn: sqlite3.Connection, case_id: int, draft: Draft, author: str,
+          at: datetime) -> object:
+    return move_to_private(conn, case_id, draft, author=author, at=at)
 
 
 class WritingActions:
@@ -55,7 +72,23 @@ class WritingActions:
             return
         self._open_composer(case_id, draft)
 
-    def _open_composer(self: OmnituiApp, case_id: int, draft: Draft) -> None:
+    def action_to_private(self: OmnituiApp) -> None:
+        """Answer a public post privately: the composer opens on a direct message, and
+        sending also queues a short acknowledgement in the public thread."""
+        case_id = self.current_case_id()
+        if case_id is None:
+            return
+        try:
+            draft = private_draft(self.store.conn, case_id)
+        except StoreError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.notify("writing privately; sending also tells the public thread "
+                    f"\"{ACKNOWLEDGEMENT}\"")
+        self._open_composer(case_id, draft, _move)
+
+    def _open_composer(self: OmnituiApp, case_id: int, draft: Draft,
+                       queue: Queue = _queue) -> None:
         customer_id = require_case(self.store.conn, case_id)["customer_id"]
         addresses = {channel: address_on(self.store.conn, customer_id, channel) or ""
                      for channel in reachable_channels(self.store.conn, customer_id)}
@@ -67,10 +100,10 @@ class WritingActions:
                 return
             try:
                 with self.store.write() as conn:
-                    queue_draft(conn, case_id, result, author=self.agent, at=utc_now())
+                    queue(conn, case_id, result, self.agent, utc_now())
             except StoreError as exc:
                 self.notify(str(exc), severity="error")
-                self._open_composer(case_id, result)  # give the text back, never lose it
+                self._open_composer(case_id, result, queue)  # give the text back
                 return
             self._after_change({case_id})
             self.notify("note added" if result.internal else

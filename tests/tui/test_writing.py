@@ -213,3 +213,44 @@ def test_new_outbound_case_from_the_queue(mail_db: Path) -> None:
         assert "Welcome" in screen_text(app)
 
     drive(mail_db, script)
+
+
+def test_d_moves_a_public_post_to_a_private_answer(tmp_path: Path) -> None:
+    from dataclasses import replace as with_values
+
+    from tests.conftest import chat_event
+
+    path = tmp_path / "public.db"
+    with Store(path) as store:
+        event = chat_event("telegram", "42", "my order 1234 never came", name="Ada")
+        Pipeline(store, Settings()).ingest(with_values(event, reply_route={
+            "hook": "tg", "chat_id": -100500, "message_id": 7, "user_id": 42,
+            "public": True}))
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await open_case(app, pilot)
+        await pilot.press("D")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ComposeScreen) and app.screen.draft.private
+        await pilot.press(*"Which address should we use?", "ctrl+j")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen)
+        ack, answer = outbox_rows(path)
+        assert json.loads(ack["recipients"])["route"]["chat_id"] == -100500
+        assert json.loads(answer["recipients"])["route"]["private"] is True
+        assert answer["text"] == "Which address should we use?"
+        await pilot.press("D")  # already private now
+        text = await wait_for(app, pilot, "not a public conversation")
+        assert "not a public conversation" in text
+
+    drive(path, script)
+
+
+def test_d_on_an_email_case_says_why_not(mail_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await open_case(app, pilot)
+        await pilot.press("D")
+        text = await wait_for(app, pilot, "not a public conversation")
+        assert "not a public conversation" in text and not outbox_rows(mail_db)
+
+    drive(mail_db, script)
