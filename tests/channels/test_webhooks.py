@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -33,16 +32,20 @@ from tests.channels.webhook_clients import (
     whatsapp_delivery,
 )
 from tests.conftest import make_email, wait_for
+from tests.recording_server import RecordingServer, recording_server
 
 
-def hook_settings(port: int, **server: Any) -> Settings:
-    return Settings(server=ServerSettings(listen=f"127.0.0.1:{port}", public_url=PUBLIC_URL,
-                                          **server), channels=[
-        HookChannel("tg", "telegram", secret=SECRETS["tg"], token="123:tok"),
-        HookChannel("slack", "slack", secret=SECRETS["slack"], token="xoxb-1"),
-        HookChannel("sms", "twilio", secret=SECRETS["sms"], account_sid="AC1"),
+def hook_settings(port: int, api_base: str) -> Settings:
+    """Every platform's channel; replies go to `api_base` (a recording server)."""
+    return Settings(server=ServerSettings(listen=f"127.0.0.1:{port}", public_url=PUBLIC_URL),
+                    channels=[
+        HookChannel("tg", "telegram", secret=SECRETS["tg"], token="123:tok", api_base=api_base),
+        HookChannel("slack", "slack", secret=SECRETS["slack"], token="xoxb-1",
+                    api_base=api_base),
+        HookChannel("sms", "twilio", secret=SECRETS["sms"], account_sid="AC1",
+                    api_base=api_base),
         HookChannel("meta", "meta", secret=SECRETS["meta"], token="EAA1",
-                    verify_token=SECRETS["verify"]),
+                    verify_token=SECRETS["verify"], api_base=api_base),
         HookChannel("forms", "generic", secret=SECRETS["forms"], shown_as="web")])
 
 
@@ -51,6 +54,7 @@ class Hooks:
     client: httpx.Client
     db: Path
     daemon: Daemon
+    api: RecordingServer
 
     def rows(self, sql: str, *args: object) -> list[tuple]:
         with Store(self.db, migrate=False) as store:
@@ -69,13 +73,14 @@ class Hooks:
 @pytest.fixture
 def hooks(tmp_path: Path) -> Iterator[Hooks]:
     port = free_port()
-    daemon = Daemon(tmp_path / "s.db", hook_settings(port))
-    daemon.start()
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-            yield Hooks(client, tmp_path / "s.db", daemon)
-    finally:
-        daemon.shutdown()
+    with recording_server() as api:
+        daemon = Daemon(tmp_path / "s.db", hook_settings(port, api.base_url))
+        daemon.start()
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+                yield Hooks(client, tmp_path / "s.db", daemon, api)
+        finally:
+            daemon.shutdown()
 
 
 def test_telegram_text_photo_contact_and_retry(hooks: Hooks) -> None:
@@ -272,3 +277,58 @@ def test_one_person_on_email_telegram_and_whatsapp_is_one_case(hooks: Hooks) -> 
     rows = hooks.rows("SELECT channel, case_id, customer_id FROM messages ORDER BY id")
     assert [r[0] for r in rows] == ["email", "telegram", "whatsapp"]
     assert {r[1] for r in rows} == {rows[0][1]} and {r[2] for r in rows} == {customer}
+
+
+def reply_to_last_case(hooks: Hooks, text: str) -> int:
+    from omnitui.services.outbound import queue_draft, start_draft
+    from omnitui.store.db import utc_now
+
+    with Store(hooks.db, migrate=False) as store:
+        case_id = store.conn.execute("SELECT max(case_id) FROM messages").fetchone()[0]
+        draft = replace(start_draft(store.conn, case_id, "reply"), text=text)
+        with store.write() as conn:
+            return queue_draft(conn, case_id, draft, author="alice", at=utc_now())
+
+
+def test_whatsapp_round_trip_reply_sent_then_read_receipt(hooks: Hooks) -> None:
+    """A customer writes on WhatsApp, the agent's reply reaches Meta's API through the
+    daemon's sender, and Meta's status callbacks show on the reply: read, never back to
+    delivered."""
+    from omnitui.store.queries import case_detail
+
+    assert post_meta(hooks.client, whatsapp_delivery([wa_message("hi")])).status_code == 200
+    assert hooks.filed(1)
+    hooks.api.default = (200, {"messages": [{"id": "wamid.OUR1"}]})
+    message_id = reply_to_last_case(hooks, "Hello Ada, how can we help?")
+    assert wait_for(lambda: hooks.rows("SELECT status FROM outbox")[0][0] == "sent", 15)
+    [request] = hooks.api.requests
+    assert request.path == "/PN1/messages"
+    assert request.json()["text"] == {"body": "Hello Ada, how can we help?"}
+    for status in ("read", "delivered"):  # out of order, as Meta may send them
+        receipt = whatsapp_delivery([], statuses=[{
+            "id": "wamid.OUR1", "status": status, "timestamp": "1700000000",
+            "recipient_id": "15551234567"}])
+        assert post_meta(hooks.client, receipt).status_code == 200
+    assert wait_for(lambda: hooks.rows("SELECT receipt FROM outbox")[0][0] == "read", 10)
+    with Store(hooks.db, migrate=False) as store:
+        case_id = store.conn.execute("SELECT case_id FROM messages WHERE id = ?",
+                                     (message_id,)).fetchone()[0]
+        shown = next(m for m in case_detail(store.conn, case_id).messages
+                     if m.id == message_id)
+    assert shown.delivery == "sent" and shown.delivery_note.startswith("read")
+
+
+def test_twilio_status_callback_marks_the_sms_reply_failed(hooks: Hooks) -> None:
+    assert post_twilio(hooks.client, twilio_form("hello?")).status_code == 200
+    assert hooks.filed(1)
+    hooks.api.default = (201, {"sid": "SMOUR1", "status": "queued"})
+    reply_to_last_case(hooks, "Hi!")
+    assert wait_for(lambda: hooks.rows("SELECT status FROM outbox")[0][0] == "sent", 15)
+    assert hooks.api.requests[0].form()["To"] == "+15551234567"
+    callback = {"MessageSid": "SMOUR1", "MessageStatus": "undelivered", "ErrorCode": "30003",
+                "ErrorMessage": "Unreachable destination handset", "AccountSid": "AC1",
+                "From": "+15557654321", "To": "+15551234567"}
+    assert post_twilio(hooks.client, callback).status_code == 200
+    assert wait_for(lambda: hooks.rows("SELECT receipt FROM outbox")[0][0].startswith(
+        "failed"), 10)
+    assert "Unreachable" in hooks.rows("SELECT receipt FROM outbox")[0][0]
