@@ -1,5 +1,5 @@
 """The daemon: one thread per mailbox folder, the webhook receiver and its filer, the outbox
-sender, and a heartbeat.
+sender, the scheduler (omnitui/services/scheduler.py) and a heartbeat.
 
 Every thread has its own store connection (SQLite connections are not shared across
 threads). SIGTERM or SIGINT sets one stop event; each loop waits on it, so a stop takes at
@@ -29,6 +29,7 @@ from omnitui.daemon import lock
 from omnitui.daemon.mailwatch import watch_folder
 from omnitui.ingest.pending import file_pending
 from omnitui.ingest.pipeline import Pipeline
+from omnitui.services.scheduler import wake_snoozed
 from omnitui.services.sender import send_due
 from omnitui.store import channel_state
 from omnitui.store.db import Store, db_time, utc_now
@@ -37,6 +38,7 @@ log = logging.getLogger("omnitui.daemon")
 
 HEARTBEAT_SECONDS = 5.0
 SEND_SECONDS = 2.0  # how often the outbox is looked at
+SCHEDULE_SECONDS = 5.0  # how often ended snoozes are looked for
 STOP_SECONDS = 30.0  # every loop checks the stop event at least this often
 
 
@@ -70,6 +72,7 @@ class Daemon:
             self._spawn("webhook filer", self._file_deliveries)
         self._spawn("heartbeat", self._heartbeat)
         self._spawn("outbox", self._send_loop)
+        self._spawn("scheduler", self._schedule_loop)
         for mailbox in self.settings.mailboxes:
             for folder in mailbox.folders:
                 self._spawn(f"imap {mailbox.name}/{folder}", watch_folder, self.db_path,
@@ -139,6 +142,18 @@ class Daemon:
                              now=utc_now())
                 except Exception:  # a bug must not stop every later reply
                     log.exception("sending the outbox failed; trying again shortly")
+
+    def _schedule_loop(self) -> None:
+        with Store(self.db_path, migrate=False) as store:
+            while not self.stop.wait(SCHEDULE_SECONDS):
+                try:
+                    woken = wake_snoozed(store, utc_now())
+                except Exception:  # a busy store: the next tick does it
+                    log.warning("could not wake snoozed cases", exc_info=True)
+                    continue
+                if woken:
+                    log.info("woke %d snoozed case(s): %s", len(woken),
+                             ", ".join(f"#{i}" for i in woken[:20]))
 
     def _file_deliveries(self) -> None:
         """File what the receiver stored, as soon as it is stored (and, at start, what an

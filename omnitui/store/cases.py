@@ -106,3 +106,11 @@ def inbound_senders(conn: sqlite3.Connection, case_id: int) -> set[int]:
     return {r[0] for r in conn.execute(
         "SELECT DISTINCT customer_id FROM messages WHERE case_id = ? AND direction = 'in'"
         " AND customer_id IS NOT NULL", (case_id,))}
+
+
+def due_snoozes(conn: sqlite3.Connection, now: str, limit: int) -> list[tuple[int, str]]:
+    """(case id, snoozed until) of snoozes that have ended, earliest first (the
+    cases_snoozed index)."""
+    return conn.execute("SELECT id, snoozed_until FROM cases WHERE snoozed_until IS NOT NULL"
+                        " AND snoozed_until <= ? ORDER BY snoozed_until, id LIMIT ?",
+                        (now, limit)).fetchall()

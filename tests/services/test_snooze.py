@@ -66,3 +66,33 @@ def test_custom_snooze_times(typed: str, expected: datetime) -> None:
 def test_bad_snooze_times_say_why(typed: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_until(typed, datetime(2026, 11, 27, 18, 30, tzinfo=BERLIN))
+
+
+def test_the_daemon_wakes_an_ended_snooze_so_consoles_see_it(store: Store,
+                                                           pipeline: Pipeline) -> None:
+    """The scheduler clears the snooze and audits it: the change feed every console polls
+    names the case, so it reappears without anyone touching anything."""
+    from omnitui.config import Settings
+    from omnitui.daemon.service import Daemon
+    from omnitui.store.changes import changed_cases_since, last_change
+    from tests.conftest import wait_for
+
+    case_id = pipeline.ingest(parse_email(make_email())).case_id
+    later = pipeline.ingest(parse_email(make_email(sender="bo@example.com"))).case_id
+    with store.write() as conn:
+        snooze(conn, case_id, utc_now() + timedelta(seconds=1), actor="alice", at=utc_now())
+        snooze(conn, later, utc_now() + timedelta(days=1), actor="alice", at=utc_now())
+    seen = last_change(store.conn)
+    daemon = Daemon(store.path, Settings())
+    daemon.start()
+    try:
+        assert wait_for(lambda: store.conn.execute(
+            "SELECT snoozed_until FROM cases WHERE id = ?", (case_id,)).fetchone()[0] is None,
+            15)
+    finally:
+        daemon.shutdown()
+    assert case_id in visible(store) and later not in visible(store)
+    assert case_id in changed_cases_since(store.conn, seen)[1]
+    action, actor = store.conn.execute("SELECT action, actor FROM audit WHERE case_id = ?"
+                                       " ORDER BY id DESC LIMIT 1", (case_id,)).fetchone()
+    assert (action, actor) == ("case.woke", "omnitui-daemon")
