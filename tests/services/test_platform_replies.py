@@ -299,12 +299,16 @@ def test_each_platforms_errors_are_read_from_its_own_answer(
     assert reason in row["last_error"]
 
 
+def telegram_dm_case(pipeline: Pipeline) -> int:
+    return ingest(pipeline, "telegram", "111", {"hook": "tg", "chat_id": 111,
+                                                "user_id": 111, "public": False})
+
+
 def test_a_400_fails_with_the_platforms_reason_and_never_the_token(
         store: Store, pipeline: Pipeline, api: RecordingServer,
         caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    case_id = ingest(pipeline, "telegram", "111", {"hook": "tg", "chat_id": 111,
-                                                   "user_id": 111, "public": False})
+    case_id = telegram_dm_case(pipeline)
     message_id = queue_reply(store, case_id)
     api.answer(400, {"ok": False, "error_code": 400,
                      "description": f"Bad Request: chat not found (/bot{TOKEN}/sendMessage)"})
@@ -324,8 +328,7 @@ def test_a_refused_token_and_an_unreachable_api_show_on_the_channels_health(
         store: Store, pipeline: Pipeline, api: RecordingServer,
         caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    case_id = ingest(pipeline, "telegram", "111", {"hook": "tg", "chat_id": 111,
-                                                   "user_id": 111, "public": False})
+    case_id = telegram_dm_case(pipeline)
     refused = queue_reply(store, case_id)
     api.answer(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
     send(store, hook("telegram", api, "tg"))
