@@ -52,7 +52,8 @@ OUT = ROOT / "bench" / "out"
 CHANNEL = "forms"
 SECRET = "bench-signing-key-not-a-real-one"
 PATH = f"/hooks/{CHANNEL}"
-NAMES = {"omnitui": "omnitui serve", "floor": "floor: bare app, 1 commit per request",
+NAMES = {"omnitui": "omnitui serve", "receiver": "omnitui receiver alone (no filer)",
+         "floor": "floor: bare app, 1 commit per request",
          "noop": "HTTP only: bare app, no store (not durable)"}
 KILL_AFTER = 0.5  # seconds after the measured window: the kill lands on requests in flight
 TAIL_LIMIT = 10.0  # the generator gives up this long after the window if nothing kills it
@@ -197,6 +198,18 @@ def run_floor_server(port: int, db_path: Path, noop: bool) -> None:
                 access_log=False, lifespan="off", timeout_keep_alive=30, server_header=False)
 
 
+def run_receiver_only(config: Path, db_path: Path) -> None:
+    """omnitui's own receiver (the same WebhookReceiver `serve` starts) with no filer: the
+    writer has the store's write lock to itself."""
+    from omnitui.channels.webhooks.server import WebhookReceiver
+    from omnitui.config import load_settings
+
+    receiver = WebhookReceiver(db_path, load_settings(config))
+    receiver.start()
+    while True:
+        time.sleep(3600)
+
+
 # ------------------------------------------------------------------------------ the parent
 
 def free_port() -> int:
@@ -214,7 +227,7 @@ def env() -> dict[str, str]:
 def start_server(kind: str, work: Path, port: int) -> tuple[subprocess.Popen, Path]:
     db = work / f"{kind}.db"
     log = work / f"{kind}.stderr"
-    if kind == "omnitui":
+    if kind in ("omnitui", "receiver"):
         config = work / "omnitui.toml"
         config.write_text(f'[server]\nlisten = "127.0.0.1:{port}"\n\n'
                           f'[[channels]]\nname = "{CHANNEL}"\nkind = "generic"\n'
@@ -223,6 +236,9 @@ def start_server(kind: str, work: Path, port: int) -> tuple[subprocess.Popen, Pa
         Store(db).close()
         cmd = [sys.executable, "-m", "omnitui", "--db", str(db), "--config", str(config),
                "serve", "--log-file", str(work / "omnitui.log")]
+        if kind == "receiver":
+            cmd = [sys.executable, __file__, "--receiver-only", "--config", str(config),
+                   "--db", str(db)]
     else:
         cmd = [sys.executable, __file__, "--floor-server", "--port", str(port), "--db", str(db),
                *(["--noop"] if kind == "noop" else [])]
@@ -254,7 +270,7 @@ def stored_keys(kind: str, db: Path) -> tuple[set[str], int]:
     read with plain sqlite3 (which also replays the WAL the killed server left)."""
     conn = sqlite3.connect(db)
     try:
-        if kind == "omnitui":
+        if kind in ("omnitui", "receiver"):
             rows = conn.execute("SELECT external_key, pending FROM raw_payloads "
                                 "WHERE channel = 'webhook' AND source = ?", (CHANNEL,)).fetchall()
             keys = {key.partition(":")[2] for key, _ in rows}
@@ -360,6 +376,8 @@ def main() -> int:
                         help="concurrent keep-alive connections, comma-separated")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--no-floor", action="store_true", help="omnitui only")
+    parser.add_argument("--receiver-only-too", action="store_true",
+                        help="also omnitui's receiver alone, without the daemon's filer")
     parser.add_argument("--keep", action="store_true",
                         help="keep the stores and server logs (in bench/out/webhook-*)")
     parser.add_argument("--client", choices=["aiohttp", "httpx"], default="aiohttp",
@@ -368,6 +386,8 @@ def main() -> int:
     parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--floor-server", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--noop", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--receiver-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--config", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--prefix", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -383,10 +403,16 @@ def main() -> int:
     if args.floor_server:
         run_floor_server(args.port, args.db, args.noop)
         return 0
+    if args.receiver_only:
+        sys.path.insert(0, str(ROOT))
+        run_receiver_only(args.config, args.db)
+        return 0
 
     sys.path.insert(0, str(ROOT))
     levels = [int(n) for n in args.connections.split(",")]
     kinds = ["omnitui"] if args.no_floor else ["omnitui", "floor", "noop"]
+    if args.receiver_only_too:
+        kinds.insert(1, "receiver")
     OUT.mkdir(exist_ok=True)
     runs: list[dict] = []
     # stores on the same disk as the project (bench/out), not a tmpfs
