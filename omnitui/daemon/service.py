@@ -27,7 +27,7 @@ from omnitui.channels.webhooks.server import WebhookReceiver
 from omnitui.config import Settings, attachments_dir
 from omnitui.daemon import lock
 from omnitui.daemon.mailwatch import watch_folder
-from omnitui.ingest.pending import file_pending
+from omnitui.ingest.pending import WEBHOOK_HOLD, file_pending
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.services.scheduler import wake_snoozed
 from omnitui.services.sender import send_due
@@ -168,7 +168,8 @@ class Daemon:
                     continue
                 self._deliveries.clear()
                 try:
-                    filed = file_pending(store, pipeline, RAW_CHANNEL, parse, stop=self.stop)
+                    filed = file_pending(store, pipeline, RAW_CHANNEL, parse, stop=self.stop,
+                                         hold=WEBHOOK_HOLD)
                 except Exception:  # a busy store or a bug: try again at the next delivery
                     log.exception("filing webhook deliveries failed; trying again shortly")
                     self._deliveries.set()

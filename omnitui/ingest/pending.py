@@ -7,7 +7,9 @@ items (a Meta delivery batches several messages; a receipt or a customer update 
 message), applied inside the transaction that marks the row processed. An item the pipeline
 fails on keeps its raw row and its error, and the rest go on.
 
-A transaction runs for at most FILING_SECONDS, then the store's write lock is left free for
+A transaction runs for at most `hold` seconds (FILING_SECONDS unless the caller needs the
+lock back sooner: the webhook receiver's writer answers platforms only after its commit, so
+its filer holds the lock for WEBHOOK_HOLD), then the store's write lock is left free for
 WRITE_GAP: SQLite's busy handler retries only every 100 ms once it has waited a while, so
 back-to-back transactions would starve every other writer (a console, the heartbeat, the
 sender, the webhook receiver) into "database is locked" during a big backlog.
@@ -33,6 +35,7 @@ from omnitui.store.messages import mark_processed, pending_raw
 log = logging.getLogger("omnitui.filing")
 
 FILING_SECONDS = 0.5  # the longest a filing transaction holds the write lock
+WEBHOOK_HOLD = 0.05  # the same while the webhook receiver may be waiting to commit
 WRITE_GAP = 0.11  # seconds between filing transactions, longer than the busy handler's 100 ms
 
 
@@ -62,7 +65,8 @@ class FilingResult:
 
 def file_pending(store: Store, pipeline: Pipeline, channel: str, parse: Parser, *,
                  batch: int = 1000, limit: int | None = None,
-                 stop: threading.Event | None = None) -> FilingResult:
+                 stop: threading.Event | None = None,
+                 hold: float = FILING_SECONDS) -> FilingResult:
     """File the pending raw rows of `channel`, oldest first. The rows are read inside the
     write transaction, so two callers never take the same ones."""
     counts = Counter({"messages": 0, "duplicates": 0, "failed": 0, "other": 0})
@@ -76,7 +80,7 @@ def file_pending(store: Store, pipeline: Pipeline, channel: str, parse: Parser, 
                 taken += 1
                 item = RawItem(raw_id, source, parse_db_time(received), body, key)
                 counts.update(_file_one(conn, pipeline, parse, item))
-                if time.monotonic() - started > FILING_SECONDS:
+                if time.monotonic() - started > hold:
                     break
         done += taken
         if taken == len(rows) and len(rows) < batch:
