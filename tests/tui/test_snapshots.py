@@ -118,7 +118,8 @@ def test_help_overlay(console: OmnituiApp, snap_compare: Snap) -> None:
     assert isinstance(seen["screen"], TextScreen)
     lines = text.splitlines()
     for keys, binding_id in (("q ", "app.quit_confirm"), ("⏎, l, o ", "case.open"),
-                             ("r ", "case.reply"), ("^j, alt+⏎ ", "composer.send")):
+                             ("r ", "case.reply"), ("D ", "case.to_private"),
+                             ("^e ", "composer.editor")):  # the rest is a scroll away
         assert any(f"│{keys}" in line and f"{binding_id}│" in line for line in lines)
 
 
