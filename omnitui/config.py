@@ -178,6 +178,8 @@ class HookChannel:
     verify_token: str = ""  # meta: the hub.verify_token of the subscribe handshake
     verify_token_env: str = ""
     account_sid: str = ""  # twilio: the account replies are sent from
+    from_number: str = ""  # twilio: our number (+E.164), for writing first by SMS/WhatsApp
+    phone_number_id: str = ""  # meta: our WhatsApp number's id, for writing first
     shown_as: str = ""  # generic: the channel its messages show as (web, phone, alert...)
 
     @property

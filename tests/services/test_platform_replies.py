@@ -371,8 +371,20 @@ def test_writing_first_builds_a_route_from_the_address(
     assert request.json()["recipient"] == {"id": "PSID9"}
     assert row_of(store, dm)["status"] == "sent"
     row = row_of(store, sms)
-    assert row["status"] == "failed" and "our number to send the sms message from" in (
+    assert row["status"] == "failed" and "set from_number on channel 'twilio'" in (
         row["last_error"])
+    api.requests.clear()
+    api.answer(201, {"sid": "SMFIRST"})
+    api.answer(200, {"messages": [{"id": "wamid.FIRST"}]})
+    _, sms = new_case("sms", "+14155550123")
+    _, whatsapp = new_case("whatsapp", "+14155550124")
+    send(store, hook("meta", api, phone_number_id="PN7"),
+         hook("twilio", api, account_sid="AC1", from_number="+18005550199"))
+    twilio_request, meta_request = api.requests
+    assert (twilio_request.form()["To"], twilio_request.form()["From"]) == (
+        "+14155550123", "+18005550199")
+    assert meta_request.path == "/PN7/messages" and meta_request.json()["to"] == "14155550124"
+    assert row_of(store, sms)["status"] == row_of(store, whatsapp)["status"] == "sent"
 
 
 def test_receipts_show_on_the_timeline_and_never_go_backwards(

@@ -48,6 +48,12 @@ def default_route(hook: HookChannel, message_channel: str, address: str) -> dict
         return {"hook": hook.name, "user": address, "public": False}
     if hook.kind == "meta" and message_channel in ("messenger", "instagram"):
         return {"hook": hook.name, "platform": message_channel, "recipient": address}
+    if hook.kind == "meta" and message_channel == "whatsapp" and hook.phone_number_id:
+        return {"hook": hook.name, "platform": "whatsapp",
+                "phone_number_id": hook.phone_number_id, "to": address.lstrip("+")}
+    if hook.kind == "twilio" and hook.from_number:
+        prefix = "whatsapp:" if message_channel == "whatsapp" else ""
+        return {"hook": hook.name, "to": prefix + address, "from": prefix + hook.from_number}
     raise PermanentFailure(_cannot_start(hook, message_channel, address), stage="build")
 
 
@@ -55,10 +61,10 @@ def _cannot_start(hook: HookChannel, message_channel: str, address: str) -> str:
     if hook.kind == "telegram":
         return f"{address!r} is not a Telegram user id, so the bot cannot write to it"
     if hook.kind == "twilio":
-        return (f"Twilio needs our number to send the {message_channel} message from, and it "
-                "is known only once the customer has written to it; they have not on this case")
+        return (f"Twilio needs our number to send the {message_channel} message from: set "
+                f"from_number on channel {hook.name!r}, or wait until the customer writes")
     if hook.kind == "meta":
-        return ("WhatsApp needs the phone_number_id of our business number, known only once "
-                "the customer has written to it; they have not on this case")
+        return ("WhatsApp needs the phone_number_id of our business number: set "
+                f"phone_number_id on channel {hook.name!r}, or wait until the customer writes")
     return (f"source {hook.name!r} gave no reply_url for this conversation, so there is "
             "nowhere to send the reply")
