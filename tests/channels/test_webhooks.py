@@ -247,6 +247,9 @@ def test_malformed_oversized_unknown_paths_never_500(hooks: Hooks) -> None:
         post_generic(hooks.client, {"type": "message", "from": {}, "text": "who?"}),
         post_generic(hooks.client, {"type": "order"}),
         post_twilio(hooks.client, {"Body": "no sid"}),
+        post_meta(hooks.client, b"[" * 200_000 + b"]" * 200_000),  # too deep for json
+        post_generic(hooks.client, {"type": "event", "customer": {"id": 1}, "event": "x",
+                                    "occurred_at": "yesterday"}),
     ]
     assert [b.status_code for b in bad] == [400] * len(bad), [b.text for b in bad]
     huge = telegram_update("x" * 2_000_000)
