@@ -368,6 +368,15 @@ class PymapServer(ImapServer):
     def _maildir(self) -> Path:
         return self.root / "data" / "Maildir"
 
+    def start(self) -> None:
+        """A SIGKILL can leave pymap's maildir lock files behind, and pymap honours them for
+        10 minutes (every APPEND then answers NO [TIMEOUT]): clear them first, as a server
+        restarted after a crash must."""
+        if self._maildir().exists():
+            for lock in self._maildir().rglob("*.lock"):
+                lock.unlink(missing_ok=True)
+        super().start()
+
     def _command(self) -> list[str]:
         return [sys.executable, "-c", _PYMAP_BOOT, "--host", self.host, "--port", str(self.port),
                 "--no-tls", "maildir", str(self.root / "data")]
@@ -749,3 +758,4 @@ def gmail_server() -> Iterator[ImapServer]:
     """pymap with Gmail's X-GM-EXT-1: FETCH X-GM-MSGID gives a message the same id in every
     folder (a hash of its Message-ID header, else of its bytes)."""
     yield from _fixture_server("pymap", gmail=True)
+
