@@ -53,6 +53,17 @@ class Malformed(ValueError):
     """A verified body this module cannot read (400)."""
 
 
+def delivery_key(channel_name: str, key: str) -> str:
+    """raw_payloads.external_key of a delivery: keys are the platform's own, so they are
+    unique only per channel."""
+    return f"{channel_name}:{key}"
+
+
+def platform_key(external_key: str | None) -> str:
+    """The platform's own key back from an external key ("" when there is none)."""
+    return external_key.partition(":")[2] if external_key else ""
+
+
 REPLAY_WINDOW = 300  # seconds a signed timestamp stays valid (Slack, Standard Webhooks)
 
 

@@ -31,6 +31,7 @@ from omnitui.channels.webhooks.common import (
     fresh_timestamp,
     header,
     json_object,
+    platform_key,
     same,
 )
 from omnitui.config import HookChannel
@@ -61,7 +62,7 @@ def parse(channel: HookChannel, item: RawItem) -> list[Inbound]:
     kind = payload.get("type")
     if kind not in TYPES:
         raise Malformed(f"'type' must be one of {', '.join(TYPES)}, got {kind!r}")
-    key = item.key.partition(":")[2] if item.key else ""
+    key = platform_key(item.key)
     if kind == "customer":
         person = field(payload, "customer", dict)
         attributes = payload.get("attributes") or {}

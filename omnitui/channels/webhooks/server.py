@@ -34,7 +34,13 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from omnitui.channels.webhooks.common import HookRequest, Malformed, ReceiverError, Rejected
+from omnitui.channels.webhooks.common import (
+    HookRequest,
+    Malformed,
+    ReceiverError,
+    Rejected,
+    delivery_key,
+)
 from omnitui.channels.webhooks.platforms import PLATFORMS, RAW_CHANNEL
 from omnitui.config import HookChannel, Settings, hook_secret, listen_address
 from omnitui.ingest.pending import RawItem
@@ -84,7 +90,7 @@ class RawWriter:
         def done(outcome: bool | BaseException) -> None:
             loop.call_soon_threadsafe(_settle, future, outcome)
 
-        self._queue.put(_Delivery(channel, body, f"{channel}:{key}", done))
+        self._queue.put(_Delivery(channel, body, delivery_key(channel, key), done))
         return await asyncio.wait_for(future, STORE_TIMEOUT + 1)
 
     def _run(self) -> None:
@@ -189,7 +195,7 @@ def _endpoint(channel: HookChannel, secret: str, settings: Settings, writer: Raw
             answer = platform.check(channel, secret, hook, clock())
             if answer.key is not None:  # would filing read it? Say so now, as a 400
                 platform.parse(channel, RawItem(0, channel.name, utc_now(), body,
-                                                f"{channel.name}:{answer.key}"))
+                                                delivery_key(channel.name, answer.key)))
         except Rejected as exc:
             writer.rejected[channel.name] += 1
             log.warning("%s: refused a request from %s: %s (%d)", channel.name,
