@@ -20,7 +20,8 @@ from typing import Any
 
 import platformdirs
 
-from omnitui.model import Status
+from omnitui.filters import Vocabulary, parse
+from omnitui.keymap import keymap_problem
 
 APP_NAME = "omnitui"
 
@@ -261,6 +262,8 @@ def _check_values(settings: Settings, file: Path) -> None:
     if not 0 < settings.sla.vip_factor <= 1:
         raise ConfigError(f"{file}: sla.vip_factor must be above 0 and at most 1, got "
                           f"{settings.sla.vip_factor}")
+    if problem := keymap_problem(settings.keymap):
+        raise ConfigError(f"{file}: {problem}")
     _check_names(settings.views, "views", file)
     for index, view in enumerate(settings.views):
         _check_view(view, f"views[{index}]", file)
@@ -413,14 +416,10 @@ def _check_view(view: SavedView, key: str, file: Path) -> None:
     if view.sort not in VIEW_SORTS:
         raise ConfigError(f"{file}: {key}.sort must be one of {_choices(VIEW_SORTS)}, got "
                           f"{view.sort!r}")
-    # The console's quick filter reads any word; only a status that cannot exist is surely
-    # a mistake (the view would always be empty).
-    statuses = [str(status) for status in Status]
-    for word in view.filter.split():
-        name, sep, value = word.partition(":")
-        if sep and name.lower() == "status" and value and value not in statuses:
-            raise ConfigError(f"{file}: {key}.filter: {word!r} names no status (statuses: "
-                              f"{', '.join(statuses)})")
+    # Agents and queues are known only to the store: a status or channel that cannot exist
+    # is surely a mistake (the view would always be empty).
+    if problems := parse(view.filter, Vocabulary()).problems:
+        raise ConfigError(f"{file}: {key}.filter: {'; '.join(problems)}")
 
 
 def _check_macro(macro: Macro, key: str, file: Path) -> None:

@@ -220,6 +220,7 @@ class Draft:
     quoted: str = ""
     attachment_ids: tuple[int, ...] = ()
     private: bool = False  # answer a group or public post in a direct message instead
+    macro: str = ""  # the macro that drafted it: sending also applies the macro's changes
 
     @property
     def body(self) -> str:

@@ -114,7 +114,7 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
      "views[1].name 'a' is already the name of views[0]"),
     ("[[views]]\nname = 'a'\nsort = 'random'",
      "views[0].sort must be one of 'priority', 'sla', 'newest', 'updated'"),
-    ("[[views]]\nname = 'a'\nfilter = 'status:closd'", "views[0].filter: 'status:closd'"),
+    ("[[views]]\nname = 'a'\nfilter = 'status:closd'", "views[0].filter: no status 'closd'"),
     ("[[views]]\nname = 'a'\ncolour = 'red'", "unknown key views[0].colour in views[0]"),
     # macros
     ("[[macros]]\nstatus = 'solved'", "macros[0].name is missing (expected a string)"),

@@ -1,37 +1,40 @@
 """Macros: one key sets several fields of a case and drafts the reply that goes with them.
 
 Every change goes through the audited actions, so each one is in the audit log under the
-agent's name; the draft is only returned, for the agent to edit and send (or file as a note).
+agent's name. A macro's reply is a draft marked with the macro's name: its changes are
+applied when that draft is sent, in the same transaction (services/drafts.py), so a case is
+never solved by a macro whose reply the agent then threw away.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import datetime
 
 from omnitui.config import Macro, template_parts
-from omnitui.model import Status
+from omnitui.model import Draft, Status
 from omnitui.services import actions
+from omnitui.services.outbound import start_draft
 from omnitui.store import cases as case_store
 from omnitui.store.customers import customer_name
 from omnitui.store.db import StoreError
 
 
 def apply_macro(conn: sqlite3.Connection, case_id: int, macro: Macro, *, agent: str,
-                at: datetime) -> str | None:
-    """Apply `macro` to one case as `agent` and return its rendered draft (None without a
-    reply). Fields already at the macro's value are left alone, so the audit log shows only
-    real changes. Run it inside one write transaction: a failure then changes nothing."""
+                at: datetime) -> None:
+    """Apply `macro`'s changes to one case as `agent`. Fields already at the macro's value
+    are left alone, so the audit log shows only real changes. Run it inside one write
+    transaction: a failure then changes nothing."""
     case = case_store.require_case(conn, case_id)
     if macro.status and (case["status"], case["pause_reason"] or "") != (
             macro.status, macro.pause_reason):
         actions.set_status(conn, case_id, Status(macro.status), actor=agent, at=at,
                            pause_reason=macro.pause_reason or None)
+    if refusal := macro_refusal(conn, case_id, macro, agent):
+        raise StoreError(refusal)
     if macro.assign == "me":
-        # the same claim as the `a` key: a case another agent holds is not taken from them
-        if not actions.claim(conn, case_id, agent, at=at):
-            owner = case_store.require_case(conn, case_id)["owner"]
-            raise StoreError(f"#{case_id} is already {owner}'s; the macro was not applied")
+        actions.claim(conn, case_id, agent, at=at)
     elif macro.assign:
         owner = None if macro.assign == "nobody" else macro.assign
         if owner != case["owner"]:
@@ -44,14 +47,33 @@ def apply_macro(conn: sqlite3.Connection, case_id: int, macro: Macro, *, agent: 
     if macro.queue and macro.queue != case["queue"]:
         actions.edit(conn, case_id, {"queue": macro.queue}, actor=agent, at=at,
                      action="case.queue", reason=f"queue {macro.queue}")
+
+
+def macro_refusal(conn: sqlite3.Connection, case_id: int, macro: Macro,
+                  agent: str) -> str | None:
+    """Why `agent` may not apply `macro` to the case now (None: they may). Its "assign =
+    me" is the same claim as the `a` key: a case another agent holds is not taken."""
+    owner = case_store.require_case(conn, case_id)["owner"]
+    if macro.assign == "me" and owner not in (None, agent):
+        return f"#{case_id} is already {owner}'s; the macro was not applied"
+    return None
+
+
+def macro_reply(conn: sqlite3.Connection, case_id: int, macro: Macro,
+                agent: str) -> Draft | None:
+    """The reply (or internal note) `macro` drafts on a case, filled in for the case as the
+    macro will leave it, and marked so that sending it applies the macro; None without a
+    reply."""
     if not macro.reply:
         return None
-    return render_template(macro.reply, conn, case_id, agent)
+    values = template_values(conn, case_id, agent)
+    values["queue"] = macro.queue or values["queue"]
+    base = start_draft(conn, case_id, "note" if macro.internal else "reply")
+    return replace(base, text=fill_template(macro.reply, values), macro=macro.name)
 
 
 def template_values(conn: sqlite3.Connection, case_id: int, agent: str) -> dict[str, str]:
-    """What a template's variables stand for on this case, as it is now (so {queue} is the
-    queue a macro just moved the case to)."""
+    """What a template's variables stand for on this case, as it is now."""
     case = case_store.require_case(conn, case_id)
     name = customer_name(conn, case["customer_id"])
     return {"customer_name": name, "customer_first_name": next(iter(name.split()), ""),
@@ -65,7 +87,3 @@ def fill_template(template: str, values: dict[str, str]) -> str:
     return "".join(text + (values[name] if name is not None else "")
                    for text, name in template_parts(template))
 
-
-def render_template(template: str, conn: sqlite3.Connection, case_id: int, agent: str) -> str:
-    """A macro template filled in for one case and the agent applying it."""
-    return fill_template(template, template_values(conn, case_id, agent))

@@ -7,6 +7,7 @@ fails at once with SQLITE_BUSY, ignoring busy_timeout, when another writer got i
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import sqlite3
@@ -28,6 +29,31 @@ DB_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # SQLite's own datetime() format, in UTC
 
 class StoreError(Exception):
     """An expected problem with the store file, worded for the person who must fix it."""
+
+
+# What a write to the store (or to the files beside it) can fail with when nothing is wrong
+# with the program: a full or read-only disk, a store another program holds too long.
+STORE_ERRORS = (StoreError, sqlite3.Error, OSError)
+
+
+def store_problem(exc: BaseException) -> str:
+    """One of STORE_ERRORS in words for the person at the keyboard: what happened and that
+    nothing was changed (every write is one transaction, rolled back whole)."""
+    text = str(exc)
+    lowered = text.lower()
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "disk is full" in lowered:
+        return "the disk holding the store is full; nothing was changed (free some space)"
+    if (isinstance(exc, OSError) and exc.errno == errno.EROFS) or "readonly" in lowered:
+        return "the store is read-only; nothing was changed"
+    if "locked" in lowered or "busy" in lowered:
+        return ("the store is busy (another program kept it locked); nothing was changed, "
+                "try again")
+    if isinstance(exc, OSError) and exc.errno is not None:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{os.strerror(exc.errno)}; nothing was changed"
+    if isinstance(exc, sqlite3.Error):
+        return f"the store failed ({text}); nothing was changed"
+    return text
 
 
 def db_time(moment: datetime) -> str:

@@ -315,7 +315,24 @@ ALTER TABLE outbox ADD COLUMN receipt TEXT NOT NULL DEFAULT '';
 ALTER TABLE channel_health ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;
 """
 
-MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4]
+MIGRATION_5 = """
+-- What an agent is writing, saved a second or so behind their typing: a draft survives a
+-- failed send, a crashed console and a lost SSH connection, and comes back when the
+-- composer opens on that case again. One per agent and case (case_id NULL: a new message
+-- that will open a case). Automatic drafts use the same table.
+CREATE TABLE drafts (
+    id INTEGER PRIMARY KEY,
+    agent TEXT NOT NULL,
+    case_id INTEGER,
+    channel TEXT NOT NULL,
+    text TEXT NOT NULL DEFAULT '',
+    fields TEXT NOT NULL DEFAULT '{}',
+    updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX drafts_agent_case ON drafts(agent, ifnull(case_id, 0));
+"""
+
+MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5]
 
 # The names people and scripts may rely on when they query the file (docs/schema.md).
 STABLE_NAMES: dict[str, set[str]] = {

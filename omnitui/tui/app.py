@@ -8,33 +8,42 @@ within half a second: `data_version` is polled, and the audit feed says which ca
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
-from textual import events, work
-from textual.app import App
+from textual import events, on, work
+from textual.actions import ActionParseResult
+from textual.app import App, ScreenResultCallbackType, ScreenResultType
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
-from textual.widgets import Input, Static
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Input, Static, TextArea
 
 from omnitui.config import ConfigError, Settings, attachments_dir
+from omnitui.filters import Narrowing, Vocabulary, complete
+from omnitui.keymap import BY_ID, KEYS, keymap_problem
 from omnitui.services.history import undo
 from omnitui.store import presence
 from omnitui.store.audit import undone_action
 from omnitui.store.changes import changed_cases_since, data_version, last_change
 from omnitui.store.channel_state import channel_states, daemon_state
-from omnitui.store.db import Store, StoreError, db_time, utc_now
+from omnitui.store.db import STORE_ERRORS, Store, StoreError, db_time, store_problem, utc_now
 from omnitui.store.messages import pending_count
 from omnitui.store.queries import (
     CaseQuery,
     awaiting_reply,
     case_detail,
     distinct_values,
+    known_agents,
     list_cases,
     queue_ids,
     summaries,
@@ -42,13 +51,15 @@ from omnitui.store.queries import (
 from omnitui.tui.case_actions import CASE_BINDINGS, CaseActions
 from omnitui.tui.commands import ConsoleCommands
 from omnitui.tui.customers import CustomerActions
+from omnitui.tui.keys import bind
 from omnitui.tui.macros import MACRO_BINDINGS, MacroActions
 from omnitui.tui.screens.case import CaseScreen
 from omnitui.tui.screens.modals import (
+    AskScreen,
     ComposeScreen,
     PickScreen,
     TextScreen,
-    help_text,
+    help_table,
 )
 from omnitui.tui.screens.queue import QueueScreen
 from omnitui.tui.status import health_text
@@ -57,12 +68,13 @@ from omnitui.tui.views import (
     SORT_NAMES,
     View,
     narrow,
-    narrow_words,
     saved_views,
     standard_views,
 )
 from omnitui.tui.widgets.case_list import CaseList
-from omnitui.tui.writing import WRITING_BINDINGS, WritingActions
+from omnitui.tui.writing import WRITING_BINDINGS, DraftKeeper, WritingActions
+from omnitui.vocabulary import action_words
+from omnitui.wording import plural
 
 POLL_SECONDS = 0.5
 PRESENCE_EVERY = 5.0  # seconds between "still here" marks while a case is open
@@ -76,29 +88,32 @@ NEW_SCAN_MAX = 20_000  # and at most this many per key press (about 20 ms), at a
 class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, MacroActions,
                  App[None]):
     TITLE = "omnitui"
-    BINDINGS = [
-        Binding("ctrl+r", "refresh_now", "Refresh", id="app.refresh", show=False),
-        Binding("v", "pick_view", "Views", id="view.pick", show=False),
-        Binding("greater_than_sign", "step_view(1)", "Next view", id="view.next", show=False),
-        Binding("less_than_sign", "step_view(-1)", "Previous view", id="view.prev",
-                show=False),
+    # Priority: the app decides what a key means as it arrives, before the keys behind it
+    # are handed on. A key that opens the search box, a dialog or the composer must have
+    # done so before the next key comes, or a fast typist's "rSorry" would solve the case
+    # ("S") instead of starting a reply. `check_action` hands keys to a text field or a
+    # dialog instead, where they belong.
+    BINDINGS = [replace(binding, priority=True) for binding in [
+        bind("app.refresh", "refresh_now"),
+        bind("view.pick", "pick_view"),
+        bind("view.next", "step_view(1)"),
+        bind("view.prev", "step_view(-1)"),
         *CASE_BINDINGS,
-        Binding("u", "undo", "Undo", id="app.undo"),
+        bind("app.undo", "undo"),
+        bind("app.goto", "goto"),
         *WRITING_BINDINGS,
         *MACRO_BINDINGS,
-        Binding("L", "link_customer", "Link customer", id="customer.link", show=False),
-        Binding("question_mark,f1", "help", "Help", id="app.help"),
-        Binding("slash", "narrow('')", "Search", id="queue.search"),
-        Binding("n", "search_hit(1)", "Next hit", id="queue.search_next", show=False),
-        Binding("N", "search_hit(-1)", "Previous hit", id="queue.search_prev", show=False),
-        Binding("right_square_bracket", "step_new(1)", "Next waiting", id="queue.next_new",
-                show=False),
-        Binding("left_square_bracket", "step_new(-1)", "Previous waiting",
-                id="queue.prev_new", show=False),
-        Binding("f2", "to_queue", "Queue", id="mode.queue", show=False),
-        Binding("ctrl+p,colon", "command_palette", "Commands", id="app.commands", show=False),
-        Binding("backslash", "narrow('status:')", "Filter", id="queue.filter", show=False),
-    ]
+        bind("customer.link", "link_customer"),
+        bind("app.help", "help"),
+        bind("queue.search", "narrow('')"),
+        bind("queue.search_next", "search_hit(1)"),
+        bind("queue.search_prev", "search_hit(-1)"),
+        bind("queue.next_new", "step_new(1)"),
+        bind("queue.prev_new", "step_new(-1)"),
+        bind("mode.queue", "to_queue"),
+        bind("app.commands", "command_palette"),
+        bind("queue.filter", "narrow('status:')"),
+    ]]
     COMMANDS = App.COMMANDS | {ConsoleCommands}
 
     def __init__(self, db_path: Path, settings: Settings, agent: str, *,
@@ -122,6 +137,14 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
         self._presence: tuple[int | None, str, datetime] = (None, "", utc_now())
         self._seen_change = last_change(self.store.conn)
         self._health = Text()
+        self.drafts = DraftKeeper(db_path, agent,  # notify is thread-safe, and never waits
+                                  lambda warning: self.notify(warning, severity="warning"))
+        self._generation = 0  # bumped by every new query of the queue
+        self._loads = 0  # id-list loads started, and the newest one shown
+        self._shown_load = 0
+        self._poll_problem = ""  # the store failure the poll reported last, said once
+        self.narrowing = Narrowing()
+        self.vocabulary = Vocabulary(me=agent)
 
     async def on_mount(self) -> None:
         self.set_keymap(self.settings.keymap)
@@ -133,6 +156,49 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
         self._refresh_health()
         self.set_interval(HEALTH_SECONDS, self._refresh_health)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The console's keys act only where the agent is not typing or answering a
+        dialog; there the key is the field's or the dialog's."""
+        typing = isinstance(self.screen, ModalScreen) or isinstance(self.focused,
+                                                                      Input | TextArea)
+        return not (typing and action in APP_ACTIONS)
+
+    async def run_action(self, action: str | ActionParseResult,
+                         default_namespace: DOMNode | None = None,
+                         namespaces: Mapping[str, DOMNode] | None = None) -> bool:
+        """Every key's action: a store that fails (a full disk, a read-only file, a lock
+        held too long) is a message on screen, never a crash that loses the agent's work.
+        Every write is one transaction, so a failed action changed nothing."""
+        with self.reporting():
+            return await super().run_action(action, default_namespace, namespaces)
+        return False
+
+    def push_screen(self, screen: Screen[ScreenResultType] | str,
+                    callback: ScreenResultCallbackType[ScreenResultType] | None = None,
+                    wait_for_dismiss: bool = False) -> Any:
+        """Dialogs' answers act on the store too: guarded like the keys' actions."""
+        if callback is not None:
+            callback = self._guarded(callback)
+        return super().push_screen(screen, callback, wait_for_dismiss)  # type: ignore[call-overload]
+
+    def _guarded(self, callback: Callable[[ScreenResultType], Any]
+                 ) -> Callable[[ScreenResultType], Any]:
+        def run(result: ScreenResultType) -> Any:
+            with self.reporting():
+                return callback(result)
+            return None
+
+        return run
+
+    @contextmanager
+    def reporting(self, doing: str = "") -> Iterator[None]:
+        """Turn a store failure inside the block into a message on screen."""
+        try:
+            yield
+        except STORE_ERRORS as exc:
+            self.notify(f"{doing + ' failed' if doing else 'not done'}: {store_problem(exc)}",
+                        severity="error")
+
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = False) -> None:
         """Toasts show text literally by default: messages quote outside text (a file name,
@@ -141,26 +207,55 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
 
     def _show_first_page(self) -> None:
         """Paint the top of the view at once (an indexed page costs under a millisecond at
-        a million cases), then load the whole ordered id list behind it."""
-        first = list_cases(self.store.conn, replace(self.query, limit=FIRST_PAGE))
-        self.screen_queue().query_one(CaseList).set_ids(array("q", (c.id for c in first)),
-                                                        complete=False)
-        self._load_ids(None)
+        a million cases), then load the whole ordered id list behind it. The list of a
+        query the agent has since changed is never shown: each new query starts a new
+        generation, and a list that arrives for an older one is dropped."""
+        self._generation += 1
+        cases = self.screen_queue().query_one(CaseList)
+        with self.reporting("loading the queue"):
+            first = list_cases(self.store.conn, replace(self.query, limit=FIRST_PAGE))
+            cases.set_ids(array("q", (c.id for c in first)), complete=False)
+        cases.forget_rows(None)
+        self._update_status()
+        self._load_ids()
+
+    def exit(self, *args: Any, **kwargs: Any) -> None:
+        """Quitting with a reply half-written keeps it: it comes back on that case."""
+        for screen in self.screen_stack:
+            if isinstance(screen, ComposeScreen):
+                screen.flush()
+        self.drafts.wait()
+        super().exit(*args, **kwargs)
 
     def on_unmount(self) -> None:
-        with self.store.write() as conn:
+        with suppress(*STORE_ERRORS), self.store.write() as conn:
             presence.leave(conn, self.agent)
         self.store.close()
 
-    @work(thread=True, exclusive=True, group="ids")
-    def _load_ids(self, changed: set[int] | None) -> None:
-        with Store(self.db_path, migrate=False) as own:
-            ids = queue_ids(own.conn, self.query)
-        self.call_from_thread(self._show_ids, ids, changed)
+    def _load_ids(self, *, changed_data: bool = False) -> None:
+        """Load the view's whole id list in a thread (half a second at a million cases)."""
+        self._loads += 1
+        self._load_ids_worker(self.query, self._generation, self._loads, changed_data)
 
-    def _show_ids(self, ids: array[int], changed: set[int] | None) -> None:
-        self.screen_queue().query_one(CaseList).set_ids(ids, changed)
-        self._update_status(len(ids))
+    @work(thread=True, group="ids", exit_on_error=False)
+    def _load_ids_worker(self, query: CaseQuery, generation: int, load: int,
+                         changed_data: bool) -> None:
+        try:
+            with Store(self.db_path, migrate=False) as own:
+                ids = queue_ids(own.conn, query)
+        except (StoreError, sqlite3.Error) as exc:
+            self.call_from_thread(self.notify, f"could not load the queue: {exc}",
+                                  severity="error")
+            return
+        self.call_from_thread(self._show_ids, ids, generation, load, changed_data)
+
+    def _show_ids(self, ids: array[int], generation: int, load: int,
+                  changed_data: bool) -> None:
+        if generation != self._generation or load < self._shown_load:
+            return  # the agent has moved on to another query, or a newer list is shown
+        self._shown_load = load
+        self.screen_queue().query_one(CaseList).set_ids(ids, changed_data=changed_data)
+        self._update_status()
 
     def screen_queue(self) -> QueueScreen:
         return next(s for s in self.screen_stack if isinstance(s, QueueScreen))
@@ -171,8 +266,16 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
 
     @property
     def query(self) -> CaseQuery:
-        query = narrow(self.view.query, self.narrowed_by)
+        query, self.narrowing = narrow(self.view.query, self.narrowed_by, self.vocabulary)
         return replace(query, sort=self.sort) if self.sort else query
+
+    def _learn_vocabulary(self) -> None:
+        """The agents and queues filters may name, read when the search box opens."""
+        queues = {*distinct_values(self.store.conn, "queue"),
+                  self.settings.routing.default_queue,
+                  *self.settings.routing.channel_queues.values()}
+        self.vocabulary = Vocabulary(me=self.agent, agents=known_agents(self.store.conn),
+                                     queues=sorted(queues))
 
     def action_cycle_sort(self) -> None:
         """s on the queue: the view's own order, then each other order in turn."""
@@ -185,38 +288,112 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
         self._update_status()
 
     def action_narrow(self, start: str) -> None:
-        box = self.screen_queue().query_one("#narrow", Input)
+        """Open the search box (filters with `\\`). Focus moves at once, inside this key's
+        handling: keys typed right after it are already queued and must reach the box,
+        not fire the queue's own keys."""
+        if not isinstance(self.screen, QueueScreen):
+            self.action_to_queue()
+        queue_screen = self.screen_queue()
+        box = queue_screen.query_one("#narrow", Input)
+        self._learn_vocabulary()
         box.add_class("-open")
+        queue_screen.query_one("#narrow-help").add_class("-open")
         if start and not box.value:
             box.value = start
-        box.focus()
+        queue_screen.set_focus(box)
         box.cursor_position = len(box.value)
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "narrow":
-            self.narrowed_by = event.value
-            self._show_first_page()
+    @on(Input.Changed, "#narrow")
+    def _narrowed(self, event: Input.Changed) -> None:
+        self.narrowed_by = event.value
+        self.screen_queue().query_one(CaseList).to_top()
+        self._show_first_page()
+        self._show_narrowing_help()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "narrow":
-            self.screen_queue().query_one(CaseList).focus()
+    def _show_narrowing_help(self) -> None:
+        """Under the box: what the typed text could not mean, or how to go on."""
+        meaning = self.narrowing
+        line = Text()
+        completion = complete(self.narrowed_by, self.vocabulary)
+        if completion and not self.narrowed_by.endswith(" "):  # a word still being typed
+            line.append(f"→ {completion.rpartition(' ')[2]}", style="dim")
+        elif meaning.case_id is not None:
+            line.append(f"enter opens case #{meaning.case_id}", style="bold")
+        elif meaning.problems:
+            line.append("; ".join(meaning.problems), style="yellow")
+        elif self.narrowed_by.strip().isdigit():
+            line.append(f"#{self.narrowed_by.strip()} opens case {self.narrowed_by.strip()}",
+                        style="dim")
+        else:
+            line.append("enter keeps · esc clears · → completes · status: owner: channel: "
+                        "queue: tag:", style="dim")
+        self.screen_queue().query_one("#narrow-help", Static).update(line)
+
+    @on(Input.Submitted, "#narrow")
+    def _narrow_kept(self) -> None:
+        if self.narrowing.case_id is not None:
+            case_id = self.narrowing.case_id
+            self._close_narrowing()
+            self.open_case(case_id)
+            return
+        self.screen_queue().query_one(CaseList).focus()
+
+    def _close_narrowing(self) -> None:
+        queue_screen = self.screen_queue()
+        box = queue_screen.query_one("#narrow", Input)
+        box.value = ""
+        box.remove_class("-open")
+        queue_screen.query_one("#narrow-help").remove_class("-open")
+        queue_screen.query_one(CaseList).focus()
 
     def on_key(self, event: events.Key) -> None:
         box = self.screen_queue().query_one("#narrow", Input)
         if event.key == "escape" and box.has_focus:
-            box.value = ""
-            box.remove_class("-open")
-            self.screen_queue().query_one(CaseList).focus()
+            self._close_narrowing()
             event.stop()
 
-    def _update_status(self, count: int | None = None) -> None:
+    def action_goto(self) -> None:
+        """#: open a case by its number, whatever view it is in (or none)."""
+        def check(text: str) -> str | None:
+            number = re.fullmatch(r"#?(\d{1,18})", text.strip())
+            if number is None:
+                return f"{text!r} is not a case number"
+            if case_detail(self.store.conn, int(number[1])) is None:
+                return f"there is no case #{number[1]}"
+            return None
+
+        def answered(text: str | None) -> None:
+            if text:
+                self.open_case(int(text.strip().lstrip("#")))
+
+        self.push_screen(AskScreen("Go to case number", check=check), answered)
+
+    def open_case(self, case_id: int) -> None:
+        """Show a case (the one it was merged into, if it was)."""
+        detail = case_detail(self.store.conn, case_id)
+        if detail is not None and detail.merged_into is not None:
+            self.notify(f"case #{case_id} was merged into #{detail.merged_into}")
+            detail = case_detail(self.store.conn, detail.merged_into)
+        if detail is None:
+            self.notify(f"there is no case #{case_id}", severity="warning")
+            return
+        if isinstance(self.screen, CaseScreen):
+            self.screen.show(detail)
+        else:
+            self.push_screen(CaseScreen(detail))
+        self._keep_presence()
+
+    def _update_status(self) -> None:
         cases = self.screen_queue().query_one(CaseList)
-        count = len(cases.ids) if count is None else count
-        marks = f" · {len(cases.marked)} marked" if cases.marked else ""
+        count = plural(len(cases.ids), "case") + ("" if cases.complete else "+ …")
+        seen = len(cases.visible_marks())
+        marks = f" · {seen} marked" if seen else ""
+        if hidden := len(cases.marked) - seen:
+            marks += f" · {plural(hidden, 'marked case')} in other views"
         narrowed = f" · {self.narrowed_by.strip()}" if self.narrowed_by.strip() else ""
         if self.sort:
             narrowed += f" · by {SORT_NAMES[self.sort]}"
-        line = Text(f" {self.agent} · {self.view.name}{narrowed} · {count:,} cases{marks} │ ")
+        line = Text(f" {self.agent} · {self.view.name}{narrowed} · {count}{marks} │ ")
         line.append_text(self._health)
         self.screen_queue().query_one("#status-bar", Static).update(line)
 
@@ -234,11 +411,8 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
     def set_view(self, index: int) -> None:
         self.view_index = index % len(self.views)
         self.sort = None  # each view comes in its own order
-        cases = self.screen_queue().query_one(CaseList)
-        cases.marked.clear()
-        cases.cursor = 0
+        self.screen_queue().query_one(CaseList).to_top()
         self._show_first_page()
-        self._update_status()
 
     def action_step_view(self, step: int) -> None:
         self.set_view(self.view_index + step)
@@ -258,19 +432,20 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
         if isinstance(self.screen, CaseScreen):
             return self.screen.detail.case.id
         cases = self.screen_queue().query_one(CaseList)
-        if len(cases.marked) > 1:
-            self.notify(f"{len(cases.marked)} cases are marked: this acts on one case "
+        marked = cases.visible_marks()
+        if len(marked) > 1:
+            self.notify(f"{len(marked)} cases are marked: this acts on one case "
                         "(escape clears the marks)", severity="warning")
             return None
-        return next(iter(cases.marked)) if cases.marked else cases.current_id
+        return marked[0] if marked else cases.current_id
 
     def _targets(self) -> list[int]:
         """The case on screen, else the marked cases, else the highlighted one."""
         if isinstance(self.screen, CaseScreen):
             return [self.screen.detail.case.id]
         cases = self.screen_queue().query_one(CaseList)
-        if cases.marked:
-            return sorted(cases.marked)
+        if marked := cases.visible_marks():
+            return marked
         return [cases.current_id] if cases.current_id is not None else []
 
     def _act(self, verb: str, action: Callable[[sqlite3.Connection, int], object],
@@ -280,12 +455,8 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
         targets = self._targets() if targets is None else targets
         if not targets:
             return
-        try:
-            with self.store.write() as conn:
-                results = [action(conn, case_id) for case_id in targets]
-        except (StoreError, sqlite3.IntegrityError) as exc:
-            self.notify(str(exc), severity="error")
-            return
+        with self.store.write() as conn:  # a failure changes nothing and is reported
+            results = [action(conn, case_id) for case_id in targets]
         self._after_change(set(targets))
         if all(result is not False for result in results):
             self.notify(f"{verb}: {', '.join(f'#{t}' for t in targets)}")
@@ -293,7 +464,8 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
     def _after_change(self, changed: set[int] | None) -> None:
         """Redraw after this console's own change (its own commits do not move
         `data_version` for its connection, so the poll would not see them)."""
-        self._load_ids(changed)
+        self.screen_queue().query_one(CaseList).forget_rows(changed)
+        self._load_ids(changed_data=True)
         if isinstance(self.screen, CaseScreen):
             self.screen.show(case_detail(self.store.conn, self.screen.detail.case.id))
 
@@ -337,7 +509,7 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
         """n / N: the next or previous message matching the search on a case; on the queue,
         which the search has already narrowed to hits, the next or previous case."""
         if isinstance(self.screen, CaseScreen):
-            words = narrow_words(self.narrowed_by)
+            words = self.narrowing.words
             if not words:
                 self.notify("search first (/), then n and N walk the hits", severity="warning")
             elif not self.screen.jump_to_match(words, step):
@@ -355,27 +527,39 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
         try:
             undo_id = undo(self.store, self.agent)
         except (StoreError, sqlite3.IntegrityError) as exc:
-            self.notify(str(exc), severity="warning")
+            self.notify(f"nothing undone: {store_problem(exc)}", severity="warning")
             return
         action, case_id = undone_action(self.store.conn, undo_id)
         self._after_change(None)  # an action may have touched many cases: redraw them all
-        self.notify(f"undone: {action.removeprefix('undo ')}"
+        self.notify(f"undone: {action_words(action.removeprefix('undo '))}"
                     + (f" on #{case_id}" if case_id else ""))
 
-    def keys_of(self, binding: Binding) -> str:
+    def keys_of(self, binding_id: str) -> str:
         """A binding's keys as the agent types them, after any [keymap] change."""
-        keys = self.settings.keymap.get(binding.id or "", binding.key)
+        keys = self.settings.keymap.get(binding_id, BY_ID[binding_id].keys)
         return ", ".join(self.get_key_display(Binding(key.strip(), ""))
                          for key in keys.split(","))
 
     def action_help(self) -> None:
-        rows = []
-        for binding in all_bindings():
-            rows.append((self.keys_of(binding), binding.description, binding.id or ""))
         self.push_screen(TextScreen("Keys (change them under \\[keymap] in the config)",
-                                    help_text(sorted(set(rows), key=lambda r: r[2]))))
+                                    help_table([(key, self.keys_of(key.id)) for key in KEYS])))
 
     def _poll(self) -> None:
+        """Every half second: presence, and other writers' changes. A store that fails
+        here (a lost disk) is reported once, not every tick, and polling goes on."""
+        if not self.screen_stack:
+            return  # the console is closing
+        try:
+            self._poll_once()
+        except STORE_ERRORS as exc:
+            problem = store_problem(exc)
+            if problem != self._poll_problem:
+                self.notify(f"cannot follow the store: {problem}", severity="error")
+            self._poll_problem = problem
+        else:
+            self._poll_problem = ""
+
+    def _poll_once(self) -> None:
         self._keep_presence()
         if isinstance(self.screen, CaseScreen):
             # every tick, not only on a change: a console that died leaves a mark that must
@@ -389,7 +573,8 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
         if newest == self._seen_change:
             return  # a presence mark, not a change to any case
         self._seen_change = newest
-        self._load_ids(changed)
+        self.screen_queue().query_one(CaseList).forget_rows(changed)
+        self._load_ids(changed_data=True)
         if isinstance(self.screen, CaseScreen) and self.screen.detail.case.id in changed:
             self.screen.show(case_detail(self.store.conn, self.screen.detail.case.id))
 
@@ -420,7 +605,8 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
                                                 self.agent, fresh))
 
     def action_refresh_now(self) -> None:
-        self._load_ids(None)
+        self.screen_queue().query_one(CaseList).forget_rows(None)
+        self._load_ids(changed_data=True)
 
     async def on_case_list_opened(self, message: CaseList.Opened) -> None:
         detail = case_detail(self.store.conn, message.case_id)
@@ -431,27 +617,14 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
             self._show_presence(screen)
 
 
-def all_bindings() -> list[Binding]:
-    """Every console binding that has an id: what `?` lists and `[keymap]` may change."""
-    owners = (OmnituiApp, QueueScreen, CaseList, CaseScreen, ComposeScreen)
-    return [b for owner in owners for b in owner.BINDINGS
-            if isinstance(b, Binding) and b.id]
+APP_ACTIONS = {binding.action.partition("(")[0] for binding in OmnituiApp.BINDINGS}
 
 
 def check_keymap(keymap: dict[str, str], source: Path | None) -> None:
     """Refuse a `[keymap]` naming a binding that does not exist (a typo would otherwise
     leave the agent's key silently unchanged)."""
-    known = {b.id for b in all_bindings()}
-    where = f"{source}: " if source else ""
-    for binding_id, keys in keymap.items():
-        if binding_id not in known:
-            close = sorted(k for k in known if k and k.split(".")[0] == binding_id.split(".")[0])
-            raise ConfigError(f"{where}keymap.{binding_id} is not a console binding id "
-                              f"(press ? in the console to see them all"
-                              f"{'; ' + ', '.join(close) if close else ''})")
-        if not any(key.strip() for key in keys.split(",")):
-            raise ConfigError(f"{where}keymap.{binding_id} needs at least one key, "
-                              f"got {keys!r}")
+    if problem := keymap_problem(keymap):
+        raise ConfigError(f"{source}: {problem}" if source else problem)
 
 
 def run_console(db_path: Path, settings: Settings, agent: str) -> None:

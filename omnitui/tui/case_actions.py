@@ -9,8 +9,6 @@ import sqlite3
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from textual.binding import Binding
-
 from omnitui.model import Status
 from omnitui.services.actions import assign, claim, edit, escalate, retag, set_status, snooze
 from omnitui.services.merge import merge_many_cases
@@ -18,6 +16,7 @@ from omnitui.snooze import parse_until, snooze_choices
 from omnitui.store.cases import require_case
 from omnitui.store.db import StoreError, utc_now
 from omnitui.store.queries import distinct_values, known_agents
+from omnitui.tui.keys import bind
 from omnitui.tui.screens.case import CaseScreen
 from omnitui.tui.screens.modals import AskScreen, ConfirmScreen, PickScreen
 from omnitui.tui.widgets.case_list import CaseList
@@ -28,17 +27,17 @@ if TYPE_CHECKING:
 MAX_PRIORITY = 1_000_000
 
 CASE_BINDINGS = [
-    Binding("a", "assign_me", "Assign to me", id="case.assign_me"),
-    Binding("P", "pending", "Pending", id="case.pending", show=False),
-    Binding("S", "solved", "Solved", id="case.solved"),
-    Binding("O", "reopen", "Reopen", id="case.reopen", show=False),
-    Binding("z", "snooze", "Snooze", id="case.snooze", show=False),
-    Binding("A", "assign_to", "Assign to…", id="case.assign_to", show=False),
-    Binding("t", "tags", "Tags", id="case.tags", show=False),
-    Binding("p", "priority", "Priority", id="case.priority", show=False),
-    Binding("Q", "move_queue", "Queue", id="case.queue", show=False),
-    Binding("E", "escalate", "Escalate", id="case.escalate", show=False),
-    Binding("M", "merge", "Merge marked", id="case.merge", show=False),
+    bind("case.assign_me", "assign_me"),
+    bind("case.pending", "pending"),
+    bind("case.solved", "solved"),
+    bind("case.reopen", "reopen"),
+    bind("case.snooze", "snooze"),
+    bind("case.assign_to", "assign_to"),
+    bind("case.tags", "tags"),
+    bind("case.priority", "priority"),
+    bind("case.queue", "move_queue"),
+    bind("case.escalate", "escalate"),
+    bind("case.merge", "merge"),
 ]
 
 

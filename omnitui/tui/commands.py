@@ -32,7 +32,7 @@ class ConsoleCommands(Provider):
                 yield Hit(score, matcher.highlight(label), partial(app.set_sort, sort),
                           help="order the queue this way (s cycles)")
         for owner, binding in self._bindings(app):
-            label = f"{binding.description} ({app.keys_of(binding)})"
+            label = f"{binding.tooltip or binding.description} ({app.keys_of(binding.id or '')})"
             if (score := matcher.match(label)) > 0:
                 yield Hit(score, matcher.highlight(label),
                           partial(app.run_action, binding.action, owner),

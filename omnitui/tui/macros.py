@@ -2,8 +2,9 @@
 with a preview of what it will do to the highlighted case.
 
 The field changes of a macro land in one transaction on every target (one undo takes them
-all back). Its drafted reply opens in the composer for a single case; for marked cases the
-reply, filled in for each case, is queued after a confirm.
+all back). A macro with a reply opens its draft in the composer for a single case, and its
+changes are applied when that reply is sent; for marked cases, after a confirm, each case's
+filled-in reply is queued with the changes.
 """
 
 from __future__ import annotations
@@ -11,23 +12,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual.binding import Binding
 
 from omnitui.config import Macro
-from omnitui.model import Draft
 from omnitui.sanitize import sanitize
-from omnitui.services.macros import apply_macro, render_template
-from omnitui.services.outbound import queue_draft, start_draft
-from omnitui.store.db import StoreError, utc_now
+from omnitui.services import drafts
+from omnitui.services.macros import apply_macro, macro_refusal, macro_reply
+from omnitui.store.db import utc_now
+from omnitui.tui.keys import bind
 from omnitui.tui.screens.modals import ConfirmScreen, PickScreen
 
 if TYPE_CHECKING:
     from omnitui.tui.app import OmnituiApp
 
 MACRO_BINDINGS = [
-    *(Binding(str(n), f"macro({n})", f"Macro {n}", id=f"macro.{n}", show=False)
-      for n in range(1, 10)),
-    Binding("m", "pick_macro", "Macros", id="macro.pick", show=False),
+    *(bind(f"macro.{n}", f"macro({n})") for n in range(1, 10)),
+    bind("macro.pick", "pick_macro"),
 ]
 
 
@@ -68,13 +67,14 @@ class MacroActions:
 
         def preview(index: int) -> Text:
             text = describe(macros[index])
-            if macros[index].reply and case_id is not None:
-                what = "internal note" if macros[index].internal else "reply"
+            draft = (macro_reply(self.store.conn, case_id, macros[index], self.agent)
+                     if case_id is not None else None)
+            if draft is not None:
+                what = "internal note" if draft.internal else "reply"
                 text.append(f"\n\ndrafts this {what} for #{case_id}"
-                            f"{' (and each marked case)' if len(targets) > 1 else ''}:\n",
-                            style="bold")
-                text.append(sanitize(render_template(macros[index].reply, self.store.conn,
-                                                     case_id, self.agent), multiline=True))
+                            f"{' (and each marked case)' if len(targets) > 1 else ''}; "
+                            "the changes apply when it is sent:\n", style="bold")
+                text.append(sanitize(draft.text, multiline=True))
             return text
 
         def chosen(index: int | None) -> None:
@@ -86,42 +86,44 @@ class MacroActions:
         self.push_screen(PickScreen("Apply a macro", labels, preview=preview), chosen)
 
     def _apply_macro(self: OmnituiApp, macro: Macro) -> None:
+        """A macro without a reply changes the cases at once (one undo). One with a reply
+        opens its draft: the changes go in with the reply when it is sent, or not at all."""
         targets = self._targets()
         if not targets:
             return
-        drafts: dict[int, str | None] = {}
-        try:
+        if not macro.reply:
             with self.store.write() as conn:
                 for case_id in targets:
-                    drafts[case_id] = apply_macro(conn, case_id, macro, agent=self.agent,
-                                                  at=utc_now())
-        except StoreError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        self._after_change(set(targets))
-        self.notify(f"{macro.name}: {', '.join(f'#{t}' for t in targets)}")
-        if not macro.reply:
+                    apply_macro(conn, case_id, macro, agent=self.agent, at=utc_now())
+            self._after_change(set(targets))
+            self.notify(f"{macro.name}: {', '.join(f'#{t}' for t in targets)}")
             return
         if len(targets) == 1:
-            try:
-                draft = self._macro_draft(targets[0], macro, drafts[targets[0]] or "")
-            except StoreError as exc:
-                self.notify(str(exc), severity="error")
-                return
-            self._open_composer(targets[0], draft)
+            self._macro_in_composer(targets[0], macro)
             return
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._act("macro reply queued", lambda conn, case_id: queue_draft(
-                    conn, case_id, self._macro_draft(case_id, macro, drafts[case_id] or ""),
-                    author=self.agent, at=utc_now()), targets)  # the marks may be gone
+                self._act(f"{macro.name}, with its {what}", lambda conn, case_id: drafts.send_in(
+                    conn, case_id, macro_reply(conn, case_id, macro, self.agent),  # type: ignore[arg-type]
+                    author=self.agent, at=utc_now(), macros=[macro]),
+                    targets)  # the marks may be gone by now
 
         what = "internal note" if macro.internal else "reply"
-        self.push_screen(ConfirmScreen(f"Also add the macro's {what} to all {len(targets)} "
-                                       "cases, each filled in for its customer?"), confirmed)
+        self.push_screen(ConfirmScreen(
+            f"Apply {macro.name!r} to {len(targets)} cases, each with its {what} filled in "
+            "for its customer? (no: nothing changes)"), confirmed)
 
-    def _macro_draft(self: OmnituiApp, case_id: int, macro: Macro, text: str) -> Draft:
-        base = start_draft(self.store.conn, case_id, "note" if macro.internal else "reply")
-        return Draft(base.mode, base.channel, text, base.to, base.cc, base.subject,
-                     base.internal)
+    def _macro_in_composer(self: OmnituiApp, case_id: int, macro: Macro) -> None:
+        if drafts.kept(self.store, self.agent, case_id) is not None:
+            self.notify(f"you have an unsent draft on #{case_id}: send it or throw it away "
+                        f"first ({self.keys_of('case.reply')} opens it)", severity="warning")
+            return
+        if refusal := macro_refusal(self.store.conn, case_id, macro, self.agent):
+            self.notify(refusal, severity="warning")
+            return
+        draft = macro_reply(self.store.conn, case_id, macro, self.agent)
+        if draft is not None:
+            self.notify(f"{macro.name}: sending also applies the macro; escape leaves the "
+                        "case as it was")
+            self.open_composer(case_id, draft, restore=False)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from omnitui.config import SavedView
+from omnitui.filters import Narrowing, Vocabulary, parse
 from omnitui.store.db import db_time
 from omnitui.store.queries import CaseQuery
 
@@ -40,34 +41,17 @@ def standard_views(agent: str, queues: list[str], channels: list[str],
 
 def saved_views(saved: list[SavedView], agent: str) -> list[View]:
     """The config's [[views]]: a quick filter and a sort each; `owner:me` means this agent."""
-    return [View(v.name, narrow(CaseQuery(sort=v.sort),
-                                " ".join(f"owner:{agent}" if w.lower() == "owner:me" else w
-                                         for w in v.filter.split())))
+    vocabulary = Vocabulary(me=agent)
+    return [View(v.name, narrow(CaseQuery(sort=v.sort), v.filter, vocabulary)[0])
             for v in saved]
 
 
-FILTER_KEYS = {"status": "statuses", "owner": "owner", "channel": "channel", "queue": "queue",
-               "tag": "tag"}
-
-
-def narrow_words(text: str) -> list[str]:
-    """The free words of what the agent typed (the full-text part, not the filters)."""
-    return [w for w in text.split()
-            if not (w.partition(":")[1] and w.partition(":")[0].lower() in FILTER_KEYS)]
-
-
-def narrow(query: CaseQuery, text: str) -> CaseQuery:
-    """A view narrowed by what the agent typed: `key:value` words filter (status, owner,
-    channel, queue, tag), the other words search the full text."""
-    changes: dict[str, object] = {}
-    words = []
-    for word in text.split():
-        key, sep, value = word.partition(":")
-        if sep and key.lower() in FILTER_KEYS and value:
-            field = FILTER_KEYS[key.lower()]
-            changes[field] = (value,) if field == "statuses" else value
-        else:
-            words.append(word)
-    if words:
-        changes["search"] = " ".join(words)
-    return replace(query, **changes)
+def narrow(query: CaseQuery, text: str, vocabulary: Vocabulary) -> tuple[CaseQuery, Narrowing]:
+    """A view narrowed by what the agent typed (omnitui/filters.py): `key:value` words
+    filter, the other words search the full text. Also returns what the text meant, with
+    anything that could not be understood."""
+    meaning = parse(text, vocabulary)
+    changes = dict(meaning.changes)
+    if meaning.words:
+        changes["search"] = " ".join(meaning.words)
+    return replace(query, **changes), meaning

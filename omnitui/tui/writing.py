@@ -1,55 +1,90 @@
-"""The console's writing actions: reply, reply to all, forward, new message, internal note.
+"""The console's writing actions: reply, reply to all, forward, new message, internal note,
+move to private.
 
-Every one opens the same composer on a draft from `services.outbound`; sending queues it in
-the outbox (the daemon sends it) or, for a note, adds it to the timeline. A draft that cannot
-be queued comes back in the composer, so nothing written is lost.
+Every one opens the same composer on a draft from `services.outbound`. What the agent writes
+is kept in the store as they type (services.drafts), so it survives a failed send, a crash
+and a lost connection: opening the composer on that case again brings it back. Sending
+queues it in the outbox (the daemon sends it) or, for a note, adds it to the timeline; a
+draft that cannot be sent comes back in the composer.
 """
 
 from __future__ import annotations
 
-import sqlite3
+import threading
 from collections.abc import Callable
-from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual.binding import Binding
-
 from omnitui.model import Channel, Draft
+from omnitui.services import drafts
 from omnitui.services.outbound import (
     address_on,
     queue_draft,
     reachable_channels,
-    start_case,
     start_draft,
 )
-from omnitui.services.private import ACKNOWLEDGEMENT, move_to_private, private_draft
+from omnitui.services.private import ACKNOWLEDGEMENT, private_draft
 from omnitui.store.cases import require_case
-from omnitui.store.db import StoreError, utc_now
+from omnitui.store.db import STORE_ERRORS, Store, parse_db_time, store_problem, utc_now
+from omnitui.tui.keys import bind
 from omnitui.tui.screens.modals import ComposeScreen
 
 if TYPE_CHECKING:
     from omnitui.tui.app import OmnituiApp
 
 WRITING_BINDINGS = [
-    Binding("r", "write('reply')", "Reply", id="case.reply"),
-    Binding("R", "write('reply_all')", "Reply all", id="case.reply_all", show=False),
-    Binding("f", "write('forward')", "Forward", id="case.forward", show=False),
-    Binding("i", "write('note')", "Note", id="case.note"),
-    Binding("c", "compose_new", "New message", id="case.compose", show=False),
-    Binding("D", "to_private", "Move to private", id="case.to_private", show=False),
+    bind("case.reply", "write('reply')"),
+    bind("case.reply_all", "write('reply_all')"),
+    bind("case.forward", "write('forward')"),
+    bind("case.note", "write('note')"),
+    bind("case.compose", "compose_new"),
+    bind("case.to_private", "to_private"),
 ]
 
-Queue = Callable[[sqlite3.Connection, int, Draft, str, datetime], object]
+NEW_CASE_CHANNELS = {Channel.EMAIL: "", Channel.SMS: "", Channel.WHATSAPP: ""}
 
 
-def _queue(conn: sqlite3.Connection, case_id: int, draft: Draft, author: str,
-           at: datetime) -> object:
-    return queue_draft(conn, case_id, draft, author=author, at=at)
+class DraftKeeper:
+    """Saves an agent's drafts off the UI thread (a busy store must never stall the
+    keyboard), the newest text last, and never after the draft was sent or thrown away."""
 
+    def __init__(self, db_path: Path, agent: str, warn: Callable[[str], None]) -> None:
+        self.db_path = db_path
+        self.agent = agent
+        self.warn = warn  # called from the saving thread
+        self._lock = threading.Lock()
+        self._pending: dict[int | None, Draft] = {}
+        self._threads: list[threading.Thread] = []
 
-def _move(conn: sqlite3.Connection, case_id: int, draft: Draft, author: str,
-          at: datetime) -> object:
-    return move_to_private(conn, case_id, draft, author=author, at=at)
+    def later(self, case_id: int | None, draft: Draft) -> None:
+        with self._lock:
+            self._pending[case_id] = draft
+        thread = threading.Thread(target=self._save, args=(case_id,), daemon=True)
+        thread.start()
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+
+    def wait(self, timeout: float = 5.0) -> None:
+        """Let the saves on their way finish (the console is quitting)."""
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def settle(self, case_id: int | None) -> None:
+        """Wait for a save in flight and drop any not started: the draft is being sent or
+        thrown away."""
+        with self._lock:
+            self._pending.pop(case_id, None)
+
+    def _save(self, case_id: int | None) -> None:
+        with self._lock:
+            draft = self._pending.pop(case_id, None)
+            if draft is None:
+                return  # a newer save took it, or it was sent
+            try:
+                with Store(self.db_path, migrate=False) as own:
+                    drafts.keep(own, self.agent, case_id, draft)
+            except STORE_ERRORS as exc:
+                self.warn(f"draft not saved: {store_problem(exc)} (the text is still in "
+                          "the composer)")
 
 
 class WritingActions:
@@ -63,14 +98,9 @@ class WritingActions:
         if case_id is None:
             return
         message_id = self.current_message_id() if mode == "forward" else None
-        try:
-            draft = start_draft(self.store.conn, case_id, mode, message_id=message_id,
-                                own_addresses=frozenset(m.address for m in
-                                                        self.settings.mailboxes))
-        except StoreError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        self._open_composer(case_id, draft)
+        draft = start_draft(self.store.conn, case_id, mode, message_id=message_id,
+                            own_addresses=frozenset(m.address for m in self.settings.mailboxes))
+        self.open_composer(case_id, draft)
 
     def action_to_private(self: OmnituiApp) -> None:
         """Answer a public post privately: the composer opens on a direct message, and
@@ -78,20 +108,30 @@ class WritingActions:
         case_id = self.current_case_id()
         if case_id is None:
             return
-        try:
-            draft = private_draft(self.store.conn, case_id)
-        except StoreError as exc:
-            self.notify(str(exc), severity="error")
-            return
+        draft = private_draft(self.store.conn, case_id)
         self.notify("writing privately; sending also tells the public thread "
                     f"\"{ACKNOWLEDGEMENT}\"")
-        self._open_composer(case_id, draft, _move)
+        self.open_composer(case_id, draft)
 
-    def _open_composer(self: OmnituiApp, case_id: int, draft: Draft,
-                       queue: Queue = _queue) -> None:
-        customer_id = require_case(self.store.conn, case_id)["customer_id"]
-        addresses = {channel: address_on(self.store.conn, customer_id, channel) or ""
-                     for channel in reachable_channels(self.store.conn, customer_id)}
+    def action_compose_new(self: OmnituiApp) -> None:
+        """A new outbound case to someone, by email address or phone number."""
+        self.open_composer(None, Draft("new", Channel.EMAIL))
+
+    def open_composer(self: OmnituiApp, case_id: int | None, draft: Draft, *,
+                      restore: bool = True) -> None:
+        """The composer on a draft for a case (None: a new message that opens a case).
+        With `restore`, an unsent draft the agent kept on that case comes back instead."""
+        if restore and (saved := drafts.kept(self.store, self.agent, case_id)):
+            draft, saved_at = saved
+            moment = parse_db_time(saved_at).astimezone()
+            self.notify(f"your unsent {'note' if draft.internal else 'message'} from "
+                        f"{moment:%a %H:%M} is back (escape throws it away)")
+        if case_id is None:
+            addresses = dict(NEW_CASE_CHANNELS)
+        else:
+            customer_id = require_case(self.store.conn, case_id)["customer_id"]
+            addresses = {channel: address_on(self.store.conn, customer_id, channel) or ""
+                         for channel in reachable_channels(self.store.conn, customer_id)}
         addresses.update({draft.channel: ", ".join(draft.to)} if draft.to else {})
 
         def written(result: Draft | None) -> None:
@@ -99,18 +139,37 @@ class WritingActions:
             if result is None:
                 return
             try:
-                with self.store.write() as conn:
-                    queue(conn, case_id, result, self.agent, utc_now())
-            except StoreError as exc:
-                self.notify(str(exc), severity="error")
-                self._open_composer(case_id, result, queue)  # give the text back
+                sent_to = self._send(case_id, result)
+            except STORE_ERRORS as exc:
+                self.notify(f"not sent: {store_problem(exc)}", severity="error")
+                self.open_composer(case_id, result, restore=False)  # give the text back
                 return
-            self._after_change({case_id})
+            self._after_change({sent_to})
             self.notify("note added" if result.internal else
+                        f"case #{sent_to} opened; message queued for {result.to[0]}"
+                        if case_id is None else
                         f"queued for sending to {', '.join(result.to)} (u takes it back)")
 
-        self.push_screen(ComposeScreen(draft, addresses, case_id), written)
+        self.push_screen(ComposeScreen(draft, addresses, case_id,
+                                       keep=lambda kept: self.drafts.later(case_id, kept),
+                                       discard=lambda: self._discard(case_id)),
+                         written)
         self._keep_presence("writing")
+
+    def _send(self: OmnituiApp, case_id: int | None, draft: Draft) -> int:
+        """Send a finished draft; returns the case it went to."""
+        self.drafts.settle(case_id)  # no save still on its way may bring the draft back
+        if case_id is None:
+            return drafts.open_case(self.store, draft, author=self.agent, at=utc_now(),
+                                    default_queue=self.settings.routing.default_queue,
+                                    phone_region=self.settings.identity.default_phone_region)
+        drafts.send(self.store, case_id, draft, author=self.agent, at=utc_now(),
+                    macros=self.settings.macros)
+        return case_id
+
+    def _discard(self: OmnituiApp, case_id: int | None) -> None:
+        self.drafts.settle(case_id)
+        drafts.discard(self.store, self.agent, case_id)
 
     def _note_on_marked(self: OmnituiApp) -> None:
         """One internal note on every marked case."""
@@ -120,28 +179,3 @@ class WritingActions:
                     conn, case_id, result, author=self.agent, at=utc_now()))
 
         self.push_screen(ComposeScreen(Draft("note", Channel.EMAIL, internal=True)), written)
-
-    def action_compose_new(self: OmnituiApp) -> None:
-        """A new outbound case to someone, by email address or phone number."""
-        def written(result: Draft | None) -> None:
-            if result is None:
-                return
-            try:
-                with self.store.write() as conn:
-                    case_id, _ = start_case(
-                        conn, result, author=self.agent, at=utc_now(),
-                        default_queue=self.settings.routing.default_queue,
-                        phone_region=self.settings.identity.default_phone_region)
-            except StoreError as exc:
-                self.notify(str(exc), severity="error")
-                self.push_screen(ComposeScreen(result, NEW_CASE_CHANNELS), written)
-                return
-            self._after_change({case_id})
-            self.notify(f"case #{case_id} opened; message queued for {result.to[0]}")
-
-        self.push_screen(ComposeScreen(Draft("new", Channel.EMAIL), NEW_CASE_CHANNELS),
-                         written)
-
-
-NEW_CASE_CHANNELS = {Channel.EMAIL: "", Channel.SMS: "", Channel.WHATSAPP: ""}
-

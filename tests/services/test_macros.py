@@ -11,7 +11,7 @@ from omnitui.config import Macro
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.services.actions import retag
 from omnitui.services.history import undo
-from omnitui.services.macros import apply_macro, fill_template, render_template
+from omnitui.services.macros import apply_macro, fill_template, macro_reply
 from omnitui.store.audit import last_undoable
 from omnitui.store.db import Store, StoreError
 from tests.conftest import chat_event
@@ -47,8 +47,9 @@ def test_apply_sets_every_field_audited_and_renders_the_draft(
     with store.write() as conn:
         retag(conn, case_id, "needs-info vip", actor="bob", at=AT)
     subject = case_row(store, case_id)["subject"]
+    draft = macro_reply(store.conn, case_id, REFUND, "alice")  # before: as it will be
     with store.write() as conn:
-        draft = apply_macro(conn, case_id, REFUND, agent="alice", at=AT)
+        apply_macro(conn, case_id, REFUND, agent="alice", at=AT)
     row = case_row(store, case_id)
     assert (row["status"], row["owner"], row["tags"], row["priority"], row["queue"]) == (
         "solved", "alice", ["vip", "refund"], 50.0, "billing")
@@ -58,8 +59,9 @@ def test_apply_sets_every_field_audited_and_renders_the_draft(
         ("alice", "case.tags", "tags: vip refund"),
         ("alice", "case.priority", "priority set to 50"),
         ("alice", "case.queue", "queue billing")]
-    assert draft == (f"Hello Ann,\n\nyour refund for case #{case_id} ({subject}, billing) is on"
-                     " its way, Ann Lee.\n\nalice")
+    assert draft is not None and draft.macro == "Refund issued"  # sending applies it
+    assert draft.text == (f"Hello Ann,\n\nyour refund for case #{case_id} ({subject}, "
+                          "billing) is on its way, Ann Lee.\n\nalice")
     # one undo targets every event of the macro's transaction
     with store.write() as conn:
         assert len(last_undoable(conn, "alice")) == 5
@@ -67,10 +69,10 @@ def test_apply_sets_every_field_audited_and_renders_the_draft(
 
 def test_values_are_plain_text_never_templates(store: Store, pipeline: Pipeline) -> None:
     case_id = new_case(pipeline, name="{case_id} {{agent}} {0} {agent.__class__}")
-    with store.write() as conn:
-        text = render_template("Hi {customer_first_name} / {customer_name} / {{literal}}",
-                               conn, case_id, "alice")
-    assert text == ("Hi {case_id} / {case_id} {{agent}} {0} {agent.__class__} / {literal}")
+    draft = macro_reply(store.conn, case_id, Macro(
+        "hi", reply="Hi {customer_first_name} / {customer_name} / {{literal}}"), "alice")
+    assert draft is not None
+    assert draft.text == "Hi {case_id} / {case_id} {{agent}} {0} {agent.__class__} / {literal}"
 
 
 def test_fill_template_without_a_store() -> None:
@@ -82,10 +84,9 @@ def test_pending_with_reason_nobody_and_no_reply(store: Store, pipeline: Pipelin
     case_id = new_case(pipeline)
     with store.write() as conn:
         apply_macro(conn, case_id, Macro("take", assign="bob"), agent="alice", at=AT)
-        draft = apply_macro(conn, case_id, Macro("wait", status="pending", assign="nobody",
-                                                 pause_reason="order number"),
-                            agent="alice", at=AT)
-    assert draft is None
+        wait = Macro("wait", status="pending", assign="nobody", pause_reason="order number")
+        apply_macro(conn, case_id, wait, agent="alice", at=AT)
+    assert macro_reply(store.conn, case_id, wait, "alice") is None
     row = case_row(store, case_id)
     assert (row["status"], row["pause_reason"], row["owner"]) == ("pending", "order number",
                                                                   None)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import html
+import io
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+
+from rich.console import Console
 
 from omnitui.config import Settings
 from omnitui.tui.app import OmnituiApp
@@ -49,3 +52,10 @@ def screen_text(app: OmnituiApp) -> str:
     return "\n".join("".join(parts) for _, parts in sorted(lines.items()))
 
 
+
+
+def rendered(renderable: object, width: int = 100) -> str:
+    """A rich renderable (a table, a group) as the plain text it shows."""
+    console = Console(width=width, record=True, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()

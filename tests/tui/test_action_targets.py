@@ -92,7 +92,7 @@ def test_undo_of_a_reply_redraws_the_case(demo_db: Path) -> None:
         assert "A reply I regret" in screen_text(app)
         await pilot.press("u")
         text = await toast(app, pilot)
-        assert "A reply I regret" not in text and "undone: reply.queued on #" in text
+        assert "A reply I regret" not in text and "undone: a reply on #" in text
 
     drive(demo_db, script)
 

@@ -8,16 +8,21 @@ import sys
 from pathlib import Path
 
 import pytest
-from textual.widgets import TextArea
+from textual.binding import Binding
+from textual.widgets import Static, TextArea
 
 from omnitui.config import ConfigError, Macro, SavedView, Settings
+from omnitui.keymap import KEYS
 from omnitui.store import channel_state
 from omnitui.store.db import Store, db_time, utc_now
 from omnitui.store.messages import insert_raw
 from omnitui.tui.app import OmnituiApp
+from omnitui.tui.screens.case import CaseScreen
 from omnitui.tui.screens.modals import ComposeScreen, ConfirmScreen, PickScreen
+from omnitui.tui.screens.queue import QueueScreen
+from omnitui.tui.widgets.case_list import CaseList
 from tests.conftest import make_email
-from tests.tui.helpers import drive, queue, screen_text, settle, show_view
+from tests.tui.helpers import drive, queue, rendered, screen_text, settle, show_view
 
 REFUND = Macro("Refund issued", status="pending", pause_reason="waiting on bank",
                tags=["refund"], assign="me",
@@ -36,24 +41,40 @@ def fields(path: Path, case_id: int) -> tuple:
                                   " WHERE id = ?", (case_id,)).fetchone()
 
 
-def test_macro_sets_fields_drafts_the_reply_and_undoes_in_one_step(demo_db: Path) -> None:
+def replies(path: Path, case_id: int) -> int:
+    with Store(path) as store:
+        return store.conn.execute("SELECT count(*) FROM messages WHERE case_id = ? AND"
+                                  " direction = 'out'", (case_id,)).fetchone()[0]
+
+
+def test_a_macro_with_a_reply_changes_the_case_only_when_the_reply_is_sent(
+        demo_db: Path) -> None:
+    """Solving by macro, then throwing the reply away, must not leave the customer solved
+    and unanswered: the changes and the reply go in together, in one undo, or not at all."""
     async def script(app: OmnituiApp, pilot: object) -> None:
         await show_view(app, pilot, "unassigned")  # "assign = me" claims, as `a` does
         case_id = queue(app).current_id
-        before = fields(demo_db, case_id)
+        before, sent_before = fields(demo_db, case_id), replies(demo_db, case_id)
         await pilot.press("1")
         await settle(app, pilot)
-        assert fields(demo_db, case_id)[:3] == ("pending", "waiting on bank", "alice")
         assert isinstance(app.screen, ComposeScreen)
         draft = app.screen.query_one(TextArea).text
         assert draft.startswith("Hello ") and f"#{case_id} is on its way" in draft
-        await pilot.press("escape", "y")  # drop the draft; the field changes stay
+        assert fields(demo_db, case_id) == before  # nothing yet
+        await pilot.press("escape", "y")  # throw the draft away
         await settle(app, pilot)
+        assert fields(demo_db, case_id) == before and replies(demo_db, case_id) == sent_before
+        await pilot.press("1")
+        await settle(app, pilot)
+        await pilot.press("ctrl+j")
+        await settle(app, pilot)
+        assert fields(demo_db, case_id)[:3] == ("pending", "waiting on bank", "alice")
+        assert replies(demo_db, case_id) == sent_before + 1
         await show_view(app, pilot, "my refunds")
         assert list(queue(app).ids) == [case_id]
         await pilot.press("u")
         await settle(app, pilot)
-        assert fields(demo_db, case_id) == before
+        assert fields(demo_db, case_id) == before and replies(demo_db, case_id) == sent_before
 
     drive(demo_db, script, macro_settings())
 
@@ -158,13 +179,26 @@ def test_an_unknown_keymap_id_is_refused_by_name(tmp_path: Path) -> None:
                             stdin=subprocess.DEVNULL, timeout=60)
     assert result.returncode == 2
     assert "queue.dwon" in result.stderr and "Traceback" not in result.stderr
+    doctor = subprocess.run([sys.executable, "-m", "omnitui", "--config", str(config),
+                             "--db", str(tmp_path / "x.db"), "doctor"], capture_output=True,
+                            text=True, stdin=subprocess.DEVNULL, timeout=60)
+    assert doctor.returncode == 2  # doctor refuses what the console would refuse
+    assert "queue.dwon is not a console binding id" in doctor.stderr
+
+
+def test_every_key_in_the_table_is_bound_and_every_binding_is_in_it() -> None:
+    """The key table (Textual-free, read by the config loader) and the console agree."""
+    owners = (OmnituiApp, QueueScreen, CaseList, CaseScreen, ComposeScreen)
+    bound = [b.id for owner in owners for b in owner.BINDINGS
+             if isinstance(b, Binding) and b.id]
+    assert sorted(bound) == sorted(key.id for key in KEYS)
 
 
 def test_help_lists_writing_timeline_and_macro_bindings(demo_db: Path) -> None:
     async def script(app: OmnituiApp, pilot: object) -> None:
         await pilot.press("question_mark")
         await settle(app, pilot)
-        text = str(app.screen.query_one("#text").render())
+        text = rendered(app.screen.query_one("#text", Static).content)
         for binding_id in ("case.reply", "case.forward", "composer.send", "composer.editor",
                            "message.raw", "message.move", "macro.1", "macro.pick",
                            "case.snooze", "customer.link", "timeline.down"):

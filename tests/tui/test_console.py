@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from textual.widgets import Static
+
 from omnitui.config import Settings
 from omnitui.ingest.pipeline import Pipeline
+from omnitui.keymap import KEYS
 from omnitui.store.db import Store
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.case import CaseScreen
 from tests.conftest import chat_event
-from tests.tui.helpers import drive, queue, screen_text, settle, show_view
+from tests.tui.helpers import drive, queue, rendered, screen_text, settle, show_view
 
 
 def test_queue_moves_opens_and_comes_back(demo_db: Path) -> None:
@@ -71,7 +74,7 @@ def test_hostile_text_is_shown_literally(tmp_path: Path) -> None:
 
     async def script(app: OmnituiApp, pilot: object) -> None:
         text = screen_text(app)
-        assert "[bold red]fake[/] body" in text and "[link=http://x]M…" in text
+        assert "[bold red]fake[/] body" in text and "[link=http://x" in text
         await pilot.press("enter")
         await pilot.pause()
         text = screen_text(app)
@@ -162,11 +165,9 @@ def test_help_lists_every_binding_with_its_id(demo_db: Path) -> None:
     async def script(app: OmnituiApp, pilot: object) -> None:
         await pilot.press("question_mark")
         await pilot.pause()
-        text = str(app.screen.query_one("#text").render())
-        for binding_id in ("queue.down", "case.open", "view.pick", "case.assign_me",
-                           "case.solved", "app.undo", "queue.mark", "app.quit_confirm",
-                           "case.merge"):
-            assert binding_id in text
+        text = rendered(app.screen.query_one("#text", Static).content)
+        for key in KEYS:  # every key of the console, each under its id
+            assert key.id in text
         await pilot.press("escape")
         await pilot.pause()
         assert "alice · all open" in screen_text(app)
@@ -387,9 +388,9 @@ def test_sla_column_is_coloured_by_state_and_age_and_tags_show() -> None:
                                   (timedelta(hours=5), "open", "on track"),
                                   (None, "pending", "paused")):
         cells = row_cells(case(due_in, status), 160, now)
-        assert cells[2][1] == SLA_STYLES[state], state
-        assert cells[3][0].strip() == "5h"
-        assert cells[-1][0].strip() == "vip billing"
+        assert cells["SLA"][1] == SLA_STYLES[state], state
+        assert cells["age"][0].strip() == "5h"
+        assert cells["tags"][0].strip() == "vip billing"
 
 
 def test_toasts_show_outside_text_literally(demo_db: Path) -> None:

@@ -12,7 +12,6 @@ from datetime import datetime
 from rich.console import Group
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -21,6 +20,8 @@ from omnitui.model import CaseDetail, CustomerView, MessageView
 from omnitui.output import sla_countdown
 from omnitui.quotes import split_reply
 from omnitui.sanitize import sanitize
+from omnitui.tui.keys import bind
+from omnitui.wording import plural
 
 ARROWS = {"in": "←", "out": "→", "note": "✎"}
 TIMELINE_PAGE = 200  # messages drawn at once; a case with thousands would take seconds
@@ -32,7 +33,9 @@ def plain(text: str | None, *, multiline: bool = False) -> Text:
     return Text(sanitize(text or "", multiline=multiline))
 
 
-def render_facts(detail: CaseDetail, now: datetime) -> Group:
+def render_facts(detail: CaseDetail, now: datetime, *, with_customer: bool = False) -> Group:
+    """The case's title and facts; `with_customer` adds a line about the customer, for
+    when the customer pane is hidden (a narrow terminal)."""
     case = detail.case
     title = Text(f"#{case.id}  ", style="bold")
     title.append(plain(case.subject or "(no subject)"))
@@ -43,7 +46,15 @@ def render_facts(detail: CaseDetail, now: datetime) -> Group:
                  f"{detail.reopens}x", style="dim")
     if case.tags:
         facts.append(" · tags " + sanitize(" ".join(case.tags)))
-    return Group(title, facts)
+    if not with_customer:
+        return Group(title, facts)
+    who = detail.customer
+    others = len([c for c in who.open_cases if c[0] != case.id])
+    line = Text("customer ", style="dim") + plain(who.name or "(no name)")
+    line.append(f" #{who.id} · tier ", style="dim")
+    line.append_text(plain(who.tier))
+    line.append(f" · {plural(others, 'other open case')} · C shows more", style="dim")
+    return Group(title, facts, line)
 
 
 def render_message(m: MessageView, case_id: int, *, unfolded: bool) -> Group:
@@ -71,7 +82,8 @@ def render_message(m: MessageView, case_id: int, *, unfolded: bool) -> Group:
     else:
         parts.append(plain(split.body.strip() or "(no text)", multiline=True))
         hidden = len(split.folded.strip().splitlines())
-        parts.append(Text(f"  … {hidden} lines of quoted history or signature (T shows them)",
+        parts.append(Text(f"  … {plural(hidden, 'line')} of quoted history or signature "
+                          "(T shows them)",
                           style="dim italic"))
     for a in m.attachments:
         parts.append(Text("  attachment: ") + plain(f"{a.filename} ({a.mime}, {a.size:,} B)"))
@@ -81,7 +93,7 @@ def render_message(m: MessageView, case_id: int, *, unfolded: bool) -> Group:
 def render_customer(who: CustomerView, case_id: int) -> Group:
     parts = [Text("Customer", style="bold underline"),
              plain(who.name or "(no name)") + Text(f"  #{who.id}", style="dim"),
-             Text(f"tier {who.tier}") + (Text(" · prefers ") + plain(who.preferred_channel)
+             Text("tier ") + plain(who.tier) + (Text(" · prefers ") + plain(who.preferred_channel)
                                          if who.preferred_channel else Text("")),
              Text("\nIdentities", style="bold")]
     parts += [Text(f"  {kind} ") + plain(value) for kind, value in who.identities]
@@ -134,19 +146,20 @@ class CaseScreen(Screen[None]):
     CaseScreen #facts { height: auto; padding: 0 1; border-bottom: solid $primary; }
     CaseScreen #timeline { width: 1fr; }
     CaseScreen #customer { width: 42; border-left: solid $primary; padding: 0 1; }
+    CaseScreen.-no-customer #customer { display: none; }
     """
+    WIDE = 100  # columns from which the customer pane shows beside the timeline by itself
     BINDINGS = [
-        Binding("escape,h,q", "app.pop_screen", "Back", id="case.close"),
-        Binding("J", "app.step_case(1)", "Next case", id="case.next", show=False),
-        Binding("K", "app.step_case(-1)", "Previous case", id="case.prev", show=False),
-        Binding("j,down", "step_message(1)", "Next message", id="timeline.down", show=False),
-        Binding("k,up", "step_message(-1)", "Previous message", id="timeline.up",
-                show=False),
-        Binding("T", "toggle_quoted", "Quoted", id="message.quoted"),
-        Binding("V", "app.raw_source", "Raw", id="message.raw", show=False),
-        Binding("s", "app.save_attachments", "Save attachments", id="message.save",
-                show=False),
-        Binding("X", "app.move_message", "Move message", id="message.move", show=False),
+        bind("case.close", "app.pop_screen"),
+        bind("case.next", "app.step_case(1)"),
+        bind("case.prev", "app.step_case(-1)"),
+        bind("timeline.down", "step_message(1)"),
+        bind("timeline.up", "step_message(-1)"),
+        bind("message.quoted", "toggle_quoted"),
+        bind("message.raw", "app.raw_source"),
+        bind("message.save", "app.save_attachments"),
+        bind("message.move", "app.move_message"),
+        bind("case.customer", "toggle_customer"),
     ]
 
     def __init__(self, detail: CaseDetail) -> None:
@@ -156,10 +169,11 @@ class CaseScreen(Screen[None]):
         self.first_shown = 0  # index into detail.messages of the oldest message on screen
         self._boxes: list[MessageBox] = []
         self._highlighted: MessageBox | None = None
+        self._customer_shown: bool | None = None  # the agent's choice with C; None: by width
 
     def compose(self) -> ComposeResult:
         yield Static("", id="presence")
-        yield Static(render_facts(self.detail, self.app.clock()), id="facts")
+        yield Static("", id="facts")
         with Horizontal():
             with VerticalScroll(id="timeline"):
                 yield Static("", id="earlier")
@@ -169,7 +183,28 @@ class CaseScreen(Screen[None]):
         yield Footer()
 
     async def on_mount(self) -> None:
+        self._lay_out()
         await self._fill_timeline(first=True)
+
+    def on_resize(self) -> None:
+        self._lay_out()
+
+    def action_toggle_customer(self) -> None:
+        self._customer_shown = self.has_class("-no-customer")
+        self._lay_out()
+
+    def _lay_out(self) -> None:
+        """Beside the timeline on a wide terminal; on a narrow one (80x24) the timeline
+        gets the width, the facts name the customer, and C shows the pane."""
+        shown = self._customer_shown
+        if shown is None:
+            shown = self.app.size.width >= self.WIDE
+        self.set_class(not shown, "-no-customer")
+        self._draw_facts()
+
+    def _draw_facts(self) -> None:
+        self.query_one("#facts", Static).update(render_facts(
+            self.detail, self.app.clock(), with_customer=self.has_class("-no-customer")))
 
     async def _fill_timeline(self, *, first: bool) -> None:
         """Show the newest TIMELINE_PAGE messages (older ones load when the agent walks up
@@ -278,7 +313,7 @@ class CaseScreen(Screen[None]):
             return
         other_case = detail.case.id != self.detail.case.id
         self.detail = detail
-        self.query_one("#facts", Static).update(render_facts(detail, self.app.clock()))
+        self._draw_facts()
         self.query_one("#customer-body", Static).update(
             render_customer(detail.customer, detail.case.id))
         self.run_worker(self._fill_timeline(first=other_case), group="timeline",

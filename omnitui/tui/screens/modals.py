@@ -10,15 +10,22 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from rich.console import Group, RenderableType
+from rich.table import Table
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.widgets import Input, Label, OptionList, Select, Static, TextArea
 
+from omnitui.keymap import BY_ID, Key
 from omnitui.model import Draft
 from omnitui.sanitize import sanitize
+from omnitui.tui.keys import bind
+from omnitui.tui.widgets.typing import TypingArea, TypingInput
 
 
 class PickScreen(ModalScreen[int | None]):
@@ -65,27 +72,43 @@ class PickScreen(ModalScreen[int | None]):
 
 
 class AskScreen(ModalScreen[str | None]):
-    """One line of input (a pause reason, say); None on escape."""
+    """One line of input (a pause reason, a case number); None on escape.
+
+    With `check`, an answer it finds wrong (it returns what is wrong) keeps the dialog open
+    with the reason under the field, so the agent can fix it instead of starting over."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
     DEFAULT_CSS = """
     AskScreen { align: center middle; }
-    AskScreen > Vertical { width: 60; height: auto; border: round $accent;
-                           background: $surface; }
+    AskScreen > Vertical { width: 80%; max-width: 90; min-width: 40; height: auto;
+                           border: round $accent; background: $surface; padding: 0 1; }
+    AskScreen #question { width: 1fr; }
+    AskScreen #problem { color: $error; width: 1fr; display: none; }
+    AskScreen #problem.-shown { display: block; }
     """
 
-    def __init__(self, question: str, default: str = "") -> None:
+    def __init__(self, question: str, default: str = "", *,
+                 check: Callable[[str], str | None] | None = None) -> None:
         super().__init__()
         self.question = question
         self.default = default
+        self.check = check
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.question)
-            yield Input(value=self.default, id="answer")
+            yield Static(Text(self.question), id="question")
+            yield TypingInput(value=self.default, id="answer")
+            yield Static("", id="problem")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
+        answer = event.value.strip()
+        problem = self.check(answer) if self.check is not None and answer else None
+        if problem:
+            shown = self.query_one("#problem", Static)
+            shown.update(Text(problem))
+            shown.add_class("-shown")
+            return
+        self.dismiss(answer or None)
 
 
 class TextScreen(ModalScreen[None]):
@@ -99,7 +122,7 @@ class TextScreen(ModalScreen[None]):
                                   padding: 0 1; }
     """
 
-    def __init__(self, title: str, text: Text) -> None:
+    def __init__(self, title: str, text: RenderableType) -> None:
         super().__init__()
         self.title_text = title
         self.text = text
@@ -110,52 +133,76 @@ class TextScreen(ModalScreen[None]):
             yield Static(self.text, id="text")
 
 
-def help_text(rows: list[tuple[str, str, str]]) -> Text:
-    """Every binding of the console, with its id (for `[keymap]` in the config)."""
-    text = Text("keys".ljust(22) + "action".ljust(34) + "id\n", style="bold")
-    for keys, description, binding_id in rows:
-        text.append(f"{keys:<22}{description:<34}{binding_id}\n")
-    return text
+def help_table(keys: list[tuple[Key, str]]) -> Group:
+    """Every key of the console, grouped by where it works, with its binding id (for
+    `[keymap]` in the config). `keys` pairs each key with the keys bound to it now; the
+    action column wraps, so the table fits an 80-column terminal."""
+    sections: dict[str, Table] = {}
+    for key, bound in keys:
+        if key.where not in sections:
+            sections[key.where] = table = Table(title=key.where.capitalize(), box=None,
+                                                title_justify="left", title_style="bold",
+                                                show_header=False, expand=True,
+                                                padding=(0, 1, 0, 0))
+            table.add_column(no_wrap=True, style="bold")
+            table.add_column(ratio=1)
+            table.add_column(no_wrap=True, style="dim")
+        sections[key.where].add_row(bound, key.description, key.id)
+    return Group(*sections.values())
 
 
 class ComposeScreen(ModalScreen[Draft | None]):
     """Write a reply, forward, new message or internal note.
 
-    ctrl+j or alt+enter sends (terminals cannot report ctrl+enter), ctrl+t switches between
-    a reply and an internal note, ctrl+o previews what the customer gets, ctrl+e opens
-    $EDITOR; escape asks before throwing away what was written.
+    ctrl+j sends (terminals cannot report ctrl+enter, and alt+enter arrives as escape and
+    enter), ctrl+t switches between a reply and an internal note, ctrl+o previews what the
+    customer gets, ctrl+e opens $EDITOR; escape asks before throwing away what was written.
+    With `keep`, the draft is handed over to be saved a second or so behind the typing (and
+    by `flush` when the console quits with it unsent); `discard` is called when the agent
+    throws it away.
     """
 
     BINDINGS = [
         # priority: the text field would otherwise take ctrl+e (end of line) for itself
-        Binding("ctrl+j,alt+enter", "send", "Send", id="composer.send", priority=True),
-        Binding("ctrl+e", "editor", "$EDITOR", id="composer.editor", priority=True),
-        Binding("ctrl+t", "toggle_internal", "Reply/note", id="composer.toggle_internal",
-                priority=True),
-        Binding("ctrl+o", "preview", "Preview", id="composer.preview", priority=True),
-        Binding("escape", "cancel", "Cancel", id="composer.cancel"),
+        bind("composer.send", "send", priority=True),
+        bind("composer.editor", "editor", priority=True),
+        bind("composer.toggle_internal", "toggle_internal", priority=True),
+        bind("composer.preview", "preview", priority=True),
+        bind("composer.cancel", "cancel"),
     ]
     DEFAULT_CSS = """
     ComposeScreen { align: center middle; }
     ComposeScreen > Vertical { width: 90%; height: 80%; border: round $accent;
                                background: $surface; }
-    ComposeScreen .field { height: auto; }
-    ComposeScreen .field Label { width: 10; padding: 1 1 0 1; }
-    ComposeScreen .field Input, ComposeScreen .field Select { width: 1fr; }
+    ComposeScreen.-small > Vertical { width: 100%; height: 100%; }
+    ComposeScreen #compose-title { text-style: bold; padding: 0 1; }
+    ComposeScreen #compose-hint { color: $text-muted; padding: 0 1; }
+    ComposeScreen .field { height: 1; }
+    ComposeScreen .field Label { width: 10; padding: 0 1; }
+    ComposeScreen .field Input { width: 1fr; border: none; height: 1; padding: 0 1; }
+    ComposeScreen .field Select { width: 1fr; }
+    ComposeScreen .field SelectCurrent { border: none; height: 1; padding: 0 1; }
+    ComposeScreen #field-channel { height: auto; }
     ComposeScreen TextArea { height: 1fr; }
     ComposeScreen #preview { display: none; height: 1fr; border: round $primary; }
     ComposeScreen.-preview #preview { display: block; }
     ComposeScreen.-preview TextArea { display: none; }
     """
+    SAVE_AFTER = 1.0  # seconds: how far the kept draft may trail the typing
 
     def __init__(self, draft: Draft, addresses: dict[str, str] | None = None,
-                 case_id: int | None = None) -> None:
+                 case_id: int | None = None, *, keep: Callable[[Draft], None] | None = None,
+                 discard: Callable[[], None] | None = None) -> None:
         """`addresses`: the customer's address on each channel the reply may switch to."""
         super().__init__()
         self.draft = draft
         self.case_id = case_id
         self.addresses = addresses or {}
         self.channels = list(dict.fromkeys([draft.channel, *self.addresses]))
+        self.keep = keep
+        self.discard = discard
+        self._save_pending: Timer | None = None
+        self._finished = False  # sent or thrown away: nothing more to keep
 
     @property
     def addressed(self) -> bool:
@@ -164,9 +211,10 @@ class ComposeScreen(ModalScreen[Draft | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self._title(), id="compose-title")
+            yield Label(self._hint(), id="compose-hint")
             if self.addressed:
                 if self.draft.mode in ("reply", "reply_all", "new") and len(self.channels) > 1:
-                    with Horizontal(classes="field"):
+                    with Horizontal(classes="field", id="field-channel"):
                         yield Label("Channel")
                         yield Select([(c, c) for c in self.channels], value=self.draft.channel,
                                      allow_blank=False, id="channel")
@@ -175,12 +223,12 @@ class ComposeScreen(ModalScreen[Draft | None]):
                                     ("Subject", self.draft.subject)):
                     with Horizontal(classes="field", id=f"field-{name.lower()}"):
                         yield Label(name)
-                        yield Input(value=value, id=name.lower())
-            yield TextArea(self.draft.text, id="draft")
+                        yield TypingInput(value=value, id=name.lower())
+            yield TypingArea(self.draft.text, id="draft")
             with VerticalScroll(id="preview"):
                 yield Static("", id="preview-body")
 
-    def _title(self) -> str:
+    def _title(self) -> Text:
         what = {"reply": "Reply", "reply_all": "Reply to all", "forward": "Forward",
                 "new": "New message", "note": "Internal note"}[self.draft.mode]
         if self.draft.internal and self.draft.mode != "note":
@@ -189,10 +237,21 @@ class ComposeScreen(ModalScreen[Draft | None]):
             what += f" on {self.draft.channel}"
         if self.case_id is not None:
             what += f", case #{self.case_id}"
-        return (f"{what} · ctrl+j sends · ctrl+t reply/note · ctrl+o preview · "
-                "ctrl+e $EDITOR · escape cancels")
+        title = Text(what)
+        if self.draft.macro:
+            title.append(" · sending also applies the macro ", style="not bold")
+            title.append(sanitize(self.draft.macro, multiline=False))
+        return title
+
+    def _hint(self) -> str:
+        keys = getattr(self.app, "keys_of", lambda binding_id: BY_ID[binding_id].keys)
+        return " · ".join(f"{keys(binding_id)} {what}" for binding_id, what in (
+            ("composer.send", "send"), ("composer.toggle_internal", "reply/note"),
+            ("composer.preview", "preview"), ("composer.editor", "editor"),
+            ("composer.cancel", "cancel")))
 
     def on_mount(self) -> None:
+        self._fit()
         self._show_email_fields()
         area = self.query_one(TextArea)
         if self.addressed and not self.draft.to:
@@ -201,6 +260,32 @@ class ComposeScreen(ModalScreen[Draft | None]):
             area.focus()
             area.move_cursor(area.document.end)
 
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """On a small terminal (80x24) the composer takes the whole screen."""
+        self.set_class(self.app.size.width < 100 or self.app.size.height < 32, "-small")
+
+    @on(TextArea.Changed)
+    @on(Input.Changed)
+    def _typed(self) -> None:
+        """Keep the draft a second behind the typing (not only after a pause: an agent who
+        types on and on must not lose a minute of it)."""
+        if self.keep is not None and self._save_pending is None and not self._finished:
+            self._save_pending = self.set_timer(self.SAVE_AFTER, self._save)
+
+    def _save(self) -> None:
+        self._save_pending = None
+        if self.keep is not None and not self._finished:
+            self.keep(self.current())
+
+    def flush(self) -> None:
+        """Keep the draft now if a save is due (the console is closing with it unsent)."""
+        if self._save_pending is not None:
+            self._save_pending.stop()
+            self._save()
+
     def on_select_changed(self, event: Select.Changed) -> None:
         channel = str(event.value)
         if channel != self.draft.channel:
@@ -208,6 +293,7 @@ class ComposeScreen(ModalScreen[Draft | None]):
             self.query_one("#to", Input).value = self.addresses.get(channel, "")
             self.query_one("#compose-title", Label).update(self._title())
             self._show_email_fields()
+            self._typed()
 
     def _show_email_fields(self) -> None:
         """Cc and subject exist only on email; an internal note has no recipients."""
@@ -235,7 +321,14 @@ class ComposeScreen(ModalScreen[Draft | None]):
             self.notify("who is it for? fill in To", severity="warning")
             self.query_one("#to", Input).focus()
         else:
+            self._finish()
             self.dismiss(draft)
+
+    def _finish(self) -> None:
+        self._finished = True
+        if self._save_pending is not None:
+            self._save_pending.stop()
+            self._save_pending = None
 
     def action_toggle_internal(self) -> None:
         if self.draft.mode == "note":
@@ -245,6 +338,7 @@ class ComposeScreen(ModalScreen[Draft | None]):
         self.query_one("#compose-title", Label).update(self._title())
         self._show_email_fields()
         self.query_one(TextArea).focus()
+        self._typed()
 
     def action_preview(self) -> None:
         self.toggle_class("-preview")
@@ -277,14 +371,21 @@ class ComposeScreen(ModalScreen[Draft | None]):
 
     def action_cancel(self) -> None:
         if not self.query_one(TextArea).text.strip():
-            self.dismiss(None)
+            self._throw_away()
             return
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.dismiss(None)
+                self._throw_away()
 
         self.app.push_screen(ConfirmScreen("Throw away this draft?"), confirmed)
+
+
+    def _throw_away(self) -> None:
+        self._finish()
+        if self.discard is not None:
+            self.discard()
+        self.dismiss(None)
 
 
 def _addresses(value: str) -> tuple[str, ...]:

@@ -7,21 +7,37 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.suggester import Suggester
+from textual.widgets import Footer, Static
 
+from omnitui.filters import Vocabulary, complete
+from omnitui.tui.keys import bind
 from omnitui.tui.screens.modals import ConfirmScreen
 from omnitui.tui.widgets.case_list import CaseList, RowFetcher, header_text
+from omnitui.tui.widgets.typing import TypingInput
+
+
+class FilterSuggester(Suggester):
+    """Completes filter keys and values as the agent types (→ takes the suggestion)."""
+
+    def __init__(self, vocabulary: Callable[[], Vocabulary]) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self.vocabulary = vocabulary
+
+    async def get_suggestion(self, value: str) -> str | None:
+        return complete(value, self.vocabulary())
 
 
 class QueueScreen(Screen[None]):
-    BINDINGS = [Binding("q", "quit_confirm", "Quit", id="app.quit_confirm", show=False),
-                Binding("s", "app.cycle_sort", "Sort", id="queue.sort", show=False)]
+    BINDINGS = [bind("app.quit_confirm", "quit_confirm"),
+                bind("queue.sort", "app.cycle_sort")]
 
     DEFAULT_CSS = """
     QueueScreen #narrow { display: none; height: 3; }
     QueueScreen #narrow.-open { display: block; }
+    QueueScreen #narrow-help { display: none; height: auto; padding: 0 1; }
+    QueueScreen #narrow-help.-open { display: block; }
     """
 
     def __init__(self, fetch_rows: RowFetcher, clock: Callable[[], datetime]) -> None:
@@ -32,9 +48,11 @@ class QueueScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static("", id="queue-header")
         yield CaseList(self.fetch_rows, self.clock, id="queue")
-        yield Input(id="narrow", select_on_focus=False,
-                    placeholder="search: words | filter: status: tag: owner: channel: queue:"
-                                " (enter keeps it, escape clears)")
+        yield TypingInput(id="narrow", select_on_focus=False,
+                    suggester=FilterSuggester(lambda: self.app.vocabulary),  # type: ignore[attr-defined]
+                    placeholder="search words, #N, or filter: status: owner: channel: queue:"
+                                " tag:")
+        yield Static("", id="narrow-help")
         yield Static("", id="status-bar")
         yield Footer()
 
@@ -49,4 +67,9 @@ class QueueScreen(Screen[None]):
         self.app.push_screen(ConfirmScreen("Quit omnitui?"), confirmed)
 
     def on_resize(self) -> None:
-        self.query_one("#queue-header", Static).update(Text(header_text(self.size.width)))
+        self.call_after_refresh(self._draw_header)
+
+    def _draw_header(self) -> None:
+        """Column names over the rows, at the rows' own width (after the scrollbar)."""
+        width = self.query_one(CaseList).row_width
+        self.query_one("#queue-header", Static).update(Text(header_text(width)))

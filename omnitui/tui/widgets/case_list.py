@@ -3,17 +3,18 @@
 It holds only the ordered case ids of the view (8 bytes a case) and asks for the rows on
 screen, one page either side, through `fetch_rows`; it never measures or renders rows it
 does not show (the built-in DataTable does both, for every row). The cursor is anchored by
-case id, so a reload from another agent's change keeps the agent on the same case.
+case id, so a reload — another agent's change, a new order, the full list arriving behind
+its first page — keeps the agent on the same case.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -23,16 +24,32 @@ from omnitui.model import CaseSummary
 from omnitui.output import sla_countdown
 from omnitui.sanitize import sanitize
 from omnitui.store.db import parse_db_time, utc_now
+from omnitui.tui.keys import bind
 
-COLUMNS = (("#", 7), ("prio", 5), ("SLA", 9), ("age", 5), ("channel", 10), ("customer", 18),
-           ("subject", 0), ("owner", 8), ("status", 8), ("queue", 10), ("tags", 12))
-FIXED = sum(width for _, width in COLUMNS)
+# (name, width, rank): 0 for the subject, which takes what is left; the others are dropped
+# from the highest rank down until the subject has MIN_SUBJECT columns (an 80-column
+# terminal keeps number, SLA, channel, customer, subject, owner and status).
+COLUMNS = (("", 1, 0), ("#", 8, 0), ("prio", 5, 3), ("SLA", 9, 0), ("age", 5, 5),
+           ("channel", 10, 2), ("customer", 16, 0), ("subject", 0, 0), ("owner", 8, 1),
+           ("status", 8, 0), ("queue", 10, 4), ("tags", 12, 6))
+MIN_SUBJECT = 18
 CACHE_LIMIT = 5000
 AT_RISK = timedelta(hours=1)
+MARK = "●"
 SLA_STYLES = {"breached": Style(color="red", bold=True), "at risk": Style(color="yellow"),
               "on track": Style(color="green"), "paused": Style(dim=True)}
 
 RowFetcher = Callable[[list[int]], dict[int, CaseSummary]]
+
+
+@lru_cache(maxsize=16)
+def layout(width: int) -> tuple[tuple[str, int], ...]:
+    """The columns shown at a terminal width, each with its width."""
+    shown = list(COLUMNS)
+    while width - sum(w for _, w, _ in shown) < MIN_SUBJECT and max(r for *_, r in shown):
+        shown.remove(max(shown, key=lambda column: column[2]))
+    subject = max(MIN_SUBJECT, width - sum(w for _, w, _ in shown))
+    return tuple((name, w or subject) for name, w, _ in shown)
 
 
 def _cell(text: str, width: int) -> str:
@@ -54,39 +71,47 @@ def age(created_at: str, now: datetime) -> str:
             f"{seconds / 3600:.0f}h" if seconds >= 3600 else f"{max(0, seconds) / 60:.0f}m")
 
 
-def row_cells(case: CaseSummary, width: int, now: datetime) -> list[tuple[str, Style | None]]:
-    """One queue row as fixed-width cells (no measuring: widths come from COLUMNS), with
-    the SLA cell coloured by its state."""
-    subject_width = max(12, width - FIXED)
-    values = (str(case.id), f"{case.priority:g}", sla_countdown(case.sla_due, case.status, now),
-              age(case.created_at, now), case.channel, case.customer_name,
-              case.subject or "(no subject)", case.owner or "-",
-              case.status.replace("_", " "), case.queue, " ".join(case.tags))
-    cells = [(_cell(value, w or subject_width), None)
-             for value, (_, w) in zip(values, COLUMNS, strict=True)]
-    cells[2] = (cells[2][0], SLA_STYLES.get(sla_state(case, now)))
+def row_cells(case: CaseSummary, width: int, now: datetime, *,
+              marked: bool = False) -> dict[str, tuple[str, Style | None]]:
+    """One queue row as fixed-width cells by column name (no measuring: widths come from
+    the layout), with the SLA cell coloured by its state."""
+    values = {"": MARK if marked else "", "#": str(case.id), "prio": f"{case.priority:g}",
+              "SLA": sla_countdown(case.sla_due, case.status, now),
+              "age": age(case.created_at, now), "channel": case.channel,
+              "customer": case.customer_name, "subject": case.subject or "(no subject)",
+              "owner": case.owner or "-", "status": case.status.replace("_", " "),
+              "queue": case.queue, "tags": " ".join(case.tags)}
+    cells: dict[str, tuple[str, Style | None]] = {
+        name: (_cell(values[name], w) if name else values[name].ljust(w), None)
+        for name, w in layout(width)}
+    cells["SLA"] = (cells["SLA"][0], SLA_STYLES.get(sla_state(case, now)))
     return cells
 
 
 def header_text(width: int) -> str:
-    subject_width = max(12, width - FIXED)
-    return "".join(name.ljust(w or subject_width) for name, w in COLUMNS)
+    return "".join(name.ljust(w) for name, w in layout(width))
 
 
 class CaseList(ScrollView, can_focus=True):
-    """The ordered ids of a view, drawn a screen at a time."""
+    """The ordered ids of a view, drawn a screen at a time.
+
+    Marks belong to the agent, not to a view: they survive a change of view, search or
+    order (the status bar counts the ones the view hides), and actions reach only the marked
+    cases the agent can see. A case that leaves the view because it changed (solved, taken
+    by someone else) loses its mark.
+    """
 
     BINDINGS = [
-        Binding("j,down", "cursor_down", "Down", id="queue.down", show=False),
-        Binding("k,up", "cursor_up", "Up", id="queue.up", show=False),
-        Binding("ctrl+d", "half_page(1)", "Half page down", id="queue.half_down", show=False),
-        Binding("ctrl+u", "half_page(-1)", "Half page up", id="queue.half_up", show=False),
-        Binding("g,home", "first", "First", id="queue.first", show=False),
-        Binding("G,end", "last", "Last", id="queue.last", show=False),
-        Binding("enter,l,o", "open", "Open", id="case.open"),
-        Binding("x", "mark", "Mark", id="queue.mark"),
-        Binding("space", "mark_next", "Mark and down", id="queue.mark_next", show=False),
-        Binding("escape", "clear_marks", "Clear marks", id="queue.clear", show=False),
+        bind("queue.down", "cursor_down"),
+        bind("queue.up", "cursor_up"),
+        bind("queue.half_down", "half_page(1)"),
+        bind("queue.half_up", "half_page(-1)"),
+        bind("queue.first", "first"),
+        bind("queue.last", "last"),
+        bind("case.open", "open"),
+        bind("queue.mark", "mark"),
+        bind("queue.mark_next", "mark_next"),
+        bind("queue.clear", "clear_marks"),
     ]
 
     DEFAULT_CSS = """
@@ -100,6 +125,9 @@ class CaseList(ScrollView, can_focus=True):
             self.case_id = case_id
             super().__init__()
 
+    class MarksChanged(Message):
+        """The set of marked cases changed (the status bar shows how many)."""
+
     def __init__(self, fetch_rows: RowFetcher, clock: Callable[[], datetime] = utc_now,
                  **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -109,6 +137,9 @@ class CaseList(ScrollView, can_focus=True):
         self._rows: dict[int, CaseSummary] = {}
         self.cursor = 0
         self.marked: set[int] = set()
+        self.complete = False  # the whole list of the view, not only its first page
+        self._anchor: int | None = None  # the case the agent is on
+        self._to_end = False  # G pressed before the whole list arrived: land on the last
 
     @property
     def ids(self) -> Sequence[int]:
@@ -118,31 +149,49 @@ class CaseList(ScrollView, can_focus=True):
     def current_id(self) -> int | None:
         return self._ids[self.cursor] if 0 <= self.cursor < len(self._ids) else None
 
-    def set_ids(self, ids: Sequence[int], changed: set[int] | None = None, *,
-                complete: bool = True) -> None:
-        """Show a new id list, keeping the cursor on the same case where it still is.
+    def visible_marks(self) -> list[int]:
+        """The marked cases of this view, the ones actions may reach."""
+        return sorted(case_id for case_id in self.marked if case_id in self._ids)
 
-        A complete list also drops the marks of cases that left the view (solved, snoozed,
-        taken by someone else): an action must never reach a case the agent cannot see.
+    def set_ids(self, ids: Sequence[int], *, complete: bool = True,
+                changed_data: bool = False) -> None:
+        """Show a new id list, keeping the cursor on the agent's case where it still is.
+
+        `changed_data`: the list was reloaded because cases changed, so marked cases no
+        longer in it left the view for good and lose their marks.
         """
-        keep = self.current_id
         self._ids = ids
-        gone = {case_id for case_id in self.marked if case_id not in ids} if complete else set()
-        if gone:
+        self.complete = complete
+        if changed_data and complete and (gone := {c for c in self.marked if c not in ids}):
             self.marked -= gone
             self.post_message(self.MarksChanged())
+        self.virtual_size = Size(self.size.width, len(ids))
+        found = self._find(self._anchor) if self._anchor is not None else None
+        if self._to_end and complete:
+            self._to_end = False
+            self.cursor = len(ids) - 1
+        elif found is not None:
+            self.cursor = found
+        self.cursor = max(0, min(self.cursor, len(ids) - 1))
+        if found is not None or complete:
+            self._anchor = self.current_id
+        self._scroll_to_cursor()
+        self.refresh()
+
+    def forget_rows(self, changed: set[int] | None) -> None:
+        """Fetch these cases' rows again when drawn (None: every row)."""
         if changed is None:
             self._rows.clear()
         else:
             for case_id in changed:
                 self._rows.pop(case_id, None)
-        self.virtual_size = Size(self.size.width, len(ids))
-        found = self._find(keep) if keep is not None else None
-        if found is not None:
-            self.cursor = found
-        self.cursor = min(self.cursor, max(0, len(ids) - 1))
-        self._scroll_to_cursor()
         self.refresh()
+
+    def to_top(self) -> None:
+        """A new view or search starts at its first case."""
+        self.cursor = 0
+        self._anchor = None
+        self._to_end = False
 
     def _find(self, case_id: int) -> int | None:
         """Where a case sits in the list: near the old cursor first, then anywhere."""
@@ -164,24 +213,30 @@ class CaseList(ScrollView, can_focus=True):
             self._rows.update(self._fetch_rows(missing))
         return super().render_lines(crop)
 
+    @property
+    def row_width(self) -> int:
+        """Columns a row may use (the scrollbar takes the rest)."""
+        return self.scrollable_content_region.width
+
     def render_line(self, y: int) -> Strip:
         index = self.scroll_offset.y + y
-        width = self.size.width
+        width = self.row_width
         if index >= len(self._ids):
             return Strip.blank(width, self.rich_style)
         base = self.rich_style + Style(reverse=True) if index == self.cursor else \
             self.rich_style
         case = self._rows.get(self._ids[index])
-        cells = row_cells(case, width, self.clock()) if case else [("…", None)]
-        if self._ids[index] in self.marked:
-            cells[0] = ("●" + cells[0][0][1:], cells[0][1])
+        cells = (row_cells(case, width, self.clock(), marked=case.id in self.marked).values()
+                 if case else [("…", None)])
         segments = [Segment(text, base + style if style else base) for text, style in cells]
         return Strip(segments).crop_extend(0, width, base)
 
     def move_to(self, index: int) -> None:
+        self._to_end = False
         if not self._ids:
             return
         self.cursor = max(0, min(index, len(self._ids) - 1))
+        self._anchor = self.current_id
         self._scroll_to_cursor()
         self.refresh()
 
@@ -202,6 +257,7 @@ class CaseList(ScrollView, can_focus=True):
 
     def action_last(self) -> None:
         self.move_to(len(self._ids) - 1)
+        self._to_end = not self.complete
 
     def row(self, case_id: int) -> CaseSummary | None:
         return self._rows.get(case_id)
@@ -220,9 +276,6 @@ class CaseList(ScrollView, can_focus=True):
         self.marked.clear()
         self.refresh()
         self.post_message(self.MarksChanged())
-
-    class MarksChanged(Message):
-        """The set of marked cases changed (the status bar shows how many)."""
 
     def action_open(self) -> None:
         if self.current_id is not None:

@@ -1,0 +1,146 @@
+"""The quick-filter language, read in one place: what an agent types into the console's
+search box (`/` and `\\`), and what a saved view's `filter` holds in the config.
+
+`status:on_hold owner:me refund` narrows to on-hold cases of mine that mention "refund".
+Values are read the way the screen shows them (`status:on hold`, `owner:Farid`), a value that
+names nothing is reported and left out (never a silently empty queue), `owner:none` means
+unassigned, and `#N` names case N.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from omnitui.model import Channel, Status
+
+KEYS = ("status", "owner", "channel", "queue", "tag")
+NOBODY = ("none", "nobody", "unassigned", "-")
+STATUSES = tuple(str(s) for s in Status)
+CHANNELS = tuple(str(c) for c in Channel)
+CASE_NUMBER = re.compile(r"#(\d{1,18})")
+
+
+@dataclass
+class Narrowing:
+    """What typed text means: CaseQuery field changes, free words for full-text search,
+    a case number, and what could not be understood (said to the agent, not applied)."""
+
+    changes: dict[str, object] = field(default_factory=dict)
+    words: list[str] = field(default_factory=list)
+    case_id: int | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The values filters can name. `agents` and `queues` None: not known here (a config
+    being loaded), so any value is taken."""
+
+    me: str = ""
+    agents: Sequence[str] | None = None
+    queues: Sequence[str] | None = None
+
+    def candidates(self, key: str) -> list[str]:
+        """Values to complete `key:` with."""
+        return {"status": list(STATUSES), "channel": list(CHANNELS),
+                "owner": ["me", "none", *(self.agents or ())],
+                "queue": list(self.queues or ())}.get(key, [])
+
+
+def parse(text: str, vocabulary: Vocabulary) -> Narrowing:
+    result = Narrowing()
+    words = _joined_statuses(text.split())
+    for word in words:
+        key, sep, value = word.partition(":")
+        key = key.lower()
+        if CASE_NUMBER.fullmatch(word):
+            result.case_id = int(word[1:])
+        elif sep and key in KEYS:
+            if value:  # a bare `status:` is still being typed: it narrows nothing yet
+                _apply(result, key, value, vocabulary)
+        else:
+            if sep and key.isalpha() and (close := difflib.get_close_matches(key, KEYS, 1)):
+                result.problems.append(f"{key}: is not a filter; did you mean {close[0]}:?")
+            result.words.append(word)
+    return result
+
+
+def _joined_statuses(words: list[str]) -> list[str]:
+    """`status:on hold` as the screen writes it is one value."""
+    joined: list[str] = []
+    for word in words:
+        if joined and word.lower() == "hold" and joined[-1].lower() == "status:on":
+            joined[-1] += "_hold"
+        else:
+            joined.append(word)
+    return joined
+
+
+def _apply(result: Narrowing, key: str, value: str, vocabulary: Vocabulary) -> None:
+    if key == "status":
+        statuses = [_status(v) for v in value.split(",")]
+        if None in statuses:
+            result.problems.append(_unknown("status", value, STATUSES))
+        else:
+            result.changes["statuses"] = tuple(dict.fromkeys(statuses))
+    elif key == "owner":
+        if value.lower() == "me":
+            result.changes["owner"] = vocabulary.me
+        elif value.lower() in NOBODY:
+            result.changes["unassigned"] = True
+        elif (name := _known(value, vocabulary.agents)) is not None:
+            result.changes["owner"] = name
+        else:
+            result.problems.append(_unknown("agent", value, vocabulary.agents or ()))
+    elif key == "channel":
+        if value.lower() in CHANNELS:
+            result.changes["channel"] = value.lower()
+        else:
+            result.problems.append(_unknown("channel", value, CHANNELS))
+    elif key == "queue":
+        if (name := _known(value, vocabulary.queues)) is not None:
+            result.changes["queue"] = name
+        else:
+            result.problems.append(_unknown("queue", value, vocabulary.queues or ()))
+    else:
+        result.changes["tag"] = value
+
+
+def _status(value: str) -> str | None:
+    """A status as written on screen or typed: `on hold`, `on-hold`, `onhold`, `on_hold`."""
+    status = value.lower().replace("-", "_").replace(" ", "_")
+    status = "on_hold" if status in ("onhold", "hold") else status
+    return status if status in STATUSES else None
+
+
+def _known(value: str, names: Sequence[str] | None) -> str | None:
+    """The name as stored, matched without regard to case; any value when names are not
+    known."""
+    if names is None:
+        return value
+    return next((name for name in names if name.casefold() == value.casefold()), None)
+
+
+def _unknown(what: str, value: str, known: Sequence[str]) -> str:
+    listed = ", ".join(list(known)[:8]) + (", …" if len(known) > 8 else "")
+    return f"no {what} {value!r}" + (f" ({listed})" if listed else "")
+
+
+def complete(text: str, vocabulary: Vocabulary) -> str | None:
+    """`text` with its last word completed (`st` → `status:`, `status:pe` →
+    `status:pending`), or None when there is nothing to add."""
+    head, _, last = text.rpartition(" ")
+    key, sep, value = last.partition(":")
+    if sep:
+        options = [c for c in vocabulary.candidates(key.lower())
+                   if c.casefold().startswith(value.casefold()) and c != value]
+        found = f"{key}:{options[0]}" if options else None
+    else:
+        options = [k for k in KEYS if len(last) >= 2 and k.startswith(last.lower())]
+        found = f"{options[0]}:" if options else None
+    if found is None:
+        return None
+    return f"{head} {found}" if head else found

@@ -1,0 +1,42 @@
+"""Drafts: what an agent is writing, one per agent and case, until it is sent or thrown
+away."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+
+from omnitui.model import Draft
+
+# Draft fields kept in `fields` (JSON); text and channel have columns of their own.
+_FIELDS = tuple(f.name for f in dataclasses.fields(Draft) if f.name not in ("text", "channel"))
+_TUPLES = ("to", "cc", "attachment_ids")
+
+
+def save(conn: sqlite3.Connection, agent: str, case_id: int | None, draft: Draft,
+         now: str) -> None:
+    fields = {name: getattr(draft, name) for name in _FIELDS}
+    discard(conn, agent, case_id)
+    conn.execute("INSERT INTO drafts (agent, case_id, channel, text, fields, updated_at)"
+                 " VALUES (?, ?, ?, ?, ?, ?)",
+                 (agent, case_id, draft.channel, draft.text, json.dumps(fields), now))
+
+
+def load(conn: sqlite3.Connection, agent: str,
+         case_id: int | None) -> tuple[Draft, str] | None:
+    """The agent's draft on a case (None: a new message) and when it was saved."""
+    row = conn.execute("SELECT channel, text, fields, updated_at FROM drafts WHERE agent = ?"
+                       " AND ifnull(case_id, 0) = ifnull(?, 0)", (agent, case_id)).fetchone()
+    if row is None:
+        return None
+    channel, text, fields_json, updated_at = row
+    stored = json.loads(fields_json)
+    fields = {name: tuple(stored[name]) if name in _TUPLES else stored[name]
+              for name in _FIELDS if name in stored}
+    return Draft(channel=channel, text=text, **fields), updated_at
+
+
+def discard(conn: sqlite3.Connection, agent: str, case_id: int | None) -> None:
+    conn.execute("DELETE FROM drafts WHERE agent = ? AND ifnull(case_id, 0) = ifnull(?, 0)",
+                 (agent, case_id))

@@ -1,0 +1,24 @@
+"""Words for what the audit log records, so people read "a status change", not
+"case.status" (the ids stay in the store and in `--format json`, where scripts read them)."""
+
+from __future__ import annotations
+
+ACTION_WORDS = {
+    "case.assigned": "an assignment", "case.created": "a new case",
+    "case.escalated": "an escalation", "case.priority": "a priority change",
+    "case.queue": "a move to another queue", "case.reopened": "a reopening",
+    "case.snoozed": "a snooze", "case.status": "a status change", "case.tags": "a tag change",
+    "case.woke": "a snooze ending", "cases.merged": "a merge of cases",
+    "customer.split": "a customer split", "customer.updated": "a customer update",
+    "customers.merged": "a merge of customers", "identity.linked": "a linked address",
+    "message.received": "a received message", "message.split-off": "a message split off",
+    "message.re-attached": "a message move", "note.added": "an internal note",
+    "reply.queued": "a reply", "suggestion.dismissed": "a dismissed suggestion",
+}
+
+
+def action_words(action: str) -> str:
+    """An audit action in words; an undo of an undo reads "the undo of a reply"."""
+    if action.startswith("undo "):
+        return f"the undo of {action_words(action.removeprefix('undo '))}"
+    return ACTION_WORDS.get(action, action.replace(".", " ").replace("_", " "))
