@@ -9,8 +9,11 @@ How each field gets there (real code paths wherever one exists):
 - email: customer name, subject, body, Message-ID and In-Reply-To (so the thread reason),
   Auto-Submitted, attachment filename and Content-Type, a part with an unknown charset (a
   parse error): raw RFC 5322 bytes through `parse_email` and the ingest `Pipeline`;
-- chat: handle, name (a spreadsheet formula), text and reply route: an `InboundEvent`
-  through the `Pipeline`;
+- chat: handle, name (a spreadsheet formula), text, reply route and a parse error (no
+  parser writes raw outside text there today; a new one might): an `InboundEvent` through
+  the `Pipeline`;
+- business event: event name (so auto_submitted), text, customer id and name: a generic
+  source's JSON body read by the receiver's parser (`read_delivery`), then the `Pipeline`;
 - customer update: name, tier, attribute keys and values, an identity: `apply_customer_update`,
   the filing code of a webhook customer update (called directly: the receiver now refuses an
   unknown tier, but a store written before that still holds one);
@@ -27,6 +30,7 @@ How each field gets there (real code paths wherever one exists):
 from __future__ import annotations
 
 import base64
+import json
 import sqlite3
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -34,10 +38,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 from omnitui.channels.email.parse import parse_email
+from omnitui.channels.webhooks.platforms import read_delivery
 from omnitui.config import HookChannel, Settings
+from omnitui.ingest.pending import RawItem
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.ingest.updates import apply_customer_update, apply_receipt
-from omnitui.model import CustomerUpdate, DeliveryReceipt, Identifier, InboundEvent
+from omnitui.model import CustomerUpdate, DeliveryReceipt, Identifier, Inbound, InboundEvent
 from omnitui.sanitize import UNSAFE_RANGES
 from omnitui.services.actions import assign, edit, retag
 from omnitui.services.outbound import queue_draft, start_draft
@@ -74,6 +80,7 @@ class HostileStore:
     db: Path
     case_ids: list[int]
     customer_ids: list[int]
+    chat_case_id: int  # the Telegram conversation, with replies through tg
 
 
 def fill_hostile_store(db: Path) -> HostileStore:
@@ -84,6 +91,9 @@ def fill_hostile_store(db: Path) -> HostileStore:
         first = pipeline.ingest(parse_email(_email("first"), source="hostile-box"))
         pipeline.ingest(parse_email(_email("reply", in_reply_to="first"), source="hostile-box"))
         chat = pipeline.ingest(_chat_event())
+        assert first.case_id is not None and chat.case_id is not None
+        for event in _generic_event(settings):
+            pipeline.ingest(event)
         with store.write() as conn:
             customer_id = _customer_update(conn, settings)
             _agent_fields(conn, first.case_id)
@@ -93,7 +103,7 @@ def fill_hostile_store(db: Path) -> HostileStore:
         _replies(store, chat.case_id)
         case_ids = [r[0] for r in store.conn.execute("SELECT id FROM cases ORDER BY id")]
         customer_ids = [r[0] for r in store.conn.execute("SELECT id FROM customers")]
-    return HostileStore(db, case_ids, customer_ids)
+    return HostileStore(db, case_ids, customer_ids, chat.case_id)
 
 
 def _encoded_word(text: str) -> str:
@@ -133,8 +143,19 @@ def _chat_event() -> InboundEvent:
         channel="telegram", external_id=hostile("EXTERNAL ID"), raw=b"{}",
         occurred_at=datetime.now(UTC), identifiers=[Identifier("telegram", handle)],
         sender_name=hostile(FORMULA), text=hostile("CHAT TEXT"), source="tg",
+        parse_errors=[hostile("PARSE ERROR")],
         reply_route={"hook": "tg", "chat_id": 111, "user_id": 111, "public": False,
                      "note": hostile("ROUTE")})
+
+
+def _generic_event(settings: Settings) -> list[Inbound]:
+    """A business event as a generic source posts it, read by the receiver's own parser."""
+    forms = HookChannel("forms", "generic", secret="s", shown_as="web")
+    body = json.dumps({"type": "event", "event": hostile("EVENT"), "text": hostile("ALERT"),
+                       "customer": {"id": hostile("EVENT CUSTOMER"),
+                                    "name": hostile("EVENT NAME")}, "severity": 2})
+    return read_delivery(settings, forms, RawItem(0, "forms", datetime.now(UTC),
+                                                  body.encode(), "forms:evt-1"))
 
 
 def _customer_update(conn: sqlite3.Connection, settings: Settings) -> int:

@@ -89,7 +89,7 @@ def test_the_daemon_log_stays_one_clean_line_per_event(tmp_path: Path,
     """A platform answering a reply with escapes and invisible characters: the daemon logs
     its error, and neither the log file nor stderr carries them raw."""
     hostile_store = fill_hostile_store(tmp_path / "h.db")
-    chat_case = hostile_store.case_ids[-1]
+    chat_case = hostile_store.chat_case_id
     with Store(hostile_store.db) as db:
         draft = replace(start_draft(db.conn, chat_case, "reply"), text="third reply")
         with db.write() as conn:
