@@ -99,7 +99,7 @@ def fill_hostile_store(db: Path) -> HostileStore:
             _agent_fields(conn, first.case_id)
             edit(conn, chat.case_id, {"priority": -5}, actor="alice", at=utc_now(),
                  action="case.priority", reason="a number, not text, in CSV")
-            _imap_health_and_evidence(conn, customer_id, first.case_id)
+            _imap_health_and_evidence(conn, customer_id)
         _replies(store, chat.case_id)
         case_ids = [r[0] for r in store.conn.execute("SELECT id FROM cases ORDER BY id")]
         customer_ids = [r[0] for r in store.conn.execute("SELECT id FROM customers")]
@@ -178,7 +178,7 @@ def _agent_fields(conn: sqlite3.Connection, case_id: int) -> None:
          action="case.queue", reason=hostile("REASON"))
 
 
-def _imap_health_and_evidence(conn: sqlite3.Connection, customer_id: int, case_id: int) -> None:
+def _imap_health_and_evidence(conn: sqlite3.Connection, customer_id: int) -> None:
     at = db_time(utc_now())
     channel_state.record_error(conn, "imap", hostile("box/INBOX"),
                                hostile("IMAP SERVER SAID"), at=at)
@@ -195,18 +195,20 @@ def _replies(store: Store, case_id: int) -> None:
     with recording_server() as api:
         bot = HookChannel("tg", "telegram", secret="s", token="123:hostile-TOKEN",
                           api_base=api.base_url)
-        api.answer(200, {"ok": True, "result": {"message_id": hostile("TG MSG ID"),
-                                                "chat": {"id": 111}}})
-        api.answer(401, {"ok": False, "error_code": 401,
-                         "description": hostile("API ERROR")})
-        for text in ("first reply", "second reply"):
+
+        def reply(text: str) -> None:
             draft = replace(start_draft(store.conn, case_id, "reply"), text=text)
             with store.write() as conn:
                 queue_draft(conn, case_id, draft, author="alice", at=utc_now())
             send_due(store, [], [bot], now=utc_now(), timeout=5)
-            if text == "first reply":
-                sent = store.conn.execute(
-                    "SELECT external_id FROM messages WHERE direction = 'out'").fetchone()[0]
-                with store.write() as conn:
-                    apply_receipt(conn, DeliveryReceipt("telegram", sent, "failed", utc_now(),
-                                                        hostile("RECEIPT ERROR")))
+
+        api.answer(200, {"ok": True, "result": {"message_id": hostile("TG MSG ID"),
+                                                "chat": {"id": 111}}})
+        reply("first reply")
+        sent = store.conn.execute(
+            "SELECT external_id FROM messages WHERE direction = 'out'").fetchone()[0]
+        with store.write() as conn:
+            apply_receipt(conn, DeliveryReceipt("telegram", sent, "failed", utc_now(),
+                                                hostile("RECEIPT ERROR")))
+        api.answer(401, {"ok": False, "error_code": 401, "description": hostile("API ERROR")})
+        reply("second reply")
