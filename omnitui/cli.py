@@ -346,8 +346,10 @@ def _log_to(file: Path, *, stderr: bool) -> None:
     import logging
     import time
 
-    formatter = logging.Formatter("%(asctime)sZ %(levelname)s %(name)s: %(message)s",
-                                  "%Y-%m-%dT%H:%M:%S")
+    from omnitui.sanitize import OneLineLogFormatter
+
+    formatter = OneLineLogFormatter("%(asctime)sZ %(levelname)s %(name)s: %(message)s",
+                                    "%Y-%m-%dT%H:%M:%S")
     formatter.converter = time.gmtime
     handlers: list[logging.Handler] = [logging.FileHandler(file, encoding="utf-8")]
     if stderr:

@@ -1,6 +1,8 @@
 """How the CLI shows things: rich tables for people, JSON and CSV for scripts.
 
-Every piece of outside text passes `sanitize` and is shown as literal `Text`, never markup.
+Every value read from the store or from a remote server may hold outside text, so every one
+passes `sanitize` and is shown as literal `Text`, never markup. JSON keeps exact values with
+unsafe characters escaped; CSV cells are sanitized and neutralised for spreadsheets.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from rich.table import Table
 from rich.text import Text
 
 from omnitui.model import CaseDetail, CaseSummary
-from omnitui.sanitize import sanitize
+from omnitui.sanitize import escape_json, sanitize
 from omnitui.store.db import parse_db_time, utc_now
 from omnitui.store.queries import store_stats
 
@@ -51,17 +53,32 @@ def _text(value: object, *, multiline: bool = False, limit: int | None = None) -
 
 
 def _write_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.write(escape_json(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+                     + "\n")
+
+
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP, CSV injection);
+# the full-width forms too, in some locales.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def _csv_cell(value: Any) -> Any:
+    """Numbers stay numbers (a priority of -5 is not text); text is sanitized, and a cell a
+    spreadsheet would run as a formula gets a leading ' (OWASP's advice)."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    text = sanitize(json.dumps(value) if isinstance(value, list | dict) else str(value))
+    return "'" + text if text.lstrip(" ").startswith(FORMULA_STARTS) else text
 
 
 def _write_csv(rows: Sequence[dict[str, Any]]) -> None:
+    """Text cells are always quoted (QUOTE_NONNUMERIC), numbers never."""
     if not rows:
         return
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
-    writer.writeheader()
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), quoting=csv.QUOTE_NONNUMERIC)
+    writer.writerow({name: _csv_cell(name) for name in rows[0]})
     for row in rows:
-        writer.writerow({k: json.dumps(v) if isinstance(v, list | dict) else v
-                         for k, v in row.items()})
+        writer.writerow({k: _csv_cell(v) for k, v in row.items()})
 
 
 def print_rows(rows: Sequence[dict[str, Any]], fmt: Format, *, title: str = "") -> None:
@@ -95,8 +112,9 @@ def print_cases(rows: list[CaseSummary], fmt: Format) -> None:
     now = utc_now()
     for r in rows:
         table.add_row(str(r.id), f"{r.priority:g}", sla_countdown(r.sla_due, r.status, now),
-                      r.channel, _text(r.customer_name), _text(r.subject or "(no subject)"),
-                      _text(r.owner or "-"), r.status, _text(r.queue))
+                      _text(r.channel), _text(r.customer_name),
+                      _text(r.subject or "(no subject)"), _text(r.owner or "-"),
+                      _text(r.status), _text(r.queue))
     out.print(table)
     if not rows:
         out.print("no cases match")
@@ -125,8 +143,8 @@ def print_case(detail: CaseDetail, fmt: Format) -> None:
     header.append(f"case #{c.id}  ", style="bold")
     header.append(_text(c.subject or "(no subject)"))
     out.print(header)
-    out.print(Text(f"{c.status} · queue {c.queue} · owner {c.owner or '-'} · priority "
-                   f"{c.priority:g} · SLA due {c.sla_due or '-'} · reopened {detail.reopens}x"))
+    out.print(_text(f"{c.status} · queue {c.queue} · owner {c.owner or '-'} · priority "
+                    f"{c.priority:g} · SLA due {c.sla_due or '-'} · reopened {detail.reopens}x"))
     line = Text("customer: ")
     line.append(_text(f"{who.name} (#{who.id}, {who.tier})"))
     line.append(" ")
@@ -137,7 +155,8 @@ def print_case(detail: CaseDetail, fmt: Format) -> None:
     for m in detail.messages:
         out.print()
         arrow = {"in": "←", "out": "→", "note": "✎"}.get(m.direction, "?")
-        head = Text(f"{arrow} {m.created_at} {m.channel} #{m.id} ", style="bold")
+        head = Text(f"{arrow} {sanitize(f'{m.created_at} {m.channel}', multiline=False)} "
+                    f"#{m.id} ", style="bold")
         head.append(_text(m.author or "(unknown sender)"))
         out.print(head)
         if m.thread_reason:
@@ -148,7 +167,7 @@ def print_case(detail: CaseDetail, fmt: Format) -> None:
             out.print(Text(f"  parse error: {sanitize(problem)}", style="red"))
         out.print(_text(m.text.strip() or "(no text)", multiline=True))
         for a in m.attachments:
-            out.print(Text(f"  📎 {sanitize(a.filename, multiline=False)} ({a.mime}, "
+            out.print(Text(f"  📎 {sanitize(f'{a.filename} ({a.mime}', multiline=False)}, "
                            f"{a.size} bytes)"))
 
 
@@ -157,10 +176,10 @@ def print_summary(conn: sqlite3.Connection, path: Path) -> None:
     out.print(Text(f"store {path}", style="bold"))
     out.print(f"{stats['customers']:,} customers · {stats['cases']:,} cases · "
               f"{stats['messages']:,} messages")
-    out.print("messages by channel: " + ", ".join(
-        f"{k} {v:,}" for k, v in stats["by_channel"].items()))
-    out.print("cases by status: " + ", ".join(
-        f"{k} {v:,}" for k, v in stats["by_status"].items()))
+    out.print(_text("messages by channel: " + ", ".join(
+        f"{k} {v:,}" for k, v in stats["by_channel"].items())))
+    out.print(_text("cases by status: " + ", ".join(
+        f"{k} {v:,}" for k, v in stats["by_status"].items())))
     out.print(f"{stats['breached']:,} unsolved cases past their SLA due time · "
               f"{stats['vip_customers']:,} VIP customers · {stats['open_suggestions']:,} open "
               f"merge suggestions · {stats['parse_errors']:,} messages with parse errors")
@@ -183,9 +202,11 @@ def progress(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
 
 
 def print_checks(results: Sequence[Any]) -> None:
+    """Doctor's findings; names and details hold account names and remote servers' errors."""
     for r in results:
         mark = Text("ok  ", style="green") if r.ok else Text("FAIL", style="bold red")
-        line = Text.assemble(mark, " ", (r.name, "bold"), ": ", r.detail)
-        out.print(line)
+        name = _text(r.name)
+        name.stylize("bold")
+        out.print(Text.assemble(mark, " ", name, ": ", _text(r.detail)))
         if not r.ok and r.fix:
-            out.print(Text(f"      fix: {r.fix}"))
+            out.print(Text.assemble("      fix: ", _text(r.fix)))

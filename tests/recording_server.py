@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,12 +30,13 @@ class Recorded:
 @dataclass
 class RecordingServer:
     """`answers` are (status, JSON body) used in order, one per request; when they run out,
-    `default` answers."""
+    `respond` (if set) answers from the request itself, else `default` answers."""
 
     base_url: str = ""
     requests: list[Recorded] = field(default_factory=list)
     answers: list[tuple[int, Any]] = field(default_factory=list)
     default: tuple[int, Any] = (200, {"ok": True})
+    respond: Callable[[Recorded], tuple[int, Any]] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def answer(self, status: int, body: Any) -> None:
@@ -45,7 +46,9 @@ class RecordingServer:
     def record(self, request: Recorded) -> tuple[int, Any]:
         with self.lock:
             self.requests.append(request)
-            return self.answers.pop(0) if self.answers else self.default
+            if self.answers:
+                return self.answers.pop(0)
+        return self.respond(request) if self.respond else self.default
 
 
 @contextmanager

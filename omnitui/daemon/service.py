@@ -158,7 +158,7 @@ class Daemon:
     def _file_deliveries(self) -> None:
         """File what the receiver stored, as soon as it is stored (and, at start, what an
         earlier run left pending)."""
-        parse = functools.partial(parse_delivery, self.settings.channels)
+        parse = functools.partial(parse_delivery, self.settings)
         with Store(self.db_path, attachments_dir=attachments_dir(self.settings, self.db_path),
                    migrate=False) as store:
             pipeline = Pipeline(store, self.settings)

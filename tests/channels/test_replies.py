@@ -7,6 +7,7 @@ import pytest
 
 from omnitui.channels.errors import PermanentFailure, TemporaryFailure
 from omnitui.channels.replies import http, routes
+from omnitui.channels.secrets import ERROR_CHARS
 from omnitui.channels.signing import standard_webhooks_signature
 from omnitui.config import HookChannel
 
@@ -53,7 +54,7 @@ def test_failure_lines_hide_secrets_and_stay_short() -> None:
                         ["SECRET-1"], temporary=True)
     assert isinstance(error, TemporaryFailure)
     assert "SECRET-1" not in str(error) and "/bot***/sendMessage" in str(error)
-    assert "\n" not in str(error) and len(str(error)) == http.ERROR_CHARS
+    assert "\n" not in str(error) and len(str(error)) == ERROR_CHARS
 
 
 def test_only_2xx_is_success() -> None:

@@ -261,6 +261,28 @@ def test_malformed_oversized_unknown_paths_never_500(hooks: Hooks) -> None:
     assert hooks.filed(1)
 
 
+def test_values_outside_their_vocabulary_are_refused_naming_what_is_allowed(
+        hooks: Hooks) -> None:
+    """A sender learns its mistake from the 400, and nothing of the request is applied."""
+    person = {"email": "new@example.com", "name": "New Person"}
+    gold = post_generic(hooks.client, {"type": "customer", "customer": person, "tier": "gold",
+                                       "attributes": {"plan": "pro"}})
+    assert gold.status_code == 400
+    assert "'tier' must be one of standard, premium, vip" in gold.text and "'gold'" in gold.text
+    event = {"type": "event", "customer": person, "event": "payment_failed"}
+    answers = [post_generic(hooks.client, {**event, "severity": value})
+               for value in (True, 2.0, "2", 4)]
+    answers.append(post_generic(hooks.client, {"type": "message", "from": person,
+                                               "text": "hi", "urgent": "yes"}))
+    assert [a.status_code for a in answers] == [400] * 5, [a.text for a in answers]
+    assert "'severity' must be 0, 1, 2 or 3, got True" in answers[0].text
+    assert "'urgent' must be true or false" in answers[-1].text
+    assert hooks.count("raw_payloads") == hooks.count("customers") == 0
+    vip = post_generic(hooks.client, {"type": "customer", "customer": person, "tier": "vip"})
+    assert vip.status_code == 200
+    assert wait_for(lambda: hooks.rows("SELECT tier FROM customers") == [("vip",)], 10)
+
+
 def test_one_person_on_email_telegram_and_whatsapp_is_one_case(hooks: Hooks) -> None:
     from omnitui.channels.email.parse import parse_email
     from omnitui.ingest.pipeline import Pipeline
@@ -307,6 +329,11 @@ def test_whatsapp_round_trip_reply_sent_then_read_receipt(hooks: Hooks) -> None:
     [request] = hooks.api.requests
     assert request.path == "/PN1/messages"
     assert request.json()["text"] == {"body": "Hello Ada, how can we help?"}
+    unknown = whatsapp_delivery([], statuses=[{  # not a word a receipt may say: ignored
+        "id": "wamid.OUR1", "status": "\x1b]0;deleted\x07", "timestamp": "1700000000",
+        "recipient_id": "15551234567"}])
+    assert post_meta(hooks.client, unknown).status_code == 200
+    assert hooks.filed(2) and hooks.rows("SELECT receipt FROM outbox") == [("",)]
     for status in ("read", "delivered"):  # out of order, as Meta may send them
         receipt = whatsapp_delivery([], statuses=[{
             "id": "wamid.OUR1", "status": status, "timestamp": "1700000000",

@@ -30,6 +30,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from omnitui.channels.email.parse import parse_email
+from omnitui.channels.secrets import Secrets
 from omnitui.config import ConfigError, MailboxSettings, secret
 from omnitui.ingest.pending import FilingResult, RawItem, file_pending
 from omnitui.ingest.pipeline import Pipeline
@@ -95,11 +96,12 @@ def connect(mailbox: MailboxSettings) -> IMAPClient:
         if client is not None:
             with contextlib.suppress(Exception):
                 client.shutdown()
+        reason = Secrets(value).scrub(str(exc))
         if isinstance(exc, (OSError, ssl.SSLError)) and not isinstance(exc, IMAPClientError):
             raise MailboxError(f"mailbox {mailbox.name!r}: cannot reach {mailbox.imap_host}:"
-                               f"{mailbox.imap_port}: {_without(str(exc), value)}") from None
+                               f"{mailbox.imap_port}: {reason}") from None
         raise MailboxError(f"mailbox {mailbox.name!r}: login failed: "
-                           f"{_without(str(exc), value) or type(exc).__name__}") from None
+                           f"{reason or type(exc).__name__}") from None
     return client
 
 
@@ -110,10 +112,6 @@ def _quiet(client: IMAPClient) -> None:
     imap = getattr(client, "_imap", None)
     if imap is not None and hasattr(imap, "debug"):
         imap.debug = 0
-
-
-def _without(text: str, value: str) -> str:
-    return text.replace(value, "***") if value else text
 
 
 def sync_folder(client: IMAPClient, store: Store, mailbox: MailboxSettings, folder: str, *,

@@ -11,7 +11,6 @@ password or token.
 
 from __future__ import annotations
 
-import base64
 import smtplib
 import ssl
 from collections.abc import Sequence
@@ -22,11 +21,11 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
 from omnitui.channels.errors import PermanentFailure, SendError, TemporaryFailure
+from omnitui.channels.secrets import Secrets
 from omnitui.config import LOOPBACK_HOSTS, ConfigError, MailboxSettings, secret
 
 TIMEOUT_S = 60.0  # per socket operation: a dead server must not block the daemon forever
 REFERENCES_KEPT = 10  # RFC 5322 §3.6.4 chains grow forever; keep the root and the last few
-ERROR_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -116,7 +115,7 @@ def send(mailbox: MailboxSettings, message: EmailMessage, *, timeout: float = TI
     except ConfigError as exc:
         raise PermanentFailure(str(exc), stage="login") from None
     user = mailbox.smtp_username or mailbox.username
-    hidden = _secret_forms(user, value)
+    hidden = Secrets(value)
     where = f"{mailbox.smtp_host}:{mailbox.smtp_port}"
     stage = "connect"
     smtp: smtplib.SMTP | None = None
@@ -131,7 +130,7 @@ def send(mailbox: MailboxSettings, message: EmailMessage, *, timeout: float = TI
     finally:
         if smtp is not None:
             _quit(smtp)
-    return {rcpt: _scrub(_reply_text(code, text), hidden) for rcpt, (code, text) in
+    return {rcpt: hidden.scrub(_reply_text(code, text)) for rcpt, (code, text) in
             refused.items()}
 
 
@@ -177,7 +176,7 @@ def _quit(smtp: smtplib.SMTP) -> None:
 
 
 def _classify(exc: Exception, stage: str, where: str, timeout: float,
-              hidden: list[str]) -> SendError:
+              hidden: Secrets) -> SendError:
     """4xx and network trouble are temporary; 5xx and what only a person can fix are not."""
     cls: type[SendError]
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
@@ -213,29 +212,9 @@ def _classify(exc: Exception, stage: str, where: str, timeout: float,
         cls, text = PermanentFailure, f"login failed: {exc}"  # no usable AUTH mechanism
     else:
         cls, text = TemporaryFailure, f"{type(exc).__name__}: {exc}"
-    return cls(_scrub(text, hidden), stage=stage)
+    return cls(hidden.scrub(text), stage=stage)
 
 
 def _reply_text(code: int, reply: bytes | str) -> str:
     text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
     return f"{code} {text}"
-
-
-def _secret_forms(user: str, value: str) -> list[str]:
-    """The secret as it could appear in a server's echo: plain and as every AUTH encoding."""
-    if not value:
-        return []
-    encodings = (value, f"\0{user}\0{value}", f"user={user}\1auth=Bearer {value}\1\1")
-    forms = [value]
-    for text in encodings:
-        forms.append(base64.b64encode(text.encode()).decode())
-    return sorted(set(forms), key=len, reverse=True)
-
-
-def _scrub(text: str, hidden: list[str]) -> str:
-    line = " ".join(text.split())
-    for form in hidden:
-        line = line.replace(form, "***")
-    if len(line) > ERROR_CHARS:
-        line = line[:ERROR_CHARS - 1] + "…"
-    return line

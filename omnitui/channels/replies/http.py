@@ -5,7 +5,8 @@ mean the token is wrong (the channel's health shows it); any other 4xx is this r
 problem and permanent. Each platform says what went wrong in its own body, so the caller
 passes `judge`, which reads the platform's error and may overrule the status (Slack answers
 200 with {"ok": false}, Meta's rate limits come as 400). Error text is one line and never
-holds the token, whether it was in a header or in the URL.
+holds the token in any form (omnitui/channels/secrets.py), whether it was in a header (an
+echoed Basic or Bearer Authorization) or in the URL.
 """
 
 from __future__ import annotations
@@ -19,8 +20,7 @@ from typing import Any
 import httpx
 
 from omnitui.channels.errors import PermanentFailure, SendError, TemporaryFailure
-
-ERROR_CHARS = 300
+from omnitui.channels.secrets import Secrets
 
 # httpx logs every request's URL at INFO, and Telegram's URL holds the bot token.
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -76,10 +76,6 @@ def post(url: str, *, platform: str, secrets: Sequence[str], timeout: float,
 
 def failure(text: str, secrets: Sequence[str], *, temporary: bool,
             stage: str = "message") -> SendError:
-    """The error to raise, as one line with every secret blotted out."""
-    line = " ".join(text.split())
-    for secret in sorted(filter(None, secrets), key=len, reverse=True):
-        line = line.replace(secret, "***")
-    if len(line) > ERROR_CHARS:
-        line = line[:ERROR_CHARS - 1] + "…"
+    """The error to raise, as one line with every secret, in every form, blotted out."""
+    line = Secrets(*secrets).scrub(text)
     return (TemporaryFailure if temporary else PermanentFailure)(line, stage=stage)

@@ -64,6 +64,7 @@ def platform_key(external_key: str | None) -> str:
     return external_key.partition(":")[2] if external_key else ""
 
 
+RECEIPT_STATUSES = ("sent", "delivered", "read", "failed")  # what a DeliveryReceipt may say
 REPLAY_WINDOW = 300  # seconds a signed timestamp stays valid (Slack, Standard Webhooks)
 
 

@@ -8,8 +8,9 @@ idempotency key: a retry with the same id adds nothing.
 
 Bodies, by "type":
 - "message": a customer wrote (a form, a call): {"from": {...}, "text", "subject"?,
-  "channel"?, "occurred_at"?, "urgent"?, "reply_url"?}
-- "customer": facts about a customer: {"customer": {...}, "tier"?, "attributes"?}
+  "channel"?, "occurred_at"?, "urgent"? (true or false), "reply_url"?}
+- "customer": facts about a customer: {"customer": {...}, "tier"? (one of the tiers of
+  [priority.tier_weights], checked by platforms.read_delivery), "attributes"?}
 - "event": something happened to a customer (a failed payment, an outage):
   {"customer": {...}, "event", "text"?, "severity"? 0-3, "occurred_at"?}
 A person ({...}) has at least one of "email", "phone", "id" (their id in that system), and
@@ -39,6 +40,7 @@ from omnitui.ingest.pending import RawItem
 from omnitui.model import Channel, CustomerUpdate, Identifier, Inbound, InboundEvent
 
 TYPES = ("message", "customer", "event")
+SEVERITIES = (0, 1, 2, 3)
 CHANNELS = frozenset(c.value for c in Channel)
 
 
@@ -76,8 +78,8 @@ def parse(channel: HookChannel, item: RawItem) -> list[Inbound]:
     if kind == "event":
         name = field(payload, "event", str)
         severity = payload.get("severity", 1)
-        if not isinstance(severity, int) or not 0 <= severity <= 3:
-            raise Malformed("'severity' must be 0, 1, 2 or 3")
+        if type(severity) is not int or severity not in SEVERITIES:  # not True, not 2.0
+            raise Malformed(f"'severity' must be 0, 1, 2 or 3, got {severity!r}")
         return [InboundEvent(
             channel=Channel.ALERT, external_id=f"{channel.name}:{key}", raw=item.body,
             occurred_at=at, identifiers=_identifiers(channel, person),
@@ -88,12 +90,15 @@ def parse(channel: HookChannel, item: RawItem) -> list[Inbound]:
     if shown_as not in CHANNELS:
         raise Malformed(f"'channel' must be a channel kind such as web or phone, got "
                         f"{shown_as!r}")
+    urgent = payload.get("urgent", False)
+    if not isinstance(urgent, bool):
+        raise Malformed(f"'urgent' must be true or false, got {urgent!r}")
     reply_url = payload.get("reply_url")
     return [InboundEvent(
         channel=shown_as, external_id=f"{channel.name}:{key}", raw=item.body, occurred_at=at,
         identifiers=_identifiers(channel, person), sender_name=str(person.get("name") or ""),
         subject=str(payload.get("subject") or ""), text=field(payload, "text", str),
-        source=item.source, urgent=payload.get("urgent") is True,
+        source=item.source, urgent=urgent,
         reply_route={"hook": channel.name, "reply_url": reply_url}
         if isinstance(reply_url, str) and reply_url.startswith(("https://", "http://"))
         else None)]

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from omnitui.channels.webhooks.common import (
+    RECEIPT_STATUSES,
     Answer,
     HookRequest,
     Malformed,
@@ -95,9 +96,11 @@ def _whatsapp(channel: HookChannel, item: RawItem, value: dict[str, Any]) -> lis
                          "phone_number_id": str(metadata.get("phone_number_id", "")),
                          "to": sender, "message_id": wamid}))
     for status in _objects(value.get("statuses") or [], "statuses"):
+        if field(status, "status", str) not in RECEIPT_STATUSES:
+            continue  # "deleted", "warning"...: nothing a reader of the timeline needs
         errors = status.get("errors") or [{}]
         found.append(DeliveryReceipt(
-            Channel.WHATSAPP, field(status, "id", str), field(status, "status", str),
+            Channel.WHATSAPP, field(status, "id", str), status["status"],
             unix_time(status.get("timestamp")),
             str(errors[0].get("title") or errors[0].get("message") or "")
             if isinstance(errors[0], dict) else ""))

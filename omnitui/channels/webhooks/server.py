@@ -41,7 +41,7 @@ from omnitui.channels.webhooks.common import (
     Rejected,
     delivery_key,
 )
-from omnitui.channels.webhooks.platforms import PLATFORMS, RAW_CHANNEL
+from omnitui.channels.webhooks.platforms import PLATFORMS, RAW_CHANNEL, read_delivery
 from omnitui.config import HookChannel, Settings, hook_secret, listen_address
 from omnitui.ingest.pending import RawItem
 from omnitui.store import channel_state
@@ -194,8 +194,8 @@ def _endpoint(channel: HookChannel, secret: str, settings: Settings, writer: Raw
         try:
             answer = platform.check(channel, secret, hook, clock())
             if answer.key is not None:  # would filing read it? Say so now, as a 400
-                platform.parse(channel, RawItem(0, channel.name, utc_now(), body,
-                                                delivery_key(channel.name, answer.key)))
+                read_delivery(settings, channel, RawItem(0, channel.name, utc_now(), body,
+                                                         delivery_key(channel.name, answer.key)))
         except Rejected as exc:
             writer.rejected[channel.name] += 1
             log.warning("%s: refused a request from %s: %s (%d)", channel.name,
