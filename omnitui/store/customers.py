@@ -71,6 +71,13 @@ def claims_by_others(conn: sqlite3.Connection, kind: str, value: str, other_than
     return [ClaimRow(*r) for r in rows]
 
 
+def first_claim(conn: sqlite3.Connection, message_id: int) -> str | None:
+    """What a message first stated of its sender, as written."""
+    row = conn.execute("SELECT display FROM claims WHERE message_id = ? ORDER BY id LIMIT 1",
+                       (message_id,)).fetchone()
+    return row[0] if row else None
+
+
 def set_customer_name(conn: sqlite3.Connection, customer_id: int, name: str) -> None:
     conn.execute("UPDATE customers SET name = ? WHERE id = ?", (name, customer_id))
 

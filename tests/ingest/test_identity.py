@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from omnitui.channels.email.parse import parse_email
@@ -184,8 +186,12 @@ def test_a_verified_sender_keeps_its_case_and_what_it_states_stays_a_claim(
 
 def test_answering_a_claimed_address_takes_a_deliberate_link(store: Store,
                                                              pipeline: Pipeline) -> None:
-    claimed = pipeline.ingest(form("please call", ("email", "new@example.com")))
+    relayed = replace(form("please call", ("email", "New@example.com")),
+                      reply_route={"hook": "forms", "reply_url": "https://example.com/a"})
+    claimed = pipeline.ingest(relayed)
     assert claimed.case_id is not None and claimed.customer_id is not None
+    # answered through the form's source, which knows who filled it in
+    assert start_draft(store.conn, claimed.case_id, "reply").to == ("New@example.com",)
     with pytest.raises(StoreError, match="no email address; link one"):
         start_draft(store.conn, claimed.case_id, "reply", channel="email")
     action, key = resolve_link(store.conn, claimed.customer_id, "new@example.com", "US")
