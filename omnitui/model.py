@@ -53,10 +53,20 @@ SYNCHRONOUS_CHANNELS = frozenset({Channel.CHAT, Channel.PHONE, Channel.WHATSAPP,
 
 @dataclass(frozen=True)
 class Identifier:
-    """One way to reach a customer: kind is email, phone, or a platform name; value as sent."""
+    """One way to reach a customer: kind is email, phone, or a platform name; value as sent.
+
+    `verified`: the channel itself delivered the item from it (a mail's authenticated sender,
+    an SMS's number, a platform's user id). Only verified identifiers find a customer and
+    link to one; anything else was merely stated (typed into a web form, the From of mail
+    that failed DMARC) and is a claim, which only raises merge suggestions
+    (docs/identity.md). Unverified is the default, so a channel that forgets to decide
+    cannot link anyone. `how` words where a claim came from, for the agent.
+    """
 
     kind: str
     value: str
+    verified: bool = False
+    how: str = ""
 
 
 @dataclass(frozen=True)
@@ -200,6 +210,9 @@ class MessageView:
     delivery: str | None = None  # an outgoing reply: queued, sending, sent or failed
     delivery_note: str = ""  # to whom, and the last error
     has_raw: bool = False  # the bytes as received are kept and can be shown
+    # What the message stated about its sender without proof ("email x, stated in a web
+    # form ... not verified"): never linked, shown so the agent sees the claim
+    claims: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

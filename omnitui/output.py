@@ -161,6 +161,8 @@ def print_case(detail: CaseDetail, fmt: Format) -> None:
         out.print(head)
         if m.thread_reason:
             out.print(Text(f"  joined: {sanitize(m.thread_reason)}", style="dim"))
+        for claim in m.claims:
+            out.print(Text(f"  claimed: {sanitize(claim)}", style="dim"))
         if m.auto_submitted:
             out.print(Text(f"  automatic: {sanitize(m.auto_submitted)}", style="dim"))
         for problem in m.parse_errors:

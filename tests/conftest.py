@@ -70,8 +70,9 @@ def make_email(sender: str = "ann@example.com", *, name: str = "Ann Lee",
 def chat_event(channel: str, handle: str, text: str, *, name: str = "",
                identifiers: list[Identifier] | None = None,
                at: datetime | None = None, external_id: str | None = None) -> InboundEvent:
-    """A chat/SMS/social message as a webhook channel would normalize it."""
-    ident = identifiers or [Identifier(channel, handle)]
+    """A chat/SMS/social message as a webhook channel would normalize it: from `handle`,
+    verified like every platform's sender, unless `identifiers` are given."""
+    ident = identifiers or [Identifier(channel, handle, verified=True)]
     ext = external_id or f"{channel}-{next(_ids)}"
     return InboundEvent(channel, ext, f'{{"id": "{ext}", "text": "{text}"}}'.encode(),
                         at or ago(minutes=1), ident, sender_name=name, text=text)

@@ -1,8 +1,11 @@
 """The identify stage: which customer sent this event, and what the event teaches us.
 
-Strong identifiers (email address, phone number, platform handle) link automatically by
-exact normalized value. Weak evidence (the same full name, the same order number) never
-links: it raises a merge suggestion with a confidence for an agent to accept or dismiss.
+Only proof links. A verified identifier (the address or number the channel delivered the
+item from, a platform's user id) finds the customer by exact normalized value, and a new
+one joins them. A claimed identifier (typed into a web form, the From of mail that failed
+DMARC) never finds or joins anyone: it is filed with the message for the agent to see, and
+when another customer has it, or stated it too, a merge suggestion is raised. Weak evidence
+(the same full name, the same order number) raises suggestions as well. docs/identity.md.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from omnitui.model import Identifier, InboundEvent
 from omnitui.store import customers as store
 
 STRONG_LINK_CONFIDENCE = 0.9  # two known identifiers of different customers in one event
+CLAIM_CONFIDENCE = 0.7  # a stated identifier that another customer writes from
+CLAIM_ECHO_CONFIDENCE = 0.5  # two customers' messages stated it; neither proves it
 ORDER_CONFIDENCE = 0.6
 NAME_CONFIDENCE = 0.4
 COMMON_FACT = 3  # more customers than this share it: no longer evidence
@@ -71,6 +76,19 @@ def order_numbers(event: InboundEvent) -> set[str]:
     return {m.upper() for m in ORDER_NUMBER.findall(f"{event.subject}\n{event.text[:4000]}")}
 
 
+@dataclass(frozen=True)
+class Claim:
+    """An identifier the event stated without proof; filed with its message."""
+
+    kind: str
+    value: str
+    display: str
+    how: str  # "stated in a web form sent through forms"
+
+    def said(self) -> str:
+        return f"{self.kind} {self.value} {self.how}, not verified"
+
+
 @dataclass
 class Identification:
     customer_id: int
@@ -78,14 +96,14 @@ class Identification:
     new_customer: bool
     tier: str = "standard"
     reasons: list[str] = field(default_factory=list)
-    suggestions: list[tuple[int, float, str]] = field(default_factory=list)  # other, conf, why
+    # merge this customer (source) into that one (target), confidence, why
+    suggestions: list[tuple[int, int, float, str]] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
 
 
 def identify(conn: sqlite3.Connection, event: InboundEvent, settings: IdentitySettings,
              now: str) -> Identification:
-    keys = list(dict.fromkeys(
-        key for key in (normalize(i, settings.default_phone_region) for i in event.identifiers)
-        if key))
+    keys, claims = _sort_identifiers(event, settings.default_phone_region)
     found = store.find_identities(conn, keys)
     customer_ids = list(dict.fromkeys(row.customer_id for row in found))
     if customer_ids:
@@ -99,10 +117,12 @@ def identify(conn: sqlite3.Connection, event: InboundEvent, settings: IdentitySe
     else:
         result = Identification(store.create_customer(conn, event.sender_name, now), None,
                                 new_customer=True)
-        result.reasons.append("new customer: no known identity" +
-                              (f" ({_describe(keys[0])})" if keys else ""))
+        result.reasons.append(
+            f"new customer: no known identity ({_describe(keys[0])})" if keys else
+            f"new customer: nothing verified to find one by ({claims[0].said()})" if claims
+            else "new customer: no known identity")
     for other in customer_ids[1:]:
-        result.suggestions.append((other, STRONG_LINK_CONFIDENCE,
+        result.suggestions.append((other, result.customer_id, STRONG_LINK_CONFIDENCE,
                                    f"one {event.channel} message came from identities of both "
                                    f"customers ({', '.join(_describe(k) for k in keys)})"))
     known = {(row.kind, row.value): row.id for row in found}
@@ -116,9 +136,58 @@ def identify(conn: sqlite3.Connection, event: InboundEvent, settings: IdentitySe
         known[(kind, value)] = store.add_identity(conn, result.customer_id, kind, value,
                                                   _display(event, kind), reason, now)
         result.reasons.append(f"linked {_describe((kind, value))}: {reason}")
+        result.suggestions += claimed_earlier(conn, (kind, value), result.customer_id,
+                                              f"wrote from it on {event.channel}")
     result.identity_id = known[keys[0]] if keys else None
+    for claim in claims:
+        _file_claim(conn, claim, result)
     _weak_evidence(conn, event, settings, result)
     return result
+
+
+def _sort_identifiers(event: InboundEvent,
+                     region: str) -> tuple[list[tuple[str, str]], list[Claim]]:
+    """The event's usable identifiers: verified keys, and claims of anything else (an
+    identifier both delivered from and stated is verified)."""
+    keys = list(dict.fromkeys(key for i in event.identifiers
+                              if i.verified and (key := normalize(i, region))))
+    claims: dict[tuple[str, str], Claim] = {}
+    for identifier in event.identifiers:
+        key = normalize(identifier, region)
+        if not identifier.verified and key and key not in keys:
+            claims.setdefault(key, Claim(*key, identifier.value, identifier.how
+                                         or f"stated in a {event.channel} message"))
+    return keys, list(claims.values())
+
+
+def _file_claim(conn: sqlite3.Connection, claim: Claim, result: Identification) -> None:
+    """Keep a claim for the message and suggest the customers it points at; a claim of the
+    customer's own identity says nothing new."""
+    owner = next(iter(store.find_identities(conn, [(claim.kind, claim.value)])), None)
+    if owner is not None and owner.customer_id == result.customer_id:
+        return
+    result.claims.append(claim)
+    result.reasons.append(f"not linked: {claim.said()}")
+    if owner is not None:
+        result.suggestions.append((result.customer_id, owner.customer_id, CLAIM_CONFIDENCE,
+                                   f"{claim.said()}; customer #{owner.customer_id} has it"))
+        return
+    for earlier in store.claims_by_others(conn, claim.kind, claim.value, result.customer_id,
+                                          limit=COMMON_FACT):
+        result.suggestions.append((result.customer_id, earlier.customer_id,
+                                   CLAIM_ECHO_CONFIDENCE,
+                                   f"{claim.said()}; customer #{earlier.customer_id} stated "
+                                   f"it too (message #{earlier.message_id})"))
+
+
+def claimed_earlier(conn: sqlite3.Connection, key: tuple[str, str], owner: int,
+                    proof: str) -> list[tuple[int, int, float, str]]:
+    """Suggestions for a newly proven identity that other customers' messages only stated:
+    merge them into its owner, who keeps it (an earlier claim never captures the owner)."""
+    return [(earlier.customer_id, owner, CLAIM_CONFIDENCE,
+             f"{_describe(key)} {earlier.how} (message #{earlier.message_id} of customer "
+             f"#{earlier.customer_id}), not verified; customer #{owner} {proof}")
+            for earlier in store.claims_by_others(conn, *key, owner, limit=COMMON_FACT)]
 
 
 def _describe(key: tuple[str, str]) -> str:
@@ -126,7 +195,8 @@ def _describe(key: tuple[str, str]) -> str:
 
 
 def _display(event: InboundEvent, kind: str) -> str:
-    return next((i.value for i in event.identifiers if i.kind.casefold() == kind), "")
+    return next((i.value for i in event.identifiers
+                 if i.verified and i.kind.casefold() == kind), "")
 
 
 def _weak_evidence(conn: sqlite3.Connection, event: InboundEvent, settings: IdentitySettings,
@@ -144,4 +214,5 @@ def _weak_evidence(conn: sqlite3.Connection, event: InboundEvent, settings: Iden
         if len(others) > COMMON_FACT:
             continue  # a name many customers share says nothing about who this is
         for other in others:
-            result.suggestions.append((other, confidence, f"same {kind}: {value}"))
+            result.suggestions.append((other, result.customer_id, confidence,
+                                       f"same {kind}: {value}"))

@@ -2,7 +2,7 @@
 
 Opens the new case or moves the joined one on (reopen, resume a paused clock, raise its
 score), stores the message with its raw bytes, attachment rows and threading reason,
-records the audit trail, and files the suggestions the earlier stages raised.
+records the audit trail, and files the claims and suggestions the earlier stages raised.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ def persist(conn: sqlite3.Connection, event: InboundEvent, who: Identification,
         case_id = decision.case_id
         _continue_case(conn, event, who, decision, plan, stamps)
     message_id = _store_message(conn, event, who, decision, case_id, blobs, stamps)
+    for claim in who.claims:
+        customers.add_claim(conn, message_id, claim.kind, claim.value, claim.display, claim.how)
     _file_suggestions(conn, who, decision, message_id, stamps.now)
     return IngestResult(duplicate=False, message_id=message_id, case_id=case_id,
                         customer_id=who.customer_id, new_case=decision.case_id is None,
@@ -117,10 +119,7 @@ def _store_message(conn: sqlite3.Connection, event: InboundEvent, who: Identific
 
 def _file_suggestions(conn: sqlite3.Connection, who: Identification,
                       decision: ThreadDecision, message_id: int, now: str) -> None:
-    for other, confidence, evidence in who.suggestions:
-        customers.add_suggestion(conn, kind="merge_customers", source_id=other,
-                                 target_id=who.customer_id, confidence=confidence,
-                                 evidence=evidence, message_id=message_id, now=now)
+    customers.add_merge_suggestions(conn, who.suggestions, message_id, now)
     if decision.refused_case_id is not None:
         customers.add_suggestion(
             conn, kind="attach_to_case", source_id=message_id,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 
 from omnitui.config import IdentitySettings
-from omnitui.ingest.identity import normalize
+from omnitui.ingest.identity import claimed_earlier, normalize
 from omnitui.model import CustomerUpdate, DeliveryReceipt
 from omnitui.store import customers, outbox
 from omnitui.store.audit import record_audit
@@ -29,7 +29,11 @@ def apply_receipt(conn: sqlite3.Connection, receipt: DeliveryReceipt) -> int:
 def apply_customer_update(conn: sqlite3.Connection, update: CustomerUpdate,
                           settings: IdentitySettings) -> int:
     """Find the customer by any of the identifiers (or create them), link the identifiers
-    not linked yet, and store the name, tier and attributes."""
+    not linked yet, and store the name, tier and attributes.
+
+    The source is signed and speaks for its own records (a CRM is how teams import their
+    customers), so its identifiers count as verified (docs/identity.md); messages that
+    only stated one of them earlier get a merge suggestion."""
     keys = [k for k in (normalize(i, settings.default_phone_region)
                         for i in update.identifiers) if k is not None]
     if not keys:
@@ -44,6 +48,8 @@ def apply_customer_update(conn: sqlite3.Connection, update: CustomerUpdate,
     for kind, value in keys:
         if (kind, value) not in linked:
             customers.add_identity(conn, customer_id, kind, value, value, reason, now)
+            customers.add_merge_suggestions(conn, claimed_earlier(
+                conn, (kind, value), customer_id, f"has it in {reason}"), None, now)
     before = customers.update_profile(conn, customer_id, name=update.name, tier=update.tier,
                                       attributes=update.attributes, now=now)
     changed = ", ".join(sorted([*update.attributes, *(["tier"] if update.tier else [])]))

@@ -115,26 +115,13 @@ def split_customer(store: Store, customer_id: int, identity_ids: list[int],
         if len(identity_ids) == len(own):
             raise StoreError("a split must leave the customer at least one identity")
         changes = ChangeSet()
-        now = db_time(utc_now())
         first = own[identity_ids[0]]
-        new_id = insert_row(conn, "customers", {"name": "", "created_at": now,
-                                                "updated_at": now}, changes)
-        moved_messages: set[int] = set()
-        for identity_id in identity_ids:
-            update_row(conn, "identities", identity_id, {"customer_id": new_id}, changes)
-            for message_id in customer_store.ids_of_customer_rows(conn, "messages",
-                                                                  customer_id, identity_id):
-                update_row(conn, "messages", message_id, {"customer_id": new_id}, changes)
-                moved_messages.add(message_id)
-        for case_id in customer_store.ids_of_customer_rows(conn, "cases", customer_id):
-            senders = case_store.inbound_senders(conn, case_id)
-            if senders and senders <= {new_id}:
-                case_store.update_case(conn, case_id, {"customer_id": new_id}, changes)
+        new_id, moved = customer_store.split_off(conn, customer_id, identity_ids, changes,
+                                                 db_time(utc_now()))
         audit_id = record_audit(conn, actor=actor, action="customer.split",
                                 customer_id=customer_id,
-                                reason=f"{first.kind} {first.value} and "
-                                       f"{len(moved_messages)} messages split off into "
-                                       f"customer #{new_id}", changes=changes)
+                                reason=f"{first.kind} {first.value} and {moved} messages "
+                                       f"split off into customer #{new_id}", changes=changes)
         return new_id, audit_id
 
 

@@ -83,6 +83,10 @@ def start_draft(conn: sqlite3.Connection, case_id: int, mode: str, *,
     to = address_on(conn, case["customer_id"], channel)
     if last is not None and last["identity_value"]:
         to = address_on_identity(last["identity_kind"], last["identity_value"]) or to
+    if to is None and last is not None and last["reply_route"]:
+        # Only claims (a web form): the answer goes back through the source that relayed
+        # them, which knows its sender; writing to a claim elsewhere needs the agent's link.
+        to = customer_store.first_claim(conn, last["id"])
     if to is None:
         raise StoreError(f"the customer of case {case_id} has no {channel} address; "
                          "link one, or reply on another channel")

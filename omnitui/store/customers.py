@@ -1,4 +1,4 @@
-"""Customers, their identities, weak facts about them, and merge suggestions."""
+"""Customers, their identities, claims and weak facts about them, and merge suggestions."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
+from omnitui.store import cases
+from omnitui.store.audit import ChangeSet, insert_row, update_row
 from omnitui.store.db import StoreError
 
 
@@ -41,6 +43,39 @@ def add_identity(conn: sqlite3.Connection, customer_id: int, kind: str, value: s
         "INSERT INTO identities (customer_id, kind, value, display, reason, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?)", (customer_id, kind, value, display, reason, now))
     return int(cur.lastrowid or 0)
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    """A message that stated an identifier without proof, and whose customer it is."""
+
+    message_id: int
+    customer_id: int
+    how: str
+
+
+def add_claim(conn: sqlite3.Connection, message_id: int, kind: str, value: str,
+              display: str, how: str) -> None:
+    conn.execute("INSERT OR IGNORE INTO claims (message_id, kind, value, display, how)"
+                 " VALUES (?, ?, ?, ?, ?)", (message_id, kind, value, display, how))
+
+
+def claims_by_others(conn: sqlite3.Connection, kind: str, value: str, other_than: int,
+                     limit: int) -> list[ClaimRow]:
+    """Other customers' messages that stated (kind, value): the newest of each customer."""
+    rows = conn.execute(
+        "SELECT max(c.message_id), m.customer_id, c.how FROM claims c"
+        " JOIN messages m ON m.id = c.message_id WHERE c.kind = ? AND c.value = ?"
+        " AND m.customer_id != ? GROUP BY m.customer_id ORDER BY 1 DESC LIMIT ?",
+        (kind, value, other_than, limit)).fetchall()
+    return [ClaimRow(*r) for r in rows]
+
+
+def first_claim(conn: sqlite3.Connection, message_id: int) -> str | None:
+    """What a message first stated of its sender, as written."""
+    row = conn.execute("SELECT display FROM claims WHERE message_id = ? ORDER BY id LIMIT 1",
+                       (message_id,)).fetchone()
+    return row[0] if row else None
 
 
 def set_customer_name(conn: sqlite3.Connection, customer_id: int, name: str) -> None:
@@ -87,6 +122,16 @@ def add_suggestion(conn: sqlite3.Connection, *, kind: str, source_id: int, targe
         (kind, source_id, target_id, confidence, evidence, message_id, now))
 
 
+def add_merge_suggestions(conn: sqlite3.Connection,
+                          suggestions: list[tuple[int, int, float, str]],
+                          message_id: int | None, now: str) -> None:
+    """File (merge source, into target, confidence, evidence) suggestions."""
+    for source, target, confidence, evidence in suggestions:
+        add_suggestion(conn, kind="merge_customers", source_id=source, target_id=target,
+                       confidence=confidence, evidence=evidence, message_id=message_id,
+                       now=now)
+
+
 def identities_of(conn: sqlite3.Connection, customer_id: int) -> list[IdentityRow]:
     rows = conn.execute("SELECT id, customer_id, kind, value FROM identities"
                         " WHERE customer_id = ? ORDER BY id", (customer_id,)).fetchall()
@@ -105,6 +150,26 @@ def ids_of_customer_rows(conn: sqlite3.Connection, table: str, customer_id: int,
         rows = conn.execute("SELECT id FROM messages WHERE customer_id = ? AND identity_id = ?"
                             " ORDER BY id", (customer_id, identity_id))
     return [r[0] for r in rows]
+
+
+def split_off(conn: sqlite3.Connection, customer_id: int, identity_ids: list[int],
+              changes: ChangeSet, now: str) -> tuple[int, int]:
+    """Give identities a new customer of their own, with the messages sent from them; a
+    case follows when every customer message in it came from them. Returns (the new
+    customer, how many messages moved)."""
+    new_id = insert_row(conn, "customers", {"name": "", "created_at": now, "updated_at": now},
+                        changes)
+    moved = 0
+    for identity_id in identity_ids:
+        update_row(conn, "identities", identity_id, {"customer_id": new_id}, changes)
+        for message_id in ids_of_customer_rows(conn, "messages", customer_id, identity_id):
+            update_row(conn, "messages", message_id, {"customer_id": new_id}, changes)
+            moved += 1
+    for case_id in ids_of_customer_rows(conn, "cases", customer_id):
+        senders = cases.inbound_senders(conn, case_id)
+        if senders and senders <= {new_id}:
+            cases.update_case(conn, case_id, {"customer_id": new_id}, changes)
+    return new_id, moved
 
 
 def fact_rows(conn: sqlite3.Connection, customer_id: int) -> list[tuple[int, str, str]]:

@@ -8,6 +8,7 @@ fails at once with SQLITE_BUSY, ignoring busy_timeout, when another writer got i
 from __future__ import annotations
 
 import errno
+import importlib
 import os
 import secrets
 import sqlite3
@@ -18,7 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from omnitui.store.schema import MIGRATIONS, SCHEMA_VERSION
+from omnitui.store.schema import DATA_STEPS, MIGRATIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -207,7 +208,8 @@ def check_version(conn: sqlite3.Connection, path: Path) -> int:
 
 
 def migrate_schema(conn: sqlite3.Connection, path: Path) -> None:
-    """Apply every forward migration the file lacks, each in its own write transaction."""
+    """Apply every forward migration the file lacks (its SQL, then its data step if it has
+    one), all in one write transaction."""
     if check_version(conn, path) == SCHEMA_VERSION:
         return
     with write_transaction(conn):
@@ -215,6 +217,8 @@ def migrate_schema(conn: sqlite3.Connection, path: Path) -> None:
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             for statement in _statements(script):
                 conn.execute(statement)
+            if number in DATA_STEPS:
+                importlib.import_module(DATA_STEPS[number]).migrate(conn)
             conn.execute(f"PRAGMA user_version={number}")
 
 

@@ -174,10 +174,11 @@ def case_detail(conn: sqlite3.Connection, case_id: int) -> CaseDetail | None:
         (case_id, summary.customer_id, case_id, OTHER_CASES_SHOWN)).fetchall()
     rows.sort(key=lambda r: (r[5], r[0]))
     attachments = _attachments(conn, [r[0] for r in rows])
+    claims = _claims(conn, [r[0] for r in rows])
     messages = [
         MessageView(*r[:10], json.loads(r[10]), r[11], attachments.get(r[0], []),
                     delivery=r[12], delivery_note=_delivery_note(r[13], r[14], r[16]),
-                    has_raw=bool(r[15]))
+                    has_raw=bool(r[15]), claims=claims.get(r[0], []))
         for r in rows]
     history = conn.execute("SELECT id, at, actor, action, reason FROM audit WHERE case_id = ?"
                            " ORDER BY id", (case_id,)).fetchall()
@@ -194,6 +195,18 @@ def _attachments(conn: sqlite3.Connection, message_ids: list[int]
                 "SELECT message_id, id, filename, mime, size, sha256 FROM attachments"
                 f" WHERE message_id IN ({', '.join('?' * len(chunk))}) ORDER BY id", chunk):
             found.setdefault(message_id, []).append(AttachmentView(*rest))
+    return found
+
+
+def _claims(conn: sqlite3.Connection, message_ids: list[int]) -> dict[int, list[str]]:
+    """What each message stated without proof, worded for the agent."""
+    found: dict[int, list[str]] = {}
+    for start in range(0, len(message_ids), 500):
+        chunk = message_ids[start:start + 500]
+        for message_id, kind, value, how in conn.execute(
+                "SELECT message_id, kind, value, how FROM claims"
+                f" WHERE message_id IN ({', '.join('?' * len(chunk))}) ORDER BY id", chunk):
+            found.setdefault(message_id, []).append(f"{kind} {value} {how}, not verified")
     return found
 
 

@@ -330,9 +330,28 @@ CREATE TABLE drafts (
     updated_at TEXT NOT NULL
 );
 CREATE UNIQUE INDEX drafts_agent_case ON drafts(agent, ifnull(case_id, 0));
+
+-- Identity needs proof (docs/identity.md): an identifier a message merely stated (typed
+-- into a web form, the From of mail that failed DMARC) is a claim kept with the message,
+-- never an identity. It is shown on the message and raises merge suggestions.
+CREATE TABLE claims (
+    id INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL REFERENCES messages(id),
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    display TEXT NOT NULL DEFAULT '',
+    how TEXT NOT NULL DEFAULT '',
+    UNIQUE (message_id, kind, value)
+);
+CREATE INDEX claims_value ON claims(kind, value);
 """
 
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5]
+
+# Migrations that also rewrite rows by rules too involved for SQL: the module whose
+# `migrate(conn)` runs right after that migration's SQL, in the same transaction. Named, not
+# imported: those modules use the store, which imports this file.
+DATA_STEPS: dict[int, str] = {5: "omnitui.store.unlink_claims"}
 
 # The names people and scripts may rely on when they query the file (docs/schema.md).
 STABLE_NAMES: dict[str, set[str]] = {

@@ -52,7 +52,8 @@ def test_plain_message_fields() -> None:
     assert event.channel == "email"
     assert event.subject == "Where is my order?"
     assert event.sender_name == "Jörg Müller"
-    assert event.identifiers == [Identifier("email", "Joerg.Mueller@Example.DE")]  # as given
+    # as given, and verified: no receiving server recorded a DMARC failure
+    assert event.identifiers == [Identifier("email", "Joerg.Mueller@Example.DE", verified=True)]
     assert event.text == "Hi,\nit has not arrived.\n"
     assert event.html is None
     assert event.message_id == "m1@example.com"
@@ -118,7 +119,7 @@ def test_message_id_without_brackets_is_kept_stripped() -> None:
 def test_unparseable_to_header_is_harmless() -> None:
     event = parse(mail('To: "', "Subject: broken to"))
     assert event.subject == "broken to"
-    assert event.identifiers == [Identifier("email", "ann@example.com")]
+    assert event.identifiers == [Identifier("email", "ann@example.com", verified=True)]
     assert event.text == "Hello\n"
 
 
@@ -486,3 +487,44 @@ def test_parse_matches_stdlib_view_of_the_corpus() -> None:
     event = parse(MULTIPART)
     assert event.message_id == stdlib["Message-ID"].strip("<>")
     assert event.attachments[0].content == stdlib.get_payload()[1].get_payload(decode=True)
+
+
+# Only our receiving server's Authentication-Results count: the topmost header, and others
+# with its authserv-id. A forged header can only discredit the forger's own mail.
+OURS_FAIL = "Authentication-Results: mx.ours.example; spf=fail; dkim=none; dmarc=fail"
+OURS_PASS = "Authentication-Results: mx.ours.example; spf=pass; dkim=pass; dmarc=pass"
+FAILED_AT_OURS = "as the From of mail that failed DMARC at mx.ours.example"
+
+
+@pytest.mark.parametrize(("headers", "how"), [
+    ([], None),
+    ([OURS_PASS], None),
+    ([OURS_FAIL], FAILED_AT_OURS),
+    # the sender's own header lies below ours, under another id or under ours
+    ([OURS_FAIL, "Authentication-Results: mx.evil.example; dmarc=pass"], FAILED_AT_OURS),
+    ([OURS_FAIL, "Authentication-Results: mx.ours.example; dmarc=pass"], FAILED_AT_OURS),
+    ([OURS_PASS, "Authentication-Results: mx.evil.example; dmarc=fail"], None),
+    # an upstream hop's header (ARC or a relay) below ours does not overrule it
+    (["Authentication-Results: mx.ours.example 1; dmarc=pass (p=REJECT)",
+      "Authentication-Results: relay.example; dmarc=fail"], None),
+    # a sender's envelope address echoed in our header cannot hide our verdict
+    (['Authentication-Results: mx.ours.example; spf=pass smtp.mailfrom="x;dmarc=pass"@e.'
+      'example; dmarc=fail header.from=example.com'], FAILED_AT_OURS),
+    # a comment is not a result
+    (["Authentication-Results: mx.ours.example; dkim=pass (dmarc=fail) header.d=x;"
+      " dmarc = pass"], None),
+    # Microsoft 365 writes no authserv-id
+    (["Authentication-Results: spf=fail (sender IP is 192.0.2.1) smtp.mailfrom=evil.example;"
+      " dkim=none; dmarc=fail action=none header.from=example.com;compauth=fail"],
+     "as the From of mail that failed DMARC at the receiving server"),
+    # folded across lines, as servers write it
+    (["Authentication-Results: mx.ours.example;\n\tspf=fail smtp.mailfrom=evil.example;\n"
+      "\tdmarc=fail (p=QUARANTINE) header.from=example.com"], FAILED_AT_OURS),
+])
+def test_the_sender_is_verified_unless_our_server_recorded_a_dmarc_failure(
+        headers: list[str], how: str | None) -> None:
+    event = parse(mail(*headers))
+    expected = (Identifier("email", "ann@example.com", verified=True) if how is None else
+                Identifier("email", "ann@example.com", how=how))
+    assert event.identifiers == [expected]
+    assert event.parse_errors == []

@@ -191,14 +191,18 @@ def test_generic_message_customer_update_and_event(hooks: Hooks) -> None:
              "event": "payment_failed", "text": "card declined", "severity": 2}
     assert post_generic(hooks.client, event).status_code == 200
     assert hooks.filed(2)
-    assert wait_for(lambda: hooks.rows("SELECT tier FROM customers")[0][0] == "vip", 5)
-    _, attributes = hooks.rows("SELECT tier, attributes FROM customers")[0]
+    vip = "SELECT id, attributes FROM customers WHERE tier = 'vip'"
+    assert wait_for(lambda: len(hooks.rows(vip)) == 1, 5)
+    [(bob, attributes)] = hooks.rows(vip)
     assert json.loads(attributes) == {"plan": "pro", "renewal_date": "2027-01-31"}
-    rows = hooks.rows("SELECT channel, subject, text, auto_submitted, urgent FROM messages"
-                      " ORDER BY id")
-    assert rows[0] == ("web", "Contact form", "please call me back", None, 0)
-    assert rows[1] == ("alert", "payment failed", "card declined", "event: payment_failed", 1)
-    assert hooks.count("customers") == 1
+    rows = hooks.rows("SELECT channel, subject, text, auto_submitted, urgent, customer_id"
+                      " FROM messages ORDER BY id")
+    assert rows[0][:5] == ("web", "Contact form", "please call me back", None, 0)
+    assert rows[1] == ("alert", "payment failed", "card declined", "event: payment_failed", 1,
+                       bob)
+    # the form only stated the address the CRM vouches for: suggested, never linked
+    assert hooks.count("customers") == 2 and rows[0][5] != bob
+    assert hooks.rows("SELECT source_id, target_id FROM suggestions") == [(rows[0][5], bob)]
 
 
 @pytest.mark.parametrize("forge", ["unsigned", "wrong", "stale"])

@@ -62,13 +62,14 @@ def test_email_sms_and_chat_from_one_person_end_in_one_case(store: Store,
 
     mail = pipeline.ingest(parse_email(make_email("dana@example.com", name="Dana Scully",
                                                   subject="Refund please")))
-    # the chat widget asked for her email and phone, which links all three identifiers
+    # a chat widget for signed-in customers vouches for her email and phone: all three link
     chat = pipeline.ingest(chat_event("chat", "visitor-7", "following up on my refund",
-                                      identifiers=[Identifier("chat", "visitor-7"),
-                                                   Identifier("email", "Dana@Example.com"),
-                                                   Identifier("phone", "+1 202 555 0147")]))
+                                      identifiers=[
+                                          Identifier("chat", "visitor-7", verified=True),
+                                          Identifier("email", "Dana@Example.com", verified=True),
+                                          Identifier("phone", "+1 202 555 0147", verified=True)]))
     sms = pipeline.ingest(chat_event("sms", "", "any news?", identifiers=[
-        Identifier("phone", "2025550147")]))
+        Identifier("phone", "2025550147", verified=True)]))
     assert mail.case_id == chat.case_id == sms.case_id
     detail = case_detail(store.conn, mail.case_id)
     assert [m.channel for m in detail.messages] == ["email", "chat", "sms"]

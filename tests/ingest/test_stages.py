@@ -29,11 +29,13 @@ def test_dedupe_alone(store: Store, pipeline: Pipeline) -> None:
 
 def test_identify_alone(store: Store) -> None:
     event = chat_event("sms", "", "hi", name="Ann Lee", identifiers=[
-        Identifier("phone", "+1 415 555 0100"), Identifier("email", "ANN@example.com")])
+        Identifier("phone", "+1 415 555 0100", verified=True),
+        Identifier("email", "ANN@example.com", verified=True)])
     with store.write() as conn:
         who = identify(conn, event, Settings().identity, "2026-05-04 09:00:00")
         again = identify(conn, chat_event("email", "", "x", identifiers=[
-            Identifier("email", "ann@example.com")]), Settings().identity, "2026-05-04")
+            Identifier("email", "ann@example.com", verified=True)]), Settings().identity,
+            "2026-05-04")
     assert who.new_customer and not again.new_customer
     assert again.customer_id == who.customer_id
     assert store.conn.execute("SELECT name FROM customers").fetchone()[0] == "Ann Lee"

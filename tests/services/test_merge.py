@@ -31,7 +31,8 @@ def two_customers(store: Store, pipeline: Pipeline) -> tuple[int, int]:
     a = pipeline.ingest(chat_event("telegram", "1", "order A123456 missing", name="Ann Lee"))
     pipeline.ingest(chat_event("telegram", "1", "hello?", name="Ann Lee"))
     b = pipeline.ingest(chat_event("sms", "", "order A123456 ??", name="Ann Lee",
-                                   identifiers=[Identifier("phone", "+14155550100")]))
+                                   identifiers=[Identifier("phone", "+14155550100",
+                                                           verified=True)]))
     return a.customer_id, b.customer_id
 
 
@@ -57,11 +58,12 @@ def test_merge_customers_then_undo(store: Store, two_customers: tuple[int, int])
 def test_split_customer_then_undo(store: Store, pipeline: Pipeline) -> None:
     first = pipeline.ingest(chat_event("telegram", "1", "hi", name="Ann Lee"))
     pipeline.ingest(chat_event("telegram", "", "my phone", identifiers=[
-        Identifier("telegram", "1"), Identifier("phone", "+14155550100")]))
+        Identifier("telegram", "1", verified=True),
+        Identifier("phone", "+14155550100", verified=True)]))
     # a message sent from the phone alone turns out to be the customer's husband
     husband_msg = pipeline.ingest(chat_event("sms", "", "it's Bob, different issue",
-                                             identifiers=[Identifier("phone",
-                                                                     "+14155550100")]))
+                                             identifiers=[Identifier("phone", "+14155550100",
+                                                                     verified=True)]))
     before = snapshot(store)
     phone_id = store.conn.execute("SELECT id FROM identities WHERE kind = 'phone'"
                                   ).fetchone()[0]

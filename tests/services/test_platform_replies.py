@@ -161,7 +161,7 @@ def test_twilio_sms_and_whatsapp(store: Store, pipeline: Pipeline, api: Recordin
     ours = to.replace("4155550100", "8005550199")
     case_id = ingest(pipeline, channel, "+14155550100", {"hook": "twilio", "to": to,
                                                          "from": ours},
-                     identifiers=[Identifier("phone", "+14155550100")])
+                     identifiers=[Identifier("phone", "+14155550100", verified=True)])
     message_id = queue_reply(store, case_id)
     api.answer(201, {"sid": "SM0123456789abcdef", "status": "queued"})
     send(store, hook("twilio", api, account_sid="AC123"))
@@ -179,7 +179,7 @@ def test_meta_whatsapp_quotes_the_customer_message(store: Store, pipeline: Pipel
     case_id = ingest(pipeline, "whatsapp", "+14155550100",
                      {"hook": "meta", "platform": "whatsapp", "phone_number_id": "1065",
                       "to": "14155550100", "message_id": "wamid.IN1"},
-                     identifiers=[Identifier("phone", "+14155550100")])
+                     identifiers=[Identifier("phone", "+14155550100", verified=True)])
     message_id = queue_reply(store, case_id)
     api.answer(200, {"messaging_product": "whatsapp", "messages": [{"id": "wamid.OUT1"}]})
     send(store, hook("meta", api))
@@ -392,7 +392,7 @@ def test_receipts_show_on_the_timeline_and_never_go_backwards(
     case_id = ingest(pipeline, "whatsapp", "+14155550100",
                      {"hook": "meta", "platform": "whatsapp", "phone_number_id": "1065",
                       "to": "14155550100", "message_id": "wamid.IN1"},
-                     identifiers=[Identifier("phone", "+14155550100")])
+                     identifiers=[Identifier("phone", "+14155550100", verified=True)])
     message_id = queue_reply(store, case_id)
     api.answer(200, {"messages": [{"id": "wamid.OUT1"}]})
     send(store, hook("meta", api))

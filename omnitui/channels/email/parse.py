@@ -41,6 +41,8 @@ T = TypeVar("T")
 _ID_RE = re.compile(r"<([^<>\s]+)>")
 _FOLD_RE = re.compile(r"\r?\n(?=[ \t])")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+_COMMENT_RE = re.compile(r"\([^()]*\)")
+_RESULT_RE = re.compile(r"\s*([a-z0-9.-]+)\s*=\s*([a-z]+)", re.IGNORECASE)
 _HTML_DROP_RE = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _HTML_TAG_RE = re.compile(r"<[^>]*>")
 _FILENAME_UNSAFE = frozenset('<>:"|?*')
@@ -135,6 +137,7 @@ def _build_event(raw: bytes, source: str, fallback_time: datetime, errors: list[
         return _guard(errors, name, str, _header_text, headers, name, errors)
 
     sender_name, address = _guard(errors, "From", lambda: ("", ""), _sender, headers, errors)
+    failed_at = _guard(errors, "Authentication-Results", lambda: None, _dmarc_failure, headers)
     message_id = _guard(errors, "Message-ID", lambda: None, _message_id, headers, errors)
     body = _Body() if msg is None else _guard(errors, "body", _Body, _extract_body, msg, errors)
     return InboundEvent(
@@ -143,7 +146,8 @@ def _build_event(raw: bytes, source: str, fallback_time: datetime, errors: list[
         raw=raw,
         occurred_at=_guard(errors, "Date", lambda: fallback_time, _occurred_at, headers,
                            fallback_time, errors),
-        identifiers=[Identifier("email", address)] if _usable_address(address) else [],
+        identifiers=[_sender_identifier(address, failed_at)] if _usable_address(address)
+        else [],
         sender_name=sender_name,
         subject=header("subject"),
         text=body.text(errors),
@@ -281,6 +285,53 @@ def _sender(headers: dict[str, list[str]], errors: list[str]) -> tuple[str, str]
         errors.append(f"unparseable From: {_single_line(text)[:100]!r}")
         return _single_line(_decode_words(text)), address
     return _single_line(_decode_words(name)), address
+
+
+def _sender_identifier(address: str, dmarc_failed_at: str | None) -> Identifier:
+    """The From address is the sender unless our receiving server found it forged."""
+    if dmarc_failed_at is None:
+        return Identifier("email", address, verified=True)
+    return Identifier("email", address, how="as the From of mail that failed DMARC at "
+                      + (dmarc_failed_at or "the receiving server"))
+
+
+def _dmarc_failure(headers: dict[str, list[str]]) -> str | None:
+    """The authserv-id of our receiving server if it recorded dmarc=fail, else None.
+
+    Only Authentication-Results that our side added count (RFC 8601 §5): each hop
+    prepends its own, so the topmost is our receiving server's, and so is every other one
+    carrying its authserv-id (a compliant server strips copies of its id that arrive from
+    outside). A sender's forged header sits below them under another id, and is ignored; if
+    it copies our id, it can only add a failure, which only discredits the forger's own
+    mail: a forged dmarc=pass never hides our server's fail. Without any header the mail
+    counts as verified: the receiving server is what checks DMARC (docs/identity.md).
+    """
+    found = [_auth_results(_single_line(_unfold(value)))
+             for value in headers.get("authentication-results", [])]
+    if not found:
+        return None
+    ours = found[0][0]
+    failed = any(authserv == ours and ("dmarc", "fail") in results
+                 for authserv, results in found)
+    return ours[:100] if failed else None
+
+
+def _auth_results(value: str) -> tuple[str, list[tuple[str, str]]]:
+    """(authserv-id, [(method, result)]) of one header. Split at ";" before comments are
+    dropped, so text a sender controls (a quoted local part, an unclosed comment) cannot
+    reach across into the next result. Microsoft 365 writes no authserv-id: ""."""
+    segments = value.split(";")
+    head = _COMMENT_RE.sub(" ", segments[0]).split()
+    if head and "=" not in head[0]:
+        authserv, segments = head[0].casefold(), segments[1:]
+    else:
+        authserv = ""
+    results = []
+    for segment in segments:
+        found = _RESULT_RE.match(_COMMENT_RE.sub(" ", segment))
+        if found:
+            results.append((found[1].casefold(), found[2].casefold()))
+    return authserv, results
 
 
 def recipients_of(raw: bytes) -> list[str]:

@@ -15,6 +15,11 @@ Bodies, by "type":
   {"customer": {...}, "event", "text"?, "severity"? 0-3, "occurred_at"?}
 A person ({...}) has at least one of "email", "phone", "id" (their id in that system), and
 optionally "name".
+
+What counts as proof (docs/identity.md): the "id" always (the source is signed, and the id
+is its own user's); a "customer" or "event" body speaks for the source's records, so its
+email and phone count too; a "message" relays what a person typed (a web form), so its
+email and phone are claims.
 """
 
 from __future__ import annotations
@@ -71,7 +76,7 @@ def parse(channel: HookChannel, item: RawItem) -> list[Inbound]:
         tier = payload.get("tier")
         if not isinstance(attributes, dict) or not isinstance(tier, str | None):
             raise Malformed("'attributes' must be an object and 'tier' a string")
-        return [CustomerUpdate(_identifiers(channel, person), str(person.get("name") or ""),
+        return [CustomerUpdate(_identifiers(channel, person, ""), str(person.get("name") or ""),
                                tier, attributes, source=channel.name)]
     person = field(payload, "from" if kind == "message" else "customer", dict)
     at = _time(payload.get("occurred_at"), item.received_at)
@@ -82,7 +87,7 @@ def parse(channel: HookChannel, item: RawItem) -> list[Inbound]:
             raise Malformed(f"'severity' must be 0, 1, 2 or 3, got {severity!r}")
         return [InboundEvent(
             channel=Channel.ALERT, external_id=f"{channel.name}:{key}", raw=item.body,
-            occurred_at=at, identifiers=_identifiers(channel, person),
+            occurred_at=at, identifiers=_identifiers(channel, person, ""),
             sender_name=str(person.get("name") or ""), subject=name.replace("_", " "),
             text=str(payload.get("text") or name), source=item.source,
             auto_submitted=f"event: {name}", severity=severity, urgent=severity >= 2)]
@@ -96,7 +101,9 @@ def parse(channel: HookChannel, item: RawItem) -> list[Inbound]:
     reply_url = payload.get("reply_url")
     return [InboundEvent(
         channel=shown_as, external_id=f"{channel.name}:{key}", raw=item.body, occurred_at=at,
-        identifiers=_identifiers(channel, person), sender_name=str(person.get("name") or ""),
+        identifiers=_identifiers(channel, person, f"stated in a {_what(shown_as)} sent through "
+                                 f"{channel.name}"),
+        sender_name=str(person.get("name") or ""),
         subject=str(payload.get("subject") or ""), text=field(payload, "text", str),
         source=item.source, urgent=urgent,
         reply_route={"hook": channel.name, "reply_url": reply_url}
@@ -104,14 +111,21 @@ def parse(channel: HookChannel, item: RawItem) -> list[Inbound]:
         else None)]
 
 
-def _identifiers(channel: HookChannel, person: dict[str, Any]) -> list[Identifier]:
-    found = [Identifier(kind, str(person[kind])) for kind in ("email", "phone")
-             if person.get(kind)]
+def _identifiers(channel: HookChannel, person: dict[str, Any],
+                 stated: str) -> list[Identifier]:
+    """The person's identifiers; with `stated` (how a person gave them), the email and phone
+    are claims."""
+    found = [Identifier(kind, str(person[kind]), verified=not stated, how=stated)
+             for kind in ("email", "phone") if person.get(kind)]
     if person.get("id"):
-        found.append(Identifier(channel.name, str(person["id"])))
+        found.append(Identifier(channel.name, str(person["id"]), verified=True))
     if not found:
         raise Malformed("a person needs at least one of 'email', 'phone' or 'id'")
     return found
+
+
+def _what(shown_as: str) -> str:
+    return "web form" if shown_as == Channel.WEB else f"{shown_as} message"
 
 
 def _time(value: Any, default: datetime) -> datetime:

@@ -89,7 +89,7 @@ def _whatsapp(channel: HookChannel, item: RawItem, value: dict[str, Any]) -> lis
         found.append(InboundEvent(
             channel=Channel.WHATSAPP, external_id=wamid, raw=item.body,
             occurred_at=unix_time(message.get("timestamp")),
-            identifiers=[Identifier("phone", "+" + sender.lstrip("+"))],
+            identifiers=[Identifier("phone", "+" + sender.lstrip("+"), verified=True)],
             sender_name=names.get(sender, ""), text=_whatsapp_text(message),
             source=item.source,
             reply_route={"hook": channel.name, "platform": "whatsapp",
@@ -145,8 +145,8 @@ def _direct(channel: HookChannel, item: RawItem, kind: str,
                                ref=str((attached.get("payload") or {}).get("url", ""))))
     return [InboundEvent(
         channel=kind, external_id=field(message, "mid", str), raw=item.body, occurred_at=at,
-        identifiers=[Identifier(kind, sender)], text="\n".join(x for x in lines if x),
-        source=item.source,
+        identifiers=[Identifier(kind, sender, verified=True)],
+        text="\n".join(x for x in lines if x), source=item.source,
         reply_route={"hook": channel.name, "platform": kind, "recipient": sender})]
 
 
@@ -173,7 +173,7 @@ def _comment(channel: HookChannel, item: RawItem, kind: str, page_id: str,
     return [InboundEvent(
         channel=kind, external_id=f"comment:{comment_id}", raw=item.body,
         occurred_at=unix_time(at) if at else item.received_at,
-        identifiers=[Identifier(kind, author_id)],
+        identifiers=[Identifier(kind, author_id, verified=True)],
         sender_name=str(author.get("name") or author.get("username") or ""),
         subject="Comment on a post", text=str(text), source=item.source,
         reply_route={"hook": channel.name, "platform": kind, "comment_id": str(comment_id),

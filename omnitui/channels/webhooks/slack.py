@@ -81,7 +81,7 @@ def parse(channel: HookChannel, item: RawItem) -> list[Inbound]:
     public = event.get("channel_type") != "im"
     return [InboundEvent(
         channel=Channel.SLACK, external_id=f"{conversation}:{ts}", raw=item.body,
-        occurred_at=unix_time(ts), identifiers=[Identifier("slack", user)],
+        occurred_at=unix_time(ts), identifiers=[Identifier("slack", user, verified=True)],
         sender_name=user, text="\n".join(line for line in lines if line), source=item.source,
         reply_route={"hook": channel.name, "channel": conversation, "ts": ts,
                      "thread_ts": event.get("thread_ts") or (ts if public else None),

@@ -51,15 +51,15 @@ def parse(channel: HookChannel, item: RawItem) -> list[Inbound]:
     if not isinstance(sender, dict):
         raise Malformed("'from' is not an object")
     user_id = sender.get("id", chat_id)
-    identifiers = [Identifier("telegram", str(user_id))]
+    identifiers = [Identifier("telegram", str(user_id), verified=True)]
     lines = [message.get("text") or message.get("caption") or ""]
     lines += _files(message)
     contact = message.get("contact")
     if isinstance(contact, dict) and contact.get("phone_number"):
         lines.append(f"[shared contact: {contact.get('first_name', '')} "
                      f"{contact['phone_number']}]".replace("  ", " "))
-        if contact.get("user_id") == user_id:  # their own number: the same person
-            identifiers.append(Identifier("phone", str(contact["phone_number"])))
+        if contact.get("user_id") == user_id:  # their own number, which Telegram verified
+            identifiers.append(Identifier("phone", str(contact["phone_number"]), verified=True))
     edited = kind.startswith("edited_")
     name = " ".join(p for p in (sender.get("first_name"), sender.get("last_name")) if p)
     return [InboundEvent(

@@ -107,6 +107,6 @@ def _message(channel: HookChannel, item: RawItem, params: dict[str, list[str]], 
                                ref=_one(params, f"MediaUrl{index}")))
     return InboundEvent(
         channel=kind, external_id=sid, raw=item.body, occurred_at=at,  # Twilio sends no time
-        identifiers=[Identifier("phone", sender.removeprefix(WHATSAPP))],
+        identifiers=[Identifier("phone", sender.removeprefix(WHATSAPP), verified=True)],
         sender_name=_one(params, "ProfileName"), text="\n".join(x for x in lines if x),
         source=item.source, reply_route={"hook": channel.name, "to": sender, "from": ours})

@@ -74,6 +74,7 @@ def render_message(m: MessageView, case_id: int, *, unfolded: bool) -> Group:
         parts.append(Text("  automatic: ", style="dim") + plain(m.auto_submitted))
     if m.thread_reason:
         parts.append(Text("  joined: ", style="dim") + plain(m.thread_reason))
+    parts += [Text("  claimed: ", style="dim") + plain(claim) for claim in m.claims]
     for problem in m.parse_errors:
         parts.append(Text("  parse error: ", style="red") + plain(problem))
     split = split_reply(m.text)
