@@ -7,7 +7,6 @@ fails at once with SQLITE_BUSY, ignoring busy_timeout, when another writer got i
 
 from __future__ import annotations
 
-import os
 import secrets
 import sqlite3
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from omnitui.private_files import create_private
 from omnitui.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -28,6 +28,22 @@ DB_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # SQLite's own datetime() format, in UTC
 
 class StoreError(Exception):
     """An expected problem with the store file, worded for the person who must fix it."""
+
+
+# SQLite's primary result codes for a file this process cannot open or write: its owner or
+# mode, its folder's, a read-only or full file system. Anything else is a bug to see.
+_CANNOT_WRITE = frozenset({sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM,
+                           sqlite3.SQLITE_FULL})
+
+
+def cannot_write(exc: sqlite3.Error) -> bool:
+    """Whether SQLite failed because the file (or its folder) cannot be opened or written."""
+    return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in _CANNOT_WRITE
+
+
+def unwritable(path: Path, exc: sqlite3.Error) -> StoreError:
+    return StoreError(f"cannot write the store {path} ({exc}): check the owner and mode of the "
+                      "file and of its folder, and the free space")
 
 
 def db_time(moment: datetime) -> str:
@@ -69,6 +85,21 @@ class Store:
         import sqlite_utils
 
         return sqlite_utils.Database(self.conn)
+
+    def check_writable(self) -> None:
+        """Raise StoreError now if this process cannot write the file. SQLite opens a file it
+        may only read without a word, and the first write fails, deep in a daemon thread."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:  # rewriting the header's version is a write that changes nothing
+                version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+                self.conn.execute(f"PRAGMA user_version = {int(version)}")
+            finally:
+                self.conn.execute("ROLLBACK")
+        except sqlite3.OperationalError as exc:
+            if not cannot_write(exc):
+                raise
+            raise unwritable(self.path, exc) from None
 
     def close(self) -> None:
         self.conn.close()
@@ -125,21 +156,11 @@ def transaction_token(conn: sqlite3.Connection) -> str | None:
     return _open_transactions.get(id(conn))
 
 
-def _create_private_file(path: Path) -> None:
-    """Create the store file with mode 0600 before SQLite opens it (it would use the umask)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    except FileExistsError:
-        return
-    os.close(fd)
-
-
 def _connect(path: Path, *, durable: bool) -> sqlite3.Connection:
     if path.is_dir():
         raise StoreError(f"{path} is a directory, not a store file; pass a file path with --db")
     try:
-        _create_private_file(path)
+        create_private(path)  # before SQLite opens it, which would use the umask
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
                                check_same_thread=False)
         try:
@@ -149,6 +170,8 @@ def _connect(path: Path, *, durable: bool) -> sqlite3.Connection:
             raise
         conn.execute("PRAGMA journal_mode=WAL")
     except sqlite3.DatabaseError as exc:
+        if cannot_write(exc):
+            raise unwritable(path, exc) from None
         raise StoreError(f"{path} is not an omnitui store ({exc}); move it aside or pass "
                          "another file with --db") from None
     except OSError as exc:
