@@ -138,7 +138,7 @@ def print_case(detail: CaseDetail, fmt: Format) -> None:
     out.print(_text(f"{c.status} · queue {c.queue} · owner {c.owner or '-'} · priority "
                     f"{c.priority:g} · {sla} · reopened {detail.reopens}x"))
     if c.status in PAUSED_STATUSES and detail.pause_reason:
-        out.print(_text(f"waiting on: {detail.pause_reason}"))
+        out.print(_text(f"why paused: {detail.pause_reason}"))
     if detail.snoozed_until and (until := parse_db_time(detail.snoozed_until)) > now:
         out.print(_text(f"snoozed until {utc_time(until)} (in "
                         f"{_span((until - now).total_seconds())}): hidden from the queues"))
@@ -209,6 +209,6 @@ def print_checks(results: Sequence[Any]) -> None:
         mark = Text("ok  ", style="green") if r.ok else Text("FAIL", style="bold red")
         line = Text.assemble(mark, " ", (r.name, "bold"), ": ",
                              sanitize(r.detail, multiline=False))
-        out.print(line)
+        out.print(line, soft_wrap=True)  # a path or a command must not break in a pipe
         if not r.ok and r.fix:
-            out.print(Text(f"      fix: {r.fix}"))
+            out.print(Text(f"      fix: {r.fix}"), soft_wrap=True)
