@@ -31,7 +31,7 @@ from omnitui.config import (
 )
 from omnitui.private_files import create_private, tighten, write_private
 from omnitui.sanitize import sanitize
-from omnitui.store.db import Store, StoreError, cannot_write
+from omnitui.store.db import Store, StoreError, cannot_write, unwritable
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, rich_markup_mode=None,
                   pretty_exceptions_enable=False,
@@ -135,8 +135,8 @@ def console(context: Context, path: Path) -> None:
 def init(typer_ctx: typer.Context,
          force: Annotated[bool, typer.Option(help="Overwrite an existing config.")] = False,
          ) -> None:
-    """Write a starter config (--config FILE: there) and create the store. An existing config
-    is kept, and the store it names is created."""
+    """Write a starter config (to --config or $OMNITUI_CONFIG if given) and create the store
+    it names. An existing config is kept as it is; --force writes a new one over it."""
     context = ctx(typer_ctx)
     target, _ = config_file(context.config_option)
     store = context.db_path
@@ -398,8 +398,8 @@ def main() -> None:
             sys.exit(status)
     except typer.TyperException as exc:
         # Usage errors (unknown command or option, bad or missing value) and typer's other
-        # errors. typer (0.26+) ships its own copy of click, whose classes derive from this
-        # one: click's own ClickException never matches them.
+        # errors. Since 0.26 typer ships its own copy of click, so click's ClickException no
+        # longer matches them; since 0.28 its classes derive from this public one.
         say(_typer_error(exc))
         sys.exit(exc.exit_code)
     except ConfigError as exc:
@@ -411,8 +411,7 @@ def main() -> None:
     except sqlite3.OperationalError as exc:
         if not cannot_write(exc):
             raise
-        say(f"error: the store cannot be written ({exc}): check the owner and mode of the "
-            "store file and of its folder, and the free space")
+        say(f"error: {unwritable('the store', exc)}")
         sys.exit(1)
     except typer.Abort:
         say("aborted")

@@ -41,9 +41,10 @@ def cannot_write(exc: sqlite3.Error) -> bool:
     return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in _CANNOT_WRITE
 
 
-def unwritable(path: Path, exc: sqlite3.Error) -> StoreError:
-    return StoreError(f"cannot write the store {path} ({exc}): check the owner and mode of the "
-                      "file and of its folder, and the free space")
+def unwritable(what: str, exc: sqlite3.Error) -> StoreError:
+    """The one-line error for a store this process cannot write, and what to check."""
+    return StoreError(f"cannot write {what} ({exc}): check the owner and mode of the file and "
+                      "of its folder, and the free space")
 
 
 def db_time(moment: datetime) -> str:
@@ -97,9 +98,11 @@ class Store:
             finally:
                 self.conn.execute("ROLLBACK")
         except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode == sqlite3.SQLITE_BUSY:
+                return  # another process is writing: the file is writable
             if not cannot_write(exc):
                 raise
-            raise unwritable(self.path, exc) from None
+            raise unwritable(f"the store {self.path}", exc) from None
 
     def close(self) -> None:
         self.conn.close()
@@ -171,7 +174,7 @@ def _connect(path: Path, *, durable: bool) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode=WAL")
     except sqlite3.DatabaseError as exc:
         if cannot_write(exc):
-            raise unwritable(path, exc) from None
+            raise unwritable(f"the store {path}", exc) from None
         raise StoreError(f"{path} is not an omnitui store ({exc}); move it aside or pass "
                          "another file with --db") from None
     except OSError as exc:
