@@ -23,9 +23,12 @@ time is estimated from the last build's rate; a build expected to take longer th
 Measured in-process with omnitui.store.queries.list_cases on a Store opened like the console
 opens it, median of 7 runs after one warm-up (the warm-up's time is reported too):
 first page (50) of the active queue by priority and by SLA, the next page of each via keyset
-`after`, owner=alice, and full-text search pages (a common word, a customer surname).
+`after`, owner=alice, and full-text search pages (a common word, a customer surname). The SLA
+order shows every case, those without a due time (pending, on hold) last: the first page past
+the dated cases and the whole ordered id list (what the console holds) are timed too.
 EXPLAIN QUERY PLAN of the priority, SLA, owner and search pages shows the index each uses
-(the .json has the SQL and plan of every query).
+(the .json has the SQL and plan of every query). A store built by an older omnitui is
+migrated when opened, as the console would.
 Writes bench/out/queue-results.md and .json.
 """
 
@@ -51,11 +54,12 @@ sys.path.insert(0, str(HERE))
 from common import cprofile_section, machine_line, measure  # noqa: E402
 
 from omnitui.store.db import Store  # noqa: E402
-from omnitui.store.queries import CaseQuery, list_cases  # noqa: E402
+from omnitui.store.queries import CaseQuery, list_cases, queue_ids  # noqa: E402
 
 ENV = {**os.environ, "OMNITUI_CONFIG": "", "OMNITUI_DB": ""}
 CALIBRATION_MESSAGES = 6000
-PLANS_SHOWN = ("priority", "sla", "owner", "search")  # all of them are in the .json
+# Plans printed in the report (all of them are in the .json).
+PLANS_SHOWN = ("priority", "sla", "sla-undated", "sla-ids", "owner", "search")
 
 
 # --- building stores ----------------------------------------------------------------------------
@@ -146,7 +150,7 @@ def common_surname(conn: sqlite3.Connection) -> str:
 
 
 def measure_queries(path: Path, runs: int) -> dict[str, Any]:
-    store = Store(path, migrate=False)
+    store = Store(path)
     conn = store.conn
     surname = common_surname(conn)
 
@@ -164,6 +168,10 @@ def measure_queries(path: Path, runs: int) -> dict[str, Any]:
         ("SLA, first page", "sla", lambda c: list_cases(c, CaseQuery(sort="sla"))),
         ("SLA, next page (keyset)", "sla-next",
          lambda c: list_cases(c, CaseQuery(sort="sla"), after=sla_after)),
+        ("SLA, first page without a due time (keyset past the dated cases)", "sla-undated",
+         lambda c: list_cases(c, CaseQuery(sort="sla"), after=(None, 0))),
+        ("SLA, every id of the view in order (queue_ids, what the console holds)", "sla-ids",
+         lambda c: queue_ids(c, CaseQuery(sort="sla"))),
         ("owner=alice, by priority", "owner",
          lambda c: list_cases(c, CaseQuery(owner="alice", sort="priority"))),
         ("search 'refund' (common word), by priority", "search",

@@ -6,32 +6,36 @@ from __future__ import annotations
 
 import getpass
 import os
+import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, TypeVar
 
-import click
 import typer
-from rich.console import Console
 
 from omnitui import output
 from omnitui.config import (
     ConfigError,
     Settings,
     attachments_dir,
-    default_config_path,
+    config_file,
     default_demo_path,
+    default_log_path,
+    existing_store_path,
     load_settings,
+    starter_config,
     store_path,
 )
-from omnitui.store.db import Store, StoreError
+from omnitui.private_files import create_private, tighten, write_private
+from omnitui.sanitize import sanitize
+from omnitui.store.db import Store, StoreError, cannot_write, unwritable
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, rich_markup_mode=None,
                   pretty_exceptions_enable=False,
                   help="omnitui: a terminal-first omnichannel helpdesk.")
-err = Console(stderr=True)
 
 
 T = TypeVar("T")
@@ -41,18 +45,34 @@ class UserError(Exception):
     """An expected failure: shown as one line, exit status 1."""
 
 
+def say(text: str) -> None:
+    """One line on stderr for an error or a notice: never wrapped (a pipe or a log reads it
+    whole), and without control characters from outside text (file names, server replies)."""
+    sys.stderr.write(sanitize(text, multiline=False) + "\n")
+
+
 @dataclass
 class Context:
     settings: Settings
+    config_option: Path | None
     db_option: Path | None
     agent: str
 
     @property
     def db_path(self) -> Path:
+        """The store to create or write into (`init`, `import`)."""
         return store_path(self.settings, self.db_option)
 
+    @cached_property
+    def existing_db_path(self) -> Path:
+        """The store to open (every other command); said on stderr when it is the demo's."""
+        path, demo = existing_store_path(self.settings, self.db_option)
+        if demo:
+            say(f"using the demo store {path} (`omnitui init` creates your own store)")
+        return path
+
     def open_store(self, path: Path | None = None, *, must_exist: bool = True) -> Store:
-        path = path or self.db_path
+        path = path or (self.existing_db_path if must_exist else self.db_path)
         if must_exist and not path.exists():
             raise UserError(f"no store at {path}; create one with `omnitui init` or try "
                             "`omnitui demo`")
@@ -78,10 +98,11 @@ def main_options(
     agent: Annotated[str | None, typer.Option(
         "--agent", help="The agent this session acts as.")] = None,
 ) -> None:
-    settings = load_settings(config)
-    typer_ctx.obj = Context(settings, db, agent or settings.console.agent or _login_name())
+    settings = load_settings(config, missing_ok=typer_ctx.invoked_subcommand == "init")
+    typer_ctx.obj = Context(settings, config, db,
+                            agent or settings.console.agent or _login_name())
     if typer_ctx.invoked_subcommand is None:
-        console(typer_ctx.obj, typer_ctx.obj.db_path)
+        console(typer_ctx.obj, typer_ctx.obj.existing_db_path)
 
 
 def _login_name() -> str:
@@ -114,18 +135,20 @@ def console(context: Context, path: Path) -> None:
 def init(typer_ctx: typer.Context,
          force: Annotated[bool, typer.Option(help="Overwrite an existing config.")] = False,
          ) -> None:
-    """Write a starter config and create the store."""
+    """Write a starter config (to --config or $OMNITUI_CONFIG if given) and create the store
+    it names. An existing config is kept as it is; --force writes a new one over it."""
     context = ctx(typer_ctx)
-    target = context.settings.source or default_config_path()
-    if target.exists() and not force:
-        raise UserError(f"{target} exists; use --force to overwrite it")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    template = (Path(__file__).parent / "config.example.toml").read_text(encoding="utf-8")
-    target.write_text(template.replace('path = ""', f'path = "{context.db_path}"', 1),
-                      encoding="utf-8")
-    with context.open_store(must_exist=False):
+    target, _ = config_file(context.config_option)
+    store = context.db_path
+    keep = target.exists() and not force
+    if keep and store.exists():
+        raise UserError(f"{target} and its store {store} exist already; --force writes a "
+                        "starter config over the old one")
+    if not keep:  # readable by its owner only: it can hold passwords
+        write_private(target, starter_config(store.absolute()))
+    with context.open_store(store, must_exist=False):
         pass
-    typer.echo(f"config: {target}\nstore:  {context.db_path}")
+    typer.echo(f"config: {target}{' (kept as it was)' if keep else ''}\nstore:  {store}")
 
 
 @app.command()
@@ -151,7 +174,7 @@ def demo(typer_ctx: typer.Context,
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     with context.open_store(path, must_exist=False) as store:
         if message_count(store.conn):
-            err.print(f"using the existing demo store {path} (--rebuild starts it over)")
+            say(f"using the existing demo store {path} (--rebuild starts it over)")
         else:
             with output.progress("building the demo store", messages) as advance:
                 build_demo(store, context.settings, customers=customers, messages=messages,
@@ -223,7 +246,7 @@ def doctor(typer_ctx: typer.Context) -> None:
     from omnitui.doctor import run_checks
 
     context = ctx(typer_ctx)
-    results = run_checks(context.settings, context.db_path)
+    results = run_checks(context.settings, context.existing_db_path)
     output.print_checks(results)
     if any(not r.ok for r in results):
         raise typer.Exit(1)
@@ -326,9 +349,14 @@ def serve(typer_ctx: typer.Context,
     from omnitui.daemon.service import Daemon
 
     context = ctx(typer_ctx)
-    path = context.db_path
-    context.open_store(path).close()  # a missing or newer store fails here, in one line
-    _log_to(log_file or path.with_name(path.name + ".log"), stderr=not with_console)
+    path = context.existing_db_path
+    with context.open_store(path) as store:  # missing, newer or read-only: one line, here
+        store.check_writable()
+    log = log_file or default_log_path(path)
+    create_private(log)  # it holds message text and phone numbers
+    if (mode := tighten(log)) is not None:
+        say(f"{log} was mode {mode:o}, readable by other users; it is 600 now")
+    _log_to(log, stderr=not with_console)
     daemon = Daemon(path, context.settings)
     if not with_console:
         daemon.run_until_stopped()
@@ -360,7 +388,8 @@ def _log_to(file: Path, *, stderr: bool) -> None:
 
 
 def main() -> None:
-    """Entry point: expected errors become one line on stderr, never a traceback."""
+    """Entry point: expected errors become one line on stderr, never a traceback; anything
+    else is a bug and keeps its traceback."""
     from omnitui.channels.email.sources import MailSourceError
     from omnitui.channels.webhooks.common import ReceiverError
     from omnitui.daemon.lock import AlreadyRunning
@@ -369,22 +398,44 @@ def main() -> None:
         status = app(standalone_mode=False)  # an Exit(code) comes back as its code
         if isinstance(status, int):
             sys.exit(status)
+    except typer.TyperException as exc:
+        # Usage errors (unknown command or option, bad or missing value) and typer's other
+        # errors. Since 0.26 typer ships its own copy of click, so click's ClickException no
+        # longer matches them; since 0.28 its classes derive from this public one.
+        say(_typer_error(exc))
+        sys.exit(exc.exit_code)
     except ConfigError as exc:
-        err.print(f"configuration error: {exc}", markup=False, highlight=False)
+        say(f"configuration error: {exc}")
         sys.exit(2)
     except (StoreError, UserError, MailSourceError, AlreadyRunning, ReceiverError) as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False)
+        say(f"error: {exc}")
+        sys.exit(1)
+    except sqlite3.OperationalError as exc:
+        if not cannot_write(exc):
+            raise
+        say(f"error: {unwritable('the store', exc)}")
         sys.exit(1)
     except typer.Abort:
-        err.print("aborted")
+        say("aborted")
         sys.exit(130)
     except KeyboardInterrupt:
         sys.exit(130)
     except OSError as exc:
         if exc.errno is None or not exc.filename:
             raise
-        err.print(f"error: {exc.filename}: {os.strerror(exc.errno)}", markup=False)
+        say(f"error: {exc.filename}: {os.strerror(exc.errno)}")
         sys.exit(1)
-    except click.ClickException as exc:  # usage errors: a bad option or argument
-        exc.show()
-        sys.exit(exc.exit_code)
+
+
+GLOBAL_OPTIONS = ("--config", "--db", "--agent")
+
+
+def _typer_error(exc: typer.TyperException) -> str:
+    """'usage error: No such option: --bogus (see `omnitui cases --help`)'."""
+    command = getattr(exc, "ctx", None)  # a usage error knows the command it is about
+    hint = f" (see `{command.command_path} --help`)" if command is not None else ""
+    if command is not None and getattr(exc, "option_name", None) in GLOBAL_OPTIONS:
+        hint = (f" ({exc.option_name} goes before the command: `omnitui {exc.option_name} "
+                f"... {command.info_name}`)")
+    kind = "usage error" if exc.exit_code == 2 else "error"
+    return f"{kind}: {exc.format_message().rstrip('.')}{hint}"

@@ -222,14 +222,22 @@ def default_demo_path() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME)) / "demo.db"
 
 
-def load_settings(path: Path | None = None) -> Settings:
-    """Load `path`, else $OMNITUI_CONFIG, else the platform config file if it exists."""
+def config_file(path: Path | None = None) -> tuple[Path, bool]:
+    """The config file: `path`, else $OMNITUI_CONFIG, else the platform one; and whether it
+    was named (a named file that does not exist is an error, the platform one is optional)."""
     explicit = path or (Path(os.environ["OMNITUI_CONFIG"]) if os.environ.get("OMNITUI_CONFIG")
                         else None)
-    file = explicit or default_config_path()
+    return explicit or default_config_path(), explicit is not None
+
+
+def load_settings(path: Path | None = None, *, missing_ok: bool = False) -> Settings:
+    """Load the config_file(path); a named file that does not exist is an error unless
+    `missing_ok` (`omnitui init` is about to write it)."""
+    file, explicit = config_file(path)
     if not file.exists():
-        if explicit:
-            raise ConfigError(f"{file}: no such config file (create one with `omnitui init`)")
+        if explicit and not missing_ok:
+            raise ConfigError(f"{file}: no such config file (`omnitui --config {file} init` "
+                              "writes a starter one there)")
         return Settings()
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
@@ -241,6 +249,17 @@ def load_settings(path: Path | None = None) -> Settings:
     settings.source = file
     _check_values(settings, file)
     return settings
+
+
+def starter_config(store: Path) -> str:
+    """config.example.toml, comments and all, with [store] path set to `store`. Written with a
+    TOML writer: a path may hold quotes, backslashes or any other character."""
+    import tomlkit
+
+    document = tomlkit.parse((Path(__file__).parent / "config.example.toml")
+                             .read_text(encoding="utf-8"))
+    document["store"]["path"] = str(store)  # type: ignore[index]
+    return tomlkit.dumps(document)
 
 
 def _check_values(settings: Settings, file: Path) -> None:
@@ -480,15 +499,37 @@ def _choices(values: tuple[str, ...]) -> str:
     return ", ".join(repr(v) for v in values)
 
 
-def store_path(settings: Settings, db_option: Path | None) -> Path:
-    """--db, then $OMNITUI_DB, then [store] path, then the platform data directory."""
+def configured_store_path(settings: Settings, db_option: Path | None) -> Path | None:
+    """--db, then $OMNITUI_DB, then [store] path; None when none of them is set."""
     if db_option:
         return db_option
     if os.environ.get("OMNITUI_DB"):
         return Path(os.environ["OMNITUI_DB"])
     if settings.store.path:
         return Path(settings.store.path).expanduser()
-    return default_store_path()
+    return None
+
+
+def store_path(settings: Settings, db_option: Path | None) -> Path:
+    """The store to create or write: the configured one, else the platform data directory's."""
+    return configured_store_path(settings, db_option) or default_store_path()
+
+
+def existing_store_path(settings: Settings, db_option: Path | None) -> tuple[Path, bool]:
+    """The store to open, and whether it is the demo store: store_path(), except that with no
+    store configured and none at the default path, the one `omnitui demo` built is used, so
+    `omnitui demo` then `omnitui cases` works as the README shows it."""
+    path = store_path(settings, db_option)
+    demo = default_demo_path()
+    if configured_store_path(settings, db_option) is None and not path.exists() \
+            and demo.exists():
+        return demo, True
+    return path, False
+
+
+def default_log_path(store: Path) -> Path:
+    """The daemon's log file when --log-file is not given: next to the store."""
+    return store.with_name(store.name + ".log")
 
 
 def attachments_dir(settings: Settings, db_path: Path) -> Path:

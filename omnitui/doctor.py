@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import stat
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from omnitui.config import Settings, attachments_dir
+from omnitui.config import Settings, attachments_dir, default_log_path
+from omnitui.private_files import loose_mode
 from omnitui.store import channel_state, health
 from omnitui.store.db import db_time, utc_now
 from omnitui.store.schema import SCHEMA_VERSION
+from omnitui.wording import plural
 
 STUCK_AFTER = timedelta(minutes=15)
 
@@ -31,11 +32,18 @@ class Check:
 def run_checks(settings: Settings, db_path: Path) -> list[Check]:
     results = [Check("config", True, f"read {settings.source}" if settings.source
                      else "no config file; every key at its default")]
+    if settings.source:
+        results.append(_private("config permissions", [settings.source],
+                                "the passwords it can hold"))
     if not db_path.exists():
         results.append(Check("store", False, f"{db_path} does not exist",
                              "run `omnitui init` (or `omnitui demo` to try things out)"))
         return results
-    results.append(_permissions(db_path))
+    results.append(_private("permissions", [db_path, Path(f"{db_path}-wal"),
+                                           Path(f"{db_path}-shm")], "its cases"))
+    if (log := default_log_path(db_path)).exists():
+        results.append(_private("log permissions", [log],
+                                "the message text and phone numbers in it"))
     try:
         conn = health.open_unmigrated(db_path)
         results.extend(_store_checks(conn, db_path))
@@ -48,14 +56,14 @@ def run_checks(settings: Settings, db_path: Path) -> list[Check]:
     return results
 
 
-def _permissions(db_path: Path) -> Check:
-    loose = [f"{p.name} is mode {stat.S_IMODE(p.stat().st_mode):o}"
-             for p in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm"))
-             if p.exists() and stat.S_IMODE(p.stat().st_mode) & 0o077]
+def _private(name: str, files: list[Path], holds: str) -> Check:
+    """Files only their owner should read; the first one names them in the fix."""
+    loose = [f"{p.name} is mode {mode:o}" for p in files
+             if p.exists() and (mode := loose_mode(p)) is not None]
     if loose:
-        return Check("permissions", False, "; ".join(loose) + " (other users can read cases)",
-                     f"chmod 600 {db_path}*")
-    return Check("permissions", True, "store readable by its owner only (0600)")
+        return Check(name, False, "; ".join(loose) + f" (other users can read {holds})",
+                     f"chmod 600 {files[0]}" + ("*" if len(files) > 1 else ""))
+    return Check(name, True, f"{files[0]} readable by its owner only (0600)")
 
 
 def _store_checks(conn: sqlite3.Connection, db_path: Path) -> list[Check]:
@@ -82,8 +90,8 @@ def _store_checks(conn: sqlite3.Connection, db_path: Path) -> list[Check]:
             results.append(Check(f"search index {table}", problem is None,
                                  problem or "in step with its table", fix))
         errors = health.messages_with_parse_errors(conn)
-        results.append(Check("parse errors", True, f"{errors} messages stored raw with parse "
-                             "errors (see `omnitui case ID`)" if errors else "none"))
+        results.append(Check("parse errors", True, f"{plural(errors, 'message')} stored raw "
+                             "with parse errors (see `omnitui case ID`)" if errors else "none"))
     if version >= 3:
         results.extend(_daemon_checks(conn))
     return results
@@ -102,9 +110,10 @@ def _daemon_checks(conn: sqlite3.Connection) -> list[Check]:
     for state in channel_state.channel_states(conn):
         name = f"channel {state.channel} {state.account}".rstrip()
         failing = state.failing
-        behind = f"; {state.backlog:,} messages still to fetch" if state.backlog else ""
-        refused = (f"; {state.rejected:,} requests refused as unsigned, forged or replayed"
-                   if state.rejected else "")
+        behind = (f"; {plural(state.backlog, 'message')} still to fetch" if state.backlog
+                  else "")
+        refused = (f"; {plural(state.rejected, 'request')} refused as unsigned, forged or "
+                   "replayed" if state.rejected else "")
         results.append(Check(
             name, not failing,
             f"last error {state.last_error_at} UTC: {state.last_error}" if failing else
@@ -114,20 +123,23 @@ def _daemon_checks(conn: sqlite3.Connection) -> list[Check]:
     waiting, unfiled = health.unfiled_raw(conn)
     results.append(Check(
         "inbound", not unfiled,
-        f"{unfiled} received items could not be filed on a case (their bytes are kept; see "
-        "raw_payloads.ingest_error)" if unfiled else
-        f"{waiting} received items waiting to be filed" if waiting else "everything filed",
+        f"{plural(unfiled, 'received item')} could not be filed on a case (their bytes are "
+        "kept; see raw_payloads.ingest_error)" if unfiled else
+        f"{plural(waiting, 'received item')} waiting to be filed" if waiting
+        else "everything filed",
         "report the error (the bytes stay in raw_payloads, nothing is lost)"))
     failed = health.failed_replies(conn)
     results.append(Check(
         "outbox", not failed,
-        f"{len(failed)} replies could not be sent, e.g. case #{failed[0][1]}: {failed[0][2]}"
+        f"{plural(len(failed), 'reply', 'replies')} could not be sent, e.g. case "
+        f"#{failed[0][1]}: {failed[0][2]}"
         if failed else "no failed replies",
         "fix the address or the SMTP settings, then write the reply again"))
     stuck = health.waiting_replies(conn, db_time(now - STUCK_AFTER))
     if stuck:
-        results.append(Check("outbox queue", False, f"{stuck} replies waiting for more than "
-                             f"{STUCK_AFTER.seconds // 60} minutes",
+        results.append(Check("outbox queue", False, f"{plural(stuck, 'reply', 'replies')} "
+                             "waiting for more than "
+                             f"{plural(STUCK_AFTER.seconds // 60, 'minute')}",
                              "is `omnitui serve` running? see its log"))
     return results
 

@@ -263,4 +263,6 @@ class CaseDetail:
     reassignments: int
     sla_first_response_due: str | None
     first_response_at: str | None
+    pause_reason: str | None  # what a pending or on-hold case waits on
+    snoozed_until: str | None  # hidden from the queues until then (UTC; may be past)
     history: list[tuple[int, str, str, str, str]]  # audit id, at, actor, action, reason

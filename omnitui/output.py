@@ -24,10 +24,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from omnitui.config import PAUSED_STATUSES
 from omnitui.model import CaseDetail, CaseSummary
 from omnitui.sanitize import escape_json, sanitize
 from omnitui.store.db import parse_db_time, utc_now
 from omnitui.store.queries import store_stats
+from omnitui.wording import plural, utc_time
 
 out = Console(highlight=False)
 
@@ -123,12 +125,16 @@ def print_cases(rows: list[CaseSummary], fmt: Format) -> None:
 def sla_countdown(due: str | None, status: str, now: datetime) -> str:
     """'in 3h', 'late 2d', or 'paused': what an agent needs from an SLA at a glance."""
     if due is None:
-        return "paused" if status in ("pending", "on_hold") else "-"
+        return "paused" if status in PAUSED_STATUSES else "-"
     seconds = (parse_db_time(due) - now).total_seconds()
+    return f"in {_span(seconds)}" if seconds >= 0 else f"late {_span(seconds)}"
+
+
+def _span(seconds: float) -> str:
+    """A duration at a glance: '45m', '3h', '2d'."""
     span = abs(seconds)
-    amount = (f"{span / 86400:.0f}d" if span >= 86400 else f"{span / 3600:.0f}h"
-              if span >= 3600 else f"{span / 60:.0f}m")
-    return f"in {amount}" if seconds >= 0 else f"late {amount}"
+    return (f"{span / 86400:.0f}d" if span >= 86400 else f"{span / 3600:.0f}h"
+            if span >= 3600 else f"{span / 60:.0f}m")
 
 
 def print_case(detail: CaseDetail, fmt: Format) -> None:
@@ -139,12 +145,21 @@ def print_case(detail: CaseDetail, fmt: Format) -> None:
         print_rows([dataclasses.asdict(m) for m in detail.messages], fmt)
         return
     c, who = detail.case, detail.customer
+    now = utc_now()
     header = Text()
     header.append(f"case #{c.id}  ", style="bold")
     header.append(_text(c.subject or "(no subject)"))
     out.print(header)
+    countdown = sla_countdown(c.sla_due, c.status, now)
+    sla = (f"SLA due {utc_time(parse_db_time(c.sla_due))} ({countdown})" if c.sla_due
+           else f"SLA {countdown}")
     out.print(_text(f"{c.status} · queue {c.queue} · owner {c.owner or '-'} · priority "
-                    f"{c.priority:g} · SLA due {c.sla_due or '-'} · reopened {detail.reopens}x"))
+                    f"{c.priority:g} · {sla} · reopened {detail.reopens}x"))
+    if c.status in PAUSED_STATUSES and detail.pause_reason:
+        out.print(_text(f"why paused: {detail.pause_reason}"))
+    if detail.snoozed_until and (until := parse_db_time(detail.snoozed_until)) > now:
+        out.print(_text(f"snoozed until {utc_time(until)} (in "
+                        f"{_span((until - now).total_seconds())}): hidden from the queues"))
     line = Text("customer: ")
     line.append(_text(f"{who.name} (#{who.id}, {who.tier})"))
     line.append(" ")
@@ -155,10 +170,15 @@ def print_case(detail: CaseDetail, fmt: Format) -> None:
     for m in detail.messages:
         out.print()
         arrow = {"in": "←", "out": "→", "note": "✎"}.get(m.direction, "?")
-        head = Text(f"{arrow} {sanitize(f'{m.created_at} {m.channel}', multiline=False)} "
-                    f"#{m.id} ", style="bold")
+        head = Text(f"{arrow} {utc_time(parse_db_time(m.created_at))} "
+                    f"{sanitize(m.channel, multiline=False)} #{m.id} ", style="bold")
         head.append(_text(m.author or "(unknown sender)"))
+        if m.delivery:  # a reply: queued, sending, sent or failed, and what the platform said
+            head.append(f" · {m.delivery}", style="red" if m.delivery == "failed" else "")
         out.print(head)
+        if m.delivery_note:
+            out.print(Text(f"  delivery: {sanitize(m.delivery_note, multiline=False)}",
+                           style="dim"))
         if m.thread_reason:
             out.print(Text(f"  joined: {sanitize(m.thread_reason)}", style="dim"))
         for claim in m.claims:
@@ -170,21 +190,22 @@ def print_case(detail: CaseDetail, fmt: Format) -> None:
         out.print(_text(m.text.strip() or "(no text)", multiline=True))
         for a in m.attachments:
             out.print(Text(f"  📎 {sanitize(f'{a.filename} ({a.mime}', multiline=False)}, "
-                           f"{a.size} bytes)"))
+                           f"{plural(a.size, 'byte')})"))
 
 
 def print_summary(conn: sqlite3.Connection, path: Path) -> None:
     stats = store_stats(conn)
     out.print(Text(f"store {path}", style="bold"))
-    out.print(f"{stats['customers']:,} customers · {stats['cases']:,} cases · "
-              f"{stats['messages']:,} messages")
+    out.print(f"{plural(stats['customers'], 'customer')} · {plural(stats['cases'], 'case')} · "
+              f"{plural(stats['messages'], 'message')}")
     out.print(_text("messages by channel: " + ", ".join(
         f"{k} {v:,}" for k, v in stats["by_channel"].items())))
     out.print(_text("cases by status: " + ", ".join(
         f"{k} {v:,}" for k, v in stats["by_status"].items())))
-    out.print(f"{stats['breached']:,} unsolved cases past their SLA due time · "
-              f"{stats['vip_customers']:,} VIP customers · {stats['open_suggestions']:,} open "
-              f"merge suggestions · {stats['parse_errors']:,} messages with parse errors")
+    out.print(f"{plural(stats['breached'], 'unsolved case')} past their SLA due time · "
+              f"{plural(stats['vip_customers'], 'VIP customer')} · "
+              f"{plural(stats['open_suggestions'], 'open merge suggestion')} · "
+              f"{plural(stats['parse_errors'], 'message')} with parse errors")
     out.print("next: `omnitui cases`, `omnitui case ID`, `omnitui doctor`")
 
 
@@ -209,6 +230,7 @@ def print_checks(results: Sequence[Any]) -> None:
         mark = Text("ok  ", style="green") if r.ok else Text("FAIL", style="bold red")
         name = _text(r.name)
         name.stylize("bold")
-        out.print(Text.assemble(mark, " ", name, ": ", _text(r.detail)))
+        # a path or a command must not break in a pipe
+        out.print(Text.assemble(mark, " ", name, ": ", _text(r.detail)), soft_wrap=True)
         if not r.ok and r.fix:
-            out.print(Text.assemble("      fix: ", _text(r.fix)))
+            out.print(Text.assemble("      fix: ", _text(r.fix)), soft_wrap=True)

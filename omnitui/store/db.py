@@ -19,6 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from omnitui.private_files import create_private
 from omnitui.store.schema import DATA_STEPS, MIGRATIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -32,6 +33,23 @@ class StoreError(Exception):
     """An expected problem with the store file, worded for the person who must fix it."""
 
 
+# SQLite's primary result codes for a file this process cannot open or write: its owner or
+# mode, its folder's, a read-only or full file system. Anything else is a bug to see.
+_CANNOT_WRITE = frozenset({sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM,
+                           sqlite3.SQLITE_FULL})
+
+
+def cannot_write(exc: sqlite3.Error) -> bool:
+    """Whether SQLite failed because the file (or its folder) cannot be opened or written."""
+    return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in _CANNOT_WRITE
+
+
+def unwritable(what: str, exc: sqlite3.Error) -> StoreError:
+    """The one-line error for a store this process cannot write, and what to check."""
+    return StoreError(f"cannot write {what} ({exc}): check the owner and mode of the file and "
+                      "of its folder, and the free space")
+
+
 # What a write to the store (or to the files beside it) can fail with when nothing is wrong
 # with the program: a full or read-only disk, a store another program holds too long.
 STORE_ERRORS = (StoreError, sqlite3.Error, OSError)
@@ -40,21 +58,21 @@ STORE_ERRORS = (StoreError, sqlite3.Error, OSError)
 def store_problem(exc: BaseException) -> str:
     """One of STORE_ERRORS in words for the person at the keyboard: what happened and that
     nothing was changed (every write is one transaction, rolled back whole)."""
-    text = str(exc)
-    lowered = text.lower()
-    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "disk is full" in lowered:
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    number = exc.errno if isinstance(exc, OSError) else None
+    if code == sqlite3.SQLITE_FULL or number == errno.ENOSPC:
         return "the disk holding the store is full; nothing was changed (free some space)"
-    if (isinstance(exc, OSError) and exc.errno == errno.EROFS) or "readonly" in lowered:
+    if code == sqlite3.SQLITE_READONLY or number == errno.EROFS:
         return "the store is read-only; nothing was changed"
-    if "locked" in lowered or "busy" in lowered:
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
         return ("the store is busy (another program kept it locked); nothing was changed, "
                 "try again")
-    if isinstance(exc, OSError) and exc.errno is not None:
-        where = f"{exc.filename}: " if exc.filename else ""
-        return f"{where}{os.strerror(exc.errno)}; nothing was changed"
+    if number is not None:
+        where = f"{exc.filename}: " if isinstance(exc, OSError) and exc.filename else ""
+        return f"{where}{os.strerror(number)}; nothing was changed"
     if isinstance(exc, sqlite3.Error):
-        return f"the store failed ({text}); nothing was changed"
-    return text
+        return f"the store failed ({exc}); nothing was changed"
+    return str(exc)
 
 
 def db_time(moment: datetime) -> str:
@@ -96,6 +114,23 @@ class Store:
         import sqlite_utils
 
         return sqlite_utils.Database(self.conn)
+
+    def check_writable(self) -> None:
+        """Raise StoreError now if this process cannot write the file. SQLite opens a file it
+        may only read without a word, and the first write fails, deep in a daemon thread."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:  # rewriting the header's version is a write that changes nothing
+                version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+                self.conn.execute(f"PRAGMA user_version = {int(version)}")
+            finally:
+                self.conn.execute("ROLLBACK")
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode == sqlite3.SQLITE_BUSY:
+                return  # another process is writing: the file is writable
+            if not cannot_write(exc):
+                raise
+            raise unwritable(f"the store {self.path}", exc) from None
 
     def close(self) -> None:
         self.conn.close()
@@ -152,21 +187,11 @@ def transaction_token(conn: sqlite3.Connection) -> str | None:
     return _open_transactions.get(id(conn))
 
 
-def _create_private_file(path: Path) -> None:
-    """Create the store file with mode 0600 before SQLite opens it (it would use the umask)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    except FileExistsError:
-        return
-    os.close(fd)
-
-
 def _connect(path: Path, *, durable: bool) -> sqlite3.Connection:
     if path.is_dir():
         raise StoreError(f"{path} is a directory, not a store file; pass a file path with --db")
     try:
-        _create_private_file(path)
+        create_private(path)  # before SQLite opens it, which would use the umask
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
                                check_same_thread=False)
         try:
@@ -176,6 +201,8 @@ def _connect(path: Path, *, durable: bool) -> sqlite3.Connection:
             raise
         conn.execute("PRAGMA journal_mode=WAL")
     except sqlite3.DatabaseError as exc:
+        if cannot_write(exc):
+            raise unwritable(f"the store {path}", exc) from None
         raise StoreError(f"{path} is not an omnitui store ({exc}); move it aside or pass "
                          "another file with --db") from None
     except OSError as exc:

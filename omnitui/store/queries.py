@@ -10,7 +10,7 @@ import json
 import sqlite3
 from array import array
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from omnitui.model import (
     AttachmentView,
@@ -19,14 +19,28 @@ from omnitui.model import (
     CustomerView,
     MessageView,
 )
-from omnitui.store.schema import ACTIVE
+from omnitui.store.schema import ACTIVE, NO_SLA_DUE
 
-SORTS = {  # name -> (ORDER BY, sort column, descending)
-    "priority": ("c.priority DESC, c.id DESC", "c.priority", True),
-    "sla": ("c.sla_due ASC, c.id ASC", "c.sla_due", False),
-    "newest": ("c.id DESC", None, True),
-    "updated": ("c.last_message_at DESC, c.id DESC", "c.last_message_at", True),
-    "snoozed": ("c.snoozed_until ASC, c.id ASC", "c.snoozed_until", False),
+
+class Order(NamedTuple):
+    """One queue order: its ORDER BY, the key keyset paging compares (None: the id alone), and
+    how the value a caller passes in `after` becomes that key (a case's sla_due may be NULL,
+    the SLA key never is)."""
+
+    order_by: str
+    key: str | None
+    descending: bool
+    key_param: str = "?"
+
+
+SLA_KEY = f"coalesce(c.sla_due, '{NO_SLA_DUE}')"  # the expression cases_active_sla_order holds
+SORTS = {
+    "priority": Order("c.priority DESC, c.id DESC", "c.priority", True),
+    # Every case of the view, those without a due time (pending, on hold) last.
+    "sla": Order(f"{SLA_KEY} ASC, c.id ASC", SLA_KEY, False, f"coalesce(?, '{NO_SLA_DUE}')"),
+    "newest": Order("c.id DESC", None, True),
+    "updated": Order("c.last_message_at DESC, c.id DESC", "c.last_message_at", True),
+    "snoozed": Order("c.snoozed_until ASC, c.id ASC", "c.snoozed_until", False),
 }
 
 # A search looks at the newest hits only: mapping every hit of a common word to its case
@@ -67,7 +81,7 @@ def fts_phrase(text: str) -> str:
 
 def _filters(query: CaseQuery, after: tuple[Any, int] | None) -> tuple[str, list[Any]]:
     """The WHERE clause and parameters of a view; the sort's index serves the order."""
-    _, column, descending = SORTS[query.sort]
+    sort = SORTS[query.sort]
     where: list[str] = []
     params: list[Any] = []
     if query.statuses is None:
@@ -85,11 +99,11 @@ def _filters(query: CaseQuery, after: tuple[Any, int] | None) -> tuple[str, list
         params.append(query.tag)
     if query.unassigned:
         where.append("c.owner IS NULL")
-    if query.due_before is not None:
-        where.append("c.sla_due < ?")
+    if query.due_before is not None:  # written as the SLA key, so its index serves the range
+        where.append(f"{SLA_KEY} < ?")
         params.append(query.due_before)
-    if query.sort in ("sla", "snoozed"):  # lets the sort's partial index serve the view
-        where.append(f"{column} IS NOT NULL")
+    if query.sort == "snoozed":  # lets cases_snoozed serve the snoozed view
+        where.append("c.snoozed_until IS NOT NULL")
     # A snoozed case comes back by itself when its time comes. Hiding goes through the small
     # partial index of snoozed cases, so the sort's index still covers the view: reading
     # snoozed_until from every row costs seconds at a million cases.
@@ -107,10 +121,13 @@ def _filters(query: CaseQuery, after: tuple[Any, int] | None) -> tuple[str, list
         phrase = fts_phrase(query.search)
         params.extend([phrase, SEARCH_WINDOW, phrase, SEARCH_WINDOW])
     if after is not None:
-        op = "<" if descending else ">"
-        if column:
-            where.append(f"({column}, c.id) {op} (?, ?)")
-            params.extend(after)
+        op = "<" if sort.descending else ">"
+        if sort.key:
+            # The first term alone lets the index seek on an expression key; the row value
+            # then breaks the tie by id.
+            where.append(f"{sort.key} {op}= {sort.key_param}"
+                         f" AND ({sort.key}, c.id) {op} ({sort.key_param}, ?)")
+            params.extend((after[0], *after))
         else:
             where.append(f"c.id {op} ?")
             params.append(after[1])
@@ -119,10 +136,11 @@ def _filters(query: CaseQuery, after: tuple[Any, int] | None) -> tuple[str, list
 
 def list_cases(conn: sqlite3.Connection, query: CaseQuery,
                after: tuple[Any, int] | None = None) -> list[CaseSummary]:
-    """One page of cases; pass the last row's (sort value, id) as `after` for the next."""
+    """One page of cases; pass the last row's (sort value, id) as `after` for the next (the
+    value as the row has it: a missing SLA due time is None)."""
     where, params = _filters(query, after)
     sql = (f"SELECT {SUMMARY_COLUMNS} FROM cases c JOIN customers cu ON cu.id = c.customer_id"
-           f" WHERE {where} ORDER BY {SORTS[query.sort][0]} LIMIT ?")
+           f" WHERE {where} ORDER BY {SORTS[query.sort].order_by} LIMIT ?")
     return [_summary(r) for r in conn.execute(sql, (*params, query.limit))]
 
 
@@ -132,7 +150,7 @@ def queue_ids(conn: sqlite3.Connection, query: CaseQuery) -> array[int]:
     where, params = _filters(query, None)
     ids = array("q")
     cur = conn.execute(f"SELECT c.id FROM cases c WHERE {where}"
-                       f" ORDER BY {SORTS[query.sort][0]}", params)
+                       f" ORDER BY {SORTS[query.sort].order_by}", params)
     while chunk := cur.fetchmany(10_000):
         ids.extend(row[0] for row in chunk)
     return ids
@@ -160,7 +178,8 @@ MESSAGE_COLUMNS = (
 def case_detail(conn: sqlite3.Connection, case_id: int) -> CaseDetail | None:
     row = conn.execute(f"SELECT {SUMMARY_COLUMNS}, c.previous_case_id, c.merged_into,"
                        " c.reopens, c.reassignments, c.sla_first_response_due,"
-                       " c.first_response_at FROM cases c JOIN customers cu"
+                       " c.first_response_at, c.pause_reason, c.snoozed_until"
+                       " FROM cases c JOIN customers cu"
                        " ON cu.id = c.customer_id WHERE c.id = ?", (case_id,)).fetchone()
     if row is None:
         return None
@@ -259,8 +278,8 @@ def store_stats(conn: sqlite3.Connection) -> dict[str, Any]:
             "SELECT channel, count(*) FROM messages GROUP BY channel ORDER BY 2 DESC")),
         "by_status": dict(conn.execute(
             "SELECT status, count(*) FROM cases GROUP BY status ORDER BY 2 DESC")),
-        "breached": one(f"SELECT count(*) FROM cases WHERE status IN {ACTIVE}"
-                        " AND sla_due < datetime('now')"),
+        "breached": one(f"SELECT count(*) FROM cases c WHERE c.status IN {ACTIVE}"
+                        f" AND {SLA_KEY} < datetime('now')"),
         "vip_customers": one("SELECT count(*) FROM customers WHERE tier = 'vip'"),
         "parse_errors": one("SELECT count(*) FROM messages WHERE parse_errors != '[]'"),
         "open_suggestions": one("SELECT count(*) FROM suggestions WHERE status = 'open'"),

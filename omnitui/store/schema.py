@@ -315,7 +315,19 @@ ALTER TABLE outbox ADD COLUMN receipt TEXT NOT NULL DEFAULT '';
 ALTER TABLE channel_health ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;
 """
 
-MIGRATION_5 = """
+# The SLA order's key for a case without a due time (pending, on hold): after every real one.
+# Frozen: MIGRATION_5's index is on exactly this expression, and queries must write it alike
+# (store.queries.SLA_KEY) for SQLite to use the index.
+NO_SLA_DUE = "9999-12-31 23:59:59"
+
+MIGRATION_5 = f"""
+-- The SLA order shows every case of the view, those without a due time last. The index on
+-- sla_due alone could only serve it for the cases that have one (it hid pending and on-hold
+-- cases), so this one, on the never-NULL key, replaces it.
+DROP INDEX cases_active_sla;
+CREATE INDEX cases_active_sla_order ON cases(coalesce(sla_due, '{NO_SLA_DUE}'), id)
+    WHERE status IN {ACTIVE};
+
 -- What an agent is writing, saved a second or so behind their typing: a draft survives a
 -- failed send, a crashed console and a lost SSH connection, and comes back when the
 -- composer opens on that case again. One per agent and case (case_id NULL: a new message
@@ -326,7 +338,7 @@ CREATE TABLE drafts (
     case_id INTEGER,
     channel TEXT NOT NULL,
     text TEXT NOT NULL DEFAULT '',
-    fields TEXT NOT NULL DEFAULT '{}',
+    fields TEXT NOT NULL DEFAULT '{{}}',
     updated_at TEXT NOT NULL
 );
 CREATE UNIQUE INDEX drafts_agent_case ON drafts(agent, ifnull(case_id, 0));

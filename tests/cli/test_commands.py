@@ -177,3 +177,60 @@ def test_suggestions_split_and_reattach_from_the_command_line(omnitui: Run,
     omnitui("--db", db, "--agent", "alice", "dismiss-suggestion", str(name_match["id"]))
     again = omnitui("--db", db, "dismiss-suggestion", str(name_match["id"]), check=False)
     assert again.returncode == 1 and "already dismissed" in again.stderr
+
+
+def test_every_sort_lists_every_case(omnitui: Run, tmp_path: Path) -> None:
+    db = str(tmp_path / "demo.db")
+    omnitui("demo", "--db", db, "--no-console", "--customers", "80", "--messages", "400")
+    for scope in ([], ["--all"], ["--status", "pending", "--status", "on_hold"]):
+        counts = {}
+        for sort in ("priority", "sla", "newest", "updated"):
+            rows = json.loads(omnitui("--db", db, "cases", *scope, "--sort", sort, "--limit",
+                                      "100000", "--format", "json").stdout)
+            counts[sort] = sorted(r["id"] for r in rows)
+        assert counts["sla"] and all(ids == counts["sla"] for ids in counts.values()), scope
+        if scope:
+            assert {"pending", "on_hold"} & {r["status"] for r in rows}
+
+
+def test_case_shows_replies_delivery_pause_reason_and_snooze(omnitui: Run,
+                                                            tmp_path: Path) -> None:
+    """What the console's timeline shows of a case, `omnitui case` shows too."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from omnitui.model import Status
+    from omnitui.services.actions import set_status, snooze
+    from omnitui.services.outbound import queue_draft, start_draft
+    from omnitui.store import outbox
+    from omnitui.store.db import Store, db_time, utc_now
+
+    db = tmp_path / "demo.db"
+    omnitui("demo", "--db", str(db), "--no-console", "--customers", "30", "--messages", "100")
+    now = utc_now()
+    with Store(db) as store, store.write() as conn:  # what an agent does in the console
+        case_id = conn.execute("SELECT id FROM cases WHERE status IN ('new', 'open') AND"
+                               " channel = 'email' ORDER BY id LIMIT 1").fetchone()[0]
+        draft = start_draft(conn, case_id, "reply")
+        queue_draft(conn, case_id, replace(draft, text="On its way."), author="alice", at=now)
+        queue_draft(conn, case_id, replace(draft, text="Bounced."), author="alice", at=now)
+        failed = conn.execute("SELECT max(id) FROM outbox").fetchone()[0]
+        outbox.mark_failed(conn, failed, "550 5.1.1 mailbox unavailable", at=db_time(now),
+                           retry_at=None)
+        set_status(conn, case_id, Status.PENDING, actor="alice", at=now,
+                   pause_reason="the order number")
+        snooze(conn, case_id, now + timedelta(hours=3), actor="alice", at=now)
+    text = omnitui("--db", str(db), "case", str(case_id)).stdout
+    assert "pending · " in text and "SLA paused" in text
+    assert "why paused: the order number" in text
+    until = (now + timedelta(hours=3)).strftime("%Y-%m-%d %H:%M UTC")
+    assert f"snoozed until {until} (in 3h)" in text
+    queued, bounced = text.split("alice · ")[1:]
+    assert queued.startswith("queued\n  delivery: to ") and "On its way." in queued
+    assert bounced.startswith("failed\n  delivery: to ")
+    assert "550 5.1.1 mailbox unavailable" in bounced.splitlines()[1]
+    detail = json.loads(omnitui("--db", str(db), "case", str(case_id), "--format",
+                                "json").stdout)
+    assert detail["pause_reason"] == "the order number"
+    assert detail["snoozed_until"] == db_time(now + timedelta(hours=3))
+    assert [m["delivery"] for m in detail["messages"]][-2:] == ["queued", "failed"]

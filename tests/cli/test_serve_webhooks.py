@@ -64,7 +64,7 @@ def test_serve_receives_files_counts_refusals_and_stops(tmp_path: Path,
              str(config(tmp_path, port)), "doctor"], env=cli_env, capture_output=True,
             text=True, timeout=60)
         assert "channel webhook tg" in doctor.stdout and "last delivery" in doctor.stdout
-        assert wait_for(lambda: "1 requests refused" in subprocess.run(
+        assert wait_for(lambda: "1 request refused" in subprocess.run(
             [sys.executable, "-m", "omnitui", "--db", str(tmp_path / "s.db"), "doctor"],
             env=cli_env, capture_output=True, text=True, timeout=60).stdout, 15)
     finally:

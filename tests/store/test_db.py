@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from omnitui.store.db import Store, StoreError
+from omnitui.store.db import Store, StoreError, set_busy_timeout
 from omnitui.store.schema import SCHEMA_VERSION
 
 
@@ -105,3 +105,16 @@ def test_a_version_1_store_keeps_its_data_through_migration(tmp_path: Path) -> N
         assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert store.conn.execute("SELECT actor, txn FROM audit").fetchall() == [("a", None)]
         assert "presence" in store.db.table_names()
+
+
+def test_checking_that_a_store_is_writable_changes_nothing(store: Store) -> None:
+    """`omnitui serve` checks before it starts; a store another process is writing to is
+    writable all the same, and the check leaves no trace."""
+    before = store.conn.execute("PRAGMA data_version").fetchone()[0]
+    with Store(store.path) as other:
+        other.check_writable()
+        set_busy_timeout(other.conn, 0.1)
+        with store.write():  # another writer holds the lock
+            other.check_writable()
+    assert store.conn.execute("PRAGMA data_version").fetchone()[0] == before
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

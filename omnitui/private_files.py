@@ -1,0 +1,44 @@
+"""Files only their owner may read: the store, the config (it can hold passwords) and the
+daemon's log (reply text, phone numbers). Python creates files with the umask's mode, 0644 on
+most systems, so these are created 0600 before anything is written to them."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+PRIVATE = 0o600
+
+
+def create_private(path: Path) -> None:
+    """Create `path` empty, mode 0600 (and its missing folders, 0700), unless it exists."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write `text` to `path`, which ends up mode 0600 whatever mode it had before."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE)
+    os.fchmod(fd, PRIVATE)
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        file.write(text)
+
+
+def loose_mode(path: Path) -> int | None:
+    """The file's mode if its group or other users have any access to it, else None."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    return mode if mode & 0o077 else None
+
+
+def tighten(path: Path) -> int | None:
+    """Make `path` mode 0600 if its group or other users have access; its old mode if so."""
+    mode = loose_mode(path)
+    if mode is not None:
+        path.chmod(PRIVATE)
+    return mode

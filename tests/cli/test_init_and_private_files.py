@@ -1,0 +1,123 @@
+"""`omnitui init` writes the config a user names, as valid TOML, readable by its owner only;
+the daemon's log is private too; `omnitui doctor` checks both."""
+
+from __future__ import annotations
+
+import signal
+import stat
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from tests.cli.conftest import Run
+from tests.conftest import wait_for
+
+EXAMPLE = Path(__file__).parents[2] / "omnitui" / "config.example.toml"
+
+
+def default_log_path(store: Path) -> Path:
+    return store.with_name(store.name + ".log")  # as the README says: <store>.log
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_init_writes_valid_toml_for_any_store_path(omnitui: Run, home: Path,
+                                                   tmp_path: Path) -> None:
+    store = tmp_path / 'a "quoted" folder\\with a backslash' / "Ünïcødé 案件.db"
+    result = omnitui("--db", str(store), "init")
+    config = home / ".config/omnitui/config.toml"
+    assert str(config) in result.stdout and store.exists()
+    assert mode(config) == 0o600  # it can hold passwords
+    assert tomllib.loads(config.read_text(encoding="utf-8"))["store"]["path"] == str(store)
+    written = [line for line in config.read_text(encoding="utf-8").splitlines()
+               if not line.startswith("path = ")]
+    assert written == [line for line in EXAMPLE.read_text(encoding="utf-8").splitlines()
+                       if not line.startswith("path = ")]  # every comment kept
+    assert "no cases match" in omnitui("cases").stdout  # the config leads to that store
+
+
+def test_init_writes_the_config_it_is_given(omnitui: Run, tmp_path: Path) -> None:
+    named = tmp_path / "not/yet/there/omnitui.toml"
+    result = omnitui("--config", str(named), "--db", str(tmp_path / "a.db"), "init")
+    assert f"config: {named}" in result.stdout and mode(named) == 0o600
+    assert "ok   config: read" in omnitui("--config", str(named), "doctor").stdout
+    from_env = tmp_path / "env/omnitui.toml"
+    omnitui("--db", str(tmp_path / "b.db"), "init", env={"OMNITUI_CONFIG": str(from_env)})
+    assert tomllib.loads(from_env.read_text())["store"]["path"] == str(tmp_path / "b.db")
+    assert (tmp_path / "b.db").exists()
+
+
+def test_init_keeps_an_existing_config_and_creates_its_store(omnitui: Run,
+                                                              tmp_path: Path) -> None:
+    config, store = tmp_path / "mine.toml", tmp_path / "mine.db"
+    config.write_text(f'# my own settings\n[store]\npath = "{store}"\n')
+    before = config.read_bytes()
+    result = omnitui("--config", str(config), "init")
+    assert "(kept as it was)" in result.stdout and store.exists()
+    assert config.read_bytes() == before
+    again = omnitui("--config", str(config), "init", check=False)
+    assert again.returncode == 1 and "--force" in again.stderr
+    assert config.read_bytes() == before
+    omnitui("--config", str(config), "init", "--force")  # the way to a fresh starter config
+    assert "# my own settings" not in config.read_text()
+    assert tomllib.loads(config.read_text())["store"]["path"] == str(store)
+
+
+def test_doctor_finds_a_config_and_a_log_others_can_read(omnitui: Run,
+                                                         tmp_path: Path) -> None:
+    config, store = tmp_path / "c.toml", tmp_path / "s.db"
+    config.write_text('[[mailboxes]]\nname = "support"\naddress = "support@example.com"\n'
+                      'imap_host = "imap.example.com"\nusername = "support"\n'
+                      'password = "hunter2"\n')
+    omnitui("--db", str(store), "init")
+    log = default_log_path(store)
+    log.write_text("2026-01-01T00:00:00Z INFO reply sent to +15551234567\n")
+    log.chmod(0o640)
+    config.chmod(0o644)
+    result = omnitui("--config", str(config), "--db", str(store), "doctor", check=False)
+    assert result.returncode == 1
+    assert "FAIL config permissions" in result.stdout and f"fix: chmod 600 {config}\n" \
+        in result.stdout
+    assert "FAIL log permissions" in result.stdout and f"fix: chmod 600 {log}\n" \
+        in result.stdout
+    config.chmod(0o600)
+    log.chmod(0o600)
+    result = omnitui("--config", str(config), "--db", str(store), "doctor")
+    assert "ok   config permissions" in result.stdout and "ok   log permissions" in result.stdout
+
+
+def run_serve(cli_env: dict[str, str], store: Path, log: Path | None = None) -> str:
+    """`omnitui serve` on `store` until its log shows it started, then SIGTERM; its stderr."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "omnitui", "--db", str(store), "serve",
+         *(["--log-file", str(log)] if log else [])], env=cli_env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    log = log or default_log_path(store)
+    try:
+        assert wait_for(lambda: process.poll() is not None or (
+            log.exists() and "omnitui.daemon" in log.read_text()), 30)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    return err
+
+
+def test_serve_keeps_its_log_private(omnitui: Run, cli_env: dict[str, str],
+                                     tmp_path: Path) -> None:
+    store = tmp_path / "s.db"
+    omnitui("--db", str(store), "init")
+    new_log = tmp_path / "logs/omnitui.log"
+    new_log.parent.mkdir()
+    run_serve(cli_env, store, new_log)
+    assert mode(new_log) == 0o600
+    old_log = default_log_path(store)  # written 0644 by an older omnitui
+    old_log.write_text("2026-01-01T00:00:00Z INFO old line\n")
+    old_log.chmod(0o644)
+    err = run_serve(cli_env, store)
+    assert mode(old_log) == 0o600
+    assert f"{old_log} was mode 644, readable by other users; it is 600 now" in err
+    assert old_log.read_text().startswith("2026-01-01T00:00:00Z INFO old line\n")

@@ -1,0 +1,108 @@
+"""What a mistake looks like: a usage error is one line and exit 2, an expected failure one
+line and exit 1, and only a bug shows a traceback."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from omnitui import cli
+from tests.cli.conftest import Run
+
+TYPOS = [  # (arguments, what the one line must name)
+    (["cases", "--bogus"], "--bogus"),
+    (["case", "abc"], "'ID'"),
+    (["serve", "--db", "X"], "--db goes before the command"),
+    (["nosuch"], "No such command 'nosuch'"),
+    (["case"], "Missing argument 'ID'"),
+    (["merge-customers", "1"], "Missing argument 'target'"),
+    (["cases", "--format", "xml"], "'--format'"),
+    (["cases", "--sort", "nonsense"], "'--sort'"),
+    (["cases", "--limit", "0"], "'--limit'"),
+    (["cases", "--limit"], "'--limit' requires an argument"),
+    (["--bogus", "cases"], "--bogus"),
+    (["split-customer", "1"], "Missing option '--identity'"),
+]
+
+
+@pytest.mark.parametrize(("args", "named"), TYPOS, ids=[" ".join(a) for a, _ in TYPOS])
+def test_every_usage_error_is_one_line_and_exit_2(omnitui: Run, args: list[str],
+                                                  named: str) -> None:
+    result = omnitui(*args, check=False)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("usage error: ") and named in lines[0]
+    assert result.stdout == ""
+
+
+def test_an_error_is_one_line_in_a_pipe_however_long(omnitui: Run, tmp_path: Path) -> None:
+    deep = tmp_path.joinpath(*["a-folder-with-a-long-name"] * 12, "missing.db")
+    result = omnitui("--db", str(deep), "cases", check=False, env={"COLUMNS": "80"})
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"error: no store at {deep}; create one with `omnitui init` or try `omnitui demo`"]
+
+
+@pytest.fixture
+def read_only_store(omnitui: Run, tmp_path: Path) -> Iterator[Path]:
+    """A real store this account can read but not write, in a folder it can write, so SQLite
+    opens it read-only without a word and only the first write fails. Root writes any file
+    whatever its mode, but not an immutable one (chattr +i, as on a locked-down server)."""
+    store = tmp_path / "s.db"
+    omnitui("--db", str(store), "init")
+    if os.geteuid() != 0:
+        store.chmod(0o444)
+        yield store
+        return
+    subprocess.run(["chattr", "+i", str(store)], check=True)
+    try:
+        yield store
+    finally:
+        subprocess.run(["chattr", "-i", str(store)], check=True)
+
+
+def test_serve_on_a_store_it_cannot_write_says_so_in_one_line(omnitui: Run,
+                                                              read_only_store: Path) -> None:
+    result = omnitui("--db", str(read_only_store), "serve", check=False, timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines() == [
+        f"error: cannot write the store {read_only_store} (attempt to write a readonly "
+        "database): check the owner and mode of the file and of its folder, and the free space"]
+
+
+@pytest.mark.parametrize("error", [
+    sqlite3.OperationalError("attempt to write a readonly database"),
+    PermissionError(13, "Permission denied", "/srv/omnitui/omnitui.db.log"),
+], ids=["read-only store", "unwritable file"])
+def test_expected_failures_deep_inside_are_one_line(monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str],
+                                                    error: Exception) -> None:
+    if isinstance(error, sqlite3.OperationalError):
+        error.sqlite_errorcode = sqlite3.SQLITE_READONLY  # as SQLite sets it
+    monkeypatch.setattr(cli, "app", _raising(error))
+    with pytest.raises(SystemExit) as stopped:
+        cli.main()
+    assert stopped.value.code == 1
+    assert len(capsys.readouterr().err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("bug", [RuntimeError("a bug"), KeyError("x"),
+                                 sqlite3.OperationalError("no such column: x")],
+                         ids=["RuntimeError", "KeyError", "SQL typo"])
+def test_a_bug_keeps_its_traceback(monkeypatch: pytest.MonkeyPatch, bug: Exception) -> None:
+    monkeypatch.setattr(cli, "app", _raising(bug))
+    with pytest.raises(type(bug)):
+        cli.main()
+
+
+def _raising(error: Exception):
+    def app(**_: object) -> None:
+        raise error
+    return app

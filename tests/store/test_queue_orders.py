@@ -1,0 +1,114 @@
+"""Every queue order shows every case of its view: the SLA order puts cases without a due time
+(pending, on hold) last instead of hiding them, and an index serves it without a sort."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+import pytest
+
+from omnitui.config import Settings
+from omnitui.demo import build_demo
+from omnitui.store.db import Store
+from omnitui.store.queries import SORTS, CaseQuery, list_cases, queue_ids
+
+ORDERS = ("priority", "sla", "newest", "updated")  # the orders people pick (`s`, --sort)
+EVERY_STATUS = ("new", "open", "pending", "on_hold", "solved", "closed")
+
+
+@pytest.fixture
+def demo(store: Store) -> Store:
+    build_demo(store, Settings(), customers=120, messages=600)
+    return store
+
+
+def count(store: Store, sql: str) -> int:
+    return store.conn.execute(sql).fetchone()[0]
+
+
+@pytest.mark.parametrize("statuses", [None, EVERY_STATUS, ("pending", "on_hold")])
+def test_every_order_shows_every_case_of_the_view(demo: Store,
+                                                  statuses: tuple[str, ...] | None) -> None:
+    assert count(demo, "SELECT count(*) FROM cases WHERE status IN ('pending', 'on_hold')"
+                       " AND sla_due IS NULL") > 0  # the cases the SLA order used to hide
+    shown = {sort: list(queue_ids(demo.conn, CaseQuery(statuses=statuses, sort=sort)))
+             for sort in ORDERS}
+    expected = sorted(shown["newest"])
+    assert expected
+    for sort, ids in shown.items():
+        assert sorted(ids) == expected, sort
+        assert len(list_cases(demo.conn, CaseQuery(statuses=statuses, sort=sort,
+                                                   limit=100_000))) == len(expected), sort
+
+
+def test_sla_order_puts_cases_without_a_due_time_last_and_pages_through_them(
+        demo: Store) -> None:
+    query = CaseQuery(statuses=EVERY_STATUS, sort="sla", limit=7)
+    ids = list(queue_ids(demo.conn, query))
+    due = dict(demo.conn.execute("SELECT id, sla_due FROM cases"))
+    dated = [i for i in ids if due[i] is not None]
+    assert 0 < len(dated) < len(ids)
+    assert ids[:len(dated)] == dated  # every dated case first...
+    assert [due[i] for i in dated] == sorted(due[i] for i in dated)  # ...soonest first
+    assert ids[len(dated):] == sorted(ids[len(dated):])  # then the rest, by id
+    paged: list[int] = []
+    after = None
+    while page := list_cases(demo.conn, query, after=after):
+        paged += [c.id for c in page]
+        after = (page[-1].sla_due, page[-1].id)  # None once past the dated cases
+    assert paged == ids
+
+
+class Recorder:
+    """Stands in for the connection to keep every statement the queries send, with its
+    parameters, so its plan is the one SQLite really uses."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.sent: list[tuple[str, tuple[object, ...]]] = []
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> sqlite3.Cursor:
+        self.sent.append((sql, tuple(params)))
+        return self.conn.execute(sql, params)
+
+    def plans(self) -> list[str]:
+        return [row[3] for sql, params in self.sent
+                for row in self.conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
+
+
+@pytest.mark.parametrize("query", [CaseQuery(sort="sla"),
+                                   CaseQuery(sort="sla", due_before="2100-01-01 00:00:00")],
+                         ids=["view", "at-risk"])
+def test_the_sla_order_is_served_by_its_index_without_a_sort(demo: Store,
+                                                             query: CaseQuery) -> None:
+    first = list_cases(demo.conn, query)
+    recorder = Recorder(demo.conn)
+    list_cases(recorder, query)  # type: ignore[arg-type]
+    list_cases(recorder, query, after=(first[-1].sla_due, first[-1].id))  # type: ignore[arg-type]
+    queue_ids(recorder, query)  # type: ignore[arg-type]
+    steps = recorder.plans()
+    assert any("cases_active_sla_order" in step for step in steps), steps
+    assert not any("TEMP B-TREE" in step for step in steps), steps
+
+
+def test_the_sla_index_is_on_the_key_the_queries_use(store: Store) -> None:
+    indexes = {name: sql for name, sql in store.conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cases'")}
+    assert "cases_active_sla" not in indexes  # replaced: it served dated cases only
+    assert SORTS["sla"].key.replace("c.", "") in indexes["cases_active_sla_order"]
+
+
+def test_an_older_store_gets_the_new_index_when_opened(tmp_path) -> None:
+    from omnitui.store.schema import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    for number, script in enumerate(MIGRATIONS[:4], start=1):
+        conn.executescript(script)
+        conn.execute(f"PRAGMA user_version = {number}")
+    conn.close()
+    with Store(path) as store:
+        names = {r[0] for r in store.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "cases_active_sla_order" in names and "cases_active_sla" not in names
