@@ -31,6 +31,7 @@ from textual.widgets import Input, Static, TextArea
 from omnitui.config import ConfigError, Settings, attachments_dir
 from omnitui.filters import Narrowing, Vocabulary, complete
 from omnitui.keymap import BY_ID, KEYS, keymap_problem
+from omnitui.sanitize import sanitize
 from omnitui.services.history import undo
 from omnitui.store import presence
 from omnitui.store.audit import undone_action
@@ -201,9 +202,11 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = False) -> None:
-        """Toasts show text literally by default: messages quote outside text (a file name,
-        what the agent typed), which must never be read as markup."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        """Toasts show text literally and sanitized: messages quote outside text (a file
+        name, an address, a remote error, what the agent pasted), which must never be read as
+        markup or reach the terminal raw. Thread-safe, like Textual's own."""
+        super().notify(sanitize(message), title=sanitize(title, multiline=False),
+                       severity=severity, timeout=timeout, markup=markup)
 
     def _show_first_page(self) -> None:
         """Paint the top of the view at once (an indexed page costs under a millisecond at
@@ -316,11 +319,11 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
         line = Text()
         completion = complete(self.narrowed_by, self.vocabulary)
         if completion and not self.narrowed_by.endswith(" "):  # a word still being typed
-            line.append(f"→ {completion.rpartition(' ')[2]}", style="dim")
+            line.append(sanitize(f"→ {completion.rpartition(' ')[2]}"), style="dim")
         elif meaning.case_id is not None:
             line.append(f"enter opens case #{meaning.case_id}", style="bold")
         elif meaning.problems:
-            line.append("; ".join(meaning.problems), style="yellow")
+            line.append(sanitize("; ".join(meaning.problems), multiline=False), style="yellow")
         elif self.narrowed_by.strip().isdigit():
             line.append(f"#{self.narrowed_by.strip()} opens case {self.narrowed_by.strip()}",
                         style="dim")
@@ -390,7 +393,8 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
         marks = f" · {seen} marked" if seen else ""
         if hidden := len(cases.marked) - seen:
             marks += f" · {plural(hidden, 'marked case')} in other views"
-        narrowed = f" · {self.narrowed_by.strip()}" if self.narrowed_by.strip() else ""
+        narrowed = (f" · {sanitize(self.narrowed_by, multiline=False)}"
+                    if self.narrowed_by.strip() else "")
         if self.sort:
             narrowed += f" · by {SORT_NAMES[self.sort]}"
         line = Text(f" {self.agent} · {self.view.name}{narrowed} · {count}{marks} │ ")

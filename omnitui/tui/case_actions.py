@@ -9,16 +9,16 @@ import sqlite3
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from omnitui.model import Status
+from omnitui.model import CaseSummary, Status
 from omnitui.services.actions import assign, claim, edit, escalate, retag, set_status, snooze
 from omnitui.services.merge import merge_many_cases
 from omnitui.snooze import parse_until, snooze_choices
 from omnitui.store.cases import require_case
 from omnitui.store.db import StoreError, utc_now
-from omnitui.store.queries import distinct_values, known_agents
+from omnitui.store.queries import distinct_values, known_agents, summaries
 from omnitui.tui.keys import bind
 from omnitui.tui.screens.case import CaseScreen
-from omnitui.tui.screens.modals import AskScreen, ConfirmScreen, PickScreen
+from omnitui.tui.screens.modals import AskScreen, ConfirmScreen, PickScreen, refusal
 from omnitui.tui.widgets.case_list import CaseList
 
 if TYPE_CHECKING:
@@ -82,12 +82,12 @@ class CaseActions:
                       lambda conn, case_id: snooze(conn, case_id, until, actor=self.agent,
                                                    at=utc_now()))
 
+        def until(text: str) -> datetime:
+            return parse_until(text, datetime.now().astimezone())
+
         def typed(text: str | None) -> None:
             if text:
-                try:
-                    snooze_until(parse_until(text, datetime.now().astimezone()))
-                except ValueError as exc:
-                    self.notify(str(exc), severity="error")
+                snooze_until(until(text))
 
         def chosen(index: int | None) -> None:
             if index is None:
@@ -96,7 +96,7 @@ class CaseActions:
                 snooze_until(choices[index][1])
             elif index == len(choices):
                 self.push_screen(AskScreen("Snooze until: 3h, 2d, 1w or 2026-12-24 09:00 "
-                                           "(your local time)"), typed)
+                                           "(your local time)", check=refusal(until)), typed)
             else:
                 snooze_until(None)
 
@@ -123,20 +123,14 @@ class CaseActions:
 
     def action_priority(self: OmnituiApp) -> None:
         def answered(value: str | None) -> None:
-            try:
-                priority = float(value or "")
-            except ValueError:
-                priority = math.nan
-            if not math.isfinite(priority) or abs(priority) > MAX_PRIORITY:
-                if value:
-                    self.notify(f"priority must be a number from -{MAX_PRIORITY:,} to "
-                                f"{MAX_PRIORITY:,}, not {value!r}", severity="error")
-                return
-            self._act(f"priority {priority:g}", lambda conn, case_id: edit(
-                conn, case_id, {"priority": priority}, actor=self.agent, at=utc_now(),
-                action="case.priority", reason=f"priority set to {priority:g}"))
+            if value:
+                priority = parse_priority(value)
+                self._act(f"priority {priority:g}", lambda conn, case_id: edit(
+                    conn, case_id, {"priority": priority}, actor=self.agent, at=utc_now(),
+                    action="case.priority", reason=f"priority set to {priority:g}"))
 
-        self.push_screen(AskScreen("Priority score (higher comes first)"), answered)
+        self.push_screen(AskScreen("Priority score (higher comes first)",
+                                   check=refusal(parse_priority)), answered)
 
     def action_move_queue(self: OmnituiApp) -> None:
         queues = sorted({*distinct_values(self.store.conn, "queue"),
@@ -159,7 +153,7 @@ class CaseActions:
         """Merge the marked cases into the highlighted one, after a confirm."""
         cases = self.screen_queue().query_one(CaseList)
         target = cases.current_id
-        sources = sorted(cases.marked - {target})
+        sources = [c for c in cases.visible_marks() if c != target]
         if target is None or not sources or isinstance(self.screen, CaseScreen):
             self.notify("mark the cases to merge, then highlight the one to keep",
                         severity="warning")
@@ -177,5 +171,30 @@ class CaseActions:
             self._after_change({target, *sources})
             self.notify(f"merged {', '.join(f'#{s}' for s in sources)} into #{target}")
 
-        self.push_screen(ConfirmScreen(
-            f"Merge {', '.join(f'#{s}' for s in sources)} into #{target}?"), confirmed)
+        self.push_screen(ConfirmScreen(merge_question(
+            sources, target, summaries(self.store.conn, [*sources, target]))), confirmed)
+
+
+def parse_priority(text: str) -> float:
+    """A priority as typed; ValueError says what a priority may be."""
+    try:
+        priority = float(text)
+    except ValueError:
+        priority = math.nan
+    if not math.isfinite(priority) or abs(priority) > MAX_PRIORITY:
+        raise ValueError(f"priority must be a number from -{MAX_PRIORITY:,} to "
+                         f"{MAX_PRIORITY:,}, not {text!r}")
+    return priority
+
+
+def merge_question(sources: list[int], target: int, rows: dict[int, CaseSummary]) -> str:
+    """The confirm before a merge; when the cases are different customers', it says whose
+    conversations become one case."""
+    question = f"Merge {', '.join(f'#{s}' for s in sources)} into #{target}?"
+    people = {rows[c].customer_id: rows[c].customer_name or f"customer #{rows[c].customer_id}"
+              for c in [target, *sources] if c in rows}
+    if len(people) > 1:
+        question += (f" They belong to {len(people)} customers ({', '.join(people.values())}): "
+                     f"their conversations become one case, #{target}, of "
+                     f"{people[rows[target].customer_id]}.")
+    return question

@@ -12,7 +12,7 @@ from omnitui.services.suggestions import accept
 from omnitui.store.cases import require_case
 from omnitui.store.customers import customer_name, merge_suggestions_for
 from omnitui.store.db import StoreError
-from omnitui.tui.screens.modals import AskScreen, ConfirmScreen, PickScreen
+from omnitui.tui.screens.modals import AskScreen, ConfirmScreen, PickScreen, refusal
 
 if TYPE_CHECKING:
     from omnitui.tui.app import OmnituiApp
@@ -47,15 +47,14 @@ class CustomerActions:
                          chosen)
 
     def _ask_link(self: OmnituiApp, case_id: int, customer_id: int) -> None:
+        def resolve(text: str) -> tuple[str, object]:
+            return resolve_link(self.store.conn, customer_id, text,
+                                self.settings.identity.default_phone_region)
+
         def answered(text: str | None) -> None:
             if not text:
                 return
-            try:
-                verb, what = resolve_link(self.store.conn, customer_id, text,
-                                          self.settings.identity.default_phone_region)
-            except StoreError as exc:
-                self.notify(str(exc), severity="error")
-                return
+            verb, what = resolve(text)
             if verb == "link":
                 kind, value = what  # type: ignore[misc]
                 self._run_customer_change(case_id, f"{kind} {value} linked",
@@ -76,8 +75,8 @@ class CustomerActions:
                 f"into #{customer_id}?"), confirmed)
 
         self.push_screen(AskScreen("Link to this customer: an email, a phone number, a "
-                                   "platform:id handle, or #N to merge customer N into it"),
-                         answered)
+                                   "platform:id handle, or #N to merge customer N into it",
+                                   check=refusal(resolve, (StoreError,))), answered)
 
     def _run_customer_change(self: OmnituiApp, case_id: int, done: str, change) -> None:
         try:

@@ -15,7 +15,7 @@ from omnitui.services.merge import move_messages
 from omnitui.store.db import StoreError
 from omnitui.store.messages import raw_body
 from omnitui.tui.screens.case import CaseScreen
-from omnitui.tui.screens.modals import AskScreen, TextScreen
+from omnitui.tui.screens.modals import AskScreen, TextScreen, refusal
 
 if TYPE_CHECKING:
     from omnitui.tui.app import OmnituiApp
@@ -79,22 +79,22 @@ class TimelineActions:
         def answered(target: str | None) -> None:
             if target is None:
                 return
-            wanted = target.strip()
-            number = re.fullmatch(r"#?(\d{1,18})", wanted)
-            if wanted.lower() in ("", "new"):
-                case_id = None
-            elif number:
-                case_id = int(number[1])
-            else:
-                self.notify(f"{target!r} is not a case number", severity="error")
-                return
-            try:
-                moved_to, _ = move_messages(self.store, [message_id], case_id, self.agent)
-            except StoreError as exc:
-                self.notify(str(exc), severity="error")
-                return
+            moved_to, _ = move_messages(self.store, [message_id], target_case(target),
+                                        self.agent)
             self._after_change({moved_to})
             self.notify(f"message moved to case #{moved_to} (u takes it back)")
 
         self.push_screen(AskScreen("Move this message to case number ('new': split it off "
-                                   "into a new case)", "new"), answered)
+                                   "into a new case)", "new", check=refusal(target_case)),
+                         answered)
+
+
+def target_case(text: str) -> int | None:
+    """Where X moves a message: "new" (None) or a case number; ValueError otherwise."""
+    wanted = text.strip()
+    if wanted.lower() in ("", "new"):
+        return None
+    number = re.fullmatch(r"#?(\d{1,18})", wanted)
+    if number is None:
+        raise ValueError(f"{text!r} is not a case number (or 'new')")
+    return int(number[1])

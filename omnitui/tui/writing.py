@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from omnitui.model import Channel, Draft
+from omnitui.sanitize import sanitize
 from omnitui.services import drafts
 from omnitui.services.outbound import (
     address_on,
@@ -145,10 +146,10 @@ class WritingActions:
                 self.open_composer(case_id, result, restore=False)  # give the text back
                 return
             self._after_change({sent_to})
+            to = sanitize(", ".join(result.to), multiline=False)
             self.notify("note added" if result.internal else
-                        f"case #{sent_to} opened; message queued for {result.to[0]}"
-                        if case_id is None else
-                        f"queued for sending to {', '.join(result.to)} (u takes it back)")
+                        f"case #{sent_to} opened; message queued for {to}"
+                        if case_id is None else f"queued for sending to {to} (u takes it back)")
 
         self.push_screen(ComposeScreen(draft, addresses, case_id,
                                        keep=lambda kept: self.drafts.later(case_id, kept),

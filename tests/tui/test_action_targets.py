@@ -14,7 +14,7 @@ from omnitui.ingest.pipeline import Pipeline
 from omnitui.store.db import Store
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.case import TIMELINE_PAGE, CaseScreen
-from omnitui.tui.screens.modals import ComposeScreen
+from omnitui.tui.screens.modals import AskScreen, ComposeScreen
 from tests.conftest import make_email
 from tests.tui.helpers import drive, queue, screen_text, settle, show_view
 
@@ -98,35 +98,39 @@ def test_undo_of_a_reply_redraws_the_case(demo_db: Path) -> None:
 
 
 def test_nonsense_numbers_and_times_are_refused_not_crashes(demo_db: Path) -> None:
+    """A wrong answer is said in its dialog, which stays open to be put right."""
+    async def answer(app: OmnituiApp, pilot: object, text: str) -> str:
+        app.screen.query_one(Input).value = text
+        await pilot.press("enter")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        assert isinstance(app.screen, AskScreen)  # still asking
+        return screen_text(app)
+
     async def script(app: OmnituiApp, pilot: object) -> None:
         case_id = queue(app).current_id
         priority = column(demo_db, case_id, "priority")
-        for answer in ("nan", "inf", "1e400"):
-            await pilot.press("p")
-            await settle(app, pilot)
-            app.screen.query_one(Input).value = answer
-            await pilot.press("enter")
-            assert "priority must be a number" in await toast(app, pilot)
+        await pilot.press("p")
+        await settle(app, pilot)
+        for text in ("nan", "inf", "1e400"):
+            assert "priority must be a number" in await answer(app, pilot, text)
+        await pilot.press("escape")
         assert column(demo_db, case_id, "priority") == priority
         await pilot.press("z", "end", "up", "enter")  # custom…
         await settle(app, pilot)
-        app.screen.query_one(Input).value = "99999999d"
-        await pilot.press("enter")
-        assert "too far away" in await toast(app, pilot)
-        await pilot.press("enter")
+        assert "too far away" in await answer(app, pilot, "99999999d")
+        await pilot.press("escape", "enter")
         await settle(app, pilot)
         await pilot.press("X")
         await settle(app, pilot)
-        app.screen.query_one(Input).value = "#" + "9" * 25
-        await pilot.press("enter")
-        assert "is not a case number" in await toast(app, pilot)
-        await pilot.press("L")
+        assert "is not a case number" in await answer(app, pilot, "#" + "9" * 25)
+        await pilot.press("escape", "L")
         await settle(app, pilot)
-        if not isinstance(app.screen.query_one(Input), Input):
+        if not isinstance(app.screen, AskScreen):  # suggestions first: type one instead
             await pilot.press("end", "enter")
-        app.screen.query_one(Input).value = "#" + "9" * 25
-        await pilot.press("enter")
-        assert "is not an email address" in await toast(app, pilot)
+            await settle(app, pilot)
+        assert "is not an email address" in await answer(app, pilot, "#" + "9" * 25)
+        await pilot.press("escape")
+        await settle(app, pilot)
         assert isinstance(app.screen, CaseScreen)  # still working
 
     drive(demo_db, script)

@@ -16,10 +16,12 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from omnitui.config import PAUSED_STATUSES
 from omnitui.model import CaseDetail, CustomerView, MessageView
 from omnitui.output import sla_countdown
 from omnitui.quotes import split_reply
 from omnitui.sanitize import sanitize
+from omnitui.store.db import parse_db_time
 from omnitui.tui.keys import bind
 from omnitui.wording import plural
 
@@ -34,32 +36,48 @@ def plain(text: str | None, *, multiline: bool = False) -> Text:
 
 
 def render_facts(detail: CaseDetail, now: datetime, *, with_customer: bool = False) -> Group:
-    """The case's title and facts; `with_customer` adds a line about the customer, for
-    when the customer pane is hidden (a narrow terminal)."""
+    """The case's title and facts (what it waits on, until when it sleeps); `with_customer`
+    adds a line about the customer, for when the customer pane is hidden (a narrow
+    terminal)."""
     case = detail.case
     title = Text(f"#{case.id}  ", style="bold")
     title.append(plain(case.subject or "(no subject)"))
-    facts = Text(f"{case.status.replace('_', ' ')} · {case.channel} · queue "
-                 f"{sanitize(case.queue)} · owner {sanitize(case.owner or '-')} · priority "
-                 f"{case.priority:g} · SLA {sla_countdown(case.sla_due, case.status, now)}"
+    facts = Text(style="dim")
+    facts.append_text(plain(f"{case.status.replace('_', ' ')} · {case.channel} · queue "
+                            f"{case.queue} · owner {case.owner or '-'}"))
+    facts.append(f" · priority {case.priority:g} · SLA "
+                 f"{sla_countdown(case.sla_due, case.status, now)}"
                  f"{f' (due {case.sla_due} UTC)' if case.sla_due else ''} · reopened "
-                 f"{detail.reopens}x", style="dim")
+                 f"{detail.reopens}x")
     if case.tags:
-        facts.append(" · tags " + sanitize(" ".join(case.tags)))
+        facts.append(" · tags ")
+        facts.append_text(plain(" ".join(case.tags)))
+    lines = [title, facts]
+    waiting = Text()
+    if case.status in PAUSED_STATUSES and detail.pause_reason:
+        waiting.append("waiting on: ", style="bold yellow")
+        waiting.append_text(plain(detail.pause_reason))
+    if detail.snoozed_until and (until := parse_db_time(detail.snoozed_until)) > now:
+        waiting.append(" · " if waiting else "")
+        waiting.append(f"snoozed until {until.astimezone():%a %d %b %H:%M}", style="bold cyan")
+        waiting.append(" (back by itself, or when the customer writes)", style="dim")
+    if waiting:
+        lines.append(waiting)
     if not with_customer:
-        return Group(title, facts)
+        return Group(*lines)
     who = detail.customer
     others = len([c for c in who.open_cases if c[0] != case.id])
     line = Text("customer ", style="dim") + plain(who.name or "(no name)")
     line.append(f" #{who.id} · tier ", style="dim")
     line.append_text(plain(who.tier))
     line.append(f" · {plural(others, 'other open case')} · C shows more", style="dim")
-    return Group(title, facts, line)
+    return Group(*lines, line)
 
 
 def render_message(m: MessageView, case_id: int, *, unfolded: bool) -> Group:
     style = "bold magenta" if m.direction == "note" else "bold"
-    head = Text(f"{ARROWS.get(m.direction, '?')} {m.created_at} UTC {m.channel} ", style=style)
+    head = Text(f"{ARROWS.get(m.direction, '?')} {m.created_at} UTC ", style=style)
+    head.append_text(plain(f"{m.channel} "))
     head.append(plain(m.author or "(unknown sender)"))
     if m.direction == "note":
         head.append("  internal note", style="magenta")
@@ -97,7 +115,7 @@ def render_customer(who: CustomerView, case_id: int) -> Group:
              Text("tier ") + plain(who.tier) + (Text(" · prefers ") + plain(who.preferred_channel)
                                          if who.preferred_channel else Text("")),
              Text("\nIdentities", style="bold")]
-    parts += [Text(f"  {kind} ") + plain(value) for kind, value in who.identities]
+    parts += [plain(f"  {kind} {value}") for kind, value in who.identities]
     if who.attributes:
         parts.append(Text("\nAttributes", style="bold"))
         parts += [plain(f"  {key}: {value}") for key, value in who.attributes.items()]

@@ -52,8 +52,9 @@ class PickScreen(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text)
-            yield OptionList(*(Text(o) for o in self.options), id="choices")
+            yield Label(Text(self.title_text))
+            yield OptionList(*(Text(sanitize(o, multiline=False)) for o in self.options),
+                             id="choices")
             if self.preview is not None:
                 yield Static("", id="preview")
 
@@ -96,7 +97,7 @@ class AskScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self.question), id="question")
+            yield Static(Text(sanitize(self.question)), id="question")
             yield TypingInput(value=self.default, id="answer")
             yield Static("", id="problem")
 
@@ -105,10 +106,23 @@ class AskScreen(ModalScreen[str | None]):
         problem = self.check(answer) if self.check is not None and answer else None
         if problem:
             shown = self.query_one("#problem", Static)
-            shown.update(Text(problem))
+            shown.update(Text(sanitize(problem)))
             shown.add_class("-shown")
             return
         self.dismiss(answer or None)
+
+
+def refusal(parse: Callable[[str], object],
+            errors: tuple[type[Exception], ...] = (ValueError,)) -> Callable[[str], str | None]:
+    """An AskScreen check from a parser that raises one of `errors` saying what is wrong."""
+    def check(text: str) -> str | None:
+        try:
+            parse(text)
+        except errors as exc:
+            return str(exc)
+        return None
+
+    return check
 
 
 class TextScreen(ModalScreen[None]):
@@ -223,8 +237,10 @@ class ComposeScreen(ModalScreen[Draft | None]):
                                     ("Subject", self.draft.subject)):
                     with Horizontal(classes="field", id=f"field-{name.lower()}"):
                         yield Label(name)
-                        yield TypingInput(value=value, id=name.lower())
-            yield TypingArea(self.draft.text, id="draft")
+                        # outside text (a subject, an address) is shown and sent clean
+                        yield TypingInput(value=sanitize(value, multiline=False),
+                                          id=name.lower())
+            yield TypingArea(sanitize(self.draft.text), id="draft")
             with VerticalScroll(id="preview"):
                 yield Static("", id="preview-body")
 
@@ -234,7 +250,7 @@ class ComposeScreen(ModalScreen[Draft | None]):
         if self.draft.internal and self.draft.mode != "note":
             what = f"Internal note (was: {what.lower()})"
         elif self.draft.mode != "note":
-            what += f" on {self.draft.channel}"
+            what += f" on {sanitize(self.draft.channel, multiline=False)}"
         if self.case_id is not None:
             what += f", case #{self.case_id}"
         title = Text(what)
@@ -290,7 +306,8 @@ class ComposeScreen(ModalScreen[Draft | None]):
         channel = str(event.value)
         if channel != self.draft.channel:
             self.draft = replace(self.current(), channel=channel)
-            self.query_one("#to", Input).value = self.addresses.get(channel, "")
+            self.query_one("#to", Input).value = sanitize(self.addresses.get(channel, ""),
+                                                          multiline=False)
             self.query_one("#compose-title", Label).update(self._title())
             self._show_email_fields()
             self._typed()
@@ -397,9 +414,10 @@ def _preview(draft: Draft) -> Text:
     if draft.internal:
         text = Text("Internal note: only agents see it\n\n", style="bold magenta")
     else:
-        text = Text(f"Channel: {draft.channel}\nTo: {', '.join(draft.to)}\n", style="bold")
+        text = Text(sanitize(f"Channel: {draft.channel}\nTo: {', '.join(draft.to)}\n"),
+                    style="bold")
         if draft.channel == "email":
-            text.append(f"Cc: {', '.join(draft.cc)}\nSubject: {draft.subject}\n",
+            text.append(sanitize(f"Cc: {', '.join(draft.cc)}\nSubject: {draft.subject}\n"),
                         style="bold")
             if draft.attachment_ids:
                 text.append(f"Attachments: {len(draft.attachment_ids)} (forwarded)\n",
@@ -425,4 +443,4 @@ class ConfirmScreen(ModalScreen[bool]):
         self.question = question
 
     def compose(self) -> ComposeResult:
-        yield Label(Text(f"{self.question}  [y/n]"))
+        yield Label(Text(f"{sanitize(self.question)}  [y/n]"))

@@ -29,10 +29,10 @@ from omnitui.tui.keys import bind
 # (name, width, rank): 0 for the subject, which takes what is left; the others are dropped
 # from the highest rank down until the subject has MIN_SUBJECT columns (an 80-column
 # terminal keeps number, SLA, channel, customer, subject, owner and status).
-COLUMNS = (("", 1, 0), ("#", 8, 0), ("prio", 5, 3), ("SLA", 9, 0), ("age", 5, 5),
+COLUMNS = (("", 2, 0), ("#", 8, 0), ("prio", 5, 3), ("SLA", 9, 0), ("age", 5, 5),
            ("channel", 10, 2), ("customer", 16, 0), ("subject", 0, 0), ("owner", 8, 1),
            ("status", 8, 0), ("queue", 10, 4), ("tags", 12, 6))
-MIN_SUBJECT = 18
+MIN_SUBJECT = 16
 CACHE_LIMIT = 5000
 AT_RISK = timedelta(hours=1)
 MARK = "●"
@@ -75,7 +75,7 @@ def row_cells(case: CaseSummary, width: int, now: datetime, *,
               marked: bool = False) -> dict[str, tuple[str, Style | None]]:
     """One queue row as fixed-width cells by column name (no measuring: widths come from
     the layout), with the SLA cell coloured by its state."""
-    values = {"": MARK if marked else "", "#": str(case.id), "prio": f"{case.priority:g}",
+    values = {"": f"{MARK} " if marked else "", "#": str(case.id), "prio": f"{case.priority:g}",
               "SLA": sla_countdown(case.sla_due, case.status, now),
               "age": age(case.created_at, now), "channel": case.channel,
               "customer": case.customer_name, "subject": case.subject or "(no subject)",

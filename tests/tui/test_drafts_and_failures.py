@@ -1,0 +1,164 @@
+"""Nothing an agent typed is lost, and a store that fails is a message, not a crash: drafts
+are kept as they are typed, come back after a failed send, a quit, or a console killed
+mid-sentence; an action on a locked store says so and the console goes on."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import signal
+import sqlite3
+import struct
+import subprocess
+import sys
+import termios
+import time
+from pathlib import Path
+
+from textual.widgets import TextArea
+
+from omnitui.config import Settings
+from omnitui.store.db import Store, set_busy_timeout
+from omnitui.tui.app import OmnituiApp
+from omnitui.tui.screens.modals import ComposeScreen
+from tests.tui.helpers import drive, queue, screen_text, settle
+
+
+def kept_draft(path: Path, agent: str = "alice") -> list[tuple[int | None, str]]:
+    with Store(path) as store:
+        return store.conn.execute("SELECT case_id, text FROM drafts WHERE agent = ?",
+                                  (agent,)).fetchall()
+
+
+def outgoing(path: Path, case_id: int) -> list[str]:
+    with Store(path) as store:
+        return [r[0] for r in store.conn.execute(
+            "SELECT text FROM messages WHERE case_id = ? AND direction = 'out'", (case_id,))]
+
+
+async def wait_for(condition: object, app: OmnituiApp, pilot: object,
+                   seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:  # type: ignore[operator]
+        await pilot.pause(0.05)  # type: ignore[attr-defined]
+    assert condition(), "timed out"  # type: ignore[operator]
+
+
+def test_a_draft_is_kept_while_typing_and_comes_back_after_a_quit(demo_db: Path) -> None:
+    case: dict[str, int] = {}
+
+    async def write(app: OmnituiApp, pilot: object) -> None:
+        case["id"] = queue(app).current_id
+        await pilot.press("r", *"Half a thought")
+        await wait_for(lambda: kept_draft(demo_db) == [(case["id"], "Half a thought")],
+                       app, pilot)
+        await pilot.press(*" and more")
+        app.exit()  # quitting keeps the last words too
+
+    async def reopen(app: OmnituiApp, pilot: object) -> None:
+        assert queue(app).current_id == case["id"]
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ComposeScreen)
+        assert app.screen.query_one(TextArea).text == "Half a thought and more"
+        assert "unsent message" in screen_text(app)
+        await pilot.press("ctrl+j")
+        await settle(app, pilot)
+        assert "Half a thought and more" in outgoing(demo_db, case["id"])
+        assert kept_draft(demo_db) == []  # sent: nothing left to bring back
+
+    drive(demo_db, write)
+    drive(demo_db, reopen)
+
+
+def test_throwing_a_draft_away_forgets_it(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("r", *"Never mind")
+        await wait_for(lambda: kept_draft(demo_db) != [], app, pilot)
+        await pilot.press("escape", "y")
+        await settle(app, pilot)
+        assert kept_draft(demo_db) == []
+
+    drive(demo_db, script)
+
+
+def locked(path: Path) -> sqlite3.Connection:
+    """Another program holding the store's write lock."""
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
+def test_a_send_that_fails_gives_the_text_back_and_a_locked_store_is_a_message(
+        demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        set_busy_timeout(app.store.conn, 0.2)  # what 10 s of someone else's lock ends in
+        case_id = queue(app).current_id
+        status = app.store.conn.execute("SELECT status FROM cases WHERE id = ?",
+                                        (case_id,)).fetchone()[0]
+        holder = locked(demo_db)
+        try:
+            await pilot.press("S")  # a status change on a locked store
+            await settle(app, pilot)
+            await pilot.pause(0.2)  # type: ignore[attr-defined]
+            assert "the store is busy" in screen_text(app)
+            await pilot.press("r", *"Important answer", "ctrl+j")
+            await settle(app, pilot)
+            await pilot.pause(0.2)  # type: ignore[attr-defined]
+            assert "not sent" in screen_text(app)
+            assert isinstance(app.screen, ComposeScreen)  # the text is back
+            assert app.screen.query_one(TextArea).text == "Important answer"
+        finally:
+            holder.rollback()
+            holder.close()
+        await pilot.press("ctrl+j")
+        await settle(app, pilot)
+        assert "Important answer" in outgoing(demo_db, case_id)
+        assert app.store.conn.execute("SELECT status FROM cases WHERE id = ?",
+                                      (case_id,)).fetchone()[0] == status  # S did nothing
+
+    drive(demo_db, script)
+
+
+def test_a_draft_survives_a_console_killed_mid_sentence(demo_db: Path, tmp_path: Path) -> None:
+    """The real command in a real terminal (a pty), killed as a lost SSH session would be:
+    what was typed a second before is in the store, and comes back."""
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 120, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color", "HOME": str(tmp_path)}
+    console = subprocess.Popen(
+        [sys.executable, "-m", "omnitui", "--db", str(demo_db), "--agent", "alice"],
+        stdin=terminal, stdout=terminal, stderr=terminal, env=env, start_new_session=True)
+    os.close(terminal)
+    output = bytearray()
+
+    def read_for(seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                output.extend(os.read(controller, 65536))
+            except BlockingIOError:
+                time.sleep(0.02)
+            except OSError:  # the console is gone
+                return
+
+    try:
+        os.set_blocking(controller, False)
+        read_for(4.0)  # the console starts and paints the queue
+        os.write(controller, b"r")
+        read_for(1.0)
+        os.write(controller, b"Dear customer, the refund")
+        read_for(2.5)  # kept a second or so behind the typing
+    finally:
+        console.send_signal(signal.SIGKILL)
+        console.wait(10)
+        os.close(controller)
+    assert [text for _, text in kept_draft(demo_db)] == ["Dear customer, the refund"]
+
+    async def reopen(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app.screen.query_one(TextArea).text == "Dear customer, the refund"
+
+    drive(demo_db, reopen, Settings())

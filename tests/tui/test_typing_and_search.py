@@ -1,0 +1,202 @@
+"""The queue as a fast typist uses it: keys typed at once land where the agent meant, a
+superseded search never shows its list, G lands on the last case however early, the filter
+language reads what the screen shows, and a case opens by its number."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from textual import events
+from textual.widgets import Input
+
+from omnitui.config import Settings
+from omnitui.store import queries
+from omnitui.store.db import Store
+from omnitui.tui import app as app_module
+from omnitui.tui.app import OmnituiApp
+from omnitui.tui.screens.case import CaseScreen
+from omnitui.tui.screens.modals import AskScreen, ComposeScreen
+from tests.tui.helpers import drive, queue, screen_text, settle
+
+CHARACTERS = {"/": "slash", "\\": "backslash", "#": "number_sign", " ": "space", ":": "colon"}
+
+
+def typed_at_once(app: OmnituiApp, keys: Iterable[str]) -> None:
+    """Keys as a terminal delivers them when typed fast or pasted: all queued before the
+    console has handled the first."""
+    for key in keys:
+        name = CHARACTERS.get(key, key)
+        app.post_message(events.Key(name, key if len(key) == 1 else None))
+
+
+def status_of(path: Path, case_id: int) -> str:
+    with Store(path) as store:
+        return store.conn.execute("SELECT status FROM cases WHERE id = ?",
+                                  (case_id,)).fetchone()[0]
+
+
+def ids_of(path: Path, query: queries.CaseQuery) -> list[int]:
+    with Store(path) as store:
+        return list(queries.queue_ids(store.conn, query))
+
+
+def test_keys_typed_right_after_slash_belong_to_the_search_box(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        first = queue(app).current_id
+        status = status_of(demo_db, first)
+        typed_at_once(app, ["/", *"refunx", "backspace", "d"])
+        await settle(app, pilot)
+        assert app.screen_queue().query_one("#narrow", Input).value == "refund"
+        assert not isinstance(app.screen, ComposeScreen)  # "r" did not start a reply
+        assert status_of(demo_db, first) == status and not queue(app).marked
+
+    drive(demo_db, script)
+
+
+def test_a_reply_typed_right_after_r_never_fires_queue_keys(demo_db: Path) -> None:
+    """"rSorry": S is Solved on the queue; typed before the composer is up, it must not
+    solve the case."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        first = queue(app).current_id
+        status = status_of(demo_db, first)
+        typed_at_once(app, ["r", *"Sorry"])
+        await settle(app, pilot)
+        assert isinstance(app.screen, ComposeScreen)
+        assert status_of(demo_db, first) == status
+
+    drive(demo_db, script)
+
+
+def test_a_superseded_search_never_shows_its_list(demo_db: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The race from the field: clear a search and type a new one before the old query's
+    whole id list has loaded. The old list arrives last and must be dropped."""
+    real = queries.queue_ids
+
+    def slow_for_the_first_search(conn: object, query: queries.CaseQuery) -> object:
+        if query.search == "refund":
+            time.sleep(0.6)  # a big store: this list arrives after the next search's
+        return real(conn, query)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(app_module, "queue_ids", slow_for_the_first_search)
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        box = app.screen_queue().query_one("#narrow", Input)
+        typed_at_once(app, ["/", *"refund"])
+        await pilot.pause(0.1)  # type: ignore[attr-defined]
+        box.value = ""
+        typed_at_once(app, list("screenshot"))
+        await settle(app, pilot)
+        await pilot.pause(0.8)  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        wanted = ids_of(demo_db, replace(queries.CaseQuery(), search="screenshot"))
+        assert wanted and list(queue(app).ids) == wanted
+        assert f"screenshot · {len(wanted):,} case" in screen_text(app)
+
+    drive(demo_db, script)
+
+
+def test_G_before_the_whole_list_arrives_lands_on_the_last_case(
+        demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(app_module, "FIRST_PAGE", 10)  # the view has more than a first page
+    real = queries.queue_ids
+
+    def slow(conn: object, query: queries.CaseQuery) -> object:
+        time.sleep(0.5)  # what a million cases cost
+        return real(conn, query)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(app_module, "queue_ids", slow)
+
+    async def run() -> None:
+        app = OmnituiApp(demo_db, Settings(), "alice")
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.pause()
+            cases = queue(app)
+            assert not cases.complete and len(cases.ids) == app_module.FIRST_PAGE
+            await pilot.press("G")
+            assert "+ …" in screen_text(app)  # the status bar says the count is not final
+            await settle(app, pilot)
+            assert cases.complete and cases.cursor == len(cases.ids) - 1
+            assert cases.current_id == cases.ids[-1]
+
+    asyncio.run(run())
+
+
+def test_a_new_order_keeps_the_case_not_the_row(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        cases = queue(app)
+        await pilot.press(*"jjjjj")
+        kept = cases.current_id
+        await pilot.press("s")  # the SLA order
+        await settle(app, pilot)
+        assert cases.current_id == kept
+
+    drive(demo_db, script)
+
+
+@pytest.mark.parametrize(("typed", "column", "wanted"), [
+    ("status:on hold", "status", {"on_hold"}),
+    ("status:on_hold", "status", {"on_hold"}),
+    ("status:on-hold", "status", {"on_hold"}),
+    ("owner:FARID", "owner", {"farid"}),
+    ("owner:none", "owner", {None}),
+    ("owner:me", "owner", {"alice"}),
+    ("channel:EMAIL", "channel", {"email"}),
+])
+def test_filters_read_what_the_screen_shows(demo_db: Path, typed: str, column: str,
+                                            wanted: set[object]) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        typed_at_once(app, ["/", *typed])
+        await settle(app, pilot)
+        with Store(demo_db) as store:
+            found = {store.conn.execute(f"SELECT {column} FROM cases WHERE id = ?",
+                                        (case_id,)).fetchone()[0] for case_id in queue(app).ids}
+        assert found == wanted
+
+    drive(demo_db, script)
+
+
+def test_an_unknown_filter_value_is_said_and_never_empties_the_queue(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        everything = len(queue(app).ids)
+        await pilot.press("backslash")  # opens on "status:"
+        await settle(app, pilot)
+        assert len(queue(app).ids) == everything
+        typed_at_once(app, [*"pendnig", " "])
+        await settle(app, pilot)
+        assert "no status 'pendnig'" in screen_text(app)
+        assert len(queue(app).ids) == everything
+        typed_at_once(app, [*"owner:zed", " "])
+        await settle(app, pilot)
+        assert "no agent 'zed'" in screen_text(app) and len(queue(app).ids) == everything
+
+    drive(demo_db, script)
+
+
+def test_a_case_opens_by_its_number_from_search_or_the_goto_key(demo_db: Path) -> None:
+    with Store(demo_db) as store:
+        solved = store.conn.execute("SELECT id FROM cases WHERE status = 'solved'"
+                                    " LIMIT 1").fetchone()[0]
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        assert solved not in queue(app).ids  # not in the view: opened anyway
+        typed_at_once(app, ["/", *f"#{solved}", "enter"])
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen) and app.screen.detail.case.id == solved
+        await pilot.press("f2", "number_sign")
+        await settle(app, pilot)
+        assert isinstance(app.screen, AskScreen)
+        typed_at_once(app, [*"99999", "enter"])
+        await settle(app, pilot)
+        assert isinstance(app.screen, AskScreen)  # a wrong number keeps the dialog open
+        assert "there is no case #99999" in screen_text(app)
+        typed_at_once(app, ["ctrl+u", *str(solved), "enter"])
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen) and app.screen.detail.case.id == solved
+
+    drive(demo_db, script)
