@@ -120,15 +120,15 @@ def summary(context: Context, path: Path) -> None:
 
 def console(context: Context, path: Path) -> None:
     """The full-screen console on the store; without a terminal, the summary instead."""
-    from omnitui.tui.app import check_keymap, run_console
+    from omnitui.tui.app import run_console
 
-    check_keymap(context.settings.keymap, context.settings.source)  # a typo'd key id
     context.open_store(path).close()  # a missing or newer store fails here, in one line
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         summary(context, path)
         return
 
-    run_console(path, context.settings, context.agent)
+    if status := run_console(path, context.settings, context.agent):
+        raise typer.Exit(status)  # the console ended on a bug: say so to the shell
 
 
 @app.command()

@@ -631,5 +631,8 @@ def check_keymap(keymap: dict[str, str], source: Path | None) -> None:
         raise ConfigError(f"{source}: {problem}" if source else problem)
 
 
-def run_console(db_path: Path, settings: Settings, agent: str) -> None:
-    OmnituiApp(db_path, settings, agent).run()
+def run_console(db_path: Path, settings: Settings, agent: str) -> int:
+    """Run the console; its exit status (not 0 when a bug ended it, after the traceback)."""
+    app = OmnituiApp(db_path, settings, agent)
+    app.run()
+    return app.return_code or 0

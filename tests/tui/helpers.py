@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import html
 import io
+import os
+import pty
 import re
+import signal
+import struct
+import subprocess
+import termios
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -59,3 +67,40 @@ def rendered(renderable: object, width: int = 100) -> str:
     console = Console(width=width, record=True, file=io.StringIO())
     console.print(renderable)
     return console.export_text()
+
+
+class Terminal:
+    """A real terminal (a pty) running a command: type into it, read what it draws."""
+
+    def __init__(self, command: list[str], *, env: dict[str, str], size: tuple[int, int]
+                 = (120, 30)) -> None:
+        self.controller, terminal = pty.openpty()
+        fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
+        self.process = subprocess.Popen(command, stdin=terminal, stdout=terminal,
+                                        stderr=terminal, start_new_session=True,
+                                        env={**env, "TERM": "xterm-256color"})
+        os.close(terminal)
+        os.set_blocking(self.controller, False)
+        self.output = bytearray()
+
+    def read_for(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                self.output.extend(os.read(self.controller, 65536))
+            except BlockingIOError:
+                time.sleep(0.02)
+            except OSError:  # the program is gone
+                return
+
+    def type(self, keys: bytes, then_wait: float = 0.5) -> None:
+        os.write(self.controller, keys)
+        self.read_for(then_wait)
+
+    def close(self) -> int:
+        """Kill what still runs (as a lost connection would) and return its exit status."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+        status = self.process.wait(10)
+        os.close(self.controller)
+        return status

@@ -4,15 +4,9 @@ mid-sentence; an action on a locked store says so and the console goes on."""
 
 from __future__ import annotations
 
-import fcntl
 import os
-import pty
-import signal
 import sqlite3
-import struct
-import subprocess
 import sys
-import termios
 import time
 from pathlib import Path
 
@@ -22,7 +16,7 @@ from omnitui.config import Settings
 from omnitui.store.db import Store, set_busy_timeout
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.modals import ComposeScreen
-from tests.tui.helpers import drive, queue, screen_text, settle
+from tests.tui.helpers import Terminal, drive, queue, screen_text, settle
 
 
 def kept_draft(path: Path, agent: str = "alice") -> list[tuple[int | None, str]]:
@@ -124,36 +118,14 @@ def test_a_send_that_fails_gives_the_text_back_and_a_locked_store_is_a_message(
 def test_a_draft_survives_a_console_killed_mid_sentence(demo_db: Path, tmp_path: Path) -> None:
     """The real command in a real terminal (a pty), killed as a lost SSH session would be:
     what was typed a second before is in the store, and comes back."""
-    controller, terminal = pty.openpty()
-    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 120, 0, 0))
-    env = {**os.environ, "TERM": "xterm-256color", "HOME": str(tmp_path)}
-    console = subprocess.Popen(
-        [sys.executable, "-m", "omnitui", "--db", str(demo_db), "--agent", "alice"],
-        stdin=terminal, stdout=terminal, stderr=terminal, env=env, start_new_session=True)
-    os.close(terminal)
-    output = bytearray()
-
-    def read_for(seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            try:
-                output.extend(os.read(controller, 65536))
-            except BlockingIOError:
-                time.sleep(0.02)
-            except OSError:  # the console is gone
-                return
-
+    console = Terminal([sys.executable, "-m", "omnitui", "--db", str(demo_db), "--agent",
+                        "alice"], env={**os.environ, "HOME": str(tmp_path)})
     try:
-        os.set_blocking(controller, False)
-        read_for(4.0)  # the console starts and paints the queue
-        os.write(controller, b"r")
-        read_for(1.0)
-        os.write(controller, b"Dear customer, the refund")
-        read_for(2.5)  # kept a second or so behind the typing
+        console.read_for(4.0)  # the console starts and paints the queue
+        console.type(b"r", then_wait=1.0)
+        console.type(b"Dear customer, the refund", then_wait=2.5)  # kept a second behind
     finally:
-        console.send_signal(signal.SIGKILL)
-        console.wait(10)
-        os.close(controller)
+        console.close()
     assert [text for _, text in kept_draft(demo_db)] == ["Dear customer, the refund"]
 
     async def reopen(app: OmnituiApp, pilot: object) -> None:
@@ -162,3 +134,30 @@ def test_a_draft_survives_a_console_killed_mid_sentence(demo_db: Path, tmp_path:
         assert app.screen.query_one(TextArea).text == "Dear customer, the refund"
 
     drive(demo_db, reopen, Settings())
+
+
+BUGGY_CONSOLE = """
+import sys
+from omnitui.tui.app import OmnituiApp
+def broken(self):
+    raise RuntimeError("a bug in the help key")
+OmnituiApp.action_help = broken
+from omnitui.cli import main
+sys.argv = ["omnitui", "--db", sys.argv[1], "--agent", "alice"]
+main()
+"""
+
+
+def test_a_console_ended_by_a_bug_says_so_to_the_shell(demo_db: Path, tmp_path: Path) -> None:
+    """Store errors are messages; a real bug still ends the console, with its traceback and
+    an exit status a script or an SSH wrapper can see (it was 0)."""
+    console = Terminal([sys.executable, "-c", BUGGY_CONSOLE, str(demo_db)],
+                       env={**os.environ, "HOME": str(tmp_path)})
+    try:
+        console.read_for(4.0)
+        console.type(b"?", then_wait=3.0)
+        assert console.process.poll() is not None, "the console should have ended"
+    finally:
+        status = console.close()
+    assert status == 1
+    assert b"a bug in the help key" in console.output
