@@ -52,12 +52,24 @@ def queue(app: OmnituiApp) -> CaseList:
 
 
 def screen_text(app: OmnituiApp) -> str:
-    """What the terminal shows, line by line, read back from a screenshot."""
-    lines: dict[int, list[str]] = {}
-    for number, text in re.findall(r'clip-path="url\(#terminal-\d+-line-(\d+)\)">(.*?)</text>',
-                                   app.export_screenshot()):
-        lines.setdefault(int(number), []).append(html.unescape(text).replace("\xa0", " "))
-    return "\n".join("".join(parts) for _, parts in sorted(lines.items()))
+    """What the terminal shows, line by line, read back from a screenshot. Each piece of
+    text is put at its own column (blank runs are not always drawn as text)."""
+    lines: dict[int, dict[int, str]] = {}
+    for x, length, number, raw in re.findall(
+            r'<text [^>]*x="([\d.]+)"[^>]*textLength="([\d.]+)"[^>]*'
+            r'clip-path="url\(#terminal-\d+-line-(\d+)\)">(.*?)</text>',
+            app.export_screenshot()):
+        text = html.unescape(raw).replace("\xa0", " ")
+        if text:
+            column = round(float(x) / (float(length) / len(text)))
+            lines.setdefault(int(number), {})[column] = text
+    rendered = []
+    for _, parts in sorted(lines.items()):
+        line = ""
+        for column, text in sorted(parts.items()):
+            line = line.ljust(column) + text
+        rendered.append(line.rstrip())
+    return "\n".join(rendered)
 
 
 

@@ -77,7 +77,8 @@ def render_facts(detail: CaseDetail, now: datetime, *, with_customer: bool = Fal
 def render_message(m: MessageView, case_id: int, *, unfolded: bool) -> Group:
     style = "bold magenta" if m.direction == "note" else "bold"
     head = Text(f"{ARROWS.get(m.direction, '?')} {m.created_at} UTC ", style=style)
-    head.append_text(plain(f"{m.channel} "))
+    head.append_text(plain(m.channel))
+    head.append(" ")
     head.append(plain(m.author or "(unknown sender)"))
     if m.direction == "note":
         head.append("  internal note", style="magenta")

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from rich.console import Group, RenderableType
+from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual import on
@@ -147,22 +147,21 @@ class TextScreen(ModalScreen[None]):
             yield Static(self.text, id="text")
 
 
-def help_table(keys: list[tuple[Key, str]]) -> Group:
+def help_table(keys: list[tuple[Key, str]]) -> Table:
     """Every key of the console, grouped by where it works, with its binding id (for
     `[keymap]` in the config). `keys` pairs each key with the keys bound to it now; the
     action column wraps, so the table fits an 80-column terminal."""
-    sections: dict[str, Table] = {}
+    table = Table(box=None, show_header=False, expand=True, padding=(0, 1, 0, 0))
+    table.add_column(no_wrap=True, style="bold")
+    table.add_column(ratio=1)
+    table.add_column(no_wrap=True, style="dim")
+    where = ""
     for key, bound in keys:
-        if key.where not in sections:
-            sections[key.where] = table = Table(title=key.where.capitalize(), box=None,
-                                                title_justify="left", title_style="bold",
-                                                show_header=False, expand=True,
-                                                padding=(0, 1, 0, 0))
-            table.add_column(no_wrap=True, style="bold")
-            table.add_column(ratio=1)
-            table.add_column(no_wrap=True, style="dim")
-        sections[key.where].add_row(bound, key.description, key.id)
-    return Group(*sections.values())
+        if key.where != where:
+            where = key.where
+            table.add_row(Text(where.capitalize(), style="bold underline"), "", "")
+        table.add_row(bound, key.description, key.id)
+    return table
 
 
 class ComposeScreen(ModalScreen[Draft | None]):
