@@ -265,8 +265,10 @@ class WebhookReceiver:
             raise ReceiverError(f"cannot listen on {self.settings.server.listen}: "
                                 f"{exc.strerror or exc}") from None
         self.port = sock.getsockname()[1]
+        # log_config=None: uvicorn's warnings go through the daemon's own handlers (one
+        # sanitized line each, to its log file), not to a stderr formatter of uvicorn's
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                                timeout_keep_alive=30, server_header=False)
+                                timeout_keep_alive=30, server_header=False, log_config=None)
         self._server = uvicorn.Server(config)
         self.writer.start()
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
