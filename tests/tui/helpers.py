@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from rich.console import Console
+from textual.widgets import Input
 
 from omnitui.config import Settings
 from omnitui.tui.app import OmnituiApp
@@ -45,6 +46,14 @@ async def settle(app: OmnituiApp, pilot: object) -> None:
 async def show_view(app: OmnituiApp, pilot: object, name: str) -> None:
     app.set_view([v.name for v in app.views].index(name))
     await settle(app, pilot)
+
+
+async def answer(app: OmnituiApp, pilot: object, text: str) -> str:
+    """Type an answer into the dialog on screen and press enter; what the screen shows."""
+    app.screen.query_one(Input).value = text
+    await pilot.press("enter")  # type: ignore[attr-defined]
+    await settle(app, pilot)
+    return screen_text(app)
 
 
 def queue(app: OmnituiApp) -> CaseList:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Input
-
 from omnitui.channels.email.parse import parse_email
 from omnitui.config import Settings
 from omnitui.ingest.pipeline import Pipeline
@@ -16,7 +14,7 @@ from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.case import TIMELINE_PAGE, CaseScreen
 from omnitui.tui.screens.modals import AskScreen, ComposeScreen
 from tests.conftest import make_email
-from tests.tui.helpers import drive, queue, screen_text, settle, show_view
+from tests.tui.helpers import answer, drive, queue, screen_text, settle, show_view
 
 
 def column(path: Path, case_id: int, name: str) -> object:
@@ -99,13 +97,6 @@ def test_undo_of_a_reply_redraws_the_case(demo_db: Path) -> None:
 
 def test_nonsense_numbers_and_times_are_refused_not_crashes(demo_db: Path) -> None:
     """A wrong answer is said in its dialog, which stays open to be put right."""
-    async def answer(app: OmnituiApp, pilot: object, text: str) -> str:
-        app.screen.query_one(Input).value = text
-        await pilot.press("enter")  # type: ignore[attr-defined]
-        await settle(app, pilot)
-        assert isinstance(app.screen, AskScreen)  # still asking
-        return screen_text(app)
-
     async def script(app: OmnituiApp, pilot: object) -> None:
         case_id = queue(app).current_id
         priority = column(demo_db, case_id, "priority")
@@ -113,6 +104,7 @@ def test_nonsense_numbers_and_times_are_refused_not_crashes(demo_db: Path) -> No
         await settle(app, pilot)
         for text in ("nan", "inf", "1e400"):
             assert "priority must be a number" in await answer(app, pilot, text)
+            assert isinstance(app.screen, AskScreen)  # still asking
         await pilot.press("escape")
         assert column(demo_db, case_id, "priority") == priority
         await pilot.press("z", "end", "up", "enter")  # custom…

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Input
-
 from omnitui.store.db import Store
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.case import CaseScreen
 from omnitui.tui.screens.modals import AskScreen, ConfirmScreen
 from omnitui.tui.widgets.case_list import row_cells
-from tests.tui.helpers import drive, queue, screen_text, settle, show_view
+from tests.tui.helpers import answer, drive, queue, screen_text, settle, show_view
 
 
 def test_a_mark_keeps_the_whole_case_number(demo_db: Path) -> None:
@@ -71,32 +69,15 @@ def test_merging_cases_of_different_customers_says_so(demo_db: Path) -> None:
 
 def test_a_wrong_answer_keeps_the_dialog_open_and_says_why(demo_db: Path) -> None:
     async def script(app: OmnituiApp, pilot: object) -> None:
+        case_id = queue(app).current_id
         await pilot.press("z", "end", "up", "enter")  # snooze: custom…
         await settle(app, pilot)
         assert isinstance(app.screen, AskScreen)
-        app.screen.query_one(Input).value = "next tuesday"
-        await pilot.press("enter")
-        await settle(app, pilot)
-        assert isinstance(app.screen, AskScreen) and "write 3h, 2d, 1w" in screen_text(app)
-        app.screen.query_one(Input).value = "3h"
-        await pilot.press("enter")
-        await settle(app, pilot)
+        assert "write 3h, 2d, 1w" in await answer(app, pilot, "next tuesday")
+        assert isinstance(app.screen, AskScreen)  # still asking: put it right
+        await answer(app, pilot, "3h")
         assert not isinstance(app.screen, AskScreen)
-        await pilot.press("p")
-        await settle(app, pilot)
-        app.screen.query_one(Input).value = "nan"
-        await pilot.press("enter")
-        await settle(app, pilot)
-        assert isinstance(app.screen, AskScreen) and "priority must be a number" in \
-            screen_text(app)
-        await pilot.press("escape", "enter")
-        await settle(app, pilot)
-        await pilot.press("X")
-        await settle(app, pilot)
-        app.screen.query_one(Input).value = "#abc"
-        await pilot.press("enter")
-        await settle(app, pilot)
-        assert isinstance(app.screen, AskScreen) and "is not a case number" in screen_text(app)
+        assert queue(app).current_id != case_id  # snoozed: out of the view
 
     drive(demo_db, script)
 
@@ -107,9 +88,7 @@ def test_the_case_shows_what_it_waits_on_and_until_when_it_sleeps(demo_db: Path)
         await settle(app, pilot)
         await pilot.press("P")
         await settle(app, pilot)
-        app.screen.query_one(Input).value = "waiting on the courier"
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await answer(app, pilot, "waiting on the courier")
         assert isinstance(app.screen, CaseScreen)
         assert "waiting on the courier" in screen_text(app)
         await pilot.press("z", "enter")  # 1 hour
