@@ -83,7 +83,8 @@ def _apply(result: Narrowing, key: str, value: str, vocabulary: Vocabulary) -> N
     if key == "status":
         statuses = [_status(v) for v in value.split(",")]
         if None in statuses:
-            result.problems.append(_unknown("status", value, STATUSES))
+            result.problems.append(_unknown("status", value,
+                                            [status.replace("_", " ") for status in STATUSES]))
         else:
             result.changes["statuses"] = tuple(dict.fromkeys(statuses))
     elif key == "owner":

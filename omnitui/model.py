@@ -239,6 +239,12 @@ class Draft:
     def body(self) -> str:
         return f"{self.text.rstrip()}\n\n{self.quoted}" if self.quoted else self.text
 
+    @property
+    def slot(self) -> str:
+        """What kind of writing it is, fixed while it is written: a kept draft comes back
+        only for the same kind (a half-written reply never reopens as an internal note)."""
+        return f"{self.mode}-private" if self.private else self.mode
+
 
 @dataclass(frozen=True)
 class CustomerView:

@@ -7,7 +7,7 @@ returned timezone-aware, so the store gets the right UTC moment.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 MORNING = 9
 DURATION = re.compile(r"^\s*(\d+)\s*(m|min|h|d|w)\s*$", re.I)
@@ -45,4 +45,8 @@ def parse_until(text: str, now: datetime) -> datetime:
             moment = moment.replace(hour=MORNING)
     if moment <= now:
         raise ValueError(f"{text!r} is already past")
+    try:
+        moment.astimezone(UTC)  # the store keeps UTC: the year 9999 late at night is past it
+    except OverflowError:
+        raise ValueError(f"{text!r} is too far away") from None
     return moment

@@ -1,7 +1,8 @@
 """Drafts, from the agent's keyboard to the outbox.
 
 What an agent writes is kept in the store a second or so behind their typing, so it survives
-a failed send, a crashed console and a lost SSH connection. Sending is one transaction: the
+a failed send, a crashed console and a lost SSH connection; it comes back only for the same
+kind of writing (its slot: a reply, a note, a forward...). Sending is one transaction: the
 message is queued, the changes of the macro that drafted it (if any) are applied, and the
 kept draft is dropped — so a case is never solved by a macro whose reply was not sent.
 """
@@ -13,11 +14,16 @@ from datetime import datetime
 
 from omnitui.config import Macro
 from omnitui.model import Draft
-from omnitui.services.macros import apply_macro
+from omnitui.services.macros import apply_macro, macro_refusal
 from omnitui.services.outbound import queue_draft, start_case
 from omnitui.services.private import move_to_private
 from omnitui.store import drafts
 from omnitui.store.db import Store, StoreError, db_time, utc_now
+
+
+class MacroGone(StoreError):
+    """The macro a draft was begun with can no longer be applied (removed from the config,
+    or refused now): the draft can still go without it."""
 
 
 def keep(store: Store, agent: str, case_id: int | None, draft: Draft) -> None:
@@ -26,38 +32,46 @@ def keep(store: Store, agent: str, case_id: int | None, draft: Draft) -> None:
         drafts.save(conn, agent, case_id, draft, db_time(utc_now()))
 
 
-def kept(store: Store, agent: str, case_id: int | None) -> tuple[Draft, str] | None:
-    """The agent's unsent draft on a case, and when it was last saved (UTC)."""
-    return drafts.load(store.conn, agent, case_id)
+def kept(store: Store, agent: str, case_id: int | None,
+         slot: str) -> tuple[Draft, str] | None:
+    """The agent's unsent draft of this kind on a case, and when it was last saved (UTC)."""
+    return drafts.load(store.conn, agent, case_id, slot)
 
 
-def discard(store: Store, agent: str, case_id: int | None) -> None:
+def kept_kinds(store: Store, agent: str, case_id: int | None) -> list[str]:
+    """The kinds (slots) of the agent's unsent drafts on a case, newest first."""
+    return drafts.slots(store.conn, agent, case_id)
+
+
+def discard(store: Store, agent: str, case_id: int | None, slot: str) -> None:
     with store.write() as conn:
-        drafts.discard(conn, agent, case_id)
+        drafts.discard(conn, agent, case_id, slot)
 
 
 def send(store: Store, case_id: int, draft: Draft, *, author: str, at: datetime,
          macros: list[Macro]) -> None:
-    """Queue a written draft (or add the note), with its macro's changes, in one
-    transaction; a draft begun with `D` also acknowledges the public thread."""
+    """Queue a written draft (or add the note), with its macro's changes, and drop the kept
+    draft, in one transaction; a draft begun with `D` also acknowledges the public thread."""
     with store.write() as conn:
         send_in(conn, case_id, draft, author=author, at=at, macros=macros)
+        drafts.discard(conn, author, case_id, draft.slot)
 
 
 def send_in(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author: str,
             at: datetime, macros: list[Macro]) -> None:
-    """`send` inside a transaction the caller holds (a macro sent to many cases at once)."""
+    """Queue a draft with its macro's changes inside a transaction the caller holds (a macro
+    sent to many cases at once). The agent's kept drafts are not touched."""
     if draft.macro:
         macro = next((m for m in macros if m.name == draft.macro), None)
-        if macro is None:
-            raise StoreError(f"the macro {draft.macro!r} is no longer in the config; "
-                             "nothing was sent")
+        problem = (f"the macro {draft.macro!r} is no longer in the config" if macro is None
+                   else macro_refusal(conn, case_id, macro, author))
+        if problem or macro is None:
+            raise MacroGone(f"{problem}; nothing was sent")
         apply_macro(conn, case_id, macro, agent=author, at=at)
     if draft.private:
         move_to_private(conn, case_id, draft, author=author, at=at)
     else:
         queue_draft(conn, case_id, draft, author=author, at=at)
-    drafts.discard(conn, author, case_id)
 
 
 def open_case(store: Store, draft: Draft, *, author: str, at: datetime, default_queue: str,
@@ -66,5 +80,5 @@ def open_case(store: Store, draft: Draft, *, author: str, at: datetime, default_
     with store.write() as conn:
         case_id, _ = start_case(conn, draft, author=author, at=at,
                                 default_queue=default_queue, phone_region=phone_region)
-        drafts.discard(conn, author, None)
+        drafts.discard(conn, author, None, draft.slot)
     return case_id

@@ -26,13 +26,13 @@ def apply_macro(conn: sqlite3.Connection, case_id: int, macro: Macro, *, agent: 
     """Apply `macro`'s changes to one case as `agent`. Fields already at the macro's value
     are left alone, so the audit log shows only real changes. Run it inside one write
     transaction: a failure then changes nothing."""
+    if refusal := macro_refusal(conn, case_id, macro, agent):
+        raise StoreError(refusal)
     case = case_store.require_case(conn, case_id)
     if macro.status and (case["status"], case["pause_reason"] or "") != (
             macro.status, macro.pause_reason):
         actions.set_status(conn, case_id, Status(macro.status), actor=agent, at=at,
                            pause_reason=macro.pause_reason or None)
-    if refusal := macro_refusal(conn, case_id, macro, agent):
-        raise StoreError(refusal)
     if macro.assign == "me":
         actions.claim(conn, case_id, agent, at=at)
     elif macro.assign:

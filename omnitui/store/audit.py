@@ -178,8 +178,10 @@ def last_undoable(conn: sqlite3.Connection, actor: str) -> list[int]:
         " AND after != '{}' ORDER BY id DESC", (row[1], actor))]
 
 
-def undone_action(conn: sqlite3.Connection, undo_id: int) -> tuple[str, int | None]:
-    """(action, case id) of an undo event, to tell the agent what was taken back."""
-    row = conn.execute("SELECT a.action, a.case_id FROM audit u JOIN audit a"
-                       " ON a.id = u.undo_of WHERE u.id = ?", (undo_id,)).fetchone()
-    return (row[0], row[1]) if row else ("the last action", None)
+def undone_actions(conn: sqlite3.Connection, undo_id: int) -> list[tuple[str, int | None]]:
+    """(action, case id) of every event one undo took back (all the undo events of its
+    transaction), oldest first, to tell the agent what was taken back."""
+    return conn.execute(
+        "SELECT a.action, a.case_id FROM audit u JOIN audit a ON a.id = u.undo_of"
+        " WHERE u.id = ? OR (u.txn IS NOT NULL AND u.txn = (SELECT txn FROM audit"
+        " WHERE id = ?)) ORDER BY a.id", (undo_id, undo_id)).fetchall()

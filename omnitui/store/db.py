@@ -50,9 +50,26 @@ def unwritable(what: str, exc: sqlite3.Error) -> StoreError:
                       "of its folder, and the free space")
 
 
-# What a write to the store (or to the files beside it) can fail with when nothing is wrong
-# with the program: a full or read-only disk, a store another program holds too long.
+# What a write to the store (or to the files beside it) can fail with; `expected` tells the
+# failures of the machine (a full or read-only disk, a store another program holds too long)
+# from a bug, which must stay loud.
 STORE_ERRORS = (StoreError, sqlite3.Error, OSError)
+_MACHINE_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_FULL,
+                            sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR,
+                            sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM,
+                            sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
+_MACHINE_ERRNOS = frozenset({errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO,
+                             errno.EDQUOT, errno.ENOENT, errno.ENOTDIR, errno.EISDIR})
+
+
+def expected(exc: BaseException) -> bool:
+    """Whether a failure is the machine's or the store's (said to the person in words) rather
+    than a bug in omnitui (which keeps its traceback)."""
+    if isinstance(exc, StoreError):
+        return True
+    if isinstance(exc, sqlite3.Error):
+        return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in _MACHINE_CODES
+    return isinstance(exc, OSError) and exc.errno in _MACHINE_ERRNOS
 
 
 def store_problem(exc: BaseException) -> str:

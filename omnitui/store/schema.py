@@ -330,18 +330,20 @@ CREATE INDEX cases_active_sla_order ON cases(coalesce(sla_due, '{NO_SLA_DUE}'), 
 
 -- What an agent is writing, saved a second or so behind their typing: a draft survives a
 -- failed send, a crashed console and a lost SSH connection, and comes back when the
--- composer opens on that case again. One per agent and case (case_id NULL: a new message
--- that will open a case). Automatic drafts use the same table.
+-- composer opens on that case for the same kind of writing again (a reply, a note, a
+-- forward...: the slot), never as another kind. One per agent, case (NULL: a new message
+-- that will open a case) and slot. Automatic drafts use the same table.
 CREATE TABLE drafts (
     id INTEGER PRIMARY KEY,
     agent TEXT NOT NULL,
     case_id INTEGER,
+    slot TEXT NOT NULL,
     channel TEXT NOT NULL,
     text TEXT NOT NULL DEFAULT '',
     fields TEXT NOT NULL DEFAULT '{{}}',
     updated_at TEXT NOT NULL
 );
-CREATE UNIQUE INDEX drafts_agent_case ON drafts(agent, ifnull(case_id, 0));
+CREATE UNIQUE INDEX drafts_agent_case ON drafts(agent, ifnull(case_id, 0), slot);
 
 -- Identity needs proof (docs/identity.md): an identifier a message merely stated (typed
 -- into a web form, the From of mail that failed DMARC) is a claim kept with the message,

@@ -34,10 +34,19 @@ from omnitui.keymap import BY_ID, KEYS, keymap_problem
 from omnitui.sanitize import sanitize
 from omnitui.services.history import undo
 from omnitui.store import presence
-from omnitui.store.audit import undone_action
+from omnitui.store.audit import undone_actions
 from omnitui.store.changes import changed_cases_since, data_version, last_change
 from omnitui.store.channel_state import channel_states, daemon_state
-from omnitui.store.db import STORE_ERRORS, Store, StoreError, db_time, store_problem, utc_now
+from omnitui.store.db import (
+    STORE_ERRORS,
+    Store,
+    StoreError,
+    db_time,
+    expected,
+    set_busy_timeout,
+    store_problem,
+    utc_now,
+)
 from omnitui.store.messages import pending_count
 from omnitui.store.queries import (
     CaseQuery,
@@ -74,10 +83,14 @@ from omnitui.tui.views import (
 )
 from omnitui.tui.widgets.case_list import CaseList
 from omnitui.tui.writing import WRITING_BINDINGS, DraftKeeper, WritingActions
-from omnitui.vocabulary import action_words
+from omnitui.vocabulary import undo_words
 from omnitui.wording import plural
 
 POLL_SECONDS = 0.5
+# How long a console write waits for another writer: the daemon holds the lock for a
+# fraction of a second at a time, so longer means something is wrong, and the agent learns
+# it at once instead of a frozen screen (scripts and the daemon wait longer).
+CONSOLE_BUSY_SECONDS = 2.0
 PRESENCE_EVERY = 5.0  # seconds between "still here" marks while a case is open
 PRESENCE_FRESH = timedelta(seconds=15)
 HEALTH_SECONDS = 5.0
@@ -149,13 +162,19 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
 
     async def on_mount(self) -> None:
         self.set_keymap(self.settings.keymap)
-        with self.store.write() as conn:  # a mark left by this agent's console that died
-            presence.leave(conn, self.agent)
+        set_busy_timeout(self.store.conn, CONSOLE_BUSY_SECONDS)
+        self._leave_cases()  # a mark left by this agent's console that died
         await self.push_screen(QueueScreen(lambda ids: summaries(self.store.conn, ids), self.clock))
         self._show_first_page()
         self.set_interval(POLL_SECONDS, self._poll)
         self._refresh_health()
         self.set_interval(HEALTH_SECONDS, self._refresh_health)
+
+    def _leave_cases(self) -> None:
+        """Take this agent's presence mark off every case (best effort: a mark fades by
+        itself, and a busy store must not stop the console starting or quitting)."""
+        with suppress(*STORE_ERRORS), self.store.write() as conn:
+            presence.leave(conn, self.agent)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The console's keys act only where the agent is not typing or answering a
@@ -197,6 +216,8 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
         try:
             yield
         except STORE_ERRORS as exc:
+            if not expected(exc):
+                raise  # a bug: keep its traceback
             self.notify(f"{doing + ' failed' if doing else 'not done'}: {store_problem(exc)}",
                         severity="error")
 
@@ -207,6 +228,11 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
         markup or reach the terminal raw. Thread-safe, like Textual's own."""
         super().notify(sanitize(message), title=sanitize(title, multiline=False),
                        severity=severity, timeout=timeout, markup=markup)
+
+    def action_help_quit(self) -> None:
+        """ctrl+c (a reflex) says how to quit, in our words: toasts here are literal."""
+        self.notify(f"press {self.get_key_display(Binding('ctrl+q', ''))} to quit omnitui",
+                    title="Do you want to quit?")
 
     def _show_first_page(self) -> None:
         """Paint the top of the view at once (an indexed page costs under a millisecond at
@@ -231,18 +257,18 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
         super().exit(*args, **kwargs)
 
     def on_unmount(self) -> None:
-        with suppress(*STORE_ERRORS), self.store.write() as conn:
-            presence.leave(conn, self.agent)
+        self._leave_cases()
         self.store.close()
 
-    def _load_ids(self, *, changed_data: bool = False) -> None:
-        """Load the view's whole id list in a thread (half a second at a million cases)."""
+    def _load_ids(self, changed: set[int] | None = None) -> None:
+        """Load the view's whole id list in a thread (half a second at a million cases);
+        `changed`: the cases whose change calls for it."""
         self._loads += 1
-        self._load_ids_worker(self.query, self._generation, self._loads, changed_data)
+        self._load_ids_worker(self.query, self._generation, self._loads, changed)
 
     @work(thread=True, group="ids", exit_on_error=False)
     def _load_ids_worker(self, query: CaseQuery, generation: int, load: int,
-                         changed_data: bool) -> None:
+                         changed: set[int] | None) -> None:
         try:
             with Store(self.db_path, migrate=False) as own:
                 ids = queue_ids(own.conn, query)
@@ -250,14 +276,14 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
             self.call_from_thread(self.notify, f"could not load the queue: {exc}",
                                   severity="error")
             return
-        self.call_from_thread(self._show_ids, ids, generation, load, changed_data)
+        self.call_from_thread(self._show_ids, ids, generation, load, changed)
 
     def _show_ids(self, ids: array[int], generation: int, load: int,
-                  changed_data: bool) -> None:
+                  changed: set[int] | None) -> None:
         if generation != self._generation or load < self._shown_load:
             return  # the agent has moved on to another query, or a newer list is shown
         self._shown_load = load
-        self.screen_queue().query_one(CaseList).set_ids(ids, changed_data=changed_data)
+        self.screen_queue().query_one(CaseList).set_ids(ids, changed=changed)
         self._update_status()
 
     def screen_queue(self) -> QueueScreen:
@@ -397,17 +423,19 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
                     if self.narrowed_by.strip() else "")
         if self.sort:
             narrowed += f" · by {SORT_NAMES[self.sort]}"
-        line = Text(f" {self.agent} · {self.view.name}{narrowed} · {count}{marks} │ ")
+        line = Text(f" {sanitize(f'{self.agent} · {self.view.name}{narrowed}', multiline=False)}"
+                    f" · {count}{marks} │ ")
         line.append_text(self._health)
         self.screen_queue().query_one("#status-bar", Static).update(line)
 
     def _refresh_health(self) -> None:
         """The daemon's and channels' state, read again every few seconds: a daemon that
         died writes nothing, so waiting for a change would never show it."""
-        self._health = health_text(daemon_state(self.store.conn),
-                                   channel_states(self.store.conn), self.clock(),
-                                   pending_count(self.store.conn))
-        self._update_status()
+        with self._following():
+            self._health = health_text(daemon_state(self.store.conn),
+                                       channel_states(self.store.conn), self.clock(),
+                                       pending_count(self.store.conn))
+            self._update_status()
 
     def on_case_list_marks_changed(self) -> None:
         self._update_status()
@@ -469,7 +497,7 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
         """Redraw after this console's own change (its own commits do not move
         `data_version` for its connection, so the poll would not see them)."""
         self.screen_queue().query_one(CaseList).forget_rows(changed)
-        self._load_ids(changed_data=True)
+        self._load_ids(changed)
         if isinstance(self.screen, CaseScreen):
             self.screen.show(case_detail(self.store.conn, self.screen.detail.case.id))
 
@@ -533,10 +561,8 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
         except (StoreError, sqlite3.IntegrityError) as exc:
             self.notify(f"nothing undone: {store_problem(exc)}", severity="warning")
             return
-        action, case_id = undone_action(self.store.conn, undo_id)
         self._after_change(None)  # an action may have touched many cases: redraw them all
-        self.notify(f"undone: {action_words(action.removeprefix('undo '))}"
-                    + (f" on #{case_id}" if case_id else ""))
+        self.notify(undo_words(undone_actions(self.store.conn, undo_id)))
 
     def keys_of(self, binding_id: str) -> str:
         """A binding's keys as the agent types them, after any [keymap] change."""
@@ -549,13 +575,21 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
                                     help_table([(key, self.keys_of(key.id)) for key in KEYS])))
 
     def _poll(self) -> None:
-        """Every half second: presence, and other writers' changes. A store that fails
-        here (a lost disk) is reported once, not every tick, and polling goes on."""
+        """Every half second: presence, and other writers' changes."""
         if not self.screen_stack:
             return  # the console is closing
-        try:
+        with self._following():
             self._poll_once()
+
+    @contextmanager
+    def _following(self) -> Iterator[None]:
+        """Timers that follow the store: a store that fails (a lost disk) is reported once,
+        not every tick, and they go on."""
+        try:
+            yield
         except STORE_ERRORS as exc:
+            if not expected(exc):
+                raise  # a bug: keep its traceback
             problem = store_problem(exc)
             if problem != self._poll_problem:
                 self.notify(f"cannot follow the store: {problem}", severity="error")
@@ -578,7 +612,7 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
             return  # a presence mark, not a change to any case
         self._seen_change = newest
         self.screen_queue().query_one(CaseList).forget_rows(changed)
-        self._load_ids(changed_data=True)
+        self._load_ids(changed)
         if isinstance(self.screen, CaseScreen) and self.screen.detail.case.id in changed:
             self.screen.show(case_detail(self.store.conn, self.screen.detail.case.id))
 
@@ -596,12 +630,12 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
         if (case_id, activity) == self._presence[:2] and \
                 (now - self._presence[2]).total_seconds() < PRESENCE_EVERY:
             return
-        with self.store.write() as conn:
+        with suppress(*STORE_ERRORS), self.store.write() as conn:  # best effort: tried again
             if case_id is None:
                 presence.leave(conn, self.agent)
             else:
                 presence.announce(conn, self.agent, case_id, activity, db_time(now))
-        self._presence = (case_id, activity, now)
+            self._presence = (case_id, activity, now)
 
     def _show_presence(self, screen: CaseScreen) -> None:
         fresh = db_time(utc_now() - PRESENCE_FRESH)
@@ -610,15 +644,11 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
 
     def action_refresh_now(self) -> None:
         self.screen_queue().query_one(CaseList).forget_rows(None)
-        self._load_ids(changed_data=True)
+        self._load_ids()
 
-    async def on_case_list_opened(self, message: CaseList.Opened) -> None:
-        detail = case_detail(self.store.conn, message.case_id)
-        if detail is not None:
-            screen = CaseScreen(detail)
-            await self.push_screen(screen)
-            self._keep_presence()
-            self._show_presence(screen)
+    def on_case_list_opened(self, message: CaseList.Opened) -> None:
+        with self.reporting("opening the case"):
+            self.open_case(message.case_id)
 
 
 APP_ACTIONS = {binding.action.partition("(")[0] for binding in OmnituiApp.BINDINGS}

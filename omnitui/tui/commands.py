@@ -8,13 +8,21 @@ from typing import TYPE_CHECKING
 
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
+from textual.content import Content
 
+from omnitui.sanitize import sanitize
 from omnitui.tui.views import SORT_NAMES
 
 if TYPE_CHECKING:
     from omnitui.tui.app import OmnituiApp
 
 NOT_COMMANDS = {"app.commands", "app.help"}  # the palette itself; help has its own entry
+
+
+def literal(label: str) -> Content:
+    """A palette entry shown as written: view names come from queue and channel names, which
+    must be neither markup (Textual's own highlight reads markup) nor raw escapes."""
+    return Content(sanitize(label, multiline=False))
 
 
 class ConsoleCommands(Provider):
@@ -24,17 +32,17 @@ class ConsoleCommands(Provider):
         for index, view in enumerate(app.views):
             label = f"view: {view.name}"
             if (score := matcher.match(label)) > 0:
-                yield Hit(score, matcher.highlight(label), partial(app.set_view, index),
+                yield Hit(score, literal(label), partial(app.set_view, index),
                           help="switch the queue to this view")
         for sort, name in SORT_NAMES.items():
             label = f"sort: {name}"
             if (score := matcher.match(label)) > 0:
-                yield Hit(score, matcher.highlight(label), partial(app.set_sort, sort),
+                yield Hit(score, literal(label), partial(app.set_sort, sort),
                           help="order the queue this way (s cycles)")
         for owner, binding in self._bindings(app):
             label = f"{binding.tooltip or binding.description} ({app.keys_of(binding.id or '')})"
             if (score := matcher.match(label)) > 0:
-                yield Hit(score, matcher.highlight(label),
+                yield Hit(score, literal(label),
                           partial(app.run_action, binding.action, owner),
                           help=binding.id or "")
 

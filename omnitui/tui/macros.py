@@ -20,6 +20,7 @@ from omnitui.services.macros import apply_macro, macro_refusal, macro_reply
 from omnitui.store.db import utc_now
 from omnitui.tui.keys import bind
 from omnitui.tui.screens.modals import ConfirmScreen, PickScreen
+from omnitui.tui.writing import SLOT_WORDS
 
 if TYPE_CHECKING:
     from omnitui.tui.app import OmnituiApp
@@ -115,15 +116,16 @@ class MacroActions:
             "for its customer? (no: nothing changes)"), confirmed)
 
     def _macro_in_composer(self: OmnituiApp, case_id: int, macro: Macro) -> None:
-        if drafts.kept(self.store, self.agent, case_id) is not None:
-            self.notify(f"you have an unsent draft on #{case_id}: send it or throw it away "
-                        f"first ({self.keys_of('case.reply')} opens it)", severity="warning")
-            return
         if refusal := macro_refusal(self.store.conn, case_id, macro, self.agent):
             self.notify(refusal, severity="warning")
             return
         draft = macro_reply(self.store.conn, case_id, macro, self.agent)
-        if draft is not None:
-            self.notify(f"{macro.name}: sending also applies the macro; escape leaves the "
-                        "case as it was")
-            self.open_composer(case_id, draft, restore=False)
+        if draft is None:
+            return
+        if drafts.kept(self.store, self.agent, case_id, draft.slot) is not None:
+            self.notify(f"you have an unsent {SLOT_WORDS[draft.slot]} on #{case_id}: send it "
+                        "or throw it away first", severity="warning")
+            return
+        self.notify(f"{macro.name}: sending also applies the macro; escape leaves the case "
+                    "as it was")
+        self.open_composer(case_id, draft, restore=False)

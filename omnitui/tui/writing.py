@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from omnitui.model import Channel, Draft
 from omnitui.sanitize import sanitize
 from omnitui.services import drafts
+from omnitui.services.drafts import MacroGone
 from omnitui.services.outbound import (
     address_on,
     queue_draft,
@@ -26,7 +28,7 @@ from omnitui.services.outbound import (
 )
 from omnitui.services.private import ACKNOWLEDGEMENT, private_draft
 from omnitui.store.cases import require_case
-from omnitui.store.db import STORE_ERRORS, Store, parse_db_time, store_problem, utc_now
+from omnitui.store.db import STORE_ERRORS, Store, expected, parse_db_time, store_problem, utc_now
 from omnitui.tui.keys import bind
 from omnitui.tui.screens.modals import ComposeScreen
 
@@ -43,24 +45,30 @@ WRITING_BINDINGS = [
 ]
 
 NEW_CASE_CHANNELS = {Channel.EMAIL: "", Channel.SMS: "", Channel.WHATSAPP: ""}
+SLOT_WORDS = {"reply": "reply (r)", "reply_all": "reply to all (R)", "forward": "forward (f)",
+              "note": "internal note (i)", "new": "new message (c)",
+              "reply-private": "private answer (D)"}
 
 
 class DraftKeeper:
-    """Saves an agent's drafts off the UI thread (a busy store must never stall the
-    keyboard), the newest text last, and never after the draft was sent or thrown away."""
+    """Saves an agent's drafts off the UI thread, the newest text last, and never after the
+    draft was sent or thrown away. The keyboard never waits for the store: handing a draft
+    over takes a lock that is never held across a write."""
 
     def __init__(self, db_path: Path, agent: str, warn: Callable[[str], None]) -> None:
         self.db_path = db_path
         self.agent = agent
         self.warn = warn  # called from the saving thread
-        self._lock = threading.Lock()
-        self._pending: dict[int | None, Draft] = {}
+        self._pending_lock = threading.Lock()  # short: only the dict below
+        self._writing = threading.Lock()  # held across a save's write
+        self._pending: dict[tuple[int | None, str], Draft] = {}
         self._threads: list[threading.Thread] = []
 
     def later(self, case_id: int | None, draft: Draft) -> None:
-        with self._lock:
-            self._pending[case_id] = draft
-        thread = threading.Thread(target=self._save, args=(case_id,), daemon=True)
+        with self._pending_lock:
+            self._pending[(case_id, draft.slot)] = draft
+        thread = threading.Thread(target=self._save, args=((case_id, draft.slot),),
+                                  daemon=True)
         thread.start()
         self._threads = [t for t in self._threads if t.is_alive()] + [thread]
 
@@ -69,21 +77,24 @@ class DraftKeeper:
         for thread in self._threads:
             thread.join(timeout)
 
-    def settle(self, case_id: int | None) -> None:
+    def settle(self, case_id: int | None, slot: str) -> None:
         """Wait for a save in flight and drop any not started: the draft is being sent or
         thrown away."""
-        with self._lock:
-            self._pending.pop(case_id, None)
+        with self._writing, self._pending_lock:
+            self._pending.pop((case_id, slot), None)
 
-    def _save(self, case_id: int | None) -> None:
-        with self._lock:
-            draft = self._pending.pop(case_id, None)
+    def _save(self, key: tuple[int | None, str]) -> None:
+        with self._writing:
+            with self._pending_lock:
+                draft = self._pending.pop(key, None)
             if draft is None:
                 return  # a newer save took it, or it was sent
             try:
                 with Store(self.db_path, migrate=False) as own:
-                    drafts.keep(own, self.agent, case_id, draft)
+                    drafts.keep(own, self.agent, key[0], draft)
             except STORE_ERRORS as exc:
+                if not expected(exc):
+                    raise  # a bug: keep its traceback
                 self.warn(f"draft not saved: {store_problem(exc)} (the text is still in "
                           "the composer)")
 
@@ -121,12 +132,18 @@ class WritingActions:
     def open_composer(self: OmnituiApp, case_id: int | None, draft: Draft, *,
                       restore: bool = True) -> None:
         """The composer on a draft for a case (None: a new message that opens a case).
-        With `restore`, an unsent draft the agent kept on that case comes back instead."""
-        if restore and (saved := drafts.kept(self.store, self.agent, case_id)):
+        With `restore`, an unsent draft of the same kind the agent kept on that case comes
+        back instead; drafts of other kinds are named, never opened in its place."""
+        if restore and (saved := drafts.kept(self.store, self.agent, case_id, draft.slot)):
             draft, saved_at = saved
             moment = parse_db_time(saved_at).astimezone()
-            self.notify(f"your unsent {'note' if draft.internal else 'message'} from "
+            self.notify(f"your unsent {SLOT_WORDS.get(draft.slot, 'message')} from "
                         f"{moment:%a %H:%M} is back (escape throws it away)")
+        if others := [k for k in drafts.kept_kinds(self.store, self.agent, case_id)
+                      if k != draft.slot]:
+            self.notify("you also have an unsent "
+                        + " and ".join(SLOT_WORDS.get(k, k) for k in others)
+                        + " on this case: its key brings it back")
         if case_id is None:
             addresses = dict(NEW_CASE_CHANNELS)
         else:
@@ -141,7 +158,14 @@ class WritingActions:
                 return
             try:
                 sent_to = self._send(case_id, result)
+            except MacroGone as exc:  # the reply may still go, on its own
+                self.notify(f"not sent: {exc}. Sending again sends it without the macro",
+                            severity="warning")
+                self.open_composer(case_id, replace(result, macro=""), restore=False)
+                return
             except STORE_ERRORS as exc:
+                if not expected(exc):
+                    raise  # a bug: keep its traceback
                 self.notify(f"not sent: {store_problem(exc)}", severity="error")
                 self.open_composer(case_id, result, restore=False)  # give the text back
                 return
@@ -153,13 +177,13 @@ class WritingActions:
 
         self.push_screen(ComposeScreen(draft, addresses, case_id,
                                        keep=lambda kept: self.drafts.later(case_id, kept),
-                                       discard=lambda: self._discard(case_id)),
+                                       discard=lambda: self._discard(case_id, draft.slot)),
                          written)
         self._keep_presence("writing")
 
     def _send(self: OmnituiApp, case_id: int | None, draft: Draft) -> int:
         """Send a finished draft; returns the case it went to."""
-        self.drafts.settle(case_id)  # no save still on its way may bring the draft back
+        self.drafts.settle(case_id, draft.slot)  # no save on its way may bring it back
         if case_id is None:
             return drafts.open_case(self.store, draft, author=self.agent, at=utc_now(),
                                     default_queue=self.settings.routing.default_queue,
@@ -168,15 +192,23 @@ class WritingActions:
                     macros=self.settings.macros)
         return case_id
 
-    def _discard(self: OmnituiApp, case_id: int | None) -> None:
-        self.drafts.settle(case_id)
-        drafts.discard(self.store, self.agent, case_id)
+    def _discard(self: OmnituiApp, case_id: int | None, slot: str) -> None:
+        self.drafts.settle(case_id, slot)
+        drafts.discard(self.store, self.agent, case_id, slot)
 
     def _note_on_marked(self: OmnituiApp) -> None:
         """One internal note on every marked case."""
         def written(result: Draft | None) -> None:
-            if result is not None:
+            if result is None:
+                return
+            try:
                 self._act("note added", lambda conn, case_id: queue_draft(
-                    conn, case_id, result, author=self.agent, at=utc_now()))
+                    conn, case_id, result, author=self.agent, at=utc_now()), targets)
+            except STORE_ERRORS as exc:
+                if not expected(exc):
+                    raise  # a bug: keep its traceback
+                self.notify(f"no note added: {store_problem(exc)}", severity="error")
+                self.push_screen(ComposeScreen(result), written)  # give the text back
 
+        targets = self._targets()
         self.push_screen(ComposeScreen(Draft("note", Channel.EMAIL, internal=True)), written)

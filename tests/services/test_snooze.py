@@ -68,6 +68,14 @@ def test_bad_snooze_times_say_why(typed: str, message: str) -> None:
         parse_until(typed, datetime(2026, 11, 27, 18, 30, tzinfo=BERLIN))
 
 
+def test_the_last_minute_of_the_calendar_west_of_utc_is_too_far_away() -> None:
+    """9999-12-31 23:59 in New York is past the year 9999 in UTC, which the store keeps: a
+    sentence, not an OverflowError ending the console."""
+    with pytest.raises(ValueError, match="too far away"):
+        parse_until("9999-12-31 23:59", datetime(2026, 11, 27, 18, 30,
+                                                 tzinfo=ZoneInfo("America/New_York")))
+
+
 def test_the_daemon_wakes_an_ended_snooze_so_consoles_see_it(store: Store,
                                                            pipeline: Pipeline) -> None:
     """The scheduler clears the snooze and audits it: the change feed every console polls

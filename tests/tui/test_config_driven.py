@@ -206,3 +206,24 @@ def test_help_lists_writing_timeline_and_macro_bindings(demo_db: Path) -> None:
         assert "f9" in text  # the remapped key is the one listed
 
     drive(demo_db, script, Settings(keymap={"case.solved": "f9"}))
+
+
+def test_a_macro_sent_to_marked_cases_keeps_the_agents_own_drafts(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await show_view(app, pilot, "unassigned")
+        first = queue(app).current_id
+        await pilot.press("r", *"my own words")
+        for _ in range(60):
+            await pilot.pause(0.05)
+            with Store(demo_db) as store:
+                if store.conn.execute("SELECT count(*) FROM drafts").fetchone()[0]:
+                    break
+        app.pop_screen()  # the composer goes away unsent; the draft stays kept
+        await settle(app, pilot)
+        await pilot.press("space", "space", "1", "y")
+        await settle(app, pilot)
+        with Store(demo_db) as store:
+            kept = store.conn.execute("SELECT case_id, text FROM drafts").fetchall()
+        assert kept == [(first, "my own words")]
+
+    drive(demo_db, script, macro_settings())

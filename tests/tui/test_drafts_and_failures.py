@@ -56,7 +56,7 @@ def test_a_draft_is_kept_while_typing_and_comes_back_after_a_quit(demo_db: Path)
         await settle(app, pilot)
         assert isinstance(app.screen, ComposeScreen)
         assert app.screen.query_one(TextArea).text == "Half a thought and more"
-        assert "unsent message" in screen_text(app)
+        assert "unsent reply (r)" in screen_text(app)
         await pilot.press("ctrl+j")
         await settle(app, pilot)
         assert "Half a thought and more" in outgoing(demo_db, case["id"])
@@ -161,3 +161,87 @@ def test_a_console_ended_by_a_bug_says_so_to_the_shell(demo_db: Path, tmp_path: 
         status = console.close()
     assert status == 1
     assert b"a bug in the help key" in console.output
+
+
+def test_a_kept_reply_never_reopens_as_a_note(demo_db: Path) -> None:
+    """A half-written reply is a reply: `i` opens a note (and says the reply is kept), so a
+    note can never go to the customer by mistake."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        case_id = queue(app).current_id
+        await pilot.press("r", *"Dear customer")
+        await wait_for(lambda: kept_draft(demo_db) != [], app, pilot)
+        app.pop_screen()  # the composer goes away unsent (a crash, a lost connection)
+        await settle(app, pilot)
+        await pilot.press("i")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ComposeScreen)
+        assert app.screen.draft.mode == "note" and app.screen.draft.internal
+        assert app.screen.query_one(TextArea).text == ""
+        assert "unsent reply (r)" in screen_text(app)
+        await pilot.press(*"INTERNAL: rude", "ctrl+j")
+        await settle(app, pilot)
+        assert "INTERNAL: rude" not in outgoing(demo_db, case_id)
+        assert [text for _, text in kept_draft(demo_db)] == ["Dear customer"]  # still kept
+
+    drive(demo_db, script)
+
+
+def test_opening_a_case_on_a_locked_store_is_a_message(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        set_busy_timeout(app.store.conn, 0.2)
+        holder = locked(demo_db)
+        try:
+            await pilot.press("enter")  # opening marks the agent present: a write
+            await settle(app, pilot)
+            await pilot.pause(0.3)  # type: ignore[attr-defined]
+        finally:
+            holder.rollback()
+            holder.close()
+        await pilot.press("escape", "j", "enter")
+        await settle(app, pilot)
+        assert app.is_running  # no crash; the console goes on
+
+    drive(demo_db, script)
+
+
+def test_typing_never_waits_for_a_busy_store(demo_db: Path) -> None:
+    """Drafts are kept behind the typing: a store locked by someone else slows the saving,
+    never the keys."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("i", "a")
+        await settle(app, pilot)
+        holder = locked(demo_db)  # the next save waits for the lock (10 s before giving up)
+        try:
+            await pilot.pause(1.3)  # type: ignore[attr-defined]
+            started = time.monotonic()
+            await pilot.press(*"bcd")
+            await pilot.pause(1.3)  # another save is due while the first still waits
+            await pilot.press(*"ef")
+            typing = time.monotonic() - started
+        finally:
+            holder.rollback()
+            holder.close()
+        assert app.screen.query_one(TextArea).text == "abcdef"
+        assert typing < 2.5, f"the keys waited {typing:.1f} s for the store"
+
+    drive(demo_db, script)
+
+
+def test_a_note_for_marked_cases_comes_back_when_the_store_is_busy(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        set_busy_timeout(app.store.conn, 0.2)
+        await pilot.press("space", "space", "i", *"For all of them")
+        await settle(app, pilot)
+        holder = locked(demo_db)
+        try:
+            await pilot.press("ctrl+j")
+            await settle(app, pilot)
+            await pilot.pause(0.3)  # type: ignore[attr-defined]
+        finally:
+            holder.rollback()
+            holder.close()
+        assert "no note added" in screen_text(app)
+        assert isinstance(app.screen, ComposeScreen)
+        assert app.screen.query_one(TextArea).text == "For all of them"
+
+    drive(demo_db, script)

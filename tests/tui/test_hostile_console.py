@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from omnitui.config import Macro, Settings
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.modals import ComposeScreen, PickScreen
 from tests.hostile import fill_hostile_store, forbidden_in
@@ -45,8 +46,20 @@ def test_every_console_screen_shows_hostile_text_harmless(tmp_path: Path) -> Non
         app.open_case(hostile.case_ids[0])
         await pilot.press("L")
         await look(app, pilot, "link picker")
+        await pilot.press("escape", "f2", "v")
+        await look(app, pilot, "view picker")  # view names come from queue names
+        await pilot.press("escape")
+        app.set_view(next(i for i, v in enumerate(app.views) if "QUEUE" in v.name))
+        await look(app, pilot, "the hostile queue's view (status bar)")
+        await pilot.press("Q")
+        await look(app, pilot, "queue picker")
+        await pilot.press("escape", "ctrl+p", *"queue")
+        await look(app, pilot, "command palette")
+        await pilot.press("escape", "m")
+        await look(app, pilot, "macro picker and its preview")
 
-    drive(hostile.db, script)
+    drive(hostile.db, script, Settings(macros=[Macro(
+        "greet", reply="Hi {customer_name}, about {subject} in {queue}")]))
     assert len(seen) >= 2 * len(hostile.case_ids) + 4
     for where, text in seen:
         assert not forbidden_in(text), f"{where}: {forbidden_in(text)}"

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from omnitui.store.db import Store
+from omnitui.services.actions import retag
+from omnitui.store.db import Store, utc_now
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.case import CaseScreen
 from omnitui.tui.screens.modals import AskScreen, ConfirmScreen
@@ -34,6 +35,15 @@ def test_marks_survive_a_change_of_view_and_act_only_where_seen(demo_db: Path) -
         marked = set(cases.marked)
         await show_view(app, pilot, "channel: email")
         assert cases.marked == marked  # still marked
+        other = next(c for c in cases.ids if c not in marked)
+        with Store(demo_db) as store, store.write() as conn:  # another agent, meanwhile
+            retag(conn, other, "seen-elsewhere", actor="bob", at=utc_now())
+        for _ in range(40):  # the console polls twice a second
+            await pilot.pause(0.05)  # type: ignore[attr-defined]
+            await settle(app, pilot)
+            if "seen-elsewhere" in (cases.row(other).tags if cases.row(other) else []):
+                break
+        assert cases.marked == marked  # another case's change drops no mark
         hidden = [c for c in marked if c not in cases.ids]
         if hidden:
             assert "in other views" in screen_text(app)

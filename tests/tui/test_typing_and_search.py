@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from textual import events
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 
 from omnitui.config import Settings
 from omnitui.store import queries
@@ -67,6 +67,7 @@ def test_a_reply_typed_right_after_r_never_fires_queue_keys(demo_db: Path) -> No
         typed_at_once(app, ["r", *"Sorry"])
         await settle(app, pilot)
         assert isinstance(app.screen, ComposeScreen)
+        assert app.screen.query_one(TextArea).text == "Sorry"  # every key in the reply
         assert status_of(demo_db, first) == status
 
     drive(demo_db, script)

@@ -7,6 +7,7 @@ move it to another case.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from rich.console import Group
@@ -55,7 +56,7 @@ def render_facts(detail: CaseDetail, now: datetime, *, with_customer: bool = Fal
     lines = [title, facts]
     waiting = Text()
     if case.status in PAUSED_STATUSES and detail.pause_reason:
-        waiting.append("waiting on: ", style="bold yellow")
+        waiting.append("why paused: ", style="bold yellow")
         waiting.append_text(plain(detail.pause_reason))
     if detail.snoozed_until and (until := parse_db_time(detail.snoozed_until)) > now:
         waiting.append(" · " if waiting else "")
@@ -110,6 +111,15 @@ def render_message(m: MessageView, case_id: int, *, unfolded: bool) -> Group:
     return Group(*parts)
 
 
+def shown(value: object) -> str:
+    """An imported attribute as people read it: lists joined, nested things as JSON."""
+    if isinstance(value, list):
+        return ", ".join(shown(item) for item in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
 def render_customer(who: CustomerView, case_id: int) -> Group:
     parts = [Text("Customer", style="bold underline"),
              plain(who.name or "(no name)") + Text(f"  #{who.id}", style="dim"),
@@ -119,7 +129,7 @@ def render_customer(who: CustomerView, case_id: int) -> Group:
     parts += [plain(f"  {kind} {value}") for kind, value in who.identities]
     if who.attributes:
         parts.append(Text("\nAttributes", style="bold"))
-        parts += [plain(f"  {key}: {value}") for key, value in who.attributes.items()]
+        parts += [plain(f"  {key}: {shown(value)}") for key, value in who.attributes.items()]
     others = [c for c in who.open_cases if c[0] != case_id]
     parts.append(Text("\nOther open cases", style="bold"))
     parts += [Text(f"  #{cid} {status} ") + plain(subject) for cid, status, subject in others]

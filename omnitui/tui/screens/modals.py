@@ -214,6 +214,9 @@ class ComposeScreen(ModalScreen[Draft | None]):
         self.channels = list(dict.fromkeys([draft.channel, *self.addresses]))
         self.keep = keep
         self.discard = discard
+        # Focus the field the agent types into first, as the screen comes up: keys typed
+        # right after `r` must land in the text, not in the channel picker above it.
+        self.AUTO_FOCUS = "#to" if self.addressed and not draft.to else "#draft"
         self._save_pending: Timer | None = None
         self._finished = False  # sent or thrown away: nothing more to keep
 

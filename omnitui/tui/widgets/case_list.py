@@ -140,6 +140,7 @@ class CaseList(ScrollView, can_focus=True):
         self.complete = False  # the whole list of the view, not only its first page
         self._anchor: int | None = None  # the case the agent is on
         self._to_end = False  # G pressed before the whole list arrived: land on the last
+        self._id_set: set[int] | None = None
 
     @property
     def ids(self) -> Sequence[int]:
@@ -151,18 +152,28 @@ class CaseList(ScrollView, can_focus=True):
 
     def visible_marks(self) -> list[int]:
         """The marked cases of this view, the ones actions may reach."""
-        return sorted(case_id for case_id in self.marked if case_id in self._ids)
+        return sorted(self.marked & self._members()) if self.marked else []
+
+    def _members(self) -> set[int]:
+        """The view's ids as a set, built once per list and only while cases are marked (a
+        scan of a million ids per question would cost tens of milliseconds)."""
+        if self._id_set is None:
+            self._id_set = set(self._ids)
+        return self._id_set
 
     def set_ids(self, ids: Sequence[int], *, complete: bool = True,
-                changed_data: bool = False) -> None:
+                changed: set[int] | None = None) -> None:
         """Show a new id list, keeping the cursor on the agent's case where it still is.
 
-        `changed_data`: the list was reloaded because cases changed, so marked cases no
-        longer in it left the view for good and lose their marks.
+        `changed`: the cases whose change caused the reload; a marked one that is no longer
+        in the list left the view for good (solved, taken) and loses its mark. Marks of
+        cases another view shows stay.
         """
         self._ids = ids
+        self._id_set = None
         self.complete = complete
-        if changed_data and complete and (gone := {c for c in self.marked if c not in ids}):
+        candidates = self.marked & changed if changed and complete else set()
+        if candidates and (gone := candidates - self._members()):
             self.marked -= gone
             self.post_message(self.MarksChanged())
         self.virtual_size = Size(self.size.width, len(ids))

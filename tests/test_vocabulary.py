@@ -1,0 +1,21 @@
+"""What the console says after an undo: every case and kind of change it took back, and
+"redone" when it undid an undo."""
+
+from __future__ import annotations
+
+from omnitui.vocabulary import undo_words
+
+
+def test_one_change_on_one_case() -> None:
+    assert undo_words([("reply.queued", 54)]) == "undone: a reply on #54"
+
+
+def test_a_macro_on_two_cases() -> None:
+    undone = [("case.status", 1505), ("case.assigned", 1505), ("case.status", 1674),
+              ("reply.queued", 1674)]
+    assert undo_words(undone) == ("undone: a status change, an assignment and a reply on 2 "
+                                  "cases (#1505, #1674)")
+
+
+def test_undoing_an_undo_is_a_redo() -> None:
+    assert undo_words([("undo case.snoozed", 7)]) == "redone: a snooze on #7"
