@@ -16,6 +16,7 @@ from omnitui.store.db import StoreError
 from omnitui.store.messages import raw_body
 from omnitui.tui.screens.case import CaseScreen
 from omnitui.tui.screens.modals import AskScreen, TextScreen, refusal
+from omnitui.wording import plural
 
 if TYPE_CHECKING:
     from omnitui.tui.app import OmnituiApp
@@ -68,7 +69,7 @@ class TimelineActions:
                 return
             self.notify("saved " + ", ".join(sanitize(str(p)) for p in saved))
 
-        self.push_screen(AskScreen(f"Save {count} attachment(s) to folder",
+        self.push_screen(AskScreen(f"Save {plural(count, 'attachment')} to folder",
                                    str(default)), answered)
 
     def action_move_message(self: OmnituiApp) -> None:
