@@ -149,6 +149,9 @@ def init(typer_ctx: typer.Context,
     with context.open_store(store, must_exist=False):
         pass
     typer.echo(f"config: {target}{' (kept as it was)' if keep else ''}\nstore:  {store}")
+    if keep and (named := store_path(context.settings, None)).resolve() != store.resolve():
+        say(f"note: {target} was kept; commands without --db will use the store {named}, "
+            f"not {store}")
 
 
 @app.command()

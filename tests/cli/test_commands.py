@@ -30,6 +30,9 @@ def test_demo_builds_a_realistic_store(omnitui: Run, tmp_path: Path) -> None:
     out = omnitui("demo", "--db", str(db), "--no-console", "--customers", "200",
                   "--messages", "1200").stdout
     assert "200 customers" in out
+    # piped to a narrow reader, each line of the summary still holds its items whole
+    narrow = omnitui("--db", str(db), env={"COLUMNS": "40"}).stdout
+    assert narrow == out and len(out.splitlines()) == 6
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT count(*) FROM messages WHERE direction = 'in'"
                         ).fetchone()[0] == 1200
