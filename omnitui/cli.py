@@ -203,10 +203,25 @@ def import_(typer_ctx: typer.Context,
     typer.echo(output.import_report(counts))
 
 
+def _statuses(values: list[str] | None) -> list[str] | None:
+    """--status values as the console reads them (`on hold`, `on-hold`); one that names no
+    status is a usage error, never a silently empty list."""
+    from omnitui.filters import STATUSES, status_named
+
+    statuses = []
+    for value in values or ():
+        if (status := status_named(value)) is None:
+            raise typer.BadParameter(f"no status {value!r}; the statuses are "
+                                     f"{', '.join(STATUSES)}")
+        statuses.append(status)
+    return statuses or None
+
+
 @app.command()
 def cases(typer_ctx: typer.Context,
           status: Annotated[list[str] | None, typer.Option(
-              help="Status to show (repeatable); default: every unsolved status.")] = None,
+              help="Status to show (repeatable); default: every unsolved status.",
+              callback=_statuses)] = None,
           queue: str | None = None,
           owner: str | None = None,
           channel: str | None = None,

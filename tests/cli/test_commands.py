@@ -63,6 +63,10 @@ def test_cases_and_case_for_people_and_scripts(omnitui: Run, tmp_path: Path) -> 
     parsed = list(csv.DictReader(io.StringIO(
         omnitui("--db", db, "cases", "--format", "csv", "--status", "solved").stdout)))
     assert parsed and {r["status"] for r in parsed} == {"solved"}
+    for written in ("on hold", "on-hold"):  # as the console shows and reads it
+        held = json.loads(omnitui("--db", db, "cases", "--format", "json", "--status", written,
+                                  "--status", "open").stdout)
+        assert {r["status"] for r in held} == {"on_hold", "open"}
     table = omnitui("--db", db, "cases", "--sort", "sla", "--limit", "3").stdout
     assert "SLA" in table and "subject" in table
     case_id = rows[0]["id"]
