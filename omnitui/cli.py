@@ -194,12 +194,14 @@ def import_(typer_ctx: typer.Context,
                 help="mbox files, Maildir folders, .eml files, or folders of them.")],
             ) -> None:
     """Import mail through the ingest pipeline; importing the same mail again adds nothing."""
+    from omnitui.channels.email.sources import iter_mail_files
     from omnitui.importer import import_mail
 
     context = ctx(typer_ctx)
+    mail = iter_mail_files(paths)  # a mistyped path fails here, before a store is created
     with context.open_store(must_exist=False) as store, \
             output.progress("importing", None) as advance:
-        counts = import_mail(store, context.settings, paths, progress=advance)
+        counts = import_mail(store, context.settings, mail, progress=advance)
     typer.echo(output.import_report(counts))
 
 

@@ -221,9 +221,11 @@ def import_report(counts: dict[str, int]) -> str:
 
 @contextmanager
 def progress(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr (silent when stderr is not a terminal)."""
+    """A progress bar on stderr; off when stderr is not a terminal (rich's bar would still
+    print an empty line there when it stops)."""
+    console = Console(stderr=True)
     bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=Console(stderr=True), transient=True)
+                   console=console, transient=True, disable=not console.is_interactive)
     task = bar.add_task(label, total=total)
     with bar:
         yield lambda done: bar.update(task, completed=done)
