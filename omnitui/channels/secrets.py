@@ -48,7 +48,8 @@ class Secrets:
         """`text` with every form of every secret blotted, as one line of at most `limit`
         characters (blotted before it is cut, so no cut-off piece survives)."""
         folded = text.translate(_ASCII_LOWER)  # same length: positions stay
-        kept, done = [], 0
+        kept: list[str] = []
+        done = 0
         for start, end in sorted(span for form in self._forms for span in _found(folded, form)):
             if start >= done:
                 kept += [text[done:start], MASK]
