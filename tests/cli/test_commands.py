@@ -11,6 +11,7 @@ from pathlib import Path
 
 from omnitui.store.schema import SCHEMA_VERSION
 from tests.cli.conftest import Run
+from tests.conftest import make_email
 
 
 def test_init_writes_config_and_private_store(omnitui: Run, home: Path) -> None:
@@ -113,7 +114,9 @@ def test_newer_store_is_refused_everywhere(omnitui: Run, tmp_path: Path) -> None
     conn = sqlite3.connect(db)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     conn.close()
-    for args in (["cases"], ["case", "1"], ["import", str(db)]):
+    mail = tmp_path / "one.eml"
+    mail.write_bytes(make_email("ann@example.com"))
+    for args in (["cases"], ["case", "1"], ["import", str(mail)]):
         result = omnitui("--db", str(db), *args, check=False)
         assert result.returncode == 1, args
         assert "newer omnitui" in result.stderr and "Traceback" not in result.stderr
