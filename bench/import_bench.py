@@ -108,6 +108,7 @@ def floor_import(mbox: Path, db: Path, txn: int) -> int:
 def batched_import(mbox: Path, db: Path, batch: int) -> int:
     """What-if, not shipped: omnitui's own parser processes and pipeline, but `batch` events
     per transaction (Pipeline.ingest_in) instead of one. Everything else as `omnitui import`."""
+    from omnitui.channels.email.sources import iter_mail_files
     from omnitui.config import Settings
     from omnitui.importer import default_workers, parsed_events
     from omnitui.ingest.pipeline import Pipeline
@@ -116,7 +117,7 @@ def batched_import(mbox: Path, db: Path, batch: int) -> int:
     store = Store(db)
     pipeline = Pipeline(store, Settings())
     count = 0
-    events = parsed_events([mbox], default_workers())
+    events = parsed_events(iter_mail_files([mbox]), default_workers(), store.attachments_dir)
     while True:
         chunk = [event for _, event in zip(range(batch), events, strict=False)]
         if not chunk:
@@ -256,6 +257,7 @@ def profile_import(mbox: Path, top: int) -> str:
 
     from sqlprof import report, sql_timing
 
+    from omnitui.channels.email.sources import iter_mail_files
     from omnitui.config import Settings
     from omnitui.importer import import_mail
     from omnitui.store.db import Store
@@ -264,13 +266,14 @@ def profile_import(mbox: Path, top: int) -> str:
         work = fresh_dir("profile-sql")
         store = Store(work / "store.db")
         started = time.perf_counter()
-        import_mail(store, Settings(), [mbox], workers=0)
+        import_mail(store, Settings(), iter_mail_files([mbox]), workers=0)
         wall = time.perf_counter() - started
         store.close()
     parts = ["#### SQL statements, in-process import (workers=0)", "", report(stats, wall), ""]
     work = fresh_dir("profile")
     store = Store(work / "store.db")
-    parts += cprofile_section(lambda: import_mail(store, Settings(), [mbox], workers=0),
+    parts += cprofile_section(lambda: import_mail(store, Settings(), iter_mail_files([mbox]),
+                                                  workers=0),
                               OUT / "import.prof", "cProfile, in-process import (workers=0)",
                               top)
     store.close()

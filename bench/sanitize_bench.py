@@ -33,6 +33,7 @@ TEXTS = {
     "German subject": "Rückerstattung für Bestellung Nr. 48213 \u2013 bitte prüfen",
     "CJK subject": "注文番号48213の配送状況について教えてください",
     "chat line with emoji": "thanks so much!! 👍🙏 see you 👩\u200d💻",
+    "chat line with emoji styles": "love it \u2764\ufe0f\u200d🔥 👍🏽 done \u2705 1\ufe0f\u20e3",
     "ASCII body, 0.9 KB": BODY,
     "German body, 0.9 KB": BODY.replace("Hello", "Grüße").replace("blue", "blaue"),
     "hostile subject": "\x1b]0;pwned\x07Invoice \u202egpj.exe\u202c paypal\u2060\u2060",

@@ -149,6 +149,9 @@ def init(typer_ctx: typer.Context,
     with context.open_store(store, must_exist=False):
         pass
     typer.echo(f"config: {target}{' (kept as it was)' if keep else ''}\nstore:  {store}")
+    if keep and (named := store_path(context.settings, None)).resolve() != store.resolve():
+        say(f"note: {target} was kept; commands without --db will use the store {named}, "
+            f"not {store}")
 
 
 @app.command()
@@ -191,19 +194,36 @@ def import_(typer_ctx: typer.Context,
                 help="mbox files, Maildir folders, .eml files, or folders of them.")],
             ) -> None:
     """Import mail through the ingest pipeline; importing the same mail again adds nothing."""
+    from omnitui.channels.email.sources import iter_mail_files
     from omnitui.importer import import_mail
 
     context = ctx(typer_ctx)
+    mail = iter_mail_files(paths)  # a mistyped path fails here, before a store is created
     with context.open_store(must_exist=False) as store, \
             output.progress("importing", None) as advance:
-        counts = import_mail(store, context.settings, paths, progress=advance)
+        counts = import_mail(store, context.settings, mail, progress=advance)
     typer.echo(output.import_report(counts))
+
+
+def _statuses(values: list[str] | None) -> list[str] | None:
+    """--status values as the console reads them (`on hold`, `on-hold`); one that names no
+    status is a usage error, never a silently empty list."""
+    from omnitui.filters import STATUSES, status_named
+
+    statuses = []
+    for value in values or ():
+        if (status := status_named(value)) is None:
+            raise typer.BadParameter(f"no status {value!r}; the statuses are "
+                                     f"{', '.join(STATUSES)}")
+        statuses.append(status)
+    return statuses or None
 
 
 @app.command()
 def cases(typer_ctx: typer.Context,
           status: Annotated[list[str] | None, typer.Option(
-              help="Status to show (repeatable); default: every unsolved status.")] = None,
+              help="Status to show (repeatable); default: every unsolved status.",
+              callback=_statuses)] = None,
           queue: str | None = None,
           owner: str | None = None,
           channel: str | None = None,

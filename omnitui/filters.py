@@ -81,7 +81,7 @@ def _joined_statuses(words: list[str]) -> list[str]:
 
 def _apply(result: Narrowing, key: str, value: str, vocabulary: Vocabulary) -> None:
     if key == "status":
-        statuses = [_status(v) for v in value.split(",")]
+        statuses = [status_named(v) for v in value.split(",")]
         if None in statuses:
             result.problems.append(_unknown("status", value,
                                             [status.replace("_", " ") for status in STATUSES]))
@@ -110,7 +110,7 @@ def _apply(result: Narrowing, key: str, value: str, vocabulary: Vocabulary) -> N
         result.changes["tag"] = value
 
 
-def _status(value: str) -> str | None:
+def status_named(value: str) -> str | None:
     """A status as written on screen or typed: `on hold`, `on-hold`, `onhold`, `on_hold`."""
     status = value.lower().replace("-", "_").replace(" ", "_")
     status = "on_hold" if status in ("onhold", "hold") else status

@@ -11,24 +11,24 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from itertools import islice
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
 
 from omnitui.channels.email.parse import parse_email
-from omnitui.channels.email.sources import iter_mail_files
 from omnitui.config import Settings
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import InboundEvent
 from omnitui.store.blobs import write_blob
 from omnitui.store.db import Store
 
+MailItem = tuple[str, bytes]  # (source label, raw bytes), as iter_mail_files yields them
 WINDOW = 256  # messages read ahead per round: bounds memory on a multi-gigabyte mbox
 
 
-def _parse_many(items: list[tuple[str, bytes]], blob_dir: Path) -> list[InboundEvent]:
+def _parse_many(items: list[MailItem], blob_dir: Path) -> list[InboundEvent]:
     """Parse in a worker, and store attachment files there too (content-addressed, so a
     file written for a message that turns out to be a duplicate is harmless). The raw bytes
     stay behind (the reader still has them): only parsed fields cross the process boundary.
@@ -43,17 +43,16 @@ def _parse_many(items: list[tuple[str, bytes]], blob_dir: Path) -> list[InboundE
     return events
 
 
-def parsed_events(paths: Iterable[Path], workers: int,
+def parsed_events(items: Iterator[MailItem], workers: int,
                   blob_dir: Path) -> Iterator[InboundEvent]:
     """Events in source order, parsed by `workers` processes (0: in this process)."""
-    items = iter_mail_files(paths)
     if workers <= 0:
         for source, raw in items:
             yield parse_email(raw, source=source)
         return
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     with context.Pool(workers) as pool:
-        in_flight: deque[tuple[list[tuple[str, bytes]], AsyncResult[list[InboundEvent]]]] = (
+        in_flight: deque[tuple[list[MailItem], AsyncResult[list[InboundEvent]]]] = (
             deque())
         while True:
             window = list(islice(items, WINDOW))
@@ -71,7 +70,7 @@ def parsed_events(paths: Iterable[Path], workers: int,
                 yield event
 
 
-def _split(window: list[tuple[str, bytes]], parts: int) -> list[list[tuple[str, bytes]]]:
+def _split(window: list[MailItem], parts: int) -> list[list[MailItem]]:
     size = -(-len(window) // parts)
     return [window[i:i + size] for i in range(0, len(window), size)]
 
@@ -80,14 +79,16 @@ def default_workers() -> int:
     return max(1, (os.cpu_count() or 1) - 1)
 
 
-def import_mail(store: Store, settings: Settings, paths: Iterable[Path], *,
+def import_mail(store: Store, settings: Settings, mail: Iterator[MailItem], *,
                 workers: int | None = None,
                 progress: Callable[[int], None] | None = None) -> dict[str, int]:
-    """Import every message under `paths`; returns counts a person can check."""
+    """Import every message of `mail`, which `iter_mail_files` gives for the paths it has
+    checked (so a mistyped path fails before any store is created); returns counts a person
+    can check."""
     pipeline = Pipeline(store, settings)
     counts = {"imported": 0, "duplicates": 0, "with_errors": 0}
     workers = default_workers() if workers is None else workers
-    events = parsed_events(list(paths), workers, store.attachments_dir)
+    events = parsed_events(mail, workers, store.attachments_dir)
     for n, result in enumerate(pipeline.ingest_many(events), start=1):
         if result.duplicate:
             counts["duplicates"] += 1

@@ -194,19 +194,24 @@ def print_case(detail: CaseDetail, fmt: Format) -> None:
 
 
 def print_summary(conn: sqlite3.Connection, path: Path) -> None:
+    """The store at a glance; each line whole, however narrow the terminal, so a pipe or a
+    script reads every item on its line."""
     stats = store_stats(conn)
-    out.print(Text(f"store {path}", style="bold"))
-    out.print(f"{plural(stats['customers'], 'customer')} · {plural(stats['cases'], 'case')} · "
-              f"{plural(stats['messages'], 'message')}")
-    out.print(_text("messages by channel: " + ", ".join(
-        f"{k} {v:,}" for k, v in stats["by_channel"].items())))
-    out.print(_text("cases by status: " + ", ".join(
-        f"{k} {v:,}" for k, v in stats["by_status"].items())))
-    out.print(f"{plural(stats['breached'], 'unsolved case')} past their SLA due time · "
-              f"{plural(stats['vip_customers'], 'VIP customer')} · "
-              f"{plural(stats['open_suggestions'], 'open merge suggestion')} · "
-              f"{plural(stats['parse_errors'], 'message')} with parse errors")
-    out.print("next: `omnitui cases`, `omnitui case ID`, `omnitui doctor`")
+    lines = [
+        Text(f"store {path}", style="bold"),
+        f"{plural(stats['customers'], 'customer')} · {plural(stats['cases'], 'case')} · "
+        f"{plural(stats['messages'], 'message')}",
+        _text("messages by channel: " + ", ".join(
+            f"{k} {v:,}" for k, v in stats["by_channel"].items())),
+        _text("cases by status: " + ", ".join(
+            f"{k} {v:,}" for k, v in stats["by_status"].items())),
+        f"{plural(stats['breached'], 'unsolved case')} past their SLA due time · "
+        f"{plural(stats['vip_customers'], 'VIP customer')} · "
+        f"{plural(stats['open_suggestions'], 'open merge suggestion')} · "
+        f"{plural(stats['parse_errors'], 'message')} with parse errors",
+        "next: `omnitui cases`, `omnitui case ID`, `omnitui doctor`"]
+    for line in lines:
+        out.print(line, soft_wrap=True)
 
 
 def import_report(counts: dict[str, int]) -> str:
@@ -216,9 +221,11 @@ def import_report(counts: dict[str, int]) -> str:
 
 @contextmanager
 def progress(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr (silent when stderr is not a terminal)."""
+    """A progress bar on stderr; off when stderr is not a terminal (rich's bar would still
+    print an empty line there when it stops)."""
+    console = Console(stderr=True)
     bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=Console(stderr=True), transient=True)
+                   console=console, transient=True, disable=not console.is_interactive)
     task = bar.add_task(label, total=total)
     with bar:
         yield lambda done: bar.update(task, completed=done)

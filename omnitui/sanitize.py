@@ -6,12 +6,19 @@ invisible characters could hide text or make one name look like another. They ar
 here; callers then show the text literally (rich `Text`, never markup), so `[bold]` in a
 subject is just characters.
 
-What is removed is decided by Unicode class, not by a list of examples: controls (Cc),
+What is removed is decided by Unicode property, not by a list of examples: controls (Cc),
 format characters (Cf: bidi overrides, zero-width and tag characters, the BOM, the soft
 hyphen...), surrogates (Cs, which cannot even be encoded for output), line and paragraph
-separators (Zl, Zp; they become line breaks) and the Hangul fillers, letters that draw
-nothing. ZWJ and ZWNJ stay between two visible characters, where emoji sequences (👩‍💻) and
-scripts such as Persian need them.
+separators (Zl, Zp; they become line breaks) and every Default_Ignorable_Code_Point (what a
+renderer draws nothing for, whatever its category: the Hangul fillers, the combining grapheme
+joiner, variation selectors, Khmer inherent vowels, Mongolian free variation selectors).
+Two kinds stay where the text needs them, and only there, so "pay\\u200dpal" is "paypal":
+- ZWJ between two parts of an emoji (an emoji or other symbol, a skin-tone modifier, or a
+  kept VS16), as in 👩‍💻, 👨🏽‍💻 and ❤️‍🔥; ZWJ and ZWNJ between two characters of a script that
+  shapes with them (Arabic and its relatives, the Indic scripts, Myanmar, Khmer, Mongolian),
+  as in Persian "می‌خواهم" and Hindi "क्‍ष". Never between Latin, Greek or Cyrillic letters.
+- VS15 and VS16 (text or emoji style) right after a symbol, as in ❤️, or in a keycap (before
+  U+20E3), as in 1️⃣. Not after a letter, a digit or punctuation, where they change nothing.
 """
 
 from __future__ import annotations
@@ -22,22 +29,45 @@ import unicodedata
 from collections.abc import Iterable
 
 UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
-HANGUL_FILLERS = frozenset({0x115F, 0x1160, 0x3164, 0xFFA0})
+# Default_Ignorable_Code_Point as Unicode 17.0's DerivedCoreProperties.txt lists it, reserved
+# code points included (Python's unicodedata does not have the property).
+DEFAULT_IGNORABLE: tuple[tuple[int, int], ...] = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+)
 
-# Every code point in UNSAFE_CATEGORIES or HANGUL_FILLERS, as inclusive ranges. Generated from
-# unicodedata 14.0.0 (Python 3.11); tests/test_sanitize.py regenerates it from the running
+# Every code point in UNSAFE_CATEGORIES or DEFAULT_IGNORABLE, as inclusive ranges. Generated
+# from unicodedata 14.0.0 (Python 3.11); tests/test_sanitize.py regenerates it from the running
 # Python and fails, printing the new table, when they differ. A table rather than scanning
 # 1.1 million code points at import, which would add ~0.2 s to every command.
 UNSAFE_RANGES: tuple[tuple[int, int], ...] = (
-    (0x0000, 0x001F), (0x007F, 0x009F), (0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C),
-    (0x06DD, 0x06DD), (0x070F, 0x070F), (0x0890, 0x0891), (0x08E2, 0x08E2), (0x115F, 0x1160),
-    (0x180E, 0x180E), (0x200B, 0x200F), (0x2028, 0x202E), (0x2060, 0x2064), (0x2066, 0x206F),
-    (0x3164, 0x3164), (0xD800, 0xDFFF), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF9, 0xFFFB),
-    (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x13438), (0x1BCA0, 0x1BCA3),
-    (0x1D173, 0x1D17A), (0xE0001, 0xE0001), (0xE0020, 0xE007F),
+    (0x0000, 0x001F), (0x007F, 0x009F), (0x00AD, 0x00AD), (0x034F, 0x034F), (0x0600, 0x0605),
+    (0x061C, 0x061C), (0x06DD, 0x06DD), (0x070F, 0x070F), (0x0890, 0x0891), (0x08E2, 0x08E2),
+    (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F), (0x200B, 0x200F), (0x2028, 0x202E),
+    (0x2060, 0x206F), (0x3164, 0x3164), (0xD800, 0xDFFF), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0), (0xFFF0, 0xFFFB), (0x110BD, 0x110BD), (0x110CD, 0x110CD),
+    (0x13430, 0x13438), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
 )
 
-JOINERS = "\u200c\u200d"  # ZWNJ, ZWJ
+ZWNJ, ZWJ, VS15, VS16 = "\u200c", "\u200d", "\ufe0e", "\ufe0f"
+KEYCAP = "\u20e3"  # COMBINING ENCLOSING KEYCAP: 1, VS16, KEYCAP is the emoji 1️⃣
+IN_CONTEXT = ZWNJ + ZWJ + VS15 + VS16  # unsafe, but kept where the text needs them
+# Scripts that shape with ZWJ and ZWNJ: cursive joining, or conjuncts (a virama and a joiner).
+JOINING_SCRIPTS: tuple[tuple[int, int], ...] = (
+    (0x0600, 0x08FF),  # Arabic, Syriac, Thaana, N'Ko, Samaritan, Mandaic, Arabic extended
+    (0x0900, 0x0DFF),  # Devanagari, Bengali, Gurmukhi, Gujarati, Oriya, Tamil, Telugu,
+                       # Kannada, Malayalam, Sinhala
+    (0x1000, 0x109F),  # Myanmar
+    (0x1780, 0x18AF),  # Khmer, Mongolian
+    (0x1CD0, 0x1CFF),  # Vedic extensions
+    (0xA8E0, 0xA8FF),  # Devanagari extended
+    (0x10D00, 0x10D3F),  # Hanifi Rohingya
+    (0x10EC0, 0x10EFF),  # Arabic extended-C
+    (0x11000, 0x11FFF),  # Brahmi and the later Indic scripts
+    (0x1E900, 0x1E95F),  # Adlam
+)
 
 
 def _char_class(ranges: Iterable[tuple[int, int]], keep: str = "") -> str:
@@ -63,8 +93,8 @@ _ESCAPES = re.compile(
     r"|\x1b[ -/]*[0-~]?",  # two/three-byte ESC sequences, or a lone ESC
     re.S)
 _LINE_BREAKS = re.compile("\r\n?|[\x85\u2028\u2029]")
-_INVISIBLE = re.compile(_char_class(UNSAFE_RANGES, keep="\t\n" + JOINERS))
-_JOINER = re.compile(f"[{JOINERS}]")
+_INVISIBLE = re.compile(_char_class(UNSAFE_RANGES, keep="\t\n" + IN_CONTEXT))
+_IN_CONTEXT = re.compile(f"[{IN_CONTEXT}]")
 _UNSAFE_IN_TEXT = re.compile(_char_class(UNSAFE_RANGES, keep="\t\n"))
 _UNSAFE_IN_ASCII = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # the same, for ASCII: faster
 _UNSAFE_IN_JSON = re.compile(_char_class(UNSAFE_RANGES, keep="\n"))
@@ -79,9 +109,7 @@ def sanitize(text: str, *, multiline: bool = True) -> str:
     """
     if _needs_cleaning(text):
         text = _LINE_BREAKS.sub("\n", _ESCAPES.sub("", text))
-        text = _INVISIBLE.sub("", text)
-        if JOINERS[0] in text or JOINERS[1] in text:
-            text = _JOINER.sub(_joiner_kept_between_visible, text)
+        text = _IN_CONTEXT.sub(_kept_where_needed, _INVISIBLE.sub("", text))
     return text if multiline else " ".join(text.split())
 
 
@@ -91,15 +119,32 @@ def _needs_cleaning(text: str) -> bool:
     return _UNSAFE_IN_TEXT.search(text) is not None
 
 
-def _joiner_kept_between_visible(match: re.Match[str]) -> str:
-    text, at = match.string, match.start()
-    return match.group() if 0 < at < len(text) - 1 and _visible(text[at - 1]) and \
-        _visible(text[at + 1]) else ""
+def _kept_where_needed(match: re.Match[str]) -> str:
+    return match.group() if _needed(match.string, match.start()) else ""
 
 
-def _visible(char: str) -> bool:
-    """A letter, a mark (such as the emoji variation selector) or a symbol (emoji)."""
-    return unicodedata.category(char)[0] in "LMS"
+def _needed(text: str, at: int) -> bool:
+    """Whether the joiner or emoji-style selector at `at` does something there."""
+    char = text[at]
+    if char in (VS15, VS16):
+        return at > 0 and (unicodedata.category(text[at - 1])[0] == "S"
+                           or text.startswith(KEYCAP, at + 1))
+    if not 0 < at < len(text) - 1:
+        return False
+    if char == ZWJ and _emoji_part(text, at - 1) and _emoji_part(text, at + 1):
+        return True
+    return _joining_script(text[at - 1]) and _joining_script(text[at + 1])
+
+
+def _emoji_part(text: str, at: int) -> bool:
+    """An emoji or other symbol (skin-tone modifiers are symbols too), or a kept VS16."""
+    char = text[at]
+    return unicodedata.category(char)[0] == "S" or (char == VS16 and _needed(text, at))
+
+
+def _joining_script(char: str) -> bool:
+    point = ord(char)
+    return any(low <= point <= high for low, high in JOINING_SCRIPTS)
 
 
 def escape_json(text: str) -> str:

@@ -55,10 +55,11 @@ from tests.recording_server import recording_server
 ESCAPES = ("\x1b[2J\x1b[31m\x1b]0;OWNED TITLE\x07\x1b]52;c;Y2xpcGJvYXJk\x07\x1bc\x1b[?1049h"
            "\x9b1;31m\x1b]0;8-bit title\x9c")
 INVISIBLE = ("\x07\x00\x08\x7f\x85\u202e\u2066\u202a\u2069\u061c\u2060\ufeff\u00ad\u2028"
-             "\u2029\u3164\u115f\ufff9\ufffb\U000e0001\U000e0041\u200d\u200c\u200b")
+             "\u2029\u3164\u115f\ufff9\ufffb\U000e0001\U000e0041\u200d\u200c\u200b"
+             "\u034f\u17b4\u180b\ufe00\ufe0f\ufff0\U000e0100")
 # Everything that must never reach a terminal, a log or a script raw: every character of the
-# sanitizer's classes but the line break and the tab. (ZWJ and ZWNJ are kept between visible
-# characters; this data puts them nowhere they may stay.)
+# sanitizer's classes but the line break and the tab. (ZWJ, ZWNJ, VS15 and VS16 are kept where
+# emoji and some scripts need them; this data puts them nowhere they may stay.)
 FORBIDDEN = frozenset(chr(p) for low, high in UNSAFE_RANGES for p in range(low, high + 1)
                       ) - {"\n", "\t"}
 

@@ -9,7 +9,7 @@ import sys
 import unicodedata
 
 from omnitui.sanitize import (
-    HANGUL_FILLERS,
+    DEFAULT_IGNORABLE,
     UNSAFE_CATEGORIES,
     UNSAFE_RANGES,
     OneLineLogFormatter,
@@ -18,6 +18,7 @@ from omnitui.sanitize import (
 )
 
 UNSAFE = frozenset(chr(p) for low, high in UNSAFE_RANGES for p in range(low, high + 1))
+IGNORABLE = frozenset(p for low, high in DEFAULT_IGNORABLE for p in range(low, high + 1))
 
 
 def unsafe_left(text: str, *, allowed: str = "\n\t") -> set[str]:
@@ -27,7 +28,7 @@ def unsafe_left(text: str, *, allowed: str = "\n\t") -> set[str]:
 def ranges_from_unicodedata() -> list[tuple[int, int]]:
     ranges: list[tuple[int, int]] = []
     for point in range(sys.maxunicode + 1):
-        if unicodedata.category(chr(point)) in UNSAFE_CATEGORIES or point in HANGUL_FILLERS:
+        if unicodedata.category(chr(point)) in UNSAFE_CATEGORIES or point in IGNORABLE:
             if ranges and ranges[-1][1] == point - 1:
                 ranges[-1] = (ranges[-1][0], point)
             else:
@@ -59,6 +60,14 @@ def test_invisible_and_bidi_characters_of_every_class_are_removed() -> None:
     assert sanitize(f"a{reported}b", multiline=False) == "a b"
     assert sanitize("paypal\u2060\u2060") == "paypal"
     assert sanitize("paypal\u200d\u200d") == "paypal"  # joiners next to nothing visible
+    # default-ignorable characters of other categories: a grapheme joiner (Mn), Khmer
+    # inherent vowels (Mn), variation selectors, a Mongolian one, the reserved FFF0 and E0FFF
+    for hidden in ("\u034f\u034f", "\u17b4\u17b5", "\ufe0f", "\ufe0e", "\ufe00",
+                   "\U000e0100", "\u180b", "\ufff0", "\U000e0fff"):
+        assert sanitize(f"paypal{hidden}") == "paypal", hidden
+    assert sanitize("pay\u200dpal") == sanitize("pay\u200cpal") == "paypal"  # Latin
+    greek_and_cyrillic = "\u03b1\u200d\u03b2 \u0430\u200c\u0431"
+    assert sanitize(greek_and_cyrillic) == "\u03b1\u03b2 \u0430\u0431"
     assert sanitize("\u115f\u1160\uffa0x\ud800") == "x"  # fillers, a lone surrogate
     every = "x".join(sorted(UNSAFE))
     assert unsafe_left(sanitize(every)) == set()
@@ -73,11 +82,15 @@ def test_line_and_paragraph_separators_become_line_breaks() -> None:
 PERSIAN = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # "I want": ZWNJ inside a word
 
 
-def test_joiners_survive_between_visible_characters() -> None:
-    for text in ("👩\u200d💻", "👨🏽\u200d💻", "❤\ufe0f\u200d🔥", "🏳\ufe0f\u200d🌈",
-                 PERSIAN, "क्\u200dष", "Ça coûte 5 € — naïve"):
+def test_joiners_and_emoji_style_survive_where_the_text_needs_them() -> None:
+    for text in ("👩\u200d💻", "👨🏽\u200d💻", "❤\ufe0f\u200d🔥", "❤\ufe0f", "🏳\ufe0f\u200d🌈",
+                 "1\ufe0f\u20e3", "\u2194\ufe0e", PERSIAN, "क्\u200dष", "ශ්\u200dරී",
+                 "Ça coûte 5 € — naïve"):
         assert sanitize(text) == text
     assert sanitize("\u200dhi\u200c \u200c!") == "hi !"
+    # a ZWNJ joins no emoji, a ZWJ next to a letter joins none, nor does a VS16 after one
+    assert sanitize("👩\u200c💻 a\u200d💻 a\ufe0f\u200d💻") == "👩💻 a💻 a💻"
+    assert sanitize("1\ufe0f _\ufe0f \u0301\ufe0e") == "1 _ \u0301"  # a digit, punctuation, a mark
 
 
 def test_json_keeps_the_exact_value_with_no_raw_unsafe_character() -> None:

@@ -33,6 +33,7 @@ from omnitui.services.scheduler import wake_snoozed
 from omnitui.services.sender import send_due
 from omnitui.store import channel_state
 from omnitui.store.db import Store, db_time, utc_now
+from omnitui.wording import plural
 
 log = logging.getLogger("omnitui.daemon")
 
@@ -77,10 +78,9 @@ class Daemon:
             for folder in mailbox.folders:
                 self._spawn(f"imap {mailbox.name}/{folder}", watch_folder, self.db_path,
                             self.settings, mailbox, folder, self.stop)
-        log.info("serving %s: %d mailbox folder(s), %d webhook channel(s), outbox sender, "
-                 "heartbeat (pid %d)", self.db_path,
-                 sum(len(m.folders) for m in self.settings.mailboxes),
-                 len(self.settings.channels), os.getpid())
+        log.info("serving %s: %s, %s, outbox sender, heartbeat (pid %d)", self.db_path,
+                 plural(sum(len(m.folders) for m in self.settings.mailboxes), "mailbox folder"),
+                 plural(len(self.settings.channels), "webhook channel"), os.getpid())
 
     def _spawn(self, name: str, target: Callable[..., None], *args: object) -> None:
         def run() -> None:
@@ -152,7 +152,7 @@ class Daemon:
                     log.warning("could not wake snoozed cases", exc_info=True)
                     continue
                 if woken:
-                    log.info("woke %d snoozed case(s): %s", len(woken),
+                    log.info("woke %s: %s", plural(len(woken), "snoozed case"),
                              ", ".join(f"#{i}" for i in woken[:20]))
 
     def _file_deliveries(self) -> None:

@@ -17,6 +17,7 @@ from omnitui.store import messages as message_store
 from omnitui.store import outbox
 from omnitui.store.audit import ChangeSet, delete_row, insert_row, record_audit, update_row
 from omnitui.store.db import Store, StoreError, db_time, utc_now
+from omnitui.wording import plural
 
 
 def merge_customers(store: Store, source_id: int, target_id: int, actor: str) -> int:
@@ -120,8 +121,9 @@ def split_customer(store: Store, customer_id: int, identity_ids: list[int],
                                                  db_time(utc_now()))
         audit_id = record_audit(conn, actor=actor, action="customer.split",
                                 customer_id=customer_id,
-                                reason=f"{first.kind} {first.value} and {moved} messages "
-                                       f"split off into customer #{new_id}", changes=changes)
+                                reason=f"{first.kind} {first.value} and "
+                                       f"{plural(moved, 'message')} split off into "
+                                       f"customer #{new_id}", changes=changes)
         return new_id, audit_id
 
 
@@ -216,7 +218,7 @@ def move_messages(store: Store, message_ids: list[int], target_case_id: int | No
         audit_id = record_audit(
             conn, actor=actor, action=f"message.{rule}", case_id=target_case_id,
             message_id=moving[0]["id"], changes=changes,
-            reason=f"{len(moving)} message(s) {verb} by {actor} from case {sources}")
+            reason=f"{plural(len(moving), 'message')} {verb} by {actor} from case {sources}")
         return target_case_id, audit_id
 
 

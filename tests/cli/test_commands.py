@@ -11,6 +11,7 @@ from pathlib import Path
 
 from omnitui.store.schema import SCHEMA_VERSION
 from tests.cli.conftest import Run
+from tests.conftest import make_email
 
 
 def test_init_writes_config_and_private_store(omnitui: Run, home: Path) -> None:
@@ -30,6 +31,9 @@ def test_demo_builds_a_realistic_store(omnitui: Run, tmp_path: Path) -> None:
     out = omnitui("demo", "--db", str(db), "--no-console", "--customers", "200",
                   "--messages", "1200").stdout
     assert "200 customers" in out
+    # piped to a narrow reader, each line of the summary still holds its items whole
+    narrow = omnitui("--db", str(db), env={"COLUMNS": "40"}).stdout
+    assert narrow == out and len(out.splitlines()) == 6
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT count(*) FROM messages WHERE direction = 'in'"
                         ).fetchone()[0] == 1200
@@ -60,6 +64,10 @@ def test_cases_and_case_for_people_and_scripts(omnitui: Run, tmp_path: Path) -> 
     parsed = list(csv.DictReader(io.StringIO(
         omnitui("--db", db, "cases", "--format", "csv", "--status", "solved").stdout)))
     assert parsed and {r["status"] for r in parsed} == {"solved"}
+    for written in ("on hold", "on-hold"):  # as the console shows and reads it
+        held = json.loads(omnitui("--db", db, "cases", "--format", "json", "--status", written,
+                                  "--status", "open").stdout)
+        assert {r["status"] for r in held} == {"on_hold", "open"}
     table = omnitui("--db", db, "cases", "--sort", "sla", "--limit", "3").stdout
     assert "SLA" in table and "subject" in table
     case_id = rows[0]["id"]
@@ -106,7 +114,9 @@ def test_newer_store_is_refused_everywhere(omnitui: Run, tmp_path: Path) -> None
     conn = sqlite3.connect(db)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     conn.close()
-    for args in (["cases"], ["case", "1"], ["import", str(db)]):
+    mail = tmp_path / "one.eml"
+    mail.write_bytes(make_email("ann@example.com"))
+    for args in (["cases"], ["case", "1"], ["import", str(mail)]):
         result = omnitui("--db", str(db), *args, check=False)
         assert result.returncode == 1, args
         assert "newer omnitui" in result.stderr and "Traceback" not in result.stderr

@@ -47,8 +47,9 @@ def test_import_twice_adds_nothing(omnitui: Run, tmp_path: Path) -> None:
     eml = tmp_path / "one.eml"
     eml.write_bytes(make_email("yan@example.com", message_id="eml1@x"))
     db = tmp_path / "s.db"
-    first = omnitui("--db", str(db), "import", str(mbox), str(maildir), str(eml)).stdout
-    assert "42 imported, 0 already in the store" in first
+    first = omnitui("--db", str(db), "import", str(mbox), str(maildir), str(eml))
+    assert "42 imported, 0 already in the store" in first.stdout
+    assert first.stderr == ""  # no progress bar, not even its last line, in a pipe
     second = omnitui("--db", str(db), "import", str(mbox), str(maildir), str(eml)).stdout
     assert "0 imported, 42 already in the store" in second
     assert stored(db) == (42, 42)
@@ -74,11 +75,15 @@ def test_broken_mail_is_stored_raw_with_its_error(omnitui: Run, tmp_path: Path) 
     assert "parse error" in omnitui("--db", str(db), "case", str(case)).stdout
 
 
-def test_missing_source_is_a_clear_error(omnitui: Run, tmp_path: Path) -> None:
-    result = omnitui("--db", str(tmp_path / "s.db"), "import", str(tmp_path / "nope.mbox"),
-                     check=False)
-    assert result.returncode == 1
-    assert "nope.mbox" in result.stderr and "Traceback" not in result.stderr
+def test_a_mistyped_path_is_one_line_and_creates_no_store(omnitui: Run, home: Path) -> None:
+    omnitui("demo", "--no-console", "--customers", "20", "--messages", "40")
+    missing = home / "Mail" / "inbox.mbxo"
+    result = omnitui("import", str(missing), check=False)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == f"error: {missing}: no such file or folder\n"
+    assert not (home / ".local/share/omnitui/omnitui.db").exists()
+    cases = omnitui("cases")  # so the demo store is still the one commands fall back to
+    assert "using the demo store" in cases.stderr and "no cases match" not in cases.stdout
 
 
 def test_import_killed_midway_then_rerun_loses_and_duplicates_nothing(

@@ -57,7 +57,11 @@ def test_init_keeps_an_existing_config_and_creates_its_store(omnitui: Run,
     before = config.read_bytes()
     result = omnitui("--config", str(config), "init")
     assert "(kept as it was)" in result.stdout and store.exists()
-    assert config.read_bytes() == before
+    assert config.read_bytes() == before and result.stderr == ""
+    other = omnitui("--config", str(config), "--db", str(tmp_path / "other.db"), "init")
+    assert (tmp_path / "other.db").exists() and config.read_bytes() == before
+    assert other.stderr == (f"note: {config} was kept; commands without --db will use the "
+                            f"store {store}, not {tmp_path / 'other.db'}\n")
     again = omnitui("--config", str(config), "init", check=False)
     assert again.returncode == 1 and "--force" in again.stderr
     assert config.read_bytes() == before

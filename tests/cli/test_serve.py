@@ -84,6 +84,7 @@ def test_serve_syncs_refuses_a_twin_and_stops_cleanly(imap_server: ImapServer, t
     assert daemon.returncode == 0, err
     log = (tmp_path / "s.db.log").read_text()
     assert "stopped" in log and imap_server.password not in log + err + out
+    assert "1 mailbox folder, 0 webhook channels, outbox sender" in log
     with Store(db) as store:
         assert store.conn.execute("SELECT state FROM daemon").fetchone()[0] == "stopped"
 

@@ -27,6 +27,8 @@ TYPOS = [  # (arguments, what the one line must name)
     (["cases", "--limit"], "'--limit' requires an argument"),
     (["--bogus", "cases"], "--bogus"),
     (["split-customer", "1"], "Missing option '--identity'"),
+    (["cases", "--status", "bogus"], "no status 'bogus'; the statuses are new, open, pending, "
+                                     "on_hold, solved, closed"),
 ]
 
 

@@ -67,7 +67,9 @@ def test_split_customer_then_undo(store: Store, pipeline: Pipeline) -> None:
     before = snapshot(store)
     phone_id = store.conn.execute("SELECT id FROM identities WHERE kind = 'phone'"
                                   ).fetchone()[0]
-    new_customer, _ = split_customer(store, first.customer_id, [phone_id], "alice")
+    new_customer, audit_id = split_customer(store, first.customer_id, [phone_id], "alice")
+    assert store.conn.execute("SELECT reason FROM audit WHERE id = ?", (audit_id,)).fetchone(
+        )[0] == f"phone +14155550100 and 1 message split off into customer #{new_customer}"
     assert store.conn.execute("SELECT customer_id FROM messages WHERE id = ?",
                               (husband_msg.message_id,)).fetchone()[0] == new_customer
     assert store.conn.execute("SELECT customer_id FROM identities WHERE id = ?",
@@ -94,8 +96,10 @@ def test_split_off_and_reattach_a_message(store: Store, pipeline: Pipeline) -> N
     a = pipeline.ingest(chat_event("telegram", "1", "printer broken"))
     b = pipeline.ingest(chat_event("telegram", "1", "also: invoice question"))
     assert a.case_id == b.case_id
-    new_case, _ = move_messages(store, [b.message_id], None, "dave")
+    new_case, audit_id = move_messages(store, [b.message_id], None, "dave")
     assert new_case != a.case_id
+    assert store.conn.execute("SELECT reason FROM audit WHERE id = ?", (audit_id,)).fetchone(
+        )[0] == f"1 message split off by dave from case #{a.case_id}"
     rule, reason = store.conn.execute("SELECT thread_rule, thread_reason FROM messages WHERE"
                                       " id = ?", (b.message_id,)).fetchone()
     assert (rule, reason) == ("split-off", f"split off by dave from case #{a.case_id}")

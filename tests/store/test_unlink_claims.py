@@ -1,5 +1,6 @@
 """Schema 5: a store written by an earlier version, whose identities were linked from claims,
-is opened by this one; the links become suggestions, audited, and only those links."""
+is opened by this one; the links become claims and suggestions, audited, and only those
+links."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from tests.conftest import chat_event
 
 AT = "2026-01-05 10:00:00"
 VICTIM, ATTACKER_PHONE = "vic@example.com", "+15550001111"
+VICTIM_PHONE = "+15550002222"
 
 
 class OldStore:
@@ -106,10 +108,9 @@ def test_links_made_from_claims_become_audited_suggestions(tmp_path: Path,
                                                                ("email",)]
         assert conn.execute("SELECT customer_id FROM messages WHERE id = ?",
                             (migrated["sms"],)).fetchone()[0] == owner
-        evidence = (f"phone {ATTACKER_PHONE} stated in web message forms:msg_1 next to "
-                    "another identifier, not verified; it was linked to customer "
-                    f"#{migrated['victim']} for that alone until the schema 5 migration "
-                    "split it off")
+        evidence = (f"phone {ATTACKER_PHONE} stated in web message forms:msg_1, not "
+                    f"verified; it was linked to customer #{migrated['victim']} for that "
+                    "alone until the schema 5 migration split it off")
         assert conn.execute("SELECT source_id, target_id, confidence, evidence, message_id,"
                             " status FROM suggestions").fetchall() == [
             (owner, migrated["victim"], 0.7, evidence, migrated["form"], "open")]
@@ -120,7 +121,7 @@ def test_links_made_from_claims_become_audited_suggestions(tmp_path: Path,
         assert reason.startswith(f"phone {ATTACKER_PHONE} unlinked from customer "
                                  f"#{migrated['victim']}: web message forms:msg_1 only "
                                  "stated it, which proves nothing")
-        assert f"now customer #{owner}" in reason
+        assert f"it and the 1 message sent from it are now customer #{owner}" in reason
         form = next(m for m in case_detail(conn, migrated["case"]).messages
                     if m.id == migrated["form"])
         assert form.claims == [f"phone {ATTACKER_PHONE} stated in web message forms:msg_1, "
@@ -147,3 +148,68 @@ def test_accepting_the_suggestion_or_undoing_the_migration_restores_the_link(
         [(suggestion,)] = store.conn.execute("SELECT id FROM suggestions").fetchall()
         accept(store, suggestion, "alice")
         assert phone_owner(store) == migrated["victim"]
+
+
+def form_only_customer(path: Path, *, captured_sms: bool) -> dict[str, int]:
+    """Version 4's rows for a form that stated only the victim's phone: the phone became the
+    identity of a customer the form created; with `captured_sms`, the victim's first real
+    SMS then joined that customer's case."""
+    old = OldStore(path)
+    claimant = old.customer("Mallory")
+    phone = old.identity(claimant, "phone", VICTIM_PHONE, "sender of web message forms:msg_9")
+    case = old.case(claimant, "web")
+    form = old.message(case, claimant, phone, "web", "forms:msg_9", "forms:msg_9",
+                       json.dumps({"type": "message", "from": {"phone": VICTIM_PHONE}}))
+    sms = old.message(case, claimant, phone, "sms", "SM9", "sms:SM9", "my refund?"
+                      ) if captured_sms else 0
+    old.conn.close()
+    return {"claimant": claimant, "phone": phone, "case": case, "form": form, "sms": sms}
+
+
+def test_a_form_that_stated_only_a_phone_no_longer_captures_its_owner(tmp_path: Path) -> None:
+    old = form_only_customer(tmp_path / "v4.db", captured_sms=False)
+    with Store(tmp_path / "v4.db") as store:
+        conn = store.conn
+        assert conn.execute("SELECT count(*) FROM identities").fetchone()[0] == 0
+        [(audit_id, actor, action, customer, message, reason)] = conn.execute(
+            "SELECT id, actor, action, customer_id, message_id, reason FROM audit").fetchall()
+        assert (actor, action, customer, message) == (
+            "omnitui-migration", "identity.unlinked", old["claimant"], old["form"])
+        assert reason.startswith(f"phone {VICTIM_PHONE} unlinked from customer "
+                                 f"#{old['claimant']}: web message forms:msg_9 only stated it")
+        [form] = case_detail(conn, old["case"]).messages
+        assert form.claims == [f"phone {VICTIM_PHONE} stated in web message forms:msg_9, "
+                               "not verified"]
+        undo(store, "alice", audit_id)  # the link comes back, as it was
+        assert conn.execute("SELECT customer_id FROM identities WHERE id = ?",
+                            (old["phone"],)).fetchone() == (old["claimant"],)
+        undo(store, "alice")  # and goes again
+        # the victim's first real SMS: a customer and a case of its own, and a suggestion
+        # that names the customer whose form stated the number
+        sms = Pipeline(store, Settings()).ingest(chat_event("sms", "", "my refund?",
+                                                            identifiers=[Identifier(
+                                                                "phone", VICTIM_PHONE,
+                                                                verified=True)]))
+        assert sms.customer_id != old["claimant"] and sms.case_id != old["case"]
+        [(source, target, evidence)] = conn.execute(
+            "SELECT source_id, target_id, evidence FROM suggestions WHERE status = 'open'"
+        ).fetchall()
+        assert (source, target) == (old["claimant"], sms.customer_id)
+        assert f"stated in web message forms:msg_9 (message #{old['form']}" in evidence
+
+
+def test_a_real_sms_the_form_captured_leaves_with_the_phone(tmp_path: Path) -> None:
+    old = form_only_customer(tmp_path / "v4.db", captured_sms=True)
+    with Store(tmp_path / "v4.db") as store:
+        conn = store.conn
+        owner = conn.execute("SELECT customer_id FROM identities WHERE id = ?",
+                             (old["phone"],)).fetchone()[0]
+        assert owner != old["claimant"]
+        assert conn.execute("SELECT id, customer_id, identity_id FROM messages ORDER BY id"
+                            ).fetchall() == [(old["form"], old["claimant"], None),
+                                             (old["sms"], owner, old["phone"])]
+        assert conn.execute("SELECT source_id, target_id FROM suggestions").fetchall() == [
+            (owner, old["claimant"])]
+        again = Pipeline(store, Settings()).ingest(chat_event("sms", "", "hello?", identifiers=[
+            Identifier("phone", VICTIM_PHONE, verified=True)]))
+        assert again.customer_id == owner and again.case_id != old["case"]

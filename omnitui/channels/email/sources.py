@@ -38,7 +38,7 @@ def iter_mail_files(paths: Iterable[Path]) -> Iterator[tuple[str, bytes]]:
     checked: list[tuple[Path, str | None]] = []
     for path in map(Path, paths):
         if not path.exists():
-            raise MailSourceError(f"mail source does not exist: {path}")
+            raise MailSourceError(f"{path}: no such file or folder")
         kind = None if path.is_dir() else _file_kind(path)
         if not path.is_dir() and kind is None:
             raise MailSourceError(
