@@ -213,10 +213,11 @@ def test_a_macro_sent_to_marked_cases_keeps_the_agents_own_drafts(demo_db: Path)
         await show_view(app, pilot, "unassigned")
         first = queue(app).current_id
         await pilot.press("r", *"my own words")
-        for _ in range(60):
+        for _ in range(100):  # kept a second or so behind the typing
             await pilot.pause(0.05)
             with Store(demo_db) as store:
-                if store.conn.execute("SELECT count(*) FROM drafts").fetchone()[0]:
+                if store.conn.execute("SELECT text FROM drafts").fetchall() == [
+                        ("my own words",)]:
                     break
         app.pop_screen()  # the composer goes away unsent; the draft stays kept
         await settle(app, pilot)

@@ -169,7 +169,8 @@ def test_a_kept_reply_never_reopens_as_a_note(demo_db: Path) -> None:
     async def script(app: OmnituiApp, pilot: object) -> None:
         case_id = queue(app).current_id
         await pilot.press("r", *"Dear customer")
-        await wait_for(lambda: kept_draft(demo_db) != [], app, pilot)
+        await wait_for(lambda: [t for _, t in kept_draft(demo_db)] == ["Dear customer"],
+                       app, pilot)  # kept a second or so behind the typing
         app.pop_screen()  # the composer goes away unsent (a crash, a lost connection)
         await settle(app, pilot)
         await pilot.press("i")
