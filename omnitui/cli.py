@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -37,6 +37,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=False, rich_markup_mode=
                   pretty_exceptions_enable=False,
                   help="omnitui: a terminal-first omnichannel helpdesk.")
 
+
+if TYPE_CHECKING:
+    from omnitui.services.desk import Desk
 
 T = TypeVar("T")
 
@@ -78,10 +81,12 @@ class Context:
                             "`omnitui demo`")
         return Store(path, attachments_dir=attachments_dir(self.settings, path))
 
-    def act(self, action: Callable[..., T], *args: object, **kwargs: object) -> T:
-        """Run a service action on the store, recorded as this session's agent."""
+    def act(self, action: Callable[[Desk], T]) -> T:
+        """Run an action through the Desk, recorded as this session's agent."""
+        from omnitui.services.desk import Desk
+
         with self.open_store() as store:
-            return action(store, *args, actor=self.agent, **kwargs)
+            return action(Desk(store, self.agent, self.settings))
 
 
 def ctx(typer_ctx: typer.Context) -> Context:
@@ -275,9 +280,7 @@ def doctor(typer_ctx: typer.Context) -> None:
 @app.command("merge-customers")
 def merge_customers(typer_ctx: typer.Context, source: int, target: int) -> None:
     """Merge customer SOURCE into TARGET (undo with `omnitui undo`)."""
-    from omnitui.services.merge import merge_customers as merge
-
-    audit_id = ctx(typer_ctx).act(merge, source, target)
+    audit_id = ctx(typer_ctx).act(lambda desk: desk.merge_customers(source, target))
     typer.echo(f"customer #{source} merged into #{target} (audit event {audit_id})")
 
 
@@ -286,18 +289,15 @@ def split_customer(typer_ctx: typer.Context, customer_id: int,
                    identity: Annotated[list[int], typer.Option(
                        help="Identity id to split off (repeatable).")]) -> None:
     """Split identities, and what was sent from them, into a new customer."""
-    from omnitui.services.merge import split_customer as split
-
-    new_id, audit_id = ctx(typer_ctx).act(split, customer_id, identity)
+    new_id, audit_id = ctx(typer_ctx).act(lambda desk: desk.split_customer(customer_id,
+                                                                           identity))
     typer.echo(f"split off into customer #{new_id} (audit event {audit_id})")
 
 
 @app.command("merge-cases")
 def merge_cases(typer_ctx: typer.Context, source: int, target: int) -> None:
     """Move every message of case SOURCE into TARGET and close SOURCE."""
-    from omnitui.services.merge import merge_cases as merge
-
-    audit_id = ctx(typer_ctx).act(merge, source, target)
+    audit_id = ctx(typer_ctx).act(lambda desk: desk.merge_cases([source], target))[0]
     typer.echo(f"case #{source} merged into #{target} (audit event {audit_id})")
 
 
@@ -308,9 +308,7 @@ def move_message(typer_ctx: typer.Context,
                      help="Case to re-attach them to; without it, one new case.")] = None,
                  ) -> None:
     """Split messages off into a new case, or re-attach them to another case."""
-    from omnitui.services.merge import move_messages
-
-    case_id, audit_id = ctx(typer_ctx).act(move_messages, message_ids, to)
+    case_id, audit_id = ctx(typer_ctx).act(lambda desk: desk.move_messages(message_ids, to))
     typer.echo(f"moved to case #{case_id} (audit event {audit_id})")
 
 
@@ -319,9 +317,7 @@ def undo(typer_ctx: typer.Context,
          audit_id: Annotated[int | None, typer.Argument(
              help="Audit event to undo; default: your last action.")] = None) -> None:
     """Undo an audited action (a merge, a split, a move...)."""
-    from omnitui.services.history import undo as undo_action
-
-    undo_id = ctx(typer_ctx).act(undo_action, audit_id=audit_id)
+    undo_id = ctx(typer_ctx).act(lambda desk: desk.undo(audit_id))
     typer.echo(f"undone (audit event {undo_id})")
 
 
@@ -339,18 +335,14 @@ def suggestions(typer_ctx: typer.Context,
 @app.command("accept-suggestion")
 def accept_suggestion(typer_ctx: typer.Context, suggestion_id: int) -> None:
     """Carry out a suggestion: merge the customers, or attach the message to the case."""
-    from omnitui.services.suggestions import accept
-
-    audit_id = ctx(typer_ctx).act(accept, suggestion_id)
+    audit_id = ctx(typer_ctx).act(lambda desk: desk.accept_suggestion(suggestion_id))
     typer.echo(f"suggestion {suggestion_id} accepted (audit event {audit_id})")
 
 
 @app.command("dismiss-suggestion")
 def dismiss_suggestion(typer_ctx: typer.Context, suggestion_id: int) -> None:
     """Mark a suggestion wrong, so it is not shown again."""
-    from omnitui.services.suggestions import dismiss
-
-    audit_id = ctx(typer_ctx).act(dismiss, suggestion_id)
+    audit_id = ctx(typer_ctx).act(lambda desk: desk.dismiss_suggestion(suggestion_id))
     typer.echo(f"suggestion {suggestion_id} dismissed (audit event {audit_id})")
 
 

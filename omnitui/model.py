@@ -43,11 +43,12 @@ class Channel(enum.StrEnum):
     SOCIAL = "social"
     WEB = "web"
     PHONE = "phone"
+    WALK_UP = "walk-up"  # a visit at the desk, logged by hand
     ALERT = "alert"
 
 
 # Channels where the customer waits on the line: their SLA targets are minutes, not hours.
-SYNCHRONOUS_CHANNELS = frozenset({Channel.CHAT, Channel.PHONE, Channel.WHATSAPP,
+SYNCHRONOUS_CHANNELS = frozenset({Channel.CHAT, Channel.PHONE, Channel.WALK_UP, Channel.WHATSAPP,
                                   Channel.TELEGRAM, Channel.SLACK, Channel.MESSENGER})
 
 

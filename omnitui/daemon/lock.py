@@ -11,8 +11,10 @@ import os
 from pathlib import Path
 from typing import IO
 
+from omnitui.errors import OmnituiError
 
-class AlreadyRunning(Exception):
+
+class AlreadyRunning(OmnituiError):
     """Another `omnitui serve` holds this store."""
 
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from omnitui.store import audit
-from omnitui.store.db import Store, StoreError
+from omnitui.store.db import StoreError
 
 
-def undo(store: Store, actor: str, audit_id: int | None = None) -> int:
+def undo(conn: sqlite3.Connection, actor: str, audit_id: int | None = None) -> int:
     """Undo `audit_id`, or `actor`'s last undoable action (all of it, however many cases it
     touched); returns the last undo event's id."""
-    with store.write() as conn:
-        events = [audit_id] if audit_id is not None else audit.last_undoable(conn, actor)
-        if not events:
-            raise StoreError(f"{actor} has no action left to undo")
-        batch: set[str] = set()
-        return [audit.undo(conn, event, actor, batch=batch) for event in events][-1]
+    events = [audit_id] if audit_id is not None else audit.last_undoable(conn, actor)
+    if not events:
+        raise StoreError(f"{actor} has no action left to undo")
+    batch: set[str] = set()
+    return [audit.undo(conn, event, actor, batch=batch) for event in events][-1]

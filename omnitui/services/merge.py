@@ -1,7 +1,8 @@
 """Merging and splitting customers and cases, and moving a message between cases.
 
-Each action is one write transaction recorded as one audit event holding every row it
-touched, so `omnitui.services.history.undo` restores the exact before state.
+Each works inside the caller's write transaction (services/desk.py opens it) and is recorded
+as one audit event holding every row it touched, so an undo restores the exact before
+state.
 """
 
 from __future__ import annotations
@@ -16,34 +17,34 @@ from omnitui.store import customers as customer_store
 from omnitui.store import messages as message_store
 from omnitui.store import outbox
 from omnitui.store.audit import ChangeSet, delete_row, insert_row, record_audit, update_row
-from omnitui.store.db import Store, StoreError, db_time, utc_now
+from omnitui.store.db import StoreError, db_time, utc_now
 from omnitui.wording import plural
 
 
-def merge_customers(store: Store, source_id: int, target_id: int, actor: str) -> int:
+def merge_customers(conn: sqlite3.Connection, source_id: int, target_id: int,
+                    actor: str) -> int:
     """Fold customer `source_id` into `target_id`: identities, cases, messages, facts."""
     if source_id == target_id:
         raise StoreError("a customer cannot be merged into itself")
-    with store.write() as conn:
-        customer_store.require_customer(conn, source_id)
-        customer_store.require_customer(conn, target_id)
-        changes = ChangeSet()
-        for identity in customer_store.identities_of(conn, source_id):
-            update_row(conn, "identities", identity.id, {"customer_id": target_id}, changes)
-        for case_id in customer_store.ids_of_customer_rows(conn, "cases", source_id):
-            case_store.update_case(conn, case_id, {"customer_id": target_id}, changes)
-        for message_id in customer_store.ids_of_customer_rows(conn, "messages", source_id):
-            update_row(conn, "messages", message_id, {"customer_id": target_id}, changes)
-        _move_facts(conn, source_id, target_id, changes)
-        for suggestion in customer_store.open_merge_suggestions_between(conn, source_id,
-                                                                        target_id):
-            update_row(conn, "suggestions", suggestion, {"status": "accepted"}, changes)
-        update_row(conn, "customers", source_id,
-                   {"merged_into": target_id, "updated_at": db_time(utc_now())}, changes)
-        return record_audit(conn, actor=actor, action="customers.merged",
-                            customer_id=target_id,
-                            reason=f"customer #{source_id} merged into #{target_id}",
-                            changes=changes)
+    customer_store.require_customer(conn, source_id)
+    customer_store.require_customer(conn, target_id)
+    changes = ChangeSet()
+    for identity in customer_store.identities_of(conn, source_id):
+        update_row(conn, "identities", identity.id, {"customer_id": target_id}, changes)
+    for case_id in customer_store.ids_of_customer_rows(conn, "cases", source_id):
+        case_store.update_case(conn, case_id, {"customer_id": target_id}, changes)
+    for message_id in customer_store.ids_of_customer_rows(conn, "messages", source_id):
+        update_row(conn, "messages", message_id, {"customer_id": target_id}, changes)
+    _move_facts(conn, source_id, target_id, changes)
+    for suggestion in customer_store.open_merge_suggestions_between(conn, source_id,
+                                                                    target_id):
+        update_row(conn, "suggestions", suggestion, {"status": "accepted"}, changes)
+    update_row(conn, "customers", source_id,
+               {"merged_into": target_id, "updated_at": db_time(utc_now())}, changes)
+    return record_audit(conn, actor=actor, action="customers.merged",
+                        customer_id=target_id,
+                        reason=f"customer #{source_id} merged into #{target_id}",
+                        changes=changes)
 
 
 def resolve_link(conn: sqlite3.Connection, customer_id: int, text: str,
@@ -75,18 +76,18 @@ def resolve_link(conn: sqlite3.Connection, customer_id: int, text: str,
     return "merge", found[0].customer_id
 
 
-def link_identity(store: Store, customer_id: int, key: tuple[str, str], actor: str) -> int:
+def link_identity(conn: sqlite3.Connection, customer_id: int, key: tuple[str, str],
+                  actor: str) -> int:
     """Add an identity an agent knows belongs to this customer (undoable)."""
-    with store.write() as conn:
-        customer_store.require_customer(conn, customer_id)
-        changes = ChangeSet()
-        now = db_time(utc_now())
-        insert_row(conn, "identities", {
-            "customer_id": customer_id, "kind": key[0], "value": key[1], "display": key[1],
-            "reason": f"linked by {actor}", "created_at": now}, changes)
-        return record_audit(conn, actor=actor, action="identity.linked",
-                            customer_id=customer_id, changes=changes,
-                            reason=f"{key[0]} {key[1]} linked to customer #{customer_id}")
+    customer_store.require_customer(conn, customer_id)
+    changes = ChangeSet()
+    now = db_time(utc_now())
+    insert_row(conn, "identities", {
+        "customer_id": customer_id, "kind": key[0], "value": key[1], "display": key[1],
+        "reason": f"linked by {actor}", "created_at": now}, changes)
+    return record_audit(conn, actor=actor, action="identity.linked",
+                        customer_id=customer_id, changes=changes,
+                        reason=f"{key[0]} {key[1]} linked to customer #{customer_id}")
 
 
 def _move_facts(conn: sqlite3.Connection, source_id: int, target_id: int,
@@ -99,45 +100,38 @@ def _move_facts(conn: sqlite3.Connection, source_id: int, target_id: int,
             update_row(conn, "customer_facts", fact_id, {"customer_id": target_id}, changes)
 
 
-def split_customer(store: Store, customer_id: int, identity_ids: list[int],
+def split_customer(conn: sqlite3.Connection, customer_id: int, identity_ids: list[int],
                    actor: str) -> tuple[int, int]:
     """Give some identities (and what was sent from them) a customer of their own.
 
     Messages sent from the moved identities follow them; a case follows when every customer
     message in it came from them. Returns (new customer id, audit event id).
     """
-    with store.write() as conn:
-        customer_store.require_customer(conn, customer_id)
-        own = {i.id: i for i in customer_store.identities_of(conn, customer_id)}
-        strangers = [i for i in identity_ids if i not in own]
-        if strangers or not identity_ids:
-            raise StoreError(f"identities {strangers or identity_ids} do not belong to "
-                             f"customer #{customer_id}")
-        if len(identity_ids) == len(own):
-            raise StoreError("a split must leave the customer at least one identity")
-        changes = ChangeSet()
-        first = own[identity_ids[0]]
-        new_id, moved = customer_store.split_off(conn, customer_id, identity_ids, changes,
-                                                 db_time(utc_now()))
-        audit_id = record_audit(conn, actor=actor, action="customer.split",
-                                customer_id=customer_id,
-                                reason=f"{first.kind} {first.value} and "
-                                       f"{plural(moved, 'message')} split off into "
-                                       f"customer #{new_id}", changes=changes)
-        return new_id, audit_id
+    customer_store.require_customer(conn, customer_id)
+    own = {i.id: i for i in customer_store.identities_of(conn, customer_id)}
+    strangers = [i for i in identity_ids if i not in own]
+    if strangers or not identity_ids:
+        raise StoreError(f"identities {strangers or identity_ids} do not belong to "
+                         f"customer #{customer_id}")
+    if len(identity_ids) == len(own):
+        raise StoreError("a split must leave the customer at least one identity")
+    changes = ChangeSet()
+    first = own[identity_ids[0]]
+    new_id, moved = customer_store.split_off(conn, customer_id, identity_ids, changes,
+                                             db_time(utc_now()))
+    audit_id = record_audit(conn, actor=actor, action="customer.split",
+                            customer_id=customer_id,
+                            reason=f"{first.kind} {first.value} and "
+                                   f"{plural(moved, 'message')} split off into "
+                                   f"customer #{new_id}", changes=changes)
+    return new_id, audit_id
 
 
-def merge_cases(store: Store, source_id: int, target_id: int, actor: str) -> int:
-    """Move every message of case `source_id` into `target_id` and close the source."""
-    return merge_many_cases(store, [source_id], target_id, actor)[0]
-
-
-def merge_many_cases(store: Store, source_ids: list[int], target_id: int,
+def merge_cases(conn: sqlite3.Connection, source_ids: list[int], target_id: int,
                      actor: str) -> list[int]:
-    """Merge several cases into one in a single transaction: all of them or none, and one
-    undo takes the whole merge back. Returns the audit event of each."""
-    with store.write() as conn:
-        return [_merge_case(conn, source_id, target_id, actor) for source_id in source_ids]
+    """Merge cases into one, all of them or none (one undo takes the whole merge back).
+    Returns the audit event of each."""
+    return [_merge_case(conn, source_id, target_id, actor) for source_id in source_ids]
 
 
 def _merge_case(conn: sqlite3.Connection, source_id: int, target_id: int, actor: str) -> int:
@@ -177,7 +171,7 @@ def _move_message_row(conn: sqlite3.Connection, message_id: int, values: dict[st
         update_row(conn, "outbox", queued["id"], {"case_id": values["case_id"]}, changes)
 
 
-def move_messages(store: Store, message_ids: list[int], target_case_id: int | None,
+def move_messages(conn: sqlite3.Connection, message_ids: list[int], target_case_id: int | None,
                   actor: str) -> tuple[int, int]:
     """Split messages off into one new case (target None) or re-attach them to a case.
 
@@ -187,39 +181,38 @@ def move_messages(store: Store, message_ids: list[int], target_case_id: int | No
     """
     if not message_ids:
         raise StoreError("name at least one message to move")
-    with store.write() as conn:
-        moving = []
-        for message_id in dict.fromkeys(message_ids):
-            message = message_store.message_by_id(conn, message_id)
-            if message is None:
-                raise StoreError(f"there is no message {message_id}")
-            if message["case_id"] == target_case_id:
-                raise StoreError(f"message {message_id} is already in case {target_case_id}")
-            moving.append(message)
-        changes = ChangeSet()
-        if target_case_id is None:
-            target_case_id = _split_off_case(conn, moving[0], changes)
-            rule, verb = "split-off", "split off"
-        else:
-            target = case_store.require_case(conn, target_case_id)
-            if target["merged_into"] is not None:
-                raise StoreError(f"case {target_case_id} was merged into "
-                                 f"#{target['merged_into']}")
-            rule, verb = "re-attached", "re-attached"
-        for message in moving:
-            reason = f"{verb} by {actor} from case #{message['case_id']}"
-            _move_message_row(conn, message["id"], {
-                "case_id": target_case_id, "thread_rule": rule, "thread_reason": reason},
-                changes)
-            for suggestion in customer_store.open_attach_suggestions(conn, message["id"],
-                                                                     target_case_id):
-                update_row(conn, "suggestions", suggestion, {"status": "accepted"}, changes)
-        sources = ", ".join(sorted({f"#{m['case_id']}" for m in moving}))
-        audit_id = record_audit(
-            conn, actor=actor, action=f"message.{rule}", case_id=target_case_id,
-            message_id=moving[0]["id"], changes=changes,
-            reason=f"{plural(len(moving), 'message')} {verb} by {actor} from case {sources}")
-        return target_case_id, audit_id
+    moving = []
+    for message_id in dict.fromkeys(message_ids):
+        message = message_store.message_by_id(conn, message_id)
+        if message is None:
+            raise StoreError(f"there is no message {message_id}")
+        if message["case_id"] == target_case_id:
+            raise StoreError(f"message {message_id} is already in case {target_case_id}")
+        moving.append(message)
+    changes = ChangeSet()
+    if target_case_id is None:
+        target_case_id = _split_off_case(conn, moving[0], changes)
+        rule, verb = "split-off", "split off"
+    else:
+        target = case_store.require_case(conn, target_case_id)
+        if target["merged_into"] is not None:
+            raise StoreError(f"case {target_case_id} was merged into "
+                             f"#{target['merged_into']}")
+        rule, verb = "re-attached", "re-attached"
+    for message in moving:
+        reason = f"{verb} by {actor} from case #{message['case_id']}"
+        _move_message_row(conn, message["id"], {
+            "case_id": target_case_id, "thread_rule": rule, "thread_reason": reason},
+            changes)
+        for suggestion in customer_store.open_attach_suggestions(conn, message["id"],
+                                                                 target_case_id):
+            update_row(conn, "suggestions", suggestion, {"status": "accepted"}, changes)
+    sources = ", ".join(sorted({f"#{m['case_id']}" for m in moving}))
+    audit_id = record_audit(
+        conn, actor=actor, action=f"message.{rule}", case_id=target_case_id,
+        message_id=moving[0]["id"], changes=changes,
+        reason=f"{plural(len(moving), 'message')} {verb} by {actor} from case {sources}")
+    return target_case_id, audit_id
 
 
 def _split_off_case(conn: sqlite3.Connection, message: dict[str, object],

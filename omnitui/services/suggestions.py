@@ -1,15 +1,18 @@
-"""Acting on suggestions from weak evidence: accept (do the merge or attach) or dismiss."""
+"""Acting on suggestions from weak evidence: accept (do the merge or attach) or dismiss.
+Both work inside the caller's write transaction."""
 
 from __future__ import annotations
+
+import sqlite3
 
 from omnitui.services.merge import merge_customers, move_messages
 from omnitui.store.audit import ChangeSet, record_audit, update_row
 from omnitui.store.customers import get_suggestion
-from omnitui.store.db import Store, StoreError
+from omnitui.store.db import StoreError
 
 
-def _open_suggestion(store: Store, suggestion_id: int) -> dict:
-    suggestion = get_suggestion(store.conn, suggestion_id)
+def _open_suggestion(conn: sqlite3.Connection, suggestion_id: int) -> dict:
+    suggestion = get_suggestion(conn, suggestion_id)
     if suggestion is None:
         raise StoreError(f"there is no suggestion {suggestion_id}")
     if suggestion["status"] != "open":
@@ -17,18 +20,17 @@ def _open_suggestion(store: Store, suggestion_id: int) -> dict:
     return suggestion
 
 
-def accept(store: Store, suggestion_id: int, actor: str) -> int:
+def accept(conn: sqlite3.Connection, suggestion_id: int, actor: str) -> int:
     """Carry a suggestion out; returns the audit event (undo reverses it like any merge)."""
-    suggestion = _open_suggestion(store, suggestion_id)
+    suggestion = _open_suggestion(conn, suggestion_id)
     if suggestion["kind"] == "merge_customers":
-        return merge_customers(store, suggestion["source_id"], suggestion["target_id"], actor)
-    return move_messages(store, [suggestion["source_id"]], suggestion["target_id"], actor)[1]
+        return merge_customers(conn, suggestion["source_id"], suggestion["target_id"], actor)
+    return move_messages(conn, [suggestion["source_id"]], suggestion["target_id"], actor)[1]
 
 
-def dismiss(store: Store, suggestion_id: int, actor: str) -> int:
-    _open_suggestion(store, suggestion_id)
-    with store.write() as conn:
-        changes = ChangeSet()
-        update_row(conn, "suggestions", suggestion_id, {"status": "dismissed"}, changes)
-        return record_audit(conn, actor=actor, action="suggestion.dismissed",
-                            reason=f"suggestion {suggestion_id} dismissed", changes=changes)
+def dismiss(conn: sqlite3.Connection, suggestion_id: int, actor: str) -> int:
+    _open_suggestion(conn, suggestion_id)
+    changes = ChangeSet()
+    update_row(conn, "suggestions", suggestion_id, {"status": "dismissed"}, changes)
+    return record_audit(conn, actor=actor, action="suggestion.dismissed",
+                        reason=f"suggestion {suggestion_id} dismissed", changes=changes)

@@ -185,3 +185,12 @@ def undone_actions(conn: sqlite3.Connection, undo_id: int) -> list[tuple[str, in
         "SELECT a.action, a.case_id FROM audit u JOIN audit a ON a.id = u.undo_of"
         " WHERE u.id = ? OR (u.txn IS NOT NULL AND u.txn = (SELECT txn FROM audit"
         " WHERE id = ?)) ORDER BY a.id", (undo_id, undo_id)).fetchall()
+
+
+def rows_of_transaction(conn: sqlite3.Connection,
+                        token: str | None) -> list[tuple[str, int | None, str]]:
+    """(action, case id, reason) of every audit row one write transaction recorded."""
+    if token is None:
+        return []
+    return conn.execute("SELECT action, case_id, reason FROM audit WHERE txn = ? ORDER BY id",
+                        (token,)).fetchall()

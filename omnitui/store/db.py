@@ -19,6 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from omnitui.errors import OmnituiError
 from omnitui.private_files import create_private
 from omnitui.store.schema import DATA_STEPS, MIGRATIONS, SCHEMA_VERSION
 
@@ -29,7 +30,7 @@ BUSY_TIMEOUT_S = 10.0
 DB_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # SQLite's own datetime() format, in UTC
 
 
-class StoreError(Exception):
+class StoreError(OmnituiError):
     """An expected problem with the store file, worded for the person who must fix it."""
 
 

@@ -32,7 +32,7 @@ from omnitui.config import ConfigError, Settings, attachments_dir
 from omnitui.filters import Narrowing, Vocabulary, complete
 from omnitui.keymap import BY_ID, KEYS, keymap_problem
 from omnitui.sanitize import sanitize
-from omnitui.services.history import undo
+from omnitui.services.desk import CaseChange, Desk
 from omnitui.store import presence
 from omnitui.store.audit import undone_actions
 from omnitui.store.changes import changed_cases_since, data_version, last_change
@@ -151,6 +151,7 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
         self._presence: tuple[int | None, str, datetime] = (None, "", utc_now())
         self._seen_change = last_change(self.store.conn)
         self._health = Text()
+        self.desk = Desk(self.store, agent, settings)
         self.drafts = DraftKeeper(db_path, agent,  # notify is thread-safe, and never waits
                                   lambda warning: self.notify(warning, severity="warning"))
         self._generation = 0  # bumped by every new query of the queue
@@ -480,18 +481,19 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
             return marked
         return [cases.current_id] if cases.current_id is not None else []
 
-    def _act(self, verb: str, action: Callable[[sqlite3.Connection, int], object],
-             targets: list[int] | None = None) -> None:
-        """Run an action on every target (default: `_targets()`) in one transaction; report
-        what happened."""
+    def _act(self, verb: str, change: CaseChange, targets: list[int] | None = None) -> None:
+        """Run a change on every target (default: `_targets()`) through the Desk, in one
+        transaction (one undo); say what was done and what was refused."""
         targets = self._targets() if targets is None else targets
         if not targets:
             return
-        with self.store.write() as conn:  # a failure changes nothing and is reported
-            results = [action(conn, case_id) for case_id in targets]
+        results = self.desk.together(targets, change)
         self._after_change(set(targets))
-        if all(result is not False for result in results):
-            self.notify(f"{verb}: {', '.join(f'#{t}' for t in targets)}")
+        for result in results:
+            if not result.done:
+                self.notify(result.refusal, severity="warning")
+        if done := [result.case_id for result in results if result.done]:
+            self.notify(f"{verb}: {', '.join(f'#{t}' for t in done)}")
 
     def _after_change(self, changed: set[int] | None) -> None:
         """Redraw after this console's own change (its own commits do not move
@@ -557,7 +559,7 @@ class OmnituiApp(CaseActions, WritingActions, TimelineActions, CustomerActions, 
 
     def action_undo(self) -> None:
         try:
-            undo_id = undo(self.store, self.agent)
+            undo_id = self.desk.undo()
         except (StoreError, sqlite3.IntegrityError) as exc:
             self.notify(f"nothing undone: {store_problem(exc)}", severity="warning")
             return

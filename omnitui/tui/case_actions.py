@@ -5,16 +5,12 @@ highlighted one, in one transaction (one undo)."""
 from __future__ import annotations
 
 import math
-import sqlite3
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from omnitui.model import CaseSummary, Status
-from omnitui.services.actions import assign, claim, edit, escalate, retag, set_status, snooze
-from omnitui.services.merge import merge_many_cases
 from omnitui.snooze import parse_until, snooze_choices
-from omnitui.store.cases import require_case
-from omnitui.store.db import StoreError, utc_now
+from omnitui.store.db import StoreError
 from omnitui.store.queries import distinct_values, known_agents, summaries
 from omnitui.tui.keys import bind
 from omnitui.tui.screens.case import CaseScreen
@@ -43,18 +39,10 @@ CASE_BINDINGS = [
 
 class CaseActions:
     def action_assign_me(self: OmnituiApp) -> None:
-        def take(conn: sqlite3.Connection, case_id: int) -> bool:
-            if claim(conn, case_id, self.agent, at=utc_now()):
-                return True
-            owner = require_case(conn, case_id)["owner"]
-            self.notify(f"#{case_id} is already {owner}'s", severity="warning")
-            return False
-
-        self._act(f"assigned to {self.agent}", take)
+        self._act(f"assigned to {self.agent}", self.desk.claim())
 
     def _set_status(self: OmnituiApp, status: Status, reason: str | None = None) -> None:
-        self._act(f"{status}", lambda conn, case_id: set_status(
-            conn, case_id, status, actor=self.agent, at=utc_now(), pause_reason=reason))
+        self._act(f"{status}", self.desk.status(status, reason))
 
     def action_solved(self: OmnituiApp) -> None:
         self._set_status(Status.SOLVED)
@@ -79,8 +67,7 @@ class CaseActions:
 
         def snooze_until(until: datetime | None) -> None:
             self._act(f"snoozed until {until:%a %d %b %H:%M}" if until else "woken up",
-                      lambda conn, case_id: snooze(conn, case_id, until, actor=self.agent,
-                                                   at=utc_now()))
+                      self.desk.snooze(until))
 
         def until(text: str) -> datetime:
             return parse_until(text, datetime.now().astimezone())
@@ -108,16 +95,14 @@ class CaseActions:
 
         def chosen(index: int | None) -> None:
             if index is not None:
-                self._act(f"assigned to {agents[index]}", lambda conn, case_id: assign(
-                    conn, case_id, agents[index], actor=self.agent, at=utc_now()))
+                self._act(f"assigned to {agents[index]}", self.desk.assign(agents[index]))
 
         self.push_screen(PickScreen("Assign to", agents), chosen)
 
     def action_tags(self: OmnituiApp) -> None:
         def answered(words: str | None) -> None:
             if words:
-                self._act("tags", lambda conn, case_id: retag(
-                    conn, case_id, words, actor=self.agent, at=utc_now()))
+                self._act("tags", self.desk.tags(words))
 
         self.push_screen(AskScreen("Tags: words add, -word removes"), answered)
 
@@ -125,9 +110,7 @@ class CaseActions:
         def answered(value: str | None) -> None:
             if value:
                 priority = parse_priority(value)
-                self._act(f"priority {priority:g}", lambda conn, case_id: edit(
-                    conn, case_id, {"priority": priority}, actor=self.agent, at=utc_now(),
-                    action="case.priority", reason=f"priority set to {priority:g}"))
+                self._act(f"priority {priority:g}", self.desk.priority(priority))
 
         self.push_screen(AskScreen("Priority score (higher comes first)",
                                    check=refusal(parse_priority)), answered)
@@ -139,15 +122,12 @@ class CaseActions:
 
         def chosen(index: int | None) -> None:
             if index is not None:
-                self._act(f"moved to {queues[index]}", lambda conn, case_id: edit(
-                    conn, case_id, {"queue": queues[index]}, actor=self.agent,
-                    at=utc_now(), action="case.queue", reason=f"queue {queues[index]}"))
+                self._act(f"moved to {queues[index]}", self.desk.queue(queues[index]))
 
         self.push_screen(PickScreen("Move to queue", queues), chosen)
 
     def action_escalate(self: OmnituiApp) -> None:
-        self._act("escalated", lambda conn, case_id: escalate(
-            conn, case_id, actor=self.agent, at=utc_now()))
+        self._act("escalated", self.desk.escalate())
 
     def action_merge(self: OmnituiApp) -> None:
         """Merge the marked cases into the highlighted one, after a confirm."""
@@ -163,7 +143,7 @@ class CaseActions:
             if not yes:
                 return
             try:
-                merge_many_cases(self.store, sources, target, self.agent)
+                self.desk.merge_cases(sources, target)
             except StoreError as exc:
                 self.notify(f"nothing merged: {exc}", severity="error")
                 return

@@ -7,8 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from omnitui.sanitize import sanitize
-from omnitui.services.merge import link_identity, merge_customers, resolve_link
-from omnitui.services.suggestions import accept
+from omnitui.services.merge import resolve_link
 from omnitui.store.cases import require_case
 from omnitui.store.customers import customer_name, merge_suggestions_for
 from omnitui.store.db import StoreError
@@ -40,8 +39,8 @@ class CustomerActions:
                 self._ask_link(case_id, customer_id)
                 return
             self._run_customer_change(case_id, "suggestion accepted",
-                                      lambda: accept(self.store, suggestions[index][0],
-                                                     self.agent))
+                                      lambda: self.desk.accept_suggestion(
+                                          suggestions[index][0]))
 
         self.push_screen(PickScreen("Suggested for this customer", [*options, TYPE_IT]),
                          chosen)
@@ -58,8 +57,7 @@ class CustomerActions:
             if verb == "link":
                 kind, value = what  # type: ignore[misc]
                 self._run_customer_change(case_id, f"{kind} {value} linked",
-                                          lambda: link_identity(self.store, customer_id,
-                                                                (kind, value), self.agent))
+                                          lambda: self.desk.link(customer_id, (kind, value)))
                 return
             other = int(what)  # type: ignore[arg-type]
             name = sanitize(customer_name(self.store.conn, other)) or "(no name)"
@@ -68,7 +66,7 @@ class CustomerActions:
                 if yes:
                     self._run_customer_change(
                         case_id, f"customer #{other} merged into #{customer_id}",
-                        lambda: merge_customers(self.store, other, customer_id, self.agent))
+                        lambda: self.desk.merge_customers(other, customer_id))
 
             self.push_screen(ConfirmScreen(
                 f"Merge customer #{other} {name} (with all their cases and identities) "

@@ -16,8 +16,7 @@ from rich.text import Text
 from omnitui.config import Macro
 from omnitui.sanitize import sanitize
 from omnitui.services import drafts
-from omnitui.services.macros import apply_macro, macro_refusal, macro_reply
-from omnitui.store.db import utc_now
+from omnitui.services.macros import macro_refusal, macro_reply
 from omnitui.tui.keys import bind
 from omnitui.tui.screens.modals import ConfirmScreen, PickScreen
 from omnitui.tui.writing import SLOT_WORDS
@@ -93,11 +92,7 @@ class MacroActions:
         if not targets:
             return
         if not macro.reply:
-            with self.store.write() as conn:
-                for case_id in targets:
-                    apply_macro(conn, case_id, macro, agent=self.agent, at=utc_now())
-            self._after_change(set(targets))
-            self.notify(f"{macro.name}: {', '.join(f'#{t}' for t in targets)}")
+            self._act(macro.name, self.desk.macro(macro), targets)
             return
         if len(targets) == 1:
             self._macro_in_composer(targets[0], macro)
@@ -105,10 +100,8 @@ class MacroActions:
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._act(f"{macro.name}, with its {what}", lambda conn, case_id: drafts.send_in(
-                    conn, case_id, macro_reply(conn, case_id, macro, self.agent),  # type: ignore[arg-type]
-                    author=self.agent, at=utc_now(), macros=[macro]),
-                    targets)  # the marks may be gone by now
+                self._act(f"{macro.name}, with its {what}", self.desk.macro(macro),
+                          targets)  # the marks may be gone by now
 
         what = "internal note" if macro.internal else "reply"
         self.push_screen(ConfirmScreen(

@@ -11,7 +11,6 @@ from rich.text import Text
 
 from omnitui.sanitize import sanitize
 from omnitui.services.files import save_attachments
-from omnitui.services.merge import move_messages
 from omnitui.store.db import StoreError
 from omnitui.store.messages import raw_body
 from omnitui.tui.screens.case import CaseScreen
@@ -80,8 +79,7 @@ class TimelineActions:
         def answered(target: str | None) -> None:
             if target is None:
                 return
-            moved_to, _ = move_messages(self.store, [message_id], target_case(target),
-                                        self.agent)
+            moved_to, _ = self.desk.move_messages([message_id], target_case(target))
             self._after_change({moved_to})
             self.notify(f"message moved to case #{moved_to} (u takes it back)")
 

@@ -13,7 +13,7 @@ import pytest
 
 from omnitui.config import HookChannel, ServerSettings, Settings
 from omnitui.daemon.service import Daemon
-from omnitui.services.merge import link_identity
+from omnitui.services.desk import Desk
 from omnitui.store.channel_state import channel_states
 from omnitui.store.db import Store
 from tests.channels.test_smtp import free_port
@@ -295,7 +295,7 @@ def test_one_person_on_email_telegram_and_whatsapp_is_one_case(hooks: Hooks) -> 
         email = parse_email(make_email(sender="ada@example.com", subject="Refund"))
         customer = Pipeline(store, hooks.daemon.settings).ingest(email).customer_id
         assert customer is not None
-        link_identity(store, customer, ("handle", "telegram:42"), "alice")  # the agent: L
+        Desk(store, "alice").link(customer, ("handle", "telegram:42"))  # the agent: L
     contact = telegram_update("it's me, Ada, on Telegram", contact={
         "phone_number": "+15551234567", "first_name": "Ada", "user_id": 42})
     assert post_telegram(hooks.client, contact).status_code == 200

@@ -10,7 +10,8 @@ from omnitui.channels.email.parse import parse_email
 from omnitui.ingest.identity import normalize
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import Identifier, InboundEvent
-from omnitui.services.merge import link_identity, resolve_link
+from omnitui.services.desk import Desk
+from omnitui.services.merge import resolve_link
 from omnitui.services.outbound import start_draft
 from omnitui.store.db import Store, StoreError
 from omnitui.store.queries import case_detail
@@ -196,7 +197,7 @@ def test_answering_a_claimed_address_takes_a_deliberate_link(store: Store,
         start_draft(store.conn, claimed.case_id, "reply", channel="email")
     action, key = resolve_link(store.conn, claimed.customer_id, "new@example.com", "US")
     assert action == "link"
-    link_identity(store, claimed.customer_id, key, "alice")  # the agent's L: proof enough
+    Desk(store, "alice").link(claimed.customer_id, key)  # the agent's L: proof enough
     draft = start_draft(store.conn, claimed.case_id, "reply", channel="email")
     assert draft.to == ("new@example.com",)
     later = pipeline.ingest(mail_from("new@example.com"))

@@ -10,7 +10,7 @@ import pytest
 from omnitui.config import Macro
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.services.actions import retag
-from omnitui.services.history import undo
+from omnitui.services.desk import Desk
 from omnitui.services.macros import apply_macro, fill_template, macro_reply
 from omnitui.store.audit import last_undoable
 from omnitui.store.db import Store, StoreError
@@ -112,7 +112,7 @@ def test_a_one_change_macro_is_undone(store: Store, pipeline: Pipeline) -> None:
     before = case_row(store, case_id)
     with store.write() as conn:
         apply_macro(conn, case_id, Macro("solve", status="solved"), agent="alice", at=AT)
-    undo(store, "alice")
+    Desk(store, "alice").undo()
     after = case_row(store, case_id)
     assert {**after, "version": None} == {**before, "version": None}
 
@@ -123,7 +123,7 @@ def test_a_several_change_macro_is_undone_in_one_step(store: Store,
     before = case_row(store, case_id)
     with store.write() as conn:
         apply_macro(conn, case_id, REFUND, agent="alice", at=AT)
-    undo(store, "alice")
+    Desk(store, "alice").undo()
     assert {**case_row(store, case_id), "version": None} == {**before, "version": None}
 
 

@@ -6,8 +6,7 @@ import pytest
 
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import Identifier
-from omnitui.services.history import undo
-from omnitui.services.merge import merge_cases, merge_customers, move_messages, split_customer
+from omnitui.services.desk import Desk
 from omnitui.store.db import Store, StoreError
 from tests.conftest import chat_event
 
@@ -39,7 +38,7 @@ def two_customers(store: Store, pipeline: Pipeline) -> tuple[int, int]:
 def test_merge_customers_then_undo(store: Store, two_customers: tuple[int, int]) -> None:
     a, b = two_customers
     before = snapshot(store)
-    audit_id = merge_customers(store, b, a, "alice")
+    audit_id = Desk(store, "alice").merge_customers(b, a)
     assert store.conn.execute("SELECT count(DISTINCT customer_id) FROM identities"
                               ).fetchone()[0] == 1
     assert store.conn.execute("SELECT count(*) FROM cases WHERE customer_id = ?",
@@ -49,10 +48,10 @@ def test_merge_customers_then_undo(store: Store, two_customers: tuple[int, int])
     actor, action = store.conn.execute("SELECT actor, action FROM audit WHERE id = ?",
                                        (audit_id,)).fetchone()
     assert (actor, action) == ("alice", "customers.merged")
-    undo(store, "alice")
+    Desk(store, "alice").undo()
     assert snapshot(store) == before
     with pytest.raises(StoreError, match="already undone"):
-        undo(store, "bob", audit_id)
+        Desk(store, "bob").undo(audit_id)
 
 
 def test_split_customer_then_undo(store: Store, pipeline: Pipeline) -> None:
@@ -67,14 +66,14 @@ def test_split_customer_then_undo(store: Store, pipeline: Pipeline) -> None:
     before = snapshot(store)
     phone_id = store.conn.execute("SELECT id FROM identities WHERE kind = 'phone'"
                                   ).fetchone()[0]
-    new_customer, audit_id = split_customer(store, first.customer_id, [phone_id], "alice")
+    new_customer, audit_id = Desk(store, "alice").split_customer(first.customer_id, [phone_id])
     assert store.conn.execute("SELECT reason FROM audit WHERE id = ?", (audit_id,)).fetchone(
         )[0] == f"phone +14155550100 and 1 message split off into customer #{new_customer}"
     assert store.conn.execute("SELECT customer_id FROM messages WHERE id = ?",
                               (husband_msg.message_id,)).fetchone()[0] == new_customer
     assert store.conn.execute("SELECT customer_id FROM identities WHERE id = ?",
                               (phone_id,)).fetchone()[0] == new_customer
-    undo(store, "alice")
+    Desk(store, "alice").undo()
     assert snapshot(store) == before
 
 
@@ -82,13 +81,13 @@ def test_merge_cases_then_undo(store: Store, pipeline: Pipeline) -> None:
     a = pipeline.ingest(chat_event("telegram", "1", "hi")).case_id
     b = pipeline.ingest(chat_event("telegram", "2", "same problem")).case_id
     before = snapshot(store)
-    merge_cases(store, b, a, "carol")
+    Desk(store, "carol").merge_cases([b], a)[0]
     assert store.conn.execute("SELECT status, merged_into FROM cases WHERE id = ?",
                               (b,)).fetchone() == ("closed", a)
     assert store.conn.execute("SELECT count(*) FROM messages WHERE case_id = ?",
                               (a,)).fetchone()[0] == 2
     # a reply to the merged case lands in the surviving one
-    undo(store, "carol")
+    Desk(store, "carol").undo()
     assert snapshot(store) == before
 
 
@@ -96,14 +95,14 @@ def test_split_off_and_reattach_a_message(store: Store, pipeline: Pipeline) -> N
     a = pipeline.ingest(chat_event("telegram", "1", "printer broken"))
     b = pipeline.ingest(chat_event("telegram", "1", "also: invoice question"))
     assert a.case_id == b.case_id
-    new_case, audit_id = move_messages(store, [b.message_id], None, "dave")
+    new_case, audit_id = Desk(store, "dave").move_messages([b.message_id], None)
     assert new_case != a.case_id
     assert store.conn.execute("SELECT reason FROM audit WHERE id = ?", (audit_id,)).fetchone(
         )[0] == f"1 message split off by dave from case #{a.case_id}"
     rule, reason = store.conn.execute("SELECT thread_rule, thread_reason FROM messages WHERE"
                                       " id = ?", (b.message_id,)).fetchone()
     assert (rule, reason) == ("split-off", f"split off by dave from case #{a.case_id}")
-    move_messages(store, [b.message_id], a.case_id, "dave")
+    Desk(store, "dave").move_messages([b.message_id], a.case_id)
     assert store.conn.execute("SELECT case_id, thread_rule FROM messages WHERE id = ?",
                               (b.message_id,)).fetchone() == (a.case_id, "re-attached")
 
@@ -111,23 +110,23 @@ def test_split_off_and_reattach_a_message(store: Store, pipeline: Pipeline) -> N
 def test_undo_refuses_when_rows_changed_since(store: Store, pipeline: Pipeline) -> None:
     a = pipeline.ingest(chat_event("telegram", "1", "x")).case_id
     b = pipeline.ingest(chat_event("telegram", "2", "y")).case_id
-    audit_id = merge_cases(store, b, a, "erin")
+    audit_id = Desk(store, "erin").merge_cases([b], a)[0]
     message = store.conn.execute("SELECT id FROM messages WHERE text = 'y'").fetchone()[0]
-    move_messages(store, [message], None, "frank")
+    Desk(store, "frank").move_messages([message], None)
     with pytest.raises(StoreError, match="changed since"):
-        undo(store, "erin", audit_id)
+        Desk(store, "erin").undo(audit_id)
 
 
 def test_bad_requests_are_clear_errors(store: Store, pipeline: Pipeline) -> None:
     a = pipeline.ingest(chat_event("telegram", "1", "x"))
     with pytest.raises(StoreError, match="itself"):
-        merge_customers(store, a.customer_id, a.customer_id, "x")
+        Desk(store, "x").merge_customers(a.customer_id, a.customer_id)
     with pytest.raises(StoreError, match="no customer 999"):
-        merge_customers(store, 999, a.customer_id, "x")
+        Desk(store, "x").merge_customers(999, a.customer_id)
     with pytest.raises(StoreError, match="no case 999"):
-        merge_cases(store, 999, a.case_id, "x")
+        Desk(store, "x").merge_cases([999], a.case_id)[0]
     with pytest.raises(StoreError, match="no action left"):
-        undo(store, "nobody")
+        Desk(store, "nobody").undo()
 
 
 def test_split_off_keeps_the_clock_and_accepts_the_suggestion(store: Store,
@@ -139,13 +138,13 @@ def test_split_off_keeps_the_clock_and_accepts_the_suggestion(store: Store,
     stranger = pipeline.ingest(parse_email(make_email(
         "bob@example.com", name="Bob", subject=f"Re: [#{ann.case_id}] Printer")))
     assert stranger.case_id != ann.case_id
-    case_id, _ = move_messages(store, [stranger.message_id], ann.case_id, "alice")
+    case_id, _ = Desk(store, "alice").move_messages([stranger.message_id], ann.case_id)
     assert case_id == ann.case_id
     assert store.conn.execute("SELECT status FROM suggestions WHERE kind = 'attach_to_case'"
                               ).fetchone()[0] == "accepted"
     due = store.conn.execute("SELECT sla_due FROM cases WHERE id = ?",
                              (ann.case_id,)).fetchone()[0]
-    new_case, _ = move_messages(store, [stranger.message_id, ann.message_id], None, "alice")
+    new_case, _ = Desk(store, "alice").move_messages([stranger.message_id, ann.message_id], None)
     assert store.conn.execute("SELECT sla_due, status FROM cases WHERE id = ?",
                               (new_case,)).fetchone() == (due, "open")
     assert store.conn.execute("SELECT count(*) FROM messages WHERE case_id = ?",

@@ -10,9 +10,9 @@ import pytest
 from omnitui.channels.email.parse import parse_email
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import Draft
+from omnitui.services.desk import Desk
 from omnitui.services.files import save_attachments
-from omnitui.services.history import undo
-from omnitui.services.merge import link_identity, merge_many_cases, resolve_link
+from omnitui.services.merge import resolve_link
 from omnitui.services.outbound import queue_draft, reachable_channels, start_case, start_draft
 from omnitui.store import outbox
 from omnitui.store.db import Store, StoreError, db_time, utc_now
@@ -71,7 +71,7 @@ def test_undo_takes_a_queued_reply_back_but_not_a_sent_one(store: Store,
     case_id = ingest_email(pipeline)
     draft = start_draft(store.conn, case_id, "reply")
     first = queued(store, case_id, Draft(**{**draft.__dict__, "text": "Oops, wrong case"}))
-    undo(store, "alice")
+    Desk(store, "alice").undo()
     assert outbox.row_of_message(store.conn, first) is None
     assert all(m.id != first for m in case_detail(store.conn, case_id).messages)
 
@@ -79,7 +79,7 @@ def test_undo_takes_a_queued_reply_back_but_not_a_sent_one(store: Store,
     with store.write() as conn:
         outbox.mark_sent(conn, outbox_row(store, second)["id"], at=db_time(utc_now()))
     with pytest.raises(StoreError, match="cannot undo"):
-        undo(store, "alice")
+        Desk(store, "alice").undo()
     shown = next(m for m in case_detail(store.conn, case_id).messages if m.id == second)
     assert shown.delivery == "sent" and "ann@example.com" in shown.delivery_note
 
@@ -148,7 +148,7 @@ def test_linking_an_address_lets_replies_use_another_channel(store: Store,
     assert reachable_channels(store.conn, customer_id) == ["email"]
     verb, key = resolve_link(store.conn, customer_id, "+1 415 555 0100", "US")
     assert verb == "link"
-    link_identity(store, customer_id, key, "alice")  # type: ignore[arg-type]
+    Desk(store, "alice").link(customer_id, key)  # type: ignore[arg-type]
     assert reachable_channels(store.conn, customer_id) == ["email", "sms", "whatsapp"]
     assert start_draft(store.conn, case_id, "reply", channel="whatsapp").to == ("+14155550100",)
     with pytest.raises(StoreError, match="already this customer's"):
@@ -159,7 +159,7 @@ def test_linking_an_address_lets_replies_use_another_channel(store: Store,
         "merge", other_customer)
     assert resolve_link(store.conn, customer_id, f"#{other_customer}", "US") == (
         "merge", other_customer)
-    undo(store, "alice")
+    Desk(store, "alice").undo()
     assert reachable_channels(store.conn, customer_id) == ["email"]
 
 
@@ -181,13 +181,13 @@ def test_undoing_an_undo_never_overwrites_a_newer_row(store: Store, pipeline: Pi
     case_id = ingest_email(pipeline)
     draft = start_draft(store.conn, case_id, "reply")
     mine = queued(store, case_id, Draft(**{**draft.__dict__, "text": "Mine"}))
-    undo(store, "alice")
+    Desk(store, "alice").undo()
     with store.write() as conn:  # bob's reply gets the freed message id
         theirs = queue_draft(conn, case_id, Draft(**{**draft.__dict__, "text": "Bob's"}),
                              author="bob", at=utc_now())
     assert theirs == mine
     with pytest.raises(StoreError, match="taken by something newer"):
-        undo(store, "alice")  # alice's redo
+        Desk(store, "alice").undo()  # alice's redo
     assert outbox_row(store, theirs)["status"] == "queued"
 
 
@@ -197,11 +197,11 @@ def test_a_queued_reply_follows_its_case_into_a_merge(store: Store,
     second = ingest_email(pipeline, sender="zed@example.com", name="Zed")
     draft = start_draft(store.conn, second, "reply")
     message_id = queued(store, second, Draft(**{**draft.__dict__, "text": "Hi Zed"}))
-    merge_many_cases(store, [second], first, "alice")
+    Desk(store, "alice").merge_cases([second], first)
     assert outbox_row(store, message_id)["case_id"] == first
     third = ingest_email(pipeline, sender="ive@example.com", name="Ive")
     with pytest.raises(StoreError, match="there is no case 999999"):
-        merge_many_cases(store, [third, 999_999], first, "alice")
+        Desk(store, "alice").merge_cases([third, 999_999], first)
     assert case_detail(store.conn, third).merged_into is None  # all or nothing
-    undo(store, "alice")
+    Desk(store, "alice").undo()
     assert outbox_row(store, message_id)["case_id"] == second

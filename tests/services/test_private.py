@@ -11,7 +11,7 @@ import pytest
 
 from omnitui.config import HookChannel
 from omnitui.ingest.pipeline import Pipeline
-from omnitui.services.history import undo
+from omnitui.services.desk import Desk
 from omnitui.services.outbound import queue_draft, start_draft
 from omnitui.services.private import ACKNOWLEDGEMENT, move_to_private, private_draft
 from omnitui.services.sender import send_due
@@ -98,7 +98,7 @@ def test_one_undo_takes_both_back_and_a_private_case_is_refused(
     route = {"hook": "telegram", "chat_id": -1, "message_id": 1, "user_id": 5, "public": True}
     case_id = public_case(pipeline, "telegram", "5", route)
     move(store, case_id)
-    undo(store, "alice")  # what the console's `u` runs
+    Desk(store, "alice").undo()  # what the console's `u` runs
     assert store.conn.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
     assert private_draft(store.conn, case_id).private  # public again: can be moved again
     dm = public_case(pipeline, "telegram", "77", {"hook": "telegram", "chat_id": 77,

@@ -10,7 +10,7 @@ import pytest
 from omnitui.channels.email.parse import parse_email
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.services.actions import snooze
-from omnitui.services.history import undo
+from omnitui.services.desk import Desk
 from omnitui.snooze import parse_until, snooze_choices
 from omnitui.store.db import Store, utc_now
 from omnitui.store.queries import CaseQuery, queue_ids
@@ -31,7 +31,7 @@ def test_a_snoozed_case_hides_and_comes_back(store: Store, pipeline: Pipeline) -
     with store.write() as conn:  # its time has come: back without anyone touching it
         snooze(conn, case_id, utc_now() - timedelta(seconds=1), actor="alice", at=utc_now())
     assert case_id in visible(store) and visible(store, snoozed=True) == []
-    undo(store, "alice")
+    Desk(store, "alice").undo()
     assert case_id not in visible(store)
 
 

@@ -13,8 +13,7 @@ import pytest
 from omnitui.config import Settings
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import Identifier
-from omnitui.services.history import undo
-from omnitui.services.suggestions import accept
+from omnitui.services.desk import Desk
 from omnitui.store.db import Store, _statements
 from omnitui.store.queries import case_detail
 from omnitui.store.schema import MIGRATIONS
@@ -140,13 +139,13 @@ def test_accepting_the_suggestion_or_undoing_the_migration_restores_the_link(
 
     with Store(tmp_path / "v4.db") as store:
         [(audit_id,)] = store.conn.execute("SELECT id FROM audit").fetchall()
-        undo(store, "alice", audit_id)
+        Desk(store, "alice").undo(audit_id)
         assert phone_owner(store) == migrated["victim"]
     with Store(tmp_path / "v4.db") as store:  # migrated once only: the undo stands
         assert phone_owner(store) == migrated["victim"]
-        undo(store, "alice")  # the undo of the undo: split off again
+        Desk(store, "alice").undo()  # the undo of the undo: split off again
         [(suggestion,)] = store.conn.execute("SELECT id FROM suggestions").fetchall()
-        accept(store, suggestion, "alice")
+        Desk(store, "alice").accept_suggestion(suggestion)
         assert phone_owner(store) == migrated["victim"]
 
 
@@ -180,10 +179,10 @@ def test_a_form_that_stated_only_a_phone_no_longer_captures_its_owner(tmp_path: 
         [form] = case_detail(conn, old["case"]).messages
         assert form.claims == [f"phone {VICTIM_PHONE} stated in web message forms:msg_9, "
                                "not verified"]
-        undo(store, "alice", audit_id)  # the link comes back, as it was
+        Desk(store, "alice").undo(audit_id)  # the link comes back, as it was
         assert conn.execute("SELECT customer_id FROM identities WHERE id = ?",
                             (old["phone"],)).fetchone() == (old["claimant"],)
-        undo(store, "alice")  # and goes again
+        Desk(store, "alice").undo()  # and goes again
         # the victim's first real SMS: a customer and a case of its own, and a suggestion
         # that names the customer whose form stated the number
         sms = Pipeline(store, Settings()).ingest(chat_event("sms", "", "my refund?",

@@ -12,7 +12,7 @@ from omnitui.channels.email.parse import parse_email
 from omnitui.config import Settings
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.services.actions import set_status
-from omnitui.services.merge import merge_customers
+from omnitui.services.desk import Desk
 from omnitui.store.db import Store, utc_now
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.case import CaseScreen
@@ -37,7 +37,7 @@ def history_db(tmp_path: Path) -> Path:
             set_status(conn, old.case_id, "solved", actor="bob", at=utc_now())
         new = pipeline.ingest(parse_email(make_email(
             subject="Router", body=QUOTED, attachment=("log.txt", b"router log\n"))))
-        merge_customers(store, old.customer_id, new.customer_id, "bob")  # one person
+        Desk(store, "bob").merge_customers(old.customer_id, new.customer_id)  # one person
         pipeline.ingest(parse_email(make_email(sender="zed@example.com", name="Zed",
                                                subject="Unrelated")))
     return path

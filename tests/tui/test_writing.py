@@ -14,7 +14,7 @@ from textual.widgets import Input, Select, TextArea
 from omnitui.channels.email.parse import parse_email
 from omnitui.config import Settings
 from omnitui.ingest.pipeline import Pipeline
-from omnitui.services.merge import link_identity
+from omnitui.services.desk import Desk
 from omnitui.store import outbox
 from omnitui.store.db import Store, db_time, utc_now
 from omnitui.tui.app import OmnituiApp
@@ -178,7 +178,7 @@ def test_reply_on_another_channel_of_the_same_customer(mail_db: Path) -> None:
     with Store(mail_db) as store:
         Pipeline(store, Settings()).ingest(parse_email(make_email(
             body="My number is below", headers={"X-Phone": "x"})))
-        link_identity(store, 1, ("phone", "+14155550100"), "alice")
+        Desk(store, "alice").link(1, ("phone", "+14155550100"))
 
     async def script(app: OmnituiApp, pilot: object) -> None:
         await open_case(app, pilot)

@@ -1,0 +1,281 @@
+"""The Desk: every change an agent, a script or an automation makes, as one actor.
+
+Each action exists at two levels. The functions in the modules beside this one (actions,
+merge, outbound, private, macros, drafts, suggestions, history) work inside a write
+transaction their caller holds, so the ingest pipeline's automate stage and a macro can
+compose them. A Desk method opens the transaction, runs one of them, and reports what
+changed (the audit rows the transaction wrote; their shared token is the undo unit).
+
+Actions on cases come in two shapes, for the two kinds of caller:
+- `each`: every case on its own transaction, a refusal of one never stops the others (the
+  CLI: one line per refusal, exit 1 if any);
+- `together`: all the cases in one transaction, one undo takes them all back; a refused case
+  is left out (a savepoint), the others still change (the console's marked cases).
+
+`expected_version` refuses a single-case edit when the case moved on since the caller read
+it (scripts that read first: `--if-version`).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from omnitui.config import Macro, Settings
+from omnitui.errors import Refused
+from omnitui.ingest.pipeline import Pipeline
+from omnitui.model import Channel, Draft, Identifier, InboundEvent, Status
+from omnitui.services import actions, drafts, merge, outbound, private, suggestions
+from omnitui.services.history import undo
+from omnitui.services.macros import apply_macro, macro_refusal, macro_reply
+from omnitui.store import audit
+from omnitui.store.cases import require_case
+from omnitui.store.db import Store, StoreError, savepoint, transaction_token, utc_now
+
+CaseChange = Callable[[sqlite3.Connection, int], object]
+CONTACT_CHANNELS = (Channel.PHONE, Channel.WALK_UP)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One audit row an action wrote: what a script or a toast can say changed."""
+
+    action: str
+    case_id: int | None
+    reason: str
+
+
+@dataclass
+class CaseResult:
+    """What became of one case: done (with the changes), or refused (and why)."""
+
+    case_id: int
+    done: bool
+    refusal: str = ""
+    changes: list[Change] = field(default_factory=list)
+
+
+class Desk:
+    def __init__(self, store: Store, actor: str, settings: Settings | None = None, *,
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        self.store = store
+        self.actor = actor
+        self.settings = settings or Settings()
+        self.clock = clock  # when actions happen (tests fix it)
+
+    # -- the two shapes ---------------------------------------------------------------
+
+    def each(self, case_ids: Sequence[int], change: CaseChange, *,
+             expected_version: int | None = None) -> list[CaseResult]:
+        """`change` on every case, each in its own transaction."""
+        results = []
+        for case_id in dict.fromkeys(case_ids):
+            try:
+                with self.store.write() as conn:
+                    self._check_version(conn, case_id, expected_version)
+                    change(conn, case_id)
+                    token = transaction_token(conn)
+                results.append(CaseResult(case_id, True, changes=self._changes(token)))
+            except (Refused, StoreError) as exc:  # machine failures propagate: not a refusal
+                results.append(CaseResult(case_id, False, refusal=str(exc)))
+        return results
+
+    def together(self, case_ids: Sequence[int], change: CaseChange) -> list[CaseResult]:
+        """`change` on every case in one transaction (one undo); a refused case is left
+        out and said, the others change."""
+        results: list[CaseResult] = []
+        with self.store.write() as conn:
+            for case_id in dict.fromkeys(case_ids):
+                try:
+                    with savepoint(conn):
+                        change(conn, case_id)
+                    results.append(CaseResult(case_id, True))
+                except (Refused, StoreError) as exc:
+                    results.append(CaseResult(case_id, False, refusal=str(exc)))
+            token = transaction_token(conn)
+        changes = self._changes(token)
+        for result in results:
+            result.changes = [c for c in changes if c.case_id == result.case_id]
+        return results
+
+    def _check_version(self, conn: sqlite3.Connection, case_id: int,
+                       expected: int | None) -> None:
+        if expected is not None and (now := require_case(conn, case_id)["version"]) != expected:
+            raise Refused(f"case #{case_id} moved on (version {now}, you read {expected}); "
+                          "nothing was changed")
+
+    def _changes(self, token: str | None) -> list[Change]:
+        return [Change(*row) for row in audit.rows_of_transaction(self.store.conn, token)]
+
+    def _one(self, change: Callable[[sqlite3.Connection], Any]) -> Any:
+        """A change that is not per case (a merge, an undo), in its own transaction."""
+        with self.store.write() as conn:
+            return change(conn)
+
+    # -- case fields ------------------------------------------------------------------
+
+    def claim(self) -> CaseChange:
+        """Take an unowned case: of two agents claiming at once exactly one wins; the other
+        learns who has it."""
+        def take(conn: sqlite3.Connection, case_id: int) -> None:
+            if not actions.claim(conn, case_id, self.actor, at=self.clock()):
+                raise Refused(f"#{case_id} is already "
+                              f"{require_case(conn, case_id)['owner']}'s")
+        return take
+
+    def assign(self, owner: str | None) -> CaseChange:
+        """Give the case to `owner` (None: nobody); from one owner to another is a handover,
+        counted as a reassignment."""
+        return lambda conn, case_id: actions.assign(conn, case_id, owner, actor=self.actor,
+                                                    at=self.clock())
+
+    def status(self, status: Status, reason: str | None = None) -> CaseChange:
+        return lambda conn, case_id: actions.set_status(
+            conn, case_id, status, actor=self.actor, at=self.clock(), pause_reason=reason)
+
+    def snooze(self, until: datetime | None) -> CaseChange:
+        return lambda conn, case_id: actions.snooze(conn, case_id, until, actor=self.actor,
+                                                    at=self.clock())
+
+    def tags(self, words: str) -> CaseChange:
+        """"billing -spam": plain words add tags, -word removes one."""
+        return lambda conn, case_id: actions.retag(conn, case_id, words, actor=self.actor,
+                                                   at=self.clock())
+
+    def priority(self, value: float) -> CaseChange:
+        return lambda conn, case_id: actions.edit(
+            conn, case_id, {"priority": value}, actor=self.actor, at=self.clock(),
+            action="case.priority", reason=f"priority set to {value:g}")
+
+    def queue(self, name: str) -> CaseChange:
+        return lambda conn, case_id: actions.edit(
+            conn, case_id, {"queue": name}, actor=self.actor, at=self.clock(),
+            action="case.queue", reason=f"queue {name}")
+
+    def escalate(self) -> CaseChange:
+        return lambda conn, case_id: actions.escalate(conn, case_id, actor=self.actor,
+                                                      at=self.clock())
+
+    def macro(self, macro: Macro) -> CaseChange:
+        """A macro's changes and, when it drafts one, its reply, filled in for each case."""
+        def apply(conn: sqlite3.Connection, case_id: int) -> None:
+            if refusal := macro_refusal(conn, case_id, macro, self.actor):
+                raise Refused(refusal)
+            draft = macro_reply(conn, case_id, macro, self.actor)
+            if draft is None:
+                apply_macro(conn, case_id, macro, agent=self.actor, at=self.clock())
+            else:
+                drafts.send_in(conn, case_id, draft, author=self.actor, at=self.clock(),
+                               macros=[macro])
+        return apply
+
+    def find_macro(self, name: str) -> Macro:
+        found = next((m for m in self.settings.macros if m.name.casefold() == name.casefold()),
+                     None)
+        if found is None:
+            names = ", ".join(repr(m.name) for m in self.settings.macros) or "none configured"
+            raise Refused(f"no macro named {name!r} (macros: {names})")
+        return found
+
+    # -- writing ----------------------------------------------------------------------
+
+    def write(self, case_id: int, mode: str, text: str, *, channel: str | None = None,
+              to: str | None = None, message_id: int | None = None) -> CaseResult:
+        """A note, reply, reply to all or forward on one case, queued for the daemon to
+        send (a note only joins the timeline)."""
+        def change(conn: sqlite3.Connection, case: int) -> None:
+            draft = outbound.start_draft(conn, case, mode, channel=channel,
+                                         message_id=message_id,
+                                         own_addresses=self._own_addresses())
+            draft = replace(draft, text=text, to=(to,) if to is not None else draft.to)
+            outbound.queue_draft(conn, case, draft, author=self.actor, at=self.clock())
+        return self.each([case_id], change)[0]
+
+    def to_private(self, case_id: int, text: str) -> CaseResult:
+        """Answer a public post privately, acknowledging it publicly (one undo)."""
+        def change(conn: sqlite3.Connection, case: int) -> None:
+            draft = private.private_draft(conn, case)
+            private.move_to_private(conn, case, replace(draft, text=text),
+                                    author=self.actor, at=self.clock())
+        return self.each([case_id], change)[0]
+
+    def new_case(self, draft: Draft) -> int:
+        """A new outbound case to someone by email or phone; returns its number."""
+        return drafts.open_case(self.store, draft, author=self.actor, at=self.clock(),
+                                default_queue=self.settings.routing.default_queue,
+                                phone_region=self.settings.identity.default_phone_region)
+
+    def _own_addresses(self) -> frozenset[str]:
+        return frozenset(m.address for m in self.settings.mailboxes)
+
+    # -- customers, merges, suggestions, undo -----------------------------------------
+
+    def merge_cases(self, sources: Sequence[int], target: int) -> list[int]:
+        return self._one(lambda conn: merge.merge_cases(conn, list(sources), target,
+                                                        self.actor))
+
+    def move_messages(self, message_ids: Sequence[int], target: int | None) -> tuple[int, int]:
+        return self._one(lambda conn: merge.move_messages(conn, list(message_ids), target,
+                                                          self.actor))
+
+    def merge_customers(self, source: int, target: int) -> int:
+        return self._one(lambda conn: merge.merge_customers(conn, source, target, self.actor))
+
+    def split_customer(self, customer_id: int, identity_ids: Sequence[int]) -> tuple[int, int]:
+        return self._one(lambda conn: merge.split_customer(conn, customer_id,
+                                                           list(identity_ids), self.actor))
+
+    def link(self, customer_id: int, key: tuple[str, str]) -> int:
+        """Link an address the agent vouches for to a customer."""
+        return self._one(lambda conn: merge.link_identity(conn, customer_id, key, self.actor))
+
+    def accept_suggestion(self, suggestion_id: int) -> int:
+        return self._one(lambda conn: suggestions.accept(conn, suggestion_id, self.actor))
+
+    def dismiss_suggestion(self, suggestion_id: int) -> int:
+        return self._one(lambda conn: suggestions.dismiss(conn, suggestion_id, self.actor))
+
+    def undo(self, audit_id: int | None = None) -> int:
+        """Undo an audit event, or this actor's last action (all of it); returns the last
+        undo event's id."""
+        return self._one(lambda conn: undo(conn, self.actor, audit_id))
+
+    # -- a contact logged by hand -----------------------------------------------------
+
+    def log_contact(self, identifier: Identifier, channel: str, text: str, *,
+                    name: str = "", minutes: float | None = None,
+                    answer: str = "") -> tuple[int, int]:
+        """A phone call or a walk-up visit the agent typed in: the customer's inbound item
+        through the pipeline (it joins their open case like any item, with its SLA clock),
+        and what the agent answered, if anything, as a reply already given: the case's first
+        response. Returns (case id, message id)."""
+        if channel not in CONTACT_CHANNELS:
+            raise Refused(f"a contact logged by hand is a {' or a '.join(CONTACT_CHANNELS)}, "
+                          f"not {channel!r}")
+        if not text.strip():
+            raise Refused("say what the customer wanted")
+        now = self.clock()
+        record = {"logged_by": self.actor, "channel": channel, "identifier":
+                  [identifier.kind, identifier.value], "name": name, "minutes": minutes,
+                  "text": text, "answer": answer}
+        event = InboundEvent(
+            channel=channel, external_id=f"logged:{uuid.uuid4()}",
+            raw=json.dumps(record, ensure_ascii=False).encode(), occurred_at=now,
+            identifiers=[Identifier(identifier.kind, identifier.value, verified=True,
+                                    how=f"given by {self.actor} on a {channel}")],
+            sender_name=name, text=text, source=f"logged by {self.actor}",
+            subject=f"{'Phone call' if channel == Channel.PHONE else 'Walk-up visit'}"
+                    + (f", {minutes:g} min" if minutes else ""))
+        with self.store.write() as conn:
+            result = Pipeline(self.store, self.settings).ingest_in(conn, event, [])
+            if result.case_id is None or result.message_id is None:
+                raise StoreError("the contact could not be filed")
+            if answer.strip():
+                actions.reply(conn, result.case_id, author=self.actor, text=answer, at=now,
+                              channel=channel)
+        return result.case_id, result.message_id
