@@ -1,0 +1,94 @@
+"""The Desk: one actor's changes, per case or together, saying what changed and what was
+refused; a contact logged by hand joins the customer's case like any inbound item."""
+
+from __future__ import annotations
+
+import pytest
+
+from omnitui.errors import Refused
+from omnitui.ingest.pipeline import Pipeline
+from omnitui.model import Identifier, Status
+from omnitui.services.desk import Desk
+from omnitui.store.db import Store
+from tests.conftest import chat_event
+
+
+def row(store: Store, case_id: int, *columns: str) -> tuple:
+    return store.conn.execute(f"SELECT {', '.join(columns)} FROM cases WHERE id = ?",
+                              (case_id,)).fetchone()
+
+
+@pytest.fixture
+def three_cases(pipeline: Pipeline) -> list[int]:
+    return [pipeline.ingest(chat_event("telegram", str(n), f"help {n}")).case_id
+            for n in range(3)]
+
+
+def test_each_case_on_its_own_a_refusal_stops_nothing(store: Store,
+                                                       three_cases: list[int]) -> None:
+    first, second, third = three_cases
+    Desk(store, "bob").each([second], Desk(store, "bob").claim())
+    alice = Desk(store, "alice")
+    results = alice.each(three_cases, alice.claim())
+    assert [r.done for r in results] == [True, False, True]
+    assert results[1].refusal == f"#{second} is already bob's"
+    assert [c.action for c in results[0].changes] == ["case.assigned"]
+    assert [row(store, c, "owner")[0] for c in three_cases] == ["alice", "bob", "alice"]
+    alice.undo()  # each was its own action: the last one only
+    assert [row(store, c, "owner")[0] for c in three_cases] == ["alice", "bob", None]
+
+
+def test_together_is_one_undo_and_leaves_refused_cases_out(store: Store,
+                                                          three_cases: list[int]) -> None:
+    Desk(store, "bob").each([three_cases[1]], Desk(store, "bob").claim())
+    alice = Desk(store, "alice")
+    results = alice.together(three_cases, alice.claim())
+    assert [r.done for r in results] == [True, False, True]
+    alice.undo()  # all of it at once
+    assert [row(store, c, "owner")[0] for c in three_cases] == [None, "bob", None]
+
+
+def test_a_case_that_moved_on_is_refused_when_the_caller_says_what_it_read(
+        store: Store, three_cases: list[int]) -> None:
+    case_id = three_cases[0]
+    version = row(store, case_id, "version")[0]
+    desk = Desk(store, "alice")
+    desk.each([case_id], desk.tags("vip"))  # someone else moved it on
+    result = desk.each([case_id], desk.status(Status.SOLVED), expected_version=version)[0]
+    assert not result.done and "moved on" in result.refusal
+    assert row(store, case_id, "status")[0] != "solved"
+
+
+def test_a_pause_needs_its_reason(store: Store, three_cases: list[int]) -> None:
+    desk = Desk(store, "alice")
+    result = desk.each(three_cases[:1], desk.status(Status.PENDING))[0]
+    assert not result.done and "pause reason" in result.refusal
+
+
+def test_a_logged_call_joins_the_customers_case_and_its_answer_is_the_first_response(
+        store: Store, pipeline: Pipeline) -> None:
+    """A customer who emailed, then phoned: one case; the call's answer counts as the
+    first response, and the call is a synchronous item with its own raw record."""
+    case_id = pipeline.ingest(chat_event("telegram", "7", "my order is late")).case_id
+    store.conn.execute("INSERT INTO identities (customer_id, kind, value, created_at)"
+                       " SELECT customer_id, 'phone', '+14155550123', '2026-01-01 00:00:00'"
+                       " FROM cases WHERE id = ?", (case_id,))
+    desk = Desk(store, "alice")
+    logged, message = desk.log_contact(Identifier("phone", "+1 415 555 0123"), "phone",
+                                       "called about the late order", minutes=6,
+                                       answer="told them it ships tomorrow")
+    assert logged == case_id
+    channel, direction, raw = store.conn.execute(
+        "SELECT m.channel, m.direction, r.body FROM messages m JOIN raw_payloads r"
+        " ON r.id = m.raw_id WHERE m.id = ?", (message,)).fetchone()
+    assert (channel, direction) == ("phone", "in") and b'"minutes": 6' in raw
+    assert row(store, case_id, "first_response_at")[0] is not None
+    answer = store.conn.execute("SELECT direction, channel FROM messages WHERE case_id = ?"
+                                " ORDER BY id DESC LIMIT 1", (case_id,)).fetchone()
+    assert answer == ("out", "phone")
+    assert not store.conn.execute("SELECT count(*) FROM outbox").fetchone()[0]  # already given
+
+
+def test_a_contact_is_only_a_call_or_a_visit(store: Store) -> None:
+    with pytest.raises(Refused, match="phone or a walk-up"):
+        Desk(store, "alice").log_contact(Identifier("phone", "+14155550123"), "fax", "hi")
