@@ -72,6 +72,7 @@ KEYS: tuple[Key, ...] = (
     Key("case.queue", "Q", "Move to a queue", BOTH),
     Key("case.escalate", "E", "Escalate", BOTH),
     Key("case.merge", "M", "Merge the marked cases into this one", QUEUE),
+    Key("case.log_contact", "plus", "Log a phone call or walk-up visit", BOTH),
     *(Key(f"macro.{n}", str(n), f"Macro {n}", BOTH) for n in range(1, 10)),
     Key("macro.pick", "m", "Macros", BOTH),
     Key("composer.send", "ctrl+j", "Send", COMPOSER),

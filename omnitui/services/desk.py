@@ -28,6 +28,7 @@ from typing import Any
 
 from omnitui.config import Macro, Settings
 from omnitui.errors import Refused
+from omnitui.ingest.identity import normalize
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import Channel, Draft, Identifier, InboundEvent, Status
 from omnitui.services import actions, drafts, merge, outbound, private, suggestions
@@ -247,18 +248,22 @@ class Desk:
 
     # -- a contact logged by hand -----------------------------------------------------
 
-    def log_contact(self, identifier: Identifier, channel: str, text: str, *,
+    def log_contact(self, who: str, channel: str, text: str, *,
                     name: str = "", minutes: float | None = None,
                     answer: str = "") -> tuple[int, int]:
         """A phone call or a walk-up visit the agent typed in: the customer's inbound item
         through the pipeline (it joins their open case like any item, with its SLA clock),
         and what the agent answered, if anything, as a reply already given: the case's first
-        response. Returns (case id, message id)."""
+        response. `who` is their email address or phone number (the agent vouches for it).
+        Returns (case id, message id)."""
         if channel not in CONTACT_CHANNELS:
             raise Refused(f"a contact logged by hand is a {' or a '.join(CONTACT_CHANNELS)}, "
                           f"not {channel!r}")
         if not text.strip():
             raise Refused("say what the customer wanted")
+        identifier = Identifier("email" if "@" in who else "phone", who.strip())
+        if normalize(identifier, self.settings.identity.default_phone_region) is None:
+            raise Refused(f"{who!r} is not an email address or a phone number")
         now = self.clock()
         record = {"logged_by": self.actor, "channel": channel, "identifier":
                   [identifier.kind, identifier.value], "name": name, "minutes": minutes,

@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from omnitui.errors import OmnituiError
 from omnitui.model import Channel, Draft
 from omnitui.sanitize import sanitize
 from omnitui.services import drafts
@@ -30,6 +31,7 @@ from omnitui.services.private import ACKNOWLEDGEMENT, private_draft
 from omnitui.store.cases import require_case
 from omnitui.store.db import STORE_ERRORS, Store, expected, parse_db_time, store_problem, utc_now
 from omnitui.tui.keys import bind
+from omnitui.tui.screens.contact import Contact, ContactScreen
 from omnitui.tui.screens.modals import ComposeScreen
 
 if TYPE_CHECKING:
@@ -42,6 +44,7 @@ WRITING_BINDINGS = [
     bind("case.note", "write('note')"),
     bind("case.compose", "compose_new"),
     bind("case.to_private", "to_private"),
+    bind("case.log_contact", "log_contact"),
 ]
 
 NEW_CASE_CHANNELS = {Channel.EMAIL: "", Channel.SMS: "", Channel.WHATSAPP: ""}
@@ -128,6 +131,37 @@ class WritingActions:
     def action_compose_new(self: OmnituiApp) -> None:
         """A new outbound case to someone, by email address or phone number."""
         self.open_composer(None, Draft("new", Channel.EMAIL))
+
+    def action_log_contact(self: OmnituiApp) -> None:
+        """+: a phone call or a walk-up visit, typed in; on a case, its customer is the
+        caller (their phone number, else their email address)."""
+        targets = self._targets()
+        who = ""
+        if len(targets) == 1:
+            customer_id = require_case(self.store.conn, targets[0])["customer_id"]
+            who = (address_on(self.store.conn, customer_id, Channel.SMS)
+                   or address_on(self.store.conn, customer_id, Channel.EMAIL) or "")
+        self._contact_form(Contact(Channel.PHONE, who, "", None, "", ""))
+
+    def _contact_form(self: OmnituiApp, contact: Contact) -> None:
+        def logged(result: Contact | None) -> None:
+            if result is None:
+                return
+            try:
+                case_id, _ = self.desk.log_contact(
+                    result.who, result.channel, result.text, name=result.name,
+                    minutes=result.minutes, answer=result.answer)
+            except (OmnituiError, *STORE_ERRORS) as exc:
+                if not (isinstance(exc, OmnituiError) or expected(exc)):
+                    raise  # a bug: keep its traceback
+                self.notify(f"not logged: {store_problem(exc)}", severity="error")
+                self._contact_form(result)  # give the form back, filled in
+                return
+            self._after_change({case_id})
+            self.notify(f"logged on case #{case_id}")
+            self.open_case(case_id)
+
+        self.push_screen(ContactScreen(contact), logged)
 
     def open_composer(self: OmnituiApp, case_id: int | None, draft: Draft, *,
                       restore: bool = True) -> None:

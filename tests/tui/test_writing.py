@@ -19,9 +19,10 @@ from omnitui.store import outbox
 from omnitui.store.db import Store, db_time, utc_now
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.case import CaseScreen
+from omnitui.tui.screens.contact import ContactScreen
 from omnitui.tui.screens.modals import ComposeScreen, ConfirmScreen
 from tests.conftest import make_email
-from tests.tui.helpers import drive, screen_text, settle
+from tests.tui.helpers import drive, queue, screen_text, settle
 
 QUOTED_BODY = ("Still broken, see below.\n\nOn Mon, 2 Nov 2026 at 10:00, Support wrote:\n"
                "> Please restart the router.\n> It usually helps.\n")
@@ -254,3 +255,28 @@ def test_d_on_an_email_case_says_why_not(mail_db: Path) -> None:
         assert "not a public conversation" in text and not outbox_rows(mail_db)
 
     drive(mail_db, script)
+
+
+def test_a_phone_call_logged_by_hand_lands_on_the_callers_case(demo_db: Path) -> None:
+    """+ on a case: the caller is its customer; the call joins their open case and what the
+    agent answered is on the timeline, delivered (a call has no outbox)."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        case_id = queue(app).current_id
+        await pilot.press("plus")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ContactScreen)
+        assert app.screen.query_one("#who", Input).value  # the customer, filled in
+        app.screen.query_one("#minutes", Input).value = "ten"
+        await pilot.press("ctrl+j")
+        await settle(app, pilot)
+        assert "minutes must be a number" in screen_text(app)  # the form stays
+        app.screen.query_one("#minutes", Input).value = "10"
+        app.screen.query_one("#text", TextArea).text = "wants the invoice again"
+        app.screen.query_one("#answer", TextArea).text = "sent it by email"
+        await pilot.press("ctrl+j")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen) and app.screen.detail.case.id == case_id
+        text = screen_text(app)
+        assert "wants the invoice again" in text and "sent it by email" in text
+
+    drive(demo_db, script)
