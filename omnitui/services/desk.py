@@ -175,6 +175,11 @@ class Desk:
                                macros=[macro])
         return apply
 
+    def draft(self, draft: Draft) -> CaseChange:
+        """A written draft queued on each case (one note to every marked case)."""
+        return lambda conn, case_id: drafts.send_in(conn, case_id, draft, author=self.actor,
+                                                    at=self.clock(), macros=self.settings.macros)
+
     def find_macro(self, name: str) -> Macro:
         found = next((m for m in self.settings.macros if m.name.casefold() == name.casefold()),
                      None)

@@ -28,16 +28,17 @@ def literal(label: str) -> Content:
 class ConsoleCommands(Provider):
     async def search(self, query: str) -> Hits:
         app: OmnituiApp = self.app  # type: ignore[assignment]
+        queue = app.queue
         matcher = self.matcher(query)
-        for index, view in enumerate(app.views):
+        for index, view in enumerate(queue.views):
             label = f"view: {view.name}"
             if (score := matcher.match(label)) > 0:
-                yield Hit(score, literal(label), partial(app.set_view, index),
+                yield Hit(score, literal(label), partial(queue.set_view, index),
                           help="switch the queue to this view")
         for sort, name in SORT_NAMES.items():
             label = f"sort: {name}"
             if (score := matcher.match(label)) > 0:
-                yield Hit(score, literal(label), partial(app.set_sort, sort),
+                yield Hit(score, literal(label), partial(queue.set_sort, sort),
                           help="order the queue this way (s cycles)")
         for owner, binding in self._bindings(app):
             label = f"{binding.tooltip or binding.description} ({app.keys_of(binding.id or '')})"
@@ -47,7 +48,9 @@ class ConsoleCommands(Provider):
                           help=binding.id or "")
 
     def _bindings(self, app: OmnituiApp) -> list[tuple[object, Binding]]:
-        """The actions of the screen the palette was opened on, then the app's."""
-        found = [(self.screen, b) for b in self.screen.BINDINGS if isinstance(b, Binding)]
+        """The actions of the screen the palette was opened on (its own and those it
+        inherits: the keys every case screen shares), then the app's."""
+        found = [(self.screen, b) for owner in type(self.screen).__mro__
+                 for b in vars(owner).get("BINDINGS", []) if isinstance(b, Binding)]
         found += [(app, b) for b in app.BINDINGS if isinstance(b, Binding)]
         return [(owner, b) for owner, b in found if b.id and b.id not in NOT_COMMANDS]

@@ -44,7 +44,7 @@ async def settle(app: OmnituiApp, pilot: object) -> None:
 
 
 async def show_view(app: OmnituiApp, pilot: object, name: str) -> None:
-    app.set_view([v.name for v in app.views].index(name))
+    app.queue.set_view([v.name for v in app.queue.views].index(name))
     await settle(app, pilot)
 
 
@@ -57,7 +57,7 @@ async def answer(app: OmnituiApp, pilot: object, text: str) -> str:
 
 
 def queue(app: OmnituiApp) -> CaseList:
-    return app.screen_queue().query_one(CaseList)
+    return app.queue.query_one(CaseList)
 
 
 def screen_text(app: OmnituiApp) -> str:

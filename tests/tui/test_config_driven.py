@@ -20,6 +20,7 @@ from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.case import CaseScreen
 from omnitui.tui.screens.modals import ComposeScreen, ConfirmScreen, PickScreen
 from omnitui.tui.screens.queue import QueueScreen
+from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.widgets.case_list import CaseList
 from tests.conftest import make_email
 from tests.tui.helpers import drive, queue, rendered, screen_text, settle, show_view
@@ -139,7 +140,7 @@ def test_saved_views_come_first_and_filter(demo_db: Path) -> None:
     settings = Settings(views=[SavedView("email, by SLA", "channel:email", sort="sla")])
 
     async def script(app: OmnituiApp, pilot: object) -> None:
-        assert app.view.name == "email, by SLA"
+        assert app.queue.view.name == "email, by SLA"
         with Store(demo_db) as store:
             expected = store.conn.execute(
                 "SELECT count(*) FROM cases WHERE channel = 'email'"  # by SLA: every case
@@ -159,7 +160,7 @@ def test_the_status_bar_shows_daemon_and_channel_health(demo_db: Path) -> None:
             channel_state.record_sync(conn, "email", "support", at=now, backlog=42)
             channel_state.record_error(conn, "telegram", "", "401 Unauthorized", at=now)
             insert_raw(conn, "email", "support", make_email(), now, pending=True)
-        app._refresh_health()
+        app.refresh_health()
         await settle(app, pilot)
         text = screen_text(app)
         assert "daemon: running" in text and "email/support ✓" in text
@@ -188,10 +189,10 @@ def test_an_unknown_keymap_id_is_refused_by_name(tmp_path: Path) -> None:
 
 def test_every_key_in_the_table_is_bound_and_every_binding_is_in_it() -> None:
     """The key table (Textual-free, read by the config loader) and the console agree."""
-    owners = (OmnituiApp, QueueScreen, CaseList, CaseScreen, ComposeScreen)
-    bound = [b.id for owner in owners for b in owner.BINDINGS
-             if isinstance(b, Binding) and b.id]
-    assert sorted(bound) == sorted(key.id for key in KEYS)
+    owners = (OmnituiApp, WorkScreen, QueueScreen, CaseList, CaseScreen, ComposeScreen)
+    bound = {b.id for owner in owners for b in vars(owner)["BINDINGS"]
+             if isinstance(b, Binding) and b.id}
+    assert bound == {key.id for key in KEYS}
 
 
 def test_help_lists_writing_timeline_and_macro_bindings(demo_db: Path) -> None:

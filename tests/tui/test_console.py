@@ -92,13 +92,13 @@ def case_row(path: Path, case_id: int) -> tuple:
 
 def test_views_switch_by_key_picker_and_palette(demo_db: Path) -> None:
     async def script(app: OmnituiApp, pilot: object) -> None:
-        names = [v.name for v in app.views]
+        names = [v.name for v in app.queue.views]
         assert names[:5] == ["all open", "mine", "unassigned", "at risk or breached",
                              "pending / on hold"]
         assert any(n.startswith("channel: ") for n in names)
         await pilot.press("greater_than_sign")
         await settle(app, pilot)
-        assert app.view.name == "mine" and "alice · mine" in screen_text(app)
+        assert app.queue.view.name == "mine" and "alice · mine" in screen_text(app)
         with Store(demo_db) as store:
             owners = {store.conn.execute("SELECT owner FROM cases WHERE id = ?", (i,))
                       .fetchone()[0] for i in queue(app).ids}
@@ -107,14 +107,14 @@ def test_views_switch_by_key_picker_and_palette(demo_db: Path) -> None:
         await pilot.pause()
         await pilot.press("down", "down", "down", "enter")  # from "mine" to "pending / on hold"
         await settle(app, pilot)
-        assert app.view.name == "pending / on hold"
+        assert app.queue.view.name == "pending / on hold"
         with Store(demo_db) as store:
             statuses = {store.conn.execute("SELECT status FROM cases WHERE id = ?", (i,))
                         .fetchone()[0] for i in queue(app).ids}
         assert statuses <= {"pending", "on_hold"} and statuses
         await pilot.press("less_than_sign", "less_than_sign")
         await settle(app, pilot)
-        assert app.view.name == "unassigned"
+        assert app.queue.view.name == "unassigned"
 
     drive(demo_db, script)
 
@@ -216,7 +216,7 @@ def test_search_and_filter_narrow_as_you_type(demo_db: Path) -> None:
         await pilot.press("backslash", *"pending")
         await settle(app, pilot)
         assert {case_row(demo_db, c)[0] for c in queue(app).ids} == {"pending"}
-        assert app.view.name == "all open"
+        assert app.queue.view.name == "all open"
 
     drive(demo_db, script)
 

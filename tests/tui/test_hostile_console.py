@@ -23,7 +23,7 @@ def test_every_console_screen_shows_hostile_text_harmless(tmp_path: Path) -> Non
         seen.append((where, screen_text(app)))
 
     async def script(app: OmnituiApp, pilot: object) -> None:
-        app._refresh_health()  # the IMAP folder's hostile error in the status bar
+        app.refresh_health()  # the IMAP folder's hostile error in the status bar
         await look(app, pilot, "queue")
         for case_id in hostile.case_ids:
             app.open_case(case_id)
@@ -49,7 +49,7 @@ def test_every_console_screen_shows_hostile_text_harmless(tmp_path: Path) -> Non
         await pilot.press("escape", "f2", "v")
         await look(app, pilot, "view picker")  # view names come from queue names
         await pilot.press("escape")
-        app.set_view(next(i for i, v in enumerate(app.views) if "QUEUE" in v.name))
+        app.queue.set_view(next(i for i, v in enumerate(app.queue.views) if "QUEUE" in v.name))
         await look(app, pilot, "the hostile queue's view (status bar)")
         await pilot.press("Q")
         await look(app, pilot, "queue picker")

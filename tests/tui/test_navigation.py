@@ -54,7 +54,7 @@ def test_n_and_N_walk_search_hits_in_a_case_and_f2_goes_home(demo_db: Path) -> N
             "refund" in screen.current_message.subject.casefold()
         await pilot.press("f2")
         await settle(app, pilot)
-        assert app.screen is app.screen_queue()
+        assert app.screen is app.queue
         await pilot.press("colon")
         await settle(app, pilot)
         assert isinstance(app.screen, CommandPalette)
@@ -67,14 +67,15 @@ def test_s_cycles_the_queue_order(demo_db: Path) -> None:
         cases = queue(app)
         await pilot.press("s")  # the view is by priority: next comes SLA due
         await settle(app, pilot)
-        assert app.query.sort == "sla" and "by SLA due" in screen_text(app)
+        assert app.queue.case_query.sort == "sla" and "by SLA due" in screen_text(app)
         await pilot.press("s")
         await settle(app, pilot)
-        assert app.query.sort == "newest"
+        assert app.queue.case_query.sort == "newest"
         assert list(cases.ids) == sorted(cases.ids, reverse=True)
         await pilot.press("s", "s")
         await settle(app, pilot)
-        assert app.query.sort == "priority" and "by " not in screen_text(app).splitlines()[-2]
+        assert app.queue.case_query.sort == "priority"
+        assert "by " not in screen_text(app).splitlines()[-2]
 
     drive(demo_db, script)
 
@@ -106,6 +107,6 @@ def test_the_palette_runs_actions_and_picks_sorts(demo_db: Path) -> None:
         await pilot.pause(0.3)
         await pilot.press("enter")
         await settle(app, pilot)
-        assert app.query.sort == "updated"
+        assert app.queue.case_query.sort == "updated"
 
     drive(demo_db, script)

@@ -76,7 +76,7 @@ def test_queue_screen(console: OmnituiApp, snap_compare: Snap) -> None:
     async def run_before(pilot: object) -> None:
         await settle(console, pilot)
         seen["text"] = screen_text(console)
-        seen["rows"] = len(console.screen_queue().query_one("#queue").ids)
+        seen["rows"] = len(console.queue.query_one("#queue").ids)
 
     assert snap_compare(console, terminal_size=SIZE, run_before=run_before)
     text = str(seen["text"])

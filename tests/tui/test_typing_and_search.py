@@ -17,8 +17,8 @@ from textual.widgets import Input, TextArea
 from omnitui.config import Settings
 from omnitui.store import queries
 from omnitui.store.db import Store
-from omnitui.tui import app as app_module
 from omnitui.tui.app import OmnituiApp
+from omnitui.tui.screens import queue as queue_module
 from omnitui.tui.screens.case import CaseScreen
 from omnitui.tui.screens.modals import AskScreen, ComposeScreen
 from tests.tui.helpers import drive, queue, screen_text, settle
@@ -51,7 +51,7 @@ def test_keys_typed_right_after_slash_belong_to_the_search_box(demo_db: Path) ->
         status = status_of(demo_db, first)
         typed_at_once(app, ["/", *"refunx", "backspace", "d"])
         await settle(app, pilot)
-        assert app.screen_queue().query_one("#narrow", Input).value == "refund"
+        assert app.queue.query_one("#narrow", Input).value == "refund"
         assert not isinstance(app.screen, ComposeScreen)  # "r" did not start a reply
         assert status_of(demo_db, first) == status and not queue(app).marked
 
@@ -84,10 +84,10 @@ def test_a_superseded_search_never_shows_its_list(demo_db: Path,
             time.sleep(0.6)  # a big store: this list arrives after the next search's
         return real(conn, query)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(app_module, "queue_ids", slow_for_the_first_search)
+    monkeypatch.setattr(queue_module, "queue_ids", slow_for_the_first_search)
 
     async def script(app: OmnituiApp, pilot: object) -> None:
-        box = app.screen_queue().query_one("#narrow", Input)
+        box = app.queue.query_one("#narrow", Input)
         typed_at_once(app, ["/", *"refund"])
         await pilot.pause(0.1)  # type: ignore[attr-defined]
         box.value = ""
@@ -104,21 +104,21 @@ def test_a_superseded_search_never_shows_its_list(demo_db: Path,
 
 def test_G_before_the_whole_list_arrives_lands_on_the_last_case(
         demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(app_module, "FIRST_PAGE", 10)  # the view has more than a first page
+    monkeypatch.setattr(queue_module, "FIRST_PAGE", 10)  # the view has more than a first page
     real = queries.queue_ids
 
     def slow(conn: object, query: queries.CaseQuery) -> object:
         time.sleep(0.5)  # what a million cases cost
         return real(conn, query)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(app_module, "queue_ids", slow)
+    monkeypatch.setattr(queue_module, "queue_ids", slow)
 
     async def run() -> None:
         app = OmnituiApp(demo_db, Settings(), "alice")
         async with app.run_test(size=(120, 30)) as pilot:
             await pilot.pause()
             cases = queue(app)
-            assert not cases.complete and len(cases.ids) == app_module.FIRST_PAGE
+            assert not cases.complete and len(cases.ids) == queue_module.FIRST_PAGE
             await pilot.press("G")
             assert "+ …" in screen_text(app)  # the status bar says the count is not final
             await settle(app, pilot)

@@ -14,7 +14,6 @@ from rich.console import Group
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from omnitui.config import PAUSED_STATUSES
@@ -23,7 +22,10 @@ from omnitui.output import sla_countdown
 from omnitui.quotes import split_reply
 from omnitui.sanitize import sanitize
 from omnitui.store.db import parse_db_time
+from omnitui.store.queries import case_detail
 from omnitui.tui.keys import bind
+from omnitui.tui.screens.work import WorkScreen
+from omnitui.tui.work import messages
 from omnitui.wording import plural
 
 ARROWS = {"in": "←", "out": "→", "note": "✎"}
@@ -170,7 +172,9 @@ class MessageBox(Static):
             self.update(render_message(message, self.case_id, unfolded=self.unfolded))
 
 
-class CaseScreen(Screen[None]):
+class CaseScreen(WorkScreen):
+    """One case; its keys act on it (the keys shared with the queue are WorkScreen's)."""
+
     DEFAULT_CSS = """
     CaseScreen #presence { height: auto; }
     CaseScreen #facts { height: auto; padding: 0 1; border-bottom: solid $primary; }
@@ -181,14 +185,16 @@ class CaseScreen(Screen[None]):
     WIDE = 100  # columns from which the customer pane shows beside the timeline by itself
     BINDINGS = [
         bind("case.close", "app.pop_screen"),
-        bind("case.next", "app.step_case(1)"),
-        bind("case.prev", "app.step_case(-1)"),
+        bind("case.next", "step_case(1)"),
+        bind("case.prev", "step_case(-1)"),
         bind("timeline.down", "step_message(1)"),
         bind("timeline.up", "step_message(-1)"),
+        bind("queue.search_next", "search_hit(1)"),
+        bind("queue.search_prev", "search_hit(-1)"),
         bind("message.quoted", "toggle_quoted"),
-        bind("message.raw", "app.raw_source"),
-        bind("message.save", "app.save_attachments"),
-        bind("message.move", "app.move_message"),
+        bind("message.raw", "raw_source"),
+        bind("message.save", "save_attachments"),
+        bind("message.move", "move_message"),
         bind("case.customer", "toggle_customer"),
     ]
 
@@ -200,6 +206,38 @@ class CaseScreen(Screen[None]):
         self._boxes: list[MessageBox] = []
         self._highlighted: MessageBox | None = None
         self._customer_shown: bool | None = None  # the agent's choice with C; None: by width
+
+    def targets(self) -> list[int]:
+        return [self.detail.case.id]
+
+    def one_case(self) -> int | None:
+        return self.detail.case.id
+
+    def current_message_id(self) -> int | None:
+        return self.current_message.id if self.current_message is not None else None
+
+    def action_raw_source(self) -> None:
+        messages.raw_source(self)
+
+    def action_save_attachments(self) -> None:
+        messages.save(self)
+
+    def action_move_message(self) -> None:
+        messages.move(self)
+
+    def action_step_case(self, step: int) -> None:
+        """J / K: the next or previous case of the queue, without going back."""
+        case_id = self.console.queue.step_from(self.detail.case.id, step)
+        if case_id is not None:
+            self.show(case_detail(self.console.store.conn, case_id))
+
+    def action_search_hit(self, step: int) -> None:
+        """n / N: the next or previous message with the queue's search words."""
+        words = self.console.queue.narrowing.words
+        if not words:
+            self.notify("search first (/), then n and N walk the hits", severity="warning")
+        elif not self.jump_to_match(words, step):
+            self.notify(f"no more messages with {' '.join(words)!r}", severity="warning")
 
     def compose(self) -> ComposeResult:
         yield Static("", id="presence")
@@ -214,6 +252,8 @@ class CaseScreen(Screen[None]):
 
     async def on_mount(self) -> None:
         self._lay_out()
+        with self.console.reporting("showing who else is here"):
+            self.console.show_presence(self)
         await self._fill_timeline(first=True)
 
     def on_resize(self) -> None:

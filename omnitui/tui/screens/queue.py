@@ -1,21 +1,52 @@
-"""The unified queue: every channel's cases in one list, with a status bar."""
+"""The unified queue: every channel's cases in one list, its views, orders and search, and a
+status bar.
+
+Reads for the rows on screen run on the UI thread (a page is well under a millisecond at a
+million cases); the whole ordered id list of a view, which can take half a second at that
+size, loads in a thread worker with its own connection. Each new query (a view, an order,
+what the agent typed) starts a generation: a list that arrives for an older one is dropped.
+"""
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import events, on, work
 from textual.app import ComposeResult
-from textual.screen import Screen
 from textual.suggester import Suggester
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Input, Static
 
-from omnitui.filters import Vocabulary, complete
+from omnitui.filters import Narrowing, Vocabulary, complete
+from omnitui.sanitize import sanitize
+from omnitui.store.db import STORE_ERRORS, Store, expected, store_problem
+from omnitui.store.queries import (
+    CaseQuery,
+    awaiting_reply,
+    distinct_values,
+    known_agents,
+    list_cases,
+    queue_ids,
+    summaries,
+)
 from omnitui.tui.keys import bind
-from omnitui.tui.screens.modals import ConfirmScreen
-from omnitui.tui.widgets.case_list import CaseList, RowFetcher, header_text
+from omnitui.tui.screens.modals import ConfirmScreen, PickScreen
+from omnitui.tui.screens.work import WorkScreen
+from omnitui.tui.views import SORT_NAMES, View, narrow, saved_views, standard_views
+from omnitui.tui.widgets.case_list import CaseList, header_text
 from omnitui.tui.widgets.typing import TypingInput
+from omnitui.wording import plural
+
+if TYPE_CHECKING:
+    from omnitui.model import CaseSummary
+    from omnitui.tui.app import OmnituiApp
+
+FIRST_PAGE = 100  # rows painted before the full id list of the view arrives
+NEW_SCAN = 500  # cases checked per query when looking for the next one awaiting an answer
+NEW_SCAN_MAX = 20_000  # and at most this many per key press (about 20 ms), at any size
 
 
 class FilterSuggester(Suggester):
@@ -29,9 +60,21 @@ class FilterSuggester(Suggester):
         return complete(value, self.vocabulary())
 
 
-class QueueScreen(Screen[None]):
-    BINDINGS = [bind("app.quit_confirm", "quit_confirm"),
-                bind("queue.sort", "app.cycle_sort")]
+class QueueScreen(WorkScreen):
+    BINDINGS = [replace(binding, priority=True) for binding in [
+        bind("queue.search", "narrow('')"),
+        bind("queue.filter", "narrow('status:')"),
+        bind("view.pick", "pick_view"),
+        bind("view.next", "step_view(1)"),
+        bind("view.prev", "step_view(-1)"),
+        bind("queue.sort", "cycle_sort"),
+        bind("queue.search_next", "step(1)"),
+        bind("queue.search_prev", "step(-1)"),
+        bind("queue.next_new", "step_new(1)"),
+        bind("queue.prev_new", "step_new(-1)"),
+        bind("case.merge", "merge"),
+        bind("app.quit_confirm", "quit_confirm"),
+    ]]
 
     DEFAULT_CSS = """
     QueueScreen #narrow { display: none; height: 3; }
@@ -40,24 +83,293 @@ class QueueScreen(Screen[None]):
     QueueScreen #narrow-help.-open { display: block; }
     """
 
-    def __init__(self, fetch_rows: RowFetcher, clock: Callable[[], datetime]) -> None:
+    def __init__(self, console: OmnituiApp) -> None:
         super().__init__()
-        self.fetch_rows = fetch_rows
-        self.clock = clock
+        store, agent, settings = console.store, console.agent, console.settings
+        self.views = [*saved_views(settings.views, agent),
+                      *standard_views(agent, distinct_values(store.conn, "queue"),
+                                      distinct_values(store.conn, "channel"), console.clock())]
+        self.view_index = 0
+        self.narrowed_by = ""  # what the agent typed into search / filter
+        self.narrowing = Narrowing()
+        self.vocabulary = Vocabulary(me=agent)
+        self.sort: str | None = None  # another order than the view's own, picked with s
+        self._generation = 0  # bumped by every new query
+        self._loads = 0  # id-list loads started, and the newest one shown
+        self._shown_load = 0
+        self.health = Text()  # the daemon's and channels' state (the app refreshes it)
 
     def compose(self) -> ComposeResult:
+        conn = self.console.store.conn
+
+        def rows(ids: list[int]) -> dict[int, CaseSummary]:
+            return summaries(conn, ids)
+
         yield Static("", id="queue-header")
-        yield CaseList(self.fetch_rows, self.clock, id="queue")
+        yield CaseList(rows, self.console.clock, id="queue")
         yield TypingInput(id="narrow", select_on_focus=False,
-                    suggester=FilterSuggester(lambda: self.app.vocabulary),  # type: ignore[attr-defined]
-                    placeholder="search words, #N, or filter: status: owner: channel: queue:"
-                                " tag:")
+                          suggester=FilterSuggester(lambda: self.vocabulary),
+                          placeholder="search words, #N, or filter: status: owner: channel: "
+                                      "queue: tag:")
         yield Static("", id="narrow-help")
         yield Static("", id="status-bar")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(CaseList).focus()
+        self.cases.focus()
+        self.show_first_page()
+
+    @property
+    def cases(self) -> CaseList:
+        return self.query_one(CaseList)
+
+    # -- which cases the keys act on --------------------------------------------------
+
+    def targets(self) -> list[int]:
+        """The marked cases the agent can see, else the highlighted one."""
+        if marked := self.cases.visible_marks():
+            return marked
+        return [self.cases.current_id] if self.cases.current_id is not None else []
+
+    def one_case(self) -> int | None:
+        """The one marked case, else the highlighted one. With several marked, none: a
+        reply must never go to a case the agent did not mean."""
+        marked = self.cases.visible_marks()
+        if len(marked) > 1:
+            self.notify(f"{len(marked)} cases are marked: this acts on one case (escape "
+                        "clears the marks)", severity="warning")
+            return None
+        return marked[0] if marked else self.cases.current_id
+
+    # -- the list: views, orders, what the agent typed --------------------------------
+
+    @property
+    def view(self) -> View:
+        return self.views[self.view_index]
+
+    @property
+    def case_query(self) -> CaseQuery:
+        """The view's query, narrowed by what the agent typed, in the order picked."""
+        query, self.narrowing = narrow(self.view.query, self.narrowed_by, self.vocabulary)
+        return replace(query, sort=self.sort) if self.sort else query
+
+    def show_first_page(self) -> None:
+        """Paint the top of the view at once (an indexed page costs under a millisecond at
+        a million cases), then load the whole ordered id list behind it."""
+        self._generation += 1
+        with self.console.reporting("loading the queue"):
+            first = list_cases(self.console.store.conn, replace(self.case_query, limit=FIRST_PAGE))
+            self.cases.set_ids(array("q", (c.id for c in first)), complete=False)
+        self.cases.forget_rows(None)
+        self.update_status()
+        self.reload()
+
+    def reload(self, changed: set[int] | None = None) -> None:
+        """Load the view's whole id list again, in a thread; `changed`: the cases whose
+        change calls for it (their rows are read again, and a marked one that left the view
+        loses its mark)."""
+        self.cases.forget_rows(changed)
+        self._loads += 1
+        self._load_ids(self.case_query, self._generation, self._loads, changed)
+
+    @work(thread=True, group="ids", exit_on_error=False)
+    def _load_ids(self, query: CaseQuery, generation: int, load: int,
+                  changed: set[int] | None) -> None:
+        try:
+            with Store(self.console.db_path, migrate=False) as own:
+                ids = queue_ids(own.conn, query)
+        except STORE_ERRORS as exc:
+            if not expected(exc):
+                raise  # a bug: keep its traceback
+            self.app.call_from_thread(self.notify, f"could not load the queue: "
+                                                   f"{store_problem(exc)}", severity="error")
+            return
+        self.app.call_from_thread(self._show_ids, ids, generation, load, changed)
+
+    def _show_ids(self, ids: array[int], generation: int, load: int,
+                  changed: set[int] | None) -> None:
+        if generation != self._generation or load < self._shown_load:
+            return  # the agent has moved on to another query, or a newer list is shown
+        self._shown_load = load
+        self.cases.set_ids(ids, changed=changed)
+        self.update_status()
+
+    def set_view(self, index: int) -> None:
+        self.view_index = index % len(self.views)
+        self.sort = None  # each view comes in its own order
+        self.cases.to_top()
+        self.show_first_page()
+
+    def action_step_view(self, step: int) -> None:
+        self.set_view(self.view_index + step)
+
+    def action_pick_view(self) -> None:
+        def chosen(index: int | None) -> None:
+            if index is not None:
+                self.set_view(index)
+
+        self.app.push_screen(PickScreen("View", [v.name for v in self.views],
+                                        self.view_index), chosen)
+
+    def action_cycle_sort(self) -> None:
+        """s: the view's own order, then each other order in turn."""
+        order = [None, *(name for name in SORT_NAMES if name != self.view.query.sort)]
+        self.set_sort(order[(order.index(self.sort) + 1) % len(order)])
+
+    def set_sort(self, sort: str | None) -> None:
+        self.sort = sort
+        self.show_first_page()
+
+    def update_status(self) -> None:
+        cases = self.cases
+        count = plural(len(cases.ids), "case") + ("" if cases.complete else "+ …")
+        seen = len(cases.visible_marks())
+        marks = f" · {seen} marked" if seen else ""
+        if hidden := len(cases.marked) - seen:
+            marks += f" · {plural(hidden, 'marked case')} in other views"
+        narrowed = (f" · {sanitize(self.narrowed_by, multiline=False)}"
+                    if self.narrowed_by.strip() else "")
+        if self.sort:
+            narrowed += f" · by {SORT_NAMES[self.sort]}"
+        who = sanitize(f"{self.console.agent} · {self.view.name}{narrowed}", multiline=False)
+        line = Text(f" {who} · {count}{marks} │ ")
+        line.append_text(self.health)
+        self.query_one("#status-bar", Static).update(line)
+
+    def on_case_list_marks_changed(self) -> None:
+        self.update_status()
+
+    def on_case_list_opened(self, message: CaseList.Opened) -> None:
+        with self.console.reporting("opening the case"):
+            self.console.open_case(message.case_id)
+
+    # -- search and filter ------------------------------------------------------------
+
+    def action_narrow(self, start: str) -> None:
+        """Open the search box (filters with `\\`). Focus moves at once, inside this key's
+        handling: keys typed right after it are already queued and must reach the box,
+        not fire the queue's own keys."""
+        box = self.query_one("#narrow", Input)
+        self._learn_vocabulary()
+        box.add_class("-open")
+        self.query_one("#narrow-help").add_class("-open")
+        if start and not box.value:
+            box.value = start
+        self.set_focus(box)
+        box.cursor_position = len(box.value)
+
+    def _learn_vocabulary(self) -> None:
+        """The agents and queues filters may name, read when the search box opens."""
+        conn, settings = self.console.store.conn, self.console.settings
+        queues = {*distinct_values(conn, "queue"), settings.routing.default_queue,
+                  *settings.routing.channel_queues.values()}
+        self.vocabulary = Vocabulary(me=self.console.agent, agents=known_agents(conn),
+                                     queues=sorted(queues))
+
+    @on(Input.Changed, "#narrow")
+    def _narrowed(self, event: Input.Changed) -> None:
+        self.narrowed_by = event.value
+        self.cases.to_top()
+        self.show_first_page()
+        self._show_narrowing_help()
+
+    def _show_narrowing_help(self) -> None:
+        """Under the box: what the typed text could not mean, or how to go on."""
+        meaning, typed = self.narrowing, self.narrowed_by
+        line = Text()
+        completion = complete(typed, self.vocabulary)
+        if completion and not typed.endswith(" "):  # a word still being typed
+            line.append(sanitize(f"→ {completion.rpartition(' ')[2]}"), style="dim")
+        elif meaning.case_id is not None:
+            line.append(f"enter opens case #{meaning.case_id}", style="bold")
+        elif meaning.problems:
+            line.append(sanitize("; ".join(meaning.problems), multiline=False), style="yellow")
+        elif typed.strip().isdigit():
+            line.append(f"#{typed.strip()} opens case {typed.strip()}", style="dim")
+        else:
+            line.append("enter keeps · esc clears · → completes · status: owner: channel: "
+                        "queue: tag:", style="dim")
+        self.query_one("#narrow-help", Static).update(line)
+
+    @on(Input.Submitted, "#narrow")
+    def _narrow_kept(self) -> None:
+        if self.narrowing.case_id is not None:
+            case_id = self.narrowing.case_id
+            self._close_narrowing()
+            self.console.open_case(case_id)
+            return
+        self.cases.focus()
+
+    def _close_narrowing(self) -> None:
+        box = self.query_one("#narrow", Input)
+        box.value = ""
+        box.remove_class("-open")
+        self.query_one("#narrow-help").remove_class("-open")
+        self.cases.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "escape" and self.query_one("#narrow", Input).has_focus:
+            self._close_narrowing()
+            event.stop()
+
+    # -- moving -----------------------------------------------------------------------
+
+    def action_step(self, step: int) -> None:
+        """n / N on the queue, which the search has narrowed to hits: the next case."""
+        self.cases.move_to(self.cases.cursor + step)
+
+    def step_from(self, case_id: int, step: int) -> int | None:
+        """J / K on a case: the case after (or before) it in this queue. If that case just
+        left the view (solved, snoozed), the cursor already sits on its successor, which
+        is the next case."""
+        cases = self.cases
+        if case_id == cases.current_id:
+            cases.move_to(cases.cursor + step)
+        elif case_id in cases.ids:
+            cases.move_to(cases.ids.index(case_id) + step)  # type: ignore[attr-defined]
+        elif step < 0:
+            cases.move_to(cases.cursor - 1)
+        return cases.current_id
+
+    def action_step_new(self, step: int) -> None:
+        """] / [: the next or previous case whose last message is the customer's, the ones
+        still waiting for an answer; scans the view's order in chunks, never all of it."""
+        cases, conn = self.cases, self.console.store.conn
+        ids, index = cases.ids, cases.cursor + step
+        limit = cases.cursor + step * NEW_SCAN_MAX
+        while 0 <= index < len(ids) and (index < limit if step > 0 else index > limit):
+            chunk = range(index, min(len(ids), index + NEW_SCAN)) if step > 0 else \
+                range(index, max(-1, index - NEW_SCAN), -1)
+            waiting = awaiting_reply(conn, [ids[i] for i in chunk])
+            found = next((i for i in chunk if ids[i] in waiting), None)
+            if found is not None:
+                cases.move_to(found)
+                return
+            index = chunk[-1] + step
+        self.notify(f"no case waiting for an answer in the next {NEW_SCAN_MAX:,} this way",
+                    severity="warning")
+
+    # -- the queue's own actions ------------------------------------------------------
+
+    def action_merge(self) -> None:
+        """Merge the marked cases into the highlighted one, after a confirm."""
+        target = self.cases.current_id
+        sources = [c for c in self.cases.visible_marks() if c != target]
+        if target is None or not sources:
+            self.notify("mark the cases to merge, then highlight the one to keep",
+                        severity="warning")
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            self.console.desk.merge_cases(sources, target)
+            self.cases.marked.clear()
+            self.console.cases_changed({target, *sources})
+            self.notify(f"merged {', '.join(f'#{s}' for s in sources)} into #{target}")
+
+        rows = summaries(self.console.store.conn, [*sources, target])
+        self.app.push_screen(ConfirmScreen(merge_question(sources, target, rows)), confirmed)
 
     def action_quit_confirm(self) -> None:
         def confirmed(yes: bool | None) -> None:
@@ -71,5 +383,17 @@ class QueueScreen(Screen[None]):
 
     def _draw_header(self) -> None:
         """Column names over the rows, at the rows' own width (after the scrollbar)."""
-        width = self.query_one(CaseList).row_width
-        self.query_one("#queue-header", Static).update(Text(header_text(width)))
+        self.query_one("#queue-header", Static).update(Text(header_text(self.cases.row_width)))
+
+
+def merge_question(sources: list[int], target: int, rows: dict[int, CaseSummary]) -> str:
+    """The confirm before a merge; when the cases are different customers', it says whose
+    conversations become one case."""
+    question = f"Merge {', '.join(f'#{s}' for s in sources)} into #{target}?"
+    people = {rows[c].customer_id: rows[c].customer_name or f"customer #{rows[c].customer_id}"
+              for c in [target, *sources] if c in rows}
+    if len(people) > 1:
+        question += (f" They belong to {len(people)} customers ({', '.join(people.values())}): "
+                     f"their conversations become one case, #{target}, of "
+                     f"{people[rows[target].customer_id]}.")
+    return question

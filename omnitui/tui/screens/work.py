@@ -1,0 +1,140 @@
+"""What the queue and the case screens share: the keys that act on cases (assign, status,
+snooze, tags, priority, queue, escalate, macros, writing, linking customers, logging a call).
+
+Each screen says which cases a key acts on (`targets`, `one_case`); the actions themselves
+live in omnitui/tui/work/, one module per kind, as functions of the screen that asked, and
+every change goes through the Desk. The bindings are priority bindings: the screen decides
+what a key means as it arrives, before the keys behind it are handed on, so "rSorry" typed at
+once starts a reply instead of solving the case ("S"); in a text field the keys are the
+field's (`check_action`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from textual.screen import Screen
+from textual.widgets import Input, TextArea
+
+from omnitui.services.desk import CaseChange
+from omnitui.tui.keys import bind
+from omnitui.tui.work import customers, fields, macros, writing
+
+if TYPE_CHECKING:
+    from omnitui.tui.app import OmnituiApp
+
+WORK_BINDINGS = [replace(binding, priority=True) for binding in [
+    bind("case.assign_me", "assign_me"),
+    bind("case.assign_to", "assign_to"),
+    bind("case.pending", "pending"),
+    bind("case.solved", "solved"),
+    bind("case.reopen", "reopen"),
+    bind("case.snooze", "snooze"),
+    bind("case.tags", "tags"),
+    bind("case.priority", "priority"),
+    bind("case.queue", "move_queue"),
+    bind("case.escalate", "escalate"),
+    *(bind(f"macro.{n}", f"macro({n})") for n in range(1, 10)),
+    bind("macro.pick", "pick_macro"),
+    bind("case.reply", "write('reply')"),
+    bind("case.reply_all", "write('reply_all')"),
+    bind("case.forward", "write('forward')"),
+    bind("case.note", "write('note')"),
+    bind("case.compose", "compose_new"),
+    bind("case.to_private", "to_private"),
+    bind("case.log_contact", "log_contact"),
+    bind("customer.link", "link_customer"),
+]]
+
+
+class WorkScreen(Screen[None]):
+    """A screen whose keys act on cases: the one on screen, or the marked ones."""
+
+    BINDINGS = WORK_BINDINGS
+
+    @property
+    def console(self) -> OmnituiApp:
+        return self.app  # type: ignore[return-value]
+
+    def targets(self) -> list[int]:
+        """The cases a key acts on."""
+        raise NotImplementedError
+
+    def one_case(self) -> int | None:
+        """The one case writing acts on (None: there is no single one, and the agent was
+        told why)."""
+        raise NotImplementedError
+
+    def current_message_id(self) -> int | None:
+        """The message a forward starts from (None: the customer's last)."""
+        return None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """In a text field (the search box) the keys are the field's."""
+        return not isinstance(self.focused, Input | TextArea)
+
+    def act(self, verb: str, change: CaseChange, targets: list[int] | None = None) -> None:
+        """A change on every target, through the Desk, in one transaction (one undo); say
+        what was done and what was refused."""
+        targets = self.targets() if targets is None else targets
+        if not targets:
+            return
+        results = self.console.desk.together(targets, change)
+        self.console.cases_changed(set(targets))
+        for result in results:
+            if not result.done:
+                self.notify(result.refusal, severity="warning")
+        if done := [result.case_id for result in results if result.done]:
+            self.notify(f"{verb}: {', '.join(f'#{t}' for t in done)}")
+
+    def action_assign_me(self) -> None:
+        fields.assign_me(self)
+
+    def action_assign_to(self) -> None:
+        fields.assign_to(self)
+
+    def action_pending(self) -> None:
+        fields.pending(self)
+
+    def action_solved(self) -> None:
+        fields.solved(self)
+
+    def action_reopen(self) -> None:
+        fields.reopen(self)
+
+    def action_snooze(self) -> None:
+        fields.snooze(self)
+
+    def action_tags(self) -> None:
+        fields.tags(self)
+
+    def action_priority(self) -> None:
+        fields.priority(self)
+
+    def action_move_queue(self) -> None:
+        fields.move_queue(self)
+
+    def action_escalate(self) -> None:
+        fields.escalate(self)
+
+    def action_macro(self, number: int) -> None:
+        macros.by_number(self, number)
+
+    def action_pick_macro(self) -> None:
+        macros.pick(self)
+
+    def action_write(self, mode: str) -> None:
+        writing.write(self, mode)
+
+    def action_compose_new(self) -> None:
+        writing.compose_new(self)
+
+    def action_to_private(self) -> None:
+        writing.to_private(self)
+
+    def action_log_contact(self) -> None:
+        writing.log_contact(self)
+
+    def action_link_customer(self) -> None:
+        customers.link(self)

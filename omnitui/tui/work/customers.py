@@ -1,0 +1,88 @@
+"""Link or merge customers (key L): accept a suggestion raised by weak evidence, merge a
+customer named by number or by one of their addresses, or link a new address to this
+customer (the agent vouches for it). Every outcome is one undoable action."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from omnitui.sanitize import sanitize
+from omnitui.services.merge import resolve_link
+from omnitui.store.cases import require_case
+from omnitui.store.customers import customer_name, merge_suggestions_for
+from omnitui.store.db import StoreError
+from omnitui.tui.screens.modals import AskScreen, ConfirmScreen, PickScreen, refusal
+
+if TYPE_CHECKING:
+    from omnitui.tui.app import OmnituiApp
+    from omnitui.tui.screens.work import WorkScreen
+
+TYPE_IT = "link an address, or merge a customer by number…"
+
+
+def link(screen: WorkScreen) -> None:
+    console = screen.console
+    case_id = screen.one_case()
+    if case_id is None:
+        return
+    customer_id = require_case(console.store.conn, case_id)["customer_id"]
+    suggestions = merge_suggestions_for(console.store.conn, customer_id)
+    if not suggestions:
+        _ask(console, case_id, customer_id)
+        return
+    options = [f"merge #{other} {sanitize(name) or '(no name)'}: {sanitize(evidence)} "
+               f"({confidence:.0%})" for _, other, name, confidence, evidence in suggestions]
+
+    def chosen(index: int | None) -> None:
+        if index is None:
+            return
+        if index == len(suggestions):
+            _ask(console, case_id, customer_id)
+            return
+        _change(console, case_id, "suggestion accepted",
+                lambda: console.desk.accept_suggestion(suggestions[index][0]))
+
+    console.push_screen(PickScreen("Suggested for this customer", [*options, TYPE_IT]),
+                        chosen)
+
+
+def _ask(console: OmnituiApp, case_id: int, customer_id: int) -> None:
+    def resolve(text: str) -> tuple[str, object]:
+        return resolve_link(console.store.conn, customer_id, text,
+                            console.settings.identity.default_phone_region)
+
+    def answered(text: str | None) -> None:
+        if not text:
+            return
+        verb, what = resolve(text)
+        if verb == "link":
+            kind, value = what  # type: ignore[misc]
+            _change(console, case_id, f"{kind} {value} linked",
+                    lambda: console.desk.link(customer_id, (kind, value)))
+            return
+        other = int(what)  # type: ignore[arg-type]
+        name = sanitize(customer_name(console.store.conn, other)) or "(no name)"
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                _change(console, case_id, f"customer #{other} merged into #{customer_id}",
+                        lambda: console.desk.merge_customers(other, customer_id))
+
+        console.push_screen(ConfirmScreen(
+            f"Merge customer #{other} {name} (with all their cases and identities) into "
+            f"#{customer_id}?"), confirmed)
+
+    console.push_screen(AskScreen("Link to this customer: an email, a phone number, a "
+                                  "platform:id handle, or #N to merge customer N into it",
+                                  check=refusal(resolve, (StoreError,))), answered)
+
+
+def _change(console: OmnituiApp, case_id: int, done: str, change: Callable[[], object]) -> None:
+    try:
+        change()
+    except StoreError as exc:
+        console.notify(str(exc), severity="error")
+        return
+    console.cases_changed({case_id})
+    console.notify(f"{done} (u takes it back)")

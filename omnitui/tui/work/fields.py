@@ -1,0 +1,145 @@
+"""Keys that change a case's fields: assignment, status, snooze, tags, priority, queue,
+escalation. Each acts on the screen's targets (the case on screen, else the marked cases,
+else the highlighted one) in one transaction: one undo."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from omnitui.model import Status
+from omnitui.snooze import parse_until, snooze_choices
+from omnitui.store.queries import distinct_values, known_agents
+from omnitui.tui.screens.modals import AskScreen, PickScreen, refusal
+
+if TYPE_CHECKING:
+    from omnitui.tui.screens.work import WorkScreen
+
+MAX_PRIORITY = 1_000_000
+
+
+def assign_me(screen: WorkScreen) -> None:
+    screen.act(f"assigned to {screen.console.agent}", screen.console.desk.claim())
+
+
+def _set_status(screen: WorkScreen, status: Status, reason: str | None = None) -> None:
+    screen.act(f"{status}", screen.console.desk.status(status, reason))
+
+
+def solved(screen: WorkScreen) -> None:
+    _set_status(screen, Status.SOLVED)
+
+
+def reopen(screen: WorkScreen) -> None:
+    _set_status(screen, Status.OPEN)
+
+
+def pending(screen: WorkScreen) -> None:
+    targets = screen.targets()
+
+    def answered(reason: str | None) -> None:
+        if reason:
+            screen.act(f"{Status.PENDING}", screen.console.desk.status(Status.PENDING, reason),
+                       targets)
+
+    screen.app.push_screen(AskScreen("Pending: what is the case waiting on?",
+                                     "waiting on customer"), answered)
+
+
+def snooze(screen: WorkScreen) -> None:
+    """Hide the cases until a time; each comes back by itself, or when the customer
+    writes."""
+    targets = screen.targets()
+    now = datetime.now().astimezone()
+    choices = snooze_choices(now)
+    options = [f"{label}  ({moment:%a %d %b %H:%M})" for label, moment in choices]
+
+    def snooze_until(until: datetime | None) -> None:
+        screen.act(f"snoozed until {until:%a %d %b %H:%M}" if until else "woken up",
+                   screen.console.desk.snooze(until), targets)
+
+    def until(text: str) -> datetime:
+        return parse_until(text, datetime.now().astimezone())
+
+    def typed(text: str | None) -> None:
+        if text:
+            snooze_until(until(text))
+
+    def chosen(index: int | None) -> None:
+        if index is None:
+            return
+        if index < len(choices):
+            snooze_until(choices[index][1])
+        elif index == len(choices):
+            screen.app.push_screen(AskScreen("Snooze until: 3h, 2d, 1w or 2026-12-24 09:00 "
+                                             "(your local time)", check=refusal(until)), typed)
+        else:
+            snooze_until(None)
+
+    screen.app.push_screen(PickScreen("Snooze until", [*options, "custom…", "wake up now"]),
+                           chosen)
+
+
+def assign_to(screen: WorkScreen) -> None:
+    targets = screen.targets()
+    agents = known_agents(screen.console.store.conn)
+
+    def chosen(index: int | None) -> None:
+        if index is not None:
+            screen.act(f"assigned to {agents[index]}",
+                       screen.console.desk.assign(agents[index]), targets)
+
+    screen.app.push_screen(PickScreen("Assign to", agents), chosen)
+
+
+def tags(screen: WorkScreen) -> None:
+    targets = screen.targets()
+
+    def answered(words: str | None) -> None:
+        if words:
+            screen.act("tags", screen.console.desk.tags(words), targets)
+
+    screen.app.push_screen(AskScreen("Tags: words add, -word removes"), answered)
+
+
+def priority(screen: WorkScreen) -> None:
+    targets = screen.targets()
+
+    def answered(value: str | None) -> None:
+        if value:
+            number = parse_priority(value)
+            screen.act(f"priority {number:g}", screen.console.desk.priority(number), targets)
+
+    screen.app.push_screen(AskScreen("Priority score (higher comes first)",
+                                     check=refusal(parse_priority)), answered)
+
+
+def move_queue(screen: WorkScreen) -> None:
+    targets = screen.targets()
+    settings = screen.console.settings
+    queues = sorted({*distinct_values(screen.console.store.conn, "queue"),
+                     settings.routing.default_queue, *settings.routing.channel_queues.values()})
+
+    def chosen(index: int | None) -> None:
+        if index is not None:
+            screen.act(f"moved to {queues[index]}", screen.console.desk.queue(queues[index]),
+                       targets)
+
+    screen.app.push_screen(PickScreen("Move to queue", queues), chosen)
+
+
+def escalate(screen: WorkScreen) -> None:
+    screen.act("escalated", screen.console.desk.escalate())
+
+
+def parse_priority(text: str) -> float:
+    """A priority as typed; ValueError says what a priority may be."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or abs(value) > MAX_PRIORITY:
+        raise ValueError(f"priority must be a number from -{MAX_PRIORITY:,} to "
+                         f"{MAX_PRIORITY:,}, not {text!r}")
+    return value

@@ -1,0 +1,90 @@
+"""Keys on the message highlighted in an open case: its raw source, saving its attachments,
+moving it to another case (split off or re-attach)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from omnitui.sanitize import sanitize
+from omnitui.services.files import save_attachments
+from omnitui.store.db import StoreError
+from omnitui.store.messages import raw_body
+from omnitui.tui.screens.modals import AskScreen, TextScreen, refusal
+from omnitui.wording import plural
+
+if TYPE_CHECKING:
+    from omnitui.tui.screens.case import CaseScreen
+
+RAW_SHOWN = 512 * 1024  # a 30 MB attachment is not something to page through in a terminal
+
+
+def raw_source(screen: CaseScreen) -> None:
+    message = screen.current_message
+    if message is None:
+        return
+    raw = raw_body(screen.console.store.conn, message.id)
+    if raw is None:
+        screen.notify("this message was written here; there is no received source",
+                      severity="warning")
+        return
+    text = Text(sanitize(raw[:RAW_SHOWN].decode("utf-8", "replace"), multiline=True))
+    if len(raw) > RAW_SHOWN:
+        text.append(f"\n… {len(raw) - RAW_SHOWN:,} more bytes not shown (the store keeps them "
+                    "all)", style="dim italic")
+    screen.app.push_screen(TextScreen(f"Raw source of message {message.id} ({len(raw):,} B)",
+                                      text))
+
+
+def save(screen: CaseScreen) -> None:
+    message = screen.current_message
+    if message is None:
+        return
+    if not message.attachments:
+        screen.notify("this message has no attachments", severity="warning")
+        return
+    default = Path("~/Downloads") if Path("~/Downloads").expanduser().is_dir() else Path(".")
+
+    def answered(folder: str | None) -> None:
+        if not folder:
+            return
+        try:
+            saved = save_attachments(screen.console.store, message.id, Path(folder))
+        except StoreError as exc:
+            screen.notify(str(exc), severity="error")
+            return
+        screen.notify("saved " + ", ".join(str(p) for p in saved))
+
+    screen.app.push_screen(AskScreen(f"Save {plural(len(message.attachments), 'attachment')} "
+                                     "to folder", str(default)), answered)
+
+
+def move(screen: CaseScreen) -> None:
+    message = screen.current_message
+    if message is None:
+        return
+
+    def answered(target: str | None) -> None:
+        if target is None:
+            return
+        moved_to, _ = screen.console.desk.move_messages([message.id], target_case(target))
+        screen.console.cases_changed({moved_to})
+        screen.notify(f"message moved to case #{moved_to} (u takes it back)")
+
+    screen.app.push_screen(AskScreen("Move this message to case number ('new': split it off "
+                                     "into a new case)", "new", check=refusal(target_case)),
+                           answered)
+
+
+def target_case(text: str) -> int | None:
+    """Where X moves a message: "new" (None) or a case number; ValueError otherwise."""
+    wanted = text.strip()
+    if wanted.lower() in ("", "new"):
+        return None
+    number = re.fullmatch(r"#?(\d{1,18})", wanted)
+    if number is None:
+        raise ValueError(f"{text!r} is not a case number (or 'new')")
+    return int(number[1])

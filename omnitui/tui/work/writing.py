@@ -1,0 +1,234 @@
+"""Writing: reply, reply to all, forward, internal note, a new message that opens a case,
+moving a public conversation to private, and logging a call or visit by hand.
+
+Every one opens the same composer on a draft from `services.outbound`. What the agent writes
+is kept in the store as they type (services.drafts, through the DraftKeeper below), so it
+survives a failed send, a crash and a lost connection: opening the composer on that case for
+the same kind of writing brings it back. Sending queues it in the outbox (the daemon sends
+it) or, for a note, adds it to the timeline; a draft that cannot be sent comes back in the
+composer.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from omnitui.errors import OmnituiError
+from omnitui.model import Channel, Draft
+from omnitui.sanitize import sanitize
+from omnitui.services import drafts
+from omnitui.services.drafts import MacroGone
+from omnitui.services.outbound import address_on, reachable_channels, start_draft
+from omnitui.services.private import ACKNOWLEDGEMENT, private_draft
+from omnitui.store.cases import require_case
+from omnitui.store.db import STORE_ERRORS, Store, expected, parse_db_time, store_problem, utc_now
+from omnitui.tui.screens.contact import Contact, ContactScreen
+from omnitui.tui.screens.modals import ComposeScreen
+
+if TYPE_CHECKING:
+    from omnitui.tui.app import OmnituiApp
+    from omnitui.tui.screens.work import WorkScreen
+
+NEW_CASE_CHANNELS = {Channel.EMAIL: "", Channel.SMS: "", Channel.WHATSAPP: ""}
+SLOT_WORDS = {"reply": "reply (r)", "reply_all": "reply to all (R)", "forward": "forward (f)",
+              "note": "internal note (i)", "new": "new message (c)",
+              "reply-private": "private answer (D)"}
+
+
+class DraftKeeper:
+    """Saves an agent's drafts off the UI thread, the newest text last, and never after the
+    draft was sent or thrown away. The keyboard never waits for the store: handing a draft
+    over takes a lock that is never held across a write."""
+
+    def __init__(self, db_path: Path, agent: str, warn: Callable[[str], None]) -> None:
+        self.db_path = db_path
+        self.agent = agent
+        self.warn = warn  # called from the saving thread
+        self._pending_lock = threading.Lock()  # short: only the dict below
+        self._writing = threading.Lock()  # held across a save's write
+        self._pending: dict[tuple[int | None, str], Draft] = {}
+        self._threads: list[threading.Thread] = []
+
+    def later(self, case_id: int | None, draft: Draft) -> None:
+        with self._pending_lock:
+            self._pending[(case_id, draft.slot)] = draft
+        thread = threading.Thread(target=self._save, args=((case_id, draft.slot),),
+                                  daemon=True)
+        thread.start()
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+
+    def wait(self, timeout: float = 5.0) -> None:
+        """Let the saves on their way finish (the console is quitting)."""
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def settle(self, case_id: int | None, slot: str) -> None:
+        """Wait for a save in flight and drop any not started: the draft is being sent or
+        thrown away."""
+        with self._writing, self._pending_lock:
+            self._pending.pop((case_id, slot), None)
+
+    def _save(self, key: tuple[int | None, str]) -> None:
+        with self._writing:
+            with self._pending_lock:
+                draft = self._pending.pop(key, None)
+            if draft is None:
+                return  # a newer save took it, or it was sent
+            try:
+                with Store(self.db_path, migrate=False) as own:
+                    drafts.keep(own, self.agent, key[0], draft)
+            except STORE_ERRORS as exc:
+                if not expected(exc):
+                    raise  # a bug: keep its traceback
+                self.warn(f"draft not saved: {store_problem(exc)} (the text is still in "
+                          "the composer)")
+
+
+def write(screen: WorkScreen, mode: str) -> None:
+    """r, R, f, i: on the screen's one case; a note goes to every marked case at once."""
+    console = screen.console
+    if mode == "note" and len(targets := screen.targets()) > 1:
+        _note_on_marked(screen, targets)
+        return
+    case_id = screen.one_case()
+    if case_id is None:
+        return
+    message_id = screen.current_message_id() if mode == "forward" else None
+    draft = start_draft(console.store.conn, case_id, mode, message_id=message_id,
+                        own_addresses=frozenset(m.address for m in console.settings.mailboxes))
+    open_composer(console, case_id, draft)
+
+
+def to_private(screen: WorkScreen) -> None:
+    """D: answer a public post privately: the composer opens on a direct message, and
+    sending also queues a short acknowledgement in the public thread."""
+    case_id = screen.one_case()
+    if case_id is None:
+        return
+    draft = private_draft(screen.console.store.conn, case_id)
+    screen.notify(f"writing privately; sending also tells the public thread \"{ACKNOWLEDGEMENT}\"")
+    open_composer(screen.console, case_id, draft)
+
+
+def compose_new(screen: WorkScreen) -> None:
+    """c: a new outbound case to someone, by email address or phone number."""
+    open_composer(screen.console, None, Draft("new", Channel.EMAIL))
+
+
+def log_contact(screen: WorkScreen) -> None:
+    """+: a phone call or a walk-up visit, typed in; on one case, its customer is the caller
+    (their phone number, else their email address)."""
+    targets, conn = screen.targets(), screen.console.store.conn
+    who = ""
+    if len(targets) == 1:
+        customer_id = require_case(conn, targets[0])["customer_id"]
+        who = (address_on(conn, customer_id, Channel.SMS)
+               or address_on(conn, customer_id, Channel.EMAIL) or "")
+    _contact_form(screen.console, Contact(Channel.PHONE, who, "", None, "", ""))
+
+
+def _contact_form(console: OmnituiApp, contact: Contact) -> None:
+    def logged(result: Contact | None) -> None:
+        if result is None:
+            return
+        try:
+            case_id, _ = console.desk.log_contact(result.who, result.channel, result.text,
+                                                  name=result.name, minutes=result.minutes,
+                                                  answer=result.answer)
+        except (OmnituiError, *STORE_ERRORS) as exc:
+            if not (isinstance(exc, OmnituiError) or expected(exc)):
+                raise  # a bug: keep its traceback
+            console.notify(f"not logged: {store_problem(exc)}", severity="error")
+            _contact_form(console, result)  # give the form back, filled in
+            return
+        console.cases_changed({case_id})
+        console.notify(f"logged on case #{case_id}")
+        console.open_case(case_id)
+
+    console.push_screen(ContactScreen(contact), logged)
+
+
+def open_composer(console: OmnituiApp, case_id: int | None, draft: Draft, *,
+                  restore: bool = True) -> None:
+    """The composer on a draft for a case (None: a new message that opens a case). With
+    `restore`, an unsent draft of the same kind the agent kept on that case comes back
+    instead; drafts of other kinds are named, never opened in its place."""
+    store, agent = console.store, console.agent
+    if restore and (saved := drafts.kept(store, agent, case_id, draft.slot)):
+        draft, saved_at = saved
+        moment = parse_db_time(saved_at).astimezone()
+        console.notify(f"your unsent {SLOT_WORDS.get(draft.slot, 'message')} from "
+                       f"{moment:%a %H:%M} is back (escape throws it away)")
+    if others := [k for k in drafts.kept_kinds(store, agent, case_id) if k != draft.slot]:
+        console.notify("you also have an unsent "
+                       + " and ".join(SLOT_WORDS.get(k, k) for k in others)
+                       + " on this case: its key brings it back")
+    if case_id is None:
+        addresses = dict(NEW_CASE_CHANNELS)
+    else:
+        customer_id = require_case(store.conn, case_id)["customer_id"]
+        addresses = {channel: address_on(store.conn, customer_id, channel) or ""
+                     for channel in reachable_channels(store.conn, customer_id)}
+    addresses.update({draft.channel: ", ".join(draft.to)} if draft.to else {})
+
+    def written(result: Draft | None) -> None:
+        console.keep_presence()
+        if result is None:
+            return
+        try:
+            sent_to = _send(console, case_id, result)
+        except MacroGone as exc:  # the reply may still go, on its own
+            console.notify(f"not sent: {exc}. Sending again sends it without the macro",
+                           severity="warning")
+            open_composer(console, case_id, replace(result, macro=""), restore=False)
+            return
+        except STORE_ERRORS as exc:
+            if not expected(exc):
+                raise  # a bug: keep its traceback
+            console.notify(f"not sent: {store_problem(exc)}", severity="error")
+            open_composer(console, case_id, result, restore=False)  # give the text back
+            return
+        console.cases_changed({sent_to})
+        to = sanitize(", ".join(result.to), multiline=False)
+        console.notify("note added" if result.internal else
+                       f"case #{sent_to} opened; message queued for {to}" if case_id is None
+                       else f"queued for sending to {to} (u takes it back)")
+
+    def discard() -> None:
+        console.drafts.settle(case_id, draft.slot)
+        drafts.discard(store, agent, case_id, draft.slot)
+
+    console.push_screen(ComposeScreen(draft, addresses, case_id,
+                                      keep=lambda kept: console.drafts.later(case_id, kept),
+                                      discard=discard), written)
+    console.keep_presence("writing")
+
+
+def _send(console: OmnituiApp, case_id: int | None, draft: Draft) -> int:
+    """Send a finished draft; returns the case it went to."""
+    console.drafts.settle(case_id, draft.slot)  # no save on its way may bring it back
+    if case_id is None:
+        return console.desk.new_case(draft)
+    drafts.send(console.store, case_id, draft, author=console.agent, at=utc_now(),
+                macros=console.settings.macros)
+    return case_id
+
+
+def _note_on_marked(screen: WorkScreen, targets: list[int]) -> None:
+    """One internal note on every marked case."""
+    def written(result: Draft | None) -> None:
+        if result is None:
+            return
+        try:
+            screen.act("note added", screen.console.desk.draft(result), targets)
+        except STORE_ERRORS as exc:
+            if not expected(exc):
+                raise  # a bug: keep its traceback
+            screen.notify(f"no note added: {store_problem(exc)}", severity="error")
+            screen.app.push_screen(ComposeScreen(result), written)  # give the text back
+
+    screen.app.push_screen(ComposeScreen(Draft("note", Channel.EMAIL, internal=True)), written)
