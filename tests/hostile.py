@@ -38,8 +38,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 from omnitui.channels.email.parse import parse_email
-from omnitui.channels.webhooks.platforms import read_delivery
+from omnitui.channels.webhooks.deliveries import read_delivery
 from omnitui.config import HookChannel, Settings
+from omnitui.daemon.sender import send_due
 from omnitui.ingest.pending import RawItem
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.ingest.updates import apply_customer_update, apply_receipt
@@ -47,7 +48,6 @@ from omnitui.model import CustomerUpdate, DeliveryReceipt, Identifier, Inbound, 
 from omnitui.sanitize import UNSAFE_RANGES
 from omnitui.services.actions import assign, edit, retag
 from omnitui.services.outbound import queue_draft, start_draft
-from omnitui.services.sender import send_due
 from omnitui.store import channel_state, customers
 from omnitui.store.db import Store, db_time, utc_now
 from tests.recording_server import recording_server

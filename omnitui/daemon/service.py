@@ -22,15 +22,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from omnitui.channels.webhooks.platforms import RAW_CHANNEL, parse_delivery
+from omnitui.channels.webhooks.deliveries import RAW_CHANNEL, parse_delivery
 from omnitui.channels.webhooks.server import WebhookReceiver
 from omnitui.config import Settings, attachments_dir
 from omnitui.daemon import lock
 from omnitui.daemon.mailwatch import watch_folder
+from omnitui.daemon.sender import send_due
 from omnitui.ingest.pending import WEBHOOK_HOLD, file_pending
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.services.scheduler import wake_snoozed
-from omnitui.services.sender import send_due
 from omnitui.store import channel_state
 from omnitui.store.db import Store, db_time, utc_now
 from omnitui.wording import plural

@@ -55,7 +55,7 @@ def row_of_message(conn: sqlite3.Connection, message_id: int) -> dict[str, Any] 
     return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
 
 
-# The sender's side (omnitui/services/sender.py). While a row is 'sending', next_attempt_at
+# The sender's side (omnitui/daemon/sender.py). While a row is 'sending', next_attempt_at
 # holds when it was claimed: that is how a row left behind by a crash is recognised.
 
 

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from omnitui.config import HookChannel
+from omnitui.daemon.sender import send_due
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.services.desk import Desk
 from omnitui.services.outbound import queue_draft, start_draft
 from omnitui.services.private import ACKNOWLEDGEMENT, move_to_private, private_draft
-from omnitui.services.sender import send_due
 from omnitui.store.db import Store, StoreError, utc_now
 from tests.conftest import chat_event
 from tests.recording_server import RecordingServer, recording_server

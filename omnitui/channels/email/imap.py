@@ -1,6 +1,6 @@
 """IMAP in: sync a mailbox folder into the store by UID, never losing or doubling mail.
 
-The rules (notes/channels.md §1):
+The rules:
 * the cursor is (UIDVALIDITY, last stored UID), committed in the same transaction as the
   messages it covers; never \\Seen, UNSEEN or a date window, which break as soon as someone
   reads the mailbox in another client;
@@ -10,7 +10,7 @@ The rules (notes/channels.md §1):
 * a UIDVALIDITY change resyncs the whole folder; the pipeline's dedupe (Message-ID, else the
   raw bytes' hash) keeps it from storing anything twice;
 * on Gmail (X-GM-EXT-1) one message shows up in every folder of its labels, so it is also
-  deduped on its X-GM-MSGID (§1.8), kept as the raw row's external key;
+  deduped on its X-GM-MSGID, kept as the raw row's external key;
 * with `oauth2_token_env` the login is XOAUTH2 (Gmail, Microsoft 365) with that bearer token;
 * one message that breaks the pipeline is kept raw with its error, and the sync goes on.
 """
@@ -108,7 +108,7 @@ def connect(mailbox: MailboxSettings) -> IMAPClient:
 def _quiet(client: IMAPClient) -> None:
     """imapclient turns on imaplib's debug level so its trace can go to a logger, and
     imaplib then formats every fetched literal even when nothing is logged: that halves
-    fetch speed (notes/channels.md §1.2a). Checked against imapclient 4.1."""
+    fetch speed. Checked against imapclient 4.1."""
     imap = getattr(client, "_imap", None)
     if imap is not None and hasattr(imap, "debug"):
         imap.debug = 0
@@ -119,7 +119,8 @@ def sync_folder(client: IMAPClient, store: Store, mailbox: MailboxSettings, fold
                 stop: threading.Event | None = None) -> SyncResult:
     """Store the raw bytes of every message of `folder` past the cursor, with the cursor,
     one transaction per batch: as fast as the server sends them. `ingest_pending` then turns
-    them into messages on cases (store first, process second: notes/channels.md §0).
+    them into messages on cases: store first, process second, so mail is safe on disk before
+    any parsing can fail, and a message that breaks the pipeline stalls nothing.
     On Gmail a message already stored from another folder (label) has the same X-GM-MSGID
     and is skipped, while the cursor moves past it."""
     writable = mailbox.mark_seen or bool(mailbox.move_to)
@@ -179,7 +180,7 @@ def _gmail_key(mailbox: MailboxSettings, data: dict[bytes, object]) -> str | Non
     """The raw row's key for a Gmail message (None without an X-GM-MSGID). The id is the
     same in every folder and label even where the bytes differ, and unique only within one
     account, hence the mailbox name. raw_seen still checks the bytes' hash as well, for mail
-    stored before keys were (notes/channels.md §1.5)."""
+    stored before keys were."""
     msgid = data.get(b"X-GM-MSGID")
     return f"gmail:{mailbox.name}:{msgid}" if msgid is not None else None
 

@@ -1,6 +1,6 @@
 """Turn one raw RFC 5322 message into an `InboundEvent`, whatever the bytes are.
 
-Why it looks like this (see notes/channels.md §2):
+Why it looks like this:
 
 * The stdlib compat32 parser is used, not `policy.default`: the modern API is ~7x slower and
   raises (`IndexError`, `LookupError`) on headers real mailers send, such as

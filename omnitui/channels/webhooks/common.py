@@ -1,14 +1,6 @@
-"""What every platform module shares: the request as received, and how it answers.
-
-A platform module has two functions:
-- `check(channel, secret, request, now) -> Answer`: verify the request the platform's way
-  and say under which delivery key to store it (None: store nothing, e.g. a handshake or
-  our own echo), raising `Rejected` for a forged, expired or unsigned request, and
-  `Malformed` for a body it cannot read;
-- `parse(channel, item) -> list[Inbound]`: turn a stored body into messages, receipts and
-  customer updates. The receiver also runs it before answering, so a body that would fail
-  later is refused with 400 now and the platform's developer sees why.
-"""
+"""What the webhook side of every platform shares: the request as received, how it answers,
+how a request is refused, and helpers for reading bodies (see platform.py for the protocol
+these serve)."""
 
 from __future__ import annotations
 

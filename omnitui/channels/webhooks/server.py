@@ -34,6 +34,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from omnitui.channels.registry import PLATFORMS
 from omnitui.channels.webhooks.common import (
     HookRequest,
     Malformed,
@@ -41,7 +42,7 @@ from omnitui.channels.webhooks.common import (
     Rejected,
     delivery_key,
 )
-from omnitui.channels.webhooks.platforms import PLATFORMS, RAW_CHANNEL, read_delivery
+from omnitui.channels.webhooks.deliveries import RAW_CHANNEL, read_delivery
 from omnitui.config import HookChannel, Settings, hook_secret, listen_address
 from omnitui.ingest.pending import RawItem
 from omnitui.store import channel_state
@@ -165,8 +166,8 @@ def build_app(settings: Settings, writer: RawWriter,
     routes = []
     for channel in settings.channels:
         secret = hook_secret(channel)
-        if channel.kind == "meta":
-            hook_secret(channel, "verify_token")
+        for key in PLATFORMS[channel.kind].check_keys:
+            hook_secret(channel, key)
         routes.append(Route(channel.url_path, _endpoint(channel, secret, settings, writer,
                                                          limit, clock),
                             methods=["GET", "POST"]))

@@ -17,10 +17,10 @@ import pytest
 
 from omnitui.channels.signing import standard_webhooks_signature
 from omnitui.config import HookChannel
+from omnitui.daemon.sender import BACKOFF, SendReport, send_due
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import Draft, Identifier, MessageView
 from omnitui.services.outbound import queue_draft, start_case, start_draft
-from omnitui.services.sender import BACKOFF, SendReport, send_due
 from omnitui.store import channel_state, outbox
 from omnitui.store.db import Store, db_time, utc_now
 from omnitui.store.messages import message_by_id

@@ -1,10 +1,16 @@
-"""Twilio Programmable Messaging: SMS and WhatsApp (notes/channels.md §4, Twilio).
+"""Twilio Programmable Messaging: SMS and WhatsApp, in by webhook and out by the Messages API.
 
-Verified the way Twilio's own RequestValidator does: base64 HMAC-SHA1, keyed with the auth
-token, over the URL Twilio called followed by every POST parameter (sorted by name, values
-of one name sorted) — tried with and without the default port in the URL, since proxies
-differ in what they pass on. The delivery key is the MessageSid (a status callback: the sid
-and its status). The answer is an empty TwiML <Response/>: replies go through the outbox.
+In: verified the way Twilio's own RequestValidator does: base64 HMAC-SHA1, keyed with the
+auth token, over the URL Twilio called (hence server.public_url, required for a Twilio
+entry) followed by every POST parameter (sorted by name, values of one name sorted) — tried
+with and without the default port in the URL, since proxies differ in what they pass on.
+The delivery key is the MessageSid (a status callback: the sid and its status). The answer
+is an empty TwiML <Response/>: replies go through the outbox.
+
+Out: the reply leaves from the number the customer wrote to ("from" in the route), so it
+arrives in the same conversation on their phone; writing first needs our number
+(from_number). The credential is the entry's token, else its auth token (the secret). The
+id returned is the message SID, which Twilio's status callbacks name again.
 """
 
 from __future__ import annotations
@@ -13,8 +19,12 @@ import base64
 import hashlib
 import hmac
 from datetime import datetime
+from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
+from omnitui.channels.errors import PermanentFailure
+from omnitui.channels.platform import Platform, Reply, Route, api_url
+from omnitui.channels.replies import http
 from omnitui.channels.webhooks.common import (
     Answer,
     HookRequest,
@@ -24,10 +34,11 @@ from omnitui.channels.webhooks.common import (
     header,
     same,
 )
-from omnitui.config import HookChannel
+from omnitui.config import HookChannel, hook_secret
 from omnitui.ingest.pending import RawItem
 from omnitui.model import Channel, DeliveryReceipt, Identifier, Inbound, InboundEvent
 
+API_BASE = "https://api.twilio.com"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 WHATSAPP = "whatsapp:"
 RECEIPT_STATUSES = {"sent": "sent", "delivered": "delivered", "read": "read",
@@ -110,3 +121,36 @@ def _message(channel: HookChannel, item: RawItem, params: dict[str, list[str]], 
         identifiers=[Identifier("phone", sender.removeprefix(WHATSAPP), verified=True)],
         sender_name=_one(params, "ProfileName"), text="\n".join(x for x in lines if x),
         source=item.source, reply_route={"hook": channel.name, "to": sender, "from": ours})
+
+
+def send(channel: HookChannel, route: Route, reply: Reply, timeout: float) -> str | None:
+    if not channel.account_sid:
+        raise PermanentFailure(f"channel {channel.name!r} has no account_sid to send from",
+                               stage="login")
+    token = hook_secret(channel, "token" if channel.token or channel.token_env else "secret")
+    url = (f"{api_url(channel, API_BASE)}/2010-04-01/Accounts/{channel.account_sid}"
+           "/Messages.json")
+    answer = http.post(url, platform="Twilio", secrets=[token], timeout=timeout,
+                       judge=_judge, auth=(channel.account_sid, token),
+                       form={"To": route["to"], "From": route["from"], "Body": reply.text})
+    return answer.get("sid") if isinstance(answer, dict) else None
+
+
+def _judge(status: int, body: Any) -> http.Refusal | None:
+    """Twilio's error body is {"code", "message", "more_info", "status"}."""
+    if isinstance(body, dict) and body.get("message"):
+        return http.by_status(status, body, f"{body['message']} (error {body.get('code')})")
+    return http.by_status(status, body)
+
+
+def default_route(channel: HookChannel, message_channel: str, address: str) -> Route:
+    if not channel.from_number:
+        raise PermanentFailure(f"Twilio needs our number to send the {message_channel} "
+                               f"message from: set from_number on channel {channel.name!r}, "
+                               "or wait until the customer writes", stage="build")
+    prefix = WHATSAPP if message_channel == Channel.WHATSAPP else ""
+    return {"hook": channel.name, "to": prefix + address, "from": prefix + channel.from_number}
+
+
+PLATFORM = Platform("twilio", frozenset({Channel.SMS, Channel.WHATSAPP}), check, parse, send,
+                    default_route)

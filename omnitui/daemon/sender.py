@@ -1,6 +1,7 @@
 """The outbox sender: what the daemon runs every few seconds to send due replies, email
-through the mailbox's SMTP server and chat through the platform the conversation came from
-(Telegram, Slack, Twilio, Meta, a generic source's reply_url).
+through the mailbox's SMTP server and everything else through the webhook platform the
+conversation came from (omnitui/channels/registry.py). What a platform needs to send is in
+its module; when to send, what a failure means and what is recorded is here.
 
 Every channel shares one path: claim, prepare an `Attempt`, send, record. A row goes
 queued -> sending -> sent, or back to queued with a later next_attempt_at (temporary
@@ -34,24 +35,23 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 from typing import Any
 
 from omnitui.channels.email.imap import MailboxError, append_copy
-from omnitui.channels.email.parse import recipients_of
-from omnitui.channels.email.smtp import TIMEOUT_S, Attachment, build_reply, send
-from omnitui.channels.errors import PermanentFailure, SendError, TemporaryFailure
-from omnitui.channels.replies import routes, send_reply
+from omnitui.channels.email.outgoing import reply_mailbox, reply_message
+from omnitui.channels.email.smtp import TIMEOUT_S, send
+from omnitui.channels.errors import SendError, TemporaryFailure
+from omnitui.channels.platform import Reply
+from omnitui.channels.replies.routes import resolve, send_reply
 from omnitui.config import HookChannel, MailboxSettings
+from omnitui.model import Channel
 from omnitui.store import channel_state, outbox
-from omnitui.store.blobs import read_blob
 from omnitui.store.db import Store, db_time, parse_db_time, utc_now
-from omnitui.store.messages import raw_body, set_external_id
+from omnitui.store.messages import set_external_id
 
 RECORD_ATTEMPTS = 60  # about a minute of a busy store before giving up on recording a send
 log = logging.getLogger("omnitui.sender")
 
-CHANNEL = "email"
 # channel_health rows for the status bar and doctor: (smtp, mailbox name) and
 # (webhook-out, [[channels]] name); the webhook receiver reports its own side apart.
 HEALTH_CHANNEL = "smtp"
@@ -97,27 +97,6 @@ def retry_at(attempts: int, created_at: datetime, now: datetime) -> datetime | N
     later), or None once that would be more than GIVE_UP_AFTER after queuing."""
     later = now + BACKOFF[min(max(attempts, 1), len(BACKOFF)) - 1]
     return later if later - created_at <= GIVE_UP_AFTER else None
-
-
-def choose_mailbox(mailboxes: Sequence[MailboxSettings], source: str,
-                   received_by: Callable[[], list[str]]) -> MailboxSettings:
-    """The mailbox a reply leaves from: the one that received the case's last email (named by
-    its raw payload's source, else found among its To and Cc), else the first that can send.
-    Replying from another address than the customer wrote to would confuse them, so a
-    receiving mailbox without smtp_host fails the reply instead of silently switching."""
-    chosen = next((m for m in mailboxes if source and m.name == source), None)
-    if chosen is None and mailboxes:
-        addresses = {a.casefold() for a in received_by()}
-        chosen = next((m for m in mailboxes if m.address.casefold() in addresses), None)
-    if chosen is None:
-        chosen = next((m for m in mailboxes if m.smtp_host), None)
-        if chosen is None:
-            raise PermanentFailure("no mailbox can send email: set smtp_host on one of the "
-                                   "[[mailboxes]] in the config")
-    if not chosen.smtp_host:
-        raise PermanentFailure(f"mailbox {chosen.name!r} ({chosen.address}) received this case "
-                               "but has no smtp_host, so it cannot send the reply")
-    return chosen
 
 
 def send_due(store: Store, mailboxes: Sequence[MailboxSettings],
@@ -179,18 +158,13 @@ class _Outgoing:
     ssl_context: ssl.SSLContext | None
 
     def prepare(self, reply: dict[str, Any]) -> Attempt:
-        return self._email(reply) if reply["channel"] == CHANNEL else self._platform(reply)
+        """Email leaves through the [[mailboxes]], every other channel through the
+        [[channels]] entry its route (or its platform, writing first) names."""
+        return self._email(reply) if reply["channel"] == Channel.EMAIL else self._platform(reply)
 
     def _email(self, reply: dict[str, Any]) -> Attempt:
-        conn = self.store.conn
-        inbound = outbox.last_inbound_source(conn, reply["case_id"])
-        ids = [int(i) for i in json.loads(reply["attachment_ids"] or "[]")]
-        files = outbox.attachments_by_id(conn, ids)
-        names = {m.name for m in self.mailboxes}
-        raw = raw_body(conn, inbound[0]) if inbound and inbound[1] not in names else None
-        mailbox = choose_mailbox(self.mailboxes, inbound[1] if inbound else "",
-                                 lambda: recipients_of(raw) if raw else [])
-        message = _message(self.store, reply, mailbox, files, len(ids), self.now)
+        mailbox = reply_mailbox(self.store, self.mailboxes, reply["case_id"])
+        message = reply_message(self.store, reply, mailbox, self.now)
 
         def deliver() -> Sent:
             refused = send(mailbox, message, timeout=self.timeout, ssl_context=self.ssl_context)
@@ -209,13 +183,13 @@ class _Outgoing:
     def _platform(self, reply: dict[str, Any]) -> Attempt:
         recipients = json.loads(reply["recipients"] or "{}")
         to = recipients.get("to") or []
-        hook, route = routes.resolve(self.channels, reply["channel"], recipients.get("route"),
-                                     to[0] if to else "")
+        hook, route = resolve(self.channels, reply["channel"], recipients.get("route"),
+                              to[0] if to else "")
+        delivery = Reply(reply["text"], reply["case_id"], tuple(to),
+                         delivery_id=f"omnitui-reply-{reply['message_id']}")
 
         def deliver() -> Sent:
-            return Sent(external_id=send_reply(
-                hook, route, reply["text"], timeout=self.timeout, case_id=reply["case_id"],
-                to=to, delivery_id=f"omnitui-reply-{reply['message_id']}"))
+            return Sent(external_id=send_reply(hook, route, delivery, timeout=self.timeout))
 
         return Attempt((HOOK_HEALTH_CHANNEL, hook.name), deliver)
 
@@ -244,35 +218,6 @@ def _record_sent(store: Store, reply: dict[str, Any], health: tuple[str, str], s
             log.warning("reply %s was sent but the store is busy; recording it again",
                         outbox_id)
             time.sleep(1.0)
-
-
-def _message(store: Store, reply: dict[str, Any], mailbox: MailboxSettings,
-             files: list[tuple[int, str, str, str]], wanted: int, now: datetime
-             ) -> EmailMessage:
-    """The message for an outbox row; anything that stops it being built is permanent."""
-    if len(files) != wanted:
-        raise PermanentFailure("an attachment of this reply no longer exists", stage="build")
-    if not reply["thread_key"]:
-        raise PermanentFailure("the reply has no Message-ID; write it again", stage="build")
-    attachments = []
-    for _, filename, mime, sha256 in files:
-        try:
-            content = read_blob(store.attachments_dir, sha256)
-        except OSError:
-            raise PermanentFailure(f"attachment {filename!r} is missing from the content "
-                                   f"store ({store.attachments_dir})", stage="build") from None
-        attachments.append(Attachment(filename, mime, content))
-    automatic = (reply["auto_submitted"] or "no").lower() != "no"
-    try:
-        recipients = json.loads(reply["recipients"] or "{}")
-        return build_reply(address=mailbox.address, case_id=reply["case_id"],
-                           message_key=reply["thread_key"], to=recipients.get("to", []),
-                           cc=recipients.get("cc", []), subject=reply["subject"],
-                           text=reply["text"], date=now,
-                           parent_keys=json.loads(reply["parent_keys"] or "[]"),
-                           attachments=attachments, automatic=automatic)
-    except Exception as exc:  # a header the email package refuses: retrying cannot fix it
-        raise PermanentFailure(f"cannot build the message: {exc}", stage="build") from None
 
 
 def _record_failure(store: Store, reply: dict[str, Any], health: tuple[str, str] | None,

@@ -1,14 +1,23 @@
-"""Telegram Bot API updates (notes/channels.md §4, Telegram).
+"""Telegram, through a bot: Bot API updates in, sendMessage out.
 
-Verified by the secret token given to setWebhook, sent back in
+In: verified by the secret token given to setWebhook, sent back in
 X-Telegram-Bot-Api-Secret-Token. The delivery key is the update_id, kept as a unique key and
 never compared with "greater than" (Telegram restarts it at random after a quiet week).
+
+Out: in a group the reply quotes the customer's message, so it is clear whom it answers; in
+a private chat that would only add noise. A private answer to a group message goes to the
+user's own chat with the bot. The id returned is "<chat id>:<message id>": Telegram numbers
+messages per chat, so the bare number would repeat across chats. A bot can write first only
+to a user id (a user who has started the bot), never to a @username.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from omnitui.channels.errors import PermanentFailure
+from omnitui.channels.platform import Platform, Reply, Route, api_url
+from omnitui.channels.replies import http
 from omnitui.channels.webhooks.common import (
     Answer,
     HookRequest,
@@ -21,10 +30,11 @@ from omnitui.channels.webhooks.common import (
     same,
     unix_time,
 )
-from omnitui.config import HookChannel
+from omnitui.config import HookChannel, hook_secret
 from omnitui.ingest.pending import RawItem
 from omnitui.model import Channel, Identifier, Inbound, InboundEvent
 
+API_BASE = "https://api.telegram.org"
 MESSAGE_KINDS = ("message", "edited_message", "channel_post", "edited_channel_post")
 
 
@@ -92,3 +102,38 @@ def _files(message: dict[str, Any]) -> list[str]:
                                    media.get("file_size"),
                                    ref=f"telegram file {media.get('file_id', '?')}"))
     return lines
+
+
+def send(channel: HookChannel, route: Route, reply: Reply, timeout: float) -> str | None:
+    token = hook_secret(channel, "token")
+    private = bool(route.get("private"))
+    chat_id = route["user_id"] if private else route["chat_id"]
+    body: dict[str, Any] = {"chat_id": chat_id, "text": reply.text}
+    if route.get("public") and not private and route.get("message_id"):
+        body["reply_parameters"] = {"message_id": route["message_id"]}
+    answer = http.post(f"{api_url(channel, API_BASE)}/bot{token}/sendMessage",
+                       platform="Telegram", secrets=[token], timeout=timeout, judge=_judge,
+                       json_body=body)
+    sent = (answer.get("result") if isinstance(answer, dict) else None) or {}
+    chat = (sent.get("chat") or {}).get("id", chat_id)
+    return f"{chat}:{sent['message_id']}" if "message_id" in sent else None
+
+
+def _judge(status: int, body: Any) -> http.Refusal | None:
+    if isinstance(body, dict) and body.get("ok") is False:
+        code = int(body.get("error_code") or status)
+        return http.Refusal(f"{code} {body.get('description', '')}".strip(),
+                            code == 429 or code >= 500, login=code == 401)
+    return http.by_status(status, body)
+
+
+def default_route(channel: HookChannel, message_channel: str, address: str) -> Route:
+    if not address.lstrip("-").isdigit():
+        raise PermanentFailure(f"{address!r} is not a Telegram user id, so the bot cannot "
+                               "write to it", stage="build")
+    return {"hook": channel.name, "chat_id": int(address), "user_id": int(address),
+            "public": False}
+
+
+PLATFORM = Platform("telegram", frozenset({Channel.TELEGRAM}), check, parse, send,
+                    default_route)

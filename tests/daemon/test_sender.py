@@ -14,11 +14,11 @@ import pytest
 
 from omnitui.channels.email.parse import parse_email
 from omnitui.config import MailboxSettings
+from omnitui.daemon import sender
+from omnitui.daemon.sender import BACKOFF, STALE_AFTER, retry_at, send_due
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import Draft
-from omnitui.services import sender
 from omnitui.services.outbound import queue_draft, start_draft
-from omnitui.services.sender import BACKOFF, STALE_AFTER, retry_at, send_due
 from omnitui.store import channel_state, outbox
 from omnitui.store.blobs import blob_path
 from omnitui.store.db import Store, db_time, parse_db_time, utc_now

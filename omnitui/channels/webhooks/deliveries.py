@@ -1,17 +1,14 @@
-"""Which module handles which [[channels]] kind."""
+"""What a stored webhook delivery says: read by its [[channels]] entry's platform, for the
+receiver (before it answers) and the daemon's filer (after)."""
 
 from __future__ import annotations
 
-from types import ModuleType
-
-from omnitui.channels.webhooks import generic, meta, slack, telegram, twilio
+from omnitui.channels.registry import PLATFORMS
 from omnitui.channels.webhooks.common import Malformed
 from omnitui.config import HookChannel, Settings
 from omnitui.ingest.pending import RawItem
 from omnitui.model import CustomerUpdate, Inbound
 
-PLATFORMS: dict[str, ModuleType] = {"telegram": telegram, "slack": slack, "twilio": twilio,
-                                    "meta": meta, "generic": generic}
 RAW_CHANNEL = "webhook"  # raw_payloads.channel of every delivery; the source names the hook
 
 

@@ -1,9 +1,16 @@
-"""Slack Events API (notes/channels.md §4, Slack).
+"""Slack, through an app: the Events API in, the Web API (chat.postMessage) out.
 
-Verified with the signing secret: v0 HMAC-SHA256 over "v0:<timestamp>:<body>", the
+In: verified with the signing secret: v0 HMAC-SHA256 over "v0:<timestamp>:<body>", the
 timestamp inside a 5-minute window. The delivery key is the event_id, so Slack's retries
 (X-Slack-Retry-Num) add nothing. Messages from bots, our own replies among them, are
 acknowledged and not stored: they would come back as customer messages.
+
+Out: in a public channel the reply goes into the message's thread, so the channel is not
+flooded; in a DM it is just the next message. A private answer to a channel message (or a
+route that names only a user, as when writing first) first opens the DM with
+conversations.open. Slack answers 200 with {"ok": false, "error": ...}: "ratelimited" is
+temporary, the rest are not. The id returned is "<channel>:<ts>", since a ts is unique only
+within its channel.
 """
 
 from __future__ import annotations
@@ -11,7 +18,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from typing import Any
 
+from omnitui.channels.platform import Platform, Reply, Route, api_url
+from omnitui.channels.replies import http
 from omnitui.channels.webhooks.common import (
     Answer,
     HookRequest,
@@ -25,13 +35,16 @@ from omnitui.channels.webhooks.common import (
     same,
     unix_time,
 )
-from omnitui.config import HookChannel
+from omnitui.config import HookChannel, hook_secret
 from omnitui.ingest.pending import RawItem
 from omnitui.model import Channel, Identifier, Inbound, InboundEvent
 
+API_BASE = "https://slack.com/api"
 # Edits, deletions, joins and bot posts are not something a customer asked.
 IGNORED_SUBTYPES = frozenset({"bot_message", "message_changed", "message_deleted",
                               "channel_join", "channel_leave", "message_replied"})
+LOGIN_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired",
+                          "account_inactive", "missing_scope"})
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -86,3 +99,39 @@ def parse(channel: HookChannel, item: RawItem) -> list[Inbound]:
         reply_route={"hook": channel.name, "channel": conversation, "ts": ts,
                      "thread_ts": event.get("thread_ts") or (ts if public else None),
                      "user": user, "public": public})]
+
+
+def send(channel: HookChannel, route: Route, reply: Reply, timeout: float) -> str | None:
+    token = hook_secret(channel, "token")
+
+    def call(method: str, body: dict[str, Any]) -> Any:
+        return http.post(f"{api_url(channel, API_BASE)}/{method}", platform="Slack",
+                         secrets=[token], timeout=timeout, judge=_judge, json_body=body,
+                         headers={"Authorization": f"Bearer {token}"})
+
+    body: dict[str, Any] = {"text": reply.text}
+    if route.get("private") or not route.get("channel"):
+        opened = call("conversations.open", {"users": route["user"]})
+        body["channel"] = opened["channel"]["id"]
+    else:
+        body["channel"] = route["channel"]
+        if route.get("public"):
+            body["thread_ts"] = route.get("thread_ts") or route["ts"]
+    answer = call("chat.postMessage", body)
+    ts = answer.get("ts") if isinstance(answer, dict) else None
+    return f"{answer.get('channel') or body['channel']}:{ts}" if ts else None
+
+
+def _judge(status: int, body: Any) -> http.Refusal | None:
+    if isinstance(body, dict) and body.get("ok") is False:
+        error = str(body.get("error", "unknown error"))
+        return http.Refusal(error, error == "ratelimited" or status == 429 or status >= 500,
+                            login=error in LOGIN_ERRORS)
+    return http.by_status(status, body)
+
+
+def default_route(channel: HookChannel, message_channel: str, address: str) -> Route:
+    return {"hook": channel.name, "user": address, "public": False}
+
+
+PLATFORM = Platform("slack", frozenset({Channel.SLACK}), check, parse, send, default_route)

@@ -1,12 +1,21 @@
-"""Meta's webhooks: WhatsApp Cloud API, Messenger and Instagram (notes/channels.md §4, Meta).
+"""Meta: WhatsApp Cloud API, Messenger and Instagram, in by webhook, out by the Graph API.
 
-The subscribe handshake is a GET with hub.verify_token and hub.challenge. Deliveries are
+In: the subscribe handshake is a GET with hub.verify_token and hub.challenge. Deliveries are
 signed with X-Hub-Signature-256 (HMAC-SHA256 of the body, keyed with the app secret) and
 batch several entries, each with several messages or statuses. Meta retries a request with
 the same body, so the delivery key is the body's hash; each message is deduped again by its
 own id (wamid, mid) when it is filed. Our own sends come back as echoes (is_echo, or a
 comment by the page itself) and are never customer messages; WhatsApp statuses and
 Messenger deliveries and reads are receipts for the replies we sent.
+
+Out: WhatsApp replies quote the customer's message (context) so the answer sits under it.
+Messenger and Instagram DMs go to /me/messages as a RESPONSE (allowed within 24 h of the
+customer's message). A comment on a post is answered in public under it, or privately
+(route "private") as a DM tied to the comment, the one private message Meta allows there.
+Writing first on WhatsApp needs our number's id (phone_number_id). Graph errors are
+{"error": {"message", "code"}}; codes 4, 17, 32 and 613 are rate limits (temporary even
+though they come as HTTP 400), 190 is a bad token. The id returned is the wamid, the message
+id (mid) or the new comment's id.
 """
 
 from __future__ import annotations
@@ -16,6 +25,9 @@ import hmac
 from collections.abc import Iterator
 from typing import Any
 
+from omnitui.channels.errors import PermanentFailure
+from omnitui.channels.platform import Platform, Reply, Route, api_url
+from omnitui.channels.replies import http
 from omnitui.channels.webhooks.common import (
     RECEIPT_STATUSES,
     Answer,
@@ -33,9 +45,13 @@ from omnitui.config import HookChannel, hook_secret
 from omnitui.ingest.pending import RawItem
 from omnitui.model import Channel, DeliveryReceipt, Identifier, Inbound, InboundEvent
 
+API_BASE = "https://graph.facebook.com/v21.0"
 OBJECTS = {"whatsapp_business_account": Channel.WHATSAPP, "page": Channel.MESSENGER,
            "instagram": Channel.INSTAGRAM}
 MEDIA = ("image", "document", "audio", "video", "sticker")
+RATE_LIMIT_CODES = frozenset({4, 17, 32, 613})
+TOKEN_CODES = frozenset({102, 190})
+COMMENT_EDGES = {Channel.MESSENGER: "comments", Channel.INSTAGRAM: "replies"}
 
 
 def check(channel: HookChannel, secret: str, request: HookRequest, now: float) -> Answer:
@@ -178,3 +194,57 @@ def _comment(channel: HookChannel, item: RawItem, kind: str, page_id: str,
         subject="Comment on a post", text=str(text), source=item.source,
         reply_route={"hook": channel.name, "platform": kind, "comment_id": str(comment_id),
                      "recipient": author_id, "public": True})]
+
+
+def send(channel: HookChannel, route: Route, reply: Reply, timeout: float) -> str | None:
+    token = hook_secret(channel, "token")
+    path, body = _request(route, reply.text)
+    answer = http.post(f"{api_url(channel, API_BASE)}/{path}", platform="Meta",
+                       secrets=[token], timeout=timeout, judge=_judge, json_body=body,
+                       headers={"Authorization": f"Bearer {token}"})
+    if not isinstance(answer, dict):
+        return None
+    messages = answer.get("messages") or [{}]
+    return answer.get("message_id") or messages[0].get("id") or answer.get("id")
+
+
+def _request(route: Route, text: str) -> tuple[str, dict[str, Any]]:
+    """(path under the Graph base, JSON body) of the reply this route asks for."""
+    if route["platform"] == Channel.WHATSAPP:
+        body: dict[str, Any] = {"messaging_product": "whatsapp", "to": route["to"],
+                                "type": "text", "text": {"body": text}}
+        if route.get("message_id"):
+            body["context"] = {"message_id": route["message_id"]}
+        return f"{route['phone_number_id']}/messages", body
+    comment = route.get("comment_id")
+    if comment and not route.get("private"):
+        return f"{comment}/{COMMENT_EDGES[route['platform']]}", {"message": text}
+    if comment:
+        return "me/messages", {"recipient": {"comment_id": comment}, "message": {"text": text}}
+    return "me/messages", {"recipient": {"id": route["recipient"]}, "messaging_type": "RESPONSE",
+                           "message": {"text": text}}
+
+
+def _judge(status: int, body: Any) -> http.Refusal | None:
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        code = error.get("code")
+        return http.Refusal(f"{error.get('message', '')} (code {code})".strip(),
+                            code in RATE_LIMIT_CODES or status >= 500,
+                            login=code in TOKEN_CODES)
+    return http.by_status(status, body)
+
+
+def default_route(channel: HookChannel, message_channel: str, address: str) -> Route:
+    if message_channel != Channel.WHATSAPP:
+        return {"hook": channel.name, "platform": message_channel, "recipient": address}
+    if not channel.phone_number_id:
+        raise PermanentFailure("WhatsApp needs the phone_number_id of our business number: "
+                               f"set phone_number_id on channel {channel.name!r}, or wait "
+                               "until the customer writes", stage="build")
+    return {"hook": channel.name, "platform": Channel.WHATSAPP.value,
+            "phone_number_id": channel.phone_number_id, "to": address.lstrip("+")}
+
+
+PLATFORM = Platform("meta", frozenset(OBJECTS.values()), check, parse, send, default_route,
+                    check_keys=("verify_token",))

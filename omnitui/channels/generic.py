@@ -1,7 +1,8 @@
 """Generic signed JSON: web forms, phone-call transcripts, monitoring alerts, billing events,
-CRM updates — anything another system wants in the helpdesk (docs/webhooks.md).
+CRM updates — anything another system wants in the helpdesk (docs/webhooks.md), and the
+replies posted back to it.
 
-Signed the Standard Webhooks way, so off-the-shelf signers work: headers webhook-id,
+In: signed the Standard Webhooks way, so off-the-shelf signers work: headers webhook-id,
 webhook-timestamp (within 5 minutes) and webhook-signature ("v1,<base64 HMAC-SHA256 of
 id.timestamp.body>"; several, space-separated, during a key rotation). webhook-id is the
 idempotency key: a retry with the same id adds nothing.
@@ -10,7 +11,7 @@ Bodies, by "type":
 - "message": a customer wrote (a form, a call): {"from": {...}, "text", "subject"?,
   "channel"?, "occurred_at"?, "urgent"? (true or false), "reply_url"?}
 - "customer": facts about a customer: {"customer": {...}, "tier"? (one of the tiers of
-  [priority.tier_weights], checked by platforms.read_delivery), "attributes"?}
+  [priority.tier_weights], checked by webhooks/deliveries.py), "attributes"?}
 - "event": something happened to a customer (a failed payment, an outage):
   {"customer": {...}, "event", "text"?, "severity"? 0-3, "occurred_at"?}
 A person ({...}) has at least one of "email", "phone", "id" (their id in that system), and
@@ -20,13 +21,26 @@ What counts as proof (docs/identity.md): the "id" always (the source is signed, 
 is its own user's); a "customer" or "event" body speaks for the source's records, so its
 email and phone count too; a "message" relays what a person typed (a web form), so its
 email and phone are claims.
+
+Out: a reply is a signed JSON POST ({"case_id", "text", "to"}) to the reply_url the message
+gave, signed the same way with the channel's secret, so the receiving side verifies it with
+any off-the-shelf library. Its webhook-id is fixed per reply, so a retry after a crash is the
+same delivery to a receiver that deduplicates on it. The id returned is the "id" of the
+receiver's JSON answer, if it gives one, prefixed with the hook's name (ids of different
+sources would otherwise collide). Without a reply_url there is nowhere to write to, so a
+source cannot be written to first.
 """
 
 from __future__ import annotations
 
+import json
+import time
 from datetime import UTC, datetime
 from typing import Any
 
+from omnitui.channels.errors import PermanentFailure
+from omnitui.channels.platform import Platform, Reply, Route
+from omnitui.channels.replies import http
 from omnitui.channels.signing import standard_webhooks_signature
 from omnitui.channels.webhooks.common import (
     Answer,
@@ -40,7 +54,7 @@ from omnitui.channels.webhooks.common import (
     platform_key,
     same,
 )
-from omnitui.config import HookChannel
+from omnitui.config import HookChannel, hook_secret
 from omnitui.ingest.pending import RawItem
 from omnitui.model import Channel, CustomerUpdate, Identifier, Inbound, InboundEvent
 
@@ -136,3 +150,32 @@ def _time(value: Any, default: datetime) -> datetime:
     except ValueError:
         raise Malformed(f"'occurred_at' must be an ISO 8601 time, got {value!r}") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def send(channel: HookChannel, route: Route, reply: Reply, timeout: float) -> str | None:
+    if not route.get("reply_url"):
+        raise PermanentFailure(_nowhere(channel))
+    secret = hook_secret(channel)
+    body = json.dumps({"case_id": reply.case_id, "text": reply.text,
+                       "to": list(reply.to)}).encode()
+    stamp = int(time.time())
+    headers = {"content-type": "application/json", "webhook-id": reply.delivery_id,
+               "webhook-timestamp": str(stamp),
+               "webhook-signature": standard_webhooks_signature(secret, reply.delivery_id,
+                                                                stamp, body)}
+    answer = http.post(route["reply_url"], platform=channel.name, secrets=[secret],
+                       timeout=timeout, content=body, headers=headers)
+    found = answer.get("id") if isinstance(answer, dict) else None
+    return f"{channel.name}:{found}" if found else None
+
+
+def default_route(channel: HookChannel, message_channel: str, address: str) -> Route:
+    raise PermanentFailure(_nowhere(channel), stage="build")
+
+
+def _nowhere(channel: HookChannel) -> str:
+    return (f"source {channel.name!r} gave no reply_url for this conversation, so there is "
+            "nowhere to send the reply")
+
+
+PLATFORM = Platform("generic", None, check, parse, send, default_route)

@@ -1,0 +1,92 @@
+"""The configuration: one TOML file -> typed, validated settings.
+
+- schema.py: the settings as dataclasses, every key with its type and default;
+- load.py: reading the file and binding it onto the schema; checks.py: values that make no
+  sense; both name the file and the key in their errors (ConfigError, errors.py);
+- secrets.py: the passwords and tokens the settings name, read from the environment;
+- paths.py: where the config, the store, the log and the attachments are;
+- templates.py: the variables a macro's reply template may use.
+
+Config imports no channel code: a platform's keys ([[channels]] entries) live in schema.py,
+its code in omnitui/channels. Everything is re-exported here, so callers write
+`from omnitui.config import Settings, load_settings`.
+"""
+
+from omnitui.config.errors import ConfigError
+from omnitui.config.load import load_settings, starter_config
+from omnitui.config.paths import (
+    APP_NAME,
+    attachments_dir,
+    config_file,
+    configured_store_path,
+    default_config_path,
+    default_demo_path,
+    default_log_path,
+    default_store_path,
+    existing_store_path,
+    store_path,
+)
+from omnitui.config.schema import (
+    HOOK_KINDS,
+    LOOPBACK_HOSTS,
+    MACRO_STATUSES,
+    PAUSED_STATUSES,
+    SECURITY,
+    VIEW_SORTS,
+    ConsoleSettings,
+    HookChannel,
+    IdentitySettings,
+    Macro,
+    MailboxSettings,
+    PrioritySettings,
+    RoutingSettings,
+    SavedView,
+    ServerSettings,
+    Settings,
+    SlaSettings,
+    StoreSettings,
+    ThreadingSettings,
+    listen_address,
+)
+from omnitui.config.secrets import hook_secret, secret
+from omnitui.config.templates import TEMPLATE_VARIABLES, template_parts
+
+__all__ = [
+    "APP_NAME",
+    "HOOK_KINDS",
+    "LOOPBACK_HOSTS",
+    "MACRO_STATUSES",
+    "PAUSED_STATUSES",
+    "SECURITY",
+    "TEMPLATE_VARIABLES",
+    "VIEW_SORTS",
+    "ConfigError",
+    "ConsoleSettings",
+    "HookChannel",
+    "IdentitySettings",
+    "Macro",
+    "MailboxSettings",
+    "PrioritySettings",
+    "RoutingSettings",
+    "SavedView",
+    "ServerSettings",
+    "Settings",
+    "SlaSettings",
+    "StoreSettings",
+    "ThreadingSettings",
+    "attachments_dir",
+    "config_file",
+    "configured_store_path",
+    "default_config_path",
+    "default_demo_path",
+    "default_log_path",
+    "default_store_path",
+    "existing_store_path",
+    "hook_secret",
+    "listen_address",
+    "load_settings",
+    "secret",
+    "starter_config",
+    "store_path",
+    "template_parts",
+]

@@ -1,0 +1,199 @@
+"""Values of the right type that still make no sense, refused when the file is loaded.
+
+Each error names the file, the key (`channels[2].path`) and what was expected, so the fix
+is obvious without reading the code.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from omnitui.config.errors import ConfigError
+from omnitui.config.schema import (
+    HOOK_KINDS,
+    LOOPBACK_HOSTS,
+    MACRO_STATUSES,
+    PAUSED_STATUSES,
+    SECURITY,
+    VIEW_SORTS,
+    HookChannel,
+    Macro,
+    MailboxSettings,
+    SavedView,
+    ServerSettings,
+    Settings,
+    listen_address,
+)
+from omnitui.config.templates import TEMPLATE_VARIABLES, template_parts
+from omnitui.filters import Vocabulary, parse
+from omnitui.keymap import keymap_problem
+
+
+def check_values(settings: Settings, file: Path) -> None:
+    import phonenumbers
+
+    region = settings.identity.default_phone_region
+    if region.upper() not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConfigError(f"{file}: identity.default_phone_region must be a two-letter country "
+                          f"code such as \"US\" or \"DE\", got {region!r}")
+    if settings.threading.reopen_window_days < 0:
+        raise ConfigError(f"{file}: threading.reopen_window_days must be 0 or more, got "
+                          f"{settings.threading.reopen_window_days}")
+    for key in ("first_response_sync", "first_response_async", "resolution_sync",
+                "resolution_async"):
+        if getattr(settings.sla, key) <= 0:
+            raise ConfigError(f"{file}: sla.{key} must be a number of minutes above 0, got "
+                              f"{getattr(settings.sla, key)}")
+    if not 0 < settings.sla.vip_factor <= 1:
+        raise ConfigError(f"{file}: sla.vip_factor must be above 0 and at most 1, got "
+                          f"{settings.sla.vip_factor}")
+    if problem := keymap_problem(settings.keymap):
+        raise ConfigError(f"{file}: {problem}")
+    _check_names(settings.views, "views", file)
+    for index, view in enumerate(settings.views):
+        _check_view(view, f"views[{index}]", file)
+    _check_names(settings.macros, "macros", file)
+    for index, macro in enumerate(settings.macros):
+        _check_macro(macro, f"macros[{index}]", file)
+    _check_names(settings.mailboxes, "mailboxes", file)
+    for index, mailbox in enumerate(settings.mailboxes):
+        _check_mailbox(mailbox, f"{file}: mailboxes[{index}]")
+    _check_server(settings.server, f"{file}: server")
+    _check_names(settings.channels, "channels", file)
+    paths: dict[str, int] = {}
+    for index, channel in enumerate(settings.channels):
+        where = f"{file}: channels[{index}]"
+        _check_channel(channel, settings.server, where)
+        if channel.url_path in paths:
+            raise ConfigError(f"{where}: the path {channel.url_path} is already the path of "
+                              f"channels[{paths[channel.url_path]}]")
+        paths[channel.url_path] = index
+def _check_server(server: ServerSettings, where: str) -> None:
+    try:
+        listen_address(server)
+    except ValueError:
+        raise ConfigError(f"{where}.listen must be host:port, such as \"127.0.0.1:8025\", "
+                          f"got {server.listen!r}") from None
+    if server.public_url and not server.public_url.startswith(("https://", "http://")):
+        raise ConfigError(f"{where}.public_url must start with https:// (or http://), got "
+                          f"{server.public_url!r}")
+    if server.max_body_kb < 1:
+        raise ConfigError(f"{where}.max_body_kb must be at least 1, got {server.max_body_kb}")
+
+
+def _check_channel(channel: HookChannel, server: ServerSettings, where: str) -> None:
+    if channel.kind not in HOOK_KINDS:
+        raise ConfigError(f"{where}.kind must be one of {_choices(HOOK_KINDS)}, got "
+                          f"{channel.kind!r}")
+    if channel.path and (not channel.path.startswith("/") or " " in channel.path):
+        raise ConfigError(f"{where}.path must start with / and have no spaces, got "
+                          f"{channel.path!r}")
+    if not channel.name.replace("-", "").replace("_", "").isalnum():
+        raise ConfigError(f"{where}.name is part of the URL: use letters, digits, - and _, "
+                          f"got {channel.name!r}")
+    for key in ("secret", "token", "verify_token"):
+        if getattr(channel, key) and getattr(channel, f"{key}_env"):
+            raise ConfigError(f"{where}: give {key} or {key}_env, not both")
+    if not (channel.secret or channel.secret_env):
+        raise ConfigError(f"{where} needs secret_env (or secret): requests are verified with it")
+    if channel.kind == "meta" and not (channel.verify_token or channel.verify_token_env):
+        raise ConfigError(f"{where} needs verify_token_env (or verify_token) for Meta's "
+                          "subscribe handshake")
+    if channel.kind == "twilio" and not server.public_url:
+        raise ConfigError(f"{where}: Twilio signs the URL it calls, so server.public_url must "
+                          "be set")
+    if channel.api_base and not channel.api_base.startswith(("https://", "http://")):
+        raise ConfigError(f"{where}.api_base must be an http(s) URL, got {channel.api_base!r}")
+
+
+def _check_mailbox(mailbox: MailboxSettings, where: str) -> None:
+    local, at, domain = mailbox.address.rpartition("@")
+    if not (local and at and "." in domain) or " " in mailbox.address:
+        raise ConfigError(f"{where}.address must be an email address such as "
+                          f"\"support@example.com\", got {mailbox.address!r}")
+    for side in ("imap", "smtp"):
+        security = getattr(mailbox, f"{side}_security")
+        host = getattr(mailbox, f"{side}_host")
+        port = getattr(mailbox, f"{side}_port")
+        if security not in SECURITY:
+            raise ConfigError(f"{where}.{side}_security must be one of {_choices(SECURITY)}, "
+                              f"got {security!r}")
+        if security == "none" and host and host not in LOOPBACK_HOSTS:
+            raise ConfigError(f"{where}.{side}_security = \"none\" sends the password in "
+                              f"clear; it is allowed only for a loopback host, not {host!r}")
+        if not 0 < port < 65536:
+            raise ConfigError(f"{where}.{side}_port must be 1 to 65535, got {port}")
+    if not mailbox.imap_host or not mailbox.username:
+        raise ConfigError(f"{where} needs imap_host and username")
+    sources = [k for k in ("password", "password_env", "oauth2_token_env") if getattr(mailbox, k)]
+    if len(sources) != 1:
+        raise ConfigError(f"{where} needs exactly one of password, password_env, "
+                          f"oauth2_token_env (got {', '.join(sources) or 'none'})")
+    if not mailbox.folders or any(not f.strip() for f in mailbox.folders):
+        raise ConfigError(f"{where}.folders must name at least one folder, such as [\"INBOX\"]")
+    if mailbox.poll_interval < 5:
+        raise ConfigError(f"{where}.poll_interval must be at least 5 seconds, got "
+                          f"{mailbox.poll_interval}")
+
+
+def _check_names(entries: list[SavedView] | list[Macro] | list[MailboxSettings]
+                 | list[HookChannel], key: str, file: Path) -> None:
+    """Names are how an agent picks a view or macro, so each must say something and be
+    unique."""
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(entries):
+        if not entry.name.strip():
+            raise ConfigError(f"{file}: {key}[{index}].name must be a non-empty string, got "
+                              f"{entry.name!r}")
+        if entry.name in seen:
+            raise ConfigError(f"{file}: {key}[{index}].name {entry.name!r} is already the name "
+                              f"of {key}[{seen[entry.name]}]; names must be unique")
+        seen[entry.name] = index
+
+
+def _check_view(view: SavedView, key: str, file: Path) -> None:
+    if view.sort not in VIEW_SORTS:
+        raise ConfigError(f"{file}: {key}.sort must be one of {_choices(VIEW_SORTS)}, got "
+                          f"{view.sort!r}")
+    # Agents and queues are known only to the store: a status or channel that cannot exist
+    # is surely a mistake (the view would always be empty).
+    if problems := parse(view.filter, Vocabulary()).problems:
+        raise ConfigError(f"{file}: {key}.filter: {'; '.join(problems)}")
+
+
+def _check_macro(macro: Macro, key: str, file: Path) -> None:
+    where = f"{file}: {key}"
+    if macro.status not in MACRO_STATUSES:
+        raise ConfigError(f"{where}.status must be one of {_choices(MACRO_STATUSES)}, got "
+                          f"{macro.status!r}")
+    if macro.status in PAUSED_STATUSES and not macro.pause_reason.strip():
+        raise ConfigError(f"{where}.pause_reason is required when status is {macro.status!r} "
+                          "(say what the case waits on)")
+    if macro.pause_reason and macro.status not in PAUSED_STATUSES:
+        raise ConfigError(f"{where}.pause_reason only applies when status is \"pending\" or "
+                          f"\"on_hold\", but status is {macro.status!r}")
+    for index, tag in enumerate(macro.tags):
+        if not tag.lstrip("-") or tag.startswith("--") or any(c.isspace() for c in tag):
+            raise ConfigError(f"{where}.tags[{index}] must be one word, or -word to remove "
+                              f"it, got {tag!r}")
+    if macro.priority is not None and not math.isfinite(macro.priority):
+        raise ConfigError(f"{where}.priority must be a finite number, got {macro.priority}")
+    if macro.reply:
+        try:
+            template_parts(macro.reply)
+        except ValueError as exc:
+            known = ", ".join("{" + v + "}" for v in TEMPLATE_VARIABLES)
+            raise ConfigError(f"{where}.reply {exc}; known variables: {known}") from None
+    elif macro.internal:
+        raise ConfigError(f"{where}.internal is true but reply is empty: there is no note to "
+                          "draft")
+    changes = (macro.status, macro.tags, macro.priority is not None, macro.queue,
+               macro.assign, macro.reply)
+    if not any(changes):
+        raise ConfigError(f"{where} ({macro.name!r}) changes nothing and drafts nothing; set "
+                          "at least one of status, tags, priority, queue, assign, reply")
+
+
+def _choices(values: tuple[str, ...]) -> str:
+    return ", ".join(repr(v) for v in values)

@@ -1,0 +1,130 @@
+"""The config file -> typed, validated Settings.
+
+The TOML is bound onto the dataclasses of schema.py by their type hints, key by key, so an
+unknown key, a missing name or a value of the wrong type is refused naming the file and the
+key; checks.py then refuses values of the right type that make no sense. Every key has a
+default, so no config file is needed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+from omnitui.config.checks import check_values
+from omnitui.config.errors import ConfigError
+from omnitui.config.paths import config_file
+from omnitui.config.schema import Settings
+
+
+def load_settings(path: Path | None = None, *, missing_ok: bool = False) -> Settings:
+    """Load the config_file(path); a named file that does not exist is an error unless
+    `missing_ok` (`omnitui init` is about to write it)."""
+    file, explicit = config_file(path)
+    if not file.exists():
+        if explicit and not missing_ok:
+            raise ConfigError(f"{file}: no such config file (`omnitui --config {file} init` "
+                              "writes a starter one there)")
+        return Settings()
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: cannot read it: {exc}") from None
+    settings = _build(Settings, data, file, prefix="")
+    settings.source = file
+    check_values(settings, file)
+    return settings
+
+
+def starter_config(store: Path) -> str:
+    """config.example.toml, comments and all, with [store] path set to `store`. Written with a
+    TOML writer: a path may hold quotes, backslashes or any other character."""
+    import tomlkit
+
+    document = tomlkit.parse((Path(__file__).parents[1] / "config.example.toml")
+                             .read_text(encoding="utf-8"))
+    document["store"]["path"] = str(store)  # type: ignore[index]
+    return tomlkit.dumps(document)
+
+
+def _build(cls: type, data: Any, file: Path, prefix: str) -> Any:
+    where = prefix or "the top level"
+    if not isinstance(data, dict):
+        # A section is written [name]; an entry of an array of tables is named by its index.
+        table = prefix if prefix.endswith("]") else f"[{prefix}]"
+        raise ConfigError(f"{file}: {table} must be a table, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    fields = [f for f in dataclasses.fields(cls) if f.name != "source"]
+    known = {f.name for f in fields}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"{file}: unknown key {_key(prefix, unknown[0])} in {where} "
+                          f"(known keys: {', '.join(sorted(known))})")
+    for f in fields:
+        required = (f.default is dataclasses.MISSING
+                    and f.default_factory is dataclasses.MISSING)
+        if required and f.name not in data:
+            raise ConfigError(f"{file}: {_key(prefix, f.name)} is missing (expected "
+                              f"{_name(hints[f.name])})")
+    values = {name: _convert(hints[name], value, file, _key(prefix, name))
+              for name, value in data.items()}
+    return cls(**values)
+
+
+def _key(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def _convert(hint: Any, value: Any, file: Path, key: str) -> Any:
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, file, key)
+    origin = typing.get_origin(hint)
+    if origin is dict:
+        _, value_type = typing.get_args(hint)
+        if not isinstance(value, dict):
+            raise ConfigError(f"{file}: {key} must be a table of {_name(value_type)} values, "
+                              f"got {value!r}")
+        return {str(k): _convert(value_type, v, file, f"{key}.{k}") for k, v in value.items()}
+    if origin is list:
+        (item_type,) = typing.get_args(hint)
+        if not isinstance(value, list):
+            raise ConfigError(f"{file}: {key} must be {_name(hint)}, got {value!r}")
+        return [_convert(item_type, v, file, f"{key}[{i}]") for i, v in enumerate(value)]
+    if origin in (types.UnionType, typing.Union):
+        # TOML has no null: `X | None` is an optional key, None when it is left out.
+        return _convert(_optional_of(hint, key), value, file, key)
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if (hint is int and isinstance(value, bool)) or not isinstance(value, hint):
+        raise ConfigError(f"{file}: {key} must be {_name(hint)}, got {value!r}")
+    return value
+
+
+def _optional_of(hint: Any, key: str) -> Any:
+    """X of `X | None`; any other union has no single meaning in a config file."""
+    others = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+    if len(others) != 1 or len(typing.get_args(hint)) != 2:
+        raise TypeError(f"unsupported config type for {key}: {hint}")
+    return others[0]
+
+
+def _name(hint: Any, *, plural: bool = False) -> str:
+    origin = typing.get_origin(hint)
+    if origin is list:
+        (item_type,) = typing.get_args(hint)
+        if dataclasses.is_dataclass(item_type):
+            return "an array of tables"
+        return f"an array of {_name(item_type, plural=True)}"
+    if origin in (types.UnionType, typing.Union):
+        return _name(_optional_of(hint, str(hint)), plural=plural)
+    if plural:
+        return {str: "strings", int: "integers", bool: "true or false values",
+                float: "numbers"}.get(hint, str(hint))
+    return {str: "a string", int: "an integer", bool: "true or false",
+            float: "a number"}.get(hint, str(hint))

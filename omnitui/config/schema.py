@@ -1,0 +1,191 @@
+"""The settings as typed dataclasses: every key, its type and its default.
+
+The TOML file is bound onto these by load.py, field by field, so a field here is a key
+there (config.example.toml documents each). Every field has a default, except the names
+that entries of [[views]], [[macros]], [[mailboxes]] and [[channels]] need, so no config
+file is needed at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class StoreSettings:
+    path: str = ""  # empty: the platform data directory
+    attachments_dir: str = ""  # empty: "attachments" next to the store
+
+
+@dataclass
+class ConsoleSettings:
+    agent: str = ""  # empty: the login name
+
+
+@dataclass
+class IdentitySettings:
+    default_phone_region: str = "US"  # for phone numbers written without a country code
+    suggest_on_same_name: bool = True
+    suggest_on_order_number: bool = True
+
+
+@dataclass
+class ThreadingSettings:
+    one_case_per_customer: bool = True
+    reopen_window_days: int = 7
+
+
+@dataclass
+class RoutingSettings:
+    default_queue: str = "general"
+    channel_queues: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class SlaSettings:
+    """Targets in minutes; synchronous channels (chat, phone, messengers) get the short ones."""
+
+    first_response_sync: int = 10
+    first_response_async: int = 480
+    resolution_sync: int = 240
+    resolution_async: int = 2880
+    vip_factor: float = 0.5  # VIP targets are this fraction of the normal ones
+
+
+@dataclass
+class PrioritySettings:
+    tier_weights: dict[str, float] = field(
+        default_factory=lambda: {"standard": 0.0, "premium": 10.0, "vip": 30.0})
+    severity_weight: float = 10.0
+    urgent_weight: float = 15.0
+    sync_channel_weight: float = 10.0
+    negative_sentiment_weight: float = 10.0
+
+
+VIEW_SORTS = ("priority", "sla", "newest", "updated")
+MACRO_STATUSES = ("", "open", "pending", "on_hold", "solved")  # "": leave the status alone
+PAUSED_STATUSES = ("pending", "on_hold")
+
+
+@dataclass
+class SavedView:
+    """A named queue view: a quick filter as typed in the console, and a sort."""
+
+    name: str
+    filter: str = ""  # the console's quick-filter language: status:open tag:vip words...
+    sort: str = "priority"  # one of VIEW_SORTS
+
+
+@dataclass
+class Macro:
+    """Changes one key applies to a case, plus a drafted reply. Empty values (and an omitted
+    priority) leave that field unchanged."""
+
+    name: str
+    status: str = ""  # one of MACRO_STATUSES
+    pause_reason: str = ""  # required when status pauses the case
+    tags: list[str] = field(default_factory=list)  # "word" adds, "-word" removes
+    priority: float | None = None
+    queue: str = ""
+    assign: str = ""  # "me" (the agent applying it), "nobody", or an agent name
+    reply: str = ""  # a template over templates.TEMPLATE_VARIABLES; empty: no draft
+    internal: bool = False  # the draft is an internal note, not a reply
+
+
+SECURITY = ("tls", "starttls", "none")
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+@dataclass
+class MailboxSettings:
+    """One shared inbox: IMAP in, SMTP out. Secrets come from the environment (`*_env`) or,
+    less safely, the file itself; they are never logged or shown."""
+
+    name: str
+    address: str
+    imap_host: str
+    username: str
+    imap_port: int = 993
+    imap_security: str = "tls"  # tls | starttls | none (none only for a loopback host)
+    password: str = ""
+    password_env: str = ""
+    oauth2_token_env: str = ""  # XOAUTH2 (Gmail, Microsoft 365) instead of a password
+    folders: list[str] = field(default_factory=lambda: ["INBOX"])
+    mark_seen: bool = False  # set \Seen on mail once it is safely stored
+    move_to: str = ""  # move mail to this folder once it is safely stored ("": leave it)
+    poll_interval: int = 60  # seconds between polls when the server has no IDLE
+    smtp_host: str = ""  # "": this mailbox only receives
+    smtp_port: int = 465
+    smtp_security: str = "tls"
+    smtp_username: str = ""  # "": the IMAP username
+    smtp_password: str = ""
+    smtp_password_env: str = ""  # both empty: the IMAP password
+    sent_folder: str = ""  # append a copy of each reply here ("": no copy)
+
+
+# The platforms a [[channels]] entry may be, one module each in omnitui/channels (its
+# registry lists the same names; a test keeps the two in step). Config imports no channel
+# code, so the names are written here too.
+HOOK_KINDS = ("telegram", "slack", "twilio", "meta", "generic")
+
+
+@dataclass
+class ServerSettings:
+    """The webhook receiver that `omnitui serve` runs when [[channels]] are configured."""
+
+    listen: str = "127.0.0.1:8025"  # host:port; put a TLS proxy in front for the internet
+    public_url: str = ""  # the URL platforms call (Twilio signs it); "": not behind a proxy
+    max_body_kb: int = 1024  # larger requests get 413
+
+
+def listen_address(server: ServerSettings) -> tuple[str, int]:
+    """(host, port) of [server] listen; "[::1]:8025" for IPv6. Raises ValueError."""
+    host, sep, port = server.listen.rpartition(":")
+    host = host.strip("[]")
+    if not (sep and host and port.isdigit() and 0 < int(port) < 65536):
+        raise ValueError(server.listen)
+    return host, int(port)
+
+
+@dataclass
+class HookChannel:
+    """One chat or social platform account (or a generic signed-JSON source) that posts to
+    the webhook receiver at /hooks/<name> (or `path`)."""
+
+    name: str
+    kind: str  # one of HOOK_KINDS
+    path: str = ""
+    secret: str = ""  # the verification secret (Twilio: the auth token)
+    secret_env: str = ""
+    token: str = ""  # the credential replies are sent with (Twilio: defaults to the secret)
+    token_env: str = ""
+    api_base: str = ""  # "": the platform's own; tests point it at a local server
+    verify_token: str = ""  # meta: the hub.verify_token of the subscribe handshake
+    verify_token_env: str = ""
+    account_sid: str = ""  # twilio: the account replies are sent from
+    from_number: str = ""  # twilio: our number (+E.164), for writing first by SMS/WhatsApp
+    phone_number_id: str = ""  # meta: our WhatsApp number's id, for writing first
+    shown_as: str = ""  # generic: the channel its messages show as (web, phone, alert...)
+
+    @property
+    def url_path(self) -> str:
+        return self.path or f"/hooks/{self.name}"
+
+
+@dataclass
+class Settings:
+    store: StoreSettings = field(default_factory=StoreSettings)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
+    identity: IdentitySettings = field(default_factory=IdentitySettings)
+    threading: ThreadingSettings = field(default_factory=ThreadingSettings)
+    routing: RoutingSettings = field(default_factory=RoutingSettings)
+    sla: SlaSettings = field(default_factory=SlaSettings)
+    priority: PrioritySettings = field(default_factory=PrioritySettings)
+    keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys
+    views: list[SavedView] = field(default_factory=list)
+    macros: list[Macro] = field(default_factory=list)  # the first nine get the keys 1..9
+    mailboxes: list[MailboxSettings] = field(default_factory=list)
+    server: ServerSettings = field(default_factory=ServerSettings)
+    channels: list[HookChannel] = field(default_factory=list)
+    source: Path | None = None  # the file these came from, if any

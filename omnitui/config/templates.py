@@ -1,0 +1,33 @@
+"""Macro reply templates: the variables they may use, and their parts.
+
+The config checks a template when it is loaded, and applying the macro fills it in: both
+read it with `template_parts`, so a template that loads is one that fills.
+"""
+
+from __future__ import annotations
+
+import string
+
+TEMPLATE_VARIABLES = ("customer_name", "customer_first_name", "case_id", "subject", "agent",
+                      "queue")
+
+
+def template_parts(template: str) -> list[tuple[str, str | None]]:
+    """A macro template as (literal text, variable or None) pairs, with str.format's rules
+    ({{ and }} are literal braces). Only plain known variables are allowed: no attribute or
+    index access, conversion or format spec, so a template can never reach further than the
+    values it is given. Raises ValueError saying what is wrong."""
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise ValueError(f"is not a valid template: {exc} (write {{{{ and }}}} for literal "
+                         "braces)") from None
+    parts: list[tuple[str, str | None]] = []
+    for literal, name, spec, conversion in parsed:
+        if name is not None and name not in TEMPLATE_VARIABLES:
+            raise ValueError(f"uses an unknown variable {{{name}}}")
+        if spec or conversion:
+            raise ValueError(f"uses {{{name}}} with a conversion or format spec; only plain "
+                             "{variable} is allowed")
+        parts.append((literal, name))
+    return parts
