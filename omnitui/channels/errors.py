@@ -3,8 +3,10 @@ so the outbox sender retries or gives up by one rule whatever carried the reply.
 
 from __future__ import annotations
 
+from omnitui.errors import OmnituiError
 
-class SendError(Exception):
+
+class SendError(OmnituiError):
     """One failed delivery attempt, as one line without secrets.
 
     `stage` says where it failed: "connect" and "login" are the account's problem (shown in

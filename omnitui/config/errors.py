@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from omnitui.errors import OmnituiError
 
-class ConfigError(Exception):
+
+class ConfigError(OmnituiError):
     """A configuration problem, worded as: file, key, what was expected."""
+
+    exit_code = 2

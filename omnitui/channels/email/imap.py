@@ -32,6 +32,7 @@ from imapclient.exceptions import IMAPClientError
 from omnitui.channels.email.parse import parse_email
 from omnitui.channels.secrets import Secrets
 from omnitui.config import ConfigError, MailboxSettings, secret
+from omnitui.errors import OmnituiError
 from omnitui.ingest.pending import FilingResult, RawItem, file_pending
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import InboundEvent
@@ -51,7 +52,7 @@ GMAIL = b"X-GM-EXT-1"
 CONNECTION_ERRORS = (OSError, IMAPClientError, socket.timeout, ssl.SSLError, EOFError)
 
 
-class MailboxError(Exception):
+class MailboxError(OmnituiError):
     """A mailbox problem worded for a person (never with a secret in it)."""
 
 

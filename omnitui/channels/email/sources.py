@@ -15,6 +15,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from omnitui.errors import OmnituiError
+
 __all__ = ["MailSourceError", "iter_mail_files"]
 
 _MBOX_SUFFIXES = (".mbox", ".mbx")
@@ -23,7 +25,7 @@ _ESCAPED_FROM = re.compile(rb"\n>(?=>*From )")  # literal prefix + no group: ~4x
 _CHUNK = 1 << 20
 
 
-class MailSourceError(Exception):
+class MailSourceError(OmnituiError):
     """A path given as a mail source does not exist, cannot be read, or holds no mail."""
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from omnitui.errors import OmnituiError
+
 
 @dataclass(frozen=True)
 class HookRequest:
@@ -29,7 +31,7 @@ class Answer:
     media_type: str = "text/plain"
 
 
-class Rejected(Exception):
+class Rejected(OmnituiError):
     """A request that is not from the platform: 401 unsigned or expired, 403 forged."""
 
     def __init__(self, status: int, reason: str) -> None:
@@ -37,11 +39,11 @@ class Rejected(Exception):
         self.status = status
 
 
-class ReceiverError(Exception):
+class ReceiverError(OmnituiError):
     """The webhook receiver cannot start (the address is taken, a secret is missing)."""
 
 
-class Malformed(ValueError):
+class Malformed(OmnituiError, ValueError):
     """A verified body this module cannot read (400)."""
 
 
