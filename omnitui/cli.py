@@ -230,24 +230,31 @@ def cases(typer_ctx: typer.Context,
               help="Status to show (repeatable); default: every unsolved status.",
               callback=_statuses)] = None,
           queue: str | None = None,
-          owner: str | None = None,
+          owner: Annotated[str | None, typer.Option(
+              help="An agent, me, or none (unassigned).")] = None,
           channel: str | None = None,
           customer: Annotated[int | None, typer.Option(help="Customer id.")] = None,
           search: Annotated[str | None, typer.Option(help="Full-text search.")] = None,
           sort: Annotated[output.Sort, typer.Option()] = output.Sort.priority,
           limit: Annotated[int, typer.Option(min=1)] = 50,
           all_: Annotated[bool, typer.Option("--all", help="Every status.")] = False,
-          fmt: Annotated[output.Format, typer.Option("--format")] = output.Format.table,
+          fmt: Annotated[output.ListFormat, typer.Option(
+              "--format", help="table, json, csv, or ids (one a line, for piping into an "
+                               "action).")] = output.ListFormat.table,
           ) -> None:
     """List cases, highest priority first."""
+    from omnitui.filters import NOBODY
     from omnitui.store.queries import CaseQuery, list_cases
 
     statuses = ("new", "open", "pending", "on_hold", "solved", "closed") if all_ else (
         tuple(status) if status else None)
-    with ctx(typer_ctx).open_store() as store:
+    context = ctx(typer_ctx)
+    unassigned = owner is not None and owner.lower() in NOBODY
+    who = None if unassigned else context.agent if owner == "me" else owner
+    with context.open_store() as store:
         rows = list_cases(store.conn, CaseQuery(
-            statuses=statuses, queue=queue, owner=owner, channel=channel, customer_id=customer,
-            search=search, sort=sort.value, limit=limit))
+            statuses=statuses, queue=queue, owner=who, unassigned=unassigned, channel=channel,
+            customer_id=customer, search=search, sort=sort.value, limit=limit))
     output.print_cases(rows, fmt)
 
 
@@ -451,3 +458,7 @@ def _typer_error(exc: typer.TyperException) -> str:
                 f"... {command.info_name}`)")
     kind = "usage error" if exc.exit_code == 2 else "error"
     return f"{kind}: {exc.format_message().rstrip('.')}{hint}"
+
+
+# The actions on cases, one command each (omnitui/cli_actions.py), registered on `app`.
+from omnitui import cli_actions  # noqa: E402, F401

@@ -40,6 +40,16 @@ class Format(enum.StrEnum):
     csv = "csv"
 
 
+class ListFormat(enum.StrEnum):
+    """How `cases` prints: the formats every command has, and ids (one a line, for
+    `| omnitui assign --to erin -`)."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    ids = "ids"
+
+
 class Sort(enum.StrEnum):
     priority = "priority"
     sla = "sla"
@@ -54,7 +64,7 @@ def _text(value: object, *, multiline: bool = False, limit: int | None = None) -
     return Text(clean)
 
 
-def _write_json(data: Any) -> None:
+def write_json(data: Any) -> None:
     sys.stdout.write(escape_json(json.dumps(data, indent=2, ensure_ascii=False, default=str))
                      + "\n")
 
@@ -83,9 +93,15 @@ def _write_csv(rows: Sequence[dict[str, Any]]) -> None:
         writer.writerow({k: _csv_cell(v) for k, v in row.items()})
 
 
+def say_done(text: str) -> None:
+    """One line on stdout saying what was done (outside text in it sanitized; never wrapped,
+    so a script reads it whole)."""
+    out.print(_text(text), soft_wrap=True)
+
+
 def print_rows(rows: Sequence[dict[str, Any]], fmt: Format, *, title: str = "") -> None:
     if fmt is Format.json:
-        _write_json(list(rows))
+        write_json(list(rows))
     elif fmt is Format.csv:
         _write_csv(rows)
     elif not rows:
@@ -99,9 +115,12 @@ def print_rows(rows: Sequence[dict[str, Any]], fmt: Format, *, title: str = "") 
         out.print(table)
 
 
-def print_cases(rows: list[CaseSummary], fmt: Format) -> None:
-    if fmt is not Format.table:
-        print_rows([dataclasses.asdict(r) for r in rows], fmt)
+def print_cases(rows: list[CaseSummary], fmt: ListFormat) -> None:
+    if fmt is ListFormat.ids:
+        sys.stdout.write("".join(f"{r.id}\n" for r in rows))
+        return
+    if fmt is not ListFormat.table:
+        print_rows([dataclasses.asdict(r) for r in rows], Format(fmt.value))
         return
     table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1, 0, 0))
     widths = {"#": 6, "prio": 4, "SLA": 8, "channel": 8, "customer": 16, "subject": 0,
@@ -139,7 +158,7 @@ def _span(seconds: float) -> str:
 
 def print_case(detail: CaseDetail, fmt: Format) -> None:
     if fmt is Format.json:
-        _write_json(dataclasses.asdict(detail))
+        write_json(dataclasses.asdict(detail))
         return
     if fmt is Format.csv:
         print_rows([dataclasses.asdict(m) for m in detail.messages], fmt)

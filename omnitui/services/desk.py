@@ -61,6 +61,15 @@ class CaseResult:
     changes: list[Change] = field(default_factory=list)
 
 
+def macro_named(macros: Sequence[Macro], name: str) -> Macro:
+    """The [[macros]] entry called `name` (any case); Refused names the macros there are."""
+    found = next((m for m in macros if m.name.casefold() == name.casefold()), None)
+    if found is None:
+        names = ", ".join(repr(m.name) for m in macros) or "none configured"
+        raise Refused(f"no macro named {name!r} (macros: {names})")
+    return found
+
+
 class Desk:
     def __init__(self, store: Store, actor: str, settings: Settings | None = None, *,
                  clock: Callable[[], datetime] = utc_now) -> None:
@@ -179,14 +188,6 @@ class Desk:
         """A written draft queued on each case (one note to every marked case)."""
         return lambda conn, case_id: drafts.send_in(conn, case_id, draft, author=self.actor,
                                                     at=self.clock(), macros=self.settings.macros)
-
-    def find_macro(self, name: str) -> Macro:
-        found = next((m for m in self.settings.macros if m.name.casefold() == name.casefold()),
-                     None)
-        if found is None:
-            names = ", ".join(repr(m.name) for m in self.settings.macros) or "none configured"
-            raise Refused(f"no macro named {name!r} (macros: {names})")
-        return found
 
     # -- writing ----------------------------------------------------------------------
 

@@ -1,0 +1,350 @@
+"""Every action an agent has in the console, from the shell: for scripts, and for agents who
+prefer one. Each goes through the Desk, as the console's keys do.
+
+Options first, then one or more case ids (`-` reads ids from stdin, one a line): each id is
+tried on its own, each refusal is one line on stderr, and the exit status is 1 if any was
+refused, else 0. `--format json` lists every id's result and what changed
+(docs/cli.md). A single-id edit takes `--if-version N`: refused if the case moved on since
+the script read it.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from omnitui import output
+from omnitui.cli import app, ctx, say
+from omnitui.errors import Refused
+
+if TYPE_CHECKING:
+    from omnitui.services.desk import CaseChange, CaseResult, Desk
+
+Ids = Annotated[list[str], typer.Argument(metavar="ID...", help="Case ids; - reads them from "
+                                          "stdin, one a line.", show_default=False)]
+Fmt = Annotated[output.Format, typer.Option("--format", help="table or json.")]
+IfVersion = Annotated[int | None, typer.Option(
+    "--if-version", help="Refuse if the case's version is not this (one id only).")]
+Text = Annotated[str | None, typer.Argument(metavar="[TEXT]", show_default=False,
+                                             help="The text; - reads it from stdin.")]
+TextOption = Annotated[str | None, typer.Option("--text", show_default=False,
+                                                help="The text (instead of TEXT); - reads "
+                                                     "it from stdin.")]
+CASE_ID = re.compile(r"#?(\d{1,18})")
+
+
+def case_ids(values: list[str]) -> list[int]:
+    """The ids given, `-` expanded from stdin; a word that is no case id is a usage error."""
+    words: list[str] = []
+    for value in values:
+        words.extend(sys.stdin.read().split() if value == "-" else [value])
+    ids = []
+    for word in words:
+        if (found := CASE_ID.fullmatch(word.strip())) is None:
+            raise typer.BadParameter(f"{word!r} is not a case id", param_hint="ID")
+        ids.append(int(found[1]))
+    if not ids:
+        raise typer.BadParameter("give at least one case id (or - and ids on stdin)",
+                                 param_hint="ID")
+    return ids
+
+
+def text_of(argument: str | None, option: str | None) -> str:
+    """The text, given as TEXT or --text (not both); - reads it from stdin."""
+    if (argument is None) == (option is None):
+        raise typer.BadParameter("give the text as TEXT or --text (- reads it from stdin)",
+                                 param_hint="TEXT")
+    value = argument if argument is not None else option or ""
+    text = sys.stdin.read() if value == "-" else value
+    if not text.strip():
+        raise typer.BadParameter("the text is empty", param_hint="TEXT")
+    return text
+
+
+def run(typer_ctx: typer.Context, ids: list[str], make: Callable[[Desk], CaseChange],
+        fmt: output.Format, if_version: int | None = None) -> None:
+    """`make(desk)`'s change on each case, on its own; report and exit."""
+    cases = case_ids(ids)
+    if if_version is not None and len(cases) != 1:
+        raise typer.BadParameter("--if-version takes one case id", param_hint="--if-version")
+    results = ctx(typer_ctx).act(
+        lambda desk: desk.each(cases, make(desk), expected_version=if_version))
+    report(results, fmt)
+
+
+def report(results: list[CaseResult], fmt: output.Format) -> None:
+    if fmt is output.Format.json:
+        output.write_json([{"case": r.case_id, "done": r.done, "refusal": r.refusal or None,
+                            "changes": [{"action": c.action, "case": c.case_id,
+                                         "reason": c.reason} for c in r.changes]}
+                           for r in results])
+    else:
+        for r in results:
+            if r.done:
+                output.say_done(f"#{r.case_id}: " + ("; ".join(c.reason for c in r.changes)
+                                                      or "already so, nothing to change"))
+            else:  # refusals name their case already, most of them
+                say(r.refusal if r.refusal.startswith(f"#{r.case_id} ") else
+                    f"#{r.case_id}: {r.refusal}")
+    if any(not r.done for r in results):
+        raise typer.Exit(1)
+
+
+@app.command()
+def assign(typer_ctx: typer.Context, ids: Ids,
+           to: Annotated[str, typer.Option("--to", help="An agent, or me (a claim: refused "
+                                                        "if someone has it).")],
+           fmt: Fmt = output.Format.table, if_version: IfVersion = None) -> None:
+    """Give cases to an agent; `--to me` claims them like the console's `a`."""
+    run(typer_ctx, ids, lambda desk: desk.claim() if to == "me" else desk.assign(to), fmt,
+        if_version)
+
+
+@app.command()
+def unassign(typer_ctx: typer.Context, ids: Ids, fmt: Fmt = output.Format.table,
+             if_version: IfVersion = None) -> None:
+    """Take cases from their owners (back to the queue)."""
+    run(typer_ctx, ids, lambda desk: desk.assign(None), fmt, if_version)
+
+
+@app.command()
+def status(typer_ctx: typer.Context, ids: Ids,
+           to: Annotated[str, typer.Option("--to", help="new, open, pending, on_hold, solved "
+                                                        "or closed ('on hold' works too).")],
+           reason: Annotated[str | None, typer.Option(
+               help="What a pending or on-hold case waits on.")] = None,
+           fmt: Fmt = output.Format.table, if_version: IfVersion = None) -> None:
+    """Move cases to a status (pending and on hold need --reason)."""
+    from omnitui.filters import STATUSES, status_named
+    from omnitui.model import Status
+
+    named = status_named(to)
+    if named is None:
+        raise typer.BadParameter(f"no status {to!r}; the statuses are {', '.join(STATUSES)}",
+                                 param_hint="--to")
+    run(typer_ctx, ids, lambda desk: desk.status(Status(named), reason), fmt, if_version)
+
+
+@app.command()
+def snooze(typer_ctx: typer.Context, ids: Ids,
+           until: Annotated[str, typer.Option(
+               "--until", help="3h, 2d, 1w, a local time like '2026-12-24 09:00', or now "
+                               "(wake them up).")],
+           fmt: Fmt = output.Format.table, if_version: IfVersion = None) -> None:
+    """Hide cases until a time; each comes back by itself, or when its customer writes."""
+    from omnitui.snooze import parse_until
+
+    moment: datetime | None = None
+    if until.strip().lower() != "now":
+        try:
+            moment = parse_until(until, datetime.now().astimezone())
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--until") from None
+    run(typer_ctx, ids, lambda desk: desk.snooze(moment), fmt, if_version)
+
+
+@app.command()
+def tag(typer_ctx: typer.Context, ids: Ids,
+        add: Annotated[list[str] | None, typer.Option("--add", help="A tag to add.")] = None,
+        remove: Annotated[list[str] | None, typer.Option(
+            "--remove", help="A tag to remove.")] = None,
+        fmt: Fmt = output.Format.table, if_version: IfVersion = None) -> None:
+    """Add and remove tags (repeat --add and --remove)."""
+    words = [*(add or []), *(f"-{t}" for t in remove or [])]
+    if not words or any(not t.strip() or any(c.isspace() for c in t) or t.startswith("-")
+                        for t in [*(add or []), *(remove or [])]):
+        raise typer.BadParameter("give --add TAG or --remove TAG, one word each",
+                                 param_hint="--add/--remove")
+    run(typer_ctx, ids, lambda desk: desk.tags(" ".join(words)), fmt, if_version)
+
+
+@app.command()
+def priority(typer_ctx: typer.Context, ids: Ids,
+             to: Annotated[str, typer.Option("--to", help="A number; higher comes first.")],
+             fmt: Fmt = output.Format.table, if_version: IfVersion = None) -> None:
+    """Set the priority score."""
+    from omnitui.tui.work.fields import parse_priority
+
+    try:
+        value = parse_priority(to)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--to") from None
+    run(typer_ctx, ids, lambda desk: desk.priority(value), fmt, if_version)
+
+
+@app.command("queue")
+def move_to_queue(typer_ctx: typer.Context, ids: Ids,
+                  to: Annotated[str, typer.Option("--to", help="The queue's name.")],
+                  fmt: Fmt = output.Format.table, if_version: IfVersion = None) -> None:
+    """Move cases to another queue."""
+    if not to.strip():
+        raise typer.BadParameter("name the queue", param_hint="--to")
+    run(typer_ctx, ids, lambda desk: desk.queue(to.strip()), fmt, if_version)
+
+
+@app.command()
+def escalate(typer_ctx: typer.Context, ids: Ids, fmt: Fmt = output.Format.table,
+             if_version: IfVersion = None) -> None:
+    """Raise severity and priority, and tag the cases escalated."""
+    run(typer_ctx, ids, lambda desk: desk.escalate(), fmt, if_version)
+
+
+@app.command()
+def macro(typer_ctx: typer.Context, ids: Ids,
+          name: Annotated[str, typer.Option("--name", help="A [[macros]] name.")],
+          fmt: Fmt = output.Format.table, if_version: IfVersion = None) -> None:
+    """Apply a macro: its changes and, if it drafts one, its reply (queued)."""
+    from omnitui.services.desk import macro_named
+
+    try:
+        found = macro_named(ctx(typer_ctx).settings.macros, name)
+    except Refused as exc:
+        raise typer.BadParameter(str(exc), param_hint="--name") from None
+    run(typer_ctx, ids, lambda desk: desk.macro(found), fmt, if_version)
+
+
+def _one(results: CaseResult, fmt: output.Format) -> None:
+    report([results], fmt)
+
+
+@app.command()
+def note(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metavar="ID")],
+         text: Text = None, text_option: TextOption = None,
+         fmt: Fmt = output.Format.table) -> None:
+    """Add an internal note (agents only see it)."""
+    body = text_of(text, text_option)
+    _one(ctx(typer_ctx).act(lambda desk: desk.write(case_id, "note", body)), fmt)
+
+
+@app.command()
+def reply(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metavar="ID")],
+          text: Text = None, text_option: TextOption = None,
+          channel: Annotated[str | None, typer.Option(
+              help="A channel kind (email, sms, telegram...) or a configured [[channels]] or "
+                   "[[mailboxes]] name; default: the one the case came on.")] = None,
+          all_: Annotated[bool, typer.Option("--all", help="Reply to all (email).")] = False,
+          fmt: Fmt = output.Format.table) -> None:
+    """Queue a reply to the customer (the daemon sends it)."""
+    body = text_of(text, text_option)
+    kind = _channel_kind(typer_ctx, channel)
+    _one(ctx(typer_ctx).act(lambda desk: desk.write(
+        case_id, "reply_all" if all_ else "reply", body, channel=kind)), fmt)
+
+
+@app.command()
+def forward(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metavar="ID")],
+            to: Annotated[str, typer.Option("--to", help="The email address.")],
+            text: Text = None, text_option: TextOption = None,
+            fmt: Fmt = output.Format.table) -> None:
+    """Forward the customer's last message, with its attachments, by email."""
+    body = text_of(text, text_option)
+    _one(ctx(typer_ctx).act(lambda desk: desk.write(case_id, "forward", body, to=to)), fmt)
+
+
+@app.command()
+def private(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metavar="ID")],
+            text: Text = None, text_option: TextOption = None,
+         fmt: Fmt = output.Format.table) -> None:
+    """Answer a public post privately; the public thread gets a short acknowledgement."""
+    body = text_of(text, text_option)
+    _one(ctx(typer_ctx).act(lambda desk: desk.to_private(case_id, body)), fmt)
+
+
+def _channel_kind(typer_ctx: typer.Context, name: str | None) -> str | None:
+    """A channel kind, from a kind or a configured channel's or mailbox's name."""
+    from omnitui.model import Channel
+
+    if name is None:
+        return None
+    settings = ctx(typer_ctx).settings
+    if name in {c.value for c in Channel}:
+        return name
+    if any(m.name == name for m in settings.mailboxes):
+        return Channel.EMAIL
+    hook = next((c for c in settings.channels if c.name == name), None)
+    if hook is not None:
+        return hook.shown_as or hook.kind
+    known = [c.value for c in Channel] + [m.name for m in settings.mailboxes] + \
+        [c.name for c in settings.channels]
+    raise typer.BadParameter(f"no channel {name!r} (channels: {', '.join(known)})",
+                             param_hint="--channel")
+
+
+@app.command("new")
+def new_case(typer_ctx: typer.Context, text: Text = None, text_option: TextOption = None,
+             email: Annotated[str | None, typer.Option(help="Their email address.")] = None,
+             phone: Annotated[str | None, typer.Option(help="Their phone number.")] = None,
+             channel: Annotated[str | None, typer.Option(
+                 help="sms or whatsapp for a phone number (default sms).")] = None,
+             subject: Annotated[str, typer.Option(help="The subject (email).")] = "",
+             fmt: Fmt = output.Format.table) -> None:
+    """Write first: a new case to someone, by email or phone, owned by you."""
+    from omnitui.model import Channel, Draft
+
+    if (email is None) == (phone is None):
+        raise typer.BadParameter("give --email or --phone (one of them)",
+                                 param_hint="--email/--phone")
+    kind = Channel.EMAIL if email else _channel_kind(typer_ctx, channel) or Channel.SMS
+    draft = Draft("new", kind, text_of(text, text_option), to=(email or phone or "",),
+                  subject=subject)
+    case_id = ctx(typer_ctx).act(lambda desk: desk.new_case(draft))
+    if fmt is output.Format.json:
+        output.write_json({"case": case_id, "done": True})
+    else:
+        output.say_done(f"case #{case_id} opened; the message is queued for {draft.to[0]}")
+
+
+@app.command()
+def link(typer_ctx: typer.Context,
+         customer: Annotated[int, typer.Option(help="The customer's id.")],
+         email: Annotated[str | None, typer.Option(help="An email address.")] = None,
+         phone: Annotated[str | None, typer.Option(help="A phone number.")] = None) -> None:
+    """Link an address you vouch for to a customer (undo with `omnitui undo`)."""
+    from omnitui.ingest.identity import normalize
+    from omnitui.model import Identifier
+
+    if (email is None) == (phone is None):
+        raise typer.BadParameter("give --email or --phone (one of them)",
+                                 param_hint="--email/--phone")
+    settings = ctx(typer_ctx).settings
+    key = normalize(Identifier("email" if email else "phone", email or phone or ""),
+                    settings.identity.default_phone_region)
+    if key is None:
+        raise typer.BadParameter(f"{email or phone!r} is not a usable address",
+                                 param_hint="--email/--phone")
+    audit_id = ctx(typer_ctx).act(lambda desk: desk.link(customer, key))
+    output.say_done(f"{key[0]} {key[1]} linked to customer #{customer} (audit event "
+                    f"{audit_id})")
+
+
+@app.command("log-contact")
+def log_contact(typer_ctx: typer.Context,
+                channel: Annotated[str, typer.Option(help="phone or walk-up.")],
+                text: Text = None, text_option: TextOption = None,
+                email: Annotated[str | None, typer.Option(help="Their email address.")] = None,
+                phone: Annotated[str | None, typer.Option(help="Their phone number.")] = None,
+                name: Annotated[str, typer.Option(help="Their name.")] = "",
+                minutes: Annotated[float | None, typer.Option(min=0, max=1440)] = None,
+                answer: Annotated[str, typer.Option(help="What you answered.")] = "",
+                fmt: Fmt = output.Format.table) -> None:
+    """Log a phone call or walk-up visit: it joins the customer's case like any message;
+    what you answered is its first response."""
+    if (email is None) == (phone is None):
+        raise typer.BadParameter("give --email or --phone (one of them)",
+                                 param_hint="--email/--phone")
+    body = text_of(text, text_option)
+    try:
+        case_id, message_id = ctx(typer_ctx).act(lambda desk: desk.log_contact(
+            email or phone or "", channel, body, name=name, minutes=minutes, answer=answer))
+    except Refused as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if fmt is output.Format.json:
+        output.write_json({"case": case_id, "message": message_id, "done": True})
+    else:
+        output.say_done(f"logged on case #{case_id} (message {message_id})")
+

@@ -1,0 +1,161 @@
+"""Every console action from the shell, as scripts use them: the real `omnitui` command on a
+real store, checked in the store, the audit log and the outbox."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import Run
+
+
+@pytest.fixture
+def db(omnitui: Run, tmp_path: Path) -> str:
+    path = str(tmp_path / "demo.db")
+    omnitui("demo", "--db", path, "--no-console", "--customers", "60", "--messages", "300")
+    return path
+
+
+def cli(env: dict[str, str], db: str, *args: str, agent: str = "lead",
+        stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "omnitui", "--db", db, "--agent", agent,
+                           *args], input=stdin, capture_output=True, text=True, env=env,
+                          timeout=120)
+
+
+def rows(db: str, sql: str, *params: object) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def test_unassigned_new_cases_piped_to_one_agent(db: str, cli_env: dict[str, str]) -> None:
+    listed = cli(cli_env, db, "cases", "--status", "new", "--owner", "none", "--format", "ids")
+    ids = [int(line) for line in listed.stdout.split()]
+    assert ids and listed.returncode == 0
+    done = cli(cli_env, db, "assign", "--to", "erin", "-", stdin=listed.stdout)
+    assert done.returncode == 0, done.stderr
+    assert {r[0] for r in rows(db, f"SELECT owner FROM cases WHERE id IN "
+                                    f"({','.join(map(str, ids))})")} == {"erin"}
+    assert len(rows(db, "SELECT id FROM audit WHERE actor = 'lead' AND action ="
+                        " 'case.assigned'")) == len(ids)
+    again = cli(cli_env, db, "cases", "--status", "new", "--owner", "none", "--format", "ids")
+    assert again.stdout == ""
+
+
+def test_two_claims_at_once_one_wins_the_other_is_told_who(db: str,
+                                                          cli_env: dict[str, str]) -> None:
+    case_id = rows(db, "SELECT id FROM cases WHERE owner IS NULL AND status = 'new'")[0][0]
+    runs = [subprocess.Popen([sys.executable, "-m", "omnitui", "--db", db, "--agent", agent,
+                              "assign", "--to", "me", str(case_id)], env=cli_env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for agent in ("alice", "bob")]
+    results = [(run.wait(60), run.stderr.read()) for run in runs]  # type: ignore[union-attr]
+    owner = rows(db, "SELECT owner FROM cases WHERE id = ?", case_id)[0][0]
+    assert sorted(code for code, _ in results) == [0, 1]
+    loser = next(err for code, err in results if code == 1)
+    assert loser.strip() == f"#{case_id} is already {owner}'s"
+
+
+def test_a_handover_counts_and_several_ids_report_each(db: str,
+                                                      cli_env: dict[str, str]) -> None:
+    owned = rows(db, "SELECT id, reassignments FROM cases WHERE owner = 'erin'"
+                     " AND status = 'open'")[0]
+    result = cli(cli_env, db, "assign", "--to", "bob", "--format", "json", str(owned[0]),
+                 "999999")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert [(r["case"], r["done"]) for r in report] == [(owned[0], True), (999999, False)]
+    assert report[0]["changes"][0]["reason"] == "erin -> bob"
+    assert "there is no case 999999" in report[1]["refusal"]
+    assert rows(db, "SELECT reassignments FROM cases WHERE id = ?",
+                owned[0])[0][0] == owned[1] + 1
+
+
+def test_fields_status_snooze_and_the_version_a_script_read(db: str,
+                                                           cli_env: dict[str, str]) -> None:
+    case_id, version = rows(db, "SELECT id, version FROM cases WHERE status = 'open'")[0]
+    assert cli(cli_env, db, "tag", "--add", "vip", "--add", "billing", str(case_id)
+               ).returncode == 0
+    assert cli(cli_env, db, "tag", "--remove", "billing", str(case_id)).returncode == 0
+    assert cli(cli_env, db, "priority", "--to", "-5", str(case_id)).returncode == 0
+    assert cli(cli_env, db, "queue", "--to", "billing", str(case_id)).returncode == 0
+    assert cli(cli_env, db, "escalate", str(case_id)).returncode == 0
+    stale = cli(cli_env, db, "status", "--to", "solved", "--if-version", str(version),
+                str(case_id))
+    assert stale.returncode == 1 and "moved on" in stale.stderr
+    paused = cli(cli_env, db, "status", "--to", "on hold", str(case_id))
+    assert paused.returncode == 1 and "pause reason" in paused.stderr
+    assert cli(cli_env, db, "status", "--to", "on hold", "--reason", "waiting on the bank",
+               str(case_id)).returncode == 0
+    assert cli(cli_env, db, "snooze", "--until", "3h", str(case_id)).returncode == 0
+    row = rows(db, "SELECT tags, priority, queue, status, pause_reason, snoozed_until"
+                   " FROM cases WHERE id = ?", case_id)[0]
+    assert json.loads(row[0]) == ["vip", "escalated"]
+    assert row[1:5] == (15.0, "billing", "on_hold", "waiting on the bank") and row[5]
+    assert cli(cli_env, db, "snooze", "--until", "now", str(case_id)).returncode == 0
+    assert rows(db, "SELECT snoozed_until FROM cases WHERE id = ?", case_id)[0][0] is None
+    assert cli(cli_env, db, "undo").returncode == 0  # the last action: the wake-up
+    assert rows(db, "SELECT snoozed_until FROM cases WHERE id = ?", case_id)[0][0]
+
+
+def test_writing_from_the_shell_queues_what_the_console_would(db: str,
+                                                             cli_env: dict[str, str]) -> None:
+    case_id = rows(db, "SELECT c.id FROM cases c JOIN identities i ON i.customer_id ="
+                       " c.customer_id WHERE i.kind = 'email' AND c.channel = 'email'"
+                       " AND c.status = 'open'")[0][0]
+    assert cli(cli_env, db, "note", str(case_id), "checked the logs").returncode == 0
+    sent = cli(cli_env, db, "reply", str(case_id), "--text", "-", stdin="Fixed, sorry!\n")
+    assert sent.returncode == 0, sent.stderr
+    assert cli(cli_env, db, "forward", "--to", "billing@example.com", str(case_id),
+               "please refund").returncode == 0
+    outbox = rows(db, "SELECT m.direction, m.text, o.recipients FROM messages m LEFT JOIN"
+                      " outbox o ON o.message_id = m.id WHERE m.case_id = ? ORDER BY m.id DESC"
+                      " LIMIT 3", case_id)
+    assert outbox[2][:2] == ("note", "checked the logs") and outbox[2][2] is None
+    assert outbox[1][0] == "out" and outbox[1][1].startswith("Fixed, sorry!")
+    assert json.loads(outbox[0][2])["to"] == ["billing@example.com"]
+    opened = cli(cli_env, db, "new", "--email", "newcomer@example.com", "--subject", "Hello",
+                 "We saw your order")
+    assert opened.returncode == 0 and "opened" in opened.stdout
+    assert rows(db, "SELECT owner, subject FROM cases ORDER BY id DESC LIMIT 1")[0] == (
+        "lead", "Hello")
+
+
+def test_a_call_logged_from_the_shell_and_an_address_linked(db: str,
+                                                            cli_env: dict[str, str]) -> None:
+    customer, email = rows(db, "SELECT customer_id, value FROM identities WHERE kind ="
+                               " 'email' LIMIT 1")[0]
+    assert cli(cli_env, db, "link", "--customer", str(customer), "--phone",
+               "+1 415 555 0199").returncode == 0
+    logged = cli(cli_env, db, "log-contact", "--phone", "+14155550199", "--channel", "phone",
+                 "--minutes", "7", "--answer", "resent the invoice", "--format", "json",
+                 "needs the invoice again")
+    assert logged.returncode == 0, logged.stderr
+    case_id = json.loads(logged.stdout)["case"]
+    assert rows(db, "SELECT customer_id FROM cases WHERE id = ?", case_id)[0][0] == customer
+    assert rows(db, "SELECT channel, direction FROM messages WHERE case_id = ? ORDER BY id"
+                    " DESC LIMIT 2", case_id) == [("phone", "out"), ("phone", "in")]
+    wrong = cli(cli_env, db, "log-contact", "--email", email, "--channel", "fax", "hi")
+    assert wrong.returncode == 2 and "phone or a walk-up" in wrong.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ("assign", "--to", "erin", "abc"),
+    ("assign", "--to", "erin"),
+    ("status", "--to", "closd", "1"),
+    ("priority", "--to", "nan", "1"),
+    ("tag", "1"),
+    ("macro", "--name", "nothing", "1"),
+    ("note", "1"),
+    ("status", "--to", "open", "--if-version", "3", "1", "2"),
+])
+def test_a_wrong_action_is_a_usage_error_in_one_line(db: str, cli_env: dict[str, str],
+                                                     args: tuple[str, ...]) -> None:
+    result = cli(cli_env, db, *args)
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
