@@ -168,7 +168,7 @@ def priority(typer_ctx: typer.Context, ids: Ids,
              to: Annotated[str, typer.Option("--to", help="A number; higher comes first.")],
              fmt: Fmt = output.Format.table, if_version: IfVersion = None) -> None:
     """Set the priority score."""
-    from omnitui.tui.work.fields import parse_priority
+    from omnitui.services.actions import parse_priority
 
     try:
         value = parse_priority(to)

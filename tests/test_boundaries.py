@@ -1,14 +1,26 @@
-"""Architecture rules that must not rot: only tui/ may load Textual; the action layer and the
-config load no platform client."""
+"""Architecture rules that must not rot: the layers (import-linter contracts in
+pyproject.toml: each layer imports only those below it, and only the CLI opens the console),
+Textual loaded by tui/ alone, SQL in store/ alone, and no platform client in the action
+layer or the config."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 HEADLESS = ["omnitui.cli", "omnitui.store.db", "omnitui.store.queries", "omnitui.ingest.pipeline",
-            "omnitui.services.merge", "omnitui.services.actions", "omnitui.importer",
-            "omnitui.demo", "omnitui.doctor", "omnitui.channels.email.parse"]
+            "omnitui.services.desk", "omnitui.importer", "omnitui.demo", "omnitui.doctor",
+            "omnitui.channels.email.parse", "omnitui.daemon.service"]
+
+
+def test_the_layer_contracts_hold() -> None:
+    """`lint-imports` checks pyproject.toml's contracts over every import, direct or not."""
+    linter = Path(sys.executable).parent / "lint-imports"
+    result = subprocess.run([str(linter), "--no-cache"], capture_output=True, text=True,
+                            cwd=Path(__file__).resolve().parents[1])
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "0 broken" in result.stdout
 
 
 def test_headless_modules_do_not_load_textual() -> None:
@@ -21,8 +33,6 @@ def test_headless_modules_do_not_load_textual() -> None:
 
 def test_sql_lives_in_store_only() -> None:
     """No module outside store/ sends SQL itself."""
-    from pathlib import Path
-
     import omnitui
 
     root = Path(omnitui.__file__).parent
@@ -36,8 +46,6 @@ def test_the_action_layer_and_the_config_load_no_platform_client() -> None:
     """Sending is the daemon's job: importing every services/ module and the config loads
     no SMTP, IMAP or webhook platform code (replying to all reads a stored email's To and
     Cc, the one piece of a platform an action needs)."""
-    from pathlib import Path
-
     import omnitui.services
 
     services = sorted(f"omnitui.services.{p.stem}"

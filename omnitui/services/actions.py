@@ -7,6 +7,7 @@ or wrap one in `Store.write()`. `at` is the moment of the action (now, for a liv
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,19 @@ from omnitui.store.audit import ChangeSet, insert_row, record_audit
 from omnitui.store.db import StoreError, db_time
 
 PAUSED = (Status.PENDING, Status.ON_HOLD)
+MAX_PRIORITY = 1_000_000
+
+
+def parse_priority(text: str) -> float:
+    """A priority as typed; ValueError says what a priority may be."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or abs(value) > MAX_PRIORITY:
+        raise ValueError(f"priority must be a number from -{MAX_PRIORITY:,} to "
+                         f"{MAX_PRIORITY:,}, not {text!r}")
+    return value
 
 
 def reply(conn: sqlite3.Connection, case_id: int, *, author: str, text: str, at: datetime,

@@ -4,20 +4,17 @@ else the highlighted one) in one transaction: one undo."""
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from omnitui.model import Status
+from omnitui.services.actions import parse_priority
 from omnitui.snooze import parse_until, snooze_choices
 from omnitui.store.queries import distinct_values, known_agents
 from omnitui.tui.screens.modals import AskScreen, PickScreen, refusal
 
 if TYPE_CHECKING:
     from omnitui.tui.screens.work import WorkScreen
-
-MAX_PRIORITY = 1_000_000
-
 
 def assign_me(screen: WorkScreen) -> None:
     screen.act(f"assigned to {screen.console.agent}", screen.console.desk.claim())
@@ -131,15 +128,3 @@ def move_queue(screen: WorkScreen) -> None:
 
 def escalate(screen: WorkScreen) -> None:
     screen.act("escalated", screen.console.desk.escalate())
-
-
-def parse_priority(text: str) -> float:
-    """A priority as typed; ValueError says what a priority may be."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or abs(value) > MAX_PRIORITY:
-        raise ValueError(f"priority must be a number from -{MAX_PRIORITY:,} to "
-                         f"{MAX_PRIORITY:,}, not {text!r}")
-    return value
