@@ -244,9 +244,10 @@ def cases(typer_ctx: typer.Context,
           ) -> None:
     """List cases, highest priority first."""
     from omnitui.filters import NOBODY
+    from omnitui.model import Status
     from omnitui.store.queries import CaseQuery, list_cases
 
-    statuses = ("new", "open", "pending", "on_hold", "solved", "closed") if all_ else (
+    statuses = tuple(Status) if all_ else (
         tuple(status) if status else None)
     context = ctx(typer_ctx)
     unassigned = owner is not None and owner.lower() in NOBODY

@@ -21,6 +21,8 @@ class Status(enum.StrEnum):
 
 
 ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)
+# Waiting on someone else (the customer, engineering, a third party): the SLA clock stops.
+PAUSED_STATUSES = (Status.PENDING, Status.ON_HOLD)
 
 
 class Direction(enum.StrEnum):

@@ -15,7 +15,6 @@ import sqlite3
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +23,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from omnitui.config import PAUSED_STATUSES
-from omnitui.model import CaseDetail, CaseSummary
+from omnitui.model import PAUSED_STATUSES, CaseDetail, CaseSummary
 from omnitui.sanitize import escape_json, sanitize
-from omnitui.store.db import parse_db_time, utc_now
+from omnitui.store.db import parse_db_time, stored_time, utc_now
 from omnitui.store.queries import store_stats
-from omnitui.wording import plural, utc_time
+from omnitui.vocabulary import SORTS
+from omnitui.wording import plural, sla_countdown, span, utc_time
 
 out = Console(highlight=False)
 
@@ -50,11 +49,7 @@ class ListFormat(enum.StrEnum):
     ids = "ids"
 
 
-class Sort(enum.StrEnum):
-    priority = "priority"
-    sla = "sla"
-    newest = "newest"
-    updated = "updated"
+Sort = enum.StrEnum("Sort", {name: name for name in SORTS})  # the orders, for typer
 
 
 def _text(value: object, *, multiline: bool = False, limit: int | None = None) -> Text:
@@ -132,7 +127,8 @@ def print_cases(rows: list[CaseSummary], fmt: ListFormat) -> None:
                          no_wrap=True, overflow="ellipsis", width=width)
     now = utc_now()
     for r in rows:
-        table.add_row(str(r.id), f"{r.priority:g}", sla_countdown(r.sla_due, r.status, now),
+        table.add_row(str(r.id), f"{r.priority:g}",
+                      sla_countdown(stored_time(r.sla_due), r.status, now),
                       _text(r.channel), _text(r.customer_name),
                       _text(r.subject or "(no subject)"), _text(r.owner or "-"),
                       _text(r.status), _text(r.queue))
@@ -140,20 +136,6 @@ def print_cases(rows: list[CaseSummary], fmt: ListFormat) -> None:
     if not rows:
         out.print("no cases match")
 
-
-def sla_countdown(due: str | None, status: str, now: datetime) -> str:
-    """'in 3h', 'late 2d', or 'paused': what an agent needs from an SLA at a glance."""
-    if due is None:
-        return "paused" if status in PAUSED_STATUSES else "-"
-    seconds = (parse_db_time(due) - now).total_seconds()
-    return f"in {_span(seconds)}" if seconds >= 0 else f"late {_span(seconds)}"
-
-
-def _span(seconds: float) -> str:
-    """A duration at a glance: '45m', '3h', '2d'."""
-    span = abs(seconds)
-    return (f"{span / 86400:.0f}d" if span >= 86400 else f"{span / 3600:.0f}h"
-            if span >= 3600 else f"{span / 60:.0f}m")
 
 
 def print_case(detail: CaseDetail, fmt: Format) -> None:
@@ -169,7 +151,7 @@ def print_case(detail: CaseDetail, fmt: Format) -> None:
     header.append(f"case #{c.id}  ", style="bold")
     header.append(_text(c.subject or "(no subject)"))
     out.print(header)
-    countdown = sla_countdown(c.sla_due, c.status, now)
+    countdown = sla_countdown(stored_time(c.sla_due), c.status, now)
     sla = (f"SLA due {utc_time(parse_db_time(c.sla_due))} ({countdown})" if c.sla_due
            else f"SLA {countdown}")
     out.print(_text(f"{c.status} · queue {c.queue} · owner {c.owner or '-'} · priority "
@@ -178,7 +160,7 @@ def print_case(detail: CaseDetail, fmt: Format) -> None:
         out.print(_text(f"why paused: {detail.pause_reason}"))
     if detail.snoozed_until and (until := parse_db_time(detail.snoozed_until)) > now:
         out.print(_text(f"snoozed until {utc_time(until)} (in "
-                        f"{_span((until - now).total_seconds())}): hidden from the queues"))
+                        f"{span((until - now).total_seconds())}): hidden from the queues"))
     line = Text("customer: ")
     line.append(_text(f"{who.name} (#{who.id}, {who.tier})"))
     line.append(" ")

@@ -1,7 +1,12 @@
-"""Words for what the audit log records, so people read "a status change", not
-"case.status" (the ids stay in the store and in `--format json`, where scripts read them)."""
+"""The console's and the CLI's shared words: the orders a queue can take, and what the audit
+log records, so people read "a status change", not "case.status" (the ids stay in the store
+and in `--format json`, where scripts read them)."""
 
 from __future__ import annotations
+
+# The orders of a queue, by name, as people read them (the store serves each with an index).
+SORTS = {"priority": "priority", "sla": "SLA due", "newest": "newest",
+         "updated": "last activity"}
 
 ACTION_WORDS = {
     "case.assigned": "an assignment", "case.created": "a new case",

@@ -1,4 +1,5 @@
-"""How omnitui words counts and times for people: "1 case", "2 cases", "2026-11-17 15:08 UTC".
+"""How omnitui words counts and times for people: "1 case", "2 cases", "2026-11-17 15:08 UTC",
+"3h", "late 2d", "5m ago".
 
 One place, so the CLI and the console say things the same way. Plain strings only (no rich,
 typer or Textual), so any face can use it.
@@ -7,6 +8,8 @@ typer or Textual), so any face can use it.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+
+from omnitui.model import PAUSED_STATUSES
 
 
 def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
@@ -21,3 +24,26 @@ def utc_time(moment: datetime) -> str:
     """An aware time as people read it: to the minute, in UTC and marked so, so nobody takes
     it for their local time (stored times are UTC: `store.db.parse_db_time` reads them)."""
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def span(seconds: float) -> str:
+    """A duration at a glance, in its largest unit: '45m', '3h', '2d' (rounded)."""
+    size = abs(seconds)
+    return (f"{size / 86400:.0f}d" if size >= 86400 else f"{size / 3600:.0f}h"
+            if size >= 3600 else f"{size / 60:.0f}m")
+
+
+def ago(moment: datetime | None, now: datetime) -> str:
+    """'5m ago', '42s ago', or 'never'."""
+    if moment is None:
+        return "never"
+    seconds = max(0.0, (now - moment).total_seconds())
+    return f"{seconds:.0f}s ago" if seconds < 60 else f"{span(seconds)} ago"
+
+
+def sla_countdown(due: datetime | None, status: str, now: datetime) -> str:
+    """'in 3h', 'late 2d', or 'paused': what an agent needs from an SLA at a glance."""
+    if due is None:
+        return "paused" if status in PAUSED_STATUSES else "-"
+    seconds = (due - now).total_seconds()
+    return f"in {span(seconds)}" if seconds >= 0 else f"late {span(seconds)}"

@@ -14,7 +14,6 @@ from omnitui.config.schema import (
     HOOK_KINDS,
     LOOPBACK_HOSTS,
     MACRO_STATUSES,
-    PAUSED_STATUSES,
     SECURITY,
     VIEW_SORTS,
     HookChannel,
@@ -28,6 +27,7 @@ from omnitui.config.schema import (
 from omnitui.config.templates import TEMPLATE_VARIABLES, template_parts
 from omnitui.filters import Vocabulary, parse
 from omnitui.keymap import keymap_problem
+from omnitui.model import PAUSED_STATUSES
 
 
 def check_values(settings: Settings, file: Path) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from omnitui.vocabulary import SORTS
+
 
 @dataclass
 class StoreSettings:
@@ -63,9 +65,8 @@ class PrioritySettings:
     negative_sentiment_weight: float = 10.0
 
 
-VIEW_SORTS = ("priority", "sla", "newest", "updated")
+VIEW_SORTS = tuple(SORTS)  # a saved view's order
 MACRO_STATUSES = ("", "open", "pending", "on_hold", "solved")  # "": leave the status alone
-PAUSED_STATUSES = ("pending", "on_hold")
 
 
 @dataclass

@@ -102,6 +102,11 @@ def parse_db_time(value: str) -> datetime:
     return datetime.strptime(value, DB_TIME_FORMAT).replace(tzinfo=UTC)
 
 
+def stored_time(value: str | None) -> datetime | None:
+    """A stored timestamp that may be unset (a due time, a heartbeat), as a UTC time."""
+    return parse_db_time(value) if value else None
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 

@@ -11,7 +11,7 @@ from textual.command import Hit, Hits, Provider
 from textual.content import Content
 
 from omnitui.sanitize import sanitize
-from omnitui.tui.views import SORT_NAMES
+from omnitui.vocabulary import SORTS
 
 if TYPE_CHECKING:
     from omnitui.tui.app import OmnituiApp
@@ -35,7 +35,7 @@ class ConsoleCommands(Provider):
             if (score := matcher.match(label)) > 0:
                 yield Hit(score, literal(label), partial(queue.set_view, index),
                           help="switch the queue to this view")
-        for sort, name in SORT_NAMES.items():
+        for sort, name in SORTS.items():
             label = f"sort: {name}"
             if (score := matcher.match(label)) > 0:
                 yield Hit(score, literal(label), partial(queue.set_sort, sort),

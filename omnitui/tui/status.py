@@ -10,17 +10,8 @@ from rich.text import Text
 
 from omnitui.sanitize import sanitize
 from omnitui.store.channel_state import ChannelState, DaemonState
-from omnitui.store.db import parse_db_time
-
-
-def ago(moment: str | None, now: datetime) -> str:
-    if moment is None:
-        return "never"
-    seconds = max(0, int((now - parse_db_time(moment)).total_seconds()))
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit} ago"
-    return f"{seconds}s ago"
+from omnitui.store.db import stored_time
+from omnitui.wording import ago
 
 
 def health_text(daemon: DaemonState | None, channels: list[ChannelState],
@@ -31,9 +22,11 @@ def health_text(daemon: DaemonState | None, channels: list[ChannelState],
     if daemon is None:
         text.append("daemon: never started", style="yellow")
     elif daemon.state != "running":
-        text.append(f"daemon: stopped {ago(daemon.heartbeat_at, now)}", style="yellow")
+        text.append(f"daemon: stopped {ago(stored_time(daemon.heartbeat_at), now)}",
+                    style="yellow")
     elif not daemon.alive(now):
-        text.append(f"daemon: silent since {ago(daemon.heartbeat_at, now)}", style="bold red")
+        text.append(f"daemon: silent since {ago(stored_time(daemon.heartbeat_at), now)}",
+                    style="bold red")
     else:
         text.append("daemon: running", style="green")
     for state in channels:
@@ -44,7 +37,7 @@ def health_text(daemon: DaemonState | None, channels: list[ChannelState],
             text.append(sanitize(state.last_error)[:60], style="red")
         else:
             text.append(f"{name} ✓ ", style="green")
-            text.append(f"synced {ago(state.last_sync_at, now)}")
+            text.append(f"synced {ago(stored_time(state.last_sync_at), now)}")
         if state.backlog:
             text.append(f", {state.backlog:,} behind", style="yellow")
         if state.rejected:

@@ -7,12 +7,11 @@ from datetime import datetime, timedelta
 
 from omnitui.config import SavedView
 from omnitui.filters import Narrowing, Vocabulary, parse
+from omnitui.model import PAUSED_STATUSES
 from omnitui.store.db import db_time
 from omnitui.store.queries import CaseQuery
 
 AT_RISK_WITHIN = timedelta(hours=1)
-SORT_NAMES = {"priority": "priority", "sla": "SLA due", "newest": "newest",
-              "updated": "last activity"}  # the orders `s` cycles through
 
 
 @dataclass(frozen=True)
@@ -31,7 +30,7 @@ def standard_views(agent: str, queues: list[str], channels: list[str],
         View("unassigned", CaseQuery(unassigned=True)),
         View("at risk or breached", CaseQuery(sort="sla",
                                               due_before=db_time(now + AT_RISK_WITHIN))),
-        View("pending / on hold", CaseQuery(statuses=("pending", "on_hold"))),
+        View("pending / on hold", CaseQuery(statuses=PAUSED_STATUSES)),
         View("snoozed", CaseQuery(snoozed=True, sort="snoozed")),
     ]
     views += [View(f"queue: {q}", CaseQuery(queue=q)) for q in queues]

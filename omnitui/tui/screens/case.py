@@ -16,17 +16,15 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Static
 
-from omnitui.config import PAUSED_STATUSES
-from omnitui.model import CaseDetail, CustomerView, MessageView
-from omnitui.output import sla_countdown
+from omnitui.model import PAUSED_STATUSES, CaseDetail, CustomerView, MessageView
 from omnitui.quotes import split_reply
 from omnitui.sanitize import sanitize
-from omnitui.store.db import parse_db_time
+from omnitui.store.db import parse_db_time, stored_time
 from omnitui.store.queries import case_detail
 from omnitui.tui.keys import bind
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.work import messages
-from omnitui.wording import plural
+from omnitui.wording import plural, sla_countdown
 
 ARROWS = {"in": "←", "out": "→", "note": "✎"}
 TIMELINE_PAGE = 200  # messages drawn at once; a case with thousands would take seconds
@@ -49,7 +47,7 @@ def render_facts(detail: CaseDetail, now: datetime, *, with_customer: bool = Fal
     facts.append_text(plain(f"{case.status.replace('_', ' ')} · {case.channel} · queue "
                             f"{case.queue} · owner {case.owner or '-'}"))
     facts.append(f" · priority {case.priority:g} · SLA "
-                 f"{sla_countdown(case.sla_due, case.status, now)}"
+                 f"{sla_countdown(stored_time(case.sla_due), case.status, now)}"
                  f"{f' (due {case.sla_due} UTC)' if case.sla_due else ''} · reopened "
                  f"{detail.reopens}x")
     if case.tags:

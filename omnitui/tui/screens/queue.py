@@ -35,9 +35,10 @@ from omnitui.store.queries import (
 from omnitui.tui.keys import bind
 from omnitui.tui.screens.modals import ConfirmScreen, PickScreen
 from omnitui.tui.screens.work import WorkScreen
-from omnitui.tui.views import SORT_NAMES, View, narrow, saved_views, standard_views
+from omnitui.tui.views import View, narrow, saved_views, standard_views
 from omnitui.tui.widgets.case_list import CaseList, header_text
 from omnitui.tui.widgets.typing import TypingInput
+from omnitui.vocabulary import SORTS
 from omnitui.wording import plural
 
 if TYPE_CHECKING:
@@ -213,7 +214,7 @@ class QueueScreen(WorkScreen):
 
     def action_cycle_sort(self) -> None:
         """s: the view's own order, then each other order in turn."""
-        order = [None, *(name for name in SORT_NAMES if name != self.view.query.sort)]
+        order = [None, *(name for name in SORTS if name != self.view.query.sort)]
         self.set_sort(order[(order.index(self.sort) + 1) % len(order)])
 
     def set_sort(self, sort: str | None) -> None:
@@ -230,7 +231,7 @@ class QueueScreen(WorkScreen):
         narrowed = (f" · {sanitize(self.narrowed_by, multiline=False)}"
                     if self.narrowed_by.strip() else "")
         if self.sort:
-            narrowed += f" · by {SORT_NAMES[self.sort]}"
+            narrowed += f" · by {SORTS[self.sort]}"
         who = sanitize(f"{self.console.agent} · {self.view.name}{narrowed}", multiline=False)
         line = Text(f" {who} · {count}{marks} │ ")
         line.append_text(self.health)

@@ -20,11 +20,11 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from omnitui.model import CaseSummary
-from omnitui.output import sla_countdown
+from omnitui.model import PAUSED_STATUSES, CaseSummary
 from omnitui.sanitize import sanitize
-from omnitui.store.db import parse_db_time, utc_now
+from omnitui.store.db import parse_db_time, stored_time, utc_now
 from omnitui.tui.keys import bind
+from omnitui.wording import sla_countdown, span
 
 # (name, width, rank): 0 for the subject, which takes what is left; the others are dropped
 # from the highest rank down until the subject has MIN_SUBJECT columns (an 80-column
@@ -60,15 +60,9 @@ def _cell(text: str, width: int) -> str:
 def sla_state(case: CaseSummary, now: datetime) -> str:
     """on track / at risk / breached / paused, for the SLA column's colour."""
     if case.sla_due is None:
-        return "paused" if case.status in ("pending", "on_hold") else ""
+        return "paused" if case.status in PAUSED_STATUSES else ""
     due = parse_db_time(case.sla_due)
     return "breached" if due < now else "at risk" if due - now < AT_RISK else "on track"
-
-
-def age(created_at: str, now: datetime) -> str:
-    seconds = (now - parse_db_time(created_at)).total_seconds()
-    return (f"{seconds / 86400:.0f}d" if seconds >= 86400 else
-            f"{seconds / 3600:.0f}h" if seconds >= 3600 else f"{max(0, seconds) / 60:.0f}m")
 
 
 def row_cells(case: CaseSummary, width: int, now: datetime, *,
@@ -76,8 +70,9 @@ def row_cells(case: CaseSummary, width: int, now: datetime, *,
     """One queue row as fixed-width cells by column name (no measuring: widths come from
     the layout), with the SLA cell coloured by its state."""
     values = {"": f"{MARK} " if marked else "", "#": str(case.id), "prio": f"{case.priority:g}",
-              "SLA": sla_countdown(case.sla_due, case.status, now),
-              "age": age(case.created_at, now), "channel": case.channel,
+              "SLA": sla_countdown(stored_time(case.sla_due), case.status, now),
+              "age": span(max(0.0, (now - parse_db_time(case.created_at)).total_seconds())),
+              "channel": case.channel,
               "customer": case.customer_name, "subject": case.subject or "(no subject)",
               "owner": case.owner or "-", "status": case.status.replace("_", " "),
               "queue": case.queue, "tags": " ".join(case.tags)}
