@@ -26,7 +26,7 @@ from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import Identifier, InboundEvent, Status
 from omnitui.services import actions
 from omnitui.store.cases import get_case
-from omnitui.store.customers import create_customer_record, customer_name
+from omnitui.store.customers import NewCustomer, NewIdentity, create_customer, customer_name
 from omnitui.store.db import Store, db_time, utc_now
 from omnitui.store.replicate import replicate
 
@@ -193,13 +193,13 @@ def _build_base(store: Store, settings: Settings, *, customers: int, messages: i
         for person in people:
             keys = [normalize(i, region) for channel in person.channels
                     for i in _identifiers(person, channel)]
-            create_customer_record(
-                conn, name=person.name, tier=person.tier,
-                attributes=json.dumps({"plan": rng.choice(("starter", "team", "business")),
-                                       "renewal": (end + timedelta(days=rng.randint(5, 300)))
-                                       .date().isoformat()}),
-                identities=[(k[0], k[1], k[1]) for k in dict.fromkeys(keys) if k],
-                reason="demo population", now=db_time(start))
+            create_customer(conn, NewCustomer(
+                name=person.name, tier=person.tier,
+                attributes={"plan": rng.choice(("starter", "team", "business")),
+                            "renewal": (end + timedelta(days=rng.randint(5, 300)))
+                            .date().isoformat()},
+                identities=tuple(NewIdentity(k[0], k[1], k[1], "demo population")
+                                 for k in dict.fromkeys(keys) if k)), db_time(start))
     pipeline = Pipeline(store, settings)
     schedule: list[_Scheduled] = []
     seq = 0

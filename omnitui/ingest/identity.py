@@ -115,8 +115,9 @@ def identify(conn: sqlite3.Connection, event: InboundEvent, settings: IdentitySe
         result.reasons.append(f"{first.kind} {first.value} is a known identity of customer "
                               f"#{first.customer_id}")
     else:
-        result = Identification(store.create_customer(conn, event.sender_name, now), None,
-                                new_customer=True)
+        result = Identification(
+            store.create_customer(conn, store.NewCustomer(name=event.sender_name), now), None,
+            new_customer=True)
         result.reasons.append(
             f"new customer: no known identity ({_describe(keys[0])})" if keys else
             f"new customer: nothing verified to find one by ({claims[0].said()})" if claims
@@ -133,8 +134,9 @@ def identify(conn: sqlite3.Connection, event: InboundEvent, settings: IdentitySe
         reason = (f"arrived together with {_describe(anchor)} in {event.channel} message "
                   f"{event.external_id}" if anchor else
                   f"sender of {event.channel} message {event.external_id}")
-        known[(kind, value)] = store.add_identity(conn, result.customer_id, kind, value,
-                                                  _display(event, kind), reason, now)
+        known[(kind, value)] = store.add_identity(
+            conn, result.customer_id,
+            store.NewIdentity(kind, value, _display(event, kind), reason), now)
         result.reasons.append(f"linked {_describe((kind, value))}: {reason}")
         result.suggestions += claimed_earlier(conn, (kind, value), result.customer_id,
                                               f"wrote from it on {event.channel}")

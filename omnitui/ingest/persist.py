@@ -7,13 +7,12 @@ records the audit trail, and files the claims and suggestions the earlier stages
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from dataclasses import dataclass
 
 from omnitui.ingest.identity import Identification
 from omnitui.ingest.threading import ThreadDecision
-from omnitui.model import InboundEvent, IngestResult, Status
+from omnitui.model import Direction, InboundEvent, IngestResult, Status
 from omnitui.store import cases, customers, messages
 from omnitui.store.audit import record_audit
 from omnitui.store.db import db_time
@@ -51,16 +50,13 @@ def persist(conn: sqlite3.Connection, event: InboundEvent, who: Identification,
 
 def _open_case(conn: sqlite3.Connection, event: InboundEvent, who: Identification,
                decision: ThreadDecision, plan: Routing, stamps: Stamps) -> int:
-    case_id = cases.create_case(conn, {
-        "customer_id": who.customer_id, "subject": case_subject(event),
-        "channel": event.channel, "status": Status.NEW, "queue": plan.queue,
-        "priority": plan.priority, "tier": who.tier, "severity": event.severity,
-        "sla_first_response_due": db_time(plan.first_response_due),
-        "sla_resolution_due": db_time(plan.resolution_due),
-        "sla_due": db_time(plan.first_response_due),
-        "previous_case_id": decision.previous_case_id,
-        "last_inbound_at": stamps.at, "last_message_at": stamps.at, "created_at": stamps.at,
-        "updated_at": stamps.at})
+    case_id = cases.create_case(conn, cases.NewCase(
+        customer_id=who.customer_id, subject=case_subject(event), channel=event.channel,
+        queue=plan.queue, priority=plan.priority, tier=who.tier, severity=event.severity,
+        sla_first_response_due=db_time(plan.first_response_due),
+        sla_resolution_due=db_time(plan.resolution_due),
+        sla_due=db_time(plan.first_response_due), previous_case_id=decision.previous_case_id,
+        last_inbound_at=stamps.at, created_at=stamps.at))
     record_audit(conn, actor=ACTOR, action="case.created", case_id=case_id,
                  customer_id=who.customer_id, reason=decision.reason, at=stamps.now)
     return case_id
@@ -93,18 +89,16 @@ def _store_message(conn: sqlite3.Connection, event: InboundEvent, who: Identific
                    stamps: Stamps) -> int:
     raw_id = event.raw_id or messages.insert_raw(conn, event.channel, event.source, event.raw,
                                                  stamps.now)
-    message_id = messages.insert_message(conn, {
-        "case_id": case_id, "customer_id": who.customer_id,
-        "identity_id": who.identity_id, "channel": event.channel, "direction": "in",
-        "external_id": event.external_id, "thread_key": event.message_id,
-        "parent_keys": [*event.in_reply_to, *event.references],
-        "subject": event.subject, "text": event.text, "html": event.html,
-        "author": event.sender_name, "created_at": stamps.at,
-        "received_at": stamps.now, "parse_errors": event.parse_errors,
-        "auto_submitted": event.auto_submitted, "language": event.language,
-        "intent": event.intent, "sentiment": event.sentiment, "urgent": int(event.urgent),
-        "raw_id": raw_id, "thread_rule": decision.rule, "thread_reason": decision.reason,
-        "reply_route": json.dumps(event.reply_route) if event.reply_route else None})
+    message_id = messages.create_message(conn, messages.NewMessage(
+        case_id=case_id, customer_id=who.customer_id, identity_id=who.identity_id,
+        channel=event.channel, direction=Direction.IN, external_id=event.external_id,
+        thread_key=event.message_id, parent_keys=(*event.in_reply_to, *event.references),
+        subject=event.subject, text=event.text, html=event.html, author=event.sender_name,
+        created_at=stamps.at, received_at=stamps.now, parse_errors=tuple(event.parse_errors),
+        auto_submitted=event.auto_submitted, language=event.language, intent=event.intent,
+        sentiment=event.sentiment, urgent=event.urgent, raw_id=raw_id,
+        thread_rule=decision.rule, thread_reason=decision.reason,
+        reply_route=event.reply_route))
     for attachment, sha256 in zip(event.attachments, blobs, strict=True):
         messages.insert_attachment(conn, message_id, sha256=sha256,
                                    size=len(attachment.content), mime=attachment.mime,

@@ -43,11 +43,12 @@ def apply_customer_update(conn: sqlite3.Connection, update: CustomerUpdate,
     known = customers.find_identities(conn, keys)
     reason = f"customer update from {update.source or 'an integration'}"
     customer_id = (known[0].customer_id if known
-                   else customers.create_customer(conn, update.name, now))
+                   else customers.create_customer(conn, customers.NewCustomer(update.name), now))
     linked = {(row.kind, row.value) for row in known}
     for kind, value in keys:
         if (kind, value) not in linked:
-            customers.add_identity(conn, customer_id, kind, value, value, reason, now)
+            customers.add_identity(conn, customer_id,
+                                   customers.NewIdentity(kind, value, value, reason), now)
             customers.add_merge_suggestions(conn, claimed_earlier(
                 conn, (kind, value), customer_id, f"has it in {reason}"), None, now)
     before = customers.update_profile(conn, customer_id, name=update.name, tier=update.tier,

@@ -14,8 +14,9 @@ from typing import Any
 
 from omnitui.model import Direction, Status
 from omnitui.store import cases as case_store
+from omnitui.store import messages as message_store
 from omnitui.store import outbox
-from omnitui.store.audit import ChangeSet, insert_row, record_audit
+from omnitui.store.audit import ChangeSet, record_audit
 from omnitui.store.db import StoreError, db_time
 
 PAUSED = (Status.PENDING, Status.ON_HOLD)
@@ -52,16 +53,14 @@ def reply(conn: sqlite3.Connection, case_id: int, *, author: str, text: str, at:
     changes = ChangeSet()
     delivery = delivery or {}
     external_id = delivery.get("external_id")
-    message_id = insert_row(conn, "messages", {
-        "case_id": case_id, "customer_id": case["customer_id"],
-        "channel": channel or case["channel"],
-        "direction": Direction.NOTE if internal else Direction.OUT,
-        "subject": delivery.get("subject") or (f"Re: {case['subject']}" if case["subject"]
-                                               else ""),
-        "text": text, "author": author, "created_at": when, "received_at": when,
-        "external_id": external_id, "thread_key": external_id,
-        "parent_keys": json.dumps(delivery.get("references") or []),
-        "reply_route": json.dumps(reply_route) if reply_route else None}, changes)
+    message_id = message_store.create_message(conn, message_store.NewMessage(
+        case_id=case_id, customer_id=case["customer_id"], channel=channel or case["channel"],
+        direction=Direction.NOTE if internal else Direction.OUT,
+        subject=delivery.get("subject") or (f"Re: {case['subject']}" if case["subject"]
+                                            else ""),
+        text=text, author=author, created_at=when, external_id=external_id,
+        thread_key=external_id, parent_keys=tuple(delivery.get("references") or ()),
+        reply_route=reply_route), changes)
     if delivery and not internal:
         outbox.queue(conn, {
             "message_id": message_id, "case_id": case_id, "channel": channel or case["channel"],

@@ -16,7 +16,7 @@ from omnitui.store import cases as case_store
 from omnitui.store import customers as customer_store
 from omnitui.store import messages as message_store
 from omnitui.store import outbox
-from omnitui.store.audit import ChangeSet, delete_row, insert_row, record_audit, update_row
+from omnitui.store.audit import ChangeSet, delete_row, record_audit, update_row
 from omnitui.store.db import StoreError, db_time, utc_now
 from omnitui.wording import plural
 
@@ -82,9 +82,8 @@ def link_identity(conn: sqlite3.Connection, customer_id: int, key: tuple[str, st
     customer_store.require_customer(conn, customer_id)
     changes = ChangeSet()
     now = db_time(utc_now())
-    insert_row(conn, "identities", {
-        "customer_id": customer_id, "kind": key[0], "value": key[1], "display": key[1],
-        "reason": f"linked by {actor}", "created_at": now}, changes)
+    identity = customer_store.NewIdentity(*key, key[1], f"linked by {actor}")
+    customer_store.add_identity(conn, customer_id, identity, now, changes)
     return record_audit(conn, actor=actor, action="identity.linked",
                         customer_id=customer_id, changes=changes,
                         reason=f"{key[0]} {key[1]} linked to customer #{customer_id}")
@@ -222,9 +221,9 @@ def _split_off_case(conn: sqlite3.Connection, message: dict[str, object],
     inherited = {k: source[k] for k in ("queue", "priority", "tier", "severity",
                                         "sla_first_response_due", "sla_resolution_due",
                                         "sla_due", "first_response_at")}
-    return insert_row(conn, "cases", {
-        **inherited, "customer_id": message["customer_id"] or source["customer_id"],
-        "subject": message["subject"] or source["subject"], "channel": message["channel"],
-        "status": Status.OPEN, "previous_case_id": source["id"],
-        "last_inbound_at": message["created_at"], "last_message_at": message["created_at"],
-        "created_at": now, "updated_at": now}, changes)
+    return case_store.create_case(conn, case_store.NewCase(
+        **inherited, customer_id=message["customer_id"] or source["customer_id"],
+        subject=message["subject"] or source["subject"], channel=message["channel"],
+        status=Status.OPEN, previous_case_id=source["id"],
+        last_inbound_at=message["created_at"], last_message_at=message["created_at"],
+        created_at=now), changes)

@@ -21,7 +21,7 @@ from omnitui.services.actions import reply
 from omnitui.store import cases as case_store
 from omnitui.store import customers as customer_store
 from omnitui.store import messages as message_store
-from omnitui.store.audit import ChangeSet, insert_row, record_audit
+from omnitui.store.audit import ChangeSet, record_audit
 from omnitui.store.db import StoreError, db_time
 
 PHONE_CHANNELS = (Channel.SMS, Channel.WHATSAPP)
@@ -155,19 +155,13 @@ def start_case(conn: sqlite3.Connection, draft: Draft, *, author: str, at: datet
     when = db_time(at)
     changes = ChangeSet()
     known = customer_store.find_identities(conn, [key])
-    if known:
-        customer_id = known[0].customer_id
-    else:
-        customer_id = insert_row(conn, "customers", {
-            "name": "", "created_at": when, "updated_at": when}, changes)
-        insert_row(conn, "identities", {
-            "customer_id": customer_id, "kind": key[0], "value": key[1],
-            "display": draft.to[0], "reason": f"written to by {author}", "created_at": when},
-            changes)
-    case_id = insert_row(conn, "cases", {
-        "customer_id": customer_id, "subject": draft.subject, "channel": draft.channel,
-        "status": Status.OPEN, "queue": default_queue, "owner": author, "tags": "[]",
-        "created_at": when, "updated_at": when, "last_message_at": when}, changes)
+    new_customer = customer_store.NewCustomer(identities=(
+        customer_store.NewIdentity(*key, draft.to[0], f"written to by {author}"),))
+    customer_id = (known[0].customer_id if known
+                   else customer_store.create_customer(conn, new_customer, when, changes))
+    case_id = case_store.create_case(conn, case_store.NewCase(
+        customer_id=customer_id, subject=draft.subject, channel=draft.channel,
+        status=Status.OPEN, queue=default_queue, owner=author, created_at=when), changes)
     record_audit(conn, actor=author, action="case.created", case_id=case_id,
                  customer_id=customer_id, reason=f"outbound case to {draft.to[0]}",
                  changes=changes)

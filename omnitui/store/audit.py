@@ -59,10 +59,13 @@ def _select(conn: sqlite3.Connection, table: str, row_id: int,
 
 
 def insert_row(conn: sqlite3.Connection, table: str, values: dict[str, Any],
-               changes: ChangeSet) -> int:
+               changes: ChangeSet | None) -> int:
+    """Insert a row; with `changes` it is recorded for the audit and undo (a hand-made
+    change), without it it is the pipeline's or an import's own write."""
     _check_table(table)
     row_id = insert(conn, table, values)
-    changes.record(table, row_id, None, _select(conn, table, row_id))
+    if changes is not None:
+        changes.record(table, row_id, None, _select(conn, table, row_id))
     return row_id
 
 

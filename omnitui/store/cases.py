@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from omnitui.store.audit import ChangeSet, update_row
-from omnitui.store.db import StoreError, insert
+from omnitui.model import Status
+from omnitui.store.audit import ChangeSet, insert_row, update_row
+from omnitui.store.db import StoreError
 from omnitui.store.schema import ACTIVE
 
 Row = sqlite3.Row  # read by column name; cheaper than building a dict per row
@@ -75,8 +77,38 @@ def is_participant(conn: sqlite3.Connection, case_id: int, customer_id: int) -> 
     return row is not None
 
 
-def create_case(conn: sqlite3.Connection, values: dict[str, Any]) -> int:
-    return insert(conn, "cases", {**values, "tags": json.dumps(values.get("tags", []))})
+@dataclass(frozen=True)
+class NewCase:
+    """A case as it opens: whose it is, where it came from, its triage and its clocks
+    (stored times)."""
+
+    customer_id: int
+    channel: str
+    created_at: str
+    subject: str = ""
+    status: str = Status.NEW
+    queue: str = "general"
+    owner: str | None = None
+    tags: tuple[str, ...] = ()
+    priority: float = 0
+    tier: str = "standard"
+    severity: int = 0
+    sla_first_response_due: str | None = None
+    sla_resolution_due: str | None = None
+    sla_due: str | None = None
+    first_response_at: str | None = None
+    previous_case_id: int | None = None
+    last_inbound_at: str | None = None
+    last_message_at: str | None = None  # None: when it was created
+
+
+def create_case(conn: sqlite3.Connection, case: NewCase,
+                changes: ChangeSet | None = None) -> int:
+    """The one place a case is born (by the pipeline, an agent's outbound message, a split).
+    With `changes` the row joins a hand-made, undoable change."""
+    return insert_row(conn, "cases", {
+        **asdict(case), "tags": json.dumps(list(case.tags)), "updated_at": case.created_at,
+        "last_message_at": case.last_message_at or case.created_at}, changes)
 
 
 def touch_case(conn: sqlite3.Connection, case_id: int, values: dict[str, Any]) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from omnitui.store import cases
 from omnitui.store.audit import ChangeSet, insert_row, update_row
@@ -31,18 +32,44 @@ def find_identities(conn: sqlite3.Connection,
     return found
 
 
-def create_customer(conn: sqlite3.Connection, name: str, now: str) -> int:
-    cur = conn.execute("INSERT INTO customers (name, created_at, updated_at) VALUES (?, ?, ?)",
-                       (name, now, now))
-    return int(cur.lastrowid or 0)
+@dataclass(frozen=True)
+class NewIdentity:
+    """An identifier known to be the customer's: its kind and normalized value (the key
+    identification finds them by), as it was written, and why it is theirs."""
+
+    kind: str
+    value: str
+    display: str
+    reason: str
 
 
-def add_identity(conn: sqlite3.Connection, customer_id: int, kind: str, value: str,
-                 display: str, reason: str, now: str) -> int:
-    cur = conn.execute(
-        "INSERT INTO identities (customer_id, kind, value, display, reason, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)", (customer_id, kind, value, display, reason, now))
-    return int(cur.lastrowid or 0)
+@dataclass(frozen=True)
+class NewCustomer:
+    name: str = ""
+    tier: str = "standard"
+    attributes: Mapping[str, object] = field(default_factory=dict)
+    identities: tuple[NewIdentity, ...] = ()
+
+
+def create_customer(conn: sqlite3.Connection, customer: NewCustomer, now: str,
+                    changes: ChangeSet | None = None) -> int:
+    """The one place a customer is born: a new sender, an import, the demo, a split, an
+    outbound case to a new address. With `changes` the rows join a hand-made, undoable
+    change."""
+    customer_id = insert_row(conn, "customers", {
+        "name": customer.name, "tier": customer.tier,
+        "attributes": json.dumps(dict(customer.attributes)), "created_at": now,
+        "updated_at": now}, changes)
+    for identity in customer.identities:
+        add_identity(conn, customer_id, identity, now, changes)
+    return customer_id
+
+
+def add_identity(conn: sqlite3.Connection, customer_id: int, identity: NewIdentity,
+                 now: str, changes: ChangeSet | None = None) -> int:
+    return insert_row(conn, "identities", {
+        "customer_id": customer_id, "kind": identity.kind, "value": identity.value,
+        "display": identity.display, "reason": identity.reason, "created_at": now}, changes)
 
 
 @dataclass(frozen=True)
@@ -157,8 +184,7 @@ def split_off(conn: sqlite3.Connection, customer_id: int, identity_ids: list[int
     """Give identities a new customer of their own, with the messages sent from them; a
     case follows when every customer message in it came from them. Returns (the new
     customer, how many messages moved)."""
-    new_id = insert_row(conn, "customers", {"name": "", "created_at": now, "updated_at": now},
-                        changes)
+    new_id = create_customer(conn, NewCustomer(), now, changes)
     moved = 0
     for identity_id in identity_ids:
         update_row(conn, "identities", identity_id, {"customer_id": new_id}, changes)
@@ -189,19 +215,6 @@ def get_suggestion(conn: sqlite3.Connection, suggestion_id: int) -> dict | None:
     cur = conn.execute("SELECT * FROM suggestions WHERE id = ?", (suggestion_id,))
     row = cur.fetchone()
     return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
-
-
-def create_customer_record(conn: sqlite3.Connection, *, name: str, tier: str,
-                           attributes: str, identities: list[tuple[str, str, str]],
-                           reason: str, now: str) -> int:
-    """A customer known before they write (imported from a CRM, or the demo's population):
-    identities are (kind, normalized value, display)."""
-    cur = conn.execute("INSERT INTO customers (name, tier, attributes, created_at, updated_at)"
-                       " VALUES (?, ?, ?, ?, ?)", (name, tier, attributes, now, now))
-    customer_id = int(cur.lastrowid or 0)
-    for kind, value, display in identities:
-        add_identity(conn, customer_id, kind, value, display, reason, now)
-    return customer_id
 
 
 def customer_name(conn: sqlite3.Connection, customer_id: int) -> str:

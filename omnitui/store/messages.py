@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from omnitui.store.db import insert
+from omnitui.store.audit import ChangeSet, insert_row
 
 
 def message_with_external_id(conn: sqlite3.Connection, channel: str,
@@ -73,12 +75,48 @@ def mark_processed(conn: sqlite3.Connection, raw_id: int, error: str | None = No
                  (error, raw_id))
 
 
-def insert_message(conn: sqlite3.Connection, values: dict[str, Any]) -> int:
-    values = dict(values)
-    for key in ("parent_keys", "parse_errors"):
-        if key in values:
-            values[key] = json.dumps(values[key]) if values[key] else "[]"
-    return insert(conn, "messages", values)
+@dataclass(frozen=True)
+class NewMessage:
+    """A message as it joins a case: a customer's (in), an agent's reply (out) or a note.
+    `thread_key` is the id replies name it by, `parent_keys` the ids it answers;
+    `reply_route` is how a platform reply reaches the same chat, thread and account."""
+
+    case_id: int
+    channel: str
+    direction: str
+    created_at: str
+    received_at: str | None = None  # None: when it was created
+    customer_id: int | None = None
+    identity_id: int | None = None
+    author: str = ""
+    subject: str = ""
+    text: str = ""
+    html: str | None = None
+    external_id: str | None = None
+    thread_key: str | None = None
+    parent_keys: tuple[str, ...] = ()
+    parse_errors: tuple[str, ...] = ()
+    auto_submitted: str | None = None
+    language: str | None = None
+    intent: str | None = None
+    sentiment: float | None = None
+    urgent: bool = False
+    raw_id: int | None = None
+    thread_rule: str = ""
+    thread_reason: str = ""
+    reply_route: Mapping[str, Any] | None = None
+
+
+def create_message(conn: sqlite3.Connection, message: NewMessage,
+                   changes: ChangeSet | None = None) -> int:
+    """The one place a message is stored. With `changes` the row joins a hand-made,
+    undoable change (an agent's reply or note)."""
+    return insert_row(conn, "messages", {
+        **asdict(message), "received_at": message.received_at or message.created_at,
+        "parent_keys": json.dumps(list(message.parent_keys)),
+        "parse_errors": json.dumps(list(message.parse_errors)), "urgent": int(message.urgent),
+        "reply_route": json.dumps(dict(message.reply_route)) if message.reply_route else None},
+        changes)
 
 
 def insert_attachment(conn: sqlite3.Connection, message_id: int, *, sha256: str, size: int,

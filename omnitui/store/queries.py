@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from array import array
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from typing import Any, NamedTuple
 
 from omnitui.model import (
@@ -47,9 +48,14 @@ SORTS = {
 # costs seconds at a million messages, and the newest hits are the ones an agent wants.
 SEARCH_WINDOW = 5000
 
+# Read by name into the dataclasses: each column is named as the field it fills.
 SUMMARY_COLUMNS = (
-    "c.id, c.customer_id, cu.name, c.subject, c.channel, c.status, c.owner, c.queue, c.tags,"
-    " c.priority, c.tier, c.sla_due, c.created_at, c.last_message_at, c.version")
+    "c.id, c.customer_id, cu.name AS customer_name, c.subject, c.channel, c.status, c.owner,"
+    " c.queue, c.tags, c.priority, c.tier, c.sla_due, c.created_at, c.last_message_at,"
+    " c.version")
+DETAIL_COLUMNS = ("previous_case_id", "merged_into", "reopens", "reassignments",
+                  "sla_first_response_due", "first_response_at", "pause_reason",
+                  "snoozed_until")
 
 
 @dataclass(frozen=True)
@@ -68,10 +74,19 @@ class CaseQuery:
     limit: int = 50
 
 
-def _summary(row: tuple[Any, ...]) -> CaseSummary:
-    values = list(row)
-    values[8] = json.loads(values[8])
-    return CaseSummary(*values)
+def _named(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> sqlite3.Cursor:
+    """Rows that are read by column name."""
+    cur = conn.cursor()
+    cur.row_factory = sqlite3.Row
+    return cur.execute(sql, params)
+
+
+def _summary(row: sqlite3.Row) -> CaseSummary:
+    return CaseSummary(**{name: row[name] for name in _SUMMARY_FIELDS},
+                       tags=json.loads(row["tags"]))
+
+
+_SUMMARY_FIELDS = tuple(f.name for f in fields(CaseSummary) if f.name != "tags")
 
 
 def fts_phrase(text: str) -> str:
@@ -141,7 +156,7 @@ def list_cases(conn: sqlite3.Connection, query: CaseQuery,
     where, params = _filters(query, after)
     sql = (f"SELECT {SUMMARY_COLUMNS} FROM cases c JOIN customers cu ON cu.id = c.customer_id"
            f" WHERE {where} ORDER BY {SORTS[query.sort].order_by} LIMIT ?")
-    return [_summary(r) for r in conn.execute(sql, (*params, query.limit))]
+    return [_summary(r) for r in _named(conn, sql, (*params, query.limit))]
 
 
 def queue_ids(conn: sqlite3.Connection, query: CaseQuery) -> array[int]:
@@ -161,9 +176,9 @@ def summaries(conn: sqlite3.Connection, ids: list[int]) -> dict[int, CaseSummary
     if not ids:
         return {}
     marks = ", ".join("?" for _ in ids)
-    rows = conn.execute(f"SELECT {SUMMARY_COLUMNS} FROM cases c JOIN customers cu"
-                        f" ON cu.id = c.customer_id WHERE c.id IN ({marks})", ids)
-    return {row[0]: _summary(row) for row in rows}
+    rows = _named(conn, f"SELECT {SUMMARY_COLUMNS} FROM cases c JOIN customers cu"
+                  f" ON cu.id = c.customer_id WHERE c.id IN ({marks})", ids)
+    return {row["id"]: _summary(row) for row in rows}
 
 
 # The timeline shows the customer's whole history: every message of this case, and their
@@ -171,37 +186,42 @@ def summaries(conn: sqlite3.Connection, ids: list[int]) -> dict[int, CaseSummary
 OTHER_CASES_SHOWN = 200
 MESSAGE_COLUMNS = (
     "m.id, m.case_id, m.channel, m.direction, m.author, m.created_at, m.subject, m.text,"
-    " m.thread_rule, m.thread_reason, m.parse_errors, m.auto_submitted, o.status,"
-    " o.recipients, o.last_error, m.raw_id IS NOT NULL, o.receipt")
+    " m.thread_rule, m.thread_reason, m.parse_errors, m.auto_submitted, o.status AS delivery,"
+    " o.recipients, o.last_error, m.raw_id IS NOT NULL AS has_raw, o.receipt")
+_MESSAGE_FIELDS = ("id", "case_id", "channel", "direction", "author", "created_at", "subject",
+                   "text", "thread_rule", "thread_reason", "auto_submitted", "delivery")
 
 
 def case_detail(conn: sqlite3.Connection, case_id: int) -> CaseDetail | None:
-    row = conn.execute(f"SELECT {SUMMARY_COLUMNS}, c.previous_case_id, c.merged_into,"
-                       " c.reopens, c.reassignments, c.sla_first_response_due,"
-                       " c.first_response_at, c.pause_reason, c.snoozed_until"
-                       " FROM cases c JOIN customers cu"
-                       " ON cu.id = c.customer_id WHERE c.id = ?", (case_id,)).fetchone()
+    extra = ", ".join(f"c.{name}" for name in DETAIL_COLUMNS)
+    row = _named(conn, f"SELECT {SUMMARY_COLUMNS}, {extra} FROM cases c JOIN customers cu"
+                 " ON cu.id = c.customer_id WHERE c.id = ?", (case_id,)).fetchone()
     if row is None:
         return None
-    summary = _summary(row[:15])
-    rows = conn.execute(
+    summary = _summary(row)
+    rows = _named(
+        conn,
         f"SELECT {MESSAGE_COLUMNS} FROM messages m LEFT JOIN outbox o ON o.message_id = m.id"
         " WHERE m.case_id = ? UNION ALL"
         f" SELECT {MESSAGE_COLUMNS} FROM (SELECT * FROM messages WHERE customer_id = ?"
         "  AND case_id != ? ORDER BY created_at DESC LIMIT ?) m"
         " LEFT JOIN outbox o ON o.message_id = m.id",
         (case_id, summary.customer_id, case_id, OTHER_CASES_SHOWN)).fetchall()
-    rows.sort(key=lambda r: (r[5], r[0]))
-    attachments = _attachments(conn, [r[0] for r in rows])
-    claims = _claims(conn, [r[0] for r in rows])
+    rows.sort(key=lambda r: (r["created_at"], r["id"]))
+    attachments = _attachments(conn, [r["id"] for r in rows])
+    claims = _claims(conn, [r["id"] for r in rows])
     messages = [
-        MessageView(*r[:10], json.loads(r[10]), r[11], attachments.get(r[0], []),
-                    delivery=r[12], delivery_note=_delivery_note(r[13], r[14], r[16]),
-                    has_raw=bool(r[15]), claims=claims.get(r[0], []))
+        MessageView(**{name: r[name] for name in _MESSAGE_FIELDS},
+                    parse_errors=json.loads(r["parse_errors"]),
+                    attachments=attachments.get(r["id"], []),
+                    delivery_note=_delivery_note(r["recipients"], r["last_error"],
+                                                 r["receipt"]),
+                    has_raw=bool(r["has_raw"]), claims=claims.get(r["id"], []))
         for r in rows]
     history = conn.execute("SELECT id, at, actor, action, reason FROM audit WHERE case_id = ?"
                            " ORDER BY id", (case_id,)).fetchall()
-    return CaseDetail(summary, customer_view(conn, summary.customer_id), messages, *row[15:],
+    return CaseDetail(summary, customer_view(conn, summary.customer_id), messages,
+                      **{name: row[name] for name in DETAIL_COLUMNS},
                       history=[tuple(h) for h in history])
 
 

@@ -67,10 +67,17 @@ class Recorder:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.sent: list[tuple[str, tuple[object, ...]]] = []
+        self.row_factory: object = None
+
+    def cursor(self) -> Recorder:
+        """A cursor of its own: rows read by name set its row factory."""
+        return self
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> sqlite3.Cursor:
         self.sent.append((sql, tuple(params)))
-        return self.conn.execute(sql, params)
+        cur = self.conn.cursor()
+        cur.row_factory = self.row_factory  # type: ignore[assignment]
+        return cur.execute(sql, params)
 
     def plans(self) -> list[str]:
         return [row[3] for sql, params in self.sent
