@@ -18,7 +18,6 @@ import typer
 
 from omnitui import output
 from omnitui.config import (
-    ConfigError,
     Settings,
     attachments_dir,
     config_file,
@@ -29,9 +28,10 @@ from omnitui.config import (
     starter_config,
     store_path,
 )
+from omnitui.errors import OmnituiError
 from omnitui.private_files import create_private, tighten, write_private
 from omnitui.sanitize import sanitize
-from omnitui.store.db import Store, StoreError, cannot_write, unwritable
+from omnitui.store.db import Store, cannot_write, unwritable
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, rich_markup_mode=None,
                   pretty_exceptions_enable=False,
@@ -42,10 +42,6 @@ if TYPE_CHECKING:
     from omnitui.services.desk import Desk
 
 T = TypeVar("T")
-
-
-class UserError(Exception):
-    """An expected failure: shown as one line, exit status 1."""
 
 
 def say(text: str) -> None:
@@ -77,7 +73,7 @@ class Context:
     def open_store(self, path: Path | None = None, *, must_exist: bool = True) -> Store:
         path = path or (self.existing_db_path if must_exist else self.db_path)
         if must_exist and not path.exists():
-            raise UserError(f"no store at {path}; create one with `omnitui init` or try "
+            raise OmnituiError(f"no store at {path}; create one with `omnitui init` or try "
                             "`omnitui demo`")
         return Store(path, attachments_dir=attachments_dir(self.settings, path))
 
@@ -147,7 +143,7 @@ def init(typer_ctx: typer.Context,
     store = context.db_path
     keep = target.exists() and not force
     if keep and store.exists():
-        raise UserError(f"{target} and its store {store} exist already; --force writes a "
+        raise OmnituiError(f"{target} and its store {store} exist already; --force writes a "
                         "starter config over the old one")
     if not keep:  # readable by its owner only: it can hold passwords
         write_private(target, starter_config(store.absolute()))
@@ -269,7 +265,7 @@ def case(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metava
     with ctx(typer_ctx).open_store() as store:
         detail = case_detail(store.conn, case_id)
     if detail is None:
-        raise UserError(f"there is no case {case_id}")
+        raise OmnituiError(f"there is no case {case_id}")
     output.print_case(detail, fmt)
 
 
@@ -410,10 +406,6 @@ def _log_to(file: Path, *, stderr: bool) -> None:
 def main() -> None:
     """Entry point: expected errors become one line on stderr, never a traceback; anything
     else is a bug and keeps its traceback."""
-    from omnitui.channels.email.sources import MailSourceError
-    from omnitui.channels.webhooks.common import ReceiverError
-    from omnitui.daemon.lock import AlreadyRunning
-
     try:
         status = app(standalone_mode=False)  # an Exit(code) comes back as its code
         if isinstance(status, int):
@@ -424,12 +416,9 @@ def main() -> None:
         # longer matches them; since 0.28 its classes derive from this public one.
         say(_typer_error(exc))
         sys.exit(exc.exit_code)
-    except ConfigError as exc:
-        say(f"configuration error: {exc}")
-        sys.exit(2)
-    except (StoreError, UserError, MailSourceError, AlreadyRunning, ReceiverError) as exc:
-        say(f"error: {exc}")
-        sys.exit(1)
+    except OmnituiError as exc:
+        say(f"{exc.label}: {exc}")
+        sys.exit(exc.exit_code)
     except sqlite3.OperationalError as exc:
         if not cannot_write(exc):
             raise

@@ -11,12 +11,14 @@ class OmnituiError(Exception):
     """An expected failure, worded for the person who must act on it."""
 
     exit_code = 1  # what the CLI exits with
+    label = "error"  # how the CLI's one line starts
 
 
 class UsageError(OmnituiError):
     """The command or its input was wrong (a bad option, an id that is no number)."""
 
     exit_code = 2
+    label = "usage error"
 
 
 class Refused(OmnituiError):

@@ -113,7 +113,7 @@ def _apply(result: Narrowing, key: str, value: str, vocabulary: Vocabulary) -> N
 def status_named(value: str) -> str | None:
     """A status as written on screen or typed: `on hold`, `on-hold`, `onhold`, `on_hold`."""
     status = value.lower().replace("-", "_").replace(" ", "_")
-    status = "on_hold" if status in ("onhold", "hold") else status
+    status = Status.ON_HOLD if status in ("onhold", "hold") else status
     return status if status in STATUSES else None
 
 

@@ -9,3 +9,4 @@ class ConfigError(OmnituiError):
     """A configuration problem, worded as: file, key, what was expected."""
 
     exit_code = 2
+    label = "configuration error"

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +48,9 @@ from omnitui.store.messages import pending_count
 from omnitui.store.queries import case_detail
 from omnitui.tui.commands import ConsoleCommands
 from omnitui.tui.keys import bind
-from omnitui.tui.screens.case import CaseScreen
 from omnitui.tui.screens.modals import AskScreen, ComposeScreen, TextScreen, help_table
 from omnitui.tui.screens.queue import QueueScreen
+from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.status import health_text
 from omnitui.tui.work.writing import DraftKeeper
 from omnitui.vocabulary import undo_words
@@ -61,7 +61,6 @@ POLL_SECONDS = 0.5
 # it at once instead of a frozen screen (scripts and the daemon wait longer).
 CONSOLE_BUSY_SECONDS = 2.0
 PRESENCE_EVERY = 5.0  # seconds between "still here" marks while a case is open
-PRESENCE_FRESH = timedelta(seconds=15)
 HEALTH_SECONDS = 5.0
 
 
@@ -110,7 +109,7 @@ class OmnituiApp(App[None]):
     @property
     def queue(self) -> QueueScreen:
         """The queue: always at the bottom of the screens."""
-        return next(s for s in self.screen_stack if isinstance(s, QueueScreen))
+        return self.work_screens[0]  # type: ignore[return-value]
 
     # -- every key and every dialog answer: store failures are messages ---------------
 
@@ -183,19 +182,19 @@ class OmnituiApp(App[None]):
         if detail is None:
             self.notify(f"there is no case #{case_id}", severity="warning")
             return
-        if isinstance(self.screen, CaseScreen):
-            self.screen.show(detail)
-        else:
-            self.push_screen(CaseScreen(detail))
+        self.work_screens[-1].show_case(detail)
         self.keep_presence()
+
+    @property
+    def work_screens(self) -> list[WorkScreen]:
+        """The queue and the cases opened over it, bottom first (dialogs left out)."""
+        return [screen for screen in self.screen_stack if isinstance(screen, WorkScreen)]
 
     def cases_changed(self, changed: set[int] | None) -> None:
         """Redraw after this console's own change (its own commits do not move
         `data_version` for its connection, so the poll would not see them)."""
-        self.queue.reload(changed)
-        if isinstance(self.screen, CaseScreen) and (
-                changed is None or self.screen.detail.case.id in changed):
-            self.screen.show(case_detail(self.store.conn, self.screen.detail.case.id))
+        for screen in self.work_screens:
+            screen.cases_changed(changed)
 
     # -- the keys that work anywhere --------------------------------------------------
 
@@ -226,7 +225,7 @@ class OmnituiApp(App[None]):
 
     def action_to_queue(self) -> None:
         """F2: straight back to the queue from any screen."""
-        while not isinstance(self.screen, QueueScreen):
+        while self.screen is not self.queue:
             self.pop_screen()
 
     def action_refresh_now(self) -> None:
@@ -269,10 +268,9 @@ class OmnituiApp(App[None]):
 
     def _poll_once(self) -> None:
         self.keep_presence()
-        if isinstance(self.screen, CaseScreen):
-            # every tick, not only on a change: a console that died leaves a mark that must
-            # fade by itself, and nobody commits anything to say so
-            self.show_presence(self.screen)
+        top = self.work_screens[-1]
+        if self.screen is top:  # not under a dialog
+            top.follow()
         version = data_version(self.store.conn)
         if version == self._seen_version:
             return
@@ -283,18 +281,10 @@ class OmnituiApp(App[None]):
         self._seen_change = newest
         self.cases_changed(changed)
 
-    def show_presence(self, screen: CaseScreen) -> None:
-        """Who else is on the case: the warning before two agents answer at once."""
-        fresh = db_time(utc_now() - PRESENCE_FRESH)
-        screen.show_presence(presence.others_on(self.store.conn, screen.detail.case.id,
-                                                self.agent, fresh))
-
     def keep_presence(self, activity: str | None = None) -> None:
         """Mark this agent on the open case (or off every case), at most every few seconds
         unless what they do changed."""
-        screen = next((s for s in reversed(self.screen_stack) if isinstance(s, CaseScreen)),
-                      None)
-        case_id = screen.detail.case.id if screen else None
+        case_id = self.work_screens[-1].case_on_screen
         activity = activity or ("writing" if isinstance(self.screen, ComposeScreen)
                                 else "viewing")
         now = utc_now()

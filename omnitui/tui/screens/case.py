@@ -8,7 +8,7 @@ move it to another case.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rich.console import Group
 from rich.text import Text
@@ -19,12 +19,15 @@ from textual.widgets import Footer, Static
 from omnitui.model import PAUSED_STATUSES, CaseDetail, CustomerView, MessageView
 from omnitui.quotes import split_reply
 from omnitui.sanitize import sanitize
-from omnitui.store.db import parse_db_time, stored_time
+from omnitui.store import presence
+from omnitui.store.db import db_time, parse_db_time, stored_time, utc_now
 from omnitui.store.queries import case_detail
 from omnitui.tui.keys import bind
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.work import messages
 from omnitui.wording import plural, sla_countdown
+
+PRESENCE_FRESH = timedelta(seconds=15)  # a mark older than this is a console gone
 
 ARROWS = {"in": "←", "out": "→", "note": "✎"}
 TIMELINE_PAGE = 200  # messages drawn at once; a case with thousands would take seconds
@@ -214,6 +217,25 @@ class CaseScreen(WorkScreen):
     def current_message_id(self) -> int | None:
         return self.current_message.id if self.current_message is not None else None
 
+    @property
+    def case_on_screen(self) -> int | None:
+        return self.detail.case.id
+
+    def show_case(self, detail: CaseDetail) -> None:
+        """Another case (J/K, #, a link): in place, without going back to the queue."""
+        self.show(detail)
+
+    def cases_changed(self, changed: set[int] | None) -> None:
+        if changed is None or self.detail.case.id in changed:
+            self.show(case_detail(self.console.store.conn, self.detail.case.id))
+
+    def follow(self) -> None:
+        """Who else is on the case, every tick: a console that died leaves a mark that must
+        fade by itself, and nobody commits anything to say so."""
+        fresh = db_time(utc_now() - PRESENCE_FRESH)
+        self.show_presence(presence.others_on(self.console.store.conn, self.detail.case.id,
+                                              self.console.agent, fresh))
+
     def action_raw_source(self) -> None:
         messages.raw_source(self)
 
@@ -227,7 +249,7 @@ class CaseScreen(WorkScreen):
         """J / K: the next or previous case of the queue, without going back."""
         case_id = self.console.queue.step_from(self.detail.case.id, step)
         if case_id is not None:
-            self.show(case_detail(self.console.store.conn, case_id))
+            self.show_case(case_detail(self.console.store.conn, case_id))
 
     def action_search_hit(self, step: int) -> None:
         """n / N: the next or previous message with the queue's search words."""
@@ -251,7 +273,7 @@ class CaseScreen(WorkScreen):
     async def on_mount(self) -> None:
         self._lay_out()
         with self.console.reporting("showing who else is here"):
-            self.console.show_presence(self)
+            self.follow()
         await self._fill_timeline(first=True)
 
     def on_resize(self) -> None:

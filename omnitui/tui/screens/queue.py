@@ -33,6 +33,7 @@ from omnitui.store.queries import (
     summaries,
 )
 from omnitui.tui.keys import bind
+from omnitui.tui.screens.case import CaseScreen
 from omnitui.tui.screens.modals import ConfirmScreen, PickScreen
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.views import View, narrow, saved_views, standard_views
@@ -42,7 +43,7 @@ from omnitui.vocabulary import SORTS
 from omnitui.wording import plural
 
 if TYPE_CHECKING:
-    from omnitui.model import CaseSummary
+    from omnitui.model import CaseDetail, CaseSummary
     from omnitui.tui.app import OmnituiApp
 
 FIRST_PAGE = 100  # rows painted before the full id list of the view arrives
@@ -164,6 +165,12 @@ class QueueScreen(WorkScreen):
         self.cases.forget_rows(None)
         self.update_status()
         self.reload()
+
+    def show_case(self, detail: CaseDetail) -> None:
+        self.console.push_screen(CaseScreen(detail))
+
+    def cases_changed(self, changed: set[int] | None) -> None:
+        self.reload(changed)
 
     def reload(self, changed: set[int] | None = None) -> None:
         """Load the view's whole id list again, in a thread; `changed`: the cases whose

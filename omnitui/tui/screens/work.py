@@ -22,6 +22,7 @@ from omnitui.tui.keys import bind
 from omnitui.tui.work import customers, fields, macros, writing
 
 if TYPE_CHECKING:
+    from omnitui.model import CaseDetail
     from omnitui.tui.app import OmnituiApp
 
 WORK_BINDINGS = [replace(binding, priority=True) for binding in [
@@ -69,6 +70,22 @@ class WorkScreen(Screen[None]):
     def current_message_id(self) -> int | None:
         """The message a forward starts from (None: the customer's last)."""
         return None
+
+    @property
+    def case_on_screen(self) -> int | None:
+        """The case this screen shows on its own (the agent's presence is marked on it)."""
+        return None
+
+    def show_case(self, detail: CaseDetail) -> None:
+        """Open a case from here."""
+        raise NotImplementedError
+
+    def cases_changed(self, changed: set[int] | None) -> None:
+        """Redraw what a change touched (None: anything may have changed)."""
+        raise NotImplementedError
+
+    def follow(self) -> None:
+        """Every poll of the store while on top, changed or not."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """In a text field (the search box) the keys are the field's."""
