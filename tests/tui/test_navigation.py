@@ -29,11 +29,17 @@ def test_brackets_walk_the_cases_waiting_for_an_answer(demo_db: Path) -> None:
         visited = []
         for _ in range(3):
             await pilot.press("right_square_bracket")
+            await settle(app, pilot)
             visited.append(cases.cursor)
         after_start = [i for i in expected if i > 0]  # the cursor starts on row 0
         assert visited == after_start[:3]
         await pilot.press("left_square_bracket")
+        await settle(app, pilot)
         assert cases.cursor == visited[1]
+        cases.move_to(len(cases.ids) - 1)
+        await pilot.press("right_square_bracket")
+        await settle(app, pilot)
+        assert "no case waiting for an answer below" in screen_text(app)
 
     drive(demo_db, script)
 

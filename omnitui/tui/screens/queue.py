@@ -10,7 +10,7 @@ what the agent typed) starts a generation: a list that arrives for an older one 
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -19,6 +19,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.suggester import Suggester
 from textual.widgets import Footer, Input, Static
+from textual.worker import get_current_worker
 
 from omnitui.filters import Narrowing, Vocabulary, complete
 from omnitui.sanitize import sanitize
@@ -48,7 +49,6 @@ if TYPE_CHECKING:
 
 FIRST_PAGE = 100  # rows painted before the full id list of the view arrives
 NEW_SCAN = 500  # cases checked per query when looking for the next one awaiting an answer
-NEW_SCAN_MAX = 20_000  # and at most this many per key press (about 20 ms), at any size
 
 
 class FilterSuggester(Suggester):
@@ -187,12 +187,17 @@ class QueueScreen(WorkScreen):
             with Store(self.console.db_path, migrate=False) as own:
                 ids = queue_ids(own.conn, query)
         except STORE_ERRORS as exc:
-            if not expected(exc):
-                raise  # a bug: keep its traceback
-            self.app.call_from_thread(self.notify, f"could not load the queue: "
-                                                   f"{store_problem(exc)}", severity="error")
+            self._report_from_thread(exc, "load the queue")
             return
         self.app.call_from_thread(self._show_ids, ids, generation, load, changed)
+
+    def _report_from_thread(self, exc: Exception, doing: str) -> None:
+        """A worker's store failure is a message on screen; anything else is a bug and
+        keeps its traceback."""
+        if not expected(exc):
+            raise exc
+        self.app.call_from_thread(self.notify, f"could not {doing}: {store_problem(exc)}",
+                                  severity="error")
 
     def _show_ids(self, ids: array[int], generation: int, load: int,
                   changed: set[int] | None) -> None:
@@ -341,21 +346,33 @@ class QueueScreen(WorkScreen):
 
     def action_step_new(self, step: int) -> None:
         """] / [: the next or previous case whose last message is the customer's, the ones
-        still waiting for an answer; scans the view's order in chunks, never all of it."""
-        cases, conn = self.cases, self.console.store.conn
-        ids, index = cases.ids, cases.cursor + step
-        limit = cases.cursor + step * NEW_SCAN_MAX
-        while 0 <= index < len(ids) and (index < limit if step > 0 else index > limit):
-            chunk = range(index, min(len(ids), index + NEW_SCAN)) if step > 0 else \
-                range(index, max(-1, index - NEW_SCAN), -1)
-            waiting = awaiting_reply(conn, [ids[i] for i in chunk])
-            found = next((i for i in chunk if ids[i] in waiting), None)
-            if found is not None:
-                cases.move_to(found)
-                return
-            index = chunk[-1] + step
-        self.notify(f"no case waiting for an answer in the next {NEW_SCAN_MAX:,} this way",
-                    severity="warning")
+        still waiting for an answer."""
+        self._find_waiting(self.cases.ids, self.cases.cursor, step)
+
+    @work(thread=True, group="waiting", exclusive=True, exit_on_error=False)
+    def _find_waiting(self, ids: Sequence[int], cursor: int, step: int) -> None:
+        """Scan the view's order in chunks, in a thread: far down a million cases it takes
+        a moment, and the console stays live (another press starts over from there)."""
+        worker = get_current_worker()
+        found, index = None, cursor + step
+        try:
+            with Store(self.console.db_path, migrate=False) as own:
+                while found is None and 0 <= index < len(ids) and not worker.is_cancelled:
+                    chunk = range(index, min(len(ids), index + NEW_SCAN)) if step > 0 else \
+                        range(index, max(-1, index - NEW_SCAN), -1)
+                    waiting = awaiting_reply(own.conn, [ids[i] for i in chunk])
+                    found = next((ids[i] for i in chunk if ids[i] in waiting), None)
+                    index = chunk[-1] + step
+        except STORE_ERRORS as exc:
+            self._report_from_thread(exc, "look for the next case waiting")
+            return
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._arrive_at_waiting, found, step)
+
+    def _arrive_at_waiting(self, case_id: int | None, step: int) -> None:
+        if case_id is None or not self.cases.move_to_case(case_id):
+            way = "below" if step > 0 else "above"
+            self.notify(f"no case waiting for an answer {way}", severity="warning")
 
     # -- the queue's own actions ------------------------------------------------------
 

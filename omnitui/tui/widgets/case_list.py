@@ -237,6 +237,13 @@ class CaseList(ScrollView, can_focus=True):
         segments = [Segment(text, base + style if style else base) for text, style in cells]
         return Strip(segments).crop_extend(0, width, base)
 
+    def move_to_case(self, case_id: int) -> bool:
+        """Put the cursor on a case, if the list has it."""
+        index = self._find(case_id)
+        if index is not None:
+            self.move_to(index)
+        return index is not None
+
     def move_to(self, index: int) -> None:
         self._to_end = False
         if not self._ids:
