@@ -158,7 +158,15 @@ class ImapServer:
 
     def start(self) -> None:
         """Start the server on ``self.port`` (the same one after a ``stop()``) and wait until
-        it greets a client. Raises RuntimeError with the server's output if it never does."""
+        it greets a client. Raises RuntimeError with the server's output if it never does.
+
+        A SIGKILL can leave maildir lock files behind, which the servers honour for minutes
+        (pymap: 10, and every APPEND answers NO [TIMEOUT]; dovecot's uidlist lock stalls an
+        APPEND past the client's timeout under load): they are cleared first, as a server
+        restarted after a crash must."""
+        if self._maildir().exists():
+            for lock in self._maildir().rglob("*.lock"):
+                lock.unlink(missing_ok=True)
         with self._lock:
             if self.running:
                 raise RuntimeError(f"{self!r} is already running")
@@ -367,15 +375,6 @@ class PymapServer(ImapServer):
 
     def _maildir(self) -> Path:
         return self.root / "data" / "Maildir"
-
-    def start(self) -> None:
-        """A SIGKILL can leave pymap's maildir lock files behind, and pymap honours them for
-        10 minutes (every APPEND then answers NO [TIMEOUT]): clear them first, as a server
-        restarted after a crash must."""
-        if self._maildir().exists():
-            for lock in self._maildir().rglob("*.lock"):
-                lock.unlink(missing_ok=True)
-        super().start()
 
     def _command(self) -> list[str]:
         return [sys.executable, "-c", _PYMAP_BOOT, "--host", self.host, "--port", str(self.port),
