@@ -11,7 +11,8 @@ import pytest
 from omnitui.config import Settings
 from omnitui.demo import build_demo
 from omnitui.store.db import Store
-from omnitui.store.queries import SORTS, CaseQuery, list_cases, queue_ids
+from omnitui.store.queries import SORTS, CaseQuery, distinct_values, list_cases, queue_ids
+from omnitui.store.schema import ACTIVE
 
 ORDERS = ("priority", "sla", "newest", "updated")  # the orders people pick (`s`, --sort)
 EVERY_STATUS = ("new", "open", "pending", "on_hold", "solved", "closed")
@@ -119,3 +120,16 @@ def test_an_older_store_gets_the_new_index_when_opened(tmp_path) -> None:
         names = {r[0] for r in store.conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert "cases_active_sla_order" in names and "cases_active_sla" not in names
+
+
+@pytest.mark.parametrize("column", ["queue", "channel"])
+def test_the_queues_and_channels_of_open_cases_come_from_seeks_in_their_index(
+        demo: Store, column: str) -> None:
+    expected = [r[0] for r in demo.conn.execute(
+        f"SELECT DISTINCT {column} FROM cases WHERE status IN {ACTIVE} ORDER BY 1")]
+    recorder = Recorder(demo.conn)
+    assert distinct_values(recorder, column) == expected  # type: ignore[arg-type]
+    assert len(expected) >= 2 if column == "channel" else expected
+    steps = recorder.plans()
+    assert any(f"SEARCH cases USING INDEX cases_active_{column} ({column}>?)" in step
+               for step in steps), steps
