@@ -179,7 +179,7 @@ class CaseScreen(WorkScreen):
     DEFAULT_CSS = """
     CaseScreen #presence { height: auto; }
     CaseScreen #facts { height: auto; padding: 0 1; border-bottom: solid $primary; }
-    CaseScreen #timeline { width: 1fr; }
+    CaseScreen #timeline { width: 1fr; align-vertical: bottom; }
     CaseScreen #customer { width: 42; border-left: solid $primary; padding: 0 1; }
     CaseScreen.-no-customer #customer { display: none; }
     """
@@ -320,16 +320,31 @@ class CaseScreen(WorkScreen):
             await timeline.remove_children(MessageBox)
             self._highlighted = None
             self._boxes = [MessageBox(m, self.detail.case.id) for m in shown]
+            self.current = self._newest_own()
+            if self._boxes:
+                # Marked before it is drawn and, when it is the last one, shown by anchoring
+                # the timeline to its end, which the layout applies before the first paint:
+                # the case appears in its final state at once (scrolling to a widget can only
+                # follow a paint, as it needs the layout). Like a chat, a short timeline
+                # sits at the bottom, the newest message next to the keys.
+                self._highlighted = self._boxes[self.current]
+                self._highlighted.add_class("-current")
+                if self.current == len(self._boxes) - 1:
+                    timeline.anchor()
             await timeline.mount_all(self._boxes)
         self._show_earlier_count()
         shown_ids = [box.message.id for box in self._boxes]
         if not first and kept is not None and kept.id in shown_ids:
             self.current = shown_ids.index(kept.id)
-        else:  # the newest message of this case is what the agent came to read
-            own = [i for i, box in enumerate(self._boxes)
-                   if box.message.case_id == self.detail.case.id]
-            self.current = own[-1] if own else max(len(self._boxes) - 1, 0)
+        elif not first:
+            self.current = self._newest_own()
         self.call_after_refresh(self._highlight)  # scrolling needs the boxes laid out
+
+    def _newest_own(self) -> int:
+        """The newest message of this case on screen: what the agent came to read."""
+        own = [i for i, box in enumerate(self._boxes)
+               if box.message.case_id == self.detail.case.id]
+        return own[-1] if own else max(len(self._boxes) - 1, 0)
 
     def _show_earlier_count(self) -> None:
         earlier = self.query_one("#earlier", Static)
@@ -361,16 +376,25 @@ class CaseScreen(WorkScreen):
         return boxes[self.current].message if 0 <= self.current < len(boxes) else None
 
     def _highlight(self) -> None:
-        """Mark the current message; only the two boxes that change get restyled (a class
-        change restyles a widget, and a long timeline has hundreds)."""
-        if self._highlighted is not None:
-            self._highlighted.remove_class("-current")
-            self._highlighted = None
-        if 0 <= self.current < len(self._boxes):
-            self._highlighted = self._boxes[self.current]
-            self._highlighted.add_class("-current")
-            self.query_one("#timeline", VerticalScroll).scroll_to_widget(
-                self._highlighted, animate=False, top=False)
+        """Mark the current message and scroll to it (nothing moves when it is in view);
+        only the two boxes that change get restyled (a class change restyles a widget, and
+        a long timeline has hundreds)."""
+        timeline = self.query_one("#timeline", VerticalScroll)
+        current = self._boxes[self.current] if 0 <= self.current < len(self._boxes) else None
+        if self._highlighted is not current:
+            if self._highlighted is not None:
+                self._highlighted.remove_class("-current")
+            if current is not None:
+                current.add_class("-current")
+            self._highlighted = current
+        if current is None:
+            return
+        if current is self._boxes[-1] and \
+                current.outer_size.height <= timeline.scrollable_content_region.height:
+            timeline.anchor()  # in view at the end, where it stays as messages arrive
+        else:
+            timeline.anchor(False)
+            timeline.scroll_to_widget(current, animate=False, top=False)
 
     def action_step_message(self, step: int) -> None:
         if step < 0 and self.current == 0 and self.first_shown > 0:
