@@ -43,7 +43,7 @@ async def measure(path: Path) -> dict[str, float]:
     app = OmnituiApp(path, Settings(), "alice")
     result: dict[str, float] = {}
     async with app.run_test(size=(160, 50)) as pilot:
-        cases = app.screen_queue().query_one(CaseList)
+        cases = app.queue.query_one(CaseList)
         while not cases.ids:
             await asyncio.sleep(0.001)
         await pilot.pause()

@@ -8,8 +8,6 @@ refused, else 0. `--format json` lists every id's result and what changed
 the script read it.
 """
 
-from __future__ import annotations
-
 import re
 import sys
 from collections.abc import Callable
@@ -18,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from omnitui import output
+from omnitui.choices import Format
 from omnitui.cli import app, ctx, say
 from omnitui.errors import Refused
 
@@ -27,7 +25,7 @@ if TYPE_CHECKING:
 
 Ids = Annotated[list[str], typer.Argument(metavar="ID...", help="Case ids; - reads them from "
                                           "stdin, one a line.", show_default=False)]
-Fmt = Annotated[output.Format, typer.Option("--format", help="table or json.")]
+Fmt = Annotated[Format, typer.Option("--format", help="table or json.")]
 IfVersion = Annotated[int | None, typer.Option(
     "--if-version", help="Refuse if the case's version is not this (one id only).")]
 Text = Annotated[str | None, typer.Argument(metavar="[TEXT]", show_default=False,
@@ -66,8 +64,8 @@ def text_of(argument: str | None, option: str | None) -> str:
     return text
 
 
-def run(typer_ctx: typer.Context, ids: list[str], make: Callable[[Desk], CaseChange],
-        fmt: output.Format, if_version: int | None = None) -> None:
+def run(typer_ctx: typer.Context, ids: list[str], make: "Callable[[Desk], CaseChange]",
+        fmt: Format, if_version: int | None = None) -> None:
     """`make(desk)`'s change on each case, on its own; report and exit."""
     cases = case_ids(ids)
     if if_version is not None and len(cases) != 1:
@@ -77,8 +75,20 @@ def run(typer_ctx: typer.Context, ids: list[str], make: Callable[[Desk], CaseCha
     report(results, fmt)
 
 
-def report(results: list[CaseResult], fmt: output.Format) -> None:
-    if fmt is output.Format.json:
+def done(fmt: Format, data: object, text: str) -> None:
+    """What a command did: `data` as JSON for scripts, else `text` as one line."""
+    from omnitui import output
+
+    if fmt is Format.json:
+        output.write_json(data)
+    else:
+        output.say_done(text)
+
+
+def report(results: "list[CaseResult]", fmt: Format) -> None:
+    from omnitui import output
+
+    if fmt is Format.json:
         output.write_json([{"case": r.case_id, "done": r.done, "refusal": r.refusal or None,
                             "changes": [{"action": c.action, "case": c.case_id,
                                          "reason": c.reason} for c in r.changes]}
@@ -99,14 +109,14 @@ def report(results: list[CaseResult], fmt: output.Format) -> None:
 def assign(typer_ctx: typer.Context, ids: Ids,
            to: Annotated[str, typer.Option("--to", help="An agent, or me (a claim: refused "
                                                         "if someone has it).")],
-           fmt: Fmt = output.Format.table, if_version: IfVersion = None) -> None:
+           fmt: Fmt = Format.table, if_version: IfVersion = None) -> None:
     """Give cases to an agent; `--to me` claims them like the console's `a`."""
     run(typer_ctx, ids, lambda desk: desk.claim() if to == "me" else desk.assign(to), fmt,
         if_version)
 
 
 @app.command()
-def unassign(typer_ctx: typer.Context, ids: Ids, fmt: Fmt = output.Format.table,
+def unassign(typer_ctx: typer.Context, ids: Ids, fmt: Fmt = Format.table,
              if_version: IfVersion = None) -> None:
     """Take cases from their owners (back to the queue)."""
     run(typer_ctx, ids, lambda desk: desk.assign(None), fmt, if_version)
@@ -118,7 +128,7 @@ def status(typer_ctx: typer.Context, ids: Ids,
                                                         "or closed ('on hold' works too).")],
            reason: Annotated[str | None, typer.Option(
                help="What a pending or on-hold case waits on.")] = None,
-           fmt: Fmt = output.Format.table, if_version: IfVersion = None) -> None:
+           fmt: Fmt = Format.table, if_version: IfVersion = None) -> None:
     """Move cases to a status (pending and on hold need --reason)."""
     from omnitui.filters import STATUSES, status_named
     from omnitui.model import Status
@@ -135,7 +145,7 @@ def snooze(typer_ctx: typer.Context, ids: Ids,
            until: Annotated[str, typer.Option(
                "--until", help="3h, 2d, 1w, a local time like '2026-12-24 09:00', or now "
                                "(wake them up).")],
-           fmt: Fmt = output.Format.table, if_version: IfVersion = None) -> None:
+           fmt: Fmt = Format.table, if_version: IfVersion = None) -> None:
     """Hide cases until a time; each comes back by itself, or when its customer writes."""
     from omnitui.snooze import parse_until
 
@@ -153,7 +163,7 @@ def tag(typer_ctx: typer.Context, ids: Ids,
         add: Annotated[list[str] | None, typer.Option("--add", help="A tag to add.")] = None,
         remove: Annotated[list[str] | None, typer.Option(
             "--remove", help="A tag to remove.")] = None,
-        fmt: Fmt = output.Format.table, if_version: IfVersion = None) -> None:
+        fmt: Fmt = Format.table, if_version: IfVersion = None) -> None:
     """Add and remove tags (repeat --add and --remove)."""
     words = [*(add or []), *(f"-{t}" for t in remove or [])]
     if not words or any(not t.strip() or any(c.isspace() for c in t) or t.startswith("-")
@@ -166,7 +176,7 @@ def tag(typer_ctx: typer.Context, ids: Ids,
 @app.command()
 def priority(typer_ctx: typer.Context, ids: Ids,
              to: Annotated[str, typer.Option("--to", help="A number; higher comes first.")],
-             fmt: Fmt = output.Format.table, if_version: IfVersion = None) -> None:
+             fmt: Fmt = Format.table, if_version: IfVersion = None) -> None:
     """Set the priority score."""
     from omnitui.services.actions import parse_priority
 
@@ -180,7 +190,7 @@ def priority(typer_ctx: typer.Context, ids: Ids,
 @app.command("queue")
 def move_to_queue(typer_ctx: typer.Context, ids: Ids,
                   to: Annotated[str, typer.Option("--to", help="The queue's name.")],
-                  fmt: Fmt = output.Format.table, if_version: IfVersion = None) -> None:
+                  fmt: Fmt = Format.table, if_version: IfVersion = None) -> None:
     """Move cases to another queue."""
     if not to.strip():
         raise typer.BadParameter("name the queue", param_hint="--to")
@@ -188,7 +198,7 @@ def move_to_queue(typer_ctx: typer.Context, ids: Ids,
 
 
 @app.command()
-def escalate(typer_ctx: typer.Context, ids: Ids, fmt: Fmt = output.Format.table,
+def escalate(typer_ctx: typer.Context, ids: Ids, fmt: Fmt = Format.table,
              if_version: IfVersion = None) -> None:
     """Raise severity and priority, and tag the cases escalated."""
     run(typer_ctx, ids, lambda desk: desk.escalate(), fmt, if_version)
@@ -197,7 +207,7 @@ def escalate(typer_ctx: typer.Context, ids: Ids, fmt: Fmt = output.Format.table,
 @app.command()
 def macro(typer_ctx: typer.Context, ids: Ids,
           name: Annotated[str, typer.Option("--name", help="A [[macros]] name.")],
-          fmt: Fmt = output.Format.table, if_version: IfVersion = None) -> None:
+          fmt: Fmt = Format.table, if_version: IfVersion = None) -> None:
     """Apply a macro: its changes and, if it drafts one, its reply (queued)."""
     from omnitui.services.desk import macro_named
 
@@ -208,14 +218,14 @@ def macro(typer_ctx: typer.Context, ids: Ids,
     run(typer_ctx, ids, lambda desk: desk.macro(found), fmt, if_version)
 
 
-def _one(results: CaseResult, fmt: output.Format) -> None:
+def _one(results: "CaseResult", fmt: Format) -> None:
     report([results], fmt)
 
 
 @app.command()
 def note(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metavar="ID")],
          text: Text = None, text_option: TextOption = None,
-         fmt: Fmt = output.Format.table) -> None:
+         fmt: Fmt = Format.table) -> None:
     """Add an internal note (agents only see it)."""
     body = text_of(text, text_option)
     _one(ctx(typer_ctx).act(lambda desk: desk.write(case_id, "note", body)), fmt)
@@ -228,7 +238,7 @@ def reply(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metav
               help="A channel kind (email, sms, telegram...) or a configured [[channels]] or "
                    "[[mailboxes]] name; default: the one the case came on.")] = None,
           all_: Annotated[bool, typer.Option("--all", help="Reply to all (email).")] = False,
-          fmt: Fmt = output.Format.table) -> None:
+          fmt: Fmt = Format.table) -> None:
     """Queue a reply to the customer (the daemon sends it)."""
     body = text_of(text, text_option)
     kind = _channel_kind(typer_ctx, channel)
@@ -240,7 +250,7 @@ def reply(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metav
 def forward(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metavar="ID")],
             to: Annotated[str, typer.Option("--to", help="The email address.")],
             text: Text = None, text_option: TextOption = None,
-            fmt: Fmt = output.Format.table) -> None:
+            fmt: Fmt = Format.table) -> None:
     """Forward the customer's last message, with its attachments, by email."""
     body = text_of(text, text_option)
     _one(ctx(typer_ctx).act(lambda desk: desk.write(case_id, "forward", body, to=to)), fmt)
@@ -249,7 +259,7 @@ def forward(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(met
 @app.command()
 def private(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metavar="ID")],
             text: Text = None, text_option: TextOption = None,
-         fmt: Fmt = output.Format.table) -> None:
+         fmt: Fmt = Format.table) -> None:
     """Answer a public post privately; the public thread gets a short acknowledgement."""
     body = text_of(text, text_option)
     _one(ctx(typer_ctx).act(lambda desk: desk.to_private(case_id, body)), fmt)
@@ -282,7 +292,7 @@ def new_case(typer_ctx: typer.Context, text: Text = None, text_option: TextOptio
              channel: Annotated[str | None, typer.Option(
                  help="sms or whatsapp for a phone number (default sms).")] = None,
              subject: Annotated[str, typer.Option(help="The subject (email).")] = "",
-             fmt: Fmt = output.Format.table) -> None:
+             fmt: Fmt = Format.table) -> None:
     """Write first: a new case to someone, by email or phone, owned by you."""
     from omnitui.model import Channel, Draft
 
@@ -293,10 +303,8 @@ def new_case(typer_ctx: typer.Context, text: Text = None, text_option: TextOptio
     draft = Draft("new", kind, text_of(text, text_option), to=(email or phone or "",),
                   subject=subject)
     case_id = ctx(typer_ctx).act(lambda desk: desk.new_case(draft))
-    if fmt is output.Format.json:
-        output.write_json({"case": case_id, "done": True})
-    else:
-        output.say_done(f"case #{case_id} opened; the message is queued for {draft.to[0]}")
+    done(fmt, {"case": case_id, "done": True},
+         f"case #{case_id} opened; the message is queued for {draft.to[0]}")
 
 
 @app.command()
@@ -318,8 +326,8 @@ def link(typer_ctx: typer.Context,
         raise typer.BadParameter(f"{email or phone!r} is not a usable address",
                                  param_hint="--email/--phone")
     audit_id = ctx(typer_ctx).act(lambda desk: desk.link(customer, key))
-    output.say_done(f"{key[0]} {key[1]} linked to customer #{customer} (audit event "
-                    f"{audit_id})")
+    done(Format.table, None, f"{key[0]} {key[1]} linked to customer #{customer} (audit "
+         f"event {audit_id})")
 
 
 @app.command("log-contact")
@@ -331,7 +339,7 @@ def log_contact(typer_ctx: typer.Context,
                 name: Annotated[str, typer.Option(help="Their name.")] = "",
                 minutes: Annotated[float | None, typer.Option(min=0, max=1440)] = None,
                 answer: Annotated[str, typer.Option(help="What you answered.")] = "",
-                fmt: Fmt = output.Format.table) -> None:
+                fmt: Fmt = Format.table) -> None:
     """Log a phone call or walk-up visit: it joins the customer's case like any message;
     what you answered is its first response."""
     if (email is None) == (phone is None):
@@ -343,8 +351,6 @@ def log_contact(typer_ctx: typer.Context,
             email or phone or "", channel, body, name=name, minutes=minutes, answer=answer))
     except Refused as exc:
         raise typer.BadParameter(str(exc)) from None
-    if fmt is output.Format.json:
-        output.write_json({"case": case_id, "message": message_id, "done": True})
-    else:
-        output.say_done(f"logged on case #{case_id} (message {message_id})")
+    done(fmt, {"case": case_id, "message": message_id, "done": True},
+         f"logged on case #{case_id} (message {message_id})")
 

@@ -7,52 +7,39 @@ unsafe characters escaped; CSV cells are sanitized and neutralised for spreadshe
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import enum
 import json
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from rich.text import Text
-
+from omnitui.choices import Format, ListFormat
 from omnitui.model import PAUSED_STATUSES, CaseDetail, CaseSummary
 from omnitui.sanitize import escape_json, sanitize
 from omnitui.store.db import parse_db_time, stored_time, utc_now
-from omnitui.store.queries import store_stats
-from omnitui.vocabulary import SORTS
 from omnitui.wording import plural, sla_countdown, span, utc_time
 
-out = Console(highlight=False)
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
 
 
-class Format(enum.StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
+@cache
+def people() -> Console:
+    """stdout for people: rich, imported only when a table is printed, so that a script's
+    `--format json|csv|ids` and an action's one-line report start without it."""
+    from rich.console import Console
 
-
-class ListFormat(enum.StrEnum):
-    """How `cases` prints: the formats every command has, and ids (one a line, for
-    `| omnitui assign --to erin -`)."""
-
-    table = "table"
-    json = "json"
-    csv = "csv"
-    ids = "ids"
-
-
-Sort = enum.StrEnum("Sort", {name: name for name in SORTS})  # the orders, for typer
+    return Console(highlight=False)
 
 
 def _text(value: object, *, multiline: bool = False, limit: int | None = None) -> Text:
+    from rich.text import Text
+
     clean = sanitize("" if value is None else str(value), multiline=multiline)
     if limit and len(clean) > limit:
         clean = clean[: limit - 1] + "…"
@@ -80,6 +67,8 @@ def _csv_cell(value: Any) -> Any:
 
 def _write_csv(rows: Sequence[dict[str, Any]]) -> None:
     """Text cells are always quoted (QUOTE_NONNUMERIC), numbers never."""
+    import csv
+
     if not rows:
         return
     writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), quoting=csv.QUOTE_NONNUMERIC)
@@ -91,7 +80,7 @@ def _write_csv(rows: Sequence[dict[str, Any]]) -> None:
 def say_done(text: str) -> None:
     """One line on stdout saying what was done (outside text in it sanitized; never wrapped,
     so a script reads it whole)."""
-    out.print(_text(text), soft_wrap=True)
+    sys.stdout.write(sanitize(text, multiline=False) + "\n")
 
 
 def print_rows(rows: Sequence[dict[str, Any]], fmt: Format, *, title: str = "") -> None:
@@ -100,14 +89,16 @@ def print_rows(rows: Sequence[dict[str, Any]], fmt: Format, *, title: str = "") 
     elif fmt is Format.csv:
         _write_csv(rows)
     elif not rows:
-        out.print(f"no {title}" if title else "nothing to show")
+        people().print(f"no {title}" if title else "nothing to show")
     else:
+        from rich.table import Table
+
         table = Table(title=title or None)
         for name in rows[0]:
             table.add_column(name)
         for row in rows:
             table.add_row(*(_text(v, limit=80) for v in row.values()))
-        out.print(table)
+        people().print(table)
 
 
 def print_cases(rows: list[CaseSummary], fmt: ListFormat) -> None:
@@ -117,6 +108,9 @@ def print_cases(rows: list[CaseSummary], fmt: ListFormat) -> None:
     if fmt is not ListFormat.table:
         print_rows([dataclasses.asdict(r) for r in rows], Format(fmt.value))
         return
+    from rich.table import Table
+
+    out = people()
     table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1, 0, 0))
     widths = {"#": 6, "prio": 4, "SLA": 8, "channel": 8, "customer": 16, "subject": 0,
               "owner": 6, "status": 7, "queue": 8}
@@ -145,6 +139,9 @@ def print_case(detail: CaseDetail, fmt: Format) -> None:
     if fmt is Format.csv:
         print_rows([dataclasses.asdict(m) for m in detail.messages], fmt)
         return
+    from rich.text import Text
+
+    out = people()
     c, who = detail.case, detail.customer
     now = utc_now()
     header = Text()
@@ -197,6 +194,11 @@ def print_case(detail: CaseDetail, fmt: Format) -> None:
 def print_summary(conn: sqlite3.Connection, path: Path) -> None:
     """The store at a glance; each line whole, however narrow the terminal, so a pipe or a
     script reads every item on its line."""
+    from rich.text import Text
+
+    from omnitui.store.queries import store_stats
+
+    out = people()
     stats = store_stats(conn)
     lines = [
         Text(f"store {path}", style="bold"),
@@ -224,6 +226,15 @@ def import_report(counts: dict[str, int]) -> str:
 def progress(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
     """A progress bar on stderr; off when stderr is not a terminal (rich's bar would still
     print an empty line there when it stops)."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     console = Console(stderr=True)
     bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    console=console, transient=True, disable=not console.is_interactive)
@@ -234,6 +245,9 @@ def progress(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
 
 def print_checks(results: Sequence[Any]) -> None:
     """Doctor's findings; names and details hold account names and remote servers' errors."""
+    from rich.text import Text
+
+    out = people()
     for r in results:
         mark = Text("ok  ", style="green") if r.ok else Text("FAIL", style="bold red")
         name = _text(r.name)

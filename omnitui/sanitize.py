@@ -23,7 +23,6 @@ Two kinds stay where the text needs them, and only there, so "pay\\u200dpal" is 
 
 from __future__ import annotations
 
-import logging
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -161,14 +160,3 @@ def _json_escape(match: re.Match[str]) -> str:
         return f"\\u{point:04x}"
     point -= 0x10000
     return f"\\u{0xD800 + (point >> 10):04x}\\u{0xDC00 + (point & 0x3FF):04x}"
-
-
-class OneLineLogFormatter(logging.Formatter):
-    """A log formatter whose every record is one sanitized line: a remote server's error or
-    a customer's text in a message or a traceback can neither drive the terminal of someone
-    running `tail -f` nor forge a record of its own. Lines of a traceback are joined by
-    " | "."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        lines = sanitize(super().format(record)).split("\n")
-        return " | ".join(" ".join(line.split()) for line in lines if line.strip())

@@ -8,11 +8,11 @@ import logging
 import sys
 import unicodedata
 
+from omnitui.daemon.log import OneLineLogFormatter
 from omnitui.sanitize import (
     DEFAULT_IGNORABLE,
     UNSAFE_CATEGORIES,
     UNSAFE_RANGES,
-    OneLineLogFormatter,
     escape_json,
     sanitize,
 )

@@ -25,8 +25,6 @@ from omnitui.config.schema import (
     listen_address,
 )
 from omnitui.config.templates import TEMPLATE_VARIABLES, template_parts
-from omnitui.filters import Vocabulary, parse
-from omnitui.keymap import keymap_problem
 from omnitui.model import PAUSED_STATUSES
 
 
@@ -48,8 +46,11 @@ def check_values(settings: Settings, file: Path) -> None:
     if not 0 < settings.sla.vip_factor <= 1:
         raise ConfigError(f"{file}: sla.vip_factor must be above 0 and at most 1, got "
                           f"{settings.sla.vip_factor}")
-    if problem := keymap_problem(settings.keymap):
-        raise ConfigError(f"{file}: {problem}")
+    if settings.keymap:  # the keymap's module only for a config that rebinds keys
+        from omnitui.keymap import keymap_problem
+
+        if problem := keymap_problem(settings.keymap):
+            raise ConfigError(f"{file}: {problem}")
     _check_names(settings.views, "views", file)
     for index, view in enumerate(settings.views):
         _check_view(view, f"views[{index}]", file)
@@ -158,6 +159,8 @@ def _check_view(view: SavedView, key: str, file: Path) -> None:
                           f"{view.sort!r}")
     # Agents and queues are known only to the store: a status or channel that cannot exist
     # is surely a mistake (the view would always be empty).
+    from omnitui.filters import Vocabulary, parse  # only for a config with views
+
     if problems := parse(view.filter, Vocabulary()).problems:
         raise ConfigError(f"{file}: {key}.filter: {'; '.join(problems)}")
 

@@ -14,6 +14,9 @@ Actions on cases come in two shapes, for the two kinds of caller:
 
 `expected_version` refuses a single-case edit when the case moved on since the caller read
 it (scripts that read first: `--if-version`).
+
+The writing, macro and contact actions import their modules (the outbound channels, the
+pipeline) when called: a script's `omnitui tag` starts without them.
 """
 
 from __future__ import annotations
@@ -28,12 +31,9 @@ from typing import Any
 
 from omnitui.config import Macro, Settings
 from omnitui.errors import Refused
-from omnitui.ingest.identity import normalize
-from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import Channel, Draft, Identifier, InboundEvent, Status
-from omnitui.services import actions, drafts, merge, outbound, private, suggestions
+from omnitui.services import actions, merge, suggestions
 from omnitui.services.history import undo
-from omnitui.services.macros import apply_macro, macro_refusal, macro_reply
 from omnitui.store import audit
 from omnitui.store.cases import require_case
 from omnitui.store.db import Store, StoreError, savepoint, transaction_token, utc_now
@@ -173,6 +173,9 @@ class Desk:
 
     def macro(self, macro: Macro) -> CaseChange:
         """A macro's changes and, when it drafts one, its reply, filled in for each case."""
+        from omnitui.services import drafts
+        from omnitui.services.macros import apply_macro, macro_refusal, macro_reply
+
         def apply(conn: sqlite3.Connection, case_id: int) -> None:
             if refusal := macro_refusal(conn, case_id, macro, self.actor):
                 raise Refused(refusal)
@@ -186,6 +189,8 @@ class Desk:
 
     def draft(self, draft: Draft) -> CaseChange:
         """A written draft queued on each case (one note to every marked case)."""
+        from omnitui.services import drafts
+
         return lambda conn, case_id: drafts.send_in(conn, case_id, draft, author=self.actor,
                                                     at=self.clock(), macros=self.settings.macros)
 
@@ -195,6 +200,8 @@ class Desk:
               to: str | None = None, message_id: int | None = None) -> CaseResult:
         """A note, reply, reply to all or forward on one case, queued for the daemon to
         send (a note only joins the timeline)."""
+        from omnitui.services import outbound
+
         def change(conn: sqlite3.Connection, case: int) -> None:
             draft = outbound.start_draft(conn, case, mode, channel=channel,
                                          message_id=message_id,
@@ -205,6 +212,8 @@ class Desk:
 
     def to_private(self, case_id: int, text: str) -> CaseResult:
         """Answer a public post privately, acknowledging it publicly (one undo)."""
+        from omnitui.services import private
+
         def change(conn: sqlite3.Connection, case: int) -> None:
             draft = private.private_draft(conn, case)
             private.move_to_private(conn, case, replace(draft, text=text),
@@ -213,6 +222,8 @@ class Desk:
 
     def new_case(self, draft: Draft) -> int:
         """A new outbound case to someone by email or phone; returns its number."""
+        from omnitui.services import drafts
+
         return drafts.open_case(self.store, draft, author=self.actor, at=self.clock(),
                                 default_queue=self.settings.routing.default_queue,
                                 phone_region=self.settings.identity.default_phone_region)
@@ -262,6 +273,9 @@ class Desk:
         and what the agent answered, if anything, as a reply already given: the case's first
         response. `who` is their email address or phone number (the agent vouches for it).
         Returns (case id, message id)."""
+        from omnitui.ingest.identity import normalize
+        from omnitui.ingest.pipeline import Pipeline
+
         if channel not in CONTACT_CHANNELS:
             raise Refused(f"a contact logged by hand is a {' or a '.join(CONTACT_CHANNELS)}, "
                           f"not {channel!r}")

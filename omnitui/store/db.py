@@ -10,7 +10,6 @@ from __future__ import annotations
 import errno
 import importlib
 import os
-import secrets
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -177,7 +176,7 @@ _open_transactions: dict[int, str] = {}  # connection -> token of its write tran
 @contextmanager
 def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("BEGIN IMMEDIATE")
-    _open_transactions[id(conn)] = secrets.token_hex(8)
+    _open_transactions[id(conn)] = os.urandom(8).hex()  # os, not secrets: no hashlib at start
     try:
         yield conn
     except BaseException:

@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""The console as an agent sees it: `omnitui` in a real terminal (tmux), timed by polling
+`tmux capture-pane` every few milliseconds, so start-up, imports, paints and shutdown all
+count (Pilot hides them).
+
+For each store and terminal size, over --runs fresh starts:
+
+* first paint: from starting the command to the first frame with queue rows on it;
+* open case (enter on the first row), reply composer (`r`), cancel it (escape), back to the
+  queue (`h`, `q`, escape), open the help (`?`) and close it: from the key to the LAST frame
+  that changed (the screen then stays still for --settle ms), with how many distinct frames
+  were drawn in between ("paints": 1 means the final state came in one paint);
+* quit (`q` on the queue): from the key until the shell prints the marker after omnitui.
+
+And, without a terminal, each headless command's start against `python -c "import typer,
+rich"` (the floor a typer CLI pays), interleaved over --cli-runs:
+
+    python bench/console_tmux_bench.py                          # the 1M store, 200x50
+    python bench/console_tmux_bench.py --size 200x50 --size 80x24 --store bench/out/queue-100k.db
+    python bench/console_tmux_bench.py --cli-only
+
+The stores are the ones queue_bench.py builds. Writes bench/out/console-tmux-results.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import machine_line, write_report
+
+OUT = Path(__file__).resolve().parent / "out"
+SESSION = "omnitui-bench"
+MARKER = "__omnitui_exited__"
+# (label, keys, state it must reach before the next step: a word on screen)
+STEPS = [
+    ("open case", "Enter", "Reply"),
+    ("reply composer", "r", "Send"),
+    ("cancel composer", "Escape", "Reply"),
+    ("back (h)", "h", "cases │"),
+    ("open case again", "Enter", "Reply"),
+    ("back (q)", "q", "cases │"),
+    ("open case, 3rd", "Enter", "Reply"),
+    ("back (escape)", "Escape", "cases │"),
+    ("help (?)", "?", "Help"),
+    ("close help", "Escape", "cases │"),
+]
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True).stdout
+
+
+def screen() -> str:
+    return tmux("capture-pane", "-p", "-t", SESSION)
+
+
+def watch(since: float, settle: float, timeout: float = 20.0,
+          done: str | None = None) -> tuple[float, float, int, str]:
+    """Poll until the screen has held still for `settle` s (and shows `done`, if given):
+    (first change, last change) in ms after `since`, distinct frames, the final frame."""
+    last = screen()
+    frames, first, changed = 0, None, since
+    end = since + timeout
+    while time.perf_counter() < end:
+        now_screen = screen()
+        now = time.perf_counter()
+        if now_screen != last:
+            frames += 1
+            first = first or now
+            changed, last = now, now_screen
+        elif now - changed >= settle and frames and (done is None or done in last):
+            break
+    return ((first or since) - since) * 1000, (changed - since) * 1000, frames, last
+
+
+def has_rows(text: str) -> bool:
+    return "cases │" in text and any(line.strip()[:1].isdigit() for line in text.splitlines())
+
+
+def one_run(store: Path, size: str, env: dict[str, str], settle: float) -> dict[str, float]:
+    width, height = size.split("x")
+    tmux("kill-session", "-t", SESSION)
+    command = f"omnitui --db {shlex.quote(str(store))}; echo {MARKER}; sleep 600"
+    started = time.perf_counter()
+    subprocess.run(["tmux", "new-session", "-d", "-s", SESSION, "-x", width, "-y", height,
+                    "-e", f"HOME={env['HOME']}", command], check=True)
+    result: dict[str, float] = {}
+    while not has_rows(screen()):
+        if time.perf_counter() - started > 60:
+            raise SystemExit(f"no queue on screen after 60 s:\n{screen()}")
+    result["first paint"] = (time.perf_counter() - started) * 1000
+    watch(time.perf_counter(), settle)  # let the id list and the counts arrive
+    for label, key, ready in STEPS:
+        pressed = time.perf_counter()
+        tmux("send-keys", "-t", SESSION, key)
+        _, last, frames, frame = watch(pressed, settle, done=ready)
+        if ready not in frame:
+            raise SystemExit(f"{label}: {ready!r} never came on screen:\n{frame}")
+        result[label] = last
+        result[f"{label} paints"] = frames
+    pressed = time.perf_counter()
+    tmux("send-keys", "-t", SESSION, "q")
+    while MARKER not in screen():
+        if time.perf_counter() - pressed > 30:
+            raise SystemExit(f"omnitui did not quit:\n{screen()}")
+    result["quit"] = (time.perf_counter() - pressed) * 1000
+    tmux("kill-session", "-t", SESSION)
+    return result
+
+
+def console_table(store: Path, size: str, runs: int, env: dict[str, str],
+                  settle: float) -> list[str]:
+    samples = [one_run(store, size, env, settle) for _ in range(runs)]
+    lines = [f"### {store.name}, {size}, {runs} runs (ms; paints = distinct frames drawn)", "",
+             "| step | median | min | max | paints (median) |", "|---|---:|---:|---:|---:|"]
+    for key in samples[0]:
+        if key.endswith(" paints"):
+            continue
+        values = [s[key] for s in samples]
+        paints = samples[0].get(f"{key} paints")
+        paint = (f"{statistics.median(s[f'{key} paints'] for s in samples):g}"
+                 if paints is not None else "")
+        lines.append(f"| {key} | {statistics.median(values):.0f} | {min(values):.0f} | "
+                     f"{max(values):.0f} | {paint} |")
+    return [*lines, ""]
+
+
+CLI = ["--help", "cases --help", "cases --bogus", "cases --limit 20",
+       "cases --format json --limit 20", "cases --format ids --status new --owner none",
+       "case 1 --format json", "tag --add bench 1", "suggestions --format json",
+       "undo"]
+
+
+def cli_table(store: Path, runs: int, env: dict[str, str]) -> list[str]:
+    floor = f"{shlex.quote(sys.executable)} -c 'import typer, rich'"
+    omnitui = str(Path(sys.executable).parent / "omnitui")
+    commands = [floor, *(f"{omnitui} --db {shlex.quote(str(store))} {c}" for c in CLI)]
+    times: dict[str, list[float]] = {c: [] for c in commands}
+    for _ in range(runs):  # interleaved: a busy moment of the machine hits every command
+        for command in commands:
+            started = time.perf_counter()
+            subprocess.run(command, shell=True, env=env, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+            times[command].append((time.perf_counter() - started) * 1000)
+    base = statistics.median(times[floor])
+    lines = [f"### Headless commands on {store.name}, {runs} interleaved runs", "",
+             f"`python -c \"import typer, rich\"`: {base:.0f} ms (median).", "",
+             "| command | median ms | over the floor |", "|---|---:|---:|"]
+    for command, label in zip(commands[1:], CLI, strict=True):
+        median = statistics.median(times[command])
+        lines.append(f"| `omnitui {label}` | {median:.0f} | {median - base:+.0f} |")
+    return [*lines, ""]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--store", type=Path, action="append")
+    parser.add_argument("--size", action="append")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--cli-runs", type=int, default=15)
+    parser.add_argument("--settle", type=float, default=400, help="ms without a change")
+    parser.add_argument("--cli-only", action="store_true")
+    parser.add_argument("--console-only", action="store_true")
+    args = parser.parse_args(argv)
+    stores = args.store or [OUT / "queue-1M.db"]
+    sizes = args.size or ["200x50"]
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "HOME": home, "XDG_CONFIG_HOME": f"{home}/.config",
+               "XDG_DATA_HOME": f"{home}/.local/share"}
+        env.pop("OMNITUI_CONFIG", None)
+        lines = ["# The console in a real terminal (tmux) and the CLI's start", "",
+                 machine_line(), "", f"`python bench/console_tmux_bench.py "
+                 f"{' '.join(argv if argv is not None else sys.argv[1:])}`", ""]
+        for store in stores:
+            if not args.cli_only:
+                for size in sizes:
+                    lines += console_table(store, size, args.runs, env, args.settle / 1000)
+                    print("\n".join(lines[-20:]), flush=True)
+            if not args.console_only:
+                lines += cli_table(store, args.cli_runs, env)
+                print("\n".join(lines[-16:]), flush=True)
+    write_report("console-tmux-results.md", "\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

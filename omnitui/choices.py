@@ -1,0 +1,27 @@
+"""The CLI's fixed choices (output formats, queue orders), apart from the code that prints
+them, so that `omnitui --help` and a command's start import nothing they do not use."""
+
+from __future__ import annotations
+
+import enum
+
+from omnitui.vocabulary import SORTS
+
+
+class Format(enum.StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class ListFormat(enum.StrEnum):
+    """How `cases` prints: the formats every command has, and ids (one a line, for
+    `| omnitui assign --to erin -`)."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    ids = "ids"
+
+
+Sort = enum.StrEnum("Sort", {name: name for name in SORTS})  # the orders, for typer

@@ -1,0 +1,64 @@
+"""A command starts with what it needs only: the figures are in bench/README.md (a timed test
+would flake on a shared machine); this checks the imports that made the difference, on the
+real entry point."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("textual", "rich.progress", "pydantic", "phonenumbers", "omnitui.tui",
+         "omnitui.channels", "omnitui.ingest.pipeline", "omnitui.daemon")
+
+RUN_AND_LIST = """
+import sys
+from omnitui.cli import main
+sys.argv = ["omnitui", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+print(" ".join(sorted(sys.modules)), file=sys.__stderr__)
+"""
+
+
+def loaded(env: dict[str, str], *args: str) -> set[str]:
+    result = subprocess.run([sys.executable, "-c", RUN_AND_LIST, *args], capture_output=True,
+                            text=True, env=env, stdin=subprocess.DEVNULL, timeout=60)
+    return set(result.stderr.strip().splitlines()[-1].split())
+
+
+def heavy(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if m.startswith(HEAVY))
+
+
+@pytest.fixture
+def demo_env(omnitui, cli_env: dict[str, str]) -> dict[str, str]:
+    omnitui("demo", "--no-console", "--customers", "20", "--messages", "60")
+    return cli_env
+
+
+def test_help_loads_neither_the_config_nor_rich(cli_env: dict[str, str]) -> None:
+    modules = loaded(cli_env, "--help")
+    assert "omnitui.config" not in modules
+    assert "rich.console" not in modules
+    assert heavy(modules) == []
+
+
+@pytest.mark.parametrize("args", [("cases", "--format", "ids"), ("cases", "--format", "json"),
+                                  ("case", "1", "--format", "json"),
+                                  ("tag", "--add", "billing", "1"), ("assign", "--to", "me", "1")])
+def test_a_scripts_command_starts_without_the_console_rich_or_the_platforms(
+        demo_env: dict[str, str], args: tuple[str, ...]) -> None:
+    modules = loaded(demo_env, *args)
+    assert "omnitui.store.db" in modules  # it did run
+    assert "rich.console" not in modules
+    assert heavy(modules) == []
+
+
+def test_a_table_for_people_loads_rich_but_not_the_console(demo_env: dict[str, str]) -> None:
+    modules = loaded(demo_env, "cases")
+    assert "rich.table" in modules
+    assert heavy(modules) == []
