@@ -10,7 +10,7 @@ For each store and terminal size, over --runs fresh starts:
   queue (`h`, `q`, escape), open the help (`?`) and close it: from the key to the LAST frame
   that changed (the screen then stays still for --settle ms), with how many distinct frames
   were drawn in between ("paints": 1 means the final state came in one paint);
-* quit (`q` on the queue): from the key until the shell prints the marker after omnitui.
+* quit (`q` on the queue, then `y`): from the `y` until the shell prints the marker after omnitui.
 
 And, without a terminal, each headless command's start against `python -c "import typer,
 rich"` (the floor a typer CLI pays), interleaved over --cli-runs:
@@ -40,19 +40,25 @@ from common import machine_line, write_report
 OUT = Path(__file__).resolve().parent / "out"
 SESSION = "omnitui-bench"
 MARKER = "__omnitui_exited__"
-# (label, keys, state it must reach before the next step: a word on screen)
+# words only that screen shows
+QUEUE, CASE, COMPOSER, HELP = "cases │", "esc Back", "^j send", "Keys (change them"
+# (label, keys, the words on screen once it is done; "!" before a word: no longer there)
 STEPS = [
-    ("open case", "Enter", "Reply"),
-    ("reply composer", "r", "Send"),
-    ("cancel composer", "Escape", "Reply"),
-    ("back (h)", "h", "cases │"),
-    ("open case again", "Enter", "Reply"),
-    ("back (q)", "q", "cases │"),
-    ("open case, 3rd", "Enter", "Reply"),
-    ("back (escape)", "Escape", "cases │"),
-    ("help (?)", "?", "Help"),
-    ("close help", "Escape", "cases │"),
+    ("open case", "Enter", CASE),
+    ("reply composer", "r", COMPOSER),
+    ("cancel composer", "Escape", "!" + COMPOSER),
+    ("back (h)", "h", QUEUE),
+    ("open case again", "Enter", CASE),
+    ("back (q)", "q", QUEUE),
+    ("open case, 3rd", "Enter", CASE),
+    ("back (escape)", "Escape", QUEUE),
+    ("help (?)", "?", HELP),
+    ("close help", "Escape", "!" + HELP),
 ]
+
+
+def shows(frame: str, words: str) -> bool:
+    return words[1:] not in frame if words.startswith("!") else words in frame
 
 
 def tmux(*args: str) -> str:
@@ -77,13 +83,13 @@ def watch(since: float, settle: float, timeout: float = 20.0,
             frames += 1
             first = first or now
             changed, last = now, now_screen
-        elif now - changed >= settle and frames and (done is None or done in last):
+        elif now - changed >= settle and frames and (done is None or shows(last, done)):
             break
     return ((first or since) - since) * 1000, (changed - since) * 1000, frames, last
 
 
 def has_rows(text: str) -> bool:
-    return "cases │" in text and any(line.strip()[:1].isdigit() for line in text.splitlines())
+    return QUEUE in text and any(line.strip()[:1].isdigit() for line in text.splitlines())
 
 
 def one_run(store: Path, size: str, env: dict[str, str], settle: float) -> dict[str, float]:
@@ -103,12 +109,14 @@ def one_run(store: Path, size: str, env: dict[str, str], settle: float) -> dict[
         pressed = time.perf_counter()
         tmux("send-keys", "-t", SESSION, key)
         _, last, frames, frame = watch(pressed, settle, done=ready)
-        if ready not in frame:
+        if not shows(frame, ready):
             raise SystemExit(f"{label}: {ready!r} never came on screen:\n{frame}")
         result[label] = last
         result[f"{label} paints"] = frames
+    tmux("send-keys", "-t", SESSION, "q")  # the queue asks first
+    watch(time.perf_counter(), settle, done="Quit omnitui?")
     pressed = time.perf_counter()
-    tmux("send-keys", "-t", SESSION, "q")
+    tmux("send-keys", "-t", SESSION, "y")
     while MARKER not in screen():
         if time.perf_counter() - pressed > 30:
             raise SystemExit(f"omnitui did not quit:\n{screen()}")

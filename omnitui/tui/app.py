@@ -22,6 +22,7 @@ from textual.actions import ActionParseResult
 from textual.app import App, ScreenResultCallbackType, ScreenResultType
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.driver import Driver
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, TextArea
@@ -88,6 +89,7 @@ class OmnituiApp(App[None]):
         self.settings = settings
         self.agent = agent
         self.clock = clock
+        self.leaving = False  # set on the final exit
         self.store = Store(db_path, attachments_dir=attachments_dir(settings, db_path))
         self.desk = Desk(self.store, agent, settings)
         self.drafts = DraftKeeper(db_path, agent,  # notify is thread-safe, and never waits
@@ -317,8 +319,17 @@ class OmnituiApp(App[None]):
 
     # -- quitting ---------------------------------------------------------------------
 
+    def get_driver_class(self) -> type[Driver]:
+        driver = super().get_driver_class()
+        if driver.__module__ != "textual.drivers.linux_driver":  # Windows, $TEXTUAL_DRIVER
+            return driver
+        from omnitui.tui.driver import QuickExitDriver
+
+        return QuickExitDriver
+
     def exit(self, *args: Any, **kwargs: Any) -> None:
         """Quitting with a reply half-written keeps it: it comes back on that case."""
+        self.leaving = True  # the driver need not wait for its input thread (driver.py)
         for screen in self.screen_stack:
             if isinstance(screen, ComposeScreen):
                 screen.flush()

@@ -136,6 +136,27 @@ def test_a_draft_survives_a_console_killed_mid_sentence(demo_db: Path, tmp_path:
     drive(demo_db, reopen, Settings())
 
 
+def test_quitting_the_real_console_restores_the_terminal_and_keeps_the_draft(
+        demo_db: Path, tmp_path: Path) -> None:
+    """The real command in a real terminal: quitting with a reply half-written ends the
+    process with status 0 (it no longer waits for Textual's input thread, nor tears the
+    interpreter down), hands the terminal back (the alternate screen left, the cursor shown)
+    and keeps the draft."""
+    console = Terminal([sys.executable, "-m", "omnitui", "--db", str(demo_db), "--agent",
+                        "alice"], env={**os.environ, "HOME": str(tmp_path)})
+    try:
+        console.read_for(4.0)
+        console.type(b"r", then_wait=1.0)
+        console.type(b"Half a reply", then_wait=0.5)
+        console.type(b"\x11", then_wait=3.0)  # ctrl+q: quit from anywhere
+        assert console.process.poll() == 0
+    finally:
+        console.close()
+    assert console.output.rfind(b"\x1b[?1049l") > console.output.rfind(b"\x1b[?1049h")
+    assert b"\x1b[?25h" in console.output[console.output.rfind(b"\x1b[?1049l") - 200:]
+    assert [text for _, text in kept_draft(demo_db)] == ["Half a reply"]
+
+
 BUGGY_CONSOLE = """
 import sys
 from omnitui.tui.app import OmnituiApp
