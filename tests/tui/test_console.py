@@ -13,6 +13,7 @@ from omnitui.keymap import KEYS
 from omnitui.store.db import Store
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.case import CaseScreen
+from omnitui.tui.widgets.key_bar import KeyBar
 from tests.conftest import chat_event
 from tests.tui.helpers import drive, queue, rendered, screen_text, settle, show_view
 
@@ -171,6 +172,26 @@ def test_help_lists_every_binding_with_its_id(demo_db: Path) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert "alice · all open" in screen_text(app)
+
+    drive(demo_db, script)
+
+
+def test_the_key_bar_shows_each_screens_keys_and_a_click_presses_one(demo_db: Path) -> None:
+    """The bar is drawn with its screen (no later repaint), lists what works there, keeps
+    the palette's key at the right end even at 80 columns, and a click on a key runs it."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        bar = app.screen.query_one(KeyBar)
+        line = str(bar.render())
+        assert "Open" in line and "Back" not in line
+        assert line.rstrip().endswith("^p Commands")
+        help_at = line.index("? Help")
+        await pilot.click(KeyBar, offset=(help_at + 1, 0))
+        await pilot.pause()
+        assert "Keys (change them" in screen_text(app)
+        await pilot.press("escape", "enter")
+        await settle(app, pilot)
+        line = str(app.screen.query_one(KeyBar).render())
+        assert "esc Back" in line and "Open" not in line
 
     drive(demo_db, script)
 

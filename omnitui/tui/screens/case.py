@@ -14,7 +14,7 @@ from rich.console import Group
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from omnitui.model import PAUSED_STATUSES, CaseDetail, CustomerView, MessageView
 from omnitui.quotes import split_reply
@@ -24,6 +24,7 @@ from omnitui.store.db import db_time, parse_db_time, stored_time, utc_now
 from omnitui.store.queries import case_detail
 from omnitui.tui.keys import bind
 from omnitui.tui.screens.work import WorkScreen
+from omnitui.tui.widgets.key_bar import KeyBar
 from omnitui.tui.work import messages
 from omnitui.wording import plural, sla_countdown
 
@@ -268,7 +269,7 @@ class CaseScreen(WorkScreen):
             with VerticalScroll(id="customer"):
                 yield Static(render_customer(self.detail.customer, self.detail.case.id),
                              id="customer-body")
-        yield Footer()
+        yield KeyBar()
 
     async def on_mount(self) -> None:
         self._lay_out()

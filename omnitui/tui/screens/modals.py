@@ -133,7 +133,7 @@ class TextScreen(ModalScreen[None]):
     TextScreen { align: center middle; }
     TextScreen > VerticalScroll { width: 90%; max-width: 120; height: auto; max-height: 90%;
                                   border: round $accent; background: $surface;
-                                  padding: 0 1; }
+                                  padding: 0 1; scrollbar-gutter: stable; }
     """
 
     def __init__(self, title: str, text: RenderableType) -> None:

@@ -18,7 +18,7 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.suggester import Suggester
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from omnitui.filters import Narrowing, Vocabulary, complete
@@ -39,6 +39,7 @@ from omnitui.tui.screens.modals import ConfirmScreen, PickScreen
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.views import View, narrow, saved_views, standard_views
 from omnitui.tui.widgets.case_list import CaseList, header_text
+from omnitui.tui.widgets.key_bar import KeyBar
 from omnitui.tui.widgets.typing import TypingInput
 from omnitui.vocabulary import SORTS
 from omnitui.wording import plural
@@ -115,7 +116,7 @@ class QueueScreen(WorkScreen):
                                       "queue: tag:")
         yield Static("", id="narrow-help")
         yield Static("", id="status-bar")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.cases.focus()
