@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 from typing import Any, NamedTuple
 
 from omnitui.model import (
+    ACTIVE_STATUSES,
     AttachmentView,
     CaseDetail,
     CaseSummary,
@@ -99,9 +100,11 @@ def _filters(query: CaseQuery, after: tuple[Any, int] | None) -> tuple[str, list
     sort = SORTS[query.sort]
     where: list[str] = []
     params: list[Any] = []
-    if query.statuses is None:
+    if query.statuses is None or set(query.statuses) <= set(ACTIVE_STATUSES):
+        # Said in the indexes' own words, or SQLite cannot see that `status IN ('new')`
+        # lies within their `WHERE status IN (...active...)` and scans every case.
         where.append(f"c.status IN {ACTIVE}")
-    else:
+    if query.statuses is not None:
         where.append(f"c.status IN ({', '.join('?' for _ in query.statuses)})")
         params.extend(query.statuses)
     for name, value in (("queue", query.queue), ("owner", query.owner),

@@ -100,6 +100,20 @@ def test_the_sla_order_is_served_by_its_index_without_a_sort(demo: Store,
     assert not any("TEMP B-TREE" in step for step in steps), steps
 
 
+@pytest.mark.parametrize("sort", ["priority", "newest"])
+def test_a_view_of_some_open_statuses_is_served_by_an_open_cases_index(
+        demo: Store, sort: str) -> None:
+    """`omnitui cases --status new --owner none` took 0.3 s at a million cases: SQLite did
+    not see that `status IN ('new')` lies within the indexes' `WHERE status IN (...)`."""
+    query = CaseQuery(statuses=("new",), unassigned=True, sort=sort)
+    recorder = Recorder(demo.conn)
+    rows = list_cases(recorder, query)  # type: ignore[arg-type]
+    assert rows and {r.status for r in rows} == {"new"} and {r.owner for r in rows} == {None}
+    steps = recorder.plans()
+    assert "USING INDEX cases_active_" in steps[0], steps
+    assert not any(step.startswith("SCAN c") for step in steps), steps
+
+
 def test_the_sla_index_is_on_the_key_the_queries_use(store: Store) -> None:
     indexes = {name: sql for name, sql in store.conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cases'")}
