@@ -44,8 +44,8 @@ def test_sql_lives_in_store_only() -> None:
 
 def test_the_action_layer_and_the_config_load_no_platform_client() -> None:
     """Sending is the daemon's job: importing every services/ module and the config loads
-    no SMTP, IMAP or webhook platform code (replying to all reads a stored email's To and
-    Cc, the one piece of a platform an action needs)."""
+    no platform code at all (replying to all reads a stored email's To and Cc, the one
+    piece of a platform an action needs, and imports the email parser when it does)."""
     import omnitui.services
 
     services = sorted(f"omnitui.services.{p.stem}"
@@ -54,4 +54,4 @@ def test_the_action_layer_and_the_config_load_no_platform_client() -> None:
             + "print(sorted(m for m in sys.modules if m.startswith('omnitui.channels.')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
-    assert out.strip() == "['omnitui.channels.email', 'omnitui.channels.email.parse']"
+    assert out.strip() == "[]"

@@ -14,7 +14,6 @@ import sqlite3
 from datetime import datetime
 from email.utils import make_msgid
 
-from omnitui.channels.email.parse import recipients_of
 from omnitui.ingest.identity import normalize
 from omnitui.model import Channel, Draft, Identifier, Status
 from omnitui.services.actions import reply
@@ -92,6 +91,10 @@ def start_draft(conn: sqlite3.Connection, case_id: int, mode: str, *,
                          "link one, or reply on another channel")
     cc: tuple[str, ...] = ()
     if mode == "reply_all" and last is not None and channel == Channel.EMAIL:
+        # the stored mail's To and Cc: the one piece of a platform an action needs, loaded
+        # only here (the console and the CLI start without the email parser)
+        from omnitui.channels.email.parse import recipients_of
+
         skip = {to.casefold(), *(a.casefold() for a in own_addresses)}
         raw = message_store.raw_body(conn, last["id"]) or b""
         cc = tuple(a for a in recipients_of(raw) if a.casefold() not in skip)
