@@ -36,7 +36,14 @@ from omnitui.services import actions, merge, suggestions
 from omnitui.services.history import undo
 from omnitui.store import audit
 from omnitui.store.cases import require_case
-from omnitui.store.db import Store, StoreError, savepoint, transaction_token, utc_now
+from omnitui.store.db import (
+    Store,
+    StoreError,
+    new_token,
+    savepoint,
+    transaction_token,
+    utc_now,
+)
 
 CaseChange = Callable[[sqlite3.Connection, int], object]
 CONTACT_CHANNELS = (Channel.PHONE, Channel.WALK_UP)
@@ -82,18 +89,19 @@ class Desk:
 
     def each(self, case_ids: Sequence[int], change: CaseChange, *,
              expected_version: int | None = None) -> list[CaseResult]:
-        """`change` on every case, each in its own transaction."""
+        """`change` on every case, each in its own transaction; all of them one undo unit,
+        so `omnitui undo` takes back the whole command, as the console's marked cases."""
         results = []
+        token = new_token()
         for case_id in dict.fromkeys(case_ids):
             try:
-                with self.store.write() as conn:
+                with self.store.write(token) as conn:
                     self._check_version(conn, case_id, expected_version)
                     change(conn, case_id)
-                    token = transaction_token(conn)
-                results.append(CaseResult(case_id, True, changes=self._changes(token)))
+                results.append(CaseResult(case_id, True))
             except (Refused, StoreError) as exc:  # machine failures propagate: not a refusal
                 results.append(CaseResult(case_id, False, refusal=str(exc)))
-        return results
+        return self._with_changes(results, token)
 
     def together(self, case_ids: Sequence[int], change: CaseChange) -> list[CaseResult]:
         """`change` on every case in one transaction (one undo); a refused case is left
@@ -108,6 +116,10 @@ class Desk:
                 except (Refused, StoreError) as exc:
                     results.append(CaseResult(case_id, False, refusal=str(exc)))
             token = transaction_token(conn)
+        return self._with_changes(results, token)
+
+    def _with_changes(self, results: list[CaseResult], token: str | None) -> list[CaseResult]:
+        """Each case's result with what its audit rows (of the undo unit `token`) say."""
         changes = self._changes(token)
         for result in results:
             result.changes = [c for c in changes if c.case_id == result.case_id]

@@ -164,19 +164,25 @@ class Store:
         self.close()
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: BEGIN IMMEDIATE, COMMIT on success, ROLLBACK on any error."""
-        with write_transaction(self.conn) as conn:
+    def write(self, token: str | None = None) -> Iterator[sqlite3.Connection]:
+        """One write transaction: BEGIN IMMEDIATE, COMMIT on success, ROLLBACK on any error.
+        `token`: the undo unit it joins (a new one unless given)."""
+        with write_transaction(self.conn, token) as conn:
             yield conn
 
 
 _open_transactions: dict[int, str] = {}  # connection -> token of its write transaction
 
 
+def new_token() -> str:
+    return os.urandom(8).hex()  # os, not secrets: no hashlib at start
+
+
 @contextmanager
-def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+def write_transaction(conn: sqlite3.Connection,
+                      token: str | None = None) -> Iterator[sqlite3.Connection]:
     conn.execute("BEGIN IMMEDIATE")
-    _open_transactions[id(conn)] = os.urandom(8).hex()  # os, not secrets: no hashlib at start
+    _open_transactions[id(conn)] = token or new_token()
     try:
         yield conn
     except BaseException:

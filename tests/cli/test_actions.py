@@ -45,6 +45,11 @@ def test_unassigned_new_cases_piped_to_one_agent(db: str, cli_env: dict[str, str
                         " 'case.assigned'")) == len(ids)
     again = cli(cli_env, db, "cases", "--status", "new", "--owner", "none", "--format", "ids")
     assert again.stdout == ""
+    # one undo takes the whole command back, as it does for the console's marked cases
+    undone = cli(cli_env, db, "undo")
+    assert undone.returncode == 0, undone.stderr
+    back = cli(cli_env, db, "cases", "--status", "new", "--owner", "none", "--format", "ids")
+    assert sorted(map(int, back.stdout.split())) == sorted(ids)
 
 
 def test_two_claims_at_once_one_wins_the_other_is_told_who(db: str,

@@ -34,8 +34,8 @@ def test_each_case_on_its_own_a_refusal_stops_nothing(store: Store,
     assert results[1].refusal == f"#{second} is already bob's"
     assert [c.action for c in results[0].changes] == ["case.assigned"]
     assert [row(store, c, "owner")[0] for c in three_cases] == ["alice", "bob", "alice"]
-    alice.undo()  # each was its own action: the last one only
-    assert [row(store, c, "owner")[0] for c in three_cases] == ["alice", "bob", None]
+    alice.undo()  # each its own transaction, but one command: one undo takes it all back
+    assert [row(store, c, "owner")[0] for c in three_cases] == [None, "bob", None]
 
 
 def test_together_is_one_undo_and_leaves_refused_cases_out(store: Store,
