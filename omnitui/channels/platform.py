@@ -22,7 +22,8 @@ The webhook receiver (webhooks/server.py), the filer (webhooks/deliveries.py) an
 outbox sender (replies/routes.py, run by the daemon) only ever go through the registry, so a
 new platform is its module plus one line there (and its name and keys in the config schema).
 Email is the one channel that is not a webhook platform: it is fetched from [[mailboxes]]
-by IMAP and sent by SMTP (the email package).
+by IMAP (the daemon's mail watchers) and sent by SMTP; its way out is its line in
+senders.py, beside the platforms', under the one protocol of outgoing.py.
 """
 
 from __future__ import annotations

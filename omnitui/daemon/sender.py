@@ -1,7 +1,7 @@
-"""The outbox sender: what the daemon runs every few seconds to send due replies, email
-through the mailbox's SMTP server and everything else through the webhook platform the
-conversation came from (omnitui/channels/registry.py). What a platform needs to send is in
-its module; when to send, what a failure means and what is recorded is here.
+"""The outbox sender: what the daemon runs every few seconds to send due replies, each on its
+channel's way out (omnitui/channels/senders.py: email through the mailbox's SMTP server,
+everything else through the webhook platform the conversation came from). How to send is in
+the channel's module; when to send, what a failure means and what is recorded is here.
 
 Every channel shares one path: claim, prepare an `Attempt`, send, record. A row goes
 queued -> sending -> sent, or back to queued with a later next_attempt_at (temporary
@@ -27,24 +27,20 @@ window for servers that file sent mail; not done yet.)
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 import ssl
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from omnitui.channels.email.imap import MailboxError, append_copy
-from omnitui.channels.email.outgoing import reply_mailbox, reply_message
-from omnitui.channels.email.smtp import TIMEOUT_S, send
+from omnitui.channels.email.smtp import TIMEOUT_S
 from omnitui.channels.errors import SendError, TemporaryFailure
-from omnitui.channels.platform import Reply
-from omnitui.channels.replies.routes import resolve, send_reply
+from omnitui.channels.outgoing import Outgoing, Sent
+from omnitui.channels.senders import attempt_for
 from omnitui.config import HookChannel, MailboxSettings
-from omnitui.model import Channel
 from omnitui.store import channel_state, outbox
 from omnitui.store.db import Store, db_time, parse_db_time, utc_now
 from omnitui.store.messages import set_external_id
@@ -52,10 +48,6 @@ from omnitui.store.messages import set_external_id
 RECORD_ATTEMPTS = 60  # about a minute of a busy store before giving up on recording a send
 log = logging.getLogger("omnitui.sender")
 
-# channel_health rows for the status bar and doctor: (smtp, mailbox name) and
-# (webhook-out, [[channels]] name); the webhook receiver reports its own side apart.
-HEALTH_CHANNEL = "smtp"
-HOOK_HEALTH_CHANNEL = "webhook-out"
 BACKOFF = tuple(timedelta(minutes=m) for m in (1, 5, 15, 60))  # then every 60 minutes
 GIVE_UP_AFTER = timedelta(hours=24)  # since the reply was queued
 STALE_AFTER = timedelta(minutes=15)
@@ -71,25 +63,6 @@ class SendReport:
     released: list[int] = field(default_factory=list)  # left in 'sending' by a dead sender
     skipped: list[int] = field(default_factory=list)  # claimed by another sender or undone
     errors: dict[int, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Sent:
-    """What a successful attempt learned: the platform's id for the message, and (email)
-    the recipients the server refused while it took the rest."""
-
-    external_id: str | None = None
-    refused: str = ""
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """A reply ready to go: the health row its outcome is recorded on, the one send, and
-    what to do once it is recorded as sent (file a copy in the Sent folder)."""
-
-    health: tuple[str, str]
-    send: Callable[[], Sent]
-    after: Callable[[], None] | None = None
 
 
 def retry_at(attempts: int, created_at: datetime, now: datetime) -> datetime | None:
@@ -116,13 +89,13 @@ def send_due(store: Store, mailboxes: Sequence[MailboxSettings],
             report.released = outbox.release_stale(conn, claimed_before=claimed_before, at=at)
         log.warning("requeued replies left in 'sending' by a stopped sender: %s",
                     report.released)
-    outgoing = _Outgoing(store, mailboxes, channels, now, timeout, ssl_context)
+    outgoing = Outgoing(store, mailboxes, channels, now, timeout, ssl_context)
     for row in outbox.due(store.conn, at, limit=limit):
         _send_one(store, outgoing, row["id"], now, report)
     return report
 
 
-def _send_one(store: Store, outgoing: _Outgoing, outbox_id: int, now: datetime,
+def _send_one(store: Store, outgoing: Outgoing, outbox_id: int, now: datetime,
               report: SendReport) -> None:
     at = db_time(now)
     with store.write() as conn:
@@ -133,7 +106,7 @@ def _send_one(store: Store, outgoing: _Outgoing, outbox_id: int, now: datetime,
         assert reply is not None  # claimed in this transaction
     attempt = None
     try:
-        attempt = outgoing.prepare(reply)
+        attempt = attempt_for(outgoing, reply)
         sent = attempt.send()
     except SendError as exc:
         _record_failure(store, reply, attempt.health if attempt else None, exc, now, report)
@@ -144,54 +117,6 @@ def _send_one(store: Store, outgoing: _Outgoing, outbox_id: int, now: datetime,
              attempt.health[1])
     if attempt.after is not None:
         attempt.after()
-
-
-@dataclass(frozen=True)
-class _Outgoing:
-    """What one pass sends with; `prepare` turns a claimed row into its Attempt."""
-
-    store: Store
-    mailboxes: Sequence[MailboxSettings]
-    channels: Sequence[HookChannel]
-    now: datetime
-    timeout: float
-    ssl_context: ssl.SSLContext | None
-
-    def prepare(self, reply: dict[str, Any]) -> Attempt:
-        """Email leaves through the [[mailboxes]], every other channel through the
-        [[channels]] entry its route (or its platform, writing first) names."""
-        return self._email(reply) if reply["channel"] == Channel.EMAIL else self._platform(reply)
-
-    def _email(self, reply: dict[str, Any]) -> Attempt:
-        mailbox = reply_mailbox(self.store, self.mailboxes, reply["case_id"])
-        message = reply_message(self.store, reply, mailbox, self.now)
-
-        def deliver() -> Sent:
-            refused = send(mailbox, message, timeout=self.timeout, ssl_context=self.ssl_context)
-            return Sent(refused="; ".join(f"{rcpt}: {why}" for rcpt, why in refused.items()))
-
-        def file_copy() -> None:
-            if not mailbox.sent_folder:
-                return
-            try:  # the reply went out: a failed copy is logged, never a reason to send again
-                append_copy(mailbox, message.as_bytes())
-            except MailboxError as exc:
-                log.warning("%s", exc)
-
-        return Attempt((HEALTH_CHANNEL, mailbox.name), deliver, file_copy)
-
-    def _platform(self, reply: dict[str, Any]) -> Attempt:
-        recipients = json.loads(reply["recipients"] or "{}")
-        to = recipients.get("to") or []
-        hook, route = resolve(self.channels, reply["channel"], recipients.get("route"),
-                              to[0] if to else "")
-        delivery = Reply(reply["text"], reply["case_id"], tuple(to),
-                         delivery_id=f"omnitui-reply-{reply['message_id']}")
-
-        def deliver() -> Sent:
-            return Sent(external_id=send_reply(hook, route, delivery, timeout=self.timeout))
-
-        return Attempt((HOOK_HEALTH_CHANNEL, hook.name), deliver)
 
 
 def _record_sent(store: Store, reply: dict[str, Any], health: tuple[str, str], sent: Sent,

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from omnitui.channels.email import outgoing as email_outgoing
 from omnitui.channels.email.parse import parse_email
 from omnitui.config import MailboxSettings
-from omnitui.daemon import sender
 from omnitui.daemon.sender import BACKOFF, STALE_AFTER, retry_at, send_due
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import Draft
@@ -221,17 +221,17 @@ def test_a_reply_left_sending_by_a_crash_goes_again_with_the_same_message_id(
         monkeypatch: pytest.MonkeyPatch) -> None:
     case_id = ingest(pipeline)
     message_id = queue_reply(store, case_id)
-    real_send = sender.send
+    real_send = email_outgoing.send
 
     def send_then_crash(*args: Any, **kwargs: Any) -> dict[str, str]:
         real_send(*args, **kwargs)  # the server has the message ...
         raise RuntimeError("power cut")  # ... and the store never hears of it
 
-    monkeypatch.setattr(sender, "send", send_then_crash)
+    monkeypatch.setattr(email_outgoing, "send", send_then_crash)
     now = utc_now()
     with pytest.raises(RuntimeError, match="power cut"):
         send_due(store, [mailbox], now=now)
-    monkeypatch.setattr(sender, "send", real_send)
+    monkeypatch.setattr(email_outgoing, "send", real_send)
     assert row_of(store, message_id)["status"] == "sending"
     # a restart soon after leaves it alone: its sender may still be at work
     report = send_due(store, [mailbox], now=now + STALE_AFTER - timedelta(minutes=1))

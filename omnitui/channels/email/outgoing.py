@@ -1,23 +1,52 @@
 """A queued email reply made ready for SMTP: the mailbox it leaves from (email's reply
-route) and the message it becomes. Sending it once is smtp.py's `send`; the outbox sender
-(omnitui/daemon/sender.py) decides when, and what a failure means."""
+route), the message it becomes, its one send (smtp.py) and the copy filed in the mailbox's
+Sent folder afterwards. The outbox sender (omnitui/daemon/sender.py) decides when, and what
+a failure means."""
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
+from omnitui.channels.email.imap import MailboxError, append_copy
 from omnitui.channels.email.parse import recipients_of
-from omnitui.channels.email.smtp import Attachment, build_reply
+from omnitui.channels.email.smtp import Attachment, build_reply, send
 from omnitui.channels.errors import PermanentFailure
+from omnitui.channels.outgoing import Attempt, Outgoing, Sent
 from omnitui.config import MailboxSettings
 from omnitui.store import outbox
 from omnitui.store.blobs import read_blob
 from omnitui.store.db import Store
 from omnitui.store.messages import raw_body
+
+HEALTH_CHANNEL = "smtp"  # channel_health rows (smtp, mailbox name)
+log = logging.getLogger("omnitui.sender")
+
+
+def email_attempt(outgoing: Outgoing, reply: dict[str, Any]) -> Attempt:
+    """An email reply leaves from the mailbox that received the case, by its SMTP server;
+    once sent, a copy goes to that mailbox's Sent folder (if it names one)."""
+    mailbox = reply_mailbox(outgoing.store, outgoing.mailboxes, reply["case_id"])
+    message = reply_message(outgoing.store, reply, mailbox, outgoing.now)
+
+    def deliver() -> Sent:
+        refused = send(mailbox, message, timeout=outgoing.timeout,
+                       ssl_context=outgoing.ssl_context)
+        return Sent(refused="; ".join(f"{rcpt}: {why}" for rcpt, why in refused.items()))
+
+    def file_copy() -> None:
+        if not mailbox.sent_folder:
+            return
+        try:  # the reply went out: a failed copy is logged, never a reason to send again
+            append_copy(mailbox, message.as_bytes())
+        except MailboxError as exc:
+            log.warning("%s", exc)
+
+    return Attempt((HEALTH_CHANNEL, mailbox.name), deliver, file_copy)
 
 
 def reply_mailbox(store: Store, mailboxes: Sequence[MailboxSettings],

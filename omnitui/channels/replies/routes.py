@@ -9,12 +9,33 @@ where the platform allows writing first at all.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from typing import Any
 
 from omnitui.channels.errors import PermanentFailure
+from omnitui.channels.outgoing import Attempt, Outgoing, Sent
 from omnitui.channels.platform import Reply, Route
 from omnitui.channels.registry import PLATFORMS, carriers
 from omnitui.config import ConfigError, HookChannel
+
+HEALTH_CHANNEL = "webhook-out"  # channel_health rows (webhook-out, [[channels]] name)
+
+
+def platform_attempt(outgoing: Outgoing, reply: dict[str, Any]) -> Attempt:
+    """A reply leaves through the [[channels]] entry its route names, or (an agent wrote
+    first) the one whose platform carries its channel, along the route that platform builds."""
+    recipients = json.loads(reply["recipients"] or "{}")
+    to = recipients.get("to") or []
+    hook, route = resolve(outgoing.channels, reply["channel"], recipients.get("route"),
+                          to[0] if to else "")
+    delivery = Reply(reply["text"], reply["case_id"], tuple(to),
+                     delivery_id=f"omnitui-reply-{reply['message_id']}")
+
+    def deliver() -> Sent:
+        return Sent(external_id=send_reply(hook, route, delivery, timeout=outgoing.timeout))
+
+    return Attempt((HEALTH_CHANNEL, hook.name), deliver)
 
 
 def resolve(channels: Sequence[HookChannel], message_channel: str, route: Route | None,
