@@ -15,8 +15,9 @@ Actions on cases come in two shapes, for the two kinds of caller:
 `expected_version` refuses a single-case edit when the case moved on since the caller read
 it (scripts that read first: `--if-version`).
 
-The writing, macro and contact actions import their modules (the outbound channels, the
-pipeline) when called: a script's `omnitui tag` starts without them.
+The writing, macro, merge, suggestion and contact actions import their modules (the
+outbound channels, identity rules, the pipeline) when called: a script's `omnitui tag`
+starts without them.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from typing import Any
 from omnitui.config import Macro, Settings
 from omnitui.errors import Refused
 from omnitui.model import Channel, Draft, Identifier, InboundEvent, Status
-from omnitui.services import actions, merge, suggestions
+from omnitui.services import actions
 from omnitui.services.history import undo
 from omnitui.store import audit
 from omnitui.store.cases import require_case
@@ -246,28 +247,42 @@ class Desk:
     # -- customers, merges, suggestions, undo -----------------------------------------
 
     def merge_cases(self, sources: Sequence[int], target: int) -> list[int]:
+        from omnitui.services import merge
+
         return self._one(lambda conn: merge.merge_cases(conn, list(sources), target,
                                                         self.actor))
 
     def move_messages(self, message_ids: Sequence[int], target: int | None) -> tuple[int, int]:
+        from omnitui.services import merge
+
         return self._one(lambda conn: merge.move_messages(conn, list(message_ids), target,
                                                           self.actor))
 
     def merge_customers(self, source: int, target: int) -> int:
+        from omnitui.services import merge
+
         return self._one(lambda conn: merge.merge_customers(conn, source, target, self.actor))
 
     def split_customer(self, customer_id: int, identity_ids: Sequence[int]) -> tuple[int, int]:
+        from omnitui.services import merge
+
         return self._one(lambda conn: merge.split_customer(conn, customer_id,
                                                            list(identity_ids), self.actor))
 
     def link(self, customer_id: int, key: tuple[str, str]) -> int:
         """Link an address the agent vouches for to a customer."""
+        from omnitui.services import merge
+
         return self._one(lambda conn: merge.link_identity(conn, customer_id, key, self.actor))
 
     def accept_suggestion(self, suggestion_id: int) -> int:
+        from omnitui.services import suggestions
+
         return self._one(lambda conn: suggestions.accept(conn, suggestion_id, self.actor))
 
     def dismiss_suggestion(self, suggestion_id: int) -> int:
+        from omnitui.services import suggestions
+
         return self._one(lambda conn: suggestions.dismiss(conn, suggestion_id, self.actor))
 
     def undo(self, audit_id: int | None = None) -> int:
