@@ -109,6 +109,7 @@ class InboundEvent:
     language: str | None = None
     intent: str | None = None
     sentiment: float | None = None
+    irritation: str | None = None  # why the customer reads as irritated; None: calm
     urgent: bool = False
     severity: int = 0
     raw_id: int | None = None  # the raw bytes are already stored (raw_payloads.id)
@@ -216,6 +217,11 @@ class MessageView:
     # What the message stated about its sender without proof ("email x, stated in a web
     # form ... not verified"): never linked, shown so the agent sees the claim
     claims: list[str] = field(default_factory=list)
+    # What the classify stage read in a customer's words: ISO 639-1 or "und", the tone in
+    # [-1, 1] (English only), and why they read as irritated (None: calm)
+    language: str | None = None
+    sentiment: float | None = None
+    irritation: str | None = None
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from omnitui.choices import Format, ListFormat
 from omnitui.model import PAUSED_STATUSES, CaseDetail, CaseSummary
 from omnitui.sanitize import escape_json, sanitize
 from omnitui.store.db import parse_db_time, stored_time, utc_now
-from omnitui.wording import plural, sla_countdown, span, utc_time
+from omnitui.wording import plural, reading, sla_countdown, span, utc_time
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -179,6 +179,8 @@ def print_case(detail: CaseDetail, fmt: Format) -> None:
                            style="dim"))
         if m.thread_reason:
             out.print(Text(f"  joined: {sanitize(m.thread_reason)}", style="dim"))
+        if read := reading(m.language, m.sentiment, m.irritation):
+            out.print(Text(f"  read: {sanitize(read)}", style="red" if m.irritation else "dim"))
         for claim in m.claims:
             out.print(Text(f"  claimed: {sanitize(claim)}", style="dim"))
         if m.auto_submitted:

@@ -47,3 +47,16 @@ def sla_countdown(due: datetime | None, status: str, now: datetime) -> str:
         return "paused" if status in PAUSED_STATUSES else "-"
     seconds = (due - now).total_seconds()
     return f"in {span(seconds)}" if seconds >= 0 else f"late {span(seconds)}"
+
+
+def reading(language: str | None, sentiment: float | None, irritation: str | None) -> str:
+    """What the classify stage read in a customer's message, in words: "de · irritated:
+    says 'third time'", "en · tone +0.49"; "" for a message it never read."""
+    if language is None:
+        return ""
+    words = [language]
+    if sentiment is not None:
+        words.append(f"tone {sentiment:+.2f}")
+    if irritation:
+        words.append(f"irritated: {irritation}")
+    return " · ".join(words)

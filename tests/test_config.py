@@ -93,6 +93,9 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     ("[threading]\nreopen_window_days = -1", "must be 0 or more, got -1"),
     ("[sla]\nfirst_response_sync = 0", "sla.first_response_sync must be a number of minutes"),
     ("[sla]\nvip_factor = 2", "sla.vip_factor must be above 0 and at most 1"),
+    ("[triage]\nlanguages = [\"english\"]", "triage.languages holds ISO 639-1 codes"),
+    ("[triage]\nirritated_below = -3", "triage.irritated_below must be between -1 and 1"),
+    ("[triage]\nmin_language_confidence = 0", "triage.min_language_confidence must be above 0"),
     # mailboxes
     ("[[mailboxes]]\nname = 'a'\naddress = 'support'\nimap_host = 'h'\nusername = 'u'\n"
      "password_env = 'X'", "mailboxes[0].address must be an email address"),

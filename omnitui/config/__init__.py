@@ -45,6 +45,7 @@ from omnitui.config.schema import (
     SlaSettings,
     StoreSettings,
     ThreadingSettings,
+    TriageSettings,
     listen_address,
 )
 from omnitui.config.secrets import hook_secret, secret
@@ -72,6 +73,7 @@ __all__ = [
     "SlaSettings",
     "StoreSettings",
     "ThreadingSettings",
+    "TriageSettings",
     "attachments_dir",
     "config_file",
     "configured_store_path",

@@ -22,6 +22,7 @@ from omnitui.config.schema import (
     SavedView,
     ServerSettings,
     Settings,
+    TriageSettings,
     listen_address,
 )
 from omnitui.config.templates import TEMPLATE_VARIABLES, template_parts
@@ -46,6 +47,7 @@ def check_values(settings: Settings, file: Path) -> None:
     if not 0 < settings.sla.vip_factor <= 1:
         raise ConfigError(f"{file}: sla.vip_factor must be above 0 and at most 1, got "
                           f"{settings.sla.vip_factor}")
+    _check_triage(settings.triage, file)
     if settings.keymap:  # the keymap's module only for a config that rebinds keys
         from omnitui.keymap import keymap_problem
 
@@ -151,6 +153,19 @@ def _check_names(entries: list[SavedView] | list[Macro] | list[MailboxSettings]
             raise ConfigError(f"{file}: {key}[{index}].name {entry.name!r} is already the name "
                               f"of {key}[{seen[entry.name]}]; names must be unique")
         seen[entry.name] = index
+
+
+def _check_triage(triage: TriageSettings, file: Path) -> None:
+    if bad := [code for code in triage.languages
+               if not (len(code) == 2 and code.isascii() and code.isalpha())]:
+        raise ConfigError(f"{file}: triage.languages holds ISO 639-1 codes such as \"en\" or "
+                          f"\"de\", got {', '.join(map(repr, bad))}")
+    if not 0 < triage.min_language_confidence <= 1:
+        raise ConfigError(f"{file}: triage.min_language_confidence must be above 0 and at most "
+                          f"1, got {triage.min_language_confidence}")
+    if not -1 <= triage.irritated_below <= 1:
+        raise ConfigError(f"{file}: triage.irritated_below must be between -1 and 1, got "
+                          f"{triage.irritated_below}")
 
 
 def _check_view(view: SavedView, key: str, file: Path) -> None:

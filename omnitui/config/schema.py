@@ -55,6 +55,23 @@ class SlaSettings:
     vip_factor: float = 0.5  # VIP targets are this fraction of the normal ones
 
 
+IRRITATION_PHRASES = (
+    "third time", "second time", "still not", "unacceptable", "ridiculous", "fed up",
+    "waste of time", "zum dritten mal", "schon wieder", "inakzeptabel", "unverschämt",
+    "tercera vez", "inaceptable", "ridículo", "troisième fois", "inacceptable", "ridicule",
+    "terceira vez", "inaceitável", "terza volta", "inaccettabile", "ridicolo")
+
+
+@dataclass
+class TriageSettings:
+    """What the classify stage reads in a customer's words (omnitui/triage/)."""
+
+    languages: list[str] = field(default_factory=list)  # ISO 639-1 codes; empty: any of 97
+    min_language_confidence: float = 0.5  # below it, the language is "und"
+    irritated_below: float = -0.5  # a sentiment at or below this is irritated (English)
+    irritation_phrases: list[str] = field(default_factory=lambda: list(IRRITATION_PHRASES))
+
+
 @dataclass
 class PrioritySettings:
     tier_weights: dict[str, float] = field(
@@ -183,6 +200,7 @@ class Settings:
     routing: RoutingSettings = field(default_factory=RoutingSettings)
     sla: SlaSettings = field(default_factory=SlaSettings)
     priority: PrioritySettings = field(default_factory=PrioritySettings)
+    triage: TriageSettings = field(default_factory=TriageSettings)
     keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys
     views: list[SavedView] = field(default_factory=list)
     macros: list[Macro] = field(default_factory=list)  # the first nine get the keys 1..9

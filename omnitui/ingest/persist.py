@@ -96,7 +96,8 @@ def _store_message(conn: sqlite3.Connection, event: InboundEvent, who: Identific
         subject=event.subject, text=event.text, html=event.html, author=event.sender_name,
         created_at=stamps.at, received_at=stamps.now, parse_errors=tuple(event.parse_errors),
         auto_submitted=event.auto_submitted, language=event.language, intent=event.intent,
-        sentiment=event.sentiment, urgent=event.urgent, raw_id=raw_id,
+        sentiment=event.sentiment, irritation=event.irritation, urgent=event.urgent,
+        raw_id=raw_id,
         thread_rule=decision.rule, thread_reason=decision.reason,
         reply_route=event.reply_route))
     for attachment, sha256 in zip(event.attachments, blobs, strict=True):

@@ -78,7 +78,7 @@ class Pipeline:
         stamps = Stamps(now=db_time(now), at=db_time(clock))
         who = identify(conn, event, self.settings.identity, stamps.now)
         decision = thread(conn, event, who.customer_id, self.settings.threading, clock)
-        classify(event)
+        classify(event, self.settings.triage)
         plan = route(event, tier=who.tier, opened_at=clock, routing=self.settings.routing,
                      priority=self.settings.priority, sla=self.settings.sla)
         result = persist(conn, event, who, decision, plan, blobs, stamps)

@@ -100,6 +100,7 @@ class NewMessage:
     language: str | None = None
     intent: str | None = None
     sentiment: float | None = None
+    irritation: str | None = None
     urgent: bool = False
     raw_id: int | None = None
     thread_rule: str = ""

@@ -190,9 +190,11 @@ OTHER_CASES_SHOWN = 200
 MESSAGE_COLUMNS = (
     "m.id, m.case_id, m.channel, m.direction, m.author, m.created_at, m.subject, m.text,"
     " m.thread_rule, m.thread_reason, m.parse_errors, m.auto_submitted, o.status AS delivery,"
-    " o.recipients, o.last_error, m.raw_id IS NOT NULL AS has_raw, o.receipt")
+    " o.recipients, o.last_error, m.raw_id IS NOT NULL AS has_raw, o.receipt, m.language,"
+    " m.sentiment, m.irritation")
 _MESSAGE_FIELDS = ("id", "case_id", "channel", "direction", "author", "created_at", "subject",
-                   "text", "thread_rule", "thread_reason", "auto_submitted", "delivery")
+                   "text", "thread_rule", "thread_reason", "auto_submitted", "delivery",
+                   "language", "sentiment", "irritation")
 
 
 def case_detail(conn: sqlite3.Connection, case_id: int) -> CaseDetail | None:

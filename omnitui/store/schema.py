@@ -360,7 +360,13 @@ CREATE TABLE claims (
 CREATE INDEX claims_value ON claims(kind, value);
 """
 
-MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5]
+# 6: why a customer's message reads as irritated (None: calm), beside its language and tone.
+MIGRATION_6 = """
+ALTER TABLE messages ADD COLUMN irritation TEXT;
+"""
+
+MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
+                         MIGRATION_6]
 
 # Migrations that also rewrite rows by rules too involved for SQL: the module whose
 # `migrate(conn)` runs right after that migration's SQL, in the same transaction. Named, not

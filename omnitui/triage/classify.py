@@ -1,21 +1,32 @@
-"""The classify stage: urgency flags the score and the console can use.
-
-Intent, language and sentiment detection belong to the triage work; this seam sets what the
-event itself makes certain, so the later stages already read classified events.
-"""
+"""The classify stage: what a customer's message itself says, for the score, the routing and
+the console: urgent or not, its language, its tone, and whether the customer is irritated.
+Pure functions of the event and the settings (the models are loaded once per process)."""
 
 from __future__ import annotations
 
 import re
 
+from omnitui.config import TriageSettings
 from omnitui.model import InboundEvent
+from omnitui.triage.language import language_of
+from omnitui.triage.sentiment import read_tone
 
 URGENT_WORDS = re.compile(
     r"\b(urgent|asap|emergency|immediately|outage|is down|not working|charged twice)\b", re.I)
 
 
-def classify(event: InboundEvent) -> InboundEvent:
-    """Mark an event urgent when its subject or opening says so; automatic mail never is."""
-    if not event.auto_submitted and URGENT_WORDS.search(f"{event.subject}\n{event.text[:2000]}"):
+def classify(event: InboundEvent, triage: TriageSettings) -> InboundEvent:
+    """Mark an event urgent when its subject or opening says so, and read its language and
+    tone; automatic mail (an out-of-office, a bounce) is never urgent nor irritated."""
+    words = event.text or event.subject
+    event.language = language_of(words, languages=triage.languages,
+                                 min_confidence=triage.min_language_confidence)
+    if event.auto_submitted:
+        return event
+    if URGENT_WORDS.search(f"{event.subject}\n{event.text[:2000]}"):
         event.urgent = True
+    tone = read_tone(words, event.language, irritated_below=triage.irritated_below,
+                     phrases=triage.irritation_phrases)
+    event.sentiment = tone.sentiment
+    event.irritation = tone.why if tone.irritated else None
     return event

@@ -149,6 +149,22 @@ def test_a_call_logged_from_the_shell_and_an_address_linked(db: str,
     assert wrong.returncode == 2 and "phone or a walk-up" in wrong.stderr
 
 
+def test_what_the_classify_stage_read_is_in_the_case(db: str, cli_env: dict[str, str]) -> None:
+    """A call typed in goes through the pipeline like any message: its language and why the
+    customer reads as irritated are in `case --format json` and in the case as people see
+    it."""
+    logged = cli(cli_env, db, "log-contact", "--email", "kunde@example.de", "--channel",
+                 "phone", "--format", "json",
+                 "Das ist jetzt zum dritten Mal, dass ich wegen der Rechnung anrufe.")
+    case_id = json.loads(logged.stdout)["case"]
+    shown = json.loads(cli(cli_env, db, "case", str(case_id), "--format", "json").stdout)
+    [message] = [m for m in shown["messages"] if m["direction"] == "in"]
+    assert (message["language"], message["sentiment"], message["irritation"]) == (
+        "de", None, "says 'zum dritten mal'")
+    table = cli(cli_env, db, "case", str(case_id)).stdout
+    assert "read: de · irritated: says 'zum dritten mal'" in table
+
+
 @pytest.mark.parametrize("args", [
     ("assign", "--to", "erin", "abc"),
     ("assign", "--to", "erin"),

@@ -96,3 +96,27 @@ def test_unparseable_input_is_stored_with_its_error(store: Store, pipeline: Pipe
     assert raw_body(store.conn, result.message_id) == raw
     errors = store.conn.execute("SELECT parse_errors FROM messages").fetchone()[0]
     assert errors != "[]"
+
+
+def test_a_message_is_read_for_its_language_and_tone_and_the_case_shows_why(
+        pipeline: Pipeline, store: Store) -> None:
+    """An irritated German customer and a calm English one: each message keeps what the
+    classify stage read, `omnitui case --format json` carries it, and an English angry
+    message weighs on the priority through its sentiment."""
+    from omnitui.store.queries import case_detail
+
+    angry = pipeline.ingest(chat_event(
+        "chat", "kl-1", "Das ist jetzt zum dritten Mal, dass ich schreibe. Inakzeptabel!"))
+    calm = pipeline.ingest(chat_event("chat", "jo-2", "Thanks a lot, the new invoice arrived."))
+    furious = pipeline.ingest(chat_event(
+        "chat", "mo-3", "Terrible service, I hate this, the worst support I have ever seen."))
+    detail = case_detail(store.conn, angry.case_id)
+    [message] = [m for m in detail.messages if m.id == angry.message_id]
+    assert (message.language, message.sentiment, message.irritation) == (
+        "de", None, "says 'zum dritten mal'")
+    [message] = case_detail(store.conn, calm.case_id).messages
+    assert message.language == "en" and message.sentiment > 0 and message.irritation is None
+    [message] = case_detail(store.conn, furious.case_id).messages
+    assert message.sentiment <= -0.5 and message.irritation.startswith("sentiment")
+    priority = dict(store.conn.execute("SELECT id, priority FROM cases").fetchall())
+    assert priority[furious.case_id] > priority[calm.case_id]

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from omnitui.config import PrioritySettings, RoutingSettings, Settings, SlaSettings
+from omnitui.config import (
+    PrioritySettings,
+    RoutingSettings,
+    Settings,
+    SlaSettings,
+    TriageSettings,
+)
 from omnitui.ingest.dedupe import dedupe
 from omnitui.ingest.identity import identify
 from omnitui.ingest.pipeline import Pipeline
@@ -52,11 +58,13 @@ def test_thread_alone_new_then_open_case(store: Store, pipeline: Pipeline) -> No
 
 
 def test_classify_alone() -> None:
-    assert classify(chat_event("chat", "1", "Checkout is DOWN, outage!")).urgent
-    assert not classify(chat_event("chat", "1", "thanks, all good")).urgent
-    auto = chat_event("chat", "1", "URGENT")
+    triage = TriageSettings()
+    assert classify(chat_event("chat", "1", "Checkout is DOWN, outage!"), triage).urgent
+    assert not classify(chat_event("chat", "1", "thanks, all good"), triage).urgent
+    auto = chat_event("chat", "1", "URGENT: THIS IS STILL NOT WORKING, unacceptable")
     auto.auto_submitted = "auto-submitted: auto-replied"
-    assert not classify(auto).urgent
+    classify(auto, triage)
+    assert not auto.urgent and auto.irritation is None and auto.sentiment is None
 
 
 def test_route_alone_is_a_predictable_sum() -> None:

@@ -22,6 +22,7 @@ from omnitui.sanitize import sanitize
 from omnitui.store import presence
 from omnitui.store.db import db_time, parse_db_time, stored_time, utc_now
 from omnitui.store.queries import case_detail
+from omnitui.triage.language import UNDETERMINED
 from omnitui.tui.keys import bind
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.widgets.key_bar import KeyBar
@@ -87,6 +88,8 @@ def render_message(m: MessageView, case_id: int, *, unfolded: bool) -> Group:
     head.append(plain(m.author or "(unknown sender)"))
     if m.direction == "note":
         head.append("  internal note", style="magenta")
+    if m.language and m.language != UNDETERMINED:
+        head.append(f"  {m.language}", style="dim")
     if m.case_id != case_id:
         head.append(f"  case #{m.case_id}", style="cyan")
     if m.delivery:
@@ -98,6 +101,8 @@ def render_message(m: MessageView, case_id: int, *, unfolded: bool) -> Group:
         parts.append(Text("  automatic: ", style="dim") + plain(m.auto_submitted))
     if m.thread_reason:
         parts.append(Text("  joined: ", style="dim") + plain(m.thread_reason))
+    if m.irritation:
+        parts.append(Text("  irritated: ", style="bold red") + plain(m.irritation))
     parts += [Text("  claimed: ", style="dim") + plain(claim) for claim in m.claims]
     for problem in m.parse_errors:
         parts.append(Text("  parse error: ", style="red") + plain(problem))

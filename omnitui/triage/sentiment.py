@@ -1,0 +1,76 @@
+"""How a customer's message reads: a sentiment score in [-1, 1] and an irritated flag.
+
+The score is VADER's compound score (vaderSentiment, MIT; its lexicon ships in the package).
+VADER knows English only, so other languages get no score (None), never a wrong one; the
+irritated flag works in every language: a score at or below the threshold, a phrase of the
+config's list ("third time", "unacceptable", "inakzeptabel"...), or shouting (a run of words
+in capitals, or a text mostly in capitals).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
+
+from omnitui.triage.text import own_words
+
+if TYPE_CHECKING:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+WORD = re.compile(r"[^\W\d_]+")
+SHOUTED_RUN = 4  # words in capitals in a row ("SSO and API" is not shouting; "WHY IS THIS
+SHOUTED_SHARE = 0.6  # STILL BROKEN" is), or this share of capitals among 12 letters or more
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a message's tone says: the score (None: no model for its language), whether it
+    is irritated, and why (for the case screen)."""
+
+    sentiment: float | None
+    irritated: bool
+    why: str = ""
+
+
+@cache
+def _analyzer() -> SentimentIntensityAnalyzer:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    words = [re.escape(p.strip()) for p in phrases if p.strip()]
+    return re.compile(rf"(?<!\w)(?:{'|'.join(words)})(?!\w)", re.I) if words else None
+
+
+_phrases = cache(_phrase_pattern)
+
+
+def _shouting(text: str) -> bool:
+    run = longest = capitals = letters = 0
+    for word in WORD.findall(text):
+        letters += len(word)
+        capitals += sum(c.isupper() for c in word)
+        run = run + 1 if len(word) >= 2 and word.isupper() else 0
+        longest = max(longest, run)
+    return longest >= SHOUTED_RUN or (letters >= 12 and capitals >= SHOUTED_SHARE * letters)
+
+
+def read_tone(text: str, language: str, *, irritated_below: float = -0.5,
+              phrases: Sequence[str] = ()) -> Reading:
+    """The tone of the customer's own words in `text`, written in `language`."""
+    sample = own_words(text)
+    score = None
+    if language == "en":
+        score = round(_analyzer().polarity_scores(sample)["compound"], 3)
+    if (pattern := _phrases(tuple(phrases))) and (found := pattern.search(sample)):
+        return Reading(score, True, f"says {found.group(0).lower()!r}")
+    if _shouting(sample):
+        return Reading(score, True, "shouting")
+    if score is not None and score <= irritated_below:
+        return Reading(score, True, f"sentiment {score:+.2f}")
+    return Reading(score, False)

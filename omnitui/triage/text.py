@@ -1,0 +1,14 @@
+"""The customer's own words in a message: what the classify stage reads."""
+
+from __future__ import annotations
+
+import re
+
+# Quoted history, links and addresses are other people's words (often ours), not the
+# customer's: they must not decide the language or the tone.
+NOISE = re.compile(r"(?m)^[ \t]*>.*$|https?://\S+|\S+@\S+")
+SAMPLE = 2000  # characters: enough to judge, bounded cost on a long mail
+
+
+def own_words(text: str) -> str:
+    return NOISE.sub(" ", text[:SAMPLE])

@@ -1,0 +1,70 @@
+"""The classify stage's reading of a customer's words: language, tone, irritation."""
+
+from __future__ import annotations
+
+import pytest
+
+from omnitui.config import TriageSettings
+from omnitui.triage.language import language_of
+from omnitui.triage.sentiment import read_tone
+
+PHRASES = TriageSettings().irritation_phrases
+
+
+@pytest.mark.parametrize("text,language", [
+    ("Hallo, meine Bestellung ist immer noch nicht angekommen.", "de"),
+    ("I was charged twice for my order, please refund one.", "en"),
+    ("Mi pedido no ha llegado todavía, ¿me pueden ayudar?", "es"),
+    ("Ma commande est arrivée cassée, je voudrais un remboursement.", "fr"),
+    ("O meu pedido ainda não chegou, podem verificar?", "pt"),
+    ("Il mio ordine non è ancora arrivato, potete controllare?", "it"),
+])
+def test_the_language_of_a_support_message(text: str, language: str) -> None:
+    assert language_of(text) == language
+
+
+@pytest.mark.parametrize("text", ["ok", "thx!", "Danke", "👍", "12345 67890", ""])
+def test_a_short_text_is_undetermined_not_a_guess(text: str) -> None:
+    assert language_of(text) == "und"
+
+
+def test_quoted_history_and_links_do_not_decide_the_language() -> None:
+    text = ("Merci, mais ça ne marche toujours pas chez moi.\n\n"
+            "> On Monday, support wrote:\n> Please try again and let us know how it goes.\n"
+            "> Thanks for your patience, we are looking into the problem right now.\n"
+            "https://example.com/help/how-to-reset-your-password")
+    assert language_of(text) == "fr"
+
+
+def test_the_team_can_narrow_the_candidates() -> None:
+    assert language_of("Grazie mille per l'aiuto", languages=["it", "en"]) == "it"
+
+
+def test_english_gets_a_score_other_languages_none() -> None:
+    calm, angry = read_tone("Thanks, that worked!", "en"), read_tone(
+        "Terrible service, I hate this, the worst support ever.", "en")
+    assert calm.sentiment > 0 and not calm.irritated
+    assert angry.sentiment <= -0.5 and angry.irritated and angry.why.startswith("sentiment")
+    assert read_tone("Vielen Dank, das hat geklappt!", "de").sentiment is None
+
+
+@pytest.mark.parametrize("text,language,why", [
+    ("This is the third time I write about this.", "en", "says 'third time'"),
+    ("Das ist jetzt zum dritten Mal, inakzeptabel.", "de", "says 'zum dritten mal'"),
+    ("C'est inacceptable.", "fr", "says 'inacceptable'"),
+    ("WHY IS THIS STILL BROKEN", "en", "shouting"),
+    ("POR QUÉ NO FUNCIONA NADA", "es", "shouting"),
+])
+def test_irritation_in_any_language(text: str, language: str, why: str) -> None:
+    reading = read_tone(text, language, phrases=PHRASES)
+    assert reading.irritated and reading.why == why
+
+
+@pytest.mark.parametrize("text", [
+    "We need SSO and an API key for the VPN, is that in the team plan?",
+    "Thanks, that worked!!!",
+    "no rush, whenever you can",
+    "My uncle's café sells a thirdtime blend",  # a phrase is whole words only
+])
+def test_calm_messages_are_not_irritated(text: str) -> None:
+    assert not read_tone(text, "en", phrases=PHRASES).irritated
