@@ -35,7 +35,7 @@ def priority_score(event: InboundEvent, tier: str, severity: int,
         score += settings.sync_channel_weight
     if event.sentiment is not None and event.sentiment < 0:
         score += -event.sentiment * settings.negative_sentiment_weight
-    return round(score, 2)
+    return float(round(score))  # whole points: what an agent reads and compares in the queue
 
 
 def sla_targets(channel: str, tier: str, settings: SlaSettings) -> tuple[timedelta, timedelta]:
