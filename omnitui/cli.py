@@ -248,6 +248,11 @@ def cases(typer_ctx: typer.Context,
           channel: str | None = None,
           customer: Annotated[int | None, typer.Option(help="Customer id.")] = None,
           search: Annotated[str | None, typer.Option(help="Full-text search.")] = None,
+          lang: Annotated[str | None, typer.Option(
+              help="The language the customer last wrote in (de, fr...).")] = None,
+          irritated: Annotated[bool, typer.Option(
+              "--irritated", help="Only cases whose customer's latest message reads "
+                                  "irritated.")] = False,
           sort: Annotated[Sort, typer.Option()] = Sort.priority,
           limit: Annotated[int, typer.Option(min=1)] = 50,
           all_: Annotated[bool, typer.Option("--all", help="Every status.")] = False,
@@ -269,7 +274,8 @@ def cases(typer_ctx: typer.Context,
     with context.open_store() as store:
         rows = list_cases(store.conn, CaseQuery(
             statuses=statuses, queue=queue, owner=who, unassigned=unassigned, channel=channel,
-            customer_id=customer, search=search, sort=sort.value, limit=limit))
+            customer_id=customer, search=search, sort=sort.value, limit=limit,
+            language=lang.lower() if lang else None, irritated=irritated))
     output.print_cases(rows, fmt)
 
 

@@ -4,7 +4,8 @@ search box (`/` and `\\`), and what a saved view's `filter` holds in the config.
 `status:on_hold owner:me refund` narrows to on-hold cases of mine that mention "refund".
 Values are read the way the screen shows them (`status:on hold`, `owner:Farid`), a value that
 names nothing is reported and left out (never a silently empty queue), `owner:none` means
-unassigned, and `#N` names case N.
+unassigned, `lang:de` cases whose customer last wrote in German, `is:irritated` those whose
+customer's latest message reads irritated, and `#N` names case N.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ from dataclasses import dataclass, field
 
 from omnitui.model import Channel, Status
 
-KEYS = ("status", "owner", "channel", "queue", "tag")
+KEYS = ("status", "owner", "channel", "queue", "tag", "lang", "is")
+KEYS_HINT = " ".join(f"{key}:" for key in KEYS)  # as the console lists them
+STATES = ("irritated",)  # what `is:` takes
+LANGUAGE_CODE = re.compile(r"[a-z]{2}")
 NOBODY = ("none", "nobody", "unassigned", "-")
 STATUSES = tuple(str(s) for s in Status)
 CHANNELS = tuple(str(c) for c in Channel)
@@ -47,7 +51,7 @@ class Vocabulary:
         """Values to complete `key:` with."""
         return {"status": list(STATUSES), "channel": list(CHANNELS),
                 "owner": ["me", "none", *(self.agents or ())],
-                "queue": list(self.queues or ())}.get(key, [])
+                "queue": list(self.queues or ()), "is": list(STATES)}.get(key, [])
 
 
 def parse(text: str, vocabulary: Vocabulary) -> Narrowing:
@@ -106,6 +110,16 @@ def _apply(result: Narrowing, key: str, value: str, vocabulary: Vocabulary) -> N
             result.changes["queue"] = name
         else:
             result.problems.append(_unknown("queue", value, vocabulary.queues or ()))
+    elif key == "lang":
+        if LANGUAGE_CODE.fullmatch(value.lower()):
+            result.changes["language"] = value.lower()
+        else:
+            result.problems.append(f"no language {value!r} (a two-letter code: de, fr, pt...)")
+    elif key == "is":
+        if value.lower() in STATES:
+            result.changes["irritated"] = True
+        else:
+            result.problems.append(_unknown("state", value, STATES))
     else:
         result.changes["tag"] = value
 

@@ -183,6 +183,8 @@ class CaseSummary:
     created_at: str
     last_message_at: str | None
     version: int
+    language: str | None = None  # of the customer's latest message, if it could be told
+    irritation: str | None = None  # why their latest message reads irritated; None: calm
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from omnitui.model import Direction, InboundEvent, IngestResult, Status
 from omnitui.store import cases, customers, messages
 from omnitui.store.audit import record_audit
 from omnitui.store.db import db_time
+from omnitui.triage.language import UNDETERMINED
 from omnitui.triage.route import Routing
 
 ACTOR = "ingest"
@@ -56,7 +57,7 @@ def _open_case(conn: sqlite3.Connection, event: InboundEvent, who: Identificatio
         sla_first_response_due=db_time(plan.first_response_due),
         sla_resolution_due=db_time(plan.resolution_due),
         sla_due=db_time(plan.first_response_due), previous_case_id=decision.previous_case_id,
-        last_inbound_at=stamps.at, created_at=stamps.at))
+        last_inbound_at=stamps.at, created_at=stamps.at, **_as_read(event)))
     record_audit(conn, actor=ACTOR, action="case.created", case_id=case_id,
                  customer_id=who.customer_id, reason=decision.reason, at=stamps.now)
     return case_id
@@ -81,7 +82,20 @@ def _continue_case(conn: sqlite3.Connection, event: InboundEvent, who: Identific
                       else case["sla_first_response_due"])
     if case["snoozed_until"] is not None and not event.auto_submitted:
         values["snoozed_until"] = None  # the customer wrote: the case is back in the queue
+    values.update(_as_read(event))
     cases.touch_case(conn, case["id"], values)
+
+
+def _as_read(event: InboundEvent) -> dict[str, str | None]:
+    """What the case takes from its customer's latest message: its language (if it could be
+    told) and its mood (a calm message clears an irritated case); an automatic reply says
+    nothing of either."""
+    if event.auto_submitted:
+        return {}
+    read: dict[str, str | None] = {"irritation": event.irritation}
+    if event.language and event.language != UNDETERMINED:
+        read["language"] = event.language
+    return read
 
 
 def _store_message(conn: sqlite3.Connection, event: InboundEvent, who: Identification,

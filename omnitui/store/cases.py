@@ -100,6 +100,8 @@ class NewCase:
     previous_case_id: int | None = None
     last_inbound_at: str | None = None
     last_message_at: str | None = None  # None: when it was created
+    language: str | None = None  # of the customer's latest message, if it could be told
+    irritation: str | None = None  # why their latest message reads irritated; None: calm
 
 
 def create_case(conn: sqlite3.Connection, case: NewCase,

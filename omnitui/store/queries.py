@@ -53,7 +53,7 @@ SEARCH_WINDOW = 5000
 SUMMARY_COLUMNS = (
     "c.id, c.customer_id, cu.name AS customer_name, c.subject, c.channel, c.status, c.owner,"
     " c.queue, c.tags, c.priority, c.tier, c.sla_due, c.created_at, c.last_message_at,"
-    " c.version")
+    " c.version, c.language, c.irritation")
 DETAIL_COLUMNS = ("previous_case_id", "merged_into", "reopens", "reassignments",
                   "sla_first_response_due", "first_response_at", "pause_reason",
                   "snoozed_until")
@@ -68,6 +68,8 @@ class CaseQuery:
     customer_id: int | None = None
     tag: str | None = None
     unassigned: bool = False
+    language: str | None = None  # of the customer's latest message
+    irritated: bool = False  # only cases whose customer's latest message reads irritated
     due_before: str | None = None  # SLA due before this time (at risk or breached)
     search: str | None = None
     snoozed: bool | None = False  # False: hide cases snoozed into the future; True: only those
@@ -108,7 +110,8 @@ def _filters(query: CaseQuery, after: tuple[Any, int] | None) -> tuple[str, list
         where.append(f"c.status IN ({', '.join('?' for _ in query.statuses)})")
         params.extend(query.statuses)
     for name, value in (("queue", query.queue), ("owner", query.owner),
-                        ("channel", query.channel), ("customer_id", query.customer_id)):
+                        ("channel", query.channel), ("customer_id", query.customer_id),
+                        ("language", query.language)):
         if value is not None:
             where.append(f"c.{name} = ?")
             params.append(value)
@@ -117,6 +120,8 @@ def _filters(query: CaseQuery, after: tuple[Any, int] | None) -> tuple[str, list
         params.append(query.tag)
     if query.unassigned:
         where.append("c.owner IS NULL")
+    if query.irritated:
+        where.append("c.irritation IS NOT NULL")
     if query.due_before is not None:  # written as the SLA key, so its index serves the range
         where.append(f"{SLA_KEY} < ?")
         params.append(query.due_before)

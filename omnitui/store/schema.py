@@ -365,8 +365,15 @@ MIGRATION_6 = """
 ALTER TABLE messages ADD COLUMN irritation TEXT;
 """
 
+# 7: the case carries what its customer's latest message read as (the queue shows it and
+# filters on it: `lang:de`, `is:irritated`).
+MIGRATION_7 = """
+ALTER TABLE cases ADD COLUMN language TEXT;
+ALTER TABLE cases ADD COLUMN irritation TEXT;
+"""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
-                         MIGRATION_6]
+                         MIGRATION_6, MIGRATION_7]
 
 # Migrations that also rewrite rows by rules too involved for SQL: the module whose
 # `migrate(conn)` runs right after that migration's SQL, in the same transaction. Named, not

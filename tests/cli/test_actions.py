@@ -163,6 +163,8 @@ def test_what_the_classify_stage_read_is_in_the_case(db: str, cli_env: dict[str,
         "de", None, "says 'zum dritten mal'")
     table = cli(cli_env, db, "case", str(case_id)).stdout
     assert "read: de · irritated: says 'zum dritten mal'" in table
+    listed = cli(cli_env, db, "cases", "--irritated", "--lang", "DE", "--format", "ids")
+    assert listed.stdout.split() == [str(case_id)]
 
 
 @pytest.mark.parametrize("args", [

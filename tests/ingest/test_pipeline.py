@@ -120,3 +120,26 @@ def test_a_message_is_read_for_its_language_and_tone_and_the_case_shows_why(
     assert message.sentiment <= -0.5 and message.irritation.startswith("sentiment")
     priority = dict(store.conn.execute("SELECT id, priority FROM cases").fetchall())
     assert priority[furious.case_id] > priority[calm.case_id]
+
+
+def test_the_case_carries_its_customers_latest_mood_and_language(
+        pipeline: Pipeline, store: Store) -> None:
+    """The queue filters on what the customer's latest message read as: an irritated one
+    flags the case, a calm one clears it, and a message too short to tell keeps the language
+    the case had."""
+    from omnitui.store.queries import CaseQuery, list_cases
+
+    angry = pipeline.ingest(chat_event("chat", "kl-1", "C'est la troisième fois que j'écris !"))
+    pipeline.ingest(chat_event("chat", "jo-2", "Thanks, the invoice arrived."))
+
+    def flagged() -> list[int]:
+        return [c.id for c in list_cases(store.conn, CaseQuery(irritated=True))]
+
+    assert flagged() == [angry.case_id]
+    [case] = list_cases(store.conn, CaseQuery(language="fr"))
+    assert (case.id, case.irritation) == (angry.case_id, "says 'troisième fois'")
+    again = pipeline.ingest(chat_event("chat", "kl-1", "ok merci"))
+    assert again.case_id == angry.case_id
+    assert flagged() == []
+    [case] = list_cases(store.conn, CaseQuery(language="fr"))
+    assert case.id == angry.case_id  # "ok merci" is too short to tell: still French

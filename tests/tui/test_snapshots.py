@@ -118,7 +118,7 @@ def test_queue_screen_at_80x24(console: OmnituiApp, snap_compare: Snap) -> None:
 
     assert snap_compare(console, terminal_size=SMALL, run_before=run_before)
     lines = str(seen["text"]).splitlines()
-    assert lines[0].split() == ["#", "SLA", "channel", "customer", "subject", "owner",
+    assert lines[0].split() == ["#", "SLA", "channel", "customer", "!", "subject", "owner",
                                 "status"]
     assert all(len(line) <= SMALL[0] for line in lines)
     assert "alice · all open · 17 cases" in lines[-2]

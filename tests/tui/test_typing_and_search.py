@@ -148,6 +148,8 @@ def test_a_new_order_keeps_the_case_not_the_row(demo_db: Path) -> None:
     ("owner:none", "owner", {None}),
     ("owner:me", "owner", {"alice"}),
     ("channel:EMAIL", "channel", {"email"}),
+    ("lang:EN", "language", {"en"}),
+    ("is:irritated", "irritation IS NOT NULL", {1}),
 ])
 def test_filters_read_what_the_screen_shows(demo_db: Path, typed: str, column: str,
                                             wanted: set[object]) -> None:

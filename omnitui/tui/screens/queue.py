@@ -21,7 +21,7 @@ from textual.suggester import Suggester
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from omnitui.filters import Narrowing, Vocabulary, complete
+from omnitui.filters import KEYS_HINT, Narrowing, Vocabulary, complete
 from omnitui.sanitize import sanitize
 from omnitui.store.db import STORE_ERRORS, Store, expected, store_problem
 from omnitui.store.queries import (
@@ -112,8 +112,7 @@ class QueueScreen(WorkScreen):
         yield CaseList(rows, self.console.clock, id="queue")
         yield TypingInput(id="narrow", select_on_focus=False,
                           suggester=FilterSuggester(lambda: self.vocabulary),
-                          placeholder="search words, #N, or filter: status: owner: channel: "
-                                      "queue: tag:")
+                          placeholder=f"search words, #N, or filter: {KEYS_HINT}")
         yield Static("", id="narrow-help")
         yield Static("", id="status-bar")
         yield KeyBar()
@@ -301,8 +300,7 @@ class QueueScreen(WorkScreen):
         elif typed.strip().isdigit():
             line.append(f"#{typed.strip()} opens case {typed.strip()}", style="dim")
         else:
-            line.append("enter keeps · esc clears · → completes · status: owner: channel: "
-                        "queue: tag:", style="dim")
+            line.append(f"enter keeps · esc clears · → completes · {KEYS_HINT}", style="dim")
         self.query_one("#narrow-help", Static).update(line)
 
     @on(Input.Submitted, "#narrow")

@@ -28,10 +28,13 @@ from omnitui.wording import sla_countdown, span
 
 # (name, width, rank): 0 for the subject, which takes what is left; the others are dropped
 # from the highest rank down until the subject has MIN_SUBJECT columns (an 80-column
-# terminal keeps number, SLA, channel, customer, subject, owner and status).
+# terminal keeps number, SLA, channel, customer, the irritated flag, subject, owner and
+# status). "!": the customer's latest message reads irritated.
 COLUMNS = (("", 2, 0), ("#", 8, 0), ("prio", 5, 3), ("SLA", 9, 0), ("age", 5, 5),
-           ("channel", 10, 2), ("customer", 16, 0), ("subject", 0, 0), ("owner", 8, 1),
-           ("status", 8, 0), ("queue", 10, 4), ("tags", 12, 6))
+           ("channel", 10, 2), ("customer", 16, 0), ("!", 2, 0), ("subject", 0, 0),
+           ("lang", 5, 7), ("owner", 8, 1), ("status", 8, 0), ("queue", 10, 4),
+           ("tags", 12, 6))
+IRRITATED = Style(color="red", bold=True)
 MIN_SUBJECT = 16
 CACHE_LIMIT = 5000
 AT_RISK = timedelta(hours=1)
@@ -73,13 +76,15 @@ def row_cells(case: CaseSummary, width: int, now: datetime, *,
               "SLA": sla_countdown(stored_time(case.sla_due), case.status, now),
               "age": span(max(0.0, (now - parse_db_time(case.created_at)).total_seconds())),
               "channel": case.channel,
-              "customer": case.customer_name, "subject": case.subject or "(no subject)",
+              "customer": case.customer_name, "!": "!" if case.irritation else "",
+              "lang": case.language or "", "subject": case.subject or "(no subject)",
               "owner": case.owner or "-", "status": case.status.replace("_", " "),
               "queue": case.queue, "tags": " ".join(case.tags)}
     cells: dict[str, tuple[str, Style | None]] = {
         name: (_cell(values[name], w) if name else values[name].ljust(w), None)
         for name, w in layout(width)}
     cells["SLA"] = (cells["SLA"][0], SLA_STYLES.get(sla_state(case, now)))
+    cells["!"] = (cells["!"][0], IRRITATED)
     return cells
 
 
