@@ -372,8 +372,18 @@ ALTER TABLE cases ADD COLUMN language TEXT;
 ALTER TABLE cases ADD COLUMN irritation TEXT;
 """
 
+# 8: `is:irritated` and `lang:` served by indexes, as the other filters are (without them
+# each scanned every open case: 0.7 s warm, 8 s cold at a million cases). Irritated cases
+# are few, so their index serves every order (the rest is a sort of a few rows).
+MIGRATION_8 = f"""
+CREATE INDEX cases_irritated ON cases(priority DESC, id DESC)
+    WHERE irritation IS NOT NULL AND status IN {ACTIVE};
+CREATE INDEX cases_active_language ON cases(language, priority DESC, id DESC)
+    WHERE status IN {ACTIVE};
+"""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
-                         MIGRATION_6, MIGRATION_7]
+                         MIGRATION_6, MIGRATION_7, MIGRATION_8]
 
 # Migrations that also rewrite rows by rules too involved for SQL: the module whose
 # `migrate(conn)` runs right after that migration's SQL, in the same transaction. Named, not
