@@ -455,12 +455,26 @@ GLOBAL_OPTIONS = ("--config", "--db", "--agent")
 def _typer_error(exc: typer.TyperException) -> str:
     """'usage error: No such option: --bogus (see `omnitui cases --help`)'."""
     command = getattr(exc, "ctx", None)  # a usage error knows the command it is about
-    hint = f" (see `{command.command_path} --help`)" if command is not None else ""
+    path = command.command_path if command is not None else _typed_command()
+    hint = f" (see `{path} --help`)" if path else ""
     if command is not None and getattr(exc, "option_name", None) in GLOBAL_OPTIONS:
         hint = (f" ({exc.option_name} goes before the command: `omnitui {exc.option_name} "
                 f"... {command.info_name}`)")
     kind = "usage error" if exc.exit_code == 2 else "error"
     return f"{kind}: {exc.format_message().rstrip('.')}{hint}"
+
+
+def _typed_command() -> str | None:
+    """`omnitui tag` from the command line, for an error raised before typer knew its command
+    (an option missing its value): the first word that names a command."""
+    names = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    words = iter(sys.argv[1:])
+    for word in words:
+        if word in GLOBAL_OPTIONS:
+            next(words, None)  # its value
+        elif word in names:
+            return f"omnitui {word}"
+    return None
 
 
 # The actions on cases, one command each (omnitui/cli_actions.py), registered on `app`.

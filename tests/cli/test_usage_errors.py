@@ -24,7 +24,8 @@ TYPOS = [  # (arguments, what the one line must name)
     (["cases", "--format", "xml"], "'--format'"),
     (["cases", "--sort", "nonsense"], "'--sort'"),
     (["cases", "--limit", "0"], "'--limit'"),
-    (["cases", "--limit"], "'--limit' requires an argument"),
+    (["cases", "--limit"], "'--limit' requires an argument (see `omnitui cases --help`)"),
+    (["--db", "x.db", "tag", "5", "--add"], "requires an argument (see `omnitui tag --help`)"),
     (["--bogus", "cases"], "--bogus"),
     (["split-customer", "1"], "Missing option '--identity'"),
     (["cases", "--status", "bogus"], "no status 'bogus'; the statuses are new, open, pending, "
