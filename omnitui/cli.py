@@ -248,6 +248,8 @@ def cases(typer_ctx: typer.Context,
           channel: str | None = None,
           customer: Annotated[int | None, typer.Option(help="Customer id.")] = None,
           search: Annotated[str | None, typer.Option(help="Full-text search.")] = None,
+          intent: Annotated[str | None, typer.Option(
+              help="What the customer wants (an [[intents]] name).")] = None,
           lang: Annotated[str | None, typer.Option(
               help="The language the customer last wrote in (de, fr...).")] = None,
           irritated: Annotated[bool, typer.Option(
@@ -275,7 +277,7 @@ def cases(typer_ctx: typer.Context,
         rows = list_cases(store.conn, CaseQuery(
             statuses=statuses, queue=queue, owner=who, unassigned=unassigned, channel=channel,
             customer_id=customer, search=search, sort=sort.value, limit=limit,
-            language=lang.lower() if lang else None, irritated=irritated))
+            language=lang.lower() if lang else None, irritated=irritated, intent=intent))
     output.print_cases(rows, fmt)
 
 

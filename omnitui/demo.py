@@ -16,11 +16,11 @@ import json
 import random
 import sqlite3
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 
-from omnitui.config import Settings
+from omnitui.config import Intent, Settings
 from omnitui.ingest.identity import normalize
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import Identifier, InboundEvent, Status
@@ -57,6 +57,18 @@ TOPICS = (  # (subject, opening line, queue-ish intent)
      "new office.", "billing"),
     ("Refund for order {order}", "The item from order {order} arrived broken. I'd like a "
      "refund or a replacement.", "orders"),
+)
+# What the demo's customers want, told as a team's [[intents]] would tell them (used when the
+# config has none of its own, so the queue's intent column and `intent:` have something to
+# show).
+DEMO_INTENTS = (  # the first that matches wins: the specific ones first
+    Intent("presales", keywords=["team plan", "pricing"]),
+    Intent("billing", keywords=["charged twice", "billing address", "invoice", "refund the"]),
+    Intent("access", keywords=["log in", "reset link", "password"]),
+    Intent("orders", keywords=["tracking", "arrived broken", "was due"],
+           patterns=[r"\border A\d{6}\b"]),
+    Intent("incident", keywords=["service is down", "error 503", "outage"]),
+    Intent("technical", keywords=["crashes", "error"]),
 )
 FOLLOW_UPS = ("Any update on this?", "Thanks, that worked!", "Still not fixed, sorry.",
               "Here is the screenshot you asked for.", "Can someone call me back please?",
@@ -176,6 +188,7 @@ def build_demo(store: Store, settings: Settings, *, customers: int = 2000,
     The story ends now, or at `end` (a fixed moment gives the same store every time)."""
     copies = -(-messages // base_messages)
     report = progress or (lambda _: None)
+    settings = replace(settings, intents=settings.intents or list(DEMO_INTENTS))
     base = messages // copies
     _build_base(store, settings, customers=max(1, customers // copies), messages=base,
                 days=days, seed=seed, progress=report, end=end or utc_now())

@@ -4,7 +4,8 @@ search box (`/` and `\\`), and what a saved view's `filter` holds in the config.
 `status:on_hold owner:me refund` narrows to on-hold cases of mine that mention "refund".
 Values are read the way the screen shows them (`status:on hold`, `owner:Farid`), a value that
 names nothing is reported and left out (never a silently empty queue), `owner:none` means
-unassigned, `lang:de` cases whose customer last wrote in German, `is:irritated` those whose
+unassigned, `intent:billing` cases whose customer wants what the config's [[intents]] entry
+"billing" says, `lang:de` cases whose customer last wrote in German, `is:irritated` those whose
 customer's latest message reads irritated, and `#N` names case N.
 """
 
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 
 from omnitui.model import Channel, Status
 
-KEYS = ("status", "owner", "channel", "queue", "tag", "lang", "is")
+KEYS = ("status", "owner", "channel", "queue", "tag", "intent", "lang", "is")
 KEYS_HINT = " ".join(f"{key}:" for key in KEYS)  # as the console lists them
 STATES = ("irritated",)  # what `is:` takes
 LANGUAGE_CODE = re.compile(r"[a-z]{2}")
@@ -46,12 +47,14 @@ class Vocabulary:
     me: str = ""
     agents: Sequence[str] | None = None
     queues: Sequence[str] | None = None
+    intents: Sequence[str] | None = None  # the config's [[intents]] names
 
     def candidates(self, key: str) -> list[str]:
         """Values to complete `key:` with."""
         return {"status": list(STATUSES), "channel": list(CHANNELS),
                 "owner": ["me", "none", *(self.agents or ())],
-                "queue": list(self.queues or ()), "is": list(STATES)}.get(key, [])
+                "queue": list(self.queues or ()), "intent": list(self.intents or ()),
+                "is": list(STATES)}.get(key, [])
 
 
 def parse(text: str, vocabulary: Vocabulary) -> Narrowing:
@@ -110,6 +113,11 @@ def _apply(result: Narrowing, key: str, value: str, vocabulary: Vocabulary) -> N
             result.changes["queue"] = name
         else:
             result.problems.append(_unknown("queue", value, vocabulary.queues or ()))
+    elif key == "intent":
+        if (name := _known(value, vocabulary.intents)) is not None:
+            result.changes["intent"] = name
+        else:
+            result.problems.append(_unknown("intent", value, vocabulary.intents or ()))
     elif key == "lang":
         if LANGUAGE_CODE.fullmatch(value.lower()):
             result.changes["language"] = value.lower()

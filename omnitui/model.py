@@ -108,6 +108,7 @@ class InboundEvent:
     source: str = ""  # where it came from: a mailbox, a file, a webhook path
     language: str | None = None
     intent: str | None = None
+    intent_rule: str | None = None  # the rule that told the intent, shown as its reason
     sentiment: float | None = None
     irritation: str | None = None  # why the customer reads as irritated; None: calm
     urgent: bool = False
@@ -185,6 +186,7 @@ class CaseSummary:
     version: int
     language: str | None = None  # of the customer's latest message, if it could be told
     irritation: str | None = None  # why their latest message reads irritated; None: calm
+    intent: str | None = None  # what the customer wants, from the latest message that told
 
 
 @dataclass(frozen=True)
@@ -224,6 +226,8 @@ class MessageView:
     language: str | None = None
     sentiment: float | None = None
     irritation: str | None = None
+    intent: str | None = None  # what the customer wants, and the rule that told it
+    intent_rule: str | None = None
 
 
 @dataclass(frozen=True)

@@ -179,6 +179,8 @@ def print_case(detail: CaseDetail, fmt: Format) -> None:
                            style="dim"))
         if m.thread_reason:
             out.print(Text(f"  joined: {sanitize(m.thread_reason)}", style="dim"))
+        if m.intent:
+            out.print(Text(f"  wants: {sanitize(f'{m.intent} ({m.intent_rule})')}", style="dim"))
         if read := reading(m.language, m.sentiment, m.irritation):
             out.print(Text(f"  read: {sanitize(read)}", style="red" if m.irritation else "dim"))
         for claim in m.claims:

@@ -78,8 +78,12 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     assert (telegram.kind, telegram.url_path, telegram.secret_env, forms.kind,
             forms.shown_as) == ("telegram", "/hooks/telegram", "OMNITUI_TG_SECRET", "generic",
                                 "web")
+    [billing] = loaded.intents
+    assert (billing.name, billing.queue, billing.keywords[0]) == ("billing", "billing",
+                                                                  "charged twice")
+    assert billing.patterns == ["\\border [A-Z]?\\d{5,}\\b.*\\b(charge|paid|payment)"]
     loaded.source, loaded.views, loaded.macros, loaded.mailboxes = None, [], [], []
-    loaded.channels = []
+    loaded.channels, loaded.intents = [], []
     assert loaded == Settings()  # switching the examples on changes nothing else
 
 
@@ -96,6 +100,10 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     ("[triage]\nlanguages = [\"english\"]", "triage.languages holds ISO 639-1 codes"),
     ("[triage]\nirritated_below = -3", "triage.irritated_below must be between -1 and 1"),
     ("[triage]\nmin_language_confidence = 0", "triage.min_language_confidence must be above 0"),
+    ("[[intents]]\nname = 'billing'", "intents[0] ('billing') needs keywords or patterns"),
+    ("[[intents]]\nname = 'x'\npatterns = ['(unclosed']", "'(unclosed' is not a regular expr"),
+    ("[[intents]]\nname = 'x'\nkeywords = ['a']\n[[intents]]\nname = 'x'\nkeywords = ['b']",
+     "intents[1].name 'x' is already the name of intents[0]"),
     # mailboxes
     ("[[mailboxes]]\nname = 'a'\naddress = 'support'\nimap_host = 'h'\nusername = 'u'\n"
      "password_env = 'X'", "mailboxes[0].address must be an email address"),

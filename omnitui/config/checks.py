@@ -7,6 +7,7 @@ is obvious without reading the code.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 from omnitui.config.errors import ConfigError
@@ -17,6 +18,7 @@ from omnitui.config.schema import (
     SECURITY,
     VIEW_SORTS,
     HookChannel,
+    Intent,
     Macro,
     MailboxSettings,
     SavedView,
@@ -53,6 +55,9 @@ def check_values(settings: Settings, file: Path) -> None:
 
         if problem := keymap_problem(settings.keymap):
             raise ConfigError(f"{file}: {problem}")
+    _check_names(settings.intents, "intents", file)
+    for index, intent in enumerate(settings.intents):
+        _check_intent(intent, f"{file}: intents[{index}]")
     _check_names(settings.views, "views", file)
     for index, view in enumerate(settings.views):
         _check_view(view, f"views[{index}]", file)
@@ -141,7 +146,7 @@ def _check_mailbox(mailbox: MailboxSettings, where: str) -> None:
 
 
 def _check_names(entries: list[SavedView] | list[Macro] | list[MailboxSettings]
-                 | list[HookChannel], key: str, file: Path) -> None:
+                 | list[HookChannel] | list[Intent], key: str, file: Path) -> None:
     """Names are how an agent picks a view or macro, so each must say something and be
     unique."""
     seen: dict[str, int] = {}
@@ -153,6 +158,17 @@ def _check_names(entries: list[SavedView] | list[Macro] | list[MailboxSettings]
             raise ConfigError(f"{file}: {key}[{index}].name {entry.name!r} is already the name "
                               f"of {key}[{seen[entry.name]}]; names must be unique")
         seen[entry.name] = index
+
+
+def _check_intent(intent: Intent, where: str) -> None:
+    if not any(k.strip() for k in intent.keywords) and not intent.patterns:
+        raise ConfigError(f"{where} ({intent.name!r}) needs keywords or patterns to be told by")
+    for pattern in intent.patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(f"{where}.patterns: {pattern!r} is not a regular expression: "
+                              f"{exc}") from None
 
 
 def _check_triage(triage: TriageSettings, file: Path) -> None:

@@ -63,6 +63,18 @@ IRRITATION_PHRASES = (
 
 
 @dataclass
+class Intent:
+    """What a customer wants, told by keywords and patterns in any language (the first entry
+    that matches wins); `queue`, if set, is where its new cases go."""
+
+    name: str
+    queue: str = ""
+    keywords: list[str] = field(default_factory=list)  # whole words or phrases, any case
+    patterns: list[str] = field(default_factory=list)  # regular expressions, any case
+    examples: list[str] = field(default_factory=list)  # phrases for a learned classifier
+
+
+@dataclass
 class TriageSettings:
     """What the classify stage reads in a customer's words (omnitui/triage/)."""
 
@@ -201,6 +213,7 @@ class Settings:
     sla: SlaSettings = field(default_factory=SlaSettings)
     priority: PrioritySettings = field(default_factory=PrioritySettings)
     triage: TriageSettings = field(default_factory=TriageSettings)
+    intents: list[Intent] = field(default_factory=list)
     keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys
     views: list[SavedView] = field(default_factory=list)
     macros: list[Macro] = field(default_factory=list)  # the first nine get the keys 1..9

@@ -82,19 +82,22 @@ def _continue_case(conn: sqlite3.Connection, event: InboundEvent, who: Identific
                       else case["sla_first_response_due"])
     if case["snoozed_until"] is not None and not event.auto_submitted:
         values["snoozed_until"] = None  # the customer wrote: the case is back in the queue
-    values.update(_as_read(event))
+    values.update(_as_read(event, intent_known=case["intent"] is not None))
     cases.touch_case(conn, case["id"], values)
 
 
-def _as_read(event: InboundEvent) -> dict[str, str | None]:
-    """What the case takes from its customer's latest message: its language (if it could be
-    told) and its mood (a calm message clears an irritated case); an automatic reply says
-    nothing of either."""
+def _as_read(event: InboundEvent, *, intent_known: bool = False) -> dict[str, str | None]:
+    """What the case takes from its customer's latest message: its language (if it could
+    be told) and its mood (a calm message clears an irritated case); its intent from the
+    first message that tells one (a follow-up's "same error again" does not turn a billing
+    case into a technical one). An automatic reply says nothing of any."""
     if event.auto_submitted:
         return {}
     read: dict[str, str | None] = {"irritation": event.irritation}
     if event.language and event.language != UNDETERMINED:
         read["language"] = event.language
+    if event.intent and not intent_known:
+        read["intent"] = event.intent
     return read
 
 
@@ -110,6 +113,7 @@ def _store_message(conn: sqlite3.Connection, event: InboundEvent, who: Identific
         subject=event.subject, text=event.text, html=event.html, author=event.sender_name,
         created_at=stamps.at, received_at=stamps.now, parse_errors=tuple(event.parse_errors),
         auto_submitted=event.auto_submitted, language=event.language, intent=event.intent,
+        intent_rule=event.intent_rule,
         sentiment=event.sentiment, irritation=event.irritation, urgent=event.urgent,
         raw_id=raw_id,
         thread_rule=decision.rule, thread_reason=decision.reason,

@@ -21,6 +21,7 @@ from omnitui.model import InboundEvent, IngestResult
 from omnitui.store.blobs import write_blob
 from omnitui.store.db import Store, db_time, utc_now
 from omnitui.triage.classify import classify
+from omnitui.triage.intent import RuleIntents
 from omnitui.triage.route import route
 
 # An automation sees the committed-to-be result inside the event's transaction, so whatever
@@ -34,6 +35,7 @@ class Pipeline:
         self.store = store
         self.settings = settings
         self.automations = list(automations)
+        self.intents = RuleIntents(settings.intents)
 
     def ingest(self, event: InboundEvent) -> IngestResult:
         """Ingest one event in its own transaction; attachment files are written first, so
@@ -78,9 +80,10 @@ class Pipeline:
         stamps = Stamps(now=db_time(now), at=db_time(clock))
         who = identify(conn, event, self.settings.identity, stamps.now)
         decision = thread(conn, event, who.customer_id, self.settings.threading, clock)
-        classify(event, self.settings.triage)
+        classify(event, self.settings.triage, self.intents)
         plan = route(event, tier=who.tier, opened_at=clock, routing=self.settings.routing,
-                     priority=self.settings.priority, sla=self.settings.sla)
+                     priority=self.settings.priority, sla=self.settings.sla,
+                     intents=self.settings.intents)
         result = persist(conn, event, who, decision, plan, blobs, stamps)
         for automation in self.automations:
             automation(conn, event, result)

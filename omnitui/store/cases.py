@@ -102,6 +102,7 @@ class NewCase:
     last_message_at: str | None = None  # None: when it was created
     language: str | None = None  # of the customer's latest message, if it could be told
     irritation: str | None = None  # why their latest message reads irritated; None: calm
+    intent: str | None = None  # what the customer wants, from the latest message that told
 
 
 def create_case(conn: sqlite3.Connection, case: NewCase,

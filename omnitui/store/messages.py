@@ -99,6 +99,7 @@ class NewMessage:
     auto_submitted: str | None = None
     language: str | None = None
     intent: str | None = None
+    intent_rule: str | None = None
     sentiment: float | None = None
     irritation: str | None = None
     urgent: bool = False

@@ -53,7 +53,7 @@ SEARCH_WINDOW = 5000
 SUMMARY_COLUMNS = (
     "c.id, c.customer_id, cu.name AS customer_name, c.subject, c.channel, c.status, c.owner,"
     " c.queue, c.tags, c.priority, c.tier, c.sla_due, c.created_at, c.last_message_at,"
-    " c.version, c.language, c.irritation")
+    " c.version, c.language, c.irritation, c.intent")
 DETAIL_COLUMNS = ("previous_case_id", "merged_into", "reopens", "reassignments",
                   "sla_first_response_due", "first_response_at", "pause_reason",
                   "snoozed_until")
@@ -69,6 +69,7 @@ class CaseQuery:
     tag: str | None = None
     unassigned: bool = False
     language: str | None = None  # of the customer's latest message
+    intent: str | None = None  # what the customer wants
     irritated: bool = False  # only cases whose customer's latest message reads irritated
     due_before: str | None = None  # SLA due before this time (at risk or breached)
     search: str | None = None
@@ -111,7 +112,7 @@ def _filters(query: CaseQuery, after: tuple[Any, int] | None) -> tuple[str, list
         params.extend(query.statuses)
     for name, value in (("queue", query.queue), ("owner", query.owner),
                         ("channel", query.channel), ("customer_id", query.customer_id),
-                        ("language", query.language)):
+                        ("language", query.language), ("intent", query.intent)):
         if value is not None:
             where.append(f"c.{name} = ?")
             params.append(value)
@@ -197,10 +198,10 @@ MESSAGE_COLUMNS = (
     "m.id, m.case_id, m.channel, m.direction, m.author, m.created_at, m.subject, m.text,"
     " m.thread_rule, m.thread_reason, m.parse_errors, m.auto_submitted, o.status AS delivery,"
     " o.recipients, o.last_error, m.raw_id IS NOT NULL AS has_raw, o.receipt, m.language,"
-    " m.sentiment, m.irritation")
+    " m.sentiment, m.irritation, m.intent, m.intent_rule")
 _MESSAGE_FIELDS = ("id", "case_id", "channel", "direction", "author", "created_at", "subject",
                    "text", "thread_rule", "thread_reason", "auto_submitted", "delivery",
-                   "language", "sentiment", "irritation")
+                   "language", "sentiment", "irritation", "intent", "intent_rule")
 
 
 def case_detail(conn: sqlite3.Connection, case_id: int) -> CaseDetail | None:

@@ -382,8 +382,17 @@ CREATE INDEX cases_active_language ON cases(language, priority DESC, id DESC)
     WHERE status IN {ACTIVE};
 """
 
+# 9: intents: the rule that told a message's intent, and the case's (the queue shows it and
+# filters on it: `intent:billing`).
+MIGRATION_9 = f"""
+ALTER TABLE messages ADD COLUMN intent_rule TEXT;
+ALTER TABLE cases ADD COLUMN intent TEXT;
+CREATE INDEX cases_active_intent ON cases(intent, priority DESC, id DESC)
+    WHERE status IN {ACTIVE};
+"""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
-                         MIGRATION_6, MIGRATION_7, MIGRATION_8]
+                         MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9]
 
 # Migrations that also rewrite rows by rules too involved for SQL: the module whose
 # `migrate(conn)` runs right after that migration's SQL, in the same transaction. Named, not

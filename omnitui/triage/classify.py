@@ -8,16 +8,20 @@ import re
 
 from omnitui.config import TriageSettings
 from omnitui.model import InboundEvent
+from omnitui.triage.intent import IntentClassifier
 from omnitui.triage.language import language_of
 from omnitui.triage.sentiment import read_tone
+from omnitui.triage.text import own_words
 
 URGENT_WORDS = re.compile(
     r"\b(urgent|asap|emergency|immediately|outage|is down|not working|charged twice)\b", re.I)
 
 
-def classify(event: InboundEvent, triage: TriageSettings) -> InboundEvent:
-    """Mark an event urgent when its subject or opening says so, and read its language and
-    tone; automatic mail (an out-of-office, a bounce) is never urgent nor irritated."""
+def classify(event: InboundEvent, triage: TriageSettings,
+             intents: IntentClassifier | None = None) -> InboundEvent:
+    """Mark an event urgent when its subject or opening says so, and read its language,
+    tone and intent; automatic mail (an out-of-office, a bounce) is never urgent, irritated
+    nor a request."""
     words = event.text or event.subject
     event.language = language_of(words, languages=triage.languages,
                                  min_confidence=triage.min_language_confidence)
@@ -29,4 +33,7 @@ def classify(event: InboundEvent, triage: TriageSettings) -> InboundEvent:
                      phrases=triage.irritation_phrases)
     event.sentiment = tone.sentiment
     event.irritation = tone.why if tone.irritated else None
+    if intents is not None and (found := intents.classify(
+            f"{event.subject}\n{own_words(event.text)}")):
+        event.intent, event.intent_rule = found.name, found.rule
     return event

@@ -7,10 +7,11 @@ asynchronous channels, and VIP targets are shorter.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from omnitui.config import PrioritySettings, RoutingSettings, SlaSettings
+from omnitui.config import Intent, PrioritySettings, RoutingSettings, SlaSettings
 from omnitui.model import SYNCHRONOUS_CHANNELS, InboundEvent
 
 
@@ -22,8 +23,11 @@ class Routing:
     resolution_due: datetime
 
 
-def queue_for(event: InboundEvent, settings: RoutingSettings) -> str:
-    return settings.channel_queues.get(event.channel, settings.default_queue)
+def queue_for(event: InboundEvent, settings: RoutingSettings,
+              intents: Sequence[Intent] = ()) -> str:
+    """The intent's queue, else the channel's, else the default one."""
+    told = next((i.queue for i in intents if i.name == event.intent and i.queue), None)
+    return told or settings.channel_queues.get(event.channel, settings.default_queue)
 
 
 def priority_score(event: InboundEvent, tier: str, severity: int,
@@ -48,9 +52,10 @@ def sla_targets(channel: str, tier: str, settings: SlaSettings) -> tuple[timedel
 
 
 def route(event: InboundEvent, *, tier: str, opened_at: datetime, routing: RoutingSettings,
-          priority: PrioritySettings, sla: SlaSettings) -> Routing:
+          priority: PrioritySettings, sla: SlaSettings,
+          intents: Sequence[Intent] = ()) -> Routing:
     first, resolution = sla_targets(event.channel, tier, sla)
-    return Routing(queue=queue_for(event, routing),
+    return Routing(queue=queue_for(event, routing, intents),
                    priority=priority_score(event, tier, event.severity, priority),
                    first_response_due=opened_at + first,
                    resolution_due=opened_at + resolution)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
-from omnitui.triage.text import own_words
+from omnitui.triage.text import own_words, phrase_pattern
 
 if TYPE_CHECKING:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -42,12 +42,7 @@ def _analyzer() -> SentimentIntensityAnalyzer:
     return SentimentIntensityAnalyzer()
 
 
-def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
-    words = [re.escape(p.strip()) for p in phrases if p.strip()]
-    return re.compile(rf"(?<!\w)(?:{'|'.join(words)})(?!\w)", re.I) if words else None
-
-
-_phrases = cache(_phrase_pattern)
+_phrases = cache(phrase_pattern)
 
 
 def _shouting(text: str) -> bool:

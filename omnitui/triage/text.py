@@ -12,3 +12,10 @@ SAMPLE = 2000  # characters: enough to judge, bounded cost on a long mail
 
 def own_words(text: str) -> str:
     return NOISE.sub(" ", text[:SAMPLE])
+
+
+def phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    """Any of `phrases` as whole words, in any case ("third time" not in "thirdtime");
+    None when there are none."""
+    words = [re.escape(p.strip()) for p in phrases if p.strip()]
+    return re.compile(rf"(?<!\w)(?:{'|'.join(words)})(?!\w)", re.I) if words else None

@@ -165,6 +165,10 @@ def test_what_the_classify_stage_read_is_in_the_case(db: str, cli_env: dict[str,
     assert "read: de · irritated: says 'zum dritten mal'" in table
     listed = cli(cli_env, db, "cases", "--irritated", "--lang", "DE", "--format", "ids")
     assert listed.stdout.split() == [str(case_id)]
+    # the demo was built with its own intents (its config has none)
+    billing = cli(cli_env, db, "cases", "--intent", "billing", "--format", "ids").stdout.split()
+    assert billing and {r[0] for r in rows(db, "SELECT intent FROM cases WHERE id IN "
+                                               f"({','.join(billing)})")} == {"billing"}
 
 
 @pytest.mark.parametrize("args", [

@@ -143,3 +143,22 @@ def test_the_case_carries_its_customers_latest_mood_and_language(
     assert flagged() == []
     [case] = list_cases(store.conn, CaseQuery(language="fr"))
     assert case.id == angry.case_id  # "ok merci" is too short to tell: still French
+
+
+def test_the_intent_routes_a_new_case_and_the_case_says_what_is_wanted(
+        store: Store, settings: Settings) -> None:
+    """Intent -> queue for a new case; the case keeps the intent of the first message that
+    told one (a follow-up telling another does not change it), and the queue filters on
+    it."""
+    from omnitui.config import Intent
+    from omnitui.store.queries import CaseQuery, case_detail, list_cases
+
+    settings.intents = [Intent("billing", queue="billing", keywords=["charged twice"]),
+                        Intent("technical", keywords=["error"])]
+    pipeline = Pipeline(store, settings)
+    first = pipeline.ingest(chat_event("chat", "kl-1", "I was charged twice for my order"))
+    pipeline.ingest(chat_event("chat", "kl-1", "and now the app shows an error"))
+    [case] = list_cases(store.conn, CaseQuery(intent="billing"))
+    assert (case.id, case.queue, case.intent) == (first.case_id, "billing", "billing")
+    [message, _] = case_detail(store.conn, first.case_id).messages
+    assert (message.intent, message.intent_rule) == ("billing", "says 'charged twice'")

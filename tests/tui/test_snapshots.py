@@ -82,7 +82,7 @@ def test_queue_screen(console: OmnituiApp, snap_compare: Snap) -> None:
     text = str(seen["text"])
     assert seen["rows"] == 17
     assert "alice · all open · 17 cases │ daemon: never started" in text
-    assert "  27      57   late 5d  11d" in text  # the most urgent case on top, breached
+    assert "  27      57   late 5d  messenger" in text  # the most urgent case on top, breached
 
 
 def test_case_screen(console: OmnituiApp, snap_compare: Snap) -> None:

@@ -101,6 +101,8 @@ def render_message(m: MessageView, case_id: int, *, unfolded: bool) -> Group:
         parts.append(Text("  automatic: ", style="dim") + plain(m.auto_submitted))
     if m.thread_reason:
         parts.append(Text("  joined: ", style="dim") + plain(m.thread_reason))
+    if m.intent:
+        parts.append(Text("  wants: ", style="dim") + plain(f"{m.intent} ({m.intent_rule})"))
     if m.irritation:
         parts.append(Text("  irritated: ", style="bold red") + plain(m.irritation))
     parts += [Text("  claimed: ", style="dim") + plain(claim) for claim in m.claims]

@@ -272,12 +272,15 @@ class QueueScreen(WorkScreen):
         box.cursor_position = len(box.value)
 
     def _learn_vocabulary(self) -> None:
-        """The agents and queues filters may name, read when the search box opens."""
+        """The agents, queues and intents filters may name, read when the search box
+        opens."""
         conn, settings = self.console.store.conn, self.console.settings
         queues = {*distinct_values(conn, "queue"), settings.routing.default_queue,
-                  *settings.routing.channel_queues.values()}
+                  *settings.routing.channel_queues.values(),
+                  *(i.queue for i in settings.intents if i.queue)}
         self.vocabulary = Vocabulary(me=self.console.agent, agents=known_agents(conn),
-                                     queues=sorted(queues))
+                                     queues=sorted(queues),
+                                     intents=[i.name for i in settings.intents])
 
     @on(Input.Changed, "#narrow")
     def _narrowed(self, event: Input.Changed) -> None:

@@ -32,10 +32,12 @@ from omnitui.wording import sla_countdown, span
 # status). "!": the customer's latest message reads irritated.
 COLUMNS = (("", 2, 0), ("#", 8, 0), ("prio", 5, 3), ("SLA", 9, 0), ("age", 5, 5),
            ("channel", 10, 2), ("customer", 16, 0), ("!", 2, 0), ("subject", 0, 0),
-           ("lang", 5, 7), ("owner", 8, 1), ("status", 8, 0), ("queue", 10, 4),
-           ("tags", 12, 6))
+           ("intent", 10, 5), ("lang", 5, 7), ("owner", 8, 1), ("status", 8, 0),
+           ("queue", 10, 4), ("tags", 12, 6))
 IRRITATED = Style(color="red", bold=True)
 MIN_SUBJECT = 16
+EXTRA_RANK = 5  # age, intent, tags, lang: shown only while the subject keeps ...
+SUBJECT_WITH_EXTRAS = 32  # ... this many columns (the subject is what an agent reads)
 CACHE_LIMIT = 5000
 AT_RISK = timedelta(hours=1)
 MARK = "●"
@@ -49,7 +51,8 @@ RowFetcher = Callable[[list[int]], dict[int, CaseSummary]]
 def layout(width: int) -> tuple[tuple[str, int], ...]:
     """The columns shown at a terminal width, each with its width."""
     shown = list(COLUMNS)
-    while width - sum(w for _, w, _ in shown) < MIN_SUBJECT and max(r for *_, r in shown):
+    while (top := max(r for *_, r in shown)) and width - sum(w for _, w, _ in shown) < (
+            SUBJECT_WITH_EXTRAS if top >= EXTRA_RANK else MIN_SUBJECT):
         shown.remove(max(shown, key=lambda column: column[2]))
     subject = max(MIN_SUBJECT, width - sum(w for _, w, _ in shown))
     return tuple((name, w or subject) for name, w, _ in shown)
@@ -77,7 +80,8 @@ def row_cells(case: CaseSummary, width: int, now: datetime, *,
               "age": span(max(0.0, (now - parse_db_time(case.created_at)).total_seconds())),
               "channel": case.channel,
               "customer": case.customer_name, "!": "!" if case.irritation else "",
-              "lang": case.language or "", "subject": case.subject or "(no subject)",
+              "lang": case.language or "", "intent": case.intent or "",
+              "subject": case.subject or "(no subject)",
               "owner": case.owner or "-", "status": case.status.replace("_", " "),
               "queue": case.queue, "tags": " ".join(case.tags)}
     cells: dict[str, tuple[str, Style | None]] = {
