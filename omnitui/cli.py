@@ -271,6 +271,13 @@ def cases(typer_ctx: typer.Context,
     statuses = tuple(Status) if all_ else (
         tuple(status) if status else None)
     context = ctx(typer_ctx)
+    if intent is not None and (known := [i.name for i in context.settings.intents]):
+        # a mistyped intent would list nothing, as if no case wanted it
+        if (named := next((k for k in known if k.casefold() == intent.casefold()), None)) \
+                is None:
+            raise typer.BadParameter(f"no intent {intent!r}; the config's intents are "
+                                     f"{', '.join(known)}", param_hint="--intent")
+        intent = named
     unassigned = owner is not None and owner.lower() in NOBODY
     who = None if unassigned else context.agent if owner == "me" else owner
     with context.open_store() as store:

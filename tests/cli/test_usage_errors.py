@@ -109,3 +109,14 @@ def _raising(error: Exception):
     def app(**_: object) -> None:
         raise error
     return app
+
+
+def test_a_mistyped_intent_is_a_usage_error_not_an_empty_list(omnitui: Run,
+                                                                tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("[[intents]]\nname = 'billing'\nkeywords = ['charged twice']\n")
+    omnitui("demo", "--no-console", "--customers", "20", "--messages", "40")
+    result = omnitui("--config", str(config), "cases", "--intent", "biling", check=False)
+    assert result.returncode == 2
+    assert "no intent 'biling'; the config's intents are billing" in result.stderr
+    assert omnitui("--config", str(config), "cases", "--intent", "BILLING").returncode == 0
