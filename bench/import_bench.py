@@ -117,7 +117,8 @@ def batched_import(mbox: Path, db: Path, batch: int) -> int:
     store = Store(db)
     pipeline = Pipeline(store, Settings())
     count = 0
-    events = parsed_events(iter_mail_files([mbox]), default_workers(), store.attachments_dir)
+    events = parsed_events(iter_mail_files([mbox]), default_workers(), store.attachments_dir,
+                           Settings())
     while True:
         chunk = [event for _, event in zip(range(batch), events, strict=False)]
         if not chunk:

@@ -1,7 +1,8 @@
 """`omnitui import`: mbox, Maildir and .eml files through the one ingest pipeline.
 
-Parsing costs far more than storing, so other processes parse while this one runs the
-pipeline. Messages are committed in small batches, each message whole; an import killed
+Parsing and reading (the classify stage's language, tone and intent: pure functions of the
+text) cost far more than storing, so other processes parse and read while this one runs
+the pipeline. Messages are committed in small batches, each message whole; an import killed
 midway and run again picks up exactly where it stopped (the (channel, external id) key makes
 every already-stored message a no-op).
 """
@@ -18,24 +19,28 @@ from multiprocessing.pool import AsyncResult
 from pathlib import Path
 
 from omnitui.channels.email.parse import parse_email
-from omnitui.config import Settings
+from omnitui.config import Intent, Settings, TriageSettings
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import InboundEvent
 from omnitui.store.blobs import write_blob
 from omnitui.store.db import Store
+from omnitui.triage.classify import classify
+from omnitui.triage.intent import RuleIntents
 
 MailItem = tuple[str, bytes]  # (source label, raw bytes), as iter_mail_files yields them
 WINDOW = 256  # messages read ahead per round: bounds memory on a multi-gigabyte mbox
 
 
-def _parse_many(items: list[MailItem], blob_dir: Path) -> list[InboundEvent]:
-    """Parse in a worker, and store attachment files there too (content-addressed, so a
-    file written for a message that turns out to be a duplicate is harmless). The raw bytes
-    stay behind (the reader still has them): only parsed fields cross the process boundary.
-    """
+def _parse_many(items: list[MailItem], blob_dir: Path,
+                triage: TriageSettings, intents: list[Intent]) -> list[InboundEvent]:
+    """Parse and read in a worker, and store attachment files there too (content-addressed,
+    so a file written for a message that turns out to be a duplicate is harmless). The raw
+    bytes stay behind (the reader still has them): only parsed fields cross the process
+    boundary. The pipeline's classify stage then finds each event read already."""
     events = []
+    rules = RuleIntents(intents)
     for source, raw in items:
-        event = parse_email(raw, source=source)
+        event = classify(parse_email(raw, source=source), triage, rules)
         event.raw = b""
         event.attachments = [replace(a, sha256=write_blob(blob_dir, a.content, sync=False))
                              for a in event.attachments]
@@ -43,9 +48,10 @@ def _parse_many(items: list[MailItem], blob_dir: Path) -> list[InboundEvent]:
     return events
 
 
-def parsed_events(items: Iterator[MailItem], workers: int,
-                  blob_dir: Path) -> Iterator[InboundEvent]:
-    """Events in source order, parsed by `workers` processes (0: in this process)."""
+def parsed_events(items: Iterator[MailItem], workers: int, blob_dir: Path,
+                  settings: Settings) -> Iterator[InboundEvent]:
+    """Events in source order, parsed and read by `workers` processes (0: parsed in this
+    process, read by the pipeline)."""
     if workers <= 0:
         for source, raw in items:
             yield parse_email(raw, source=source)
@@ -58,7 +64,8 @@ def parsed_events(items: Iterator[MailItem], workers: int,
             window = list(islice(items, WINDOW))
             if window:
                 in_flight.append((window, pool.starmap_async(
-                    _parse_many, [(part, blob_dir) for part in _split(window, workers)])))
+                    _parse_many, [(part, blob_dir, settings.triage, settings.intents)
+                                  for part in _split(window, workers)])))
             if not in_flight or (window and len(in_flight) < 2):
                 if not in_flight:
                     return
@@ -88,7 +95,7 @@ def import_mail(store: Store, settings: Settings, mail: Iterator[MailItem], *,
     pipeline = Pipeline(store, settings)
     counts = {"imported": 0, "duplicates": 0, "with_errors": 0}
     workers = default_workers() if workers is None else workers
-    events = parsed_events(mail, workers, store.attachments_dir)
+    events = parsed_events(mail, workers, store.attachments_dir, settings)
     for n, result in enumerate(pipeline.ingest_many(events), start=1):
         if result.duplicate:
             counts["duplicates"] += 1

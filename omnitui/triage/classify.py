@@ -21,7 +21,9 @@ def classify(event: InboundEvent, triage: TriageSettings,
              intents: IntentClassifier | None = None) -> InboundEvent:
     """Mark an event urgent when its subject or opening says so, and read its language,
     tone and intent; automatic mail (an out-of-office, a bounce) is never urgent, irritated
-    nor a request."""
+    nor a request. An event read already (by an import's parser process) is left as it is."""
+    if event.language is not None:
+        return event
     words = event.text or event.subject
     event.language = language_of(words, languages=triage.languages,
                                  min_confidence=triage.min_language_confidence)

@@ -46,6 +46,8 @@ _phrases = cache(phrase_pattern)
 
 
 def _shouting(text: str) -> bool:
+    if sum(map(str.isupper, text)) < SHOUTED_RUN * 2:  # too few capitals: the usual case,
+        return False                                   # told without walking the words
     run = longest = capitals = letters = 0
     for word in WORD.findall(text):
         letters += len(word)

@@ -58,6 +58,8 @@ def test_import_twice_adds_nothing(omnitui: Run, tmp_path: Path) -> None:
     assert conn.execute("SELECT count(*) FROM messages WHERE text LIKE '%From here on%'"
                         ).fetchone()[0] == 40
     assert conn.execute("SELECT count(DISTINCT customer_id) FROM messages").fetchone()[0] == 42
+    # read on the way in (by the parser processes): every message has its language
+    assert conn.execute("SELECT count(*) FROM messages WHERE language IS NULL").fetchone()[0] == 0
 
 
 def test_broken_mail_is_stored_raw_with_its_error(omnitui: Run, tmp_path: Path) -> None:
