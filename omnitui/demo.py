@@ -62,17 +62,128 @@ TOPICS = (  # (subject, opening line, queue-ish intent)
 # config has none of its own, so the queue's intent column and `intent:` have something to
 # show).
 DEMO_INTENTS = (  # the first that matches wins: the specific ones first
-    Intent("presales", keywords=["team plan", "pricing"]),
-    Intent("billing", keywords=["charged twice", "billing address", "invoice", "refund the"]),
-    Intent("access", keywords=["log in", "reset link", "password"]),
+    Intent("presales", keywords=["team plan", "pricing", "Team-Tarif", "plan de equipo",
+                                 "offre équipe", "plano de equipe", "piano team"]),
+    Intent("billing", keywords=[
+        "charged twice", "billing address", "invoice", "refund the", "doppelt abgebucht",
+        "Rechnungsadresse", "dos veces", "dirección de facturación", "deux fois",
+        "adresse de facturation", "duas vezes", "endereço de cobrança", "due volte",
+        "indirizzo di fatturazione"]),
+    Intent("access", keywords=["log in", "reset link", "password", "anmelden",
+                               "iniciar sesión", "me connecter", "consigo entrar", "accedere"]),
     Intent("orders", keywords=["tracking", "arrived broken", "was due"],
-           patterns=[r"\border A\d{6}\b"]),
-    Intent("incident", keywords=["service is down", "error 503", "outage"]),
-    Intent("technical", keywords=["crashes", "error"]),
+           patterns=[r"\bA\d{6}\b"]),
+    Intent("incident", keywords=["service is down", "error 503", "outage"],
+           patterns=[r"\b503\b"]),
+    Intent("technical", keywords=["crashes", "error", "stürzt", "se cierra", "plante",
+                                  "fecha", "si chiude", "Fehler"]),
 )
 FOLLOW_UPS = ("Any update on this?", "Thanks, that worked!", "Still not fixed, sorry.",
               "Here is the screenshot you asked for.", "Can someone call me back please?",
               "I tried again and got the same error.")
+# Customers who write in another language: the same topics and follow-ups, in the same order
+# (so the demo's random draws, and with them every case and time, are the same in any mix).
+FOREIGN_WORDS: dict[str, tuple[tuple[tuple[str, str, str], ...], tuple[str, ...]]] = {
+    "de": ((("Bestellung {order} doppelt abgebucht", "Mir wurde die Bestellung {order} doppelt "
+             "abgebucht. Bitte erstatten Sie die zweite Zahlung.", "billing"),
+            ("Anmeldung geht nicht", "Ich kann mich seit heute Morgen nicht anmelden, der Link "
+             "zum Zurücksetzen kommt nie an.", "access"),
+            ("Wo bleibt Bestellung {order}?", "Meine Bestellung {order} sollte letzte Woche "
+             "kommen, die Sendungsverfolgung steht seit Tagen still.", "orders"),
+            ("App stürzt beim Export ab", "Die App stürzt jedes Mal ab, wenn ich einen Bericht "
+             "als PDF exportiere.", "technical"),
+            ("Frage zum Team-Tarif", "Wir sind 12 Leute; enthält der Team-Tarif SSO und eine "
+             "Rechnung, die wir überweisen können?", "presales"),
+            ("DRINGEND: Dienst ausgefallen", "Unser ganzes Team bekommt seit 09:10 den Fehler "
+             "503, das ist dringend.", "incident"),
+            ("Rechnungsadresse ändern", "Bitte ändern Sie die Rechnungsadresse meines Kontos "
+             "auf unser neues Büro.", "billing"),
+            ("Erstattung für Bestellung {order}", "Der Artikel aus Bestellung {order} kam kaputt "
+             "an. Ich möchte eine Erstattung oder Ersatz.", "orders")),
+           ("Gibt es etwas Neues?", "Danke, das hat funktioniert!",
+            "Immer noch nicht behoben, schon wieder.", "Hier ist der gewünschte Screenshot.",
+            "Kann mich bitte jemand zurückrufen?",
+            "Ich habe es noch einmal versucht, derselbe Fehler.")),
+    "es": ((("Cobro doble del pedido {order}", "Me cobraron dos veces el pedido {order}. Por "
+             "favor, devuelvan el pago duplicado.", "billing"),
+            ("No puedo iniciar sesión", "No puedo iniciar sesión desde esta mañana; el enlace "
+             "para restablecer nunca llega.", "access"),
+            ("¿Dónde está mi pedido {order}?", "Mi pedido {order} debía llegar la semana pasada "
+             "y el seguimiento no avanza desde hace días.", "orders"),
+            ("La app se cierra al exportar", "La aplicación se cierra cada vez que exporto un "
+             "informe a PDF.", "technical"),
+            ("Pregunta sobre el plan de equipo", "Somos 12 personas; ¿el plan de equipo incluye "
+             "SSO y una factura que podamos pagar por transferencia?", "presales"),
+            ("URGENTE: el servicio no funciona", "Todo nuestro equipo recibe el error 503 desde "
+             "las 09:10, es urgente.", "incident"),
+            ("Cambiar mi dirección de facturación", "Por favor, cambien la dirección de "
+             "facturación de mi cuenta a nuestra nueva oficina.", "billing"),
+            ("Reembolso del pedido {order}", "El artículo del pedido {order} llegó roto. Quiero "
+             "un reembolso o un reemplazo.", "orders")),
+           ("¿Hay novedades?", "¡Gracias, ya funciona!", "Sigue sin resolverse, otra vez.",
+            "Aquí está la captura que pidieron.", "¿Alguien me puede llamar, por favor?",
+            "Lo intenté de nuevo y sale el mismo error.")),
+    "fr": ((("Commande {order} débitée deux fois", "On m'a débité deux fois la commande "
+             "{order}. Merci de rembourser le paiement en double.", "billing"),
+            ("Impossible de me connecter", "Je n'arrive pas à me connecter depuis ce matin ; le "
+             "lien de réinitialisation n'arrive jamais.", "access"),
+            ("Où est ma commande {order} ?", "Ma commande {order} devait arriver la semaine "
+             "dernière et le suivi ne bouge plus depuis des jours.", "orders"),
+            ("L'application plante à l'export", "L'application plante chaque fois que "
+             "j'exporte un rapport en PDF.", "technical"),
+            ("Question sur l'offre équipe", "Nous sommes 12 ; l'offre équipe comprend-elle le "
+             "SSO et une facture payable par virement ?", "presales"),
+            ("URGENT : le service est en panne", "Toute notre équipe a l'erreur 503 depuis "
+             "09:10, c'est urgent.", "incident"),
+            ("Changer mon adresse de facturation", "Merci de changer l'adresse de facturation "
+             "de mon compte pour notre nouveau bureau.", "billing"),
+            ("Remboursement de la commande {order}", "L'article de la commande {order} est "
+             "arrivé cassé. Je voudrais un remboursement ou un échange.", "orders")),
+           ("Du nouveau ?", "Merci, ça marche !", "Toujours pas réglé, c'est la troisième fois.",
+            "Voici la capture d'écran demandée.", "Quelqu'un peut-il me rappeler ?",
+            "J'ai réessayé, même erreur.")),
+    "pt": ((("Cobrança dupla do pedido {order}", "Fui cobrado duas vezes pelo pedido {order}. "
+             "Por favor, devolvam o pagamento duplicado.", "billing"),
+            ("Não consigo entrar", "Não consigo entrar desde esta manhã; o link de "
+             "redefinição nunca chega.", "access"),
+            ("Onde está o meu pedido {order}?", "O meu pedido {order} devia ter chegado na "
+             "semana passada e o rastreamento não avança há dias.", "orders"),
+            ("O aplicativo fecha ao exportar", "O aplicativo fecha sempre que exporto um "
+             "relatório em PDF.", "technical"),
+            ("Pergunta sobre o plano de equipe", "Somos 12 pessoas; o plano de equipe inclui SSO "
+             "e uma fatura que possamos pagar por transferência?", "presales"),
+            ("URGENTE: o serviço caiu", "A nossa equipe inteira recebe o erro 503 desde as "
+             "09:10, é urgente.", "incident"),
+            ("Alterar o endereço de cobrança", "Por favor, alterem o endereço de cobrança da "
+             "minha conta para o nosso novo escritório.", "billing"),
+            ("Reembolso do pedido {order}", "O produto do pedido {order} chegou quebrado. "
+             "Quero um reembolso ou uma troca.", "orders")),
+           ("Alguma novidade?", "Obrigado, funcionou!", "Ainda não resolvido, de novo.",
+            "Aqui está a captura de tela que pediram.", "Alguém pode me ligar, por favor?",
+            "Tentei de novo e deu o mesmo erro.")),
+    "it": ((("Ordine {order} addebitato due volte", "Mi avete addebitato due volte l'ordine "
+             "{order}. Per favore rimborsate il pagamento doppio.", "billing"),
+            ("Non riesco ad accedere", "Non riesco ad accedere da stamattina; il link per "
+             "reimpostare la password non arriva mai.", "access"),
+            ("Dov'è il mio ordine {order}?", "Il mio ordine {order} doveva arrivare la settimana "
+             "scorsa e il tracciamento è fermo da giorni.", "orders"),
+            ("L'app si chiude durante l'esportazione", "L'app si chiude ogni volta che esporto "
+             "un report in PDF.", "technical"),
+            ("Domanda sul piano team", "Siamo in 12; il piano team include SSO e una fattura "
+             "pagabile con bonifico?", "presales"),
+            ("URGENTE: servizio non disponibile", "Tutto il nostro team riceve l'errore 503 "
+             "dalle 09:10, è urgente.", "incident"),
+            ("Cambiare l'indirizzo di fatturazione", "Per favore cambiate l'indirizzo di "
+             "fatturazione del mio account con il nostro nuovo ufficio.", "billing"),
+            ("Rimborso per l'ordine {order}", "L'articolo dell'ordine {order} è arrivato rotto. "
+             "Vorrei un rimborso o una sostituzione.", "orders")),
+           ("Ci sono novità?", "Grazie, ha funzionato!", "Ancora non risolto, di nuovo.",
+            "Ecco lo screenshot che avete chiesto.", "Qualcuno può richiamarmi, per favore?",
+            "Ho riprovato e c'è lo stesso errore.")),
+}
+# Which language the i-th customer writes in: 14 of 20 English, then German, Spanish,
+# French, Portuguese and Italian (no random draw: the rest of the demo stays as it was).
+LANGUAGE_SLOTS = ("en",) * 14 + ("de", "de", "es", "fr", "pt", "it")
 REPLIES = ("Thanks for reaching out, {name}. I'm looking into it now.",
            "Hi {name}, we've refunded the duplicate charge; it shows in 3-5 days.",
            "Hi {name}, could you send a screenshot of the error?",
@@ -92,6 +203,7 @@ class DemoCustomer:
     channels: tuple[str, ...]
     tier: str
     last_email_id: str | None = None
+    language: str = "en"
 
 
 @dataclass(order=True)
@@ -117,7 +229,8 @@ def _population(rng: random.Random, count: int) -> list[DemoCustomer]:
                   f" {i % 10000:04d}",
             handles={"telegram": str(10_000_000 + i), "instagram": f"ig{i:07d}",
                      "messenger": f"psid{i:09d}", "chat": f"visitor-{i:07d}"},
-            channels=rng.choices(mixes, weights)[0], tier=tier))
+            channels=rng.choices(mixes, weights)[0], tier=tier,
+            language=LANGUAGE_SLOTS[i % len(LANGUAGE_SLOTS)]))
     return people
 
 
@@ -133,10 +246,11 @@ def _identifiers(person: DemoCustomer, channel: str) -> list[Identifier]:
 def _event(rng: random.Random, person: DemoCustomer, channel: str, at: datetime,
            seq: int, follow_up: bool) -> InboundEvent:
     order = f"A{rng.randint(100000, 999999)}"
-    subject, text, _ = rng.choice(TOPICS)
+    topics, follow_ups = FOREIGN_WORDS.get(person.language, (TOPICS, FOLLOW_UPS))
+    subject, text, _ = rng.choice(topics)
     subject, text = subject.format(order=order), text.format(order=order)
     if follow_up:
-        text = rng.choice(FOLLOW_UPS)
+        text = rng.choice(follow_ups)
         subject = f"Re: {subject}"
     if channel != "email":
         subject = ""

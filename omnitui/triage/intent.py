@@ -39,6 +39,6 @@ class RuleIntents:
                 return IntentMatch(name, f"says {found.group(0).lower()!r}")
             for pattern in patterns:
                 if found := pattern.search(text):
-                    return IntentMatch(name, f"matches {pattern.pattern!r} "
+                    return IntentMatch(name, f"matches /{pattern.pattern}/ "
                                              f"({found.group(0)[:40]!r})")
         return None
