@@ -203,3 +203,24 @@ def test_a_case_opens_by_its_number_from_search_or_the_goto_key(demo_db: Path) -
         assert isinstance(app.screen, CaseScreen) and app.screen.detail.case.id == solved
 
     drive(demo_db, script)
+
+
+def test_the_column_names_follow_the_rows_when_the_scrollbar_comes_or_goes(
+        demo_db: Path) -> None:
+    """A long queue has a scrollbar, a filtered one may not: the rows then have two more
+    columns of room (at 120, the intent column), and the names above them must say so."""
+    from omnitui.tui.widgets.case_list import layout
+
+    def names_match(app: OmnituiApp) -> bool:
+        shown = screen_text(app).splitlines()[0].split()
+        return shown == [name for name, _ in layout(queue(app).row_width) if name]
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        assert queue(app).show_vertical_scrollbar and names_match(app)
+        typed_at_once(app, ["/", *"status:pending"])
+        await settle(app, pilot)
+        await pilot.pause()
+        assert not queue(app).show_vertical_scrollbar and names_match(app)
+        assert "intent" in screen_text(app).splitlines()[0]
+
+    drive(demo_db, script)

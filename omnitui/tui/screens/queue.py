@@ -408,6 +408,9 @@ class QueueScreen(WorkScreen):
     def on_resize(self) -> None:
         self.call_after_refresh(self._draw_header)
 
+    def on_case_list_row_width_changed(self) -> None:
+        self.call_after_refresh(self._draw_header)
+
     def _draw_header(self) -> None:
         """Column names over the rows, at the rows' own width (after the scrollbar)."""
         self.query_one("#queue-header", Static).update(Text(header_text(self.cases.row_width)))

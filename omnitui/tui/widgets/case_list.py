@@ -35,7 +35,7 @@ COLUMNS = (("", 2, 0), ("#", 8, 0), ("prio", 5, 3), ("SLA", 9, 0), ("age", 5, 5)
            ("intent", 10, 5), ("lang", 5, 7), ("owner", 8, 1), ("status", 8, 0),
            ("queue", 10, 4), ("tags", 12, 6))
 IRRITATED = Style(color="red", bold=True)
-MIN_SUBJECT = 16
+MIN_SUBJECT = 15  # 80 columns with a scrollbar keep the channel
 EXTRA_RANK = 5  # age, intent, tags, lang: shown only while the subject keeps ...
 SUBJECT_WITH_EXTRAS = 32  # ... this many columns (the subject is what an agent reads)
 CACHE_LIMIT = 5000
@@ -131,6 +131,13 @@ class CaseList(ScrollView, can_focus=True):
 
     class MarksChanged(Message):
         """The set of marked cases changed (the status bar shows how many)."""
+
+    class RowWidthChanged(Message):
+        """The scrollbar came or went: the rows' width, and so their columns, changed (the
+        column names above them must follow)."""
+
+    def watch_show_vertical_scrollbar(self) -> None:
+        self.post_message(self.RowWidthChanged())
 
     def __init__(self, fetch_rows: RowFetcher, clock: Callable[[], datetime] = utc_now,
                  **kwargs: object) -> None:
