@@ -264,19 +264,18 @@ def cases(typer_ctx: typer.Context,
           ) -> None:
     """List cases, highest priority first."""
     from omnitui import output
-    from omnitui.filters import NOBODY
+    from omnitui.filters import NOBODY, named_in
     from omnitui.model import Status
     from omnitui.store.queries import CaseQuery, list_cases
 
     statuses = tuple(Status) if all_ else (
         tuple(status) if status else None)
     context = ctx(typer_ctx)
-    if intent is not None and (known := [i.name for i in context.settings.intents]):
-        # a mistyped intent would list nothing, as if no case wanted it
-        if (named := next((k for k in known if k.casefold() == intent.casefold()), None)) \
-                is None:
+    if intent is not None:  # a mistyped intent would list nothing, as if no case wanted it
+        known = [i.name for i in context.settings.intents] or None  # None: any name
+        if (named := named_in(intent, known)) is None:
             raise typer.BadParameter(f"no intent {intent!r}; the config's intents are "
-                                     f"{', '.join(known)}", param_hint="--intent")
+                                     f"{', '.join(known or ())}", param_hint="--intent")
         intent = named
     unassigned = owner is not None and owner.lower() in NOBODY
     who = None if unassigned else context.agent if owner == "me" else owner

@@ -99,7 +99,7 @@ def _apply(result: Narrowing, key: str, value: str, vocabulary: Vocabulary) -> N
             result.changes["owner"] = vocabulary.me
         elif value.lower() in NOBODY:
             result.changes["unassigned"] = True
-        elif (name := _known(value, vocabulary.agents)) is not None:
+        elif (name := named_in(value, vocabulary.agents)) is not None:
             result.changes["owner"] = name
         else:
             result.problems.append(_unknown("agent", value, vocabulary.agents or ()))
@@ -109,12 +109,12 @@ def _apply(result: Narrowing, key: str, value: str, vocabulary: Vocabulary) -> N
         else:
             result.problems.append(_unknown("channel", value, CHANNELS))
     elif key == "queue":
-        if (name := _known(value, vocabulary.queues)) is not None:
+        if (name := named_in(value, vocabulary.queues)) is not None:
             result.changes["queue"] = name
         else:
             result.problems.append(_unknown("queue", value, vocabulary.queues or ()))
     elif key == "intent":
-        if (name := _known(value, vocabulary.intents)) is not None:
+        if (name := named_in(value, vocabulary.intents)) is not None:
             result.changes["intent"] = name
         else:
             result.problems.append(_unknown("intent", value, vocabulary.intents or ()))
@@ -139,7 +139,7 @@ def status_named(value: str) -> str | None:
     return status if status in STATUSES else None
 
 
-def _known(value: str, names: Sequence[str] | None) -> str | None:
+def named_in(value: str, names: Sequence[str] | None) -> str | None:
     """The name as stored, matched without regard to case; any value when names are not
     known."""
     if names is None:
