@@ -150,6 +150,7 @@ def test_a_new_order_keeps_the_case_not_the_row(demo_db: Path) -> None:
     ("channel:EMAIL", "channel", {"email"}),
     ("lang:EN", "language", {"en"}),
     ("is:irritated", "irritation IS NOT NULL", {1}),
+    ("intent:billing", "intent", {"billing"}),  # no [[intents]] in the config: any name
 ])
 def test_filters_read_what_the_screen_shows(demo_db: Path, typed: str, column: str,
                                             wanted: set[object]) -> None:

@@ -280,7 +280,7 @@ class QueueScreen(WorkScreen):
                   *(i.queue for i in settings.intents if i.queue)}
         self.vocabulary = Vocabulary(me=self.console.agent, agents=known_agents(conn),
                                      queues=sorted(queues),
-                                     intents=[i.name for i in settings.intents])
+                                     intents=[i.name for i in settings.intents] or None)
 
     @on(Input.Changed, "#narrow")
     def _narrowed(self, event: Input.Changed) -> None:
