@@ -22,9 +22,9 @@ from email.utils import format_datetime
 
 from omnitui.config import Intent, Settings
 from omnitui.ingest.identity import normalize
-from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import Identifier, InboundEvent, Status
 from omnitui.services import actions
+from omnitui.services.routing import routed_pipeline
 from omnitui.store.cases import get_case
 from omnitui.store.customers import NewCustomer, NewIdentity, create_customer, customer_name
 from omnitui.store.db import Store, db_time, utc_now
@@ -327,7 +327,7 @@ def _build_base(store: Store, settings: Settings, *, customers: int, messages: i
                             .date().isoformat()},
                 identities=tuple(NewIdentity(k[0], k[1], k[1], "demo population")
                                  for k in dict.fromkeys(keys) if k)), db_time(start))
-    pipeline = Pipeline(store, settings)
+    pipeline = routed_pipeline(store, settings)
     schedule: list[_Scheduled] = []
     seq = 0
     arrivals = _arrivals(rng, people, messages, start, end)

@@ -12,15 +12,20 @@ from pathlib import Path
 
 from omnitui.config.errors import ConfigError
 from omnitui.config.schema import (
+    AGENT_ROLES,
     HOOK_KINDS,
     LOOPBACK_HOSTS,
     MACRO_STATUSES,
+    QUEUE_ASSIGN,
     SECURITY,
     VIEW_SORTS,
+    AgentSettings,
     HookChannel,
     Intent,
     Macro,
     MailboxSettings,
+    QueueSettings,
+    RoutingSettings,
     SavedView,
     ServerSettings,
     Settings,
@@ -58,6 +63,13 @@ def check_values(settings: Settings, file: Path) -> None:
     _check_names(settings.intents, "intents", file)
     for index, intent in enumerate(settings.intents):
         _check_intent(intent, f"{file}: intents[{index}]")
+    _check_routing(settings.routing, f"{file}: routing")
+    _check_names(settings.queues, "queues", file)
+    for index, queue in enumerate(settings.queues):
+        _check_queue(queue, f"{file}: queues[{index}]")
+    _check_names(settings.agents, "agents", file)
+    for index, agent in enumerate(settings.agents):
+        _check_agent(agent, settings.routing, f"{file}: agents[{index}]")
     _check_names(settings.views, "views", file)
     for index, view in enumerate(settings.views):
         _check_view(view, f"views[{index}]", file)
@@ -145,8 +157,49 @@ def _check_mailbox(mailbox: MailboxSettings, where: str) -> None:
                           f"{mailbox.poll_interval}")
 
 
+def _check_routing(routing: RoutingSettings, where: str) -> None:
+    if not routing.channel_classes:
+        raise ConfigError(f"{where}.channel_classes must name at least one class")
+    seen: dict[str, str] = {}
+    for name, channels in routing.channel_classes.items():
+        for channel in channels:
+            if channel in seen:
+                raise ConfigError(f"{where}.channel_classes: {channel!r} is in both "
+                                  f"{seen[channel]!r} and {name!r}")
+            seen[channel] = name
+    for key, least in (("present_seconds", 5), ("hand_back_minutes", 1),
+                       ("escalate_after_reassignments", 1)):
+        if getattr(routing, key) < least:
+            raise ConfigError(f"{where}.{key} must be at least {least}, got "
+                              f"{getattr(routing, key)}")
+
+
+def _check_queue(queue: QueueSettings, where: str) -> None:
+    if queue.assign not in QUEUE_ASSIGN:
+        raise ConfigError(f"{where}.assign must be one of {_choices(QUEUE_ASSIGN)}, got "
+                          f"{queue.assign!r}")
+    if queue.fallback == queue.name:
+        raise ConfigError(f"{where}.fallback must be another queue than {queue.name!r}")
+    if queue.saturated_minutes < 1:
+        raise ConfigError(f"{where}.saturated_minutes must be at least 1, got "
+                          f"{queue.saturated_minutes}")
+
+
+def _check_agent(agent: AgentSettings, routing: RoutingSettings, where: str) -> None:
+    if agent.role not in AGENT_ROLES:
+        raise ConfigError(f"{where}.role must be one of {_choices(AGENT_ROLES)}, got "
+                          f"{agent.role!r}")
+    for name, count in agent.capacity.items():
+        if name not in routing.channel_classes:
+            raise ConfigError(f"{where}.capacity: {name!r} is not a channel class (classes: "
+                              f"{', '.join(routing.channel_classes)})")
+        if count < 0:
+            raise ConfigError(f"{where}.capacity.{name} must be 0 or more, got {count}")
+
+
 def _check_names(entries: list[SavedView] | list[Macro] | list[MailboxSettings]
-                 | list[HookChannel] | list[Intent], key: str, file: Path) -> None:
+                 | list[HookChannel] | list[Intent] | list[QueueSettings]
+                 | list[AgentSettings], key: str, file: Path) -> None:
     """Names are how an agent picks a view or macro, so each must say something and be
     unique."""
     seen: dict[str, int] = {}

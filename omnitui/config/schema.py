@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from omnitui.model import SYNCHRONOUS_CHANNELS, Channel
 from omnitui.vocabulary import SORTS
 
 
@@ -38,10 +39,61 @@ class ThreadingSettings:
     reopen_window_days: int = 7
 
 
+def default_channel_classes() -> dict[str, list[str]]:
+    """Live channels, where the customer waits on the line, and the rest."""
+    return {"chat": sorted(SYNCHRONOUS_CHANNELS),
+            "email": sorted(c.value for c in Channel if c not in SYNCHRONOUS_CHANNELS)}
+
+
 @dataclass
 class RoutingSettings:
     default_queue: str = "general"
     channel_queues: dict[str, str] = field(default_factory=dict)
+    # Channel classes for agents' capacities (and SLA targets): a channel listed nowhere is
+    # in the last class.
+    channel_classes: dict[str, list[str]] = field(default_factory=default_channel_classes)
+    present_seconds: int = 30  # a console not heard from for longer: its agent is gone
+    hand_back_minutes: int = 30  # away or gone longer: untouched cases go back to routing
+    escalate_after_reassignments: int = 2  # reassigned more often: the queue's escalation
+
+
+QUEUE_ASSIGN = ("pull", "push")
+AGENT_ROLES = ("agent", "supervisor")
+
+
+@dataclass
+class Escalation:
+    """What a queue does to a case that escalates (reassigned too often; later: an SLA at
+    risk or breached, a priority over the threshold), once per reason, audited."""
+
+    raise_priority: float = 20.0
+    move_to: str = ""  # "": stay in the queue
+    notify: bool = True  # a toast in the consoles of the queue's agents and of supervisors
+
+
+@dataclass
+class QueueSettings:
+    """A queue: who may work it (`skills`), and whether routing gives its cases to agents
+    (push) or agents take them (pull)."""
+
+    name: str
+    skills: list[str] = field(default_factory=list)
+    assign: str = "pull"  # one of QUEUE_ASSIGN
+    fallback: str = ""  # where new and waiting cases go when nobody is free for long
+    saturated_minutes: int = 15  # how long nobody free counts as saturated
+    escalation: Escalation = field(default_factory=Escalation)
+
+
+@dataclass
+class AgentSettings:
+    """An agent, applied to the store's agents table when the daemon or a console starts."""
+
+    name: str
+    display_name: str = ""
+    email: str = ""
+    skills: list[str] = field(default_factory=list)
+    capacity: dict[str, int] = field(default_factory=dict)  # open cases per channel class
+    role: str = "agent"  # one of AGENT_ROLES
 
 
 @dataclass
@@ -214,6 +266,8 @@ class Settings:
     priority: PrioritySettings = field(default_factory=PrioritySettings)
     triage: TriageSettings = field(default_factory=TriageSettings)
     intents: list[Intent] = field(default_factory=list)
+    queues: list[QueueSettings] = field(default_factory=list)
+    agents: list[AgentSettings] = field(default_factory=list)
     keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys
     views: list[SavedView] = field(default_factory=list)
     macros: list[Macro] = field(default_factory=list)  # the first nine get the keys 1..9

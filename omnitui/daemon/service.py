@@ -29,7 +29,7 @@ from omnitui.daemon import lock
 from omnitui.daemon.mailwatch import watch_folder
 from omnitui.daemon.sender import send_due
 from omnitui.ingest.pending import WEBHOOK_HOLD, file_pending
-from omnitui.ingest.pipeline import Pipeline
+from omnitui.services.routing import Router, apply_agents, route_by_time, routed_pipeline
 from omnitui.services.scheduler import wake_snoozed
 from omnitui.store import channel_state
 from omnitui.store.db import Store, db_time, utc_now
@@ -60,6 +60,7 @@ class Daemon:
         self.started_at = db_time(utc_now())
         with Store(self.db_path) as store:  # migrates a store from an older omnitui first
             self._beat(store)
+            apply_agents(store, self.settings, utc_now())
         if self.settings.channels:
             self.receiver = WebhookReceiver(self.db_path, self.settings,
                                             on_stored=self._deliveries.set)
@@ -144,16 +145,21 @@ class Daemon:
                     log.exception("sending the outbox failed; trying again shortly")
 
     def _schedule_loop(self) -> None:
+        router = Router(self.settings)
         with Store(self.db_path, migrate=False) as store:
             while not self.stop.wait(SCHEDULE_SECONDS):
                 try:
                     woken = wake_snoozed(store, utc_now())
+                    routed = route_by_time(store, router, utc_now())
                 except Exception:  # a busy store: the next tick does it
-                    log.warning("could not wake snoozed cases", exc_info=True)
+                    log.warning("could not wake or route cases", exc_info=True)
                     continue
                 if woken:
                     log.info("woke %s: %s", plural(len(woken), "snoozed case"),
                              ", ".join(f"#{i}" for i in woken[:20]))
+                if routed:
+                    log.info("routed %s: %s", plural(len(routed), "case"),
+                             ", ".join(f"#{i}" for i in routed[:20]))
 
     def _file_deliveries(self) -> None:
         """File what the receiver stored, as soon as it is stored (and, at start, what an
@@ -161,7 +167,7 @@ class Daemon:
         parse = functools.partial(parse_delivery, self.settings)
         with Store(self.db_path, attachments_dir=attachments_dir(self.settings, self.db_path),
                    migrate=False) as store:
-            pipeline = Pipeline(store, self.settings)
+            pipeline = routed_pipeline(store, self.settings)
             self._deliveries.set()
             while not self.stop.is_set():
                 if not self._deliveries.wait(1.0):

@@ -60,6 +60,8 @@ def _open_case(conn: sqlite3.Connection, event: InboundEvent, who: Identificatio
         last_inbound_at=stamps.at, created_at=stamps.at, **_as_read(event)))
     record_audit(conn, actor=ACTOR, action="case.created", case_id=case_id,
                  customer_id=who.customer_id, reason=decision.reason, at=stamps.now)
+    record_audit(conn, actor=ACTOR, action="case.routed", case_id=case_id,
+                 reason=f"{plan.queue}: {plan.queue_reason}", at=stamps.now)
     return case_id
 
 

@@ -108,17 +108,19 @@ def set_status(conn: sqlite3.Connection, case_id: int, status: Status, *, actor:
 
 
 def assign(conn: sqlite3.Connection, case_id: int, owner: str | None, *, actor: str,
-           at: datetime, expected_version: int | None = None) -> int:
+           at: datetime, expected_version: int | None = None, reason: str = "") -> int:
     """Give a case to `owner` (None: unassign); handing it from one owner to another counts
-    as a reassignment, the bounce measure."""
+    as a reassignment, the bounce measure. `reason`: why (routing says), else who to whom."""
     case = case_store.require_case(conn, case_id)
     values: dict[str, object] = {"owner": owner, "updated_at": db_time(at)}
+    if owner != case["owner"]:
+        values["assigned_at"] = db_time(at) if owner else None
     if case["owner"] and owner and owner != case["owner"]:
         values["reassignments"] = case["reassignments"] + 1
     changes = ChangeSet()
     case_store.update_case(conn, case_id, values, changes, expected_version=expected_version)
     return record_audit(conn, actor=actor, action="case.assigned", case_id=case_id,
-                        reason=f"{case['owner'] or 'nobody'} -> {owner or 'nobody'}",
+                        reason=reason or f"{case['owner'] or 'nobody'} -> {owner or 'nobody'}",
                         changes=changes)
 
 
@@ -140,6 +142,13 @@ def edit(conn: sqlite3.Connection, case_id: int, values: dict[str, object], *, a
     case_store.update_case(conn, case_id, {**values, "updated_at": db_time(at)}, changes)
     return record_audit(conn, actor=actor, action=action, case_id=case_id, reason=reason,
                         changes=changes)
+
+
+def requeue(conn: sqlite3.Connection, case_id: int, queue: str, *, actor: str,
+            at: datetime) -> int:
+    """Move a case to `queue` by an agent's choice: routing never moves it on from there."""
+    return edit(conn, case_id, {"queue": queue, "queue_by_hand": 1}, actor=actor, at=at,
+                action="case.queue", reason=f"queue {queue}")
 
 
 def retag(conn: sqlite3.Connection, case_id: int, words: str, *, actor: str,

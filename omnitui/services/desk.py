@@ -26,6 +26,7 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -35,11 +36,15 @@ from omnitui.errors import Refused
 from omnitui.model import Channel, Draft, Identifier, InboundEvent, Status
 from omnitui.services import actions
 from omnitui.services.history import undo
+from omnitui.services.routing import Router, routed_pipeline
+from omnitui.store import agents as agent_store
 from omnitui.store import audit
 from omnitui.store.cases import require_case
 from omnitui.store.db import (
+    STORE_ERRORS,
     Store,
     StoreError,
+    db_time,
     new_token,
     savepoint,
     transaction_token,
@@ -85,6 +90,7 @@ class Desk:
         self.actor = actor
         self.settings = settings or Settings()
         self.clock = clock  # when actions happen (tests fix it)
+        self.router = Router(self.settings)
 
     # -- the two shapes ---------------------------------------------------------------
 
@@ -102,6 +108,7 @@ class Desk:
                 results.append(CaseResult(case_id, True))
             except (Refused, StoreError) as exc:  # machine failures propagate: not a refusal
                 results.append(CaseResult(case_id, False, refusal=str(exc)))
+        self._offer_waiting()
         return self._with_changes(results, token)
 
     def together(self, case_ids: Sequence[int], change: CaseChange) -> list[CaseResult]:
@@ -117,6 +124,7 @@ class Desk:
                 except (Refused, StoreError) as exc:
                     results.append(CaseResult(case_id, False, refusal=str(exc)))
             token = transaction_token(conn)
+        self._offer_waiting()
         return self._with_changes(results, token)
 
     def _with_changes(self, results: list[CaseResult], token: str | None) -> list[CaseResult]:
@@ -138,7 +146,44 @@ class Desk:
     def _one(self, change: Callable[[sqlite3.Connection], Any]) -> Any:
         """A change that is not per case (a merge, an undo), in its own transaction."""
         with self.store.write() as conn:
-            return change(conn)
+            done = change(conn)
+        self._offer_waiting()
+        return done
+
+    def _offer_waiting(self) -> None:
+        """After an action that may have freed someone (a case solved, handed on, merged),
+        waiting cases go to whoever has room now, in a transaction of their own: the agent's
+        undo takes back their action, not the router's. Best effort: a store too busy now
+        leaves it to the daemon's next tick."""
+        if not self.router.anything_waiting(self.store.conn):
+            return
+        with suppress(*STORE_ERRORS), self.store.write() as conn:
+            self.router.fill(conn, self.clock())
+
+    # -- the agent themself -----------------------------------------------------------
+
+    def present(self) -> None:
+        """A console of this agent runs: mark them present; back after a while, they get
+        the waiting cases they have room for at once."""
+        now = self.clock()
+        me = agent_store.agent(self.store.conn, self.actor)
+        back = me is None or not self.router.present(me, now)
+        with self.store.write() as conn:
+            agent_store.mark_seen(conn, self.actor, db_time(now))
+        if back:
+            self._offer_waiting()
+
+    def set_away(self, away: bool) -> None:
+        """Away: routing gives this agent nothing (and after a while hands their untouched
+        cases on); available again: the waiting cases they have room for come at once."""
+        with self.store.write() as conn:
+            agent_store.set_away(conn, self.actor, away, db_time(self.clock()))
+        if not away:
+            self._offer_waiting()
+
+    def away(self) -> bool:
+        me = agent_store.agent(self.store.conn, self.actor)
+        return me is not None and me.away_since is not None
 
     # -- case fields ------------------------------------------------------------------
 
@@ -153,9 +198,11 @@ class Desk:
 
     def assign(self, owner: str | None) -> CaseChange:
         """Give the case to `owner` (None: nobody); from one owner to another is a handover,
-        counted as a reassignment."""
-        return lambda conn, case_id: actions.assign(conn, case_id, owner, actor=self.actor,
-                                                    at=self.clock())
+        counted as a reassignment (too many escalate the case, once)."""
+        def hand(conn: sqlite3.Connection, case_id: int) -> None:
+            actions.assign(conn, case_id, owner, actor=self.actor, at=self.clock())
+            self.router.reassigned(conn, [case_id], self.clock())
+        return hand
 
     def status(self, status: Status, reason: str | None = None) -> CaseChange:
         return lambda conn, case_id: actions.set_status(
@@ -176,9 +223,8 @@ class Desk:
             action="case.priority", reason=f"priority set to {value:g}")
 
     def queue(self, name: str) -> CaseChange:
-        return lambda conn, case_id: actions.edit(
-            conn, case_id, {"queue": name}, actor=self.actor, at=self.clock(),
-            action="case.queue", reason=f"queue {name}")
+        return lambda conn, case_id: actions.requeue(conn, case_id, name, actor=self.actor,
+                                                     at=self.clock())
 
     def escalate(self) -> CaseChange:
         return lambda conn, case_id: actions.escalate(conn, case_id, actor=self.actor,
@@ -301,7 +347,6 @@ class Desk:
         response. `who` is their email address or phone number (the agent vouches for it).
         Returns (case id, message id)."""
         from omnitui.ingest.identity import normalize
-        from omnitui.ingest.pipeline import Pipeline
 
         if channel not in CONTACT_CHANNELS:
             raise Refused(f"a contact logged by hand is a {' or a '.join(CONTACT_CHANNELS)}, "
@@ -324,7 +369,7 @@ class Desk:
             subject=f"{'Phone call' if channel == Channel.PHONE else 'Walk-up visit'}"
                     + (f", {minutes:g} min" if minutes else ""))
         with self.store.write() as conn:
-            result = Pipeline(self.store, self.settings).ingest_in(conn, event, [])
+            result = routed_pipeline(self.store, self.settings).ingest_in(conn, event, [])
             if result.case_id is None or result.message_id is None:
                 raise StoreError("the contact could not be filed")
             if answer.strip():

@@ -45,8 +45,7 @@ def apply_macro(conn: sqlite3.Connection, case_id: int, macro: Macro, *, agent: 
         actions.edit(conn, case_id, {"priority": macro.priority}, actor=agent, at=at,
                      action="case.priority", reason=f"priority set to {macro.priority:g}")
     if macro.queue and macro.queue != case["queue"]:
-        actions.edit(conn, case_id, {"queue": macro.queue}, actor=agent, at=at,
-                     action="case.queue", reason=f"queue {macro.queue}")
+        actions.requeue(conn, case_id, macro.queue, actor=agent, at=at)
 
 
 def macro_refusal(conn: sqlite3.Connection, case_id: int, macro: Macro,

@@ -391,8 +391,31 @@ CREATE INDEX cases_active_intent ON cases(intent, priority DESC, id DESC)
     WHERE status IN {ACTIVE};
 """
 
+# 10: routing. Agents carry their role, capacity per channel class, whether they set
+# themselves away, when a console of theirs was last heard from and when they were last
+# given a case (ties go to the longest idle); a case carries when its owner got it (their
+# untouched cases go back to routing when they leave), whether an agent chose its queue (then
+# routing never moves it) and the escalations it has had (each fires once). Waiting cases are
+# found by queue in priority order; a queue remembers since when nobody was free in it.
+MIGRATION_10 = """
+ALTER TABLE agents ADD COLUMN role TEXT NOT NULL DEFAULT 'agent';
+ALTER TABLE agents ADD COLUMN capacity TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE agents ADD COLUMN away_since TEXT;
+ALTER TABLE agents ADD COLUMN seen_at TEXT;
+ALTER TABLE agents ADD COLUMN last_assigned_at TEXT;
+ALTER TABLE cases ADD COLUMN assigned_at TEXT;
+ALTER TABLE cases ADD COLUMN queue_by_hand INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cases ADD COLUMN escalations TEXT NOT NULL DEFAULT '[]';
+CREATE INDEX cases_waiting ON cases(queue, priority DESC, id)
+    WHERE owner IS NULL AND status IN ('new', 'open') AND snoozed_until IS NULL;
+CREATE TABLE queue_state (
+    name TEXT PRIMARY KEY,
+    saturated_since TEXT
+);
+"""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
-                         MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9]
+                         MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10]
 
 # Migrations that also rewrite rows by rules too involved for SQL: the module whose
 # `migrate(conn)` runs right after that migration's SQL, in the same transaction. Named, not

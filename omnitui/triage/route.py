@@ -18,16 +18,21 @@ from omnitui.model import SYNCHRONOUS_CHANNELS, InboundEvent
 @dataclass(frozen=True)
 class Routing:
     queue: str
+    queue_reason: str  # "intent billing, rule 'charged twice'", "channel sms", ...
     priority: float
     first_response_due: datetime
     resolution_due: datetime
 
 
 def queue_for(event: InboundEvent, settings: RoutingSettings,
-              intents: Sequence[Intent] = ()) -> str:
-    """The intent's queue, else the channel's, else the default one."""
+              intents: Sequence[Intent] = ()) -> tuple[str, str]:
+    """The intent's queue, else the channel's, else the default one; and why."""
     told = next((i.queue for i in intents if i.name == event.intent and i.queue), None)
-    return told or settings.channel_queues.get(event.channel, settings.default_queue)
+    if told:
+        return told, f"intent {event.intent}, {event.intent_rule}"
+    if event.channel in settings.channel_queues:
+        return settings.channel_queues[event.channel], f"channel {event.channel}"
+    return settings.default_queue, "the default queue"
 
 
 def priority_score(event: InboundEvent, tier: str, severity: int,
@@ -55,7 +60,8 @@ def route(event: InboundEvent, *, tier: str, opened_at: datetime, routing: Routi
           priority: PrioritySettings, sla: SlaSettings,
           intents: Sequence[Intent] = ()) -> Routing:
     first, resolution = sla_targets(event.channel, tier, sla)
-    return Routing(queue=queue_for(event, routing, intents),
+    queue, why = queue_for(event, routing, intents)
+    return Routing(queue=queue, queue_reason=why,
                    priority=priority_score(event, tier, event.severity, priority),
                    first_response_due=opened_at + first,
                    resolution_due=opened_at + resolution)

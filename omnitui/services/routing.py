@@ -1,0 +1,316 @@
+"""Routing: which agent works a case, decided by the system's own actor through the action
+layer, every decision audited with its reason.
+
+In a push queue (`[[queues]] assign = "push"`) a case nobody has goes to the present agent
+with the queue's skills, room for its channel class and the fewest open cases
+(triage/assignment.py). Nobody free: it waits, and is given the moment someone has room
+again — an agent's action that frees a slot, coming back from away, opening a console — not
+at a periodic sweep. A queue saturated longer than its `saturated_minutes` sends its waiting
+cases to its fallback (never one an agent put there by hand); an agent away or gone longer
+than `hand_back_minutes` hands their untouched cases back; a case reassigned too often
+escalates along its queue's path, once. Pull queues are left to the agents.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import sqlite3
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from omnitui.config import Escalation, QueueSettings, Settings
+from omnitui.model import InboundEvent, IngestResult
+from omnitui.services import actions
+from omnitui.store import agents as agent_store
+from omnitui.store.audit import record_audit
+from omnitui.store.cases import require_case
+from omnitui.store.db import Store, db_time, stored_time, utc_now
+from omnitui.triage.assignment import Candidate, Choice, choose_agent
+from omnitui.wording import span
+
+if TYPE_CHECKING:
+    from omnitui.ingest.pipeline import Pipeline
+
+ROUTER = "omnitui-router"
+BATCH = 200  # waiting cases looked at per queue in one pass
+
+
+class Router:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.queues = {queue.name: queue for queue in settings.queues}
+        self.push = [queue.name for queue in settings.queues if queue.assign == "push"]
+        classes = settings.routing.channel_classes
+        self.classes = {channel: name for name, channels in classes.items()
+                        for channel in channels}
+        self.catch_all = list(classes)[-1]
+
+    def channel_class(self, channel: str) -> str:
+        return self.classes.get(channel, self.catch_all)
+
+    def _pushes(self, queue: str) -> QueueSettings | None:
+        found = self.queues.get(queue)
+        return found if found is not None and found.assign == "push" else None
+
+    # -- who is here --------------------------------------------------------------------
+
+    def present(self, agent: agent_store.Agent, now: datetime) -> bool:
+        """A console of theirs was heard from lately, and they have not set themselves away."""
+        seen = stored_time(agent.seen_at)
+        return agent.away_since is None and seen is not None and \
+            now - seen <= timedelta(seconds=self.settings.routing.present_seconds)
+
+    def candidates(self, conn: sqlite3.Connection, now: datetime) -> list[Candidate]:
+        pool = []
+        for agent in agent_store.agents(conn):
+            if not self.present(agent, now):
+                continue
+            load: dict[str, int] = {}
+            for channel, count in agent_store.open_load(conn, agent.name).items():
+                klass = self.channel_class(channel)
+                load[klass] = load.get(klass, 0) + count
+            pool.append(Candidate(agent.name, agent.skills, agent.capacity, load,
+                                  stored_time(agent.last_assigned_at)))
+        return pool
+
+    # -- one case -----------------------------------------------------------------------
+
+    def route(self, conn: sqlite3.Connection, case_id: int, now: datetime, *,
+              pool: list[Candidate] | None = None, say_wait: bool = False) -> Choice | None:
+        """Give an unowned case in a push queue to the best agent free; None: routing does
+        not apply (a pull queue, an owner, a paused case). `say_wait`: a case that must wait
+        gets an audit row saying why (for a case just come in)."""
+        case = require_case(conn, case_id)
+        if case["owner"] is not None or case["status"] not in agent_store.WORKING:
+            return None
+        queue = self._pushes(case["queue"])
+        if queue is None:
+            return None
+        if (fallback := self._overflow(conn, queue, now)) and not case["queue_by_hand"]:
+            self._move(conn, case_id, fallback, now)
+            return self.route(conn, case_id, now, pool=pool, say_wait=say_wait)
+        if pool is None:
+            pool = self.candidates(conn, now)
+        klass = self.channel_class(case["channel"])
+        choice = choose_agent(pool, queue.skills, klass, now)
+        if choice.agent is None:
+            if agent_store.saturated_since(conn, queue.name) is None:
+                agent_store.set_saturated(conn, queue.name, db_time(now))
+            if say_wait:
+                record_audit(conn, actor=ROUTER, action="case.waiting", case_id=case_id,
+                             reason=f"{queue.name}: {choice.reason}", at=db_time(now))
+            return choice
+        self._give(conn, case_id, queue.name, choice, klass, now, pool)
+        return choice
+
+    def _give(self, conn: sqlite3.Connection, case_id: int, queue: str, choice: Choice,
+              klass: str, now: datetime, pool: list[Candidate]) -> None:
+        assert choice.agent is not None
+        actions.assign(conn, case_id, choice.agent, actor=ROUTER, at=now, reason=choice.reason)
+        agent_store.stamp_assigned(conn, choice.agent, db_time(now))
+        agent_store.set_saturated(conn, queue, None)
+        next(c for c in pool if c.name == choice.agent).took(klass, now)
+
+    def _overflow(self, conn: sqlite3.Connection, queue: QueueSettings,
+                  now: datetime) -> str | None:
+        """The queue's fallback, once nobody has been free in it for `saturated_minutes`."""
+        since = stored_time(agent_store.saturated_since(conn, queue.name))
+        if not queue.fallback or since is None or \
+                now - since < timedelta(minutes=queue.saturated_minutes):
+            return None
+        return queue.fallback
+
+    def _move(self, conn: sqlite3.Connection, case_id: int, fallback: str,
+              now: datetime) -> None:
+        case = require_case(conn, case_id)
+        since = stored_time(agent_store.saturated_since(conn, case["queue"]))
+        waited = span((now - since).total_seconds()) if since else "long"
+        actions.edit(conn, case_id, {"queue": fallback}, actor=ROUTER, at=now,
+                     action="case.queue", reason=f"{fallback}: {case['queue']} has had nobody "
+                                                 f"free for {waited} (its fallback)")
+
+    # -- what happens at intake -----------------------------------------------------------
+
+    def came_in(self, conn: sqlite3.Connection, case_id: int, *, new: bool, reopened: bool,
+                now: datetime) -> None:
+        """A new case is routed; a reopened one goes back to its owner if they are here,
+        else to routing."""
+        if not self.push:
+            return
+        if reopened:
+            case = require_case(conn, case_id)
+            owner = agent_store.agent(conn, case["owner"]) if case["owner"] else None
+            if owner is None or self.present(owner, now) or self._pushes(case["queue"]) is None:
+                return
+            actions.assign(conn, case_id, None, actor=ROUTER, at=now,
+                           reason=f"back to routing: reopened while {owner.name} is "
+                                  f"{'away' if owner.away_since else 'not here'}")
+        if new or reopened:
+            self.route(conn, case_id, now, say_wait=True)
+
+    # -- waiting cases, the moment someone has room ----------------------------------------
+
+    def anything_waiting(self, conn: sqlite3.Connection) -> bool:
+        """Cheap, without the write lock: whether a pass could give anything."""
+        return bool(self.push) and agent_store.any_waiting(conn, self.push)
+
+    def fill(self, conn: sqlite3.Connection, now: datetime) -> list[int]:
+        """Give waiting cases, highest priority and longest waiting first, to whoever has
+        room now; returns the cases given."""
+        if not self.push:
+            return []
+        pool = self.candidates(conn, now)
+        streams = []
+        for name in self.push:
+            queue = self.queues[name]
+            able = [c for c in pool if frozenset(queue.skills) <= c.skills]
+            streams.append(self._waiting_for(conn, name, able))
+        given: list[int] = []
+        for waiting in heapq.merge(*streams):
+            if not any(c.rooms(self._all_classes()) for c in pool):
+                break
+            queue = self.queues[waiting.queue]
+            klass = self.channel_class(waiting.channel)
+            choice = choose_agent(pool, queue.skills, klass, now)
+            if choice.agent is not None:
+                self._give(conn, waiting.case_id, queue.name, choice, klass, now, pool)
+                given.append(waiting.case_id)
+        return given
+
+    def _all_classes(self) -> list[str]:
+        return list(self.settings.routing.channel_classes)
+
+    def _waiting_for(self, conn: sqlite3.Connection, queue: str,
+                     able: list[Candidate]) -> list[agent_store.Waiting]:
+        """The queue's first waiting cases on the channels someone able has room for."""
+        rooms = set().union(*(c.rooms(self._all_classes()) for c in able)) if able else set()
+        if not rooms:
+            return []
+        if self.catch_all in rooms:  # its channels are "any other": no list to give SQL
+            channels = None
+        else:
+            channels = [ch for ch, klass in self.classes.items() if klass in rooms]
+        return agent_store.waiting(conn, queue, channels, BATCH)
+
+    # -- what time does --------------------------------------------------------------------
+
+    def hand_back(self, conn: sqlite3.Connection, now: datetime) -> list[int]:
+        """Agents away or gone longer than `hand_back_minutes` give their untouched cases in
+        push queues back to routing; returns the cases handed back."""
+        if not self.push:
+            return []
+        limit = timedelta(minutes=self.settings.routing.hand_back_minutes)
+        handed: list[int] = []
+        for agent in agent_store.agents(conn):
+            left = self._left_since(agent, now)
+            if left is None or now - left < limit:
+                continue
+            state = "away" if agent.away_since else "gone"
+            for case_id in agent_store.untouched_cases(conn, agent.name, self.push):
+                actions.assign(conn, case_id, None, actor=ROUTER, at=now, reason=(
+                    f"back to routing: {agent.name} {state} for "
+                    f"{span((now - left).total_seconds())}, nothing written on it since "
+                    "they got it"))
+                handed.append(case_id)
+        pool = self.candidates(conn, now)
+        for case_id in handed:
+            self.route(conn, case_id, now, pool=pool, say_wait=True)
+        return handed
+
+    def _left_since(self, agent: agent_store.Agent, now: datetime) -> datetime | None:
+        """Since when the agent is away or gone; None: here."""
+        if agent.away_since is not None:
+            return stored_time(agent.away_since)
+        if self.present(agent, now):
+            return None
+        return stored_time(agent.seen_at) or datetime.min.replace(tzinfo=now.tzinfo)
+
+    def overflow(self, conn: sqlite3.Connection, now: datetime) -> list[int]:
+        """Waiting cases of queues saturated too long go to their fallbacks (not the ones an
+        agent queued by hand), and are routed there."""
+        moved: list[int] = []
+        for name in self.push:
+            if (fallback := self._overflow(conn, self.queues[name], now)) is None:
+                continue
+            for waiting in agent_store.waiting(conn, name, None, BATCH):
+                if not require_case(conn, waiting.case_id)["queue_by_hand"]:
+                    self._move(conn, waiting.case_id, fallback, now)
+                    moved.append(waiting.case_id)
+        pool = self.candidates(conn, now)
+        for case_id in moved:
+            self.route(conn, case_id, now, pool=pool)
+        return moved
+
+    # -- escalation ------------------------------------------------------------------------
+
+    def escalation(self, queue: str) -> Escalation:
+        found = self.queues.get(queue)
+        return found.escalation if found is not None else Escalation()
+
+    def escalate(self, conn: sqlite3.Connection, case_id: int, trigger: str, why: str,
+                 now: datetime) -> bool:
+        """Escalate along the case's queue's path, once per `trigger`: raise its priority,
+        move it, and say so (consoles of the queue's agents and supervisors show it)."""
+        case = require_case(conn, case_id)
+        fired = json.loads(case["escalations"])
+        if trigger in fired:
+            return False
+        path = self.escalation(case["queue"])
+        values: dict[str, object] = {"escalations": json.dumps([*fired, trigger])}
+        done = []
+        if path.raise_priority:
+            values["priority"] = case["priority"] + path.raise_priority
+            done.append(f"priority +{path.raise_priority:g}")
+        if path.move_to and path.move_to != case["queue"]:
+            values["queue"] = path.move_to
+            done.append(f"to {path.move_to}")
+        actions.edit(conn, case_id, values, actor=ROUTER, at=now, action="case.escalated",
+                     reason=f"{why}: {', '.join(done) or 'flagged'}")
+        return True
+
+    def reassigned(self, conn: sqlite3.Connection, case_ids: Iterable[int],
+                   now: datetime) -> None:
+        """Cases handed on more than `escalate_after_reassignments` times escalate, once."""
+        most = self.settings.routing.escalate_after_reassignments
+        for case_id in case_ids:
+            count = require_case(conn, case_id)["reassignments"]
+            if count > most:
+                self.escalate(conn, case_id, "reassigned", f"reassigned {count} times", now)
+
+
+def apply_agents(store: Store, settings: Settings, now: datetime) -> None:
+    """The config's [[agents]] onto the agents table, when the daemon or a console starts
+    (taking the write lock only when they differ)."""
+    profiles = [agent_store.AgentProfile(a.name, a.display_name, a.email, tuple(a.skills),
+                                         dict(a.capacity), a.role) for a in settings.agents]
+    if agent_store.profiles_differ(store.conn, profiles):
+        with store.write() as conn:
+            agent_store.apply_profiles(conn, profiles, db_time(now))
+
+
+def route_by_time(store: Store, router: Router, now: datetime) -> list[int]:
+    """The scheduler's part: hand back the cases of agents who left, send the waiting cases
+    of queues saturated too long to their fallbacks, and give out what waits (a safety net:
+    actions give at once). Returns the cases that moved."""
+    if not router.push:
+        return []
+    with store.write() as conn:
+        return router.hand_back(conn, now) + router.overflow(conn, now) + router.fill(conn, now)
+
+
+def routed_pipeline(store: Store, settings: Settings) -> Pipeline:
+    """The ingest pipeline with routing as its automate stage: what every intake uses (the
+    daemon, imports, a contact logged by hand), so a new case in a push queue goes to an
+    agent in the same transaction that files it. (The pipeline is imported here: a
+    script's `omnitui tag` starts without it.)"""
+    from omnitui.ingest.pipeline import Pipeline
+
+    router = Router(settings)
+
+    def route(conn: sqlite3.Connection, event: InboundEvent, result: IngestResult) -> None:
+        if result.case_id is not None and (result.new_case or result.reopened):
+            router.came_in(conn, result.case_id, new=result.new_case,
+                           reopened=result.reopened, now=utc_now())
+    return Pipeline(store, settings, [route])
