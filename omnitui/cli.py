@@ -64,7 +64,10 @@ class Context:
 
         path, demo = existing_store_path(self.settings, self.db_option)
         if demo:
+            from omnitui.demo_team import with_demo_team
+
             say(f"using the demo store {path} (`omnitui init` creates your own store)")
+            self.settings = with_demo_team(self.settings)  # its team, where the config has none
         return path
 
     def open_store(self, path: Path | None = None, *, must_exist: bool = True) -> "Store":
@@ -185,9 +188,11 @@ def demo(typer_ctx: typer.Context,
     from omnitui import output
     from omnitui.config import default_demo_path
     from omnitui.demo import build_demo
+    from omnitui.demo_team import with_demo_team
     from omnitui.store.queries import message_count
 
     context = ctx(typer_ctx)
+    context.settings = with_demo_team(context.settings)
     path = db or context.db_option or default_demo_path()
     if rebuild:
         for suffix in ("", "-wal", "-shm"):
@@ -271,6 +276,7 @@ def cases(typer_ctx: typer.Context,
     statuses = tuple(Status) if all_ else (
         tuple(status) if status else None)
     context = ctx(typer_ctx)
+    context.existing_db_path  # noqa: B018 -- the demo store brings its team's intents
     if intent is not None:  # a mistyped intent would list nothing, as if no case wanted it
         known = [i.name for i in context.settings.intents] or None  # None: any name
         if (named := named_in(intent, known)) is None:

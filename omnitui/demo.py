@@ -16,22 +16,23 @@ import json
 import random
 import sqlite3
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 
-from omnitui.config import Intent, Settings
+from omnitui.config import Settings
+from omnitui.demo_team import DEMO_AGENTS, skilled_for, with_demo_team
 from omnitui.ingest.identity import normalize
 from omnitui.model import Identifier, InboundEvent, Status
 from omnitui.services import actions
-from omnitui.services.routing import routed_pipeline
+from omnitui.services.routing import apply_agents, routed_pipeline
+from omnitui.store.agents import mark_seen
 from omnitui.store.cases import get_case
 from omnitui.store.customers import NewCustomer, NewIdentity, create_customer, customer_name
 from omnitui.store.db import Store, db_time, utc_now
 from omnitui.store.replicate import replicate
 
 BASE_MESSAGES = 50_000  # more customer messages than this: copies of a base this size
-AGENTS = ("alice", "bob", "carol", "dave", "erin", "farid")
 FIRST = ("Anna", "Ben", "Chloe", "Diego", "Elif", "Farah", "Gustav", "Hana", "Ivan", "Jade",
          "Kofi", "Lena", "Mateo", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tomás",
          "Uma", "Viktor", "Wen", "Ximena", "Yusuf", "Zoë", "Aiko", "Bruno", "Camille", "Dmitri")
@@ -57,26 +58,6 @@ TOPICS = (  # (subject, opening line, queue-ish intent)
      "new office.", "billing"),
     ("Refund for order {order}", "The item from order {order} arrived broken. I'd like a "
      "refund or a replacement.", "orders"),
-)
-# What the demo's customers want, told as a team's [[intents]] would tell them (used when the
-# config has none of its own, so the queue's intent column and `intent:` have something to
-# show).
-DEMO_INTENTS = (  # the first that matches wins: the specific ones first
-    Intent("presales", keywords=["team plan", "pricing", "Team-Tarif", "plan de equipo",
-                                 "offre équipe", "plano de equipe", "piano team"]),
-    Intent("billing", keywords=[
-        "charged twice", "billing address", "invoice", "refund the", "doppelt abgebucht",
-        "Rechnungsadresse", "dos veces", "dirección de facturación", "deux fois",
-        "adresse de facturation", "duas vezes", "endereço de cobrança", "due volte",
-        "indirizzo di fatturazione"]),
-    Intent("access", keywords=["log in", "reset link", "password", "anmelden",
-                               "iniciar sesión", "me connecter", "consigo entrar", "accedere"]),
-    Intent("orders", keywords=["tracking", "arrived broken", "was due"],
-           patterns=[r"\bA\d{6}\b"]),
-    Intent("incident", keywords=["service is down", "error 503", "outage"],
-           patterns=[r"\b503\b"]),
-    Intent("technical", keywords=["crashes", "error", "stürzt", "se cierra", "plante",
-                                  "fecha", "si chiude", "Fehler"]),
 )
 FOLLOW_UPS = ("Any update on this?", "Thanks, that worked!", "Still not fixed, sorry.",
               "Here is the screenshot you asked for.", "Can someone call me back please?",
@@ -302,7 +283,8 @@ def build_demo(store: Store, settings: Settings, *, customers: int = 2000,
     The story ends now, or at `end` (a fixed moment gives the same store every time)."""
     copies = -(-messages // base_messages)
     report = progress or (lambda _: None)
-    settings = replace(settings, intents=settings.intents or list(DEMO_INTENTS))
+    settings = with_demo_team(settings)
+    apply_agents(store, settings, end or utc_now())
     base = messages // copies
     _build_base(store, settings, customers=max(1, customers // copies), messages=base,
                 days=days, seed=seed, progress=report, end=end or utc_now())
@@ -338,6 +320,7 @@ def _build_base(store: Store, settings: Settings, *, customers: int, messages: i
                 _run_due(conn, rng, schedule, at)
                 seq += 1
                 event = _event(rng, person, rng.choice(person.channels), at, seq, follow_up)
+                _team_at_work(conn, at)
                 result = pipeline.ingest_in(conn, event, [])
                 if result.new_case or result.reopened:
                     _plan_case(rng, schedule, result.case_id or 0, at, seq, end)
@@ -345,6 +328,14 @@ def _build_base(store: Store, settings: Settings, *, customers: int, messages: i
                 if done % batch == 0:
                     break
         progress(done)
+
+
+def _team_at_work(conn: sqlite3.Connection, at: datetime) -> None:
+    """The demo team's consoles run from 07:00 to 19:00 UTC: routing gives them new cases
+    then; at night cases wait, and the morning shift takes them by hand."""
+    if 7 <= at.hour < 19:
+        for agent in DEMO_AGENTS:
+            mark_seen(conn, agent.name, db_time(at))
 
 
 def _plan_case(rng: random.Random, schedule: list[_Scheduled], case_id: int, at: datetime,
@@ -364,7 +355,7 @@ def _run_due(conn: sqlite3.Connection, rng: random.Random, schedule: list[_Sched
         case = get_case(conn, item.case_id)
         if case is None or case["status"] in (Status.SOLVED, Status.CLOSED):
             continue
-        agent = case["owner"] or rng.choice(AGENTS)
+        agent = case["owner"] or rng.choice(skilled_for(case["queue"]))
         if item.kind == "reply":
             if case["owner"] is None:
                 actions.assign(conn, item.case_id, agent, actor=agent, at=item.at)

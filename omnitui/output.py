@@ -21,6 +21,7 @@ from omnitui.choices import Format, ListFormat
 from omnitui.model import PAUSED_STATUSES, CaseDetail, CaseSummary
 from omnitui.sanitize import escape_json, sanitize
 from omnitui.store.db import parse_db_time, stored_time, utc_now
+from omnitui.vocabulary import routing_story
 from omnitui.wording import plural, reading, sla_countdown, span, utc_time
 
 if TYPE_CHECKING:
@@ -153,6 +154,8 @@ def print_case(detail: CaseDetail, fmt: Format) -> None:
            else f"SLA {countdown}")
     out.print(_text(f"{c.status} · queue {c.queue} · owner {c.owner or '-'} · priority "
                     f"{c.priority:g} · {sla} · reopened {detail.reopens}x"))
+    if story := routing_story(detail.history):
+        out.print(_text(f"routed: {story}"))
     if c.status in PAUSED_STATUSES and detail.pause_reason:
         out.print(_text(f"why paused: {detail.pause_reason}"))
     if detail.snoozed_until and (until := parse_db_time(detail.snoozed_until)) > now:

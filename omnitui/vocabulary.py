@@ -12,6 +12,7 @@ ACTION_WORDS = {
     "case.assigned": "an assignment", "case.created": "a new case",
     "case.escalated": "an escalation", "case.priority": "a priority change",
     "case.queue": "a move to another queue", "case.reopened": "a reopening",
+    "case.routed": "a routing decision", "case.waiting": "a wait for a free agent",
     "case.snoozed": "a snooze", "case.status": "a status change", "case.tags": "a tag change",
     "case.woke": "a snooze ending", "cases.merged": "a merge of cases",
     "customer.split": "a customer split", "customer.updated": "a customer update",
@@ -20,6 +21,21 @@ ACTION_WORDS = {
     "message.re-attached": "a message move", "note.added": "an internal note",
     "reply.queued": "a reply", "suggestion.dismissed": "a dismissed suggestion",
 }
+
+
+# The system's own actor for routing decisions (services/routing.py acts as it).
+ROUTER = "omnitui-router"
+_ROUTER_ACTIONS = ("case.assigned", "case.queue", "case.escalated")
+
+
+def routing_story(history: list[tuple[int, str, str, str, str]]) -> str:
+    """A case's latest routing decisions from its audit rows (id, at, actor, action,
+    reason), as the case shows them: "billing: intent billing, says 'invoice' → to erin:
+    skill billing, 0/1 email open, not given a case yet"."""
+    steps = [reason for _, _, actor, action, reason in history
+             if action in ("case.routed", "case.waiting")
+             or (actor == ROUTER and action in _ROUTER_ACTIONS)]
+    return " → ".join(steps[-3:])
 
 
 def action_words(action: str) -> str:

@@ -5,9 +5,11 @@ In a push queue (`[[queues]] assign = "push"`) a case nobody has goes to the pre
 with the queue's skills, room for its channel class and the fewest open cases
 (triage/assignment.py). Nobody free: it waits, and is given the moment someone has room
 again — an agent's action that frees a slot, coming back from away, opening a console — not
-at a periodic sweep. A queue saturated longer than its `saturated_minutes` sends its waiting
-cases to its fallback (never one an agent put there by hand); an agent away or gone longer
-than `hand_back_minutes` hands their untouched cases back; a case reassigned too often
+at a periodic sweep. A queue saturated (its agents here, all at capacity; nobody here at
+night is not saturation: the cases wait for the morning) longer than its
+`saturated_minutes` sends its waiting cases to its fallback (never one an agent put there by
+hand); an agent away or gone longer than `hand_back_minutes` hands their untouched cases
+back; a case reassigned too often
 escalates along its queue's path, once. Pull queues are left to the agents.
 """
 
@@ -28,12 +30,12 @@ from omnitui.store.audit import record_audit
 from omnitui.store.cases import require_case
 from omnitui.store.db import Store, db_time, stored_time, utc_now
 from omnitui.triage.assignment import Candidate, Choice, choose_agent
+from omnitui.vocabulary import ROUTER
 from omnitui.wording import span
 
 if TYPE_CHECKING:
     from omnitui.ingest.pipeline import Pipeline
 
-ROUTER = "omnitui-router"
 BATCH = 200  # waiting cases looked at per queue in one pass
 
 
@@ -78,31 +80,36 @@ class Router:
     # -- one case -----------------------------------------------------------------------
 
     def route(self, conn: sqlite3.Connection, case_id: int, now: datetime, *,
-              pool: list[Candidate] | None = None, say_wait: bool = False) -> Choice | None:
+              pool: list[Candidate] | None = None, say_wait: bool = False,
+              passed: frozenset[str] = frozenset()) -> Choice | None:
         """Give an unowned case in a push queue to the best agent free; None: routing does
         not apply (a pull queue, an owner, a paused case). `say_wait`: a case that must wait
-        gets an audit row saying why (for a case just come in)."""
+        gets an audit row saying why (for a case just come in). `passed`: the saturated
+        queues it overflowed from (two queues each other's fallback never loop)."""
         case = require_case(conn, case_id)
         if case["owner"] is not None or case["status"] not in agent_store.WORKING:
             return None
         queue = self._pushes(case["queue"])
         if queue is None:
             return None
-        if (fallback := self._overflow(conn, queue, now)) and not case["queue_by_hand"]:
-            self._move(conn, case_id, fallback, now)
-            return self.route(conn, case_id, now, pool=pool, say_wait=say_wait)
         if pool is None:
             pool = self.candidates(conn, now)
         klass = self.channel_class(case["channel"])
         choice = choose_agent(pool, queue.skills, klass, now)
-        if choice.agent is None:
-            if agent_store.saturated_since(conn, queue.name) is None:
-                agent_store.set_saturated(conn, queue.name, db_time(now))
-            if say_wait:
-                record_audit(conn, actor=ROUTER, action="case.waiting", case_id=case_id,
-                             reason=f"{queue.name}: {choice.reason}", at=db_time(now))
+        if choice.agent is not None:
+            self._give(conn, case_id, queue.name, choice, klass, now, pool)
             return choice
-        self._give(conn, case_id, queue.name, choice, klass, now, pool)
+        since = agent_store.saturated_since(conn, queue.name)
+        if choice.full != (since is not None):  # nobody skilled here is not saturation
+            agent_store.set_saturated(conn, queue.name, db_time(now) if choice.full else None)
+        fallback = self._overflow(conn, queue, now)
+        if fallback and fallback not in passed and not case["queue_by_hand"]:
+            self._move(conn, case_id, fallback, now)
+            return self.route(conn, case_id, now, pool=pool, say_wait=say_wait,
+                              passed=passed | {queue.name})
+        if say_wait:
+            record_audit(conn, actor=ROUTER, action="case.waiting", case_id=case_id,
+                         reason=f"{queue.name}: {choice.reason}", at=db_time(now))
         return choice
 
     def _give(self, conn: sqlite3.Connection, case_id: int, queue: str, choice: Choice,
@@ -232,12 +239,17 @@ class Router:
         agent queued by hand), and are routed there."""
         moved: list[int] = []
         for name in self.push:
+            waiting = agent_store.waiting(conn, name, None, BATCH)
+            if not waiting:  # taken by hand, solved, moved: nothing waits, nothing saturates
+                if agent_store.saturated_since(conn, name) is not None:
+                    agent_store.set_saturated(conn, name, None)
+                continue
             if (fallback := self._overflow(conn, self.queues[name], now)) is None:
                 continue
-            for waiting in agent_store.waiting(conn, name, None, BATCH):
-                if not require_case(conn, waiting.case_id)["queue_by_hand"]:
-                    self._move(conn, waiting.case_id, fallback, now)
-                    moved.append(waiting.case_id)
+            for waiting_case in waiting:
+                if not require_case(conn, waiting_case.case_id)["queue_by_hand"]:
+                    self._move(conn, waiting_case.case_id, fallback, now)
+                    moved.append(waiting_case.case_id)
         pool = self.candidates(conn, now)
         for case_id in moved:
             self.route(conn, case_id, now, pool=pool)
@@ -297,7 +309,8 @@ def route_by_time(store: Store, router: Router, now: datetime) -> list[int]:
     if not router.push:
         return []
     with store.write() as conn:
-        return router.hand_back(conn, now) + router.overflow(conn, now) + router.fill(conn, now)
+        handed, given = router.hand_back(conn, now), router.fill(conn, now)
+        return handed + given + router.overflow(conn, now)  # what is still waiting
 
 
 def routed_pipeline(store: Store, settings: Settings) -> Pipeline:
@@ -311,6 +324,8 @@ def routed_pipeline(store: Store, settings: Settings) -> Pipeline:
 
     def route(conn: sqlite3.Connection, event: InboundEvent, result: IngestResult) -> None:
         if result.case_id is not None and (result.new_case or result.reopened):
+            # As of the message, the moment its case's clocks start (now, for live traffic;
+            # the demo's story replays its days).
             router.came_in(conn, result.case_id, new=result.new_case,
-                           reopened=result.reopened, now=utc_now())
+                           reopened=result.reopened, now=min(event.occurred_at, utc_now()))
     return Pipeline(store, settings, [route])

@@ -25,3 +25,13 @@ def changed_cases_since(conn: sqlite3.Connection, after: int) -> tuple[int, set[
     if not rows:
         return after, set()
     return rows[-1][0], {case_id for _, case_id in rows if case_id is not None}
+
+
+def escalations_since(conn: sqlite3.Connection, after: int,
+                      upto: int) -> list[tuple[int, str, str, str]]:
+    """(case, actor, reason, the case's queue now) of each escalation in the change ids
+    (after, upto]: the consoles' toasts."""
+    return [tuple(row) for row in conn.execute(
+        "SELECT a.case_id, a.actor, a.reason, c.queue FROM audit a JOIN cases c"
+        " ON c.id = a.case_id WHERE a.id > ? AND a.id <= ? AND a.action = 'case.escalated'"
+        " ORDER BY a.id", (after, upto))]

@@ -50,6 +50,7 @@ class Candidate:
 class Choice:
     agent: str | None  # None: nobody free, the case waits
     reason: str
+    full: bool = False  # nobody free although agents with the skills are here: saturated
 
 
 def choose_agent(candidates: Sequence[Candidate], skills: Iterable[str], channel_class: str,
@@ -58,13 +59,15 @@ def choose_agent(candidates: Sequence[Candidate], skills: Iterable[str], channel
     skilled = [c for c in candidates if needed <= c.skills]
     free = [c for c in skilled if c.room(channel_class)]
     if not free:
-        return Choice(None, _nobody(candidates, skilled, needed, channel_class))
+        return Choice(None, _nobody(candidates, skilled, needed, channel_class),
+                      full=bool(skilled))
     best = min(free, key=lambda c: (c.open, c.idle_since or datetime.min.replace(
         tzinfo=now.tzinfo), c.name))
     why = [f"skill {', '.join(sorted(needed))}"] if needed else []
     why.append(best.load_text(channel_class))
-    why.append(f"idle {span((now - best.idle_since).total_seconds())}" if best.idle_since
-               else "not given a case yet")
+    idle = (now - best.idle_since).total_seconds() if best.idle_since else None
+    why.append("not given a case yet" if idle is None else f"idle {span(idle)}" if idle > 0
+               else "given one just now")
     return Choice(best.name, f"to {best.name}: {', '.join(why)}")
 
 

@@ -31,9 +31,16 @@ from omnitui.config import ConfigError, Settings, attachments_dir
 from omnitui.keymap import BY_ID, KEYS, keymap_problem
 from omnitui.sanitize import sanitize
 from omnitui.services.desk import Desk
+from omnitui.services.routing import apply_agents
 from omnitui.store import presence
+from omnitui.store.agents import Agent, agent
 from omnitui.store.audit import undone_actions
-from omnitui.store.changes import changed_cases_since, data_version, last_change
+from omnitui.store.changes import (
+    changed_cases_since,
+    data_version,
+    escalations_since,
+    last_change,
+)
 from omnitui.store.channel_state import channel_states, daemon_state
 from omnitui.store.db import (
     STORE_ERRORS,
@@ -72,6 +79,7 @@ class OmnituiApp(App[None]):
     BINDINGS = [replace(binding, priority=True) for binding in [
         bind("app.refresh", "refresh_now"),
         bind("app.undo", "undo"),
+        bind("app.away", "away"),
         bind("app.goto", "goto"),
         bind("app.help", "help"),
         bind("mode.queue", "to_queue"),
@@ -98,11 +106,14 @@ class OmnituiApp(App[None]):
         self._seen_change = last_change(self.store.conn)
         self._presence: tuple[int | None, str, datetime] = (None, "", utc_now())
         self._poll_problem = ""  # the store failure the timers reported last, said once
+        self.me: Agent | None = None  # this agent's row: role, skills, away (read each tick)
 
     async def on_mount(self) -> None:
         self.set_keymap(self.settings.keymap)
         set_busy_timeout(self.store.conn, CONSOLE_BUSY_SECONDS)
         self._leave_cases()  # a mark left by this agent's console that died
+        with self._following():
+            apply_agents(self.store, self.settings, utc_now())
         await self.push_screen(QueueScreen(self))
         self.set_interval(POLL_SECONDS, self._poll)
         self.refresh_health()
@@ -225,6 +236,17 @@ class OmnituiApp(App[None]):
 
         self.push_screen(AskScreen("Go to case number", check=check), answered)
 
+    def action_away(self) -> None:
+        """@: away (routing gives you nothing, and after a while hands your untouched cases
+        on) or available again (the waiting cases you have room for come at once)."""
+        away = not self.desk.away()
+        self.desk.set_away(away)
+        self.me = agent(self.store.conn, self.agent)
+        self.notify("You are away: routing gives you no cases" if away else
+                    "You are available: routing gives you cases again",
+                    severity="warning" if away else "information")
+        self.queue.update_status()
+
     def action_to_queue(self) -> None:
         """F2: straight back to the queue from any screen."""
         while self.screen is not self.queue:
@@ -280,8 +302,26 @@ class OmnituiApp(App[None]):
         newest, changed = changed_cases_since(self.store.conn, self._seen_change)
         if newest == self._seen_change:
             return  # a presence mark, not a change to any case
+        self._tell_escalations(escalations_since(self.store.conn, self._seen_change, newest))
         self._seen_change = newest
         self.cases_changed(changed)
+
+    def _tell_escalations(self, escalations: list[tuple[int, str, str, str]]) -> None:
+        """A toast for each case another actor escalated in a queue this agent works (or
+        any queue, for a supervisor), unless the queue's escalation says not to notify."""
+        for case_id, actor, reason, queue in escalations:
+            path = self.desk.router.escalation(queue)
+            if actor == self.agent or not path.notify or not self._works(queue):
+                continue
+            self.notify(sanitize(f"#{case_id} escalated: {reason}", multiline=False),
+                        severity="warning", timeout=10)
+
+    def _works(self, queue: str) -> bool:
+        me = self.me
+        if me is not None and me.supervisor:
+            return True
+        found = self.desk.router.queues.get(queue)
+        return found is None or (me is not None and set(found.skills) <= me.skills)
 
     def keep_presence(self, activity: str | None = None) -> None:
         """Mark this agent on the open case (or off every case), at most every few seconds
@@ -310,8 +350,13 @@ class OmnituiApp(App[None]):
 
     def refresh_health(self) -> None:
         """The daemon's and channels' state, read again every few seconds: a daemon that
-        died writes nothing, so waiting for a change would never show it."""
+        died writes nothing, so waiting for a change would never show it. Also this agent's
+        "still here" for routing, from every running console whatever it shows (best effort,
+        like the presence on a case: a busy store now, the next tick marks it)."""
+        with suppress(*STORE_ERRORS):
+            self.desk.present()
         with self._following():
+            self.me = agent(self.store.conn, self.agent)
             self.queue.health = health_text(daemon_state(self.store.conn),
                                             channel_states(self.store.conn), self.clock(),
                                             pending_count(self.store.conn))

@@ -11,6 +11,7 @@ import json
 from datetime import datetime, timedelta
 
 from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
@@ -24,9 +25,11 @@ from omnitui.store.db import db_time, parse_db_time, stored_time, utc_now
 from omnitui.store.queries import case_detail
 from omnitui.triage.language import UNDETERMINED
 from omnitui.tui.keys import bind
+from omnitui.tui.screens.modals import TextScreen
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.widgets.key_bar import KeyBar
 from omnitui.tui.work import messages
+from omnitui.vocabulary import action_words, routing_story
 from omnitui.wording import plural, sla_countdown
 
 PRESENCE_FRESH = timedelta(seconds=15)  # a mark older than this is a console gone
@@ -59,6 +62,10 @@ def render_facts(detail: CaseDetail, now: datetime, *, with_customer: bool = Fal
         facts.append(" · tags ")
         facts.append_text(plain(" ".join(case.tags)))
     lines = [title, facts]
+    if story := routing_story(detail.history):
+        routed = Text("routed: ") + plain(story)
+        routed.stylize("dim")
+        lines.append(routed)
     waiting = Text()
     if case.status in PAUSED_STATUSES and detail.pause_reason:
         waiting.append("why paused: ", style="bold yellow")
@@ -78,6 +85,17 @@ def render_facts(detail: CaseDetail, now: datetime, *, with_customer: bool = Fal
     line.append_text(plain(who.tier))
     line.append(f" · {plural(others, 'other open case')} · C shows more", style="dim")
     return Group(*lines, line)
+
+
+def history_table(history: list[tuple[int, str, str, str, str]]) -> Table:
+    """The audit rows of a case, oldest first, in words; the reason column wraps."""
+    table = Table(box=None, show_header=False, expand=True, padding=(0, 1, 0, 0))
+    table.add_column(no_wrap=True, style="dim")
+    table.add_column(no_wrap=True, style="bold")
+    table.add_column(ratio=1)
+    for _, at, actor, action, reason in history:
+        table.add_row(at[5:16], plain(actor), Text(action_words(action) + ": ") + plain(reason))
+    return table
 
 
 def render_message(m: MessageView, case_id: int, *, unfolded: bool) -> Group:
@@ -205,6 +223,7 @@ class CaseScreen(WorkScreen):
         bind("message.save", "save_attachments"),
         bind("message.move", "move_message"),
         bind("case.customer", "toggle_customer"),
+        bind("case.history", "history"),
     ]
 
     def __init__(self, detail: CaseDetail) -> None:
@@ -246,6 +265,11 @@ class CaseScreen(WorkScreen):
 
     def action_raw_source(self) -> None:
         messages.raw_source(self)
+
+    def action_history(self) -> None:
+        """H: every change to the case, who made it and why (routing's reasons too)."""
+        self.app.push_screen(TextScreen(f"History of #{self.detail.case.id}",
+                                        history_table(self.detail.history)))
 
     def action_save_attachments(self) -> None:
         messages.save(self)

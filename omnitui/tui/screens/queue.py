@@ -244,8 +244,12 @@ class QueueScreen(WorkScreen):
                     if self.narrowed_by.strip() else "")
         if self.sort:
             narrowed += f" · by {SORTS[self.sort]}"
-        who = sanitize(f"{self.console.agent} · {self.view.name}{narrowed}", multiline=False)
-        line = Text(f" {who} · {count}{marks} │ ")
+        me = self.console.me
+        line = Text(" " + sanitize(self.console.agent, multiline=False))
+        if me is not None and me.away_since is not None:
+            line.append(" (away)", style="bold yellow")
+        line.append(" · " + sanitize(f"{self.view.name}{narrowed}", multiline=False)
+                    + f" · {count}{marks} │ ")
         line.append_text(self.health)
         self.query_one("#status-bar", Static).update(line)
 

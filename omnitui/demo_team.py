@@ -1,0 +1,66 @@
+"""The demo's team, used wherever the config names none of its own (the demo store's build,
+and any command on the demo store): intents that route to queues, queues with skills, and
+agents with skills, capacities and a supervisor. Kept apart from demo.py, which builds the
+store, so a command on the demo store loads only these tables."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from omnitui.config import AgentSettings, Escalation, Intent, QueueSettings, Settings
+
+# What the demo's customers want, told as a team's [[intents]] would tell them, and the
+# queue each goes to.
+DEMO_INTENTS = (  # the first that matches wins: the specific ones first
+    Intent("presales", queue="pre-sales", keywords=[
+        "team plan", "pricing", "Team-Tarif", "plan de equipo", "offre équipe",
+        "plano de equipe", "piano team"]),
+    Intent("billing", queue="billing", keywords=[
+        "charged twice", "billing address", "invoice", "refund the", "doppelt abgebucht",
+        "Rechnungsadresse", "dos veces", "dirección de facturación", "deux fois",
+        "adresse de facturation", "duas vezes", "endereço de cobrança", "due volte",
+        "indirizzo di fatturazione"]),
+    Intent("access", queue="account-access", keywords=[
+        "log in", "reset link", "password", "anmelden", "iniciar sesión", "me connecter",
+        "consigo entrar", "accedere"]),
+    Intent("orders", queue="orders", keywords=["tracking", "arrived broken", "was due"],
+           patterns=[r"\bA\d{6}\b"]),
+    Intent("incident", queue="incidents", keywords=["service is down", "error 503", "outage"],
+           patterns=[r"\b503\b"]),
+    Intent("technical", queue="technical", keywords=[
+        "crashes", "error", "stürzt", "se cierra", "plante", "fecha", "si chiude", "Fehler"]),
+)
+
+DEMO_QUEUES = (
+    QueueSettings("billing", skills=["billing"], assign="push", fallback="general"),
+    QueueSettings("orders", skills=["orders"], assign="push", fallback="general"),
+    QueueSettings("technical", skills=["tech"], assign="push", fallback="general"),
+    QueueSettings("account-access", skills=["access"], assign="push", fallback="general"),
+    QueueSettings("incidents", skills=["tech"], assign="push", escalation=Escalation(
+        raise_priority=30)),
+    QueueSettings("pre-sales", skills=["sales"]),
+    QueueSettings("general"),
+)
+DEMO_AGENTS = (
+    AgentSettings("alice", skills=["billing", "orders"], capacity={"chat": 3, "email": 12}),
+    AgentSettings("bob", skills=["tech"], capacity={"chat": 2, "email": 10}),
+    AgentSettings("carol", skills=["access", "billing"], capacity={"chat": 3, "email": 12}),
+    AgentSettings("dave", skills=["tech", "access"], capacity={"chat": 2, "email": 10}),
+    AgentSettings("erin", skills=["billing", "orders", "sales"],
+                  capacity={"chat": 3, "email": 12}),
+    AgentSettings("farid", skills=["billing", "orders", "tech", "access", "sales"],
+                  role="supervisor"),
+)
+
+
+def with_demo_team(settings: Settings) -> Settings:
+    """`settings` with the demo's intents, queues and agents where it has none."""
+    return replace(settings, intents=settings.intents or list(DEMO_INTENTS),
+                   queues=settings.queues or list(DEMO_QUEUES),
+                   agents=settings.agents or list(DEMO_AGENTS))
+
+
+def skilled_for(queue: str) -> list[str]:
+    """The demo agents who may work `queue` (everyone, for a queue that needs no skill)."""
+    needed = set(next((q.skills for q in DEMO_QUEUES if q.name == queue), []))
+    return [a.name for a in DEMO_AGENTS if needed <= set(a.skills)]

@@ -1,0 +1,250 @@
+"""Routing as a team lives it: a case in a push queue goes to the present agent with the
+skills and room, the one with the fewest open cases; nobody free, it waits and goes out the
+moment someone has room; agents who leave hand their untouched cases back; a saturated queue
+overflows to its fallback; a case handed on too often escalates, once. Real store, real
+config file, the Desk every console and script acts through."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from omnitui.channels.email.parse import parse_email
+from omnitui.config import ConfigError, Settings, load_settings
+from omnitui.model import Status
+from omnitui.services.desk import Desk
+from omnitui.services.routing import Router, apply_agents, route_by_time, routed_pipeline
+from omnitui.store.db import Store, db_time, utc_now
+from omnitui.vocabulary import ROUTER
+from tests.conftest import chat_event, make_email
+
+CONFIG = """
+[[intents]]
+name = "billing"
+queue = "billing"
+keywords = ["invoice", "charged twice", "refund"]
+
+[[intents]]
+name = "outage"
+queue = "technical"
+keywords = ["down", "error"]
+
+[[queues]]
+name = "billing"
+skills = ["billing"]
+assign = "push"
+fallback = "general"
+saturated_minutes = 10
+escalation = { raise_priority = 25, move_to = "billing-leads" }
+
+[[queues]]
+name = "technical"
+skills = ["tech"]
+assign = "pull"
+
+[[agents]]
+name = "erin"
+skills = ["billing", "tech"]
+capacity = { chat = 2, email = 1 }
+
+[[agents]]
+name = "farid"
+skills = ["billing"]
+capacity = { chat = 2, email = 3 }
+
+[[agents]]
+name = "gus"
+skills = ["tech"]
+
+[[agents]]
+name = "sam"
+role = "supervisor"
+"""
+
+
+@pytest.fixture
+def team(tmp_path: Path, store: Store) -> Settings:
+    config = tmp_path / "omnitui.toml"
+    config.write_text(CONFIG)
+    settings = load_settings(config)
+    apply_agents(store, settings, utc_now())
+    return settings
+
+
+def desk(store: Store, settings: Settings, agent: str) -> Desk:
+    return Desk(store, agent, settings)
+
+
+def billing_email(store: Store, settings: Settings, sender: str, text: str = "my invoice "
+                  "is wrong") -> int:
+    event = parse_email(make_email(sender, subject="Question", body=text,
+                                  date=utc_now()), source="test")
+    result = routed_pipeline(store, settings).ingest(event)
+    assert result.case_id is not None
+    return result.case_id
+
+
+def case(store: Store, case_id: int) -> dict:
+    row = store.conn.execute("SELECT owner, queue, priority, status, escalations FROM cases"
+                             " WHERE id = ?", (case_id,)).fetchone()
+    return dict(zip(("owner", "queue", "priority", "status", "escalations"), row, strict=True))
+
+
+def reasons(store: Store, case_id: int) -> list[tuple[str, str, str]]:
+    return [tuple(r) for r in store.conn.execute(
+        "SELECT actor, action, reason FROM audit WHERE case_id = ? AND action IN"
+        " ('case.routed', 'case.waiting', 'case.assigned', 'case.queue', 'case.escalated')"
+        " ORDER BY id", (case_id,))]
+
+
+def test_a_new_case_goes_to_the_present_agent_with_the_skill_and_fewest_open(
+        store: Store, team: Settings) -> None:
+    for name in ("erin", "farid", "gus"):
+        desk(store, team, name).present()
+    first = billing_email(store, team, "ann@example.com")
+    second = billing_email(store, team, "bo@example.com", "I was charged twice")
+    owners = {case(store, first)["owner"], case(store, second)["owner"]}
+    assert owners == {"erin", "farid"}  # gus lacks billing; the second goes to the other
+    assert case(store, first)["queue"] == "billing"
+    steps = reasons(store, second)
+    assert steps[0] == ("ingest", "case.routed",
+                        "billing: intent billing, says 'charged twice'")
+    actor, action, why = steps[1]
+    assert (actor, action) == (ROUTER, "case.assigned")
+    assert why.startswith(f"to {case(store, second)['owner']}: skill billing, 0/")
+    assert "email open" in why
+
+
+def test_nobody_present_the_case_waits_and_goes_out_when_an_agent_opens_a_console(
+        store: Store, team: Settings) -> None:
+    low = billing_email(store, team, "ann@example.com")
+    high = billing_email(store, team, "vip@example.com")
+    store.conn.execute("UPDATE cases SET priority = 90 WHERE id = ?", (high,))
+    store.conn.commit()
+    assert case(store, low)["owner"] is None
+    assert reasons(store, low)[-1] == (ROUTER, "case.waiting",
+                                       "billing: nobody free: no agent is present")
+    desk(store, team, "erin").present()  # email capacity 1: the higher priority comes first
+    assert case(store, high)["owner"] == "erin"
+    assert case(store, low)["owner"] is None
+
+
+def test_a_solved_case_makes_room_at_once_and_undo_leaves_the_new_assignment(
+        store: Store, team: Settings) -> None:
+    erin = desk(store, team, "erin")
+    erin.present()
+    first = billing_email(store, team, "ann@example.com")
+    second = billing_email(store, team, "bo@example.com")
+    assert case(store, first)["owner"] == "erin"
+    assert case(store, second)["owner"] is None  # erin has room for one email
+    erin.each([first], erin.status(Status.SOLVED))
+    assert case(store, second)["owner"] == "erin"  # at once, not at a sweep
+    erin.undo()  # her solve is taken back; the router's assignment is its own
+    assert case(store, first)["status"] == "new"
+    assert case(store, second)["owner"] == "erin"
+
+
+def test_away_gets_nothing_and_available_gets_the_waiting_case(store: Store,
+                                                               team: Settings) -> None:
+    erin = desk(store, team, "erin")
+    erin.present()
+    erin.set_away(True)
+    assert erin.away()
+    waiting = billing_email(store, team, "ann@example.com")
+    assert case(store, waiting)["owner"] is None
+    erin.set_away(False)
+    assert case(store, waiting)["owner"] == "erin"
+
+
+def test_a_pull_queue_is_left_to_the_agents(store: Store, team: Settings) -> None:
+    desk(store, team, "gus").present()
+    result = routed_pipeline(store, team).ingest(chat_event("telegram", "t1", "site is down"))
+    assert case(store, result.case_id)["queue"] == "technical"
+    assert case(store, result.case_id)["owner"] is None
+    assert [a for _, a, _ in reasons(store, result.case_id)] == ["case.routed"]
+
+
+def test_an_agent_gone_hands_back_only_untouched_cases(store: Store, team: Settings) -> None:
+    erin = desk(store, team, "erin")
+    erin.present()
+    untouched = billing_email(store, team, "ann@example.com")
+    erin.each([untouched], erin.status(Status.OPEN))
+    touched = billing_email(store, team, "bo@example.com")
+    erin.each([touched], erin.assign("erin"))
+    erin.write(touched, "note", "looking into it")
+    desk(store, team, "farid").present()
+    later = utc_now() + timedelta(minutes=31)
+    store.conn.execute("UPDATE agents SET seen_at = ? WHERE name = 'farid'",
+                       (db_time(later),))
+    store.conn.commit()
+    moved = route_by_time(store, Router(team), later)
+    assert untouched in moved and touched not in moved
+    assert case(store, untouched)["owner"] == "farid"
+    assert case(store, touched)["owner"] == "erin"
+    assert any(why.startswith("back to routing: erin gone for 31m")
+               for _, _, why in reasons(store, untouched))
+
+
+def test_a_saturated_queue_overflows_to_its_fallback_except_cases_queued_by_hand(
+        store: Store, team: Settings) -> None:
+    desk(store, team, "erin").present()  # room for one email: the rest wait, saturated
+    billing_email(store, team, "cy@example.com")
+    first = billing_email(store, team, "ann@example.com")
+    by_hand = billing_email(store, team, "bo@example.com")
+    sam = desk(store, team, "sam")
+    sam.each([by_hand], sam.queue("billing"))
+    for minutes in (5, 11):  # erin's console keeps saying she is here
+        store.conn.execute("UPDATE agents SET seen_at = ? WHERE name = 'erin'",
+                           (db_time(utc_now() + timedelta(minutes=minutes)),))
+        store.conn.commit()
+        moved = route_by_time(store, Router(team), utc_now() + timedelta(minutes=minutes))
+        assert moved == ([] if minutes == 5 else [first])
+    assert moved == [first]
+    assert case(store, first)["queue"] == "general"
+    assert case(store, by_hand)["queue"] == "billing"
+    assert "billing has had nobody free for 11m (its fallback)" in reasons(store, first)[-1][2]
+
+
+def test_a_case_handed_on_too_often_escalates_once(store: Store, team: Settings) -> None:
+    case_id = billing_email(store, team, "ann@example.com")
+    sam = desk(store, team, "sam")
+    for owner in ("erin", "farid", "erin", "farid", "erin"):
+        sam.each([case_id], sam.assign(owner))
+    escalations = [r for r in reasons(store, case_id) if r[1] == "case.escalated"]
+    assert escalations == [(ROUTER, "case.escalated",
+                            "reassigned 3 times: priority +25, to billing-leads")]
+    assert case(store, case_id)["queue"] == "billing-leads"
+
+
+def test_a_reopened_case_goes_back_to_routing_when_its_owner_is_away(
+        store: Store, team: Settings) -> None:
+    erin, farid = desk(store, team, "erin"), desk(store, team, "farid")
+    erin.present()
+    case_id = billing_email(store, team, "ann@example.com")
+    assert case(store, case_id)["owner"] == "erin"
+    erin.each([case_id], erin.status(Status.SOLVED))
+    erin.set_away(True)
+    farid.present()
+    event = parse_email(make_email("ann@example.com", subject="Re: Question",
+                                   body="still wrong"), source="test")
+    assert routed_pipeline(store, team).ingest(event).reopened
+    assert case(store, case_id)["owner"] == "farid"
+    assert any("reopened while erin is away" in why for _, _, why in reasons(store, case_id))
+
+
+@pytest.mark.parametrize(("text", "error"), [
+    ('[[queues]]\nname = "q"\nassign = "shove"', "queues[0].assign must be one of"),
+    ('[[queues]]\nname = "q"\nfallback = "q"', "queues[0].fallback must be another queue"),
+    ('[[agents]]\nname = "a"\ncapacity = { fax = 2 }', "'fax' is not a channel class"),
+    ('[[agents]]\nname = "a"\nrole = "boss"', "agents[0].role must be one of"),
+    ('[routing.channel_classes]\nchat = ["sms"]\nemail = ["sms"]', "'sms' is in both"),
+])
+def test_a_wrong_routing_config_is_refused_naming_the_key(tmp_path: Path, text: str,
+                                                          error: str) -> None:
+    config = tmp_path / "omnitui.toml"
+    config.write_text(text)
+    with pytest.raises(ConfigError, match=re.escape(error)):
+        load_settings(config)
