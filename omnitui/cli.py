@@ -377,6 +377,22 @@ def suggestions(typer_ctx: typer.Context,
         output.print_rows(open_suggestions(store.conn), fmt, title="open suggestions")
 
 
+@app.command()
+def agents(typer_ctx: typer.Context,
+           fmt: Annotated[Format, typer.Option("--format")] = Format.table) -> None:
+    """The team as routing sees it: skills, capacity, open cases, here, away or gone."""
+    from omnitui import output
+    from omnitui.services.routing import Router
+    from omnitui.store.db import utc_now
+
+    context = ctx(typer_ctx)
+    with context.open_store() as store:
+        now = utc_now()
+        rows = Router(context.settings).roster(store.conn, now)
+    output.print_rows(rows if fmt is not Format.table else
+                      [output.roster_row(row, now) for row in rows], fmt, title="agents")
+
+
 @app.command("accept-suggestion")
 def accept_suggestion(typer_ctx: typer.Context, suggestion_id: int) -> None:
     """Carry out a suggestion: merge the customers, or attach the message to the case."""

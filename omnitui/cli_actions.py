@@ -218,6 +218,28 @@ def macro(typer_ctx: typer.Context, ids: Ids,
     run(typer_ctx, ids, lambda desk: desk.macro(found), fmt, if_version)
 
 
+@app.command()
+def away(typer_ctx: typer.Context, fmt: Fmt = Format.table) -> None:
+    """Set yourself away: routing gives you nothing, and after a while hands your untouched
+    cases on (the console's @ key)."""
+    _set_away(typer_ctx, True, fmt)
+
+
+@app.command()
+def available(typer_ctx: typer.Context, fmt: Fmt = Format.table) -> None:
+    """Be available again: the waiting cases you have room for come at once (routing counts
+    you present while a console of yours runs)."""
+    _set_away(typer_ctx, False, fmt)
+
+
+def _set_away(typer_ctx: typer.Context, away: bool, fmt: Format) -> None:
+    agent = ctx(typer_ctx).agent
+    ctx(typer_ctx).act(lambda desk: desk.set_away(away))
+    done(fmt, {"agent": agent, "away": away},
+         f"{agent} is away: routing gives {agent} no cases" if away else
+         f"{agent} is available: routing gives {agent} cases while a console of theirs runs")
+
+
 def _one(results: "CaseResult", fmt: Format) -> None:
     report([results], fmt)
 

@@ -41,15 +41,15 @@ DEMO_QUEUES = (
     QueueSettings("pre-sales", skills=["sales"]),
     QueueSettings("general"),
 )
-DEMO_AGENTS = (
-    AgentSettings("alice", skills=["billing", "orders"], capacity={"chat": 3, "email": 12}),
-    AgentSettings("bob", skills=["tech"], capacity={"chat": 2, "email": 10}),
-    AgentSettings("carol", skills=["access", "billing"], capacity={"chat": 3, "email": 12}),
-    AgentSettings("dave", skills=["tech", "access"], capacity={"chat": 2, "email": 10}),
+DEMO_AGENTS = (  # capacities to match the demo's backlog: a month of a busy team
+    AgentSettings("alice", skills=["billing", "orders"], capacity={"chat": 30, "email": 150}),
+    AgentSettings("bob", skills=["tech"], capacity={"chat": 25, "email": 120}),
+    AgentSettings("carol", skills=["access", "billing"], capacity={"chat": 30, "email": 150}),
+    AgentSettings("dave", skills=["tech", "access"], capacity={"chat": 25, "email": 120}),
     AgentSettings("erin", skills=["billing", "orders", "sales"],
-                  capacity={"chat": 3, "email": 12}),
+                  capacity={"chat": 30, "email": 150}),
     AgentSettings("farid", skills=["billing", "orders", "tech", "access", "sales"],
-                  role="supervisor"),
+                  capacity={"chat": 10, "email": 50}, role="supervisor"),
 )
 
 

@@ -13,6 +13,7 @@ import sqlite3
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,7 @@ from omnitui.model import PAUSED_STATUSES, CaseDetail, CaseSummary
 from omnitui.sanitize import escape_json, sanitize
 from omnitui.store.db import parse_db_time, stored_time, utc_now
 from omnitui.vocabulary import routing_story
-from omnitui.wording import plural, reading, sla_countdown, span, utc_time
+from omnitui.wording import ago, plural, reading, sla_countdown, span, utc_time
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -102,6 +103,21 @@ def print_rows(rows: Sequence[dict[str, Any]], fmt: Format, *, title: str = "") 
         people().print(table)
 
 
+def roster_row(row: dict[str, Any], now: datetime) -> dict[str, str]:
+    """An agent of `omnitui agents` as people read it: "chat 2/3 · email 5/10", "away 12m"."""
+    capacity: dict[str, int] = row["capacity"]
+    classes = list(dict.fromkeys([*capacity, *row["open"]]))
+    load = " · ".join(f"{c} {row['open'].get(c, 0)}" + (f"/{capacity[c]}" if c in capacity
+                                                         else "") for c in classes)
+    since = stored_time(row["since"])
+    state = row["state"] if row["state"] == "here" else (
+        f"{row['state']} {span((now - since).total_seconds())}" if since else "never here")
+    given = stored_time(row["last_given"])
+    return {"agent": row["agent"], "role": row["role"], "skills": ", ".join(row["skills"]),
+            "open / capacity": (load or "0") + ("" if capacity else " (no limit)"),
+            "state": state, "last given a case": ago(given, now)}
+
+
 def print_cases(rows: list[CaseSummary], fmt: ListFormat) -> None:
     if fmt is ListFormat.ids:
         sys.stdout.write("".join(f"{r.id}\n" for r in rows))
@@ -114,9 +130,12 @@ def print_cases(rows: list[CaseSummary], fmt: ListFormat) -> None:
     out = people()
     table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1, 0, 0))
     widths = {"#": 6, "prio": 4, "SLA": 8, "channel": 8, "customer": 16, "subject": 0,
-              "owner": 6, "status": 7, "queue": 8}
+              "owner": 6, "status": 7,
+              "queue": min(14, max((len(r.queue) for r in rows), default=5))}
+    if out.width - sum(widths.values()) - len(widths) < 16:  # 80 columns: every one fits
+        widths.update(customer=12, queue=min(widths["queue"], 8))
     fixed = sum(widths.values()) + len(widths)
-    widths["subject"] = max(16, out.width - fixed)
+    widths["subject"] = max(12, out.width - fixed)
     for name, width in widths.items():
         table.add_column(name, justify="right" if name in ("#", "prio") else "left",
                          no_wrap=True, overflow="ellipsis", width=width)

@@ -35,7 +35,9 @@ def routing_story(history: list[tuple[int, str, str, str, str]]) -> str:
     steps = [reason for _, _, actor, action, reason in history
              if action in ("case.routed", "case.waiting")
              or (actor == ROUTER and action in _ROUTER_ACTIONS)]
-    return " → ".join(steps[-3:])
+    if len(steps) > 3:  # how it came in, and the latest
+        steps = [steps[0], "…", *steps[-2:]]
+    return " → ".join(steps)
 
 
 def action_words(action: str) -> str:

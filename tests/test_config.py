@@ -82,8 +82,14 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     assert (billing.name, billing.queue, billing.keywords[0]) == ("billing", "billing",
                                                                   "charged twice")
     assert billing.patterns == ["\\border [A-Z]?\\d{5,}\\b.*\\b(charge|paid|payment)"]
+    [queue] = loaded.queues
+    assert (queue.assign, queue.fallback, queue.escalation.move_to) == ("push", "general",
+                                                                        "billing-leads")
+    [agent] = loaded.agents
+    assert (agent.name, agent.capacity, agent.role) == ("erin", {"chat": 3, "email": 10},
+                                                        "agent")
     loaded.source, loaded.views, loaded.macros, loaded.mailboxes = None, [], [], []
-    loaded.channels, loaded.intents = [], []
+    loaded.channels, loaded.intents, loaded.queues, loaded.agents = [], [], [], []
     assert loaded == Settings()  # switching the examples on changes nothing else
 
 

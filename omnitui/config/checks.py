@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import math
 import re
+from itertools import pairwise
 from pathlib import Path
 
 from omnitui.config.errors import ConfigError
+from omnitui.config.hours import DAYS, CalendarError, parse_date, parse_span
 from omnitui.config.schema import (
     AGENT_ROLES,
     HOOK_KINDS,
@@ -20,6 +22,7 @@ from omnitui.config.schema import (
     SECURITY,
     VIEW_SORTS,
     AgentSettings,
+    BusinessHoursSettings,
     HookChannel,
     Intent,
     Macro,
@@ -55,6 +58,7 @@ def check_values(settings: Settings, file: Path) -> None:
         raise ConfigError(f"{file}: sla.vip_factor must be above 0 and at most 1, got "
                           f"{settings.sla.vip_factor}")
     _check_triage(settings.triage, file)
+    _check_business_hours(settings.business_hours, f"{file}: business_hours")
     if settings.keymap:  # the keymap's module only for a config that rebinds keys
         from omnitui.keymap import keymap_problem
 
@@ -155,6 +159,46 @@ def _check_mailbox(mailbox: MailboxSettings, where: str) -> None:
     if mailbox.poll_interval < 5:
         raise ConfigError(f"{where}.poll_interval must be at least 5 seconds, got "
                           f"{mailbox.poll_interval}")
+
+
+def _check_business_hours(hours: BusinessHoursSettings, where: str) -> None:
+    if not hours.time_zone:
+        return
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(hours.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{where}.time_zone: {hours.time_zone!r} is not a time zone such as "
+                          "\"Europe/Berlin\" or \"America/New_York\"") from None
+    for day, spans in hours.hours.items():
+        if day not in DAYS:
+            raise ConfigError(f"{where}.hours: {day!r} is not a day ({', '.join(DAYS)})")
+        try:
+            parsed = sorted(parse_span(span) for span in spans)
+        except CalendarError as exc:
+            raise ConfigError(f"{where}.hours.{day}: {exc}") from None
+        if any(a[1] > b[0] for a, b in pairwise(parsed)):
+            raise ConfigError(f"{where}.hours.{day}: the spans overlap")
+    if not any(hours.hours.values()):
+        raise ConfigError(f"{where}.hours has no open hour in the week; leave time_zone "
+                          "empty for clocks that count 24x7")
+    for text in hours.holidays:
+        try:
+            parse_date(text)
+        except CalendarError as exc:
+            raise ConfigError(f"{where}.holidays: {exc}") from None
+    if hours.country:
+        import holidays
+
+        supported = holidays.list_supported_countries()
+        if hours.country.upper() not in supported:
+            raise ConfigError(f"{where}.country: {hours.country!r} is not a country the "
+                              "holidays package knows (ISO codes such as \"DE\", \"US\")")
+        subdivisions = supported[hours.country.upper()]
+        if hours.subdivision and hours.subdivision.upper() not in subdivisions:
+            raise ConfigError(f"{where}.subdivision: {hours.subdivision!r} is not one of "
+                              f"{hours.country.upper()}'s ({', '.join(subdivisions)})")
 
 
 def _check_routing(routing: RoutingSettings, where: str) -> None:

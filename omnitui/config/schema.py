@@ -41,7 +41,7 @@ class ThreadingSettings:
 
 def default_channel_classes() -> dict[str, list[str]]:
     """Live channels, where the customer waits on the line, and the rest."""
-    return {"chat": sorted(SYNCHRONOUS_CHANNELS),
+    return {"chat": sorted(c.value for c in SYNCHRONOUS_CHANNELS),
             "email": sorted(c.value for c in Channel if c not in SYNCHRONOUS_CHANNELS)}
 
 
@@ -105,6 +105,22 @@ class SlaSettings:
     resolution_sync: int = 240
     resolution_async: int = 2880
     vip_factor: float = 0.5  # VIP targets are this fraction of the normal ones
+
+
+def office_week() -> dict[str, list[str]]:
+    return {day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
+
+
+@dataclass
+class BusinessHoursSettings:
+    """When the team is open: SLA targets and waiting points count only these hours. No
+    time zone: no business hours, every clock counts 24x7."""
+
+    time_zone: str = ""  # an IANA zone such as "Europe/Berlin"
+    hours: dict[str, list[str]] = field(default_factory=office_week)  # mon..sun: spans
+    holidays: list[str] = field(default_factory=list)  # closed dates, "2026-12-24"
+    country: str = ""  # its public holidays are closed too (ISO code: "DE", "US")
+    subdivision: str = ""  # the state or province for them ("BY", "CA")
 
 
 IRRITATION_PHRASES = (
@@ -263,6 +279,7 @@ class Settings:
     threading: ThreadingSettings = field(default_factory=ThreadingSettings)
     routing: RoutingSettings = field(default_factory=RoutingSettings)
     sla: SlaSettings = field(default_factory=SlaSettings)
+    business_hours: BusinessHoursSettings = field(default_factory=BusinessHoursSettings)
     priority: PrioritySettings = field(default_factory=PrioritySettings)
     triage: TriageSettings = field(default_factory=TriageSettings)
     intents: list[Intent] = field(default_factory=list)

@@ -65,17 +65,31 @@ class Router:
             now - seen <= timedelta(seconds=self.settings.routing.present_seconds)
 
     def candidates(self, conn: sqlite3.Connection, now: datetime) -> list[Candidate]:
-        pool = []
+        return [self._candidate(conn, agent) for agent in agent_store.agents(conn)
+                if self.present(agent, now)]
+
+    def _candidate(self, conn: sqlite3.Connection, agent: agent_store.Agent) -> Candidate:
+        load: dict[str, int] = {}
+        for channel, count in agent_store.open_load(conn, agent.name).items():
+            klass = self.channel_class(channel)
+            load[klass] = load.get(klass, 0) + count
+        return Candidate(agent.name, agent.skills, agent.capacity, load,
+                         stored_time(agent.last_assigned_at))
+
+    def roster(self, conn: sqlite3.Connection, now: datetime) -> list[dict[str, object]]:
+        """Every agent as a supervisor checks them: role, skills, capacity, open cases by
+        channel class, here / away / gone, and when routing last gave them a case."""
+        rows = []
         for agent in agent_store.agents(conn):
-            if not self.present(agent, now):
-                continue
-            load: dict[str, int] = {}
-            for channel, count in agent_store.open_load(conn, agent.name).items():
-                klass = self.channel_class(channel)
-                load[klass] = load.get(klass, 0) + count
-            pool.append(Candidate(agent.name, agent.skills, agent.capacity, load,
-                                  stored_time(agent.last_assigned_at)))
-        return pool
+            state = self._candidate(conn, agent)
+            left = self._left_since(agent, now)
+            rows.append({
+                "agent": agent.name, "role": agent.role, "skills": sorted(agent.skills),
+                "capacity": agent.capacity, "open": state.load,
+                "state": "here" if left is None else "away" if agent.away_since else "gone",
+                "since": db_time(left) if left and left.year > 1 else None,
+                "last_given": agent.last_assigned_at})
+        return rows
 
     # -- one case -----------------------------------------------------------------------
 
@@ -109,7 +123,7 @@ class Router:
                               passed=passed | {queue.name})
         if say_wait:
             record_audit(conn, actor=ROUTER, action="case.waiting", case_id=case_id,
-                         reason=f"{queue.name}: {choice.reason}", at=db_time(now))
+                         reason=f"{queue.name}: {choice.reason}")
         return choice
 
     def _give(self, conn: sqlite3.Connection, case_id: int, queue: str, choice: Choice,

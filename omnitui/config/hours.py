@@ -1,0 +1,38 @@
+"""Business hours as the config writes them: weekday names, "09:00-17:30" spans and
+"2026-12-24" dates. Read here, so the config check and the calendar (triage/calendar.py)
+read them alike."""
+
+from __future__ import annotations
+
+from datetime import date
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class CalendarError(ValueError):
+    """A span or date written wrong: the config check names the key."""
+
+
+def parse_span(text: str) -> tuple[int, int]:
+    """"09:00-17:30" -> minutes from midnight (540, 1050); "24:00" may end a span."""
+    try:
+        start, end = (_minutes(part) for part in text.split("-"))
+    except ValueError:
+        raise CalendarError(f"{text!r} is not a span such as \"09:00-17:30\"") from None
+    if not 0 <= start < end <= 1440:
+        raise CalendarError(f"{text!r}: the span must start before it ends, within one day")
+    return start, end
+
+
+def _minutes(text: str) -> int:
+    hours, minutes = text.strip().split(":")
+    if len(minutes) != 2 or not hours.isdigit() or not minutes.isdigit() or int(minutes) > 59:
+        raise ValueError(text)
+    return int(hours) * 60 + int(minutes)
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CalendarError(f"{text!r} is not a date such as \"2026-12-24\"") from None

@@ -1,0 +1,107 @@
+"""Business time: how much of a stretch of time the team is open, and when a number of open
+seconds from a moment runs out. SLA due times and waiting points count in it.
+
+A calendar is a time zone, open spans per weekday in local wall-clock time, and closed
+dates (the config's and a country's public holidays). Arithmetic walks local days and turns
+each open span into UTC through the zone, so a daylight-saving change is counted as the wall
+clock has it (a 09:00-17:00 day is 8 hours on either side of it; a 24-hour day on the
+change is 23 or 25 hours). With no time zone the calendar is always open: 24x7.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from omnitui.config import BusinessHoursSettings
+from omnitui.config.hours import DAYS, CalendarError, parse_date, parse_span
+
+MAX_DAYS = 3700  # ten years: no target in business time looks further (a calendar with no
+# open hour at all is refused when the config is read)
+
+
+@dataclass(frozen=True)
+class Calendar:
+    zone: ZoneInfo | None = None  # None: always open (24x7)
+    week: tuple[tuple[tuple[int, int], ...], ...] = ((),) * 7  # Monday first, minutes
+    closed: frozenset[date] = field(default_factory=frozenset)
+    country: str = ""  # public holidays of this country are closed too ("": none)
+    subdivision: str = ""  # and of this state or province
+
+    @cached_property
+    def _public(self) -> Container[date]:
+        """The country's holidays, loaded at the first question (the package takes 0.1 s
+        to import; a console that never asks never pays it)."""
+        if not self.country:
+            return frozenset()
+        import holidays
+
+        return holidays.country_holidays(self.country, subdiv=self.subdivision or None)
+
+    @property
+    def always_open(self) -> bool:
+        return self.zone is None
+
+    def spans(self, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
+        """The open stretches within [start, end), in UTC, in order."""
+        if start >= end:
+            return
+        if self.zone is None:
+            yield start, end
+            return
+        day = start.astimezone(self.zone).date() - timedelta(days=1)  # a span may start
+        last = end.astimezone(self.zone).date()  # the local day before and run past midnight
+        while day <= last:
+            for opens, closes in self._day(day):
+                lo, hi = max(opens, start), min(closes, end)
+                if lo < hi:
+                    yield lo, hi
+            day += timedelta(days=1)
+
+    def _day(self, day: date) -> list[tuple[datetime, datetime]]:
+        if day in self.closed or day in self._public:
+            return []
+        midnight = datetime.combine(day, time(0), tzinfo=self.zone)
+        return [((midnight + timedelta(minutes=a)).astimezone(UTC),
+                 (midnight + timedelta(minutes=b)).astimezone(UTC))
+                for a, b in self.week[day.weekday()]]
+
+    def seconds(self, start: datetime, end: datetime) -> float:
+        """Open seconds between two moments (0 when `end` is not after `start`)."""
+        return sum((hi - lo).total_seconds() for lo, hi in self.spans(start, end))
+
+    def add(self, start: datetime, seconds: float) -> datetime:
+        """The moment `seconds` of open time after `start` have passed."""
+        if self.zone is None:
+            return start + timedelta(seconds=seconds)
+        left = max(0.0, seconds)
+        day = start.astimezone(self.zone).date() - timedelta(days=1)
+        for _ in range(MAX_DAYS):
+            for opens, closes in self._day(day):
+                lo = max(opens, start)
+                if lo >= closes:
+                    continue
+                room = (closes - lo).total_seconds()
+                if room >= left:
+                    return lo + timedelta(seconds=left)
+                left -= room
+            day += timedelta(days=1)
+        raise CalendarError("no open hours in the next ten years")
+
+    def is_open(self, moment: datetime) -> bool:
+        return self.zone is None or any(True for _ in self.spans(moment,
+                                                               moment + timedelta(seconds=1)))
+
+
+def calendar_of(hours: BusinessHoursSettings) -> Calendar:
+    """The config's [business_hours] as a calendar (checked when the config was read)."""
+    if not hours.time_zone:
+        return Calendar()
+    week = tuple(tuple(sorted(parse_span(span) for span in hours.hours.get(day, [])))
+                 for day in DAYS)
+    return Calendar(ZoneInfo(hours.time_zone), week,
+                    frozenset(parse_date(text) for text in hours.holidays),
+                    hours.country.upper(), hours.subdivision.upper())
