@@ -299,13 +299,18 @@ def case(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metava
          ) -> None:
     """One case and its whole timeline, with why each message joined it."""
     from omnitui import output
+    from omnitui.services.sla import SlaKeeper
+    from omnitui.store.db import utc_now
     from omnitui.store.queries import case_detail
 
-    with ctx(typer_ctx).open_store() as store:
+    context = ctx(typer_ctx)
+    with context.open_store() as store:
         detail = case_detail(store.conn, case_id)
+        sla = None if detail is None else SlaKeeper(context.settings).state(
+            store.conn, case_id, utc_now())
     if detail is None:
         raise OmnituiError(f"there is no case {case_id}")
-    output.print_case(detail, fmt)
+    output.print_case(detail, fmt, sla)
 
 
 @app.command()

@@ -25,7 +25,9 @@ from omnitui.demo_team import DEMO_AGENTS, skilled_for, with_demo_team
 from omnitui.ingest.identity import normalize
 from omnitui.model import Identifier, InboundEvent, Status
 from omnitui.services import actions
-from omnitui.services.routing import apply_agents, routed_pipeline
+from omnitui.services.intake import intake_pipeline
+from omnitui.services.routing import apply_agents
+from omnitui.services.sla import SlaKeeper
 from omnitui.store.agents import mark_seen
 from omnitui.store.cases import get_case
 from omnitui.store.customers import NewCustomer, NewIdentity, create_customer, customer_name
@@ -309,7 +311,8 @@ def _build_base(store: Store, settings: Settings, *, customers: int, messages: i
                             .date().isoformat()},
                 identities=tuple(NewIdentity(k[0], k[1], k[1], "demo population")
                                  for k in dict.fromkeys(keys) if k)), db_time(start))
-    pipeline = routed_pipeline(store, settings)
+    pipeline = intake_pipeline(store, settings)
+    keeper = SlaKeeper(settings)
     schedule: list[_Scheduled] = []
     seq = 0
     arrivals = _arrivals(rng, people, messages, start, end)
@@ -317,10 +320,10 @@ def _build_base(store: Store, settings: Settings, *, customers: int, messages: i
     while done < messages:
         with store.write() as conn:
             for at, person, follow_up in arrivals:
-                _run_due(conn, rng, schedule, at)
+                _run_due(conn, rng, schedule, at, keeper)
                 seq += 1
                 event = _event(rng, person, rng.choice(person.channels), at, seq, follow_up)
-                _team_at_work(conn, at)
+                _team_at_work(conn, at, start)
                 result = pipeline.ingest_in(conn, event, [])
                 if result.new_case or result.reopened:
                     _plan_case(rng, schedule, result.case_id or 0, at, seq, end)
@@ -330,10 +333,11 @@ def _build_base(store: Store, settings: Settings, *, customers: int, messages: i
         progress(done)
 
 
-def _team_at_work(conn: sqlite3.Connection, at: datetime) -> None:
-    """The demo team's consoles run from 07:00 to 19:00 UTC: routing gives them new cases
-    then; at night cases wait, and the morning shift takes them by hand."""
-    if 7 <= at.hour < 19:
+def _team_at_work(conn: sqlite3.Connection, at: datetime, start: datetime) -> None:
+    """The demo team's consoles run the first 12 hours of each day of the story: routing
+    gives them new cases then; at "night" cases wait, and the next shift takes them by hand.
+    (Days of the story, not of the clock: the same seed builds the same store at any hour.)"""
+    if (at - start).total_seconds() % 86400 < 12 * 3600:
         for agent in DEMO_AGENTS:
             mark_seen(conn, agent.name, db_time(at))
 
@@ -348,29 +352,37 @@ def _plan_case(rng: random.Random, schedule: list[_Scheduled], case_id: int, at:
 
 
 def _run_due(conn: sqlite3.Connection, rng: random.Random, schedule: list[_Scheduled],
-             until: datetime) -> None:
-    """Carry out the team's planned actions that fall before the next arrival."""
+             until: datetime, keeper: SlaKeeper) -> None:
+    """Carry out the team's planned actions that fall before the next arrival (and move
+    the case's SLA clocks, as the Desk does for a live agent)."""
     while schedule and schedule[0].at <= until:
         item = heapq.heappop(schedule)
-        case = get_case(conn, item.case_id)
-        if case is None or case["status"] in (Status.SOLVED, Status.CLOSED):
-            continue
-        agent = case["owner"] or rng.choice(skilled_for(case["queue"]))
-        if item.kind == "reply":
-            if case["owner"] is None:
-                actions.assign(conn, item.case_id, agent, actor=agent, at=item.at)
-            name = customer_name(conn, case["customer_id"]).split(" ")[0]
-            actions.reply(conn, item.case_id, author=agent,
-                          text=rng.choice(REPLIES).format(name=name), at=item.at)
-            next_kind = rng.choices(("solve", "pending", "hold", "none"), (70, 16, 5, 9))[0]
-            if next_kind != "none":
-                later = item.at + timedelta(hours=rng.expovariate(1 / 20))
-                heapq.heappush(schedule, _Scheduled(later, item.seq, next_kind, item.case_id))
-        elif item.kind == "solve":
-            actions.set_status(conn, item.case_id, Status.SOLVED, actor=agent, at=item.at)
-        elif item.kind == "pending":
-            actions.set_status(conn, item.case_id, Status.PENDING, actor=agent, at=item.at,
-                               pause_reason="waiting on customer")
-        else:
-            actions.set_status(conn, item.case_id, Status.ON_HOLD, actor=agent, at=item.at,
-                               pause_reason="waiting on engineering")
+        _act(conn, rng, schedule, item)
+        keeper.refresh(conn, item.case_id)
+
+
+def _act(conn: sqlite3.Connection, rng: random.Random, schedule: list[_Scheduled],
+         item: _Scheduled) -> None:
+    """One planned action of the team; a case solved meanwhile is left alone."""
+    case = get_case(conn, item.case_id)
+    if case is None or case["status"] in (Status.SOLVED, Status.CLOSED):
+        return
+    agent = case["owner"] or rng.choice(skilled_for(case["queue"]))
+    if item.kind == "reply":
+        if case["owner"] is None:
+            actions.assign(conn, item.case_id, agent, actor=agent, at=item.at)
+        name = customer_name(conn, case["customer_id"]).split(" ")[0]
+        actions.reply(conn, item.case_id, author=agent,
+                      text=rng.choice(REPLIES).format(name=name), at=item.at)
+        next_kind = rng.choices(("solve", "pending", "hold", "none"), (70, 16, 5, 9))[0]
+        if next_kind != "none":
+            later = item.at + timedelta(hours=rng.expovariate(1 / 20))
+            heapq.heappush(schedule, _Scheduled(later, item.seq, next_kind, item.case_id))
+    elif item.kind == "solve":
+        actions.set_status(conn, item.case_id, Status.SOLVED, actor=agent, at=item.at)
+    elif item.kind == "pending":
+        actions.set_status(conn, item.case_id, Status.PENDING, actor=agent, at=item.at,
+                           pause_reason="waiting on customer")
+    else:
+        actions.set_status(conn, item.case_id, Status.ON_HOLD, actor=agent, at=item.at,
+                           pause_reason="waiting on engineering")

@@ -21,7 +21,7 @@ from pathlib import Path
 from omnitui.channels.email.parse import parse_email
 from omnitui.config import Intent, Settings, TriageSettings
 from omnitui.model import InboundEvent
-from omnitui.services.routing import routed_pipeline
+from omnitui.services.intake import intake_pipeline
 from omnitui.store.blobs import write_blob
 from omnitui.store.db import Store
 from omnitui.triage.classify import classify
@@ -92,7 +92,7 @@ def import_mail(store: Store, settings: Settings, mail: Iterator[MailItem], *,
     """Import every message of `mail`, which `iter_mail_files` gives for the paths it has
     checked (so a mistyped path fails before any store is created); returns counts a person
     can check."""
-    pipeline = routed_pipeline(store, settings)
+    pipeline = intake_pipeline(store, settings)
     counts = {"imported": 0, "duplicates": 0, "with_errors": 0}
     workers = default_workers() if workers is None else workers
     events = parsed_events(mail, workers, store.attachments_dir, settings)

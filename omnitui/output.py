@@ -23,7 +23,7 @@ from omnitui.model import PAUSED_STATUSES, CaseDetail, CaseSummary
 from omnitui.sanitize import escape_json, sanitize
 from omnitui.store.db import parse_db_time, stored_time, utc_now
 from omnitui.vocabulary import routing_story
-from omnitui.wording import ago, plural, reading, sla_countdown, span, utc_time
+from omnitui.wording import ago, plural, reading, sla_countdown, sla_words, span, utc_time
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -152,9 +152,11 @@ def print_cases(rows: list[CaseSummary], fmt: ListFormat) -> None:
 
 
 
-def print_case(detail: CaseDetail, fmt: Format) -> None:
+def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None) -> None:
+    """`sla`: the case's clocks as services/sla.py states them (JSON: every target with its
+    due time, paused time and state)."""
     if fmt is Format.json:
-        write_json(dataclasses.asdict(detail))
+        write_json({**dataclasses.asdict(detail), "sla": sla})
         return
     if fmt is Format.csv:
         print_rows([dataclasses.asdict(m) for m in detail.messages], fmt)
@@ -168,11 +170,10 @@ def print_case(detail: CaseDetail, fmt: Format) -> None:
     header.append(f"case #{c.id}  ", style="bold")
     header.append(_text(c.subject or "(no subject)"))
     out.print(header)
-    countdown = sla_countdown(stored_time(c.sla_due), c.status, now)
-    sla = (f"SLA due {utc_time(parse_db_time(c.sla_due))} ({countdown})" if c.sla_due
-           else f"SLA {countdown}")
+    due = f" · next due {utc_time(parse_db_time(c.sla_due))}" if c.sla_due else ""
     out.print(_text(f"{c.status} · queue {c.queue} · owner {c.owner or '-'} · priority "
-                    f"{c.priority:g} · {sla} · reopened {detail.reopens}x"))
+                    f"{c.priority:g}{due} · reopened {detail.reopens}x"))
+    out.print(_text(f"SLA: {sla_words(sla)}"))
     if story := routing_story(detail.history):
         out.print(_text(f"routed: {story}"))
     if c.status in PAUSED_STATUSES and detail.pause_reason:

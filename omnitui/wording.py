@@ -60,3 +60,33 @@ def reading(language: str | None, sentiment: float | None, irritation: str | Non
     if irritation:
         words.append(f"irritated: {irritation}")
     return " · ".join(words)
+
+
+SLA_TARGET_WORDS = {"first_response": "first response",
+                    "meaningful_response": "meaningful response",
+                    "next_response": "next response", "resolution": "resolution"}
+
+
+def sla_words(sla: dict | None) -> str:
+    """A case's SLA in a line: the targets still open ("first response breached 12m ago ·
+    resolution 8m left"), in the policy's time; "all met" when none is."""
+    if sla is None:
+        return "no clocks (the case has no history to replay)"
+    open_ = [countdown(t) for t in sla["targets"]
+             if t["state"] not in ("met", "met late", "stopped")]
+    late = [countdown(t) for t in sla["targets"] if t["state"] == "met late"]
+    time = "" if sla["time"] == "24x7" else " (business hours)"
+    return " · ".join(open_ or late or ["all met"]) + time
+
+
+def countdown(state: dict) -> str:
+    """"8m left", "breached 12m ago", "met late", "paused (3h left)": a target at a
+    glance, in the policy's time."""
+    words, left, status = SLA_TARGET_WORDS[state["target"]], state["left_seconds"], state["state"]
+    if status in ("met", "met late", "stopped"):
+        return f"{words} {status}"
+    if status == "paused":
+        return f"{words} paused ({span(left or 0)} left)"
+    if status == "breached":
+        return f"{words} breached {span(-(left or 0))} ago"
+    return f"{words} {span(left or 0)} left" + (" (at risk)" if status == "at risk" else "")

@@ -32,6 +32,7 @@ from omnitui.config.schema import (
     SavedView,
     ServerSettings,
     Settings,
+    SlaPolicy,
     TriageSettings,
     listen_address,
 )
@@ -68,9 +69,16 @@ def check_values(settings: Settings, file: Path) -> None:
     for index, intent in enumerate(settings.intents):
         _check_intent(intent, f"{file}: intents[{index}]")
     _check_routing(settings.routing, f"{file}: routing")
+    _check_names(settings.sla_policies, "sla_policies", file)
+    for index, policy in enumerate(settings.sla_policies):
+        _check_policy(policy, settings.routing, f"{file}: sla_policies[{index}]")
+    policies = [p.name for p in settings.sla_policies] or ["default"]
     _check_names(settings.queues, "queues", file)
     for index, queue in enumerate(settings.queues):
         _check_queue(queue, f"{file}: queues[{index}]")
+        if queue.sla_policy and queue.sla_policy not in policies:
+            raise ConfigError(f"{file}: queues[{index}].sla_policy: no policy named "
+                              f"{queue.sla_policy!r} (policies: {', '.join(policies)})")
     _check_names(settings.agents, "agents", file)
     for index, agent in enumerate(settings.agents):
         _check_agent(agent, settings.routing, f"{file}: agents[{index}]")
@@ -218,6 +226,24 @@ def _check_routing(routing: RoutingSettings, where: str) -> None:
                               f"{getattr(routing, key)}")
 
 
+def _check_policy(policy: SlaPolicy, routing: RoutingSettings, where: str) -> None:
+    for target in ("first_response", "meaningful_response", "next_response", "resolution"):
+        for name, minutes in getattr(policy, target).items():
+            if name not in routing.channel_classes:
+                raise ConfigError(f"{where}.{target}: {name!r} is not a channel class "
+                                  f"(classes: {', '.join(routing.channel_classes)})")
+            if not 0 < minutes <= 525_600:
+                raise ConfigError(f"{where}.{target}.{name} must be minutes above 0 (at most "
+                                  f"a year), got {minutes}")
+    for tier, factor in policy.tier_factors.items():
+        if not 0 < factor <= 10:
+            raise ConfigError(f"{where}.tier_factors.{tier} must be above 0 and at most 10, "
+                              f"got {factor}")
+    if not 0 <= policy.at_risk < 1:
+        raise ConfigError(f"{where}.at_risk must be a share from 0 to below 1, got "
+                          f"{policy.at_risk}")
+
+
 def _check_queue(queue: QueueSettings, where: str) -> None:
     if queue.assign not in QUEUE_ASSIGN:
         raise ConfigError(f"{where}.assign must be one of {_choices(QUEUE_ASSIGN)}, got "
@@ -243,7 +269,7 @@ def _check_agent(agent: AgentSettings, routing: RoutingSettings, where: str) -> 
 
 def _check_names(entries: list[SavedView] | list[Macro] | list[MailboxSettings]
                  | list[HookChannel] | list[Intent] | list[QueueSettings]
-                 | list[AgentSettings], key: str, file: Path) -> None:
+                 | list[AgentSettings] | list[SlaPolicy], key: str, file: Path) -> None:
     """Names are how an agent picks a view or macro, so each must say something and be
     unique."""
     seen: dict[str, int] = {}

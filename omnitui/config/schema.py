@@ -56,6 +56,11 @@ class RoutingSettings:
     hand_back_minutes: int = 30  # away or gone longer: untouched cases go back to routing
     escalate_after_reassignments: int = 2  # reassigned more often: the queue's escalation
 
+    def channel_class(self, channel: str) -> str:
+        """The class a channel is in: the one that lists it, else the last."""
+        return next((name for name, channels in self.channel_classes.items()
+                     if channel in channels), list(self.channel_classes)[-1])
+
 
 QUEUE_ASSIGN = ("pull", "push")
 AGENT_ROLES = ("agent", "supervisor")
@@ -80,6 +85,7 @@ class QueueSettings:
     skills: list[str] = field(default_factory=list)
     assign: str = "pull"  # one of QUEUE_ASSIGN
     fallback: str = ""  # where new and waiting cases go when nobody is free for long
+    sla_policy: str = ""  # a [[sla_policies]] name; "": the first policy
     saturated_minutes: int = 15  # how long nobody free counts as saturated
     escalation: Escalation = field(default_factory=Escalation)
 
@@ -98,7 +104,8 @@ class AgentSettings:
 
 @dataclass
 class SlaSettings:
-    """Targets in minutes; synchronous channels (chat, phone, messengers) get the short ones."""
+    """The short form of one policy, "default", read when there are no [[sla_policies]]:
+    targets in minutes; synchronous channels (chat, phone, messengers) get the short ones."""
 
     first_response_sync: int = 10
     first_response_async: int = 480
@@ -121,6 +128,21 @@ class BusinessHoursSettings:
     holidays: list[str] = field(default_factory=list)  # closed dates, "2026-12-24"
     country: str = ""  # its public holidays are closed too (ISO code: "DE", "US")
     subdivision: str = ""  # the state or province for them ("BY", "CA")
+
+
+@dataclass
+class SlaPolicy:
+    """Targets in minutes per channel class ([routing.channel_classes]); a class or a target
+    left out has none. A queue names its policy; the first one is everyone else's."""
+
+    name: str
+    business_hours: bool = True  # count only [business_hours] (24x7 when none are set)
+    first_response: dict[str, float] = field(default_factory=dict)
+    meaningful_response: dict[str, float] = field(default_factory=dict)
+    next_response: dict[str, float] = field(default_factory=dict)
+    resolution: dict[str, float] = field(default_factory=dict)
+    tier_factors: dict[str, float] = field(default_factory=lambda: {"vip": 0.5})
+    at_risk: float = 0.25  # at risk once this share of a target is left
 
 
 IRRITATION_PHRASES = (
@@ -188,6 +210,7 @@ class Macro:
     queue: str = ""
     assign: str = ""  # "me" (the agent applying it), "nobody", or an agent name
     reply: str = ""  # a template over templates.TEMPLATE_VARIABLES; empty: no draft
+    meaningful: bool = True  # false: its reply is a first response, not yet an answer
     internal: bool = False  # the draft is an internal note, not a reply
 
 
@@ -280,6 +303,7 @@ class Settings:
     routing: RoutingSettings = field(default_factory=RoutingSettings)
     sla: SlaSettings = field(default_factory=SlaSettings)
     business_hours: BusinessHoursSettings = field(default_factory=BusinessHoursSettings)
+    sla_policies: list[SlaPolicy] = field(default_factory=list)
     priority: PrioritySettings = field(default_factory=PrioritySettings)
     triage: TriageSettings = field(default_factory=TriageSettings)
     intents: list[Intent] = field(default_factory=list)

@@ -25,7 +25,7 @@ from omnitui.channels.email.imap import (
 )
 from omnitui.config import MailboxSettings, Settings, attachments_dir
 from omnitui.ingest.pipeline import Pipeline
-from omnitui.services.routing import routed_pipeline
+from omnitui.services.intake import intake_pipeline
 from omnitui.store import channel_state
 from omnitui.store.db import Store, db_time, utc_now
 
@@ -44,7 +44,7 @@ def watch_folder(db_path: Path, settings: Settings, mailbox: MailboxSettings, fo
     backoff = BACKOFF_FIRST
     with Store(db_path, attachments_dir=attachments_dir(settings, db_path),
                durable=True) as store:
-        pipeline = routed_pipeline(store, settings)
+        pipeline = intake_pipeline(store, settings)
         while not stop.is_set():
             client: IMAPClient | None = None
             try:

@@ -29,8 +29,10 @@ from omnitui.daemon import lock
 from omnitui.daemon.mailwatch import watch_folder
 from omnitui.daemon.sender import send_due
 from omnitui.ingest.pending import WEBHOOK_HOLD, file_pending
-from omnitui.services.routing import Router, apply_agents, route_by_time, routed_pipeline
-from omnitui.services.scheduler import wake_snoozed
+from omnitui.services.intake import intake_pipeline
+from omnitui.services.routing import Router, apply_agents, route_by_time
+from omnitui.services.scheduler import fire_sla_alarms, wake_snoozed
+from omnitui.services.sla import SlaKeeper
 from omnitui.store import channel_state
 from omnitui.store.db import Store, db_time, utc_now
 from omnitui.wording import plural
@@ -145,14 +147,15 @@ class Daemon:
                     log.exception("sending the outbox failed; trying again shortly")
 
     def _schedule_loop(self) -> None:
-        router = Router(self.settings)
+        router, keeper = Router(self.settings), SlaKeeper(self.settings)
         with Store(self.db_path, migrate=False) as store:
             while not self.stop.wait(SCHEDULE_SECONDS):
                 try:
                     woken = wake_snoozed(store, utc_now())
                     routed = route_by_time(store, router, utc_now())
+                    escalated = fire_sla_alarms(store, router, keeper, utc_now())
                 except Exception:  # a busy store: the next tick does it
-                    log.warning("could not wake or route cases", exc_info=True)
+                    log.warning("could not wake, route or escalate cases", exc_info=True)
                     continue
                 if woken:
                     log.info("woke %s: %s", plural(len(woken), "snoozed case"),
@@ -160,6 +163,9 @@ class Daemon:
                 if routed:
                     log.info("routed %s: %s", plural(len(routed), "case"),
                              ", ".join(f"#{i}" for i in routed[:20]))
+                if escalated:
+                    log.info("SLA escalations on %s: %s", plural(len(escalated), "case"),
+                             ", ".join(f"#{i}" for i in escalated[:20]))
 
     def _file_deliveries(self) -> None:
         """File what the receiver stored, as soon as it is stored (and, at start, what an
@@ -167,7 +173,7 @@ class Daemon:
         parse = functools.partial(parse_delivery, self.settings)
         with Store(self.db_path, attachments_dir=attachments_dir(self.settings, self.db_path),
                    migrate=False) as store:
-            pipeline = routed_pipeline(store, self.settings)
+            pipeline = intake_pipeline(store, self.settings)
             self._deliveries.set()
             while not self.stop.is_set():
                 if not self._deliveries.wait(1.0):

@@ -1,6 +1,6 @@
 """The persist stage: write the decided outcome of one event.
 
-Opens the new case or moves the joined one on (reopen, resume a paused clock, raise its
+Opens the new case or moves the joined one on (reopen, resume a paused case, raise its
 score), stores the message with its raw bytes, attachment rows and threading reason,
 records the audit trail, and files the claims and suggestions the earlier stages raised.
 """
@@ -15,7 +15,6 @@ from omnitui.ingest.threading import ThreadDecision
 from omnitui.model import Direction, InboundEvent, IngestResult, Status
 from omnitui.store import cases, customers, messages
 from omnitui.store.audit import record_audit
-from omnitui.store.db import db_time
 from omnitui.triage.language import UNDETERMINED
 from omnitui.triage.route import Routing
 
@@ -54,9 +53,7 @@ def _open_case(conn: sqlite3.Connection, event: InboundEvent, who: Identificatio
     case_id = cases.create_case(conn, cases.NewCase(
         customer_id=who.customer_id, subject=case_subject(event), channel=event.channel,
         queue=plan.queue, priority=plan.priority, tier=who.tier, severity=event.severity,
-        sla_first_response_due=db_time(plan.first_response_due),
-        sla_resolution_due=db_time(plan.resolution_due),
-        sla_due=db_time(plan.first_response_due), previous_case_id=decision.previous_case_id,
+        previous_case_id=decision.previous_case_id,
         last_inbound_at=stamps.at, created_at=stamps.at, **_as_read(event)))
     record_audit(conn, actor=ACTOR, action="case.created", case_id=case_id,
                  customer_id=who.customer_id, reason=decision.reason, at=stamps.now)
@@ -72,16 +69,12 @@ def _continue_case(conn: sqlite3.Connection, event: InboundEvent, who: Identific
                                  "updated_at": stamps.at,
                                  "priority": max(case["priority"], plan.priority)}
     if decision.reopen:
-        values.update(status=Status.OPEN, reopens=case["reopens"] + 1, solved_at=None,
-                      sla_resolution_due=db_time(plan.resolution_due),
-                      sla_due=db_time(plan.resolution_due))
+        values.update(status=Status.OPEN, reopens=case["reopens"] + 1, solved_at=None)
         record_audit(conn, actor=ACTOR, action="case.reopened", case_id=case["id"],
                      customer_id=who.customer_id, reason=decision.reason, at=stamps.now)
     elif case["status"] == Status.PENDING and not event.auto_submitted:
-        # The customer answered what we were waiting for: the clock runs again.
-        values.update(status=Status.OPEN, pause_reason=None,
-                      sla_due=case["sla_resolution_due"] if case["first_response_at"]
-                      else case["sla_first_response_due"])
+        # The customer answered what we were waiting for: the clocks run again.
+        values.update(status=Status.OPEN, pause_reason=None)
     if case["snoozed_until"] is not None and not event.auto_submitted:
         values["snoozed_until"] = None  # the customer wrote: the case is back in the queue
     values.update(_as_read(event, intent_known=case["intent"] is not None))

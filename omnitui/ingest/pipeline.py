@@ -81,9 +81,8 @@ class Pipeline:
         who = identify(conn, event, self.settings.identity, stamps.now)
         decision = thread(conn, event, who.customer_id, self.settings.threading, clock)
         classify(event, self.settings.triage, self.intents)
-        plan = route(event, tier=who.tier, opened_at=clock, routing=self.settings.routing,
-                     priority=self.settings.priority, sla=self.settings.sla,
-                     intents=self.settings.intents)
+        plan = route(event, tier=who.tier, routing=self.settings.routing,
+                     priority=self.settings.priority, intents=self.settings.intents)
         result = persist(conn, event, who, decision, plan, blobs, stamps)
         for automation in self.automations:
             automation(conn, event, result)

@@ -38,7 +38,7 @@ def parse_priority(text: str) -> float:
 def reply(conn: sqlite3.Connection, case_id: int, *, author: str, text: str, at: datetime,
           internal: bool = False, channel: str | None = None,
           delivery: dict[str, Any] | None = None,
-          reply_route: dict[str, Any] | None = None) -> int:
+          reply_route: dict[str, Any] | None = None, response: str | None = None) -> int:
     """Add an agent's reply (or internal note) to the timeline; a reply starts the clock on
     the resolution target and counts as the first response.
 
@@ -46,7 +46,9 @@ def reply(conn: sqlite3.Connection, case_id: int, *, author: str, text: str, at:
     references) the reply also goes into the outbox for the daemon to send; without it, it
     is history that was sent elsewhere (the demo). Undo removes the message and its outbox
     row while the reply is still queued. `reply_route` on the message steers the later
-    replies on its channel (a conversation moved to private stays private).
+    replies on its channel (a conversation moved to private stays private). `response`:
+    what it answers for the SLA (None: a real answer; "first": only a first response, as
+    from a macro marked meaningful = false; "none": an automatic acknowledgement).
     """
     case = case_store.require_case(conn, case_id)
     when = db_time(at)
@@ -60,7 +62,7 @@ def reply(conn: sqlite3.Connection, case_id: int, *, author: str, text: str, at:
                                             else ""),
         text=text, author=author, created_at=when, external_id=external_id,
         thread_key=external_id, parent_keys=tuple(delivery.get("references") or ()),
-        reply_route=reply_route), changes)
+        reply_route=reply_route, response=None if internal else response), changes)
     if delivery and not internal:
         outbox.queue(conn, {
             "message_id": message_id, "case_id": case_id, "channel": channel or case["channel"],
@@ -69,33 +71,29 @@ def reply(conn: sqlite3.Connection, case_id: int, *, author: str, text: str, at:
             "next_attempt_at": when, "created_at": when}, changes)
     if not internal:
         values: dict[str, object] = {"last_message_at": when, "updated_at": when}
-        if case["first_response_at"] is None:
+        if case["first_response_at"] is None and response != "none":
             values["first_response_at"] = when
+        if case["meaningful_response_at"] is None and response is None:
+            values["meaningful_response_at"] = when
         if case["status"] == Status.NEW:
             values["status"] = Status.OPEN
-        if case["status"] not in PAUSED:
-            values["sla_due"] = case["sla_resolution_due"]
         case_store.update_case(conn, case_id, values, changes)
     record_audit(conn, actor=author, action="note.added" if internal else "reply.queued",
-                 case_id=case_id, message_id=message_id, changes=changes)
+                 case_id=case_id, message_id=message_id, changes=changes, at=when)
     return message_id
 
 
 def set_status(conn: sqlite3.Connection, case_id: int, status: Status, *, actor: str,
                at: datetime, pause_reason: str | None = None,
                expected_version: int | None = None) -> int:
-    """Move a case to `status`; pausing stops its SLA clock, solving records when."""
+    """Move a case to `status` (pausing stops its SLA clocks: services/sla.py replays them
+    from this audit row); solving records when."""
     case = case_store.require_case(conn, case_id)
     if status in PAUSED and not pause_reason:
         raise StoreError(f"{status} needs a pause reason (what the case is waiting on)")
     when = db_time(at)
     values: dict[str, object] = {"status": status, "updated_at": when,
                                  "pause_reason": pause_reason if status in PAUSED else None}
-    if status in PAUSED or status in (Status.SOLVED, Status.CLOSED):
-        values["sla_due"] = None
-    else:
-        values["sla_due"] = (case["sla_resolution_due"] if case["first_response_at"]
-                             else case["sla_first_response_due"])
     if status in (Status.SOLVED, Status.CLOSED):
         values["solved_at"] = case["solved_at"] or when
     else:
@@ -104,7 +102,7 @@ def set_status(conn: sqlite3.Connection, case_id: int, status: Status, *, actor:
     case_store.update_case(conn, case_id, values, changes, expected_version=expected_version)
     reason = f"{case['status']} -> {status}" + (f" ({pause_reason})" if pause_reason else "")
     return record_audit(conn, actor=actor, action="case.status", case_id=case_id,
-                        reason=reason, changes=changes)
+                        reason=reason, changes=changes, at=when)
 
 
 def assign(conn: sqlite3.Connection, case_id: int, owner: str | None, *, actor: str,
@@ -121,7 +119,7 @@ def assign(conn: sqlite3.Connection, case_id: int, owner: str | None, *, actor: 
     case_store.update_case(conn, case_id, values, changes, expected_version=expected_version)
     return record_audit(conn, actor=actor, action="case.assigned", case_id=case_id,
                         reason=reason or f"{case['owner'] or 'nobody'} -> {owner or 'nobody'}",
-                        changes=changes)
+                        changes=changes, at=db_time(at))
 
 
 def claim(conn: sqlite3.Connection, case_id: int, agent: str, *, at: datetime) -> bool:
@@ -141,7 +139,7 @@ def edit(conn: sqlite3.Connection, case_id: int, values: dict[str, object], *, a
     changes = ChangeSet()
     case_store.update_case(conn, case_id, {**values, "updated_at": db_time(at)}, changes)
     return record_audit(conn, actor=actor, action=action, case_id=case_id, reason=reason,
-                        changes=changes)
+                        changes=changes, at=db_time(at))
 
 
 def requeue(conn: sqlite3.Connection, case_id: int, queue: str, *, actor: str,

@@ -25,8 +25,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Callable, Sequence
-from contextlib import suppress
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -36,10 +36,13 @@ from omnitui.errors import Refused
 from omnitui.model import Channel, Draft, Identifier, InboundEvent, Status
 from omnitui.services import actions
 from omnitui.services.history import undo
-from omnitui.services.routing import Router, routed_pipeline
+from omnitui.services.intake import intake_pipeline
+from omnitui.services.routing import Router
+from omnitui.services.sla import SlaKeeper
 from omnitui.store import agents as agent_store
 from omnitui.store import audit
 from omnitui.store.cases import require_case
+from omnitui.store.changes import changed_cases_since, last_change
 from omnitui.store.db import (
     STORE_ERRORS,
     Store,
@@ -91,6 +94,7 @@ class Desk:
         self.settings = settings or Settings()
         self.clock = clock  # when actions happen (tests fix it)
         self.router = Router(self.settings)
+        self.keeper = SlaKeeper(self.settings)
 
     # -- the two shapes ---------------------------------------------------------------
 
@@ -102,7 +106,7 @@ class Desk:
         token = new_token()
         for case_id in dict.fromkeys(case_ids):
             try:
-                with self.store.write(token) as conn:
+                with self.store.write(token) as conn, self._clocks_follow(conn):
                     self._check_version(conn, case_id, expected_version)
                     change(conn, case_id)
                 results.append(CaseResult(case_id, True))
@@ -115,7 +119,7 @@ class Desk:
         """`change` on every case in one transaction (one undo); a refused case is left
         out and said, the others change."""
         results: list[CaseResult] = []
-        with self.store.write() as conn:
+        with self.store.write() as conn, self._clocks_follow(conn):
             for case_id in dict.fromkeys(case_ids):
                 try:
                     with savepoint(conn):
@@ -145,10 +149,19 @@ class Desk:
 
     def _one(self, change: Callable[[sqlite3.Connection], Any]) -> Any:
         """A change that is not per case (a merge, an undo), in its own transaction."""
-        with self.store.write() as conn:
+        with self.store.write() as conn, self._clocks_follow(conn):
             done = change(conn)
         self._offer_waiting()
         return done
+
+    @contextmanager
+    def _clocks_follow(self, conn: sqlite3.Connection) -> Iterator[None]:
+        """The SLA clocks of every case the transaction changed, replayed before it commits
+        (a reply meets a target, a pause stops them, an undo puts them back)."""
+        before = last_change(conn)
+        yield
+        for case_id in sorted(changed_cases_since(conn, before)[1]):
+            self.keeper.refresh(conn, case_id)
 
     def _offer_waiting(self) -> None:
         """After an action that may have freed someone (a case solved, handed on, merged),
@@ -283,9 +296,12 @@ class Desk:
         """A new outbound case to someone by email or phone; returns its number."""
         from omnitui.services import drafts
 
-        return drafts.open_case(self.store, draft, author=self.actor, at=self.clock(),
-                                default_queue=self.settings.routing.default_queue,
-                                phone_region=self.settings.identity.default_phone_region)
+        case_id = drafts.open_case(self.store, draft, author=self.actor, at=self.clock(),
+                                   default_queue=self.settings.routing.default_queue,
+                                   phone_region=self.settings.identity.default_phone_region)
+        with self.store.write() as conn:
+            self.keeper.refresh(conn, case_id)
+        return case_id
 
     def _own_addresses(self) -> frozenset[str]:
         return frozenset(m.address for m in self.settings.mailboxes)
@@ -368,8 +384,8 @@ class Desk:
             sender_name=name, text=text, source=f"logged by {self.actor}",
             subject=f"{'Phone call' if channel == Channel.PHONE else 'Walk-up visit'}"
                     + (f", {minutes:g} min" if minutes else ""))
-        with self.store.write() as conn:
-            result = routed_pipeline(self.store, self.settings).ingest_in(conn, event, [])
+        with self.store.write() as conn, self._clocks_follow(conn):
+            result = intake_pipeline(self.store, self.settings).ingest_in(conn, event, [])
             if result.case_id is None or result.message_id is None:
                 raise StoreError("the contact could not be filed")
             if answer.strip():

@@ -61,6 +61,7 @@ def send_in(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author: str
             at: datetime, macros: list[Macro]) -> None:
     """Queue a draft with its macro's changes inside a transaction the caller holds (a macro
     sent to many cases at once). The agent's kept drafts are not touched."""
+    macro = None
     if draft.macro:
         macro = next((m for m in macros if m.name == draft.macro), None)
         problem = (f"the macro {draft.macro!r} is no longer in the config" if macro is None
@@ -70,8 +71,9 @@ def send_in(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author: str
         apply_macro(conn, case_id, macro, agent=author, at=at)
     if draft.private:
         move_to_private(conn, case_id, draft, author=author, at=at)
-    else:
-        queue_draft(conn, case_id, draft, author=author, at=at)
+    else:  # a macro's holding reply ("we are on it") answers first, not yet meaningfully
+        queue_draft(conn, case_id, draft, author=author, at=at,
+                    response=None if macro is None or macro.meaningful else "first")
 
 
 def open_case(store: Store, draft: Draft, *, author: str, at: datetime, default_queue: str,

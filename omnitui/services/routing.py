@@ -20,21 +20,16 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from omnitui.config import Escalation, QueueSettings, Settings
-from omnitui.model import InboundEvent, IngestResult
 from omnitui.services import actions
 from omnitui.store import agents as agent_store
 from omnitui.store.audit import record_audit
 from omnitui.store.cases import require_case
-from omnitui.store.db import Store, db_time, stored_time, utc_now
+from omnitui.store.db import Store, db_time, stored_time
 from omnitui.triage.assignment import Candidate, Choice, choose_agent
 from omnitui.vocabulary import ROUTER
 from omnitui.wording import span
-
-if TYPE_CHECKING:
-    from omnitui.ingest.pipeline import Pipeline
 
 BATCH = 200  # waiting cases looked at per queue in one pass
 
@@ -48,9 +43,7 @@ class Router:
         self.classes = {channel: name for name, channels in classes.items()
                         for channel in channels}
         self.catch_all = list(classes)[-1]
-
-    def channel_class(self, channel: str) -> str:
-        return self.classes.get(channel, self.catch_all)
+        self.channel_class = settings.routing.channel_class
 
     def _pushes(self, queue: str) -> QueueSettings | None:
         found = self.queues.get(queue)
@@ -325,21 +318,3 @@ def route_by_time(store: Store, router: Router, now: datetime) -> list[int]:
     with store.write() as conn:
         handed, given = router.hand_back(conn, now), router.fill(conn, now)
         return handed + given + router.overflow(conn, now)  # what is still waiting
-
-
-def routed_pipeline(store: Store, settings: Settings) -> Pipeline:
-    """The ingest pipeline with routing as its automate stage: what every intake uses (the
-    daemon, imports, a contact logged by hand), so a new case in a push queue goes to an
-    agent in the same transaction that files it. (The pipeline is imported here: a
-    script's `omnitui tag` starts without it.)"""
-    from omnitui.ingest.pipeline import Pipeline
-
-    router = Router(settings)
-
-    def route(conn: sqlite3.Connection, event: InboundEvent, result: IngestResult) -> None:
-        if result.case_id is not None and (result.new_case or result.reopened):
-            # As of the message, the moment its case's clocks start (now, for live traffic;
-            # the demo's story replays its days).
-            router.came_in(conn, result.case_id, new=result.new_case,
-                           reopened=result.reopened, now=min(event.occurred_at, utc_now()))
-    return Pipeline(store, settings, [route])

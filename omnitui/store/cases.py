@@ -149,3 +149,46 @@ def due_snoozes(conn: sqlite3.Connection, now: str, limit: int) -> list[tuple[in
     return conn.execute("SELECT id, snoozed_until FROM cases WHERE snoozed_until IS NOT NULL"
                         " AND snoozed_until <= ? ORDER BY snoozed_until, id LIMIT ?",
                         (now, limit)).fetchall()
+
+
+@dataclass(frozen=True)
+class ClockFacts:
+    """What a case's SLA clocks are replayed from: its opening, its customers' messages and
+    our replies (time, direction, kind of response, automatic or not), and every status it
+    was given (time, status), from the audit log, in order."""
+
+    opened_at: str
+    messages: list[tuple[str, str, str | None, str | None]]
+    statuses: list[tuple[str, str]]
+
+
+def clock_facts(conn: sqlite3.Connection, case_id: int) -> ClockFacts | None:
+    """None: the case has no audit history to replay (made outside omnitui's actions)."""
+    opened = conn.execute("SELECT created_at FROM cases WHERE id = ? AND EXISTS (SELECT 1 FROM"
+                          " audit WHERE case_id = ? AND action = 'case.created')",
+                          (case_id, case_id)).fetchone()
+    if opened is None:
+        return None
+    messages = conn.execute(
+        "SELECT created_at, direction, response, auto_submitted FROM messages"
+        " WHERE case_id = ? AND direction IN ('in', 'out') ORDER BY created_at, id",
+        (case_id,)).fetchall()
+    key = f'$."cases:{case_id}".status'
+    statuses = conn.execute(  # the actions that set a status (a reply's new -> open aside)
+        "SELECT at, json_extract(after, ?) FROM audit WHERE case_id = ? AND (action IN"
+        " ('case.status', 'cases.merged') OR action LIKE 'undo %')"
+        " AND json_extract(after, ?) IS NOT NULL ORDER BY id", (key, case_id, key)).fetchall()
+    return ClockFacts(opened[0], [tuple(m) for m in messages], [tuple(s) for s in statuses])
+
+
+def set_clocks(conn: sqlite3.Connection, case_id: int, values: dict[str, Any]) -> None:
+    """The SLA columns, as replayed: not an edit (no version, no audit row: the actions
+    that moved the clocks have theirs)."""
+    assignments = ", ".join(f"{name} = ?" for name in values)
+    conn.execute(f"UPDATE cases SET {assignments} WHERE id = ?", (*values.values(), case_id))
+
+
+def due_alarms(conn: sqlite3.Connection, now: str, limit: int) -> list[int]:
+    return [row[0] for row in conn.execute(
+        f"SELECT id FROM cases WHERE sla_alarm_at <= ? AND sla_alarm_at IS NOT NULL"
+        f" AND status IN {ACTIVE} ORDER BY sla_alarm_at LIMIT ?", (now, limit))]

@@ -98,7 +98,9 @@ def db_time(moment: datetime) -> str:
 
 
 def parse_db_time(value: str) -> datetime:
-    return datetime.strptime(value, DB_TIME_FORMAT).replace(tzinfo=UTC)
+    """A stored timestamp as a UTC time (fromisoformat: 10x faster than strptime, and SLA
+    replays read every message's time)."""
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 def stored_time(value: str | None) -> datetime | None:

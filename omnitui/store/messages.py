@@ -107,6 +107,7 @@ class NewMessage:
     thread_rule: str = ""
     thread_reason: str = ""
     reply_route: Mapping[str, Any] | None = None
+    response: str | None = None  # a reply: None meaningful, "first", "none" (triage/sla.py)
 
 
 def create_message(conn: sqlite3.Connection, message: NewMessage,

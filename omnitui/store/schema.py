@@ -414,8 +414,27 @@ CREATE TABLE queue_state (
 );
 """
 
+# 11: SLA clocks that mean something. A reply says what kind of response it is (NULL: a
+# meaningful one; "first": only a first response, as from a macro marked meaningful =
+# false; "none": an automatic acknowledgement, neither); a case carries its policy, the
+# due times of its next-response and meaningful-response targets, when it first got a
+# meaningful response, how long its clocks stood paused, and its next alarm (at risk or
+# breached), which the scheduler finds by index.
+MIGRATION_11 = f"""
+ALTER TABLE messages ADD COLUMN response TEXT;
+ALTER TABLE cases ADD COLUMN sla_policy TEXT;
+ALTER TABLE cases ADD COLUMN sla_next_response_due TEXT;
+ALTER TABLE cases ADD COLUMN sla_meaningful_due TEXT;
+ALTER TABLE cases ADD COLUMN meaningful_response_at TEXT;
+ALTER TABLE cases ADD COLUMN sla_paused_seconds REAL NOT NULL DEFAULT 0;
+ALTER TABLE cases ADD COLUMN sla_alarm_at TEXT;
+CREATE INDEX cases_sla_alarm ON cases(sla_alarm_at)
+    WHERE sla_alarm_at IS NOT NULL AND status IN {ACTIVE};
+"""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
-                         MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10]
+                         MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10,
+                         MIGRATION_11]
 
 # Migrations that also rewrite rows by rules too involved for SQL: the module whose
 # `migrate(conn)` runs right after that migration's SQL, in the same transaction. Named, not

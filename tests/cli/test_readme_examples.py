@@ -1,5 +1,5 @@
 """The README's first steps, run as written in a fresh home: `omnitui demo`, then the
-`omnitui cases` and `omnitui case 381` it shows, then `omnitui` and `omnitui doctor`."""
+`omnitui cases` and `omnitui case 1245` it shows, then `omnitui` and `omnitui doctor`."""
 
 from __future__ import annotations
 
@@ -39,10 +39,10 @@ def test_the_readme_examples_work_after_omnitui_demo(omnitui: Run) -> None:
     # each example row's id, priority, SLA and channel, in the same order at the top
     assert [row[:5] for row in shown[1:len(expected)]] == [row[:5] for row in expected[1:]]
 
-    case = omnitui("case", "381")
+    case = omnitui("case", "1245")
     assert notice in case.stderr
     output = " ".join(paragraphs(case.stdout.splitlines()))
-    for paragraph in paragraphs(example("omnitui case 381")):
+    for paragraph in paragraphs(example("omnitui case 1245")):
         assert paragraph in output
 
     assert notice in omnitui("doctor").stderr  # exit 0: everything checks out

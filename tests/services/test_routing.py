@@ -16,7 +16,8 @@ from omnitui.channels.email.parse import parse_email
 from omnitui.config import ConfigError, Settings, load_settings
 from omnitui.model import Status
 from omnitui.services.desk import Desk
-from omnitui.services.routing import Router, apply_agents, route_by_time, routed_pipeline
+from omnitui.services.intake import intake_pipeline
+from omnitui.services.routing import Router, apply_agents, route_by_time
 from omnitui.store.db import Store, db_time, utc_now
 from omnitui.vocabulary import ROUTER
 from tests.conftest import chat_event, make_email
@@ -82,7 +83,7 @@ def billing_email(store: Store, settings: Settings, sender: str, text: str = "my
                   "is wrong") -> int:
     event = parse_email(make_email(sender, subject="Question", body=text,
                                   date=utc_now()), source="test")
-    result = routed_pipeline(store, settings).ingest(event)
+    result = intake_pipeline(store, settings).ingest(event)
     assert result.case_id is not None
     return result.case_id
 
@@ -161,7 +162,7 @@ def test_away_gets_nothing_and_available_gets_the_waiting_case(store: Store,
 
 def test_a_pull_queue_is_left_to_the_agents(store: Store, team: Settings) -> None:
     desk(store, team, "gus").present()
-    result = routed_pipeline(store, team).ingest(chat_event("telegram", "t1", "site is down"))
+    result = intake_pipeline(store, team).ingest(chat_event("telegram", "t1", "site is down"))
     assert case(store, result.case_id)["queue"] == "technical"
     assert case(store, result.case_id)["owner"] is None
     assert [a for _, a, _ in reasons(store, result.case_id)] == ["case.routed"]
@@ -230,7 +231,7 @@ def test_a_reopened_case_goes_back_to_routing_when_its_owner_is_away(
     farid.present()
     event = parse_email(make_email("ann@example.com", subject="Re: Question",
                                    body="still wrong"), source="test")
-    assert routed_pipeline(store, team).ingest(event).reopened
+    assert intake_pipeline(store, team).ingest(event).reopened
     assert case(store, case_id)["owner"] == "farid"
     assert any("reopened while erin is away" in why for _, _, why in reasons(store, case_id))
 

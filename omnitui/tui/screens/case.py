@@ -21,7 +21,7 @@ from omnitui.model import PAUSED_STATUSES, CaseDetail, CustomerView, MessageView
 from omnitui.quotes import split_reply
 from omnitui.sanitize import sanitize
 from omnitui.store import presence
-from omnitui.store.db import db_time, parse_db_time, stored_time, utc_now
+from omnitui.store.db import db_time, parse_db_time, utc_now
 from omnitui.store.queries import case_detail
 from omnitui.triage.language import UNDETERMINED
 from omnitui.tui.keys import bind
@@ -30,7 +30,7 @@ from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.widgets.key_bar import KeyBar
 from omnitui.tui.work import messages
 from omnitui.vocabulary import action_words, routing_story
-from omnitui.wording import plural, sla_countdown
+from omnitui.wording import plural, sla_words
 
 PRESENCE_FRESH = timedelta(seconds=15)  # a mark older than this is a console gone
 
@@ -44,7 +44,8 @@ def plain(text: str | None, *, multiline: bool = False) -> Text:
     return Text(sanitize(text or "", multiline=multiline))
 
 
-def render_facts(detail: CaseDetail, now: datetime, *, with_customer: bool = False) -> Group:
+def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
+                 with_customer: bool = False) -> Group:
     """The case's title and facts (what it waits on, until when it sleeps); `with_customer`
     adds a line about the customer, for when the customer pane is hidden (a narrow
     terminal)."""
@@ -54,14 +55,15 @@ def render_facts(detail: CaseDetail, now: datetime, *, with_customer: bool = Fal
     facts = Text(style="dim")
     facts.append_text(plain(f"{case.status.replace('_', ' ')} · {case.channel} · queue "
                             f"{case.queue} · owner {case.owner or '-'}"))
-    facts.append(f" · priority {case.priority:g} · SLA "
-                 f"{sla_countdown(stored_time(case.sla_due), case.status, now)}"
-                 f"{f' (due {case.sla_due} UTC)' if case.sla_due else ''} · reopened "
-                 f"{detail.reopens}x")
+    facts.append(f" · priority {case.priority:g} · reopened {detail.reopens}x")
     if case.tags:
         facts.append(" · tags ")
         facts.append_text(plain(" ".join(case.tags)))
     lines = [title, facts]
+    clocks = Text("SLA: ", style="dim")
+    clocks.append(sla_words(sla), style="bold red" if sla and any(
+        t["state"] == "breached" for t in sla["targets"]) else "dim")
+    lines.append(clocks)
     if story := routing_story(detail.history):
         routed = Text("routed: ") + plain(story)
         routed.stylize("dim")
@@ -325,8 +327,10 @@ class CaseScreen(WorkScreen):
         self._draw_facts()
 
     def _draw_facts(self) -> None:
+        now = self.app.clock()
+        sla = self.console.desk.keeper.state(self.console.store.conn, self.detail.case.id, now)
         self.query_one("#facts", Static).update(render_facts(
-            self.detail, self.app.clock(), with_customer=self.has_class("-no-customer")))
+            self.detail, now, sla=sla, with_customer=self.has_class("-no-customer")))
 
     async def _fill_timeline(self, *, first: bool) -> None:
         """Show the newest TIMELINE_PAGE messages (older ones load when the agent walks up

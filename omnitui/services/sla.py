@@ -1,0 +1,247 @@
+"""SLA clocks on the cases: each case's policy (its queue's, else the first), its targets
+for its channel class and tier, and its clocks replayed from its own history (triage/sla.py)
+whenever something happens to it. The replay is the one computation: live, at a reopen,
+after an undo, and in `omnitui sla recompute`, which applies a changed policy to open cases
+(an "SLA repair"). At risk and breached each fire the queue's escalation once, from the
+scheduler.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from omnitui.config import Settings, SlaPolicy, SlaSettings
+from omnitui.model import PAUSED_STATUSES, Status
+from omnitui.store import cases as case_store
+from omnitui.store.db import db_time, parse_db_time
+from omnitui.triage.calendar import Calendar, calendar_of
+from omnitui.triage.sla import TARGETS, Clock, Clocks, Happening, replay
+from omnitui.wording import SLA_TARGET_WORDS, span
+
+FINISHED = (Status.SOLVED, Status.CLOSED)
+
+
+def short_form_policy(sla: SlaSettings) -> SlaPolicy:
+    """[sla]'s keys as the policy "default" (read when there are no [[sla_policies]])."""
+    first = {"chat": float(sla.first_response_sync), "email": float(sla.first_response_async)}
+    return SlaPolicy("default", first_response=first, next_response=dict(first),
+                     resolution={"chat": float(sla.resolution_sync),
+                                 "email": float(sla.resolution_async)},
+                     tier_factors={"vip": sla.vip_factor})
+
+
+@dataclass(frozen=True)
+class TargetState:
+    """One clock as an agent or a script reads it."""
+
+    target: str
+    started: str
+    due: str | None  # None: paused
+    met: str | None
+    state: str  # met, met late, running, at risk, breached, paused, stopped
+    paused_seconds: float
+    left_seconds: float | None  # in the policy's time; negative: late by that much
+
+
+class SlaKeeper:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        policies = settings.sla_policies or [short_form_policy(settings.sla)]
+        self.policies = {p.name: p for p in policies}
+        self.first = policies[0]
+        self.by_queue = {q.name: q.sla_policy for q in settings.queues if q.sla_policy}
+        self.business = calendar_of(settings.business_hours)
+        self.always = Calendar()
+
+    def policy(self, queue: str, named: str | None = None) -> SlaPolicy:
+        """The case's own policy while the config still has it, else its queue's."""
+        if named and named in self.policies:
+            return self.policies[named]
+        return self.policies.get(self.by_queue.get(queue, ""), self.first)
+
+    def calendar(self, policy: SlaPolicy) -> Calendar:
+        return self.business if policy.business_hours else self.always
+
+    def targets(self, policy: SlaPolicy, channel: str, tier: str) -> dict[str, float | None]:
+        klass = self.settings.routing.channel_class(channel)
+        factor = policy.tier_factors.get(tier, 1.0)
+        found = {}
+        for target in TARGETS:
+            minutes = getattr(policy, target).get(klass)
+            found[target] = None if minutes is None else minutes * 60 * factor
+        return found
+
+    # -- one case -----------------------------------------------------------------------
+
+    def clocks(self, conn: sqlite3.Connection, case: case_store.Row, *,
+               policy: SlaPolicy | None = None) -> tuple[SlaPolicy, Clocks] | None:
+        """The case's clocks now (under `policy`, else its own); None: no history."""
+        facts = case_store.clock_facts(conn, case["id"])
+        if facts is None:
+            return None
+        policy = policy or self.policy(case["queue"], case["sla_policy"])
+        targets = self.targets(policy, case["channel"], case["tier"])
+        return policy, replay(happenings(facts), targets, self.calendar(policy))
+
+    def refresh(self, conn: sqlite3.Connection, case_id: int) -> None:
+        """Replay the case's clocks and store what they say (a case with no history to
+        replay keeps what it has)."""
+        case = case_store.require_case(conn, case_id)
+        if (found := self.clocks(conn, case)) is not None:
+            policy, clocks = found
+            case_store.set_clocks(conn, case_id, self.columns(
+                policy, clocks, case["status"], json.loads(case["escalations"])))
+
+    def columns(self, policy: SlaPolicy, clocks: Clocks, status: str,
+                fired: list[str]) -> dict[str, object]:
+        calendar = self.calendar(policy)
+        paused = clocks.paused_since is not None or status in PAUSED_STATUSES
+
+        def due(target: str) -> str | None:
+            clock = clocks.latest(target)
+            return db_time(clock.due(calendar)) if clock is not None else None
+
+        running = [] if paused or status in FINISHED else clocks.running()
+        alarms = [moment for index, clock in enumerate(clocks.history) if clock in running
+                  for moment in self._alarms(clock, index, policy, calendar, fired)]
+        return {"sla_policy": policy.name,
+                "sla_first_response_due": due("first_response"),
+                "sla_meaningful_due": due("meaningful_response"),
+                "sla_next_response_due": due("next_response") if _runs(clocks,
+                                                                       "next_response") else None,
+                "sla_resolution_due": due("resolution"),
+                "sla_due": db_time(min(c.due(calendar) for c in running)) if running else None,
+                "sla_paused_seconds": clocks.paused_seconds,
+                "sla_alarm_at": db_time(min(alarms)) if alarms else None}
+
+    def _alarms(self, clock: Clock, index: int, policy: SlaPolicy, calendar: Calendar,
+                fired: list[str]) -> Iterator[datetime]:
+        if f"{trigger(clock, index)}.at_risk" not in fired and policy.at_risk > 0:
+            yield clock.at_risk_from(calendar, policy.at_risk)
+        elif f"{trigger(clock, index)}.breached" not in fired:
+            yield clock.due(calendar)
+
+    def state(self, conn: sqlite3.Connection, case_id: int, now: datetime) -> dict | None:
+        """The case's SLA as `omnitui case --format json` and the case screen show it."""
+        case = case_store.require_case(conn, case_id)
+        found = self.clocks(conn, case)
+        if found is None:
+            return None
+        policy, clocks = found
+        status = case["status"]
+        calendar = self.calendar(policy)
+        latest = {c.target: c for c in clocks.history}
+        targets = [target_state(c, calendar, policy, now, paused=clocks.paused_since is not None
+                                or status in PAUSED_STATUSES)
+                   for c in clocks.history if latest[c.target] is c]
+        return {"policy": policy.name,
+                "time": "business hours" if not calendar.always_open else "24x7",
+                "paused": clocks.paused_since is not None or status in PAUSED_STATUSES,
+                "paused_seconds": clocks.paused_seconds,
+                "targets": [t.__dict__ for t in targets]}
+
+    # -- what time does -----------------------------------------------------------------
+
+    def alarms(self, conn: sqlite3.Connection, case_ids: Iterable[int],
+               now: datetime) -> Iterator[tuple[int, str, str]]:
+        """(case, trigger, why) for each at-risk or breach moment of these cases that has
+        come; the caller escalates (once: the trigger joins the case's escalations)."""
+        for case_id in case_ids:
+            case = case_store.require_case(conn, case_id)
+            found = self.clocks(conn, case)
+            if found is None:
+                continue
+            policy, clocks = found
+            calendar = self.calendar(policy)
+            fired = json.loads(case["escalations"])
+            for index, clock in enumerate(clocks.history):
+                if not clock.running:
+                    continue
+                key = trigger(clock, index)
+                due = clock.due(calendar)
+                words = SLA_TARGET_WORDS[clock.target]
+                if due <= now and f"{key}.breached" not in fired:
+                    yield case_id, f"{key}.breached", f"{words} breached"
+                elif f"{key}.at_risk" not in fired and policy.at_risk > 0 and \
+                        clock.at_risk_from(calendar, policy.at_risk) <= now:
+                    left = calendar.seconds(now, due)
+                    yield case_id, f"{key}.at_risk", f"{words} at risk: {span(left)} left"
+
+    def recompute(self, conn: sqlite3.Connection, case_ids: Iterable[int],
+                  ) -> Iterator[tuple[int, dict[str, object] | None, dict[str, object]]]:
+        """Each case's clocks replayed under the current policies: (case, the values it has
+        now (None: no history: skipped), what the replay says)."""
+        for case_id in case_ids:
+            case = case_store.require_case(conn, case_id)
+            policy = self.policy(case["queue"])
+            found = self.clocks(conn, case, policy=policy)
+            if found is None:
+                yield case_id, None, {}
+                continue
+            values = self.columns(policy, found[1], case["status"],
+                                  json.loads(case["escalations"]))
+            yield case_id, {name: case[name] for name in values}, values
+
+
+def trigger(clock: Clock, index: int) -> str:
+    """The escalation key of one clock: a second next-response clock fires again."""
+    return f"sla.{clock.target}.{index}"
+
+
+def _runs(clocks: Clocks, target: str) -> bool:
+    latest = clocks.latest(target)
+    return latest is not None and latest.running
+
+
+def target_state(clock: Clock, calendar: Calendar, policy: SlaPolicy, now: datetime, *,
+                 paused: bool) -> TargetState:
+    due = clock.due(calendar)
+    if clock.met is not None:
+        state, left = ("met" if clock.met <= due else "met late"), None
+    elif clock.stopped is not None:
+        state, left = "stopped", None
+    elif paused and clock.breached_at is None:  # its time left stands still
+        state, left = "paused", clock.left
+    else:
+        left = calendar.seconds(now, due) if due > now else -calendar.seconds(due, now)
+        state = ("breached" if left <= 0 else
+                 "at risk" if left <= policy.at_risk * clock.seconds else "running")
+    return TargetState(clock.target, db_time(clock.started),
+                       None if state == "paused" else db_time(due),
+                       db_time(clock.met) if clock.met else None, state,
+                       clock.paused_seconds, left)
+
+
+def happenings(facts: case_store.ClockFacts) -> list[Happening]:
+    """The case's history as the clocks read it, in time order (a message before a status
+    change of the same second: an answer comes before the solve it allows)."""
+    events: list[tuple[str, int, Happening]] = [
+        (facts.opened_at, 0, Happening(parse_db_time(facts.opened_at), "opened"))]
+    for at, direction, response, automatic in facts.messages:
+        if direction == "in" and not automatic:
+            events.append((at, 1, Happening(parse_db_time(at), "inbound")))
+        elif direction == "out":
+            events.append((at, 1, Happening(parse_db_time(at), "reply", response or
+                                            "meaningful")))
+    before = Status.NEW.value
+    for at, status in facts.statuses:
+        if (kind := _transition(before, status)) is not None:
+            events.append((at, 2, Happening(parse_db_time(at), kind,
+                                            "customer" if status == Status.PENDING else "")))
+        before = status
+    events.sort(key=lambda e: (e[0], e[1]))
+    return [e[2] for e in events]
+
+
+def _transition(before: str, after: str) -> str | None:
+    if after in FINISHED:
+        return None if before in FINISHED else "solved"
+    if before in FINISHED:
+        return "reopened"
+    if after in PAUSED_STATUSES:
+        return "pause" if before not in PAUSED_STATUSES else None
+    return "resume" if before in PAUSED_STATUSES else None

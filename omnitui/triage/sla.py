@@ -1,0 +1,178 @@
+"""SLA clocks, replayed from what happened on a case: the one computation behind the due
+times the queue sorts by, the countdowns agents read, the alarms the scheduler fires and
+`omnitui sla recompute`.
+
+Four targets, each a clock in the policy's time (business hours or 24x7):
+- first response: from the case's opening to the first reply that is not an automatic
+  acknowledgement;
+- meaningful response: to the first reply that is meant as an answer (a macro marked
+  `meaningful = false`, "we got your message", is only the first response);
+- next response: from a customer's message that follows our answer, to our next reply;
+- resolution: from the opening (or the last reopening) to solved.
+
+A pause (pending on the customer, on hold) stops every running clock: on resume each due time
+moves on by the time paused, so the time left is what was left. A snooze does not stop them:
+the customer is still waiting. A reopen starts a new resolution clock and keeps the first
+response on record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from omnitui.triage.calendar import Calendar
+
+TARGETS = ("first_response", "meaningful_response", "next_response", "resolution")
+
+
+@dataclass(frozen=True)
+class Happening:
+    """One thing that moves the clocks. `kind`: opened, inbound, reply (`response`: meaningful,
+    first, or none for an automatic acknowledgement), pause (`response` "customer": pending,
+    resumed by the customer's message), resume, solved, reopened (by an agent; a customer's
+    message on a solved case reopens it too)."""
+
+    at: datetime
+    kind: str
+    response: str = "meaningful"
+
+
+@dataclass
+class Clock:
+    target: str
+    seconds: float  # the target, in the policy's time
+    started: datetime
+    anchor: datetime  # since when it runs (its start, or its last resume)
+    left: float  # the time left at the anchor
+    met: datetime | None = None
+    stopped: datetime | None = None  # solved before it was met, or replaced
+    paused_seconds: float = 0.0
+    breached_at: datetime | None = None  # already late when paused: the due stays there
+
+    def due(self, calendar: Calendar) -> datetime:
+        return self.breached_at or calendar.add(self.anchor, self.left)
+
+    def at_risk_from(self, calendar: Calendar, share: float) -> datetime:
+        """When only `share` of the target is left."""
+        return calendar.add(self.anchor, max(0.0, self.left - share * self.seconds))
+
+    @property
+    def running(self) -> bool:
+        return self.met is None and self.stopped is None
+
+
+@dataclass
+class Clocks:
+    """Every clock a case has had (the latest of each target last) and whether they stand
+    paused now."""
+
+    history: list[Clock] = field(default_factory=list)
+    paused_since: datetime | None = None
+    paused_on_customer: bool = False  # pending: the customer's message resumes the clocks
+    paused_seconds: float = 0.0
+    solved: bool = False
+
+    def latest(self, target: str) -> Clock | None:
+        return next((c for c in reversed(self.history) if c.target == target), None)
+
+    def running(self) -> list[Clock]:
+        return [c for c in self.history if c.running]
+
+
+def replay(happenings: Iterable[Happening], targets: dict[str, float | None],
+           calendar: Calendar) -> Clocks:
+    """The clocks after `happenings` (in time order), for targets in seconds (None: the
+    policy has no such target)."""
+    clocks = Clocks()
+    answered = False  # our reply came after the customer's last message
+
+    def start(target: str, at: datetime) -> None:
+        seconds = targets.get(target)
+        if seconds is None:
+            return
+        if (old := clocks.latest(target)) is not None and old.running:
+            old.stopped = at
+        left = seconds
+        clock = Clock(target, seconds, at, at, left)
+        if clocks.paused_since is not None:  # starts paused: its time runs from the resume
+            clock.anchor = clocks.paused_since
+        clocks.history.append(clock)
+
+    for event in happenings:
+        at = event.at
+        if event.kind == "opened":
+            for target in ("first_response", "meaningful_response", "resolution"):
+                start(target, at)
+            answered = False
+        elif event.kind == "inbound" and clocks.solved:  # the customer reopened it
+            _reopen(clocks, at, calendar, start)
+            answered = False
+        elif event.kind == "inbound":
+            if clocks.paused_on_customer:
+                _resume(clocks, at, calendar)
+            latest = clocks.latest("next_response")
+            if answered and (latest is None or not latest.running):
+                start("next_response", at)
+            answered = False
+        elif event.kind == "reply":
+            if event.response == "none":
+                continue  # an automatic acknowledgement answers nothing
+            for clock in clocks.running():
+                if clock.target in ("first_response", "next_response") or (
+                        clock.target == "meaningful_response"
+                        and event.response == "meaningful"):
+                    clock.met = at
+            answered = True
+        elif event.kind == "pause":
+            _pause(clocks, at, calendar, on_customer=event.response == "customer")
+        elif event.kind == "resume":
+            _resume(clocks, at, calendar)
+        elif event.kind == "solved":
+            _resume(clocks, at, calendar)
+            for clock in clocks.running():
+                if clock.target == "resolution":
+                    clock.met = at
+                else:
+                    clock.stopped = at
+            clocks.solved = True
+        elif event.kind == "reopened" and clocks.solved:
+            _reopen(clocks, at, calendar, start)
+            answered = False
+    return clocks
+
+
+def _reopen(clocks: Clocks, at: datetime, calendar: Calendar,
+            start: Callable[[str, datetime], None]) -> None:
+    """A new resolution clock, and the customer waits for our next answer; the first
+    response stays on record."""
+    _resume(clocks, at, calendar)
+    clocks.solved = False
+    start("resolution", at)
+    start("next_response", at)
+
+
+def _pause(clocks: Clocks, at: datetime, calendar: Calendar, *, on_customer: bool) -> None:
+    if clocks.paused_since is not None:
+        return
+    clocks.paused_since, clocks.paused_on_customer = at, on_customer
+    for clock in clocks.running():
+        if clock.breached_at is not None:
+            continue
+        if (due := clock.due(calendar)) <= at:
+            clock.breached_at = due
+            continue
+        clock.left -= calendar.seconds(clock.anchor, at)
+        clock.anchor = at
+
+
+def _resume(clocks: Clocks, at: datetime, calendar: Calendar) -> None:
+    if clocks.paused_since is None:
+        return
+    paused = calendar.seconds(clocks.paused_since, at)
+    clocks.paused_seconds += paused
+    for clock in clocks.running():
+        clock.paused_seconds += paused
+        clock.anchor = max(clock.anchor, at)
+    clocks.paused_since, clocks.paused_on_customer = None, False
