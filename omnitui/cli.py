@@ -398,6 +398,40 @@ def agents(typer_ctx: typer.Context,
                       [output.roster_row(row, now) for row in rows], fmt, title="agents")
 
 
+sla_app = typer.Typer(help="SLA clocks: apply changed policies to open cases.")
+app.add_typer(sla_app, name="sla")
+
+
+@sla_app.callback(invoke_without_command=True)
+def sla_commands(typer_ctx: typer.Context) -> None:
+    """`omnitui sla` alone lists its commands."""
+    if typer_ctx.invoked_subcommand is None:
+        typer.echo(typer_ctx.get_help())
+
+
+@sla_app.command("recompute")
+def sla_recompute(typer_ctx: typer.Context,
+                  since: Annotated[str | None, typer.Option(
+                      "--since", help="Only cases changed since this date (YYYY-MM-DD).")] = None,
+                  dry_run: Annotated[bool, typer.Option(
+                      "--dry-run", help="Say what would change; change nothing.")] = False,
+                  fmt: Annotated[Format, typer.Option("--format")] = Format.table) -> None:
+    """Replay every unsolved case's SLA clocks from its audit log under the policies the
+    config has now (an SLA repair, after a policy changed): audited, one undo."""
+    from datetime import date
+
+    from omnitui import output
+
+    if since is not None:
+        try:
+            since = date.fromisoformat(since).isoformat()
+        except ValueError:
+            raise typer.BadParameter(f"{since!r} is not a date such as 2026-11-30",
+                                     param_hint="--since") from None
+    repair = ctx(typer_ctx).act(lambda desk: desk.recompute_sla(since, dry_run=dry_run))
+    output.print_repair(repair, fmt, dry_run=dry_run)
+
+
 @app.command("accept-suggestion")
 def accept_suggestion(typer_ctx: typer.Context, suggestion_id: int) -> None:
     """Carry out a suggestion: merge the customers, or attach the message to the case."""

@@ -118,6 +118,25 @@ def roster_row(row: dict[str, Any], now: datetime) -> dict[str, str]:
             "state": state, "last given a case": ago(given, now)}
 
 
+def print_repair(repair: Any, fmt: Format, *, dry_run: bool) -> None:
+    """What `omnitui sla recompute` changed (or would): a line per case, then the counts."""
+    if fmt is Format.json:
+        write_json({"checked": repair.checked, "dry_run": dry_run,
+                    "skipped_without_history": repair.skipped,
+                    "changed": {str(case_id): {k: {"was": was, "now": now}
+                                               for k, (was, now) in columns.items()}
+                                for case_id, columns in repair.changed.items()}})
+        return
+    out = people()
+    for case_id, columns in repair.changed.items():
+        out.print(_text(f"#{case_id}: " + "; ".join(
+            f"{k.removeprefix('sla_')} {was or '-'} -> {now or '-'}"
+            for k, (was, now) in columns.items())))
+    verb = "would change" if dry_run else "changed"
+    say_done(f"{plural(repair.checked, 'unsolved case')} replayed: {verb} "
+             f"{len(repair.changed)}, skipped {len(repair.skipped)} without history")
+
+
 def print_cases(rows: list[CaseSummary], fmt: ListFormat) -> None:
     if fmt is ListFormat.ids:
         sys.stdout.write("".join(f"{r.id}\n" for r in rows))

@@ -17,6 +17,7 @@ import pytest
 from omnitui.config import Settings
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import Identifier, InboundEvent
+from omnitui.services.intake import intake_pipeline
 from omnitui.store.db import Store
 
 _ids = itertools.count(1)
@@ -35,7 +36,8 @@ def settings() -> Settings:
 
 @pytest.fixture
 def pipeline(store: Store, settings: Settings) -> Pipeline:
-    return Pipeline(store, settings)
+    """The pipeline as every intake runs it: SLA clocks and routing after filing."""
+    return intake_pipeline(store, settings)
 
 
 def ago(**kwargs: float) -> datetime:

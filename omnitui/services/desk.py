@@ -26,7 +26,7 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -41,6 +41,7 @@ from omnitui.services.routing import Router
 from omnitui.services.sla import SlaKeeper
 from omnitui.store import agents as agent_store
 from omnitui.store import audit
+from omnitui.store.cases import active_case_ids as case_ids_since
 from omnitui.store.cases import require_case
 from omnitui.store.changes import changed_cases_since, last_change
 from omnitui.store.db import (
@@ -65,6 +66,16 @@ class Change:
     action: str
     case_id: int | None
     reason: str
+
+
+@dataclass
+class SlaRepair:
+    """What `omnitui sla recompute` found: cases checked, changed (column: (was, now)), and
+    skipped for having no history to replay."""
+
+    checked: int = 0
+    changed: dict[int, dict[str, tuple[object, object]]] = field(default_factory=dict)
+    skipped: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -172,6 +183,31 @@ class Desk:
             return
         with suppress(*STORE_ERRORS), self.store.write() as conn:
             self.router.fill(conn, self.clock())
+
+    # -- SLA repair ---------------------------------------------------------------------
+
+    def recompute_sla(self, since: str | None, *, dry_run: bool) -> SlaRepair:
+        """Replay every unsolved case's clocks (touched since `since`) under the policies
+        the config has now; write and audit what changed, unless `dry_run`."""
+        repair = SlaRepair()
+        with nullcontext(self.store.conn) if dry_run else self.store.write() as conn:
+            ids = case_ids_since(conn, since)
+            for case_id, now, replayed in self.keeper.recompute(conn, ids):
+                if now is None:
+                    repair.skipped.append(case_id)
+                    continue
+                changed = {k: v for k, v in replayed.items() if now.get(k) != v}
+                if not changed:
+                    continue
+                repair.changed[case_id] = {k: (now.get(k), v) for k, v in changed.items()}
+                if not dry_run:
+                    actions.edit(conn, case_id, changed, actor=self.actor, at=self.clock(),
+                                 action="case.sla_recomputed",
+                                 reason=f"policy {replayed['sla_policy']}: " + "; ".join(
+                                     f"{k} {now.get(k) or '-'} -> {v or '-'}"
+                                     for k, v in changed.items()))
+            repair.checked = len(ids)
+        return repair
 
     # -- the agent themself -----------------------------------------------------------
 

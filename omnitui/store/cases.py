@@ -192,3 +192,12 @@ def due_alarms(conn: sqlite3.Connection, now: str, limit: int) -> list[int]:
     return [row[0] for row in conn.execute(
         f"SELECT id FROM cases WHERE sla_alarm_at <= ? AND sla_alarm_at IS NOT NULL"
         f" AND status IN {ACTIVE} ORDER BY sla_alarm_at LIMIT ?", (now, limit))]
+
+
+def active_case_ids(conn: sqlite3.Connection, since: str | None) -> list[int]:
+    """Every unsolved case (touched since `since`, if given), oldest first."""
+    if since is None:
+        return [r[0] for r in conn.execute(f"SELECT id FROM cases WHERE status IN {ACTIVE}"
+                                           " ORDER BY id")]
+    return [r[0] for r in conn.execute(f"SELECT id FROM cases WHERE status IN {ACTIVE}"
+                                       " AND updated_at >= ? ORDER BY id", (since,))]

@@ -1,0 +1,217 @@
+"""SLA clocks as a support lead checks them: targets counted in business hours, pauses that
+move the due time by the time paused, a snooze that does not, next and meaningful response
+targets, a reopen that starts a new resolution clock; at risk and breached fire the queue's
+escalation once each; `omnitui sla recompute` applies a changed policy. Real store, real
+config file, the Desk and the pipeline every intake uses."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from omnitui.config import ConfigError, Macro, Settings, load_settings
+from omnitui.model import Status
+from omnitui.services.desk import Desk
+from omnitui.services.intake import intake_pipeline
+from omnitui.services.routing import Router
+from omnitui.services.scheduler import fire_sla_alarms
+from omnitui.services.sla import SlaKeeper
+from omnitui.store.db import Store
+from tests.conftest import chat_event
+
+CONFIG = """
+[business_hours]
+time_zone = "Europe/Berlin"
+
+[business_hours.hours]
+mon = ["09:00-17:00"]
+tue = ["09:00-17:00"]
+wed = ["09:00-17:00"]
+thu = ["09:00-17:00"]
+fri = ["09:00-17:00"]
+
+[[sla_policies]]
+name = "office"
+first_response = { chat = 60, email = 120 }
+meaningful_response = { chat = 120 }
+next_response = { chat = 30 }
+resolution = { chat = 480 }
+at_risk = 0.25
+
+[[sla_policies]]
+name = "round the clock"
+business_hours = false
+first_response = { chat = 60 }
+resolution = { chat = 600 }
+
+[[queues]]
+name = "general"
+escalation = { raise_priority = 10 }
+
+[[macros]]
+name = "On it"
+reply = "We got your message and are on it."
+meaningful = false
+"""
+
+# Monday 30 Nov 2026, 16:00 in Berlin (15:00 UTC): one open hour left that day.
+MONDAY_4PM = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def office(tmp_path: Path) -> Settings:
+    config = tmp_path / "omnitui.toml"
+    config.write_text(CONFIG)
+    return load_settings(config)
+
+
+def open_case(store: Store, settings: Settings, at: datetime, text: str = "printer broken",
+              handle: str = "1") -> int:
+    result = intake_pipeline(store, settings).ingest(chat_event("telegram", handle, text, at=at))
+    assert result.case_id is not None
+    return result.case_id
+
+
+def sla(store: Store, settings: Settings, case_id: int, now: datetime) -> dict[str, dict]:
+    state = SlaKeeper(settings).state(store.conn, case_id, now)
+    assert state is not None
+    return {t["target"]: t for t in state["targets"]}
+
+
+def desk_at(store: Store, settings: Settings, at: datetime) -> Desk:
+    return Desk(store, "erin", settings, clock=lambda: at)
+
+
+def test_first_response_counts_business_hours_over_the_night(store: Store,
+                                                              office: Settings) -> None:
+    case_id = open_case(store, office, MONDAY_4PM)
+    clocks = sla(store, office, case_id, MONDAY_4PM)
+    # 60 min: 1 hour left on Monday -> due at 17:00 Berlin; 480 min resolution: Tuesday 16:00
+    assert clocks["first_response"]["due"] == "2026-11-30 16:00:00"
+    assert clocks["resolution"]["due"] == "2026-12-01 15:00:00"
+    due = store.conn.execute("SELECT sla_due FROM cases WHERE id = ?", (case_id,)).fetchone()
+    assert due == ("2026-11-30 16:00:00",)  # the nearest running target: the queue's order
+
+
+def test_a_pause_moves_the_due_time_by_the_time_paused_and_a_snooze_does_not(
+        store: Store, office: Settings) -> None:
+    case_id = open_case(store, office, MONDAY_4PM - timedelta(hours=6))  # Monday 10:00
+    erin = desk_at(store, office, MONDAY_4PM - timedelta(hours=5))
+    erin.write(case_id, "reply", "Which printer is it?")
+    erin.each([case_id], erin.status(Status.PENDING, "the printer model"))
+    before = sla(store, office, case_id, MONDAY_4PM)["resolution"]
+    assert before["state"] == "paused" and before["due"] is None
+    assert before["left_seconds"] == 7 * 3600  # 8 h target, 1 h used before the pause
+    # the customer answers on Tuesday 10:00 Berlin: the clock runs again with 7 h left
+    open_case(store, office, MONDAY_4PM + timedelta(hours=18), "HP 4050")
+    after = sla(store, office, case_id, MONDAY_4PM + timedelta(hours=18))["resolution"]
+    assert after["due"] == "2026-12-01 16:00:00"  # Tuesday 17:00 Berlin: 7 open hours on
+    assert after["paused_seconds"] == 7 * 3600  # Monday 11:00-17:00, then Tuesday 9-10
+    snoozer = desk_at(store, office, MONDAY_4PM + timedelta(hours=19))
+    snoozer.each([case_id], snoozer.snooze(MONDAY_4PM + timedelta(days=3)))
+    assert sla(store, office, case_id, MONDAY_4PM + timedelta(hours=19))["resolution"][
+        "due"] == "2026-12-01 16:00:00"  # the customer still waits: the clock runs
+
+
+def test_a_holding_reply_is_a_first_response_not_a_meaningful_one(store: Store,
+                                                                   office: Settings) -> None:
+    case_id = open_case(store, office, MONDAY_4PM - timedelta(hours=2))
+    erin = desk_at(store, office, MONDAY_4PM - timedelta(hours=1))
+    [macro] = [m for m in office.macros if m.name == "On it"]
+    assert isinstance(macro, Macro)
+    erin.each([case_id], erin.macro(macro))
+    clocks = sla(store, office, case_id, MONDAY_4PM - timedelta(minutes=20))
+    assert clocks["first_response"]["state"] == "met"
+    assert clocks["meaningful_response"]["state"] == "at risk"  # 20 of 120 minutes left
+    erin.write(case_id, "reply", "Fixed: the driver was old.")
+    assert sla(store, office, case_id, MONDAY_4PM)["meaningful_response"]["state"] == "met"
+
+
+def test_next_response_and_a_reopen(store: Store, office: Settings) -> None:
+    case_id = open_case(store, office, MONDAY_4PM - timedelta(hours=3))
+    erin = desk_at(store, office, MONDAY_4PM - timedelta(hours=2))
+    erin.write(case_id, "reply", "Try turning it off and on.")
+    open_case(store, office, MONDAY_4PM - timedelta(minutes=90), "did not help")
+    clocks = sla(store, office, case_id, MONDAY_4PM - timedelta(minutes=80))
+    assert clocks["next_response"]["state"] == "running"
+    assert clocks["next_response"]["due"] == "2026-11-30 14:00:00"  # 30 min after 13:30 UTC
+    solver = desk_at(store, office, MONDAY_4PM - timedelta(hours=1))
+    solver.write(case_id, "reply", "New driver attached.")
+    solver.each([case_id], solver.status(Status.SOLVED))
+    assert sla(store, office, case_id, MONDAY_4PM)["resolution"]["state"] == "met"
+    open_case(store, office, MONDAY_4PM, "it broke again")  # reopens the solved case
+    clocks = sla(store, office, case_id, MONDAY_4PM)
+    assert clocks["resolution"]["state"] == "running"
+    assert clocks["resolution"]["started"] == "2026-11-30 15:00:00"  # a new clock
+    assert clocks["first_response"]["met"] is not None  # kept on record
+
+
+def test_at_risk_and_breach_escalate_once_each(store: Store, office: Settings) -> None:
+    case_id = open_case(store, office, MONDAY_4PM - timedelta(hours=1))  # 15:00 Berlin
+    router, keeper = Router(office), SlaKeeper(office)
+
+    def fire(at: datetime) -> list[int]:
+        return fire_sla_alarms(store, router, keeper, at)
+
+    assert fire(MONDAY_4PM - timedelta(minutes=50)) == []
+    assert fire(MONDAY_4PM - timedelta(minutes=10)) == [case_id]  # 15 of 60 min left
+    assert fire(MONDAY_4PM - timedelta(minutes=5)) == []  # once
+    assert fire(MONDAY_4PM + timedelta(minutes=1)) == [case_id]  # breached at 16:00 Berlin
+    assert fire(MONDAY_4PM + timedelta(minutes=2)) == []
+    rows = store.conn.execute("SELECT actor, reason FROM audit WHERE case_id = ? AND action ="
+                              " 'case.escalated' ORDER BY id", (case_id,)).fetchall()
+    assert [r[1] for r in rows] == ["first response at risk: 10m left: priority +10",
+                                    "first response breached: priority +10"]
+    fired = json.loads(store.conn.execute("SELECT escalations FROM cases WHERE id = ?",
+                                          (case_id,)).fetchone()[0])
+    assert fired == ["sla.first_response.0.at_risk", "sla.first_response.0.breached"]
+
+
+def test_recompute_applies_a_changed_policy_with_a_dry_run_first(
+        store: Store, office: Settings) -> None:
+    case_id = open_case(store, office, MONDAY_4PM)
+    changed = Settings(**{**office.__dict__, "sla_policies": office.sla_policies[1:]})
+    desk = Desk(store, "sam", changed)
+    dry = desk.recompute_sla(None, dry_run=True)
+    assert dry.checked == 1
+    assert dry.changed[case_id]["sla_policy"] == ("office", "round the clock")
+    assert store.conn.execute("SELECT sla_policy FROM cases WHERE id = ?",
+                              (case_id,)).fetchone() == ("office",)  # nothing written
+    desk.recompute_sla(None, dry_run=False)
+    assert store.conn.execute("SELECT sla_policy, sla_resolution_due FROM cases WHERE id = ?",
+                              (case_id,)).fetchone() == ("round the clock",
+                                                         "2026-12-01 01:00:00")
+    assert store.conn.execute("SELECT count(*) FROM audit WHERE action ="
+                              " 'case.sla_recomputed'").fetchone() == (1,)
+
+
+@pytest.mark.parametrize(("text", "error"), [
+    ('[[sla_policies]]\nname = "p"\nfirst_response = { fax = 5 }', "'fax' is not a channel"),
+    ('[[sla_policies]]\nname = "p"\nresolution = { chat = 0 }', "must be minutes above 0"),
+    ('[[sla_policies]]\nname = "p"\nat_risk = 1.5', "at_risk must be a share"),
+    ('[[queues]]\nname = "q"\nsla_policy = "gold"', "no policy named 'gold'"),
+    ('[business_hours]\ntime_zone = "Mars/Olympus"', "is not a time zone"),
+    ('[business_hours]\ntime_zone = "UTC"\nhours = { mon = ["17:00-09:00"] }',
+     "must start before it ends"),
+    ('[business_hours]\ntime_zone = "UTC"\nhours = { funday = ["09:00-17:00"] }',
+     "'funday' is not a day"),
+    ('[business_hours]\ntime_zone = "UTC"\nholidays = ["24.12.2026"]', "is not a date"),
+    ('[business_hours]\ntime_zone = "UTC"\ncountry = "XX"', "is not a country"),
+])
+def test_a_wrong_sla_config_is_refused_naming_the_key(tmp_path: Path, text: str,
+                                                      error: str) -> None:
+    config = tmp_path / "omnitui.toml"
+    config.write_text(text)
+    with pytest.raises(ConfigError, match=error.replace("(", r"\(")):
+        load_settings(config)
+
+
+def test_no_policies_read_the_short_form_sla_section(store: Store,
+                                                     settings: Settings) -> None:
+    case_id = open_case(store, settings, MONDAY_4PM)
+    clocks = sla(store, settings, case_id, MONDAY_4PM)
+    assert clocks["first_response"]["due"] == "2026-11-30 15:10:00"  # [sla] chat: 10 min
+    assert SlaKeeper(settings).state(store.conn, case_id, MONDAY_4PM)["time"] == "24x7"
