@@ -175,13 +175,18 @@ def tag(typer_ctx: typer.Context, ids: Ids,
 
 @app.command()
 def priority(typer_ctx: typer.Context, ids: Ids,
-             to: Annotated[str, typer.Option("--to", help="A number; higher comes first.")],
+             to: Annotated[str | None, typer.Option(
+                 "--to", help="A number; higher comes first. It holds until --clear.")] = None,
+             clear: Annotated[bool, typer.Option(
+                 "--clear", help="Back to the computed score.")] = False,
              fmt: Fmt = Format.table, if_version: IfVersion = None) -> None:
-    """Set the priority score."""
+    """Set the priority by hand (it holds, whatever the score says), or --clear it."""
     from omnitui.services.actions import parse_priority
 
+    if (to is None) == (not clear):
+        raise typer.BadParameter("give --to N or --clear", param_hint="--to")
     try:
-        value = parse_priority(to)
+        value = None if clear else parse_priority(to or "")
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--to") from None
     run(typer_ctx, ids, lambda desk: desk.priority(value), fmt, if_version)

@@ -27,7 +27,7 @@ from omnitui.model import Identifier, InboundEvent, Status
 from omnitui.services import actions
 from omnitui.services.intake import intake_pipeline
 from omnitui.services.routing import apply_agents
-from omnitui.services.sla import SlaKeeper
+from omnitui.services.upkeep import Upkeep, rescore_due
 from omnitui.store.agents import mark_seen
 from omnitui.store.cases import get_case
 from omnitui.store.customers import NewCustomer, NewIdentity, create_customer, customer_name
@@ -290,6 +290,7 @@ def build_demo(store: Store, settings: Settings, *, customers: int = 2000,
     base = messages // copies
     _build_base(store, settings, customers=max(1, customers // copies), messages=base,
                 days=days, seed=seed, progress=report, end=end or utc_now())
+    rescore_due(store, Upkeep(settings), end or utc_now())  # the waiting grew till now
     replicate(store.conn, copies - 1, on_copy=lambda n: report(base * (n + 1)))
 
 
@@ -312,7 +313,7 @@ def _build_base(store: Store, settings: Settings, *, customers: int, messages: i
                 identities=tuple(NewIdentity(k[0], k[1], k[1], "demo population")
                                  for k in dict.fromkeys(keys) if k)), db_time(start))
     pipeline = intake_pipeline(store, settings)
-    keeper = SlaKeeper(settings)
+    upkeep = Upkeep(settings)
     schedule: list[_Scheduled] = []
     seq = 0
     arrivals = _arrivals(rng, people, messages, start, end)
@@ -320,7 +321,7 @@ def _build_base(store: Store, settings: Settings, *, customers: int, messages: i
     while done < messages:
         with store.write() as conn:
             for at, person, follow_up in arrivals:
-                _run_due(conn, rng, schedule, at, keeper)
+                _run_due(conn, rng, schedule, at, upkeep)
                 seq += 1
                 event = _event(rng, person, rng.choice(person.channels), at, seq, follow_up)
                 _team_at_work(conn, at, start)
@@ -352,13 +353,13 @@ def _plan_case(rng: random.Random, schedule: list[_Scheduled], case_id: int, at:
 
 
 def _run_due(conn: sqlite3.Connection, rng: random.Random, schedule: list[_Scheduled],
-             until: datetime, keeper: SlaKeeper) -> None:
+             until: datetime, upkeep: Upkeep) -> None:
     """Carry out the team's planned actions that fall before the next arrival (and move
     the case's SLA clocks, as the Desk does for a live agent)."""
     while schedule and schedule[0].at <= until:
         item = heapq.heappop(schedule)
         _act(conn, rng, schedule, item)
-        keeper.refresh(conn, item.case_id)
+        upkeep.refresh(conn, item.case_id, item.at)
 
 
 def _act(conn: sqlite3.Connection, rng: random.Random, schedule: list[_Scheduled],

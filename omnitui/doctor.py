@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from omnitui.config import Settings, attachments_dir, default_log_path
+from omnitui.config import Settings, SlaSettings, attachments_dir, default_log_path
 from omnitui.private_files import loose_mode
 from omnitui.store import channel_state, health
 from omnitui.store.db import db_time, utc_now
@@ -35,6 +35,7 @@ def run_checks(settings: Settings, db_path: Path) -> list[Check]:
     if settings.source:
         results.append(_private("config permissions", [settings.source],
                                 "the passwords it can hold"))
+    results.append(_sla_policies(settings))
     if not db_path.exists():
         results.append(Check("store", False, f"{db_path} does not exist",
                              "run `omnitui init` (or `omnitui demo` to try things out)"))
@@ -54,6 +55,21 @@ def run_checks(settings: Settings, db_path: Path) -> list[Check]:
                              "`omnitui init`"))
     results.append(_attachments(attachments_dir(settings, db_path)))
     return results
+
+
+def _sla_policies(settings: Settings) -> Check:
+    """[sla] is the short form of one policy; beside [[sla_policies]] it means nothing."""
+    names = ", ".join(p.name for p in settings.sla_policies)
+    clock = ("business hours" if settings.business_hours.time_zone else "24x7, no "
+             "[business_hours]")
+    if not settings.sla_policies:
+        return Check("sla", True, f"[sla] read as the policy \"default\" ({clock}); write "
+                     "[[sla_policies]] for next-response, meaningful-response and per-tier "
+                     "targets")
+    if settings.sla != SlaSettings():
+        return Check("sla", False, f"[sla] is ignored: [[sla_policies]] are set ({names})",
+                     "move its targets into an [[sla_policies]] entry and delete [sla]")
+    return Check("sla", True, f"policies {names} ({clock})")
 
 
 def _private(name: str, files: list[Path], holds: str) -> Check:

@@ -286,4 +286,6 @@ class CaseDetail:
     first_response_at: str | None
     pause_reason: str | None  # what a pending or on-hold case waits on
     snoozed_until: str | None  # hidden from the queues until then (UTC; may be past)
+    priority_parts: str | None  # JSON [label, points] pairs: why the score is what it is
+    priority_by: str | None  # who set it by hand (then it holds); None: computed
     history: list[tuple[int, str, str, str, str]]  # audit id, at, actor, action, reason

@@ -23,7 +23,16 @@ from omnitui.model import PAUSED_STATUSES, CaseDetail, CaseSummary
 from omnitui.sanitize import escape_json, sanitize
 from omnitui.store.db import parse_db_time, stored_time, utc_now
 from omnitui.vocabulary import routing_story
-from omnitui.wording import ago, plural, reading, sla_countdown, sla_words, span, utc_time
+from omnitui.wording import (
+    ago,
+    breakdown,
+    plural,
+    reading,
+    sla_countdown,
+    sla_words,
+    span,
+    utc_time,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -175,7 +184,10 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None) -> None
     """`sla`: the case's clocks as services/sla.py states them (JSON: every target with its
     due time, paused time and state)."""
     if fmt is Format.json:
-        write_json({**dataclasses.asdict(detail), "sla": sla})
+        parts = json.loads(detail.priority_parts) if detail.priority_parts else []
+        write_json({**dataclasses.asdict(detail), "sla": sla, "priority_breakdown": {
+            "total": detail.case.priority, "set_by": detail.priority_by,
+            "parts": [{"part": label, "points": points} for label, points in parts]}})
         return
     if fmt is Format.csv:
         print_rows([dataclasses.asdict(m) for m in detail.messages], fmt)
@@ -190,8 +202,9 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None) -> None
     header.append(_text(c.subject or "(no subject)"))
     out.print(header)
     due = f" · next due {utc_time(parse_db_time(c.sla_due))}" if c.sla_due else ""
-    out.print(_text(f"{c.status} · queue {c.queue} · owner {c.owner or '-'} · priority "
-                    f"{c.priority:g}{due} · reopened {detail.reopens}x"))
+    out.print(_text(f"{c.status} · queue {c.queue} · owner {c.owner or '-'}{due} · reopened "
+                    f"{detail.reopens}x"))
+    out.print(_text(f"priority {breakdown(detail.priority_parts, c.priority)}"))
     out.print(_text(f"SLA: {sla_words(sla)}"))
     if story := routing_story(detail.history):
         out.print(_text(f"routed: {story}"))

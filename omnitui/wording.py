@@ -7,6 +7,7 @@ typer or Textual), so any face can use it.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from omnitui.model import PAUSED_STATUSES
@@ -90,3 +91,12 @@ def countdown(state: dict) -> str:
     if status == "breached":
         return f"{words} breached {span(-(left or 0))} ago"
     return f"{words} {span(left or 0)} left" + (" (at risk)" if status == "at risk" else "")
+
+
+def breakdown(parts: str | None, total: float) -> str:
+    """"72 = vip 30 + severity 20 + waiting 3h 12": a priority score and why, from the
+    stored parts (JSON [label, points] pairs; a score set by hand reads "set by erin")."""
+    if not parts:
+        return f"{total:g}"
+    shown = [f"{label} {points:g}" for label, points in json.loads(parts) if points]
+    return f"{total:g} = " + (" + ".join(shown) if shown else "0")

@@ -88,8 +88,13 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     [agent] = loaded.agents
     assert (agent.name, agent.capacity, agent.role) == ("erin", {"chat": 3, "email": 10},
                                                         "agent")
+    [policy] = loaded.sla_policies
+    assert (policy.name, policy.first_response, policy.tier_factors["vip"]) == (
+        "standard", {"chat": 10, "email": 240}, 0.5)
+    assert queue.sla_policy == "standard" and loaded.macros[0].meaningful
     loaded.source, loaded.views, loaded.macros, loaded.mailboxes = None, [], [], []
     loaded.channels, loaded.intents, loaded.queues, loaded.agents = [], [], [], []
+    loaded.sla_policies = []
     assert loaded == Settings()  # switching the examples on changes nothing else
 
 

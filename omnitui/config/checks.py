@@ -27,6 +27,7 @@ from omnitui.config.schema import (
     Intent,
     Macro,
     MailboxSettings,
+    PrioritySettings,
     QueueSettings,
     RoutingSettings,
     SavedView,
@@ -60,6 +61,7 @@ def check_values(settings: Settings, file: Path) -> None:
                           f"{settings.sla.vip_factor}")
     _check_triage(settings.triage, file)
     _check_business_hours(settings.business_hours, f"{file}: business_hours")
+    _check_priority(settings.priority, f"{file}: priority")
     if settings.keymap:  # the keymap's module only for a config that rebinds keys
         from omnitui.keymap import keymap_problem
 
@@ -167,6 +169,17 @@ def _check_mailbox(mailbox: MailboxSettings, where: str) -> None:
     if mailbox.poll_interval < 5:
         raise ConfigError(f"{where}.poll_interval must be at least 5 seconds, got "
                           f"{mailbox.poll_interval}")
+
+
+def _check_priority(priority: PrioritySettings, where: str) -> None:
+    for index, step in enumerate(priority.revenue_steps):
+        if len(step) != 2:
+            raise ConfigError(f"{where}.revenue_steps[{index}] must be [at least, points], "
+                              f"such as [1000, 15], got {step!r}")
+    for key in ("waiting_points_per_hour", "waiting_points_max", "escalate_at",
+                "renewal_within_days"):
+        if getattr(priority, key) < 0:
+            raise ConfigError(f"{where}.{key} must be 0 or more, got {getattr(priority, key)}")
 
 
 def _check_business_hours(hours: BusinessHoursSettings, where: str) -> None:

@@ -182,6 +182,15 @@ class PrioritySettings:
     urgent_weight: float = 15.0
     sync_channel_weight: float = 10.0
     negative_sentiment_weight: float = 10.0
+    irritated_weight: float = 10.0
+    waiting_points_per_hour: float = 2.0  # per business hour the customer waits for us
+    waiting_points_max: float = 30.0
+    escalate_at: float = 0.0  # a score this high escalates along the queue's path, once
+    revenue_attribute: str = ""  # a customer attribute such as "mrr" ("": none)
+    revenue_steps: list[list[float]] = field(default_factory=list)  # [[at least, points]]
+    renewal_attribute: str = ""  # a customer attribute holding a date such as "renewal"
+    renewal_within_days: int = 30
+    renewal_weight: float = 10.0
 
 
 VIEW_SORTS = tuple(SORTS)  # a saved view's order

@@ -32,7 +32,7 @@ from omnitui.ingest.pending import WEBHOOK_HOLD, file_pending
 from omnitui.services.intake import intake_pipeline
 from omnitui.services.routing import Router, apply_agents, route_by_time
 from omnitui.services.scheduler import fire_sla_alarms, wake_snoozed
-from omnitui.services.sla import SlaKeeper
+from omnitui.services.upkeep import Upkeep, rescore_due
 from omnitui.store import channel_state
 from omnitui.store.db import Store, db_time, utc_now
 from omnitui.wording import plural
@@ -147,15 +147,17 @@ class Daemon:
                     log.exception("sending the outbox failed; trying again shortly")
 
     def _schedule_loop(self) -> None:
-        router, keeper = Router(self.settings), SlaKeeper(self.settings)
+        router = Router(self.settings)
+        upkeep = Upkeep(self.settings, router)
         with Store(self.db_path, migrate=False) as store:
             while not self.stop.wait(SCHEDULE_SECONDS):
                 try:
                     woken = wake_snoozed(store, utc_now())
                     routed = route_by_time(store, router, utc_now())
-                    escalated = fire_sla_alarms(store, router, keeper, utc_now())
+                    escalated = fire_sla_alarms(store, router, upkeep.sla, utc_now())
+                    rescore_due(store, upkeep, utc_now())
                 except Exception:  # a busy store: the next tick does it
-                    log.warning("could not wake, route or escalate cases", exc_info=True)
+                    log.warning("could not wake, route, escalate or re-score cases", exc_info=True)
                     continue
                 if woken:
                     log.info("woke %s: %s", plural(len(woken), "snoozed case"),

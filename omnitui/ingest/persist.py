@@ -1,8 +1,8 @@
 """The persist stage: write the decided outcome of one event.
 
-Opens the new case or moves the joined one on (reopen, resume a paused case, raise its
-score), stores the message with its raw bytes, attachment rows and threading reason,
-records the audit trail, and files the claims and suggestions the earlier stages raised.
+Opens the new case or moves the joined one on (reopen, resume a paused case), stores the
+message with its raw bytes, attachment rows and threading reason, records the audit trail,
+and files the claims and suggestions the earlier stages raised.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def persist(conn: sqlite3.Connection, event: InboundEvent, who: Identification,
         case_id = _open_case(conn, event, who, decision, plan, stamps)
     else:
         case_id = decision.case_id
-        _continue_case(conn, event, who, decision, plan, stamps)
+        _continue_case(conn, event, who, decision, stamps)
     message_id = _store_message(conn, event, who, decision, case_id, blobs, stamps)
     for claim in who.claims:
         customers.add_claim(conn, message_id, claim.kind, claim.value, claim.display, claim.how)
@@ -52,7 +52,7 @@ def _open_case(conn: sqlite3.Connection, event: InboundEvent, who: Identificatio
                decision: ThreadDecision, plan: Routing, stamps: Stamps) -> int:
     case_id = cases.create_case(conn, cases.NewCase(
         customer_id=who.customer_id, subject=case_subject(event), channel=event.channel,
-        queue=plan.queue, priority=plan.priority, tier=who.tier, severity=event.severity,
+        queue=plan.queue, tier=who.tier, severity=event.severity,
         previous_case_id=decision.previous_case_id,
         last_inbound_at=stamps.at, created_at=stamps.at, **_as_read(event)))
     record_audit(conn, actor=ACTOR, action="case.created", case_id=case_id,
@@ -63,11 +63,10 @@ def _open_case(conn: sqlite3.Connection, event: InboundEvent, who: Identificatio
 
 
 def _continue_case(conn: sqlite3.Connection, event: InboundEvent, who: Identification,
-                   decision: ThreadDecision, plan: Routing, stamps: Stamps) -> None:
+                   decision: ThreadDecision, stamps: Stamps) -> None:
     case = decision.case or cases.require_case(conn, decision.case_id or 0)
     values: dict[str, object] = {"last_inbound_at": stamps.at, "last_message_at": stamps.at,
-                                 "updated_at": stamps.at,
-                                 "priority": max(case["priority"], plan.priority)}
+                                 "updated_at": stamps.at}
     if decision.reopen:
         values.update(status=Status.OPEN, reopens=case["reopens"] + 1, solved_at=None)
         record_audit(conn, actor=ACTOR, action="case.reopened", case_id=case["id"],

@@ -81,8 +81,7 @@ class Pipeline:
         who = identify(conn, event, self.settings.identity, stamps.now)
         decision = thread(conn, event, who.customer_id, self.settings.threading, clock)
         classify(event, self.settings.triage, self.intents)
-        plan = route(event, tier=who.tier, routing=self.settings.routing,
-                     priority=self.settings.priority, intents=self.settings.intents)
+        plan = route(event, routing=self.settings.routing, intents=self.settings.intents)
         result = persist(conn, event, who, decision, plan, blobs, stamps)
         for automation in self.automations:
             automation(conn, event, result)

@@ -166,6 +166,26 @@ def retag(conn: sqlite3.Connection, case_id: int, words: str, *, actor: str,
                 action="case.tags", reason=f"tags: {' '.join(tags) or '(none)'}")
 
 
+def raised(case: case_store.Row, by: float) -> dict[str, object]:
+    """A case's priority raised by `by` points: a score set by hand goes up and holds; a
+    computed one keeps the raise as its "escalated" part, re-scored with the rest."""
+    values: dict[str, object] = {"priority": case["priority"] + by}
+    if not case["priority_by"]:
+        values["priority_boost"] = case["priority_boost"] + by
+    return values
+
+
+def set_priority(conn: sqlite3.Connection, case_id: int, value: float | None, *, actor: str,
+                 at: datetime) -> int:
+    """A priority set by hand: it holds, whatever the score says, until cleared (None), and
+    the breakdown says who set it."""
+    if value is None:
+        return edit(conn, case_id, {"priority_by": None}, actor=actor, at=at,
+                    action="case.priority", reason="priority back to the computed score")
+    return edit(conn, case_id, {"priority": value, "priority_by": actor}, actor=actor, at=at,
+                action="case.priority", reason=f"priority set to {value:g}")
+
+
 def escalate(conn: sqlite3.Connection, case_id: int, *, actor: str, at: datetime,
              boost: float = 20.0) -> int:
     """Raise severity and priority and tag the case, so it leads every queue sorted by
@@ -173,10 +193,10 @@ def escalate(conn: sqlite3.Connection, case_id: int, *, actor: str, at: datetime
     case = case_store.require_case(conn, case_id)
     tags = list(json.loads(case["tags"]))
     return edit(conn, case_id, {
-        "severity": case["severity"] + 1, "priority": case["priority"] + boost,
+        "severity": case["severity"] + 1, **raised(case, boost),
         "tags": json.dumps([*tags, "escalated"] if "escalated" not in tags else tags)},
         actor=actor, at=at, action="case.escalated",
-        reason=f"severity {case['severity']} -> {case['severity'] + 1}")
+        reason=f"severity {case['severity']} -> {case['severity'] + 1}, priority +{boost:g}")
 
 
 def snooze(conn: sqlite3.Connection, case_id: int, until: datetime | None, *, actor: str,

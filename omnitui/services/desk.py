@@ -38,7 +38,7 @@ from omnitui.services import actions
 from omnitui.services.history import undo
 from omnitui.services.intake import intake_pipeline
 from omnitui.services.routing import Router
-from omnitui.services.sla import SlaKeeper
+from omnitui.services.upkeep import Upkeep
 from omnitui.store import agents as agent_store
 from omnitui.store import audit
 from omnitui.store.cases import active_case_ids as case_ids_since
@@ -105,7 +105,8 @@ class Desk:
         self.settings = settings or Settings()
         self.clock = clock  # when actions happen (tests fix it)
         self.router = Router(self.settings)
-        self.keeper = SlaKeeper(self.settings)
+        self.upkeep = Upkeep(self.settings, self.router)
+        self.keeper = self.upkeep.sla
 
     # -- the two shapes ---------------------------------------------------------------
 
@@ -171,8 +172,8 @@ class Desk:
         (a reply meets a target, a pause stops them, an undo puts them back)."""
         before = last_change(conn)
         yield
-        for case_id in sorted(changed_cases_since(conn, before)[1]):
-            self.keeper.refresh(conn, case_id)
+        for case_id in sorted(changed_cases_since(conn, before)[1] or ()):
+            self.upkeep.refresh(conn, case_id, self.clock())
 
     def _offer_waiting(self) -> None:
         """After an action that may have freed someone (a case solved, handed on, merged),
@@ -266,10 +267,10 @@ class Desk:
         return lambda conn, case_id: actions.retag(conn, case_id, words, actor=self.actor,
                                                    at=self.clock())
 
-    def priority(self, value: float) -> CaseChange:
-        return lambda conn, case_id: actions.edit(
-            conn, case_id, {"priority": value}, actor=self.actor, at=self.clock(),
-            action="case.priority", reason=f"priority set to {value:g}")
+    def priority(self, value: float | None) -> CaseChange:
+        """Set the priority by hand (it holds until cleared); None: back to the score."""
+        return lambda conn, case_id: actions.set_priority(conn, case_id, value,
+                                                          actor=self.actor, at=self.clock())
 
     def queue(self, name: str) -> CaseChange:
         return lambda conn, case_id: actions.requeue(conn, case_id, name, actor=self.actor,
@@ -336,7 +337,7 @@ class Desk:
                                    default_queue=self.settings.routing.default_queue,
                                    phone_region=self.settings.identity.default_phone_region)
         with self.store.write() as conn:
-            self.keeper.refresh(conn, case_id)
+            self.upkeep.refresh(conn, case_id, self.clock())
         return case_id
 
     def _own_addresses(self) -> frozenset[str]:

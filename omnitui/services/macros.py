@@ -42,8 +42,7 @@ def apply_macro(conn: sqlite3.Connection, case_id: int, macro: Macro, *, agent: 
     if macro.tags:
         actions.retag(conn, case_id, " ".join(macro.tags), actor=agent, at=at)
     if macro.priority is not None and macro.priority != case["priority"]:
-        actions.edit(conn, case_id, {"priority": macro.priority}, actor=agent, at=at,
-                     action="case.priority", reason=f"priority set to {macro.priority:g}")
+        actions.set_priority(conn, case_id, macro.priority, actor=agent, at=at)
     if macro.queue and macro.queue != case["queue"]:
         actions.requeue(conn, case_id, macro.queue, actor=agent, at=at)
 

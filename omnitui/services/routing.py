@@ -280,7 +280,7 @@ class Router:
         values: dict[str, object] = {"escalations": json.dumps([*fired, trigger])}
         done = []
         if path.raise_priority:
-            values["priority"] = case["priority"] + path.raise_priority
+            values.update(actions.raised(case, path.raise_priority))
             done.append(f"priority +{path.raise_priority:g}")
         if path.move_to and path.move_to != case["queue"]:
             values["queue"] = path.move_to

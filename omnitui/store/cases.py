@@ -201,3 +201,37 @@ def active_case_ids(conn: sqlite3.Connection, since: str | None) -> list[int]:
                                            " ORDER BY id")]
     return [r[0] for r in conn.execute(f"SELECT id FROM cases WHERE status IN {ACTIVE}"
                                        " AND updated_at >= ? ORDER BY id", (since,))]
+
+
+@dataclass(frozen=True)
+class ScoreFacts:
+    """The score's inputs the case row lacks: its latest customer message's tone and
+    urgency, the customer's attributes, and since when the customer waits for our answer
+    (their oldest message after our last reply; None: answered)."""
+
+    sentiment: float | None
+    urgent: bool
+    attributes: dict[str, Any]
+    waiting_since: str | None
+
+
+def score_facts(conn: sqlite3.Connection, case_id: int, customer_id: int) -> ScoreFacts:
+    latest = conn.execute(
+        "SELECT sentiment, urgent FROM messages WHERE case_id = ? AND direction = 'in'"
+        " AND auto_submitted IS NULL ORDER BY created_at DESC, id DESC LIMIT 1",
+        (case_id,)).fetchone()
+    waiting = conn.execute(
+        "SELECT min(created_at) FROM messages WHERE case_id = ? AND direction = 'in'"
+        " AND auto_submitted IS NULL AND created_at > coalesce((SELECT max(created_at)"
+        " FROM messages WHERE case_id = ? AND direction = 'out'), '')",
+        (case_id, case_id)).fetchone()[0]
+    attributes = conn.execute("SELECT attributes FROM customers WHERE id = ?",
+                              (customer_id,)).fetchone()
+    return ScoreFacts(latest[0] if latest else None, bool(latest and latest[1]),
+                      json.loads(attributes[0]) if attributes else {}, waiting)
+
+
+def due_rescores(conn: sqlite3.Connection, now: str, limit: int) -> list[int]:
+    return [row[0] for row in conn.execute(
+        f"SELECT id FROM cases WHERE rescore_at <= ? AND rescore_at IS NOT NULL"
+        f" AND status IN {ACTIVE} ORDER BY rescore_at LIMIT ?", (now, limit))]

@@ -18,13 +18,17 @@ def last_change(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT coalesce(max(id), 0) FROM audit").fetchone()[0]
 
 
-def changed_cases_since(conn: sqlite3.Connection, after: int) -> tuple[int, set[int]]:
-    """(the newest change id, the cases changed after `after`)."""
-    rows = conn.execute("SELECT id, case_id FROM audit WHERE id > ? ORDER BY id",
+def changed_cases_since(conn: sqlite3.Connection,
+                        after: int) -> tuple[int, set[int] | None]:
+    """(the newest change id, the cases changed after `after`; None: too many to name, as
+    after the scheduler re-scored the waiting cases: read everything again)."""
+    rows = conn.execute("SELECT id, case_id, action FROM audit WHERE id > ? ORDER BY id",
                         (after,)).fetchall()
     if not rows:
         return after, set()
-    return rows[-1][0], {case_id for _, case_id in rows if case_id is not None}
+    if any(action == "cases.rescored" for _, _, action in rows):
+        return rows[-1][0], None
+    return rows[-1][0], {case_id for _, case_id, _ in rows if case_id is not None}
 
 
 def escalations_since(conn: sqlite3.Connection, after: int,

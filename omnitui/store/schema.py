@@ -432,9 +432,21 @@ CREATE INDEX cases_sla_alarm ON cases(sla_alarm_at)
     WHERE sla_alarm_at IS NOT NULL AND status IN {ACTIVE};
 """
 
+# 12: the priority score's breakdown (JSON [label, points] pairs), who set it by hand (it
+# then holds until cleared), what escalations added, and when its waiting part rises next:
+# the scheduler re-scores only the cases whose step has come, by this index.
+MIGRATION_12 = f"""
+ALTER TABLE cases ADD COLUMN priority_parts TEXT;
+ALTER TABLE cases ADD COLUMN priority_by TEXT;
+ALTER TABLE cases ADD COLUMN priority_boost REAL NOT NULL DEFAULT 0;
+ALTER TABLE cases ADD COLUMN rescore_at TEXT;
+CREATE INDEX cases_rescore ON cases(rescore_at)
+    WHERE rescore_at IS NOT NULL AND status IN {ACTIVE};
+"""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
                          MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10,
-                         MIGRATION_11]
+                         MIGRATION_11, MIGRATION_12]
 
 # Migrations that also rewrite rows by rules too involved for SQL: the module whose
 # `migrate(conn)` runs right after that migration's SQL, in the same transaction. Named, not

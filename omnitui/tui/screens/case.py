@@ -30,7 +30,7 @@ from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.widgets.key_bar import KeyBar
 from omnitui.tui.work import messages
 from omnitui.vocabulary import action_words, routing_story
-from omnitui.wording import plural, sla_words
+from omnitui.wording import breakdown, plural, sla_words
 
 PRESENCE_FRESH = timedelta(seconds=15)  # a mark older than this is a console gone
 
@@ -55,7 +55,8 @@ def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
     facts = Text(style="dim")
     facts.append_text(plain(f"{case.status.replace('_', ' ')} · {case.channel} · queue "
                             f"{case.queue} · owner {case.owner or '-'}"))
-    facts.append(f" · priority {case.priority:g} · reopened {detail.reopens}x")
+    facts.append(f" · priority {breakdown(detail.priority_parts, case.priority)} · reopened "
+                 f"{detail.reopens}x")
     if case.tags:
         facts.append(" · tags ")
         facts.append_text(plain(" ".join(case.tags)))

@@ -101,15 +101,20 @@ def tags(screen: WorkScreen) -> None:
 
 
 def priority(screen: WorkScreen) -> None:
+    """p: a number holds (whatever the score says) until an agent types "auto"."""
     targets = screen.targets()
+
+    def typed(value: str) -> float | None:
+        return None if value.strip().lower() == "auto" else parse_priority(value)
 
     def answered(value: str | None) -> None:
         if value:
-            number = parse_priority(value)
-            screen.act(f"priority {number:g}", screen.console.desk.priority(number), targets)
+            number = typed(value)
+            screen.act("priority back to the score" if number is None else
+                       f"priority {number:g}", screen.console.desk.priority(number), targets)
 
-    screen.app.push_screen(AskScreen("Priority score (higher comes first)",
-                                     check=refusal(parse_priority)), answered)
+    screen.app.push_screen(AskScreen("Priority (a number holds; auto: back to the score)",
+                                     check=refusal(typed)), answered)
 
 
 def move_queue(screen: WorkScreen) -> None:

@@ -1,0 +1,85 @@
+"""What a case's own numbers become after anything happens to it: its SLA clocks replayed
+(services/sla.py) and its priority score recomputed (triage/priority.py), in the transaction
+of the change; a score at `escalate_at` escalates along the queue's path, once. Every place
+that changes cases calls `refresh`: the Desk, the intake pipeline, the demo. The scheduler
+calls `rescore` for the cases whose waiting points rise.
+
+A re-score is not an agent's edit: it bumps no version and writes no audit row per case (a
+pass writes one summary row). A priority set by hand (`p`, a macro) holds until an agent
+clears it; escalations raise it, as they raise a computed one.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+
+from omnitui.config import Settings
+from omnitui.model import SYNCHRONOUS_CHANNELS, Status
+from omnitui.services.routing import Router
+from omnitui.services.sla import SlaKeeper
+from omnitui.store import cases as case_store
+from omnitui.store.audit import record_audit
+from omnitui.store.db import Store, db_time, stored_time
+from omnitui.triage.priority import Facts, Score, score
+from omnitui.vocabulary import ROUTER
+
+BATCH = 500
+WAITING = (Status.NEW, Status.OPEN)
+
+
+class Upkeep:
+    def __init__(self, settings: Settings, router: Router | None = None) -> None:
+        self.settings = settings
+        self.sla = SlaKeeper(settings)
+        self.router = router or Router(settings)
+
+    def refresh(self, conn: sqlite3.Connection, case_id: int, now: datetime) -> None:
+        self.sla.refresh(conn, case_id)
+        self.rescore(conn, case_id, now)
+
+    def rescore(self, conn: sqlite3.Connection, case_id: int, now: datetime) -> None:
+        case = case_store.require_case(conn, case_id)
+        if case["priority_by"]:  # held by hand: the agent's number stands
+            parts: list[tuple[str, float]] = [(f"set by {case['priority_by']}",
+                                               case["priority"])]
+            case_store.set_clocks(conn, case_id, {"priority_parts": json.dumps(parts),
+                                                  "rescore_at": None})
+            return
+        found = self.score(conn, case, now)
+        case_store.set_clocks(conn, case_id, {
+            "priority": found.total, "priority_parts": json.dumps(found.parts),
+            "rescore_at": db_time(found.next_step) if found.next_step else None})
+        threshold = self.settings.priority.escalate_at
+        if threshold and found.total >= threshold and case["status"] not in (
+                Status.SOLVED, Status.CLOSED):
+            self.router.escalate(conn, case_id, "priority",
+                                 f"priority {found.total:g} reached {threshold:g}", now)
+
+    def score(self, conn: sqlite3.Connection, case: case_store.Row, now: datetime) -> Score:
+        read = case_store.score_facts(conn, case["id"], case["customer_id"])
+        waiting = stored_time(read.waiting_since) if case["status"] in WAITING else None
+        policy = self.sla.policy(case["queue"], case["sla_policy"])
+        facts = Facts(tier=case["tier"], severity=case["severity"], urgent=read.urgent,
+                      live_channel=case["channel"] in SYNCHRONOUS_CHANNELS,
+                      sentiment=read.sentiment, irritated=case["irritation"] is not None,
+                      attributes=read.attributes, waiting_since=waiting,
+                      boost=case["priority_boost"])
+        return score(facts, self.settings.priority, self.sla.calendar(policy), now)
+
+
+def rescore_due(store: Store, upkeep: Upkeep, now: datetime) -> int:
+    """The scheduler's pass: re-score the cases whose waiting points rise by now (found by
+    index), with one summary audit row; returns how many."""
+    done = 0
+    while due := case_store.due_rescores(store.conn, db_time(now), BATCH):
+        with store.write() as conn:
+            for case_id in due:
+                upkeep.rescore(conn, case_id, now)
+            record_audit(conn, actor=ROUTER, action="cases.rescored",
+                         reason=f"{len(due)} cases re-scored: waiting for an answer grew",
+                         at=db_time(now))
+        done += len(due)
+    return done
+
