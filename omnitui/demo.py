@@ -312,7 +312,8 @@ def _build_base(store: Store, settings: Settings, *, customers: int, messages: i
                             .date().isoformat()},
                 identities=tuple(NewIdentity(k[0], k[1], k[1], "demo population")
                                  for k in dict.fromkeys(keys) if k)), db_time(start))
-    pipeline = intake_pipeline(store, settings)
+    story = [start]  # the story's now, as the pipeline receives each message
+    pipeline = intake_pipeline(store, settings, clock=lambda: story[0])
     upkeep = Upkeep(settings)
     schedule: list[_Scheduled] = []
     seq = 0
@@ -325,6 +326,7 @@ def _build_base(store: Store, settings: Settings, *, customers: int, messages: i
                 seq += 1
                 event = _event(rng, person, rng.choice(person.channels), at, seq, follow_up)
                 _team_at_work(conn, at, start)
+                story[0] = at
                 result = pipeline.ingest_in(conn, event, [])
                 if result.new_case or result.reopened:
                     _plan_case(rng, schedule, result.case_id or 0, at, seq, end)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
 
 from omnitui.config import Settings
 from omnitui.ingest.dedupe import dedupe
@@ -31,10 +32,13 @@ Automation = Callable[[sqlite3.Connection, InboundEvent, IngestResult], None]
 
 class Pipeline:
     def __init__(self, store: Store, settings: Settings,
-                 automations: Sequence[Automation] = ()) -> None:
+                 automations: Sequence[Automation] = (), *,
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        """`clock`: when an item is received (the demo replays its story's days)."""
         self.store = store
         self.settings = settings
         self.automations = list(automations)
+        self.clock = clock
         self.intents = RuleIntents(settings.intents)
 
     def ingest(self, event: InboundEvent) -> IngestResult:
@@ -75,7 +79,7 @@ class Pipeline:
             blobs = self._write_blobs(event)
         if seen := dedupe(conn, event):
             return seen
-        now = utc_now()
+        now = self.clock()
         clock = min(event.occurred_at, now)  # a sender's clock in the future is not trusted
         stamps = Stamps(now=db_time(now), at=db_time(clock))
         who = identify(conn, event, self.settings.identity, stamps.now)

@@ -5,6 +5,8 @@ replayed, its priority scored, and a new or reopened case is routed to an agent.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from omnitui.config import Settings
@@ -17,8 +19,10 @@ if TYPE_CHECKING:
     from omnitui.ingest.pipeline import Pipeline
 
 
-def intake_pipeline(store: Store, settings: Settings) -> Pipeline:
-    """(The pipeline is imported here: a script's `omnitui tag` starts without it.)"""
+def intake_pipeline(store: Store, settings: Settings, *,
+                    clock: Callable[[], datetime] = utc_now) -> Pipeline:
+    """`clock`: when items are received (the demo's story time). (The pipeline is imported
+    here: a script's `omnitui tag` starts without it.)"""
     from omnitui.ingest.pipeline import Pipeline
 
     router = Router(settings)
@@ -30,9 +34,9 @@ def intake_pipeline(store: Store, settings: Settings) -> Pipeline:
             return
         # As of the message, the moment its case's clocks start (now, for live traffic; the
         # demo's story replays its days).
-        now = min(event.occurred_at, utc_now())
+        now = min(event.occurred_at, clock())
         upkeep.refresh(conn, result.case_id, now)
         if result.new_case or result.reopened:
             router.came_in(conn, result.case_id, new=result.new_case,
                            reopened=result.reopened, now=now)
-    return Pipeline(store, settings, [after_filing])
+    return Pipeline(store, settings, [after_filing], clock=clock)

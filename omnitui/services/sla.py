@@ -217,13 +217,14 @@ def target_state(clock: Clock, calendar: Calendar, policy: SlaPolicy, now: datet
 
 
 def happenings(facts: case_store.ClockFacts) -> list[Happening]:
-    """The case's history as the clocks read it, in time order (a message before a status
-    change of the same second: an answer comes before the solve it allows)."""
+    """The case's history as the clocks read it, in time order; within one second our reply
+    comes before a status change (the answer before the solve it allows) and the status
+    change before a customer's message (a pause, then the answer that resumes it)."""
     events: list[tuple[str, int, Happening]] = [
         (facts.opened_at, 0, Happening(parse_db_time(facts.opened_at), "opened"))]
     for at, direction, response, automatic in facts.messages:
         if direction == "in" and not automatic:
-            events.append((at, 1, Happening(parse_db_time(at), "inbound")))
+            events.append((at, 3, Happening(parse_db_time(at), "inbound")))
         elif direction == "out":
             events.append((at, 1, Happening(parse_db_time(at), "reply", response or
                                             "meaningful")))

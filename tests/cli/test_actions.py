@@ -15,9 +15,12 @@ from tests.cli.conftest import Run
 
 
 @pytest.fixture
-def db(omnitui: Run, tmp_path: Path) -> str:
+def db(omnitui: Run, tmp_path: Path, cli_env: dict[str, str]) -> str:
     path = str(tmp_path / "demo.db")
     omnitui("demo", "--db", path, "--no-console", "--customers", "60", "--messages", "300")
+    # routing gave the demo's new cases to its agents: hand them back, as a lead would
+    new = omnitui("--db", path, "cases", "--status", "new", "--format", "ids").stdout
+    cli(cli_env, path, "unassign", "-", agent="setup", stdin=new)
     return path
 
 

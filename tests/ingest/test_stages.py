@@ -8,7 +8,6 @@ from omnitui.config import (
     PrioritySettings,
     RoutingSettings,
     Settings,
-    SlaSettings,
     TriageSettings,
 )
 from omnitui.ingest.dedupe import dedupe
@@ -17,7 +16,9 @@ from omnitui.ingest.pipeline import Pipeline
 from omnitui.ingest.threading import thread
 from omnitui.model import Identifier
 from omnitui.store.db import Store, utc_now
+from omnitui.triage.calendar import Calendar
 from omnitui.triage.classify import classify
+from omnitui.triage.priority import Facts, score
 from omnitui.triage.route import Routing, route
 from tests.conftest import chat_event
 
@@ -67,18 +68,28 @@ def test_classify_alone() -> None:
     assert not auto.urgent and auto.irritation is None and auto.sentiment is None
 
 
-def test_route_alone_is_a_predictable_sum() -> None:
-    def plan(channel: str, tier: str, urgent: bool = False) -> Routing:
-        event = chat_event(channel, "1", "x", at=T0)
-        event.urgent = urgent
-        return route(event, tier=tier, opened_at=T0, routing=RoutingSettings(
-            channel_queues={"whatsapp": "messaging"}), priority=PrioritySettings(),
-            sla=SlaSettings())
+def test_route_alone_names_the_queue_and_why() -> None:
+    def plan(channel: str) -> Routing:
+        return route(chat_event(channel, "1", "x", at=T0),
+                     routing=RoutingSettings(channel_queues={"whatsapp": "messaging"}))
 
-    email = plan("email", "standard")
-    assert (email.queue, email.priority) == ("general", 0.0)
-    assert email.first_response_due == T0 + timedelta(minutes=480)
-    chat = plan("whatsapp", "vip", urgent=True)
-    assert (chat.queue, chat.priority) == ("messaging", 30 + 15 + 10)
-    assert chat.first_response_due == T0 + timedelta(minutes=5)  # 10 min x VIP factor 0.5
-    assert chat.resolution_due == T0 + timedelta(minutes=120)
+    assert (plan("email").queue, plan("email").queue_reason) == ("general",
+                                                                 "the default queue")
+    assert (plan("whatsapp").queue, plan("whatsapp").queue_reason) == ("messaging",
+                                                                       "channel whatsapp")
+
+
+def test_the_score_alone_is_a_predictable_sum() -> None:
+    def total(tier: str, *, urgent: bool = False, live: bool = False,
+              waiting_hours: float | None = None) -> tuple[float, str]:
+        facts = Facts(tier=tier, severity=1, urgent=urgent, live_channel=live, sentiment=None,
+                      irritated=False, attributes={},
+                      waiting_since=None if waiting_hours is None else
+                      T0 - timedelta(hours=waiting_hours))
+        found = score(facts, PrioritySettings(), Calendar(), T0)
+        return found.total, found.breakdown()
+
+    assert total("standard") == (10.0, "10 = severity 10")
+    assert total("vip", urgent=True, live=True, waiting_hours=3.5) == (
+        71.0, "71 = vip 30 + severity 10 + urgent 15 + live channel 10 + waiting 3h 6")
+    assert total("standard", waiting_hours=100)[0] == 10 + 30  # capped

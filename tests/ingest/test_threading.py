@@ -9,6 +9,7 @@ from omnitui.config import Settings
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import InboundEvent, Status
 from omnitui.services.actions import set_status
+from omnitui.services.desk import Desk
 from omnitui.store.db import Store, utc_now
 from tests.conftest import ago, chat_event
 
@@ -122,9 +123,8 @@ def test_automatic_mail_does_not_reopen(store: Store, pipeline: Pipeline,
 
 def test_customer_reply_resumes_a_pending_case(store: Store, pipeline: Pipeline) -> None:
     case = pipeline.ingest(chat_event("telegram", "9", "hi")).case_id
-    with store.write() as conn:
-        set_status(conn, case, Status.PENDING, actor="alice", at=utc_now(),
-                   pause_reason="waiting on customer")
+    alice = Desk(store, "alice")
+    alice.each([case], alice.status(Status.PENDING, "waiting on customer"))
     assert store.conn.execute("SELECT sla_due FROM cases").fetchone()[0] is None
     pipeline.ingest(chat_event("telegram", "9", "here is the info"))
     status, due = store.conn.execute("SELECT status, sla_due FROM cases").fetchone()

@@ -58,10 +58,10 @@ def parts(store: Store, case_id: int) -> dict[str, float]:
 
 def write_in(store: Store, settings: Settings, text: str, at: datetime,
              handle: str = "1") -> int:
-    result = intake_pipeline(store, settings).ingest(chat_event("sms", handle, text, at=at,
-                                                                identifiers=[Identifier(
-                                                                    "phone", "+14155550100",
-                                                                    verified=True)]))
+    """A text from the customer's phone, received at `at`."""
+    phone = [Identifier("phone", "+14155550100", verified=True)]
+    event = chat_event("sms", handle, text, at=at, identifiers=phone)
+    result = intake_pipeline(store, settings, clock=lambda: at).ingest(event)
     assert result.case_id is not None
     return result.case_id
 

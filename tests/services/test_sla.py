@@ -70,7 +70,8 @@ def office(tmp_path: Path) -> Settings:
 
 def open_case(store: Store, settings: Settings, at: datetime, text: str = "printer broken",
               handle: str = "1") -> int:
-    result = intake_pipeline(store, settings).ingest(chat_event("telegram", handle, text, at=at))
+    pipeline = intake_pipeline(store, settings, clock=lambda: at)  # received then
+    result = pipeline.ingest(chat_event("telegram", handle, text, at=at))
     assert result.case_id is not None
     return result.case_id
 
