@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from omnitui.store.db import StoreError, db_time, insert, transaction_token, utc_now
+from omnitui.store.schema import DERIVED
 
 # Tables an audit event may touch; table names are never taken from outside.
 UNDOABLE_TABLES = frozenset({"customers", "identities", "cases", "messages", "suggestions",
@@ -149,7 +150,7 @@ def _restore(conn: sqlite3.Connection, table: str, row_id: int,
     if same_action and after is not None and current is not None:
         current = {**current, "version": after.get("version")} if "version" in after \
             else current
-    if after is not None and current != after:
+    if after is not None and _kept(table, current) != _kept(table, after):
         raise StoreError(f"cannot undo: {table} row {row_id} changed since "
                          f"(now {current}, expected {after})")
     if before is None:
@@ -165,6 +166,14 @@ def _restore(conn: sqlite3.Connection, table: str, row_id: int,
             now = _select(conn, table, row_id, ["version"]) or current
             before = {**before, "version": now["version"] + 1}
         update_row(conn, table, row_id, before, changes)
+
+
+def _kept(table: str, row: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A row without the columns that are recomputed, not edited (schema.DERIVED)."""
+    derived = DERIVED.get(table)
+    if row is None or not derived:
+        return row
+    return {k: v for k, v in row.items() if k not in derived}
 
 
 def last_undoable(conn: sqlite3.Connection, actor: str) -> list[int]:

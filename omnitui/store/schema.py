@@ -453,6 +453,14 @@ MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIG
 # imported: those modules use the store, which imports this file.
 DATA_STEPS: dict[int, str] = {5: "omnitui.store.unlink_claims"}
 
+# Columns the SLA replay and the score recompute after every change (services/upkeep.py):
+# undo neither compares them (a re-score since is not someone else's edit) nor trusts what it
+# restores (the clocks and the score are replayed right after).
+DERIVED: dict[str, frozenset[str]] = {"cases": frozenset({
+    "sla_policy", "sla_first_response_due", "sla_meaningful_due", "sla_next_response_due",
+    "sla_resolution_due", "sla_due", "sla_paused_seconds", "sla_alarm_at", "priority",
+    "priority_parts", "rescore_at"})}
+
 # The names people and scripts may rely on when they query the file (docs/schema.md).
 STABLE_NAMES: dict[str, set[str]] = {
     "customers": {"id", "name", "tier"},

@@ -81,9 +81,9 @@ def test_queue_screen(console: OmnituiApp, snap_compare: Snap) -> None:
 
     assert snap_compare(console, terminal_size=SIZE, run_before=run_before)
     text = str(seen["text"])
-    assert seen["rows"] == 17
-    assert "alice · all open · 17 cases │ daemon: never started" in text
-    assert "  7       45   late 25d email" in text  # the most urgent case on top, breached
+    assert seen["rows"] == 22
+    assert "alice · all open · 22 cases │ daemon: never started" in text
+    assert "  25      70   late 11d messenger" in text  # the most urgent case on top, breached
 
 
 def test_case_screen(console: OmnituiApp, snap_compare: Snap) -> None:
@@ -97,13 +97,15 @@ def test_case_screen(console: OmnituiApp, snap_compare: Snap) -> None:
 
     assert snap_compare(console, terminal_size=SIZE, run_before=run_before)
     screen, text = seen["screen"], str(seen["text"])
-    assert isinstance(screen, CaseScreen) and screen.detail.case.id == 7
-    assert "#7  Charged twice for order A512572" in text
-    assert "routed: billing: intent billing, says 'charged twice'" in text
+    assert isinstance(screen, CaseScreen) and screen.detail.case.id == 25
+    assert "#25  My order A401865 was due last week" in text
+    assert "priority 70 = vip 30 + live channel 10 + waiting 8d 30" in text
+    assert "SLA: resolution breached 11d ago" in text
+    assert "routed: orders: intent orders, says 'was due'" in text
     # the timeline, scrolled to the newest message of the case
-    assert "2026-10-07 19:22:11 UTC email Diego Dubois" in text
-    assert "Thanks, that worked!" in text
-    assert "Identities" in text and "email diego.dubois.23@example.co.uk" in text  # the customer
+    assert "2026-10-30 23:41:59 UTC messenger Ben B. Silva" in text
+    assert "Here is the screenshot you asked for." in text
+    assert "Identities" in text and "handle messenger:psid000000003" in text  # the customer
 
 
 SMALL = (80, 24)  # the terminal an agent may have over SSH on a laptop
@@ -123,7 +125,7 @@ def test_queue_screen_at_80x24(console: OmnituiApp, snap_compare: Snap) -> None:
     assert lines[0].split() == ["#", "SLA", "channel", "customer", "!", "subject", "owner",
                                 "status"]
     assert all(len(line) <= SMALL[0] for line in lines)
-    assert "alice · all open · 17 cases" in lines[-2]
+    assert "alice · all open · 22 cases" in lines[-2]
 
 
 def test_case_screen_at_80x24(console: OmnituiApp, snap_compare: Snap) -> None:
@@ -137,8 +139,8 @@ def test_case_screen_at_80x24(console: OmnituiApp, snap_compare: Snap) -> None:
 
     assert snap_compare(console, terminal_size=SMALL, run_before=run_before)
     text = str(seen["text"])
-    assert "customer Diego Dubois #24 · tier" in text and "C shows more" in text
-    assert "Thanks, that worked!" in text
+    assert "customer Ben B. Silva #4 · tier" in text and "C shows more" in text
+    assert "Here is the screenshot you asked for." in text
     assert "Identities" not in text  # the pane is a key away, not squeezing the timeline
 
 
@@ -179,7 +181,7 @@ def test_reply_composer(console: OmnituiApp, snap_compare: Snap) -> None:
 
     assert snap_compare(console, terminal_size=SIZE, run_before=run_before)
     assert isinstance(seen["screen"], ComposeScreen)
-    assert "Reply on email, case #7" in str(seen["text"])
+    assert "Reply on messenger, case #25" in str(seen["text"])
     assert "^j send · ^t reply/note · ^o preview · ^e editor · esc cancel" in str(seen["text"])
-    assert seen["to"] == "diego.dubois.23@example.co.uk"  # the customer's address, filled in
+    assert seen["to"] == "psid000000003"  # the customer's messenger id, filled in
     assert isinstance(seen["focused"], TextArea)  # ready to type the answer
