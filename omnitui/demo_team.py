@@ -25,8 +25,8 @@ DEMO_INTENTS = (  # the first that matches wins: the specific ones first
         "consigo entrar", "accedere"]),
     Intent("orders", queue="orders", keywords=["tracking", "arrived broken", "was due"],
            patterns=[r"\bA\d{6}\b"]),
-    Intent("incident", queue="incidents", keywords=["service is down", "error 503", "outage"],
-           patterns=[r"\b503\b"]),
+    Intent("incident", queue="incidents", severity=3,
+           keywords=["service is down", "error 503", "outage"], patterns=[r"\b503\b"]),
     Intent("technical", queue="technical", keywords=[
         "crashes", "error", "stürzt", "se cierra", "plante", "fecha", "si chiude", "Fehler"]),
 )

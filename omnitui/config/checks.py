@@ -297,6 +297,8 @@ def _check_names(entries: list[SavedView] | list[Macro] | list[MailboxSettings]
 
 
 def _check_intent(intent: Intent, where: str) -> None:
+    if not 0 <= intent.severity <= 5:
+        raise ConfigError(f"{where}.severity must be 0 to 5, got {intent.severity}")
     if not any(k.strip() for k in intent.keywords) and not intent.patterns:
         raise ConfigError(f"{where} ({intent.name!r}) needs keywords or patterns to be told by")
     for pattern in intent.patterns:

@@ -162,6 +162,7 @@ class Intent:
     keywords: list[str] = field(default_factory=list)  # whole words or phrases, any case
     patterns: list[str] = field(default_factory=list)  # regular expressions, any case
     examples: list[str] = field(default_factory=list)  # phrases for a learned classifier
+    severity: int = 0  # its cases are at least this severe (an outage: 3)
 
 
 @dataclass
@@ -172,6 +173,7 @@ class TriageSettings:
     min_language_confidence: float = 0.5  # below it, the language is "und"
     irritated_below: float = -0.5  # a sentiment at or below this is irritated (English)
     irritation_phrases: list[str] = field(default_factory=lambda: list(IRRITATION_PHRASES))
+    escalate_irritated: bool = False  # an irritated customer escalates the case, once
 
 
 @dataclass

@@ -66,7 +66,8 @@ def _continue_case(conn: sqlite3.Connection, event: InboundEvent, who: Identific
                    decision: ThreadDecision, stamps: Stamps) -> None:
     case = decision.case or cases.require_case(conn, decision.case_id or 0)
     values: dict[str, object] = {"last_inbound_at": stamps.at, "last_message_at": stamps.at,
-                                 "updated_at": stamps.at}
+                                 "updated_at": stamps.at,
+                                 "severity": max(case["severity"], event.severity)}
     if decision.reopen:
         values.update(status=Status.OPEN, reopens=case["reopens"] + 1, solved_at=None)
         record_audit(conn, actor=ACTOR, action="case.reopened", case_id=case["id"],

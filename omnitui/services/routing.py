@@ -116,7 +116,7 @@ class Router:
                               passed=passed | {queue.name})
         if say_wait:
             record_audit(conn, actor=ROUTER, action="case.waiting", case_id=case_id,
-                         reason=f"{queue.name}: {choice.reason}")
+                         reason=f"{queue.name}: {choice.reason}", at=db_time(now))
         return choice
 
     def _give(self, conn: sqlite3.Connection, case_id: int, queue: str, choice: Choice,

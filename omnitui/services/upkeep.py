@@ -51,11 +51,15 @@ class Upkeep:
         case_store.set_clocks(conn, case_id, {
             "priority": found.total, "priority_parts": json.dumps(found.parts),
             "rescore_at": db_time(found.next_step) if found.next_step else None})
+        if case["status"] in (Status.SOLVED, Status.CLOSED):
+            return
         threshold = self.settings.priority.escalate_at
-        if threshold and found.total >= threshold and case["status"] not in (
-                Status.SOLVED, Status.CLOSED):
+        if threshold and found.total >= threshold:
             self.router.escalate(conn, case_id, "priority",
                                  f"priority {found.total:g} reached {threshold:g}", now)
+        if self.settings.triage.escalate_irritated and case["irritation"]:
+            self.router.escalate(conn, case_id, "irritated",
+                                 f"the customer is irritated ({case['irritation']})", now)
 
     def score(self, conn: sqlite3.Connection, case: case_store.Row, now: datetime) -> Score:
         read = case_store.score_facts(conn, case["id"], case["customer_id"])

@@ -38,4 +38,5 @@ def classify(event: InboundEvent, triage: TriageSettings,
     if intents is not None and (found := intents.classify(
             f"{event.subject}\n{own_words(event.text)}")):
         event.intent, event.intent_rule = found.name, found.rule
+        event.severity = max(event.severity, found.severity)
     return event

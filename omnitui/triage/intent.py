@@ -19,6 +19,7 @@ class IntentMatch:
 
     name: str
     rule: str
+    severity: int = 0  # the intent's own: its cases are at least this severe
 
 
 class IntentClassifier(Protocol):
@@ -32,13 +33,15 @@ class RuleIntents:
     def __init__(self, intents: Sequence[Intent]) -> None:
         self._rules = [(intent.name, phrase_pattern(tuple(intent.keywords)),
                         [re.compile(p, re.I) for p in intent.patterns]) for intent in intents]
+        self._severity = {intent.name: intent.severity for intent in intents}
 
     def classify(self, text: str) -> IntentMatch | None:
         for name, keywords, patterns in self._rules:
             if keywords and (found := keywords.search(text)):
-                return IntentMatch(name, f"says {found.group(0).lower()!r}")
+                return IntentMatch(name, f"says {found.group(0).lower()!r}",
+                                   self._severity[name])
             for pattern in patterns:
                 if found := pattern.search(text):
                     return IntentMatch(name, f"matches /{pattern.pattern}/ "
-                                             f"({found.group(0)[:40]!r})")
+                                             f"({found.group(0)[:40]!r})", self._severity[name])
         return None

@@ -63,9 +63,12 @@ def score(facts: Facts, settings: PrioritySettings, calendar: Calendar,
     next_step = None
     if facts.waiting_since is not None and settings.waiting_points_per_hour > 0:
         hours = math.floor(calendar.seconds(facts.waiting_since, now) / HOUR)
-        points = min(settings.waiting_points_max, hours * settings.waiting_points_per_hour)
-        parts.append((f"waiting {span(hours * HOUR) if hours else '<1h'}", points))
-        if points < settings.waiting_points_max:
+        full = math.ceil(settings.waiting_points_max / settings.waiting_points_per_hour)
+        if hours >= full:  # capped: the label stays true without re-scoring
+            parts.append((f"waiting {span(full * HOUR)}+", settings.waiting_points_max))
+        else:
+            parts.append((f"waiting {span(hours * HOUR) if hours else '<1h'}",
+                          hours * settings.waiting_points_per_hour))
             next_step = calendar.add(facts.waiting_since, (hours + 1) * HOUR)
     parts = [(label, round(points)) for label, points in parts]  # whole points: what an
     return Score(float(sum(p for _, p in parts)), parts, next_step)  # agent compares

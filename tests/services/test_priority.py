@@ -87,7 +87,7 @@ def test_the_score_is_its_parts_and_waiting_rises_per_hour_to_a_cap(
     assert rescore_due(store, upkeep, START + timedelta(hours=2, minutes=1)) == 1
     assert parts(store, case_id)["waiting 2h"] == 10
     assert rescore_due(store, upkeep, START + timedelta(hours=9)) == 1
-    assert parts(store, case_id)["waiting 9h"] == 12  # capped
+    assert parts(store, case_id)["waiting 3h+"] == 12  # capped: 12 points at 5 an hour
     assert case_row(store, case_id)["rescore_at"] is None  # nothing more to rise
     assert case_row(store, case_id)["version"] == version  # not an agent's edit
     summary = store.conn.execute("SELECT count(*), min(case_id) FROM audit WHERE action ="
@@ -100,7 +100,7 @@ def test_an_answer_stops_the_waiting_points(store: Store, scored: Settings) -> N
     erin = Desk(store, "erin", scored, clock=lambda: START + timedelta(hours=3))
     with store.write() as conn:
         erin.upkeep.refresh(conn, case_id, START + timedelta(hours=3))
-    assert parts(store, case_id)["waiting 3h"] == 12
+    assert parts(store, case_id)["waiting 3h+"] == 12
     erin.write(case_id, "reply", "Here to help.")
     assert not any(label.startswith("waiting") for label in parts(store, case_id))
 
@@ -146,8 +146,30 @@ def test_the_case_shows_and_exports_its_breakdown(store: Store, scored: Settings
     run = [sys.executable, "-m", "omnitui", "--config", str(config), "--db",
            str(store.path), "case", str(case_id)]
     shown = subprocess.run(run, capture_output=True, text=True, check=True).stdout
-    assert "priority 12 = waiting 3h 12" in shown
+    assert "priority 12 = waiting 3h+ 12" in shown
     data = json.loads(subprocess.run([*run, "--format", "json"], capture_output=True,
                                      text=True, check=True).stdout)
     assert data["priority_breakdown"]["parts"][-1]["part"].startswith("waiting")
     assert data["sla"]["targets"][0]["target"] == "first_response"
+
+
+def test_an_intents_severity_and_an_irritated_customer(store: Store, tmp_path: Path) -> None:
+    config = tmp_path / "omnitui.toml"
+    config.write_text(CONFIG + '''
+[triage]
+escalate_irritated = true
+
+[[intents]]
+name = "outage"
+keywords = ["is down"]
+severity = 3
+''')
+    settings = load_settings(config)
+    case_id = write_in(store, settings, "The site is down", START)
+    assert parts(store, case_id)["severity"] == 30
+    assert json.loads(case_row(store, case_id)["escalations"]) == []
+    write_in(store, settings, "Third time I write, this is unacceptable", START)
+    assert json.loads(case_row(store, case_id)["escalations"]) == ["irritated"]
+    write_in(store, settings, "STILL NOTHING, unacceptable", START + timedelta(minutes=1))
+    assert store.conn.execute("SELECT count(*) FROM audit WHERE action = 'case.escalated'"
+                              " AND reason LIKE 'the customer is irritated%'").fetchone() == (1,)

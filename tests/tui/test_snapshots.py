@@ -99,7 +99,7 @@ def test_case_screen(console: OmnituiApp, snap_compare: Snap) -> None:
     screen, text = seen["screen"], str(seen["text"])
     assert isinstance(screen, CaseScreen) and screen.detail.case.id == 25
     assert "#25  My order A401865 was due last week" in text
-    assert "priority 70 = vip 30 + live channel 10 + waiting 8d 30" in text
+    assert "priority 70 = vip 30 + live channel 10 + waiting 15h+ 30" in text
     assert "SLA: resolution breached 11d ago" in text
     assert "routed: orders: intent orders, says 'was due'" in text
     # the timeline, scrolled to the newest message of the case
