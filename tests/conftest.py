@@ -34,6 +34,15 @@ def settings() -> Settings:
     return Settings()
 
 
+def settings_from(folder: Path, text: str) -> Settings:
+    """The settings of a config file with `text`, read as `omnitui --config` reads it."""
+    from omnitui.config import load_settings
+
+    config = folder / "omnitui.toml"
+    config.write_text(text)
+    return load_settings(config)
+
+
 @pytest.fixture
 def pipeline(store: Store, settings: Settings) -> Pipeline:
     """The pipeline as every intake runs it: SLA clocks and routing after filing."""

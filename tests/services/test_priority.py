@@ -18,7 +18,7 @@ from omnitui.services.desk import Desk
 from omnitui.services.intake import intake_pipeline
 from omnitui.services.upkeep import Upkeep, rescore_due
 from omnitui.store.db import Store
-from tests.conftest import chat_event
+from tests.conftest import chat_event, settings_from
 
 CONFIG = """
 [priority]
@@ -40,9 +40,7 @@ START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def scored(tmp_path: Path) -> Settings:
-    config = tmp_path / "omnitui.toml"
-    config.write_text(CONFIG)
-    return load_settings(config)
+    return settings_from(tmp_path, CONFIG)
 
 
 def case_row(store: Store, case_id: int) -> dict:

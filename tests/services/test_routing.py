@@ -6,21 +6,20 @@ config file, the Desk every console and script acts through."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from omnitui.channels.email.parse import parse_email
-from omnitui.config import ConfigError, Settings, load_settings
+from omnitui.config import Settings
 from omnitui.model import Status
 from omnitui.services.desk import Desk
 from omnitui.services.intake import intake_pipeline
 from omnitui.services.routing import Router, apply_agents, route_by_time
 from omnitui.store.db import Store, db_time, utc_now
 from omnitui.vocabulary import ROUTER
-from tests.conftest import chat_event, make_email
+from tests.conftest import chat_event, make_email, settings_from
 
 CONFIG = """
 [[intents]]
@@ -68,9 +67,7 @@ role = "supervisor"
 
 @pytest.fixture
 def team(tmp_path: Path, store: Store) -> Settings:
-    config = tmp_path / "omnitui.toml"
-    config.write_text(CONFIG)
-    settings = load_settings(config)
+    settings = settings_from(tmp_path, CONFIG)
     apply_agents(store, settings, utc_now())
     return settings
 
@@ -234,18 +231,3 @@ def test_a_reopened_case_goes_back_to_routing_when_its_owner_is_away(
     assert intake_pipeline(store, team).ingest(event).reopened
     assert case(store, case_id)["owner"] == "farid"
     assert any("reopened while erin is away" in why for _, _, why in reasons(store, case_id))
-
-
-@pytest.mark.parametrize(("text", "error"), [
-    ('[[queues]]\nname = "q"\nassign = "shove"', "queues[0].assign must be one of"),
-    ('[[queues]]\nname = "q"\nfallback = "q"', "queues[0].fallback must be another queue"),
-    ('[[agents]]\nname = "a"\ncapacity = { fax = 2 }', "'fax' is not a channel class"),
-    ('[[agents]]\nname = "a"\nrole = "boss"', "agents[0].role must be one of"),
-    ('[routing.channel_classes]\nchat = ["sms"]\nemail = ["sms"]', "'sms' is in both"),
-])
-def test_a_wrong_routing_config_is_refused_naming_the_key(tmp_path: Path, text: str,
-                                                          error: str) -> None:
-    config = tmp_path / "omnitui.toml"
-    config.write_text(text)
-    with pytest.raises(ConfigError, match=re.escape(error)):
-        load_settings(config)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from omnitui.config import ConfigError, Macro, Settings, load_settings
+from omnitui.config import Macro, Settings
 from omnitui.model import Status
 from omnitui.services.desk import Desk
 from omnitui.services.intake import intake_pipeline
@@ -20,7 +20,7 @@ from omnitui.services.routing import Router
 from omnitui.services.scheduler import fire_sla_alarms
 from omnitui.services.sla import SlaKeeper
 from omnitui.store.db import Store
-from tests.conftest import chat_event
+from tests.conftest import chat_event, settings_from
 
 CONFIG = """
 [business_hours]
@@ -63,9 +63,7 @@ MONDAY_4PM = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
 
 @pytest.fixture
 def office(tmp_path: Path) -> Settings:
-    config = tmp_path / "omnitui.toml"
-    config.write_text(CONFIG)
-    return load_settings(config)
+    return settings_from(tmp_path, CONFIG)
 
 
 def open_case(store: Store, settings: Settings, at: datetime, text: str = "printer broken",
@@ -187,27 +185,6 @@ def test_recompute_applies_a_changed_policy_with_a_dry_run_first(
                                                          "2026-12-01 01:00:00")
     assert store.conn.execute("SELECT count(*) FROM audit WHERE action ="
                               " 'case.sla_recomputed'").fetchone() == (1,)
-
-
-@pytest.mark.parametrize(("text", "error"), [
-    ('[[sla_policies]]\nname = "p"\nfirst_response = { fax = 5 }', "'fax' is not a channel"),
-    ('[[sla_policies]]\nname = "p"\nresolution = { chat = 0 }', "must be minutes above 0"),
-    ('[[sla_policies]]\nname = "p"\nat_risk = 1.5', "at_risk must be a share"),
-    ('[[queues]]\nname = "q"\nsla_policy = "gold"', "no policy named 'gold'"),
-    ('[business_hours]\ntime_zone = "Mars/Olympus"', "is not a time zone"),
-    ('[business_hours]\ntime_zone = "UTC"\nhours = { mon = ["17:00-09:00"] }',
-     "must start before it ends"),
-    ('[business_hours]\ntime_zone = "UTC"\nhours = { funday = ["09:00-17:00"] }',
-     "'funday' is not a day"),
-    ('[business_hours]\ntime_zone = "UTC"\nholidays = ["24.12.2026"]', "is not a date"),
-    ('[business_hours]\ntime_zone = "UTC"\ncountry = "XX"', "is not a country"),
-])
-def test_a_wrong_sla_config_is_refused_naming_the_key(tmp_path: Path, text: str,
-                                                      error: str) -> None:
-    config = tmp_path / "omnitui.toml"
-    config.write_text(text)
-    with pytest.raises(ConfigError, match=error.replace("(", r"\(")):
-        load_settings(config)
 
 
 def test_no_policies_read_the_short_form_sla_section(store: Store,
