@@ -119,7 +119,7 @@ def roster_row(row: dict[str, Any], now: datetime) -> dict[str, str]:
     load = " · ".join(f"{c} {row['open'].get(c, 0)}" + (f"/{capacity[c]}" if c in capacity
                                                          else "") for c in classes)
     since = stored_time(row["since"])
-    state = row["state"] if row["state"] == "here" else (
+    state = row["state"] if row["state"] in ("here", "off shift") else (
         f"{row['state']} {span((now - since).total_seconds())}" if since else "never here")
     given = stored_time(row["last_given"])
     return {"agent": row["agent"], "role": row["role"], "skills": ", ".join(row["skills"]),

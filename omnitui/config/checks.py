@@ -83,7 +83,8 @@ def check_values(settings: Settings, file: Path) -> None:
                               f"{queue.sla_policy!r} (policies: {', '.join(policies)})")
     _check_names(settings.agents, "agents", file)
     for index, agent in enumerate(settings.agents):
-        _check_agent(agent, settings.routing, f"{file}: agents[{index}]")
+        _check_agent(agent, settings.routing, f"{file}: agents[{index}]",
+                     settings.business_hours.time_zone)
     _check_names(settings.views, "views", file)
     for index, view in enumerate(settings.views):
         _check_view(view, f"views[{index}]", file)
@@ -268,10 +269,14 @@ def _check_queue(queue: QueueSettings, where: str) -> None:
                           f"{queue.saturated_minutes}")
 
 
-def _check_agent(agent: AgentSettings, routing: RoutingSettings, where: str) -> None:
+def _check_agent(agent: AgentSettings, routing: RoutingSettings, where: str,
+                 zone: str = "") -> None:
     if agent.role not in AGENT_ROLES:
         raise ConfigError(f"{where}.role must be one of {_choices(AGENT_ROLES)}, got "
                           f"{agent.role!r}")
+    if agent.hours:
+        _check_business_hours(BusinessHoursSettings(
+            time_zone=agent.time_zone or zone or "UTC", hours=agent.hours), where)
     for name, count in agent.capacity.items():
         if name not in routing.channel_classes:
             raise ConfigError(f"{where}.capacity: {name!r} is not a channel class (classes: "

@@ -100,6 +100,10 @@ class AgentSettings:
     skills: list[str] = field(default_factory=list)
     capacity: dict[str, int] = field(default_factory=dict)  # open cases per channel class
     role: str = "agent"  # one of AGENT_ROLES
+    # Their shift, as [business_hours].hours are written (mon..sun: spans); empty: any time.
+    # Outside it routing gives them nothing. In their time_zone, else the business hours'.
+    hours: dict[str, list[str]] = field(default_factory=dict)
+    time_zone: str = ""
 
 
 @dataclass

@@ -21,13 +21,14 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from omnitui.config import Escalation, QueueSettings, Settings
+from omnitui.config import BusinessHoursSettings, Escalation, QueueSettings, Settings
 from omnitui.services import actions
 from omnitui.store import agents as agent_store
 from omnitui.store.audit import record_audit
 from omnitui.store.cases import require_case
 from omnitui.store.db import Store, db_time, stored_time
 from omnitui.triage.assignment import Candidate, Choice, choose_agent
+from omnitui.triage.calendar import calendar_of
 from omnitui.vocabulary import ROUTER
 from omnitui.wording import span
 
@@ -44,6 +45,11 @@ class Router:
                         for channel in channels}
         self.catch_all = list(classes)[-1]
         self.channel_class = settings.routing.channel_class
+        team = settings.business_hours
+        self.shifts = {a.name: calendar_of(BusinessHoursSettings(
+            time_zone=a.time_zone or team.time_zone or "UTC", hours=a.hours,
+            holidays=team.holidays, country=team.country, subdivision=team.subdivision))
+            for a in settings.agents if a.hours}
 
     def _pushes(self, queue: str) -> QueueSettings | None:
         found = self.queues.get(queue)
@@ -52,10 +58,16 @@ class Router:
     # -- who is here --------------------------------------------------------------------
 
     def present(self, agent: agent_store.Agent, now: datetime) -> bool:
-        """A console of theirs was heard from lately, and they have not set themselves away."""
+        """A console of theirs was heard from lately, they have not set themselves away, and
+        it is their shift (if they have one)."""
         seen = stored_time(agent.seen_at)
         return agent.away_since is None and seen is not None and \
-            now - seen <= timedelta(seconds=self.settings.routing.present_seconds)
+            now - seen <= timedelta(seconds=self.settings.routing.present_seconds) and \
+            self.on_shift(agent.name, now)
+
+    def on_shift(self, name: str, now: datetime) -> bool:
+        shift = self.shifts.get(name)
+        return shift is None or shift.is_open(now)
 
     def candidates(self, conn: sqlite3.Connection, now: datetime) -> list[Candidate]:
         return [self._candidate(conn, agent) for agent in agent_store.agents(conn)
@@ -79,7 +91,8 @@ class Router:
             rows.append({
                 "agent": agent.name, "role": agent.role, "skills": sorted(agent.skills),
                 "capacity": agent.capacity, "open": state.load,
-                "state": "here" if left is None else "away" if agent.away_since else "gone",
+                "state": "here" if left is None else "away" if agent.away_since else
+                         "off shift" if not self.on_shift(agent.name, now) else "gone",
                 "since": db_time(left) if left and left.year > 1 else None,
                 "last_given": agent.last_assigned_at})
         return rows

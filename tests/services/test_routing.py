@@ -6,7 +6,7 @@ config file, the Desk every console and script acts through."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from omnitui.model import Status
 from omnitui.services.desk import Desk
 from omnitui.services.intake import intake_pipeline
 from omnitui.services.routing import Router, apply_agents, route_by_time
+from omnitui.store import agents as agent_store
 from omnitui.store.db import Store, db_time, utc_now
 from omnitui.vocabulary import ROUTER
 from tests.conftest import chat_event, make_email, settings_from
@@ -231,3 +232,21 @@ def test_a_reopened_case_goes_back_to_routing_when_its_owner_is_away(
     assert intake_pipeline(store, team).ingest(event).reopened
     assert case(store, case_id)["owner"] == "farid"
     assert any("reopened while erin is away" in why for _, _, why in reasons(store, case_id))
+
+
+def test_outside_her_shift_an_agent_gets_nothing(store: Store, tmp_path: Path) -> None:
+    settings = settings_from(tmp_path, CONFIG.replace(
+        'name = "farid"', 'name = "farid"\nhours = { mon = ["09:00-10:00"] }\n'
+                          'time_zone = "UTC"'))
+    apply_agents(store, settings, utc_now())
+    farid = Desk(store, "farid", settings)
+    farid.present()
+    router = Router(settings)
+    monday_9 = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
+    me = agent_store.agent(store.conn, "farid")
+    assert me is not None
+    assert router.present(me, monday_9)  # his console runs, and it is his shift
+    assert not router.present(me, monday_9 + timedelta(hours=1))
+    rows = {r["agent"]: r["state"] for r in router.roster(store.conn,
+                                                          monday_9 + timedelta(hours=1))}
+    assert rows["farid"] == "off shift"

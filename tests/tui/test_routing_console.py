@@ -1,0 +1,109 @@
+"""Routing as an agent meets it in the console: `@` sets them away (the status bar says so)
+and back (a waiting case arrives at once), and an escalation another actor causes in a
+queue they work shows as a toast; one in a queue they do not work does not."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from omnitui.config import Settings
+from omnitui.services.desk import Desk
+from omnitui.services.intake import intake_pipeline
+from omnitui.store.db import Store
+from omnitui.tui.app import OmnituiApp
+from tests.conftest import chat_event, settings_from
+from tests.tui.helpers import drive, screen_text, settle
+
+CONFIG = """
+[[intents]]
+name = "billing"
+queue = "billing"
+keywords = ["invoice"]
+
+[[intents]]
+name = "tech"
+queue = "technical"
+keywords = ["crash"]
+
+[[queues]]
+name = "billing"
+skills = ["billing"]
+assign = "push"
+
+[[queues]]
+name = "technical"
+skills = ["tech"]
+
+[[agents]]
+name = "erin"
+skills = ["billing"]
+capacity = { chat = 5 }
+"""
+
+
+@pytest.fixture
+def team(tmp_path: Path) -> tuple[Path, Settings]:
+    return tmp_path / "team.db", settings_from(tmp_path, CONFIG)
+
+
+def owner(path: Path, case_id: int) -> str | None:
+    with Store(path) as store:
+        return store.conn.execute("SELECT owner FROM cases WHERE id = ?",
+                                  (case_id,)).fetchone()[0]
+
+
+def new_case(path: Path, settings: Settings, handle: str, text: str) -> int:
+    with Store(path) as store:
+        case_id = intake_pipeline(store, settings).ingest(chat_event("chat", handle,
+                                                                     text)).case_id
+    assert case_id is not None
+    return case_id
+
+
+def toasts(app: OmnituiApp) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+def test_away_and_back_with_the_at_key(team: tuple[Path, Settings]) -> None:
+    path, settings = team
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("@")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        assert "erin (away)" in screen_text(app)
+        waiting = new_case(path, settings, "c1", "my invoice is wrong")
+        assert owner(path, waiting) is None  # away: routing gives her nothing
+        await pilot.press("@")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        assert "(away)" not in screen_text(app)
+        assert owner(path, waiting) == "erin"  # at once, not at a sweep
+        assert "You are available: routing gives you cases again" in toasts(app)
+
+    Store(path).close()  # the store exists before the console opens it
+    drive(path, script, settings, agent="erin")
+
+
+def test_an_escalation_in_her_queue_is_a_toast(team: tuple[Path, Settings]) -> None:
+    path, settings = team
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        billing = new_case(path, settings, "c2", "invoice again")
+        tech = new_case(path, settings, "c3", "the app crash")
+        with Store(path) as store:
+            sam = Desk(store, "sam", settings)
+            for case_id in (billing, tech):
+                for name in ("ann", "bob", "ann", "bob"):
+                    sam.each([case_id], sam.assign(name))
+        for _ in range(40):  # the console polls twice a second
+            await asyncio.sleep(0.05)
+            await settle(app, pilot)
+            if any("escalated" in t for t in toasts(app)):
+                break
+        said = [t for t in toasts(app) if "escalated" in t]
+        assert said == [f"#{billing} escalated: reassigned 3 times: priority +20"]
+
+    Store(path).close()
+    drive(path, script, settings, agent="erin")
