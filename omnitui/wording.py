@@ -44,10 +44,14 @@ def ago(moment: datetime | None, now: datetime) -> str:
 
 def sla_countdown(due: datetime | None, status: str, now: datetime) -> str:
     """'in 3h', 'late 2d', or 'paused': what an agent needs from an SLA at a glance."""
-    if due is None:
+    return countdown_words(None if due is None else (due - now).total_seconds(), status)
+
+
+def countdown_words(left: float | None, status: str) -> str:
+    """The seconds left to a due time (negative: late; None: no running clock) in words."""
+    if left is None:
         return "paused" if status in PAUSED_STATUSES else "-"
-    seconds = (due - now).total_seconds()
-    return f"in {span(seconds)}" if seconds >= 0 else f"late {span(seconds)}"
+    return f"in {span(left)}" if left >= 0 else f"late {span(left)}"
 
 
 def reading(language: str | None, sentiment: float | None, irritation: str | None) -> str:

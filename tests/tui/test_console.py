@@ -422,3 +422,24 @@ def test_toasts_show_outside_text_literally(demo_db: Path) -> None:
         assert "[red]evil[/red].txt" in screen_text(app)
 
     drive(demo_db, script)
+
+
+def test_the_queue_counts_sla_time_in_business_hours() -> None:
+    """Friday 16:00 in Berlin, due Monday 10:00: 2 open hours left, not 2 days."""
+    from datetime import UTC, datetime
+
+    from omnitui.config import BusinessHoursSettings
+    from omnitui.model import CaseSummary
+    from omnitui.store.db import db_time
+    from omnitui.triage.calendar import calendar_of
+    from omnitui.tui.widgets.case_list import row_cells
+
+    office = calendar_of(BusinessHoursSettings(time_zone="Europe/Berlin"))
+    friday = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
+    due = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    case = CaseSummary(1, 1, "Ann", "Help", "email", "open", None, "general", [], 10,
+                       "standard", db_time(due), db_time(friday), None, 1)
+    wall = row_cells(case, 160, friday)
+    business = row_cells(case, 160, friday, between=lambda _, a, b: office.seconds(a, b))
+    assert wall["SLA"][0].strip() == "in 3d"
+    assert business["SLA"][0].strip() == "in 2h"

@@ -109,7 +109,9 @@ class QueueScreen(WorkScreen):
             return summaries(conn, ids)
 
         yield Static("", id="queue-header")
-        yield CaseList(rows, self.console.clock, id="queue")
+        keeper = self.console.desk.keeper
+        yield CaseList(rows, self.console.clock, id="queue", between=lambda case, start, end:
+                       keeper.calendar(keeper.policy(case.queue)).seconds(start, end))
         yield TypingInput(id="narrow", select_on_focus=False,
                           suggester=FilterSuggester(lambda: self.vocabulary),
                           placeholder=f"search words, #N, or filter: {KEYS_HINT}")

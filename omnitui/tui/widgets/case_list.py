@@ -10,7 +10,7 @@ its first page — keeps the agent on the same case.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 
 from rich.segment import Segment
@@ -22,9 +22,9 @@ from textual.strip import Strip
 
 from omnitui.model import PAUSED_STATUSES, CaseSummary
 from omnitui.sanitize import sanitize
-from omnitui.store.db import parse_db_time, stored_time, utc_now
+from omnitui.store.db import parse_db_time, utc_now
 from omnitui.tui.keys import bind
-from omnitui.wording import sla_countdown, span
+from omnitui.wording import countdown_words, span
 
 # (name, width, rank): 0 for the subject, which takes what is left; the others are dropped
 # from the highest rank down until the subject has MIN_SUBJECT columns (an 80-column
@@ -39,7 +39,7 @@ MIN_SUBJECT = 15  # 80 columns with a scrollbar keep the channel
 EXTRA_RANK = 5  # age, intent, tags, lang: shown only while the subject keeps ...
 SUBJECT_WITH_EXTRAS = 32  # ... this many columns (the subject is what an agent reads)
 CACHE_LIMIT = 5000
-AT_RISK = timedelta(hours=1)
+AT_RISK = 3600.0  # seconds of the policy's time left
 MARK = "●"
 SLA_STYLES = {"breached": Style(color="red", bold=True), "at risk": Style(color="yellow"),
               "on track": Style(color="green"), "paused": Style(dim=True)}
@@ -63,20 +63,38 @@ def _cell(text: str, width: int) -> str:
     return (text[: width - 2] + "…" if len(text) > width - 1 else text).ljust(width)
 
 
-def sla_state(case: CaseSummary, now: datetime) -> str:
-    """on track / at risk / breached / paused, for the SLA column's colour."""
+# Open seconds between two moments for a case: its SLA policy's time (business hours or
+# 24x7); the queue screen passes the SLA keeper's, a bare list counts the wall clock.
+Between = Callable[[CaseSummary, datetime, datetime], float]
+
+
+def wall_clock(case: CaseSummary, start: datetime, end: datetime) -> float:
+    return (end - start).total_seconds()
+
+
+def sla_left(case: CaseSummary, now: datetime, between: Between = wall_clock) -> float | None:
+    """Seconds to the case's nearest due time in its policy's time (negative: late)."""
     if case.sla_due is None:
-        return "paused" if case.status in PAUSED_STATUSES else ""
+        return None
     due = parse_db_time(case.sla_due)
-    return "breached" if due < now else "at risk" if due - now < AT_RISK else "on track"
+    return between(case, now, due) if due > now else -between(case, due, now)
 
 
-def row_cells(case: CaseSummary, width: int, now: datetime, *,
-              marked: bool = False) -> dict[str, tuple[str, Style | None]]:
+def sla_state(left: float | None, status: str) -> str:
+    """on track / at risk / breached / paused, for the SLA column's colour."""
+    if left is None:
+        return "paused" if status in PAUSED_STATUSES else ""
+    return "breached" if left < 0 else "at risk" if left < AT_RISK else "on track"
+
+
+def row_cells(case: CaseSummary, width: int, now: datetime, *, marked: bool = False,
+              between: Between = wall_clock) -> dict[str, tuple[str, Style | None]]:
     """One queue row as fixed-width cells by column name (no measuring: widths come from
-    the layout), with the SLA cell coloured by its state."""
+    the layout), with the SLA cell counted in the case's policy time and coloured by its
+    state."""
+    left = sla_left(case, now, between)
     values = {"": f"{MARK} " if marked else "", "#": str(case.id), "prio": f"{case.priority:g}",
-              "SLA": sla_countdown(stored_time(case.sla_due), case.status, now),
+              "SLA": countdown_words(left, case.status),
               "age": span(max(0.0, (now - parse_db_time(case.created_at)).total_seconds())),
               "channel": case.channel,
               "customer": case.customer_name, "!": "!" if case.irritation else "",
@@ -87,7 +105,7 @@ def row_cells(case: CaseSummary, width: int, now: datetime, *,
     cells: dict[str, tuple[str, Style | None]] = {
         name: (_cell(values[name], w) if name else values[name].ljust(w), None)
         for name, w in layout(width)}
-    cells["SLA"] = (cells["SLA"][0], SLA_STYLES.get(sla_state(case, now)))
+    cells["SLA"] = (cells["SLA"][0], SLA_STYLES.get(sla_state(left, case.status)))
     cells["!"] = (cells["!"][0], IRRITATED)
     return cells
 
@@ -140,10 +158,11 @@ class CaseList(ScrollView, can_focus=True):
         self.post_message(self.RowWidthChanged())
 
     def __init__(self, fetch_rows: RowFetcher, clock: Callable[[], datetime] = utc_now,
-                 **kwargs: object) -> None:
+                 between: Between = wall_clock, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._fetch_rows = fetch_rows
         self.clock = clock  # what "now" is for SLA countdowns and ages (fixed in snapshots)
+        self.between = between  # SLA time left in each case's policy time
         self._ids: Sequence[int] = ()
         self._rows: dict[int, CaseSummary] = {}
         self.cursor = 0
@@ -248,7 +267,8 @@ class CaseList(ScrollView, can_focus=True):
         base = self.rich_style + Style(reverse=True) if index == self.cursor else \
             self.rich_style
         case = self._rows.get(self._ids[index])
-        cells = (row_cells(case, width, self.clock(), marked=case.id in self.marked).values()
+        cells = (row_cells(case, width, self.clock(), marked=case.id in self.marked,
+                           between=self.between).values()
                  if case else [("…", None)])
         segments = [Segment(text, base + style if style else base) for text, style in cells]
         return Strip(segments).crop_extend(0, width, base)
