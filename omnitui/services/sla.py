@@ -87,14 +87,18 @@ class SlaKeeper:
         targets = self.targets(policy, case["channel"], case["tier"])
         return policy, replay(happenings(facts), targets, self.calendar(policy))
 
+    def replayed(self, conn: sqlite3.Connection, case: case_store.Row) -> dict[str, object]:
+        """The SLA columns the case's replayed clocks say ({}: no history to replay, it
+        keeps what it has)."""
+        if (found := self.clocks(conn, case)) is None:
+            return {}
+        policy, clocks = found
+        return self.columns(policy, clocks, case["status"], json.loads(case["escalations"]))
+
     def refresh(self, conn: sqlite3.Connection, case_id: int) -> None:
-        """Replay the case's clocks and store what they say (a case with no history to
-        replay keeps what it has)."""
-        case = case_store.require_case(conn, case_id)
-        if (found := self.clocks(conn, case)) is not None:
-            policy, clocks = found
-            case_store.set_clocks(conn, case_id, self.columns(
-                policy, clocks, case["status"], json.loads(case["escalations"])))
+        """Replay the case's clocks and store what they say."""
+        if values := self.replayed(conn, case_store.require_case(conn, case_id)):
+            case_store.set_clocks(conn, case_id, values)
 
     def columns(self, policy: SlaPolicy, clocks: Clocks, status: str,
                 fired: list[str]) -> dict[str, object]:

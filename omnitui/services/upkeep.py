@@ -36,29 +36,35 @@ class Upkeep:
         self.router = router or Router(settings)
 
     def refresh(self, conn: sqlite3.Connection, case_id: int, now: datetime) -> None:
-        self.sla.refresh(conn, case_id)
-        self.rescore(conn, case_id, now)
+        """The case's clocks replayed and its score recomputed, written in one statement."""
+        case = case_store.require_case(conn, case_id)
+        values = self.sla.replayed(conn, case)
+        self._rescore(conn, case, now, values)
 
     def rescore(self, conn: sqlite3.Connection, case_id: int, now: datetime) -> None:
-        case = case_store.require_case(conn, case_id)
+        """The score alone (the waiting part rose; nothing else happened)."""
+        self._rescore(conn, case_store.require_case(conn, case_id), now, {})
+
+    def _rescore(self, conn: sqlite3.Connection, case: case_store.Row, now: datetime,
+                 values: dict[str, object]) -> None:
         if case["priority_by"]:  # held by hand: the agent's number stands
             parts: list[tuple[str, float]] = [(f"set by {case['priority_by']}",
                                                case["priority"])]
-            case_store.set_clocks(conn, case_id, {"priority_parts": json.dumps(parts),
-                                                  "rescore_at": None})
+            case_store.set_clocks(conn, case["id"], {
+                **values, "priority_parts": json.dumps(parts), "rescore_at": None})
             return
         found = self.score(conn, case, now)
-        case_store.set_clocks(conn, case_id, {
-            "priority": found.total, "priority_parts": json.dumps(found.parts),
+        case_store.set_clocks(conn, case["id"], {
+            **values, "priority": found.total, "priority_parts": json.dumps(found.parts),
             "rescore_at": db_time(found.next_step) if found.next_step else None})
         if case["status"] in (Status.SOLVED, Status.CLOSED):
             return
         threshold = self.settings.priority.escalate_at
         if threshold and found.total >= threshold:
-            self.router.escalate(conn, case_id, "priority",
+            self.router.escalate(conn, case["id"], "priority",
                                  f"priority {found.total:g} reached {threshold:g}", now)
         if self.settings.triage.escalate_irritated and case["irritation"]:
-            self.router.escalate(conn, case_id, "irritated",
+            self.router.escalate(conn, case["id"], "irritated",
                                  f"the customer is irritated ({case['irritation']})", now)
 
     def score(self, conn: sqlite3.Connection, case: case_store.Row, now: datetime) -> Score:
