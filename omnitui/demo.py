@@ -171,6 +171,31 @@ REPLIES = ("Thanks for reaching out, {name}. I'm looking into it now.",
            "Hi {name}, we've refunded the duplicate charge; it shows in 3-5 days.",
            "Hi {name}, could you send a screenshot of the error?",
            "Sorry for the trouble, {name}. Our engineers are on it.")
+# The team answers in the customer's language: the same replies, in the same order.
+FOREIGN_REPLIES = {
+    "de": ("Danke für Ihre Nachricht, {name}. Ich sehe mir das gleich an.",
+           "Hallo {name}, wir haben die doppelte Abbuchung erstattet; sie erscheint in "
+           "3-5 Tagen.",
+           "Hallo {name}, können Sie uns einen Screenshot des Fehlers schicken?",
+           "Entschuldigen Sie die Umstände, {name}. Unsere Technik ist dran."),
+    "es": ("Gracias por escribirnos, {name}. Lo reviso ahora mismo.",
+           "Hola {name}, hemos reembolsado el cargo duplicado; lo verá en 3-5 días.",
+           "Hola {name}, ¿nos puede enviar una captura del error?",
+           "Disculpe las molestias, {name}. Nuestros ingenieros ya están en ello."),
+    "fr": ("Merci de nous avoir écrit, {name}. Je regarde cela tout de suite.",
+           "Bonjour {name}, nous avons remboursé le double prélèvement ; il apparaîtra "
+           "sous 3 à 5 jours.",
+           "Bonjour {name}, pourriez-vous nous envoyer une capture de l'erreur ?",
+           "Désolé pour ce souci, {name}. Nos ingénieurs s'en occupent."),
+    "pt": ("Obrigado pelo contato, {name}. Vou verificar agora mesmo.",
+           "Olá {name}, reembolsamos a cobrança duplicada; ela aparece em 3 a 5 dias.",
+           "Olá {name}, pode nos enviar uma captura de tela do erro?",
+           "Desculpe o transtorno, {name}. Nossos engenheiros já estão trabalhando nisso."),
+    "it": ("Grazie per averci scritto, {name}. Ci guardo subito.",
+           "Ciao {name}, abbiamo rimborsato l'addebito doppio; lo vedrà in 3-5 giorni.",
+           "Ciao {name}, può inviarci uno screenshot dell'errore?",
+           "Ci scusiamo per il disagio, {name}. I nostri tecnici ci stanno lavorando."),
+}
 CHANNEL_MIX = (  # the channels a customer uses, and how common that mix is
     (("email",), 50), (("sms",), 8), (("whatsapp",), 8), (("chat",), 10),
     (("telegram",), 5), (("instagram",), 4), (("messenger",), 3),
@@ -376,7 +401,8 @@ def _act(conn: sqlite3.Connection, rng: random.Random, schedule: list[_Scheduled
             actions.assign(conn, item.case_id, agent, actor=agent, at=item.at)
         name = customer_name(conn, case["customer_id"]).split(" ")[0]
         actions.reply(conn, item.case_id, author=agent,
-                      text=rng.choice(REPLIES).format(name=name), at=item.at)
+                      text=FOREIGN_REPLIES.get(case["language"], REPLIES)[
+                          rng.randrange(len(REPLIES))].format(name=name), at=item.at)
         next_kind = rng.choices(("solve", "pending", "hold", "none"), (70, 16, 5, 9))[0]
         if next_kind != "none":
             later = item.at + timedelta(hours=rng.expovariate(1 / 20))
