@@ -185,7 +185,13 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None) -> None
     due time, paused time and state)."""
     if fmt is Format.json:
         parts = json.loads(detail.priority_parts) if detail.priority_parts else []
-        write_json({**dataclasses.asdict(detail), "sla": sla, "priority_breakdown": {
+        latest = next((m for m in reversed(detail.messages) if m.direction == "in"
+                       and m.case_id == detail.case.id), None)
+        write_json({**dataclasses.asdict(detail), "sla": sla,
+                    "intent": detail.case.intent, "language": detail.case.language,
+                    "sentiment": latest.sentiment if latest else None,
+                    "irritated": detail.case.irritation is not None,
+                    "queue": detail.case.queue, "priority_breakdown": {
             "total": detail.case.priority, "set_by": detail.priority_by,
             "parts": [{"part": label, "points": points} for label, points in parts]}})
         return
