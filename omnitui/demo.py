@@ -338,14 +338,14 @@ def _build_base(store: Store, settings: Settings, *, customers: int, messages: i
                 identities=tuple(NewIdentity(k[0], k[1], k[1], "demo population")
                                  for k in dict.fromkeys(keys) if k)), db_time(start))
     story = [start]  # the story's now, as the pipeline receives each message
-    pipeline = intake_pipeline(store, settings, clock=lambda: story[0])
     upkeep = Upkeep(settings)
+    pipeline = intake_pipeline(store, settings, clock=lambda: story[0], upkeep=upkeep)
     schedule: list[_Scheduled] = []
     seq = 0
     arrivals = _arrivals(rng, people, messages, start, end)
     done = 0
     while done < messages:
-        with store.write() as conn:
+        with store.write() as conn, upkeep.batched(conn):
             for at, person, follow_up in arrivals:
                 _run_due(conn, rng, schedule, at, upkeep)
                 seq += 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 
 from omnitui.config import Settings
@@ -28,17 +29,21 @@ from omnitui.triage.route import route
 # An automation sees the committed-to-be result inside the event's transaction, so whatever
 # it queues (an acknowledgement in the outbox, say) commits or rolls back with the message.
 Automation = Callable[[sqlite3.Connection, InboundEvent, IngestResult], None]
+Batch = Callable[[sqlite3.Connection], AbstractContextManager[object]]
 
 
 class Pipeline:
     def __init__(self, store: Store, settings: Settings,
                  automations: Sequence[Automation] = (), *,
-                 clock: Callable[[], datetime] = utc_now) -> None:
-        """`clock`: when an item is received (the demo replays its story's days)."""
+                 clock: Callable[[], datetime] = utc_now,
+                 batch: Batch = lambda conn: nullcontext()) -> None:
+        """`clock`: when an item is received (the demo replays its story's days); `batch`:
+        what wraps each bulk transaction (the automations' work done once per batch)."""
         self.store = store
         self.settings = settings
         self.automations = list(automations)
         self.clock = clock
+        self.batch = batch
         self.intents = RuleIntents(settings.intents)
 
     def ingest(self, event: InboundEvent) -> IngestResult:
@@ -60,7 +65,7 @@ class Pipeline:
         pending = iter(events)
         while True:
             started = time.monotonic()
-            with self.store.write() as conn:
+            with self.store.write() as conn, self.batch(conn):
                 for count, event in enumerate(pending, start=1):
                     yield self.ingest_in(conn, event)
                     if count >= max_batch or time.monotonic() - started > max_seconds:

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from omnitui.config import Settings
 from omnitui.model import InboundEvent, IngestResult
-from omnitui.services.routing import Router
 from omnitui.services.upkeep import Upkeep
 from omnitui.store.db import Store, utc_now
 
@@ -20,13 +19,15 @@ if TYPE_CHECKING:
 
 
 def intake_pipeline(store: Store, settings: Settings, *,
-                    clock: Callable[[], datetime] = utc_now) -> Pipeline:
-    """`clock`: when items are received (the demo's story time). (The pipeline is imported
-    here: a script's `omnitui tag` starts without it.)"""
+                    clock: Callable[[], datetime] = utc_now,
+                    upkeep: Upkeep | None = None) -> Pipeline:
+    """`clock`: when items are received (the demo's story time); `upkeep`: a caller's own,
+    to share its batches (the demo's). A bulk load brings each case up to date once per
+    batch. (The pipeline is imported here: a script's `omnitui tag` starts without it.)"""
     from omnitui.ingest.pipeline import Pipeline
 
-    router = Router(settings)
-    upkeep = Upkeep(settings, router)
+    upkeep = upkeep or Upkeep(settings)
+    router = upkeep.router
 
     def after_filing(conn: sqlite3.Connection, event: InboundEvent,
                      result: IngestResult) -> None:
@@ -39,4 +40,4 @@ def intake_pipeline(store: Store, settings: Settings, *,
         if result.new_case or result.reopened:
             router.came_in(conn, result.case_id, new=result.new_case,
                            reopened=result.reopened, now=now)
-    return Pipeline(store, settings, [after_filing], clock=clock)
+    return Pipeline(store, settings, [after_filing], clock=clock, batch=upkeep.batched)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from omnitui.config import Settings
@@ -34,9 +36,29 @@ class Upkeep:
         self.settings = settings
         self.sla = SlaKeeper(settings)
         self.router = router or Router(settings)
+        self._pending: dict[int, datetime] | None = None  # in a batch: case -> as of when
+
+    @contextmanager
+    def batched(self, conn: sqlite3.Connection) -> Iterator[None]:
+        """Inside a bulk load's transaction (an import, the demo): each case touched is
+        brought up to date once, when the batch ends, not after each of its messages."""
+        self._pending = {}
+        try:
+            yield
+            for case_id, now in self._pending.items():
+                self._refresh(conn, case_id, now)
+        finally:
+            self._pending = None
 
     def refresh(self, conn: sqlite3.Connection, case_id: int, now: datetime) -> None:
-        """The case's clocks replayed and its score recomputed, written in one statement."""
+        """The case's clocks replayed and its score recomputed, written in one statement
+        (in a batch: when it ends)."""
+        if self._pending is not None:
+            self._pending[case_id] = now
+        else:
+            self._refresh(conn, case_id, now)
+
+    def _refresh(self, conn: sqlite3.Connection, case_id: int, now: datetime) -> None:
         case = case_store.require_case(conn, case_id)
         values = self.sla.replayed(conn, case)
         self._rescore(conn, case, now, values)
