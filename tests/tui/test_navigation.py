@@ -89,6 +89,9 @@ def test_s_cycles_the_queue_order(demo_db: Path) -> None:
 def test_the_palette_runs_actions_and_picks_sorts(demo_db: Path) -> None:
     async def script(app: OmnituiApp, pilot: object) -> None:
         case_id = queue(app).current_id
+        with Store(demo_db) as store:
+            severity = store.conn.execute("SELECT severity FROM cases WHERE id = ?",
+                                          (case_id,)).fetchone()[0]
         await pilot.press("ctrl+p")
         await settle(app, pilot)
         assert isinstance(app.screen, CommandPalette)
@@ -102,7 +105,7 @@ def test_the_palette_runs_actions_and_picks_sorts(demo_db: Path) -> None:
         await settle(app, pilot)
         with Store(demo_db) as store:
             assert store.conn.execute("SELECT severity FROM cases WHERE id = ?",
-                                      (case_id,)).fetchone()[0] == 1
+                                      (case_id,)).fetchone()[0] == severity + 1
         await pilot.press("ctrl+p")
         await settle(app, pilot)
         await pilot.press(*"last activity")
