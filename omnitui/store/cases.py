@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from omnitui.model import Status
 from omnitui.store.audit import ChangeSet, insert_row, update_row
-from omnitui.store.db import StoreError
+from omnitui.store.db import StoreError, columns_of
 from omnitui.store.schema import ACTIVE
 
 Row = sqlite3.Row  # read by column name; cheaper than building a dict per row
@@ -110,7 +110,7 @@ def create_case(conn: sqlite3.Connection, case: NewCase,
     """The one place a case is born (by the pipeline, an agent's outbound message, a split).
     With `changes` the row joins a hand-made, undoable change."""
     return insert_row(conn, "cases", {
-        **asdict(case), "tags": json.dumps(list(case.tags)), "updated_at": case.created_at,
+        **columns_of(case), "tags": json.dumps(list(case.tags)), "updated_at": case.created_at,
         "last_message_at": case.last_message_at or case.created_at}, changes)
 
 

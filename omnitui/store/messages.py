@@ -6,10 +6,11 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from omnitui.store.audit import ChangeSet, insert_row
+from omnitui.store.db import columns_of
 
 
 def message_with_external_id(conn: sqlite3.Connection, channel: str,
@@ -115,7 +116,7 @@ def create_message(conn: sqlite3.Connection, message: NewMessage,
     """The one place a message is stored. With `changes` the row joins a hand-made,
     undoable change (an agent's reply or note)."""
     return insert_row(conn, "messages", {
-        **asdict(message), "received_at": message.received_at or message.created_at,
+        **columns_of(message), "received_at": message.received_at or message.created_at,
         "parent_keys": json.dumps(list(message.parent_keys)),
         "parse_errors": json.dumps(list(message.parse_errors)), "urgent": int(message.urgent),
         "reply_route": json.dumps(dict(message.reply_route)) if message.reply_route else None},
