@@ -37,7 +37,7 @@ from common import machine_line, write_report  # noqa: E402
 
 from omnitui.channels.email.imap import connect, ingest_pending, sync_folder  # noqa: E402
 from omnitui.config import MailboxSettings, Settings  # noqa: E402
-from omnitui.ingest.pipeline import Pipeline  # noqa: E402
+from omnitui.services.intake import intake_pipeline  # noqa: E402
 from omnitui.store.db import Store  # noqa: E402
 from tests.imap_servers import ImapServer  # noqa: E402
 
@@ -75,7 +75,7 @@ def run_omnitui(server: ImapServer, work: Path) -> tuple[float, float]:
         result = sync_folder(client, store, settings_for(server), "INBOX")
         client.logout()
         synced = time.perf_counter() - started
-        filed = ingest_pending(store, Pipeline(store, Settings()))
+        filed = ingest_pending(store, intake_pipeline(store, Settings()))
     total = time.perf_counter() - started
     assert result.stored > 0 and filed.messages > 0, (result, filed)
     return result.stored / synced, filed.messages / total

@@ -74,7 +74,7 @@ def file_pending(store: Store, pipeline: Pipeline, channel: str, parse: Parser, 
     while (limit is None or done < limit) and not (stop is not None and stop.is_set()):
         started = time.monotonic()
         taken = 0
-        with store.write() as conn:
+        with store.write() as conn, pipeline.batch(conn):
             rows = pending_raw(conn, channel, batch)
             for raw_id, source, received, body, key in rows:
                 taken += 1

@@ -46,7 +46,8 @@ class Upkeep:
         try:
             yield
             for case_id, now in self._pending.items():
-                self._refresh(conn, case_id, now)
+                if case_store.get_case(conn, case_id) is not None:  # not rolled back
+                    self._refresh(conn, case_id, now)
         finally:
             self._pending = None
 

@@ -19,7 +19,8 @@ from omnitui.services.intake import intake_pipeline
 from omnitui.services.routing import Router
 from omnitui.services.scheduler import fire_sla_alarms
 from omnitui.services.sla import SlaKeeper
-from omnitui.store.db import Store
+from omnitui.services.upkeep import Upkeep
+from omnitui.store.db import Store, savepoint
 from tests.conftest import chat_event, settings_from
 
 CONFIG = """
@@ -193,3 +194,17 @@ def test_no_policies_read_the_short_form_sla_section(store: Store,
     clocks = sla(store, settings, case_id, MONDAY_4PM)
     assert clocks["first_response"]["due"] == "2026-11-30 15:10:00"  # [sla] chat: 10 min
     assert SlaKeeper(settings).state(store.conn, case_id, MONDAY_4PM)["time"] == "24x7"
+
+
+def test_a_batch_skips_a_case_its_savepoint_took_back(store: Store, settings: Settings) -> None:
+    """A bulk load (the daemon's filing, an import) brings cases up to date when its batch
+    ends; a message whose filing failed and was rolled back leaves nothing to update."""
+    upkeep = Upkeep(settings)
+    pipeline = intake_pipeline(store, settings, upkeep=upkeep)
+    with store.write() as conn, upkeep.batched(conn):
+        kept = pipeline.ingest_in(conn, chat_event("telegram", "8", "hello")).case_id
+        with pytest.raises(RuntimeError), savepoint(conn):
+            pipeline.ingest_in(conn, chat_event("telegram", "9", "hi"))
+            raise RuntimeError("a later stage failed")
+    rows = store.conn.execute("SELECT id, sla_due FROM cases").fetchall()
+    assert [case_id for case_id, _ in rows] == [kept] and rows[0][1] is not None
