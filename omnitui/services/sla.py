@@ -110,8 +110,8 @@ class SlaKeeper:
             return db_time(clock.due(calendar)) if clock is not None else None
 
         running = [] if paused or status in FINISHED else clocks.running()
-        alarms = [moment for index, clock in enumerate(clocks.history) if clock in running
-                  for moment in self._alarms(clock, index, policy, calendar, fired)]
+        alarms = [found[0] for index, clock in enumerate(clocks.history) if clock in running
+                  if (found := next_alarm(clock, index, policy, calendar, fired))]
         return {"sla_policy": policy.name,
                 "sla_first_response_due": due("first_response"),
                 "sla_meaningful_due": due("meaningful_response"),
@@ -121,13 +121,6 @@ class SlaKeeper:
                 "sla_due": db_time(min(c.due(calendar) for c in running)) if running else None,
                 "sla_paused_seconds": clocks.paused_seconds,
                 "sla_alarm_at": db_time(min(alarms)) if alarms else None}
-
-    def _alarms(self, clock: Clock, index: int, policy: SlaPolicy, calendar: Calendar,
-                fired: list[str]) -> Iterator[datetime]:
-        if f"{trigger(clock, index)}.at_risk" not in fired and policy.at_risk > 0:
-            yield clock.at_risk_from(calendar, policy.at_risk)
-        elif f"{trigger(clock, index)}.breached" not in fired:
-            yield clock.due(calendar)
 
     def state(self, conn: sqlite3.Connection, case_id: int, now: datetime) -> dict | None:
         """The case's SLA as `omnitui case --format json` and the case screen show it."""
@@ -163,17 +156,16 @@ class SlaKeeper:
             calendar = self.calendar(policy)
             fired = json.loads(case["escalations"])
             for index, clock in enumerate(clocks.history):
-                if not clock.running:
+                found = next_alarm(clock, index, policy, calendar, fired, now) \
+                    if clock.running else None
+                if found is None or found[0] > now:
                     continue
-                key = trigger(clock, index)
-                due = clock.due(calendar)
                 words = SLA_TARGET_WORDS[clock.target]
-                if due <= now and f"{key}.breached" not in fired:
-                    yield case_id, f"{key}.breached", f"{words} breached"
-                elif f"{key}.at_risk" not in fired and policy.at_risk > 0 and \
-                        clock.at_risk_from(calendar, policy.at_risk) <= now:
-                    left = calendar.seconds(now, due)
-                    yield case_id, f"{key}.at_risk", f"{words} at risk: {span(left)} left"
+                if found[1].endswith(".breached"):
+                    yield case_id, found[1], f"{words} breached"
+                else:
+                    left = calendar.seconds(now, clock.due(calendar))
+                    yield case_id, found[1], f"{words} at risk: {span(left)} left"
 
     def recompute(self, conn: sqlite3.Connection, case_ids: Iterable[int],
                   ) -> Iterator[tuple[int, dict[str, object] | None, dict[str, object]]]:
@@ -189,6 +181,20 @@ class SlaKeeper:
             values = self.columns(policy, found[1], case["status"],
                                   json.loads(case["escalations"]))
             yield case_id, {name: case[name] for name in values}, values
+
+
+def next_alarm(clock: Clock, index: int, policy: SlaPolicy, calendar: Calendar,
+               fired: list[str], now: datetime | None = None) -> tuple[datetime, str] | None:
+    """The clock's next alarm not fired yet, (moment, trigger): at risk, then breached; an
+    at-risk alarm is moot once the target is late at `now` (a daemon back from an outage
+    fires the breach, never an at-risk after it). None: both are behind it."""
+    key = trigger(clock, index)
+    if f"{key}.breached" in fired:
+        return None
+    due = clock.due(calendar)
+    if policy.at_risk > 0 and f"{key}.at_risk" not in fired and (now is None or now < due):
+        return clock.at_risk_from(calendar, policy.at_risk), f"{key}.at_risk"
+    return due, f"{key}.breached"
 
 
 def trigger(clock: Clock, index: int) -> str:

@@ -208,3 +208,15 @@ def test_a_batch_skips_a_case_its_savepoint_took_back(store: Store, settings: Se
             raise RuntimeError("a later stage failed")
     rows = store.conn.execute("SELECT id, sla_due FROM cases").fetchall()
     assert [case_id for case_id, _ in rows] == [kept] and rows[0][1] is not None
+
+
+def test_a_scheduler_back_after_the_due_time_fires_the_breach_only(
+        store: Store, office: Settings) -> None:
+    case_id = open_case(store, office, MONDAY_4PM - timedelta(hours=1))
+    router, keeper = Router(office), SlaKeeper(office)
+    for hours in (1, 2, 3):  # down through the due time, then its ticks come back
+        fire_sla_alarms(store, router, keeper, MONDAY_4PM + timedelta(hours=hours))
+    reasons = [r[0] for r in store.conn.execute(
+        "SELECT reason FROM audit WHERE case_id = ? AND action = 'case.escalated'"
+        " AND reason LIKE 'first response%'", (case_id,))]
+    assert reasons == ["first response breached: priority +10"]  # no at-risk after it
