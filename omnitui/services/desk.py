@@ -42,7 +42,7 @@ from omnitui.services.upkeep import Upkeep
 from omnitui.store import agents as agent_store
 from omnitui.store import audit
 from omnitui.store.cases import active_case_ids as case_ids_since
-from omnitui.store.cases import get_case, require_case
+from omnitui.store.cases import require_case
 from omnitui.store.changes import changed_cases_since, last_change
 from omnitui.store.db import (
     STORE_ERRORS,
@@ -173,8 +173,7 @@ class Desk:
         before = last_change(conn)
         yield
         for case_id in sorted(changed_cases_since(conn, before)[1] or ()):
-            if get_case(conn, case_id) is not None:  # an undone split-off case is gone
-                self.upkeep.refresh(conn, case_id, self.clock())
+            self.upkeep.refresh(conn, case_id, self.clock())
 
     def _offer_waiting(self) -> None:
         """After an action that may have freed someone (a case solved, handed on, merged),

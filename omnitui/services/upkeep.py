@@ -46,8 +46,7 @@ class Upkeep:
         try:
             yield
             for case_id, now in self._pending.items():
-                if case_store.get_case(conn, case_id) is not None:  # not rolled back
-                    self._refresh(conn, case_id, now)
+                self._refresh(conn, case_id, now)
         finally:
             self._pending = None
 
@@ -60,7 +59,11 @@ class Upkeep:
             self._refresh(conn, case_id, now)
 
     def _refresh(self, conn: sqlite3.Connection, case_id: int, now: datetime) -> None:
-        case = case_store.require_case(conn, case_id)
+        """A case that is gone (an undone split-off, a filing its savepoint took back) has
+        nothing to keep up to date."""
+        case = case_store.get_case(conn, case_id)
+        if case is None:
+            return
         values = self.sla.replayed(conn, case)
         self._rescore(conn, case, now, values)
 
