@@ -61,6 +61,13 @@ class RoutingSettings:
         return next((name for name, channels in self.channel_classes.items()
                      if channel in channels), list(self.channel_classes)[-1])
 
+    def channels_in(self, classes: set[str]) -> list[str] | None:
+        """The channels of these classes; None: any channel (the last class, which holds
+        every channel listed nowhere, is among them)."""
+        if list(self.channel_classes)[-1] in classes:
+            return None
+        return [channel for name in classes for channel in self.channel_classes[name]]
+
 
 QUEUE_ASSIGN = ("pull", "push")
 AGENT_ROLES = ("agent", "supervisor")

@@ -40,10 +40,6 @@ class Router:
         self.settings = settings
         self.queues = {queue.name: queue for queue in settings.queues}
         self.push = [queue.name for queue in settings.queues if queue.assign == "push"]
-        classes = settings.routing.channel_classes
-        self.classes = {channel: name for name, channels in classes.items()
-                        for channel in channels}
-        self.catch_all = list(classes)[-1]
         self.channel_class = settings.routing.channel_class
         team = settings.business_hours
         self.shifts = {a.name: calendar_of(BusinessHoursSettings(
@@ -215,11 +211,7 @@ class Router:
         rooms = set().union(*(c.rooms(self._all_classes()) for c in able)) if able else set()
         if not rooms:
             return []
-        if self.catch_all in rooms:  # its channels are "any other": no list to give SQL
-            channels = None
-        else:
-            channels = [ch for ch, klass in self.classes.items() if klass in rooms]
-        return agent_store.waiting(conn, queue, channels, BATCH)
+        return agent_store.waiting(conn, queue, self.settings.routing.channels_in(rooms), BATCH)
 
     # -- what time does --------------------------------------------------------------------
 
