@@ -110,8 +110,9 @@ def batched_import(mbox: Path, db: Path, batch: int) -> int:
     per transaction (Pipeline.ingest_in) instead of one. Everything else as `omnitui import`."""
     from omnitui.channels.email.sources import iter_mail_files
     from omnitui.config import Settings
-    from omnitui.importer import default_workers, parsed_events
+    from omnitui.importer import parsed_events
     from omnitui.ingest.pipeline import Pipeline
+    from omnitui.ingest.readahead import default_workers
     from omnitui.store.db import Store
 
     store = Store(db)

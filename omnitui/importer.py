@@ -9,17 +9,14 @@ every already-stored message a no-op).
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from itertools import islice
-from multiprocessing.pool import AsyncResult
+from functools import partial
 from pathlib import Path
 
 from omnitui.channels.email.parse import parse_email
 from omnitui.config import Intent, Settings, TriageSettings
+from omnitui.ingest.readahead import default_workers, read_ahead
 from omnitui.model import InboundEvent
 from omnitui.services.intake import intake_pipeline
 from omnitui.store.blobs import write_blob
@@ -28,10 +25,9 @@ from omnitui.triage.classify import classify
 from omnitui.triage.intent import RuleIntents
 
 MailItem = tuple[str, bytes]  # (source label, raw bytes), as iter_mail_files yields them
-WINDOW = 256  # messages read ahead per round: bounds memory on a multi-gigabyte mbox
 
 
-def _parse_many(items: list[MailItem], blob_dir: Path,
+def _parse_many(items: list[MailItem], *, blob_dir: Path,
                 triage: TriageSettings, intents: list[Intent]) -> list[InboundEvent]:
     """Parse and read in a worker, and store attachment files there too (content-addressed,
     so a file written for a message that turns out to be a duplicate is harmless). The raw
@@ -50,40 +46,12 @@ def _parse_many(items: list[MailItem], blob_dir: Path,
 
 def parsed_events(items: Iterator[MailItem], workers: int, blob_dir: Path,
                   settings: Settings) -> Iterator[InboundEvent]:
-    """Events in source order, parsed and read by `workers` processes (0: parsed in this
-    process, read by the pipeline)."""
-    if workers <= 0:
-        for source, raw in items:
-            yield parse_email(raw, source=source)
-        return
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with context.Pool(workers) as pool:
-        in_flight: deque[tuple[list[MailItem], AsyncResult[list[InboundEvent]]]] = (
-            deque())
-        while True:
-            window = list(islice(items, WINDOW))
-            if window:
-                in_flight.append((window, pool.starmap_async(
-                    _parse_many, [(part, blob_dir, settings.triage, settings.intents)
-                                  for part in _split(window, workers)])))
-            if not in_flight or (window and len(in_flight) < 2):
-                if not in_flight:
-                    return
-                continue
-            sent, result = in_flight.popleft()
-            events = [event for chunk in result.get() for event in chunk]
-            for (_, raw), event in zip(sent, events, strict=True):
-                event.raw = raw
-                yield event
-
-
-def _split(window: list[MailItem], parts: int) -> list[list[MailItem]]:
-    size = -(-len(window) // parts)
-    return [window[i:i + size] for i in range(0, len(window), size)]
-
-
-def default_workers() -> int:
-    return max(1, (os.cpu_count() or 1) - 1)
+    """Events in source order, parsed and read by `workers` processes (0: here)."""
+    work = partial(_parse_many, blob_dir=blob_dir, triage=settings.triage,
+                   intents=settings.intents)
+    for (_, raw), event in read_ahead(work, items, workers):
+        event.raw = raw
+        yield event
 
 
 def import_mail(store: Store, settings: Settings, mail: Iterator[MailItem], *,

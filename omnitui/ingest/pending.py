@@ -21,22 +21,31 @@ import logging
 import sqlite3
 import threading
 import time
+import traceback
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
+from pathlib import Path
 
+from omnitui.config import Intent, TriageSettings
 from omnitui.ingest.pipeline import Pipeline
+from omnitui.ingest.readahead import default_workers, read_ahead
 from omnitui.ingest.updates import apply_customer_update, apply_receipt
 from omnitui.model import DeliveryReceipt, Inbound, InboundEvent
+from omnitui.store.blobs import write_blob
 from omnitui.store.db import Store, parse_db_time, savepoint
-from omnitui.store.messages import mark_processed, pending_raw
+from omnitui.store.messages import mark_processed, pending_count, pending_raw, still_pending
+from omnitui.triage.classify import classify
+from omnitui.triage.intent import RuleIntents
 
 log = logging.getLogger("omnitui.filing")
 
 FILING_SECONDS = 0.5  # the longest a filing transaction holds the write lock
 WEBHOOK_HOLD = 0.05  # the same while the webhook receiver may be waiting to commit
 WRITE_GAP = 0.11  # seconds between filing transactions, longer than the busy handler's 100 ms
+PARALLEL_FROM = 500  # pending rows from which parsing in worker processes pays for their start
 
 
 @dataclass(frozen=True)
@@ -65,36 +74,108 @@ class FilingResult:
 
 def file_pending(store: Store, pipeline: Pipeline, channel: str, parse: Parser, *,
                  batch: int = 1000, limit: int | None = None,
-                 stop: threading.Event | None = None,
-                 hold: float = FILING_SECONDS) -> FilingResult:
-    """File the pending raw rows of `channel`, oldest first. The rows are read inside the
-    write transaction, so two callers never take the same ones."""
+                 stop: threading.Event | None = None, hold: float = FILING_SECONDS,
+                 workers: int | None = None) -> FilingResult:
+    """File the pending raw rows of `channel`, oldest first.
+
+    Rows are parsed and read before the write transaction that files them — by `workers`
+    processes (None: as many as there are spare cores once the backlog is big enough to pay
+    for starting them; `parse` must then be picklable) — so the write lock is held for the
+    pipeline's writes only. Each row is filed only if still pending inside that transaction,
+    so two filers never file the same row twice."""
+    if workers is None:
+        workers = default_workers() if _backlog(store, channel, limit) >= PARALLEL_FROM else 0
+    settings = pipeline.settings
+    work = partial(_read_items, parse=parse, triage=settings.triage, intents=settings.intents,
+                   blob_dir=store.attachments_dir, durable=store.durable)
+    outcomes = read_ahead(work, _pending_items(store, channel, batch, limit, stop), workers)
     counts = Counter({"messages": 0, "duplicates": 0, "failed": 0, "other": 0})
-    done = 0
-    while (limit is None or done < limit) and not (stop is not None and stop.is_set()):
+    more = True
+    while more and not (stop is not None and stop.is_set()):
         started = time.monotonic()
-        taken = 0
+        more = False
         with store.write() as conn, pipeline.batch(conn):
-            rows = pending_raw(conn, channel, batch)
-            for raw_id, source, received, body, key in rows:
-                taken += 1
-                item = RawItem(raw_id, source, parse_db_time(received), body, key)
-                counts.update(_file_one(conn, pipeline, parse, item))
+            for item, outcome in outcomes:
+                if still_pending(conn, item.id):
+                    counts.update(_file_one(conn, pipeline, item, outcome))
                 if time.monotonic() - started > hold:
+                    more = True
                     break
-        done += taken
-        if taken == len(rows) and len(rows) < batch:
-            break  # nothing left
-        time.sleep(WRITE_GAP)
+        if more:
+            time.sleep(WRITE_GAP)
     return FilingResult(**counts)
 
 
-def _file_one(conn: sqlite3.Connection, pipeline: Pipeline, parse: Parser,
-              item: RawItem) -> Counter[str]:
+def _backlog(store: Store, channel: str, limit: int | None) -> int:
+    count = pending_count(store.conn, channel)
+    return count if limit is None else min(count, limit)
+
+
+def _pending_items(store: Store, channel: str, batch: int, limit: int | None,
+                   stop: threading.Event | None) -> Iterator[RawItem]:
+    """Pending rows page by page, read outside any write transaction (each page is read
+    whole: the filer writes on the same connection between pages)."""
+    after = 0
+    given = 0
+    while limit is None or given < limit:
+        if stop is not None and stop.is_set():
+            return
+        page = pending_raw(store.conn, channel, batch if limit is None
+                           else min(batch, limit - given), after=after)
+        for raw_id, source, received, body, key in page:
+            yield RawItem(raw_id, source, parse_db_time(received), body, key)
+        if len(page) < batch:
+            return
+        given += len(page)
+        after = page[-1][0]
+
+
+@dataclass(frozen=True)
+class Failed:
+    """Why a row could not be parsed (what a worker process can send back of an error)."""
+
+    error: str  # "ValueError: ..." as the row keeps it
+    trace: str  # the traceback, for the log
+
+
+def _read_items(items: list[RawItem], *, parse: Parser, triage: TriageSettings,
+                intents: list[Intent], blob_dir: Path,
+                durable: bool) -> list[list[Inbound] | Failed]:
+    """Parse and read rows (in a worker process, or here), and store their attachment files
+    (content-addressed: a file written for a duplicate is harmless). The pipeline's classify
+    stage then finds each message read already."""
+    rules = RuleIntents(intents)
+    outcomes: list[list[Inbound] | Failed] = []
+    for item in items:
+        try:
+            inbound = list(parse(item))
+            for event in inbound:
+                if isinstance(event, InboundEvent):
+                    classify(event, triage, rules)
+                    event.raw = b""  # the row keeps the bytes; they need not cross back
+                    event.attachments = [
+                        replace(a, sha256=a.sha256 or write_blob(blob_dir, a.content,
+                                                                 sync=durable))
+                        for a in event.attachments]
+        except Exception as exc:
+            outcomes.append(Failed(f"{type(exc).__name__}: {exc}"[:500],
+                                   traceback.format_exc()))
+        else:
+            outcomes.append(inbound)
+    return outcomes
+
+
+def _file_one(conn: sqlite3.Connection, pipeline: Pipeline, item: RawItem,
+              outcome: list[Inbound] | Failed) -> Counter[str]:
+    if isinstance(outcome, Failed):
+        log.error("raw item %s from %s kept raw only: filing it failed\n%s", item.id,
+                  item.source, outcome.trace.rstrip())
+        mark_processed(conn, item.id, outcome.error)
+        return Counter(failed=1)
     counts: Counter[str] = Counter()
     try:
         with savepoint(conn):
-            for inbound in parse(item):
+            for inbound in outcome:
                 if isinstance(inbound, InboundEvent):
                     inbound.raw_id = item.id
                     result = pipeline.ingest_in(conn, inbound)

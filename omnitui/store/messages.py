@@ -58,17 +58,26 @@ def raw_seen(conn: sqlite3.Connection, channel: str, sha256: str,
                         " LIMIT 1", (sha256, channel)).fetchone() is not None
 
 
-def pending_raw(conn: sqlite3.Connection, channel: str,
-                limit: int) -> list[tuple[int, str, str, bytes, str | None]]:
+def pending_raw(conn: sqlite3.Connection, channel: str, limit: int, *,
+                after: int = 0) -> list[tuple[int, str, str, bytes, str | None]]:
     """(id, source, received at, bytes, external key) of raw items stored but not yet
-    processed, oldest first."""
+    processed, oldest first, from the row after `after`."""
     return [(r[0], r[1], r[2], bytes(r[3]), r[4]) for r in conn.execute(
         "SELECT id, source, received_at, body, external_key FROM raw_payloads WHERE pending = 1"
-        " AND channel = ? ORDER BY id LIMIT ?", (channel, limit))]
+        " AND channel = ? AND id > ? ORDER BY id LIMIT ?", (channel, after, limit))]
 
 
-def pending_count(conn: sqlite3.Connection) -> int:
-    return conn.execute("SELECT count(*) FROM raw_payloads WHERE pending = 1").fetchone()[0]
+def pending_count(conn: sqlite3.Connection, channel: str | None = None) -> int:
+    """Raw items waiting to be filed (of one channel, or all)."""
+    if channel is None:
+        return conn.execute("SELECT count(*) FROM raw_payloads WHERE pending = 1").fetchone()[0]
+    return conn.execute("SELECT count(*) FROM raw_payloads WHERE pending = 1 AND channel = ?",
+                        (channel,)).fetchone()[0]
+
+
+def still_pending(conn: sqlite3.Connection, raw_id: int) -> bool:
+    row = conn.execute("SELECT pending FROM raw_payloads WHERE id = ?", (raw_id,)).fetchone()
+    return row is not None and row[0] == 1
 
 
 def mark_processed(conn: sqlite3.Connection, raw_id: int, error: str | None = None) -> None:

@@ -187,10 +187,11 @@ def _gmail_key(mailbox: MailboxSettings, data: dict[bytes, object]) -> str | Non
 
 
 def ingest_pending(store: Store, pipeline: Pipeline, *, batch: int = 1000,
-                   limit: int | None = None,
-                   stop: threading.Event | None = None) -> FilingResult:
+                   limit: int | None = None, stop: threading.Event | None = None,
+                   workers: int | None = None) -> FilingResult:
     """Turn stored raw mail into messages on cases (omnitui/ingest/pending.py)."""
-    return file_pending(store, pipeline, CHANNEL, _parse, batch=batch, limit=limit, stop=stop)
+    return file_pending(store, pipeline, CHANNEL, _parse, batch=batch, limit=limit, stop=stop,
+                        workers=workers)
 
 
 def _parse(item: RawItem) -> list[InboundEvent]:

@@ -1,0 +1,67 @@
+"""Parsing and reading in other processes while this one files.
+
+Parsing a message and reading it (its language, tone and intent: pure functions of the text)
+cost more than storing it, so bulk intake — an import, a daemon's first sync of a big
+mailbox — hands them to worker processes and keeps only the pipeline's writes here. Two
+windows are in flight at a time: the workers parse the next while this process files the
+last, and memory stays bounded on a multi-gigabyte mailbox.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from multiprocessing.pool import AsyncResult
+from typing import TypeVar
+
+Item = TypeVar("Item")
+Outcome = TypeVar("Outcome")
+
+WINDOW = 256  # items handed out per round
+
+
+def default_workers() -> int:
+    """One worker per core but the one this process files on."""
+    return max(1, (os.cpu_count() or 1) - 1)
+
+
+def read_ahead(work: Callable[[list[Item]], list[Outcome]], items: Iterable[Item],
+               workers: int, *, window: int = WINDOW) -> Iterator[tuple[Item, Outcome]]:
+    """Each item with `work`'s outcome for it, in the items' order. `work` maps a list to a
+    list of the same length and must be picklable (a module-level function, or a partial of
+    one) when `workers` > 0; with 0 it runs here, a window at a time."""
+    source = iter(items)
+    if workers <= 0:
+        while chunk := list(islice(source, window)):
+            yield from zip(chunk, work(chunk), strict=True)
+        return
+    with _context().Pool(workers) as pool:
+        in_flight: deque[tuple[list[Item], AsyncResult[list[list[Outcome]]]]] = deque()
+        while True:
+            chunk = list(islice(source, window))
+            if chunk:
+                in_flight.append((chunk, pool.map_async(work, _split(chunk, workers))))
+                if len(in_flight) < 2:
+                    continue
+            if not in_flight:
+                return
+            sent, result = in_flight.popleft()
+            outcomes = [outcome for part in result.get() for outcome in part]
+            yield from zip(sent, outcomes, strict=True)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """fork is fast, but forking a process that runs other threads (the daemon) can copy a
+    lock some thread holds; such a process spawns its workers instead."""
+    if os.name == "posix" and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _split(chunk: list[Item], parts: int) -> list[list[Item]]:
+    size = -(-len(chunk) // parts)
+    return [chunk[i:i + size] for i in range(0, len(chunk), size)]

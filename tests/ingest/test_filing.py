@@ -1,0 +1,113 @@
+"""Filing stored raw rows on cases, parsed here or by worker processes: the same messages
+either way, a row filed once even with two filers at it, a parse failure kept raw."""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from pathlib import Path
+
+from omnitui.channels.email.imap import CHANNEL, ingest_pending
+from omnitui.channels.webhooks.deliveries import RAW_CHANNEL, parse_delivery
+from omnitui.config import Settings
+from omnitui.ingest.pending import FilingResult, file_pending
+from omnitui.ingest.pipeline import Automation, Pipeline
+from omnitui.services.intake import intake_pipeline
+from omnitui.store.db import Store, db_time, utc_now
+from omnitui.store.messages import insert_raw
+from tests.conftest import make_email
+
+MAIL = [
+    make_email("ana@example.es", subject="Cobro doble",
+               body="Hola, me han cobrado dos veces el pedido 4411. ¿Pueden devolverme el "
+                    "dinero? Gracias."),
+    make_email("bob@example.com", subject="THIRD TIME",
+               body="This is the third time I write. Unacceptable. My export is empty.",
+               attachment=("export.csv", b"id,total\n")),
+    b"From: x@example.com\r\nSubject: no boundary\r\nContent-Type: multipart/mixed\r\n"
+    b"Message-ID: <broken-mime@example.com>\r\n\r\n--nothing\r\nhello\r\n",
+]
+
+
+def stored(store: Store, bodies: list[bytes], channel: str = CHANNEL,
+           source: str = "support") -> None:
+    with store.write() as conn:
+        for body in bodies:
+            insert_raw(conn, channel, source, body, db_time(utc_now()), pending=True)
+
+
+def filed_messages(store: Store) -> list[tuple[object, ...]]:
+    return store.conn.execute(
+        "SELECT m.subject, m.language, m.sentiment, m.intent, m.irritation,"
+        " (SELECT group_concat(a.sha256) FROM attachments a WHERE a.message_id = m.id)"
+        " FROM messages m JOIN cases c ON c.id = m.case_id ORDER BY m.raw_id").fetchall()
+
+
+def in_a_thread(run: functools.partial[FilingResult]) -> FilingResult:
+    """Run as the daemon runs its filers: beside other threads (so workers are spawned)."""
+    results: list[FilingResult] = []
+    worker = threading.Thread(target=lambda: results.append(run()))
+    worker.start()
+    worker.join(120)
+    return results[0]
+
+
+def test_workers_file_what_this_process_would(tmp_path: Path) -> None:
+    here, there = (Store(tmp_path / name / "cases.db") for name in ("here", "there"))
+    with here, there:
+        for store in (here, there):
+            stored(store, MAIL)
+        alone = ingest_pending(here, intake_pipeline(here, Settings()), workers=0)
+        helped = in_a_thread(functools.partial(
+            ingest_pending, there, intake_pipeline(there, Settings()), workers=1))
+        assert alone == helped == FilingResult(messages=3, duplicates=0, failed=0)
+        assert filed_messages(here) == filed_messages(there)
+        languages = [row[1] for row in filed_messages(there)]
+        assert languages[:2] == ["es", "en"]
+        assert filed_messages(there)[1][4]  # irritated, read by the worker
+        assert all(Path(there.attachments_dir).rglob("*"))
+
+
+def test_two_filers_never_file_one_row_twice(tmp_path: Path) -> None:
+    """The second filer reads the pending rows while the first is filing them, uncommitted;
+    it gets the write lock after the first commits and must skip what is filed by then."""
+    db = tmp_path / "cases.db"
+    with Store(db) as store:
+        stored(store, [make_email(f"c{n}@example.com", subject=f"Question {n}")
+                       for n in range(300)])
+    filing = threading.Event()
+    results: list[FilingResult] = []
+
+    def slow_start(conn: object, event: object, result: object) -> None:
+        if not filing.is_set():
+            filing.set()
+            time.sleep(0.6)  # the first transaction stays open while the other reads
+
+    def filer(automations: list[Automation]) -> None:
+        with Store(db) as store:
+            pipeline = Pipeline(store, Settings(), automations=automations)
+            results.append(ingest_pending(store, pipeline, workers=0))
+
+    first = threading.Thread(target=filer, args=([slow_start],))
+    first.start()
+    assert filing.wait(60)
+    filer([])
+    first.join(120)
+    assert sum(r.messages for r in results) == 300
+    assert sum(r.duplicates for r in results) == 0
+    with Store(db) as store:
+        assert store.conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 300
+
+
+def test_a_row_a_worker_cannot_parse_is_kept_raw_with_its_error(store: Store) -> None:
+    stored(store, [b'{"text": "hello"}'], channel=RAW_CHANNEL, source="gone-hook")
+    settings = Settings()
+    filed = in_a_thread(functools.partial(
+        file_pending, store, intake_pipeline(store, settings), RAW_CHANNEL,
+        functools.partial(parse_delivery, settings), workers=1))
+    assert filed == FilingResult(messages=0, duplicates=0, failed=1)
+    error, pending, body = store.conn.execute(
+        "SELECT ingest_error, pending, body FROM raw_payloads").fetchone()
+    assert error.startswith("LookupError: no [[channels]] entry named 'gone-hook'")
+    assert (pending, bytes(body)) == (0, b'{"text": "hello"}')
