@@ -175,10 +175,12 @@ def clock_facts(conn: sqlite3.Connection, case_id: int) -> ClockFacts | None:
         " WHERE case_id = ? AND direction IN ('in', 'out') ORDER BY at, id",
         (case_id,)).fetchall()
     key = f'$."cases:{case_id}".status'
-    statuses = conn.execute(  # the actions that set a status (a reply's new -> open aside)
-        "SELECT at, json_extract(after, ?) FROM audit WHERE case_id = ? AND (action IN"
-        " ('case.status', 'cases.merged') OR action LIKE 'undo %')"
-        " AND json_extract(after, ?) IS NOT NULL ORDER BY id", (key, case_id, key)).fetchall()
+    statuses = conn.execute(  # the actions that set a status (a reply's new -> open aside),
+        # and a customer's message reopening a finished case (its row records no status)
+        "SELECT at, CASE action WHEN 'case.reopened' THEN 'open' ELSE json_extract(after, ?)"
+        " END FROM audit WHERE case_id = ? AND (action IN ('case.status', 'cases.merged',"
+        " 'case.reopened') OR action LIKE 'undo %') AND (action = 'case.reopened' OR"
+        " json_extract(after, ?) IS NOT NULL) ORDER BY id", (key, case_id, key)).fetchall()
     return ClockFacts(opened[0], [tuple(m) for m in messages], [tuple(s) for s in statuses])
 
 

@@ -147,6 +147,10 @@ def test_next_response_and_a_reopen(store: Store, office: Settings) -> None:
     assert clocks["resolution"]["state"] == "running"
     assert clocks["resolution"]["started"] == "2026-11-30 15:00:00"  # a new clock
     assert clocks["first_response"]["met"] is not None  # kept on record
+    again = desk_at(store, office, MONDAY_4PM + timedelta(minutes=30))
+    again.each([case_id], again.status(Status.SOLVED))  # solving the reopened case meets it
+    resolution = sla(store, office, case_id, MONDAY_4PM + timedelta(hours=5))["resolution"]
+    assert (resolution["state"], resolution["met"]) == ("met", "2026-11-30 15:30:00")
 
 
 def test_at_risk_and_breach_escalate_once_each(store: Store, office: Settings) -> None:
