@@ -33,6 +33,7 @@ from omnitui.store.cases import get_case
 from omnitui.store.customers import NewCustomer, NewIdentity, create_customer, customer_name
 from omnitui.store.db import Store, db_time, utc_now
 from omnitui.store.replicate import replicate
+from omnitui.triage.calendar import Calendar, calendar_of
 
 BASE_MESSAGES = 50_000  # more customer messages than this: copies of a base this size
 FIRST = ("Anna", "Ben", "Chloe", "Diego", "Elif", "Farah", "Gustav", "Hana", "Ivan", "Jade",
@@ -337,6 +338,7 @@ def _build_base(store: Store, settings: Settings, *, customers: int, messages: i
                             .date().isoformat()},
                 identities=tuple(NewIdentity(k[0], k[1], k[1], "demo population")
                                  for k in dict.fromkeys(keys) if k)), db_time(start))
+    hours = calendar_of(settings.business_hours)
     story = [start]  # the story's now, as the pipeline receives each message
     upkeep = Upkeep(settings)
     pipeline = intake_pipeline(store, settings, clock=lambda: story[0], upkeep=upkeep)
@@ -347,50 +349,50 @@ def _build_base(store: Store, settings: Settings, *, customers: int, messages: i
     while done < messages:
         with store.write() as conn, upkeep.batched(conn):
             for at, person, follow_up in arrivals:
-                _run_due(conn, rng, schedule, at, upkeep)
+                _run_due(conn, rng, schedule, at, upkeep, hours)
                 seq += 1
                 event = _event(rng, person, rng.choice(person.channels), at, seq, follow_up)
-                _team_at_work(conn, at, start)
+                _team_at_work(conn, at, hours)
                 story[0] = at
                 result = pipeline.ingest_in(conn, event, [])
                 if result.new_case or result.reopened:
-                    _plan_case(rng, schedule, result.case_id or 0, at, seq, end)
+                    _plan_case(rng, schedule, result.case_id or 0, at, seq, end, hours)
                 done += 1
                 if done % batch == 0:
                     break
         progress(done)
 
 
-def _team_at_work(conn: sqlite3.Connection, at: datetime, start: datetime) -> None:
-    """The demo team's consoles run the first 12 hours of each day of the story: routing
-    gives them new cases then; at "night" cases wait, and the next shift takes them by hand.
-    (Days of the story, not of the clock: the same seed builds the same store at any hour.)"""
-    if (at - start).total_seconds() % 86400 < 12 * 3600:
+def _team_at_work(conn: sqlite3.Connection, at: datetime, hours: Calendar) -> None:
+    """The demo team's consoles run in business hours: routing gives them new cases then;
+    at night and at weekends cases wait, and the next shift takes them by hand."""
+    if hours.is_open(at):
         for agent in DEMO_AGENTS:
             mark_seen(conn, agent.name, db_time(at))
 
 
 def _plan_case(rng: random.Random, schedule: list[_Scheduled], case_id: int, at: datetime,
-               seq: int, end: datetime) -> None:
-    """What the team will do about a new case: most get answered, some never in time."""
+               seq: int, end: datetime, hours: Calendar) -> None:
+    """What the team will do about a new case: most get answered (in business hours, a few
+    hours of them later), some never in time."""
     if rng.random() < 0.92:
-        when = at + timedelta(minutes=rng.expovariate(1 / 180))
+        when = hours.add(at, rng.expovariate(1 / 180) * 60)
         if when < end:
             heapq.heappush(schedule, _Scheduled(when, seq, "reply", case_id))
 
 
 def _run_due(conn: sqlite3.Connection, rng: random.Random, schedule: list[_Scheduled],
-             until: datetime, upkeep: Upkeep) -> None:
+             until: datetime, upkeep: Upkeep, hours: Calendar) -> None:
     """Carry out the team's planned actions that fall before the next arrival (and move
     the case's SLA clocks, as the Desk does for a live agent)."""
     while schedule and schedule[0].at <= until:
         item = heapq.heappop(schedule)
-        _act(conn, rng, schedule, item)
+        _act(conn, rng, schedule, item, hours)
         upkeep.refresh(conn, item.case_id, item.at)
 
 
 def _act(conn: sqlite3.Connection, rng: random.Random, schedule: list[_Scheduled],
-         item: _Scheduled) -> None:
+         item: _Scheduled, hours: Calendar) -> None:
     """One planned action of the team; a case solved meanwhile is left alone."""
     case = get_case(conn, item.case_id)
     if case is None or case["status"] in (Status.SOLVED, Status.CLOSED):
@@ -405,7 +407,7 @@ def _act(conn: sqlite3.Connection, rng: random.Random, schedule: list[_Scheduled
                           rng.randrange(len(REPLIES))].format(name=name), at=item.at)
         next_kind = rng.choices(("solve", "pending", "hold", "none"), (70, 16, 5, 9))[0]
         if next_kind != "none":
-            later = item.at + timedelta(hours=rng.expovariate(1 / 20))
+            later = hours.add(item.at, rng.expovariate(1 / 8) * 3600)
             heapq.heappush(schedule, _Scheduled(later, item.seq, next_kind, item.case_id))
     elif item.kind == "solve":
         actions.set_status(conn, item.case_id, Status.SOLVED, actor=agent, at=item.at)

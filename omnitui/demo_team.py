@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from omnitui.config import AgentSettings, Escalation, Intent, QueueSettings, Settings
+from omnitui.config import (
+    AgentSettings,
+    BusinessHoursSettings,
+    Escalation,
+    Intent,
+    QueueSettings,
+    Settings,
+)
 
 # What the demo's customers want, told as a team's [[intents]] would tell them, and the
 # queue each goes to.
@@ -52,12 +59,22 @@ DEMO_AGENTS = (  # capacities to match the demo's backlog: a month of a busy tea
                   capacity={"chat": 10, "email": 50}, role="supervisor"),
 )
 
+# A team in Berlin: weekdays 08:00-20:00 and Saturday mornings, closed on German public
+# holidays. SLA clocks and waiting points count these hours only.
+DEMO_HOURS = BusinessHoursSettings(
+    time_zone="Europe/Berlin", country="DE",
+    hours={**{day: ["08:00-20:00"] for day in ("mon", "tue", "wed", "thu", "fri")},
+           "sat": ["09:00-13:00"]})
+
 
 def with_demo_team(settings: Settings) -> Settings:
-    """`settings` with the demo's intents, queues and agents where it has none."""
+    """`settings` with the demo's intents, queues, agents and business hours where it has
+    none."""
     return replace(settings, intents=settings.intents or list(DEMO_INTENTS),
                    queues=settings.queues or list(DEMO_QUEUES),
-                   agents=settings.agents or list(DEMO_AGENTS))
+                   agents=settings.agents or list(DEMO_AGENTS),
+                   business_hours=settings.business_hours if settings.business_hours.time_zone
+                   else DEMO_HOURS)
 
 
 def skilled_for(queue: str) -> list[str]:

@@ -209,8 +209,11 @@ def test_case_shows_replies_delivery_pause_reason_and_snooze(omnitui: Run,
     from dataclasses import replace
     from datetime import timedelta
 
+    from omnitui.channels.email.parse import parse_email
+    from omnitui.config import Settings
     from omnitui.model import Status
     from omnitui.services.actions import set_status, snooze
+    from omnitui.services.intake import intake_pipeline
     from omnitui.services.outbound import queue_draft, start_draft
     from omnitui.store import outbox
     from omnitui.store.db import Store, db_time, utc_now
@@ -218,9 +221,10 @@ def test_case_shows_replies_delivery_pause_reason_and_snooze(omnitui: Run,
     db = tmp_path / "demo.db"
     omnitui("demo", "--db", str(db), "--no-console", "--customers", "30", "--messages", "100")
     now = utc_now()
+    with Store(db) as store:  # a new case, its clocks running
+        case_id = intake_pipeline(store, Settings()).ingest(parse_email(make_email(
+            "new.customer@example.com", subject="Where is my order?"))).case_id
     with Store(db) as store, store.write() as conn:  # what an agent does in the console
-        case_id = conn.execute("SELECT id FROM cases WHERE status IN ('new', 'open') AND"
-                               " channel = 'email' ORDER BY id LIMIT 1").fetchone()[0]
         draft = start_draft(conn, case_id, "reply")
         queue_draft(conn, case_id, replace(draft, text="On its way."), author="alice", at=now)
         queue_draft(conn, case_id, replace(draft, text="Bounced."), author="alice", at=now)
