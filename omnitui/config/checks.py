@@ -12,7 +12,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from omnitui.config.errors import ConfigError
-from omnitui.config.hours import DAYS, CalendarError, parse_date, parse_span
+from omnitui.config.hours import DAYS, CalendarError, parse_date, parse_duration, parse_span
 from omnitui.config.schema import (
     AGENT_ROLES,
     HOOK_KINDS,
@@ -21,6 +21,7 @@ from omnitui.config.schema import (
     QUEUE_ASSIGN,
     SECURITY,
     VIEW_SORTS,
+    AcknowledgeSettings,
     AgentSettings,
     BusinessHoursSettings,
     HookChannel,
@@ -37,8 +38,12 @@ from omnitui.config.schema import (
     TriageSettings,
     listen_address,
 )
-from omnitui.config.templates import TEMPLATE_VARIABLES, template_parts
-from omnitui.model import PAUSED_STATUSES
+from omnitui.config.templates import (
+    ACKNOWLEDGEMENT_VARIABLES,
+    TEMPLATE_VARIABLES,
+    template_parts,
+)
+from omnitui.model import PAUSED_STATUSES, Channel
 
 
 def check_values(settings: Settings, file: Path) -> None:
@@ -91,6 +96,7 @@ def check_values(settings: Settings, file: Path) -> None:
     _check_names(settings.macros, "macros", file)
     for index, macro in enumerate(settings.macros):
         _check_macro(macro, f"macros[{index}]", file)
+    _check_acknowledge(settings.acknowledge, f"{file}: acknowledge")
     _check_names(settings.mailboxes, "mailboxes", file)
     for index, mailbox in enumerate(settings.mailboxes):
         _check_mailbox(mailbox, f"{file}: mailboxes[{index}]")
@@ -370,6 +376,28 @@ def _check_macro(macro: Macro, key: str, file: Path) -> None:
     if not any(changes):
         raise ConfigError(f"{where} ({macro.name!r}) changes nothing and drafts nothing; set "
                           "at least one of status, tags, priority, queue, assign, reply")
+
+
+def _check_acknowledge(acknowledge: AcknowledgeSettings, where: str) -> None:
+    for key in ("window", "max_age"):
+        try:
+            parse_duration(getattr(acknowledge, key))
+        except CalendarError as exc:
+            raise ConfigError(f"{where}.{key}: {exc}") from None
+    kinds = {c.value for c in Channel}
+    for key, template in [("template", acknowledge.template),
+                          *((f"templates.{k}", t) for k, t in acknowledge.templates.items())]:
+        kind = key.partition(".")[2]
+        if kind and kind not in kinds:
+            raise ConfigError(f"{where}.{key}: no channel kind {kind!r} (kinds: "
+                              f"{', '.join(sorted(kinds))})")
+        if not template.strip():
+            raise ConfigError(f"{where}.{key} is empty")
+        try:
+            template_parts(template, ACKNOWLEDGEMENT_VARIABLES)
+        except ValueError as exc:
+            known = ", ".join("{" + v + "}" for v in ACKNOWLEDGEMENT_VARIABLES)
+            raise ConfigError(f"{where}.{key} {exc}; known variables: {known}") from None
 
 
 def _choices(values: tuple[str, ...]) -> str:

@@ -36,3 +36,16 @@ def parse_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise CalendarError(f"{text!r} is not a date such as \"2026-12-24\"") from None
+
+
+def parse_duration(text: str) -> float:
+    """"90m", "24h", "2d" -> seconds."""
+    units = {"m": 60, "h": 3600, "d": 86400}
+    number, unit = text.strip()[:-1], text.strip()[-1:]
+    try:
+        value = float(number)
+    except ValueError:
+        value = -1
+    if unit not in units or not 0 < value < 10_000 or number.strip() != number:
+        raise CalendarError(f"{text!r} is not a duration such as \"90m\", \"24h\" or \"2d\"")
+    return value * units[unit]

@@ -236,6 +236,22 @@ class Macro:
     internal: bool = False  # the draft is an internal note, not a reply
 
 
+ACKNOWLEDGEMENT = ("Hi {customer_first_name}, thank you for writing: we got your message "
+                   "(case #{case_id}). {expected_wait}")
+
+
+@dataclass
+class AcknowledgeSettings:
+    """An automatic first touch on live intake: the customer hears that a person will answer
+    and when. It is neither a first response nor a meaningful one."""
+
+    enabled: bool = False
+    window: str = "24h"  # at most one acknowledgement per case per this long
+    max_age: str = "24h"  # mail older than this (a first sync of an old mailbox): none
+    template: str = ACKNOWLEDGEMENT  # over templates.ACKNOWLEDGEMENT_VARIABLES
+    templates: dict[str, str] = field(default_factory=dict)  # channel kind -> its own
+
+
 SECURITY = ("tls", "starttls", "none")
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
@@ -334,6 +350,7 @@ class Settings:
     keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys
     views: list[SavedView] = field(default_factory=list)
     macros: list[Macro] = field(default_factory=list)  # the first nine get the keys 1..9
+    acknowledge: AcknowledgeSettings = field(default_factory=AcknowledgeSettings)
     mailboxes: list[MailboxSettings] = field(default_factory=list)
     server: ServerSettings = field(default_factory=ServerSettings)
     channels: list[HookChannel] = field(default_factory=list)

@@ -1,4 +1,4 @@
-"""Macro reply templates: the variables they may use, and their parts.
+"""Reply templates (macros', acknowledgements'): the variables they may use, and their parts.
 
 The config checks a template when it is loaded, and applying the macro fills it in: both
 read it with `template_parts`, so a template that loads is one that fills.
@@ -10,10 +10,15 @@ import string
 
 TEMPLATE_VARIABLES = ("customer_name", "customer_first_name", "case_id", "subject", "agent",
                       "queue")
+# An acknowledgement's: the expected wait ("We usually answer within about 2 working hours.")
+# and the opening hours ("Mon-Fri 09:00-17:00, Europe/Berlin time").
+ACKNOWLEDGEMENT_VARIABLES = ("customer_name", "customer_first_name", "case_id", "subject",
+                             "queue", "expected_wait", "business_hours")
 
 
-def template_parts(template: str) -> list[tuple[str, str | None]]:
-    """A macro template as (literal text, variable or None) pairs, with str.format's rules
+def template_parts(template: str, variables: tuple[str, ...] = TEMPLATE_VARIABLES
+                   ) -> list[tuple[str, str | None]]:
+    """A template as (literal text, variable or None) pairs, with str.format's rules
     ({{ and }} are literal braces). Only plain known variables are allowed: no attribute or
     index access, conversion or format spec, so a template can never reach further than the
     values it is given. Raises ValueError saying what is wrong."""
@@ -24,7 +29,7 @@ def template_parts(template: str) -> list[tuple[str, str | None]]:
                          "braces)") from None
     parts: list[tuple[str, str | None]] = []
     for literal, name, spec, conversion in parsed:
-        if name is not None and name not in TEMPLATE_VARIABLES:
+        if name is not None and name not in variables:
             raise ValueError(f"uses an unknown variable {{{name}}}")
         if spec or conversion:
             raise ValueError(f"uses {{{name}}} with a conversion or format spec; only plain "

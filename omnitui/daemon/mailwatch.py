@@ -44,7 +44,7 @@ def watch_folder(db_path: Path, settings: Settings, mailbox: MailboxSettings, fo
     backoff = BACKOFF_FIRST
     with Store(db_path, attachments_dir=attachments_dir(settings, db_path),
                durable=True) as store:
-        pipeline = intake_pipeline(store, settings)
+        pipeline = intake_pipeline(store, settings, live=True)
         while not stop.is_set():
             client: IMAPClient | None = None
             try:

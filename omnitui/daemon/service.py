@@ -175,7 +175,7 @@ class Daemon:
         parse = functools.partial(parse_delivery, self.settings)
         with Store(self.db_path, attachments_dir=attachments_dir(self.settings, self.db_path),
                    migrate=False) as store:
-            pipeline = intake_pipeline(store, self.settings)
+            pipeline = intake_pipeline(store, self.settings, live=True)
             self._deliveries.set()
             while not self.stop.is_set():
                 if not self._deliveries.wait(1.0):

@@ -38,7 +38,8 @@ def parse_priority(text: str) -> float:
 def reply(conn: sqlite3.Connection, case_id: int, *, author: str, text: str, at: datetime,
           internal: bool = False, channel: str | None = None,
           delivery: dict[str, Any] | None = None,
-          reply_route: dict[str, Any] | None = None, response: str | None = None) -> int:
+          reply_route: dict[str, Any] | None = None, response: str | None = None,
+          automatic: str | None = None, reason: str = "") -> int:
     """Add an agent's reply (or internal note) to the timeline; a reply starts the clock on
     the resolution target and counts as the first response.
 
@@ -48,8 +49,12 @@ def reply(conn: sqlite3.Connection, case_id: int, *, author: str, text: str, at:
     row while the reply is still queued. `reply_route` on the message steers the later
     replies on its channel (a conversation moved to private stays private). `response`:
     what it answers for the SLA (None: a real answer; "first": only a first response, as
-    from a macro marked meaningful = false; "none": an automatic acknowledgement).
+    from a macro marked meaningful = false; "none": answers nothing). `automatic`: what
+    automatic message this is ("acknowledgement"): it answers nothing, leaves a new case
+    new, and is sent marked Auto-Submitted; `reason`: why, for the audit row (the rule).
     """
+    if automatic:
+        response = "none"
     case = case_store.require_case(conn, case_id)
     when = db_time(at)
     changes = ChangeSet()
@@ -62,7 +67,8 @@ def reply(conn: sqlite3.Connection, case_id: int, *, author: str, text: str, at:
                                             else ""),
         text=text, author=author, created_at=when, external_id=external_id,
         thread_key=external_id, parent_keys=tuple(delivery.get("references") or ()),
-        reply_route=reply_route, response=None if internal else response), changes)
+        reply_route=reply_route, response=None if internal else response,
+        auto_submitted=automatic), changes)
     if delivery and not internal:
         outbox.queue(conn, {
             "message_id": message_id, "case_id": case_id, "channel": channel or case["channel"],
@@ -75,11 +81,12 @@ def reply(conn: sqlite3.Connection, case_id: int, *, author: str, text: str, at:
             values["first_response_at"] = when
         if case["meaningful_response_at"] is None and response is None:
             values["meaningful_response_at"] = when
-        if case["status"] == Status.NEW:
+        if case["status"] == Status.NEW and not automatic:
             values["status"] = Status.OPEN
         case_store.update_case(conn, case_id, values, changes)
     record_audit(conn, actor=author, action="note.added" if internal else "reply.queued",
-                 case_id=case_id, message_id=message_id, changes=changes, at=when)
+                 case_id=case_id, message_id=message_id, changes=changes, at=when,
+                 reason=reason)
     return message_id
 
 

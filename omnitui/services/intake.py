@@ -1,6 +1,7 @@
 """The ingest pipeline as every intake runs it (the daemon, imports, the demo, a contact
 logged by hand): after a message is filed, in the same transaction, its case's SLA clocks are
-replayed, its priority scored, and a new or reopened case is routed to an agent."""
+replayed, its priority scored, and a new or reopened case is routed to an agent; on live
+intake (the daemon's channels) the customer is then acknowledged."""
 
 from __future__ import annotations
 
@@ -15,15 +16,16 @@ from omnitui.services.upkeep import Upkeep
 from omnitui.store.db import Store, utc_now
 
 if TYPE_CHECKING:
-    from omnitui.ingest.pipeline import Pipeline
+    from omnitui.ingest.pipeline import Automation, Pipeline
 
 
 def intake_pipeline(store: Store, settings: Settings, *,
                     clock: Callable[[], datetime] = utc_now,
-                    upkeep: Upkeep | None = None) -> Pipeline:
+                    upkeep: Upkeep | None = None, live: bool = False) -> Pipeline:
     """`clock`: when items are received (the demo's story time); `upkeep`: a caller's own,
-    to share its batches (the demo's). A bulk load brings each case up to date once per
-    batch. (The pipeline is imported here: a script's `omnitui tag` starts without it.)"""
+    to share its batches (the demo's); `live`: customers are writing in now (the daemon), so
+    [acknowledge] applies. A bulk load brings each case up to date once per batch. (The
+    pipeline is imported here: a script's `omnitui tag` starts without it.)"""
     from omnitui.ingest.pipeline import Pipeline
 
     upkeep = upkeep or Upkeep(settings)
@@ -40,4 +42,9 @@ def intake_pipeline(store: Store, settings: Settings, *,
         if result.new_case or result.reopened:
             router.came_in(conn, result.case_id, new=result.new_case,
                            reopened=result.reopened, now=now)
-    return Pipeline(store, settings, [after_filing], clock=clock, batch=upkeep.batched)
+    automations: list[Automation] = [after_filing]
+    if live and settings.acknowledge.enabled:
+        from omnitui.services.acknowledge import Acknowledger
+
+        automations.append(Acknowledger(settings, upkeep.sla, clock))
+    return Pipeline(store, settings, automations, clock=clock, batch=upkeep.batched)

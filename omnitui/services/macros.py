@@ -83,5 +83,5 @@ def fill_template(template: str, values: dict[str, str]) -> str:
     """Put the values in the template's fields. Values are inserted as plain text and never
     read as a template themselves: a customer named "{case_id}" stays "{case_id}"."""
     return "".join(text + (values[name] if name is not None else "")
-                   for text, name in template_parts(template))
+                   for text, name in template_parts(template, tuple(values)))
 

@@ -106,9 +106,10 @@ def address_on_identity(kind: str, value: str) -> str | None:
 
 
 def queue_draft(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author: str,
-                at: datetime, response: str | None = None) -> int:
+                at: datetime, response: str | None = None, automatic: str | None = None,
+                reason: str = "") -> int:
     """Put a written draft on the timeline, and (unless internal) in the outbox.
-    `response`: what kind of answer it is for the SLA (actions.reply)."""
+    `response`, `automatic`, `reason`: as actions.reply takes them."""
     if not draft.body.strip():
         raise StoreError("the message is empty")
     if draft.internal:
@@ -126,7 +127,7 @@ def queue_draft(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author:
             references.append(last["thread_key"])
     recipients = _recipients(conn, case_id, draft)
     return reply(conn, case_id, author=author, text=draft.body, at=at, channel=draft.channel,
-                 response=response, delivery={
+                 response=response, automatic=automatic, reason=reason, delivery={
                      "external_id": external_id, "references": references,
                      "recipients": recipients,
                      "subject": draft.subject, "attachment_ids": list(draft.attachment_ids)},

@@ -226,7 +226,8 @@ def score_facts(conn: sqlite3.Connection, case_id: int, customer_id: int) -> Sco
     waiting = conn.execute(
         "SELECT min(created_at) FROM messages WHERE case_id = ? AND direction = 'in'"
         " AND auto_submitted IS NULL AND created_at > coalesce((SELECT max(created_at)"
-        " FROM messages WHERE case_id = ? AND direction = 'out'), '')",
+        " FROM messages WHERE case_id = ? AND direction = 'out' AND auto_submitted IS NULL),"
+        " '')",
         (case_id, case_id)).fetchone()[0]
     attributes = conn.execute("SELECT attributes FROM customers WHERE id = ?",
                               (customer_id,)).fetchone()
@@ -238,3 +239,21 @@ def due_rescores(conn: sqlite3.Connection, now: str, limit: int) -> list[int]:
     return [row[0] for row in conn.execute(
         f"SELECT id FROM cases WHERE rescore_at <= ? AND rescore_at IS NOT NULL"
         f" AND status IN {ACTIVE} ORDER BY rescore_at LIMIT ?", (now, limit))]
+
+
+def first_responses(conn: sqlite3.Connection, queue: str, since: str,
+                    limit: int) -> list[tuple[str, str]]:
+    """(opened, first response) of the queue's newest cases opened since `since` and
+    answered."""
+    return conn.execute(
+        "SELECT created_at, first_response_at FROM cases WHERE queue = ? AND created_at >= ?"
+        " AND first_response_at IS NOT NULL ORDER BY created_at DESC LIMIT ?",
+        (queue, since, limit)).fetchall()
+
+
+def automatic_reply_since(conn: sqlite3.Connection, case_id: int, kind: str,
+                          since: str) -> bool:
+    """Whether the case got an automatic message of `kind` since `since`."""
+    return conn.execute(
+        "SELECT 1 FROM messages WHERE case_id = ? AND direction = 'out' AND auto_submitted = ?"
+        " AND created_at >= ? LIMIT 1", (case_id, kind, since)).fetchone() is not None

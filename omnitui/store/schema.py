@@ -444,9 +444,16 @@ CREATE INDEX cases_rescore ON cases(rescore_at)
     WHERE rescore_at IS NOT NULL AND status IN {ACTIVE};
 """
 
+# 13: a queue's recent first responses, which an acknowledgement's expected wait reads
+# (services/acknowledge.py) at every new case, at any size of store.
+MIGRATION_13 = """
+CREATE INDEX cases_first_responses ON cases(queue, created_at)
+    WHERE first_response_at IS NOT NULL;
+"""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
                          MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10,
-                         MIGRATION_11, MIGRATION_12]
+                         MIGRATION_11, MIGRATION_12, MIGRATION_13]
 
 # Migrations that also rewrite rows by rules too involved for SQL: the module whose
 # `migrate(conn)` runs right after that migration's SQL, in the same transaction. Named, not

@@ -89,9 +89,9 @@ class Server:
 
 
 @contextmanager
-def smtp_server(**kwargs: Any) -> Iterator[Server]:
+def smtp_server(handler: Recorder | None = None, **kwargs: Any) -> Iterator[Server]:
     """A real SMTP server on 127.0.0.1 and a free port, stopped afterwards."""
-    handler = Recorder()
+    handler = handler or Recorder()
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port, **kwargs)
     controller.start()

@@ -1,0 +1,159 @@
+"""Acknowledgements: the automatic first touch on live intake.
+
+A customer who writes in hears at once that their message arrived, that a person will answer,
+and honestly when: the queue's own first-response times (the 80th percentile over the last
+14 days, in the policy's time), never more than the SLA target, and, when the team is closed,
+when it opens. It goes out through the action layer as the system's own actor, audited with
+the rule that fired, marked Auto-Submitted, and answers nothing: the case stays new and its
+first-response clock keeps running.
+
+Never twice on a case within the window, never to automatic mail (bounces, out-of-office
+replies, mailing lists, bulk mail, another helpdesk's acknowledgement: RFC 3834) nor to
+no-reply senders, never for mail older than `max_age` (a first sync of an old mailbox), and
+only where intake is live (the daemon): an import acknowledges nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import sqlite3
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from itertools import groupby
+
+from omnitui.config import BusinessHoursSettings, Settings
+from omnitui.config.hours import DAYS, parse_duration
+from omnitui.config.templates import ACKNOWLEDGEMENT_VARIABLES
+from omnitui.model import InboundEvent, IngestResult
+from omnitui.services.macros import fill_template, template_values
+from omnitui.services.outbound import queue_draft, start_draft
+from omnitui.services.sla import SlaKeeper
+from omnitui.store import cases as case_store
+from omnitui.store.db import db_time, parse_db_time, savepoint, utc_now
+from omnitui.triage.calendar import Calendar
+
+log = logging.getLogger("omnitui.acknowledge")
+
+ACTOR = "omnitui-acknowledge"
+KIND = "acknowledgement"  # messages.auto_submitted of what it sends
+HISTORY_DAYS = 14  # the queue's first responses it reads for the expected wait
+HISTORY_CASES = 500  # at most this many of them (the newest)
+PERCENTILE = 0.8  # "we usually answer within": four in five were answered within it
+MIN_SAMPLES = 5  # fewer answered cases than this: the SLA target alone
+NO_REPLY = re.compile(r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply)([-+_.].*)?$", re.I)
+
+
+class Acknowledger:
+    """An automation of the intake pipeline (services/intake.py, live intake only)."""
+
+    def __init__(self, settings: Settings, keeper: SlaKeeper,
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        self.settings = settings
+        self.config = settings.acknowledge
+        self.keeper = keeper
+        self.clock = clock
+        self.window = parse_duration(self.config.window)
+        self.max_age = parse_duration(self.config.max_age)
+
+    def __call__(self, conn: sqlite3.Connection, event: InboundEvent,
+                 result: IngestResult) -> None:
+        if not self.config.enabled or result.case_id is None or result.duplicate:
+            return
+        if not (result.new_case or result.reopened) or self._never(event):
+            return
+        now = self.clock()
+        if (now - event.occurred_at).total_seconds() > self.max_age:
+            return
+        try:  # an acknowledgement that cannot go never costs the customer's message
+            with savepoint(conn):
+                self._acknowledge(conn, event, result.case_id, now)
+        except Exception:
+            log.warning("case #%s: no acknowledgement sent", result.case_id, exc_info=True)
+
+    def _never(self, event: InboundEvent) -> bool:
+        """Automatic mail of any kind, and senders that cannot read an answer."""
+        if event.auto_submitted:
+            return True
+        return any(i.kind == "email" and NO_REPLY.match(i.value.rpartition("@")[0])
+                   for i in event.identifiers)
+
+    def _acknowledge(self, conn: sqlite3.Connection, event: InboundEvent, case_id: int,
+                     now: datetime) -> None:
+        since = db_time(now - timedelta(seconds=self.window))
+        if case_store.automatic_reply_since(conn, case_id, KIND, since):
+            return
+        case = case_store.require_case(conn, case_id)
+        wait = self.expected_wait(conn, case, event.channel, now)
+        values = {**template_values(conn, case_id, ACTOR), "expected_wait": wait,
+                  "business_hours": opening_hours(self.settings.business_hours)}
+        values = {k: v for k, v in values.items() if k in ACKNOWLEDGEMENT_VARIABLES}
+        template = self.config.templates.get(event.channel, self.config.template)
+        draft = start_draft(conn, case_id, "reply", channel=event.channel)
+        draft = replace(draft, text=fill_template(template, values))
+        queue_draft(conn, case_id, draft, author=ACTOR, at=now, automatic=KIND,
+                    reason=f"acknowledge: {'new' if case['status'] == 'new' else 'reopened'}"
+                           f" case on {event.channel}; {wait}")
+
+    def expected_wait(self, conn: sqlite3.Connection, case: case_store.Row, channel: str,
+                      now: datetime) -> str:
+        """The honest sentence: how long this queue takes to answer, and when it opens."""
+        policy = self.keeper.policy(case["queue"], case["sla_policy"])
+        calendar = self.keeper.calendar(policy)
+        target = self.keeper.targets(policy, channel, case["tier"] or "")["first_response"]
+        typical = typical_first_response(conn, case["queue"], calendar, now)
+        bound = min(x for x in (typical, target) if x is not None) if (
+            typical is not None or target is not None) else None
+        working = "" if calendar.always_open else "working "
+        within = (f"within about {duration_words(bound, working)}" if bound is not None
+                  else "as soon as we can")
+        if calendar.is_open(now):
+            return f"We usually answer {within}."
+        opens = calendar.add(now, 0)
+        when = opens.astimezone(calendar.zone).strftime("%H:%M on %A")
+        zone = f" ({calendar.zone} time)" if calendar.zone else ""
+        return (f"We are closed now and open again at {when}{zone}; a person will answer "
+                f"{within} of opening.")
+
+
+def typical_first_response(conn: sqlite3.Connection, queue: str, calendar: Calendar,
+                           now: datetime) -> float | None:
+    """The queue's 80th-percentile first response over the last days, in the calendar's
+    seconds; None with too few answered cases to say."""
+    since = db_time(now - timedelta(days=HISTORY_DAYS))
+    waits = sorted(calendar.seconds(parse_db_time(opened), parse_db_time(answered))
+                   for opened, answered in case_store.first_responses(
+                       conn, queue, since, HISTORY_CASES))
+    if len(waits) < MIN_SAMPLES:
+        return None
+    return waits[math.ceil(PERCENTILE * len(waits)) - 1]
+
+
+def duration_words(seconds: float, working: str = "") -> str:
+    """'15 minutes', '2 working hours', '3 days': rounded up, as a promise should be."""
+    minutes = max(1, math.ceil(seconds / 60))
+    if minutes < 60:
+        rounded = min(60, 5 * math.ceil(minutes / 5))
+        return f"{rounded} minutes" if rounded < 60 else f"1 {working}hour"
+    hours = math.ceil(minutes / 60)
+    if hours < 48 or working:
+        return f"{hours} {working}hour{'s' if hours > 1 else ''}"
+    return f"{math.ceil(hours / 24)} days"
+
+
+def opening_hours(hours: BusinessHoursSettings) -> str:
+    """'Mon-Fri 09:00-17:00, Sat 09:00-13:00 (Europe/Berlin time)'; 'around the clock'
+    without business hours."""
+    if not hours.time_zone:
+        return "around the clock"
+    days = [(day, tuple(hours.hours.get(day, []))) for day in DAYS]
+    parts = []
+    for spans, run in groupby(days, key=lambda d: d[1]):
+        names = [day for day, _ in run]
+        if spans:
+            label = names[0].title() if len(names) == 1 else \
+                f"{names[0].title()}-{names[-1].title()}"
+            parts.append(f"{label} {', '.join(spans)}")
+    return f"{', '.join(parts)} ({hours.time_zone} time)"

@@ -1,0 +1,190 @@
+"""Acknowledgements on live intake: once per case per window, never to automatic mail or
+no-reply senders, never for old mail or imports; an honest expected wait; and an
+acknowledgement answers nothing (the case stays new, its first-response clock runs)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+
+from omnitui.channels.email.parse import parse_email
+from omnitui.config import ConfigError, Settings
+from omnitui.ingest.pipeline import Pipeline
+from omnitui.model import Status
+from omnitui.services.acknowledge import duration_words, opening_hours
+from omnitui.services.desk import Desk
+from omnitui.services.intake import intake_pipeline
+from omnitui.store.db import Store
+from tests.conftest import chat_event, make_email, settings_from
+
+CONFIG = """
+[acknowledge]
+enabled = true
+window = "24h"
+template = "Hi {customer_first_name}, case #{case_id}. {expected_wait}"
+
+[acknowledge.templates]
+telegram = "Thanks {customer_first_name}! {expected_wait}"
+
+[business_hours]
+time_zone = "Europe/Berlin"
+
+[business_hours.hours]
+mon = ["09:00-17:00"]
+tue = ["09:00-17:00"]
+wed = ["09:00-17:00"]
+thu = ["09:00-17:00"]
+fri = ["09:00-17:00"]
+
+[sla]
+first_response_async = 240
+first_response_sync = 30
+"""
+MONDAY_11 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # 11:00 in Berlin: open
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return settings_from(tmp_path, CONFIG)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def live(store: Store, settings: Settings, clock: Clock) -> Pipeline:
+    return intake_pipeline(store, settings, clock=clock, live=True)
+
+
+def mail(sender: str = "ann@example.com", *, at: datetime = MONDAY_11,
+         headers: dict[str, str] | None = None, **kwargs: object) -> bytes:
+    return make_email(sender, date=at - timedelta(minutes=1), headers=headers,
+                      **kwargs)  # type: ignore[arg-type]
+
+
+def acknowledgements(store: Store) -> list[tuple[int, str, str]]:
+    return store.conn.execute(
+        "SELECT m.case_id, m.text, o.recipients FROM messages m JOIN outbox o ON"
+        " o.message_id = m.id WHERE m.auto_submitted = 'acknowledgement' ORDER BY m.id"
+    ).fetchall()
+
+
+def test_a_new_case_is_acknowledged_once_and_answers_nothing(store: Store,
+                                                             settings: Settings) -> None:
+    clock = Clock(MONDAY_11)
+    pipeline = live(store, settings, clock)
+    first = pipeline.ingest(parse_email(mail(subject="Where is my order?")))
+    [(case_id, text, recipients)] = acknowledgements(store)
+    assert case_id == first.case_id and '"ann@example.com"' in recipients
+    assert text == (f"Hi Ann, case #{case_id}. We usually answer within about 4 working "
+                    "hours.")  # no history yet: the SLA target
+    status, first_response = store.conn.execute(
+        "SELECT status, first_response_at FROM cases WHERE id = ?", (case_id,)).fetchone()
+    assert (status, first_response) == ("new", None)  # still waiting for a person
+    row = store.conn.execute("SELECT actor, reason FROM audit WHERE action = 'reply.queued'"
+                             ).fetchone()
+    assert row[0] == "omnitui-acknowledge" and row[1].startswith("acknowledge: new case")
+    clock.now += timedelta(minutes=5)
+    pipeline.ingest(parse_email(mail(subject="Re: Where is my order?", at=clock.now)))
+    assert len(acknowledgements(store)) == 1  # a follow-up is not a new case
+
+
+def test_a_reopened_case_is_acknowledged_again_only_after_the_window(
+        store: Store, settings: Settings) -> None:
+    clock = Clock(MONDAY_11)
+    pipeline = live(store, settings, clock)
+    case_id = pipeline.ingest(parse_email(mail())).case_id
+    desk = Desk(store, "erin", settings, clock=clock)
+    for later, count in ((timedelta(hours=2), 1), (timedelta(hours=30), 2)):
+        desk.each([case_id], desk.status(Status.SOLVED))
+        clock.now = MONDAY_11 + later
+        result = pipeline.ingest(parse_email(mail(at=clock.now, body="It broke again")))
+        assert result.reopened and len(acknowledgements(store)) == count
+
+
+def automatic_mail() -> dict[str, bytes]:
+    bounce = EmailMessage()
+    bounce["From"] = "Mail Delivery System <MAILER-DAEMON@mx.example.com>"
+    bounce["To"] = "support@example.com"
+    bounce["Subject"] = "Undelivered Mail Returned to Sender"
+    bounce["Date"] = format_datetime(MONDAY_11)
+    bounce["Message-ID"] = "<bounce@mx.example.com>"
+    bounce.set_content("could not deliver")
+    return {
+        "out of office": mail("ooo@example.com", headers={"Auto-Submitted": "auto-replied"}),
+        "another helpdesk's acknowledgement": mail(
+            "help@vendor.example", headers={"Auto-Submitted": "auto-replied",
+                                            "X-Auto-Response-Suppress": "All"}),
+        "bounce": bounce.as_bytes(),
+        "mailing list": mail("list@lists.example", headers={"List-Id": "<news.example>"}),
+        "bulk": mail("deals@shop.example", headers={"Precedence": "bulk"}),
+        "no-reply sender": mail("no-reply@shop.example"),
+        "noreply sender": mail("NoReply+orders@shop.example"),
+        "mail from three days ago": mail("late@example.com",
+                                         at=MONDAY_11 - timedelta(days=3)),
+    }
+
+
+@pytest.mark.parametrize("kind", list(automatic_mail()))
+def test_never_acknowledged(store: Store, settings: Settings, kind: str) -> None:
+    result = live(store, settings, Clock(MONDAY_11)).ingest(parse_email(automatic_mail()[kind]))
+    assert result.new_case and acknowledgements(store) == []
+
+
+def test_only_live_intake_acknowledges(store: Store, settings: Settings) -> None:
+    intake_pipeline(store, settings, clock=Clock(MONDAY_11)).ingest(parse_email(mail()))
+    assert acknowledgements(store) == []
+
+
+def test_a_chat_gets_its_own_template_and_the_hours_when_closed(store: Store,
+                                                                settings: Settings) -> None:
+    saturday = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+    event = chat_event("telegram", "4242", "hello, anyone there?", name="Kim Park")
+    event.occurred_at = saturday
+    live(store, settings, Clock(saturday)).ingest(event)
+    [(_, text, _)] = acknowledgements(store)
+    assert text == ("Thanks Kim! We are closed now and open again at 09:00 on Monday "
+                    "(Europe/Berlin time); a person will answer within about 30 minutes of "
+                    "opening.")
+
+
+def test_the_expected_wait_is_the_queues_own_when_it_beats_the_target(
+        store: Store, settings: Settings) -> None:
+    clock = Clock(MONDAY_11 - timedelta(days=7))
+    pipeline = intake_pipeline(store, settings, clock=clock)  # last week's cases
+    desk = Desk(store, "erin", settings, clock=clock)
+    for n, minutes in enumerate((20, 25, 30, 40, 45, 50, 55, 58, 90, 200)):
+        clock.now = MONDAY_11 - timedelta(days=7) + timedelta(minutes=15 * n)
+        case_id = pipeline.ingest(parse_email(mail(f"c{n}@example.com", at=clock.now))).case_id
+        clock.now += timedelta(minutes=minutes)
+        desk.write(case_id, "reply", "Here you go.")
+    clock.now = MONDAY_11
+    live(store, settings, clock).ingest(parse_email(mail("new@example.com")))
+    [(_, text, _)] = acknowledgements(store)
+    assert text.endswith("We usually answer within about 1 working hour.")  # 8 of 10: within 59 min
+
+
+def test_words() -> None:
+    assert duration_words(7 * 60) == "10 minutes"
+    assert duration_words(90 * 60, "working ") == "2 working hours"
+    assert duration_words(3 * 86400) == "3 days"
+    assert opening_hours(Settings().business_hours) == "around the clock"
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ('[acknowledge]\ntemplate = "Hi {name}"', "acknowledge.template uses an unknown variable"),
+    ('[acknowledge]\nwindow = "soon"', "acknowledge.window: 'soon' is not a duration"),
+    ('[acknowledge.templates]\nfax = "Hi"', "acknowledge.templates.fax: no channel kind"),
+])
+def test_a_wrong_acknowledge_config_is_refused_naming_the_key(tmp_path: Path, text: str,
+                                                              says: str) -> None:
+    with pytest.raises(ConfigError, match=says):
+        settings_from(tmp_path, text)
