@@ -12,6 +12,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -43,6 +44,17 @@ def say(text: str) -> None:
     sys.stderr.write(sanitize(text, multiline=False) + "\n")
 
 
+def is_demo_store(path: Path) -> bool:
+    """Whether `omnitui demo` built the store (it says so in store_info); read-only, and
+    False for anything else: no file, an older schema, not a store at all."""
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+            row = conn.execute("SELECT value FROM store_info WHERE key = 'demo'").fetchone()
+    except sqlite3.Error:
+        return False
+    return row is not None and row[0] == "1"
+
+
 @dataclass
 class Context:
     settings: "Settings"
@@ -62,11 +74,12 @@ class Context:
         """The store to open (every other command); said on stderr when it is the demo's."""
         from omnitui.config import existing_store_path
 
-        path, demo = existing_store_path(self.settings, self.db_option)
-        if demo:
+        path, fallback = existing_store_path(self.settings, self.db_option)
+        if fallback:
+            say(f"using the demo store {path} (`omnitui init` creates your own store)")
+        if fallback or is_demo_store(path):
             from omnitui.demo_team import with_demo_team
 
-            say(f"using the demo store {path} (`omnitui init` creates your own store)")
             self.settings = with_demo_team(self.settings)  # its team, where the config has none
         return path
 

@@ -22,6 +22,7 @@ from omnitui.errors import Refused
 
 if TYPE_CHECKING:
     from omnitui.services.desk import CaseChange, CaseResult, Desk
+    from omnitui.services.events import EventResult
 
 Ids = Annotated[list[str], typer.Argument(metavar="ID...", help="Case ids; - reads them from "
                                           "stdin, one a line.", show_default=False)]
@@ -381,3 +382,50 @@ def log_contact(typer_ctx: typer.Context,
     done(fmt, {"case": case_id, "message": message_id, "done": True},
          f"logged on case #{case_id} (message {message_id})")
 
+
+
+@app.command()
+def event(typer_ctx: typer.Context,
+          kind: Annotated[str, typer.Argument(metavar="KIND", help=(
+              "outage, payment_failed, or any other kind to record (password_reset)."))],
+          customer: Annotated[int | None, typer.Option(help="The customer's id.")] = None,
+          email: Annotated[str | None, typer.Option(help="The customer's email.")] = None,
+          phone: Annotated[str | None, typer.Option(help="The customer's phone.")] = None,
+          product: Annotated[str | None, typer.Option(
+              help="The product, as [[products]] names it (an outage).")] = None,
+          severity: Annotated[int | None, typer.Option(
+              min=0, max=3, help="The severity it raises cases to (default [events]).")] = None,
+          text: Annotated[str, typer.Option(help="What happened, in words.")] = "",
+          resolved: Annotated[bool, typer.Option(
+              "--resolved", help="The outage is over.")] = False,
+          fmt: Fmt = Format.table) -> None:
+    """Record a business event: an outage raises the open cases that mention its product
+    and shows in every console until --resolved; payment_failed raises the customer's cases
+    and moves them to billing; any other kind joins the customer's timeline."""
+    from omnitui.services.desk import Desk
+
+    if sum(x is not None for x in (customer, email, phone)) > 1:
+        raise typer.BadParameter("give one of --customer, --email, --phone",
+                                 param_hint="--customer/--email/--phone")
+
+    def act(desk: Desk) -> "EventResult":
+        found = customer if customer is not None else desk.customer_with(email, phone)
+        return desk.business_event(kind, customer_id=found, product=product,
+                                   severity=severity, text=text, resolved=resolved)
+
+    try:
+        result = ctx(typer_ctx).act(act)
+    except Refused as exc:
+        raise typer.BadParameter(str(exc)) from None
+    cases = ", ".join(f"#{i}" for i in result.raised[:20]) + (
+        " …" if len(result.raised) > 20 else "")
+    if result.resolved:
+        words = f"outage {product} resolved (event {result.event_id})"
+    else:
+        words = (f"{kind} recorded (event {result.event_id}); severity raised on "
+                 f"{len(result.raised)} open case{'s' if len(result.raised) != 1 else ''}"
+                 + (f": {cases}" if cases else ""))
+        if result.moved:
+            words += f"; {len(result.moved)} moved to the billing queue"
+    done(fmt, {"event": result.event_id, "kind": kind, "raised": result.raised,
+               "moved": result.moved, "resolved": result.resolved}, words)

@@ -312,6 +312,8 @@ def build_demo(store: Store, settings: Settings, *, customers: int = 2000,
     copies = -(-messages // base_messages)
     report = progress or (lambda _: None)
     settings = with_demo_team(settings)
+    with store.write() as conn:  # commands on this store bring the demo's team
+        conn.execute("INSERT OR REPLACE INTO store_info VALUES ('demo', '1')")
     apply_agents(store, settings, end or utc_now())
     base = messages // copies
     _build_base(store, settings, customers=max(1, customers // copies), messages=base,

@@ -12,6 +12,7 @@ from omnitui.config import (
     BusinessHoursSettings,
     Escalation,
     Intent,
+    Product,
     QueueSettings,
     Settings,
 )
@@ -67,14 +68,23 @@ DEMO_HOURS = BusinessHoursSettings(
            "sat": ["09:00-13:00"]})
 
 
+# What `omnitui event outage --product NAME` can name on the demo store.
+DEMO_PRODUCTS = (
+    Product("payments", keywords=[
+        "charged twice", "payment", "refund", "invoice", "doppelt abgebucht", "dos veces",
+        "deux fois", "duas vezes", "due volte"]),
+    Product("service", keywords=["503", "service is down", "outage"]),
+)
+
+
 def with_demo_team(settings: Settings) -> Settings:
-    """`settings` with the demo's intents, queues, agents and business hours where it has
-    none."""
+    """`settings` with the demo's intents, queues, agents, business hours and products
+    where it has none."""
     return replace(settings, intents=settings.intents or list(DEMO_INTENTS),
                    queues=settings.queues or list(DEMO_QUEUES),
                    agents=settings.agents or list(DEMO_AGENTS),
                    business_hours=settings.business_hours if settings.business_hours.time_zone
-                   else DEMO_HOURS)
+                   else DEMO_HOURS, products=settings.products or list(DEMO_PRODUCTS))
 
 
 def skilled_for(queue: str) -> list[str]:

@@ -92,9 +92,11 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     assert (policy.name, policy.first_response, policy.tier_factors["vip"]) == (
         "standard", {"chat": 10, "email": 240}, 0.5)
     assert queue.sla_policy == "standard" and loaded.macros[0].meaningful
+    [product] = loaded.products
+    assert (product.name, product.keywords[0]) == ("payments", "payment")
     loaded.source, loaded.views, loaded.macros, loaded.mailboxes = None, [], [], []
     loaded.channels, loaded.intents, loaded.queues, loaded.agents = [], [], [], []
-    loaded.sla_policies = []
+    loaded.sla_policies, loaded.products = [], []
     assert loaded == Settings()  # switching the examples on changes nothing else
 
 

@@ -97,6 +97,14 @@ def check_values(settings: Settings, file: Path) -> None:
     for index, macro in enumerate(settings.macros):
         _check_macro(macro, f"macros[{index}]", file)
     _check_acknowledge(settings.acknowledge, f"{file}: acknowledge")
+    _check_names(settings.products, "products", file)
+    for index, product in enumerate(settings.products):
+        if not [k for k in product.keywords if k.strip()]:
+            raise ConfigError(f"{file}: products[{index}].keywords: name at least one word "
+                              f"that tells a message is about {product.name!r}")
+    if settings.events.severity not in range(4):
+        raise ConfigError(f"{file}: events.severity must be 0, 1, 2 or 3, got "
+                          f"{settings.events.severity}")
     _check_names(settings.mailboxes, "mailboxes", file)
     for index, mailbox in enumerate(settings.mailboxes):
         _check_mailbox(mailbox, f"{file}: mailboxes[{index}]")

@@ -252,6 +252,24 @@ class AcknowledgeSettings:
     templates: dict[str, str] = field(default_factory=dict)  # channel kind -> its own
 
 
+@dataclass
+class Product:
+    """What an outage event can name: its keywords find the cases that mention it (full-text
+    search: whole words, any case)."""
+
+    name: str
+    keywords: list[str] = field(default_factory=list)
+
+
+@dataclass
+class EventSettings:
+    """What the business events that act do (`omnitui event`, the generic webhook's
+    `event`): outage and payment_failed. Any other kind is only recorded."""
+
+    severity: int = 2  # the severity they raise cases to (0-3), unless the event says
+    payment_failed_queue: str = "billing"  # where the customer's open cases go ("": stay)
+
+
 SECURITY = ("tls", "starttls", "none")
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
@@ -351,6 +369,8 @@ class Settings:
     views: list[SavedView] = field(default_factory=list)
     macros: list[Macro] = field(default_factory=list)  # the first nine get the keys 1..9
     acknowledge: AcknowledgeSettings = field(default_factory=AcknowledgeSettings)
+    products: list[Product] = field(default_factory=list)
+    events: EventSettings = field(default_factory=EventSettings)
     mailboxes: list[MailboxSettings] = field(default_factory=list)
     server: ServerSettings = field(default_factory=ServerSettings)
     channels: list[HookChannel] = field(default_factory=list)

@@ -5,7 +5,8 @@ and honestly when: the queue's own first-response times (the 80th percentile ove
 14 days, in the policy's time), never more than the SLA target, and, when the team is closed,
 when it opens. It goes out through the action layer as the system's own actor, audited with
 the rule that fired, marked Auto-Submitted, and answers nothing: the case stays new and its
-first-response clock keeps running.
+first-response clock keeps running. A message about a product with an outage going on
+(services/events.py) hears that we know and are working on it.
 
 Never twice on a case within the window, never to automatic mail (bounces, out-of-office
 replies, mailing lists, bulk mail, another helpdesk's acknowledgement: RFC 3834) nor to
@@ -28,6 +29,7 @@ from omnitui.config import BusinessHoursSettings, Settings
 from omnitui.config.hours import DAYS, parse_duration
 from omnitui.config.templates import ACKNOWLEDGEMENT_VARIABLES
 from omnitui.model import InboundEvent, IngestResult
+from omnitui.services.events import OutageWatch, incident_line
 from omnitui.services.macros import fill_template, template_values
 from omnitui.services.outbound import queue_draft, start_draft
 from omnitui.services.sla import SlaKeeper
@@ -50,8 +52,10 @@ class Acknowledger:
     """An automation of the intake pipeline (services/intake.py, live intake only)."""
 
     def __init__(self, settings: Settings, keeper: SlaKeeper,
-                 clock: Callable[[], datetime] = utc_now) -> None:
+                 clock: Callable[[], datetime] = utc_now,
+                 outages: OutageWatch | None = None) -> None:
         self.settings = settings
+        self.outages = outages
         self.config = settings.acknowledge
         self.keeper = keeper
         self.clock = clock
@@ -92,7 +96,11 @@ class Acknowledger:
         values = {k: v for k, v in values.items() if k in ACKNOWLEDGEMENT_VARIABLES}
         template = self.config.templates.get(event.channel, self.config.template)
         draft = start_draft(conn, case_id, "reply", channel=event.channel)
-        draft = replace(draft, text=fill_template(template, values))
+        text = fill_template(template, values)
+        if self.outages is not None and (
+                outage := self.outages.matching(conn, f"{event.subject}\n{event.text}")):
+            text = f"{text}\n\n{incident_line(outage)}"
+        draft = replace(draft, text=text)
         queue_draft(conn, case_id, draft, author=ACTOR, at=now, automatic=KIND,
                     reason=f"acknowledge: {'new' if case['status'] == 'new' else 'reopened'}"
                            f" case on {event.channel}; {wait}")

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from omnitui.config import Macro, Settings
 from omnitui.errors import Refused
@@ -54,6 +54,9 @@ from omnitui.store.db import (
     transaction_token,
     utc_now,
 )
+
+if TYPE_CHECKING:
+    from omnitui.services.events import EventResult
 
 CaseChange = Callable[[sqlite3.Connection, int], object]
 CONTACT_CHANNELS = (Channel.PHONE, Channel.WALK_UP)
@@ -383,6 +386,33 @@ class Desk:
         from omnitui.services import suggestions
 
         return self._one(lambda conn: suggestions.dismiss(conn, suggestion_id, self.actor))
+
+    def customer_with(self, email: str | None, phone: str | None) -> int | None:
+        """The customer an email address or phone number belongs to (None if neither is
+        given); Refused when nobody has it."""
+        from omnitui.ingest.identity import normalize
+        from omnitui.store.customers import find_identities
+
+        if email is None and phone is None:
+            return None
+        given = email or phone or ""
+        key = normalize(Identifier("email" if email else "phone", given),
+                        self.settings.identity.default_phone_region)
+        found = find_identities(self.store.conn, [key]) if key else []
+        if not found:
+            raise Refused(f"no customer has {given!r}")
+        return found[0].customer_id
+
+    def business_event(self, kind: str, *, customer_id: int | None = None,
+                       product: str | None = None, severity: int | None = None,
+                       text: str = "", resolved: bool = False) -> EventResult:
+        """Record what another system reports (services/events.py): an outage raises the
+        cases that mention its product, a failed payment its customer's."""
+        from omnitui.services.events import record_event
+
+        return self._one(lambda conn: record_event(
+            conn, self.settings, kind, at=self.clock(), customer_id=customer_id,
+            product=product, severity=severity, text=text, resolved=resolved))
 
     def undo(self, audit_id: int | None = None) -> int:
         """Undo an audit event, or this actor's last action (all of it); returns the last

@@ -1,7 +1,8 @@
 """The ingest pipeline as every intake runs it (the daemon, imports, the demo, a contact
 logged by hand): after a message is filed, in the same transaction, its case's SLA clocks are
-replayed, its priority scored, and a new or reopened case is routed to an agent; on live
-intake (the daemon's channels) the customer is then acknowledged."""
+replayed, its priority scored, and a new or reopened case is routed to an agent; a new case
+that names a product with an outage going on takes its severity first; on live intake (the
+daemon's channels) the customer is then acknowledged."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from omnitui.config import Settings
 from omnitui.model import InboundEvent, IngestResult
+from omnitui.services.events import from_webhook
 from omnitui.services.upkeep import Upkeep
 from omnitui.store.db import Store, utc_now
 
@@ -38,13 +40,20 @@ def intake_pipeline(store: Store, settings: Settings, *,
         # As of the message, the moment its case's clocks start (now, for live traffic; the
         # demo's story replays its days).
         now = min(event.occurred_at, clock())
-        upkeep.refresh(conn, result.case_id, now)
+        for case_id in {result.case_id, *from_webhook(conn, settings, event, result)}:
+            upkeep.refresh(conn, case_id, now)
         if result.new_case or result.reopened:
             router.came_in(conn, result.case_id, new=result.new_case,
                            reopened=result.reopened, now=now)
-    automations: list[Automation] = [after_filing]
+    automations: list[Automation] = []
+    outages = None
+    if settings.products:
+        from omnitui.services.events import OutageWatch
+
+        automations.append(outages := OutageWatch(settings))
+    automations.append(after_filing)  # scores the case with the outage's severity
     if live and settings.acknowledge.enabled:
         from omnitui.services.acknowledge import Acknowledger
 
-        automations.append(Acknowledger(settings, upkeep.sla, clock))
+        automations.append(Acknowledger(settings, upkeep.sla, clock, outages))
     return Pipeline(store, settings, automations, clock=clock, batch=upkeep.batched)

@@ -62,6 +62,14 @@ def active_case_of(conn: sqlite3.Connection, customer_id: int) -> Row | None:
                 (customer_id,))
 
 
+def active_cases_of(conn: sqlite3.Connection, customer_id: int) -> list[Row]:
+    """Every unsolved case of the customer (a merge can leave several)."""
+    cur = conn.cursor()
+    cur.row_factory = sqlite3.Row
+    return cur.execute(f"SELECT * FROM cases WHERE customer_id = ? AND status IN {ACTIVE}"
+                       " AND merged_into IS NULL ORDER BY id", (customer_id,)).fetchall()
+
+
 def latest_finished_case_of(conn: sqlite3.Connection, customer_id: int) -> Row | None:
     return _row(conn, "SELECT * FROM cases WHERE customer_id = ? AND status IN"
                 " ('solved','closed') AND merged_into IS NULL ORDER BY solved_at DESC, id DESC"

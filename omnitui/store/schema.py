@@ -451,9 +451,32 @@ CREATE INDEX cases_first_responses ON cases(queue, created_at)
     WHERE first_response_at IS NOT NULL;
 """
 
+# 14: business events (`omnitui event`, the generic webhook's `event`): what happened to a
+# customer (a failed payment, a password reset) or a product (an outage, ongoing until it
+# is resolved), for the customer's timeline, the consoles' banner and automations. And what a
+# store says of itself ("demo": built by `omnitui demo`, so commands bring the demo's team).
+MIGRATION_14 = """
+CREATE TABLE store_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE business_events (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    customer_id INTEGER REFERENCES customers(id),
+    product TEXT,
+    severity INTEGER NOT NULL DEFAULT 0,
+    text TEXT NOT NULL DEFAULT '',
+    actor TEXT NOT NULL,
+    at TEXT NOT NULL,
+    resolved_at TEXT
+);
+CREATE INDEX business_events_customer ON business_events(customer_id, at)
+    WHERE customer_id IS NOT NULL;
+CREATE INDEX business_events_ongoing ON business_events(kind, product)
+    WHERE resolved_at IS NULL AND product IS NOT NULL;
+"""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
                          MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10,
-                         MIGRATION_11, MIGRATION_12, MIGRATION_13]
+                         MIGRATION_11, MIGRATION_12, MIGRATION_13, MIGRATION_14]
 
 # Migrations that also rewrite rows by rules too involved for SQL: the module whose
 # `migrate(conn)` runs right after that migration's SQL, in the same transaction. Named, not

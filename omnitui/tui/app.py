@@ -35,6 +35,7 @@ from omnitui.services.routing import apply_agents
 from omnitui.store import presence
 from omnitui.store.agents import Agent, agent
 from omnitui.store.audit import undone_actions
+from omnitui.store.business_events import BusinessEvent, ongoing
 from omnitui.store.changes import (
     changed_cases_since,
     data_version,
@@ -59,7 +60,7 @@ from omnitui.tui.keys import bind
 from omnitui.tui.screens.modals import AskScreen, ComposeScreen, TextScreen, help_table
 from omnitui.tui.screens.queue import QueueScreen
 from omnitui.tui.screens.work import WorkScreen
-from omnitui.tui.status import health_text
+from omnitui.tui.status import health_text, incident_words
 from omnitui.tui.work.writing import DraftKeeper
 from omnitui.vocabulary import undo_words
 
@@ -107,6 +108,7 @@ class OmnituiApp(App[None]):
         self._presence: tuple[int | None, str, datetime] = (None, "", utc_now())
         self._poll_problem = ""  # the store failure the timers reported last, said once
         self.me: Agent | None = None  # this agent's row: role, skills, away (read each tick)
+        self.incidents: list[BusinessEvent] | None = None  # ongoing outages (each tick)
 
     async def on_mount(self) -> None:
         self.set_keymap(self.settings.keymap)
@@ -361,6 +363,22 @@ class OmnituiApp(App[None]):
                                             channel_states(self.store.conn), self.clock(),
                                             pending_count(self.store.conn))
             self.queue.update_status()
+            self._follow_incidents(ongoing(self.store.conn))
+
+    def _follow_incidents(self, now_going: list[BusinessEvent]) -> None:
+        """The banner of known incidents, and a toast when one starts or ends (not for
+        those going on when the console opened: the banner says those)."""
+        before = {e.id: e for e in self.incidents or []}
+        if self.incidents is not None:
+            for event in now_going:
+                if event.id not in before:
+                    self.notify(incident_words(event), title="Known incident",
+                                severity="warning", timeout=15)
+            for gone in before.keys() - {e.id for e in now_going}:
+                self.notify(f"{sanitize(before[gone].product or '', multiline=False)} works "
+                            "again", title="Incident over", timeout=10)
+        self.incidents = now_going
+        self.queue.show_incidents(now_going)
 
     # -- quitting ---------------------------------------------------------------------
 

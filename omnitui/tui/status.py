@@ -1,6 +1,6 @@
 """The status bar's health part: is the daemon alive, is each channel syncing, how far
-behind it is. An agent should learn that mail stopped arriving from the console, not from
-an angry customer."""
+behind it is; and the banner of known incidents. An agent should learn that mail stopped
+arriving, or that payments are down, from the console, not from an angry customer."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import datetime
 from rich.text import Text
 
 from omnitui.sanitize import sanitize
+from omnitui.store.business_events import BusinessEvent
 from omnitui.store.channel_state import ChannelState, DaemonState
 from omnitui.store.db import stored_time
 from omnitui.wording import ago
@@ -44,4 +45,21 @@ def health_text(daemon: DaemonState | None, channels: list[ChannelState],
             text.append(f", {state.rejected:,} refused", style="yellow")
     if unfiled:
         text.append(f" · {unfiled:,} received, being filed", style="yellow")
+    return text
+
+
+def incident_words(event: BusinessEvent) -> str:
+    """'payments, since 09:10 UTC: EU card payments failing'."""
+    words = f"{event.product}, since {event.at[11:16]} UTC"
+    if event.text:
+        words += f": {event.text}"
+    return sanitize(words, multiline=False)
+
+
+def incidents_text(events: list[BusinessEvent]) -> Text:
+    """The banner over the queue while outages go on."""
+    text = Text()
+    for n, event in enumerate(events):
+        text.append(" · " if n else " Known incident: ", style="bold")
+        text.append(incident_words(event))
     return text

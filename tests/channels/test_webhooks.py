@@ -202,6 +202,12 @@ def test_generic_message_customer_update_and_event(hooks: Hooks) -> None:
                        bob)
     # the form only stated the address the CRM vouches for: suggested, never linked
     assert hooks.count("customers") == 2 and rows[0][5] != bob
+    # the failed payment acts as `omnitui event payment_failed` does: on bob's timeline,
+    # his case raised and moved to billing
+    assert hooks.rows("SELECT kind, customer_id, severity, text FROM business_events") == [
+        ("payment_failed", bob, 2, "card declined")]
+    assert hooks.rows("SELECT severity, queue FROM cases WHERE customer_id = ?",
+                      bob) == [(2, "billing")]
     assert hooks.rows("SELECT source_id, target_id FROM suggestions") == [(rows[0][5], bob)]
 
 

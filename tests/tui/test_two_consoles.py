@@ -13,7 +13,7 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from omnitui.config import Settings
+from omnitui.config import Product, Settings
 from omnitui.store import presence
 from omnitui.store.db import Store, db_time, utc_now
 from omnitui.tui.app import OmnituiApp
@@ -189,5 +189,28 @@ def test_a_dead_consoles_mark_goes_stale_on_the_others_screen(demo_db: Path) -> 
                                           db_time(utc_now() - timedelta(seconds=15))) == []
             assert await wait_until(lambda: "also here" not in screen_text(alice),
                                     (alice, pa), seconds=3)
+
+    asyncio.run(run())
+
+
+def test_an_outage_shows_as_a_banner_in_every_running_console(demo_db: Path) -> None:
+    async def run() -> None:
+        settings = Settings(products=[Product("payments", keywords=["payment", "charged twice"])])
+        alice, bob = (OmnituiApp(demo_db, settings, name) for name in ("alice", "bob"))
+        async with alice.run_test(size=(120, 30), notifications=True) as pa, \
+                bob.run_test(size=(120, 30), notifications=True) as pb:
+            await settle(alice, pa)
+            await settle(bob, pb)
+            banner = alice.queue.query_one("#incidents")
+            assert not banner.display  # nothing going on
+            bob.desk.business_event("outage", product="payments", text="EU cards failing")
+            assert await wait_until(lambda: banner.display, (alice, pa), (bob, pb), seconds=8)
+            assert "Known incident: payments, since" in screen_text(alice)
+            assert "EU cards failing" in screen_text(alice)
+            assert any("payments, since" in n for n in notes(alice))
+            bob.desk.business_event("outage", product="payments", resolved=True)
+            assert await wait_until(lambda: not banner.display, (alice, pa), (bob, pb),
+                                    seconds=8)
+            assert "payments works again" in notes(alice)
 
     asyncio.run(run())

@@ -37,6 +37,7 @@ from omnitui.tui.keys import bind
 from omnitui.tui.screens.case import CaseScreen
 from omnitui.tui.screens.modals import ConfirmScreen, PickScreen
 from omnitui.tui.screens.work import WorkScreen
+from omnitui.tui.status import incidents_text
 from omnitui.tui.views import View, narrow, saved_views, standard_views
 from omnitui.tui.widgets.case_list import CaseList, header_text
 from omnitui.tui.widgets.key_bar import KeyBar
@@ -46,6 +47,7 @@ from omnitui.wording import plural
 
 if TYPE_CHECKING:
     from omnitui.model import CaseDetail, CaseSummary
+    from omnitui.store.business_events import BusinessEvent
     from omnitui.tui.app import OmnituiApp
 
 FIRST_PAGE = 100  # rows painted before the full id list of the view arrives
@@ -84,6 +86,8 @@ class QueueScreen(WorkScreen):
     QueueScreen #narrow.-open { display: block; }
     QueueScreen #narrow-help { display: none; height: auto; padding: 0 1; }
     QueueScreen #narrow-help.-open { display: block; }
+    QueueScreen #incidents { display: none; height: auto; background: $warning 30%; }
+    QueueScreen #incidents.-on { display: block; }
     """
 
     def __init__(self, console: OmnituiApp) -> None:
@@ -108,6 +112,7 @@ class QueueScreen(WorkScreen):
         def rows(ids: list[int]) -> dict[int, CaseSummary]:
             return summaries(conn, ids)
 
+        yield Static("", id="incidents")
         yield Static("", id="queue-header")
         keeper = self.console.desk.keeper
         yield CaseList(rows, self.console.clock, id="queue", between=lambda case, start, end:
@@ -254,6 +259,11 @@ class QueueScreen(WorkScreen):
                     + f" · {count}{marks} │ ")
         line.append_text(self.health)
         self.query_one("#status-bar", Static).update(line)
+
+    def show_incidents(self, events: list[BusinessEvent]) -> None:
+        banner = self.query_one("#incidents", Static)
+        banner.set_class(bool(events), "-on")
+        banner.update(incidents_text(events))
 
     def on_case_list_marks_changed(self) -> None:
         self.update_status()

@@ -1,0 +1,119 @@
+"""Business events: an outage raises the open cases that mention its product and new ones
+while it lasts (and acknowledgements say so), a failed payment raises and moves the
+customer's cases, other kinds are recorded; each refusal says what is missing."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from omnitui.channels.email.parse import parse_email
+from omnitui.config import Settings
+from omnitui.errors import Refused
+from omnitui.services.desk import Desk
+from omnitui.services.intake import intake_pipeline
+from omnitui.store.business_events import of_customer, ongoing
+from omnitui.store.db import Store
+from tests.conftest import make_email, settings_from
+
+CONFIG = """
+[acknowledge]
+enabled = true
+
+[[products]]
+name = "payments"
+keywords = ["payment", "charged twice", "card"]
+
+[[products]]
+name = "exports"
+keywords = ["export"]
+"""
+NOW = datetime(2026, 12, 1, 9, 10, tzinfo=UTC)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return settings_from(tmp_path, CONFIG)
+
+
+def file_mail(store: Store, settings: Settings, sender: str, subject: str, *,
+              at: datetime = NOW, live: bool = False) -> int:
+    pipeline = intake_pipeline(store, settings, clock=lambda: at, live=live)
+    result = pipeline.ingest(parse_email(make_email(sender, subject=subject, body=subject,
+                                                    date=at - timedelta(minutes=1))))
+    assert result.case_id is not None
+    return result.case_id
+
+
+def severity(store: Store, case_id: int) -> int:
+    return store.conn.execute("SELECT severity FROM cases WHERE id = ?",
+                              (case_id,)).fetchone()[0]
+
+
+def test_an_outage_raises_the_cases_that_mention_it_now_and_while_it_lasts(
+        store: Store, settings: Settings) -> None:
+    card = file_mail(store, settings, "ann@example.com", "My card was charged twice")
+    other = file_mail(store, settings, "bob@example.com", "How do I change my name?")
+    desk = Desk(store, "erin", settings, clock=lambda: NOW + timedelta(minutes=5))
+    result = desk.business_event("outage", product="payments", text="EU cards failing")
+    assert result.raised == [card]
+    assert (severity(store, card), severity(store, other)) == (2, 0)
+    reason = store.conn.execute("SELECT actor, reason FROM audit WHERE case_id = ? AND"
+                                " action = 'case.severity'", (card,)).fetchone()
+    assert reason == ("omnitui-events",
+                      f"severity 0 -> 2: outage of payments (event {result.event_id})")
+    parts = json.loads(store.conn.execute("SELECT priority_parts FROM cases WHERE id = ?",
+                                          (card,)).fetchone()[0])
+    assert any(label.startswith("severity") for label, _ in parts)  # the score follows
+
+    later = NOW + timedelta(minutes=30)
+    new = file_mail(store, settings, "cy@example.com", "Payment failed at checkout", at=later,
+                    live=True)
+    assert severity(store, new) == 2
+    [ack] = store.conn.execute("SELECT text FROM messages WHERE case_id = ? AND"
+                               " auto_submitted = 'acknowledgement'", (new,)).fetchone()
+    assert ack.endswith("We know about a problem with payments since 09:15 UTC and are "
+                        "working on it.")
+    old = file_mail(store, settings, "old@example.com", "card declined last year",
+                    at=later - timedelta(days=300))
+    assert severity(store, old) == 0  # an import of old mail is not about this outage
+
+    with pytest.raises(Refused, match="already going on since"):
+        desk.business_event("outage", product="payments")
+    desk.business_event("outage", product="payments", resolved=True)
+    assert ongoing(store.conn) == []
+    after = file_mail(store, settings, "dee@example.com", "Payment question",
+                      at=later + timedelta(hours=1))
+    assert severity(store, after) == 0
+
+
+def test_a_failed_payment_raises_and_moves_the_customers_cases(store: Store,
+                                                              settings: Settings) -> None:
+    case_id = file_mail(store, settings, "ann@example.com", "Where is my parcel?")
+    customer = store.conn.execute("SELECT customer_id FROM cases WHERE id = ?",
+                                  (case_id,)).fetchone()[0]
+    desk = Desk(store, "erin", settings, clock=lambda: NOW)
+    result = desk.business_event("payment_failed", customer_id=customer, severity=3)
+    assert (result.raised, result.moved) == ([case_id], [case_id])
+    assert store.conn.execute("SELECT severity, queue FROM cases WHERE id = ?",
+                              (case_id,)).fetchone() == (3, "billing")
+    desk.business_event("password_reset", customer_id=customer)
+    assert [e.kind for e in of_customer(store.conn, customer)] == ["password_reset",
+                                                                   "payment_failed"]
+
+
+@pytest.mark.parametrize(("kind", "given", "says"), [
+    ("outage", {}, "an outage is of a product: give --product"),
+    ("outage", {"product": "paymnts"}, "no product 'paymnts' in the config"),
+    ("outage", {"product": "payments", "resolved": True}, "no outage of payments"),
+    ("payment_failed", {}, "is about a customer"),
+    ("password_reset", {"customer_id": 1, "resolved": True}, "--resolved ends an outage"),
+    ("Password Reset", {"customer_id": 1}, "is not an event kind"),
+])
+def test_a_wrong_event_is_refused_saying_why(store: Store, settings: Settings, kind: str,
+                                             given: dict, says: str) -> None:
+    with pytest.raises(Refused, match=says):
+        Desk(store, "erin", settings).business_event(kind, **given)
