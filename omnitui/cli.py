@@ -312,6 +312,7 @@ def case(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metava
          ) -> None:
     """One case and its whole timeline, with why each message joined it."""
     from omnitui import output
+    from omnitui.services.playbooks import suggested
     from omnitui.services.sla import SlaKeeper
     from omnitui.store.db import utc_now
     from omnitui.store.queries import case_detail
@@ -319,11 +320,12 @@ def case(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metava
     context = ctx(typer_ctx)
     with context.open_store() as store:
         detail = case_detail(store.conn, case_id)
-        sla = None if detail is None else SlaKeeper(context.settings).state(
-            store.conn, case_id, utc_now())
-    if detail is None:
-        raise OmnituiError(f"there is no case {case_id}")
-    output.print_case(detail, fmt, sla)
+        if detail is None:
+            raise OmnituiError(f"there is no case {case_id}")
+        sla = SlaKeeper(context.settings).state(store.conn, case_id, utc_now())
+        fitting = [m.name for m in suggested(store.conn, context.settings, case_id,
+                                             utc_now())]
+    output.print_case(detail, fmt, sla, fitting)
 
 
 @app.command()

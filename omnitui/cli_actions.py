@@ -21,6 +21,7 @@ from omnitui.cli import app, ctx, say
 from omnitui.errors import Refused
 
 if TYPE_CHECKING:
+    from omnitui.config import Macro
     from omnitui.services.desk import CaseChange, CaseResult, Desk
     from omnitui.services.events import EventResult
 
@@ -212,16 +213,63 @@ def escalate(typer_ctx: typer.Context, ids: Ids, fmt: Fmt = Format.table,
 
 @app.command()
 def macro(typer_ctx: typer.Context, ids: Ids,
-          name: Annotated[str, typer.Option("--name", help="A [[macros]] name.")],
+          name: Annotated[str | None, typer.Option("--name", help="A [[macros]] name.")] = None,
+          since: Annotated[str | None, typer.Option(
+              help="`macro test`: cases opened since this date (default: 30 days ago).",
+              metavar="YYYY-MM-DD")] = None,
           fmt: Fmt = Format.table, if_version: IfVersion = None) -> None:
-    """Apply a macro: its changes and, if it drafts one, its reply (queued)."""
+    """Apply a macro: its changes and, if it drafts one, its reply (queued). `omnitui macro
+    test NAME [--since DATE]` lists the cases its `when` fits, changing nothing."""
     from omnitui.services.desk import macro_named
 
+    testing = ids[:1] == ["test"]
+    if testing:
+        if len(ids) != 2 or name is not None:
+            raise typer.BadParameter("write `omnitui macro test NAME [--since DATE]`",
+                                     param_hint="NAME")
+        name = ids[1]
+    elif name is None:
+        raise typer.BadParameter("give the macro: --name NAME", param_hint="--name")
+    context = ctx(typer_ctx)
+    context.existing_db_path  # noqa: B018 -- the demo store brings its team's macros
     try:
-        found = macro_named(ctx(typer_ctx).settings.macros, name)
+        found = macro_named(context.settings.macros, name)
     except Refused as exc:
-        raise typer.BadParameter(str(exc), param_hint="--name") from None
-    run(typer_ctx, ids, lambda desk: desk.macro(found), fmt, if_version)
+        raise typer.BadParameter(str(exc), param_hint="NAME" if testing else "--name") \
+            from None
+    if testing:
+        _test_macro(typer_ctx, found, since, fmt)
+    else:
+        run(typer_ctx, ids, lambda desk: desk.macro(found), fmt, if_version)
+
+
+def _test_macro(typer_ctx: typer.Context, found: "Macro", since: str | None,
+                fmt: Format) -> None:
+    from datetime import timedelta
+
+    from omnitui import output
+    from omnitui.services.playbooks import fitting_cases
+    from omnitui.store.db import db_time, utc_now
+
+    now = utc_now()
+    if since is not None:
+        try:
+            start = datetime.fromisoformat(since)
+        except ValueError:
+            raise typer.BadParameter(f"{since!r} is not a date such as 2026-11-01",
+                                     param_hint="--since") from None
+        first = db_time(start)
+    else:
+        first = db_time(now - timedelta(days=30))
+    context = ctx(typer_ctx)
+    with context.open_store() as store:
+        fitting = fitting_cases(store.conn, context.settings, found, first, now)
+    if fmt is Format.json:
+        output.write_json({"macro": found.name, "since": first, "cases": fitting})
+        return
+    shown = ", ".join(f"#{i}" for i in fitting[:50]) + (" …" if len(fitting) > 50 else "")
+    output.say_done(f"{found.name}: fits {len(fitting)} case{'s' if len(fitting) != 1 else ''}"
+                    f" opened since {first[:10]}" + (f": {shown}" if shown else ""))
 
 
 @app.command()

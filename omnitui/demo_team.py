@@ -12,6 +12,8 @@ from omnitui.config import (
     BusinessHoursSettings,
     Escalation,
     Intent,
+    Macro,
+    MacroWhen,
     Product,
     QueueSettings,
     Settings,
@@ -77,14 +79,25 @@ DEMO_PRODUCTS = (
 )
 
 
+# A playbook: suggested on the cases it fits, first in the picker (m).
+DEMO_MACROS = (
+    Macro("Double charge", tags=["refund"], queue="billing", reply=(
+        "Hi {customer_first_name}, I'm sorry you were charged twice. I have refunded the "
+        "duplicate payment; it shows on your statement in 3-5 days."),
+        when=MacroWhen(text=r"(?i)charged twice|double charge|doppelt abgebucht|dos veces|"
+                            r"deux fois|duas vezes|due volte"), run="suggest"),
+)
+
+
 def with_demo_team(settings: Settings) -> Settings:
-    """`settings` with the demo's intents, queues, agents, business hours and products
-    where it has none."""
+    """`settings` with the demo's intents, queues, agents, business hours, products and
+    macros where it has none."""
     return replace(settings, intents=settings.intents or list(DEMO_INTENTS),
                    queues=settings.queues or list(DEMO_QUEUES),
                    agents=settings.agents or list(DEMO_AGENTS),
                    business_hours=settings.business_hours if settings.business_hours.time_zone
-                   else DEMO_HOURS, products=settings.products or list(DEMO_PRODUCTS))
+                   else DEMO_HOURS, products=settings.products or list(DEMO_PRODUCTS),
+                   macros=settings.macros or list(DEMO_MACROS))
 
 
 def skilled_for(queue: str) -> list[str]:

@@ -288,4 +288,5 @@ class CaseDetail:
     snoozed_until: str | None  # hidden from the queues until then (UTC; may be past)
     priority_parts: str | None  # JSON [label, points] pairs: why the score is what it is
     priority_by: str | None  # who set it by hand (then it holds); None: computed
+    severity: int  # 0-3: from the message, its intent, escalations and business events
     history: list[tuple[int, str, str, str, str]]  # audit id, at, actor, action, reason

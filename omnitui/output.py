@@ -180,9 +180,10 @@ def print_cases(rows: list[CaseSummary], fmt: ListFormat) -> None:
 
 
 
-def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None) -> None:
+def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
+               suggested: Sequence[str] = ()) -> None:
     """`sla`: the case's clocks as services/sla.py states them (JSON: every target with its
-    due time, paused time and state)."""
+    due time, paused time and state); `suggested`: the macros whose `when` fits it."""
     if fmt is Format.json:
         parts = json.loads(detail.priority_parts) if detail.priority_parts else []
         latest = next((m for m in reversed(detail.messages) if m.direction == "in"
@@ -191,7 +192,8 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None) -> None
                     "intent": detail.case.intent, "language": detail.case.language,
                     "sentiment": latest.sentiment if latest else None,
                     "irritated": detail.case.irritation is not None,
-                    "queue": detail.case.queue, "priority_breakdown": {
+                    "queue": detail.case.queue, "suggested_macros": list(suggested),
+                    "priority_breakdown": {
             "total": detail.case.priority, "set_by": detail.priority_by,
             "parts": [{"part": label, "points": points} for label, points in parts]}})
         return
@@ -214,6 +216,9 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None) -> None
     out.print(_text(f"SLA: {sla_words(sla)}"))
     if story := routing_story(detail.history):
         out.print(_text(f"routed: {story}"))
+    if suggested:
+        out.print(_text(f"suggested: {', '.join(suggested)} (omnitui macro --name NAME "
+                        f"{c.id})"))
     if c.status in PAUSED_STATUSES and detail.pause_reason:
         out.print(_text(f"why paused: {detail.pause_reason}"))
     if detail.snoozed_until and (until := parse_db_time(detail.snoozed_until)) > now:

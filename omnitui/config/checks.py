@@ -17,6 +17,7 @@ from omnitui.config.schema import (
     AGENT_ROLES,
     HOOK_KINDS,
     LOOPBACK_HOSTS,
+    MACRO_RUNS,
     MACRO_STATUSES,
     QUEUE_ASSIGN,
     SECURITY,
@@ -27,6 +28,7 @@ from omnitui.config.schema import (
     HookChannel,
     Intent,
     Macro,
+    MacroWhen,
     MailboxSettings,
     PrioritySettings,
     QueueSettings,
@@ -379,11 +381,39 @@ def _check_macro(macro: Macro, key: str, file: Path) -> None:
     elif macro.internal:
         raise ConfigError(f"{where}.internal is true but reply is empty: there is no note to "
                           "draft")
+    _check_when(macro, where)
     changes = (macro.status, macro.tags, macro.priority is not None, macro.queue,
                macro.assign, macro.reply)
     if not any(changes):
         raise ConfigError(f"{where} ({macro.name!r}) changes nothing and drafts nothing; set "
                           "at least one of status, tags, priority, queue, assign, reply")
+
+
+def _check_when(macro: Macro, where: str) -> None:
+    when = macro.when
+    if macro.run not in MACRO_RUNS:
+        raise ConfigError(f"{where}.run must be \"suggest\" or left out (applied by hand "
+                          f"only), got {macro.run!r}")
+    if macro.run and when == MacroWhen():
+        raise ConfigError(f"{where}.when is needed for run = {macro.run!r}: say which cases "
+                          "the macro is for (channel, queue, intent, text...)")
+    if when.text:
+        try:
+            re.compile(when.text)
+        except re.error as exc:
+            raise ConfigError(f"{where}.when.text is not a valid regular expression: "
+                              f"{exc}") from None
+    for key in ("older_than", "event_within"):
+        if value := getattr(when, key):
+            try:
+                parse_duration(value)
+            except CalendarError as exc:
+                raise ConfigError(f"{where}.when.{key}: {exc}") from None
+    statuses = ("new", "open", "pending", "on_hold", "solved", "closed")
+    for status in when.status:
+        if status not in statuses:
+            raise ConfigError(f"{where}.when.status: {status!r} is not one of "
+                              f"{_choices(statuses)}")
 
 
 def _check_acknowledge(acknowledge: AcknowledgeSettings, where: str) -> None:

@@ -220,6 +220,30 @@ class SavedView:
 
 
 @dataclass
+class MacroWhen:
+    """The cases a macro is for (services/playbooks.py): every condition given must hold;
+    lists match any of their values; empty means any."""
+
+    channel: list[str] = field(default_factory=list)  # channel kinds or channel classes
+    queue: list[str] = field(default_factory=list)
+    intent: list[str] = field(default_factory=list)
+    language: list[str] = field(default_factory=list)
+    text: str = ""  # a regex over the customer's latest message (subject and text)
+    tier: list[str] = field(default_factory=list)
+    sentiment_below: float | None = None  # the latest message's tone under this
+    irritated: bool | None = None
+    attributes: dict[str, str] = field(default_factory=dict)  # customer attributes, as text
+    status: list[str] = field(default_factory=list)
+    older_than: str = ""  # the case opened at least this long ago ("2h")
+    event: str = ""  # the customer had a business event of this kind within event_within
+    no_event: str = ""  # ... and none of this kind ("no password reset in 24 h")
+    event_within: str = "24h"
+
+
+MACRO_RUNS = ("", "suggest")
+
+
+@dataclass
 class Macro:
     """Changes one key applies to a case, plus a drafted reply. Empty values (and an omitted
     priority) leave that field unchanged."""
@@ -234,6 +258,8 @@ class Macro:
     reply: str = ""  # a template over templates.TEMPLATE_VARIABLES; empty: no draft
     meaningful: bool = True  # false: its reply is a first response, not yet an answer
     internal: bool = False  # the draft is an internal note, not a reply
+    when: MacroWhen = field(default_factory=MacroWhen)  # the cases it is for
+    run: str = ""  # "suggest": shown on the matching cases and first in the picker
 
 
 ACKNOWLEDGEMENT = ("Hi {customer_first_name}, thank you for writing: we got your message "

@@ -56,7 +56,7 @@ SUMMARY_COLUMNS = (
     " c.version, c.language, c.irritation, c.intent")
 DETAIL_COLUMNS = ("previous_case_id", "merged_into", "reopens", "reassignments",
                   "sla_first_response_due", "first_response_at", "pause_reason",
-                  "snoozed_until", "priority_parts", "priority_by")
+                  "snoozed_until", "priority_parts", "priority_by", "severity")
 
 
 @dataclass(frozen=True)

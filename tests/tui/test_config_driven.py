@@ -11,8 +11,10 @@ import pytest
 from textual.binding import Binding
 from textual.widgets import Static, TextArea
 
-from omnitui.config import ConfigError, Macro, SavedView, Settings
+from omnitui.channels.email.parse import parse_email
+from omnitui.config import ConfigError, Macro, MacroWhen, SavedView, Settings
 from omnitui.keymap import KEYS
+from omnitui.services.intake import intake_pipeline
 from omnitui.store import channel_state
 from omnitui.store.db import Store, db_time, utc_now
 from omnitui.store.messages import insert_raw
@@ -229,3 +231,33 @@ def test_a_macro_sent_to_marked_cases_keeps_the_agents_own_drafts(demo_db: Path)
         assert kept == [(first, "my own words")]
 
     drive(demo_db, script, macro_settings())
+
+
+def test_a_macro_whose_when_fits_is_suggested_on_the_case_and_first_in_the_picker(
+        demo_db: Path) -> None:
+    with Store(demo_db) as store:
+        case_id = intake_pipeline(store, Settings()).ingest(parse_email(make_email(
+            "new.customer@example.com", subject="Refund please",
+            body="I was charged twice for my order."))).case_id
+    apology = Macro("Double charge", tags=["refund"], run="suggest",
+                    when=MacroWhen(text="(?i)charged twice"))
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        cases = queue(app)
+        for _ in range(len(cases.ids)):
+            if cases.current_id == case_id:
+                break
+            await pilot.press("j")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen) and app.screen.detail.case.id == case_id
+        assert "m: suggested — Double charge" in screen_text(app)
+        await pilot.press("m")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PickScreen)
+        lines = [line for line in screen_text(app).splitlines() if "Spam" in line
+                 or "Double charge (" in line or "Refund issued" in line]
+        assert "3 Double charge (suggested)" in lines[0]  # first, its key kept
+        assert "1 Refund issued" in lines[1] and "2 Spam" in lines[2]
+
+    drive(demo_db, script, Settings(macros=[REFUND, SPAM, apology]))

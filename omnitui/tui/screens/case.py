@@ -8,7 +8,9 @@ move it to another case.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from rich.console import Group
 from rich.table import Table
@@ -20,6 +22,7 @@ from textual.widgets import Static
 from omnitui.model import PAUSED_STATUSES, CaseDetail, CustomerView, MessageView
 from omnitui.quotes import split_reply
 from omnitui.sanitize import sanitize
+from omnitui.services.playbooks import suggested
 from omnitui.store import presence
 from omnitui.store.db import db_time, parse_db_time, utc_now
 from omnitui.store.queries import case_detail
@@ -31,6 +34,9 @@ from omnitui.tui.widgets.key_bar import KeyBar
 from omnitui.tui.work import messages
 from omnitui.vocabulary import action_words, routing_story
 from omnitui.wording import breakdown, plural, sla_words
+
+if TYPE_CHECKING:
+    from omnitui.config import Macro
 
 PRESENCE_FRESH = timedelta(seconds=15)  # a mark older than this is a console gone
 
@@ -45,10 +51,10 @@ def plain(text: str | None, *, multiline: bool = False) -> Text:
 
 
 def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
-                 with_customer: bool = False) -> Group:
+                 with_customer: bool = False, suggested: Sequence[str] = ()) -> Group:
     """The case's title and facts (what it waits on, until when it sleeps); `with_customer`
     adds a line about the customer, for when the customer pane is hidden (a narrow
-    terminal)."""
+    terminal); `suggested`: the macros whose `when` fits the case."""
     case = detail.case
     title = Text(f"#{case.id}  ", style="bold")
     title.append(plain(case.subject or "(no subject)"))
@@ -69,6 +75,10 @@ def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
         routed = Text("routed: ") + plain(story)
         routed.stylize("dim")
         lines.append(routed)
+    if suggested:
+        line = Text("m: suggested — ", style="bold cyan")
+        line.append_text(plain(", ".join(suggested)))
+        lines.append(line)
     waiting = Text()
     if case.status in PAUSED_STATUSES and detail.pause_reason:
         waiting.append("why paused: ", style="bold yellow")
@@ -237,9 +247,13 @@ class CaseScreen(WorkScreen):
         self._boxes: list[MessageBox] = []
         self._highlighted: MessageBox | None = None
         self._customer_shown: bool | None = None  # the agent's choice with C; None: by width
+        self.suggested: list[Macro] = []  # the macros whose `when` fits (drawn with the facts)
 
     def targets(self) -> list[int]:
         return [self.detail.case.id]
+
+    def suggested_macros(self) -> list[Macro]:
+        return self.suggested
 
     def one_case(self) -> int | None:
         return self.detail.case.id
@@ -330,8 +344,11 @@ class CaseScreen(WorkScreen):
     def _draw_facts(self) -> None:
         now = self.app.clock()
         sla = self.console.desk.keeper.state(self.console.store.conn, self.detail.case.id, now)
+        self.suggested = suggested(self.console.store.conn, self.console.settings,
+                                   self.detail.case.id, now)
         self.query_one("#facts", Static).update(render_facts(
-            self.detail, now, sla=sla, with_customer=self.has_class("-no-customer")))
+            self.detail, now, sla=sla, with_customer=self.has_class("-no-customer"),
+            suggested=[m.name for m in self.suggested]))
 
     async def _fill_timeline(self, *, first: bool) -> None:
         """Show the newest TIMELINE_PAGE messages (older ones load when the agent walks up

@@ -22,6 +22,7 @@ from omnitui.tui.keys import bind
 from omnitui.tui.work import customers, fields, macros, writing
 
 if TYPE_CHECKING:
+    from omnitui.config import Macro
     from omnitui.model import CaseDetail
     from omnitui.tui.app import OmnituiApp
 
@@ -75,6 +76,10 @@ class WorkScreen(Screen[None]):
     def case_on_screen(self) -> int | None:
         """The case this screen shows on its own (the agent's presence is marked on it)."""
         return None
+
+    def suggested_macros(self) -> list[Macro]:
+        """The macros whose `when` fits the case shown (first in the picker)."""
+        return []
 
     def show_case(self, detail: CaseDetail) -> None:
         """Open a case from here."""

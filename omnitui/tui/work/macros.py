@@ -52,7 +52,8 @@ def by_number(screen: WorkScreen, number: int) -> None:
 
 def pick(screen: WorkScreen) -> None:
     console = screen.console
-    macros = console.settings.macros
+    first = screen.suggested_macros()  # those that fit the case, then the rest in order
+    macros = [*first, *(m for m in console.settings.macros if m not in first)]
     if not macros:
         screen.notify("no macros yet: add [[macros]] entries to the config", severity="warning")
         return
@@ -75,8 +76,9 @@ def pick(screen: WorkScreen) -> None:
         if index is not None:
             apply(screen, macros[index], targets)
 
-    labels = [f"{n}  {m.name}" if n <= 9 else f"   {m.name}"
-              for n, m in enumerate(macros, start=1)]
+    keys = {id(m): n for n, m in enumerate(console.settings.macros[:9], start=1)}
+    labels = [(f"{keys[id(m)]}  " if id(m) in keys else "   ") + m.name
+              + ("  (suggested)" if m in first else "") for m in macros]
     screen.app.push_screen(PickScreen("Apply a macro", labels, preview=preview), chosen)
 
 

@@ -1,0 +1,117 @@
+"""Macros as playbooks: which cases a macro is for (`[[macros]] when`), so the console and
+`omnitui case` suggest it where it fits (`run = "suggest"`), and `omnitui macro test` shows
+where it would have fitted.
+
+A case is read as an agent would: its channel (kind and class), queue, intent, language,
+tier and status, how long it has been open, its customer's latest message (the text, its
+tone, whether it reads irritated), the customer's attributes and their recent business
+events. Every condition a `when` gives must hold.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+
+from omnitui.config import Macro, MacroWhen, Settings
+from omnitui.config.hours import parse_duration
+from omnitui.store import business_events
+from omnitui.store.cases import get_case
+from omnitui.store.db import parse_db_time
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    channels: frozenset[str]  # the channel's kind and its class
+    queue: str
+    intent: str
+    language: str
+    tier: str
+    status: str
+    opened: datetime
+    text: str  # the customer's latest message: subject and text
+    sentiment: float | None
+    irritated: bool
+    attributes: dict[str, object]
+    events: tuple[tuple[str, datetime], ...]  # the customer's business events: kind, when
+
+
+def case_facts(conn: sqlite3.Connection, settings: Settings, case_id: int) -> CaseFacts | None:
+    case = get_case(conn, case_id)
+    if case is None:
+        return None
+    latest = conn.execute(
+        "SELECT subject, text, sentiment, irritation FROM messages WHERE case_id = ? AND"
+        " direction = 'in' AND auto_submitted IS NULL ORDER BY created_at DESC, id DESC"
+        " LIMIT 1", (case_id,)).fetchone() or ("", "", None, None)
+    attributes = conn.execute("SELECT attributes FROM customers WHERE id = ?",
+                              (case["customer_id"],)).fetchone()
+    klass = settings.routing.channel_class(case["channel"])
+    return CaseFacts(
+        channels=frozenset({case["channel"], klass}), queue=case["queue"],
+        intent=case["intent"] or "", language=case["language"] or "",
+        tier=case["tier"] or "", status=case["status"],
+        opened=parse_db_time(case["created_at"]),
+        text=f"{latest[0] or ''}\n{latest[1] or ''}", sentiment=latest[2],
+        irritated=latest[3] is not None,
+        attributes=json.loads(attributes[0]) if attributes else {},
+        events=tuple((e.kind, parse_db_time(e.at))
+                     for e in business_events.of_customer(conn, case["customer_id"])))
+
+
+def matches(when: MacroWhen, facts: CaseFacts, now: datetime) -> bool:
+    """Whether every condition `when` gives holds for the case."""
+    def one_of(values: list[str], value: str) -> bool:
+        return not values or value.casefold() in {v.casefold() for v in values}
+
+    if when.channel and not {c.casefold() for c in when.channel} & {
+            c.casefold() for c in facts.channels}:
+        return False
+    if not (one_of(when.queue, facts.queue) and one_of(when.intent, facts.intent)
+            and one_of(when.language, facts.language) and one_of(when.tier, facts.tier)
+            and one_of(when.status, facts.status)):
+        return False
+    if when.text and not _pattern(when.text).search(facts.text):
+        return False
+    if when.sentiment_below is not None and (
+            facts.sentiment is None or facts.sentiment >= when.sentiment_below):
+        return False
+    if when.irritated is not None and facts.irritated != when.irritated:
+        return False
+    if any(str(facts.attributes.get(k, "")).casefold() != v.casefold()
+           for k, v in when.attributes.items()):
+        return False
+    if when.older_than and now - facts.opened < timedelta(
+            seconds=parse_duration(when.older_than)):
+        return False
+    since = now - timedelta(seconds=parse_duration(when.event_within))
+    recent = {kind for kind, at in facts.events if at >= since}
+    return (not when.event or when.event in recent) and (
+        not when.no_event or when.no_event not in recent)
+
+
+@cache
+def _pattern(text: str) -> re.Pattern[str]:
+    return re.compile(text)
+
+
+def suggested(conn: sqlite3.Connection, settings: Settings, case_id: int,
+              now: datetime) -> list[Macro]:
+    """The macros marked `run = "suggest"` whose `when` fits the case, in config order."""
+    candidates = [m for m in settings.macros if m.run == "suggest"]
+    if not candidates or (facts := case_facts(conn, settings, case_id)) is None:
+        return []
+    return [m for m in candidates if matches(m.when, facts, now)]
+
+
+def fitting_cases(conn: sqlite3.Connection, settings: Settings, macro: Macro, since: str,
+                  now: datetime) -> list[int]:
+    """The cases opened since `since` that the macro's `when` fits now, newest first."""
+    ids = [r[0] for r in conn.execute("SELECT id FROM cases WHERE created_at >= ? AND"
+                                      " merged_into IS NULL ORDER BY id DESC", (since,))]
+    return [i for i in ids if (facts := case_facts(conn, settings, i)) is not None
+            and matches(macro.when, facts, now)]
