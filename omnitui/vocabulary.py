@@ -20,6 +20,7 @@ ACTION_WORDS = {
     "message.received": "a received message", "message.split-off": "a message split off",
     "message.re-attached": "a message move", "note.added": "an internal note",
     "reply.queued": "a reply", "suggestion.dismissed": "a dismissed suggestion",
+    "case.severity": "a severity change", "macro.auto": "a macro that ran by itself",
 }
 
 

@@ -104,6 +104,9 @@ def check_values(settings: Settings, file: Path) -> None:
         if not [k for k in product.keywords if k.strip()]:
             raise ConfigError(f"{file}: products[{index}].keywords: name at least one word "
                               f"that tells a message is about {product.name!r}")
+    if settings.automation.max_macros_per_message < 0:
+        raise ConfigError(f"{file}: automation.max_macros_per_message must be 0 or more, got "
+                          f"{settings.automation.max_macros_per_message}")
     if settings.events.severity not in range(4):
         raise ConfigError(f"{file}: events.severity must be 0, 1, 2 or 3, got "
                           f"{settings.events.severity}")
@@ -392,11 +395,21 @@ def _check_macro(macro: Macro, key: str, file: Path) -> None:
 def _check_when(macro: Macro, where: str) -> None:
     when = macro.when
     if macro.run not in MACRO_RUNS:
-        raise ConfigError(f"{where}.run must be \"suggest\" or left out (applied by hand "
-                          f"only), got {macro.run!r}")
+        raise ConfigError(f"{where}.run must be \"suggest\", \"auto\" or left out (applied "
+                          f"by hand only), got {macro.run!r}")
     if macro.run and when == MacroWhen():
         raise ConfigError(f"{where}.when is needed for run = {macro.run!r}: say which cases "
                           "the macro is for (channel, queue, intent, text...)")
+    if macro.run == "auto" and macro.assign == "me":
+        raise ConfigError(f"{where}.assign = \"me\" means the agent applying it; an automatic "
+                          "macro has none: name an agent, or \"nobody\"")
+    kinds = {c.value for c in Channel}
+    for kind in macro.send:
+        if kind not in kinds:
+            raise ConfigError(f"{where}.send: {kind!r} is not a channel kind (kinds: "
+                              f"{', '.join(sorted(kinds))})")
+    if macro.send and macro.run != "auto":
+        raise ConfigError(f"{where}.send only applies with run = \"auto\"")
     if when.text:
         try:
             re.compile(when.text)

@@ -240,7 +240,7 @@ class MacroWhen:
     event_within: str = "24h"
 
 
-MACRO_RUNS = ("", "suggest")
+MACRO_RUNS = ("", "suggest", "auto")
 
 
 @dataclass
@@ -259,7 +259,9 @@ class Macro:
     meaningful: bool = True  # false: its reply is a first response, not yet an answer
     internal: bool = False  # the draft is an internal note, not a reply
     when: MacroWhen = field(default_factory=MacroWhen)  # the cases it is for
-    run: str = ""  # "suggest": shown on the matching cases and first in the picker
+    run: str = ""  # "suggest": shown on the matching cases and first in the picker;
+    # "auto": applied by itself to a case a customer's message makes it fit (live intake)
+    send: list[str] = field(default_factory=list)  # channel kinds an auto reply may go on
 
 
 ACKNOWLEDGEMENT = ("Hi {customer_first_name}, thank you for writing: we got your message "
@@ -285,6 +287,13 @@ class Product:
 
     name: str
     keywords: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AutomationSettings:
+    """Limits on what runs by itself."""
+
+    max_macros_per_message: int = 3  # automatic macros one customer message may fire
 
 
 @dataclass
@@ -397,6 +406,7 @@ class Settings:
     acknowledge: AcknowledgeSettings = field(default_factory=AcknowledgeSettings)
     products: list[Product] = field(default_factory=list)
     events: EventSettings = field(default_factory=EventSettings)
+    automation: AutomationSettings = field(default_factory=AutomationSettings)
     mailboxes: list[MailboxSettings] = field(default_factory=list)
     server: ServerSettings = field(default_factory=ServerSettings)
     channels: list[HookChannel] = field(default_factory=list)

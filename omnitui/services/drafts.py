@@ -32,20 +32,36 @@ def keep(store: Store, agent: str, case_id: int | None, draft: Draft) -> None:
         drafts.save(conn, agent, case_id, draft, db_time(utc_now()))
 
 
+# The agent of a draft an automatic macro prepared on a case for whoever takes it
+# (services/playbooks.py): any agent's composer brings it back, and sending or throwing it
+# away ends it for everyone.
+TEAM = ""
+
+
 def kept(store: Store, agent: str, case_id: int | None,
          slot: str) -> tuple[Draft, str] | None:
-    """The agent's unsent draft of this kind on a case, and when it was last saved (UTC)."""
-    return drafts.load(store.conn, agent, case_id, slot)
+    """The agent's unsent draft of this kind on a case (else the team's, prepared by an
+    automatic macro), and when it was last saved (UTC)."""
+    return drafts.load(store.conn, agent, case_id, slot) or (
+        drafts.load(store.conn, TEAM, case_id, slot) if case_id is not None else None)
 
 
 def kept_kinds(store: Store, agent: str, case_id: int | None) -> list[str]:
-    """The kinds (slots) of the agent's unsent drafts on a case, newest first."""
-    return drafts.slots(store.conn, agent, case_id)
+    """The kinds (slots) of the agent's (and the team's) unsent drafts on a case, newest
+    first."""
+    team = drafts.slots(store.conn, TEAM, case_id) if case_id is not None else []
+    return list(dict.fromkeys([*drafts.slots(store.conn, agent, case_id), *team]))
 
 
 def discard(store: Store, agent: str, case_id: int | None, slot: str) -> None:
     with store.write() as conn:
-        drafts.discard(conn, agent, case_id, slot)
+        _drop(conn, agent, case_id, slot)
+
+
+def _drop(conn: sqlite3.Connection, agent: str, case_id: int | None, slot: str) -> None:
+    drafts.discard(conn, agent, case_id, slot)
+    if case_id is not None:
+        drafts.discard(conn, TEAM, case_id, slot)
 
 
 def send(store: Store, case_id: int, draft: Draft, *, author: str, at: datetime,
@@ -54,7 +70,7 @@ def send(store: Store, case_id: int, draft: Draft, *, author: str, at: datetime,
     draft, in one transaction; a draft begun with `D` also acknowledges the public thread."""
     with store.write() as conn:
         send_in(conn, case_id, draft, author=author, at=at, macros=macros)
-        drafts.discard(conn, author, case_id, draft.slot)
+        _drop(conn, author, case_id, draft.slot)
 
 
 def send_in(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author: str,

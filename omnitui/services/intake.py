@@ -52,6 +52,10 @@ def intake_pipeline(store: Store, settings: Settings, *,
 
         automations.append(outages := OutageWatch(settings))
     automations.append(after_filing)  # scores the case with the outage's severity
+    if live and any(m.run == "auto" for m in settings.macros):
+        from omnitui.services.playbooks import AutoMacros
+
+        automations.append(AutoMacros(settings, clock))
     if live and settings.acknowledge.enabled:
         from omnitui.services.acknowledge import Acknowledger
 

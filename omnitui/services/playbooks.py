@@ -1,6 +1,6 @@
 """Macros as playbooks: which cases a macro is for (`[[macros]] when`), so the console and
-`omnitui case` suggest it where it fits (`run = "suggest"`), and `omnitui macro test` shows
-where it would have fitted.
+`omnitui case` suggest it where it fits (`run = "suggest"`), the daemon applies it by itself
+(`run = "auto"`), and `omnitui macro test` shows where it would have fitted.
 
 A case is read as an agent would: its channel (kind and class), queue, intent, language,
 tier and status, how long it has been open, its customer's latest message (the text, its
@@ -11,17 +11,26 @@ events. Every condition a `when` gives must hold.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
 from omnitui.config import Macro, MacroWhen, Settings
 from omnitui.config.hours import parse_duration
-from omnitui.store import business_events
+from omnitui.model import InboundEvent, IngestResult
+from omnitui.services.drafts import TEAM, send_in
+from omnitui.services.macros import apply_macro, macro_refusal, macro_reply
+from omnitui.store import business_events, drafts
+from omnitui.store.audit import record_audit
 from omnitui.store.cases import get_case
-from omnitui.store.db import parse_db_time
+from omnitui.store.db import db_time, parse_db_time, savepoint, utc_now
+
+log = logging.getLogger("omnitui.playbooks")
+ACTOR = "omnitui-macros"
 
 
 @dataclass(frozen=True)
@@ -115,3 +124,67 @@ def fitting_cases(conn: sqlite3.Connection, settings: Settings, macro: Macro, si
                                       " merged_into IS NULL ORDER BY id DESC", (since,))]
     return [i for i in ids if (facts := case_facts(conn, settings, i)) is not None
             and matches(macro.when, facts, now)]
+
+
+class AutoMacros:
+    """An automation of live intake: when a customer's message makes a case fit a macro
+    marked `run = "auto"`, the macro runs once on that case, through the same actions as an
+    agent's, audited as `macro.auto` with the rule that fired. Its changes and its reply go
+    together: with a reply, the changes wait in a draft for whoever takes the case (sending
+    it applies them; undo takes both back while the reply is queued), unless the macro may
+    send on the message's channel kind (`send`): then both happen now. At most
+    `[automation] max_macros_per_message` fire per message; they fire only on customers'
+    messages, never on what another macro changed."""
+
+    def __init__(self, settings: Settings, clock: Callable[[], datetime] = utc_now) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.macros = [m for m in settings.macros if m.run == "auto"]
+
+    def __call__(self, conn: sqlite3.Connection, event: InboundEvent,
+                 result: IngestResult) -> None:
+        if not self.macros or result.case_id is None or result.duplicate or \
+                event.auto_submitted:
+            return
+        facts = case_facts(conn, self.settings, result.case_id)
+        if facts is None:
+            return
+        now = self.clock()
+        fired = 0
+        for macro in self.macros:
+            if fired >= self.settings.automation.max_macros_per_message:
+                break
+            if not matches(macro.when, facts, now) or _ran(conn, result.case_id, macro):
+                continue
+            try:
+                with savepoint(conn):
+                    self._run(conn, result.case_id, macro, event.channel, now)
+                fired += 1
+            except Exception as exc:  # a macro that cannot run never costs the message
+                log.warning("case #%s: macro %r did not run: %s", result.case_id, macro.name,
+                            exc)
+
+    def _run(self, conn: sqlite3.Connection, case_id: int, macro: Macro, channel: str,
+             now: datetime) -> None:
+        if refusal := macro_refusal(conn, case_id, macro, ACTOR):
+            raise ValueError(refusal)
+        case = get_case(conn, case_id)
+        draft = macro_reply(conn, case_id, macro, case["owner"] or "" if case else "")
+        if draft is None:
+            apply_macro(conn, case_id, macro, agent=ACTOR, at=now)
+            done = "applied"
+        elif channel in macro.send and draft.channel == channel:
+            send_in(conn, case_id, draft, author=ACTOR, at=now, macros=[macro])
+            done = f"applied, its reply queued on {channel}"
+        else:
+            drafts.save(conn, TEAM, case_id, draft, db_time(now))
+            done = "its reply drafted for an agent (sending it applies the macro)"
+        record_audit(conn, actor=ACTOR, action="macro.auto", case_id=case_id,
+                     reason=f"{macro.name}: {done}", at=db_time(now))
+
+
+def _ran(conn: sqlite3.Connection, case_id: int, macro: Macro) -> bool:
+    """Whether the macro already ran by itself on the case (it runs once a case)."""
+    return conn.execute("SELECT 1 FROM audit WHERE case_id = ? AND action = 'macro.auto' AND"
+                        " substr(reason, 1, ?) = ? LIMIT 1",
+                        (case_id, len(macro.name) + 1, f"{macro.name}:")).fetchone() is not None

@@ -72,7 +72,10 @@ def test_only_suggest_macros_whose_every_condition_holds_are_suggested(
 
 
 @pytest.mark.parametrize(("text", "says"), [
-    ('run = "auto"', 'macros[0].run must be "suggest" or left out'),
+    ('run = "always"', 'macros[0].run must be "suggest", "auto" or left out'),
+    ('run = "auto"\nassign = "me"\nwhen = { queue = ["x"] }', 'assign = "me" means the agent'),
+    ('send = ["fax"]', "macros[0].send: 'fax' is not a channel kind"),
+    ('send = ["sms"]', 'macros[0].send only applies with run = "auto"'),
     ('run = "suggest"', "macros[0].when is needed for run = 'suggest'"),
     ('when = { text = "(unclosed" }', "macros[0].when.text is not a valid regular"),
     ('when = { older_than = "soon" }', "macros[0].when.older_than: 'soon' is not a duration"),

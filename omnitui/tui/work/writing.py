@@ -161,8 +161,11 @@ def open_composer(console: OmnituiApp, case_id: int | None, draft: Draft, *,
     if restore and (saved := drafts.kept(store, agent, case_id, draft.slot)):
         draft, saved_at = saved
         moment = parse_db_time(saved_at).astimezone()
-        console.notify(f"your unsent {SLOT_WORDS.get(draft.slot, 'message')} from "
-                       f"{moment:%a %H:%M} is back (escape throws it away)")
+        what = SLOT_WORDS.get(draft.slot, 'message')
+        console.notify(f"the {what} macro {draft.macro!r} drafted is ready: sending it "
+                       "applies the macro (escape throws it away)" if draft.macro else
+                       f"your unsent {what} from {moment:%a %H:%M} is back (escape throws it "
+                       "away)")
     if others := [k for k in drafts.kept_kinds(store, agent, case_id) if k != draft.slot]:
         console.notify("you also have an unsent "
                        + " and ".join(SLOT_WORDS.get(k, k) for k in others)

@@ -1,0 +1,89 @@
+"""Macros that run by themselves on live intake: once a case, their changes and reply
+together (a draft for whoever takes the case, or sent where the macro may send), at most N
+a message, never on an import; undo takes all of it back while the reply is queued."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from omnitui.config import AutomationSettings, Macro, MacroWhen, Settings
+from omnitui.services import drafts
+from omnitui.services.desk import Desk
+from omnitui.services.intake import intake_pipeline
+from omnitui.services.playbooks import ACTOR
+from omnitui.store.db import Store
+from tests.conftest import chat_event
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+TAG = Macro("Tag refunds", tags=["refund"], run="auto", when=MacroWhen(text="(?i)refund"))
+APOLOGY = Macro("Double charge", tags=["double-charge"], queue="billing", run="auto",
+                reply="Sorry, {customer_first_name}: we are refunding the duplicate.",
+                when=MacroWhen(text="(?i)charged twice"))
+
+
+def live(store: Store, settings: Settings, text: str, handle: str = "7") -> int:
+    event = chat_event("telegram", handle, text, name="Kim Park", at=NOW)
+    result = intake_pipeline(store, settings, clock=lambda: NOW, live=True).ingest(event)
+    assert result.case_id is not None
+    return result.case_id
+
+
+def case(store: Store, case_id: int) -> tuple[str, str]:
+    return store.conn.execute("SELECT tags, queue FROM cases WHERE id = ?",
+                              (case_id,)).fetchone()
+
+
+def outgoing(store: Store, case_id: int) -> list[str]:
+    return [r[0] for r in store.conn.execute(
+        "SELECT text FROM messages WHERE case_id = ? AND direction = 'out'", (case_id,))]
+
+
+def test_a_macro_without_a_reply_applies_at_once_and_only_once(store: Store) -> None:
+    settings = Settings(macros=[TAG])
+    case_id = live(store, settings, "I want a refund")
+    assert case(store, case_id)[0] == '["refund"]'
+    reason = store.conn.execute("SELECT actor, reason FROM audit WHERE action = 'macro.auto'"
+                                ).fetchall()
+    assert reason == [(ACTOR, "Tag refunds: applied")]
+    with store.write() as conn:
+        conn.execute("UPDATE cases SET tags = '[]'")  # an agent took the tag off
+    live(store, settings, "still no refund")
+    assert case(store, case_id)[0] == "[]"  # once a case: the agent's choice stands
+
+
+def test_a_reply_waits_as_a_draft_with_the_changes_until_an_agent_sends_it(
+        store: Store) -> None:
+    settings = Settings(macros=[APOLOGY])
+    case_id = live(store, settings, "I was charged twice")
+    assert case(store, case_id) == ("[]", "general")  # nothing changed yet
+    assert outgoing(store, case_id) == []
+    kept = drafts.kept(store, "erin", case_id, "reply")  # any agent finds it
+    assert kept is not None and kept[0].macro == "Double charge"
+    assert kept[0].text == "Sorry, Kim: we are refunding the duplicate."
+    drafts.send(store, case_id, kept[0], author="erin", at=NOW, macros=settings.macros)
+    assert case(store, case_id) == ('["double-charge"]', "billing")
+    assert outgoing(store, case_id) == ["Sorry, Kim: we are refunding the duplicate."]
+    assert drafts.kept(store, "bob", case_id, "reply") is None  # sent: gone for everyone
+
+
+def test_where_it_may_send_it_does_and_undo_takes_all_of_it_back(store: Store) -> None:
+    settings = Settings(macros=[Macro(**{**APOLOGY.__dict__, "send": ["telegram"]})])
+    case_id = live(store, settings, "I was charged twice")
+    assert case(store, case_id) == ('["double-charge"]', "billing")
+    assert outgoing(store, case_id) == ["Sorry, Kim: we are refunding the duplicate."]
+    Desk(store, ACTOR, settings).undo()  # the reply is still queued
+    assert case(store, case_id) == ("[]", "general")
+    assert outgoing(store, case_id) == []
+    assert store.conn.execute("SELECT count(*) FROM messages WHERE direction = 'in'"
+                              ).fetchone()[0] == 1  # the customer's message stays
+
+
+def test_at_most_n_a_message_and_never_on_an_import(store: Store) -> None:
+    second = Macro("Tag money", tags=["money"], run="auto", when=MacroWhen(text="(?i)refund"))
+    settings = Settings(macros=[TAG, second],
+                        automation=AutomationSettings(max_macros_per_message=1))
+    case_id = live(store, settings, "refund please")
+    assert case(store, case_id)[0] == '["refund"]'
+    imported = intake_pipeline(store, settings, clock=lambda: NOW).ingest(
+        chat_event("telegram", "8", "refund please too", at=NOW)).case_id
+    assert case(store, imported)[0] == "[]"
