@@ -335,7 +335,8 @@ def doctor(typer_ctx: typer.Context) -> None:
     from omnitui.doctor import run_checks
 
     context = ctx(typer_ctx)
-    results = run_checks(context.settings, context.existing_db_path)
+    path = context.existing_db_path  # first: a demo store brings its team's settings
+    results = run_checks(context.settings, path)
     output.print_checks(results)
     if any(not r.ok for r in results):
         raise typer.Exit(1)

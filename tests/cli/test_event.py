@@ -25,3 +25,15 @@ def test_the_cli_reports_an_outage_and_refuses_typos(omnitui: Run, tmp_path: Pat
     assert nobody.returncode == 2 and "no customer has 'x@nowhere.example'" in nobody.stderr
     ended = omnitui(*base, "event", "outage", "--product", "payments", "--resolved")
     assert "outage payments resolved" in ended.stdout
+
+
+def test_a_demo_store_anywhere_brings_the_demos_products(omnitui: Run, tmp_path: Path) -> None:
+    db = tmp_path / "elsewhere.db"
+    omnitui("demo", "--db", str(db), "--no-console", "--customers", "30", "--messages", "100")
+    started = omnitui("--db", str(db), "event", "outage", "--product", "payments")
+    assert "outage recorded" in started.stdout
+    own = tmp_path / "own.db"
+    omnitui("--db", str(own), "init")
+    refused = omnitui("--db", str(own), "event", "outage", "--product", "payments",
+                      check=False)
+    assert refused.returncode == 2 and "add [[products]] entries" in refused.stderr
