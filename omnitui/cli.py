@@ -12,7 +12,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Callable
-from contextlib import closing
+from contextlib import closing, suppress
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -47,12 +47,13 @@ def say(text: str) -> None:
 def is_demo_store(path: Path) -> bool:
     """Whether `omnitui demo` built the store (it says so in store_info); read-only, and
     False for anything else: no file, an older schema, not a store at all."""
+    from omnitui.store import info
+
     try:
         with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
-            row = conn.execute("SELECT value FROM store_info WHERE key = 'demo'").fetchone()
+            return info.get(conn, "demo") == "1"
     except sqlite3.Error:
         return False
-    return row is not None and row[0] == "1"
 
 
 @dataclass
@@ -312,9 +313,10 @@ def case(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metava
          ) -> None:
     """One case and its whole timeline, with why each message joined it."""
     from omnitui import output
+    from omnitui.services.kb import refresh, suggest_for
     from omnitui.services.playbooks import suggested
     from omnitui.services.sla import SlaKeeper
-    from omnitui.store.db import utc_now
+    from omnitui.store.db import StoreError, utc_now
     from omnitui.store.queries import case_detail
 
     context = ctx(typer_ctx)
@@ -325,7 +327,12 @@ def case(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metava
         sla = SlaKeeper(context.settings).state(store.conn, case_id, utc_now())
         fitting = [m.name for m in suggested(store.conn, context.settings, case_id,
                                              utc_now())]
-    output.print_case(detail, fmt, sla, fitting)
+        articles = []
+        if context.settings.kb.path:
+            with suppress(StoreError):  # a missing folder: `omnitui kb list` says so
+                refresh(store, context.settings.kb)
+            articles = suggest_for(store.conn, case_id)
+    output.print_case(detail, fmt, sla, fitting, articles)
 
 
 @app.command()
@@ -446,6 +453,70 @@ def sla_recompute(typer_ctx: typer.Context,
                                      param_hint="--since") from None
     repair = ctx(typer_ctx).act(lambda desk: desk.recompute_sla(since, dry_run=dry_run))
     output.print_repair(repair, fmt, dry_run=dry_run)
+
+
+kb_app = typer.Typer(help="The knowledge base: list, search and suggest articles.")
+app.add_typer(kb_app, name="kb")
+
+
+@kb_app.callback(invoke_without_command=True)
+def kb_commands(typer_ctx: typer.Context) -> None:
+    """`omnitui kb` alone lists its commands."""
+    if typer_ctx.invoked_subcommand is None:
+        typer.echo(typer_ctx.get_help())
+
+
+def _kb_synced(typer_ctx: typer.Context, read: "Callable[[sqlite3.Connection], T]") -> T:
+    """`read` on the index, brought in step with the folder first."""
+    from omnitui.services.kb import refresh
+
+    context = ctx(typer_ctx)
+    path = context.existing_db_path  # first: a demo store brings its team's settings
+    if not context.settings.kb.path:
+        raise OmnituiError("no knowledge base: set [kb] path to a folder of Markdown articles")
+    with context.open_store(path) as store:
+        synced = refresh(store, context.settings.kb)
+        for problem in synced.unreadable if synced else []:
+            say(f"skipped {problem}")
+        return read(store.conn)
+
+
+@kb_app.command("list")
+def kb_list(typer_ctx: typer.Context,
+            fmt: Annotated[Format, typer.Option("--format")] = Format.table) -> None:
+    """Every article: path, title, tags."""
+    from omnitui import output
+    from omnitui.services.kb import articles
+
+    output.print_articles(_kb_synced(typer_ctx, articles), fmt, ranked=False)
+
+
+@kb_app.command("search")
+def kb_search(typer_ctx: typer.Context,
+              query: Annotated[str, typer.Argument(metavar="WORDS")],
+              fmt: Annotated[Format, typer.Option("--format")] = Format.table) -> None:
+    """Articles with every one of the words, best first."""
+    from omnitui import output
+    from omnitui.services.kb import search
+
+    output.print_articles(_kb_synced(typer_ctx, lambda conn: search(conn, query)), fmt)
+
+
+@kb_app.command("suggest")
+def kb_suggest(typer_ctx: typer.Context,
+               case_id: Annotated[int, typer.Argument(metavar="ID")],
+               fmt: Annotated[Format, typer.Option("--format")] = Format.table) -> None:
+    """The articles most likely to answer case ID, best first."""
+    from omnitui import output
+    from omnitui.services.kb import suggest_for
+    from omnitui.store.cases import get_case
+
+    def read(conn: "sqlite3.Connection") -> list:
+        if get_case(conn, case_id) is None:
+            raise OmnituiError(f"there is no case {case_id}")
+        return suggest_for(conn, case_id, limit=5)
+
+    output.print_articles(_kb_synced(typer_ctx, read), fmt)
 
 
 @app.command("accept-suggestion")

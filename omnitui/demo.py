@@ -28,6 +28,7 @@ from omnitui.services import actions
 from omnitui.services.intake import intake_pipeline
 from omnitui.services.routing import apply_agents
 from omnitui.services.upkeep import Upkeep, rescore_due
+from omnitui.store import info as store_info
 from omnitui.store.agents import mark_seen
 from omnitui.store.cases import get_case
 from omnitui.store.customers import NewCustomer, NewIdentity, create_customer, customer_name
@@ -313,7 +314,7 @@ def build_demo(store: Store, settings: Settings, *, customers: int = 2000,
     report = progress or (lambda _: None)
     settings = with_demo_team(settings)
     with store.write() as conn:  # commands on this store bring the demo's team
-        conn.execute("INSERT OR REPLACE INTO store_info VALUES ('demo', '1')")
+        store_info.put(conn, "demo", "1")
     apply_agents(store, settings, end or utc_now())
     base = messages // copies
     _build_base(store, settings, customers=max(1, customers // copies), messages=base,

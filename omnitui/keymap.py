@@ -81,6 +81,7 @@ KEYS: tuple[Key, ...] = (
     Key("composer.editor", "ctrl+e", "Write in $EDITOR", COMPOSER),
     Key("composer.toggle_internal", "ctrl+t", "Reply or internal note", COMPOSER),
     Key("composer.preview", "ctrl+o", "Preview", COMPOSER),
+    Key("composer.article", "ctrl+g", "Insert a suggested knowledge-base article", COMPOSER),
     Key("composer.cancel", "escape", "Cancel", COMPOSER),
     Key("app.undo", "u", "Undo the last action", EVERYWHERE, footer="Undo"),
     Key("app.away", "at", "I am away / available (routing gives an away agent nothing)",

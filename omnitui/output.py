@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
+    from omnitui.services.kb import Article
+
 
 @cache
 def people() -> Console:
@@ -181,9 +183,10 @@ def print_cases(rows: list[CaseSummary], fmt: ListFormat) -> None:
 
 
 def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
-               suggested: Sequence[str] = ()) -> None:
+               suggested: Sequence[str] = (), articles: Sequence[Article] = ()) -> None:
     """`sla`: the case's clocks as services/sla.py states them (JSON: every target with its
-    due time, paused time and state); `suggested`: the macros whose `when` fits it."""
+    due time, paused time and state); `suggested`: the macros whose `when` fits it;
+    `articles`: the knowledge-base articles suggested for it."""
     if fmt is Format.json:
         parts = json.loads(detail.priority_parts) if detail.priority_parts else []
         latest = next((m for m in reversed(detail.messages) if m.direction == "in"
@@ -193,6 +196,8 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
                     "sentiment": latest.sentiment if latest else None,
                     "irritated": detail.case.irritation is not None,
                     "queue": detail.case.queue, "suggested_macros": list(suggested),
+                    "suggested_articles": [{"title": a.title, "path": a.path,
+                                            "score": a.score} for a in articles],
                     "priority_breakdown": {
             "total": detail.case.priority, "set_by": detail.priority_by,
             "parts": [{"part": label, "points": points} for label, points in parts]}})
@@ -219,6 +224,8 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
     if suggested:
         out.print(_text(f"suggested: {', '.join(suggested)} (omnitui macro --name NAME "
                         f"{c.id})"))
+    if articles:
+        out.print(_text(f"kb: {' · '.join(f'{a.title} ({a.path})' for a in articles)}"))
     if c.status in PAUSED_STATUSES and detail.pause_reason:
         out.print(_text(f"why paused: {detail.pause_reason}"))
     if detail.snoozed_until and (until := parse_db_time(detail.snoozed_until)) > now:
@@ -326,3 +333,21 @@ def print_checks(results: Sequence[Any]) -> None:
         out.print(Text.assemble(mark, " ", name, ": ", _text(r.detail)), soft_wrap=True)
         if not r.ok and r.fix:
             out.print(Text.assemble("      fix: ", _text(r.fix)), soft_wrap=True)
+
+
+def print_articles(found: Sequence[Article], fmt: Format, *, ranked: bool = True) -> None:
+    """Knowledge-base articles: ranked (search, suggest: with their scores) or a listing.
+    JSON and CSV carry every field, the excerpt too."""
+    if fmt is not Format.table:
+        rows = [{"path": a.path, "title": a.title, "tags": a.tags, "score": a.score,
+                 "excerpt": a.excerpt} for a in found]
+        if fmt is Format.json:
+            write_json(rows)
+        else:
+            print_rows([{**r, "tags": " ".join(r["tags"])} for r in rows], fmt)
+        return
+    if not found:
+        say_done("no articles")
+        return
+    print_rows([{**({"score": f"{a.score:.3g}"} if ranked else {}), "path": a.path,
+                 "title": a.title, "tags": " ".join(a.tags)} for a in found], fmt)

@@ -290,6 +290,14 @@ class Product:
 
 
 @dataclass
+class KbSettings:
+    """The knowledge base: a folder of Markdown articles (front matter: title, tags)."""
+
+    path: str = ""  # "": no knowledge base
+    base_url: str = ""  # an article's link is this + its path; "": its excerpt is inserted
+
+
+@dataclass
 class AutomationSettings:
     """Limits on what runs by itself."""
 
@@ -407,6 +415,7 @@ class Settings:
     products: list[Product] = field(default_factory=list)
     events: EventSettings = field(default_factory=EventSettings)
     automation: AutomationSettings = field(default_factory=AutomationSettings)
+    kb: KbSettings = field(default_factory=KbSettings)
     mailboxes: list[MailboxSettings] = field(default_factory=list)
     server: ServerSettings = field(default_factory=ServerSettings)
     channels: list[HookChannel] = field(default_factory=list)

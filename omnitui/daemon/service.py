@@ -30,6 +30,7 @@ from omnitui.daemon.mailwatch import watch_folder
 from omnitui.daemon.sender import send_due
 from omnitui.ingest.pending import WEBHOOK_HOLD, file_pending
 from omnitui.services.intake import intake_pipeline
+from omnitui.services.kb import refresh as refresh_kb
 from omnitui.services.routing import Router, apply_agents, route_by_time
 from omnitui.services.scheduler import fire_sla_alarms, wake_snoozed
 from omnitui.services.upkeep import Upkeep, rescore_due
@@ -149,6 +150,7 @@ class Daemon:
     def _schedule_loop(self) -> None:
         router = Router(self.settings)
         upkeep = Upkeep(self.settings, router)
+        kb_problem = ""
         with Store(self.db_path, migrate=False) as store:
             while not self.stop.wait(SCHEDULE_SECONDS):
                 try:
@@ -159,6 +161,8 @@ class Daemon:
                 except Exception:  # a busy store: the next tick does it
                     log.warning("could not wake, route, escalate or re-score cases", exc_info=True)
                     continue
+                finally:
+                    kb_problem = self._follow_kb(store, kb_problem)
                 if woken:
                     log.info("woke %s: %s", plural(len(woken), "snoozed case"),
                              ", ".join(f"#{i}" for i in woken[:20]))
@@ -168,6 +172,23 @@ class Daemon:
                 if escalated:
                     log.info("SLA escalations on %s: %s", plural(len(escalated), "case"),
                              ", ".join(f"#{i}" for i in escalated[:20]))
+
+    def _follow_kb(self, store: Store, said: str) -> str:
+        """Keep the knowledge base's index in step with its folder; a problem is logged
+        once, not every tick (returns the problem said last)."""
+        try:
+            synced = refresh_kb(store, self.settings.kb)
+        except Exception as exc:
+            if str(exc) != said:
+                log.warning("knowledge base: %s", exc)
+            return str(exc)
+        if synced and (synced.added or synced.changed or synced.removed):
+            log.info("knowledge base: %d added, %d changed, %d removed", synced.added,
+                     synced.changed, synced.removed)
+        for problem in synced.unreadable if synced else []:
+            if problem not in said:
+                log.warning("knowledge base: skipped %s", problem)
+        return "\n".join(synced.unreadable) if synced else ""
 
     def _file_deliveries(self) -> None:
         """File what the receiver stored, as soon as it is stored (and, at start, what an

@@ -28,7 +28,7 @@ from omnitui.store import cases as case_store
 from omnitui.store.business_events import BusinessEvent
 from omnitui.store.customers import require_customer
 from omnitui.store.db import db_time
-from omnitui.store.queries import fts_phrase
+from omnitui.store.queries import cases_mentioning, fts_phrase
 
 ACTOR = "omnitui-events"
 ACTING = ("outage", "payment_failed")
@@ -115,9 +115,7 @@ def _outage(conn: sqlite3.Connection, settings: Settings, product: Product, leve
 def _mentioning(conn: sqlite3.Connection, product: Product) -> list[case_store.Row]:
     """Open cases whose customers' messages name the product."""
     words = " OR ".join(fts_phrase(k) for k in product.keywords if k.strip())
-    ids = [r[0] for r in conn.execute(
-        "SELECT DISTINCT m.case_id FROM messages m WHERE m.direction = 'in' AND m.id IN"
-        " (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)", (words,))]
+    ids = cases_mentioning(conn, words)
     return [c for c in (case_store.get_case(conn, i) for i in ids)
             if c is not None and c["status"] in ACTIVE_STATUSES]
 

@@ -10,7 +10,6 @@ events. Every condition a `when` gives must hold.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import sqlite3
@@ -25,8 +24,9 @@ from omnitui.model import InboundEvent, IngestResult
 from omnitui.services.drafts import TEAM, send_in
 from omnitui.services.macros import apply_macro, macro_refusal, macro_reply
 from omnitui.store import business_events, drafts
-from omnitui.store.audit import record_audit
-from omnitui.store.cases import get_case
+from omnitui.store.audit import record_audit, recorded
+from omnitui.store.cases import get_case, latest_customer_words, opened_since
+from omnitui.store.customers import attributes_of
 from omnitui.store.db import db_time, parse_db_time, savepoint, utc_now
 
 log = logging.getLogger("omnitui.playbooks")
@@ -53,21 +53,15 @@ def case_facts(conn: sqlite3.Connection, settings: Settings, case_id: int) -> Ca
     case = get_case(conn, case_id)
     if case is None:
         return None
-    latest = conn.execute(
-        "SELECT subject, text, sentiment, irritation FROM messages WHERE case_id = ? AND"
-        " direction = 'in' AND auto_submitted IS NULL ORDER BY created_at DESC, id DESC"
-        " LIMIT 1", (case_id,)).fetchone() or ("", "", None, None)
-    attributes = conn.execute("SELECT attributes FROM customers WHERE id = ?",
-                              (case["customer_id"],)).fetchone()
+    subject, text, sentiment, irritation = latest_customer_words(conn, case_id)
     klass = settings.routing.channel_class(case["channel"])
     return CaseFacts(
         channels=frozenset({case["channel"], klass}), queue=case["queue"],
         intent=case["intent"] or "", language=case["language"] or "",
         tier=case["tier"] or "", status=case["status"],
         opened=parse_db_time(case["created_at"]),
-        text=f"{latest[0] or ''}\n{latest[1] or ''}", sentiment=latest[2],
-        irritated=latest[3] is not None,
-        attributes=json.loads(attributes[0]) if attributes else {},
+        text=f"{subject}\n{text}", sentiment=sentiment, irritated=irritation is not None,
+        attributes=attributes_of(conn, case["customer_id"]),
         events=tuple((e.kind, parse_db_time(e.at))
                      for e in business_events.of_customer(conn, case["customer_id"])))
 
@@ -120,9 +114,8 @@ def suggested(conn: sqlite3.Connection, settings: Settings, case_id: int,
 def fitting_cases(conn: sqlite3.Connection, settings: Settings, macro: Macro, since: str,
                   now: datetime) -> list[int]:
     """The cases opened since `since` that the macro's `when` fits now, newest first."""
-    ids = [r[0] for r in conn.execute("SELECT id FROM cases WHERE created_at >= ? AND"
-                                      " merged_into IS NULL ORDER BY id DESC", (since,))]
-    return [i for i in ids if (facts := case_facts(conn, settings, i)) is not None
+    return [i for i in opened_since(conn, since)
+            if (facts := case_facts(conn, settings, i)) is not None
             and matches(macro.when, facts, now)]
 
 
@@ -185,6 +178,4 @@ class AutoMacros:
 
 def _ran(conn: sqlite3.Connection, case_id: int, macro: Macro) -> bool:
     """Whether the macro already ran by itself on the case (it runs once a case)."""
-    return conn.execute("SELECT 1 FROM audit WHERE case_id = ? AND action = 'macro.auto' AND"
-                        " substr(reason, 1, ?) = ? LIMIT 1",
-                        (case_id, len(macro.name) + 1, f"{macro.name}:")).fetchone() is not None
+    return recorded(conn, case_id, "macro.auto", f"{macro.name}:")

@@ -206,3 +206,11 @@ def rows_of_transaction(conn: sqlite3.Connection,
         return []
     return conn.execute("SELECT action, case_id, reason FROM audit WHERE txn = ? ORDER BY id",
                         (token,)).fetchall()
+
+
+def recorded(conn: sqlite3.Connection, case_id: int, action: str, reason_prefix: str) -> bool:
+    """Whether the case has an audit row of `action` whose reason starts so."""
+    return conn.execute("SELECT 1 FROM audit WHERE case_id = ? AND action = ? AND"
+                        " substr(reason, 1, ?) = ? LIMIT 1",
+                        (case_id, action, len(reason_prefix), reason_prefix)
+                        ).fetchone() is not None

@@ -265,3 +265,21 @@ def automatic_reply_since(conn: sqlite3.Connection, case_id: int, kind: str,
     return conn.execute(
         "SELECT 1 FROM messages WHERE case_id = ? AND direction = 'out' AND auto_submitted = ?"
         " AND created_at >= ? LIMIT 1", (case_id, kind, since)).fetchone() is not None
+
+
+def latest_customer_words(conn: sqlite3.Connection, case_id: int
+                          ) -> tuple[str, str, float | None, str | None]:
+    """The case's subject and its customer's latest message (not automatic mail): text,
+    tone and why it reads irritated."""
+    row = conn.execute(
+        "SELECT c.subject, m.text, m.sentiment, m.irritation FROM cases c LEFT JOIN messages m"
+        " ON m.id = (SELECT id FROM messages WHERE case_id = c.id AND direction = 'in' AND"
+        " auto_submitted IS NULL ORDER BY created_at DESC, id DESC LIMIT 1) WHERE c.id = ?",
+        (case_id,)).fetchone()
+    return ("", "", None, None) if row is None else (row[0] or "", row[1] or "", row[2], row[3])
+
+
+def opened_since(conn: sqlite3.Connection, since: str) -> list[int]:
+    """Cases opened since `since` (not merged away), newest first."""
+    return [r[0] for r in conn.execute("SELECT id FROM cases WHERE created_at >= ? AND"
+                                       " merged_into IS NULL ORDER BY id DESC", (since,))]

@@ -254,3 +254,9 @@ def update_profile(conn: sqlite3.Connection, customer_id: int, *, name: str, tie
                  " WHERE id = ?", (name or row[0], tier or row[1], json.dumps(merged), now,
                                    customer_id))
     return before
+
+
+def attributes_of(conn: sqlite3.Connection, customer_id: int) -> dict[str, object]:
+    row = conn.execute("SELECT attributes FROM customers WHERE id = ?",
+                       (customer_id,)).fetchone()
+    return json.loads(row[0]) if row and row[0] else {}

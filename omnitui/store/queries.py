@@ -355,3 +355,10 @@ def awaiting_reply(conn: sqlite3.Connection, ids: list[int]) -> set[int]:
         f"SELECT id FROM cases WHERE id IN ({', '.join('?' * len(ids))})"
         " AND last_inbound_at IS NOT NULL AND last_inbound_at >= coalesce(last_message_at, '')",
         ids)}
+
+
+def cases_mentioning(conn: sqlite3.Connection, match: str) -> list[int]:
+    """Cases with a customer's message that matches the FTS5 query."""
+    return [r[0] for r in conn.execute(
+        "SELECT DISTINCT m.case_id FROM messages m WHERE m.direction = 'in' AND m.id IN"
+        " (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)", (match,))]

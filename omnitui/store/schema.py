@@ -474,9 +474,27 @@ CREATE INDEX business_events_ongoing ON business_events(kind, product)
     WHERE resolved_at IS NULL AND product IS NOT NULL;
 """
 
+# 15: the knowledge base's articles, indexed for search and suggestions (services/kb.py
+# keeps them in step with the folder: a file changed, added or removed is seen by its
+# modification time and size).
+MIGRATION_15 = """
+CREATE TABLE kb_articles (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    tags TEXT NOT NULL DEFAULT '[]',
+    body TEXT NOT NULL,
+    mtime REAL NOT NULL,
+    size INTEGER NOT NULL
+);
+CREATE VIRTUAL TABLE kb_fts USING fts5(title, tags, body,
+    tokenize = 'unicode61 remove_diacritics 2');
+"""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
                          MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10,
-                         MIGRATION_11, MIGRATION_12, MIGRATION_13, MIGRATION_14]
+                         MIGRATION_11, MIGRATION_12, MIGRATION_13, MIGRATION_14,
+                         MIGRATION_15]
 
 # Migrations that also rewrite rows by rules too involved for SQL: the module whose
 # `migrate(conn)` runs right after that migration's SQL, in the same transaction. Named, not

@@ -31,6 +31,7 @@ from omnitui.config import ConfigError, Settings, attachments_dir
 from omnitui.keymap import BY_ID, KEYS, keymap_problem
 from omnitui.sanitize import sanitize
 from omnitui.services.desk import Desk
+from omnitui.services.kb import refresh as refresh_kb
 from omnitui.services.routing import apply_agents
 from omnitui.store import presence
 from omnitui.store.agents import Agent, agent
@@ -116,6 +117,8 @@ class OmnituiApp(App[None]):
         self._leave_cases()  # a mark left by this agent's console that died
         with self._following():
             apply_agents(self.store, self.settings, utc_now())
+        with suppress(*STORE_ERRORS):  # the daemon keeps it in step after this
+            refresh_kb(self.store, self.settings.kb)
         await self.push_screen(QueueScreen(self))
         self.set_interval(POLL_SECONDS, self._poll)
         self.refresh_health()

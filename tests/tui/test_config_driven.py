@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.widgets import Static, TextArea
 
 from omnitui.channels.email.parse import parse_email
-from omnitui.config import ConfigError, Macro, MacroWhen, SavedView, Settings
+from omnitui.config import ConfigError, KbSettings, Macro, MacroWhen, SavedView, Settings
 from omnitui.keymap import KEYS
 from omnitui.services.intake import intake_pipeline
 from omnitui.store import channel_state
@@ -25,6 +25,7 @@ from omnitui.tui.screens.queue import QueueScreen
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.widgets.case_list import CaseList
 from tests.conftest import make_email
+from tests.services.test_kb import DOUBLE, EXPORT
 from tests.tui.helpers import drive, queue, rendered, screen_text, settle, show_view
 
 REFUND = Macro("Refund issued", status="pending", pause_reason="waiting on bank",
@@ -261,3 +262,36 @@ def test_a_macro_whose_when_fits_is_suggested_on_the_case_and_first_in_the_picke
         assert "1 Refund issued" in lines[1] and "2 Spam" in lines[2]
 
     drive(demo_db, script, Settings(macros=[REFUND, SPAM, apology]))
+
+
+def test_the_case_shows_its_articles_and_ctrl_g_inserts_one_in_the_reply(
+        demo_db: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "double-charge.md").write_text(DOUBLE)
+    (folder / "export-pdf.md").write_text(EXPORT)
+    with Store(demo_db) as store:
+        case_id = intake_pipeline(store, Settings()).ingest(parse_email(make_email(
+            "new.customer@example.com", subject="Charged twice",
+            body="You charged my card twice for one order."))).case_id
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        cases = queue(app)
+        for _ in range(len(cases.ids)):
+            if cases.current_id == case_id:
+                break
+            await pilot.press("j")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "kb: Charged twice for one order" in screen_text(app)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ComposeScreen)
+        await pilot.press("ctrl+g")  # one suggested: it goes in where the cursor is
+        await settle(app, pilot)
+        assert isinstance(app.screen, ComposeScreen)
+        text = app.screen.query_one(TextArea).text
+        assert "https://help.example.com/kb/double-charge" in text
+
+    drive(demo_db, script, Settings(kb=KbSettings(path=str(folder),
+                                                  base_url="https://help.example.com/kb")))

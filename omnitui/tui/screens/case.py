@@ -22,6 +22,7 @@ from textual.widgets import Static
 from omnitui.model import PAUSED_STATUSES, CaseDetail, CustomerView, MessageView
 from omnitui.quotes import split_reply
 from omnitui.sanitize import sanitize
+from omnitui.services.kb import suggest_for
 from omnitui.services.playbooks import suggested
 from omnitui.store import presence
 from omnitui.store.db import db_time, parse_db_time, utc_now
@@ -51,10 +52,12 @@ def plain(text: str | None, *, multiline: bool = False) -> Text:
 
 
 def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
-                 with_customer: bool = False, suggested: Sequence[str] = ()) -> Group:
+                 with_customer: bool = False, suggested: Sequence[str] = (),
+                 articles: Sequence[str] = ()) -> Group:
     """The case's title and facts (what it waits on, until when it sleeps); `with_customer`
     adds a line about the customer, for when the customer pane is hidden (a narrow
-    terminal); `suggested`: the macros whose `when` fits the case."""
+    terminal); `suggested`: the macros whose `when` fits the case; `articles`: the titles of
+    the knowledge-base articles suggested for it."""
     case = detail.case
     title = Text(f"#{case.id}  ", style="bold")
     title.append(plain(case.subject or "(no subject)"))
@@ -78,6 +81,10 @@ def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
     if suggested:
         line = Text("m: suggested — ", style="bold cyan")
         line.append_text(plain(", ".join(suggested)))
+        lines.append(line)
+    if articles:
+        line = Text("kb: ", style="bold cyan")
+        line.append_text(plain(" · ".join(articles)))
         lines.append(line)
     waiting = Text()
     if case.status in PAUSED_STATUSES and detail.pause_reason:
@@ -346,9 +353,11 @@ class CaseScreen(WorkScreen):
         sla = self.console.desk.keeper.state(self.console.store.conn, self.detail.case.id, now)
         self.suggested = suggested(self.console.store.conn, self.console.settings,
                                    self.detail.case.id, now)
+        kb = self.console.settings.kb
+        articles = suggest_for(self.console.store.conn, self.detail.case.id) if kb.path else []
         self.query_one("#facts", Static).update(render_facts(
             self.detail, now, sla=sla, with_customer=self.has_class("-no-customer"),
-            suggested=[m.name for m in self.suggested]))
+            suggested=[m.name for m in self.suggested], articles=[a.title for a in articles]))
 
     async def _fill_timeline(self, *, first: bool) -> None:
         """Show the newest TIMELINE_PAGE messages (older ones load when the agent walks up

@@ -181,6 +181,7 @@ class ComposeScreen(ModalScreen[Draft | None]):
         bind("composer.editor", "editor", priority=True),
         bind("composer.toggle_internal", "toggle_internal", priority=True),
         bind("composer.preview", "preview", priority=True),
+        bind("composer.article", "article", priority=True),
         bind("composer.cancel", "cancel"),
     ]
     DEFAULT_CSS = """
@@ -205,9 +206,13 @@ class ComposeScreen(ModalScreen[Draft | None]):
 
     def __init__(self, draft: Draft, addresses: dict[str, str] | None = None,
                  case_id: int | None = None, *, keep: Callable[[Draft], None] | None = None,
-                 discard: Callable[[], None] | None = None) -> None:
-        """`addresses`: the customer's address on each channel the reply may switch to."""
+                 discard: Callable[[], None] | None = None,
+                 articles: Callable[[], list[tuple[str, str]]] = list) -> None:
+        """`addresses`: the customer's address on each channel the reply may switch to;
+        `articles`: the knowledge-base articles suggested for the case, as (title, what
+        inserting one puts in the text: its link or its excerpt)."""
         super().__init__()
+        self.articles = articles
         self.draft = draft
         self.case_id = case_id
         self.addresses = addresses or {}
@@ -266,7 +271,7 @@ class ComposeScreen(ModalScreen[Draft | None]):
         return " · ".join(f"{keys(binding_id)} {what}" for binding_id, what in (
             ("composer.send", "send"), ("composer.toggle_internal", "reply/note"),
             ("composer.preview", "preview"), ("composer.editor", "editor"),
-            ("composer.cancel", "cancel")))
+            ("composer.article", "article"), ("composer.cancel", "cancel")))
 
     def on_mount(self) -> None:
         self._fit()
@@ -280,6 +285,28 @@ class ComposeScreen(ModalScreen[Draft | None]):
 
     def on_resize(self) -> None:
         self._fit()
+
+    def action_article(self) -> None:
+        """Insert a suggested article's link (or excerpt) where the cursor is; with two,
+        the agent picks."""
+        found = self.articles()
+        if not found:
+            self.notify("no knowledge-base article is suggested for this case",
+                        severity="warning")
+            return
+
+        def chosen(index: int | None) -> None:
+            if index is not None:
+                area = self.query_one(TextArea)
+                area.insert(sanitize(found[index][1], multiline=True))
+                area.focus()
+        if len(found) == 1:
+            chosen(0)
+            return
+        self.app.push_screen(PickScreen("Insert an article", [sanitize(t, multiline=False)
+                                                              for t, _ in found],
+                                        preview=lambda i: Text(sanitize(found[i][1]))),
+                             chosen)
 
     def _fit(self) -> None:
         """On a small terminal (80x24) the composer takes the whole screen."""

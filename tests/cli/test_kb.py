@@ -1,0 +1,48 @@
+"""`omnitui kb list|search|suggest`: what an agent or a script asks of the knowledge base;
+wrong input gets a clear error, never a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from omnitui.config import Settings
+from omnitui.services.intake import intake_pipeline
+from omnitui.store.db import Store
+from tests.cli.conftest import Run
+from tests.conftest import chat_event
+from tests.services.test_kb import DOUBLE, EXPORT
+
+
+def test_kb_commands(omnitui: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "double-charge.md").write_text(DOUBLE)
+    (folder / "export-pdf.md").write_text(EXPORT)
+    (folder / "broken.md").write_bytes(b"\xff\xfe")
+    config = tmp_path / "omnitui.toml"
+    config.write_text(f'[kb]\npath = "{folder}"\nbase_url = "https://help.example.com"\n')
+    db = tmp_path / "s.db"
+    base = ("--config", str(config), "--db", str(db))
+    omnitui(*base, "init")
+    with Store(db) as store:
+        case_id = intake_pipeline(store, Settings()).ingest(chat_event(
+            "telegram", "1", "I was charged twice for my order")).case_id
+    listed = omnitui(*base, "kb", "list", "--format", "json")
+    assert [a["path"] for a in json.loads(listed.stdout)] == ["double-charge.md",
+                                                              "export-pdf.md"]
+    assert "skipped broken.md: UnicodeDecodeError" in listed.stderr
+    found = json.loads(omnitui(*base, "kb", "search", "PDF", "--format", "json").stdout)
+    assert [a["title"] for a in found] == ["The app crashes when exporting to PDF"]
+    suggested = json.loads(omnitui(*base, "kb", "suggest", str(case_id), "--format",
+                                   "json").stdout)
+    assert suggested[0]["path"] == "double-charge.md" and suggested[0]["score"] > 0
+    shown = json.loads(omnitui(*base, "case", str(case_id), "--format", "json").stdout)
+    assert shown["suggested_articles"][0]["title"] == "Charged twice for one order"
+    for args, says in ((("kb", "suggest", "999"), "there is no case 999"),
+                       (("kb", "serch", "x"), "No such command 'serch'"),
+                       (("kb", "suggest", "abc"), "'abc' is not a valid int")):
+        wrong = omnitui(*base, *args, check=False)
+        assert wrong.returncode != 0 and says in wrong.stderr and "Traceback" not in wrong.stderr
+    nothing = omnitui("--db", str(db), "kb", "list", check=False)
+    assert "set [kb] path" in nothing.stderr

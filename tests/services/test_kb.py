@@ -1,0 +1,94 @@
+"""The knowledge base: the index follows the folder (added, changed, removed, unreadable),
+search and suggestions rank the right article first, and inserting one gives its link or
+its excerpt."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from omnitui.config import KbSettings, Settings
+from omnitui.services.intake import intake_pipeline
+from omnitui.services.kb import articles, insertion, refresh, search, suggest_for
+from omnitui.store.db import Store, StoreError
+from tests.conftest import chat_event
+
+DOUBLE = """---
+title: Charged twice for one order
+tags: [billing, refund]
+---
+# Charged twice
+
+The second charge is a pending authorisation in most cases: it drops off within 3-5 business
+days. If it was captured, refund it from the order page.
+"""
+EXPORT = """# The app crashes when exporting to PDF
+
+Update to version 4.2: it fixes the crash when exporting a report to PDF.
+"""
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    kb = tmp_path / "articles"
+    (kb / "billing").mkdir(parents=True)
+    (kb / "billing" / "double-charge.md").write_text(DOUBLE)
+    (kb / "export-pdf.md").write_text(EXPORT)
+    return kb
+
+
+def test_the_index_follows_the_folder(store: Store, folder: Path) -> None:
+    kb = KbSettings(path=str(folder))
+    first = refresh(store, kb)
+    assert first is not None and (first.added, first.changed, first.removed) == (2, 0, 0)
+    listed = articles(store.conn)
+    assert [(a.path, a.title, a.tags) for a in listed] == [
+        ("billing/double-charge.md", "Charged twice for one order", ["billing", "refund"]),
+        ("export-pdf.md", "The app crashes when exporting to PDF", [])]  # its heading
+    assert listed[0].excerpt.startswith("The second charge is a pending authorisation")
+    again = refresh(store, kb)
+    assert again is not None and (again.added, again.changed, again.removed) == (0, 0, 0)
+    export = folder / "export-pdf.md"
+    export.write_text(EXPORT.replace("4.2", "4.3") + "\nMore words.\n")
+    os.utime(export, (1, 1))  # a different time, whatever the clock's resolution
+    (folder / "billing" / "double-charge.md").unlink()
+    (folder / "broken.md").write_bytes(b"\xff\xfe not text")
+    (folder / "bad-yaml.md").write_text("---\ntitle: [unclosed\n---\nbody\n")
+    changed = refresh(store, kb)
+    assert changed is not None and (changed.changed, changed.removed) == (1, 1)
+    assert sorted(p.split(":")[0] for p in changed.unreadable) == ["bad-yaml.md",
+                                                                    "broken.md"]
+    assert [a.path for a in search(store.conn, "4.3")] == ["export-pdf.md"]
+    assert search(store.conn, "authorisation") == []  # its article is gone
+
+
+def test_search_and_suggestions_rank_the_right_article_first(store: Store,
+                                                             folder: Path) -> None:
+    refresh(store, KbSettings(path=str(folder)))
+    assert [a.path for a in search(store.conn, "charged twice")] == [
+        "billing/double-charge.md"]
+    assert search(store.conn, '"unclosed quote AND OR') == []  # words, never syntax
+    pipeline = intake_pipeline(store, Settings())
+    crash = pipeline.ingest(chat_event("telegram", "1", "The app crashes every time I "
+                                       "export my report to PDF")).case_id
+    charge = pipeline.ingest(chat_event("telegram", "2", "You charged me twice for my "
+                                        "order, please refund")).case_id
+    assert crash is not None and charge is not None
+    assert suggest_for(store.conn, crash)[0].path == "export-pdf.md"
+    assert suggest_for(store.conn, charge)[0].path == "billing/double-charge.md"
+
+
+def test_inserting_gives_the_link_or_else_the_excerpt(store: Store, folder: Path) -> None:
+    refresh(store, KbSettings(path=str(folder)))
+    article = search(store.conn, "charged")[0]
+    assert insertion(KbSettings(base_url="https://help.example.com/kb/"), article) == \
+        "https://help.example.com/kb/billing/double-charge"
+    assert insertion(KbSettings(), article) == article.excerpt
+
+
+def test_no_folder_is_an_error_naming_it(store: Store, tmp_path: Path) -> None:
+    assert refresh(store, KbSettings()) is None  # no knowledge base: nothing to do
+    with pytest.raises(StoreError, match="is not a folder"):
+        refresh(store, KbSettings(path=str(tmp_path / "nowhere")))
