@@ -421,15 +421,20 @@ def agents(typer_ctx: typer.Context,
                       [output.roster_row(row, now) for row in rows], fmt, title="agents")
 
 
-sla_app = typer.Typer(help="SLA clocks: apply changed policies to open cases.")
-app.add_typer(sla_app, name="sla")
+def command_group(name: str, help_text: str) -> typer.Typer:
+    """`omnitui NAME SUBCOMMAND`; `omnitui NAME` alone lists its commands."""
+    group = typer.Typer(help=help_text)
+
+    @group.callback(invoke_without_command=True)
+    def listing(typer_ctx: typer.Context) -> None:
+        if typer_ctx.invoked_subcommand is None:
+            typer.echo(typer_ctx.get_help())
+
+    app.add_typer(group, name=name)
+    return group
 
 
-@sla_app.callback(invoke_without_command=True)
-def sla_commands(typer_ctx: typer.Context) -> None:
-    """`omnitui sla` alone lists its commands."""
-    if typer_ctx.invoked_subcommand is None:
-        typer.echo(typer_ctx.get_help())
+sla_app = command_group("sla", "SLA clocks: apply changed policies to open cases.")
 
 
 @sla_app.command("recompute")
@@ -455,15 +460,7 @@ def sla_recompute(typer_ctx: typer.Context,
     output.print_repair(repair, fmt, dry_run=dry_run)
 
 
-kb_app = typer.Typer(help="The knowledge base: list, search and suggest articles.")
-app.add_typer(kb_app, name="kb")
-
-
-@kb_app.callback(invoke_without_command=True)
-def kb_commands(typer_ctx: typer.Context) -> None:
-    """`omnitui kb` alone lists its commands."""
-    if typer_ctx.invoked_subcommand is None:
-        typer.echo(typer_ctx.get_help())
+kb_app = command_group("kb", "The knowledge base: list, search and suggest articles.")
 
 
 def _kb_synced(typer_ctx: typer.Context, read: "Callable[[sqlite3.Connection], T]") -> T:

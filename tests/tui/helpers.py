@@ -125,3 +125,14 @@ class Terminal:
         status = self.process.wait(10)
         os.close(self.controller)
         return status
+
+
+async def open_case_by_id(app: OmnituiApp, pilot: object, case_id: int) -> None:
+    """Walk the queue down to the case and open it."""
+    cases = queue(app)
+    for _ in range(len(cases.ids)):
+        if cases.current_id == case_id:
+            break
+        await pilot.press("j")  # type: ignore[attr-defined]
+    await pilot.press("enter")  # type: ignore[attr-defined]
+    await settle(app, pilot)

@@ -26,7 +26,15 @@ from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.widgets.case_list import CaseList
 from tests.conftest import make_email
 from tests.services.test_kb import DOUBLE, EXPORT
-from tests.tui.helpers import drive, queue, rendered, screen_text, settle, show_view
+from tests.tui.helpers import (
+    drive,
+    open_case_by_id,
+    queue,
+    rendered,
+    screen_text,
+    settle,
+    show_view,
+)
 
 REFUND = Macro("Refund issued", status="pending", pause_reason="waiting on bank",
                tags=["refund"], assign="me",
@@ -244,13 +252,7 @@ def test_a_macro_whose_when_fits_is_suggested_on_the_case_and_first_in_the_picke
                     when=MacroWhen(text="(?i)charged twice"))
 
     async def script(app: OmnituiApp, pilot: object) -> None:
-        cases = queue(app)
-        for _ in range(len(cases.ids)):
-            if cases.current_id == case_id:
-                break
-            await pilot.press("j")
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await open_case_by_id(app, pilot, case_id)
         assert isinstance(app.screen, CaseScreen) and app.screen.detail.case.id == case_id
         assert "m: suggested — Double charge" in screen_text(app)
         await pilot.press("m")
@@ -276,13 +278,7 @@ def test_the_case_shows_its_articles_and_ctrl_g_inserts_one_in_the_reply(
             body="You charged my card twice for one order."))).case_id
 
     async def script(app: OmnituiApp, pilot: object) -> None:
-        cases = queue(app)
-        for _ in range(len(cases.ids)):
-            if cases.current_id == case_id:
-                break
-            await pilot.press("j")
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await open_case_by_id(app, pilot, case_id)
         assert "kb: Charged twice for one order" in screen_text(app)
         await pilot.press("r")
         await settle(app, pilot)
