@@ -36,6 +36,9 @@ def run_checks(settings: Settings, db_path: Path) -> list[Check]:
         results.append(_private("config permissions", [settings.source],
                                 "the passwords it can hold"))
     results.append(_sla_policies(settings))
+    results.append(_automation(settings))
+    if settings.kb.path:
+        results.append(_knowledge_base(Path(settings.kb.path).expanduser()))
     if not db_path.exists():
         results.append(Check("store", False, f"{db_path} does not exist",
                              "run `omnitui init` (or `omnitui demo` to try things out)"))
@@ -70,6 +73,31 @@ def _sla_policies(settings: Settings) -> Check:
         return Check("sla", False, f"[sla] is ignored: [[sla_policies]] are set ({names})",
                      "move its targets into an [[sla_policies]] entry and delete [sla]")
     return Check("sla", True, f"policies {names} ({clock})")
+
+
+def _automation(settings: Settings) -> Check:
+    """What runs by itself, so nobody is surprised by a message they did not write."""
+    ack = settings.acknowledge
+    parts = [f"acknowledgements on (one a case per {ack.window})" if ack.enabled
+             else "acknowledgements off"]
+    auto = [m.name for m in settings.macros if m.run == "auto"]
+    suggest = [m.name for m in settings.macros if m.run == "suggest"]
+    if auto:
+        parts.append(f"automatic macros: {', '.join(auto)}")
+    if suggest:
+        parts.append(f"suggested macros: {', '.join(suggest)}")
+    if settings.products:
+        parts.append(f"products for outages: {', '.join(p.name for p in settings.products)}")
+    return Check("automation", True, "; ".join(parts))
+
+
+def _knowledge_base(folder: Path) -> Check:
+    if not folder.is_dir():
+        return Check("knowledge base", False, f"[kb] path {folder} is not a folder",
+                     "create it, or fix [kb] path")
+    count = sum(1 for _ in folder.rglob("*.md"))
+    return Check("knowledge base", True, f"{folder}: {count} Markdown article"
+                 f"{'s' if count != 1 else ''}")
 
 
 def _private(name: str, files: list[Path], holds: str) -> Check:
