@@ -46,3 +46,16 @@ def test_kb_commands(omnitui: Run, tmp_path: Path) -> None:
         assert wrong.returncode != 0 and says in wrong.stderr and "Traceback" not in wrong.stderr
     nothing = omnitui("--db", str(db), "kb", "list", check=False)
     assert "set [kb] path" in nothing.stderr
+
+
+def test_doctor_names_what_runs_by_itself_and_a_missing_kb_folder(omnitui: Run,
+                                                                  tmp_path: Path) -> None:
+    config = tmp_path / "omnitui.toml"
+    config.write_text(f'[acknowledge]\nenabled = true\n\n[kb]\npath = "{tmp_path / "none"}"\n')
+    config.chmod(0o600)
+    db = tmp_path / "s.db"
+    omnitui("--config", str(config), "--db", str(db), "init")
+    checked = omnitui("--config", str(config), "--db", str(db), "doctor", check=False)
+    assert checked.returncode == 1
+    assert "automation: acknowledgements on (one a case per 24h)" in checked.stdout
+    assert f"knowledge base: [kb] path {tmp_path / 'none'} is not a folder" in checked.stdout
