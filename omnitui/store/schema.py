@@ -488,7 +488,7 @@ CREATE TABLE kb_articles (
     size INTEGER NOT NULL
 );
 CREATE VIRTUAL TABLE kb_fts USING fts5(title, tags, body,
-    tokenize = 'unicode61 remove_diacritics 2');
+    tokenize = 'porter unicode61 remove_diacritics 2');
 """
 
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
