@@ -21,6 +21,8 @@ ACTION_WORDS = {
     "message.re-attached": "a message move", "note.added": "an internal note",
     "reply.queued": "a reply", "suggestion.dismissed": "a dismissed suggestion",
     "case.severity": "a severity change", "macro.auto": "a macro that ran by itself",
+    "csat.asked": "a satisfaction survey", "csat.answered": "a satisfaction answer",
+    "csat.skipped": "a satisfaction survey not sent",
 }
 
 

@@ -99,6 +99,11 @@ def check_values(settings: Settings, file: Path) -> None:
     for index, macro in enumerate(settings.macros):
         _check_macro(macro, f"macros[{index}]", file)
     _check_acknowledge(settings.acknowledge, f"{file}: acknowledge")
+    try:
+        parse_duration(settings.csat.window)
+        template_parts(settings.csat.question, ACKNOWLEDGEMENT_VARIABLES)
+    except (CalendarError, ValueError) as exc:
+        raise ConfigError(f"{file}: csat: {exc}") from None
     _check_names(settings.products, "products", file)
     for index, product in enumerate(settings.products):
         if not [k for k in product.keywords if k.strip()]:

@@ -290,6 +290,16 @@ class Product:
 
 
 @dataclass
+class CsatSettings:
+    """A one-question satisfaction survey after an agent solves a case."""
+
+    enabled: bool = False
+    question: str = ("How did we do on case #{case_id}? Answer with a number from 1 (poor) "
+                     "to 5 (great).")  # over templates.ACKNOWLEDGEMENT_VARIABLES
+    window: str = "7d"  # an answer within this long after the survey is recorded
+
+
+@dataclass
 class KbSettings:
     """The knowledge base: a folder of Markdown articles (front matter: title, tags)."""
 
@@ -416,6 +426,7 @@ class Settings:
     events: EventSettings = field(default_factory=EventSettings)
     automation: AutomationSettings = field(default_factory=AutomationSettings)
     kb: KbSettings = field(default_factory=KbSettings)
+    csat: CsatSettings = field(default_factory=CsatSettings)
     mailboxes: list[MailboxSettings] = field(default_factory=list)
     server: ServerSettings = field(default_factory=ServerSettings)
     channels: list[HookChannel] = field(default_factory=list)

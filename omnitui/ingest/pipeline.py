@@ -18,6 +18,8 @@ from omnitui.config import Settings
 from omnitui.ingest.dedupe import dedupe
 from omnitui.ingest.identity import identify
 from omnitui.ingest.persist import Stamps, persist
+from omnitui.ingest.surveys import RULE as SURVEY_ANSWER
+from omnitui.ingest.surveys import record_answer, survey_answer
 from omnitui.ingest.threading import thread
 from omnitui.model import InboundEvent, IngestResult
 from omnitui.store.blobs import write_blob
@@ -88,10 +90,13 @@ class Pipeline:
         clock = min(event.occurred_at, now)  # a sender's clock in the future is not trusted
         stamps = Stamps(now=db_time(now), at=db_time(clock))
         who = identify(conn, event, self.settings.identity, stamps.now)
-        decision = thread(conn, event, who.customer_id, self.settings.threading, clock)
+        decision = survey_answer(conn, event, who.customer_id, self.settings.csat, now) or \
+            thread(conn, event, who.customer_id, self.settings.threading, clock)
         classify(event, self.settings.triage, self.intents)
         plan = route(event, routing=self.settings.routing, intents=self.settings.intents)
         result = persist(conn, event, who, decision, plan, blobs, stamps)
+        if decision.rule == SURVEY_ANSWER and decision.case_id is not None:
+            record_answer(conn, decision.case_id, event, stamps.now)
         for automation in self.automations:
             automation(conn, event, result)
         return result

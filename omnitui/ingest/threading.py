@@ -117,3 +117,4 @@ def _ago(case: dict[str, Any], now: datetime) -> str:
     solved = parse_db_time(case["solved_at"] or case["updated_at"])
     days = (now - solved).days
     return "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} ago"
+

@@ -35,6 +35,7 @@ from omnitui.config import Macro, Settings
 from omnitui.errors import Refused
 from omnitui.model import Channel, Draft, Identifier, InboundEvent, Status
 from omnitui.services import actions
+from omnitui.services.csat import ask_after_solve
 from omnitui.services.history import undo
 from omnitui.services.intake import intake_pipeline
 from omnitui.services.routing import Router
@@ -43,7 +44,7 @@ from omnitui.store import agents as agent_store
 from omnitui.store import audit
 from omnitui.store.cases import active_case_ids as case_ids_since
 from omnitui.store.cases import require_case
-from omnitui.store.changes import changed_cases_since, last_change
+from omnitui.store.changes import changed_cases_since, last_change, solved_since
 from omnitui.store.db import (
     STORE_ERRORS,
     Store,
@@ -172,9 +173,12 @@ class Desk:
     @contextmanager
     def _clocks_follow(self, conn: sqlite3.Connection) -> Iterator[None]:
         """The SLA clocks of every case the transaction changed, replayed before it commits
-        (a reply meets a target, a pause stops them, an undo puts them back)."""
+        (a reply meets a target, a pause stops them, an undo puts them back); a case it
+        solved gets its satisfaction survey ([csat]) in the same transaction."""
         before = last_change(conn)
         yield
+        for case_id in solved_since(conn, before):  # the customer is asked how it went
+            ask_after_solve(conn, self.settings, case_id, self.actor, self.clock())
         for case_id in sorted(changed_cases_since(conn, before)[1] or ()):
             self.upkeep.refresh(conn, case_id, self.clock())
 

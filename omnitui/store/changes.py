@@ -39,3 +39,11 @@ def escalations_since(conn: sqlite3.Connection, after: int,
         "SELECT a.case_id, a.actor, a.reason, c.queue FROM audit a JOIN cases c"
         " ON c.id = a.case_id WHERE a.id > ? AND a.id <= ? AND a.action = 'case.escalated'"
         " ORDER BY a.id", (after, upto))]
+
+
+def solved_since(conn: sqlite3.Connection, after: int) -> list[int]:
+    """The cases a status change after audit row `after` solved."""
+    return [r[0] for r in conn.execute(
+        "SELECT DISTINCT case_id FROM audit WHERE id > ? AND action = 'case.status' AND"
+        " case_id IS NOT NULL AND json_extract(after, '$.\"cases:' || case_id || '\".status')"
+        " = 'solved' ORDER BY case_id", (after,))]

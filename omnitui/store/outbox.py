@@ -155,3 +155,9 @@ def record_receipt(conn: sqlite3.Connection, channel: str, external_id: str, sta
     conn.execute("UPDATE outbox SET receipt = ? WHERE id = ?", (receipt, outbox_id))
     _log(conn, outbox_id, "reply.receipt", receipt, at)
     return True
+
+
+def failed_for_good(conn: sqlite3.Connection, case_id: int) -> bool:
+    """Whether a reply on the case failed for good (a bounced address, a blocked chat)."""
+    return conn.execute("SELECT 1 FROM outbox WHERE case_id = ? AND status = ? LIMIT 1",
+                        (case_id, FAILED)).fetchone() is not None

@@ -491,10 +491,25 @@ CREATE VIRTUAL TABLE kb_fts USING fts5(title, tags, body,
     tokenize = 'porter unicode61 remove_diacritics 2');
 """
 
+# 16: satisfaction surveys (services/csat.py): at most one a case, asked when an agent
+# solves it, answered against the case and its agent without reopening it.
+MIGRATION_16 = """
+CREATE TABLE csat (
+    case_id INTEGER PRIMARY KEY REFERENCES cases(id),
+    agent TEXT,
+    message_id INTEGER,
+    asked_at TEXT NOT NULL,
+    score INTEGER CHECK (score BETWEEN 1 AND 5),
+    answer TEXT,
+    answered_at TEXT
+);
+CREATE INDEX csat_unanswered ON csat(asked_at) WHERE answered_at IS NULL;
+"""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
                          MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10,
                          MIGRATION_11, MIGRATION_12, MIGRATION_13, MIGRATION_14,
-                         MIGRATION_15]
+                         MIGRATION_15, MIGRATION_16]
 
 # Migrations that also rewrite rows by rules too involved for SQL: the module whose
 # `migrate(conn)` runs right after that migration's SQL, in the same transaction. Named, not

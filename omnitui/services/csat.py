@@ -1,0 +1,64 @@
+"""Satisfaction surveys (`[csat]`): when an agent solves a case, the customer gets one
+question on the case's channel; an answer (a digit 1-5, a word, an emoji: triage/csat.py)
+within the window is recorded against the case and its agent without reopening it
+(ingest/surveys.py files it there); anything else is a normal message.
+
+At most once a case; never where the customer's last message was automatic mail, never
+where a reply to them failed for good (a bounce), never on WhatsApp or Messenger once their
+24-hour customer-service window has closed (a message nobody asked for needs a template
+the platform approved: the case says why nothing was sent). The survey is sent as the
+agent's, in the same transaction as the solve: undoing the solve takes it back too."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from omnitui.config import Settings
+from omnitui.config.templates import ACKNOWLEDGEMENT_VARIABLES
+from omnitui.model import Status
+from omnitui.services.macros import fill_template, template_values
+from omnitui.services.outbound import queue_draft, start_draft
+from omnitui.store import csat as surveys
+from omnitui.store import messages as message_store
+from omnitui.store.audit import ChangeSet, record_audit
+from omnitui.store.cases import get_case
+from omnitui.store.db import StoreError, db_time, parse_db_time
+from omnitui.store.outbox import failed_for_good
+
+KIND = "csat"  # messages.auto_submitted of a survey
+WINDOWED = ("whatsapp", "messenger")  # platforms with a 24-hour customer-service window
+SERVICE_WINDOW = timedelta(hours=24)
+
+
+def ask_after_solve(conn: sqlite3.Connection, settings: Settings, case_id: int, agent: str,
+                    now: datetime) -> None:
+    """Send the survey on a case an agent just solved, if it should go."""
+    case = get_case(conn, case_id)
+    if not settings.csat.enabled or case is None or case["status"] != Status.SOLVED or \
+            surveys.asked(conn, case_id):
+        return
+    last = message_store.last_inbound(conn, case_id)
+    if last is None or last["auto_submitted"] or failed_for_good(conn, case_id):
+        return
+    if case["channel"] in WINDOWED and now - parse_db_time(last["created_at"]) > SERVICE_WINDOW:
+        record_audit(conn, actor=agent, action="csat.skipped", case_id=case_id,
+                     reason=f"no satisfaction survey: {case['channel']}'s 24-hour window "
+                            "closed and it needs an approved template for a message nobody "
+                            "asked for", at=db_time(now))
+        return
+    try:
+        draft = start_draft(conn, case_id, "reply")
+    except StoreError:  # nowhere to send it
+        return
+    values = {k: v for k, v in template_values(conn, case_id, agent).items()
+              if k in ACKNOWLEDGEMENT_VARIABLES}
+    text = fill_template(settings.csat.question, {**values, "expected_wait": "",
+                                                  "business_hours": ""})
+    message_id = queue_draft(conn, case_id, replace(draft, text=text), author=agent, at=now,
+                             automatic=KIND, reason="satisfaction survey")
+    changes = ChangeSet()
+    surveys.ask(conn, case_id, case["owner"] or agent, message_id, db_time(now), changes)
+    record_audit(conn, actor=agent, action="csat.asked", case_id=case_id,
+                 reason="satisfaction survey sent", changes=changes, at=db_time(now))

@@ -1,0 +1,92 @@
+"""Satisfaction surveys: asked once when an agent solves a case (and taken back with the
+solve), never after automatic mail, a bounce or a closed 24-hour window; a short answer is
+recorded against the case and its agent without reopening it, anything else reopens."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from omnitui.config import CsatSettings, Settings
+from omnitui.model import Status
+from omnitui.services.desk import Desk
+from omnitui.services.intake import intake_pipeline
+from omnitui.store.db import Store
+from omnitui.store.outbox import mark_failed
+from omnitui.triage.csat import rating
+from tests.conftest import chat_event
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+SETTINGS = Settings(csat=CsatSettings(enabled=True))
+
+
+def write(store: Store, text: str, at: datetime = NOW, channel: str = "telegram") -> int:
+    result = intake_pipeline(store, SETTINGS, clock=lambda: at).ingest(
+        chat_event(channel, "42", text, name="Kim Park", at=at))
+    assert result.case_id is not None
+    return result.case_id
+
+
+def solve(store: Store, case_id: int, at: datetime = NOW) -> Desk:
+    desk = Desk(store, "erin", SETTINGS, clock=lambda: at)
+    desk.each([case_id], desk.status(Status.SOLVED))
+    return desk
+
+
+def surveys(store: Store) -> list[tuple]:
+    return store.conn.execute("SELECT case_id, agent, score, answer FROM csat").fetchall()
+
+
+def sent(store: Store) -> list[str]:
+    return [r[0] for r in store.conn.execute(
+        "SELECT text FROM messages WHERE auto_submitted = 'csat'")]
+
+
+def test_asked_once_answered_without_reopening(store: Store) -> None:
+    case_id = write(store, "my export is empty")
+    solve(store, case_id)
+    assert sent(store) == [f"How did we do on case #{case_id}? Answer with a number from 1 "
+                           "(poor) to 5 (great)."]
+    answer = write(store, "5", NOW + timedelta(hours=2))
+    assert answer == case_id
+    assert store.conn.execute("SELECT status FROM cases WHERE id = ?",
+                              (case_id,)).fetchone()[0] == "solved"
+    assert surveys(store) == [(case_id, "erin", 5, "5")]
+    again = write(store, "It broke again, the export is empty once more",
+                  NOW + timedelta(hours=3))
+    assert again == case_id  # a real message reopens as always
+    solve(store, case_id, NOW + timedelta(hours=4))
+    assert len(sent(store)) == 1  # at most once a case
+
+
+def test_undoing_the_solve_takes_the_survey_back(store: Store) -> None:
+    case_id = write(store, "my export is empty")
+    solve(store, case_id).undo()
+    assert sent(store) == [] and surveys(store) == []
+
+
+def test_not_after_a_bounce_nor_outside_whatsapps_window(store: Store) -> None:
+    bounced = write(store, "my export is empty")
+    desk = Desk(store, "erin", SETTINGS, clock=lambda: NOW)
+    desk.write(bounced, "reply", "Try again please")
+    with store.write() as conn:
+        outbox_id = conn.execute("SELECT max(id) FROM outbox").fetchone()[0]
+        mark_failed(conn, outbox_id, "403 blocked by the user", at="2026-12-01 12:00:00",
+                    retry_at=None)
+    solve(store, bounced)
+    late = write(store, "hola", NOW - timedelta(days=2), channel="whatsapp")
+    solve(store, late)
+    assert sent(store) == []
+    reason = store.conn.execute("SELECT reason FROM audit WHERE action = 'csat.skipped'"
+                                ).fetchone()[0]
+    assert reason.startswith("no satisfaction survey: whatsapp's 24-hour window closed")
+
+
+@pytest.mark.parametrize(("text", "score"), [
+    ("5", 5), ("4/5", 4), ("3 stars", 3), ("1!", 1), ("⭐⭐⭐⭐", 4), ("👍", 4), ("😡", 1),
+    ("Great", 5), ("gut", 4), ("malo", 2), ("ok", 3),
+    ("6", None), ("5 days and still nothing", None), ("thanks, all good now!", None), ("", None),
+])
+def test_what_reads_as_an_answer(text: str, score: int | None) -> None:
+    assert rating(text) == score
