@@ -19,7 +19,7 @@ from omnitui.config import Settings
 from omnitui.config.templates import ACKNOWLEDGEMENT_VARIABLES
 from omnitui.model import Status
 from omnitui.services.macros import fill_template, template_values
-from omnitui.services.outbound import queue_draft, start_draft
+from omnitui.services.outbound import queue_draft, reachable_channels, start_draft
 from omnitui.store import csat as surveys
 from omnitui.store import messages as message_store
 from omnitui.store.audit import ChangeSet, record_audit
@@ -48,6 +48,8 @@ def ask_after_solve(conn: sqlite3.Connection, settings: Settings, case_id: int, 
                             "closed and it needs an approved template for a message nobody "
                             "asked for", at=db_time(now))
         return
+    if case["channel"] not in reachable_channels(conn, case["customer_id"]):
+        return  # a phone call or a visit logged by hand: there is no way back on it
     try:
         draft = start_draft(conn, case_id, "reply")
     except StoreError:  # nowhere to send it
@@ -61,4 +63,4 @@ def ask_after_solve(conn: sqlite3.Connection, settings: Settings, case_id: int, 
     changes = ChangeSet()
     surveys.ask(conn, case_id, case["owner"] or agent, message_id, db_time(now), changes)
     record_audit(conn, actor=agent, action="csat.asked", case_id=case_id,
-                 reason="satisfaction survey sent", changes=changes, at=db_time(now))
+                 reason=f"asked on {case['channel']}", changes=changes, at=db_time(now))

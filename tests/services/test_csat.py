@@ -83,6 +83,14 @@ def test_not_after_a_bounce_nor_outside_whatsapps_window(store: Store) -> None:
     assert reason.startswith("no satisfaction survey: whatsapp's 24-hour window closed")
 
 
+def test_not_on_a_phone_call_logged_by_hand(store: Store) -> None:
+    desk = Desk(store, "erin", SETTINGS, clock=lambda: NOW)
+    case_id, _ = desk.log_contact("+49 151 2345678", "phone", "My export is empty",
+                                  name="Kim Park", answer="Try again")
+    solve(store, case_id)
+    assert sent(store) == []  # no way back on a phone line
+
+
 @pytest.mark.parametrize(("text", "score"), [
     ("5", 5), ("4/5", 4), ("3 stars", 3), ("1!", 1), ("⭐⭐⭐⭐", 4), ("👍", 4), ("😡", 1),
     ("Great", 5), ("gut", 4), ("malo", 2), ("ok", 3),
