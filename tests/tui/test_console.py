@@ -10,6 +10,8 @@ from textual.widgets import Static
 from omnitui.config import Settings
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.keymap import KEYS
+from omnitui.model import Status
+from omnitui.services.desk import Desk
 from omnitui.services.intake import intake_pipeline
 from omnitui.store.db import Store
 from omnitui.tui.app import OmnituiApp
@@ -215,6 +217,12 @@ def test_keys_can_be_remapped_from_the_config(demo_db: Path) -> None:
 
 
 def test_search_and_filter_narrow_as_you_type(demo_db: Path) -> None:
+    with Store(demo_db) as store:  # a pending case, whatever hour the demo was built at
+        desk = Desk(store, "bob")
+        case_id = store.conn.execute("SELECT min(id) FROM cases WHERE status = 'open'"
+                                     ).fetchone()[0]
+        desk.each([case_id], desk.status(Status.PENDING, "the order number"))
+
     async def script(app: OmnituiApp, pilot: object) -> None:
         everything = len(queue(app).ids)
         await pilot.press("slash", *"refund")

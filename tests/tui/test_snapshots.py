@@ -220,6 +220,7 @@ def test_reply_composer(console: OmnituiApp, snap_compare: Snap) -> None:
     assert isinstance(seen["screen"], ComposeScreen)
     top = top_case(console.db_path)
     assert f"Reply on {top.channel}, case #{top.id}" in str(seen["text"])
-    assert "^j send · ^t reply/note · ^o preview · ^e editor · esc cancel" in str(seen["text"])
+    assert ("^j send · ^t reply/note · ^o preview · ^e editor · ^g article · esc cancel"
+            in str(seen["text"]))
     assert any(str(seen["to"]) in value for value in top.identities)  # filled in
     assert isinstance(seen["focused"], TextArea)  # ready to type the answer
