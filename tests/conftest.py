@@ -49,6 +49,20 @@ def pipeline(store: Store, settings: Settings) -> Pipeline:
     return intake_pipeline(store, settings)
 
 
+def demo_story_end() -> datetime:
+    """The latest Wednesday 15:00 in Berlin: the demo's team keeps Berlin business hours, so
+    a demo whose story ends at the same hour of the week holds the same kinds of cases
+    (routed, waiting, pending) whenever the tests run."""
+    from zoneinfo import ZoneInfo
+
+    now = datetime.now(ZoneInfo("Europe/Berlin"))
+    moment = (now - timedelta(days=(now.weekday() - 2) % 7)).replace(
+        hour=15, minute=0, second=0, microsecond=0)
+    if moment > now:
+        moment -= timedelta(days=7)
+    return moment.astimezone(UTC)
+
+
 def ago(**kwargs: float) -> datetime:
     return datetime.now(UTC) - timedelta(**kwargs)
 

@@ -13,6 +13,7 @@ from omnitui.demo import build_demo
 from omnitui.store.db import Store
 from omnitui.store.queries import SORTS, CaseQuery, distinct_values, list_cases, queue_ids
 from omnitui.store.schema import ACTIVE
+from tests.conftest import demo_story_end
 
 ORDERS = ("priority", "sla", "newest", "updated")  # the orders people pick (`s`, --sort)
 EVERY_STATUS = ("new", "open", "pending", "on_hold", "solved", "closed")
@@ -20,7 +21,7 @@ EVERY_STATUS = ("new", "open", "pending", "on_hold", "solved", "closed")
 
 @pytest.fixture
 def demo(store: Store) -> Store:
-    build_demo(store, Settings(), customers=120, messages=600)
+    build_demo(store, Settings(), customers=120, messages=600, end=demo_story_end())
     return store
 
 

@@ -6,6 +6,7 @@ from omnitui.config import Settings
 from omnitui.demo import build_demo
 from omnitui.store.db import Store
 from omnitui.store.queries import CaseQuery, case_detail, list_cases
+from tests.conftest import demo_story_end
 
 
 def count(store: Store, sql: str) -> int:
@@ -13,7 +14,8 @@ def count(store: Store, sql: str) -> int:
 
 
 def test_demo_past_its_base_grows_by_consistent_copies(store: Store) -> None:
-    build_demo(store, Settings(), customers=90, messages=600, base_messages=200)
+    build_demo(store, Settings(), customers=90, messages=600, base_messages=200,
+               end=demo_story_end())
     inbound = count(store, "SELECT count(*) FROM messages WHERE direction = 'in'")
     assert inbound == 600
     customers, cases = count(store, "SELECT count(*) FROM customers"), count(

@@ -9,11 +9,12 @@ import pytest
 from omnitui.config import Settings
 from omnitui.demo import build_demo
 from omnitui.store.db import Store
+from tests.conftest import demo_story_end
 
 
 @pytest.fixture
 def demo_db(tmp_path: Path) -> Path:
     path = tmp_path / "demo.db"
     with Store(path) as store:
-        build_demo(store, Settings(), customers=80, messages=300)
+        build_demo(store, Settings(), customers=80, messages=300, end=demo_story_end())
     return path
