@@ -290,3 +290,7 @@ class CaseDetail:
     priority_by: str | None  # who set it by hand (then it holds); None: computed
     severity: int  # 0-3: from the message, its intent, escalations and business events
     history: list[tuple[int, str, str, str, str]]  # audit id, at, actor, action, reason
+    # Named answers kept on the case (the intake assistant's: topic, order_number...)
+    fields: dict[str, str] = field(default_factory=dict)
+    # The satisfaction survey: asked_at, score (1-5, None: not answered), answer, answered_at
+    csat: dict[str, object] | None = None

@@ -26,6 +26,8 @@ from omnitui.vocabulary import routing_story
 from omnitui.wording import (
     ago,
     breakdown,
+    csat_words,
+    fields_words,
     plural,
     reading,
     sla_countdown,
@@ -226,6 +228,10 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
                         f"{c.id})"))
     if articles:
         out.print(_text(f"kb: {' · '.join(f'{a.title} ({a.path})' for a in articles)}"))
+    if detail.fields:
+        out.print(_text(f"fields: {fields_words(detail.fields)}"))
+    if survey := csat_words(detail.csat):
+        out.print(_text(f"satisfaction: {survey}"))
     if c.status in PAUSED_STATUSES and detail.pause_reason:
         out.print(_text(f"why paused: {detail.pause_reason}"))
     if detail.snoozed_until and (until := parse_db_time(detail.snoozed_until)) > now:

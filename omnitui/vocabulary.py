@@ -23,6 +23,8 @@ ACTION_WORDS = {
     "case.severity": "a severity change", "macro.auto": "a macro that ran by itself",
     "csat.asked": "a satisfaction survey", "csat.answered": "a satisfaction answer",
     "csat.skipped": "a satisfaction survey not sent",
+    "case.fields": "an answer kept on the case", "assistant.asked": "the intake assistant",
+    "assistant.ended": "the intake assistant's end",
 }
 
 

@@ -104,3 +104,19 @@ def breakdown(parts: str | None, total: float) -> str:
         return f"{total:g}"
     shown = [f"{label} {points:g}" for label, points in json.loads(parts) if points]
     return f"{total:g} = " + (" + ".join(shown) if shown else "0")
+
+
+def fields_words(fields: dict[str, str]) -> str:
+    """A case's named answers on one line: "topic A payment · order_number A-10231"."""
+    return " · ".join(f"{name} {value}" for name, value in fields.items())
+
+
+def csat_words(survey: dict[str, object] | None) -> str:
+    """The case's satisfaction survey: "4/5 ("great")", "asked, no answer yet"; "" if never
+    asked."""
+    if survey is None:
+        return ""
+    if survey.get("score") is None:
+        return "asked, no answer yet"
+    answer = " ".join(str(survey.get("answer") or "").split())[:40]
+    return f"{survey['score']}/5" + (f" ({answer!r})" if answer else "")

@@ -24,6 +24,7 @@ from omnitui.config.schema import (
     VIEW_SORTS,
     AcknowledgeSettings,
     AgentSettings,
+    AssistantSettings,
     BusinessHoursSettings,
     HookChannel,
     Intent,
@@ -99,6 +100,8 @@ def check_values(settings: Settings, file: Path) -> None:
     for index, macro in enumerate(settings.macros):
         _check_macro(macro, f"macros[{index}]", file)
     _check_acknowledge(settings.acknowledge, f"{file}: acknowledge")
+    _check_assistant(settings.assistant, {i.name for i in settings.intents},
+                     f"{file}: assistant")
     try:
         parse_duration(settings.csat.window)
         template_parts(settings.csat.question, ACKNOWLEDGEMENT_VARIABLES)
@@ -447,13 +450,71 @@ def _check_acknowledge(acknowledge: AcknowledgeSettings, where: str) -> None:
         if kind and kind not in kinds:
             raise ConfigError(f"{where}.{key}: no channel kind {kind!r} (kinds: "
                               f"{', '.join(sorted(kinds))})")
-        if not template.strip():
-            raise ConfigError(f"{where}.{key} is empty")
-        try:
-            template_parts(template, ACKNOWLEDGEMENT_VARIABLES)
-        except ValueError as exc:
-            known = ", ".join("{" + v + "}" for v in ACKNOWLEDGEMENT_VARIABLES)
-            raise ConfigError(f"{where}.{key} {exc}; known variables: {known}") from None
+        _check_template(template, ACKNOWLEDGEMENT_VARIABLES, f"{where}.{key}")
+
+
+ASSISTANT_CHANNELS = ("chat", "sms", "whatsapp", "telegram", "slack", "messenger", "instagram")
+ASSISTANT_WHEN = ("unattended", "always")
+MAX_QUESTIONS = 3  # short: a customer waiting for a person is not filling in a form
+FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+def _check_assistant(assistant: AssistantSettings, intents: set[str], where: str) -> None:
+    for channel in assistant.channels:
+        if channel not in ASSISTANT_CHANNELS:
+            raise ConfigError(f"{where}.channels: {channel!r} is not a chat or messaging "
+                              f"channel (one of {_choices(ASSISTANT_CHANNELS)}); mail gets an "
+                              "[acknowledge]")
+    if assistant.when not in ASSISTANT_WHEN:
+        raise ConfigError(f"{where}.when must be one of {_choices(ASSISTANT_WHEN)}, got "
+                          f"{assistant.when!r}")
+    try:
+        parse_duration(assistant.timeout)
+    except CalendarError as exc:
+        raise ConfigError(f"{where}.timeout: {exc}") from None
+    for key in ("greeting", "closing"):
+        _check_template(getattr(assistant, key), ACKNOWLEDGEMENT_VARIABLES, f"{where}.{key}")
+    if len(assistant.questions) > MAX_QUESTIONS:
+        raise ConfigError(f"{where}.questions: at most {MAX_QUESTIONS} (a customer waiting "
+                          f"for a person is not filling in a form), got "
+                          f"{len(assistant.questions)}")
+    fields: set[str] = set()
+    for index, question in enumerate(assistant.questions):
+        at = f"{where}.questions[{index}]"
+        if not FIELD_NAME.fullmatch(question.field) or question.field in fields:
+            raise ConfigError(f"{at}.field: {question.field!r} must be a new name of lower-case "
+                              "letters, digits and _ (it names the answer on the case)")
+        fields.add(question.field)
+        if not question.ask.strip():
+            raise ConfigError(f"{at}.ask is empty")
+        if question.pattern:
+            if question.choices:
+                raise ConfigError(f"{at}: a question has choices or a pattern, not both")
+            try:
+                re.compile(question.pattern)
+            except re.error as exc:
+                raise ConfigError(f"{at}.pattern: {question.pattern!r} is not a regular "
+                                  f"expression: {exc}") from None
+        if question.choices and not 2 <= len(question.choices) <= 9:
+            raise ConfigError(f"{at}.choices: 2 to 9 (numbered 1-9), got "
+                              f"{len(question.choices)}")
+        labels = [c.label.strip().casefold() for c in question.choices]
+        if "" in labels or len(set(labels)) != len(labels):
+            raise ConfigError(f"{at}.choices: every choice needs its own label")
+        for number, choice in enumerate(question.choices):
+            if choice.intent and choice.intent not in intents:
+                raise ConfigError(f"{at}.choices[{number}].intent: no [[intents]] entry named "
+                                  f"{choice.intent!r}")
+
+
+def _check_template(template: str, variables: tuple[str, ...], where: str) -> None:
+    if not template.strip():
+        raise ConfigError(f"{where} is empty")
+    try:
+        template_parts(template, variables)
+    except ValueError as exc:
+        known = ", ".join("{" + v + "}" for v in variables)
+        raise ConfigError(f"{where} {exc}; known variables: {known}") from None
 
 
 def _choices(values: tuple[str, ...]) -> str:

@@ -281,6 +281,66 @@ class AcknowledgeSettings:
 
 
 @dataclass
+class AssistantChoice:
+    """One answer a question offers: by its number, its label or one of its keywords (whole
+    words, any case, any language); `intent` (an [[intents]] name) moves the case to that
+    intent's queue."""
+
+    label: str
+    intent: str = ""
+    keywords: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AssistantQuestion:
+    """What the intake assistant asks; the answer is kept on the case as the field `field`.
+    With `choices`, the customer picks one; without, any text is the answer, or with a
+    `pattern` (a regular expression; its first group, if it has one) only what it finds."""
+
+    field: str
+    ask: str
+    choices: list[AssistantChoice] = field(default_factory=list)
+    pattern: str = ""
+
+
+def default_questions() -> list[AssistantQuestion]:
+    """What it is about, the order or account number, how to get back to the customer."""
+    return [
+        AssistantQuestion("topic", "What is it about?", [
+            AssistantChoice("An order or a delivery", keywords=["order", "delivery", "parcel"]),
+            AssistantChoice("A payment or an invoice",
+                            keywords=["payment", "invoice", "charge", "refund"]),
+            AssistantChoice("My account", keywords=["account", "login", "password"]),
+            AssistantChoice("Something else", keywords=["other", "else"])]),
+        AssistantQuestion("order_number", "Do you have an order or account number? Write it "
+                          "here, or \"skip\".", pattern=r"\b([A-Z]{0,4}-?\d{4,}[A-Z0-9-]*)\b"),
+        AssistantQuestion("callback", "How would you like us to answer?", [
+            AssistantChoice("Here", keywords=["chat", "here"]),
+            AssistantChoice("By email", keywords=["email", "mail"]),
+            AssistantChoice("By phone", keywords=["phone", "call"])])]
+
+
+ASSISTANT_GREETING = ("Hi {customer_first_name}, thank you for writing (case #{case_id}). A "
+                      "person will answer you here. {expected_wait} While you wait, a few "
+                      "quick questions help them help you; skip any you like.")
+ASSISTANT_CLOSING = "Thank you, that helps. {expected_wait}"
+
+
+@dataclass
+class AssistantSettings:
+    """An intake assistant on chat channels for when nobody can answer at once: at most
+    three questions, answers kept on the case as fields; it stops the moment an agent
+    writes (services/assistant.py)."""
+
+    channels: list[str] = field(default_factory=list)  # channel kinds; []: off
+    when: str = "unattended"  # or "always"; unattended: closed, or no agent free for it
+    greeting: str = ASSISTANT_GREETING  # over templates.ACKNOWLEDGEMENT_VARIABLES
+    closing: str = ASSISTANT_CLOSING  # the same variables
+    timeout: str = "2h"  # an answer later than this after a question ends it, silently
+    questions: list[AssistantQuestion] = field(default_factory=default_questions)
+
+
+@dataclass
 class Product:
     """What an outage event can name: its keywords find the cases that mention it (full-text
     search: whole words, any case)."""
@@ -422,6 +482,7 @@ class Settings:
     views: list[SavedView] = field(default_factory=list)
     macros: list[Macro] = field(default_factory=list)  # the first nine get the keys 1..9
     acknowledge: AcknowledgeSettings = field(default_factory=AcknowledgeSettings)
+    assistant: AssistantSettings = field(default_factory=AssistantSettings)
     products: list[Product] = field(default_factory=list)
     events: EventSettings = field(default_factory=EventSettings)
     automation: AutomationSettings = field(default_factory=AutomationSettings)

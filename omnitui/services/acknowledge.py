@@ -33,6 +33,7 @@ from omnitui.services.events import OutageWatch, incident_line
 from omnitui.services.macros import fill_template, template_values
 from omnitui.services.outbound import queue_draft, start_draft
 from omnitui.services.sla import SlaKeeper
+from omnitui.store import assistant as assistant_runs
 from omnitui.store import cases as case_store
 from omnitui.store.db import db_time, parse_db_time, savepoint, utc_now
 from omnitui.triage.calendar import Calendar
@@ -87,13 +88,12 @@ class Acknowledger:
     def _acknowledge(self, conn: sqlite3.Connection, event: InboundEvent, case_id: int,
                      now: datetime) -> None:
         since = db_time(now - timedelta(seconds=self.window))
-        if case_store.automatic_reply_since(conn, case_id, KIND, since):
-            return
+        if case_store.automatic_reply_since(conn, case_id, KIND, since) or \
+                assistant_runs.run_of(conn, case_id) is not None:
+            return  # the intake assistant's greeting said it (services/assistant.py)
         case = case_store.require_case(conn, case_id)
-        wait = self.expected_wait(conn, case, event.channel, now)
-        values = {**template_values(conn, case_id, ACTOR), "expected_wait": wait,
-                  "business_hours": opening_hours(self.settings.business_hours)}
-        values = {k: v for k, v in values.items() if k in ACKNOWLEDGEMENT_VARIABLES}
+        values = acknowledgement_values(conn, self.settings, self.keeper, case_id,
+                                        event.channel, now)
         template = self.config.templates.get(event.channel, self.config.template)
         draft = start_draft(conn, case_id, "reply", channel=event.channel)
         text = fill_template(template, values)
@@ -103,27 +103,39 @@ class Acknowledger:
         draft = replace(draft, text=text)
         queue_draft(conn, case_id, draft, author=ACTOR, at=now, automatic=KIND,
                     reason=f"acknowledge: {'new' if case['status'] == 'new' else 'reopened'}"
-                           f" case on {event.channel}; {wait}")
+                           f" case on {event.channel}; {values['expected_wait']}")
 
-    def expected_wait(self, conn: sqlite3.Connection, case: case_store.Row, channel: str,
-                      now: datetime) -> str:
-        """The honest sentence: how long this queue takes to answer, and when it opens."""
-        policy = self.keeper.policy(case["queue"], case["sla_policy"])
-        calendar = self.keeper.calendar(policy)
-        target = self.keeper.targets(policy, channel, case["tier"] or "")["first_response"]
-        typical = typical_first_response(conn, case["queue"], calendar, now)
-        bound = min(x for x in (typical, target) if x is not None) if (
-            typical is not None or target is not None) else None
-        working = "" if calendar.always_open else "working "
-        within = (f"within about {duration_words(bound, working)}" if bound is not None
-                  else "as soon as we can")
-        if calendar.is_open(now):
-            return f"We usually answer {within}."
-        opens = calendar.add(now, 0)
-        when = opens.astimezone(calendar.zone).strftime("%H:%M on %A")
-        zone = f" ({calendar.zone} time)" if calendar.zone else ""
-        return (f"We are closed now and open again at {when}{zone}; a person will answer "
-                f"{within} of opening.")
+
+def acknowledgement_values(conn: sqlite3.Connection, settings: Settings, keeper: SlaKeeper,
+                           case_id: int, channel: str, now: datetime) -> dict[str, str]:
+    """The variables of an acknowledgement's template (and the intake assistant's) on a
+    case, as it is now."""
+    case = case_store.require_case(conn, case_id)
+    values = {**template_values(conn, case_id, ACTOR),
+              "expected_wait": expected_wait(conn, keeper, case, channel, now),
+              "business_hours": opening_hours(settings.business_hours)}
+    return {k: v for k, v in values.items() if k in ACKNOWLEDGEMENT_VARIABLES}
+
+
+def expected_wait(conn: sqlite3.Connection, keeper: SlaKeeper, case: case_store.Row,
+                  channel: str, now: datetime) -> str:
+    """The honest sentence: how long this queue takes to answer, and when it opens."""
+    policy = keeper.policy(case["queue"], case["sla_policy"])
+    calendar = keeper.calendar(policy)
+    target = keeper.targets(policy, channel, case["tier"] or "")["first_response"]
+    typical = typical_first_response(conn, case["queue"], calendar, now)
+    bound = min(x for x in (typical, target) if x is not None) if (
+        typical is not None or target is not None) else None
+    working = "" if calendar.always_open else "working "
+    within = (f"within about {duration_words(bound, working)}" if bound is not None
+              else "as soon as we can")
+    if calendar.is_open(now):
+        return f"We usually answer {within}."
+    opens = calendar.add(now, 0)
+    when = opens.astimezone(calendar.zone).strftime("%H:%M on %A")
+    zone = f" ({calendar.zone} time)" if calendar.zone else ""
+    return (f"We are closed now and open again at {when}{zone}; a person will answer "
+            f"{within} of opening.")
 
 
 def typical_first_response(conn: sqlite3.Connection, queue: str, calendar: Calendar,

@@ -2,7 +2,8 @@
 logged by hand): after a message is filed, in the same transaction, its case's SLA clocks are
 replayed, its priority scored, and a new or reopened case is routed to an agent; a new case
 that names a product with an outage going on takes its severity first; on live intake (the
-daemon's channels) the customer is then acknowledged."""
+daemon's channels) the intake assistant may start a chat's questions, and the customer is
+then acknowledged."""
 
 from __future__ import annotations
 
@@ -56,6 +57,10 @@ def intake_pipeline(store: Store, settings: Settings, *,
         from omnitui.services.playbooks import AutoMacros
 
         automations.append(AutoMacros(settings, clock))
+    if live and settings.assistant.channels:
+        from omnitui.services.assistant import Assistant
+
+        automations.append(Assistant(settings, upkeep, clock))  # before: it greets instead
     if live and settings.acknowledge.enabled:
         from omnitui.services.acknowledge import Acknowledger
 

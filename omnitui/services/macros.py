@@ -79,9 +79,19 @@ def template_values(conn: sqlite3.Connection, case_id: int, agent: str) -> dict[
             "queue": case["queue"]}
 
 
+EMPTY_BEFORE = tuple(",.!?;: \n")  # an empty value drops the space before these
+
+
 def fill_template(template: str, values: dict[str, str]) -> str:
     """Put the values in the template's fields. Values are inserted as plain text and never
     read as a template themselves: a customer named "{case_id}" stays "{case_id}"."""
-    return "".join(text + (values[name] if name is not None else "")
-                   for text, name in template_parts(template, tuple(values)))
+    parts = template_parts(template, tuple(values))
+    filled = []
+    for index, (text, name) in enumerate(parts):
+        value = values[name] if name is not None else ""
+        following = parts[index + 1][0] if index + 1 < len(parts) else ""
+        if name is not None and not value and following[:1] in EMPTY_BEFORE:
+            text = text.rstrip(" ")  # "Hi {customer_first_name}," with no name: "Hi,"
+        filled.append(text + value)
+    return "".join(filled)
 

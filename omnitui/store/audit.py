@@ -18,7 +18,7 @@ from omnitui.store.schema import DERIVED
 
 # Tables an audit event may touch; table names are never taken from outside.
 UNDOABLE_TABLES = frozenset({"customers", "identities", "cases", "messages", "suggestions",
-                             "customer_facts", "outbox", "csat"})
+                             "customer_facts", "outbox", "csat", "assistant_runs"})
 
 
 @dataclass

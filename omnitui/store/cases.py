@@ -267,6 +267,17 @@ def automatic_reply_since(conn: sqlite3.Connection, case_id: int, kind: str,
         " AND created_at >= ? LIMIT 1", (case_id, kind, since)).fetchone() is not None
 
 
+def person_replying_since(conn: sqlite3.Connection, case_id: int, since: str) -> str | None:
+    """Who (an agent, not one of omnitui's own "omnitui-..." actors) replied on the case since
+    `since`; None: nobody."""
+    row = conn.execute(
+        "SELECT author FROM messages WHERE case_id = ? AND direction = 'out'"
+        " AND auto_submitted IS NULL AND author NOT LIKE 'omnitui-%' AND created_at >= ?"
+        " ORDER BY created_at LIMIT 1",
+        (case_id, since)).fetchone()
+    return None if row is None else str(row[0] or "an agent")
+
+
 def latest_customer_words(conn: sqlite3.Connection, case_id: int
                           ) -> tuple[str, str, float | None, str | None]:
     """The case's subject and its customer's latest message (not automatic mail): text,

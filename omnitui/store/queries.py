@@ -206,7 +206,8 @@ _MESSAGE_FIELDS = ("id", "case_id", "channel", "direction", "author", "created_a
 
 def case_detail(conn: sqlite3.Connection, case_id: int) -> CaseDetail | None:
     extra = ", ".join(f"c.{name}" for name in DETAIL_COLUMNS)
-    row = _named(conn, f"SELECT {SUMMARY_COLUMNS}, {extra} FROM cases c JOIN customers cu"
+    row = _named(conn, f"SELECT {SUMMARY_COLUMNS}, {extra}, c.fields FROM cases c"
+                 " JOIN customers cu"
                  " ON cu.id = c.customer_id WHERE c.id = ?", (case_id,)).fetchone()
     if row is None:
         return None
@@ -232,9 +233,13 @@ def case_detail(conn: sqlite3.Connection, case_id: int) -> CaseDetail | None:
         for r in rows]
     history = conn.execute("SELECT id, at, actor, action, reason FROM audit WHERE case_id = ?"
                            " ORDER BY id", (case_id,)).fetchall()
+    survey = _named(conn, "SELECT asked_at, score, answer, answered_at FROM csat"
+                    " WHERE case_id = ?", (case_id,)).fetchone()
     return CaseDetail(summary, customer_view(conn, summary.customer_id), messages,
                       **{name: row[name] for name in DETAIL_COLUMNS},
-                      history=[tuple(h) for h in history])
+                      history=[tuple(h) for h in history],
+                      fields=json.loads(row["fields"] or "{}"),
+                      csat=dict(survey) if survey else None)
 
 
 def _attachments(conn: sqlite3.Connection, message_ids: list[int]

@@ -506,10 +506,25 @@ CREATE TABLE csat (
 CREATE INDEX csat_unanswered ON csat(asked_at) WHERE answered_at IS NULL;
 """
 
+# 17: the intake assistant on chat channels (services/assistant.py): one conversation a case
+# at most, and the answers it gathers, kept on the case as named fields (JSON).
+MIGRATION_17 = """
+ALTER TABLE cases ADD COLUMN fields TEXT NOT NULL DEFAULT '{}';
+CREATE TABLE assistant_runs (
+    case_id INTEGER PRIMARY KEY REFERENCES cases(id),
+    channel TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    question INTEGER,
+    asked_at TEXT NOT NULL,
+    ended_at TEXT,
+    ended TEXT
+);
+"""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
                          MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10,
                          MIGRATION_11, MIGRATION_12, MIGRATION_13, MIGRATION_14,
-                         MIGRATION_15, MIGRATION_16]
+                         MIGRATION_15, MIGRATION_16, MIGRATION_17]
 
 # Migrations that also rewrite rows by rules too involved for SQL: the module whose
 # `migrate(conn)` runs right after that migration's SQL, in the same transaction. Named, not

@@ -34,7 +34,7 @@ from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.widgets.key_bar import KeyBar
 from omnitui.tui.work import messages
 from omnitui.vocabulary import action_words, routing_story
-from omnitui.wording import breakdown, plural, sla_words
+from omnitui.wording import breakdown, csat_words, fields_words, plural, sla_words
 
 if TYPE_CHECKING:
     from omnitui.config import Macro
@@ -86,6 +86,12 @@ def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
         line = Text("kb: ", style="bold cyan")
         line.append_text(plain(" · ".join(articles)))
         lines.append(line)
+    if detail.fields:
+        line = Text("fields: ", style="dim")
+        line.append_text(plain(fields_words(detail.fields)))
+        lines.append(line)
+    if survey := csat_words(detail.csat):
+        lines.append(Text("satisfaction: ", style="dim") + plain(survey))
     waiting = Text()
     if case.status in PAUSED_STATUSES and detail.pause_reason:
         waiting.append("why paused: ", style="bold yellow")

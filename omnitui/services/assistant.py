@@ -1,0 +1,218 @@
+"""The intake assistant: on a chat channel, when nobody can answer at once, a few questions
+while the customer waits for a person ([assistant], off by default).
+
+When a conversation starts on one of its channels outside business hours, or with no agent
+free for its queue, it greets the customer, says plainly that a person will answer and when
+(the acknowledgement's honest expected wait), and asks its questions one at a time: what it
+is about (a choice mapped to an intent moves the case to that intent's queue), the order or
+account number, how to get back to them. Each answer is kept on the case as a named field
+(`cases.fields`); a question the first message already answers is not asked.
+
+It never stands between the customer and a person: the case is in the queue, routed, from
+the first message; it stops for good the moment an agent replies, asks each question once,
+never asks again after an answer it cannot read (that is a skip: the words stay on the
+timeline), ends silently when an answer comes later than `timeout`, and speaks only in
+answer to the customer's own messages (at most one message each, one per question plus a
+closing), so two bots cannot keep each other talking. Live intake only; every message and
+every field it writes goes through the action layer as its own actor, audited.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+
+from omnitui.config import AssistantChoice, AssistantQuestion, Settings
+from omnitui.config.hours import parse_duration
+from omnitui.model import InboundEvent, IngestResult, Status
+from omnitui.services import actions
+from omnitui.services.acknowledge import acknowledgement_values
+from omnitui.services.macros import fill_template
+from omnitui.services.outbound import queue_draft, start_draft
+from omnitui.services.upkeep import Upkeep
+from omnitui.store import assistant as runs
+from omnitui.store import cases as case_store
+from omnitui.store.audit import ChangeSet, record_audit
+from omnitui.store.db import db_time, parse_db_time, savepoint, utc_now
+from omnitui.triage.answers import find_pattern, read_answer
+from omnitui.triage.assignment import choose_agent
+from omnitui.wording import span
+
+log = logging.getLogger("omnitui.assistant")
+
+ACTOR = "omnitui-assistant"
+KIND = "assistant"  # messages.auto_submitted of what it sends
+
+
+class Assistant:
+    """An automation of the intake pipeline (services/intake.py, live intake only)."""
+
+    def __init__(self, settings: Settings, upkeep: Upkeep,
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        self.settings = settings
+        self.config = settings.assistant
+        self.questions = self.config.questions
+        self.upkeep = upkeep
+        self.clock = clock
+        self.timeout = parse_duration(self.config.timeout)
+        self.intent_queues = {i.name: i.queue for i in settings.intents}
+
+    def __call__(self, conn: sqlite3.Connection, event: InboundEvent,
+                 result: IngestResult) -> None:
+        if result.case_id is None or result.duplicate or event.auto_submitted or \
+                event.channel not in self.config.channels or \
+                (event.reply_route or {}).get("public"):  # a group, a comment: not a chat
+            return
+        now = self.clock()
+        try:  # the assistant failing never costs the customer's message
+            with savepoint(conn):
+                run = runs.run_of(conn, result.case_id)
+                if run is None and result.new_case and \
+                        self._unattended(conn, result.case_id, event.channel, now):
+                    self._start(conn, event, result.case_id, now)
+                elif run is not None and run.ended is None:
+                    self._answered(conn, run, event, result, now)
+        except Exception:
+            log.warning("case #%s: the intake assistant stopped", result.case_id,
+                        exc_info=True)
+
+    def _unattended(self, conn: sqlite3.Connection, case_id: int, channel: str,
+                    now: datetime) -> bool:
+        """Closed, or nobody free for the case's queue (routing gave it to nobody)."""
+        case = case_store.require_case(conn, case_id)
+        if self.config.when == "always":
+            return True
+        if case["owner"] is not None:
+            return False
+        keeper, router = self.upkeep.sla, self.upkeep.router
+        if not keeper.calendar(keeper.policy(case["queue"], case["sla_policy"])).is_open(now):
+            return True
+        queue = router.queues.get(case["queue"])
+        return choose_agent(router.candidates(conn, now), queue.skills if queue else (),
+                            router.channel_class(channel), now).agent is None
+
+    # -- the conversation -----------------------------------------------------------------
+
+    def _start(self, conn: sqlite3.Connection, event: InboundEvent, case_id: int,
+               now: datetime) -> None:
+        known = self._already_said(event, case_store.require_case(conn, case_id))
+        first = self._next(0, known)
+        self._keep(conn, case_id, known, None, now, "said in their first message")
+        if first is None:
+            return  # nothing left to ask: an acknowledgement, if enabled, speaks
+        values = acknowledgement_values(conn, self.settings, self.upkeep.sla, case_id,
+                                        event.channel, now)
+        text = f"{fill_template(self.config.greeting, values)}\n\n{ask(self.questions[first])}"
+        changes = ChangeSet()
+        runs.start(conn, case_id, event.channel, first, db_time(now), changes)
+        self._say(conn, case_id, event.channel, text, now, changes,
+                  f"started ({values['expected_wait']}); asked {self._which(first)}")
+
+    def _answered(self, conn: sqlite3.Connection, run: runs.Run, event: InboundEvent,
+                  result: IngestResult, now: datetime) -> None:
+        case_id = run.case_id
+        case = case_store.require_case(conn, case_id)
+        if writer := case_store.person_replying_since(conn, case_id, run.started_at):
+            return self._end(conn, case_id, f"{writer} replied", now)
+        if result.reopened or case["status"] not in (Status.NEW, Status.OPEN):
+            return self._end(conn, case_id, f"the case is {case['status']}", now)
+        if (now - parse_db_time(run.asked_at)).total_seconds() > self.timeout:
+            return self._end(conn, case_id, f"no answer within {span(self.timeout)}", now)
+        index = run.question
+        if index is None or index >= len(self.questions):
+            return self._end(conn, case_id, "its questions were changed", now)
+        question = self.questions[index]
+        answer = read_answer(question, event.text, event.intent)
+        fields = json.loads(case["fields"] or "{}")
+        known = {**self._already_said(event, case), **fields}
+        if answer is not None:
+            known[question.field] = answer.value
+        self._keep(conn, case_id, {k: v for k, v in known.items() if k not in fields},
+                   answer.choice if answer else None, now, f"answer to {self._which(index)}")
+        following = self._next(index + 1, known)
+        changes = ChangeSet()
+        if following is None:
+            values = acknowledgement_values(conn, self.settings, self.upkeep.sla, case_id,
+                                            event.channel, now)
+            self._say(conn, case_id, event.channel, fill_template(self.config.closing, values),
+                      now, changes, "thanked the customer")
+            return self._end(conn, case_id, "answered" if answer else "asked everything", now)
+        runs.asked(conn, case_id, following, db_time(now), changes)
+        self._say(conn, case_id, event.channel, ask(self.questions[following]), now, changes,
+                  f"asked {self._which(following)}")
+
+    def _already_said(self, event: InboundEvent, case: case_store.Row) -> dict[str, str]:
+        """Answers the customer's message gives without being asked: an order number a
+        pattern finds, a topic its intent tells."""
+        found: dict[str, str] = {}
+        for question in self.questions:
+            if question.pattern and (hit := find_pattern(question.pattern,
+                                                         f"{event.subject}\n{event.text}")):
+                found[question.field] = hit.value
+            intent = event.intent or case["intent"]
+            chosen = [c for c in question.choices if intent and c.intent == intent]
+            if len(chosen) == 1:
+                found[question.field] = chosen[0].label
+        return found
+
+    def _next(self, start: int, known: dict[str, str]) -> int | None:
+        return next((i for i in range(start, len(self.questions))
+                     if self.questions[i].field not in known), None)
+
+    def _which(self, index: int) -> str:
+        return f"question {index + 1} of {len(self.questions)} ({self.questions[index].field})"
+
+    # -- through the action layer ---------------------------------------------------------
+
+    def _keep(self, conn: sqlite3.Connection, case_id: int, new: dict[str, str],
+              choice: AssistantChoice | None, now: datetime, how: str) -> None:
+        """New answers onto the case's fields; a choice mapped to an intent sets the case's
+        intent and moves it to that intent's queue (unless an agent chose the queue or has
+        the case), where routing takes it on."""
+        if not new:
+            return
+        case = case_store.require_case(conn, case_id)
+        fields = {**json.loads(case["fields"] or "{}"), **new}
+        values: dict[str, object] = {"fields": json.dumps(fields, ensure_ascii=False)}
+        said = "; ".join(f"{k}: {v}" for k, v in new.items())
+        queue = self.intent_queues.get(choice.intent) if choice and choice.intent else None
+        if choice and choice.intent:
+            values["intent"] = choice.intent
+        moved = bool(queue) and queue != case["queue"] and not case["queue_by_hand"] and \
+            case["owner"] is None
+        if moved:
+            values["queue"] = queue
+            said += f" → queue {queue}"
+        actions.edit(conn, case_id, values, actor=ACTOR, at=now, action="case.fields",
+                     reason=f"{said} ({how})")
+        if moved:
+            self.upkeep.refresh(conn, case_id, now)
+            self.upkeep.router.route(conn, case_id, now, say_wait=True)
+
+    def _say(self, conn: sqlite3.Connection, case_id: int, channel: str, text: str,
+             now: datetime, changes: ChangeSet, what: str) -> None:
+        draft = replace(start_draft(conn, case_id, "reply", channel=channel), text=text)
+        queue_draft(conn, case_id, draft, author=ACTOR, at=now, automatic=KIND,
+                    reason=f"intake assistant: {what}")
+        record_audit(conn, actor=ACTOR, action="assistant.asked", case_id=case_id,
+                     reason=what, changes=changes, at=db_time(now))
+
+    def _end(self, conn: sqlite3.Connection, case_id: int, why: str, now: datetime) -> None:
+        changes = ChangeSet()
+        runs.end(conn, case_id, why, db_time(now), changes)
+        record_audit(conn, actor=ACTOR, action="assistant.ended", case_id=case_id,
+                     reason=why, changes=changes, at=db_time(now))
+
+
+def ask(question: AssistantQuestion) -> str:
+    """A question as the customer reads it, its choices numbered."""
+    lines = [question.ask.strip()]
+    lines += [f"{number}) {choice.label}" for number, choice in
+              enumerate(question.choices, start=1)]
+    if question.choices:
+        lines.append("(a number or a few words)")
+    return "\n".join(lines)
