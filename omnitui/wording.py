@@ -107,8 +107,8 @@ def breakdown(parts: str | None, total: float) -> str:
 
 
 def fields_words(fields: dict[str, str]) -> str:
-    """A case's named answers on one line: "topic A payment · order_number A-10231"."""
-    return " · ".join(f"{name} {value}" for name, value in fields.items())
+    """A case's named answers on one line: "topic: A payment · order_number: A-10231"."""
+    return " · ".join(f"{name}: {value}" for name, value in fields.items())
 
 
 def csat_words(survey: dict[str, object] | None) -> str:
