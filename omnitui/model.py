@@ -146,8 +146,21 @@ class CustomerUpdate:
     source: str = ""
 
 
+@dataclass(frozen=True)
+class ProductEvent:
+    """What another system reports about a product, not a customer: an outage starting, or
+    (`resolved`) over (services/events.py acts on it)."""
+
+    kind: str
+    product: str
+    at: datetime
+    severity: int | None = None  # None: [events] severity
+    text: str = ""
+    resolved: bool = False
+
+
 # What one stored raw item turns into when it is filed.
-Inbound = InboundEvent | DeliveryReceipt | CustomerUpdate
+Inbound = InboundEvent | DeliveryReceipt | CustomerUpdate | ProductEvent
 
 
 @dataclass(frozen=True)

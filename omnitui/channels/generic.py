@@ -12,8 +12,10 @@ Bodies, by "type":
   "channel"?, "occurred_at"?, "urgent"? (true or false), "reply_url"?}
 - "customer": facts about a customer: {"customer": {...}, "tier"? (one of the tiers of
   [priority.tier_weights], checked by webhooks/deliveries.py), "attributes"?}
-- "event": something happened to a customer (a failed payment, an outage):
-  {"customer": {...}, "event", "text"?, "severity"? 0-3, "occurred_at"?}
+- "event": something happened to a customer (a failed payment):
+  {"customer": {...}, "event", "text"?, "severity"? 0-3, "occurred_at"?}; or to a product,
+  without a customer: {"event": "outage", "product", "resolved"? (true ends it), "text"?,
+  "severity"?} (the product one of the config's [[products]], checked by deliveries.py)
 A person ({...}) has at least one of "email", "phone", "id" (their id in that system), and
 optionally "name".
 
@@ -56,7 +58,14 @@ from omnitui.channels.webhooks.common import (
 )
 from omnitui.config import HookChannel, hook_secret
 from omnitui.ingest.pending import RawItem
-from omnitui.model import Channel, CustomerUpdate, Identifier, Inbound, InboundEvent
+from omnitui.model import (
+    Channel,
+    CustomerUpdate,
+    Identifier,
+    Inbound,
+    InboundEvent,
+    ProductEvent,
+)
 
 TYPES = ("message", "customer", "event")
 SEVERITIES = (0, 1, 2, 3)
@@ -92,13 +101,13 @@ def parse(channel: HookChannel, item: RawItem) -> list[Inbound]:
             raise Malformed("'attributes' must be an object and 'tier' a string")
         return [CustomerUpdate(_identifiers(channel, person, ""), str(person.get("name") or ""),
                                tier, attributes, source=channel.name)]
-    person = field(payload, "from" if kind == "message" else "customer", dict)
     at = _time(payload.get("occurred_at"), item.received_at)
+    if kind == "event" and "customer" not in payload:
+        return [_product_event(payload, at)]
+    person = field(payload, "from" if kind == "message" else "customer", dict)
     if kind == "event":
         name = field(payload, "event", str)
-        severity = payload.get("severity", 1)
-        if type(severity) is not int or severity not in SEVERITIES:  # not True, not 2.0
-            raise Malformed(f"'severity' must be 0, 1, 2 or 3, got {severity!r}")
+        severity = _severity(payload, 1) or 0
         return [InboundEvent(
             channel=Channel.ALERT, external_id=f"{channel.name}:{key}", raw=item.body,
             occurred_at=at, identifiers=_identifiers(channel, person, ""),
@@ -124,6 +133,25 @@ def parse(channel: HookChannel, item: RawItem) -> list[Inbound]:
         if isinstance(reply_url, str) and reply_url.startswith(("https://", "http://"))
         else None)]
 
+
+def _product_event(payload: dict[str, Any], at: datetime) -> ProductEvent:
+    """An event about a product, not a customer: an outage, or its end."""
+    name = field(payload, "event", str)
+    if name != "outage" or not isinstance(payload.get("product"), str):
+        raise Malformed("an event without a 'customer' is an outage of a product: "
+                        '{"event": "outage", "product": NAME, "resolved"?: true}')
+    resolved = payload.get("resolved", False)
+    if not isinstance(resolved, bool):
+        raise Malformed(f"'resolved' must be true or false, got {resolved!r}")
+    return ProductEvent(name, payload["product"], at, _severity(payload, None),
+                        str(payload.get("text") or ""), resolved)
+
+
+def _severity(payload: dict[str, Any], default: int | None) -> int | None:
+    severity = payload.get("severity", default)
+    if severity is not default and (type(severity) is not int or severity not in SEVERITIES):
+        raise Malformed(f"'severity' must be 0, 1, 2 or 3, got {severity!r}")  # not True, 2.0
+    return severity
 
 def _identifiers(channel: HookChannel, person: dict[str, Any],
                  stated: str) -> list[Identifier]:

@@ -33,7 +33,7 @@ from omnitui.config import Intent, TriageSettings
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.ingest.readahead import default_workers, read_ahead
 from omnitui.ingest.updates import apply_customer_update, apply_receipt
-from omnitui.model import DeliveryReceipt, Inbound, InboundEvent
+from omnitui.model import DeliveryReceipt, Inbound, InboundEvent, ProductEvent
 from omnitui.store.blobs import write_blob
 from omnitui.store.db import Store, parse_db_time, savepoint
 from omnitui.store.messages import mark_processed, pending_count, pending_raw, still_pending
@@ -182,6 +182,8 @@ def _file_one(conn: sqlite3.Connection, pipeline: Pipeline, item: RawItem,
                     counts["duplicates" if result.duplicate else "messages"] += 1
                 elif isinstance(inbound, DeliveryReceipt):
                     counts["other"] += apply_receipt(conn, inbound)
+                elif isinstance(inbound, ProductEvent):
+                    counts["other"] += pipeline.file_product_event(conn, inbound)
                 else:
                     counts["other"] += apply_customer_update(conn, inbound,
                                                              pipeline.settings.identity)

@@ -21,7 +21,7 @@ from omnitui.ingest.persist import Stamps, persist
 from omnitui.ingest.surveys import RULE as SURVEY_ANSWER
 from omnitui.ingest.surveys import record_answer, survey_answer
 from omnitui.ingest.threading import thread
-from omnitui.model import InboundEvent, IngestResult
+from omnitui.model import InboundEvent, IngestResult, ProductEvent
 from omnitui.store.blobs import write_blob
 from omnitui.store.db import Store, db_time, utc_now
 from omnitui.triage.classify import classify
@@ -32,21 +32,33 @@ from omnitui.triage.route import route
 # it queues (an acknowledgement in the outbox, say) commits or rolls back with the message.
 Automation = Callable[[sqlite3.Connection, InboundEvent, IngestResult], None]
 Batch = Callable[[sqlite3.Connection], AbstractContextManager[object]]
+# What acts on a report about a product (an outage from a webhook): services/events.py.
+ProductEvents = Callable[[sqlite3.Connection, ProductEvent], int]
 
 
 class Pipeline:
     def __init__(self, store: Store, settings: Settings,
                  automations: Sequence[Automation] = (), *,
                  clock: Callable[[], datetime] = utc_now,
-                 batch: Batch = lambda conn: nullcontext()) -> None:
+                 batch: Batch = lambda conn: nullcontext(),
+                 product_events: ProductEvents | None = None) -> None:
         """`clock`: when an item is received (the demo replays its story's days); `batch`:
-        what wraps each bulk transaction (the automations' work done once per batch)."""
+        what wraps each bulk transaction (the automations' work done once per batch);
+        `product_events`: what files a product's event (None: the pipeline refuses one)."""
         self.store = store
         self.settings = settings
         self.automations = list(automations)
         self.clock = clock
         self.batch = batch
         self.intents = RuleIntents(settings.intents)
+        self.product_events = product_events
+
+    def file_product_event(self, conn: sqlite3.Connection, event: ProductEvent) -> int:
+        """Act on a report about a product, inside the caller's transaction; 1 if it did."""
+        if self.product_events is None:
+            raise ValueError(f"this pipeline files no product events ({event.kind} of "
+                             f"{event.product})")
+        return self.product_events(conn, event)
 
     def ingest(self, event: InboundEvent) -> IngestResult:
         """Ingest one event in its own transaction; attachment files are written first, so

@@ -9,10 +9,13 @@ they touch:
 - `payment_failed` for a customer raises the severity of their open cases and moves them to
   the billing queue (`[events] payment_failed_queue`).
 Any other kind (`password_reset`, `plan_changed`) is recorded on the customer's timeline.
+They come from `omnitui event` and from the generic webhook's `event` bodies (an outage there
+names a product and no customer).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import sqlite3
 from dataclasses import dataclass, field
@@ -21,7 +24,7 @@ from functools import cached_property
 
 from omnitui.config import Product, Settings
 from omnitui.errors import Refused
-from omnitui.model import ACTIVE_STATUSES, Channel, InboundEvent, IngestResult
+from omnitui.model import ACTIVE_STATUSES, Channel, InboundEvent, IngestResult, ProductEvent
 from omnitui.services import actions
 from omnitui.store import business_events
 from omnitui.store import cases as case_store
@@ -31,6 +34,7 @@ from omnitui.store.db import db_time
 from omnitui.store.queries import cases_mentioning, fts_phrase
 
 ACTOR = "omnitui-events"
+log = logging.getLogger("omnitui.events")
 ACTING = ("outage", "payment_failed")
 KIND = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
@@ -170,7 +174,7 @@ def from_webhook(conn: sqlite3.Connection, settings: Settings, event: InboundEve
                  result: IngestResult) -> list[int]:
     """A generic webhook's `event` for a customer acts as `omnitui event` does (its alert
     joined their timeline already); returns the cases it changed. An outage names a product,
-    not a customer: `omnitui event outage` reports it."""
+    not a customer: from_product_webhook files it."""
     kind = (event.auto_submitted or "").removeprefix("event: ")
     if (event.channel != Channel.ALERT or kind == event.auto_submitted or kind == "outage"
             or result.duplicate or result.customer_id is None or not KIND.fullmatch(kind)):
@@ -179,6 +183,21 @@ def from_webhook(conn: sqlite3.Connection, settings: Settings, event: InboundEve
                         customer_id=result.customer_id, severity=event.severity,
                         text=event.text)
     return sorted({*done.raised, *done.moved})
+
+
+def from_product_webhook(conn: sqlite3.Connection, settings: Settings,
+                         event: ProductEvent) -> int:
+    """A generic webhook's outage (or its end) acts as `omnitui event outage` does; an
+    outage already going on (a retry, a second monitor) or none to resolve changes nothing
+    and is logged: the delivery stays in the store, raw."""
+    try:
+        record_event(conn, settings, event.kind, at=event.at, product=event.product,
+                     severity=event.severity, text=event.text, resolved=event.resolved)
+    except Refused as refusal:
+        log.warning("a webhook's %s of %s changed nothing: %s", event.kind, event.product,
+                    refusal)
+        return 0
+    return 1
 
 
 def incident_line(outage: BusinessEvent) -> str:

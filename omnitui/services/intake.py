@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from omnitui.config import Settings
 from omnitui.model import InboundEvent, IngestResult
-from omnitui.services.events import from_webhook
+from omnitui.services.events import from_product_webhook, from_webhook
 from omnitui.services.upkeep import Upkeep
 from omnitui.store.db import Store, utc_now
 
@@ -65,4 +65,6 @@ def intake_pipeline(store: Store, settings: Settings, *,
         from omnitui.services.acknowledge import Acknowledger
 
         automations.append(Acknowledger(settings, upkeep.sla, clock, outages))
-    return Pipeline(store, settings, automations, clock=clock, batch=upkeep.batched)
+    return Pipeline(store, settings, automations, clock=clock, batch=upkeep.batched,
+                    product_events=lambda conn, event: from_product_webhook(
+                        conn, settings, event))

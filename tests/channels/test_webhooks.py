@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from omnitui.config import HookChannel, ServerSettings, Settings
+from omnitui.config import HookChannel, Product, ServerSettings, Settings
 from omnitui.daemon.service import Daemon
 from omnitui.services.desk import Desk
 from omnitui.store.channel_state import channel_states
@@ -38,7 +38,7 @@ from tests.recording_server import RecordingServer, recording_server
 def hook_settings(port: int, api_base: str) -> Settings:
     """Every platform's channel; replies go to `api_base` (a recording server)."""
     return Settings(server=ServerSettings(listen=f"127.0.0.1:{port}", public_url=PUBLIC_URL),
-                    channels=[
+                    products=[Product("payments", ["payment", "card"])], channels=[
         HookChannel("tg", "telegram", secret=SECRETS["tg"], token="123:tok", api_base=api_base),
         HookChannel("slack", "slack", secret=SECRETS["slack"], token="xoxb-1",
                     api_base=api_base),
@@ -209,6 +209,34 @@ def test_generic_message_customer_update_and_event(hooks: Hooks) -> None:
     assert hooks.rows("SELECT severity, queue FROM cases WHERE customer_id = ?",
                       bob) == [(2, "billing")]
     assert hooks.rows("SELECT source_id, target_id FROM suggestions") == [(rows[0][5], bob)]
+
+
+def test_generic_outage_of_a_product_starts_and_ends(hooks: Hooks) -> None:
+    """An event without a customer is an outage of a configured product: it acts as
+    `omnitui event outage` does, a repeat changes nothing, `resolved` ends it."""
+    form = {"type": "message", "from": {"email": "ann@example.com"},
+            "text": "my card payment does not go through"}
+    assert post_generic(hooks.client, form).status_code == 200
+    assert hooks.filed(1)
+    outage = {"type": "event", "event": "outage", "product": "payments", "severity": 2,
+              "text": "EU card payments failing"}
+    refused = [post_generic(hooks.client, {**outage, "product": "mail"}),
+               post_generic(hooks.client, {**outage, "event": "password_reset"}),
+               post_generic(hooks.client, {**outage, "resolved": "yes"})]
+    assert [r.status_code for r in refused] == [400] * 3, [r.text for r in refused]
+    assert "'product' must be one of the config's [[products]] (payments), got 'mail'" in \
+        refused[0].text
+    assert post_generic(hooks.client, outage).status_code == 200
+    assert post_generic(hooks.client, outage).status_code == 200  # a second monitor
+    ongoing = "SELECT product, severity, text FROM business_events WHERE resolved_at IS NULL"
+    assert wait_for(lambda: hooks.rows(ongoing) == [("payments", 2,
+                                                     "EU card payments failing")], 10)
+    assert hooks.rows("SELECT severity FROM cases") == [(2,)]
+    assert wait_for(lambda: hooks.rows("SELECT count(*) FROM raw_payloads WHERE pending = 1"
+                                       " OR ingest_error IS NOT NULL") == [(0,)], 10)
+    assert post_generic(hooks.client, {**outage, "resolved": True}).status_code == 200
+    assert wait_for(lambda: hooks.rows(ongoing) == [], 10)
+    assert hooks.count("business_events") == 1 and hooks.count("messages") == 1
 
 
 @pytest.mark.parametrize("forge", ["unsigned", "wrong", "stale"])

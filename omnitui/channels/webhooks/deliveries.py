@@ -7,7 +7,7 @@ from omnitui.channels.registry import PLATFORMS
 from omnitui.channels.webhooks.common import Malformed
 from omnitui.config import HookChannel, Settings
 from omnitui.ingest.pending import RawItem
-from omnitui.model import CustomerUpdate, Inbound
+from omnitui.model import CustomerUpdate, Inbound, ProductEvent
 
 RAW_CHANNEL = "webhook"  # raw_payloads.channel of every delivery; the source names the hook
 
@@ -18,11 +18,15 @@ def read_delivery(settings: Settings, channel: HookChannel, item: RawItem) -> li
     the body raw, and nothing of the delivery is applied."""
     found = PLATFORMS[channel.kind].parse(channel, item)
     tiers = settings.priority.tier_weights
+    products = [p.name for p in settings.products]
     for inbound in found:
         if isinstance(inbound, CustomerUpdate) and inbound.tier is not None \
                 and inbound.tier not in tiers:
             raise Malformed(f"'tier' must be one of {', '.join(tiers)} (the tiers of "
                             f"[priority.tier_weights]), got {inbound.tier!r}")
+        if isinstance(inbound, ProductEvent) and inbound.product not in products:
+            raise Malformed(f"'product' must be one of the config's [[products]] ("
+                            f"{', '.join(products) or 'none yet'}), got {inbound.product!r}")
     return found
 
 
