@@ -10,10 +10,11 @@ import string
 
 TEMPLATE_VARIABLES = ("customer_name", "customer_first_name", "case_id", "subject", "agent",
                       "queue")
-# An acknowledgement's: the expected wait ("We usually answer within about 2 working hours.")
-# and the opening hours ("Mon-Fri 09:00-17:00, Europe/Berlin time").
+# An acknowledgement's: the expected wait ("We usually answer within about 2 working hours."),
+# the opening hours ("Mon-Fri 09:00-17:00, Europe/Berlin time") and the knowledge-base
+# article most likely to help ("This may help meanwhile: Refunds — https://...", or "").
 ACKNOWLEDGEMENT_VARIABLES = ("customer_name", "customer_first_name", "case_id", "subject",
-                             "queue", "expected_wait", "business_hours")
+                             "queue", "expected_wait", "business_hours", "article")
 
 
 def template_parts(template: str, variables: tuple[str, ...] = TEMPLATE_VARIABLES

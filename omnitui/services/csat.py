@@ -57,7 +57,7 @@ def ask_after_solve(conn: sqlite3.Connection, settings: Settings, case_id: int, 
     values = {k: v for k, v in template_values(conn, case_id, agent).items()
               if k in ACKNOWLEDGEMENT_VARIABLES}
     text = fill_template(settings.csat.question, {**values, "expected_wait": "",
-                                                  "business_hours": ""})
+                                                  "business_hours": "", "article": ""})
     message_id = queue_draft(conn, case_id, replace(draft, text=text), author=agent, at=now,
                              automatic=KIND, reason="satisfaction survey")
     changes = ChangeSet()

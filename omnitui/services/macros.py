@@ -79,7 +79,7 @@ def template_values(conn: sqlite3.Connection, case_id: int, agent: str) -> dict[
             "queue": case["queue"]}
 
 
-EMPTY_BEFORE = tuple(",.!?;: \n")  # an empty value drops the space before these
+EMPTY_BEFORE = ",.!?;: \n"  # an empty value drops the space before these, and at the end
 
 
 def fill_template(template: str, values: dict[str, str]) -> str:
@@ -90,7 +90,7 @@ def fill_template(template: str, values: dict[str, str]) -> str:
     for index, (text, name) in enumerate(parts):
         value = values[name] if name is not None else ""
         following = parts[index + 1][0] if index + 1 < len(parts) else ""
-        if name is not None and not value and following[:1] in EMPTY_BEFORE:
+        if name is not None and not value and (not following or following[0] in EMPTY_BEFORE):
             text = text.rstrip(" ")  # "Hi {customer_first_name}," with no name: "Hi,"
         filled.append(text + value)
     return "".join(filled)

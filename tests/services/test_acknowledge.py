@@ -188,3 +188,27 @@ def test_a_wrong_acknowledge_config_is_refused_naming_the_key(tmp_path: Path, te
                                                               says: str) -> None:
     with pytest.raises(ConfigError, match=says):
         settings_from(tmp_path, text)
+
+
+def test_the_article_variable_suggests_the_best_article_or_nothing(
+        store: Store, tmp_path: Path) -> None:
+    from omnitui.services.kb import refresh
+
+    articles = tmp_path / "kb"
+    articles.mkdir()
+    (articles / "refunds.md").write_text("---\ntitle: Refunds\n---\nA refund reaches your "
+                                         "card within 5 days.\n")
+    settings = settings_from(tmp_path, CONFIG.replace(
+        'template = "Hi {customer_first_name}, case #{case_id}. {expected_wait}"',
+        'template = "Case #{case_id}. {article}"') + f"""
+[kb]
+path = "{articles}"
+base_url = "https://help.example.com/a/"
+""")
+    refresh(store, settings.kb)
+    pipeline = live(store, settings, Clock(MONDAY_11))
+    pipeline.ingest(parse_email(mail(subject="Refund", body="Where is my refund?")))
+    pipeline.ingest(parse_email(mail("bob@example.com", subject="Hello", body="Hi there")))
+    texts = [text for _, text, _ in acknowledgements(store)]
+    assert texts == ["Case #1. This may help meanwhile: Refunds — "
+                     "https://help.example.com/a/refunds", "Case #2."]
