@@ -331,7 +331,7 @@ def case(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metava
         if context.settings.kb.path:
             with suppress(StoreError):  # a missing folder: `omnitui kb list` says so
                 refresh(store, context.settings.kb)
-            articles = suggest_for(store.conn, case_id)
+            articles = suggest_for(store.conn, case_id, context.settings.queues)
     output.print_case(detail, fmt, sla, fitting, articles)
 
 
@@ -511,7 +511,7 @@ def kb_suggest(typer_ctx: typer.Context,
     def read(conn: "sqlite3.Connection") -> list:
         if get_case(conn, case_id) is None:
             raise OmnituiError(f"there is no case {case_id}")
-        return suggest_for(conn, case_id, limit=5)
+        return suggest_for(conn, case_id, ctx(typer_ctx).settings.queues, limit=5)
 
     output.print_articles(_kb_synced(typer_ctx, read), fmt)
 

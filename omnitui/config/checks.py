@@ -99,6 +99,14 @@ def check_values(settings: Settings, file: Path) -> None:
     _check_names(settings.macros, "macros", file)
     for index, macro in enumerate(settings.macros):
         _check_macro(macro, f"macros[{index}]", file)
+    macros = [m.name for m in settings.macros]
+    for index, queue in enumerate(settings.queues):
+        if queue.macro and queue.macro not in macros:
+            raise ConfigError(f"{file}: queues[{index}].macro: no [[macros]] entry named "
+                              f"{queue.macro!r} (macros: {', '.join(macros) or 'none'})")
+        if queue.article and not settings.kb.path:
+            raise ConfigError(f"{file}: queues[{index}].article names a knowledge-base "
+                              "article: set [kb] path to the folder that holds it")
     _check_acknowledge(settings.acknowledge, f"{file}: acknowledge")
     _check_assistant(settings.assistant, {i.name for i in settings.intents},
                      f"{file}: assistant")

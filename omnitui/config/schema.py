@@ -95,6 +95,11 @@ class QueueSettings:
     sla_policy: str = ""  # a [[sla_policies]] name; "": the first policy
     saturated_minutes: int = 15  # how long nobody free counts as saturated
     escalation: Escalation = field(default_factory=Escalation)
+    # Prepared for the cases routing sends here from a saturated queue: a [[macros]] name
+    # whose reply is drafted for an agent, and a knowledge-base article (its path under
+    # [kb] path) suggested first on its cases.
+    macro: str = ""
+    article: str = ""
 
 
 @dataclass

@@ -25,7 +25,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from itertools import groupby
 
-from omnitui.config import BusinessHoursSettings, KbSettings, Settings
+from omnitui.config import BusinessHoursSettings, Settings
 from omnitui.config.hours import DAYS, parse_duration
 from omnitui.config.templates import ACKNOWLEDGEMENT_VARIABLES
 from omnitui.model import InboundEvent, IngestResult
@@ -114,21 +114,21 @@ def acknowledgement_values(conn: sqlite3.Connection, settings: Settings, keeper:
     values = {**template_values(conn, case_id, ACTOR),
               "expected_wait": expected_wait(conn, keeper, case, channel, now),
               "business_hours": opening_hours(settings.business_hours),
-              "article": article_sentence(conn, settings.kb, case_id)}
+              "article": article_sentence(conn, settings, case_id)}
     return {k: v for k, v in values.items() if k in ACKNOWLEDGEMENT_VARIABLES}
 
 
-def article_sentence(conn: sqlite3.Connection, kb: KbSettings, case_id: int) -> str:
+def article_sentence(conn: sqlite3.Connection, settings: Settings, case_id: int) -> str:
     """The knowledge-base article most likely to help, as a sentence with its link (or,
     without [kb] base_url, its first paragraph); "" without a knowledge base or a match."""
-    if not kb.path:
+    if not settings.kb.path:
         return ""
     from omnitui.services.kb import insertion, suggest_for
 
-    found = suggest_for(conn, case_id, limit=1)
+    found = suggest_for(conn, case_id, settings.queues, limit=1)
     if not found:
         return ""
-    return f"This may help meanwhile: {found[0].title} — {insertion(kb, found[0])}"
+    return f"This may help meanwhile: {found[0].title} — {insertion(settings.kb, found[0])}"
 
 
 def expected_wait(conn: sqlite3.Connection, keeper: SlaKeeper, case: case_store.Row,

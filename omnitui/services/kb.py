@@ -17,12 +17,13 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from omnitui.config import KbSettings
+from omnitui.config import KbSettings, QueueSettings
 from omnitui.store import kb as index
-from omnitui.store.cases import latest_customer_words
+from omnitui.store.cases import get_case, latest_customer_words
 from omnitui.store.db import Store, StoreError
 from omnitui.store.queries import fts_phrase
 from omnitui.triage.text import own_words
@@ -121,8 +122,22 @@ def search(conn: sqlite3.Connection, query: str, limit: int = 10) -> list[Articl
     return [_article(row) for row in index.ranked(conn, fts_phrase(query), limit)]
 
 
-def suggest_for(conn: sqlite3.Connection, case_id: int, limit: int = 2) -> list[Article]:
-    """The articles most likely to answer the case, best first."""
+def suggest_for(conn: sqlite3.Connection, case_id: int,
+                queues: Sequence[QueueSettings] = (), limit: int = 2) -> list[Article]:
+    """The articles most likely to answer the case, best first; the article its queue has
+    prepared (`[[queues]] article`: a fallback queue's, for cases that overflow into it)
+    leads."""
+    found = _matching(conn, case_id, limit)
+    case = get_case(conn, case_id)
+    queue = next((q for q in queues if case is not None and q.name == case["queue"]), None)
+    row = index.by_path(conn, queue.article) if queue is not None and queue.article else None
+    if row is None:
+        return found
+    prepared = _article(row)
+    return [prepared, *[a for a in found if a.id != prepared.id]][:limit]
+
+
+def _matching(conn: sqlite3.Connection, case_id: int, limit: int) -> list[Article]:
     subject, text, _, _ = latest_customer_words(conn, case_id)
     words = [w for w in dict.fromkeys(w.casefold() for w in WORD.findall(
         f"{subject} {own_words(text)}")) if w not in STOP][:16]

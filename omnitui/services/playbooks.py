@@ -20,7 +20,7 @@ from functools import cache
 
 from omnitui.config import Macro, MacroWhen, Settings
 from omnitui.config.hours import parse_duration
-from omnitui.model import InboundEvent, IngestResult
+from omnitui.model import Draft, InboundEvent, IngestResult
 from omnitui.services.drafts import TEAM, send_in
 from omnitui.services.macros import apply_macro, macro_refusal, macro_reply
 from omnitui.store import business_events, drafts
@@ -170,10 +170,32 @@ class AutoMacros:
             send_in(conn, case_id, draft, author=ACTOR, at=now, macros=[macro])
             done = f"applied, its reply queued on {channel}"
         else:
-            drafts.save(conn, TEAM, case_id, draft, db_time(now))
-            done = "its reply drafted for an agent (sending it applies the macro)"
+            return leave_draft(conn, case_id, macro, draft, now)
         record_audit(conn, actor=ACTOR, action="macro.auto", case_id=case_id,
                      reason=f"{macro.name}: {done}", at=db_time(now))
+
+
+def leave_draft(conn: sqlite3.Connection, case_id: int, macro: Macro, draft: Draft,
+                now: datetime, why: str = "") -> None:
+    """The macro's reply drafted for whoever takes the case (sending it applies the macro),
+    audited as the macro having run by itself."""
+    drafts.save(conn, TEAM, case_id, draft, db_time(now))
+    record_audit(conn, actor=ACTOR, action="macro.auto", case_id=case_id,
+                 reason=f"{macro.name}: its reply drafted for an agent (sending it applies "
+                        f"the macro){f'; {why}' if why else ''}", at=db_time(now))
+
+
+def draft_prepared(conn: sqlite3.Connection, settings: Settings, case_id: int, name: str,
+                   now: datetime, why: str) -> None:
+    """A queue's prepared macro (`[[queues]] macro`) for a case routing sent there: its
+    reply drafted, once a case; a macro without a reply is left to the agent."""
+    macro = next((m for m in settings.macros if m.name == name), None)
+    if macro is None or _ran(conn, case_id, macro):
+        return
+    case = get_case(conn, case_id)
+    draft = macro_reply(conn, case_id, macro, case["owner"] or "" if case else "")
+    if draft is not None:
+        leave_draft(conn, case_id, macro, draft, now, why)
 
 
 def _ran(conn: sqlite3.Connection, case_id: int, macro: Macro) -> bool:

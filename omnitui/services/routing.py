@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 
 from omnitui.config import BusinessHoursSettings, Escalation, QueueSettings, Settings
 from omnitui.services import actions
+from omnitui.services.playbooks import draft_prepared
 from omnitui.store import agents as agent_store
 from omnitui.store.audit import record_audit
 from omnitui.store.cases import require_case
@@ -153,6 +154,10 @@ class Router:
         actions.edit(conn, case_id, {"queue": fallback}, actor=ROUTER, at=now,
                      action="case.queue", reason=f"{fallback}: {case['queue']} has had nobody "
                                                  f"free for {waited} (its fallback)")
+        prepared = self.queues.get(fallback)
+        if prepared is not None and prepared.macro:
+            draft_prepared(conn, self.settings, case_id, prepared.macro, now,
+                           f"the case overflowed from {case['queue']} into {fallback}")
 
     # -- what happens at intake -----------------------------------------------------------
 

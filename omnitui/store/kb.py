@@ -43,3 +43,8 @@ def ranked(conn: sqlite3.Connection, match: str, limit: int) -> list[ArticleRow]
         f"SELECT a.id, a.path, a.title, a.tags, a.body, -bm25(kb_fts, {WEIGHTS})"
         f" FROM kb_fts JOIN kb_articles a ON a.id = kb_fts.rowid WHERE kb_fts MATCH ?"
         f" ORDER BY bm25(kb_fts, {WEIGHTS}) LIMIT ?", (match, limit)).fetchall()
+
+
+def by_path(conn: sqlite3.Connection, path: str) -> ArticleRow | None:
+    return conn.execute("SELECT id, path, title, tags, body, 0 FROM kb_articles WHERE path = ?",
+                        (path,)).fetchone()

@@ -207,6 +207,46 @@ def test_a_saturated_queue_overflows_to_its_fallback_except_cases_queued_by_hand
     assert "billing has had nobody free for 11m (its fallback)" in reasons(store, first)[-1][2]
 
 
+def test_the_fallback_queues_prepared_macro_is_drafted_and_its_article_leads(
+        store: Store, tmp_path: Path) -> None:
+    from omnitui.services.kb import refresh, suggest_for
+    from omnitui.store import drafts
+
+    articles = tmp_path / "kb"
+    articles.mkdir()
+    (articles / "wait.md").write_text("# While you wait\nOur billing team is busy.\n")
+    (articles / "refunds.md").write_text("# Refunds\nAn invoice refund takes 5 days.\n")
+    team = settings_from(tmp_path, CONFIG + f"""
+[[queues]]
+name = "general"
+macro = "Overflow apology"
+article = "wait.md"
+
+[[macros]]
+name = "Overflow apology"
+tags = ["overflow"]
+reply = "Sorry {{customer_first_name}}, it takes longer today."
+
+[kb]
+path = "{articles}"
+""")
+    apply_agents(store, team, utc_now())
+    refresh(store, team.kb)
+    desk(store, team, "erin").present()
+    billing_email(store, team, "cy@example.com")
+    first = billing_email(store, team, "ann@example.com", "my invoice refund")
+    store.conn.execute("UPDATE agents SET seen_at = ? WHERE name = 'erin'",
+                       (db_time(utc_now() + timedelta(minutes=11)),))
+    store.conn.commit()
+    assert route_by_time(store, Router(team), utc_now() + timedelta(minutes=11)) == [first]
+    kept = drafts.load(store.conn, "", first, "reply")
+    assert kept is not None and kept[0].text == "Sorry Ann, it takes longer today."
+    assert case(store, first)["queue"] == "general"  # the macro waits for an agent to send
+    assert [a.title for a in suggest_for(store.conn, first, team.queues)] == [
+        "While you wait", "Refunds"]
+    assert [a.title for a in suggest_for(store.conn, first)] == ["Refunds"]
+
+
 def test_a_case_handed_on_too_often_escalates_once(store: Store, team: Settings) -> None:
     case_id = billing_email(store, team, "ann@example.com")
     sam = desk(store, team, "sam")

@@ -359,8 +359,9 @@ class CaseScreen(WorkScreen):
         sla = self.console.desk.keeper.state(self.console.store.conn, self.detail.case.id, now)
         self.suggested = suggested(self.console.store.conn, self.console.settings,
                                    self.detail.case.id, now)
-        kb = self.console.settings.kb
-        articles = suggest_for(self.console.store.conn, self.detail.case.id) if kb.path else []
+        settings = self.console.settings
+        articles = suggest_for(self.console.store.conn, self.detail.case.id,
+                               settings.queues) if settings.kb.path else []
         self.query_one("#facts", Static).update(render_facts(
             self.detail, now, sla=sla, with_customer=self.has_class("-no-customer"),
             suggested=[m.name for m in self.suggested], articles=[a.title for a in articles]))

@@ -210,7 +210,7 @@ def open_composer(console: OmnituiApp, case_id: int | None, draft: Draft, *,
         if case_id is None or not console.settings.kb.path:
             return []
         return [(a.title, insertion(console.settings.kb, a))
-                for a in suggest_for(store.conn, case_id)]
+                for a in suggest_for(store.conn, case_id, console.settings.queues)]
 
     console.push_screen(ComposeScreen(draft, addresses, case_id,
                                       keep=lambda kept: console.drafts.later(case_id, kept),
