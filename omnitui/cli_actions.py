@@ -475,5 +475,9 @@ def event(typer_ctx: typer.Context,
                  + (f": {cases}" if cases else ""))
         if result.moved:
             words += f"; {len(result.moved)} moved to the billing queue"
+        if result.told:
+            words += f"; the customer is told on case #{result.told}"
+        words += f"; {result.untold}" if result.untold else ""
     done(fmt, {"event": result.event_id, "kind": kind, "raised": result.raised,
-               "moved": result.moved, "resolved": result.resolved}, words)
+               "moved": result.moved, "resolved": result.resolved, "told": result.told,
+               "untold": result.untold}, words)

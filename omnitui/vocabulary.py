@@ -25,6 +25,7 @@ ACTION_WORDS = {
     "csat.skipped": "a satisfaction survey not sent",
     "case.fields": "an answer kept on the case", "assistant.asked": "the intake assistant",
     "assistant.ended": "the intake assistant's end",
+    "customer.untold": "a message to the customer not sent",
 }
 
 

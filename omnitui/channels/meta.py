@@ -198,7 +198,7 @@ def _comment(channel: HookChannel, item: RawItem, kind: str, page_id: str,
 
 def send(channel: HookChannel, route: Route, reply: Reply, timeout: float) -> str | None:
     token = hook_secret(channel, "token")
-    path, body = _request(route, reply.text)
+    path, body = _request(route, reply)
     answer = http.post(f"{api_url(channel, API_BASE)}/{path}", platform="Meta",
                        secrets=[token], timeout=timeout, judge=_judge, json_body=body,
                        headers={"Authorization": f"Bearer {token}"})
@@ -208,12 +208,21 @@ def send(channel: HookChannel, route: Route, reply: Reply, timeout: float) -> st
     return answer.get("message_id") or messages[0].get("id") or answer.get("id")
 
 
-def _request(route: Route, text: str) -> tuple[str, dict[str, Any]]:
-    """(path under the Graph base, JSON body) of the reply this route asks for."""
+def _request(route: Route, reply: Reply) -> tuple[str, dict[str, Any]]:
+    """(path under the Graph base, JSON body) of the reply this route asks for; outside the
+    24-hour window a WhatsApp template whose one body variable carries the text, or a
+    Messenger message tag."""
+    text = reply.text
     if route["platform"] == Channel.WHATSAPP:
         body: dict[str, Any] = {"messaging_product": "whatsapp", "to": route["to"],
                                 "type": "text", "text": {"body": text}}
-        if route.get("message_id"):
+        if reply.template:
+            body = {"messaging_product": "whatsapp", "to": route["to"], "type": "template",
+                    "template": {"name": reply.template,
+                                 "language": {"code": reply.template_language or "en"},
+                                 "components": [{"type": "body", "parameters": [
+                                     {"type": "text", "text": text}]}]}}
+        elif route.get("message_id"):
             body["context"] = {"message_id": route["message_id"]}
         return f"{route['phone_number_id']}/messages", body
     comment = route.get("comment_id")
@@ -221,6 +230,10 @@ def _request(route: Route, text: str) -> tuple[str, dict[str, Any]]:
         return f"{comment}/{COMMENT_EDGES[route['platform']]}", {"message": text}
     if comment:
         return "me/messages", {"recipient": {"comment_id": comment}, "message": {"text": text}}
+    if reply.template:
+        return "me/messages", {"recipient": {"id": route["recipient"]},
+                               "messaging_type": "MESSAGE_TAG", "tag": reply.template,
+                               "message": {"text": text}}
     return "me/messages", {"recipient": {"id": route["recipient"]}, "messaging_type": "RESPONSE",
                            "message": {"text": text}}
 

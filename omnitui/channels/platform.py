@@ -48,6 +48,10 @@ class Reply:
     case_id: int
     to: tuple[str, ...]  # the customer's addresses on the channel
     delivery_id: str  # the same on every attempt, so a receiver can drop a repeat
+    # Outside a 24-hour service window: the platform-approved template (WhatsApp) or message
+    # tag (Messenger) it goes as, the text its one variable; "": a plain message
+    template: str = ""
+    template_language: str = ""
 
 
 @dataclass(frozen=True)

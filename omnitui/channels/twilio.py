@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
@@ -130,9 +131,12 @@ def send(channel: HookChannel, route: Route, reply: Reply, timeout: float) -> st
     token = hook_secret(channel, "token" if channel.token or channel.token_env else "secret")
     url = (f"{api_url(channel, API_BASE)}/2010-04-01/Accounts/{channel.account_sid}"
            "/Messages.json")
+    # Outside WhatsApp's 24-hour window: an approved Content template, the text its {{1}}
+    form = ({"ContentSid": reply.template, "ContentVariables": json.dumps({"1": reply.text})}
+            if reply.template else {"Body": reply.text})
     answer = http.post(url, platform="Twilio", secrets=[token], timeout=timeout,
                        judge=_judge, auth=(channel.account_sid, token),
-                       form={"To": route["to"], "From": route["from"], "Body": reply.text})
+                       form={"To": route["to"], "From": route["from"], **form})
     return answer.get("sid") if isinstance(answer, dict) else None
 
 

@@ -43,6 +43,7 @@ from omnitui.config.schema import (
 )
 from omnitui.config.templates import (
     ACKNOWLEDGEMENT_VARIABLES,
+    PROACTIVE_VARIABLES,
     TEMPLATE_VARIABLES,
     template_parts,
 )
@@ -123,6 +124,9 @@ def check_values(settings: Settings, file: Path) -> None:
     if settings.automation.max_macros_per_message < 0:
         raise ConfigError(f"{file}: automation.max_macros_per_message must be 0 or more, got "
                           f"{settings.automation.max_macros_per_message}")
+    if settings.events.payment_failed_message:
+        _check_template(settings.events.payment_failed_message, PROACTIVE_VARIABLES,
+                        f"{file}: events.payment_failed_message")
     if settings.events.severity not in range(4):
         raise ConfigError(f"{file}: events.severity must be 0, 1, 2 or 3, got "
                           f"{settings.events.severity}")

@@ -386,6 +386,22 @@ class EventSettings:
 
     severity: int = 2  # the severity they raise cases to (0-3), unless the event says
     payment_failed_queue: str = "billing"  # where the customer's open cases go ("": stay)
+    # A message to the customer on their preferred channel (over
+    # templates.PROACTIVE_VARIABLES); "": none
+    payment_failed_message: str = ""
+
+
+@dataclass
+class ServiceWindowSettings:
+    """WhatsApp and Messenger take a message nobody asked for (a survey, a proactive message)
+    only within 24 hours of the customer's last message, or outside them as a message the
+    platform approved: what to send it as, per channel ("": nothing is sent, the case says
+    why)."""
+
+    whatsapp: str = ""  # an approved template with one body variable (Meta: its name;
+    # Twilio: its Content SID, HX...), which carries the message's text
+    messenger: str = ""  # a message tag, e.g. "ACCOUNT_UPDATE"
+    language: str = "en"  # the WhatsApp template's language code (Meta)
 
 
 SECURITY = ("tls", "starttls", "none")
@@ -490,6 +506,7 @@ class Settings:
     assistant: AssistantSettings = field(default_factory=AssistantSettings)
     products: list[Product] = field(default_factory=list)
     events: EventSettings = field(default_factory=EventSettings)
+    service_window: ServiceWindowSettings = field(default_factory=ServiceWindowSettings)
     automation: AutomationSettings = field(default_factory=AutomationSettings)
     kb: KbSettings = field(default_factory=KbSettings)
     csat: CsatSettings = field(default_factory=CsatSettings)

@@ -16,6 +16,9 @@ TEMPLATE_VARIABLES = ("customer_name", "customer_first_name", "case_id", "subjec
 ACKNOWLEDGEMENT_VARIABLES = ("customer_name", "customer_first_name", "case_id", "subject",
                              "queue", "expected_wait", "business_hours", "article")
 
+# A message nobody asked for (`[events] payment_failed_message`): about the customer only.
+PROACTIVE_VARIABLES = ("customer_name", "customer_first_name", "case_id")
+
 
 def template_parts(template: str, variables: tuple[str, ...] = TEMPLATE_VARIABLES
                    ) -> list[tuple[str, str | None]]:

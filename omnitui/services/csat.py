@@ -4,32 +4,32 @@ within the window is recorded against the case and its agent without reopening i
 (ingest/surveys.py files it there); anything else is a normal message.
 
 At most once a case; never where the customer's last message was automatic mail, never
-where a reply to them failed for good (a bounce), never on WhatsApp or Messenger once their
-24-hour customer-service window has closed (a message nobody asked for needs a template
-the platform approved: the case says why nothing was sent). The survey is sent as the
-agent's, in the same transaction as the solve: undoing the solve takes it back too."""
+where a reply to them failed for good (a bounce); on WhatsApp or Messenger once their
+24-hour customer-service window has closed, only as the `[service_window]` template the
+platform approved (services/window.py), else not at all, and the case says why. The survey
+is sent as the agent's, in the same transaction as the solve: undoing the solve takes it
+back too."""
 
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from omnitui.config import Settings
 from omnitui.config.templates import ACKNOWLEDGEMENT_VARIABLES
 from omnitui.model import Status
 from omnitui.services.macros import fill_template, template_values
 from omnitui.services.outbound import queue_draft, reachable_channels, start_draft
+from omnitui.services.window import unasked_message
 from omnitui.store import csat as surveys
 from omnitui.store import messages as message_store
 from omnitui.store.audit import ChangeSet, record_audit
 from omnitui.store.cases import get_case
-from omnitui.store.db import StoreError, db_time, parse_db_time
+from omnitui.store.db import StoreError, db_time
 from omnitui.store.outbox import failed_for_good
 
 KIND = "csat"  # messages.auto_submitted of a survey
-WINDOWED = ("whatsapp", "messenger")  # platforms with a 24-hour customer-service window
-SERVICE_WINDOW = timedelta(hours=24)
 
 
 def ask_after_solve(conn: sqlite3.Connection, settings: Settings, case_id: int, agent: str,
@@ -42,11 +42,11 @@ def ask_after_solve(conn: sqlite3.Connection, settings: Settings, case_id: int, 
     last = message_store.last_inbound(conn, case_id)
     if last is None or last["auto_submitted"] or failed_for_good(conn, case_id):
         return
-    if case["channel"] in WINDOWED and now - parse_db_time(last["created_at"]) > SERVICE_WINDOW:
+    window = unasked_message(conn, settings.service_window, case["customer_id"],
+                             case["channel"], now)
+    if window.refusal:
         record_audit(conn, actor=agent, action="csat.skipped", case_id=case_id,
-                     reason=f"no satisfaction survey: {case['channel']}'s 24-hour window "
-                            "closed and it needs an approved template for a message nobody "
-                            "asked for", at=db_time(now))
+                     reason=f"no satisfaction survey: {window.refusal}", at=db_time(now))
         return
     if case["channel"] not in reachable_channels(conn, case["customer_id"]):
         return  # a phone call or a visit logged by hand: there is no way back on it
@@ -59,7 +59,9 @@ def ask_after_solve(conn: sqlite3.Connection, settings: Settings, case_id: int, 
     text = fill_template(settings.csat.question, {**values, "expected_wait": "",
                                                   "business_hours": "", "article": ""})
     message_id = queue_draft(conn, case_id, replace(draft, text=text), author=agent, at=now,
-                             automatic=KIND, reason="satisfaction survey")
+                             automatic=KIND, reason="satisfaction survey",
+                             template=(window.template, window.language)
+                             if window.template else None)
     changes = ChangeSet()
     surveys.ask(conn, case_id, case["owner"] or agent, message_id, db_time(now), changes)
     record_audit(conn, actor=agent, action="csat.asked", case_id=case_id,

@@ -7,7 +7,9 @@ they touch:
   console shows it in a banner, and acknowledgements of matching cases say so; until the
   outage is resolved (`--resolved`).
 - `payment_failed` for a customer raises the severity of their open cases and moves them to
-  the billing queue (`[events] payment_failed_queue`).
+  the billing queue (`[events] payment_failed_queue`), and with `payment_failed_message`
+  writes to them (on WhatsApp and Messenger within the 24-hour window or as the approved
+  template: services/window.py).
 Any other kind (`password_reset`, `plan_changed`) is recorded on the customer's timeline.
 They come from `omnitui event` and from the generic webhook's `event` bodies (an outage there
 names a product and no customer).
@@ -18,24 +20,40 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from difflib import get_close_matches
 from functools import cached_property
 
 from omnitui.config import Product, Settings
+from omnitui.config.templates import PROACTIVE_VARIABLES
 from omnitui.errors import Refused
-from omnitui.model import ACTIVE_STATUSES, Channel, InboundEvent, IngestResult, ProductEvent
+from omnitui.model import (
+    ACTIVE_STATUSES,
+    Channel,
+    InboundEvent,
+    IngestResult,
+    ProductEvent,
+    Status,
+)
 from omnitui.services import actions
+from omnitui.services.macros import fill_template, template_values
+from omnitui.services.outbound import queue_draft, reachable_channels, start_draft
+from omnitui.services.window import unasked_message
 from omnitui.store import business_events
 from omnitui.store import cases as case_store
+from omnitui.store.audit import ChangeSet, record_audit
 from omnitui.store.business_events import BusinessEvent
-from omnitui.store.customers import require_customer
+from omnitui.store.customers import channels_to_reach, require_customer
 from omnitui.store.db import db_time
+from omnitui.store.messages import automatic_to_customer_since
 from omnitui.store.queries import cases_mentioning, fts_phrase
 
 ACTOR = "omnitui-events"
 log = logging.getLogger("omnitui.events")
 ACTING = ("outage", "payment_failed")
+PROACTIVE = "proactive"  # messages.auto_submitted of the payment_failed message
+TELL_AGAIN_AFTER = timedelta(hours=24)  # failed payments within it: the customer is told once
 KIND = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
@@ -48,6 +66,8 @@ class EventResult:
     raised: list[int] = field(default_factory=list)  # cases whose severity went up
     moved: list[int] = field(default_factory=list)  # cases moved to the billing queue
     resolved: bool = False
+    told: int | None = None  # the case the customer was written to on (payment_failed)
+    untold: str = ""  # why they were not, when [events] payment_failed_message is set
 
 
 def record_event(conn: sqlite3.Connection, settings: Settings, kind: str, *, at: datetime,
@@ -58,6 +78,9 @@ def record_event(conn: sqlite3.Connection, settings: Settings, kind: str, *, at:
     if not KIND.fullmatch(kind):
         raise Refused(f"{kind!r} is not an event kind: lower-case letters, digits and _ "
                       "(outage, payment_failed, password_reset)")
+    if kind not in ACTING and (near := get_close_matches(kind, ACTING, n=1, cutoff=0.8)):
+        raise Refused(f"{kind!r} is not {near[0]!r}: did you mean it? (a kind this close to "
+                      "one that acts is refused rather than only recorded)")
     level = settings.events.severity if severity is None else severity
     when = db_time(at)
     if kind == "outage":
@@ -81,7 +104,61 @@ def record_event(conn: sqlite3.Connection, settings: Settings, kind: str, *, at:
                              action="case.queue",
                              reason=f"queue {queue}: payment failed (event {event_id})")
                 result.moved.append(case["id"])
+        if settings.events.payment_failed_message:
+            _tell(conn, settings, customer_id, event_id, at, result)
     return result
+
+
+def _tell(conn: sqlite3.Connection, settings: Settings, customer_id: int, event_id: int,
+          at: datetime, result: EventResult) -> None:
+    """The payment_failed message, on the customer's preferred channel (else the one they
+    last wrote on), on their latest open case or a new one that waits for their answer;
+    where it cannot go, the reason is audited on the customer."""
+    why = f"payment failed (event {event_id})"
+    if told := automatic_to_customer_since(conn, customer_id, PROACTIVE,
+                                           db_time(at - TELL_AGAIN_AFTER)):
+        result.untold = f"not told again: they were told at {told[:16]} UTC"
+        return
+    reachable = reachable_channels(conn, customer_id)
+    channel = next((c for c in channels_to_reach(conn, customer_id) if c in reachable),
+                   reachable[0] if reachable else None)
+    window = unasked_message(conn, settings.service_window, customer_id, channel, at) \
+        if channel else None
+    if channel is None or window is None or window.refusal:
+        result.untold = (f"not told: {window.refusal}" if window else
+                         "not told: there is no address to write to the customer on")
+        record_audit(conn, actor=ACTOR, action="customer.untold", customer_id=customer_id,
+                     reason=f"{why}; {result.untold}", at=db_time(at))
+        return
+    open_cases = case_store.active_cases_of(conn, customer_id)
+    case_id = open_cases[0]["id"] if open_cases else _waiting_case(
+        conn, settings, customer_id, channel, at)
+    draft = start_draft(conn, case_id, "reply", channel=channel)
+    text = fill_template(settings.events.payment_failed_message, {
+        k: v for k, v in template_values(conn, case_id, ACTOR).items()
+        if k in PROACTIVE_VARIABLES})
+    queue_draft(conn, case_id, replace(draft, text=text), author=ACTOR, at=at,
+                automatic=PROACTIVE, reason=f"{why}: the customer told on {channel}",
+                template=(window.template, window.language) if window.template else None)
+    result.told = case_id
+
+
+def _waiting_case(conn: sqlite3.Connection, settings: Settings, customer_id: int,
+                  channel: str, at: datetime) -> int:
+    """A case for a message we start: it waits for the customer's answer (pending), in the
+    billing queue, owned by nobody."""
+    changes = ChangeSet()
+    when = db_time(at)
+    case_id = case_store.create_case(conn, case_store.NewCase(
+        customer_id=customer_id, channel=channel, created_at=when, subject="Your payment",
+        status=Status.PENDING, queue=settings.events.payment_failed_queue or
+        settings.routing.default_queue), changes)
+    case_store.update_case(conn, case_id, {"pause_reason": "the customer's answer to the "
+                                                           "payment notice"}, changes)
+    record_audit(conn, actor=ACTOR, action="case.created", case_id=case_id,
+                 customer_id=customer_id, reason="a payment failed: the customer is told",
+                 changes=changes, at=when)
+    return case_id
 
 
 def _product(settings: Settings, name: str | None) -> Product:

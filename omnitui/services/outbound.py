@@ -107,9 +107,10 @@ def address_on_identity(kind: str, value: str) -> str | None:
 
 def queue_draft(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author: str,
                 at: datetime, response: str | None = None, automatic: str | None = None,
-                reason: str = "") -> int:
+                reason: str = "", template: tuple[str, str] | None = None) -> int:
     """Put a written draft on the timeline, and (unless internal) in the outbox.
-    `response`, `automatic`, `reason`: as actions.reply takes them."""
+    `response`, `automatic`, `reason`: as actions.reply takes them; `template`: the
+    platform-approved (template, language) it must go as (services/window.py)."""
     if not draft.body.strip():
         raise StoreError("the message is empty")
     if draft.internal:
@@ -126,6 +127,8 @@ def queue_draft(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author:
             references = [k for k in dict.fromkeys(parents[::-1]) if k != last["thread_key"]]
             references.append(last["thread_key"])
     recipients = _recipients(conn, case_id, draft)
+    if template:
+        recipients.update(template=template[0], template_language=template[1])
     return reply(conn, case_id, author=author, text=draft.body, at=at, channel=draft.channel,
                  response=response, automatic=automatic, reason=reason, delivery={
                      "external_id": external_id, "references": references,

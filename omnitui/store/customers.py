@@ -260,3 +260,15 @@ def attributes_of(conn: sqlite3.Connection, customer_id: int) -> dict[str, objec
     row = conn.execute("SELECT attributes FROM customers WHERE id = ?",
                        (customer_id,)).fetchone()
     return json.loads(row[0]) if row and row[0] else {}
+
+
+def channels_to_reach(conn: sqlite3.Connection, customer_id: int) -> list[str]:
+    """The channels to write to the customer on, in order: the one their profile prefers,
+    then those they wrote on, the latest first."""
+    preferred = conn.execute("SELECT preferred_channel FROM customers WHERE id = ?",
+                             (customer_id,)).fetchone()
+    wrote = [r[0] for r in conn.execute(
+        "SELECT channel FROM messages WHERE customer_id = ? AND direction = 'in'"
+        " GROUP BY channel ORDER BY max(created_at) DESC", (customer_id,))]
+    return list(dict.fromkeys([*([preferred[0]] if preferred and preferred[0] else []),
+                               *wrote]))

@@ -161,6 +161,23 @@ def last_inbound(conn: sqlite3.Connection, case_id: int,
         (case_id, channel, channel)).fetchone()
 
 
+def last_inbound_at(conn: sqlite3.Connection, customer_id: int, channel: str) -> str | None:
+    """When the customer last wrote on `channel` (any case): a platform's service window
+    runs from it."""
+    row = conn.execute("SELECT max(created_at) FROM messages WHERE customer_id = ?"
+                       " AND channel = ? AND direction = 'in'", (customer_id, channel)).fetchone()
+    return row[0] if row else None
+
+
+def automatic_to_customer_since(conn: sqlite3.Connection, customer_id: int, kind: str,
+                                since: str) -> str | None:
+    """When the customer was last sent an automatic message of `kind` since `since`."""
+    row = conn.execute("SELECT max(created_at) FROM messages WHERE customer_id = ?"
+                       " AND direction = 'out' AND auto_submitted = ? AND created_at >= ?",
+                       (customer_id, kind, since)).fetchone()
+    return row[0] if row else None
+
+
 def message_by_id(conn: sqlite3.Connection, message_id: int) -> sqlite3.Row | None:
     cur = conn.cursor()
     cur.row_factory = sqlite3.Row

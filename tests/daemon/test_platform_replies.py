@@ -205,6 +205,47 @@ def test_meta_messenger_dm(store: Store, pipeline: Pipeline, api: RecordingServe
     assert_sent(store, case_id, message_id, "m_abc")
 
 
+def queue_unasked(store: Store, case_id: int, template: str) -> int:
+    """A message nobody asked for, outside the 24-hour window (services/window.py)."""
+    draft = replace(start_draft(store.conn, case_id, "reply"), text=REPLY)
+    with store.write() as conn:
+        return queue_draft(conn, case_id, draft, author="alice", at=utc_now(),
+                           automatic="csat", template=(template, "de"))
+
+
+def test_outside_the_window_each_platform_sends_its_approved_form(
+        store: Store, pipeline: Pipeline, api: RecordingServer) -> None:
+    """WhatsApp on Meta: the template, the text its one body variable; Messenger: a
+    message tag; WhatsApp on Twilio: the Content SID and its variable."""
+    phone = [Identifier("phone", "+14155550100", verified=True)]
+    whatsapp = ingest(pipeline, "whatsapp", "+14155550100",
+                      {"hook": "meta", "platform": "whatsapp", "phone_number_id": "1065",
+                       "to": "14155550100", "message_id": "wamid.IN1"}, identifiers=phone)
+    queue_unasked(store, whatsapp, "survey_v2")
+    send(store, hook("meta", api))
+    assert api.requests[-1].json() == {
+        "messaging_product": "whatsapp", "to": "14155550100", "type": "template",
+        "template": {"name": "survey_v2", "language": {"code": "de"}, "components": [
+            {"type": "body", "parameters": [{"type": "text", "text": REPLY}]}]}}
+    messenger = ingest(pipeline, "messenger", "PSID1",
+                       {"hook": "meta", "platform": "messenger", "recipient": "PSID1"})
+    queue_unasked(store, messenger, "ACCOUNT_UPDATE")
+    send(store, hook("meta", api))
+    assert api.requests[-1].json() == {"recipient": {"id": "PSID1"},
+                                       "messaging_type": "MESSAGE_TAG",
+                                       "tag": "ACCOUNT_UPDATE", "message": {"text": REPLY}}
+    twilio = ingest(pipeline, "whatsapp", "+14155550199",
+                    {"hook": "twilio", "to": "whatsapp:+14155550199",
+                     "from": "whatsapp:+18005550199"},
+                    identifiers=[Identifier("phone", "+14155550199", verified=True)])
+    queue_unasked(store, twilio, "HX0123456789abcdef")
+    api.answer(201, {"sid": "SM1", "status": "queued"})
+    send(store, hook("twilio", api, account_sid="AC123"))
+    assert api.requests[-1].form() == {
+        "To": "whatsapp:+14155550199", "From": "whatsapp:+18005550199",
+        "ContentSid": "HX0123456789abcdef", "ContentVariables": json.dumps({"1": REPLY})}
+
+
 @pytest.mark.parametrize(("platform", "edge"), [("messenger", "comments"),
                                                 ("instagram", "replies")])
 def test_meta_comment_answered_in_public_or_privately(

@@ -4,11 +4,12 @@ recorded against the case and its agent without reopening it, anything else reop
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from omnitui.config import CsatSettings, Settings
+from omnitui.config import CsatSettings, ServiceWindowSettings, Settings
 from omnitui.model import Status
 from omnitui.services.desk import Desk
 from omnitui.services.intake import intake_pipeline
@@ -80,7 +81,24 @@ def test_not_after_a_bounce_nor_outside_whatsapps_window(store: Store) -> None:
     assert sent(store) == []
     reason = store.conn.execute("SELECT reason FROM audit WHERE action = 'csat.skipped'"
                                 ).fetchone()[0]
-    assert reason.startswith("no satisfaction survey: whatsapp's 24-hour window closed")
+    assert reason == ("no satisfaction survey: whatsapp's 24-hour window is closed (the "
+                      "customer last wrote there 2d ago) and [service_window] whatsapp names "
+                      "no approved template for a message nobody asked for")
+
+
+def test_outside_the_window_as_the_approved_template(store: Store) -> None:
+    settings = Settings(csat=CsatSettings(enabled=True),
+                        service_window=ServiceWindowSettings(whatsapp="csat_v1", language="de"))
+    late = write(store, "hola", NOW - timedelta(days=2), channel="whatsapp")
+    desk = Desk(store, "erin", settings, clock=lambda: NOW)
+    desk.each([late], desk.status(Status.SOLVED))
+    [(recipients,)] = store.conn.execute("SELECT recipients FROM outbox").fetchall()
+    assert json.loads(recipients)["template"] == "csat_v1"
+    assert json.loads(recipients)["template_language"] == "de"
+    inside = write(store, "hi", NOW, channel="telegram")
+    solve(store, inside)
+    assert "template" not in json.loads(store.conn.execute(
+        "SELECT recipients FROM outbox ORDER BY id DESC").fetchone()[0])
 
 
 def test_not_on_a_phone_call_logged_by_hand(store: Store) -> None:

@@ -105,6 +105,53 @@ def test_a_failed_payment_raises_and_moves_the_customers_cases(store: Store,
                                                                    "payment_failed"]
 
 
+def test_a_failed_payment_tells_the_customer_where_it_may(store: Store,
+                                                        tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from omnitui.model import Identifier
+    from tests.conftest import chat_event
+
+    settings = settings_from(tmp_path, CONFIG + """
+[events]
+payment_failed_message = "Hi {customer_first_name}, your payment failed (case #{case_id})."
+""")
+    desk = Desk(store, "erin", settings, clock=lambda: NOW)
+    open_case = file_mail(store, settings, "ann@example.com", "Where is my parcel?")
+    ann = store.conn.execute("SELECT customer_id FROM cases WHERE id = ?",
+                             (open_case,)).fetchone()[0]
+    assert desk.business_event("payment_failed", customer_id=ann).told == open_case
+    [(text, channel, auto, recipients)] = store.conn.execute(
+        "SELECT m.text, m.channel, m.auto_submitted, o.recipients FROM messages m"
+        " JOIN outbox o ON o.message_id = m.id").fetchall()
+    assert (text, channel, auto) == (f"Hi Ann, your payment failed (case #{open_case}).",
+                                     "email", "proactive")
+    assert json.loads(recipients)["to"] == ["ann@example.com"]
+    again = desk.business_event("payment_failed", customer_id=ann)  # a retry of billing's
+    assert again.told is None and again.untold.startswith("not told again: they were told at")
+    # a day later, no open case: a new one, waiting for the customer's answer, in billing
+    with store.write() as conn:
+        conn.execute("UPDATE cases SET status = 'solved' WHERE id = ?", (open_case,))
+    told = Desk(store, "erin", settings, clock=lambda: NOW + timedelta(hours=25)
+                ).business_event("payment_failed", customer_id=ann).told
+    assert told not in (None, open_case)
+    assert store.conn.execute("SELECT status, queue, owner, pause_reason FROM cases"
+                              " WHERE id = ?", (told,)).fetchone() == (
+        "pending", "billing", None, "the customer's answer to the payment notice")
+    # WhatsApp, 3 days after they last wrote, no approved template: nothing is sent
+    intake_pipeline(store, settings, clock=lambda: NOW - timedelta(days=3)).ingest(replace(
+        chat_event("whatsapp", "+4915112345678", "hallo", at=NOW - timedelta(days=3)),
+        identifiers=[Identifier("phone", "+4915112345678", verified=True)]))
+    bo = store.conn.execute("SELECT max(customer_id) FROM messages").fetchone()[0]
+    result = desk.business_event("payment_failed", customer_id=bo)
+    assert result.told is None and result.untold.startswith(
+        "not told: whatsapp's 24-hour window is closed (the customer last wrote there 3d ago)")
+    assert store.conn.execute("SELECT count(*) FROM messages WHERE auto_submitted ="
+                              " 'proactive'").fetchone()[0] == 2
+    assert store.conn.execute("SELECT reason FROM audit WHERE action = 'customer.untold'"
+                              ).fetchone()[0].startswith("payment failed (event 4); not told")
+
+
 @pytest.mark.parametrize(("kind", "given", "says"), [
     ("outage", {}, "an outage is of a product: give --product"),
     ("outage", {"product": "paymnts"}, "no product 'paymnts' in the config"),
@@ -112,6 +159,7 @@ def test_a_failed_payment_raises_and_moves_the_customers_cases(store: Store,
     ("payment_failed", {}, "is about a customer"),
     ("password_reset", {"customer_id": 1, "resolved": True}, "--resolved ends an outage"),
     ("Password Reset", {"customer_id": 1}, "is not an event kind"),
+    ("payment_faild", {"customer_id": 1}, "is not 'payment_failed': did you mean it?"),
 ])
 def test_a_wrong_event_is_refused_saying_why(store: Store, settings: Settings, kind: str,
                                              given: dict, says: str) -> None:

@@ -30,7 +30,9 @@ def platform_attempt(outgoing: Outgoing, reply: dict[str, Any]) -> Attempt:
     hook, route = resolve(outgoing.channels, reply["channel"], recipients.get("route"),
                           to[0] if to else "")
     delivery = Reply(reply["text"], reply["case_id"], tuple(to),
-                     delivery_id=f"omnitui-reply-{reply['message_id']}")
+                     delivery_id=f"omnitui-reply-{reply['message_id']}",
+                     template=recipients.get("template", ""),
+                     template_language=recipients.get("template_language", ""))
 
     def deliver() -> Sent:
         return Sent(external_id=send_reply(hook, route, delivery, timeout=outgoing.timeout))
