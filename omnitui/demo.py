@@ -316,11 +316,49 @@ def build_demo(store: Store, settings: Settings, *, customers: int = 2000,
     with store.write() as conn:  # commands on this store bring the demo's team
         store_info.put(conn, "demo", "1")
     apply_agents(store, settings, end or utc_now())
-    base = messages // copies
-    _build_base(store, settings, customers=max(1, customers // copies), messages=base,
+    base = max(1, messages - 1) // copies  # the last one arrives live (arrive_live)
+    _build_base(store, settings, customers=max(1, (customers - 1) // copies), messages=base,
                 days=days, seed=seed, progress=report, end=end or utc_now())
     rescore_due(store, Upkeep(settings), end or utc_now())  # the waiting grew till now
     replicate(store.conn, copies - 1, on_copy=lambda n: report(base * (n + 1)))
+    arrive_live(store, settings, (end or utc_now()) - timedelta(minutes=7))
+
+
+def order_history(rng: random.Random, end: datetime, count: int = 3) -> str:
+    """A customer's last orders, newest first, as the shop would push them: "A482113
+    2026-11-20 €49.00 · ..."."""
+    days = sorted(rng.sample(range(1, 120), count))
+    return " · ".join(f"A{rng.randint(100000, 999999)} {(end - timedelta(days=d)).date()} "
+                      f"€{rng.choice((19, 29, 49, 99, 149))}.00" for d in days)
+
+
+def arrive_live(store: Store, settings: Settings, at: datetime) -> None:
+    """The seeds' example, arriving through the live pipeline as the daemon would file it:
+    an Instagram comment says the customer was charged twice for an order. The billing
+    intent routes it, the automatic "Double charge" playbook drafts its apology (a private
+    answer, with a public acknowledgement when sent), and the customer pane shows their
+    order history."""
+    handle = "maya.schneider.shop"
+    orders = order_history(random.Random(handle), at)
+    order = orders.split()[0]
+    instagram = Identifier("instagram", handle, verified=True)
+    key = normalize(instagram, settings.identity.default_phone_region)
+    assert key is not None
+    with store.write() as conn:
+        create_customer(conn, NewCustomer(
+            name="Maya Schneider", tier="premium",
+            attributes={"plan": "business", "renewal": (at + timedelta(days=40)).date()
+                        .isoformat(), "orders": orders},
+            identities=(NewIdentity(*key, handle, "demo population"),)), db_time(at))
+    text = f"@shop I was charged twice for order {order}!! Who do I talk to about this?"
+    comment = f"demo-comment-{order}"
+    raw = json.dumps({"id": comment, "from": handle, "text": text, "ts": at.timestamp()})
+    intake_pipeline(store, settings, clock=lambda: at, live=True).ingest(InboundEvent(
+        "instagram", f"comment:{comment}", raw.encode(), at,
+        [instagram], sender_name="Maya Schneider",
+        subject="Comment on a post", text=text, source="demo", reply_route={
+            "hook": "meta", "platform": "instagram", "comment_id": comment,
+            "recipient": handle, "public": True}))
 
 
 def _build_base(store: Store, settings: Settings, *, customers: int, messages: int,
@@ -338,7 +376,9 @@ def _build_base(store: Store, settings: Settings, *, customers: int, messages: i
                 name=person.name, tier=person.tier,
                 attributes={"plan": rng.choice(("starter", "team", "business")),
                             "renewal": (end + timedelta(days=rng.randint(5, 300)))
-                            .date().isoformat()},
+                            .date().isoformat(),
+                            "orders": order_history(random.Random(f"{seed}:{person.email}"),
+                                                    end)},
                 identities=tuple(NewIdentity(k[0], k[1], k[1], "demo population")
                                  for k in dict.fromkeys(keys) if k)), db_time(start))
     hours = calendar_of(settings.business_hours)

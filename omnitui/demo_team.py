@@ -79,13 +79,16 @@ DEMO_PRODUCTS = (
 )
 
 
-# A playbook: suggested on the cases it fits, first in the picker (m).
+# A playbook: on live intake it drafts its apology on the cases it fits (privately, with a
+# public acknowledgement, on a public post); suggested where it has not run, first in the
+# picker (m).
 DEMO_MACROS = (
     Macro("Double charge", tags=["refund"], queue="billing", reply=(
         "Hi {customer_first_name}, I'm sorry you were charged twice. I have refunded the "
         "duplicate payment; it shows on your statement in 3-5 days."),
-        when=MacroWhen(text=r"(?i)charged twice|double charge|doppelt abgebucht|dos veces|"
-                            r"deux fois|duas vezes|due volte"), run="suggest"),
+        when=MacroWhen(text=r"(?i)charged (me )?twice|double charge|doppelt abgebucht|"
+                            r"dos veces|deux fois|duas vezes|due volte"),
+        run="auto", private=True),
 )
 
 

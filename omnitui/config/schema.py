@@ -263,6 +263,9 @@ class Macro:
     reply: str = ""  # a template over templates.TEMPLATE_VARIABLES; empty: no draft
     meaningful: bool = True  # false: its reply is a first response, not yet an answer
     internal: bool = False  # the draft is an internal note, not a reply
+    # On a public post (a comment, a group chat): the reply goes privately, with a short
+    # public acknowledgement (as the console's D does)
+    private: bool = False
     when: MacroWhen = field(default_factory=MacroWhen)  # the cases it is for
     run: str = ""  # "suggest": shown on the matching cases and first in the picker;
     # "auto": applied by itself to a case a customer's message makes it fit (live intake)

@@ -27,9 +27,13 @@ class MacroGone(StoreError):
 
 
 def keep(store: Store, agent: str, case_id: int | None, draft: Draft) -> None:
-    """Save the draft as it stands (case None: a new message that will open a case)."""
+    """Save the draft as it stands (case None: a new message that will open a case); one
+    with no words and no attachments is not kept (it would come back as "unsent")."""
     with store.write() as conn:
-        drafts.save(conn, agent, case_id, draft, db_time(utc_now()))
+        if draft.body.strip() or draft.attachment_ids:
+            drafts.save(conn, agent, case_id, draft, db_time(utc_now()))
+        else:
+            drafts.discard(conn, agent, case_id, draft.slot)
 
 
 # The agent of a draft an automatic macro prepared on a case for whoever takes it
@@ -51,6 +55,13 @@ def kept_kinds(store: Store, agent: str, case_id: int | None) -> list[str]:
     first."""
     team = drafts.slots(store.conn, TEAM, case_id) if case_id is not None else []
     return list(dict.fromkeys([*drafts.slots(store.conn, agent, case_id), *team]))
+
+
+def prepared(store: Store, case_id: int) -> list[Draft]:
+    """The drafts an automatic macro left on a case for whoever takes it."""
+    found = (drafts.load(store.conn, TEAM, case_id, slot)
+             for slot in drafts.slots(store.conn, TEAM, case_id))
+    return [kept[0] for kept in found if kept is not None]
 
 
 def discard(store: Store, agent: str, case_id: int | None, slot: str) -> None:

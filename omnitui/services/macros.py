@@ -16,6 +16,7 @@ from omnitui.config import Macro, template_parts
 from omnitui.model import Draft, Status
 from omnitui.services import actions
 from omnitui.services.outbound import start_draft
+from omnitui.services.private import private_draft, public_conversation
 from omnitui.store import cases as case_store
 from omnitui.store.customers import customer_name
 from omnitui.store.db import StoreError
@@ -66,7 +67,10 @@ def macro_reply(conn: sqlite3.Connection, case_id: int, macro: Macro,
         return None
     values = template_values(conn, case_id, agent)
     values["queue"] = macro.queue or values["queue"]
-    base = start_draft(conn, case_id, "note" if macro.internal else "reply")
+    if macro.private and not macro.internal and public_conversation(conn, case_id):
+        base = private_draft(conn, case_id)  # sending it acknowledges the post publicly
+    else:
+        base = start_draft(conn, case_id, "note" if macro.internal else "reply")
     return replace(base, text=fill_template(macro.reply, values), macro=macro.name)
 
 

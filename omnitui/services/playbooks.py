@@ -104,8 +104,11 @@ def _pattern(text: str) -> re.Pattern[str]:
 
 def suggested(conn: sqlite3.Connection, settings: Settings, case_id: int,
               now: datetime) -> list[Macro]:
-    """The macros marked `run = "suggest"` whose `when` fits the case, in config order."""
-    candidates = [m for m in settings.macros if m.run == "suggest"]
+    """The macros whose `when` fits the case, in config order: those marked `run =
+    "suggest"`, and the automatic ones that have not run on it (a case filed by an import,
+    or before the macro was configured)."""
+    candidates = [m for m in settings.macros if m.run == "suggest" or (
+        m.run == "auto" and not _ran(conn, case_id, m))]
     if not candidates or (facts := case_facts(conn, settings, case_id)) is None:
         return []
     return [m for m in candidates if matches(m.when, facts, now)]

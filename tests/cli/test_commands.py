@@ -48,6 +48,19 @@ def test_demo_builds_a_realistic_store(omnitui: Run, tmp_path: Path) -> None:
                          " GROUP BY customer_id HAVING count(DISTINCT channel) >= 3)"
                          ).fetchone()[0]
     assert three > 0
+    # the seeds' example arrived live: "charged twice" on Instagram, in billing, its
+    # apology drafted privately by the automatic playbook, the order history on screen
+    [(case_id, queue, attributes)] = conn.execute(
+        "SELECT c.id, c.queue, cu.attributes FROM cases c JOIN customers cu ON"
+        " cu.id = c.customer_id WHERE c.channel = 'instagram' AND cu.name = 'Maya Schneider'"
+    ).fetchall()
+    order = json.loads(attributes)["orders"].split()[0]
+    assert queue == "billing" and order in conn.execute(
+        "SELECT text FROM messages WHERE case_id = ?", (case_id,)).fetchone()[0]
+    assert conn.execute("SELECT agent, slot, fields FROM drafts WHERE case_id = ?",
+                        (case_id,)).fetchone()[:2] == ("", "reply-private")
+    shown = omnitui("--db", str(db), "case", str(case_id)).stdout
+    assert "routed: billing: intent billing, says 'charged twice'" in shown
     # a second run reuses the store instead of doubling it
     assert "existing demo store" in omnitui("demo", "--db", str(db), "--no-console").stderr
     assert conn.execute("SELECT count(*) FROM messages WHERE direction = 'in'"

@@ -87,3 +87,38 @@ def test_at_most_n_a_message_and_never_on_an_import(store: Store) -> None:
     imported = intake_pipeline(store, settings, clock=lambda: NOW).ingest(
         chat_event("telegram", "8", "refund please too", at=NOW)).case_id
     assert case(store, imported)[0] == "[]"
+
+
+def test_on_a_public_post_a_private_macro_answers_privately_and_acknowledges_publicly(
+        store: Store) -> None:
+    from dataclasses import replace
+
+    from omnitui.services.playbooks import suggested
+
+    settings = Settings(macros=[replace(APOLOGY, private=True)])
+    comment = replace(chat_event("instagram", "ig7", "I was charged twice!", name="Kim Park",
+                                 at=NOW),
+                      reply_route={"hook": "meta", "platform": "instagram", "comment_id": "c1",
+                                   "recipient": "ig7", "public": True})
+    case_id = intake_pipeline(store, settings, clock=lambda: NOW,
+                              live=True).ingest(comment).case_id
+    assert case_id is not None
+    [prepared] = drafts.prepared(store, case_id)
+    assert (prepared.slot, prepared.macro) == ("reply-private", "Double charge")
+    assert suggested(store.conn, settings, case_id, NOW) == []  # it ran: no suggestion
+    drafts.send(store, case_id, prepared, author="erin", at=NOW, macros=settings.macros)
+    assert outgoing(store, case_id) == [
+        "Thanks! We have sent you a private message, so we can continue there.",
+        "Sorry, Kim: we are refunding the duplicate."]
+    routes = [r[0] for r in store.conn.execute(
+        "SELECT reply_route FROM messages WHERE case_id = ? AND direction = 'out'"
+        " ORDER BY id", (case_id,))]
+    assert routes[0] is None and '"private": true' in routes[1]
+    assert case(store, case_id) == ('["double-charge"]', "billing")
+    # filed by an import, the same comment has the playbook suggested instead
+    imported = intake_pipeline(store, settings, clock=lambda: NOW).ingest(replace(
+        comment, external_id="c2", identifiers=[replace(comment.identifiers[0],
+                                                        value="ig8")])).case_id
+    assert imported is not None
+    assert [m.name for m in suggested(store.conn, settings, imported, NOW)] == [
+        "Double charge"]

@@ -22,6 +22,7 @@ from textual.widgets import Static
 from omnitui.model import PAUSED_STATUSES, CaseDetail, CustomerView, MessageView
 from omnitui.quotes import split_reply
 from omnitui.sanitize import sanitize
+from omnitui.services import drafts
 from omnitui.services.kb import suggest_for
 from omnitui.services.playbooks import suggested
 from omnitui.store import presence
@@ -33,6 +34,7 @@ from omnitui.tui.screens.modals import TextScreen
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.widgets.key_bar import KeyBar
 from omnitui.tui.work import messages
+from omnitui.tui.work.writing import SLOT_WORDS
 from omnitui.vocabulary import action_words, routing_story
 from omnitui.wording import breakdown, csat_words, fields_words, plural, sla_words
 
@@ -53,11 +55,12 @@ def plain(text: str | None, *, multiline: bool = False) -> Text:
 
 def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
                  with_customer: bool = False, suggested: Sequence[str] = (),
-                 articles: Sequence[str] = ()) -> Group:
+                 articles: Sequence[str] = (), drafted: Sequence[str] = ()) -> Group:
     """The case's title and facts (what it waits on, until when it sleeps); `with_customer`
     adds a line about the customer, for when the customer pane is hidden (a narrow
     terminal); `suggested`: the macros whose `when` fits the case; `articles`: the titles of
-    the knowledge-base articles suggested for it."""
+    the knowledge-base articles suggested for it; `drafted`: what automatic macros left
+    drafted on it ("private answer (D) by Double charge")."""
     case = detail.case
     title = Text(f"#{case.id}  ", style="bold")
     title.append(plain(case.subject or "(no subject)"))
@@ -78,6 +81,11 @@ def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
         routed = Text("routed: ") + plain(story)
         routed.stylize("dim")
         lines.append(routed)
+    if drafted:
+        line = Text("drafted: ", style="bold cyan")
+        line.append_text(plain(" · ".join(drafted)))
+        line.append(" — its key opens it", style="dim")
+        lines.append(line)
     if suggested:
         line = Text("m: suggested — ", style="bold cyan")
         line.append_text(plain(", ".join(suggested)))
@@ -362,9 +370,12 @@ class CaseScreen(WorkScreen):
         settings = self.console.settings
         articles = suggest_for(self.console.store.conn, self.detail.case.id,
                                settings.queues) if settings.kb.path else []
+        drafted = [f"{SLOT_WORDS.get(d.slot, d.slot)} by {d.macro}" for d in
+                   drafts.prepared(self.console.store, self.detail.case.id)]
         self.query_one("#facts", Static).update(render_facts(
             self.detail, now, sla=sla, with_customer=self.has_class("-no-customer"),
-            suggested=[m.name for m in self.suggested], articles=[a.title for a in articles]))
+            suggested=[m.name for m in self.suggested], articles=[a.title for a in articles],
+            drafted=drafted))
 
     async def _fill_timeline(self, *, first: bool) -> None:
         """Show the newest TIMELINE_PAGE messages (older ones load when the agent walks up

@@ -168,9 +168,8 @@ def open_composer(console: OmnituiApp, case_id: int | None, draft: Draft, *,
                        f"your unsent {what} from {moment:%a %H:%M} is back (escape throws it "
                        "away)")
     if others := [k for k in drafts.kept_kinds(store, agent, case_id) if k != draft.slot]:
-        console.notify("you also have an unsent "
-                       + " and ".join(SLOT_WORDS.get(k, k) for k in others)
-                       + " on this case: its key brings it back")
+        console.notify("an unsent " + " and ".join(SLOT_WORDS.get(k, k) for k in others)
+                       + " waits on this case: its key brings it back")
     if case_id is None:
         addresses = dict(NEW_CASE_CHANNELS)
     else:
