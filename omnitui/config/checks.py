@@ -121,6 +121,13 @@ def check_values(settings: Settings, file: Path) -> None:
         if not [k for k in product.keywords if k.strip()]:
             raise ConfigError(f"{file}: products[{index}].keywords: name at least one word "
                               f"that tells a message is about {product.name!r}")
+    for key in ("article_min_similarity", "intent_min_similarity"):
+        if not -1 <= getattr(settings.semantic, key) <= 1:
+            raise ConfigError(f"{file}: semantic.{key} is a cosine similarity, from -1 to 1; "
+                              f"got {getattr(settings.semantic, key)}")
+    if settings.semantic.similar_cases < 0:
+        raise ConfigError(f"{file}: semantic.similar_cases must be 0 or more, got "
+                          f"{settings.semantic.similar_cases}")
     if settings.automation.max_macros_per_message < 0:
         raise ConfigError(f"{file}: automation.max_macros_per_message must be 0 or more, got "
                           f"{settings.automation.max_macros_per_message}")

@@ -376,6 +376,16 @@ class KbSettings:
 
 
 @dataclass
+class SemanticSettings:
+    """The optional extra `omnitui[semantic]` (triage/semantic.py): used when installed."""
+
+    enabled: bool = True  # false: full-text search and keyword rules only, even if installed
+    article_min_similarity: float = 0.2  # a nearer article is suggested (measured: bench/)
+    intent_min_similarity: float = 0.5  # an English message this near an intent's example
+    similar_cases: int = 3  # solved cases shown as similar on a case (0: none)
+
+
+@dataclass
 class AutomationSettings:
     """Limits on what runs by itself."""
 
@@ -512,6 +522,7 @@ class Settings:
     service_window: ServiceWindowSettings = field(default_factory=ServiceWindowSettings)
     automation: AutomationSettings = field(default_factory=AutomationSettings)
     kb: KbSettings = field(default_factory=KbSettings)
+    semantic: SemanticSettings = field(default_factory=SemanticSettings)
     csat: CsatSettings = field(default_factory=CsatSettings)
     mailboxes: list[MailboxSettings] = field(default_factory=list)
     server: ServerSettings = field(default_factory=ServerSettings)

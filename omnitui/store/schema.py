@@ -521,10 +521,18 @@ CREATE TABLE assistant_runs (
 );
 """
 
+# 18: the semantic extra (triage/semantic.py): each article's vector, and the model that
+# made it (another model's vectors are not comparable: they are made again).
+MIGRATION_18 = """
+ALTER TABLE kb_articles ADD COLUMN vector BLOB;
+ALTER TABLE kb_articles ADD COLUMN vector_model TEXT;
+"""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
                          MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10,
                          MIGRATION_11, MIGRATION_12, MIGRATION_13, MIGRATION_14,
-                         MIGRATION_15, MIGRATION_16, MIGRATION_17]
+                         MIGRATION_15, MIGRATION_16, MIGRATION_17,
+                         MIGRATION_18]
 
 # Migrations that also rewrite rows by rules too involved for SQL: the module whose
 # `migrate(conn)` runs right after that migration's SQL, in the same transaction. Named, not
