@@ -313,8 +313,9 @@ def case(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metava
          ) -> None:
     """One case and its whole timeline, with why each message joined it."""
     from omnitui import output
-    from omnitui.services.kb import refresh, suggest_for
+    from omnitui.services.kb import refresh, suggestions
     from omnitui.services.playbooks import suggested
+    from omnitui.services.similar import similar_solved
     from omnitui.services.sla import SlaKeeper
     from omnitui.store.db import StoreError, utc_now
     from omnitui.store.queries import case_detail
@@ -331,8 +332,11 @@ def case(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metava
         if context.settings.kb.path:
             with suppress(StoreError):  # a missing folder: `omnitui kb list` says so
                 refresh(store, context.settings.kb)
-            articles = suggest_for(store.conn, case_id, context.settings.queues)
-    output.print_case(detail, fmt, sla, fitting, articles)
+            articles = suggestions(store.conn, context.settings, case_id, wait=False)
+        # Words only: loading the semantic model would cost a script's call about a second
+        # (`omnitui kb suggest` uses it).
+        similar = similar_solved(store.conn, context.settings, case_id, wait=False)
+    output.print_case(detail, fmt, sla, fitting, articles, similar)
 
 
 @app.command()
@@ -466,13 +470,14 @@ kb_app = command_group("kb", "The knowledge base: list, search and suggest artic
 def _kb_synced(typer_ctx: typer.Context, read: "Callable[[sqlite3.Connection], T]") -> T:
     """`read` on the index, brought in step with the folder first."""
     from omnitui.services.kb import refresh
+    from omnitui.triage.semantic import model_for
 
     context = ctx(typer_ctx)
     path = context.existing_db_path  # first: a demo store brings its team's settings
     if not context.settings.kb.path:
         raise OmnituiError("no knowledge base: set [kb] path to a folder of Markdown articles")
     with context.open_store(path) as store:
-        synced = refresh(store, context.settings.kb)
+        synced = refresh(store, context.settings.kb, model_for(context.settings.semantic))
         for problem in synced.unreadable if synced else []:
             say(f"skipped {problem}")
         return read(store.conn)
@@ -505,13 +510,13 @@ def kb_suggest(typer_ctx: typer.Context,
                fmt: Annotated[Format, typer.Option("--format")] = Format.table) -> None:
     """The articles most likely to answer case ID, best first."""
     from omnitui import output
-    from omnitui.services.kb import suggest_for
+    from omnitui.services.kb import suggestions
     from omnitui.store.cases import get_case
 
     def read(conn: "sqlite3.Connection") -> list:
         if get_case(conn, case_id) is None:
             raise OmnituiError(f"there is no case {case_id}")
-        return suggest_for(conn, case_id, ctx(typer_ctx).settings.queues, limit=5)
+        return suggestions(conn, ctx(typer_ctx).settings, case_id, limit=5)
 
     output.print_articles(_kb_synced(typer_ctx, read), fmt)
 

@@ -37,6 +37,7 @@ def run_checks(settings: Settings, db_path: Path) -> list[Check]:
                                 "the passwords it can hold"))
     results.append(_sla_policies(settings))
     results.append(_automation(settings))
+    results.append(_semantic(settings))
     if settings.kb.path:
         results.append(_knowledge_base(Path(settings.kb.path).expanduser()))
     if not db_path.exists():
@@ -88,7 +89,26 @@ def _automation(settings: Settings) -> Check:
         parts.append(f"suggested macros: {', '.join(suggest)}")
     if settings.products:
         parts.append(f"products for outages: {', '.join(p.name for p in settings.products)}")
+    if settings.assistant.channels:
+        parts.append(f"intake assistant on {', '.join(settings.assistant.channels)}")
+    if settings.csat.enabled:
+        parts.append("satisfaction surveys on")
     return Check("automation", True, "; ".join(parts))
+
+
+def _semantic(settings: Settings) -> Check:
+    """Whether suggestions and intents use meaning, told without loading the model."""
+    from importlib.util import find_spec
+
+    from omnitui.triage.semantic import INSTALL
+
+    if not settings.semantic.enabled:
+        return Check("semantic matching", True, "off ([semantic] enabled = false)")
+    if find_spec("wordllama") is None:
+        return Check("semantic matching", True, "not installed: suggestions and intents "
+                     f"go by words (`{INSTALL}` adds meaning, offline)")
+    return Check("semantic matching", True, "on: articles, intents' examples (English) and "
+                 "solved cases by meaning, with the offline wordllama model")
 
 
 def _knowledge_base(folder: Path) -> Check:

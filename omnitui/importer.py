@@ -15,26 +15,27 @@ from functools import partial
 from pathlib import Path
 
 from omnitui.channels.email.parse import parse_email
-from omnitui.config import Intent, Settings, TriageSettings
+from omnitui.config import Intent, SemanticSettings, Settings, TriageSettings
 from omnitui.ingest.readahead import default_workers, read_ahead
 from omnitui.model import InboundEvent
 from omnitui.services.intake import intake_pipeline
 from omnitui.store.blobs import write_blob
 from omnitui.store.db import Store
 from omnitui.triage.classify import classify
-from omnitui.triage.intent import RuleIntents
+from omnitui.triage.intent import intent_classifier
 
 MailItem = tuple[str, bytes]  # (source label, raw bytes), as iter_mail_files yields them
 
 
 def _parse_many(items: list[MailItem], *, blob_dir: Path,
-                triage: TriageSettings, intents: list[Intent]) -> list[InboundEvent]:
+                triage: TriageSettings, intents: list[Intent],
+                semantic: SemanticSettings) -> list[InboundEvent]:
     """Parse and read in a worker, and store attachment files there too (content-addressed,
     so a file written for a message that turns out to be a duplicate is harmless). The raw
     bytes stay behind (the reader still has them): only parsed fields cross the process
     boundary. The pipeline's classify stage then finds each event read already."""
     events = []
-    rules = RuleIntents(intents)
+    rules = intent_classifier(intents, semantic)
     for source, raw in items:
         event = classify(parse_email(raw, source=source), triage, rules)
         event.raw = b""
@@ -48,7 +49,7 @@ def parsed_events(items: Iterator[MailItem], workers: int, blob_dir: Path,
                   settings: Settings) -> Iterator[InboundEvent]:
     """Events in source order, parsed and read by `workers` processes (0: here)."""
     work = partial(_parse_many, blob_dir=blob_dir, triage=settings.triage,
-                   intents=settings.intents)
+                   intents=settings.intents, semantic=settings.semantic)
     for (_, raw), event in read_ahead(work, items, workers):
         event.raw = raw
         yield event

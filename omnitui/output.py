@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from omnitui.services.kb import Article
+    from omnitui.services.similar import SimilarCase
 
 
 @cache
@@ -185,10 +186,12 @@ def print_cases(rows: list[CaseSummary], fmt: ListFormat) -> None:
 
 
 def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
-               suggested: Sequence[str] = (), articles: Sequence[Article] = ()) -> None:
+               suggested: Sequence[str] = (), articles: Sequence[Article] = (),
+               similar: Sequence[SimilarCase] = ()) -> None:
     """`sla`: the case's clocks as services/sla.py states them (JSON: every target with its
     due time, paused time and state); `suggested`: the macros whose `when` fits it;
-    `articles`: the knowledge-base articles suggested for it."""
+    `articles`: the knowledge-base articles suggested for it; `similar`: solved cases like
+    it."""
     if fmt is Format.json:
         parts = json.loads(detail.priority_parts) if detail.priority_parts else []
         latest = next((m for m in reversed(detail.messages) if m.direction == "in"
@@ -200,6 +203,7 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
                     "queue": detail.case.queue, "suggested_macros": list(suggested),
                     "suggested_articles": [{"title": a.title, "path": a.path,
                                             "score": a.score} for a in articles],
+                    "similar_cases": [dataclasses.asdict(c) for c in similar],
                     "priority_breakdown": {
             "total": detail.case.priority, "set_by": detail.priority_by,
             "parts": [{"part": label, "points": points} for label, points in parts]}})
@@ -228,6 +232,9 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
                         f"{c.id})"))
     if articles:
         out.print(_text(f"kb: {' · '.join(f'{a.title} ({a.path})' for a in articles)}"))
+    if similar:
+        shown = " · ".join(f"#{c.id} {c.text[:40]}" for c in similar)
+        out.print(_text(f"solved before: {shown}"))
     if detail.fields:
         out.print(_text(f"fields: {fields_words(detail.fields)}"))
     if survey := csat_words(detail.csat):

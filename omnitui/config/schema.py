@@ -381,7 +381,7 @@ class SemanticSettings:
 
     enabled: bool = True  # false: full-text search and keyword rules only, even if installed
     article_min_similarity: float = 0.2  # a nearer article is suggested (measured: bench/)
-    intent_min_similarity: float = 0.5  # an English message this near an intent's example
+    intent_min_similarity: float = 0.4  # an English message this near an intent's example
     similar_cases: int = 3  # solved cases shown as similar on a case (0: none)
 
 

@@ -36,6 +36,7 @@ from omnitui.services.scheduler import fire_sla_alarms, wake_snoozed
 from omnitui.services.upkeep import Upkeep, rescore_due
 from omnitui.store import channel_state
 from omnitui.store.db import Store, db_time, utc_now
+from omnitui.triage.semantic import model_for
 from omnitui.wording import plural
 
 log = logging.getLogger("omnitui.daemon")
@@ -177,7 +178,8 @@ class Daemon:
         """Keep the knowledge base's index in step with its folder; a problem is logged
         once, not every tick (returns the problem said last)."""
         try:
-            synced = refresh_kb(store, self.settings.kb)
+            synced = refresh_kb(store, self.settings.kb, model_for(self.settings.semantic)
+                                if self.settings.kb.path else None)
         except Exception as exc:
             if str(exc) != said:
                 log.warning("knowledge base: %s", exc)

@@ -29,7 +29,7 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-from omnitui.config import Intent, TriageSettings
+from omnitui.config import Intent, SemanticSettings, TriageSettings
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.ingest.readahead import default_workers, read_ahead
 from omnitui.ingest.updates import apply_customer_update, apply_receipt
@@ -38,7 +38,7 @@ from omnitui.store.blobs import write_blob
 from omnitui.store.db import Store, parse_db_time, savepoint
 from omnitui.store.messages import mark_processed, pending_count, pending_raw, still_pending
 from omnitui.triage.classify import classify
-from omnitui.triage.intent import RuleIntents
+from omnitui.triage.intent import intent_classifier
 
 log = logging.getLogger("omnitui.filing")
 
@@ -87,6 +87,7 @@ def file_pending(store: Store, pipeline: Pipeline, channel: str, parse: Parser, 
         workers = default_workers() if _backlog(store, channel, limit) >= PARALLEL_FROM else 0
     settings = pipeline.settings
     work = partial(_read_items, parse=parse, triage=settings.triage, intents=settings.intents,
+                   semantic=settings.semantic,
                    blob_dir=store.attachments_dir, durable=store.durable)
     outcomes = read_ahead(work, _pending_items(store, channel, batch, limit, stop), workers)
     counts = Counter({"messages": 0, "duplicates": 0, "failed": 0, "other": 0})
@@ -139,12 +140,12 @@ class Failed:
 
 
 def _read_items(items: list[RawItem], *, parse: Parser, triage: TriageSettings,
-                intents: list[Intent], blob_dir: Path,
+                intents: list[Intent], semantic: SemanticSettings, blob_dir: Path,
                 durable: bool) -> list[list[Inbound] | Failed]:
     """Parse and read rows (in a worker process, or here), and store their attachment files
     (content-addressed: a file written for a duplicate is harmless). The pipeline's classify
     stage then finds each message read already."""
-    rules = RuleIntents(intents)
+    rules = intent_classifier(intents, semantic)
     outcomes: list[list[Inbound] | Failed] = []
     for item in items:
         try:

@@ -25,7 +25,7 @@ from omnitui.model import InboundEvent, IngestResult, ProductEvent
 from omnitui.store.blobs import write_blob
 from omnitui.store.db import Store, db_time, utc_now
 from omnitui.triage.classify import classify
-from omnitui.triage.intent import RuleIntents
+from omnitui.triage.intent import intent_classifier
 from omnitui.triage.route import route
 
 # An automation sees the committed-to-be result inside the event's transaction, so whatever
@@ -50,7 +50,7 @@ class Pipeline:
         self.automations = list(automations)
         self.clock = clock
         self.batch = batch
-        self.intents = RuleIntents(settings.intents)
+        self.intents = intent_classifier(settings.intents, settings.semantic)
         self.product_events = product_events
 
     def file_product_event(self, conn: sqlite3.Connection, event: ProductEvent) -> int:

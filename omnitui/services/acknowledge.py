@@ -121,11 +121,9 @@ def acknowledgement_values(conn: sqlite3.Connection, settings: Settings, keeper:
 def article_sentence(conn: sqlite3.Connection, settings: Settings, case_id: int) -> str:
     """The knowledge-base article most likely to help, as a sentence with its link (or,
     without [kb] base_url, its first paragraph); "" without a knowledge base or a match."""
-    if not settings.kb.path:
-        return ""
-    from omnitui.services.kb import insertion, suggest_for
+    from omnitui.services.kb import insertion, suggestions
 
-    found = suggest_for(conn, case_id, settings.queues, limit=1)
+    found = suggestions(conn, settings, case_id, limit=1)
     if not found:
         return ""
     return f"This may help meanwhile: {found[0].title} — {insertion(settings.kb, found[0])}"

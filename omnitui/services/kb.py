@@ -18,27 +18,16 @@ import json
 import re
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from omnitui.config import KbSettings, QueueSettings
+from omnitui.config import KbSettings, QueueSettings, Settings
 from omnitui.store import kb as index
 from omnitui.store.cases import get_case, latest_customer_words
 from omnitui.store.db import Store, StoreError
 from omnitui.store.queries import fts_phrase
-from omnitui.triage.text import own_words
-
-WORD = re.compile(r"[^\W\d_]{4,}")
-# Words that say nothing about what a customer wants, in the demo's languages.
-STOP = frozenset("""
-this that with from have been were would could should there their they them what when where
-which while your yours about after again also because before being does doing each every
-into just more most much only other over same some such than then these those very want
-need please thanks thank hello dear regards help since still will cannot dont didnt
-bitte danke hallo eine einer einem nicht noch schon habe haben wurde werden gracias hola
-para pero como esta este favor merci bonjour pour avec dans votre vous nous obrigado olá
-para pelo pela como grazie ciao sono della questo
-""".split())  # noqa: SIM905 -- a word list reads best as words
+from omnitui.triage.semantic import MODEL, Embedder, from_blobs, model_for, ranked, to_blob
+from omnitui.triage.text import content_words, own_words
 
 
 @dataclass(frozen=True)
@@ -90,16 +79,30 @@ def sync(conn: sqlite3.Connection, folder: Path) -> KbSync:
     return result
 
 
-def refresh(store: Store, kb: KbSettings) -> KbSync | None:
+def refresh(store: Store, kb: KbSettings, model: Embedder | None = None) -> KbSync | None:
     """Bring the index in step with `[kb] path` (None: no knowledge base is set); a missing
-    folder is a StoreError naming it."""
+    folder is a StoreError naming it. With the semantic `model`, the articles that lack its
+    vector get one (embedded outside the write transaction)."""
     if not kb.path:
         return None
     folder = Path(kb.path).expanduser()
     if not folder.is_dir():
         raise StoreError(f"[kb] path {folder} is not a folder")
     with store.write() as conn:
-        return sync(conn, folder)
+        result = sync(conn, folder)
+    if model is not None and (missing := index.unvectored(store.conn, MODEL)):
+        found = model.embed([article_text(title, json.loads(tags), body)
+                             for _, title, tags, body in missing])
+        with store.write() as conn:
+            for (article_id, *_), vector in zip(missing, found, strict=True):
+                index.set_vector(conn, article_id, to_blob(vector), MODEL)
+    return result
+
+
+def article_text(title: str, tags: list[str], body: str) -> str:
+    """What an article's vector is made of: its title, tags and opening (measured best in
+    bench/kb_bench.py, ahead of the title alone or the whole body)."""
+    return f"{title} {' '.join(tags)}\n{body[:400]}"
 
 
 def _parts(meta: dict[str, object], body: str, stem: str) -> tuple[str, list[str], str]:
@@ -122,12 +125,28 @@ def search(conn: sqlite3.Connection, query: str, limit: int = 10) -> list[Articl
     return [_article(row) for row in index.ranked(conn, fts_phrase(query), limit)]
 
 
+def suggestions(conn: sqlite3.Connection, settings: Settings, case_id: int, limit: int = 2,
+                *, wait: bool = True) -> list[Article]:
+    """suggest_for as the config says: its queues' prepared articles, and meaning with the
+    semantic extra (`wait=False` on a console's UI thread: only once the model is loaded)."""
+    if not settings.kb.path:
+        return []
+    return suggest_for(conn, case_id, settings.queues, limit,
+                       model=model_for(settings.semantic, wait=wait),
+                       floor=settings.semantic.article_min_similarity)
+
+
 def suggest_for(conn: sqlite3.Connection, case_id: int,
-                queues: Sequence[QueueSettings] = (), limit: int = 2) -> list[Article]:
-    """The articles most likely to answer the case, best first; the article its queue has
-    prepared (`[[queues]] article`: a fallback queue's, for cases that overflow into it)
-    leads."""
+                queues: Sequence[QueueSettings] = (), limit: int = 2, *,
+                model: Embedder | None = None, floor: float = 1.0) -> list[Article]:
+    """The articles most likely to answer the case, best first: with the semantic `model`,
+    those at least `floor` near the customer's words in meaning, then full-text matches;
+    the article its queue has prepared (`[[queues]] article`: a fallback queue's, for cases
+    that overflow into it) leads."""
     found = _matching(conn, case_id, limit)
+    if model is not None:
+        near = _by_meaning(conn, case_id, model, floor, limit)
+        found = [*near, *[a for a in found if a.id not in {n.id for n in near}]][:limit]
     case = get_case(conn, case_id)
     queue = next((q for q in queues if case is not None and q.name == case["queue"]), None)
     row = index.by_path(conn, queue.article) if queue is not None and queue.article else None
@@ -137,10 +156,22 @@ def suggest_for(conn: sqlite3.Connection, case_id: int,
     return [prepared, *[a for a in found if a.id != prepared.id]][:limit]
 
 
+def _by_meaning(conn: sqlite3.Connection, case_id: int, model: Embedder, floor: float,
+                limit: int) -> list[Article]:
+    stored = index.vectors(conn, MODEL)
+    subject, text, _, _ = latest_customer_words(conn, case_id)
+    words = f"{subject} {own_words(text)}".strip()
+    if not stored or not words:
+        return []
+    near = ranked(model.one(words), from_blobs([blob for _, blob in stored]), limit)
+    rows = [(index.by_id(conn, stored[row][0]), score) for row, score in near
+            if score >= floor]
+    return [replace(_article(row), score=round(score, 3)) for row, score in rows if row]
+
+
 def _matching(conn: sqlite3.Connection, case_id: int, limit: int) -> list[Article]:
     subject, text, _, _ = latest_customer_words(conn, case_id)
-    words = [w for w in dict.fromkeys(w.casefold() for w in WORD.findall(
-        f"{subject} {own_words(text)}")) if w not in STOP][:16]
+    words = content_words(f"{subject} {own_words(text)}")
     if not words:
         return []
     match = " OR ".join(fts_phrase(w) for w in words)

@@ -48,3 +48,24 @@ def ranked(conn: sqlite3.Connection, match: str, limit: int) -> list[ArticleRow]
 def by_path(conn: sqlite3.Connection, path: str) -> ArticleRow | None:
     return conn.execute("SELECT id, path, title, tags, body, 0 FROM kb_articles WHERE path = ?",
                         (path,)).fetchone()
+
+
+def unvectored(conn: sqlite3.Connection, model: str) -> list[tuple[int, str, str, str]]:
+    """(id, title, tags JSON, body) of the articles without a vector of `model`."""
+    return conn.execute("SELECT id, title, tags, body FROM kb_articles WHERE vector IS NULL"
+                        " OR vector_model IS NOT ?", (model,)).fetchall()
+
+
+def set_vector(conn: sqlite3.Connection, article_id: int, vector: bytes, model: str) -> None:
+    conn.execute("UPDATE kb_articles SET vector = ?, vector_model = ? WHERE id = ?",
+                 (vector, model, article_id))
+
+
+def vectors(conn: sqlite3.Connection, model: str) -> list[tuple[int, bytes]]:
+    return conn.execute("SELECT id, vector FROM kb_articles WHERE vector_model = ?",
+                        (model,)).fetchall()
+
+
+def by_id(conn: sqlite3.Connection, article_id: int) -> ArticleRow | None:
+    return conn.execute("SELECT id, path, title, tags, body, 0 FROM kb_articles WHERE id = ?",
+                        (article_id,)).fetchone()

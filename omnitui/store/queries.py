@@ -367,3 +367,18 @@ def cases_mentioning(conn: sqlite3.Connection, match: str) -> list[int]:
     return [r[0] for r in conn.execute(
         "SELECT DISTINCT m.case_id FROM messages m WHERE m.direction = 'in' AND m.id IN"
         " (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)", (match,))]
+
+
+def solved_like(conn: sqlite3.Connection, match: str, other_than: int,
+                limit: int) -> list[tuple[int, str, str, float]]:
+    """(case id, subject, the customer's words, BM25 score: higher is nearer) of solved or
+    closed cases whose customers' messages match the FTS5 query, best first, each once."""
+    found: dict[int, tuple[int, str, str, float]] = {}
+    for case_id, subject, text, score in conn.execute(
+            "SELECT m.case_id, c.subject, m.text, -bm25(messages_fts) FROM messages_fts f"
+            " JOIN messages m ON m.id = f.rowid JOIN cases c ON c.id = m.case_id"
+            " WHERE messages_fts MATCH ? AND m.direction = 'in' AND c.id != ?"
+            " AND c.status IN ('solved', 'closed') ORDER BY bm25(messages_fts) LIMIT ?",
+            (match, other_than, limit * 4)):
+        found.setdefault(case_id, (case_id, subject, text, score))
+    return list(found.values())[:limit]

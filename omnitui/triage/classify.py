@@ -36,7 +36,7 @@ def classify(event: InboundEvent, triage: TriageSettings,
     event.sentiment = tone.sentiment
     event.irritation = tone.why if tone.irritated else None
     if intents is not None and (found := intents.classify(
-            f"{event.subject}\n{own_words(event.text)}")):
+            f"{event.subject}\n{own_words(event.text)}", event.language)):
         event.intent, event.intent_rule = found.name, found.rule
         event.severity = max(event.severity, found.severity)
     return event

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from omnitui.config import Intent
+from omnitui.config import Intent, SemanticSettings
+from omnitui.triage.semantic import ENGLISH, Embedder, model_for, ranked
 from omnitui.triage.text import phrase_pattern
 
 
@@ -23,7 +24,7 @@ class IntentMatch:
 
 
 class IntentClassifier(Protocol):
-    def classify(self, text: str) -> IntentMatch | None: ...
+    def classify(self, text: str, language: str | None = None) -> IntentMatch | None: ...
 
 
 class RuleIntents:
@@ -35,7 +36,7 @@ class RuleIntents:
                         [re.compile(p, re.I) for p in intent.patterns]) for intent in intents]
         self._severity = {intent.name: intent.severity for intent in intents}
 
-    def classify(self, text: str) -> IntentMatch | None:
+    def classify(self, text: str, language: str | None = None) -> IntentMatch | None:
         for name, keywords, patterns in self._rules:
             if keywords and (found := keywords.search(text)):
                 return IntentMatch(name, f"says {found.group(0).lower()!r}",
@@ -45,3 +46,39 @@ class RuleIntents:
                     return IntentMatch(name, f"matches /{pattern.pattern}/ "
                                              f"({found.group(0)[:40]!r})", self._severity[name])
         return None
+
+
+class ExampleIntents:
+    """The rules first; an English message none of them recognizes is matched by meaning
+    against the intents' `examples` (the semantic extra): the nearest example, if at least
+    `floor` near, tells its intent, and the example is the reason shown."""
+
+    def __init__(self, intents: Sequence[Intent], model: Embedder, floor: float) -> None:
+        self._rules = RuleIntents(intents)
+        self._examples = [(intent, example) for intent in intents
+                          for example in intent.examples if example.strip()]
+        self._matrix = model.embed([example for _, example in self._examples])
+        self._model = model
+        self._floor = floor
+
+    def classify(self, text: str, language: str | None = None) -> IntentMatch | None:
+        if found := self._rules.classify(text):
+            return found
+        if language not in ENGLISH or not text.strip():
+            return None
+        [(row, score)] = ranked(self._model.one(text), self._matrix, 1)
+        if score < self._floor:
+            return None
+        intent, example = self._examples[row]
+        return IntentMatch(intent.name, f"like the example {example!r} ({score:.2f})",
+                           intent.severity)
+
+
+def intent_classifier(intents: Sequence[Intent], semantic: SemanticSettings
+                      ) -> IntentClassifier:
+    """The rules, and the examples by meaning where the semantic extra is installed and
+    an intent has examples."""
+    model = model_for(semantic) if any(i.examples for i in intents) else None
+    if model is None:
+        return RuleIntents(intents)
+    return ExampleIntents(intents, model, semantic.intent_min_similarity)

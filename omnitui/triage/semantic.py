@@ -20,6 +20,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from omnitui.config import SemanticSettings
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -64,7 +66,22 @@ def embedder() -> Embedder | None:
 
 
 def available() -> bool:
+    """Whether the extra is installed and its model loads (it loads it)."""
     return embedder() is not None
+
+
+def model_for(settings: SemanticSettings, *, wait: bool = True) -> Embedder | None:
+    """The model, if the config wants it and it is installed. `wait=False` (a console's UI
+    thread): only if it is loaded already (`warm` loads it in the background)."""
+    if not settings.enabled or (not wait and not embedder.cache_info().currsize):
+        return None
+    return embedder()
+
+
+def warm(settings: SemanticSettings) -> None:
+    """Load the model now (a console does it in a worker thread as it starts)."""
+    if settings.enabled:
+        embedder()
 
 
 def to_blob(vector: np.ndarray) -> bytes:

@@ -20,3 +20,23 @@ def phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     None when there are none."""
     words = [re.escape(p.strip()) for p in phrases if p.strip()]
     return re.compile(rf"(?<!\w)(?:{'|'.join(words)})(?!\w)", re.I) if words else None
+
+
+CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")
+# Words that say nothing about what a customer wants, in the demo's languages.
+STOP = frozenset("""
+this that with from have been were would could should there their they them what when where
+which while your yours about after again also because before being does doing each every
+into just more most much only other over same some such than then these those very want
+need please thanks thank hello dear regards help since still will cannot dont didnt
+bitte danke hallo eine einer einem nicht noch schon habe haben wurde werden gracias hola
+para pero como esta este favor merci bonjour pour avec dans votre vous nous obrigado olá
+para pelo pela como grazie ciao sono della questo
+""".split())  # noqa: SIM905 -- a word list reads best as words
+
+
+def content_words(text: str, limit: int = 16) -> list[str]:
+    """The words that say what a message is about, folded, each once, in order: four
+    letters or more and not in STOP (a full-text query OR's them)."""
+    return [w for w in dict.fromkeys(w.casefold() for w in CONTENT_WORD.findall(text))
+            if w not in STOP][:limit]

@@ -11,6 +11,7 @@ case, help, the palette, back to the queue.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import replace
@@ -56,6 +57,7 @@ from omnitui.store.db import (
 )
 from omnitui.store.messages import pending_count
 from omnitui.store.queries import case_detail
+from omnitui.triage.semantic import model_for
 from omnitui.tui.commands import ConsoleCommands
 from omnitui.tui.keys import bind
 from omnitui.tui.screens.modals import AskScreen, ComposeScreen, TextScreen, help_table
@@ -119,10 +121,22 @@ class OmnituiApp(App[None]):
             apply_agents(self.store, self.settings, utc_now())
         with suppress(*STORE_ERRORS):  # the daemon keeps it in step after this
             refresh_kb(self.store, self.settings.kb)
+        if self.settings.semantic.enabled:
+            threading.Thread(target=self._learn_meaning, name="omnitui-semantic",
+                             daemon=True).start()
         await self.push_screen(QueueScreen(self))
         self.set_interval(POLL_SECONDS, self._poll)
         self.refresh_health()
         self.set_interval(HEALTH_SECONDS, self.refresh_health)
+
+    def _learn_meaning(self) -> None:
+        """The semantic extra's model, loaded off the UI thread (about a second), then the
+        vectors of the articles that lack one, on this thread's own connection."""
+        model = model_for(self.settings.semantic)
+        if model is None or not self.settings.kb.path:
+            return
+        with suppress(*STORE_ERRORS), Store(self.db_path, migrate=False) as own:
+            refresh_kb(own, self.settings.kb, model)
 
     @property
     def queue(self) -> QueueScreen:

@@ -87,6 +87,9 @@ def test_cases_and_case_for_people_and_scripts(omnitui: Run, tmp_path: Path) -> 
     detail = json.loads(omnitui("--db", db, "case", str(case_id), "--format", "json").stdout)
     assert detail["case"]["id"] == case_id and detail["messages"]
     assert detail["messages"][0]["thread_reason"]
+    assert detail["fields"] == {} and "csat" in detail  # answers kept on it; its survey
+    for similar in detail["similar_cases"]:  # solved cases like it, best first
+        assert set(similar) == {"id", "text", "score"} and similar["id"] != case_id
     text = omnitui("--db", db, "case", str(case_id)).stdout
     assert f"case #{case_id}" in text and "joined:" in text
     missing = omnitui("--db", db, "case", "999999", check=False)
@@ -119,7 +122,8 @@ def test_doctor_names_problems_and_fixes(omnitui: Run, tmp_path: Path) -> None:
     loose = omnitui("--db", str(db), "doctor", check=False)
     assert loose.returncode == 1 and f"chmod 600 {db}" in loose.stdout
     db.chmod(0o600)
-    assert omnitui("--db", str(db), "doctor").returncode == 0
+    healthy = omnitui("--db", str(db), "doctor")
+    assert healthy.returncode == 0 and "semantic matching: on" in healthy.stdout
 
 
 def test_newer_store_is_refused_everywhere(omnitui: Run, tmp_path: Path) -> None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from contextlib import suppress
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from rich.console import Group
@@ -23,10 +25,11 @@ from omnitui.model import PAUSED_STATUSES, CaseDetail, CustomerView, MessageView
 from omnitui.quotes import split_reply
 from omnitui.sanitize import sanitize
 from omnitui.services import drafts
-from omnitui.services.kb import suggest_for
+from omnitui.services.kb import suggestions
 from omnitui.services.playbooks import suggested
+from omnitui.services.similar import SimilarCase, similar_solved
 from omnitui.store import presence
-from omnitui.store.db import db_time, parse_db_time, utc_now
+from omnitui.store.db import STORE_ERRORS, Store, db_time, parse_db_time, utc_now
 from omnitui.store.queries import case_detail
 from omnitui.triage.language import UNDETERMINED
 from omnitui.tui.keys import bind
@@ -55,12 +58,14 @@ def plain(text: str | None, *, multiline: bool = False) -> Text:
 
 def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
                  with_customer: bool = False, suggested: Sequence[str] = (),
-                 articles: Sequence[str] = (), drafted: Sequence[str] = ()) -> Group:
+                 articles: Sequence[str] = (), drafted: Sequence[str] = (),
+                 similar: Sequence[str] = ()) -> Group:
     """The case's title and facts (what it waits on, until when it sleeps); `with_customer`
     adds a line about the customer, for when the customer pane is hidden (a narrow
     terminal); `suggested`: the macros whose `when` fits the case; `articles`: the titles of
     the knowledge-base articles suggested for it; `drafted`: what automatic macros left
-    drafted on it ("private answer (D) by Double charge")."""
+    drafted on it ("private answer (D) by Double charge"); `similar`: solved cases like it
+    ("#114 Charged twice for order A853210")."""
     case = detail.case
     title = Text(f"#{case.id}  ", style="bold")
     title.append(plain(case.subject or "(no subject)"))
@@ -93,6 +98,11 @@ def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
     if articles:
         line = Text("kb: ", style="bold cyan")
         line.append_text(plain(" · ".join(articles)))
+        lines.append(line)
+    if similar:
+        line = Text("solved before: ", style="dim")
+        line.append_text(plain(" · ".join(similar)))
+        line.append(" (# opens one)", style="dim")
         lines.append(line)
     if detail.fields:
         line = Text("fields: ", style="dim")
@@ -269,6 +279,8 @@ class CaseScreen(WorkScreen):
         self._highlighted: MessageBox | None = None
         self._customer_shown: bool | None = None  # the agent's choice with C; None: by width
         self.suggested: list[Macro] = []  # the macros whose `when` fits (drawn with the facts)
+        self.similar: list[SimilarCase] = []  # solved cases like it, found off the UI thread
+        self._similar_for: int | None = None  # the case they were asked for
 
     def targets(self) -> list[int]:
         return [self.detail.case.id]
@@ -367,15 +379,34 @@ class CaseScreen(WorkScreen):
         sla = self.console.desk.keeper.state(self.console.store.conn, self.detail.case.id, now)
         self.suggested = suggested(self.console.store.conn, self.console.settings,
                                    self.detail.case.id, now)
-        settings = self.console.settings
-        articles = suggest_for(self.console.store.conn, self.detail.case.id,
-                               settings.queues) if settings.kb.path else []
+        articles = suggestions(self.console.store.conn, self.console.settings,
+                               self.detail.case.id, wait=False)
         drafted = [f"{SLOT_WORDS.get(d.slot, d.slot)} by {d.macro}" for d in
                    drafts.prepared(self.console.store, self.detail.case.id)]
+        if self._similar_for != self.detail.case.id:
+            self._similar_for, self.similar = self.detail.case.id, []
+            self.run_worker(partial(self._find_similar, self.detail.case.id), thread=True,
+                            group="similar", exclusive=True)
         self.query_one("#facts", Static).update(render_facts(
             self.detail, now, sla=sla, with_customer=self.has_class("-no-customer"),
             suggested=[m.name for m in self.suggested], articles=[a.title for a in articles],
-            drafted=drafted))
+            drafted=drafted, similar=[f"#{c.id} {c.text[:40]}" for c in self.similar]))
+
+    def _find_similar(self, case_id: int) -> None:
+        """In a worker thread, on its own connection: full-text search over the solved
+        cases can take a while on a big store, and the model loads once (0.2-1 s)."""
+        try:
+            with Store(self.console.db_path, migrate=False) as own:
+                found = similar_solved(own.conn, self.console.settings, case_id)
+        except STORE_ERRORS:
+            return  # a busy or read-only store: the line is only a help
+        with suppress(RuntimeError):  # the console closed meanwhile
+            self.app.call_from_thread(self._show_similar, case_id, found)
+
+    def _show_similar(self, case_id: int, found: list[SimilarCase]) -> None:
+        if case_id == self.detail.case.id and found and self.is_mounted:
+            self.similar = found
+            self._draw_facts()
 
     async def _fill_timeline(self, *, first: bool) -> None:
         """Show the newest TIMELINE_PAGE messages (older ones load when the agent walks up

@@ -22,7 +22,7 @@ from omnitui.model import Channel, Draft
 from omnitui.sanitize import sanitize
 from omnitui.services import drafts
 from omnitui.services.drafts import MacroGone
-from omnitui.services.kb import insertion, suggest_for
+from omnitui.services.kb import insertion, suggestions
 from omnitui.services.outbound import address_on, reachable_channels, start_draft
 from omnitui.services.private import ACKNOWLEDGEMENT, private_draft
 from omnitui.store.cases import require_case
@@ -209,7 +209,7 @@ def open_composer(console: OmnituiApp, case_id: int | None, draft: Draft, *,
         if case_id is None or not console.settings.kb.path:
             return []
         return [(a.title, insertion(console.settings.kb, a))
-                for a in suggest_for(store.conn, case_id, console.settings.queues)]
+                for a in suggestions(store.conn, console.settings, case_id, wait=False)]
 
     console.push_screen(ComposeScreen(draft, addresses, case_id,
                                       keep=lambda kept: console.drafts.later(case_id, kept),
