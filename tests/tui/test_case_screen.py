@@ -179,3 +179,26 @@ def test_snooze_hides_the_case_until_its_time(history_db: Path) -> None:
         assert snoozed in cases.ids
 
     drive(history_db, script)
+
+
+def test_the_demos_live_example_shows_its_draft_and_the_cases_solved_before(
+        demo_db: Path) -> None:
+    """The seeds' example in the demo: the playbook's private apology waits as a draft the
+    case names, and the charged-twice cases the team solved before are listed (found in a
+    worker thread, drawn once found)."""
+    with Store(demo_db) as store:
+        [(case_id,)] = store.conn.execute(
+            "SELECT c.id FROM cases c JOIN customers cu ON cu.id = c.customer_id"
+            " WHERE cu.name = 'Maya Schneider'").fetchall()
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        app.open_case(case_id)
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "drafted: private answer (D) by Double charge" in text
+        assert "solved before: #" in text
+        screen = app.screen
+        assert isinstance(screen, CaseScreen) and screen.similar
+        assert all("charged twice" in c.text.lower() for c in screen.similar)
+
+    drive(demo_db, script)
