@@ -1,9 +1,10 @@
 """Solved cases like the one on screen: how the team answered the same question before.
 
-Candidates come from full-text search over the customers' words of solved cases (the
-content words of this case's latest message, OR'ed, ranked by BM25), and share at least two
-of those words (one common word, "order", is no likeness); with the semantic extra they are
-ranked again by meaning, and those under `[semantic] article_min_similarity` dropped.
+Candidates are the newest solved cases whose customers' messages share at least two of the
+first content words of this case's latest message (full-text search; one common word,
+"order", is no likeness), ranked by how many words they share; with the semantic extra
+they are ranked by meaning instead, and those under `[semantic] article_min_similarity`
+dropped.
 `[semantic] similar_cases` says how many are shown (0: none).
 """
 
@@ -14,18 +15,19 @@ from dataclasses import dataclass
 
 from omnitui.config import Settings
 from omnitui.store.cases import latest_customer_words
-from omnitui.store.queries import fts_phrase, solved_like
+from omnitui.store.queries import solved_like
 from omnitui.triage.semantic import model_for, ranked
 from omnitui.triage.text import content_words, own_words
 
-CANDIDATES = 30  # full-text matches ranked again by meaning
+CANDIDATES = 30  # recent solved cases sharing words, ranked again
+QUERY_WORDS = 5  # the content words they must share two of
 
 
 @dataclass(frozen=True)
 class SimilarCase:
     id: int
     text: str  # the opening of its customer's message that is like this one
-    score: float  # cosine similarity with the semantic extra, else BM25 (higher: nearer)
+    score: float  # cosine similarity with the semantic extra, else the words shared
 
 
 def similar_solved(conn: sqlite3.Connection, settings: Settings, case_id: int, *,
@@ -36,16 +38,16 @@ def similar_solved(conn: sqlite3.Connection, settings: Settings, case_id: int, *
     words = content_words(f"{subject} {own_words(text)}")
     if not limit or not words:
         return []
-    shared = min(2, len(words))  # one common word ("order") is no likeness
-    found = [c for c in solved_like(conn, " OR ".join(fts_phrase(w) for w in words), case_id,
-                                    CANDIDATES)
-             if len(set(words) & set(content_words(f"{c[1]} {c[2]}", 64))) >= shared]
+    found = solved_like(conn, words[:QUERY_WORDS], case_id, CANDIDATES)
     model = model_for(settings.semantic, wait=wait)
     if model is None or not found:
-        return [SimilarCase(i, _opening(s, t), round(score, 2))
-                for i, s, t, score in found[:limit]]
+        wanted = set(words)
+        shared = [len(wanted & set(content_words(f"{s} {t}", 64))) for _, s, t in found]
+        order = sorted(range(len(found)), key=lambda i: -shared[i])  # stable: newest first
+        return [SimilarCase(found[i][0], _opening(found[i][1], found[i][2]), shared[i])
+                for i in order[:limit]]
     nearest = ranked(model.one(" ".join(words)),
-                     model.embed([f"{s} {own_words(t)[:300]}" for _, s, t, _ in found]), limit)
+                     model.embed([f"{s} {own_words(t)[:300]}" for _, s, t in found]), limit)
     floor = settings.semantic.article_min_similarity
     return [SimilarCase(found[row][0], _opening(found[row][1], found[row][2]),
                         round(score, 3)) for row, score in nearest if score >= floor]

@@ -11,6 +11,7 @@ import sqlite3
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from itertools import combinations
 from typing import Any, NamedTuple
 
 from omnitui.model import (
@@ -369,16 +370,23 @@ def cases_mentioning(conn: sqlite3.Connection, match: str) -> list[int]:
         " (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)", (match,))]
 
 
-def solved_like(conn: sqlite3.Connection, match: str, other_than: int,
-                limit: int) -> list[tuple[int, str, str, float]]:
-    """(case id, subject, the customer's words, BM25 score: higher is nearer) of solved or
-    closed cases whose customers' messages match the FTS5 query, best first, each once."""
-    found: dict[int, tuple[int, str, str, float]] = {}
-    for case_id, subject, text, score in conn.execute(
-            "SELECT m.case_id, c.subject, m.text, -bm25(messages_fts) FROM messages_fts f"
-            " JOIN messages m ON m.id = f.rowid JOIN cases c ON c.id = m.case_id"
-            " WHERE messages_fts MATCH ? AND m.direction = 'in' AND c.id != ?"
-            " AND c.status IN ('solved', 'closed') ORDER BY bm25(messages_fts) LIMIT ?",
-            (match, other_than, limit * 4)):
-        found.setdefault(case_id, (case_id, subject, text, score))
+def solved_like(conn: sqlite3.Connection, words: list[str], other_than: int,
+                limit: int, scan: int = 400) -> list[tuple[int, str, str]]:
+    """(case id, subject, the customer's words) of solved or closed cases whose customers'
+    messages share at least two of `words` (the one, if one is given), newest first, each
+    case once. Only the newest `scan` matching messages are looked at: FTS5 walks its
+    index backwards and stops there, so a word in half the store costs no more."""
+    match = (fts_phrase(words[0]) if len(words) == 1 else " OR ".join(
+        f"({fts_phrase(a)} AND {fts_phrase(b)})" for a, b in combinations(words, 2)))
+    ids = [r[0] for r in conn.execute("SELECT rowid FROM messages_fts WHERE messages_fts"
+                                      " MATCH ? ORDER BY rowid DESC LIMIT ?", (match, scan))]
+    found: dict[int, tuple[int, str, str]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for case_id, subject, text in conn.execute(
+                "SELECT m.case_id, c.subject, m.text FROM messages m JOIN cases c"
+                f" ON c.id = m.case_id WHERE m.id IN ({', '.join('?' * len(chunk))})"
+                " AND m.direction = 'in' AND c.id != ? AND c.status IN ('solved', 'closed')"
+                " ORDER BY m.id DESC", (*chunk, other_than)):
+            found.setdefault(case_id, (case_id, subject, text))
     return list(found.values())[:limit]
