@@ -30,6 +30,7 @@ from omnitui.wording import (
     fields_words,
     plural,
     reading,
+    similar_words,
     sla_countdown,
     sla_words,
     span,
@@ -233,8 +234,7 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
     if articles:
         out.print(_text(f"kb: {' · '.join(f'{a.title} ({a.path})' for a in articles)}"))
     if similar:
-        shown = " · ".join(f"#{c.id} {c.text[:40]}" for c in similar)
-        out.print(_text(f"solved before: {shown}"))
+        out.print(_text(f"solved before: {similar_words(similar)}"))
     if detail.fields:
         out.print(_text(f"fields: {fields_words(detail.fields)}"))
     if survey := csat_words(detail.csat):

@@ -8,9 +8,17 @@ typer or Textual), so any face can use it.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from textwrap import shorten
+from typing import Protocol
 
 from omnitui.model import PAUSED_STATUSES
+
+
+class SimilarLike(Protocol):
+    id: int
+    text: str
 
 
 def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
@@ -120,3 +128,9 @@ def csat_words(survey: dict[str, object] | None) -> str:
         return "asked, no answer yet"
     answer = " ".join(str(survey.get("answer") or "").split())[:40]
     return f"{survey['score']}/5" + (f" ({answer!r})" if answer else "")
+
+
+def similar_words(similar: Sequence[SimilarLike], width: int = 40) -> str:
+    """Solved cases like this one on one line: "#114 Charged twice for order… · #747 …",
+    each text cut at a word."""
+    return " · ".join(f"#{c.id} {shorten(c.text, width, placeholder='…')}" for c in similar)

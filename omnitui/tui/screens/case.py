@@ -39,7 +39,14 @@ from omnitui.tui.widgets.key_bar import KeyBar
 from omnitui.tui.work import messages
 from omnitui.tui.work.writing import SLOT_WORDS
 from omnitui.vocabulary import action_words, routing_story
-from omnitui.wording import breakdown, csat_words, fields_words, plural, sla_words
+from omnitui.wording import (
+    breakdown,
+    csat_words,
+    fields_words,
+    plural,
+    similar_words,
+    sla_words,
+)
 
 if TYPE_CHECKING:
     from omnitui.config import Macro
@@ -59,7 +66,7 @@ def plain(text: str | None, *, multiline: bool = False) -> Text:
 def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
                  with_customer: bool = False, suggested: Sequence[str] = (),
                  articles: Sequence[str] = (), drafted: Sequence[str] = (),
-                 similar: Sequence[str] = ()) -> Group:
+                 similar: str = "") -> Group:
     """The case's title and facts (what it waits on, until when it sleeps); `with_customer`
     adds a line about the customer, for when the customer pane is hidden (a narrow
     terminal); `suggested`: the macros whose `when` fits the case; `articles`: the titles of
@@ -101,7 +108,7 @@ def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
         lines.append(line)
     if similar:
         line = Text("solved before: ", style="dim")
-        line.append_text(plain(" · ".join(similar)))
+        line.append_text(plain(similar))
         line.append(" (# opens one)", style="dim")
         lines.append(line)
     if detail.fields:
@@ -390,7 +397,7 @@ class CaseScreen(WorkScreen):
         self.query_one("#facts", Static).update(render_facts(
             self.detail, now, sla=sla, with_customer=self.has_class("-no-customer"),
             suggested=[m.name for m in self.suggested], articles=[a.title for a in articles],
-            drafted=drafted, similar=[f"#{c.id} {c.text[:40]}" for c in self.similar]))
+            drafted=drafted, similar=similar_words(self.similar)))
 
     def _find_similar(self, case_id: int) -> None:
         """In a worker thread, on its own connection: full-text search over the solved
