@@ -25,3 +25,13 @@ class ListFormat(enum.StrEnum):
 
 
 Sort = enum.StrEnum("Sort", {name: name for name in SORTS})  # the orders, for typer
+
+
+class GroupBy(enum.StrEnum):
+    """What `omnitui report --by` groups the funnel by (metrics/funnel.py GROUPS)."""
+
+    queue = "queue"
+    channel = "channel"
+    agent = "agent"
+    tier = "tier"
+    day = "day"

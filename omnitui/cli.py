@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from omnitui.choices import Format, ListFormat, Sort
+from omnitui.choices import Format, GroupBy, ListFormat, Sort
 from omnitui.errors import OmnituiError
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, rich_markup_mode=None,
@@ -436,6 +436,36 @@ def command_group(name: str, help_text: str) -> typer.Typer:
 
     app.add_typer(group, name=name)
     return group
+
+
+@app.command()
+def report(typer_ctx: typer.Context,
+           since: Annotated[str | None, typer.Option(
+               help="First day (YYYY-MM-DD, in the business hours' time zone); default: 30 "
+                    "days ago.")] = None,
+           until: Annotated[str | None, typer.Option(
+               help="Last day, included (YYYY-MM-DD); default: now.")] = None,
+           by: Annotated[GroupBy | None, typer.Option(
+               help="One row per queue, channel, agent, tier or day.")] = None,
+           fmt: Annotated[Format, typer.Option("--format")] = Format.table) -> None:
+    """The funnel of the cases opened in a period: response and resolution times as
+    distributions (business hours, pauses left out), first-contact resolution, reopens,
+    reassignments, SLA attainment, satisfaction, and the backlog now."""
+    from omnitui import output
+    from omnitui.metrics.funnel import day_zone, period
+    from omnitui.metrics.funnel import report as funnel
+    from omnitui.store.db import utc_now
+
+    context = ctx(typer_ctx)
+    now = utc_now()
+    try:
+        start, end = period(since, until, context.settings, now)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    with context.open_store() as store:
+        found = funnel(store.conn, context.settings, start, end, now,
+                       by.value if by is not None else None)
+    output.print_report(found, fmt, day_zone(context.settings))
 
 
 sla_app = command_group("sla", "SLA clocks: apply changed policies to open cases.")

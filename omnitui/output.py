@@ -13,7 +13,7 @@ import sqlite3
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, tzinfo
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
+    from omnitui.metrics.funnel import Funnel, Rate, Report
     from omnitui.services.kb import Article
     from omnitui.services.similar import SimilarCase
 
@@ -364,3 +365,105 @@ def print_articles(found: Sequence[Article], fmt: Format, *, ranked: bool = True
         return
     print_rows([{**({"score": f"{a.score:.3g}"} if ranked else {}), "path": a.path,
                  "title": a.title, "tags": " ".join(a.tags)} for a in found], fmt)
+
+
+def print_report(report: Report, fmt: Format, zone: tzinfo | None) -> None:
+    """The funnel for people (a table), scripts (JSON, seconds) and spreadsheets (CSV, a row
+    a group)."""
+    rows = [report.total, *report.groups]
+    if fmt is Format.json:
+        write_json({"since": report.since.isoformat(), "until": report.until.isoformat(),
+                    "by": report.by, "total": dataclasses.asdict(report.total),
+                    "groups": [dataclasses.asdict(g) for g in report.groups],
+                    "reassignment_reasons": [{"reason": r, "count": n}
+                                             for r, n in report.reassignment_reasons]})
+        return
+    if fmt is Format.csv:
+        _write_csv([funnel_row(f, report.by or "all") for f in rows])
+        return
+    from rich.table import Table
+
+    out = people()
+    since, until = report.since.astimezone(zone), report.until.astimezone(zone)
+    head = (f"cases opened {since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} ({zone} "
+            f"time): {report.total.opened:,}")
+    out.print(_text(head), style="bold")
+    if report.by is None:
+        table = Table(box=None, padding=(0, 2, 0, 0))
+        for name in ("", "count", "mean", "p50", "p90", "p99"):
+            table.add_column(name, justify="left" if not name else "right", no_wrap=True)
+        for name, found in report.total.durations.items():
+            table.add_row(name.replace("_", " "), f"{found.count:,}",
+                          *(_span(getattr(found, part)) for part in ("mean", "p50", "p90",
+                                                                    "p99")))
+        out.print(table)
+        rates = Table(box=None, padding=(0, 2, 0, 0), show_header=False)
+        rates.add_column(no_wrap=True)
+        rates.add_column()
+        for name, value in _rate_lines(report.total):
+            rates.add_row(name, _text(value))
+        out.print(rates)
+    else:
+        table = Table(box=None, padding=(0, 1, 0, 0))
+        for name in (report.by, "opened", "1st reply p50/p90", "solved p50", "FCR", "reopen",
+                     "SLA 1st", "CSAT", "backlog"):
+            table.add_column(name, justify="left" if name == report.by else "right",
+                             no_wrap=name != report.by)
+        for f in rows:
+            first, solved = f.durations["first_response"], f.durations["resolution"]
+            table.add_row(_text(f.key), f"{f.opened:,}",
+                          f"{_span(first.p50)}/{_span(first.p90)}", _span(solved.p50),
+                          _share(f.first_contact_resolution), _share(f.reopened),
+                          _share(f.sla["first_response"]),
+                          f"{f.csat.mean:.1f}" if f.csat.mean is not None else "-",
+                          f"{f.backlog:,}")
+        out.print(table)
+    if report.reassignment_reasons:
+        out.print("why cases changed hands:", style="bold")
+        for reason, count in report.reassignment_reasons:
+            out.print(_text(f"  {count:,} x {reason}"))
+
+
+def funnel_row(f: Funnel, key_name: str) -> dict[str, Any]:
+    """One group of a report as a flat row (seconds, counts and shares)."""
+    row: dict[str, Any] = {key_name: f.key, "opened": f.opened}
+    for name, found in f.durations.items():
+        for part in ("count", "mean", "p50", "p90", "p99"):
+            row[f"{name}_{part}"] = getattr(found, part)
+    for name, rate in (("first_contact_resolution", f.first_contact_resolution),
+                       ("reopened", f.reopened), ("reassigned", f.reassigned),
+                       *((f"sla_{t}_on_time", r) for t, r in f.sla.items()),
+                       ("satisfied", f.satisfied)):
+        row[f"{name}"], row[f"{name}_of"] = rate.part, rate.whole
+    row.update(csat_answers=f.csat.count, csat_mean=f.csat.mean, backlog=f.backlog,
+               backlog_age_p50=f.backlog_age.p50, backlog_age_p90=f.backlog_age.p90)
+    return row
+
+
+def _rate_lines(f: Funnel) -> list[tuple[str, str]]:
+    lines = [("first-contact resolution", f"{_of(f.first_contact_resolution)} of the solved "
+              "cases (one reply, never reopened)"),
+             ("reopened", f"{_of(f.reopened)} of the cases ever solved"),
+             ("reassigned", f"{_of(f.reassigned)} of the assigned cases")]
+    for target, rate in f.sla.items():
+        if rate.whole:
+            lines.append((f"SLA {target.replace('_', ' ')}", f"{_of(rate)} on time"))
+    if f.csat.count:
+        lines.append(("satisfaction", f"{f.csat.mean:.1f} of 5 from "
+                      f"{plural(f.csat.count, 'answer')}; {_of(f.satisfied)} 4 or 5"))
+    lines.append(("backlog now", plural(f.backlog, "case") + (
+        f", waiting p50 {_span(f.backlog_age.p50)}, p90 {_span(f.backlog_age.p90)}"
+        if f.backlog else "")))
+    return lines
+
+
+def _span(seconds: float | None) -> str:
+    return span(seconds) if seconds is not None else "-"
+
+
+def _share(rate: Rate) -> str:
+    return f"{rate.share:.0%}" if rate.share is not None else "-"
+
+
+def _of(rate: Rate) -> str:
+    return f"{rate.part:,} of {rate.whole:,} ({_share(rate)})"

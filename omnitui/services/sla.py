@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from omnitui.config import Settings, SlaPolicy, SlaSettings
+from omnitui.ingest.surveys import RULE as SURVEY_ANSWER
 from omnitui.model import PAUSED_STATUSES, Status
 from omnitui.store import cases as case_store
 from omnitui.store.db import db_time, parse_db_time
@@ -120,7 +121,11 @@ class SlaKeeper:
                 "sla_resolution_due": due("resolution"),
                 "sla_due": db_time(min(c.due(calendar) for c in running)) if running else None,
                 "sla_paused_seconds": clocks.paused_seconds,
-                "sla_alarm_at": db_time(min(alarms)) if alarms else None}
+                "sla_alarm_at": db_time(min(alarms)) if alarms else None,
+                "first_response_seconds": taken(clocks.first("first_response"), calendar),
+                "meaningful_response_seconds": taken(clocks.first("meaningful_response"),
+                                                     calendar),
+                "resolution_seconds": taken(clocks.latest("resolution"), calendar)}
 
     def state(self, conn: sqlite3.Connection, case_id: int, now: datetime) -> dict | None:
         """The case's SLA as `omnitui case --format json` and the case screen show it."""
@@ -183,6 +188,14 @@ class SlaKeeper:
             yield case_id, {name: case[name] for name in values}, values
 
 
+def taken(clock: Clock | None, calendar: Calendar) -> float | None:
+    """How long the clock took to be met, in the policy's time, its pauses left out; None
+    while it runs (or if it stopped unmet)."""
+    if clock is None or clock.met is None:
+        return None
+    return max(0.0, calendar.seconds(clock.started, clock.met) - clock.paused_seconds)
+
+
 def next_alarm(clock: Clock, index: int, policy: SlaPolicy, calendar: Calendar,
                fired: list[str], now: datetime | None = None) -> tuple[datetime, str] | None:
     """The clock's next alarm not fired yet, (moment, trigger): at risk, then breached; an
@@ -232,8 +245,8 @@ def happenings(facts: case_store.ClockFacts) -> list[Happening]:
     change before a customer's message (a pause, then the answer that resumes it)."""
     events: list[tuple[str, int, Happening]] = [
         (facts.opened_at, 0, Happening(parse_db_time(facts.opened_at), "opened"))]
-    for at, direction, response, automatic in facts.messages:
-        if direction == "in" and not automatic:
+    for at, direction, response, automatic, rule in facts.messages:
+        if direction == "in" and not automatic and rule != SURVEY_ANSWER:  # a rating: none
             events.append((at, 3, Happening(parse_db_time(at), "inbound")))
         elif direction == "out":
             events.append((at, 1, Happening(parse_db_time(at), "reply", response or

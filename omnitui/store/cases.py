@@ -162,11 +162,12 @@ def due_snoozes(conn: sqlite3.Connection, now: str, limit: int) -> list[tuple[in
 @dataclass(frozen=True)
 class ClockFacts:
     """What a case's SLA clocks are replayed from: its opening, its customers' messages (as
-    received) and our replies (time, direction, kind of response, automatic or not), and
-    every status it was given (time, status), from the audit log, in order."""
+    received) and our replies (time, direction, kind of response, automatic or not, the
+    rule that joined it to the case), and every status it was given (time, status), from
+    the audit log, in order."""
 
     opened_at: str
-    messages: list[tuple[str, str, str | None, str | None]]
+    messages: list[tuple[str, str, str | None, str | None, str]]
     statuses: list[tuple[str, str]]
 
 
@@ -179,7 +180,7 @@ def clock_facts(conn: sqlite3.Connection, case_id: int) -> ClockFacts | None:
         return None
     messages = conn.execute(  # a customer's message counts from when we received it
         "SELECT CASE direction WHEN 'in' THEN received_at ELSE created_at END AS at,"
-        " direction, response, auto_submitted FROM messages"
+        " direction, response, auto_submitted, thread_rule FROM messages"
         " WHERE case_id = ? AND direction IN ('in', 'out') ORDER BY at, id",
         (case_id,)).fetchall()
     key = f'$."cases:{case_id}".status'

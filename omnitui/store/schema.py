@@ -528,11 +528,21 @@ ALTER TABLE kb_articles ADD COLUMN vector BLOB;
 ALTER TABLE kb_articles ADD COLUMN vector_model TEXT;
 """
 
+# 19: how long each case took, in its SLA policy's time with pauses left out (the replay
+# writes them with the due times, services/sla.py): what the supervisor's metrics read
+# (omnitui/metrics/), so a report is a query, not a replay of every case. NULL: not yet.
+MIGRATION_19 = """
+ALTER TABLE cases ADD COLUMN first_response_seconds REAL;
+ALTER TABLE cases ADD COLUMN meaningful_response_seconds REAL;
+ALTER TABLE cases ADD COLUMN resolution_seconds REAL;
+CREATE INDEX cases_created ON cases(created_at);
+"""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
                          MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10,
                          MIGRATION_11, MIGRATION_12, MIGRATION_13, MIGRATION_14,
                          MIGRATION_15, MIGRATION_16, MIGRATION_17,
-                         MIGRATION_18]
+                         MIGRATION_18, MIGRATION_19]
 
 # Migrations that also rewrite rows by rules too involved for SQL: the module whose
 # `migrate(conn)` runs right after that migration's SQL, in the same transaction. Named, not
@@ -545,7 +555,8 @@ DATA_STEPS: dict[int, str] = {5: "omnitui.store.unlink_claims"}
 DERIVED: dict[str, frozenset[str]] = {"cases": frozenset({
     "sla_policy", "sla_first_response_due", "sla_meaningful_due", "sla_next_response_due",
     "sla_resolution_due", "sla_due", "sla_paused_seconds", "sla_alarm_at", "priority",
-    "priority_parts", "rescore_at"})}
+    "priority_parts", "rescore_at", "first_response_seconds", "meaningful_response_seconds",
+    "resolution_seconds"})}
 
 # The names people and scripts may rely on when they query the file (docs/schema.md).
 STABLE_NAMES: dict[str, set[str]] = {

@@ -77,6 +77,9 @@ class Clocks:
     def latest(self, target: str) -> Clock | None:
         return next((c for c in reversed(self.history) if c.target == target), None)
 
+    def first(self, target: str) -> Clock | None:
+        return next((c for c in self.history if c.target == target), None)
+
     def running(self) -> list[Clock]:
         return [c for c in self.history if c.running]
 

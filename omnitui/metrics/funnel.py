@@ -1,0 +1,195 @@
+"""The funnel of a period, from the store: how fast the team answered and solved, how often
+cases came back or bounced between agents, whether the SLA held, what customers said, and
+the backlog now. Distributions, not averages alone: averages hide spikes.
+
+Every duration is in the case's SLA policy's time (business hours or 24x7) with its pauses
+left out, as the SLA replay stores it with the case (schema 19), except the assignment time
+(the team's business hours, from the opening to the first owner) and the backlog's age
+(wall-clock: how long the customer has been waiting). Days are days of the business-hours
+time zone (else the server's). Percentiles are exact over the period: nearest rank.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo
+
+from omnitui.choices import GroupBy
+from omnitui.config import Settings
+from omnitui.model import Status
+from omnitui.store import metrics as store
+from omnitui.store.db import db_time, parse_db_time
+from omnitui.triage.calendar import Calendar, calendar_of
+
+GROUPS = tuple(GroupBy)  # queue, channel, agent, tier, day
+FINISHED = (Status.SOLVED, Status.CLOSED)
+DURATIONS = ("first_response", "meaningful_response", "assignment", "resolution")
+TARGETS = {"first_response": ("first_response_at", "sla_first_response_due"),
+           "meaningful_response": ("meaningful_response_at", "sla_meaningful_due"),
+           "resolution": ("solved_at", "sla_resolution_due")}
+
+
+@dataclass(frozen=True)
+class Spread:
+    """A distribution: how many, the mean and the percentiles (seconds)."""
+
+    count: int = 0
+    mean: float | None = None
+    p50: float | None = None
+    p90: float | None = None
+    p99: float | None = None
+
+
+def spread(values: Iterable[float]) -> Spread:
+    ordered = sorted(values)
+    if not ordered:
+        return Spread()
+
+    def rank(share: float) -> float:
+        return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+    return Spread(len(ordered), sum(ordered) / len(ordered), rank(0.5), rank(0.9), rank(0.99))
+
+
+@dataclass(frozen=True)
+class Rate:
+    """`part` of `whole` (None when there is no whole)."""
+
+    part: int = 0
+    whole: int = 0
+
+    @property
+    def share(self) -> float | None:
+        return self.part / self.whole if self.whole else None
+
+
+@dataclass
+class Funnel:
+    """One group's measures (the whole period's, or one queue's, one day's...)."""
+
+    key: str
+    opened: int = 0
+    durations: dict[str, Spread] = field(default_factory=dict)
+    first_contact_resolution: Rate = field(default_factory=Rate)
+    reopened: Rate = field(default_factory=Rate)
+    reassigned: Rate = field(default_factory=Rate)
+    sla: dict[str, Rate] = field(default_factory=dict)  # target -> met on time of concluded
+    csat: Spread = field(default_factory=Spread)  # scores 1-5
+    satisfied: Rate = field(default_factory=Rate)  # answers of 4 or 5
+    backlog: int = 0
+    backlog_age: Spread = field(default_factory=Spread)  # seconds, wall-clock
+
+
+@dataclass
+class Report:
+    since: datetime
+    until: datetime
+    by: str | None
+    total: Funnel
+    groups: list[Funnel]
+    reassignment_reasons: list[tuple[str, int]]
+
+
+def day_zone(settings: Settings) -> tzinfo | None:
+    """The zone a report's days are in: the business hours', else the server's."""
+    zone = settings.business_hours.time_zone
+    return ZoneInfo(zone) if zone else datetime.now().astimezone().tzinfo
+
+
+def period(since: str | None, until: str | None, settings: Settings,
+           now: datetime) -> tuple[datetime, datetime]:
+    """[since, until) from YYYY-MM-DD dates in the report's day zone; by default the last 30
+    days up to now. ValueError names a wrong date."""
+    zone = day_zone(settings)
+
+    def day(text: str, name: str) -> datetime:
+        try:
+            return datetime.combine(datetime.strptime(text, "%Y-%m-%d").date(), time(),
+                                    tzinfo=zone)
+        except ValueError:
+            raise ValueError(f"--{name} {text!r} is not a date such as 2026-11-30") from None
+
+    end = day(until, "until") + timedelta(days=1) if until else now
+    start = day(since, "since") if since else end - timedelta(days=30)
+    if start >= end:
+        raise ValueError(f"--since {since or start.date()} is not before --until "
+                         f"{until or end.date()}")
+    return start, end
+
+
+def report(conn: sqlite3.Connection, settings: Settings, since: datetime, until: datetime,
+           now: datetime, by: str | None = None) -> Report:
+    """The funnel of the cases opened in [since, until), whole and grouped `by`."""
+    if by is not None and by not in GROUPS:
+        raise ValueError(f"--by {by!r}: one of {', '.join(GROUPS)}")
+    start, end = db_time(since), db_time(until)
+    cases = store.opened_between(conn, start, end)
+    surveys = store.surveys_answered(conn, start, end)
+    open_now = store.backlog(conn)
+    business = calendar_of(settings.business_hours)
+    zone = day_zone(settings)
+
+    def key_of(row: sqlite3.Row, agent: str = "owner") -> str:
+        """The row's group: an agent is a case's owner, or a survey's agent."""
+        if by == "day":
+            return parse_db_time(row["created_at"]).astimezone(zone).date().isoformat()
+        value = row[agent] if by == "agent" else row[by] if by else ""
+        return value or "(none)"
+
+    total = _funnel("all", cases, surveys, open_now, business, now)
+    groups = []
+    if by is not None:
+        backlog = open_now if by != "day" else []  # a backlog is now, not of a day
+        keys = sorted({key_of(r) for r in [*cases, *backlog]}
+                      | {key_of(s, "agent") for s in surveys})
+        for key in keys:
+            groups.append(_funnel(key, [r for r in cases if key_of(r) == key],
+                                  [s for s in surveys if key_of(s, "agent") == key],
+                                  [r for r in backlog if key_of(r) == key], business, now))
+    return Report(since, until, by, total, groups,
+                  store.reassignment_reasons(conn, start, end))
+
+
+def _funnel(key: str, cases: list[sqlite3.Row], surveys: list[sqlite3.Row],
+            open_now: list[sqlite3.Row], business: Calendar, now: datetime) -> Funnel:
+    finished = [c for c in cases if c["solved_at"] is not None or c["reopens"]]
+    solved = [c for c in cases if c["status"] in FINISHED]
+    assigned = [c for c in cases if c["first_assigned_at"] is not None]
+    found = Funnel(key, opened=len(cases))
+    found.durations = {
+        "first_response": spread(c["first_response_seconds"] for c in cases
+                                 if c["first_response_seconds"] is not None),
+        "meaningful_response": spread(c["meaningful_response_seconds"] for c in cases
+                                      if c["meaningful_response_seconds"] is not None),
+        "assignment": spread(business.seconds(parse_db_time(c["created_at"]),
+                                              parse_db_time(c["first_assigned_at"]))
+                             for c in assigned),
+        "resolution": spread(c["resolution_seconds"] for c in solved
+                             if c["resolution_seconds"] is not None)}
+    found.first_contact_resolution = Rate(
+        sum(1 for c in solved if c["agent_replies"] == 1 and not c["reopens"]), len(solved))
+    found.reopened = Rate(sum(1 for c in finished if c["reopens"]), len(finished))
+    found.reassigned = Rate(sum(1 for c in assigned if c["reassignments"]), len(assigned))
+    stamp = db_time(now)
+    for target, (done, due) in TARGETS.items():
+        on_time = late = 0
+        for c in cases:
+            if c[due] is None:
+                continue
+            if c[done] is not None:
+                on_time += c[done] <= c[due]
+                late += c[done] > c[due]
+            elif c[due] < stamp and c["status"] not in FINISHED:
+                late += 1  # still unanswered (unsolved) past its due time
+        found.sla[target] = Rate(on_time, on_time + late)
+    scores = [s["score"] for s in surveys]
+    found.csat = spread(scores)
+    found.satisfied = Rate(sum(1 for s in scores if s >= 4), len(scores))
+    found.backlog = len(open_now)
+    found.backlog_age = spread((now - parse_db_time(c["created_at"])).total_seconds()
+                               for c in open_now)
+    return found

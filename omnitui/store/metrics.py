@@ -1,0 +1,64 @@
+"""What the supervisor's metrics read (omnitui/metrics/): one row per case opened in a
+period, the surveys answered in it, and the backlog now. The durations come stored with
+each case (schema 19, written by the SLA replay), so a month at a million cases is a
+query, not a replay."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from omnitui.model import ACTIVE_STATUSES
+
+CASE_COLUMNS = (
+    "id", "queue", "channel", "owner", "tier", "status", "created_at", "first_response_at",
+    "meaningful_response_at", "solved_at", "sla_first_response_due", "sla_meaningful_due",
+    "sla_resolution_due", "first_response_seconds", "meaningful_response_seconds",
+    "resolution_seconds", "reopens", "reassignments")
+
+
+def opened_between(conn: sqlite3.Connection, since: str, until: str) -> list[sqlite3.Row]:
+    """The cases opened in [since, until) (not those merged into another), with when they
+    were first assigned and how many replies agents wrote on them."""
+    cur = conn.cursor()
+    cur.row_factory = sqlite3.Row
+    return cur.execute(
+        f"SELECT {', '.join('c.' + name for name in CASE_COLUMNS)},"
+        " (SELECT min(a.at) FROM audit a WHERE a.case_id = c.id"
+        "  AND a.action = 'case.assigned' AND a.after LIKE '%\"owner\": \"%') AS first_assigned_at,"
+        " (SELECT count(*) FROM messages m WHERE m.case_id = c.id AND m.direction = 'out'"
+        "  AND m.auto_submitted IS NULL) AS agent_replies"
+        " FROM cases c WHERE c.created_at >= ? AND c.created_at < ?"
+        " AND c.merged_into IS NULL", (since, until)).fetchall()
+
+
+def reassignment_reasons(conn: sqlite3.Connection, since: str, until: str,
+                         limit: int = 5) -> list[tuple[str, int]]:
+    """Why cases opened in the period were handed from one owner to another, most common
+    first (routing's words, or "alice -> bob" for a hand-over)."""
+    return conn.execute(
+        "SELECT a.reason, count(*) FROM audit a JOIN cases c ON c.id = a.case_id"
+        " WHERE c.created_at >= ? AND c.created_at < ? AND a.action = 'case.assigned'"
+        " AND a.before LIKE '%\"owner\": \"%' AND a.after LIKE '%\"owner\": \"%'"
+        " GROUP BY a.reason ORDER BY count(*) DESC, a.reason LIMIT ?",
+        (since, until, limit)).fetchall()
+
+
+def surveys_answered(conn: sqlite3.Connection, since: str, until: str) -> list[sqlite3.Row]:
+    """Satisfaction answers given in the period, with the case's queue, channel and tier
+    and the agent the survey was for."""
+    cur = conn.cursor()
+    cur.row_factory = sqlite3.Row
+    return cur.execute(
+        "SELECT s.score, s.agent, s.answered_at, c.queue, c.channel, c.tier, c.created_at"
+        " FROM csat s JOIN cases c ON c.id = s.case_id WHERE s.answered_at >= ?"
+        " AND s.answered_at < ? AND s.score IS NOT NULL", (since, until)).fetchall()
+
+
+def backlog(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    """Every unsolved case now: where it is, whose, and since when."""
+    cur = conn.cursor()
+    cur.row_factory = sqlite3.Row
+    statuses = ", ".join(f"'{s}'" for s in ACTIVE_STATUSES)
+    return cur.execute(
+        "SELECT id, queue, channel, owner, tier, status, created_at FROM cases"
+        f" WHERE status IN ({statuses}) AND merged_into IS NULL").fetchall()

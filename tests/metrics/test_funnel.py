@@ -1,0 +1,165 @@
+"""The funnel on a hand-built week with known answers: business hours (09-17 UTC,
+weekdays), a pause on the customer, a reopen, a bounce between agents, a satisfaction
+answer, a case still waiting; the whole period, by agent, and from `omnitui report`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from omnitui.channels.email.parse import parse_email
+from omnitui.config import Settings
+from omnitui.metrics.funnel import Rate, Spread, report, spread
+from omnitui.model import Status
+from omnitui.services.desk import Desk
+from omnitui.services.intake import intake_pipeline
+from omnitui.store.db import Store
+from tests.conftest import chat_event, make_email, settings_from
+
+CONFIG = """
+[business_hours]
+time_zone = "UTC"
+
+[business_hours.hours]
+mon = ["09:00-17:00"]
+tue = ["09:00-17:00"]
+wed = ["09:00-17:00"]
+thu = ["09:00-17:00"]
+fri = ["09:00-17:00"]
+
+[csat]
+enabled = true
+"""
+MONDAY = datetime(2026, 11, 30, tzinfo=UTC)
+NOW = MONDAY + timedelta(days=2, hours=12)  # Wednesday noon
+
+
+def at(day: int, hour: float) -> datetime:
+    return MONDAY + timedelta(days=day, hours=hour)
+
+
+class Week:
+    """The store, its clock, and the team acting at set times."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store, self.settings, self.now = store, settings, MONDAY
+        self.pipeline = intake_pipeline(store, settings, clock=lambda: self.now)
+
+    def mail(self, when: datetime, sender: str, text: str, subject: str = "Help") -> int:
+        self.now = when
+        found = self.pipeline.ingest(parse_email(make_email(
+            sender, subject=subject, body=text, date=when), source="test")).case_id
+        assert found is not None
+        return found
+
+    def chat(self, when: datetime, text: str) -> int:
+        self.now = when
+        found = self.pipeline.ingest(chat_event("chat", "v1", text, at=when)).case_id
+        assert found is not None
+        return found
+
+    def desk(self, agent: str, when: datetime) -> Desk:
+        self.now = when
+        return Desk(self.store, agent, self.settings, clock=lambda: when)
+
+    def reply(self, agent: str, when: datetime, case_id: int) -> None:
+        self.desk(agent, when).write(case_id, "reply", "Here is what to do.")
+
+    def claim(self, agent: str, when: datetime, case_id: int) -> None:
+        desk = self.desk(agent, when)
+        desk.each([case_id], desk.claim())
+
+    def status(self, agent: str, when: datetime, case_id: int, status: Status,
+               why: str | None = None) -> None:
+        desk = self.desk(agent, when)
+        desk.each([case_id], desk.status(status, why))
+
+
+@pytest.fixture
+def week(store: Store, tmp_path: Path) -> Week:
+    settings = settings_from(tmp_path, CONFIG)
+    week = Week(store, settings)
+    # A, email: opened before hours, assigned 10:00, answered 11:00, solved 12:00, rated 5
+    a = week.mail(at(0, 8), "ann@example.com", "My invoice is wrong")
+    week.claim("alice", at(0, 10), a)
+    week.reply("alice", at(0, 11), a)
+    week.status("alice", at(0, 12), a, Status.SOLVED)
+    week.mail(at(0, 12.5), "ann@example.com", "5", subject="Re: Help")
+    # B, chat: answered 09:30, pending on the customer 10:00-14:00, answered again, solved
+    b = week.chat(at(0, 9), "The app will not sync")
+    week.claim("alice", at(0, 9 + 5 / 60), b)
+    week.reply("alice", at(0, 9.5), b)
+    week.status("alice", at(0, 10), b, Status.PENDING, "the customer's logs")
+    week.chat(at(0, 14), "Here are my logs")
+    week.reply("alice", at(0, 14.5), b)
+    week.status("alice", at(0, 15), b, Status.SOLVED)
+    # C, email: alice takes it 09:10, the supervisor hands it to bob 09:20 (a bounce); bob
+    # answers 10:00, solves 10:30; the customer writes again Tuesday 09:00 (a reopen)
+    c = week.mail(at(0, 9), "cy@example.com", "Where is my parcel?")
+    week.claim("alice", at(0, 9 + 10 / 60), c)
+    sam = week.desk("sam", at(0, 9 + 20 / 60))
+    sam.each([c], sam.assign("bob"))
+    week.reply("bob", at(0, 10), c)
+    week.status("bob", at(0, 10.5), c, Status.SOLVED)
+    week.mail(at(1, 9), "cy@example.com", "It still has not arrived, the tracking is stuck",
+              subject="Re: Where is my parcel?")
+    week.reply("bob", at(1, 9.5), c)
+    week.status("bob", at(1, 10), c, Status.SOLVED)
+    # D, email: Monday 16:00, nobody has answered by Wednesday noon
+    week.mail(at(0, 16), "dee@example.com", "Cancel my order please")
+    return week
+
+
+def test_every_measure_of_the_week(week: Week) -> None:
+    found = report(week.store.conn, week.settings, MONDAY, NOW, NOW)
+    total = found.total
+    assert total.opened == 4
+    hour = 3600.0
+    # first response, business time: A 09-11 (2h), B 30m, C 1h
+    assert total.durations["first_response"] == Spread(3, 4200.0, hour, 2 * hour, 2 * hour)
+    # to the first owner: A 1h (09-10), B 5m, C 10m
+    assert total.durations["assignment"] == spread([hour, 300.0, 600.0])
+    # solved: A 3h; B 6h less the 4h it waited on the customer; C's latest clock 1h
+    assert total.durations["resolution"] == spread([3 * hour, 2 * hour, hour])
+    assert total.first_contact_resolution == Rate(1, 3)  # only A: one reply, never back
+    assert total.reopened == Rate(1, 3) and total.reassigned == Rate(1, 3)
+    # first response due: email 8 business hours, chat 10 minutes; D is late by now
+    assert total.sla["first_response"] == Rate(2, 4)
+    assert total.sla["resolution"] == Rate(3, 3)
+    assert total.csat == Spread(1, 5.0, 5, 5, 5) and total.satisfied == Rate(1, 1)
+    assert total.backlog == 1 and total.backlog_age.p50 == (NOW - at(0, 16)).total_seconds()
+    assert found.reassignment_reasons == [("alice -> bob", 1)]
+
+
+def test_by_agent(week: Week) -> None:
+    groups = {g.key: g for g in report(week.store.conn, week.settings, MONDAY, NOW, NOW,
+                                       by="agent").groups}
+    assert sorted(groups) == ["(none)", "alice", "bob"]
+    assert groups["alice"].opened == 2 and groups["alice"].csat.count == 1
+    assert groups["bob"].reopened == Rate(1, 1)
+    assert groups["(none)"].backlog == 1
+
+
+def test_omnitui_report_for_scripts_and_people(week: Week, tmp_path: Path,
+                                              cli_env: dict[str, str]) -> None:
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "omnitui", "--config",
+                               str(tmp_path / "omnitui.toml"), "--db", str(week.store.path),
+                               "report", *args], capture_output=True, text=True,
+                              env=cli_env, timeout=60)
+
+    whole = json.loads(run("--since", "2026-11-30", "--until", "2026-12-02", "--format",
+                           "json").stdout)
+    assert whole["total"]["opened"] == 4
+    assert whole["total"]["durations"]["first_response"]["p50"] == 3600.0
+    table = run("--since", "2026-11-30", "--by", "queue").stdout
+    assert "general" in table and "1st reply p50/p90" in table
+    assert "why cases changed hands:" in run("--since", "2026-11-30").stdout
+    wrong = run("--since", "30.11.2026")
+    assert wrong.returncode == 2 and "is not a date such as" in wrong.stderr
+    assert "Traceback" not in wrong.stderr
