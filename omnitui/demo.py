@@ -33,6 +33,7 @@ from omnitui.store.agents import mark_seen
 from omnitui.store.cases import get_case
 from omnitui.store.customers import NewCustomer, NewIdentity, create_customer, customer_name
 from omnitui.store.db import Store, db_time, utc_now
+from omnitui.store.presence import record_interval
 from omnitui.store.replicate import replicate
 from omnitui.triage.calendar import Calendar, calendar_of
 
@@ -450,6 +451,11 @@ def _act(conn: sqlite3.Connection, rng: random.Random, schedule: list[_Scheduled
         actions.reply(conn, item.case_id, author=agent,
                       text=FOREIGN_REPLIES.get(case["language"], REPLIES)[
                           rng.randrange(len(REPLIES))].format(name=name), at=item.at)
+        # the minutes the agent had the case open to write it (its own random: the story's
+        # sequence stays the same)
+        spent = timedelta(minutes=random.Random(item.seq).uniform(2, 15))
+        record_interval(conn, agent, item.case_id, "writing", db_time(item.at - spent),
+                        db_time(item.at))
         next_kind = rng.choices(("solve", "pending", "hold", "none"), (70, 16, 5, 9))[0]
         if next_kind != "none":
             later = hours.add(item.at, rng.expovariate(1 / 8) * 3600)

@@ -4,9 +4,11 @@ the backlog now. Distributions, not averages alone: averages hide spikes.
 
 Every duration is in the case's SLA policy's time (business hours or 24x7) with its pauses
 left out, as the SLA replay stores it with the case (schema 19), except the assignment time
-(the team's business hours, from the opening to the first owner) and the backlog's age
-(wall-clock: how long the customer has been waiting). Days are days of the business-hours
-time zone (else the server's). Percentiles are exact over the period: nearest rank.
+(the team's business hours, from the opening to the first owner), the handle time (the
+wall-clock time agents had the case open or were writing on it, from the consoles'
+presence intervals) and the backlog's age (wall-clock: how long the customer has waited).
+Days are days of the business-hours time zone (else the server's). Percentiles are exact
+over the period: nearest rank.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ from omnitui.triage.calendar import Calendar, calendar_of
 
 GROUPS = tuple(GroupBy)  # queue, channel, agent, tier, day
 FINISHED = (Status.SOLVED, Status.CLOSED)
-DURATIONS = ("first_response", "meaningful_response", "assignment", "resolution")
 TARGETS = {"first_response": ("first_response_at", "sla_first_response_due"),
            "meaningful_response": ("meaningful_response_at", "sla_meaningful_due"),
            "resolution": ("solved_at", "sla_resolution_due")}
@@ -169,7 +170,8 @@ def _funnel(key: str, cases: list[sqlite3.Row], surveys: list[sqlite3.Row],
                                               parse_db_time(c["first_assigned_at"]))
                              for c in assigned),
         "resolution": spread(c["resolution_seconds"] for c in solved
-                             if c["resolution_seconds"] is not None)}
+                             if c["resolution_seconds"] is not None),
+        "handle": spread(float(c["handle_seconds"]) for c in cases if c["handle_seconds"])}
     found.first_contact_resolution = Rate(
         sum(1 for c in solved if c["agent_replies"] == 1 and not c["reopens"]), len(solved))
     found.reopened = Rate(sum(1 for c in finished if c["reopens"]), len(finished))

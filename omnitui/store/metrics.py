@@ -18,7 +18,8 @@ CASE_COLUMNS = (
 
 def opened_between(conn: sqlite3.Connection, since: str, until: str) -> list[sqlite3.Row]:
     """The cases opened in [since, until) (not those merged into another), with when they
-    were first assigned and how many replies agents wrote on them."""
+    were first assigned, how many replies agents wrote on them, and how long agents had
+    them open or were writing on them (presence intervals, wall-clock seconds)."""
     cur = conn.cursor()
     cur.row_factory = sqlite3.Row
     return cur.execute(
@@ -26,7 +27,9 @@ def opened_between(conn: sqlite3.Connection, since: str, until: str) -> list[sql
         " (SELECT min(a.at) FROM audit a WHERE a.case_id = c.id"
         "  AND a.action = 'case.assigned' AND a.after LIKE '%\"owner\": \"%') AS first_assigned_at,"
         " (SELECT count(*) FROM messages m WHERE m.case_id = c.id AND m.direction = 'out'"
-        "  AND m.auto_submitted IS NULL) AS agent_replies"
+        "  AND m.auto_submitted IS NULL) AS agent_replies,"
+        " (SELECT sum(unixepoch(p.ended_at) - unixepoch(p.started_at))"
+        "  FROM presence_intervals p WHERE p.case_id = c.id) AS handle_seconds"
         " FROM cases c WHERE c.created_at >= ? AND c.created_at < ?"
         " AND c.merged_into IS NULL", (since, until)).fetchall()
 

@@ -2,8 +2,9 @@
 
 Every customer, identity, case and message is copied with fresh ids; identities get a
 per-copy tag so each copy's customers stay distinct people to the store. Copies share their
-original's raw payload rows (the bytes are identical) and have no audit history. A million
-cases this way take minutes, where the full pipeline would take most of an hour.
+original's raw payload rows (the bytes are identical); they carry its audit history and
+presence intervals (what the supervisor's metrics read), ids shifted. A million cases this
+way take minutes, where the full pipeline would take most of an hour.
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ SHIFTS = {  # column -> expression; :c :i :k :m are the id offsets, :n the copy 
                  "identity_id": "identity_id + :i",
                  "external_id": "external_id || '#c' || :n",
                  "thread_key": "thread_key || '#c' || :n"},
+    # The history the metrics read (who acted when, who had a case open): copied with its
+    # rows' ids shifted; the before/after images inside keep the original's ids.
+    "audit": {"id": "id + :a", "case_id": "case_id + :k", "customer_id": "customer_id + :c",
+              "message_id": "message_id + :m", "undo_of": "undo_of + :a",
+              "undone_by": "undone_by + :a", "txn": "txn || '#c' || :n"},
+    "presence_intervals": {"id": "id + :p", "case_id": "case_id + :k"},
 }
 
 
@@ -44,7 +51,8 @@ def replicate(conn: sqlite3.Connection, copies: int,
     statements = {table: _copy_statement(conn, table, last[table]) for table in SHIFTS}
     for n in range(1, copies + 1):
         params = {"c": n * last["customers"], "i": n * last["identities"],
-                  "k": n * last["cases"], "m": n * last["messages"], "n": n}
+                  "k": n * last["cases"], "m": n * last["messages"],
+                  "a": n * last["audit"], "p": n * last["presence_intervals"], "n": n}
         with write_transaction(conn):
             for table in SHIFTS:  # parents before children, for the foreign keys
                 conn.execute(statements[table], {k: v for k, v in params.items()

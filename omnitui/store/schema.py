@@ -538,11 +538,26 @@ ALTER TABLE cases ADD COLUMN resolution_seconds REAL;
 CREATE INDEX cases_created ON cases(created_at);
 """
 
+# 20: presence over time (store/presence.py): each stretch an agent had a case open or was
+# writing on it, so handle time is measured, not estimated (omnitui/metrics/).
+MIGRATION_20 = """
+CREATE TABLE presence_intervals (
+    id INTEGER PRIMARY KEY,
+    agent TEXT NOT NULL,
+    case_id INTEGER NOT NULL,
+    activity TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    ended_at TEXT NOT NULL
+);
+CREATE INDEX presence_intervals_case ON presence_intervals(case_id);
+CREATE INDEX presence_intervals_agent ON presence_intervals(agent, id);
+"""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
                          MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10,
                          MIGRATION_11, MIGRATION_12, MIGRATION_13, MIGRATION_14,
                          MIGRATION_15, MIGRATION_16, MIGRATION_17,
-                         MIGRATION_18, MIGRATION_19]
+                         MIGRATION_18, MIGRATION_19, MIGRATION_20]
 
 # Migrations that also rewrite rows by rules too involved for SQL: the module whose
 # `migrate(conn)` runs right after that migration's SQL, in the same transaction. Named, not

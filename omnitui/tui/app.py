@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,7 @@ POLL_SECONDS = 0.5
 # it at once instead of a frozen screen (scripts and the daemon wait longer).
 CONSOLE_BUSY_SECONDS = 2.0
 PRESENCE_EVERY = 5.0  # seconds between "still here" marks while a case is open
+PRESENCE_CONTINUES = 3 * PRESENCE_EVERY  # a mark within this long continues the interval
 HEALTH_SECONDS = 5.0
 
 
@@ -354,18 +355,22 @@ class OmnituiApp(App[None]):
         if (case_id, activity) == self._presence[:2] and \
                 (now - self._presence[2]).total_seconds() < PRESENCE_EVERY:
             return
+        continues = db_time(now - timedelta(seconds=PRESENCE_CONTINUES))
         with suppress(*STORE_ERRORS), self.store.write() as conn:  # best effort: tried again
             if case_id is None:
-                presence.leave(conn, self.agent)
+                presence.leave(conn, self.agent, db_time(now), continues)
             else:
-                presence.announce(conn, self.agent, case_id, activity, db_time(now))
+                presence.announce(conn, self.agent, case_id, activity, db_time(now),
+                                  continues)
             self._presence = (case_id, activity, now)
 
     def _leave_cases(self) -> None:
         """Take this agent's presence mark off every case (best effort: a mark fades by
         itself, and a busy store must not stop the console starting or quitting)."""
+        now = utc_now()
         with suppress(*STORE_ERRORS), self.store.write() as conn:
-            presence.leave(conn, self.agent)
+            presence.leave(conn, self.agent, db_time(now),
+                           db_time(now - timedelta(seconds=PRESENCE_CONTINUES)))
 
     def refresh_health(self) -> None:
         """The daemon's and channels' state, read again every few seconds: a daemon that

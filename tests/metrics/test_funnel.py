@@ -1,6 +1,7 @@
 """The funnel on a hand-built week with known answers: business hours (09-17 UTC,
 weekdays), a pause on the customer, a reopen, a bounce between agents, a satisfaction
-answer, a case still waiting; the whole period, by agent, and from `omnitui report`."""
+answer, presence recorded by a console, a case still waiting; the whole period, by agent,
+and from `omnitui report`."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from omnitui.metrics.funnel import Rate, Spread, report, spread
 from omnitui.model import Status
 from omnitui.services.desk import Desk
 from omnitui.services.intake import intake_pipeline
-from omnitui.store.db import Store
+from omnitui.store.db import Store, db_time
+from omnitui.store.presence import record_interval
 from tests.conftest import chat_event, make_email, settings_from
 
 CONFIG = """
@@ -112,6 +114,13 @@ def week(store: Store, tmp_path: Path) -> Week:
     week.status("bob", at(1, 10), c, Status.SOLVED)
     # D, email: Monday 16:00, nobody has answered by Wednesday noon
     week.mail(at(0, 16), "dee@example.com", "Cancel my order please")
+    # what alice's console recorded: A open 10:45-10:50, written on 10:50-11:00; B 2 minutes
+    with store.write() as conn:
+        for case_id, activity, start, end in ((a, "viewing", 10.75, 10 + 50 / 60),
+                                              (a, "writing", 10 + 50 / 60, 11),
+                                              (b, "writing", 9 + 28 / 60, 9.5)):
+            record_interval(conn, "alice", case_id, activity, db_time(at(0, start)),
+                            db_time(at(0, end)))
     return week
 
 
@@ -126,6 +135,7 @@ def test_every_measure_of_the_week(week: Week) -> None:
     assert total.durations["assignment"] == spread([hour, 300.0, 600.0])
     # solved: A 3h; B 6h less the 4h it waited on the customer; C's latest clock 1h
     assert total.durations["resolution"] == spread([3 * hour, 2 * hour, hour])
+    assert total.durations["handle"] == spread([900.0, 120.0])  # A 15 min, B 2 min
     assert total.first_contact_resolution == Rate(1, 3)  # only A: one reply, never back
     assert total.reopened == Rate(1, 3) and total.reassigned == Rate(1, 3)
     # first response due: email 8 business hours, chat 10 minutes; D is late by now

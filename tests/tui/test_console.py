@@ -347,7 +347,8 @@ def test_presence_shows_who_else_is_on_the_case(demo_db: Path) -> None:
             assert presence.others_on(other.conn, case_id, "bob", "2000-01-01") == [
                 ("alice", "viewing")]
             with other.write() as conn:
-                presence.announce(conn, "bob", case_id, "writing", db_time(utc_now()))
+                now = db_time(utc_now())
+                presence.announce(conn, "bob", case_id, "writing", now, now)
         for _ in range(40):
             await asyncio.sleep(0.05)
             await pilot.pause()

@@ -181,8 +181,8 @@ def test_a_dead_consoles_mark_goes_stale_on_the_others_screen(demo_db: Path) -> 
             await settle(alice, pa)
             case_id = queue(alice).current_id
             with Store(demo_db) as bobs, bobs.write() as conn:  # his last mark, 10 s ago
-                presence.announce(conn, "bob", case_id, "viewing",
-                                  db_time(utc_now() - timedelta(seconds=10)))
+                ten_ago = db_time(utc_now() - timedelta(seconds=10))
+                presence.announce(conn, "bob", case_id, "viewing", ten_ago, ten_ago)
             assert await open_case(alice, pa) == case_id
             assert "also here: bob (viewing)" in screen_text(alice)
             await asyncio.sleep(6.5)  # now more than 15 s old (times are whole seconds)
