@@ -115,6 +115,8 @@ def main_options(
         "--db", envvar="OMNITUI_DB", help="Store file (SQLite).")] = None,
     agent: Annotated[str | None, typer.Option(
         "--agent", help="The agent this session acts as.")] = None,
+    supervisor: Annotated[bool, typer.Option(
+        "--supervisor", help="Open the console on the supervisor's board (F3).")] = False,
 ) -> None:
     from omnitui.config import load_settings
 
@@ -122,7 +124,10 @@ def main_options(
     typer_ctx.obj = Context(settings, config, db,
                             agent or settings.console.agent or _login_name())
     if typer_ctx.invoked_subcommand is None:
-        console(typer_ctx.obj, typer_ctx.obj.existing_db_path)
+        console(typer_ctx.obj, typer_ctx.obj.existing_db_path, board=supervisor)
+    elif supervisor:
+        raise typer.BadParameter("--supervisor opens the console: give it without a command",
+                                 param_hint="--supervisor")
 
 
 def _login_name() -> str:
@@ -140,9 +145,10 @@ def summary(context: Context, path: Path) -> None:
         output.print_summary(store.conn, path)
 
 
-def console(context: Context, path: Path, *, last: bool = True) -> None:
+def console(context: Context, path: Path, *, last: bool = True, board: bool = False) -> None:
     """The full-screen console on the store; without a terminal, the summary instead.
-    `last`: nothing follows it in this process, which then ends at once."""
+    `last`: nothing follows it in this process, which then ends at once; `board`: open on
+    the supervisor's board."""
     from omnitui.tui.app import run_console
 
     context.open_store(path).close()  # a missing or newer store fails here, in one line
@@ -150,7 +156,7 @@ def console(context: Context, path: Path, *, last: bool = True) -> None:
         summary(context, path)
         return
 
-    if status := run_console(path, context.settings, context.agent):
+    if status := run_console(path, context.settings, context.agent, board=board):
         raise typer.Exit(status)  # the console ended on a bug: say so to the shell
     if last:
         # The store is closed and the agent's draft saved; freeing a million-case list and

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 QUEUE, CASE, BOTH, COMPOSER, EVERYWHERE = "queue", "case", "queue and case", "composer", "anywhere"
+BOARD = "the supervisor's board"
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ KEYS: tuple[Key, ...] = (
         EVERYWHERE),
     Key("app.goto", "number_sign", "Go to case number…", EVERYWHERE),
     Key("mode.queue", "f2", "Back to the queue", EVERYWHERE),
+    Key("mode.board", "f3", "The supervisor's board: aging, due soon, team, flow", EVERYWHERE),
+    Key("board.close", "escape", "Back from the board", BOARD, footer="Back"),
     Key("app.refresh", "ctrl+r", "Refresh", EVERYWHERE),
     Key("app.commands", "ctrl+p,colon", "Commands", EVERYWHERE),
     Key("app.help", "question_mark,f1", "Help: every key", EVERYWHERE, footer="Help"),

@@ -64,4 +64,4 @@ def backlog(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     statuses = ", ".join(f"'{s}'" for s in ACTIVE_STATUSES)
     return cur.execute(
         "SELECT id, queue, channel, owner, tier, status, created_at FROM cases"
-        f" WHERE status IN ({statuses}) AND merged_into IS NULL").fetchall()
+        f" WHERE status IN ({statuses})").fetchall()  # a merged case is closed

@@ -540,7 +540,7 @@ CREATE INDEX cases_created ON cases(created_at);
 
 # 20: presence over time (store/presence.py): each stretch an agent had a case open or was
 # writing on it, so handle time is measured, not estimated (omnitui/metrics/).
-MIGRATION_20 = """
+MIGRATION_20 = f"""
 CREATE TABLE presence_intervals (
     id INTEGER PRIMARY KEY,
     agent TEXT NOT NULL,
@@ -551,6 +551,11 @@ CREATE TABLE presence_intervals (
 );
 CREATE INDEX presence_intervals_case ON presence_intervals(case_id);
 CREATE INDEX presence_intervals_agent ON presence_intervals(agent, id);
+CREATE INDEX cases_solved ON cases(solved_at) WHERE solved_at IS NOT NULL;
+CREATE INDEX cases_active_age ON cases(created_at, priority, status) WHERE status IN {ACTIVE};
+CREATE INDEX cases_active_load ON cases(owner, status, channel) WHERE status IN {ACTIVE};
+CREATE INDEX cases_opened_rates ON cases(created_at, reopens, reassignments, solved_at,
+    assigned_at);
 """
 
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,

@@ -88,12 +88,13 @@ class OmnituiApp(App[None]):
         bind("app.goto", "goto"),
         bind("app.help", "help"),
         bind("mode.queue", "to_queue"),
+        bind("mode.board", "board"),
         bind("app.commands", "command_palette"),
     ]]
     COMMANDS = App.COMMANDS | {ConsoleCommands}
 
     def __init__(self, db_path: Path, settings: Settings, agent: str, *,
-                 clock: Callable[[], datetime] = utc_now) -> None:
+                 clock: Callable[[], datetime] = utc_now, board: bool = False) -> None:
         """`clock` is what the console shows as now (SLA countdowns, ages, health); tests
         fix it for snapshots. Actions always stamp the real time."""
         check_keymap(settings.keymap, settings.source)
@@ -103,6 +104,7 @@ class OmnituiApp(App[None]):
         self.agent = agent
         self.clock = clock
         self.leaving = False  # set on the final exit
+        self.start_on_board = board  # `omnitui --supervisor`
         self.store = Store(db_path, attachments_dir=attachments_dir(settings, db_path))
         self.desk = Desk(self.store, agent, settings)
         self.drafts = DraftKeeper(db_path, agent,  # notify is thread-safe, and never waits
@@ -126,6 +128,8 @@ class OmnituiApp(App[None]):
             threading.Thread(target=self._learn_meaning, name="omnitui-semantic",
                              daemon=True).start()
         await self.push_screen(QueueScreen(self))
+        if self.start_on_board:
+            self.action_board()
         self.set_interval(POLL_SECONDS, self._poll)
         self.refresh_health()
         self.set_interval(HEALTH_SECONDS, self.refresh_health)
@@ -271,6 +275,15 @@ class OmnituiApp(App[None]):
         """F2: straight back to the queue from any screen."""
         while self.screen is not self.queue:
             self.pop_screen()
+
+    def action_board(self) -> None:
+        """F3: the supervisor's board over whatever is open; from the board, back."""
+        from omnitui.tui.screens.board import BoardScreen
+
+        if isinstance(self.screen, BoardScreen):
+            self.pop_screen()
+        else:
+            self.push_screen(BoardScreen())
 
     def action_refresh_now(self) -> None:
         self.queue.reload()
@@ -436,8 +449,9 @@ def check_keymap(keymap: dict[str, str], source: Path | None) -> None:
         raise ConfigError(f"{source}: {problem}" if source else problem)
 
 
-def run_console(db_path: Path, settings: Settings, agent: str) -> int:
-    """Run the console; its exit status (not 0 when a bug ended it, after the traceback)."""
-    app = OmnituiApp(db_path, settings, agent)
+def run_console(db_path: Path, settings: Settings, agent: str, *, board: bool = False) -> int:
+    """Run the console (on the supervisor's board with `board`); its exit status (not 0
+    when a bug ended it, after the traceback)."""
+    app = OmnituiApp(db_path, settings, agent, board=board)
     app.run()
     return app.return_code or 0

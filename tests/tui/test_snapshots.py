@@ -224,3 +224,11 @@ def test_reply_composer(console: OmnituiApp, snap_compare: Snap) -> None:
             in str(seen["text"]))
     assert any(str(seen["to"]) in value for value in top.identities)  # filled in
     assert isinstance(seen["focused"], TextArea)  # ready to type the answer
+
+
+def test_supervisor_board(console: OmnituiApp, snap_compare: Snap) -> None:
+    async def run_before(pilot: object) -> None:
+        await settle(console, pilot)
+        await press(pilot, "f3")
+
+    assert snap_compare(console, terminal_size=SIZE, run_before=run_before)
