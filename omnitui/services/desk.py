@@ -257,9 +257,22 @@ class Desk:
         """Give the case to `owner` (None: nobody); from one owner to another is a handover,
         counted as a reassignment (too many escalate the case, once)."""
         def hand(conn: sqlite3.Connection, case_id: int) -> None:
+            current = require_case(conn, case_id)["owner"]
+            if current is not None and current not in (self.actor, owner) and \
+                    not self._may_hand_on(conn):
+                raise Refused(f"#{case_id} is {current}'s: only a supervisor hands another "
+                              f"agent's case on (ask one, or {current})")
             actions.assign(conn, case_id, owner, actor=self.actor, at=self.clock())
             self.router.reassigned(conn, [case_id], self.clock())
         return hand
+
+    def _may_hand_on(self, conn: sqlite3.Connection) -> bool:
+        """A supervisor may; so may anyone on a team that has not set up its agents (no
+        roles to go by)."""
+        if not agent_store.agents(conn):
+            return True
+        me = agent_store.agent(conn, self.actor)
+        return me is not None and me.supervisor
 
     def status(self, status: Status, reason: str | None = None) -> CaseChange:
         return lambda conn, case_id: actions.set_status(

@@ -18,9 +18,9 @@ from tests.cli.conftest import Run
 def db(omnitui: Run, tmp_path: Path, cli_env: dict[str, str]) -> str:
     path = str(tmp_path / "demo.db")
     omnitui("demo", "--db", path, "--no-console", "--customers", "60", "--messages", "300")
-    # routing gave the demo's new cases to its agents: hand them back, as a lead would
+    # routing gave the demo's new cases to its agents: hand them back, as its supervisor
     new = omnitui("--db", path, "cases", "--status", "new", "--format", "ids").stdout
-    cli(cli_env, path, "unassign", "-", agent="setup", stdin=new)
+    cli(cli_env, path, "unassign", "-", agent="farid", stdin=new)
     return path
 
 
@@ -73,8 +73,12 @@ def test_a_handover_counts_and_several_ids_report_each(db: str,
                                                       cli_env: dict[str, str]) -> None:
     owned = rows(db, "SELECT id, reassignments FROM cases WHERE owner = 'erin'"
                      " AND status = 'open'")[0]
+    refused = cli(cli_env, db, "assign", "--to", "bob", str(owned[0]), agent="alice")
+    assert refused.returncode == 1 and refused.stderr.strip() == (
+        f"#{owned[0]} is erin's: only a supervisor hands another agent's case on (ask one, "
+        "or erin)")
     result = cli(cli_env, db, "assign", "--to", "bob", "--format", "json", str(owned[0]),
-                 "999999")
+                 "999999", agent="farid")  # the demo team's supervisor
     assert result.returncode == 1
     report = json.loads(result.stdout)
     assert [(r["case"], r["done"]) for r in report] == [(owned[0], True), (999999, False)]

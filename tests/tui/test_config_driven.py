@@ -19,6 +19,7 @@ from omnitui.store import channel_state
 from omnitui.store.db import Store, db_time, utc_now
 from omnitui.store.messages import insert_raw
 from omnitui.tui.app import OmnituiApp
+from omnitui.tui.screens.board import BoardScreen
 from omnitui.tui.screens.case import CaseScreen
 from omnitui.tui.screens.modals import ComposeScreen, ConfirmScreen, PickScreen
 from omnitui.tui.screens.queue import QueueScreen
@@ -200,7 +201,8 @@ def test_an_unknown_keymap_id_is_refused_by_name(tmp_path: Path) -> None:
 
 def test_every_key_in_the_table_is_bound_and_every_binding_is_in_it() -> None:
     """The key table (Textual-free, read by the config loader) and the console agree."""
-    owners = (OmnituiApp, WorkScreen, QueueScreen, CaseList, CaseScreen, ComposeScreen)
+    owners = (OmnituiApp, WorkScreen, QueueScreen, CaseList, CaseScreen, ComposeScreen,
+              BoardScreen)
     bound = {b.id for owner in owners for b in vars(owner)["BINDINGS"]
              if isinstance(b, Binding) and b.id}
     assert bound == {key.id for key in KEYS}

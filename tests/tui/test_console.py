@@ -332,7 +332,7 @@ def test_assign_to_tags_priority_queue_and_escalate(demo_db: Path) -> None:
         await settle(app, pilot)
         assert case_fields(demo_db, case_id)["priority"] == 119
 
-    drive(demo_db, script)
+    drive(demo_db, script, agent="farid")  # the demo team's supervisor hands cases on
 
 
 def test_presence_shows_who_else_is_on_the_case(demo_db: Path) -> None:

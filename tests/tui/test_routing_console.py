@@ -41,6 +41,10 @@ skills = ["tech"]
 name = "erin"
 skills = ["billing"]
 capacity = { chat = 5 }
+
+[[agents]]
+name = "sam"
+role = "supervisor"
 """
 
 

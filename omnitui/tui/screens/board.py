@@ -18,7 +18,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
 from omnitui.metrics.board import AT_RISK_WITHIN, PRIORITY_BANDS, TREND_DAYS, Board, read_board
@@ -47,9 +47,9 @@ class BoardScreen(WorkScreen):
     BoardScreen #board { height: 1fr; }
     BoardScreen #top { height: auto; }
     BoardScreen #aging { width: 1fr; height: auto; }
-    BoardScreen #queues { width: 1fr; height: auto; }
+    BoardScreen #queues-panel { width: 1fr; height: auto; }
+    BoardScreen DataTable { height: auto; max-height: 14; }
     BoardScreen.-narrow #top { layout: vertical; }
-    BoardScreen #due { height: auto; max-height: 14; }
     BoardScreen .title { text-style: bold; margin-top: 1; }
     """
     BINDINGS = [*WorkScreen.BINDINGS, bind("board.close", "close")]
@@ -66,11 +66,14 @@ class BoardScreen(WorkScreen):
             yield Static("", id="headline")
             with Horizontal(id="top"):
                 yield Static("", id="aging")
-                yield Static("", id="queues")
+                with Vertical(id="queues-panel"):
+                    yield Static("Queues today: first reply — enter shows the queue",
+                                 classes="title")
+                    yield DataTable(id="queues", cursor_type="row")
             yield Static("", id="due-title", classes="title")
-            table: DataTable[str] = DataTable(id="due", cursor_type="row", zebra_stripes=True)
-            yield table
-            yield Static("", id="team")
+            yield DataTable(id="due", cursor_type="row", zebra_stripes=True)
+            yield Static("Team — enter shows the agent's cases", classes="title")
+            yield DataTable(id="team", cursor_type="row")
             yield Static("", id="flow")
         yield KeyBar()
 
@@ -79,12 +82,13 @@ class BoardScreen(WorkScreen):
 
     def on_mount(self) -> None:
         self.on_resize()
-        table = self.query_one("#due", DataTable)
-        for name in ("#", "due", "prio", "queue", "owner", "status", "subject"):
-            table.add_column(name, key=name)
+        for table_id, names in COLUMNS.items():
+            table = self.query_one(f"#{table_id}", DataTable)
+            for name in names:
+                table.add_column(name, key=name)
         self.query_one("#headline", Static).update(Text("reading the store…", style="dim"))
         self._read()
-        table.focus()
+        self.query_one("#due", DataTable).focus()
 
     # -- what the keys act on ------------------------------------------------------------
 
@@ -95,12 +99,14 @@ class BoardScreen(WorkScreen):
     def one_case(self) -> int | None:
         case_id = self._highlighted()
         if case_id is None:
-            self.notify("no case is due soon: nothing to act on here", severity="warning")
+            self.notify("pick a case in the list of cases due soon (tab moves there)",
+                        severity="warning")
         return case_id
 
     def _highlighted(self) -> int | None:
+        """The case highlighted in the due list, while that list has the focus."""
         table = self.query_one("#due", DataTable)
-        if not self._ids or table.cursor_row < 0:
+        if not self._ids or table.cursor_row < 0 or not table.has_focus:
             return None
         return self._ids[min(table.cursor_row, len(self._ids) - 1)]
 
@@ -117,7 +123,16 @@ class BoardScreen(WorkScreen):
         self.console.pop_screen()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        self.action_open_highlighted()
+        """Enter: a case due soon opens; a queue or an agent shows its cases in the queue
+        (filtered: esc in the search box clears it)."""
+        table, row = event.data_table, event.cursor_row
+        if table.id == "due":
+            self.action_open_highlighted()
+        elif self.board is not None and table.id in ("queues", "team"):
+            filter_ = (f"queue:{self.board.queues[row].name}" if table.id == "queues"
+                       else f"owner:{self.board.team[row].name}")
+            self.console.action_to_queue()
+            self.console.queue.narrow_to(filter_)
 
     # -- reading the store ---------------------------------------------------------------
 
@@ -164,32 +179,48 @@ class BoardScreen(WorkScreen):
                     style="bold red" if board.due_soon_total else "")
         self.query_one("#headline", Static).update(head)
         self.query_one("#aging", Static).update(aging_panel(board))
-        self.query_one("#queues", Static).update(queues_panel(board))
+        fill(self.query_one("#queues", DataTable), queue_rows(board))
         self.query_one("#due-title", Static).update(
             f"Due soon and breached — enter opens, the queue's keys act "
             f"({min(len(board.due_soon), board.due_soon_total)} of "
             f"{board.due_soon_total:,} shown)")
-        self._fill_due(board, now)
-        self.query_one("#team", Static).update(team_panel(board))
+        self._ids = [row["id"] for row in board.due_soon]
+        fill(self.query_one("#due", DataTable), due_rows(board, now))
+        fill(self.query_one("#team", DataTable), team_rows(board))
         self.query_one("#flow", Static).update(flow_panel(board))
 
-    def _fill_due(self, board: Board, now: datetime) -> None:
-        table = self.query_one("#due", DataTable)
-        keep = self._highlighted()
-        table.clear()
-        self._ids = [row["id"] for row in board.due_soon]
-        for row in board.due_soon:
-            left = (parse_db_time(row["sla_due"]) - now).total_seconds()
-            table.add_row(str(row["id"]), countdown_words(left, row["status"]),
-                          f"{row['priority']:g}", clean(row["queue"]),
-                          clean(row["owner"] or "-"), row["status"].replace("_", " "),
-                          clean(row["subject"] or "(no subject)")[:60])
-        if keep in self._ids:
-            table.move_cursor(row=self._ids.index(keep))
+
+COLUMNS = {
+    "queues": ("queue", "opened", "p50", "p90", "target"),
+    "due": ("#", "due", "prio", "queue", "owner", "status", "subject"),
+    "team": ("agent", "state", "open", "waiting", "capacity", "1st reply p50/p90 today",
+             "solved today")}
+
+
+def fill(table: DataTable, rows: list[tuple[object, ...]]) -> None:
+    """The rows again, the cursor where it was."""
+    row = table.cursor_row
+    table.clear()
+    for values in rows:
+        table.add_row(*values)
+    if rows:
+        table.move_cursor(row=min(max(row, 0), len(rows) - 1))
 
 
 def clean(text: str) -> str:
     return sanitize(text, multiline=False)
+
+
+def due_rows(board: Board, now: datetime) -> list[tuple[object, ...]]:
+    rows = []
+    for row in board.due_soon:
+        left = (parse_db_time(row["sla_due"]) - now).total_seconds()
+        rows.append((str(row["id"]), Text(countdown_words(left, row["status"]),
+                                          style="bold red" if left < 0 else "yellow"),
+                     f"{row['priority']:g}", clean(row["queue"]), clean(row["owner"] or "-"),
+                     row["status"].replace("_", " "),
+                     clean(row["subject"] or "(no subject)")[:60]))
+    return rows
 
 
 def aging_panel(board: Board) -> Group:
@@ -208,38 +239,31 @@ def aging_panel(board: Board) -> Group:
     return Group(table)
 
 
-def queues_panel(board: Board) -> Table:
-    table = Table(title="Queues today: first reply", title_justify="left", box=None,
-                  padding=(0, 1, 0, 0))
-    for name, justify in (("queue", "left"), ("opened", "right"), ("p50", "right"),
-                          ("p90", "right"), ("target", "right")):
-        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+def queue_rows(board: Board) -> list[tuple[object, ...]]:
+    rows = []
     for line in board.queues:
         late = line.target is not None and line.first_response.p90 is not None and \
             line.first_response.p90 > line.target
-        table.add_row(clean(line.name), f"{line.opened_today:,}", _span(line.first_response.p50),
-                      Text(_span(line.first_response.p90), style="bold red" if late else ""),
-                      _span(line.target))
-    return table
+        rows.append((clean(line.name), f"{line.opened_today:,}",
+                     _span(line.first_response.p50),
+                     Text(_span(line.first_response.p90), style="bold red" if late else ""),
+                     _span(line.target)))
+    return rows
 
 
-def team_panel(board: Board) -> Table:
-    table = Table(title="Team", title_justify="left", box=None, padding=(0, 1, 0, 0))
-    for name, justify in (("agent", "left"), ("state", "left"), ("open", "right"),
-                          ("waiting", "right"), ("capacity", "left"),
-                          ("1st reply p50/p90 today", "right"), ("solved today", "right")):
-        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+def team_rows(board: Board) -> list[tuple[object, ...]]:
+    rows = []
     for agent in board.team:
         name = Text(clean(agent.name)) + (Text(" (supervisor)", style="dim")
                                           if agent.role == "supervisor" else Text(""))
         capacity = " · ".join(f"{k} {v}" for k, v in agent.capacity.items()) or "-"
-        table.add_row(name, Text(agent.state, style="green" if agent.state == "here" else
-                                 "dim"),
-                      Text(f"{agent.working:,}", style="bold red" if agent.overloaded else ""),
-                      f"{agent.waiting:,}", capacity,
-                      f"{_span(agent.first_response.p50)}/{_span(agent.first_response.p90)}",
-                      f"{agent.solved_today:,}")
-    return table
+        rows.append((name, Text(agent.state, style="green" if agent.state == "here"
+                                else "dim"),
+                     Text(f"{agent.working:,}", style="bold red" if agent.overloaded else ""),
+                     f"{agent.waiting:,}", capacity,
+                     f"{_span(agent.first_response.p50)}/{_span(agent.first_response.p90)}",
+                     f"{agent.solved_today:,}"))
+    return rows
 
 
 def flow_panel(board: Board) -> Group:

@@ -287,6 +287,16 @@ class QueueScreen(WorkScreen):
         self.set_focus(box)
         box.cursor_position = len(box.value)
 
+    def narrow_to(self, text: str) -> None:
+        """Show the cases `text` filters to, as if typed and kept (the board's drill-down:
+        "owner:alice", "queue:billing"); esc in the box clears it as always."""
+        self._learn_vocabulary()
+        box = self.query_one("#narrow", Input)
+        box.add_class("-open")
+        self.query_one("#narrow-help").add_class("-open")
+        box.value = text
+        self.cases.focus()
+
     def _learn_vocabulary(self) -> None:
         """The agents, queues and intents filters may name, read when the search box
         opens."""
