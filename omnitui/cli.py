@@ -453,6 +453,10 @@ def report(typer_ctx: typer.Context,
                help="Last day, included (YYYY-MM-DD); default: now.")] = None,
            by: Annotated[GroupBy | None, typer.Option(
                help="One row per queue, channel, agent, tier or day.")] = None,
+           chart: Annotated[Path | None, typer.Option(
+               "--chart", metavar="FILE.png|FILE.svg",
+               help="Also draw the aging, the first-response distribution and the daily "
+                    "flow into this image (needs omnitui[charts]).")] = None,
            fmt: Annotated[Format, typer.Option("--format")] = Format.table) -> None:
     """The funnel of the cases opened in a period: response and resolution times as
     distributions (business hours, pauses left out), first-contact resolution, reopens,
@@ -468,10 +472,18 @@ def report(typer_ctx: typer.Context,
         start, end = period(since, until, context.settings, now)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
+    if chart is not None and chart.suffix.lower() not in (".png", ".svg"):
+        raise typer.BadParameter(f"{chart}: a .png or .svg file", param_hint="--chart")
     with context.open_store() as store:
         found = funnel(store.conn, context.settings, start, end, now,
                        by.value if by is not None else None)
+        if chart is not None:
+            from omnitui.metrics.charts import write_chart
+
+            write_chart(store.conn, context.settings, start, end, now, chart)
     output.print_report(found, fmt, day_zone(context.settings))
+    if chart is not None:
+        say(f"charts written to {chart}")
 
 
 sla_app = command_group("sla", "SLA clocks: apply changed policies to open cases.")

@@ -173,3 +173,22 @@ def test_omnitui_report_for_scripts_and_people(week: Week, tmp_path: Path,
     wrong = run("--since", "30.11.2026")
     assert wrong.returncode == 2 and "is not a date such as" in wrong.stderr
     assert "Traceback" not in wrong.stderr
+    drawn = run("--since", "2026-11-30", "--chart", str(tmp_path / "week.png"))
+    assert drawn.returncode == 0, drawn.stderr
+    assert (tmp_path / "week.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert run("--chart", str(tmp_path / "week.svg")).returncode == 0
+    assert "<svg" in (tmp_path / "week.svg").read_text()
+    jpeg = run("--chart", str(tmp_path / "week.jpg"))
+    assert jpeg.returncode == 2 and "a .png or .svg file" in jpeg.stderr
+
+
+def test_a_chart_without_matplotlib_says_what_to_install(week: Week, tmp_path: Path,
+                                                         cli_env: dict[str, str]) -> None:
+    code = ("import sys; sys.modules['matplotlib'] = None; sys.argv = ['omnitui'] + "
+            "sys.argv[1:]; from omnitui.cli import main; main()")
+    result = subprocess.run([sys.executable, "-c", code, "--db", str(week.store.path),
+                             "report", "--chart", str(tmp_path / "x.png")],
+                            capture_output=True, text=True, env=cli_env, timeout=60)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "--chart needs matplotlib: pip install 'omnitui[charts]'" in result.stderr
+    assert not (tmp_path / "x.png").exists()
