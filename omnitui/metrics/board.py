@@ -62,6 +62,7 @@ class Board:
     reopened: Rate  # of the last 14 days' cases
     reassigned: Rate
     csat: tuple[int, float | None, int]  # answers, mean, 4 or 5 (14 days)
+    first_responses_today: list[float]  # hours, of the cases opened today
 
 
 def read_board(conn: sqlite3.Connection, settings: Settings, router: Router,
@@ -104,4 +105,5 @@ def read_board(conn: sqlite3.Connection, settings: Settings, router: Router,
     return Board(now, aging, store.due_soon(conn, soon, 50), store.due_soon_count(conn, soon),
                  queues, team, [(day, *days[day]) for day in sorted(days)],
                  Rate(reopened, solved_ever), Rate(reassigned, assigned),
-                 store.csat_since(conn, db_time(start)))
+                 store.csat_since(conn, db_time(start)),
+                 [seconds / 3600 for _, _, seconds in answered])

@@ -20,6 +20,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
+from textual_plotext import PlotextPlot
 
 from omnitui.metrics.board import AT_RISK_WITHIN, PRIORITY_BANDS, TREND_DAYS, Board, read_board
 from omnitui.metrics.funnel import day_zone
@@ -50,6 +51,8 @@ class BoardScreen(WorkScreen):
     BoardScreen #queues-panel { width: 1fr; height: auto; }
     BoardScreen DataTable { height: auto; max-height: 14; }
     BoardScreen.-narrow #top { layout: vertical; }
+    BoardScreen #charts { height: 14; }
+    BoardScreen.-narrow #charts { layout: vertical; height: 28; }
     BoardScreen .title { text-style: bold; margin-top: 1; }
     """
     BINDINGS = [*WorkScreen.BINDINGS, bind("board.close", "close")]
@@ -75,6 +78,9 @@ class BoardScreen(WorkScreen):
             yield Static("Team — enter shows the agent's cases", classes="title")
             yield DataTable(id="team", cursor_type="row")
             yield Static("", id="flow")
+            with Horizontal(id="charts"):
+                yield PlotextPlot(id="trend")
+                yield PlotextPlot(id="spread")
         yield KeyBar()
 
     def on_resize(self) -> None:
@@ -188,6 +194,30 @@ class BoardScreen(WorkScreen):
         fill(self.query_one("#due", DataTable), due_rows(board, now))
         fill(self.query_one("#team", DataTable), team_rows(board))
         self.query_one("#flow", Static).update(flow_panel(board))
+        self._chart_trend(board)
+        self._chart_spread(board)
+
+    def _chart_trend(self, board: Board) -> None:
+        widget = self.query_one("#trend", PlotextPlot)
+        plt = widget.plt
+        plt.clear_figure()
+        days = [day[5:] for day, _, _ in board.flow]
+        if days:
+            plt.plot([n for _, n, _ in board.flow], label="opened", marker="braille")
+            plt.plot([n for _, _, n in board.flow], label="solved", marker="braille")
+            plt.xticks(list(range(1, len(days) + 1, 3)), days[::3])
+        plt.title(f"Opened and solved, last {TREND_DAYS} days")
+        widget.refresh()
+
+    def _chart_spread(self, board: Board) -> None:
+        widget = self.query_one("#spread", PlotextPlot)
+        plt = widget.plt
+        plt.clear_figure()
+        hours = board.first_responses_today
+        if hours:
+            plt.hist(hours, bins=12)
+        plt.title(f"First replies today: {len(hours):,}, hours")
+        widget.refresh()
 
 
 COLUMNS = {
@@ -274,15 +304,6 @@ def flow_panel(board: Board) -> Group:
     rates.append(f"{mean:.1f} of 5 ({plural(answers, 'answer')}, {happy / answers:.0%} 4-5)"
                  if answers and mean is not None else "no answers")
     lines = [title, rates]
-    biggest = max((max(opened, solved) for _, opened, solved in board.flow), default=0) or 1
-    for day, opened, solved in board.flow:
-        line = Text(f"{day[5:]}  ")
-        line.append(f"{opened:>6,} in  ", style="")
-        line.append("▇" * round(20 * opened / biggest), style="cyan")
-        line.append(" " * (21 - round(20 * opened / biggest)))
-        line.append(f"{solved:>6,} solved  ")
-        line.append("▇" * round(20 * solved / biggest), style="green")
-        lines.append(line)
     return Group(*lines)
 
 
