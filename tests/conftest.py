@@ -34,6 +34,21 @@ def settings() -> Settings:
     return Settings()
 
 
+def office_hours(zone: str = "Europe/Berlin") -> str:
+    """The config of a team open on weekdays, 09:00 to 17:00 in `zone`."""
+    return f"""
+[business_hours]
+time_zone = "{zone}"
+
+[business_hours.hours]
+mon = ["09:00-17:00"]
+tue = ["09:00-17:00"]
+wed = ["09:00-17:00"]
+thu = ["09:00-17:00"]
+fri = ["09:00-17:00"]
+"""
+
+
 def settings_from(folder: Path, text: str) -> Settings:
     """The settings of a config file with `text`, read as `omnitui --config` reads it."""
     from omnitui.config import load_settings

@@ -19,6 +19,7 @@ from tests.channels.test_smtp import free_port
 from tests.channels.webhook_clients import SECRETS, post_telegram, telegram_update
 from tests.cli.test_serve import stop
 from tests.cli.test_serve_webhooks import SECRET_ENV, _answers
+from tests.cli.test_serve_webhooks import config as webhook_config
 from tests.conftest import wait_for
 from tests.recording_server import RecordingServer, recording_server
 
@@ -36,22 +37,12 @@ def telegram_api() -> Iterator[RecordingServer]:
 
 
 def config(tmp_path: Path, port: int, api: RecordingServer) -> Path:
-    file = tmp_path / "config.toml"
-    file.write_text(f"""
-[server]
-listen = "127.0.0.1:{port}"
-
-[[channels]]
-name = "tg"
-kind = "telegram"
-secret_env = "{SECRET_ENV}"
-token_env = "{TOKEN_ENV}"
+    return webhook_config(tmp_path, port, f"""token_env = "{TOKEN_ENV}"
 api_base = "{api.base_url}"
 
 [assistant]
 channels = ["telegram"]
 """)
-    return file
 
 
 def sent(api: RecordingServer) -> list[str]:

@@ -19,7 +19,8 @@ from tests.conftest import wait_for
 SECRET_ENV = "OMNITUI_TEST_TG_SECRET"
 
 
-def config(tmp_path: Path, port: int) -> Path:
+def config(tmp_path: Path, port: int, more: str = "") -> Path:
+    """A Telegram channel on `port`; `more` goes on with its table (keys, then others)."""
     file = tmp_path / "config.toml"
     file.write_text(f"""
 [server]
@@ -29,7 +30,7 @@ listen = "127.0.0.1:{port}"
 name = "tg"
 kind = "telegram"
 secret_env = "{SECRET_ENV}"
-""")
+{more}""")
     return file
 
 

@@ -21,18 +21,10 @@ from omnitui.services.desk import Desk
 from omnitui.services.intake import intake_pipeline
 from omnitui.store.db import Store, db_time
 from omnitui.store.presence import record_interval
-from tests.conftest import chat_event, make_email, settings_from
+from tests.conftest import chat_event, make_email, office_hours, settings_from
 
 CONFIG = """
-[business_hours]
-time_zone = "UTC"
-
-[business_hours.hours]
-mon = ["09:00-17:00"]
-tue = ["09:00-17:00"]
-wed = ["09:00-17:00"]
-thu = ["09:00-17:00"]
-fri = ["09:00-17:00"]
+""" + office_hours('UTC') + """
 
 [csat]
 enabled = true

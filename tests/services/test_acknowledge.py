@@ -19,7 +19,7 @@ from omnitui.services.acknowledge import duration_words, opening_hours
 from omnitui.services.desk import Desk
 from omnitui.services.intake import intake_pipeline
 from omnitui.store.db import Store
-from tests.conftest import chat_event, make_email, settings_from
+from tests.conftest import chat_event, make_email, office_hours, settings_from
 
 CONFIG = """
 [acknowledge]
@@ -30,15 +30,7 @@ template = "Hi {customer_first_name}, case #{case_id}. {expected_wait}"
 [acknowledge.templates]
 telegram = "Thanks {customer_first_name}! {expected_wait}"
 
-[business_hours]
-time_zone = "Europe/Berlin"
-
-[business_hours.hours]
-mon = ["09:00-17:00"]
-tue = ["09:00-17:00"]
-wed = ["09:00-17:00"]
-thu = ["09:00-17:00"]
-fri = ["09:00-17:00"]
+""" + office_hours() + """
 
 [sla]
 first_response_async = 240

@@ -21,7 +21,7 @@ from omnitui.services.routing import apply_agents
 from omnitui.store import agents as agent_store
 from omnitui.store.db import Store, db_time
 from omnitui.store.queries import case_detail
-from tests.conftest import chat_event, settings_from
+from tests.conftest import chat_event, office_hours, settings_from
 from tests.services.test_acknowledge import Clock
 
 CONFIG = """
@@ -65,15 +65,7 @@ name = "billing"
 queue = "billing"
 keywords = ["charged twice"]
 
-[business_hours]
-time_zone = "Europe/Berlin"
-
-[business_hours.hours]
-mon = ["09:00-17:00"]
-tue = ["09:00-17:00"]
-wed = ["09:00-17:00"]
-thu = ["09:00-17:00"]
-fri = ["09:00-17:00"]
+""" + office_hours() + """
 
 [[agents]]
 name = "alice"

@@ -21,18 +21,10 @@ from omnitui.services.scheduler import fire_sla_alarms
 from omnitui.services.sla import SlaKeeper
 from omnitui.services.upkeep import Upkeep
 from omnitui.store.db import Store, savepoint
-from tests.conftest import chat_event, settings_from
+from tests.conftest import chat_event, office_hours, settings_from
 
 CONFIG = """
-[business_hours]
-time_zone = "Europe/Berlin"
-
-[business_hours.hours]
-mon = ["09:00-17:00"]
-tue = ["09:00-17:00"]
-wed = ["09:00-17:00"]
-thu = ["09:00-17:00"]
-fri = ["09:00-17:00"]
+""" + office_hours() + """
 
 [[sla_policies]]
 name = "office"
