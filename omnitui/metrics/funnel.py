@@ -145,12 +145,12 @@ def report(conn: sqlite3.Connection, settings: Settings, since: datetime, until:
     groups = []
     if by is not None:
         backlog = open_now if by != "day" else []  # a backlog is now, not of a day
-        keys = sorted({key_of(r) for r in [*cases, *backlog]}
-                      | {key_of(s, "agent") for s in surveys})
-        for key in keys:
-            groups.append(_funnel(key, [r for r in cases if key_of(r) == key],
-                                  [s for s in surveys if key_of(s, "agent") == key],
-                                  [r for r in backlog if key_of(r) == key], business, now))
+        split: dict[str, tuple[list[sqlite3.Row], ...]] = {}
+        for part, rows, agent in ((0, cases, "owner"), (1, surveys, "agent"),
+                                  (2, backlog, "owner")):
+            for row in rows:  # each row read once, whatever the number of groups
+                split.setdefault(key_of(row, agent), ([], [], []))[part].append(row)
+        groups = [_funnel(key, *split[key], business, now) for key in sorted(split)]
     return Report(since, until, by, total, groups,
                   store.reassignment_reasons(conn, start, end))
 

@@ -27,7 +27,7 @@ from itertools import groupby
 
 from omnitui.config import BusinessHoursSettings, Settings
 from omnitui.config.hours import DAYS, parse_duration
-from omnitui.config.templates import ACKNOWLEDGEMENT_VARIABLES
+from omnitui.config.templates import ACKNOWLEDGEMENT_VARIABLES, template_parts
 from omnitui.model import InboundEvent, IngestResult
 from omnitui.services.events import OutageWatch, incident_line
 from omnitui.services.macros import fill_template, template_values
@@ -92,9 +92,9 @@ class Acknowledger:
                 assistant_runs.run_of(conn, case_id) is not None:
             return  # the intake assistant's greeting said it (services/assistant.py)
         case = case_store.require_case(conn, case_id)
-        values = acknowledgement_values(conn, self.settings, self.keeper, case_id,
-                                        event.channel, now)
         template = self.config.templates.get(event.channel, self.config.template)
+        values = acknowledgement_values(conn, self.settings, self.keeper, case_id,
+                                        event.channel, now, template)
         draft = start_draft(conn, case_id, "reply", channel=event.channel)
         text = fill_template(template, values)
         if self.outages is not None and (
@@ -107,14 +107,18 @@ class Acknowledger:
 
 
 def acknowledgement_values(conn: sqlite3.Connection, settings: Settings, keeper: SlaKeeper,
-                           case_id: int, channel: str, now: datetime) -> dict[str, str]:
+                           case_id: int, channel: str, now: datetime,
+                           template: str) -> dict[str, str]:
     """The variables of an acknowledgement's template (and the intake assistant's) on a
-    case, as it is now."""
+    case, as it is now; the article is looked for only when `template` names it (a search
+    on every new case otherwise)."""
     case = case_store.require_case(conn, case_id)
+    names = {name for _, name in template_parts(template, ACKNOWLEDGEMENT_VARIABLES)}
     values = {**template_values(conn, case_id, ACTOR),
               "expected_wait": expected_wait(conn, keeper, case, channel, now),
               "business_hours": opening_hours(settings.business_hours),
-              "article": article_sentence(conn, settings, case_id)}
+              "article": article_sentence(conn, settings, case_id) if "article" in names
+              else ""}
     return {k: v for k, v in values.items() if k in ACKNOWLEDGEMENT_VARIABLES}
 
 

@@ -105,7 +105,7 @@ class Assistant:
         if first is None:
             return  # nothing left to ask: an acknowledgement, if enabled, speaks
         values = acknowledgement_values(conn, self.settings, self.upkeep.sla, case_id,
-                                        event.channel, now)
+                                        event.channel, now, self.config.greeting)
         text = f"{fill_template(self.config.greeting, values)}\n\n{ask(self.questions[first])}"
         changes = ChangeSet()
         runs.start(conn, case_id, event.channel, first, db_time(now), changes)
@@ -137,7 +137,7 @@ class Assistant:
         changes = ChangeSet()
         if following is None:
             values = acknowledgement_values(conn, self.settings, self.upkeep.sla, case_id,
-                                            event.channel, now)
+                                            event.channel, now, self.config.closing)
             self._say(conn, case_id, event.channel, fill_template(self.config.closing, values),
                       now, changes, "thanked the customer")
             return self._end(conn, case_id, "answered" if answer else "asked everything", now)
