@@ -43,7 +43,9 @@ def test_the_readme_examples_work_after_omnitui_demo(omnitui: Run) -> None:
 
     case = omnitui("case", "1245")
     assert notice in case.stderr
-    assert labels(example("omnitui case 1245")) <= labels(case.stdout.splitlines())
+    # an agent's reply ("→ ") is there only if the team answered it by the hour the demo is
+    # built (it keeps Berlin business hours): every other kind of line always is
+    assert labels(example("omnitui case 1245")) - {"→ "} <= labels(case.stdout.splitlines())
 
     assert notice in omnitui("doctor").stderr  # exit 0: everything checks out
     summary = omnitui()  # the console, or without a terminal the store at a glance
