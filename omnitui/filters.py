@@ -6,7 +6,9 @@ Values are read the way the screen shows them (`status:on hold`, `owner:Farid`),
 names nothing is reported and left out (never a silently empty queue), `owner:none` means
 unassigned, `intent:billing` cases whose customer wants what the config's [[intents]] entry
 "billing" says, `lang:de` cases whose customer last wrote in German, `is:irritated` those whose
-customer's latest message reads irritated, and `#N` names case N.
+customer's latest message reads irritated, `age:>4h` cases opened more than four hours ago
+(`age:<30m`, `age:1h-4h`, `age:1-3d`: units m, h, d, w; the supervisor's board drills into
+its age buckets this way), and `#N` names case N.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 
 from omnitui.model import Channel, Status
 
-KEYS = ("status", "owner", "channel", "queue", "tag", "intent", "lang", "is")
+KEYS = ("status", "owner", "channel", "queue", "tag", "intent", "lang", "is", "age")
 KEYS_HINT = " ".join(f"{key}:" for key in KEYS)  # as the console lists them
 STATES = ("irritated",)  # what `is:` takes
 LANGUAGE_CODE = re.compile(r"[a-z]{2}")
@@ -26,6 +28,9 @@ NOBODY = ("none", "nobody", "unassigned", "-")
 STATUSES = tuple(str(s) for s in Status)
 CHANNELS = tuple(str(c) for c in Channel)
 CASE_NUMBER = re.compile(r"#(\d{1,18})")
+UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+AGE = re.compile(r"(?P<op>[<>])?(?P<low>\d{1,5})(?P<low_unit>[mhdw])?"
+                 r"(?:-(?P<high>\d{1,5})(?P<high_unit>[mhdw]))?")
 
 
 @dataclass
@@ -54,7 +59,7 @@ class Vocabulary:
         return {"status": list(STATUSES), "channel": list(CHANNELS),
                 "owner": ["me", "none", *(self.agents or ())],
                 "queue": list(self.queues or ()), "intent": list(self.intents or ()),
-                "is": list(STATES)}.get(key, [])
+                "is": list(STATES), "age": [">1h", ">4h", ">1d", ">7d", "<1h"]}.get(key, [])
 
 
 def parse(text: str, vocabulary: Vocabulary) -> Narrowing:
@@ -123,6 +128,11 @@ def _apply(result: Narrowing, key: str, value: str, vocabulary: Vocabulary) -> N
             result.changes["language"] = value.lower()
         else:
             result.problems.append(f"no language {value!r} (a two-letter code: de, fr, pt...)")
+    elif key == "age":
+        if (ages := age_range(value)) is not None:
+            result.changes["min_age"], result.changes["max_age"] = ages
+        else:
+            result.problems.append(f"no age {value!r} (>4h, <30m, 1h-4h, 1-3d: units m h d w)")
     elif key == "is":
         if value.lower() in STATES:
             result.changes["irritated"] = True
@@ -130,6 +140,36 @@ def _apply(result: Narrowing, key: str, value: str, vocabulary: Vocabulary) -> N
             result.problems.append(_unknown("state", value, STATES))
     else:
         result.changes["tag"] = value
+
+
+def age_range(value: str) -> tuple[int | None, int | None] | None:
+    """`>4h`, `<30m`, `1h-4h` or `1-3d` as (opened at least, at most this many seconds ago);
+    None when the value says no age."""
+    found = AGE.fullmatch(value.strip().lower())
+    if found is None:
+        return None
+    op, high_unit = found["op"], found["high_unit"]
+    low_unit = found["low_unit"] or high_unit
+    if low_unit is None or (op and high_unit):
+        return None
+    low = int(found["low"]) * UNITS[low_unit]
+    if op == ">":
+        return low, None
+    if op == "<":
+        return None, low
+    if found["high"] is None:
+        return None  # `4h` alone: more or less than that?
+    high = int(found["high"]) * UNITS[high_unit]
+    return (low, high) if low < high else None
+
+
+def age_words(seconds: int) -> str:
+    """Seconds as `age:` writes them, in the largest unit that divides them as the board
+    labels its rows (days, not weeks): 14400 is 4h, 604800 is 7d."""
+    for unit in "dhm":
+        if seconds % UNITS[unit] == 0:
+            return f"{seconds // UNITS[unit]}{unit}"
+    return f"{seconds // 60}m"
 
 
 def status_named(value: str) -> str | None:

@@ -8,19 +8,23 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from itertools import pairwise
 
 from omnitui.config import Settings
+from omnitui.filters import age_words
 from omnitui.metrics.funnel import Rate, Spread, day_zone, spread
 from omnitui.services.routing import Router
 from omnitui.services.sla import SlaKeeper
 from omnitui.store import board as store
 from omnitui.store.db import db_time, parse_db_time
+from omnitui.store.metrics import left_owner_because
 
 AGE_BUCKETS = (("< 1h", timedelta(hours=1)), ("1-4h", timedelta(hours=4)),
                ("4-24h", timedelta(days=1)), ("1-3d", timedelta(days=3)),
                ("3-7d", timedelta(days=7)))
 OLDEST = "> 7d"
 PRIORITY_BANDS = (("high", 60.0), ("medium", 30.0))  # and "low": the rest
+BANDS = (*(name for name, _ in PRIORITY_BANDS), "low")
 AT_RISK_WITHIN = timedelta(hours=1)  # due within this long: at risk
 TREND_DAYS = 14
 
@@ -43,11 +47,19 @@ class AgentLine:
 
 
 @dataclass(frozen=True)
-class QueueLine:
+class FirstReplies:
+    """A queue's or a channel's first replies to the cases opened today."""
+
     name: str
     opened_today: int
     first_response: Spread  # of its cases opened today
-    target: float | None  # its first-response target (seconds, email channels)
+    target: float | None  # the first-response target (seconds) of its standard customers
+
+    @property
+    def late(self) -> bool:
+        """One in ten waited longer than the target."""
+        return (self.target is not None and self.first_response.p90 is not None
+                and self.first_response.p90 > self.target)
 
 
 @dataclass
@@ -56,34 +68,52 @@ class Board:
     aging: list[tuple[str, dict[str, int]]]  # bucket -> band -> cases
     due_soon: list[sqlite3.Row]  # breached first, then at risk
     due_soon_total: int
-    queues: list[QueueLine]
+    queues: list[FirstReplies]
+    channels: list[FirstReplies]
     team: list[AgentLine]
     flow: list[tuple[str, int, int]]  # day, opened, solved
     reopened: Rate  # of the last 14 days' cases
+    reopened_what: list[tuple[str, int]]  # what the reopened cases were about, most first
     reassigned: Rate
+    reassigned_why: list[tuple[str, int]]  # why cases left their owner, most first
     csat: tuple[int, float | None, int]  # answers, mean, 4 or 5 (14 days)
     first_responses_today: list[float]  # hours, of the cases opened today
+
+
+def age_filters() -> list[str]:
+    """The queue filter that shows each aging row's cases (`age:<1h`, `age:1h-4h`, ...,
+    `age:>7d`), in the order of the rows."""
+    edges = [int(age.total_seconds()) for _, age in AGE_BUCKETS]
+    found = [f"age:<{age_words(edges[0])}"]
+    found += [f"age:{age_words(low)}-{age_words(high)}" for low, high in pairwise(edges)]
+    return [*found, f"age:>{age_words(edges[-1])}"]
+
+
+def aging(conn: sqlite3.Connection, now: datetime) -> list[tuple[str, dict[str, int]]]:
+    """The waiting cases now: (age bucket, priority band -> cases), newest first."""
+    edges = [db_time(now - age) for _, age in AGE_BUCKETS]
+    rows = store.aging(conn, edges, [low for _, low in PRIORITY_BANDS], db_time(now))
+    return [(label, dict(zip(BANDS, row, strict=True))) for label, row in zip(
+        [*(name for name, _ in AGE_BUCKETS), OLDEST], rows, strict=True)]
 
 
 def read_board(conn: sqlite3.Connection, settings: Settings, router: Router,
                keeper: SlaKeeper, now: datetime) -> Board:
     zone = day_zone(settings)
     midnight = db_time(datetime.combine(now.astimezone(zone).date(), time(), tzinfo=zone))
-    edges = [db_time(now - age) for _, age in AGE_BUCKETS]
-    bands = [low for _, low in PRIORITY_BANDS]
-    names = [name for name, _ in PRIORITY_BANDS] + ["low"]
-    aging = [(label, dict(zip(names, row, strict=True))) for label, row in zip(
-        [*(name for name, _ in AGE_BUCKETS), OLDEST], store.aging(conn, edges, bands),
-        strict=True)]
     soon = db_time(now + AT_RISK_WITHIN)
     answered = store.opened_since(conn, midnight)
     opened = store.opened_count(conn, midnight)
     queues = []
-    for name in sorted({*opened, *(q.name for q in settings.queues)}):
-        policy = keeper.policy(name)
-        target = keeper.targets(policy, "email", "standard")["first_response"]
-        queues.append(QueueLine(name, opened.get(name, 0),
-                                spread(s for q, _, s in answered if q == name), target))
+    for name in sorted({*(q for q, _ in opened), *(q.name for q in settings.queues)}):
+        target = keeper.targets(keeper.policy(name), "email", "standard")["first_response"]
+        queues.append(FirstReplies(name, sum(n for (q, _), n in opened.items() if q == name),
+                                   spread(s for q, _, _, s in answered if q == name), target))
+    usual = keeper.policy(settings.routing.default_queue)
+    channels = [FirstReplies(name, sum(n for (_, c), n in opened.items() if c == name),
+                             spread(s for _, c, _, s in answered if c == name),
+                             keeper.targets(usual, name, "standard")["first_response"])
+                for name in sorted({c for _, c in opened})]
     load = store.owners_load(conn)
     solved = store.solved_by(conn, midnight)
     team = []
@@ -91,7 +121,7 @@ def read_board(conn: sqlite3.Connection, settings: Settings, router: Router,
         working, waiting = load.get(row["agent"], (0, 0))
         team.append(AgentLine(row["agent"], row["role"], row["state"], working, waiting,
                               dict(row["capacity"]),
-                              spread(s for _, o, s in answered if o == row["agent"]),
+                              spread(s for _, _, o, s in answered if o == row["agent"]),
                               solved.get(row["agent"], 0)))
     start = datetime.combine(now.astimezone(zone).date(), time(), tzinfo=zone) - timedelta(
         days=TREND_DAYS - 1)
@@ -101,9 +131,12 @@ def read_board(conn: sqlite3.Connection, settings: Settings, router: Router,
         counts = days.setdefault(day, [0, 0])
         counts[0] += opened_then
         counts[1] += solved_then
-    reopened, solved_ever, reassigned, assigned = store.rates_since(conn, db_time(start))
-    return Board(now, aging, store.due_soon(conn, soon, 50), store.due_soon_count(conn, soon),
-                 queues, team, [(day, *days[day]) for day in sorted(days)],
-                 Rate(reopened, solved_ever), Rate(reassigned, assigned),
-                 store.csat_since(conn, db_time(start)),
-                 [seconds / 3600 for _, _, seconds in answered])
+    since = db_time(start)
+    reopened, solved_ever, reassigned, assigned = store.rates_since(conn, since)
+    return Board(now, aging(conn, now), store.due_soon(conn, soon, 50),
+                 store.due_soon_count(conn, soon), queues, channels, team,
+                 [(day, *days[day]) for day in sorted(days)],
+                 Rate(reopened, solved_ever), store.reopened_about(conn, since),
+                 Rate(reassigned, assigned), left_owner_because(conn, since, "9999", 3),
+                 store.csat_since(conn, since),
+                 [seconds / 3600 for *_, seconds in answered])

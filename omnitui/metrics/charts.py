@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from omnitui.config import Settings
 from omnitui.errors import OmnituiError
-from omnitui.metrics.board import AGE_BUCKETS, OLDEST, PRIORITY_BANDS
+from omnitui.metrics.board import BANDS, aging
 from omnitui.metrics.funnel import day_zone
 from omnitui.store import board as board_store
 from omnitui.store import metrics as metrics_store
@@ -59,13 +59,11 @@ def write_chart(conn: sqlite3.Connection, settings: Settings, since: datetime,
 
 
 def _aging(axes: Axes, conn: sqlite3.Connection, now: datetime) -> None:
-    edges = [db_time(now - age) for _, age in AGE_BUCKETS]
-    rows = board_store.aging(conn, edges, [low for _, low in PRIORITY_BANDS])
-    labels = [*(name for name, _ in AGE_BUCKETS), OLDEST]
+    rows = aging(conn, now)
+    labels = [label for label, _ in rows]
     bottom = [0] * len(labels)
-    for j, (band, color) in enumerate(zip([*(n for n, _ in PRIORITY_BANDS), "low"],
-                                          ("#d62728", "#ff7f0e", "#7f7f7f"), strict=True)):
-        heights = [row[j] for row in rows]
+    for band, color in zip(BANDS, ("#d62728", "#ff7f0e", "#7f7f7f"), strict=True):
+        heights = [counts[band] for _, counts in rows]
         axes.bar(labels, heights, bottom=bottom, label=band, color=color)
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
     axes.set_title("Waiting cases now, by age and priority")

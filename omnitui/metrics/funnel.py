@@ -152,7 +152,7 @@ def report(conn: sqlite3.Connection, settings: Settings, since: datetime, until:
                 split.setdefault(key_of(row, agent), ([], [], []))[part].append(row)
         groups = [_funnel(key, *split[key], business, now) for key in sorted(split)]
     return Report(since, until, by, total, groups,
-                  store.reassignment_reasons(conn, start, end))
+                  store.left_owner_because(conn, start, end))
 
 
 def _funnel(key: str, cases: list[sqlite3.Row], surveys: list[sqlite3.Row],

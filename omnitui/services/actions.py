@@ -115,13 +115,16 @@ def set_status(conn: sqlite3.Connection, case_id: int, status: Status, *, actor:
 def assign(conn: sqlite3.Connection, case_id: int, owner: str | None, *, actor: str,
            at: datetime, expected_version: int | None = None, reason: str = "") -> int:
     """Give a case to `owner` (None: unassign); handing it from one owner to another counts
-    as a reassignment, the bounce measure. `reason`: why (routing says), else who to whom."""
+    as a reassignment, the bounce measure, also when it went back to the queue between
+    them. `reason`: why (routing says), else who to whom."""
     case = case_store.require_case(conn, case_id)
     values: dict[str, object] = {"owner": owner, "updated_at": db_time(at)}
     if owner != case["owner"]:
         values["assigned_at"] = db_time(at) if owner else None
-    if case["owner"] and owner and owner != case["owner"]:
-        values["reassignments"] = case["reassignments"] + 1
+    if owner and owner != case["owner"]:
+        previous = case["owner"] or case_store.last_owner(conn, case_id)
+        if previous and previous != owner:
+            values["reassignments"] = case["reassignments"] + 1
     changes = ChangeSet()
     case_store.update_case(conn, case_id, values, changes, expected_version=expected_version)
     return record_audit(conn, actor=actor, action="case.assigned", case_id=case_id,

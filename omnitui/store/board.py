@@ -11,21 +11,24 @@ from omnitui.store.schema import ACTIVE, NO_SLA_DUE
 DUE = f"coalesce(sla_due, '{NO_SLA_DUE}')"  # what the SLA order's index is on
 
 
-def aging(conn: sqlite3.Connection, edges: list[str], bands: list[float]
+def aging(conn: sqlite3.Connection, edges: list[str], bands: list[float], now: str
           ) -> list[list[int]]:
-    """The unsolved cases by age and priority: row i holds the cases opened after edges[i]
-    and before edges[i-1] (newest first; the last row everything older), column j those
-    with priority at least bands[j] and under bands[j-1] (highest first; the last column
-    the rest). One range of the cases_active_age index per row, read from the index
-    alone."""
+    """The unsolved cases by age and priority, as the queue shows them (a case snoozed
+    past `now` is out of sight until it comes back): row i holds the cases opened after
+    edges[i] and before edges[i-1] (newest first; the last row everything older), column j
+    those with priority at least bands[j] and under bands[j-1] (highest first; the last
+    column the rest). One range of the cases_active_age index per row, read from the index
+    alone, less the few snoozed cases (their own small index)."""
     columns = [f"sum(priority >= {float(low)!r}" + (f" AND priority < {float(bands[j - 1])!r})"
                                                     if j else ")")
                for j, low in enumerate(bands)]
     below = f"sum(priority < {float(bands[-1])!r})" if bands else "count(*)"
     sql = (f"SELECT {', '.join([*columns, below])} FROM cases INDEXED BY cases_active_age"
-           f" WHERE status IN {ACTIVE} AND created_at >= ? AND created_at < ?")
+           f" WHERE status IN {ACTIVE} AND created_at >= ? AND created_at < ?"
+           " AND id NOT IN (SELECT id FROM cases WHERE snoozed_until IS NOT NULL"
+           " AND snoozed_until > ?)")
     bounds = ["9999", *edges, ""]
-    return [[int(n or 0) for n in conn.execute(sql, (lo, hi)).fetchone()]
+    return [[int(n or 0) for n in conn.execute(sql, (lo, hi, now)).fetchone()]
             for hi, lo in pairwise(bounds)]
 
 
@@ -65,17 +68,20 @@ def hourly_flow(conn: sqlite3.Connection, since: str) -> list[tuple[str, int, in
             for hour in sorted(set(opened) | set(solved))]
 
 
-def opened_since(conn: sqlite3.Connection, since: str) -> list[tuple[str, str | None, float]]:
-    """(queue, owner, first response seconds) of the cases opened since `since` and
-    answered (the created_at index)."""
-    return conn.execute("SELECT queue, owner, first_response_seconds FROM cases"
+def opened_since(conn: sqlite3.Connection, since: str
+                 ) -> list[tuple[str, str, str | None, float]]:
+    """(queue, channel, owner, first response seconds) of the cases opened since `since`
+    and answered (the created_at index)."""
+    return conn.execute("SELECT queue, channel, owner, first_response_seconds FROM cases"
                         " WHERE created_at >= ? AND first_response_seconds IS NOT NULL",
                         (since,)).fetchall()
 
 
-def opened_count(conn: sqlite3.Connection, since: str) -> dict[str, int]:
-    return dict(conn.execute("SELECT queue, count(*) FROM cases WHERE created_at >= ?"
-                             " GROUP BY queue", (since,)).fetchall())
+def opened_count(conn: sqlite3.Connection, since: str) -> dict[tuple[str, str], int]:
+    """(queue, channel) -> cases opened since `since`."""
+    return {(queue, channel): n for queue, channel, n in conn.execute(
+        "SELECT queue, channel, count(*) FROM cases WHERE created_at >= ?"
+        " GROUP BY queue, channel", (since,))}
 
 
 def solved_by(conn: sqlite3.Connection, since: str) -> dict[str, int]:
@@ -99,3 +105,13 @@ def csat_since(conn: sqlite3.Connection, since: str) -> tuple[int, float | None,
     row = conn.execute("SELECT count(*), avg(score), coalesce(sum(score >= 4), 0) FROM csat"
                        " WHERE answered_at >= ? AND score IS NOT NULL", (since,)).fetchone()
     return row[0], row[1], row[2]
+
+
+def reopened_about(conn: sqlite3.Connection, since: str, limit: int = 3
+                   ) -> list[tuple[str, int]]:
+    """What the cases opened since `since` that came back after being solved were about
+    (their intent, else their queue), most common first."""
+    return conn.execute(
+        "SELECT coalesce(intent, queue), count(*) FROM cases WHERE created_at >= ?"
+        " AND reopens > 0 GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?", (since, limit)).fetchall()
+

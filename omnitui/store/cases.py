@@ -32,6 +32,17 @@ def require_case(conn: sqlite3.Connection, case_id: int) -> Row:
     return case
 
 
+def last_owner(conn: sqlite3.Connection, case_id: int) -> str | None:
+    """Whom the case last left (the audit of its assignments), or None if it never had an
+    owner: a case handed back to the queue and then to someone else has bounced."""
+    row = conn.execute("SELECT before FROM audit WHERE case_id = ? AND action = 'case.assigned'"
+                       " AND before LIKE '%\"owner\": \"%' ORDER BY id DESC LIMIT 1",
+                       (case_id,)).fetchone()
+    if row is None:
+        return None
+    return next((values.get("owner") for values in json.loads(row[0]).values()), None)
+
+
 def live_case_id(conn: sqlite3.Connection, case_id: int) -> int:
     """Follow merges: a message for a merged case belongs to the case it was merged into."""
     seen = set()

@@ -35,16 +35,15 @@ def opened_between(conn: sqlite3.Connection, since: str, until: str) -> list[sql
         " AND c.merged_into IS NULL", (since, until)).fetchall()
 
 
-def reassignment_reasons(conn: sqlite3.Connection, since: str, until: str,
-                         limit: int = 5) -> list[tuple[str, int]]:
-    """Why cases opened in the period were handed from one owner to another, most common
-    first (routing's words, or "alice -> bob" for a hand-over)."""
+def left_owner_because(conn: sqlite3.Connection, since: str, until: str,
+                       limit: int = 5) -> list[tuple[str, int]]:
+    """Why cases left their owner in [since, until), most common first: routing's words
+    ("back to routing: reopened while alice is not here"), or "alice -> bob" for a hand-over
+    by hand (the audit_action_at index)."""
     return conn.execute(
-        "SELECT a.reason, count(*) FROM audit a JOIN cases c ON c.id = a.case_id"
-        " WHERE c.created_at >= ? AND c.created_at < ? AND a.action = 'case.assigned'"
-        " AND a.before LIKE '%\"owner\": \"%' AND a.after LIKE '%\"owner\": \"%'"
-        " GROUP BY a.reason ORDER BY count(*) DESC, a.reason LIMIT ?",
-        (since, until, limit)).fetchall()
+        "SELECT reason, count(*) FROM audit WHERE action = 'case.assigned' AND at >= ?"
+        " AND at < ? AND before LIKE '%\"owner\": \"%' GROUP BY reason"
+        " ORDER BY count(*) DESC, reason LIMIT ?", (since, until, limit)).fetchall()
 
 
 def surveys_answered(conn: sqlite3.Connection, since: str, until: str) -> list[sqlite3.Row]:

@@ -73,6 +73,8 @@ class CaseQuery:
     intent: str | None = None  # what the customer wants
     irritated: bool = False  # only cases whose customer's latest message reads irritated
     due_before: str | None = None  # SLA due before this time (at risk or breached)
+    min_age: int | None = None  # opened at least this many seconds ago
+    max_age: int | None = None  # opened less than this many seconds ago
     search: str | None = None
     snoozed: bool | None = False  # False: hide cases snoozed into the future; True: only those
     sort: str = "priority"
@@ -128,6 +130,13 @@ def _filters(query: CaseQuery, after: tuple[Any, int] | None) -> tuple[str, list
     if query.due_before is not None:  # written as the SLA key, so its index serves the range
         where.append(f"{SLA_KEY} < ?")
         params.append(query.due_before)
+    # Ages count from the clock of the moment the page is read, like snoozing does.
+    if query.min_age is not None:
+        where.append("c.created_at < datetime('now', ?)")
+        params.append(f"-{query.min_age} seconds")
+    if query.max_age is not None:
+        where.append("c.created_at >= datetime('now', ?)")
+        params.append(f"-{query.max_age} seconds")
     if query.sort == "snoozed":  # lets cases_snoozed serve the snoozed view
         where.append("c.snoozed_until IS NOT NULL")
     # A snoozed case comes back by itself when its time comes. Hiding goes through the small

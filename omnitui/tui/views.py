@@ -12,6 +12,7 @@ from omnitui.store.db import db_time
 from omnitui.store.queries import CaseQuery
 
 AT_RISK_WITHIN = timedelta(hours=1)
+ALL_OPEN = "all open"
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ def standard_views(agent: str, queues: list[str], channels: list[str],
     """Mine, unassigned, all open, at risk or breached, waiting; then one per queue and
     one per channel in use."""
     views = [
-        View("all open", CaseQuery()),
+        View(ALL_OPEN, CaseQuery()),
         View("mine", CaseQuery(owner=agent)),
         View("unassigned", CaseQuery(unassigned=True)),
         View("at risk or breached", CaseQuery(sort="sla",

@@ -10,6 +10,7 @@ from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import Status
 from omnitui.services.desk import Desk
 from omnitui.store.db import Store
+from omnitui.store.metrics import left_owner_because
 from tests.conftest import chat_event
 
 
@@ -94,3 +95,19 @@ def test_a_contact_is_only_a_call_or_a_visit(store: Store) -> None:
         Desk(store, "alice").log_contact("+14155550123", "fax", "hi")
     with pytest.raises(Refused, match="not an email address or a phone number"):
         Desk(store, "alice").log_contact("my neighbour", "phone", "hi")
+
+
+def test_a_case_that_went_back_to_the_queue_and_on_to_someone_else_bounced(
+        store: Store, three_cases: list[int]) -> None:
+    """alice -> nobody -> bob is a reassignment as alice -> bob is; alice -> nobody -> alice
+    is not; the board and the report say why it left alice."""
+    bounced, kept = three_cases[:2]
+    alice = Desk(store, "alice")
+    for case_id in (bounced, kept):
+        alice.each([case_id], alice.claim())
+        alice.each([case_id], alice.assign(None))
+    Desk(store, "bob").each([bounced], Desk(store, "bob").claim())
+    alice.each([kept], alice.claim())
+    assert row(store, bounced, "reassignments")[0] == 1
+    assert row(store, kept, "reassignments")[0] == 0
+    assert left_owner_because(store.conn, "2000-01-01", "9999") == [("alice -> nobody", 2)]

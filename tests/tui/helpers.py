@@ -15,12 +15,14 @@ import subprocess
 import termios
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
 from textual.widgets import Input
 
 from omnitui.config import Settings
+from omnitui.store.db import utc_now
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.widgets.case_list import CaseList
 
@@ -28,9 +30,9 @@ Drive = Callable[[OmnituiApp, object], Awaitable[None]]
 
 
 def drive(path: Path, script: Drive, settings: Settings | None = None,
-          agent: str = "alice") -> None:
+          agent: str = "alice", clock: Callable[[], datetime] = utc_now) -> None:
     async def run() -> None:
-        app = OmnituiApp(path, settings or Settings(), agent)
+        app = OmnituiApp(path, settings or Settings(), agent, clock=clock)
         async with app.run_test(size=(120, 30), notifications=True) as pilot:
             await settle(app, pilot)
             await script(app, pilot)

@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from textual.widgets import DataTable
 
 from omnitui.config import Settings
+from omnitui.metrics.board import AGE_BUCKETS, age_filters
 from omnitui.services.desk import Desk
-from omnitui.store.db import Store
+from omnitui.store.db import Store, db_time, parse_db_time, utc_now
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.board import BoardScreen
 from omnitui.tui.screens.case import CaseScreen
-from tests.tui.helpers import drive, screen_text, settle
+from tests.conftest import demo_story_end
+from tests.tui.helpers import drive, screen_text, settle, show_view
 
 
 def board(app: OmnituiApp) -> BoardScreen:
@@ -94,3 +97,58 @@ def test_supervisor_opens_on_the_board(demo_db: Path) -> None:
             assert not isinstance(app.screen, BoardScreen)  # the queue under it
 
     asyncio.run(run())
+
+
+def test_enter_on_an_age_row_shows_exactly_its_cases_among_all_open(demo_db: Path) -> None:
+    """From any view (here "mine"), enter on a row of the aging panel shows all open cases
+    of that age, as many as the board counted, each opened within the row's bounds."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await show_view(app, pilot, "mine")
+        await pilot.press("f3")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        counted = [sum(row.values()) for _, row in board(app).board.aging]  # type: ignore[union-attr]
+        row = max(range(1, len(AGE_BUCKETS)), key=counted.__getitem__)  # two bounds
+        table = app.screen.query_one("#aging", DataTable)
+        table.focus()
+        table.move_cursor(row=row)
+        await pilot.press("enter")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        assert app.screen is app.queue and app.queue.view.name == "all open"
+        assert app.queue.narrowed_by == age_filters()[row]
+        shown = list(app.queue.cases.ids)
+        assert counted[row] > 0 and len(shown) == counted[row]
+        low, high = AGE_BUCKETS[row - 1][1], AGE_BUCKETS[row][1]
+        with Store(demo_db) as store:
+            for case_id in shown:
+                opened = parse_db_time(store.conn.execute(
+                    "SELECT created_at FROM cases WHERE id = ?", (case_id,)).fetchone()[0])
+                assert low - timedelta(minutes=1) <= utc_now() - opened <= high + timedelta(
+                    minutes=1)
+        assert age_filters()[row] in screen_text(app)  # the filter stays in the box
+
+    drive(demo_db, script)
+
+
+def test_each_channel_shows_its_first_replies_today_and_drills_down(demo_db: Path) -> None:
+    end = demo_story_end()  # the demo's today: the board's clock stands there
+    midnight = end.astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+    with Store(demo_db) as store:
+        today = dict(store.conn.execute(
+            "SELECT channel, count(*) FROM cases WHERE created_at >= ? GROUP BY 1",
+            (db_time(midnight),)))
+    assert today  # the demo's customers write all day, up to its end
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("f3")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        lines = board(app).board.channels  # type: ignore[union-attr]
+        assert {line.name: line.opened_today for line in lines} == today
+        table = app.screen.query_one("#channels", DataTable)
+        assert [table.get_row_at(i)[0] for i in range(table.row_count)] == sorted(today)
+        table.focus()
+        table.move_cursor(row=0)
+        await pilot.press("enter")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        assert app.queue.narrowed_by == f"channel:{sorted(today)[0]}"
+
+    drive(demo_db, script, clock=lambda: end)

@@ -15,14 +15,21 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
-from omnitui.metrics.board import AT_RISK_WITHIN, PRIORITY_BANDS, TREND_DAYS, Board, read_board
+from omnitui.metrics.board import (
+    AT_RISK_WITHIN,
+    BANDS,
+    TREND_DAYS,
+    Board,
+    FirstReplies,
+    age_filters,
+    read_board,
+)
 from omnitui.metrics.funnel import day_zone
 from omnitui.sanitize import sanitize
 from omnitui.store.db import STORE_ERRORS, Store, parse_db_time
@@ -34,7 +41,6 @@ from omnitui.wording import countdown_words, plural, span
 if TYPE_CHECKING:
     from omnitui.model import CaseDetail
 
-BANDS = [name for name, _ in PRIORITY_BANDS] + ["low"]
 BAND_STYLES = {"high": "bold red", "medium": "yellow", "low": "dim"}
 BAR = 24  # cells of the longest aging bar
 REFRESH_EVERY = 1.0  # seconds: a busy store redraws the board at most this often
@@ -47,7 +53,7 @@ class BoardScreen(WorkScreen):
     DEFAULT_CSS = """
     BoardScreen #board { height: 1fr; }
     BoardScreen #top { height: auto; }
-    BoardScreen #aging { width: 1fr; height: auto; }
+    BoardScreen #aging-panel { width: 1fr; height: auto; }
     BoardScreen #queues-panel { width: 1fr; height: auto; }
     BoardScreen DataTable { height: auto; max-height: 14; }
     BoardScreen.-narrow #top { layout: vertical; }
@@ -68,11 +74,15 @@ class BoardScreen(WorkScreen):
         with VerticalScroll(id="board"):
             yield Static("", id="headline")
             with Horizontal(id="top"):
-                yield Static("", id="aging")
+                with Vertical(id="aging-panel"):
+                    yield Static("Waiting cases by age — enter shows them", classes="title")
+                    yield DataTable(id="aging", cursor_type="row")
                 with Vertical(id="queues-panel"):
                     yield Static("Queues today: first reply — enter shows the queue",
                                  classes="title")
                     yield DataTable(id="queues", cursor_type="row")
+                    yield Static("Channels today: first reply", classes="title")
+                    yield DataTable(id="channels", cursor_type="row")
             yield Static("", id="due-title", classes="title")
             yield DataTable(id="due", cursor_type="row", zebra_stripes=True)
             yield Static("Team — enter shows the agent's cases", classes="title")
@@ -129,16 +139,24 @@ class BoardScreen(WorkScreen):
         self.console.pop_screen()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        """Enter: a case due soon opens; a queue or an agent shows its cases in the queue
-        (filtered: esc in the search box clears it)."""
+        """Enter: a case due soon opens; an age, a queue, a channel or an agent shows its
+        cases in the queue (filtered: esc in the search box clears it)."""
         table, row = event.data_table, event.cursor_row
         if table.id == "due":
             self.action_open_highlighted()
-        elif self.board is not None and table.id in ("queues", "team"):
-            filter_ = (f"queue:{self.board.queues[row].name}" if table.id == "queues"
-                       else f"owner:{self.board.team[row].name}")
+        elif self.board is not None and (filter_ := self._filter_of(table.id, row)):
             self.console.action_to_queue()
             self.console.queue.narrow_to(filter_)
+
+    def _filter_of(self, table: str | None, row: int) -> str | None:
+        """The queue filter that shows the cases behind a row of the board."""
+        board = self.board
+        assert board is not None
+        rows = {"aging": age_filters(),
+                "queues": [f"queue:{line.name}" for line in board.queues],
+                "channels": [f"channel:{line.name}" for line in board.channels],
+                "team": [f"owner:{agent.name}" for agent in board.team]}.get(table or "", [])
+        return rows[row] if 0 <= row < len(rows) else None
 
     # -- reading the store ---------------------------------------------------------------
 
@@ -184,8 +202,9 @@ class BoardScreen(WorkScreen):
                     f"{span(AT_RISK_WITHIN.total_seconds())}",
                     style="bold red" if board.due_soon_total else "")
         self.query_one("#headline", Static).update(head)
-        self.query_one("#aging", Static).update(aging_panel(board))
-        fill(self.query_one("#queues", DataTable), queue_rows(board))
+        fill(self.query_one("#aging", DataTable), aging_rows(board))
+        fill(self.query_one("#queues", DataTable), reply_rows(board.queues))
+        fill(self.query_one("#channels", DataTable), reply_rows(board.channels))
         self.query_one("#due-title", Static).update(
             f"Due soon and breached — enter opens, the queue's keys act "
             f"({min(len(board.due_soon), board.due_soon_total)} of "
@@ -221,7 +240,9 @@ class BoardScreen(WorkScreen):
 
 
 COLUMNS = {
+    "aging": ("age", *BANDS, ""),
     "queues": ("queue", "opened", "p50", "p90", "target"),
+    "channels": ("channel", "opened", "p50", "p90", "target"),
     "due": ("#", "due", "prio", "queue", "owner", "status", "subject"),
     "team": ("agent", "state", "open", "waiting", "capacity", "1st reply p50/p90 today",
              "solved today")}
@@ -253,32 +274,22 @@ def due_rows(board: Board, now: datetime) -> list[tuple[object, ...]]:
     return rows
 
 
-def aging_panel(board: Board) -> Group:
-    table = Table(title="Waiting cases by age", title_justify="left", box=None,
-                  padding=(0, 1, 0, 0))
-    table.add_column("age", no_wrap=True)
-    for band in BANDS:
-        table.add_column(band, justify="right", style=BAND_STYLES[band])
-    table.add_column("", no_wrap=True)
+def aging_rows(board: Board) -> list[tuple[object, ...]]:
     biggest = max((sum(row.values()) for _, row in board.aging), default=0) or 1
+    rows = []
     for label, row in board.aging:
         bar = Text()
         for band in BANDS:
             bar.append("█" * round(BAR * row[band] / biggest), style=BAND_STYLES[band])
-        table.add_row(label, *(f"{row[band]:,}" for band in BANDS), bar)
-    return Group(table)
-
-
-def queue_rows(board: Board) -> list[tuple[object, ...]]:
-    rows = []
-    for line in board.queues:
-        late = line.target is not None and line.first_response.p90 is not None and \
-            line.first_response.p90 > line.target
-        rows.append((clean(line.name), f"{line.opened_today:,}",
-                     _span(line.first_response.p50),
-                     Text(_span(line.first_response.p90), style="bold red" if late else ""),
-                     _span(line.target)))
+        rows.append((label, *(Text(f"{row[band]:,}", style=BAND_STYLES[band]) for band in BANDS),
+                     bar))
     return rows
+
+
+def reply_rows(lines: list[FirstReplies]) -> list[tuple[object, ...]]:
+    return [(clean(line.name), f"{line.opened_today:,}", _span(line.first_response.p50),
+             Text(_span(line.first_response.p90), style="bold red" if line.late else ""),
+             _span(line.target)) for line in lines]
 
 
 def team_rows(board: Board) -> list[tuple[object, ...]]:
@@ -304,6 +315,11 @@ def flow_panel(board: Board) -> Group:
     rates.append(f"{mean:.1f} of 5 ({plural(answers, 'answer')}, {happy / answers:.0%} 4-5)"
                  if answers and mean is not None else "no answers")
     lines = [title, rates]
+    for label, counted in (("reopened cases were about", board.reopened_what),
+                           ("cases left their owner", board.reassigned_why)):
+        if counted:
+            lines.append(Text(f"{label}: " + " · ".join(
+                f"{clean(what)} ({count:,})" for what, count in counted), style="dim"))
     return Group(*lines)
 
 

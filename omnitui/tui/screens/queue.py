@@ -38,7 +38,7 @@ from omnitui.tui.screens.case import CaseScreen
 from omnitui.tui.screens.modals import ConfirmScreen, PickScreen
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.status import incidents_text
-from omnitui.tui.views import View, narrow, saved_views, standard_views
+from omnitui.tui.views import ALL_OPEN, View, narrow, saved_views, standard_views
 from omnitui.tui.widgets.case_list import CaseList, header_text
 from omnitui.tui.widgets.key_bar import KeyBar
 from omnitui.tui.widgets.typing import TypingInput
@@ -288,12 +288,17 @@ class QueueScreen(WorkScreen):
         box.cursor_position = len(box.value)
 
     def narrow_to(self, text: str) -> None:
-        """Show the cases `text` filters to, as if typed and kept (the board's drill-down:
-        "owner:alice", "queue:billing"); esc in the box clears it as always."""
+        """Show the cases `text` filters to among all open ones, as if typed and kept (the
+        board's drill-down: "owner:alice", "age:1h-4h"); esc in the box clears it as
+        always."""
+        self.view_index = max(i for i, view in enumerate(self.views) if view.name == ALL_OPEN)
+        self.sort = None
         self._learn_vocabulary()
         box = self.query_one("#narrow", Input)
         box.add_class("-open")
         self.query_one("#narrow-help").add_class("-open")
+        if box.value == text:  # no change for the box to tell: the view's may be one
+            self._narrow_by(text)
         box.value = text
         self.cases.focus()
 
@@ -310,7 +315,10 @@ class QueueScreen(WorkScreen):
 
     @on(Input.Changed, "#narrow")
     def _narrowed(self, event: Input.Changed) -> None:
-        self.narrowed_by = event.value
+        self._narrow_by(event.value)
+
+    def _narrow_by(self, text: str) -> None:
+        self.narrowed_by = text
         self.cases.to_top()
         self.show_first_page()
         self._show_narrowing_help()

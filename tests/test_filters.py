@@ -1,0 +1,39 @@
+"""The quick-filter language's `age:` term: what a supervisor types, or the board's
+drill-down writes, and what a wrong value says."""
+
+from __future__ import annotations
+
+import pytest
+
+from omnitui.filters import Vocabulary, age_range, complete, parse
+from omnitui.metrics.board import age_filters
+
+
+@pytest.mark.parametrize(("typed", "ages"), [
+    ("age:>4h", (4 * 3600, None)), ("age:<30m", (None, 1800)),
+    ("age:1h-4h", (3600, 4 * 3600)), ("age:1-3d", (86400, 3 * 86400)),
+    ("age:4h-1d", (4 * 3600, 86400)), ("AGE:>2W", (14 * 86400, None))])
+def test_ages_read_as_people_write_them(typed: str, ages: tuple[int | None, ...]) -> None:
+    meaning = parse(typed, Vocabulary())
+    assert not meaning.problems and not meaning.words
+    assert (meaning.changes["min_age"], meaning.changes["max_age"]) == ages
+
+
+@pytest.mark.parametrize("typed", ["age:4h", "age:soon", "age:4h-1h", "age:>1h-2h",
+                                   "age:1-3", "age:-2h"])
+def test_an_age_that_says_nothing_is_said_and_not_applied(typed: str) -> None:
+    meaning = parse(typed, Vocabulary())
+    assert meaning.changes == {} and meaning.problems
+    assert meaning.problems[0].startswith("no age")
+
+
+def test_the_boards_age_rows_are_filters_that_read_back() -> None:
+    filters = age_filters()
+    assert filters[0] == "age:<1h" and filters[-1] == "age:>7d" and "age:1h-4h" in filters
+    for text in filters:
+        assert age_range(text.removeprefix("age:")) is not None
+
+
+def test_age_completes() -> None:
+    assert complete("ag", Vocabulary()) == "age:"
+    assert complete("age:>", Vocabulary()) == "age:>1h"
