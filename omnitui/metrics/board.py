@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, tzinfo
 from itertools import pairwise
 
 from omnitui.config import Settings
@@ -18,13 +18,13 @@ from omnitui.services.sla import SlaKeeper
 from omnitui.store import board as store
 from omnitui.store.db import db_time, parse_db_time
 from omnitui.store.metrics import left_owner_because
+from omnitui.store.schema import PRIORITY_BANDS
 
 AGE_BUCKETS = (("< 1h", timedelta(hours=1)), ("1-4h", timedelta(hours=4)),
                ("4-24h", timedelta(days=1)), ("1-3d", timedelta(days=3)),
                ("3-7d", timedelta(days=7)))
 OLDEST = "> 7d"
-PRIORITY_BANDS = (("high", 60.0), ("medium", 30.0))  # and "low": the rest
-BANDS = (*(name for name, _ in PRIORITY_BANDS), "low")
+BANDS = (*(name for name, _ in PRIORITY_BANDS), "low")  # as the store's tallies group them
 AT_RISK_WITHIN = timedelta(hours=1)  # due within this long: at risk
 TREND_DAYS = 14
 
@@ -90,11 +90,31 @@ def age_filters() -> list[str]:
 
 
 def aging(conn: sqlite3.Connection, now: datetime) -> list[tuple[str, dict[str, int]]]:
-    """The waiting cases now: (age bucket, priority band -> cases), newest first."""
-    edges = [db_time(now - age) for _, age in AGE_BUCKETS]
-    rows = store.aging(conn, edges, [low for _, low in PRIORITY_BANDS], db_time(now))
-    return [(label, dict(zip(BANDS, row, strict=True))) for label, row in zip(
-        [*(name for name, _ in AGE_BUCKETS), OLDEST], rows, strict=True)]
+    """The waiting cases the queue shows now: (age bucket, priority band -> cases), newest
+    first. Whole hours come from the tallies; the hour each bucket's edge falls in is
+    counted exactly from the index (a few thousand entries at a million cases)."""
+    stamp = db_time(now)
+    hours = store.waiting_by_hour(conn)
+    snoozed = store.snoozed_waiting(conn, stamp)
+
+    def shown_before(edge: str | None) -> dict[str, int]:
+        """Per band, the cases shown that were opened before `edge` (None: all)."""
+        hour = edge[:13] if edge else "9999"
+        found = dict.fromkeys(BANDS, 0)
+        for opened, band, n in hours:
+            found[band] += n if opened < hour else 0
+        for opened, band in snoozed:
+            found[band] -= opened[:13] < hour
+        if edge:
+            for band, n in store.waiting_between(conn, hour, edge, stamp).items():
+                found[band] += n
+        return found
+
+    cuts = [shown_before(None), *(shown_before(db_time(now - age)) for _, age in AGE_BUCKETS)]
+    cuts.append(dict.fromkeys(BANDS, 0))
+    return [(label, {band: newer[band] - older[band] for band in BANDS})
+            for label, (newer, older) in zip([*(name for name, _ in AGE_BUCKETS), OLDEST],
+                                             pairwise(cuts), strict=True)]
 
 
 def read_board(conn: sqlite3.Connection, settings: Settings, router: Router,
@@ -125,18 +145,29 @@ def read_board(conn: sqlite3.Connection, settings: Settings, router: Router,
                               solved.get(row["agent"], 0)))
     start = datetime.combine(now.astimezone(zone).date(), time(), tzinfo=zone) - timedelta(
         days=TREND_DAYS - 1)
-    days: dict[str, list[int]] = {}
-    for hour, opened_then, solved_then in store.hourly_flow(conn, db_time(start)):
-        day = parse_db_time(f"{hour}:00:00").astimezone(zone).date().isoformat()
-        counts = days.setdefault(day, [0, 0])
-        counts[0] += opened_then
-        counts[1] += solved_then
     since = db_time(start)
-    reopened, solved_ever, reassigned, assigned = store.rates_since(conn, since)
+    tallied = store.hourly(conn, since)
     return Board(now, aging(conn, now), store.due_soon(conn, soon, 50),
                  store.due_soon_count(conn, soon), queues, channels, team,
-                 [(day, *days[day]) for day in sorted(days)],
-                 Rate(reopened, solved_ever), store.reopened_about(conn, since),
-                 Rate(reassigned, assigned), left_owner_because(conn, since, "9999", 3),
+                 daily(tallied, zone),
+                 Rate(*(sum(tallied.get(name, {}).values()) for name in ("came_back",
+                                                                         "finished"))),
+                 store.came_back_about(conn, since),
+                 Rate(*(sum(tallied.get(name, {}).values()) for name in ("bounced",
+                                                                         "assigned"))),
+                 left_owner_because(conn, since, "9999", 3),
                  store.csat_since(conn, since),
                  [seconds / 3600 for *_, seconds in answered])
+
+
+def daily(tallied: dict[str, dict[str, int]], zone: tzinfo | None,
+          until: datetime | None = None) -> list[tuple[str, int, int]]:
+    """(day in `zone`, cases opened, cases solved) from the tallies' UTC hours (before
+    `until`, when given)."""
+    days: dict[str, list[int]] = {}
+    for column, name in enumerate(("opened", "solved")):
+        for hour, n in tallied.get(name, {}).items():
+            moment = parse_db_time(f"{hour}:00:00")
+            if until is None or moment < until:
+                days.setdefault(moment.astimezone(zone).date().isoformat(), [0, 0])[column] += n
+    return [(day, *days[day]) for day in sorted(days)]

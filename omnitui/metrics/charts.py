@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 
 from omnitui.config import Settings
 from omnitui.errors import OmnituiError
-from omnitui.metrics.board import BANDS, aging
+from omnitui.metrics.board import BANDS, aging, daily
 from omnitui.metrics.funnel import day_zone
 from omnitui.store import board as board_store
 from omnitui.store import metrics as metrics_store
-from omnitui.store.db import db_time, parse_db_time
+from omnitui.store.db import db_time
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -83,17 +83,12 @@ def _first_responses(axes: Axes, conn: sqlite3.Connection, since: datetime,
 
 def _flow(axes: Axes, conn: sqlite3.Connection, since: datetime, until: datetime,
           zone: tzinfo | None) -> None:
-    days: dict[str, list[int]] = {}
-    for hour, opened, solved in board_store.hourly_flow(conn, db_time(since)):
-        moment = parse_db_time(f"{hour}:00:00")
-        if moment >= until:
-            continue
-        counts = days.setdefault(moment.astimezone(zone).date().isoformat(), [0, 0])
-        counts[0] += opened
-        counts[1] += solved
-    labels = sorted(days)
-    axes.plot(labels, [days[d][0] for d in labels], label="opened", marker="o")
-    axes.plot(labels, [days[d][1] for d in labels], label="solved", marker="o")
+    days = daily(board_store.hourly(conn, db_time(since)), zone, until)
+    labels = [day for day, _, _ in days]
+    opened = [n for _, n, _ in days]
+    solved = [n for _, _, n in days]
+    axes.plot(labels, opened, label="opened", marker="o")
+    axes.plot(labels, solved, label="solved", marker="o")
     axes.set_title("Cases opened and solved each day")
     axes.tick_params(axis="x", labelrotation=60)
     axes.legend()

@@ -118,10 +118,10 @@ def stamp_assigned(conn: sqlite3.Connection, name: str, now: str) -> None:
 
 
 def open_load(conn: sqlite3.Connection, owner: str) -> dict[str, int]:
-    """How many cases `owner` works on now, by channel."""
-    return dict(conn.execute(
-        f"SELECT channel, count(*) FROM cases WHERE owner = ? AND status IN {_ACTIVE}"
-        f" AND status IN {WORKING} GROUP BY channel", (owner,)).fetchall())
+    """How many cases `owner` works on now (new or open), by channel: the tallies the
+    store's triggers keep (schema 23), not a count of their cases at every decision."""
+    return dict(conn.execute("SELECT bucket, n FROM tallies WHERE name = 'working'"
+                             " AND key = ? AND n != 0", (owner,)).fetchall())
 
 
 @dataclass(frozen=True, order=True)

@@ -1,35 +1,42 @@
-"""What the supervisor's board reads (omnitui/metrics/board.py): aggregates the store does
-itself, so a refresh at a million cases stays a few queries."""
+"""What the supervisor's board reads (omnitui/metrics/board.py): the tallies the store's
+triggers keep in the transaction of every change to a case (schema 23), and small index
+ranges, so a refresh at a million cases stays a few milliseconds of queries."""
 
 from __future__ import annotations
 
 import sqlite3
-from itertools import pairwise
 
-from omnitui.store.schema import ACTIVE, NO_SLA_DUE
+from omnitui.store.schema import ACTIVE, NO_SLA_DUE, band_sql
 
 DUE = f"coalesce(sla_due, '{NO_SLA_DUE}')"  # what the SLA order's index is on
 
 
-def aging(conn: sqlite3.Connection, edges: list[str], bands: list[float], now: str
-          ) -> list[list[int]]:
-    """The unsolved cases by age and priority, as the queue shows them (a case snoozed
-    past `now` is out of sight until it comes back): row i holds the cases opened after
-    edges[i] and before edges[i-1] (newest first; the last row everything older), column j
-    those with priority at least bands[j] and under bands[j-1] (highest first; the last
-    column the rest). One range of the cases_active_age index per row, read from the index
-    alone, less the few snoozed cases (their own small index)."""
-    columns = [f"sum(priority >= {float(low)!r}" + (f" AND priority < {float(bands[j - 1])!r})"
-                                                    if j else ")")
-               for j, low in enumerate(bands)]
-    below = f"sum(priority < {float(bands[-1])!r})" if bands else "count(*)"
-    sql = (f"SELECT {', '.join([*columns, below])} FROM cases INDEXED BY cases_active_age"
-           f" WHERE status IN {ACTIVE} AND created_at >= ? AND created_at < ?"
-           " AND id NOT IN (SELECT id FROM cases WHERE snoozed_until IS NOT NULL"
-           " AND snoozed_until > ?)")
-    bounds = ["9999", *edges, ""]
-    return [[int(n or 0) for n in conn.execute(sql, (lo, hi, now)).fetchone()]
-            for hi, lo in pairwise(bounds)]
+def waiting_by_hour(conn: sqlite3.Connection) -> list[tuple[str, str, int]]:
+    """(UTC hour of opening "YYYY-MM-DD HH", priority band, unsolved cases) from the
+    tallies: a row per hour that still has a case waiting, not a row per case."""
+    return conn.execute("SELECT bucket, key, n FROM tallies WHERE name = 'waiting'"
+                        " AND n != 0").fetchall()
+
+
+def waiting_between(conn: sqlite3.Connection, since: str, until: str, now: str
+                    ) -> dict[str, int]:
+    """Priority band -> the unsolved cases opened in [since, until) that the queue shows
+    (a case snoozed past `now` is out of sight until it comes back): exact, from the
+    cases_active_age index, for the part of an hour the tallies cannot split."""
+    return dict(conn.execute(
+        f"SELECT {band_sql('priority')}, count(*) FROM cases INDEXED BY cases_active_age"
+        f" WHERE status IN {ACTIVE} AND created_at >= ? AND created_at < ? AND id NOT IN"
+        " (SELECT id FROM cases WHERE snoozed_until IS NOT NULL AND snoozed_until > ?)"
+        " GROUP BY 1", (since, until, now)).fetchall())
+
+
+def snoozed_waiting(conn: sqlite3.Connection, now: str) -> list[tuple[str, str]]:
+    """(opened at, priority band) of the unsolved cases snoozed past `now`: the tallies
+    count them, the queue does not show them (the few snoozed cases, their own index)."""
+    return conn.execute(
+        f"SELECT created_at, {band_sql('priority')} FROM cases WHERE id IN"
+        " (SELECT id FROM cases WHERE snoozed_until IS NOT NULL AND snoozed_until > ?)"
+        f" AND status IN {ACTIVE}", (now,)).fetchall()
 
 
 def due_soon(conn: sqlite3.Connection, before: str, limit: int) -> list[sqlite3.Row]:
@@ -49,23 +56,24 @@ def due_soon_count(conn: sqlite3.Connection, before: str) -> int:
 
 
 def owners_load(conn: sqlite3.Connection) -> dict[str, tuple[int, int]]:
-    """owner -> (open or new cases, pending or on hold)."""
-    return {owner: (working, waiting) for owner, working, waiting in conn.execute(
-        "SELECT owner, sum(status IN ('new', 'open')), sum(status IN ('pending', 'on_hold'))"
-        f" FROM cases WHERE status IN {ACTIVE} AND owner IS NOT NULL GROUP BY owner")}
+    """owner -> (open or new cases, pending or on hold), from the tallies."""
+    load: dict[str, list[int]] = {}
+    for name, owner, n in conn.execute("SELECT name, key, n FROM tallies WHERE name IN"
+                                       " ('working', 'held') AND n != 0"):
+        load.setdefault(owner, [0, 0])[name == "held"] += n
+    return {owner: (working, held) for owner, (working, held) in load.items()}
 
 
-def hourly_flow(conn: sqlite3.Connection, since: str) -> list[tuple[str, int, int]]:
-    """(UTC hour "YYYY-MM-DD HH", cases opened, cases solved) since `since`: read from the
-    created_at and solved_at indexes alone (the board turns hours into its zone's days)."""
-    opened = dict(conn.execute(
-        "SELECT substr(created_at, 1, 13), count(*) FROM cases WHERE created_at >= ?"
-        " GROUP BY 1", (since,)).fetchall())
-    solved = dict(conn.execute(
-        "SELECT substr(solved_at, 1, 13), count(*) FROM cases WHERE solved_at >= ?"
-        " GROUP BY 1", (since,)).fetchall())
-    return [(hour, opened.get(hour, 0), solved.get(hour, 0))
-            for hour in sorted(set(opened) | set(solved))]
+def hourly(conn: sqlite3.Connection, since: str) -> dict[str, dict[str, int]]:
+    """Tally name -> UTC hour ("YYYY-MM-DD HH") -> count, of the hours since `since`:
+    cases opened, solved, ever solved (finished), came back, ever assigned, bounced."""
+    found: dict[str, dict[str, int]] = {}
+    for name, hour, n in conn.execute(
+            "SELECT name, bucket, sum(n) FROM tallies WHERE name IN ('opened', 'solved',"
+            " 'finished', 'came_back', 'assigned', 'bounced') AND bucket >= ?"
+            " GROUP BY name, bucket", (since[:13],)):
+        found.setdefault(name, {})[hour] = n
+    return found
 
 
 def opened_since(conn: sqlite3.Connection, since: str
@@ -90,16 +98,6 @@ def solved_by(conn: sqlite3.Connection, since: str) -> dict[str, int]:
                              " AND owner IS NOT NULL GROUP BY owner", (since,)).fetchall())
 
 
-def rates_since(conn: sqlite3.Connection, since: str) -> tuple[int, int, int, int]:
-    """(reopened, ever solved, reassigned, ever assigned) of the cases opened since."""
-    row = conn.execute(
-        "SELECT coalesce(sum(reopens > 0), 0), coalesce(sum(solved_at IS NOT NULL"
-        " OR reopens > 0), 0), coalesce(sum(reassignments > 0), 0),"
-        " coalesce(sum(assigned_at IS NOT NULL OR reassignments > 0), 0)"
-        " FROM cases WHERE created_at >= ?", (since,)).fetchone()
-    return row[0], row[1], row[2], row[3]
-
-
 def csat_since(conn: sqlite3.Connection, since: str) -> tuple[int, float | None, int]:
     """(answers, mean score, answers of 4 or 5) given since `since`."""
     row = conn.execute("SELECT count(*), avg(score), coalesce(sum(score >= 4), 0) FROM csat"
@@ -107,11 +105,11 @@ def csat_since(conn: sqlite3.Connection, since: str) -> tuple[int, float | None,
     return row[0], row[1], row[2]
 
 
-def reopened_about(conn: sqlite3.Connection, since: str, limit: int = 3
-                   ) -> list[tuple[str, int]]:
+def came_back_about(conn: sqlite3.Connection, since: str, limit: int = 3
+                    ) -> list[tuple[str, int]]:
     """What the cases opened since `since` that came back after being solved were about
-    (their intent, else their queue), most common first."""
+    (their intent, else their queue), most common first (the tallies)."""
     return conn.execute(
-        "SELECT coalesce(intent, queue), count(*) FROM cases WHERE created_at >= ?"
-        " AND reopens > 0 GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?", (since, limit)).fetchall()
-
+        "SELECT key, sum(n) FROM tallies WHERE name = 'came_back' AND bucket >= ?"
+        " GROUP BY key HAVING sum(n) > 0 ORDER BY 2 DESC, 1 LIMIT ?",
+        (since[:13], limit)).fetchall()

@@ -39,10 +39,10 @@ def left_owner_because(conn: sqlite3.Connection, since: str, until: str,
                        limit: int = 5) -> list[tuple[str, int]]:
     """Why cases left their owner in [since, until), most common first: routing's words
     ("back to routing: reopened while alice is not here"), or "alice -> bob" for a hand-over
-    by hand (the audit_action_at index)."""
+    by hand (their own small index, audit_left_owner)."""
     return conn.execute(
-        "SELECT reason, count(*) FROM audit WHERE action = 'case.assigned' AND at >= ?"
-        " AND at < ? AND before LIKE '%\"owner\": \"%' GROUP BY reason"
+        "SELECT reason, count(*) FROM audit WHERE action = 'case.assigned'"
+        " AND before LIKE '%\"owner\": \"%' AND at >= ? AND at < ? GROUP BY reason"
         " ORDER BY count(*) DESC, reason LIMIT ?", (since, until, limit)).fetchall()
 
 

@@ -565,10 +565,107 @@ CREATE INDEX messages_agent_replies ON messages(case_id)
     WHERE direction = 'out' AND auto_submitted IS NULL;
 """
 
-# 22: why cases left their owner, and every other question of one kind of audit row over a
-# period (the supervisor's board and `omnitui report`), read from an index, not the log.
+# 22: why cases left their owner over a period (the supervisor's board and `omnitui report`):
+# the few audit rows of a hand-over or a hand-back, read from their own index, not the log.
 MIGRATION_22 = """
-CREATE INDEX audit_action_at ON audit(action, at);
+CREATE INDEX audit_left_owner ON audit(at, reason)
+    WHERE action = 'case.assigned' AND before LIKE '%"owner": "%';
+"""
+
+# 23: the supervisor's board reads rolling tallies, kept by triggers in the very transaction
+# of every change to a case, instead of scanning a million cases a second (store/board.py).
+# tallies(name, bucket, key, n): per UTC hour of a case's opening (bucket "YYYY-MM-DD HH"),
+# how many cases were opened, came back after a solve (key: what about), were ever solved,
+# bounced, were ever assigned, wait unsolved (key: priority band); per hour of solving, how
+# many were solved; and per owner (key) and channel (bucket), how many open cases and how
+# many paused ones they hold (routing's load and the board's team).
+PRIORITY_BANDS = (("high", 60.0), ("medium", 30.0))  # and "low": the rest
+def band_sql(priority: str) -> str:
+    """The priority band of `priority` (an SQL expression), as the board groups them."""
+    steps = " ".join(f"WHEN {priority} >= {low!r} THEN '{name}'" for name, low in PRIORITY_BANDS)
+    return f"CASE {steps} ELSE 'low' END"
+
+
+TALLIED = ("created_at", "solved_at", "reopens", "intent", "queue", "reassignments",
+           "assigned_at", "status", "priority", "owner", "channel")
+# An update changes the tallies only when one of these differs: a re-score within a band, a
+# second reply, a new due time leave them alone without running the tally.
+TALLY_CHANGED = " OR ".join([
+    *(f"OLD.{column} IS NOT NEW.{column}" for column in
+      ("created_at", "solved_at", "status", "owner", "channel", "intent", "queue")),
+    "(OLD.reopens > 0) IS NOT (NEW.reopens > 0)",
+    "(OLD.reassignments > 0) IS NOT (NEW.reassignments > 0)",
+    "(OLD.assigned_at IS NULL) IS NOT (NEW.assigned_at IS NULL)",
+    f"({band_sql('OLD.priority')}) IS NOT ({band_sql('NEW.priority')})"])
+
+
+def _tallied(row: str, n: int) -> str:
+    """What one case row (NEW or OLD) counts for, each part with `n`."""
+    hour = f"substr({row}.created_at, 1, 13)"
+    channel = f"{row}.channel"
+    parts = [
+        ("'opened'", hour, "''", "1"),
+        ("'solved'", f"substr({row}.solved_at, 1, 13)", "''", f"{row}.solved_at IS NOT NULL"),
+        ("'came_back'", hour, f"coalesce({row}.intent, {row}.queue)", f"{row}.reopens > 0"),
+        ("'finished'", hour, "''", f"{row}.solved_at IS NOT NULL OR {row}.reopens > 0"),
+        ("'bounced'", hour, "''", f"{row}.reassignments > 0"),
+        ("'assigned'", hour, "''",
+         f"{row}.assigned_at IS NOT NULL OR {row}.reassignments > 0"),
+        ("'waiting'", hour, band_sql(f"{row}.priority"), f"{row}.status IN {ACTIVE}"),
+        ("'working'", channel, f"{row}.owner",
+         f"{row}.owner IS NOT NULL AND {row}.status IN ('new', 'open')"),
+        ("'held'", channel, f"{row}.owner",
+         f"{row}.owner IS NOT NULL AND {row}.status IN ('pending', 'on_hold')")]
+    return " UNION ALL ".join(f"SELECT {name} AS name, {at} AS bucket, {key} AS key, {n} AS n"
+                              f" WHERE {when}" for name, at, key, when in parts)
+
+
+def _tally(*sources: str) -> str:
+    return (f"INSERT INTO tallies (name, bucket, key, n) SELECT name, bucket, key, sum(n)"
+            f" FROM ({' UNION ALL '.join(sources)}) WHERE true GROUP BY name, bucket, key"
+            " HAVING sum(n) != 0 ON CONFLICT DO UPDATE SET n = n + excluded.n;")
+
+
+# What the tallies hold, counted afresh from the cases (the migration's first fill, and the
+# tests' check that the triggers kept them right).
+TALLIES_OF_CASES = f"""
+    SELECT 'opened', substr(created_at, 1, 13), '', count(*) FROM cases GROUP BY 2
+    UNION ALL SELECT 'solved', substr(solved_at, 1, 13), '', count(*) FROM cases
+        WHERE solved_at IS NOT NULL GROUP BY 2
+    UNION ALL SELECT 'came_back', substr(created_at, 1, 13), coalesce(intent, queue), count(*)
+        FROM cases WHERE reopens > 0 GROUP BY 2, 3
+    UNION ALL SELECT 'finished', substr(created_at, 1, 13), '', count(*) FROM cases
+        WHERE solved_at IS NOT NULL OR reopens > 0 GROUP BY 2
+    UNION ALL SELECT 'bounced', substr(created_at, 1, 13), '', count(*) FROM cases
+        WHERE reassignments > 0 GROUP BY 2
+    UNION ALL SELECT 'assigned', substr(created_at, 1, 13), '', count(*) FROM cases
+        WHERE assigned_at IS NOT NULL OR reassignments > 0 GROUP BY 2
+    UNION ALL SELECT 'waiting', substr(created_at, 1, 13), {band_sql('priority')}, count(*)
+        FROM cases WHERE status IN {ACTIVE} GROUP BY 2, 3
+    UNION ALL SELECT 'working', channel, owner, count(*) FROM cases
+        WHERE owner IS NOT NULL AND status IN ('new', 'open') GROUP BY 2, 3
+    UNION ALL SELECT 'held', channel, owner, count(*) FROM cases
+        WHERE owner IS NOT NULL AND status IN ('pending', 'on_hold') GROUP BY 2, 3"""
+
+MIGRATION_23 = f"""
+CREATE TABLE tallies (
+    name TEXT NOT NULL,
+    bucket TEXT NOT NULL,
+    key TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (name, bucket, key)
+) WITHOUT ROWID;
+CREATE TRIGGER cases_tally_insert AFTER INSERT ON cases BEGIN
+    {_tally(_tallied("NEW", 1))}
+END;
+CREATE TRIGGER cases_tally_update AFTER UPDATE OF {", ".join(TALLIED)} ON cases
+WHEN {TALLY_CHANGED} BEGIN
+    {_tally(_tallied("NEW", 1), _tallied("OLD", -1))}
+END;
+CREATE TRIGGER cases_tally_delete AFTER DELETE ON cases BEGIN
+    {_tally(_tallied("OLD", -1))}
+END;
+INSERT INTO tallies (name, bucket, key, n) {TALLIES_OF_CASES};
 """
 
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
@@ -576,7 +673,7 @@ MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIG
                          MIGRATION_11, MIGRATION_12, MIGRATION_13, MIGRATION_14,
                          MIGRATION_15, MIGRATION_16, MIGRATION_17,
                          MIGRATION_18, MIGRATION_19, MIGRATION_20, MIGRATION_21,
-                         MIGRATION_22]
+                         MIGRATION_22, MIGRATION_23]
 
 # Migrations that also rewrite rows by rules too involved for SQL: the module whose
 # `migrate(conn)` runs right after that migration's SQL, in the same transaction. Named, not
