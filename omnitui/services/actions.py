@@ -121,6 +121,8 @@ def assign(conn: sqlite3.Connection, case_id: int, owner: str | None, *, actor: 
     values: dict[str, object] = {"owner": owner, "updated_at": db_time(at)}
     if owner != case["owner"]:
         values["assigned_at"] = db_time(at) if owner else None
+    if owner and case["first_assigned_at"] is None:
+        values["first_assigned_at"] = db_time(at)  # the assignment time ends here
     if owner and owner != case["owner"]:
         previous = case["owner"] or case_store.last_owner(conn, case_id)
         if previous and previous != owner:

@@ -22,7 +22,9 @@ SHIFTS = {  # column -> expression; :c :i :k :m are the id offsets, :n the copy 
                  " || '+c' || :n || substr(value, instr(value, '@'))"
                  " ELSE value || '-c' || :n END"},
     "cases": {"id": "id + :k", "customer_id": "customer_id + :c",
-              "previous_case_id": "previous_case_id + :k", "merged_into": "merged_into + :k"},
+              "previous_case_id": "previous_case_id + :k", "merged_into": "merged_into + :k",
+              # counted again by the triggers as the copy's messages and presence arrive
+              "agent_replies": "0", "handle_seconds": "0"},
     "messages": {"id": "id + :m", "case_id": "case_id + :k", "customer_id": "customer_id + :c",
                  "identity_id": "identity_id + :i",
                  "external_id": "external_id || '#c' || :n",

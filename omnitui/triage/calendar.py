@@ -61,13 +61,25 @@ class Calendar:
                     yield lo, hi
             day += timedelta(days=1)
 
-    def _day(self, day: date) -> list[tuple[datetime, datetime]]:
+    @cached_property
+    def _days(self) -> dict[date, tuple[tuple[datetime, datetime], ...]]:
+        """Each local day's open spans in UTC, worked out once: a month's report asks for
+        the same few dozen days a million times."""
+        return {}
+
+    def _day(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
+        found = self._days.get(day)
+        if found is None:
+            found = self._days[day] = self._open_spans(day)
+        return found
+
+    def _open_spans(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
         if day in self.closed or day in self._public:
-            return []
+            return ()
         midnight = datetime.combine(day, time(0), tzinfo=self.zone)
-        return [((midnight + timedelta(minutes=a)).astimezone(UTC),
-                 (midnight + timedelta(minutes=b)).astimezone(UTC))
-                for a, b in self.week[day.weekday()]]
+        return tuple(((midnight + timedelta(minutes=a)).astimezone(UTC),
+                      (midnight + timedelta(minutes=b)).astimezone(UTC))
+                     for a, b in self.week[day.weekday()])
 
     def seconds(self, start: datetime, end: datetime) -> float:
         """Open seconds between two moments (0 when `end` is not after `start`)."""

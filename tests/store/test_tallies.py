@@ -1,6 +1,7 @@
-"""The board's rolling tallies (schema 23) stay equal to a fresh count of the cases after
-everything that changes cases: intake, the demo's agents, routing, hand-overs, solving,
-reopening, merging, undo, the copier that grows big stores, and a migration's first fill."""
+"""What the store keeps counted for the board and the report (schemas 23 and 24) stays
+equal to a fresh count after everything that changes cases: intake, the demo's agents,
+routing, hand-overs, solving, reopening, merging, undo, the copier that grows big stores, and
+a migration's first fill."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from omnitui.config import Settings
 from omnitui.demo import build_demo
 from omnitui.model import Status
 from omnitui.services.desk import Desk
-from omnitui.store.db import Store
-from omnitui.store.schema import MIGRATIONS, TALLIES_OF_CASES
+from omnitui.store.db import Store, _statements
+from omnitui.store.schema import MIGRATION_20, MIGRATION_21, SCHEMA_VERSION, TALLIES_OF_CASES
 
 
 def kept(conn: sqlite3.Connection) -> set[tuple[str, str, str, int]]:
@@ -23,11 +24,27 @@ def afresh(conn: sqlite3.Connection) -> set[tuple[str, str, str, int]]:
     return set(conn.execute(TALLIES_OF_CASES))
 
 
+def per_case(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
+    return conn.execute("SELECT id, first_assigned_at, agent_replies, handle_seconds"
+                        " FROM cases ORDER BY id").fetchall()
+
+
+def per_case_afresh(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
+    """Each case's first assignment, agent replies and handle time, looked up afresh."""
+    return conn.execute(
+        "SELECT c.id, (SELECT min(at) FROM audit a WHERE a.case_id = c.id AND a.action ="
+        " 'case.assigned' AND a.after LIKE '%\"owner\": \"%'), (SELECT count(*) FROM"
+        " messages m WHERE m.case_id = c.id AND m.direction = 'out' AND m.auto_submitted IS"
+        " NULL), (SELECT coalesce(sum(unixepoch(ended_at) - unixepoch(started_at)), 0) FROM"
+        " presence_intervals p WHERE p.case_id = c.id) FROM cases c ORDER BY c.id").fetchall()
+
+
 def test_the_triggers_keep_the_tallies_equal_to_a_fresh_count(tmp_path: Path) -> None:
     with Store(tmp_path / "demo.db") as store:
         build_demo(store, Settings(), customers=60, messages=400, base_messages=150)
         conn = store.conn
         assert kept(conn) == afresh(conn) and kept(conn)  # the copier's rows counted too
+        assert per_case(conn) == per_case_afresh(conn)
         open_ids = [row[0] for row in conn.execute(
             "SELECT id FROM cases WHERE status IN ('new', 'open') ORDER BY id LIMIT 6")]
         alice, bob = Desk(store, "alice"), Desk(store, "bob")
@@ -40,16 +57,33 @@ def test_the_triggers_keep_the_tallies_equal_to_a_fresh_count(tmp_path: Path) ->
         assert kept(conn) == afresh(conn)
         alice.undo()  # the priority back
         assert kept(conn) == afresh(conn)
+        assert per_case(conn) == per_case_afresh(conn)
 
 
 def test_a_store_from_before_the_tallies_gets_them_filled(tmp_path: Path) -> None:
+    """A store at schema 22 (built, then stripped of what 23 and 24 add) gets the tallies
+    and each case's first assignment, agent replies and handle time from its history."""
     path = tmp_path / "old.db"
     with Store(path) as store:
         build_demo(store, Settings(), customers=30, messages=120)
-        expected = afresh(store.conn)
-        store.conn.executescript("DROP TRIGGER cases_tally_insert; DROP TRIGGER"
-                                 " cases_tally_update; DROP TRIGGER cases_tally_delete;"
-                                 " DROP TABLE tallies; DROP INDEX audit_left_owner;"
-                                 f" PRAGMA user_version = {len(MIGRATIONS) - 2};")
+        conn = store.conn
+        expected, cases = afresh(conn), per_case(conn)
+        assert any(replies for _, _, replies, _ in cases)
+        assert any(handled for *_, handled in cases)
+        assert any(first for _, first, _, _ in cases)
+        dropped = [s for s in _statements(MIGRATION_20 + MIGRATION_21)
+                   if any(name in s for name in ("cases_opened_rates", "cases_active_load",
+                                                  "messages_agent_replies"))]
+        for name, kind in conn.execute("SELECT name, type FROM sqlite_master WHERE type ="
+                                       " 'trigger' AND (name LIKE '%tally%' OR name LIKE"
+                                       " '%reply%' OR name LIKE '%handle%')").fetchall():
+            conn.execute(f"DROP {kind} {name}")
+        conn.execute("DROP TABLE tallies")
+        for column in ("first_assigned_at", "agent_replies", "handle_seconds"):
+            conn.execute(f"ALTER TABLE cases DROP COLUMN {column}")
+        for statement in dropped:
+            conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 2}")
     with Store(path) as store:  # opening migrates
         assert kept(store.conn) == expected
+        assert per_case(store.conn) == cases

@@ -281,13 +281,14 @@ def aging_rows(board: Board) -> list[tuple[object, ...]]:
         bar = Text()
         for band in BANDS:
             bar.append("█" * round(BAR * row[band] / biggest), style=BAND_STYLES[band])
-        rows.append((label, *(Text(f"{row[band]:,}", style=BAND_STYLES[band]) for band in BANDS),
-                     bar))
+        rows.append((label, *(Text(f"{row[band]:,}", style=BAND_STYLES[band], justify="right")
+                              for band in BANDS), bar))
     return rows
 
 
 def reply_rows(lines: list[FirstReplies]) -> list[tuple[object, ...]]:
-    return [(clean(line.name), f"{line.opened_today:,}", _span(line.first_response.p50),
+    return [(clean(line.name), Text(f"{line.opened_today:,}", justify="right"),
+             _span(line.first_response.p50),
              Text(_span(line.first_response.p90), style="bold red" if line.late else ""),
              _span(line.target)) for line in lines]
 
