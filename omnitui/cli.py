@@ -495,6 +495,9 @@ def sla_recompute(typer_ctx: typer.Context,
                       "--since", help="Only cases changed since this date (YYYY-MM-DD).")] = None,
                   dry_run: Annotated[bool, typer.Option(
                       "--dry-run", help="Say what would change; change nothing.")] = False,
+                  solved: Annotated[bool, typer.Option(
+                      "--solved", help="Also the solved and closed cases: the durations "
+                      "`omnitui report` reads, for history from before schema 19.")] = False,
                   fmt: Annotated[Format, typer.Option("--format")] = Format.table) -> None:
     """Replay every unsolved case's SLA clocks from its audit log under the policies the
     config has now (an SLA repair, after a policy changed): audited, one undo."""
@@ -508,7 +511,8 @@ def sla_recompute(typer_ctx: typer.Context,
         except ValueError:
             raise typer.BadParameter(f"{since!r} is not a date such as 2026-11-30",
                                      param_hint="--since") from None
-    repair = ctx(typer_ctx).act(lambda desk: desk.recompute_sla(since, dry_run=dry_run))
+    repair = ctx(typer_ctx).act(lambda desk: desk.recompute_sla(since, dry_run=dry_run,
+                                                                    solved=solved))
     output.print_repair(repair, fmt, dry_run=dry_run)
 
 

@@ -42,8 +42,7 @@ from omnitui.services.routing import Router
 from omnitui.services.upkeep import Upkeep
 from omnitui.store import agents as agent_store
 from omnitui.store import audit
-from omnitui.store.cases import active_case_ids as case_ids_since
-from omnitui.store.cases import require_case
+from omnitui.store.cases import replayable_case_ids, require_case
 from omnitui.store.changes import changed_cases_since, last_change, solved_since
 from omnitui.store.db import (
     STORE_ERRORS,
@@ -194,12 +193,14 @@ class Desk:
 
     # -- SLA repair ---------------------------------------------------------------------
 
-    def recompute_sla(self, since: str | None, *, dry_run: bool) -> SlaRepair:
-        """Replay every unsolved case's clocks (touched since `since`) under the policies
-        the config has now; write and audit what changed, unless `dry_run`."""
+    def recompute_sla(self, since: str | None, *, dry_run: bool,
+                      solved: bool = False) -> SlaRepair:
+        """Replay every unsolved case's clocks (with `solved`, the solved and closed ones'
+        too: their stored durations), touched since `since`, under the policies the config
+        has now; write and audit what changed, unless `dry_run`."""
         repair = SlaRepair()
         with nullcontext(self.store.conn) if dry_run else self.store.write() as conn:
-            ids = case_ids_since(conn, since)
+            ids = replayable_case_ids(conn, since, solved=solved)
             for case_id, now, replayed in self.keeper.recompute(conn, ids):
                 if now is None:
                     repair.skipped.append(case_id)

@@ -217,13 +217,15 @@ def due_alarms(conn: sqlite3.Connection, now: str, limit: int) -> list[int]:
         f" AND status IN {ACTIVE} ORDER BY sla_alarm_at LIMIT ?", (now, limit))]
 
 
-def active_case_ids(conn: sqlite3.Connection, since: str | None) -> list[int]:
-    """Every unsolved case (touched since `since`, if given), oldest first."""
-    if since is None:
-        return [r[0] for r in conn.execute(f"SELECT id FROM cases WHERE status IN {ACTIVE}"
-                                           " ORDER BY id")]
-    return [r[0] for r in conn.execute(f"SELECT id FROM cases WHERE status IN {ACTIVE}"
-                                       " AND updated_at >= ? ORDER BY id", (since,))]
+def replayable_case_ids(conn: sqlite3.Connection, since: str | None, *,
+                        solved: bool = False) -> list[int]:
+    """Every unsolved case (with `solved`, every case not merged into another), touched
+    since `since` if given, oldest first."""
+    where = ["merged_into IS NULL" if solved else f"status IN {ACTIVE}"]
+    if since is not None:
+        where.append("updated_at >= ?")
+    return [r[0] for r in conn.execute(f"SELECT id FROM cases WHERE {' AND '.join(where)}"
+                                       " ORDER BY id", (since,) if since else ())]
 
 
 @dataclass(frozen=True)

@@ -216,3 +216,25 @@ def test_a_scheduler_back_after_the_due_time_fires_the_breach_only(
         "SELECT reason FROM audit WHERE case_id = ? AND action = 'case.escalated'"
         " AND reason LIKE 'first response%'", (case_id,))]
     assert reasons == ["first response breached: priority +10"]  # no at-risk after it
+
+
+def test_recompute_with_solved_fills_the_durations_of_history(store: Store,
+                                                              office: Settings) -> None:
+    """A case solved before schema 19 has no stored durations, so the report cannot count
+    it; `sla recompute --solved` replays it (plain `recompute` leaves solved cases be)."""
+    case_id = open_case(store, office, MONDAY_4PM - timedelta(hours=6))  # Monday 10:00
+    erin = desk_at(store, office, MONDAY_4PM - timedelta(hours=5))
+    erin.write(case_id, "reply", "Restart it, please.")
+    erin.each([case_id], erin.status(Status.SOLVED))
+    columns = "first_response_seconds, resolution_seconds"
+    stored = store.conn.execute(f"SELECT {columns} FROM cases WHERE id = ?",
+                                (case_id,)).fetchone()
+    assert stored == (3600, 3600)  # an hour of business time to answer and to solve
+    with store.write() as conn:  # as a store from before schema 19 has them
+        conn.execute("UPDATE cases SET first_response_seconds = NULL,"
+                     " resolution_seconds = NULL")
+    assert Desk(store, "sam", office).recompute_sla(None, dry_run=False).checked == 0
+    repair = Desk(store, "sam", office).recompute_sla(None, dry_run=False, solved=True)
+    assert repair.checked == 1 and case_id in repair.changed
+    assert store.conn.execute(f"SELECT {columns} FROM cases WHERE id = ?",
+                              (case_id,)).fetchone() == stored
