@@ -6,9 +6,10 @@ Values are read the way the screen shows them (`status:on hold`, `owner:Farid`),
 names nothing is reported and left out (never a silently empty queue), `owner:none` means
 unassigned, `intent:billing` cases whose customer wants what the config's [[intents]] entry
 "billing" says, `lang:de` cases whose customer last wrote in German, `is:irritated` those whose
-customer's latest message reads irritated, `age:>4h` cases opened more than four hours ago
-(`age:<30m`, `age:1h-4h`, `age:1-3d`: units m, h, d, w; the supervisor's board drills into
-its age buckets this way), and `#N` names case N.
+customer's latest message reads irritated, `is:reopened` those that came back after being
+solved, `is:bounced` those handed from one owner to another, `age:>4h` cases opened more
+than four hours ago (`age:<30m`, `age:1h-4h`, `age:1-3d`: units m, h, d, w; the supervisor's
+board drills into its age buckets this way), and `#N` names case N.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from omnitui.model import Channel, Status
 
 KEYS = ("status", "owner", "channel", "queue", "tag", "intent", "lang", "is", "age")
 KEYS_HINT = " ".join(f"{key}:" for key in KEYS)  # as the console lists them
-STATES = ("irritated",)  # what `is:` takes
+STATES = ("irritated", "reopened", "bounced")  # what `is:` takes, each a CaseQuery flag
 LANGUAGE_CODE = re.compile(r"[a-z]{2}")
 NOBODY = ("none", "nobody", "unassigned", "-")
 STATUSES = tuple(str(s) for s in Status)
@@ -135,7 +136,7 @@ def _apply(result: Narrowing, key: str, value: str, vocabulary: Vocabulary) -> N
             result.problems.append(f"no age {value!r} (>4h, <30m, 1h-4h, 1-3d: units m h d w)")
     elif key == "is":
         if value.lower() in STATES:
-            result.changes["irritated"] = True
+            result.changes[value.lower()] = True
         else:
             result.problems.append(_unknown("state", value, STATES))
     else:

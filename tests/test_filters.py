@@ -37,3 +37,10 @@ def test_the_boards_age_rows_are_filters_that_read_back() -> None:
 def test_age_completes() -> None:
     assert complete("ag", Vocabulary()) == "age:"
     assert complete("age:>", Vocabulary()) == "age:>1h"
+
+
+def test_is_takes_reopened_and_bounced_and_says_what_it_does_not_know() -> None:
+    assert parse("is:reopened is:bounced", Vocabulary()).changes == {"reopened": True,
+                                                                     "bounced": True}
+    assert parse("is:reopend", Vocabulary()).problems == [
+        "no state 'reopend' (irritated, reopened, bounced)"]

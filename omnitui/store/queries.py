@@ -72,6 +72,8 @@ class CaseQuery:
     language: str | None = None  # of the customer's latest message
     intent: str | None = None  # what the customer wants
     irritated: bool = False  # only cases whose customer's latest message reads irritated
+    reopened: bool = False  # only cases that came back after being solved
+    bounced: bool = False  # only cases handed from one owner to another
     due_before: str | None = None  # SLA due before this time (at risk or breached)
     min_age: int | None = None  # opened at least this many seconds ago
     max_age: int | None = None  # opened less than this many seconds ago
@@ -127,6 +129,10 @@ def _filters(query: CaseQuery, after: tuple[Any, int] | None) -> tuple[str, list
     if query.irritated:  # few cases: found through their own small index, whatever the order
         where.append(f"c.id IN (SELECT id FROM cases WHERE irritation IS NOT NULL"
                      f" AND status IN {ACTIVE})")
+    if query.reopened:
+        where.append("c.reopens > 0")
+    if query.bounced:
+        where.append("c.reassignments > 0")
     if query.due_before is not None:  # written as the SLA key, so its index serves the range
         where.append(f"{SLA_KEY} < ?")
         params.append(query.due_before)

@@ -152,3 +152,25 @@ def test_each_channel_shows_its_first_replies_today_and_drills_down(demo_db: Pat
         assert app.queue.narrowed_by == f"channel:{sorted(today)[0]}"
 
     drive(demo_db, script, clock=lambda: end)
+
+
+def test_enter_on_reopened_shows_the_open_cases_that_came_back(demo_db: Path) -> None:
+    with Store(demo_db) as store:
+        expected = {row[0] for row in store.conn.execute(
+            "SELECT id FROM cases WHERE reopens > 0 AND status IN ('new', 'open', 'pending',"
+            " 'on_hold') AND (snoozed_until IS NULL OR snoozed_until <= datetime('now'))")}
+    assert expected  # the demo's customers write again after a solve
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("f3")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        table = app.screen.query_one("#flow", DataTable)
+        assert str(table.get_row_at(0)[0]) == "reopened"
+        table.focus()
+        table.move_cursor(row=0)
+        await pilot.press("enter")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        assert app.queue.narrowed_by == "is:reopened"
+        assert set(app.queue.cases.ids) == expected
+
+    drive(demo_db, script)

@@ -14,7 +14,6 @@ import time
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from rich.console import Group
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -87,7 +86,10 @@ class BoardScreen(WorkScreen):
             yield DataTable(id="due", cursor_type="row", zebra_stripes=True)
             yield Static("Team — enter shows the agent's cases", classes="title")
             yield DataTable(id="team", cursor_type="row")
-            yield Static("", id="flow")
+            yield Static(f"Flow, last {TREND_DAYS} days — enter shows the open ones",
+                         classes="title")
+            yield DataTable(id="flow", cursor_type="row", show_header=False)
+            yield Static("", id="satisfaction")
             with Horizontal(id="charts"):
                 yield PlotextPlot(id="trend")
                 yield PlotextPlot(id="spread")
@@ -155,7 +157,8 @@ class BoardScreen(WorkScreen):
         rows = {"aging": age_filters(),
                 "queues": [f"queue:{line.name}" for line in board.queues],
                 "channels": [f"channel:{line.name}" for line in board.channels],
-                "team": [f"owner:{agent.name}" for agent in board.team]}.get(table or "", [])
+                "team": [f"owner:{agent.name}" for agent in board.team],
+                "flow": ["is:reopened", "is:bounced"]}.get(table or "", [])
         return rows[row] if 0 <= row < len(rows) else None
 
     # -- reading the store ---------------------------------------------------------------
@@ -212,7 +215,8 @@ class BoardScreen(WorkScreen):
         self._ids = [row["id"] for row in board.due_soon]
         fill(self.query_one("#due", DataTable), due_rows(board, now))
         fill(self.query_one("#team", DataTable), team_rows(board))
-        self.query_one("#flow", Static).update(flow_panel(board))
+        fill(self.query_one("#flow", DataTable), flow_rows(board))
+        self.query_one("#satisfaction", Static).update(satisfaction(board))
         self._chart_trend(board)
         self._chart_spread(board)
 
@@ -245,7 +249,8 @@ COLUMNS = {
     "channels": ("channel", "opened", "p50", "p90", "target"),
     "due": ("#", "due", "prio", "queue", "owner", "status", "subject"),
     "team": ("agent", "state", "open", "waiting", "capacity", "1st reply p50/p90 today",
-             "solved today")}
+             "solved today"),
+    "flow": ("what", "share", "most common")}
 
 
 def fill(table: DataTable, rows: list[tuple[object, ...]]) -> None:
@@ -308,20 +313,23 @@ def team_rows(board: Board) -> list[tuple[object, ...]]:
     return rows
 
 
-def flow_panel(board: Board) -> Group:
-    title = Text(f"Flow, last {TREND_DAYS} days", style="bold")
-    rates = Text(f"reopened {_share(board.reopened.share)} of the solved · reassigned "
-                 f"{_share(board.reassigned.share)} of the assigned · satisfaction ")
+def flow_rows(board: Board) -> list[tuple[object, ...]]:
+    """Reopened and reassigned: the share, and the three most common whats and whys."""
+    def top(counted: list[tuple[str, int]]) -> Text:
+        return Text(" · ".join(f"{clean(what)} ({count:,})" for what, count in counted)
+                    or "-", style="dim")
+
+    return [("reopened", f"{_share(board.reopened.share)} of the solved",
+             Text("about: ", style="dim") + top(board.reopened_what)),
+            ("reassigned", f"{_share(board.reassigned.share)} of the assigned",
+             Text("left their owner: ", style="dim") + top(board.reassigned_why))]
+
+
+def satisfaction(board: Board) -> Text:
     answers, mean, happy = board.csat
-    rates.append(f"{mean:.1f} of 5 ({plural(answers, 'answer')}, {happy / answers:.0%} 4-5)"
-                 if answers and mean is not None else "no answers")
-    lines = [title, rates]
-    for label, counted in (("reopened cases were about", board.reopened_what),
-                           ("cases left their owner", board.reassigned_why)):
-        if counted:
-            lines.append(Text(f"{label}: " + " · ".join(
-                f"{clean(what)} ({count:,})" for what, count in counted), style="dim"))
-    return Group(*lines)
+    return Text("satisfaction: " + (
+        f"{mean:.1f} of 5 ({plural(answers, 'answer')}, {happy / answers:.0%} 4-5)"
+        if answers and mean is not None else "no answers"))
 
 
 def _span(seconds: float | None) -> str:
