@@ -415,22 +415,6 @@ def suggestions(typer_ctx: typer.Context,
         output.print_rows(open_suggestions(store.conn), fmt, title="open suggestions")
 
 
-@app.command()
-def agents(typer_ctx: typer.Context,
-           fmt: Annotated[Format, typer.Option("--format")] = Format.table) -> None:
-    """The team as routing sees it: skills, capacity, open cases, here, away or gone."""
-    from omnitui import output
-    from omnitui.services.routing import Router
-    from omnitui.store.db import utc_now
-
-    context = ctx(typer_ctx)
-    with context.open_store() as store:
-        now = utc_now()
-        rows = Router(context.settings).roster(store.conn, now)
-    output.print_rows(rows if fmt is not Format.table else
-                      [output.roster_row(row, now) for row in rows], fmt, title="agents")
-
-
 def command_group(name: str, help_text: str) -> typer.Typer:
     """`omnitui NAME SUBCOMMAND`; `omnitui NAME` alone lists its commands."""
     group = typer.Typer(help=help_text)
@@ -688,4 +672,4 @@ def _typed_command() -> str | None:
 
 
 # The actions on cases, one command each (omnitui/cli_actions.py), registered on `app`.
-from omnitui import cli_actions  # noqa: E402, F401
+from omnitui import cli_actions, cli_team  # noqa: E402, F401

@@ -26,6 +26,7 @@ ACTION_WORDS = {
     "case.fields": "an answer kept on the case", "assistant.asked": "the intake assistant",
     "assistant.ended": "the intake assistant's end",
     "customer.untold": "a message to the customer not sent",
+    "agent.added": "an agent added or changed", "agent.removed": "an agent removed",
 }
 
 

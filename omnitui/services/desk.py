@@ -239,6 +239,42 @@ class Desk:
         if not away:
             self._offer_waiting()
 
+    def set_agent_away(self, name: str, away: bool) -> None:
+        """`omnitui agents away|back NAME`: as the agent's own key does it."""
+        Desk(self.store, name, self.settings, clock=self.clock).set_away(away)
+
+    # -- the team ---------------------------------------------------------------------
+
+    def add_agent(self, profile: agent_store.AgentProfile, keys_file: str | None) -> None:
+        """A new agent (or new skills, capacity, role for one), on the team at once;
+        `keys_file`: the authorized_keys file their line was written to."""
+        with self.store.write() as conn:
+            agent_store.apply_profiles(conn, [profile], db_time(self.clock()))
+            if keys_file is not None:
+                agent_store.set_keys_file(conn, profile.name, keys_file)
+            audit.record_audit(conn, actor=self.actor, action="agent.added",
+                               reason=f"{profile.name}: {profile.role}, skills "
+                                      f"{', '.join(profile.skills) or 'none'}")
+        self._offer_waiting()
+
+    def remove_agent(self, name: str) -> list[int]:
+        """Off the team: their unsolved cases go back to routing, which gives the open
+        ones to whoever has room; returns those cases."""
+        now = self.clock()
+        with self.store.write() as conn, self._clocks_follow(conn):
+            if name not in {agent.name for agent in agent_store.agents(conn)}:
+                raise Refused(f"no agent {name!r} on the team (`omnitui agents` lists it)")
+            handed = agent_store.unsolved_cases(conn, name)
+            agent_store.deactivate(conn, name)
+            audit.record_audit(conn, actor=self.actor, action="agent.removed", reason=name)
+            for case_id in handed:
+                actions.assign(conn, case_id, None, actor=self.actor, at=now,
+                               reason=f"back to routing: {name} left the team")
+            pool = self.router.candidates(conn, now)
+            for case_id in handed:
+                self.router.route(conn, case_id, now, pool=pool, say_wait=True)
+        return handed
+
     def away(self) -> bool:
         me = agent_store.agent(self.store.conn, self.actor)
         return me is not None and me.away_since is not None

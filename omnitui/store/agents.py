@@ -100,6 +100,25 @@ def apply_profiles(conn: sqlite3.Connection, profiles: Sequence[AgentProfile],
                      (profile.name, now, *values.values()))
 
 
+def set_keys_file(conn: sqlite3.Connection, name: str, path: str | None) -> None:
+    conn.execute("UPDATE agents SET keys_file = ? WHERE name = ?", (path, name))
+
+
+def keys_file(conn: sqlite3.Connection, name: str) -> str | None:
+    row = conn.execute("SELECT keys_file FROM agents WHERE name = ?", (name,)).fetchone()
+    return row[0] if row else None
+
+
+def deactivate(conn: sqlite3.Connection, name: str) -> None:
+    """Off the team: routing and the board no longer see them; their history keeps the name."""
+    conn.execute("UPDATE agents SET active = 0, keys_file = NULL WHERE name = ?", (name,))
+
+
+def unsolved_cases(conn: sqlite3.Connection, owner: str) -> list[int]:
+    return [row[0] for row in conn.execute(
+        f"SELECT id FROM cases WHERE owner = ? AND status IN {_ACTIVE} ORDER BY id", (owner,))]
+
+
 def mark_seen(conn: sqlite3.Connection, name: str, now: str) -> None:
     """A console of `name` runs: they are present (a row is made for an agent in no config)."""
     conn.execute("INSERT INTO agents (name, created_at, seen_at) VALUES (?, ?, ?)"

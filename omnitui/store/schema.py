@@ -722,12 +722,19 @@ DROP INDEX cases_active_load;
 DROP INDEX messages_agent_replies;
 """
 
+# 25: the authorized_keys file `omnitui agents add --write` put an agent's line in, so
+# `omnitui agents remove` takes exactly that line out again.
+MIGRATION_25 = """
+ALTER TABLE agents ADD COLUMN keys_file TEXT;
+"""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
                          MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10,
                          MIGRATION_11, MIGRATION_12, MIGRATION_13, MIGRATION_14,
                          MIGRATION_15, MIGRATION_16, MIGRATION_17,
                          MIGRATION_18, MIGRATION_19, MIGRATION_20, MIGRATION_21,
-                         MIGRATION_22, MIGRATION_23, MIGRATION_24]
+                         MIGRATION_22, MIGRATION_23, MIGRATION_24,
+                         MIGRATION_25]
 
 # Migrations that also rewrite rows by rules too involved for SQL: the module whose
 # `migrate(conn)` runs right after that migration's SQL, in the same transaction. Named, not

@@ -1,0 +1,176 @@
+"""`omnitui agents`: the team on one server. Who works here with which skills, capacity and
+role; the `authorized_keys` line that opens the console as an agent over SSH; who is away.
+
+The store's agents table is the truth at run time; the config's [[agents]], when it has
+them, are applied over it when a console or the daemon starts (docs/deployment.md).
+"""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from omnitui.choices import Format
+from omnitui.cli import Context, app, ctx, say
+from omnitui.errors import UsageError
+
+agents_app = typer.Typer(help="The team: skills, capacity, role, SSH keys, away or back. "
+                              "`omnitui agents` alone lists it.")
+app.add_typer(agents_app, name="agents")
+
+Name = Annotated[str, typer.Argument(metavar="NAME", help="The agent's name.",
+                                     show_default=False)]
+Fmt = Annotated[Format, typer.Option("--format")]
+
+
+@agents_app.callback(invoke_without_command=True)
+def agents(typer_ctx: typer.Context, fmt: Fmt = Format.table) -> None:
+    """The team as routing sees it: skills, capacity, open cases, here, away or gone."""
+    if typer_ctx.invoked_subcommand is None:
+        _roster(ctx(typer_ctx), fmt)
+
+
+@agents_app.command("list")
+def agents_list(typer_ctx: typer.Context, fmt: Fmt = Format.table) -> None:
+    """The team as routing sees it: skills, capacity, open cases, here, away or gone."""
+    _roster(ctx(typer_ctx), fmt)
+
+
+def _roster(context: Context, fmt: Format) -> None:
+    from omnitui import output
+    from omnitui.services.routing import Router
+    from omnitui.store.db import utc_now
+
+    with context.open_store() as store:
+        now = utc_now()
+        rows = Router(context.settings).roster(store.conn, now)
+    output.print_rows(rows if fmt is not Format.table else
+                      [output.roster_row(row, now) for row in rows], fmt, title="agents")
+
+
+@agents_app.command("add")
+def agents_add(
+        typer_ctx: typer.Context, name: Name,
+        key: Annotated[Path, typer.Option(
+            "--key", help="The agent's public SSH key (their id_ed25519.pub).",
+            show_default=False)],
+        skills: Annotated[str | None, typer.Option(
+            "--skills", help="Comma-separated: billing,de.", show_default=False)] = None,
+        capacity: Annotated[str | None, typer.Option(
+            "--capacity", help="Open cases per channel class: chat=3,email=10.",
+            show_default=False)] = None,
+        role: Annotated[str | None, typer.Option(
+            "--role", help="agent (the default) or supervisor.", show_default=False)] = None,
+        write: Annotated[Path | None, typer.Option(
+            "--write", help="Append the line to this authorized_keys file.",
+            show_default=False)] = None) -> None:
+    """Put NAME on the team and print the authorized_keys line that opens the console as
+    NAME with their key, and nothing else (or append it to --write FILE). For an agent
+    already on the team, what is not given stays as it was."""
+    from omnitui import ssh_keys
+    from omnitui.config import AGENT_ROLES, config_file
+    from omnitui.services.desk import Desk
+    from omnitui.store import agents as agent_store
+    from omnitui.store.agents import AgentProfile
+
+    context = ctx(typer_ctx)
+    ssh_keys.check_agent_name(name)
+    public = ssh_keys.read_public_key(key)
+    if role is not None and role not in AGENT_ROLES:
+        raise UsageError(f"--role {role!r}: one of {', '.join(AGENT_ROLES)}")
+    classes = context.settings.routing.channel_classes
+    counts = _capacity(capacity) if capacity is not None else None
+    if unknown := [klass for klass in counts or {} if klass not in classes]:
+        raise UsageError(f"--capacity: {unknown[0]!r} is not a channel class (classes: "
+                         f"{', '.join(classes)})")
+    path = context.existing_db_path
+    with context.open_store(path) as store:
+        now = agent_store.agent(store.conn, name)
+    profile = AgentProfile(
+        name, "", "",
+        tuple(_words(skills)) if skills is not None else tuple(sorted(now.skills)) if now
+        else (), counts if counts is not None else now.capacity if now else {},
+        role or (now.role if now else "agent"))
+    config, named = config_file(context.config_option)
+    has_config = named or config.exists()
+    line = ssh_keys.forced_line(public, name, ssh_keys.console_command(
+        name, config if has_config else None,
+        context.db_option or (None if has_config else path)))
+    written = ssh_keys.add_line(write, line, public, name) if write is not None else False
+    with context.open_store(path) as store:
+        Desk(store, context.agent, context.settings).add_agent(
+            profile, str(write.absolute()) if write is not None else None)
+    say(f"{name} is on the team: {profile.role}, skills "
+        f"{', '.join(profile.skills) or 'none'}, capacity " + (" · ".join(
+            f"{klass} {count}" for klass, count in profile.capacity.items()) or "no limit"))
+    if name in {a.name for a in context.settings.agents}:
+        say(f"note: this store's team settings (the config's [[agents]], or the demo's) "
+            f"list {name}, and are applied over this whenever a console or the daemon starts")
+    if write is None:
+        typer.echo(line)
+    else:
+        say(f"{'added the line to' if written else 'the line is already in'} {write}")
+
+
+@agents_app.command("remove")
+def agents_remove(typer_ctx: typer.Context, name: Name) -> None:
+    """Take NAME off the team: their unsolved cases go back to routing, and the
+    authorized_keys line `agents add --write` wrote for them goes."""
+    from omnitui import ssh_keys
+    from omnitui.services.desk import Desk
+    from omnitui.store import agents as agent_store
+
+    context = ctx(typer_ctx)
+    with context.open_store() as store:
+        keys_file = agent_store.keys_file(store.conn, name)
+        handed = Desk(store, context.agent, context.settings).remove_agent(name)
+    say(f"{name} is off the team; {len(handed)} unsolved case"
+        f"{'' if len(handed) == 1 else 's'} back to routing"
+        + (f" ({', '.join(f'#{i}' for i in handed[:10])}{', …' if len(handed) > 10 else ''})"
+           if handed else ""))
+    if keys_file:
+        gone = ssh_keys.remove_lines(Path(keys_file), name)
+        say(f"{gone} line{'' if gone == 1 else 's'} taken out of {keys_file}")
+    if name in {a.name for a in context.settings.agents}:
+        say(f"warning: the config's [[agents]] still has {name}: remove the entry, or the "
+            "next console or daemon start puts them back on the team")
+
+
+@agents_app.command("away")
+def agents_away(typer_ctx: typer.Context, name: Name) -> None:
+    """NAME is away: routing gives them nothing (and after a while hands their untouched
+    cases on), as their own console's key does."""
+    _set_away(ctx(typer_ctx), name, away=True)
+
+
+@agents_app.command("back")
+def agents_back(typer_ctx: typer.Context, name: Name) -> None:
+    """NAME is available again: the waiting cases they have room for come at once."""
+    _set_away(ctx(typer_ctx), name, away=False)
+
+
+def _set_away(context: Context, name: str, *, away: bool) -> None:
+    from omnitui.errors import Refused
+    from omnitui.services.desk import Desk
+    from omnitui.store import agents as agent_store
+
+    with context.open_store() as store:
+        if agent_store.agent(store.conn, name) is None:
+            raise Refused(f"no agent {name!r} on the team (`omnitui agents` lists it)")
+        Desk(store, context.agent, context.settings).set_agent_away(name, away)
+    say(f"{name} is {'away' if away else 'available'}")
+
+
+def _words(text: str) -> list[str]:
+    return sorted({word.strip() for word in text.split(",") if word.strip()})
+
+
+def _capacity(text: str) -> dict[str, int]:
+    """`chat=3,email=10` as {"chat": 3, "email": 10}."""
+    found: dict[str, int] = {}
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        klass, sep, count = part.partition("=")
+        if not sep or not count.strip().isdigit():
+            raise UsageError(f"--capacity {text!r}: write it as chat=3,email=10")
+        found[klass.strip()] = int(count)
+    return found

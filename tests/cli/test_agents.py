@@ -1,0 +1,103 @@
+"""`omnitui agents`: putting an agent on the team with the authorized_keys line that pins
+their key to the console, taking them off again (their cases back to routing, their line
+out of the file), away and back; wrong input says what is wrong in one line."""
+
+from __future__ import annotations
+
+import json
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from omnitui.store.db import Store
+from tests.cli.conftest import Run
+
+
+def keypair(folder: Path, name: str) -> Path:
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"{name}@laptop",
+                    "-f", str(folder / name)], check=True)
+    return folder / f"{name}.pub"
+
+
+@pytest.fixture
+def store(omnitui: Run, tmp_path: Path) -> Path:
+    path = tmp_path / "team.db"
+    omnitui("--db", str(path), "demo", "--no-console", "--customers", "60", "--messages", "60")
+    return path
+
+
+def test_add_writes_the_line_that_opens_only_the_console_and_remove_takes_it_out(
+        omnitui: Run, store: Path, tmp_path: Path) -> None:
+    key = keypair(tmp_path, "gina")
+    keys_file = tmp_path / "ssh" / "authorized_keys"
+    db = ("--db", str(store))
+    added = omnitui(*db, "agents", "add", "gina", "--key", str(key), "--skills", "billing,de",
+                    "--capacity", "chat=3,email=10", "--role", "supervisor",
+                    "--write", str(keys_file))
+    assert f"added the line to {keys_file}" in added.stderr
+    line = keys_file.read_text().strip()
+    public = " ".join(key.read_text().split()[:2])
+    assert line == (f'command="{sys.executable} -m omnitui --db {store} --agent gina",'
+                    f"restrict,pty {public} omnitui:gina")
+    assert stat.S_IMODE(keys_file.stat().st_mode) == 0o600
+    again = omnitui(*db, "agents", "add", "gina", "--key", str(key), "--write", str(keys_file))
+    assert "already in" in again.stderr and keys_file.read_text().count("\n") == 1
+    team = json.loads(omnitui(*db, "agents", "list", "--format", "json").stdout)
+    gina = next(row for row in team if row["agent"] == "gina")
+    assert (gina["role"], gina["skills"], gina["capacity"]) == (
+        "supervisor", ["billing", "de"], {"chat": 3, "email": 10})
+
+    with Store(store) as opened:
+        ids = [str(row[0]) for row in opened.conn.execute(
+            "SELECT id FROM cases WHERE status IN ('new', 'open', 'pending') LIMIT 3")]
+    omnitui(*db, "--agent", "farid", "assign", "--to", "gina", *ids)  # a supervisor
+    removed = omnitui(*db, "agents", "remove", "gina")
+    assert "3 unsolved cases back to routing" in removed.stderr
+    assert keys_file.read_text() == ""
+    with Store(store) as opened:
+        owners = {row[0] for row in opened.conn.execute(
+            f"SELECT owner FROM cases WHERE id IN ({', '.join(ids)})")}
+        assert "gina" not in owners
+        reasons = [row[0] for row in opened.conn.execute(
+            "SELECT reason FROM audit WHERE action = 'case.assigned' AND reason LIKE"
+            " 'back to routing: gina%'")]
+    assert reasons == ["back to routing: gina left the team"] * 3
+    team = json.loads(omnitui(*db, "agents", "--format", "json").stdout)
+    assert "gina" not in {row["agent"] for row in team}
+
+
+def test_away_and_back(omnitui: Run, store: Path, tmp_path: Path) -> None:
+    db = ("--db", str(store))
+    omnitui(*db, "agents", "add", "gina", "--key", str(keypair(tmp_path, "gina")))
+    assert "gina is away" in omnitui(*db, "agents", "away", "gina").stderr
+    team = json.loads(omnitui(*db, "agents", "--format", "json").stdout)
+    assert next(row for row in team if row["agent"] == "gina")["state"] == "away"
+    assert "gina is available" in omnitui(*db, "agents", "back", "gina").stderr
+
+
+@pytest.mark.parametrize(("args", "said", "status"), [
+    (("add", "gina", "--key", "{private}"), "is a private key: give its public half", 1),
+    (("add", "gina", "--key", "{missing}"), "No such file or directory", 1),
+    (("add", "gina", "--key", "{public}", "--role", "boss"), "--role 'boss': one of", 2),
+    (("add", "gina", "--key", "{public}", "--capacity", "chat:3"), "write it as chat=3", 2),
+    (("add", "gina", "--key", "{public}", "--capacity", "phone=3"),
+     "'phone' is not a channel class", 2),
+    (("add", "gina smith", "--key", "{public}"), "use letters, digits", 1),
+    (("add", "gina"), "Missing option '--key'", 2),
+    (("away", "zed"), "no agent 'zed' on the team", 1),
+    (("remove", "zed"), "no agent 'zed' on the team", 1),
+    (("remov", "gina"), "No such command 'remov'. Did you mean 'remove'?", 2),
+])
+def test_wrong_input_is_one_line(omnitui: Run, store: Path, tmp_path: Path,
+                                 args: tuple[str, ...], said: str, status: int) -> None:
+    public = keypair(tmp_path, "gina")
+    files = {"private": str(tmp_path / "gina"), "public": str(public),
+             "missing": str(tmp_path / "nothing.pub")}
+    result = omnitui("--db", str(store), "agents", *(a.format(**files) for a in args),
+                     check=False)
+    assert result.returncode == status
+    assert said in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
