@@ -124,6 +124,12 @@ def main_options(
     typer_ctx.obj = Context(settings, config, db,
                             agent or settings.console.agent or _login_name())
     if typer_ctx.invoked_subcommand is None:
+        if asked := os.environ.get("SSH_ORIGINAL_COMMAND"):
+            # An agent's key runs this console whatever they asked ssh for: never run that.
+            from omnitui.sanitize import sanitize
+
+            shown = sanitize(asked[:80], multiline=False)
+            say(f"this key opens the omnitui console only; {shown!r} was not run")
         console(typer_ctx.obj, typer_ctx.obj.existing_db_path, board=supervisor)
     elif supervisor:
         raise typer.BadParameter("--supervisor opens the console: give it without a command",

@@ -24,6 +24,12 @@ class StoreSettings:
 @dataclass
 class ConsoleSettings:
     agent: str = ""  # empty: the login name
+    # The command ctrl+e writes a reply in. Empty: $VISUAL, then $EDITOR, then vi; over SSH
+    # (a console an agent's key opens) only this one, so a shell escape is not a way out.
+    editor: str = ""
+    # Where attachments are saved. Empty: any folder the agent types; over SSH only this
+    # folder and those under it (empty there: saving is off).
+    downloads: str = ""
 
 
 @dataclass

@@ -175,6 +175,39 @@ def test_editor_writes_the_reply(mail_db: Path, tmp_path: Path,
     drive(mail_db, script)
 
 
+def test_over_ssh_only_the_configured_editor_runs(mail_db: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A console an agent's SSH key opens never runs $EDITOR (vi's :! would be a shell on
+    the server's account): ctrl+e says so and keeps the text; the config's editor runs."""
+    trap = tmp_path / "trap-editor"
+    trap.write_text("#!/bin/sh\nprintf 'ESCAPED\\n' >> \"$1\"\n")
+    allowed = tmp_path / "allowed-editor"
+    allowed.write_text("#!/bin/sh\nprintf 'Written in rnano\\n' >> \"$1\"\n")
+    for editor in (trap, allowed):
+        editor.chmod(editor.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("EDITOR", str(trap))
+    monkeypatch.setenv("SSH_CONNECTION", "127.0.0.1 50000 127.0.0.1 22")
+
+    def run(settings: Settings, expected: str, said: str) -> None:
+        async def script(app: OmnituiApp, pilot: object) -> None:
+            await open_case(app, pilot)
+            await pilot.press("r")
+            await settle(app, pilot)
+            await pilot.press(*"Hi,", "ctrl+e")
+            await settle(app, pilot)
+            assert app.screen.query_one(TextArea).text == expected
+            assert said in screen_text(app)
+            await pilot.press("escape", "y")
+            await settle(app, pilot)
+
+        drive(mail_db, script, settings)
+
+    run(Settings(), "Hi,", "no editor over SSH")
+    configured = Settings()
+    configured.console.editor = str(allowed)
+    run(configured, "Hi,Written in rnano", "Hi,")
+
+
 def test_reply_on_another_channel_of_the_same_customer(mail_db: Path) -> None:
     with Store(mail_db) as store:
         Pipeline(store, Settings()).ingest(parse_email(make_email(

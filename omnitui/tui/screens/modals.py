@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shlex
 import subprocess
 import tempfile
@@ -21,10 +20,12 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Input, Label, OptionList, Select, Static, TextArea
 
+from omnitui.errors import OmnituiError
 from omnitui.keymap import BY_ID, Key
 from omnitui.model import Draft
 from omnitui.sanitize import sanitize
 from omnitui.tui.keys import bind
+from omnitui.tui.way_out import editor_command
 from omnitui.tui.widgets.typing import TypingArea, TypingInput
 
 
@@ -394,8 +395,14 @@ class ComposeScreen(ModalScreen[Draft | None]):
             self.query_one(TextArea).focus()
 
     def action_editor(self) -> None:
-        """Write the text in $EDITOR (then $VISUAL, then vi) and take back what it saved."""
-        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        """Write the text in the editor (the config's, else $VISUAL, $EDITOR, vi; over SSH
+        only the config's: tui/way_out.py) and take back what it saved."""
+        try:
+            words = editor_command(self.app.settings)  # type: ignore[attr-defined]
+        except OmnituiError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        editor = shlex.join(words)
         area = self.query_one(TextArea)
         with tempfile.NamedTemporaryFile("w", suffix=".txt", prefix="omnitui-",
                                          delete=False, encoding="utf-8") as handle:
@@ -404,10 +411,9 @@ class ComposeScreen(ModalScreen[Draft | None]):
         try:
             try:
                 with self.app.suspend():
-                    subprocess.run([*shlex.split(editor), str(path)], check=False)
+                    subprocess.run([*words, str(path)], check=False)
             except SuspendNotSupported:  # no terminal to hand over (headless, tests)
-                subprocess.run([*shlex.split(editor), str(path)], check=False,
-                               stdin=subprocess.DEVNULL)
+                subprocess.run([*words, str(path)], check=False, stdin=subprocess.DEVNULL)
             area.load_text(path.read_text(encoding="utf-8", errors="replace").rstrip("\n"))
         except OSError as exc:
             self.notify(f"could not run {editor!r}: {exc}", severity="error")

@@ -4,16 +4,16 @@ moving it to another case (split off or re-attach)."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from omnitui.errors import OmnituiError
 from omnitui.sanitize import sanitize
 from omnitui.services.files import save_attachments
-from omnitui.store.db import StoreError
 from omnitui.store.messages import raw_body
 from omnitui.tui.screens.modals import AskScreen, TextScreen, refusal
+from omnitui.tui.way_out import default_download_folder, download_folder
 from omnitui.wording import plural
 
 if TYPE_CHECKING:
@@ -46,14 +46,16 @@ def save(screen: CaseScreen) -> None:
     if not message.attachments:
         screen.notify("this message has no attachments", severity="warning")
         return
-    default = Path("~/Downloads") if Path("~/Downloads").expanduser().is_dir() else Path(".")
+    settings = screen.console.settings
+    default = default_download_folder(settings)
 
     def answered(folder: str | None) -> None:
         if not folder:
             return
         try:
-            saved = save_attachments(screen.console.store, message.id, Path(folder))
-        except StoreError as exc:
+            saved = save_attachments(screen.console.store, message.id,
+                                     download_folder(settings, folder))
+        except OmnituiError as exc:
             screen.notify(str(exc), severity="error")
             return
         screen.notify("saved " + ", ".join(str(p) for p in saved))
