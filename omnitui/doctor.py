@@ -51,7 +51,7 @@ def run_checks(settings: Settings, db_path: Path) -> list[Check]:
                                 "the message text and phone numbers in it"))
     try:
         conn = health.open_unmigrated(db_path)
-        results.extend(_store_checks(conn, db_path))
+        results.extend(_store_checks(conn, db_path, settings))
         conn.close()
     except sqlite3.DatabaseError as exc:
         results.append(Check("store", False, f"{db_path} cannot be read as SQLite: {exc}",
@@ -130,7 +130,8 @@ def _private(name: str, files: list[Path], holds: str) -> Check:
     return Check(name, True, f"{files[0]} readable by its owner only (0600)")
 
 
-def _store_checks(conn: sqlite3.Connection, db_path: Path) -> list[Check]:
+def _store_checks(conn: sqlite3.Connection, db_path: Path, settings: Settings
+                  ) -> list[Check]:
     version = health.schema_version(conn)
     if version > SCHEMA_VERSION:
         return [Check("schema", False, f"schema version {version} was written by a newer "
@@ -157,21 +158,30 @@ def _store_checks(conn: sqlite3.Connection, db_path: Path) -> list[Check]:
         results.append(Check("parse errors", True, f"{plural(errors, 'message')} stored raw "
                              "with parse errors (see `omnitui case ID`)" if errors else "none"))
     if version >= 3:
-        results.extend(_daemon_checks(conn))
+        results.extend(_daemon_checks(conn, settings))
     return results
 
 
-def _daemon_checks(conn: sqlite3.Connection) -> list[Check]:
-    """What the daemon reported: alive or not, each channel's last sync and error, replies
-    that could not be sent."""
+def _daemon_checks(conn: sqlite3.Connection, settings: Settings) -> list[Check]:
+    """What the daemon reported: alive or not (a FAIL when channels are configured: nothing
+    comes in or goes out without it), each configured channel's last success and error,
+    replies that could not be sent."""
     now = utc_now()
     daemon = channel_state.daemon_state(conn)
     alive = daemon is not None and daemon.alive(now)
+    needed = bool(settings.mailboxes or settings.channels)
     detail = ("never started" if daemon is None else
               f"running as pid {daemon.pid} on {daemon.host}" if alive else
               f"{daemon.state}, last seen {daemon.heartbeat_at} UTC")
-    results = [Check("daemon", True, detail, "" if alive else "start it: `omnitui serve`")]
-    for state in channel_state.channel_states(conn):
+    if not needed and not alive:
+        detail += " (no channels configured: nothing to fetch or send)"
+    start = f"omnitui --config {settings.source} serve" if settings.source else \
+        "omnitui serve"
+    results = [Check("daemon", alive or not needed, detail,
+                     "" if alive else f"start it: `{start}` (as a service: `systemctl start "
+                     "omnitui`, docs/deployment.md)")]
+    states = channel_state.channel_states(conn)
+    for state in states:
         name = f"channel {state.channel} {state.account}".rstrip()
         failing = state.failing
         behind = (f"; {plural(state.backlog, 'message')} still to fetch" if state.backlog
@@ -184,6 +194,13 @@ def _daemon_checks(conn: sqlite3.Connection) -> list[Check]:
             f"last {'delivery' if state.channel == 'webhook' else 'sync'} "
             f"{state.last_sync_at or 'never'} UTC{behind}{refused}",
             "check the channel's settings and the daemon's log"))
+    heard = {(s.channel, s.account.split("/", 1)[0]) for s in states}
+    for channel, account in [*(("email", m.name) for m in settings.mailboxes),
+                             *(("webhook", c.name) for c in settings.channels)]:
+        if (channel, account) not in heard:
+            results.append(Check(f"channel {channel} {account}", True,
+                                 "configured; no sync yet (the daemon reports each "
+                                 "channel's first success here)"))
     waiting, unfiled = health.unfiled_raw(conn)
     results.append(Check(
         "inbound", not unfiled,

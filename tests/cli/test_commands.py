@@ -7,6 +7,7 @@ import io
 import json
 import sqlite3
 import stat
+from datetime import timedelta
 from pathlib import Path
 
 from omnitui.store.schema import SCHEMA_VERSION
@@ -266,3 +267,35 @@ def test_case_shows_replies_delivery_pause_reason_and_snooze(omnitui: Run,
     assert detail["pause_reason"] == "the order number"
     assert detail["snoozed_until"] == db_time(now + timedelta(hours=3))
     assert [m["delivery"] for m in detail["messages"]][-2:] == ["queued", "failed"]
+
+
+def test_doctor_fails_when_channels_are_configured_and_no_daemon_runs(
+        omnitui: Run, tmp_path: Path) -> None:
+    """A daemon never started, or silent for a month, is a FAIL (exit 1) with the command
+    that starts it once channels are configured; a running one is ok; a store without
+    channels (a laptop, the demo) needs none. Each configured channel is listed."""
+    from omnitui.store import channel_state
+    from omnitui.store.db import Store, db_time, utc_now
+
+    db, config = tmp_path / "s.db", tmp_path / "c.toml"
+    omnitui("--db", str(db), "init")
+    assert "no channels configured" in omnitui("--db", str(db), "doctor").stdout
+    config.write_text('[[channels]]\nname = "tg"\nkind = "telegram"\nsecret = "s3cret-tg"\n'
+                      'token = "123:abc"\n')
+    config.chmod(0o600)
+    never = omnitui("--config", str(config), "--db", str(db), "doctor", check=False)
+    assert never.returncode == 1
+    assert "FAIL daemon: never started" in never.stdout
+    assert f"start it: `omnitui --config {config} serve`" in never.stdout
+    assert "channel webhook tg: configured; no sync yet" in never.stdout
+    month_ago = db_time(utc_now() - timedelta(days=30))
+    with Store(db) as store, store.write() as conn:
+        channel_state.heartbeat(conn, pid=4242, host="srv", at=month_ago, started_at=month_ago)
+    silent = omnitui("--config", str(config), "--db", str(db), "doctor", check=False)
+    assert silent.returncode == 1 and f"last seen {month_ago} UTC" in silent.stdout
+    now = db_time(utc_now())
+    with Store(db) as store, store.write() as conn:
+        channel_state.heartbeat(conn, pid=4242, host="srv", at=now, started_at=now)
+    running = omnitui("--config", str(config), "--db", str(db), "doctor")
+    assert "ok   daemon: running as pid 4242 on srv" in running.stdout
+    assert "s3cret-tg" not in running.stdout + running.stderr
