@@ -4,7 +4,10 @@ sender, the scheduler (omnitui/services/scheduler.py) and a heartbeat.
 Every thread has its own store connection (SQLite connections are not shared across
 threads). SIGTERM or SIGINT sets one stop event; each loop waits on it, so a stop takes at
 most about a second and leaves nothing half-written (every write is one transaction). The
-heartbeat row tells consoles and `omnitui doctor` whether the daemon is alive.
+heartbeat row tells consoles and `omnitui doctor` whether the daemon is alive; under systemd
+(daemon/systemd.py) `omnitui serve` says when it is ready, and feeds the watchdog only while
+every thread is alive and each timed loop has come round lately, so a hung daemon is
+restarted.
 
 The same `Daemon` runs inside the console process for the single-command embedded mode.
 """
@@ -25,7 +28,7 @@ from typing import IO
 from omnitui.channels.webhooks.deliveries import RAW_CHANNEL, parse_delivery
 from omnitui.channels.webhooks.server import WebhookReceiver
 from omnitui.config import Settings, attachments_dir
-from omnitui.daemon import lock
+from omnitui.daemon import lock, systemd
 from omnitui.daemon.mailwatch import watch_folder
 from omnitui.daemon.sender import send_due
 from omnitui.ingest.pending import WEBHOOK_HOLD, file_pending
@@ -45,6 +48,10 @@ HEARTBEAT_SECONDS = 5.0
 SEND_SECONDS = 2.0  # how often the outbox is looked at
 SCHEDULE_SECONDS = 5.0  # how often ended snoozes are looked for
 STOP_SECONDS = 30.0  # every loop checks the stop event at least this often
+# A timed loop (heartbeat, outbox, scheduler, webhook filer) that has not come round for this
+# long is hung: systemd's watchdog is no longer fed. Generous: a re-score pass at a million
+# cases, or an SMTP server slow to answer, takes seconds, not minutes.
+STALLED_AFTER = 120.0
 
 
 class Daemon:
@@ -57,6 +64,10 @@ class Daemon:
         self.receiver: WebhookReceiver | None = None
         self._deliveries = threading.Event()  # set when the receiver stored something
         self.started_at = ""
+        self._came_round: dict[str, tuple[float, float]] = {}  # timed loop -> (when it last
+        # came round, how long it waits between rounds)
+        self._next_feed = 0.0  # when the watchdog is fed next (monotonic)
+        self._hung = ""  # what kept the watchdog unfed, said once
 
     def start(self) -> None:
         """Take the store's lock and start every loop (returns at once)."""
@@ -103,9 +114,43 @@ class Daemon:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: self.stop.set())
         self.start()
+        systemd.notify("READY=1")
+        watchdog = systemd.watchdog_seconds()
         while not self.stop.wait(0.5):
-            pass
+            if watchdog:
+                self.feed_watchdog(watchdog)
+        systemd.notify("STOPPING=1")
         self.shutdown()
+
+    def feed_watchdog(self, interval: float) -> bool:
+        """Tell systemd we are alive, twice per watchdog interval, while nothing is hung;
+        True when fed now."""
+        now = time.monotonic()
+        if now < self._next_feed:
+            return False
+        hung = self.hung(now)
+        if hung:
+            if hung != self._hung:
+                log.error("not feeding systemd's watchdog: %s", hung)
+            self._hung = hung
+            return False
+        self._hung = ""
+        self._next_feed = now + interval / 2
+        return systemd.notify("WATCHDOG=1")
+
+    def hung(self, now: float) -> str:
+        """What is dead or stuck ("" when nothing): a thread that ended, or a timed loop
+        that has not come round for STALLED_AFTER seconds beyond its own wait."""
+        for thread in self._threads:
+            if not thread.is_alive():
+                return f"the {thread.name} thread has stopped"
+        for name, (came, wait) in self._came_round.items():
+            if now - came > wait + STALLED_AFTER:
+                return f"the {name} loop has not come round for {now - came:.0f} s"
+        return ""
+
+    def _came(self, name: str, wait: float) -> None:
+        self._came_round[name] = (time.monotonic(), wait)
 
     def shutdown(self) -> None:
         """Stop every loop within STOP_SECONDS in all (well under systemd's 90 s)."""
@@ -132,7 +177,9 @@ class Daemon:
 
     def _heartbeat(self) -> None:
         with Store(self.db_path, migrate=False) as store:
+            self._came("heartbeat", HEARTBEAT_SECONDS)
             while not self.stop.wait(HEARTBEAT_SECONDS):
+                self._came("heartbeat", HEARTBEAT_SECONDS)
                 try:
                     self._beat(store)
                 except Exception:  # a busy store now and then: the next beat will do
@@ -141,7 +188,9 @@ class Daemon:
     def _send_loop(self) -> None:
         with Store(self.db_path, attachments_dir=attachments_dir(self.settings, self.db_path),
                    migrate=False, durable=True) as store:
+            self._came("outbox", SEND_SECONDS)
             while not self.stop.wait(SEND_SECONDS):
+                self._came("outbox", SEND_SECONDS)
                 try:
                     send_due(store, self.settings.mailboxes, self.settings.channels,
                              now=utc_now())
@@ -153,7 +202,9 @@ class Daemon:
         upkeep = Upkeep(self.settings, router)
         kb_problem = ""
         with Store(self.db_path, migrate=False) as store:
+            self._came("scheduler", SCHEDULE_SECONDS)
             while not self.stop.wait(SCHEDULE_SECONDS):
+                self._came("scheduler", SCHEDULE_SECONDS)
                 try:
                     woken = wake_snoozed(store, utc_now())
                     routed = route_by_time(store, router, utc_now())
@@ -201,6 +252,7 @@ class Daemon:
             pipeline = intake_pipeline(store, self.settings, live=True)
             self._deliveries.set()
             while not self.stop.is_set():
+                self._came("webhook filer", 1.0)
                 if not self._deliveries.wait(1.0):
                     continue
                 self._deliveries.clear()
