@@ -678,4 +678,4 @@ def _typed_command() -> str | None:
 
 
 # The actions on cases, one command each (omnitui/cli_actions.py), registered on `app`.
-from omnitui import cli_actions, cli_team  # noqa: E402, F401
+from omnitui import cli_actions, cli_ops, cli_team  # noqa: E402, F401

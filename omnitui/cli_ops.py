@@ -1,0 +1,76 @@
+"""`omnitui backup` and `omnitui restore`: a consistent copy of the store and its
+attachments while the daemon and consoles write, and putting one back when nobody uses the
+store (store/backup.py, docs/deployment.md)."""
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from omnitui.cli import Context, app, ctx, say
+from omnitui.errors import Refused
+
+Folder = Annotated[Path, typer.Argument(metavar="DEST", show_default=False,
+                                        help="A new (or empty) folder for the backup.")]
+Source = Annotated[Path, typer.Argument(metavar="SRC", show_default=False,
+                                        help="A backup folder (or its omnitui.db).")]
+
+
+@app.command()
+def backup(typer_ctx: typer.Context, dest: Folder) -> None:
+    """Copy the store and its attachments into DEST while everything keeps running: a
+    snapshot of every commit before the copy began, checked before it is called done."""
+    from omnitui.config import attachments_dir
+    from omnitui.store.backup import backup as copy
+
+    context = ctx(typer_ctx)
+    path = _existing(context)
+    done = copy(path, attachments_dir(context.settings, path), dest)
+    say(f"backup {dest}: {done.cases:,} cases, {done.messages:,} messages, "
+        f"{done.attachments:,} attachment files, {done.size / 1e6:,.1f} MB, integrity ok, "
+        f"in {done.seconds:.1f} s")
+
+
+@app.command()
+def restore(typer_ctx: typer.Context, source: Source) -> None:
+    """Put the backup SRC in place of the store, which nobody may be using (no daemon, no
+    console); the store it replaces is kept beside it."""
+    from omnitui.config import attachments_dir
+    from omnitui.store.backup import restore as put_back
+    from omnitui.store.db import utc_now
+
+    context = ctx(typer_ctx)
+    path = context.db_path
+    if path.exists():
+        _refuse_if_in_use(context, path)
+    done, kept = put_back(source, path, attachments_dir(context.settings, path),
+                          utc_now().strftime("%Y%m%d-%H%M%S"))
+    say(f"restored {path} from {source}: {done.cases:,} cases, {done.messages:,} messages, "
+        f"{done.attachments:,} attachment files added, integrity ok"
+        + (f"; the store it replaced is kept as {kept}" if kept else ""))
+
+
+def _existing(context: Context) -> Path:
+    path = context.existing_db_path
+    if not path.exists():
+        raise Refused(f"no store at {path} to back up")
+    return path
+
+
+def _refuse_if_in_use(context: Context, path: Path) -> None:
+    """The daemon's lock taken, or a console heard from lately: say who, change nothing."""
+    from omnitui.daemon import lock
+    from omnitui.store import agents
+    from omnitui.store.db import Store, db_time, utc_now
+
+    try:
+        lock.acquire(path).close()
+    except lock.AlreadyRunning as exc:
+        raise Refused(f"{exc}; restore replaces the store under it") from None
+    recent = db_time(utc_now() - timedelta(seconds=context.settings.routing.present_seconds))
+    with Store(path, migrate=False) as store:
+        here = [a.name for a in agents.agents(store.conn) if a.seen_at and a.seen_at >= recent]
+    if here:
+        raise Refused(f"consoles are open on {path} ({', '.join(here)}): close them first; "
+                      "restore replaces the store under them")

@@ -1,0 +1,131 @@
+"""Backups of a store while the daemon and consoles write to it, and putting one back
+(`omnitui backup`, `omnitui restore`).
+
+A backup is a folder: `omnitui.db`, written by SQLite's `VACUUM INTO` (one read transaction:
+a consistent snapshot of every commit before it began, writers go on meanwhile in WAL
+mode), then `attachments/`, copied after it: attachment files are written before the rows
+that name them commit (store/blobs.py), so every file the snapshot names is already there.
+The copy is checked (`PRAGMA integrity_check`) before the backup is called done.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from omnitui.store.db import StoreError
+from omnitui.store.schema import SCHEMA_VERSION
+
+STORE_FILE = "omnitui.db"
+ATTACHMENTS = "attachments"
+
+
+@dataclass(frozen=True)
+class Copied:
+    """What a backup or a restore holds."""
+
+    path: Path
+    cases: int
+    messages: int
+    attachments: int  # files copied
+    size: int  # bytes of the store file
+    seconds: float
+
+
+def backup(db_path: Path, attachments: Path, dest: Path) -> Copied:
+    """Copy the store and its attachments into the new folder `dest`."""
+    started = time.monotonic()
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        raise StoreError(f"{dest} exists and is not an empty folder: a backup never "
+                         "overwrites one; name a new folder")
+    dest.mkdir(parents=True, exist_ok=True, mode=0o700)
+    target = dest / STORE_FILE
+    source = sqlite3.connect(f"{db_path.absolute().as_uri()}?mode=ro", uri=True, timeout=30)
+    try:
+        source.execute("PRAGMA busy_timeout = 30000")
+        source.execute("VACUUM INTO ?", (str(target),))
+    except sqlite3.Error as exc:
+        raise StoreError(f"could not copy {db_path}: {exc}") from None
+    finally:
+        source.close()
+    target.chmod(0o600)
+    files = _copy_attachments(attachments, dest / ATTACHMENTS)
+    cases, messages = _check(target)
+    return Copied(target, cases, messages, files, target.stat().st_size,
+                  time.monotonic() - started)
+
+
+def restore(source: Path, db_path: Path, attachments: Path, stamp: str) -> tuple[Copied,
+                                                                               Path | None]:
+    """Put the backup `source` (its folder, or its store file) in place of the store at
+    `db_path`, which nobody may be using; the store it replaces is kept beside it, named
+    `<name>.before-restore-<stamp>` (returned). Attachments are added, never removed."""
+    started = time.monotonic()
+    file = source / STORE_FILE if source.is_dir() else source
+    if not file.is_file():
+        raise StoreError(f"{source} holds no backup (no {STORE_FILE} in it)")
+    _check(file)
+    kept = None
+    if db_path.exists():
+        kept = db_path.with_name(f"{db_path.name}.before-restore-{stamp}")
+        plain = sqlite3.connect(db_path, timeout=30)
+        try:
+            plain.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # its last commits into it
+        finally:
+            plain.close()
+        os.replace(db_path, kept)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    temporary = db_path.with_name(f".{db_path.name}.restoring")
+    shutil.copyfile(file, temporary)
+    temporary.chmod(0o600)
+    with temporary.open("rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(temporary, db_path)
+    files = _copy_attachments(file.parent / ATTACHMENTS, attachments)
+    cases, messages = _check(db_path)
+    return Copied(db_path, cases, messages, files, db_path.stat().st_size,
+                  time.monotonic() - started), kept
+
+
+def _copy_attachments(source: Path, target: Path) -> int:
+    """Every finished attachment file of `source` that `target` lacks (content-addressed:
+    a file of the same name is the same bytes)."""
+    copied = 0
+    if not source.is_dir():
+        return 0
+    for path in source.rglob("*"):
+        if not path.is_file() or path.name.startswith(".tmp-"):
+            continue
+        into = target / path.relative_to(source)
+        if into.exists():
+            continue
+        into.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        shutil.copyfile(path, into)
+        into.chmod(0o600)
+        copied += 1
+    return copied
+
+
+def _check(path: Path) -> tuple[int, int]:
+    """(cases, messages) of a sound store file this omnitui can open; StoreError otherwise."""
+    try:
+        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            problems = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+            if problems != ["ok"]:
+                raise StoreError(f"{path} fails its integrity check: {'; '.join(problems[:3])}")
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"{path} was written by a newer omnitui (schema {version}; "
+                                 f"this one knows up to {SCHEMA_VERSION}): upgrade omnitui")
+            return (conn.execute("SELECT count(*) FROM cases").fetchone()[0],
+                    conn.execute("SELECT count(*) FROM messages").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} cannot be read as an omnitui store: {exc}") from None

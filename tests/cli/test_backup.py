@@ -1,0 +1,109 @@
+"""`omnitui backup` while the daemon takes webhooks, and `omnitui restore`: the copy opens,
+passes its integrity check and holds every delivery acknowledged before the backup began;
+restore refuses a store in use and keeps the one it replaces."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from omnitui.store.db import Store, db_time, utc_now
+from tests.channels.test_smtp import free_port
+from tests.channels.webhook_clients import SECRETS, post_telegram, telegram_update
+from tests.cli.conftest import Run
+from tests.cli.test_serve import stop
+from tests.cli.test_serve_webhooks import SECRET_ENV, config, serve
+from tests.conftest import wait_for
+
+
+def answers(client: httpx.Client) -> bool:
+    try:
+        return client.get("/hooks/tg").status_code == 400
+    except httpx.TransportError:
+        return False
+
+
+def test_a_backup_under_webhook_load_holds_every_acknowledged_delivery(
+        tmp_path: Path, cli_env: dict[str, str], omnitui: Run) -> None:
+    port = free_port()
+    daemon = serve(tmp_path, port, {**cli_env, SECRET_ENV: SECRETS["tg"]})
+    acknowledged: list[str] = []
+    posting = threading.Event()
+
+    def post_all_the_time() -> None:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            n = 0
+            while not posting.is_set():
+                n += 1
+                text = f"load message {n}"
+                if post_telegram(client, telegram_update(text)).status_code == 200:
+                    acknowledged.append(text)
+
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            assert wait_for(lambda: answers(client), 30)
+        poster = threading.Thread(target=post_all_the_time)
+        poster.start()
+        assert wait_for(lambda: len(acknowledged) >= 30, 30)
+        before = list(acknowledged)  # acknowledged before the backup begins
+        done = omnitui("--config", str(config(tmp_path, port)), "--db", str(tmp_path / "s.db"),
+                       "backup", str(tmp_path / "backup"))
+        more = len(acknowledged)
+        time.sleep(0.5)
+        posting.set()
+        poster.join(30)
+    finally:
+        posting.set()
+        stop(daemon)
+    assert len(acknowledged) > more > len(before)  # the daemon took deliveries throughout
+    assert "integrity ok" in done.stderr
+    copy = sqlite3.connect(tmp_path / "backup" / "omnitui.db")
+    assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    kept = b"\n".join(row[0] for row in copy.execute("SELECT body FROM raw_payloads"))
+    copy.close()
+    missing = [text for text in before if f'"{text}"'.encode() not in kept]
+    assert missing == []
+
+
+def test_restore_refuses_a_store_in_use_and_keeps_the_one_it_replaces(
+        omnitui: Run, tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    omnitui("--db", str(db), "demo", "--no-console", "--customers", "40", "--messages", "40")
+    omnitui("--db", str(db), "backup", str(tmp_path / "monday"))
+    with Store(db) as store:
+        cases = store.conn.execute("SELECT count(*) FROM cases").fetchone()[0]
+        with store.write() as conn:  # a console of alice's, open now
+            conn.execute("UPDATE agents SET seen_at = ? WHERE name = 'alice'",
+                         (db_time(utc_now()),))
+    refused = omnitui("--db", str(db), "restore", str(tmp_path / "monday"), check=False)
+    assert refused.returncode == 1 and "consoles are open" in refused.stderr
+    assert "alice" in refused.stderr and "Traceback" not in refused.stderr
+    with Store(db) as store, store.write() as conn:
+        conn.execute("UPDATE agents SET seen_at = NULL")
+        conn.execute("UPDATE cases SET subject = 'lost by mistake' WHERE id = 1")
+    daemon = subprocess.Popen([sys.executable, "-m", "omnitui", "--db", str(db), "serve"],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        assert wait_for(lambda: (tmp_path / "s.db.serve.lock").exists(), 30)
+        time.sleep(1.0)
+        busy = omnitui("--db", str(db), "restore", str(tmp_path / "monday"), check=False)
+        assert busy.returncode == 1 and "omnitui serve is already running" in busy.stderr
+    finally:
+        stop(daemon)
+    restored = omnitui("--db", str(db), "restore", str(tmp_path / "monday"))
+    assert f"{cases:,} cases" in restored.stderr and "kept as" in restored.stderr
+    subject = "SELECT subject FROM cases WHERE id = 1"
+    with Store(db) as store:
+        assert store.conn.execute(subject).fetchone()[0] != "lost by mistake"
+    kept = list(tmp_path.glob("s.db.before-restore-*"))
+    assert len(kept) == 1  # what was there is kept, its last commits in it
+    assert sqlite3.connect(kept[0]).execute(subject).fetchone()[0] == "lost by mistake"
+    again = omnitui("--db", str(db), "backup", str(tmp_path / "monday"), check=False)
+    assert again.returncode == 1 and "never overwrites" in again.stderr
