@@ -8,17 +8,20 @@ from __future__ import annotations
 import os
 import sqlite3
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from omnitui import litestream
 from omnitui.config import Settings, SlaSettings, attachments_dir, default_log_path
+from omnitui.errors import OmnituiError
 from omnitui.private_files import loose_mode
 from omnitui.store import channel_state, health
 from omnitui.store.db import db_time, utc_now
 from omnitui.store.schema import SCHEMA_VERSION
-from omnitui.wording import plural
+from omnitui.wording import ago, plural
 
 STUCK_AFTER = timedelta(minutes=15)
+REPLICA_LATE = timedelta(minutes=1)  # behind, and nothing replicated for this long: a FAIL
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,33 @@ def run_checks(settings: Settings, db_path: Path) -> list[Check]:
                              "restore it from a backup, or move it aside and run "
                              "`omnitui init`"))
     results.append(_attachments(attachments_dir(settings, db_path)))
+    if settings.store.litestream_config:
+        results.append(_replication(Path(settings.store.litestream_config).expanduser(),
+                                    db_path))
     return results
+
+
+def _replication(config: Path, db_path: Path) -> Check:
+    """How far Litestream's replica is behind: what losing the machine would lose now."""
+    try:
+        found = litestream.lag(config, db_path)
+    except OmnituiError as exc:
+        return Check("replication", False, str(exc),
+                     f"check {config}, and that `litestream replicate -config {config}` runs")
+    now = utc_now()
+    written = ago(found.written_at, now)
+    changed = _changed_at(db_path)
+    # Litestream's own count stops when it stops: a store written since is the tell.
+    stale = changed is not None and (found.written_at is None or
+                                      changed - found.written_at > REPLICA_LATE)
+    if not found.behind and not stale:
+        return Check("replication", True, f"replica caught up (transaction "
+                     f"{found.replicated:,}, written {written})")
+    late = stale or found.written_at is None or now - found.written_at > REPLICA_LATE
+    behind = (f"{plural(found.behind, 'transaction')} behind" if found.behind else
+              f"behind the store (changed {ago(changed, now)})")
+    return Check("replication", not late, f"replica {behind}; last written {written}",
+                 f"is `litestream replicate -config {config}` running? see its log")
 
 
 def _sla_policies(settings: Settings) -> Check:
@@ -223,6 +252,12 @@ def _daemon_checks(conn: sqlite3.Connection, settings: Settings) -> list[Check]:
                              f"{plural(STUCK_AFTER.seconds // 60, 'minute')}",
                              "is `omnitui serve` running? see its log"))
     return results
+
+
+def _changed_at(db_path: Path) -> datetime | None:
+    """When the store file or its WAL was last written."""
+    times = [p.stat().st_mtime for p in (db_path, Path(f"{db_path}-wal")) if p.exists()]
+    return datetime.fromtimestamp(max(times), UTC) if times else None
 
 
 def _attachments(folder: Path) -> Check:

@@ -19,6 +19,9 @@ from omnitui.vocabulary import SORTS
 class StoreSettings:
     path: str = ""  # empty: the platform data directory
     attachments_dir: str = ""  # empty: "attachments" next to the store
+    # The Litestream config that replicates the store (docs/deployment.md): `omnitui doctor`
+    # reports how far the replica is behind. Empty: no replication.
+    litestream_config: str = ""
 
 
 @dataclass
