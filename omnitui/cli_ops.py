@@ -1,6 +1,6 @@
-"""`omnitui backup` and `omnitui restore`: a consistent copy of the store and its
-attachments while the daemon and consoles write, and putting one back when nobody uses the
-store (store/backup.py, docs/deployment.md)."""
+"""Running the store: `omnitui backup` and `omnitui restore` (a consistent copy of the store
+and its attachments while the daemon and consoles write, and putting one back when nobody
+uses it: store/backup.py, docs/deployment.md), and `omnitui history` (the audit log)."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -8,8 +8,9 @@ from typing import Annotated
 
 import typer
 
+from omnitui.choices import Format
 from omnitui.cli import Context, app, ctx, say
-from omnitui.errors import Refused
+from omnitui.errors import Refused, UsageError
 
 Folder = Annotated[Path, typer.Argument(metavar="DEST", show_default=False,
                                         help="A new (or empty) folder for the backup.")]
@@ -74,3 +75,41 @@ def _refuse_if_in_use(context: Context, path: Path) -> None:
     if here:
         raise Refused(f"consoles are open on {path} ({', '.join(here)}): close them first; "
                       "restore replaces the store under them")
+
+
+@app.command()
+def history(typer_ctx: typer.Context,
+            case: Annotated[int | None, typer.Option(
+                "--case", help="Only this case's changes.", show_default=False)] = None,
+            agent: Annotated[str | None, typer.Option(
+                "--agent", "--by", help="Only what this agent (or omnitui-router, "
+                "omnitui-pipeline...) did.", show_default=False)] = None,
+            since: Annotated[str | None, typer.Option(
+                "--since", help="From this date (YYYY-MM-DD).", show_default=False)] = None,
+            limit: Annotated[int, typer.Option("--limit", min=1,
+                                               help="The latest this many.")] = 200,
+            fmt: Annotated[Format, typer.Option("--format")] = Format.table) -> None:
+    """Who changed what, when, before and after: every action of agents, routing and
+    automations, with its reason (the audit log), oldest first."""
+    from datetime import date
+
+    from omnitui import output
+    from omnitui.store.audit import history as read
+    from omnitui.wording import changes_words
+
+    if since is not None:
+        try:
+            since = date.fromisoformat(since).isoformat()
+        except ValueError:
+            raise UsageError(f"--since {since!r} is not a date such as 2026-11-30") from None
+    with ctx(typer_ctx).open_store() as store:
+        entries = read(store.conn, case_id=case, actor=agent, since=since, limit=limit)
+    if fmt is Format.table:
+        output.print_history(entries)
+        return
+    rows = [{"id": e.id, "at": e.at, "actor": e.actor, "action": e.action,
+             "case_id": e.case_id, "customer_id": e.customer_id, "reason": e.reason,
+             "changes": [{"what": what, "before": was, "after": now}
+                         for what, was, now in e.changes] if fmt is Format.json
+             else changes_words(e.changes, width=200)} for e in entries]
+    output.print_rows(rows, fmt, title="history")

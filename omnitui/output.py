@@ -467,3 +467,27 @@ def _share(rate: Rate) -> str:
 
 def _of(rate: Rate) -> str:
     return f"{rate.part:,} of {rate.whole:,} ({_share(rate)})"
+
+
+def print_history(entries: Sequence[Any]) -> None:
+    """Audit events for people, one block each: when, who, what, on which case; why; what
+    changed (outside text sanitized)."""
+    from rich.text import Text
+
+    from omnitui.vocabulary import action_words
+    from omnitui.wording import changes_words
+
+    out = people()
+    if not entries:
+        out.print("no history")
+    for e in entries:
+        head = Text(f"#{e.id}  {e.at[:16]}  ", style="dim")
+        head.append_text(_text(e.actor))
+        head.stylize("bold", len(head) - len(e.actor))
+        head.append(f"  {action_words(e.action)}" + (f" on #{e.case_id}" if e.case_id else ""))
+        out.print(head, soft_wrap=True)
+        if e.reason:
+            out.print(Text.assemble("      why: ", _text(e.reason)), soft_wrap=True)
+        if e.changes:
+            out.print(Text.assemble("      changed: ", _text(changes_words(e.changes))),
+                      soft_wrap=True)

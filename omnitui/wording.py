@@ -134,3 +134,14 @@ def similar_words(similar: Sequence[SimilarLike], width: int = 40) -> str:
     """Solved cases like this one on one line: "#114 Charged twice for order… · #747 …",
     each text cut at a word."""
     return " · ".join(f"#{c.id} {shorten(c.text, width, placeholder='…')}" for c in similar)
+
+
+def changes_words(changes: list[tuple[str, object, object]], width: int = 40) -> str:
+    """An audit event's changes as people read them: "owner - → alice · status open →
+    solved · messages 812 created" (long values cut at `width`)."""
+    def value(v: object) -> str:
+        text = "-" if v is None or v == "" else str(v).replace("\n", " ")
+        return text if len(text) <= width else text[:width - 1] + "…"
+
+    return " · ".join(what if was is None and now is None else
+                      f"{what} {value(was)} → {value(now)}" for what, was, now in changes)

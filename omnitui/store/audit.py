@@ -214,3 +214,55 @@ def recorded(conn: sqlite3.Connection, case_id: int, action: str, reason_prefix:
                         " substr(reason, 1, ?) = ? LIMIT 1",
                         (case_id, action, len(reason_prefix), reason_prefix)
                         ).fetchone() is not None
+
+
+# Columns every change bumps: saying them in a history says nothing.
+_UNTOLD = frozenset({"version", "updated_at"})
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One audit event as a history shows it."""
+
+    id: int
+    at: str
+    actor: str
+    action: str
+    case_id: int | None
+    customer_id: int | None
+    reason: str
+    changes: list[tuple[str, Any, Any]]  # (what, before, after); a case's columns by name
+
+
+def changes_of(before: str, after: str) -> list[tuple[str, Any, Any]]:
+    """What an event changed, column by column: ("owner", None, "alice"); a row created or
+    removed is ("messages 812 created", None, None) or ("... removed", None, None)."""
+    was_rows, now_rows = json.loads(before or "{}"), json.loads(after or "{}")
+    found: list[tuple[str, Any, Any]] = []
+    for key in dict.fromkeys([*was_rows, *now_rows]):
+        table, _, row_id = key.partition(":")
+        was, now = was_rows.get(key), now_rows.get(key)
+        if was is None or now is None:
+            found.append((f"{table} {row_id} {'created' if was is None else 'removed'}",
+                          None, None))
+            continue
+        prefix = "" if table == "cases" else f"{table} {row_id} "
+        found.extend((f"{prefix}{column}", was.get(column), now.get(column))
+                     for column in dict.fromkeys([*was, *now]) if column not in _UNTOLD)
+    return found
+
+
+def history(conn: sqlite3.Connection, *, case_id: int | None = None, actor: str | None = None,
+            since: str | None = None, limit: int = 200) -> list[AuditEntry]:
+    """The latest `limit` audit events that match, oldest first (by case or actor through
+    their indexes)."""
+    where, params = [], []
+    for clause, value in (("case_id = ?", case_id), ("actor = ?", actor), ("at >= ?", since)):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
+    rows = conn.execute(
+        "SELECT id, at, actor, action, case_id, customer_id, reason, before, after FROM audit"
+        + (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY id DESC LIMIT ?",
+        (*params, limit)).fetchall()
+    return [AuditEntry(*row[:7], changes=changes_of(row[7], row[8])) for row in reversed(rows)]

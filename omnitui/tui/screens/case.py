@@ -29,6 +29,7 @@ from omnitui.services.kb import suggestions
 from omnitui.services.playbooks import suggested
 from omnitui.services.similar import SimilarCase, similar_solved
 from omnitui.store import presence
+from omnitui.store.audit import AuditEntry, history
 from omnitui.store.db import STORE_ERRORS, Store, db_time, parse_db_time, utc_now
 from omnitui.store.queries import case_detail
 from omnitui.triage.language import UNDETERMINED
@@ -41,6 +42,7 @@ from omnitui.tui.work.writing import SLOT_WORDS
 from omnitui.vocabulary import action_words, routing_story
 from omnitui.wording import (
     breakdown,
+    changes_words,
     csat_words,
     fields_words,
     plural,
@@ -138,14 +140,21 @@ def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
     return Group(*lines, line)
 
 
-def history_table(history: list[tuple[int, str, str, str, str]]) -> Table:
-    """The audit rows of a case, oldest first, in words; the reason column wraps."""
+def history_table(entries: list[AuditEntry]) -> Table:
+    """A case's audit events, oldest first, in words: when, who, what and why, and under
+    it what changed, before → after; the text columns wrap."""
     table = Table(box=None, show_header=False, expand=True, padding=(0, 1, 0, 0))
     table.add_column(no_wrap=True, style="dim")
     table.add_column(no_wrap=True, style="bold")
     table.add_column(ratio=1)
-    for _, at, actor, action, reason in history:
-        table.add_row(at[5:16], plain(actor), Text(action_words(action) + ": ") + plain(reason))
+    for entry in entries:
+        said = Text(action_words(entry.action) + (": " if entry.reason else "")) + plain(
+            entry.reason)
+        if entry.changes:
+            said.append("\n")
+            said.append_text(Text(sanitize(changes_words(entry.changes), multiline=False),
+                                  style="dim"))
+        table.add_row(entry.at[5:16], plain(entry.actor), said)
     return table
 
 
@@ -325,8 +334,9 @@ class CaseScreen(WorkScreen):
 
     def action_history(self) -> None:
         """H: every change to the case, who made it and why (routing's reasons too)."""
+        entries = history(self.console.store.conn, case_id=self.detail.case.id, limit=10_000)
         self.app.push_screen(TextScreen(f"History of #{self.detail.case.id}",
-                                        history_table(self.detail.history)))
+                                        history_table(entries)))
 
     def action_save_attachments(self) -> None:
         messages.save(self)

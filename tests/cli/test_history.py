@@ -1,0 +1,61 @@
+"""`omnitui history` and the case screen's `H`: who changed what, when, before and after,
+routing's and automations' decisions with their reasons."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from omnitui.store.db import Store
+from tests.cli.conftest import Run
+
+
+@pytest.fixture
+def store(omnitui: Run, tmp_path: Path) -> Path:
+    path = tmp_path / "s.db"
+    omnitui("--db", str(path), "demo", "--no-console", "--customers", "40", "--messages", "40")
+    return path
+
+
+def unowned(store: Path) -> int:
+    with Store(store) as opened:
+        return opened.conn.execute("SELECT id FROM cases WHERE owner IS NULL AND status IN"
+                                   " ('new', 'open') ORDER BY id LIMIT 1").fetchone()[0]
+
+
+def test_history_of_a_case_says_who_what_why_and_before_after(omnitui: Run,
+                                                              store: Path) -> None:
+    db = ("--db", str(store))
+    case_id = unowned(store)
+    omnitui(*db, "--agent", "alice", "assign", "--to", "me", str(case_id))
+    omnitui(*db, "--agent", "alice", "priority", "--to", "77", str(case_id))
+    told = omnitui(*db, "history", "--case", str(case_id)).stdout
+    assert f"a new case on #{case_id}" in told and "a routing decision" in told
+    assert "alice  an assignment" in told and "changed: owner - → alice" in told
+    assert "priority" in told and "→ 77" in told
+    as_json = json.loads(omnitui(*db, "history", "--case", str(case_id), "--agent", "alice",
+                                 "--format", "json").stdout)
+    assert {e["actor"] for e in as_json} == {"alice"}
+    claim = next(e for e in as_json if e["action"] == "case.assigned")
+    assert {"what": "owner", "before": None, "after": "alice"} in claim["changes"]
+    rows = list(csv.DictReader(io.StringIO(omnitui(*db, "history", "--agent", "alice",
+                                                   "--format", "csv").stdout)))
+    assert any("owner - → alice" in row["changes"] for row in rows)
+    assert any("messages" in row["changes"] and "created" in row["changes"] for row in rows)
+    assert omnitui(*db, "history", "--since", "2999-01-01").stdout.strip() == "no history"
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (("--since", "yesterday"), "is not a date such as"),
+    (("--limit", "0"), "0 is not in the range"),
+    (("--case", "x"), "'x' is not a valid int"),
+])
+def test_wrong_input_is_one_line(omnitui: Run, store: Path, args: tuple[str, ...],
+                                 said: str) -> None:
+    result = omnitui("--db", str(store), "history", *args, check=False)
+    assert result.returncode == 2 and said in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
