@@ -1,6 +1,7 @@
 """Running the store: `omnitui backup` and `omnitui restore` (a consistent copy of the store
 and its attachments while the daemon and consoles write, and putting one back when nobody
-uses it: store/backup.py, docs/deployment.md), and `omnitui history` (the audit log)."""
+uses it: store/backup.py, docs/deployment.md), `omnitui history` (the audit log) and
+`omnitui refile` (kept raw items parsed again)."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -91,17 +92,11 @@ def history(typer_ctx: typer.Context,
             fmt: Annotated[Format, typer.Option("--format")] = Format.table) -> None:
     """Who changed what, when, before and after: every action of agents, routing and
     automations, with its reason (the audit log), oldest first."""
-    from datetime import date
-
     from omnitui import output
     from omnitui.store.audit import history as read
     from omnitui.wording import changes_words
 
-    if since is not None:
-        try:
-            since = date.fromisoformat(since).isoformat()
-        except ValueError:
-            raise UsageError(f"--since {since!r} is not a date such as 2026-11-30") from None
+    since = _day(since)
     with ctx(typer_ctx).open_store() as store:
         entries = read(store.conn, case_id=case, actor=agent, since=since, limit=limit)
     if fmt is Format.table:
@@ -113,3 +108,48 @@ def history(typer_ctx: typer.Context,
                          for what, was, now in e.changes] if fmt is Format.json
              else changes_words(e.changes, width=200)} for e in entries]
     output.print_rows(rows, fmt, title="history")
+
+
+@app.command()
+def refile(typer_ctx: typer.Context,
+           failed: Annotated[bool, typer.Option(
+               "--failed", help="Only the items that failed to file.")] = False,
+           since: Annotated[str | None, typer.Option(
+               "--since", help="Received from this date (YYYY-MM-DD).",
+               show_default=False)] = None,
+           channel: Annotated[str | None, typer.Option(
+               "--channel", help="One mailbox or [[channels]] name.",
+               show_default=False)] = None) -> None:
+    """Parse the kept raw items again (after a parser fix): failed items are filed, filed
+    ones get their messages' parsed fields updated in place. No acknowledgement or
+    automation runs, no case changes owner; a second run changes nothing."""
+    from omnitui.refile import refile as parse_again
+    from omnitui.store.messages import has_raw_from
+
+    context = ctx(typer_ctx)
+    since = _day(since)
+    known = {m.name for m in context.settings.mailboxes} | {
+        c.name for c in context.settings.channels}
+    with context.open_store() as store:
+        if channel is not None and channel not in known and not has_raw_from(store.conn,
+                                                                             channel):
+            raise UsageError(f"--channel {channel!r}: no mailbox or [[channels]] entry of "
+                             f"that name ({', '.join(sorted(known)) or 'none configured'})")
+        done = parse_again(store, context.settings, failed_only=failed, since=since,
+                           source=channel, said=say)
+    say(f"refiled: {done.filed:,} failed items filed, {done.updated:,} messages updated, "
+        f"{done.unchanged:,} unchanged, {done.still_failing:,} still failing"
+        + (f", {done.no_parser:,} of channels with no parser (left as they are)"
+           if done.no_parser else ""))
+
+
+def _day(text: str | None) -> str | None:
+    """A --since date as stored times compare with it; a usage error otherwise."""
+    from datetime import date
+
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise UsageError(f"--since {text!r} is not a date such as 2026-11-30") from None

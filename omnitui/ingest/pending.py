@@ -107,6 +107,18 @@ def file_pending(store: Store, pipeline: Pipeline, channel: str, parse: Parser, 
     return FilingResult(**counts)
 
 
+def file_again(store: Store, pipeline: Pipeline, item: RawItem, parse: Parser) -> FilingResult:
+    """File one raw row that failed before (`omnitui refile`), as the filer would have."""
+    settings = pipeline.settings
+    outcome = _read_items([item], parse=parse, triage=settings.triage,
+                          intents=settings.intents, semantic=settings.semantic,
+                          blob_dir=store.attachments_dir, durable=store.durable)[0]
+    counts = Counter({"messages": 0, "duplicates": 0, "failed": 0, "other": 0})
+    with store.write() as conn, pipeline.batch(conn):
+        counts.update(_file_one(conn, pipeline, item, outcome))
+    return FilingResult(**counts)
+
+
 def _backlog(store: Store, channel: str, limit: int | None) -> int:
     count = pending_count(store.conn, channel)
     return count if limit is None else min(count, limit)

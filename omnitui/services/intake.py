@@ -24,10 +24,12 @@ if TYPE_CHECKING:
 
 def intake_pipeline(store: Store, settings: Settings, *,
                     clock: Callable[[], datetime] = utc_now,
-                    upkeep: Upkeep | None = None, live: bool = False) -> Pipeline:
+                    upkeep: Upkeep | None = None, live: bool = False,
+                    route: bool = True) -> Pipeline:
     """`clock`: when items are received (the demo's story time); `upkeep`: a caller's own,
     to share its batches (the demo's); `live`: customers are writing in now (the daemon), so
-    [acknowledge] applies. A bulk load brings each case up to date once per batch. (The
+    [acknowledge] applies; `route`: new and reopened cases go to routing (`omnitui refile`
+    leaves owners as they are). A bulk load brings each case up to date once per batch. (The
     pipeline is imported here: a script's `omnitui tag` starts without it.)"""
     from omnitui.ingest.pipeline import Pipeline
 
@@ -43,7 +45,7 @@ def intake_pipeline(store: Store, settings: Settings, *,
         now = min(event.occurred_at, clock())
         for case_id in {result.case_id, *from_webhook(conn, settings, event, result)}:
             upkeep.refresh(conn, case_id, now)
-        if result.new_case or result.reopened:
+        if route and (result.new_case or result.reopened):
             router.came_in(conn, result.case_id, new=result.new_case,
                            reopened=result.reopened, now=now)
     automations: list[Automation] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +65,47 @@ def pending_raw(conn: sqlite3.Connection, channel: str, limit: int, *,
     return [(r[0], r[1], r[2], bytes(r[3]), r[4]) for r in conn.execute(
         "SELECT id, source, received_at, body, external_key FROM raw_payloads WHERE pending = 1"
         " AND channel = ? AND id > ? ORDER BY id LIMIT ?", (channel, after, limit))]
+
+
+def processed_raw(conn: sqlite3.Connection, *, failed_only: bool, since: str | None,
+                  source: str | None
+                  ) -> Iterator[tuple[int, str, str, str, bytes, str | None, str | None]]:
+    """(id, channel, source, received at, bytes, external key, error) of the raw items
+    already processed (filed, or failed: `failed_only`), received since `since`, from one
+    mailbox or [[channels]] name, oldest first, page by page."""
+    where = ["pending = 0", "id > ?"]
+    params: list[object] = []
+    if failed_only:
+        where.append("ingest_error IS NOT NULL")
+    if since is not None:
+        where.append("received_at >= ?")
+        params.append(since)
+    if source is not None:
+        where.append("source = ?")
+        params.append(source)
+    after = 0
+    while True:
+        page = conn.execute(
+            "SELECT id, channel, source, received_at, body, external_key, ingest_error"
+            f" FROM raw_payloads WHERE {' AND '.join(where)} ORDER BY id LIMIT 500",
+            (after, *params)).fetchall()
+        yield from ((r[0], r[1], r[2], r[3], bytes(r[4]), r[5], r[6]) for r in page)
+        if len(page) < 500:
+            return
+        after = page[-1][0]
+
+
+def has_raw_from(conn: sqlite3.Connection, source: str) -> bool:
+    """Whether any raw item came from this mailbox or [[channels]] name."""
+    return conn.execute("SELECT 1 FROM raw_payloads WHERE source = ? LIMIT 1",
+                        (source,)).fetchone() is not None
+
+
+def message_from_raw(conn: sqlite3.Connection, raw_id: int, channel: str,
+                     external_id: str) -> tuple[int, int] | None:
+    """(message id, case id) of the message filed from a raw row as this item."""
+    return conn.execute("SELECT id, case_id FROM messages WHERE raw_id = ? AND channel = ?"
+                        " AND external_id = ?", (raw_id, channel, external_id)).fetchone()
 
 
 def pending_count(conn: sqlite3.Connection, channel: str | None = None) -> int:
