@@ -18,7 +18,10 @@ from tests.cli.conftest import Run
 def db(omnitui: Run, tmp_path: Path, cli_env: dict[str, str]) -> str:
     path = str(tmp_path / "demo.db")
     omnitui("demo", "--db", path, "--no-console", "--customers", "60", "--messages", "300")
-    # routing gave the demo's new cases to its agents: hand them back, as its supervisor
+    # routing gave the demo's new cases to its agents: hand them back, as its supervisor,
+    # with the team away (in the demo's business hours routing would give them out again)
+    for name in ("alice", "bob", "carol", "dave", "erin", "farid"):
+        omnitui("--db", path, "agents", "away", name)
     new = omnitui("--db", path, "cases", "--status", "new", "--format", "ids").stdout
     cli(cli_env, path, "unassign", "-", agent="farid", stdin=new)
     return path
