@@ -209,8 +209,14 @@ def demo(typer_ctx: typer.Context,
          days: Annotated[int, typer.Option(min=1, help="Days of history.")] = 30,
          seed: int = 7,
          rebuild: Annotated[bool, typer.Option(help="Start the demo store over.")] = False,
+         static: Annotated[bool, typer.Option(
+             "--static", help="No live traffic: the store stays as built.")] = False,
+         pace: Annotated[float, typer.Option(
+             min=0.5, help="Seconds between new customer messages, on average.")] = 5.0,
          ) -> None:
-    """Build a realistic multi-channel demo store (or reuse it), then show it."""
+    """Build a realistic multi-channel demo store (or reuse it), then open the console on
+    it, alive: customers write every few seconds through the real pipeline, the demo's team
+    answers beside you (--static keeps it still)."""
     from omnitui import output
     from omnitui.config import default_demo_path
     from omnitui.demo import build_demo
@@ -232,8 +238,17 @@ def demo(typer_ctx: typer.Context,
                            days=days, seed=seed, progress=advance)
     if no_console:
         summary(context, path)
-    else:
+    elif static or not (sys.stdin.isatty() and sys.stdout.isatty()):
         console(context, path)
+    else:
+        from omnitui.demo_live import LiveDemo
+
+        live = LiveDemo(path, context.settings, context.agent, pace=pace)
+        live.start()
+        try:
+            console(context, path, last=False)
+        finally:
+            live.stop()
 
 
 @app.command("import")

@@ -225,10 +225,11 @@ class _Scheduled:
     case_id: int = field(compare=False)
 
 
-def _population(rng: random.Random, count: int) -> list[DemoCustomer]:
+def population(rng: random.Random, count: int, first: int = 0) -> list[DemoCustomer]:
+    """`count` demo customers, numbered from `first` (their addresses carry the number)."""
     mixes, weights = zip(*CHANNEL_MIX, strict=True)
     people = []
-    for i in range(count):
+    for i in range(first, first + count):
         first, last = rng.choice(FIRST), rng.choice(LAST)
         if rng.random() < 0.7:  # middle initials keep same-name pairs as rare as in life
             first = f"{first} {rng.choice('ABCDEFGHJKLMNPRSTW')}."
@@ -254,7 +255,7 @@ def _identifiers(person: DemoCustomer, channel: str) -> list[Identifier]:
     return [Identifier(channel, person.handles[channel], verified=True)]
 
 
-def _event(rng: random.Random, person: DemoCustomer, channel: str, at: datetime,
+def customer_event(rng: random.Random, person: DemoCustomer, channel: str, at: datetime,
            seq: int, follow_up: bool) -> InboundEvent:
     order = f"A{rng.randint(100000, 999999)}"
     topics, follow_ups = FOREIGN_WORDS.get(person.language, (TOPICS, FOLLOW_UPS))
@@ -369,7 +370,7 @@ def _build_base(store: Store, settings: Settings, *, customers: int, messages: i
                 batch: int = 2000) -> None:
     rng = random.Random(seed)
     start = end - timedelta(days=days)
-    people = _population(rng, customers)
+    people = population(rng, customers)
     region = settings.identity.default_phone_region
     with store.write() as conn:
         for person in people:
@@ -397,7 +398,8 @@ def _build_base(store: Store, settings: Settings, *, customers: int, messages: i
             for at, person, follow_up in arrivals:
                 _run_due(conn, rng, schedule, at, upkeep, hours)
                 seq += 1
-                event = _event(rng, person, rng.choice(person.channels), at, seq, follow_up)
+                event = customer_event(rng, person, rng.choice(person.channels), at, seq,
+                                       follow_up)
                 _team_at_work(conn, at, hours)
                 story[0] = at
                 result = pipeline.ingest_in(conn, event, [])
