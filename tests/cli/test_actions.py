@@ -20,8 +20,8 @@ def db(omnitui: Run, tmp_path: Path, cli_env: dict[str, str]) -> str:
     omnitui("demo", "--db", path, "--no-console", "--customers", "60", "--messages", "300")
     # routing gave the demo's new cases to its agents: hand them back, as its supervisor,
     # with the team away (in the demo's business hours routing would give them out again)
-    for name in ("alice", "bob", "carol", "dave", "erin", "farid"):
-        omnitui("--db", path, "agents", "away", name)
+    with sqlite3.connect(path) as conn:  # as `omnitui agents away NAME` for each of them
+        conn.execute("UPDATE agents SET away_since = datetime('now')")
     new = omnitui("--db", path, "cases", "--status", "new", "--format", "ids").stdout
     cli(cli_env, path, "unassign", "-", agent="farid", stdin=new)
     return path

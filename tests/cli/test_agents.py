@@ -91,11 +91,13 @@ def test_away_and_back(omnitui: Run, store: Path, tmp_path: Path) -> None:
     (("remove", "zed"), "no agent 'zed' on the team", 1),
     (("remov", "gina"), "No such command 'remov'. Did you mean 'remove'?", 2),
 ])
-def test_wrong_input_is_one_line(omnitui: Run, store: Path, tmp_path: Path,
-                                 args: tuple[str, ...], said: str, status: int) -> None:
+def test_wrong_input_is_one_line(omnitui: Run, tmp_path: Path, args: tuple[str, ...],
+                                 said: str, status: int) -> None:
     public = keypair(tmp_path, "gina")
     files = {"private": str(tmp_path / "gina"), "public": str(public),
              "missing": str(tmp_path / "nothing.pub")}
+    store = tmp_path / "empty.db"
+    omnitui("--db", str(store), "init")
     result = omnitui("--db", str(store), "agents", *(a.format(**files) for a in args),
                      check=False)
     assert result.returncode == status

@@ -54,8 +54,8 @@ def test_history_of_a_case_says_who_what_why_and_before_after(omnitui: Run,
     (("--limit", "0"), "0 is not in the range"),
     (("--case", "x"), "'x' is not a valid int"),
 ])
-def test_wrong_input_is_one_line(omnitui: Run, store: Path, args: tuple[str, ...],
+def test_wrong_input_is_one_line(omnitui: Run, tmp_path: Path, args: tuple[str, ...],
                                  said: str) -> None:
-    result = omnitui("--db", str(store), "history", *args, check=False)
+    result = omnitui("--db", str(tmp_path / "any.db"), "history", *args, check=False)
     assert result.returncode == 2 and said in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
