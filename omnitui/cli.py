@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from omnitui.choices import Format, GroupBy, ListFormat, Sort
-from omnitui.errors import OmnituiError
+from omnitui.errors import OmnituiError, UsageError
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, rich_markup_mode=None,
                   pretty_exceptions_enable=False,
@@ -134,6 +134,18 @@ def main_options(
     elif supervisor:
         raise typer.BadParameter("--supervisor opens the console: give it without a command",
                                  param_hint="--supervisor")
+
+
+def since_day(text: str | None) -> str | None:
+    """A --since date as stored times compare with it; a usage error otherwise."""
+    from datetime import date
+
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise UsageError(f"--since {text!r} is not a date such as 2026-11-30") from None
 
 
 def _login_name() -> str:
@@ -506,16 +518,9 @@ def sla_recompute(typer_ctx: typer.Context,
                   fmt: Annotated[Format, typer.Option("--format")] = Format.table) -> None:
     """Replay every unsolved case's SLA clocks from its audit log under the policies the
     config has now (an SLA repair, after a policy changed): audited, one undo."""
-    from datetime import date
-
     from omnitui import output
 
-    if since is not None:
-        try:
-            since = date.fromisoformat(since).isoformat()
-        except ValueError:
-            raise typer.BadParameter(f"{since!r} is not a date such as 2026-11-30",
-                                     param_hint="--since") from None
+    since = since_day(since)
     repair = ctx(typer_ctx).act(lambda desk: desk.recompute_sla(since, dry_run=dry_run,
                                                                     solved=solved))
     output.print_repair(repair, fmt, dry_run=dry_run)

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from omnitui.choices import Format
-from omnitui.cli import Context, app, ctx, say
+from omnitui.cli import Context, app, ctx, say, since_day
 from omnitui.errors import Refused, UsageError
 
 Folder = Annotated[Path, typer.Argument(metavar="DEST", show_default=False,
@@ -96,7 +96,7 @@ def history(typer_ctx: typer.Context,
     from omnitui.store.audit import history as read
     from omnitui.wording import changes_words
 
-    since = _day(since)
+    since = since_day(since)
     with ctx(typer_ctx).open_store() as store:
         entries = read(store.conn, case_id=case, actor=agent, since=since, limit=limit)
     if fmt is Format.table:
@@ -127,7 +127,7 @@ def refile(typer_ctx: typer.Context,
     from omnitui.store.messages import has_raw_from
 
     context = ctx(typer_ctx)
-    since = _day(since)
+    since = since_day(since)
     known = {m.name for m in context.settings.mailboxes} | {
         c.name for c in context.settings.channels}
     with context.open_store() as store:
@@ -142,14 +142,3 @@ def refile(typer_ctx: typer.Context,
         + (f", {done.no_parser:,} of channels with no parser (left as they are)"
            if done.no_parser else ""))
 
-
-def _day(text: str | None) -> str | None:
-    """A --since date as stored times compare with it; a usage error otherwise."""
-    from datetime import date
-
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise UsageError(f"--since {text!r} is not a date such as 2026-11-30") from None

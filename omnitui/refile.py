@@ -28,6 +28,7 @@ from omnitui.store.messages import message_from_raw, processed_raw
 
 ACTOR = "omnitui-refile"
 PARSED = ("subject", "text", "html", "author", "parse_errors")  # what a parser decides
+REWRITES_PER_TRANSACTION = 200
 
 
 @dataclass
@@ -56,6 +57,7 @@ def refile(store: Store, settings: Settings, *, failed_only: bool = False,
     found = Refiled()
     pipeline = intake_pipeline(store, settings, route=False)
     known = parsers(settings)
+    parsed: list[tuple[int, list[InboundEvent]]] = []  # filed items, to rewrite together
     for row_id, channel, origin, received, body, key, error in processed_raw(
             store.conn, failed_only=failed_only, since=since, source=source):
         parse = known.get(channel)
@@ -77,11 +79,25 @@ def refile(store: Store, settings: Settings, *, failed_only: bool = False,
             said(f"raw item {row_id} from {origin}: {type(exc).__name__}: {exc}")
             found.still_failing += 1
             continue
-        with store.write() as conn:
-            changed = sum(_rewrite(conn, row_id, event) for event in events)
-        found.updated += changed
-        found.unchanged += not changed
+        parsed.append((row_id, events))
+        if len(parsed) >= REWRITES_PER_TRANSACTION:
+            _rewrite_all(store, parsed, found)
+    _rewrite_all(store, parsed, found)
     return found
+
+
+def _rewrite_all(store: Store, parsed: list[tuple[int, list[InboundEvent]]],
+                 found: Refiled) -> None:
+    """The parsed items' messages rewritten in one transaction (a store of a million
+    items is not a million commits); `parsed` is emptied."""
+    if not parsed:
+        return
+    with store.write() as conn:
+        for row_id, events in parsed:
+            changed = sum(_rewrite(conn, row_id, event) for event in events)
+            found.updated += changed
+            found.unchanged += not changed
+    parsed.clear()
 
 
 def _rewrite(conn: sqlite3.Connection, raw_id: int, event: InboundEvent) -> bool:
