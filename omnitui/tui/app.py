@@ -302,8 +302,8 @@ class OmnituiApp(App[None]):
 
     def _poll(self) -> None:
         """Every half second: presence, and other writers' changes."""
-        if not self.screen_stack:
-            return  # the console is closing
+        if not self.is_running:
+            return  # the console is closing: its screens are being taken down
         with self._following():
             self._poll_once()
 
@@ -390,6 +390,8 @@ class OmnituiApp(App[None]):
         died writes nothing, so waiting for a change would never show it. Also this agent's
         "still here" for routing, from every running console whatever it shows (best effort,
         like the presence on a case: a busy store now, the next tick marks it)."""
+        if not self.is_running:
+            return  # the console is closing: its screens are being taken down
         with suppress(*STORE_ERRORS):
             self.desk.present()
         with self._following():
