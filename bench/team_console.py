@@ -39,11 +39,12 @@ def watch(app: OmnituiApp, marker: int, out: Path, stop: Path) -> None:
                     handle.write(json.dumps({"priority": value, "at": time.time()}) + "\n")
 
     def until_stopped() -> None:
-        while not app.is_running:
-            time.sleep(0.1)
+        while not app.is_running or any(t.name == "omnitui-semantic"
+                                         for t in threading.enumerate()):
+            time.sleep(0.1)  # started: the semantic model is loaded too
         (out.parent / f"{app.agent}.ready").touch()
         while not stop.exists():
-            time.sleep(0.2)
+            time.sleep(1)
         app.call_from_thread(app.exit)
 
     app.cases_changed = noticed  # type: ignore[method-assign]

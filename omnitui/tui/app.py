@@ -57,6 +57,7 @@ from omnitui.store.db import (
 )
 from omnitui.store.messages import pending_count
 from omnitui.store.queries import case_detail
+from omnitui.store.readers import Readers
 from omnitui.triage.semantic import model_for
 from omnitui.tui.commands import ConsoleCommands
 from omnitui.tui.keys import bind
@@ -107,6 +108,7 @@ class OmnituiApp(App[None]):
         self.start_on_board = board  # `omnitui --supervisor`
         self.store = Store(db_path, attachments_dir=attachments_dir(settings, db_path))
         self.desk = Desk(self.store, agent, settings)
+        self.readers = Readers(db_path)  # for reads in worker threads
         self.drafts = DraftKeeper(db_path, agent,  # notify is thread-safe, and never waits
                                   lambda warning: self.notify(warning, severity="warning"))
         self._seen_version = data_version(self.store.conn)
@@ -438,6 +440,7 @@ class OmnituiApp(App[None]):
 
     def on_unmount(self) -> None:
         self._leave_cases()
+        self.readers.close()
         self.store.close()
 
 

@@ -31,7 +31,7 @@ from omnitui.metrics.board import (
 )
 from omnitui.metrics.funnel import day_zone
 from omnitui.sanitize import sanitize
-from omnitui.store.db import STORE_ERRORS, Store, parse_db_time
+from omnitui.store.db import STORE_ERRORS, parse_db_time
 from omnitui.tui.keys import bind
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.widgets.key_bar import KeyBar
@@ -181,8 +181,8 @@ class BoardScreen(WorkScreen):
     def _read_board(self) -> None:
         console = self.console
         try:
-            with Store(console.db_path, migrate=False) as own:
-                found = read_board(own.conn, console.settings, console.desk.router,
+            with console.readers.reading() as conn:
+                found = read_board(conn, console.settings, console.desk.router,
                                    console.desk.keeper, console.clock())
         except STORE_ERRORS as exc:
             self.app.call_from_thread(self.notify, f"the board could not be read: {exc}",

@@ -30,7 +30,7 @@ from omnitui.services.playbooks import suggested
 from omnitui.services.similar import SimilarCase, similar_solved
 from omnitui.store import presence
 from omnitui.store.audit import AuditEntry, history
-from omnitui.store.db import STORE_ERRORS, Store, db_time, parse_db_time, utc_now
+from omnitui.store.db import STORE_ERRORS, db_time, parse_db_time, utc_now
 from omnitui.store.queries import case_detail
 from omnitui.triage.language import UNDETERMINED
 from omnitui.tui.keys import bind
@@ -413,8 +413,8 @@ class CaseScreen(WorkScreen):
         """In a worker thread, on its own connection: full-text search over the solved
         cases can take a while on a big store, and the model loads once (0.2-1 s)."""
         try:
-            with Store(self.console.db_path, migrate=False) as own:
-                found = similar_solved(own.conn, self.console.settings, case_id)
+            with self.console.readers.reading() as conn:
+                found = similar_solved(conn, self.console.settings, case_id)
         except STORE_ERRORS:
             return  # a busy or read-only store: the line is only a help
         with suppress(RuntimeError):  # the console closed meanwhile

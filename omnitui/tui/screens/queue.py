@@ -23,7 +23,7 @@ from textual.worker import get_current_worker
 
 from omnitui.filters import KEYS_HINT, Narrowing, Vocabulary, complete
 from omnitui.sanitize import sanitize
-from omnitui.store.db import STORE_ERRORS, Store, expected, store_problem
+from omnitui.store.db import STORE_ERRORS, expected, store_problem
 from omnitui.store.queries import (
     CaseQuery,
     awaiting_reply,
@@ -39,6 +39,7 @@ from omnitui.tui.screens.modals import ConfirmScreen, PickScreen
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.status import incidents_text
 from omnitui.tui.views import ALL_OPEN, View, narrow, saved_views, standard_views
+from omnitui.tui.widgets import show_line
 from omnitui.tui.widgets.case_list import CaseList, header_text
 from omnitui.tui.widgets.key_bar import KeyBar
 from omnitui.tui.widgets.typing import TypingInput
@@ -179,6 +180,9 @@ class QueueScreen(WorkScreen):
     def cases_changed(self, changed: set[int] | None) -> None:
         self.reload(changed)
 
+    def follow(self) -> None:
+        self.cases.follow_clock()
+
     def reload(self, changed: set[int] | None = None) -> None:
         """Load the view's whole id list again, in a thread; `changed`: the cases whose
         change calls for it (their rows are read again, and a marked one that left the view
@@ -191,8 +195,8 @@ class QueueScreen(WorkScreen):
     def _load_ids(self, query: CaseQuery, generation: int, load: int,
                   changed: set[int] | None) -> None:
         try:
-            with Store(self.console.db_path, migrate=False) as own:
-                ids = queue_ids(own.conn, query)
+            with self.console.readers.reading() as conn:
+                ids = queue_ids(conn, query)
         except STORE_ERRORS as exc:
             self._report_from_thread(exc, "load the queue")
             return
@@ -258,12 +262,12 @@ class QueueScreen(WorkScreen):
         line.append(" · " + sanitize(f"{self.view.name}{narrowed}", multiline=False)
                     + f" · {count}{marks} │ ")
         line.append_text(self.health)
-        self.query_one("#status-bar", Static).update(line)
+        show_line(self.query_one("#status-bar", Static), line)
 
     def show_incidents(self, events: list[BusinessEvent]) -> None:
         banner = self.query_one("#incidents", Static)
         banner.set_class(bool(events), "-on")
-        banner.update(incidents_text(events))
+        show_line(banner, incidents_text(events))
 
     def on_case_list_marks_changed(self) -> None:
         self.update_status()
@@ -392,11 +396,11 @@ class QueueScreen(WorkScreen):
         worker = get_current_worker()
         found, index = None, cursor + step
         try:
-            with Store(self.console.db_path, migrate=False) as own:
+            with self.console.readers.reading() as conn:
                 while found is None and 0 <= index < len(ids) and not worker.is_cancelled:
                     chunk = range(index, min(len(ids), index + NEW_SCAN)) if step > 0 else \
                         range(index, max(-1, index - NEW_SCAN), -1)
-                    waiting = awaiting_reply(own.conn, [ids[i] for i in chunk])
+                    waiting = awaiting_reply(conn, [ids[i] for i in chunk])
                     found = next((ids[i] for i in chunk if ids[i] in waiting), None)
                     index = chunk[-1] + step
         except STORE_ERRORS as exc:

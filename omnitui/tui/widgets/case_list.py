@@ -171,6 +171,8 @@ class CaseList(ScrollView, can_focus=True):
         self._anchor: int | None = None  # the case the agent is on
         self._to_end = False  # G pressed before the whole list arrived: land on the last
         self._id_set: set[int] | None = None
+        self._painted: tuple[object, ...] = ()  # what the screen's lines show (see _window)
+        self._minute = 0  # the clock's minute the ages and SLA countdowns were drawn at
 
     @property
     def ids(self) -> Sequence[int]:
@@ -217,16 +219,36 @@ class CaseList(ScrollView, can_focus=True):
         if found is not None or complete:
             self._anchor = self.current_id
         self._scroll_to_cursor()
-        self.refresh()
+        if self._window() != self._painted:
+            self.refresh()  # rows moved: otherwise only the changed rows are drawn again
 
     def forget_rows(self, changed: set[int] | None) -> None:
         """Fetch these cases' rows again when drawn (None: every row)."""
         if changed is None:
             self._rows.clear()
-        else:
-            for case_id in changed:
-                self._rows.pop(case_id, None)
-        self.refresh()
+            self.refresh()
+            return
+        for case_id in changed:
+            self._rows.pop(case_id, None)
+        top = self.scroll_offset.y
+        for index in range(top, min(len(self._ids), top + self.size.height)):
+            if self._ids[index] in changed:
+                self.refresh_line(index)
+
+    def _window(self) -> tuple[object, ...]:
+        """What decides the screen's lines besides the rows' own data: which cases show,
+        where, with which highlighted. Every console redraws at every change anyone makes,
+        so a change that moves nothing on screen repaints only its own row."""
+        top = self.scroll_offset.y
+        return (top, self.cursor, self.size, tuple(self._ids[top: top + self.size.height]))
+
+    def follow_clock(self) -> None:
+        """Draw the ages and SLA countdowns again when the minute they are counted in
+        turns (nothing else repaints a queue where nobody changes anything)."""
+        minute = int(self.clock().timestamp() // 60)
+        if minute != self._minute:
+            self._minute = minute
+            self.refresh()
 
     def to_top(self) -> None:
         """A new view or search starts at its first case."""
@@ -252,6 +274,7 @@ class CaseList(ScrollView, can_focus=True):
             if len(self._rows) > CACHE_LIMIT:
                 self._rows.clear()
             self._rows.update(self._fetch_rows(missing))
+        self._painted = self._window()
         return super().render_lines(crop)
 
     @property
