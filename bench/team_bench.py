@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
-"""The team's ceiling on one server: N consoles (each a process of its own, the real console
-app headless, one agent each: bench/team_console.py) and `omnitui serve` taking Telegram
-webhooks at a steady rate, on this machine.
+"""The team's ceiling on one server: N consoles (each a process of its own, one agent each,
+the real console app in a terminal of its own: bench/team_console.py) and `omnitui serve`
+taking Telegram webhooks and IMAP mail (appended to dovecot on loopback, pymap without it)
+at a steady rate, on this machine.
 
 For each inbound rate it measures: how long another agent's change takes to reach every
 console (p50, p99: a driver sets the marker case's priority 40 times, each console notes
-when it learns of it and redraws); the consoles' CPU while nobody types (psutil, 10 s); and
-then 10 consoles racing to claim the same cases: double claims (two consoles told they won
-one case), lost updates (a console told it won a case the store gives someone else), and
-store errors an agent would see ("database is locked").
+when it learns of it and redraws); the consoles' CPU while nobody types (psutil, 10 s, once
+they have all started and settled: 30 starting at once on 2 cores keep them busy a while);
+and then 10 headless consoles racing to claim the same cases: double claims (two consoles
+told they won one case), lost updates (a console told it won a case the store gives
+someone else), and store errors an agent would see ("database is locked").
 
     python bench/team_bench.py --consoles 30 --rates 0 5 20
 
@@ -18,6 +20,7 @@ Writes bench/out/team-results.md.
 from __future__ import annotations
 
 import argparse
+import email.utils
 import fcntl
 import json
 import os
@@ -44,9 +47,11 @@ from common import machine_line, write_report
 from omnitui.store.db import Store, db_time, utc_now
 from tests.channels.test_smtp import free_port
 from tests.channels.webhook_clients import SECRETS, post_telegram, telegram_update
+from tests.imap_servers import ImapServer, available_kinds
 
 HERE = Path(__file__).resolve().parent
 SECRET_ENV = "OMNITUI_BENCH_TG_SECRET"
+PASSWORD_ENV = "OMNITUI_BENCH_IMAP_PASSWORD"
 
 
 def omnitui(*args: str, env: dict[str, str] | None = None) -> None:
@@ -54,14 +59,21 @@ def omnitui(*args: str, env: dict[str, str] | None = None) -> None:
                    capture_output=True, timeout=1800)
 
 
-def prepare(folder: Path, customers: int) -> tuple[Path, Path, int]:
+def prepare(folder: Path, customers: int,
+            imap: ImapServer | None = None) -> tuple[Path, Path, int]:
     db = folder / "team.db"
     omnitui("--db", str(db), "demo", "--no-console", "--customers", str(customers),
             "--messages", str(customers * 2))
     port = free_port()
     config = folder / "config.toml"
-    config.write_text(f'[server]\nlisten = "127.0.0.1:{port}"\n\n[[channels]]\nname = "tg"\n'
-                      f'kind = "telegram"\nsecret_env = "{SECRET_ENV}"\n')
+    text = (f'[server]\nlisten = "127.0.0.1:{port}"\n\n[[channels]]\nname = "tg"\n'
+            f'kind = "telegram"\nsecret_env = "{SECRET_ENV}"\n')
+    if imap is not None:
+        text += (f'\n[[mailboxes]]\nname = "support"\naddress = "{imap.username}"\n'
+                 f'imap_host = "{imap.host}"\nimap_port = {imap.port}\n'
+                 f'imap_security = "none"\nusername = "{imap.username}"\n'
+                 f'password_env = "{PASSWORD_ENV}"\n')
+    config.write_text(text)
     config.chmod(0o600)
     return db, config, port
 
@@ -97,6 +109,33 @@ class Poster(threading.Thread):
                 self.acked += status == 200
                 self.refused += status != 200
                 time.sleep(max(0.0, started + n / self.rate - time.monotonic()))
+
+
+class MailPoster(threading.Thread):
+    """New mail appended to the IMAP server at `rate` a second, as a mail client delivers
+    it (the daemon learns of it by IDLE); counts what the server took."""
+
+    def __init__(self, imap: ImapServer, rate: float) -> None:
+        super().__init__(daemon=True)
+        self.imap, self.rate, self.stop, self.appended = imap, rate, threading.Event(), 0
+
+    def run(self) -> None:
+        if not self.rate:
+            return
+        client = self.imap.connect()
+        n = 0
+        started = time.monotonic()
+        while not self.stop.is_set():
+            n += 1
+            client.append("INBOX", (
+                f"From: Customer {n % 300} <c{n % 300}@example.net>\r\n"
+                f"To: {self.imap.username}\r\nSubject: Order question {n}\r\n"
+                f"Message-ID: <bench-{n}-{time.time_ns()}@example.net>\r\n"
+                f"Date: {email.utils.formatdate()}\r\n\r\n"
+                f"Where is my order {n}? It was due last week.\r\n").encode())
+            self.appended += 1
+            time.sleep(max(0.0, started + n / self.rate - time.monotonic()))
+        client.logout()
 
 
 def spawn(db: Path, agent: str, mode: str, out: Path, extra: str) -> subprocess.Popen:
@@ -205,6 +244,12 @@ def claim_phase(db: Path, folder: Path, racers: int, count: int) -> dict[str, ob
             "said": sorted({e for r in results.values() for e in r["errors"]})}
 
 
+def filed_from_mail(db: Path) -> int:
+    with Store(db) as store:
+        return store.conn.execute("SELECT count(*) FROM messages WHERE subject LIKE"
+                                  " 'Order question %'").fetchone()[0]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--consoles", type=int, default=30)
@@ -212,31 +257,42 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument("--rates", type=float, nargs="+", default=[0.0, 5.0, 20.0])
     parser.add_argument("--customers", type=int, default=3000)
+    parser.add_argument("--mail-share", type=float, default=0.25,
+                        help="the part of each inbound rate that arrives as email over IMAP")
     args = parser.parse_args()
     lines = []
     for rate in args.rates:
         folder = Path(tempfile.mkdtemp(prefix="team-bench-"))
-        db, config, port = prepare(folder, args.customers)
+        imap = ImapServer.create(available_kinds()[-1])  # dovecot where installed
+        imap.start()
+        db, config, port = prepare(folder, args.customers, imap)
         with Store(db) as store:
             marker = store.conn.execute("SELECT id FROM cases WHERE status = 'open' ORDER BY"
                                         " id LIMIT 1").fetchone()[0]
-        env = {**os.environ, SECRET_ENV: SECRETS["tg"]}
+        env = {**os.environ, SECRET_ENV: SECRETS["tg"], PASSWORD_ENV: imap.password}
         daemon = subprocess.Popen([sys.executable, "-m", "omnitui", "--config", str(config),
                                    "--db", str(db), "serve"], env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(3)
-        poster = Poster(port, rate)
+        poster = Poster(port, rate * (1 - args.mail_share))
+        mail = MailPoster(imap, rate * args.mail_share)
         poster.start()
+        mail.start()
         try:
             seen = watch_phase(db, folder, args.consoles, marker)
             raced = claim_phase(db, folder, args.racers, args.cases)
         finally:
             poster.stop.set()
+            mail.stop.set()
             poster.join(30)
+            mail.join(30)
             daemon.terminate()
             daemon.wait(60)
+            mail_filed = filed_from_mail(db)
+            imap.close()
         lines.append(
             f"| {rate:g}/s | {poster.acked:,} ({poster.refused} refused) | "
+            f"{mail.appended:,} ({mail_filed:,} filed) | "
             f"{seen['settled_s']:.0f} | {seen['p50_ms']:.0f} | {seen['p99_ms']:.0f} | "
             f"{seen['missed']} | "
             f"{seen['idle_cpu_mean']:.1f} / {seen['idle_cpu_max']:.1f} | "
@@ -249,11 +305,13 @@ def main() -> int:
     write_report("team-results.md", "\n".join([
         "# The team's ceiling on one server", "", machine_line(), "",
         f"{args.consoles} consoles watching, {args.racers} racing to claim the same "
-        f"{args.cases:,} cases, `omnitui serve` taking Telegram webhooks at each rate.", "",
-        "| inbound | acknowledged | consoles started, s | change on screen p50 ms | p99 ms "
-        "| missed | idle console "
+        f"{args.cases:,} cases, `omnitui serve` taking Telegram webhooks and IMAP mail "
+        f"({args.mail_share:.0%} of each rate, appended to {available_kinds()[-1]} on "
+        "loopback) at each inbound rate.", "",
+        "| inbound | webhooks acknowledged | mails appended | consoles started, s "
+        "| change on screen p50 ms | p99 ms | missed | idle console "
         "CPU % mean / max | claimed | double claims | lost updates | store errors seen |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|", *lines, ""]))
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|", *lines, ""]))
     return 0
 
 

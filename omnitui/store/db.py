@@ -11,6 +11,7 @@ import errno
 import importlib
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
@@ -187,10 +188,35 @@ def new_token() -> str:
     return os.urandom(8).hex()  # os, not secrets: no hashlib at start
 
 
+LOCK_RETRY_S = 0.002  # how often a writer waiting for the write lock tries again
+
+
+def begin_immediate(conn: sqlite3.Connection) -> None:
+    """Take the write lock, waiting for other writers up to the connection's busy timeout
+    and trying every two milliseconds. SQLite's own wait sleeps longer and longer between
+    tries (up to 100 ms), so under a stream of short writes, ten consoles claiming at once,
+    a writer could lose every try for seconds and show its agent "the store is busy"."""
+    budget_ms = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    conn.execute("PRAGMA busy_timeout=0")
+    try:
+        deadline = time.monotonic() + budget_ms / 1000
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or \
+                        time.monotonic() >= deadline:
+                    raise
+            time.sleep(LOCK_RETRY_S)
+    finally:
+        conn.execute(f"PRAGMA busy_timeout={budget_ms}")
+
+
 @contextmanager
 def write_transaction(conn: sqlite3.Connection,
                       token: str | None = None) -> Iterator[sqlite3.Connection]:
-    conn.execute("BEGIN IMMEDIATE")
+    begin_immediate(conn)
     _open_transactions[id(conn)] = token or new_token()
     try:
         yield conn

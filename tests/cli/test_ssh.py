@@ -51,7 +51,11 @@ def team(omnitui: Run, tmp_path: Path) -> Iterator[tuple[Path, int]]:
     for name in ("alice", "bob"):
         key = keypair(tmp_path, name)
         omnitui("--config", str(config), "--db", str(store), "agents", "add", name, "--key",
-                f"{key}.pub", "--write", str(keys))
+                f"{key}.pub", "--write", str(keys), "--capacity", "chat=1,email=1")
+    # Whatever the demo's hour routed, open cases are unowned; a console that starts routes
+    # its agent one case of each class at most, and the rest stay unassigned.
+    with Store(store) as opened, opened.write() as conn:
+        conn.execute("UPDATE cases SET owner = NULL WHERE status IN ('new', 'open')")
     host = keypair(tmp_path, "host")
     port = free_port()
     (tmp_path / "sshd_config").write_text(
