@@ -188,18 +188,19 @@ def new_token() -> str:
     return os.urandom(8).hex()  # os, not secrets: no hashlib at start
 
 
-LOCK_RETRY_S = 0.002  # how often a writer waiting for the write lock tries again
+LOCK_RETRY_MAX_S = 0.02  # the longest a writer waiting for the write lock sleeps between tries
 
 
 def begin_immediate(conn: sqlite3.Connection) -> None:
-    """Take the write lock, waiting for other writers up to the connection's busy timeout
-    and trying every two milliseconds. SQLite's own wait sleeps longer and longer between
-    tries (up to 100 ms), so under a stream of short writes, ten consoles claiming at once,
-    a writer could lose every try for seconds and show its agent "the store is busy"."""
+    """Take the write lock, waiting for other writers up to the connection's busy timeout.
+    SQLite's own wait backs off to 100 ms between tries, so under a stream of short writes
+    (ten consoles claiming at once) one writer could lose every try for seconds and show
+    its agent "the store is busy"; this one backs off to 20 ms. Not shorter: a thread that
+    wakes every millisecond or two takes the interpreter from the console's keys."""
     budget_ms = conn.execute("PRAGMA busy_timeout").fetchone()[0]
     conn.execute("PRAGMA busy_timeout=0")
     try:
-        deadline = time.monotonic() + budget_ms / 1000
+        deadline, pause = time.monotonic() + budget_ms / 1000, 0.001
         while True:
             try:
                 conn.execute("BEGIN IMMEDIATE")
@@ -208,7 +209,8 @@ def begin_immediate(conn: sqlite3.Connection) -> None:
                 if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or \
                         time.monotonic() >= deadline:
                     raise
-            time.sleep(LOCK_RETRY_S)
+            time.sleep(pause)
+            pause = min(2 * pause, LOCK_RETRY_MAX_S)
     finally:
         conn.execute(f"PRAGMA busy_timeout={budget_ms}")
 

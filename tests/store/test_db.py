@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 import stat
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -118,3 +120,36 @@ def test_checking_that_a_store_is_writable_changes_nothing(store: Store) -> None
             other.check_writable()
     assert store.conn.execute("PRAGMA data_version").fetchone()[0] == before
     assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_a_writer_waits_its_busy_timeout_for_the_lock_then_says_busy(store: Store) -> None:
+    with Store(store.path) as other:
+        set_busy_timeout(other.conn, 0.3)
+        with store.write():  # another writer holds the lock, longer than `other` waits
+            started = time.monotonic()
+            with pytest.raises(sqlite3.OperationalError) as refused, other.write():
+                pass
+            waited = time.monotonic() - started
+        assert refused.value.sqlite_errorcode == sqlite3.SQLITE_BUSY
+        assert 0.3 <= waited < 2.0
+        assert other.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 300  # kept
+        assert not other.conn.in_transaction
+
+
+def test_a_waiting_writer_gets_in_soon_after_the_lock_is_free(store: Store) -> None:
+    """It tries again at most 20 ms apart (SQLite's own wait sleeps up to 100 ms)."""
+    released: list[float] = []
+
+    def hold() -> None:
+        with Store(store.path) as own, own.write():
+            time.sleep(0.5)
+            released.append(time.monotonic())
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    time.sleep(0.1)
+    with Store(store.path) as other, other.write() as conn:
+        conn.execute("INSERT INTO agents (name, created_at) VALUES ('late', 'now')")
+        got_in = time.monotonic()
+    holder.join()
+    assert got_in - released[0] < 0.1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 from textual.widgets import Static
@@ -13,7 +14,7 @@ from omnitui.keymap import KEYS
 from omnitui.model import Status
 from omnitui.services.desk import Desk
 from omnitui.services.intake import intake_pipeline
-from omnitui.store.db import Store
+from omnitui.store.db import Store, utc_now
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.case import CaseScreen
 from omnitui.tui.widgets.key_bar import KeyBar
@@ -452,3 +453,22 @@ def test_the_queue_counts_sla_time_in_business_hours() -> None:
     business = row_cells(case, 160, friday, between=lambda _, a, b: office.seconds(a, b))
     assert wall["SLA"][0].strip() == "in 3d"
     assert business["SLA"][0].strip() == "in 2h"
+
+
+def test_ages_and_sla_countdowns_move_on_with_the_clock(demo_db: Path) -> None:
+    """Nobody changes anything: the rows are drawn again when the minute turns."""
+    now = [utc_now()]
+
+    def line_of(app: OmnituiApp, case_id: int) -> list[str]:
+        return next(line.split() for line in screen_text(app).splitlines()
+                    if line.split()[:1] == [str(case_id)])
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        case_id = app.queue.cases.current_id
+        before = line_of(app, case_id)  # its SLA, as "late 9d" or "in 3h"
+        now[0] += timedelta(days=3)
+        await pilot.pause(1.2)  # type: ignore[attr-defined]
+        after = line_of(app, case_id)
+        assert after[:2] == before[:2] and after != before
+
+    drive(demo_db, script, clock=lambda: now[0])

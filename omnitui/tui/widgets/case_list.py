@@ -17,6 +17,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Region, Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -139,6 +140,11 @@ class CaseList(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     CaseList { height: 1fr; }
     """
+
+    # A longer or shorter list moves the scrollbar, not the rows on screen: lay out again
+    # without repainting every row (set_ids repaints when the rows shown change). Each new
+    # case anyone's customer writes changes the length, in every console.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=True, repaint=False)
 
     class Opened(Message):
         """The agent opened the highlighted case."""
