@@ -115,6 +115,17 @@ def _quiet(client: IMAPClient) -> None:
         imap.debug = 0
 
 
+def _forget_select_counts(client: IMAPClient) -> None:
+    """The SELECT's message counts, read (select_folder returned them): imapclient leaves
+    them in imaplib's untagged responses, where the IDLE watcher takes an EXISTS for mail
+    announced since the SEARCH (daemon/mailwatch.py) and syncs again at once, forever: a
+    core busy and the store's write lock taken in a loop. Checked against imapclient 4.1."""
+    untagged = getattr(getattr(client, "_imap", None), "untagged_responses", None)
+    if isinstance(untagged, dict):
+        untagged.pop("EXISTS", None)
+        untagged.pop("RECENT", None)
+
+
 def sync_folder(client: IMAPClient, store: Store, mailbox: MailboxSettings, folder: str, *,
                 on_batch: Callable[[int], None] | None = None,
                 stop: threading.Event | None = None) -> SyncResult:
@@ -126,6 +137,7 @@ def sync_folder(client: IMAPClient, store: Store, mailbox: MailboxSettings, fold
     and is skipped, while the cursor moves past it."""
     writable = mailbox.mark_seen or bool(mailbox.move_to)
     info = client.select_folder(folder, readonly=not writable)
+    _forget_select_counts(client)
     uidvalidity = int(info[b"UIDVALIDITY"])
     known_validity, last_uid = cursors.get_cursor(store.conn, CHANNEL, mailbox.name, folder)
     resynced = known_validity is not None and known_validity != uidvalidity
