@@ -25,6 +25,7 @@ import fcntl
 import json
 import os
 import pty
+import re
 import shutil
 import statistics
 import struct
@@ -95,6 +96,7 @@ class Poster(threading.Thread):
         super().__init__(daemon=True)
         self.port, self.rate, self.stop, self.acked, self.refused = port, rate, \
             threading.Event(), 0, 0
+        self.refused_at: list[float] = []  # when each refusal came (time.time())
 
     def run(self) -> None:
         if not self.rate:
@@ -107,7 +109,9 @@ class Poster(threading.Thread):
                 status = post_telegram(client, telegram_update(
                     f"load {n}", user_id=1000 + n % 500)).status_code
                 self.acked += status == 200
-                self.refused += status != 200
+                if status != 200:
+                    self.refused += 1
+                    self.refused_at.append(time.time())
                 time.sleep(max(0.0, started + n / self.rate - time.monotonic()))
 
 
@@ -177,6 +181,7 @@ def watch_phase(db: Path, folder: Path, consoles: int, marker: int) -> dict[str,
         started = time.monotonic()
         wait_ready(run, agents)
         settled = time.monotonic() - started
+        ready_at = time.time()
         time.sleep(20)  # the last ones' first screens and holidays, all 30 on 2 cores
         handles = [psutil.Process(p.pid) for p in procs]
         for h in handles:
@@ -213,7 +218,7 @@ def watch_phase(db: Path, folder: Path, consoles: int, marker: int) -> dict[str,
             else:
                 missed += 1
     delays.sort()
-    return {"settled_s": settled, "idle_cpu_mean": statistics.mean(idle),
+    return {"settled_s": settled, "ready_at": ready_at, "idle_cpu_mean": statistics.mean(idle),
             "idle_cpu_max": max(idle),
             "p50_ms": delays[len(delays) // 2] * 1000 if delays else float("nan"),
             "p99_ms": delays[int(len(delays) * 0.99) - 1] * 1000 if delays else float("nan"),
@@ -244,6 +249,13 @@ def claim_phase(db: Path, folder: Path, racers: int, count: int) -> dict[str, ob
             "said": sorted({e for r in results.values() for e in r["errors"]})}
 
 
+def warnings(log: Path) -> set[str]:
+    """The daemon's warnings and errors, told apart by their words, not their numbers."""
+    return {re.sub(r"\d+", "N", line.split("] ", 1)[-1])[:160]
+            for line in log.read_text(errors="replace").splitlines()
+            if "WARNING" in line or "ERROR" in line}
+
+
 def filed_from_mail(db: Path) -> int:
     with Store(db) as store:
         return store.conn.execute("SELECT count(*) FROM messages WHERE subject LIKE"
@@ -272,7 +284,8 @@ def main() -> int:
         env = {**os.environ, SECRET_ENV: SECRETS["tg"], PASSWORD_ENV: imap.password}
         daemon = subprocess.Popen([sys.executable, "-m", "omnitui", "--config", str(config),
                                    "--db", str(db), "serve"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                  stdout=subprocess.DEVNULL,
+                                  stderr=(folder / "daemon.log").open("wb"))
         time.sleep(3)
         poster = Poster(port, rate * (1 - args.mail_share))
         mail = MailPoster(imap, rate * args.mail_share)
@@ -280,7 +293,9 @@ def main() -> int:
         mail.start()
         try:
             seen = watch_phase(db, folder, args.consoles, marker)
+            race_started = time.time()
             raced = claim_phase(db, folder, args.racers, args.cases)
+            race_ended = time.time()
         finally:
             poster.stop.set()
             mail.stop.set()
@@ -291,7 +306,10 @@ def main() -> int:
             mail_filed = filed_from_mail(db)
             imap.close()
         lines.append(
-            f"| {rate:g}/s | {poster.acked:,} ({poster.refused} refused) | "
+            f"| {rate:g}/s | {poster.acked:,} ({poster.refused} refused: "
+            f"{sum(t <= seen['ready_at'] for t in poster.refused_at)} while the consoles "
+            f"started, {sum(race_started <= t <= race_ended for t in poster.refused_at)} "
+            "in the race) | "
             f"{mail.appended:,} ({mail_filed:,} filed) | "
             f"{seen['settled_s']:.0f} | {seen['p50_ms']:.0f} | {seen['p99_ms']:.0f} | "
             f"{seen['missed']} | "
@@ -301,6 +319,8 @@ def main() -> int:
         print(lines[-1], flush=True)
         for said in raced["said"]:
             print(f"  a racer saw: {said}", flush=True)
+        for said in sorted(warnings(folder / "daemon.log")):
+            print(f"  the daemon said: {said}", flush=True)
         shutil.rmtree(folder, ignore_errors=True)
     write_report("team-results.md", "\n".join([
         "# The team's ceiling on one server", "", machine_line(), "",
