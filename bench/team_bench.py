@@ -163,6 +163,18 @@ def spawn(db: Path, agent: str, mode: str, out: Path, extra: str) -> subprocess.
     return process
 
 
+def finish(procs: list[subprocess.Popen], seconds: float) -> None:
+    """Wait for the consoles to end; kill what is left (a console left running would skew
+    every measurement after it)."""
+    deadline = time.monotonic() + seconds
+    for p in procs:
+        try:
+            p.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
 def wait_ready(folder: Path, agents: list[str], timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -203,8 +215,7 @@ def watch_phase(db: Path, folder: Path, consoles: int, marker: int) -> dict[str,
         time.sleep(3)
     finally:
         (run / "stop").touch()
-        for p in procs:
-            p.wait(60)
+        finish(procs, 60)
     delays, missed = [], 0
     for agent in agents:
         log = run / f"{agent}.jsonl"
@@ -232,8 +243,7 @@ def claim_phase(db: Path, folder: Path, racers: int, count: int) -> dict[str, ob
     (run / "ids.json").write_text(json.dumps(ids))
     agents = [f"c{i:02d}" for i in range(racers)]
     procs = [spawn(db, a, "claim", run / f"{a}.json", str(run / "ids.json")) for a in agents]
-    for p in procs:
-        p.wait(600)
+    finish(procs, 600)
     results = {a: json.loads((run / f"{a}.json").read_text()) for a in agents}
     with Store(db) as store:
         owners = dict(store.conn.execute(
