@@ -5,6 +5,7 @@ language reads what the screen shows, and a case opens by its number."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import replace
@@ -106,9 +107,10 @@ def test_G_before_the_whole_list_arrives_lands_on_the_last_case(
         demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(queue_module, "FIRST_PAGE", 10)  # the view has more than a first page
     real = queries.queue_ids
+    arrived = threading.Event()
 
     def slow(conn: object, query: queries.CaseQuery) -> object:
-        time.sleep(0.5)  # what a million cases cost
+        arrived.wait(10)  # a million cases, still being read, however long start-up took
         return real(conn, query)  # type: ignore[arg-type]
 
     monkeypatch.setattr(queue_module, "queue_ids", slow)
@@ -121,6 +123,7 @@ def test_G_before_the_whole_list_arrives_lands_on_the_last_case(
             assert not cases.complete and len(cases.ids) == queue_module.FIRST_PAGE
             await pilot.press("G")
             assert "+ …" in screen_text(app)  # the status bar says the count is not final
+            arrived.set()
             await settle(app, pilot)
             assert cases.complete and cases.cursor == len(cases.ids) - 1
             assert cases.current_id == cases.ids[-1]
