@@ -124,17 +124,23 @@ class OmnituiApp(App[None]):
         self._leave_cases()  # a mark left by this agent's console that died
         with self._following():
             apply_agents(self.store, self.settings, utc_now())
-        with suppress(*STORE_ERRORS):  # the daemon keeps it in step after this
-            refresh_kb(self.store, self.settings.kb)
-        if self.settings.semantic.enabled:
-            threading.Thread(target=self._learn_meaning, name="omnitui-semantic",
-                             daemon=True).start()
         await self.push_screen(QueueScreen(self))
         if self.start_on_board:
             self.action_board()
         self.set_interval(POLL_SECONDS, self._poll)
         self.refresh_health()
         self.set_interval(HEALTH_SECONDS, self.refresh_health)
+        self.call_after_refresh(self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        """What the first screen does not need waits until it is painted: loading the
+        semantic model in a thread holds the interpreter's lock for most of a second, which
+        delayed the first paint by as much."""
+        with suppress(*STORE_ERRORS):  # the daemon keeps it in step after this
+            refresh_kb(self.store, self.settings.kb)
+        if self.settings.semantic.enabled:
+            threading.Thread(target=self._learn_meaning, name="omnitui-semantic",
+                             daemon=True).start()
 
     def _learn_meaning(self) -> None:
         """The semantic extra's model, loaded off the UI thread (about a second), then the

@@ -174,6 +174,10 @@ class ComposeScreen(ModalScreen[Draft | None]):
     With `keep`, the draft is handed over to be saved a second or so behind the typing (and
     by `flush` when the console quits with it unsent); `discard` is called when the agent
     throws it away.
+
+    It takes the whole terminal, as mutt's and aerc's editors do, on an opaque background:
+    a translucent one made Textual draw and dim the case screen behind it on every paint,
+    which cost more than the composer itself.
     """
 
     BINDINGS = [
@@ -186,10 +190,8 @@ class ComposeScreen(ModalScreen[Draft | None]):
         bind("composer.cancel", "cancel"),
     ]
     DEFAULT_CSS = """
-    ComposeScreen { align: center middle; }
-    ComposeScreen > Vertical { width: 90%; height: 80%; border: round $accent;
-                               background: $surface; }
-    ComposeScreen.-small > Vertical { width: 100%; height: 100%; }
+    ComposeScreen { background: $background; }
+    ComposeScreen > Vertical { border: round $accent; background: $surface; }
     ComposeScreen #compose-title { text-style: bold; padding: 0 1; }
     ComposeScreen #compose-hint { color: $text-muted; padding: 0 1; }
     ComposeScreen .field { height: 1; }
@@ -275,7 +277,6 @@ class ComposeScreen(ModalScreen[Draft | None]):
             ("composer.article", "article"), ("composer.cancel", "cancel")))
 
     def on_mount(self) -> None:
-        self._fit()
         self._show_email_fields()
         area = self.query_one(TextArea)
         if self.addressed and not self.draft.to:
@@ -283,9 +284,6 @@ class ComposeScreen(ModalScreen[Draft | None]):
         else:
             area.focus()
             area.move_cursor(area.document.end)
-
-    def on_resize(self) -> None:
-        self._fit()
 
     def action_article(self) -> None:
         """Insert a suggested article's link (or excerpt) where the cursor is; with two,
@@ -308,10 +306,6 @@ class ComposeScreen(ModalScreen[Draft | None]):
                                                               for t, _ in found],
                                         preview=lambda i: Text(sanitize(found[i][1]))),
                              chosen)
-
-    def _fit(self) -> None:
-        """On a small terminal (80x24) the composer takes the whole screen."""
-        self.set_class(self.app.size.width < 100 or self.app.size.height < 32, "-small")
 
     @on(TextArea.Changed)
     @on(Input.Changed)
