@@ -25,6 +25,7 @@ from omnitui.demo_team import DEMO_AGENTS, skilled_for, with_demo_team
 from omnitui.ingest.identity import normalize
 from omnitui.model import Identifier, InboundEvent, Status
 from omnitui.services import actions
+from omnitui.services.holidays import keep as keep_holidays
 from omnitui.services.intake import intake_pipeline
 from omnitui.services.routing import apply_agents
 from omnitui.services.upkeep import Upkeep, rescore_due
@@ -318,6 +319,7 @@ def build_demo(store: Store, settings: Settings, *, customers: int = 2000,
     with store.write() as conn:  # commands on this store bring the demo's team
         store_info.put(conn, "demo", "1")
     apply_agents(store, settings, end or utc_now())
+    keep_holidays(store, settings, (end or utc_now()).date())
     live = copies == 1 and messages > 1 and customers > 1  # its last message arrives live
     base = messages // copies - live
     _build_base(store, settings, customers=customers // copies - live, messages=base,

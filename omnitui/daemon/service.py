@@ -32,6 +32,7 @@ from omnitui.daemon import lock, systemd
 from omnitui.daemon.mailwatch import watch_folder
 from omnitui.daemon.sender import send_due
 from omnitui.ingest.pending import WEBHOOK_HOLD, file_pending
+from omnitui.services.holidays import keep as keep_holidays
 from omnitui.services.intake import intake_pipeline
 from omnitui.services.kb import refresh as refresh_kb
 from omnitui.services.routing import Router, apply_agents, route_by_time
@@ -76,6 +77,7 @@ class Daemon:
         with Store(self.db_path) as store:  # migrates a store from an older omnitui first
             self._beat(store)
             apply_agents(store, self.settings, utc_now())
+            keep_holidays(store, self.settings, utc_now().date())
         if self.settings.channels:
             self.receiver = WebhookReceiver(self.db_path, self.settings,
                                             on_stored=self._deliveries.set)

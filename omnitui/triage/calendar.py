@@ -19,6 +19,45 @@ from zoneinfo import ZoneInfo
 from omnitui.config import BusinessHoursSettings
 from omnitui.config.hours import DAYS, CalendarError, parse_date, parse_span
 
+# The public holidays this process already knows (read from the store, where the daemon, a
+# console or the demo build kept them), by (country, subdivision): the years they cover and
+# the dates. Importing the holidays package and building a country's calendar costs about
+# 0.2 s, which a console paid before its first paint.
+_KNOWN: dict[tuple[str, str], tuple[range, frozenset[date]]] = {}
+
+
+def know_public_holidays(country: str, subdivision: str, years: range,
+                         days: frozenset[date]) -> None:
+    _KNOWN[(country.upper(), subdivision.upper())] = (years, days)
+
+
+def public_holidays(country: str, subdivision: str, years: range) -> frozenset[date]:
+    """A country's public holidays in `years`, from the holidays package."""
+    import holidays
+
+    return frozenset(holidays.country_holidays(country, subdiv=subdivision or None,
+                                               years=years))
+
+
+class PublicHolidays(Container[date]):
+    """A country's public holidays: the known years from memory, any other year from the
+    holidays package, imported at the first such question (a report over older years)."""
+
+    def __init__(self, country: str, subdivision: str) -> None:
+        self.key = (country.upper(), subdivision.upper())
+        self._package: Container[date] | None = None
+
+    def __contains__(self, day: object) -> bool:
+        known = _KNOWN.get(self.key)
+        if known is not None and isinstance(day, date) and day.year in known[0]:
+            return day in known[1]
+        if self._package is None:
+            import holidays
+
+            self._package = holidays.country_holidays(self.key[0], subdiv=self.key[1] or None)
+        return day in self._package
+
+
 MAX_DAYS = 3700  # ten years: no target in business time looks further (a calendar with no
 # open hour at all is refused when the config is read)
 
@@ -33,13 +72,7 @@ class Calendar:
 
     @cached_property
     def _public(self) -> Container[date]:
-        """The country's holidays, loaded at the first question (the package takes 0.1 s
-        to import; a console that never asks never pays it)."""
-        if not self.country:
-            return frozenset()
-        import holidays
-
-        return holidays.country_holidays(self.country, subdiv=self.subdivision or None)
+        return PublicHolidays(self.country, self.subdivision) if self.country else frozenset()
 
     @property
     def always_open(self) -> bool:

@@ -32,6 +32,7 @@ from omnitui.config import ConfigError, Settings, attachments_dir
 from omnitui.keymap import BY_ID, KEYS, keymap_problem
 from omnitui.sanitize import sanitize
 from omnitui.services.desk import Desk
+from omnitui.services.holidays import keep as keep_holidays
 from omnitui.services.kb import refresh as refresh_kb
 from omnitui.services.routing import apply_agents
 from omnitui.store import presence
@@ -124,6 +125,7 @@ class OmnituiApp(App[None]):
         self._leave_cases()  # a mark left by this agent's console that died
         with self._following():
             apply_agents(self.store, self.settings, utc_now())
+            keep_holidays(self.store, self.settings, utc_now().date())
         await self.push_screen(QueueScreen(self))
         if self.start_on_board:
             self.action_board()

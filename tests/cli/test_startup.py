@@ -10,7 +10,8 @@ import sys
 import pytest
 
 HEAVY = ("textual", "rich.progress", "pydantic", "phonenumbers", "omnitui.tui",
-         "omnitui.channels", "omnitui.ingest.pipeline", "omnitui.daemon")
+         "omnitui.channels", "omnitui.ingest.pipeline", "omnitui.daemon",
+         "holidays")  # the demo store keeps its country's public holidays for the years around now
 
 RUN_AND_LIST = """
 import sys
