@@ -42,8 +42,10 @@ def escalations_since(conn: sqlite3.Connection, after: int,
 
 
 def solved_since(conn: sqlite3.Connection, after: int) -> list[int]:
-    """The cases a status change after audit row `after` solved."""
+    """The cases a status change after audit row `after` solved. NOT INDEXED: left to
+    itself, SQLite read the whole log through audit_case for the DISTINCT's order (1.1 s
+    after every action at 9M audit rows) instead of the few rows past `after`."""
     return [r[0] for r in conn.execute(
-        "SELECT DISTINCT case_id FROM audit WHERE id > ? AND action = 'case.status' AND"
+        "SELECT DISTINCT case_id FROM audit NOT INDEXED WHERE id > ? AND action = 'case.status' AND"
         " case_id IS NOT NULL AND json_extract(after, '$.\"cases:' || case_id || '\".status')"
         " = 'solved' ORDER BY case_id", (after,))]

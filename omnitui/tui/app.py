@@ -65,6 +65,7 @@ from omnitui.tui.keys import bind
 from omnitui.tui.screens.modals import AskScreen, ComposeScreen, TextScreen, help_table
 from omnitui.tui.screens.queue import QueueScreen
 from omnitui.tui.screens.work import WorkScreen
+from omnitui.tui.similar_cache import SimilarCases
 from omnitui.tui.status import health_text, incident_words
 from omnitui.tui.work.writing import DraftKeeper
 from omnitui.vocabulary import undo_words
@@ -110,6 +111,7 @@ class OmnituiApp(App[None]):
         self.store = Store(db_path, attachments_dir=attachments_dir(settings, db_path))
         self.desk = Desk(self.store, agent, settings)
         self.readers = Readers(db_path)  # for reads in worker threads
+        self.similar_cases = SimilarCases(self.readers, settings)
         self.drafts = DraftKeeper(db_path, agent,  # notify is thread-safe, and never waits
                                   lambda warning: self.notify(warning, severity="warning"))
         self._seen_version = data_version(self.store.conn)

@@ -27,7 +27,7 @@ from omnitui.sanitize import sanitize
 from omnitui.services import drafts
 from omnitui.services.kb import suggestions
 from omnitui.services.playbooks import suggested
-from omnitui.services.similar import SimilarCase, similar_solved
+from omnitui.services.similar import SimilarCase
 from omnitui.store import presence
 from omnitui.store.audit import AuditEntry, history
 from omnitui.store.db import STORE_ERRORS, db_time, parse_db_time, utc_now
@@ -364,19 +364,26 @@ class CaseScreen(WorkScreen):
         with Horizontal():
             with VerticalScroll(id="timeline"):
                 yield Static("", id="earlier")
+                # in the screen's first paint (mounted after it, they came one paint later)
+                yield from self._new_boxes(max(0, len(self.detail.messages) - TIMELINE_PAGE))
             with VerticalScroll(id="customer"):
                 yield Static(render_customer(self.detail.customer, self.detail.case.id),
                              id="customer-body")
         yield KeyBar()
 
-    async def on_mount(self) -> None:
+    def on_mount(self) -> None:
         self._lay_out()
         with self.console.reporting("showing who else is here"):
             self.follow()
-        await self._fill_timeline(first=True)
+        self._boxes_shown(self.query_one("#timeline", VerticalScroll))
+        self.call_after_refresh(self._highlight)  # scrolling needs the boxes laid out
 
     def on_resize(self) -> None:
-        self._lay_out()
+        """Across the wide/narrow line only: every screen is resized once as it first comes
+        up, and drawing the facts again then cost the case a second paint."""
+        if self._customer_shown is None and \
+                self.has_class("-no-customer") == (self.app.size.width >= self.WIDE):
+            self._lay_out()
 
     def action_toggle_customer(self) -> None:
         self._customer_shown = self.has_class("-no-customer")
@@ -401,9 +408,11 @@ class CaseScreen(WorkScreen):
         drafted = [f"{SLOT_WORDS.get(d.slot, d.slot)} by {d.macro}" for d in
                    drafts.prepared(self.console.store, self.detail.case.id)]
         if self._similar_for != self.detail.case.id:
-            self._similar_for, self.similar = self.detail.case.id, []
-            self.run_worker(partial(self._find_similar, self.detail.case.id), thread=True,
-                            group="similar", exclusive=True)
+            known = self.console.similar_cases.known(self.detail.case.id)
+            self._similar_for, self.similar = self.detail.case.id, known or []
+            if known is None:  # the queue had not looked it up before the case opened
+                self.run_worker(partial(self._find_similar, self.detail.case.id),
+                                thread=True, group="similar", exclusive=True)
         self.query_one("#facts", Static).update(render_facts(
             self.detail, now, sla=sla, with_customer=self.has_class("-no-customer"),
             suggested=[m.name for m in self.suggested], articles=[a.title for a in articles],
@@ -413,8 +422,7 @@ class CaseScreen(WorkScreen):
         """In a worker thread, on its own connection: full-text search over the solved
         cases can take a while on a big store, and the model loads once (0.2-1 s)."""
         try:
-            with self.console.readers.reading() as conn:
-                found = similar_solved(conn, self.console.settings, case_id)
+            found = self.console.similar_cases.find(case_id)
         except STORE_ERRORS:
             return  # a busy or read-only store: the line is only a help
         with suppress(RuntimeError):  # the console closed meanwhile
@@ -434,9 +442,9 @@ class CaseScreen(WorkScreen):
         kept = self.current_message
         ids = [m.id for m in messages]
         oldest = self._boxes[0].message.id if self._boxes and not first else None
-        self.first_shown = ids.index(oldest) if oldest in ids else \
+        first_shown = ids.index(oldest) if oldest in ids else \
             max(0, len(messages) - TIMELINE_PAGE)
-        shown = messages[self.first_shown:]
+        shown = messages[first_shown:]
         on_screen = [box.message.id for box in self._boxes]
         if not first and on_screen == [m.id for m in shown[:len(on_screen)]]:
             for box, message in zip(self._boxes, shown, strict=False):
@@ -445,29 +453,39 @@ class CaseScreen(WorkScreen):
             if added:
                 await timeline.mount_all(added)
             self._boxes += added
+            self.first_shown = first_shown
+            self._show_earlier_count()
         else:
             await timeline.remove_children(MessageBox)
-            self._highlighted = None
-            self._boxes = [MessageBox(m, self.detail.case.id) for m in shown]
-            self.current = self._newest_own()
-            if self._boxes:
-                # Marked before it is drawn and, when it is the last one, shown by anchoring
-                # the timeline to its end, which the layout applies before the first paint:
-                # the case appears in its final state at once (scrolling to a widget can only
-                # follow a paint, as it needs the layout). Like a chat, a short timeline
-                # sits at the bottom, the newest message next to the keys.
-                self._highlighted = self._boxes[self.current]
-                self._highlighted.add_class("-current")
-                if self.current == len(self._boxes) - 1:
-                    timeline.anchor()
-            await timeline.mount_all(self._boxes)
-        self._show_earlier_count()
+            await timeline.mount_all(self._new_boxes(first_shown))
+            self._boxes_shown(timeline)
         shown_ids = [box.message.id for box in self._boxes]
         if not first and kept is not None and kept.id in shown_ids:
             self.current = shown_ids.index(kept.id)
         elif not first:
             self.current = self._newest_own()
         self.call_after_refresh(self._highlight)  # scrolling needs the boxes laid out
+
+    def _new_boxes(self, first_shown: int) -> list[MessageBox]:
+        """The case's messages from `first_shown` on, the current one marked before it is
+        drawn."""
+        self.first_shown = first_shown
+        self._boxes = [MessageBox(m, self.detail.case.id)
+                       for m in self.detail.messages[first_shown:]]
+        self.current = self._newest_own()
+        self._highlighted = self._boxes[self.current] if self._boxes else None
+        if self._highlighted is not None:
+            self._highlighted.add_class("-current")
+        return self._boxes
+
+    def _boxes_shown(self, timeline: VerticalScroll) -> None:
+        """New boxes are in: when the current message is the last one, anchoring the
+        timeline to its end shows it, which the layout applies before the first paint
+        (scrolling to a widget can only follow a paint, as it needs the layout). Like a
+        chat, a short timeline sits at the bottom, the newest message next to the keys."""
+        if self._boxes and self.current == len(self._boxes) - 1:
+            timeline.anchor()
+        self._show_earlier_count()
 
     def _newest_own(self) -> int:
         """The newest message of this case on screen: what the agent came to read."""

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.suggester import Suggester
+from textual.timer import Timer
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
@@ -52,6 +55,7 @@ if TYPE_CHECKING:
     from omnitui.tui.app import OmnituiApp
 
 FIRST_PAGE = 100  # rows painted before the full id list of the view arrives
+LOOK_AHEAD_AFTER = 0.15  # seconds on a row before what opening its case shows is looked up
 NEW_SCAN = 500  # cases checked per query when looking for the next one awaiting an answer
 
 
@@ -106,6 +110,7 @@ class QueueScreen(WorkScreen):
         self._loads = 0  # id-list loads started, and the newest one shown
         self._shown_load = 0
         self.health = Text()  # the daemon's and channels' state (the app refreshes it)
+        self._look_ahead: Timer | None = None
 
     def compose(self) -> ComposeResult:
         conn = self.console.store.conn
@@ -445,6 +450,25 @@ class QueueScreen(WorkScreen):
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._draw_header)
+
+    def on_case_list_cursor_moved(self, message: CaseList.CursorMoved) -> None:
+        """Look up the solved cases like the one under the cursor once the agent stays on
+        its row (not for every row they pass), so opening it shows them at once."""
+        if self._look_ahead is not None:
+            self._look_ahead.stop()
+        self._look_ahead = self.set_timer(LOOK_AHEAD_AFTER,
+                                          partial(self._look_ahead_at, message.case_id))
+
+    def _look_ahead_at(self, case_id: int) -> None:
+        self._look_ahead = None
+        if (self.console.settings.semantic.similar_cases
+                and self.console.similar_cases.known(case_id) is None):
+            self._find_similar(case_id)
+
+    @work(thread=True, group="similar", exclusive=True, exit_on_error=False)
+    def _find_similar(self, case_id: int) -> None:
+        with suppress(*STORE_ERRORS):  # only a help: the case screen asks again
+            self.console.similar_cases.find(case_id)
 
     def on_case_list_row_width_changed(self) -> None:
         self.call_after_refresh(self._draw_header)

@@ -153,6 +153,13 @@ class CaseList(ScrollView, can_focus=True):
             self.case_id = case_id
             super().__init__()
 
+    class CursorMoved(Message):
+        """The cursor is on another case (the queue looks ahead for what opening it shows)."""
+
+        def __init__(self, case_id: int) -> None:
+            self.case_id = case_id
+            super().__init__()
+
     class MarksChanged(Message):
         """The set of marked cases changed (the status bar shows how many)."""
 
@@ -179,6 +186,7 @@ class CaseList(ScrollView, can_focus=True):
         self._id_set: set[int] | None = None
         self._painted: tuple[object, ...] = ()  # what the screen's lines show (see _window)
         self._minute = 0  # the clock's minute the ages and SLA countdowns were drawn at
+        self._told: int | None = None  # the case CursorMoved last named
 
     @property
     def ids(self) -> Sequence[int]:
@@ -225,6 +233,7 @@ class CaseList(ScrollView, can_focus=True):
         if found is not None or complete:
             self._anchor = self.current_id
         self._scroll_to_cursor()
+        self._tell_cursor()
         if self._window() != self._painted:
             self.refresh()  # rows moved: otherwise only the changed rows are drawn again
 
@@ -316,7 +325,13 @@ class CaseList(ScrollView, can_focus=True):
         self.cursor = max(0, min(index, len(self._ids) - 1))
         self._anchor = self.current_id
         self._scroll_to_cursor()
+        self._tell_cursor()
         self.refresh()
+
+    def _tell_cursor(self) -> None:
+        if (case_id := self.current_id) is not None and case_id != self._told:
+            self._told = case_id
+            self.post_message(self.CursorMoved(case_id))
 
     def _scroll_to_cursor(self) -> None:
         self.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False, force=True)
