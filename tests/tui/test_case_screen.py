@@ -202,3 +202,28 @@ def test_the_demos_live_example_shows_its_draft_and_the_cases_solved_before(
         assert all("charged twice" in c.text.lower() for c in screen.similar)
 
     drive(demo_db, script)
+
+
+def test_resting_on_a_row_finds_its_similar_cases_before_the_case_opens(
+        demo_db: Path) -> None:
+    """The queue looks up the solved cases like the one under its cursor while the agent
+    reads the row, so the case opens with them in its first paint (no lookup of its own)."""
+    with Store(demo_db) as store:
+        [(case_id,)] = store.conn.execute(
+            "SELECT c.id FROM cases c JOIN customers cu ON cu.id = c.customer_id"
+            " WHERE cu.name = 'Maya Schneider'").fetchall()
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        assert queue(app).move_to_case(case_id)
+        assert app.similar_cases.known(case_id) is None
+        await pilot.pause(0.3)  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        assert app.similar_cases.known(case_id)
+        app.open_case(case_id)
+        await pilot.pause()  # type: ignore[attr-defined]
+        screen = app.screen
+        assert isinstance(screen, CaseScreen) and screen.similar
+        assert not [w for w in app.workers if w.group == "similar" and w.node is screen]
+        assert "solved before: #" in screen_text(app)
+
+    drive(demo_db, script)
