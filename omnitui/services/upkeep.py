@@ -76,11 +76,11 @@ class Upkeep:
         if case["priority_by"]:  # held by hand: the agent's number stands
             parts: list[tuple[str, float]] = [(f"set by {case['priority_by']}",
                                                case["priority"])]
-            case_store.set_clocks(conn, case["id"], {
+            case_store.set_clocks(conn, case, {
                 **values, "priority_parts": json.dumps(parts), "rescore_at": None})
             return
         found = self.score(conn, case, now)
-        case_store.set_clocks(conn, case["id"], {
+        case_store.set_clocks(conn, case, {
             **values, "priority": found.total, "priority_parts": json.dumps(found.parts),
             "rescore_at": db_time(found.next_step) if found.next_step else None})
         if case["status"] in (Status.SOLVED, Status.CLOSED):

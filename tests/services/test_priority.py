@@ -171,3 +171,25 @@ severity = 3
     write_in(store, settings, "STILL NOTHING, unacceptable", START + timedelta(minutes=1))
     assert store.conn.execute("SELECT count(*) FROM audit WHERE action = 'case.escalated'"
                               " AND reason LIKE 'the customer is irritated%'").fetchone() == (1,)
+
+
+def test_a_refresh_that_changes_nothing_writes_nothing(store: Store) -> None:
+    """The score and the clocks are written only where they moved: an UPDATE rewrites every
+    index over the columns it sets (the priority is in nine), even to the same value."""
+    now = datetime.now(UTC)
+    case_id = intake_pipeline(store, Settings()).ingest(chat_event("telegram", "1", "hi")).case_id
+    upkeep = Upkeep(Settings())
+    with store.write() as conn:
+        upkeep.refresh(conn, case_id, now)
+    updates: list[str] = []
+    store.conn.set_trace_callback(lambda sql: updates.append(sql)
+                                  if sql.startswith("UPDATE cases") else None)
+    try:
+        with store.write() as conn:
+            upkeep.refresh(conn, case_id, now)
+            assert updates == []
+            upkeep.refresh(conn, case_id, now + timedelta(days=3))  # waiting points rose
+            assert updates[0].startswith("UPDATE cases SET priority = ")
+            assert "sla_first_response_due" not in updates[0]
+    finally:
+        store.conn.set_trace_callback(None)
