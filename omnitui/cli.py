@@ -58,10 +58,23 @@ def is_demo_store(path: Path) -> bool:
 
 @dataclass
 class Context:
-    settings: "Settings"
+    """What the options say, with the config read at the first question: `--help` and a
+    usage error on a command need no config (importing and checking it is ~60 ms)."""
+
     config_option: Path | None
     db_option: Path | None
-    agent: str
+    agent_option: str | None
+    config_missing_ok: bool = False  # `init` writes it
+
+    @cached_property
+    def settings(self) -> "Settings":
+        from omnitui.config import load_settings
+
+        return load_settings(self.config_option, missing_ok=self.config_missing_ok)
+
+    @cached_property
+    def agent(self) -> str:
+        return self.agent_option or self.settings.console.agent or _login_name()
 
     @property
     def db_path(self) -> Path:
@@ -121,11 +134,8 @@ def main_options(
     supervisor: Annotated[bool, typer.Option(
         "--supervisor", help="Open the console on the supervisor's board (F3).")] = False,
 ) -> None:
-    from omnitui.config import load_settings
-
-    settings = load_settings(config, missing_ok=typer_ctx.invoked_subcommand == "init")
-    typer_ctx.obj = Context(settings, config, db,
-                            agent or settings.console.agent or _login_name())
+    typer_ctx.obj = Context(config, db, agent,
+                            config_missing_ok=typer_ctx.invoked_subcommand == "init")
     if typer_ctx.invoked_subcommand is None:
         if asked := os.environ.get("SSH_ORIGINAL_COMMAND"):
             # An agent's key runs this console whatever they asked ssh for: never run that.

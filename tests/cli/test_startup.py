@@ -41,8 +41,10 @@ def demo_env(omnitui, cli_env: dict[str, str]) -> dict[str, str]:
     return cli_env
 
 
-def test_help_loads_neither_the_config_nor_rich(cli_env: dict[str, str]) -> None:
-    modules = loaded(cli_env, "--help")
+@pytest.mark.parametrize("args", [("--help",), ("cases", "--help"), ("cases", "--bogus")])
+def test_help_and_usage_errors_load_neither_the_config_nor_rich(
+        cli_env: dict[str, str], args: tuple[str, ...]) -> None:
+    modules = loaded(cli_env, *args)
     assert "omnitui.config" not in modules
     assert "rich.console" not in modules
     assert heavy(modules) == []
