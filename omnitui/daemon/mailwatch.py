@@ -79,6 +79,14 @@ def watch_folder(db_path: Path, settings: Settings, mailbox: MailboxSettings, fo
 def _idle_loop(client: IMAPClient, store: Store, pipeline: Pipeline, mailbox: MailboxSettings,
                folder: str, stop: threading.Event) -> None:
     while not stop.is_set():
+        # Mail delivered while the last sync ran (its filing can take seconds with no
+        # command sent) is announced at the next command. NOOP is that command, so nothing
+        # depends on the server repeating it once IDLE has started (in CI, after a server
+        # restart, 5 messages once waited in IDLE for the next renewal, minutes away).
+        client.noop()
+        if _arrived_before_idle(client):
+            _sync(client, store, pipeline, mailbox, folder, stop)
+            continue
         client.idle()
         started = time.monotonic()
         news = _arrived_before_idle(client)
@@ -108,6 +116,8 @@ def _sync(client: IMAPClient, store: Store, pipeline: Pipeline, mailbox: Mailbox
     """Fetch what is new (raw, at the server's speed), then file it on cases."""
     synced = sync_folder(client, store, mailbox, folder, stop=stop)
     filed = ingest_pending(store, pipeline, stop=stop)
+    log.debug("%s: synced: %d fetched, %d filed", account(mailbox, folder), synced.stored,
+              filed.messages)
     if synced.stored or synced.resynced or filed.messages or filed.failed:
         log.info("%s: %d fetched (%d already had), %d filed on cases, %d kept raw after a "
                  "failure%s", account(mailbox, folder), synced.stored, synced.duplicates,

@@ -173,8 +173,9 @@ def test_the_watcher_waits_in_idle_and_stores_new_mail_within_two_seconds(
         thread.join(10)
 
 
-def test_the_server_dying_mid_sync_loses_and_doubles_nothing(imap_server: ImapServer,
-                                                             tmp_path: Path) -> None:
+def test_the_server_dying_mid_sync_loses_and_doubles_nothing(
+        imap_server: ImapServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="omnitui.imap")  # a failure shows each sync
     db = tmp_path / "s.db"
     Store(db).close()
     for n in range(600):
