@@ -59,7 +59,7 @@ def keep(store: Store, settings: Settings, today: date) -> None:
         if kept is not None and years.start in kept[0] and years[-1] in kept[0]:
             know_public_holidays(country, subdivision, *kept)
             continue
-        days = public_holidays(country, subdivision, years)
+        days = frozenset(public_holidays(country, subdivision, years))
         know_public_holidays(country, subdivision, years, days)
         value = json.dumps({"years": [years.start, years.stop],
                             "days": sorted(day.isoformat() for day in days)})

@@ -31,12 +31,13 @@ def know_public_holidays(country: str, subdivision: str, years: range,
     _KNOWN[(country.upper(), subdivision.upper())] = (years, days)
 
 
-def public_holidays(country: str, subdivision: str, years: range) -> frozenset[date]:
-    """A country's public holidays in `years`, from the holidays package."""
+def public_holidays(country: str, subdivision: str,
+                    years: range | None = None) -> Container[date]:
+    """A country's public holidays from the holidays package: those of `years`, or of any
+    year, worked out at its first question."""
     import holidays
 
-    return frozenset(holidays.country_holidays(country, subdiv=subdivision or None,
-                                               years=years))
+    return holidays.country_holidays(country, subdiv=subdivision or None, years=years)
 
 
 class PublicHolidays(Container[date]):
@@ -52,9 +53,7 @@ class PublicHolidays(Container[date]):
         if known is not None and isinstance(day, date) and day.year in known[0]:
             return day in known[1]
         if self._package is None:
-            import holidays
-
-            self._package = holidays.country_holidays(self.key[0], subdiv=self.key[1] or None)
+            self._package = public_holidays(*self.key)
         return day in self._package
 
 
