@@ -42,6 +42,7 @@ from common import machine_line, write_report
 
 OUT = Path(__file__).resolve().parent / "out"
 SESSION = "omnitui-bench"
+AGENT = "omnitui-bench"  # the console's agent: its drafts are the bench's to throw away
 MARKER = "__omnitui_exited__"
 # words only that screen shows
 QUEUE, CASE, COMPOSER, HELP = "cases │", "esc Back", "^j send", "Keys (change them"
@@ -100,7 +101,9 @@ def has_rows(text: str) -> bool:
 def one_run(store: Path, size: str, env: dict[str, str], settle: float) -> dict[str, float]:
     width, height = size.split("x")
     tmux("kill-session", "-t", SESSION)
-    command = f"omnitui --db {shlex.quote(str(store))}; echo {MARKER}; sleep 600"
+    forget_drafts(store)
+    command = (f"omnitui --db {shlex.quote(str(store))} --agent {AGENT}; echo {MARKER};"
+               " sleep 600")
     started = time.perf_counter()
     subprocess.run(["tmux", "new-session", "-d", "-s", SESSION, "-x", width, "-y", height,
                     "-e", f"HOME={env['HOME']}", command], check=True)
@@ -157,6 +160,13 @@ CLI = ["--help", "cases --help", "cases --bogus", "cases --limit 20",
        "cases --format json --limit 20", "cases --format ids --status new --owner none",
        "case {case} --format json", "tag --add bench {case}", "suggestions --format json",
        "undo"]
+
+
+def forget_drafts(store: Path) -> None:
+    """The bench's own agent starts with no kept draft: one left by an interrupted run (or
+    typed by hand) would come back in the composer, and escape would then ask first."""
+    with closing(sqlite3.connect(store)) as conn, conn:
+        conn.execute("DELETE FROM drafts WHERE agent = ?", (AGENT,))
 
 
 def usual_case(store: Path) -> int:
