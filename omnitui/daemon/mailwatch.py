@@ -22,6 +22,7 @@ from omnitui.channels.email.imap import (
     connect,
     ingest_pending,
     sync_folder,
+    take_mail_news,
 )
 from omnitui.config import MailboxSettings, Settings, attachments_dir
 from omnitui.ingest.pipeline import Pipeline
@@ -100,15 +101,12 @@ def _idle_loop(client: IMAPClient, store: Store, pipeline: Pipeline, mailbox: Ma
 
 
 def _arrived_before_idle(client: IMAPClient) -> bool:
-    """Mail that came between the last sync's SEARCH and the IDLE command is announced as
-    the IDLE starts, before its continuation line; imapclient leaves those lines in
-    imaplib's untagged responses instead of handing them to idle_check, so without this
-    check such mail would wait for the next IDLE renewal (minutes). Checked against
-    imapclient 4.1."""
-    untagged = getattr(getattr(client, "_imap", None), "untagged_responses", None)
-    if not isinstance(untagged, dict):
-        return True  # cannot tell: sync once more rather than risk waiting
-    return bool(untagged.pop("EXISTS", None) or untagged.pop("RECENT", None))
+    """Mail announced since the last sync's SEARCH (by the NOOP, or as the IDLE starts,
+    before its continuation line): imapclient does not hand those lines to idle_check, so
+    without this such mail would wait for the next IDLE renewal (minutes). When the client
+    cannot tell, sync once more rather than risk waiting."""
+    news = take_mail_news(client)
+    return True if news is None else news
 
 
 def _sync(client: IMAPClient, store: Store, pipeline: Pipeline, mailbox: MailboxSettings,

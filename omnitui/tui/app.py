@@ -138,8 +138,8 @@ class OmnituiApp(App[None]):
 
     def _after_first_paint(self) -> None:
         """What the first screen does not need waits until it is painted: loading the
-        semantic model in a thread holds the interpreter's lock for most of a second, which
-        delayed the first paint by as much."""
+        semantic model in a thread holds the interpreter's lock most of the time for about
+        a second, and the first page competed with it for that lock."""
         with suppress(*STORE_ERRORS):  # the daemon keeps it in step after this
             refresh_kb(self.store, self.settings.kb)
         if self.settings.semantic.enabled:

@@ -115,15 +115,16 @@ def _quiet(client: IMAPClient) -> None:
         imap.debug = 0
 
 
-def _forget_select_counts(client: IMAPClient) -> None:
-    """The SELECT's message counts, read (select_folder returned them): imapclient leaves
-    them in imaplib's untagged responses, where the IDLE watcher takes an EXISTS for mail
-    announced since the SEARCH (daemon/mailwatch.py) and syncs again at once, forever: a
-    core busy and the store's write lock taken in a loop. Checked against imapclient 4.1."""
+def take_mail_news(client: IMAPClient) -> bool | None:
+    """Whether the server announced mail (EXISTS or RECENT) that nothing has read yet, and
+    forget it: imapclient leaves those lines in imaplib's untagged responses, whether they
+    came with a SELECT, a NOOP or just before an IDLE's continuation. None: the client keeps
+    no such responses, so this cannot tell. Checked against imapclient 4.1."""
     untagged = getattr(getattr(client, "_imap", None), "untagged_responses", None)
-    if isinstance(untagged, dict):
-        untagged.pop("EXISTS", None)
-        untagged.pop("RECENT", None)
+    if not isinstance(untagged, dict):
+        return None
+    exists, recent = untagged.pop("EXISTS", None), untagged.pop("RECENT", None)
+    return bool(exists or recent)
 
 
 def sync_folder(client: IMAPClient, store: Store, mailbox: MailboxSettings, folder: str, *,
@@ -137,7 +138,9 @@ def sync_folder(client: IMAPClient, store: Store, mailbox: MailboxSettings, fold
     and is skipped, while the cursor moves past it."""
     writable = mailbox.mark_seen or bool(mailbox.move_to)
     info = client.select_folder(folder, readonly=not writable)
-    _forget_select_counts(client)
+    # The SELECT's own counts, read above: left there, the IDLE watcher (daemon/mailwatch.py)
+    # took them for new mail and synced again at once, forever.
+    take_mail_news(client)
     uidvalidity = int(info[b"UIDVALIDITY"])
     known_validity, last_uid = cursors.get_cursor(store.conn, CHANNEL, mailbox.name, folder)
     resynced = known_validity is not None and known_validity != uidvalidity
