@@ -22,16 +22,17 @@ import sqlite3
 import threading
 import time
 import traceback
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
+from itertools import islice
 from pathlib import Path
 
 from omnitui.config import Intent, SemanticSettings, TriageSettings
 from omnitui.ingest.pipeline import Pipeline
-from omnitui.ingest.readahead import default_workers, read_ahead
+from omnitui.ingest.readahead import WINDOW, default_workers, read_ahead
 from omnitui.ingest.updates import apply_customer_update, apply_receipt
 from omnitui.model import DeliveryReceipt, Inbound, InboundEvent, ProductEvent
 from omnitui.store.blobs import write_blob
@@ -91,18 +92,19 @@ def file_pending(store: Store, pipeline: Pipeline, channel: str, parse: Parser, 
                    blob_dir=store.attachments_dir, durable=store.durable)
     outcomes = read_ahead(work, _pending_items(store, channel, batch, limit, stop), workers)
     counts = Counter({"messages": 0, "duplicates": 0, "failed": 0, "other": 0})
-    more = True
-    while more and not (stop is not None and stop.is_set()):
+    ready: deque[tuple[RawItem, list[Inbound] | Failed]] = deque()
+    while not (stop is not None and stop.is_set()):
+        if not ready:  # parsed and read before the lock is taken, never while it is held
+            ready.extend(islice(outcomes, WINDOW))
+            if not ready:
+                break
         started = time.monotonic()
-        more = False
         with store.write() as conn, pipeline.batch(conn):
-            for item, outcome in outcomes:
+            while ready and time.monotonic() - started <= hold:
+                item, outcome = ready.popleft()
                 if still_pending(conn, item.id):
                     counts.update(_file_one(conn, pipeline, item, outcome))
-                if time.monotonic() - started > hold:
-                    more = True
-                    break
-        if more:
+        if ready:
             time.sleep(WRITE_GAP)
     return FilingResult(**counts)
 

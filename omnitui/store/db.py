@@ -7,10 +7,13 @@ fails at once with SQLITE_BUSY, ignoring busy_timeout, when another writer got i
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import importlib
+import logging
 import os
 import sqlite3
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +31,9 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 BUSY_TIMEOUT_S = 10.0
+SLOW_WRITE_S = 1.0  # a write transaction held longer than this is logged: others wait on it
+
+log = logging.getLogger("omnitui.store")
 DB_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # SQLite's own datetime() format, in UTC
 
 
@@ -220,6 +226,7 @@ def write_transaction(conn: sqlite3.Connection,
                       token: str | None = None) -> Iterator[sqlite3.Connection]:
     begin_immediate(conn)
     _open_transactions[id(conn)] = token or new_token()
+    locked_at = time.monotonic()
     try:
         yield conn
     except BaseException:
@@ -229,6 +236,21 @@ def write_transaction(conn: sqlite3.Connection,
         conn.execute("COMMIT")
     finally:
         _open_transactions.pop(id(conn), None)
+        held = time.monotonic() - locked_at
+        if held > SLOW_WRITE_S:
+            log.warning("the write lock was held %.1f s by %s: every other writer waited",
+                        held, _writer())
+
+
+def _writer() -> str:
+    """Where the slow transaction was opened: the first caller outside this module and
+    contextlib, so the log names the code to look at."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename in (__file__, contextlib.__file__):
+        frame = frame.f_back
+    if frame is None:
+        return "an unknown caller"
+    return f"{frame.f_globals.get('__name__', '?')}.{frame.f_code.co_name}"
 
 
 @contextmanager

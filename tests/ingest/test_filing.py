@@ -4,14 +4,16 @@ either way, a row filed once even with two filers at it, a parse failure kept ra
 from __future__ import annotations
 
 import functools
+import sqlite3
 import threading
 import time
 from pathlib import Path
 
 from omnitui.channels.email.imap import CHANNEL, ingest_pending
+from omnitui.channels.email.parse import parse_email
 from omnitui.channels.webhooks.deliveries import RAW_CHANNEL, parse_delivery
 from omnitui.config import Settings
-from omnitui.ingest.pending import FilingResult, file_pending
+from omnitui.ingest.pending import FilingResult, RawItem, file_pending
 from omnitui.ingest.pipeline import Automation, Pipeline
 from omnitui.services.intake import intake_pipeline
 from omnitui.store.db import Store, db_time, utc_now
@@ -111,3 +113,28 @@ def test_a_row_a_worker_cannot_parse_is_kept_raw_with_its_error(store: Store) ->
         "SELECT ingest_error, pending, body FROM raw_payloads").fetchone()
     assert error.startswith("LookupError: no [[channels]] entry named 'gone-hook'")
     assert (pending, bytes(body)) == (0, b'{"text": "hello"}')
+
+
+def test_mail_is_parsed_and_read_before_the_write_lock_is_taken(tmp_path: Path) -> None:
+    """Parsing and reading (the language model's first load alone takes a second) happened
+    inside the filing transaction, so every other writer waited: with 30 consoles starting
+    on 2 cores the lock was held 12 s and the webhook receiver answered 503."""
+    db = tmp_path / "cases.db"
+    probe = sqlite3.connect(db, timeout=0, isolation_level=None)
+    lock_held: list[bool] = []
+
+    def parse(item: RawItem) -> list[object]:
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            lock_held.append(False)
+        except sqlite3.OperationalError:  # "database is locked": the filer holds it
+            lock_held.append(True)
+        return [parse_email(item.body, source=item.source, received_at=item.received_at)]
+
+    with Store(db) as store:
+        stored(store, MAIL[:2])
+        filed = file_pending(store, intake_pipeline(store, Settings()), CHANNEL, parse,
+                             workers=0)
+    assert filed.messages == 2
+    assert lock_held == [False, False]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import stat
 import threading
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from omnitui.store import db
 from omnitui.store.db import Store, StoreError, set_busy_timeout
 from omnitui.store.schema import SCHEMA_VERSION
 
@@ -153,3 +155,22 @@ def test_a_waiting_writer_gets_in_soon_after_the_lock_is_free(store: Store) -> N
         got_in = time.monotonic()
     holder.join()
     assert got_in - released[0] < 0.1
+
+
+def test_a_write_that_keeps_the_lock_long_is_logged_with_its_caller(
+        store: Store, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Every other writer waits on a long transaction (a webhook is answered 503): the log
+    names the code that held it, so an operator can tell what to report."""
+    monkeypatch.setattr(db, "SLOW_WRITE_S", 0.05)
+
+    def slow_filing() -> None:
+        with store.write():
+            time.sleep(0.1)
+
+    with caplog.at_level(logging.WARNING, logger="omnitui.store"):
+        with store.write():
+            pass  # quick: nothing said
+        slow_filing()
+    said = [r.getMessage() for r in caplog.records]
+    assert len(said) == 1
+    assert "held 0.1 s by tests.store.test_db.slow_filing" in said[0]
