@@ -281,6 +281,8 @@ def main() -> int:
     parser.add_argument("--customers", type=int, default=3000)
     parser.add_argument("--mail-share", type=float, default=0.25,
                         help="the part of each inbound rate that arrives as email over IMAP")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep each rate's folder (store, logs, what each console saw)")
     args = parser.parse_args()
     lines = []
     for rate in args.rates:
@@ -331,7 +333,12 @@ def main() -> int:
             print(f"  a racer saw: {said}", flush=True)
         for said in sorted(warnings(folder / "daemon.log")):
             print(f"  the daemon said: {said}", flush=True)
-        shutil.rmtree(folder, ignore_errors=True)
+        for said in sorted(set().union(*map(warnings, folder.glob("*/*.log")))):
+            print(f"  a console said: {said}", flush=True)
+        if args.keep:
+            print(f"  kept: {folder}", flush=True)
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
     write_report("team-results.md", "\n".join([
         "# The team's ceiling on one server", "", machine_line(), "",
         f"{args.consoles} consoles watching, {args.racers} racing to claim the same "

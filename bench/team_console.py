@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sys
 import threading
 import time
@@ -73,6 +74,8 @@ async def claim(app: OmnituiApp, ids: list[int], out: Path) -> None:
 def main() -> None:
     db, agent, mode, out, extra = sys.argv[1], sys.argv[2], sys.argv[3], Path(sys.argv[4]), \
         sys.argv[5]
+    logging.basicConfig(filename=out.parent / f"{agent}.log", level=logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = OmnituiApp(Path(db), with_demo_team(Settings()), agent)
     if mode == "watch":
         watch(app, int(extra), out, out.parent / "stop")
