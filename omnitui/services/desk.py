@@ -38,7 +38,7 @@ from omnitui.services import actions
 from omnitui.services.csat import ask_after_solve
 from omnitui.services.history import undo
 from omnitui.services.intake import intake_pipeline
-from omnitui.services.routing import Router
+from omnitui.services.routing import Router, fill_all
 from omnitui.services.upkeep import Upkeep
 from omnitui.store import agents as agent_store
 from omnitui.store import audit
@@ -186,10 +186,8 @@ class Desk:
         waiting cases go to whoever has room now, in a transaction of their own: the agent's
         undo takes back their action, not the router's. Best effort: a store too busy now
         leaves it to the daemon's next tick."""
-        if not self.router.anything_waiting(self.store.conn):
-            return
-        with suppress(*STORE_ERRORS), self.store.write() as conn:
-            self.router.fill(conn, self.clock())
+        with suppress(*STORE_ERRORS):
+            fill_all(self.store, self.router, self.clock())
 
     # -- SLA repair ---------------------------------------------------------------------
 

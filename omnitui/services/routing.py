@@ -34,6 +34,7 @@ from omnitui.vocabulary import ROUTER
 from omnitui.wording import span
 
 BATCH = 200  # waiting cases looked at per queue in one pass
+GIVE_AT_ONCE = 25  # cases given per transaction: a team coming back must not hold the lock
 
 
 class Router:
@@ -186,7 +187,8 @@ class Router:
 
     def fill(self, conn: sqlite3.Connection, now: datetime) -> list[int]:
         """Give waiting cases, highest priority and longest waiting first, to whoever has
-        room now; returns the cases given."""
+        room now, GIVE_AT_ONCE at most (a full count: call again in a new transaction);
+        returns the cases given."""
         if not self.push:
             return []
         pool = self.candidates(conn, now)
@@ -197,7 +199,8 @@ class Router:
             streams.append(self._waiting_for(conn, name, able))
         given: list[int] = []
         for waiting in heapq.merge(*streams):
-            if not any(c.rooms(self._all_classes()) for c in pool):
+            if len(given) == GIVE_AT_ONCE or not any(c.rooms(self._all_classes())
+                                                     for c in pool):
                 break
             queue = self.queues[waiting.queue]
             klass = self.channel_class(waiting.channel)
@@ -327,4 +330,18 @@ def route_by_time(store: Store, router: Router, now: datetime) -> list[int]:
         return []
     with store.write() as conn:
         handed, given = router.hand_back(conn, now), router.fill(conn, now)
-        return handed + given + router.overflow(conn, now)  # what is still waiting
+        moved = handed + given + router.overflow(conn, now)  # what is still waiting
+    return moved + fill_all(store, router, now) if len(given) == GIVE_AT_ONCE else moved
+
+
+def fill_all(store: Store, router: Router, now: datetime) -> list[int]:
+    """Give out everything someone has room for, GIVE_AT_ONCE to a transaction so other
+    writers get the lock between them; returns the cases given."""
+    given: list[int] = []
+    while router.anything_waiting(store.conn):
+        with store.write() as conn:
+            batch = router.fill(conn, now)
+        given += batch
+        if len(batch) < GIVE_AT_ONCE:
+            break
+    return given

@@ -18,7 +18,7 @@ from omnitui.store.cases import due_alarms, due_snoozes
 from omnitui.store.db import Store, db_time
 
 ACTOR = "omnitui-daemon"
-BATCH = 200
+BATCH = 50  # cases per transaction: about 0.1 s of the write lock, other writers between
 
 
 def wake_snoozed(store: Store, now: datetime) -> list[int]:

@@ -14,6 +14,7 @@ import pytest
 from omnitui.channels.email.parse import parse_email
 from omnitui.config import Settings
 from omnitui.model import Status
+from omnitui.services import routing
 from omnitui.services.desk import Desk
 from omnitui.services.intake import intake_pipeline
 from omnitui.services.routing import Router, apply_agents, route_by_time
@@ -129,6 +130,20 @@ def test_nobody_present_the_case_waits_and_goes_out_when_an_agent_opens_a_consol
     desk(store, team, "erin").present()  # email capacity 1: the higher priority comes first
     assert case(store, high)["owner"] == "erin"
     assert case(store, low)["owner"] is None
+
+
+def test_an_agent_back_gets_all_they_have_room_for_a_few_to_a_transaction(
+        store: Store, team: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A team coming back (the daemon restarted, thirty consoles opening) is given the
+    waiting cases a few to a transaction, so other writers get the lock between them."""
+    monkeypatch.setattr(routing, "GIVE_AT_ONCE", 1)
+    waiting = [billing_email(store, team, f"c{n}@example.com") for n in range(4)]
+    desk(store, team, "farid").present()  # room for 3 emails
+    owners = [case(store, case_id)["owner"] for case_id in waiting]
+    assert owners.count("farid") == 3
+    tokens = store.conn.execute("SELECT count(DISTINCT txn) FROM audit WHERE"
+                                " action = 'case.assigned'").fetchone()[0]
+    assert tokens == 3
 
 
 def test_a_solved_case_makes_room_at_once_and_undo_leaves_the_new_assignment(
