@@ -174,3 +174,29 @@ def test_a_write_that_keeps_the_lock_long_is_logged_with_its_caller(
     said = [r.getMessage() for r in caplog.records]
     assert len(said) == 1
     assert "held 0.1 s by tests.store.test_db.slow_filing" in said[0]
+
+
+def test_a_bulk_job_gives_the_write_lock_back_between_short_turns(tmp_path: Path) -> None:
+    """Hundreds of SLA alarms after a restart, a team given its waiting cases: done a few to
+    a transaction, so a console's claim waiting meanwhile gets the lock within a turn."""
+    db_path = tmp_path / "cases.db"
+    with Store(db_path) as store, Store(db_path) as console:
+        set_busy_timeout(console.conn, 0.5)
+        claimed_at: list[float] = []
+
+        def claim() -> None:
+            with console.write():
+                claimed_at.append(time.monotonic())
+
+        def slow(conn: sqlite3.Connection, item: int) -> tuple[int, str | None]:
+            if item == 1:
+                threading.Thread(target=claim).start()
+            time.sleep(0.05)
+            return item, db.transaction_token(conn)
+
+        started = time.monotonic()
+        done = db.in_turns(store, list(range(40)), slow, hold=0.12)
+        assert [item for item, _ in done] == list(range(40))  # every item, in order
+        turns = len({token for _, token in done})
+        assert 10 <= turns <= 20  # two or three items to a turn
+        assert claimed_at and claimed_at[0] - started < 0.5  # not after the whole job (2 s)
