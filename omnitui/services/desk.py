@@ -59,6 +59,19 @@ if TYPE_CHECKING:
     from omnitui.services.events import EventResult
 
 CaseChange = Callable[[sqlite3.Connection, int], object]
+
+
+@dataclass(frozen=True)
+class CheckedChange:
+    """A change with a check that reads only: a case it refuses is refused before the
+    write lock is taken (ten agents claiming the same cases would otherwise queue for the
+    lock to be told no). The change checks again under the lock, where it counts."""
+
+    check: Callable[[sqlite3.Connection, int], None]
+    change: CaseChange
+
+    def __call__(self, conn: sqlite3.Connection, case_id: int) -> object:
+        return self.change(conn, case_id)
 CONTACT_CHANNELS = (Channel.PHONE, Channel.WALK_UP)
 
 
@@ -121,6 +134,8 @@ class Desk:
         token = new_token()
         for case_id in dict.fromkeys(case_ids):
             try:
+                if isinstance(change, CheckedChange):
+                    change.check(self.store.conn, case_id)
                 with self.store.write(token) as conn, self._clocks_follow(conn):
                     self._check_version(conn, case_id, expected_version)
                     change(conn, case_id)
@@ -282,11 +297,15 @@ class Desk:
     def claim(self) -> CaseChange:
         """Take an unowned case: of two agents claiming at once exactly one wins; the other
         learns who has it."""
+        def owned(conn: sqlite3.Connection, case_id: int) -> None:
+            owner = require_case(conn, case_id)["owner"]
+            if owner is not None and owner != self.actor:
+                raise Refused(f"#{case_id} is already {owner}'s")
+
         def take(conn: sqlite3.Connection, case_id: int) -> None:
             if not actions.claim(conn, case_id, self.actor, at=self.clock()):
-                raise Refused(f"#{case_id} is already "
-                              f"{require_case(conn, case_id)['owner']}'s")
-        return take
+                owned(conn, case_id)
+        return CheckedChange(owned, take)
 
     def assign(self, owner: str | None) -> CaseChange:
         """Give the case to `owner` (None: nobody); from one owner to another is a handover,

@@ -181,9 +181,12 @@ class Router:
 
     # -- waiting cases, the moment someone has room ----------------------------------------
 
-    def anything_waiting(self, conn: sqlite3.Connection) -> bool:
-        """Cheap, without the write lock: whether a pass could give anything."""
-        return bool(self.push) and agent_store.any_waiting(conn, self.push)
+    def anything_to_give(self, conn: sqlite3.Connection, now: datetime) -> bool:
+        """Cheap, without the write lock: whether a pass could give anything (a case waits
+        and someone present has room). Every action asks, and a claim, which fills its
+        agent, would otherwise take the write lock a second time for nothing."""
+        return bool(self.push) and agent_store.any_waiting(conn, self.push) and any(
+            candidate.rooms(self._all_classes()) for candidate in self.candidates(conn, now))
 
     def fill(self, conn: sqlite3.Connection, now: datetime) -> list[int]:
         """Give waiting cases, highest priority and longest waiting first, to whoever has
@@ -338,7 +341,7 @@ def fill_all(store: Store, router: Router, now: datetime) -> list[int]:
     """Give out everything someone has room for, GIVE_AT_ONCE to a transaction so other
     writers get the lock between them; returns the cases given."""
     given: list[int] = []
-    while router.anything_waiting(store.conn):
+    while router.anything_to_give(store.conn, now):
         with store.write() as conn:
             batch = router.fill(conn, now)
         given += batch

@@ -3,13 +3,15 @@ refused; a contact logged by hand joins the customer's case like any inbound ite
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from omnitui.errors import Refused
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import Status
 from omnitui.services.desk import Desk
-from omnitui.store.db import Store
+from omnitui.store.db import Store, set_busy_timeout
 from omnitui.store.metrics import left_owner_because
 from tests.conftest import chat_event
 
@@ -37,6 +39,22 @@ def test_each_case_on_its_own_a_refusal_stops_nothing(store: Store,
     assert [row(store, c, "owner")[0] for c in three_cases] == ["alice", "bob", "alice"]
     alice.undo()  # each its own transaction, but one command: one undo takes it all back
     assert [row(store, c, "owner")[0] for c in three_cases] == [None, "bob", None]
+
+
+def test_a_claim_of_someone_elses_case_is_refused_without_waiting_for_the_lock(
+        store: Store, three_cases: list[int]) -> None:
+    """Ten agents claiming the same cases: the refusals need no write lock, so they neither
+    wait for it nor keep the winners from it."""
+    bob = Desk(store, "bob")
+    bob.each(three_cases[:1], bob.claim())
+    with Store(store.path) as alice_store:
+        set_busy_timeout(alice_store.conn, 0.2)
+        alice = Desk(alice_store, "alice")
+        with store.write():  # another writer holds the lock throughout
+            refused = alice.each(three_cases[:1], alice.claim())[0]
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                alice.each(three_cases[1:2], alice.claim())  # an unowned one must wait
+    assert refused.refusal == f"#{three_cases[0]} is already bob's"
 
 
 def test_together_is_one_undo_and_leaves_refused_cases_out(store: Store,
