@@ -16,6 +16,7 @@ import logging
 import sys
 import threading
 import time
+import traceback
 from pathlib import Path
 
 from omnitui.config import Settings
@@ -54,12 +55,13 @@ def watch(app: OmnituiApp, marker: int, out: Path, stop: Path) -> None:
 
 
 async def claim(app: OmnituiApp, ids: list[int], out: Path) -> None:
-    won, refused, errors = [], 0, []
+    won, refused, errors, where = [], 0, [], []
     for case_id in ids:
         try:
             result = app.desk.each([case_id], app.desk.claim())[0]
         except Exception as exc:  # what an agent would see as an error
             errors.append(f"{type(exc).__name__}: {exc}")
+            where.append(traceback.format_exc().splitlines()[-6:])
             continue
         if result.done:
             won.append(case_id)
@@ -68,7 +70,8 @@ async def claim(app: OmnituiApp, ids: list[int], out: Path) -> None:
             if "locked" in (result.refusal or ""):
                 errors.append(result.refusal)
         await asyncio.sleep(0)
-    out.write_text(json.dumps({"won": won, "refused": refused, "errors": errors}))
+    out.write_text(json.dumps({"won": won, "refused": refused, "errors": errors,
+                                "where": where}))
 
 
 def main() -> None:
