@@ -72,6 +72,8 @@ class CheckedChange:
 
     def __call__(self, conn: sqlite3.Connection, case_id: int) -> object:
         return self.change(conn, case_id)
+
+
 CONTACT_CHANNELS = (Channel.PHONE, Channel.WALK_UP)
 
 

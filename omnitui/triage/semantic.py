@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import threading
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,10 +47,20 @@ class Embedder:
         return self.embed([text])[0]
 
 
-@cache
+_loading = threading.Lock()
+
+
 def embedder() -> Embedder | None:
     """The model, loaded once per process; None when the extra is not installed (or its
-    files are not where its wheel puts them: the log says why)."""
+    files are not where its wheel puts them: the log says why). Threads that ask while it
+    loads wait for that load (a console's model thread and its first similar-cases lookup
+    each loaded it, a second of CPU twice, as thirty consoles started on two cores)."""
+    with _loading:
+        return _load()
+
+
+@cache
+def _load() -> Embedder | None:
     try:
         import wordllama
         from wordllama import WordLlama
@@ -73,7 +84,7 @@ def available() -> bool:
 def model_for(settings: SemanticSettings, *, wait: bool = True) -> Embedder | None:
     """The model, if the config wants it and it is installed. `wait=False` (a console's UI
     thread): only if it is loaded already (`warm` loads it in the background)."""
-    if not settings.enabled or (not wait and not embedder.cache_info().currsize):
+    if not settings.enabled or (not wait and not _load.cache_info().currsize):
         return None
     return embedder()
 

@@ -49,6 +49,30 @@ def test_the_model_loads_offline_from_the_wheel(tmp_path: Path) -> None:
     assert not (tmp_path / ".cache").exists()
 
 
+def test_threads_asking_while_the_model_loads_share_that_load() -> None:
+    """A console's model thread and its first similar-cases lookup asked at once, and each
+    loaded the model: a second of CPU twice, as thirty consoles started on two cores."""
+    code = """
+import threading
+from wordllama import WordLlama
+from omnitui.triage import semantic
+loads = []
+original = WordLlama.load.__func__
+def counted(cls, *args, **kwargs):
+    loads.append(1)
+    return original(cls, *args, **kwargs)
+WordLlama.load = classmethod(counted)
+found = []
+threads = [threading.Thread(target=lambda: found.append(semantic.embedder())) for _ in range(3)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(len(loads), len({id(f) for f in found}), found[0] is not None)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.stdout.split() == ["1", "1", "True"], out.stderr
+
+
 def test_an_english_message_the_rules_miss_is_matched_by_an_example(model: Embedder) -> None:
     intents = ExampleIntents(INTENTS, model, floor=0.4)
     found = intents.classify("My mug arrived cracked and chipped", "en")
