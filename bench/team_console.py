@@ -21,6 +21,7 @@ from pathlib import Path
 
 from omnitui.config import Settings
 from omnitui.demo_team import with_demo_team
+from omnitui.triage import semantic
 from omnitui.tui.app import OmnituiApp
 
 
@@ -42,8 +43,11 @@ def watch(app: OmnituiApp, marker: int, out: Path, stop: Path) -> None:
 
     def until_stopped() -> None:
         while not app.is_running or any(t.name == "omnitui-semantic"
-                                         for t in threading.enumerate()):
-            time.sleep(0.1)  # started: the semantic model is loaded too
+                                         for t in threading.enumerate()) or \
+                (app.settings.semantic.enabled and not semantic.model_for(
+                    app.settings.semantic, wait=False)):
+            time.sleep(0.1)  # started: the semantic model is loaded too (its thread starts
+            # after the first paint, so "no such thread" alone came too early)
         (out.parent / f"{app.agent}.ready").touch()
         while not stop.exists():
             time.sleep(1)
