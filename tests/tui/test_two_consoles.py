@@ -14,10 +14,12 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from omnitui.config import Product, Settings
+from omnitui.services.intake import intake_pipeline
 from omnitui.store import presence
 from omnitui.store.db import Store, db_time, utc_now
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.case import CaseScreen
+from tests.conftest import chat_event
 from tests.tui.helpers import queue, screen_text, settle, show_view
 
 Consoles = tuple[OmnituiApp, Pilot, OmnituiApp, Pilot]
@@ -214,5 +216,37 @@ def test_an_outage_shows_as_a_banner_in_every_running_console(demo_db: Path) -> 
             assert await wait_until(lambda: not banner.display, (alice, pa), (bob, pb),
                                     seconds=8)
             assert "payments works again" in notes(alice)
+
+    asyncio.run(run())
+
+
+def test_a_case_a_customer_opens_lengthens_every_queue_without_laying_it_out(
+        demo_db: Path) -> None:
+    """Every console follows every case any customer opens: the longer list moves the
+    scrollbar and the scroll range, and the screen is not laid out again (a layout reflows
+    every widget: it was most of an idle console's CPU under inbound traffic)."""
+    async def run() -> None:
+        app = OmnituiApp(demo_db, Settings(), "alice")
+        async with app.run_test(size=(120, 30)) as pilot:
+            await settle(app, pilot)
+            cases = queue(app)
+            length, bottom = len(cases.ids), cases.max_scroll_y
+            assert bottom > 0  # the list overflows the screen
+            layouts = 0
+            lay_out = app.screen._refresh_layout
+
+            def counted(*args: object, **kwargs: object) -> object:
+                nonlocal layouts
+                layouts += 1
+                return lay_out(*args, **kwargs)  # type: ignore[arg-type]
+
+            app.screen._refresh_layout = counted  # type: ignore[method-assign]
+            with Store(demo_db) as store:
+                intake_pipeline(store, Settings()).ingest(chat_event("telegram", "n1", "hi"))
+            assert await wait_until(lambda: len(cases.ids) == length + 1, (app, pilot))
+            assert cases.max_scroll_y == bottom + 1
+            assert layouts == 0
+            await pilot.press("G")
+            assert cases.cursor == length  # the last row, reachable
 
     asyncio.run(run())

@@ -141,9 +141,8 @@ class CaseList(ScrollView, can_focus=True):
     CaseList { height: 1fr; }
     """
 
-    # A longer or shorter list moves the scrollbar, not the rows on screen: lay out again
-    # without repainting every row (set_ids repaints when the rows shown change). Each new
-    # case anyone's customer writes changes the length, in every console.
+    # Set by `_set_length`, which lays out only when a scrollbar comes or goes; a change
+    # of length repaints no row (set_ids repaints when the rows shown change).
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=True, repaint=False)
 
     class Opened(Message):
@@ -222,7 +221,7 @@ class CaseList(ScrollView, can_focus=True):
         if candidates and (gone := candidates - self._members()):
             self.marked -= gone
             self.post_message(self.MarksChanged())
-        self.virtual_size = Size(self.size.width, len(ids))
+        self._set_length(len(ids))
         found = self._find(self._anchor) if self._anchor is not None else None
         if self._to_end and complete:
             self._to_end = False
@@ -236,6 +235,18 @@ class CaseList(ScrollView, can_focus=True):
         self._tell_cursor()
         if self._window() != self._painted:
             self.refresh()  # rows moved: otherwise only the changed rows are drawn again
+
+    def _set_length(self, rows: int) -> None:
+        """A longer or shorter list moves the scrollbar, not the rows on screen: the scroll
+        range and the bar are updated in place, as Textual does on a resize without layout
+        (a scrollbar that comes or goes still lays the screen out). A layout reflows every
+        widget on the screen, and was most of what following a new case cost each console."""
+        size = Size(self.size.width, rows)
+        if not (self.is_mounted and self.container_size):
+            self.virtual_size = size
+        elif size != self.virtual_size:
+            self.set_reactive(CaseList.virtual_size, size)
+            self._scroll_update(size)
 
     def forget_rows(self, changed: set[int] | None) -> None:
         """Fetch these cases' rows again when drawn (None: every row)."""
