@@ -34,6 +34,7 @@ BUSY_TIMEOUT_S = 10.0
 SLOW_WRITE_S = 1.0  # a write transaction held longer than this is logged: others wait on it
 
 log = logging.getLogger("omnitui.store")
+log.addHandler(logging.NullHandler())  # for the daemon's log; a command's stderr stays quiet
 T = TypeVar("T")
 R = TypeVar("R")
 DB_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # SQLite's own datetime() format, in UTC

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 import stat
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -200,3 +202,14 @@ def test_a_bulk_job_gives_the_write_lock_back_between_short_turns(tmp_path: Path
         turns = len({token for _, token in done})
         assert 10 <= turns <= 20  # two or three items to a turn
         assert claimed_at and claimed_at[0] - started < 0.5  # not after the whole job (2 s)
+
+
+def test_a_command_that_writes_long_says_nothing_on_stderr(tmp_path: Path) -> None:
+    """The warning is for the daemon's log: `omnitui demo` or an import holds the lock for
+    seconds by design, and must not print it over the agent's terminal."""
+    code = ("import time; from pathlib import Path; from omnitui.store import db\n"
+            f"db.SLOW_WRITE_S = 0.01\nwith db.Store(Path({str(tmp_path / 'c.db')!r})) as s:\n"
+            "    with s.write(): time.sleep(0.05)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert (done.returncode, done.stderr) == (0, "")
