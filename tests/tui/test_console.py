@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -472,3 +473,20 @@ def test_ages_and_sla_countdowns_move_on_with_the_clock(demo_db: Path) -> None:
         assert after[:2] == before[:2] and after != before
 
     drive(demo_db, script, clock=lambda: now[0])
+
+
+def test_at_80x24_the_queue_uses_every_line_for_cases(demo_db: Path) -> None:
+    """Rows are cut to the width, so the list never scrolls sideways: a sideways scrollbar
+    took the page's last line (a stray mark where a case should be) at 80 columns."""
+    async def run() -> None:
+        app = OmnituiApp(demo_db, Settings(), "alice")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(app, pilot)
+            cases = queue(app)
+            assert len(cases.ids) > cases.size.height  # a list longer than the page
+            assert not cases.show_horizontal_scrollbar
+            shown = [line for line in screen_text(app).splitlines()
+                     if re.match(r"\s+\d+\s", line)]
+            assert len(shown) == cases.size.height == 21
+
+    asyncio.run(run())

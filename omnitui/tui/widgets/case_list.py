@@ -138,7 +138,7 @@ class CaseList(ScrollView, can_focus=True):
     ]
 
     DEFAULT_CSS = """
-    CaseList { height: 1fr; }
+    CaseList { height: 1fr; overflow-x: hidden; }  /* rows fit the width: no sideways bar */
     """
 
     # Set by `_set_length`, which lays out only when a scrollbar comes or goes; a change
