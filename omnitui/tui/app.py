@@ -75,7 +75,7 @@ POLL_SECONDS = 0.5
 # busy (scripts and the daemon wait longer). Writers hold the lock a fraction of a second at
 # a time, but on a server whose cores are all busy (ten agents claiming at once beside the
 # daemon, on 2 cores) a holder is descheduled mid-transaction and a waiter can lose every
-# free moment for over 2 s: measured with bench/team_bench.py, 1-6 refusals a race at 2 s.
+# free moment for over 2 s: measured with bench/team_bench.py, 1-7 refusals a race at 2 s.
 CONSOLE_BUSY_SECONDS = 5.0
 PRESENCE_EVERY = 5.0  # seconds between "still here" marks while a case is open
 PRESENCE_CONTINUES = 3 * PRESENCE_EVERY  # a mark within this long continues the interval
