@@ -253,3 +253,17 @@ def test_the_starter_config_ships_inside_the_package() -> None:
     assert (Path(omnitui.__file__).parent / "config.example.toml").is_file()
     pyproject = tomllib.loads((EXAMPLE.parent / "pyproject.toml").read_text())
     assert "config.example.toml" in pyproject["tool"]["setuptools"]["package-data"]["omnitui"]
+
+
+def test_the_phone_region_check_knows_what_phonenumbers_knows() -> None:
+    """The check reads the package's metadata files instead of importing it: it must agree
+    with the package on every two-letter code (a new layout of the wheel would show here)."""
+    import string
+
+    import phonenumbers
+
+    from omnitui.config.checks import phone_region_known
+
+    codes = {a + b for a in string.ascii_uppercase for b in string.ascii_uppercase}
+    assert {c for c in codes if phone_region_known(c)} == set(phonenumbers.SUPPORTED_REGIONS)
+    assert phone_region_known("de") and not phone_region_known("001")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -58,6 +59,18 @@ def test_a_scripts_command_starts_without_the_console_rich_or_the_platforms(
     modules = loaded(demo_env, *args)
     assert "omnitui.store.db" in modules  # it did run
     assert "rich.console" not in modules
+    assert heavy(modules) == []
+
+
+def test_a_config_file_is_checked_without_loading_phone_numbers(
+        demo_env: dict[str, str], tmp_path: Path) -> None:
+    """Every real user has a config file: checking its phone region imported phonenumbers
+    (30 ms of every command), which the tests above, without one, never saw."""
+    config = tmp_path / "config.toml"
+    config.write_text('[identity]\ndefault_phone_region = "DE"\n')
+    config.chmod(0o600)
+    modules = loaded({**demo_env, "OMNITUI_CONFIG": str(config)}, "cases", "--format", "ids")
+    assert "omnitui.config.checks" in modules  # it did check the file
     assert heavy(modules) == []
 
 
