@@ -16,8 +16,10 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import cached_property
+from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.actions import ActionParseResult
 from textual.app import App, ScreenResultCallbackType, ScreenResultType
@@ -31,10 +33,8 @@ from textual.widgets import Input, TextArea
 from omnitui.config import ConfigError, Settings, attachments_dir
 from omnitui.keymap import BY_ID, KEYS, keymap_problem
 from omnitui.sanitize import sanitize
-from omnitui.services.desk import Desk
 from omnitui.services.holidays import keep as keep_holidays
 from omnitui.services.kb import refresh as refresh_kb
-from omnitui.services.routing import apply_agents
 from omnitui.store import presence
 from omnitui.store.agents import Agent, agent
 from omnitui.store.audit import undone_actions
@@ -60,15 +60,18 @@ from omnitui.store.messages import pending_count
 from omnitui.store.queries import case_detail
 from omnitui.store.readers import Readers
 from omnitui.triage.semantic import model_for
+from omnitui.tui import work
 from omnitui.tui.commands import ConsoleCommands
+from omnitui.tui.draft_keeper import DraftKeeper
 from omnitui.tui.keys import bind
-from omnitui.tui.screens.modals import AskScreen, ComposeScreen, TextScreen, help_table
 from omnitui.tui.screens.queue import QueueScreen
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.similar_cache import SimilarCases
 from omnitui.tui.status import health_text, incident_words
-from omnitui.tui.work.writing import DraftKeeper
 from omnitui.vocabulary import undo_words
+
+if TYPE_CHECKING:
+    from omnitui.services.desk import Desk
 
 POLL_SECONDS = 0.5
 # How long a console write waits for another writer before the agent is told the store is
@@ -111,7 +114,6 @@ class OmnituiApp(App[None]):
         self.leaving = False  # set on the final exit
         self.start_on_board = board  # `omnitui --supervisor`
         self.store = Store(db_path, attachments_dir=attachments_dir(settings, db_path))
-        self.desk = Desk(self.store, agent, settings)
         self.readers = Readers(db_path)  # for reads in worker threads
         self.similar_cases = SimilarCases(self.readers, settings)
         self.drafts = DraftKeeper(db_path, agent,  # notify is thread-safe, and never waits
@@ -123,25 +125,39 @@ class OmnituiApp(App[None]):
         self.me: Agent | None = None  # this agent's row: role, skills, away (read each tick)
         self.incidents: list[BusinessEvent] | None = None  # ongoing outages (each tick)
 
+    @cached_property
+    def desk(self) -> Desk:
+        """The action layer, imported at its first use: the first paint does not wait for
+        it (about a fifth of the console's own start)."""
+        from omnitui.services.desk import Desk
+
+        return Desk(self.store, self.agent, self.settings)
+
     async def on_mount(self) -> None:
         self.set_keymap(self.settings.keymap)
         set_busy_timeout(self.store.conn, CONSOLE_BUSY_SECONDS)
-        self._leave_cases()  # a mark left by this agent's console that died
         with self._following():
-            apply_agents(self.store, self.settings, utc_now())
-            keep_holidays(self.store, self.settings, utc_now().date())
+            keep_holidays(self.store, self.settings, utc_now().date())  # the SLA column's
         await self.push_screen(QueueScreen(self))
         if self.start_on_board:
             self.action_board()
-        self.set_interval(POLL_SECONDS, self._poll)
-        self.refresh_health()
-        self.set_interval(HEALTH_SECONDS, self.refresh_health)
         self.call_after_refresh(self._after_first_paint)
 
     def _after_first_paint(self) -> None:
-        """What the first screen does not need waits until it is painted: loading the
-        semantic model in a thread holds the interpreter's lock most of the time for about
-        a second, and the first page competed with it for that lock."""
+        """What the first page does not need waits until it is painted: the action layer
+        (routing, presence) and what the keys open (the case screen, the composer, the
+        dialogs), imported by a thread meanwhile so the first key finds them loaded;
+        loading the semantic model in a thread holds the interpreter's lock most of the
+        time for about a second, and the first page competed with it for that lock."""
+        from omnitui.services.routing import apply_agents
+
+        self._leave_cases()  # a mark left by this agent's console that died
+        with self._following():
+            apply_agents(self.store, self.settings, utc_now())
+        self.set_interval(POLL_SECONDS, self._poll)
+        self.refresh_health()
+        self.set_interval(HEALTH_SECONDS, self.refresh_health)
+        threading.Thread(target=preload, name="omnitui-preload", daemon=True).start()
         with suppress(*STORE_ERRORS):  # the daemon keeps it in step after this
             refresh_kb(self.store, self.settings.kb)
         if self.settings.semantic.enabled:
@@ -272,6 +288,8 @@ class OmnituiApp(App[None]):
             if text:
                 self.open_case(int(text.strip().lstrip("#")))
 
+        from omnitui.tui.screens.modals import AskScreen
+
         self.push_screen(AskScreen("Go to case number", check=check), answered)
 
     def action_away(self) -> None:
@@ -309,6 +327,8 @@ class OmnituiApp(App[None]):
                          for key in keys.split(","))
 
     def action_help(self) -> None:
+        from omnitui.tui.screens.modals import TextScreen, help_table
+
         self.push_screen(TextScreen("Keys (change them under \\[keymap] in the config)",
                                     help_table([(key, self.keys_of(key.id)) for key in KEYS])))
 
@@ -373,6 +393,8 @@ class OmnituiApp(App[None]):
     def keep_presence(self, activity: str | None = None) -> None:
         """Mark this agent on the open case (or off every case), at most every few seconds
         unless what they do changed."""
+        from omnitui.tui.screens.modals import ComposeScreen
+
         case_id = self.work_screens[-1].case_on_screen
         activity = activity or ("writing" if isinstance(self.screen, ComposeScreen)
                                 else "viewing")
@@ -443,6 +465,8 @@ class OmnituiApp(App[None]):
 
     def exit(self, *args: Any, **kwargs: Any) -> None:
         """Quitting with a reply half-written keeps it: it comes back on that case."""
+        from omnitui.tui.screens.modals import ComposeScreen
+
         self.leaving = True  # the driver need not wait for its input thread (driver.py)
         for screen in self.screen_stack:
             if isinstance(screen, ComposeScreen):
@@ -454,6 +478,16 @@ class OmnituiApp(App[None]):
         self._leave_cases()
         self.readers.close()
         self.store.close()
+
+
+# What the keys open and the action layer: imported by a thread once the queue is painted.
+PRELOAD = ("omnitui.services.desk", "omnitui.tui.screens.case",
+           *(f"omnitui.tui.work.{kind}" for kind in work.KINDS))
+
+
+def preload() -> None:
+    for name in PRELOAD:
+        import_module(name)
 
 
 APP_ACTIONS = {binding.action.partition("(")[0] for binding in OmnituiApp.BINDINGS}

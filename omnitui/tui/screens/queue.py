@@ -37,8 +37,6 @@ from omnitui.store.queries import (
     summaries,
 )
 from omnitui.tui.keys import bind
-from omnitui.tui.screens.case import CaseScreen
-from omnitui.tui.screens.modals import ConfirmScreen, PickScreen
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.status import incidents_text
 from omnitui.tui.views import ALL_OPEN, View, narrow, saved_views, standard_views
@@ -180,6 +178,8 @@ class QueueScreen(WorkScreen):
         self.reload()
 
     def show_case(self, detail: CaseDetail) -> None:
+        from omnitui.tui.screens.case import CaseScreen  # loaded after the first paint
+
         self.console.push_screen(CaseScreen(detail))
 
     def cases_changed(self, changed: set[int] | None) -> None:
@@ -236,6 +236,8 @@ class QueueScreen(WorkScreen):
         def chosen(index: int | None) -> None:
             if index is not None:
                 self.set_view(index)
+
+        from omnitui.tui.screens.modals import PickScreen
 
         self.app.push_screen(PickScreen("View", [v.name for v in self.views],
                                         self.view_index), chosen)
@@ -438,10 +440,14 @@ class QueueScreen(WorkScreen):
             self.console.cases_changed({target, *sources})
             self.notify(f"merged {', '.join(f'#{s}' for s in sources)} into #{target}")
 
+        from omnitui.tui.screens.modals import ConfirmScreen
+
         rows = summaries(self.console.store.conn, [*sources, target])
         self.app.push_screen(ConfirmScreen(merge_question(sources, target, rows)), confirmed)
 
     def action_quit_confirm(self) -> None:
+        from omnitui.tui.screens.modals import ConfirmScreen
+
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self.app.exit()

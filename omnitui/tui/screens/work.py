@@ -3,10 +3,10 @@ snooze, tags, priority, queue, escalate, macros, writing, linking customers, log
 
 Each screen says which cases a key acts on (`targets`, `one_case`); the actions themselves
 live in omnitui/tui/work/, one module per kind, as functions of the screen that asked, and
-every change goes through the Desk. The bindings are priority bindings: the screen decides
-what a key means as it arrives, before the keys behind it are handed on, so "rSorry" typed at
-once starts a reply instead of solving the case ("S"); in a text field the keys are the
-field's (`check_action`).
+every change goes through the Desk (imported at the first key: see omnitui/tui/work). The
+bindings are priority bindings: the screen decides what a key means as it arrives, before
+the keys behind it are handed on, so "rSorry" typed at once starts a reply instead of
+solving the case ("S"); in a text field the keys are the field's (`check_action`).
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING
 from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
-from omnitui.services.desk import CaseChange
+from omnitui.tui import work
 from omnitui.tui.keys import bind
-from omnitui.tui.work import customers, fields, macros, writing
 
 if TYPE_CHECKING:
     from omnitui.config import Macro
     from omnitui.model import CaseDetail
+    from omnitui.services.desk import CaseChange
     from omnitui.tui.app import OmnituiApp
 
 WORK_BINDINGS = [replace(binding, priority=True) for binding in [
@@ -111,52 +111,52 @@ class WorkScreen(Screen[None]):
             self.notify(f"{verb}: {', '.join(f'#{t}' for t in done)}")
 
     def action_assign_me(self) -> None:
-        fields.assign_me(self)
+        work.fields.assign_me(self)
 
     def action_assign_to(self) -> None:
-        fields.assign_to(self)
+        work.fields.assign_to(self)
 
     def action_pending(self) -> None:
-        fields.pending(self)
+        work.fields.pending(self)
 
     def action_solved(self) -> None:
-        fields.solved(self)
+        work.fields.solved(self)
 
     def action_reopen(self) -> None:
-        fields.reopen(self)
+        work.fields.reopen(self)
 
     def action_snooze(self) -> None:
-        fields.snooze(self)
+        work.fields.snooze(self)
 
     def action_tags(self) -> None:
-        fields.tags(self)
+        work.fields.tags(self)
 
     def action_priority(self) -> None:
-        fields.priority(self)
+        work.fields.priority(self)
 
     def action_move_queue(self) -> None:
-        fields.move_queue(self)
+        work.fields.move_queue(self)
 
     def action_escalate(self) -> None:
-        fields.escalate(self)
+        work.fields.escalate(self)
 
     def action_macro(self, number: int) -> None:
-        macros.by_number(self, number)
+        work.macros.by_number(self, number)
 
     def action_pick_macro(self) -> None:
-        macros.pick(self)
+        work.macros.pick(self)
 
     def action_write(self, mode: str) -> None:
-        writing.write(self, mode)
+        work.writing.write(self, mode)
 
     def action_compose_new(self) -> None:
-        writing.compose_new(self)
+        work.writing.compose_new(self)
 
     def action_to_private(self) -> None:
-        writing.to_private(self)
+        work.writing.to_private(self)
 
     def action_log_contact(self) -> None:
-        writing.log_contact(self)
+        work.writing.log_contact(self)
 
     def action_link_customer(self) -> None:
-        customers.link(self)
+        work.customers.link(self)

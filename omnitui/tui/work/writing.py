@@ -2,7 +2,7 @@
 moving a public conversation to private, and logging a call or visit by hand.
 
 Every one opens the same composer on a draft from `services.outbound`. What the agent writes
-is kept in the store as they type (services.drafts, through the DraftKeeper below), so it
+is kept in the store as they type (services.drafts, through omnitui/tui/draft_keeper.py), so it
 survives a failed send, a crash and a lost connection: opening the composer on that case for
 the same kind of writing brings it back. Sending queues it in the outbox (the daemon sends
 it) or, for a note, adds it to the timeline; a draft that cannot be sent comes back in the
@@ -11,10 +11,7 @@ composer.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from omnitui.errors import OmnituiError
@@ -26,7 +23,7 @@ from omnitui.services.kb import insertion, suggestions
 from omnitui.services.outbound import address_on, reachable_channels, start_draft
 from omnitui.services.private import ACKNOWLEDGEMENT, private_draft
 from omnitui.store.cases import require_case
-from omnitui.store.db import STORE_ERRORS, Store, expected, parse_db_time, store_problem, utc_now
+from omnitui.store.db import STORE_ERRORS, expected, parse_db_time, store_problem, utc_now
 from omnitui.tui.screens.contact import Contact, ContactScreen
 from omnitui.tui.screens.modals import ComposeScreen
 
@@ -38,55 +35,6 @@ NEW_CASE_CHANNELS = {Channel.EMAIL: "", Channel.SMS: "", Channel.WHATSAPP: ""}
 SLOT_WORDS = {"reply": "reply (r)", "reply_all": "reply to all (R)", "forward": "forward (f)",
               "note": "internal note (i)", "new": "new message (c)",
               "reply-private": "private answer (D)"}
-
-
-class DraftKeeper:
-    """Saves an agent's drafts off the UI thread, the newest text last, and never after the
-    draft was sent or thrown away. The keyboard never waits for the store: handing a draft
-    over takes a lock that is never held across a write."""
-
-    def __init__(self, db_path: Path, agent: str, warn: Callable[[str], None]) -> None:
-        self.db_path = db_path
-        self.agent = agent
-        self.warn = warn  # called from the saving thread
-        self._pending_lock = threading.Lock()  # short: only the dict below
-        self._writing = threading.Lock()  # held across a save's write
-        self._pending: dict[tuple[int | None, str], Draft] = {}
-        self._threads: list[threading.Thread] = []
-
-    def later(self, case_id: int | None, draft: Draft) -> None:
-        with self._pending_lock:
-            self._pending[(case_id, draft.slot)] = draft
-        thread = threading.Thread(target=self._save, args=((case_id, draft.slot),),
-                                  daemon=True)
-        thread.start()
-        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
-
-    def wait(self, timeout: float = 5.0) -> None:
-        """Let the saves on their way finish (the console is quitting)."""
-        for thread in self._threads:
-            thread.join(timeout)
-
-    def settle(self, case_id: int | None, slot: str) -> None:
-        """Wait for a save in flight and drop any not started: the draft is being sent or
-        thrown away."""
-        with self._writing, self._pending_lock:
-            self._pending.pop((case_id, slot), None)
-
-    def _save(self, key: tuple[int | None, str]) -> None:
-        with self._writing:
-            with self._pending_lock:
-                draft = self._pending.pop(key, None)
-            if draft is None:
-                return  # a newer save took it, or it was sent
-            try:
-                with Store(self.db_path, migrate=False) as own:
-                    drafts.keep(own, self.agent, key[0], draft)
-            except STORE_ERRORS as exc:
-                if not expected(exc):
-                    raise  # a bug: keep its traceback
-                self.warn(f"draft not saved: {store_problem(exc)} (the text is still in "
-                          "the composer)")
 
 
 def write(screen: WorkScreen, mode: str) -> None:
