@@ -35,6 +35,7 @@ from omnitui.keymap import BY_ID, KEYS, keymap_problem
 from omnitui.sanitize import sanitize
 from omnitui.services.holidays import keep as keep_holidays
 from omnitui.services.kb import refresh as refresh_kb
+from omnitui.services.sla import SlaKeeper
 from omnitui.store import presence
 from omnitui.store.agents import Agent, agent
 from omnitui.store.audit import undone_actions
@@ -114,6 +115,7 @@ class OmnituiApp(App[None]):
         self.leaving = False  # set on the final exit
         self.start_on_board = board  # `omnitui --supervisor`
         self.store = Store(db_path, attachments_dir=attachments_dir(settings, db_path))
+        self.sla = SlaKeeper(settings)  # the policies and calendars screens draw clocks with
         self.readers = Readers(db_path)  # for reads in worker threads
         self.similar_cases = SimilarCases(self.readers, settings)
         self.drafts = DraftKeeper(db_path, agent,  # notify is thread-safe, and never waits

@@ -183,7 +183,7 @@ class BoardScreen(WorkScreen):
         try:
             with console.readers.reading() as conn:
                 found = read_board(conn, console.settings, console.desk.router,
-                                   console.desk.keeper, console.clock())
+                                   console.sla, console.clock())
         except STORE_ERRORS as exc:
             self.app.call_from_thread(self.notify, f"the board could not be read: {exc}",
                                       severity="error")

@@ -400,7 +400,7 @@ class CaseScreen(WorkScreen):
 
     def _draw_facts(self) -> None:
         now = self.app.clock()
-        sla = self.console.desk.keeper.state(self.console.store.conn, self.detail.case.id, now)
+        sla = self.console.sla.state(self.console.store.conn, self.detail.case.id, now)
         self.suggested = suggested(self.console.store.conn, self.console.settings,
                                    self.detail.case.id, now)
         articles = suggestions(self.console.store.conn, self.console.settings,

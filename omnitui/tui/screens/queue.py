@@ -118,7 +118,7 @@ class QueueScreen(WorkScreen):
 
         yield Static("", id="incidents")
         yield Static("", id="queue-header")
-        keeper = self.console.desk.keeper
+        keeper = self.console.sla
         yield CaseList(rows, self.console.clock, id="queue", between=lambda case, start, end:
                        keeper.calendar(keeper.policy(case.queue)).seconds(start, end))
         yield TypingInput(id="narrow", select_on_focus=False,
