@@ -267,3 +267,22 @@ def test_the_phone_region_check_knows_what_phonenumbers_knows() -> None:
     codes = {a + b for a in string.ascii_uppercase for b in string.ascii_uppercase}
     assert {c for c in codes if phone_region_known(c)} == set(phonenumbers.SUPPORTED_REGIONS)
     assert phone_region_known("de") and not phone_region_known("001")
+
+
+def test_a_bytecode_only_install_of_phonenumbers_still_knows_its_regions(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Some system packagers ship modules as .pyc files only: region_DE.pyc, no .py."""
+    import importlib.util
+    import sys
+
+    from omnitui.config.checks import phone_region_known
+
+    package = tmp_path / "phonenumbers"
+    (package / "data").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "data" / "region_DE.pyc").write_bytes(b"")
+    spec = importlib.util.spec_from_file_location(
+        "phonenumbers", package / "__init__.py", submodule_search_locations=[str(package)])
+    assert spec is not None
+    monkeypatch.setitem(sys.modules, "phonenumbers", importlib.util.module_from_spec(spec))
+    assert phone_region_known("DE") and not phone_region_known("FR")

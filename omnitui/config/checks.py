@@ -54,12 +54,13 @@ from omnitui.model import PAUSED_STATUSES, Channel
 def phone_region_known(region: str) -> bool:
     """Whether phonenumbers knows the region: its wheel ships one metadata module per
     region it supports, so the file answers without importing the package, which cost every
-    command 30 ms of its start (numbers are parsed later, by the commands that read them)."""
+    command 30 ms of its start (numbers are parsed later, by the commands that read them).
+    An install that ships bytecode only has `region_XX.pyc` there instead."""
     spec = importlib.util.find_spec("phonenumbers")
     code = region.upper()
     return bool(re.fullmatch(r"[A-Z]{2}", code)) and spec is not None and any(
-        (Path(folder) / "data" / f"region_{code}.py").is_file()
-        for folder in spec.submodule_search_locations or ())
+        (Path(folder) / "data" / f"region_{code}{suffix}").is_file()
+        for folder in spec.submodule_search_locations or () for suffix in (".py", ".pyc"))
 
 
 def check_values(settings: Settings, file: Path) -> None:
