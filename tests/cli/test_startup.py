@@ -78,3 +78,46 @@ def test_a_table_for_people_loads_rich_but_not_the_console(demo_env: dict[str, s
     modules = loaded(demo_env, "cases")
     assert "rich.table" in modules
     assert heavy(modules) == []
+
+
+FIRST_PAINT = """
+import asyncio, sys
+from pathlib import Path
+from omnitui.config import Settings
+from omnitui.tui.app import OmnituiApp
+
+painted: set[str] = set()
+
+class Probe(OmnituiApp):
+    def _after_first_paint(self) -> None:
+        painted.update(sys.modules)
+        super()._after_first_paint()
+
+async def run() -> None:
+    app = Probe(Path(sys.argv[1]), Settings(), "erin")
+    async with app.run_test(size=(120, 40)) as pilot:
+        while not painted:
+            await pilot.pause(0.05)
+        await pilot.press("enter", "r")  # the case and the composer, loaded meanwhile
+        await pilot.pause(0.5)
+        print(type(app.screen).__name__, file=sys.__stderr__)
+
+asyncio.run(run())
+print(" ".join(sorted(painted)), file=sys.__stderr__)
+"""
+
+
+def test_the_console_paints_its_queue_before_loading_the_action_layer(
+        omnitui, cli_env: dict[str, str], tmp_path: Path) -> None:
+    """The queue's first paint waits for no screen it does not show and not for the action
+    layer (about a tenth of the console's start): they load once it is painted, and the
+    keys that need them work as before."""
+    store = tmp_path / "demo.db"
+    omnitui("--db", str(store), "demo", "--no-console", "--customers", "20", "--messages", "60")
+    result = subprocess.run([sys.executable, "-c", FIRST_PAINT, str(store)], capture_output=True,
+                            text=True, env=cli_env, stdin=subprocess.DEVNULL, timeout=120)
+    screen, modules = result.stderr.strip().splitlines()[-2:]
+    assert "omnitui.tui.screens.queue" in modules.split()  # it did paint the queue
+    assert not {"omnitui.services.desk", "omnitui.services.routing", "omnitui.tui.screens.case",
+                "omnitui.tui.screens.modals", "omnitui.tui.work.writing"} & set(modules.split())
+    assert screen == "ComposeScreen"

@@ -18,4 +18,3 @@ def __getattr__(name: str) -> ModuleType:
     if name in KINDS:
         return import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
