@@ -13,12 +13,15 @@ import sqlite3
 import sys
 from collections.abc import Callable
 from contextlib import closing, suppress
+from copy import copy
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
+from typer.main import get_command_name
+from typer.models import CommandInfo, TyperInfo
 
 from omnitui.choices import Format, GroupBy, ListFormat, Sort
 from omnitui.errors import OmnituiError, UsageError
@@ -651,7 +654,7 @@ def main() -> None:
     """Entry point: expected errors become one line on stderr, never a traceback; anything
     else is a bug and keeps its traceback."""
     try:
-        status = app(standalone_mode=False)  # an Exit(code) comes back as its code
+        status = just_the_command()(standalone_mode=False)  # an Exit(code) comes back as its code
         if isinstance(status, int):
             sys.exit(status)
     except typer.TyperException as exc:
@@ -699,15 +702,45 @@ def _typer_error(exc: typer.TyperException) -> str:
 
 def _typed_command() -> str | None:
     """`omnitui tag` from the command line, for an error raised before typer knew its command
-    (an option missing its value): the first word that names a command."""
-    names = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    (an option missing its value)."""
+    word = _first_word()
+    return f"omnitui {word}" if word is not None and _named(word) else None
+
+
+def _first_word() -> str | None:
+    """The first word of the command line that is neither a global option nor its value: the
+    command (or a typo of one); None when the console is asked for."""
     words = iter(sys.argv[1:])
     for word in words:
         if word in GLOBAL_OPTIONS:
             next(words, None)  # its value
-        elif word in names:
-            return f"omnitui {word}"
+        elif not word.startswith("-"):
+            return word
     return None
+
+
+def _named(word: str) -> tuple[list[CommandInfo], list[TyperInfo]]:
+    """The command or the group of commands (`agents`) that `word` names, if any."""
+    return ([c for c in app.registered_commands
+             if (c.name or get_command_name(c.callback.__name__)) == word],  # type: ignore[union-attr]
+            [g for g in app.registered_groups if g.name == word])
+
+
+def just_the_command() -> typer.Typer:
+    """The app with only the command typed (none for the console): typer builds every
+    command's options before it runs one, a fifth of `omnitui --help`'s start (67M
+    instructions, bench/start_instructions.py). The whole app when the list of commands is
+    asked for (`--help` before a command) or the word names none (click suggests one)."""
+    word = _first_word()
+    typed = sys.argv[1:sys.argv.index(word, 1)] if word is not None else sys.argv[1:]
+    if "--help" in typed:
+        return app
+    commands, groups = _named(word) if word is not None else ([], [])
+    if word is not None and not commands and not groups:
+        return app
+    one = copy(app)
+    one.registered_commands, one.registered_groups = commands, groups
+    return one
 
 
 # The actions on cases, one command each (omnitui/cli_actions.py), registered on `app`.

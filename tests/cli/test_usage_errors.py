@@ -19,6 +19,7 @@ TYPOS = [  # (arguments, what the one line must name)
     (["case", "abc"], "'ID'"),
     (["serve", "--db", "X"], "--db goes before the command"),
     (["nosuch"], "No such command 'nosuch'"),
+    (["--db", "tag", "cses"], "No such command 'cses'. Did you mean 'cases'"),
     (["case"], "Missing argument 'ID'"),
     (["merge-customers", "1"], "Missing argument 'target'"),
     (["cases", "--format", "xml"], "'--format'"),
@@ -43,6 +44,18 @@ def test_every_usage_error_is_one_line_and_exit_2(omnitui: Run, args: list[str],
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("usage error: ") and named in lines[0]
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--help", "cases"], ["--db", "cases", "--help"]])
+def test_the_list_of_commands_is_whole_wherever_help_is_asked(omnitui: Run,
+                                                              args: list[str]) -> None:
+    """A command line builds only the command it names (typer would build them all first):
+    the list of commands must not lose any where it is asked for."""
+    import typer
+
+    listed = omnitui(*args).stdout
+    names = typer.main.get_command(cli.app).commands  # type: ignore[attr-defined]
+    assert len(names) > 40 and all(f" {name} " in listed for name in names)
 
 
 def test_an_error_is_one_line_in_a_pipe_however_long(omnitui: Run, tmp_path: Path) -> None:
@@ -89,7 +102,7 @@ def test_expected_failures_deep_inside_are_one_line(monkeypatch: pytest.MonkeyPa
                                                     error: Exception) -> None:
     if isinstance(error, sqlite3.OperationalError):
         error.sqlite_errorcode = sqlite3.SQLITE_READONLY  # as SQLite sets it
-    monkeypatch.setattr(cli, "app", _raising(error))
+    monkeypatch.setattr(cli, "just_the_command", lambda: _raising(error))
     with pytest.raises(SystemExit) as stopped:
         cli.main()
     assert stopped.value.code == 1
@@ -100,7 +113,7 @@ def test_expected_failures_deep_inside_are_one_line(monkeypatch: pytest.MonkeyPa
                                  sqlite3.OperationalError("no such column: x")],
                          ids=["RuntimeError", "KeyError", "SQL typo"])
 def test_a_bug_keeps_its_traceback(monkeypatch: pytest.MonkeyPatch, bug: Exception) -> None:
-    monkeypatch.setattr(cli, "app", _raising(bug))
+    monkeypatch.setattr(cli, "just_the_command", lambda: _raising(bug))
     with pytest.raises(type(bug)):
         cli.main()
 
