@@ -368,8 +368,8 @@ def case(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metava
          ) -> None:
     """One case and its whole timeline, with why each message joined it."""
     from omnitui import output
+    from omnitui.services.fitting import suggested
     from omnitui.services.kb import refresh, suggestions
-    from omnitui.services.playbooks import suggested
     from omnitui.services.similar import similar_solved
     from omnitui.services.sla import SlaKeeper
     from omnitui.store.db import StoreError, utc_now

@@ -248,7 +248,7 @@ def _test_macro(typer_ctx: typer.Context, found: "Macro", since: str | None,
     from datetime import timedelta
 
     from omnitui import output
-    from omnitui.services.playbooks import fitting_cases
+    from omnitui.services.fitting import fitting_cases
     from omnitui.store.db import db_time, utc_now
 
     now = utc_now()

@@ -235,7 +235,7 @@ class SavedView:
 
 @dataclass
 class MacroWhen:
-    """The cases a macro is for (services/playbooks.py): every condition given must hold;
+    """The cases a macro is for (services/fitting.py): every condition given must hold;
     lists match any of their values; empty means any."""
 
     channel: list[str] = field(default_factory=list)  # channel kinds or channel classes

@@ -121,3 +121,11 @@ def test_the_console_paints_its_queue_before_loading_the_action_layer(
     assert not {"omnitui.services.desk", "omnitui.services.routing", "omnitui.tui.screens.case",
                 "omnitui.tui.screens.modals", "omnitui.tui.work.writing"} & set(modules.split())
     assert screen == "ComposeScreen"
+
+
+def test_a_case_for_scripts_reads_which_macros_fit_without_loading_the_actions(
+        demo_env: dict[str, str]) -> None:
+    modules = loaded(demo_env, "case", "1", "--format", "json")
+    assert "omnitui.services.fitting" in modules  # it did look for the macros that fit
+    assert not {"omnitui.services.desk", "omnitui.services.macros",
+                "omnitui.services.drafts"} & modules

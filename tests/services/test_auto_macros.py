@@ -93,7 +93,7 @@ def test_on_a_public_post_a_private_macro_answers_privately_and_acknowledges_pub
         store: Store) -> None:
     from dataclasses import replace
 
-    from omnitui.services.playbooks import suggested
+    from omnitui.services.fitting import suggested
 
     settings = Settings(macros=[replace(APOLOGY, private=True)])
     comment = replace(chat_event("instagram", "ig7", "I was charged twice!", name="Kim Park",

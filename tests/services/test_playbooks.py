@@ -12,8 +12,8 @@ import pytest
 
 from omnitui.config import ConfigError, Macro, MacroWhen, Settings
 from omnitui.services.desk import Desk
+from omnitui.services.fitting import case_facts, matches, suggested
 from omnitui.services.intake import intake_pipeline
-from omnitui.services.playbooks import case_facts, matches, suggested
 from omnitui.store.db import Store
 from tests.conftest import chat_event, settings_from
 

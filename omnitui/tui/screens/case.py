@@ -25,8 +25,8 @@ from omnitui.model import PAUSED_STATUSES, CaseDetail, CustomerView, MessageView
 from omnitui.quotes import split_reply
 from omnitui.sanitize import sanitize
 from omnitui.services import drafts
+from omnitui.services.fitting import suggested
 from omnitui.services.kb import suggestions
-from omnitui.services.playbooks import suggested
 from omnitui.services.similar import SimilarCase
 from omnitui.store import presence
 from omnitui.store.audit import AuditEntry, history
