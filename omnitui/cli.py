@@ -728,9 +728,9 @@ def _named(word: str) -> tuple[list[CommandInfo], list[TyperInfo]]:
 
 def just_the_command() -> typer.Typer:
     """The app with only the command typed (none for the console): typer builds every
-    command's options before it runs one, a fifth of `omnitui --help`'s start (67M
-    instructions, bench/start_instructions.py). The whole app when the list of commands is
-    asked for (`--help` before a command) or the word names none (click suggests one)."""
+    command's options before it runs one, 67M instructions (about 20 ms) of each start
+    (bench/start_instructions.py). The whole app when the list of commands is asked for
+    (`--help` before a command) or the word names none (click suggests one)."""
     word = _first_word()
     typed = sys.argv[1:sys.argv.index(word, 1)] if word is not None else sys.argv[1:]
     if "--help" in typed:
