@@ -704,7 +704,7 @@ def _typed_command() -> str | None:
     """`omnitui tag` from the command line, for an error raised before typer knew its command
     (an option missing its value)."""
     word = _first_word()
-    return f"omnitui {word}" if word is not None and _named(word) else None
+    return f"omnitui {word}" if word is not None and any(_named(word)) else None
 
 
 def _first_word() -> str | None:
