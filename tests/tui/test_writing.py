@@ -152,6 +152,45 @@ def test_a_reply_turned_into_a_note_and_empty_or_unaddressed_drafts(mail_db: Pat
 
     drive(mail_db, script)
 
+def test_the_next_draft_finds_nothing_of_the_last_in_the_composer(mail_db: Path) -> None:
+    """The console fills one composer for every draft: a reply thrown away must leave no
+    text, no undo step and no preview in the note written next, and filling it is not
+    typing (no draft kept of a forward nobody touched)."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await open_case(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        composer = app.screen
+        assert isinstance(composer, ComposeScreen)
+        await pilot.press(*"Secret for Ann", "ctrl+o", "escape", "y")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen)
+        await pilot.press("i")
+        await settle(app, pilot)
+        assert app.screen is composer  # the same one, filled again
+        area = composer.query_one(TextArea)
+        assert area.text == "" and app.focused is area
+        assert "Internal note, case #1" in screen_text(app)
+        assert "Secret" not in screen_text(app) and "To:" not in screen_text(app)
+        assert not composer.query_one("#field-to").display
+        await pilot.press("ctrl+z")  # the last draft's text is not one undo away
+        await settle(app, pilot)
+        assert area.text == ""
+        await pilot.press("escape", "f")  # a forward comes with the message's attachment
+        await asyncio.sleep(composer.SAVE_AFTER + 0.3)
+        await settle(app, pilot)
+        assert composer.draft.attachment_ids and "Forward on email" in screen_text(app)
+        with Store(mail_db) as store:  # opening it is not typing: nothing to keep
+            assert store.conn.execute("SELECT count(*) FROM drafts").fetchone() == (0,)
+        await pilot.press("escape", "y", "r")
+        await settle(app, pilot)
+        assert app.screen is composer and composer.query_one(TextArea).text == ""
+        assert composer.query_one("#to", Input).value == "ann@example.com"
+        assert composer.query_one("#field-subject").display
+
+    drive(mail_db, script)
+
+
 
 def test_editor_writes_the_reply(mail_db: Path, tmp_path: Path,
                                  monkeypatch: pytest.MonkeyPatch) -> None:

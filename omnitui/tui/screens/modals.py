@@ -177,7 +177,8 @@ class ComposeScreen(ModalScreen[Draft | None]):
 
     It takes the whole terminal, as mutt's and aerc's editors do, on an opaque background:
     a translucent one made Textual draw and dim the case screen behind it on every paint,
-    which cost more than the composer itself.
+    which cost more than the composer itself. One composer serves a console's every draft
+    (`load` fills it again): composing its twenty widgets took most of the time to open it.
     """
 
     BINDINGS = [
@@ -211,10 +212,18 @@ class ComposeScreen(ModalScreen[Draft | None]):
                  case_id: int | None = None, *, keep: Callable[[Draft], None] | None = None,
                  discard: Callable[[], None] | None = None,
                  articles: Callable[[], list[tuple[str, str]]] = list) -> None:
-        """`addresses`: the customer's address on each channel the reply may switch to;
-        `articles`: the knowledge-base articles suggested for the case, as (title, what
-        inserting one puts in the text: its link or its excerpt)."""
         super().__init__()
+        self._mounted = False
+        self.load(draft, addresses, case_id, keep=keep, discard=discard, articles=articles)
+
+    def load(self, draft: Draft, addresses: dict[str, str] | None = None,
+             case_id: int | None = None, *, keep: Callable[[Draft], None] | None = None,
+             discard: Callable[[], None] | None = None,
+             articles: Callable[[], list[tuple[str, str]]] = list) -> None:
+        """Take this draft, for this case, in place of the last: `addresses`: the
+        customer's address on each channel the reply may switch to; `articles`: the
+        knowledge-base articles suggested for the case, as (title, what inserting one puts
+        in the text: its link or its excerpt)."""
         self.articles = articles
         self.draft = draft
         self.case_id = case_id
@@ -222,11 +231,13 @@ class ComposeScreen(ModalScreen[Draft | None]):
         self.channels = list(dict.fromkeys([draft.channel, *self.addresses]))
         self.keep = keep
         self.discard = discard
+        self._save_pending: Timer | None = None
+        self._finished = False  # sent or thrown away: nothing more to keep
         # Focus the field the agent types into first, as the screen comes up: keys typed
         # right after `r` must land in the text, not in the channel picker above it.
         self.AUTO_FOCUS = "#to" if self.addressed and not draft.to else "#draft"
-        self._save_pending: Timer | None = None
-        self._finished = False  # sent or thrown away: nothing more to keep
+        if self._mounted:
+            self._fill()
 
     @property
     def addressed(self) -> bool:
@@ -236,20 +247,14 @@ class ComposeScreen(ModalScreen[Draft | None]):
         with Vertical():
             yield Label(self._title(), id="compose-title")
             yield Label(self._hint(), id="compose-hint")
-            if self.addressed:
-                if self.draft.mode in ("reply", "reply_all", "new") and len(self.channels) > 1:
-                    with Horizontal(classes="field", id="field-channel"):
-                        yield Label("Channel")
-                        yield Select([(c, c) for c in self.channels], value=self.draft.channel,
-                                     allow_blank=False, id="channel")
-                for name, value in (("To", ", ".join(self.draft.to)),
-                                    ("Cc", ", ".join(self.draft.cc)),
-                                    ("Subject", self.draft.subject)):
-                    with Horizontal(classes="field", id=f"field-{name.lower()}"):
-                        yield Label(name)
-                        # outside text (a subject, an address) is shown and sent clean
-                        yield TypingInput(value=sanitize(value, multiline=False),
-                                          id=name.lower())
+            with Horizontal(classes="field", id="field-channel"):
+                yield Label("Channel")
+                yield Select([(c, c) for c in self.channels], value=self.draft.channel,
+                             allow_blank=False, id="channel")
+            for name, value in self._fields().items():
+                with Horizontal(classes="field", id=f"field-{name}"):
+                    yield Label(name.capitalize())
+                    yield TypingInput(value=value, id=name)
             yield TypingArea(sanitize(self.draft.text), id="draft")
             with VerticalScroll(id="preview"):
                 yield Static("", id="preview-body")
@@ -276,14 +281,43 @@ class ComposeScreen(ModalScreen[Draft | None]):
             ("composer.preview", "preview"), ("composer.editor", "editor"),
             ("composer.article", "article"), ("composer.cancel", "cancel")))
 
+    def _fields(self) -> dict[str, str]:
+        """To, cc and subject as shown: outside text (a subject, an address) is shown and
+        sent clean."""
+        return {name: sanitize(value, multiline=False) for name, value in (
+            ("to", ", ".join(self.draft.to)), ("cc", ", ".join(self.draft.cc)),
+            ("subject", self.draft.subject))}
+
     def on_mount(self) -> None:
-        self._show_email_fields()
+        self._mounted = True
+        self._show_fields()
+        self._focus_first()
+
+    def _fill(self) -> None:
+        """Show the loaded draft, with nothing left of the one before (its text, its undo
+        history, its preview); filling the fields is not typing, so it keeps no draft."""
+        with self.prevent(Input.Changed, TextArea.Changed, Select.Changed):
+            self.query_one("#compose-title", Label).update(self._title())
+            self.query_one("#compose-hint", Label).update(self._hint())
+            select = self.query_one("#channel", Select)
+            select.set_options([(c, c) for c in self.channels])
+            select.value = self.draft.channel
+            for name, value in self._fields().items():
+                self.query_one(f"#{name}", Input).value = value
+            self.query_one(TextArea).load_text(sanitize(self.draft.text))
+            self.query_one("#preview-body", Static).update("")
+        self.remove_class("-preview")
+        self._show_fields()
+        self._focus_first()
+
+    def _focus_first(self) -> None:
+        """At once, not after the next refresh: keys already typed go where they belong."""
+        if self.AUTO_FOCUS == "#to":
+            self.set_focus(self.query_one("#to", Input))
+            return
         area = self.query_one(TextArea)
-        if self.addressed and not self.draft.to:
-            self.query_one("#to", Input).focus()
-        else:
-            area.focus()
-            area.move_cursor(area.document.end)
+        self.set_focus(area)
+        area.move_cursor(area.document.end)
 
     def action_article(self) -> None:
         """Insert a suggested article's link (or excerpt) where the cursor is; with two,
@@ -333,17 +367,19 @@ class ComposeScreen(ModalScreen[Draft | None]):
             self.query_one("#to", Input).value = sanitize(self.addresses.get(channel, ""),
                                                           multiline=False)
             self.query_one("#compose-title", Label).update(self._title())
-            self._show_email_fields()
+            self._show_fields()
             self._typed()
 
-    def _show_email_fields(self) -> None:
-        """Cc and subject exist only on email; an internal note has no recipients."""
-        if not self.addressed:
-            return
+    def _show_fields(self) -> None:
+        """The channel picker where a reply may switch channels; cc and subject exist only
+        on email; an internal note has no recipients."""
+        mode = self.draft.mode
+        self.query_one("#field-channel").display = (
+            mode in ("reply", "reply_all", "new") and len(self.channels) > 1)
         email = self.draft.channel == "email"
         for name in ("to", "cc", "subject"):
-            visible = not self.draft.internal and (email or name == "to")
-            self.query_one(f"#field-{name}").display = visible
+            self.query_one(f"#field-{name}").display = (
+                self.addressed and not self.draft.internal and (email or name == "to"))
 
     def current(self) -> Draft:
         """The draft as it stands on screen."""
@@ -377,7 +413,7 @@ class ComposeScreen(ModalScreen[Draft | None]):
             return
         self.draft = replace(self.current(), internal=not self.draft.internal)
         self.query_one("#compose-title", Label).update(self._title())
-        self._show_email_fields()
+        self._show_fields()
         self.query_one(TextArea).focus()
         self._typed()
 

@@ -25,7 +25,6 @@ from omnitui.services.private import ACKNOWLEDGEMENT, private_draft
 from omnitui.store.cases import require_case
 from omnitui.store.db import STORE_ERRORS, expected, parse_db_time, store_problem, utc_now
 from omnitui.tui.screens.contact import Contact, ContactScreen
-from omnitui.tui.screens.modals import ComposeScreen
 
 if TYPE_CHECKING:
     from omnitui.tui.app import OmnituiApp
@@ -159,9 +158,9 @@ def open_composer(console: OmnituiApp, case_id: int | None, draft: Draft, *,
         return [(a.title, insertion(console.settings.kb, a))
                 for a in suggestions(store.conn, console.settings, case_id, wait=False)]
 
-    console.push_screen(ComposeScreen(draft, addresses, case_id,
-                                      keep=lambda kept: console.drafts.later(case_id, kept),
-                                      discard=discard, articles=articles), written)
+    console.write(draft, written, addresses, case_id,
+                  keep=lambda kept: console.drafts.later(case_id, kept), discard=discard,
+                  articles=articles)
     console.keep_presence("writing")
 
 
@@ -186,6 +185,6 @@ def _note_on_marked(screen: WorkScreen, targets: list[int]) -> None:
             if not expected(exc):
                 raise  # a bug: keep its traceback
             screen.notify(f"no note added: {store_problem(exc)}", severity="error")
-            screen.app.push_screen(ComposeScreen(result), written)  # give the text back
+            screen.console.write(result, written)  # give the text back
 
-    screen.app.push_screen(ComposeScreen(Draft("note", Channel.EMAIL, internal=True)), written)
+    screen.console.write(Draft("note", Channel.EMAIL, internal=True), written)
