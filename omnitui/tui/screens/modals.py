@@ -213,7 +213,7 @@ class ComposeScreen(ModalScreen[Draft | None]):
                  discard: Callable[[], None] | None = None,
                  articles: Callable[[], list[tuple[str, str]]] = list) -> None:
         super().__init__()
-        self._mounted = False
+        self.ready = False  # mounted: `load` fills its fields
         self.load(draft, addresses, case_id, keep=keep, discard=discard, articles=articles)
 
     def load(self, draft: Draft, addresses: dict[str, str] | None = None,
@@ -236,7 +236,7 @@ class ComposeScreen(ModalScreen[Draft | None]):
         # Focus the field the agent types into first, as the screen comes up: keys typed
         # right after `r` must land in the text, not in the channel picker above it.
         self.AUTO_FOCUS = "#to" if self.addressed and not draft.to else "#draft"
-        if self._mounted:
+        if self.ready:
             self._fill()
 
     @property
@@ -289,9 +289,10 @@ class ComposeScreen(ModalScreen[Draft | None]):
             ("subject", self.draft.subject))}
 
     def on_mount(self) -> None:
-        self._mounted = True
+        self.ready = True
         self._show_fields()
-        self._focus_first()
+        if self.is_current:  # not while the console makes it in the background
+            self._focus_first()
 
     def _fill(self) -> None:
         """Show the loaded draft, with nothing left of the one before (its text, its undo
