@@ -146,13 +146,13 @@ class OmnituiApp(App[None]):
               articles: Callable[[], list[tuple[str, str]]] = list) -> None:
         """The composer on `draft` (details: `ComposeScreen.load`); `then` gets what the
         agent sent, or None. The console keeps one composer and fills it for each draft:
-        made afresh, it took 50-70 ms to come up in a terminal; filled again, 15."""
+        made afresh, it took 45-65 ms to come up in a terminal at 1M cases; filled again,
+        20-30."""
         from omnitui.tui.screens.modals import ComposeScreen
 
         composer = self._composer
-        if composer is None or not composer.ready or composer in self.screen_stack:
-            # before it is made (or while it is being made), or one more while it is open
-            composer = ComposeScreen(draft, addresses, case_id,
+        if composer is None or composer in self.screen_stack:  # the first, or one more
+            composer = ComposeScreen(draft, addresses, case_id,  # while it is open
                                      keep=keep, discard=discard, articles=articles)
             if self._composer is None:
                 self._composer = composer
@@ -186,37 +186,13 @@ class OmnituiApp(App[None]):
         self.set_interval(POLL_SECONDS, self._poll)
         self.refresh_health()
         self.set_interval(HEALTH_SECONDS, self.refresh_health)
-        threading.Thread(target=self._preload, name="omnitui-preload", daemon=True).start()
+        threading.Thread(target=preload, args=(self,), name="omnitui-preload",
+                         daemon=True).start()
         with suppress(*STORE_ERRORS):  # the daemon keeps it in step after this
             refresh_kb(self.store, self.settings.kb)
         if self.settings.semantic.enabled:
             threading.Thread(target=self._learn_meaning, name="omnitui-semantic",
                              daemon=True).start()
-
-    def _preload(self) -> None:
-        """On its thread: import what the keys open, then finish starting up."""
-        preload()
-        with suppress(RuntimeError):  # the console is closing already
-            self.call_from_thread(self._settle_in)
-
-    def _settle_in(self) -> None:
-        """While the agent reads the queue: make the composer, so that the first reply
-        opens as fast as the next (45-75 ms made afresh, 15 filled again; put on the
-        screens and taken off again in one go, it is never drawn); then set the start-up's
-        objects aside from the garbage collector. Its first full pass after start-up took
-        29 ms (at 1M cases), and fell in the middle of a key: the first reply's."""
-        from omnitui.model import Channel, Draft
-        from omnitui.tui.screens.modals import ComposeScreen
-
-        if self.leaving:
-            return
-        if self._composer is None:
-            self._composer = ComposeScreen(Draft("reply", Channel.EMAIL))
-            self.install_screen(self._composer, "composer")  # kept when it closes
-            with self.batch_update():
-                self.push_screen(self._composer)
-                self.pop_screen()
-        self.call_later(_freeze_start_up)
 
     def _learn_meaning(self) -> None:
         """The semantic extra's model, loaded off the UI thread (about a second), then the
@@ -540,16 +516,16 @@ PRELOAD = ("omnitui.services.desk", "omnitui.tui.screens.case",
            *(f"omnitui.tui.work.{kind}" for kind in work.KINDS))
 
 
-def _freeze_start_up() -> None:
-    """What start-up made lives as long as the console: collected once, then out of every
-    later pass (a full pass then takes a few ms instead of about 30)."""
-    gc.collect()
-    gc.freeze()
-
-
-def preload() -> None:
+def preload(app: OmnituiApp) -> None:
+    """Then set what start-up made aside from the garbage collector: it lives as long as
+    the console (which hands it back as it closes). The collector's first full pass after
+    start-up took 29 ms at 1M cases and fell on a key (the first reply's); with those
+    objects frozen, a few."""
     for name in PRELOAD:
         import_module(name)
+    if app.is_running and not app.leaving:
+        gc.collect()
+        gc.freeze()
 
 
 APP_ACTIONS = {binding.action.partition("(")[0] for binding in OmnituiApp.BINDINGS}

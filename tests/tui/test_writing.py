@@ -4,7 +4,6 @@ the outbox states on the timeline, and undo of a queued reply."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import stat
 from pathlib import Path
@@ -152,29 +151,6 @@ def test_a_reply_turned_into_a_note_and_empty_or_unaddressed_drafts(mail_db: Pat
         assert app.screen.query_one(TextArea).text == "hello"
 
     drive(mail_db, script)
-
-def test_the_composer_is_made_while_the_agent_reads_the_queue(mail_db: Path) -> None:
-    """The first reply of a session opens on a composer made in the background, never
-    drawn before it is asked for, and filled for that reply; the start-up's objects are
-    out of the garbage collector's way by then."""
-    async def script(app: OmnituiApp, pilot: object) -> None:
-        for _ in range(100):  # made once the preload thread has imported it
-            if app._composer is not None and app._composer.ready and gc.get_freeze_count():
-                break
-            await asyncio.sleep(0.05)
-        made = app._composer
-        assert made is not None and made.ready and gc.get_freeze_count() > 10_000
-        assert app.screen is app.queue and app.focused is app.screen.focused
-        assert "Reply on email" not in screen_text(app)
-        await open_case(app, pilot)
-        await pilot.press("r", *"Hi")
-        await settle(app, pilot)
-        assert app.screen is made and "Reply on email, case #1" in screen_text(app)
-        assert made.query_one("#to", Input).value == "ann@example.com"
-        assert made.query_one(TextArea).text == "Hi"
-
-    drive(mail_db, script)
-
 
 def test_the_next_draft_finds_nothing_of_the_last_in_the_composer(mail_db: Path) -> None:
     """The console fills one composer for every draft: a reply thrown away must leave no

@@ -213,7 +213,8 @@ class ComposeScreen(ModalScreen[Draft | None]):
                  discard: Callable[[], None] | None = None,
                  articles: Callable[[], list[tuple[str, str]]] = list) -> None:
         super().__init__()
-        self.ready = False  # mounted: `load` fills its fields
+        self.ready = False  # mounted: `load` fills its fields again
+        self._shown: Draft | None = None  # the draft its fields were filled with
         self.load(draft, addresses, case_id, keep=keep, discard=discard, articles=articles)
 
     def load(self, draft: Draft, addresses: dict[str, str] | None = None,
@@ -244,6 +245,7 @@ class ComposeScreen(ModalScreen[Draft | None]):
         return self.draft.mode != "note"
 
     def compose(self) -> ComposeResult:
+        self._shown = self.draft
         with Vertical():
             yield Label(self._title(), id="compose-title")
             yield Label(self._hint(), id="compose-hint")
@@ -290,13 +292,16 @@ class ComposeScreen(ModalScreen[Draft | None]):
 
     def on_mount(self) -> None:
         self.ready = True
+        if self._shown is not self.draft:  # loaded again between its compose and now
+            self._fill()
+            return
         self._show_fields()
-        if self.is_current:  # not while the console makes it in the background
-            self._focus_first()
+        self._focus_first()
 
     def _fill(self) -> None:
         """Show the loaded draft, with nothing left of the one before (its text, its undo
         history, its preview); filling the fields is not typing, so it keeps no draft."""
+        self._shown = self.draft
         with self.prevent(Input.Changed, TextArea.Changed, Select.Changed):
             self.query_one("#compose-title", Label).update(self._title())
             self.query_one("#compose-hint", Label).update(self._hint())
