@@ -7,8 +7,9 @@ For each store and terminal size, over --runs fresh starts:
 
 * first paint: from starting the command to the first frame with queue rows on it; queue
   counted: until the status bar has the view's exact count ("477,386 cases", not "100+");
-* open case (enter on the first row), reply composer (`r`), cancel it (escape), back to the
-  queue (`h`, `q`, escape), open the help (`?`) and close it: from the key to the LAST frame
+* open case (enter on the first row), reply composer (`r`, and once more later: the console
+  keeps one composer), cancel it (escape), back to the queue (`h`, `q`, escape), open the
+  help (`?`) and close it: from the key to the LAST frame
   that changed (the screen then stays still for --settle ms), with how many distinct frames
   were drawn in between ("paints": 1 means the final state came in one paint);
 * quit (`q` on the queue, then `y`): from the `y` until the shell prints the marker after omnitui.
@@ -53,6 +54,8 @@ STEPS = [
     ("cancel composer", "Escape", "!" + COMPOSER),
     ("back (h)", "h", QUEUE),
     ("open case again", "Enter", CASE),
+    ("reply composer again", "r", COMPOSER),  # the console's one composer, filled again
+    ("cancel it again", "Escape", "!" + COMPOSER),
     ("back (q)", "q", QUEUE),
     ("open case, 3rd", "Enter", CASE),
     ("back (escape)", "Escape", QUEUE),

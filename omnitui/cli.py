@@ -179,10 +179,11 @@ def summary(context: Context, path: Path) -> None:
         output.print_summary(store.conn, path)
 
 
-def console(context: Context, path: Path, *, last: bool = True, board: bool = False) -> None:
+def console(context: Context, path: Path, *, last: bool = True, board: bool = False,
+            stand_in: str = "") -> None:
     """The full-screen console on the store; without a terminal, the summary instead.
     `last`: nothing follows it in this process, which then ends at once; `board`: open on
-    the supervisor's board."""
+    the supervisor's board; `stand_in`: what does the daemon's work (the demo's traffic)."""
     from omnitui.tui.app import run_console
 
     context.open_store(path).close()  # a missing or newer store fails here, in one line
@@ -190,7 +191,8 @@ def console(context: Context, path: Path, *, last: bool = True, board: bool = Fa
         summary(context, path)
         return
 
-    if status := run_console(path, context.settings, context.agent, board=board):
+    if status := run_console(path, context.settings, context.agent, board=board,
+                             stand_in=stand_in):
         raise typer.Exit(status)  # the console ended on a bug: say so to the shell
     if last:
         # The store is closed and the agent's draft saved; freeing a million-case list and
@@ -267,14 +269,14 @@ def demo(typer_ctx: typer.Context,
     if no_console:
         summary(context, path)
     elif static or not (sys.stdin.isatty() and sys.stdout.isatty()):
-        console(context, path)
+        console(context, path, stand_in="demo: still (--static)")
     else:
-        from omnitui.demo_live import LiveDemo
+        from omnitui.demo_live import STAND_IN, LiveDemo
 
         live = LiveDemo(path, context.settings, context.agent, pace=pace)
         live.start()
         try:
-            console(context, path, last=False)
+            console(context, path, last=False, stand_in=STAND_IN)
         finally:
             live.stop()
 

@@ -52,6 +52,9 @@ IRRITATED = ("This is the THIRD time I write about this!! Unacceptable.",
              "Still nothing?? I have been waiting for days. Very disappointed.",
              "Why does nobody answer? This is ridiculous.")
 
+# What the console's status bar says in the daemon's place while this runs.
+STAND_IN = "demo: live traffic, nothing is sent"
+
 
 class LiveDemo:
     """The traffic source: `start` it beside the console, `stop` it after."""

@@ -106,9 +106,11 @@ class OmnituiApp(App[None]):
     COMMANDS = App.COMMANDS | {ConsoleCommands}
 
     def __init__(self, db_path: Path, settings: Settings, agent: str, *,
-                 clock: Callable[[], datetime] = utc_now, board: bool = False) -> None:
+                 clock: Callable[[], datetime] = utc_now, board: bool = False,
+                 stand_in: str = "") -> None:
         """`clock` is what the console shows as now (SLA countdowns, ages, health); tests
-        fix it for snapshots. Actions always stamp the real time."""
+        fix it for snapshots. Actions always stamp the real time. `stand_in`: what does the
+        daemon's work when none has run on this store (the demo's traffic)."""
         check_keymap(settings.keymap, settings.source)
         super().__init__()
         self.db_path = db_path
@@ -117,6 +119,7 @@ class OmnituiApp(App[None]):
         self.clock = clock
         self.leaving = False  # set on the final exit
         self.start_on_board = board  # `omnitui --supervisor`
+        self.stand_in = stand_in
         self.store = Store(db_path, attachments_dir=attachments_dir(settings, db_path))
         self.sla = SlaKeeper(settings)  # the policies and calendars screens draw clocks with
         self.readers = Readers(db_path)  # for reads in worker threads
@@ -464,7 +467,8 @@ class OmnituiApp(App[None]):
             self.me = agent(self.store.conn, self.agent)
             self.queue.health = health_text(daemon_state(self.store.conn),
                                             channel_states(self.store.conn), self.clock(),
-                                            pending_count(self.store.conn))
+                                            pending_count(self.store.conn),
+                                            stand_in=self.stand_in)
             self.queue.update_status()
             self._follow_incidents(ongoing(self.store.conn))
 
@@ -538,9 +542,10 @@ def check_keymap(keymap: dict[str, str], source: Path | None) -> None:
         raise ConfigError(f"{source}: {problem}" if source else problem)
 
 
-def run_console(db_path: Path, settings: Settings, agent: str, *, board: bool = False) -> int:
+def run_console(db_path: Path, settings: Settings, agent: str, *, board: bool = False,
+                stand_in: str = "") -> int:
     """Run the console (on the supervisor's board with `board`); its exit status (not 0
     when a bug ended it, after the traceback)."""
-    app = OmnituiApp(db_path, settings, agent, board=board)
+    app = OmnituiApp(db_path, settings, agent, board=board, stand_in=stand_in)
     app.run()
     return app.return_code or 0

@@ -16,11 +16,14 @@ from omnitui.wording import ago
 
 
 def health_text(daemon: DaemonState | None, channels: list[ChannelState],
-                now: datetime, unfiled: int = 0) -> Text:
+                now: datetime, unfiled: int = 0, *, stand_in: str = "") -> Text:
     """`unfiled`: mail fetched and safe in the store, not yet on a case (a backlog being
-    filed right now)."""
+    filed right now); `stand_in`: what does the daemon's work on a store no daemon ever
+    ran on (the demo's traffic), said instead of a warning."""
     text = Text()
-    if daemon is None:
+    if daemon is None and stand_in:
+        text.append(stand_in, style="green")
+    elif daemon is None:
         text.append("daemon: never started", style="yellow")
     elif daemon.state != "running":
         text.append(f"daemon: stopped {ago(stored_time(daemon.heartbeat_at), now)}",

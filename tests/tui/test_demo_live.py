@@ -4,6 +4,7 @@ and the outbox "sends" to a sink; the agent at the console is left to themselves
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -11,9 +12,11 @@ import pytest
 
 from omnitui import demo_live
 from omnitui.config import Settings
-from omnitui.demo_live import LiveDemo
+from omnitui.demo_live import STAND_IN, LiveDemo
 from omnitui.demo_team import with_demo_team
 from omnitui.store.db import Store
+from omnitui.tui.app import OmnituiApp
+from tests.tui.helpers import screen_text, settle
 
 
 def count(store: Store, sql: str, *args: object) -> int:
@@ -58,3 +61,20 @@ def test_the_demo_lives(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
                                   ).fetchone() == seen  # the agent at the console: untouched
         assert count(store, "SELECT count(*) FROM agents WHERE seen_at >"
                             " datetime('now', '-1 minute') AND name != 'alice'") >= 5
+
+
+def test_the_demo_console_says_what_does_the_daemons_work(demo_db: Path) -> None:
+    """No daemon runs on the demo store: its console says that the demo's traffic stands in
+    for it, not a warning that the daemon never started; a console on any other store
+    with no daemon still warns."""
+    async def status_bar(stand_in: str) -> str:
+        app = OmnituiApp(demo_db, Settings(), "alice", stand_in=stand_in)
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.refresh_health()
+            await settle(app, pilot)
+            return screen_text(app)
+
+    demo = asyncio.run(status_bar(STAND_IN))
+    assert STAND_IN in demo and "never started" not in demo  # whole, at 80 columns
+    plain = asyncio.run(status_bar(""))
+    assert "daemon: never started" in plain and "demo:" not in plain
