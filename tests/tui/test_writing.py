@@ -53,6 +53,14 @@ async def open_case(app: OmnituiApp, pilot: object) -> CaseScreen:
     return app.screen
 
 
+async def open_reply(app: OmnituiApp, pilot: object) -> ComposeScreen:
+    await open_case(app, pilot)
+    await pilot.press("r")  # type: ignore[attr-defined]
+    await settle(app, pilot)
+    assert isinstance(app.screen, ComposeScreen)
+    return app.screen
+
+
 async def wait_for(app: OmnituiApp, pilot: object, text: str) -> str:
     for _ in range(40):
         await asyncio.sleep(0.05)
@@ -64,11 +72,7 @@ async def wait_for(app: OmnituiApp, pilot: object, text: str) -> str:
 
 def test_reply_is_queued_threaded_and_its_fate_shows_live(mail_db: Path) -> None:
     async def script(app: OmnituiApp, pilot: object) -> None:
-        await open_case(app, pilot)
-        await pilot.press("r")
-        await settle(app, pilot)
-        composer = app.screen
-        assert isinstance(composer, ComposeScreen)
+        composer = await open_reply(app, pilot)
         assert composer.query_one("#to", Input).value == "ann@example.com"
         assert composer.query_one("#subject", Input).value == "Re: Router broken"
         await pilot.press(*"Please try the reset button.", "ctrl+o")
@@ -157,11 +161,7 @@ def test_the_next_draft_finds_nothing_of_the_last_in_the_composer(mail_db: Path)
     text, no undo step and no preview in the note written next, and filling it is not
     typing (no draft kept of a forward nobody touched)."""
     async def script(app: OmnituiApp, pilot: object) -> None:
-        await open_case(app, pilot)
-        await pilot.press("r")
-        await settle(app, pilot)
-        composer = app.screen
-        assert isinstance(composer, ComposeScreen)
+        composer = await open_reply(app, pilot)
         await pilot.press(*"Secret for Ann", "ctrl+o", "escape", "y")
         await settle(app, pilot)
         assert isinstance(app.screen, CaseScreen)
