@@ -215,6 +215,7 @@ class ComposeScreen(ModalScreen[Draft | None]):
         super().__init__()
         self.ready = False  # mounted: `load` fills its fields again
         self._shown: Draft | None = None  # the draft its fields were filled with
+        self._save_pending: Timer | None = None
         self.load(draft, addresses, case_id, keep=keep, discard=discard, articles=articles)
 
     def load(self, draft: Draft, addresses: dict[str, str] | None = None,
@@ -232,7 +233,7 @@ class ComposeScreen(ModalScreen[Draft | None]):
         self.channels = list(dict.fromkeys([draft.channel, *self.addresses]))
         self.keep = keep
         self.discard = discard
-        self._save_pending: Timer | None = None
+        self._finish()  # a save of the last draft still due must not keep this one
         self._finished = False  # sent or thrown away: nothing more to keep
         # Focus the field the agent types into first, as the screen comes up: keys typed
         # right after `r` must land in the text, not in the channel picker above it.
