@@ -206,12 +206,15 @@ def compile_bytecode() -> None:
     """Time omnitui as an installed copy starts: from its cached bytecode. An editable
     install writes it on the first run, unless PYTHONDONTWRITEBYTECODE is set (as on this
     machine), and then every start compiled each module changed since: 70 of 176 modules on
-    2026-12-03, which inflated every start-up figure before that day."""
+    2026-12-03, which inflated every start-up figure before that day. Forced: compileall
+    trusts a cached file stamped with the source's second, but an edit later in that second
+    (a formatter's) leaves it stale for the import, which also checks the size (2026-12-04:
+    eleven modules compiled at every start after a bulk edit)."""
     import compileall
 
     import omnitui
 
-    compileall.compile_dir(Path(omnitui.__file__).parent, quiet=1)
+    compileall.compile_dir(Path(omnitui.__file__).parent, quiet=1, force=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,7 +14,6 @@ import sys
 from collections.abc import Callable
 from contextlib import closing, suppress
 from copy import copy
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
@@ -25,6 +24,7 @@ from typer.models import CommandInfo, TyperInfo
 
 from omnitui.choices import Format, GroupBy, ListFormat, Sort
 from omnitui.errors import OmnituiError, UsageError
+from omnitui.records import record
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, rich_markup_mode=None,
                   pretty_exceptions_enable=False,
@@ -59,7 +59,7 @@ def is_demo_store(path: Path) -> bool:
         return False
 
 
-@dataclass
+@record
 class Context:
     """What the options say, with the config read at the first question: `--help` and a
     usage error on a command need no config (importing and checking it is ~60 ms)."""

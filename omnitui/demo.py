@@ -24,6 +24,7 @@ from omnitui.config import Settings
 from omnitui.demo_team import DEMO_AGENTS, skilled_for, with_demo_team
 from omnitui.ingest.identity import normalize
 from omnitui.model import Identifier, InboundEvent, Status
+from omnitui.records import record
 from omnitui.services import actions
 from omnitui.services.holidays import keep as keep_holidays
 from omnitui.services.intake import intake_pipeline
@@ -206,7 +207,7 @@ CHANNEL_MIX = (  # the channels a customer uses, and how common that mix is
     (("email", "whatsapp", "telegram"), 7), (("email", "sms", "chat"), 5))
 
 
-@dataclass
+@record
 class DemoCustomer:
     name: str
     email: str

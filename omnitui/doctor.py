@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from omnitui import litestream
 from omnitui.config import Settings, SlaSettings, attachments_dir, default_log_path
 from omnitui.errors import OmnituiError
 from omnitui.private_files import loose_mode
+from omnitui.records import record
 from omnitui.store import channel_state, health
 from omnitui.store.db import db_time, utc_now
 from omnitui.store.schema import SCHEMA_VERSION
@@ -24,7 +24,7 @@ STUCK_AFTER = timedelta(minutes=15)
 REPLICA_LATE = timedelta(minutes=1)  # behind, and nothing replicated for this long: a FAIL
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Check:
     name: str
     ok: bool

@@ -17,9 +17,10 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from omnitui.model import Channel, Status
+from omnitui.records import record
 
 KEYS = ("status", "owner", "channel", "queue", "tag", "intent", "lang", "is", "age")
 KEYS_HINT = " ".join(f"{key}:" for key in KEYS)  # as the console lists them
@@ -34,7 +35,7 @@ AGE = re.compile(r"(?P<op>[<>])?(?P<low>\d{1,5})(?P<low_unit>[mhdw])?"
                  r"(?:-(?P<high>\d{1,5})(?P<high_unit>[mhdw]))?")
 
 
-@dataclass
+@record
 class Narrowing:
     """What typed text means: CaseQuery field changes, free words for full-text search,
     a case number, and what could not be understood (said to the agent, not applied)."""
@@ -45,7 +46,7 @@ class Narrowing:
     problems: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Vocabulary:
     """The values filters can name. `agents` and `queues` None: not known here (a config
     being loaded), so any value is taken."""

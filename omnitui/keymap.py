@@ -8,13 +8,13 @@ importing Textual.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from omnitui.records import record
 
 QUEUE, CASE, BOTH, COMPOSER, EVERYWHERE = "queue", "case", "queue and case", "composer", "anywhere"
 BOARD = "the supervisor's board"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Key:
     id: str
     keys: str  # Textual key names, comma-separated

@@ -13,14 +13,14 @@ import json
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from omnitui.errors import OmnituiError
+from omnitui.records import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Lag:
     local: int  # the store's latest transaction id
     replicated: int  # the replica's latest (0: nothing replicated yet)

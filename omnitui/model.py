@@ -7,8 +7,10 @@ pipeline, triage, the store) reads only that event, so a new channel never touch
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
+
+from omnitui.records import record
 
 
 class Status(enum.StrEnum):
@@ -54,7 +56,7 @@ SYNCHRONOUS_CHANNELS = frozenset({Channel.CHAT, Channel.PHONE, Channel.WALK_UP, 
                                   Channel.TELEGRAM, Channel.SLACK, Channel.MESSENGER})
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Identifier:
     """One way to reach a customer: kind is email, phone, or a platform name; value as sent.
 
@@ -72,7 +74,7 @@ class Identifier:
     how: str = ""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AttachmentData:
     filename: str
     mime: str
@@ -82,7 +84,7 @@ class AttachmentData:
     sha256: str | None = None  # set once the bytes are in the attachment store
 
 
-@dataclass
+@record
 class InboundEvent:
     """One inbound item from any channel, normalized at intake.
 
@@ -123,7 +125,7 @@ class InboundEvent:
             raise ValueError("InboundEvent.occurred_at must be timezone-aware")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DeliveryReceipt:
     """A platform's word on a reply we sent (WhatsApp and Messenger statuses): not a message."""
 
@@ -134,7 +136,7 @@ class DeliveryReceipt:
     error: str = ""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CustomerUpdate:
     """Facts another system pushes about a customer (tier, plan, renewal date...), matched by
     their identifiers; a customer not known yet is created."""
@@ -146,7 +148,7 @@ class CustomerUpdate:
     source: str = ""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ProductEvent:
     """What another system reports about a product, not a customer: an outage starting, or
     (`resolved`) over (services/events.py acts on it)."""
@@ -163,7 +165,7 @@ class ProductEvent:
 Inbound = InboundEvent | DeliveryReceipt | CustomerUpdate | ProductEvent
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class IngestResult:
     """What the pipeline did with one event, and why."""
 
@@ -178,7 +180,7 @@ class IngestResult:
     parse_errors: bool = False  # stored, but with problems recorded (see the raw payload)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CaseSummary:
     """One queue row, as the console and `omnitui cases` show it."""
 
@@ -202,7 +204,7 @@ class CaseSummary:
     intent: str | None = None  # what the customer wants, from the latest message that told
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AttachmentView:
     id: int
     filename: str
@@ -211,7 +213,7 @@ class AttachmentView:
     sha256: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class MessageView:
     """One timeline entry; `thread_reason` says why it joined its case."""
 
@@ -243,7 +245,7 @@ class MessageView:
     intent_rule: str | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Draft:
     """What an agent writes to a customer (or notes internally), before it is queued.
 
@@ -274,7 +276,7 @@ class Draft:
         return f"{self.mode}-private" if self.private else self.mode
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CustomerView:
     id: int
     name: str
@@ -286,7 +288,7 @@ class CustomerView:
     open_cases: list[tuple[int, str, str]] = field(default_factory=list)  # id, status, subject
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CaseDetail:
     case: CaseSummary
     customer: CustomerView

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 
 from mailparser_reply import EmailMessage
 from mailparser_reply.constants import MAIL_LANGUAGES
+
+from omnitui.records import record
 
 __all__ = ["LANGUAGES", "SplitText", "split_reply"]
 
@@ -60,7 +61,7 @@ _KEY_LINE = re.compile(r"[>* ]*[^\W\d_]{1,20} ?:")
 _SIGNOFF_TAIL = re.compile(r"[\s,.!\-\u2013\u2014]*(?:[^\W\d_][\w.'\u2019\-]*[\s,.!]*){0,2}")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SplitText:
     """A message's text cut in two: `body` + `folded` hold every line of the original."""
 

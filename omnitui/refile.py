@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import partial
 
 from omnitui.channels.email.parse import parse_email
@@ -21,6 +20,7 @@ from omnitui.channels.webhooks.deliveries import RAW_CHANNEL, parse_delivery
 from omnitui.config import Settings
 from omnitui.ingest.pending import Parser, RawItem, file_again
 from omnitui.model import Inbound, InboundEvent
+from omnitui.records import record
 from omnitui.services.intake import intake_pipeline
 from omnitui.store.audit import ChangeSet, record_audit, update_row
 from omnitui.store.db import Store, parse_db_time
@@ -31,7 +31,7 @@ PARSED = ("subject", "text", "html", "author", "parse_errors")  # what a parser 
 REWRITES_PER_TRANSACTION = 200
 
 
-@dataclass
+@record
 class Refiled:
     filed: int = 0  # failed items now filed
     still_failing: int = 0  # failed again (their error kept, updated)

@@ -21,10 +21,10 @@ import re
 import shlex
 import struct
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from omnitui.errors import OmnituiError
+from omnitui.records import record
 
 KEY_TYPES = ("ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
              "ecdsa-sha2-nistp521", "sk-ssh-ed25519@openssh.com",
@@ -37,7 +37,7 @@ class SshKeyError(OmnituiError):
     """A key file that holds no usable public key, or a keys file that cannot be changed."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PublicKey:
     kind: str  # ssh-ed25519, ...
     blob: str  # base64, as in the .pub file

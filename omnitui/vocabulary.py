@@ -34,6 +34,10 @@ ACTION_WORDS = {
 ROUTER = "omnitui-router"
 _ROUTER_ACTIONS = ("case.assigned", "case.queue", "case.escalated")
 
+# The threading rule of a customer's answer to a satisfaction survey: it rates a solved case
+# (ingest/surveys.py), it does not reopen it nor count as a message the SLA waits on.
+SURVEY_ANSWER = "csat-answer"
+
 
 def routing_story(history: list[tuple[int, str, str, str, str]]) -> str:
     """A case's latest routing decisions from its audit rows (id, at, actor, action,

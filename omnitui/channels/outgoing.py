@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from omnitui.config import HookChannel, MailboxSettings
+from omnitui.records import record
 from omnitui.store.db import Store
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Sent:
     """What a successful attempt learned: the platform's id for the message, and (email)
     the recipients the server refused while it took the rest."""
@@ -29,7 +29,7 @@ class Sent:
     refused: str = ""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Attempt:
     """A reply ready to go: the health row its outcome is recorded on, the one send, and
     what to do once it is recorded as sent (file a copy in the Sent folder)."""
@@ -39,7 +39,7 @@ class Attempt:
     after: Callable[[], None] | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Outgoing:
     """What one pass of the sender sends with."""
 

@@ -29,18 +29,18 @@ senders.py, beside the platforms', under the one protocol of outgoing.py.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from omnitui.channels.webhooks.common import Answer, HookRequest
 from omnitui.config import HookChannel
 from omnitui.ingest.pending import RawItem
 from omnitui.model import Inbound
+from omnitui.records import record
 
 Route = dict[str, Any]  # as stored on the customer's message (messages.reply_route), JSON
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Reply:
     """One reply to deliver: its text, and what a generic receiver is told besides."""
 
@@ -54,7 +54,7 @@ class Reply:
     template_language: str = ""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Platform:
     kind: str  # the [[channels]] kind
     # The message channels (model.Channel) it can carry a reply on when no route says which

@@ -8,14 +8,15 @@ file is needed at all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from omnitui.model import SYNCHRONOUS_CHANNELS, Channel
+from omnitui.records import record
 from omnitui.vocabulary import SORTS
 
 
-@dataclass
+@record
 class StoreSettings:
     path: str = ""  # empty: the platform data directory
     attachments_dir: str = ""  # empty: "attachments" next to the store
@@ -24,7 +25,7 @@ class StoreSettings:
     litestream_config: str = ""
 
 
-@dataclass
+@record
 class ConsoleSettings:
     agent: str = ""  # empty: the login name
     # The command ctrl+e writes a reply in. Empty: $VISUAL, then $EDITOR, then vi; over SSH
@@ -35,14 +36,14 @@ class ConsoleSettings:
     downloads: str = ""
 
 
-@dataclass
+@record
 class IdentitySettings:
     default_phone_region: str = "US"  # for phone numbers written without a country code
     suggest_on_same_name: bool = True
     suggest_on_order_number: bool = True
 
 
-@dataclass
+@record
 class ThreadingSettings:
     one_case_per_customer: bool = True
     reopen_window_days: int = 7
@@ -54,7 +55,7 @@ def default_channel_classes() -> dict[str, list[str]]:
             "email": sorted(c.value for c in Channel if c not in SYNCHRONOUS_CHANNELS)}
 
 
-@dataclass
+@record
 class RoutingSettings:
     default_queue: str = "general"
     channel_queues: dict[str, str] = field(default_factory=dict)
@@ -82,7 +83,7 @@ QUEUE_ASSIGN = ("pull", "push")
 AGENT_ROLES = ("agent", "supervisor")
 
 
-@dataclass
+@record
 class Escalation:
     """What a queue does to a case that escalates (reassigned too often; later: an SLA at
     risk or breached, a priority over the threshold), once per reason, audited."""
@@ -92,7 +93,7 @@ class Escalation:
     notify: bool = True  # a toast in the consoles of the queue's agents and of supervisors
 
 
-@dataclass
+@record
 class QueueSettings:
     """A queue: who may work it (`skills`), and whether routing gives its cases to agents
     (push) or agents take them (pull)."""
@@ -111,7 +112,7 @@ class QueueSettings:
     article: str = ""
 
 
-@dataclass
+@record
 class AgentSettings:
     """An agent, applied to the store's agents table when the daemon or a console starts."""
 
@@ -127,7 +128,7 @@ class AgentSettings:
     time_zone: str = ""
 
 
-@dataclass
+@record
 class SlaSettings:
     """The short form of one policy, "default", read when there are no [[sla_policies]]:
     targets in minutes; synchronous channels (chat, phone, messengers) get the short ones."""
@@ -143,7 +144,7 @@ def office_week() -> dict[str, list[str]]:
     return {day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
 
 
-@dataclass
+@record
 class BusinessHoursSettings:
     """When the team is open: SLA targets and waiting points count only these hours. No
     time zone: no business hours, every clock counts 24x7."""
@@ -155,7 +156,7 @@ class BusinessHoursSettings:
     subdivision: str = ""  # the state or province for them ("BY", "CA")
 
 
-@dataclass
+@record
 class SlaPolicy:
     """Targets in minutes per channel class ([routing.channel_classes]); a class or a target
     left out has none. A queue names its policy; the first one is everyone else's."""
@@ -177,7 +178,7 @@ IRRITATION_PHRASES = (
     "terceira vez", "inaceitável", "terza volta", "inaccettabile", "ridicolo")
 
 
-@dataclass
+@record
 class Intent:
     """What a customer wants, told by keywords and patterns in any language (the first entry
     that matches wins); `queue`, if set, is where its new cases go."""
@@ -190,7 +191,7 @@ class Intent:
     severity: int = 0  # its cases are at least this severe (an outage: 3)
 
 
-@dataclass
+@record
 class TriageSettings:
     """What the classify stage reads in a customer's words (omnitui/triage/)."""
 
@@ -201,7 +202,7 @@ class TriageSettings:
     escalate_irritated: bool = False  # an irritated customer escalates the case, once
 
 
-@dataclass
+@record
 class PrioritySettings:
     tier_weights: dict[str, float] = field(
         default_factory=lambda: {"standard": 0.0, "premium": 10.0, "vip": 30.0})
@@ -224,7 +225,7 @@ VIEW_SORTS = tuple(SORTS)  # a saved view's order
 MACRO_STATUSES = ("", "open", "pending", "on_hold", "solved")  # "": leave the status alone
 
 
-@dataclass
+@record
 class SavedView:
     """A named queue view: a quick filter as typed in the console, and a sort."""
 
@@ -233,7 +234,7 @@ class SavedView:
     sort: str = "priority"  # one of VIEW_SORTS
 
 
-@dataclass
+@record
 class MacroWhen:
     """The cases a macro is for (services/fitting.py): every condition given must hold;
     lists match any of their values; empty means any."""
@@ -257,7 +258,7 @@ class MacroWhen:
 MACRO_RUNS = ("", "suggest", "auto")
 
 
-@dataclass
+@record
 class Macro:
     """Changes one key applies to a case, plus a drafted reply. Empty values (and an omitted
     priority) leave that field unchanged."""
@@ -285,7 +286,7 @@ ACKNOWLEDGEMENT = ("Hi {customer_first_name}, thank you for writing: we got your
                    "(case #{case_id}). {expected_wait}")
 
 
-@dataclass
+@record
 class AcknowledgeSettings:
     """An automatic first touch on live intake: the customer hears that a person will answer
     and when. It is neither a first response nor a meaningful one."""
@@ -297,7 +298,7 @@ class AcknowledgeSettings:
     templates: dict[str, str] = field(default_factory=dict)  # channel kind -> its own
 
 
-@dataclass
+@record
 class AssistantChoice:
     """One answer a question offers: by its number, its label or one of its keywords (whole
     words, any case, any language); `intent` (an [[intents]] name) moves the case to that
@@ -308,7 +309,7 @@ class AssistantChoice:
     keywords: list[str] = field(default_factory=list)
 
 
-@dataclass
+@record
 class AssistantQuestion:
     """What the intake assistant asks; the answer is kept on the case as the field `field`.
     With `choices`, the customer picks one; without, any text is the answer, or with a
@@ -343,7 +344,7 @@ ASSISTANT_GREETING = ("Hi {customer_first_name}, thank you for writing (case #{c
 ASSISTANT_CLOSING = "Thank you, that helps. {expected_wait}"
 
 
-@dataclass
+@record
 class AssistantSettings:
     """An intake assistant on chat channels for when nobody can answer at once: at most
     three questions, answers kept on the case as fields; it stops the moment an agent
@@ -357,7 +358,7 @@ class AssistantSettings:
     questions: list[AssistantQuestion] = field(default_factory=default_questions)
 
 
-@dataclass
+@record
 class Product:
     """What an outage event can name: its keywords find the cases that mention it (full-text
     search: whole words, any case)."""
@@ -366,7 +367,7 @@ class Product:
     keywords: list[str] = field(default_factory=list)
 
 
-@dataclass
+@record
 class CsatSettings:
     """A one-question satisfaction survey after an agent solves a case."""
 
@@ -376,7 +377,7 @@ class CsatSettings:
     window: str = "7d"  # an answer within this long after the survey is recorded
 
 
-@dataclass
+@record
 class KbSettings:
     """The knowledge base: a folder of Markdown articles (front matter: title, tags)."""
 
@@ -384,7 +385,7 @@ class KbSettings:
     base_url: str = ""  # an article's link is this + its path; "": its excerpt is inserted
 
 
-@dataclass
+@record
 class SemanticSettings:
     """The optional extra `omnitui[semantic]` (triage/semantic.py): used when installed."""
 
@@ -394,14 +395,14 @@ class SemanticSettings:
     similar_cases: int = 3  # solved cases shown as similar on a case (0: none)
 
 
-@dataclass
+@record
 class AutomationSettings:
     """Limits on what runs by itself."""
 
     max_macros_per_message: int = 3  # automatic macros one customer message may fire
 
 
-@dataclass
+@record
 class EventSettings:
     """What the business events that act do (`omnitui event`, the generic webhook's
     `event`): outage and payment_failed. Any other kind is only recorded."""
@@ -413,7 +414,7 @@ class EventSettings:
     payment_failed_message: str = ""
 
 
-@dataclass
+@record
 class ServiceWindowSettings:
     """WhatsApp and Messenger take a message nobody asked for (a survey, a proactive message)
     only within 24 hours of the customer's last message, or outside them as a message the
@@ -430,7 +431,7 @@ SECURITY = ("tls", "starttls", "none")
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 
-@dataclass
+@record
 class MailboxSettings:
     """One shared inbox: IMAP in, SMTP out. Secrets come from the environment (`*_env`) or,
     less safely, the file itself; they are never logged or shown."""
@@ -463,7 +464,7 @@ class MailboxSettings:
 HOOK_KINDS = ("telegram", "slack", "twilio", "meta", "generic")
 
 
-@dataclass
+@record
 class ServerSettings:
     """The webhook receiver that `omnitui serve` runs when [[channels]] are configured."""
 
@@ -481,7 +482,7 @@ def listen_address(server: ServerSettings) -> tuple[str, int]:
     return host, int(port)
 
 
-@dataclass
+@record
 class HookChannel:
     """One chat or social platform account (or a generic signed-JSON source) that posts to
     the webhook receiver at /hooks/<name> (or `path`)."""
@@ -506,7 +507,7 @@ class HookChannel:
         return self.path or f"/hooks/{self.name}"
 
 
-@dataclass
+@record
 class Settings:
     store: StoreSettings = field(default_factory=StoreSettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)

@@ -32,7 +32,7 @@ import sqlite3
 import ssl
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,6 +41,7 @@ from omnitui.channels.errors import SendError, TemporaryFailure
 from omnitui.channels.outgoing import Outgoing, Sent
 from omnitui.channels.senders import attempt_for
 from omnitui.config import HookChannel, MailboxSettings
+from omnitui.records import record
 from omnitui.store import channel_state, outbox
 from omnitui.store.db import Store, db_time, parse_db_time, utc_now
 from omnitui.store.messages import set_external_id
@@ -53,7 +54,7 @@ GIVE_UP_AFTER = timedelta(hours=24)  # since the reply was queued
 STALE_AFTER = timedelta(minutes=15)
 
 
-@dataclass
+@record
 class SendReport:
     """What one pass did, by outbox id; `errors` holds each failure's one-line reason."""
 

@@ -14,10 +14,11 @@ import functools
 import re
 import sqlite3
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from omnitui.config import IdentitySettings
 from omnitui.model import Identifier, InboundEvent
+from omnitui.records import record
 from omnitui.store import customers as store
 
 STRONG_LINK_CONFIDENCE = 0.9  # two known identifiers of different customers in one event
@@ -78,7 +79,7 @@ def order_numbers(event: InboundEvent) -> set[str]:
     return {m.upper() for m in ORDER_NUMBER.findall(f"{event.subject}\n{event.text[:4000]}")}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Claim:
     """An identifier the event stated without proof; filed with its message."""
 
@@ -91,7 +92,7 @@ class Claim:
         return f"{self.kind} {self.value} {self.how}, not verified"
 
 
-@dataclass
+@record
 class Identification:
     customer_id: int
     identity_id: int | None

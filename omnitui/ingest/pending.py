@@ -24,7 +24,7 @@ import time
 import traceback
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from itertools import islice
@@ -35,6 +35,7 @@ from omnitui.ingest.pipeline import Pipeline
 from omnitui.ingest.readahead import WINDOW, default_workers, read_ahead
 from omnitui.ingest.updates import apply_customer_update, apply_receipt
 from omnitui.model import DeliveryReceipt, Inbound, InboundEvent, ProductEvent
+from omnitui.records import record
 from omnitui.store.blobs import write_blob
 from omnitui.store.db import Store, parse_db_time, savepoint
 from omnitui.store.messages import mark_processed, pending_count, pending_raw, still_pending
@@ -49,7 +50,7 @@ WRITE_GAP = 0.11  # seconds between filing transactions, longer than the busy ha
 PARALLEL_FROM = 500  # pending rows from which parsing in worker processes pays for their start
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RawItem:
     """One stored raw row as a parser sees it."""
 
@@ -65,7 +66,7 @@ class RawItem:
 Parser = Callable[[RawItem], Iterable[Inbound]]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FilingResult:
     messages: int  # new messages on cases
     duplicates: int  # already stored (a resync, a retried delivery)
@@ -145,7 +146,7 @@ def _pending_items(store: Store, channel: str, batch: int, limit: int | None,
         after = page[-1][0]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Failed:
     """Why a row could not be parsed (what a worker process can send back of an error)."""
 

@@ -8,11 +8,11 @@ and files the claims and suggestions the earlier stages raised.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 
 from omnitui.ingest.identity import Identification
 from omnitui.ingest.threading import ThreadDecision
 from omnitui.model import Direction, InboundEvent, IngestResult, Status
+from omnitui.records import record
 from omnitui.store import cases, customers, messages
 from omnitui.store.audit import record_audit
 from omnitui.triage.language import UNDETERMINED
@@ -22,7 +22,7 @@ ACTOR = "ingest"
 ATTACH_CONFIDENCE = 0.3  # a stranger naming a case: possible, but never automatic
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Stamps:
     """The event's two times as stored, formatted once: now (received) and at (sent)."""
 

@@ -18,7 +18,6 @@ from omnitui.config import Settings
 from omnitui.ingest.dedupe import dedupe
 from omnitui.ingest.identity import identify
 from omnitui.ingest.persist import Stamps, persist
-from omnitui.ingest.surveys import RULE as SURVEY_ANSWER
 from omnitui.ingest.surveys import record_answer, survey_answer
 from omnitui.ingest.threading import thread
 from omnitui.model import InboundEvent, IngestResult, ProductEvent
@@ -27,6 +26,7 @@ from omnitui.store.db import Store, db_time, utc_now
 from omnitui.triage.classify import classify
 from omnitui.triage.intent import intent_classifier
 from omnitui.triage.route import route
+from omnitui.vocabulary import SURVEY_ANSWER
 
 # An automation sees the committed-to-be result inside the event's transaction, so whatever
 # it queues (an acknowledgement in the outbox, say) commits or rolls back with the message.

@@ -16,8 +16,7 @@ from omnitui.store import csat as surveys
 from omnitui.store.audit import record_audit
 from omnitui.store.db import db_time
 from omnitui.triage.csat import rating
-
-RULE = "csat-answer"
+from omnitui.vocabulary import SURVEY_ANSWER
 
 
 def survey_answer(conn: sqlite3.Connection, event: InboundEvent, customer_id: int,
@@ -29,8 +28,8 @@ def survey_answer(conn: sqlite3.Connection, event: InboundEvent, customer_id: in
     case_id = surveys.open_survey(conn, customer_id, since)
     if case_id is None:
         return None
-    return ThreadDecision(case_id, RULE, f"an answer to the satisfaction survey of case "
-                                         f"#{case_id}")
+    return ThreadDecision(case_id, SURVEY_ANSWER,
+                          f"an answer to the satisfaction survey of case #{case_id}")
 
 
 def record_answer(conn: sqlite3.Connection, case_id: int, event: InboundEvent,

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from omnitui.config import ThreadingSettings
 from omnitui.model import InboundEvent, Status
+from omnitui.records import record
 from omnitui.store import cases as store
 from omnitui.store.cases import Row
 from omnitui.store.db import parse_db_time
@@ -23,7 +23,7 @@ from omnitui.store.db import parse_db_time
 SUBJECT_REFERENCE = re.compile(r"\[#(\d{1,12})\]")
 
 
-@dataclass
+@record
 class ThreadDecision:
     case_id: int | None  # None: open a new case
     rule: str

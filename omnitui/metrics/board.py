@@ -6,13 +6,13 @@ two weeks. Aggregates the store computes (store/board.py) and the funnel of toda
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from itertools import pairwise
 
 from omnitui.config import Settings
 from omnitui.filters import age_words
 from omnitui.metrics.funnel import Rate, Spread, day_zone, spread
+from omnitui.records import record
 from omnitui.services.routing import Router
 from omnitui.services.sla import SlaKeeper
 from omnitui.store import board as store
@@ -29,7 +29,7 @@ AT_RISK_WITHIN = timedelta(hours=1)  # due within this long: at risk
 TREND_DAYS = 14
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AgentLine:
     name: str
     role: str
@@ -46,7 +46,7 @@ class AgentLine:
         return bool(self.capacity) and self.working > sum(self.capacity.values())
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FirstReplies:
     """A queue's or a channel's first replies to the cases opened today."""
 
@@ -62,7 +62,7 @@ class FirstReplies:
                 and self.first_response.p90 > self.target)
 
 
-@dataclass
+@record
 class Board:
     now: datetime
     aging: list[tuple[str, dict[str, int]]]  # bucket -> band -> cases

@@ -16,13 +16,14 @@ from __future__ import annotations
 import math
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from omnitui.choices import GroupBy
 from omnitui.config import Settings
 from omnitui.model import Status
+from omnitui.records import record
 from omnitui.store import metrics as store
 from omnitui.store.db import db_time, parse_db_time
 from omnitui.triage.calendar import Calendar, calendar_of
@@ -34,7 +35,7 @@ TARGETS = {"first_response": ("first_response_at", "sla_first_response_due"),
            "resolution": ("solved_at", "sla_resolution_due")}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Spread:
     """A distribution: how many, the mean and the percentiles (seconds)."""
 
@@ -56,7 +57,7 @@ def spread(values: Iterable[float]) -> Spread:
     return Spread(len(ordered), sum(ordered) / len(ordered), rank(0.5), rank(0.9), rank(0.99))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rate:
     """`part` of `whole` (None when there is no whole)."""
 
@@ -68,7 +69,7 @@ class Rate:
         return self.part / self.whole if self.whole else None
 
 
-@dataclass
+@record
 class Funnel:
     """One group's measures (the whole period's, or one queue's, one day's...)."""
 
@@ -85,7 +86,7 @@ class Funnel:
     backlog_age: Spread = field(default_factory=Spread)  # seconds, wall-clock
 
 
-@dataclass
+@record
 class Report:
     since: datetime
     until: datetime

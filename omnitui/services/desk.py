@@ -15,9 +15,9 @@ Actions on cases come in two shapes, for the two kinds of caller:
 `expected_version` refuses a single-case edit when the case moved on since the caller read
 it (scripts that read first: `--if-version`).
 
-The writing, macro, merge, suggestion and contact actions import their modules (the
-outbound channels, identity rules, the pipeline) when called: a script's `omnitui tag`
-starts without them.
+The writing, macro, merge, suggestion and contact actions, and the survey sent on a
+solve, import their modules (the outbound channels, identity rules, the pipeline) when
+called: a script's `omnitui tag` starts without them.
 """
 
 from __future__ import annotations
@@ -27,17 +27,16 @@ import sqlite3
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext, suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from omnitui.config import Macro, Settings
 from omnitui.errors import Refused
 from omnitui.model import Channel, Draft, Identifier, InboundEvent, Status
+from omnitui.records import record
 from omnitui.services import actions
-from omnitui.services.csat import ask_after_solve
 from omnitui.services.history import undo
-from omnitui.services.intake import intake_pipeline
 from omnitui.services.routing import Router, fill_all
 from omnitui.services.upkeep import Upkeep
 from omnitui.store import agents as agent_store
@@ -61,7 +60,7 @@ if TYPE_CHECKING:
 CaseChange = Callable[[sqlite3.Connection, int], object]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CheckedChange:
     """A change with a check that reads only: a case it refuses is refused before the
     write lock is taken (ten agents claiming the same cases would otherwise queue for the
@@ -77,7 +76,7 @@ class CheckedChange:
 CONTACT_CHANNELS = (Channel.PHONE, Channel.WALK_UP)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Change:
     """One audit row an action wrote: what a script or a toast can say changed."""
 
@@ -86,7 +85,7 @@ class Change:
     reason: str
 
 
-@dataclass
+@record
 class SlaRepair:
     """What `omnitui sla recompute` found: cases checked, changed (column: (was, now)), and
     skipped for having no history to replay."""
@@ -96,7 +95,7 @@ class SlaRepair:
     skipped: list[int] = field(default_factory=list)
 
 
-@dataclass
+@record
 class CaseResult:
     """What became of one case: done (with the changes), or refused (and why)."""
 
@@ -193,7 +192,10 @@ class Desk:
         solved gets its satisfaction survey ([csat]) in the same transaction."""
         before = last_change(conn)
         yield
-        for case_id in solved_since(conn, before):  # the customer is asked how it went
+        solved = solved_since(conn, before)
+        if solved:
+            from omnitui.services.csat import ask_after_solve
+        for case_id in solved:  # the customer is asked how it went
             ask_after_solve(conn, self.settings, case_id, self.actor, self.clock())
         for case_id in sorted(changed_cases_since(conn, before)[1] or ()):
             self.upkeep.refresh(conn, case_id, self.clock())
@@ -524,6 +526,7 @@ class Desk:
             sender_name=name, text=text, source=f"logged by {self.actor}",
             subject=f"{'Phone call' if channel == Channel.PHONE else 'Walk-up visit'}"
                     + (f", {minutes:g} min" if minutes else ""))
+        from omnitui.services.intake import intake_pipeline
         with self.store.write() as conn, self._clocks_follow(conn):
             result = intake_pipeline(self.store, self.settings).ingest_in(conn, event, [])
             if result.case_id is None or result.message_id is None:

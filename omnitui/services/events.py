@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import datetime, timedelta
 from difflib import get_close_matches
 from functools import cached_property
@@ -36,6 +36,7 @@ from omnitui.model import (
     ProductEvent,
     Status,
 )
+from omnitui.records import record
 from omnitui.services import actions
 from omnitui.services.macros import fill_template, template_values
 from omnitui.services.outbound import queue_draft, reachable_channels, start_draft
@@ -57,7 +58,7 @@ TELL_AGAIN_AFTER = timedelta(hours=24)  # failed payments within it: the custome
 KIND = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
-@dataclass
+@record
 class EventResult:
     """What an event did, for the person or script that reported it."""
 
@@ -92,7 +93,7 @@ def record_event(conn: sqlite3.Connection, settings: Settings, kind: str, *, at:
         raise Refused(f"a {kind} event is about a customer: give --customer, --email or "
                       "--phone")
     require_customer(conn, customer_id)
-    event_id = business_events.record(conn, kind, customer_id=customer_id, product=product,
+    event_id = business_events.add(conn, kind, customer_id=customer_id, product=product,
                                       severity=level, text=text, actor=ACTOR, at=when)
     result = EventResult(event_id, kind)
     if kind == "payment_failed":
@@ -184,7 +185,7 @@ def _outage(conn: sqlite3.Connection, settings: Settings, product: Product, leve
     if going is not None:
         raise Refused(f"an outage of {product.name} is already going on since "
                       f"{going.at[:16]} UTC (event {going.id}); --resolved ends it")
-    event_id = business_events.record(conn, "outage", customer_id=None, product=product.name,
+    event_id = business_events.add(conn, "outage", customer_id=None, product=product.name,
                                       severity=level, text=text, actor=ACTOR, at=when)
     result = EventResult(event_id, "outage")
     at = datetime.fromisoformat(when)

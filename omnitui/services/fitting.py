@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
 from omnitui.config import Macro, MacroWhen, Settings
 from omnitui.config.hours import parse_duration
+from omnitui.records import record
 from omnitui.store import business_events
 from omnitui.store.audit import recorded
 from omnitui.store.cases import get_case, latest_customer_words, opened_since
@@ -27,7 +27,7 @@ from omnitui.store.customers import attributes_of
 from omnitui.store.db import parse_db_time
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CaseFacts:
     channels: frozenset[str]  # the channel's kind and its class
     queue: str

@@ -18,10 +18,11 @@ import json
 import re
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 
 from omnitui.config import KbSettings, QueueSettings, Settings
+from omnitui.records import record
 from omnitui.store import kb as index
 from omnitui.store.cases import get_case, latest_customer_words
 from omnitui.store.db import Store, StoreError
@@ -30,7 +31,7 @@ from omnitui.triage.semantic import MODEL, Embedder, from_blobs, model_for, rank
 from omnitui.triage.text import content_words, own_words
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Article:
     id: int
     path: str  # relative to the folder, with "/" between parts
@@ -40,7 +41,7 @@ class Article:
     score: float = 0.0  # higher: a better match (0 in a listing)
 
 
-@dataclass
+@record
 class KbSync:
     added: int = 0
     changed: int = 0

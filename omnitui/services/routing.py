@@ -23,7 +23,6 @@ from datetime import datetime, timedelta
 
 from omnitui.config import BusinessHoursSettings, Escalation, QueueSettings, Settings
 from omnitui.services import actions
-from omnitui.services.playbooks import draft_prepared
 from omnitui.store import agents as agent_store
 from omnitui.store.audit import record_audit
 from omnitui.store.cases import require_case
@@ -157,6 +156,7 @@ class Router:
                                                  f"free for {waited} (its fallback)")
         prepared = self.queues.get(fallback)
         if prepared is not None and prepared.macro:
+            from omnitui.services.playbooks import draft_prepared  # macros: only when one runs
             draft_prepared(conn, self.settings, case_id, prepared.macro, now,
                            f"the case overflowed from {case['queue']} into {fallback}")
 

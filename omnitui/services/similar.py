@@ -11,9 +11,9 @@ dropped.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 
 from omnitui.config import Settings
+from omnitui.records import record
 from omnitui.store.cases import latest_customer_words
 from omnitui.store.queries import solved_like
 from omnitui.triage.semantic import model_for, ranked
@@ -23,7 +23,7 @@ CANDIDATES = 30  # recent solved cases sharing words, ranked again
 QUERY_WORDS = 5  # the content words they must share two of
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SimilarCase:
     id: int
     text: str  # the opening of its customer's message that is like this one

@@ -11,16 +11,16 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
 
 from omnitui.config import Settings, SlaPolicy, SlaSettings
-from omnitui.ingest.surveys import RULE as SURVEY_ANSWER
 from omnitui.model import PAUSED_STATUSES, Status
+from omnitui.records import record
 from omnitui.store import cases as case_store
 from omnitui.store.db import db_time, parse_db_time
 from omnitui.triage.calendar import Calendar, calendar_of
 from omnitui.triage.sla import TARGETS, Clock, Clocks, Happening, replay
+from omnitui.vocabulary import SURVEY_ANSWER
 from omnitui.wording import SLA_TARGET_WORDS, span
 
 FINISHED = (Status.SOLVED, Status.CLOSED)
@@ -35,7 +35,7 @@ def short_form_policy(sla: SlaSettings) -> SlaPolicy:
                      tier_factors={"vip": sla.vip_factor})
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TargetState:
     """One clock as an agent or a script reads it."""
 

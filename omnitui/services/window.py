@@ -11,11 +11,11 @@ on the case). A reply to the customer's own message is inside the window by defi
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from omnitui.config import ServiceWindowSettings
 from omnitui.model import Channel
+from omnitui.records import record
 from omnitui.store.db import parse_db_time
 from omnitui.store.messages import last_inbound_at
 from omnitui.wording import span
@@ -24,7 +24,7 @@ WINDOWED = (Channel.WHATSAPP, Channel.MESSENGER)
 SERVICE_WINDOW = timedelta(hours=24)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Unasked:
     """How a message nobody asked for may go: `template` ("": as it is), its `language`;
     `refusal`: why it may not go at all ("": it may)."""

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from omnitui.model import Direction
+from omnitui.records import record
 
 # The statuses that take an agent's attention, so count against their capacity: a case
 # waiting on the customer or on someone else does not.
@@ -20,7 +21,7 @@ WORKING = ("new", "open")
 _ACTIVE = "('new', 'open', 'pending', 'on_hold')"  # the partial indexes' own condition
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Agent:
     name: str
     display_name: str
@@ -58,7 +59,7 @@ def agent(conn: sqlite3.Connection, name: str) -> Agent | None:
     return _agent(row) if row else None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AgentProfile:
     """What the config says of an agent (the run-time state is the store's own)."""
 

@@ -4,12 +4,12 @@ question waits for its answer, and how it ended."""
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 
+from omnitui.records import record
 from omnitui.store.audit import ChangeSet, insert_row, update_row
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Run:
     case_id: int
     channel: str

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from omnitui.records import record
 from omnitui.store.db import StoreError, db_time, insert, transaction_token, utc_now
 from omnitui.store.schema import DERIVED
 
@@ -21,7 +22,7 @@ UNDOABLE_TABLES = frozenset({"customers", "identities", "cases", "messages", "su
                              "customer_facts", "outbox", "csat", "assistant_runs"})
 
 
-@dataclass
+@record
 class ChangeSet:
     """The rows one action touched: the first `before` and the last `after` of each."""
 
@@ -220,7 +221,7 @@ def recorded(conn: sqlite3.Connection, case_id: int, action: str, reason_prefix:
 _UNTOLD = frozenset({"version", "updated_at"})
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AuditEntry:
     """One audit event as a history shows it."""
 

@@ -14,9 +14,9 @@ import os
 import shutil
 import sqlite3
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
+from omnitui.records import record
 from omnitui.store.db import StoreError
 from omnitui.store.schema import SCHEMA_VERSION
 
@@ -24,7 +24,7 @@ STORE_FILE = "omnitui.db"
 ATTACHMENTS = "attachments"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Copied:
     """What a backup or a restore holds."""
 

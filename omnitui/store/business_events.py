@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+
+from omnitui.records import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class BusinessEvent:
     id: int
     kind: str
@@ -21,7 +22,7 @@ class BusinessEvent:
 COLUMNS = "id, kind, customer_id, product, severity, text, at, resolved_at"
 
 
-def record(conn: sqlite3.Connection, kind: str, *, customer_id: int | None,
+def add(conn: sqlite3.Connection, kind: str, *, customer_id: int | None,
            product: str | None, severity: int, text: str, actor: str, at: str) -> int:
     cur = conn.execute(
         "INSERT INTO business_events (kind, customer_id, product, severity, text, actor, at)"

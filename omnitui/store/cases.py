@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
 from typing import Any
 
 from omnitui.model import Status
+from omnitui.records import record
 from omnitui.store.audit import ChangeSet, insert_row, update_row
 from omnitui.store.db import StoreError, columns_of
 from omnitui.store.schema import ACTIVE
@@ -96,7 +96,7 @@ def is_participant(conn: sqlite3.Connection, case_id: int, customer_id: int) -> 
     return row is not None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class NewCase:
     """A case as it opens: whose it is, where it came from, its triage and its clocks
     (stored times)."""
@@ -170,7 +170,7 @@ def due_snoozes(conn: sqlite3.Connection, now: str, limit: int) -> list[tuple[in
                         (now, limit)).fetchall()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ClockFacts:
     """What a case's SLA clocks are replayed from: its opening, its customers' messages (as
     received) and our replies (time, direction, kind of response, automatic or not, the
@@ -234,7 +234,7 @@ def replayable_case_ids(conn: sqlite3.Connection, since: str | None, *,
                                        " ORDER BY id", (since,) if since else ())]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ScoreFacts:
     """The score's inputs the case row lacks: its latest customer message's tone and
     urgency, the customer's attributes, and since when the customer waits for our answer

@@ -7,15 +7,15 @@ whose heartbeat is old is shown as silent: it may have died without saying so.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from omnitui.records import record
 from omnitui.store.db import parse_db_time
 
 SILENT_AFTER = timedelta(seconds=60)  # a running daemon beats every few seconds
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ChannelState:
     channel: str
     account: str
@@ -31,7 +31,7 @@ class ChannelState:
         return bool(self.last_error) and (self.last_sync_at or "") <= (self.last_error_at or "")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DaemonState:
     state: str  # running | stopped
     pid: int | None

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from omnitui.records import record
 from omnitui.store import cases
 from omnitui.store.audit import ChangeSet, insert_row, update_row
 from omnitui.store.db import StoreError
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class IdentityRow:
     id: int
     customer_id: int
@@ -32,7 +33,7 @@ def find_identities(conn: sqlite3.Connection,
     return found
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class NewIdentity:
     """An identifier known to be the customer's: its kind and normalized value (the key
     identification finds them by), as it was written, and why it is theirs."""
@@ -43,7 +44,7 @@ class NewIdentity:
     reason: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class NewCustomer:
     name: str = ""
     tier: str = "standard"
@@ -72,7 +73,7 @@ def add_identity(conn: sqlite3.Connection, customer_id: int, identity: NewIdenti
         "display": identity.display, "reason": identity.reason, "created_at": now}, changes)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ClaimRow:
     """A message that stated an identifier without proof, and whose customer it is."""
 

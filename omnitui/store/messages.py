@@ -6,9 +6,9 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from omnitui.records import record
 from omnitui.store.audit import ChangeSet, insert_row
 from omnitui.store.db import columns_of
 
@@ -126,7 +126,7 @@ def mark_processed(conn: sqlite3.Connection, raw_id: int, error: str | None = No
                  (error, raw_id))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class NewMessage:
     """A message as it joins a case: a customer's (in), an agent's reply (out) or a note.
     `thread_key` is the id replies name it by, `parent_keys` the ids it answers;

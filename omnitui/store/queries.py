@@ -10,7 +10,7 @@ import json
 import sqlite3
 from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from itertools import combinations
 from typing import Any, NamedTuple
 
@@ -22,6 +22,7 @@ from omnitui.model import (
     CustomerView,
     MessageView,
 )
+from omnitui.records import record
 from omnitui.store.schema import ACTIVE, NO_SLA_DUE
 
 
@@ -60,7 +61,7 @@ DETAIL_COLUMNS = ("previous_case_id", "merged_into", "reopens", "reassignments",
                   "snoozed_until", "priority_parts", "priority_by", "severity")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CaseQuery:
     statuses: tuple[str, ...] | None = None  # None: every active status
     queue: str | None = None

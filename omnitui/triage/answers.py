@@ -11,9 +11,9 @@ stay on the timeline for the agent.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from omnitui.config import AssistantChoice, AssistantQuestion
+from omnitui.records import record
 
 MAX_ANSWER = 120  # characters of free text kept as a field
 SKIP_WORDS = frozenset({
@@ -24,7 +24,7 @@ SKIP_WORDS = frozenset({
 NUMBER = re.compile(r"\s*#?([1-9])\s*[).:]?\s*")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Answer:
     value: str  # what is kept on the case
     choice: AssistantChoice | None = None  # the choice taken, for a question with choices

@@ -8,13 +8,14 @@ idle 14 min").
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 
+from omnitui.records import record
 from omnitui.wording import span
 
 
-@dataclass
+@record
 class Candidate:
     """An agent present and not away, with their open cases counted by channel class."""
 
@@ -46,7 +47,7 @@ class Candidate:
         return f"{self.open} open"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Choice:
     agent: str | None  # None: nobody free, the case waits
     reason: str

@@ -11,13 +11,14 @@ change is 23 or 25 hours). With no time zone the calendar is always open: 24x7.
 from __future__ import annotations
 
 from collections.abc import Container, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from omnitui.config import BusinessHoursSettings
 from omnitui.config.hours import DAYS, CalendarError, parse_date, parse_span
+from omnitui.records import record
 
 # The public holidays this process already knows (read from the store, where the daemon, a
 # console or the demo build kept them), by (country, subdivision): the years they cover and
@@ -61,7 +62,7 @@ MAX_DAYS = 3700  # ten years: no target in business time looks further (a calend
 # open hour at all is refused when the config is read)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Calendar:
     zone: ZoneInfo | None = None  # None: always open (24x7)
     week: tuple[tuple[tuple[int, int], ...], ...] = ((),) * 7  # Monday first, minutes

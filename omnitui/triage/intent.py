@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 from omnitui.config import Intent, SemanticSettings
+from omnitui.records import record
 from omnitui.triage.semantic import ENGLISH, Embedder, model_for, ranked
 from omnitui.triage.text import phrase_pattern
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class IntentMatch:
     """The intent found, and the rule that found it, shown on the case as a reason."""
 

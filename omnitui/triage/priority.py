@@ -11,17 +11,17 @@ re-scores just the cases whose step has come.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from omnitui.config import PrioritySettings
+from omnitui.records import record
 from omnitui.triage.calendar import Calendar
 from omnitui.wording import span
 
 HOUR = 3600.0
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Facts:
     """What the score is made of, read from the case, its customer and its latest message."""
 
@@ -36,7 +36,7 @@ class Facts:
     boost: float = 0.0  # escalations' raises
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Score:
     total: float
     parts: list[tuple[str, float]]  # ("vip", 30), ("waiting 3h", 6) ...

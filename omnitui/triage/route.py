@@ -4,13 +4,13 @@ are replayed and its priority scored: services/upkeep.py.)"""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from omnitui.config import Intent, RoutingSettings
 from omnitui.model import InboundEvent
+from omnitui.records import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Routing:
     queue: str
     queue_reason: str  # "intent billing, says 'charged twice'", "channel sms", ...

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
+from omnitui.records import record
 from omnitui.triage.text import own_words, phrase_pattern
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ SHOUTED_RUN = 4  # words in capitals in a row ("SSO and API" is not shouting; "W
 SHOUTED_SHARE = 0.6  # STILL BROKEN" is), or this share of capitals among 12 letters or more
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Reading:
     """What a message's tone says: the score (None: no model for its language), whether it
     is irritated, and why (for the case screen)."""

@@ -19,15 +19,16 @@ response on record.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 
+from omnitui.records import record
 from omnitui.triage.calendar import Calendar
 
 TARGETS = ("first_response", "meaningful_response", "next_response", "resolution")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Happening:
     """One thing that moves the clocks. `kind`: opened, inbound, reply (`response`: meaningful,
     first, or none for an automatic acknowledgement), pause (`response` "customer": pending,
@@ -39,7 +40,7 @@ class Happening:
     response: str = "meaningful"
 
 
-@dataclass
+@record
 class Clock:
     target: str
     seconds: float  # the target, in the policy's time
@@ -63,7 +64,7 @@ class Clock:
         return self.met is None and self.stopped is None
 
 
-@dataclass
+@record
 class Clocks:
     """Every clock a case has had (the latest of each target last) and whether they stand
     paused now."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from omnitui.config import SavedView
 from omnitui.filters import Narrowing, Vocabulary, parse
 from omnitui.model import PAUSED_STATUSES
+from omnitui.records import record
 from omnitui.store.db import db_time
 from omnitui.store.queries import CaseQuery
 
@@ -15,7 +16,7 @@ AT_RISK_WITHIN = timedelta(hours=1)
 ALL_OPEN = "all open"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class View:
     name: str
     query: CaseQuery

@@ -24,7 +24,6 @@ import socket
 import ssl
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
@@ -36,6 +35,7 @@ from omnitui.errors import OmnituiError
 from omnitui.ingest.pending import FilingResult, RawItem, file_pending
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import InboundEvent
+from omnitui.records import record
 from omnitui.store import channel_state, cursors
 from omnitui.store.db import Store, db_time, utc_now
 from omnitui.store.messages import insert_raw, raw_seen
@@ -56,7 +56,7 @@ class MailboxError(OmnituiError):
     """A mailbox problem worded for a person (never with a secret in it)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SyncResult:
     stored: int  # new raw messages, waiting for `ingest_pending`
     duplicates: int  # stored before: same bytes, or on Gmail same X-GM-MSGID (resync, label)

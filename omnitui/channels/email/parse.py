@@ -20,7 +20,7 @@ import mimetypes
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email.generator import BytesGenerator
@@ -33,6 +33,7 @@ from io import BytesIO
 from typing import TypeVar
 
 from omnitui.model import AttachmentData, Identifier, InboundEvent
+from omnitui.records import record
 
 __all__ = ["parse_email", "recipients_of"]
 
@@ -438,7 +439,7 @@ def _decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
 
 # --- body and attachments --------------------------------------------------------------------
 
-@dataclass
+@record
 class _Body:
     """What the MIME walk found: text parts, HTML parts, attachments, structural markers."""
 

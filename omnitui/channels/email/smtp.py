@@ -14,7 +14,6 @@ from __future__ import annotations
 import smtplib
 import ssl
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage
@@ -23,12 +22,13 @@ from email.utils import format_datetime, formataddr
 from omnitui.channels.errors import PermanentFailure, SendError, TemporaryFailure
 from omnitui.channels.secrets import Secrets
 from omnitui.config import LOOPBACK_HOSTS, ConfigError, MailboxSettings, secret
+from omnitui.records import record
 
 TIMEOUT_S = 60.0  # per socket operation: a dead server must not block the daemon forever
 REFERENCES_KEPT = 10  # RFC 5322 §3.6.4 chains grow forever; keep the root and the last few
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Attachment:
     filename: str
     mime: str

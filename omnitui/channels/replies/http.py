@@ -14,19 +14,19 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from omnitui.channels.errors import PermanentFailure, SendError, TemporaryFailure
 from omnitui.channels.secrets import Secrets
+from omnitui.records import record
 
 # httpx logs every request's URL at INFO, and Telegram's URL holds the bot token.
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Refusal:
     """What a platform said went wrong with a request."""
 

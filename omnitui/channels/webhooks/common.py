@@ -7,14 +7,14 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from omnitui.errors import OmnituiError
+from omnitui.records import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class HookRequest:
     method: str
     url: str  # as the platform called it (the public URL, if one is configured)
@@ -23,7 +23,7 @@ class HookRequest:
     body: bytes
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Answer:
     key: str | None  # store the body under this delivery key; None: store nothing
     status: int = 200

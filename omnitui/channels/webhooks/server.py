@@ -25,7 +25,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
@@ -45,6 +44,7 @@ from omnitui.channels.webhooks.common import (
 from omnitui.channels.webhooks.deliveries import RAW_CHANNEL, read_delivery
 from omnitui.config import HookChannel, Settings, hook_secret, listen_address
 from omnitui.ingest.pending import RawItem
+from omnitui.records import record
 from omnitui.store import channel_state
 from omnitui.store.db import Store, db_time, set_busy_timeout, utc_now
 from omnitui.store.messages import insert_raw_once
@@ -56,7 +56,7 @@ GROUP = 500  # bodies per commit at most
 HEALTH_CHANNEL = "webhook"  # channel_health rows (webhook, channel name)
 
 
-@dataclass
+@record
 class _Delivery:
     channel: str
     body: bytes

@@ -4,8 +4,6 @@ reach a team without any API get cases, SLA clocks and metrics like every other 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -13,11 +11,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Select, Static
 
 from omnitui.model import Channel
+from omnitui.records import record
 from omnitui.sanitize import sanitize
 from omnitui.tui.widgets.typing import TypingArea, TypingInput
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Contact:
     channel: str
     who: str  # an email address or a phone number
