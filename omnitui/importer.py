@@ -65,12 +65,13 @@ def import_mail(store: Store, settings: Settings, mail: Iterator[MailItem], *,
     counts = {"imported": 0, "duplicates": 0, "with_errors": 0}
     workers = default_workers() if workers is None else workers
     events = parsed_events(mail, workers, store.attachments_dir, settings)
-    for n, result in enumerate(pipeline.ingest_many(events), start=1):
-        if result.duplicate:
-            counts["duplicates"] += 1
-        else:
-            counts["imported"] += 1
-            counts["with_errors"] += result.parse_errors
-        if progress and n % 50 == 0:
-            progress(n)
+    with pipeline.bulk():
+        for n, result in enumerate(pipeline.ingest_many(events), start=1):
+            if result.duplicate:
+                counts["duplicates"] += 1
+            else:
+                counts["imported"] += 1
+                counts["with_errors"] += result.parse_errors
+            if progress and n % 50 == 0:
+                progress(n)
     return counts

@@ -9,7 +9,6 @@ default, so no config file is needed.
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 import types
 import typing
 from pathlib import Path
@@ -30,6 +29,8 @@ def load_settings(path: Path | None = None, *, missing_ok: bool = False) -> Sett
             raise ConfigError(f"{file}: no such config file (`omnitui --config {file} init` "
                               "writes a starter one there)")
         return Settings()
+    import tomllib  # here: most commands' machines have no config file to parse
+
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:

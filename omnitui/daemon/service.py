@@ -37,7 +37,7 @@ from omnitui.services.intake import intake_pipeline
 from omnitui.services.kb import refresh as refresh_kb
 from omnitui.services.routing import Router, apply_agents, route_by_time
 from omnitui.services.scheduler import fire_sla_alarms, wake_snoozed
-from omnitui.services.upkeep import Upkeep, rescore_due
+from omnitui.services.upkeep import Upkeep, finish_due, rescore_due
 from omnitui.store import channel_state
 from omnitui.store.db import Store, db_time, utc_now
 from omnitui.triage.semantic import model_for
@@ -212,6 +212,7 @@ class Daemon:
                     routed = route_by_time(store, router, utc_now())
                     escalated = fire_sla_alarms(store, router, upkeep.sla, utc_now())
                     rescore_due(store, upkeep, utc_now())
+                    finish_due(store, upkeep)  # what a killed import left
                 except Exception:  # a busy store: the next tick does it
                     log.warning("could not wake, route, escalate or re-score cases", exc_info=True)
                     continue

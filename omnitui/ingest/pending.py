@@ -24,6 +24,7 @@ import time
 import traceback
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
@@ -84,15 +85,26 @@ def file_pending(store: Store, pipeline: Pipeline, channel: str, parse: Parser, 
     processes (None: as many as there are spare cores once the backlog is big enough to pay
     for starting them; `parse` must then be picklable) — so the write lock is held for the
     pipeline's writes only. Each row is filed only if still pending inside that transaction,
-    so two filers never file the same row twice."""
+    so two filers never file the same row twice. A backlog that big is also a bulk load:
+    its cases' clocks and scores are brought up to date once, when it is filed."""
+    backlog = _backlog(store, channel, limit) >= PARALLEL_FROM
     if workers is None:
-        workers = default_workers() if _backlog(store, channel, limit) >= PARALLEL_FROM else 0
+        workers = default_workers() if backlog else 0
     settings = pipeline.settings
     work = partial(_read_items, parse=parse, triage=settings.triage, intents=settings.intents,
                    semantic=settings.semantic,
                    blob_dir=store.attachments_dir, durable=store.durable)
     outcomes = read_ahead(work, _pending_items(store, channel, batch, limit, stop), workers)
     counts = Counter({"messages": 0, "duplicates": 0, "failed": 0, "other": 0})
+    with pipeline.bulk() if backlog else nullcontext():  # a backlog: cases kept up once
+        _file_outcomes(store, pipeline, outcomes, counts, stop, hold)
+    return FilingResult(**counts)
+
+
+def _file_outcomes(store: Store, pipeline: Pipeline,
+                   outcomes: Iterator[tuple[RawItem, list[Inbound] | Failed]],
+                   counts: Counter[str], stop: threading.Event | None, hold: float) -> None:
+    """File rows parsed already, a batch a transaction, each batch held at most `hold` s."""
     ready: deque[tuple[RawItem, list[Inbound] | Failed]] = deque()
     while not (stop is not None and stop.is_set()):
         if not ready:  # parsed and read before the lock is taken, never while it is held
@@ -107,7 +119,6 @@ def file_pending(store: Store, pipeline: Pipeline, channel: str, parse: Parser, 
                     counts.update(_file_one(conn, pipeline, item, outcome))
         if ready:
             time.sleep(WRITE_GAP)
-    return FilingResult(**counts)
 
 
 def file_again(store: Store, pipeline: Pipeline, item: RawItem, parse: Parser) -> FilingResult:

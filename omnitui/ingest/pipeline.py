@@ -32,6 +32,7 @@ from omnitui.vocabulary import SURVEY_ANSWER
 # it queues (an acknowledgement in the outbox, say) commits or rolls back with the message.
 Automation = Callable[[sqlite3.Connection, InboundEvent, IngestResult], None]
 Batch = Callable[[sqlite3.Connection], AbstractContextManager[object]]
+Bulk = Callable[[], AbstractContextManager[object]]
 # What acts on a report about a product (an outage from a webhook): services/events.py.
 ProductEvents = Callable[[sqlite3.Connection, ProductEvent], int]
 
@@ -41,15 +42,18 @@ class Pipeline:
                  automations: Sequence[Automation] = (), *,
                  clock: Callable[[], datetime] = utc_now,
                  batch: Batch = lambda conn: nullcontext(),
+                 bulk: Bulk = nullcontext,
                  product_events: ProductEvents | None = None) -> None:
         """`clock`: when an item is received (the demo replays its story's days); `batch`:
-        what wraps each bulk transaction (the automations' work done once per batch);
+        what wraps each bulk transaction (the automations' work done once per batch); `bulk`:
+        what wraps a load of many such transactions (that work done once per load);
         `product_events`: what files a product's event (None: the pipeline refuses one)."""
         self.store = store
         self.settings = settings
         self.automations = list(automations)
         self.clock = clock
         self.batch = batch
+        self.bulk = bulk
         self.intents = intent_classifier(settings.intents, settings.semantic)
         self.product_events = product_events
 

@@ -29,7 +29,8 @@ def intake_pipeline(store: Store, settings: Settings, *,
     """`clock`: when items are received (the demo's story time); `upkeep`: a caller's own,
     to share its batches (the demo's); `live`: customers are writing in now (the daemon), so
     [acknowledge] applies; `route`: new and reopened cases go to routing (`omnitui refile`
-    leaves owners as they are). A bulk load brings each case up to date once per batch. (The
+    leaves owners as they are). A bulk load brings each case up to date once per batch, or
+once per load in the pipeline's `bulk` (an import, a daemon's backlog). (The
     pipeline is imported here: a script's `omnitui tag` starts without it.)"""
     from omnitui.ingest.pipeline import Pipeline
 
@@ -68,5 +69,6 @@ def intake_pipeline(store: Store, settings: Settings, *,
 
         automations.append(Acknowledger(settings, upkeep.sla, clock, outages))
     return Pipeline(store, settings, automations, clock=clock, batch=upkeep.batched,
+                    bulk=lambda: upkeep.bulk(store),
                     product_events=lambda conn, event: from_product_webhook(
                         conn, settings, event))

@@ -23,7 +23,7 @@ from omnitui.services.routing import Router
 from omnitui.services.sla import SlaKeeper
 from omnitui.store import cases as case_store
 from omnitui.store.audit import record_audit
-from omnitui.store.db import Store, db_time, stored_time
+from omnitui.store.db import Store, db_time, parse_db_time, stored_time
 from omnitui.triage.priority import Facts, Score, score
 from omnitui.vocabulary import ROUTER
 
@@ -37,18 +37,39 @@ class Upkeep:
         self.sla = SlaKeeper(settings)
         self.router = router or Router(settings)
         self._pending: dict[int, datetime] | None = None  # in a batch: case -> as of when
+        self._deferred = False  # in a bulk load: a batch marks its cases, the load's end
+                                # refreshes them
 
     @contextmanager
     def batched(self, conn: sqlite3.Connection) -> Iterator[None]:
         """Inside a bulk load's transaction (an import, the demo): each case touched is
-        brought up to date once, when the batch ends, not after each of its messages."""
+        brought up to date once, when the batch ends, not after each of its messages (in a
+        `bulk` load: marked, in the same transaction, for the load's end)."""
         self._pending = {}
         try:
             yield
-            for case_id, now in self._pending.items():
-                self._refresh(conn, case_id, now)
+            if self._deferred:
+                case_store.mark_upkeep_due(conn, {case_id: db_time(now) for case_id, now
+                                                  in self._pending.items()})
+            else:
+                for case_id, now in self._pending.items():
+                    self._refresh(conn, case_id, now)
         finally:
             self._pending = None
+
+    @contextmanager
+    def bulk(self, store: Store) -> Iterator[None]:
+        """Around a load of many batches (an import, the daemon's backlog): a case whose
+        messages come in several batches is brought up to date once, when the load ends
+        (10,000 messages of a mailbox touched 2,411 cases in 8,522 batch refreshes). Each
+        batch marks its cases in `upkeep_due` as it commits, so a load killed midway leaves
+        them marked: the next load's end, or the daemon's scheduler, finishes them."""
+        self._deferred = True
+        try:
+            yield
+        finally:
+            self._deferred = False
+        finish_due(store, self)
 
     def refresh(self, conn: sqlite3.Connection, case_id: int, now: datetime) -> None:
         """The case's clocks replayed and its score recomputed, written in one statement
@@ -103,6 +124,20 @@ class Upkeep:
                       attributes=read.attributes, waiting_since=waiting,
                       boost=case["priority_boost"])
         return score(facts, self.settings.priority, self.sla.calendar(policy), now)
+
+
+def finish_due(store: Store, upkeep: Upkeep) -> int:
+    """Bring up to date the cases bulk loads marked, BATCH to a transaction; returns how
+    many. A case marked again meanwhile (a load still running) keeps its later mark."""
+    done = after = 0
+    while due := case_store.upkeep_due(store.conn, after, BATCH):
+        with store.write() as conn:
+            for case_id, as_of in due:
+                upkeep.refresh(conn, case_id, parse_db_time(as_of))
+                case_store.clear_upkeep_due(conn, case_id, as_of)
+        done += len(due)
+        after = due[-1][0]
+    return done
 
 
 def rescore_due(store: Store, upkeep: Upkeep, now: datetime) -> int:

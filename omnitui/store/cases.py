@@ -269,6 +269,24 @@ def due_rescores(conn: sqlite3.Connection, now: str, limit: int) -> list[int]:
         f" AND status IN {ACTIVE} ORDER BY rescore_at LIMIT ?", (now, limit))]
 
 
+def mark_upkeep_due(conn: sqlite3.Connection, due: dict[int, str]) -> None:
+    """Mark cases for upkeep as of a moment (the latest mark of a case wins)."""
+    conn.executemany(
+        "INSERT INTO upkeep_due (case_id, as_of) VALUES (?, ?) ON CONFLICT (case_id)"
+        " DO UPDATE SET as_of = max(as_of, excluded.as_of)", due.items())
+
+
+def upkeep_due(conn: sqlite3.Connection, after: int, limit: int) -> list[tuple[int, str]]:
+    """(case, as of) of the marked cases past case `after`, in case order."""
+    return conn.execute("SELECT case_id, as_of FROM upkeep_due WHERE case_id > ?"
+                        " ORDER BY case_id LIMIT ?", (after, limit)).fetchall()
+
+
+def clear_upkeep_due(conn: sqlite3.Connection, case_id: int, as_of: str) -> None:
+    """Unmark a case brought up to date as of `as_of` (a later mark stays)."""
+    conn.execute("DELETE FROM upkeep_due WHERE case_id = ? AND as_of = ?", (case_id, as_of))
+
+
 def first_responses(conn: sqlite3.Connection, queue: str, since: str,
                     limit: int) -> list[tuple[str, str]]:
     """(opened, first response) of the queue's newest cases opened since `since` and

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator, Mapping
@@ -21,6 +20,12 @@ def message_with_external_id(conn: sqlite3.Connection, channel: str,
     return (row[0], row[1], row[2]) if row else None
 
 
+def _sha256(body: bytes) -> str:
+    import hashlib  # here: a command that only reads or edits cases starts without OpenSSL
+
+    return hashlib.sha256(body).hexdigest()
+
+
 def insert_raw(conn: sqlite3.Connection, channel: str, source: str, body: bytes,
                now: str, *, pending: bool = False, sha256: str | None = None,
                external_key: str | None = None) -> int:
@@ -29,7 +34,7 @@ def insert_raw(conn: sqlite3.Connection, channel: str, source: str, body: bytes,
     cur = conn.execute(
         "INSERT INTO raw_payloads (channel, source, sha256, size, received_at, body, pending,"
         " external_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (channel, source, sha256 or hashlib.sha256(body).hexdigest(), len(body), now, body,
+        (channel, source, sha256 or _sha256(body), len(body), now, body,
          int(pending), external_key))
     return int(cur.lastrowid or 0)
 
@@ -41,8 +46,7 @@ def insert_raw_once(conn: sqlite3.Connection, channel: str, source: str, body: b
     cur = conn.execute(
         "INSERT OR IGNORE INTO raw_payloads (channel, source, sha256, size, received_at, body,"
         " pending, external_key) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
-        (channel, source, hashlib.sha256(body).hexdigest(), len(body), now, body,
-         external_key))
+        (channel, source, _sha256(body), len(body), now, body, external_key))
     return cur.rowcount == 1
 
 

@@ -728,13 +728,23 @@ MIGRATION_25 = """
 ALTER TABLE agents ADD COLUMN keys_file TEXT;
 """
 
+# 26: the cases a bulk load (an import, the daemon's backlog) filed messages on, marked in
+# each batch's transaction: the load brings each up to date once, when it ends, and one
+# killed midway leaves them here for the next load or the daemon's scheduler.
+MIGRATION_26 = """
+CREATE TABLE upkeep_due (
+    case_id INTEGER PRIMARY KEY,
+    as_of TEXT NOT NULL
+);
+"""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
                          MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10,
                          MIGRATION_11, MIGRATION_12, MIGRATION_13, MIGRATION_14,
                          MIGRATION_15, MIGRATION_16, MIGRATION_17,
                          MIGRATION_18, MIGRATION_19, MIGRATION_20, MIGRATION_21,
                          MIGRATION_22, MIGRATION_23, MIGRATION_24,
-                         MIGRATION_25]
+                         MIGRATION_25, MIGRATION_26]
 
 # Migrations that also rewrite rows by rules too involved for SQL: the module whose
 # `migrate(conn)` runs right after that migration's SQL, in the same transaction. Named, not

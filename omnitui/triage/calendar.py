@@ -14,11 +14,14 @@ from collections.abc import Container, Iterator
 from dataclasses import field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING
 
 from omnitui.config import BusinessHoursSettings
 from omnitui.config.hours import DAYS, CalendarError, parse_date, parse_span
 from omnitui.records import record
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 # The public holidays this process already knows (read from the store, where the daemon, a
 # console or the demo build kept them), by (country, subdivision): the years they cover and
@@ -145,6 +148,8 @@ def calendar_of(hours: BusinessHoursSettings) -> Calendar:
     """The config's [business_hours] as a calendar (checked when the config was read)."""
     if not hours.time_zone:
         return Calendar()
+    from zoneinfo import ZoneInfo  # here: a 24x7 desk's commands start without it
+
     week = tuple(tuple(sorted(parse_span(span) for span in hours.hours.get(day, [])))
                  for day in DAYS)
     return Calendar(ZoneInfo(hours.time_zone), week,

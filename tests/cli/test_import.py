@@ -62,6 +62,26 @@ def test_import_twice_adds_nothing(omnitui: Run, tmp_path: Path) -> None:
     assert conn.execute("SELECT count(*) FROM messages WHERE language IS NULL").fetchone()[0] == 0
 
 
+def clocks(db: Path) -> set[tuple[object, ...]]:
+    """Each case's clocks and score, by its first message (case ids may differ by store)."""
+    conn = sqlite3.connect(db)
+    try:
+        return set(conn.execute(
+            "SELECT min(m.external_id), c.sla_first_response_due, c.sla_resolution_due,"
+            " c.sla_due, c.sla_alarm_at, c.priority, c.priority_parts, c.rescore_at"
+            " FROM cases c JOIN messages m ON m.case_id = c.id GROUP BY c.id"))
+    finally:
+        conn.close()
+
+
+def upkeep_due(db: Path) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT count(*) FROM upkeep_due").fetchone()[0]
+    finally:
+        conn.close()
+
+
 def test_broken_mail_is_stored_raw_with_its_error(omnitui: Run, tmp_path: Path) -> None:
     bad = tmp_path / "bad.eml"
     bad.write_bytes(b"Subject: =?unknown-8bit?Q?broken?=\nContent-Type: text/plain;"
@@ -112,6 +132,8 @@ def test_import_killed_midway_then_rerun_loses_and_duplicates_nothing(
     proc.wait()
     done_before = stored(db)[0]
     assert 0 < done_before < count
+    # its cases' clocks are kept up once, at the end: the batches it committed marked theirs
+    assert upkeep_due(db) > 0
     rerun = subprocess.run(command, env=cli_env, capture_output=True, text=True, timeout=300,
                            stdin=subprocess.DEVNULL)
     assert rerun.returncode == 0, rerun.stderr
@@ -123,6 +145,13 @@ def test_import_killed_midway_then_rerun_loses_and_duplicates_nothing(
     assert conn.execute("SELECT count(*) FROM raw_payloads").fetchone()[0] == count
     subjects = {r[0] for r in conn.execute("SELECT subject FROM messages")}
     assert subjects == {f"Question {n}" for n in range(len(messages))}
+    # the re-run's end kept up the killed run's cases too: as an import never killed did
+    assert upkeep_due(db) == 0
+    clean = tmp_path / "clean.db"
+    subprocess.run([*command[:4], str(clean), *command[5:]], env=cli_env, check=True,
+                   capture_output=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert clocks(db) == clocks(clean)
+    assert all(row[1] and row[6] for row in clocks(db))  # due times and scores, all set
 
 
 def test_two_imports_at_once_share_the_store(cli_env: dict[str, str], tmp_path: Path) -> None:

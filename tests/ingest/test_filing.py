@@ -9,13 +9,16 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from omnitui.channels.email.imap import CHANNEL, ingest_pending
 from omnitui.channels.email.parse import parse_email
 from omnitui.channels.webhooks.deliveries import RAW_CHANNEL, parse_delivery
 from omnitui.config import Settings
-from omnitui.ingest.pending import FilingResult, RawItem, file_pending
+from omnitui.ingest.pending import PARALLEL_FROM, FilingResult, RawItem, file_pending
 from omnitui.ingest.pipeline import Automation, Pipeline
 from omnitui.services.intake import intake_pipeline
+from omnitui.services.upkeep import Upkeep, finish_due
 from omnitui.store.db import Store, db_time, utc_now
 from omnitui.store.messages import insert_raw
 from tests.conftest import make_email
@@ -138,3 +141,38 @@ def test_mail_is_parsed_and_read_before_the_write_lock_is_taken(tmp_path: Path) 
                              workers=0)
     assert filed.messages == 2
     assert lock_held == [False, False]
+
+
+def clocks(store: Store) -> list[tuple[object, ...]]:
+    """Each case's first response due time and score breakdown."""
+    return store.conn.execute("SELECT sla_first_response_due, priority_parts FROM cases"
+                              ).fetchall()
+
+
+def marked(store: Store) -> int:
+    return store.conn.execute("SELECT count(*) FROM upkeep_due").fetchone()[0]
+
+
+def test_a_backlog_keeps_its_cases_up_once_it_is_filed(tmp_path: Path) -> None:
+    """A backlog (a first sync) is a bulk load: its cases' clocks and scores are worked out
+    once, at its end, and none is left waiting for them."""
+    with Store(tmp_path / "cases.db") as store:
+        stored(store, [make_email(f"c{n % 40}@example.com", subject=f"Question {n}")
+                       for n in range(PARALLEL_FROM)])
+        filed = ingest_pending(store, intake_pipeline(store, Settings()), workers=0)
+        assert filed.messages == PARALLEL_FROM
+        assert marked(store) == 0
+        assert len(clocks(store)) >= 40 and all(due and parts for due, parts in clocks(store))
+
+
+def test_the_cases_a_killed_load_left_are_kept_up_by_the_schedulers_pass(store: Store) -> None:
+    settings = Settings()
+    pipeline = intake_pipeline(store, settings)
+    with pytest.raises(KeyboardInterrupt), pipeline.bulk():
+        with store.write() as conn, pipeline.batch(conn):
+            pipeline.ingest_in(conn, parse_email(MAIL[0], source="support"))
+        raise KeyboardInterrupt  # killed after its first batch committed
+    assert marked(store) == 1 and clocks(store) == [(None, None)]
+    assert finish_due(store, Upkeep(settings)) == 1  # the daemon's scheduler, every tick
+    assert marked(store) == 0
+    assert all(due and parts for due, parts in clocks(store))
