@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import importlib
-import logging
 import os
 import sqlite3
 import sys
@@ -33,8 +32,6 @@ if TYPE_CHECKING:
 BUSY_TIMEOUT_S = 10.0
 SLOW_WRITE_S = 1.0  # a write transaction held longer than this is logged: others wait on it
 
-log = logging.getLogger("omnitui.store")
-log.addHandler(logging.NullHandler())  # for the daemon's log; a command's stderr stays quiet
 T = TypeVar("T")
 R = TypeVar("R")
 DB_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # SQLite's own datetime() format, in UTC
@@ -246,8 +243,19 @@ def write_transaction(conn: sqlite3.Connection,
         _open_transactions.pop(id(conn), None)
         held = time.monotonic() - locked_at
         if held > SLOW_WRITE_S:
-            log.warning("the write lock was held %.1f s by %s: every other writer waited",
-                        held, _writer())
+            _log_slow_write(held)
+
+
+def _log_slow_write(held: float) -> None:
+    """For the daemon's log; a command's stderr stays quiet. (logging is imported here: it
+    costs every command a millisecond at start, and this is its only use in the store.)"""
+    import logging
+
+    log = logging.getLogger("omnitui.store")
+    if not log.handlers:
+        log.addHandler(logging.NullHandler())
+    log.warning("the write lock was held %.1f s by %s: every other writer waited", held,
+                _writer())
 
 
 def _writer() -> str:
