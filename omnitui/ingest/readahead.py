@@ -25,8 +25,12 @@ WINDOW = 256  # items handed out per round
 
 
 def default_workers() -> int:
-    """One worker per core but the one this process files on."""
-    return max(1, (os.cpu_count() or 1) - 1)
+    """One worker per core but the one this process files on, and two from two cores: filing
+    takes about 0.6 s of CPU for every second of parsing and reading, so the filer leaves
+    part of its core idle (an import of 10,000 messages on two cores: 5.9 s with two workers,
+    6.5 s with one)."""
+    cores = os.cpu_count() or 1
+    return 1 if cores <= 1 else max(2, cores - 1)
 
 
 def read_ahead(work: Callable[[list[Item]], list[Outcome]], items: Iterable[Item],

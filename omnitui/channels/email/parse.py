@@ -348,7 +348,7 @@ def recipients_of(raw: bytes) -> list[str]:
 
 def _usable_address(address: str) -> bool:
     local, at, domain = address.rpartition("@")
-    return bool(at and local and domain) and not any(c.isspace() for c in address)
+    return bool(at and local and domain) and len(address.split()) == 1
 
 
 def _message_id(headers: dict[str, list[str]], errors: list[str]) -> str | None:
