@@ -295,9 +295,14 @@ def import_(typer_ctx: typer.Context,
 
     context = ctx(typer_ctx)
     mail = iter_mail_files(paths)  # a mistyped path fails here, before a store is created
-    with context.open_store(must_exist=False) as store, \
-            output.progress("importing", None) as advance:
-        counts = import_mail(store, context.settings, mail, progress=advance)
+    try:
+        with context.open_store(must_exist=False) as store, \
+                output.progress("importing", None) as advance:
+            counts = import_mail(store, context.settings, mail, progress=advance)
+    except KeyboardInterrupt:
+        say("interrupted: the messages filed so far are kept; the same import again files "
+            "the rest (what is stored already is skipped)")
+        raise
     typer.echo(output.import_report(counts))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -43,7 +44,7 @@ def read_ahead(work: Callable[[list[Item]], list[Outcome]], items: Iterable[Item
         while chunk := list(islice(source, window)):
             yield from zip(chunk, work(chunk), strict=True)
         return
-    with _context().Pool(workers) as pool:
+    with _context().Pool(workers, initializer=_leave_interrupts) as pool:
         in_flight: deque[tuple[list[Item], AsyncResult[list[list[Outcome]]]]] = deque()
         while True:
             chunk = list(islice(source, window))
@@ -56,6 +57,12 @@ def read_ahead(work: Callable[[list[Item]], list[Outcome]], items: Iterable[Item
             sent, result = in_flight.popleft()
             outcomes = [outcome for part in result.get() for outcome in part]
             yield from zip(sent, outcomes, strict=True)
+
+
+def _leave_interrupts() -> None:
+    """ctrl+c is for the process that started the workers, which stops them: the terminal
+    sends it to the whole process group, and each worker printed a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _context() -> multiprocessing.context.BaseContext:

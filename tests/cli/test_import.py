@@ -154,6 +154,38 @@ def test_import_killed_midway_then_rerun_loses_and_duplicates_nothing(
     assert all(row[1] and row[6] for row in clocks(db))  # due times and scores, all set
 
 
+def test_ctrl_c_stops_an_import_with_one_line_and_keeps_what_it_filed(
+        cli_env: dict[str, str], tmp_path: Path) -> None:
+    """The terminal sends ctrl+c to the importer and its parser processes alike: one line
+    says what happened, no process prints a traceback, and a re-run finishes the job."""
+    mbox = tmp_path / "big.mbox"
+    write_mbox(mbox, 3000)
+    db = tmp_path / "s.db"
+    command = [sys.executable, "-m", "omnitui", "--db", str(db), "import", str(mbox)]
+    proc = subprocess.Popen(command, env=cli_env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if db.exists() and stored(db)[0] >= 600:
+                break
+        except sqlite3.OperationalError:
+            pass  # the schema is still being created
+        time.sleep(0.02)
+    assert proc.poll() is None, "the import finished before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGINT)  # as the terminal does: the whole group
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "Traceback" not in err and out == ""
+    assert err.strip().endswith("the same import again files the rest (what is stored"
+                                " already is skipped)")
+    rerun = subprocess.run(command, env=cli_env, capture_output=True, text=True,
+                           timeout=300, stdin=subprocess.DEVNULL)
+    assert rerun.returncode == 0 and stored(db) == (3000, 3000)
+    assert upkeep_due(db) == 0
+
+
 def test_two_imports_at_once_share_the_store(cli_env: dict[str, str], tmp_path: Path) -> None:
     """Writers take turns (BEGIN IMMEDIATE, short batches): neither fails as locked."""
     db = tmp_path / "s.db"
