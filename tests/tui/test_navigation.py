@@ -119,3 +119,22 @@ def test_the_palette_runs_actions_and_picks_sorts(demo_db: Path) -> None:
         assert app.queue.case_query.sort == "updated"
 
     drive(demo_db, script)
+
+
+def test_enter_twice_in_one_burst_opens_the_case_in_one_piece(demo_db: Path) -> None:
+    """Keys typed fast arrive in one burst: a second enter (or any other way to open a case)
+    reached the case screen the first had pushed before it was put together (NoMatches
+    '#facts': the console died). It shows the case it was asked for when it comes up."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        rows = queue(app)
+        first = rows.current_id
+        rows.action_open()
+        rows.action_cursor_down()
+        second = rows.current_id
+        rows.action_open()  # both Opened messages are queued before either is handled
+        await settle(app, pilot)
+        assert app.is_running and first != second
+        assert isinstance(app.screen, CaseScreen) and app.screen.detail.case.id == second
+        assert f"#{second}" in screen_text(app)
+
+    drive(demo_db, script)

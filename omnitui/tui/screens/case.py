@@ -574,6 +574,8 @@ class CaseScreen(WorkScreen):
             return
         other_case = detail.case.id != self.detail.case.id
         self.detail = detail
+        if not self.query("#facts"):  # still being put together: it composes with this one
+            return
         self._draw_facts()
         self.query_one("#customer-body", Static).update(
             render_customer(detail.customer, detail.case.id))
