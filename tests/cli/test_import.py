@@ -154,6 +154,12 @@ def test_import_killed_midway_then_rerun_loses_and_duplicates_nothing(
     assert all(row[1] and row[6] for row in clocks(db))  # due times and scores, all set
 
 
+def interruptible() -> None:
+    """ctrl+c as a terminal's shell leaves it: a test run in the background (CI, `nohup
+    ... &`) starts its children with SIGINT ignored, and Python then keeps it ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_stops_an_import_with_one_line_and_keeps_what_it_filed(
         cli_env: dict[str, str], tmp_path: Path) -> None:
     """The terminal sends ctrl+c to the importer and its parser processes alike: one line
@@ -164,7 +170,7 @@ def test_ctrl_c_stops_an_import_with_one_line_and_keeps_what_it_filed(
     command = [sys.executable, "-m", "omnitui", "--db", str(db), "import", str(mbox)]
     proc = subprocess.Popen(command, env=cli_env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=interruptible)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         try:
