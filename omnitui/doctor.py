@@ -183,12 +183,25 @@ def _store_checks(conn: sqlite3.Connection, db_path: Path, settings: Settings
             fix = f'sqlite3 {db_path} "{health.rebuild_statement(table)}"'
             results.append(Check(f"search index {table}", problem is None,
                                  problem or "in step with its table", fix))
+        if version >= 26:
+            results.append(_upkeep(health.cases_without_upkeep(conn)))
         errors = health.messages_with_parse_errors(conn)
         results.append(Check("parse errors", True, f"{plural(errors, 'message')} stored raw "
                              "with parse errors (see `omnitui case ID`)" if errors else "none"))
     if version >= 3:
         results.extend(_daemon_checks(conn, settings))
     return results
+
+
+def _upkeep(left: int) -> Check:
+    """Clocks and scores an import or a backlog works out once, at its end: one stopped
+    midway leaves its cases without them until the daemon or the next import finishes."""
+    return Check("case clocks", not left,
+                 f"{plural(left, 'case')} from an import or a backlog that stopped before its "
+                 "end (or is still running) without SLA clocks and score yet" if left
+                 else "every case's SLA clocks and score are up to date",
+                 "start the daemon (`omnitui serve`): it finishes them within seconds; or run "
+                 "the same `omnitui import` again")
 
 
 def _daemon_checks(conn: sqlite3.Connection, settings: Settings) -> list[Check]:

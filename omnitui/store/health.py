@@ -73,6 +73,11 @@ def waiting_replies(conn: sqlite3.Connection, older_than: str) -> int:
                         " AND created_at < ?", (older_than,)).fetchone()[0]
 
 
+def cases_without_upkeep(conn: sqlite3.Connection) -> int:
+    """Cases a bulk load (an import, a backlog) filed on and has not brought up to date."""
+    return conn.execute("SELECT count(*) FROM upkeep_due").fetchone()[0]
+
+
 def unfiled_raw(conn: sqlite3.Connection) -> tuple[int, int]:
     """(raw items waiting to be filed on cases, raw items the pipeline could not file)."""
     return conn.execute("SELECT coalesce(sum(pending), 0), count(ingest_error)"

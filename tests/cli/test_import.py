@@ -82,6 +82,12 @@ def upkeep_due(db: Path) -> int:
         conn.close()
 
 
+def doctor(db: Path, env: dict[str, str]) -> str:
+    return subprocess.run([sys.executable, "-m", "omnitui", "--db", str(db), "doctor"],
+                          env=env, capture_output=True, text=True, timeout=60,
+                          stdin=subprocess.DEVNULL).stdout
+
+
 def test_broken_mail_is_stored_raw_with_its_error(omnitui: Run, tmp_path: Path) -> None:
     bad = tmp_path / "bad.eml"
     bad.write_bytes(b"Subject: =?unknown-8bit?Q?broken?=\nContent-Type: text/plain;"
@@ -134,6 +140,7 @@ def test_import_killed_midway_then_rerun_loses_and_duplicates_nothing(
     assert 0 < done_before < count
     # its cases' clocks are kept up once, at the end: the batches it committed marked theirs
     assert upkeep_due(db) > 0
+    assert "FAIL case clocks: " in doctor(db, cli_env)
     rerun = subprocess.run(command, env=cli_env, capture_output=True, text=True, timeout=300,
                            stdin=subprocess.DEVNULL)
     assert rerun.returncode == 0, rerun.stderr
@@ -147,6 +154,8 @@ def test_import_killed_midway_then_rerun_loses_and_duplicates_nothing(
     assert subjects == {f"Question {n}" for n in range(len(messages))}
     # the re-run's end kept up the killed run's cases too: as an import never killed did
     assert upkeep_due(db) == 0
+    assert "ok   case clocks: every case's SLA clocks and score are up to date" in doctor(
+        db, cli_env)
     clean = tmp_path / "clean.db"
     subprocess.run([*command[:4], str(clean), *command[5:]], env=cli_env, check=True,
                    capture_output=True, timeout=300, stdin=subprocess.DEVNULL)
