@@ -21,7 +21,7 @@ from omnitui.model import InboundEvent
 from omnitui.services.intake import intake_pipeline
 from omnitui.store.blobs import write_blob
 from omnitui.store.db import Store
-from omnitui.triage.classify import classify
+from omnitui.triage.classify import classify, load_models
 from omnitui.triage.intent import intent_classifier
 
 MailItem = tuple[str, bytes]  # (source label, raw bytes), as iter_mail_files yields them
@@ -50,7 +50,8 @@ def parsed_events(items: Iterator[MailItem], workers: int, blob_dir: Path,
     """Events in source order, parsed and read by `workers` processes (0: here)."""
     work = partial(_parse_many, blob_dir=blob_dir, triage=settings.triage,
                    intents=settings.intents, semantic=settings.semantic)
-    for (_, raw), event in read_ahead(work, items, workers):
+    share = partial(load_models, settings.triage)
+    for (_, raw), event in read_ahead(work, items, workers, share=share):
         event.raw = raw
         yield event
 

@@ -327,11 +327,14 @@ def progress(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
     )
 
     console = Console(stderr=True)
+    # Redrawn as it advances, not by rich's refresh thread: a process running a thread
+    # spawns its parser workers instead of forking them (see ingest/readahead.py).
     bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=console, transient=True, disable=not console.is_interactive)
+                   console=console, transient=True, disable=not console.is_interactive,
+                   auto_refresh=False)
     task = bar.add_task(label, total=total)
     with bar:
-        yield lambda done: bar.update(task, completed=done)
+        yield lambda done: bar.update(task, completed=done, refresh=True)
 
 
 def print_checks(results: Sequence[Any]) -> None:

@@ -35,16 +35,21 @@ def default_workers() -> int:
 
 
 def read_ahead(work: Callable[[list[Item]], list[Outcome]], items: Iterable[Item],
-               workers: int, *, window: int = WINDOW) -> Iterator[tuple[Item, Outcome]]:
+               workers: int, *, window: int = WINDOW,
+               share: Callable[[], None] | None = None) -> Iterator[tuple[Item, Outcome]]:
     """Each item with `work`'s outcome for it, in the items' order. `work` maps a list to a
     list of the same length and must be picklable (a module-level function, or a partial of
-    one) when `workers` > 0; with 0 it runs here, a window at a time."""
+    one) when `workers` > 0; with 0 it runs here, a window at a time. `share` loads here
+    what the workers need (models), when they are forked: each then has it already."""
     source = iter(items)
     if workers <= 0:
         while chunk := list(islice(source, window)):
             yield from zip(chunk, work(chunk), strict=True)
         return
-    with _context().Pool(workers, initializer=_leave_interrupts) as pool:
+    context = _context()
+    if share is not None and context.get_start_method() == "fork":
+        share()
+    with context.Pool(workers, initializer=_leave_interrupts) as pool:
         in_flight: deque[tuple[list[Item], AsyncResult[list[list[Outcome]]]]] = deque()
         while True:
             chunk = list(islice(source, window))

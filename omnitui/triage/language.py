@@ -32,6 +32,11 @@ def _identifier(languages: tuple[str, ...]) -> LanguageIdentifier:
     return identifier
 
 
+def load_model(languages: Sequence[str] = ()) -> None:
+    """Load the model now rather than on the first text (see `classify.load_models`)."""
+    _identifier(tuple(languages))
+
+
 def language_of(text: str, *, languages: Sequence[str] = (),
                 min_confidence: float = 0.5) -> str:
     """The language of the customer's own words in `text`, or `und`. `languages`: the ones

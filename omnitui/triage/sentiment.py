@@ -42,6 +42,11 @@ def _analyzer() -> SentimentIntensityAnalyzer:
     return SentimentIntensityAnalyzer()
 
 
+def load_model() -> None:
+    """Load VADER's lexicon now rather than on the first text."""
+    _analyzer()
+
+
 _phrases = cache(phrase_pattern)
 
 
