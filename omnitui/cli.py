@@ -102,6 +102,7 @@ class Context:
 
     def open_store(self, path: Path | None = None, *, must_exist: bool = True) -> "Store":
         from omnitui.config import attachments_dir
+        from omnitui.services.holidays import recall as recall_holidays
         from omnitui.store.db import Store
 
         path = path or (self.existing_db_path if must_exist else self.db_path)
@@ -109,10 +110,7 @@ class Context:
             raise OmnituiError(f"no store at {path}; create one with `omnitui init` or try "
                             "`omnitui demo`")
         store = Store(path, attachments_dir=attachments_dir(self.settings, path))
-        if self.settings.business_hours.country:  # SLA in business time without the package
-            from omnitui.services.holidays import recall as recall_holidays
-
-            recall_holidays(store.conn, self.settings)
+        recall_holidays(store.conn, self.settings)  # SLA in business time without the package
         return store
 
     def act(self, action: "Callable[[Desk], T]") -> T:

@@ -40,7 +40,7 @@ from omnitui.records import record
 from omnitui.store.blobs import write_blob
 from omnitui.store.db import Store, parse_db_time, savepoint
 from omnitui.store.messages import mark_processed, pending_count, pending_raw, still_pending
-from omnitui.triage.classify import classify, load_models
+from omnitui.triage.classify import classify
 from omnitui.triage.intent import intent_classifier
 
 log = logging.getLogger("omnitui.filing")
@@ -94,8 +94,7 @@ def file_pending(store: Store, pipeline: Pipeline, channel: str, parse: Parser, 
     work = partial(_read_items, parse=parse, triage=settings.triage, intents=settings.intents,
                    semantic=settings.semantic,
                    blob_dir=store.attachments_dir, durable=store.durable)
-    outcomes = read_ahead(work, _pending_items(store, channel, batch, limit, stop), workers,
-                          share=partial(load_models, settings.triage))
+    outcomes = read_ahead(work, _pending_items(store, channel, batch, limit, stop), workers)
     counts = Counter({"messages": 0, "duplicates": 0, "failed": 0, "other": 0})
     with pipeline.bulk() if backlog else nullcontext():  # a backlog: cases kept up once
         _file_outcomes(store, pipeline, outcomes, counts, stop, hold)

@@ -4,7 +4,8 @@ A process that shows SLA countdowns in business time (the console's first page, 
 cases`) needs them before anything else; the holidays package costs about 0.2 s to import
 and to build a country's calendar. The daemon, each console and the demo build keep the
 dates in `store_info`, so a process reads a few dozen dates instead. Years outside the kept
-window still come from the package (triage/calendar.py).
+window still come from the package (triage/calendar.py, imported only where a country is
+set: a 24x7 desk's commands start without it).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from datetime import date
 from omnitui.config import Settings
 from omnitui.store import info
 from omnitui.store.db import STORE_ERRORS, Store
-from omnitui.triage.calendar import know_public_holidays, public_holidays
 
 
 def _places(settings: Settings) -> set[tuple[str, str]]:
@@ -46,6 +46,8 @@ def _kept(conn: sqlite3.Connection, country: str, subdivision: str
 def recall(conn: sqlite3.Connection, settings: Settings) -> None:
     """Know the dates the store keeps (a read of one row per country; nothing is computed)."""
     for country, subdivision in _places(settings):
+        from omnitui.triage.calendar import know_public_holidays
+
         if (kept := _kept(conn, country, subdivision)) is not None:
             know_public_holidays(country, subdivision, *kept)
 
@@ -55,6 +57,8 @@ def keep(store: Store, settings: Settings, today: date) -> None:
     those it lacks (once a year per store; a store that cannot be written is only read)."""
     years = range(today.year - 1, today.year + 3)
     for country, subdivision in _places(settings):
+        from omnitui.triage.calendar import know_public_holidays, public_holidays
+
         kept = _kept(store.conn, country, subdivision)
         if kept is not None and years.start in kept[0] and years[-1] in kept[0]:
             know_public_holidays(country, subdivision, *kept)
