@@ -24,7 +24,6 @@ Two kinds stay where the text needs them, and only there, so "pay\\u200dpal" is 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 
 UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
@@ -126,7 +125,7 @@ def _needed(text: str, at: int) -> bool:
     """Whether the joiner or emoji-style selector at `at` does something there."""
     char = text[at]
     if char in (VS15, VS16):
-        return at > 0 and (unicodedata.category(text[at - 1])[0] == "S"
+        return at > 0 and (_symbol(text[at - 1])
                            or text.startswith(KEYCAP, at + 1))
     if not 0 < at < len(text) - 1:
         return False
@@ -138,7 +137,15 @@ def _needed(text: str, at: int) -> bool:
 def _emoji_part(text: str, at: int) -> bool:
     """An emoji or other symbol (skin-tone modifiers are symbols too), or a kept VS16."""
     char = text[at]
-    return unicodedata.category(char)[0] == "S" or (char == VS16 and _needed(text, at))
+    return _symbol(char) or (char == VS16 and _needed(text, at))
+
+
+def _symbol(char: str) -> bool:
+    """Unicode category S*. unicodedata loads here, not with the module: only text with a
+    joiner or a variation selector asks, and loading it costs every command ~2 ms."""
+    import unicodedata
+
+    return unicodedata.category(char)[0] == "S"
 
 
 def _joining_script(char: str) -> bool:
