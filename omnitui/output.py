@@ -160,10 +160,9 @@ def print_cases(rows: list[CaseSummary], fmt: ListFormat) -> None:
     if fmt is not ListFormat.table:
         print_rows([dataclasses.asdict(r) for r in rows], Format(fmt.value))
         return
-    from rich.table import Table
+    from rich.text import Text
 
     out = people()
-    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1, 0, 0))
     widths = {"#": 6, "prio": 4, "SLA": 8, "channel": 8, "customer": 16, "subject": 0,
               "owner": 6, "status": 7,
               "queue": min(14, max((len(r.queue) for r in rows), default=5))}
@@ -171,17 +170,26 @@ def print_cases(rows: list[CaseSummary], fmt: ListFormat) -> None:
         widths.update(customer=12, queue=min(widths["queue"], 8))
     fixed = sum(widths.values()) + len(widths)
     widths["subject"] = max(12, out.width - fixed)
-    for name, width in widths.items():
-        table.add_column(name, justify="right" if name in ("#", "prio") else "left",
-                         no_wrap=True, overflow="ellipsis", width=width)
+
+    def line(cells: Sequence[Text | str], style: str = "") -> Text:
+        """One row of fixed-width cells: a rich `Table` gave the same lines, at twice the
+        start (importing and laying it out was 20 of this command's milliseconds)."""
+        shown = []
+        for cell, (name, width) in zip(cells, widths.items(), strict=True):
+            text = Text(cell) if isinstance(cell, str) else cell
+            text.truncate(width, overflow="ellipsis")
+            text.align("right" if name in ("#", "prio") else "left", width)
+            shown.append(text)
+        return Text(" ", style=style).join(shown)
+
+    out.print(line(list(widths), "bold"), no_wrap=True, crop=True)
     now = utc_now()
     for r in rows:
-        table.add_row(str(r.id), f"{r.priority:g}",
-                      sla_countdown(stored_time(r.sla_due), r.status, now),
-                      _text(r.channel), _text(r.customer_name),
-                      _text(r.subject or "(no subject)"), _text(r.owner or "-"),
-                      _text(r.status), _text(r.queue))
-    out.print(table)
+        out.print(line([str(r.id), f"{r.priority:g}",
+                        sla_countdown(stored_time(r.sla_due), r.status, now),
+                        _text(r.channel), _text(r.customer_name),
+                        _text(r.subject or "(no subject)"), _text(r.owner or "-"),
+                        _text(r.status), _text(r.queue)]), no_wrap=True, crop=True)
     if not rows:
         out.print("no cases match")
 
