@@ -142,6 +142,21 @@ class OmnituiApp(App[None]):
 
         return Desk(self.store, self.agent, self.settings)
 
+    def prepare_composer(self) -> None:
+        """Compose the console's one composer, unseen, while the agent reads the queue: the
+        first reply of a session then only fills it, as every later one does (38 ms to come
+        up in a terminal at 1M cases instead of 61; composing its twenty widgets and
+        parsing their styles for the first time made the difference). Textual has no public
+        call that mounts a screen without showing it: `_get_screen` is the step
+        `push_screen` takes to do that (a test fails if it goes)."""
+        from omnitui.model import Channel, Draft
+        from omnitui.tui.screens.modals import ComposeScreen
+
+        if self._composer is None and not self.leaving:
+            self._composer = ComposeScreen(Draft("reply", Channel.EMAIL))
+            self.install_screen(self._composer, "composer")
+            self._get_screen("composer")
+
     def write(self, draft: Draft, then: Callable[[Draft | None], None],
               addresses: dict[str, str] | None = None, case_id: int | None = None, *,
               keep: Callable[[Draft], None] | None = None,
@@ -521,13 +536,15 @@ PRELOAD = ("omnitui.services.desk", "omnitui.tui.screens.case",
 
 
 def preload(app: OmnituiApp) -> None:
-    """Then set what start-up made aside from the garbage collector: it lives as long as
-    the console (which hands it back as it closes). The collector's first full pass after
-    start-up took 29 ms at 1M cases and fell on a key (the first reply's); with those
-    objects frozen, a few."""
+    """Import what the keys open, have the console compose its composer, then set what
+    start-up made aside from the garbage collector: it lives as long as the console (which
+    hands it back as it closes). The collector's first full pass after start-up took 29 ms
+    at 1M cases and fell on a key (the first reply's); with those objects frozen, a few."""
     for name in PRELOAD:
         import_module(name)
     if app.is_running and not app.leaving:
+        with suppress(RuntimeError):  # the console closed meanwhile
+            app.call_from_thread(app.prepare_composer)  # frozen with the rest, below
         gc.collect()
         gc.freeze()
 

@@ -156,6 +156,25 @@ def test_a_reply_turned_into_a_note_and_empty_or_unaddressed_drafts(mail_db: Pat
 
     drive(mail_db, script)
 
+def test_the_first_reply_finds_the_composer_already_composed(mail_db: Path) -> None:
+    """While the agent reads the queue the console composes its composer, unseen: the first
+    reply of a session only fills it (38 ms to come up in a terminal instead of 61)."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        for _ in range(100):  # the preload thread asks for it once its imports are done
+            if app._composer is not None and app._composer.ready:
+                break
+            await asyncio.sleep(0.05)
+        prepared = app._composer
+        assert prepared is not None and prepared.ready  # mounted, its widgets there
+        assert app.screen is app.queue  # and never shown
+        composer = await open_reply(app, pilot)
+        assert composer is prepared
+        assert composer.query_one("#to", Input).value == "ann@example.com"
+        assert "Reply on email, case #1" in screen_text(app)
+
+    drive(mail_db, script)
+
+
 def test_the_next_draft_finds_nothing_of_the_last_in_the_composer(mail_db: Path) -> None:
     """The console fills one composer for every draft: a reply thrown away must leave no
     text, no undo step and no preview in the note written next, and filling it is not
