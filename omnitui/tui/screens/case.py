@@ -579,7 +579,9 @@ class CaseScreen(WorkScreen):
         self._draw_facts()
         self.query_one("#customer-body", Static).update(
             render_customer(detail.customer, detail.case.id))
-        self.run_worker(self._fill_timeline(first=other_case), group="timeline",
+        # The function, not a coroutine: a fill the next one replaces before it starts
+        # then leaves no coroutine that was never awaited.
+        self.run_worker(partial(self._fill_timeline, first=other_case), group="timeline",
                         exclusive=True)
 
     def show_presence(self, others: list[tuple[str, str]]) -> None:
