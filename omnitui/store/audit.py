@@ -152,8 +152,8 @@ def _restore(conn: sqlite3.Connection, table: str, row_id: int,
         current = {**current, "version": after.get("version")} if "version" in after \
             else current
     if after is not None and _kept(table, current) != _kept(table, after):
-        raise StoreError(f"cannot undo: {table} row {row_id} changed since "
-                         f"(now {current}, expected {after})")
+        raise StoreError(f"cannot undo: {_row_words(table, row_id)} changed since"
+                         f"{_what_changed(current, after)}; undo the later change first")
     if before is None:
         delete_row(conn, table, row_id, changes)
     elif after is None:
@@ -167,6 +167,20 @@ def _restore(conn: sqlite3.Connection, table: str, row_id: int,
             now = _select(conn, table, row_id, ["version"]) or current
             before = {**before, "version": now["version"] + 1}
         update_row(conn, table, row_id, before, changes)
+
+
+def _row_words(table: str, row_id: int) -> str:
+    kind = {"cases": "case", "customers": "customer", "messages": "message"}.get(table)
+    return f"{kind} #{row_id}" if kind else f"{table} row {row_id}"
+
+
+def _what_changed(current: dict[str, Any] | None, after: dict[str, Any]) -> str:
+    """The columns that moved on, by name only: their values may be a customer's text."""
+    if current is None:
+        return " (it is gone)"
+    moved = [name for name, value in after.items()
+             if current.get(name) != value and name not in ("version", "updated_at")]
+    return f" ({', '.join(moved)})" if moved else ""
 
 
 def _kept(table: str, row: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -113,8 +113,12 @@ def test_undo_refuses_when_rows_changed_since(store: Store, pipeline: Pipeline) 
     audit_id = Desk(store, "erin").merge_cases([b], a)[0]
     message = store.conn.execute("SELECT id FROM messages WHERE text = 'y'").fetchone()[0]
     Desk(store, "frank").move_messages([message], None)
-    with pytest.raises(StoreError, match="changed since"):
+    with pytest.raises(StoreError, match="changed since") as refused:
         Desk(store, "erin").undo(audit_id)
+    # What moved on, in words an agent reads: the row and its columns, never their values
+    # (a customer's text, a dict of the row)
+    assert str(refused.value) == (f"cannot undo: message #{message} changed since (case_id);"
+                                  " undo the later change first")
 
 
 def test_bad_requests_are_clear_errors(store: Store, pipeline: Pipeline) -> None:
