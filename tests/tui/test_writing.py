@@ -348,6 +348,32 @@ def test_d_on_an_email_case_says_why_not(mail_db: Path) -> None:
     drive(mail_db, script)
 
 
+def test_escape_asks_before_a_typed_call_is_thrown_away(demo_db: Path) -> None:
+    """The form as it came up (the caller filled in) goes at once; once the agent typed, it
+    asks, and no keeps the form with what was typed."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("plus")
+        await settle(app, pilot)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is app.queue  # nothing typed: nothing to ask
+        await pilot.press("plus")
+        await settle(app, pilot)
+        app.screen.query_one("#text", TextArea).text = "called about the refund"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ContactScreen)
+        assert app.screen.query_one("#text", TextArea).text == "called about the refund"
+        await pilot.press("escape", "y")
+        await settle(app, pilot)
+        assert app.screen is app.queue
+
+    drive(demo_db, script)
+
+
 def test_a_phone_call_logged_by_hand_lands_on_the_callers_case(demo_db: Path) -> None:
     """+ on a case: the caller is its customer; the call joins their open case and what the
     agent answered is on the timeline, delivered (a call has no outbox)."""

@@ -13,6 +13,7 @@ from textual.widgets import Label, Select, Static
 from omnitui.model import Channel
 from omnitui.records import record
 from omnitui.sanitize import sanitize
+from omnitui.tui.screens.modals import ConfirmScreen
 from omnitui.tui.widgets.typing import TypingArea, TypingInput
 
 
@@ -27,10 +28,11 @@ class Contact:
 
 
 class ContactScreen(ModalScreen[Contact | None]):
-    """ctrl+j logs it; escape cancels. A wrong field is said here, the form stays."""
+    """ctrl+j logs it; escape cancels, asking first if anything was typed. A wrong field is
+    said here, the form stays."""
 
     BINDINGS = [Binding("ctrl+j", "save", "Log it", priority=True),
-                Binding("escape", "dismiss(None)", "Cancel")]
+                Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
     ContactScreen { align: center middle; }
     ContactScreen > Vertical { width: 90%; max-width: 100; height: auto; max-height: 100%;
@@ -52,7 +54,7 @@ class ContactScreen(ModalScreen[Contact | None]):
     def compose(self) -> ComposeResult:
         c = self.contact
         with Vertical():
-            yield Label("Log a phone call or a walk-up visit · ctrl+j logs it · escape cancels")
+            yield Label("Log a call or a walk-up visit · ctrl+j logs it · escape cancels")
             with Horizontal(classes="field", id="field-channel"):
                 yield Label("Channel")
                 yield Select([("phone call", Channel.PHONE), ("walk-up visit", Channel.WALK_UP)],
@@ -70,7 +72,7 @@ class ContactScreen(ModalScreen[Contact | None]):
             yield Static("", id="problem")
 
     def action_save(self) -> None:
-        minutes_text = self.query_one("#minutes", TypingInput).value.strip()
+        who, name, minutes_text, text, answer = self._fields()
         try:
             minutes = float(minutes_text) if minutes_text else None
             if minutes is not None and not 0 <= minutes < 24 * 60:
@@ -78,17 +80,37 @@ class ContactScreen(ModalScreen[Contact | None]):
         except ValueError:
             return self._say(f"minutes must be a number from 0 to {24 * 60}, "
                              f"not {minutes_text!r}")
-        contact = Contact(str(self.query_one("#channel", Select).value),
-                          self.query_one("#who", TypingInput).value.strip(),
-                          self.query_one("#name", TypingInput).value.strip(), minutes,
-                          self.query_one("#text", TypingArea).text.strip(),
-                          self.query_one("#answer", TypingArea).text.strip())
+        contact = Contact(str(self.query_one("#channel", Select).value), who, name, minutes,
+                          text, answer)
         if not contact.who:
             return self._say("who was it? an email address or a phone number")
         if not contact.text:
             return self._say("say what they wanted")
         self.dismiss(contact)
         return None
+
+    def action_cancel(self) -> None:
+        """A call typed in is the agent's work, as a draft is: escape drops the form unasked
+        only as it came up (the caller filled in from the case is not typing)."""
+        if self._fields() == self._opened:
+            self.dismiss(None)
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmScreen("Throw away this call or visit?"), confirmed)
+
+    def on_mount(self) -> None:
+        self._opened = self._fields()
+
+    def _fields(self) -> list[str]:
+        """who, name, minutes, what they wanted, what the agent answered: as typed."""
+        return [*(self.query_one(f"#{key}", TypingInput).value.strip()
+                  for key in ("who", "name", "minutes")),
+                *(self.query_one(f"#{key}", TypingArea).text.strip()
+                  for key in ("text", "answer"))]
 
     def _say(self, problem: str) -> None:
         self.query_one("#problem", Static).update(problem)
