@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -58,10 +59,14 @@ def people() -> Console:
 def _text(value: object, *, multiline: bool = False, limit: int | None = None) -> Text:
     from rich.text import Text
 
+    return Text(_clean(value, multiline=multiline, limit=limit))
+
+
+def _clean(value: object, *, multiline: bool = False, limit: int | None = None) -> str:
     clean = sanitize("" if value is None else str(value), multiline=multiline)
     if limit and len(clean) > limit:
         clean = clean[: limit - 1] + "…"
-    return Text(clean)
+    return clean
 
 
 def write_json(data: Any) -> None:
@@ -160,38 +165,60 @@ def print_cases(rows: list[CaseSummary], fmt: ListFormat) -> None:
     if fmt is not ListFormat.table:
         print_rows([dataclasses.asdict(r) for r in rows], Format(fmt.value))
         return
-    from rich.text import Text
+    from rich.cells import cell_len, set_cell_size
 
-    out = people()
+    width = _columns()
     widths = {"#": 6, "prio": 4, "SLA": 8, "channel": 8, "customer": 16, "subject": 0,
               "owner": 6, "status": 7,
               "queue": min(14, max((len(r.queue) for r in rows), default=5))}
-    if out.width - sum(widths.values()) - len(widths) < 16:  # 80 columns: every one fits
+    if width - sum(widths.values()) - len(widths) < 16:  # 80 columns: every one fits
         widths.update(customer=12, queue=min(widths["queue"], 8))
     fixed = sum(widths.values()) + len(widths)
-    widths["subject"] = max(12, out.width - fixed)
+    widths["subject"] = max(12, width - fixed)
 
-    def line(cells: Sequence[Text | str], style: str = "") -> Text:
-        """One row of fixed-width cells: a rich `Table` gave the same lines, at twice the
-        start (importing and laying it out was 20 of this command's milliseconds)."""
+    def line(cells: Sequence[str]) -> str:
+        """One row of fixed-width cells, cut with an ellipsis where they overflow. Plain
+        text, not rich: a rich `Table` gave these very lines, and rich's console and
+        `Table` were a third of this command's start."""
         shown = []
-        for cell, (name, width) in zip(cells, widths.items(), strict=True):
-            text = Text(cell) if isinstance(cell, str) else cell
-            text.truncate(width, overflow="ellipsis")
-            text.align("right" if name in ("#", "prio") else "left", width)
-            shown.append(text)
-        return Text(" ", style=style).join(shown)
+        for cell, (name, size) in zip(cells, widths.items(), strict=True):
+            if cell_len(cell) > size:
+                cell = set_cell_size(cell, size - 1) + "…"
+            pad = " " * (size - cell_len(cell))
+            shown.append(pad + cell if name in ("#", "prio") else cell + pad)
+        joined = " ".join(shown)
+        return (set_cell_size(joined, width) if cell_len(joined) > width else joined) + "\n"
 
-    out.print(line(list(widths), "bold"), no_wrap=True, crop=True)
+    header = line(list(widths))
+    out = [f"\x1b[1m{header[:-1]}\x1b[0m\n" if _styled() else header]
     now = utc_now()
-    for r in rows:
-        out.print(line([str(r.id), f"{r.priority:g}",
-                        sla_countdown(stored_time(r.sla_due), r.status, now),
-                        _text(r.channel), _text(r.customer_name),
-                        _text(r.subject or "(no subject)"), _text(r.owner or "-"),
-                        _text(r.status), _text(r.queue)]), no_wrap=True, crop=True)
-    if not rows:
-        out.print("no cases match")
+    out += [line([str(r.id), f"{r.priority:g}",
+                  sla_countdown(stored_time(r.sla_due), r.status, now), _clean(r.channel),
+                  _clean(r.customer_name), _clean(r.subject or "(no subject)"),
+                  _clean(r.owner or "-"), _clean(r.status), _clean(r.queue)]) for r in rows]
+    sys.stdout.write("".join(out) + ("" if rows else "no cases match\n"))
+
+
+def _columns() -> int:
+    """The terminal's width as rich finds it (any of stdin, stdout, stderr that is a
+    terminal, then $COLUMNS), else 80: `omnitui cases | less` is as wide as the terminal."""
+    width = None
+    for fd in (0, 1, 2):
+        try:
+            width = os.get_terminal_size(fd).columns
+            break
+        except OSError:
+            continue
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else width or 80
+
+
+def _styled() -> bool:
+    """Bold for a header, as rich decides it: on a terminal that is not a dumb one, or
+    where FORCE_COLOR asks (NO_COLOR takes colours away, not bold)."""
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty() and os.environ.get("TERM", "") not in ("dumb", "unknown")
 
 
 

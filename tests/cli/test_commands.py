@@ -299,3 +299,39 @@ def test_doctor_fails_when_channels_are_configured_and_no_daemon_runs(
     running = omnitui("--config", str(config), "--db", str(db), "doctor")
     assert "ok   daemon: running as pid 4242 on srv" in running.stdout
     assert "s3cret-tg" not in running.stdout + running.stderr
+
+
+def test_the_case_table_keeps_its_columns_with_wide_and_long_text(omnitui: Run,
+                                                                 tmp_path: Path) -> None:
+    """Japanese names take two cells a character and a subject may be any length: every
+    row is cut to the terminal's width, with an ellipsis, and its columns stay under the
+    header's (the table is fixed-width lines measured in cells)."""
+    from rich.cells import cell_len
+
+    from omnitui.channels.email.parse import parse_email
+    from omnitui.config import Settings
+    from omnitui.services.intake import intake_pipeline
+    from omnitui.store.db import Store
+
+    db = tmp_path / "wide.db"
+    with Store(db) as store:
+        pipeline = intake_pipeline(store, Settings())
+        for sender, name, subject in (
+                ("taro@example.jp", "山田 太郎 さんの長いお名前", "請求書が二重に届きました" * 4),
+                ("ann@example.com", "Ann Lee", "Refund"),
+                ("zoe@example.com", "Zoë 👩‍💻 Park", "crash " * 30)):
+            pipeline.ingest(parse_email(make_email(sender, name=name, subject=subject)))
+    for columns in (80, 200):
+        lines = omnitui("--db", str(db), "cases",
+                        env={"COLUMNS": str(columns)}).stdout.splitlines()
+        header, rows = lines[0], lines[1:]
+        assert len(rows) == 3
+        assert all(cell_len(line) <= columns for line in lines)
+        start = cell_len(header[:header.index("subject")])  # where the subject column is
+        owner = cell_len(header[:header.index("owner")])
+        for row in rows:  # each column begins where the header's does, after a space
+            at = {cell_len(row[:i]): i for i in range(len(row) + 1)}
+            assert row[at[start] - 1] == " " and row[at[owner] - 1] == " "
+            assert row[at[owner]:].split()[0] == "-"  # nobody owns them
+        assert any("…" in row for row in rows)  # the long ones are cut, not wrapped
+        assert any("山田" in row for row in rows) and any("Refund" in row for row in rows)
