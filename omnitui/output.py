@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from omnitui.choices import Format, ListFormat
 from omnitui.model import PAUSED_STATUSES, CaseDetail, CaseSummary
 from omnitui.sanitize import escape_json, sanitize
-from omnitui.store.db import parse_db_time, stored_time, utc_now
+from omnitui.store.db import columns_of, parse_db_time, stored_time, utc_now
 from omnitui.vocabulary import routing_story
 from omnitui.wording import (
     ago,
@@ -70,8 +70,18 @@ def _clean(value: object, *, multiline: bool = False, limit: int | None = None) 
 
 
 def write_json(data: Any) -> None:
-    sys.stdout.write(escape_json(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    sys.stdout.write(escape_json(json.dumps(data, indent=2, ensure_ascii=False,
+                                            default=_json_value))
                      + "\n")
+
+
+def _json_value(value: Any) -> Any:
+    """What json cannot write itself: a record as its fields, shallow (json walks what is
+    in them; `asdict` deep-copied every value first: a case's messages, its history), and
+    anything else (a time) as its text."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return columns_of(value)
+    return str(value)
 
 
 # A spreadsheet reads a cell starting with one of these as a formula (OWASP, CSV injection);
@@ -233,14 +243,14 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
         parts = json.loads(detail.priority_parts) if detail.priority_parts else []
         latest = next((m for m in reversed(detail.messages) if m.direction == "in"
                        and m.case_id == detail.case.id), None)
-        write_json({**dataclasses.asdict(detail), "sla": sla,
+        write_json({**columns_of(detail), "sla": sla,
                     "intent": detail.case.intent, "language": detail.case.language,
                     "sentiment": latest.sentiment if latest else None,
                     "irritated": detail.case.irritation is not None,
                     "queue": detail.case.queue, "suggested_macros": list(suggested),
                     "suggested_articles": [{"title": a.title, "path": a.path,
                                             "score": a.score} for a in articles],
-                    "similar_cases": [dataclasses.asdict(c) for c in similar],
+                    "similar_cases": list(similar),
                     "priority_breakdown": {
             "total": detail.case.priority, "set_by": detail.priority_by,
             "parts": [{"part": label, "points": points} for label, points in parts]}})
