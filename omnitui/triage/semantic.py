@@ -14,7 +14,6 @@ their cosine similarity; the store keeps them as float32 blobs (`to_blob`, `from
 
 from __future__ import annotations
 
-import logging
 import tempfile
 import threading
 from functools import cache
@@ -26,7 +25,6 @@ from omnitui.config import SemanticSettings
 if TYPE_CHECKING:
     import numpy as np
 
-log = logging.getLogger("omnitui.semantic")
 
 MODEL = "wordllama-l2_supercat-256"  # kept with every stored vector: another model's differ
 ENGLISH = ("en",)
@@ -72,7 +70,10 @@ def _load() -> Embedder | None:
             (Path(folder) / "tokenizers").symlink_to(shipped, target_is_directory=True)
             return Embedder(WordLlama.load(cache_dir=Path(folder), disable_download=True))
     except (OSError, ValueError) as exc:
-        log.warning("semantic matching is off: the wordllama model did not load (%s)", exc)
+        import logging  # here: every command that reads a case imports this module
+
+        logging.getLogger("omnitui.semantic").warning(
+            "semantic matching is off: the wordllama model did not load (%s)", exc)
         return None
 
 
