@@ -100,13 +100,14 @@ def _put_off(cls: Cls, frozen: bool) -> Cls:
                 made = True
         return cls
 
-    def first_new(kind: type, /, *args: Any, **kwargs: Any) -> Any:
+    def new(kind: type, /, *args: Any, **kwargs: Any) -> Any:
+        """Every instance's `__new__`: the first call makes the class."""
         if not made:
             make()
         return object.__new__(kind)
 
     cls.__dataclass_fields__ = _FieldsOnFirstUse(make)  # type: ignore[attr-defined]
-    cls.__new__ = staticmethod(first_new)  # type: ignore[assignment]
+    cls.__new__ = staticmethod(new)  # type: ignore[assignment]
     return cls
 
 
