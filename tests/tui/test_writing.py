@@ -19,7 +19,7 @@ from omnitui.store import outbox
 from omnitui.store.db import Store, db_time, utc_now
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.case import CaseScreen
-from omnitui.tui.screens.contact import ContactScreen
+from omnitui.tui.screens.contact import Contact, ContactScreen
 from omnitui.tui.screens.modals import ComposeScreen, ConfirmScreen
 from tests.conftest import make_email
 from tests.tui.helpers import drive, queue, screen_text, settle
@@ -370,6 +370,13 @@ def test_escape_asks_before_a_typed_call_is_thrown_away(demo_db: Path) -> None:
         await pilot.press("escape", "y")
         await settle(app, pilot)
         assert app.screen is app.queue
+        # given back after a failed save, the form holds the agent's words: it asks too
+        app.push_screen(ContactScreen(Contact("phone", "ann@example.com", "", None,
+                                              "wants a refund", "")))
+        await settle(app, pilot)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen)
 
     drive(demo_db, script)
 

@@ -91,8 +91,10 @@ class ContactScreen(ModalScreen[Contact | None]):
 
     def action_cancel(self) -> None:
         """A call typed in is the agent's work, as a draft is: escape drops the form unasked
-        only as it came up (the caller filled in from the case is not typing)."""
-        if self._fields() == self._opened:
+        only with nothing in it but the caller it came up with (the case's customer). A form
+        given back after a failed save has what they wanted in it: it asks."""
+        who, *rest = self._fields()
+        if who == self._caller and not any(rest):
             self.dismiss(None)
             return
 
@@ -103,7 +105,7 @@ class ContactScreen(ModalScreen[Contact | None]):
         self.app.push_screen(ConfirmScreen("Throw away this call or visit?"), confirmed)
 
     def on_mount(self) -> None:
-        self._opened = self._fields()
+        self._caller = self._fields()[0]
 
     def _fields(self) -> list[str]:
         """who, name, minutes, what they wanted, what the agent answered: as typed."""
