@@ -120,6 +120,15 @@ class Terminal:
         os.write(self.controller, keys)
         self.read_for(then_wait)
 
+    def exit_status(self, within: float) -> int | None:
+        """Its exit status once it ends, reading what it draws meanwhile; None if it still
+        runs after `within` seconds (a loaded machine is slow, a hang is not that slow)."""
+        deadline = time.monotonic() + within
+        while self.process.poll() is None and time.monotonic() < deadline:
+            self.read_for(0.1)
+        self.read_for(0.2)  # what it wrote as it went
+        return self.process.poll()
+
     def close(self) -> int:
         """Kill what still runs (as a lost connection would) and return its exit status."""
         if self.process.poll() is None:
