@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine_line, write_report
-from console_tmux_bench import AGENT, CLI, compile_bytecode, forget_drafts, usual_case
+from console_tmux_bench import AGENT, CLI, compile_bytecode, forget_drafts, usual_cases
 
 OUT = Path(__file__).resolve().parent / "out"
 FLOOR = [sys.executable, "-c", "import typer, rich"]
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     compile_bytecode()
     omnitui = str(Path(sys.executable).parent / "omnitui")
-    case = usual_case(args.store)
+    cases = usual_cases(args.store)
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "HOME": home, "XDG_CONFIG_HOME": f"{home}/.config",
                "XDG_DATA_HOME": f"{home}/.local/share", "PYTHONHASHSEED": "0"}
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         paints = [first_paint_instructions(args.store, env) for _ in range(3)]
         rows = [(f"console: start to first paint (200x50; least of 3, the most "
                  f"{max(paints) / 1e6:,.0f}M)", min(paints))]
-        for label in (c.format(case=case) for c in CLI):
+        for label in (c.format(**cases) for c in CLI):
             rows.append((f"`omnitui {label}`", instructions(
                 [omnitui, "--db", str(args.store), *shlex.split(label)], env)))
     lines = ["# Start-up in CPU instructions", "", machine_line(), "",
