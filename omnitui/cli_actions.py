@@ -97,9 +97,10 @@ def report(results: "list[CaseResult]", fmt: Format) -> None:
                            for r in results])
     else:
         for r in results:
-            if r.done:
-                output.say_done(f"#{r.case_id}: " + ("; ".join(c.reason for c in r.changes)
-                                                      or "already so, nothing to change"))
+            if r.done:  # a note or a reply records no reason: its action says it
+                output.say_done(f"#{r.case_id}: " + ("; ".join(
+                    c.reason or c.action.replace(".", " ") for c in r.changes)
+                    or "already so, nothing to change"))
             else:  # refusals name their case already, most of them
                 say(r.refusal if r.refusal.startswith(f"#{r.case_id} ") else
                     f"#{r.case_id}: {r.refusal}")

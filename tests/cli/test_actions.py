@@ -123,11 +123,15 @@ def test_writing_from_the_shell_queues_what_the_console_would(db: str,
     case_id = rows(db, "SELECT c.id FROM cases c JOIN identities i ON i.customer_id ="
                        " c.customer_id WHERE i.kind = 'email' AND c.channel = 'email'"
                        " AND c.status = 'open'")[0][0]
-    assert cli(cli_env, db, "note", str(case_id), "checked the logs").returncode == 0
+    noted = cli(cli_env, db, "note", str(case_id), "checked the logs")
+    assert noted.returncode == 0 and noted.stdout.strip() == f"#{case_id}: note added"
     sent = cli(cli_env, db, "reply", str(case_id), "--text", "-", stdin="Fixed, sorry!\n")
     assert sent.returncode == 0, sent.stderr
-    assert cli(cli_env, db, "forward", "--to", "billing@example.com", str(case_id),
-               "please refund").returncode == 0
+    assert sent.stdout.strip().startswith(f"#{case_id}: reply queued")
+    forwarded = cli(cli_env, db, "forward", "--to", "billing@example.com", str(case_id),
+                    "please refund")
+    assert forwarded.returncode == 0
+    assert forwarded.stdout.strip() == f"#{case_id}: forwarded to billing@example.com"
     outbox = rows(db, "SELECT m.direction, m.text, o.recipients FROM messages m LEFT JOIN"
                       " outbox o ON o.message_id = m.id WHERE m.case_id = ? ORDER BY m.id DESC"
                       " LIMIT 3", case_id)
