@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 import subprocess
 import time
@@ -21,6 +22,16 @@ from omnitui.services.intake import intake_pipeline
 from omnitui.store.db import Store
 
 _ids = itertools.count(1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache directory for the whole run, which every omnitui process a test starts
+    inherits (even with a home of its own): the language model is unpacked into it once,
+    as on a user's machine, not 68 MB per test, nor into the real user's cache."""
+    folder = tmp_path_factory.mktemp("cache")
+    os.environ["XDG_CACHE_HOME"] = str(folder)
+    return folder
 
 
 @pytest.fixture

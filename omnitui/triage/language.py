@@ -1,8 +1,9 @@
 """Which language a customer wrote in, as an ISO 639-1 code, or `und` when the text is too
 short or too mixed to say (a guess on "ok" or "thx!" would be wrong as often as right).
 
-py3langid (BSD) ships its model inside its wheel: nothing is downloaded at run time. Loading
-it takes about 0.6 s, so it is loaded on the first text, once per process.
+py3langid (BSD) ships its model inside its wheel: nothing is downloaded at run time. It is
+loaded on the first text, once per process, from an unpacked copy in the user's cache
+(`language_model`).
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ LETTERS = re.compile(r"[^\W\d_]")
 
 @cache
 def _identifier(languages: tuple[str, ...]) -> LanguageIdentifier:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from omnitui.triage.language_model import load_identifier
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier = load_identifier()
     if languages:
         identifier.set_languages(list(languages))
     return identifier

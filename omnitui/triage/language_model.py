@@ -1,0 +1,102 @@
+"""The language model, unpacked once per user rather than at every start.
+
+py3langid ships its model inside its wheel xz-compressed: 4.5 MB that unpack to 68 MB of
+arrays. Unpacking takes about 0.3 s of CPU, paid before an import's parser processes can
+start, by the daemon and by every console that reads a message. So the first process to
+need the model also writes its arrays, unpacked, into the user's cache directory
+(`~/.cache/omnitui/py3langid-*`, plain `.npy` files, no pickle); later ones read those in
+about 0.05 s. The cache can only save time, never change an answer: anything wrong with it
+(unwritable, half written, from another copy of the model) means the wheel's file is read
+as before.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from py3langid.langid import LanguageIdentifier
+
+ARRAYS = ("ptc", "pc", "classes", "nextmove", "nextmove_row", "out_feat")
+CACHE_PREFIX = "py3langid-"
+
+
+def load_identifier() -> LanguageIdentifier:
+    """py3langid's identifier with probabilities normalised, from the cache if it holds
+    this model, else from the wheel (and then into the cache for the next process)."""
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+
+    source = MODEL_DIR / MODEL_FILE
+    folder = _cache_folder(source)
+    try:
+        arrays = _read(folder)
+    except (OSError, ValueError, EOFError):
+        shutil.rmtree(folder, ignore_errors=True)  # if it was there, it was broken
+        arrays = _unpack(source)
+        _write(folder, arrays)
+    return _identifier(arrays)
+
+
+def _cache_folder(source: Path) -> Path:
+    """One folder per copy of the model: its size and time say when the wheel changed."""
+    import platformdirs
+
+    stat = source.stat()
+    return (Path(platformdirs.user_cache_dir("omnitui"))
+            / f"{CACHE_PREFIX}{stat.st_size}-{stat.st_mtime_ns}")
+
+
+def _read(folder: Path) -> dict:
+    import numpy as np
+
+    return {name: np.load(folder / f"{name}.npy", allow_pickle=False) for name in ARRAYS}
+
+
+def _unpack(source: Path) -> dict:
+    """The wheel's arrays, unpacked through a temporary file as py3langid itself does (the
+    68 MB are never held twice)."""
+    import lzma
+
+    import numpy as np
+
+    with tempfile.TemporaryFile(suffix=".npz") as unpacked:
+        with lzma.open(source) as packed:
+            shutil.copyfileobj(packed, unpacked, length=1 << 20)
+        unpacked.seek(0)
+        with np.load(unpacked, allow_pickle=False) as data:
+            return {name: data[name] for name in ARRAYS}
+
+
+def _write(folder: Path, arrays: dict) -> None:
+    """Written whole into a temporary folder, then renamed: a reader sees all or nothing,
+    and two processes writing at once both succeed. Older copies of the model are removed."""
+    import numpy as np
+
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".unpacking-", dir=folder.parent))
+        try:
+            for name, array in arrays.items():
+                np.save(staging / f"{name}.npy", array, allow_pickle=False)
+            os.rename(staging, folder)
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)
+            return
+        for old in folder.parent.glob(f"{CACHE_PREFIX}*"):
+            if old != folder:
+                shutil.rmtree(old, ignore_errors=True)
+    except OSError:
+        return  # no cache (a read-only home, a full disk): the next process unpacks again
+
+
+def _identifier(arrays: dict) -> LanguageIdentifier:
+    from py3langid.langid import LanguageIdentifier
+    from py3langid.modelio import _to_array  # the wheel's own conversion (pinned < 0.5)
+
+    return LanguageIdentifier(
+        arrays["ptc"], arrays["pc"], arrays["classes"].tolist(), _to_array(arrays["nextmove"]),
+        arrays["out_feat"].tolist(), norm_probs=True, tk_row=_to_array(arrays["nextmove_row"]))

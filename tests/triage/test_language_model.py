@@ -1,0 +1,68 @@
+"""The language model unpacked into the user's cache: the same answers, sooner, and never a
+failure because of the cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+from omnitui.triage import language_model
+from omnitui.triage.language_model import ARRAYS, load_identifier
+
+LABELLED = Path(__file__).parents[2] / "bench" / "data" / "languages.tsv"
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "omnitui"
+
+
+def texts() -> list[str]:
+    lines = LABELLED.read_text(encoding="utf-8").splitlines()
+    return [line.split("\t", 1)[1] for line in lines if line and not line.startswith("#")]
+
+
+def answers(identifier: LanguageIdentifier) -> list[tuple[str, float]]:
+    return [identifier.classify(text) for text in texts()]
+
+
+def test_the_cached_model_answers_exactly_as_the_wheels_own(cache: Path) -> None:
+    wheel = answers(LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True))
+    first = load_identifier()  # unpacks the wheel's file and writes the cache
+    written = [p.name for p in cache.iterdir()]
+    assert len(written) == 1 and written[0].startswith("py3langid-"), written
+    assert sorted(p.name for p in (cache / written[0]).iterdir()) == sorted(
+        f"{name}.npy" for name in ARRAYS)
+    assert answers(first) == wheel
+    assert answers(load_identifier()) == wheel  # read from the cache
+
+
+def test_a_second_process_reads_the_cache_instead_of_unpacking(
+        cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    load_identifier()
+
+    def unpack(source: Path) -> dict:
+        raise AssertionError("unpacked again although the cache holds the model")
+
+    monkeypatch.setattr(language_model, "_unpack", unpack)
+    assert load_identifier().classify("Mi pedido no ha llegado todavía")[0] == "es"
+
+
+def test_a_broken_cache_is_replaced_not_believed(cache: Path) -> None:
+    load_identifier()
+    folder = next(cache.iterdir())
+    (folder / "ptc.npy").write_bytes((folder / "ptc.npy").read_bytes()[:1000])
+    assert load_identifier().classify("Ma commande est arrivée cassée")[0] == "fr"
+    assert (folder / "ptc.npy").stat().st_size > 1_000_000  # written whole again
+
+
+def test_a_cache_that_cannot_be_written_costs_time_only(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert load_identifier().classify("Hallo, meine Bestellung ist nicht angekommen")[0] == "de"
+    assert blocker.is_file()
