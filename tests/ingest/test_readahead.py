@@ -44,3 +44,16 @@ def test_without_workers_nothing_is_loaded_ahead() -> None:
     outcomes = list(read_ahead(lambda items: [i + 1 for i in items], range(10), 0,
                                share=lambda: calls.append(1)))
     assert [outcome for _, outcome in outcomes] == list(range(1, 11)) and calls == []
+
+
+def niceness(items: list[int]) -> list[int]:
+    return [os.nice(0) for _ in items]
+
+
+def test_workers_yield_the_cpu_to_the_process_that_files() -> None:
+    """The filer is an import's critical path; on two cores it lost time to its own
+    parsers."""
+    here = os.nice(0)
+    outcomes = list(read_ahead(niceness, range(20), 2, window=10))
+    assert {worker for _, worker in outcomes} == {min(here + 10, 19)}
+    assert os.nice(0) == here
