@@ -2,8 +2,8 @@
 
 Why it looks like this:
 
-* The stdlib compat32 parser is used, not `policy.default`: the modern API is ~7x slower and
-  raises (`IndexError`, `LookupError`) on headers real mailers send, such as
+* The stdlib compat32 parser's `Message` is used, not `policy.default`: the modern API is
+  ~7x slower and raises (`IndexError`, `LookupError`) on headers real mailers send, such as
   `Message-ID: <[abc@microsoft.com]>` or `To: "`. Everything is decoded explicitly instead.
 * `parse_email` never raises for bytes input. One bad header or part must not kill the ingest
   loop, so each field is extracted on its own and a failure becomes a short string in
@@ -32,6 +32,7 @@ from functools import lru_cache
 from io import BytesIO
 from typing import TypeVar
 
+from omnitui.channels.email.mime import quick_message
 from omnitui.model import AttachmentData, Identifier, InboundEvent
 from omnitui.records import record
 
@@ -197,7 +198,11 @@ def _as_utc(moment: datetime) -> datetime:
 # --- structure -------------------------------------------------------------------------------
 
 def _parse_message(raw: bytes, errors: list[str]) -> Message | None:
-    """compat32 parse; if the MIME body defeats it, fall back to the headers alone."""
+    """compat32 parse (well-formed mail the quick way, `mime.py`); if the MIME body defeats
+    it, fall back to the headers alone."""
+    with contextlib.suppress(Exception):  # never worse than the parser it stands in for
+        if (quick := quick_message(raw)) is not None:
+            return quick
     try:
         return message_from_bytes(raw)
     except Exception as exc:
