@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 BUSY_TIMEOUT_S = 10.0
 SLOW_WRITE_S = 1.0  # a write transaction held longer than this is logged: others wait on it
+CHECKPOINT_PAGES = 1000  # SQLite's own: the WAL is copied into the database every 4 MB
+BULK_CHECKPOINT_PAGES = 16384  # during a bulk load: every 64 MB (Store.bulk_checkpoints)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -184,6 +186,19 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @contextmanager
+    def bulk_checkpoints(self) -> Iterator[None]:
+        """Around a bulk load: this connection copies its WAL into the database every
+        BULK_CHECKPOINT_PAGES (64 MB) instead of SQLite's 1,000 pages (4 MB). A load rewrites
+        the same index and full-text pages in every batch; each checkpoint copies them
+        once, and at 4 MB a commit in seven paid for one (an import's COMMITs: 0.40 s of
+        CPU per 10,000 messages, 0.24-0.30 s at 64 MB). The WAL stays bounded."""
+        self.conn.execute(f"PRAGMA wal_autocheckpoint={BULK_CHECKPOINT_PAGES}")
+        try:
+            yield
+        finally:
+            self.conn.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}")
 
     @contextmanager
     def write(self, token: str | None = None) -> Iterator[sqlite3.Connection]:

@@ -213,3 +213,22 @@ def test_a_command_that_writes_long_says_nothing_on_stderr(tmp_path: Path) -> No
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60)
     assert (done.returncode, done.stderr) == (0, "")
+
+
+def wal_size_after_writing(store: Store, megabytes: int) -> int:
+    store.conn.execute("CREATE TABLE IF NOT EXISTS scratch (b BLOB)")
+    for _ in range(megabytes):
+        with store.write() as conn:
+            conn.execute("INSERT INTO scratch VALUES (randomblob(1048576))")
+    return Path(f"{store.path}-wal").stat().st_size
+
+
+def test_a_bulk_load_checkpoints_every_64_mb_not_every_4(tmp_path: Path) -> None:
+    """Each checkpoint copies the pages a load rewrites in every batch once (the commits of
+    an import: 0.40 s of CPU per 10,000 messages, 0.24-0.30 s)."""
+    with Store(tmp_path / "usual.db") as usual:
+        assert wal_size_after_writing(usual, 10) < 6 << 20  # checkpointed, the WAL reused
+    with Store(tmp_path / "bulk.db") as bulk:
+        with bulk.bulk_checkpoints():
+            assert wal_size_after_writing(bulk, 10) > 10 << 20
+        assert bulk.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
