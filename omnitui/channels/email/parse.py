@@ -476,7 +476,7 @@ def _walk(part: Message, body: _Body, errors: list[str], depth: int, in_alternat
     body.content_types.add(ctype)
     if ctype == "multipart/report":
         body.report_type = str(part.get_param("report-type", "") or "").lower()
-    if part.get_content_maintype() == "message" or not part.is_multipart():
+    if ctype.partition("/")[0] == "message" or not part.is_multipart():
         _guard(errors, f"{ctype} part", lambda: None, _leaf, part, ctype, body, errors,
                in_alternative)
         return
@@ -491,10 +491,12 @@ def _walk(part: Message, body: _Body, errors: list[str], depth: int, in_alternat
 
 def _leaf(part: Message, ctype: str, body: _Body, errors: list[str], in_alternative: bool
           ) -> None:
-    filename = _filename(part)
+    headers = _header_map(part)
+    filename = _filename(part, headers)
     disposition = part.get_content_disposition()
-    is_body_text = (ctype in ("text/plain", "text/html") or part.get_content_maintype()
-                    == "multipart")  # multipart without a usable boundary: show it as text
+    maintype = ctype.partition("/")[0]  # get_content_maintype(), without reading it again
+    is_body_text = (ctype in ("text/plain", "text/html")
+                    or maintype == "multipart")  # no usable boundary: show it as text
     if is_body_text and not filename and disposition != "attachment":
         payload = part.get_payload(decode=True) or b""
         _record_defects(part, errors)
@@ -503,12 +505,12 @@ def _leaf(part: Message, ctype: str, body: _Body, errors: list[str], in_alternat
             errors.append(f"{ctype}: {problem}")
         (body.html if ctype == "text/html" else body.plain).append(text)
         return
-    if (in_alternative and part.get_content_maintype() == "text" and not filename
+    if (in_alternative and maintype == "text" and not filename
             and ctype != "text/calendar"):
         return  # another rendering of the same body (text/watch-html, text/x-amp-html)
     content = _part_bytes(part, errors)
     _record_defects(part, errors)
-    content_id = _content_id(part)
+    content_id = _content_id(headers)
     if disposition not in ("inline", "attachment"):
         disposition = "inline" if content_id else "attachment"
     body.attachments.append(AttachmentData(
@@ -541,17 +543,17 @@ def _serialize(msg: Message, errors: list[str]) -> bytes:
     return buffer.getvalue()
 
 
-def _content_id(part: Message) -> str | None:
-    value = _first(_header_map(part), "content-id")
+def _content_id(headers: dict[str, list[str]]) -> str | None:
+    value = _first(headers, "content-id")
     if not value:
         return None
     found = _ID_RE.search(value)
     return found.group(1) if found else (_single_line(_unfold(value)).strip("<> ") or None)
 
 
-def _filename(part: Message) -> str:
-    """Declared filename: RFC 2231 (get_filename collapses it), RFC 2047, or raw 8-bit."""
-    headers = _header_map(part)
+def _filename(part: Message, headers: dict[str, list[str]]) -> str:
+    """Declared filename: RFC 2231 (get_filename collapses it), RFC 2047, or raw 8-bit;
+    `headers`: the part's, as `_header_map` gives them."""
     raw_values = [_first(headers, "content-disposition"), _first(headers, "content-type")]
     if not all(value is None or value.isascii() for value in raw_values):
         # compat32 would turn raw 8-bit bytes into U+FFFD: re-read from decoded header text.
