@@ -15,7 +15,8 @@ header line that is neither `Name:` nor a continuation, a `From ` line, a lone C
 multipart without a boundary, without its first or last delimiter, with two delimiters in
 a row or a boundary that begins another, a digest, any `message/*` part. Preambles and
 epilogues are not kept: nothing reads them. `tests/channels/test_mime.py` holds the two
-parsers to the same tree on every message of the parser tests and on the bench mailbox's.
+parsers to the same tree on mail of every shape, LF and CRLF, 8-bit, and 3,000 damaged
+variants (and the bench mailbox's 10,000 messages gave the same trees: bench/README.md).
 """
 
 from __future__ import annotations
