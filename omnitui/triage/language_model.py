@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 
 ARRAYS = ("ptc", "pc", "classes", "nextmove", "nextmove_row", "out_feat")
 CACHE_PREFIX = "py3langid-"
+STAGING_PREFIX = ".unpacking-"
+ABANDONED_AFTER_S = 3600  # a staging folder this old was left by a writer that was killed
 
 
 def load_identifier() -> LanguageIdentifier:
@@ -73,12 +76,13 @@ def _unpack(source: Path) -> dict:
 
 def _write(folder: Path, arrays: dict) -> None:
     """Written whole into a temporary folder, then renamed: a reader sees all or nothing,
-    and two processes writing at once both succeed. Older copies of the model are removed."""
+    and two processes writing at once both succeed. Older copies of the model are removed,
+    and so are the temporary folders of writers killed midway (an hour old or more)."""
     import numpy as np
 
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".unpacking-", dir=folder.parent))
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=folder.parent))
         try:
             for name, array in arrays.items():
                 np.save(staging / f"{name}.npy", array, allow_pickle=False)
@@ -86,8 +90,10 @@ def _write(folder: Path, arrays: dict) -> None:
         except OSError:
             shutil.rmtree(staging, ignore_errors=True)
             return
-        for old in folder.parent.glob(f"{CACHE_PREFIX}*"):
-            if old != folder:
+        abandoned = time.time() - ABANDONED_AFTER_S
+        for old in folder.parent.iterdir():
+            if (old.name.startswith(CACHE_PREFIX) and old != folder) or (
+                    old.name.startswith(STAGING_PREFIX) and old.stat().st_mtime < abandoned):
                 shutil.rmtree(old, ignore_errors=True)
     except OSError:
         return  # no cache (a read-only home, a full disk): the next process unpacks again

@@ -3,6 +3,8 @@ failure because of the cache."""
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -66,3 +68,15 @@ def test_a_cache_that_cannot_be_written_costs_time_only(
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     assert load_identifier().classify("Hallo, meine Bestellung ist nicht angekommen")[0] == "de"
     assert blocker.is_file()
+
+
+def test_what_a_killed_writer_left_is_cleared_once_it_is_old(cache: Path) -> None:
+    cache.mkdir(parents=True)
+    old, fresh = cache / ".unpacking-old", cache / ".unpacking-fresh"
+    for folder in (old, fresh):
+        folder.mkdir()
+        (folder / "ptc.npy").write_bytes(b"half")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    load_identifier()
+    assert not old.exists()
+    assert fresh.exists()  # perhaps another process still writing it
