@@ -55,7 +55,8 @@ def corpus() -> list[bytes]:
     ]
     raws = [text.encode() for text in texts]  # 8-bit utf-8
     raws.append((HEAD + "X-Raw: caf\xe9\n\n\xe9t\xe9\n").encode("latin-1"))  # 8-bit latin-1
-    return raws + [raw.replace(b"\n", b"\r\n") for raw in raws]
+    mixed = raws[4].replace(b"utf-8\n\n", b"utf-8\r\n\r\n").replace(b"--b1\n", b"--b1\r\n")
+    return [*raws, mixed, *(raw.replace(b"\n", b"\r\n") for raw in raws)]
 
 
 REFUSED = {
