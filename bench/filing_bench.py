@@ -7,9 +7,9 @@
 
 The messages of `import_bench.py`'s mailbox are parsed and read once (by the import's own
 parser processes) and kept in bench/out/filing-events.pickle; each run files them through
-`intake_pipeline` inside `pipeline.bulk()` and `Store.bulk_checkpoints()`, as `omnitui
-import` does, so a change to the writer is measured without the parsers' noise (the
-import's wall time moves ±10% from run to run on a shared machine; this moves ±3%).
+`intake_pipeline` inside `pipeline.bulk()`, as `omnitui import` does, so a change to the
+writer is measured without the parsers' noise (the import's wall time moves ±10% from run
+to run on a shared machine; this moves ±3%).
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def file_once(blob: bytes, batch: int | None) -> tuple[float, float]:
         pipeline = intake_pipeline(store, Settings())
         limits = {} if batch is None else {"max_batch": batch, "max_seconds": 3600}
         cpu, wall = time.process_time(), time.perf_counter()
-        with pipeline.bulk(), store.bulk_checkpoints():
+        with pipeline.bulk():
             for _ in pipeline.ingest_many(events, **limits):
                 pass
         return time.process_time() - cpu, time.perf_counter() - wall

@@ -66,7 +66,7 @@ def import_mail(store: Store, settings: Settings, mail: Iterator[MailItem], *,
     counts = {"imported": 0, "duplicates": 0, "with_errors": 0}
     workers = default_workers() if workers is None else workers
     events = parsed_events(mail, workers, store.attachments_dir, settings)
-    with pipeline.bulk(), store.bulk_checkpoints():
+    with pipeline.bulk():
         for n, result in enumerate(pipeline.ingest_many(events), start=1):
             if result.duplicate:
                 counts["duplicates"] += 1

@@ -96,9 +96,8 @@ def file_pending(store: Store, pipeline: Pipeline, channel: str, parse: Parser, 
                    blob_dir=store.attachments_dir, durable=store.durable)
     outcomes = read_ahead(work, _pending_items(store, channel, batch, limit, stop), workers)
     counts = Counter({"messages": 0, "duplicates": 0, "failed": 0, "other": 0})
-    with pipeline.bulk() if backlog else nullcontext(), \
-            store.bulk_checkpoints() if backlog else nullcontext():  # a backlog: cases kept
-        _file_outcomes(store, pipeline, outcomes, counts, stop, hold)  # up once, WAL roomy
+    with pipeline.bulk() if backlog else nullcontext():  # a backlog: cases kept up once
+        _file_outcomes(store, pipeline, outcomes, counts, stop, hold)
     return FilingResult(**counts)
 
 

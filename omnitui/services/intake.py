@@ -8,7 +8,8 @@ then acknowledged."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -30,8 +31,9 @@ def intake_pipeline(store: Store, settings: Settings, *,
     to share its batches (the demo's); `live`: customers are writing in now (the daemon), so
     [acknowledge] applies; `route`: new and reopened cases go to routing (`omnitui refile`
     leaves owners as they are). A bulk load brings each case up to date once per batch, or
-once per load in the pipeline's `bulk` (an import, a daemon's backlog). (The
-    pipeline is imported here: a script's `omnitui tag` starts without it.)"""
+    once per load in the pipeline's `bulk` (an import, a daemon's backlog), which also
+    spaces out the WAL's checkpoints. (The pipeline is imported here: a script's `omnitui
+    tag` starts without it.)"""
     from omnitui.ingest.pipeline import Pipeline
 
     upkeep = upkeep or Upkeep(settings)
@@ -49,6 +51,14 @@ once per load in the pipeline's `bulk` (an import, a daemon's backlog). (The
         if route and (result.new_case or result.reopened):
             router.came_in(conn, result.case_id, new=result.new_case,
                            reopened=result.reopened, now=now)
+    @contextmanager
+    def bulk_load() -> Iterator[None]:
+        """A load of many batches (an import, a daemon's backlog): each case brought up to
+        date once, at the end (`Upkeep.bulk`), the WAL checkpointed every 64 MB meanwhile
+        (`Store.bulk_checkpoints`)."""
+        with upkeep.bulk(store), store.bulk_checkpoints():
+            yield
+
     automations: list[Automation] = []
     outages = None
     if settings.products:
@@ -69,6 +79,6 @@ once per load in the pipeline's `bulk` (an import, a daemon's backlog). (The
 
         automations.append(Acknowledger(settings, upkeep.sla, clock, outages))
     return Pipeline(store, settings, automations, clock=clock, batch=upkeep.batched,
-                    bulk=lambda: upkeep.bulk(store),
+                    bulk=bulk_load,
                     product_events=lambda conn, event: from_product_webhook(
                         conn, settings, event))

@@ -189,11 +189,12 @@ class Store:
 
     @contextmanager
     def bulk_checkpoints(self) -> Iterator[None]:
-        """Around a bulk load: this connection copies its WAL into the database every
-        BULK_CHECKPOINT_PAGES (64 MB) instead of SQLite's 1,000 pages (4 MB). A load rewrites
-        the same index and full-text pages in every batch; each checkpoint copies them
-        once, and at 4 MB a commit in seven paid for one (an import's COMMITs: 0.40 s of
-        CPU per 10,000 messages, 0.24-0.30 s at 64 MB). The WAL stays bounded."""
+        """Around a bulk load (the intake pipeline's `bulk`): this connection copies its WAL
+        into the database every BULK_CHECKPOINT_PAGES (64 MB) instead of SQLite's 1,000
+        pages (4 MB). A load rewrites the same index and full-text pages in every batch;
+        each checkpoint copies them once, and at 4 MB a commit in seven paid for one (an
+        import's COMMITs: 0.40 s of CPU per 10,000 messages, 0.24-0.30 s at 64 MB). The WAL
+        stays bounded."""
         self.conn.execute(f"PRAGMA wal_autocheckpoint={BULK_CHECKPOINT_PAGES}")
         try:
             yield

@@ -232,3 +232,16 @@ def test_a_bulk_load_checkpoints_every_64_mb_not_every_4(tmp_path: Path) -> None
         with bulk.bulk_checkpoints():
             assert wal_size_after_writing(bulk, 10) > 10 << 20
         assert bulk.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+
+
+def test_every_bulk_load_of_the_intake_pipeline_spaces_its_checkpoints(store: Store) -> None:
+    """An import and a daemon's backlog both load through the pipeline's `bulk`."""
+    from omnitui.config import Settings
+    from omnitui.services.intake import intake_pipeline
+
+    def pages() -> int:
+        return store.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+
+    with intake_pipeline(store, Settings()).bulk():
+        assert pages() == db.BULK_CHECKPOINT_PAGES
+    assert pages() == db.CHECKPOINT_PAGES
