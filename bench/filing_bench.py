@@ -31,14 +31,14 @@ def parsed() -> bytes:
     if not EVENTS.exists():
         from omnitui.channels.email.sources import iter_mail_files
         from omnitui.config import Settings
-        from omnitui.importer import parsed_events
+        from omnitui.importer import parsed_events, parser_helpers
         from omnitui.ingest.readahead import default_workers
 
         if not MBOX.exists():
             raise SystemExit(f"{MBOX} is missing: run bench/import_bench.py once first")
         blobs = Path(tempfile.mkdtemp())
-        events = list(parsed_events(iter_mail_files([MBOX]), default_workers(), blobs,
-                                    Settings()))
+        with parser_helpers(default_workers(), Settings()) as helpers:
+            events = list(parsed_events(iter_mail_files([MBOX]), helpers, blobs, Settings()))
         EVENTS.write_bytes(pickle.dumps(events))
     return EVENTS.read_bytes()
 

@@ -110,7 +110,7 @@ def batched_import(mbox: Path, db: Path, batch: int) -> int:
     per transaction (Pipeline.ingest_in) instead of one. Everything else as `omnitui import`."""
     from omnitui.channels.email.sources import iter_mail_files
     from omnitui.config import Settings
-    from omnitui.importer import parsed_events
+    from omnitui.importer import parsed_events, parser_helpers
     from omnitui.ingest.pipeline import Pipeline
     from omnitui.ingest.readahead import default_workers
     from omnitui.store.db import Store
@@ -118,17 +118,18 @@ def batched_import(mbox: Path, db: Path, batch: int) -> int:
     store = Store(db)
     pipeline = Pipeline(store, Settings())
     count = 0
-    events = parsed_events(iter_mail_files([mbox]), default_workers(), store.attachments_dir,
-                           Settings())
-    while True:
-        chunk = [event for _, event in zip(range(batch), events, strict=False)]
-        if not chunk:
-            break
-        blobs = [pipeline._write_blobs(event) for event in chunk]  # files before the lock
-        with store.write() as conn:
-            for event, sha256s in zip(chunk, blobs, strict=True):
-                pipeline.ingest_in(conn, event, sha256s)
-        count += len(chunk)
+    with parser_helpers(default_workers(), Settings()) as helpers:
+        events = parsed_events(iter_mail_files([mbox]), helpers, store.attachments_dir,
+                               Settings())
+        while True:
+            chunk = [event for _, event in zip(range(batch), events, strict=False)]
+            if not chunk:
+                break
+            blobs = [pipeline._write_blobs(event) for event in chunk]  # files before the lock
+            with store.write() as conn:
+                for event, sha256s in zip(chunk, blobs, strict=True):
+                    pipeline.ingest_in(conn, event, sha256s)
+            count += len(chunk)
     store.close()
     return count
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from omnitui.channels.email.parse import parse_email
 from omnitui.config import Intent, SemanticSettings, Settings, TriageSettings
-from omnitui.ingest.readahead import default_workers, read_ahead
+from omnitui.ingest.readahead import Helpers, default_workers
 from omnitui.model import InboundEvent
 from omnitui.services.intake import intake_pipeline
 from omnitui.store.blobs import write_blob
@@ -45,13 +45,17 @@ def _parse_many(items: list[MailItem], *, blob_dir: Path,
     return events
 
 
-def parsed_events(items: Iterator[MailItem], workers: int, blob_dir: Path,
+def parser_helpers(workers: int, settings: Settings) -> Helpers:
+    """`workers` processes (0: none) forked with the models they read with."""
+    return Helpers(workers, share=partial(load_models, settings.triage))
+
+
+def parsed_events(items: Iterator[MailItem], helpers: Helpers, blob_dir: Path,
                   settings: Settings) -> Iterator[InboundEvent]:
-    """Events in source order, parsed and read by `workers` processes (0: here)."""
+    """Events in source order, parsed and read by `helpers` (`parser_helpers`)."""
     work = partial(_parse_many, blob_dir=blob_dir, triage=settings.triage,
                    intents=settings.intents, semantic=settings.semantic)
-    share = partial(load_models, settings.triage)
-    for (_, raw), event in read_ahead(work, items, workers, share=share):
+    for (_, raw), event in helpers.read_ahead(work, items):
         event.raw = raw
         yield event
 
@@ -65,8 +69,8 @@ def import_mail(store: Store, settings: Settings, mail: Iterator[MailItem], *,
     pipeline = intake_pipeline(store, settings)
     counts = {"imported": 0, "duplicates": 0, "with_errors": 0}
     workers = default_workers() if workers is None else workers
-    events = parsed_events(mail, workers, store.attachments_dir, settings)
-    with pipeline.bulk():
+    with parser_helpers(workers, settings) as helpers, pipeline.bulk(helpers):
+        events = parsed_events(mail, helpers, store.attachments_dir, settings)
         for n, result in enumerate(pipeline.ingest_many(events), start=1):
             if result.duplicate:
                 counts["duplicates"] += 1

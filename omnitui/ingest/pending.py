@@ -33,7 +33,7 @@ from pathlib import Path
 
 from omnitui.config import Intent, SemanticSettings, TriageSettings
 from omnitui.ingest.pipeline import Pipeline
-from omnitui.ingest.readahead import WINDOW, default_workers, read_ahead
+from omnitui.ingest.readahead import WINDOW, Helpers, default_workers
 from omnitui.ingest.updates import apply_customer_update, apply_receipt
 from omnitui.model import DeliveryReceipt, Inbound, InboundEvent, ProductEvent
 from omnitui.records import record
@@ -94,9 +94,10 @@ def file_pending(store: Store, pipeline: Pipeline, channel: str, parse: Parser, 
     work = partial(_read_items, parse=parse, triage=settings.triage, intents=settings.intents,
                    semantic=settings.semantic,
                    blob_dir=store.attachments_dir, durable=store.durable)
-    outcomes = read_ahead(work, _pending_items(store, channel, batch, limit, stop), workers)
     counts = Counter({"messages": 0, "duplicates": 0, "failed": 0, "other": 0})
-    with pipeline.bulk() if backlog else nullcontext():  # a backlog: cases kept up once
+    with Helpers(workers) as helpers, \
+            pipeline.bulk(helpers) if backlog else nullcontext():  # cases kept up once
+        outcomes = helpers.read_ahead(work, _pending_items(store, channel, batch, limit, stop))
         _file_outcomes(store, pipeline, outcomes, counts, stop, hold)
     return FilingResult(**counts)
 

@@ -32,7 +32,7 @@ from omnitui.vocabulary import SURVEY_ANSWER
 # it queues (an acknowledgement in the outbox, say) commits or rolls back with the message.
 Automation = Callable[[sqlite3.Connection, InboundEvent, IngestResult], None]
 Batch = Callable[[sqlite3.Connection], AbstractContextManager[object]]
-Bulk = Callable[[], AbstractContextManager[object]]
+Bulk = Callable[..., AbstractContextManager[object]]  # given the load's helpers, if any
 # What acts on a report about a product (an outage from a webhook): services/events.py.
 ProductEvents = Callable[[sqlite3.Connection, ProductEvent], int]
 
@@ -46,7 +46,8 @@ class Pipeline:
                  product_events: ProductEvents | None = None) -> None:
         """`clock`: when an item is received (the demo replays its story's days); `batch`:
         what wraps each bulk transaction (the automations' work done once per batch); `bulk`:
-        what wraps a load of many such transactions (that work done once per load);
+        what wraps a load of many such transactions (that work done once per load, shared
+        with the load's helper processes if it has some);
         `product_events`: what files a product's event (None: the pipeline refuses one)."""
         self.store = store
         self.settings = settings

@@ -4,7 +4,8 @@ Parsing a message and reading it (its language, tone and intent: pure functions 
 cost more than storing it, so bulk intake — an import, a daemon's first sync of a big
 mailbox — hands them to worker processes and keeps only the pipeline's writes here. Two
 windows are in flight at a time: the workers parse the next while this process files the
-last, and memory stays bounded on a multi-gigabyte mailbox.
+last, and memory stays bounded on a multi-gigabyte mailbox. At the load's end the same
+workers work out its cases' upkeep (reads and arithmetic) while this process writes it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
-from multiprocessing.pool import AsyncResult
+from multiprocessing.pool import AsyncResult, Pool
 from typing import TypeVar
 
 Item = TypeVar("Item")
@@ -34,27 +35,48 @@ def default_workers() -> int:
     return 1 if cores <= 1 else max(2, cores - 1)
 
 
-def read_ahead(work: Callable[[list[Item]], list[Outcome]], items: Iterable[Item],
-               workers: int, *, window: int = WINDOW,
-               share: Callable[[], None] | None = None) -> Iterator[tuple[Item, Outcome]]:
-    """Each item with `work`'s outcome for it, in the items' order. `work` maps a list to a
-    list of the same length and must be picklable (a module-level function, or a partial of
-    one) when `workers` > 0; with 0 it runs here, a window at a time. `share` loads here
-    what the workers need (models), when they are forked: each then has it already."""
-    source = iter(items)
-    if workers <= 0:
-        while chunk := list(islice(source, window)):
-            yield from zip(chunk, work(chunk), strict=True)
-        return
-    context = _context()
-    if share is not None and context.get_start_method() == "fork":
-        share()
-    with context.Pool(workers, initializer=_start_worker) as pool:
+class Helpers:
+    """Worker processes for one bulk load: they parse and read its items ahead of the filer
+    (`read_ahead`), then work out its cases' upkeep while the filer writes it (the load's
+    end, services/upkeep.py). With no workers, the same work runs here.
+
+    `share` loads here what the workers need (models), when they are forked: each then has
+    it already."""
+
+    def __init__(self, workers: int, *, share: Callable[[], None] | None = None) -> None:
+        self.workers = max(workers, 0)
+        self._share = share
+        self._pool: Pool | None = None
+
+    def __enter__(self) -> Helpers:
+        if self.workers:
+            context = _context()
+            if self._share is not None and context.get_start_method() == "fork":
+                self._share()
+            self._pool = context.Pool(self.workers, initializer=_start_worker)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool = None
+
+    def read_ahead(self, work: Callable[[list[Item]], list[Outcome]], items: Iterable[Item],
+                   *, window: int = WINDOW) -> Iterator[tuple[Item, Outcome]]:
+        """Each item with `work`'s outcome for it, in the items' order. `work` maps a list
+        to a list of the same length and must be picklable (a module-level function, or a
+        partial of one) when there are workers."""
+        source = iter(items)
+        if self._pool is None:
+            while chunk := list(islice(source, window)):
+                yield from zip(chunk, work(chunk), strict=True)
+            return
         in_flight: deque[tuple[list[Item], AsyncResult[list[list[Outcome]]]]] = deque()
         while True:
             chunk = list(islice(source, window))
             if chunk:
-                in_flight.append((chunk, pool.map_async(work, _split(chunk, workers))))
+                in_flight.append((chunk, self._pool.map_async(work,
+                                                              _split(chunk, self.workers))))
                 if len(in_flight) < 2:
                     continue
             if not in_flight:
@@ -62,6 +84,15 @@ def read_ahead(work: Callable[[list[Item]], list[Outcome]], items: Iterable[Item
             sent, result = in_flight.popleft()
             outcomes = [outcome for part in result.get() for outcome in part]
             yield from zip(sent, outcomes, strict=True)
+
+
+def read_ahead(work: Callable[[list[Item]], list[Outcome]], items: Iterable[Item],
+               workers: int, *, window: int = WINDOW,
+               share: Callable[[], None] | None = None) -> Iterator[tuple[Item, Outcome]]:
+    """`Helpers.read_ahead` with helpers of its own, for a load that needs nothing else of
+    them."""
+    with Helpers(workers, share=share) as helpers:
+        yield from helpers.read_ahead(work, items, window=window)
 
 
 def _start_worker() -> None:

@@ -21,6 +21,7 @@ from omnitui.store.db import Store, utc_now
 
 if TYPE_CHECKING:
     from omnitui.ingest.pipeline import Automation, Pipeline
+    from omnitui.ingest.readahead import Helpers
 
 
 def intake_pipeline(store: Store, settings: Settings, *,
@@ -52,11 +53,11 @@ def intake_pipeline(store: Store, settings: Settings, *,
             router.came_in(conn, result.case_id, new=result.new_case,
                            reopened=result.reopened, now=now)
     @contextmanager
-    def bulk_load() -> Iterator[None]:
+    def bulk_load(helpers: Helpers | None = None) -> Iterator[None]:
         """A load of many batches (an import, a daemon's backlog): each case brought up to
-        date once, at the end (`Upkeep.bulk`), the WAL checkpointed every 64 MB meanwhile
-        (`Store.bulk_checkpoints`)."""
-        with upkeep.bulk(store), store.bulk_checkpoints():
+        date once, at the end (`Upkeep.bulk`, shared with the load's `helpers`), the WAL
+        checkpointed every 64 MB meanwhile (`Store.bulk_checkpoints`)."""
+        with upkeep.bulk(store, helpers), store.bulk_checkpoints():
             yield
 
     automations: list[Automation] = []

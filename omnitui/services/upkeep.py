@@ -12,13 +12,19 @@ clears it; escalations raise it, as they raise a computed one.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import cache, partial
+from itertools import islice
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from omnitui.config import Settings
 from omnitui.model import SYNCHRONOUS_CHANNELS, Status
+from omnitui.records import record
 from omnitui.services.routing import Router
 from omnitui.services.sla import SlaKeeper
 from omnitui.store import cases as case_store
@@ -27,8 +33,23 @@ from omnitui.store.db import Store, db_time, parse_db_time, stored_time
 from omnitui.triage.priority import Facts, Score, score
 from omnitui.vocabulary import ROUTER
 
+if TYPE_CHECKING:
+    from omnitui.ingest.readahead import Helpers
+
 BATCH = 500
+HELPED_WINDOW = 128  # cases handed to a load's helpers a round: the first comes back soon
 WAITING = (Status.NEW, Status.OPEN)
+
+
+@record
+class Worked:
+    """A case's upkeep worked out from its row as read (`row`, its values): the columns
+    that change and the escalations to make (trigger, why), nothing written yet."""
+
+    case_id: int
+    row: tuple[object, ...]
+    changes: dict[str, object]
+    escalations: tuple[tuple[str, str], ...] = ()
 
 
 class Upkeep:
@@ -58,18 +79,19 @@ class Upkeep:
             self._pending = None
 
     @contextmanager
-    def bulk(self, store: Store) -> Iterator[None]:
+    def bulk(self, store: Store, helpers: Helpers | None = None) -> Iterator[None]:
         """Around a load of many batches (an import, the daemon's backlog): a case whose
         messages come in several batches is brought up to date once, when the load ends
         (10,000 messages of a mailbox touched 2,411 cases in 8,522 batch refreshes). Each
         batch marks its cases in `upkeep_due` as it commits, so a load killed midway leaves
-        them marked: the next load's end, or the daemon's scheduler, finishes them."""
+        them marked: the next load's end, or the daemon's scheduler, finishes them.
+        `helpers`: the load's worker processes, to share that end's work."""
         self._deferred = True
         try:
             yield
         finally:
             self._deferred = False
-        finish_due(store, self)
+        finish_due(store, self, helpers)
 
     def refresh(self, conn: sqlite3.Connection, case_id: int, now: datetime) -> None:
         """The case's clocks replayed and its score recomputed, written in one statement
@@ -80,39 +102,50 @@ class Upkeep:
             self._refresh(conn, case_id, now)
 
     def _refresh(self, conn: sqlite3.Connection, case_id: int, now: datetime) -> None:
-        """A case that is gone (an undone split-off, a filing its savepoint took back) has
-        nothing to keep up to date."""
-        case = case_store.get_case(conn, case_id)
-        if case is None:
-            return
-        values = self.sla.replayed(conn, case)
-        self._rescore(conn, case, now, values)
+        if (worked := self.work_out(conn, case_id, now)) is not None:
+            self.apply(conn, worked, now)
 
     def rescore(self, conn: sqlite3.Connection, case_id: int, now: datetime) -> None:
         """The score alone (the waiting part rose; nothing else happened)."""
-        self._rescore(conn, case_store.require_case(conn, case_id), now, {})
+        self.apply(conn, self._worked(conn, case_store.require_case(conn, case_id), now, {}),
+                   now)
 
-    def _rescore(self, conn: sqlite3.Connection, case: case_store.Row, now: datetime,
-                 values: dict[str, object]) -> None:
+    def work_out(self, conn: sqlite3.Connection, case_id: int,
+                 now: datetime) -> Worked | None:
+        """What the case's upkeep comes to, read and reckoned but not written (a helper
+        process of a bulk load may do this); None: the case is gone (an undone split-off,
+        a filing its savepoint took back), nothing to keep up to date."""
+        case = case_store.get_case(conn, case_id)
+        if case is None:
+            return None
+        return self._worked(conn, case, now, self.sla.replayed(conn, case))
+
+    def apply(self, conn: sqlite3.Connection, worked: Worked, now: datetime) -> None:
+        case_store.set_clocks(conn, worked.case_id, worked.changes)
+        for trigger, why in worked.escalations:
+            self.router.escalate(conn, worked.case_id, trigger, why, now)
+
+    def _worked(self, conn: sqlite3.Connection, case: case_store.Row, now: datetime,
+                values: dict[str, object]) -> Worked:
         if case["priority_by"]:  # held by hand: the agent's number stands
             parts: list[tuple[str, float]] = [(f"set by {case['priority_by']}",
                                                case["priority"])]
-            case_store.set_clocks(conn, case, {
-                **values, "priority_parts": json.dumps(parts), "rescore_at": None})
-            return
+            return Worked(case["id"], tuple(case), case_store.clock_changes(case, {
+                **values, "priority_parts": json.dumps(parts), "rescore_at": None}))
         found = self.score(conn, case, now)
-        case_store.set_clocks(conn, case, {
+        changes = case_store.clock_changes(case, {
             **values, "priority": found.total, "priority_parts": json.dumps(found.parts),
             "rescore_at": db_time(found.next_step) if found.next_step else None})
-        if case["status"] in (Status.SOLVED, Status.CLOSED):
-            return
-        threshold = self.settings.priority.escalate_at
-        if threshold and found.total >= threshold:
-            self.router.escalate(conn, case["id"], "priority",
-                                 f"priority {found.total:g} reached {threshold:g}", now)
-        if self.settings.triage.escalate_irritated and case["irritation"]:
-            self.router.escalate(conn, case["id"], "irritated",
-                                 f"the customer is irritated ({case['irritation']})", now)
+        escalations = []
+        if case["status"] not in (Status.SOLVED, Status.CLOSED):
+            threshold = self.settings.priority.escalate_at
+            if threshold and found.total >= threshold:
+                escalations.append(("priority",
+                                    f"priority {found.total:g} reached {threshold:g}"))
+            if self.settings.triage.escalate_irritated and case["irritation"]:
+                escalations.append(("irritated",
+                                    f"the customer is irritated ({case['irritation']})"))
+        return Worked(case["id"], tuple(case), changes, tuple(escalations))
 
     def score(self, conn: sqlite3.Connection, case: case_store.Row, now: datetime) -> Score:
         read = case_store.score_facts(conn, case["id"], case["customer_id"])
@@ -126,18 +159,57 @@ class Upkeep:
         return score(facts, self.settings.priority, self.sla.calendar(policy), now)
 
 
-def finish_due(store: Store, upkeep: Upkeep) -> int:
+def finish_due(store: Store, upkeep: Upkeep, helpers: Helpers | None = None) -> int:
     """Bring up to date the cases bulk loads marked, BATCH to a transaction; returns how
-    many. A case marked again meanwhile (a load still running) keeps its later mark."""
-    done = after = 0
-    while due := case_store.upkeep_due(store.conn, after, BATCH):
+    many. A case marked again meanwhile (a load still running) keeps its later mark.
+
+    With `helpers` (the load's worker processes), they work each case's upkeep out from the
+    committed store while this process writes what they found: the writing alone is left on
+    the load's critical path. A case whose row changed since they read it (an agent acted on
+    it meanwhile) is worked out again here; every change that moves a case's clocks or score
+    (a message, an action) changes its row."""
+    marked = _marked(store.conn)
+    if helpers is None or not helpers.workers:
+        worked, batch = ((item, None) for item in marked), BATCH
+    else:  # a transaction a round: the helpers work out the next while this one writes
+        batch = HELPED_WINDOW
+        worked = helpers.read_ahead(partial(worked_out, store.path, upkeep.settings), marked,
+                                    window=batch)
+    done = 0
+    while chunk := list(islice(worked, batch)):
         with store.write() as conn:
-            for case_id, as_of in due:
-                upkeep.refresh(conn, case_id, parse_db_time(as_of))
+            for (case_id, as_of), found in chunk:
+                now = parse_db_time(as_of)
+                if found is None or tuple(case_store.get_case(conn, case_id) or ()) != found.row:
+                    upkeep.refresh(conn, case_id, now)
+                else:
+                    upkeep.apply(conn, found, now)
                 case_store.clear_upkeep_due(conn, case_id, as_of)
-        done += len(due)
-        after = due[-1][0]
+        done += len(chunk)
     return done
+
+
+def _marked(conn: sqlite3.Connection) -> Iterator[tuple[int, str]]:
+    """(case, as of) of every marked case, in case order, BATCH rows a query."""
+    after = 0
+    while due := case_store.upkeep_due(conn, after, BATCH):
+        yield from due
+        after = due[-1][0]
+
+
+def worked_out(path: Path, settings: Settings, due: list[tuple[int, str]]) -> list[Worked | None]:
+    """In a helper process: the upkeep of marked cases, worked out from the store as
+    committed (this process only reads it)."""
+    upkeep = Upkeep(settings)
+    conn = _reader(path, os.getpid()).conn
+    return [upkeep.work_out(conn, case_id, parse_db_time(as_of)) for case_id, as_of in due]
+
+
+@cache
+def _reader(path: Path, pid: int) -> Store:
+    """A helper process's own connection to the store, kept for the load (by process: a
+    forked one must never use its parent's)."""
+    return Store(path, migrate=False)
 
 
 def rescore_due(store: Store, upkeep: Upkeep, now: datetime) -> int:

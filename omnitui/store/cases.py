@@ -204,17 +204,21 @@ def clock_facts(conn: sqlite3.Connection, case_id: int) -> ClockFacts | None:
     return ClockFacts(opened[0], [tuple(m) for m in messages], [tuple(s) for s in statuses])
 
 
-def set_clocks(conn: sqlite3.Connection, case: Row, values: dict[str, Any]) -> None:
-    """The SLA and score columns, as replayed: not an edit (no version, no audit row: the
-    actions that moved the clocks have theirs). Only the columns that differ from `case`
-    (the row they were worked out from) are written: SQLite rewrites every index over a
-    column an UPDATE sets, even to the same value, and the priority alone is in nine. Most
-    messages leave the due times as they were (an import spent a quarter of its SQL here)."""
-    changed = {name: value for name, value in values.items() if case[name] != value}
-    if changed:
-        assignments = ", ".join(f"{name} = ?" for name in changed)
+def clock_changes(case: Row, values: dict[str, Any]) -> dict[str, Any]:
+    """The SLA and score columns of `values` that differ from `case` (the row they were
+    worked out from): only those are written. SQLite rewrites every index over a column an
+    UPDATE sets, even to the same value, and the priority alone is in nine. Most messages
+    leave the due times as they were (an import spent a quarter of its SQL here)."""
+    return {name: value for name, value in values.items() if case[name] != value}
+
+
+def set_clocks(conn: sqlite3.Connection, case_id: int, changes: dict[str, Any]) -> None:
+    """Write the SLA and score columns as replayed: not an edit (no version, no audit row:
+    the actions that moved the clocks have theirs)."""
+    if changes:
+        assignments = ", ".join(f"{name} = ?" for name in changes)
         conn.execute(f"UPDATE cases SET {assignments} WHERE id = ?",
-                     (*changed.values(), case["id"]))
+                     (*changes.values(), case_id))
 
 
 def due_alarms(conn: sqlite3.Connection, now: str, limit: int) -> list[int]:

@@ -4,9 +4,12 @@ either way, a row filed once even with two filers at it, a parse failure kept ra
 from __future__ import annotations
 
 import functools
+import json
 import sqlite3
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,8 @@ from omnitui.channels.webhooks.deliveries import RAW_CHANNEL, parse_delivery
 from omnitui.config import Settings
 from omnitui.ingest.pending import PARALLEL_FROM, FilingResult, RawItem, file_pending
 from omnitui.ingest.pipeline import Automation, Pipeline
+from omnitui.ingest.readahead import WINDOW, Helpers, Item, Outcome
+from omnitui.services.actions import set_priority
 from omnitui.services.intake import intake_pipeline
 from omnitui.services.upkeep import Upkeep, finish_due
 from omnitui.store.db import Store, db_time, utc_now
@@ -36,10 +41,11 @@ MAIL = [
 
 
 def stored(store: Store, bodies: list[bytes], channel: str = CHANNEL,
-           source: str = "support") -> None:
+           source: str = "support", at: datetime | None = None) -> None:
+    """Received now, or `at`."""
     with store.write() as conn:
         for body in bodies:
-            insert_raw(conn, channel, source, body, db_time(utc_now()), pending=True)
+            insert_raw(conn, channel, source, body, db_time(at or utc_now()), pending=True)
 
 
 def filed_messages(store: Store) -> list[tuple[object, ...]]:
@@ -146,7 +152,7 @@ def test_mail_is_parsed_and_read_before_the_write_lock_is_taken(tmp_path: Path) 
 def clocks(store: Store) -> list[tuple[object, ...]]:
     """Each case's first response due time and score breakdown."""
     return store.conn.execute("SELECT sla_first_response_due, priority_parts FROM cases"
-                              ).fetchall()
+                              " ORDER BY id").fetchall()
 
 
 def marked(store: Store) -> int:
@@ -155,14 +161,25 @@ def marked(store: Store) -> int:
 
 def test_a_backlog_keeps_its_cases_up_once_it_is_filed(tmp_path: Path) -> None:
     """A backlog (a first sync) is a bulk load: its cases' clocks and scores are worked out
-    once, at its end, and none is left waiting for them."""
-    with Store(tmp_path / "cases.db") as store:
-        stored(store, [make_email(f"c{n % 40}@example.com", subject=f"Question {n}")
-                       for n in range(PARALLEL_FROM)])
-        filed = ingest_pending(store, intake_pipeline(store, Settings()), workers=0)
-        assert filed.messages == PARALLEL_FROM
-        assert marked(store) == 0
-        assert len(clocks(store)) >= 40 and all(due and parts for due, parts in clocks(store))
+    once, at its end, and none is left waiting for them; the load's worker processes work
+    them out as this process would."""
+    here, there = (Store(tmp_path / name / "cases.db") for name in ("here", "there"))
+    with here, there:
+        received = utc_now()  # and filed then: the clocks start the same in both
+        backlog = [make_email(f"c{n % 40}@example.com", subject=f"Question {n}",
+                              body="This is URGENT, thanks" if n % 7 else "Hello")
+                   for n in range(PARALLEL_FROM)]
+        for store in (here, there):
+            stored(store, backlog, at=received)
+        alone = ingest_pending(here, intake_pipeline(here, Settings(), clock=lambda: received),
+                               workers=0)
+        helped = in_a_thread(functools.partial(
+            ingest_pending, there, intake_pipeline(there, Settings(), clock=lambda: received),
+            workers=1))
+        assert alone == helped and alone.messages == PARALLEL_FROM
+        assert marked(here) == marked(there) == 0
+        assert len(clocks(here)) >= 40 and all(due and parts for due, parts in clocks(here))
+        assert clocks(here) == clocks(there)
 
 
 def test_the_cases_a_killed_load_left_are_kept_up_by_the_schedulers_pass(store: Store) -> None:
@@ -176,3 +193,36 @@ def test_the_cases_a_killed_load_left_are_kept_up_by_the_schedulers_pass(store: 
     assert finish_due(store, Upkeep(settings)) == 1  # the daemon's scheduler, every tick
     assert marked(store) == 0
     assert all(due and parts for due, parts in clocks(store))
+
+
+class Meddling(Helpers):
+    """A load's helpers, after whose reading of each case an agent sets its priority."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__(1)
+        self.store = store
+
+    def read_ahead(self, work: Callable[[list[Item]], list[Outcome]], items: Iterable[Item],
+                   *, window: int = WINDOW) -> Iterator[tuple[Item, Outcome]]:
+        for item, found in super().read_ahead(work, items, window=window):
+            with self.store.write() as conn:
+                set_priority(conn, item[0], 99, actor="erin", at=utc_now())
+            yield item, found
+
+
+def test_a_case_an_agent_changed_after_the_helpers_read_it_is_worked_out_again(
+        store: Store) -> None:
+    """What the helpers found is written only if the case is as they read it: here it would
+    have put the computed score back over the agent's."""
+    settings = Settings()
+    pipeline = intake_pipeline(store, settings)
+    with pytest.raises(KeyboardInterrupt), pipeline.bulk():
+        with store.write() as conn, pipeline.batch(conn):
+            pipeline.ingest_in(conn, parse_email(MAIL[1], source="support"))
+        raise KeyboardInterrupt  # a killed load left its case marked
+    with Meddling(store) as helpers:
+        assert finish_due(store, Upkeep(settings), helpers) == 1
+    priority, parts = store.conn.execute("SELECT priority, priority_parts FROM cases"
+                                         ).fetchone()
+    assert priority == 99 and json.loads(parts) == [["set by erin", 99]]
+    assert marked(store) == 0
