@@ -24,6 +24,7 @@ Item = TypeVar("Item")
 Outcome = TypeVar("Outcome")
 
 WINDOW = 256  # items handed out per round
+FIRST_WINDOW = 32  # and in the first, doubling from there: the filer starts sooner
 
 
 def default_workers() -> int:
@@ -65,15 +66,18 @@ class Helpers:
                    *, window: int = WINDOW) -> Iterator[tuple[Item, Outcome]]:
         """Each item with `work`'s outcome for it, in the items' order. `work` maps a list
         to a list of the same length and must be picklable (a module-level function, or a
-        partial of one) when there are workers."""
+        partial of one) when there are workers. The first rounds are small (the filer waits
+        for the first), the later ones `window` items."""
         source = iter(items)
         if self._pool is None:
             while chunk := list(islice(source, window)):
                 yield from zip(chunk, work(chunk), strict=True)
             return
         in_flight: deque[tuple[list[Item], AsyncResult[list[list[Outcome]]]]] = deque()
+        size = min(window, FIRST_WINDOW)
         while True:
-            chunk = list(islice(source, window))
+            chunk = list(islice(source, size))
+            size = min(window, 2 * size)
             if chunk:
                 in_flight.append((chunk, self._pool.map_async(work,
                                                               _split(chunk, self.workers))))

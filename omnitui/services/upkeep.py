@@ -199,10 +199,16 @@ def _marked(conn: sqlite3.Connection) -> Iterator[tuple[int, str]]:
 
 def worked_out(path: Path, settings: Settings, due: list[tuple[int, str]]) -> list[Worked | None]:
     """In a helper process: the upkeep of marked cases, worked out from the store as
-    committed (this process only reads it)."""
+    committed (this process only reads it), in one read transaction: one snapshot, and the
+    WAL's read lock taken once rather than by each of the cases' queries."""
     upkeep = Upkeep(settings)
     conn = _reader(path, os.getpid()).conn
-    return [upkeep.work_out(conn, case_id, parse_db_time(as_of)) for case_id, as_of in due]
+    conn.execute("BEGIN")
+    try:
+        return [upkeep.work_out(conn, case_id, parse_db_time(as_of))
+                for case_id, as_of in due]
+    finally:
+        conn.execute("ROLLBACK")
 
 
 @cache

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 UNDETERMINED = "und"
 MIN_LETTERS = 12  # fewer letters than this: und, whatever the model would say
-LETTERS = re.compile(r"[^\W\d_]")
+NOT_LETTERS = re.compile(r"[\W\d_]+")
 
 
 @cache
@@ -44,7 +44,7 @@ def language_of(text: str, *, languages: Sequence[str] = (),
     this team's customers write in, if known (fewer candidates, fewer mistakes on short
     texts); `min_confidence`: the model's probability below which it is `und`."""
     sample = own_words(text)
-    if len(LETTERS.findall(sample)) < MIN_LETTERS:
+    if len(NOT_LETTERS.sub("", sample)) < MIN_LETTERS:
         return UNDETERMINED
     language, confidence = _identifier(tuple(languages)).classify(sample)
     return language if confidence >= min_confidence else UNDETERMINED

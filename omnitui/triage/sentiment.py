@@ -53,13 +53,15 @@ _phrases = cache(phrase_pattern)
 def _shouting(text: str) -> bool:
     if sum(map(str.isupper, text)) < SHOUTED_RUN * 2:  # too few capitals: the usual case,
         return False                                   # told without walking the words
-    run = longest = capitals = letters = 0
-    for word in WORD.findall(text):
-        letters += len(word)
-        capitals += sum(c.isupper() for c in word)
+    words = WORD.findall(text)
+    letters = "".join(words)
+    capitals = sum(map(str.isupper, letters))
+    run = longest = 0
+    for word in words:
         run = run + 1 if len(word) >= 2 and word.isupper() else 0
         longest = max(longest, run)
-    return longest >= SHOUTED_RUN or (letters >= 12 and capitals >= SHOUTED_SHARE * letters)
+    return longest >= SHOUTED_RUN or (
+        len(letters) >= 12 and capitals >= SHOUTED_SHARE * len(letters))
 
 
 def read_tone(text: str, language: str, *, irritated_below: float = -0.5,

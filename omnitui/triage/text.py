@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Quoted history, links and addresses are other people's words (often ours), not the
 # customer's: they must not decide the language or the tone.
@@ -11,7 +12,10 @@ SAMPLE = 600  # characters: the customer's opening says the language and the ton
 # models' cost grows with the text (at 2,000 they doubled the import's time)
 
 
+@lru_cache(maxsize=8)
 def own_words(text: str, sample: int = SAMPLE) -> str:
+    """(Remembered for the last few texts: the classify stage's language, tone and intent
+    each ask for the same message's.)"""
     return NOISE.sub(" ", text[:sample])
 
 
