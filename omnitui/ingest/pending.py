@@ -37,6 +37,7 @@ from omnitui.ingest.readahead import WINDOW, Helpers, default_workers
 from omnitui.ingest.updates import apply_customer_update, apply_receipt
 from omnitui.model import DeliveryReceipt, Inbound, InboundEvent, ProductEvent
 from omnitui.records import record
+from omnitui.store import fulltext
 from omnitui.store.blobs import write_blob
 from omnitui.store.db import Store, parse_db_time, savepoint
 from omnitui.store.messages import mark_processed, pending_count, pending_raw, still_pending
@@ -113,7 +114,7 @@ def _file_outcomes(store: Store, pipeline: Pipeline,
             if not ready:
                 break
         started = time.monotonic()
-        with store.write() as conn, pipeline.batch(conn):
+        with store.write() as conn, fulltext.at_the_end(conn), pipeline.batch(conn):
             while ready and time.monotonic() - started <= hold:
                 item, outcome = ready.popleft()
                 if still_pending(conn, item.id):

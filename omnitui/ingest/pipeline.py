@@ -21,6 +21,7 @@ from omnitui.ingest.persist import Stamps, persist
 from omnitui.ingest.surveys import record_answer, survey_answer
 from omnitui.ingest.threading import thread
 from omnitui.model import InboundEvent, IngestResult, ProductEvent
+from omnitui.store import fulltext
 from omnitui.store.blobs import write_blob
 from omnitui.store.db import Store, db_time, utc_now
 from omnitui.triage.classify import classify
@@ -78,13 +79,14 @@ class Pipeline:
 
         Each event is still whole, and a batch commits all its events or none; re-running the
         load adds exactly what is missing. Grouping matters: every commit flushes a new
-        full-text index segment (about 0.6 ms). A batch is also cut after `max_seconds`, so
+        full-text index segment (about 0.6 ms), and the batch's entries are written at its
+        end (`fulltext.at_the_end`). A batch is also cut after `max_seconds`, so
         other writers (consoles) never wait long for the lock.
         """
         pending = iter(events)
         while True:
             started = time.monotonic()
-            with self.store.write() as conn, self.batch(conn):
+            with self.store.write() as conn, fulltext.at_the_end(conn), self.batch(conn):
                 for count, event in enumerate(pending, start=1):
                     yield self.ingest_in(conn, event)
                     if count >= max_batch or time.monotonic() - started > max_seconds:

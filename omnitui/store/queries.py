@@ -23,6 +23,7 @@ from omnitui.model import (
     MessageView,
 )
 from omnitui.records import record
+from omnitui.store.fulltext import index_pending
 from omnitui.store.schema import ACTIVE, NO_SLA_DUE
 
 
@@ -380,7 +381,9 @@ def awaiting_reply(conn: sqlite3.Connection, ids: list[int]) -> set[int]:
 
 
 def cases_mentioning(conn: sqlite3.Connection, match: str) -> list[int]:
-    """Cases with a customer's message that matches the FTS5 query."""
+    """Cases with a customer's message that matches the FTS5 query (it may run inside a
+    bulk transaction: a product's event filed with messages)."""
+    index_pending(conn)
     return [r[0] for r in conn.execute(
         "SELECT DISTINCT m.case_id FROM messages m WHERE m.direction = 'in' AND m.id IN"
         " (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)", (match,))]
@@ -392,6 +395,7 @@ def solved_like(conn: sqlite3.Connection, words: list[str], other_than: int,
     messages share at least two of `words` (the one, if one is given), newest first, each
     case once. Only the newest `scan` matching messages are looked at: FTS5 walks its
     index backwards and stops there, so a word in half the store costs no more."""
+    index_pending(conn)  # the intake's assistant may ask inside a bulk transaction
     match = (fts_phrase(words[0]) if len(words) == 1 else " OR ".join(
         f"({fts_phrase(a)} AND {fts_phrase(b)})" for a, b in combinations(words, 2)))
     ids = [r[0] for r in conn.execute("SELECT rowid FROM messages_fts WHERE messages_fts"

@@ -14,6 +14,7 @@ from omnitui.model import Status
 from omnitui.services.desk import Desk
 from omnitui.store.db import Store, _statements
 from omnitui.store.schema import (
+    MIGRATION_1,
     MIGRATION_20,
     MIGRATION_21,
     MIGRATION_23,
@@ -66,6 +67,19 @@ def test_the_triggers_keep_the_tallies_equal_to_a_fresh_count(tmp_path: Path) ->
         assert per_case(conn) == per_case_afresh(conn)
 
 
+def before_deferred_full_text(conn: sqlite3.Connection) -> None:
+    """Schema 27 undone: schema 1's full-text triggers back, its two tables gone."""
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND"
+                                " (name LIKE 'messages_fts_%' OR name LIKE 'customers_fts_%')"
+                                ).fetchall():
+        conn.execute(f"DROP TRIGGER {name}")
+    for statement in _statements(MIGRATION_1):
+        if statement.startswith(("CREATE TRIGGER messages_fts_", "CREATE TRIGGER customers_fts_")):
+            conn.execute(statement)
+    conn.execute("DROP TABLE fts_deferred")
+    conn.execute("DROP TABLE fts_pending")
+
+
 def test_a_store_from_before_the_tallies_gets_them_filled(tmp_path: Path) -> None:
     """A store at schema 22 (built, then stripped of what 23 to 25 add) gets the tallies
     and each case's first assignment, agent replies and handle time from its history."""
@@ -91,7 +105,8 @@ def test_a_store_from_before_the_tallies_gets_them_filled(tmp_path: Path) -> Non
             conn.execute(statement)
         conn.execute("ALTER TABLE agents DROP COLUMN keys_file")  # schema 25's
         conn.execute("DROP TABLE upkeep_due")  # schema 26's
-        # (a migration after 26 undoes its own here too)
+        before_deferred_full_text(conn)  # schema 27's
+        # (a migration after 27 undoes its own here too)
         conn.execute(f"PRAGMA user_version = {MIGRATIONS.index(MIGRATION_23)}")
     with Store(path) as store:  # opening migrates
         assert kept(store.conn) == expected
