@@ -267,6 +267,19 @@ def test_rfc2231_and_rfc2047_filenames() -> None:
     assert event.attachments[1].content == b"note"
 
 
+def test_a_file_named_only_in_its_content_type() -> None:
+    """No Content-Disposition: the name parameter (any case, RFC 2231 too) still names it."""
+    raw = mail('Content-Type: multipart/mixed; boundary="b"', body=(
+        "--b\nContent-Type: text/plain; charset=utf-8\n\nSee attached.\n"
+        "--b\nContent-Type: text/plain; NAME=\"notes.txt\"\n\nnote\n"
+        "--b\nContent-Type: application/pdf; name*=utf-8''%E2%82%AC.pdf\n\nPDF\n"
+        "--b\nContent-Type: application/octet-stream\n\n1,2\n--b--\n"))
+    event = parse(raw)
+    assert event.text == "See attached."
+    assert [a.filename for a in event.attachments] == ["notes.txt", "€.pdf",
+                                                       "attachment-3.bin"]
+
+
 @pytest.mark.parametrize(("declared", "expected"), [
     ("../../etc/passwd", "passwd"),
     ("..\\\\..\\\\windows\\\\boot.ini", "boot.ini"),

@@ -555,6 +555,8 @@ def _filename(part: Message, headers: dict[str, list[str]]) -> str:
     """Declared filename: RFC 2231 (get_filename collapses it), RFC 2047, or raw 8-bit;
     `headers`: the part's, as `_header_map` gives them."""
     raw_values = [_first(headers, "content-disposition"), _first(headers, "content-type")]
+    if raw_values[0] is None and "name" not in (raw_values[1] or "").lower():
+        return ""  # what get_filename finds too, without parsing the parameters (most parts)
     if not all(value is None or value.isascii() for value in raw_values):
         # compat32 would turn raw 8-bit bytes into U+FFFD: re-read from decoded header text.
         part = Message()
