@@ -5,9 +5,9 @@ arrays (97 MB as kept: see `_unpack`). Unpacking takes about 0.3 s of CPU, paid 
 import's parser processes can start, by the daemon and by every console that reads a
 message. So the first process to need the model also writes its arrays, unpacked, into
 the user's cache directory (`~/.cache/omnitui/py3langid-*`, plain `.npy` files, no
-pickle); later ones read those in about 0.03 s. The cache can only save time, never change an answer: anything wrong with it
-(unwritable, half written, from another copy of the model) means the wheel's file is read
-as before.
+pickle); later ones read those in about 0.03 s. The cache can only save time, never change
+an answer: anything wrong with it (unwritable, half written, from another copy of the
+model) means the wheel's file is read as before.
 """
 
 from __future__ import annotations
