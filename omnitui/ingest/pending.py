@@ -33,7 +33,7 @@ from pathlib import Path
 
 from omnitui.config import Intent, SemanticSettings, TriageSettings
 from omnitui.ingest.pipeline import Pipeline
-from omnitui.ingest.readahead import Helpers, default_workers
+from omnitui.ingest.readahead import WINDOW, Helpers, default_workers
 from omnitui.ingest.updates import apply_customer_update, apply_receipt
 from omnitui.model import DeliveryReceipt, Inbound, InboundEvent, ProductEvent
 from omnitui.records import record
@@ -48,9 +48,6 @@ log = logging.getLogger("omnitui.filing")
 
 FILING_SECONDS = 0.5  # the longest a filing transaction holds the write lock
 WEBHOOK_HOLD = 0.05  # the same while the webhook receiver may be waiting to commit
-FILING_WINDOW = 512  # rows parsed ahead a round, and filed a transaction: the daemon's store
-# syncs every commit to disk, and a 10,000-message backlog filed 0.1-0.2 s sooner with half
-# as many commits (each held about 0.15 s, within FILING_SECONDS)
 WRITE_GAP = 0.11  # seconds between filing transactions, longer than the busy handler's 100 ms
 PARALLEL_FROM = 500  # pending rows from which parsing in worker processes pays for their start
 
@@ -101,8 +98,7 @@ def file_pending(store: Store, pipeline: Pipeline, channel: str, parse: Parser, 
     counts = Counter({"messages": 0, "duplicates": 0, "failed": 0, "other": 0})
     with Helpers(workers) as helpers, \
             pipeline.bulk(helpers) if backlog else nullcontext():  # cases kept up once
-        outcomes = helpers.read_ahead(work, _pending_items(store, channel, batch, limit, stop),
-                                      window=FILING_WINDOW)
+        outcomes = helpers.read_ahead(work, _pending_items(store, channel, batch, limit, stop))
         _file_outcomes(store, pipeline, outcomes, counts, stop, hold)
     return FilingResult(**counts)
 
@@ -114,7 +110,7 @@ def _file_outcomes(store: Store, pipeline: Pipeline,
     ready: deque[tuple[RawItem, list[Inbound] | Failed]] = deque()
     while not (stop is not None and stop.is_set()):
         if not ready:  # parsed and read before the lock is taken, never while it is held
-            ready.extend(islice(outcomes, FILING_WINDOW))
+            ready.extend(islice(outcomes, WINDOW))
             if not ready:
                 break
         started = time.monotonic()
