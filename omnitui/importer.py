@@ -10,7 +10,6 @@ every already-stored message a no-op).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from omnitui.config import Intent, SemanticSettings, Settings, TriageSettings
 from omnitui.ingest.readahead import Helpers, default_workers
 from omnitui.model import InboundEvent
 from omnitui.services.intake import intake_pipeline
-from omnitui.store.blobs import write_blob
+from omnitui.store.blobs import stored
 from omnitui.store.db import Store
 from omnitui.triage.classify import classify, load_models
 from omnitui.triage.intent import intent_classifier
@@ -39,8 +38,7 @@ def _parse_many(items: list[MailItem], *, blob_dir: Path,
     for source, raw in items:
         event = classify(parse_email(raw, source=source), triage, rules)
         event.raw = b""
-        event.attachments = [replace(a, sha256=write_blob(blob_dir, a.content, sync=False))
-                             for a in event.attachments]
+        event.attachments = [stored(a, blob_dir, sync=False) for a in event.attachments]
         events.append(event)
     return events
 

@@ -82,6 +82,11 @@ class AttachmentData:
     content_id: str | None = None
     disposition: str = "attachment"
     sha256: str | None = None  # set once the bytes are in the attachment store
+    stored_size: int | None = None  # set when the bytes were left there (store/blobs.py)
+
+    @property
+    def size(self) -> int:
+        return len(self.content) if self.stored_size is None else self.stored_size
 
 
 @record

@@ -25,7 +25,6 @@ import traceback
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
-from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from itertools import islice
@@ -38,7 +37,7 @@ from omnitui.ingest.updates import apply_customer_update, apply_receipt
 from omnitui.model import DeliveryReceipt, Inbound, InboundEvent, ProductEvent
 from omnitui.records import record
 from omnitui.store import fulltext
-from omnitui.store.blobs import write_blob
+from omnitui.store.blobs import stored
 from omnitui.store.db import Store, parse_db_time, savepoint
 from omnitui.store.messages import mark_processed, pending_count, pending_raw, still_pending
 from omnitui.triage.classify import classify
@@ -182,10 +181,8 @@ def _read_items(items: list[RawItem], *, parse: Parser, triage: TriageSettings,
                 if isinstance(event, InboundEvent):
                     classify(event, triage, rules)
                     event.raw = b""  # the row keeps the bytes; they need not cross back
-                    event.attachments = [
-                        replace(a, sha256=a.sha256 or write_blob(blob_dir, a.content,
-                                                                 sync=durable))
-                        for a in event.attachments]
+                    event.attachments = [stored(a, blob_dir, sync=durable)
+                                         for a in event.attachments]
         except Exception as exc:
             outcomes.append(Failed(f"{type(exc).__name__}: {exc}"[:500],
                                    traceback.format_exc()))

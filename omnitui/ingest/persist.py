@@ -115,7 +115,7 @@ def _store_message(conn: sqlite3.Connection, event: InboundEvent, who: Identific
         reply_route=event.reply_route))
     for attachment, sha256 in zip(event.attachments, blobs, strict=True):
         messages.insert_attachment(conn, message_id, sha256=sha256,
-                                   size=len(attachment.content), mime=attachment.mime,
+                                   size=attachment.size, mime=attachment.mime,
                                    filename=attachment.filename,
                                    content_id=attachment.content_id,
                                    disposition=attachment.disposition)

@@ -10,7 +10,10 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from dataclasses import replace
 from pathlib import Path
+
+from omnitui.model import AttachmentData
 
 
 def blob_path(root: Path, sha256: str) -> Path:
@@ -40,6 +43,13 @@ def write_blob(root: Path, content: bytes, *, sync: bool = True) -> str:
         Path(tmp).unlink(missing_ok=True)
         raise
     return digest
+
+
+def stored(attachment: AttachmentData, root: Path, *, sync: bool) -> AttachmentData:
+    """The attachment with its bytes written into the store under `root` and left there: a
+    parser process sends back its name, hash and size, not its content."""
+    sha256 = attachment.sha256 or write_blob(root, attachment.content, sync=sync)
+    return replace(attachment, content=b"", sha256=sha256, stored_size=attachment.size)
 
 
 def read_blob(root: Path, sha256: str) -> bytes:

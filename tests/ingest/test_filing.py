@@ -78,6 +78,9 @@ def test_workers_file_what_this_process_would(tmp_path: Path) -> None:
         assert languages[:2] == ["es", "en"]
         assert filed_messages(there)[1][4]  # irritated, read by the worker
         assert all(Path(there.attachments_dir).rglob("*"))
+        # the bytes stay in the attachment store; their size comes back with the hash
+        assert there.conn.execute("SELECT filename, size FROM attachments").fetchall() == [
+            ("export.csv", len(b"id,total\n"))]
 
 
 def test_two_filers_never_file_one_row_twice(tmp_path: Path) -> None:
