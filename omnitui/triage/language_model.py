@@ -31,7 +31,12 @@ ABANDONED_AFTER_S = 3600  # a staging folder this old was left by a writer that 
 
 def load_identifier() -> LanguageIdentifier:
     """py3langid's identifier with probabilities normalised, from the cache if it holds
-    this model, else from the wheel (and then into the cache for the next process)."""
+    this model, else from the wheel (and then into the cache for the next process).
+
+    numpy, imported here in most processes, starts an OpenBLAS thread per core unless told
+    otherwise. The model's one product a text is a hundred rows by 142: those threads only
+    spun, 0.1 s of CPU at an import's start, taken from the parser processes it forks."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from py3langid.langid import MODEL_DIR, MODEL_FILE
 
     source = MODEL_DIR / MODEL_FILE

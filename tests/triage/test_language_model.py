@@ -4,6 +4,8 @@ failure because of the cache."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -80,3 +82,16 @@ def test_what_a_killed_writer_left_is_cleared_once_it_is_old(cache: Path) -> Non
     load_identifier()
     assert not old.exists()
     assert fresh.exists()  # perhaps another process still writing it
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
+def test_reading_languages_starts_no_threads(cache: Path) -> None:
+    """numpy's OpenBLAS would start a spinning thread per core in every process that reads
+    languages (an import, its parser processes, the daemon)."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    env["XDG_CACHE_HOME"] = str(cache.parent)
+    code = ("import os; from omnitui.triage.language_model import load_identifier;"
+            " load_identifier(); print(len(os.listdir('/proc/self/task')))")
+    threads = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True, check=True).stdout
+    assert threads.strip() == "1"
