@@ -36,7 +36,6 @@ from omnitui.ingest.readahead import WINDOW, Helpers, default_workers
 from omnitui.ingest.updates import apply_customer_update, apply_receipt
 from omnitui.model import DeliveryReceipt, Inbound, InboundEvent, ProductEvent
 from omnitui.records import record
-from omnitui.store import fulltext
 from omnitui.store.blobs import stored
 from omnitui.store.db import Store, parse_db_time, savepoint
 from omnitui.store.messages import mark_processed, pending_count, pending_raw, still_pending
@@ -98,11 +97,11 @@ def file_pending(store: Store, pipeline: Pipeline, channel: str, parse: Parser, 
     with Helpers(workers) as helpers, \
             pipeline.bulk(helpers) if backlog else nullcontext():  # cases kept up once
         outcomes = helpers.read_ahead(work, _pending_items(store, channel, batch, limit, stop))
-        _file_outcomes(store, pipeline, outcomes, counts, stop, hold)
+        _file_outcomes(pipeline, outcomes, counts, stop, hold)
     return FilingResult(**counts)
 
 
-def _file_outcomes(store: Store, pipeline: Pipeline,
+def _file_outcomes(pipeline: Pipeline,
                    outcomes: Iterator[tuple[RawItem, list[Inbound] | Failed]],
                    counts: Counter[str], stop: threading.Event | None, hold: float) -> None:
     """File rows parsed already, a batch a transaction, each batch held at most `hold` s."""
@@ -113,7 +112,7 @@ def _file_outcomes(store: Store, pipeline: Pipeline,
             if not ready:
                 break
         started = time.monotonic()
-        with store.write() as conn, fulltext.at_the_end(conn), pipeline.batch(conn):
+        with pipeline.batch_write() as conn:
             while ready and time.monotonic() - started <= hold:
                 item, outcome = ready.popleft()
                 if still_pending(conn, item.id):
@@ -129,7 +128,7 @@ def file_again(store: Store, pipeline: Pipeline, item: RawItem, parse: Parser) -
                           intents=settings.intents, semantic=settings.semantic,
                           blob_dir=store.attachments_dir, durable=store.durable)[0]
     counts = Counter({"messages": 0, "duplicates": 0, "failed": 0, "other": 0})
-    with store.write() as conn, pipeline.batch(conn):
+    with pipeline.batch_write() as conn:
         counts.update(_file_one(conn, pipeline, item, outcome))
     return FilingResult(**counts)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 
 from omnitui.config import Settings
@@ -80,19 +80,27 @@ class Pipeline:
         Each event is still whole, and a batch commits all its events or none; re-running the
         load adds exactly what is missing. Grouping matters: every commit flushes a new
         full-text index segment (about 0.6 ms), and the batch's entries are written at its
-        end (`fulltext.at_the_end`). A batch is also cut after `max_seconds`, so
+        end (`batch_write`). A batch is also cut after `max_seconds`, so
         other writers (consoles) never wait long for the lock.
         """
         pending = iter(events)
         while True:
             started = time.monotonic()
-            with self.store.write() as conn, fulltext.at_the_end(conn), self.batch(conn):
+            with self.batch_write() as conn:
                 for count, event in enumerate(pending, start=1):
                     yield self.ingest_in(conn, event)
                     if count >= max_batch or time.monotonic() - started > max_seconds:
                         break
                 else:
                     return
+
+    @contextmanager
+    def batch_write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction of a bulk load (an import's batch, a backlog's round, a
+        refile): the automations' work done once at its end (`batch`), and the full-text
+        entries of what it adds written once too (`fulltext.at_the_end`)."""
+        with self.store.write() as conn, fulltext.at_the_end(conn), self.batch(conn):
+            yield conn
 
     def _write_blobs(self, event: InboundEvent) -> list[str]:
         return [a.sha256 or write_blob(self.store.attachments_dir, a.content,
