@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import select
 import threading
 import time
 from pathlib import Path
@@ -93,7 +94,8 @@ def _idle_loop(client: IMAPClient, store: Store, pipeline: Pipeline, mailbox: Ma
         news = _arrived_before_idle(client)
         while not news and not stop.is_set() and time.monotonic() - started < IDLE_RENEW:
             responses = client.idle_check(timeout=IDLE_CHECK)
-            news = any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses)
+            news = any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses) or (
+                not responses and _stream_ended(client))
         client.idle_done()
         if stop.is_set():
             return
@@ -107,6 +109,18 @@ def _arrived_before_idle(client: IMAPClient) -> bool:
     cannot tell, sync once more rather than risk waiting."""
     news = take_mail_news(client)
     return True if news is None else news
+
+
+def _stream_ended(client: IMAPClient) -> bool:
+    """Whether the connection has ended under IDLE (a server restart closes it).
+    imapclient's idle_check reads the end of the stream as "nothing new" and returns at
+    once, every time: the watcher spun on a core until the next renewal, minutes away,
+    while mail delivered after the restart waited. A socket still readable after a check
+    that read nothing is that end (or, rarely, half a response line): leaving IDLE then
+    fails at once and reconnects, or costs one sync more."""
+    poller = select.poll()  # not select(): a daemon watching many folders may hold more
+    poller.register(client.socket(), select.POLLIN)  # than 1,024 descriptors
+    return bool(poller.poll(0))
 
 
 def _sync(client: IMAPClient, store: Store, pipeline: Pipeline, mailbox: MailboxSettings,

@@ -203,6 +203,34 @@ def test_the_server_dying_mid_sync_loses_and_doubles_nothing(
         thread.join(10)
 
 
+def test_a_server_restarted_while_the_watcher_idles_is_noticed_at_once(
+        imap_server: ImapServer, tmp_path: Path) -> None:
+    """A server restart closes the idling connection. imapclient's idle_check reads that
+    end of stream as "nothing new" and returns at once, every time: the watcher spun on a
+    core until the IDLE renewal (9 minutes) while the mail delivered after the restart
+    waited."""
+    if not imap_server.supports_idle():
+        pytest.skip(f"{imap_server.kind} has no IDLE")
+    db = tmp_path / "s.db"
+    Store(db).close()
+    imap_server.append("INBOX", make_email(subject="Before the restart"))
+    stop, thread = run_watcher(db, mailbox_for(imap_server))
+    try:
+        with Store(db) as store:
+            assert wait_for(lambda: count(store) == 1, 20)
+            assert wait_for(lambda: "idle_check" in stack_of(thread), 10)
+            imap_server.stop()
+            imap_server.start()
+            for n in range(3):
+                imap_server.append("INBOX", make_email(subject=f"After the restart {n}"))
+            # the watcher's first reconnect waits 1 s (its backoff), then syncs
+            assert wait_for(lambda: count(store) == 4, 15), (
+                f"{count(store)} of 4 filed; the watcher is at:\n{stack_of(thread)}")
+    finally:
+        stop.set()
+        thread.join(10)
+
+
 def test_a_message_the_pipeline_fails_on_is_kept_raw_and_the_rest_go_on(
         imap_server: ImapServer, store: Store) -> None:
     def explode(conn: object, event: object, result: object) -> None:
