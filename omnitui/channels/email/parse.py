@@ -41,6 +41,15 @@ __all__ = ["parse_email", "recipients_of"]
 T = TypeVar("T")
 
 _ID_RE = re.compile(r"<([^<>\s]+)>")
+_ATEXT = "-A-Za-z0-9!#$%&'*+/=?^_`{|}~"  # RFC 5322 atext, ASCII (for a [class])
+_DOT_ATOM = f"[{_ATEXT}]+(?:\\.[{_ATEXT}]+)*"
+_WORD = f"[{_ATEXT}.]+"  # a display name's word (obs-phrase allows the dot)
+# A From of the usual shapes, `Name <a@b>`, `"Name" <a@b>` or `a@b`, in plain ASCII: read
+# here as getaddresses reads it, in a tenth of its time (test_email_parse.py holds the two
+# equal); anything else goes to getaddresses.
+_PLAIN_FROM_RE = re.compile(
+    f"[ \\t]*(?:(?:(?P<words>{_WORD}(?:[ \\t]+{_WORD})*)|\"(?P<quoted>[^\"\\\\\\r\\n]*)\")?"
+    f"[ \\t]*<(?P<routed>{_DOT_ATOM}@{_DOT_ATOM})>|(?P<bare>{_DOT_ATOM}@{_DOT_ATOM}))[ \\t]*")
 _FOLD_RE = re.compile(r"\r?\n(?=[ \t])")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 _COMMENT_RE = re.compile(r"\([^()]*\)")
@@ -291,6 +300,21 @@ def _sender(headers: dict[str, list[str]], errors: list[str]) -> tuple[str, str]
         errors.append(f"unparseable From: {_single_line(text)[:100]!r}")
         return _single_line(_decode_words(text)), address
     return _single_line(_decode_words(name)), address
+
+
+def _plain_from(text: str) -> tuple[str, str] | None:
+    """(name, address) of a From in one of the usual shapes (`_PLAIN_FROM_RE`), else None."""
+    if (found := _PLAIN_FROM_RE.fullmatch(text)) is None:
+        return None
+    if found["bare"]:
+        return "", found["bare"]
+    words = found["words"]
+    return (" ".join(words.split()) if words else found["quoted"] or ""), found["routed"]
+
+
+def _first_address(text: str) -> tuple[str, str]:
+    pairs = [(name, addr) for name, addr in getaddresses([text]) if addr]
+    return pairs[0] if pairs else ("", "")
 
 
 def _sender_identifier(address: str, dmarc_failed_at: str | None) -> Identifier:
