@@ -78,7 +78,7 @@ def _continue_case(conn: sqlite3.Connection, event: InboundEvent, who: Identific
     if case["snoozed_until"] is not None and not event.auto_submitted:
         values["snoozed_until"] = None  # the customer wrote: the case is back in the queue
     values.update(_as_read(event, intent_known=case["intent"] is not None))
-    cases.touch_case(conn, case["id"], values)
+    cases.touch_case(conn, case["id"], cases.changed_columns(case, values))
 
 
 def _as_read(event: InboundEvent, *, intent_known: bool = False) -> dict[str, str | None]:

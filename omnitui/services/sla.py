@@ -99,7 +99,7 @@ class SlaKeeper:
     def refresh(self, conn: sqlite3.Connection, case_id: int) -> None:
         """Replay the case's clocks and store what they say."""
         case = case_store.require_case(conn, case_id)
-        case_store.set_clocks(conn, case_id, case_store.clock_changes(
+        case_store.set_clocks(conn, case_id, case_store.changed_columns(
             case, self.replayed(conn, case)))
 
     def columns(self, policy: SlaPolicy, clocks: Clocks, status: str,

@@ -131,10 +131,10 @@ class Upkeep:
         if case["priority_by"]:  # held by hand: the agent's number stands
             parts: list[tuple[str, float]] = [(f"set by {case['priority_by']}",
                                                case["priority"])]
-            return Worked(case["id"], tuple(case), case_store.clock_changes(case, {
+            return Worked(case["id"], tuple(case), case_store.changed_columns(case, {
                 **values, "priority_parts": json.dumps(parts), "rescore_at": None}))
         found = self.score(conn, case, now)
-        changes = case_store.clock_changes(case, {
+        changes = case_store.changed_columns(case, {
             **values, "priority": found.total, "priority_parts": json.dumps(found.parts),
             "rescore_at": db_time(found.next_step) if found.next_step else None})
         escalations = []

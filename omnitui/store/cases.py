@@ -135,8 +135,8 @@ def create_case(conn: sqlite3.Connection, case: NewCase,
 
 def touch_case(conn: sqlite3.Connection, case_id: int, values: dict[str, Any]) -> None:
     """An unaudited update from ingest (new message times, SLA): bumps the version."""
-    sets = ", ".join(f"{k} = ?" for k in values)
-    conn.execute(f"UPDATE cases SET {sets}, version = version + 1 WHERE id = ?",
+    sets = "".join(f"{k} = ?, " for k in values)
+    conn.execute(f"UPDATE cases SET {sets}version = version + 1 WHERE id = ?",
                  (*values.values(), case_id))
 
 
@@ -204,11 +204,12 @@ def clock_facts(conn: sqlite3.Connection, case_id: int) -> ClockFacts | None:
     return ClockFacts(opened[0], [tuple(m) for m in messages], [tuple(s) for s in statuses])
 
 
-def clock_changes(case: Row, values: dict[str, Any]) -> dict[str, Any]:
-    """The SLA and score columns of `values` that differ from `case` (the row they were
-    worked out from): only those are written. SQLite rewrites every index over a column an
-    UPDATE sets, even to the same value, and the priority alone is in nine. Most messages
-    leave the due times as they were (an import spent a quarter of its SQL here)."""
+def changed_columns(case: Row, values: dict[str, Any]) -> dict[str, Any]:
+    """The columns of `values` that differ from `case` (the row they were worked out from):
+    only those are written. SQLite rewrites every index over a column an UPDATE sets, even
+    to the same value, and the priority alone is in nine. Most messages leave the due times
+    as they were (an import spent a quarter of its SQL here), and a follow-up's language and
+    mood those of the case."""
     return {name: value for name, value in values.items() if case[name] != value}
 
 
