@@ -35,7 +35,7 @@ KEYS: tuple[Key, ...] = (
     Key("queue.prev_new", "left_square_bracket", "Previous case awaiting an answer", QUEUE),
     Key("queue.mark", "x", "Mark", QUEUE, footer="Mark"),
     Key("queue.mark_next", "space", "Mark and move down", QUEUE),
-    Key("queue.clear", "escape", "Clear marks", QUEUE),
+    Key("queue.clear", "escape", "Clear marks, then the filter", QUEUE),
     Key("queue.search", "slash", "Search (#N opens case N)", QUEUE),
     Key("queue.filter", "backslash",
         "Filter (status: owner: channel: queue: tag: intent: lang: is:)", QUEUE),

@@ -228,3 +228,32 @@ def test_the_column_names_follow_the_rows_when_the_scrollbar_comes_or_goes(
         assert "intent" in screen_text(app).splitlines()[0]
 
     drive(demo_db, script)
+
+
+def test_escape_on_the_list_clears_its_marks_then_the_kept_filter(demo_db: Path) -> None:
+    """enter keeps a filter and hands the keys to the list; the box stays up, its help
+    saying "esc clears". There escape clears the marks first, then the filter (an empty
+    result left the agent nowhere to press)."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        everything = len(queue(app).ids)
+        typed_at_once(app, ["/", *"lang:xx", "enter"])
+        await settle(app, pilot)
+        assert not queue(app).ids and "lang:xx · 0 cases" in screen_text(app)
+        assert queue(app).has_focus
+        typed_at_once(app, ["escape"])
+        await settle(app, pilot)
+        assert len(queue(app).ids) == everything
+        assert app.queue.query_one("#narrow", Input).value == ""
+        typed_at_once(app, ["/", *"channel:email", "enter"])
+        await settle(app, pilot)
+        typed_at_once(app, ["x", "j", "x"])
+        await settle(app, pilot)
+        assert len(queue(app).marked) == 2
+        typed_at_once(app, ["escape"])
+        await settle(app, pilot)
+        assert not queue(app).marked and "channel:email" in screen_text(app)  # marks first
+        typed_at_once(app, ["escape"])
+        await settle(app, pilot)
+        assert len(queue(app).ids) == everything
+
+    drive(demo_db, script)

@@ -372,6 +372,12 @@ class QueueScreen(WorkScreen):
             self._close_narrowing()
             event.stop()
 
+    def on_case_list_nothing_marked(self) -> None:
+        """escape on the list clears its marks, then a kept filter (the box still up says
+        "esc clears")."""
+        if self.narrowed_by:
+            self._close_narrowing()
+
     # -- moving -----------------------------------------------------------------------
 
     def action_step(self, step: int) -> None:

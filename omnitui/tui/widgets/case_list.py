@@ -162,6 +162,9 @@ class CaseList(ScrollView, can_focus=True):
     class MarksChanged(Message):
         """The set of marked cases changed (the status bar shows how many)."""
 
+    class NothingMarked(Message):
+        """escape with no case marked: the screen clears what else narrows the list."""
+
     class RowWidthChanged(Message):
         """The scrollbar came or went: the rows' width, and so their columns, changed (the
         column names above them must follow)."""
@@ -377,6 +380,9 @@ class CaseList(ScrollView, can_focus=True):
         self.action_cursor_down()
 
     def action_clear_marks(self) -> None:
+        if not self.marked:
+            self.post_message(self.NothingMarked())
+            return
         self.marked.clear()
         self.refresh()
         self.post_message(self.MarksChanged())
