@@ -347,6 +347,7 @@ def cases(typer_ctx: typer.Context,
     from omnitui import output
     from omnitui.filters import NOBODY, named_in
     from omnitui.model import Status
+    from omnitui.services.sla import SlaKeeper
     from omnitui.store.queries import CaseQuery, list_cases
 
     statuses = tuple(Status) if all_ else (
@@ -366,7 +367,7 @@ def cases(typer_ctx: typer.Context,
             statuses=statuses, queue=queue, owner=who, unassigned=unassigned, channel=channel,
             customer_id=customer, search=search, sort=sort.value, limit=limit,
             language=lang.lower() if lang else None, irritated=irritated, intent=intent))
-    output.print_cases(rows, fmt)
+    output.print_cases(rows, fmt, SlaKeeper(context.settings).seconds_left)
 
 
 @app.command()

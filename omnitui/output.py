@@ -27,12 +27,12 @@ from omnitui.vocabulary import routing_story
 from omnitui.wording import (
     ago,
     breakdown,
+    countdown_words,
     csat_words,
     fields_words,
     plural,
     reading,
     similar_words,
-    sla_countdown,
     sla_words,
     span,
     utc_time,
@@ -168,7 +168,10 @@ def print_repair(repair: Any, fmt: Format, *, dry_run: bool) -> None:
              f"{len(repair.changed)}, skipped {len(repair.skipped)} without history")
 
 
-def print_cases(rows: list[CaseSummary], fmt: ListFormat) -> None:
+def print_cases(rows: list[CaseSummary], fmt: ListFormat,
+                seconds_left: Callable[[str, datetime, datetime], float]) -> None:
+    """`seconds_left`: the SLA keeper's, so the SLA column counts as the console's does
+    (business hours where the policy has them)."""
     if fmt is ListFormat.ids:
         sys.stdout.write("".join(f"{r.id}\n" for r in rows))
         return
@@ -203,7 +206,8 @@ def print_cases(rows: list[CaseSummary], fmt: ListFormat) -> None:
     out = [f"\x1b[1m{header[:-1]}\x1b[0m\n" if _styled() else header]
     now = utc_now()
     out += [line([str(r.id), f"{r.priority:g}",
-                  sla_countdown(stored_time(r.sla_due), r.status, now), _clean(r.channel),
+                  countdown_words(None if r.sla_due is None else seconds_left(
+                      r.queue, parse_db_time(r.sla_due), now), r.status), _clean(r.channel),
                   _clean(r.customer_name), _clean(r.subject or "(no subject)"),
                   _clean(r.owner or "-"), _clean(r.status), _clean(r.queue)]) for r in rows]
     sys.stdout.write("".join(out) + ("" if rows else "no cases match\n"))

@@ -50,11 +50,6 @@ def ago(moment: datetime | None, now: datetime) -> str:
     return f"{seconds:.0f}s ago" if seconds < 60 else f"{span(seconds)} ago"
 
 
-def sla_countdown(due: datetime | None, status: str, now: datetime) -> str:
-    """'in 3h', 'late 2d', or 'paused': what an agent needs from an SLA at a glance."""
-    return countdown_words(None if due is None else (due - now).total_seconds(), status)
-
-
 def countdown_words(left: float | None, status: str) -> str:
     """The seconds left to a due time (negative: late; None: no running clock) in words."""
     if left is None:

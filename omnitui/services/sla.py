@@ -67,6 +67,13 @@ class SlaKeeper:
     def calendar(self, policy: SlaPolicy) -> Calendar:
         return self.business if policy.business_hours else self.always
 
+    def seconds_left(self, queue: str, due: datetime, now: datetime) -> float:
+        """From `now` to `due` in the time of the queue's policy (business hours or 24x7);
+        negative: late by as much. The queue, `omnitui cases` and the board all count
+        with it, so they say the same."""
+        calendar = self.calendar(self.policy(queue))
+        return calendar.seconds(now, due) if due > now else -calendar.seconds(due, now)
+
     def targets(self, policy: SlaPolicy, channel: str, tier: str) -> dict[str, float | None]:
         klass = self.settings.routing.channel_class(channel)
         factor = policy.tier_factors.get(tier, 1.0)

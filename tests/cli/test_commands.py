@@ -336,3 +336,28 @@ def test_the_case_table_keeps_its_columns_with_wide_and_long_text(omnitui: Run,
             assert row[at[owner]:].split()[0] == "-"  # nobody owns them
         assert any("…" in row for row in rows)  # the long ones are cut, not wrapped
         assert any("山田" in row for row in rows) and any("Refund" in row for row in rows)
+
+
+def test_the_cases_table_counts_sla_time_as_the_case_and_console_do(omnitui: Run,
+                                                                     tmp_path: Path) -> None:
+    """Under business hours a case late by 10 days of business time was "late 26d" in
+    `omnitui cases` (the wall clock) and "late 10d" in the console and `omnitui case`."""
+    from omnitui.wording import countdown_words
+
+    db = str(tmp_path / "demo.db")
+    omnitui("demo", "--db", db, "--no-console", "--customers", "60", "--messages", "300")
+    rows = json.loads(omnitui("--db", db, "cases", "--format", "json", "--sort", "sla",
+                              "--limit", "6").stdout)
+    table = omnitui("--db", db, "cases", "--sort", "sla", "--limit", "6").stdout.splitlines()
+    checked = 0
+    for row in rows:
+        detail = json.loads(omnitui("--db", db, "case", str(row["id"]), "--format", "json").stdout)
+        assert detail["sla"]["time"] == "business hours"
+        due = [t for t in detail["sla"]["targets"] if t["due"] == row["sla_due"]]
+        if not due or due[0]["left_seconds"] is None:
+            continue
+        words = countdown_words(due[0]["left_seconds"], row["status"])
+        line = next(line for line in table if line.split()[0] == str(row["id"]))
+        assert f" {words} " in line, (words, line)
+        checked += 1
+    assert checked >= 3

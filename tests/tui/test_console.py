@@ -461,21 +461,25 @@ def test_the_queue_counts_sla_time_in_business_hours() -> None:
     """Friday 16:00 in Berlin, due Monday 10:00: 2 open hours left, not 2 days."""
     from datetime import UTC, datetime
 
-    from omnitui.config import BusinessHoursSettings
+    from omnitui.config import BusinessHoursSettings, Settings, SlaPolicy
     from omnitui.model import CaseSummary
+    from omnitui.services.sla import SlaKeeper
     from omnitui.store.db import db_time
-    from omnitui.triage.calendar import calendar_of
     from omnitui.tui.widgets.case_list import row_cells
 
-    office = calendar_of(BusinessHoursSettings(time_zone="Europe/Berlin"))
+    keeper = SlaKeeper(Settings(business_hours=BusinessHoursSettings(time_zone="Europe/Berlin"),
+                                sla_policies=[SlaPolicy("office hours")]))
     friday = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
     due = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     case = CaseSummary(1, 1, "Ann", "Help", "email", "open", None, "general", [], 10,
                        "standard", db_time(due), db_time(friday), None, 1)
     wall = row_cells(case, 160, friday)
-    business = row_cells(case, 160, friday, between=lambda _, a, b: office.seconds(a, b))
+    business = row_cells(case, 160, friday, seconds_left=keeper.seconds_left)
     assert wall["SLA"][0].strip() == "in 3d"
     assert business["SLA"][0].strip() == "in 2h"
+    monday = datetime(2026, 11, 30, 11, 0, tzinfo=UTC)  # and late by two open hours after
+    assert row_cells(case, 160, monday, seconds_left=keeper.seconds_left)["SLA"][0].strip() \
+        == "late 2h"
 
 
 def test_ages_and_sla_countdowns_move_on_with_the_clock(demo_db: Path) -> None:

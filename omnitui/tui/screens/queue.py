@@ -118,9 +118,8 @@ class QueueScreen(WorkScreen):
 
         yield Static("", id="incidents")
         yield Static("", id="queue-header")
-        keeper = self.console.sla
-        yield CaseList(rows, self.console.clock, id="queue", between=lambda case, start, end:
-                       keeper.calendar(keeper.policy(case.queue)).seconds(start, end))
+        yield CaseList(rows, self.console.clock, id="queue",
+                       seconds_left=self.console.sla.seconds_left)
         yield TypingInput(id="narrow", select_on_focus=False,
                           suggester=FilterSuggester(lambda: self.vocabulary),
                           placeholder=f"search words, #N, or filter: {KEYS_HINT}")

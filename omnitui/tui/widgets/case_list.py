@@ -64,21 +64,22 @@ def _cell(text: str, width: int) -> str:
     return (text[: width - 2] + "…" if len(text) > width - 1 else text).ljust(width)
 
 
-# Open seconds between two moments for a case: its SLA policy's time (business hours or
-# 24x7); the queue screen passes the SLA keeper's, a bare list counts the wall clock.
-Between = Callable[[CaseSummary, datetime, datetime], float]
+# Seconds from now to a due time of a case in a queue, in its SLA policy's time (business
+# hours or 24x7; negative: late): the SLA keeper's `seconds_left`; a bare list counts the
+# wall clock.
+SecondsLeft = Callable[[str, datetime, datetime], float]
 
 
-def wall_clock(case: CaseSummary, start: datetime, end: datetime) -> float:
-    return (end - start).total_seconds()
+def wall_clock(queue: str, due: datetime, now: datetime) -> float:
+    return (due - now).total_seconds()
 
 
-def sla_left(case: CaseSummary, now: datetime, between: Between = wall_clock) -> float | None:
+def sla_left(case: CaseSummary, now: datetime, seconds_left: SecondsLeft = wall_clock
+             ) -> float | None:
     """Seconds to the case's nearest due time in its policy's time (negative: late)."""
     if case.sla_due is None:
         return None
-    due = parse_db_time(case.sla_due)
-    return between(case, now, due) if due > now else -between(case, due, now)
+    return seconds_left(case.queue, parse_db_time(case.sla_due), now)
 
 
 def sla_state(left: float | None, status: str) -> str:
@@ -89,11 +90,11 @@ def sla_state(left: float | None, status: str) -> str:
 
 
 def row_cells(case: CaseSummary, width: int, now: datetime, *, marked: bool = False,
-              between: Between = wall_clock) -> dict[str, tuple[str, Style | None]]:
+              seconds_left: SecondsLeft = wall_clock) -> dict[str, tuple[str, Style | None]]:
     """One queue row as fixed-width cells by column name (no measuring: widths come from
     the layout), with the SLA cell counted in the case's policy time and coloured by its
     state."""
-    left = sla_left(case, now, between)
+    left = sla_left(case, now, seconds_left)
     values = {"": f"{MARK} " if marked else "", "#": str(case.id), "prio": f"{case.priority:g}",
               "SLA": countdown_words(left, case.status),
               "age": span(max(0.0, (now - parse_db_time(case.created_at)).total_seconds())),
@@ -173,11 +174,11 @@ class CaseList(ScrollView, can_focus=True):
         self.post_message(self.RowWidthChanged())
 
     def __init__(self, fetch_rows: RowFetcher, clock: Callable[[], datetime] = utc_now,
-                 between: Between = wall_clock, **kwargs: object) -> None:
+                 seconds_left: SecondsLeft = wall_clock, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._fetch_rows = fetch_rows
         self.clock = clock  # what "now" is for SLA countdowns and ages (fixed in snapshots)
-        self.between = between  # SLA time left in each case's policy time
+        self.seconds_left = seconds_left  # SLA time left in each case's policy time
         self._ids: Sequence[int] = ()
         self._rows: dict[int, CaseSummary] = {}
         self.cursor = 0
@@ -320,7 +321,7 @@ class CaseList(ScrollView, can_focus=True):
             self.rich_style
         case = self._rows.get(self._ids[index])
         cells = (row_cells(case, width, self.clock(), marked=case.id in self.marked,
-                           between=self.between).values()
+                           seconds_left=self.seconds_left).values()
                  if case else [("…", None)])
         segments = [Segment(text, base + style if style else base) for text, style in cells]
         return Strip(segments).crop_extend(0, width, base)
