@@ -161,6 +161,23 @@ def test_a_from_of_the_usual_shapes_is_read_as_getaddresses_reads_it() -> None:
     assert accepted > 2_000  # the random shapes reach the pattern, not only the slow path
 
 
+def test_the_usual_from_never_reaches_getaddresses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The quick pattern is what reads the usual shapes (it was once written and not
+    called): getaddresses only for the rest."""
+    from omnitui.channels.email import parse as parse_module
+
+    def refuse(values: list[str]) -> list[tuple[str, str]]:
+        raise AssertionError(f"getaddresses read {values}")
+
+    monkeypatch.setattr(parse_module, "getaddresses", refuse)
+    for value, name in [('"Lee, Ann" <ann@example.com>', "Lee, Ann"),
+                        ("Ann  Lee <ann@example.com>", "Ann Lee"),
+                        ("=?utf-8?q?J=C3=BCrgen?= <ann@example.com>", "Jürgen")]:
+        event = parse(mail(f"From: {value}", "Subject: x"))
+        assert event.sender_name == name and not event.parse_errors
+        assert event.identifiers == [Identifier("email", "ann@example.com", verified=True)]
+
+
 def test_missing_message_id_uses_hash_of_raw_bytes() -> None:
     raw = mail("Subject: no id", message_id=False)
     event = parse(raw)

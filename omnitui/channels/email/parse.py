@@ -293,8 +293,7 @@ def _sender(headers: dict[str, list[str]], errors: list[str]) -> tuple[str, str]
         errors.append("missing From header")
         return "", ""
     text = _clip(_unfold(value), "From", errors)
-    pairs = [(name, addr) for name, addr in getaddresses([text]) if addr]
-    name, address = pairs[0] if pairs else ("", "")
+    name, address = _plain_from(text) or _first_address(text)
     address = address.strip()
     if not _usable_address(address):
         errors.append(f"unparseable From: {_single_line(text)[:100]!r}")
