@@ -33,3 +33,6 @@ def log_to(file: Path, *, stderr: bool) -> None:
     for handler in handlers:
         handler.setFormatter(formatter)
     logging.basicConfig(level=logging.INFO, handlers=handlers, force=True)
+    # imapclient says "Connection closed" at INFO for every reconnect the watcher makes
+    # (its own line says why): only its warnings are news.
+    logging.getLogger("imapclient").setLevel(logging.WARNING)

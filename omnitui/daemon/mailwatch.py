@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientAbortError
 
 from omnitui.channels.email.imap import (
     CONNECTION_ERRORS,
@@ -59,7 +60,7 @@ def watch_folder(db_path: Path, settings: Settings, mailbox: MailboxSettings, fo
                     while not stop.wait(mailbox.poll_interval):
                         _sync(client, store, pipeline, mailbox, folder, stop)
             except Exception as exc:  # whatever broke, the folder is retried
-                message = str(exc) or type(exc).__name__
+                message = _worded(exc)
                 if isinstance(exc, (MailboxError, *CONNECTION_ERRORS)):
                     log.warning("%s: %s; trying again in %.0f s", name, message, backoff)
                 else:  # e.g. imapclient's "unterminated line" on a split IDLE response
@@ -76,6 +77,16 @@ def watch_folder(db_path: Path, settings: Settings, mailbox: MailboxSettings, fo
             finally:
                 if client is not None:
                     _close(client)
+
+
+def _worded(exc: Exception) -> str:
+    """What broke, for the log, the console's health line and doctor: a connection the
+    server closed (a restart, a timeout on its side) in those words, not imaplib's
+    "socket error: EOF"."""
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, IMAPClientAbortError) and "EOF" in text:
+        return "the server closed the connection"
+    return text
 
 
 def _idle_loop(client: IMAPClient, store: Store, pipeline: Pipeline, mailbox: MailboxSettings,

@@ -204,11 +204,12 @@ def test_the_server_dying_mid_sync_loses_and_doubles_nothing(
 
 
 def test_a_server_restarted_while_the_watcher_idles_is_noticed_at_once(
-        imap_server: ImapServer, tmp_path: Path) -> None:
+        imap_server: ImapServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """A server restart closes the idling connection. imapclient's idle_check reads that
     end of stream as "nothing new" and returns at once, every time: the watcher spun on a
     core until the IDLE renewal (9 minutes) while the mail delivered after the restart
-    waited."""
+    waited. The log says what happened in a person's words."""
+    caplog.set_level(logging.WARNING, logger="omnitui.imap")
     if not imap_server.supports_idle():
         pytest.skip(f"{imap_server.kind} has no IDLE")
     db = tmp_path / "s.db"
@@ -226,6 +227,9 @@ def test_a_server_restarted_while_the_watcher_idles_is_noticed_at_once(
             # the watcher's first reconnect waits 1 s (its backoff), then syncs
             assert wait_for(lambda: count(store) == 4, 15), (
                 f"{count(store)} of 4 filed; the watcher is at:\n{stack_of(thread)}")
+        said = [r.getMessage() for r in caplog.records if r.name == "omnitui.imap"]
+        assert any("the server closed the connection; trying again" in m for m in said), said
+        assert not any("EOF" in m for m in said), said
     finally:
         stop.set()
         thread.join(10)
