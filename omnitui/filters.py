@@ -8,7 +8,7 @@ unassigned, `intent:billing` cases whose customer wants what the config's [[inte
 "billing" says, `lang:de` cases whose customer last wrote in German, `is:irritated` those whose
 customer's latest message reads irritated, `is:reopened` those that came back after being
 solved, `is:bounced` those handed from one owner to another, `age:>4h` cases opened more
-than four hours ago (`age:<30m`, `age:1h-4h`, `age:1-3d`: units m, h, d, w; the supervisor's
+than four hours ago (`age:<30m`, `age:1h-4h`, `age:1-3d`: units m, h, d, w, y; the supervisor's
 board drills into its age buckets this way), and `#N` names case N.
 """
 
@@ -30,9 +30,9 @@ NOBODY = ("none", "nobody", "unassigned", "-")
 STATUSES = tuple(str(s) for s in Status)
 CHANNELS = tuple(str(c) for c in Channel)
 CASE_NUMBER = re.compile(r"#(\d{1,18})")
-UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
-AGE = re.compile(r"(?P<op>[<>])?(?P<low>\d{1,5})(?P<low_unit>[mhdw])?"
-                 r"(?:-(?P<high>\d{1,5})(?P<high_unit>[mhdw]))?")
+UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 365 * 86400}  # as ages show
+AGE = re.compile(r"(?P<op>[<>])?(?P<low>\d{1,5})(?P<low_unit>[mhdwy])?"
+                 r"(?:-(?P<high>\d{1,5})(?P<high_unit>[mhdwy]))?")
 
 
 @record
@@ -134,7 +134,7 @@ def _apply(result: Narrowing, key: str, value: str, vocabulary: Vocabulary) -> N
         if (ages := age_range(value)) is not None:
             result.changes["min_age"], result.changes["max_age"] = ages
         else:
-            result.problems.append(f"no age {value!r} (>4h, <30m, 1h-4h, 1-3d: units m h d w)")
+            result.problems.append(f"no age {value!r} (>4h, <30m, 1h-4h, 1-3d: units m h d w y)")
     elif key == "is":
         if value.lower() in STATES:
             result.changes[value.lower()] = True

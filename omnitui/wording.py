@@ -36,10 +36,20 @@ def utc_time(moment: datetime) -> str:
 
 
 def span(seconds: float) -> str:
-    """A duration at a glance, in its largest unit: '45m', '3h', '2d' (rounded)."""
+    """A duration at a glance, in its largest unit, rounded: '45m', '3h', '2d', then '14w'
+    from a hundred days and '2y' from a hundred weeks: three characters (to 99 years), so
+    an SLA cell holds "late 88w" whole (after an import of old mail every cell read "late
+    61…")."""
     size = abs(seconds)
-    return (f"{size / 86400:.0f}d" if size >= 86400 else f"{size / 3600:.0f}h"
-            if size >= 3600 else f"{size / 60:.0f}m")
+    if size < 3600:
+        return f"{size / 60:.0f}m"
+    if size < 86400:
+        return f"{size / 3600:.0f}h"
+    if (days := round(size / 86400)) < 100:
+        return f"{days}d"
+    if (weeks := round(size / (7 * 86400))) < 100:
+        return f"{weeks}w"
+    return f"{round(size / (365 * 86400))}y"
 
 
 def ago(moment: datetime | None, now: datetime) -> str:

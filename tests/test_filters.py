@@ -12,7 +12,8 @@ from omnitui.metrics.board import age_filters
 @pytest.mark.parametrize(("typed", "ages"), [
     ("age:>4h", (4 * 3600, None)), ("age:<30m", (None, 1800)),
     ("age:1h-4h", (3600, 4 * 3600)), ("age:1-3d", (86400, 3 * 86400)),
-    ("age:4h-1d", (4 * 3600, 86400)), ("AGE:>2W", (14 * 86400, None))])
+    ("age:4h-1d", (4 * 3600, 86400)), ("AGE:>2W", (14 * 86400, None)),
+    ("age:>1y", (365 * 86400, None))])  # the queue shows ages past 100 weeks in years
 def test_ages_read_as_people_write_them(typed: str, ages: tuple[int | None, ...]) -> None:
     meaning = parse(typed, Vocabulary())
     assert not meaning.problems and not meaning.words

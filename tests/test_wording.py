@@ -35,3 +35,16 @@ def test_wording_imports_the_standard_library_only() -> None:
                  if isinstance(node, ast.ImportFrom) and node.module}
     outside = {name for name in imported if name.split(".")[0] not in sys.stdlib_module_names}
     assert outside <= {"__future__", "omnitui.model"}, outside
+
+
+def test_a_span_fits_three_characters_however_long() -> None:
+    """Imported old mail is late by hundreds of days: "late 613d" did not fit the SLA
+    column and showed as "late 61…", read as 61 days."""
+    from omnitui.wording import countdown_words, span
+
+    day = 86400
+    assert [span(s) for s in (90, 5 * 3600, 6.4 * day, 99.4 * day)] == ["2m", "5h", "6d", "99d"]
+    assert [span(d * day) for d in (99.6, 150, 613, 699, 3000)] == ["14w", "21w", "88w", "2y",
+                                                                     "8y"]
+    assert all(len(span(s)) <= 3 for s in range(0, 99 * 365 * day, 999_983))  # to 99y
+    assert countdown_words(-613 * day, "open") == "late 88w"
