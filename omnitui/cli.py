@@ -345,7 +345,6 @@ def cases(typer_ctx: typer.Context,
           ) -> None:
     """List cases, highest priority first."""
     from omnitui import output
-    from omnitui.filters import NOBODY, named_in
     from omnitui.model import Status
     from omnitui.services.sla import SlaKeeper
     from omnitui.store.queries import CaseQuery, list_cases
@@ -354,20 +353,39 @@ def cases(typer_ctx: typer.Context,
         tuple(status) if status else None)
     context = ctx(typer_ctx)
     context.existing_db_path  # noqa: B018 -- the demo store brings its team's intents
-    if intent is not None:  # a mistyped intent would list nothing, as if no case wanted it
-        known = [i.name for i in context.settings.intents] or None  # None: any name
-        if (named := named_in(intent, known)) is None:
-            raise typer.BadParameter(f"no intent {intent!r}; the config's intents are "
-                                     f"{', '.join(known or ())}", param_hint="--intent")
-        intent = named
-    unassigned = owner is not None and owner.lower() in NOBODY
-    who = None if unassigned else context.agent if owner == "me" else owner
     with context.open_store() as store:
+        narrowed = _filter_options(store.conn, context, [
+            ("--owner", "owner", owner), ("--queue", "queue", queue),
+            ("--channel", "channel", channel), ("--intent", "intent", intent),
+            ("--lang", "lang", lang)])
         rows = list_cases(store.conn, CaseQuery(
-            statuses=statuses, queue=queue, owner=who, unassigned=unassigned, channel=channel,
-            customer_id=customer, search=search, sort=sort.value, limit=limit,
-            language=lang.lower() if lang else None, irritated=irritated, intent=intent))
+            statuses=statuses, customer_id=customer, search=search, sort=sort.value,
+            limit=limit, irritated=irritated, **narrowed))  # type: ignore[arg-type]
     output.print_cases(rows, fmt, SlaKeeper(context.settings).seconds_left)
+
+
+def _filter_options(conn: sqlite3.Connection, context: Context,
+                    options: list[tuple[str, str, str | None]]) -> dict[str, object]:
+    """`cases`' filter options (option, filter key, value given) read as the console's
+    search box reads them, as CaseQuery fields: a mistyped value is a usage error, where it
+    would list nothing, as if no case matched."""
+    from omnitui.filters import term, vocabulary_of
+    from omnitui.store.queries import distinct_values, known_agents, queue_in_use
+
+    vocabulary = vocabulary_of(context.agent, known_agents(conn),
+                               distinct_values(conn, "queue"), context.settings)
+    narrowed: dict[str, object] = {}
+    for option, key, value in options:
+        if value is None:
+            continue
+        read = term(key, value, vocabulary)
+        if read.problems and key == "queue" and (used := queue_in_use(conn, value)):
+            narrowed["queue"] = used  # only solved cases are in it now
+            continue
+        if read.problems:
+            raise typer.BadParameter(read.problems[0], param_hint=option)
+        narrowed.update(read.changes)
+    return narrowed
 
 
 @app.command()

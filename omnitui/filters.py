@@ -18,9 +18,13 @@ import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import field
+from typing import TYPE_CHECKING
 
 from omnitui.model import Channel, Status
 from omnitui.records import record
+
+if TYPE_CHECKING:
+    from omnitui.config import Settings
 
 KEYS = ("status", "owner", "channel", "queue", "tag", "intent", "lang", "is", "age")
 KEYS_HINT = " ".join(f"{key}:" for key in KEYS)  # as the console lists them
@@ -62,6 +66,27 @@ class Vocabulary:
                 "owner": ["me", "none", *(self.agents or ())],
                 "queue": list(self.queues or ()), "intent": list(self.intents or ()),
                 "is": list(STATES), "age": [">1h", ">4h", ">1d", ">7d", "<1h"]}.get(key, [])
+
+
+def vocabulary_of(me: str, agents: Sequence[str], stored_queues: Sequence[str],
+                  settings: Settings) -> Vocabulary:
+    """What filters may name in this team: its agents (`store.queries.known_agents`), the
+    queues its cases use (`distinct_values`) and its config names, and its intents. The
+    console's search box and `omnitui cases` read with the same one."""
+    queues = {*stored_queues, *(q.name for q in settings.queues),
+              settings.routing.default_queue, *settings.routing.channel_queues.values(),
+              *(i.queue for i in settings.intents if i.queue)}
+    return Vocabulary(me=me, agents=list(agents), queues=sorted(queues),
+                      intents=[i.name for i in settings.intents] or None)
+
+
+def term(key: str, value: str, vocabulary: Vocabulary) -> Narrowing:
+    """One `key:value` as the search box reads it, for a command-line option: its
+    meaning, or what is wrong with it (a mistyped value would list nothing, as if no case
+    matched)."""
+    result = Narrowing()
+    _apply(result, key, value, vocabulary)
+    return result
 
 
 def parse(text: str, vocabulary: Vocabulary) -> Narrowing:

@@ -363,6 +363,14 @@ def distinct_values(conn: sqlite3.Connection, column: str) -> list[str]:
         " SELECT value FROM found WHERE value IS NOT NULL")]
 
 
+def queue_in_use(conn: sqlite3.Connection, name: str) -> str | None:
+    """A queue some case, solved ones too, is in, as stored (any letter case); None if no
+    case is. A full scan at worst: for a name the config and the open cases do not know."""
+    row = conn.execute("SELECT queue FROM cases WHERE queue = ? COLLATE NOCASE LIMIT 1",
+                       (name,)).fetchone()
+    return row[0] if row else None
+
+
 def known_agents(conn: sqlite3.Connection) -> list[str]:
     """Agents to assign to: the agents table and everyone who owns a case."""
     return [r[0] for r in conn.execute(

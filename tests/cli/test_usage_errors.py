@@ -124,12 +124,28 @@ def _raising(error: Exception):
     return app
 
 
-def test_a_mistyped_intent_is_a_usage_error_not_an_empty_list(omnitui: Run,
-                                                                tmp_path: Path) -> None:
-    config = tmp_path / "c.toml"
-    config.write_text("[[intents]]\nname = 'billing'\nkeywords = ['charged twice']\n")
-    omnitui("demo", "--no-console", "--customers", "20", "--messages", "40")
-    result = omnitui("--config", str(config), "cases", "--intent", "biling", check=False)
-    assert result.returncode == 2
-    assert "no intent 'biling'; the config's intents are billing" in result.stderr
-    assert omnitui("--config", str(config), "cases", "--intent", "BILLING").returncode == 0
+def test_a_mistyped_filter_value_is_a_usage_error_not_an_empty_list(omnitui: Run,
+                                                                      tmp_path: Path) -> None:
+    """`omnitui cases` reads its filters as the console's search box does: `--lang
+    deutsch` or `--channel emial` listed nothing, as if no case matched."""
+    config, db = tmp_path / "c.toml", str(tmp_path / "demo.db")
+    config.write_text("[[intents]]\nname = 'billing'\nkeywords = ['charged twice']\n"
+                      "queue = 'money'\n")
+    omnitui("demo", "--db", db, "--no-console", "--customers", "20", "--messages", "40")
+    cases = ["--config", str(config), "--db", db, "cases"]
+    for option, typo, said in [
+            ("--intent", "biling", "no intent 'biling' (billing)"),
+            ("--lang", "deutsch", "no language 'deutsch' (a two-letter code"),
+            ("--channel", "emial", "no channel 'emial' (email, chat"),
+            ("--queue", "mony", "no queue 'mony' ("),
+            ("--owner", "zed", "no agent 'zed' (")]:
+        result = omnitui(*cases, option, typo, check=False)
+        assert result.returncode == 2, (option, result.stderr)
+        assert f"Invalid value for {option}: {said}" in result.stderr
+    for option, value in [("--intent", "BILLING"), ("--lang", "DE"), ("--channel", "Email"),
+                          ("--queue", "money"), ("--owner", "none")]:  # config's queue too
+        assert omnitui(*cases, option, value).returncode == 0
+    with sqlite3.connect(db) as conn:  # a queue only solved cases are in now
+        conn.execute("UPDATE cases SET queue = 'Archive', status = 'solved' WHERE id <= 3")
+    solved = omnitui(*cases, "--all", "--queue", "archive", "--format", "ids").stdout.split()
+    assert sorted(solved) == ["1", "2", "3"]

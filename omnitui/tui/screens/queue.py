@@ -24,7 +24,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from omnitui.filters import KEYS_HINT, Narrowing, Vocabulary, complete
+from omnitui.filters import KEYS_HINT, Narrowing, Vocabulary, complete, vocabulary_of
 from omnitui.sanitize import sanitize
 from omnitui.store.db import STORE_ERRORS, expected, store_problem
 from omnitui.store.queries import (
@@ -315,13 +315,9 @@ class QueueScreen(WorkScreen):
     def _learn_vocabulary(self) -> None:
         """The agents, queues and intents filters may name, read when the search box
         opens."""
-        conn, settings = self.console.store.conn, self.console.settings
-        queues = {*distinct_values(conn, "queue"), settings.routing.default_queue,
-                  *settings.routing.channel_queues.values(),
-                  *(i.queue for i in settings.intents if i.queue)}
-        self.vocabulary = Vocabulary(me=self.console.agent, agents=known_agents(conn),
-                                     queues=sorted(queues),
-                                     intents=[i.name for i in settings.intents] or None)
+        conn = self.console.store.conn
+        self.vocabulary = vocabulary_of(self.console.agent, known_agents(conn),
+                                        distinct_values(conn, "queue"), self.console.settings)
 
     @on(Input.Changed, "#narrow")
     def _narrowed(self, event: Input.Changed) -> None:
