@@ -3,6 +3,7 @@ and its attachments while the daemon and consoles write, and putting one back wh
 uses it: store/backup.py, docs/deployment.md), `omnitui history` (the audit log) and
 `omnitui refile` (kept raw items parsed again)."""
 
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -98,6 +99,7 @@ def history(typer_ctx: typer.Context,
 
     since = since_day(since)
     with ctx(typer_ctx).open_store() as store:
+        _check_history_filters(store.conn, case, agent)
         entries = read(store.conn, case_id=case, actor=agent, since=since, limit=limit)
     if fmt is Format.table:
         output.print_history(entries)
@@ -108,6 +110,29 @@ def history(typer_ctx: typer.Context,
                          for what, was, now in e.changes] if fmt is Format.json
              else changes_words(e.changes, width=200)} for e in entries]
     output.print_rows(rows, fmt, title="history")
+
+
+def _check_history_filters(conn: sqlite3.Connection, case: int | None,
+                           agent: str | None) -> None:
+    """A case that does not exist, or a name that is nobody's, says so: "no history" read
+    as if they had done nothing."""
+    from difflib import get_close_matches
+
+    from omnitui.store.audit import has_acted
+    from omnitui.store.cases import get_case
+    from omnitui.store.queries import known_agents
+
+    if case is not None and get_case(conn, case) is None:
+        raise Refused(f"there is no case {case}")
+    if agent is None or has_acted(conn, agent):
+        return
+    agents = known_agents(conn)
+    if agent in agents:
+        return  # an agent who has done nothing yet: no history is the answer
+    close = get_close_matches(agent, agents, 1)
+    raise UsageError(f"--agent {agent!r}: nobody of that name has acted"
+                     + (f"; did you mean {close[0]}?" if close else
+                        f" (the agents: {', '.join(agents)})"))
 
 
 @app.command()

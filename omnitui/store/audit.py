@@ -267,6 +267,12 @@ def changes_of(before: str, after: str) -> list[tuple[str, Any, Any]]:
     return found
 
 
+def has_acted(conn: sqlite3.Connection, actor: str) -> bool:
+    """Whether the audit has anything by `actor` (one seek in its actor index)."""
+    return conn.execute("SELECT 1 FROM audit WHERE actor = ? LIMIT 1", (actor,)
+                        ).fetchone() is not None
+
+
 def history(conn: sqlite3.Connection, *, case_id: int | None = None, actor: str | None = None,
             since: str | None = None, limit: int = 200) -> list[AuditEntry]:
     """The latest `limit` audit events that match, oldest first (by case or actor through

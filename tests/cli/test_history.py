@@ -59,3 +59,20 @@ def test_wrong_input_is_one_line(omnitui: Run, tmp_path: Path, args: tuple[str, 
     result = omnitui("--db", str(tmp_path / "any.db"), "history", *args, check=False)
     assert result.returncode == 2 and said in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_case_or_agent_that_is_nobody_says_so_not_no_history(omnitui: Run,
+                                                               store: Path) -> None:
+    """`--by erni` and `--case 99999` printed "no history", as if nothing had happened."""
+    db = ["--db", str(store), "history"]
+    typo = omnitui(*db, "--by", "erni", check=False)
+    assert typo.returncode == 2
+    assert typo.stderr.strip() == ("usage error: --agent 'erni': nobody of that name has acted;"
+                                   " did you mean erin?")
+    missing = omnitui(*db, "--case", "99999", check=False)
+    assert (missing.returncode, missing.stderr.strip()) == (1, "error: there is no case 99999")
+    assert "omnitui-router" in omnitui(*db, "--by", "omnitui-router").stdout
+    with Store(store) as opened:  # an agent who has done nothing yet: no history, no error
+        opened.conn.execute("INSERT INTO agents (name, created_at)"
+                            " VALUES ('newcomer', '2026-12-05')")
+    assert omnitui(*db, "--by", "newcomer").stdout.strip() == "no history"
