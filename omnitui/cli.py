@@ -354,7 +354,7 @@ def cases(typer_ctx: typer.Context,
     context = ctx(typer_ctx)
     context.existing_db_path  # noqa: B018 -- the demo store brings its team's intents
     with context.open_store() as store:
-        narrowed = _filter_options(store.conn, context, [
+        narrowed = filter_options(store.conn, context, [
             ("--owner", "owner", owner), ("--queue", "queue", queue),
             ("--channel", "channel", channel), ("--intent", "intent", intent),
             ("--lang", "lang", lang)])
@@ -364,11 +364,12 @@ def cases(typer_ctx: typer.Context,
     output.print_cases(rows, fmt, SlaKeeper(context.settings).seconds_left)
 
 
-def _filter_options(conn: sqlite3.Connection, context: Context,
-                    options: list[tuple[str, str, str | None]]) -> dict[str, object]:
-    """`cases`' filter options (option, filter key, value given) read as the console's
-    search box reads them, as CaseQuery fields: a mistyped value is a usage error, where it
-    would list nothing, as if no case matched."""
+def filter_options(conn: sqlite3.Connection, context: Context,
+                   options: list[tuple[str, str, str | None]]) -> dict[str, object]:
+    """Options that name agents, queues, channels, intents or languages (option, filter
+    key, value given) read as the console's search box reads them, as CaseQuery fields: a
+    mistyped value is a usage error, where `cases` would list nothing, as if no case
+    matched, and `assign` or `queue` would give a case to nobody."""
     from omnitui.filters import term, vocabulary_of
     from omnitui.store.queries import distinct_values, known_agents, queue_in_use
 

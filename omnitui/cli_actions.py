@@ -114,8 +114,26 @@ def assign(typer_ctx: typer.Context, ids: Ids,
                                                         "if someone has it).")],
            fmt: Fmt = Format.table, if_version: IfVersion = None) -> None:
     """Give cases to an agent; `--to me` claims them like the console's `a`."""
-    run(typer_ctx, ids, lambda desk: desk.claim() if to == "me" else desk.assign(to), fmt,
-        if_version)
+    if to == "me":
+        run(typer_ctx, ids, lambda desk: desk.claim(), fmt, if_version)
+        return
+    owner = _agent_named(typer_ctx, to)
+    run(typer_ctx, ids, lambda desk: desk.assign(owner), fmt, if_version)
+
+
+def _agent_named(typer_ctx: typer.Context, name: str) -> str | None:
+    """The agent `--to` names, as stored ("none": nobody); a name that is no agent's is a
+    usage error, where the case went to nobody who could see it. A team that has not set
+    up its agents may name anyone."""
+    from omnitui.cli import filter_options
+    from omnitui.store.agents import agents
+
+    context = ctx(typer_ctx)
+    with context.open_store() as store:
+        if not agents(store.conn):
+            return name
+        named = filter_options(store.conn, context, [("--to", "owner", name)])
+    return None if named.get("unassigned") else str(named["owner"])
 
 
 @app.command()
@@ -200,9 +218,14 @@ def move_to_queue(typer_ctx: typer.Context, ids: Ids,
                   to: Annotated[str, typer.Option("--to", help="The queue's name.")],
                   fmt: Fmt = Format.table, if_version: IfVersion = None) -> None:
     """Move cases to another queue."""
+    from omnitui.cli import filter_options
+
     if not to.strip():
         raise typer.BadParameter("name the queue", param_hint="--to")
-    run(typer_ctx, ids, lambda desk: desk.queue(to.strip()), fmt, if_version)
+    context = ctx(typer_ctx)
+    with context.open_store() as store:  # a mistyped queue is one nobody works
+        queue = str(filter_options(store.conn, context, [("--to", "queue", to.strip())])["queue"])
+    run(typer_ctx, ids, lambda desk: desk.queue(queue), fmt, if_version)
 
 
 @app.command()

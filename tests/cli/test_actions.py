@@ -200,3 +200,19 @@ def test_a_wrong_action_is_a_usage_error_in_one_line(db: str, cli_env: dict[str,
     result = cli(cli_env, db, *args)
     assert result.returncode == 2, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_a_mistyped_agent_or_queue_changes_no_case(db: str, cli_env: dict[str, str]) -> None:
+    """`assign --to erni` gave the case to nobody who could see it, `queue --to bilin` to a
+    queue nobody works: both are usage errors now, in the console's filter words."""
+    case_id = rows(db, "SELECT min(id) FROM cases WHERE status = 'new'")[0][0]
+    before = rows(db, "SELECT owner, queue, version FROM cases WHERE id = ?", case_id)
+    typo = cli(cli_env, db, "assign", "--to", "erni", str(case_id))
+    assert typo.returncode == 2 and "no agent 'erni' (alice, bob" in typo.stderr
+    typo = cli(cli_env, db, "queue", "--to", "bilin", str(case_id))
+    assert typo.returncode == 2 and "no queue 'bilin' (" in typo.stderr and "billing" in typo.stderr
+    assert rows(db, "SELECT owner, queue, version FROM cases WHERE id = ?", case_id) == before
+    assert cli(cli_env, db, "assign", "--to", "Erin", str(case_id)).returncode == 0
+    assert cli(cli_env, db, "queue", "--to", "BILLING", str(case_id)).returncode == 0
+    assert rows(db, "SELECT owner, queue FROM cases WHERE id = ?", case_id) == [
+        ("erin", "billing")]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from omnitui.filters import vocabulary_of
 from omnitui.model import Status
 from omnitui.services.actions import parse_priority
 from omnitui.snooze import parse_until, snooze_choices
@@ -119,9 +120,9 @@ def priority(screen: WorkScreen) -> None:
 
 def move_queue(screen: WorkScreen) -> None:
     targets = screen.targets()
-    settings = screen.console.settings
-    queues = sorted({*distinct_values(screen.console.store.conn, "queue"),
-                     settings.routing.default_queue, *settings.routing.channel_queues.values()})
+    conn = screen.console.store.conn  # the queues filters and `omnitui queue` know
+    queues = list(vocabulary_of(screen.console.agent, [], distinct_values(conn, "queue"),
+                                screen.console.settings).queues or ())
 
     def chosen(index: int | None) -> None:
         if index is not None:
