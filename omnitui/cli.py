@@ -371,7 +371,7 @@ def filter_options(conn: sqlite3.Connection, context: Context,
     mistyped value is a usage error, where `cases` would list nothing, as if no case
     matched, and `assign` or `queue` would give a case to nobody."""
     from omnitui.filters import term, vocabulary_of
-    from omnitui.store.queries import distinct_values, known_agents, queue_in_use
+    from omnitui.store.queries import distinct_values, in_use, known_agents
 
     vocabulary = vocabulary_of(context.agent, known_agents(conn),
                                distinct_values(conn, "queue"), context.settings)
@@ -380,8 +380,8 @@ def filter_options(conn: sqlite3.Connection, context: Context,
         if value is None:
             continue
         read = term(key, value, vocabulary)
-        if read.problems and key == "queue" and (used := queue_in_use(conn, value)):
-            narrowed["queue"] = used  # only solved cases are in it now
+        if read.problems and key in ("queue", "owner") and (used := in_use(conn, key, value)):
+            narrowed[key] = used  # only solved cases have it now
             continue
         if read.problems:
             raise typer.BadParameter(read.problems[0], param_hint=option)

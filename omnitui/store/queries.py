@@ -346,36 +346,41 @@ def message_count(conn: sqlite3.Connection) -> int:
 
 
 def distinct_values(conn: sqlite3.Connection, column: str) -> list[str]:
-    """The queues or channels that open cases use, for per-queue and per-channel views.
+    """The queues, channels or owners that open cases have, for per-queue and per-channel
+    views and what filters may name.
 
     A skip scan: each value is one seek in the column's index of active cases past the one
     before, so a handful of values costs a handful of seeks (under a millisecond at a
     million cases, where SELECT DISTINCT reads the whole index: a quarter of a second of
     the console's start)."""
-    if column not in ("queue", "channel"):
+    if column not in ("queue", "channel", "owner"):
         raise ValueError(column)
     following = (f"SELECT {column} FROM cases WHERE status IN {ACTIVE} AND {column} > found.value"
                  f" ORDER BY {column} LIMIT 1")
     return [r[0] for r in conn.execute(
         "WITH RECURSIVE found(value) AS ("
-        f" SELECT (SELECT {column} FROM cases WHERE status IN {ACTIVE} ORDER BY {column} LIMIT 1)"
+        f" SELECT (SELECT {column} FROM cases WHERE status IN {ACTIVE} AND {column} IS NOT NULL"
+        f" ORDER BY {column} LIMIT 1)"
         f" UNION ALL SELECT ({following}) FROM found WHERE found.value IS NOT NULL)"
         " SELECT value FROM found WHERE value IS NOT NULL")]
 
 
-def queue_in_use(conn: sqlite3.Connection, name: str) -> str | None:
-    """A queue some case, solved ones too, is in, as stored (any letter case); None if no
-    case is. A full scan at worst: for a name the config and the open cases do not know."""
-    row = conn.execute("SELECT queue FROM cases WHERE queue = ? COLLATE NOCASE LIMIT 1",
-                       (name,)).fetchone()
+def in_use(conn: sqlite3.Connection, column: str, name: str) -> str | None:
+    """A queue some case is in, or an owner some case has, solved ones too, as stored (any
+    letter case); None if no case does. A full scan at worst: only for a name the config,
+    the team and the open cases do not know."""
+    if column not in ("queue", "owner"):
+        raise ValueError(column)
+    row = conn.execute(f"SELECT {column} FROM cases WHERE {column} = ? COLLATE NOCASE"
+                       " LIMIT 1", (name,)).fetchone()
     return row[0] if row else None
 
 
 def known_agents(conn: sqlite3.Connection) -> list[str]:
-    """Agents to assign to: the agents table and everyone who owns a case."""
-    return [r[0] for r in conn.execute(
-        "SELECT name FROM agents WHERE active = 1 UNION"
-        " SELECT DISTINCT owner FROM cases WHERE owner IS NOT NULL ORDER BY 1")]
+    """Agents to assign to: the team (the agents table) and everyone who owns an open case
+    (a skip scan: a million cases' DISTINCT owner took 0.4 s, 3.5 s cold)."""
+    team = [r[0] for r in conn.execute("SELECT name FROM agents WHERE active = 1")]
+    return sorted({*team, *distinct_values(conn, "owner")})
 
 
 def awaiting_reply(conn: sqlite3.Connection, ids: list[int]) -> set[int]:

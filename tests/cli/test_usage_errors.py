@@ -145,7 +145,9 @@ def test_a_mistyped_filter_value_is_a_usage_error_not_an_empty_list(omnitui: Run
     for option, value in [("--intent", "BILLING"), ("--lang", "DE"), ("--channel", "Email"),
                           ("--queue", "money"), ("--owner", "none")]:  # config's queue too
         assert omnitui(*cases, option, value).returncode == 0
-    with sqlite3.connect(db) as conn:  # a queue only solved cases are in now
-        conn.execute("UPDATE cases SET queue = 'Archive', status = 'solved' WHERE id <= 3")
-    solved = omnitui(*cases, "--all", "--queue", "archive", "--format", "ids").stdout.split()
-    assert sorted(solved) == ["1", "2", "3"]
+    with sqlite3.connect(db) as conn:  # a queue, an owner only solved cases have now
+        conn.execute("UPDATE cases SET queue = 'Archive', owner = 'Former', status = 'solved'"
+                     " WHERE id <= 3")
+    for option, value in [("--queue", "archive"), ("--owner", "former")]:
+        solved = omnitui(*cases, "--all", option, value, "--format", "ids").stdout.split()
+        assert sorted(solved) == ["1", "2", "3"]

@@ -149,11 +149,15 @@ def test_an_older_store_gets_the_new_index_when_opened(tmp_path) -> None:
     assert "cases_active_sla_order" in names and "cases_active_sla" not in names
 
 
-@pytest.mark.parametrize("column", ["queue", "channel"])
-def test_the_queues_and_channels_of_open_cases_come_from_seeks_in_their_index(
+@pytest.mark.parametrize("column", ["queue", "channel", "owner"])
+def test_the_queues_channels_and_owners_of_open_cases_come_from_seeks_in_their_index(
         demo: Store, column: str) -> None:
+    """The owners too: the agents filters and the assign picker may name (known_agents)
+    took a DISTINCT over every case, 0.4 s at a million (3.5 s cold) each time the
+    console's search box opened."""
     expected = [r[0] for r in demo.conn.execute(
-        f"SELECT DISTINCT {column} FROM cases WHERE status IN {ACTIVE} ORDER BY 1")]
+        f"SELECT DISTINCT {column} FROM cases WHERE status IN {ACTIVE}"
+        f" AND {column} IS NOT NULL ORDER BY 1")]
     recorder = Recorder(demo.conn)
     assert distinct_values(recorder, column) == expected  # type: ignore[arg-type]
     assert len(expected) >= 2 if column == "channel" else expected
