@@ -56,8 +56,12 @@ def intake_pipeline(store: Store, settings: Settings, *,
     def bulk_load(helpers: Helpers | None = None) -> Iterator[None]:
         """A load of many batches (an import, a daemon's backlog): each case brought up to
         date once, at the end (`Upkeep.bulk`, shared with the load's `helpers`), the WAL
-        checkpointed every 64 MB meanwhile (`Store.bulk_checkpoints`)."""
-        with upkeep.bulk(store, helpers), store.bulk_checkpoints():
+        checkpointed every 64 MB meanwhile (`Store.bulk_checkpoints`); on a store with no
+        cases yet, the indexes only readers use are built after that end
+        (`bulk_indexes.built_at_the_end`)."""
+        from omnitui.store.bulk_indexes import built_at_the_end
+
+        with built_at_the_end(store), upkeep.bulk(store, helpers), store.bulk_checkpoints():
             yield
 
     automations: list[Automation] = []

@@ -150,6 +150,10 @@ class Store:
         self.conn = _connect(self.path, durable=durable)
         if migrate:
             migrate_schema(self.conn, self.path)
+            if self.conn.execute("SELECT 1 FROM deferred_indexes LIMIT 1").fetchone():
+                from omnitui.store.bulk_indexes import rebuild_abandoned
+
+                rebuild_abandoned(self)  # a first load was killed before it built them
         else:
             check_version(self.conn, self.path)
 

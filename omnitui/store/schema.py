@@ -801,13 +801,22 @@ WHEN NOT EXISTS (SELECT 1 FROM fts_pending WHERE source = 'customers' AND id = o
 END;
 """
 
+# Indexes a first bulk load builds at its end instead of row by row (store/bulk_indexes.py):
+# each one's definition while it is away, so a load killed midway leaves it to be rebuilt.
+MIGRATION_28 = """
+CREATE TABLE deferred_indexes (
+    name TEXT PRIMARY KEY,
+    sql TEXT NOT NULL
+) WITHOUT ROWID;
+"""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
                          MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10,
                          MIGRATION_11, MIGRATION_12, MIGRATION_13, MIGRATION_14,
                          MIGRATION_15, MIGRATION_16, MIGRATION_17,
                          MIGRATION_18, MIGRATION_19, MIGRATION_20, MIGRATION_21,
                          MIGRATION_22, MIGRATION_23, MIGRATION_24,
-                         MIGRATION_25, MIGRATION_26, MIGRATION_27]
+                         MIGRATION_25, MIGRATION_26, MIGRATION_27, MIGRATION_28]
 
 # Migrations that also rewrite rows by rules too involved for SQL: the module whose
 # `migrate(conn)` runs right after that migration's SQL, in the same transaction. Named, not

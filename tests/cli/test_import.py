@@ -138,6 +138,8 @@ def test_import_killed_midway_then_rerun_loses_and_duplicates_nothing(
     proc.wait()
     done_before = stored(db)[0]
     assert 0 < done_before < count
+    # a first load builds the readers' indexes at its end: this one never got there
+    assert (deferred := deferred_indexes(db)) and not set(deferred) & set(indexes(db))
     # its cases' clocks are kept up once, at the end: the batches it committed marked theirs
     assert upkeep_due(db) > 0
     assert "FAIL case clocks: " in doctor(db, cli_env)
@@ -161,6 +163,18 @@ def test_import_killed_midway_then_rerun_loses_and_duplicates_nothing(
                    capture_output=True, timeout=300, stdin=subprocess.DEVNULL)
     assert clocks(db) == clocks(clean)
     assert all(row[1] and row[6] for row in clocks(db))  # due times and scores, all set
+    assert indexes(db) == indexes(clean) and deferred_indexes(db) == {}  # built by an open
+
+
+def indexes(db: Path) -> dict[str, str]:
+    with sqlite3.connect(db) as conn:
+        return dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+                                 " AND sql IS NOT NULL"))
+
+
+def deferred_indexes(db: Path) -> dict[str, str]:
+    with sqlite3.connect(db) as conn:
+        return dict(conn.execute("SELECT name, sql FROM deferred_indexes"))
 
 
 def interruptible() -> None:
@@ -195,6 +209,7 @@ def test_ctrl_c_stops_an_import_with_one_line_and_keeps_what_it_filed(
     assert "Traceback" not in err and out == ""
     assert err.strip().endswith("the same import again files the rest (what is stored"
                                 " already is skipped)")
+    assert deferred_indexes(db) == {}  # the load built them as it stopped
     rerun = subprocess.run(command, env=cli_env, capture_output=True, text=True,
                            timeout=300, stdin=subprocess.DEVNULL)
     assert rerun.returncode == 0 and stored(db) == (3000, 3000)

@@ -1,0 +1,135 @@
+"""The indexes only readers use, built at the end of a first bulk load instead of row by row.
+
+A team's first import (their old mailbox) or a first mailbox's backlog fills a store with no
+cases yet. Every case then goes into about twenty indexes, most of them the console's orders
+and filters and the reports', which the intake itself never reads; and each is kept up again
+when the load's end writes every case's score and clocks. SQLite builds an index from the
+finished table far faster than it keeps one up a row at a time: on 10,000 messages the load
+takes about 0.8 CPU-s less, and rebuilding its indexes 0.1 s (bench/README.md).
+
+So a bulk load that starts on a store without cases drops `DEFERRABLE`, keeps each one's
+definition in `deferred_indexes` (in the same transaction), and builds them again when it
+ends, one transaction each. Readers see the same rows meanwhile, sorted without an index.
+A load killed midway leaves the definitions: the next process to open the store builds
+them, unless that load is still running (it holds a lock on `<store>-load` while it runs).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+from omnitui.private_files import create_private
+from omnitui.store.db import STORE_ERRORS, Store, expected, write_transaction
+
+# What no intake statement reads (checked with EXPLAIN QUERY PLAN on an import with a team
+# routing, bench/README.md): the queue's orders and filters, the scheduler's due times, the
+# reports' dates. Kept: what threading, identity, routing and the load's end read, and the
+# ones queries name with INDEXED BY (a missing one would fail the query, not slow it).
+DEFERRABLE = (
+    "cases_active_priority", "cases_active_queue", "cases_active_channel",
+    "cases_active_newest", "cases_active_updated", "cases_active_sla_order",
+    "cases_irritated", "cases_active_language", "cases_active_intent", "cases_sla_alarm",
+    "cases_rescore", "cases_first_responses", "cases_created", "cases_solved",
+    "messages_customer", "messages_with_parse_errors", "audit_customer", "audit_actor",
+)
+
+
+@contextmanager
+def built_at_the_end(store: Store) -> Iterator[None]:
+    """Around a bulk load: on a store with no cases, DEFERRABLE is dropped for the load and
+    built again at its end (also when the load fails: what it filed stays, and needs them)."""
+    with _load_lock(store.path) as running_alone:
+        if not running_alone or not _defer(store.conn):
+            yield
+            return
+        try:
+            yield
+        except BaseException:
+            try:
+                rebuild(store.conn)
+            except STORE_ERRORS as exc:  # the load's own error says more; the next open
+                if not expected(exc):  # builds them
+                    raise
+            raise
+        rebuild(store.conn)
+
+
+def rebuild_abandoned(store: Store) -> None:
+    """Build the indexes a load killed midway left undone (a store's open calls this when
+    some are), unless the load is still running. A store this process may only read is
+    left for a writer."""
+    with _load_lock(store.path) as no_load:
+        if not no_load:
+            return
+        try:
+            rebuild(store.conn)
+        except STORE_ERRORS as exc:
+            if not expected(exc):
+                raise
+
+
+def rebuild(conn: sqlite3.Connection) -> None:
+    """Build every deferred index, each in its own transaction, so other writers (consoles)
+    wait for one index at a time, never for all of them."""
+    while True:
+        with write_transaction(conn):
+            row = conn.execute("SELECT name, sql FROM deferred_indexes LIMIT 1").fetchone()
+            if row is None:
+                return
+            name, sql = row
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?",
+                            (name,)).fetchone() is None:
+                conn.execute(sql)
+            conn.execute("DELETE FROM deferred_indexes WHERE name = ?", (name,))
+
+
+def _defer(conn: sqlite3.Connection) -> bool:
+    """Drop DEFERRABLE if the store has no cases yet, keeping their definitions; whether it
+    did. (Looked at first without the write lock: nearly every load finds cases.)"""
+    has_cases = "SELECT 1 FROM cases LIMIT 1"
+    if conn.execute(has_cases).fetchone() is not None:
+        return False
+    with write_transaction(conn):
+        if conn.execute(has_cases).fetchone() is not None:
+            return False
+        marks = ", ".join("?" * len(DEFERRABLE))
+        found = conn.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+                             f" AND name IN ({marks})", DEFERRABLE).fetchall()
+        for name, sql in found:
+            conn.execute("INSERT OR REPLACE INTO deferred_indexes (name, sql) VALUES (?, ?)",
+                         (name, sql))
+            conn.execute(f"DROP INDEX {name}")
+    return bool(found)
+
+
+@contextmanager
+def _load_lock(path: Path) -> Iterator[bool]:
+    """The lock a deferring load holds while it runs; whether this process got it (False:
+    another load holds it). The kernel lets go of it when the process ends, however it
+    ends. A store whose folder this process cannot write has no load running (this one
+    may still defer: another process's open then builds the indexes early, which is only
+    slower)."""
+    lock = path.with_name(path.name + "-load")
+    try:
+        create_private(lock)
+        file: IO[bytes] = open(lock, "rb")  # noqa: SIM115 -- held for the whole block
+    except OSError:
+        yield True
+        return
+    with file:
+        try:
+            fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:  # no file left beside the store (one opened meanwhile is locked alone:
+            lock.unlink(missing_ok=True)  # its holder finds no load, and at worst builds
+            fcntl.flock(file.fileno(), fcntl.LOCK_UN)  # indexes that exist already)
+

@@ -1,0 +1,73 @@
+"""A first bulk load builds the readers' indexes at its end: every index is back, the same,
+however the load ends, and one left undone by a killed load is built by the next open."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from omnitui.ingest.pipeline import Pipeline
+from omnitui.model import InboundEvent
+from omnitui.store import bulk_indexes
+from omnitui.store.bulk_indexes import DEFERRABLE, built_at_the_end
+from omnitui.store.db import Store
+
+
+def indexes(store: Store) -> dict[str, str]:
+    return dict(store.conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"))
+
+
+def cases(store: Store) -> list[int]:
+    return [r[0] for r in store.conn.execute(
+        "SELECT id FROM cases WHERE status IN ('new','open') ORDER BY priority DESC, id DESC")]
+
+
+def test_a_first_load_files_without_the_readers_indexes_and_builds_them_at_its_end(
+        store: Store, pipeline: Pipeline, email_event: Callable[..., InboundEvent]) -> None:
+    fresh = indexes(store)
+    assert set(DEFERRABLE) <= set(fresh)  # each name is a real index of today's schema
+    with pipeline.bulk():
+        away = indexes(store)
+        assert set(away) == set(fresh) - set(DEFERRABLE)
+        for n in range(3):
+            list(pipeline.ingest_many([email_event(f"c{n}@example.com", subject=f"Q {n}")]))
+        other = Store(store.path)  # a console opening meanwhile: the load is running
+        assert set(indexes(other)) == set(away)
+        assert len(cases(other)) == 3  # the same rows, sorted without the index
+        other.close()
+    assert indexes(store) == fresh
+    assert store.conn.execute("SELECT count(*) FROM deferred_indexes").fetchone()[0] == 0
+    assert not Path(f"{store.path}-load").exists()
+
+
+def test_a_load_on_a_store_with_cases_keeps_every_index(
+        store: Store, pipeline: Pipeline, email_event: Callable[..., InboundEvent]) -> None:
+    pipeline.ingest(email_event("first@example.com"))
+    fresh = indexes(store)
+    with pipeline.bulk():
+        assert indexes(store) == fresh
+        list(pipeline.ingest_many([email_event("second@example.com")]))
+
+
+def test_a_load_that_fails_builds_them_and_keeps_its_error(store: Store) -> None:
+    fresh = indexes(store)
+    with pytest.raises(RuntimeError, match="disk"), built_at_the_end(store):
+        assert set(indexes(store)) == set(fresh) - set(DEFERRABLE)
+        raise RuntimeError("disk")
+    assert indexes(store) == fresh
+
+
+def test_indexes_a_killed_load_left_undone_are_built_when_the_store_opens(
+        tmp_path: Path) -> None:
+    """(`omnitui import` killed with SIGKILL: tests/cli/test_import.py.)"""
+    path = tmp_path / "cases.db"
+    with Store(path) as store:
+        fresh = indexes(store)
+        assert bulk_indexes._defer(store.conn)  # the load's start, and no end: killed
+        assert set(indexes(store)) == set(fresh) - set(DEFERRABLE)
+    with Store(path) as reopened:
+        assert indexes(reopened) == fresh
+        assert reopened.conn.execute("SELECT count(*) FROM deferred_indexes").fetchone() == (0,)
