@@ -1,17 +1,14 @@
-"""One daemon per store: an exclusive lock on a file next to it.
-
-The kernel drops the lock when the process dies, however it dies (SIGKILL included), so a
-crashed daemon never blocks the next one.
-"""
+"""One daemon per store: an exclusive lock on a file next to it (`file_lock`: a crashed
+daemon never blocks the next one)."""
 
 from __future__ import annotations
 
-import fcntl
 import os
 from pathlib import Path
 from typing import IO
 
 from omnitui.errors import OmnituiError
+from omnitui.file_lock import try_lock
 
 
 class AlreadyRunning(OmnituiError):
@@ -25,15 +22,11 @@ def lock_path(db_path: Path) -> Path:
 def acquire(db_path: Path) -> IO[str]:
     """Hold the store's daemon lock until the returned file is closed."""
     path = lock_path(db_path)
-    handle = path.open("a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        holder = handle.read().strip() or "another process"
-        handle.close()
+    handle = try_lock(path)
+    if handle is None:
+        holder = path.read_text(encoding="utf-8").strip() or "another process"
         raise AlreadyRunning(f"omnitui serve is already running on {db_path} "
-                             f"(pid {holder}); stop it first") from None
+                             f"(pid {holder}); stop it first")
     handle.seek(0)
     handle.truncate()
     handle.write(str(os.getpid()))

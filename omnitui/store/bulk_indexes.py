@@ -11,19 +11,17 @@ So a bulk load that starts on a store without cases drops `DEFERRABLE`, keeps ea
 definition in `deferred_indexes` (in the same transaction), and builds them again when it
 ends, one transaction each. Readers see the same rows meanwhile, sorted without an index.
 A load killed midway leaves the definitions: the next process to open the store builds
-them, unless that load is still running (it holds a lock on `<store>-load` while it runs).
+them, unless that load is still running (it holds a lock on `<store>.load.lock`).
 """
 
 from __future__ import annotations
 
-import fcntl
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
 
-from omnitui.private_files import create_private
+from omnitui.file_lock import try_lock
 from omnitui.store.db import STORE_ERRORS, Store, expected, write_transaction
 
 # What no intake statement reads (checked with EXPLAIN QUERY PLAN on an import with a team
@@ -109,27 +107,17 @@ def _defer(conn: sqlite3.Connection) -> bool:
 
 @contextmanager
 def _load_lock(path: Path) -> Iterator[bool]:
-    """The lock a deferring load holds while it runs; whether this process got it (False:
-    another load holds it). The kernel lets go of it when the process ends, however it
-    ends. A store whose folder this process cannot write has no load running (this one
-    may still defer: another process's open then builds the indexes early, which is only
-    slower)."""
-    lock = path.with_name(path.name + "-load")
+    """The lock a deferring load holds while it runs (`<store>.load.lock`); whether this
+    process got it (False: a load holds it). A store whose folder this process cannot
+    write has no load running (a load there defers without the lock: another process's
+    open then builds the indexes early, which is only slower)."""
     try:
-        create_private(lock)
-        file: IO[bytes] = open(lock, "rb")  # noqa: SIM115 -- held for the whole block
+        lock = try_lock(path.with_name(path.name + ".load.lock"))
     except OSError:
         yield True
         return
-    with file:
-        try:
-            fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:  # no file left beside the store (one opened meanwhile is locked alone:
-            lock.unlink(missing_ok=True)  # its holder finds no load, and at worst builds
-            fcntl.flock(file.fileno(), fcntl.LOCK_UN)  # indexes that exist already)
-
+    if lock is None:
+        yield False
+        return
+    with lock:
+        yield True

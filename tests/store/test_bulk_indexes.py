@@ -40,7 +40,6 @@ def test_a_first_load_files_without_the_readers_indexes_and_builds_them_at_its_e
         other.close()
     assert indexes(store) == fresh
     assert store.conn.execute("SELECT count(*) FROM deferred_indexes").fetchone()[0] == 0
-    assert not Path(f"{store.path}-load").exists()
 
 
 def test_a_load_on_a_store_with_cases_keeps_every_index(
