@@ -32,6 +32,9 @@ def test_a_first_load_files_without_the_readers_indexes_and_builds_them_at_its_e
     with pipeline.bulk():
         away = indexes(store)
         assert set(away) == set(fresh) - set(DEFERRABLE)
+        # what a console opening meanwhile reads first, and what queries name INDEXED BY
+        assert {"cases_active_priority", "cases_active_queue", "cases_active_channel",
+                "cases_waiting", "cases_active_age"} <= set(away)
         for n in range(3):
             list(pipeline.ingest_many([email_event(f"c{n}@example.com", subject=f"Q {n}")]))
         other = Store(store.path)  # a console opening meanwhile: the load is running
