@@ -72,6 +72,12 @@ def rebuild_abandoned(store: Store) -> None:
                 raise
 
 
+def load_running(path: Path) -> bool:
+    """Whether a first load that deferred its indexes is running on the store at `path`."""
+    with _load_lock(path) as free:
+        return not free
+
+
 def rebuild(conn: sqlite3.Connection) -> None:
     """Build every deferred index, each in its own transaction, so other writers (consoles)
     wait for one index at a time, never for all of them."""

@@ -78,6 +78,11 @@ def cases_without_upkeep(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT count(*) FROM upkeep_due").fetchone()[0]
 
 
+def deferred_indexes(conn: sqlite3.Connection) -> int:
+    """Indexes a first bulk load dropped and has not built again (store/bulk_indexes.py)."""
+    return conn.execute("SELECT count(*) FROM deferred_indexes").fetchone()[0]
+
+
 def unfiled_raw(conn: sqlite3.Connection) -> tuple[int, int]:
     """(raw items waiting to be filed on cases, raw items the pipeline could not file)."""
     return conn.execute("SELECT coalesce(sum(pending), 0), count(ingest_error)"

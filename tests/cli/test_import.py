@@ -142,7 +142,10 @@ def test_import_killed_midway_then_rerun_loses_and_duplicates_nothing(
     assert (deferred := deferred_indexes(db)) and not set(deferred) & set(indexes(db))
     # its cases' clocks are kept up once, at the end: the batches it committed marked theirs
     assert upkeep_due(db) > 0
-    assert "FAIL case clocks: " in doctor(db, cli_env)
+    report = doctor(db, cli_env)
+    assert "FAIL case clocks: " in report
+    assert (f"FAIL indexes: {len(deferred)} indexes of the console's views were left unbuilt"
+            in report)
     rerun = subprocess.run(command, env=cli_env, capture_output=True, text=True, timeout=300,
                            stdin=subprocess.DEVNULL)
     assert rerun.returncode == 0, rerun.stderr
@@ -164,6 +167,7 @@ def test_import_killed_midway_then_rerun_loses_and_duplicates_nothing(
     assert clocks(db) == clocks(clean)
     assert all(row[1] and row[6] for row in clocks(db))  # due times and scores, all set
     assert indexes(db) == indexes(clean) and deferred_indexes(db) == {}  # built by an open
+    assert "indexes:" not in doctor(db, cli_env)
 
 
 def indexes(db: Path) -> dict[str, str]:

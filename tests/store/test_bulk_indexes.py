@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from omnitui.config import Settings
+from omnitui.doctor import run_checks
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import InboundEvent
 from omnitui.store import bulk_indexes
@@ -37,6 +39,10 @@ def test_a_first_load_files_without_the_readers_indexes_and_builds_them_at_its_e
                 "cases_waiting", "cases_active_age"} <= set(away)
         for n in range(3):
             list(pipeline.ingest_many([email_event(f"c{n}@example.com", subject=f"Q {n}")]))
+        [check] = [c for c in run_checks(Settings(), store.path) if c.name == "indexes"]
+        assert check.ok and check.detail == (
+            f"a first import or backlog is filing: {len(DEFERRABLE)} indexes of the "
+            "console's views are built when it ends")
         other = Store(store.path)  # a console opening meanwhile: the load is running
         assert set(indexes(other)) == set(away)
         assert len(cases(other)) == 3  # the same rows, sorted without the index
