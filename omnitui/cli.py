@@ -365,22 +365,25 @@ def cases(typer_ctx: typer.Context,
 
 
 def filter_options(conn: sqlite3.Connection, context: Context,
-                   options: list[tuple[str, str, str | None]]) -> dict[str, object]:
+                   options: list[tuple[str, str, str | None]], *,
+                   assigning: bool = False) -> dict[str, object]:
     """Options that name agents, queues, channels, intents or languages (option, filter
     key, value given) read as the console's search box reads them, as CaseQuery fields: a
     mistyped value is a usage error, where `cases` would list nothing, as if no case
-    matched, and `assign` or `queue` would give a case to nobody."""
+    matched, and `assign` or `queue` would give a case to nobody. A search may name an
+    agent off the team, or anyone only solved cases name; `assigning` may not."""
     from omnitui.filters import term, vocabulary_of
     from omnitui.store.queries import distinct_values, in_use, known_agents
 
-    vocabulary = vocabulary_of(context.agent, known_agents(conn),
+    vocabulary = vocabulary_of(context.agent, known_agents(conn, former=not assigning),
                                distinct_values(conn, "queue"), context.settings)
+    in_use_too = ("queue",) if assigning else ("queue", "owner")
     narrowed: dict[str, object] = {}
     for option, key, value in options:
         if value is None:
             continue
         read = term(key, value, vocabulary)
-        if read.problems and key in ("queue", "owner") and (used := in_use(conn, key, value)):
+        if read.problems and key in in_use_too and (used := in_use(conn, key, value)):
             narrowed[key] = used  # only solved cases have it now
             continue
         if read.problems:

@@ -132,7 +132,7 @@ def _agent_named(typer_ctx: typer.Context, name: str) -> str | None:
     with context.open_store() as store:
         if not agents(store.conn):
             return name
-        named = filter_options(store.conn, context, [("--to", "owner", name)])
+        named = filter_options(store.conn, context, [("--to", "owner", name)], assigning=True)
     return None if named.get("unassigned") else str(named["owner"])
 
 
@@ -224,7 +224,8 @@ def move_to_queue(typer_ctx: typer.Context, ids: Ids,
         raise typer.BadParameter("name the queue", param_hint="--to")
     context = ctx(typer_ctx)
     with context.open_store() as store:  # a mistyped queue is one nobody works
-        queue = str(filter_options(store.conn, context, [("--to", "queue", to.strip())])["queue"])
+        queue = str(filter_options(store.conn, context, [("--to", "queue", to.strip())],
+                                   assigning=True)["queue"])
     run(typer_ctx, ids, lambda desk: desk.queue(queue), fmt, if_version)
 
 

@@ -103,3 +103,21 @@ def test_wrong_input_is_one_line(omnitui: Run, tmp_path: Path, args: tuple[str, 
     assert result.returncode == status
     assert said in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_agent_off_the_team_is_still_found_by_search_but_given_no_case(
+        omnitui: Run, store: Path, tmp_path: Path) -> None:
+    """Their solved cases keep their name, so `cases --owner` finds them (and the console's
+    `owner:`); `assign --to` refuses them, as it refuses a typo."""
+    db = ("--db", str(store))
+    omnitui(*db, "agents", "add", "gina", "--key", str(keypair(tmp_path, "gina")))
+    with Store(store) as opened:
+        first, second = [str(row[0]) for row in opened.conn.execute(
+            "SELECT id FROM cases WHERE status IN ('new', 'open') ORDER BY id LIMIT 2")]
+    omnitui(*db, "--agent", "farid", "assign", "--to", "gina", first)
+    omnitui(*db, "--agent", "gina", "status", "--to", "solved", first)
+    omnitui(*db, "agents", "remove", "gina")
+    found = omnitui(*db, "cases", "--all", "--owner", "Gina", "--format", "ids")
+    assert found.stdout.split() == [first]
+    refused = omnitui(*db, "assign", "--to", "gina", second, check=False)
+    assert refused.returncode == 2 and "no agent 'gina'" in refused.stderr

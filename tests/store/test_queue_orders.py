@@ -11,7 +11,15 @@ import pytest
 from omnitui.config import Settings
 from omnitui.demo import build_demo
 from omnitui.store.db import Store
-from omnitui.store.queries import SORTS, CaseQuery, distinct_values, list_cases, queue_ids
+from omnitui.store.agents import deactivate
+from omnitui.store.queries import (
+    SORTS,
+    CaseQuery,
+    distinct_values,
+    known_agents,
+    list_cases,
+    queue_ids,
+)
 from omnitui.store.schema import ACTIVE
 from tests.conftest import demo_story_end
 
@@ -164,3 +172,14 @@ def test_the_queues_channels_and_owners_of_open_cases_come_from_seeks_in_their_i
     steps = recorder.plans()
     assert any(f"SEARCH cases USING INDEX cases_active_{column} ({column}>?)" in step
                for step in steps), steps
+
+
+def test_an_agent_off_the_team_is_named_by_filters_not_offered_cases(demo: Store) -> None:
+    team = known_agents(demo.conn)
+    leaving = team[0]
+    with demo.write() as conn:
+        conn.execute("UPDATE cases SET owner = NULL WHERE owner = ? AND status IN"
+                     f" {ACTIVE}", (leaving,))
+        deactivate(conn, leaving)
+    assert leaving not in known_agents(demo.conn)  # the assign picker's
+    assert leaving in known_agents(demo.conn, former=True)  # the search box's

@@ -316,7 +316,7 @@ class QueueScreen(WorkScreen):
         """The agents, queues and intents filters may name, read when the search box
         opens."""
         conn = self.console.store.conn
-        self.vocabulary = vocabulary_of(self.console.agent, known_agents(conn),
+        self.vocabulary = vocabulary_of(self.console.agent, known_agents(conn, former=True),
                                         distinct_values(conn, "queue"), self.console.settings)
 
     @on(Input.Changed, "#narrow")
