@@ -10,8 +10,8 @@ import pytest
 
 from omnitui.config import Settings
 from omnitui.demo import build_demo
-from omnitui.store.db import Store
 from omnitui.store.agents import deactivate
+from omnitui.store.db import Store
 from omnitui.store.queries import (
     SORTS,
     CaseQuery,
