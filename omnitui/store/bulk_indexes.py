@@ -40,36 +40,38 @@ DEFERRABLE = (
 
 @contextmanager
 def built_at_the_end(store: Store) -> Iterator[None]:
-    """Around a bulk load: on a store with no cases, DEFERRABLE is dropped for the load and
-    built again at its end (also when the load fails: what it filed stays, and needs them)."""
+    """Around a bulk load: on a store with no cases, DEFERRABLE is dropped for the load.
+    At its end, also when it fails (what it filed stays, and needs them), the load that
+    holds the lock builds whatever is deferred: its own, or what a killed one left."""
     with _load_lock(store.path) as running_alone:
-        if not running_alone or not _defer(store.conn):
-            yield
-            return
+        if running_alone:
+            _defer(store.conn)
         try:
             yield
         except BaseException:
-            try:
-                rebuild(store.conn)
-            except STORE_ERRORS as exc:  # the load's own error says more; the next open
-                if not expected(exc):  # builds them
-                    raise
+            if running_alone:
+                _rebuild_quietly(store)  # the load's own error says more
             raise
-        rebuild(store.conn)
+        if running_alone:
+            rebuild(store.conn)
 
 
 def rebuild_abandoned(store: Store) -> None:
     """Build the indexes a load killed midway left undone (a store's open calls this when
-    some are), unless the load is still running. A store this process may only read is
-    left for a writer."""
+    some are), unless a load is running (it builds them at its end)."""
     with _load_lock(store.path) as no_load:
-        if not no_load:
-            return
-        try:
-            rebuild(store.conn)
-        except STORE_ERRORS as exc:
-            if not expected(exc):
-                raise
+        if no_load:
+            _rebuild_quietly(store)
+
+
+def _rebuild_quietly(store: Store) -> None:
+    """`rebuild`, leaving them to the next open if the machine fails it (a full disk, a
+    store this process may only read)."""
+    try:
+        rebuild(store.conn)
+    except STORE_ERRORS as exc:
+        if not expected(exc):
+            raise
 
 
 def load_running(path: Path) -> bool:
@@ -80,10 +82,14 @@ def load_running(path: Path) -> bool:
 
 def rebuild(conn: sqlite3.Connection) -> None:
     """Build every deferred index, each in its own transaction, so other writers (consoles)
-    wait for one index at a time, never for all of them."""
+    wait for one index at a time, never for all of them. (Nothing deferred, the usual
+    case: one read, no write lock.)"""
+    waiting = "SELECT name, sql FROM deferred_indexes LIMIT 1"
+    if conn.execute(waiting).fetchone() is None:
+        return
     while True:
         with write_transaction(conn):
-            row = conn.execute("SELECT name, sql FROM deferred_indexes LIMIT 1").fetchone()
+            row = conn.execute(waiting).fetchone()
             if row is None:
                 return
             name, sql = row
@@ -93,15 +99,15 @@ def rebuild(conn: sqlite3.Connection) -> None:
             conn.execute("DELETE FROM deferred_indexes WHERE name = ?", (name,))
 
 
-def _defer(conn: sqlite3.Connection) -> bool:
-    """Drop DEFERRABLE if the store has no cases yet, keeping their definitions; whether it
-    did. (Looked at first without the write lock: nearly every load finds cases.)"""
+def _defer(conn: sqlite3.Connection) -> None:
+    """Drop DEFERRABLE if the store has no cases yet, keeping their definitions. (Looked at
+    first without the write lock: nearly every load finds cases.)"""
     has_cases = "SELECT 1 FROM cases LIMIT 1"
     if conn.execute(has_cases).fetchone() is not None:
-        return False
+        return
     with write_transaction(conn):
         if conn.execute(has_cases).fetchone() is not None:
-            return False
+            return
         marks = ", ".join("?" * len(DEFERRABLE))
         found = conn.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index'"
                              f" AND name IN ({marks})", DEFERRABLE).fetchall()
@@ -109,7 +115,6 @@ def _defer(conn: sqlite3.Connection) -> bool:
             conn.execute("INSERT OR REPLACE INTO deferred_indexes (name, sql) VALUES (?, ?)",
                          (name, sql))
             conn.execute(f"DROP INDEX {name}")
-    return bool(found)
 
 
 @contextmanager

@@ -74,8 +74,21 @@ def test_indexes_a_killed_load_left_undone_are_built_when_the_store_opens(
     path = tmp_path / "cases.db"
     with Store(path) as store:
         fresh = indexes(store)
-        assert bulk_indexes._defer(store.conn)  # the load's start, and no end: killed
+        bulk_indexes._defer(store.conn)  # the load's start, and no end: killed
         assert set(indexes(store)) == set(fresh) - set(DEFERRABLE)
     with Store(path) as reopened:
         assert indexes(reopened) == fresh
         assert reopened.conn.execute("SELECT count(*) FROM deferred_indexes").fetchone() == (0,)
+
+
+def test_a_load_builds_at_its_end_what_a_killed_one_left(
+        store: Store, pipeline: Pipeline, email_event: Callable[..., InboundEvent]) -> None:
+    fresh = indexes(store)
+    bulk_indexes._defer(store.conn)  # a first load's start; it was killed...
+    pipeline.ingest(email_event("first@example.com"))  # ...after filing a case
+    with pipeline.bulk():  # the next load finds cases: it defers nothing itself
+        other = Store(store.path)  # an open meanwhile leaves them to the running load
+        assert set(indexes(other)) == set(fresh) - set(DEFERRABLE)
+        other.close()
+        list(pipeline.ingest_many([email_event("second@example.com")]))
+    assert indexes(store) == fresh
