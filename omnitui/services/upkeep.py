@@ -186,6 +186,12 @@ def finish_due(store: Store, upkeep: Upkeep, helpers: Helpers | None = None) -> 
                 else:
                     upkeep.apply(conn, found, now)
                 case_store.clear_upkeep_due(conn, case_id, as_of)
+            # one summary row, as the re-score pass writes: a console open meanwhile reads
+            # its views again (it follows the audit), or it kept showing these cases with
+            # no clocks, in the order they had without them
+            record_audit(conn, actor=ROUTER, action="cases.rescored",
+                         reason=f"{len(chunk)} cases' clocks and scores worked out at the "
+                                "end of an import or a backlog")
         done += len(chunk)
     return done
 

@@ -250,3 +250,33 @@ def test_a_case_a_customer_opens_lengthens_every_queue_without_laying_it_out(
             assert cases.cursor == length  # the last row, reachable
 
     asyncio.run(run())
+
+
+def test_a_console_open_during_a_load_shows_the_clocks_its_end_works_out(
+        tmp_path: Path) -> None:
+    """A bulk load (an import, the daemon's first backlog) works out its cases' SLA clocks
+    and scores once, at its end, and says so in one audit row: a console that listed the
+    cases without them meanwhile shows them then, without a restart."""
+    path = tmp_path / "cases.db"
+    Store(path).close()
+
+    def sla_cells(app: OmnituiApp) -> list[str]:
+        lines = screen_text(app).splitlines()
+        column = lines[0].index("SLA")
+        return [line[column:].split()[0] for line in lines[1:]
+                if line.split() and line.split()[0].isdigit()]
+
+    async def run() -> None:
+        app = OmnituiApp(path, Settings(), "alice")
+        async with app.run_test(size=(120, 30)) as pilot:
+            await settle(app, pilot)
+            with Store(path) as store:
+                pipeline = intake_pipeline(store, Settings())
+                with pipeline.bulk():
+                    list(pipeline.ingest_many(
+                        [chat_event("telegram", f"n{n}", f"question {n}") for n in range(3)]))
+                    assert await wait_until(lambda: len(queue(app).ids) == 3, (app, pilot))
+                    assert sla_cells(app) == ["-"] * 3  # not worked out yet
+            assert await wait_until(lambda: sla_cells(app) == ["in"] * 3, (app, pilot))
+
+    asyncio.run(run())
