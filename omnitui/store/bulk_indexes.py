@@ -10,8 +10,9 @@ takes about 0.8 CPU-s less, and rebuilding its indexes 0.1 s (bench/README.md).
 So a bulk load that starts on a store without cases drops `DEFERRABLE`, keeps each one's
 definition in `deferred_indexes` (in the same transaction), and builds them again when it
 ends, one transaction each. Readers see the same rows meanwhile, sorted without an index.
-A load killed midway leaves the definitions: the next process to open the store builds
-them, unless that load is still running (it holds a lock on `<store>.load.lock`).
+Every bulk load holds a lock on `<store>.load.lock` while it runs, and builds at its end
+whatever is deferred. A load killed midway leaves the definitions: the next process to open
+the store builds them, or, if a load is running then, that load's end does.
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ def _rebuild_quietly(store: Store) -> None:
 
 
 def load_running(path: Path) -> bool:
-    """Whether a first load that deferred its indexes is running on the store at `path`."""
+    """Whether a bulk load is running on the store at `path` (it builds whatever is
+    deferred when it ends)."""
     with _load_lock(path) as free:
         return not free
 
@@ -119,7 +121,7 @@ def _defer(conn: sqlite3.Connection) -> None:
 
 @contextmanager
 def _load_lock(path: Path) -> Iterator[bool]:
-    """The lock a deferring load holds while it runs (`<store>.load.lock`); whether this
+    """The lock every bulk load holds while it runs (`<store>.load.lock`); whether this
     process got it (False: a load holds it). A store whose folder this process cannot
     write has no load running (a load there defers without the lock: another process's
     open then builds the indexes early, which is only slower)."""
