@@ -288,15 +288,16 @@ def import_(typer_ctx: typer.Context,
             ) -> None:
     """Import mail through the ingest pipeline; importing the same mail again adds nothing."""
     from omnitui import output
-    from omnitui.channels.email.sources import iter_mail_files
+    from omnitui.channels.email.sources import iter_mail_files, mail_size
     from omnitui.importer import import_mail
 
     context = ctx(typer_ctx)
     mail = iter_mail_files(paths)  # a mistyped path fails here, before a store is created
+    total = mail_size(paths)
     try:
         with context.open_store(must_exist=False) as store, \
-                output.progress("importing", None) as advance:
-            counts = import_mail(store, context.settings, mail, progress=advance)
+                output.import_progress(total) as progress:
+            counts = import_mail(store, context.settings, mail, progress=progress)
     except KeyboardInterrupt:
         say("interrupted: the messages filed so far are kept; the same import again files "
             "the rest (what is stored already is skipped)")

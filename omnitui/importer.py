@@ -9,9 +9,10 @@ every already-stored message a no-op).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
+from typing import Protocol
 
 from omnitui.channels.email.parse import parse_email
 from omnitui.config import Intent, SemanticSettings, Settings, TriageSettings
@@ -58,23 +59,43 @@ def parsed_events(items: Iterator[MailItem], helpers: Helpers, blob_dir: Path,
         yield event
 
 
+class Progress(Protocol):
+    """What an import tells as it goes (`output.ImportProgress`)."""
+
+    def filed(self, messages: int, consumed: int) -> None: ...
+
+    def finishing(self, messages: int) -> None: ...
+
+
 def import_mail(store: Store, settings: Settings, mail: Iterator[MailItem], *,
-                workers: int | None = None,
-                progress: Callable[[int], None] | None = None) -> dict[str, int]:
+                workers: int | None = None, progress: Progress | None = None
+                ) -> dict[str, int]:
     """Import every message of `mail`, which `iter_mail_files` gives for the paths it has
     checked (so a mistyped path fails before any store is created); returns counts a person
-    can check."""
+    can check. `progress` hears of the messages filed and the bytes they were, and when the
+    load's end begins."""
     pipeline = intake_pipeline(store, settings)
     counts = {"imported": 0, "duplicates": 0, "with_errors": 0}
     workers = default_workers() if workers is None else workers
+    consumed = 0
+
+    def counted(events: Iterator[InboundEvent]) -> Iterator[InboundEvent]:
+        nonlocal consumed
+        for event in events:
+            consumed += len(event.raw)
+            yield event
+
     with parser_helpers(workers, settings) as helpers, pipeline.bulk(helpers):
         events = parsed_events(mail, helpers, store.attachments_dir, settings)
-        for n, result in enumerate(pipeline.ingest_many(events), start=1):
+        n = 0
+        for n, result in enumerate(pipeline.ingest_many(counted(events)), start=1):
             if result.duplicate:
                 counts["duplicates"] += 1
             else:
                 counts["imported"] += 1
                 counts["with_errors"] += result.parse_errors
             if progress and n % 50 == 0:
-                progress(n)
+                progress.filed(n, consumed)
+        if progress:
+            progress.finishing(n)
     return counts

@@ -40,6 +40,7 @@ from omnitui.wording import (
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.progress import Progress, ProgressColumn, Task
     from rich.text import Text
 
     from omnitui.metrics.funnel import Funnel, Rate, Report
@@ -364,26 +365,70 @@ def import_report(counts: dict[str, int]) -> str:
 
 @contextmanager
 def progress(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr; off when stderr is not a terminal (rich's bar would still
-    print an empty line there when it stops)."""
+    """A progress bar on stderr counting to `total` (None: unknown); off when stderr is not a
+    terminal (rich's bar would still print an empty line there when it stops)."""
+    from rich.progress import MofNCompleteColumn, TimeElapsedColumn
+
+    with _bar(MofNCompleteColumn(), TimeElapsedColumn()) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda done: bar.update(task, completed=done, refresh=True)
+
+
+class ImportProgress:
+    """An import's bar: the share of the mail's bytes read, the messages filed, and the
+    time left at the rate so far ("importing ━━━━╸━━━ 42% 4,200 messages 0:00:03 · 0:00:04
+    left"); then that the import's end is at work (each case's clocks, the indexes), which
+    takes a while after a big import."""
+
+    def __init__(self, bar: Progress, total_bytes: int) -> None:
+        self._bar = bar
+        self._task = bar.add_task("importing", total=max(total_bytes, 1), messages=0,
+                                  finishing=False)
+
+    def filed(self, messages: int, consumed: int) -> None:
+        """`messages` filed so far, which were `consumed` bytes of the mail."""
+        self._bar.update(self._task, completed=consumed, messages=messages, refresh=True)
+
+    def finishing(self, messages: int) -> None:
+        """Every message is filed: the rest is the import's end."""
+        self._bar.update(self._task, completed=self._bar.tasks[0].total, messages=messages,
+                         finishing=True, refresh=True)
+
+
+@contextmanager
+def import_progress(total_bytes: int) -> Iterator[ImportProgress]:
+    """`ImportProgress` on stderr for mail of `total_bytes` (`sources.mail_size`)."""
+    from datetime import timedelta
+
+    from rich.progress import ProgressColumn, TaskProgressColumn, TextColumn, TimeElapsedColumn
+    from rich.text import Text
+
+    class Left(ProgressColumn):
+        def render(self, task: Task) -> Text:
+            if task.fields["finishing"]:
+                return Text("· bringing cases up to date")
+            left = task.time_remaining
+            return Text("· -:--:-- left" if left is None else
+                        f"· {timedelta(seconds=int(left))} left")
+
+    with _bar(TaskProgressColumn(), TextColumn("{task.fields[messages]:,} messages"),
+              TimeElapsedColumn(), Left()) as bar:
+        yield ImportProgress(bar, total_bytes)
+
+
+@contextmanager
+def _bar(*columns: ProgressColumn) -> Iterator[Progress]:
+    """A bar with its label and `columns`. Redrawn as it advances, not by rich's refresh
+    thread: a process running a thread spawns its parser workers instead of forking them
+    (see ingest/readahead.py)."""
     from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
+    from rich.progress import BarColumn, Progress, TextColumn
 
     console = Console(stderr=True)
-    # Redrawn as it advances, not by rich's refresh thread: a process running a thread
-    # spawns its parser workers instead of forking them (see ingest/readahead.py).
-    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=console, transient=True, disable=not console.is_interactive,
-                   auto_refresh=False)
-    task = bar.add_task(label, total=total)
-    with bar:
-        yield lambda done: bar.update(task, completed=done, refresh=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), *columns, console=console,
+                  transient=True, disable=not console.is_interactive,
+                  auto_refresh=False) as bar:
+        yield bar
 
 
 def print_checks(results: Sequence[Any]) -> None:

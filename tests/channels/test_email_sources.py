@@ -1,4 +1,5 @@
-"""iter_mail_files on real files: .eml, mbox (mboxrd escaping), Maildir, mixed folders."""
+"""iter_mail_files on real files: .eml, mbox (mboxrd escaping), Maildir, mixed folders; and
+mail_size, what an import's progress counts up to."""
 
 from __future__ import annotations
 
@@ -11,7 +12,12 @@ from pathlib import Path
 import pytest
 
 from omnitui.channels.email.parse import parse_email
-from omnitui.channels.email.sources import MailSourceError, _mbox_messages, iter_mail_files
+from omnitui.channels.email.sources import (
+    MailSourceError,
+    _mbox_messages,
+    iter_mail_files,
+    mail_size,
+)
 
 
 def message(n: int, body: str = "Hello\n") -> bytes:
@@ -135,6 +141,26 @@ def test_mixed_directory_recurses_and_skips_other_files(tmp_path: Path) -> None:
         f"{root}/z-maildir#1714550000.M1P1.host", f"{root}/z-maildir#1714550001.M2P1.host",
         f"{root}/z-maildir#1714550002.M3P1.host"]
     assert len(set(labels)) == len(labels)
+    # the size counts what is read: neither the notes, the dot files, nor Maildir's tmp/
+    read = [*root.glob("a/**/*.[eE][mM][lL]"), root / "a" / "Inbox",
+            *root.glob("z-maildir/cur/*"), *root.glob("z-maildir/new/*")]
+    assert len(read) == 6
+    assert mail_size([root]) == sum(path.stat().st_size for path in read)
+
+
+def test_mail_size_is_the_files_read(tmp_path: Path) -> None:
+    """An import's bar reaches its end: an mbox counts whole (its From_ lines too), a
+    Maildir what a reader finds in it, a file given twice twice (it is read twice)."""
+    mbox = write_mbox(tmp_path / "in.mbox", ["one\n", "two\n"])
+    maildir = make_maildir(tmp_path / "Maildir")
+    eml = tmp_path / "x.eml"
+    eml.write_bytes(message(7))
+    from_maildir = sum(len(raw) for _, raw in iter_mail_files([maildir]))
+    assert mail_size([maildir]) == from_maildir
+    assert mail_size([mbox, maildir, eml, eml]) == (
+        mbox.stat().st_size + from_maildir + 2 * eml.stat().st_size)
+    with pytest.raises(MailSourceError, match=r"no-such\.mbox"):
+        mail_size([eml, tmp_path / "no-such.mbox"])
 
 
 def test_several_paths_and_empty_mbox(tmp_path: Path) -> None:

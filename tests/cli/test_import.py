@@ -4,6 +4,7 @@ nothing and duplicate nothing."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from tests.cli.conftest import Run
 from tests.conftest import make_email
+from tests.tui.helpers import Terminal
 
 
 def write_mbox(path: Path, count: int, *, prefix: str = "m") -> list[bytes]:
@@ -238,3 +240,26 @@ def test_two_imports_at_once_share_the_store(cli_env: dict[str, str], tmp_path: 
         assert proc.returncode == 0, err
         assert "800 imported" in out
     assert stored(db) == (1600, 1600)
+
+
+def test_in_a_terminal_the_import_shows_its_share_done_and_the_time_left(
+        cli_env: dict[str, str], tmp_path: Path) -> None:
+    """A big import says how far it is and how long is left (it said "6100/?"), counted in
+    the mail's bytes; then that the cases are being brought up to date, which takes a while
+    after a big one; then the bar goes and the report stays."""
+    mbox = tmp_path / "inbox.mbox"
+    write_mbox(mbox, 400)
+    env = {k: v for k, v in cli_env.items() if k not in ("COLUMNS", "NO_COLOR")}
+    terminal = Terminal([sys.executable, "-m", "omnitui", "--db", str(tmp_path / "s.db"),
+                         "import", str(mbox)], env=env, size=(100, 24))
+    try:
+        assert terminal.exit_status(within=120) == 0
+    finally:
+        terminal.close()
+    drawn = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", terminal.output.decode("utf-8", "replace"))
+    shares = [int(share) for share in re.findall(r"(\d+)% +[\d,]+ messages", drawn)]
+    assert shares[0] < 100 and shares[-1] == 100 and shares == sorted(shares)
+    assert re.search(r"\d+:\d\d:\d\d left", drawn)  # the time left, once there is a rate
+    assert "400 messages" in drawn and "bringing cases up to date" in drawn
+    assert drawn.rstrip().endswith("400 imported, 0 already in the store, 0 with parse "
+                                   "errors (stored raw, see `omnitui case`)")

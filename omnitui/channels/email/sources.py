@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 from omnitui.errors import OmnituiError
 
-__all__ = ["MailSourceError", "iter_mail_files"]
+__all__ = ["MailSourceError", "iter_mail_files", "mail_size"]
 
 _MBOX_SUFFIXES = (".mbox", ".mbx")
 _MAILDIR_SUBDIRS = ("cur", "new", "tmp")
@@ -37,6 +37,21 @@ def iter_mail_files(paths: Iterable[Path]) -> Iterator[tuple[str, bytes]]:
     skipped). A missing path or a file that is not mail raises `MailSourceError` at the call,
     before anything is read; a directory with no mail source in it raises once walked.
     """
+    return _iter_paths(_checked(paths))
+
+
+def mail_size(paths: Iterable[Path]) -> int:
+    """The bytes of mail under `paths`, found as `iter_mail_files` finds it (the sizes of its
+    files, read from the file system, not the files): what an import's progress counts up to."""
+    total = 0
+    for path, kind in _checked(paths):
+        for source, source_kind in [(path, kind)] if kind is not None else _sources_under(path):
+            total += _size(source, source_kind)
+    return total
+
+
+def _checked(paths: Iterable[Path]) -> list[tuple[Path, str | None]]:
+    """Each path with its kind (None: a folder), or `MailSourceError` for one that is no mail."""
     checked: list[tuple[Path, str | None]] = []
     for path in map(Path, paths):
         if not path.exists():
@@ -47,17 +62,19 @@ def iter_mail_files(paths: Iterable[Path]) -> Iterator[tuple[str, bytes]]:
                 f"not a recognizable mail source: {path} "
                 "(expected an .eml file, an mbox file starting with 'From ', or a Maildir)")
         checked.append((path, kind))
-    return _iter_paths(checked)
+    return checked
 
 
 def _iter_paths(paths: list[tuple[Path, str | None]]) -> Iterator[tuple[str, bytes]]:
     for path, kind in paths:
         if kind is not None:
-            yield from _iter_file(path, kind)
+            yield from _iter_source(path, kind)
             continue
-        sources: list[Path] = []
-        yield from _iter_directory(path, sources)
-        if not sources:
+        found = False
+        for source, source_kind in _sources_under(path):
+            found = True
+            yield from _iter_source(source, source_kind)
+        if not found:
             raise MailSourceError(f"no .eml, mbox or Maildir found under {path}")
 
 
@@ -79,15 +96,13 @@ def _is_maildir(path: Path) -> bool:
     return all((path / sub).is_dir() for sub in _MAILDIR_SUBDIRS)
 
 
-def _iter_directory(path: Path, sources: list[Path]) -> Iterator[tuple[str, bytes]]:
-    """Maildir messages first, then sub-folders (Maildir++ `.Sent` too) and mail files.
-
-    Every mail source met is appended to `sources`, so an empty Maildir still counts.
-    """
+def _sources_under(path: Path) -> Iterator[tuple[Path, str]]:
+    """The mail sources in a folder, as (path, kind), in the order they are imported: the
+    folder itself if it is a Maildir, then its sub-folders (Maildir++ `.Sent` too) and mail
+    files, by name. Listed as it goes: an import starts on the first source at once."""
     maildir = _is_maildir(path)
     if maildir:
-        sources.append(path)
-        yield from _iter_maildir(path)
+        yield path, "maildir"
     try:
         entries = sorted(os.scandir(path), key=lambda entry: entry.name)
     except OSError as exc:
@@ -98,12 +113,32 @@ def _iter_directory(path: Path, sources: list[Path]) -> Iterator[tuple[str, byte
             continue
         if entry.is_dir(follow_symlinks=False):  # no symlinked dirs: no loops
             if not entry.name.startswith(".") or _is_maildir(child):
-                yield from _iter_directory(child, sources)
+                yield from _sources_under(child)
         elif not entry.name.startswith(".") and entry.is_file():
             kind = _file_kind(child)
             if kind:
-                sources.append(child)
-                yield from _iter_file(child, kind)
+                yield child, kind
+
+
+def _iter_source(path: Path, kind: str) -> Iterator[tuple[str, bytes]]:
+    return _iter_maildir(path) if kind == "maildir" else _iter_file(path, kind)
+
+
+def _size(path: Path, kind: str) -> int:
+    if kind == "maildir":
+        return sum(map(_file_size, (entry for _, entry in _maildir_entries(path))))
+    try:
+        return path.stat().st_size
+    except OSError as exc:
+        raise MailSourceError(f"cannot read {path}: {exc}") from exc
+
+
+def _file_size(entry: os.DirEntry[str]) -> int:
+    """0 for a message a mail client moved (new/ to cur/) or deleted since it was listed."""
+    try:
+        return entry.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 def _iter_file(path: Path, kind: str) -> Iterator[tuple[str, bytes]]:
@@ -118,19 +153,25 @@ def _iter_file(path: Path, kind: str) -> Iterator[tuple[str, bytes]]:
         raise MailSourceError(f"cannot read {path}: {exc}") from exc
 
 
-def _iter_maildir(path: Path) -> Iterator[tuple[str, bytes]]:
-    """cur/ and new/ (never tmp/, which holds half-delivered mail), ordered by unique name."""
-    files: list[tuple[str, Path]] = []
+def _maildir_entries(path: Path) -> list[tuple[str, os.DirEntry[str]]]:
+    """The messages of a Maildir's new/ and cur/ (never tmp/, which holds half-delivered
+    mail), as (unique name, file), ordered by unique name."""
+    files: list[tuple[str, os.DirEntry[str]]] = []
     for sub in ("new", "cur"):
         try:
-            names = os.listdir(path / sub)
+            with os.scandir(path / sub) as entries:
+                files.extend((entry.name.split(":", 1)[0], entry)
+                             for entry in entries if not entry.name.startswith("."))
         except OSError as exc:
             raise MailSourceError(f"cannot list {path / sub}: {exc}") from exc
-        files.extend((name.split(":", 1)[0], path / sub / name)
-                     for name in names if not name.startswith("."))
-    files.sort()
+    files.sort(key=lambda item: (item[0], item[1].path))
+    return files
+
+
+def _iter_maildir(path: Path) -> Iterator[tuple[str, bytes]]:
     seen: set[str] = set()
-    for unique, file in files:
+    for unique, entry in _maildir_entries(path):
+        file = Path(entry.path)
         label = f"{path}#{unique}" if unique not in seen else f"{path}#{file.parent.name}/{unique}"
         seen.add(unique)
         raw = _read_maildir_file(path, unique, file)
