@@ -5,8 +5,11 @@ bench/data/languages.tsv holds 300 short messages written for this bench, 50 eac
 English, German, Spanish, French, Portuguese and Italian, and 12 items too short or not
 language at all, which should come out `und`. Each is read by `omnitui.triage.language.
 language_of` as the pipeline reads it, once with every language the model knows (the
-default) and once with the six narrowed by `[triage] languages`; per language: right,
-undetermined (`und`), wrong (and as what), and the time per message after the model loaded.
+default), once with the six narrowed by `[triage] languages`, and once more with every
+language, each message followed by an English signature (a "-- " block, a sign-off with a
+name and a title, "Sent from my iPhone"), as mail from a company's account often is; per
+language: right, undetermined (`und`), wrong (and as what), and the time per message after
+the model loaded.
 
     python bench/language_bench.py
 
@@ -37,7 +40,22 @@ def labelled() -> list[tuple[str, str]]:
     return rows
 
 
-def run(rows: list[tuple[str, str]], languages: tuple[str, ...]) -> list[str]:
+# What senders put under their words, in English whatever they wrote in: each message of
+# the third pass carries one of these, in turn.
+SIGNATURES = (
+    "\n\n-- \nJordan Miller\nHead of Operations | Example Logistics Ltd\n+44 20 7946 0000",
+    "\n\nBest regards,\nJordan Miller\nSenior Manager, Global Accounts Team",
+    "\n\nSent from my iPhone",
+)
+
+
+def signed(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(language, text + SIGNATURES[n % len(SIGNATURES)])
+            for n, (language, text) in enumerate(rows)]
+
+
+def run(rows: list[tuple[str, str]], languages: tuple[str, ...], title: str = ""
+        ) -> list[str]:
     language_of("warm the model up", languages=languages)
     results: dict[str, Counter[str]] = defaultdict(Counter)
     wrong: dict[str, Counter[str]] = defaultdict(Counter)
@@ -50,8 +68,8 @@ def run(rows: list[tuple[str, str]], languages: tuple[str, ...]) -> list[str]:
         if outcome == "wrong":
             wrong[expected][found] += 1
     per_message = (time.perf_counter() - started) / len(rows) * 1e6
-    title = "every language the model knows" if not languages else \
-        f"narrowed to {', '.join(languages)}"
+    title = title or ("every language the model knows" if not languages else
+                      f"narrowed to {', '.join(languages)}")
     lines = [f"### {title}", "", "| language | messages | right | und | wrong (as) |",
              "|---|---:|---:|---:|---|"]
     total = Counter()
@@ -80,6 +98,7 @@ def main() -> int:
              f"{len(rows)} messages (bench/data/languages.tsv); model load {load:.2f} s.", ""]
     lines += run(rows, ())
     lines += run(rows, ("en", "de", "es", "fr", "pt", "it"))
+    lines += run(signed(rows), (), "every language, each message under an English signature")
     write_report("language-results.md", "\n".join(lines))
     return 0
 

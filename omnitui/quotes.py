@@ -25,7 +25,7 @@ from mailparser_reply.constants import MAIL_LANGUAGES
 
 from omnitui.records import record
 
-__all__ = ["LANGUAGES", "SplitText", "split_reply"]
+__all__ = ["LANGUAGES", "SplitText", "signature_start", "split_reply"]
 
 # Languages whose reply headers and sign-offs we recognise: the common ones we want,
 # as far as the installed library knows them (1.36 has no "pt"; it is picked up if added).
@@ -148,12 +148,16 @@ def _cut_line(lines: list[str]) -> int | None:
     if message.text != source:  # the library changed our proxy: line numbers unreliable
         return None
     end = _history_start(message, source)
-    end = _signature_start(message, source[:end], end)
+    end = _signature_start(message.SIGNATURE_REGEX, source[:end], end)
     if end >= len(source):
         # Nothing recognised in the window; only trailing quotes may still be folded.
         return len(lines)
-    line = source.count("\n", 0, end)
-    return origin[line]
+    return _line_at(end, source, origin)
+
+
+def _line_at(offset: int, source: str, origin: list[int]) -> int:
+    """The original line of the proxy's `source` at `offset`."""
+    return origin[source.count("\n", 0, offset)]
 
 
 def _proxy(lines: list[str]) -> tuple[list[str], list[int]]:
@@ -202,13 +206,33 @@ def _plausible_header(header: str) -> bool:
     return keyed != 1
 
 
-def _signature_start(message: EmailMessage, region: str, default: int) -> int:
+def signature_start(text: str) -> int:
+    """Where the signature at the end of a message's new words starts ("-- ", "Sent from
+    my …", a sign-off with a name at most after it), or len(text) when it has none: the
+    customer's own words are before it (the classify stage reads only those). One search
+    of the library's signature pattern (tens of µs), not the whole split: no reply header
+    is looked for, and quoted lines stay where they are."""
+    lines = text.splitlines(keepends=True)
+    proxy, origin = _proxy(lines)  # as the split reads it: "-- " is "--" there
+    source = "\n".join(proxy)
+    found = _signature_start(_signature_pattern(), source, len(source))
+    if found >= len(source):
+        return len(text)
+    return sum(map(len, lines[:_line_at(found, source, origin)]))
+
+
+@lru_cache(maxsize=1)
+def _signature_pattern() -> re.Pattern[str]:
+    return EmailMessage(text="", languages=list(LANGUAGES),
+                        keep_hyphen_lists=True).SIGNATURE_REGEX
+
+
+def _signature_start(pattern: re.Pattern[str], region: str, default: int) -> int:
     """Offset of the first plausible signature in the new text, else `default`.
 
     The library treats "Thanks," at a line start as a sign-off and folds all after it,
     which would hide "Thanks, but it still crashes: …"; such a line is skipped.
     """
-    pattern = message.SIGNATURE_REGEX
     position = 0
     while position < len(region):
         match = pattern.search(region, position)

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from omnitui.quotes import LANGUAGES, SplitText, split_reply
+from omnitui.quotes import LANGUAGES, SplitText, signature_start, split_reply
 
 
 def lines_of(text: str) -> list[str]:
@@ -351,3 +351,25 @@ def test_module_is_headless() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("text,words", [
+    ("Bonjour, ma facture est fausse.\n\n-- \nJean Dupont\nExample Corp",  # RFC 3676's "-- "
+     "Bonjour, ma facture est fausse.\n\n"),
+    ("It crashes again.\n\nSent from my iPhone", "It crashes again.\n\n"),
+    ("Hallo, die App stürzt ab.\n\nMit freundlichen Grüßen\nJan Weber\nExample GmbH\n",
+     "Hallo, die App stürzt ab.\n\n"),
+    ("Thanks, but it still crashes when I export.\nAnna", None),  # not a sign-off: words
+    ("Where is my order?", None),
+    ("Best regards,\nJohn", None),  # nothing above it: the message is all there is
+    ("", None),
+])
+def test_signature_start_is_where_the_customers_words_end(text: str, words: str | None
+                                                            ) -> None:
+    assert text[:signature_start(text)] == (text if words is None else words)
+
+
+def test_signature_start_agrees_with_the_split() -> None:
+    """One reading of a signature: where the console folds one, the classify stage stops."""
+    text = "The label printer prints blank pages.\n\nKind regards,\nJohn Smith\nFacilities"
+    assert split_reply(text).body.rstrip() == text[:signature_start(text)].rstrip()

@@ -5,18 +5,25 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-# Quoted history, links and addresses are other people's words (often ours), not the
-# customer's: they must not decide the language or the tone.
-NOISE = re.compile(r"(?m)^[ \t]*>.*$|https?://\S+|\S+@\S+")
+from omnitui.quotes import signature_start
+
+# Quoted history with the line that introduces it ("On Mon, … Support wrote:", in the
+# language of the customer's mail program, not always theirs), links and addresses are not
+# the customer's words: they must not decide the language or the tone.
+NOISE = re.compile(r"(?m)^[ \t]*>.*$|^.*:[ \t]*$(?=\n[ \t]*>)|https?://\S+|\S+@\S+")
 SAMPLE = 600  # characters: the customer's opening says the language and the tone, and the
 # models' cost grows with the text (at 2,000 they doubled the import's time)
 
 
 @lru_cache(maxsize=8)
 def own_words(text: str, sample: int = SAMPLE) -> str:
-    """(Remembered for the last few texts: the classify stage's language, tone and intent
-    each ask for the same message's.)"""
-    return NOISE.sub(" ", text[:sample])
+    """The customer's words in the opening of `text`: without its signature (a sign-off,
+    a name and a company, "Sent from my iPhone", often in another language than the
+    message: an English one turned a French message `und` and a curt one polite) nor
+    quoted lines, links and addresses. (Remembered for the last few texts: the classify
+    stage's language, tone and intent each ask for the same message's.)"""
+    opening = text[:sample]
+    return NOISE.sub(" ", opening[:signature_start(opening)])
 
 
 def phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from omnitui.config import Intent
+from collections.abc import Callable
+
+from omnitui.config import Intent, TriageSettings
+from omnitui.model import InboundEvent
+from omnitui.triage.classify import classify
 from omnitui.triage.intent import IntentMatch, RuleIntents
 
 RULES = RuleIntents([
@@ -34,3 +38,13 @@ def test_whole_words_only_and_nothing_when_nothing_matches() -> None:
     assert RULES.classify("disorderly conduct") is None  # not "order"
     assert RULES.classify("Thanks, all good now") is None
     assert RuleIntents([]).classify("charged twice") is None
+
+
+def test_the_senders_signature_tells_no_intent(email_event: Callable[..., InboundEvent]
+                                               ) -> None:
+    """An accounts department's signature ("invoice #..." to quote) under a question about
+    a delivery is who wrote, not what they want: the classify stage reads the words above."""
+    event = email_event("ap@example.com", subject="Delivery", body=(
+        "Where is my parcel? It was due on Monday.\n\nBest regards,\nAccounts Payable\n"
+        "Quote invoice #20931 in every reply"))
+    assert classify(event, TriageSettings(), RULES).intent is None

@@ -36,6 +36,34 @@ def test_quoted_history_and_links_do_not_decide_the_language() -> None:
     assert language_of(text) == "fr"
 
 
+def test_the_line_that_introduces_the_quote_does_not_decide_it() -> None:
+    """An English mail program's "On …, Support <…> wrote:" above the quote (it was `und`)."""
+    assert language_of("Danke, es geht wieder.\n\nOn Mon, Jun 3, 2024 at 10:00 AM Example "
+                       "Support <support@example.com> wrote:\n> Please try again and tell "
+                       "us.") == "de"
+
+
+@pytest.mark.parametrize("signature", [
+    "-- \nJean Dupont\nHead of Customer Success\nExample Corp, 12 Main Street, London",
+    "Best regards,\nJohn Smith\nSenior Manager, Global Logistics Team",
+    "Sent from my iPhone",
+])
+def test_a_signature_in_another_language_does_not_decide_it(signature: str) -> None:
+    """A short message under the English signature of its sender's company (it was `und`)."""
+    assert language_of(f"Bonjour, ma facture est fausse.\n\n{signature}") == "fr"
+    assert language_of(f"Mi ordine non è arrivato.\n\n{signature}") == "it"
+
+
+def test_a_polite_sign_off_does_not_soften_the_tone() -> None:
+    """VADER read "Kind regards" and "Thanks" as the customer's tone: a curt message scored
+    +0.90, an angry one near 0, and neither could reach the irritated threshold."""
+    curt = read_tone("This is not what I ordered. Fix it now.\n\nKind regards,\nAnna", "en")
+    angry = read_tone("The export is broken again and nobody answers. Useless.\n\nThanks,\n"
+                      "Anna\nSent from my iPhone", "en")
+    assert curt.sentiment is not None and curt.sentiment <= 0
+    assert angry.sentiment is not None and angry.sentiment <= -0.5 and angry.irritated
+
+
 def test_the_team_can_narrow_the_candidates() -> None:
     assert language_of("Grazie mille per l'aiuto", languages=["it", "en"]) == "it"
 
