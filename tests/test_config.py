@@ -113,6 +113,7 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     ("[triage]\nlanguages = [\"english\"]", "triage.languages holds ISO 639-1 codes"),
     ("[triage]\nirritated_below = -3", "triage.irritated_below must be between -1 and 1"),
     ("[triage]\nmin_language_confidence = 0", "triage.min_language_confidence must be above 0"),
+    ("[triage]\nneutral_words = [\"purchase order\"]", "triage.neutral_words holds single words"),
     ("[[intents]]\nname = 'billing'", "intents[0] ('billing') needs keywords or patterns"),
     ("[[intents]]\nname = 'x'\npatterns = ['(unclosed']", "'(unclosed' is not a regular expr"),
     ("[[intents]]\nname = 'x'\nkeywords = ['a']\n[[intents]]\nname = 'x'\nkeywords = ['b']",

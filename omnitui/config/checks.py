@@ -382,6 +382,9 @@ def _check_triage(triage: TriageSettings, file: Path) -> None:
     if not -1 <= triage.irritated_below <= 1:
         raise ConfigError(f"{file}: triage.irritated_below must be between -1 and 1, got "
                           f"{triage.irritated_below}")
+    if bad := [word for word in triage.neutral_words if len(word.split()) != 1]:
+        raise ConfigError(f"{file}: triage.neutral_words holds single words (the tone model "
+                          f"reads word by word), got {', '.join(map(repr, bad))}")
 
 
 def _check_view(view: SavedView, key: str, file: Path) -> None:

@@ -33,7 +33,7 @@ def classify(event: InboundEvent, triage: TriageSettings,
     if URGENT_WORDS.search(f"{event.subject}\n{event.text[:2000]}"):
         event.urgent = True
     tone = read_tone(words, event.language, irritated_below=triage.irritated_below,
-                     phrases=triage.irritation_phrases)
+                     phrases=triage.irritation_phrases, neutral=triage.neutral_words)
     event.sentiment = tone.sentiment
     event.irritation = tone.why if tone.irritated else None
     if intents is not None and (found := intents.classify(
@@ -48,4 +48,4 @@ def load_models(triage: TriageSettings) -> None:
     calls this, so they share one copy instead of each loading its own (0.6 s of CPU and
     tens of MB a process)."""
     language.load_model(triage.languages)
-    sentiment.load_model()
+    sentiment.load_model(triage.neutral_words)

@@ -1,6 +1,7 @@
 """How a customer's message reads: a sentiment score in [-1, 1] and an irritated flag.
 
-The score is VADER's compound score (vaderSentiment, MIT; its lexicon ships in the package).
+The score is VADER's compound score (vaderSentiment, MIT; its lexicon ships in the package),
+with the config's neutral words (acronyms it takes for chat slang: "PO") out of its lexicon.
 VADER knows English only, so other languages get no score (None), never a wrong one; the
 irritated flag works in every language: a score at or below the threshold, a phrase of the
 config's list ("third time", "unacceptable", "inakzeptabel"...), or shouting (a run of words
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 from omnitui.records import record
@@ -35,16 +36,20 @@ class Reading:
     why: str = ""
 
 
-@cache
-def _analyzer() -> SentimentIntensityAnalyzer:
+@lru_cache(maxsize=4)
+def _analyzer(neutral: tuple[str, ...] = ()) -> SentimentIntensityAnalyzer:
+    """VADER, with the `neutral` words out of its lexicon (`[triage] neutral_words`)."""
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    return SentimentIntensityAnalyzer()
+    analyzer = SentimentIntensityAnalyzer()
+    for word in neutral:
+        analyzer.lexicon.pop(word.strip().lower(), None)
+    return analyzer
 
 
-def load_model() -> None:
+def load_model(neutral: Sequence[str] = ()) -> None:
     """Load VADER's lexicon now rather than on the first text."""
-    _analyzer()
+    _analyzer(tuple(neutral))
 
 
 _phrases = cache(phrase_pattern)
@@ -65,12 +70,13 @@ def _shouting(text: str) -> bool:
 
 
 def read_tone(text: str, language: str, *, irritated_below: float = -0.5,
-              phrases: Sequence[str] = ()) -> Reading:
-    """The tone of the customer's own words in `text`, written in `language`."""
+              phrases: Sequence[str] = (), neutral: Sequence[str] = ()) -> Reading:
+    """The tone of the customer's own words in `text`, written in `language`; `neutral`:
+    words the model must not read as tone (`[triage] neutral_words`)."""
     sample = own_words(text)
     score = None
     if language == "en":
-        score = round(_analyzer().polarity_scores(sample)["compound"], 3)
+        score = round(_analyzer(tuple(neutral)).polarity_scores(sample)["compound"], 3)
     if (pattern := _phrases(tuple(phrases))) and (found := pattern.search(sample)):
         return Reading(score, True, f"says {found.group(0).lower()!r}")
     if _shouting(sample):

@@ -64,6 +64,19 @@ def test_a_polite_sign_off_does_not_soften_the_tone() -> None:
     assert angry.sentiment is not None and angry.sentiment <= -0.5 and angry.irritated
 
 
+def test_an_acronym_the_model_takes_for_slang_is_no_tone() -> None:
+    """"PO" is a purchase order, not "pissed off" (-2.6, more in capitals): an invoice
+    request read as an irritated customer. A team adds its own words."""
+    triage = TriageSettings()
+    request = "Please put our PO number PO 4711 on the invoice, the VAT ID too."
+    reading = read_tone(request, "en", phrases=PHRASES, neutral=triage.neutral_words)
+    assert reading.sentiment is not None and reading.sentiment >= 0 and not reading.irritated
+    assert read_tone(request, "en").irritated  # what VADER alone reads
+    broken = "Joy is broken again."  # Joy: the team's product
+    assert (read_tone(broken, "en").sentiment or 0) > 0
+    assert (read_tone(broken, "en", neutral=["Joy"]).sentiment or 0) < 0
+
+
 def test_the_team_can_narrow_the_candidates() -> None:
     assert language_of("Grazie mille per l'aiuto", languages=["it", "en"]) == "it"
 
