@@ -176,6 +176,14 @@ IRRITATION_PHRASES = (
     "waste of time", "zum dritten mal", "schon wieder", "inakzeptabel", "unverschämt",
     "tercera vez", "inaceptable", "ridículo", "troisième fois", "inacceptable", "ridicule",
     "terceira vez", "inaceitável", "terza volta", "inaccettabile", "ridicolo")
+URGENT_PHRASES = (
+    "urgent", "asap", "emergency", "immediately", "outage", "is down", "not working",
+    "charged twice", "dringend", "sofort", "notfall", "ausfall", "funktioniert nicht",
+    "doppelt abgebucht", "urgente", "emergencia", "inmediatamente", "no funciona",
+    "cobrado dos veces", "urgence", "immédiatement", "en panne", "ne fonctionne pas",
+    "ne marche pas", "débité deux fois", "emergência", "imediatamente", "não funciona",
+    "fora do ar", "cobrado duas vezes", "emergenza", "immediatamente", "non funziona",
+    "addebitato due volte")
 # Words the tone model (VADER, built on social media) scores as chat slang, which in support
 # mail are names of things: read as neutral. "Please put the PO number on the invoice" read
 # as an angry customer ("po": "pissed off", -2.6, stronger in capitals).
@@ -218,6 +226,7 @@ class TriageSettings:
     min_language_confidence: float = 0.5  # below it, the language is "und"
     irritated_below: float = -0.5  # a sentiment at or below this is irritated (English)
     irritation_phrases: list[str] = field(default_factory=lambda: list(IRRITATION_PHRASES))
+    urgent_phrases: list[str] = field(default_factory=lambda: list(URGENT_PHRASES))
     neutral_words: list[str] = field(default_factory=lambda: list(NEUTRAL_WORDS))
     escalate_irritated: bool = False  # an irritated customer escalates the case, once
 

@@ -4,25 +4,21 @@ Pure functions of the event and the settings (the models are loaded once per pro
 
 from __future__ import annotations
 
-import re
-
 from omnitui.config import TriageSettings
 from omnitui.model import InboundEvent
 from omnitui.triage import language, sentiment
 from omnitui.triage.intent import IntentClassifier
 from omnitui.triage.language import language_of
 from omnitui.triage.sentiment import read_tone
-from omnitui.triage.text import own_words
-
-URGENT_WORDS = re.compile(
-    r"\b(urgent|asap|emergency|immediately|outage|is down|not working|charged twice)\b", re.I)
+from omnitui.triage.text import own_words, phrase_pattern
 
 
 def classify(event: InboundEvent, triage: TriageSettings,
              intents: IntentClassifier | None = None) -> InboundEvent:
-    """Mark an event urgent when its subject or opening says so, and read its language,
-    tone and intent; automatic mail (an out-of-office, a bounce) is never urgent, irritated
-    nor a request. An event read already (by an import's parser process) is left as it is."""
+    """Mark an event urgent when its subject or the customer's words say so (`[triage]
+    urgent_phrases`, in any language), and read its language, tone and intent; automatic
+    mail (an out-of-office, a bounce) is never urgent, irritated nor a request. An event
+    read already (by an import's parser process) is left as it is."""
     if event.language is not None:
         return event
     words = event.text or event.subject
@@ -30,7 +26,8 @@ def classify(event: InboundEvent, triage: TriageSettings,
                                  min_confidence=triage.min_language_confidence)
     if event.auto_submitted:
         return event
-    if URGENT_WORDS.search(f"{event.subject}\n{event.text[:2000]}"):
+    if (urgent := phrase_pattern(tuple(triage.urgent_phrases))) and urgent.search(
+            f"{event.subject}\n{own_words(event.text)}"):
         event.urgent = True
     tone = read_tone(words, event.language, irritated_below=triage.irritated_below,
                      phrases=triage.irritation_phrases, neutral=triage.neutral_words)

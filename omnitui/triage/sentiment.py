@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from omnitui.records import record
@@ -52,9 +52,6 @@ def load_model(neutral: Sequence[str] = ()) -> None:
     _analyzer(tuple(neutral))
 
 
-_phrases = cache(phrase_pattern)
-
-
 def _shouting(text: str) -> bool:
     if sum(map(str.isupper, text)) < SHOUTED_RUN * 2:  # too few capitals: the usual case,
         return False                                   # told without walking the words
@@ -77,7 +74,7 @@ def read_tone(text: str, language: str, *, irritated_below: float = -0.5,
     score = None
     if language == "en":
         score = round(_analyzer(tuple(neutral)).polarity_scores(sample)["compound"], 3)
-    if (pattern := _phrases(tuple(phrases))) and (found := pattern.search(sample)):
+    if (pattern := phrase_pattern(tuple(phrases))) and (found := pattern.search(sample)):
         return Reading(score, True, f"says {found.group(0).lower()!r}")
     if _shouting(sample):
         return Reading(score, True, "shouting")

@@ -26,9 +26,11 @@ def own_words(text: str, sample: int = SAMPLE) -> str:
     return NOISE.sub(" ", opening[:signature_start(opening)])
 
 
+@lru_cache(maxsize=64)
 def phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     """Any of `phrases` as whole words, in any case ("third time" not in "thirdtime");
-    None when there are none."""
+    None when there are none. (Remembered: the classify stage asks for the config's lists
+    at every message.)"""
     words = [re.escape(p.strip()) for p in phrases if p.strip()]
     return re.compile(rf"(?<!\w)(?:{'|'.join(words)})(?!\w)", re.I) if words else None
 

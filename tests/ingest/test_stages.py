@@ -62,6 +62,14 @@ def test_classify_alone() -> None:
     triage = TriageSettings()
     assert classify(chat_event("chat", "1", "Checkout is DOWN, outage!"), triage).urgent
     assert not classify(chat_event("chat", "1", "thanks, all good"), triage).urgent
+    # in the demo's languages as in English: the same outage, the same priority
+    for text in ("Unser Team bekommt seit 09:10 den Fehler 503, das ist dringend.",
+                 "Nuestro equipo tiene el error 503 desde las 09:10, es urgente.",
+                 "Il servizio non funziona da stamattina.", "O site está fora do ar."):
+        assert classify(chat_event("chat", "1", text), triage).urgent, text
+    # a signature's "emergency line" is not the customer saying so
+    assert not classify(chat_event("chat", "1", "Where is my invoice?\n\nBest regards,\nAnn\n"
+                                   "Emergency line: +44 20 7946 0000"), triage).urgent
     auto = chat_event("chat", "1", "URGENT: THIS IS STILL NOT WORKING, unacceptable")
     auto.auto_submitted = "auto-submitted: auto-replied"
     classify(auto, triage)
