@@ -172,10 +172,29 @@ class SlaPolicy:
 
 
 IRRITATION_PHRASES = (
+    # a problem that comes back, and what customers call it
     "third time", "second time", "still not", "unacceptable", "ridiculous", "fed up",
     "waste of time", "zum dritten mal", "schon wieder", "inakzeptabel", "unverschämt",
     "tercera vez", "inaceptable", "ridículo", "troisième fois", "inacceptable", "ridicule",
-    "terceira vez", "inaceitável", "terza volta", "inaccettabile", "ridicolo")
+    "terceira vez", "inaceitável", "terza volta", "inaccettabile", "ridicolo",
+    # anger and frustration said in words: the tone model reads a problem described ("the
+    # item arrived broken") as negative as an angry customer, and knows English only
+    "furious", "angry", "annoyed", "frustrated", "frustrating", "disappointed",
+    "disappointing", "unhappy", "outrageous", "shameful", "disgraceful", "pathetic",
+    "useless", "worst", "terrible", "awful", "horrible", "garbage", "rubbish", "a joke",
+    "unbelievable", "nobody answers", "nobody replies", "nobody cares", "no one answers",
+    "no one replies", "never again", "sick of", "had enough", "done with you",
+    "thanks for nothing", "speak to a manager", "waste of money",
+    "verärgert", "wütend", "enttäuscht", "frustriert", "frechheit", "katastrophe",
+    "nase voll", "skandal", "unfassbar", "niemand antwortet", "antwortet niemand",
+    "nie wieder", "harto", "harta", "furioso", "furiosa", "enfadado", "enfadada",
+    "decepcionado", "decepcionada", "vergüenza", "indignante", "nadie responde",
+    "nadie contesta", "nunca más", "pésimo", "una estafa", "marre", "furieux", "furieuse",
+    "en colère", "déçu", "déçue", "inadmissible", "honteux", "scandaleux",
+    "personne ne répond", "plus jamais", "lamentable", "farto", "farta", "irritado",
+    "irritada", "vergonha", "absurdo", "ninguém responde", "nunca mais", "péssimo", "stufo",
+    "stufa", "arrabbiato", "arrabbiata", "deluso", "delusa", "vergogna", "assurdo",
+    "nessuno risponde", "mai più", "pessimo", "una truffa")
 URGENT_PHRASES = (
     "urgent", "asap", "emergency", "immediately", "outage", "is down", "not working",
     "charged twice", "dringend", "sofort", "notfall", "ausfall", "funktioniert nicht",
@@ -224,7 +243,7 @@ class TriageSettings:
 
     languages: list[str] = field(default_factory=list)  # ISO 639-1 codes; empty: any of 97
     min_language_confidence: float = 0.5  # below it, the language is "und"
-    irritated_below: float = -0.5  # a sentiment at or below this is irritated (English)
+    irritated_below: float = -0.8  # a sentiment at or below this is irritated (English)
     irritation_phrases: list[str] = field(default_factory=lambda: list(IRRITATION_PHRASES))
     urgent_phrases: list[str] = field(default_factory=lambda: list(URGENT_PHRASES))
     neutral_words: list[str] = field(default_factory=lambda: list(NEUTRAL_WORDS))
