@@ -195,6 +195,9 @@ IRRITATION_PHRASES = (
     "irritada", "vergonha", "absurdo", "ninguém responde", "nunca mais", "péssimo", "stufo",
     "stufa", "arrabbiato", "arrabbiata", "deluso", "delusa", "vergogna", "assurdo",
     "nessuno risponde", "mai più", "pessimo", "una truffa")
+# The tone at or below which an English message is irritated: the model reads a problem
+# described as negative as anger (bench/irritation_bench.py), so only strong tone counts.
+IRRITATED_BELOW = -0.8
 URGENT_PHRASES = (
     "urgent", "asap", "emergency", "immediately", "outage", "is down", "not working",
     "charged twice", "dringend", "sofort", "notfall", "ausfall", "funktioniert nicht",
@@ -243,7 +246,7 @@ class TriageSettings:
 
     languages: list[str] = field(default_factory=list)  # ISO 639-1 codes; empty: any of 97
     min_language_confidence: float = 0.5  # below it, the language is "und"
-    irritated_below: float = -0.8  # a sentiment at or below this is irritated (English)
+    irritated_below: float = IRRITATED_BELOW  # this sentiment or less is irritated (English)
     irritation_phrases: list[str] = field(default_factory=lambda: list(IRRITATION_PHRASES))
     urgent_phrases: list[str] = field(default_factory=lambda: list(URGENT_PHRASES))
     neutral_words: list[str] = field(default_factory=lambda: list(NEUTRAL_WORDS))

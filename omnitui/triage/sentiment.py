@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from omnitui.config.schema import IRRITATED_BELOW
 from omnitui.records import record
 from omnitui.triage.text import own_words, phrase_pattern
 
@@ -66,7 +67,7 @@ def _shouting(text: str) -> bool:
         len(letters) >= 12 and capitals >= SHOUTED_SHARE * len(letters))
 
 
-def read_tone(text: str, language: str, *, irritated_below: float = -0.5,
+def read_tone(text: str, language: str, *, irritated_below: float = IRRITATED_BELOW,
               phrases: Sequence[str] = (), neutral: Sequence[str] = ()) -> Reading:
     """The tone of the customer's own words in `text`, written in `language`; `neutral`:
     words the model must not read as tone (`[triage] neutral_words`)."""

@@ -56,12 +56,12 @@ def test_a_signature_in_another_language_does_not_decide_it(signature: str) -> N
 
 def test_a_polite_sign_off_does_not_soften_the_tone() -> None:
     """VADER read "Kind regards" and "Thanks" as the customer's tone: a curt message scored
-    +0.90, an angry one near 0, and neither could reach the irritated threshold."""
+    +0.90, an angry one near 0."""
     curt = read_tone("This is not what I ordered. Fix it now.\n\nKind regards,\nAnna", "en")
     angry = read_tone("The export is broken again and nobody answers. Useless.\n\nThanks,\n"
                       "Anna\nSent from my iPhone", "en")
     assert curt.sentiment is not None and curt.sentiment <= 0
-    assert angry.sentiment is not None and angry.sentiment <= -0.5 and angry.irritated
+    assert angry.sentiment is not None and angry.sentiment <= -0.7
 
 
 def test_an_acronym_the_model_takes_for_slang_is_no_tone() -> None:
@@ -71,7 +71,7 @@ def test_an_acronym_the_model_takes_for_slang_is_no_tone() -> None:
     request = "Please put our PO number PO 4711 on the invoice, the VAT ID too."
     reading = read_tone(request, "en", phrases=PHRASES, neutral=triage.neutral_words)
     assert reading.sentiment is not None and reading.sentiment >= 0 and not reading.irritated
-    assert read_tone(request, "en").irritated  # what VADER alone reads
+    assert (read_tone(request, "en").sentiment or 0) < -0.7  # what VADER alone reads
     broken = "Joy is broken again."  # Joy: the team's product
     assert (read_tone(broken, "en").sentiment or 0) > 0
     assert (read_tone(broken, "en", neutral=["Joy"]).sentiment or 0) < 0
