@@ -1,0 +1,40 @@
+"""Phrases as whole words in any case: the trie `phrase_pattern` compiles finds what a plain
+alternation of the phrases finds, where it finds it."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from omnitui.config import TriageSettings
+from omnitui.triage.text import phrase_pattern
+
+PHRASES = ("third time", "a joke", "a", "ab", "abc", "b c", "c++", "e-mail", "Team-Tarif",
+           "naïve", "ÉTÉ", "still not", "still not working", *TriageSettings().urgent_phrases)
+WORDS = [*PHRASES, "the", "x", "thirdtime", "abd", "émail", "été", "NAÏVE", "jokes", ".", ",",
+         "!", "'", "-", "STILL", "not"]
+
+
+def alternation(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    """What phrase_pattern compiled before: each phrase an alternative, tried in turn."""
+    return re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(p) for p in phrases)})(?!\w)", re.I)
+
+
+@given(st.lists(st.sampled_from(WORDS), max_size=10), st.sampled_from(["", " ", "  ", "-"]),
+       st.booleans())
+def test_the_trie_finds_what_the_alternation_finds(words: list[str], joint: str,
+                                                   shout: bool) -> None:
+    text = joint.join(words)
+    text = text.upper() if shout else text
+    expected, found = alternation(PHRASES).search(text), phrase_pattern(PHRASES).search(text)
+    assert (expected is None) == (found is None)
+    if expected and found:
+        assert expected.start() == found.start()
+
+
+def test_the_longest_phrase_is_the_one_named() -> None:
+    found = phrase_pattern(PHRASES).search("It is STILL NOT WORKING.")
+    assert found is not None and found.group(0) == "STILL NOT WORKING"
+    assert phrase_pattern(("", "  ")) is None
