@@ -382,8 +382,8 @@ class ImportProgress:
 
     def __init__(self, bar: Progress, total_bytes: int) -> None:
         self._bar = bar
-        self._task = bar.add_task("importing", total=max(total_bytes, 1), messages=0,
-                                  finishing=False)
+        self._total = max(total_bytes, 1)  # an empty mbox: done at once, not divided by 0
+        self._task = bar.add_task("importing", total=self._total, messages=0, finishing=False)
 
     def filed(self, messages: int, consumed: int) -> None:
         """`messages` filed so far, which were `consumed` bytes of the mail."""
@@ -391,8 +391,8 @@ class ImportProgress:
 
     def finishing(self, messages: int) -> None:
         """Every message is filed: the rest is the import's end."""
-        self._bar.update(self._task, completed=self._bar.tasks[0].total, messages=messages,
-                         finishing=True, refresh=True)
+        self._bar.update(self._task, completed=self._total, messages=messages, finishing=True,
+                         refresh=True)
 
 
 @contextmanager

@@ -33,6 +33,7 @@ def test_history_of_a_case_says_who_what_why_and_before_after(omnitui: Run,
     case_id = unowned(store)
     omnitui(*db, "--agent", "alice", "assign", "--to", "me", str(case_id))
     omnitui(*db, "--agent", "alice", "priority", "--to", "77", str(case_id))
+    omnitui(*db, "--agent", "alice", "reply", str(case_id), "Looking into it now.")
     told = omnitui(*db, "history", "--case", str(case_id)).stdout
     assert f"a new case on #{case_id}" in told and "a routing decision" in told
     assert "alice  an assignment" in told and "changed: owner - → alice" in told
