@@ -406,7 +406,7 @@ def import_progress(total_bytes: int) -> Iterator[ImportProgress]:
     class Left(ProgressColumn):
         def render(self, task: Task) -> Text:
             if task.fields["finishing"]:
-                return Text("· bringing cases up to date")
+                return Text("· updating cases", no_wrap=True, overflow="ellipsis")
             left = task.time_remaining
             return Text("· -:--:-- left" if left is None else
                         f"· {timedelta(seconds=int(left))} left")

@@ -260,6 +260,6 @@ def test_in_a_terminal_the_import_shows_its_share_done_and_the_time_left(
     shares = [int(share) for share in re.findall(r"(\d+)% +[\d,]+ messages", drawn)]
     assert shares[0] < 100 and shares[-1] == 100 and shares == sorted(shares)
     assert re.search(r"\d+:\d\d:\d\d left", drawn)  # the time left, once there is a rate
-    assert "400 messages" in drawn and "bringing cases up to date" in drawn
+    assert "400 messages" in drawn and "updating cases" in drawn
     assert drawn.rstrip().endswith("400 imported, 0 already in the store, 0 with parse "
                                    "errors (stored raw, see `omnitui case`)")
