@@ -39,6 +39,7 @@ from omnitui.store.presence import record_interval
 from omnitui.store.replicate import replicate
 from omnitui.triage.calendar import Calendar, calendar_of
 
+BUSINESS_DAY = 12 * 3600  # seconds: the demo team's hours, 08:00-20:00
 BASE_MESSAGES = 50_000  # more customer messages than this: copies of a base this size
 FIRST = ("Anna", "Ben", "Chloe", "Diego", "Elif", "Farah", "Gustav", "Hana", "Ivan", "Jade",
          "Kofi", "Lena", "Mateo", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tomás",
@@ -227,6 +228,17 @@ class _Scheduled:
     case_id: int = field(compare=False)
 
 
+@dataclass
+class _Schedule:
+    """The team's planned actions, soonest first, and the cases with a reply planned."""
+
+    items: list[_Scheduled] = field(default_factory=list)
+    awaiting: set[int] = field(default_factory=set)
+
+    def push(self, item: _Scheduled) -> None:
+        heapq.heappush(self.items, item)
+
+
 def population(rng: random.Random, count: int, first: int = 0) -> list[DemoCustomer]:
     """`count` demo customers, numbered from `first` (their addresses carry the number)."""
     mixes, weights = zip(*CHANNEL_MIX, strict=True)
@@ -392,7 +404,7 @@ def _build_base(store: Store, settings: Settings, *, customers: int, messages: i
     story = [start]  # the story's now, as the pipeline receives each message
     upkeep = Upkeep(settings)
     pipeline = intake_pipeline(store, settings, clock=lambda: story[0], upkeep=upkeep)
-    schedule: list[_Scheduled] = []
+    schedule = _Schedule()
     seq = 0
     arrivals = _arrivals(rng, people, messages, start, end)
     done = 0
@@ -406,8 +418,8 @@ def _build_base(store: Store, settings: Settings, *, customers: int, messages: i
                 _team_at_work(conn, at, hours)
                 story[0] = at
                 result = pipeline.ingest_in(conn, event, [])
-                if result.new_case or result.reopened:
-                    _plan_case(rng, schedule, result.case_id or 0, at, seq, end, hours)
+                if result.case_id is not None:
+                    _plan_reply(rng, schedule, result.case_id, at, seq, end, hours)
                 done += 1
                 if done % batch == 0:
                     break
@@ -422,29 +434,39 @@ def _team_at_work(conn: sqlite3.Connection, at: datetime, hours: Calendar) -> No
             mark_seen(conn, agent.name, db_time(at))
 
 
-def _plan_case(rng: random.Random, schedule: list[_Scheduled], case_id: int, at: datetime,
-               seq: int, end: datetime, hours: Calendar) -> None:
-    """What the team will do about a new case: most get answered (in business hours, a few
-    hours of them later), some never in time."""
-    if rng.random() < 0.92:
-        when = hours.add(at, rng.expovariate(1 / 180) * 60)
-        if when < end:
-            heapq.heappush(schedule, _Scheduled(when, seq, "reply", case_id))
+def _plan_reply(rng: random.Random, schedule: _Schedule, case_id: int, at: datetime,
+                seq: int, end: datetime, hours: Calendar) -> None:
+    """When the team will answer a customer's message (a new case, a reopened one, or a
+    follow-up): most within a few business hours, some a day or two late; one reply covers
+    every message that came before it."""
+    if case_id in schedule.awaiting:
+        return
+    late = rng.random() >= 0.92
+    delay = rng.uniform(1, 2) * BUSINESS_DAY if late else rng.expovariate(1 / 180) * 60
+    when = hours.add(at, delay)
+    if when < end:
+        schedule.push(_Scheduled(when, seq, "reply", case_id))
+        schedule.awaiting.add(case_id)
 
 
-def _run_due(conn: sqlite3.Connection, rng: random.Random, schedule: list[_Scheduled],
+def _run_due(conn: sqlite3.Connection, rng: random.Random, schedule: _Schedule,
              until: datetime, upkeep: Upkeep, hours: Calendar) -> None:
     """Carry out the team's planned actions that fall before the next arrival (and move
     the case's SLA clocks, as the Desk does for a live agent)."""
-    while schedule and schedule[0].at <= until:
-        item = heapq.heappop(schedule)
+    while schedule.items and schedule.items[0].at <= until:
+        item = heapq.heappop(schedule.items)
         _act(conn, rng, schedule, item, hours)
         upkeep.refresh(conn, item.case_id, item.at)
 
 
-def _act(conn: sqlite3.Connection, rng: random.Random, schedule: list[_Scheduled],
+def _act(conn: sqlite3.Connection, rng: random.Random, schedule: _Schedule,
          item: _Scheduled, hours: Calendar) -> None:
-    """One planned action of the team; a case solved meanwhile is left alone."""
+    """One planned action of the team. After a reply the case is solved, waits on the
+    customer (and is solved after three quiet business days) or on engineering (and comes
+    back to the agent a day or two later); a case whose customer wrote again is answered
+    first, and a case solved meanwhile is left alone."""
+    if item.kind == "reply":
+        schedule.awaiting.discard(item.case_id)
     case = get_case(conn, item.case_id)
     if case is None or case["status"] in (Status.SOLVED, Status.CLOSED):
         return
@@ -461,15 +483,24 @@ def _act(conn: sqlite3.Connection, rng: random.Random, schedule: list[_Scheduled
         spent = timedelta(minutes=random.Random(item.seq).uniform(2, 15))
         record_interval(conn, agent, item.case_id, "writing", db_time(item.at - spent),
                         db_time(item.at))
-        next_kind = rng.choices(("solve", "pending", "hold", "none"), (70, 16, 5, 9))[0]
-        if next_kind != "none":
-            later = hours.add(item.at, rng.expovariate(1 / 8) * 3600)
-            heapq.heappush(schedule, _Scheduled(later, item.seq, next_kind, item.case_id))
-    elif item.kind == "solve":
+        next_kind = rng.choices(("solve", "pending", "hold"), (76, 17, 7))[0]
+        later = hours.add(item.at, rng.expovariate(1 / 8) * 3600)
+        schedule.push(_Scheduled(later, item.seq, next_kind, item.case_id))
+    elif item.case_id in schedule.awaiting:
+        return  # the customer wrote again: the coming reply decides what is next
+    elif item.kind == "solve" or (item.kind == "quiet" and case["status"] == Status.PENDING):
         actions.set_status(conn, item.case_id, Status.SOLVED, actor=agent, at=item.at)
     elif item.kind == "pending":
         actions.set_status(conn, item.case_id, Status.PENDING, actor=agent, at=item.at,
                            pause_reason="waiting on customer")
-    else:
+        schedule.push(_Scheduled(hours.add(item.at, 3 * BUSINESS_DAY), item.seq, "quiet",
+                                 item.case_id))
+    elif item.kind == "hold":
         actions.set_status(conn, item.case_id, Status.ON_HOLD, actor=agent, at=item.at,
                            pause_reason="waiting on engineering")
+        schedule.push(_Scheduled(hours.add(item.at, rng.uniform(0.5, 2) * BUSINESS_DAY),
+                                 item.seq, "back", item.case_id))
+    elif item.kind == "back" and case["status"] == Status.ON_HOLD:
+        actions.set_status(conn, item.case_id, Status.OPEN, actor=agent, at=item.at)
+        schedule.push(_Scheduled(item.at, item.seq, "reply", item.case_id))
+        schedule.awaiting.add(item.case_id)

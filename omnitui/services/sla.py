@@ -70,9 +70,13 @@ class SlaKeeper:
     def seconds_left(self, queue: str, due: datetime, now: datetime) -> float:
         """From `now` to `due` in the time of the queue's policy (business hours or 24x7);
         negative: late by as much. The queue, `omnitui cases` and the board all count
-        with it, so they say the same."""
+        with it, so they say the same. A due time passed is late even while the clock
+        stands: a target used up at Saturday's closing was missed then (its breach fired
+        then), and all Sunday the case read "in 0m"; it is late by a second at least."""
         calendar = self.calendar(self.policy(queue))
-        return calendar.seconds(now, due) if due > now else -calendar.seconds(due, now)
+        if due > now:
+            return calendar.seconds(now, due)
+        return -max(calendar.seconds(due, now), 1.0)
 
     def targets(self, policy: SlaPolicy, channel: str, tier: str) -> dict[str, float | None]:
         klass = self.settings.routing.channel_class(channel)

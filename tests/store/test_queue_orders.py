@@ -29,7 +29,8 @@ EVERY_STATUS = ("new", "open", "pending", "on_hold", "solved", "closed")
 
 @pytest.fixture
 def demo(store: Store) -> Store:
-    build_demo(store, Settings(), customers=120, messages=600, end=demo_story_end())
+    build_demo(store, Settings(), customers=120, messages=600, days=3,  # a busy queue
+               end=demo_story_end())
     return store
 
 

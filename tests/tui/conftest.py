@@ -16,5 +16,8 @@ from tests.conftest import demo_story_end
 def demo_db(tmp_path: Path) -> Path:
     path = tmp_path / "demo.db"
     with Store(path) as store:
-        build_demo(store, Settings(), customers=80, messages=300, end=demo_story_end())
+        # Three busy days: the demo's team answers and solves, so a few hundred messages
+        # over its usual thirty days would leave a queue of a dozen cases.
+        build_demo(store, Settings(), customers=80, messages=300, days=3,
+                   end=demo_story_end())
     return path

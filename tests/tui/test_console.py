@@ -465,7 +465,7 @@ def test_the_queue_counts_sla_time_in_business_hours() -> None:
     from omnitui.model import CaseSummary
     from omnitui.services.sla import SlaKeeper
     from omnitui.store.db import db_time
-    from omnitui.tui.widgets.case_list import row_cells
+    from omnitui.tui.widgets.case_list import SLA_STYLES, row_cells
 
     keeper = SlaKeeper(Settings(business_hours=BusinessHoursSettings(time_zone="Europe/Berlin"),
                                 sla_policies=[SlaPolicy("office hours")]))
@@ -480,6 +480,14 @@ def test_the_queue_counts_sla_time_in_business_hours() -> None:
     monday = datetime(2026, 11, 30, 11, 0, tzinfo=UTC)  # and late by two open hours after
     assert row_cells(case, 160, monday, seconds_left=keeper.seconds_left)["SLA"][0].strip() \
         == "late 2h"
+    # Due at Friday's closing and unanswered: late all weekend (its breach fired at
+    # closing), though no open hour has passed since.
+    closing = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
+    case = CaseSummary(1, 1, "Ann", "Help", "email", "open", None, "general", [], 10,
+                       "standard", db_time(closing), db_time(friday), None, 1)
+    sunday = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+    cell, style = row_cells(case, 160, sunday, seconds_left=keeper.seconds_left)["SLA"]
+    assert cell.strip() == "late 0m" and style == SLA_STYLES["breached"]
 
 
 def test_ages_and_sla_countdowns_move_on_with_the_clock(demo_db: Path) -> None:

@@ -40,7 +40,7 @@ def snapshot_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The seeded demo store, built once for the module."""
     folder = tmp_path_factory.mktemp("snapshots")
     with Store(folder / "demo.db") as store:
-        build_demo(store, Settings(), customers=40, messages=120, end=FIXED)
+        build_demo(store, Settings(), customers=40, messages=120, days=3, end=FIXED)
     return folder
 
 
