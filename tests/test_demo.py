@@ -1,0 +1,32 @@
+"""The demo store tells a believable story: its team keeps up with its customers."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+from omnitui.config import Settings
+from omnitui.demo import build_demo
+from omnitui.store.db import Store, db_time
+from tests.conftest import demo_story_end
+
+
+def test_the_demo_team_answers_follow_ups_and_keeps_its_queue_short(tmp_path: Path) -> None:
+    """Thirty days of a team that answered only a case's first message left most cases open
+    and late by days (the queue one breach toast after another); a team that answers every
+    message, and solves what waits on a silent customer, ends with most cases solved and
+    few late."""
+    end = demo_story_end()
+    with Store(tmp_path / "demo.db") as store:
+        build_demo(store, Settings(), customers=400, messages=2000, end=end)
+    conn = sqlite3.connect(tmp_path / "demo.db")
+    counts = dict(conn.execute("SELECT status, count(*) FROM cases GROUP BY status"))
+    assert counts["solved"] > 0.7 * sum(counts.values())
+    waiting = conn.execute("SELECT count(*), count(*) FILTER (WHERE sla_due < ?) FROM cases"
+                           " WHERE status IN ('new', 'open')", (db_time(end),)).fetchone()
+    assert waiting[0] and waiting[1] < waiting[0] / 2
+    # pending and on-hold cases do not wait forever: none paused for over ten days
+    assert not conn.execute(
+        "SELECT count(*) FROM cases WHERE status IN ('pending', 'on_hold') AND updated_at < ?",
+        (db_time(end - timedelta(days=10)),)).fetchone()[0]
