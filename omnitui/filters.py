@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from omnitui.model import Channel, Status
 from omnitui.records import record
+from omnitui.triage.language_codes import LANGUAGES
 
 if TYPE_CHECKING:
     from omnitui.config import Settings
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 KEYS = ("status", "owner", "channel", "queue", "tag", "intent", "lang", "is", "age")
 KEYS_HINT = " ".join(f"{key}:" for key in KEYS)  # as the console lists them
 STATES = ("irritated", "reopened", "bounced")  # what `is:` takes, each a CaseQuery flag
-LANGUAGE_CODE = re.compile(r"[a-z]{2}")
 NOBODY = ("none", "nobody", "unassigned", "-")
 STATUSES = tuple(str(s) for s in Status)
 CHANNELS = tuple(str(c) for c in Channel)
@@ -151,10 +151,10 @@ def _apply(result: Narrowing, key: str, value: str, vocabulary: Vocabulary) -> N
         else:
             result.problems.append(_unknown("intent", value, vocabulary.intents or ()))
     elif key == "lang":
-        if LANGUAGE_CODE.fullmatch(value.lower()):
+        if value.lower() in LANGUAGES:
             result.changes["language"] = value.lower()
         else:
-            result.problems.append(f"no language {value!r} (a two-letter code: de, fr, pt...)")
+            result.problems.append(f"no language {value!r} (an ISO 639-1 code: de, fr, pt...)")
     elif key == "age":
         if (ages := age_range(value)) is not None:
             result.changes["min_age"], result.changes["max_age"] = ages

@@ -111,6 +111,9 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     ("[sla]\nfirst_response_sync = 0", "sla.first_response_sync must be a number of minutes"),
     ("[sla]\nvip_factor = 2", "sla.vip_factor must be above 0 and at most 1"),
     ("[triage]\nlanguages = [\"english\"]", "triage.languages holds ISO 639-1 codes"),
+    # two letters but no language: it reached the model, which failed with a traceback
+    ("[triage]\nlanguages = [\"en\", \"xx\"]", "languages omnitui tells, such as \"en\" or "
+     "\"de\", got 'xx'"),
     ("[triage]\nirritated_below = -3", "triage.irritated_below must be between -1 and 1"),
     ("[triage]\nmin_language_confidence = 0", "triage.min_language_confidence must be above 0"),
     ("[triage]\nneutral_words = [\"purchase order\"]", "triage.neutral_words holds single words"),

@@ -49,6 +49,7 @@ from omnitui.config.templates import (
     template_parts,
 )
 from omnitui.model import PAUSED_STATUSES, Channel
+from omnitui.triage.language_codes import unknown_languages
 
 
 def phone_region_known(region: str) -> bool:
@@ -372,10 +373,10 @@ def _check_intent(intent: Intent, where: str) -> None:
 
 
 def _check_triage(triage: TriageSettings, file: Path) -> None:
-    if bad := [code for code in triage.languages
-               if not (len(code) == 2 and code.isascii() and code.isalpha())]:
-        raise ConfigError(f"{file}: triage.languages holds ISO 639-1 codes such as \"en\" or "
-                          f"\"de\", got {', '.join(map(repr, bad))}")
+    if bad := unknown_languages(triage.languages):
+        raise ConfigError(f"{file}: triage.languages holds ISO 639-1 codes of languages "
+                          f"omnitui tells, such as \"en\" or \"de\", got "
+                          f"{', '.join(map(repr, bad))}")
     if not 0 < triage.min_language_confidence <= 1:
         raise ConfigError(f"{file}: triage.min_language_confidence must be above 0 and at most "
                           f"1, got {triage.min_language_confidence}")

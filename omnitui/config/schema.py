@@ -244,7 +244,7 @@ class Intent:
 class TriageSettings:
     """What the classify stage reads in a customer's words (omnitui/triage/)."""
 
-    languages: list[str] = field(default_factory=list)  # ISO 639-1 codes; empty: any of 97
+    languages: list[str] = field(default_factory=list)  # ISO 639-1 codes; empty: any of 117
     min_language_confidence: float = 0.5  # below it, the language is "und"
     irritated_below: float = IRRITATED_BELOW  # this sentiment or less is irritated (English)
     irritation_phrases: list[str] = field(default_factory=lambda: list(IRRITATION_PHRASES))

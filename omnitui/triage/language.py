@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING
 
+from omnitui.triage.language_codes import as_iso_639_1, model_codes
 from omnitui.triage.text import own_words
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ def _identifier(languages: tuple[str, ...]) -> LanguageIdentifier:
 
     identifier = load_identifier()
     if languages:
-        identifier.set_languages(list(languages))
+        identifier.set_languages(model_codes(languages))
     return identifier
 
 
@@ -40,11 +41,12 @@ def load_model(languages: Sequence[str] = ()) -> None:
 
 def language_of(text: str, *, languages: Sequence[str] = (),
                 min_confidence: float = 0.5) -> str:
-    """The language of the customer's own words in `text`, or `und`. `languages`: the ones
-    this team's customers write in, if known (fewer candidates, fewer mistakes on short
-    texts); `min_confidence`: the model's probability below which it is `und`."""
+    """The language of the customer's own words in `text` as an ISO 639-1 code, or `und`.
+    `languages`: the ones this team's customers write in, if known (fewer candidates, fewer
+    mistakes on short texts); `min_confidence`: the model's probability below which it is
+    `und`."""
     sample = own_words(text)
     if len(NOT_LETTERS.sub("", sample)) < MIN_LETTERS:
         return UNDETERMINED
     language, confidence = _identifier(tuple(languages)).classify(sample)
-    return language if confidence >= min_confidence else UNDETERMINED
+    return as_iso_639_1(language) if confidence >= min_confidence else UNDETERMINED

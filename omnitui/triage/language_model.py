@@ -1,7 +1,7 @@
 """The language model, unpacked once per user rather than at every start.
 
 py3langid ships its model inside its wheel xz-compressed: 4.5 MB that unpack to 68 MB of
-arrays (97 MB as kept: see `_unpack`). Unpacking takes about 0.3 s of CPU, paid before an
+arrays (87 MB as kept: see `_unpack`). Unpacking takes about 0.3 s of CPU, paid before an
 import's parser processes can start, by the daemon and by every console that reads a
 message. So the first process to need the model also writes its arrays, unpacked, into
 the user's cache directory (`~/.cache/omnitui/py3langid-*`, plain `.npy` files, no
@@ -19,12 +19,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from omnitui.triage.language_codes import MODEL_CODES
+
 if TYPE_CHECKING:
     from py3langid.langid import LanguageIdentifier
 
 ARRAYS = ("ptc", "pc", "classes", "nextmove", "nextmove_row", "out_feat")
 CACHE_PREFIX = "py3langid-"
-FORMAT = "f32"  # the scores as float32: see _unpack
+FORMAT = "f32-iso"  # the scores as float32, the languages omnitui tells: see _unpack
 STAGING_PREFIX = ".unpacking-"
 ABANDONED_AFTER_S = 3600  # a staging folder this old was left by a writer that was killed
 
@@ -34,7 +36,7 @@ def load_identifier() -> LanguageIdentifier:
     this model, else from the wheel (and then into the cache for the next process).
 
     numpy, imported here in most processes, starts an OpenBLAS thread per core unless told
-    otherwise. The model's one product a text is a hundred rows by 142: those threads only
+    otherwise. The model's one product a text is a hundred rows by 128: those threads only
     spun, 0.1 s of CPU at an import's start, taken from the parser processes it forks."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from py3langid.langid import MODEL_DIR, MODEL_FILE
@@ -62,7 +64,7 @@ def _cache_folder(source: Path) -> Path:
 
 def _read(folder: Path) -> dict:
     """Mapped, not read: the identifier copies what it walks byte by byte into its own
-    arrays, and the largest array (the scores, 57 MB) stays in the page cache, one copy for
+    arrays, and the largest array (the scores, 51 MB) stays in the page cache, one copy for
     every process that reads languages (an import's parser processes, the consoles)."""
     import numpy as np
 
@@ -76,7 +78,9 @@ def _unpack(source: Path) -> dict:
     packed and the unpacked file are never both in memory). The scores, float16 in the
     wheel, become float32: numpy converts the rows a text picks to float32 for every product
     anyway (exactly: float32 holds every float16), and done once here the same answers cost
-    a quarter less."""
+    a quarter less. Only the languages omnitui tells are kept (`language_codes`), in C
+    order: the model reads a row per n-gram (Fortran order, as numpy picks columns, takes
+    twice as long a text)."""
     import lzma
 
     import numpy as np
@@ -87,7 +91,9 @@ def _unpack(source: Path) -> dict:
         unpacked.seek(0)
         with np.load(unpacked, allow_pickle=False) as data:
             arrays = {name: data[name] for name in ARRAYS}
-    arrays["ptc"] = arrays["ptc"].astype(np.float32)
+    told = [i for i, code in enumerate(arrays["classes"].tolist()) if code in MODEL_CODES]
+    arrays["ptc"] = np.ascontiguousarray(arrays["ptc"][:, told], dtype=np.float32)
+    arrays["pc"], arrays["classes"] = arrays["pc"][told], arrays["classes"][told]
     return arrays
 
 

@@ -127,7 +127,7 @@ def _raising(error: Exception):
 def test_a_mistyped_filter_value_is_a_usage_error_not_an_empty_list(omnitui: Run,
                                                                       tmp_path: Path) -> None:
     """`omnitui cases` reads its filters as the console's search box does: `--lang
-    deutsch` or `--channel emial` listed nothing, as if no case matched."""
+    deutsch`, `--lang xx` or `--channel emial` listed nothing, as if no case matched."""
     config, db = tmp_path / "c.toml", str(tmp_path / "demo.db")
     config.write_text("[[intents]]\nname = 'billing'\nkeywords = ['charged twice']\n"
                       "queue = 'money'\n")
@@ -135,7 +135,8 @@ def test_a_mistyped_filter_value_is_a_usage_error_not_an_empty_list(omnitui: Run
     cases = ["--config", str(config), "--db", db, "cases"]
     for option, typo, said in [
             ("--intent", "biling", "no intent 'biling' (billing)"),
-            ("--lang", "deutsch", "no language 'deutsch' (a two-letter code"),
+            ("--lang", "deutsch", "no language 'deutsch' (an ISO 639-1 code"),
+            ("--lang", "xx", "no language 'xx' (an ISO 639-1 code"),  # two letters, no language
             ("--channel", "emial", "no channel 'emial' (email, chat"),
             ("--queue", "mony", "no queue 'mony' ("),
             ("--owner", "zed", "no agent 'zed' (")]:

@@ -13,6 +13,7 @@ import pytest
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from omnitui.triage import language_model
+from omnitui.triage.language_codes import MODEL_CODES
 from omnitui.triage.language_model import ARRAYS, load_identifier
 
 LABELLED = Path(__file__).parents[2] / "bench" / "data" / "languages.tsv"
@@ -34,7 +35,10 @@ def answers(identifier: LanguageIdentifier) -> list[tuple[str, float]]:
 
 
 def test_the_cached_model_answers_exactly_as_the_wheels_own(cache: Path) -> None:
-    wheel = answers(LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True))
+    """... asked about the languages omnitui tells (`language_codes`)."""
+    own = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    own.set_languages(sorted(MODEL_CODES))
+    wheel = answers(own)
     first = load_identifier()  # unpacks the wheel's file and writes the cache
     written = [p.name for p in cache.iterdir()]
     assert len(written) == 1 and written[0].startswith("py3langid-"), written

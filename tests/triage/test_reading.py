@@ -81,6 +81,39 @@ def test_the_team_can_narrow_the_candidates() -> None:
     assert language_of("Grazie mille per l'aiuto", languages=["it", "en"]) == "it"
 
 
+@pytest.mark.parametrize(("text", "model_says", "language"), [
+    ("ما عرفتش ندخل للحساب ديالي من البارح، شنو المشكل؟", "ary", "ar"),
+    ("我哋嘅系统由今朝开始就用唔到\uff0c唔该快啲帮我哋睇下", "yue", "zh"),
+])
+def test_a_language_the_model_names_in_three_letters_is_told_in_two(
+        text: str, model_says: str, language: str) -> None:
+    """The model knows Moroccan Arabic and Cantonese by codes of their own; a case is told
+    in ISO 639-1, so `lang:ar` finds them. Asking for Arabic asks for its varieties too."""
+    from omnitui.triage.language_model import load_identifier
+
+    assert load_identifier().classify(text)[0] == model_says
+    assert language_of(text) == language
+    assert language_of(text, languages=[language, "en"]) == language
+
+
+def test_the_codes_omnitui_tells_are_the_models() -> None:
+    """`language_codes` lists them without loading the model (the config check and the
+    filters use it): every one of the model's codes is told as itself, as a language with
+    an ISO 639-1 code, or never (no such code: Ligurian, Nigerian Pidgin, "no language")."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from omnitui.triage.language_codes import AS_ISO_639_1, LANGUAGES, TOLD_AS_IS, model_codes
+    from omnitui.triage.language_model import load_identifier
+
+    model = set(LanguageIdentifier.from_model_file(MODEL_FILE).nb_classes)
+    assert set(load_identifier().nb_classes) == TOLD_AS_IS | set(AS_ISO_639_1)  # as unpacked
+    assert {code for code in model if len(code) == 2} == TOLD_AS_IS
+    assert set(AS_ISO_639_1) <= model and all(len(iso) == 2 for iso in AS_ISO_639_1.values())
+    never = model - TOLD_AS_IS - set(AS_ISO_639_1)
+    assert {"lij", "pcm", "zxx"} <= never and all(len(code) == 3 for code in never)
+    assert set(model_codes()) == model - never and {"gn", "ff", "ki"} <= LANGUAGES
+
+
 def test_english_gets_a_score_other_languages_none() -> None:
     calm, angry = read_tone("Thanks, that worked!", "en"), read_tone(
         "Terrible service, I hate this, the worst support ever.", "en")
