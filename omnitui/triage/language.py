@@ -14,7 +14,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from omnitui.triage.language_codes import as_iso_639_1, model_codes
-from omnitui.triage.text import own_words
+from omnitui.triage.text import prose
 
 if TYPE_CHECKING:
     from py3langid.langid import LanguageIdentifier
@@ -41,11 +41,11 @@ def load_model(languages: Sequence[str] = ()) -> None:
 
 def language_of(text: str, *, languages: Sequence[str] = (),
                 min_confidence: float = 0.5) -> str:
-    """The language of the customer's own words in `text` as an ISO 639-1 code, or `und`.
-    `languages`: the ones this team's customers write in, if known (fewer candidates, fewer
-    mistakes on short texts); `min_confidence`: the model's probability below which it is
-    `und`."""
-    sample = own_words(text)
+    """The language of the customer's own words in `text` (not what they pasted from a
+    program: `text.prose`) as an ISO 639-1 code, or `und`. `languages`: the ones this
+    team's customers write in, if known (fewer candidates, fewer mistakes on short texts);
+    `min_confidence`: the model's probability below which it is `und`."""
+    sample = prose(text)
     if len(NOT_LETTERS.sub("", sample)) < MIN_LETTERS:
         return UNDETERMINED
     language, confidence = _identifier(tuple(languages)).classify(sample)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from omnitui.config.schema import IRRITATED_BELOW
 from omnitui.records import record
-from omnitui.triage.text import own_words, phrase_pattern
+from omnitui.triage.text import phrase_pattern, prose
 
 if TYPE_CHECKING:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -69,9 +69,11 @@ def _shouting(text: str) -> bool:
 
 def read_tone(text: str, language: str, *, irritated_below: float = IRRITATED_BELOW,
               phrases: Sequence[str] = (), neutral: Sequence[str] = ()) -> Reading:
-    """The tone of the customer's own words in `text`, written in `language`; `neutral`:
+    """The tone of the customer's own words in `text` (not what they pasted from a program:
+    a log line's "ERROR: ... PERMISSION DENIED" is neither shouting nor angry), written in
+    `language`; `neutral`:
     words the model must not read as tone (`[triage] neutral_words`)."""
-    sample = own_words(text)
+    sample = prose(text)
     score = None
     if language == "en":
         score = round(_analyzer(tuple(neutral)).polarity_scores(sample)["compound"], 3)

@@ -26,6 +26,34 @@ def own_words(text: str, sample: int = SAMPLE) -> str:
     return NOISE.sub(" ", opening[:signature_start(opening)])
 
 
+# Lines a customer pasted from a program rather than wrote: a log line (a time stamp or a
+# level first), a traceback, a stack frame, an exception, a shell command, indented code, a
+# line naming a file path, and fenced blocks. Their capitals are not shouting, their words
+# ("FATAL", "killed", "denied") not the customer's mood, and an English log line does not
+# make a German message English.
+PASTED = re.compile(r"""(?mx)^(?:
+    (?:[ ]{4}|\t).*                                            # indented code, frames
+  | [ \t]*\[?(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\d\d:\d\d:\d\d).*     # a time stamp first
+  | [ \t]*\[?(?:ERROR|WARN|WARNING|INFO|DEBUG|FATAL|CRITICAL|SEVERE|TRACE|PANIC|E|W)
+    (?:\]|:|[ ]-[ ]|[ ]\|).*                                   # a level first
+  | [ \t]*Traceback[ ]\(most[ ]recent[ ]call[ ]last\):.*
+  | [ \t]*File[ ]"[^"\n]+",[ ]line[ ]\d+.*                     # a Python frame
+  | [ \t]*at[ ][\w$.<>]+\(.*\).*                                # a Java or .NET frame
+  | [ \t]*(?:Exception[ ]in[ ]thread[ ].*|(?:[\w$]+\.)*\w*(?:Error|Exception)\b(?::.*)?)
+  | [ \t]*[$#>][ ]\S.*                                          # a shell prompt
+  | .*(?:(?<![\w/.])/(?:[\w.-]+/)+[\w.-]+|\b[A-Za-z]:\\\w).*     # a file path
+)$""")
+FENCED = re.compile(r"(?ms)^[ \t]*```.*?(?:^[ \t]*```[ \t]*$|\Z)")
+
+
+@lru_cache(maxsize=8)
+def prose(text: str) -> str:
+    """The customer's own words without what they pasted from a program (PASTED): what
+    the language and the tone are read in. (What it is about still reads the pasted
+    lines: "error 503" tells an incident.)"""
+    return PASTED.sub("", FENCED.sub("", own_words(text)))
+
+
 @lru_cache(maxsize=64)
 def phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     """Any of `phrases` as whole words, in any case ("third time" not in "thirdtime");

@@ -114,6 +114,40 @@ def test_the_codes_omnitui_tells_are_the_models() -> None:
     assert set(model_codes()) == model - never and {"gn", "ff", "ki"} <= LANGUAGES
 
 
+PASTED_FROM_PROGRAMS = [
+    "Hi, since the update I get this:\nERROR: COULD NOT OPEN FILE /var/lib/app/data.db "
+    "(PERMISSION DENIED)\nCould you have a look?",
+    "The import stops with:\nTraceback (most recent call last):\n  File \"run.py\", line 3, "
+    "in <module>\n    main()\nPermissionError: [Errno 13] Permission denied\nAny idea?",
+    "Our nightly job died again:\n2026-12-01 03:00:01 FATAL worker KILLED (OUT OF MEMORY)\n"
+    "Can you raise the limit?",
+    "The app shows this:\nException in thread \"main\" java.lang.NullPointerException\n"
+    "\tat com.shop.Export.run(Export.java:42)\nThanks for checking.",
+    "Here is the output:\n```\nFATAL: DISK FULL, ABORTING, ALL WRITES FAILED\n```\nThanks.",
+]
+
+
+@pytest.mark.parametrize("text", PASTED_FROM_PROGRAMS)
+def test_what_a_customer_pasted_from_a_program_is_not_their_tone(text: str) -> None:
+    """A log line's capitals read as shouting and its "FATAL", "KILLED", "denied" as
+    anger: calm bug reports with a pasted error were flagged irritated."""
+    assert not read_tone(text, "en", phrases=PHRASES).irritated
+
+
+def test_what_a_customer_pasted_does_not_decide_the_language() -> None:
+    assert language_of("Hallo, seit gestern kommt beim Export dieser Fehler:\n"
+                       "ERROR: Could not open file /var/lib/shop/export.csv: permission "
+                       "denied (errno 13), giving up after 3 retries\n"
+                       "Können Sie sich das ansehen?") == "de"
+    assert language_of("2026-12-01 03:00:01 FATAL worker killed: out of memory") == "und"
+
+
+def test_shouting_in_the_customers_own_lines_still_counts() -> None:
+    reading = read_tone("Still broken after your fix:\nERROR: permission denied\n"
+                        "I NEED THIS WORKING BY MONDAY", "en", phrases=PHRASES)
+    assert reading.irritated and reading.why == "shouting"
+
+
 def test_english_gets_a_score_other_languages_none() -> None:
     calm, angry = read_tone("Thanks, that worked!", "en"), read_tone(
         "Terrible service, I hate this, the worst support ever.", "en")
