@@ -180,10 +180,22 @@ def retag(conn: sqlite3.Connection, case_id: int, words: str, *, actor: str,
 
 def raised(case: case_store.Row, by: float) -> dict[str, object]:
     """A case's priority raised by `by` points: a score set by hand goes up and holds; a
-    computed one keeps the raise as its "escalated" part, re-scored with the rest."""
+    computed one keeps the raise as its "escalated" part, re-scored with the rest. The
+    breakdown adds up at once (it read "90 = premium 10 + severity 30 + live channel 10 +
+    irritated 10" until the next re-score)."""
     values: dict[str, object] = {"priority": case["priority"] + by}
-    if not case["priority_by"]:
+    parts = [list(part) for part in json.loads(case["priority_parts"] or "[]")]
+    held = case["priority_by"]
+    if not held:
         values["priority_boost"] = case["priority_boost"] + by
+    label = f"set by {held}" if held else "escalated"
+    bumped = next((part for part in parts if part[0] == label), None)
+    if bumped is None:
+        parts.append([label, by])
+    else:
+        bumped[1] += by
+    if case["priority_parts"] is not None:
+        values["priority_parts"] = json.dumps(parts)
     return values
 
 

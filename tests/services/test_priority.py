@@ -113,6 +113,7 @@ def test_a_priority_set_by_hand_holds_until_cleared(store: Store, scored: Settin
     assert parts(store, case_id) == {"set by erin": 99}
     erin.each([case_id], erin.escalate())  # an escalation raises a held number too
     assert case_row(store, case_id)["priority"] == 119
+    assert parts(store, case_id) == {"set by erin": 119}
     erin.each([case_id], erin.priority(None))
     assert "set by erin" not in parts(store, case_id)
     assert parts(store, case_id)["urgent"] == 15
@@ -131,6 +132,23 @@ def test_a_score_at_the_threshold_escalates_once(store: Store, scored: Settings)
     reasons = [r[0] for r in store.conn.execute(
         "SELECT reason FROM audit WHERE action = 'case.escalated'")]
     assert reasons == ["priority 60 reached 60: priority +25"]
+
+
+def test_an_escalation_shows_in_the_breakdown_at_once(store: Store, scored: Settings) -> None:
+    """The breakdown is what the stored score is: an escalation's points are in it the
+    moment the priority rises, not at the next re-score."""
+    case_id = write_in(store, scored, "hello", START)
+    before = case_row(store, case_id)["priority"]
+    with store.write() as conn:  # as the scheduler escalates a breach: no re-score after
+        Upkeep(scored).router.escalate(conn, case_id, "sla.first_response.breached",
+                                       "first response breached", START)
+    assert case_row(store, case_id)["priority"] == before + 25
+    assert parts(store, case_id)["escalated"] == 25
+    assert sum(parts(store, case_id).values()) == before + 25
+    erin = Desk(store, "erin", scored)
+    erin.each([case_id], erin.escalate())  # by hand: +20, then 60 reached: +25 more
+    assert parts(store, case_id)["escalated"] == 25 + 20 + 25
+    assert sum(parts(store, case_id).values()) == case_row(store, case_id)["priority"]
 
 
 def test_the_case_shows_and_exports_its_breakdown(store: Store, scored: Settings,
