@@ -9,7 +9,9 @@ language, then `read_tone` with the config's defaults) and the flag compared wit
 label, per language: irritated ones flagged, calm ones flagged (false alarms), and why.
 Then English again at other `irritated_below` thresholds, the phrases kept. The defaults
 were set on that file; bench/data/irritation-heldout.tsv (31 messages, written afterwards)
-is read the same way, to see whether they hold on text they were not fitted to.
+is read the same way, to see whether they hold on text they were not fitted to, and
+bench/data/irritation-fresh.tsv (60, 30 irritated, written before the phrase list was
+extended from the held-out set's misses) too.
 
     python bench/irritation_bench.py
 
@@ -93,6 +95,7 @@ def thresholds(rows: list[tuple[str, bool, str]], triage: TriageSettings) -> lis
 
 def main() -> int:
     rows, held_out = labelled("irritation.tsv"), labelled("irritation-heldout.tsv")
+    fresh = labelled("irritation-fresh.tsv")
     triage = TriageSettings()
     lines = ["# Irritated or not: short support messages", "", machine_line(), "",
              "`python bench/irritation_bench.py`", "",
@@ -102,7 +105,9 @@ def main() -> int:
              *thresholds(rows, triage), "",
              f"## Held out: {len(held_out)} messages written after the defaults were set",
              "", *by_language(held_out, triage), "## Held out, English at other thresholds",
-             "", *thresholds(held_out, triage), ""]
+             "", *thresholds(held_out, triage), "",
+             f"## Fresh: {len(fresh)} messages written before the list's second extension",
+             "", *by_language(fresh, triage), ""]
     write_report("irritation-results.md", "\n".join(lines))
     return 0
 

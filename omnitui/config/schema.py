@@ -194,7 +194,26 @@ IRRITATION_PHRASES = (
     "personne ne répond", "plus jamais", "lamentable", "farto", "farta", "irritado",
     "irritada", "vergonha", "absurdo", "ninguém responde", "nunca mais", "péssimo", "stufo",
     "stufa", "arrabbiato", "arrabbiata", "deluso", "delusa", "vergogna", "assurdo",
-    "nessuno risponde", "mai più", "pessimo", "una truffa")
+    "nessuno risponde", "mai più", "pessimo", "una truffa",
+    # more of the same, after a held-out set (bench/data/irritation-heldout.tsv) missed
+    # anger the list did not name ("upset", "rip-off", "mal servicio", "déplorable")
+    "upset", "livid", "fuming", "outraged", "disgusted", "disgusting", "disgrace", "scam",
+    "rip-off", "ripped off", "incompetent", "incompetence", "unprofessional", "appalling",
+    "dreadful", "absurd", "sick and tired", "tired of", "losing my patience",
+    "lost my patience", "being ignored", "ignoring me", "beyond frustrated",
+    "canned answer", "template answer", "are you even", "how hard can it be",
+    "stinksauer", "echt sauer", "richtig sauer", "bin sauer", "zumutung", "genervt",
+    "ärgerlich", "abzocke", "inkompetent", "lächerlich", "es reicht", "reicht mir",
+    "schlechter service", "schlechter kundendienst", "mal servicio", "malísimo",
+    "molesto", "molesta", "cansado de", "cansada de", "qué desastre", "un desastre",
+    "vergonzoso", "estafa", "indignado", "indignada", "incompetentes", "déplorable",
+    "énervé", "énervée", "agacé", "agacée", "ras le bol", "exaspéré", "exaspérée",
+    "une honte", "arnaque", "incompétent", "incompétents", "catastrophique",
+    "service nul", "c'est nul", "est nul", "revoltado", "revoltada", "horroroso",
+    "horrível", "descaso", "palhaçada", "chateado", "chateada", "mau atendimento",
+    "péssimo atendimento", "che schifo", "schifo", "vergognoso", "ora basta", "basta così",
+    "sono stanco", "sono stanca", "indignato", "indignata", "scandaloso", "incompetenti",
+    "truffa", "un disastro")
 # The tone at or below which an English message is irritated: the model reads a problem
 # described as negative as anger (bench/irritation_bench.py), so only strong tone counts.
 IRRITATED_BELOW = -0.8
