@@ -19,10 +19,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import format_datetime
+from functools import partial
 
-from omnitui.config import Settings
+from omnitui.config import Intent, SemanticSettings, Settings, TriageSettings
 from omnitui.demo_team import DEMO_AGENTS, skilled_for, with_demo_team
+from omnitui.importer import parser_helpers
 from omnitui.ingest.identity import normalize
+from omnitui.ingest.readahead import default_workers
 from omnitui.model import Identifier, InboundEvent, Status
 from omnitui.records import record
 from omnitui.services import actions
@@ -38,6 +41,8 @@ from omnitui.store.db import Store, db_time, utc_now
 from omnitui.store.presence import record_interval
 from omnitui.store.replicate import replicate
 from omnitui.triage.calendar import Calendar, calendar_of
+from omnitui.triage.classify import classify
+from omnitui.triage.intent import intent_classifier
 
 BUSINESS_DAY = 12 * 3600  # seconds: the demo team's hours, 08:00-20:00
 BASE_MESSAGES = 50_000  # more customer messages than this: copies of a base this size
@@ -405,25 +410,45 @@ def _build_base(store: Store, settings: Settings, *, customers: int, messages: i
     upkeep = Upkeep(settings)
     pipeline = intake_pipeline(store, settings, clock=lambda: story[0], upkeep=upkeep)
     schedule = _Schedule()
-    seq = 0
-    arrivals = _arrivals(rng, people, messages, start, end)
+    # The customers' words are drawn apart from the team's story, so that other processes
+    # read them (language, tone, intent) ahead of the pipeline, as an import's do.
+    letters = _letters(random.Random(f"{seed}:words"),
+                       _arrivals(rng, people, messages, start, end))
+    work = partial(_read, triage=settings.triage, intents=settings.intents,
+                   semantic=settings.semantic)
     done = 0
-    while done < messages:
-        with store.write() as conn, upkeep.batched(conn):
-            for at, person, follow_up in arrivals:
-                _run_due(conn, rng, schedule, at, upkeep, hours)
-                seq += 1
-                event = customer_event(rng, person, rng.choice(person.channels), at, seq,
-                                       follow_up)
-                _team_at_work(conn, at, hours)
-                story[0] = at
-                result = pipeline.ingest_in(conn, event, [])
-                if result.case_id is not None:
-                    _plan_reply(rng, schedule, result.case_id, at, seq, end, hours)
-                done += 1
-                if done % batch == 0:
-                    break
-        progress(done)
+    with parser_helpers(default_workers(), settings) as helpers:
+        read = helpers.read_ahead(work, letters)
+        while done < messages:
+            with store.write() as conn, upkeep.batched(conn):
+                for (seq, at, _), event in read:
+                    _run_due(conn, rng, schedule, at, upkeep, hours)
+                    _team_at_work(conn, at, hours)
+                    story[0] = at
+                    result = pipeline.ingest_in(conn, event, [])
+                    if result.case_id is not None:
+                        _plan_reply(rng, schedule, result.case_id, at, seq, end, hours)
+                    done += 1
+                    if done % batch == 0:
+                        break
+            progress(done)
+
+
+Letter = tuple[int, datetime, InboundEvent]  # a customer's message: its number, when, what
+
+
+def _letters(words: random.Random, arrivals: Iterator[tuple[datetime, DemoCustomer, bool]]
+             ) -> Iterator[Letter]:
+    for seq, (at, person, follow_up) in enumerate(arrivals, start=1):
+        yield seq, at, customer_event(words, person, words.choice(person.channels), at, seq,
+                                      follow_up)
+
+
+def _read(letters: list[Letter], *, triage: TriageSettings, intents: list[Intent],
+          semantic: SemanticSettings) -> list[InboundEvent]:
+    """The classify stage's reading of the letters, in a helper process."""
+    rules = intent_classifier(intents, semantic)
+    return [classify(event, triage, rules) for _, _, event in letters]
 
 
 def _team_at_work(conn: sqlite3.Connection, at: datetime, hours: Calendar) -> None:

@@ -70,13 +70,8 @@ class SlaKeeper:
     def seconds_left(self, queue: str, due: datetime, now: datetime) -> float:
         """From `now` to `due` in the time of the queue's policy (business hours or 24x7);
         negative: late by as much. The queue, `omnitui cases` and the board all count
-        with it, so they say the same. A due time passed is late even while the clock
-        stands: a target used up at Saturday's closing was missed then (its breach fired
-        then), and all Sunday the case read "in 0m"; it is late by a second at least."""
-        calendar = self.calendar(self.policy(queue))
-        if due > now:
-            return calendar.seconds(now, due)
-        return -max(calendar.seconds(due, now), 1.0)
+        with it, so they say the same."""
+        return seconds_left(self.calendar(self.policy(queue)), due, now)
 
     def targets(self, policy: SlaPolicy, channel: str, tier: str) -> dict[str, float | None]:
         klass = self.settings.routing.channel_class(channel)
@@ -232,6 +227,16 @@ def _runs(clocks: Clocks, target: str) -> bool:
     return latest is not None and latest.running
 
 
+def seconds_left(calendar: Calendar, due: datetime, now: datetime) -> float:
+    """From `now` to `due` in the calendar's time; negative: late by as much. A due time
+    passed is late even while the clock stands: a target used up at Saturday's closing was
+    missed then (its breach fired then), and all Sunday the case read "in 0m"; it is late
+    by a second at least."""
+    if due > now:
+        return calendar.seconds(now, due)
+    return -max(calendar.seconds(due, now), 1.0)
+
+
 def target_state(clock: Clock, calendar: Calendar, policy: SlaPolicy, now: datetime, *,
                  paused: bool) -> TargetState:
     due = clock.due(calendar)
@@ -242,8 +247,8 @@ def target_state(clock: Clock, calendar: Calendar, policy: SlaPolicy, now: datet
     elif paused and clock.breached_at is None:  # its time left stands still
         state, left = "paused", clock.left
     else:
-        left = calendar.seconds(now, due) if due > now else -calendar.seconds(due, now)
-        state = ("breached" if left <= 0 else
+        left = seconds_left(calendar, due, now)
+        state = ("breached" if left < 0 else
                  "at risk" if left <= policy.at_risk * clock.seconds else "running")
     return TargetState(clock.target, db_time(clock.started),
                        None if state == "paused" else db_time(due),

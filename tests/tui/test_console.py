@@ -499,7 +499,8 @@ def test_ages_and_sla_countdowns_move_on_with_the_clock(demo_db: Path) -> None:
                     if line.split()[:1] == [str(case_id)])
 
     async def script(app: OmnituiApp, pilot: object) -> None:
-        case_id = app.queue.cases.current_id
+        case_id = next(int(line.split()[0]) for line in screen_text(app).splitlines()[1:]
+                       if re.search(r" (late|in) \d+[mhdw] ", line))  # a clock running
         before = line_of(app, case_id)  # its SLA, as "late 9d" or "in 3h"
         now[0] += timedelta(days=3)
         await pilot.pause(1.2)  # type: ignore[attr-defined]
