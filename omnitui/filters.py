@@ -20,9 +20,9 @@ from collections.abc import Sequence
 from dataclasses import field
 from typing import TYPE_CHECKING
 
+from omnitui.config.languages import LANGUAGES
 from omnitui.model import Channel, Status
 from omnitui.records import record
-from omnitui.triage.language_codes import LANGUAGES
 
 if TYPE_CHECKING:
     from omnitui.config import Settings

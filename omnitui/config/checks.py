@@ -14,6 +14,7 @@ from pathlib import Path
 
 from omnitui.config.errors import ConfigError
 from omnitui.config.hours import DAYS, CalendarError, parse_date, parse_duration, parse_span
+from omnitui.config.languages import unknown_languages
 from omnitui.config.schema import (
     AGENT_ROLES,
     HOOK_KINDS,
@@ -49,7 +50,6 @@ from omnitui.config.templates import (
     template_parts,
 )
 from omnitui.model import PAUSED_STATUSES, Channel
-from omnitui.triage.language_codes import unknown_languages
 
 
 def phone_region_known(region: str) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING
 
-from omnitui.triage.language_codes import as_iso_639_1, model_codes
+from omnitui.config.languages import as_iso_639_1, model_codes
 from omnitui.triage.text import prose
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from omnitui.triage.language_codes import MODEL_CODES
+from omnitui.config.languages import MODEL_CODES
 
 if TYPE_CHECKING:
     from py3langid.langid import LanguageIdentifier
@@ -78,7 +78,7 @@ def _unpack(source: Path) -> dict:
     packed and the unpacked file are never both in memory). The scores, float16 in the
     wheel, become float32: numpy converts the rows a text picks to float32 for every product
     anyway (exactly: float32 holds every float16), and done once here the same answers cost
-    a quarter less. Only the languages omnitui tells are kept (`language_codes`), in C
+    a quarter less. Only the languages omnitui tells are kept (`config.languages`), in C
     order: the model reads a row per n-gram (Fortran order, as numpy picks columns, takes
     twice as long a text)."""
     import lzma

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
+from omnitui.config.languages import MODEL_CODES
 from omnitui.triage import language_model
-from omnitui.triage.language_codes import MODEL_CODES
 from omnitui.triage.language_model import ARRAYS, load_identifier
 
 LABELLED = Path(__file__).parents[2] / "bench" / "data" / "languages.tsv"
@@ -35,7 +35,7 @@ def answers(identifier: LanguageIdentifier) -> list[tuple[str, float]]:
 
 
 def test_the_cached_model_answers_exactly_as_the_wheels_own(cache: Path) -> None:
-    """... asked about the languages omnitui tells (`language_codes`)."""
+    """... asked about the languages omnitui tells (`config.languages`)."""
     own = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     own.set_languages(sorted(MODEL_CODES))
     wheel = answers(own)

@@ -97,12 +97,12 @@ def test_a_language_the_model_names_in_three_letters_is_told_in_two(
 
 
 def test_the_codes_omnitui_tells_are_the_models() -> None:
-    """`language_codes` lists them without loading the model (the config check and the
+    """`config.languages` lists them without loading the model (the config check and the
     filters use it): every one of the model's codes is told as itself, as a language with
     an ISO 639-1 code, or never (no such code: Ligurian, Nigerian Pidgin, "no language")."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    from omnitui.triage.language_codes import AS_ISO_639_1, LANGUAGES, TOLD_AS_IS, model_codes
+    from omnitui.config.languages import AS_ISO_639_1, LANGUAGES, TOLD_AS_IS, model_codes
     from omnitui.triage.language_model import load_identifier
 
     model = set(LanguageIdentifier.from_model_file(MODEL_FILE).nb_classes)
