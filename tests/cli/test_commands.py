@@ -347,7 +347,8 @@ def test_the_cases_table_counts_sla_time_as_the_case_and_console_do(omnitui: Run
     from omnitui.wording import countdown_words
 
     db = str(tmp_path / "demo.db")
-    omnitui("demo", "--db", db, "--no-console", "--customers", "60", "--messages", "300")
+    omnitui("demo", "--db", db, "--no-console", "--customers", "60", "--messages", "300",
+            "--days", "3")  # three busy days: clocks running whatever the hour
     rows = json.loads(omnitui("--db", db, "cases", "--format", "json", "--sort", "sla",
                               "--limit", "6").stdout)
     table = omnitui("--db", db, "cases", "--sort", "sla", "--limit", "6").stdout.splitlines()
