@@ -32,6 +32,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=False, rich_markup_mode=
 
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from omnitui.config import Settings
     from omnitui.services.desk import Desk
     from omnitui.store.db import Store
@@ -164,6 +166,23 @@ def since_day(text: str | None) -> str | None:
         raise UsageError(f"--since {text!r} is not a date such as 2026-11-30") from None
 
 
+def story_end(text: str | None) -> "datetime | None":
+    """`demo --until`: a past moment (UTC unless it names its offset); a usage error
+    otherwise."""
+    from datetime import UTC, datetime
+
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--until {text!r} is not a time such as 2026-12-02 15:00") from None
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if moment > datetime.now(UTC):
+        raise UsageError(f"--until {text!r} is in the future: the demo's story ends by now")
+    return moment
+
+
 def _login_name() -> str:
     try:
         return getpass.getuser()
@@ -243,6 +262,10 @@ def demo(typer_ctx: typer.Context,
              "--static", help="No live traffic: the store stays as built.")] = False,
          pace: Annotated[float, typer.Option(
              min=0.5, help="Seconds between new customer messages, on average.")] = 5.0,
+         until: Annotated[str | None, typer.Option(
+             metavar="<time>", envvar="OMNITUI_DEMO_UNTIL",
+             help="When the story ends (2026-12-02 15:00, UTC unless an offset is given; "
+                  "default: now): with --seed, the same store every time.")] = None,
          ) -> None:
     """Build a realistic multi-channel demo store (or reuse it), then open the console on
     it, alive: customers write every few seconds through the real pipeline, the demo's team
@@ -253,6 +276,7 @@ def demo(typer_ctx: typer.Context,
     from omnitui.demo_team import with_demo_team
     from omnitui.store.queries import message_count
 
+    end = story_end(until)
     context = ctx(typer_ctx)
     context.settings = with_demo_team(context.settings)
     path = db or context.db_option or default_demo_path()
@@ -265,7 +289,7 @@ def demo(typer_ctx: typer.Context,
         else:
             with output.progress("building the demo store", messages) as advance:
                 build_demo(store, context.settings, customers=customers, messages=messages,
-                           days=days, seed=seed, progress=advance)
+                           days=days, seed=seed, progress=advance, end=end)
     if no_console:
         summary(context, path)
     elif static or not (sys.stdin.isatty() and sys.stdout.isatty()):

@@ -68,6 +68,23 @@ def test_demo_builds_a_realistic_store(omnitui: Run, tmp_path: Path) -> None:
                         ).fetchone()[0] == 1200
 
 
+def test_a_seed_and_an_end_give_the_same_demo_every_time(omnitui: Run, tmp_path: Path) -> None:
+    """The story ended now, so `--seed` alone gave another store every hour; `--until`
+    fixes its end, and a time to come is a usage error."""
+    listed = []
+    for name in ("one.db", "two.db"):
+        db = str(tmp_path / name)
+        omnitui("demo", "--db", db, "--no-console", "--customers", "30", "--messages", "90",
+                "--seed", "3", "--until", "2026-11-04 16:30")
+        listed.append(omnitui("--db", db, "cases", "--all", "--format", "csv").stdout)
+    rows = list(csv.DictReader(io.StringIO(listed[0])))
+    assert listed[0] == listed[1] and max(r["last_message_at"] for r in rows) <= \
+        "2026-11-04 16:30:00"  # nothing after the story's end
+    later = omnitui("demo", "--db", str(tmp_path / "three.db"), "--no-console", "--until",
+                    "2999-01-01", check=False)
+    assert later.returncode == 2 and "is in the future" in later.stderr
+
+
 def test_cases_and_case_for_people_and_scripts(omnitui: Run, tmp_path: Path) -> None:
     db = str(tmp_path / "demo.db")
     omnitui("demo", "--db", db, "--no-console", "--customers", "60", "--messages", "300")
