@@ -180,7 +180,7 @@ def story_end(text: str | None) -> "datetime | None":
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     if moment > datetime.now(UTC):
         raise UsageError(f"--until {text!r} is in the future: the demo's story ends by now")
-    return moment
+    return moment.astimezone(UTC)
 
 
 def _login_name() -> str:
