@@ -46,6 +46,8 @@ from omnitui.triage.intent import intent_classifier
 
 BUSINESS_DAY = 12 * 3600  # seconds: the demo team's hours, 08:00-20:00
 BASE_MESSAGES = 50_000  # more customer messages than this: copies of a base this size
+HELPED_FROM = 2000  # customer messages from which helper processes read them: starting two
+# costs 0.2 s (0.7 s where threads run and they are spawned), reading 300 costs 0.07 s
 FIRST = ("Anna", "Ben", "Chloe", "Diego", "Elif", "Farah", "Gustav", "Hana", "Ivan", "Jade",
          "Kofi", "Lena", "Mateo", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tomás",
          "Uma", "Viktor", "Wen", "Ximena", "Yusuf", "Zoë", "Aiko", "Bruno", "Camille", "Dmitri")
@@ -417,7 +419,8 @@ def _build_base(store: Store, settings: Settings, *, customers: int, messages: i
     work = partial(_read, triage=settings.triage, intents=settings.intents,
                    semantic=settings.semantic)
     done = 0
-    with parser_helpers(default_workers(), settings) as helpers:
+    workers = default_workers() if messages >= HELPED_FROM else 0
+    with parser_helpers(workers, settings) as helpers:
         read = helpers.read_ahead(work, letters)
         while done < messages:
             with store.write() as conn, upkeep.batched(conn):
