@@ -26,15 +26,14 @@ def classify(event: InboundEvent, triage: TriageSettings,
                                  min_confidence=triage.min_language_confidence)
     if event.auto_submitted:
         return event
-    if (urgent := phrase_pattern(tuple(triage.urgent_phrases))) and urgent.search(
-            f"{event.subject}\n{own_words(event.text)}"):
+    about = f"{event.subject}\n{own_words(event.text)}"  # what urgency and intent read
+    if (urgent := phrase_pattern(tuple(triage.urgent_phrases))) and urgent.search(about):
         event.urgent = True
     tone = read_tone(words, event.language, irritated_below=triage.irritated_below,
                      phrases=triage.irritation_phrases, neutral=triage.neutral_words)
     event.sentiment = tone.sentiment
     event.irritation = tone.why if tone.irritated else None
-    if intents is not None and (found := intents.classify(
-            f"{event.subject}\n{own_words(event.text)}", event.language)):
+    if intents is not None and (found := intents.classify(about, event.language)):
         event.intent, event.intent_rule = found.name, found.rule
         event.severity = max(event.severity, found.severity)
     return event

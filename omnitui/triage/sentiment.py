@@ -71,8 +71,8 @@ def read_tone(text: str, language: str, *, irritated_below: float = IRRITATED_BE
               phrases: Sequence[str] = (), neutral: Sequence[str] = ()) -> Reading:
     """The tone of the customer's own words in `text` (not what they pasted from a program:
     a log line's "ERROR: ... PERMISSION DENIED" is neither shouting nor angry), written in
-    `language`; `neutral`:
-    words the model must not read as tone (`[triage] neutral_words`)."""
+    `language`; `neutral`: words the model must not read as tone (`[triage]
+    neutral_words`)."""
     sample = prose(text)
     score = None
     if language == "en":
