@@ -185,8 +185,8 @@ def _store_checks(conn: sqlite3.Connection, db_path: Path, settings: Settings
                                  problem or "in step with its table", fix))
         if version >= 26:
             results.append(_upkeep(health.cases_without_upkeep(conn)))
-        if version >= 28 and (deferred := health.deferred_indexes(conn)):
-            results.append(_deferred_indexes(deferred, db_path))
+        if version >= 28 and any(deferred := health.deferred_indexes(conn)):
+            results.append(_deferred_indexes(*deferred, db_path))
         errors = health.messages_with_parse_errors(conn)
         results.append(Check("parse errors", True, f"{plural(errors, 'message')} stored raw "
                              "with parse errors (see `omnitui case ID`)" if errors else "none"))
@@ -206,19 +206,21 @@ def _upkeep(left: int) -> Check:
                  "the same `omnitui import` again")
 
 
-def _deferred_indexes(count: int, db_path: Path) -> Check:
-    """A first import or backlog builds some indexes at its end (store/bulk_indexes.py):
-    while it runs the console sorts some views without them; one killed left them."""
+def _deferred_indexes(count: int, tallies: bool, db_path: Path) -> Check:
+    """A first import or backlog builds some indexes and counts the board's tallies at its
+    end (store/bulk_indexes.py): while it runs the console sorts some views without them
+    and the board leaves its cases out; one killed left them."""
     from omnitui.store.bulk_indexes import load_running
 
+    what = " and ".join(part for part in (
+        count and f"{plural(count, 'index', 'indexes')} of the console's views",
+        tallies and "the board's counts") if part)
     if load_running(db_path):
-        return Check("indexes", True, f"a first import or backlog is filing: "
-                     f"{plural(count, 'index', 'indexes')} of the console's views are built "
-                     "when it ends")
-    return Check("indexes", False, f"{plural(count, 'index', 'indexes')} of the console's "
-                 "views were left unbuilt by a first import or backlog that stopped before "
-                 "its end", "any omnitui command that opens the store builds them (for "
-                 "example `omnitui cases`)")
+        return Check("indexes", True, f"a first import or backlog is filing: {what} are "
+                     "built when it ends")
+    return Check("indexes", False, f"{what} were left unbuilt by a first import or backlog "
+                 "that stopped before its end", "any omnitui command that opens the store "
+                 "builds them (for example `omnitui cases`)")
 
 
 def _daemon_checks(conn: sqlite3.Connection, settings: Settings) -> list[Check]:

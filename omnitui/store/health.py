@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from omnitui.store.schema import STABLE_NAMES
+from omnitui.store.schema import STABLE_NAMES, TALLY_TRIGGERS
 
 
 def open_unmigrated(path: Path) -> sqlite3.Connection:
@@ -78,9 +78,12 @@ def cases_without_upkeep(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT count(*) FROM upkeep_due").fetchone()[0]
 
 
-def deferred_indexes(conn: sqlite3.Connection) -> int:
-    """Indexes a first bulk load dropped and has not built again (store/bulk_indexes.py)."""
-    return conn.execute("SELECT count(*) FROM deferred_indexes").fetchone()[0]
+def deferred_indexes(conn: sqlite3.Connection) -> tuple[int, bool]:
+    """Indexes a first bulk load dropped and has not built again (store/bulk_indexes.py),
+    and whether the board's tallies wait for its end too."""
+    names = [row[0] for row in conn.execute("SELECT name FROM deferred_indexes")]
+    tallies = [name for name in names if name in TALLY_TRIGGERS]
+    return len(names) - len(tallies), bool(tallies)
 
 
 def unfiled_raw(conn: sqlite3.Connection) -> tuple[int, int]:

@@ -647,6 +647,10 @@ TALLIES_OF_CASES = f"""
     UNION ALL SELECT 'held', channel, owner, count(*) FROM cases
         WHERE owner IS NOT NULL AND status IN ('pending', 'on_hold') GROUP BY 2, 3"""
 
+# The triggers that keep the tallies (a first bulk load drops them and counts afresh at its
+# end: store/bulk_indexes.py).
+TALLY_TRIGGERS = ("cases_tally_insert", "cases_tally_update", "cases_tally_delete")
+
 MIGRATION_23 = f"""
 CREATE TABLE tallies (
     name TEXT NOT NULL,

@@ -15,11 +15,20 @@ from omnitui.model import InboundEvent
 from omnitui.store import bulk_indexes
 from omnitui.store.bulk_indexes import DEFERRABLE, built_at_the_end
 from omnitui.store.db import Store
+from omnitui.store.schema import TALLIES_OF_CASES, TALLY_TRIGGERS
 
 
 def indexes(store: Store) -> dict[str, str]:
     return dict(store.conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"))
+
+
+def triggers(store: Store) -> dict[str, str]:
+    return dict(store.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
+
+
+def tallies(store: Store) -> set[tuple[str, str, str, int]]:
+    return set(store.conn.execute("SELECT name, bucket, key, n FROM tallies WHERE n != 0"))
 
 
 def cases(store: Store) -> list[int]:
@@ -29,11 +38,13 @@ def cases(store: Store) -> list[int]:
 
 def test_a_first_load_files_without_the_readers_indexes_and_builds_them_at_its_end(
         store: Store, pipeline: Pipeline, email_event: Callable[..., InboundEvent]) -> None:
-    fresh = indexes(store)
+    fresh, fresh_triggers = indexes(store), triggers(store)
     assert set(DEFERRABLE) <= set(fresh)  # each name is a real index of today's schema
+    assert set(TALLY_TRIGGERS) <= set(fresh_triggers)
     with pipeline.bulk():
         away = indexes(store)
         assert set(away) == set(fresh) - set(DEFERRABLE)
+        assert set(triggers(store)) == set(fresh_triggers) - set(TALLY_TRIGGERS)
         # what a console opening meanwhile reads first, and what queries name INDEXED BY
         assert {"cases_active_priority", "cases_active_queue", "cases_active_channel",
                 "cases_waiting", "cases_active_age"} <= set(away)
@@ -42,13 +53,19 @@ def test_a_first_load_files_without_the_readers_indexes_and_builds_them_at_its_e
         [check] = [c for c in run_checks(Settings(), store.path) if c.name == "indexes"]
         assert check.ok and check.detail == (
             f"a first import or backlog is filing: {len(DEFERRABLE)} indexes of the "
-            "console's views are built when it ends")
+            "console's views and the board's counts are built when it ends")
         other = Store(store.path)  # a console opening meanwhile: the load is running
         assert set(indexes(other)) == set(away)
         assert len(cases(other)) == 3  # the same rows, sorted without the index
         other.close()
-    assert indexes(store) == fresh
+    assert indexes(store) == fresh and triggers(store) == fresh_triggers
     assert store.conn.execute("SELECT count(*) FROM deferred_indexes").fetchone()[0] == 0
+    # the board's counts, made at the end, are what the triggers would have kept
+    assert tallies(store) == set(store.conn.execute(TALLIES_OF_CASES))
+    assert sum(n for name, _, _, n in tallies(store) if name == "opened") == 3
+    with store.write() as conn:  # and the triggers keep them again
+        conn.execute("UPDATE cases SET status = 'solved', solved_at = created_at")
+    assert tallies(store) == set(store.conn.execute(TALLIES_OF_CASES))
 
 
 def test_a_load_on_a_store_with_cases_keeps_every_index(
@@ -92,3 +109,5 @@ def test_a_load_builds_at_its_end_what_a_killed_one_left(
         other.close()
         list(pipeline.ingest_many([email_event("second@example.com")]))
     assert indexes(store) == fresh
+    # the case filed while the killed load had the tally triggers away is counted
+    assert sum(n for name, _, _, n in tallies(store) if name == "opened") == 2
