@@ -166,6 +166,24 @@ def since_day(text: str | None) -> str | None:
         raise UsageError(f"--since {text!r} is not a date such as 2026-11-30") from None
 
 
+def history_cutoff(text: str | None) -> "datetime | None":
+    """`import --history-before`: a date (its midnight, UTC), `none` (no history: every
+    conversation an open case), or by default 30 days ago; a usage error otherwise."""
+    from datetime import UTC, date, datetime, time
+
+    from omnitui.services.archive import default_cutoff
+
+    if text is None:
+        return default_cutoff(datetime.now(UTC))
+    if text.strip().lower() == "none":
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(text), time(), UTC)
+    except ValueError:
+        raise UsageError(f"--history-before {text!r} is not a date such as 2026-11-30, "
+                         "nor none") from None
+
+
 def story_end(text: str | None) -> "datetime | None":
     """`demo --until`: a past moment (UTC unless it names its offset); a usage error
     otherwise."""
@@ -309,24 +327,32 @@ def demo(typer_ctx: typer.Context,
 def import_(typer_ctx: typer.Context,
             paths: Annotated[list[Path], typer.Argument(
                 help="mbox files, Maildir folders, .eml files, or folders of them.")],
+            history_before: Annotated[str | None, typer.Option(
+                "--history-before", metavar="YYYY-MM-DD|none",
+                help="Conversations with no message since this day are filed as solved "
+                     "history, not as open cases late by months (default: 30 days ago; none: "
+                     "every conversation an open case).", show_default=False)] = None,
             ) -> None:
-    """Import mail through the ingest pipeline; importing the same mail again adds nothing."""
+    """Import mail through the ingest pipeline; importing the same mail again adds nothing.
+    Old conversations become solved history; the recent ones, the team's open cases."""
     from omnitui import output
     from omnitui.channels.email.sources import iter_mail_files, mail_size
     from omnitui.importer import import_mail
 
     context = ctx(typer_ctx)
+    cutoff = history_cutoff(history_before)
     mail = iter_mail_files(paths)  # a mistyped path fails here, before a store is created
     total = mail_size(paths)
     try:
         with context.open_store(must_exist=False) as store, \
                 output.import_progress(total) as progress:
-            counts = import_mail(store, context.settings, mail, progress=progress)
+            counts = import_mail(store, context.settings, mail, progress=progress,
+                                 history_before=cutoff)
     except KeyboardInterrupt:
         say("interrupted: the messages filed so far are kept; the same import again files "
             "the rest (what is stored already is skipped)")
         raise
-    typer.echo(output.import_report(counts))
+    typer.echo(output.import_report(counts, cutoff))
 
 
 def _statuses(values: list[str] | None) -> list[str] | None:

@@ -10,6 +10,7 @@ every already-stored message a no-op).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Protocol
@@ -18,6 +19,7 @@ from omnitui.channels.email.parse import parse_email
 from omnitui.config import Intent, SemanticSettings, Settings, TriageSettings
 from omnitui.ingest.readahead import Helpers, default_workers
 from omnitui.model import InboundEvent
+from omnitui.services.archive import solve_as_history
 from omnitui.services.intake import intake_pipeline
 from omnitui.store.blobs import stored
 from omnitui.store.db import Store
@@ -68,14 +70,16 @@ class Progress(Protocol):
 
 
 def import_mail(store: Store, settings: Settings, mail: Iterator[MailItem], *,
-                workers: int | None = None, progress: Progress | None = None
-                ) -> dict[str, int]:
+                workers: int | None = None, progress: Progress | None = None,
+                history_before: datetime | None = None) -> dict[str, int]:
     """Import every message of `mail`, which `iter_mail_files` gives for the paths it has
     checked (so a mistyped path fails before any store is created); returns counts a person
     can check. `progress` hears of the messages filed and the bytes they were, and when the
-    load's end begins."""
+    load's end begins. `history_before`: the cases of this mail (new, or filed by an earlier
+    run of it) quiet since then are solved as history (services/archive.py)."""
     pipeline = intake_pipeline(store, settings)
-    counts = {"imported": 0, "duplicates": 0, "with_errors": 0}
+    counts = {"imported": 0, "duplicates": 0, "with_errors": 0, "history": 0}
+    cases: set[int] = set()
     workers = default_workers() if workers is None else workers
     consumed = 0
 
@@ -89,6 +93,8 @@ def import_mail(store: Store, settings: Settings, mail: Iterator[MailItem], *,
         events = parsed_events(mail, helpers, store.attachments_dir, settings)
         n = 0
         for n, result in enumerate(pipeline.ingest_many(counted(events)), start=1):
+            if result.case_id is not None:
+                cases.add(result.case_id)
             if result.duplicate:
                 counts["duplicates"] += 1
             else:
@@ -98,4 +104,6 @@ def import_mail(store: Store, settings: Settings, mail: Iterator[MailItem], *,
                 progress.filed(n, consumed)
         if progress:
             progress.finishing(n)
+        if history_before is not None:  # before the load's end works out their clocks
+            counts["history"] = solve_as_history(store, cases, history_before)
     return counts

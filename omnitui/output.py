@@ -358,9 +358,15 @@ def print_summary(conn: sqlite3.Connection, path: Path) -> None:
         out.print(line, soft_wrap=True)
 
 
-def import_report(counts: dict[str, int]) -> str:
-    return (f"{counts['imported']:,} imported, {counts['duplicates']:,} already in the store, "
-            f"{counts['with_errors']:,} with parse errors (stored raw, see `omnitui case`)")
+def import_report(counts: dict[str, int], history_before: datetime | None = None) -> str:
+    report = (f"{counts['imported']:,} imported, {counts['duplicates']:,} already in the "
+              f"store, {counts['with_errors']:,} with parse errors (stored raw, see `omnitui "
+              "case`)")
+    if counts.get("history"):
+        report += (f"\n{plural(counts['history'], 'conversation')} with no message since "
+                   f"{history_before:%Y-%m-%d} filed as solved history (the day is "
+                   "--history-before's)")
+    return report
 
 
 @contextmanager

@@ -92,9 +92,12 @@ def reply(conn: sqlite3.Connection, case_id: int, *, author: str, text: str, at:
 
 def set_status(conn: sqlite3.Connection, case_id: int, status: Status, *, actor: str,
                at: datetime, pause_reason: str | None = None,
-               expected_version: int | None = None) -> int:
+               expected_version: int | None = None, why: str | None = None,
+               ended: datetime | None = None) -> int:
     """Move a case to `status` (pausing stops its SLA clocks: services/sla.py replays them
-    from this audit row); solving records when."""
+    from this audit row); solving records when: `at`, or `ended` if given (the time an
+    imported conversation ended, for the reports of its days). `why`: said after the
+    change, in the audit row (a move no person asked for says its cause)."""
     case = case_store.require_case(conn, case_id)
     if status in PAUSED and not pause_reason:
         raise StoreError(f"{status} needs a pause reason (what the case is waiting on)")
@@ -102,12 +105,13 @@ def set_status(conn: sqlite3.Connection, case_id: int, status: Status, *, actor:
     values: dict[str, object] = {"status": status, "updated_at": when,
                                  "pause_reason": pause_reason if status in PAUSED else None}
     if status in (Status.SOLVED, Status.CLOSED):
-        values["solved_at"] = case["solved_at"] or when
+        values["solved_at"] = case["solved_at"] or (db_time(ended) if ended else when)
     else:
         values["solved_at"] = None
     changes = ChangeSet()
     case_store.update_case(conn, case_id, values, changes, expected_version=expected_version)
     reason = f"{case['status']} -> {status}" + (f" ({pause_reason})" if pause_reason else "")
+    reason += f": {why}" if why else ""
     return record_audit(conn, actor=actor, action="case.status", case_id=case_id,
                         reason=reason, changes=changes, at=when)
 

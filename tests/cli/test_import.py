@@ -3,6 +3,7 @@ nothing and duplicate nothing."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -10,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from omnitui.store.schema import TALLY_TRIGGERS
@@ -278,3 +280,89 @@ def test_in_a_terminal_the_import_shows_its_share_done_and_the_time_left(
     assert "400 messages" in drawn and "updating cases" in drawn
     assert drawn.rstrip().endswith("400 imported, 0 already in the store, 0 with parse "
                                    "errors (stored raw, see `omnitui case`)")
+
+
+def write_conversations(path: Path) -> None:
+    """An old mailbox's kind of content: a conversation of last spring (a question and its
+    follow-up), another as old that an agent of ours will take up, and one of yesterday."""
+    spring = datetime(2025, 4, 2, 9, 30, tzinfo=UTC)
+    mail = [
+        make_email("old@example.com", name="Olga Old", subject="Invoice question",
+                   message_id="old1@example.com", date=spring),
+        make_email("old@example.com", name="Olga Old", subject="Re: Invoice question",
+                   message_id="old2@example.com", in_reply_to="old1@example.com",
+                   date=spring + timedelta(days=3)),
+        make_email("kept@example.com", name="Kim Kept", subject="Export broken",
+                   message_id="kept1@example.com", date=spring),
+        make_email("new@example.com", name="Nia New", subject="Cannot log in",
+                   message_id="new1@example.com", date=datetime.now(UTC) - timedelta(days=1)),
+    ]
+    with path.open("wb") as fh:
+        for raw in mail:
+            fh.write(b"From sender@example.com Thu Jan  1 00:00:00 2026\n")
+            fh.write(raw.replace(b"\r\n", b"\n") + b"\n")
+
+
+def case_of(db: Path, external_id: str) -> int:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT case_id FROM messages WHERE external_id LIKE ?",
+                            (f"%{external_id}%",)).fetchone()[0]
+
+
+def test_old_conversations_are_filed_as_solved_history_and_recent_ones_as_work(
+        omnitui: Run, tmp_path: Path) -> None:
+    """A team's first import is its old mailbox: last spring's conversations were answered
+    in another tool, and must not bury the queue as cases late by a year and a half."""
+    mbox = tmp_path / "archive.mbox"
+    write_conversations(mbox)
+    db = ("--db", str(tmp_path / "s.db"))
+    # an earlier import of it opened every case (--history-before none) and an agent took
+    # up one of the old ones: the team's, it stays open
+    first = omnitui(*db, "import", "--history-before", "none", str(mbox)).stdout
+    assert "history" not in first
+    kept = case_of(tmp_path / "s.db", "kept1")
+    omnitui(*db, "--agent", "alice", "note", str(kept), "Asking engineering")
+    again = omnitui(*db, "import", str(mbox)).stdout
+    cutoff = (datetime.now(UTC) - timedelta(days=30)).date()
+    assert again == ("0 imported, 4 already in the store, 0 with parse errors (stored raw, "
+                     "see `omnitui case`)\n1 conversation with no message since "
+                     f"{cutoff:%Y-%m-%d} filed as solved history (the day is "
+                     "--history-before's)\n")
+    queue = omnitui(*db, "cases").stdout
+    assert "Cannot log in" in queue and "Export broken" in queue
+    assert "Invoice" not in queue
+    old = case_of(tmp_path / "s.db", "old1")
+    shown = json.loads(omnitui(*db, "case", str(old), "--format", "json").stdout)
+    assert shown["case"]["status"] == "solved"
+    assert all(t["state"] not in ("running", "at risk", "breached")
+               for t in shown["sla"]["targets"])
+    assert shown["case"]["sla_due"] is None  # nothing for the scheduler to escalate
+    told = omnitui(*db, "history", "--case", str(old)).stdout
+    assert f"imported as history: no message since {cutoff:%Y-%m-%d}" in told
+    # the board's "solved today" is not the import's: solved when its last message came
+    with sqlite3.connect(tmp_path / "s.db") as conn:
+        assert conn.execute("SELECT solved_at FROM cases WHERE id = ?", (old,)
+                            ).fetchone() == ("2025-04-05 09:30:00",)
+        assert conn.execute("SELECT bucket FROM tallies WHERE name = 'solved' AND n > 0"
+                            ).fetchall() == [("2025-04-05 09",)]
+
+
+def test_the_first_import_files_old_mail_as_history_and_a_day_can_be_given(
+        omnitui: Run, tmp_path: Path) -> None:
+    mbox = tmp_path / "archive.mbox"
+    write_conversations(mbox)
+    db = tmp_path / "s.db"
+    out = omnitui("--db", str(db), "import", str(mbox)).stdout
+    assert "2 conversations with no message since" in out
+    queue = json.loads(omnitui("--db", str(db), "cases", "--format", "json").stdout)
+    assert [case["subject"] for case in queue] == ["Cannot log in"]  # yesterday's alone
+    other = tmp_path / "other.db"
+    out = omnitui("--db", str(other), "import", "--history-before", "2025-04-04",
+                  str(mbox)).stdout
+    assert "1 conversation with no message since 2025-04-04 filed" in out  # Kim's only
+    wrong = omnitui("--db", str(tmp_path / "x.db"), "import", "--history-before",
+                    "last spring", str(mbox), check=False)
+    assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
+    assert ("--history-before 'last spring' is not a date such as 2026-11-30, nor none"
+            in wrong.stderr)
+    assert not (tmp_path / "x.db").exists()
