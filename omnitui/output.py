@@ -363,9 +363,8 @@ def import_report(counts: dict[str, int], history_before: datetime | None = None
               f"store, {counts['with_errors']:,} with parse errors (stored raw, see `omnitui "
               "case`)")
     if counts.get("history"):
-        report += (f"\n{plural(counts['history'], 'conversation')} with no message since "
-                   f"{history_before:%Y-%m-%d} filed as solved history (the day is "
-                   "--history-before's)")
+        report += (f"\n{plural(counts['history'], 'conversation')} filed as solved history "
+                   f"(no message since {history_before:%Y-%m-%d})")
     return report
 
 

@@ -325,9 +325,8 @@ def test_old_conversations_are_filed_as_solved_history_and_recent_ones_as_work(
     again = omnitui(*db, "import", str(mbox)).stdout
     cutoff = (datetime.now(UTC) - timedelta(days=30)).date()
     assert again == ("0 imported, 4 already in the store, 0 with parse errors (stored raw, "
-                     "see `omnitui case`)\n1 conversation with no message since "
-                     f"{cutoff:%Y-%m-%d} filed as solved history (the day is "
-                     "--history-before's)\n")
+                     "see `omnitui case`)\n1 conversation filed as solved history (no "
+                     f"message since {cutoff:%Y-%m-%d})\n")
     queue = omnitui(*db, "cases").stdout
     assert "Cannot log in" in queue and "Export broken" in queue
     assert "Invoice" not in queue
@@ -353,13 +352,13 @@ def test_the_first_import_files_old_mail_as_history_and_a_day_can_be_given(
     write_conversations(mbox)
     db = tmp_path / "s.db"
     out = omnitui("--db", str(db), "import", str(mbox)).stdout
-    assert "2 conversations with no message since" in out
+    assert "2 conversations filed as solved history (no message since" in out
     queue = json.loads(omnitui("--db", str(db), "cases", "--format", "json").stdout)
     assert [case["subject"] for case in queue] == ["Cannot log in"]  # yesterday's alone
     other = tmp_path / "other.db"
     out = omnitui("--db", str(other), "import", "--history-before", "2025-04-04",
                   str(mbox)).stdout
-    assert "1 conversation with no message since 2025-04-04 filed" in out  # Kim's only
+    assert "1 conversation filed as solved history (no message since 2025-04-04)" in out
     wrong = omnitui("--db", str(tmp_path / "x.db"), "import", "--history-before",
                     "last spring", str(mbox), check=False)
     assert wrong.returncode == 2 and "Traceback" not in wrong.stderr

@@ -448,6 +448,27 @@ def test_sla_column_is_coloured_by_state_and_age_and_tags_show() -> None:
         assert cells["tags"][0].strip() == "vip billing"
 
 
+def test_a_row_in_wide_characters_keeps_every_column_in_its_place() -> None:
+    """A Japanese subject and name take two cells a character: cut by characters, the
+    row ran past the screen's edge and the status column lost its letters."""
+    from rich.cells import cell_len
+
+    from omnitui.model import CaseSummary
+    from omnitui.store.db import utc_now
+    from omnitui.tui.widgets.case_list import layout, row_cells
+
+    now = utc_now()
+    row = CaseSummary(7, 1, "山田 太郎 様 (株式会社サンプル)",
+                      "注文 A567897 について、至急ご確認ください", "email", "new", None,
+                      "general", [], 10, "standard", None, "2026-12-01 10:00:00", None, 1)
+    for width in (80, 120, 200):
+        cells = row_cells(row, width, now)
+        assert {name: cell_len(cells[name][0]) for name, _ in layout(width)} == dict(
+            layout(width))
+        assert cells["status"][0].strip() == "new"
+    assert row_cells(row, 80, now)["subject"][0].rstrip().endswith("…")
+
+
 def test_toasts_show_outside_text_literally(demo_db: Path) -> None:
     async def script(app: OmnituiApp, pilot: object) -> None:
         app.notify("saved /tmp/[red]evil[/red].txt")  # a file name from an attachment

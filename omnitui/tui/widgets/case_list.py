@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import lru_cache
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Region, Size
@@ -60,8 +61,13 @@ def layout(width: int) -> tuple[tuple[str, int], ...]:
 
 
 def _cell(text: str, width: int) -> str:
+    """`text` in exactly `width` terminal cells, cut with "…" (a Japanese subject's
+    characters take two cells each: cut by characters, it pushed the row's last columns
+    off the screen)."""
     text = sanitize(text, multiline=False)
-    return (text[: width - 2] + "…" if len(text) > width - 1 else text).ljust(width)
+    if cell_len(text) > width - 1:
+        text = set_cell_size(text, width - 2) + "…"
+    return set_cell_size(text, width)
 
 
 # Seconds from now to a due time of a case in a queue, in its SLA policy's time (business
