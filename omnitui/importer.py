@@ -19,7 +19,7 @@ from omnitui.channels.email.parse import parse_email
 from omnitui.config import Intent, SemanticSettings, Settings, TriageSettings
 from omnitui.ingest.readahead import Helpers, default_workers
 from omnitui.model import InboundEvent
-from omnitui.services.archive import solve_as_history
+from omnitui.services.archive import History
 from omnitui.services.intake import intake_pipeline
 from omnitui.store.blobs import stored
 from omnitui.store.db import Store
@@ -78,7 +78,7 @@ def import_mail(store: Store, settings: Settings, mail: Iterator[MailItem], *,
     load's end begins. `history_before`: the cases of this mail (new, or filed by an earlier
     run of it) quiet since then are solved as history (services/archive.py)."""
     pipeline = intake_pipeline(store, settings)
-    counts = {"imported": 0, "duplicates": 0, "with_errors": 0, "history": 0}
+    counts = {"imported": 0, "duplicates": 0, "with_errors": 0}
     cases: set[int] = set()
     workers = default_workers() if workers is None else workers
     consumed = 0
@@ -89,7 +89,8 @@ def import_mail(store: Store, settings: Settings, mail: Iterator[MailItem], *,
             consumed += len(event.raw)
             yield event
 
-    with parser_helpers(workers, settings) as helpers, pipeline.bulk(helpers):
+    history = History(store, cases, history_before) if history_before else None
+    with parser_helpers(workers, settings) as helpers, pipeline.bulk(helpers, history):
         events = parsed_events(mail, helpers, store.attachments_dir, settings)
         n = 0
         for n, result in enumerate(pipeline.ingest_many(counted(events)), start=1):
@@ -104,6 +105,5 @@ def import_mail(store: Store, settings: Settings, mail: Iterator[MailItem], *,
                 progress.filed(n, consumed)
         if progress:
             progress.finishing(n)
-        if history_before is not None:  # before the load's end works out their clocks
-            counts["history"] = solve_as_history(store, cases, history_before)
+    counts["history"] = history.solved if history else 0
     return counts

@@ -109,7 +109,8 @@ def set_status(conn: sqlite3.Connection, case_id: int, status: Status, *, actor:
     else:
         values["solved_at"] = None
     changes = ChangeSet()
-    case_store.update_case(conn, case_id, values, changes, expected_version=expected_version)
+    case_store.update_case(conn, case_id, values, changes, expected_version=expected_version,
+                           current=case)
     reason = f"{case['status']} -> {status}" + (f" ({pause_reason})" if pause_reason else "")
     reason += f": {why}" if why else ""
     return record_audit(conn, actor=actor, action="case.status", case_id=case_id,
@@ -132,7 +133,8 @@ def assign(conn: sqlite3.Connection, case_id: int, owner: str | None, *, actor: 
         if previous and previous != owner:
             values["reassignments"] = case["reassignments"] + 1
     changes = ChangeSet()
-    case_store.update_case(conn, case_id, values, changes, expected_version=expected_version)
+    case_store.update_case(conn, case_id, values, changes, expected_version=expected_version,
+                           current=case)
     return record_audit(conn, actor=actor, action="case.assigned", case_id=case_id,
                         reason=reason or f"{case['owner'] or 'nobody'} -> {owner or 'nobody'}",
                         changes=changes, at=db_time(at))

@@ -3,63 +3,88 @@
 A team's first `omnitui import` is usually its old mailbox: years of conversations answered
 in another tool, whose replies are not in the mailbox. Filed as they came, each became an
 open case late by months: the queue buried under them, the board's waiting and late counts
-meaningless, and every breach escalated by the daemon's scheduler. So an import files each
-case it brought whose newest message is older than a cutoff (`omnitui import
---history-before`, 30 days ago by default) as solved, at that message's time, with the reason
-on the case: searchable, on the customer's timeline, counted in the reports of its own days,
-and a new message from the customer threads to it like to any solved case.
+meaningless, and every breach escalated by the daemon's scheduler. So an import solves each
+case of its mail whose newest message is older than a cutoff (`omnitui import
+--history-before`, 30 days ago by default), with the reason on the case: searchable, on the
+customer's timeline, and a new message from the customer threads to it like to any solved
+case. Its clocks stop at the import, but `solved_at` is its last message's time, so the
+board's "solved today" and the reports' days are not the import's.
 
-Only cases nobody of the team has touched: no agent's reply, note or action on it (a case the
-daemon filed a month ago and an agent is working on stays as it is).
+Only cases nobody of the team has touched: no agent's reply, note or action on it (a case
+the daemon filed a month ago and an agent is working on stays as it is).
+
+The solving is the load's `ending` (services/upkeep.py): done a run of cases at a time as the
+load's end reaches them, while its helper processes work out the clocks of the runs before
+(on 10,000 messages, solving 2,399 cases cost 0.45 s as a step of its own).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterator
 from datetime import datetime, timedelta
+from itertools import islice
 
 from omnitui.ingest.persist import ACTOR
 from omnitui.model import Status
 from omnitui.services.actions import set_status
+from omnitui.services.upkeep import Due
 from omnitui.store.cases import mark_upkeep_due
 from omnitui.store.db import Store, db_time, parse_db_time, utc_now
 
 HISTORY_DAYS = 30  # the default cutoff: conversations quiet for longer are history
-BATCH = 500  # cases a transaction
+RUN = 512  # marked cases a transaction (about 25 ms of the write lock)
 
 
 def default_cutoff(now: datetime) -> datetime:
     return now - timedelta(days=HISTORY_DAYS)
 
 
-def solve_as_history(store: Store, case_ids: Iterable[int], before: datetime) -> int:
-    """Solve each of `case_ids` that is new or open, untouched by the team, and whose newest
-    message is older than `before`: now, as its clocks and history tell it, but solved
-    at that message's time in the reports (the board's "solved today" is not the import's);
-    returns how many."""
-    why = f"imported as history: no message since {before:%Y-%m-%d}"
-    now = utc_now()  # when it happens: after the messages as the clocks replay them
-    solved = 0
-    ordered = sorted(set(case_ids))
-    for start in range(0, len(ordered), BATCH):
-        chunk = tuple(ordered[start:start + BATCH])
-        with store.write() as conn:
-            quiet = _quiet_since(conn, chunk, db_time(before))
-            solves = {}
-            for case_id, newest, received in quiet:
-                # the clocks order what falls in one second status first: a message filed
-                # in the solve's second would seem to come after it and reopen the case
+class History:
+    """An import's `ending`: solve each of `case_ids` (the cases its mail was filed on, new
+    or not) that is new or open, untouched by the team, and quiet since `before`. `solved`
+    counts them."""
+
+    def __init__(self, store: Store, case_ids: set[int], before: datetime) -> None:
+        self.store = store
+        self.case_ids = case_ids
+        self.before = before
+        self.solved = 0
+
+    def __call__(self, marked: Iterator[Due]) -> Iterator[Due]:
+        """The marks with the solved cases' marks moved to their solve; then the cases of
+        the mail that were not marked (stored by an earlier run), solved and marked."""
+        left = set(self.case_ids)
+        while run := list(islice(marked, RUN)):
+            left.difference_update(case_id for case_id, _ in run)
+            moved = self._solve([case_id for case_id, _ in run if case_id in self.case_ids])
+            yield from ((case_id, moved.get(case_id, as_of)) for case_id, as_of in run)
+        ordered = sorted(left)
+        for start in range(0, len(ordered), RUN):
+            yield from sorted(self._solve(ordered[start:start + RUN]).items())
+
+    def _solve(self, case_ids: list[int]) -> dict[int, str]:
+        """Solve those of `case_ids` that are quiet; their new marks, as of each solve."""
+        if not case_ids:
+            return {}
+        why = f"imported as history: no message since {self.before:%Y-%m-%d}"
+        now = utc_now()
+        solves = {}
+        with self.store.write() as conn:
+            for case_id, newest, received in _quiet_since(conn, case_ids,
+                                                           db_time(self.before)):
+                # the clocks put what falls in one second status first: a message filed in
+                # the solve's second would seem to come after it and reopen the case
                 at = max(now, parse_db_time(received) + timedelta(seconds=1))
                 set_status(conn, case_id, Status.SOLVED, actor=ACTOR, at=at, why=why,
                            ended=parse_db_time(newest))
                 solves[case_id] = db_time(at)
             mark_upkeep_due(conn, solves)  # their clocks and scores as of the solve
-            solved += len(quiet)
-    return solved
+        self.solved += len(solves)
+        return solves
 
 
-def _quiet_since(conn: sqlite3.Connection, case_ids: tuple[int, ...],
+def _quiet_since(conn: sqlite3.Connection, case_ids: list[int],
                  before: str) -> list[tuple[int, str, str]]:
     """(case, its newest message's time, when we received the last) of those of `case_ids`
     new or open, with no audit row from a person (the pipeline and omnitui's own automations

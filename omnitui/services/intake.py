@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from omnitui.config import Settings
 from omnitui.model import InboundEvent, IngestResult
 from omnitui.services.events import from_product_webhook, from_webhook
-from omnitui.services.upkeep import Upkeep
+from omnitui.services.upkeep import Ending, Upkeep
 from omnitui.store.db import Store, utc_now
 
 if TYPE_CHECKING:
@@ -53,15 +53,18 @@ def intake_pipeline(store: Store, settings: Settings, *,
             router.came_in(conn, result.case_id, new=result.new_case,
                            reopened=result.reopened, now=now)
     @contextmanager
-    def bulk_load(helpers: Helpers | None = None) -> Iterator[None]:
+    def bulk_load(helpers: Helpers | None = None,
+                  ending: Ending | None = None) -> Iterator[None]:
         """A load of many batches (an import, a daemon's backlog): each case brought up to
-        date once, at the end (`Upkeep.bulk`, shared with the load's `helpers`), the WAL
+        date once, at the end (`Upkeep.bulk`, shared with the load's `helpers`, after the
+        load's own `ending` step on it), the WAL
         checkpointed every 64 MB meanwhile (`Store.bulk_checkpoints`); on a store with no
         cases yet, the indexes only readers use are built after that end
         (`bulk_indexes.built_at_the_end`)."""
         from omnitui.store.bulk_indexes import built_at_the_end
 
-        with built_at_the_end(store), upkeep.bulk(store, helpers), store.bulk_checkpoints():
+        with built_at_the_end(store), upkeep.bulk(store, helpers, ending), \
+                store.bulk_checkpoints():
             yield
 
     automations: list[Automation] = []

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cache, partial
@@ -40,6 +40,11 @@ BATCH = 500
 HELPED_WINDOW = 512  # cases handed to a load's helpers a round, and written a transaction (about
 # 60 ms of the write lock): 10,000 messages' 2,411 cases took 0.38-0.46 s at 64 or 128, 0.34-0.37 s
 WAITING = (Status.NEW, Status.OPEN)
+Due = tuple[int, str]  # a case marked for upkeep, and as of when
+# What a load does to its marked cases as its end reaches them, before their upkeep is
+# worked out (an import's old conversations solved as history: services/archive.py): the
+# marks in, the marks to work out (as they are then) out.
+Ending = Callable[[Iterator[Due]], Iterator[Due]]
 
 
 @record
@@ -80,19 +85,21 @@ class Upkeep:
             self._pending = None
 
     @contextmanager
-    def bulk(self, store: Store, helpers: Helpers | None = None) -> Iterator[None]:
+    def bulk(self, store: Store, helpers: Helpers | None = None,
+             ending: Ending | None = None) -> Iterator[None]:
         """Around a load of many batches (an import, the daemon's backlog): a case whose
         messages come in several batches is brought up to date once, when the load ends
         (10,000 messages of a mailbox touched 2,411 cases in 8,522 batch refreshes). Each
         batch marks its cases in `upkeep_due` as it commits, so a load killed midway leaves
         them marked: the next load's end, or the daemon's scheduler, finishes them.
-        `helpers`: the load's worker processes, to share that end's work."""
+        `helpers`: the load's worker processes, to share that end's work; `ending`: the
+        load's own last step, on each case as the end reaches it."""
         self._deferred = True
         try:
             yield
         finally:
             self._deferred = False
-        finish_due(store, self, helpers)
+        finish_due(store, self, helpers, ending)
 
     def refresh(self, conn: sqlite3.Connection, case_id: int, now: datetime) -> None:
         """The case's clocks replayed and its score recomputed, written in one statement
@@ -160,9 +167,12 @@ class Upkeep:
         return score(facts, self.settings.priority, self.sla.calendar(policy), now)
 
 
-def finish_due(store: Store, upkeep: Upkeep, helpers: Helpers | None = None) -> int:
+def finish_due(store: Store, upkeep: Upkeep, helpers: Helpers | None = None,
+               ending: Ending | None = None) -> int:
     """Bring up to date the cases bulk loads marked, BATCH to a transaction; returns how
     many. A case marked again meanwhile (a load still running) keeps its later mark.
+    `ending` sees the marks first, as they are read (so its writes run while the helpers
+    work out the cases before).
 
     With `helpers` (the load's worker processes), they work each case's upkeep out from the
     committed store while this process writes what they found: the writing alone is left on
@@ -170,6 +180,8 @@ def finish_due(store: Store, upkeep: Upkeep, helpers: Helpers | None = None) -> 
     it meanwhile) is worked out again here; every change that moves a case's clocks or score
     (a message, an action) changes its row."""
     marked = _marked(store.conn)
+    if ending is not None:
+        marked = ending(marked)
     if helpers is None or not helpers.workers:
         worked, batch = ((item, None) for item in marked), BATCH
     else:  # a transaction a round: the helpers work out the next while this one writes
@@ -196,7 +208,7 @@ def finish_due(store: Store, upkeep: Upkeep, helpers: Helpers | None = None) -> 
     return done
 
 
-def _marked(conn: sqlite3.Connection) -> Iterator[tuple[int, str]]:
+def _marked(conn: sqlite3.Connection) -> Iterator[Due]:
     """(case, as of) of every marked case, in case order, BATCH rows a query."""
     after = 0
     while due := case_store.upkeep_due(conn, after, BATCH):

@@ -141,9 +141,12 @@ def touch_case(conn: sqlite3.Connection, case_id: int, values: dict[str, Any]) -
 
 
 def update_case(conn: sqlite3.Connection, case_id: int, values: dict[str, Any],
-                changes: ChangeSet, *, expected_version: int | None = None) -> None:
-    """An audited edit. With `expected_version`, a concurrent edit makes it fail loudly."""
-    current = require_case(conn, case_id)
+                changes: ChangeSet, *, expected_version: int | None = None,
+                current: Row | None = None) -> None:
+    """An audited edit. With `expected_version`, a concurrent edit makes it fail loudly.
+    `current`: the case as the caller read it in this transaction (else it is read here:
+    an import's end solving 2,399 old cases as history read each twice, 0.1 s)."""
+    current = current or require_case(conn, case_id)
     if expected_version is not None and current["version"] != expected_version:
         raise StoreError(f"case {case_id} was changed by someone else (version "
                          f"{current['version']}, you had {expected_version}); reload it")

@@ -1,0 +1,33 @@
+"""An import's old conversations solved as history, with the load's parser processes and
+without them (a one-core machine): the same cases, clocks stopped, nothing left marked."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from omnitui.config import Settings
+from omnitui.importer import import_mail
+from omnitui.store.db import Store
+from tests.conftest import make_email
+
+SPRING = datetime(2025, 4, 2, 9, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_an_import_solves_its_quiet_conversations_as_history(store: Store,
+                                                             workers: int) -> None:
+    mail = [("old", make_email("old@example.com", subject="Invoice", message_id="o1@x",
+                               date=SPRING)),
+            ("old", make_email("old@example.com", subject="Re: Invoice", message_id="o2@x",
+                               in_reply_to="o1@x", date=SPRING + timedelta(days=3))),
+            ("new", make_email("new@example.com", subject="Login", message_id="n1@x"))]
+    counts = import_mail(store, Settings(), iter(mail), workers=workers,
+                         history_before=datetime.now(UTC) - timedelta(days=30))
+    assert counts["history"] == 1
+    rows = dict(store.conn.execute("SELECT subject, status || ' ' || coalesce(solved_at, '-')"
+                                   " || ' ' || coalesce(sla_due, '-') FROM cases"))
+    assert rows == {"Invoice": "solved 2025-04-05 09:30:00 -",
+                    "Login": rows["Login"]} and rows["Login"].startswith("new - ")
+    assert store.conn.execute("SELECT count(*) FROM upkeep_due").fetchone() == (0,)
