@@ -152,6 +152,9 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
      "password_env = 'X'\nimap_security = 'ssl'", "mailboxes[0].imap_security must be one of"),
     ("[[mailboxes]]\nname = 'a'\naddress = 's@x.org'\nimap_host = 'h'\nusername = 'u'\n"
      "password_env = 'X'\npoll_interval = 1", "mailboxes[0].poll_interval must be at least"),
+    ("[[mailboxes]]\nname = 'a'\naddress = 's@x.org'\nimap_host = 'h'\nusername = 'u'\n"
+     "password_env = 'X'\nhistory_days = -30", "mailboxes[0].history_days must be 0 (no "
+     "history) or more days, got -30"),
     # saved views
     ("views = 'mine'", "views must be an array of tables, got 'mine'"),
     ("views = [3]", "views[0] must be a table, got 3"),

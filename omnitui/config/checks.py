@@ -228,6 +228,9 @@ def _check_mailbox(mailbox: MailboxSettings, where: str) -> None:
     if mailbox.poll_interval < 5:
         raise ConfigError(f"{where}.poll_interval must be at least 5 seconds, got "
                           f"{mailbox.poll_interval}")
+    if mailbox.history_days < 0:
+        raise ConfigError(f"{where}.history_days must be 0 (no history) or more days, got "
+                          f"{mailbox.history_days}")
 
 
 def _check_priority(priority: PrioritySettings, where: str) -> None:

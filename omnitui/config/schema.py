@@ -519,6 +519,9 @@ class MailboxSettings:
     mark_seen: bool = False  # set \Seen on mail once it is safely stored
     move_to: str = ""  # move mail to this folder once it is safely stored ("": leave it)
     poll_interval: int = 60  # seconds between polls when the server has no IDLE
+    # The first sync of a folder files its conversations quiet for this many days as solved
+    # history, not as open cases late by months (0: every one an open case).
+    history_days: int = 30
     smtp_host: str = ""  # "": this mailbox only receives
     smtp_port: int = 465
     smtp_security: str = "tls"

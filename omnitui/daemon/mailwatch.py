@@ -28,9 +28,11 @@ from omnitui.channels.email.imap import (
 )
 from omnitui.config import MailboxSettings, Settings, attachments_dir
 from omnitui.ingest.pipeline import Pipeline
+from omnitui.services.archive import FirstSync
 from omnitui.services.intake import intake_pipeline
 from omnitui.store import channel_state
 from omnitui.store.db import Store, db_time, utc_now
+from omnitui.wording import plural
 
 log = logging.getLogger("omnitui.imap")
 
@@ -138,7 +140,12 @@ def _sync(client: IMAPClient, store: Store, pipeline: Pipeline, mailbox: Mailbox
           folder: str, stop: threading.Event) -> None:
     """Fetch what is new (raw, at the server's speed), then file it on cases."""
     synced = sync_folder(client, store, mailbox, folder, stop=stop)
-    filed = ingest_pending(store, pipeline, stop=stop)
+    history = FirstSync(store)
+    filed = ingest_pending(store, pipeline, stop=stop, ending=history)
+    if history.solved:
+        log.info("%s: %s of the first sync, quiet for %d days, filed as solved history",
+                 account(mailbox, folder), plural(history.solved, "conversation"),
+                 mailbox.history_days)
     log.debug("%s: synced: %d fetched, %d filed", account(mailbox, folder), synced.stored,
               filed.messages)
     if synced.stored or synced.resynced or filed.messages or filed.failed:

@@ -31,14 +31,20 @@ from itertools import islice
 from pathlib import Path
 
 from omnitui.config import Intent, SemanticSettings, TriageSettings
-from omnitui.ingest.pipeline import Pipeline
+from omnitui.ingest.pipeline import Ending, Pipeline
 from omnitui.ingest.readahead import WINDOW, Helpers, default_workers
 from omnitui.ingest.updates import apply_customer_update, apply_receipt
 from omnitui.model import DeliveryReceipt, Inbound, InboundEvent, ProductEvent
 from omnitui.records import record
 from omnitui.store.blobs import stored
 from omnitui.store.db import Store, parse_db_time, savepoint
-from omnitui.store.messages import mark_processed, pending_count, pending_raw, still_pending
+from omnitui.store.messages import (
+    history_marked,
+    mark_processed,
+    pending_count,
+    pending_raw,
+    still_pending,
+)
 from omnitui.triage.classify import classify
 from omnitui.triage.intent import intent_classifier
 
@@ -77,7 +83,7 @@ class FilingResult:
 def file_pending(store: Store, pipeline: Pipeline, channel: str, parse: Parser, *,
                  batch: int = 1000, limit: int | None = None,
                  stop: threading.Event | None = None, hold: float = FILING_SECONDS,
-                 workers: int | None = None) -> FilingResult:
+                 workers: int | None = None, ending: Ending | None = None) -> FilingResult:
     """File the pending raw rows of `channel`, oldest first.
 
     Rows are parsed and read before the write transaction that files them — by `workers`
@@ -85,8 +91,11 @@ def file_pending(store: Store, pipeline: Pipeline, channel: str, parse: Parser, 
     for starting them; `parse` must then be picklable) — so the write lock is held for the
     pipeline's writes only. Each row is filed only if still pending inside that transaction,
     so two filers never file the same row twice. A backlog that big is also a bulk load:
-    its cases' clocks and scores are brought up to date once, when it is filed."""
-    backlog = _backlog(store, channel, limit) >= PARALLEL_FROM
+    its cases' clocks and scores are brought up to date once, when it is filed, after the
+    load's `ending`. So is a first sync's mail whatever its size (`history_before` on its
+    rows): its old conversations are solved as history before any clock could alarm."""
+    backlog = (_backlog(store, channel, limit) >= PARALLEL_FROM
+               or (ending is not None and history_marked(store.conn)))
     if workers is None:
         workers = default_workers() if backlog else 0
     settings = pipeline.settings
@@ -95,7 +104,7 @@ def file_pending(store: Store, pipeline: Pipeline, channel: str, parse: Parser, 
                    blob_dir=store.attachments_dir, durable=store.durable)
     counts = Counter({"messages": 0, "duplicates": 0, "failed": 0, "other": 0})
     with Helpers(workers) as helpers, \
-            pipeline.bulk(helpers) if backlog else nullcontext():  # cases kept up once
+            pipeline.bulk(helpers, ending) if backlog else nullcontext():  # kept up once
         outcomes = helpers.read_ahead(work, _pending_items(store, channel, batch, limit, stop))
         _file_outcomes(pipeline, outcomes, counts, stop, hold)
     return FilingResult(**counts)

@@ -33,7 +33,13 @@ from omnitui.vocabulary import SURVEY_ANSWER
 # it queues (an acknowledgement in the outbox, say) commits or rolls back with the message.
 Automation = Callable[[sqlite3.Connection, InboundEvent, IngestResult], None]
 Batch = Callable[[sqlite3.Connection], AbstractContextManager[object]]
-Bulk = Callable[..., AbstractContextManager[object]]  # given the load's helpers, if any
+Due = tuple[int, str]  # a case marked for upkeep, and as of when
+# What a load does to its marked cases as its end reaches them, before their upkeep is
+# worked out (old conversations solved as history: services/archive.py): the marks in, the
+# marks to work out (as they are then) out.
+Ending = Callable[[Iterator[Due]], Iterator[Due]]
+# What wraps a load: given its helpers and its ending, if any.
+Bulk = Callable[..., AbstractContextManager[object]]
 # What acts on a report about a product (an outage from a webhook): services/events.py.
 ProductEvents = Callable[[sqlite3.Connection, ProductEvent], int]
 
@@ -43,7 +49,7 @@ class Pipeline:
                  automations: Sequence[Automation] = (), *,
                  clock: Callable[[], datetime] = utc_now,
                  batch: Batch = lambda conn: nullcontext(),
-                 bulk: Bulk = nullcontext,
+                 bulk: Bulk = lambda helpers=None, ending=None: nullcontext(),
                  product_events: ProductEvents | None = None) -> None:
         """`clock`: when an item is received (the demo replays its story's days); `batch`:
         what wraps each bulk transaction (the automations' work done once per batch); `bulk`:

@@ -11,7 +11,9 @@ case. Its clocks stop at the import, but `solved_at` is its last message's time,
 board's "solved today" and the reports' days are not the import's.
 
 Only cases nobody of the team has touched: no agent's reply, note or action on it (a case
-the daemon filed a month ago and an agent is working on stays as it is).
+the daemon filed a month ago and an agent is working on stays as it is). The daemon does the
+same with the mail a folder's first sync fetches (`[[mailboxes]] history_days`, 30 by
+default): what an old inbox held before omnitui (`FirstSync`).
 
 The solving is the load's `ending` (services/upkeep.py): done a run of cases at a time as the
 load's end reaches them, while its helper processes work out the clocks of the runs before
@@ -24,16 +26,20 @@ import sqlite3
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from itertools import islice
+from typing import TYPE_CHECKING
 
 from omnitui.ingest.persist import ACTOR
 from omnitui.model import Status
 from omnitui.services.actions import set_status
-from omnitui.services.upkeep import Due
 from omnitui.store.cases import mark_upkeep_due
 from omnitui.store.db import Store, db_time, parse_db_time, utc_now
+from omnitui.store.messages import clear_history_marks, history_cases
+
+if TYPE_CHECKING:
+    from omnitui.ingest.pipeline import Due
 
 HISTORY_DAYS = 30  # the default cutoff: conversations quiet for longer are history
-RUN = 512  # marked cases a transaction (about 25 ms of the write lock)
+RUN = 512  # marked cases a transaction (about 0.1 s of the write lock)
 
 
 def default_cutoff(now: datetime) -> datetime:
@@ -54,34 +60,71 @@ class History:
     def __call__(self, marked: Iterator[Due]) -> Iterator[Due]:
         """The marks with the solved cases' marks moved to their solve; then the cases of
         the mail that were not marked (stored by an earlier run), solved and marked."""
+        why = f"imported as history: no message since {self.before:%Y-%m-%d}"
         left = set(self.case_ids)
         while run := list(islice(marked, RUN)):
             left.difference_update(case_id for case_id, _ in run)
-            moved = self._solve([case_id for case_id, _ in run if case_id in self.case_ids])
+            mine = [case_id for case_id, _ in run if case_id in self.case_ids]
+            moved = self._solve(mine, why)
             yield from ((case_id, moved.get(case_id, as_of)) for case_id, as_of in run)
         ordered = sorted(left)
         for start in range(0, len(ordered), RUN):
-            yield from sorted(self._solve(ordered[start:start + RUN]).items())
+            yield from sorted(self._solve(ordered[start:start + RUN], why).items())
 
-    def _solve(self, case_ids: list[int]) -> dict[int, str]:
-        """Solve those of `case_ids` that are quiet; their new marks, as of each solve."""
-        if not case_ids:
-            return {}
-        why = f"imported as history: no message since {self.before:%Y-%m-%d}"
-        now = utc_now()
-        solves = {}
+    def _solve(self, case_ids: list[int], why: str) -> dict[int, str]:
         with self.store.write() as conn:
-            for case_id, newest, received in _quiet_since(conn, case_ids,
-                                                           db_time(self.before)):
-                # the clocks put what falls in one second status first: a message filed in
-                # the solve's second would seem to come after it and reopen the case
-                at = max(now, parse_db_time(received) + timedelta(seconds=1))
-                set_status(conn, case_id, Status.SOLVED, actor=ACTOR, at=at, why=why,
-                           ended=parse_db_time(newest))
-                solves[case_id] = db_time(at)
-            mark_upkeep_due(conn, solves)  # their clocks and scores as of the solve
+            solves = solve_quiet(conn, case_ids, self.before, why)
         self.solved += len(solves)
         return solves
+
+
+class FirstSync:
+    """The daemon's filing `ending`: the cases of the mail a folder's first sync fetched
+    (its raw rows carry the sync's cutoff, `[[mailboxes]] history_days` before it) are solved
+    as history when untouched and quiet since then; the filed rows' cutoffs are cleared at
+    the end. A case of that mail that a later message keeps busy stays open."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.solved = 0
+
+    def __call__(self, marked: Iterator[Due]) -> Iterator[Due]:
+        while run := list(islice(marked, RUN)):
+            with self.store.write() as conn:
+                by_cutoff: dict[str, list[int]] = {}
+                for case_id, cutoff in history_cases(conn, [case_id for case_id, _ in run]):
+                    by_cutoff.setdefault(cutoff, []).append(case_id)
+                moved: dict[int, str] = {}
+                for cutoff, case_ids in by_cutoff.items():
+                    moved.update(solve_quiet(
+                        conn, case_ids, parse_db_time(cutoff),
+                        f"history from the mailbox's first sync: no message since "
+                        f"{cutoff[:10]}"))
+            self.solved += len(moved)
+            yield from ((case_id, moved.get(case_id, as_of)) for case_id, as_of in run)
+        with self.store.write() as conn:
+            clear_history_marks(conn)
+
+
+def solve_quiet(conn: sqlite3.Connection, case_ids: list[int], before: datetime,
+                why: str) -> dict[int, str]:
+    """Solve those of `case_ids` that are new or open, untouched by the team and quiet since
+    `before`: now, as their clocks and history tell it, but solved at their last message's
+    time in the reports (the board's "solved today" is not the load's); their new upkeep
+    marks, as of each solve."""
+    if not case_ids:
+        return {}
+    now = utc_now()
+    solves = {}
+    for case_id, newest, received in _quiet_since(conn, case_ids, db_time(before)):
+        # the clocks put what falls in one second status first: a message filed in the
+        # solve's second would seem to come after it and reopen the case
+        at = max(now, parse_db_time(received) + timedelta(seconds=1))
+        set_status(conn, case_id, Status.SOLVED, actor=ACTOR, at=at, why=why,
+                   ended=parse_db_time(newest))
+        solves[case_id] = db_time(at)
+    mark_upkeep_due(conn, solves)  # their clocks and scores as of the solve
+    return solves
 
 
 def _quiet_since(conn: sqlite3.Connection, case_ids: list[int],

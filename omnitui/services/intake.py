@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 from omnitui.config import Settings
 from omnitui.model import InboundEvent, IngestResult
 from omnitui.services.events import from_product_webhook, from_webhook
-from omnitui.services.upkeep import Ending, Upkeep
+from omnitui.services.upkeep import Upkeep
 from omnitui.store.db import Store, utc_now
 
 if TYPE_CHECKING:
-    from omnitui.ingest.pipeline import Automation, Pipeline
+    from omnitui.ingest.pipeline import Automation, Ending, Pipeline
     from omnitui.ingest.readahead import Helpers
 
 

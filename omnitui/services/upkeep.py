@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cache, partial
@@ -34,17 +34,13 @@ from omnitui.triage.priority import Facts, Score, score
 from omnitui.vocabulary import ROUTER
 
 if TYPE_CHECKING:
+    from omnitui.ingest.pipeline import Due, Ending
     from omnitui.ingest.readahead import Helpers
 
 BATCH = 500
 HELPED_WINDOW = 512  # cases handed to a load's helpers a round, and written a transaction (about
 # 60 ms of the write lock): 10,000 messages' 2,411 cases took 0.38-0.46 s at 64 or 128, 0.34-0.37 s
 WAITING = (Status.NEW, Status.OPEN)
-Due = tuple[int, str]  # a case marked for upkeep, and as of when
-# What a load does to its marked cases as its end reaches them, before their upkeep is
-# worked out (an import's old conversations solved as history: services/archive.py): the
-# marks in, the marks to work out (as they are then) out.
-Ending = Callable[[Iterator[Due]], Iterator[Due]]
 
 
 @record

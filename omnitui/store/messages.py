@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from omnitui.records import record
@@ -28,14 +28,15 @@ def _sha256(body: bytes) -> str:
 
 def insert_raw(conn: sqlite3.Connection, channel: str, source: str, body: bytes,
                now: str, *, pending: bool = False, sha256: str | None = None,
-               external_key: str | None = None) -> int:
+               external_key: str | None = None, history_before: str | None = None) -> int:
     """`external_key` is the item's id at its source (unique across channels), for items
-    whose bytes may differ between copies, e.g. Gmail's X-GM-MSGID."""
+    whose bytes may differ between copies, e.g. Gmail's X-GM-MSGID; `history_before`: a
+    first sync's cutoff (services/archive.py)."""
     cur = conn.execute(
         "INSERT INTO raw_payloads (channel, source, sha256, size, received_at, body, pending,"
-        " external_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " external_key, history_before) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (channel, source, sha256 or _sha256(body), len(body), now, body,
-         int(pending), external_key))
+         int(pending), external_key, history_before))
     return int(cur.lastrowid or 0)
 
 
@@ -60,6 +61,28 @@ def raw_seen(conn: sqlite3.Connection, channel: str, sha256: str,
         return True
     return conn.execute("SELECT 1 FROM raw_payloads WHERE sha256 = ? AND channel = ?"
                         " LIMIT 1", (sha256, channel)).fetchone() is not None
+
+
+def history_marked(conn: sqlite3.Connection) -> bool:
+    """Whether raw rows of a first sync still carry their cutoff (services/archive.py)."""
+    return conn.execute("SELECT 1 FROM raw_payloads WHERE history_before IS NOT NULL LIMIT 1"
+                        ).fetchone() is not None
+
+
+def history_cases(conn: sqlite3.Connection,
+                  case_ids: Sequence[int]) -> list[tuple[int, str]]:
+    """(case, cutoff) of those of `case_ids` with a message from a first sync's raw row."""
+    marks = ", ".join("?" * len(case_ids))
+    return conn.execute(
+        f"SELECT DISTINCT m.case_id, r.history_before FROM messages m JOIN raw_payloads r"
+        f" ON r.id = m.raw_id WHERE m.case_id IN ({marks}) AND r.history_before IS NOT NULL",
+        tuple(case_ids)).fetchall()
+
+
+def clear_history_marks(conn: sqlite3.Connection) -> None:
+    """The first syncs' rows filed: their cutoff has done its work."""
+    conn.execute("UPDATE raw_payloads SET history_before = NULL WHERE history_before IS NOT"
+                 " NULL AND pending = 0")
 
 
 def pending_raw(conn: sqlite3.Connection, channel: str, limit: int, *,

@@ -814,13 +814,22 @@ CREATE TABLE deferred_indexes (
 ) WITHOUT ROWID;
 """
 
+# 29: mail a mailbox's first sync fetched carries that sync's cutoff: its conversations quiet
+# since then are filed as solved history (services/archive.py), and the mark is cleared once
+# they are filed.
+MIGRATION_29 = """
+ALTER TABLE raw_payloads ADD COLUMN history_before TEXT;
+CREATE INDEX raw_payloads_history ON raw_payloads(id) WHERE history_before IS NOT NULL;
+"""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
                          MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10,
                          MIGRATION_11, MIGRATION_12, MIGRATION_13, MIGRATION_14,
                          MIGRATION_15, MIGRATION_16, MIGRATION_17,
                          MIGRATION_18, MIGRATION_19, MIGRATION_20, MIGRATION_21,
                          MIGRATION_22, MIGRATION_23, MIGRATION_24,
-                         MIGRATION_25, MIGRATION_26, MIGRATION_27, MIGRATION_28]
+                         MIGRATION_25, MIGRATION_26, MIGRATION_27, MIGRATION_28,
+                         MIGRATION_29]
 
 # Migrations that also rewrite rows by rules too involved for SQL: the module whose
 # `migrate(conn)` runs right after that migration's SQL, in the same transaction. Named, not

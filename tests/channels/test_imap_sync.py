@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 import traceback
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -353,3 +354,48 @@ def test_gmail_stores_a_message_once_whatever_its_labels(gmail_server: ImapServe
     for folder, last in (("INBOX", 2), ("[Gmail]/All Mail", 3), ("Billing", 1)):
         assert cursors.get_cursor(store.conn, "email", "support", folder)[1] == last
     assert sync(gmail_server, store, "[Gmail]/All Mail")[0] == SyncResult(0, 0, False)
+
+
+def test_a_first_sync_files_the_inbox_s_old_conversations_as_history(
+        imap_server: ImapServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Connecting the team's existing inbox: last spring's conversations, answered in
+    another tool, are history; yesterday's is work. Later mail is always work, however old
+    its Date: only a folder's first sync files history, never a message that arrives."""
+    spring = datetime(2025, 4, 2, 9, 30, tzinfo=UTC)
+    imap_server.append("INBOX", make_email("old@example.com", subject="Invoice question",
+                                           message_id="old1@example.com", date=spring))
+    imap_server.append("INBOX", make_email("old@example.com", subject="Re: Invoice question",
+                                           message_id="old2@example.com", date=spring,
+                                           in_reply_to="old1@example.com"))
+    imap_server.append("INBOX", make_email("new@example.com", subject="Cannot log in",
+                                           date=datetime.now(UTC) - timedelta(days=1)))
+    db = tmp_path / "s.db"
+    Store(db).close()
+    caplog.set_level(logging.INFO, logger="omnitui")
+    stop, thread = run_watcher(db, mailbox_for(imap_server))
+    try:
+        with Store(db) as store:
+            def statuses() -> dict[str, str]:
+                return dict(store.conn.execute("SELECT subject, status FROM cases"))
+
+            assert wait_for(lambda: len(statuses()) == 2 and count(
+                store, "SELECT count(*) FROM upkeep_due") == 0, 20)
+            assert statuses() == {"Invoice question": "solved", "Cannot log in": "new"}
+            solved = store.conn.execute(
+                "SELECT c.solved_at, c.sla_due, a.reason FROM cases c JOIN audit a ON"
+                " a.case_id = c.id AND a.action = 'case.status'").fetchall()
+            cutoff = (datetime.now(UTC) - timedelta(days=30)).date()
+            assert solved == [("2025-04-02 09:30:00", None, "new -> solved: history from the "
+                               f"mailbox's first sync: no message since {cutoff:%Y-%m-%d}")]
+            assert count(store, "SELECT count(*) FROM raw_payloads WHERE history_before IS"
+                                " NOT NULL") == 0
+            imap_server.append("INBOX", make_email("late@example.com", subject="Refund",
+                                                   date=spring))  # a sender's clock, wrong
+            assert wait_for(lambda: "Refund" in statuses(), 20)
+            assert wait_for(lambda: count(store, "SELECT count(*) FROM upkeep_due") == 0, 10)
+            assert statuses()["Refund"] == "new"
+    finally:
+        stop.set()
+        thread.join(10)
+    assert "1 conversation of the first sync, quiet for 30 days, filed as solved history" in (
+        caplog.text)

@@ -107,7 +107,9 @@ def test_a_store_from_before_the_tallies_gets_them_filled(tmp_path: Path) -> Non
         conn.execute("DROP TABLE upkeep_due")  # schema 26's
         before_deferred_full_text(conn)  # schema 27's
         conn.execute("DROP TABLE deferred_indexes")  # schema 28's
-        # (a migration after 28 undoes its own here too)
+        conn.execute("DROP INDEX raw_payloads_history")  # schema 29's
+        conn.execute("ALTER TABLE raw_payloads DROP COLUMN history_before")
+        # (a migration after 29 undoes its own here too)
         conn.execute(f"PRAGMA user_version = {MIGRATIONS.index(MIGRATION_23)}")
     with Store(path) as store:  # opening migrates
         assert kept(store.conn) == expected

@@ -24,6 +24,7 @@ import socket
 import ssl
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
@@ -33,7 +34,7 @@ from omnitui.channels.secrets import Secrets
 from omnitui.config import ConfigError, MailboxSettings, secret
 from omnitui.errors import OmnituiError
 from omnitui.ingest.pending import FilingResult, RawItem, file_pending
-from omnitui.ingest.pipeline import Pipeline
+from omnitui.ingest.pipeline import Ending, Pipeline
 from omnitui.model import InboundEvent
 from omnitui.records import record
 from omnitui.store import channel_state, cursors
@@ -144,6 +145,10 @@ def sync_folder(client: IMAPClient, store: Store, mailbox: MailboxSettings, fold
     uidvalidity = int(info[b"UIDVALIDITY"])
     known_validity, last_uid = cursors.get_cursor(store.conn, CHANNEL, mailbox.name, folder)
     resynced = known_validity is not None and known_validity != uidvalidity
+    # a first sync reads what the folder held before omnitui: its quiet conversations are
+    # history (services/archive.py), the mark goes with each row
+    history = (db_time(utc_now() - timedelta(days=mailbox.history_days))
+               if known_validity is None and mailbox.history_days else None)
     if resynced:
         log.warning("%s: UIDVALIDITY changed (%s -> %s); reading the folder again, duplicates "
                     "are skipped", account(mailbox, folder), known_validity, uidvalidity)
@@ -172,7 +177,7 @@ def sync_folder(client: IMAPClient, store: Store, mailbox: MailboxSettings, fold
                     duplicates += 1
                     continue
                 insert_raw(conn, CHANNEL, mailbox.name, raw, now, pending=True, sha256=digest,
-                           external_key=key)
+                           external_key=key, history_before=history)
                 stored += 1
             cursors.set_cursor(conn, CHANNEL, mailbox.name, folder, uidvalidity=uidvalidity,
                                last_uid=chunk[-1], at=now)
@@ -203,10 +208,11 @@ def _gmail_key(mailbox: MailboxSettings, data: dict[bytes, object]) -> str | Non
 
 def ingest_pending(store: Store, pipeline: Pipeline, *, batch: int = 1000,
                    limit: int | None = None, stop: threading.Event | None = None,
-                   workers: int | None = None) -> FilingResult:
-    """Turn stored raw mail into messages on cases (omnitui/ingest/pending.py)."""
+                   workers: int | None = None, ending: Ending | None = None) -> FilingResult:
+    """Turn stored raw mail into messages on cases (omnitui/ingest/pending.py); `ending`:
+    the step a first sync's mail ends with (the daemon's: services/archive.py)."""
     return file_pending(store, pipeline, CHANNEL, _parse, batch=batch, limit=limit, stop=stop,
-                        workers=workers)
+                        workers=workers, ending=ending)
 
 
 def _parse(item: RawItem) -> list[InboundEvent]:
