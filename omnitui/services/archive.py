@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 from omnitui.ingest.persist import ACTOR
 from omnitui.model import Status
 from omnitui.services.actions import set_status
-from omnitui.store.cases import mark_upkeep_due
+from omnitui.store.cases import mark_upkeep_due, quiet_cases
 from omnitui.store.db import Store, db_time, parse_db_time, utc_now
 from omnitui.store.messages import clear_history_marks, history_cases
 
@@ -116,7 +116,7 @@ def solve_quiet(conn: sqlite3.Connection, case_ids: list[int], before: datetime,
         return {}
     now = utc_now()
     solves = {}
-    for case_id, newest, received in _quiet_since(conn, case_ids, db_time(before)):
+    for case_id, newest, received in quiet_cases(conn, case_ids, db_time(before), ACTOR):
         # the clocks put what falls in one second status first: a message filed in the
         # solve's second would seem to come after it and reopen the case
         at = max(now, parse_db_time(received) + timedelta(seconds=1))
@@ -125,19 +125,3 @@ def solve_quiet(conn: sqlite3.Connection, case_ids: list[int], before: datetime,
         solves[case_id] = db_time(at)
     mark_upkeep_due(conn, solves)  # their clocks and scores as of the solve
     return solves
-
-
-def _quiet_since(conn: sqlite3.Connection, case_ids: list[int],
-                 before: str) -> list[tuple[int, str, str]]:
-    """(case, its newest message's time, when we received the last) of those of `case_ids`
-    new or open, with no audit row from a person (the pipeline and omnitui's own automations
-    are not the team), and no message since `before`."""
-    marks = ", ".join("?" * len(case_ids))
-    return conn.execute(
-        f"SELECT c.id, max(m.created_at), max(m.received_at) FROM cases c"
-        f" JOIN messages m ON m.case_id = c.id"
-        f" WHERE c.id IN ({marks}) AND c.status IN (?, ?) AND NOT EXISTS ("
-        f"  SELECT 1 FROM audit a WHERE a.case_id = c.id AND a.actor != ?"
-        f"  AND a.actor NOT LIKE 'omnitui-%')"
-        f" GROUP BY c.id HAVING max(m.created_at) < ?",
-        (*case_ids, Status.NEW, Status.OPEN, ACTOR, before)).fetchall()

@@ -277,6 +277,22 @@ def due_rescores(conn: sqlite3.Connection, now: str, limit: int) -> list[int]:
         f" AND status IN {ACTIVE} ORDER BY rescore_at LIMIT ?", (now, limit))]
 
 
+def quiet_cases(conn: sqlite3.Connection, case_ids: list[int], before: str,
+                intake: str) -> list[tuple[int, str, str]]:
+    """(case, its newest message's time, when we received the last) of those of `case_ids`
+    new or open, with no audit row from a person (the `intake` pipeline and omnitui's own
+    automations are not the team), and no message since `before`."""
+    marks = ", ".join("?" * len(case_ids))
+    return conn.execute(
+        f"SELECT c.id, max(m.created_at), max(m.received_at) FROM cases c"
+        f" JOIN messages m ON m.case_id = c.id"
+        f" WHERE c.id IN ({marks}) AND c.status IN (?, ?) AND NOT EXISTS ("
+        f"  SELECT 1 FROM audit a WHERE a.case_id = c.id AND a.actor != ?"
+        f"  AND a.actor NOT LIKE 'omnitui-%')"
+        f" GROUP BY c.id HAVING max(m.created_at) < ?",
+        (*case_ids, Status.NEW, Status.OPEN, intake, before)).fetchall()
+
+
 def mark_upkeep_due(conn: sqlite3.Connection, due: dict[int, str]) -> None:
     """Mark cases for upkeep as of a moment (the latest mark of a case wins)."""
     conn.executemany(
