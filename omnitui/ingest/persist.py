@@ -65,7 +65,13 @@ def _open_case(conn: sqlite3.Connection, event: InboundEvent, who: Identificatio
 def _continue_case(conn: sqlite3.Connection, event: InboundEvent, who: Identification,
                    decision: ThreadDecision, stamps: Stamps) -> None:
     case = decision.case or cases.require_case(conn, decision.case_id or 0)
-    values: dict[str, object] = {"last_inbound_at": stamps.at, "last_message_at": stamps.at,
+    # an older message filed after a newer one (an mbox out of time order, a mail delayed
+    # for days) does not move the case's latest message back: the queue's order, threading
+    # and "waiting for us" read them
+    values: dict[str, object] = {"last_inbound_at": max(case["last_inbound_at"] or "",
+                                                        stamps.at),
+                                 "last_message_at": max(case["last_message_at"] or "",
+                                                        stamps.at),
                                  "updated_at": stamps.at,
                                  "severity": max(case["severity"], event.severity)}
     if decision.reopen:

@@ -162,3 +162,24 @@ def test_the_intent_routes_a_new_case_and_the_case_says_what_is_wanted(
     assert (case.id, case.queue, case.intent) == (first.case_id, "billing", "billing")
     [message, _] = case_detail(store.conn, first.case_id).messages
     assert (message.intent, message.intent_rule) == ("billing", "says 'charged twice'")
+
+
+def test_an_older_message_filed_later_does_not_move_the_case_back_in_time(
+        pipeline: Pipeline, store: Store, email_event: Callable[..., InboundEvent]) -> None:
+    """An mbox out of time order, or a mail delayed for days: the case's latest message is
+    still the newest (the queue's "updated" order and threading read it)."""
+    from datetime import timedelta
+
+    from omnitui.store.db import db_time
+    from tests.conftest import ago
+
+    when = ago(hours=1).replace(microsecond=0)
+    newer = pipeline.ingest(email_event("ann@example.com", subject="Re: Help",
+                                        message_id="b@x", in_reply_to="a@x", date=when))
+    older = pipeline.ingest(email_event("ann@example.com", subject="Help", message_id="a@x",
+                                        date=when - timedelta(days=2)))
+    assert older.case_id == newer.case_id
+    inbound, latest = store.conn.execute(
+        "SELECT last_inbound_at, last_message_at FROM cases WHERE id = ?",
+        (newer.case_id,)).fetchone()
+    assert inbound == latest == db_time(when)
