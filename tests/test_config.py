@@ -262,6 +262,15 @@ def test_the_starter_config_ships_inside_the_package() -> None:
     assert "config.example.toml" in pyproject["tool"]["setuptools"]["package-data"]["omnitui"]
 
 
+def test_the_example_the_readme_links_is_the_one_init_writes() -> None:
+    """Two copies: the repository's root (the README links it) and the package's (`omnitui
+    init` copies it); a key added to one only was missing from the other."""
+    import omnitui
+
+    assert (Path(omnitui.__file__).parent / "config.example.toml").read_bytes() == (
+        EXAMPLE.read_bytes())
+
+
 def test_the_phone_region_check_knows_what_phonenumbers_knows() -> None:
     """The check reads the package's metadata files instead of importing it: it must agree
     with the package on every two-letter code (a new layout of the wheel would show here)."""
