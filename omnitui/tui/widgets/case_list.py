@@ -65,6 +65,8 @@ def _cell(text: str, width: int) -> str:
     characters take two cells each: cut by characters, it pushed the row's last columns
     off the screen)."""
     text = sanitize(text, multiline=False)
+    if text.isascii():  # a cell a character: nearly every row, at half the cost
+        return (text[: width - 2] + "…" if len(text) > width - 1 else text).ljust(width)
     if cell_len(text) > width - 1:
         text = set_cell_size(text, width - 2) + "…"
     return set_cell_size(text, width)
