@@ -259,9 +259,14 @@ def target_state(clock: Clock, calendar: Calendar, policy: SlaPolicy, now: datet
 def happenings(facts: case_store.ClockFacts) -> list[Happening]:
     """The case's history as the clocks read it, in time order; within one second our reply
     comes before a status change (the answer before the solve it allows) and the status
-    change before a customer's message (a pause, then the answer that resumes it)."""
+    change before a customer's message (a pause, then the answer that resumes it). A case
+    opens, for its clocks, when we received its first customer message, as every customer
+    message counts (a mail of last year imported today, a Date from a wrong clock: not
+    "late 92w" at once); a case opened by us, or split off an older one, when it was."""
+    first = next((at for at, direction, *_ in facts.messages if direction == "in"), "")
+    opened = max(facts.opened_at, first)
     events: list[tuple[str, int, Happening]] = [
-        (facts.opened_at, 0, Happening(parse_db_time(facts.opened_at), "opened"))]
+        (opened, 0, Happening(parse_db_time(opened), "opened"))]
     for at, direction, response, automatic, rule in facts.messages:
         if direction == "in" and not automatic and rule != SURVEY_ANSWER:  # a rating: none
             events.append((at, 3, Happening(parse_db_time(at), "inbound")))
