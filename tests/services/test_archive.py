@@ -9,7 +9,7 @@ import pytest
 
 from omnitui.config import Settings
 from omnitui.importer import import_mail
-from omnitui.store.db import Store
+from omnitui.store.db import Store, db_time
 from tests.conftest import make_email
 
 SPRING = datetime(2025, 4, 2, 9, 30, tzinfo=UTC)
@@ -22,12 +22,20 @@ def test_an_import_solves_its_quiet_conversations_as_history(store: Store,
                                date=SPRING)),
             ("old", make_email("old@example.com", subject="Re: Invoice", message_id="o2@x",
                                in_reply_to="o1@x", date=SPRING + timedelta(days=3))),
-            ("new", make_email("new@example.com", subject="Login", message_id="n1@x"))]
+            ("new", make_email("new@example.com", subject="Login", message_id="n1@x")),
+            # an old conversation the customer took up again today: work, due from now
+            ("old", make_email("back@example.com", subject="Export", message_id="b1@x",
+                               date=SPRING)),
+            ("new", make_email("back@example.com", subject="Re: Export", message_id="b2@x",
+                               in_reply_to="b1@x"))]
     counts = import_mail(store, Settings(), iter(mail), workers=workers,
                          history_before=datetime.now(UTC) - timedelta(days=30))
     assert counts["history"] == 1
     rows = dict(store.conn.execute("SELECT subject, status || ' ' || coalesce(solved_at, '-')"
                                    " || ' ' || coalesce(sla_due, '-') FROM cases"))
-    assert rows == {"Invoice": "solved 2025-04-05 09:30:00 -",
-                    "Login": rows["Login"]} and rows["Login"].startswith("new - ")
+    assert rows == {"Invoice": "solved 2025-04-05 09:30:00 -", "Login": rows["Login"],
+                    "Export": rows["Export"]}
+    assert rows["Login"].startswith("new - ") and rows["Export"].startswith("new - ")
+    due = store.conn.execute("SELECT sla_due FROM cases WHERE subject = 'Export'").fetchone()
+    assert due[0] > db_time(datetime.now(UTC))  # not "late 87w" at once
     assert store.conn.execute("SELECT count(*) FROM upkeep_due").fetchone() == (0,)
