@@ -262,9 +262,11 @@ def happenings(facts: case_store.ClockFacts) -> list[Happening]:
     change before a customer's message (a pause, then the answer that resumes it). A case
     opens, for its clocks, when we received its first customer message, as every customer
     message counts (a mail of last year imported today, a Date from a wrong clock: not
-    "late 92w" at once); a case opened by us, or split off an older one, when it was."""
-    first = next((at for at, direction, *_ in facts.messages if direction == "in"), "")
-    opened = max(facts.opened_at, first)
+    "late 92w" at once); a case we opened (our message first), or one split off an older
+    one, when it was."""
+    opened = facts.opened_at
+    if facts.messages and facts.messages[0][1] == "in":
+        opened = max(opened, facts.messages[0][0])
     events: list[tuple[str, int, Happening]] = [
         (opened, 0, Happening(parse_db_time(opened), "opened"))]
     for at, direction, response, automatic, rule in facts.messages:

@@ -238,3 +238,26 @@ def test_recompute_with_solved_fills_the_durations_of_history(store: Store,
     assert repair.checked == 1 and case_id in repair.changed
     assert store.conn.execute(f"SELECT {columns} FROM cases WHERE id = ?",
                               (case_id,)).fetchone() == stored
+
+
+def test_a_case_we_opened_has_its_first_response_in_our_opening_message(
+        store: Store, office: Settings) -> None:
+    """A new case we write first (`n`, `omnitui new`): our message is the first response,
+    also once the customer answers it (the clocks open with our message, not theirs)."""
+    from omnitui.channels.email.parse import parse_email
+    from omnitui.model import Draft
+    from tests.conftest import make_email
+
+    case_id = desk_at(store, office, MONDAY_4PM).new_case(Draft(
+        mode="new", channel="email", to=("ann@example.com",), subject="Your order",
+        text="Your order is delayed by a day."))
+    subject, key = store.conn.execute("SELECT subject, thread_key FROM messages WHERE"
+                                      " case_id = ?", (case_id,)).fetchone()
+    answer = MONDAY_4PM + timedelta(hours=2)
+    pipeline = intake_pipeline(store, office, clock=lambda: answer)
+    result = pipeline.ingest(parse_email(make_email(
+        "ann@example.com", subject=f"Re: {subject}", in_reply_to=key.strip("<>"),
+        date=answer), source="test"))
+    assert result.case_id == case_id
+    targets = sla(store, office, case_id, answer)
+    assert targets["first_response"]["state"] == "met"
