@@ -32,7 +32,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=False, rich_markup_mode=
 
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from datetime import date, datetime
 
     from omnitui.config import Settings
     from omnitui.services.desk import Desk
@@ -156,20 +156,13 @@ def main_options(
 
 def since_day(text: str | None) -> str | None:
     """A --since date as stored times compare with it; a usage error otherwise."""
-    from datetime import date
-
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise UsageError(f"--since {text!r} is not a date such as 2026-11-30") from None
+    return None if text is None else _day(text, "--since").isoformat()
 
 
 def history_cutoff(text: str | None) -> "datetime | None":
     """`import --history-before`: a date (its midnight, UTC), `none` (no history: every
     conversation an open case), or by default 30 days ago; a usage error otherwise."""
-    from datetime import UTC, date, datetime, time
+    from datetime import UTC, datetime, time
 
     from omnitui.services.archive import default_cutoff
 
@@ -177,11 +170,17 @@ def history_cutoff(text: str | None) -> "datetime | None":
         return default_cutoff(datetime.now(UTC))
     if text.strip().lower() == "none":
         return None
+    return datetime.combine(_day(text, "--history-before", ", nor none"), time(), UTC)
+
+
+def _day(text: str, option: str, other: str = "") -> "date":
+    from datetime import date
+
     try:
-        return datetime.combine(date.fromisoformat(text), time(), UTC)
+        return date.fromisoformat(text)
     except ValueError:
-        raise UsageError(f"--history-before {text!r} is not a date such as 2026-11-30, "
-                         "nor none") from None
+        raise UsageError(f"{option} {text!r} is not a date such as 2026-11-30{other}"
+                         ) from None
 
 
 def story_end(text: str | None) -> "datetime | None":

@@ -46,43 +46,9 @@ def default_cutoff(now: datetime) -> datetime:
     return now - timedelta(days=HISTORY_DAYS)
 
 
-class History:
-    """An import's `ending`: solve each of `case_ids` (the cases its mail was filed on, new
-    or not) that is new or open, untouched by the team, and quiet since `before`. `solved`
-    counts them."""
-
-    def __init__(self, store: Store, case_ids: set[int], before: datetime) -> None:
-        self.store = store
-        self.case_ids = case_ids
-        self.before = before
-        self.solved = 0
-
-    def __call__(self, marked: Iterator[Due]) -> Iterator[Due]:
-        """The marks with the solved cases' marks moved to their solve; then the cases of
-        the mail that were not marked (stored by an earlier run), solved and marked."""
-        why = f"imported as history: no message since {self.before:%Y-%m-%d}"
-        left = set(self.case_ids)
-        while run := list(islice(marked, RUN)):
-            left.difference_update(case_id for case_id, _ in run)
-            mine = [case_id for case_id, _ in run if case_id in self.case_ids]
-            moved = self._solve(mine, why)
-            yield from ((case_id, moved.get(case_id, as_of)) for case_id, as_of in run)
-        ordered = sorted(left)
-        for start in range(0, len(ordered), RUN):
-            yield from sorted(self._solve(ordered[start:start + RUN], why).items())
-
-    def _solve(self, case_ids: list[int], why: str) -> dict[int, str]:
-        with self.store.write() as conn:
-            solves = solve_quiet(conn, case_ids, self.before, why)
-        self.solved += len(solves)
-        return solves
-
-
-class FirstSync:
-    """The daemon's filing `ending`: the cases of the mail a folder's first sync fetched
-    (its raw rows carry the sync's cutoff, `[[mailboxes]] history_days` before it) are solved
-    as history when untouched and quiet since then; the filed rows' cutoffs are cleared at
-    the end. A case of that mail that a later message keeps busy stays open."""
+class _Ending:
+    """A load's `ending` that solves some of each run of marked cases as history, in one
+    transaction a run, and moves their marks to the solve; `solved` counts them."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -90,20 +56,68 @@ class FirstSync:
 
     def __call__(self, marked: Iterator[Due]) -> Iterator[Due]:
         while run := list(islice(marked, RUN)):
-            with self.store.write() as conn:
-                by_cutoff: dict[str, list[int]] = {}
-                for case_id, cutoff in history_cases(conn, [case_id for case_id, _ in run]):
-                    by_cutoff.setdefault(cutoff, []).append(case_id)
-                moved: dict[int, str] = {}
-                for cutoff, case_ids in by_cutoff.items():
-                    moved.update(solve_quiet(
-                        conn, case_ids, parse_db_time(cutoff),
-                        f"history from the mailbox's first sync: no message since "
-                        f"{cutoff[:10]}"))
-            self.solved += len(moved)
+            moved = self._solving([case_id for case_id, _ in run])
             yield from ((case_id, moved.get(case_id, as_of)) for case_id, as_of in run)
+        yield from self._after()
+
+    def _solving(self, case_ids: list[int]) -> dict[int, str]:
+        with self.store.write() as conn:
+            moved = self._solve(conn, case_ids)
+        self.solved += len(moved)
+        return moved
+
+    def _solve(self, conn: sqlite3.Connection, case_ids: list[int]) -> dict[int, str]:
+        raise NotImplementedError
+
+    def _after(self) -> Iterator[Due]:
+        """What the load's end works out besides its marks."""
+        return iter(())
+
+
+class History(_Ending):
+    """An import's `ending`: solve each of `case_ids` (the cases its mail was filed on, new
+    or not) that is new or open, untouched by the team, and quiet since `before`; then the
+    cases of the mail that were not marked (stored by an earlier run), solved and marked."""
+
+    def __init__(self, store: Store, case_ids: set[int], before: datetime) -> None:
+        super().__init__(store)
+        self.case_ids = case_ids
+        self.before = before
+        self.seen: set[int] = set()  # met among the marks (`case_ids` fills as mail is filed)
+
+    def _solve(self, conn: sqlite3.Connection, case_ids: list[int]) -> dict[int, str]:
+        self.seen.update(case_ids)
+        return solve_quiet(conn, [c for c in case_ids if c in self.case_ids], self.before,
+                           f"imported as history: no message since {self.before:%Y-%m-%d}")
+
+    def _after(self) -> Iterator[Due]:
+        ordered = sorted(self.case_ids - self.seen)
+        self.seen.update(ordered)
+        for start in range(0, len(ordered), RUN):
+            yield from sorted(self._solving(ordered[start:start + RUN]).items())
+
+
+class FirstSync(_Ending):
+    """The daemon's filing `ending`: the cases of the mail a folder's first sync fetched
+    (its raw rows carry the sync's cutoff, `[[mailboxes]] history_days` before it) are solved
+    as history when untouched and quiet since then; the filed rows' cutoffs are cleared at
+    the end. A case of that mail that a later message keeps busy stays open."""
+
+    def _solve(self, conn: sqlite3.Connection, case_ids: list[int]) -> dict[int, str]:
+        by_cutoff: dict[str, list[int]] = {}
+        for case_id, cutoff in history_cases(conn, case_ids):
+            by_cutoff.setdefault(cutoff, []).append(case_id)
+        moved: dict[int, str] = {}
+        for cutoff, mine in by_cutoff.items():
+            moved.update(solve_quiet(conn, mine, parse_db_time(cutoff),
+                                     f"history from the mailbox's first sync: no message "
+                                     f"since {cutoff[:10]}"))
+        return moved
+
+    def _after(self) -> Iterator[Due]:
         with self.store.write() as conn:
             clear_history_marks(conn)
+        return iter(())
 
 
 def solve_quiet(conn: sqlite3.Connection, case_ids: list[int], before: datetime,
