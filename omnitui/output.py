@@ -490,6 +490,9 @@ def print_report(report: Report, fmt: Format, zone: tzinfo | None) -> None:
     head = (f"cases opened {since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} ({zone} "
             f"time): {report.total.opened:,}")
     out.print(_text(head), style="bold")
+    if report.total.history:
+        out.print(f"of them {report.total.history:,} filed as history (old conversations), "
+                  "measured in none of what follows")
     if report.by is None:
         table = Table(box=None, padding=(0, 2, 0, 0))
         for name in ("", "count", "mean", "p50", "p90", "p99"):
@@ -528,7 +531,7 @@ def print_report(report: Report, fmt: Format, zone: tzinfo | None) -> None:
 
 def funnel_row(f: Funnel, key_name: str) -> dict[str, Any]:
     """One group of a report as a flat row (seconds, counts and shares)."""
-    row: dict[str, Any] = {key_name: f.key, "opened": f.opened}
+    row: dict[str, Any] = {key_name: f.key, "opened": f.opened, "history": f.history}
     for name, found in f.durations.items():
         for part in ("count", "mean", "p50", "p90", "p99"):
             row[f"{name}_{part}"] = getattr(found, part)

@@ -90,6 +90,9 @@ def sla_words(sla: dict | None) -> str:
     resolution 8m left"), in the policy's time; "all met" when none is."""
     if sla is None:
         return "no clocks (the case has no history to replay)"
+    if not sla["targets"] and sla["history_before"]:
+        return (f"none: filed as history (no message since {sla['history_before']}); the "
+                "clocks start if it comes back")
     open_ = [countdown(t) for t in sla["targets"]
              if t["state"] not in ("met", "met late", "stopped")]
     late = [countdown(t) for t in sla["targets"] if t["state"] == "met late"]

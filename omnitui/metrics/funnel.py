@@ -8,7 +8,8 @@ left out, as the SLA replay stores it with the case (schema 19), except the assi
 wall-clock time agents had the case open or were writing on it, from the consoles'
 presence intervals) and the backlog's age (wall-clock: how long the customer has waited).
 Days are days of the business-hours time zone (else the server's). Percentiles are exact
-over the period: nearest rank.
+over the period: nearest rank. Old conversations an import or a first sync filed as history
+(services/archive.py) count as opened, and nothing else: the team did not work them here.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ class Funnel:
 
     key: str
     opened: int = 0
+    history: int = 0  # of them, old conversations filed as history (not the team's work)
     durations: dict[str, Spread] = field(default_factory=dict)
     first_contact_resolution: Rate = field(default_factory=Rate)
     reopened: Rate = field(default_factory=Rate)
@@ -158,10 +160,12 @@ def report(conn: sqlite3.Connection, settings: Settings, since: datetime, until:
 
 def _funnel(key: str, cases: list[sqlite3.Row], surveys: list[sqlite3.Row],
             open_now: list[sqlite3.Row], business: Calendar, now: datetime) -> Funnel:
+    opened = len(cases)
+    cases = [c for c in cases if c["history_before"] is None]  # what the team worked here
     finished = [c for c in cases if c["solved_at"] is not None or c["reopens"]]
     solved = [c for c in cases if c["status"] in FINISHED]
     assigned = [c for c in cases if c["first_assigned_at"] is not None]
-    found = Funnel(key, opened=len(cases))
+    found = Funnel(key, opened=opened, history=opened - len(cases))
     found.durations = {
         "first_response": spread(c["first_response_seconds"] for c in cases
                                  if c["first_response_seconds"] is not None),

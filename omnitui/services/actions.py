@@ -93,11 +93,13 @@ def reply(conn: sqlite3.Connection, case_id: int, *, author: str, text: str, at:
 def set_status(conn: sqlite3.Connection, case_id: int, status: Status, *, actor: str,
                at: datetime, pause_reason: str | None = None,
                expected_version: int | None = None, why: str | None = None,
-               ended: datetime | None = None) -> int:
+               ended: datetime | None = None, history_before: datetime | None = None) -> int:
     """Move a case to `status` (pausing stops its SLA clocks: services/sla.py replays them
     from this audit row); solving records when: `at`, or `ended` if given (the time an
-    imported conversation ended, for the reports of its days). `why`: said after the
-    change, in the audit row (a move no person asked for says its cause)."""
+    imported conversation ended, for the reports of its days). `history_before`: the solve
+    files an old conversation as history, quiet since then (services/archive.py): no clock
+    ran on it. `why`: said after the change, in the audit row (a move no person asked for
+    says its cause)."""
     case = case_store.require_case(conn, case_id)
     if status in PAUSED and not pause_reason:
         raise StoreError(f"{status} needs a pause reason (what the case is waiting on)")
@@ -106,6 +108,8 @@ def set_status(conn: sqlite3.Connection, case_id: int, status: Status, *, actor:
                                  "pause_reason": pause_reason if status in PAUSED else None}
     if status in (Status.SOLVED, Status.CLOSED):
         values["solved_at"] = case["solved_at"] or (db_time(ended) if ended else when)
+        if history_before is not None:
+            values["history_before"] = db_time(history_before)
     else:
         values["solved_at"] = None
     changes = ChangeSet()

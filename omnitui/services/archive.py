@@ -135,7 +135,7 @@ def solve_quiet(conn: sqlite3.Connection, case_ids: list[int], before: datetime,
         # solve's second would seem to come after it and reopen the case
         at = max(now, parse_db_time(received) + timedelta(seconds=1))
         set_status(conn, case_id, Status.SOLVED, actor=ACTOR, at=at, why=why,
-                   ended=parse_db_time(newest))
+                   ended=parse_db_time(newest), history_before=before)
         solves[case_id] = db_time(at)
     mark_upkeep_due(conn, solves)  # their clocks and scores as of the solve
     return solves

@@ -151,6 +151,7 @@ class SlaKeeper:
                 "time": "business hours" if not calendar.always_open else "24x7",
                 "paused": clocks.paused_since is not None or status in PAUSED_STATUSES,
                 "paused_seconds": clocks.paused_seconds,
+                "history_before": (case["history_before"] or "")[:10] or None,
                 "targets": [t.__dict__ for t in targets]}
 
     # -- what time does -----------------------------------------------------------------
@@ -263,7 +264,11 @@ def happenings(facts: case_store.ClockFacts) -> list[Happening]:
     opens, for its clocks, when we received its first customer message, as every customer
     message counts (a mail of last year imported today, a Date from a wrong clock: not
     "late 92w" at once); a case we opened (our message first), or one split off an older
-    one, when it was."""
+    one, when it was.
+
+    What a case held when it was filed as history (an old conversation, answered in another
+    tool: services/archive.py) ran no clock of ours: its clocks open when it comes back (a
+    customer's message, an agent's reopen), as a new case's do; none while it does not."""
     opened = facts.opened_at
     if facts.messages and facts.messages[0][1] == "in":
         opened = max(opened, facts.messages[0][0])
@@ -276,13 +281,20 @@ def happenings(facts: case_store.ClockFacts) -> list[Happening]:
             events.append((at, 1, Happening(parse_db_time(at), "reply", response or
                                             "meaningful")))
     before = Status.NEW.value
-    for at, status in facts.statuses:
+    filed: Happening | None = None  # the last solve that filed the case as history
+    for at, status, history in facts.statuses:
         if (kind := _transition(before, status)) is not None:
             events.append((at, 2, Happening(parse_db_time(at), kind,
                                             "customer" if status == Status.PENDING else "")))
+            if history and kind == "solved":
+                filed = events[-1][2]
         before = status
     events.sort(key=lambda e: (e[0], e[1]))
-    return [e[2] for e in events]
+    found = [e[2] for e in events]
+    if filed is None:
+        return found
+    after = found[next(i for i, e in enumerate(found) if e is filed) + 1:]
+    return [Happening(after[0].at, "opened"), *after] if after else []
 
 
 def _transition(before: str, after: str) -> str | None:

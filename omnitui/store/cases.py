@@ -177,12 +177,12 @@ def due_snoozes(conn: sqlite3.Connection, now: str, limit: int) -> list[tuple[in
 class ClockFacts:
     """What a case's SLA clocks are replayed from: its opening, its customers' messages (as
     received) and our replies (time, direction, kind of response, automatic or not, the
-    rule that joined it to the case), and every status it was given (time, status), from
-    the audit log, in order."""
+    rule that joined it to the case), and every status it was given (time, status, whether
+    that solve filed it as history), from the audit log, in order."""
 
     opened_at: str
     messages: list[tuple[str, str, str | None, str | None, str]]
-    statuses: list[tuple[str, str]]
+    statuses: list[tuple[str, str, int]]
 
 
 def clock_facts(conn: sqlite3.Connection, case_id: int) -> ClockFacts | None:
@@ -199,11 +199,13 @@ def clock_facts(conn: sqlite3.Connection, case_id: int) -> ClockFacts | None:
         (case_id,)).fetchall()
     key = f'$."cases:{case_id}".status'
     statuses = conn.execute(  # the actions that set a status (a reply's new -> open aside),
-        # and a customer's message reopening a finished case (its row records no status)
+        # and a customer's message reopening a finished case (its row records no status);
+        # a solve that filed the case as history says so (schema 30)
         "SELECT at, CASE action WHEN 'case.reopened' THEN 'open' ELSE json_extract(after, ?)"
-        " END FROM audit WHERE case_id = ? AND (action IN ('case.status', 'cases.merged',"
-        " 'case.reopened') OR action LIKE 'undo %') AND (action = 'case.reopened' OR"
-        " json_extract(after, ?) IS NOT NULL) ORDER BY id", (key, case_id, key)).fetchall()
+        " END, json_extract(after, ?) IS NOT NULL FROM audit WHERE case_id = ? AND (action IN"
+        " ('case.status', 'cases.merged', 'case.reopened') OR action LIKE 'undo %') AND"
+        " (action = 'case.reopened' OR json_extract(after, ?) IS NOT NULL) ORDER BY id",
+        (key, f'$."cases:{case_id}".history_before', case_id, key)).fetchall()
     return ClockFacts(opened[0], [tuple(m) for m in messages], [tuple(s) for s in statuses])
 
 

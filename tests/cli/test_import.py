@@ -337,17 +337,36 @@ def test_old_conversations_are_filed_as_solved_history_and_recent_ones_as_work(
     old = case_of(tmp_path / "s.db", "old1")
     shown = json.loads(omnitui(*db, "case", str(old), "--format", "json").stdout)
     assert shown["case"]["status"] == "solved"
-    assert all(t["state"] not in ("running", "at risk", "breached")
-               for t in shown["sla"]["targets"])
-    assert shown["case"]["sla_due"] is None  # nothing for the scheduler to escalate
+    # no clock of ours ran on it: nothing for the scheduler to escalate, no SLA met or missed
+    assert shown["sla"]["targets"] == []
+    assert shown["sla"]["history_before"] == f"{cutoff:%Y-%m-%d}"
+    assert shown["case"]["sla_due"] is None
+    assert (f"SLA: none: filed as history (no message since {cutoff:%Y-%m-%d}); the clocks "
+            "start if it comes back") in omnitui(*db, "case", str(old)).stdout
     told = omnitui(*db, "history", "--case", str(old)).stdout
     assert f"imported as history: no message since {cutoff:%Y-%m-%d}" in told
+    # last spring's report counts it as opened, and measures only what the team worked
+    report = json.loads(omnitui(*db, "report", "--since", "2025-03-01", "--until",
+                                "2025-06-30", "--format", "json").stdout)["total"]
+    assert (report["opened"], report["history"]) == (2, 1)
+    assert report["sla"]["resolution"] == {"part": 0, "whole": 0}
+    assert report["durations"]["resolution"]["count"] == 0
+    assert "of them 1 filed as history (old conversations)" in omnitui(
+        *db, "report", "--since", "2025-03-01", "--until", "2025-06-30").stdout
     # the board's "solved today" is not the import's: solved when its last message came
     with sqlite3.connect(tmp_path / "s.db") as conn:
         assert conn.execute("SELECT solved_at FROM cases WHERE id = ?", (old,)
                             ).fetchone() == ("2025-04-05 09:30:00",)
         assert conn.execute("SELECT bucket FROM tallies WHERE name = 'solved' AND n > 0"
                             ).fetchall() == [("2025-04-05 09",)]
+    # taken up again, it is work: its clocks start then, as a new case's do
+    before = datetime.now(UTC).replace(microsecond=0)
+    omnitui(*db, "--agent", "alice", "status", str(old), "--to", "open")
+    shown = json.loads(omnitui(*db, "case", str(old), "--format", "json").stdout)
+    started = {t["target"]: t["started"] for t in shown["sla"]["targets"]}
+    assert set(started) >= {"first_response", "resolution"}
+    assert min(started.values()) >= f"{before:%Y-%m-%d %H:%M:%S}"
+    assert shown["case"]["sla_due"] > f"{before:%Y-%m-%d %H:%M:%S}"
 
 
 def test_the_first_import_files_old_mail_as_history_and_a_day_can_be_given(

@@ -261,3 +261,27 @@ def test_a_case_we_opened_has_its_first_response_in_our_opening_message(
     assert result.case_id == case_id
     targets = sla(store, office, case_id, answer)
     assert targets["first_response"]["state"] == "met"
+
+
+def test_a_case_filed_as_history_has_no_clocks_until_the_customer_writes_again(
+        store: Store, office: Settings) -> None:
+    """An old conversation filed as history ran no clock of ours (no first response missed,
+    no resolution met); the customer's next message makes it work, timed from then."""
+    from omnitui.services.archive import solve_quiet
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    case_id = open_case(store, office, now - timedelta(days=2))
+    with store.write() as conn:
+        assert solve_quiet(conn, [case_id], now - timedelta(days=1), "history")
+    SlaKeeper(office).refresh(store.conn, case_id)
+    assert sla(store, office, case_id, now) == {}
+    due = store.conn.execute("SELECT sla_first_response_due, sla_resolution_due,"
+                             " resolution_seconds FROM cases WHERE id = ?", (case_id,))
+    assert due.fetchone() == (None, None, None)
+    back = now + timedelta(minutes=1)
+    assert open_case(store, office, back, "still broken") == case_id  # reopens it
+    clocks = sla(store, office, case_id, back)
+    assert {t: c["started"] for t, c in clocks.items()} == {
+        "first_response": f"{back:%Y-%m-%d %H:%M:%S}",
+        "meaningful_response": f"{back:%Y-%m-%d %H:%M:%S}",
+        "resolution": f"{back:%Y-%m-%d %H:%M:%S}"}
