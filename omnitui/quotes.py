@@ -167,7 +167,8 @@ def _proxy(lines: list[str]) -> tuple[list[str], list[int]]:
     size = blanks = 0
     for index, line in enumerate(lines[:_MAX_LINES]):
         short = " ".join(line[: 4 * _MAX_LINE].split())[:_MAX_LINE].rstrip()
-        short = _LONG_RULE.sub(r"\1", short)
+        if short[:1] in ("-", "_"):  # a rule's first character: most lines need no look
+            short = _LONG_RULE.sub(r"\1", short)
         blanks = blanks + 1 if not short else 0
         if blanks > _MAX_BLANKS:
             continue
@@ -232,18 +233,22 @@ def _signature_start(pattern: re.Pattern[str], region: str, default: int) -> int
 
     The library treats "Thanks," at a line start as a sign-off and folds all after it,
     which would hide "Thanks, but it still crashes: …"; such a line is skipped.
+
+    Every way the pattern matches starts a line (after blank lines at most), so it is tried
+    at line starts alone: a search tries it at every character, and took half the time the
+    classify stage spends finding the customer's own words.
     """
-    position = 0
-    while position < len(region):
-        match = pattern.search(region, position)
-        if not match:
-            break
-        start = match.start() + len(match.group()) - len(match.group().lstrip())
-        stop = region.find("\n", start)
-        stop = len(region) if stop < 0 else stop
-        if start > 0 and _plausible_signoff(region[start:stop]):
-            return start
-        position = stop + 1
+    line = 0
+    while line < len(region):
+        next_line = region.find("\n", line) + 1 or len(region)
+        if match := pattern.match(region, line):
+            start = match.start() + len(match.group()) - len(match.group().lstrip())
+            stop = region.find("\n", start)
+            stop = len(region) if stop < 0 else stop
+            if start > 0 and _plausible_signoff(region[start:stop]):
+                return start
+            next_line = stop + 1
+        line = next_line
     return default
 
 
