@@ -151,7 +151,7 @@ class SlaKeeper:
                 "time": "business hours" if not calendar.always_open else "24x7",
                 "paused": clocks.paused_since is not None or status in PAUSED_STATUSES,
                 "paused_seconds": clocks.paused_seconds,
-                "history_before": (case["history_before"] or "")[:10] or None,
+                "history_before": case["history_before"] and case["history_before"][:10],
                 "targets": [t.__dict__ for t in targets]}
 
     # -- what time does -----------------------------------------------------------------
