@@ -382,11 +382,12 @@ def test_a_first_sync_files_the_inbox_s_old_conversations_as_history(
                 store, "SELECT count(*) FROM upkeep_due") == 0, 20)
             assert statuses() == {"Invoice question": "solved", "Cannot log in": "new"}
             solved = store.conn.execute(
-                "SELECT c.solved_at, c.sla_due, a.reason FROM cases c JOIN audit a ON"
-                " a.case_id = c.id AND a.action = 'case.status'").fetchall()
+                "SELECT c.solved_at, c.sla_due, c.sla_resolution_due, a.reason FROM cases c"
+                " JOIN audit a ON a.case_id = c.id AND a.action = 'case.status'").fetchall()
             cutoff = (datetime.now(UTC) - timedelta(days=30)).date()
-            assert solved == [("2025-04-02 09:30:00", None, "new -> solved: history from the "
-                               f"mailbox's first sync: no message since {cutoff:%Y-%m-%d}")]
+            assert solved == [("2025-04-02 09:30:00", None, None, "new -> solved: history "
+                               "from the mailbox's first sync: no message since "
+                               f"{cutoff:%Y-%m-%d}")]  # and no clock of ours ran on it
             assert count(store, "SELECT count(*) FROM raw_payloads WHERE history_before IS"
                                 " NOT NULL") == 0
             imap_server.append("INBOX", make_email("late@example.com", subject="Refund",
