@@ -4,12 +4,15 @@ without them (a one-core machine): the same cases, clocks stopped, nothing left 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from omnitui.config import Settings
 from omnitui.importer import import_mail
+from omnitui.metrics.funnel import report
 from omnitui.store.db import Store, db_time
+from omnitui.store.schema import MIGRATION_30, MIGRATIONS
 from tests.conftest import make_email
 
 SPRING = datetime(2025, 4, 2, 9, 30, tzinfo=UTC)
@@ -39,3 +42,24 @@ def test_an_import_solves_its_quiet_conversations_as_history(store: Store,
     due = store.conn.execute("SELECT sla_due FROM cases WHERE subject = 'Export'").fetchone()
     assert due[0] > db_time(datetime.now(UTC))  # not "late 87w" at once
     assert store.conn.execute("SELECT count(*) FROM upkeep_due").fetchone() == (0,)
+
+
+def test_a_store_from_before_schema_30_keeps_its_history_out_of_the_reports(
+        tmp_path: Path) -> None:
+    """Cases filed as history by a store at schema 29 said so in their audit row alone: the
+    migration marks them, so the reports leave them out there too."""
+    path = tmp_path / "old.db"
+    with Store(path) as store:
+        mail = [("old", make_email("old@example.com", subject="Invoice", message_id="o1@x",
+                                   date=SPRING)),
+                ("new", make_email("new@example.com", subject="Login", message_id="n1@x"))]
+        import_mail(store, Settings(), iter(mail), workers=0,
+                    history_before=datetime(2026, 11, 6, 8, 0, tzinfo=UTC))
+        store.conn.execute("ALTER TABLE cases DROP COLUMN history_before")
+        store.conn.execute(f"PRAGMA user_version = {MIGRATIONS.index(MIGRATION_30)}")
+    with Store(path) as store:
+        marked = dict(store.conn.execute("SELECT subject, history_before FROM cases"))
+        found = report(store.conn, Settings(), SPRING - timedelta(days=1),
+                       SPRING + timedelta(days=1), datetime.now(UTC))
+    assert marked == {"Invoice": "2026-11-06 00:00:00", "Login": None}
+    assert (found.total.opened, found.total.history) == (1, 1)
