@@ -37,6 +37,11 @@ _ROUTER_ACTIONS = ("case.assigned", "case.queue", "case.escalated")
 # The threading rule of a customer's answer to a satisfaction survey: it rates a solved case
 # (ingest/surveys.py), it does not reopen it nor count as a message the SLA waits on.
 SURVEY_ANSWER = "csat-answer"
+# The threading rule of a message that only thanks us on a solved case (triage/thanks.py):
+# it joins the case's timeline and leaves it solved, and no clock waits on it.
+THANKS_ONLY = "thanks-only"
+# Messages that join a case without asking anything of the team: no SLA clock waits on them.
+NOT_WAITING = (SURVEY_ANSWER, THANKS_ONLY)
 
 
 def routing_story(history: list[tuple[int, str, str, str, str]]) -> str:

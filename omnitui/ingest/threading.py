@@ -3,7 +3,9 @@
 Rules, in order: an email header (In-Reply-To, then References newest first) naming a stored
 message; a case reference like `[#123]` in the subject, from a participant of that case; the
 customer's open case on any channel (one customer, one case); their last solved case inside
-the reopen window; else a new case (linked to the customer's previous one, if any).
+the reopen window; else a new case (linked to the customer's previous one, if any). A
+message that only thanks us joins a solved case without reopening it (`[threading]
+thanks_keep_solved`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from omnitui.records import record
 from omnitui.store import cases as store
 from omnitui.store.cases import Row
 from omnitui.store.db import parse_db_time
+from omnitui.triage.thanks import only_thanks
+from omnitui.vocabulary import THANKS_ONLY
 
 SUBJECT_REFERENCE = re.compile(r"\[#(\d{1,12})\]")
 
@@ -98,6 +102,10 @@ def _continue(conn: sqlite3.Connection, event: InboundEvent, case_id: int, rule:
                               f"({event.auto_submitted}), so the {status} case stays {status}",
                               case=case)
     if status == Status.SOLVED and _inside_window(case, settings, now):
+        if settings.thanks_keep_solved and only_thanks(event.text or event.subject):
+            return ThreadDecision(case_id, THANKS_ONLY, f"{reason}; solved {_ago(case, now)}"
+                                  ", and the customer only thanks us: it stays solved",
+                                  case=case)
         return ThreadDecision(case_id, rule, f"{reason}; solved {_ago(case, now)}, inside the "
                               f"{settings.reopen_window_days}-day reopen window: reopened",
                               reopen=True, case=case)
@@ -115,6 +123,6 @@ def _inside_window(case: dict[str, Any], settings: ThreadingSettings, now: datet
 
 def _ago(case: dict[str, Any], now: datetime) -> str:
     solved = parse_db_time(case["solved_at"] or case["updated_at"])
-    days = (now - solved).days
+    days = max((now - solved).days, 0)  # a message written before the solve came after it
     return "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} ago"
 

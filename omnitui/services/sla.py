@@ -20,7 +20,7 @@ from omnitui.store import cases as case_store
 from omnitui.store.db import db_time, parse_db_time
 from omnitui.triage.calendar import Calendar, calendar_of
 from omnitui.triage.sla import TARGETS, Clock, Clocks, Happening, replay
-from omnitui.vocabulary import SURVEY_ANSWER
+from omnitui.vocabulary import NOT_WAITING
 from omnitui.wording import SLA_TARGET_WORDS, span
 
 FINISHED = (Status.SOLVED, Status.CLOSED)
@@ -275,7 +275,7 @@ def happenings(facts: case_store.ClockFacts) -> list[Happening]:
     events: list[tuple[str, int, Happening]] = [
         (opened, 0, Happening(parse_db_time(opened), "opened"))]
     for at, direction, response, automatic, rule in facts.messages:
-        if direction == "in" and not automatic and rule != SURVEY_ANSWER:  # a rating: none
+        if direction == "in" and not automatic and rule not in NOT_WAITING:  # a rating: none
             events.append((at, 3, Happening(parse_db_time(at), "inbound")))
         elif direction == "out":
             events.append((at, 1, Happening(parse_db_time(at), "reply", response or

@@ -102,6 +102,35 @@ def test_after_the_window_a_new_linked_case(store: Store, pipeline: Pipeline) ->
     assert "outside the 7-day reopen window" in reason_of(store, again.message_id)[1]
 
 
+def test_a_reply_that_only_thanks_us_leaves_the_solved_case_solved(
+        store: Store, pipeline: Pipeline) -> None:
+    """"Thanks, that worked!" joins the case's timeline; the case stays solved, out of the
+    queue, with no clock waiting on an answer. A reply that asks more reopens it."""
+    case = pipeline.ingest(chat_event("telegram", "9", "my order is late", at=ago(days=1))
+                           ).case_id
+    solve(store, case)
+    thanks = pipeline.ingest(chat_event("telegram", "9", "Thanks, that worked! 👍"))
+    assert thanks.case_id == case and not thanks.reopened
+    rule, reason = reason_of(store, thanks.message_id)
+    assert rule == "thanks-only"
+    assert reason.endswith("solved today, and the customer only thanks us: it stays solved")
+    status, reopens, due = store.conn.execute(
+        "SELECT status, reopens, sla_due FROM cases WHERE id = ?", (case,)).fetchone()
+    assert (status, reopens, due) == ("solved", 0, None)
+    more = pipeline.ingest(chat_event("telegram", "9", "Thanks, but can you also change "
+                                                        "the address?"))
+    assert more.case_id == case and more.reopened
+
+
+def test_thanks_reopen_like_any_reply_when_the_team_says_so(store: Store) -> None:
+    settings = Settings()
+    settings.threading.thanks_keep_solved = False
+    pipeline = Pipeline(store, settings)
+    case = pipeline.ingest(chat_event("telegram", "9", "hi", at=ago(days=1))).case_id
+    solve(store, case)
+    assert pipeline.ingest(chat_event("telegram", "9", "Thanks!")).reopened
+
+
 def test_closed_cases_never_reopen(store: Store, pipeline: Pipeline) -> None:
     case = pipeline.ingest(chat_event("telegram", "9", "hi")).case_id
     with store.write() as conn:

@@ -285,3 +285,14 @@ def test_a_case_filed_as_history_has_no_clocks_until_the_customer_writes_again(
         "first_response": f"{back:%Y-%m-%d %H:%M:%S}",
         "meaningful_response": f"{back:%Y-%m-%d %H:%M:%S}",
         "resolution": f"{back:%Y-%m-%d %H:%M:%S}"}
+
+
+def test_thanks_on_a_solved_case_start_no_clock(store: Store, office: Settings) -> None:
+    case_id = open_case(store, office, MONDAY_4PM - timedelta(hours=3))
+    erin = desk_at(store, office, MONDAY_4PM - timedelta(hours=2))
+    erin.write(case_id, "reply", "New driver attached.")
+    erin.each([case_id], erin.status(Status.SOLVED))
+    open_case(store, office, MONDAY_4PM - timedelta(hours=1), "Thanks, that worked!")
+    clocks = sla(store, office, case_id, MONDAY_4PM + timedelta(days=3))
+    assert {t: c["state"] for t, c in clocks.items()} == {
+        "first_response": "met", "meaningful_response": "met", "resolution": "met"}

@@ -1,0 +1,52 @@
+"""A customer's message that only thanks us ("Thanks, that worked!", "Danke, das hat
+funktioniert!"): after a solve, it is not new work. Helpdesks that reopen on every reply put
+such cases back in the queue, where they wait for an answer nobody needs to give, their
+clocks run out and escalate them, and the reopen rate counts them as failures.
+
+Read strictly, so a real follow-up is never mistaken for one: every word of the customer's
+own words (not quotes, signature or pasted lines: `text.prose`) must be one of a few hundred
+words of thanks and of "it works now" in the languages omnitui's demo and defaults know, at
+least one must be a word of thanks, there is no question mark, and it is short. "Thanks, but
+it still crashes", "Merci de changer mon adresse", "Thanks! Can you also..." all reopen.
+"""
+
+from __future__ import annotations
+
+import re
+
+from omnitui.triage.text import prose
+
+WORD = re.compile(r"[^\W\d_]+")
+MAX_WORDS = 12
+
+THANKS = frozenset("""
+thanks thank thx ty cheers ta appreciated appreciate
+danke dank dankeschön merci gracias obrigado obrigada valeu grazie
+""".split())  # noqa: SIM905 -- a word list reads best as words
+
+# Words that may stand beside a thank-you in a message that asks for nothing more. Never a
+# word that turns it ("but", "still", "not", "however", "also"), nor one that asks. (A
+# contraction's pieces: "it's" is "it" and "s".)
+CONTENT = THANKS | frozenset("""
+you so much very many a lot for the your help all that this it is s works worked working
+work now great perfect awesome excellent wonderful brilliant fantastic amazing super cool
+nice lovely good fine solved fixed sorted resolved ok okay yes yep got have day guys team
+quick reply again
+vielen dank schön sehr super perfekt toll klasse es das hat funktioniert funktioniert jetzt
+alles gut gelöst prima für die hilfe ihnen dir euch
+beaucoup bien parfait ça ca c marche fonctionne maintenant tout est résolu génial pour votre
+l aide vous
+muchas muchísimas perfecto genial ya funciona funcionó todo bien resuelto por su ayuda
+muito muita perfeito ótimo otimo funcionou agora tudo certo resolvido pela ajuda
+mille perfetto ottimo funziona ha funzionato ora tutto bene risolto per aiuto
+""".split())  # noqa: SIM905
+
+
+def only_thanks(text: str) -> bool:
+    """The customer's own words in `text` thank us and say nothing else."""
+    words = prose(text)
+    if "?" in words:
+        return False
+    found = [w.casefold() for w in WORD.findall(words)]
+    return (0 < len(found) <= MAX_WORDS and any(w in THANKS for w in found)
+            and all(w in CONTENT for w in found))

@@ -1,0 +1,51 @@
+"""A reply that only thanks us, told from one that asks for more, in the languages omnitui
+knows: a follow-up taken for thanks would leave a customer's problem in a solved case."""
+
+from __future__ import annotations
+
+import pytest
+
+from omnitui.triage.thanks import only_thanks
+
+THANKS = [
+    "Thanks, that worked!",
+    "Thank you so much for the quick reply, it works now :)",
+    "thx!",
+    "Great, it's working now. Thanks a lot!",
+    "Thanks! 👍",
+    "Thanks, that worked!\n\nBest regards,\nAnna Weber",
+    "Thanks!\n\nOn Mon, 30 Nov 2026, Support <help@example.com> wrote:\n> Is it fixed?\n",
+    "Danke, das hat funktioniert!",
+    "Vielen Dank für die Hilfe!",
+    "Merci beaucoup, ça marche maintenant !",
+    "¡Gracias, ya funciona!",
+    "Obrigado, funcionou!",
+    "Grazie, ha funzionato!",
+]
+
+FOLLOW_UPS = [
+    "Thanks, but it still crashes when I export.",
+    "Thanks! Can you also send the invoice?",
+    "Thanks. Now I get error 503.",
+    "Still not fixed, sorry.",
+    "Any update on this?",
+    "ok",
+    "Thank you, it worked before but now it does not",
+    "Merci de changer l'adresse de facturation de mon compte.",
+    "Danke, aber es geht immer noch nicht.",
+    "Gracias, pero sigue sin funcionar.",
+    "Obrigado, mas ainda não resolvido.",
+    "Grazie, ma ancora non risolto.",
+    "Thanks!!! Also my colleague cannot log in, and the export is broken, and the app is slow",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", THANKS)
+def test_thanks_alone(text: str) -> None:
+    assert only_thanks(text)
+
+
+@pytest.mark.parametrize("text", FOLLOW_UPS)
+def test_a_follow_up_is_not_thanks(text: str) -> None:
+    assert not only_thanks(text)
