@@ -47,7 +47,7 @@ class IdentitySettings:
 class ThreadingSettings:
     one_case_per_customer: bool = True
     reopen_window_days: int = 7
-    thanks_keep_solved: bool = True  # a reply that only thanks us leaves a solved case solved
+    thanks_ask_nothing: bool = True  # a reply that only thanks us: no reopen, no clock
 
 
 def default_channel_classes() -> dict[str, list[str]]:

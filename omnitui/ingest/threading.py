@@ -4,8 +4,8 @@ Rules, in order: an email header (In-Reply-To, then References newest first) nam
 message; a case reference like `[#123]` in the subject, from a participant of that case; the
 customer's open case on any channel (one customer, one case); their last solved case inside
 the reopen window; else a new case (linked to the customer's previous one, if any). A
-message that only thanks us joins a solved case without reopening it (`[threading]
-thanks_keep_solved`).
+message that only thanks us joins a solved case without reopening it, and an open one
+without starting a clock (`[threading] thanks_ask_nothing`).
 """
 
 from __future__ import annotations
@@ -80,9 +80,11 @@ def _by_customer(conn: sqlite3.Connection, event: InboundEvent, customer_id: int
                               "off and nothing named an earlier case)")
     active = store.active_case_of(conn, customer_id)
     if active:
-        return ThreadDecision(active["id"], "customer-open-case",
-                              f"the customer's {active['status']} case #{active['id']} "
-                              f"(one customer, one case, any channel)", case=active)
+        reason = (f"the customer's {active['status']} case #{active['id']} (one customer, one "
+                  "case, any channel)")
+        if active["status"] == Status.OPEN and _thanks(event, settings):
+            return _thanked(active, reason)
+        return ThreadDecision(active["id"], "customer-open-case", reason, case=active)
     finished = store.latest_finished_case_of(conn, customer_id)
     if finished:
         return _continue(conn, event, finished["id"], "customer-recent-case",
@@ -95,6 +97,8 @@ def _continue(conn: sqlite3.Connection, event: InboundEvent, case_id: int, rule:
     """Join a case found by a rule, reopening it or starting a linked case if it is done."""
     case = store.require_case(conn, case_id)
     status = case["status"]
+    if status == Status.OPEN and _thanks(event, settings):
+        return _thanked(case, reason)
     if status not in (Status.SOLVED, Status.CLOSED):
         return ThreadDecision(case_id, rule, reason, case=case)
     if event.auto_submitted:
@@ -102,7 +106,7 @@ def _continue(conn: sqlite3.Connection, event: InboundEvent, case_id: int, rule:
                               f"({event.auto_submitted}), so the {status} case stays {status}",
                               case=case)
     if status == Status.SOLVED and _inside_window(case, settings, now):
-        if settings.thanks_keep_solved and only_thanks(event.text or event.subject):
+        if _thanks(event, settings):
             return ThreadDecision(case_id, THANKS_ONLY, f"{reason}; solved {_ago(case, now)}"
                                   ", and the customer only thanks us: it stays solved",
                                   case=case)
@@ -114,6 +118,20 @@ def _continue(conn: sqlite3.Connection, event: InboundEvent, case_id: int, rule:
     return ThreadDecision(None, f"{rule}-follow-up",
                           f"{reason}; that case is {why}: a new case linked to #{case_id}",
                           previous_case_id=case_id)
+
+
+def _thanks(event: InboundEvent, settings: ThreadingSettings) -> bool:
+    """The customer only thanks us (read only where it matters: an open or solved case, not
+    the new cases an import fills, whose writer it would slow)."""
+    return settings.thanks_ask_nothing and not event.auto_submitted and only_thanks(
+        event.text or event.subject)
+
+
+def _thanked(case: Row, reason: str) -> ThreadDecision:
+    """An open case the customer only thanks us on: it stays open for its agent to solve,
+    and no clock waits for an answer."""
+    return ThreadDecision(case["id"], THANKS_ONLY, f"{reason}; the customer only thanks us: "
+                          "no answer is due", case=case)
 
 
 def _inside_window(case: dict[str, Any], settings: ThreadingSettings, now: datetime) -> bool:

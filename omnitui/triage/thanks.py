@@ -1,7 +1,8 @@
 """A customer's message that only thanks us ("Thanks, that worked!", "Danke, das hat
-funktioniert!"): after a solve, it is not new work. Helpdesks that reopen on every reply put
-such cases back in the queue, where they wait for an answer nobody needs to give, their
-clocks run out and escalate them, and the reopen rate counts them as failures.
+funktioniert!") asks nothing. Helpdesks that reopen on every reply put such cases back in
+the queue, where they wait for an answer nobody needs to give, their clocks run out and
+escalate them, and the reopen rate counts them as failures. So it leaves a solved case
+solved, and on an open case (the agent has not solved it yet) no answer is due.
 
 Read strictly, so a real follow-up is never mistaken for one: every word of the customer's
 own words (not quotes, signature or pasted lines: `text.prose`) must be one of a few hundred

@@ -124,7 +124,7 @@ def test_a_reply_that_only_thanks_us_leaves_the_solved_case_solved(
 
 def test_thanks_reopen_like_any_reply_when_the_team_says_so(store: Store) -> None:
     settings = Settings()
-    settings.threading.thanks_keep_solved = False
+    settings.threading.thanks_ask_nothing = False
     pipeline = Pipeline(store, settings)
     case = pipeline.ingest(chat_event("telegram", "9", "hi", at=ago(days=1))).case_id
     solve(store, case)

@@ -296,3 +296,18 @@ def test_thanks_on_a_solved_case_start_no_clock(store: Store, office: Settings) 
     clocks = sla(store, office, case_id, MONDAY_4PM + timedelta(days=3))
     assert {t: c["state"] for t, c in clocks.items()} == {
         "first_response": "met", "meaningful_response": "met", "resolution": "met"}
+
+
+def test_thanks_on_an_open_case_wait_for_no_answer(store: Store, office: Settings) -> None:
+    """The customer thanks us before the agent solves: the case stays open for its agent to
+    solve, but no next-response clock runs out on it (and escalates it); a real question
+    after it starts one."""
+    case_id = open_case(store, office, MONDAY_4PM - timedelta(hours=3))
+    erin = desk_at(store, office, MONDAY_4PM - timedelta(hours=2))
+    erin.write(case_id, "reply", "New driver attached.")
+    open_case(store, office, MONDAY_4PM - timedelta(hours=1), "Thanks, that worked!")
+    assert store.conn.execute("SELECT status FROM cases WHERE id = ?", (case_id,)
+                              ).fetchone() == ("open",)
+    assert "next_response" not in sla(store, office, case_id, MONDAY_4PM)
+    open_case(store, office, MONDAY_4PM, "One more thing: where is the invoice?")
+    assert sla(store, office, case_id, MONDAY_4PM)["next_response"]["state"] == "running"
