@@ -105,11 +105,10 @@ def _continue(conn: sqlite3.Connection, event: InboundEvent, case_id: int, rule:
         return ThreadDecision(case_id, rule, f"{reason}; automatic message "
                               f"({event.auto_submitted}), so the {status} case stays {status}",
                               case=case)
+    if status == Status.SOLVED and _thanks(event, settings):  # late thanks are no new case
+        return ThreadDecision(case_id, THANKS_ONLY, f"{reason}; solved {_ago(case, now)}, and "
+                              "the customer only thanks us: it stays solved", case=case)
     if status == Status.SOLVED and _inside_window(case, settings, now):
-        if _thanks(event, settings):
-            return ThreadDecision(case_id, THANKS_ONLY, f"{reason}; solved {_ago(case, now)}"
-                                  ", and the customer only thanks us: it stays solved",
-                                  case=case)
         return ThreadDecision(case_id, rule, f"{reason}; solved {_ago(case, now)}, inside the "
                               f"{settings.reopen_window_days}-day reopen window: reopened",
                               reopen=True, case=case)

@@ -122,6 +122,16 @@ def test_a_reply_that_only_thanks_us_leaves_the_solved_case_solved(
     assert more.case_id == case and more.reopened
 
 
+def test_late_thanks_join_the_solved_case_and_open_no_new_one(store: Store,
+                                                               pipeline: Pipeline) -> None:
+    case = pipeline.ingest(chat_event("telegram", "9", "hi", at=ago(days=30))).case_id
+    solve(store, case, days_ago=20)
+    thanks = pipeline.ingest(chat_event("telegram", "9", "Thanks again, all good now!"))
+    assert (thanks.case_id, thanks.new_case, thanks.reopened) == (case, False, False)
+    assert reason_of(store, thanks.message_id)[1].endswith(
+        "days ago, and the customer only thanks us: it stays solved")
+
+
 def test_thanks_reopen_like_any_reply_when_the_team_says_so(store: Store) -> None:
     settings = Settings()
     settings.threading.thanks_ask_nothing = False
