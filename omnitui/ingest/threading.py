@@ -80,11 +80,9 @@ def _by_customer(conn: sqlite3.Connection, event: InboundEvent, customer_id: int
                               "off and nothing named an earlier case)")
     active = store.active_case_of(conn, customer_id)
     if active:
-        reason = (f"the customer's {active['status']} case #{active['id']} (one customer, one "
-                  "case, any channel)")
-        if active["status"] == Status.OPEN and _thanks(event, settings):
-            return _thanked(active, reason)
-        return ThreadDecision(active["id"], "customer-open-case", reason, case=active)
+        return _join_active(event, active, "customer-open-case",
+                            f"the customer's {active['status']} case #{active['id']} (one "
+                            "customer, one case, any channel)", settings)
     finished = store.latest_finished_case_of(conn, customer_id)
     if finished:
         return _continue(conn, event, finished["id"], "customer-recent-case",
@@ -97,10 +95,8 @@ def _continue(conn: sqlite3.Connection, event: InboundEvent, case_id: int, rule:
     """Join a case found by a rule, reopening it or starting a linked case if it is done."""
     case = store.require_case(conn, case_id)
     status = case["status"]
-    if status == Status.OPEN and _thanks(event, settings):
-        return _thanked(case, reason)
     if status not in (Status.SOLVED, Status.CLOSED):
-        return ThreadDecision(case_id, rule, reason, case=case)
+        return _join_active(event, case, rule, reason, settings)
     if event.auto_submitted:
         return ThreadDecision(case_id, rule, f"{reason}; automatic message "
                               f"({event.auto_submitted}), so the {status} case stays {status}",
@@ -126,11 +122,14 @@ def _thanks(event: InboundEvent, settings: ThreadingSettings) -> bool:
         event.text or event.subject)
 
 
-def _thanked(case: Row, reason: str) -> ThreadDecision:
-    """An open case the customer only thanks us on: it stays open for its agent to solve,
-    and no clock waits for an answer."""
-    return ThreadDecision(case["id"], THANKS_ONLY, f"{reason}; the customer only thanks us: "
-                          "no answer is due", case=case)
+def _join_active(event: InboundEvent, case: Row, rule: str, reason: str,
+                 settings: ThreadingSettings) -> ThreadDecision:
+    """Join a case not done yet; on an open one, a message that only thanks us makes no
+    answer due (the case stays open for its agent to solve, and no clock waits on it)."""
+    if case["status"] == Status.OPEN and _thanks(event, settings):
+        return ThreadDecision(case["id"], THANKS_ONLY, f"{reason}; the customer only thanks "
+                              "us: no answer is due", case=case)
+    return ThreadDecision(case["id"], rule, reason, case=case)
 
 
 def _inside_window(case: dict[str, Any], settings: ThreadingSettings, now: datetime) -> bool:
