@@ -119,7 +119,14 @@ def _thanks(event: InboundEvent, settings: ThreadingSettings) -> bool:
     """The customer only thanks us (read only where it matters: an open or solved case, not
     the new cases an import fills, whose writer it would slow)."""
     return settings.thanks_ask_nothing and not event.auto_submitted and only_thanks(
-        event.text or event.subject)
+        event.text or event.subject, _signer(event))
+
+
+def _signer(event: InboundEvent) -> str:
+    """How the sender may sign: their name, and their mail address's name part
+    ("john.smith")."""
+    return " ".join([event.sender_name, *(i.value.partition("@")[0]
+                                          for i in event.identifiers if i.kind == "email")])
 
 
 def _join_active(event: InboundEvent, case: Row, rule: str, reason: str,

@@ -122,6 +122,24 @@ def test_a_reply_that_only_thanks_us_leaves_the_solved_case_solved(
     assert more.case_id == case and more.reopened
 
 
+def test_thanks_signed_with_a_bare_name_leave_the_case_solved(
+        store: Store, pipeline: Pipeline, email_event: Email) -> None:
+    """"Thanks!" and the sender's first name on the next line, as most people sign a mail:
+    a thank-you, not a question. Another name there might be someone to pass it to."""
+    case = pipeline.ingest(email_event("john.smith@example.com", name="John Smith",
+                                       message_id="j1@x", date=ago(days=1))).case_id
+    solve(store, case)
+    thanks = pipeline.ingest(email_event("john.smith@example.com", name="John Smith",
+                                         subject="Re: Help", body="Thanks!\nJohn\n",
+                                         in_reply_to="j1@x"))
+    assert (thanks.case_id, thanks.reopened) == (case, False)
+    assert reason_of(store, thanks.message_id)[0] == "thanks-only"
+    other = pipeline.ingest(email_event("john.smith@example.com", name="John Smith",
+                                        subject="Re: Help", body="Thanks!\nMary\n",
+                                        in_reply_to="j1@x"))
+    assert other.reopened
+
+
 def test_late_thanks_join_the_solved_case_and_open_no_new_one(store: Store,
                                                                pipeline: Pipeline) -> None:
     case = pipeline.ingest(chat_event("telegram", "9", "hi", at=ago(days=30))).case_id

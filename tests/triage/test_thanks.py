@@ -49,3 +49,24 @@ def test_thanks_alone(text: str) -> None:
 @pytest.mark.parametrize("text", FOLLOW_UPS)
 def test_a_follow_up_is_not_thanks(text: str) -> None:
     assert not only_thanks(text)
+
+
+@pytest.mark.parametrize(("text", "signer"), [
+    ("Thanks!\nJohn", "John Smith"),
+    ("Many thanks,\nMaria", "maria.lopez"),
+    ("Thanks, that worked!\nBest,\nJohn Smith", "John Smith john.smith"),
+    ("Danke, funktioniert!\nLG Jens", "Jens Becker"),
+])
+def test_thanks_signed_with_the_senders_name(text: str, signer: str) -> None:
+    """A name on a line of its own is a signature no sign-off pattern knows: the sender's
+    own name may sign a thank-you."""
+    assert only_thanks(text, signer)
+
+
+@pytest.mark.parametrize(("text", "signer"), [
+    ("Thanks!\nJohn", "Mary Jones"),  # not the sender's name: someone to pass it to?
+    ("Thanks! Smith needs access too", "John Smith"),
+    ("Thanks, that worked!\nJohn Smith\nAcme Corp", "John Smith"),  # the safe side
+])
+def test_other_names_are_not_a_signature(text: str, signer: str) -> None:
+    assert not only_thanks(text, signer)
