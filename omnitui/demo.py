@@ -26,7 +26,7 @@ from omnitui.demo_team import DEMO_AGENTS, skilled_for, with_demo_team
 from omnitui.importer import parser_helpers
 from omnitui.ingest.identity import normalize
 from omnitui.ingest.readahead import default_workers
-from omnitui.model import Identifier, InboundEvent, Status
+from omnitui.model import FINISHED_STATUSES, Identifier, InboundEvent, Status
 from omnitui.records import record
 from omnitui.services import actions
 from omnitui.services.holidays import keep as keep_holidays
@@ -496,7 +496,7 @@ def _act(conn: sqlite3.Connection, rng: random.Random, schedule: _Schedule,
     if item.kind == "reply":
         schedule.awaiting.discard(item.case_id)
     case = get_case(conn, item.case_id)
-    if case is None or case["status"] in (Status.SOLVED, Status.CLOSED):
+    if case is None or case["status"] in FINISHED_STATUSES:
         return
     agent = case["owner"] or rng.choice(skilled_for(case["queue"]))
     if item.kind == "reply":

@@ -25,6 +25,8 @@ class Status(enum.StrEnum):
 ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)
 # Waiting on someone else (the customer, engineering, a third party): the SLA clock stops.
 PAUSED_STATUSES = (Status.PENDING, Status.ON_HOLD)
+# Done: out of the queue until the customer writes again or an agent reopens it.
+FINISHED_STATUSES = (Status.SOLVED, Status.CLOSED)
 
 
 class Direction(enum.StrEnum):

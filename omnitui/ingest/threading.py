@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from omnitui.config import ThreadingSettings
-from omnitui.model import InboundEvent, Status
+from omnitui.model import FINISHED_STATUSES, InboundEvent, Status
 from omnitui.records import record
 from omnitui.store import cases as store
 from omnitui.store.cases import Row
@@ -95,7 +95,7 @@ def _continue(conn: sqlite3.Connection, event: InboundEvent, case_id: int, rule:
     """Join a case found by a rule, reopening it or starting a linked case if it is done."""
     case = store.require_case(conn, case_id)
     status = case["status"]
-    if status not in (Status.SOLVED, Status.CLOSED):
+    if status not in FINISHED_STATUSES:
         return _join_active(event, case, rule, reason, settings)
     if event.auto_submitted:
         return ThreadDecision(case_id, rule, f"{reason}; automatic message "

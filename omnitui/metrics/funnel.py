@@ -6,7 +6,8 @@ Every duration is in the case's SLA policy's time (business hours or 24x7) with 
 left out, as the SLA replay stores it with the case (schema 19), except the assignment time
 (the team's business hours, from the opening to the first owner), the handle time (the
 wall-clock time agents had the case open or were writing on it, from the consoles'
-presence intervals) and the backlog's age (wall-clock: how long the customer has waited).
+presence intervals) and the backlog's age (wall-clock: how long the customer has waited since
+the case was opened or last reopened).
 Days are days of the business-hours time zone (else the server's). Percentiles are exact
 over the period: nearest rank. Old conversations an import or a first sync filed as history
 (services/archive.py) count as opened, and nothing else: the team did not work them here.
@@ -23,14 +24,13 @@ from zoneinfo import ZoneInfo
 
 from omnitui.choices import GroupBy
 from omnitui.config import Settings
-from omnitui.model import Status
+from omnitui.model import FINISHED_STATUSES
 from omnitui.records import record
 from omnitui.store import metrics as store
 from omnitui.store.db import db_time, parse_db_time
 from omnitui.triage.calendar import Calendar, calendar_of
 
 GROUPS = tuple(GroupBy)  # queue, channel, agent, tier, day
-FINISHED = (Status.SOLVED, Status.CLOSED)
 TARGETS = {"first_response": ("first_response_at", "sla_first_response_due"),
            "meaningful_response": ("meaningful_response_at", "sla_meaningful_due"),
            "resolution": ("solved_at", "sla_resolution_due")}
@@ -163,7 +163,7 @@ def _funnel(key: str, cases: list[sqlite3.Row], surveys: list[sqlite3.Row],
     opened = len(cases)
     cases = [c for c in cases if c["history_before"] is None]  # what the team worked here
     finished = [c for c in cases if c["solved_at"] is not None or c["reopens"]]
-    solved = [c for c in cases if c["status"] in FINISHED]
+    solved = [c for c in cases if c["status"] in FINISHED_STATUSES]
     assigned = [c for c in cases if c["first_assigned_at"] is not None]
     found = Funnel(key, opened=opened, history=opened - len(cases))
     found.durations = {
@@ -190,13 +190,13 @@ def _funnel(key: str, cases: list[sqlite3.Row], surveys: list[sqlite3.Row],
             if c[done] is not None:
                 on_time += c[done] <= c[due]
                 late += c[done] > c[due]
-            elif c[due] < stamp and c["status"] not in FINISHED:
+            elif c[due] < stamp and c["status"] not in FINISHED_STATUSES:
                 late += 1  # still unanswered (unsolved) past its due time
         found.sla[target] = Rate(on_time, on_time + late)
     scores = [s["score"] for s in surveys]
     found.csat = spread(scores)
     found.satisfied = Rate(sum(1 for s in scores if s >= 4), len(scores))
     found.backlog = len(open_now)
-    found.backlog_age = spread((now - parse_db_time(c["created_at"])).total_seconds()
+    found.backlog_age = spread((now - parse_db_time(c["open_since"])).total_seconds()
                                for c in open_now)
     return found

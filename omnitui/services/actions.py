@@ -12,7 +12,7 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
-from omnitui.model import Direction, Status
+from omnitui.model import FINISHED_STATUSES, Direction, Status
 from omnitui.store import cases as case_store
 from omnitui.store import messages as message_store
 from omnitui.store import outbox
@@ -95,7 +95,7 @@ def set_status(conn: sqlite3.Connection, case_id: int, status: Status, *, actor:
                expected_version: int | None = None, why: str | None = None,
                ended: datetime | None = None, history_before: datetime | None = None) -> int:
     """Move a case to `status` (pausing stops its SLA clocks: services/sla.py replays them
-    from this audit row); solving records when: `at`, or `ended` if given (the time an
+    from this audit row; reopening a finished case counts in `reopens`); solving records when: `at`, or `ended` if given (the time an
     imported conversation ended, for the reports of its days). `history_before`: the solve
     files an old conversation as history, quiet since then (services/archive.py): no clock
     ran on it. `why`: said after the change, in the audit row (a move no person asked for
@@ -106,12 +106,14 @@ def set_status(conn: sqlite3.Connection, case_id: int, status: Status, *, actor:
     when = db_time(at)
     values: dict[str, object] = {"status": status, "updated_at": when,
                                  "pause_reason": pause_reason if status in PAUSED else None}
-    if status in (Status.SOLVED, Status.CLOSED):
+    if status in FINISHED_STATUSES:
         values["solved_at"] = case["solved_at"] or (db_time(ended) if ended else when)
         if history_before is not None:
             values["history_before"] = db_time(history_before)
     else:
         values["solved_at"] = None
+        if case["status"] in FINISHED_STATUSES:  # an agent reopens it: a reopen as the
+            values["reopens"] = case["reopens"] + 1  # customer's message makes one
     changes = ChangeSet()
     case_store.update_case(conn, case_id, values, changes, expected_version=expected_version,
                            current=case)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from omnitui.config import Settings, SlaPolicy, SlaSettings
-from omnitui.model import PAUSED_STATUSES, Status
+from omnitui.model import FINISHED_STATUSES, PAUSED_STATUSES, Status
 from omnitui.records import record
 from omnitui.store import cases as case_store
 from omnitui.store.db import db_time, parse_db_time
@@ -22,8 +22,6 @@ from omnitui.triage.calendar import Calendar, calendar_of
 from omnitui.triage.sla import TARGETS, Clock, Clocks, Happening, replay
 from omnitui.vocabulary import NOT_WAITING
 from omnitui.wording import SLA_TARGET_WORDS, span
-
-FINISHED = (Status.SOLVED, Status.CLOSED)
 
 
 def short_form_policy(sla: SlaSettings) -> SlaPolicy:
@@ -117,7 +115,7 @@ class SlaKeeper:
             clock = clocks.latest(target)
             return db_time(clock.due(calendar)) if clock is not None else None
 
-        running = [] if paused or status in FINISHED else clocks.running()
+        running = [] if paused or status in FINISHED_STATUSES else clocks.running()
         alarms = [found[0] for index, clock in enumerate(clocks.history) if clock in running
                   if (found := next_alarm(clock, index, policy, calendar, fired))]
         return {"sla_policy": policy.name,
@@ -298,9 +296,9 @@ def happenings(facts: case_store.ClockFacts) -> list[Happening]:
 
 
 def _transition(before: str, after: str) -> str | None:
-    if after in FINISHED:
-        return None if before in FINISHED else "solved"
-    if before in FINISHED:
+    if after in FINISHED_STATUSES:
+        return None if before in FINISHED_STATUSES else "solved"
+    if before in FINISHED_STATUSES:
         return "reopened"
     if after in PAUSED_STATUSES:
         return "pause" if before not in PAUSED_STATUSES else None

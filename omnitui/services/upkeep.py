@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from omnitui.config import Settings
-from omnitui.model import SYNCHRONOUS_CHANNELS, Status
+from omnitui.model import FINISHED_STATUSES, SYNCHRONOUS_CHANNELS, Status
 from omnitui.records import record
 from omnitui.services.routing import Router
 from omnitui.services.sla import SlaKeeper
@@ -141,7 +141,7 @@ class Upkeep:
             **values, "priority": found.total, "priority_parts": json.dumps(found.parts),
             "rescore_at": db_time(found.next_step) if found.next_step else None})
         escalations = []
-        if case["status"] not in (Status.SOLVED, Status.CLOSED):
+        if case["status"] not in FINISHED_STATUSES:
             threshold = self.settings.priority.escalate_at
             if threshold and found.total >= threshold:
                 escalations.append(("priority",

@@ -184,3 +184,19 @@ def test_a_chart_without_matplotlib_says_what_to_install(week: Week, tmp_path: P
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "--chart needs matplotlib: pip install 'omnitui[charts]'" in result.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+def test_the_backlog_has_waited_since_its_last_reopening(week: Week) -> None:
+    """A solved case that comes back is in the backlog from its reopening: the customer of C
+    writes again Wednesday 10:00 (three days after C was opened), and alice reopens A by
+    hand at 11:00; D still waits from Monday 16:00."""
+    week.mail(at(2, 10), "cy@example.com", "The parcel came back to the sender",
+              subject="Re: Where is my parcel?")
+    a = week.store.conn.execute("SELECT case_id FROM messages WHERE text LIKE 'My invoice%'"
+                                ).fetchone()[0]
+    week.status("alice", at(2, 11), a, Status.OPEN)
+    total = report(week.store.conn, week.settings, MONDAY, NOW, NOW).total
+    assert total.backlog == 3
+    assert total.backlog_age == spread([(NOW - at(2, 10)).total_seconds(),
+                                        (NOW - at(2, 11)).total_seconds(),
+                                        (NOW - at(0, 16)).total_seconds()])
