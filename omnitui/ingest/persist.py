@@ -17,6 +17,7 @@ from omnitui.store import cases, customers, messages
 from omnitui.store.audit import record_audit
 from omnitui.triage.language import UNDETERMINED
 from omnitui.triage.route import Routing
+from omnitui.vocabulary import NOT_WAITING
 
 ACTOR = "ingest"
 ATTACH_CONFIDENCE = 0.3  # a stranger naming a case: possible, but never automatic
@@ -68,12 +69,13 @@ def _continue_case(conn: sqlite3.Connection, event: InboundEvent, who: Identific
     # an older message filed after a newer one (an mbox out of time order, a mail delayed
     # for days) does not move the case's latest message back: the queue's order, threading
     # and "waiting for us" read them
-    values: dict[str, object] = {"last_inbound_at": max(case["last_inbound_at"] or "",
-                                                        stamps.at),
-                                 "last_message_at": max(case["last_message_at"] or "",
+    values: dict[str, object] = {"last_message_at": max(case["last_message_at"] or "",
                                                         stamps.at),
                                  "updated_at": stamps.at,
                                  "severity": max(case["severity"], event.severity)}
+    if decision.rule not in NOT_WAITING or cases.awaiting(case):  # a thank-you after our
+        # answer leaves the case answered: `]` and the priority's waiting pass it by
+        values["last_inbound_at"] = max(case["last_inbound_at"] or "", stamps.at)
     if decision.reopen:
         values.update(status=Status.OPEN, reopens=case["reopens"] + 1, solved_at=None)
         record_audit(conn, actor=ACTOR, action="case.reopened", case_id=case["id"],

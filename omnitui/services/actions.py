@@ -95,11 +95,11 @@ def set_status(conn: sqlite3.Connection, case_id: int, status: Status, *, actor:
                expected_version: int | None = None, why: str | None = None,
                ended: datetime | None = None, history_before: datetime | None = None) -> int:
     """Move a case to `status` (pausing stops its SLA clocks: services/sla.py replays them
-    from this audit row; reopening a finished case counts in `reopens`); solving records when: `at`, or `ended` if given (the time an
-    imported conversation ended, for the reports of its days). `history_before`: the solve
-    files an old conversation as history, quiet since then (services/archive.py): no clock
-    ran on it. `why`: said after the change, in the audit row (a move no person asked for
-    says its cause)."""
+    from this audit row; reopening a finished case counts in `reopens`); solving records
+    when: `at`, or `ended` if given (the time an imported conversation ended, for the
+    reports of its days). `history_before`: the solve files an old conversation as history,
+    quiet since then (services/archive.py): no clock ran on it. `why`: said after the
+    change, in the audit row (a move no person asked for says its cause)."""
     case = case_store.require_case(conn, case_id)
     if status in PAUSED and not pause_reason:
         raise StoreError(f"{status} needs a pause reason (what the case is waiting on)")

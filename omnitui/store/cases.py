@@ -11,6 +11,7 @@ from omnitui.records import record
 from omnitui.store.audit import ChangeSet, insert_row, update_row
 from omnitui.store.db import StoreError, columns_of
 from omnitui.store.schema import ACTIVE
+from omnitui.vocabulary import NOT_WAITING
 
 Row = sqlite3.Row  # read by column name; cheaper than building a dict per row
 
@@ -133,6 +134,14 @@ def create_case(conn: sqlite3.Connection, case: NewCase,
         "last_message_at": case.last_message_at or case.created_at}, changes)
 
 
+def awaiting(case: Row) -> bool:
+    """The case's latest message is a customer's that asks something: nobody answered yet
+    (`last_inbound_at` is the latest such message; `queries.awaiting_reply` asks the same
+    of many cases)."""
+    return case["last_inbound_at"] is not None and \
+        case["last_inbound_at"] >= (case["last_message_at"] or "")
+
+
 def touch_case(conn: sqlite3.Connection, case_id: int, values: dict[str, Any]) -> None:
     """An unaudited update from ingest (new message times, SLA): bumps the version."""
     sets = "".join(f"{k} = ?, " for k in values)
@@ -244,11 +253,16 @@ def replayable_case_ids(conn: sqlite3.Connection, since: str | None, *,
                                        " ORDER BY id", (since,) if since else ())]
 
 
+# The threading rules of messages that ask the team nothing (a thank-you, a survey's answer):
+# our own words, written into the SQL
+_ASKS_NOTHING = ", ".join(f"'{rule}'" for rule in NOT_WAITING)
+
+
 @record(frozen=True)
 class ScoreFacts:
     """The score's inputs the case row lacks: its latest customer message's tone and
     urgency, the customer's attributes, and since when the customer waits for our answer
-    (their oldest message after our last reply; None: answered)."""
+    (their oldest message after our last reply that asks something; None: answered)."""
 
     sentiment: float | None
     urgent: bool
@@ -262,10 +276,10 @@ def score_facts(conn: sqlite3.Connection, case_id: int, customer_id: int) -> Sco
         " AND auto_submitted IS NULL ORDER BY created_at DESC, id DESC LIMIT 1",
         (case_id,)).fetchone()
     waiting = conn.execute(
-        "SELECT min(created_at) FROM messages WHERE case_id = ? AND direction = 'in'"
-        " AND auto_submitted IS NULL AND created_at > coalesce((SELECT max(created_at)"
-        " FROM messages WHERE case_id = ? AND direction = 'out' AND auto_submitted IS NULL),"
-        " '')",
+        f"SELECT min(created_at) FROM messages WHERE case_id = ? AND direction = 'in'"
+        f" AND auto_submitted IS NULL AND thread_rule NOT IN ({_ASKS_NOTHING})"
+        f" AND created_at > coalesce((SELECT max(created_at) FROM messages WHERE case_id = ?"
+        f" AND direction = 'out' AND auto_submitted IS NULL), '')",
         (case_id, case_id)).fetchone()[0]
     attributes = conn.execute("SELECT attributes FROM customers WHERE id = ?",
                               (customer_id,)).fetchone()

@@ -387,7 +387,8 @@ def known_agents(conn: sqlite3.Connection, *, former: bool = False) -> list[str]
 
 
 def awaiting_reply(conn: sqlite3.Connection, ids: list[int]) -> set[int]:
-    """Which of these cases end with a message from the customer (nobody answered yet)."""
+    """Which of these cases end with a message from the customer that asks something
+    (nobody answered yet; a thank-you after our answer asks nothing: `cases.awaiting`)."""
     if not ids:
         return set()
     return {r[0] for r in conn.execute(

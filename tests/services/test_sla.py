@@ -20,7 +20,9 @@ from omnitui.services.routing import Router
 from omnitui.services.scheduler import fire_sla_alarms
 from omnitui.services.sla import SlaKeeper
 from omnitui.services.upkeep import Upkeep
+from omnitui.store.cases import score_facts
 from omnitui.store.db import Store, savepoint
+from omnitui.store.queries import awaiting_reply
 from tests.conftest import chat_event, office_hours, settings_from
 
 CONFIG = """
@@ -309,5 +311,18 @@ def test_thanks_on_an_open_case_wait_for_no_answer(store: Store, office: Setting
     assert store.conn.execute("SELECT status FROM cases WHERE id = ?", (case_id,)
                               ).fetchone() == ("open",)
     assert "next_response" not in sla(store, office, case_id, MONDAY_4PM)
-    open_case(store, office, MONDAY_4PM, "One more thing: where is the invoice?")
+    # nor is it waiting for an answer: `]` passes it by, its priority gains no waiting points
+    assert awaiting_reply(store.conn, [case_id]) == set()
+    assert waiting_since(store, case_id) is None
+    question = MONDAY_4PM - timedelta(minutes=2)
+    open_case(store, office, question, "One more thing: where is the invoice?")
+    open_case(store, office, MONDAY_4PM, "Thanks!")  # asks nothing, but the question waits
     assert sla(store, office, case_id, MONDAY_4PM)["next_response"]["state"] == "running"
+    assert awaiting_reply(store.conn, [case_id]) == {case_id}
+    assert waiting_since(store, case_id) == f"{question:%Y-%m-%d %H:%M:%S}"
+
+
+def waiting_since(store: Store, case_id: int) -> str | None:
+    customer = store.conn.execute("SELECT customer_id FROM cases WHERE id = ?", (case_id,)
+                                  ).fetchone()[0]
+    return score_facts(store.conn, case_id, customer).waiting_since
