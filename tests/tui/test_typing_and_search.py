@@ -230,6 +230,29 @@ def test_the_column_names_follow_the_rows_when_the_scrollbar_comes_or_goes(
     drive(demo_db, script)
 
 
+def test_the_column_names_follow_the_rows_when_a_panel_takes_room(demo_db: Path) -> None:
+    """The keys panel (`:` then "keys") docks beside the list: the rows lose columns and
+    the names above them must lose the same ones, on one line, not wrap under them."""
+    from omnitui.tui.widgets.case_list import layout
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        wide = queue(app).row_width
+        app.action_show_help_panel()
+        await settle(app, pilot)
+        await pilot.pause()
+        assert queue(app).row_width < wide
+        lines = screen_text(app).splitlines()
+        assert lines[0].split()[:-1] == [name for name, _ in layout(queue(app).row_width)
+                                         if name]  # the panel's edge is the last
+        assert lines[1].split()[0] == str(queue(app).ids[0])  # the first row, not names
+        await pilot.resize_terminal(80, 24)  # narrower than any layout: cut like the rows
+        await settle(app, pilot)
+        await pilot.pause()
+        assert screen_text(app).splitlines()[1].split()[0] == str(queue(app).ids[0])
+
+    drive(demo_db, script)
+
+
 def test_escape_on_the_list_clears_its_marks_then_the_kept_filter(demo_db: Path) -> None:
     """enter keeps a filter and hands the keys to the list; the box stays up, its help
     saying "esc clears". There escape clears the marks first, then the filter (an empty

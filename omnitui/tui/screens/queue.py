@@ -455,9 +455,6 @@ class QueueScreen(WorkScreen):
 
         self.app.push_screen(ConfirmScreen("Quit omnitui?"), confirmed)
 
-    def on_resize(self) -> None:
-        self.call_after_refresh(self._draw_header)
-
     def on_case_list_cursor_moved(self, message: CaseList.CursorMoved) -> None:
         """Look up the solved cases like the one under the cursor once the agent stays on
         its row (not for every row they pass), so opening it shows them at once."""

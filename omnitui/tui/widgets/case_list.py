@@ -121,7 +121,9 @@ def row_cells(case: CaseSummary, width: int, now: datetime, *, marked: bool = Fa
 
 
 def header_text(width: int) -> str:
-    return "".join(name.ljust(w) for name, w in layout(width))
+    """The column names over rows `width` wide, cut where the rows are (below the
+    narrowest layout: a panel docked beside the list on a small terminal)."""
+    return "".join(name.ljust(w) for name, w in layout(width))[:width]
 
 
 class CaseList(ScrollView, can_focus=True):
@@ -175,10 +177,14 @@ class CaseList(ScrollView, can_focus=True):
         """escape with no case marked: the screen clears what else narrows the list."""
 
     class RowWidthChanged(Message):
-        """The scrollbar came or went: the rows' width, and so their columns, changed (the
-        column names above them must follow)."""
+        """The list was resized (the terminal, a panel docked beside it) or its scrollbar
+        came or went: the rows' width, and so their columns, changed (the column names
+        above them must follow)."""
 
     def watch_show_vertical_scrollbar(self) -> None:
+        self.post_message(self.RowWidthChanged())
+
+    def on_resize(self) -> None:
         self.post_message(self.RowWidthChanged())
 
     def __init__(self, fetch_rows: RowFetcher, clock: Callable[[], datetime] = utc_now,
