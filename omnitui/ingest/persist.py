@@ -55,7 +55,8 @@ def _open_case(conn: sqlite3.Connection, event: InboundEvent, who: Identificatio
         customer_id=who.customer_id, subject=case_subject(event), channel=event.channel,
         queue=plan.queue, tier=who.tier, severity=event.severity,
         previous_case_id=decision.previous_case_id,
-        last_inbound_at=stamps.at, created_at=stamps.at, **_as_read(event)))
+        last_inbound_at=stamps.at if _asks(event, decision) else None, created_at=stamps.at,
+        **_as_read(event)))
     record_audit(conn, actor=ACTOR, action="case.created", case_id=case_id,
                  customer_id=who.customer_id, reason=decision.reason, at=stamps.now)
     record_audit(conn, actor=ACTOR, action="case.routed", case_id=case_id,
@@ -73,8 +74,7 @@ def _continue_case(conn: sqlite3.Connection, event: InboundEvent, who: Identific
                                                         stamps.at),
                                  "updated_at": stamps.at,
                                  "severity": max(case["severity"], event.severity)}
-    if decision.rule not in NOT_WAITING or cases.awaiting(case):  # a thank-you after our
-        # answer leaves the case answered: `]` and the priority's waiting pass it by
+    if _asks(event, decision):
         values["last_inbound_at"] = max(case["last_inbound_at"] or "", stamps.at)
     if decision.reopen:
         values.update(status=Status.OPEN, reopens=case["reopens"] + 1, solved_at=None)
@@ -87,6 +87,12 @@ def _continue_case(conn: sqlite3.Connection, event: InboundEvent, who: Identific
         values["snoozed_until"] = None  # the customer wrote: the case is back in the queue
     values.update(_as_read(event, intent_known=case["intent"] is not None))
     cases.touch_case(conn, case["id"], cases.changed_columns(case, values))
+
+
+def _asks(event: InboundEvent, decision: ThreadDecision) -> bool:
+    """The message asks the team something: not an automatic reply, a thank-you nor a
+    survey's answer (the case's `last_inbound_at`, what "waiting for an answer" reads)."""
+    return not event.auto_submitted and decision.rule not in NOT_WAITING
 
 
 def _as_read(event: InboundEvent, *, intent_known: bool = False) -> dict[str, str | None]:

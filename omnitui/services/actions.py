@@ -77,6 +77,8 @@ def reply(conn: sqlite3.Connection, case_id: int, *, author: str, text: str, at:
             "next_attempt_at": when, "created_at": when}, changes)
     if not internal:
         values: dict[str, object] = {"last_message_at": when, "updated_at": when}
+        if response != "none":  # an acknowledgement answers nothing: still waiting
+            values["last_answered_at"] = max(case["last_answered_at"] or "", when)
         if case["first_response_at"] is None and response != "none":
             values["first_response_at"] = when
         if case["meaningful_response_at"] is None and response is None:

@@ -151,10 +151,9 @@ def _merge_case(conn: sqlite3.Connection, source_id: int, target_id: int, actor:
     case_store.update_case(conn, source_id, {"status": Status.CLOSED,
                                              "merged_into": target_id, "sla_due": None,
                                              "updated_at": now}, changes)
-    latest = max(filter(None, [source["last_message_at"], target["last_message_at"]]),
-                 default=None)
-    case_store.update_case(conn, target_id, {"last_message_at": latest, "updated_at": now},
-                           changes)
+    latest = {column: max(filter(None, [source[column], target[column]]), default=None)
+              for column in ("last_message_at", "last_inbound_at", "last_answered_at")}
+    case_store.update_case(conn, target_id, {**latest, "updated_at": now}, changes)
     return record_audit(conn, actor=actor, action="cases.merged", case_id=target_id,
                         reason=f"case #{source_id} merged into #{target_id}",
                         changes=changes)

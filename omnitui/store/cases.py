@@ -134,14 +134,6 @@ def create_case(conn: sqlite3.Connection, case: NewCase,
         "last_message_at": case.last_message_at or case.created_at}, changes)
 
 
-def awaiting(case: Row) -> bool:
-    """The case's latest message is a customer's that asks something: nobody answered yet
-    (`last_inbound_at` is the latest such message; `queries.awaiting_reply` asks the same
-    of many cases)."""
-    return case["last_inbound_at"] is not None and \
-        case["last_inbound_at"] >= (case["last_message_at"] or "")
-
-
 def touch_case(conn: sqlite3.Connection, case_id: int, values: dict[str, Any]) -> None:
     """An unaudited update from ingest (new message times, SLA): bumps the version."""
     sets = "".join(f"{k} = ?, " for k in values)

@@ -387,14 +387,14 @@ def known_agents(conn: sqlite3.Connection, *, former: bool = False) -> list[str]
 
 
 def awaiting_reply(conn: sqlite3.Connection, ids: list[int]) -> set[int]:
-    """Which of these cases end with a message from the customer that asks something
-    (nobody answered yet; a thank-you after our answer asks nothing: `cases.awaiting`)."""
+    """Which of these cases have a customer's message that asks something (not a thank-you
+    nor an automatic reply) and no answer of ours since (an automatic acknowledgement is
+    none)."""
     if not ids:
         return set()
     return {r[0] for r in conn.execute(
-        f"SELECT id FROM cases WHERE id IN ({', '.join('?' * len(ids))})"
-        " AND last_inbound_at IS NOT NULL AND last_inbound_at >= coalesce(last_message_at, '')",
-        ids)}
+        f"SELECT id FROM cases WHERE id IN ({', '.join('?' * len(ids))}) AND last_inbound_at"
+        " IS NOT NULL AND last_inbound_at >= coalesce(last_answered_at, '')", ids)}
 
 
 def cases_mentioning(conn: sqlite3.Connection, match: str) -> list[int]:

@@ -836,6 +836,22 @@ UPDATE cases SET history_before = filed.day FROM (
 WHERE cases.id = filed.case_id;
 """
 
+# 31: "waiting for an answer" (the console's `]`) compares the customer's latest message that
+# asks something (`last_inbound_at`: not a thank-you, a survey's answer nor an automatic
+# reply) with our latest answer (`last_answered_at`: not an automatic acknowledgement),
+# each the latest of its kind whatever order mail is filed in. Before, it compared with the
+# case's latest message of any kind: an acknowledgement answered the customer, a thank-you
+# after our answer asked us again. (About 2 s a 100,000 cases: every case row is rewritten.)
+MIGRATION_31 = """
+ALTER TABLE cases ADD COLUMN last_answered_at TEXT;
+UPDATE cases SET
+    last_answered_at = (SELECT max(m.created_at) FROM messages m WHERE m.case_id = cases.id
+                        AND m.direction = 'out' AND m.auto_submitted IS NULL),
+    last_inbound_at = (SELECT max(m.created_at) FROM messages m WHERE m.case_id = cases.id
+                       AND m.direction = 'in' AND m.auto_submitted IS NULL
+                       AND m.thread_rule NOT IN ('csat-answer', 'thanks-only'));
+"""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
                          MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10,
                          MIGRATION_11, MIGRATION_12, MIGRATION_13, MIGRATION_14,
@@ -843,7 +859,7 @@ MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIG
                          MIGRATION_18, MIGRATION_19, MIGRATION_20, MIGRATION_21,
                          MIGRATION_22, MIGRATION_23, MIGRATION_24,
                          MIGRATION_25, MIGRATION_26, MIGRATION_27, MIGRATION_28,
-                         MIGRATION_29, MIGRATION_30]
+                         MIGRATION_29, MIGRATION_30, MIGRATION_31]
 
 # Migrations that also rewrite rows by rules too involved for SQL: the module whose
 # `migrate(conn)` runs right after that migration's SQL, in the same transaction. Named, not
