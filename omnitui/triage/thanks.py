@@ -7,10 +7,11 @@ solved, and on an open case (the agent has not solved it yet) no answer is due.
 Read strictly, so a real follow-up is never mistaken for one: every word of the customer's
 own words (not quotes, signature or pasted lines: `text.prose`) must be one of a few hundred
 words of thanks and of "it works now" in the languages omnitui's demo and defaults know, at
-least one must be a word of thanks, there is no question mark, and it is short. The sender's
-own name may stand among them ("Thanks!\nJohn": a name on a line of its own is a signature
-no sign-off pattern knows), and a plain closing word ("Best,", "Grüße"). "Thanks, but
+least one must be a word of thanks, there is no question mark, and it is short. "Thanks, but
 it still crashes", "Merci de changer mon adresse", "Thanks! Can you also..." all reopen.
+Below it may stand lines of the sender's own name and closing words alone ("Thanks!\nJohn",
+"Best,\nAnna Weber": a signature no sign-off pattern knows); anywhere else a name is a word
+like any other ("Thanks, it's down again" from Jim Down asks for help).
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ l aide vous
 muchas muchísimas perfecto genial ya funciona funcionó todo bien resuelto por su ayuda
 muito muita perfeito ótimo otimo funcionou agora tudo certo resolvido pela ajuda
 mille perfetto ottimo funziona ha funzionato ora tutto bene risolto per aiuto
+""".split())  # noqa: SIM905
+
+# Words that close a message on a line of their own, before a name ("Best,", "Kind regards").
+CLOSING = frozenset("""
 best regards kind warm br greetings grüße gruß lg vg mfg cordialement saludos saluti
 cordiali abraço abraços cumprimentos atenciosamente
 """.split())  # noqa: SIM905
@@ -49,11 +54,16 @@ cordiali abraço abraços cumprimentos atenciosamente
 
 def only_thanks(text: str, signer: str = "") -> bool:
     """The customer's own words in `text` thank us and say nothing else; `signer`: how the
-    sender is known (their name, their address), whose words may sign it."""
+    sender is known (their name, their address), whose words may sign it on its last
+    lines."""
     words = prose(text)
     if "?" in words:
         return False
-    found = [w.casefold() for w in WORD.findall(words)]
-    name = {w.casefold() for w in WORD.findall(signer)}
+    lines = [found for line in words.splitlines()
+             if (found := [w.casefold() for w in WORD.findall(line)])]
+    signing = CLOSING | {w.casefold() for w in WORD.findall(signer)}
+    while len(lines) > 1 and all(w in signing for w in lines[-1]):
+        lines.pop()
+    found = [w for line in lines for w in line]
     return (0 < len(found) <= MAX_WORDS and any(w in THANKS for w in found)
-            and all(w in CONTENT or w in name for w in found))
+            and all(w in CONTENT for w in found))

@@ -138,6 +138,11 @@ def test_thanks_signed_with_a_bare_name_leave_the_case_solved(
                                         subject="Re: Help", body="Thanks!\nMary\n",
                                         in_reply_to="j1@x"))
     assert other.reopened
+    solve(store, case)
+    unnamed = pipeline.ingest(email_event("john.smith@example.com", name="",  # the address
+                                          subject="Re: Help", body="Many thanks,\nJohn\n",
+                                          in_reply_to="j1@x"))
+    assert (unnamed.case_id, unnamed.reopened) == (case, False)
 
 
 def test_late_thanks_join_the_solved_case_and_open_no_new_one(store: Store,

@@ -67,6 +67,10 @@ def test_thanks_signed_with_the_senders_name(text: str, signer: str) -> None:
     ("Thanks!\nJohn", "Mary Jones"),  # not the sender's name: someone to pass it to?
     ("Thanks! Smith needs access too", "John Smith"),
     ("Thanks, that worked!\nJohn Smith\nAcme Corp", "John Smith"),  # the safe side
+    ("Thanks, it's down again", "Jim Down"),  # a name is a sign-off on its own line only
+    ("Gracias, todo mal\nMal", "Carlos Mal"),
+    ("Thanks. Refund please", "refund.please"),
+    ("Thanks, it is warm again\nBest,\nAnn", "Ann"),  # "warm" closes "Warm regards" only
 ])
 def test_other_names_are_not_a_signature(text: str, signer: str) -> None:
     assert not only_thanks(text, signer)
