@@ -66,7 +66,7 @@ def _aging(axes: Axes, conn: sqlite3.Connection, now: datetime) -> None:
         heights = [counts[band] for _, counts in rows]
         axes.bar(labels, heights, bottom=bottom, label=band, color=color)
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
-    axes.set_title("Waiting cases now, by age and priority")
+    axes.set_title("Waiting cases now, by age (since opened) and priority")
     axes.set_ylabel("cases")
     axes.legend()
 
