@@ -231,8 +231,9 @@ def recorded(conn: sqlite3.Connection, case_id: int, action: str, reason_prefix:
                         ).fetchone() is not None
 
 
-# Columns every change bumps: saying them in a history says nothing.
-_UNTOLD = frozenset({"version", "updated_at"})
+# Columns every change bumps, and the score's breakdown (the case shows it as people read
+# it): saying them in a history says nothing.
+_UNTOLD = frozenset({"version", "updated_at", "priority_parts"})
 
 
 @record(frozen=True)

@@ -117,6 +117,26 @@ def test_a_priority_set_by_hand_holds_until_cleared(store: Store, scored: Settin
     erin.each([case_id], erin.priority(None))
     assert "set by erin" not in parts(store, case_id)
     assert parts(store, case_id)["urgent"] == 15
+    assert parts(store, case_id)["escalated"] == 20  # the escalation outlives the hold
+
+
+def test_an_agents_escalation_records_what_the_case_shows(store: Store,
+                                                          scored: Settings) -> None:
+    """Escalating raises severity (and its points) and adds 20: the history says so, and
+    names no priority the case never had (it read "priority 0 -> 20" of a case at 30)."""
+    from omnitui.store.audit import history
+
+    case_id = write_in(store, scored, "hello", START)
+    before = parts(store, case_id)
+    erin = Desk(store, "erin", scored)
+    erin.each([case_id], erin.escalate())
+    after = parts(store, case_id)
+    assert after["escalated"] == 20 and after["severity"] > before.get("severity", 0)
+    assert sum(after.values()) == case_row(store, case_id)["priority"]
+    [entry] = [e for e in history(store.conn, case_id=case_id)
+               if e.action == "case.escalated"]
+    assert entry.reason.endswith("priority +20")
+    assert [what for what, _, _ in entry.changes] == ["severity", "priority_boost", "tags"]
 
 
 def test_a_score_at_the_threshold_escalates_once(store: Store, scored: Settings) -> None:
