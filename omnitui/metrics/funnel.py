@@ -7,7 +7,7 @@ left out, as the SLA replay stores it with the case (schema 19), except the assi
 (the team's business hours, from the opening to the first owner), the handle time (the
 wall-clock time agents had the case open or were writing on it, from the consoles'
 presence intervals) and the backlog's age (wall-clock: how long the customer has waited since
-the case was opened or last reopened).
+we received the case's first message or it was last reopened).
 Days are days of the business-hours time zone (else the server's). Percentiles are exact
 over the period: nearest rank. Old conversations an import or a first sync filed as history
 (services/archive.py) count as opened, and nothing else: the team did not work them here.

@@ -254,7 +254,8 @@ _ASKS_NOTHING = ", ".join(f"'{rule}'" for rule in NOT_WAITING)
 class ScoreFacts:
     """The score's inputs the case row lacks: its latest customer message's tone and
     urgency, the customer's attributes, and since when the customer waits for our answer
-    (their oldest message after our last reply that asks something; None: answered)."""
+    (their oldest message after our last reply that asks something, from when we received
+    it: an imported mail of last week waits from the import; None: answered)."""
 
     sentiment: float | None
     urgent: bool
@@ -267,10 +268,10 @@ def score_facts(conn: sqlite3.Connection, case_id: int, customer_id: int) -> Sco
         "SELECT sentiment, urgent FROM messages WHERE case_id = ? AND direction = 'in'"
         " AND auto_submitted IS NULL ORDER BY created_at DESC, id DESC LIMIT 1",
         (case_id,)).fetchone()
-    waiting = conn.execute(
-        f"SELECT min(created_at) FROM messages WHERE case_id = ? AND direction = 'in'"
+    waiting = conn.execute(  # from when we received it, as the SLA clocks count
+        f"SELECT min(received_at) FROM messages WHERE case_id = ? AND direction = 'in'"
         f" AND auto_submitted IS NULL AND thread_rule NOT IN ({_ASKS_NOTHING})"
-        f" AND created_at > coalesce((SELECT max(created_at) FROM messages WHERE case_id = ?"
+        f" AND received_at > coalesce((SELECT max(created_at) FROM messages WHERE case_id = ?"
         f" AND direction = 'out' AND auto_submitted IS NULL), '')",
         (case_id, case_id)).fetchone()[0]
     attributes = conn.execute("SELECT attributes FROM customers WHERE id = ?",

@@ -54,15 +54,16 @@ def surveys_answered(conn: sqlite3.Connection, since: str, until: str) -> list[s
 def backlog(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     """Every unsolved case now: where it is, whose, and since when it has been open this
     time (`open_since`: its last reopening, by the customer's message or by an agent, else
-    its opening: a conversation of last year that came back today has waited a day, not a
-    year)."""
+    when we received its first message: a conversation of last year that came back today,
+    or that an import brought today, has waited a day, not a year)."""
     cur = conn.cursor()
     cur.row_factory = sqlite3.Row
     statuses = ", ".join(f"'{s}'" for s in ACTIVE_STATUSES)
     return cur.execute(
-        "SELECT id, queue, channel, owner, tier, status, created_at, CASE WHEN reopens = 0"
-        " THEN created_at ELSE coalesce((SELECT max(a.at) FROM audit a WHERE a.case_id ="
-        " cases.id AND (a.action = 'case.reopened' OR a.action = 'case.status' AND"
-        " json_extract(a.before, '$.\"cases:' || cases.id || '\".status') IN ('solved',"
-        " 'closed'))), created_at) END AS open_since FROM cases"
-        f" WHERE status IN ({statuses})").fetchall()  # a merged case is closed
+        "SELECT id, queue, channel, owner, tier, status, created_at, coalesce(CASE WHEN"
+        " reopens = 0 THEN (SELECT min(m.received_at) FROM messages m WHERE m.case_id ="
+        " cases.id) ELSE (SELECT max(a.at) FROM audit a WHERE a.case_id = cases.id AND"
+        " (a.action = 'case.reopened' OR a.action = 'case.status' AND json_extract(a.before,"
+        " '$.\"cases:' || cases.id || '\".status') IN ('solved', 'closed'))) END, created_at)"
+        f" AS open_since FROM cases WHERE status IN ({statuses})").fetchall()
+        # (a merged case is closed)

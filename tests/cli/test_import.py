@@ -351,6 +351,9 @@ def test_old_conversations_are_filed_as_solved_history_and_recent_ones_as_work(
     assert (report["opened"], report["history"]) == (2, 1)
     assert report["sla"]["resolution"] == {"part": 0, "whole": 0}
     assert report["durations"]["resolution"]["count"] == 0
+    # the conversations still open (last spring's the agent took up, yesterday's) have
+    # waited for the team since the import brought them, not since they began
+    assert report["backlog"] == 2 and report["backlog_age"]["p90"] < 3600
     assert "of them 1 filed as history (old conversations)" in omnitui(
         *db, "report", "--since", "2025-03-01", "--until", "2025-06-30").stdout
     # the board's "solved today" is not the import's: solved when its last message came

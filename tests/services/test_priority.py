@@ -231,3 +231,18 @@ def test_a_refresh_that_changes_nothing_writes_nothing(store: Store) -> None:
             assert "sla_first_response_due" not in updates[0]
     finally:
         store.conn.set_trace_callback(None)
+
+
+def test_waiting_counts_from_when_we_received_the_message(store: Store,
+                                                           scored: Settings) -> None:
+    """A message written three days ago that reaches us now (an import, a delayed mail)
+    has waited for us since now, as its SLA clocks count: an hour later, one hour's points
+    (5), not three days' (the cap, 12)."""
+    written = START - timedelta(days=3)
+    event = chat_event("sms", "1", "where is my refund?", at=written,
+                       identifiers=[Identifier("phone", "+14155550100", verified=True)])
+    case_id = intake_pipeline(store, scored, clock=lambda: START).ingest(event).case_id
+    assert case_id is not None
+    rescore_due(store, Upkeep(scored), START + timedelta(hours=1))
+    assert [points for name, points in parts(store, case_id).items()
+            if name.startswith("waiting")] == [5]
