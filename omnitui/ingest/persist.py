@@ -85,7 +85,12 @@ def _continue_case(conn: sqlite3.Connection, event: InboundEvent, who: Identific
         values.update(status=Status.OPEN, pause_reason=None)
     if case["snoozed_until"] is not None and not event.auto_submitted:
         values["snoozed_until"] = None  # the customer wrote: the case is back in the queue
-    values.update(_as_read(event, intent_known=case["intent"] is not None))
+    read = _as_read(event, intent_known=case["intent"] is not None)
+    if stamps.at < (case["last_message_at"] or "") and stamps.at < (
+            messages.newest_inbound_at(conn, case["id"]) or ""):
+        read.pop("language", None)  # an older message filed late: the case keeps the
+        read.pop("irritation", None)  # language and mood of the customer's latest
+    values.update(read)
     cases.touch_case(conn, case["id"], cases.changed_columns(case, values))
 
 

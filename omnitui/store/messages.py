@@ -229,6 +229,12 @@ def last_inbound(conn: sqlite3.Connection, case_id: int,
         (case_id, channel, channel)).fetchone()
 
 
+def newest_inbound_at(conn: sqlite3.Connection, case_id: int) -> str | None:
+    """When the customer's newest message of a case (not an automatic one) was written."""
+    return conn.execute("SELECT max(created_at) FROM messages WHERE case_id = ? AND direction"
+                        " = 'in' AND auto_submitted IS NULL", (case_id,)).fetchone()[0]
+
+
 def last_inbound_at(conn: sqlite3.Connection, customer_id: int, channel: str) -> str | None:
     """When the customer last wrote on `channel` (any case): a platform's service window
     runs from it."""

@@ -191,3 +191,22 @@ def test_customer_reply_resumes_a_pending_case(store: Store, pipeline: Pipeline)
     pipeline.ingest(chat_event("telegram", "9", "here is the info"))
     status, due = store.conn.execute("SELECT status, sla_due FROM cases").fetchone()
     assert status == "open" and due is not None
+
+
+def test_an_older_message_filed_late_leaves_the_case_its_latest_language(
+        store: Store, pipeline: Pipeline) -> None:
+    """An mbox out of time order files last week's French message after today's English
+    one: the case reads as the customer writes now (the queue's lang, `lang:`)."""
+    today = pipeline.ingest(chat_event(
+        "telegram", "9", "I was charged twice for my order, please refund the duplicate "
+        "payment to my card", at=ago(hours=1)))
+    pipeline.ingest(chat_event(
+        "telegram", "9", "Bonjour, ma commande n'est toujours pas arrivée, pouvez-vous "
+        "vérifier le suivi du colis s'il vous plaît", at=ago(days=6)))
+    assert store.conn.execute("SELECT language FROM cases WHERE id = ?", (today.case_id,)
+                              ).fetchone() == ("en",)
+    pipeline.ingest(chat_event(
+        "telegram", "9", "Bonjour, je voudrais aussi changer l'adresse de facturation de "
+        "mon compte s'il vous plaît", at=ago(minutes=1)))
+    assert store.conn.execute("SELECT language FROM cases WHERE id = ?", (today.case_id,)
+                              ).fetchone() == ("fr",)
