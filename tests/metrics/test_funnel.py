@@ -200,3 +200,19 @@ def test_the_backlog_has_waited_since_its_last_reopening(week: Week) -> None:
     assert total.backlog_age == spread([(NOW - at(2, 10)).total_seconds(),
                                         (NOW - at(2, 11)).total_seconds(),
                                         (NOW - at(0, 16)).total_seconds()])
+
+
+def test_a_demo_stores_days_are_its_teams(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    """The demo store brings its team's business hours (Europe/Berlin): `--since` names a
+    day there, from its midnight, not UTC's (it left out a case opened at 00:07)."""
+    from omnitui.demo import build_demo
+    from tests.conftest import demo_story_end
+
+    path = tmp_path / "demo.db"
+    with Store(path) as store:
+        build_demo(store, Settings(), customers=10, messages=20, days=2, end=demo_story_end())
+    shown = subprocess.run([sys.executable, "-m", "omnitui", "--db", str(path), "report",
+                            "--since", "2026-11-30", "--format", "json"],
+                           capture_output=True, text=True, env=cli_env, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["since"] == "2026-11-30T00:00:00+01:00"
