@@ -47,10 +47,13 @@ NOT_WAITING = (SURVEY_ANSWER, THANKS_ONLY)
 def routing_story(history: list[tuple[int, str, str, str, str]]) -> str:
     """A case's latest routing decisions from its audit rows (id, at, actor, action,
     reason), as the case shows them: "billing: intent billing, says 'invoice' → to erin:
-    skill billing, 0/1 email open, not given a case yet"."""
-    steps = [reason for _, _, actor, action, reason in history
-             if action in ("case.routed", "case.waiting")
-             or (actor == ROUTER and action in _ROUTER_ACTIONS)]
+    skill billing, 0/1 email open, not given a case yet"; a person's move or assignment
+    since says who made it ("… → root: queue billing → root: nobody -> alice"), or the
+    story's end contradicted the case's queue and owner above it."""
+    steps = [reason if actor == ROUTER or action in ("case.routed", "case.waiting")
+             else f"{actor}: {reason}" for _, _, actor, action, reason in history
+             if action in ("case.routed", "case.waiting", *_ROUTER_ACTIONS)
+             and (actor == ROUTER or action != "case.escalated")]
     if len(steps) > 3:  # how it came in, and the latest
         steps = [steps[0], "…", *steps[-2:]]
     return " → ".join(steps)

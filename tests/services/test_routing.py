@@ -118,6 +118,23 @@ def test_a_new_case_goes_to_the_present_agent_with_the_skill_and_fewest_open(
     assert "email open" in why
 
 
+def test_the_routing_story_ends_with_what_people_did_since(store: Store,
+                                                           team: Settings) -> None:
+    """Nobody was free; then root moved the case and alice took it: the case's "routed:"
+    line says so, not "nobody free" under a header that reads "owner alice"."""
+    from omnitui.vocabulary import routing_story
+
+    case_id = billing_email(store, team, "ann@example.com")
+    root = desk(store, team, "root")
+    root.each([case_id], root.queue("orders"))
+    alice = desk(store, team, "alice")
+    alice.each([case_id], alice.claim())
+    history = store.conn.execute("SELECT id, at, actor, action, reason FROM audit"
+                                 " WHERE case_id = ? ORDER BY id", (case_id,)).fetchall()
+    assert routing_story(history) == ("billing: intent billing, says 'invoice' → … → root:"
+                                      " queue orders → alice: nobody -> alice")
+
+
 def test_nobody_present_the_case_waits_and_goes_out_when_an_agent_opens_a_console(
         store: Store, team: Settings) -> None:
     low = billing_email(store, team, "ann@example.com")
