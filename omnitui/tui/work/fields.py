@@ -17,6 +17,14 @@ from omnitui.tui.screens.modals import AskScreen, PickScreen, refusal
 if TYPE_CHECKING:
     from omnitui.tui.screens.work import WorkScreen
 
+
+def _which(targets: list[int]) -> str:
+    """The cases a dialog will change, for its title (" #938", " 3 cases"): on the board
+    the highlighted case may sit in a list scrolled out of sight."""
+    if not targets:
+        return ""
+    return f" #{targets[0]}" if len(targets) == 1 else f" {len(targets)} cases"
+
 def assign_me(screen: WorkScreen) -> None:
     screen.act(f"assigned to {screen.console.agent}", screen.console.desk.claim())
 
@@ -41,7 +49,7 @@ def pending(screen: WorkScreen) -> None:
             screen.act(f"{Status.PENDING}", screen.console.desk.status(Status.PENDING, reason),
                        targets)
 
-    screen.app.push_screen(AskScreen("Pending: what is the case waiting on?",
+    screen.app.push_screen(AskScreen(f"Pending{_which(targets)}: what is it waiting on?",
                                      "waiting on customer"), answered)
 
 
@@ -75,8 +83,8 @@ def snooze(screen: WorkScreen) -> None:
         else:
             snooze_until(None)
 
-    screen.app.push_screen(PickScreen("Snooze until", [*options, "custom…", "wake up now"]),
-                           chosen)
+    screen.app.push_screen(PickScreen(f"Snooze{_which(targets)} until",
+                                      [*options, "custom…", "wake up now"]), chosen)
 
 
 def assign_to(screen: WorkScreen) -> None:
@@ -88,7 +96,7 @@ def assign_to(screen: WorkScreen) -> None:
             screen.act(f"assigned to {agents[index]}",
                        screen.console.desk.assign(agents[index]), targets)
 
-    screen.app.push_screen(PickScreen("Assign to", agents), chosen)
+    screen.app.push_screen(PickScreen(f"Assign{_which(targets)} to", agents), chosen)
 
 
 def tags(screen: WorkScreen) -> None:
@@ -98,7 +106,8 @@ def tags(screen: WorkScreen) -> None:
         if words:
             screen.act("tags", screen.console.desk.tags(words), targets)
 
-    screen.app.push_screen(AskScreen("Tags: words add, -word removes"), answered)
+    screen.app.push_screen(AskScreen(f"Tags{' of' if targets else ''}{_which(targets)}:"
+                                     " words add, -word removes"), answered)
 
 
 def priority(screen: WorkScreen) -> None:
@@ -114,7 +123,8 @@ def priority(screen: WorkScreen) -> None:
             screen.act("priority back to the score" if number is None else
                        f"priority {number:g}", screen.console.desk.priority(number), targets)
 
-    screen.app.push_screen(AskScreen("Priority (a number holds; auto: back to the score)",
+    screen.app.push_screen(AskScreen(f"Priority{' of' if targets else ''}{_which(targets)}"
+                                     " (a number holds; auto: back to the score)",
                                      check=refusal(typed)), answered)
 
 
@@ -129,7 +139,7 @@ def move_queue(screen: WorkScreen) -> None:
             screen.act(f"moved to {queues[index]}", screen.console.desk.queue(queues[index]),
                        targets)
 
-    screen.app.push_screen(PickScreen("Move to queue", queues), chosen)
+    screen.app.push_screen(PickScreen(f"Move{_which(targets)} to queue", queues), chosen)
 
 
 def escalate(screen: WorkScreen) -> None:
