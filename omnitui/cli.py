@@ -621,7 +621,7 @@ def sla_recompute(typer_ctx: typer.Context,
     since = since_day(since)
     repair = ctx(typer_ctx).act(lambda desk: desk.recompute_sla(since, dry_run=dry_run,
                                                                     solved=solved))
-    output.print_repair(repair, fmt, dry_run=dry_run)
+    output.print_repair(repair, fmt, dry_run=dry_run, solved=solved)
 
 
 kb_app = command_group("kb", "The knowledge base: list, search and suggest articles.")

@@ -150,7 +150,7 @@ def roster_row(row: dict[str, Any], now: datetime) -> dict[str, str]:
             "state": state, "last given a case": ago(given, now)}
 
 
-def print_repair(repair: Any, fmt: Format, *, dry_run: bool) -> None:
+def print_repair(repair: Any, fmt: Format, *, dry_run: bool, solved: bool = False) -> None:
     """What `omnitui sla recompute` changed (or would): a line per case, then the counts."""
     if fmt is Format.json:
         write_json({"checked": repair.checked, "dry_run": dry_run,
@@ -165,7 +165,7 @@ def print_repair(repair: Any, fmt: Format, *, dry_run: bool) -> None:
             f"{k.removeprefix('sla_')} {was or '-'} -> {now or '-'}"
             for k, (was, now) in columns.items())))
     verb = "would change" if dry_run else "changed"
-    say_done(f"{plural(repair.checked, 'unsolved case')} replayed: {verb} "
+    say_done(f"{plural(repair.checked, 'case' if solved else 'unsolved case')} replayed: {verb} "
              f"{len(repair.changed)}, skipped {len(repair.skipped)} without history")
 
 

@@ -362,6 +362,10 @@ def test_old_conversations_are_filed_as_solved_history_and_recent_ones_as_work(
                             ).fetchone() == ("2025-04-05 09:30:00",)
         assert conn.execute("SELECT bucket FROM tallies WHERE name = 'solved' AND n > 0"
                             ).fetchall() == [("2025-04-05 09",)]
+    # an SLA repair of every case says so (it said "4 unsolved cases" of solved ones too)
+    repaired = omnitui(*db, "sla", "recompute", "--dry-run", "--solved")
+    said = repaired.stdout + repaired.stderr
+    assert " cases replayed: would change" in said and "unsolved" not in said
     # taken up again, it is work: its clocks start then, as a new case's do
     before = datetime.now(UTC).replace(microsecond=0)
     omnitui(*db, "--agent", "alice", "status", str(old), "--to", "open")
