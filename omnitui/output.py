@@ -35,6 +35,7 @@ from omnitui.wording import (
     similar_words,
     sla_words,
     span,
+    status_words,
     utc_time,
 )
 
@@ -210,7 +211,7 @@ def print_cases(rows: list[CaseSummary], fmt: ListFormat,
                   countdown_words(None if r.sla_due is None else seconds_left(
                       r.queue, parse_db_time(r.sla_due), now), r.status), _clean(r.channel),
                   _clean(r.customer_name), _clean(r.subject or "(no subject)"),
-                  _clean(r.owner or "-"), _clean(r.status), _clean(r.queue)]) for r in rows]
+                  _clean(r.owner or "-"), status_words(r.status), _clean(r.queue)]) for r in rows]
     sys.stdout.write("".join(out) + ("" if rows else "no cases match\n"))
 
 
@@ -273,8 +274,8 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
     header.append(_text(c.subject or "(no subject)"))
     out.print(header)
     due = f" · next due {utc_time(parse_db_time(c.sla_due))}" if c.sla_due else ""
-    out.print(_text(f"{c.status} · queue {c.queue} · owner {c.owner or '-'}{due} · reopened "
-                    f"{detail.reopens}x"))
+    out.print(_text(f"{status_words(c.status)} · queue {c.queue} · owner {c.owner or '-'}{due}"
+                    f" · reopened {detail.reopens}x"))
     out.print(_text(f"priority {breakdown(detail.priority_parts, c.priority)}"))
     out.print(_text(f"SLA: {sla_words(sla)}"))
     if story := routing_story(detail.history):

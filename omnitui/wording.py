@@ -144,6 +144,11 @@ def similar_words(similar: Sequence[SimilarLike], width: int = 40) -> str:
     return " · ".join(f"#{c.id} {shorten(c.text, width, placeholder='…')}" for c in similar)
 
 
+
+def status_words(status: str) -> str:
+    """A status as people read it: "on hold", not "on_hold"."""
+    return status.replace("_", " ")
+
 def changes_words(changes: list[tuple[str, object, object]], width: int = 40) -> str:
     """An audit event's changes as people read them: "owner - → alice · status open →
     solved · messages 812 created" (long values cut at `width`)."""

@@ -23,6 +23,7 @@ from omnitui.store.cases import Row
 from omnitui.store.db import parse_db_time
 from omnitui.triage.thanks import only_thanks
 from omnitui.vocabulary import THANKS_ONLY
+from omnitui.wording import status_words
 
 SUBJECT_REFERENCE = re.compile(r"\[#(\d{1,12})\]")
 
@@ -81,8 +82,8 @@ def _by_customer(conn: sqlite3.Connection, event: InboundEvent, customer_id: int
     active = store.active_case_of(conn, customer_id)
     if active:
         return _join_active(event, active, "customer-open-case",
-                            f"the customer's {active['status']} case #{active['id']} (one "
-                            "customer, one case, any channel)", settings)
+                            f"the customer's {status_words(active['status'])} case "
+                            f"#{active['id']} (one customer, one case, any channel)", settings)
     finished = store.latest_finished_case_of(conn, customer_id)
     if finished:
         return _continue(conn, event, finished["id"], "customer-recent-case",

@@ -210,3 +210,14 @@ def test_an_older_message_filed_late_leaves_the_case_its_latest_language(
         "mon compte s'il vous plaît", at=ago(minutes=1)))
     assert store.conn.execute("SELECT language FROM cases WHERE id = ?", (today.case_id,)
                               ).fetchone() == ("fr",)
+
+
+def test_reasons_name_a_status_as_people_read_it(store: Store, pipeline: Pipeline) -> None:
+    case = pipeline.ingest(chat_event("telegram", "9", "my order is late", at=ago(hours=2))
+                           ).case_id
+    with store.write() as conn:
+        set_status(conn, case, Status.ON_HOLD, actor="alice", at=utc_now(),
+                   pause_reason="waiting on the carrier")
+    again = pipeline.ingest(chat_event("telegram", "9", "any news?"))
+    assert reason_of(store, again.message_id)[1].startswith(
+        f"the customer's on hold case #{case} ")

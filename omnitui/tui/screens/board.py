@@ -36,7 +36,7 @@ from omnitui.tui.keys import bind
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.widgets.case_list import SecondsLeft
 from omnitui.tui.widgets.key_bar import KeyBar
-from omnitui.wording import countdown_words, plural, span
+from omnitui.wording import countdown_words, plural, span, status_words
 
 if TYPE_CHECKING:
     from omnitui.model import CaseDetail
@@ -278,7 +278,7 @@ def due_rows(board: Board, now: datetime, seconds_left: SecondsLeft
         rows.append((str(row["id"]), Text(countdown_words(left, row["status"]),
                                           style="bold red" if left < 0 else "yellow"),
                      f"{row['priority']:g}", clean(row["queue"]), clean(row["owner"] or "-"),
-                     row["status"].replace("_", " "),
+                     status_words(row["status"]),
                      clean(row["subject"] or "(no subject)")[:60]))
     return rows
 

@@ -48,6 +48,7 @@ from omnitui.wording import (
     plural,
     similar_words,
     sla_words,
+    status_words,
 )
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
     title = Text(f"#{case.id}  ", style="bold")
     title.append(plain(case.subject or "(no subject)"))
     facts = Text(style="dim")
-    facts.append_text(plain(f"{case.status.replace('_', ' ')} · {case.channel} · queue "
+    facts.append_text(plain(f"{status_words(case.status)} · {case.channel} · queue "
                             f"{case.queue} · owner {case.owner or '-'}"))
     facts.append(f" · priority {breakdown(detail.priority_parts, case.priority)} · reopened "
                  f"{detail.reopens}x")
@@ -221,7 +222,8 @@ def render_customer(who: CustomerView, case_id: int) -> Group:
         parts += [plain(f"  {key}: {shown(value)}") for key, value in who.attributes.items()]
     others = [c for c in who.open_cases if c[0] != case_id]
     parts.append(Text("\nOther open cases", style="bold"))
-    parts += [Text(f"  #{cid} {status} ") + plain(subject) for cid, status, subject in others]
+    parts += [Text(f"  #{cid} {status_words(status)} ") + plain(subject)
+              for cid, status, subject in others]
     if not others:
         parts.append(Text("  none", style="dim"))
     if who.notes:

@@ -26,7 +26,7 @@ from omnitui.model import PAUSED_STATUSES, CaseSummary
 from omnitui.sanitize import sanitize
 from omnitui.store.db import parse_db_time, utc_now
 from omnitui.tui.keys import bind
-from omnitui.wording import countdown_words, span
+from omnitui.wording import countdown_words, span, status_words
 
 # (name, width, rank): 0 for the subject, which takes what is left; the others are dropped
 # from the highest rank down until the subject has MIN_SUBJECT columns (an 80-column
@@ -110,7 +110,7 @@ def row_cells(case: CaseSummary, width: int, now: datetime, *, marked: bool = Fa
               "customer": case.customer_name, "!": "!" if case.irritation else "",
               "lang": case.language or "", "intent": case.intent or "",
               "subject": case.subject or "(no subject)",
-              "owner": case.owner or "-", "status": case.status.replace("_", " "),
+              "owner": case.owner or "-", "status": status_words(case.status),
               "queue": case.queue, "tags": " ".join(case.tags)}
     cells: dict[str, tuple[str, Style | None]] = {
         name: (_cell(values[name], w) if name else values[name].ljust(w), None)
