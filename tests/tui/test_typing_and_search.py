@@ -181,6 +181,8 @@ def test_an_unknown_filter_value_is_said_and_never_empties_the_queue(demo_db: Pa
         typed_at_once(app, [*"owner:zed", " "])
         await settle(app, pilot)
         assert "no agent 'zed'" in screen_text(app) and len(queue(app).ids) == everything
+        # the status bar does not read as if the count were the filter's
+        assert f"owner:zed (not all understood) · {everything:,} cases" in screen_text(app)
 
     drive(demo_db, script)
 

@@ -259,6 +259,8 @@ class QueueScreen(WorkScreen):
             marks += f" · {plural(hidden, 'marked case')} in other views"
         narrowed = (f" · {sanitize(self.narrowed_by, multiline=False)}"
                     if self.narrowed_by.strip() else "")
+        if narrowed and self.narrowing.problems:  # "intent:biling · 373 cases" read as if
+            narrowed += " (not all understood)"    # the 373 were billing's
         if self.sort:
             narrowed += f" · by {SORTS[self.sort]}"
         me = self.console.me
