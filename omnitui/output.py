@@ -522,7 +522,7 @@ def print_report(report: Report, fmt: Format, zone: tzinfo | None) -> None:
                           _share(f.first_contact_resolution), _share(f.reopened),
                           _share(f.sla["first_response"]),
                           f"{f.csat.mean:.1f}" if f.csat.mean is not None else "-",
-                          f"{f.backlog:,}")
+                          f"{f.backlog:,}" if f.backlog is not None else "-")
         out.print(table)
     if report.reassignment_reasons:
         out.print("why cases changed hands:", style="bold")
@@ -557,7 +557,7 @@ def _rate_lines(f: Funnel) -> list[tuple[str, str]]:
     if f.csat.count:
         lines.append(("satisfaction", f"{f.csat.mean:.1f} of 5 from "
                       f"{plural(f.csat.count, 'answer')}; {_of(f.satisfied)} 4 or 5"))
-    lines.append(("backlog now", plural(f.backlog, "case") + (
+    lines.append(("backlog now", plural(f.backlog or 0, "case") + (
         f", waiting p50 {_span(f.backlog_age.p50)}, p90 {_span(f.backlog_age.p90)}"
         if f.backlog else "")))
     return lines

@@ -84,7 +84,7 @@ class Funnel:
     sla: dict[str, Rate] = field(default_factory=dict)  # target -> met on time of concluded
     csat: Spread = field(default_factory=Spread)  # scores 1-5
     satisfied: Rate = field(default_factory=Rate)  # answers of 4 or 5
-    backlog: int = 0
+    backlog: int | None = 0  # None: a day's group (a backlog is now, not of a day)
     backlog_age: Spread = field(default_factory=Spread)  # seconds, wall-clock
 
 
@@ -154,6 +154,9 @@ def report(conn: sqlite3.Connection, settings: Settings, since: datetime, until:
             for row in rows:  # each row read once, whatever the number of groups
                 split.setdefault(key_of(row, agent), ([], [], []))[part].append(row)
         groups = [_funnel(key, *split[key], business, now) for key in sorted(split)]
+        if by == "day":
+            for group in groups:
+                group.backlog = None
     return Report(since, until, by, total, groups,
                   store.left_owner_because(conn, start, end))
 

@@ -216,3 +216,11 @@ def test_a_demo_stores_days_are_its_teams(tmp_path: Path, cli_env: dict[str, str
                            capture_output=True, text=True, env=cli_env, timeout=60)
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["since"] == "2026-11-30T00:00:00+01:00"
+
+
+def test_a_days_group_has_no_backlog(week: Week) -> None:
+    """A backlog is now, not of a day: by day, the groups say none (not 0 beside a total of
+    1)."""
+    found = report(week.store.conn, week.settings, MONDAY, NOW, NOW, by="day")
+    assert found.total.backlog == 1
+    assert [g.backlog for g in found.groups] == [None] * len(found.groups)
