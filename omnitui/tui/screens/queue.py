@@ -395,8 +395,8 @@ class QueueScreen(WorkScreen):
         return cases.current_id
 
     def action_step_new(self, step: int) -> None:
-        """] / [: the next or previous case whose last message is the customer's, the ones
-        still waiting for an answer."""
+        """] / [: the next or previous case still waiting for an answer: a customer's
+        message that asks something, and no answer of ours since (`awaiting_reply`)."""
         self._find_waiting(self.cases.ids, self.cases.cursor, step)
 
     @work(thread=True, group="waiting", exclusive=True, exit_on_error=False)
