@@ -179,3 +179,19 @@ def test_enter_on_reopened_shows_the_open_cases_that_came_back(demo_db: Path) ->
         assert set(app.queue.cases.ids) == expected
 
     drive(demo_db, script)
+
+
+def test_the_flows_reasons_are_cut_at_a_word() -> None:
+    """Three routing reasons ran past a 200-column screen, cut mid-word ("…while e")."""
+    from types import SimpleNamespace
+
+    from omnitui.tui.screens.board import FLOW_WHY, flow_rows
+
+    why = [(f"back to routing: reopened while {name} is not here", n)
+           for name, n in (("farid", 110), ("alice", 88), ("erin", 70))]
+    shown = flow_rows(SimpleNamespace(  # type: ignore[arg-type]
+        reopened=SimpleNamespace(share=0.44), reassigned=SimpleNamespace(share=0.13),
+        reopened_what=[("billing", 81)], reassigned_why=why))[1][2].plain
+    reasons = shown.removeprefix("left their owner: ").split(" · ")
+    assert reasons[0] == "back to routing: reopened while farid is… (110)"
+    assert all(len(r.rpartition(" (")[0]) <= FLOW_WHY for r in reasons)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from textwrap import shorten
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -45,6 +46,7 @@ BAND_STYLES = {"high": "bold red", "medium": "yellow", "low": "dim"}
 BAR = 24  # cells of the longest aging bar
 REFRESH_EVERY = 1.0  # seconds: a busy store redraws the board at most this often
 WIDE = 110  # columns from which aging and the queues sit side by side
+FLOW_WHY = 44  # cells of each reason in the flow's line
 
 
 class BoardScreen(WorkScreen):
@@ -318,10 +320,12 @@ def team_rows(board: Board) -> list[tuple[object, ...]]:
 
 
 def flow_rows(board: Board) -> list[tuple[object, ...]]:
-    """Reopened and reassigned: the share, and the three most common whats and whys."""
+    """Reopened and reassigned: the share, and the three most common whats and whys (each
+    cut at a word to FLOW_WHY cells: three routing reasons ran past a 200-column screen,
+    cut mid-word)."""
     def top(counted: list[tuple[str, int]]) -> Text:
-        return Text(" · ".join(f"{clean(what)} ({count:,})" for what, count in counted)
-                    or "-", style="dim")
+        return Text(" · ".join(f"{shorten(clean(what), FLOW_WHY, placeholder='…')} ({count:,})"
+                               for what, count in counted) or "-", style="dim")
 
     return [("reopened", f"{_share(board.reopened.share)} of the solved",
              Text("about: ", style="dim") + top(board.reopened_what)),
