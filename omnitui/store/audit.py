@@ -72,10 +72,12 @@ def insert_row(conn: sqlite3.Connection, table: str, values: dict[str, Any],
 
 
 def update_row(conn: sqlite3.Connection, table: str, row_id: int, values: dict[str, Any],
-               changes: ChangeSet) -> bool:
-    """Update the given columns; records only the columns whose value really changes."""
+               changes: ChangeSet, row: sqlite3.Row | None = None) -> bool:
+    """Update the given columns; records only the columns whose value really changes.
+    `row`: the row as the caller read it in this transaction (not read again)."""
     _check_table(table)
-    current = _select(conn, table, row_id, list(values))
+    current = {k: row[k] for k in values} if row is not None else \
+        _select(conn, table, row_id, list(values))
     if current is None:
         raise StoreError(f"{table} row {row_id} does not exist")
     changed = {k: v for k, v in values.items() if current[k] != v}

@@ -151,7 +151,8 @@ def update_case(conn: sqlite3.Connection, case_id: int, values: dict[str, Any],
     if expected_version is not None and current["version"] != expected_version:
         raise StoreError(f"case {case_id} was changed by someone else (version "
                          f"{current['version']}, you had {expected_version}); reload it")
-    update_row(conn, "cases", case_id, {**values, "version": current["version"] + 1}, changes)
+    update_row(conn, "cases", case_id, {**values, "version": current["version"] + 1}, changes,
+               row=current)
 
 
 def message_ids_of_case(conn: sqlite3.Connection, case_id: int) -> list[int]:
