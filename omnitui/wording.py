@@ -94,8 +94,8 @@ def sla_words(sla: dict | None) -> str:
         return (f"none: filed as history (no message since {sla['history_before']}); the "
                 "clocks start if it comes back")
     open_ = [countdown(t) for t in sla["targets"]
-             if t["state"] not in ("met", "met late", "stopped")]
-    late = [countdown(t) for t in sla["targets"] if t["state"] == "met late"]
+             if t["state"] not in ("met", "met late", "missed", "stopped")]
+    late = [countdown(t) for t in sla["targets"] if t["state"] in ("met late", "missed")]
     time = "" if sla["time"] == "24x7" else " (business hours)"
     return " · ".join(open_ or late or ["all met"]) + time
 
@@ -104,7 +104,7 @@ def countdown(state: dict) -> str:
     """"8m left", "breached 12m ago", "met late", "paused (3h left)": a target at a
     glance, in the policy's time."""
     words, left, status = SLA_TARGET_WORDS[state["target"]], state["left_seconds"], state["state"]
-    if status in ("met", "met late", "stopped"):
+    if status in ("met", "met late", "missed", "stopped"):
         return f"{words} {status}"
     if status == "paused":
         return f"{words} paused ({span(left or 0)} left)"

@@ -193,8 +193,8 @@ def _funnel(key: str, cases: list[sqlite3.Row], surveys: list[sqlite3.Row],
             if c[done] is not None:
                 on_time += c[done] <= c[due]
                 late += c[done] > c[due]
-            elif c[due] < stamp and c["status"] not in FINISHED_STATUSES:
-                late += 1  # still unanswered (unsolved) past its due time
+            elif c[due] < (c["solved_at"] if c["status"] in FINISHED_STATUSES else stamp):
+                late += 1  # unanswered past its due time: still, or until it was solved
         found.sla[target] = Rate(on_time, on_time + late)
     scores = [s["score"] for s in surveys]
     found.csat = spread(scores)

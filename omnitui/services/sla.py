@@ -241,8 +241,8 @@ def target_state(clock: Clock, calendar: Calendar, policy: SlaPolicy, now: datet
     due = clock.due(calendar)
     if clock.met is not None:
         state, left = ("met" if clock.met <= due else "met late"), None
-    elif clock.stopped is not None:
-        state, left = "stopped", None
+    elif clock.stopped is not None:  # solved unanswered: past its due time, a miss
+        state, left = ("missed" if clock.stopped > due else "stopped"), None
     elif paused and clock.breached_at is None:  # its time left stands still
         state, left = "paused", clock.left
     else:

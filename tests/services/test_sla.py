@@ -326,3 +326,29 @@ def waiting_since(store: Store, case_id: int) -> str | None:
     customer = store.conn.execute("SELECT customer_id FROM cases WHERE id = ?", (case_id,)
                                   ).fetchone()[0]
     return score_facts(store.conn, case_id, customer).waiting_since
+
+
+def test_a_case_solved_unanswered_after_its_due_time_missed_it(store: Store,
+                                                                office: Settings) -> None:
+    """The chat's first response was due at 16:00 and nobody answered; at 16:30 an agent
+    solved it without a word: a miss on the case ("all met" before) and in the report."""
+    from omnitui.metrics.funnel import report
+    from omnitui.wording import sla_words
+
+    case_id = open_case(store, office, MONDAY_4PM)
+    late = desk_at(store, office, MONDAY_4PM + timedelta(hours=1, minutes=30))
+    late.each([case_id], late.status(Status.SOLVED))
+    state = SlaKeeper(office).state(store.conn, case_id, MONDAY_4PM + timedelta(hours=2))
+    assert state is not None
+    assert {t["target"]: t["state"] for t in state["targets"]}["first_response"] == "missed"
+    assert sla_words(state).startswith("first response missed")
+    total = report(store.conn, office, MONDAY_4PM - timedelta(days=1),
+                   MONDAY_4PM + timedelta(days=1), MONDAY_4PM + timedelta(hours=2)).total
+    assert total.sla["first_response"].part == 0 and total.sla["first_response"].whole == 1
+    # solved before its due time without an answer (spam, a duplicate): no miss
+    early = open_case(store, office, MONDAY_4PM, handle="2")
+    desk_at(store, office, MONDAY_4PM + timedelta(minutes=5)).each(
+        [early], desk_at(store, office, MONDAY_4PM + timedelta(minutes=5)).status(
+            Status.SOLVED))
+    state = SlaKeeper(office).state(store.conn, early, MONDAY_4PM + timedelta(hours=2))
+    assert state is not None and sla_words(state).startswith("all met")
