@@ -147,6 +147,26 @@ def test_doctor_names_problems_and_fixes(omnitui: Run, tmp_path: Path) -> None:
     assert healthy.returncode == 0 and "semantic matching: on" in healthy.stdout
 
 
+def test_doctor_finds_a_queue_name_no_queue_has(omnitui: Run, tmp_path: Path) -> None:
+    """An escalation moving cases to "tech-lead" of a team whose queue is "tech-leads", an
+    intent sending them to "tehc": each would be a queue of its own nobody works."""
+    config = tmp_path / "team.toml"
+    config.write_text(
+        '[[queues]]\nname = "tech"\nescalation = { move_to = "tech-lead" }\n\n'
+        '[[queues]]\nname = "tech-leads"\n\n'
+        '[[intents]]\nname = "crash"\nqueue = "tehc"\nkeywords = ["crash"]\n')
+    config.chmod(0o600)
+    db = ["--config", str(config), "--db", str(tmp_path / "x.db")]
+    omnitui(*db, "init")
+    found = omnitui(*db, "doctor", check=False)
+    assert found.returncode == 1
+    assert ('FAIL queues: not one of the [[queues]]: "tech-lead" (the escalation of tech); '
+            '"tehc" (intent crash)') in found.stdout
+    config.write_text(config.read_text().replace('"tech-lead"', '"tech-leads"')
+                      .replace('"tehc"', '"tech"'))
+    assert "ok   queues: 2 queues, each name known" in omnitui(*db, "doctor").stdout
+
+
 def test_newer_store_is_refused_everywhere(omnitui: Run, tmp_path: Path) -> None:
     db = tmp_path / "future.db"
     conn = sqlite3.connect(db)
