@@ -187,11 +187,11 @@ def test_the_flows_reasons_are_cut_at_a_word() -> None:
 
     from omnitui.tui.screens.board import FLOW_WHY, flow_rows
 
-    why = [(f"back to routing: reopened while {name} is not here", n)
-           for name, n in (("farid", 110), ("alice", 88), ("erin", 70))]
+    why = [(f"back to routing: reopened while {name} is not here, after {days} days away", n)
+           for name, n, days in (("farid", 110, 3), ("alice", 88, 12), ("erin", 70, 2))]
     shown = flow_rows(SimpleNamespace(  # type: ignore[arg-type]
         reopened=SimpleNamespace(share=0.44), reassigned=SimpleNamespace(share=0.13),
         reopened_what=[("billing", 81)], reassigned_why=why))[1][2].plain
     reasons = shown.removeprefix("left their owner: ").split(" · ")
-    assert reasons[0] == "back to routing: reopened while farid is… (110)"
+    assert reasons[0] == "back to routing: reopened while farid is not here,… (110)"
     assert all(len(r.rpartition(" (")[0]) <= FLOW_WHY for r in reasons)

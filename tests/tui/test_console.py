@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from textual.widgets import Static
@@ -529,6 +529,22 @@ def test_ages_and_sla_countdowns_move_on_with_the_clock(demo_db: Path) -> None:
         assert after[:2] == before[:2] and after != before
 
     drive(demo_db, script, clock=lambda: now[0])
+
+
+def test_countdowns_are_drawn_again_within_seconds_not_at_the_minute() -> None:
+    """A due time turns its minute at its own second: drawn again only as the clock's
+    minute turned, a case read "in 1m" for up to a minute after it had less."""
+    from omnitui.tui.widgets.case_list import COUNTDOWN_TICK, CaseList
+
+    now = [datetime(2026, 11, 30, 10, 0, 1, tzinfo=UTC)]
+    cases = CaseList(lambda ids: {}, clock=lambda: now[0])
+    drawn: list[datetime] = []
+    cases.refresh = lambda *a, **k: drawn.append(now[0])  # type: ignore[method-assign]
+    cases.follow_clock()
+    now[0] += timedelta(seconds=COUNTDOWN_TICK)  # the same minute of the clock
+    cases.follow_clock()
+    cases.follow_clock()  # nothing more until the next tick
+    assert drawn == [datetime(2026, 11, 30, 10, 0, 1, tzinfo=UTC), now[0]]
 
 
 def test_at_80x24_the_queue_uses_every_line_for_cases(demo_db: Path) -> None:

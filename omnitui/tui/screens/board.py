@@ -46,7 +46,7 @@ BAND_STYLES = {"high": "bold red", "medium": "yellow", "low": "dim"}
 BAR = 24  # cells of the longest aging bar
 REFRESH_EVERY = 1.0  # seconds: a busy store redraws the board at most this often
 WIDE = 110  # columns from which aging and the queues sit side by side
-FLOW_WHY = 44  # cells of each reason in the flow's line
+FLOW_WHY = 56  # cells of each reason in the flow's line
 
 
 class BoardScreen(WorkScreen):

@@ -72,6 +72,9 @@ def _cell(text: str, width: int) -> str:
     return set_cell_size(text, width)
 
 
+COUNTDOWN_TICK = 5  # seconds: how stale an SLA countdown may be on screen (the rows on screen
+# are drawn again from the data they keep)
+
 # Seconds from now to a due time of a case in a queue, in its SLA policy's time (business
 # hours or 24x7; negative: late): the SLA keeper's `seconds_left`; a bare list counts the
 # wall clock.
@@ -202,7 +205,7 @@ class CaseList(ScrollView, can_focus=True):
         self._to_end = False  # G pressed before the whole list arrived: land on the last
         self._id_set: set[int] | None = None
         self._painted: tuple[object, ...] = ()  # what the screen's lines show (see _window)
-        self._minute = 0  # the clock's minute the ages and SLA countdowns were drawn at
+        self._drawn_at = 0  # the clock's tick (COUNTDOWN_TICK) the countdowns were drawn at
         self._told: int | None = None  # the case CursorMoved last named
 
     @property
@@ -287,11 +290,13 @@ class CaseList(ScrollView, can_focus=True):
         return (top, self.cursor, self.size, tuple(self._ids[top: top + self.size.height]))
 
     def follow_clock(self) -> None:
-        """Draw the ages and SLA countdowns again when the minute they are counted in
-        turns (nothing else repaints a queue where nobody changes anything)."""
-        minute = int(self.clock().timestamp() // 60)
-        if minute != self._minute:
-            self._minute = minute
+        """Draw the ages and SLA countdowns again every COUNTDOWN_TICK seconds (nothing
+        else repaints a queue where nobody changes anything). Each due time turns its
+        minute at its own second: redrawn as the clock's minute turned, a case read "in 1m"
+        for up to a minute after it had less, and breached while it said so."""
+        tick = int(self.clock().timestamp() // COUNTDOWN_TICK)
+        if tick != self._drawn_at:
+            self._drawn_at = tick
             self.refresh()
 
     def to_top(self) -> None:
