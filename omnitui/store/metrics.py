@@ -55,7 +55,8 @@ def backlog(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     """Every unsolved case now: where it is, whose, and since when it has been open this
     time (`open_since`: its last reopening, by the customer's message or by an agent, else
     when we received its first message: a conversation of last year that came back today,
-    or that an import brought today, has waited a day, not a year)."""
+    or that an import brought today, has waited a day, not a year). A merged case is
+    closed: not in it."""
     cur = conn.cursor()
     cur.row_factory = sqlite3.Row
     statuses = ", ".join(f"'{s}'" for s in ACTIVE_STATUSES)
@@ -66,4 +67,3 @@ def backlog(conn: sqlite3.Connection) -> list[sqlite3.Row]:
         " (a.action = 'case.reopened' OR a.action = 'case.status' AND json_extract(a.before,"
         " '$.\"cases:' || cases.id || '\".status') IN ('solved', 'closed'))) END, created_at)"
         f" AS open_since FROM cases WHERE status IN ({statuses})").fetchall()
-        # (a merged case is closed)
