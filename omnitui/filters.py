@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from omnitui.config.languages import LANGUAGES
 from omnitui.model import Channel, Status
 from omnitui.records import record
+from omnitui.wording import status_words
 
 if TYPE_CHECKING:
     from omnitui.config import Settings
@@ -123,7 +124,7 @@ def _apply(result: Narrowing, key: str, value: str, vocabulary: Vocabulary) -> N
         statuses = [status_named(v) for v in value.split(",")]
         if None in statuses:
             result.problems.append(_unknown("status", value,
-                                            [status.replace("_", " ") for status in STATUSES]))
+                                            [status_words(status) for status in STATUSES]))
         else:
             result.changes["statuses"] = tuple(dict.fromkeys(statuses))
     elif key == "owner":

@@ -192,16 +192,20 @@ def retag(conn: sqlite3.Connection, case_id: int, words: str, *, actor: str,
                 action="case.tags", reason=f"tags: {' '.join(tags) or '(none)'}")
 
 
-def raised(case: case_store.Row, by: float) -> dict[str, object]:
+def raised(case: case_store.Row, by: float, *, rescored: bool = False) -> dict[str, object]:
     """A case's priority raised by `by` points: a score set by hand goes up and holds; a
     computed one keeps the raise as its "escalated" part, re-scored with the rest (and so
-    does a held one, once an agent clears it). The
-    breakdown adds up at once (it read "90 = premium 10 + severity 30 + live channel 10 +
-    irritated 10" until the next re-score)."""
-    values: dict[str, object] = {"priority": case["priority"] + by,
-                                 "priority_boost": case["priority_boost"] + by}
-    parts = [list(part) for part in json.loads(case["priority_parts"] or "[]")]
+    does a held one, once an agent clears it). The breakdown adds up at once (it read "90 =
+    premium 10 + severity 30 + live channel 10 + irritated 10" until the next re-score).
+    `rescored`: the caller's transaction re-scores the case right after (an agent's
+    command), so a computed score is left to it: written here, the audit row said
+    "priority 71 -> 91" of a case that showed 101 (the same command raised severity)."""
     held = case["priority_by"]
+    values: dict[str, object] = {"priority_boost": case["priority_boost"] + by}
+    if rescored and not held:
+        return values
+    values["priority"] = case["priority"] + by
+    parts = [list(part) for part in json.loads(case["priority_parts"] or "[]")]
     label = f"set by {held}" if held else "escalated"
     bumped = next((part for part in parts if part[0] == label), None)
     if bumped is None:
@@ -227,16 +231,11 @@ def set_priority(conn: sqlite3.Connection, case_id: int, value: float | None, *,
 def escalate(conn: sqlite3.Connection, case_id: int, *, actor: str, at: datetime,
              boost: float = 20.0) -> int:
     """Raise severity and priority and tag the case, so it leads every queue sorted by
-    priority. (An agent's command: the Desk re-scores the case right after, severity's
-    points with the raise; a computed score is not written here, or its audit row said
-    "priority 71 -> 91" of a case that showed 101.)"""
+    priority (an agent's command: the Desk re-scores the case right after)."""
     case = case_store.require_case(conn, case_id)
     tags = list(json.loads(case["tags"]))
-    raise_by = raised(case, boost)
-    if not case["priority_by"]:
-        raise_by = {"priority_boost": raise_by["priority_boost"]}
     return edit(conn, case_id, {
-        "severity": case["severity"] + 1, **raise_by,
+        "severity": case["severity"] + 1, **raised(case, boost, rescored=True),
         "tags": json.dumps([*tags, "escalated"] if "escalated" not in tags else tags)},
         actor=actor, at=at, action="case.escalated",
         reason=f"severity {case['severity']} -> {case['severity'] + 1}, priority +{boost:g}")
