@@ -249,7 +249,9 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
         parts = json.loads(detail.priority_parts) if detail.priority_parts else []
         latest = next((m for m in reversed(detail.messages) if m.direction == "in"
                        and m.case_id == detail.case.id), None)
-        write_json({**columns_of(detail), "sla": sla,
+        fields = columns_of(detail)
+        del fields["priority_parts"]  # the same as "priority_breakdown", as a string of JSON
+        write_json({**fields, "sla": sla,
                     "intent": detail.case.intent, "language": detail.case.language,
                     "sentiment": latest.sentiment if latest else None,
                     "irritated": detail.case.irritation is not None,

@@ -186,6 +186,7 @@ def test_the_case_shows_and_exports_its_breakdown(store: Store, scored: Settings
     data = json.loads(subprocess.run([*run, "--format", "json"], capture_output=True,
                                      text=True, check=True).stdout)
     assert data["priority_breakdown"]["parts"][-1]["part"].startswith("waiting")
+    assert "priority_parts" not in data  # the breakdown once, not again as a JSON string
     assert data["sla"]["targets"][0]["target"] == "first_response"
 
 
