@@ -181,17 +181,35 @@ def test_enter_on_reopened_shows_the_open_cases_that_came_back(demo_db: Path) ->
     drive(demo_db, script)
 
 
-def test_the_flows_reasons_are_cut_at_a_word() -> None:
-    """Three routing reasons ran past a 200-column screen, cut mid-word ("…while e")."""
+def test_the_flows_reasons_fit_the_screen() -> None:
+    """Three routing reasons ran past a 120-column screen, to be read only by scrolling
+    sideways: they go one a line when they do not fit on one, on two at most, cut at a word."""
     from types import SimpleNamespace
 
-    from omnitui.tui.screens.board import FLOW_WHY, flow_rows
+    from omnitui.tui.screens.board import FLOW_ROOM, flow_rows
 
     why = [(f"back to routing: reopened while {name} is not here, after {days} days away", n)
            for name, n, days in (("farid", 110, 3), ("alice", 88, 12), ("erin", 70, 2))]
-    shown = flow_rows(SimpleNamespace(  # type: ignore[arg-type]
+    board = SimpleNamespace(
         reopened=SimpleNamespace(share=0.44), reassigned=SimpleNamespace(share=0.13),
-        reopened_what=[("billing", 81)], reassigned_why=why))[1][2].plain
-    reasons = shown.removeprefix("left their owner: ").split(" · ")
-    assert reasons[0] == "back to routing: reopened while farid is not here,… (110)"
-    assert all(len(r.rpartition(" (")[0]) <= FLOW_WHY for r in reasons)
+        reopened_what=[("billing", 81), ("orders", 80)], reassigned_why=why)
+
+    def shown(width: int) -> tuple[str, list[str]]:
+        rows = flow_rows(board, width - FLOW_ROOM)  # type: ignore[arg-type]
+        return rows[0][2].plain, rows[1][2].plain.splitlines()
+
+    about, reasons = shown(200)
+    assert about == "about: billing (81) · orders (80)"
+    assert reasons == [
+        "left their owner: back to routing: reopened while farid is not here, after 3 days "
+        "away (110)",
+        "                  back to routing: reopened while alice is not here, after 12 days "
+        "away (88)",
+        "                  back to routing: reopened while erin is not here, after 2 days "
+        "away (70)"]
+    about, reasons = shown(80)
+    assert about == "about: billing (81) · orders (80)"
+    assert reasons[:2] == ["left their owner: back to routing: reopened",
+                           "                  while farid is not… (110)"]
+    assert len(reasons) == 6
+    assert all(len(line) <= 80 - FLOW_ROOM for line in reasons)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from textwrap import shorten
+from textwrap import shorten, wrap
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -46,7 +46,8 @@ BAND_STYLES = {"high": "bold red", "medium": "yellow", "low": "dim"}
 BAR = 24  # cells of the longest aging bar
 REFRESH_EVERY = 1.0  # seconds: a busy store redraws the board at most this often
 WIDE = 110  # columns from which aging and the queues sit side by side
-FLOW_WHY = 56  # cells of each reason in the flow's line
+FLOW_WHY_LEAST = 20  # cells a line of the flow's reasons keeps however narrow the screen
+FLOW_ROOM = 36  # cells of the flow's line before its reasons (what, share, padding)
 
 
 class BoardScreen(WorkScreen):
@@ -100,6 +101,7 @@ class BoardScreen(WorkScreen):
 
     def on_resize(self) -> None:
         self.set_class(self.app.size.width < WIDE, "-narrow")
+        self._fill_flow()
 
     def on_mount(self) -> None:
         self.on_resize()
@@ -219,10 +221,16 @@ class BoardScreen(WorkScreen):
         fill(self.query_one("#due", DataTable),
              due_rows(board, now, self.console.sla.seconds_left))
         fill(self.query_one("#team", DataTable), team_rows(board))
-        fill(self.query_one("#flow", DataTable), flow_rows(board))
+        self._fill_flow()
         self.query_one("#satisfaction", Static).update(satisfaction(board))
         self._chart_trend(board)
         self._chart_spread(board)
+
+    def _fill_flow(self) -> None:
+        """The flow's reasons fit the screen's width, so they follow it."""
+        if self.board is not None:
+            fill(self.query_one("#flow", DataTable),
+                 flow_rows(self.board, self.app.size.width - FLOW_ROOM), height=None)
 
     def _chart_trend(self, board: Board) -> None:
         widget = self.query_one("#trend", PlotextPlot)
@@ -257,12 +265,13 @@ COLUMNS = {
     "flow": ("what", "share", "most common")}
 
 
-def fill(table: DataTable, rows: list[tuple[object, ...]]) -> None:
-    """The rows again, the cursor where it was."""
+def fill(table: DataTable, rows: list[tuple[object, ...]], height: int | None = 1) -> None:
+    """The rows again, the cursor where it was (`height` None: each row as high as its
+    cells' lines)."""
     row = table.cursor_row
     table.clear()
     for values in rows:
-        table.add_row(*values)
+        table.add_row(*values, height=height)
     if rows:
         table.move_cursor(row=min(max(row, 0), len(rows) - 1))
 
@@ -319,18 +328,34 @@ def team_rows(board: Board) -> list[tuple[object, ...]]:
     return rows
 
 
-def flow_rows(board: Board) -> list[tuple[object, ...]]:
-    """Reopened and reassigned: the share, and the three most common whats and whys (each
-    cut at a word to FLOW_WHY cells: three routing reasons ran past a 200-column screen,
-    cut mid-word)."""
-    def top(counted: list[tuple[str, int]]) -> Text:
-        return Text(" · ".join(f"{shorten(clean(what), FLOW_WHY, placeholder='…')} ({count:,})"
-                               for what, count in counted) or "-", style="dim")
+def flow_rows(board: Board, room: int) -> list[tuple[object, ...]]:
+    """Reopened and reassigned: the share, and the three most common whats and whys in
+    `room` cells: on one line when they fit, else one a line, a long one wrapped onto a
+    second and cut at a word there (three routing reasons ran past a 120-column screen,
+    to be read only by scrolling sideways)."""
+    def top(label: str, counted: list[tuple[str, int]]) -> Text:
+        shown = [f"{clean(what)} ({count:,})" for what, count in counted] or ["-"]
+        if len(label) + len(" · ".join(shown)) <= room:
+            return Text(label + " · ".join(shown), style="dim")
+        fit = max(FLOW_WHY_LEAST, room - len(label))
+        lines = [line for what, count in counted for line in _two_lines(clean(what), count, fit)]
+        return Text(label + ("\n" + " " * len(label)).join(lines), style="dim")
 
     return [("reopened", f"{_share(board.reopened.share)} of the solved",
-             Text("about: ", style="dim") + top(board.reopened_what)),
+             top("about: ", board.reopened_what)),
             ("reassigned", f"{_share(board.reassigned.share)} of the assigned",
-             Text("left their owner: ", style="dim") + top(board.reassigned_why))]
+             top("left their owner: ", board.reassigned_why))]
+
+
+def _two_lines(what: str, count: int, width: int) -> list[str]:
+    """`what (count)` wrapped at `width`, on two lines at most: cut at a word, the count kept."""
+    tail = f" ({count:,})"
+    lines = wrap(what + tail, width)
+    if len(lines) <= 2:
+        return lines
+    first = wrap(what, width)[0]
+    rest = what[len(first):].strip()
+    return [first, shorten(rest, width - len(tail), placeholder="…") + tail]
 
 
 def satisfaction(board: Board) -> Text:
