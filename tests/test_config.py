@@ -158,6 +158,11 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     # saved views
     ("views = 'mine'", "views must be an array of tables, got 'mine'"),
     ("views = [3]", "views[0] must be a table, got 3"),
+    # a secret is never printed: errors reach the terminal and the service's journal
+    ("[channels]\nname = 'tg'\nkind = 'telegram'\ntoken = '123:TOPSECRET'",
+     "channels must be an array of tables, got a table of name, kind, token"),
+    ("[[mailboxes]]\nname = 'a'\naddress = 's@x.org'\nimap_host = 'h'\nusername = 'u'\n"
+     "password = 98765432", "mailboxes[0].password must be a string, got an integer (not shown"),
     ("[[views]]\nfilter = 'tag:vip'", "views[0].name is missing (expected a string)"),
     ("[[views]]\nname = ''", "views[0].name must be a non-empty string"),
     ("[[views]]\nname = 'a'\n[[views]]\nname = 'a'",

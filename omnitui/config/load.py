@@ -9,6 +9,7 @@ default, so no config file is needed.
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from pathlib import Path
@@ -54,12 +55,15 @@ def starter_config(store: Path) -> str:
     return tomlkit.dumps(document)
 
 
+_SECRET_KEY = re.compile(r"password|secret|token|credential", re.IGNORECASE)
+
+
 def _build(cls: type, data: Any, file: Path, prefix: str) -> Any:
     where = prefix or "the top level"
     if not isinstance(data, dict):
         # A section is written [name]; an entry of an array of tables is named by its index.
         table = prefix if prefix.endswith("]") else f"[{prefix}]"
-        raise ConfigError(f"{file}: {table} must be a table, got {data!r}")
+        raise ConfigError(f"{file}: {table} must be a table, got {_got(data, prefix)}")
     hints = typing.get_type_hints(cls)
     fields = [f for f in dataclasses.fields(cls) if f.name != "source"]
     known = {f.name for f in fields}
@@ -90,12 +94,12 @@ def _convert(hint: Any, value: Any, file: Path, key: str) -> Any:
         _, value_type = typing.get_args(hint)
         if not isinstance(value, dict):
             raise ConfigError(f"{file}: {key} must be a table of {_name(value_type)} values, "
-                              f"got {value!r}")
+                              f"got {_got(value, key)}")
         return {str(k): _convert(value_type, v, file, f"{key}.{k}") for k, v in value.items()}
     if origin is list:
         (item_type,) = typing.get_args(hint)
         if not isinstance(value, list):
-            raise ConfigError(f"{file}: {key} must be {_name(hint)}, got {value!r}")
+            raise ConfigError(f"{file}: {key} must be {_name(hint)}, got {_got(value, key)}")
         return [_convert(item_type, v, file, f"{key}[{i}]") for i, v in enumerate(value)]
     if origin in (types.UnionType, typing.Union):
         # TOML has no null: `X | None` is an optional key, None when it is left out.
@@ -103,8 +107,21 @@ def _convert(hint: Any, value: Any, file: Path, key: str) -> Any:
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if (hint is int and isinstance(value, bool)) or not isinstance(value, hint):
-        raise ConfigError(f"{file}: {key} must be {_name(hint)}, got {value!r}")
+        raise ConfigError(f"{file}: {key} must be {_name(hint)}, got {_got(value, key)}")
     return value
+
+
+def _got(value: Any, key: str) -> str:
+    """What a wrong value is, for the error: a table by its keys, a list by its length, a
+    value under a secret's key by its type only. Errors reach the terminal and the service's
+    journal: `[channels]` written for `[[channels]]` printed the channel's token."""
+    if isinstance(value, dict):
+        return f"a table of {', '.join(map(str, value)) or 'nothing'}"
+    if isinstance(value, list):
+        return f"an array of {len(value)}"
+    if _SECRET_KEY.search(key):
+        return f"{_name(type(value))} (not shown: the key holds a secret)"
+    return repr(value)
 
 
 def _optional_of(hint: Any, key: str) -> Any:

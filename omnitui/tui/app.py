@@ -277,9 +277,13 @@ class OmnituiApp(App[None]):
                timeout: float | None = None, markup: bool = False) -> None:
         """Toasts show text literally and sanitized: messages quote outside text (a file
         name, an address, a remote error, what the agent pasted), which must never be read as
-        markup or reach the terminal raw. Thread-safe, like Textual's own."""
+        markup or reach the terminal raw. `markup` is not heeded: a screen's or a widget's
+        `notify` (Textual's) asks for markup by default, and an attachment named
+        "[@click=app.quit]" made a toast that quit on a click. Thread-safe, like Textual's
+        own."""
+        del markup
         super().notify(sanitize(message), title=sanitize(title, multiline=False),
-                       severity=severity, timeout=timeout, markup=markup)
+                       severity=severity, timeout=timeout, markup=False)
 
     def action_help_quit(self) -> None:
         """ctrl+c (a reflex) says how to quit, in our words: toasts here are literal."""

@@ -213,3 +213,24 @@ def test_the_flows_reasons_fit_the_screen() -> None:
                            "                  while farid is not… (110)"]
     assert len(reasons) == 6
     assert all(len(line) <= 80 - FLOW_ROOM for line in reasons)
+
+
+def test_a_subject_is_shown_literally_not_as_markup(demo_db: Path) -> None:
+    """The due list's cells were strings, which a DataTable reads as markup: a customer's
+    subject "[/]" stopped the console, and another made a link of their choosing."""
+    with Store(demo_db) as store, store.write() as conn:
+        ids = [row[0] for row in conn.execute(
+            "SELECT id FROM cases WHERE status IN ('new', 'open') ORDER BY id LIMIT 2")]
+        conn.execute("UPDATE cases SET subject = ?, sla_due = ? WHERE id = ?",
+                     ("[/]", db_time(utc_now() - timedelta(days=60)), ids[0]))
+        conn.execute("UPDATE cases SET subject = ?, sla_due = ? WHERE id = ?",
+                     ("Refund [link=https://evil.example]pay here[/link]",
+                      db_time(utc_now() - timedelta(days=59)), ids[1]))
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("f3")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "[/]" in text and "Refund [link=https://evil.example]pay" in text
+
+    drive(demo_db, script)

@@ -474,6 +474,12 @@ def test_toasts_show_outside_text_literally(demo_db: Path) -> None:
         app.notify("saved /tmp/[red]evil[/red].txt")  # a file name from an attachment
         await pilot.pause(0.2)
         assert "[red]evil[/red].txt" in screen_text(app)
+        # a screen's notify is Textual's, which asks for markup: one crashed the console
+        app.screen.notify("saved /tmp/[a='b]invoice.pdf")
+        app.screen.notify("saved /tmp/[@click=app.quit]x.pdf")
+        await pilot.pause(0.2)
+        shown = screen_text(app)
+        assert "[a='b]invoice.pdf" in shown and "[@click=app.quit]x.pdf" in shown
 
     drive(demo_db, script)
 

@@ -267,11 +267,12 @@ COLUMNS = {
 
 def fill(table: DataTable, rows: list[tuple[object, ...]], height: int | None = 1) -> None:
     """The rows again, the cursor where it was (`height` None: each row as high as its
-    cells' lines)."""
+    cells' lines). A cell given as a string is shown literally: a DataTable reads strings
+    as markup, and a subject "[/]" stopped the console."""
     row = table.cursor_row
     table.clear()
     for values in rows:
-        table.add_row(*values, height=height)
+        table.add_row(*(Text(v) if isinstance(v, str) else v for v in values), height=height)
     if rows:
         table.move_cursor(row=min(max(row, 0), len(rows) - 1))
 
