@@ -412,7 +412,7 @@ def cases(typer_ctx: typer.Context,
         rows = list_cases(store.conn, CaseQuery(
             statuses=statuses, customer_id=customer, search=search, sort=sort.value,
             limit=limit, irritated=irritated, **narrowed))  # type: ignore[arg-type]
-    output.print_cases(rows, fmt, SlaKeeper(context.settings).seconds_left)
+    output.print_cases(rows, fmt, SlaKeeper(context.settings).countdown)
 
 
 def filter_options(conn: sqlite3.Connection, context: Context,

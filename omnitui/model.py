@@ -29,6 +29,15 @@ PAUSED_STATUSES = (Status.PENDING, Status.ON_HOLD)
 FINISHED_STATUSES = (Status.SOLVED, Status.CLOSED)
 
 
+@record(frozen=True)
+class Countdown:
+    """Time to a case's due moment, as its SLA policy counts it."""
+    left: float  # seconds in the policy's time (business hours or 24x7); negative: late
+    # While the policy's clock stands (outside business hours) and the due moment lies
+    # ahead: that moment in the team's zone. "in 10m" on a Sunday meant Monday 09:10.
+    due_local: datetime | None = None
+
+
 class Direction(enum.StrEnum):
     IN = "in"
     OUT = "out"

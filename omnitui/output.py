@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from omnitui.choices import Format, ListFormat
-from omnitui.model import PAUSED_STATUSES, CaseDetail, CaseSummary
+from omnitui.model import PAUSED_STATUSES, CaseDetail, CaseSummary, Countdown
 from omnitui.sanitize import escape_json, sanitize
 from omnitui.store.db import columns_of, parse_db_time, stored_time, utc_now
 from omnitui.vocabulary import routing_story
@@ -171,8 +171,8 @@ def print_repair(repair: Any, fmt: Format, *, dry_run: bool, solved: bool = Fals
 
 
 def print_cases(rows: list[CaseSummary], fmt: ListFormat,
-                seconds_left: Callable[[str, datetime, datetime], float]) -> None:
-    """`seconds_left`: the SLA keeper's, so the SLA column counts as the console's does
+                countdown: Callable[[str, datetime, datetime], Countdown]) -> None:
+    """`countdown`: the SLA keeper's, so the SLA column counts as the console's does
     (business hours where the policy has them)."""
     if fmt is ListFormat.ids:
         sys.stdout.write("".join(f"{r.id}\n" for r in rows))
@@ -208,8 +208,9 @@ def print_cases(rows: list[CaseSummary], fmt: ListFormat,
     out = [f"\x1b[1m{header[:-1]}\x1b[0m\n" if _styled() else header]
     now = utc_now()
     out += [line([str(r.id), f"{r.priority:g}",
-                  countdown_words(None if r.sla_due is None else seconds_left(
-                      r.queue, parse_db_time(r.sla_due), now), r.status), _clean(r.channel),
+                  countdown_words(None if r.sla_due is None else countdown(
+                      r.queue, parse_db_time(r.sla_due), now), r.status, now),
+                  _clean(r.channel),
                   _clean(r.customer_name), _clean(r.subject or "(no subject)"),
                   _clean(r.owner or "-"), status_words(r.status), _clean(r.queue)]) for r in rows]
     sys.stdout.write("".join(out) + ("" if rows else "no cases match\n"))

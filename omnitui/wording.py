@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from textwrap import shorten
 from typing import Protocol
 
-from omnitui.model import PAUSED_STATUSES
+from omnitui.model import PAUSED_STATUSES, Countdown
 
 
 class SimilarLike(Protocol):
@@ -60,10 +60,20 @@ def ago(moment: datetime | None, now: datetime) -> str:
     return f"{seconds:.0f}s ago" if seconds < 60 else f"{span(seconds)} ago"
 
 
-def countdown_words(left: float | None, status: str) -> str:
-    """The seconds left to a due time (negative: late; None: no running clock) in words."""
-    if left is None:
+def countdown_words(countdown: Countdown | None, status: str, now: datetime | None = None
+                    ) -> str:
+    """A case's countdown in words: "in 2h", "late 3d", or, while its policy's clock stands
+    and the due moment lies ahead, that moment ("Mo 09:10", days as cal(1) writes them, to
+    fit the SLA column's 8 cells; "09:10" later the same day, "28 Dec" a week or more after
+    `now`); "paused" or "-" with no running clock."""
+    if countdown is None:
         return "paused" if status in PAUSED_STATUSES else "-"
+    if (due := countdown.due_local) is not None:
+        today = (now or due).astimezone(due.tzinfo).date()
+        if (due.date() - today).days >= 6:
+            return f"{due:%d %b}"
+        return f"{due:%H:%M}" if due.date() == today else f"{due:%a}"[:2] + f" {due:%H:%M}"
+    left = countdown.left
     return f"in {span(left)}" if left >= 0 else f"late {span(left)}"
 
 

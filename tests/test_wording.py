@@ -40,6 +40,7 @@ def test_wording_imports_the_standard_library_only() -> None:
 def test_a_span_fits_three_characters_however_long() -> None:
     """Imported old mail is late by hundreds of days: "late 613d" did not fit the SLA
     column and showed as "late 61…", read as 61 days."""
+    from omnitui.model import Countdown
     from omnitui.wording import countdown_words, span
 
     day = 86400
@@ -47,4 +48,25 @@ def test_a_span_fits_three_characters_however_long() -> None:
     assert [span(d * day) for d in (99.6, 150, 613, 699, 3000)] == ["14w", "21w", "88w", "2y",
                                                                      "8y"]
     assert all(len(span(s)) <= 3 for s in range(0, 99 * 365 * day, 999_983))  # to 99y
-    assert countdown_words(-613 * day, "open") == "late 88w"
+    assert countdown_words(Countdown(-613 * day), "open") == "late 88w"
+
+
+def test_a_countdown_whose_clock_stands_names_its_due_moment() -> None:
+    """Outside business hours "in 10m" meant the next opening and ten minutes: the queue
+    says when instead, the date from six days ahead (a holiday week)."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from omnitui.model import Countdown
+    from omnitui.wording import countdown_words
+
+    berlin = ZoneInfo("Europe/Berlin")
+    saturday = datetime(2026, 12, 19, 22, 30, tzinfo=UTC)  # 23:30 in Berlin
+
+    def words(due: datetime) -> str:
+        return countdown_words(Countdown(600, due.astimezone(berlin)), "open", saturday)
+
+    assert words(datetime(2026, 12, 21, 8, 10, tzinfo=UTC)) == "Mo 09:10"
+    assert words(datetime(2026, 12, 19, 22, 50, tzinfo=UTC)) == "23:50"
+    assert words(datetime(2026, 12, 28, 8, 10, tzinfo=UTC)) == "28 Dec"
+    assert countdown_words(Countdown(600), "open", saturday) == "in 10m"

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from omnitui.config import Settings, SlaPolicy, SlaSettings
-from omnitui.model import FINISHED_STATUSES, PAUSED_STATUSES, Status
+from omnitui.model import FINISHED_STATUSES, PAUSED_STATUSES, Countdown, Status
 from omnitui.records import record
 from omnitui.store import cases as case_store
 from omnitui.store.db import db_time, parse_db_time
@@ -65,11 +65,16 @@ class SlaKeeper:
     def calendar(self, policy: SlaPolicy) -> Calendar:
         return self.business if policy.business_hours else self.always
 
-    def seconds_left(self, queue: str, due: datetime, now: datetime) -> float:
-        """From `now` to `due` in the time of the queue's policy (business hours or 24x7);
-        negative: late by as much. The queue, `omnitui cases` and the board all count
-        with it, so they say the same."""
-        return seconds_left(self.calendar(self.policy(queue)), due, now)
+    def countdown(self, queue: str, due: datetime, now: datetime) -> Countdown:
+        """From `now` to `due` in the time of the queue's policy (business hours or 24x7;
+        negative: late by as much), and the due moment in the team's zone while the
+        policy's clock stands: "in 10m" on a Sunday meant Monday 09:10. The queue,
+        `omnitui cases` and the board all count with it, so they say the same."""
+        calendar = self.calendar(self.policy(queue))
+        left = seconds_left(calendar, due, now)
+        if left <= 0 or calendar.zone is None or calendar.is_open(now):
+            return Countdown(left)
+        return Countdown(left, due.astimezone(calendar.zone))
 
     def targets(self, policy: SlaPolicy, channel: str, tier: str) -> dict[str, float | None]:
         klass = self.settings.routing.channel_class(channel)

@@ -149,7 +149,7 @@ def test_each_channel_shows_its_first_replies_today_and_drills_down(demo_db: Pat
         lines = board(app).board.channels  # type: ignore[union-attr]
         assert {line.name: line.opened_today for line in lines} == today
         table = app.screen.query_one("#channels", DataTable)
-        assert [table.get_row_at(i)[0] for i in range(table.row_count)] == sorted(today)
+        assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == sorted(today)
         table.focus()
         table.move_cursor(row=0)
         await pilot.press("enter")  # type: ignore[attr-defined]

@@ -485,7 +485,8 @@ def test_toasts_show_outside_text_literally(demo_db: Path) -> None:
 
 
 def test_the_queue_counts_sla_time_in_business_hours() -> None:
-    """Friday 16:00 in Berlin, due Monday 10:00: 2 open hours left, not 2 days."""
+    """Friday 16:00 in Berlin, due Monday 10:00: 2 open hours left, not 2 days; and once
+    the office has closed, the moment it falls due, not "in 1h" all weekend."""
     from datetime import UTC, datetime
 
     from omnitui.config import BusinessHoursSettings, Settings, SlaPolicy
@@ -500,20 +501,25 @@ def test_the_queue_counts_sla_time_in_business_hours() -> None:
     due = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     case = CaseSummary(1, 1, "Ann", "Help", "email", "open", None, "general", [], 10,
                        "standard", db_time(due), db_time(friday), None, 1)
-    wall = row_cells(case, 160, friday)
-    business = row_cells(case, 160, friday, seconds_left=keeper.seconds_left)
-    assert wall["SLA"][0].strip() == "in 3d"
-    assert business["SLA"][0].strip() == "in 2h"
+
+    def sla(at: datetime, **how: object) -> str:
+        return row_cells(case, 160, at, **how)["SLA"][0].strip()  # type: ignore[arg-type]
+
+    assert sla(friday) == "in 3d"  # the wall clock
+    assert sla(friday, countdown=keeper.countdown) == "in 2h"
+    saturday = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)  # the clock stands: when it is due
+    assert sla(saturday, countdown=keeper.countdown) == "Mo 10:00"
+    early = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)  # Monday 07:00, before opening
+    assert sla(early, countdown=keeper.countdown) == "10:00"
     monday = datetime(2026, 11, 30, 11, 0, tzinfo=UTC)  # and late by two open hours after
-    assert row_cells(case, 160, monday, seconds_left=keeper.seconds_left)["SLA"][0].strip() \
-        == "late 2h"
+    assert sla(monday, countdown=keeper.countdown) == "late 2h"
     # Due at Friday's closing and unanswered: late all weekend (its breach fired at
     # closing), though no open hour has passed since.
     closing = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
     case = CaseSummary(1, 1, "Ann", "Help", "email", "open", None, "general", [], 10,
                        "standard", db_time(closing), db_time(friday), None, 1)
     sunday = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-    cell, style = row_cells(case, 160, sunday, seconds_left=keeper.seconds_left)["SLA"]
+    cell, style = row_cells(case, 160, sunday, countdown=keeper.countdown)["SLA"]
     assert cell.strip() == "late 0m" and style == SLA_STYLES["breached"]
 
 

@@ -35,7 +35,7 @@ from omnitui.sanitize import sanitize
 from omnitui.store.db import STORE_ERRORS, parse_db_time
 from omnitui.tui.keys import bind
 from omnitui.tui.screens.work import WorkScreen
-from omnitui.tui.widgets.case_list import SecondsLeft
+from omnitui.tui.widgets.case_list import Countdowns
 from omnitui.tui.widgets.key_bar import KeyBar
 from omnitui.wording import countdown_words, plural, span, status_words
 
@@ -219,7 +219,7 @@ class BoardScreen(WorkScreen):
             f"{board.due_soon_total:,} shown)")
         self._ids = [row["id"] for row in board.due_soon]
         fill(self.query_one("#due", DataTable),
-             due_rows(board, now, self.console.sla.seconds_left))
+             due_rows(board, now, self.console.sla.countdown))
         fill(self.query_one("#team", DataTable), team_rows(board))
         self._fill_flow()
         self.query_one("#satisfaction", Static).update(satisfaction(board))
@@ -281,14 +281,14 @@ def clean(text: str) -> str:
     return sanitize(text, multiline=False)
 
 
-def due_rows(board: Board, now: datetime, seconds_left: SecondsLeft
+def due_rows(board: Board, now: datetime, countdown: Countdowns
              ) -> list[tuple[object, ...]]:
     """Time left in each case's policy time, as the queue counts it."""
     rows = []
     for row in board.due_soon:
-        left = seconds_left(row["queue"], parse_db_time(row["sla_due"]), now)
-        rows.append((str(row["id"]), Text(countdown_words(left, row["status"]),
-                                          style="bold red" if left < 0 else "yellow"),
+        left = countdown(row["queue"], parse_db_time(row["sla_due"]), now)
+        rows.append((str(row["id"]), Text(countdown_words(left, row["status"], now),
+                                          style="bold red" if left.left < 0 else "yellow"),
                      f"{row['priority']:g}", clean(row["queue"]), clean(row["owner"] or "-"),
                      status_words(row["status"]),
                      clean(row["subject"] or "(no subject)")[:60]))

@@ -119,7 +119,7 @@ class QueueScreen(WorkScreen):
         yield Static("", id="incidents")
         yield Static("", id="queue-header")
         yield CaseList(rows, self.console.clock, id="queue",
-                       seconds_left=self.console.sla.seconds_left)
+                       countdown=self.console.sla.countdown)
         yield TypingInput(id="narrow", select_on_focus=False,
                           suggester=FilterSuggester(lambda: self.vocabulary),
                           placeholder=f"search words, #N, or filter: {KEYS_HINT}")

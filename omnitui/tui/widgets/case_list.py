@@ -22,7 +22,7 @@ from textual.reactive import Reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from omnitui.model import PAUSED_STATUSES, CaseSummary
+from omnitui.model import PAUSED_STATUSES, CaseSummary, Countdown
 from omnitui.sanitize import sanitize
 from omnitui.store.db import parse_db_time, utc_now
 from omnitui.tui.keys import bind
@@ -75,39 +75,39 @@ def _cell(text: str, width: int) -> str:
 COUNTDOWN_TICK = 5  # seconds: how stale an SLA countdown may be on screen (the rows on screen
 # are drawn again from the data they keep)
 
-# Seconds from now to a due time of a case in a queue, in its SLA policy's time (business
-# hours or 24x7; negative: late): the SLA keeper's `seconds_left`; a bare list counts the
-# wall clock.
-SecondsLeft = Callable[[str, datetime, datetime], float]
+# The countdown from now to a due time of a case in a queue, in its SLA policy's time
+# (business hours or 24x7): the SLA keeper's `countdown`; a bare list counts the wall clock.
+Countdowns = Callable[[str, datetime, datetime], Countdown]
 
 
-def wall_clock(queue: str, due: datetime, now: datetime) -> float:
-    return (due - now).total_seconds()
+def wall_clock(queue: str, due: datetime, now: datetime) -> Countdown:
+    return Countdown((due - now).total_seconds())
 
 
-def sla_left(case: CaseSummary, now: datetime, seconds_left: SecondsLeft = wall_clock
-             ) -> float | None:
-    """Seconds to the case's nearest due time in its policy's time (negative: late)."""
+def sla_countdown(case: CaseSummary, now: datetime, countdown: Countdowns = wall_clock
+                  ) -> Countdown | None:
+    """The countdown to the case's nearest due time in its policy's time."""
     if case.sla_due is None:
         return None
-    return seconds_left(case.queue, parse_db_time(case.sla_due), now)
+    return countdown(case.queue, parse_db_time(case.sla_due), now)
 
 
-def sla_state(left: float | None, status: str) -> str:
+def sla_state(countdown: Countdown | None, status: str) -> str:
     """on track / at risk / breached / paused, for the SLA column's colour."""
-    if left is None:
+    if countdown is None:
         return "paused" if status in PAUSED_STATUSES else ""
+    left = countdown.left
     return "breached" if left < 0 else "at risk" if left < AT_RISK else "on track"
 
 
 def row_cells(case: CaseSummary, width: int, now: datetime, *, marked: bool = False,
-              seconds_left: SecondsLeft = wall_clock) -> dict[str, tuple[str, Style | None]]:
+              countdown: Countdowns = wall_clock) -> dict[str, tuple[str, Style | None]]:
     """One queue row as fixed-width cells by column name (no measuring: widths come from
     the layout), with the SLA cell counted in the case's policy time and coloured by its
     state."""
-    left = sla_left(case, now, seconds_left)
+    left = sla_countdown(case, now, countdown)
     values = {"": f"{MARK} " if marked else "", "#": str(case.id), "prio": f"{case.priority:g}",
-              "SLA": countdown_words(left, case.status),
+              "SLA": countdown_words(left, case.status, now),
               "age": span(max(0.0, (now - parse_db_time(case.created_at)).total_seconds())),
               "channel": case.channel,
               "customer": case.customer_name, "!": "!" if case.irritation else "",
@@ -191,11 +191,11 @@ class CaseList(ScrollView, can_focus=True):
         self.post_message(self.RowWidthChanged())
 
     def __init__(self, fetch_rows: RowFetcher, clock: Callable[[], datetime] = utc_now,
-                 seconds_left: SecondsLeft = wall_clock, **kwargs: object) -> None:
+                 countdown: Countdowns = wall_clock, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._fetch_rows = fetch_rows
         self.clock = clock  # what "now" is for SLA countdowns and ages (fixed in snapshots)
-        self.seconds_left = seconds_left  # SLA time left in each case's policy time
+        self.countdown = countdown  # SLA time left in each case's policy time
         self._ids: Sequence[int] = ()
         self._rows: dict[int, CaseSummary] = {}
         self.cursor = 0
@@ -340,7 +340,7 @@ class CaseList(ScrollView, can_focus=True):
             self.rich_style
         case = self._rows.get(self._ids[index])
         cells = (row_cells(case, width, self.clock(), marked=case.id in self.marked,
-                           seconds_left=self.seconds_left).values()
+                           countdown=self.countdown).values()
                  if case else [("…", None)])
         segments = [Segment(text, base + style if style else base) for text, style in cells]
         return Strip(segments).crop_extend(0, width, base)
