@@ -63,33 +63,52 @@ def restore(source: Path, db_path: Path, attachments: Path, stamp: str) -> tuple
                                                                                Path | None]:
     """Put the backup `source` (its folder, or its store file) in place of the store at
     `db_path`, which nobody may be using; the store it replaces is kept beside it, named
-    `<name>.before-restore-<stamp>` (returned). Attachments are added, never removed."""
+    `<name>.before-restore-<stamp>` (returned; never one kept before). Attachments are
+    added, never removed. The backup is copied beside the store before the store is moved
+    aside, so a failed copy (a full disk) leaves the store where it was."""
     started = time.monotonic()
     file = source / STORE_FILE if source.is_dir() else source
     if not file.is_file():
         raise StoreError(f"{source} holds no backup (no {STORE_FILE} in it)")
+    if db_path.exists() and file.samefile(db_path):
+        raise StoreError(f"{source} is the store itself, not a backup of it: name the "
+                         "folder `omnitui backup` wrote")
     _check(file)
-    kept = None
-    if db_path.exists():
-        kept = db_path.with_name(f"{db_path.name}.before-restore-{stamp}")
-        plain = sqlite3.connect(db_path, timeout=30)
-        try:
-            plain.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # its last commits into it
-        finally:
-            plain.close()
-        os.replace(db_path, kept)
-        for suffix in ("-wal", "-shm"):
-            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     temporary = db_path.with_name(f".{db_path.name}.restoring")
-    shutil.copyfile(file, temporary)
-    temporary.chmod(0o600)
-    with temporary.open("rb+") as handle:
-        os.fsync(handle.fileno())
+    try:
+        shutil.copyfile(file, temporary)
+        temporary.chmod(0o600)
+        with temporary.open("rb+") as handle:
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise StoreError(f"could not copy {file} beside {db_path}: {exc.strerror or exc}; "
+                         "the store is as it was") from None
+    kept = _keep_aside(db_path, stamp) if db_path.exists() else None
     os.replace(temporary, db_path)
     files = _copy_attachments(file.parent / ATTACHMENTS, attachments)
     cases, messages = _check(db_path)
     return Copied(db_path, cases, messages, files, db_path.stat().st_size,
                   time.monotonic() - started), kept
+
+
+def _keep_aside(db_path: Path, stamp: str) -> Path:
+    """Move the store to a name of its own beside it, its last commits in it: two restores
+    in one second kept the second's under the first's name, and the first's was lost."""
+    kept = db_path.with_name(f"{db_path.name}.before-restore-{stamp}")
+    count = 1
+    while kept.exists():
+        count += 1
+        kept = db_path.with_name(f"{db_path.name}.before-restore-{stamp}-{count}")
+    plain = sqlite3.connect(db_path, timeout=30)
+    try:
+        plain.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # its last commits into it
+    finally:
+        plain.close()
+    os.replace(db_path, kept)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    return kept
 
 
 def _copy_attachments(source: Path, target: Path) -> int:

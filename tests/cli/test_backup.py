@@ -107,3 +107,31 @@ def test_restore_refuses_a_store_in_use_and_keeps_the_one_it_replaces(
     assert sqlite3.connect(kept[0]).execute(subject).fetchone()[0] == "lost by mistake"
     again = omnitui("--db", str(db), "backup", str(tmp_path / "monday"), check=False)
     assert again.returncode == 1 and "never overwrites" in again.stderr
+
+
+def test_restore_never_loses_the_store_it_replaces(omnitui: Run, tmp_path: Path) -> None:
+    """Pointed at the store itself, restore moved it aside and then failed, leaving no store;
+    two restores in one second kept the second's store under the first's name."""
+    from omnitui.store.backup import restore
+
+    db = tmp_path / "s.db"
+    omnitui("--db", str(db), "demo", "--no-console", "--customers", "40", "--messages", "40")
+    for itself in (db, tmp_path):  # the file, or its folder named as a backup's
+        (tmp_path / "omnitui.db").unlink(missing_ok=True)
+        if itself == tmp_path:
+            (tmp_path / "omnitui.db").symlink_to(db)
+        refused = omnitui("--db", str(db), "restore", str(itself), check=False)
+        assert refused.returncode == 1 and "is the store itself" in refused.stderr
+        assert "Traceback" not in refused.stderr and db.is_file()
+        assert not list(tmp_path.glob("s.db.before-restore-*"))
+    (tmp_path / "omnitui.db").unlink()
+    omnitui("--db", str(db), "backup", str(tmp_path / "monday"))
+    marks = []
+    for mark in ("first", "second"):  # in the same second: the same stamp
+        with Store(db) as store, store.write() as conn:
+            conn.execute("UPDATE cases SET subject = ? WHERE id = 1", (mark,))
+        restore(tmp_path / "monday", db, tmp_path / "attachments", "20261206-125102")
+        marks.append(mark)
+    kept = sorted(tmp_path.glob("s.db.before-restore-*"))
+    assert sorted(sqlite3.connect(k).execute("SELECT subject FROM cases WHERE id = 1")
+                  .fetchone()[0] for k in kept) == marks
