@@ -127,6 +127,14 @@ def mark_seen(conn: sqlite3.Connection, name: str, now: str) -> None:
                  (name, now, now))
 
 
+def mark_gone(conn: sqlite3.Connection, name: str, before: str) -> None:
+    """A console of `name` closed: they count as gone at once (heard from last at `before`,
+    the edge of being present), not for the rest of their presence window; another console
+    of theirs still running marks them present again at its next tick."""
+    conn.execute("UPDATE agents SET seen_at = ? WHERE name = ? AND seen_at > ?",
+                 (before, name, before))
+
+
 def set_away(conn: sqlite3.Connection, name: str, away: bool, now: str) -> None:
     conn.execute("INSERT INTO agents (name, created_at, away_since) VALUES (?, ?, ?)"
                  " ON CONFLICT(name) DO UPDATE SET away_since = excluded.away_since",

@@ -38,7 +38,7 @@ from omnitui.services.holidays import keep as keep_holidays
 from omnitui.services.kb import refresh as refresh_kb
 from omnitui.services.sla import SlaKeeper
 from omnitui.store import presence
-from omnitui.store.agents import Agent, agent
+from omnitui.store.agents import Agent, agent, mark_gone
 from omnitui.store.audit import undone_actions
 from omnitui.store.business_events import BusinessEvent, ongoing
 from omnitui.store.changes import (
@@ -465,13 +465,18 @@ class OmnituiApp(App[None]):
                                   continues)
             self._presence = (case_id, activity, now)
 
-    def _leave_cases(self) -> None:
-        """Take this agent's presence mark off every case (best effort: a mark fades by
-        itself, and a busy store must not stop the console starting or quitting)."""
+    def _leave_cases(self, *, quitting: bool = False) -> None:
+        """Take this agent's presence mark off every case, and quitting, their presence
+        for routing: `omnitui restore` said "consoles are open" for half a minute after
+        the last closed (best effort: a mark fades by itself, and a busy store must not
+        stop the console starting or quitting)."""
         now = utc_now()
         with suppress(*STORE_ERRORS), self.store.write() as conn:
             presence.leave(conn, self.agent, db_time(now),
                            db_time(now - timedelta(seconds=PRESENCE_CONTINUES)))
+            if quitting:
+                mark_gone(conn, self.agent, db_time(now - timedelta(
+                    seconds=self.settings.routing.present_seconds + 1)))
 
     def refresh_health(self) -> None:
         """The daemon's and channels' state, read again every few seconds: a daemon that
@@ -529,7 +534,7 @@ class OmnituiApp(App[None]):
 
     def on_unmount(self) -> None:
         gc.unfreeze()  # what start-up made may be garbage now (a test runs many consoles)
-        self._leave_cases()
+        self._leave_cases(quitting=True)
         self.readers.close()
         self.store.close()
 

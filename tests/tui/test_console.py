@@ -574,3 +574,23 @@ def test_at_80x24_the_queue_uses_every_line_for_cases(demo_db: Path) -> None:
             assert len(shown) == cases.size.height == 21
 
     asyncio.run(run())
+
+
+def test_a_console_that_quits_leaves_its_agent_gone(demo_db: Path) -> None:
+    """Its agent was present half a minute more: routing gave them cases and `omnitui
+    restore` said "consoles are open" after the last had closed."""
+    from omnitui.services.routing import Router
+    from omnitui.store.agents import agent
+
+    router = Router(Settings())
+
+    def present() -> bool:
+        with Store(demo_db) as store:
+            return router.present(agent(store.conn, "alice"), utc_now())  # type: ignore[arg-type]
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        app.refresh_health()
+        assert present()
+
+    drive(demo_db, script)
+    assert not present()
