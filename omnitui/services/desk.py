@@ -383,6 +383,20 @@ class Desk:
 
     # -- writing ----------------------------------------------------------------------
 
+    def send_draft(self, case_id: int, draft: Draft) -> None:
+        """A draft written in the console sent: queued (or the note added) with its macro's
+        changes, the kept draft dropped, in one transaction whose clocks follow, a solve's
+        survey with them, as `omnitui reply` and `omnitui macro` do. Sent straight to the
+        store, a macro's solve asked no survey and a pending macro left the case's due
+        time running; a draft begun with `D` also acknowledges the public thread."""
+        from omnitui.services import drafts
+
+        with self.store.write() as conn, self._clocks_follow(conn):
+            drafts.send_in(conn, case_id, draft, author=self.actor, at=self.clock(),
+                           macros=self.settings.macros)
+            drafts.drop_kept(conn, self.actor, case_id, draft.slot)
+        self._offer_waiting()
+
     def write(self, case_id: int, mode: str, text: str, *, channel: str | None = None,
               to: str | None = None, message_id: int | None = None) -> CaseResult:
         """A note, reply, reply to all or forward on one case, queued for the daemon to

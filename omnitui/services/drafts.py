@@ -66,22 +66,15 @@ def prepared(store: Store, case_id: int) -> list[Draft]:
 
 def discard(store: Store, agent: str, case_id: int | None, slot: str) -> None:
     with store.write() as conn:
-        _drop(conn, agent, case_id, slot)
+        drop_kept(conn, agent, case_id, slot)
 
 
-def _drop(conn: sqlite3.Connection, agent: str, case_id: int | None, slot: str) -> None:
+def drop_kept(conn: sqlite3.Connection, agent: str, case_id: int | None, slot: str) -> None:
+    """The agent's kept draft of a kind on a case gone (and the team's, which any agent
+    finds): sent or thrown away."""
     drafts.discard(conn, agent, case_id, slot)
     if case_id is not None:
         drafts.discard(conn, TEAM, case_id, slot)
-
-
-def send(store: Store, case_id: int, draft: Draft, *, author: str, at: datetime,
-         macros: list[Macro]) -> None:
-    """Queue a written draft (or add the note), with its macro's changes, and drop the kept
-    draft, in one transaction; a draft begun with `D` also acknowledges the public thread."""
-    with store.write() as conn:
-        send_in(conn, case_id, draft, author=author, at=at, macros=macros)
-        _drop(conn, author, case_id, draft.slot)
 
 
 def send_in(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author: str,

@@ -60,7 +60,7 @@ def test_a_reply_waits_as_a_draft_with_the_changes_until_an_agent_sends_it(
     kept = drafts.kept(store, "erin", case_id, "reply")  # any agent finds it
     assert kept is not None and kept[0].macro == "Double charge"
     assert kept[0].text == "Sorry, Kim: we are refunding the duplicate."
-    drafts.send(store, case_id, kept[0], author="erin", at=NOW, macros=settings.macros)
+    Desk(store, "erin", settings, clock=lambda: NOW).send_draft(case_id, kept[0])
     assert case(store, case_id) == ('["double-charge"]', "billing")
     assert outgoing(store, case_id) == ["Sorry, Kim: we are refunding the duplicate."]
     assert drafts.kept(store, "bob", case_id, "reply") is None  # sent: gone for everyone
@@ -106,7 +106,7 @@ def test_on_a_public_post_a_private_macro_answers_privately_and_acknowledges_pub
     [prepared] = drafts.prepared(store, case_id)
     assert (prepared.slot, prepared.macro) == ("reply-private", "Double charge")
     assert suggested(store.conn, settings, case_id, NOW) == []  # it ran: no suggestion
-    drafts.send(store, case_id, prepared, author="erin", at=NOW, macros=settings.macros)
+    Desk(store, "erin", settings, clock=lambda: NOW).send_draft(case_id, prepared)
     assert outgoing(store, case_id) == [
         "Thanks! We have sent you a private message, so we can continue there.",
         "Sorry, Kim: we are refunding the duplicate."]

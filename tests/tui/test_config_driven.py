@@ -12,7 +12,15 @@ from textual.binding import Binding
 from textual.widgets import Static, TextArea
 
 from omnitui.channels.email.parse import parse_email
-from omnitui.config import ConfigError, KbSettings, Macro, MacroWhen, SavedView, Settings
+from omnitui.config import (
+    ConfigError,
+    CsatSettings,
+    KbSettings,
+    Macro,
+    MacroWhen,
+    SavedView,
+    Settings,
+)
 from omnitui.keymap import KEYS
 from omnitui.services.intake import intake_pipeline
 from omnitui.store import channel_state
@@ -83,6 +91,9 @@ def test_a_macro_with_a_reply_changes_the_case_only_when_the_reply_is_sent(
         await settle(app, pilot)
         assert fields(demo_db, case_id)[:3] == ("pending", "waiting on bank", "alice")
         assert replies(demo_db, case_id) == sent_before + 1
+        with Store(demo_db) as store:  # pending stops the clocks, as `omnitui macro` does
+            assert store.conn.execute("SELECT sla_due FROM cases WHERE id = ?",
+                                      (case_id,)).fetchone()[0] is None
         await show_view(app, pilot, "my refunds")
         assert list(queue(app).ids) == [case_id]
         await pilot.press("u")
@@ -90,6 +101,25 @@ def test_a_macro_with_a_reply_changes_the_case_only_when_the_reply_is_sent(
         assert fields(demo_db, case_id) == before and replies(demo_db, case_id) == sent_before
 
     drive(demo_db, script, macro_settings())
+
+
+def test_a_macro_that_solves_from_the_composer_asks_the_survey(demo_db: Path) -> None:
+    """Sent from the console, a macro's solve asked no survey: `omnitui macro` did."""
+    solve = Macro("Refund done", status="solved", reply="Hello, the refund is done.")
+    settings = Settings(macros=[solve], csat=CsatSettings(enabled=True))
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        case_id = queue(app).current_id
+        await pilot.press("1")
+        await settle(app, pilot)
+        await pilot.press("ctrl+j")
+        await settle(app, pilot)
+        assert fields(demo_db, case_id)[0] == "solved"
+        with Store(demo_db) as store:
+            assert store.conn.execute("SELECT count(*) FROM audit WHERE case_id = ? AND"
+                                      " action = 'csat.asked'", (case_id,)).fetchone()[0] == 1
+
+    drive(demo_db, script, settings)
 
 
 def test_macro_picker_previews_and_applies_to_marked_cases(demo_db: Path) -> None:

@@ -23,7 +23,7 @@ from omnitui.services.kb import insertion, suggestions
 from omnitui.services.outbound import address_on, reachable_channels, start_draft
 from omnitui.services.private import ACKNOWLEDGEMENT, private_draft
 from omnitui.store.cases import require_case
-from omnitui.store.db import STORE_ERRORS, expected, parse_db_time, store_problem, utc_now
+from omnitui.store.db import STORE_ERRORS, expected, parse_db_time, store_problem
 from omnitui.tui.screens.contact import Contact, ContactScreen
 
 if TYPE_CHECKING:
@@ -169,8 +169,7 @@ def _send(console: OmnituiApp, case_id: int | None, draft: Draft) -> int:
     console.drafts.settle(case_id, draft.slot)  # no save on its way may bring it back
     if case_id is None:
         return console.desk.new_case(draft)
-    drafts.send(console.store, case_id, draft, author=console.agent, at=utc_now(),
-                macros=console.settings.macros)
+    console.desk.send_draft(case_id, draft)
     return case_id
 
 
