@@ -117,6 +117,11 @@ def queue_draft(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author:
         return reply(conn, case_id, author=author, text=draft.body, at=at, internal=True)
     if not draft.to:
         raise StoreError("the reply has no recipient")
+    if draft.mode == "forward":  # addresses an agent typed: the daemon would fail on them
+        for address in (*draft.to, *draft.cc):
+            if normalize(Identifier("email", address), "") is None:
+                raise StoreError(f"{address!r} is not a usable email address; nothing was "
+                                 "forwarded")
     references: list[str] = []
     external_id = None
     if draft.channel == Channel.EMAIL:

@@ -129,6 +129,8 @@ def test_writing_from_the_shell_queues_what_the_console_would(db: str,
     sent = cli(cli_env, db, "reply", str(case_id), "--text", "-", stdin="Fixed, sorry!\n")
     assert sent.returncode == 0, sent.stderr
     assert sent.stdout.strip().startswith(f"#{case_id}: reply queued")
+    typo = cli(cli_env, db, "forward", "--to", "billing", str(case_id), "please refund")
+    assert typo.returncode == 1 and "'billing' is not a usable email address" in typo.stderr
     forwarded = cli(cli_env, db, "forward", "--to", "billing@example.com", str(case_id),
                     "please refund")
     assert forwarded.returncode == 0
