@@ -150,13 +150,9 @@ def agents_back(typer_ctx: typer.Context, name: Name) -> None:
 
 
 def _set_away(context: Context, name: str, *, away: bool) -> None:
-    from omnitui.errors import Refused
     from omnitui.services.desk import Desk
-    from omnitui.store import agents as agent_store
 
     with context.open_store() as store:
-        if agent_store.agent(store.conn, name) is None:
-            raise Refused(f"no agent {name!r} on the team (`omnitui agents` lists it)")
         Desk(store, context.agent, context.settings).set_agent_away(name, away)
     say(f"{name} is {'away' if away else 'available'}")
 

@@ -257,7 +257,9 @@ class Desk:
             self._offer_waiting()
 
     def set_agent_away(self, name: str, away: bool) -> None:
-        """`omnitui agents away|back NAME`: as the agent's own key does it."""
+        """`omnitui agents away|back NAME`: as the agent's own key does it, for someone on
+        the team (one removed was set away and back without a word)."""
+        _require_on_team(self.store.conn, name)
         Desk(self.store, name, self.settings, clock=self.clock).set_away(away)
 
     # -- the team ---------------------------------------------------------------------
@@ -279,8 +281,7 @@ class Desk:
         ones to whoever has room; returns those cases."""
         now = self.clock()
         with self.store.write() as conn, self._clocks_follow(conn):
-            if name not in {agent.name for agent in agent_store.agents(conn)}:
-                raise Refused(f"no agent {name!r} on the team (`omnitui agents` lists it)")
+            _require_on_team(conn, name)
             handed = agent_store.unsolved_cases(conn, name)
             agent_store.deactivate(conn, name)
             audit.record_audit(conn, actor=self.actor, action="agent.removed", reason=name)
@@ -549,3 +550,8 @@ class Desk:
                 actions.reply(conn, result.case_id, author=self.actor, text=answer, at=now,
                               channel=channel)
         return result.case_id, result.message_id
+
+
+def _require_on_team(conn: sqlite3.Connection, name: str) -> None:
+    if name not in {agent.name for agent in agent_store.agents(conn)}:
+        raise Refused(f"no agent {name!r} on the team (`omnitui agents` lists it)")

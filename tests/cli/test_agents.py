@@ -76,6 +76,10 @@ def test_away_and_back(omnitui: Run, store: Path, tmp_path: Path) -> None:
     team = json.loads(omnitui(*db, "agents", "--format", "json").stdout)
     assert next(row for row in team if row["agent"] == "gina")["state"] == "away"
     assert "gina is available" in omnitui(*db, "agents", "back", "gina").stderr
+    omnitui(*db, "agents", "remove", "gina")  # off the team: no longer away or back
+    for state in ("away", "back"):
+        gone = omnitui(*db, "agents", state, "gina", check=False)
+        assert gone.returncode == 1 and "no agent 'gina' on the team" in gone.stderr
 
 
 @pytest.mark.parametrize(("args", "said", "status"), [
