@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from omnitui.config import Settings
 from omnitui.ingest.pipeline import Pipeline
@@ -270,6 +270,12 @@ def test_search_and_filter_narrow_as_you_type(demo_db: Path) -> None:
         await settle(app, pilot)
         assert {case_row(demo_db, c)[0] for c in queue(app).ids} == {"pending"}
         assert app.queue.view.name == "all open"
+        await pilot.press("escape", "backslash", *"owner:me")  # another key than status:
+        await settle(app, pilot)
+        assert app.screen.query_one("#narrow", Input).value == "owner:me"
+        assert queue(app).ids and {case_row(demo_db, c)[1] for c in queue(app).ids} == {
+            "alice"}
+        assert "not all understood" not in screen_text(app)
 
     drive(demo_db, script)
 

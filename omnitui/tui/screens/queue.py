@@ -24,7 +24,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from omnitui.filters import KEYS_HINT, Narrowing, Vocabulary, complete, vocabulary_of
+from omnitui.filters import KEYS, KEYS_HINT, Narrowing, Vocabulary, complete, vocabulary_of
 from omnitui.sanitize import sanitize
 from omnitui.store.db import STORE_ERRORS, expected, store_problem
 from omnitui.store.queries import (
@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 FIRST_PAGE = 100  # rows painted before the full id list of the view arrives
 LOOK_AHEAD_AFTER = 0.15  # seconds on a row before what opening its case shows is looked up
 NEW_SCAN = 500  # cases checked per query when looking for the next one awaiting an answer
+FILTER_START = "status:"  # what `\` opens the box with: the filter most often typed
 
 
 class FilterSuggester(Suggester):
@@ -71,7 +72,7 @@ class FilterSuggester(Suggester):
 class QueueScreen(WorkScreen):
     BINDINGS = [replace(binding, priority=True) for binding in [
         bind("queue.search", "narrow('')"),
-        bind("queue.filter", "narrow('status:')"),
+        bind("queue.filter", f"narrow('{FILTER_START}')"),
         bind("view.pick", "pick_view"),
         bind("view.next", "step_view(1)"),
         bind("view.prev", "step_view(-1)"),
@@ -323,6 +324,14 @@ class QueueScreen(WorkScreen):
 
     @on(Input.Changed, "#narrow")
     def _narrowed(self, event: Input.Changed) -> None:
+        """A key typed right after the `status:` that `\\` begins with takes its place:
+        "\\owner:me" read "status:owner:me", no status of that name."""
+        typed = event.value.removeprefix(FILTER_START)
+        key, colon, _ = typed.partition(":")
+        if typed != event.value and colon and key in KEYS:
+            event.input.value = typed
+            event.input.cursor_position = len(typed)
+            return  # the box's change for its new value narrows
         self._narrow_by(event.value)
 
     def _narrow_by(self, text: str) -> None:
