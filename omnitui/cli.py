@@ -655,12 +655,14 @@ def kb_list(typer_ctx: typer.Context,
 
 @kb_app.command("search")
 def kb_search(typer_ctx: typer.Context,
-              query: Annotated[str, typer.Argument(metavar="WORDS")],
+              words: Annotated[list[str], typer.Argument(metavar="WORDS...")],
               fmt: Annotated[Format, typer.Option("--format")] = Format.table) -> None:
-    """Articles with every one of the words, best first."""
+    """Articles with every one of the words, best first (`kb search refund charged`, no
+    quotes needed)."""
     from omnitui import output
     from omnitui.services.kb import search
 
+    query = " ".join(words)
     output.print_articles(_kb_synced(typer_ctx, lambda conn: search(conn, query)), fmt)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shlex
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -284,8 +285,8 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
     if story := routing_story(detail.history):
         out.print(_text(f"routed: {story}"))
     if suggested:
-        out.print(_text(f"suggested: {', '.join(suggested)} (omnitui macro --name NAME "
-                        f"{c.id})"))
+        out.print(_text(f"suggested: {', '.join(suggested)} (omnitui macro --name "
+                        f"{shlex.quote(suggested[0])} {c.id})"))
     if articles:
         out.print(_text(f"kb: {' · '.join(f'{a.title} ({a.path})' for a in articles)}"))
     if similar:

@@ -34,6 +34,8 @@ def test_kb_commands(omnitui: Run, tmp_path: Path) -> None:
     assert "skipped broken.md: UnicodeDecodeError" in listed.stderr
     found = json.loads(omnitui(*base, "kb", "search", "PDF", "--format", "json").stdout)
     assert [a["title"] for a in found] == ["The app crashes when exporting to PDF"]
+    both = omnitui(*base, "kb", "search", "crashes", "PDF", "--format", "json")  # no quotes
+    assert [a["title"] for a in json.loads(both.stdout)] == [a["title"] for a in found]
     suggested = json.loads(omnitui(*base, "kb", "suggest", str(case_id), "--format",
                                    "json").stdout)
     assert suggested[0]["path"] == "double-charge.md" and suggested[0]["score"] > 0

@@ -29,7 +29,8 @@ def test_macro_test_lists_the_fitting_cases_and_case_json_suggests(
     assert json.loads(tested.stdout)["cases"] == [twice]
     shown = json.loads(omnitui(*base, "case", str(twice), "--format", "json").stdout)
     assert shown["suggested_macros"] == ["Double charge"]
-    assert "suggested: Double charge" in omnitui(*base, "case", str(twice)).stdout
+    assert f"suggested: Double charge (omnitui macro --name 'Double charge' {twice})" in \
+        omnitui(*base, "case", str(twice)).stdout
     with Store(db) as store:  # testing changed nothing
         assert store.conn.execute("SELECT tags FROM cases WHERE id = ?",
                                   (twice,)).fetchone()[0] == "[]"
