@@ -170,7 +170,13 @@ def _knowledge_base(folder: Path) -> Check:
     if not folder.is_dir():
         return Check("knowledge base", False, f"[kb] path {folder} is not a folder",
                      "create it, or fix [kb] path")
+    from omnitui.services.kb import unreadable
+
     count = sum(1 for _ in folder.rglob("*.md"))
+    if skipped := unreadable(folder):
+        return Check("knowledge base", False, f"{folder}: {count - len(skipped)} of {count} "
+                     f"Markdown articles readable; skipped {'; '.join(skipped[:3])}",
+                     "save them as UTF-8 with valid front matter")
     return Check("knowledge base", True, f"{folder}: {count} Markdown article"
                  f"{'s' if count != 1 else ''}")
 

@@ -65,7 +65,7 @@ def sync(conn: sqlite3.Connection, folder: Path) -> KbSync:
                 continue
             post = frontmatter.loads(file.read_text(encoding="utf-8"))
         except Exception as exc:  # unreadable, not UTF-8, broken YAML: skip it, say why
-            result.unreadable.append(f"{path}: {type(exc).__name__}: {str(exc)[:120]}")
+            result.unreadable.append(_why(path, exc))
             continue
         if old:
             index.remove(conn, old[0])
@@ -78,6 +78,23 @@ def sync(conn: sqlite3.Connection, folder: Path) -> KbSync:
         index.remove(conn, known[path][0])
         result.removed += 1
     return result
+
+
+def unreadable(folder: Path) -> list[str]:
+    """The articles of the folder that `sync` would skip, each "path: why" (doctor)."""
+    import frontmatter
+
+    found = []
+    for file in sorted(folder.rglob("*.md")):
+        try:
+            frontmatter.loads(file.read_text(encoding="utf-8"))
+        except Exception as exc:
+            found.append(_why(file.relative_to(folder).as_posix(), exc))
+    return found
+
+
+def _why(path: str, exc: Exception) -> str:
+    return f"{path}: {type(exc).__name__}: {str(exc)[:120]}"
 
 
 def refresh(store: Store, kb: KbSettings, model: Embedder | None = None) -> KbSync | None:

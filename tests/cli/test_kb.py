@@ -32,6 +32,9 @@ def test_kb_commands(omnitui: Run, tmp_path: Path) -> None:
     assert [a["path"] for a in json.loads(listed.stdout)] == ["double-charge.md",
                                                               "export-pdf.md"]
     assert "skipped broken.md: UnicodeDecodeError" in listed.stderr
+    checked = omnitui(*base, "doctor", check=False)  # doctor names it too
+    assert "FAIL" in checked.stdout and "2 of 3 Markdown articles readable; skipped " \
+        "broken.md: UnicodeDecodeError" in checked.stdout
     found = json.loads(omnitui(*base, "kb", "search", "PDF", "--format", "json").stdout)
     assert [a["title"] for a in found] == ["The app crashes when exporting to PDF"]
     both = omnitui(*base, "kb", "search", "crashes", "PDF", "--format", "json")  # no quotes
