@@ -14,6 +14,14 @@ class Format(enum.StrEnum):
     csv = "csv"
 
 
+class DoneFormat(enum.StrEnum):
+    """How an action says what it did: a line, or JSON for a script (it has no table of
+    rows to give as CSV: `event --format csv` printed the line)."""
+
+    table = "table"
+    json = "json"
+
+
 class ListFormat(enum.StrEnum):
     """How `cases` prints: the formats every command has, and ids (one a line, for
     `| omnitui assign --to erin -`)."""

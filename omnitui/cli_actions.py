@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from omnitui.choices import Format
+from omnitui.choices import DoneFormat
 from omnitui.cli import app, ctx, say
 from omnitui.errors import Refused
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 Ids = Annotated[list[str], typer.Argument(metavar="ID...", help="Case ids; - reads them from "
                                           "stdin, one a line.", show_default=False)]
-Fmt = Annotated[Format, typer.Option("--format", help="table or json.")]
+Fmt = Annotated[DoneFormat, typer.Option("--format", help="table or json.")]
 IfVersion = Annotated[int | None, typer.Option(
     "--if-version", help="Refuse if the case's version is not this (one id only).")]
 Text = Annotated[str | None, typer.Argument(metavar="[TEXT]", show_default=False,
@@ -67,7 +67,7 @@ def text_of(argument: str | None, option: str | None) -> str:
 
 
 def run(typer_ctx: typer.Context, ids: list[str], make: "Callable[[Desk], CaseChange]",
-        fmt: Format, if_version: int | None = None) -> None:
+        fmt: DoneFormat, if_version: int | None = None) -> None:
     """`make(desk)`'s change on each case, on its own; report and exit."""
     cases = case_ids(ids)
     if if_version is not None and len(cases) != 1:
@@ -77,20 +77,20 @@ def run(typer_ctx: typer.Context, ids: list[str], make: "Callable[[Desk], CaseCh
     report(results, fmt)
 
 
-def done(fmt: Format, data: object, text: str) -> None:
+def done(fmt: DoneFormat, data: object, text: str) -> None:
     """What a command did: `data` as JSON for scripts, else `text` as one line."""
     from omnitui import output
 
-    if fmt is Format.json:
+    if fmt is DoneFormat.json:
         output.write_json(data)
     else:
         output.say_done(text)
 
 
-def report(results: "list[CaseResult]", fmt: Format) -> None:
+def report(results: "list[CaseResult]", fmt: DoneFormat) -> None:
     from omnitui import output
 
-    if fmt is Format.json:
+    if fmt is DoneFormat.json:
         output.write_json([{"case": r.case_id, "done": r.done, "refusal": r.refusal or None,
                             "changes": [{"action": c.action, "case": c.case_id,
                                          "reason": c.reason} for c in r.changes]}
@@ -112,7 +112,7 @@ def report(results: "list[CaseResult]", fmt: Format) -> None:
 def assign(typer_ctx: typer.Context, ids: Ids,
            to: Annotated[str, typer.Option("--to", help="An agent, or me (a claim: refused "
                                                         "if someone has it).")],
-           fmt: Fmt = Format.table, if_version: IfVersion = None) -> None:
+           fmt: Fmt = DoneFormat.table, if_version: IfVersion = None) -> None:
     """Give cases to an agent; `--to me` claims them like the console's `a`."""
     if to == "me":
         run(typer_ctx, ids, lambda desk: desk.claim(), fmt, if_version)
@@ -137,7 +137,7 @@ def _agent_named(typer_ctx: typer.Context, name: str) -> str | None:
 
 
 @app.command()
-def unassign(typer_ctx: typer.Context, ids: Ids, fmt: Fmt = Format.table,
+def unassign(typer_ctx: typer.Context, ids: Ids, fmt: Fmt = DoneFormat.table,
              if_version: IfVersion = None) -> None:
     """Take cases from their owners (back to the queue)."""
     run(typer_ctx, ids, lambda desk: desk.assign(None), fmt, if_version)
@@ -149,7 +149,7 @@ def status(typer_ctx: typer.Context, ids: Ids,
                                                         "or closed ('on hold' works too).")],
            reason: Annotated[str | None, typer.Option(
                help="What a pending or on-hold case waits on.")] = None,
-           fmt: Fmt = Format.table, if_version: IfVersion = None) -> None:
+           fmt: Fmt = DoneFormat.table, if_version: IfVersion = None) -> None:
     """Move cases to a status (pending and on hold need --reason)."""
     from omnitui.filters import STATUSES, status_named
     from omnitui.model import Status
@@ -166,7 +166,7 @@ def snooze(typer_ctx: typer.Context, ids: Ids,
            until: Annotated[str, typer.Option(
                "--until", help="3h, 2d, 1w, a local time like '2026-12-24 09:00', or now "
                                "(wake them up).")],
-           fmt: Fmt = Format.table, if_version: IfVersion = None) -> None:
+           fmt: Fmt = DoneFormat.table, if_version: IfVersion = None) -> None:
     """Hide cases until a time; each comes back by itself, or when its customer writes."""
     from omnitui.snooze import parse_until
 
@@ -184,7 +184,7 @@ def tag(typer_ctx: typer.Context, ids: Ids,
         add: Annotated[list[str] | None, typer.Option("--add", help="A tag to add.")] = None,
         remove: Annotated[list[str] | None, typer.Option(
             "--remove", help="A tag to remove.")] = None,
-        fmt: Fmt = Format.table, if_version: IfVersion = None) -> None:
+        fmt: Fmt = DoneFormat.table, if_version: IfVersion = None) -> None:
     """Add and remove tags (repeat --add and --remove)."""
     words = [*(add or []), *(f"-{t}" for t in remove or [])]
     if not words or any(not t.strip() or any(c.isspace() for c in t) or t.startswith("-")
@@ -200,7 +200,7 @@ def priority(typer_ctx: typer.Context, ids: Ids,
                  "--to", help="A number; higher comes first. It holds until --clear.")] = None,
              clear: Annotated[bool, typer.Option(
                  "--clear", help="Back to the computed score.")] = False,
-             fmt: Fmt = Format.table, if_version: IfVersion = None) -> None:
+             fmt: Fmt = DoneFormat.table, if_version: IfVersion = None) -> None:
     """Set the priority by hand (it holds, whatever the score says), or --clear it."""
     from omnitui.services.actions import parse_priority
 
@@ -216,7 +216,7 @@ def priority(typer_ctx: typer.Context, ids: Ids,
 @app.command("queue")
 def move_to_queue(typer_ctx: typer.Context, ids: Ids,
                   to: Annotated[str, typer.Option("--to", help="The queue's name.")],
-                  fmt: Fmt = Format.table, if_version: IfVersion = None) -> None:
+                  fmt: Fmt = DoneFormat.table, if_version: IfVersion = None) -> None:
     """Move cases to another queue."""
     from omnitui.cli import filter_options
 
@@ -230,7 +230,7 @@ def move_to_queue(typer_ctx: typer.Context, ids: Ids,
 
 
 @app.command()
-def escalate(typer_ctx: typer.Context, ids: Ids, fmt: Fmt = Format.table,
+def escalate(typer_ctx: typer.Context, ids: Ids, fmt: Fmt = DoneFormat.table,
              if_version: IfVersion = None) -> None:
     """Raise severity and priority, and tag the cases escalated."""
     run(typer_ctx, ids, lambda desk: desk.escalate(), fmt, if_version)
@@ -242,7 +242,7 @@ def macro(typer_ctx: typer.Context, ids: Ids,
           since: Annotated[str | None, typer.Option(
               help="`macro test`: cases opened since this date (default: 30 days ago).",
               metavar="YYYY-MM-DD")] = None,
-          fmt: Fmt = Format.table, if_version: IfVersion = None) -> None:
+          fmt: Fmt = DoneFormat.table, if_version: IfVersion = None) -> None:
     """Apply a macro: its changes and, if it drafts one, its reply (queued). `omnitui macro
     test NAME [--since DATE]` lists the cases its `when` fits, changing nothing."""
     from omnitui.services.desk import macro_named
@@ -269,7 +269,7 @@ def macro(typer_ctx: typer.Context, ids: Ids,
 
 
 def _test_macro(typer_ctx: typer.Context, found: "Macro", since: str | None,
-                fmt: Format) -> None:
+                fmt: DoneFormat) -> None:
     from datetime import timedelta
 
     from omnitui import output
@@ -289,7 +289,7 @@ def _test_macro(typer_ctx: typer.Context, found: "Macro", since: str | None,
     context = ctx(typer_ctx)
     with context.open_store() as store:
         fitting = fitting_cases(store.conn, context.settings, found, first, now)
-    if fmt is Format.json:
+    if fmt is DoneFormat.json:
         output.write_json({"macro": found.name, "since": first, "cases": fitting})
         return
     shown = ", ".join(f"#{i}" for i in fitting[:50]) + (" …" if len(fitting) > 50 else "")
@@ -298,20 +298,20 @@ def _test_macro(typer_ctx: typer.Context, found: "Macro", since: str | None,
 
 
 @app.command()
-def away(typer_ctx: typer.Context, fmt: Fmt = Format.table) -> None:
+def away(typer_ctx: typer.Context, fmt: Fmt = DoneFormat.table) -> None:
     """Set yourself away: routing gives you nothing, and after a while hands your untouched
     cases on (the console's @ key)."""
     _set_away(typer_ctx, True, fmt)
 
 
 @app.command()
-def available(typer_ctx: typer.Context, fmt: Fmt = Format.table) -> None:
+def available(typer_ctx: typer.Context, fmt: Fmt = DoneFormat.table) -> None:
     """Be available again: the waiting cases you have room for come at once (routing counts
     you present while a console of yours runs)."""
     _set_away(typer_ctx, False, fmt)
 
 
-def _set_away(typer_ctx: typer.Context, away: bool, fmt: Format) -> None:
+def _set_away(typer_ctx: typer.Context, away: bool, fmt: DoneFormat) -> None:
     agent = ctx(typer_ctx).agent
     ctx(typer_ctx).act(lambda desk: desk.set_away(away))
     done(fmt, {"agent": agent, "away": away},
@@ -319,14 +319,14 @@ def _set_away(typer_ctx: typer.Context, away: bool, fmt: Format) -> None:
          f"{agent} is available: routing gives {agent} cases while a console of theirs runs")
 
 
-def _one(results: "CaseResult", fmt: Format) -> None:
+def _one(results: "CaseResult", fmt: DoneFormat) -> None:
     report([results], fmt)
 
 
 @app.command()
 def note(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metavar="ID")],
          text: Text = None, text_option: TextOption = None,
-         fmt: Fmt = Format.table) -> None:
+         fmt: Fmt = DoneFormat.table) -> None:
     """Add an internal note (agents only see it)."""
     body = text_of(text, text_option)
     _one(ctx(typer_ctx).act(lambda desk: desk.write(case_id, "note", body)), fmt)
@@ -339,7 +339,7 @@ def reply(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metav
               help="A channel kind (email, sms, telegram...) or a configured [[channels]] or "
                    "[[mailboxes]] name; default: the one the case came on.")] = None,
           all_: Annotated[bool, typer.Option("--all", help="Reply to all (email).")] = False,
-          fmt: Fmt = Format.table) -> None:
+          fmt: Fmt = DoneFormat.table) -> None:
     """Queue a reply to the customer (the daemon sends it)."""
     body = text_of(text, text_option)
     kind = _channel_kind(typer_ctx, channel)
@@ -351,7 +351,7 @@ def reply(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metav
 def forward(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metavar="ID")],
             to: Annotated[str, typer.Option("--to", help="The email address.")],
             text: Text = None, text_option: TextOption = None,
-            fmt: Fmt = Format.table) -> None:
+            fmt: Fmt = DoneFormat.table) -> None:
     """Forward the customer's last message, with its attachments, by email."""
     body = text_of(text, text_option)
     _one(ctx(typer_ctx).act(lambda desk: desk.write(case_id, "forward", body, to=to)), fmt)
@@ -360,7 +360,7 @@ def forward(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(met
 @app.command()
 def private(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metavar="ID")],
             text: Text = None, text_option: TextOption = None,
-         fmt: Fmt = Format.table) -> None:
+         fmt: Fmt = DoneFormat.table) -> None:
     """Answer a public post privately; the public thread gets a short acknowledgement."""
     body = text_of(text, text_option)
     _one(ctx(typer_ctx).act(lambda desk: desk.to_private(case_id, body)), fmt)
@@ -393,7 +393,7 @@ def new_case(typer_ctx: typer.Context, text: Text = None, text_option: TextOptio
              channel: Annotated[str | None, typer.Option(
                  help="sms or whatsapp for a phone number (default sms).")] = None,
              subject: Annotated[str, typer.Option(help="The subject (email).")] = "",
-             fmt: Fmt = Format.table) -> None:
+             fmt: Fmt = DoneFormat.table) -> None:
     """Write first: a new case to someone, by email or phone, owned by you."""
     from omnitui.model import Channel, Draft
 
@@ -427,7 +427,7 @@ def link(typer_ctx: typer.Context,
         raise typer.BadParameter(f"{email or phone!r} is not a usable address",
                                  param_hint="--email/--phone")
     audit_id = ctx(typer_ctx).act(lambda desk: desk.link(customer, key))
-    done(Format.table, None, f"{key[0]} {key[1]} linked to customer #{customer} (audit "
+    done(DoneFormat.table, None, f"{key[0]} {key[1]} linked to customer #{customer} (audit "
          f"event {audit_id})")
 
 
@@ -440,7 +440,7 @@ def log_contact(typer_ctx: typer.Context,
                 name: Annotated[str, typer.Option(help="Their name.")] = "",
                 minutes: Annotated[float | None, typer.Option(min=0, max=1440)] = None,
                 answer: Annotated[str, typer.Option(help="What you answered.")] = "",
-                fmt: Fmt = Format.table) -> None:
+                fmt: Fmt = DoneFormat.table) -> None:
     """Log a phone call or walk-up visit: it joins the customer's case like any message;
     what you answered is its first response."""
     if (email is None) == (phone is None):
@@ -471,11 +471,12 @@ def event(typer_ctx: typer.Context,
           text: Annotated[str, typer.Option(help="What happened, in words.")] = "",
           resolved: Annotated[bool, typer.Option(
               "--resolved", help="The outage is over.")] = False,
-          fmt: Fmt = Format.table) -> None:
+          fmt: Fmt = DoneFormat.table) -> None:
     """Record a business event: an outage raises the open cases that mention its product
     and shows in every console until --resolved; payment_failed raises the customer's cases
     and moves them to billing; any other kind joins the customer's timeline."""
     from omnitui.services.desk import Desk
+    from omnitui.services.events import ACTING
 
     if sum(x is not None for x in (customer, email, phone)) > 1:
         raise typer.BadParameter("give one of --customer, --email, --phone",
@@ -486,14 +487,14 @@ def event(typer_ctx: typer.Context,
         return desk.business_event(kind, customer_id=found, product=product,
                                    severity=severity, text=text, resolved=resolved)
 
-    try:
-        result = ctx(typer_ctx).act(act)
-    except Refused as exc:
-        raise typer.BadParameter(str(exc)) from None
+    result = ctx(typer_ctx).act(act)  # a wrong asking exits 2, a refusal of the state 1
     cases = ", ".join(f"#{i}" for i in result.raised[:20]) + (
         " …" if len(result.raised) > 20 else "")
     if result.resolved:
         words = f"outage {product} resolved (event {result.event_id})"
+    elif kind not in ACTING:
+        words = (f"{kind} recorded on the timeline of customer #{result.customer_id} "
+                 f"(event {result.event_id}): their cases show it")
     else:
         words = (f"{kind} recorded (event {result.event_id}); severity raised on "
                  f"{len(result.raised)} open case{'s' if len(result.raised) != 1 else ''}"

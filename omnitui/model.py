@@ -302,6 +302,9 @@ class CustomerView:
     notes: str
     preferred_channel: str | None = None
     open_cases: list[tuple[int, str, str]] = field(default_factory=list)  # id, status, subject
+    # What other systems reported of them (`omnitui event`, a webhook), newest first: the
+    # latest few as (at, kind, text)
+    events: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 @record(frozen=True)

@@ -30,6 +30,7 @@ from omnitui.wording import (
     breakdown,
     countdown_words,
     csat_words,
+    events_words,
     fields_words,
     plural,
     reading,
@@ -305,6 +306,8 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
     line.append(" ")
     line.append(_text(", ".join(f"{k} {v}" for k, v in who.identities)))
     out.print(line)
+    if who.events:
+        out.print(_text(f"reported: {events_words(who.events, now)}"))
     if detail.previous_case_id:
         out.print(f"follows case #{detail.previous_case_id}")
     for m in detail.messages:

@@ -60,6 +60,14 @@ def ago(moment: datetime | None, now: datetime) -> str:
     return f"{seconds:.0f}s ago" if seconds < 60 else f"{span(seconds)} ago"
 
 
+def events_words(events: Sequence[tuple[str, str, str]], now: datetime) -> str:
+    """A customer's latest business events: "password_reset 2h ago (reset via app) ·
+    payment_failed 3d ago"."""
+    return " · ".join(
+        f"{kind} {ago(datetime.fromisoformat(at).replace(tzinfo=UTC), now)}"
+        + (f" ({text})" if text else "") for at, kind, text in events)
+
+
 def countdown_words(countdown: Countdown | None, status: str, now: datetime | None = None
                     ) -> str:
     """A case's countdown in words: "in 2h", "late 3d", or, while its policy's clock stands

@@ -27,7 +27,7 @@ from functools import cached_property
 
 from omnitui.config import Product, Settings
 from omnitui.config.templates import PROACTIVE_VARIABLES
-from omnitui.errors import Refused
+from omnitui.errors import OmnituiError, Refused, UsageError
 from omnitui.model import (
     ACTIVE_STATUSES,
     Channel,
@@ -69,33 +69,35 @@ class EventResult:
     resolved: bool = False
     told: int | None = None  # the case the customer was written to on (payment_failed)
     untold: str = ""  # why they were not, when [events] payment_failed_message is set
+    customer_id: int | None = None  # whose timeline it joined (None: an outage's product)
 
 
 def record_event(conn: sqlite3.Connection, settings: Settings, kind: str, *, at: datetime,
                  customer_id: int | None = None, product: str | None = None,
                  severity: int | None = None, text: str = "",
                  resolved: bool = False) -> EventResult:
-    """Record one event and do what its kind does; Refused says what is missing."""
+    """Record one event and do what its kind does; UsageError says what is missing or
+    wrong in the asking, Refused what the state forbids (an outage going on already)."""
     if not KIND.fullmatch(kind):
-        raise Refused(f"{kind!r} is not an event kind: lower-case letters, digits and _ "
-                      "(outage, payment_failed, password_reset)")
+        raise UsageError(f"{kind!r} is not an event kind: lower-case letters, digits and _ "
+                         "(outage, payment_failed, password_reset)")
     if kind not in ACTING and (near := get_close_matches(kind, ACTING, n=1, cutoff=0.8)):
-        raise Refused(f"{kind!r} is not {near[0]!r}: did you mean it? (a kind this close to "
-                      "one that acts is refused rather than only recorded)")
+        raise UsageError(f"{kind!r} is not {near[0]!r}: did you mean it? (a kind this close "
+                         "to one that acts is refused rather than only recorded)")
     level = settings.events.severity if severity is None else severity
     when = db_time(at)
     if kind == "outage":
         return _outage(conn, settings, _product(settings, product), level, text, when,
                        resolved)
     if resolved:
-        raise Refused("--resolved ends an outage; other events have nothing to resolve")
+        raise UsageError("--resolved ends an outage; other events have nothing to resolve")
     if customer_id is None:
-        raise Refused(f"a {kind} event is about a customer: give --customer, --email or "
-                      "--phone")
+        raise UsageError(f"a {kind} event is about a customer: give --customer, --email "
+                         "or --phone")
     require_customer(conn, customer_id)
     event_id = business_events.add(conn, kind, customer_id=customer_id, product=product,
                                       severity=level, text=text, actor=ACTOR, at=when)
-    result = EventResult(event_id, kind)
+    result = EventResult(event_id, kind, customer_id=customer_id)
     if kind == "payment_failed":
         queue = settings.events.payment_failed_queue
         for case in case_store.active_cases_of(conn, customer_id):
@@ -165,11 +167,11 @@ def _waiting_case(conn: sqlite3.Connection, settings: Settings, customer_id: int
 def _product(settings: Settings, name: str | None) -> Product:
     names = ", ".join(p.name for p in settings.products) or "none: add [[products]] entries"
     if name is None:
-        raise Refused(f"an outage is of a product: give --product (products: {names})")
+        raise UsageError(f"an outage is of a product: give --product (products: {names})")
     found = next((p for p in settings.products if p.name.casefold() == name.casefold()),
                  None)
     if found is None:
-        raise Refused(f"no product {name!r} in the config (products: {names})")
+        raise UsageError(f"no product {name!r} in the config (products: {names})")
     return found
 
 
@@ -257,9 +259,13 @@ def from_webhook(conn: sqlite3.Connection, settings: Settings, event: InboundEve
     if (event.channel != Channel.ALERT or kind == event.auto_submitted or kind == "outage"
             or result.duplicate or result.customer_id is None or not KIND.fullmatch(kind)):
         return []
-    done = record_event(conn, settings, kind, at=event.occurred_at,
-                        customer_id=result.customer_id, severity=event.severity,
-                        text=event.text)
+    try:
+        done = record_event(conn, settings, kind, at=event.occurred_at,
+                            customer_id=result.customer_id, severity=event.severity,
+                            text=event.text)
+    except OmnituiError as refusal:  # "payment_faild": the alert is filed, nothing acts
+        log.warning("a webhook's %s event changed nothing: %s", kind, refusal)
+        return []
     return sorted({*done.raised, *done.moved})
 
 
@@ -271,7 +277,7 @@ def from_product_webhook(conn: sqlite3.Connection, settings: Settings,
     try:
         record_event(conn, settings, event.kind, at=event.at, product=event.product,
                      severity=event.severity, text=event.text, resolved=event.resolved)
-    except Refused as refusal:
+    except OmnituiError as refusal:
         log.warning("a webhook's %s of %s changed nothing: %s", event.kind, event.product,
                     refusal)
         return 0

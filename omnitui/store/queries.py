@@ -297,6 +297,9 @@ def _delivery_note(recipients: str | None, error: str | None, receipt: str | Non
     return f"{note} · {error}" if error else note
 
 
+CUSTOMER_EVENTS = 5  # the latest business events a customer's view shows
+
+
 def customer_view(conn: sqlite3.Connection, customer_id: int) -> CustomerView:
     name, tier, attributes, notes, preferred = conn.execute(
         "SELECT name, tier, attributes, notes, preferred_channel FROM customers WHERE id = ?",
@@ -306,9 +309,12 @@ def customer_view(conn: sqlite3.Connection, customer_id: int) -> CustomerView:
     open_cases = conn.execute(f"SELECT id, status, subject FROM cases WHERE customer_id = ?"
                               f" AND status IN {ACTIVE} AND merged_into IS NULL"
                               " ORDER BY id DESC LIMIT 20", (customer_id,)).fetchall()
+    events = conn.execute("SELECT at, kind, text FROM business_events WHERE customer_id = ?"
+                          " ORDER BY at DESC, id DESC LIMIT ?",
+                          (customer_id, CUSTOMER_EVENTS)).fetchall()
     return CustomerView(customer_id, name, tier, [tuple(i) for i in identities],
                         json.loads(attributes), notes, preferred,
-                        [tuple(c) for c in open_cases])
+                        [tuple(c) for c in open_cases], [tuple(e) for e in events])
 
 
 def open_suggestions(conn: sqlite3.Connection, limit: int = 100) -> list[dict[str, Any]]:

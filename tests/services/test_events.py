@@ -12,7 +12,7 @@ import pytest
 
 from omnitui.channels.email.parse import parse_email
 from omnitui.config import Settings
-from omnitui.errors import Refused
+from omnitui.errors import Refused, UsageError
 from omnitui.services.desk import Desk
 from omnitui.services.intake import intake_pipeline
 from omnitui.store.business_events import of_customer, ongoing
@@ -152,16 +152,20 @@ payment_failed_message = "Hi {customer_first_name}, your payment failed (case #{
                               ).fetchone()[0].startswith("payment failed (event 4); not told")
 
 
-@pytest.mark.parametrize(("kind", "given", "says"), [
-    ("outage", {}, "an outage is of a product: give --product"),
-    ("outage", {"product": "paymnts"}, "no product 'paymnts' in the config"),
-    ("outage", {"product": "payments", "resolved": True}, "no outage of payments"),
-    ("payment_failed", {}, "is about a customer"),
-    ("password_reset", {"customer_id": 1, "resolved": True}, "--resolved ends an outage"),
-    ("Password Reset", {"customer_id": 1}, "is not an event kind"),
-    ("payment_faild", {"customer_id": 1}, "is not 'payment_failed': did you mean it?"),
+@pytest.mark.parametrize(("kind", "given", "says", "error"), [
+    ("outage", {}, "an outage is of a product: give --product", UsageError),
+    ("outage", {"product": "paymnts"}, "no product 'paymnts' in the config", UsageError),
+    ("outage", {"product": "payments", "resolved": True}, "no outage of payments", Refused),
+    ("payment_failed", {}, "is about a customer", UsageError),
+    ("password_reset", {"customer_id": 1, "resolved": True}, "--resolved ends an outage",
+     UsageError),
+    ("Password Reset", {"customer_id": 1}, "is not an event kind", UsageError),
+    ("payment_faild", {"customer_id": 1}, "is not 'payment_failed': did you mean it?",
+     UsageError),
 ])
 def test_a_wrong_event_is_refused_saying_why(store: Store, settings: Settings, kind: str,
-                                             given: dict, says: str) -> None:
-    with pytest.raises(Refused, match=says):
+                                             given: dict, says: str,
+                                             error: type[Exception]) -> None:
+    """A wrong asking is a usage error (exit 2), what the state forbids a refusal (1)."""
+    with pytest.raises(error, match=says):
         Desk(store, "erin", settings).business_event(kind, **given)

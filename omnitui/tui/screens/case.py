@@ -44,6 +44,7 @@ from omnitui.wording import (
     breakdown,
     changes_words,
     csat_words,
+    events_words,
     fields_words,
     plural,
     similar_words,
@@ -138,7 +139,10 @@ def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
     line.append(f" #{who.id} · tier ", style="dim")
     line.append_text(plain(who.tier))
     line.append(f" · {plural(others, 'other open case')} · C shows more", style="dim")
-    return Group(*lines, line)
+    if not who.events:
+        return Group(*lines, line)
+    told = Text("reported: ", style="dim") + plain(events_words(who.events[:2], now))
+    return Group(*lines, line, told)
 
 
 def history_table(entries: list[AuditEntry]) -> Table:
@@ -226,6 +230,9 @@ def render_customer(who: CustomerView, case_id: int) -> Group:
               for cid, status, subject in others]
     if not others:
         parts.append(Text("  none", style="dim"))
+    if who.events:
+        parts.append(Text("\nReported by other systems", style="bold"))
+        parts += [Text("  ") + plain(events_words([event], utc_now())) for event in who.events]
     if who.notes:
         parts += [Text("\nNotes", style="bold"), plain(who.notes, multiline=True)]
     return Group(*parts)
