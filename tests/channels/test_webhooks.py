@@ -211,6 +211,17 @@ def test_generic_message_customer_update_and_event(hooks: Hooks) -> None:
     assert hooks.rows("SELECT source_id, target_id FROM suggestions") == [(rows[0][5], bob)]
 
 
+def test_a_mistyped_event_kind_is_filed_and_acts_on_nothing(hooks: Hooks) -> None:
+    """"payment_faild" is refused as `omnitui event` refuses it, but a delivery is never
+    lost to it: the alert joins the customer's timeline, raw, and nothing acts."""
+    event = {"type": "event", "customer": {"email": "bo@example.com"},
+             "event": "payment_faild", "text": "card declined"}
+    assert post_generic(hooks.client, event).status_code == 200
+    assert hooks.filed(1)
+    assert hooks.rows("SELECT auto_submitted FROM messages") == [("event: payment_faild",)]
+    assert hooks.count("business_events") == 0
+
+
 def test_generic_outage_of_a_product_starts_and_ends(hooks: Hooks) -> None:
     """An event without a customer is an outage of a configured product: it acts as
     `omnitui event outage` does, a repeat changes nothing, `resolved` ends it."""
