@@ -3,11 +3,12 @@ a key, so nothing in the console needs its key remembered."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.binding import Binding
-from textual.command import Hit, Hits, Provider
+from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
 from omnitui.sanitize import sanitize
@@ -26,26 +27,46 @@ def literal(label: str) -> Content:
 
 
 class ConsoleCommands(Provider):
+    async def discover(self) -> Hits:
+        """The palette opened with nothing typed lists the console's own entries first
+        (it showed only Textual's five until a letter was typed)."""
+        for label, command, help_text in self._entries():
+            yield DiscoveryHit(literal(label), command, help=help_text)
+
     async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for label, command, help_text in self._entries():
+            if (score := matcher.match(label)) > 0:
+                yield Hit(score, literal(label), command, help=help_text)
+
+    def _entries(self) -> list[tuple[str, Callable[[], object], str]]:
+        """(label, what choosing it does, help): every view, sort and action."""
         app: OmnituiApp = self.app  # type: ignore[assignment]
         queue = app.queue
-        matcher = self.matcher(query)
-        for index, view in enumerate(queue.views):
-            label = f"view: {view.name}"
-            if (score := matcher.match(label)) > 0:
-                yield Hit(score, literal(label), partial(queue.set_view, index),
-                          help="switch the queue to this view")
-        for sort, name in SORTS.items():
-            label = f"sort: {name}"
-            if (score := matcher.match(label)) > 0:
-                yield Hit(score, literal(label), partial(queue.set_sort, sort),
-                          help="order the queue this way (s cycles)")
+        entries: list[tuple[str, Callable[[], object], str]] = [
+            (f"view: {view.name}", partial(queue.set_view, index),
+             "switch the queue to this view") for index, view in enumerate(queue.views)]
+        entries += [(f"sort: {name}", partial(queue.set_sort, sort),
+                     "order the queue this way (s cycles)") for sort, name in SORTS.items()]
         for owner, binding in self._bindings(app):
-            label = f"{binding.tooltip or binding.description} ({app.keys_of(binding.id or '')})"
-            if (score := matcher.match(label)) > 0:
-                yield Hit(score, literal(label),
-                          partial(app.run_action, binding.action, owner),
-                          help=binding.id or "")
+            name = self._name(app, binding)
+            if name is not None:
+                entries.append((f"{name} ({app.keys_of(binding.id or '')})",
+                                partial(app.run_action, binding.action, owner),
+                                binding.id or ""))
+        return entries
+
+    @staticmethod
+    def _name(app: OmnituiApp, binding: Binding) -> str | None:
+        """What an action is called: a macro's key by the macro's name, and none for a
+        number no macro has (the palette offered "Macro 7" with three macros)."""
+        number = (binding.id or "").removeprefix("macro.")
+        if number.isdigit():
+            macros = app.settings.macros
+            if int(number) > len(macros):
+                return None
+            return f"Macro {number}: {macros[int(number) - 1].name}"
+        return binding.tooltip or binding.description
 
     def _bindings(self, app: OmnituiApp) -> list[tuple[object, Binding]]:
         """The actions of the screen the palette was opened on (its own and those it

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from textual.command import CommandPalette
 
+from omnitui.config import Macro, Settings
 from omnitui.store.db import Store
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.case import CaseScreen
@@ -119,6 +120,26 @@ def test_the_palette_runs_actions_and_picks_sorts(demo_db: Path) -> None:
         assert app.queue.case_query.sort == "updated"
 
     drive(demo_db, script)
+
+
+def test_the_palette_lists_the_consoles_entries_and_macros_by_name(demo_db: Path) -> None:
+    """Opened empty it showed only Textual's five; it offered "Macro 7" with two macros."""
+    settings = Settings(macros=[Macro("Refund issued", status="solved"),
+                                Macro("Spam", status="solved")])
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("colon")
+        await settle(app, pilot)
+        await pilot.pause(0.3)  # the palette searches in the background
+        assert "view: all open" in screen_text(app)
+        await pilot.press(*"macro")
+        await settle(app, pilot)
+        await pilot.pause(0.3)
+        shown = screen_text(app)
+        assert "Macro 1: Refund issued (1)" in shown and "Macro 2: Spam (2)" in shown
+        assert "Macro 3" not in shown
+
+    drive(demo_db, script, settings)
 
 
 def test_enter_twice_in_one_burst_opens_the_case_in_one_piece(demo_db: Path) -> None:
