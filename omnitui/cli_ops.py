@@ -164,6 +164,6 @@ def refile(typer_ctx: typer.Context,
                            source=channel, said=say)
     say(f"refiled: {done.filed:,} failed items filed, {done.updated:,} messages updated, "
         f"{done.unchanged:,} unchanged, {done.still_failing:,} still failing"
-        + (f", {done.no_parser:,} of channels with no parser (left as they are)"
+        + (f", {done.no_parser:,} left as they are (of channels it cannot parse again)"
            if done.no_parser else ""))
 

@@ -296,7 +296,8 @@ def customer_event(rng: random.Random, person: DemoCustomer, channel: str, at: d
                    f"Message-ID: <{message_id}>",
                    *([f"In-Reply-To: <{parents[0]}>"] if parents else []),
                    "Content-Type: text/plain; charset=utf-8"]
-        raw = ("\r\n".join(headers) + "\r\n\r\n" + text + "\r\n").encode()
+        # the body as the text is: `omnitui refile` reads from these bytes what was filed
+        raw = ("\r\n".join(headers) + "\r\n\r\n" + text).encode()
         person.last_email_id = message_id
         return InboundEvent("email", message_id, raw, at, identifiers,
                             sender_name=person.name, subject=subject, text=text,

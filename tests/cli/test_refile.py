@@ -79,3 +79,13 @@ def test_wrong_input_is_one_line(omnitui: Run, setup: tuple[str, ...], args: tup
     result = omnitui(*setup, "refile", *args, check=False)
     assert result.returncode == 2 and said in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_demo_store_parses_again_as_it_was_filed(omnitui: Run, tmp_path: Path) -> None:
+    """Every demo mail was "updated" by a trailing line end its kept bytes had and its text
+    did not."""
+    db = str(tmp_path / "demo.db")
+    omnitui("demo", "--db", db, "--no-console", "--customers", "30", "--messages", "100")
+    said = omnitui("--db", db, "refile").stderr
+    assert "0 messages updated" in said and "left as they are (of channels it" in said
+    assert count(db, "SELECT count(*) FROM audit WHERE action = 'message.refiled'") == 0
