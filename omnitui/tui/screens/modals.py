@@ -7,9 +7,11 @@ import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import replace
+from itertools import groupby
 from pathlib import Path
 
-from rich.console import RenderableType
+from rich.cells import cell_len
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual import on
@@ -148,21 +150,28 @@ class TextScreen(ModalScreen[None]):
             yield Static(self.text, id="text")
 
 
-def help_table(keys: list[tuple[Key, str]]) -> Table:
+KEYS_WIDTH = 14  # cells of the keys bound to an action before they wrap (at a comma)
+
+
+def help_table(keys: list[tuple[Key, str]]) -> Group:
     """Every key of the console, grouped by where it works, with its binding id (for
-    `[keymap]` in the config). `keys` pairs each key with the keys bound to it now; the
-    action column wraps, so the table fits an 80-column terminal."""
-    table = Table(box=None, show_header=False, expand=True, padding=(0, 1, 0, 0))
-    table.add_column(no_wrap=True, style="bold")
-    table.add_column(ratio=1)
-    table.add_column(no_wrap=True, style="dim")
-    where = ""
-    for key, bound in keys:
-        if key.where != where:
-            where = key.where
-            table.add_row(Text(where.capitalize(), style="bold underline"), "", "")
-        table.add_row(bound, key.description, key.id)
-    return table
+    `[keymap]` in the config). `keys` pairs each key with the keys bound to it now. A table
+    a group, their columns as wide in every one; the keys wrap (at a comma) past
+    KEYS_WIDTH, so an action's words keep the room on an 80-column terminal (they wrapped
+    at 17 cells, three lines for "Next case awaiting an answer", beside the width of
+    "The supervisor's board" as a heading)."""
+    keys_width = min(KEYS_WIDTH, max(cell_len(bound) for _, bound in keys))
+    ids_width = max(len(key.id) for key, _ in keys)
+    parts: list[RenderableType] = []
+    for where, group in groupby(keys, key=lambda pair: pair[0].where):
+        table = Table(box=None, show_header=False, expand=True, padding=(0, 1, 0, 0))
+        table.add_column(style="bold", width=keys_width)
+        table.add_column(ratio=1)
+        table.add_column(style="dim", width=ids_width, overflow="fold")
+        for key, bound in group:
+            table.add_row(bound, key.description, key.id)
+        parts += [Text(where.capitalize(), style="bold underline"), table]
+    return Group(*parts)
 
 
 class ComposeScreen(ModalScreen[Draft | None]):
