@@ -13,7 +13,7 @@ from __future__ import annotations
 import gc
 import re
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.actions import ActionParseResult
-from textual.app import App, ScreenResultCallbackType, ScreenResultType
+from textual.app import App, ScreenResultCallbackType, ScreenResultType, SystemCommand
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.driver import Driver
@@ -284,6 +284,21 @@ class OmnituiApp(App[None]):
         del markup
         super().notify(sanitize(message), title=sanitize(title, multiline=False),
                        severity=severity, timeout=timeout, markup=False)
+
+    def action_quit_confirm(self) -> None:
+        from omnitui.tui.screens.modals import ConfirmScreen
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(ConfirmScreen("Quit omnitui?"), confirmed)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's palette entries, its Quit asking first as `q` does (it quit at once)."""
+        for command in super().get_system_commands(screen):
+            yield (command._replace(callback=self.action_quit_confirm)
+                   if command.callback == self.action_quit else command)
 
     def action_help_quit(self) -> None:
         """ctrl+c (a reflex) says how to quit, in our words: toasts here are literal."""

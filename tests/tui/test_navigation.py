@@ -142,6 +142,27 @@ def test_the_palette_lists_the_consoles_entries_and_macros_by_name(demo_db: Path
     drive(demo_db, script, settings)
 
 
+def test_quit_asks_first_from_the_key_and_from_the_palette(demo_db: Path) -> None:
+    """`q` asked; the palette's Quit (Textual's own entry) quit at once."""
+    from omnitui.tui.screens.modals import ConfirmScreen
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("q")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen) and "Quit omnitui?" in screen_text(app)
+        await pilot.press("n", "enter")  # on a case, the palette's Quit is Textual's alone
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen)
+        await pilot.press("ctrl+p", *"quit")
+        await settle(app, pilot)
+        await pilot.pause(0.3)  # the palette searches in the background
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.is_running and isinstance(app.screen, ConfirmScreen)
+
+    drive(demo_db, script)
+
+
 def test_enter_twice_in_one_burst_opens_the_case_in_one_piece(demo_db: Path) -> None:
     """Keys typed fast arrive in one burst: a second enter (or any other way to open a case)
     reached the case screen the first had pushed before it was put together (NoMatches

@@ -82,7 +82,7 @@ class QueueScreen(WorkScreen):
         bind("queue.next_new", "step_new(1)"),
         bind("queue.prev_new", "step_new(-1)"),
         bind("case.merge", "merge"),
-        bind("app.quit_confirm", "quit_confirm"),
+        bind("app.quit_confirm", "app.quit_confirm"),
     ]]
 
     DEFAULT_CSS = """
@@ -456,15 +456,6 @@ class QueueScreen(WorkScreen):
 
         rows = summaries(self.console.store.conn, [*sources, target])
         self.app.push_screen(ConfirmScreen(merge_question(sources, target, rows)), confirmed)
-
-    def action_quit_confirm(self) -> None:
-        from omnitui.tui.screens.modals import ConfirmScreen
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.app.exit()
-
-        self.app.push_screen(ConfirmScreen("Quit omnitui?"), confirmed)
 
     def on_case_list_cursor_moved(self, message: CaseList.CursorMoved) -> None:
         """Look up the solved cases like the one under the cursor once the agent stays on
