@@ -233,7 +233,8 @@ def _upkeep(left: int) -> Check:
     return Check("case clocks", not left,
                  f"{plural(left, 'case')} from an import or a backlog that stopped before its "
                  "end (or is still running) without SLA clocks and score yet" if left
-                 else "every case's SLA clocks and score are up to date",
+                 else "no case from an import or a backlog waits for its SLA clocks and "
+                 "score (`omnitui sla recompute --dry-run` checks every clock)",
                  "start the daemon (`omnitui serve`): it finishes them within seconds; or run "
                  "the same `omnitui import` again")
 
