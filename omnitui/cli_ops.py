@@ -62,8 +62,10 @@ def _existing(context: Context) -> Path:
 
 
 def _refuse_if_in_use(context: Context, path: Path) -> None:
-    """The daemon's lock taken, or a console heard from lately: say who, change nothing."""
+    """The daemon's lock taken, or a console running (its shared lock) or heard from lately:
+    say who, change nothing."""
     from omnitui.daemon import lock
+    from omnitui.file_lock import consoles_path, held
     from omnitui.store import agents
     from omnitui.store.db import Store, db_time, utc_now
 
@@ -74,9 +76,9 @@ def _refuse_if_in_use(context: Context, path: Path) -> None:
     recent = db_time(utc_now() - timedelta(seconds=context.settings.routing.present_seconds))
     with Store(path, migrate=False) as store:
         here = [a.name for a in agents.agents(store.conn) if a.seen_at and a.seen_at >= recent]
-    if here:
-        raise Refused(f"consoles are open on {path} ({', '.join(here)}): close them first; "
-                      "restore replaces the store under them")
+    if here or held(consoles_path(path)):
+        raise Refused(f"consoles are open on {path} ({', '.join(here) or 'an agent'}): close "
+                      "them first; restore replaces the store under them")
 
 
 @app.command()

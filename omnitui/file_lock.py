@@ -1,5 +1,6 @@
-"""An exclusive lock on a file next to the store, held while a process does one job that
-others must know about (the daemon, a first bulk load).
+"""Locks on files next to the store: an exclusive one held while a process does one job that
+others must know about (the daemon, a first bulk load), a shared one by every process of a
+kind that may run many times at once (the consoles).
 
 The kernel lets go of it when the process ends, however it ends (SIGKILL included), so a
 holder that died never blocks the next one, and nothing has to clean up after it.
@@ -22,3 +23,36 @@ def try_lock(path: Path) -> IO[str] | None:
         handle.close()
         return None
     return handle
+
+
+def share(path: Path) -> IO[str] | None:
+    """The lock file, open with a shared lock until it is closed (any number of holders);
+    None if it cannot be had now (a restore holds it alone for a moment) or made."""
+    try:
+        handle = path.open("a+")
+    except OSError:
+        return None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
+
+
+def held(path: Path) -> bool:
+    """Some process holds the lock (shared or not) now."""
+    if not path.exists():
+        return False
+    handle = try_lock(path)
+    if handle is None:
+        return True
+    handle.close()
+    return False
+
+
+def consoles_path(db_path: Path) -> Path:
+    """The file every console of the store holds shared: `omnitui restore` replaces the
+    store under none (an agent's presence in the store fades, and a second console of the
+    same agent was missed for a tick after the first closed)."""
+    return db_path.with_name(db_path.name + ".consoles.lock")

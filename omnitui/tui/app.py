@@ -32,6 +32,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, TextArea
 
 from omnitui.config import ConfigError, Settings, attachments_dir
+from omnitui.file_lock import consoles_path, share
 from omnitui.keymap import BY_ID, KEYS, keymap_problem
 from omnitui.sanitize import sanitize
 from omnitui.services.holidays import keep as keep_holidays
@@ -121,6 +122,7 @@ class OmnituiApp(App[None]):
         self.start_on_board = board  # `omnitui --supervisor`
         self.stand_in = stand_in
         self.store = Store(db_path, attachments_dir=attachments_dir(settings, db_path))
+        self._open_here = share(consoles_path(db_path))  # held while this console runs
         self.sla = SlaKeeper(settings)  # the policies and calendars screens draw clocks with
         self.readers = Readers(db_path)  # for reads in worker threads
         self.similar_cases = SimilarCases(self.readers, settings)
@@ -552,6 +554,8 @@ class OmnituiApp(App[None]):
         self._leave_cases(quitting=True)
         self.readers.close()
         self.store.close()
+        if self._open_here is not None:
+            self._open_here.close()
 
 
 # What the keys open and the action layer: imported by a thread once the queue is painted.

@@ -585,6 +585,10 @@ def test_at_80x24_the_queue_uses_every_line_for_cases(demo_db: Path) -> None:
 def test_a_console_that_quits_leaves_its_agent_gone(demo_db: Path) -> None:
     """Its agent was present half a minute more: routing gave them cases and `omnitui
     restore` said "consoles are open" after the last had closed."""
+    import subprocess
+    import sys
+
+    from omnitui.file_lock import consoles_path, held
     from omnitui.services.routing import Router
     from omnitui.store.agents import agent
 
@@ -596,7 +600,13 @@ def test_a_console_that_quits_leaves_its_agent_gone(demo_db: Path) -> None:
 
     async def script(app: OmnituiApp, pilot: object) -> None:
         app.refresh_health()
-        assert present()
+        assert present() and held(consoles_path(demo_db))
+        with Store(demo_db) as store, store.write() as conn:  # its presence faded: still
+            conn.execute("UPDATE agents SET seen_at = NULL")  # running, restore refuses
+        restore = subprocess.run([sys.executable, "-m", "omnitui", "--db", str(demo_db),
+                                  "restore", str(demo_db.parent)], capture_output=True,
+                                 text=True, stdin=subprocess.DEVNULL, timeout=60)
+        assert restore.returncode == 1 and "consoles are open" in restore.stderr
 
     drive(demo_db, script)
-    assert not present()
+    assert not present() and not held(consoles_path(demo_db))
