@@ -12,7 +12,7 @@ import json
 import socket
 import sqlite3
 from datetime import datetime
-from email.utils import make_msgid
+from email.utils import getaddresses, make_msgid
 
 from omnitui.ingest.identity import normalize
 from omnitui.model import Channel, Draft, Identifier, Status
@@ -117,11 +117,8 @@ def queue_draft(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author:
         return reply(conn, case_id, author=author, text=draft.body, at=at, internal=True)
     if not draft.to:
         raise StoreError("the reply has no recipient")
-    if draft.mode == "forward":  # addresses an agent typed: the daemon would fail on them
-        for address in (*draft.to, *draft.cc):
-            if normalize(Identifier("email", address), "") is None:
-                raise StoreError(f"{address!r} is not a usable email address; nothing was "
-                                 "forwarded")
+    if draft.mode == "forward" and (wrong := _unusable([*draft.to, *draft.cc])):
+        raise StoreError(f"{wrong!r} is not a usable email address; nothing was forwarded")
     references: list[str] = []
     external_id = None
     if draft.channel == Channel.EMAIL:
@@ -142,6 +139,17 @@ def queue_draft(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author:
                      "recipients": recipients,
                      "subject": draft.subject, "attachment_ids": list(draft.attachment_ids)},
                  reply_route=recipients.get("route") if draft.private else None)
+
+
+def _unusable(typed: list[str]) -> str | None:
+    """The first address an agent typed that mail cannot go to ("billing"), if any; each
+    entry may hold several, with names ("Bob <bob@example.com>, ann@example.com")."""
+    for entry in typed:
+        found = getaddresses([entry])
+        for _, address in found or [("", entry)]:
+            if normalize(Identifier("email", address), "") is None:
+                return address or entry
+    return None
 
 
 def _recipients(conn: sqlite3.Connection, case_id: int, draft: Draft) -> dict[str, object]:

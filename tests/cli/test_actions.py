@@ -131,6 +131,9 @@ def test_writing_from_the_shell_queues_what_the_console_would(db: str,
     assert sent.stdout.strip().startswith(f"#{case_id}: reply queued")
     typo = cli(cli_env, db, "forward", "--to", "billing", str(case_id), "please refund")
     assert typo.returncode == 1 and "'billing' is not a usable email address" in typo.stderr
+    named = cli(cli_env, db, "forward", "--to", "Billing <billing@example.com>, ann@example.com",
+                str(case_id), "fyi")  # names and several addresses, as mail writes them
+    assert named.returncode == 0, named.stderr
     forwarded = cli(cli_env, db, "forward", "--to", "billing@example.com", str(case_id),
                     "please refund")
     assert forwarded.returncode == 0
@@ -138,8 +141,8 @@ def test_writing_from_the_shell_queues_what_the_console_would(db: str,
     outbox = rows(db, "SELECT m.direction, m.text, o.recipients FROM messages m LEFT JOIN"
                       " outbox o ON o.message_id = m.id WHERE m.case_id = ? ORDER BY m.id DESC"
                       " LIMIT 3", case_id)
-    assert outbox[2][:2] == ("note", "checked the logs") and outbox[2][2] is None
-    assert outbox[1][0] == "out" and outbox[1][1].startswith("Fixed, sorry!")
+    assert outbox[2][0] == "out" and outbox[2][1].startswith("Fixed, sorry!")
+    assert json.loads(outbox[1][2])["to"] == ["Billing <billing@example.com>, ann@example.com"]
     assert json.loads(outbox[0][2])["to"] == ["billing@example.com"]
     opened = cli(cli_env, db, "new", "--email", "newcomer@example.com", "--subject", "Hello",
                  "We saw your order")
