@@ -27,7 +27,7 @@ from functools import cached_property
 
 from omnitui.config import Product, Settings
 from omnitui.config.templates import PROACTIVE_VARIABLES
-from omnitui.errors import OmnituiError, Refused, UsageError
+from omnitui.errors import Refused, UsageError
 from omnitui.model import (
     ACTIVE_STATUSES,
     Channel,
@@ -263,7 +263,7 @@ def from_webhook(conn: sqlite3.Connection, settings: Settings, event: InboundEve
         done = record_event(conn, settings, kind, at=event.occurred_at,
                             customer_id=result.customer_id, severity=event.severity,
                             text=event.text)
-    except OmnituiError as refusal:  # "payment_faild": the alert is filed, nothing acts
+    except UsageError as refusal:  # "payment_faild", said before any write: filed, no act
         log.warning("a webhook's %s event changed nothing: %s", kind, refusal)
         return []
     return sorted({*done.raised, *done.moved})
@@ -277,7 +277,7 @@ def from_product_webhook(conn: sqlite3.Connection, settings: Settings,
     try:
         record_event(conn, settings, event.kind, at=event.at, product=event.product,
                      severity=event.severity, text=event.text, resolved=event.resolved)
-    except OmnituiError as refusal:
+    except (Refused, UsageError) as refusal:  # both said before any write
         log.warning("a webhook's %s of %s changed nothing: %s", event.kind, event.product,
                     refusal)
         return 0
