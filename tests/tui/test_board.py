@@ -183,20 +183,30 @@ def test_enter_on_reopened_shows_the_open_cases_that_came_back(demo_db: Path) ->
 
 def test_the_flows_reasons_fit_the_screen() -> None:
     """Three routing reasons ran past a 120-column screen, to be read only by scrolling
-    sideways: they go one a line when they do not fit on one, on two at most, cut at a word."""
+    sideways: they go one a line when they do not fit on one, on two at most, cut at a
+    word, under their label when even that is tight; measured in cells."""
     from types import SimpleNamespace
 
-    from omnitui.tui.screens.board import FLOW_ROOM, flow_rows
+    from rich.cells import cell_len
+
+    from omnitui.tui.screens.board import FLOW_EDGES, flow_rows
 
     why = [(f"back to routing: reopened while {name} is not here, after {days} days away", n)
            for name, n, days in (("farid", 110, 3), ("alice", 88, 12), ("erin", 70, 2))]
-    board = SimpleNamespace(
-        reopened=SimpleNamespace(share=0.44), reassigned=SimpleNamespace(share=0.13),
-        reopened_what=[("billing", 81), ("orders", 80)], reassigned_why=why)
 
-    def shown(width: int) -> tuple[str, list[str]]:
-        rows = flow_rows(board, width - FLOW_ROOM)  # type: ignore[arg-type]
-        return rows[0][2].plain, rows[1][2].plain.splitlines()
+    def shown(width: int, share: float = 0.13, reasons: list | None = None,
+              ) -> tuple[str, list[str]]:
+        board = SimpleNamespace(
+            reopened=SimpleNamespace(share=0.44), reassigned=SimpleNamespace(share=share),
+            reopened_what=[("billing", 81), ("orders", 80)],
+            reassigned_why=why if reasons is None else reasons)
+        rows = flow_rows(board, width)  # type: ignore[arg-type]
+        room = width - FLOW_EDGES - max(cell_len(r[0]) for r in rows) - max(
+            cell_len(r[1]) for r in rows)
+        lines = rows[1][2].plain.splitlines()
+        assert all(cell_len(line) <= room for row in rows for line in row[2].plain.split(
+            "\n")), (width, lines)
+        return rows[0][2].plain, lines
 
     about, reasons = shown(200)
     assert about == "about: billing (81) · orders (80)"
@@ -208,11 +218,16 @@ def test_the_flows_reasons_fit_the_screen() -> None:
         "                  back to routing: reopened while erin is not here, after 2 days "
         "away (70)"]
     about, reasons = shown(80)
-    assert about == "about: billing (81) · orders (80)"
     assert reasons[:2] == ["left their owner: back to routing: reopened",
                            "                  while farid is not… (110)"]
     assert len(reasons) == 6
-    assert all(len(line) <= 80 - FLOW_ROOM for line in reasons)
+    for width in (60, 70, 74, 100, 120):  # every width fits, a share of 100% too
+        shown(width)
+        shown(width, share=1.0)
+    assert shown(60)[1][0] == "left their owner:"  # under it when beside it is too tight
+    assert shown(200, reasons=[])[1] == ["left their owner: -"]
+    wide = [("返金が遅れているため再度連絡しました。担当者の方から連絡をください " * 3, 5)]
+    shown(100, reasons=wide)  # two cells a character: measured in cells
 
 
 def test_a_subject_is_shown_literally_not_as_markup(demo_db: Path) -> None:

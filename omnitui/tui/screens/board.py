@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from textwrap import shorten, wrap
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -46,8 +46,8 @@ BAND_STYLES = {"high": "bold red", "medium": "yellow", "low": "dim"}
 BAR = 24  # cells of the longest aging bar
 REFRESH_EVERY = 1.0  # seconds: a busy store redraws the board at most this often
 WIDE = 110  # columns from which aging and the queues sit side by side
-FLOW_WHY_LEAST = 20  # cells a line of the flow's reasons keeps however narrow the screen
-FLOW_ROOM = 36  # cells of the flow's line before its reasons (what, share, padding)
+FLOW_WHY_LEAST = 20  # cells of a reason beside its label, else it goes under it
+FLOW_EDGES = 8  # cells of the flow's line that are no column's text: padding, scrollbar
 
 
 class BoardScreen(WorkScreen):
@@ -230,7 +230,7 @@ class BoardScreen(WorkScreen):
         """The flow's reasons fit the screen's width, so they follow it."""
         if self.board is not None:
             fill(self.query_one("#flow", DataTable),
-                 flow_rows(self.board, self.app.size.width - FLOW_ROOM), height=None)
+                 flow_rows(self.board, self.app.size.width), height=None)
 
     def _chart_trend(self, board: Board) -> None:
         widget = self.query_one("#trend", PlotextPlot)
@@ -329,34 +329,60 @@ def team_rows(board: Board) -> list[tuple[object, ...]]:
     return rows
 
 
-def flow_rows(board: Board, room: int) -> list[tuple[object, ...]]:
-    """Reopened and reassigned: the share, and the three most common whats and whys in
-    `room` cells: on one line when they fit, else one a line, a long one wrapped onto a
-    second and cut at a word there (three routing reasons ran past a 120-column screen,
-    to be read only by scrolling sideways)."""
+def flow_rows(board: Board, width: int) -> list[tuple[object, ...]]:
+    """Reopened and reassigned: the share, and the three most common whats and whys, in
+    what a screen `width` cells wide leaves them: on one line when they fit, else one a
+    line (under their label when even that is tight), a long one wrapped onto a second
+    and cut at a word there; measured in cells (three routing reasons ran past a
+    120-column screen, to be read only by scrolling sideways)."""
+    rows = [("reopened", f"{_share(board.reopened.share)} of the solved", "about: ",
+             board.reopened_what),
+            ("reassigned", f"{_share(board.reassigned.share)} of the assigned",
+             "left their owner: ", board.reassigned_why)]
+    room = width - FLOW_EDGES - max(cell_len(r[0]) for r in rows) - max(
+        cell_len(r[1]) for r in rows)
+
     def top(label: str, counted: list[tuple[str, int]]) -> Text:
         shown = [f"{clean(what)} ({count:,})" for what, count in counted] or ["-"]
-        if len(label) + len(" · ".join(shown)) <= room:
+        if cell_len(label + " · ".join(shown)) <= room:
             return Text(label + " · ".join(shown), style="dim")
-        fit = max(FLOW_WHY_LEAST, room - len(label))
-        lines = [line for what, count in counted for line in _two_lines(clean(what), count, fit)]
-        return Text(label + ("\n" + " " * len(label)).join(lines), style="dim")
+        beside = room - cell_len(label) >= FLOW_WHY_LEAST  # else under the label
+        fit = room - cell_len(label) if beside else max(room, 1)
+        lines = [line for what, count in counted
+                 for line in _two_lines(clean(what), count, fit)]
+        if beside:
+            return Text(label + ("\n" + " " * cell_len(label)).join(lines), style="dim")
+        return Text("\n".join([label.rstrip(), *lines]), style="dim")
 
-    return [("reopened", f"{_share(board.reopened.share)} of the solved",
-             top("about: ", board.reopened_what)),
-            ("reassigned", f"{_share(board.reassigned.share)} of the assigned",
-             top("left their owner: ", board.reassigned_why))]
+    return [(what, share, top(label, counted)) for what, share, label, counted in rows]
 
 
 def _two_lines(what: str, count: int, width: int) -> list[str]:
-    """`what (count)` wrapped at `width`, on two lines at most: cut at a word, the count kept."""
+    """`what (count)` wrapped at `width` cells, on two lines at most: cut at a word, the
+    count kept."""
     tail = f" ({count:,})"
-    lines = wrap(what + tail, width)
+    lines = _wrapped(what + tail, width)
     if len(lines) <= 2:
         return lines
-    first = wrap(what, width)[0]
-    rest = what[len(first):].strip()
-    return [first, shorten(rest, width - len(tail), placeholder="…") + tail]
+    first = _wrapped(what, width)[0]
+    rest = _wrapped(what[len(first):].strip(), width - cell_len(tail) - 1)
+    return [first, rest[0] + ("…" if len(rest) > 1 else "") + tail]
+
+
+def _wrapped(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` cells, broken between words (a word longer than
+    a line is cut)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        joined = f"{line} {word}" if line else word
+        if cell_len(joined) <= width:
+            line = joined
+            continue
+        if line:
+            lines.append(line)
+        line = set_cell_size(word, width) if cell_len(word) > width else word
+    return [*lines, line] if line else lines
 
 
 def satisfaction(board: Board) -> Text:
