@@ -504,6 +504,7 @@ def event(typer_ctx: typer.Context,
         if result.told:
             words += f"; the customer is told on case #{result.told}"
         words += f"; {result.untold}" if result.untold else ""
-    done(fmt, {"event": result.event_id, "kind": kind, "raised": result.raised,
+    done(fmt, {"event": result.event_id, "kind": kind, "customer": result.customer_id,
+               "raised": result.raised,
                "moved": result.moved, "resolved": result.resolved, "told": result.told,
                "untold": result.untold}, words)

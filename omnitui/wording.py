@@ -60,16 +60,19 @@ def ago(moment: datetime | None, now: datetime) -> str:
     return f"{seconds:.0f}s ago" if seconds < 60 else f"{span(seconds)} ago"
 
 
+EVENT_WORDS = 60  # characters of an event's own words shown beside it
+
+
 def events_words(events: Sequence[tuple[str, str, str]], now: datetime) -> str:
     """A customer's latest business events: "password_reset 2h ago (reset via app) ·
-    payment_failed 3d ago"."""
+    payment_failed 3d ago", each one's words cut short (a monitor's alert can be long)."""
     return " · ".join(
         f"{kind} {ago(datetime.fromisoformat(at).replace(tzinfo=UTC), now)}"
-        + (f" ({text})" if text else "") for at, kind, text in events)
+        + (f" ({shorten(text, EVENT_WORDS, placeholder='…')})" if text.strip() else "")
+        for at, kind, text in events)
 
 
-def countdown_words(countdown: Countdown | None, status: str, now: datetime | None = None
-                    ) -> str:
+def countdown_words(countdown: Countdown | None, status: str, now: datetime) -> str:
     """A case's countdown in words: "in 2h", "late 3d", or, while its policy's clock stands
     and the due moment lies ahead, that moment ("Mo 09:10", days as cal(1) writes them, to
     fit the SLA column's 8 cells; "09:10" later the same day, "28 Dec" a week or more after
@@ -77,8 +80,8 @@ def countdown_words(countdown: Countdown | None, status: str, now: datetime | No
     if countdown is None:
         return "paused" if status in PAUSED_STATUSES else "-"
     if (due := countdown.due_local) is not None:
-        today = (now or due).astimezone(due.tzinfo).date()
-        if (due.date() - today).days >= 6:
+        today = now.astimezone(due.tzinfo).date()
+        if (due.date() - today).days >= 7:  # a weekday's name would read as this week's
             return f"{due:%d %b}"
         return f"{due:%H:%M}" if due.date() == today else f"{due:%a}"[:2] + f" {due:%H:%M}"
     left = countdown.left

@@ -392,11 +392,11 @@ class Desk:
         time running; a draft begun with `D` also acknowledges the public thread."""
         from omnitui.services import drafts
 
-        with self.store.write() as conn, self._clocks_follow(conn):
+        def send(conn: sqlite3.Connection) -> None:
             drafts.send_in(conn, case_id, draft, author=self.actor, at=self.clock(),
                            macros=self.settings.macros)
             drafts.drop_kept(conn, self.actor, case_id, draft.slot)
-        self._offer_waiting()
+        self._one(send)
 
     def write(self, case_id: int, mode: str, text: str, *, channel: str | None = None,
               to: str | None = None, message_id: int | None = None) -> CaseResult:

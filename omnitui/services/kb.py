@@ -20,10 +20,14 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from omnitui.config import KbSettings, QueueSettings, Settings
 from omnitui.records import record
 from omnitui.store import kb as index
+
+if TYPE_CHECKING:
+    import frontmatter
 from omnitui.store.cases import get_case, latest_customer_words
 from omnitui.store.db import Store, StoreError
 from omnitui.store.queries import fts_phrase
@@ -51,8 +55,6 @@ class KbSync:
 
 def sync(conn: sqlite3.Connection, folder: Path) -> KbSync:
     """Bring the index in step with the folder; run it inside a write transaction."""
-    import frontmatter  # only when there is a knowledge base
-
     result = KbSync()
     known = index.indexed(conn)
     seen = set()
@@ -63,7 +65,7 @@ def sync(conn: sqlite3.Connection, folder: Path) -> KbSync:
             stat = file.stat()
             if (old := known.get(path)) and (old[1], old[2]) == (stat.st_mtime, stat.st_size):
                 continue
-            post = frontmatter.loads(file.read_text(encoding="utf-8"))
+            post = _read(file)
         except Exception as exc:  # unreadable, not UTF-8, broken YAML: skip it, say why
             result.unreadable.append(_why(path, exc))
             continue
@@ -82,15 +84,21 @@ def sync(conn: sqlite3.Connection, folder: Path) -> KbSync:
 
 def unreadable(folder: Path) -> list[str]:
     """The articles of the folder that `sync` would skip, each "path: why" (doctor)."""
-    import frontmatter
-
     found = []
     for file in sorted(folder.rglob("*.md")):
         try:
-            frontmatter.loads(file.read_text(encoding="utf-8"))
+            _read(file)
         except Exception as exc:
             found.append(_why(file.relative_to(folder).as_posix(), exc))
     return found
+
+
+def _read(file: Path) -> frontmatter.Post:
+    """An article: its front matter and body (raises as the file, its UTF-8 or its YAML
+    is broken)."""
+    import frontmatter  # only when there is a knowledge base
+
+    return frontmatter.loads(file.read_text(encoding="utf-8"))
 
 
 def _why(path: str, exc: Exception) -> str:

@@ -299,7 +299,8 @@ class OmnituiApp(App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's palette entries, its Quit asking first as `q` does (it quit at once)."""
         for command in super().get_system_commands(screen):
-            yield (command._replace(callback=self.action_quit_confirm)
+            yield (command._replace(help="Quit omnitui (it asks first)",
+                                    callback=self.action_quit_confirm)
                    if command.callback == self.action_quit else command)
 
     def action_help_quit(self) -> None:

@@ -382,6 +382,7 @@ def test_the_cases_table_counts_sla_time_as_the_case_and_console_do(omnitui: Run
     """Under business hours a case late by 10 days of business time was "late 26d" in
     `omnitui cases` (the wall clock) and "late 10d" in the console and `omnitui case`."""
     from omnitui.model import Countdown
+    from omnitui.store.db import utc_now
     from omnitui.wording import countdown_words
 
     db = str(tmp_path / "demo.db")
@@ -397,7 +398,7 @@ def test_the_cases_table_counts_sla_time_as_the_case_and_console_do(omnitui: Run
         due = [t for t in detail["sla"]["targets"] if t["due"] == row["sla_due"]]
         if not due or due[0]["left_seconds"] is None or due[0]["left_seconds"] > 0:
             continue  # (ahead, outside business hours, the table names the due moment)
-        words = countdown_words(Countdown(due[0]["left_seconds"]), row["status"])
+        words = countdown_words(Countdown(due[0]["left_seconds"]), row["status"], utc_now())
         line = next(line for line in table if line.split()[0] == str(row["id"]))
         assert f" {words} " in line, (words, line)
         checked += 1

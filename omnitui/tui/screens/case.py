@@ -214,7 +214,7 @@ def shown(value: object) -> str:
     return str(value)
 
 
-def render_customer(who: CustomerView, case_id: int) -> Group:
+def render_customer(who: CustomerView, case_id: int, now: datetime) -> Group:
     parts = [Text("Customer", style="bold underline"),
              plain(who.name or "(no name)") + Text(f"  #{who.id}", style="dim"),
              Text("tier ") + plain(who.tier) + (Text(" · prefers ") + plain(who.preferred_channel)
@@ -232,7 +232,7 @@ def render_customer(who: CustomerView, case_id: int) -> Group:
         parts.append(Text("  none", style="dim"))
     if who.events:
         parts.append(Text("\nReported by other systems", style="bold"))
-        parts += [Text("  ") + plain(events_words([event], utc_now())) for event in who.events]
+        parts += [Text("  ") + plain(events_words([event], now)) for event in who.events]
     if who.notes:
         parts += [Text("\nNotes", style="bold"), plain(who.notes, multiline=True)]
     return Group(*parts)
@@ -376,8 +376,8 @@ class CaseScreen(WorkScreen):
                 # in the screen's first paint (mounted after it, they came one paint later)
                 yield from self._new_boxes(max(0, len(self.detail.messages) - TIMELINE_PAGE))
             with VerticalScroll(id="customer"):
-                yield Static(render_customer(self.detail.customer, self.detail.case.id),
-                             id="customer-body")
+                yield Static(render_customer(self.detail.customer, self.detail.case.id,
+                                             self.console.clock()), id="customer-body")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -587,7 +587,7 @@ class CaseScreen(WorkScreen):
             return
         self._draw_facts()
         self.query_one("#customer-body", Static).update(
-            render_customer(detail.customer, detail.case.id))
+            render_customer(detail.customer, detail.case.id, self.console.clock()))
         # The function, not a coroutine: a fill the next one replaces before it starts
         # then leaves no coroutine that was never awaited.
         self.run_worker(partial(self._fill_timeline, first=other_case), group="timeline",

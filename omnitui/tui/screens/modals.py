@@ -165,7 +165,7 @@ def help_table(keys: list[tuple[Key, str]]) -> Group:
     parts: list[RenderableType] = []
     for where, group in groupby(keys, key=lambda pair: pair[0].where):
         table = Table(box=None, show_header=False, expand=True, padding=(0, 1, 0, 0))
-        table.add_column(style="bold", width=keys_width)
+        table.add_column(style="bold", width=keys_width, overflow="fold")
         table.add_column(ratio=1)
         table.add_column(style="dim", width=ids_width, overflow="fold")
         for key, bound in group:
