@@ -369,6 +369,9 @@ def _statuses(values: list[str] | None) -> list[str] | None:
     return statuses or None
 
 
+LIST_LIMIT = 50  # cases `omnitui cases` lists unless told
+
+
 @app.command()
 def cases(typer_ctx: typer.Context,
           status: Annotated[list[str] | None, typer.Option(
@@ -388,7 +391,9 @@ def cases(typer_ctx: typer.Context,
               "--irritated", help="Only cases whose customer's latest message reads "
                                   "irritated.")] = False,
           sort: Annotated[Sort, typer.Option()] = Sort.priority,
-          limit: Annotated[int, typer.Option(min=1)] = 50,
+          limit: Annotated[int | None, typer.Option(
+              min=1, help=f"At most this many (default: {LIST_LIMIT}, and every one with "
+                          "--format ids).")] = None,
           all_: Annotated[bool, typer.Option("--all", help="Every status.")] = False,
           fmt: Annotated[ListFormat, typer.Option(
               "--format", help="table, json, csv, or ids (one a line, for piping into an "
@@ -409,9 +414,16 @@ def cases(typer_ctx: typer.Context,
             ("--owner", "owner", owner), ("--queue", "queue", queue),
             ("--channel", "channel", channel), ("--intent", "intent", intent),
             ("--lang", "lang", lang)])
+        # an ids list feeds an action (`| omnitui assign --to erin -`): every case, or
+        # the action reached only the first page's
+        most = limit or (-1 if fmt is ListFormat.ids else LIST_LIMIT)
         rows = list_cases(store.conn, CaseQuery(
             statuses=statuses, customer_id=customer, search=search, sort=sort.value,
-            limit=limit, irritated=irritated, **narrowed))  # type: ignore[arg-type]
+            limit=most if most < 0 else most + 1, irritated=irritated,
+            **narrowed))  # type: ignore[arg-type]
+    if 0 < most < len(rows):
+        rows = rows[:most]
+        say(f"the first {most:,} shown; --limit N shows more")
     output.print_cases(rows, fmt, SlaKeeper(context.settings).countdown)
 
 

@@ -94,9 +94,16 @@ def test_cases_and_case_for_people_and_scripts(omnitui: Run, tmp_path: Path) -> 
     assert len(rows) == 5
     assert [r["priority"] for r in rows] == sorted((r["priority"] for r in rows), reverse=True)
     assert all(r["status"] in ("new", "open", "pending", "on_hold") for r in rows)
-    parsed = list(csv.DictReader(io.StringIO(
-        omnitui("--db", db, "cases", "--format", "csv", "--status", "solved").stdout)))
+    solved = omnitui("--db", db, "cases", "--format", "csv", "--status", "solved")
+    parsed = list(csv.DictReader(io.StringIO(solved.stdout)))
     assert parsed and {r["status"] for r in parsed} == {"solved"}
+    # more than a page: the table says so; an ids list (what an action reads) has them all
+    with sqlite3.connect(db) as conn:
+        count = conn.execute("SELECT count(*) FROM cases WHERE status = 'solved'").fetchone()[0]
+    assert count > 50 and len(parsed) == 50
+    assert "the first 50 shown; --limit N shows more" in solved.stderr
+    ids = omnitui("--db", db, "cases", "--format", "ids", "--status", "solved")
+    assert len(ids.stdout.split()) == count and not ids.stderr
     for written in ("on hold", "on-hold"):  # as the console shows and reads it
         held = json.loads(omnitui("--db", db, "cases", "--format", "json", "--status", written,
                                   "--status", "open", "--limit", "1000").stdout)  # all of them:
