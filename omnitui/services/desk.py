@@ -135,6 +135,7 @@ class Desk:
         token = new_token()
         for case_id in dict.fromkeys(case_ids):
             try:
+                self._on_team()
                 if isinstance(change, CheckedChange):
                     change.check(self.store.conn, case_id)
                 with self.store.write(token) as conn, self._clocks_follow(conn):
@@ -153,6 +154,7 @@ class Desk:
         with self.store.write() as conn, self._clocks_follow(conn):
             for case_id in dict.fromkeys(case_ids):
                 try:
+                    self._on_team()
                     with savepoint(conn):
                         change(conn, case_id)
                     results.append(CaseResult(case_id, True))
@@ -161,6 +163,14 @@ class Desk:
             token = transaction_token(conn)
         self._offer_waiting()
         return self._with_changes(results, token)
+
+    def _on_team(self) -> None:
+        """An agent taken off the team acts no more: their console, still open, took back
+        the case `agents remove` had handed on. (A name in no config, as a script's, acts.)"""
+        me = agent_store.agent(self.store.conn, self.actor)
+        if me is not None and not me.active:
+            raise Refused(f"{self.actor} is no longer on the team (`omnitui agents remove`): "
+                          "nothing was changed")
 
     def _with_changes(self, results: list[CaseResult], token: str | None) -> list[CaseResult]:
         """Each case's result with what its audit rows (of the undo unit `token`) say."""

@@ -32,6 +32,7 @@ class Agent:
     away_since: str | None
     seen_at: str | None
     last_assigned_at: str | None
+    active: bool = True  # False: taken off the team (`omnitui agents remove`)
 
     @property
     def supervisor(self) -> bool:
@@ -39,13 +40,13 @@ class Agent:
 
 
 _COLUMNS = ("name, display_name, email, skills, capacity, role, away_since, seen_at,"
-            " last_assigned_at")
+            " last_assigned_at, active")
 
 
 def _agent(row: tuple) -> Agent:
-    name, display, email, skills, capacity, role, away, seen, assigned = row
+    name, display, email, skills, capacity, role, away, seen, assigned, active = row
     return Agent(name, display, email, frozenset(json.loads(skills)), json.loads(capacity),
-                 role, away, seen, assigned)
+                 role, away, seen, assigned, bool(active))
 
 
 def agents(conn: sqlite3.Connection) -> list[Agent]:

@@ -507,12 +507,22 @@ class OmnituiApp(App[None]):
             self.desk.present()
         with self._following():
             self.me = agent(self.store.conn, self.agent)
+            if self.me is not None and not self.me.active:
+                self._taken_off_the_team()
+                return
             self.queue.health = health_text(daemon_state(self.store.conn),
                                             channel_states(self.store.conn), self.clock(),
                                             pending_count(self.store.conn),
                                             stand_in=self.stand_in)
             self.queue.update_status()
             self._follow_incidents(ongoing(self.store.conn))
+
+    def _taken_off_the_team(self) -> None:
+        """`omnitui agents remove` took this agent off the team: the console closes (their
+        drafts kept), saying why; it went on working, and took back a case the removal
+        had handed on."""
+        self.exit(return_code=1, message=f"{self.agent} was taken off the team (omnitui "
+                  "agents remove): the console closed; unsent drafts are kept")
 
     def _follow_incidents(self, now_going: list[BusinessEvent]) -> None:
         """The banner of known incidents, and a toast when one starts or ends (not for

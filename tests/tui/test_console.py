@@ -610,3 +610,22 @@ def test_a_console_that_quits_leaves_its_agent_gone(demo_db: Path) -> None:
 
     drive(demo_db, script)
     assert not present() and not held(consoles_path(demo_db))
+
+
+def test_an_agent_taken_off_the_team_acts_no_more(demo_db: Path) -> None:
+    """Their console, still open, took back the case `agents remove` had handed on."""
+    with Store(demo_db) as store:
+        case_id = store.conn.execute("SELECT min(id) FROM cases WHERE status = 'open'"
+                                     ).fetchone()[0]
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        with Store(demo_db) as store:
+            Desk(store, "root").remove_agent("alice")
+            alice = Desk(store, "alice")
+            [refused] = alice.each([case_id], alice.assign("alice"))
+            assert not refused.done and "no longer on the team" in (refused.refusal or "")
+        app.refresh_health()
+        await pilot.pause(0.2)  # type: ignore[attr-defined]
+        assert app.return_code == 1
+
+    drive(demo_db, script)
