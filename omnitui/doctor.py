@@ -55,6 +55,14 @@ def run_checks(settings: Settings, db_path: Path) -> list[Check]:
         results.append(Check("store", False, f"{db_path} does not exist",
                              "run `omnitui init` (or `omnitui demo` to try things out)"))
         return results
+    if db_path.is_dir():
+        results.append(Check("store", False, f"{db_path} is a folder, not a store file",
+                             "set [store] path to a file in it, such as "
+                             f"{db_path / 'omnitui.db'}"))
+        return results
+    if stranger := _not_ours(db_path):
+        results.append(stranger)
+        return results
     results.append(_private("permissions", [db_path, Path(f"{db_path}-wal"),
                                            Path(f"{db_path}-shm")], "its cases"))
     if (log := default_log_path(db_path)).exists():
@@ -164,6 +172,27 @@ def _semantic(settings: Settings) -> Check:
                      f"go by words (`{INSTALL}` adds meaning, offline)")
     return Check("semantic matching", True, "on: articles, intents' examples (English) and "
                  "solved cases by meaning, with the offline wordllama model")
+
+
+def _not_ours(db_path: Path) -> Check | None:
+    """The store, or a file SQLite keeps beside it, that this user may not write: a restore
+    run as root left one root's, and every console and the daemon failed on it."""
+    for path in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
+        if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+            owner = path.stat().st_uid
+            return Check("store", False, f"{path} is not writable by this user (it belongs "
+                         f"to {_user(owner)})", f"chown {_user(os.getuid())} {db_path}*"
+                         " (as root), or run omnitui as its owner")
+    return None
+
+
+def _user(uid: int) -> str:
+    import pwd
+
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
 
 
 def _knowledge_base(folder: Path) -> Check:

@@ -84,12 +84,28 @@ def restore(source: Path, db_path: Path, attachments: Path, stamp: str) -> tuple
         temporary.unlink(missing_ok=True)
         raise StoreError(f"could not copy {file} beside {db_path}: {exc.strerror or exc}; "
                          "the store is as it was") from None
+    owner = (db_path if db_path.exists() else db_path.parent).stat()
     kept = _keep_aside(db_path, stamp) if db_path.exists() else None
     os.replace(temporary, db_path)
     files = _copy_attachments(file.parent / ATTACHMENTS, attachments)
     cases, messages = _check(db_path)
+    _give_back(owner, [db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm"), attachments])
     return Copied(db_path, cases, messages, files, db_path.stat().st_size,
                   time.monotonic() - started), kept
+
+
+def _give_back(owner: os.stat_result, paths: list[Path]) -> None:
+    """Root restoring (as the docs once showed it) left the store root's, and the service's
+    user could no longer open it: what the restore wrote belongs to whoever owned the store
+    it replaced (or its folder)."""
+    if os.geteuid() != 0:
+        return  # files a user writes are theirs already
+    for path in paths:
+        if not path.exists():
+            continue
+        for each in [path, *(path.rglob("*") if path.is_dir() else [])]:
+            if each.stat().st_uid != owner.st_uid or each.stat().st_gid != owner.st_gid:
+                os.chown(each, owner.st_uid, owner.st_gid)
 
 
 def _keep_aside(db_path: Path, stamp: str) -> Path:

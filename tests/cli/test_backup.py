@@ -135,3 +135,25 @@ def test_restore_never_loses_the_store_it_replaces(omnitui: Run, tmp_path: Path)
     kept = sorted(tmp_path.glob("s.db.before-restore-*"))
     assert sorted(sqlite3.connect(k).execute("SELECT subject FROM cases WHERE id = 1")
                   .fetchone()[0] for k in kept) == marks
+
+
+def test_a_restore_by_root_leaves_the_store_its_owners(omnitui: Run, tmp_path: Path) -> None:
+    """Run as root, as the deployment guide showed it, restore left the store root's, and
+    the service's user could no longer open it."""
+    import os
+
+    import pytest
+
+    if os.geteuid() != 0:
+        pytest.skip("only root can give files to another user")
+    db = tmp_path / "s.db"
+    omnitui("--db", str(db), "demo", "--no-console", "--customers", "30", "--messages", "30")
+    omnitui("--db", str(db), "backup", str(tmp_path / "monday"))
+    service = 65534  # nobody: the service's user here
+    for path in (db, tmp_path / "attachments"):
+        if path.exists():
+            os.chown(path, service, service)
+    omnitui("--db", str(db), "restore", str(tmp_path / "monday"))
+    restored = [db, *(p for p in tmp_path.glob("s.db-*")),
+                *(tmp_path / "attachments").rglob("*")]
+    assert {(p.stat().st_uid, p.stat().st_gid) for p in restored} == {(service, service)}
