@@ -40,11 +40,13 @@ def restore(typer_ctx: typer.Context, source: Source) -> None:
     """Put the backup SRC in place of the store, which nobody may be using (no daemon, no
     console); the store it replaces is kept beside it."""
     from omnitui.config import attachments_dir
+    from omnitui.store.backup import backup_file
     from omnitui.store.backup import restore as put_back
     from omnitui.store.db import utc_now
 
     context = ctx(typer_ctx)
     path = context.db_path
+    backup_file(source)  # a wrong source said first, whoever uses the store
     if path.exists():
         _refuse_if_in_use(context, path)
     done, kept = put_back(source, path, attachments_dir(context.settings, path),
@@ -62,8 +64,9 @@ def _existing(context: Context) -> Path:
 
 
 def _refuse_if_in_use(context: Context, path: Path) -> None:
-    """The daemon's lock taken, or a console running (its shared lock) or heard from lately:
-    say who, change nothing."""
+    """The daemon's lock taken, or a console running (its shared lock: an agent's last
+    presence in the store fades, and a restored store carries the backup's): say who,
+    change nothing."""
     from omnitui.daemon import lock
     from omnitui.file_lock import consoles_path, held
     from omnitui.store import agents
@@ -73,10 +76,12 @@ def _refuse_if_in_use(context: Context, path: Path) -> None:
         lock.acquire(path).close()
     except lock.AlreadyRunning as exc:
         raise Refused(f"{exc}; restore replaces the store under it") from None
-    recent = db_time(utc_now() - timedelta(seconds=context.settings.routing.present_seconds))
-    with Store(path, migrate=False) as store:
-        here = [a.name for a in agents.agents(store.conn) if a.seen_at and a.seen_at >= recent]
-    if here or held(consoles_path(path)):
+    if held(consoles_path(path)):
+        recent = db_time(utc_now() - timedelta(
+            seconds=context.settings.routing.present_seconds))
+        with Store(path, migrate=False) as store:
+            here = [a.name for a in agents.agents(store.conn)
+                    if a.seen_at and a.seen_at >= recent]
         raise Refused(f"consoles are open on {path} ({', '.join(here) or 'an agent'}): close "
                       "them first; restore replaces the store under them")
 

@@ -67,9 +67,7 @@ def restore(source: Path, db_path: Path, attachments: Path, stamp: str) -> tuple
     added, never removed. The backup is copied beside the store before the store is moved
     aside, so a failed copy (a full disk) leaves the store where it was."""
     started = time.monotonic()
-    file = source / STORE_FILE if source.is_dir() else source
-    if not file.is_file():
-        raise StoreError(f"{source} holds no backup (no {STORE_FILE} in it)")
+    file = backup_file(source)
     if db_path.exists() and file.samefile(db_path):
         raise StoreError(f"{source} is the store itself, not a backup of it: name the "
                          "folder `omnitui backup` wrote")
@@ -106,6 +104,17 @@ def _give_back(owner: os.stat_result, paths: list[Path]) -> None:
         for each in [path, *(path.rglob("*") if path.is_dir() else [])]:
             if each.stat().st_uid != owner.st_uid or each.stat().st_gid != owner.st_gid:
                 os.chown(each, owner.st_uid, owner.st_gid)
+
+
+def backup_file(source: Path) -> Path:
+    """The store file of the backup `source` (its folder, or the file); StoreError when
+    there is none."""
+    if not source.exists():
+        raise StoreError(f"{source} does not exist")
+    file = source / STORE_FILE if source.is_dir() else source
+    if not file.is_file():
+        raise StoreError(f"{source} holds no backup (no {STORE_FILE} in it)")
+    return file
 
 
 def _keep_aside(db_path: Path, stamp: str) -> Path:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from omnitui.file_lock import consoles_path, share
 from omnitui.store.db import Store, db_time, utc_now
 from tests.channels.test_smtp import free_port
 from tests.channels.webhook_clients import SECRETS, post_telegram, telegram_update
@@ -78,14 +79,18 @@ def test_restore_refuses_a_store_in_use_and_keeps_the_one_it_replaces(
     omnitui("--db", str(db), "backup", str(tmp_path / "monday"))
     with Store(db) as store:
         cases = store.conn.execute("SELECT count(*) FROM cases").fetchone()[0]
-        with store.write() as conn:  # a console of alice's, open now
+        with store.write() as conn:  # a console of alice's, open now: its lock, its mark
             conn.execute("UPDATE agents SET seen_at = ? WHERE name = 'alice'",
                          (db_time(utc_now()),))
+    console = share(consoles_path(db))
     refused = omnitui("--db", str(db), "restore", str(tmp_path / "monday"), check=False)
     assert refused.returncode == 1 and "consoles are open" in refused.stderr
     assert "alice" in refused.stderr and "Traceback" not in refused.stderr
+    assert console is not None
+    console.close()  # closed: its mark in the store, still fresh, refuses nothing
+    wrong = omnitui("--db", str(db), "restore", str(tmp_path / "tuesday"), check=False)
+    assert wrong.returncode == 1 and "tuesday does not exist" in wrong.stderr
     with Store(db) as store, store.write() as conn:
-        conn.execute("UPDATE agents SET seen_at = NULL")
         conn.execute("UPDATE cases SET subject = 'lost by mistake' WHERE id = 1")
     daemon = subprocess.Popen([sys.executable, "-m", "omnitui", "--db", str(db), "serve"],
                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

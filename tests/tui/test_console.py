@@ -603,9 +603,12 @@ def test_a_console_that_quits_leaves_its_agent_gone(demo_db: Path) -> None:
         assert present() and held(consoles_path(demo_db))
         with Store(demo_db) as store, store.write() as conn:  # its presence faded: still
             conn.execute("UPDATE agents SET seen_at = NULL")  # running, restore refuses
-        restore = subprocess.run([sys.executable, "-m", "omnitui", "--db", str(demo_db),
-                                  "restore", str(demo_db.parent)], capture_output=True,
-                                 text=True, stdin=subprocess.DEVNULL, timeout=60)
+        omnitui = [sys.executable, "-m", "omnitui", "--db", str(demo_db)]
+        subprocess.run([*omnitui, "backup", str(demo_db.parent / "b")], check=True,
+                       capture_output=True, stdin=subprocess.DEVNULL, timeout=60)
+        restore = subprocess.run([*omnitui, "restore", str(demo_db.parent / "b")],
+                                 capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                                 timeout=60)
         assert restore.returncode == 1 and "consoles are open" in restore.stderr
 
     drive(demo_db, script)
