@@ -6,6 +6,7 @@ It never creates or migrates anything: a store from a newer omnitui stays untouc
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -252,7 +253,7 @@ def _store_checks(conn: sqlite3.Connection, db_path: Path, settings: Settings
         results.append(Check("parse errors", True, f"{plural(errors, 'message')} stored raw "
                              "with parse errors (see `omnitui case ID`)" if errors else "none"))
     if version >= 3:
-        results.extend(_daemon_checks(conn, settings))
+        results.extend(_daemon_checks(conn, settings, db_path))
     return results
 
 
@@ -285,16 +286,26 @@ def _deferred_indexes(count: int, tallies: bool, db_path: Path) -> Check:
                  "builds them (for example `omnitui cases`)")
 
 
-def _daemon_checks(conn: sqlite3.Connection, settings: Settings) -> list[Check]:
+def _daemon_checks(conn: sqlite3.Connection, settings: Settings, db_path: Path
+                   ) -> list[Check]:
     """What the daemon reported: alive or not (a FAIL when channels are configured: nothing
     comes in or goes out without it), each configured channel's last success and error,
-    replies that could not be sent."""
+    replies that could not be sent. On its own host a daemon is alive only while it holds
+    its lock: after a restore brought a backup's fresh heartbeat, one long stopped read
+    "running as pid 29862"."""
+    from omnitui.daemon.lock import lock_path
+    from omnitui.file_lock import held
+
     now = utc_now()
     daemon = channel_state.daemon_state(conn)
-    alive = daemon is not None and daemon.alive(now)
+    here = daemon is not None and daemon.host == socket.gethostname()
+    alive = daemon is not None and daemon.alive(now) and (
+        not here or held(lock_path(db_path)))
     needed = bool(settings.mailboxes or settings.channels)
     detail = ("never started" if daemon is None else
               f"running as pid {daemon.pid} on {daemon.host}" if alive else
+              f"not running (it last said it was at {daemon.heartbeat_at} UTC, and stopped "
+              "without a word)" if daemon.state == "running" else
               f"{daemon.state}, last seen {daemon.heartbeat_at} UTC")
     if not needed and not alive:
         detail += " (no channels configured: nothing to fetch or send)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import socket
 import sqlite3
 import stat
 from datetime import timedelta
@@ -339,8 +340,14 @@ def test_doctor_fails_when_channels_are_configured_and_no_daemon_runs(
     with Store(db) as store, store.write() as conn:
         channel_state.heartbeat(conn, pid=4242, host="srv", at=month_ago, started_at=month_ago)
     silent = omnitui("--config", str(config), "--db", str(db), "doctor", check=False)
-    assert silent.returncode == 1 and f"last seen {month_ago} UTC" in silent.stdout
+    assert silent.returncode == 1
+    assert f"not running (it last said it was at {month_ago} UTC" in silent.stdout
     now = db_time(utc_now())
+    with Store(db) as store, store.write() as conn:  # fresh, on this machine, but no
+        channel_state.heartbeat(conn, pid=4242, host=socket.gethostname(), at=now,
+                                started_at=now)  # daemon holds its lock: a restored row
+    restored = omnitui("--config", str(config), "--db", str(db), "doctor", check=False)
+    assert restored.returncode == 1 and "FAIL daemon: not running" in restored.stdout
     with Store(db) as store, store.write() as conn:
         channel_state.heartbeat(conn, pid=4242, host="srv", at=now, started_at=now)
     running = omnitui("--config", str(config), "--db", str(db), "doctor")
