@@ -510,10 +510,10 @@ class OmnituiApp(App[None]):
             if self.me is not None and not self.me.active:
                 self._taken_off_the_team()
                 return
-            self.queue.health = health_text(daemon_state(self.store.conn),
-                                            channel_states(self.store.conn), self.clock(),
-                                            pending_count(self.store.conn),
-                                            stand_in=self.stand_in)
+            found = (daemon_state(self.store.conn), channel_states(self.store.conn),
+                     self.clock(), pending_count(self.store.conn))
+            self.queue.health = health_text(*found, stand_in=self.stand_in)
+            self.queue.brief_health = health_text(*found, stand_in=self.stand_in, brief=True)
             self.queue.update_status()
             self._follow_incidents(ongoing(self.store.conn))
 

@@ -12,14 +12,16 @@ from omnitui.sanitize import sanitize
 from omnitui.store.business_events import BusinessEvent
 from omnitui.store.channel_state import ChannelState, DaemonState
 from omnitui.store.db import stored_time
-from omnitui.wording import ago
+from omnitui.wording import ago, plural
 
 
 def health_text(daemon: DaemonState | None, channels: list[ChannelState],
-                now: datetime, unfiled: int = 0, *, stand_in: str = "") -> Text:
+                now: datetime, unfiled: int = 0, *, stand_in: str = "",
+                brief: bool = False) -> Text:
     """`unfiled`: mail fetched and safe in the store, not yet on a case (a backlog being
     filed right now); `stand_in`: what does the daemon's work on a store no daemon ever
-    ran on (the demo's traffic), said instead of a warning."""
+    ran on (the demo's traffic), said instead of a warning; `brief`: the channels that
+    work counted, not named (an 80-column status bar took three lines)."""
     text = Text()
     if daemon is None and stand_in:
         text.append(stand_in, style="green")
@@ -33,12 +35,21 @@ def health_text(daemon: DaemonState | None, channels: list[ChannelState],
                     style="bold red")
     else:
         text.append("daemon: running", style="green")
+    working = [state for state in channels if not (state.failing or state.backlog
+                                                      or state.rejected)]
+    if brief and working:
+        text.append(" · ")
+        text.append(f"{plural(len(working), 'channel')} ✓", style="green")
     for state in channels:
+        if brief and state in working:
+            continue
         name = sanitize(f"{state.channel}/{state.account}" if state.account else state.channel)
         text.append(" · ")
         if state.failing:
             text.append(f"{name} ✗ ", style="bold red")
-            text.append(sanitize(state.last_error)[:60], style="red")
+            error = sanitize(state.last_error)
+            text.append(error[:60] if not brief or len(error) <= 32 else error[:31] + "…",
+                        style="red")
         else:
             text.append(f"{name} ✓ ", style="green")
             text.append(f"synced {ago(stored_time(state.last_sync_at), now)}")

@@ -109,6 +109,7 @@ class QueueScreen(WorkScreen):
         self._loads = 0  # id-list loads started, and the newest one shown
         self._shown_load = 0
         self.health = Text()  # the daemon's and channels' state (the app refreshes it)
+        self.brief_health = Text()  # the same, the channels that work only counted
         self._look_ahead: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -270,8 +271,13 @@ class QueueScreen(WorkScreen):
             line.append(" (away)", style="bold yellow")
         line.append(" · " + sanitize(f"{self.view.name}{narrowed}", multiline=False)
                     + f" · {count}{marks} │ ")
-        line.append_text(self.health)
-        show_line(self.query_one("#status-bar", Static), line)
+        bar = self.query_one("#status-bar", Static)
+        full = line + self.health
+        room = bar.size.width or self.app.size.width  # (0 before the first layout)
+        if full.cell_len > room:  # the rows are what the agent works on: the channels
+            full = line + self.brief_health  # that work counted, two lines at most
+            full.truncate(2 * room, overflow="ellipsis")
+        show_line(bar, full)
 
     def show_incidents(self, events: list[BusinessEvent]) -> None:
         banner = self.query_one("#incidents", Static)
