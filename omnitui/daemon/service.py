@@ -83,7 +83,10 @@ class Daemon:
                                             on_stored=self._deliveries.set)
             try:
                 self.receiver.start()
-            except Exception:
+            except Exception as exc:
+                # the log said only "stopped", the reason on stderr alone (a service's
+                # stderr is the journal; its log file is what a team reads)
+                log.error("could not start the webhook receiver: %s", exc)
                 self.receiver.stop()
                 self.receiver = None
                 self.shutdown()

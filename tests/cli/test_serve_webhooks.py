@@ -95,3 +95,15 @@ def test_serve_refuses_a_taken_port_and_a_missing_secret(tmp_path: Path,
     missing = serve(tmp_path, free_port(), cli_env)
     _, err = missing.communicate(timeout=60)
     assert missing.returncode == 2 and SECRET_ENV in err and "Traceback" not in err
+
+
+def test_a_daemon_that_cannot_start_says_why_in_its_log(tmp_path: Path,
+                                                         cli_env: dict[str, str]) -> None:
+    """Its log file said only "stopped": the reason went to stderr alone."""
+    env = {k: v for k, v in cli_env.items() if k != SECRET_ENV}
+    daemon = serve(tmp_path, free_port(), env)
+    _, err = daemon.communicate(timeout=60)
+    assert daemon.returncode != 0 and SECRET_ENV in err and "Traceback" not in err
+    logged = (tmp_path / "s.db.log").read_text(encoding="utf-8")
+    assert f"could not start the webhook receiver: channel 'tg': the environment variable " \
+        f"{SECRET_ENV} is not set" in logged
