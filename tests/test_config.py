@@ -158,6 +158,9 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     # saved views
     ("views = 'mine'", "views must be an array of tables, got 'mine'"),
     ("views = [3]", "views[0] must be a table, got 3"),
+    # business hours as written, with no time zone as well (they fail the day one is set)
+    ("[business_hours.hours]\nmonday = ['09:00-17:00']", "'monday' is not a day"),
+    ("[business_hours.hours]\nmon = ['17:00-09:00']", "business_hours.hours.mon: "),
     # a secret is never printed: errors reach the terminal and the service's journal
     ("[channels]\nname = 'tg'\nkind = 'telegram'\ntoken = '123:TOPSECRET'",
      "channels must be an array of tables, got a table of name, kind, token"),

@@ -245,12 +245,13 @@ def _check_priority(priority: PrioritySettings, where: str) -> None:
 
 
 def _check_business_hours(hours: BusinessHoursSettings, where: str) -> None:
-    if not hours.time_zone:
-        return
+    """Every key as written, with a time zone or not (without one the clocks count 24x7,
+    but "monday" or "17:00-09:00" passed unsaid, to fail the day a zone was set)."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
-        ZoneInfo(hours.time_zone)
+        if hours.time_zone:
+            ZoneInfo(hours.time_zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"{where}.time_zone: {hours.time_zone!r} is not a time zone such as "
                           "\"Europe/Berlin\" or \"America/New_York\"") from None
@@ -263,7 +264,7 @@ def _check_business_hours(hours: BusinessHoursSettings, where: str) -> None:
             raise ConfigError(f"{where}.hours.{day}: {exc}") from None
         if any(a[1] > b[0] for a, b in pairwise(parsed)):
             raise ConfigError(f"{where}.hours.{day}: the spans overlap")
-    if not any(hours.hours.values()):
+    if hours.time_zone and not any(hours.hours.values()):
         raise ConfigError(f"{where}.hours has no open hour in the week; leave time_zone "
                           "empty for clocks that count 24x7")
     for text in hours.holidays:
