@@ -142,13 +142,15 @@ def main_options(
     typer_ctx.obj = Context(config, db, agent,
                             config_missing_ok=typer_ctx.invoked_subcommand == "init")
     if typer_ctx.invoked_subcommand is None:
-        if asked := os.environ.get("SSH_ORIGINAL_COMMAND"):
-            # An agent's key runs this console whatever they asked ssh for: never run that.
-            from omnitui.sanitize import sanitize
+        # An agent's key runs this console whatever they asked ssh for: never run that, and
+        # say so (the console says it again: this line is behind its screen)
+        from omnitui.ssh_keys import refused_command
 
-            shown = sanitize(asked[:80], multiline=False)
-            say(f"this key opens the omnitui console only; {shown!r} was not run")
+        if refused := refused_command():
+            say(refused)
         console(typer_ctx.obj, typer_ctx.obj.existing_db_path, board=supervisor)
+        if refused:  # no terminal, so no console: a script learns its command did not run
+            raise typer.Exit(1)
     elif supervisor:
         raise typer.BadParameter("--supervisor opens the console: give it without a command",
                                  param_hint="--supervisor")

@@ -160,3 +160,15 @@ def _lines(keys_file: Path) -> list[str]:
 def _who(line: str) -> str:
     comment = line.rstrip().rsplit(" ", 1)[-1]
     return f"agent {comment[len(MARK):]}" if comment.startswith(MARK) else "a line of its own"
+
+
+def refused_command() -> str:
+    """What an agent asked ssh to run through their key (SSH_ORIGINAL_COMMAND), said as
+    refused ("" when they asked for nothing): the key opens the console only."""
+    asked = os.environ.get("SSH_ORIGINAL_COMMAND", "")
+    if not asked:
+        return ""
+    from omnitui.sanitize import sanitize
+
+    return (f"this key opens the omnitui console only; "
+            f"{sanitize(asked[:80], multiline=False)!r} was not run")

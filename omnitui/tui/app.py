@@ -199,7 +199,10 @@ class OmnituiApp(App[None]):
         loading the semantic model in a thread holds the interpreter's lock most of the
         time for about a second, and the first page competed with it for that lock."""
         from omnitui.services.routing import apply_agents
+        from omnitui.ssh_keys import refused_command
 
+        if refused := refused_command():  # said on stderr too, behind this screen
+            self.notify(refused, severity="warning", timeout=15)
         self._leave_cases()  # a mark left by this agent's console that died
         with self._following():
             apply_agents(self.store, self.settings, utc_now())

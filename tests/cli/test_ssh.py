@@ -133,6 +133,7 @@ def test_whatever_is_asked_only_the_console_runs(team: tuple[Path, int],
     said = asked.stdout + asked.stderr
     assert "this key opens the omnitui console only; 'ls /' was not run" in said
     assert "cases by status" in said  # without a terminal: the store's summary
+    assert asked.returncode == 1  # and a script learns its command did not run
     assert "\nusr\n" not in said and "\netc\n" not in said
     console = console_over_ssh(tmp_path, port, "bob", "bash", "-i")
     try:
