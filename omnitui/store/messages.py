@@ -252,6 +252,16 @@ def automatic_to_customer_since(conn: sqlite3.Connection, customer_id: int, kind
     return row[0] if row else None
 
 
+def written_since(conn: sqlite3.Connection, case_id: int, author: str, *, internal: bool,
+                  since: str) -> str | None:
+    """When `author` last wrote on the case from `since` on (a note, or else a reply; in
+    the same second too: stored times have seconds)."""
+    row = conn.execute("SELECT max(created_at) FROM messages WHERE case_id = ? AND author = ?"
+                       " AND direction = ? AND created_at >= ?",
+                       (case_id, author, "note" if internal else "out", since)).fetchone()
+    return row[0] if row else None
+
+
 def message_by_id(conn: sqlite3.Connection, message_id: int) -> sqlite3.Row | None:
     cur = conn.cursor()
     cur.row_factory = sqlite3.Row

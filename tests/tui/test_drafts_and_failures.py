@@ -115,6 +115,35 @@ def test_a_send_that_fails_gives_the_text_back_and_a_locked_store_is_a_message(
     drive(demo_db, script)
 
 
+def test_a_reply_sent_from_another_console_meanwhile_is_asked_about(demo_db: Path) -> None:
+    """The same agent's two consoles open the same kept draft: both sent it, two replies to
+    the customer, unasked."""
+    from omnitui.services.desk import Desk
+    from omnitui.tui.screens.modals import ConfirmScreen
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        case_id = queue(app).current_id
+        before = len(outgoing(demo_db, case_id))
+        await pilot.press("r", *"Second thoughts")
+        await settle(app, pilot)
+        with Store(demo_db) as store:  # alice's other console sends meanwhile
+            assert Desk(store, "alice").write(case_id, "reply", "First answer").done
+        await pilot.press("ctrl+j")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "from another console" in screen_text(app)
+        await pilot.press("n")  # not this one: the text comes back
+        await settle(app, pilot)
+        assert isinstance(app.screen, ComposeScreen)
+        assert app.screen.query_one(TextArea).text == "Second thoughts"
+        assert len(outgoing(demo_db, case_id)) == before + 1
+        await pilot.press("ctrl+j", "y")  # this one too, asked and answered
+        await settle(app, pilot)
+        assert len(outgoing(demo_db, case_id)) == before + 2
+
+    drive(demo_db, script)
+
+
 def test_a_draft_survives_a_console_killed_mid_sentence(demo_db: Path, tmp_path: Path) -> None:
     """The real command in a real terminal (a pty), killed as a lost SSH session would be:
     what was typed a second before is in the store, and comes back."""

@@ -23,8 +23,17 @@ from omnitui.services.kb import insertion, suggestions
 from omnitui.services.outbound import address_on, reachable_channels, start_draft
 from omnitui.services.private import ACKNOWLEDGEMENT, private_draft
 from omnitui.store.cases import require_case
-from omnitui.store.db import STORE_ERRORS, expected, parse_db_time, store_problem
+from omnitui.store.db import (
+    STORE_ERRORS,
+    db_time,
+    expected,
+    parse_db_time,
+    store_problem,
+    utc_now,
+)
+from omnitui.store.messages import written_since
 from omnitui.tui.screens.contact import Contact, ContactScreen
+from omnitui.tui.screens.modals import ConfirmScreen
 
 if TYPE_CHECKING:
     from omnitui.tui.app import OmnituiApp
@@ -125,10 +134,34 @@ def open_composer(console: OmnituiApp, case_id: int | None, draft: Draft, *,
                      for channel in reachable_channels(store.conn, customer_id)}
     addresses.update({draft.channel: ", ".join(draft.to)} if draft.to else {})
 
+    opened = db_time(utc_now())
+
     def written(result: Draft | None) -> None:
         console.keep_presence()
         if result is None:
             return
+        if case_id is not None and (at := written_since(
+                store.conn, case_id, agent, internal=result.internal, since=opened)):
+            ask_again(result, at)
+            return
+        send(result)
+
+    def ask_again(result: Draft, at: str) -> None:
+        """This agent's other console sent on the case while this one was writing (the
+        same kept draft opens in both): two replies went to the customer, unasked."""
+        what = "a note" if result.internal else "a reply"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                send(result)
+            else:
+                open_composer(console, case_id, result, restore=False)  # the text back
+
+        console.push_screen(ConfirmScreen(
+            f"You sent {what} on #{case_id} at {at[11:16]} UTC from another console, after "
+            "this one opened. Send this one too?"), answered)
+
+    def send(result: Draft) -> None:
         try:
             sent_to = _send(console, case_id, result)
         except MacroGone as exc:  # the reply may still go, on its own
