@@ -282,7 +282,7 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
     out.print(_text(f"{status_words(c.status)} · queue {c.queue} · owner {c.owner or '-'}{due}"
                     f" · reopened {detail.reopens}x"))
     out.print(_text(f"priority {breakdown(detail.priority_parts, c.priority)}"))
-    out.print(_text(f"SLA: {sla_words(sla)}"))
+    out.print(_text(f"SLA: {sla_words(sla, now)}"))
     if story := routing_story(detail.history):
         out.print(_text(f"routed: {story}"))
     if suggested:

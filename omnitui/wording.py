@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from textwrap import shorten
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from omnitui.model import PAUSED_STATUSES, Countdown
 
@@ -106,25 +107,33 @@ SLA_TARGET_WORDS = {"first_response": "first response",
                     "next_response": "next response", "resolution": "resolution"}
 
 
-def sla_words(sla: dict | None) -> str:
+def sla_words(sla: dict | None, now: datetime) -> str:
     """A case's SLA in a line: the targets still open ("first response breached 12m ago ·
-    resolution 8m left"), in the policy's time; "all met" when none is."""
+    resolution 8m left"), in the policy's time, or while its clock stands by when they fall
+    due ("first response due Mo 09:10", as the queue says it); "all met" when none is."""
     if sla is None:
         return "no clocks (the case has no history to replay)"
     if not sla["targets"] and sla["history_before"]:
         return (f"none: filed as history (no message since {sla['history_before']}); the "
                 "clocks start if it comes back")
-    open_ = [countdown(t) for t in sla["targets"]
+    standing = ZoneInfo(sla["zone"]) if sla.get("zone") and not sla.get("running_now") \
+        else None
+    open_ = [countdown(t, standing, now) for t in sla["targets"]
              if t["state"] not in ("met", "met late", "missed", "stopped")]
     late = [countdown(t) for t in sla["targets"] if t["state"] in ("met late", "missed")]
     time = "" if sla["time"] == "24x7" else " (business hours)"
     return " · ".join(open_ or late or ["all met"]) + time
 
 
-def countdown(state: dict) -> str:
+def countdown(state: dict, standing: ZoneInfo | None = None,
+              now: datetime | None = None) -> str:
     """"8m left", "breached 12m ago", "met late", "paused (3h left)": a target at a
-    glance, in the policy's time."""
+    glance, in the policy's time; "due Mo 09:10" in `standing`'s zone while the clock
+    stands (its time left would be counted from the next opening)."""
     words, left, status = SLA_TARGET_WORDS[state["target"]], state["left_seconds"], state["state"]
+    if standing is not None and now is not None and status in ("running", "at risk"):
+        due = datetime.fromisoformat(state["due"]).replace(tzinfo=UTC).astimezone(standing)
+        return f"{words} due {countdown_words(Countdown(left or 0, due), status, now)}"
     if status in ("met", "met late", "missed", "stopped"):
         return f"{words} {status}"
     if status == "paused":

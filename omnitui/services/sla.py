@@ -152,6 +152,10 @@ class SlaKeeper:
                    for c in clocks.history if latest[c.target] is c]
         return {"policy": policy.name,
                 "time": "business hours" if not calendar.always_open else "24x7",
+                # the team's zone, and whether the policy's clock runs now: while it stands
+                # a running target is said by the moment it falls due, as the queue says it
+                "zone": str(calendar.zone) if calendar.zone else None,
+                "running_now": calendar.is_open(now),
                 "paused": clocks.paused_since is not None or status in PAUSED_STATUSES,
                 "paused_seconds": clocks.paused_seconds,
                 "history_before": case["history_before"] and case["history_before"][:10],

@@ -341,7 +341,7 @@ def test_a_case_solved_unanswered_after_its_due_time_missed_it(store: Store,
     state = SlaKeeper(office).state(store.conn, case_id, MONDAY_4PM + timedelta(hours=2))
     assert state is not None
     assert {t["target"]: t["state"] for t in state["targets"]}["first_response"] == "missed"
-    assert sla_words(state).startswith("first response missed")
+    assert sla_words(state, MONDAY_4PM).startswith("first response missed")
     total = report(store.conn, office, MONDAY_4PM - timedelta(days=1),
                    MONDAY_4PM + timedelta(days=1), MONDAY_4PM + timedelta(hours=2)).total
     assert total.sla["first_response"].part == 0 and total.sla["first_response"].whole == 1
@@ -351,4 +351,21 @@ def test_a_case_solved_unanswered_after_its_due_time_missed_it(store: Store,
         [early], desk_at(store, office, MONDAY_4PM + timedelta(minutes=5)).status(
             Status.SOLVED))
     state = SlaKeeper(office).state(store.conn, early, MONDAY_4PM + timedelta(hours=2))
-    assert state is not None and sla_words(state).startswith("all met")
+    assert state is not None and sla_words(state, MONDAY_4PM).startswith("all met")
+
+
+def test_the_case_says_when_a_standing_clock_falls_due(store: Store, office: Settings) -> None:
+    """After closing the queue read "Tu 09:30" and the case "first response 30m left": the
+    case says the moment too while the clock stands, as the queue does."""
+    from omnitui.wording import sla_words
+
+    case_id = open_case(store, office, MONDAY_4PM + timedelta(minutes=30))
+    keeper = SlaKeeper(office)
+    evening = MONDAY_4PM + timedelta(hours=2)  # 18:00 in Berlin: closed
+    state = keeper.state(store.conn, case_id, evening)
+    assert state is not None and not state["running_now"] and state["zone"] == "Europe/Berlin"
+    assert sla_words(state, evening).startswith("first response due Tu 09:30 · ")
+    morning = MONDAY_4PM + timedelta(hours=17, minutes=15)  # Tuesday 09:15: open again
+    state = keeper.state(store.conn, case_id, morning)
+    assert state is not None and sla_words(state, morning).startswith(
+        "first response 15m left (at risk)")

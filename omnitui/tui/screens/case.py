@@ -90,7 +90,7 @@ def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
         facts.append_text(plain(" ".join(case.tags)))
     lines = [title, facts]
     clocks = Text("SLA: ", style="dim")
-    clocks.append(sla_words(sla), style="bold red" if sla and any(
+    clocks.append(sla_words(sla, now), style="bold red" if sla and any(
         t["state"] == "breached" for t in sla["targets"]) else "dim")
     lines.append(clocks)
     if story := routing_story(detail.history):
