@@ -186,25 +186,31 @@ def _what_changed(current: dict[str, Any] | None, after: dict[str, Any]) -> str:
 
 
 def _kept(table: str, row: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A row without the columns that are recomputed, not edited (schema.DERIVED)."""
-    derived = DERIVED.get(table)
-    if row is None or not derived:
+    """A row without the columns that are recomputed, not edited (schema.DERIVED), nor its
+    version and time of change: a row whose every other column is as the event left it
+    has lost nothing since, though an undo of a later change moved its version (each `u`
+    steps further back through an agent's actions)."""
+    if row is None:
         return row
-    return {k: v for k, v in row.items() if k not in derived}
+    skipped = DERIVED.get(table, frozenset()) | {"version", "updated_at"}
+    return {k: v for k, v in row.items() if k not in skipped}
 
 
 def last_undoable(conn: sqlite3.Connection, actor: str) -> list[int]:
-    """The actor's latest action that changed rows and is not undone: every audit event its
-    transaction wrote, newest first (undos can be undone too)."""
+    """The actor's latest action that changed rows and is not undone, an undo itself not
+    counted: every audit event its transaction wrote, newest first. So each `u` steps
+    further back; undoing the undo came next, and a second `u` sent again the reply the
+    first had taken back. (`omnitui undo ID` with an undo's id still redoes.)"""
     row = conn.execute("SELECT id, txn FROM audit WHERE actor = ? AND undone_by IS NULL"
-                       " AND after != '{}' ORDER BY id DESC LIMIT 1", (actor,)).fetchone()
+                       " AND undo_of IS NULL AND after != '{}' ORDER BY id DESC LIMIT 1",
+                       (actor,)).fetchone()
     if row is None:
         return []
     if row[1] is None:
         return [row[0]]
     return [r[0] for r in conn.execute(
         "SELECT id FROM audit WHERE txn = ? AND actor = ? AND undone_by IS NULL"
-        " AND after != '{}' ORDER BY id DESC", (row[1], actor))]
+        " AND undo_of IS NULL AND after != '{}' ORDER BY id DESC", (row[1], actor))]
 
 
 def undone_actions(conn: sqlite3.Connection, undo_id: int) -> list[tuple[str, int | None]]:

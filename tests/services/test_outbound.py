@@ -181,14 +181,29 @@ def test_undoing_an_undo_never_overwrites_a_newer_row(store: Store, pipeline: Pi
     case_id = ingest_email(pipeline)
     draft = start_draft(store.conn, case_id, "reply")
     mine = queued(store, case_id, Draft(**{**draft.__dict__, "text": "Mine"}))
-    Desk(store, "alice").undo()
+    undone = Desk(store, "alice").undo()
     with store.write() as conn:  # bob's reply gets the freed message id
         theirs = queue_draft(conn, case_id, Draft(**{**draft.__dict__, "text": "Bob's"}),
                              author="bob", at=utc_now())
     assert theirs == mine
     with pytest.raises(StoreError, match="taken by something newer"):
-        Desk(store, "alice").undo()  # alice's redo
+        Desk(store, "alice").undo(undone)  # alice's redo (`omnitui undo ID`)
     assert outbox_row(store, theirs)["status"] == "queued"
+
+
+def test_each_undo_steps_further_back_and_never_sends_again(store: Store,
+                                                            pipeline: Pipeline) -> None:
+    """A second `u` undid the first undo: the reply it had taken back was queued again."""
+    case_id = ingest_email(pipeline)
+    draft = start_draft(store.conn, case_id, "reply")
+    first = queued(store, case_id, Draft(**{**draft.__dict__, "text": "First"}))
+    second = queued(store, case_id, Draft(**{**draft.__dict__, "text": "Second"}))
+    Desk(store, "alice").undo()
+    Desk(store, "alice").undo()
+    assert outbox.row_of_message(store.conn, second) is None
+    assert outbox.row_of_message(store.conn, first) is None
+    with pytest.raises(StoreError, match="no action left to undo"):
+        Desk(store, "alice").undo()
 
 
 def test_a_queued_reply_follows_its_case_into_a_merge(store: Store,

@@ -139,11 +139,11 @@ def test_accepting_the_suggestion_or_undoing_the_migration_restores_the_link(
 
     with Store(tmp_path / "v4.db") as store:
         [(audit_id,)] = store.conn.execute("SELECT id FROM audit").fetchall()
-        Desk(store, "alice").undo(audit_id)
+        undone = Desk(store, "alice").undo(audit_id)
         assert phone_owner(store) == migrated["victim"]
     with Store(tmp_path / "v4.db") as store:  # migrated once only: the undo stands
         assert phone_owner(store) == migrated["victim"]
-        Desk(store, "alice").undo()  # the undo of the undo: split off again
+        Desk(store, "alice").undo(undone)  # the undo of the undo: split off again
         [(suggestion,)] = store.conn.execute("SELECT id FROM suggestions").fetchall()
         Desk(store, "alice").accept_suggestion(suggestion)
         assert phone_owner(store) == migrated["victim"]
@@ -179,10 +179,10 @@ def test_a_form_that_stated_only_a_phone_no_longer_captures_its_owner(tmp_path: 
         [form] = case_detail(conn, old["case"]).messages
         assert form.claims == [f"phone {VICTIM_PHONE} stated in web message forms:msg_9, "
                                "not verified"]
-        Desk(store, "alice").undo(audit_id)  # the link comes back, as it was
+        undone = Desk(store, "alice").undo(audit_id)  # the link comes back, as it was
         assert conn.execute("SELECT customer_id FROM identities WHERE id = ?",
                             (old["phone"],)).fetchone() == (old["claimant"],)
-        Desk(store, "alice").undo()  # and goes again
+        Desk(store, "alice").undo(undone)  # and goes again
         # the victim's first real SMS: a customer and a case of its own, and a suggestion
         # that names the customer whose form stated the number
         sms = Pipeline(store, Settings()).ingest(chat_event("sms", "", "my refund?",
