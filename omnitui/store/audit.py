@@ -258,6 +258,13 @@ class AuditEntry:
     changes: list[tuple[str, Any, Any]]  # (what, before, after); a case's columns by name
 
 
+def event_rows(conn: sqlite3.Connection, audit_id: int
+               ) -> tuple[dict[str, dict[str, Any] | None], dict[str, dict[str, Any] | None]]:
+    """The rows an event changed, before and after, by "table:id"."""
+    row = conn.execute("SELECT before, after FROM audit WHERE id = ?", (audit_id,)).fetchone()
+    return (json.loads(row[0]), json.loads(row[1])) if row else ({}, {})
+
+
 def changes_of(before: str, after: str) -> list[tuple[str, Any, Any]]:
     """What an event changed, column by column: ("owner", None, "alice"); a row created or
     removed is ("messages 812 created", None, None) or ("... removed", None, None)."""

@@ -124,6 +124,25 @@ def test_reply_all_forward_and_undo_of_a_queued_reply(mail_db: Path) -> None:
     drive(mail_db, script)
 
 
+def test_a_reply_taken_back_comes_back_to_be_fixed(mail_db: Path) -> None:
+    """Taken back with `u`, a reply's text was gone: it comes back as the agent's draft,
+    addressed as it was, as an Undo Send gives the words back."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await open_case(app, pilot)
+        await pilot.press("R", *"Copying Bob, with a tpyo.", "ctrl+j")
+        await settle(app, pilot)
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert outbox_rows(mail_db) == []
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ComposeScreen)
+        assert app.screen.query_one(TextArea).text == "Copying Bob, with a tpyo."
+        assert "bob@example.com" in app.screen.query_one("#cc", Input).value
+
+    drive(mail_db, script)
+
+
 def test_a_reply_turned_into_a_note_and_empty_or_unaddressed_drafts(mail_db: Path) -> None:
     async def script(app: OmnituiApp, pilot: object) -> None:
         await open_case(app, pilot)
