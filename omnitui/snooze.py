@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 MORNING = 9
 DURATION = re.compile(r"^\s*(\d+)\s*(m|min|h|d|w)\s*$", re.I)
 UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+LONGEST = timedelta(days=366)  # a snooze further off is refused
 
 
 def snooze_choices(now: datetime) -> list[tuple[str, datetime]]:
@@ -49,4 +50,11 @@ def parse_until(text: str, now: datetime) -> datetime:
         moment.astimezone(UTC)  # the store keeps UTC: the year 9999 late at night is past it
     except OverflowError:
         raise ValueError(f"{text!r} is too far away") from None
+    if moment - now > LONGEST:  # "99999d" slept until 2300: a typo, not a plan
+        raise ValueError(f"{text!r} is more than a year away: snooze for a year at most")
     return moment
+
+
+def until_words(moment: datetime, now: datetime) -> str:
+    """"Mon 07 Dec 09:00", the year added when it is not this one's."""
+    return f"{moment:%a %d %b %H:%M}" + (f" {moment:%Y}" if moment.year != now.year else "")

@@ -62,7 +62,9 @@ def test_custom_snooze_times(typed: str, expected: datetime) -> None:
 
 
 @pytest.mark.parametrize(("typed", "message"), [("soon", "write 3h"),
-                                                ("2020-01-01", "already past")])
+                                                ("2020-01-01", "already past"),
+                                                ("99999d", "more than a year away"),
+                                                ("2028-01-01", "more than a year away")])
 def test_bad_snooze_times_say_why(typed: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_until(typed, datetime(2026, 11, 27, 18, 30, tzinfo=BERLIN))
@@ -104,3 +106,13 @@ def test_the_daemon_wakes_an_ended_snooze_so_consoles_see_it(store: Store,
     action, actor = store.conn.execute("SELECT action, actor FROM audit WHERE case_id = ?"
                                        " ORDER BY id DESC LIMIT 1", (case_id,)).fetchone()
     assert (action, actor) == ("case.woke", "omnitui-daemon")
+
+
+def test_a_snooze_into_another_year_says_the_year() -> None:
+    from omnitui.snooze import until_words
+
+    now = datetime(2026, 12, 20, 18, 30, tzinfo=BERLIN)
+    assert until_words(datetime(2026, 12, 24, 9, 0, tzinfo=BERLIN), now) == "Thu 24 Dec 09:00"
+    assert until_words(datetime(2027, 1, 4, 9, 0, tzinfo=BERLIN), now) == \
+        "Mon 04 Jan 09:00 2027"
+

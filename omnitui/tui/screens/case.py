@@ -28,6 +28,7 @@ from omnitui.services import drafts
 from omnitui.services.fitting import suggested
 from omnitui.services.kb import suggestions
 from omnitui.services.similar import SimilarCase
+from omnitui.snooze import until_words
 from omnitui.store import presence
 from omnitui.store.audit import AuditEntry, history
 from omnitui.store.db import STORE_ERRORS, db_time, parse_db_time, utc_now
@@ -127,7 +128,8 @@ def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
         waiting.append_text(plain(detail.pause_reason))
     if detail.snoozed_until and (until := parse_db_time(detail.snoozed_until)) > now:
         waiting.append(" · " if waiting else "")
-        waiting.append(f"snoozed until {until.astimezone():%a %d %b %H:%M}", style="bold cyan")
+        waiting.append(f"snoozed until {until_words(until.astimezone(), now)}",
+                       style="bold cyan")
         waiting.append(" (back by itself, or when the customer writes)", style="dim")
     if waiting:
         lines.append(waiting)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from omnitui.filters import vocabulary_of
 from omnitui.model import Status
 from omnitui.services.actions import parse_priority
-from omnitui.snooze import parse_until, snooze_choices
+from omnitui.snooze import parse_until, snooze_choices, until_words
 from omnitui.store.queries import distinct_values, known_agents
 from omnitui.tui.screens.modals import AskScreen, PickScreen, refusal
 
@@ -62,7 +62,8 @@ def snooze(screen: WorkScreen) -> None:
     options = [f"{label}  ({moment:%a %d %b %H:%M})" for label, moment in choices]
 
     def snooze_until(until: datetime | None) -> None:
-        screen.act(f"snoozed until {until:%a %d %b %H:%M}" if until else "woken up",
+        screen.act(f"snoozed until {until_words(until, datetime.now().astimezone())}"
+                   if until else "woken up",
                    screen.console.desk.snooze(until), targets)
 
     def until(text: str) -> datetime:
