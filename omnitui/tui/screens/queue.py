@@ -274,9 +274,9 @@ class QueueScreen(WorkScreen):
         bar = self.query_one("#status-bar", Static)
         full = line + self.health
         room = bar.size.width or self.app.size.width  # (0 before the first layout)
-        if full.cell_len > room:  # the rows are what the agent works on: the channels
-            full = line + self.brief_health  # that work counted, two lines at most
-            full.truncate(2 * room, overflow="ellipsis")
+        if full.cell_len > room:  # one line (the rows are what the agent works on): the
+            full = line + self.brief_health  # channels that work counted, the rest cut
+            full.truncate(room, overflow="ellipsis")  # (doctor says it all)
         show_line(bar, full)
 
     def show_incidents(self, events: list[BusinessEvent]) -> None:
