@@ -180,3 +180,32 @@ def test_enter_twice_in_one_burst_opens_the_case_in_one_piece(demo_db: Path) -> 
         assert f"#{second}" in screen_text(app)
 
     drive(demo_db, script)
+
+
+def test_pickers_and_help_move_with_the_queues_keys(demo_db: Path) -> None:
+    """Only the arrows moved a picker, and only the arrows and PgDn scrolled the help."""
+    from textual.containers import VerticalScroll
+    from textual.widgets import OptionList
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("v")  # the view picker
+        await settle(app, pilot)
+        choices = app.screen.query_one(OptionList)
+        start = choices.highlighted or 0
+        await pilot.press("j", "j", "k")
+        assert choices.highlighted == start + 1
+        await pilot.press("u")  # a letter jumps to the next option it starts
+        assert str(choices.get_option_at_index(choices.highlighted or 0).prompt
+                   ).startswith("unassigned")
+        await pilot.press("escape", "question_mark")
+        await settle(app, pilot)
+        scroll = app.screen.query_one(VerticalScroll)
+        await pilot.press("j", "j", "space")
+        await settle(app, pilot)
+        assert scroll.scroll_y > 2
+        await pilot.press("g")
+        await settle(app, pilot)
+        await pilot.pause(0.3)  # type: ignore[attr-defined]  # the scroll animates
+        assert scroll.scroll_y == 0
+
+    drive(demo_db, script)

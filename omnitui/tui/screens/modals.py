@@ -14,7 +14,7 @@ from rich.cells import cell_len
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -35,7 +35,9 @@ class PickScreen(ModalScreen[int | None]):
     """Choose one of `options`; dismisses with its index, or None on escape. With
     `preview`, the highlighted option's preview shows beside the list."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel"),
+                Binding("j", "move(1)", "Down", show=False),
+                Binding("k", "move(-1)", "Up", show=False)]
     DEFAULT_CSS = """
     PickScreen { align: center middle; }
     PickScreen > Vertical { width: 60; height: auto; max-height: 80%; border: round $accent;
@@ -66,6 +68,25 @@ class PickScreen(ModalScreen[int | None]):
         choices = self.query_one(OptionList)
         choices.highlighted = self.selected
         choices.focus()
+
+    def action_move(self, step: int) -> None:
+        """j and k, as in the queue (only the arrows moved a picker)."""
+        choices = self.query_one(OptionList)
+        choices.highlighted = ((choices.highlighted or 0) + step) % max(len(self.options), 1)
+
+    def on_key(self, event: events.Key) -> None:
+        """A letter jumps to the next option that starts with it, as a mutt menu does."""
+        letter = (event.character or "").lower()
+        if not letter.isalnum() or letter in "jk":
+            return
+        choices = self.query_one(OptionList)
+        here = choices.highlighted or 0
+        for step in range(1, len(self.options) + 1):
+            at = (here + step) % len(self.options)
+            if self.options[at].lstrip().lower().startswith(letter):
+                choices.highlighted = at
+                event.stop()
+                return
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if self.preview is not None:
@@ -131,7 +152,13 @@ def refusal(parse: Callable[[str], object],
 class TextScreen(ModalScreen[None]):
     """A long text to read and close: the help overlay, a message's raw source."""
 
-    BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "Close")]
+    BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "Close"),
+                Binding("j", "scroll('down')", "Down", show=False),
+                Binding("k", "scroll('up')", "Up", show=False),
+                Binding("space,ctrl+d", "scroll('page_down')", "Page down", show=False),
+                Binding("ctrl+u", "scroll('page_up')", "Page up", show=False),
+                Binding("g", "scroll('home')", "Top", show=False),
+                Binding("G", "scroll('end')", "End", show=False)]
     DEFAULT_CSS = """
     TextScreen { align: center middle; }
     TextScreen > VerticalScroll { width: 90%; max-width: 120; height: auto; max-height: 90%;
@@ -148,6 +175,13 @@ class TextScreen(ModalScreen[None]):
         with VerticalScroll() as scroll:
             scroll.border_title = self.title_text
             yield Static(self.text, id="text")
+
+    def action_scroll(self, where: str) -> None:
+        """j, k, space, g and G as a pager has them (only the arrows and PgDn scrolled)."""
+        scroll = self.query_one(VerticalScroll)
+        {"down": scroll.action_scroll_down, "up": scroll.action_scroll_up,
+         "page_down": scroll.action_page_down, "page_up": scroll.action_page_up,
+         "home": scroll.action_scroll_home, "end": scroll.action_scroll_end}[where]()
 
 
 KEYS_WIDTH = 14  # cells of the keys bound to an action before they wrap (at a comma)
