@@ -121,7 +121,8 @@ def sla_words(sla: dict | None, now: datetime) -> str:
     open_ = [countdown(t, standing, now) for t in sla["targets"]
              if t["state"] not in ("met", "met late", "missed", "stopped")]
     late = [countdown(t) for t in sla["targets"] if t["state"] in ("met late", "missed")]
-    time = "" if sla["time"] == "24x7" else " (business hours)"
+    time = "" if sla["time"] == "24x7" else (  # a due moment is said in the team's zone
+        f" (business hours, {sla['zone']} time)" if standing else " (business hours)")
     return " · ".join(open_ or late or ["all met"]) + time
 
 

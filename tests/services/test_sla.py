@@ -364,7 +364,9 @@ def test_the_case_says_when_a_standing_clock_falls_due(store: Store, office: Set
     evening = MONDAY_4PM + timedelta(hours=2)  # 18:00 in Berlin: closed
     state = keeper.state(store.conn, case_id, evening)
     assert state is not None and not state["running_now"] and state["zone"] == "Europe/Berlin"
-    assert sla_words(state, evening).startswith("first response due Tu 09:30 · ")
+    words = sla_words(state, evening)
+    assert words.startswith("first response due Tu 09:30 · ")
+    assert words.endswith("(business hours, Europe/Berlin time)")  # the zone it is said in
     morning = MONDAY_4PM + timedelta(hours=17, minutes=15)  # Tuesday 09:15: open again
     state = keeper.state(store.conn, case_id, morning)
     assert state is not None and sla_words(state, morning).startswith(
