@@ -209,3 +209,21 @@ def test_pickers_and_help_move_with_the_queues_keys(demo_db: Path) -> None:
         assert scroll.scroll_y == 0
 
     drive(demo_db, script)
+
+
+def test_a_pending_reason_left_empty_is_asked_for_again(demo_db: Path) -> None:
+    """The dialog closed and nothing happened, without a word."""
+    from textual.widgets import Input
+
+    from omnitui.tui.screens.modals import AskScreen
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("P")
+        await settle(app, pilot)
+        app.screen.query_one(Input).value = ""
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, AskScreen)
+        assert "say what it waits on (escape cancels)" in screen_text(app)
+
+    drive(demo_db, script)

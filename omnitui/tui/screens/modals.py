@@ -113,11 +113,14 @@ class AskScreen(ModalScreen[str | None]):
     """
 
     def __init__(self, question: str, default: str = "", *,
-                 check: Callable[[str], str | None] | None = None) -> None:
+                 check: Callable[[str], str | None] | None = None, required: str = "") -> None:
+        """`required`: what to say when the answer is left empty (else empty is an answer,
+        which callers read as nothing to do)."""
         super().__init__()
         self.question = question
         self.default = default
         self.check = check
+        self.required = required
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -127,7 +130,8 @@ class AskScreen(ModalScreen[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         answer = event.value.strip()
-        problem = self.check(answer) if self.check is not None and answer else None
+        problem = (self.required if not answer else
+                   self.check(answer) if self.check is not None else None)
         if problem:
             shown = self.query_one("#problem", Static)
             shown.update(Text(sanitize(problem)))

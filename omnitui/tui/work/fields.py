@@ -50,7 +50,9 @@ def pending(screen: WorkScreen) -> None:
                        targets)
 
     screen.app.push_screen(AskScreen(f"Pending{_which(targets)}: what is it waiting on?",
-                                     "waiting on customer"), answered)
+                                     "waiting on customer",
+                                     required="say what it waits on (escape cancels)"),
+                           answered)
 
 
 def snooze(screen: WorkScreen) -> None:
