@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sqlite3
 from datetime import datetime
 from typing import Any
@@ -175,17 +176,26 @@ def requeue(conn: sqlite3.Connection, case_id: int, queue: str, *, actor: str,
                 action="case.queue", reason=f"queue {queue}")
 
 
+TAG_SEPARATORS = re.compile(r"[\s,;]+")
+
+
 def retag(conn: sqlite3.Connection, case_id: int, words: str, *, actor: str,
           at: datetime) -> int | None:
-    """Apply "billing -spam vip": plain words add tags, words with a leading - remove them.
-    Nothing to change writes nothing (None), so the audit log shows only real changes."""
+    """Apply "billing -spam vip": plain words add tags, words with a leading - remove them
+    (commas part them too, and quotes around one are not its: "refund,urgent" made one tag
+    of both, '"vip"' a tag with quotes). Nothing to change writes nothing (None), so the
+    audit log shows only real changes."""
     before = list(json.loads(case_store.require_case(conn, case_id)["tags"]))
     tags = list(before)
-    for word in words.split():
-        if word.startswith("-"):
-            tags = [t for t in tags if t != word[1:]]
-        elif word not in tags:
-            tags.append(word)
+    for word in TAG_SEPARATORS.split(words):
+        removed = word.startswith("-")
+        tag = word.removeprefix("-").strip("\"'")
+        if not tag:
+            continue
+        if removed:
+            tags = [t for t in tags if t != tag]
+        elif tag not in tags:
+            tags.append(tag)
     if tags == before:
         return None
     return edit(conn, case_id, {"tags": json.dumps(tags)}, actor=actor, at=at,

@@ -130,3 +130,14 @@ def test_a_several_change_macro_is_undone_in_one_step(store: Store,
 def test_an_unknown_case_changes_nothing(store: Store) -> None:
     with pytest.raises(StoreError, match="there is no case 99"), store.write() as conn:
         apply_macro(conn, 99, REFUND, agent="alice", at=AT)
+
+
+def test_tags_typed_with_commas_or_quotes_are_words(store: Store, pipeline: Pipeline) -> None:
+    """"refund,urgent" made one tag of both, and '"vip"' a tag with its quotes."""
+    case_id = new_case(pipeline)
+    with store.write() as conn:
+        retag(conn, case_id, 'refund,urgent "vip" ', actor="bob", at=AT)
+    assert case_row(store, case_id)["tags"] == ["refund", "urgent", "vip"]
+    with store.write() as conn:
+        retag(conn, case_id, "-urgent, -'vip'", actor="bob", at=AT)
+    assert case_row(store, case_id)["tags"] == ["refund"]
