@@ -197,13 +197,16 @@ def tag(typer_ctx: typer.Context, ids: Ids,
 @app.command()
 def priority(typer_ctx: typer.Context, ids: Ids,
              to: Annotated[str | None, typer.Option(
-                 "--to", help="A number; higher comes first. It holds until --clear.")] = None,
+                 "--to", help="A number; higher comes first. It holds until --clear (or "
+                              "--to auto, as the console's dialog takes it).")] = None,
              clear: Annotated[bool, typer.Option(
                  "--clear", help="Back to the computed score.")] = False,
              fmt: Fmt = DoneFormat.table, if_version: IfVersion = None) -> None:
     """Set the priority by hand (it holds, whatever the score says), or --clear it."""
     from omnitui.services.actions import parse_priority
 
+    if to is not None and to.strip().lower() == "auto":  # the console's word for it
+        to, clear = None, True
     if (to is None) == (not clear):
         raise typer.BadParameter("give --to N or --clear", param_hint="--to")
     try:

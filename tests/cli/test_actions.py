@@ -117,6 +117,8 @@ def test_fields_status_snooze_and_the_version_a_script_read(db: str,
     assert rows(db, "SELECT snoozed_until FROM cases WHERE id = ?", case_id)[0][0] is None
     assert cli(cli_env, db, "undo").returncode == 0  # the last action: the wake-up
     assert rows(db, "SELECT snoozed_until FROM cases WHERE id = ?", case_id)[0][0]
+    assert cli(cli_env, db, "priority", "--to", "auto", str(case_id)).returncode == 0
+    assert rows(db, "SELECT priority_by FROM cases WHERE id = ?", case_id)[0][0] is None
 
 
 def test_writing_from_the_shell_queues_what_the_console_would(db: str,
