@@ -312,7 +312,12 @@ def test_new_outbound_case_from_the_queue(mail_db: Path) -> None:
     async def script(app: OmnituiApp, pilot: object) -> None:
         await pilot.press("c")
         await settle(app, pilot)
-        await pilot.press(*"new.person@example.net", "tab", "tab", *"Welcome", "tab")
+        await pilot.press(*"new.person@example.net", "tab", "tab", *"Welcome", "escape")
+        await settle(app, pilot)  # an address and a subject typed, no text yet: it asks
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await settle(app, pilot)
+        await pilot.press("tab")
         await pilot.press(*"Your account is ready.", "ctrl+j")
         await settle(app, pilot)
         [row] = outbox_rows(mail_db)

@@ -506,7 +506,11 @@ class ComposeScreen(ModalScreen[Draft | None]):
         area.focus()
 
     def action_cancel(self) -> None:
-        if not self.query_one(TextArea).text.strip():
+        """Asks first when anything was written: the text, or addresses and a subject typed
+        for a new message (those went without a word)."""
+        now = self.current()
+        if not now.text.strip() and (now.to, now.cc, now.subject) == (
+                self.draft.to, self.draft.cc, self.draft.subject):
             self._throw_away()
             return
 
