@@ -227,3 +227,35 @@ def test_resting_on_a_row_finds_its_similar_cases_before_the_case_opens(
         assert "solved before: #" in screen_text(app)
 
     drive(demo_db, script)
+
+
+def test_a_long_message_reads_from_its_top_and_pages_like_a_pager(tmp_path: Path) -> None:
+    """The newest message, 60 lines long, opened at its end; g, G, space and ctrl+d did
+    nothing, and paging moved the view but not the highlight (the next j jumped back)."""
+    path = tmp_path / "long.db"
+    with Store(path) as store:
+        pipeline = Pipeline(store, Settings())
+        pipeline.ingest(chat_event("telegram", "7", "First, a short question.", at=ago(hours=3)))
+        long_text = "\n".join(f"Paragraph line {n}" for n in range(1, 61))
+        pipeline.ingest(chat_event("telegram", "7", long_text, at=ago(hours=1)))
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, CaseScreen)
+        shown = screen_text(app)  # its top, to read down
+        assert "Paragraph line 2 " in shown and "Paragraph line 60" not in shown
+        last = len(screen.boxes) - 1
+        assert screen.current == last
+        await pilot.press("space")
+        await settle(app, pilot)
+        assert "Paragraph line 30" in screen_text(app) and screen.current == last
+        await pilot.press("g")
+        await settle(app, pilot)
+        assert screen.current == 0 and "First, a short question." in screen_text(app)
+        await pilot.press("G")
+        await settle(app, pilot)
+        assert screen.current == last
+
+    drive(path, script)

@@ -287,6 +287,10 @@ class CaseScreen(WorkScreen):
         bind("case.prev", "step_case(-1)"),
         bind("timeline.down", "step_message(1)"),
         bind("timeline.up", "step_message(-1)"),
+        bind("timeline.page_down", "page(1)"),
+        bind("timeline.page_up", "page(-1)"),
+        bind("timeline.first", "end_of_timeline(0)"),
+        bind("timeline.last", "end_of_timeline(1)"),
         bind("queue.search_next", "search_hit(1)"),
         bind("queue.search_prev", "search_hit(-1)"),
         bind("message.quoted", "toggle_quoted"),
@@ -547,12 +551,44 @@ class CaseScreen(WorkScreen):
             self._highlighted = current
         if current is None:
             return
-        if current is self._boxes[-1] and \
-                current.outer_size.height <= timeline.scrollable_content_region.height:
+        tall = current.outer_size.height > timeline.scrollable_content_region.height
+        if current is self._boxes[-1] and not tall:
             timeline.anchor()  # in view at the end, where it stays as messages arrive
-        else:
+        else:  # a message taller than the view is shown from its top, to be read down
             timeline.anchor(False)
-            timeline.scroll_to_widget(current, animate=False, top=False)
+            timeline.scroll_to_widget(current, animate=False, top=tall)
+
+    def action_page(self, step: int) -> None:
+        """space / ctrl+d a page down, as a pager reads a long mail, and at the end of the
+        current message on to the next; ctrl+u a page up. The highlight follows what is
+        in view (paging moved the view only, and the next j jumped back)."""
+        timeline = self.query_one("#timeline", VerticalScroll)
+        current = self._boxes[self.current] if 0 <= self.current < len(self._boxes) else None
+        if step > 0 and current is not None and \
+                current.region.bottom <= timeline.content_region.bottom:
+            self.action_step_message(1)  # its end is in view: the next message
+            return
+        timeline.anchor(False)
+        (timeline.scroll_page_down if step > 0 else timeline.scroll_page_up)(
+            animate=False, on_complete=self._follow_view)
+
+    def _follow_view(self) -> None:
+        """Highlight the message at the top of the view, without scrolling."""
+        top = self.query_one("#timeline", VerticalScroll).content_region.y
+        found = next((index for index, box in enumerate(self._boxes)
+                      if box.region.bottom > top), None)
+        if found is not None and found != self.current:
+            self.current = found
+            box = self._boxes[found]
+            if self._highlighted is not None:
+                self._highlighted.remove_class("-current")
+            box.add_class("-current")
+            self._highlighted = box
+
+    def action_end_of_timeline(self, last: int) -> None:
+        """g: the first message shown (earlier ones load above it); G: the newest."""
+        self.current = len(self._boxes) - 1 if last else 0
+        self._highlight()
 
     def action_step_message(self, step: int) -> None:
         if step < 0 and self.current == 0 and self.first_shown > 0:
