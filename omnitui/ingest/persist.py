@@ -123,7 +123,7 @@ def _store_message(conn: sqlite3.Connection, event: InboundEvent, who: Identific
     message_id = messages.create_message(conn, messages.NewMessage(
         case_id=case_id, customer_id=who.customer_id, identity_id=who.identity_id,
         channel=event.channel, direction=Direction.IN, external_id=event.external_id,
-        thread_key=event.message_id, parent_keys=(*event.in_reply_to, *event.references),
+        thread_key=event.message_id, parent_keys=(*event.references, *event.in_reply_to),
         subject=event.subject, text=event.text, html=event.html, author=event.sender_name,
         created_at=stamps.at, received_at=stamps.now, parse_errors=tuple(event.parse_errors),
         auto_submitted=event.auto_submitted, language=event.language, intent=event.intent,

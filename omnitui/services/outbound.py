@@ -125,8 +125,10 @@ def queue_draft(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author:
         external_id = make_msgid(domain=socket.gethostname() or "localhost").strip("<>")
         last = message_store.last_inbound(conn, case_id, Channel.EMAIL)
         if last is not None and last["thread_key"] and draft.mode != "forward":
+            # the message's References, oldest first, then it: they were written newest
+            # first, and a long thread's root was cut (references_header keeps the first)
             parents = json.loads(last["parent_keys"])
-            references = [k for k in dict.fromkeys(parents[::-1]) if k != last["thread_key"]]
+            references = [k for k in dict.fromkeys(parents) if k != last["thread_key"]]
             references.append(last["thread_key"])
     recipients = _recipients(conn, case_id, draft)
     if template:

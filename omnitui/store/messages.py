@@ -156,7 +156,8 @@ def mark_processed(conn: sqlite3.Connection, raw_id: int, error: str | None = No
 @record(frozen=True)
 class NewMessage:
     """A message as it joins a case: a customer's (in), an agent's reply (out) or a note.
-    `thread_key` is the id replies name it by, `parent_keys` the ids it answers;
+    `thread_key` is the id replies name it by, `parent_keys` the ids it answers (its
+    References oldest first, then its In-Reply-To);
     `reply_route` is how a platform reply reaches the same chat, thread and account."""
 
     case_id: int

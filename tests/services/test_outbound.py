@@ -191,6 +191,21 @@ def test_undoing_an_undo_never_overwrites_a_newer_row(store: Store, pipeline: Pi
     assert outbox_row(store, theirs)["status"] == "queued"
 
 
+def test_a_reply_in_a_long_thread_names_its_references_oldest_first(
+        store: Store, pipeline: Pipeline) -> None:
+    """They went out newest first ("<o3> <r27> <c1> <o2> <r41>"), and a long thread's root,
+    which the header keeps when it trims, was not the root."""
+    case_id = ingest_email(pipeline, message_id="r41@example.com", in_reply_to="o3@example.com",
+                           references="<c1@example.com> <o2@example.com> <r27@example.com> "
+                                      "<o3@example.com>")
+    draft = start_draft(store.conn, case_id, "reply")
+    message_id = queued(store, case_id, Draft(**{**draft.__dict__, "text": "Done."}))
+    [sent] = store.conn.execute("SELECT parent_keys FROM messages WHERE id = ?",
+                                (message_id,)).fetchone()
+    assert json.loads(sent) == ["c1@example.com", "o2@example.com", "r27@example.com",
+                                "o3@example.com", "r41@example.com"]
+
+
 def test_each_undo_steps_further_back_and_never_sends_again(store: Store,
                                                             pipeline: Pipeline) -> None:
     """A second `u` undid the first undo: the reply it had taken back was queued again."""
