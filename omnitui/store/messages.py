@@ -219,14 +219,17 @@ def raw_body(conn: sqlite3.Connection, message_id: int) -> bytes | None:
 
 def last_inbound(conn: sqlite3.Connection, case_id: int,
                  channel: str | None = None) -> sqlite3.Row | None:
-    """The newest customer message of a case (on `channel`, if given): what a reply answers."""
+    """The newest customer message of a case (on `channel`, if given): what a reply answers.
+    The case's own customer's first: a third party's answer to a forward joins the case
+    too, and the next reply went to them."""
     cur = conn.cursor()
     cur.row_factory = sqlite3.Row
     return cur.execute(
         "SELECT m.*, i.kind AS identity_kind, i.value AS identity_value FROM messages m"
+        " JOIN cases c ON c.id = m.case_id"
         " LEFT JOIN identities i ON i.id = m.identity_id WHERE m.case_id = ?"
         " AND m.direction = 'in' AND (? IS NULL OR m.channel = ?)"
-        " ORDER BY m.created_at DESC, m.id DESC LIMIT 1",
+        " ORDER BY m.customer_id IS c.customer_id DESC, m.created_at DESC, m.id DESC LIMIT 1",
         (case_id, channel, channel)).fetchone()
 
 

@@ -109,6 +109,14 @@ def test_forward_quotes_the_message_and_carries_its_attachments(store: Store,
                                                  "to": ("billing@example.org",)}))
     row = outbox_row(store, message_id)
     assert json.loads(row["attachment_ids"]) == list(draft.attachment_ids)
+    # billing answers the forward: it joins the case, and the next reply still goes to the
+    # customer, threaded under the customer's message, not to billing
+    [forwarded] = store.conn.execute("SELECT thread_key FROM messages WHERE id = ?",
+                                     (message_id,)).fetchone()
+    assert ingest_email(pipeline, sender="billing@example.org", name="Billing",
+                        subject="Re: Fwd", in_reply_to=forwarded, body="Refund done") == case_id
+    reply = start_draft(store.conn, case_id, "reply")
+    assert reply.to == ("ann@example.com",)
 
 
 def test_an_internal_note_never_reaches_the_outbox(store: Store, pipeline: Pipeline) -> None:
