@@ -32,6 +32,27 @@ def test_duplicate_delivery_changes_nothing(store: Store, pipeline: Pipeline,
     assert counts(store) == before
 
 
+def test_another_mail_under_a_message_id_already_held_is_filed_not_dropped(
+        store: Store, pipeline: Pipeline) -> None:
+    """A careless mailer gave a new mail ("call me at 555-9999") an old one's Message-ID:
+    it was dropped as a duplicate, without a trace."""
+    from omnitui.channels.email.parse import parse_email
+
+    first = pipeline.ingest(parse_email(make_email(body="My order is late", message_id="x@y")))
+    relayed = make_email(body="My order is late", message_id="x@y",
+                         headers={"Received": "from relay.example by mx"})
+    assert pipeline.ingest(parse_email(relayed)).duplicate  # the same mail, delivered twice
+    other = make_email(body="NEW: call me at 555-9999", message_id="x@y")
+    second = pipeline.ingest(parse_email(other))
+    assert not second.duplicate and second.message_id != first.message_id
+    assert second.case_id == first.case_id  # the same customer's open case
+    [notes] = store.conn.execute("SELECT parse_errors FROM messages WHERE id = ?",
+                                 (second.message_id,)).fetchone()
+    assert "is message" in notes and "filed as a message of its own" in notes
+    again = pipeline.ingest(parse_email(other))  # and it, delivered again, adds nothing
+    assert again.duplicate and again.message_id == second.message_id
+
+
 def test_raw_bytes_and_attachments_are_kept_exactly(store: Store, pipeline: Pipeline) -> None:
     from omnitui.channels.email.parse import parse_email
 
