@@ -59,6 +59,19 @@ def test_a_reply_goes_to_the_sender_threaded_under_their_message(store: Store,
     assert answer == case_id
 
 
+def test_a_reply_goes_where_the_mail_asks_unless_a_list_asks_it(store: Store,
+                                                                 pipeline: Pipeline) -> None:
+    """A web form sends from its no-reply address with the person's in Reply-To: replies
+    went to the form. A mailing list's Reply-To is the list: not there."""
+    form = ingest_email(pipeline, sender="noreply@site.example", name="Website Form",
+                        headers={"Reply-To": "Paula Page <paula@cust.example>"})
+    assert start_draft(store.conn, form, "reply").to == ("paula@cust.example",)
+    listed = ingest_email(pipeline, sender="zed@example.net", name="Zed",
+                          headers={"Reply-To": "users@lists.example",
+                                   "List-Id": "<users.lists.example>"})
+    assert start_draft(store.conn, listed, "reply").to == ("zed@example.net",)
+
+
 def test_reply_all_copies_everyone_else_but_not_us(store: Store, pipeline: Pipeline) -> None:
     case_id = ingest_email(pipeline, headers={"Cc": "Bob <bob@example.com>, support@example.com"})
     draft = start_draft(store.conn, case_id, "reply_all",

@@ -36,7 +36,7 @@ from omnitui.channels.email.mime import quick_message
 from omnitui.model import AttachmentData, Identifier, InboundEvent
 from omnitui.records import record
 
-__all__ = ["parse_email", "recipients_of"]
+__all__ = ["parse_email", "recipients_of", "reply_address"]
 
 T = TypeVar("T")
 
@@ -365,9 +365,32 @@ def _auth_results(value: str) -> tuple[str, list[tuple[str, str]]]:
 
 def recipients_of(raw: bytes) -> list[str]:
     """The usable addresses in a stored message's To and Cc (for reply-all); never raises."""
+    headers = _stored_headers(raw)
+    return _addresses_in(headers, "to", "cc") if headers is not None else []
+
+
+def reply_address(raw: bytes) -> str | None:
+    """Where a stored message asks to be answered (its Reply-To, as mail clients read it),
+    unless a mailing list sent it (List-Id or List-Post: a reply there goes to the list);
+    None when it names nowhere. A web form sends from its no-reply address with the
+    person's in Reply-To, and replies went to the form; never raises."""
+    headers = _stored_headers(raw)
+    if headers is None or "list-id" in headers or "list-post" in headers:
+        return None
+    found = _addresses_in(headers, "reply-to")
+    return found[0] if found else None
+
+
+def _stored_headers(raw: bytes) -> dict[str, list[str]] | None:
     try:
-        headers = _header_map(BytesParser().parsebytes(raw, headersonly=True))
-        values = [_unfold(v) for name in ("to", "cc") for v in headers.get(name, [])]
+        return _header_map(BytesParser().parsebytes(raw, headersonly=True))
+    except Exception:
+        return None
+
+
+def _addresses_in(headers: dict[str, list[str]], *names: str) -> list[str]:
+    try:
+        values = [_unfold(v) for name in names for v in headers.get(name, [])]
         found = [addr.strip() for _, addr in getaddresses(values)]
     except Exception:
         return []
