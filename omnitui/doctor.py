@@ -343,13 +343,15 @@ def _daemon_checks(conn: sqlite3.Connection, settings: Settings, db_path: Path
         f"{plural(waiting, 'received item')} waiting to be filed" if waiting
         else "everything filed",
         "report the error (the bytes stay in raw_payloads, nothing is lost)"))
-    failed = health.failed_replies(conn)
+    failing, newest, past = health.failed_replies(conn)
+    earlier = f" ({plural(past, 'earlier one')} on solved or closed cases)" if past else ""
     results.append(Check(
-        "outbox", not failed,
-        f"{plural(len(failed), 'reply', 'replies')} could not be sent, e.g. case "
-        f"#{failed[0][1]}: {failed[0][2]}"
-        if failed else "no failed replies",
-        "fix the address or the SMTP settings, then write the reply again"))
+        "outbox", not failing,
+        f"{plural(failing, 'reply', 'replies')} could not be sent on cases still open, "
+        f"newest on case #{newest[0]}: {newest[1]}{earlier}" if newest else
+        f"no failed replies on open cases{earlier}",
+        "fix the address or the SMTP settings, then write the reply again on the case "
+        "(or solve it, when no answer is owed)"))
     stuck = health.waiting_replies(conn, db_time(now - STUCK_AFTER))
     if stuck:
         results.append(Check("outbox queue", False, f"{plural(stuck, 'reply', 'replies')} "

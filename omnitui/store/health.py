@@ -61,10 +61,20 @@ def missing_stable_names(conn: sqlite3.Connection) -> list[str]:
     return missing
 
 
-def failed_replies(conn: sqlite3.Connection) -> list[tuple[int, int, str]]:
-    """(outbox id, case id, last error) of replies that failed for good (schema 3)."""
-    return conn.execute("SELECT id, case_id, last_error FROM outbox WHERE status = 'failed'"
-                        " ORDER BY id DESC LIMIT 20").fetchall()
+def failed_replies(conn: sqlite3.Connection) -> tuple[int, tuple[int, str] | None, int]:
+    """Replies that failed for good (schema 3): how many on cases still to be worked, the
+    newest of them (case id, last error), and how many on solved or closed cases (history:
+    one hard-bounced address kept doctor failing for ever)."""
+    open_, finished = conn.execute(
+        "SELECT count(*) FILTER (WHERE c.status NOT IN ('solved', 'closed')),"
+        " count(*) FILTER (WHERE c.status IN ('solved', 'closed'))"
+        " FROM outbox o JOIN cases c ON c.id = o.case_id WHERE o.status = 'failed'"
+    ).fetchone()
+    newest = conn.execute(
+        "SELECT o.case_id, o.last_error FROM outbox o JOIN cases c ON c.id = o.case_id"
+        " WHERE o.status = 'failed' AND c.status NOT IN ('solved', 'closed')"
+        " ORDER BY o.id DESC LIMIT 1").fetchone()
+    return open_, (newest[0], newest[1]) if newest else None, finished
 
 
 def waiting_replies(conn: sqlite3.Connection, older_than: str) -> int:

@@ -417,3 +417,30 @@ def test_the_cases_table_counts_sla_time_as_the_case_and_console_do(omnitui: Run
         assert f" {words} " in line, (words, line)
         checked += 1
     assert checked >= 3
+
+
+def test_doctor_fails_on_failed_replies_of_open_cases_only(omnitui: Run, tmp_path: Path) -> None:
+    """One hard-bounced address kept doctor failing for ever, the case long closed."""
+    from omnitui.model import Status
+    from omnitui.services.desk import Desk
+    from omnitui.store import outbox
+    from omnitui.store.db import Store, db_time, utc_now
+
+    db = tmp_path / "demo.db"
+    omnitui("demo", "--db", str(db), "--no-console", "--customers", "30", "--messages", "60")
+    with Store(db) as store:
+        case_id = store.conn.execute("SELECT min(case_id) FROM messages m JOIN cases c ON"
+                                     " c.id = m.case_id WHERE m.channel = 'email' AND"
+                                     " c.status = 'open'").fetchone()[0]
+        assert Desk(store, "alice").write(case_id, "reply", "Here you go").done
+        row_id = store.conn.execute("SELECT max(id) FROM outbox").fetchone()[0]
+        with store.write() as conn:
+            outbox.mark_failed(conn, row_id, "550 no such user", at=db_time(utc_now()),
+                               retry_at=None)
+    failing = omnitui("--db", str(db), "doctor", check=False).stdout
+    assert f"FAIL outbox: 1 reply could not be sent on cases still open, newest on case " \
+        f"#{case_id}: 550 no such user" in failing.replace("\n", " ")
+    with Store(db) as store:
+        Desk(store, "alice").each([case_id], Desk(store, "alice").status(Status.SOLVED))
+    solved = omnitui("--db", str(db), "doctor", check=False).stdout
+    assert "ok   outbox: no failed replies on open cases (" in solved
