@@ -312,7 +312,8 @@ def test_a_wrong_or_missing_oauth2_token_is_a_clear_error_without_the_token(
         connect(mailbox)
     message = str(refused.value)
     assert message.startswith("mailbox 'support': login failed: ")
-    assert "AUTHENTICATIONFAILED" in message  # the server's own reason
+    assert "AUTHENTICATIONFAILED" in message  # the server's own reason, in words:
+    assert "b'" not in message and 'b"' not in message  # not Python's bytes notation
     assert wrong not in message and xoauth2_server.oauth2_token not in message
 
     db = tmp_path / "s.db"  # the daemon's watcher records it as the folder's health

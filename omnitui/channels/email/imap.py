@@ -98,13 +98,22 @@ def connect(mailbox: MailboxSettings) -> IMAPClient:
         if client is not None:
             with contextlib.suppress(Exception):
                 client.shutdown()
-        reason = Secrets(value).scrub(str(exc))
+        reason = Secrets(value).scrub(_words(exc))
         if isinstance(exc, (OSError, ssl.SSLError)) and not isinstance(exc, IMAPClientError):
             raise MailboxError(f"mailbox {mailbox.name!r}: cannot reach {mailbox.imap_host}:"
                                f"{mailbox.imap_port}: {reason}") from None
         raise MailboxError(f"mailbox {mailbox.name!r}: login failed: "
                            f"{reason or type(exc).__name__}") from None
     return client
+
+
+def _words(exc: Exception) -> str:
+    """An error as the server said it: imaplib hands its reply over as bytes, which read
+    "login failed: b'[AUTHENTICATIONFAILED] Authentication failed.'"."""
+    said = exc.args[0] if len(exc.args) == 1 else None
+    if isinstance(said, bytes):
+        return said.decode("utf-8", "replace")
+    return str(exc)
 
 
 def _quiet(client: IMAPClient) -> None:
