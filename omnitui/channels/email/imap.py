@@ -17,9 +17,11 @@ The rules:
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import hashlib
 import logging
+import re
 import socket
 import ssl
 import threading
@@ -107,13 +109,19 @@ def connect(mailbox: MailboxSettings) -> IMAPClient:
     return client
 
 
+BYTES_SHOWN = re.compile(r"b'[^'\\]*'|b\"[^\"\\]*\"")
+
+
 def _words(exc: Exception) -> str:
     """An error as the server said it: imaplib hands its reply over as bytes, which read
     "login failed: b'[AUTHENTICATIONFAILED] Authentication failed.'"."""
     said = exc.args[0] if len(exc.args) == 1 else None
+    if isinstance(said, str) and BYTES_SHOWN.fullmatch(said):  # imapclient's str(bytes)
+        with contextlib.suppress(ValueError, SyntaxError):
+            said = ast.literal_eval(said)
     if isinstance(said, bytes):
         return said.decode("utf-8", "replace")
-    return str(exc)
+    return str(said if isinstance(said, str) else exc)
 
 
 def _quiet(client: IMAPClient) -> None:
