@@ -16,13 +16,7 @@ from typing import IO
 def try_lock(path: Path) -> IO[str] | None:
     """The lock file, open and locked until it is closed; None while another process holds
     it. (OSError if the file cannot be created: the caller knows what that means.)"""
-    handle = path.open("a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        return None
-    return handle
+    return _locked(path.open("a+"), fcntl.LOCK_EX)
 
 
 def share(path: Path) -> IO[str] | None:
@@ -32,8 +26,12 @@ def share(path: Path) -> IO[str] | None:
         handle = path.open("a+")
     except OSError:
         return None
+    return _locked(handle, fcntl.LOCK_SH)
+
+
+def _locked(handle: IO[str], kind: int) -> IO[str] | None:
     try:
-        fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        fcntl.flock(handle, kind | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.close()
         return None
