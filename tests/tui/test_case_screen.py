@@ -3,6 +3,7 @@ attachments, moving a message, the customer pane, linking customers, snooze."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,8 @@ def test_move_a_message_out_and_back_with_undo(history_db: Path) -> None:
     async def script(app: OmnituiApp, pilot: object) -> None:
         screen = await open_case_of(app, pilot, "Router")
         case_id = screen.detail.case.id
+        moved = screen.current_message
+        assert moved is not None
         await pilot.press("X")
         await settle(app, pilot)
         await pilot.press("enter")  # the default: split off into a new case
@@ -113,6 +116,9 @@ def test_move_a_message_out_and_back_with_undo(history_db: Path) -> None:
             moved_to = store.conn.execute("SELECT case_id, thread_rule FROM messages WHERE"
                                           " subject = 'Router'").fetchone()
         assert moved_to[0] != case_id and moved_to[1] == "split-off"
+        await pilot.pause(0.3)  # type: ignore[attr-defined]  # still the customer's, on
+        [shown] = [box.message for box in screen.boxes if box.message.id == moved.id]
+        assert shown.case_id == moved_to[0]  # its own case now, as the screen shows it
         await pilot.press("u")
         await settle(app, pilot)
         with Store(history_db) as store:
@@ -259,3 +265,34 @@ def test_a_long_message_reads_from_its_top_and_pages_like_a_pager(tmp_path: Path
         assert screen.current == last
 
     drive(path, script)
+
+
+def test_the_customer_pane_keeps_the_current_message_in_view(tmp_path: Path) -> None:
+    """C narrowed the timeline, its messages rewrapped, and the view was left ten days
+    away from the message the agent had selected."""
+    from textual.containers import VerticalScroll
+
+    path = tmp_path / "many.db"
+    with Store(path) as store:
+        pipeline = Pipeline(store, Settings())
+        for n in range(12):
+            words = " ".join(["a long line that wraps when the pane takes its width"] * 4)
+            pipeline.ingest(chat_event("telegram", "7", f"Message {n}: {words}",
+                                       at=ago(hours=30 - n)))
+
+    async def run() -> None:  # 80 columns: the pane comes in on C and narrows the timeline
+        app = OmnituiApp(path, Settings(), "alice")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("enter")
+            await settle(app, pilot)
+            screen = app.screen
+            assert isinstance(screen, CaseScreen)
+            await pilot.press("k", "k", "k", "C")
+            await settle(app, pilot)
+            await pilot.pause(0.3)
+            box = screen.boxes[screen.current]
+            view = screen.query_one("#timeline", VerticalScroll).content_region
+            assert box.region.y < view.bottom and box.region.bottom > view.y  # in view
+
+    asyncio.run(run())

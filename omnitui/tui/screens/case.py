@@ -401,8 +401,11 @@ class CaseScreen(WorkScreen):
             self._lay_out()
 
     def action_toggle_customer(self) -> None:
+        """The pane in or out; the timeline keeps the current message in view (the width
+        change rewrapped it, and the view was left ten days away)."""
         self._customer_shown = self.has_class("-no-customer")
         self._lay_out()
+        self.call_after_refresh(self._highlight)
 
     def _lay_out(self) -> None:
         """Beside the timeline on a wide terminal; on a narrow one (80x24) the timeline

@@ -73,7 +73,8 @@ def move(screen: CaseScreen) -> None:
         if target is None:
             return
         moved_to, _ = screen.console.desk.move_messages([message.id], target_case(target))
-        screen.console.cases_changed({moved_to})
+        # both cases: the one on screen showed the message still, "joined" as it was
+        screen.console.cases_changed({moved_to, screen.detail.case.id})
         screen.notify(f"message moved to case #{moved_to} (u takes it back)")
 
     screen.app.push_screen(AskScreen("Move this message to case number ('new': split it off "
