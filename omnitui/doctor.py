@@ -6,7 +6,6 @@ It never creates or migrates anything: a store from a newer omnitui stays untouc
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -293,14 +292,12 @@ def _daemon_checks(conn: sqlite3.Connection, settings: Settings, db_path: Path
     replies that could not be sent. On its own host a daemon is alive only while it holds
     its lock: after a restore brought a backup's fresh heartbeat, one long stopped read
     "running as pid 29862"."""
-    from omnitui.daemon.lock import lock_path
-    from omnitui.file_lock import held
+    from omnitui.daemon.lock import stopped_here
 
     now = utc_now()
     daemon = channel_state.daemon_state(conn)
-    here = daemon is not None and daemon.host == socket.gethostname()
-    alive = daemon is not None and daemon.alive(now) and (
-        not here or held(lock_path(db_path)))
+    alive = daemon is not None and daemon.alive(now) and not stopped_here(db_path,
+                                                                          daemon.host)
     needed = bool(settings.mailboxes or settings.channels)
     detail = ("never started" if daemon is None else
               f"running as pid {daemon.pid} on {daemon.host}" if alive else

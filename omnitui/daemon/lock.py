@@ -4,11 +4,12 @@ daemon never blocks the next one)."""
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 from typing import IO
 
 from omnitui.errors import OmnituiError
-from omnitui.file_lock import try_lock
+from omnitui.file_lock import held, try_lock
 
 
 class AlreadyRunning(OmnituiError):
@@ -32,3 +33,9 @@ def acquire(db_path: Path) -> IO[str]:
     handle.write(str(os.getpid()))
     handle.flush()
     return handle
+
+
+def stopped_here(db_path: Path, host: str) -> bool:
+    """The daemon's row names this machine and no process holds its lock: it is not
+    running, whatever its heartbeat says (killed, or a restored store's row)."""
+    return host == socket.gethostname() and not held(lock_path(db_path))

@@ -32,6 +32,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, TextArea
 
 from omnitui.config import ConfigError, Settings, attachments_dir
+from omnitui.daemon.lock import stopped_here
 from omnitui.file_lock import consoles_path, share
 from omnitui.keymap import BY_ID, KEYS, keymap_problem
 from omnitui.sanitize import sanitize
@@ -513,8 +514,12 @@ class OmnituiApp(App[None]):
             if self.me is not None and not self.me.active:
                 self._taken_off_the_team()
                 return
-            found = (daemon_state(self.store.conn), channel_states(self.store.conn),
-                     self.clock(), pending_count(self.store.conn))
+            daemon = daemon_state(self.store.conn)
+            if daemon is not None and daemon.state == "running" and stopped_here(
+                    self.db_path, daemon.host):  # killed: it said "running" for 80 s more
+                daemon = replace(daemon, state="stopped")
+            found = (daemon, channel_states(self.store.conn), self.clock(),
+                     pending_count(self.store.conn))
             self.queue.health = health_text(*found, stand_in=self.stand_in)
             self.queue.brief_health = health_text(*found, stand_in=self.stand_in, brief=True)
             self.queue.update_status()

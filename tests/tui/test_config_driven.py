@@ -335,3 +335,19 @@ def test_the_case_shows_its_articles_and_ctrl_g_inserts_one_in_the_reply(
 
     drive(demo_db, script, Settings(kb=KbSettings(path=str(folder),
                                                   base_url="https://help.example.com/kb")))
+
+
+def test_a_daemon_killed_on_this_machine_reads_stopped_at_once(demo_db: Path) -> None:
+    """Killed, it wrote nothing more: its row said "running" for 80 s, its heartbeat young."""
+    import socket
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        now = db_time(utc_now())
+        with Store(demo_db) as daemon, daemon.write() as conn:  # its row, its lock not held
+            channel_state.heartbeat(conn, pid=123, host=socket.gethostname(), at=now,
+                                    started_at=now)
+        app.refresh_health()
+        await settle(app, pilot)
+        assert "daemon: stopped" in str(app.queue.health)
+
+    drive(demo_db, script)
