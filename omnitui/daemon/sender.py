@@ -42,6 +42,7 @@ from omnitui.channels.outgoing import Outgoing, Sent
 from omnitui.channels.senders import attempt_for
 from omnitui.config import HookChannel, MailboxSettings
 from omnitui.records import record
+from omnitui.services.upkeep import Upkeep
 from omnitui.store import channel_state, outbox
 from omnitui.store.db import Store, db_time, parse_db_time, utc_now
 from omnitui.store.messages import set_external_id
@@ -94,6 +95,15 @@ def send_due(store: Store, mailboxes: Sequence[MailboxSettings],
     for row in outbox.due(store.conn, at, limit=limit):
         _send_one(store, outgoing, row["id"], now, report)
     return report
+
+
+def refresh_failed(store: Store, upkeep: Upkeep, outbox_ids: Sequence[int],
+                   now: datetime) -> None:
+    """The clocks of the cases whose replies failed for good, replayed: such a reply met
+    the first response when it was queued, and answered nobody."""
+    with store.write() as conn:
+        for case_id in outbox.cases_of(conn, outbox_ids):
+            upkeep.refresh(conn, case_id, now)
 
 
 def _send_one(store: Store, outgoing: Outgoing, outbox_id: int, now: datetime,

@@ -30,7 +30,7 @@ from omnitui.channels.webhooks.server import WebhookReceiver
 from omnitui.config import Settings, attachments_dir
 from omnitui.daemon import lock, systemd
 from omnitui.daemon.mailwatch import watch_folder
-from omnitui.daemon.sender import send_due
+from omnitui.daemon.sender import refresh_failed, send_due
 from omnitui.ingest.pending import WEBHOOK_HOLD, file_pending
 from omnitui.services.holidays import keep as keep_holidays
 from omnitui.services.intake import intake_pipeline
@@ -191,14 +191,18 @@ class Daemon:
                     log.warning("could not write the heartbeat", exc_info=True)
 
     def _send_loop(self) -> None:
+        upkeep = Upkeep(self.settings, Router(self.settings))
         with Store(self.db_path, attachments_dir=attachments_dir(self.settings, self.db_path),
                    migrate=False, durable=True) as store:
             self._came("outbox", SEND_SECONDS)
             while not self.stop.wait(SEND_SECONDS):
                 self._came("outbox", SEND_SECONDS)
                 try:
-                    send_due(store, self.settings.mailboxes, self.settings.channels,
-                             now=utc_now())
+                    now = utc_now()
+                    sent = send_due(store, self.settings.mailboxes, self.settings.channels,
+                                    now=now)
+                    if sent.failed:  # answered nobody: their cases' clocks run again
+                        refresh_failed(store, upkeep, sent.failed, now)
                 except Exception:  # a bug must not stop every later reply
                     log.exception("sending the outbox failed; trying again shortly")
 

@@ -194,10 +194,12 @@ def clock_facts(conn: sqlite3.Connection, case_id: int) -> ClockFacts | None:
                           (case_id, case_id)).fetchone()
     if opened is None:
         return None
-    messages = conn.execute(  # a customer's message counts from when we received it
+    messages = conn.execute(  # a customer's message counts from when we received it; a
+        # reply that failed for good answered nobody (it met the first response, unsent)
         "SELECT CASE direction WHEN 'in' THEN received_at ELSE created_at END AS at,"
-        " direction, response, auto_submitted, thread_rule FROM messages"
-        " WHERE case_id = ? AND direction IN ('in', 'out') ORDER BY at, id",
+        " direction, response, auto_submitted, thread_rule FROM messages m"
+        " WHERE case_id = ? AND direction IN ('in', 'out') AND NOT EXISTS (SELECT 1 FROM"
+        " outbox o WHERE o.message_id = m.id AND o.status = 'failed') ORDER BY at, id",
         (case_id,)).fetchall()
     key = f'$."cases:{case_id}".status'
     statuses = conn.execute(  # the actions that set a status (a reply's new -> open aside),

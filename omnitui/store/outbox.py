@@ -8,6 +8,7 @@ may already have it).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from omnitui.store.audit import ChangeSet, insert_row, record_audit
@@ -47,6 +48,13 @@ def _log(conn: sqlite3.Connection, outbox_id: int, action: str, reason: str, at:
                                        (outbox_id,)).fetchone()
     record_audit(conn, actor=SENDER, action=action, case_id=case_id, message_id=message_id,
                  reason=reason, at=at)
+
+
+def cases_of(conn: sqlite3.Connection, outbox_ids: Sequence[int]) -> list[int]:
+    """The cases these outbox rows belong to."""
+    marks = ", ".join("?" * len(outbox_ids))
+    return [row[0] for row in conn.execute(
+        f"SELECT DISTINCT case_id FROM outbox WHERE id IN ({marks})", tuple(outbox_ids))]
 
 
 def row_of_message(conn: sqlite3.Connection, message_id: int) -> dict[str, Any] | None:

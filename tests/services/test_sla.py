@@ -21,7 +21,7 @@ from omnitui.services.scheduler import fire_sla_alarms
 from omnitui.services.sla import SlaKeeper
 from omnitui.services.upkeep import Upkeep
 from omnitui.store.cases import score_facts
-from omnitui.store.db import Store, savepoint
+from omnitui.store.db import Store, db_time, savepoint
 from omnitui.store.queries import awaiting_reply
 from tests.conftest import chat_event, office_hours, settings_from
 
@@ -371,3 +371,26 @@ def test_the_case_says_when_a_standing_clock_falls_due(store: Store, office: Set
     state = keeper.state(store.conn, case_id, morning)
     assert state is not None and sla_words(state, morning).startswith(
         "first response 15m left (at risk)")
+
+
+def test_a_reply_that_failed_for_good_answered_nobody(store: Store, office: Settings) -> None:
+    """Refused by the server for good, a reply still met the first response (it was met
+    when queued): the customer was never answered, and the case read on time."""
+    from omnitui.daemon.sender import refresh_failed
+    from omnitui.services.upkeep import Upkeep
+    from omnitui.store import outbox
+
+    case_id = open_case(store, office, MONDAY_4PM)
+    desk = desk_at(store, office, MONDAY_4PM + timedelta(minutes=10))
+    assert desk.write(case_id, "reply", "Try restarting it.").done
+    assert sla(store, office, case_id, MONDAY_4PM + timedelta(minutes=20))[
+        "first_response"]["state"] == "met"
+    [(row_id,)] = store.conn.execute("SELECT id FROM outbox WHERE case_id = ?",
+                                     (case_id,)).fetchall()
+    failed_at = MONDAY_4PM + timedelta(minutes=15)
+    with store.write() as conn:
+        outbox.mark_failed(conn, row_id, "550 no such user", at=db_time(failed_at),
+                           retry_at=None)
+    refresh_failed(store, Upkeep(office), [row_id], failed_at)
+    clocks = sla(store, office, case_id, MONDAY_4PM + timedelta(minutes=20))
+    assert clocks["first_response"]["state"] in ("running", "at risk")
