@@ -10,8 +10,9 @@ first-response clock keeps running. A message about a product with an outage goi
 
 Never twice on a case within the window, never to automatic mail (bounces, out-of-office
 replies, mailing lists, bulk mail, another helpdesk's acknowledgement: RFC 3834) nor to
-no-reply senders, never for mail older than `max_age` (a first sync of an old mailbox), and
-only where intake is live (the daemon): an import acknowledges nothing.
+no-reply senders nor our own mailboxes, never for mail older than `max_age` (a first sync
+of an old mailbox), and only where intake is live (the daemon): an import acknowledges
+nothing.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class Acknowledger:
         self.clock = clock
         self.window = parse_duration(self.config.window)
         self.max_age = parse_duration(self.config.max_age)
+        self.ours = frozenset(m.address.casefold() for m in settings.mailboxes)
 
     def __call__(self, conn: sqlite3.Connection, event: InboundEvent,
                  result: IngestResult) -> None:
@@ -79,10 +81,13 @@ class Acknowledger:
             log.warning("case #%s: no acknowledgement sent", result.case_id, exc_info=True)
 
     def _never(self, event: InboundEvent) -> bool:
-        """Automatic mail of any kind, and senders that cannot read an answer."""
+        """Automatic mail of any kind, senders that cannot read an answer, and our own
+        mailboxes (a mail from support@ was acknowledged to support@; only the echo's
+        dedupe kept that from a loop)."""
         if event.auto_submitted:
             return True
-        return any(i.kind == "email" and NO_REPLY.match(i.value.rpartition("@")[0])
+        return any(i.kind == "email" and (NO_REPLY.match(i.value.rpartition("@")[0])
+                                          or i.value.casefold() in self.ours)
                    for i in event.identifiers)
 
     def _acknowledge(self, conn: sqlite3.Connection, event: InboundEvent, case_id: int,

@@ -204,3 +204,17 @@ base_url = "https://help.example.com/a/"
     texts = [text for _, text, _ in acknowledgements(store)]
     assert texts == ["Case #1. This may help meanwhile: Refunds — "
                      "https://help.example.com/a/refunds", "Case #2."]
+
+
+def test_mail_from_our_own_mailbox_is_never_acknowledged(store: Store,
+                                                         settings: Settings) -> None:
+    """A mail from support@ opened a case and was acknowledged to support@."""
+    from dataclasses import replace
+
+    from omnitui.config import MailboxSettings
+
+    ours = replace(settings, mailboxes=[MailboxSettings(
+        name="support", address="Support@example.com", imap_host="imap.example.com",
+        username="support", password_env="X")])
+    result = live(store, ours, Clock(MONDAY_11)).ingest(parse_email(mail("support@example.com")))
+    assert result.case_id is not None and acknowledgements(store) == []
