@@ -9,8 +9,13 @@ holder that died never blocks the next one, and nothing has to clean up after it
 from __future__ import annotations
 
 import fcntl
+import time
 from pathlib import Path
 from typing import IO
+
+TRIES = 5  # a lock is asked for this many times, PAUSE apart, before it counts as held:
+PAUSE = 0.02  # `held` takes one for an instant to look (a console looks at the daemon's
+# lock every few seconds), and a daemon starting in that instant refused to run
 
 
 def try_lock(path: Path) -> IO[str] | None:
@@ -29,24 +34,27 @@ def share(path: Path) -> IO[str] | None:
     return _locked(handle, fcntl.LOCK_SH)
 
 
-def _locked(handle: IO[str], kind: int) -> IO[str] | None:
-    try:
-        fcntl.flock(handle, kind | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        return None
-    return handle
-
-
 def held(path: Path) -> bool:
     """Some process holds the lock (shared or not) now."""
     if not path.exists():
         return False
-    handle = try_lock(path)
+    handle = _locked(path.open("a+"), fcntl.LOCK_EX, tries=1)
     if handle is None:
         return True
     handle.close()
     return False
+
+
+def _locked(handle: IO[str], kind: int, tries: int = TRIES) -> IO[str] | None:
+    for attempt in range(tries):
+        try:
+            fcntl.flock(handle, kind | fcntl.LOCK_NB)
+            return handle
+        except BlockingIOError:
+            if attempt + 1 < tries:
+                time.sleep(PAUSE)
+    handle.close()
+    return None
 
 
 def consoles_path(db_path: Path) -> Path:

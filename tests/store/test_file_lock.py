@@ -1,0 +1,32 @@
+"""Locks next to the store: a lock looked at for an instant (a console looks at the daemon's
+every few seconds) must not make a process that takes it in that instant refuse to run."""
+
+from __future__ import annotations
+
+import fcntl
+import threading
+from pathlib import Path
+
+from omnitui.file_lock import held, share, try_lock
+
+
+def test_a_lock_held_for_an_instant_is_still_taken(tmp_path: Path) -> None:
+    path = tmp_path / "s.db.serve.lock"
+    looker = path.open("a+")
+    fcntl.flock(looker, fcntl.LOCK_EX | fcntl.LOCK_NB)  # someone looking, as held() does
+    threading.Timer(0.03, looker.close).start()
+    taken = try_lock(path)
+    assert taken is not None  # the daemon starting then still runs
+    assert held(path)
+    taken.close()
+    assert not held(path)
+
+
+def test_shared_holders_are_many_and_an_exclusive_one_waits_for_none(tmp_path: Path) -> None:
+    path = tmp_path / "s.db.consoles.lock"
+    first, second = share(path), share(path)
+    assert first is not None and second is not None and held(path)
+    assert try_lock(path) is None  # a restore while consoles run
+    first.close()
+    second.close()
+    assert not held(path)
