@@ -133,9 +133,11 @@ class Desk:
         so `omnitui undo` takes back the whole command, as the console's marked cases."""
         results = []
         token = new_token()
+        off_team = self._off_team()
         for case_id in dict.fromkeys(case_ids):
             try:
-                self._on_team()
+                if off_team:
+                    raise off_team
                 if isinstance(change, CheckedChange):
                     change.check(self.store.conn, case_id)
                 with self.store.write(token) as conn, self._clocks_follow(conn):
@@ -151,10 +153,12 @@ class Desk:
         """`change` on every case in one transaction (one undo); a refused case is left
         out and said, the others change."""
         results: list[CaseResult] = []
+        off_team = self._off_team()
         with self.store.write() as conn, self._clocks_follow(conn):
             for case_id in dict.fromkeys(case_ids):
                 try:
-                    self._on_team()
+                    if off_team:
+                        raise off_team
                     with savepoint(conn):
                         change(conn, case_id)
                     results.append(CaseResult(case_id, True))
@@ -164,13 +168,15 @@ class Desk:
         self._offer_waiting()
         return self._with_changes(results, token)
 
-    def _on_team(self) -> None:
-        """An agent taken off the team acts no more: their console, still open, took back
-        the case `agents remove` had handed on. (A name in no config, as a script's, acts.)"""
+    def _off_team(self) -> Refused | None:
+        """The refusal of every case action of an agent taken off the team (read once a
+        command): their console, still open, took back the case `agents remove` had handed
+        on. (A name in no config, as a script's, acts.)"""
         me = agent_store.agent(self.store.conn, self.actor)
         if me is not None and not me.active:
-            raise Refused(f"{self.actor} is no longer on the team (`omnitui agents remove`): "
-                          "nothing was changed")
+            return Refused(f"{self.actor} is no longer on the team (`omnitui agents remove`):"
+                           " nothing was changed")
+        return None
 
     def _with_changes(self, results: list[CaseResult], token: str | None) -> list[CaseResult]:
         """Each case's result with what its audit rows (of the undo unit `token`) say."""

@@ -6,6 +6,7 @@ import json
 import sqlite3
 
 from omnitui.model import Draft
+from omnitui.store import agents as agent_store
 from omnitui.store import audit, drafts
 from omnitui.store.db import StoreError, db_time, utc_now
 
@@ -18,17 +19,20 @@ def undo(conn: sqlite3.Connection, actor: str, audit_id: int | None = None) -> i
     events = [audit_id] if audit_id is not None else audit.last_undoable(conn, actor)
     if not events:
         raise StoreError(f"{actor} has no action left to undo")
-    written = [found for event in events for found in _written(conn, event, actor)]
+    team = {agent.name for agent in agent_store.agents(conn)} | {actor}
+    written = [found for event in events for found in _written(conn, event, team)]
     batch: set[str] = set()
     last = [audit.undo(conn, event, actor, batch=batch) for event in events][-1]
-    for case_id, draft in written:
-        if drafts.load(conn, actor, case_id, draft.slot) is None:  # never over new words
-            drafts.save(conn, actor, case_id, draft, db_time(utc_now()))
+    for author, case_id, draft in written:
+        if drafts.load(conn, author, case_id, draft.slot) is None:  # never over new words
+            drafts.save(conn, author, case_id, draft, db_time(utc_now()))
     return last
 
 
-def _written(conn: sqlite3.Connection, audit_id: int, actor: str) -> list[tuple[int, Draft]]:
-    """The replies and notes `actor` wrote that this event created, as drafts."""
+def _written(conn: sqlite3.Connection, audit_id: int, team: set[str]
+             ) -> list[tuple[str, int, Draft]]:
+    """The replies and notes people of `team` wrote that this event created, as drafts of
+    their authors (a supervisor's undo gives the words back to who wrote them)."""
     before, after = audit.event_rows(conn, audit_id)
     outbox = {row.get("message_id"): row for key, row in after.items()
               if key.startswith("outbox:") and row and before.get(key) is None}
@@ -36,12 +40,12 @@ def _written(conn: sqlite3.Connection, audit_id: int, actor: str) -> list[tuple[
     for key, row in after.items():
         if not key.startswith("messages:") or before.get(key) is not None or row is None:
             continue
-        if row.get("author") != actor or row.get("direction") not in ("out", "note"):
+        if row.get("author") not in team or row.get("direction") not in ("out", "note"):
             continue
         message_id = int(key.partition(":")[2])
         sent = json.loads((outbox.get(message_id) or {}).get("recipients") or "{}")
         note = row["direction"] == "note"
-        found.append((row["case_id"], Draft(
+        found.append((row["author"], row["case_id"], Draft(
             "note" if note else "reply", row["channel"], text=row.get("text") or "",
             to=tuple(sent.get("to", ())), cc=tuple(sent.get("cc", ())), internal=note)))
     return found

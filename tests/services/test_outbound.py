@@ -242,6 +242,22 @@ def test_each_undo_steps_further_back_and_never_sends_again(store: Store,
         Desk(store, "alice").undo()
 
 
+def test_a_reply_another_agent_takes_back_comes_back_to_its_writer(
+        store: Store, pipeline: Pipeline) -> None:
+    """A supervisor's undo of alice's reply gave the words to nobody."""
+    from omnitui.services import drafts
+
+    case_id = ingest_email(pipeline)
+    with store.write() as conn:  # alice is on the team
+        conn.execute("INSERT INTO agents (name, created_at) VALUES ('alice', '2026-12-01')")
+    draft = start_draft(store.conn, case_id, "reply")
+    queued(store, case_id, Draft(**{**draft.__dict__, "text": "Wrong case, sorry"}))
+    [(event,)] = store.conn.execute("SELECT id FROM audit WHERE actor = 'alice'").fetchall()
+    Desk(store, "root").undo(event)
+    kept = drafts.kept(store, "alice", case_id, "reply")
+    assert kept is not None and kept[0].text == "Wrong case, sorry"
+
+
 def test_a_queued_reply_follows_its_case_into_a_merge(store: Store,
                                                       pipeline: Pipeline) -> None:
     first = ingest_email(pipeline)
