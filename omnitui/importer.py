@@ -31,7 +31,8 @@ MailItem = tuple[str, bytes]  # (source label, raw bytes), as iter_mail_files yi
 
 def _parse_many(items: list[MailItem], *, blob_dir: Path,
                 triage: TriageSettings, intents: list[Intent],
-                semantic: SemanticSettings) -> list[InboundEvent]:
+                semantic: SemanticSettings, form_senders: tuple[str, ...]
+                ) -> list[InboundEvent]:
     """Parse and read in a worker, and store attachment files there too (content-addressed,
     so a file written for a message that turns out to be a duplicate is harmless). The raw
     bytes stay behind (the reader still has them): only parsed fields cross the process
@@ -39,7 +40,8 @@ def _parse_many(items: list[MailItem], *, blob_dir: Path,
     events = []
     rules = intent_classifier(intents, semantic)
     for source, raw in items:
-        event = classify(parse_email(raw, source=source), triage, rules)
+        event = classify(parse_email(raw, source=source, form_senders=form_senders), triage,
+                         rules)
         event.raw = b""
         event.attachments = [stored(a, blob_dir, sync=False) for a in event.attachments]
         events.append(event)
@@ -55,7 +57,8 @@ def parsed_events(items: Iterator[MailItem], helpers: Helpers, blob_dir: Path,
                   settings: Settings) -> Iterator[InboundEvent]:
     """Events in source order, parsed and read by `helpers` (`parser_helpers`)."""
     work = partial(_parse_many, blob_dir=blob_dir, triage=settings.triage,
-                   intents=settings.intents, semantic=settings.semantic)
+                   intents=settings.intents, semantic=settings.semantic,
+                   form_senders=tuple(settings.identity.form_senders))
     for (_, raw), event in helpers.read_ahead(work, items):
         event.raw = raw
         yield event

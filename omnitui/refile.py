@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import partial
 
-from omnitui.channels.email.parse import parse_email
+from omnitui.channels.email.parse import parse_item
 from omnitui.channels.webhooks.deliveries import RAW_CHANNEL, parse_delivery
 from omnitui.config import Settings
 from omnitui.ingest.pending import Parser, RawItem, file_again
-from omnitui.model import Inbound, InboundEvent
+from omnitui.model import InboundEvent
 from omnitui.records import record
 from omnitui.services.intake import intake_pipeline
 from omnitui.store.audit import ChangeSet, record_audit, update_row
@@ -40,13 +40,10 @@ class Refiled:
     no_parser: int = 0  # items of channels that cannot be parsed again (the demo's)
 
 
-def _email(item: RawItem) -> Iterable[Inbound]:
-    return [parse_email(item.body, source=item.source, received_at=item.received_at)]
-
-
 def parsers(settings: Settings) -> dict[str, Parser]:
     """raw_payloads.channel -> the parser its rows are filed with."""
-    return {"email": _email, RAW_CHANNEL: partial(parse_delivery, settings)}
+    return {"email": partial(parse_item, form_senders=tuple(settings.identity.form_senders)),
+            RAW_CHANNEL: partial(parse_delivery, settings)}
 
 
 def refile(store: Store, settings: Settings, *, failed_only: bool = False,

@@ -36,11 +36,17 @@ class ConsoleSettings:
     downloads: str = ""
 
 
+FORM_SENDERS = ("wordpress@*", "mailer@shopify.com", "form-submission@squarespace.info")
+
+
 @record
 class IdentitySettings:
     default_phone_region: str = "US"  # for phone numbers written without a country code
     suggest_on_same_name: bool = True
     suggest_on_order_number: bool = True
+    # Senders of mail written by someone else, whose address is in its Reply-To (web forms,
+    # shops); no-reply addresses always count (channels/email/parse.py `_relayed_for`).
+    form_senders: list[str] = field(default_factory=lambda: list(FORM_SENDERS))
 
 
 @record

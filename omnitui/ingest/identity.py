@@ -69,7 +69,10 @@ def _e164(value: str, region: str) -> str | None:
 
 
 def name_key(name: str) -> str | None:
-    """A comparable form of a full name; single words ("Anna", "support") are too weak."""
+    """A comparable form of a full name; single words ("Anna", "support") are too weak, and
+    an address shown for a name is an identifier's business, not a name's."""
+    if "@" in name:
+        return None
     folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
     words = re.findall(r"[a-z]+", folded)
     return " ".join(words) if len(words) >= 2 else None

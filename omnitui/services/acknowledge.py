@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from itertools import groupby
 
+from omnitui.channels.email.parse import no_reply
 from omnitui.config import BusinessHoursSettings, Settings
 from omnitui.config.hours import DAYS, parse_duration
 from omnitui.config.templates import ACKNOWLEDGEMENT_VARIABLES, template_parts
@@ -47,9 +47,6 @@ HISTORY_DAYS = 14  # the queue's first responses it reads for the expected wait
 HISTORY_CASES = 500  # at most this many of them (the newest)
 PERCENTILE = 0.8  # "we usually answer within": four in five were answered within it
 MIN_SAMPLES = 5  # fewer answered cases than this: the SLA target alone
-NO_REPLY = re.compile(r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply)([-+_.].*)?$", re.I)
-
-
 class Acknowledger:
     """An automation of the intake pipeline (services/intake.py, live intake only)."""
 
@@ -86,7 +83,7 @@ class Acknowledger:
         dedupe kept that from a loop)."""
         if event.auto_submitted:
             return True
-        return any(i.kind == "email" and (NO_REPLY.match(i.value.rpartition("@")[0])
+        return any(i.kind == "email" and (no_reply(i.value)
                                           or i.value.casefold() in self.ours)
                    for i in event.identifiers)
 

@@ -215,6 +215,48 @@ def test_date_with_unknown_zone_is_utc_and_offsets_are_kept() -> None:
     assert occurred.tzinfo == timezone(timedelta(hours=-5))
 
 
+# --- who wrote: a form's mail ---------------------------------------------------------------
+
+def form_mail(sender: str = "Shop <noreply@shop.example>", *headers: str) -> bytes:
+    return mail(f"From: {sender}", "Subject: New contact form submission", *headers)
+
+
+def test_a_forms_mail_is_from_the_person_in_its_reply_to_as_a_claim() -> None:
+    """Taken as the sender, a form's one address made one customer and one case of everyone
+    who used the form (docs/identity.md)."""
+    event = parse(form_mail("Shop <noreply@shop.example>",
+                            "Reply-To: =?utf-8?q?Ren=C3=A9e?= Roux <renee@cust.example>"))
+    assert event.identifiers == [Identifier(
+        "email", "renee@cust.example",
+        how="as the Reply-To of mail sent through noreply@shop.example")]
+    assert event.sender_name == "Renée Roux"
+    no_name = parse(form_mail("do-not-reply@forms.example", "Reply-To: ann@cust.example"))
+    assert no_name.identifiers[0].value == "ann@cust.example"
+    assert not no_name.identifiers[0].verified and no_name.sender_name == "ann@cust.example"
+
+
+@pytest.mark.parametrize(("sender", "headers"), [
+    ("Shop <noreply@shop.example>", ()),  # nobody else named: the no-reply From is the sender
+    ("Shop <noreply@shop.example>", ("Reply-To: noreply@shop.example",)),
+    ("Shop <noreply@shop.example>", ("Reply-To: users@lists.example", "List-Id: <users.l>")),
+    ("Ann Lee <ann@example.com>", ("Reply-To: ann.private@home.example",)),  # a person's own
+    ("Shop <noreply@shop.example>", ("Reply-To: not an address",)),
+])
+def test_other_mail_stays_from_its_sender(sender: str, headers: tuple[str, ...]) -> None:
+    event = parse(form_mail(sender, *headers))
+    assert len(event.identifiers) == 1 and event.identifiers[0].verified
+    assert event.identifiers[0].value == sender.rpartition("<")[2].rstrip(">")
+
+
+def test_the_forms_a_team_names_count_too() -> None:
+    raw = form_mail("Website <website@shop.example>", "Reply-To: ann@cust.example")
+    assert parse(raw).identifiers[0].value == "website@shop.example"
+    named = parse_email(raw, received_at=RECEIVED, form_senders=("WEBSITE@shop.example",))
+    assert named.identifiers[0].value == "ann@cust.example"
+    assert parse_email(raw, received_at=RECEIVED, form_senders=("*@shop.example",)
+                       ).identifiers[0].value == "ann@cust.example"
+
+
 # --- bodies and charsets ------------------------------------------------------------------
 
 def test_latin1_body_without_charset() -> None:

@@ -41,7 +41,7 @@ def mailbox_for(server: ImapServer, **changes: object) -> MailboxSettings:
     return MailboxSettings(**values)  # type: ignore[arg-type]
 
 
-def sync(server: ImapServer, store: Store, folder: str = "INBOX",
+def sync(server: ImapServer, store: Store, folder: str = "INBOX", settings: Settings | None = None,
          **changes: object) -> tuple[SyncResult, FilingResult]:
     """What the daemon does on each wake-up: fetch the raw mail, then file it on cases."""
     mailbox = mailbox_for(server, **changes)
@@ -50,7 +50,7 @@ def sync(server: ImapServer, store: Store, folder: str = "INBOX",
         fetched = sync_folder(client, store, mailbox, folder)
     finally:
         client.logout()
-    return fetched, ingest_pending(store, Pipeline(store, Settings()))
+    return fetched, ingest_pending(store, Pipeline(store, settings or Settings()))
 
 
 def count(store: Store, sql: str = "SELECT count(*) FROM messages") -> int:
@@ -402,3 +402,18 @@ def test_a_first_sync_files_the_inbox_s_old_conversations_as_history(
         thread.join(10)
     assert "1 conversation of the first sync, quiet for 30 days, filed as solved history" in (
         caplog.text)
+
+
+def test_mail_a_teams_web_form_sent_is_filed_as_the_persons(imap_server: ImapServer,
+                                                            store: Store) -> None:
+    """`[identity].form_senders` reaches the daemon's filing (docs/identity.md)."""
+    for n, person in enumerate(("ann@a.example", "bob@b.example")):
+        imap_server.append("INBOX", make_email("website@shop.example", name="Website",
+                                               subject="Contact form", message_id=f"f{n}@x",
+                                               headers={"Reply-To": person}))
+    settings = Settings()
+    settings.identity.form_senders = ["website@shop.example"]
+    _, filed = sync(imap_server, store, settings=settings)
+    assert filed.messages == 2
+    assert count(store, "SELECT count(DISTINCT case_id) FROM messages") == 2
+    assert count(store, "SELECT count(*) FROM identities") == 0  # the form's From is nobody's

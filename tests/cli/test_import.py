@@ -395,3 +395,42 @@ def test_the_first_import_files_old_mail_as_history_and_a_day_can_be_given(
     assert ("--history-before 'last spring' is not a date such as 2026-11-30, nor none"
             in wrong.stderr)
     assert not (tmp_path / "x.db").exists()
+
+
+def test_everyone_who_writes_through_a_web_form_gets_a_case_and_the_answer(
+        omnitui: Run, tmp_path: Path) -> None:
+    """A form sends every submission from one address with the person's in Reply-To: taken
+    as the sender, it made one customer and one case of everyone, and an answer went to the
+    last one's address with the others' words above it."""
+    config = tmp_path / "config.toml"
+    config.write_text('[identity]\nform_senders = ["website@*"]\n')
+    mbox = tmp_path / "forms.mbox"
+    people = [("Anna Berg <anna@a.example>", "My parcel 4411 never came; I live at 1 Elm St."),
+              ("bob@b.example", "Charged twice on invoice 777."),
+              ("Anna Berg <anna@a.example>", "Any news about my parcel?")]
+    with mbox.open("wb") as fh:
+        for n, (person, text) in enumerate(people):
+            raw = make_email("website@shop.example", name="Shop Website", body=text,
+                             subject="New contact form submission", message_id=f"form{n}@shop",
+                             date=datetime.now(UTC) - timedelta(hours=3 - n),
+                             headers={"Reply-To": person})
+            fh.write(b"From website@shop.example Thu Jan  1 00:00:00 2026\n" + raw + b"\n")
+    db = tmp_path / "s.db"
+    omnitui("--config", str(config), "--db", str(db), "import", str(mbox))
+    cases = {case_of(db, f"form{n}@shop") for n in range(3)}
+    assert len(cases) == 3  # the same person twice: a merge suggestion, never a join
+    bob = case_of(db, "form1@shop")
+    shown = omnitui("--config", str(config), "--db", str(db), "case", str(bob)).stdout
+    assert "Charged twice" in shown and "parcel" not in shown
+    assert "claimed: email bob@b.example as the Reply-To of mail sent through" in shown
+    omnitui("--config", str(config), "--db", str(db), "--agent", "erin", "reply", str(bob),
+            "--text", "Refunded.")
+    conn = sqlite3.connect(db)
+    recipients = conn.execute("SELECT recipients FROM outbox WHERE case_id = ?",
+                              (bob,)).fetchone()[0]
+    assert json.loads(recipients) == {"to": ["bob@b.example"], "cc": []}
+    suggestions = json.loads(omnitui("--config", str(config), "--db", str(db), "suggestions",
+                                     "--format", "json").stdout)
+    assert {s["evidence"].split(";")[0] for s in suggestions} == {
+        "email anna@a.example as the Reply-To of mail sent through website@shop.example, "
+        "not verified", "same name: anna berg"}

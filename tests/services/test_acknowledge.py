@@ -4,6 +4,7 @@ acknowledgement answers nothing (the case stays new, its first-response clock ru
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -218,3 +219,14 @@ def test_mail_from_our_own_mailbox_is_never_acknowledged(store: Store,
         username="support", password_env="X")])
     result = live(store, ours, Clock(MONDAY_11)).ingest(parse_email(mail("support@example.com")))
     assert result.case_id is not None and acknowledgements(store) == []
+
+
+def test_a_web_forms_mail_is_acknowledged_to_the_person_who_filled_it_in(
+        store: Store, settings: Settings) -> None:
+    """The form's own no-reply From reads nothing; the person named in Reply-To does."""
+    form = mail("noreply@shop.example", name="Shop",
+                headers={"Reply-To": "Ann Lee <ann@cust.example>"})
+    result = live(store, settings, Clock(MONDAY_11)).ingest(parse_email(form))
+    [(case_id, text, recipients)] = acknowledgements(store)
+    assert case_id == result.case_id and text.startswith("Hi Ann, case #")
+    assert json.loads(recipients)["to"] == ["ann@cust.example"]

@@ -27,17 +27,17 @@ import ssl
 import threading
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
-from omnitui.channels.email.parse import parse_email
+from omnitui.channels.email.parse import parse_item
 from omnitui.channels.secrets import Secrets
 from omnitui.config import ConfigError, MailboxSettings, secret
 from omnitui.errors import OmnituiError
-from omnitui.ingest.pending import FilingResult, RawItem, file_pending
+from omnitui.ingest.pending import FilingResult, file_pending
 from omnitui.ingest.pipeline import Ending, Pipeline
-from omnitui.model import InboundEvent
 from omnitui.records import record
 from omnitui.store import channel_state, cursors
 from omnitui.store.db import Store, db_time, utc_now
@@ -228,12 +228,9 @@ def ingest_pending(store: Store, pipeline: Pipeline, *, batch: int = 1000,
                    workers: int | None = None, ending: Ending | None = None) -> FilingResult:
     """Turn stored raw mail into messages on cases (omnitui/ingest/pending.py); `ending`:
     the step a first sync's mail ends with (the daemon's: services/archive.py)."""
-    return file_pending(store, pipeline, CHANNEL, _parse, batch=batch, limit=limit, stop=stop,
+    parse = partial(parse_item, form_senders=tuple(pipeline.settings.identity.form_senders))
+    return file_pending(store, pipeline, CHANNEL, parse, batch=batch, limit=limit, stop=stop,
                         workers=workers, ending=ending)
-
-
-def _parse(item: RawItem) -> list[InboundEvent]:
-    return [parse_email(item.body, source=item.source, received_at=item.received_at)]
 
 
 def _after_commit(client: IMAPClient, mailbox: MailboxSettings, uids: list[int]) -> None:

@@ -14,12 +14,13 @@ Why it looks like this:
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import hashlib
 import html as html_lib
 import mimetypes
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import field
 from datetime import UTC, datetime
 from email import message_from_bytes
@@ -30,13 +31,17 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from functools import lru_cache
 from io import BytesIO
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from omnitui.channels.email.mime import quick_message
 from omnitui.model import AttachmentData, Identifier, InboundEvent
 from omnitui.records import record
 
-__all__ = ["parse_email", "recipients_of", "reply_address"]
+if TYPE_CHECKING:
+    from omnitui.ingest.pending import RawItem
+
+__all__ = ["form_sender", "no_reply", "parse_email", "parse_item", "recipients_of",
+           "reply_address"]
 
 T = TypeVar("T")
 
@@ -57,6 +62,7 @@ _RESULT_RE = re.compile(r"\s*([a-z0-9.-]+)\s*=\s*([a-z]+)", re.IGNORECASE)
 _HTML_DROP_RE = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _HTML_TAG_RE = re.compile(r"<[^>]*>")
 _FILENAME_UNSAFE = frozenset('<>:"|?*')
+_NO_REPLY_RE = re.compile(r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply)([-+_.].*)?$", re.I)
 
 # Charset labels mail clients send that Python does not know, or knows as a narrower codec
 # than the one the sender really used.
@@ -114,12 +120,14 @@ _MAX_DECODED_HEADER = 8192
 _MAX_HTML_TO_TEXT = 1 << 20
 
 
-def parse_email(raw: bytes, *, source: str = "", received_at: datetime | None = None
-                ) -> InboundEvent:
+def parse_email(raw: bytes, *, source: str = "", received_at: datetime | None = None,
+                form_senders: Sequence[str] = ()) -> InboundEvent:
     """Parse raw message bytes into an `InboundEvent`; never raises for bytes input.
 
     `received_at` (naive means UTC) stands in for a missing or unreadable Date; it defaults to
-    now. Problems are listed in `event.parse_errors`; `event.raw` is the input, unchanged.
+    now. `form_senders`: address patterns (`[identity].form_senders`) that, like no-reply
+    addresses, send for someone else: see `_relayed_for`. Problems are listed in
+    `event.parse_errors`; `event.raw` is the input, unchanged.
     """
     if not isinstance(raw, bytes | bytearray | memoryview):
         raise TypeError(f"parse_email needs bytes, not {type(raw).__name__}")
@@ -127,7 +135,7 @@ def parse_email(raw: bytes, *, source: str = "", received_at: datetime | None = 
     errors: list[str] = []
     fallback_time = _as_utc(received_at) if received_at is not None else datetime.now(UTC)
     try:
-        event = _build_event(raw, source, fallback_time, errors)
+        event = _build_event(raw, source, fallback_time, errors, tuple(form_senders))
     except Exception as exc:  # last line of defence: the guards below should catch everything
         errors.append(f"parser failure: {_describe(exc)}")
         event = InboundEvent(channel="email", external_id=_raw_hash(raw), raw=raw,
@@ -136,8 +144,14 @@ def parse_email(raw: bytes, *, source: str = "", received_at: datetime | None = 
     return event
 
 
-def _build_event(raw: bytes, source: str, fallback_time: datetime, errors: list[str]
-                 ) -> InboundEvent:
+def parse_item(item: RawItem, *, form_senders: tuple[str, ...]) -> list[InboundEvent]:
+    """A stored raw mail as the pipeline files it (the daemon's, and when refiled)."""
+    return [parse_email(item.body, source=item.source, received_at=item.received_at,
+                        form_senders=form_senders)]
+
+
+def _build_event(raw: bytes, source: str, fallback_time: datetime, errors: list[str],
+                 form_senders: tuple[str, ...]) -> InboundEvent:
     """Extract every field independently so one failure loses only that field."""
     if not raw.strip():
         errors.append("empty message")
@@ -151,15 +165,22 @@ def _build_event(raw: bytes, source: str, fallback_time: datetime, errors: list[
     failed_at = _guard(errors, "Authentication-Results", lambda: None, _dmarc_failure, headers)
     message_id = _guard(errors, "Message-ID", lambda: None, _message_id, headers, errors)
     body = _Body() if msg is None else _guard(errors, "body", _Body, _extract_body, msg, errors)
+    identifiers = [_sender_identifier(address, failed_at)] if _usable_address(address) else []
+    author = sender_name
+    relayed = _guard(errors, "Reply-To", lambda: None, _relayed_for, headers, address,
+                     form_senders)
+    if relayed is not None:
+        author, person = relayed
+        identifiers = [Identifier("email", person,
+                                  how=f"as the Reply-To of mail sent through {address}")]
     return InboundEvent(
         channel="email",
         external_id=message_id or _raw_hash(raw),
         raw=raw,
         occurred_at=_guard(errors, "Date", lambda: fallback_time, _occurred_at, headers,
                            fallback_time, errors),
-        identifiers=[_sender_identifier(address, failed_at)] if _usable_address(address)
-        else [],
-        sender_name=sender_name,
+        identifiers=identifiers,
+        sender_name=author,
         subject=header("subject"),
         text=body.text(errors),
         html="\n".join(body.html) if body.html else None,
@@ -375,10 +396,53 @@ def reply_address(raw: bytes) -> str | None:
     None when it names nowhere. A web form sends from its no-reply address with the
     person's in Reply-To, and replies went to the form; never raises."""
     headers = _stored_headers(raw)
-    if headers is None or "list-id" in headers or "list-post" in headers:
+    try:
+        found = _reply_to(headers) if headers is not None else []
+    except Exception:
         return None
-    found = _addresses_in(headers, "reply-to")
-    return found[0] if found else None
+    return found[0][1] if found else None
+
+
+def no_reply(address: str) -> bool:
+    """A no-reply sender (noreply@, do-not-reply@): nobody reads what is sent to it."""
+    return bool(_NO_REPLY_RE.match(address.rpartition("@")[0]))
+
+
+@lru_cache(maxsize=4096)
+def form_sender(address: str, patterns: tuple[str, ...] = ()) -> bool:
+    """An address that sends mail for other people: a no-reply one, or one of `patterns`
+    (shell-style, `wordpress@*`; case does not matter)."""
+    folded = address.casefold()
+    return no_reply(address) or any(fnmatch.fnmatchcase(folded, p.casefold())
+                                    for p in patterns)
+
+
+def _relayed_for(headers: dict[str, list[str]], address: str, patterns: tuple[str, ...]
+                 ) -> tuple[str, str] | None:
+    """(name, address) of the person a web form or shop relayed this mail for, else None;
+    without a name in the Reply-To, the address is the name shown.
+
+    A form sends every submission from one address (noreply@, a shop's mailer@) with the
+    person's own in Reply-To. Taken as the sender, that address made one customer of
+    everyone who used the form, with one case, and an answer went to the last one's address
+    with the others' words above it. The Reply-To was typed into a form, so it is a claim:
+    it never finds or joins a customer by itself (docs/identity.md). A mailing list's
+    Reply-To (List-Id, List-Post) is the list's, not a person's."""
+    if not _usable_address(address) or not form_sender(address, patterns):
+        return None
+    return next(((_single_line(_decode_words(name)) or found, found)
+                 for name, found in _reply_to(headers)
+                 if found.casefold() != address.casefold()), None)
+
+
+def _reply_to(headers: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """The usable (name, address) pairs of a Reply-To a person set: none on a mailing
+    list's mail (List-Id or List-Post: a reply there goes to the list)."""
+    if "list-id" in headers or "list-post" in headers:
+        return []
+    values = [_unfold(v) for v in headers.get("reply-to", [])]
+    return [(name, found.strip()) for name, found in getaddresses(values)
+            if _usable_address(found.strip())]
 
 
 def _stored_headers(raw: bytes) -> dict[str, list[str]] | None:
