@@ -100,6 +100,15 @@ class AttachmentData:
         return len(self.content) if self.stored_size is None else self.stored_size
 
 
+@record(frozen=True)
+class DeliveryReport:
+    """What a bounce (an RFC 3464 delivery status notification) says of mail we sent."""
+
+    about: tuple[str, ...]  # the Message-IDs of the mail it reports on
+    failed: tuple[tuple[str, str], ...] = ()  # (recipient, why) for each that failed for good
+    reporter: str = ""  # the server that gave up
+
+
 @record
 class InboundEvent:
     """One inbound item from any channel, normalized at intake.
@@ -123,6 +132,7 @@ class InboundEvent:
     references: list[str] = field(default_factory=list)
     parse_errors: list[str] = field(default_factory=list)
     auto_submitted: str | None = None  # why the item is automatic (bounce, list, auto-reply)
+    delivery_report: DeliveryReport | None = None  # a bounce's, when it names our mail
     source: str = ""  # where it came from: a mailbox, a file, a webhook path
     language: str | None = None
     intent: str | None = None

@@ -1,11 +1,12 @@
 """The thread stage: which case an event joins, by which rule, and why.
 
-Rules, in order: an email header (In-Reply-To, then References newest first) naming a stored
-message; a case reference like `[#123]` in the subject, from a participant of that case; the
-customer's open case on any channel (one customer, one case); their last solved case inside
-the reopen window; else a new case (linked to the customer's previous one, if any). A
-message that only thanks us joins a solved case without reopening it, and an open one
-without starting a clock (`[threading] thanks_ask_nothing`).
+Rules, in order: an email header (In-Reply-To, then References newest first, then the
+Message-ID of the mail a bounce returns) naming a stored message; a case reference like
+`[#123]` in the subject, from a participant of that case; the customer's open case on any
+channel (one customer, one case); their last solved case inside the reopen window; else a
+new case (linked to the customer's previous one, if any). A message that only thanks us
+joins a solved case without reopening it, and an open one without starting a clock
+(`[threading] thanks_ask_nothing`).
 """
 
 from __future__ import annotations
@@ -63,12 +64,14 @@ def thread(conn: sqlite3.Connection, event: InboundEvent, customer_id: int,
 
 
 def _by_headers(conn: sqlite3.Connection, event: InboundEvent) -> tuple[int, str] | None:
-    keys = list(dict.fromkeys([*event.in_reply_to, *reversed(event.references)]))
+    returned = event.delivery_report.about if event.delivery_report else ()
+    keys = list(dict.fromkeys([*event.in_reply_to, *reversed(event.references), *returned]))
     match = store.case_by_thread_keys(conn, keys)
     if match is None:
         return None
     case_id, message_id, key = match
-    header = "In-Reply-To" if key in event.in_reply_to else "References"
+    header = ("In-Reply-To" if key in event.in_reply_to else "References"
+              if key in event.references else "the bounce's returned Message-ID")
     live = store.live_case_id(conn, case_id)
     merged = f" (case #{case_id} was merged into #{live})" if live != case_id else ""
     return live, f"{header} <{key}> names message #{message_id}{merged}"
@@ -98,6 +101,9 @@ def _continue(conn: sqlite3.Connection, event: InboundEvent, case_id: int, rule:
     status = case["status"]
     if status not in FINISHED_STATUSES:
         return _join_active(event, case, rule, reason, settings)
+    if event.delivery_report is not None and event.delivery_report.failed:
+        return ThreadDecision(case_id, rule, f"{reason}; a bounce: the reply it returns is "
+                              "failed, and the case waits on us again", case=case)
     if event.auto_submitted:
         return ThreadDecision(case_id, rule, f"{reason}; automatic message "
                               f"({event.auto_submitted}), so the {status} case stays {status}",

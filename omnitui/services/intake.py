@@ -1,7 +1,8 @@
 """The ingest pipeline as every intake runs it (the daemon, imports, the demo, a contact
 logged by hand): after a message is filed, in the same transaction, its case's SLA clocks are
 replayed, its priority scored, and a new or reopened case is routed to an agent; a new case
-that names a product with an outage going on takes its severity first; on live intake (the
+that names a product with an outage going on takes its severity first; a bounce marks the
+reply it returns failed (services/bounces.py); on live intake (the
 daemon's channels) the intake assistant may start a chat's questions, and the customer is
 then acknowledged."""
 
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from omnitui.config import Settings
 from omnitui.model import InboundEvent, IngestResult
+from omnitui.services.bounces import bounced_replies
 from omnitui.services.events import from_product_webhook, from_webhook
 from omnitui.services.upkeep import Upkeep
 from omnitui.store.db import Store, utc_now
@@ -47,7 +49,8 @@ def intake_pipeline(store: Store, settings: Settings, *,
         # As of the message, the moment its case's clocks start (now, for live traffic; the
         # demo's story replays its days).
         now = min(event.occurred_at, clock())
-        for case_id in {result.case_id, *from_webhook(conn, settings, event, result)}:
+        for case_id in {result.case_id, *from_webhook(conn, settings, event, result),
+                        *bounced_replies(conn, event, now)}:
             upkeep.refresh(conn, case_id, now)
         if route and (result.new_case or result.reopened):
             router.came_in(conn, result.case_id, new=result.new_case,

@@ -42,11 +42,12 @@ def mark_failed(conn: sqlite3.Connection, outbox_id: int, error: str, *, at: str
     _log(conn, outbox_id, "reply.retrying" if retry_at else "reply.failed", error, at)
 
 
-def _log(conn: sqlite3.Connection, outbox_id: int, action: str, reason: str, at: str) -> None:
+def _log(conn: sqlite3.Connection, outbox_id: int, action: str, reason: str, at: str,
+         actor: str = SENDER) -> None:
     """The audit row names the case, so every console showing it redraws at once."""
     case_id, message_id = conn.execute("SELECT case_id, message_id FROM outbox WHERE id = ?",
                                        (outbox_id,)).fetchone()
-    record_audit(conn, actor=SENDER, action=action, case_id=case_id, message_id=message_id,
+    record_audit(conn, actor=actor, action=action, case_id=case_id, message_id=message_id,
                  reason=reason, at=at)
 
 
@@ -141,8 +142,15 @@ def mark_partly_sent(conn: sqlite3.Connection, outbox_id: int, refused: str, *,
     """Sent, but the server refused some recipients: never retried (the others have it),
     and the refusal stays on the row for the timeline."""
     mark_sent(conn, outbox_id, at=at)
+    note_refused(conn, outbox_id, refused, at=at)
+
+
+def note_refused(conn: sqlite3.Connection, outbox_id: int, refused: str, *, at: str,
+                 actor: str = SENDER) -> None:
+    """Some recipients of a sent reply did not get it (the others did): kept for the
+    timeline."""
     conn.execute("UPDATE outbox SET last_error = ? WHERE id = ?", (refused, outbox_id))
-    _log(conn, outbox_id, "reply.partly_refused", refused, at)
+    _log(conn, outbox_id, "reply.partly_refused", refused, at, actor)
 
 
 def record_receipt(conn: sqlite3.Connection, channel: str, external_id: str, status: str,
@@ -163,6 +171,23 @@ def record_receipt(conn: sqlite3.Connection, channel: str, external_id: str, sta
     conn.execute("UPDATE outbox SET receipt = ? WHERE id = ?", (receipt, outbox_id))
     _log(conn, outbox_id, "reply.receipt", receipt, at)
     return True
+
+
+def sent_by_key(conn: sqlite3.Connection, thread_key: str) -> dict[str, Any] | None:
+    """The sent reply whose Message-ID is `thread_key` (a bounce returns it)."""
+    cur = conn.execute("SELECT o.* FROM messages m JOIN outbox o ON o.message_id = m.id"
+                       " WHERE m.thread_key = ? AND m.direction = 'out' AND o.status = ?",
+                       (thread_key, SENT))
+    row = cur.fetchone()
+    return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
+
+
+def mark_bounced(conn: sqlite3.Connection, outbox_id: int, error: str, *, at: str,
+                 actor: str) -> None:
+    """A sent reply the recipient's server returned: failed for good after all."""
+    conn.execute("UPDATE outbox SET status = ?, last_error = ? WHERE id = ?",
+                 (FAILED, error, outbox_id))
+    _log(conn, outbox_id, "reply.bounced", error, at, actor)
 
 
 def failed_for_good(conn: sqlite3.Connection, case_id: int) -> bool:

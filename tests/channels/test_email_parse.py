@@ -11,7 +11,7 @@ from email import message_from_bytes
 import pytest
 
 from omnitui.channels.email.parse import _first_address, _plain_from, parse_email
-from omnitui.model import AttachmentData, Identifier, InboundEvent
+from omnitui.model import AttachmentData, DeliveryReport, Identifier, InboundEvent
 
 RECEIVED = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -545,6 +545,15 @@ def test_bounce() -> None:
     status = event.attachments[0].content
     assert b"Status: 5.1.1" in status and b"Reporting-MTA: dns; mx.example.com" in status
     assert b"case-7.m-9.x@helpdesk.example" in event.attachments[1].content
+    assert event.delivery_report == DeliveryReport(("case-7.m-9.x@helpdesk.example",),
+                                                   (("gone@example.org", "5.1.1"),),
+                                                   "mx.example.com")
+
+
+def test_only_a_bounce_has_a_delivery_report() -> None:
+    """A customer pasting headers into their mail is not a bounce of ours."""
+    pasted = parse(mail(body="See below:\nMessage-ID: <case-7.m-9.x@helpdesk.example>\n"))
+    assert pasted.delivery_report is None
 
 
 @pytest.mark.parametrize(("header", "reason"), [

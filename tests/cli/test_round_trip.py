@@ -1,6 +1,7 @@
 """The whole email loop through `omnitui serve`: a customer's mail arrives over IMAP, an
-agent's reply leaves through the outbox over SMTP with threading headers, and the customer's
-answer to it lands on the same case."""
+agent's reply leaves through the outbox over SMTP with threading headers, the customer's
+answer to it lands on the same case, and a late bounce of the reply marks it failed and
+opens the case again."""
 
 from __future__ import annotations
 
@@ -21,6 +22,22 @@ from tests.channels.test_smtp import smtp_server
 from tests.cli.test_serve import SECRET_ENV, stop, write_config
 from tests.conftest import make_email, wait_for
 from tests.imap_servers import ImapServer
+
+
+def bounce_of(sent: EmailMessage) -> bytes:
+    """What a customer's mail server sends back when it gives up on our reply."""
+    return "\r\n".join([
+        "From: Mail Delivery System <MAILER-DAEMON@mx.customer.example>",
+        "To: support@example.com", "Subject: Undelivered Mail Returned to Sender",
+        "Message-ID: <late-bounce@mx.customer.example>", "MIME-Version: 1.0",
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"', "",
+        "--b", "Content-Type: text/plain", "", "Your message could not be delivered.",
+        "--b", "Content-Type: message/delivery-status", "",
+        "Reporting-MTA: dns; mx.customer.example", "",
+        "Final-Recipient: rfc822; ann@example.com", "Action: failed", "Status: 5.1.1",
+        "Diagnostic-Code: smtp; 550 5.1.1 mailbox gone", "",
+        "--b", "Content-Type: text/rfc822-headers", "",
+        f"Message-ID: {sent['Message-ID']}", "To: ann@example.com", "", "--b--", ""]).encode()
 
 
 def test_mail_in_reply_out_answer_back_on_the_same_case(imap_server: ImapServer,
@@ -93,6 +110,19 @@ sent_folder = "Sent"
                 rule = store.conn.execute("SELECT thread_rule FROM messages WHERE external_id"
                                           " = 'second@customer.example'").fetchone()[0]
                 assert rule == "email-headers"
+
+                # the customer's server took the reply, and returns it later after all
+                omnitui("--db", str(db), "--agent", "alice", "status", str(case_id),
+                        "--to", "solved")
+                imap_server.append("INBOX", bounce_of(sent))
+                assert wait_for(lambda: case_of("late-bounce@mx.customer.example")
+                                is not None, 30)
+                assert case_of("late-bounce@mx.customer.example") == case_id
+                assert store.conn.execute("SELECT status, last_error FROM outbox").fetchone() \
+                    == ("failed", "bounced by mx.customer.example: ann@example.com: 550 5.1.1 "
+                        "mailbox gone")
+                assert store.conn.execute("SELECT status FROM cases WHERE id = ?",
+                                          (case_id,)).fetchone()[0] == "open"
         finally:
             _, err = stop(daemon)
     assert daemon.returncode == 0, err

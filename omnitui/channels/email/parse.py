@@ -34,6 +34,7 @@ from io import BytesIO
 from typing import TYPE_CHECKING, TypeVar
 
 from omnitui.channels.email.mime import quick_message
+from omnitui.channels.email.reports import delivery_report
 from omnitui.model import AttachmentData, Identifier, InboundEvent
 from omnitui.records import record
 
@@ -173,6 +174,9 @@ def _build_event(raw: bytes, source: str, fallback_time: datetime, errors: list[
         author, person = relayed
         identifiers = [Identifier("email", person,
                                   how=f"as the Reply-To of mail sent through {address}")]
+    auto_submitted = _guard(errors, "auto-submitted check", lambda: None, _auto_reason,
+                            headers, body, address, sender_name)
+    text = body.text(errors)
     return InboundEvent(
         channel="email",
         external_id=message_id or _raw_hash(raw),
@@ -182,14 +186,15 @@ def _build_event(raw: bytes, source: str, fallback_time: datetime, errors: list[
         identifiers=identifiers,
         sender_name=author,
         subject=header("subject"),
-        text=body.text(errors),
+        text=text,
         html="\n".join(body.html) if body.html else None,
         attachments=body.attachments,
         message_id=message_id,
         in_reply_to=_guard(errors, "In-Reply-To", list, _ids, headers.get("in-reply-to")),
         references=_guard(errors, "References", list, _ids, headers.get("references")),
-        auto_submitted=_guard(errors, "auto-submitted check", lambda: None, _auto_reason,
-                              headers, body, address, sender_name),
+        auto_submitted=auto_submitted,
+        delivery_report=_guard(errors, "delivery report", lambda: None, delivery_report,
+                               body.attachments, text) if auto_submitted == "bounce" else None,
         source=source,
     )
 

@@ -1,0 +1,67 @@
+"""A bounce that returns one of our replies: the reply failed after all.
+
+The mail server took the reply, so it was recorded sent, and only the bounce, minutes or
+days later, says the customer never got it. The bounce joins the reply's case by the
+returned Message-ID (ingest/threading.py); here its report marks the reply failed, so the
+timeline, the first-response clock (a failed reply answered nobody) and the survey read it
+so, and a case left solved or pending on that reply opens again: the customer is still
+waiting. A bounce only for addresses on the reply's Cc leaves it sent, with the refusal
+noted, as a server's refusal at sending does. Reports are RFC 3464's
+(channels/email/reports.py); a bounce that only quotes the returned mail is filed on the
+case and changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+
+from omnitui.model import DeliveryReport, InboundEvent, Status
+from omnitui.services.actions import set_status
+from omnitui.store import cases as case_store
+from omnitui.store import outbox
+from omnitui.store.db import db_time
+
+ACTOR = "omnitui-mail"
+WAITING_ON_IT = (Status.SOLVED, Status.PENDING)  # states the reply put the case in
+
+
+def bounced_replies(conn: sqlite3.Connection, event: InboundEvent, now: datetime
+                    ) -> list[int]:
+    """Mark the replies `event`'s delivery report says failed; the cases they are on."""
+    report = event.delivery_report
+    if report is None or not report.failed:
+        return []
+    cases = []
+    for key in report.about:
+        reply = outbox.sent_by_key(conn, key)
+        if reply is None:
+            continue
+        error = _words(report)
+        at = db_time(now)
+        if _only_copies(report, json.loads(reply["recipients"])):
+            outbox.note_refused(conn, reply["id"], error, at=at, actor=ACTOR)
+        else:
+            outbox.mark_bounced(conn, reply["id"], error, at=at, actor=ACTOR)
+            _reopen(conn, reply["case_id"], f"reply #{reply['message_id']} {error}", now)
+        cases.append(reply["case_id"])
+    return cases
+
+
+def _only_copies(report: DeliveryReport, recipients: dict[str, list[str]]) -> bool:
+    """Every address that failed was on the Cc (a failed address we cannot place counts as
+    the customer's: a forwarding address fails under its new name)."""
+    copies = {a.casefold() for a in recipients.get("cc", [])}
+    return all(address.casefold() in copies for address, _ in report.failed)
+
+
+def _words(report: DeliveryReport) -> str:
+    who = "; ".join(f"{address}: {why}" if why else address for address, why in report.failed)
+    return f"bounced{f' by {report.reporter}' if report.reporter else ''}: {who}"[:300]
+
+
+def _reopen(conn: sqlite3.Connection, case_id: int, why: str, now: datetime) -> None:
+    case = case_store.require_case(conn, case_store.live_case_id(conn, case_id))
+    if case["status"] in WAITING_ON_IT:
+        set_status(conn, case["id"], Status.OPEN, actor=ACTOR, at=now, why=why)

@@ -1,0 +1,112 @@
+"""A bounce of our reply: filed on the reply's case, the reply failed, the case waiting on
+us again; a bounce for a copy only, a delay, a repeat or a bare quote change nothing more."""
+
+from __future__ import annotations
+
+import pytest
+
+from omnitui.channels.email.parse import parse_email
+from omnitui.ingest.pipeline import Pipeline
+from omnitui.model import Draft, Status
+from omnitui.services.desk import Desk
+from omnitui.services.outbound import queue_draft, start_draft
+from omnitui.services.sla import SlaKeeper
+from omnitui.store import outbox
+from omnitui.store.db import Store, db_time, utc_now
+from omnitui.store.queries import case_detail
+from tests.conftest import make_email
+
+SENT_ID = "reply-1@helpdesk.example"
+
+
+def report(*recipients: tuple[str, str], returned: str = SENT_ID) -> bytes:
+    """A bounce as Postfix writes it: `recipients` are (address, Action)."""
+    blocks = "\n".join(f"Final-Recipient: rfc822; {address}\nAction: {action}\n"
+                       f"Status: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 no such user\n"
+                       for address, action in recipients)
+    return (f"From: Mail Delivery System <MAILER-DAEMON@mx.cust.example>\n"
+            f"To: support@example.com\nSubject: Undelivered Mail Returned to Sender\n"
+            f"Message-ID: <bounce-{len(recipients)}-{recipients[0][1]}@mx.cust.example>\n"
+            'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n'
+            "--b\nContent-Type: text/plain\n\nYour message could not be delivered.\n"
+            f"--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.cust.example"
+            f"\n\n{blocks}\n--b\nContent-Type: text/rfc822-headers\n\n"
+            f"Message-ID: <{returned}>\nSubject: Re: Help\n\n--b--\n").encode()
+
+
+@pytest.fixture
+def answered(store: Store, pipeline: Pipeline) -> int:
+    """A case whose reply (to ann, copied to bob) the server took, then solved."""
+    case_id = pipeline.ingest(parse_email(make_email())).case_id
+    draft = start_draft(store.conn, case_id, "reply")
+    with store.write() as conn:
+        message_id = queue_draft(conn, case_id, Draft(**{**draft.__dict__, "text": "Fixed.",
+                                                        "cc": ("bob@cust.example",)}),
+                                 author="alice", at=utc_now())
+        conn.execute("UPDATE messages SET thread_key = ? WHERE id = ?", (SENT_ID, message_id))
+        outbox.mark_sent(conn, outbox.row_of_message(conn, message_id)["id"],
+                         at=db_time(utc_now()))
+    Desk(store, "alice").each([case_id], Desk(store, "alice").status(Status.SOLVED))
+    return case_id
+
+
+def reply_state(store: Store) -> tuple[str, str]:
+    return store.conn.execute("SELECT status, last_error FROM outbox").fetchone()
+
+
+def case_status(store: Store, case_id: int) -> str:
+    return store.conn.execute("SELECT status FROM cases WHERE id = ?", (case_id,)).fetchone()[0]
+
+
+def test_a_bounce_fails_the_reply_it_returns_and_the_case_waits_on_us_again(
+        store: Store, pipeline: Pipeline, answered: int) -> None:
+    bounce = pipeline.ingest(parse_email(report(("ann@example.com", "failed"))))
+    assert bounce.case_id == answered  # no In-Reply-To: the returned Message-ID placed it
+    assert reply_state(store) == ("failed", "bounced by mx.cust.example: ann@example.com: "
+                                            "550 5.1.1 no such user")
+    assert case_status(store, answered) == Status.OPEN
+    shown = case_detail(store.conn, answered)
+    [reply] = [m for m in shown.messages if m.direction == "out"]
+    assert reply.delivery == "failed" and "no such user" in reply.delivery_note
+    assert "the bounce's returned Message-ID" in shown.messages[-1].thread_reason
+    audit = store.conn.execute("SELECT actor, action FROM audit WHERE action IN"
+                               " ('reply.bounced', 'case.status') ORDER BY id DESC LIMIT 2"
+                               ).fetchall()
+    assert audit == [("omnitui-mail", "case.status"), ("omnitui-mail", "reply.bounced")]
+    clocks = SlaKeeper(pipeline.settings).state(store.conn, answered, utc_now())
+    assert clocks is not None
+    [first] = [t for t in clocks["targets"] if t["target"] == "first_response"]
+    assert first["met"] is None  # a reply nobody got answered nobody
+    again = pipeline.ingest(parse_email(report(("ann@example.com", "failed"))
+                                        .replace(b"<bounce-1", b"<bounce-again")))
+    assert again.case_id == answered and reply_state(store)[0] == "failed"
+
+
+@pytest.mark.parametrize(("recipients", "state"), [
+    ((("bob@cust.example", "failed"),), "sent"),  # only the copy: ann has it
+    ((("ann@example.com", "delayed"),), "sent"),  # it may yet arrive
+])
+def test_what_leaves_the_reply_sent(store: Store, pipeline: Pipeline, answered: int,
+                                    recipients: tuple[tuple[str, str], ...],
+                                    state: str) -> None:
+    assert pipeline.ingest(parse_email(report(*recipients))).case_id == answered
+    assert reply_state(store)[0] == state
+    assert case_status(store, answered) == Status.SOLVED
+    if recipients[0][1] == "failed":
+        assert "bob@cust.example: 550 5.1.1" in reply_state(store)[1]
+
+
+def test_a_bounce_of_mail_we_never_sent_is_a_case_of_its_own(
+        store: Store, pipeline: Pipeline, answered: int) -> None:
+    other = pipeline.ingest(parse_email(report(("x@y.example", "failed"),
+                                               returned="someone-else@example.com")))
+    assert other.case_id != answered and reply_state(store)[0] == "sent"
+
+
+def test_an_old_style_bounce_quoting_the_reply_joins_its_case_and_changes_nothing(
+        store: Store, pipeline: Pipeline, answered: int) -> None:
+    quoted = make_email("MAILER-DAEMON@old.example", name="", subject="failure notice",
+                        body=f"Sorry, I couldn't deliver it.\n\n--- Below this line is a copy"
+                             f" of the message.\n\nMessage-ID: <{SENT_ID}>\nSubject: Re: Help")
+    assert pipeline.ingest(parse_email(quoted)).case_id == answered
+    assert reply_state(store)[0] == "sent" and case_status(store, answered) == Status.SOLVED
