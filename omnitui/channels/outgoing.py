@@ -26,7 +26,7 @@ class Sent:
     the recipients the server refused while it took the rest."""
 
     external_id: str | None = None
-    refused: str = ""
+    refused: tuple[tuple[str, str], ...] = ()  # (address, the server's reply: "550 ...")
 
 
 @record(frozen=True)

@@ -5,9 +5,10 @@ the channel's module; when to send, what a failure means and what is recorded is
 
 Every channel shares one path: claim, prepare an `Attempt`, send, record. A row goes
 queued -> sending -> sent, or back to queued with a later next_attempt_at (temporary
-failure), or failed (permanent failure, or 24 hours of temporary ones). The claim is a
-compare-and-set on status, so two senders never both send a row, and no transaction is held
-while the server is talking.
+failure), or failed (permanent failure, or 24 hours of temporary ones). A server that takes
+it for the Cc but refuses the customer for now has it go again to the customer alone, and
+refusing them for good fails it (`_partly`). The claim is a compare-and-set on status, so
+two senders never both send a row, and no transaction is held while the server is talking.
 
 The crash window. Between the server's 250 for DATA and the commit of 'sent', a crash (or a
 store too busy to commit) leaves the row in 'sending' with no way to know whether the
@@ -27,6 +28,7 @@ window for servers that file sent mail; not done yet.)
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import ssl
@@ -122,38 +124,69 @@ def _send_one(store: Store, outgoing: Outgoing, outbox_id: int, now: datetime,
     except SendError as exc:
         _record_failure(store, reply, attempt.health if attempt else None, exc, now, report)
         return
-    _record_sent(store, reply, attempt.health, sent, at)
-    report.sent.append(outbox_id)
-    log.info("sent reply %s of case %s through %s", outbox_id, reply["case_id"],
-             attempt.health[1])
+    _record_sent(store, reply, attempt.health, sent, now, report)
+    log.info("sent reply %s of case %s through %s%s", outbox_id, reply["case_id"],
+             attempt.health[1], "".join(f"; {address} refused: {why}"
+                                        for address, why in sent.refused))
     if attempt.after is not None:
         attempt.after()
 
 
 def _record_sent(store: Store, reply: dict[str, Any], health: tuple[str, str], sent: Sent,
-                 at: str) -> None:
+                 now: datetime, report: SendReport) -> None:
     """The server has the message: this must be written down, or the row would be requeued
     as a dead sender's and go out twice. A busy store is waited out rather than given up
-    on."""
+    on. Addresses the server refused while it took others: see `_partly`."""
     outbox_id = reply["id"]
+    at = db_time(now)
     for attempt in range(RECORD_ATTEMPTS):
         try:
             with store.write() as conn:
                 if sent.refused:
-                    outbox.mark_partly_sent(conn, outbox_id, f"refused: {sent.refused}"[:300],
-                                            at=at)
+                    outcome = _partly(conn, reply, sent.refused, now)
                 else:
                     outbox.mark_sent(conn, outbox_id, at=at)
+                    outcome = "sent"
                 if sent.external_id:
                     set_external_id(conn, reply["message_id"], sent.external_id)
                 channel_state.record_sync(conn, *health, at=at)
-            return
+            break
         except sqlite3.OperationalError:
             if attempt == RECORD_ATTEMPTS - 1:
                 raise
             log.warning("reply %s was sent but the store is busy; recording it again",
                         outbox_id)
             time.sleep(1.0)
+    {"sent": report.sent, "retrying": report.retrying, "failed": report.failed}[outcome].append(
+        outbox_id)
+
+
+def _partly(conn: sqlite3.Connection, reply: dict[str, Any], refused: Sequence[tuple[str, str]],
+            now: datetime) -> str:
+    """Record a send the server took for some recipients only. Refused only on the Cc, it
+    is sent (never retried: the customer has it), the refusal noted. Refused for the
+    customer (the To) for now (4xx), it goes again later to them alone; for good (5xx), or
+    after a day of tries, it failed: the customer has nothing, whoever else got it. It was
+    recorded sent in every case, so the customer went unanswered while the case read
+    answered. Returns "sent", "retrying" or "failed"."""
+    at = db_time(now)
+    to = {a.casefold() for a in json.loads(reply["recipients"] or "{}").get("to", [])}
+    words = "; ".join(f"{address}: {why}" for address, why in refused)
+    missed = [address for address, _ in refused if address.casefold() in to]
+    if not missed:
+        outbox.mark_partly_sent(conn, reply["id"], f"refused: {words}"[:300], at=at)
+        return "sent"
+    later = [address for address, why in refused
+             if address.casefold() in to and not why.startswith("5")]
+    when = retry_at(reply["attempts"] + 1, parse_db_time(reply["created_at"]), now) \
+        if later else None
+    if when is None:
+        outbox.mark_failed(conn, reply["id"], f"refused: {words}"[:300], at=at, retry_at=None)
+        return "failed"
+    outbox.send_again_to(conn, reply["id"], later, f"refused for now: {words}; the others "
+                         f"have it, so it goes again to {', '.join(later)} only"[:300],
+                         at=at, retry_at=db_time(when))
+    return "retrying"
 
 
 def _record_failure(store: Store, reply: dict[str, Any], health: tuple[str, str] | None,

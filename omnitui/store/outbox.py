@@ -7,6 +7,7 @@ may already have it).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -143,6 +144,16 @@ def mark_partly_sent(conn: sqlite3.Connection, outbox_id: int, refused: str, *,
     and the refusal stays on the row for the timeline."""
     mark_sent(conn, outbox_id, at=at)
     note_refused(conn, outbox_id, refused, at=at)
+
+
+def send_again_to(conn: sqlite3.Connection, outbox_id: int, to: Sequence[str], error: str, *,
+                  at: str, retry_at: str) -> None:
+    """A send the server took for the others but refused for `to` for now: the row waits to
+    go again to them alone (the others have it)."""
+    conn.execute("UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?,"
+                 " next_attempt_at = ?, recipients = ? WHERE id = ?",
+                 (QUEUED, error, retry_at, json.dumps({"to": list(to), "cc": []}), outbox_id))
+    _log(conn, outbox_id, "reply.retrying", error, at)
 
 
 def note_refused(conn: sqlite3.Connection, outbox_id: int, refused: str, *, at: str,

@@ -310,3 +310,35 @@ def test_a_chat_reply_without_a_channel_to_carry_it_fails_clearly(
     after = row_of(store, message_id)
     assert report.failed == [row["id"]] and after["status"] == "failed"
     assert "no [[channels]] entry can send telegram replies" in after["last_error"]
+
+
+def test_the_customer_refused_for_now_gets_it_later_alone_and_for_good_it_failed(
+        store: Store, pipeline: Pipeline, server: Server, mailbox: MailboxSettings) -> None:
+    """The server took the copy for bob and refused ann, the customer: recorded sent, the
+    customer went unanswered while the case read answered."""
+    case_id = ingest(pipeline, headers={"Cc": "bob@example.com"})
+    message_id = queue_reply(store, case_id, mode="reply_all")
+    server.handler.refused = {"ann@example.com": "451 4.2.0 mailbox busy, try later"}
+    now = utc_now()
+    report = send_due(store, [mailbox], now=now)
+    row = row_of(store, message_id)
+    assert report.retrying == [row["id"]] and report.sent == []
+    assert (row["status"], json.loads(row["recipients"])) == (
+        "queued", {"to": ["ann@example.com"], "cc": []})
+    assert "ann@example.com: 451" in row["last_error"]
+    assert "goes again to ann@example.com only" in row["last_error"]
+    server.handler.refused = {}
+    report = send_due(store, [mailbox], now=now + BACKOFF[0])
+    assert report.sent == [row["id"]] and row_of(store, message_id)["status"] == "sent"
+    [first, again] = server.handler.messages()
+    assert (first["To"], first["Cc"]) == ("ann@example.com", "bob@example.com")
+    assert (again["To"], again["Cc"]) == ("ann@example.com", None)
+    assert again["Message-ID"] == first["Message-ID"]  # the same reply, threaded as one
+
+    other = ingest(pipeline, sender="cy@example.com", headers={"Cc": "bob@example.com"})
+    gone = queue_reply(store, other, mode="reply_all")
+    server.handler.refused = {"cy@example.com": "550 5.1.1 no such user"}
+    report = send_due(store, [mailbox], now=now + BACKOFF[1])
+    row = row_of(store, gone)
+    assert report.failed == [row["id"]] and row["status"] == "failed"
+    assert "cy@example.com: 550 5.1.1" in row["last_error"]

@@ -36,7 +36,7 @@ def email_attempt(outgoing: Outgoing, reply: dict[str, Any]) -> Attempt:
     def deliver() -> Sent:
         refused = send(mailbox, message, timeout=outgoing.timeout,
                        ssl_context=outgoing.ssl_context)
-        return Sent(refused="; ".join(f"{rcpt}: {why}" for rcpt, why in refused.items()))
+        return Sent(refused=tuple(refused.items()))
 
     def file_copy() -> None:
         if not mailbox.sent_folder:
