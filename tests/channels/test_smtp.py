@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import socket
 import ssl
@@ -51,6 +52,7 @@ class Recorder:
     data_replies: list[str] = field(default_factory=list)  # one per DATA, then 250
     refuse_all: str = ""  # a reply to every RCPT
     refused: dict[str, str] = field(default_factory=dict)  # address -> RCPT reply
+    data_delay: float = 0.0  # seconds a DATA's reply takes (a server scanning the message)
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: list[str]) -> str:
@@ -60,6 +62,7 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        await asyncio.sleep(self.data_delay)
         if self.data_replies:
             return self.data_replies.pop(0)
         self.received.append(envelope)
@@ -245,6 +248,15 @@ def test_a_server_that_never_answers_times_out_as_temporary() -> None:
         silent.listen()  # accepts the connection in the kernel, never greets
         with pytest.raises(TemporaryFailure, match=r"no answer within 0\.5 s"):
             send(mailbox_for(silent.getsockname()[1]), a_reply(), timeout=0.5)
+
+
+def test_a_server_slow_to_take_the_message_is_waited_for_not_sent_to_twice(
+        server: Server) -> None:
+    """A server may take minutes to answer the end of DATA (RFC 5321 §4.5.3.2.6: wait 10);
+    giving up after a minute called a stored message failed, and it went out again."""
+    server.handler.data_delay = 1.0
+    assert send(mailbox_for(server.port), a_reply(), timeout=0.3, data_timeout=5) == {}
+    assert len(server.handler.received) == 1
 
 
 def test_4xx_is_temporary_and_5xx_permanent(server: Server) -> None:

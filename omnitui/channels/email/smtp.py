@@ -25,6 +25,10 @@ from omnitui.config import LOOPBACK_HOSTS, ConfigError, MailboxSettings, secret
 from omnitui.records import record
 
 TIMEOUT_S = 60.0  # per socket operation: a dead server must not block the daemon forever
+# From the envelope on: RFC 5321 §4.5.3.2.6 has a client wait 10 minutes for the reply to the
+# end of DATA, while the server scans the message; given up on sooner, a message it stored
+# is called failed and sent again.
+DATA_TIMEOUT_S = 600.0
 REFERENCES_KEPT = 10  # RFC 5322 §3.6.4 chains grow forever; keep the root and the last few
 
 
@@ -97,12 +101,15 @@ def build_reply(*, address: str, case_id: int, message_key: str, to: Sequence[st
 
 
 def send(mailbox: MailboxSettings, message: EmailMessage, *, timeout: float = TIMEOUT_S,
+         data_timeout: float = DATA_TIMEOUT_S,
          ssl_context: ssl.SSLContext | None = None) -> dict[str, str]:
     """Deliver `message` once through the mailbox's SMTP server.
 
     Returns the recipients the server refused while it accepted others ({address: "550
     ..."}): the message went out, so it must not be retried. Raises TemporaryFailure or
-    PermanentFailure. `ssl_context` defaults to the system's, certificate checks on.
+    PermanentFailure. `timeout` bounds each step up to the login, `data_timeout` each from
+    the envelope on (`DATA_TIMEOUT_S`). `ssl_context` defaults to the system's, certificate
+    checks on.
     """
     if not mailbox.smtp_host:
         raise PermanentFailure(f"mailbox {mailbox.name!r} has no smtp_host, so it cannot send",
@@ -124,9 +131,13 @@ def send(mailbox: MailboxSettings, message: EmailMessage, *, timeout: float = TI
         stage = "login"
         _login(smtp, mailbox, user, kind, value)
         stage = "message"
+        if smtp.sock is not None:
+            smtp.sock.settimeout(max(timeout, data_timeout))
         refused = smtp.send_message(message, from_addr=mailbox.address)
     except Exception as exc:  # every failure is classified; none may leak the secret
-        raise _classify(exc, stage, where, timeout, hidden) from None
+        raise _classify(exc, stage, where,
+                        timeout if stage != "message" else max(timeout, data_timeout),
+                        hidden) from None
     finally:
         if smtp is not None:
             _quit(smtp)
