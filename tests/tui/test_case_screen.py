@@ -17,7 +17,7 @@ from omnitui.services.desk import Desk
 from omnitui.store.db import Store, utc_now
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.case import CaseScreen
-from omnitui.tui.screens.modals import PickScreen, TextScreen
+from omnitui.tui.screens.modals import ConfirmScreen, PickScreen, TextScreen
 from tests.conftest import ago, chat_event, make_email
 from tests.tui.helpers import drive, queue, screen_text, settle, show_view
 
@@ -124,6 +124,33 @@ def test_move_a_message_out_and_back_with_undo(history_db: Path) -> None:
         with Store(history_db) as store:
             assert store.conn.execute("SELECT case_id FROM messages WHERE subject = 'Router'"
                                       ).fetchone()[0] == case_id
+
+    drive(history_db, script)
+
+
+def test_moving_a_message_into_another_customers_case_asks_first(history_db: Path) -> None:
+    """A case number mistyped by a digit put one customer's words in a stranger's case."""
+    with Store(history_db) as store:
+        zeds = store.conn.execute("SELECT id FROM cases WHERE subject = 'Unrelated'"
+                                  ).fetchone()[0]
+
+    def router_case() -> int:
+        with Store(history_db) as store:
+            return store.conn.execute("SELECT case_id FROM messages WHERE subject = 'Router'"
+                                      ).fetchone()[0]
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        screen = await open_case_of(app, pilot, "Router")
+        for answer in ("n", "y"):
+            await pilot.press("X")
+            await settle(app, pilot)
+            await pilot.press("ctrl+u", *str(zeds), "enter")
+            await settle(app, pilot)
+            assert isinstance(app.screen, ConfirmScreen)
+            assert f"Case #{zeds} is Zed's, another customer's" in screen_text(app)
+            await pilot.press(answer)
+            await settle(app, pilot)
+            assert router_case() == (screen.detail.case.id if answer == "n" else zeds)
 
     drive(history_db, script)
 

@@ -11,8 +11,10 @@ from rich.text import Text
 from omnitui.errors import OmnituiError
 from omnitui.sanitize import sanitize
 from omnitui.services.files import save_attachments
+from omnitui.store.cases import get_case, live_case_id
+from omnitui.store.customers import customer_name
 from omnitui.store.messages import raw_body
-from omnitui.tui.screens.modals import AskScreen, TextScreen, refusal
+from omnitui.tui.screens.modals import AskScreen, ConfirmScreen, TextScreen, refusal
 from omnitui.tui.way_out import default_download_folder, download_folder
 from omnitui.wording import plural
 
@@ -69,13 +71,22 @@ def move(screen: CaseScreen) -> None:
     if message is None:
         return
 
-    def answered(target: str | None) -> None:
-        if target is None:
-            return
-        moved_to, _ = screen.console.desk.move_messages([message.id], target_case(target))
+    def moved(case_id: int | None) -> None:
+        moved_to, _ = screen.console.desk.move_messages([message.id], case_id)
         # both cases: the one on screen showed the message still, "joined" as it was
         screen.console.cases_changed({moved_to, screen.detail.case.id})
         screen.notify(f"message moved to case #{moved_to} (u takes it back)")
+
+    def answered(target: str | None) -> None:
+        if target is None:
+            return
+        case_id = target_case(target)
+        question = _someone_elses(screen, message.id, case_id)
+        if question is None:
+            moved(case_id)
+        else:
+            screen.app.push_screen(ConfirmScreen(question),
+                                   lambda yes: moved(case_id) if yes else None)
 
     screen.app.push_screen(AskScreen("Move this message to case number ('new': split it off "
                                      "into a new case)", "new", check=refusal(target_case)),
@@ -91,3 +102,19 @@ def target_case(text: str) -> int | None:
     if number is None:
         raise ValueError(f"{text!r} is not a case number (or 'new')")
     return int(number[1])
+
+
+def _someone_elses(screen: CaseScreen, message_id: int, case_id: int | None) -> str | None:
+    """The question to ask before a message joins another customer's case (a case number
+    mistyped by a digit put one customer's words in a stranger's case), else None."""
+    conn = screen.console.store.conn
+    case = get_case(conn, live_case_id(conn, case_id)) if case_id is not None else None
+    if case is None:
+        return None  # a new case, or none such: the move itself says so
+    sender = conn.execute("SELECT customer_id FROM messages WHERE id = ?",
+                          (message_id,)).fetchone()
+    if sender is None or sender[0] == case["customer_id"]:
+        return None
+    name = customer_name(conn, case["customer_id"]) or f"customer #{case['customer_id']}"
+    return (f"Case #{case['id']} is {name}'s, another customer's: replies there go to "
+            f"{name}. Move this message there?")
