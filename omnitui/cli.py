@@ -11,8 +11,8 @@ import getpass
 import os
 import sqlite3
 import sys
-from collections.abc import Callable
-from contextlib import closing, suppress
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager, suppress
 from copy import copy
 from functools import cached_property
 from pathlib import Path
@@ -23,7 +23,7 @@ from typer.main import get_command_name
 from typer.models import CommandInfo, TyperInfo
 
 from omnitui.choices import Format, GroupBy, ListFormat, Sort
-from omnitui.errors import OmnituiError, UsageError
+from omnitui.errors import OmnituiError, Refused, UsageError
 from omnitui.records import record
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, rich_markup_mode=None,
@@ -96,11 +96,16 @@ class Context:
         path, fallback = existing_store_path(self.settings, self.db_option)
         if fallback:
             say(f"using the demo store {path} (`omnitui init` creates your own store)")
-        if fallback or is_demo_store(path):
+        self._demo_team_of(path, fallback)
+        return path
+
+    def _demo_team_of(self, path: Path, demo: bool = False) -> None:
+        """The demo store's team and hours, where the config has none: mail imported into
+        it was filed under none, its clocks counting 24x7 against the demo's hours."""
+        if demo or is_demo_store(path):
             from omnitui.demo_team import with_demo_team
 
-            self.settings = with_demo_team(self.settings)  # its team, where the config has none
-        return path
+            self.settings = with_demo_team(self.settings)
 
     def open_store(self, path: Path | None = None, *, must_exist: bool = True) -> "Store":
         from omnitui.config import attachments_dir
@@ -111,6 +116,11 @@ class Context:
         if must_exist and not path.exists():
             raise OmnituiError(f"no store at {path}; create one with `omnitui init` or try "
                             "`omnitui demo`")
+        if not must_exist:
+            if self.db_option is not None and not path.parent.is_dir():
+                raise OmnituiError(f"no folder {path.parent} for the store {path}: check the "
+                                   "path, or create the folder first")
+            self._demo_team_of(path)
         store = Store(path, attachments_dir=attachments_dir(self.settings, path))
         recall_holidays(store.conn, self.settings)  # SLA in business time without the package
         return store
@@ -172,7 +182,11 @@ def history_cutoff(text: str | None) -> "datetime | None":
         return default_cutoff(datetime.now(UTC))
     if text.strip().lower() == "none":
         return None
-    return datetime.combine(_day(text, "--history-before", ", nor none"), time(), UTC)
+    day = _day(text, "--history-before", ", nor none")
+    if day > datetime.now(UTC).date():
+        raise UsageError(f"--history-before {text!r} is in the future: every conversation "
+                         "would be filed as solved history")
+    return datetime.combine(day, time(), UTC)
 
 
 def _day(text: str, option: str, other: str = "") -> "date":
@@ -346,7 +360,7 @@ def import_(typer_ctx: typer.Context,
     mail = iter_mail_files(paths)  # a mistyped path fails here, before a store is created
     total = mail_size(paths)
     try:
-        with context.open_store(must_exist=False) as store, \
+        with context.open_store(must_exist=False) as store, in_use(store.path), \
                 output.import_progress(total) as progress:
             counts = import_mail(store, context.settings, mail, progress=progress,
                                  history_before=cutoff)
@@ -355,6 +369,18 @@ def import_(typer_ctx: typer.Context,
             "the rest (what is stored already is skipped)")
         raise
     typer.echo(output.import_report(counts, cutoff))
+
+
+@contextmanager
+def in_use(path: Path) -> Iterator[None]:
+    """Hold the store's in-use lock (file_lock.in_use_path) while a long job writes it."""
+    from omnitui.file_lock import in_use_path, share
+
+    handle = share(in_use_path(path))
+    if handle is None:
+        raise Refused(f"{path} is being restored; try again in a moment")
+    with closing(handle):
+        yield
 
 
 def _statuses(values: list[str] | None) -> list[str] | None:

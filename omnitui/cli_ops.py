@@ -68,7 +68,7 @@ def _refuse_if_in_use(context: Context, path: Path) -> None:
     presence in the store fades, and a restored store carries the backup's): say who,
     change nothing."""
     from omnitui.daemon import lock
-    from omnitui.file_lock import consoles_path, held
+    from omnitui.file_lock import held, in_use_path
     from omnitui.store import agents
     from omnitui.store.db import Store, db_time, utc_now
 
@@ -76,14 +76,15 @@ def _refuse_if_in_use(context: Context, path: Path) -> None:
         lock.acquire(path).close()
     except lock.AlreadyRunning as exc:
         raise Refused(f"{exc}; restore replaces the store under it") from None
-    if held(consoles_path(path)):
+    if held(in_use_path(path)):
         recent = db_time(utc_now() - timedelta(
             seconds=context.settings.routing.present_seconds))
         with Store(path, migrate=False) as store:
             here = [a.name for a in agents.agents(store.conn)
                     if a.seen_at and a.seen_at >= recent]
-        raise Refused(f"consoles are open on {path} ({', '.join(here) or 'an agent'}): close "
-                      "them first; restore replaces the store under them")
+        who = f"consoles are open on {path} ({', '.join(here)})" if here else \
+            f"a console or an import is using {path}"
+        raise Refused(f"{who}: let them finish first; restore replaces the store under them")
 
 
 @app.command()

@@ -1,6 +1,6 @@
 """Locks on files next to the store: an exclusive one held while a process does one job that
 others must know about (the daemon, a first bulk load), a shared one by every process of a
-kind that may run many times at once (the consoles).
+kind that may run many times at once (the consoles, imports).
 
 The kernel lets go of it when the process ends, however it ends (SIGKILL included), so a
 holder that died never blocks the next one, and nothing has to clean up after it.
@@ -57,8 +57,9 @@ def _locked(handle: IO[str], kind: int, tries: int = TRIES) -> IO[str] | None:
     return None
 
 
-def consoles_path(db_path: Path) -> Path:
-    """The file every console of the store holds shared: `omnitui restore` replaces the
-    store under none (an agent's presence in the store fades, and a second console of the
-    same agent was missed for a tick after the first closed)."""
-    return db_path.with_name(db_path.name + ".consoles.lock")
+def in_use_path(db_path: Path) -> Path:
+    """The file every console of the store and every import holds shared while it runs:
+    `omnitui restore` replaces the store under none (an agent's presence in the store
+    fades, and a second console of the same agent was missed for a tick after the first
+    closed; an import running into the store it replaced went on into the old one)."""
+    return db_path.with_name(db_path.name + ".in-use.lock")

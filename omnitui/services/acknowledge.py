@@ -25,7 +25,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from itertools import groupby
 
-from omnitui.channels.email.parse import no_reply
+from omnitui.addresses import no_reply
 from omnitui.config import BusinessHoursSettings, Settings
 from omnitui.config.hours import DAYS, parse_duration
 from omnitui.config.templates import ACKNOWLEDGEMENT_VARIABLES, template_parts

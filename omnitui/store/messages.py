@@ -233,6 +233,13 @@ def last_inbound(conn: sqlite3.Connection, case_id: int,
         (case_id, channel, channel)).fetchone()
 
 
+def customer_of(conn: sqlite3.Connection, message_id: int) -> int | None:
+    """Whose message it is (None: no such message)."""
+    row = conn.execute("SELECT customer_id FROM messages WHERE id = ?", (message_id,)
+                       ).fetchone()
+    return row[0] if row else None
+
+
 def newest_inbound_at(conn: sqlite3.Connection, case_id: int) -> str | None:
     """When the customer's newest message of a case (not an automatic one) was written."""
     return conn.execute("SELECT max(created_at) FROM messages WHERE case_id = ? AND direction"

@@ -33,7 +33,7 @@ from textual.widgets import Input, TextArea
 
 from omnitui.config import ConfigError, Settings, attachments_dir
 from omnitui.daemon.lock import stopped_here
-from omnitui.file_lock import consoles_path, share
+from omnitui.file_lock import in_use_path, share
 from omnitui.keymap import BY_ID, KEYS, keymap_problem
 from omnitui.sanitize import sanitize
 from omnitui.services.holidays import keep as keep_holidays
@@ -123,7 +123,7 @@ class OmnituiApp(App[None]):
         self.start_on_board = board  # `omnitui --supervisor`
         self.stand_in = stand_in
         self.store = Store(db_path, attachments_dir=attachments_dir(settings, db_path))
-        self._open_here = share(consoles_path(db_path))  # held while this console runs
+        self._open_here = share(in_use_path(db_path))  # held while this console runs
         self.sla = SlaKeeper(settings)  # the policies and calendars screens draw clocks with
         self.readers = Readers(db_path)  # for reads in worker threads
         self.similar_cases = SimilarCases(self.readers, settings)

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import httpx
 
-from omnitui.file_lock import consoles_path, share
+from omnitui.file_lock import held, in_use_path, share
 from omnitui.store.db import Store, db_time, utc_now
 from tests.channels.test_smtp import free_port
 from tests.channels.webhook_clients import SECRETS, post_telegram, telegram_update
 from tests.cli.conftest import Run
+from tests.cli.test_import import stored, write_mbox
 from tests.cli.test_serve import stop
 from tests.cli.test_serve_webhooks import SECRET_ENV, config, serve
 from tests.conftest import wait_for
@@ -82,7 +83,7 @@ def test_restore_refuses_a_store_in_use_and_keeps_the_one_it_replaces(
         with store.write() as conn:  # a console of alice's, open now: its lock, its mark
             conn.execute("UPDATE agents SET seen_at = ? WHERE name = 'alice'",
                          (db_time(utc_now()),))
-    console = share(consoles_path(db))
+    console = share(in_use_path(db))
     refused = omnitui("--db", str(db), "restore", str(tmp_path / "monday"), check=False)
     assert refused.returncode == 1 and "consoles are open" in refused.stderr
     assert "alice" in refused.stderr and "Traceback" not in refused.stderr
@@ -112,6 +113,28 @@ def test_restore_refuses_a_store_in_use_and_keeps_the_one_it_replaces(
     assert sqlite3.connect(kept[0]).execute(subject).fetchone()[0] == "lost by mistake"
     again = omnitui("--db", str(db), "backup", str(tmp_path / "monday"), check=False)
     assert again.returncode == 1 and "never overwrites" in again.stderr
+
+
+def test_restore_refuses_while_an_import_runs(omnitui: Run, cli_env: dict[str, str],
+                                             tmp_path: Path) -> None:
+    """Restored under a running import, the store took the backup and the import went on
+    into the old one, set aside: 20,000 messages out of sight."""
+    db = tmp_path / "s.db"
+    omnitui("--db", str(db), "init")
+    omnitui("--db", str(db), "backup", str(tmp_path / "monday"))
+    mbox = tmp_path / "big.mbox"
+    write_mbox(mbox, 6000)
+    running = subprocess.Popen([sys.executable, "-m", "omnitui", "--db", str(db), "import",
+                                str(mbox)], env=cli_env, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert wait_for(lambda: held(in_use_path(db)), 30)
+        refused = omnitui("--db", str(db), "restore", str(tmp_path / "monday"), check=False)
+        assert refused.returncode == 1, refused.stdout
+        assert "a console or an import is using" in refused.stderr
+    finally:
+        out, _ = running.communicate(timeout=120)
+    assert "6,000 imported" in out and stored(db) == (6000, 6000)
 
 
 def test_restore_never_loses_the_store_it_replaces(omnitui: Run, tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ def test_a_lock_held_for_an_instant_is_still_taken(tmp_path: Path) -> None:
 
 
 def test_shared_holders_are_many_and_an_exclusive_one_waits_for_none(tmp_path: Path) -> None:
-    path = tmp_path / "s.db.consoles.lock"
+    path = tmp_path / "s.db.in-use.lock"
     first, second = share(path), share(path)
     assert first is not None and second is not None and held(path)
     assert try_lock(path) is None  # a restore while consoles run

@@ -588,7 +588,7 @@ def test_a_console_that_quits_leaves_its_agent_gone(demo_db: Path) -> None:
     import subprocess
     import sys
 
-    from omnitui.file_lock import consoles_path, held
+    from omnitui.file_lock import held, in_use_path
     from omnitui.services.routing import Router
     from omnitui.store.agents import agent
 
@@ -600,7 +600,7 @@ def test_a_console_that_quits_leaves_its_agent_gone(demo_db: Path) -> None:
 
     async def script(app: OmnituiApp, pilot: object) -> None:
         app.refresh_health()
-        assert present() and held(consoles_path(demo_db))
+        assert present() and held(in_use_path(demo_db))
         with Store(demo_db) as store, store.write() as conn:  # its presence faded: still
             conn.execute("UPDATE agents SET seen_at = NULL")  # running, restore refuses
         omnitui = [sys.executable, "-m", "omnitui", "--db", str(demo_db)]
@@ -612,7 +612,7 @@ def test_a_console_that_quits_leaves_its_agent_gone(demo_db: Path) -> None:
         assert restore.returncode == 1 and "consoles are open" in restore.stderr
 
     drive(demo_db, script)
-    assert not present() and not held(consoles_path(demo_db))
+    assert not present() and not held(in_use_path(demo_db))
 
 
 def test_an_agent_taken_off_the_team_acts_no_more(demo_db: Path) -> None:

@@ -33,6 +33,7 @@ from functools import lru_cache
 from io import BytesIO
 from typing import TYPE_CHECKING, TypeVar
 
+from omnitui.addresses import no_reply
 from omnitui.channels.email.mime import quick_message
 from omnitui.channels.email.reports import delivery_report
 from omnitui.model import AttachmentData, Identifier, InboundEvent
@@ -41,8 +42,7 @@ from omnitui.records import record
 if TYPE_CHECKING:
     from omnitui.ingest.pending import RawItem
 
-__all__ = ["form_sender", "no_reply", "parse_email", "parse_item", "recipients_of",
-           "reply_address"]
+__all__ = ["form_sender", "parse_email", "parse_item", "recipients_of", "reply_address"]
 
 T = TypeVar("T")
 
@@ -63,7 +63,6 @@ _RESULT_RE = re.compile(r"\s*([a-z0-9.-]+)\s*=\s*([a-z]+)", re.IGNORECASE)
 _HTML_DROP_RE = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _HTML_TAG_RE = re.compile(r"<[^>]*>")
 _FILENAME_UNSAFE = frozenset('<>:"|?*')
-_NO_REPLY_RE = re.compile(r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply)([-+_.].*)?$", re.I)
 
 # Charset labels mail clients send that Python does not know, or knows as a narrower codec
 # than the one the sender really used.
@@ -406,11 +405,6 @@ def reply_address(raw: bytes) -> str | None:
     except Exception:
         return None
     return found[0][1] if found else None
-
-
-def no_reply(address: str) -> bool:
-    """A no-reply sender (noreply@, do-not-reply@): nobody reads what is sent to it."""
-    return bool(_NO_REPLY_RE.match(address.rpartition("@")[0]))
 
 
 @lru_cache(maxsize=4096)

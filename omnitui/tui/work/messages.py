@@ -13,7 +13,7 @@ from omnitui.sanitize import sanitize
 from omnitui.services.files import save_attachments
 from omnitui.store.cases import get_case, live_case_id
 from omnitui.store.customers import customer_name
-from omnitui.store.messages import raw_body
+from omnitui.store.messages import customer_of, raw_body
 from omnitui.tui.screens.modals import AskScreen, ConfirmScreen, TextScreen, refusal
 from omnitui.tui.way_out import default_download_folder, download_folder
 from omnitui.wording import plural
@@ -111,9 +111,8 @@ def _someone_elses(screen: CaseScreen, message_id: int, case_id: int | None) -> 
     case = get_case(conn, live_case_id(conn, case_id)) if case_id is not None else None
     if case is None:
         return None  # a new case, or none such: the move itself says so
-    sender = conn.execute("SELECT customer_id FROM messages WHERE id = ?",
-                          (message_id,)).fetchone()
-    if sender is None or sender[0] == case["customer_id"]:
+    sender = customer_of(conn, message_id)
+    if sender is None or sender == case["customer_id"]:
         return None
     name = customer_name(conn, case["customer_id"]) or f"customer #{case['customer_id']}"
     return (f"Case #{case['id']} is {name}'s, another customer's: replies there go to "
