@@ -434,3 +434,30 @@ def test_everyone_who_writes_through_a_web_form_gets_a_case_and_the_answer(
     assert {s["evidence"].split(";")[0] for s in suggestions} == {
         "email anna@a.example as the Reply-To of mail sent through website@shop.example, "
         "not verified", "same name: anna berg"}
+
+
+def test_mail_imported_into_the_demo_store_runs_on_its_teams_hours(omnitui: Run,
+                                                                   tmp_path: Path) -> None:
+    """Imported under no team and no hours, its clocks counted 24x7 against the demo's
+    business hours, and `sla recompute` found every new case wrong."""
+    db = tmp_path / "demo.db"
+    omnitui("--db", str(db), "demo", "--no-console", "--customers", "40", "--messages", "40")
+    mbox = tmp_path / "inbox.mbox"
+    write_mbox(mbox, 5)
+    omnitui("--db", str(db), "import", "--history-before", "none", str(mbox))
+    dry = omnitui("--db", str(db), "sla", "recompute", "--dry-run").stdout
+    assert "would change 0," in dry
+
+
+def test_a_mistyped_store_folder_or_a_future_history_day_is_refused(omnitui: Run,
+                                                                     tmp_path: Path) -> None:
+    mbox = tmp_path / "inbox.mbox"
+    write_mbox(mbox, 3)
+    missing = tmp_path / "no-such-folder" / "s.db"
+    wrong = omnitui("--db", str(missing), "import", str(mbox), check=False)
+    assert wrong.returncode == 1 and "no folder" in wrong.stderr
+    assert not missing.parent.exists()
+    future = omnitui("--db", str(tmp_path / "s.db"), "import", "--history-before",
+                     "2999-01-01", str(mbox), check=False)
+    assert future.returncode == 2 and "in the future" in future.stderr
+    assert not (tmp_path / "s.db").exists()
