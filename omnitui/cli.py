@@ -547,9 +547,14 @@ def split_customer(typer_ctx: typer.Context, customer_id: int,
 
 
 @app.command("merge-cases")
-def merge_cases(typer_ctx: typer.Context, source: int, target: int) -> None:
+def merge_cases(typer_ctx: typer.Context, source: int, target: int,
+                other_customer: Annotated[bool, typer.Option(
+                    "--other-customer", help="Merge even when the cases are two customers' "
+                    "(SOURCE's conversation becomes TARGET's customer's case).")] = False
+                ) -> None:
     """Move every message of case SOURCE into TARGET and close SOURCE."""
-    audit_id = ctx(typer_ctx).act(lambda desk: desk.merge_cases([source], target))[0]
+    audit_id = ctx(typer_ctx).act(lambda desk: desk.merge_cases(
+        [source], target, other_customers=other_customer))[0]
     typer.echo(f"case #{source} merged into #{target} (audit event {audit_id})")
 
 

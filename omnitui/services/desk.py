@@ -41,7 +41,7 @@ from omnitui.services.routing import Router, fill_all
 from omnitui.services.upkeep import Upkeep
 from omnitui.store import agents as agent_store
 from omnitui.store import audit
-from omnitui.store.cases import replayable_case_ids, require_case
+from omnitui.store.cases import live_case_id, replayable_case_ids, require_case
 from omnitui.store.changes import changed_cases_since, last_change, solved_since
 from omnitui.store.db import (
     STORE_ERRORS,
@@ -142,6 +142,7 @@ class Desk:
                     change.check(self.store.conn, case_id)
                 with self.store.write(token) as conn, self._clocks_follow(conn):
                     self._check_version(conn, case_id, expected_version)
+                    _not_merged(conn, case_id)
                     change(conn, case_id)
                 results.append(CaseResult(case_id, True))
             except (Refused, StoreError) as exc:  # machine failures propagate: not a refusal
@@ -160,6 +161,7 @@ class Desk:
                     if off_team:
                         raise off_team
                     with savepoint(conn):
+                        _not_merged(conn, case_id)
                         change(conn, case_id)
                     results.append(CaseResult(case_id, True))
                 except (Refused, StoreError) as exc:
@@ -454,11 +456,13 @@ class Desk:
 
     # -- customers, merges, suggestions, undo -----------------------------------------
 
-    def merge_cases(self, sources: Sequence[int], target: int) -> list[int]:
+    def merge_cases(self, sources: Sequence[int], target: int, *,
+                    other_customers: bool = False) -> list[int]:
         from omnitui.services import merge
 
         return self._one(lambda conn: merge.merge_cases(conn, list(sources), target,
-                                                        self.actor))
+                                                        self.actor,
+                                                        other_customers=other_customers))
 
     def move_messages(self, message_ids: Sequence[int], target: int | None) -> tuple[int, int]:
         from omnitui.services import merge
@@ -571,3 +575,13 @@ class Desk:
 def _require_on_team(conn: sqlite3.Connection, name: str) -> None:
     if name not in {agent.name for agent in agent_store.agents(conn)}:
         raise Refused(f"no agent {name!r} on the team (`omnitui agents` lists it)")
+
+
+def _not_merged(conn: sqlite3.Connection, case_id: int) -> None:
+    """A case merged into another is closed for good, its messages there: a note, a tag or
+    a status on it changed a case nobody sees (`status --to open` put an empty case back
+    in the queue); the agent is pointed at the case it lives on."""
+    case = require_case(conn, case_id)
+    if case["merged_into"] is not None:
+        live = live_case_id(conn, case_id)
+        raise Refused(f"case #{case_id} was merged into #{live}: act on #{live}")

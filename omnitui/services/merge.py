@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import sqlite3
 
+from omnitui.errors import Refused
 from omnitui.ingest.identity import normalize
 from omnitui.model import Identifier, Status
 from omnitui.store import cases as case_store
@@ -127,17 +128,26 @@ def split_customer(conn: sqlite3.Connection, customer_id: int, identity_ids: lis
 
 
 def merge_cases(conn: sqlite3.Connection, source_ids: list[int], target_id: int,
-                     actor: str) -> list[int]:
+                actor: str, *, other_customers: bool = False) -> list[int]:
     """Merge cases into one, all of them or none (one undo takes the whole merge back).
-    Returns the audit event of each."""
-    return [_merge_case(conn, source_id, target_id, actor) for source_id in source_ids]
+    Returns the audit event of each. Cases of another customer than the target's are
+    refused unless `other_customers` (the person asked knows whose they are)."""
+    return [_merge_case(conn, source_id, target_id, actor, other_customers)
+            for source_id in source_ids]
 
 
-def _merge_case(conn: sqlite3.Connection, source_id: int, target_id: int, actor: str) -> int:
+def _merge_case(conn: sqlite3.Connection, source_id: int, target_id: int, actor: str,
+                other_customers: bool) -> int:
     if source_id == target_id:
         raise StoreError("a case cannot be merged into itself")
     source = case_store.require_case(conn, source_id)
     target = case_store.require_case(conn, target_id)
+    if source["customer_id"] != target["customer_id"] and not other_customers:
+        names = [customer_store.customer_name(conn, c["customer_id"])
+                 or f"customer #{c['customer_id']}" for c in (source, target)]
+        raise Refused(f"case #{source_id} is {names[0]}'s and #{target_id} {names[1]}'s: "
+                      f"merged, {names[0]}'s conversation becomes {names[1]}'s case; "
+                      "nothing was merged")
     if source["merged_into"] is not None:
         raise StoreError(f"case {source_id} was already merged into "
                          f"#{source['merged_into']}")

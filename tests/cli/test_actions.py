@@ -226,3 +226,21 @@ def test_a_mistyped_agent_or_queue_changes_no_case(db: str, cli_env: dict[str, s
     assert cli(cli_env, db, "queue", "--to", "BILLING", str(case_id)).returncode == 0
     assert rows(db, "SELECT owner, queue FROM cases WHERE id = ?", case_id) == [
         ("erin", "billing")]
+
+
+def test_two_customers_cases_merge_only_when_said_and_the_merged_one_takes_nothing(
+        db: str, cli_env: dict[str, str]) -> None:
+    source, target = (row[0] for row in rows(
+        db, "SELECT min(id) FROM cases WHERE merged_into IS NULL GROUP BY customer_id"
+            " ORDER BY 1 LIMIT 2"))
+    refused = cli(cli_env, db, "merge-cases", str(source), str(target))
+    assert refused.returncode == 1 and "--other-customer" not in refused.stdout
+    assert f"case #{source} is" in refused.stderr and "nothing was merged" in refused.stderr
+    done = cli(cli_env, db, "merge-cases", str(source), str(target), "--other-customer")
+    assert done.returncode == 0, done.stderr
+    note = cli(cli_env, db, "note", str(source), "anyone there?")
+    assert note.returncode == 1
+    assert f"case #{source} was merged into #{target}: act on #{target}" in note.stderr
+    reopened = cli(cli_env, db, "status", str(source), "--to", "open")
+    assert reopened.returncode == 1 and "Traceback" not in reopened.stderr
+    assert rows(db, "SELECT status FROM cases WHERE id = ?", source) == [("closed",)]

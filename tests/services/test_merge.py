@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from omnitui.errors import Refused
 from omnitui.ingest.pipeline import Pipeline
-from omnitui.model import Identifier
+from omnitui.model import Identifier, Status
 from omnitui.services.desk import Desk
 from omnitui.store.db import Store, StoreError
 from tests.conftest import chat_event
@@ -81,7 +82,7 @@ def test_merge_cases_then_undo(store: Store, pipeline: Pipeline) -> None:
     a = pipeline.ingest(chat_event("telegram", "1", "hi")).case_id
     b = pipeline.ingest(chat_event("telegram", "2", "same problem")).case_id
     before = snapshot(store)
-    Desk(store, "carol").merge_cases([b], a)[0]
+    Desk(store, "carol").merge_cases([b], a, other_customers=True)[0]
     assert store.conn.execute("SELECT status, merged_into FROM cases WHERE id = ?",
                               (b,)).fetchone() == ("closed", a)
     assert store.conn.execute("SELECT count(*) FROM messages WHERE case_id = ?",
@@ -107,10 +108,31 @@ def test_split_off_and_reattach_a_message(store: Store, pipeline: Pipeline) -> N
                               (b.message_id,)).fetchone() == (a.case_id, "re-attached")
 
 
+def test_two_customers_cases_merge_only_when_asked_and_a_merged_case_takes_no_action(
+        store: Store, pipeline: Pipeline) -> None:
+    """`merge-cases` made one customer's conversation a stranger's case without a word; and
+    a note, a tag or a status on the merged case changed a case nobody sees."""
+    a = pipeline.ingest(chat_event("telegram", "1", "hi", name="Ann Lee")).case_id
+    b = pipeline.ingest(chat_event("telegram", "2", "hello", name="Ben Bo")).case_id
+    desk = Desk(store, "carol")
+    with pytest.raises(Refused, match=f"case #{b} is Ben Bo's and #{a} Ann Lee's"):
+        desk.merge_cases([b], a)
+    assert store.conn.execute("SELECT merged_into FROM cases WHERE id = ?", (b,)
+                              ).fetchone()[0] is None
+    desk.merge_cases([b], a, other_customers=True)
+    for change in (desk.status(Status.OPEN), desk.tags("x"), desk.priority(90)):
+        [result] = desk.each([b], change)
+        assert not result.done
+        assert result.refusal == f"case #{b} was merged into #{a}: act on #{a}"
+    assert not desk.write(b, "note", "lost?").done
+    assert store.conn.execute("SELECT status FROM cases WHERE id = ?", (b,)).fetchone()[0] \
+        == "closed"
+
+
 def test_undo_refuses_when_rows_changed_since(store: Store, pipeline: Pipeline) -> None:
     a = pipeline.ingest(chat_event("telegram", "1", "x")).case_id
     b = pipeline.ingest(chat_event("telegram", "2", "y")).case_id
-    audit_id = Desk(store, "erin").merge_cases([b], a)[0]
+    audit_id = Desk(store, "erin").merge_cases([b], a, other_customers=True)[0]
     message = store.conn.execute("SELECT id FROM messages WHERE text = 'y'").fetchone()[0]
     Desk(store, "frank").move_messages([message], None)
     with pytest.raises(StoreError, match="changed since") as refused:

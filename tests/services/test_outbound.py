@@ -264,11 +264,11 @@ def test_a_queued_reply_follows_its_case_into_a_merge(store: Store,
     second = ingest_email(pipeline, sender="zed@example.com", name="Zed")
     draft = start_draft(store.conn, second, "reply")
     message_id = queued(store, second, Draft(**{**draft.__dict__, "text": "Hi Zed"}))
-    Desk(store, "alice").merge_cases([second], first)
+    Desk(store, "alice").merge_cases([second], first, other_customers=True)
     assert outbox_row(store, message_id)["case_id"] == first
     third = ingest_email(pipeline, sender="ive@example.com", name="Ive")
     with pytest.raises(StoreError, match="there is no case 999999"):
-        Desk(store, "alice").merge_cases([third, 999_999], first)
+        Desk(store, "alice").merge_cases([third, 999_999], first, other_customers=True)
     assert case_detail(store.conn, third).merged_into is None  # all or nothing
     Desk(store, "alice").undo()
     assert outbox_row(store, message_id)["case_id"] == second

@@ -59,7 +59,7 @@ def test_the_triggers_keep_the_tallies_equal_to_a_fresh_count(tmp_path: Path) ->
         bob.each(open_ids[:2], bob.assign("bob"))
         alice.each(open_ids[2:4], alice.status(Status.SOLVED))
         alice.each(open_ids[4:5], alice.status(Status.PENDING, "waiting for the invoice"))
-        alice.merge_cases(open_ids[1:2], open_ids[5])
+        alice.merge_cases(open_ids[1:2], open_ids[5], other_customers=True)
         alice.each(open_ids[:1], alice.priority(95))
         assert kept(conn) == afresh(conn)
         alice.undo()  # the priority back

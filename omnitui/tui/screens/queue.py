@@ -453,7 +453,7 @@ class QueueScreen(WorkScreen):
         def confirmed(yes: bool | None) -> None:
             if not yes:
                 return
-            self.console.desk.merge_cases(sources, target)
+            self.console.desk.merge_cases(sources, target, other_customers=True)  # asked
             self.cases.marked.clear()
             self.console.cases_changed({target, *sources})
             self.notify(f"merged {', '.join(f'#{s}' for s in sources)} into #{target}")
