@@ -44,6 +44,7 @@ from omnitui.channels.outgoing import Outgoing, Sent
 from omnitui.channels.senders import attempt_for
 from omnitui.config import HookChannel, MailboxSettings
 from omnitui.records import record
+from omnitui.services.bounces import reopen_unanswered
 from omnitui.services.upkeep import Upkeep
 from omnitui.store import channel_state, outbox
 from omnitui.store.db import Store, db_time, parse_db_time, utc_now
@@ -101,9 +102,13 @@ def send_due(store: Store, mailboxes: Sequence[MailboxSettings],
 
 def refresh_failed(store: Store, upkeep: Upkeep, outbox_ids: Sequence[int],
                    now: datetime) -> None:
-    """The clocks of the cases whose replies failed for good, replayed: such a reply met
-    the first response when it was queued, and answered nobody."""
+    """The cases whose replies failed for good: one left solved or pending on it opens
+    again (as a bounce opens it), and its clocks are replayed: such a reply met the first
+    response when it was queued, and answered nobody."""
     with store.write() as conn:
+        for reply in outbox.rows(conn, outbox_ids):
+            reopen_unanswered(conn, reply["case_id"], f"reply #{reply['message_id']} failed: "
+                              f"{reply['last_error']}"[:300], now)
         for case_id in outbox.cases_of(conn, outbox_ids):
             upkeep.refresh(conn, case_id, now)
 
@@ -163,30 +168,38 @@ def _record_sent(store: Store, reply: dict[str, Any], health: tuple[str, str], s
 
 def _partly(conn: sqlite3.Connection, reply: dict[str, Any], refused: Sequence[tuple[str, str]],
             now: datetime) -> str:
-    """Record a send the server took for some recipients only. Refused only on the Cc, it
-    is sent (never retried: the customer has it), the refusal noted. Refused for the
-    customer (the To) for now (4xx), it goes again later to them alone; for good (5xx), or
-    after a day of tries, it failed: the customer has nothing, whoever else got it. It was
-    recorded sent in every case, so the customer went unanswered while the case read
-    answered. Returns "sent", "retrying" or "failed"."""
+    """Record a send the server took for some recipients only (it was recorded sent, so a
+    refused customer went unanswered while the case read answered). The customer (a To)
+    refused for good (5xx): it failed, whoever else got it. Anyone refused for now (4xx):
+    it goes again to them alone, headers unchanged (`send_again_to`), until a day has
+    passed; then a To still missing fails it, a Cc is noted. Returns "sent", "retrying" or
+    "failed"."""
     at = db_time(now)
     to = {a.casefold() for a in json.loads(reply["recipients"] or "{}").get("to", [])}
     words = "; ".join(f"{address}: {why}" for address, why in refused)
-    missed = [address for address, _ in refused if address.casefold() in to]
-    if not missed:
-        outbox.mark_partly_sent(conn, reply["id"], f"refused: {words}"[:300], at=at)
-        return "sent"
-    later = [address for address, why in refused
-             if address.casefold() in to and not why.startswith("5")]
+    lost = [address for address, why in refused if address.casefold() in to
+            and why.startswith("5")]
+    later = [address for address, why in refused if not why.startswith("5")]
     when = retry_at(reply["attempts"] + 1, parse_db_time(reply["created_at"]), now) \
-        if later else None
-    if when is None:
+        if later and not lost else None
+    if when is not None:
+        outbox.send_again_to(conn, reply["id"], later, f"refused for now: {words}; the "
+                             f"others have it, so it goes again to {', '.join(later)} only"
+                             [:300], at=at, retry_at=db_time(when))
+        return "retrying"
+    if lost or any(address.casefold() in to for address in later):
         outbox.mark_failed(conn, reply["id"], f"refused: {words}"[:300], at=at, retry_at=None)
         return "failed"
-    outbox.send_again_to(conn, reply["id"], later, f"refused for now: {words}; the others "
-                         f"have it, so it goes again to {', '.join(later)} only"[:300],
-                         at=at, retry_at=db_time(when))
-    return "retrying"
+    outbox.mark_partly_sent(conn, reply["id"], f"refused: {words}"[:300], at=at)
+    return "sent"
+
+
+def _copies_only(reply: dict[str, Any]) -> bool:
+    """This attempt goes again to Cc addresses alone: the customer has the reply."""
+    recipients = json.loads(reply["recipients"] or "{}")
+    to = {a.casefold() for a in recipients.get("to", [])}
+    again = recipients.get("again")
+    return bool(again) and not any(a.casefold() in to for a in again)
 
 
 def _record_failure(store: Store, reply: dict[str, Any], health: tuple[str, str] | None,
@@ -199,14 +212,19 @@ def _record_failure(store: Store, reply: dict[str, Any], health: tuple[str, str]
         when = retry_at(reply["attempts"] + 1, parse_db_time(reply["created_at"]), now)
         if when is None:
             error = f"{error} (gave up after {GIVE_UP_AFTER.total_seconds() / 3600:g} h)"
+    copies_only = _copies_only(reply)
     with store.write() as conn:
-        outbox.mark_failed(conn, outbox_id, error, at=at,
-                           retry_at=db_time(when) if when else None)
+        if copies_only and when is None:  # the customer has it: only copies went again
+            outbox.mark_partly_sent(conn, outbox_id, f"refused: {error}"[:300], at=at)
+        else:
+            outbox.mark_failed(conn, outbox_id, error, at=at,
+                               retry_at=db_time(when) if when else None)
         if health is not None and exc.stage in ("connect", "login"):
             channel_state.record_error(conn, *health, error, at=at)
         elif health is not None and exc.stage == "message":  # past login: the account works
             channel_state.record_sync(conn, *health, at=at)
     report.errors[outbox_id] = error
-    (report.retrying if when else report.failed).append(outbox_id)
+    (report.retrying if when else report.sent if copies_only else report.failed).append(
+        outbox_id)
     log.warning("reply %s of case %s %s: %s", outbox_id, reply["case_id"],
                 f"will be retried at {db_time(when)}" if when else "failed", error)

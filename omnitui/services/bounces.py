@@ -44,7 +44,8 @@ def bounced_replies(conn: sqlite3.Connection, event: InboundEvent, now: datetime
             outbox.note_refused(conn, reply["id"], error, at=at, actor=ACTOR)
         else:
             outbox.mark_bounced(conn, reply["id"], error, at=at, actor=ACTOR)
-            _reopen(conn, reply["case_id"], f"reply #{reply['message_id']} {error}", now)
+            reopen_unanswered(conn, reply["case_id"], f"reply #{reply['message_id']} {error}",
+                              now)
         cases.append(reply["case_id"])
     return cases
 
@@ -61,7 +62,10 @@ def _words(report: DeliveryReport) -> str:
     return f"bounced{f' by {report.reporter}' if report.reporter else ''}: {who}"[:300]
 
 
-def _reopen(conn: sqlite3.Connection, case_id: int, why: str, now: datetime) -> None:
+def reopen_unanswered(conn: sqlite3.Connection, case_id: int, why: str, now: datetime
+                      ) -> None:
+    """A case left solved or pending on a reply that never arrived opens again: the
+    customer is still waiting (a bounce, or a server refusing the reply for good)."""
     case = case_store.require_case(conn, case_store.live_case_id(conn, case_id))
     if case["status"] in WAITING_ON_IT:
         set_status(conn, case["id"], Status.OPEN, actor=ACTOR, at=now, why=why)

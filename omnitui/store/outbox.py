@@ -59,6 +59,14 @@ def cases_of(conn: sqlite3.Connection, outbox_ids: Sequence[int]) -> list[int]:
         f"SELECT DISTINCT case_id FROM outbox WHERE id IN ({marks})", tuple(outbox_ids))]
 
 
+def rows(conn: sqlite3.Connection, outbox_ids: Sequence[int]) -> list[dict[str, Any]]:
+    marks = ", ".join("?" * len(outbox_ids))
+    cur = conn.execute(f"SELECT * FROM outbox WHERE id IN ({marks}) ORDER BY id",
+                       tuple(outbox_ids))
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
 def row_of_message(conn: sqlite3.Connection, message_id: int) -> dict[str, Any] | None:
     cur = conn.execute("SELECT * FROM outbox WHERE message_id = ?", (message_id,))
     row = cur.fetchone()
@@ -146,13 +154,16 @@ def mark_partly_sent(conn: sqlite3.Connection, outbox_id: int, refused: str, *,
     note_refused(conn, outbox_id, refused, at=at)
 
 
-def send_again_to(conn: sqlite3.Connection, outbox_id: int, to: Sequence[str], error: str, *,
-                  at: str, retry_at: str) -> None:
-    """A send the server took for the others but refused for `to` for now: the row waits to
-    go again to them alone (the others have it)."""
+def send_again_to(conn: sqlite3.Connection, outbox_id: int, addresses: Sequence[str],
+                  error: str, *, at: str, retry_at: str) -> None:
+    """A send the server took for the others but refused for `addresses` for now: the row
+    waits to go again to them alone (recipients' "again": the envelope; the headers keep
+    everyone, so a reply to all still reaches them all)."""
+    row = conn.execute("SELECT recipients FROM outbox WHERE id = ?", (outbox_id,)).fetchone()
+    recipients = {**json.loads(row[0] or "{}"), "again": list(addresses)}
     conn.execute("UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?,"
                  " next_attempt_at = ?, recipients = ? WHERE id = ?",
-                 (QUEUED, error, retry_at, json.dumps({"to": list(to), "cc": []}), outbox_id))
+                 (QUEUED, error, retry_at, json.dumps(recipients), outbox_id))
     _log(conn, outbox_id, "reply.retrying", error, at)
 
 

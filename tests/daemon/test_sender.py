@@ -324,16 +324,21 @@ def test_the_customer_refused_for_now_gets_it_later_alone_and_for_good_it_failed
     row = row_of(store, message_id)
     assert report.retrying == [row["id"]] and report.sent == []
     assert (row["status"], json.loads(row["recipients"])) == (
-        "queued", {"to": ["ann@example.com"], "cc": []})
+        "queued", {"to": ["ann@example.com"], "cc": ["bob@example.com"],
+                   "again": ["ann@example.com"]})
     assert "ann@example.com: 451" in row["last_error"]
     assert "goes again to ann@example.com only" in row["last_error"]
     server.handler.refused = {}
     report = send_due(store, [mailbox], now=now + BACKOFF[0])
     assert report.sent == [row["id"]] and row_of(store, message_id)["status"] == "sent"
     [first, again] = server.handler.messages()
-    assert (first["To"], first["Cc"]) == ("ann@example.com", "bob@example.com")
-    assert (again["To"], again["Cc"]) == ("ann@example.com", None)
-    assert again["Message-ID"] == first["Message-ID"]  # the same reply, threaded as one
+    assert [e.rcpt_tos for e in server.handler.received] == [["bob@example.com"],
+                                                              ["ann@example.com"]]
+    for copy in (first, again):  # the same reply, all of it: a reply to all reaches bob
+        assert (copy["To"], copy["Cc"]) == ("ann@example.com", "bob@example.com")
+    assert again["Message-ID"] == first["Message-ID"]
+    shown = next(m for m in case_detail(store.conn, case_id).messages if m.id == message_id)
+    assert "bob@example.com" in shown.delivery_note  # the timeline still names everyone
 
     other = ingest(pipeline, sender="cy@example.com", headers={"Cc": "bob@example.com"})
     gone = queue_reply(store, other, mode="reply_all")
@@ -342,3 +347,50 @@ def test_the_customer_refused_for_now_gets_it_later_alone_and_for_good_it_failed
     row = row_of(store, gone)
     assert report.failed == [row["id"]] and row["status"] == "failed"
     assert "cy@example.com: 550 5.1.1" in row["last_error"]
+
+
+def test_a_copy_refused_for_now_goes_again_to_it_alone_and_a_lost_one_is_noted(
+        store: Store, pipeline: Pipeline, server: Server, mailbox: MailboxSettings) -> None:
+    """Greylisted, a Cc was never tried again: the reply read sent, the copy never came."""
+    case_id = ingest(pipeline, headers={"Cc": "bob@example.com"})
+    message_id = queue_reply(store, case_id, mode="reply_all")
+    server.handler.refused = {"bob@example.com": "451 4.7.1 greylisted"}
+    now = utc_now()
+    assert send_due(store, [mailbox], now=now).retrying
+    server.handler.refused = {}
+    assert send_due(store, [mailbox], now=now + BACKOFF[0]).sent
+    assert [e.rcpt_tos for e in server.handler.received] == [["ann@example.com"],
+                                                              ["bob@example.com"]]
+    assert row_of(store, message_id)["status"] == "sent"
+
+    other = queue_reply(store, case_id, mode="reply_all")
+    server.handler.refused = {"bob@example.com": "451 4.7.1 greylisted"}
+    send_due(store, [mailbox], now=now + BACKOFF[1])
+    server.handler.refused = {"bob@example.com": "550 5.1.1 gone"}  # then gone for good
+    report = send_due(store, [mailbox], now=now + BACKOFF[1] + BACKOFF[0])
+    row = row_of(store, other)
+    assert report.sent == [row["id"]] and row["status"] == "sent"  # ann has it
+    assert "bob@example.com: 550 5.1.1 gone" in row["last_error"]
+
+
+def test_a_reply_refused_for_good_opens_the_case_it_left_solved(
+        store: Store, pipeline: Pipeline, server: Server, mailbox: MailboxSettings) -> None:
+    """As a bounce does: the customer is still waiting."""
+    from omnitui.daemon.sender import refresh_failed
+    from omnitui.model import Status
+    from omnitui.services.desk import Desk
+    from omnitui.services.upkeep import Upkeep
+
+    case_id = ingest(pipeline)
+    queue_reply(store, case_id)
+    desk = Desk(store, "alice")
+    desk.each([case_id], desk.status(Status.SOLVED))
+    server.handler.refuse_all = "550 5.1.1 no such user"
+    now = utc_now()
+    report = send_due(store, [mailbox], now=now)
+    refresh_failed(store, Upkeep(pipeline.settings), report.failed, now)
+    assert store.conn.execute("SELECT status FROM cases WHERE id = ?", (case_id,)
+                              ).fetchone()[0] == "open"
+    reason = store.conn.execute("SELECT reason FROM audit WHERE action = 'case.status'"
+                                " ORDER BY id DESC LIMIT 1").fetchone()[0]
+    assert "failed: every recipient refused" in reason

@@ -33,9 +33,11 @@ def email_attempt(outgoing: Outgoing, reply: dict[str, Any]) -> Attempt:
     mailbox = reply_mailbox(outgoing.store, outgoing.mailboxes, reply["case_id"])
     message = reply_message(outgoing.store, reply, mailbox, outgoing.now)
 
+    again = json.loads(reply["recipients"] or "{}").get("again")  # outbox.send_again_to
+
     def deliver() -> Sent:
         refused = send(mailbox, message, timeout=outgoing.timeout,
-                       ssl_context=outgoing.ssl_context)
+                       ssl_context=outgoing.ssl_context, to_addrs=again)
         return Sent(refused=tuple(refused.items()))
 
     def file_copy() -> None:

@@ -101,15 +101,16 @@ def build_reply(*, address: str, case_id: int, message_key: str, to: Sequence[st
 
 
 def send(mailbox: MailboxSettings, message: EmailMessage, *, timeout: float = TIMEOUT_S,
-         data_timeout: float = DATA_TIMEOUT_S,
-         ssl_context: ssl.SSLContext | None = None) -> dict[str, str]:
+         data_timeout: float = DATA_TIMEOUT_S, ssl_context: ssl.SSLContext | None = None,
+         to_addrs: Sequence[str] | None = None) -> dict[str, str]:
     """Deliver `message` once through the mailbox's SMTP server.
 
     Returns the recipients the server refused while it accepted others ({address: "550
     ..."}): the message went out, so it must not be retried. Raises TemporaryFailure or
     PermanentFailure. `timeout` bounds each step up to the login, `data_timeout` each from
     the envelope on (`DATA_TIMEOUT_S`). `ssl_context` defaults to the system's, certificate
-    checks on.
+    checks on. `to_addrs`: the envelope's recipients, when only some of the headers' get it
+    (a send again to those refused for now).
     """
     if not mailbox.smtp_host:
         raise PermanentFailure(f"mailbox {mailbox.name!r} has no smtp_host, so it cannot send",
@@ -133,7 +134,8 @@ def send(mailbox: MailboxSettings, message: EmailMessage, *, timeout: float = TI
         stage = "message"
         if smtp.sock is not None:
             smtp.sock.settimeout(max(timeout, data_timeout))
-        refused = smtp.send_message(message, from_addr=mailbox.address)
+        refused = smtp.send_message(message, from_addr=mailbox.address,
+                                    to_addrs=list(to_addrs) if to_addrs else None)
     except Exception as exc:  # every failure is classified; none may leak the secret
         raise _classify(exc, stage, where,
                         timeout if stage != "message" else max(timeout, data_timeout),
