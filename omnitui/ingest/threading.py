@@ -102,8 +102,8 @@ def _continue(conn: sqlite3.Connection, event: InboundEvent, case_id: int, rule:
     if status not in FINISHED_STATUSES:
         return _join_active(event, case, rule, reason, settings)
     if event.delivery_report is not None and event.delivery_report.failed:
-        return ThreadDecision(case_id, rule, f"{reason}; a bounce: the reply it returns is "
-                              "failed, and the case waits on us again", case=case)
+        return ThreadDecision(case_id, rule, f"{reason}; a bounce of our reply: the reply "
+                              "says whom it failed", case=case)
     if event.auto_submitted:
         return ThreadDecision(case_id, rule, f"{reason}; automatic message "
                               f"({event.auto_submitted}), so the {status} case stays {status}",

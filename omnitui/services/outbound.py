@@ -58,9 +58,9 @@ def start_draft(conn: sqlite3.Connection, case_id: int, mode: str, *,
                 own_addresses: frozenset[str] = frozenset()) -> Draft:
     """A draft for `mode` on a case, addressed the way a mail client would.
 
-    reply: to the case's customer's last message on the channel: its Reply-To, as mail
-    clients answer (a web form's no-reply sender names the person there), else its sender
-    (else the customer's address on it);
+    reply: to the case's customer's last message on the channel: every address of its
+    Reply-To, as mail clients answer (a web form's no-reply sender names the person there),
+    else its sender (else the customer's address on it);
     reply_all: also everyone else on the To and Cc of that message, except `own_addresses`;
     forward: the message `message_id` (default: the last one from the customer) quoted below,
     with its attachments, to an address the agent types; note: internal, no recipients.
@@ -92,17 +92,20 @@ def start_draft(conn: sqlite3.Connection, case_id: int, mode: str, *,
     if last is not None and channel == Channel.EMAIL:
         # the stored mail's Reply-To, To and Cc: the one piece of a platform an action
         # needs, loaded only here (the console and the CLI start without the email parser)
-        from omnitui.channels.email.parse import recipients_of, reply_address
+        from omnitui.channels.email.parse import recipients_of, reply_addresses
 
         raw = message_store.raw_body(conn, last["id"]) or b""
-        to = reply_address(raw) or to
-        if to is not None and mode == "reply_all":
-            skip = {to.casefold(), *(a.casefold() for a in own_addresses)}
+        asked = reply_addresses(raw)
+        to_all = tuple(asked) if asked else (to,) if to is not None else ()
+        if to_all and mode == "reply_all":
+            skip = {*(a.casefold() for a in to_all), *(a.casefold() for a in own_addresses)}
             cc = tuple(a for a in recipients_of(raw) if a.casefold() not in skip)
-    if to is None:
+    else:
+        to_all = (to,) if to is not None else ()
+    if not to_all:
         raise StoreError(f"the customer of case {case_id} has no {channel} address; "
                          "link one, or reply on another channel")
-    return Draft(mode, channel, to=(to,), cc=cc, subject=_prefixed("Re", subject))
+    return Draft(mode, channel, to=to_all, cc=cc, subject=_prefixed("Re", subject))
 
 
 def address_on_identity(kind: str, value: str) -> str | None:

@@ -66,6 +66,12 @@ def test_a_reply_goes_where_the_mail_asks_unless_a_list_asks_it(store: Store,
     form = ingest_email(pipeline, sender="noreply@site.example", name="Website Form",
                         headers={"Reply-To": "Paula Page <paula@cust.example>"})
     assert start_draft(store.conn, form, "reply").to == ("paula@cust.example",)
+    two = ingest_email(pipeline, sender="noreply@site.example", name="Website Form",
+                       headers={"Reply-To": "Hank <hank@cust.example>, ivy@cust.example"})
+    assert start_draft(store.conn, two, "reply").to == ("hank@cust.example",
+                                                        "ivy@cust.example")  # as clients do
+    claims = store.conn.execute("SELECT value FROM claims ORDER BY id").fetchall()
+    assert [c[0] for c in claims][-2:] == ["hank@cust.example", "ivy@cust.example"]
     listed = ingest_email(pipeline, sender="zed@example.net", name="Zed",
                           headers={"Reply-To": "users@lists.example",
                                    "List-Id": "<users.lists.example>"})

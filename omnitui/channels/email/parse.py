@@ -42,7 +42,7 @@ from omnitui.records import record
 if TYPE_CHECKING:
     from omnitui.ingest.pending import RawItem
 
-__all__ = ["form_sender", "parse_email", "parse_item", "recipients_of", "reply_address"]
+__all__ = ["form_sender", "parse_email", "parse_item", "recipients_of", "reply_addresses"]
 
 T = TypeVar("T")
 
@@ -167,12 +167,12 @@ def _build_event(raw: bytes, source: str, fallback_time: datetime, errors: list[
     body = _Body() if msg is None else _guard(errors, "body", _Body, _extract_body, msg, errors)
     identifiers = [_sender_identifier(address, failed_at)] if _usable_address(address) else []
     author = sender_name
-    relayed = _guard(errors, "Reply-To", lambda: None, _relayed_for, headers, address,
-                     form_senders)
-    if relayed is not None:
-        author, person = relayed
+    relayed = _guard(errors, "Reply-To", list, _relayed_for, headers, address, form_senders)
+    if relayed:
+        author = relayed[0][0]
         identifiers = [Identifier("email", person,
-                                  how=f"as the Reply-To of mail sent through {address}")]
+                                  how=f"as the Reply-To of mail sent through {address}")
+                       for _, person in relayed]
     auto_submitted = _guard(errors, "auto-submitted check", lambda: None, _auto_reason,
                             headers, body, address, sender_name)
     text = body.text(errors)
@@ -394,17 +394,17 @@ def recipients_of(raw: bytes) -> list[str]:
     return _addresses_in(headers, "to", "cc") if headers is not None else []
 
 
-def reply_address(raw: bytes) -> str | None:
-    """Where a stored message asks to be answered (its Reply-To, as mail clients read it),
-    unless a mailing list sent it (List-Id or List-Post: a reply there goes to the list);
-    None when it names nowhere. A web form sends from its no-reply address with the
-    person's in Reply-To, and replies went to the form; never raises."""
+def reply_addresses(raw: bytes) -> list[str]:
+    """Where a stored message asks to be answered: every address of its Reply-To, as mail
+    clients read it (a web form sends from its no-reply address with the person's there,
+    and replies went to the form), unless a mailing list sent it (List-Id or List-Post: a
+    reply there goes to the list); none when it names nowhere. Never raises."""
     headers = _stored_headers(raw)
     try:
         found = _reply_to(headers) if headers is not None else []
     except Exception:
-        return None
-    return found[0][1] if found else None
+        return []
+    return list(dict.fromkeys(address for _, address in found))
 
 
 @lru_cache(maxsize=4096)
@@ -417,21 +417,19 @@ def form_sender(address: str, patterns: tuple[str, ...] = ()) -> bool:
 
 
 def _relayed_for(headers: dict[str, list[str]], address: str, patterns: tuple[str, ...]
-                 ) -> tuple[str, str] | None:
-    """(name, address) of the person a web form or shop relayed this mail for, else None;
-    without a name in the Reply-To, the address is the name shown.
+                 ) -> list[tuple[str, str]]:
+    """(name, address) of each person a web form or shop relayed this mail for (its
+    Reply-To), else none; without a name in the Reply-To, the address is the name shown.
 
     A form sends every submission from one address (noreply@, a shop's mailer@) with the
     person's own in Reply-To. Taken as the sender, that address made one customer of
     everyone who used the form, with one case, and an answer went to the last one's address
     with the others' words above it. The Reply-To was typed into a form, so it is a claim:
-    it never finds or joins a customer by itself (docs/identity.md). A mailing list's
-    Reply-To (List-Id, List-Post) is the list's, not a person's."""
+    it never finds or joins a customer by itself (docs/identity.md)."""
     if not _usable_address(address) or not form_sender(address, patterns):
-        return None
-    return next(((_single_line(_decode_words(name)) or found, found)
-                 for name, found in _reply_to(headers)
-                 if found.casefold() != address.casefold()), None)
+        return []
+    return [(_single_line(_decode_words(name)) or found, found)
+            for name, found in _reply_to(headers) if found.casefold() != address.casefold()]
 
 
 def _reply_to(headers: dict[str, list[str]]) -> list[tuple[str, str]]:
