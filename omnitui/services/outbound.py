@@ -14,6 +14,7 @@ import sqlite3
 from datetime import datetime
 from email.utils import getaddresses, make_msgid
 
+from omnitui.addresses import no_reply
 from omnitui.ingest.identity import normalize
 from omnitui.model import Channel, Draft, Identifier, Status
 from omnitui.services.actions import reply
@@ -124,8 +125,13 @@ def queue_draft(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author:
         return reply(conn, case_id, author=author, text=draft.body, at=at, internal=True)
     if not draft.to:
         raise StoreError("the reply has no recipient")
-    if draft.mode == "forward" and (wrong := _unusable([*draft.to, *draft.cc])):
-        raise StoreError(f"{wrong!r} is not a usable email address; nothing was forwarded")
+    if draft.channel == Channel.EMAIL:
+        nothing = "nothing was forwarded" if draft.mode == "forward" else "nothing was sent"
+        if wrong := _unusable([*draft.to, *draft.cc]):  # a reply to "ZZZ" was queued
+            raise StoreError(f"{wrong!r} is not a usable email address; {nothing}")
+        if unread := next((a for _, a in getaddresses(list(draft.to)) if no_reply(a)), None):
+            raise StoreError(f"{unread} is a no-reply address: nobody reads it; {nothing} "
+                             "(L links the customer's own address)")
     references: list[str] = []
     external_id = None
     if draft.channel == Channel.EMAIL:

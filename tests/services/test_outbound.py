@@ -278,3 +278,18 @@ def test_a_queued_reply_follows_its_case_into_a_merge(store: Store,
     assert case_detail(store.conn, third).merged_into is None  # all or nothing
     Desk(store, "alice").undo()
     assert outbox_row(store, message_id)["case_id"] == second
+
+
+@pytest.mark.parametrize(("to", "refusal"), [
+    ("ZZZ", "'ZZZ' is not a usable email address; nothing was sent"),
+    ("ann@example.com, bad@@address", "is not a usable email address"),
+    ("Shop <noreply@shop.example>", "noreply@shop.example is a no-reply address"),
+])
+def test_a_reply_to_nowhere_is_refused_as_a_forward_is(store: Store, pipeline: Pipeline,
+                                                       to: str, refusal: str) -> None:
+    """A reply typed to "ZZZ" was queued, its case read answered."""
+    case_id = ingest_email(pipeline)
+    draft = start_draft(store.conn, case_id, "reply")
+    with pytest.raises(StoreError, match=refusal):
+        queued(store, case_id, Draft(**{**draft.__dict__, "to": (to,), "text": "Hi"}))
+    assert store.conn.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
