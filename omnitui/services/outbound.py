@@ -146,8 +146,10 @@ def queue_draft(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author:
     recipients = _recipients(conn, case_id, draft)
     if template:
         recipients.update(template=template[0], template_language=template[1])
-    if draft.mode == "forward" and not reason:  # not a reply: say where it goes
-        reason = f"forwarded to {', '.join(draft.to)}"
+    if draft.mode == "forward":  # not a reply: say where it goes; it answers nobody (a
+        # forward to logistics met the customer's first response)
+        reason = reason or f"forwarded to {', '.join(draft.to)}"
+        response = "none"
     return reply(conn, case_id, author=author, text=draft.body, at=at, channel=draft.channel,
                  response=response, automatic=automatic, reason=reason, delivery={
                      "external_id": external_id, "references": references,

@@ -128,6 +128,9 @@ def test_forward_quotes_the_message_and_carries_its_attachments(store: Store,
                                                  "to": ("billing@example.org",)}))
     row = outbox_row(store, message_id)
     assert json.loads(row["attachment_ids"]) == list(draft.attachment_ids)
+    # a forward answers nobody: the customer still waits for a first response
+    assert store.conn.execute("SELECT first_response_at, last_answered_at FROM cases WHERE"
+                              " id = ?", (case_id,)).fetchone() == (None, None)
     # billing answers the forward: it joins the case, and the next reply still goes to the
     # customer, threaded under the customer's message, not to billing
     [forwarded] = store.conn.execute("SELECT thread_key FROM messages WHERE id = ?",
