@@ -77,6 +77,27 @@ def test_throwing_a_draft_away_forgets_it(demo_db: Path) -> None:
     drive(demo_db, script)
 
 
+def test_leaving_a_draft_with_enter_keeps_it_for_later(demo_db: Path) -> None:
+    """Enter, the answer of habit, threw a typed reply away; escape, then keeping it, puts
+    it aside as mutt postpones, and its key brings it back."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("r", *"Dear Quinn, about your order")
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("escape")  # escape again: back to writing, nothing lost
+        await settle(app, pilot)
+        assert isinstance(app.screen, ComposeScreen)
+        await pilot.press(*" 4411", "escape", "enter")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ComposeScreen)
+        assert [d[1] for d in kept_draft(demo_db)] == ["Dear Quinn, about your order 4411"]
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app.screen.query_one(TextArea).text == "Dear Quinn, about your order 4411"
+
+    drive(demo_db, script)
+
+
 def locked(path: Path) -> sqlite3.Connection:
     """Another program holding the store's write lock."""
     holder = sqlite3.connect(path, isolation_level=None)

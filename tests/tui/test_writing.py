@@ -20,7 +20,7 @@ from omnitui.store.db import Store, db_time, utc_now
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.case import CaseScreen
 from omnitui.tui.screens.contact import Contact, ContactScreen
-from omnitui.tui.screens.modals import ComposeScreen, ConfirmScreen
+from omnitui.tui.screens.modals import ComposeScreen, ConfirmScreen, LeaveDraftScreen
 from tests.conftest import make_email
 from tests.tui.helpers import drive, queue, screen_text, settle
 
@@ -168,7 +168,7 @@ def test_a_reply_turned_into_a_note_and_empty_or_unaddressed_drafts(mail_db: Pat
         assert isinstance(app.screen, ComposeScreen)  # no recipient: not sent, not lost
         await pilot.press("escape")
         await settle(app, pilot)
-        assert isinstance(app.screen, ConfirmScreen)  # written text is never dropped silently
+        assert isinstance(app.screen, LeaveDraftScreen)  # written text is never dropped silently
         await pilot.press("n")
         await settle(app, pilot)
         assert app.screen.query_one(TextArea).text == "hello"
@@ -314,7 +314,7 @@ def test_new_outbound_case_from_the_queue(mail_db: Path) -> None:
         await settle(app, pilot)
         await pilot.press(*"new.person@example.net", "tab", "tab", *"Welcome", "escape")
         await settle(app, pilot)  # an address and a subject typed, no text yet: it asks
-        assert isinstance(app.screen, ConfirmScreen)
+        assert isinstance(app.screen, LeaveDraftScreen)
         await pilot.press("n")
         await settle(app, pilot)
         await pilot.press("tab")

@@ -217,7 +217,8 @@ class ComposeScreen(ModalScreen[Draft | None]):
 
     ctrl+j sends (terminals cannot report ctrl+enter, and alt+enter arrives as escape and
     enter), ctrl+t switches between a reply and an internal note, ctrl+o previews what the
-    customer gets, ctrl+e opens $EDITOR; escape asks before throwing away what was written.
+    customer gets, ctrl+e opens $EDITOR; escape asks before throwing away what was written
+    (or keeps it for later).
     With `keep`, the draft is handed over to be saved a second or so behind the typing (and
     by `flush` when the console quits with it unsent); `discard` is called when the agent
     throws it away.
@@ -507,18 +508,23 @@ class ComposeScreen(ModalScreen[Draft | None]):
 
     def action_cancel(self) -> None:
         """Asks first when anything was written: the text, or addresses and a subject typed
-        for a new message (those went without a word)."""
+        for a new message (those went without a word); it may be kept for later (enter,
+        once the answer that threw it away)."""
         now = self.current()
         if not now.text.strip() and (now.to, now.cc, now.subject) == (
                 self.draft.to, self.draft.cc, self.draft.subject):
             self._throw_away()
             return
 
-        def confirmed(yes: bool | None) -> None:
-            if yes:
+        def chosen(choice: str | None) -> None:
+            if choice == "discard":
                 self._throw_away()
+            elif choice == "keep":  # as mutt postpones: the key that wrote it brings it back
+                self.flush()
+                self._finish()
+                self.dismiss(None)
 
-        self.app.push_screen(ConfirmScreen("Throw away this draft?"), confirmed)
+        self.app.push_screen(LeaveDraftScreen(), chosen)
 
 
     def _throw_away(self) -> None:
@@ -548,6 +554,24 @@ def _preview(draft: Draft) -> Text:
         text.append("\n")
     text.append(sanitize(draft.body, multiline=True))
     return text
+
+
+class LeaveDraftScreen(ModalScreen[str | None]):
+    """Leaving a draft: y throws it away, k or enter keeps it for later ("keep"), n or
+    escape goes back to writing (None)."""
+
+    BINDINGS = [Binding("y", "dismiss('discard')", "Throw away"),
+                Binding("k,enter", "dismiss('keep')", "Keep for later"),
+                Binding("n,escape", "dismiss(None)", "Write on")]
+    DEFAULT_CSS = """
+    LeaveDraftScreen { align: center middle; }
+    LeaveDraftScreen > Label { width: 70; border: round $warning; background: $surface;
+                               padding: 1 2; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Label("Throw away this draft?\n\ny throws it away · k or enter keeps it for "
+                    "later (its key brings it back) · escape writes on")
 
 
 class ConfirmScreen(ModalScreen[bool]):
