@@ -67,8 +67,11 @@ class Router:
         return shift is None or shift.is_open(now)
 
     def candidates(self, conn: sqlite3.Connection, now: datetime) -> list[Candidate]:
+        """Who push routing may give a case: the agents present. Not a supervisor: their
+        console watches the board, and opening it handed them thirty cases; they take one
+        as anyone pulls (`c`, `assign --to me`)."""
         return [self._candidate(conn, agent) for agent in agent_store.agents(conn)
-                if self.present(agent, now)]
+                if not agent.supervisor and self.present(agent, now)]
 
     def _candidate(self, conn: sqlite3.Connection, agent: agent_store.Agent) -> Candidate:
         load: dict[str, int] = {}

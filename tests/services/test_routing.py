@@ -6,13 +6,14 @@ config file, the Desk every console and script acts through."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from omnitui.channels.email.parse import parse_email
-from omnitui.config import Settings
+from omnitui.config import AgentSettings, Settings
 from omnitui.model import Status
 from omnitui.services import routing
 from omnitui.services.desk import Desk
@@ -188,6 +189,19 @@ def test_away_gets_nothing_and_available_gets_the_waiting_case(store: Store,
     assert case(store, waiting)["owner"] is None
     erin.set_away(False)
     assert case(store, waiting)["owner"] == "erin"
+
+
+def test_a_supervisor_present_is_given_nothing_but_takes_a_case_by_hand(
+        store: Store, team: Settings) -> None:
+    """Opening the supervisor's board handed them thirty cases."""
+    apply_agents(store, replace(team, agents=[*team.agents, AgentSettings(
+        "vera", skills=["billing"], capacity={"email": 10}, role="supervisor")]), utc_now())
+    vera = desk(store, team, "vera")
+    vera.present()
+    waiting = billing_email(store, team, "ann@example.com")
+    assert case(store, waiting)["owner"] is None
+    [taken] = vera.each([waiting], vera.claim())
+    assert taken.done and case(store, waiting)["owner"] == "vera"
 
 
 def test_a_pull_queue_is_left_to_the_agents(store: Store, team: Settings) -> None:
