@@ -64,6 +64,11 @@ def test_f3_shows_the_board_and_enter_drills_into_a_case(demo_db: Path) -> None:
         with Store(demo_db) as store:
             assert '"escalated"' in store.conn.execute(
                 "SELECT tags FROM cases WHERE id = ?", (first[0],)).fetchone()[0]
+        await pilot.press("q")  # type: ignore[attr-defined]  # quits, asking, as the queue's
+        await settle(app, pilot)
+        assert "Quit omnitui?" in screen_text(app)
+        await pilot.press("n")  # type: ignore[attr-defined]
+        await settle(app, pilot)
         await pilot.press("f3")  # type: ignore[attr-defined]  # and back
         assert not isinstance(app.screen, BoardScreen)
 

@@ -64,7 +64,8 @@ class BoardScreen(WorkScreen):
     BoardScreen.-narrow #charts { layout: vertical; height: 28; }
     BoardScreen .title { text-style: bold; margin-top: 1; }
     """
-    BINDINGS = [*WorkScreen.BINDINGS, bind("board.close", "close")]
+    BINDINGS = [*WorkScreen.BINDINGS, bind("board.close", "close"),
+                bind("board.quit", "app.quit_confirm")]
 
     def __init__(self) -> None:
         super().__init__()
