@@ -116,6 +116,9 @@ class Context:
         if must_exist and not path.exists():
             raise OmnituiError(f"no store at {path}; create one with `omnitui init` or try "
                             "`omnitui demo`")
+        if path.exists() and not path.is_file() and not path.is_dir():
+            raise OmnituiError(f"{path} is not a file (a device, a pipe); pass the store's "
+                               "file with --db")
         if not must_exist:
             if self.db_option is not None and not path.parent.is_dir():
                 raise OmnituiError(f"no folder {path.parent} for the store {path}: check the "
@@ -796,11 +799,11 @@ def main() -> None:
         say(f"{exc.label}: {exc}")
         sys.exit(exc.exit_code)
     except sqlite3.OperationalError as exc:
-        from omnitui.store.db import cannot_write, unwritable
+        from omnitui.store.db import cannot_write, expected, store_problem, unwritable
 
-        if not cannot_write(exc):
+        if not expected(exc):
             raise
-        say(f"error: {unwritable('the store', exc)}")
+        say(f"error: {unwritable('the store', exc) if cannot_write(exc) else store_problem(exc)}")
         sys.exit(1)
     except typer.Abort:
         say("aborted")

@@ -93,15 +93,23 @@ def test_serve_on_a_store_it_cannot_write_says_so_in_one_line(omnitui: Run,
         "database): check the owner and mode of the file and of its folder, and the free space"]
 
 
-@pytest.mark.parametrize("error", [
-    sqlite3.OperationalError("attempt to write a readonly database"),
-    PermissionError(13, "Permission denied", "/srv/omnitui/omnitui.db.log"),
-], ids=["read-only store", "unwritable file"])
+def test_a_store_path_that_is_no_file_is_one_line(omnitui: Run) -> None:
+    result = omnitui("--db", "/dev/null", "cases", check=False)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "error: /dev/null is not a file (a device, a pipe); pass the store's file with --db"]
+
+
+@pytest.mark.parametrize(("error", "code"), [
+    (sqlite3.OperationalError("attempt to write a readonly database"), sqlite3.SQLITE_READONLY),
+    (sqlite3.OperationalError("disk I/O error"), sqlite3.SQLITE_IOERR),
+    (PermissionError(13, "Permission denied", "/srv/omnitui/omnitui.db.log"), None),
+], ids=["read-only store", "disk I/O error", "unwritable file"])
 def test_expected_failures_deep_inside_are_one_line(monkeypatch: pytest.MonkeyPatch,
                                                     capsys: pytest.CaptureFixture[str],
-                                                    error: Exception) -> None:
-    if isinstance(error, sqlite3.OperationalError):
-        error.sqlite_errorcode = sqlite3.SQLITE_READONLY  # as SQLite sets it
+                                                    error: Exception, code: int | None) -> None:
+    if code is not None:
+        error.sqlite_errorcode = code  # type: ignore[attr-defined]  # as SQLite sets it
     monkeypatch.setattr(cli, "just_the_command", lambda: _raising(error))
     with pytest.raises(SystemExit) as stopped:
         cli.main()
