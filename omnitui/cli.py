@@ -79,7 +79,21 @@ class Context:
 
     @cached_property
     def agent(self) -> str:
-        return self.agent_option or self.settings.console.agent or _login_name()
+        """Who this session acts as. A name no agent can have is a usage error: "nobody"
+        took a case out of every unassigned view, and terminal escapes reached the audit
+        log."""
+        from omnitui.filters import NOBODY
+        from omnitui.ssh_keys import AGENT_NAME
+
+        name = self.agent_option or self.settings.console.agent
+        if not name:
+            return _login_name()
+        if not AGENT_NAME.fullmatch(name) or name.lower() in (*NOBODY, "me"):
+            where = "--agent" if self.agent_option else "[console] agent"
+            raise UsageError(f"{where} {name!r} cannot be an agent's name: letters, digits, "
+                             "'.', '_' or '-' (up to 64, starting with a letter or digit), "
+                             "and not none, nobody or me")
+        return name
 
     @property
     def db_path(self) -> Path:
@@ -132,8 +146,9 @@ class Context:
         """Run an action through the Desk, recorded as this session's agent."""
         from omnitui.services.desk import Desk
 
+        agent = self.agent  # a name no agent can have is refused before the store opens
         with self.open_store() as store:
-            return action(Desk(store, self.agent, self.settings))
+            return action(Desk(store, agent, self.settings))
 
 
 def ctx(typer_ctx: typer.Context) -> Context:

@@ -31,6 +31,8 @@ TYPOS = [  # (arguments, what the one line must name)
     (["split-customer", "1"], "Missing option '--identity'"),
     (["cases", "--status", "bogus"], "no status 'bogus'; the statuses are new, open, pending, "
                                      "on_hold, solved, closed"),
+    (["--agent", "nobody", "note", "1", "x"], "--agent 'nobody' cannot be an agent's name"),
+    (["--agent", "ev\x1b[31mil", "note", "1", "x"], "--agent 'ev\\x1b[31mil' cannot be"),
 ]
 
 
