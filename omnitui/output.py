@@ -1,8 +1,8 @@
 """How the CLI shows things: rich tables for people, JSON and CSV for scripts.
 
 Every value read from the store or from a remote server may hold outside text, so every one
-passes `sanitize` and is shown as literal `Text`, never markup. JSON keeps exact values with
-unsafe characters escaped; CSV cells are sanitized and neutralised for spreadsheets.
+passes `sanitize` and is shown as literal `Text`, never markup. JSON values and CSV cells are
+sanitized too, and CSV cells neutralised for spreadsheets.
 """
 
 from __future__ import annotations
@@ -74,18 +74,27 @@ def _clean(value: object, *, multiline: bool = False, limit: int | None = None) 
 
 
 def write_json(data: Any) -> None:
-    sys.stdout.write(escape_json(json.dumps(data, indent=2, ensure_ascii=False,
-                                            default=_json_value))
+    """Values sanitized like every other output: escaped, an escape sequence still reached
+    the terminal of `jq -r .subject`; what is left unsafe (none should be) is escaped."""
+    sys.stdout.write(escape_json(json.dumps(_json_value(data), indent=2, ensure_ascii=False))
                      + "\n")
 
 
 def _json_value(value: Any) -> Any:
-    """What json cannot write itself: a record as its fields, shallow (json walks what is
-    in them; `asdict` deep-copied every value first: a case's messages, its history), and
-    anything else (a time) as its text."""
+    """`value` as json writes it, every text sanitized: a record as its fields (shallow:
+    `asdict` deep-copied every value first, a case's messages, its history), anything else
+    json cannot write (a time) as its text."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        return sanitize(value)
+    if isinstance(value, dict):
+        return {sanitize(str(k)): _json_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_value(v) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return columns_of(value)
-    return str(value)
+        return _json_value(columns_of(value))
+    return sanitize(str(value))
 
 
 # A spreadsheet reads a cell starting with one of these as a formula (OWASP, CSV injection);
