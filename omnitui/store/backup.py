@@ -14,6 +14,7 @@ import os
 import shutil
 import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 
 from omnitui.records import record
@@ -76,12 +77,15 @@ def restore(source: Path, db_path: Path, attachments: Path, stamp: str) -> tuple
     try:
         shutil.copyfile(file, temporary)
         temporary.chmod(0o600)
+        with closing(sqlite3.connect(temporary)) as conn:  # the store's mode, not the copy's:
+            conn.execute("PRAGMA journal_mode=WAL")  # doctor failed on a fresh restore
         with temporary.open("rb+") as handle:
             os.fsync(handle.fileno())
-    except OSError as exc:
+    except (OSError, sqlite3.Error) as exc:
         temporary.unlink(missing_ok=True)
-        raise StoreError(f"could not copy {file} beside {db_path}: {exc.strerror or exc}; "
-                         "the store is as it was") from None
+        raise StoreError(f"could not copy {file} beside {db_path}: "
+                         f"{getattr(exc, 'strerror', None) or exc}; the store is as it was"
+                         ) from None
     owner = (db_path if db_path.exists() else db_path.parent).stat()
     kept = _keep_aside(db_path, stamp) if db_path.exists() else None
     os.replace(temporary, db_path)

@@ -163,6 +163,8 @@ def test_restore_never_loses_the_store_it_replaces(omnitui: Run, tmp_path: Path)
     kept = sorted(tmp_path.glob("s.db.before-restore-*"))
     assert sorted(sqlite3.connect(k).execute("SELECT subject FROM cases WHERE id = 1")
                   .fetchone()[0] for k in kept) == marks
+    doctor = omnitui("--db", str(db), "doctor", check=False).stdout  # a restored store is as
+    assert "journal" in doctor and "FAIL journal" not in doctor  # the store was: WAL
 
 
 def test_a_restore_by_root_leaves_the_store_its_owners(omnitui: Run, tmp_path: Path) -> None:
