@@ -19,6 +19,10 @@ def undo(conn: sqlite3.Connection, actor: str, audit_id: int | None = None) -> i
     events = [audit_id] if audit_id is not None else audit.last_undoable(conn, actor)
     if not events:
         raise StoreError(f"{actor} has no action left to undo")
+    if audit_id is not None and audit.action_of(conn, audit_id) in audit.NOT_UNDONE:
+        raise StoreError("an SLA repair follows the policies in the config, and is not "
+                         "undone: put the old policy back and run `omnitui sla recompute` "
+                         "again")
     team = {agent.name for agent in agent_store.agents(conn)} | {actor}
     written = [found for event in events for found in _written(conn, event, team)]
     batch: set[str] = set()

@@ -196,14 +196,25 @@ def _kept(table: str, row: dict[str, Any] | None) -> dict[str, Any] | None:
     return {k: v for k, v in row.items() if k not in skipped}
 
 
+# Actions that follow the config, not a person's choice: undone, the next clock replay did
+# them again at once while the audit said they were undone (an SLA repair).
+NOT_UNDONE = ("case.sla_recomputed",)
+
+
+def action_of(conn: sqlite3.Connection, audit_id: int) -> str | None:
+    row = conn.execute("SELECT action FROM audit WHERE id = ?", (audit_id,)).fetchone()
+    return row[0] if row else None
+
+
 def last_undoable(conn: sqlite3.Connection, actor: str) -> list[int]:
     """The actor's latest action that changed rows and is not undone, an undo itself not
     counted: every audit event its transaction wrote, newest first. So each `u` steps
     further back; undoing the undo came next, and a second `u` sent again the reply the
     first had taken back. (`omnitui undo ID` with an undo's id still redoes.)"""
     row = conn.execute("SELECT id, txn FROM audit WHERE actor = ? AND undone_by IS NULL"
-                       " AND undo_of IS NULL AND after != '{}' ORDER BY id DESC LIMIT 1",
-                       (actor,)).fetchone()
+                       " AND undo_of IS NULL AND after != '{}' AND action NOT IN"
+                       f" ({', '.join('?' * len(NOT_UNDONE))}) ORDER BY id DESC LIMIT 1",
+                       (actor, *NOT_UNDONE)).fetchone()
     if row is None:
         return []
     if row[1] is None:
