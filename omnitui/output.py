@@ -574,6 +574,7 @@ def _rate_lines(f: Funnel) -> list[tuple[str, str]]:
         lines.append(("satisfaction", f"{f.csat.mean:.1f} of 5 from "
                       f"{plural(f.csat.count, 'answer')}; {_of(f.satisfied)} 4 or 5"))
     lines.append(("backlog now", plural(f.backlog or 0, "case") + (
+        f" ({f.backlog_snoozed} snoozed)" if f.backlog_snoozed else "") + (
         f", waiting p50 {_span(f.backlog_age.p50)}, p90 {_span(f.backlog_age.p90)}"
         if f.backlog else "")))
     return lines

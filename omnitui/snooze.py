@@ -26,10 +26,14 @@ def snooze_choices(now: datetime) -> list[tuple[str, datetime]]:
 
 
 def parse_until(text: str, now: datetime) -> datetime:
-    """"3h", "2d", "1w", "45m", or a local "YYYY-MM-DD HH:MM" / "YYYY-MM-DD"; raises
-    ValueError with a sentence for anything else or for a moment already past."""
+    """"3h", "2d", "1w", "45m", the menu's "tomorrow" and "monday" (9:00), or a local
+    "YYYY-MM-DD HH:MM" / "YYYY-MM-DD"; raises ValueError with a sentence for anything else
+    or for a moment already past."""
     found = DURATION.match(text)
-    if found:
+    named = {"tomorrow": 2, "monday": 3, "next monday": 3}.get(" ".join(text.lower().split()))
+    if named is not None:
+        moment = snooze_choices(now)[named][1]
+    elif found:
         try:
             moment = now + timedelta(**{UNITS[found[2].lower()]: int(found[1])})
         except OverflowError:
@@ -38,8 +42,8 @@ def parse_until(text: str, now: datetime) -> datetime:
         try:
             moment = datetime.fromisoformat(text.strip())
         except ValueError:
-            raise ValueError(f"{text!r}: write 3h, 2d, 1w, or a date like 2026-12-24 09:00"
-                             ) from None
+            raise ValueError(f"{text!r}: write 3h, 2d, 1w, tomorrow, monday, or a date like "
+                             "2026-12-24 09:00") from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=now.tzinfo)
         if len(text.strip()) == 10:

@@ -85,6 +85,7 @@ class Funnel:
     csat: Spread = field(default_factory=Spread)  # scores 1-5
     satisfied: Rate = field(default_factory=Rate)  # answers of 4 or 5
     backlog: int | None = 0  # None: a day's group (a backlog is now, not of a day)
+    backlog_snoozed: int = 0  # of the backlog, hidden until later (the queue leaves them out)
     backlog_age: Spread = field(default_factory=Spread)  # seconds, wall-clock
 
 
@@ -200,6 +201,8 @@ def _funnel(key: str, cases: list[sqlite3.Row], surveys: list[sqlite3.Row],
     found.csat = spread(scores)
     found.satisfied = Rate(sum(1 for s in scores if s >= 4), len(scores))
     found.backlog = len(open_now)
+    found.backlog_snoozed = sum(1 for c in open_now
+                                if c["snoozed_until"] and c["snoozed_until"] > stamp)
     found.backlog_age = spread((now - parse_db_time(c["open_since"])).total_seconds()
                                for c in open_now)
     return found

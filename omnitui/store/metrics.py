@@ -61,7 +61,8 @@ def backlog(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     cur.row_factory = sqlite3.Row
     statuses = ", ".join(f"'{s}'" for s in ACTIVE_STATUSES)
     return cur.execute(
-        "SELECT id, queue, channel, owner, tier, status, created_at, coalesce(CASE WHEN"
+        "SELECT id, queue, channel, owner, tier, status, created_at, snoozed_until,"
+        " coalesce(CASE WHEN"
         " reopens = 0 THEN (SELECT min(m.received_at) FROM messages m WHERE m.case_id ="
         " cases.id) ELSE (SELECT max(a.at) FROM audit a WHERE a.case_id = cases.id AND"
         " (a.action = 'case.reopened' OR a.action = 'case.status' AND json_extract(a.before,"

@@ -9,6 +9,7 @@ import pytest
 
 from omnitui.channels.email.parse import parse_email
 from omnitui.ingest.pipeline import Pipeline
+from omnitui.model import Status
 from omnitui.services.actions import snooze
 from omnitui.services.desk import Desk
 from omnitui.snooze import parse_until, snooze_choices
@@ -35,6 +36,25 @@ def test_a_snoozed_case_hides_and_comes_back(store: Store, pipeline: Pipeline) -
     assert case_id not in visible(store)
 
 
+def test_a_solved_case_is_not_snoozed_and_the_report_counts_the_snoozed(
+        store: Store, pipeline: Pipeline) -> None:
+    """Snoozed, a solved case woke up later as if it waited; and the report's backlog held
+    a snoozed case the queue and the board leave out, without a word."""
+    from omnitui.config import Settings
+    from omnitui.metrics.funnel import report
+
+    solved, waiting = (pipeline.ingest(parse_email(make_email(sender=f"{n}@x.org"))).case_id
+                       for n in ("a", "b"))
+    desk = Desk(store, "alice")
+    desk.each([solved], desk.status(Status.SOLVED))
+    [refused, done] = desk.each([solved, waiting], desk.snooze(utc_now() + timedelta(days=1)))
+    assert not refused.done and refused.refusal == f"case #{solved} is solved: nothing to snooze"
+    assert done.done
+    now = utc_now()
+    whole = report(store.conn, Settings(), now - timedelta(days=1), now, now).total
+    assert (whole.backlog, whole.backlog_snoozed) == (1, 1)
+
+
 def test_the_customer_writing_wakes_a_snoozed_case(store: Store, pipeline: Pipeline) -> None:
     case_id = pipeline.ingest(parse_email(make_email(message_id="a@x.org"))).case_id
     with store.write() as conn:
@@ -56,6 +76,8 @@ def test_snooze_choices_are_in_the_agents_own_time() -> None:
     ("2d", datetime(2026, 11, 29, 18, 30, tzinfo=BERLIN)),
     ("2026-12-24 14:00", datetime(2026, 12, 24, 14, 0, tzinfo=BERLIN)),
     ("2026-12-24", datetime(2026, 12, 24, 9, 0, tzinfo=BERLIN)),
+    ("Tomorrow", datetime(2026, 11, 28, 9, 0, tzinfo=BERLIN)),  # as the menu says it
+    ("next  monday", datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN)),
 ])
 def test_custom_snooze_times(typed: str, expected: datetime) -> None:
     assert parse_until(typed, datetime(2026, 11, 27, 18, 30, tzinfo=BERLIN)) == expected
