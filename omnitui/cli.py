@@ -8,6 +8,7 @@ whose string annotations typer would compile one by one on every start (25 ms fo
 commands, against 13 evaluated at import)."""
 
 import getpass
+import logging
 import os
 import sqlite3
 import sys
@@ -772,7 +773,7 @@ def serve(typer_ctx: typer.Context,
           ) -> None:
     """Run the daemon: sync every mailbox, receive webhooks, send the outbox. Stops on SIGTERM
     or ctrl+c."""
-    from omnitui.config import default_log_path
+    from omnitui.config import ConfigError, default_log_path, missing_secrets
     from omnitui.daemon.log import log_to
     from omnitui.daemon.service import Daemon
     from omnitui.private_files import create_private, tighten
@@ -785,6 +786,14 @@ def serve(typer_ctx: typer.Context,
     create_private(log)  # it holds message text and phone numbers
     if (mode := tighten(log)) is not None:
         say(f"{log} was mode {mode:o}, readable by other users; it is 600 now")
+    settings = context.settings
+    if missing := missing_secrets(settings.mailboxes, settings.channels):
+        # it tried again every few seconds for ever: a process's environment never changes
+        problem = ("; ".join(missing) + ": set it where the daemon starts (the service's "
+                   "EnvironmentFile); nothing was started")
+        log_to(log, stderr=False)  # the reason in the log too; on stderr, one line
+        logging.getLogger("omnitui.daemon").error("could not start: %s", problem)
+        raise ConfigError(problem)
     log_to(log, stderr=not with_console)
     daemon = Daemon(path, context.settings)
     if not with_console:

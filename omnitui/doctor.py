@@ -17,6 +17,7 @@ from omnitui.config import (
     SlaSettings,
     attachments_dir,
     default_log_path,
+    missing_secrets,
 )
 from omnitui.errors import OmnituiError
 from omnitui.private_files import loose_mode
@@ -44,6 +45,10 @@ def run_checks(settings: Settings, db_path: Path) -> list[Check]:
     if settings.source:
         results.append(_private("config permissions", [settings.source],
                                 "the passwords it can hold"))
+    if missing := missing_secrets(settings.mailboxes, settings.channels):
+        results.append(Check("secrets", False, "; ".join(missing),
+                             "set them where the daemon starts (the service's "
+                             "EnvironmentFile, docs/deployment.md) and where doctor runs"))
     results.append(_sla_policies(settings))
     if settings.queues:
         results.append(_queue_names(settings))

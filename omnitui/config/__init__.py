@@ -68,7 +68,7 @@ from omnitui.config.schema import (
     TriageSettings,
     listen_address,
 )
-from omnitui.config.secrets import hook_secret, secret
+from omnitui.config.secrets import hook_secret, missing_secrets, secret
 from omnitui.config.templates import TEMPLATE_VARIABLES, template_parts
 
 __all__ = [
@@ -125,6 +125,7 @@ __all__ = [
     "hook_secret",
     "listen_address",
     "load_settings",
+    "missing_secrets",
     "secret",
     "starter_config",
     "store_path",

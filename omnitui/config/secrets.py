@@ -42,3 +42,26 @@ def _environment(env: str, owner: str) -> str:
     if not value:
         raise ConfigError(f"{owner}: the environment variable {env} is not set")
     return value
+
+
+def missing_secrets(mailboxes: list[MailboxSettings], channels: list[HookChannel]
+                    ) -> list[str]:
+    """What the config names and the environment lacks, each in words (no value): the
+    daemon cannot log in or check a webhook without it, and waiting for it is in vain, for
+    a process's environment never changes."""
+    problems = []
+    for mailbox in mailboxes:
+        sides = ("imap", "smtp") if mailbox.smtp_host else ("imap",)
+        for side in sides:
+            try:
+                secret(mailbox, side)
+            except ConfigError as exc:
+                problems.append(str(exc))
+    for channel in channels:
+        for key in ("secret", "token", "verify_token"):
+            if getattr(channel, f"{key}_env", ""):
+                try:
+                    hook_secret(channel, key)
+                except ConfigError as exc:
+                    problems.append(str(exc))
+    return list(dict.fromkeys(problems))

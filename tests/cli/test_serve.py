@@ -144,6 +144,25 @@ def test_a_wrong_password_is_reported_without_it(imap_server: ImapServer, tmp_pa
     assert wrong not in error + out + err + (tmp_path / "s.db.log").read_text()
 
 
+def test_a_password_missing_from_the_environment_stops_serve_at_once(
+        imap_server: ImapServer, tmp_path: Path, cli_env: dict[str, str],
+        omnitui: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+    """It started, told systemd it was ready, and tried again for ever: a process's
+    environment never changes."""
+    db = tmp_path / "s.db"
+    omnitui("--db", str(db), "init")
+    config = write_config(tmp_path, imap_server)
+    missing = omnitui("--config", str(config), "--db", str(db), "serve", check=False,
+                      env={SECRET_ENV: ""}, timeout=60)
+    assert missing.returncode == 2 and missing.stderr.splitlines() == [
+        f"configuration error: mailbox 'support': the environment variable {SECRET_ENV} is "
+        "not set: set it where the daemon starts (the service's EnvironmentFile); nothing "
+        "was started"]
+    doctor = omnitui("--config", str(config), "--db", str(db), "doctor", check=False,
+                     env={SECRET_ENV: ""}).stdout
+    assert f"FAIL secrets: mailbox 'support': the environment variable {SECRET_ENV}" in doctor
+
+
 def test_serve_with_the_console_and_no_terminal_prints_the_summary(
         imap_server: ImapServer, tmp_path: Path, cli_env: dict[str, str],
         omnitui: Callable[..., object]) -> None:
