@@ -115,7 +115,8 @@ def identify(conn: sqlite3.Connection, event: InboundEvent, settings: IdentitySe
     if customer_ids:
         name, tier = store.name_and_tier(conn, customer_ids[0])
         result = Identification(customer_ids[0], None, new_customer=False, tier=tier)
-        if not name and event.sender_name:
+        if event.sender_name and (not name or ("@" in name and "@" not in event.sender_name)):
+            # a name at last, where an address stood for one
             store.set_customer_name(conn, result.customer_id, event.sender_name)
         first = next(r for r in found if r.customer_id == customer_ids[0])
         result.reasons.append(f"{first.kind} {first.value} is a known identity of customer "

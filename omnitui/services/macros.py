@@ -78,6 +78,8 @@ def template_values(conn: sqlite3.Connection, case_id: int, agent: str) -> dict[
     """What a template's variables stand for on this case, as it is now."""
     case = case_store.require_case(conn, case_id)
     name = customer_name(conn, case["customer_id"])
+    if "@" in name:  # an address shown for want of a name: "Hi pat@x.org," reads wrong
+        name = ""
     return {"customer_name": name, "customer_first_name": next(iter(name.split()), ""),
             "case_id": str(case_id), "subject": case["subject"], "agent": agent,
             "queue": case["queue"]}

@@ -230,3 +230,17 @@ def test_a_web_forms_mail_is_acknowledged_to_the_person_who_filled_it_in(
     [(case_id, text, recipients)] = acknowledgements(store)
     assert case_id == result.case_id and text.startswith("Hi Ann, case #")
     assert json.loads(recipients)["to"] == ["ann@cust.example"]
+
+
+def test_a_sender_without_a_name_is_shown_by_address_and_greeted_without_one(
+        store: Store, settings: Settings) -> None:
+    """The queue's customer was blank and the timeline said "(unknown sender)"; greeted by
+    that address, "Hi pat@cust.example," read wrong. A name given later takes its place."""
+    pipeline = live(store, settings, Clock(MONDAY_11))
+    first = pipeline.ingest(parse_email(mail("pat@cust.example", name="")))
+    [(_, text, _)] = acknowledgements(store)
+    assert text.startswith(f"Hi, case #{first.case_id}.")
+    name = "SELECT name FROM customers WHERE id = ?"
+    assert store.conn.execute(name, (first.customer_id,)).fetchone()[0] == "pat@cust.example"
+    pipeline.ingest(parse_email(mail("pat@cust.example", name="Pat Doe", body="Again")))
+    assert store.conn.execute(name, (first.customer_id,)).fetchone()[0] == "Pat Doe"

@@ -323,7 +323,9 @@ def _sender(headers: dict[str, list[str]], errors: list[str]) -> tuple[str, str]
     if not _usable_address(address):
         errors.append(f"unparseable From: {_single_line(text)[:100]!r}")
         return _single_line(_decode_words(text)), address
-    return _single_line(_decode_words(name)), address
+    # a bare address is the name shown, as mail clients show it: the queue's customer was
+    # blank and the timeline said "(unknown sender)"
+    return _single_line(_decode_words(name)) or address, address
 
 
 def _plain_from(text: str) -> tuple[str, str] | None:
