@@ -54,6 +54,11 @@ def thread(conn: sqlite3.Connection, event: InboundEvent, customer_id: int,
         if store.is_participant(conn, case_id, customer_id):
             return _continue(conn, event, case_id, "subject-reference",
                              f"subject names case {match.group(0)}", settings, now)
+        if store.written_to(conn, case_id, _verified_addresses(event)):  # a form's person,
+            # answering our reply from the address it went to: no customer of the case yet
+            return _continue(conn, event, case_id, "subject-reference",
+                             f"subject names case {match.group(0)}, whose reply went to the "
+                             "sender", settings, now)
         refused = case_id
     decision = _by_customer(conn, event, customer_id, settings, now)
     if refused is not None:
@@ -75,6 +80,10 @@ def _by_headers(conn: sqlite3.Connection, event: InboundEvent) -> tuple[int, str
     live = store.live_case_id(conn, case_id)
     merged = f" (case #{case_id} was merged into #{live})" if live != case_id else ""
     return live, f"{header} <{key}> names message #{message_id}{merged}"
+
+
+def _verified_addresses(event: InboundEvent) -> list[str]:
+    return [i.value for i in event.identifiers if i.kind == "email" and i.verified]
 
 
 def _by_customer(conn: sqlite3.Connection, event: InboundEvent, customer_id: int,

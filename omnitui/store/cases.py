@@ -97,6 +97,21 @@ def is_participant(conn: sqlite3.Connection, case_id: int, customer_id: int) -> 
     return row is not None
 
 
+def written_to(conn: sqlite3.Connection, case_id: int, addresses: list[str]) -> bool:
+    """Whether a reply of ours on the case went to one of `addresses` (To or Cc)."""
+    if not addresses:
+        return False
+    marks = ", ".join("?" * len(addresses))
+    row = conn.execute(
+        "SELECT 1 FROM outbox o, json_each(o.recipients, '$.to') t WHERE o.case_id = ?"
+        f" AND o.status = 'sent' AND lower(t.value) IN ({marks}) UNION ALL"
+        " SELECT 1 FROM outbox o, json_each(o.recipients, '$.cc') c WHERE o.case_id = ?"
+        f" AND o.status = 'sent' AND lower(c.value) IN ({marks}) LIMIT 1",
+        (case_id, *(a.lower() for a in addresses), case_id, *(a.lower() for a in addresses))
+    ).fetchone()
+    return row is not None
+
+
 @record(frozen=True)
 class NewCase:
     """A case as it opens: whose it is, where it came from, its triage and its clocks

@@ -221,3 +221,18 @@ def test_reasons_name_a_status_as_people_read_it(store: Store, pipeline: Pipelin
     again = pipeline.ingest(chat_event("telegram", "9", "any news?"))
     assert reason_of(store, again.message_id)[1].startswith(
         f"the customer's on hold case #{case} ")
+
+
+def test_subject_reference_from_an_address_our_reply_went_to(store: Store, pipeline: Pipeline,
+                                                            email_event: Email) -> None:
+    """A web form's person answers our reply, [#N] kept, without In-Reply-To: the address
+    we wrote to is no customer's yet, and the answer opened a new case."""
+    case = pipeline.ingest(email_event("noreply@forms.example", name="Form", headers={
+        "Reply-To": "carol@cust.example"})).case_id
+    Desk(store, "alice").write(case, "reply", "We are on it.")
+    with store.write() as conn:
+        conn.execute("UPDATE outbox SET status = 'sent'")
+    answer = pipeline.ingest(email_event("carol@cust.example", name="Carol",
+                                         subject=f"Re: [#{case}] Contact form"))
+    assert answer.case_id == case
+    assert reason_of(store, answer.message_id)[1].endswith("whose reply went to the sender")
