@@ -346,7 +346,8 @@ def _daemon_checks(conn: sqlite3.Connection, settings: Settings, db_path: Path
         else "everything filed",
         "report the error (the bytes stay in raw_payloads, nothing is lost)"))
     failing, newest, past = health.failed_replies(conn)
-    earlier = f" ({plural(past, 'earlier one')} on solved or closed cases)" if past else ""
+    earlier = (f" ({plural(past, 'earlier one')} on solved or closed cases, or written "
+               "again since)") if past else ""
     results.append(Check(
         "outbox", not failing,
         f"{plural(failing, 'reply', 'replies')} could not be sent on cases still open, "

@@ -63,17 +63,19 @@ def missing_stable_names(conn: sqlite3.Connection) -> list[str]:
 
 def failed_replies(conn: sqlite3.Connection) -> tuple[int, tuple[int, str] | None, int]:
     """Replies that failed for good (schema 3): how many on cases still to be worked, the
-    newest of them (case id, last error), and how many on solved or closed cases (history:
-    one hard-bounced address kept doctor failing for ever)."""
+    newest of them (case id, last error), and how many are history: on solved or closed
+    cases, or followed by a reply that went out (one hard-bounced address kept doctor
+    failing for ever, and so did a reply written again, as its fix said)."""
+    pending = ("c.status NOT IN ('solved', 'closed') AND NOT EXISTS (SELECT 1 FROM outbox"
+               " later WHERE later.case_id = o.case_id AND later.id > o.id AND"
+               " later.status = 'sent')")
     open_, finished = conn.execute(
-        "SELECT count(*) FILTER (WHERE c.status NOT IN ('solved', 'closed')),"
-        " count(*) FILTER (WHERE c.status IN ('solved', 'closed'))"
+        f"SELECT count(*) FILTER (WHERE {pending}), count(*) FILTER (WHERE NOT ({pending}))"
         " FROM outbox o JOIN cases c ON c.id = o.case_id WHERE o.status = 'failed'"
     ).fetchone()
     newest = conn.execute(
         "SELECT o.case_id, o.last_error FROM outbox o JOIN cases c ON c.id = o.case_id"
-        " WHERE o.status = 'failed' AND c.status NOT IN ('solved', 'closed')"
-        " ORDER BY o.id DESC LIMIT 1").fetchone()
+        f" WHERE o.status = 'failed' AND {pending} ORDER BY o.id DESC LIMIT 1").fetchone()
     return open_, (newest[0], newest[1]) if newest else None, finished
 
 

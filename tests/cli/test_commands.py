@@ -440,6 +440,13 @@ def test_doctor_fails_on_failed_replies_of_open_cases_only(omnitui: Run, tmp_pat
     failing = omnitui("--db", str(db), "doctor", check=False).stdout
     assert f"FAIL outbox: 1 reply could not be sent on cases still open, newest on case " \
         f"#{case_id}: 550 no such user" in failing.replace("\n", " ")
+    with Store(db) as store:  # written again, as the fix says, and sent: done with
+        assert Desk(store, "alice").write(case_id, "reply", "Here you go, again").done
+        with store.write() as conn:
+            outbox.mark_sent(conn, store.conn.execute("SELECT max(id) FROM outbox"
+                                                      ).fetchone()[0], at=db_time(utc_now()))
+    again = omnitui("--db", str(db), "doctor", check=False).stdout
+    assert "ok   outbox: no failed replies on open cases (1 earlier one" in again
     with Store(db) as store:
         Desk(store, "alice").each([case_id], Desk(store, "alice").status(Status.SOLVED))
     solved = omnitui("--db", str(db), "doctor", check=False).stdout
