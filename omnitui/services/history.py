@@ -19,7 +19,7 @@ def undo(conn: sqlite3.Connection, actor: str, audit_id: int | None = None) -> i
     events = [audit_id] if audit_id is not None else audit.last_undoable(conn, actor)
     if not events:
         raise StoreError(f"{actor} has no action left to undo")
-    if audit_id is not None and audit.action_of(conn, audit_id) in audit.NOT_UNDONE:
+    if audit_id is not None and audit.action_and_reason(conn, audit_id)[0] in audit.NOT_UNDONE:
         raise StoreError("an SLA repair follows the policies in the config, and is not "
                          "undone: put the old policy back and run `omnitui sla recompute` "
                          "again")
@@ -40,6 +40,7 @@ def _written(conn: sqlite3.Connection, audit_id: int, team: set[str]
     before, after = audit.event_rows(conn, audit_id)
     outbox = {row.get("message_id"): row for key, row in after.items()
               if key.startswith("outbox:") and row and before.get(key) is None}
+    forwarded = audit.action_and_reason(conn, audit_id)[1].startswith("forwarded to")
     found = []
     for key, row in after.items():
         if not key.startswith("messages:") or before.get(key) is not None or row is None:
@@ -47,9 +48,14 @@ def _written(conn: sqlite3.Connection, audit_id: int, team: set[str]
         if row.get("author") not in team or row.get("direction") not in ("out", "note"):
             continue
         message_id = int(key.partition(":")[2])
-        sent = json.loads((outbox.get(message_id) or {}).get("recipients") or "{}")
+        queued = outbox.get(message_id) or {}
+        sent = json.loads(queued.get("recipients") or "{}")
         note = row["direction"] == "note"
-        found.append((row["author"], row["case_id"], Draft(
-            "note" if note else "reply", row["channel"], text=row.get("text") or "",
-            to=tuple(sent.get("to", ())), cc=tuple(sent.get("cc", ())), internal=note)))
+        found.append((row["author"], row["case_id"], Draft(  # all of it: the subject and a
+            # forward's files came back empty
+            "note" if note else "forward" if forwarded else "reply", row["channel"],
+            text=row.get("text") or "", to=tuple(sent.get("to", ())),
+            cc=tuple(sent.get("cc", ())), subject=queued.get("subject") or "",
+            attachment_ids=tuple(json.loads(queued.get("attachment_ids") or "[]")),
+            internal=note)))
     return found

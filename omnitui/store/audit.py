@@ -201,9 +201,10 @@ def _kept(table: str, row: dict[str, Any] | None) -> dict[str, Any] | None:
 NOT_UNDONE = ("case.sla_recomputed",)
 
 
-def action_of(conn: sqlite3.Connection, audit_id: int) -> str | None:
-    row = conn.execute("SELECT action FROM audit WHERE id = ?", (audit_id,)).fetchone()
-    return row[0] if row else None
+def action_and_reason(conn: sqlite3.Connection, audit_id: int) -> tuple[str, str]:
+    """("", "") for no such event."""
+    row = conn.execute("SELECT action, reason FROM audit WHERE id = ?", (audit_id,)).fetchone()
+    return (row[0], row[1] or "") if row else ("", "")
 
 
 def last_undoable(conn: sqlite3.Connection, actor: str) -> list[int]:

@@ -120,6 +120,18 @@ def test_reply_all_forward_and_undo_of_a_queued_reply(mail_db: Path) -> None:
         assert row["subject"] == "Fwd: Router broken"
         assert "Forwarded message" in row["text"] and "Still broken" in row["text"]
         assert len(json.loads(row["attachment_ids"])) == 1
+        await pilot.press("u")  # taken back: f brings it back whole, files and subject
+        await settle(app, pilot)
+        await pilot.press("f")
+        await settle(app, pilot)
+        assert app.screen.query_one("#subject", Input).value == "Fwd: Router broken"
+        assert app.screen.query_one("#to", Input).value == "it@example.org"
+        assert "Can you look at this?" in app.screen.query_one(TextArea).text
+        await pilot.press("ctrl+j")
+        await settle(app, pilot)
+        [again] = outbox_rows(mail_db)
+        assert again["subject"] == "Fwd: Router broken"
+        assert len(json.loads(again["attachment_ids"])) == 1
 
     drive(mail_db, script)
 
