@@ -9,6 +9,7 @@ from omnitui.model import Draft
 from omnitui.store import agents as agent_store
 from omnitui.store import audit, drafts
 from omnitui.store.db import StoreError, db_time, utc_now
+from omnitui.vocabulary import ROUTER
 
 
 def undo(conn: sqlite3.Connection, actor: str, audit_id: int | None = None) -> int:
@@ -23,6 +24,10 @@ def undo(conn: sqlite3.Connection, actor: str, audit_id: int | None = None) -> i
         raise StoreError("an SLA repair follows the policies in the config, and is not "
                          "undone: put the old policy back and run `omnitui sla recompute` "
                          "again")
+    # routing's own moves that followed (the new case of a split given to an agent): they
+    # go with it, or the undo was refused for good, the agent unable to undo the router's
+    events = [*audit.later_on_cases(conn, min(events), ROUTER, audit.cases_in(conn, events)),
+              *events]
     team = {agent.name for agent in agent_store.agents(conn)} | {actor}
     written = [found for event in events for found in _written(conn, event, team)]
     batch: set[str] = set()

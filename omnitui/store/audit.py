@@ -201,6 +201,27 @@ def _kept(table: str, row: dict[str, Any] | None) -> dict[str, Any] | None:
 NOT_UNDONE = ("case.sla_recomputed",)
 
 
+def later_on_cases(conn: sqlite3.Connection, after_id: int, actor: str,
+                   case_ids: set[int]) -> list[int]:
+    """`actor`'s events after `after_id` on any of `case_ids`, not undone, newest first."""
+    if not case_ids:
+        return []
+    marks = ", ".join("?" * len(case_ids))
+    return [row[0] for row in conn.execute(
+        f"SELECT id FROM audit WHERE id > ? AND actor = ? AND case_id IN ({marks}) AND"
+        " undone_by IS NULL AND undo_of IS NULL AND after != '{}' ORDER BY id DESC",
+        (after_id, actor, *case_ids))]
+
+
+def cases_in(conn: sqlite3.Connection, audit_ids: list[int]) -> set[int]:
+    """The cases whose rows these events changed."""
+    found: set[int] = set()
+    for audit_id in audit_ids:
+        _, after = event_rows(conn, audit_id)
+        found |= {int(key.partition(":")[2]) for key in after if key.startswith("cases:")}
+    return found
+
+
 def action_and_reason(conn: sqlite3.Connection, audit_id: int) -> tuple[str, str]:
     """("", "") for no such event."""
     row = conn.execute("SELECT action, reason FROM audit WHERE id = ?", (audit_id,)).fetchone()

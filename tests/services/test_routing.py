@@ -336,3 +336,23 @@ def test_outside_her_shift_an_agent_gets_nothing(store: Store, tmp_path: Path) -
     rows = {r["agent"]: r["state"] for r in router.roster(store.conn,
                                                           monday_9 + timedelta(hours=1))}
     assert rows["farid"] == "off shift"
+
+
+def test_a_split_routing_gave_out_is_undone_with_its_routing(store: Store,
+                                                             team: Settings) -> None:
+    """The split-off case went to an agent by routing, a change the agent cannot undo:
+    the undo of the split was refused for good, and every older undo behind it."""
+    erin = desk(store, team, "erin")
+    erin.present()
+    case_id = billing_email(store, team, "ann@example.com")
+    second = billing_email(store, team, "ann@example.com", "and I was charged twice")
+    assert second == case_id and case(store, case_id)["owner"] == "erin"
+    desk(store, team, "farid").present()
+    message = store.conn.execute("SELECT max(id) FROM messages").fetchone()[0]
+    split_to, _ = erin.move_messages([message], None)
+    assert case(store, split_to)["owner"] == "farid"  # routing gave it out
+    erin.undo()
+    assert store.conn.execute("SELECT case_id FROM messages WHERE id = ?",
+                              (message,)).fetchone()[0] == case_id
+    assert store.conn.execute("SELECT count(*) FROM cases WHERE id = ?",
+                              (split_to,)).fetchone()[0] == 0
