@@ -201,6 +201,10 @@ class BoardScreen(WorkScreen):
     def draw(self, board: Board) -> None:
         if not self.is_mounted:
             return
+        if self.board is None and board.due_soon:  # the first look: the keys act on the
+            # due list's case, and on a short terminal it sat below the fold (`a` took a
+            # case never seen)
+            self.call_after_refresh(self.query_one("#due").scroll_visible, animate=False)
         self.board = board
         now = board.now
         waiting = sum(sum(row.values()) for _, row in board.aging)
