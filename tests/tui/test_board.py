@@ -46,6 +46,9 @@ def test_f3_shows_the_board_and_enter_drills_into_a_case(demo_db: Path) -> None:
         text = screen_text(app)
         assert "Team" in text and "Flow, last 14 days" in text and "reopened" in text
         app.screen.query_one("#board").scroll_home(animate=False)
+        await settle(app, pilot)
+        if not board(app).targets():  # out of sight on this screen: the first key shows it
+            await settle(app, pilot)
         first = board(app).targets()
         assert first and first[0] == board(app).board.due_soon[0]["id"]  # type: ignore[union-attr]
         await pilot.press("enter")  # type: ignore[attr-defined]
@@ -254,3 +257,24 @@ def test_a_subject_is_shown_literally_not_as_markup(demo_db: Path) -> None:
         assert "[/]" in text and "Refund [link=https://evil.example]pay" in text
 
     drive(demo_db, script)
+
+
+def test_a_key_for_a_case_out_of_sight_shows_it_first(demo_db: Path) -> None:
+    """On a short terminal the due list sat below the fold, and `a` took a case never seen."""
+    async def run() -> None:
+        app = OmnituiApp(demo_db, Settings(), "farid", board=True)
+        async with app.run_test(size=(80, 14)) as pilot:
+            await settle(app, pilot)
+            before = app.store.conn.execute("SELECT max(id) FROM audit").fetchone()[0]
+            await pilot.press("S")
+            await settle(app, pilot)
+            assert "the case is in the due list, now in view: press the key again" in [
+                str(n.message) for n in app._notifications]
+            assert app.store.conn.execute("SELECT max(id) FROM audit").fetchone()[0] == before
+            assert "Due soon and breached" in screen_text(app) or \
+                board(app).targets()  # the list, and its case, on screen now
+            await pilot.press("S")
+            await settle(app, pilot)
+            assert app.store.conn.execute("SELECT max(id) FROM audit").fetchone()[0] != before
+
+    asyncio.run(run())

@@ -18,6 +18,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.errors import NoWidget
 from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
@@ -73,6 +74,7 @@ class BoardScreen(WorkScreen):
         self._ids: list[int] = []
         self._asked = 0.0  # when the last read was started (monotonic)
         self._again = False  # a change came while a read was running
+        self._brought_into_view = False  # the last key found the due list out of sight
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="board"):
@@ -122,17 +124,36 @@ class BoardScreen(WorkScreen):
 
     def one_case(self) -> int | None:
         case_id = self._highlighted()
-        if case_id is None:
+        if case_id is None and not self._brought_into_view:
             self.notify("pick a case in the list of cases due soon (tab moves there)",
                         severity="warning")
         return case_id
 
     def _highlighted(self) -> int | None:
-        """The case highlighted in the due list, while that list has the focus."""
+        """The case highlighted in the due list, while that list has the focus and the
+        case is on screen: on a short terminal the list sat below the fold, and `a` took a
+        case never seen. Out of sight, the list is scrolled into view instead."""
         table = self.query_one("#due", DataTable)
+        self._brought_into_view = False
         if not self._ids or table.cursor_row < 0 or not table.has_focus:
             return None
+        if not self._in_sight(table):
+            self._brought_into_view = True
+            table.scroll_visible(animate=False)
+            self.notify("the case is in the due list, now in view: press the key again",
+                        severity="warning")
+            return None
         return self._ids[min(table.cursor_row, len(self._ids) - 1)]
+
+    def _in_sight(self, table: DataTable) -> bool:
+        """Whether the table's highlighted row is on screen."""
+        try:
+            where = self.screen.find_widget(table)
+        except NoWidget:
+            return False
+        seen = where.region.intersection(where.clip)
+        row = where.region.y + table.header_height + table.cursor_row - round(table.scroll_y)
+        return seen.y <= row < seen.bottom
 
     def show_case(self, detail: CaseDetail) -> None:
         from omnitui.tui.screens.case import CaseScreen
@@ -201,10 +222,6 @@ class BoardScreen(WorkScreen):
     def draw(self, board: Board) -> None:
         if not self.is_mounted:
             return
-        if self.board is None and board.due_soon:  # the first look: the keys act on the
-            # due list's case, and on a short terminal it sat below the fold (`a` took a
-            # case never seen)
-            self.call_after_refresh(self.query_one("#due").scroll_visible, animate=False)
         self.board = board
         now = board.now
         waiting = sum(sum(row.values()) for _, row in board.aging)
