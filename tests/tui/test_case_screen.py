@@ -17,7 +17,7 @@ from omnitui.services.desk import Desk
 from omnitui.store.db import Store, utc_now
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.case import CaseScreen
-from omnitui.tui.screens.modals import ConfirmScreen, PickScreen, TextScreen
+from omnitui.tui.screens.modals import AskScreen, ConfirmScreen, PickScreen, TextScreen
 from tests.conftest import ago, chat_event, make_email
 from tests.tui.helpers import drive, queue, screen_text, settle, show_view
 
@@ -141,6 +141,14 @@ def test_moving_a_message_into_another_customers_case_asks_first(history_db: Pat
 
     async def script(app: OmnituiApp, pilot: object) -> None:
         screen = await open_case_of(app, pilot, "Router")
+        await pilot.press("X")
+        await settle(app, pilot)
+        await pilot.press("ctrl+u", *"999999", "enter")  # no such case: said, kept, open
+        await settle(app, pilot)
+        assert isinstance(app.screen, AskScreen) and "there is no case 999999" in \
+            screen_text(app)
+        await pilot.press("escape")
+        await settle(app, pilot)
         for answer in ("n", "y"):
             await pilot.press("X")
             await settle(app, pilot)

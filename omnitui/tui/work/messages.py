@@ -88,8 +88,15 @@ def move(screen: CaseScreen) -> None:
             screen.app.push_screen(ConfirmScreen(question),
                                    lambda yes: moved(case_id) if yes else None)
 
+    def existing(text: str) -> None:
+        """A case number of no case is said in the dialog, which stays open with it: the
+        move failed after the dialog closed, and the number typed was gone."""
+        case_id = target_case(text)
+        if case_id is not None and get_case(screen.console.store.conn, case_id) is None:
+            raise ValueError(f"there is no case {case_id}")
+
     screen.app.push_screen(AskScreen("Move this message to case number ('new': split it off "
-                                     "into a new case)", "new", check=refusal(target_case)),
+                                     "into a new case)", "new", check=refusal(existing)),
                            answered)
 
 
