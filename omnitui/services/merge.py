@@ -61,6 +61,8 @@ def resolve_link(conn: sqlite3.Connection, customer_id: int, text: str,
     if number:
         other = int(number[1])
         customer_store.require_customer(conn, other)
+        if other == customer_id:  # asked "merge #4 into #4?" first, and refused after
+            raise StoreError(f"#{other} is this customer")
         return "merge", other
     kind = "email" if "@" in text else "phone" if text[:1] in "+0123456789" else text.partition(
         ":")[0]

@@ -183,6 +183,8 @@ def test_linking_an_address_lets_replies_use_another_channel(store: Store,
     assert start_draft(store.conn, case_id, "reply", channel="whatsapp").to == ("+14155550100",)
     with pytest.raises(StoreError, match="already this customer's"):
         resolve_link(store.conn, customer_id, "ann@example.com", "US")
+    with pytest.raises(StoreError, match=f"#{customer_id} is this customer"):
+        resolve_link(store.conn, customer_id, f"#{customer_id}", "US")  # said as it is typed
     other = ingest_email(pipeline, sender="zed@example.com", name="Zed")
     other_customer = case_detail(store.conn, other).customer.id
     assert resolve_link(store.conn, customer_id, "zed@example.com", "US") == (
