@@ -352,8 +352,13 @@ class Desk:
         return me is not None and me.supervisor
 
     def status(self, status: Status, reason: str | None = None) -> CaseChange:
-        return lambda conn, case_id: actions.set_status(
-            conn, case_id, status, actor=self.actor, at=self.clock(), pause_reason=reason)
+        def move(conn: sqlite3.Connection, case_id: int) -> None:
+            case = require_case(conn, case_id)
+            if case["status"] == status and (reason or None) == case["pause_reason"]:
+                return  # nothing to do: its audit row said "open -> open"
+            actions.set_status(conn, case_id, status, actor=self.actor, at=self.clock(),
+                               pause_reason=reason)
+        return move
 
     def snooze(self, until: datetime | None) -> CaseChange:
         return lambda conn, case_id: actions.snooze(conn, case_id, until, actor=self.actor,

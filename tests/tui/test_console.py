@@ -609,7 +609,7 @@ def test_a_console_that_quits_leaves_its_agent_gone(demo_db: Path) -> None:
         restore = subprocess.run([*omnitui, "restore", str(demo_db.parent / "b")],
                                  capture_output=True, text=True, stdin=subprocess.DEVNULL,
                                  timeout=60)
-        assert restore.returncode == 1 and "consoles are open" in restore.stderr
+        assert restore.returncode == 1 and "a console or an import is using" in restore.stderr
 
     drive(demo_db, script)
     assert not present() and not held(in_use_path(demo_db))
