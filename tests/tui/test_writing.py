@@ -440,3 +440,18 @@ def test_a_phone_call_logged_by_hand_lands_on_the_callers_case(demo_db: Path) ->
         assert "wants the invoice again" in text and "sent it by email" in text
 
     drive(demo_db, script)
+
+
+def test_tab_into_an_address_adds_to_it(mail_db: Path) -> None:
+    """Selected whole on the way in, the first key typed replaced the customer's address."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        composer = await open_reply(app, pilot)
+        to = composer.query_one("#to", Input)
+        before = to.value
+        await pilot.press("shift+tab", "shift+tab", "shift+tab")  # back up to the To
+        await settle(app, pilot)
+        assert to.has_focus
+        await pilot.press(*", bob@example.com")
+        assert to.value == f"{before}, bob@example.com"
+
+    drive(mail_db, script)

@@ -305,7 +305,9 @@ class ComposeScreen(ModalScreen[Draft | None]):
             for name, value in self._fields().items():
                 with Horizontal(classes="field", id=f"field-{name}"):
                     yield Label(name.capitalize())
-                    yield TypingInput(value=value, id=name)
+                    # tab in adds to an address, as in a mail client's header: selected
+                    # whole, the first key typed replaced the customer's address
+                    yield TypingInput(value=value, id=name, select_on_focus=False)
             yield TypingArea(sanitize(self.draft.text), id="draft")
             with VerticalScroll(id="preview"):
                 yield Static("", id="preview-body")
