@@ -122,7 +122,11 @@ class Context:
 
             self.settings = with_demo_team(self.settings)
 
-    def open_store(self, path: Path | None = None, *, must_exist: bool = True) -> "Store":
+    def open_store(self, path: Path | None = None, *, must_exist: bool = True,
+                   new_folder: bool = True) -> "Store":
+        """The store at `path` (default: --db, the config's, the demo's). Not `must_exist`:
+        created if missing, and its folder too unless `new_folder` is False (an import:
+        a mistyped --db made folders and a store nobody asked for)."""
         from omnitui.config import attachments_dir
         from omnitui.services.holidays import recall as recall_holidays
         from omnitui.store.db import Store
@@ -135,7 +139,7 @@ class Context:
             raise OmnituiError(f"{path} is not a file (a device, a pipe); pass the store's "
                                "file with --db")
         if not must_exist:
-            if self.db_option is not None and not path.parent.is_dir():
+            if not new_folder and self.db_option is not None and not path.parent.is_dir():
                 raise OmnituiError(f"no folder {path.parent} for the store {path}: check the "
                                    "path, or create the folder first")
             self._demo_team_of(path)
@@ -379,7 +383,8 @@ def import_(typer_ctx: typer.Context,
     mail = iter_mail_files(paths)  # a mistyped path fails here, before a store is created
     total = mail_size(paths)
     try:
-        with context.open_store(must_exist=False) as store, in_use(store.path), \
+        with context.open_store(must_exist=False, new_folder=False) as store, \
+                in_use(store.path), \
                 output.import_progress(total) as progress:
             counts = import_mail(store, context.settings, mail, progress=progress,
                                  history_before=cutoff)
