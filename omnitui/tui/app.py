@@ -10,8 +10,10 @@ case, help, the palette, back to the queue.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import re
+import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -184,6 +186,13 @@ class OmnituiApp(App[None]):
         self.push_screen(composer, then)
 
     async def on_mount(self) -> None:
+        # A lost SSH connection (its SIGHUP) or a stop (SIGTERM) quits as `q` does, keeping
+        # a half-written reply whole: killed by the signal, the last second of typing, not
+        # yet kept, was gone.
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGHUP, signal.SIGTERM):
+            with suppress(NotImplementedError, RuntimeError, ValueError):  # not main thread
+                loop.add_signal_handler(number, self.exit)
         self.set_keymap(self.settings.keymap)
         set_busy_timeout(self.store.conn, CONSOLE_BUSY_SECONDS)
         with self._following():

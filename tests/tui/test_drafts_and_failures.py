@@ -5,6 +5,7 @@ mid-sentence; an action on a locked store says so and the console goes on."""
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
 import sys
 import time
@@ -316,3 +317,19 @@ def test_a_note_for_marked_cases_comes_back_when_the_store_is_busy(demo_db: Path
         assert app.screen.query_one(TextArea).text == "For all of them"
 
     drive(demo_db, script)
+
+
+def test_a_lost_connection_keeps_the_last_words_typed(demo_db: Path, tmp_path: Path) -> None:
+    """sshd hangs up on a lost session: killed by the SIGHUP, the console lost the second
+    of typing not yet kept."""
+    console = Terminal([sys.executable, "-m", "omnitui", "--db", str(demo_db), "--agent",
+                        "alice"], env={**os.environ, "HOME": str(tmp_path)})
+    try:
+        console.read_for(4.0)
+        console.type(b"r", then_wait=1.0)
+        console.type(b"Typed just before the hangup", then_wait=0.2)
+        console.process.send_signal(signal.SIGHUP)
+        assert console.process.wait(10) is not None
+    finally:
+        console.close()
+    assert [text for _, text in kept_draft(demo_db)] == ["Typed just before the hangup"]
