@@ -333,3 +333,30 @@ def test_a_lost_connection_keeps_the_last_words_typed(demo_db: Path, tmp_path: P
     finally:
         console.close()
     assert [text for _, text in kept_draft(demo_db)] == ["Typed just before the hangup"]
+
+
+def test_a_note_for_marked_cases_is_kept_as_it_is_typed(demo_db: Path) -> None:
+    """A crash lost it: only a note on one case was kept."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        cases = queue(app)
+        await pilot.press("x", "j", "x")
+        marked = sorted(cases.marked)
+        await pilot.press("i")
+        await settle(app, pilot)
+        await pilot.press(*"Both are the same outage")
+        await wait_for(lambda: kept_draft(demo_db) == [(None, "Both are the same outage")],
+                       app, pilot)
+        await pilot.press("escape", "k")  # put aside
+        await settle(app, pilot)
+        await pilot.press("i")
+        await settle(app, pilot)
+        assert app.screen.query_one(TextArea).text == "Both are the same outage"
+        await pilot.press("ctrl+j")
+        await settle(app, pilot)
+        assert kept_draft(demo_db) == []
+        with Store(demo_db) as store:
+            noted = sorted(r[0] for r in store.conn.execute(
+                "SELECT case_id FROM messages WHERE text = 'Both are the same outage'"))
+        assert noted == marked
+
+    drive(demo_db, script)

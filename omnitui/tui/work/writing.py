@@ -207,16 +207,36 @@ def _send(console: OmnituiApp, case_id: int | None, draft: Draft) -> int:
 
 
 def _note_on_marked(screen: WorkScreen, targets: list[int]) -> None:
-    """One internal note on every marked case."""
+    """One internal note on every marked case, kept as it is typed as every draft is (a
+    crash lost it): on no case of its own, it comes back the next time `i` writes to marked
+    cases."""
+    console = screen.console
+    store, agent = console.store, console.agent
+    draft = Draft("note", Channel.EMAIL, internal=True)
+    if saved := drafts.kept(store, agent, None, draft.slot):
+        draft = saved[0]
+        screen.notify("your unsent note for marked cases is back (escape throws it away)")
+    screen.notify(f"an internal note on {len(targets)} marked cases")
+
+    def keep(kept: Draft) -> None:
+        console.drafts.later(None, kept)
+
+    def discard() -> None:
+        console.drafts.settle(None, draft.slot)
+        drafts.discard(store, agent, None, draft.slot)
+
     def written(result: Draft | None) -> None:
         if result is None:
             return
+        console.drafts.settle(None, draft.slot)
         try:
-            screen.act("note added", screen.console.desk.draft(result), targets)
+            screen.act("note added", console.desk.draft(result), targets)
         except STORE_ERRORS as exc:
             if not expected(exc):
                 raise  # a bug: keep its traceback
             screen.notify(f"no note added: {store_problem(exc)}", severity="error")
-            screen.console.write(result, written)  # give the text back
+            console.write(result, written, keep=keep, discard=discard)  # the text back
+            return
+        drafts.discard(store, agent, None, draft.slot)
 
-    screen.console.write(Draft("note", Channel.EMAIL, internal=True), written)
+    console.write(draft, written, keep=keep, discard=discard)
