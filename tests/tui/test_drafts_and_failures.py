@@ -166,17 +166,22 @@ def test_a_reply_sent_from_another_console_meanwhile_is_asked_about(demo_db: Pat
     drive(demo_db, script)
 
 
+def replying(demo_db: Path, home: Path, text: bytes, then_wait: float) -> Terminal:
+    """The real console in a real terminal (a pty), as alice, a reply to the first case
+    begun with `text`."""
+    console = Terminal([sys.executable, "-m", "omnitui", "--db", str(demo_db), "--agent",
+                        "alice"], env={**os.environ, "HOME": str(home)})
+    console.read_for(4.0)  # the console starts and paints the queue
+    console.type(b"r", then_wait=1.0)
+    console.type(text, then_wait=then_wait)
+    return console
+
+
 def test_a_draft_survives_a_console_killed_mid_sentence(demo_db: Path, tmp_path: Path) -> None:
     """The real command in a real terminal (a pty), killed as a lost SSH session would be:
     what was typed a second before is in the store, and comes back."""
-    console = Terminal([sys.executable, "-m", "omnitui", "--db", str(demo_db), "--agent",
-                        "alice"], env={**os.environ, "HOME": str(tmp_path)})
-    try:
-        console.read_for(4.0)  # the console starts and paints the queue
-        console.type(b"r", then_wait=1.0)
-        console.type(b"Dear customer, the refund", then_wait=2.5)  # kept a second behind
-    finally:
-        console.close()
+    console = replying(demo_db, tmp_path, b"Dear customer, the refund", then_wait=2.5)
+    console.close()  # kept a second behind the typing
     assert [text for _, text in kept_draft(demo_db)] == ["Dear customer, the refund"]
 
     async def reopen(app: OmnituiApp, pilot: object) -> None:
@@ -193,12 +198,8 @@ def test_quitting_the_real_console_restores_the_terminal_and_keeps_the_draft(
     process with status 0 (it no longer waits for Textual's input thread, nor tears the
     interpreter down), hands the terminal back (the alternate screen left, the cursor shown)
     and keeps the draft."""
-    console = Terminal([sys.executable, "-m", "omnitui", "--db", str(demo_db), "--agent",
-                        "alice"], env={**os.environ, "HOME": str(tmp_path)})
+    console = replying(demo_db, tmp_path, b"Half a reply", then_wait=0.5)
     try:
-        console.read_for(4.0)
-        console.type(b"r", then_wait=1.0)
-        console.type(b"Half a reply", then_wait=0.5)
         console.type(b"\x11", then_wait=0.1)  # ctrl+q: quit from anywhere
         assert console.exit_status(within=10) == 0
     finally:
@@ -322,12 +323,8 @@ def test_a_note_for_marked_cases_comes_back_when_the_store_is_busy(demo_db: Path
 def test_a_lost_connection_keeps_the_last_words_typed(demo_db: Path, tmp_path: Path) -> None:
     """sshd hangs up on a lost session: killed by the SIGHUP, the console lost the second
     of typing not yet kept."""
-    console = Terminal([sys.executable, "-m", "omnitui", "--db", str(demo_db), "--agent",
-                        "alice"], env={**os.environ, "HOME": str(tmp_path)})
+    console = replying(demo_db, tmp_path, b"Typed just before the hangup", then_wait=0.2)
     try:
-        console.read_for(4.0)
-        console.type(b"r", then_wait=1.0)
-        console.type(b"Typed just before the hangup", then_wait=0.2)
         console.process.send_signal(signal.SIGHUP)
         assert console.process.wait(10) is not None
     finally:
