@@ -304,6 +304,13 @@ def newest_route(conn: sqlite3.Connection, case_id: int) -> tuple[str, dict[str,
     return (row[0], json.loads(row[1])) if row else None
 
 
+def rename_unsent(conn: sqlite3.Connection, message_id: int, key: str) -> None:
+    """Give a reply not sent yet another Message-ID (nobody has seen the first)."""
+    conn.execute("UPDATE messages SET external_id = CASE WHEN external_id = thread_key THEN ?"
+                 " ELSE external_id END, thread_key = ? WHERE id = ?",
+                 (key, key, message_id))
+
+
 def set_external_id(conn: sqlite3.Connection, message_id: int, external_id: str) -> bool:
     """Name a sent message by the platform's id for it (delivery receipts find it so).
     An id already taken on the channel is left off rather than failing the record of a

@@ -874,7 +874,12 @@ DERIVED: dict[str, frozenset[str]] = {"cases": frozenset({
     "sla_policy", "sla_first_response_due", "sla_meaningful_due", "sla_next_response_due",
     "sla_resolution_due", "sla_due", "sla_paused_seconds", "sla_alarm_at", "priority",
     "priority_parts", "rescore_at", "first_response_seconds", "meaningful_response_seconds",
-    "resolution_seconds", "agent_replies", "handle_seconds"})}
+    "resolution_seconds", "agent_replies", "handle_seconds"}),
+    # named by the sender, not by a person (a reply's Message-ID in its mailbox's domain, a
+    # platform's id), and its tries of a reply still queued: undo of a reply the daemon
+    # could not send yet compared them and refused (a sent one still refuses: its status)
+    "messages": frozenset({"thread_key", "external_id"}),
+    "outbox": frozenset({"attempts", "last_error", "next_attempt_at"})}
 
 # The names people and scripts may rely on when they query the file (docs/schema.md).
 STABLE_NAMES: dict[str, set[str]] = {

@@ -90,6 +90,8 @@ sent_folder = "Sent"
                 assert sent["To"] == "ann@example.com"
                 assert f"[#{case_id}]" in sent["Subject"]
                 assert sent["In-Reply-To"] == "<first@customer.example>"
+                assert sent["Message-ID"].endswith("@example.com>")  # the mailbox's, not
+                # the machine's name: the customer's answer below names it
                 assert "<first@customer.example>" in sent["References"]
                 assert "Unplug it, please." in sent.get_content()
                 assert wait_for(lambda: store.conn.execute(

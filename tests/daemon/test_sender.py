@@ -394,3 +394,23 @@ def test_a_reply_refused_for_good_opens_the_case_it_left_solved(
     reason = store.conn.execute("SELECT reason FROM audit WHERE action = 'case.status'"
                                 " ORDER BY id DESC LIMIT 1").fetchone()[0]
     assert "failed: every recipient refused" in reason
+
+
+def test_a_reply_the_daemon_could_not_send_yet_can_still_be_taken_back(
+        store: Store, pipeline: Pipeline, mailbox: MailboxSettings) -> None:
+    """Tried once (a server away, a Message-ID put in the mailbox's domain), the reply
+    still queued could no longer be undone: its row had "changed since"."""
+    from omnitui.services.desk import Desk
+
+    case_id = ingest(pipeline)
+    message_id = queue_reply(store, case_id)
+    key = store.conn.execute("SELECT thread_key FROM messages WHERE id = ?",
+                             (message_id,)).fetchone()[0]
+    send_due(store, [replace(mailbox, smtp_port=free_port())], now=utc_now())
+    row = row_of(store, message_id)
+    assert (row["status"], row["attempts"]) == ("queued", 1)
+    renamed = store.conn.execute("SELECT thread_key FROM messages WHERE id = ?",
+                                 (message_id,)).fetchone()[0]
+    assert renamed != key and renamed.endswith("@example.com")
+    Desk(store, "alice").undo()
+    assert outbox.row_of_message(store.conn, message_id) is None

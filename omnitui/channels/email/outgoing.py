@@ -21,7 +21,7 @@ from omnitui.config import MailboxSettings
 from omnitui.store import outbox
 from omnitui.store.blobs import read_blob
 from omnitui.store.db import Store
-from omnitui.store.messages import raw_body
+from omnitui.store.messages import raw_body, rename_unsent
 
 HEALTH_CHANNEL = "smtp"  # channel_health rows (smtp, mailbox name)
 log = logging.getLogger("omnitui.sender")
@@ -31,6 +31,8 @@ def email_attempt(outgoing: Outgoing, reply: dict[str, Any]) -> Attempt:
     """An email reply leaves from the mailbox that received the case, by its SMTP server;
     once sent, a copy goes to that mailbox's Sent folder (if it names one)."""
     mailbox = reply_mailbox(outgoing.store, outgoing.mailboxes, reply["case_id"])
+    if not reply["attempts"]:
+        reply = in_mailbox_domain(outgoing.store, reply, mailbox)
     message = reply_message(outgoing.store, reply, mailbox, outgoing.now)
 
     again = json.loads(reply["recipients"] or "{}").get("again")  # outbox.send_again_to
@@ -49,6 +51,23 @@ def email_attempt(outgoing: Outgoing, reply: dict[str, Any]) -> Attempt:
             log.warning("%s", exc)
 
     return Attempt((HEALTH_CHANNEL, mailbox.name), deliver, file_copy)
+
+
+def in_mailbox_domain(store: Store, reply: dict[str, Any], mailbox: MailboxSettings
+                      ) -> dict[str, Any]:
+    """The reply's Message-ID in the domain it is sent from, before its first attempt. It
+    is fixed when the reply is queued, where the mailbox is not known yet, under the
+    machine's name ("...@vm"): spam filters count an unqualified one against the mail, and
+    it told the world the server's name. Nobody has seen it before this send."""
+    key = reply["thread_key"] or ""
+    left, at, domain = key.rpartition("@")
+    ours = mailbox.address.rpartition("@")[2]
+    if not (at and left and ours) or domain.casefold() == ours.casefold():
+        return reply
+    renamed = f"{left}@{ours}"
+    with store.write() as conn:
+        rename_unsent(conn, reply["message_id"], renamed)
+    return {**reply, "thread_key": renamed}
 
 
 def reply_mailbox(store: Store, mailboxes: Sequence[MailboxSettings],
