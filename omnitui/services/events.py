@@ -46,7 +46,7 @@ from omnitui.store import cases as case_store
 from omnitui.store.audit import ChangeSet, record_audit
 from omnitui.store.business_events import BusinessEvent
 from omnitui.store.customers import channels_to_reach, require_customer
-from omnitui.store.db import db_time
+from omnitui.store.db import StoreError, db_time, savepoint
 from omnitui.store.messages import automatic_to_customer_since
 from omnitui.store.queries import cases_mentioning, fts_phrase
 
@@ -127,22 +127,31 @@ def _tell(conn: sqlite3.Connection, settings: Settings, customer_id: int, event_
                    reachable[0] if reachable else None)
     window = unasked_message(conn, settings.service_window, customer_id, channel, at) \
         if channel else None
-    if channel is None or window is None or window.refusal:
-        result.untold = (f"not told: {window.refusal}" if window else
-                         "not told: there is no address to write to the customer on")
+    def untold(words: str) -> None:
+        result.untold = words
         record_audit(conn, actor=ACTOR, action="customer.untold", customer_id=customer_id,
-                     reason=f"{why}; {result.untold}", at=db_time(at))
+                     reason=f"{why}; {words}", at=db_time(at))
+
+    if channel is None or window is None or window.refusal:
+        untold(f"not told: {window.refusal}" if window else
+               "not told: there is no address to write to the customer on")
         return
-    open_cases = case_store.active_cases_of(conn, customer_id)
-    case_id = open_cases[0]["id"] if open_cases else _waiting_case(
-        conn, settings, customer_id, channel, at)
-    draft = start_draft(conn, case_id, "reply", channel=channel)
-    text = fill_template(settings.events.payment_failed_message, {
-        k: v for k, v in template_values(conn, case_id, ACTOR).items()
-        if k in PROACTIVE_VARIABLES})
-    queue_draft(conn, case_id, replace(draft, text=text), author=ACTOR, at=at,
-                automatic=PROACTIVE, reason=f"{why}: the customer told on {channel}",
-                template=(window.template, window.language) if window.template else None)
+    try:
+        with savepoint(conn):  # no case left waiting for an answer to nothing
+            open_cases = case_store.active_cases_of(conn, customer_id)
+            case_id = open_cases[0]["id"] if open_cases else _waiting_case(
+                conn, settings, customer_id, channel, at)
+            draft = start_draft(conn, case_id, "reply", channel=channel)
+            text = fill_template(settings.events.payment_failed_message, {
+                k: v for k, v in template_values(conn, case_id, ACTOR).items()
+                if k in PROACTIVE_VARIABLES})
+            queue_draft(conn, case_id, replace(draft, text=text), author=ACTOR, at=at,
+                        automatic=PROACTIVE, reason=f"{why}: the customer told on {channel}",
+                        template=(window.template, window.language) if window.template
+                        else None)
+    except StoreError as exc:  # nowhere a person reads (a no-reply address)
+        untold(f"not told: {exc}")
+        return
     result.told = case_id
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import socket
 import sqlite3
+from dataclasses import replace
 from datetime import datetime
 from email.utils import getaddresses, make_msgid
 
@@ -98,6 +99,11 @@ def start_draft(conn: sqlite3.Connection, case_id: int, mode: str, *,
         raw = message_store.raw_body(conn, last["id"]) or b""
         asked = reply_addresses(raw)
         to_all = tuple(asked) if asked else (to,) if to is not None else ()
+        if to_all and all(no_reply(a) for a in to_all):  # a survey to it made the solve
+            # that asked it fail; an agent is told here, before writing
+            raise StoreError(f"{to_all[0]} is a no-reply address: nobody reads it; link the "
+                             "customer's own address (L), or reply on another channel")
+        to_all = tuple(a for a in to_all if not no_reply(a))
         if to_all and mode == "reply_all":
             skip = {*(a.casefold() for a in to_all), *(a.casefold() for a in own_addresses)}
             cc = tuple(a for a in recipients_of(raw) if a.casefold() not in skip)
@@ -125,6 +131,9 @@ def queue_draft(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author:
         return reply(conn, case_id, author=author, text=draft.body, at=at, internal=True)
     if not draft.to:
         raise StoreError("the reply has no recipient")
+    if automatic:  # a form's several Reply-To addresses, each acknowledged: one mail
+        # with a list of strangers in it made us write to them all
+        draft = replace(draft, to=draft.to[:1], cc=())
     if draft.channel == Channel.EMAIL:
         nothing = "nothing was forwarded" if draft.mode == "forward" else "nothing was sent"
         if wrong := _unusable([*draft.to, *draft.cc]):  # a reply to "ZZZ" was queued

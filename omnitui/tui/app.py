@@ -69,7 +69,7 @@ from omnitui.triage.semantic import model_for
 from omnitui.tui import work
 from omnitui.tui.commands import ConsoleCommands
 from omnitui.tui.draft_keeper import DraftKeeper
-from omnitui.tui.keys import bind
+from omnitui.tui.keys import bind, key_words
 from omnitui.tui.screens.queue import QueueScreen
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.similar_cache import SimilarCases
@@ -412,8 +412,10 @@ class OmnituiApp(App[None]):
     def action_help(self) -> None:
         from omnitui.tui.screens.modals import TextScreen, help_table
 
+        named = [(replace(key, description=words), self.keys_of(key.id)) for key in KEYS
+                 if (words := key_words(key.id, key.description, self.settings.macros))]
         self.push_screen(TextScreen("Keys (change them under \\[keymap] in the config)",
-                                    help_table([(key, self.keys_of(key.id)) for key in KEYS])))
+                                    help_table(named)))
 
     # -- following the store: other writers, presence, health -------------------------
 

@@ -12,6 +12,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
 from omnitui.sanitize import sanitize
+from omnitui.tui.keys import key_words
 from omnitui.vocabulary import SORTS
 
 if TYPE_CHECKING:
@@ -58,15 +59,9 @@ class ConsoleCommands(Provider):
 
     @staticmethod
     def _name(app: OmnituiApp, binding: Binding) -> str | None:
-        """What an action is called: a macro's key by the macro's name, and none for a
-        number no macro has (the palette offered "Macro 7" with three macros)."""
-        number = (binding.id or "").removeprefix("macro.")
-        if number.isdigit():
-            macros = app.settings.macros
-            if int(number) > len(macros):
-                return None
-            return f"Macro {number}: {macros[int(number) - 1].name}"
-        return binding.tooltip or binding.description
+        """What an action is called (`keys.key_words`)."""
+        return key_words(binding.id or "", binding.tooltip or binding.description,
+                         app.settings.macros)
 
     def _bindings(self, app: OmnituiApp) -> list[tuple[object, Binding]]:
         """The actions of the screen the palette was opened on (its own and those it

@@ -244,3 +244,13 @@ def test_a_sender_without_a_name_is_shown_by_address_and_greeted_without_one(
     assert store.conn.execute(name, (first.customer_id,)).fetchone()[0] == "pat@cust.example"
     pipeline.ingest(parse_email(mail("pat@cust.example", name="Pat Doe", body="Again")))
     assert store.conn.execute(name, (first.customer_id,)).fetchone()[0] == "Pat Doe"
+
+
+def test_an_acknowledgement_goes_to_one_address_however_many_the_mail_names(
+        store: Store, settings: Settings) -> None:
+    """One mail with a list of strangers in its Reply-To made us write to them all."""
+    spam = mail("mallory@evil.example", name="M", subject="Cheap pills",
+                headers={"Reply-To": "v1@victim.example, v2@victim.example, v3@x.example"})
+    live(store, settings, Clock(MONDAY_11)).ingest(parse_email(spam))
+    [(_, _, recipients)] = acknowledgements(store)
+    assert json.loads(recipients) == {"to": ["v1@victim.example"], "cc": []}

@@ -116,3 +116,17 @@ def test_not_on_a_phone_call_logged_by_hand(store: Store) -> None:
 ])
 def test_what_reads_as_an_answer(text: str, score: int | None) -> None:
     assert rating(text) == score
+
+
+def test_a_case_from_a_no_reply_sender_is_solved_without_a_survey(store: Store) -> None:
+    """The survey to noreply@ was refused inside the solve, and the case could not be
+    solved at all."""
+    from omnitui.channels.email.parse import parse_email
+    from tests.conftest import make_email
+
+    case_id = intake_pipeline(store, SETTINGS, clock=lambda: NOW).ingest(parse_email(
+        make_email("noreply@shop.example", name="Shop", date=NOW))).case_id
+    desk = Desk(store, "erin", SETTINGS, clock=lambda: NOW)
+    [result] = desk.each([case_id], desk.status(Status.SOLVED))
+    assert result.done, result.refusal
+    assert sent(store) == []

@@ -259,8 +259,11 @@ def test_help_lists_writing_timeline_and_macro_bindings(demo_db: Path) -> None:
                            "case.snooze", "customer.link", "timeline.down"):
             assert binding_id in text
         assert "f9" in text  # the remapped key is the one listed
+        assert "Macro 1: Double charge" in text  # by its name, as the palette says it
+        assert "macro.2" not in text  # no second macro: no key for one
 
-    drive(demo_db, script, Settings(keymap={"case.solved": "f9"}))
+    drive(demo_db, script, Settings(keymap={"case.solved": "f9"},
+                                    macros=[Macro(name="Double charge")]))
 
 
 def test_a_macro_sent_to_marked_cases_keeps_the_agents_own_drafts(demo_db: Path) -> None:
