@@ -38,6 +38,7 @@ from dataclasses import field
 from datetime import datetime, timedelta
 from typing import Any
 
+from omnitui.addresses import bare
 from omnitui.channels.email.smtp import TIMEOUT_S
 from omnitui.channels.errors import SendError, TemporaryFailure
 from omnitui.channels.outgoing import Outgoing, Sent
@@ -175,7 +176,7 @@ def _partly(conn: sqlite3.Connection, reply: dict[str, Any], refused: Sequence[t
     passed; then a To still missing fails it, a Cc is noted. Returns "sent", "retrying" or
     "failed"."""
     at = db_time(now)
-    to = {a.casefold() for a in json.loads(reply["recipients"] or "{}").get("to", [])}
+    to = bare(json.loads(reply["recipients"] or "{}").get("to", []))
     words = "; ".join(f"{address}: {why}" for address, why in refused)
     lost = [address for address, why in refused if address.casefold() in to
             and why.startswith("5")]
@@ -197,7 +198,7 @@ def _partly(conn: sqlite3.Connection, reply: dict[str, Any], refused: Sequence[t
 def _copies_only(reply: dict[str, Any]) -> bool:
     """This attempt goes again to Cc addresses alone: the customer has the reply."""
     recipients = json.loads(reply["recipients"] or "{}")
-    to = {a.casefold() for a in recipients.get("to", [])}
+    to = bare(recipients.get("to", []))
     again = recipients.get("again")
     return bool(again) and not any(a.casefold() in to for a in again)
 

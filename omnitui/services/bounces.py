@@ -17,6 +17,7 @@ import json
 import sqlite3
 from datetime import datetime
 
+from omnitui.addresses import bare
 from omnitui.model import DeliveryReport, InboundEvent, Status
 from omnitui.services.actions import set_status
 from omnitui.store import cases as case_store
@@ -53,7 +54,7 @@ def bounced_replies(conn: sqlite3.Connection, event: InboundEvent, now: datetime
 def _only_copies(report: DeliveryReport, recipients: dict[str, list[str]]) -> bool:
     """Every address that failed was on the Cc (a failed address we cannot place counts as
     the customer's: a forwarding address fails under its new name)."""
-    copies = {a.casefold() for a in recipients.get("cc", [])}
+    copies = bare(recipients.get("cc", []))
     return all(address.casefold() in copies for address, _ in report.failed)
 
 

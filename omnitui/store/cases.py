@@ -6,6 +6,7 @@ import json
 import sqlite3
 from typing import Any
 
+from omnitui.addresses import bare
 from omnitui.model import Status
 from omnitui.records import record
 from omnitui.store.audit import ChangeSet, insert_row, update_row
@@ -98,18 +99,15 @@ def is_participant(conn: sqlite3.Connection, case_id: int, customer_id: int) -> 
 
 
 def written_to(conn: sqlite3.Connection, case_id: int, addresses: list[str]) -> bool:
-    """Whether a reply of ours on the case went to one of `addresses` (To or Cc)."""
-    if not addresses:
-        return False
-    marks = ", ".join("?" * len(addresses))
-    row = conn.execute(
-        "SELECT 1 FROM outbox o, json_each(o.recipients, '$.to') t WHERE o.case_id = ?"
-        f" AND o.status = 'sent' AND lower(t.value) IN ({marks}) UNION ALL"
-        " SELECT 1 FROM outbox o, json_each(o.recipients, '$.cc') c WHERE o.case_id = ?"
-        f" AND o.status = 'sent' AND lower(c.value) IN ({marks}) LIMIT 1",
-        (case_id, *(a.lower() for a in addresses), case_id, *(a.lower() for a in addresses))
-    ).fetchone()
-    return row is not None
+    """Whether a reply of ours on the case went to one of `addresses` (To or Cc, as typed:
+    "Ann <ann@x.org>" too)."""
+    wanted = {a.casefold() for a in addresses}
+    for (recipients,) in conn.execute("SELECT recipients FROM outbox WHERE case_id = ? AND"
+                                      " status = 'sent'", (case_id,)):
+        sent = json.loads(recipients or "{}")
+        if wanted & bare([*sent.get("to", []), *sent.get("cc", [])]):
+            return True
+    return False
 
 
 @record(frozen=True)

@@ -341,8 +341,9 @@ def test_the_customer_refused_for_now_gets_it_later_alone_and_for_good_it_failed
     assert "bob@example.com" in shown.delivery_note  # the timeline still names everyone
 
     other = ingest(pipeline, sender="cy@example.com", headers={"Cc": "bob@example.com"})
-    gone = queue_reply(store, other, mode="reply_all")
-    server.handler.refused = {"cy@example.com": "550 5.1.1 no such user"}
+    gone = queue_reply(store, other, mode="reply_all", to=("Cy Young <cy@example.com>",))
+    server.handler.refused = {"cy@example.com": "550 5.1.1 no such user"}  # the server
+    # names the bare address; the reply names it as typed, with a name
     report = send_due(store, [mailbox], now=now + BACKOFF[1])
     row = row_of(store, gone)
     assert report.failed == [row["id"]] and row["status"] == "failed"
