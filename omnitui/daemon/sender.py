@@ -108,7 +108,7 @@ def refresh_failed(store: Store, upkeep: Upkeep, outbox_ids: Sequence[int],
     response when it was queued, and answered nobody."""
     with store.write() as conn:
         for reply in outbox.rows(conn, outbox_ids):
-            reopen_unanswered(conn, reply["case_id"], f"reply #{reply['message_id']} failed: "
+            reopen_unanswered(conn, reply, f"reply #{reply['message_id']} failed: "
                               f"{reply['last_error']}"[:300], now)
         for case_id in outbox.cases_of(conn, outbox_ids):
             upkeep.refresh(conn, case_id, now)

@@ -16,11 +16,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import datetime
+from typing import Any
 
 from omnitui.addresses import bare
 from omnitui.model import DeliveryReport, InboundEvent, Status
 from omnitui.services.actions import set_status
 from omnitui.store import cases as case_store
+from omnitui.store import messages as message_store
 from omnitui.store import outbox
 from omnitui.store.db import db_time
 
@@ -45,8 +47,7 @@ def bounced_replies(conn: sqlite3.Connection, event: InboundEvent, now: datetime
             outbox.note_refused(conn, reply["id"], error, at=at, actor=ACTOR)
         else:
             outbox.mark_bounced(conn, reply["id"], error, at=at, actor=ACTOR)
-            reopen_unanswered(conn, reply["case_id"], f"reply #{reply['message_id']} {error}",
-                              now)
+            reopen_unanswered(conn, reply, f"reply #{reply['message_id']} {error}", now)
         cases.append(reply["case_id"])
     return cases
 
@@ -63,10 +64,13 @@ def _words(report: DeliveryReport) -> str:
     return f"bounced{f' by {report.reporter}' if report.reporter else ''}: {who}"[:300]
 
 
-def reopen_unanswered(conn: sqlite3.Connection, case_id: int, why: str, now: datetime
-                      ) -> None:
-    """A case left solved or pending on a reply that never arrived opens again: the
-    customer is still waiting (a bounce, or a server refusing the reply for good)."""
-    case = case_store.require_case(conn, case_store.live_case_id(conn, case_id))
+def reopen_unanswered(conn: sqlite3.Connection, reply: dict[str, Any], why: str,
+                      now: datetime) -> None:
+    """A case left solved or pending on a reply (an outbox row) that never arrived opens
+    again: the customer is still waiting (a bounce, or a server refusing the reply for
+    good). Not for a survey or a forward that failed: the answer itself arrived."""
+    if not message_store.answers_customer(conn, reply["message_id"]):
+        return
+    case = case_store.require_case(conn, case_store.live_case_id(conn, reply["case_id"]))
     if case["status"] in WAITING_ON_IT:
         set_status(conn, case["id"], Status.OPEN, actor=ACTOR, at=now, why=why)

@@ -64,11 +64,13 @@ def missing_stable_names(conn: sqlite3.Connection) -> list[str]:
 def failed_replies(conn: sqlite3.Connection) -> tuple[int, tuple[int, str] | None, int]:
     """Replies that failed for good (schema 3): how many on cases still to be worked, the
     newest of them (case id, last error), and how many are history: on solved or closed
-    cases, or followed by a reply that went out (one hard-bounced address kept doctor
-    failing for ever, and so did a reply written again, as its fix said)."""
+    cases, or followed by a reply to the customer that went out (one hard-bounced address
+    kept doctor failing for ever, and so did a reply written again, as its fix said; a
+    forward or a survey sent since answers nothing)."""
     pending = ("c.status NOT IN ('solved', 'closed') AND NOT EXISTS (SELECT 1 FROM outbox"
-               " later WHERE later.case_id = o.case_id AND later.id > o.id AND"
-               " later.status = 'sent')")
+               " later JOIN messages m ON m.id = later.message_id WHERE later.case_id ="
+               " o.case_id AND later.id > o.id AND later.status = 'sent' AND"
+               " m.auto_submitted IS NULL AND coalesce(m.response, '') != 'none')")
     open_, finished = conn.execute(
         f"SELECT count(*) FILTER (WHERE {pending}), count(*) FILTER (WHERE NOT ({pending}))"
         " FROM outbox o JOIN cases c ON c.id = o.case_id WHERE o.status = 'failed'"

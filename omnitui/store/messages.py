@@ -304,6 +304,14 @@ def newest_route(conn: sqlite3.Connection, case_id: int) -> tuple[str, dict[str,
     return (row[0], json.loads(row[1])) if row else None
 
 
+def answers_customer(conn: sqlite3.Connection, message_id: int) -> bool:
+    """A reply of an agent's that answers the customer: not automatic (a survey, an
+    acknowledgement) nor a forward to someone else (it answers nothing)."""
+    row = conn.execute("SELECT auto_submitted IS NULL AND coalesce(response, '') != 'none'"
+                       " FROM messages WHERE id = ?", (message_id,)).fetchone()
+    return bool(row and row[0])
+
+
 def rename_unsent(conn: sqlite3.Connection, message_id: int, key: str) -> None:
     """Give a reply not sent yet another Message-ID (nobody has seen the first)."""
     conn.execute("UPDATE messages SET external_id = CASE WHEN external_id = thread_key THEN ?"

@@ -110,3 +110,13 @@ def test_an_old_style_bounce_quoting_the_reply_joins_its_case_and_changes_nothin
                              f" of the message.\n\nMessage-ID: <{SENT_ID}>\nSubject: Re: Help")
     assert pipeline.ingest(parse_email(quoted)).case_id == answered
     assert reply_state(store)[0] == "sent" and case_status(store, answered) == Status.SOLVED
+
+
+def test_a_bounced_survey_or_forward_leaves_the_case_as_it_is(
+        store: Store, pipeline: Pipeline, answered: int) -> None:
+    """The answer arrived; a survey after it that bounced put the case back in the queue."""
+    with store.write() as conn:
+        conn.execute("UPDATE messages SET auto_submitted = 'csat' WHERE direction = 'out'")
+    pipeline.ingest(parse_email(report(("ann@example.com", "failed"))))
+    assert reply_state(store)[0] == "failed"
+    assert case_status(store, answered) == Status.SOLVED
