@@ -345,7 +345,13 @@ def test_a_note_for_marked_cases_is_kept_as_it_is_typed(demo_db: Path) -> None:
                        app, pilot)
         await pilot.press("escape", "k")  # put aside
         await settle(app, pilot)
-        await pilot.press("i")
+        await pilot.press("escape", "g", "j", "x", "j", "x", "i")  # others: it stays aside
+        await settle(app, pilot)
+        assert app.screen.query_one(TextArea).text == ""
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("escape", "g", "x", "j", "x", "i")  # the first two again
+        await settle(app, pilot)
         await settle(app, pilot)
         assert app.screen.query_one(TextArea).text == "Both are the same outage"
         await pilot.press("ctrl+j")

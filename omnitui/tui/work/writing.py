@@ -212,10 +212,16 @@ def _note_on_marked(screen: WorkScreen, targets: list[int]) -> None:
     cases."""
     console = screen.console
     store, agent = console.store, console.agent
-    draft = Draft("note", Channel.EMAIL, internal=True)
+    cases = tuple(f"#{case_id}" for case_id in sorted(targets))  # kept in its unused To
+    draft = Draft("note", Channel.EMAIL, internal=True, to=cases)
     if saved := drafts.kept(store, agent, None, draft.slot):
-        draft = saved[0]
-        screen.notify("your unsent note for marked cases is back (escape throws it away)")
+        if saved[0].to == cases:
+            draft = saved[0]
+            screen.notify("your unsent note for these cases is back (escape throws it away)")
+        else:  # never onto other cases than it was written for
+            screen.notify(f"an unsent note for {', '.join(saved[0].to)} is kept: mark those "
+                          "cases and press i to finish it; writing here replaces it",
+                          severity="warning")
     screen.notify(f"an internal note on {len(targets)} marked cases")
 
     def keep(kept: Draft) -> None:
@@ -223,7 +229,8 @@ def _note_on_marked(screen: WorkScreen, targets: list[int]) -> None:
 
     def discard() -> None:
         console.drafts.settle(None, draft.slot)
-        drafts.discard(store, agent, None, draft.slot)
+        if (now := drafts.kept(store, agent, None, draft.slot)) is None or now[0].to == cases:
+            drafts.discard(store, agent, None, draft.slot)  # not another set's note
 
     def written(result: Draft | None) -> None:
         if result is None:
