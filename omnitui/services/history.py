@@ -24,10 +24,11 @@ def undo(conn: sqlite3.Connection, actor: str, audit_id: int | None = None) -> i
         raise StoreError("an SLA repair follows the policies in the config, and is not "
                          "undone: put the old policy back and run `omnitui sla recompute` "
                          "again")
-    # routing's own moves that followed (the new case of a split given to an agent): they
-    # go with it, or the undo was refused for good, the agent unable to undo the router's
-    events = [*audit.later_on_cases(conn, min(events), ROUTER, audit.cases_in(conn, events)),
-              *events]
+    # routing's moves of a case the action made (a split's new case given to an agent) go
+    # with it: the undo was refused for good, the agent unable to undo the router's; routing
+    # of cases that were there before is left as it is
+    events = [*audit.later_on_cases(conn, min(events), ROUTER,
+                                    audit.cases_created_by(conn, events)), *events]
     team = {agent.name for agent in agent_store.agents(conn)} | {actor}
     written = [found for event in events for found in _written(conn, event, team)]
     batch: set[str] = set()

@@ -213,12 +213,13 @@ def later_on_cases(conn: sqlite3.Connection, after_id: int, actor: str,
         (after_id, actor, *case_ids))]
 
 
-def cases_in(conn: sqlite3.Connection, audit_ids: list[int]) -> set[int]:
-    """The cases whose rows these events changed."""
+def cases_created_by(conn: sqlite3.Connection, audit_ids: list[int]) -> set[int]:
+    """The cases these events made (a split's new case)."""
     found: set[int] = set()
     for audit_id in audit_ids:
-        _, after = event_rows(conn, audit_id)
-        found |= {int(key.partition(":")[2]) for key in after if key.startswith("cases:")}
+        before, after = event_rows(conn, audit_id)
+        found |= {int(key.partition(":")[2]) for key in after
+                  if key.startswith("cases:") and before.get(key) is None}
     return found
 
 
