@@ -400,9 +400,10 @@ def in_use(path: Path) -> Iterator[None]:
     """Hold the store's in-use lock (file_lock.in_use_path) while a long job writes it."""
     from omnitui.file_lock import in_use_path, share
 
-    handle = share(in_use_path(path))
+    handle = share(lock := in_use_path(path))
     if handle is None:
-        raise Refused(f"{path} is being restored; try again in a moment")
+        raise Refused(f"{path} is being restored, or {lock} cannot be made; try again in a "
+                      "moment")
     with closing(handle):
         yield
 

@@ -4,6 +4,8 @@ uses it: store/backup.py, docs/deployment.md), `omnitui history` (the audit log)
 `omnitui refile` (kept raw items parsed again)."""
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager, nullcontext
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -47,10 +49,9 @@ def restore(typer_ctx: typer.Context, source: Source) -> None:
     context = ctx(typer_ctx)
     path = context.db_path
     backup_file(source)  # a wrong source said first, whoever uses the store
-    if path.exists():
-        _refuse_if_in_use(context, path)
-    done, kept = put_back(source, path, attachments_dir(context.settings, path),
-                          utc_now().strftime("%Y%m%d-%H%M%S"))
+    with _alone(context, path) if path.exists() else nullcontext():
+        done, kept = put_back(source, path, attachments_dir(context.settings, path),
+                              utc_now().strftime("%Y%m%d-%H%M%S"))
     say(f"restored {path} from {source}: {done.cases:,} cases, {done.messages:,} messages, "
         f"{done.attachments:,} attachment files added, integrity ok"
         + (f"; the store it replaced is kept as {kept}" if kept else ""))
@@ -63,28 +64,35 @@ def _existing(context: Context) -> Path:
     return path
 
 
-def _refuse_if_in_use(context: Context, path: Path) -> None:
-    """The daemon's lock taken, or a console running (its shared lock: an agent's last
-    presence in the store fades, and a restored store carries the backup's): say who,
-    change nothing."""
+@contextmanager
+def _alone(context: Context, path: Path) -> Iterator[None]:
+    """Hold the store alone while it is replaced: the daemon's lock, and the in-use lock
+    every console and import holds shared, both taken for the whole restore (looked at
+    only for a moment first, an import starting meanwhile wrote into the store set aside).
+    Taken: say who uses the store, change nothing."""
     from omnitui.daemon import lock
-    from omnitui.file_lock import held, in_use_path
+    from omnitui.file_lock import in_use_path, try_lock
     from omnitui.store import agents
     from omnitui.store.db import Store, db_time, utc_now
 
     try:
-        lock.acquire(path).close()
+        daemon = lock.acquire(path)
     except lock.AlreadyRunning as exc:
         raise Refused(f"{exc}; restore replaces the store under it") from None
-    if held(in_use_path(path)):
-        recent = db_time(utc_now() - timedelta(
-            seconds=context.settings.routing.present_seconds))
-        with Store(path, migrate=False) as store:
-            here = [a.name for a in agents.agents(store.conn)
-                    if a.seen_at and a.seen_at >= recent]
-        who = f"consoles are open on {path} ({', '.join(here)})" if here else \
-            f"a console or an import is using {path}"
-        raise Refused(f"{who}: let them finish first; restore replaces the store under them")
+    with closing(daemon):
+        users = try_lock(in_use_path(path))
+        if users is None:
+            recent = db_time(utc_now() - timedelta(
+                seconds=context.settings.routing.present_seconds))
+            with Store(path, migrate=False) as store:
+                here = [a.name for a in agents.agents(store.conn)
+                        if a.seen_at and a.seen_at >= recent]
+            who = f"consoles are open on {path} ({', '.join(here)})" if here else \
+                f"a console or an import is using {path}"
+            raise Refused(f"{who}: let them finish first; restore replaces the store under "
+                          "them")
+        with closing(users):
+            yield
 
 
 @app.command()
