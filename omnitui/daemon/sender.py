@@ -33,13 +33,13 @@ import logging
 import sqlite3
 import ssl
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import field
 from datetime import datetime, timedelta
 from typing import Any
 
 from omnitui.addresses import bare
-from omnitui.channels.email.smtp import TIMEOUT_S
+from omnitui.channels.email.smtp import DATA_TIMEOUT_S, TIMEOUT_S
 from omnitui.channels.errors import SendError, TemporaryFailure
 from omnitui.channels.outgoing import Outgoing, Sent
 from omnitui.channels.senders import attempt_for
@@ -56,7 +56,10 @@ log = logging.getLogger("omnitui.sender")
 
 BACKOFF = tuple(timedelta(minutes=m) for m in (1, 5, 15, 60))  # then every 60 minutes
 GIVE_UP_AFTER = timedelta(hours=24)  # since the reply was queued
-STALE_AFTER = timedelta(minutes=15)
+# How long one send may take: connecting, greeting, TLS, login, then the message's end,
+# which a server may take ten minutes to answer (smtp.DATA_TIMEOUT_S).
+SEND_ALLOWANCE = 4 * TIMEOUT_S + DATA_TIMEOUT_S
+STALE_AFTER = timedelta(minutes=30)  # well above SEND_ALLOWANCE: a slow send is not dead
 
 
 @record
@@ -81,7 +84,8 @@ def retry_at(attempts: int, created_at: datetime, now: datetime) -> datetime | N
 def send_due(store: Store, mailboxes: Sequence[MailboxSettings],
              channels: Sequence[HookChannel] = (), *, now: datetime | None = None,
              limit: int = 50, timeout: float = TIMEOUT_S,
-             ssl_context: ssl.SSLContext | None = None) -> SendReport:
+             ssl_context: ssl.SSLContext | None = None,
+             each: Callable[[], None] | None = None) -> SendReport:
     """Send up to `limit` due replies of every channel: email through `mailboxes`, the rest
     through the [[channels]] entries in `channels`. Also requeues rows a dead sender left in
     'sending' (see the module's docstring). `timeout` bounds each network operation. Never
@@ -97,6 +101,8 @@ def send_due(store: Store, mailboxes: Sequence[MailboxSettings],
                     report.released)
     outgoing = Outgoing(store, mailboxes, channels, now, timeout, ssl_context)
     for row in outbox.due(store.conn, at, limit=limit):
+        if each is not None:  # the daemon's watchdog hears of every send (one may take
+            each()  # minutes: SEND_ALLOWANCE)
         _send_one(store, outgoing, row["id"], now, report)
     return report
 

@@ -30,7 +30,7 @@ from omnitui.channels.webhooks.server import WebhookReceiver
 from omnitui.config import Settings, attachments_dir
 from omnitui.daemon import lock, systemd
 from omnitui.daemon.mailwatch import watch_folder
-from omnitui.daemon.sender import refresh_failed, send_due
+from omnitui.daemon.sender import SEND_ALLOWANCE, refresh_failed, send_due
 from omnitui.ingest.pending import WEBHOOK_HOLD, file_pending
 from omnitui.services.holidays import keep as keep_holidays
 from omnitui.services.intake import intake_pipeline
@@ -200,7 +200,8 @@ class Daemon:
                 try:
                     now = utc_now()
                     sent = send_due(store, self.settings.mailboxes, self.settings.channels,
-                                    now=now)
+                                    now=now, each=lambda: self._came(
+                                        "outbox", SEND_SECONDS + SEND_ALLOWANCE))
                     if sent.failed:  # answered nobody: their cases' clocks run again
                         refresh_failed(store, upkeep, sent.failed, now)
                 except Exception:  # a bug must not stop every later reply

@@ -415,3 +415,15 @@ def test_a_reply_the_daemon_could_not_send_yet_can_still_be_taken_back(
     assert renamed != key and renamed.endswith("@example.com")
     Desk(store, "alice").undo()
     assert outbox.row_of_message(store.conn, message_id) is None
+
+
+def test_the_daemon_hears_of_each_send_so_a_slow_one_is_not_taken_for_a_hang(
+        store: Store, pipeline: Pipeline, server: Server, mailbox: MailboxSettings) -> None:
+    """A server taking minutes over a message (10 are allowed) stopped the outbox loop
+    coming round; the watchdog had systemd kill the daemon mid-send, and the reply went
+    out again."""
+    for n in range(2):
+        queue_reply(store, ingest(pipeline, sender=f"c{n}@example.com"))
+    heard = []
+    send_due(store, [mailbox], now=utc_now(), each=lambda: heard.append(1))
+    assert len(heard) == 2 and len(server.handler.received) == 2
