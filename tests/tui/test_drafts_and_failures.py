@@ -171,9 +171,13 @@ def replying(demo_db: Path, home: Path, text: bytes, then_wait: float) -> Termin
     begun with `text`."""
     console = Terminal([sys.executable, "-m", "omnitui", "--db", str(demo_db), "--agent",
                         "alice"], env={**os.environ, "HOME": str(home)})
-    console.read_for(4.0)  # the console starts and paints the queue
-    console.type(b"r", then_wait=1.0)
-    console.type(text, then_wait=then_wait)
+    try:
+        console.read_for(4.0)  # the console starts and paints the queue
+        console.type(b"r", then_wait=1.0)
+        console.type(text, then_wait=then_wait)
+    except BaseException:
+        console.close()  # never left running
+        raise
     return console
 
 
@@ -323,7 +327,9 @@ def test_a_note_for_marked_cases_comes_back_when_the_store_is_busy(demo_db: Path
 def test_a_lost_connection_keeps_the_last_words_typed(demo_db: Path, tmp_path: Path) -> None:
     """sshd hangs up on a lost session: killed by the SIGHUP, the console lost the second
     of typing not yet kept."""
-    console = replying(demo_db, tmp_path, b"Typed just before the hangup", then_wait=0.2)
+    # half the second the kept draft may trail the typing: time enough for the keys to
+    # arrive, not for the draft to be kept without the hangup's help
+    console = replying(demo_db, tmp_path, b"Typed just before the hangup", then_wait=0.5)
     try:
         console.process.send_signal(signal.SIGHUP)
         assert console.process.wait(10) is not None
