@@ -19,6 +19,7 @@ from omnitui.store import messages as message_store
 from omnitui.store import outbox
 from omnitui.store.audit import ChangeSet, delete_row, record_audit, update_row
 from omnitui.store.db import StoreError, db_time, utc_now
+from omnitui.triage.language import UNDETERMINED
 from omnitui.wording import plural
 
 
@@ -232,9 +233,12 @@ def _split_off_case(conn: sqlite3.Connection, message: dict[str, object],
     inherited = {k: source[k] for k in ("queue", "priority", "tier", "severity",
                                         "sla_first_response_due", "sla_resolution_due",
                                         "sla_due", "first_response_at")}
+    language = message["language"] if message["language"] != UNDETERMINED else None
     return case_store.create_case(conn, case_store.NewCase(
         **inherited, customer_id=message["customer_id"] or source["customer_id"],
         subject=message["subject"] or source["subject"], channel=message["channel"],
         status=Status.OPEN, previous_case_id=source["id"],
         last_inbound_at=message["created_at"], last_message_at=message["created_at"],
-        created_at=now), changes)
+        created_at=now,  # what the message read as, which the queue shows and filters on
+        intent=message["intent"], language=language, irritation=message["irritation"]),
+        changes)

@@ -94,7 +94,8 @@ def test_merge_cases_then_undo(store: Store, pipeline: Pipeline) -> None:
 
 def test_split_off_and_reattach_a_message(store: Store, pipeline: Pipeline) -> None:
     a = pipeline.ingest(chat_event("telegram", "1", "printer broken"))
-    b = pipeline.ingest(chat_event("telegram", "1", "also: invoice question"))
+    b = pipeline.ingest(chat_event("telegram", "1", "Also, I was charged twice on my invoice"
+                                   " and would like the duplicate payment refunded"))
     assert a.case_id == b.case_id
     new_case, audit_id = Desk(store, "dave").move_messages([b.message_id], None)
     assert new_case != a.case_id
@@ -103,6 +104,11 @@ def test_split_off_and_reattach_a_message(store: Store, pipeline: Pipeline) -> N
     rule, reason = store.conn.execute("SELECT thread_rule, thread_reason FROM messages WHERE"
                                       " id = ?", (b.message_id,)).fetchone()
     assert (rule, reason) == ("split-off", f"split off by dave from case #{a.case_id}")
+    read = store.conn.execute("SELECT language, intent FROM messages WHERE id = ?",
+                              (b.message_id,)).fetchone()
+    assert read[0] == "en"
+    assert store.conn.execute("SELECT language, intent FROM cases WHERE id = ?",
+                              (new_case,)).fetchone() == read  # as the queue shows and filters
     Desk(store, "dave").move_messages([b.message_id], a.case_id)
     assert store.conn.execute("SELECT case_id, thread_rule FROM messages WHERE id = ?",
                               (b.message_id,)).fetchone() == (a.case_id, "re-attached")
