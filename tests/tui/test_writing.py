@@ -443,9 +443,16 @@ def test_a_phone_call_logged_by_hand_lands_on_the_callers_case(demo_db: Path) ->
 
 
 def test_tab_into_an_address_adds_to_it(mail_db: Path) -> None:
-    """Selected whole on the way in, the first key typed replaced the customer's address."""
+    """Selected whole on the way in, the first key typed replaced the customer's address;
+    after another draft, the cursor stood where that one left it."""
     async def script(app: OmnituiApp, pilot: object) -> None:
-        composer = await open_reply(app, pilot)
+        await open_case(app, pilot)
+        await pilot.press("f")  # an empty forward first: its To empty, its cursor at 0
+        await settle(app, pilot)
+        await pilot.press("escape", "r")
+        await settle(app, pilot)
+        composer = app.screen
+        assert isinstance(composer, ComposeScreen)
         to = composer.query_one("#to", Input)
         before = to.value
         await pilot.press("shift+tab", "shift+tab", "shift+tab")  # back up to the To

@@ -360,7 +360,10 @@ class ComposeScreen(ModalScreen[Draft | None]):
             select.set_options([(c, c) for c in self.channels])
             select.value = self.draft.channel
             for name, value in self._fields().items():
-                self.query_one(f"#{name}", Input).value = value
+                field = self.query_one(f"#{name}", Input)
+                field.value = value
+                field.cursor_position = len(value)  # at its end, not where the last draft
+                # left it: ", boss@x" typed into the To went before the customer's address
             self.query_one(TextArea).load_text(sanitize(self.draft.text))
             self.query_one("#preview-body", Static).update("")
         self.remove_class("-preview")
