@@ -63,7 +63,8 @@ def start_draft(conn: sqlite3.Connection, case_id: int, mode: str, *,
     reply: to the case's customer's last message on the channel: every address of its
     Reply-To, as mail clients answer (a web form's no-reply sender names the person there),
     else its sender (else the customer's address on it);
-    reply_all: also everyone else on the To and Cc of that message, except `own_addresses`;
+    reply_all: also everyone else on the To and Cc of that message; never to `own_addresses`
+    (our mailboxes) nor to a no-reply address;
     forward: the message `message_id` (default: the last one from the customer) quoted below,
     with its attachments, to an address the agent types; note: internal, no recipients.
     """
@@ -99,11 +100,16 @@ def start_draft(conn: sqlite3.Connection, case_id: int, mode: str, *,
         raw = message_store.raw_body(conn, last["id"]) or b""
         asked = reply_addresses(raw)
         to_all = tuple(asked) if asked else (to,) if to is not None else ()
-        if to_all and all(no_reply(a) for a in to_all):  # a survey to it made the solve
-            # that asked it fail; an agent is told here, before writing
-            raise StoreError(f"{to_all[0]} is a no-reply address: nobody reads it; link the "
-                             "customer's own address (L), or reply on another channel")
-        to_all = tuple(a for a in to_all if not no_reply(a))
+        own = {a.casefold() for a in own_addresses}
+        usable = tuple(a for a in to_all if not no_reply(a) and a.casefold() not in own)
+        if to_all and not usable:  # told before writing: a survey to a no-reply address
+            # made the solve that asked it fail, and a form naming our own mailbox in its
+            # Reply-To had the answer queued to ourselves
+            why = "our own mailbox" if to_all[0].casefold() in own else \
+                "a no-reply address: nobody reads it"
+            raise StoreError(f"{to_all[0]} is {why}; link the customer's own address (L), "
+                             "or reply on another channel")
+        to_all = usable
         if to_all and mode == "reply_all":
             skip = {*(a.casefold() for a in to_all), *(a.casefold() for a in own_addresses)}
             cc = tuple(a for a in recipients_of(raw) if a.casefold() not in skip)
