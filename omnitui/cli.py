@@ -89,11 +89,12 @@ class Context:
         name = self.agent_option or self.settings.console.agent
         if not name:
             return _login_name()
-        if not AGENT_NAME.fullmatch(name) or name.lower() in (*NOBODY, "me"):
+        if not AGENT_NAME.fullmatch(name) or name.lower() in (*NOBODY, "me", "ingest") or \
+                name.lower().startswith("omnitui-"):  # the history said the daemon wrote it
             where = "--agent" if self.agent_option else "[console] agent"
             raise UsageError(f"{where} {name!r} cannot be an agent's name: letters, digits, "
                              "'.', '_' or '-' (up to 64, starting with a letter or digit), "
-                             "and not none, nobody or me")
+                             "not none, nobody or me, nor omnitui's own (omnitui-..., ingest)")
         return name
 
     @property

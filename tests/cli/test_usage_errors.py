@@ -33,6 +33,7 @@ TYPOS = [  # (arguments, what the one line must name)
                                      "on_hold, solved, closed"),
     (["--agent", "nobody", "note", "1", "x"], "--agent 'nobody' cannot be an agent's name"),
     (["--agent", "ev\x1b[31mil", "note", "1", "x"], "--agent 'ev\\x1b[31mil' cannot be"),
+    (["--agent", "omnitui-mail", "note", "1", "x"], "nor omnitui's own"),
 ]
 
 
