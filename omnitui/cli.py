@@ -139,6 +139,9 @@ class Context:
         if path.exists() and not path.is_file() and not path.is_dir():
             raise OmnituiError(f"{path} is not a file (a device, a pipe); pass the store's "
                                "file with --db")
+        if must_exist and path.is_file() and path.stat().st_size == 0:  # a read made it a
+            raise OmnituiError(f"{path} is empty, not a store: pass the store's file with "
+                               "--db (`omnitui init` makes one)")  # store, readable by all
         if not must_exist:
             if not new_folder and self.db_option is not None and not path.parent.is_dir():
                 raise OmnituiError(f"no folder {path.parent} for the store {path}: check the "

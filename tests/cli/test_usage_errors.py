@@ -96,11 +96,16 @@ def test_serve_on_a_store_it_cannot_write_says_so_in_one_line(omnitui: Run,
         "database): check the owner and mode of the file and of its folder, and the free space"]
 
 
-def test_a_store_path_that_is_no_file_is_one_line(omnitui: Run) -> None:
+def test_a_store_path_that_is_no_file_is_one_line(omnitui: Run, tmp_path: Path) -> None:
     result = omnitui("--db", "/dev/null", "cases", check=False)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         "error: /dev/null is not a file (a device, a pipe); pass the store's file with --db"]
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    result = omnitui("--db", str(empty), "cases", check=False)
+    assert result.returncode == 1 and "is empty, not a store" in result.stderr
+    assert empty.stat().st_size == 0  # a read command made no store of it
 
 
 @pytest.mark.parametrize(("error", "code"), [
