@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 BAND_STYLES = {"high": "bold red", "medium": "yellow", "low": "dim"}
 BAR = 24  # cells of the longest aging bar
 REFRESH_EVERY = 1.0  # seconds: a busy store redraws the board at most this often
+READ_ANYWAY = 30.0  # seconds between reads of a quiet store
 WIDE = 110  # columns from which aging and the queues sit side by side
 FLOW_WHY_LEAST = 20  # cells of a reason beside its label, else it goes under it
 FLOW_EDGES = 8  # cells of the flow's line that are no column's text: padding, scrollbar
@@ -198,7 +199,11 @@ class BoardScreen(WorkScreen):
             self._again = True
 
     def follow(self) -> None:
-        if self._again and time.monotonic() - self._asked >= REFRESH_EVERY:
+        """Read again after a change (at most every REFRESH_EVERY), and every READ_ANYWAY on
+        a quiet store: presence, the clock and due times move without a case changing (the
+        board said the supervisor was gone a minute after they came)."""
+        since = time.monotonic() - self._asked
+        if (self._again and since >= REFRESH_EVERY) or since >= READ_ANYWAY:
             self._read()
 
     def _read(self) -> None:
