@@ -287,6 +287,9 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
     header.append(f"case #{c.id}  ", style="bold")
     header.append(_text(c.subject or "(no subject)"))
     out.print(header)
+    if detail.merged_into is not None:  # its messages are there: only the JSON said so
+        out.print(_text(f"merged into #{detail.merged_into}: its messages and what is done "
+                        f"now are there (omnitui case {detail.merged_into})"), style="bold")
     due = f" · next due {utc_time(parse_db_time(c.sla_due))}" if c.sla_due else ""
     out.print(_text(f"{status_words(c.status)} · queue {c.queue} · owner {c.owner or '-'}{due}"
                     f" · reopened {detail.reopens}x"))

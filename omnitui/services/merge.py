@@ -150,7 +150,8 @@ def _merge_case(conn: sqlite3.Connection, source_id: int, target_id: int, actor:
                  or f"customer #{c['customer_id']}" for c in (source, target)]
         raise Refused(f"case #{source_id} is {names[0]}'s and #{target_id} {names[1]}'s: "
                       f"merged, {names[0]}'s conversation becomes {names[1]}'s case; "
-                      "nothing was merged")
+                      "nothing was merged (say so to merge them: merge-cases "
+                      "--other-customer)")
     if source["merged_into"] is not None:
         raise StoreError(f"case {source_id} was already merged into "
                          f"#{source['merged_into']}")

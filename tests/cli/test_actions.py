@@ -244,3 +244,5 @@ def test_two_customers_cases_merge_only_when_said_and_the_merged_one_takes_nothi
     reopened = cli(cli_env, db, "status", str(source), "--to", "open")
     assert reopened.returncode == 1 and "Traceback" not in reopened.stderr
     assert rows(db, "SELECT status FROM cases WHERE id = ?", source) == [("closed",)]
+    shown = cli(cli_env, db, "case", str(source)).stdout
+    assert f"merged into #{target}: its messages" in shown

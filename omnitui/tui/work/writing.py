@@ -120,9 +120,9 @@ def open_composer(console: OmnituiApp, case_id: int | None, draft: Draft, *,
         moment = parse_db_time(saved_at).astimezone()
         what = SLOT_WORDS.get(draft.slot, 'message')
         console.notify(f"the {what} macro {draft.macro!r} drafted is ready: sending it "
-                       "applies the macro (escape throws it away)" if draft.macro else
-                       f"your unsent {what} from {moment:%a %H:%M} is back (escape throws it "
-                       "away)")
+                       "applies the macro (escape asks what becomes of it)" if draft.macro else
+                       f"your unsent {what} from {moment:%a %H:%M} is back (escape asks what "
+                       "becomes of it)")
     if others := [k for k in drafts.kept_kinds(store, agent, case_id) if k != draft.slot]:
         console.notify("an unsent " + " and ".join(SLOT_WORDS.get(k, k) for k in others)
                        + " waits on this case: its key brings it back")
@@ -217,7 +217,8 @@ def _note_on_marked(screen: WorkScreen, targets: list[int]) -> None:
     if saved := drafts.kept(store, agent, None, draft.slot):
         if saved[0].to == cases:
             draft = saved[0]
-            screen.notify("your unsent note for these cases is back (escape throws it away)")
+            screen.notify("your unsent note for these cases is back (escape asks what "
+                          "becomes of it)")
         else:  # never onto other cases than it was written for
             screen.notify(f"an unsent note for {', '.join(saved[0].to)} is kept: mark those "
                           "cases and press i to finish it; writing here replaces it",
