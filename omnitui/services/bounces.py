@@ -68,9 +68,11 @@ def reopen_unanswered(conn: sqlite3.Connection, reply: dict[str, Any], why: str,
                       now: datetime) -> None:
     """A case left solved or pending on a reply (an outbox row) that never arrived opens
     again: the customer is still waiting (a bounce, or a server refusing the reply for
-    good). Not for a survey or a forward that failed: the answer itself arrived."""
+    good), and its answers are counted without it. Not for a survey or a forward that
+    failed: the answer itself arrived."""
     if not message_store.answers_customer(conn, reply["message_id"]):
         return
     case = case_store.require_case(conn, case_store.live_case_id(conn, reply["case_id"]))
+    case_store.answered_again(conn, case["id"])
     if case["status"] in WAITING_ON_IT:
         set_status(conn, case["id"], Status.OPEN, actor=ACTOR, at=now, why=why)

@@ -110,6 +110,21 @@ def written_to(conn: sqlite3.Connection, case_id: int, addresses: list[str]) -> 
     return False
 
 
+def answered_again(conn: sqlite3.Connection, case_id: int) -> None:
+    """The case's first, first meaningful and last answer, from the replies that were not
+    lost (a reply failed for good, or bounced, answered nobody: the report counted its
+    first response met)."""
+    good = ("direction = 'out' AND auto_submitted IS NULL AND coalesce(response, '') !="
+            " 'none' AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = m.id AND"
+            " o.status = 'failed')")
+    first, meaningful, last = conn.execute(
+        f"SELECT min(created_at), min(created_at) FILTER (WHERE response IS NULL),"
+        f" max(created_at) FROM messages m WHERE case_id = ? AND {good}", (case_id,)
+    ).fetchone()
+    conn.execute("UPDATE cases SET first_response_at = ?, meaningful_response_at = ?,"
+                 " last_answered_at = ? WHERE id = ?", (first, meaningful, last, case_id))
+
+
 @record(frozen=True)
 class NewCase:
     """A case as it opens: whose it is, where it came from, its triage and its clocks

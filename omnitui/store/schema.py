@@ -874,7 +874,9 @@ DERIVED: dict[str, frozenset[str]] = {"cases": frozenset({
     "sla_policy", "sla_first_response_due", "sla_meaningful_due", "sla_next_response_due",
     "sla_resolution_due", "sla_due", "sla_paused_seconds", "sla_alarm_at", "priority",
     "priority_parts", "rescore_at", "first_response_seconds", "meaningful_response_seconds",
-    "resolution_seconds", "agent_replies", "handle_seconds"}),
+    "resolution_seconds", "agent_replies", "handle_seconds",
+    # worked out again when a reply is lost (cases.answered_again)
+    "first_response_at", "meaningful_response_at", "last_answered_at"}),
     # named by the sender, not by a person (a reply's Message-ID in its mailbox's domain, a
     # platform's id), and its tries of a reply still queued: undo of a reply the daemon
     # could not send yet compared them and refused (a sent one still refuses: its status)
