@@ -852,6 +852,32 @@ UPDATE cases SET
                        AND m.thread_rule NOT IN ('csat-answer', 'thanks-only'));
 """
 
+# Schema 32: a forward to someone else answers nobody (its `response` is 'none'), so it is
+# no agent's reply to the customer either: counted as one, a case forwarded once and solved
+# read as resolved at first contact. The reply tally's triggers count answers only, and
+# follow `response` too; the tally is counted again where it had any.
+ANSWER = f"{REPLY} AND coalesce({{0}}.response, '') != 'none'"
+MIGRATION_32 = f"""
+DROP TRIGGER messages_reply_insert;
+DROP TRIGGER messages_reply_delete;
+DROP TRIGGER messages_reply_update;
+CREATE TRIGGER messages_reply_insert AFTER INSERT ON messages WHEN {ANSWER.format("NEW")} BEGIN
+    UPDATE cases SET agent_replies = agent_replies + 1 WHERE id = NEW.case_id;
+END;
+CREATE TRIGGER messages_reply_delete AFTER DELETE ON messages WHEN {ANSWER.format("OLD")} BEGIN
+    UPDATE cases SET agent_replies = agent_replies - 1 WHERE id = OLD.case_id;
+END;
+CREATE TRIGGER messages_reply_update AFTER UPDATE OF case_id, direction, auto_submitted,
+response ON messages WHEN ({ANSWER.format("OLD")}) OR ({ANSWER.format("NEW")}) BEGIN
+    UPDATE cases SET agent_replies = agent_replies - ({ANSWER.format("OLD")})
+        WHERE id = OLD.case_id;
+    UPDATE cases SET agent_replies = agent_replies + ({ANSWER.format("NEW")})
+        WHERE id = NEW.case_id;
+END;
+UPDATE cases SET agent_replies = (SELECT count(*) FROM messages WHERE
+    messages.case_id = cases.id AND {ANSWER.format("messages")}) WHERE agent_replies > 0;
+"""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
                          MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10,
                          MIGRATION_11, MIGRATION_12, MIGRATION_13, MIGRATION_14,
@@ -859,7 +885,7 @@ MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIG
                          MIGRATION_18, MIGRATION_19, MIGRATION_20, MIGRATION_21,
                          MIGRATION_22, MIGRATION_23, MIGRATION_24,
                          MIGRATION_25, MIGRATION_26, MIGRATION_27, MIGRATION_28,
-                         MIGRATION_29, MIGRATION_30, MIGRATION_31]
+                         MIGRATION_29, MIGRATION_30, MIGRATION_31, MIGRATION_32]
 
 # Migrations that also rewrite rows by rules too involved for SQL: the module whose
 # `migrate(conn)` runs right after that migration's SQL, in the same transaction. Named, not

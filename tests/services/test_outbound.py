@@ -133,8 +133,10 @@ def test_forward_quotes_the_message_and_carries_its_attachments(store: Store,
     row = outbox_row(store, message_id)
     assert json.loads(row["attachment_ids"]) == list(draft.attachment_ids)
     # a forward answers nobody: the customer still waits for a first response
-    assert store.conn.execute("SELECT first_response_at, last_answered_at FROM cases WHERE"
-                              " id = ?", (case_id,)).fetchone() == (None, None)
+    assert store.conn.execute("SELECT first_response_at, last_answered_at, agent_replies"
+                              " FROM cases WHERE id = ?", (case_id,)).fetchone() == (
+        None, None, 0)  # nor an agent's reply: forwarded once and solved, it read as
+    # resolved at first contact
     # billing answers the forward: it joins the case, and the next reply still goes to the
     # customer, threaded under the customer's message, not to billing
     [forwarded] = store.conn.execute("SELECT thread_key FROM messages WHERE id = ?",
@@ -302,3 +304,17 @@ def test_a_reply_to_nowhere_is_refused_as_a_forward_is(store: Store, pipeline: P
     with pytest.raises(StoreError, match=refusal):
         queued(store, case_id, Draft(**{**draft.__dict__, "to": (to,), "text": "Hi"}))
     assert store.conn.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
+
+
+def test_schema_32_counts_a_forward_as_no_reply_in_an_older_store(store: Store,
+                                                                  pipeline: Pipeline) -> None:
+    case_id = ingest_email(pipeline)
+    draft = start_draft(store.conn, case_id, "forward")
+    queued(store, case_id, Draft(**{**draft.__dict__, "text": "FYI", "to": ("it@x.org",)}))
+    with store.write() as conn:  # as schema 31 counted it
+        conn.execute("UPDATE cases SET agent_replies = 1 WHERE id = ?", (case_id,))
+        conn.execute("PRAGMA user_version = 31")
+    store.close()
+    with Store(store.path) as again:
+        assert again.conn.execute("SELECT agent_replies FROM cases WHERE id = ?",
+                                  (case_id,)).fetchone() == (0,)
