@@ -97,6 +97,8 @@ KEYS: tuple[Key, ...] = (
     Key("mode.board", "f3", "The supervisor's board: aging, due soon, team, flow", EVERYWHERE),
     Key("board.close", "escape", "Back from the board", BOARD, footer="Back"),
     Key("board.quit", "q", "Quit (as in the queue)", BOARD),
+    Key("board.down", "j", "Down the list (as the arrow)", BOARD),
+    Key("board.up", "k", "Up the list (as the arrow)", BOARD),
     Key("app.refresh", "ctrl+r", "Refresh", EVERYWHERE),
     Key("app.commands", "ctrl+p,colon", "Commands", EVERYWHERE),
     Key("app.help", "question_mark,f1", "Help: every key", EVERYWHERE, footer="Help"),

@@ -51,6 +51,12 @@ def test_f3_shows_the_board_and_enter_drills_into_a_case(demo_db: Path) -> None:
             await settle(app, pilot)
         first = board(app).targets()
         assert first and first[0] == board(app).board.due_soon[0]["id"]  # type: ignore[union-attr]
+        await pilot.press("j")  # type: ignore[attr-defined]  # j and k, as in the queue
+        await settle(app, pilot)
+        assert board(app).targets() == [board(app).board.due_soon[1]["id"]]  # type: ignore[union-attr]
+        await pilot.press("k")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        assert board(app).targets() == first
         await pilot.press("enter")  # type: ignore[attr-defined]
         await settle(app, pilot)
         assert isinstance(app.screen, CaseScreen) and app.screen.detail.case.id == first[0]

@@ -67,7 +67,8 @@ class BoardScreen(WorkScreen):
     BoardScreen .title { text-style: bold; margin-top: 1; }
     """
     BINDINGS = [*WorkScreen.BINDINGS, bind("board.close", "close"),
-                bind("board.quit", "app.quit_confirm")]
+                bind("board.quit", "app.quit_confirm"), bind("board.down", "step(1)"),
+                bind("board.up", "step(-1)")]
 
     def __init__(self) -> None:
         super().__init__()
@@ -164,6 +165,12 @@ class BoardScreen(WorkScreen):
     def action_open_highlighted(self) -> None:
         if (case_id := self.one_case()) is not None:
             self.console.open_case(case_id)
+
+    def action_step(self, step: int) -> None:
+        """j and k move in the list that has the focus, as in the queue (only the arrows
+        did)."""
+        if isinstance(table := self.focused, DataTable):
+            table.move_cursor(row=max(0, table.cursor_row + step))
 
     def action_close(self) -> None:
         self.console.pop_screen()
