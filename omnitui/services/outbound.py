@@ -82,7 +82,8 @@ def start_draft(conn: sqlite3.Connection, case_id: int, mode: str, *,
             raise StoreError(f"case {case_id} has no message to forward")
         files = message_store.attachment_files(conn, source["id"])
         return Draft(mode, Channel.EMAIL, subject=_prefixed("Fwd", subject),
-                     quoted=_forwarded(source), attachment_ids=tuple(f[0] for f in files))
+                     quoted=_forwarded(conn, source),
+                     attachment_ids=tuple(f[0] for f in files))
     last = message_store.last_inbound(conn, case_id, channel)
     to = address_on(conn, case["customer_id"], channel)
     if last is not None and last["identity_value"]:
@@ -229,8 +230,15 @@ def _prefixed(prefix: str, subject: str) -> str:
     return f"{prefix}: {subject}" if subject else ""
 
 
-def _forwarded(message: sqlite3.Row) -> str:
+def _forwarded(conn: sqlite3.Connection, message: sqlite3.Row) -> str:
+    """The message as a mail client quotes one it forwards: its sender by name and address
+    (by name alone, the one it went to could not write back to them)."""
+    author = message["author"] or ""
+    address = customer_store.identity_value(conn, message["identity_id"]) or \
+        customer_store.first_claim(conn, message["id"])
+    sender = f"{author} <{address}>" if address and author and address != author else \
+        author or address or "(unknown sender)"
     return ("---------- Forwarded message ----------\n"
-            f"From: {message['author']}\nDate: {message['created_at']} UTC\n"
+            f"From: {sender}\nDate: {message['created_at']} UTC\n"
             f"Subject: {message['subject']}\n\n{message['text']}")
 

@@ -99,6 +99,11 @@ def claims_by_others(conn: sqlite3.Connection, kind: str, value: str, other_than
     return [ClaimRow(*r) for r in rows]
 
 
+def identity_value(conn: sqlite3.Connection, identity_id: int | None) -> str | None:
+    row = conn.execute("SELECT value FROM identities WHERE id = ?", (identity_id,)).fetchone()
+    return row[0] if row else None
+
+
 def first_claim(conn: sqlite3.Connection, message_id: int) -> str | None:
     """What a message first stated of its sender, as written."""
     row = conn.execute("SELECT display FROM claims WHERE message_id = ? ORDER BY id LIMIT 1",

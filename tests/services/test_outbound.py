@@ -125,6 +125,7 @@ def test_forward_quotes_the_message_and_carries_its_attachments(store: Store,
     draft = start_draft(store.conn, case_id, "forward")
     assert draft.to == () and draft.subject.startswith("Fwd:")
     assert "Forwarded message" in draft.quoted and "The PDF is attached" in draft.quoted
+    assert "From: Ann Lee <ann@example.com>" in draft.quoted  # one can write back to them
     assert len(draft.attachment_ids) == 1
     with pytest.raises(StoreError, match="no recipient"):
         queued(store, case_id, Draft(**{**draft.__dict__, "text": "FYI"}))
