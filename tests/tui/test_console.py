@@ -188,7 +188,10 @@ def test_help_lists_every_binding_with_its_id(demo_db: Path) -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         text = rendered(app.screen.query_one("#text", Static).content)
-        for key in KEYS:  # every key of the console, each under its id
+        for key in KEYS:  # every key of the console, each under its id; a macro's number
+            if key.id[-1].isdigit():  # only for a macro there is (none here)
+                assert key.id not in text
+                continue
             assert key.id in text
         await pilot.press("escape")
         await pilot.pause()
