@@ -103,6 +103,10 @@ def agents_add(
     say(f"{name} is on the team: {profile.role}, skills "
         f"{', '.join(profile.skills) or 'none'}, capacity " + (" · ".join(
             f"{klass} {count}" for klass, count in profile.capacity.items()) or "no limit"))
+    asked = {skill for queue in context.settings.queues for skill in queue.skills}
+    if asked and (stray := [s for s in profile.skills if s not in asked]):  # "biling"
+        say(f"note: no queue asks for {', '.join(stray)}; the queues ask for "
+            f"{', '.join(sorted(asked))}")
     if name in {a.name for a in context.settings.agents}:
         say(f"note: this store's team settings (the config's [[agents]], or the demo's) "
             f"list {name}, and are applied over this whenever a console or the daemon starts")

@@ -38,6 +38,7 @@ def test_add_writes_the_line_that_opens_only_the_console_and_remove_takes_it_out
                     "--capacity", "chat=3,email=10", "--role", "supervisor",
                     "--write", str(keys_file))
     assert f"added the line to {keys_file}" in added.stderr
+    assert "note: no queue asks for de; the queues ask for " in added.stderr  # a typo shows
     line = keys_file.read_text().strip()
     public = " ".join(key.read_text().split()[:2])
     assert line == (f'command="{sys.executable} -m omnitui --db {store} --agent gina",'

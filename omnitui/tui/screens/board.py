@@ -238,7 +238,8 @@ class BoardScreen(WorkScreen):
         now = board.now
         waiting = sum(sum(row.values()) for _, row in board.aging)
         local = now.astimezone(day_zone(self.console.settings))
-        head = Text(f"Supervisor · {local:%a %d %b %H:%M} · ", style="bold")
+        head = Text(f"Supervisor · {local:%a %d %b %H:%M %Z} · ", style="bold")  # whose
+        # clock: the team's hours' zone, not the timeline's UTC nor the machine's
         head.append(f"{plural(waiting, 'case')} waiting · ")
         head.append(f"{board.due_soon_total:,} breached or due within "
                     f"{span(AT_RISK_WITHIN.total_seconds())}",
