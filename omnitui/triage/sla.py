@@ -13,7 +13,7 @@ Four targets, each a clock in the policy's time (business hours or 24x7):
 A pause (pending on the customer, on hold) stops every running clock: on resume each due time
 moves on by the time paused, so the time left is what was left. A snooze does not stop them:
 the customer is still waiting. A reopen starts a new resolution clock and keeps the first
-response on record.
+response on record (a case never answered waits for a first response again).
 """
 
 from __future__ import annotations
@@ -150,11 +150,15 @@ def replay(happenings: Iterable[Happening], targets: dict[str, float | None],
 def _reopen(clocks: Clocks, at: datetime, calendar: Calendar,
             start: Callable[[str, datetime], None]) -> None:
     """A new resolution clock, and the customer waits for our next answer; the first
-    response stays on record."""
+    response stays on record. Never answered (solved without a reply, or its only reply
+    bounced), they still wait for a first one: that clock starts again, not a next
+    response's."""
     _resume(clocks, at, calendar)
     clocks.solved = False
     start("resolution", at)
-    start("next_response", at)
+    first = clocks.latest("first_response")
+    start("first_response" if first is not None and first.met is None else "next_response",
+          at)
 
 
 def _pause(clocks: Clocks, at: datetime, calendar: Calendar, *, on_customer: bool) -> None:

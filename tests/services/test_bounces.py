@@ -77,6 +77,8 @@ def test_a_bounce_fails_the_reply_it_returns_and_the_case_waits_on_us_again(
     assert clocks is not None
     [first] = [t for t in clocks["targets"] if t["target"] == "first_response"]
     assert first["met"] is None  # a reply nobody got answered nobody
+    assert first["state"] in ("running", "at risk")  # they still wait for a first answer
+    assert "next_response" not in {t["target"] for t in clocks["targets"]}
     assert store.conn.execute("SELECT first_response_at, last_answered_at FROM cases WHERE"
                               " id = ?", (answered,)).fetchone() == (None, None)  # the report
     again = pipeline.ingest(parse_email(report(("ann@example.com", "failed"))
