@@ -43,7 +43,7 @@ def email_attempt(outgoing: Outgoing, reply: dict[str, Any]) -> Attempt:
         return Sent(refused=tuple(refused.items()))
 
     def file_copy() -> None:
-        if not mailbox.sent_folder:
+        if not mailbox.sent_folder or again:  # sent again to a few: the first is filed
             return
         try:  # the reply went out: a failed copy is logged, never a reason to send again
             append_copy(mailbox, message.as_bytes())
