@@ -462,3 +462,18 @@ def test_tab_into_an_address_adds_to_it(mail_db: Path) -> None:
         assert to.value == f"{before}, bob@example.com"
 
     drive(mail_db, script)
+
+
+def test_a_refused_address_brings_the_reply_back_with_the_focus_on_it(mail_db: Path) -> None:
+    """The text came back, the focus in the text: the agent hunted for what was wrong."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        composer = await open_reply(app, pilot)
+        composer.query_one("#to", Input).value = "ZZZ"
+        await pilot.press(*"The fix is live.", "ctrl+j")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ComposeScreen)
+        assert app.screen.query_one("#to", Input).has_focus
+        assert app.screen.query_one(TextArea).text == "The fix is live."
+        assert outbox_rows(mail_db) == []
+
+    drive(mail_db, script)

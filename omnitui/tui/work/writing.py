@@ -11,6 +11,7 @@ composer.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,9 @@ if TYPE_CHECKING:
     from omnitui.tui.screens.work import WorkScreen
 
 NEW_CASE_CHANNELS = {Channel.EMAIL: "", Channel.SMS: "", Channel.WHATSAPP: ""}
+# What says an address was refused (services/outbound.queue_draft): the composer comes back
+# with the focus in the To, where it is fixed.
+ADDRESS_REFUSED = re.compile(r"email address|no-reply address|own mailbox|no recipient")
 SLOT_WORDS = {"reply": "reply (r)", "reply_all": "reply to all (R)", "forward": "forward (f)",
               "note": "internal note (i)", "new": "new message (c)",
               "reply-private": "private answer (D)"}
@@ -110,7 +114,7 @@ def _contact_form(console: OmnituiApp, contact: Contact) -> None:
 
 
 def open_composer(console: OmnituiApp, case_id: int | None, draft: Draft, *,
-                  restore: bool = True) -> None:
+                  restore: bool = True, at_address: bool = False) -> None:
     """The composer on a draft for a case (None: a new message that opens a case). With
     `restore`, an unsent draft of the same kind the agent kept on that case comes back
     instead; drafts of other kinds are named, never opened in its place."""
@@ -173,7 +177,8 @@ def open_composer(console: OmnituiApp, case_id: int | None, draft: Draft, *,
             if not expected(exc):
                 raise  # a bug: keep its traceback
             console.notify(f"not sent: {store_problem(exc)}", severity="error")
-            open_composer(console, case_id, result, restore=False)  # give the text back
+            open_composer(console, case_id, result, restore=False,  # the text back, and the
+                          at_address=ADDRESS_REFUSED.search(str(exc)) is not None)  # To
             return
         console.cases_changed({sent_to})
         to = sanitize(", ".join(result.to), multiline=False)
@@ -193,7 +198,7 @@ def open_composer(console: OmnituiApp, case_id: int | None, draft: Draft, *,
 
     console.write(draft, written, addresses, case_id,
                   keep=lambda kept: console.drafts.later(case_id, kept), discard=discard,
-                  articles=articles)
+                  articles=articles, at_address=at_address)
     console.keep_presence("writing")
 
 
