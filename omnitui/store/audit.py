@@ -250,8 +250,10 @@ def last_undoable(conn: sqlite3.Connection, actor: str) -> list[int]:
 def undone_actions(conn: sqlite3.Connection, undo_id: int) -> list[tuple[str, int | None]]:
     """(action, case id) of every event one undo took back (all the undo events of its
     transaction), oldest first, to tell the agent what was taken back."""
-    return conn.execute(
-        "SELECT a.action, a.case_id FROM audit u JOIN audit a ON a.id = u.undo_of"
+    return conn.execute(  # a forward is queued as a reply: it is said as a forward
+        "SELECT CASE WHEN a.action = 'reply.queued' AND a.reason LIKE 'forwarded to %' THEN"
+        " 'reply.forwarded' ELSE a.action END, a.case_id FROM audit u JOIN audit a"
+        " ON a.id = u.undo_of"
         " WHERE u.id = ? OR (u.txn IS NOT NULL AND u.txn = (SELECT txn FROM audit"
         " WHERE id = ?)) ORDER BY a.id", (undo_id, undo_id)).fetchall()
 

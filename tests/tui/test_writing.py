@@ -122,6 +122,8 @@ def test_reply_all_forward_and_undo_of_a_queued_reply(mail_db: Path) -> None:
         assert len(json.loads(row["attachment_ids"])) == 1
         await pilot.press("u")  # taken back: f brings it back whole, files and subject
         await settle(app, pilot)
+        assert any(str(n.message).startswith("undone: a forward on #")
+                   for n in app._notifications)  # said as what it was
         await pilot.press("f")
         await settle(app, pilot)
         assert app.screen.query_one("#subject", Input).value == "Fwd: Router broken"
