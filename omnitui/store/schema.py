@@ -679,24 +679,29 @@ INSERT INTO tallies (name, bucket, key, n) {TALLIES_OF_CASES};
 # triggers, so moving, merging, copying or deleting messages and presence keep them right).
 # The indexes the board read before the tallies (schema 20, 21) go.
 REPLY = "{0}.direction = 'out' AND {0}.auto_submitted IS NULL"  # an agent's reply
+
+
+def reply_triggers(counted: str, columns: str) -> str:
+    """The triggers that keep `cases.agent_replies`: the messages `counted` ("{0}" the row)
+    of a case, followed through inserts, deletes and updates of `columns`."""
+    new, old = counted.format("NEW"), counted.format("OLD")
+    return f"""CREATE TRIGGER messages_reply_insert AFTER INSERT ON messages WHEN {new} BEGIN
+    UPDATE cases SET agent_replies = agent_replies + 1 WHERE id = NEW.case_id;
+END;
+CREATE TRIGGER messages_reply_delete AFTER DELETE ON messages WHEN {old} BEGIN
+    UPDATE cases SET agent_replies = agent_replies - 1 WHERE id = OLD.case_id;
+END;
+CREATE TRIGGER messages_reply_update AFTER UPDATE OF {columns}
+ON messages WHEN ({old}) OR ({new}) BEGIN
+    UPDATE cases SET agent_replies = agent_replies - ({old}) WHERE id = OLD.case_id;
+    UPDATE cases SET agent_replies = agent_replies + ({new}) WHERE id = NEW.case_id;
+END;"""
 HANDLED = "(unixepoch({0}.ended_at) - unixepoch({0}.started_at))"  # seconds of presence
 MIGRATION_24 = f"""
 ALTER TABLE cases ADD COLUMN first_assigned_at TEXT;
 ALTER TABLE cases ADD COLUMN agent_replies INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE cases ADD COLUMN handle_seconds INTEGER NOT NULL DEFAULT 0;
-CREATE TRIGGER messages_reply_insert AFTER INSERT ON messages WHEN {REPLY.format("NEW")} BEGIN
-    UPDATE cases SET agent_replies = agent_replies + 1 WHERE id = NEW.case_id;
-END;
-CREATE TRIGGER messages_reply_delete AFTER DELETE ON messages WHEN {REPLY.format("OLD")} BEGIN
-    UPDATE cases SET agent_replies = agent_replies - 1 WHERE id = OLD.case_id;
-END;
-CREATE TRIGGER messages_reply_update AFTER UPDATE OF case_id, direction, auto_submitted
-ON messages WHEN ({REPLY.format("OLD")}) OR ({REPLY.format("NEW")}) BEGIN
-    UPDATE cases SET agent_replies = agent_replies - ({REPLY.format("OLD")})
-        WHERE id = OLD.case_id;
-    UPDATE cases SET agent_replies = agent_replies + ({REPLY.format("NEW")})
-        WHERE id = NEW.case_id;
-END;
+{reply_triggers(REPLY, "case_id, direction, auto_submitted")}
 CREATE TRIGGER presence_handle_insert AFTER INSERT ON presence_intervals BEGIN
     UPDATE cases SET handle_seconds = handle_seconds + {HANDLED.format("NEW")}
         WHERE id = NEW.case_id;
@@ -861,19 +866,7 @@ MIGRATION_32 = f"""
 DROP TRIGGER messages_reply_insert;
 DROP TRIGGER messages_reply_delete;
 DROP TRIGGER messages_reply_update;
-CREATE TRIGGER messages_reply_insert AFTER INSERT ON messages WHEN {ANSWER.format("NEW")} BEGIN
-    UPDATE cases SET agent_replies = agent_replies + 1 WHERE id = NEW.case_id;
-END;
-CREATE TRIGGER messages_reply_delete AFTER DELETE ON messages WHEN {ANSWER.format("OLD")} BEGIN
-    UPDATE cases SET agent_replies = agent_replies - 1 WHERE id = OLD.case_id;
-END;
-CREATE TRIGGER messages_reply_update AFTER UPDATE OF case_id, direction, auto_submitted,
-response ON messages WHEN ({ANSWER.format("OLD")}) OR ({ANSWER.format("NEW")}) BEGIN
-    UPDATE cases SET agent_replies = agent_replies - ({ANSWER.format("OLD")})
-        WHERE id = OLD.case_id;
-    UPDATE cases SET agent_replies = agent_replies + ({ANSWER.format("NEW")})
-        WHERE id = NEW.case_id;
-END;
+{reply_triggers(ANSWER, "case_id, direction, auto_submitted, response")}
 UPDATE cases SET agent_replies = (SELECT count(*) FROM messages WHERE
     messages.case_id = cases.id AND {ANSWER.format("messages")}) WHERE agent_replies > 0;
 """
