@@ -20,7 +20,7 @@ def undo(conn: sqlite3.Connection, actor: str, audit_id: int | None = None) -> i
     events = [audit_id] if audit_id is not None else audit.last_undoable(conn, actor)
     if not events:
         raise StoreError(f"{actor} has no action left to undo")
-    if audit_id is not None and audit.action_and_reason(conn, audit_id)[0] in audit.NOT_UNDONE:
+    if audit_id is not None and audit.action_of(conn, audit_id) in audit.NOT_UNDONE:
         raise StoreError("an SLA repair follows the policies in the config, and is not "
                          "undone: put the old policy back and run `omnitui sla recompute` "
                          "again")
@@ -46,7 +46,6 @@ def _written(conn: sqlite3.Connection, audit_id: int, team: set[str]
     before, after = audit.event_rows(conn, audit_id)
     outbox = {row.get("message_id"): row for key, row in after.items()
               if key.startswith("outbox:") and row and before.get(key) is None}
-    forwarded = audit.action_and_reason(conn, audit_id)[1].startswith("forwarded to")
     found = []
     for key, row in after.items():
         if not key.startswith("messages:") or before.get(key) is not None or row is None:
@@ -59,7 +58,9 @@ def _written(conn: sqlite3.Connection, audit_id: int, team: set[str]
         note = row["direction"] == "note"
         found.append((row["author"], row["case_id"], Draft(  # all of it: the subject and a
             # forward's files came back empty
-            "note" if note else "forward" if forwarded else "reply", row["channel"],
+            "note" if note else "forward" if row.get("response") == "none"
+            and not row.get("auto_submitted") else "reply",
+            row["channel"],
             text=row.get("text") or "", to=tuple(sent.get("to", ())),
             cc=tuple(sent.get("cc", ())), subject=queued.get("subject") or "",
             attachment_ids=tuple(json.loads(queued.get("attachment_ids") or "[]")),

@@ -26,6 +26,10 @@ from omnitui.store.audit import ChangeSet, record_audit
 from omnitui.store.db import StoreError, db_time
 
 PHONE_CHANNELS = (Channel.SMS, Channel.WHATSAPP)
+
+
+class AddressRefused(StoreError):
+    """A message's addresses are why it was refused (the composer puts the agent there)."""
 CHANNELS = frozenset(c.value for c in Channel)
 REPLY_MODES = ("reply", "reply_all", "forward", "note")
 
@@ -108,7 +112,7 @@ def start_draft(conn: sqlite3.Connection, case_id: int, mode: str, *,
             # Reply-To had the answer queued to ourselves
             why = "our own mailbox" if to_all[0].casefold() in own else \
                 "a no-reply address: nobody reads it"
-            raise StoreError(f"{to_all[0]} is {why}; link the customer's own address (L), "
+            raise AddressRefused(f"{to_all[0]} is {why}; link the customer's own address (L), "
                              "or reply on another channel")
         to_all = usable
         if to_all and mode == "reply_all":
@@ -137,16 +141,16 @@ def queue_draft(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author:
     if draft.internal:
         return reply(conn, case_id, author=author, text=draft.body, at=at, internal=True)
     if not draft.to:
-        raise StoreError("the reply has no recipient")
+        raise AddressRefused("the reply has no recipient")
     if automatic:  # a form's several Reply-To addresses, each acknowledged: one mail
         # with a list of strangers in it made us write to them all
         draft = replace(draft, to=draft.to[:1], cc=())
     if draft.channel == Channel.EMAIL:
         nothing = "nothing was forwarded" if draft.mode == "forward" else "nothing was sent"
         if wrong := _unusable([*draft.to, *draft.cc]):  # a reply to "ZZZ" was queued
-            raise StoreError(f"{wrong!r} is not a usable email address; {nothing}")
+            raise AddressRefused(f"{wrong!r} is not a usable email address; {nothing}")
         if unread := next((a for _, a in getaddresses(list(draft.to)) if no_reply(a)), None):
-            raise StoreError(f"{unread} is a no-reply address: nobody reads it; {nothing} "
+            raise AddressRefused(f"{unread} is a no-reply address: nobody reads it; {nothing} "
                              "(L links the customer's own address)")
     references: list[str] = []
     external_id = None

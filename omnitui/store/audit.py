@@ -223,10 +223,9 @@ def cases_created_by(conn: sqlite3.Connection, audit_ids: list[int]) -> set[int]
     return found
 
 
-def action_and_reason(conn: sqlite3.Connection, audit_id: int) -> tuple[str, str]:
-    """("", "") for no such event."""
-    row = conn.execute("SELECT action, reason FROM audit WHERE id = ?", (audit_id,)).fetchone()
-    return (row[0], row[1] or "") if row else ("", "")
+def action_of(conn: sqlite3.Connection, audit_id: int) -> str | None:
+    row = conn.execute("SELECT action FROM audit WHERE id = ?", (audit_id,)).fetchone()
+    return row[0] if row else None
 
 
 def last_undoable(conn: sqlite3.Connection, actor: str) -> list[int]:

@@ -11,7 +11,6 @@ composer.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -21,7 +20,12 @@ from omnitui.sanitize import sanitize
 from omnitui.services import drafts
 from omnitui.services.drafts import MacroGone
 from omnitui.services.kb import insertion, suggestions
-from omnitui.services.outbound import address_on, reachable_channels, start_draft
+from omnitui.services.outbound import (
+    AddressRefused,
+    address_on,
+    reachable_channels,
+    start_draft,
+)
 from omnitui.services.private import ACKNOWLEDGEMENT, private_draft
 from omnitui.store.cases import require_case
 from omnitui.store.db import (
@@ -41,9 +45,6 @@ if TYPE_CHECKING:
     from omnitui.tui.screens.work import WorkScreen
 
 NEW_CASE_CHANNELS = {Channel.EMAIL: "", Channel.SMS: "", Channel.WHATSAPP: ""}
-# What says an address was refused (services/outbound.queue_draft): the composer comes back
-# with the focus in the To, where it is fixed.
-ADDRESS_REFUSED = re.compile(r"email address|no-reply address|own mailbox|no recipient")
 SLOT_WORDS = {"reply": "reply (r)", "reply_all": "reply to all (R)", "forward": "forward (f)",
               "note": "internal note (i)", "new": "new message (c)",
               "reply-private": "private answer (D)"}
@@ -178,7 +179,7 @@ def open_composer(console: OmnituiApp, case_id: int | None, draft: Draft, *,
                 raise  # a bug: keep its traceback
             console.notify(f"not sent: {store_problem(exc)}", severity="error")
             open_composer(console, case_id, result, restore=False,  # the text back, and the
-                          at_address=ADDRESS_REFUSED.search(str(exc)) is not None)  # To
+                          at_address=isinstance(exc, AddressRefused))  # in the To
             return
         console.cases_changed({sent_to})
         to = sanitize(", ".join(result.to), multiline=False)
