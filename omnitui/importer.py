@@ -15,7 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import Protocol
 
-from omnitui.channels.email.parse import parse_email
+from omnitui.channels.email.parse import mail_reading, parse_email
 from omnitui.config import Intent, SemanticSettings, Settings, TriageSettings
 from omnitui.ingest.readahead import Helpers, default_workers
 from omnitui.model import InboundEvent
@@ -31,8 +31,8 @@ MailItem = tuple[str, bytes]  # (source label, raw bytes), as iter_mail_files yi
 
 def _parse_many(items: list[MailItem], *, blob_dir: Path,
                 triage: TriageSettings, intents: list[Intent],
-                semantic: SemanticSettings, form_senders: tuple[str, ...]
-                ) -> list[InboundEvent]:
+                semantic: SemanticSettings, form_senders: tuple[str, ...],
+                own: tuple[str, ...]) -> list[InboundEvent]:
     """Parse and read in a worker, and store attachment files there too (content-addressed,
     so a file written for a message that turns out to be a duplicate is harmless). The raw
     bytes stay behind (the reader still has them): only parsed fields cross the process
@@ -40,8 +40,8 @@ def _parse_many(items: list[MailItem], *, blob_dir: Path,
     events = []
     rules = intent_classifier(intents, semantic)
     for source, raw in items:
-        event = classify(parse_email(raw, source=source, form_senders=form_senders), triage,
-                         rules)
+        event = classify(parse_email(raw, source=source, form_senders=form_senders, own=own),
+                         triage, rules)
         event.raw = b""
         event.attachments = [stored(a, blob_dir, sync=False) for a in event.attachments]
         events.append(event)
@@ -58,7 +58,7 @@ def parsed_events(items: Iterator[MailItem], helpers: Helpers, blob_dir: Path,
     """Events in source order, parsed and read by `helpers` (`parser_helpers`)."""
     work = partial(_parse_many, blob_dir=blob_dir, triage=settings.triage,
                    intents=settings.intents, semantic=settings.semantic,
-                   form_senders=tuple(settings.identity.form_senders))
+                   **mail_reading(settings))
     for (_, raw), event in helpers.read_ahead(work, items):
         event.raw = raw
         yield event

@@ -145,10 +145,20 @@ class InboundEvent:
     # How to answer on the platform (chat channels): which hook, chat, thread; "public"
     # marks a post others can read (a group, a channel, a comment)
     reply_route: dict[str, object] | None = None
+    # Mail sent from one of our own addresses outside omnitui (an agent's mail client, a
+    # shop's confirmation): who sent it. The event then speaks of the person it went to:
+    # `identifiers` and `sender_name` are theirs, and it is filed as our message to them.
+    sent_by: str | None = None
 
     def __post_init__(self) -> None:
         if self.occurred_at.tzinfo is None:
             raise ValueError("InboundEvent.occurred_at must be timezone-aware")
+
+    @property
+    def asks_nothing(self) -> bool:
+        """No person asks us anything here: automatic mail, or our own sent outside
+        omnitui. Nothing answers it, reads it as a customer's words or waits on it."""
+        return bool(self.auto_submitted) or self.sent_by is not None
 
 
 @record(frozen=True)

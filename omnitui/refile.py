@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Callable
 from functools import partial
 
-from omnitui.channels.email.parse import parse_item
+from omnitui.channels.email.parse import mail_reading, parse_item
 from omnitui.channels.webhooks.deliveries import RAW_CHANNEL, parse_delivery
 from omnitui.config import Settings
 from omnitui.ingest.pending import Parser, RawItem, file_again
@@ -42,7 +42,7 @@ class Refiled:
 
 def parsers(settings: Settings) -> dict[str, Parser]:
     """raw_payloads.channel -> the parser its rows are filed with."""
-    return {"email": partial(parse_item, form_senders=tuple(settings.identity.form_senders)),
+    return {"email": partial(parse_item, **mail_reading(settings)),
             RAW_CHANNEL: partial(parse_delivery, settings)}
 
 

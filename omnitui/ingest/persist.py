@@ -40,6 +40,8 @@ def persist(conn: sqlite3.Connection, event: InboundEvent, who: Identification,
         case_id = decision.case_id
         _continue_case(conn, event, who, decision, stamps)
     message_id = _store_message(conn, event, who, decision, case_id, blobs, stamps)
+    if event.sent_by:
+        cases.answered_again(conn, case_id)  # our answer, if a person wrote it
     for claim in who.claims:
         customers.add_claim(conn, message_id, claim.kind, claim.value, claim.display, claim.how)
     _file_suggestions(conn, who, decision, message_id, stamps.now)
@@ -53,6 +55,8 @@ def _open_case(conn: sqlite3.Connection, event: InboundEvent, who: Identificatio
                decision: ThreadDecision, plan: Routing, stamps: Stamps) -> int:
     case_id = cases.create_case(conn, cases.NewCase(
         customer_id=who.customer_id, subject=case_subject(event), channel=event.channel,
+        # our own mail, sent outside omnitui, waits for the answer of the person it went to
+        status=Status.PENDING if event.sent_by else Status.NEW,
         queue=plan.queue, tier=who.tier, severity=event.severity,
         previous_case_id=decision.previous_case_id,
         last_inbound_at=stamps.at if _asks(event, decision) else None, created_at=stamps.at,
@@ -80,10 +84,10 @@ def _continue_case(conn: sqlite3.Connection, event: InboundEvent, who: Identific
         values.update(status=Status.OPEN, reopens=case["reopens"] + 1, solved_at=None)
         record_audit(conn, actor=ACTOR, action="case.reopened", case_id=case["id"],
                      customer_id=who.customer_id, reason=decision.reason, at=stamps.now)
-    elif case["status"] == Status.PENDING and not event.auto_submitted:
+    elif case["status"] == Status.PENDING and not event.asks_nothing:
         # The customer answered what we were waiting for: the clocks run again.
         values.update(status=Status.OPEN, pause_reason=None)
-    if case["snoozed_until"] is not None and not event.auto_submitted:
+    if case["snoozed_until"] is not None and not event.asks_nothing:
         values["snoozed_until"] = None  # the customer wrote: the case is back in the queue
     read = _as_read(event, intent_known=case["intent"] is not None)
     if stamps.at < (case["last_message_at"] or "") and stamps.at < (
@@ -97,15 +101,15 @@ def _continue_case(conn: sqlite3.Connection, event: InboundEvent, who: Identific
 def _asks(event: InboundEvent, decision: ThreadDecision) -> bool:
     """The message asks the team something: not an automatic reply, a thank-you nor a
     survey's answer (the case's `last_inbound_at`, what "waiting for an answer" reads)."""
-    return not event.auto_submitted and decision.rule not in NOT_WAITING
+    return not event.asks_nothing and decision.rule not in NOT_WAITING
 
 
 def _as_read(event: InboundEvent, *, intent_known: bool = False) -> dict[str, str | None]:
     """What the case takes from its customer's latest message: its language (if it could
     be told) and its mood (a calm message clears an irritated case); its intent from the
     first message that tells one (a follow-up's "same error again" does not turn a billing
-    case into a technical one). An automatic reply says nothing of any."""
-    if event.auto_submitted:
+    case into a technical one). An automatic reply, or our own mail, says nothing of any."""
+    if event.asks_nothing:
         return {}
     read: dict[str, str | None] = {"irritation": event.irritation}
     if event.language and event.language != UNDETERMINED:
@@ -122,9 +126,11 @@ def _store_message(conn: sqlite3.Connection, event: InboundEvent, who: Identific
                                                  stamps.now)
     message_id = messages.create_message(conn, messages.NewMessage(
         case_id=case_id, customer_id=who.customer_id, identity_id=who.identity_id,
-        channel=event.channel, direction=Direction.IN, external_id=event.external_id,
+        channel=event.channel, direction=Direction.OUT if event.sent_by else Direction.IN,
+        external_id=event.external_id,
         thread_key=event.message_id, parent_keys=(*event.references, *event.in_reply_to),
-        subject=event.subject, text=event.text, html=event.html, author=event.sender_name,
+        subject=event.subject, text=event.text, html=event.html,
+        author=event.sent_by or event.sender_name,
         created_at=stamps.at, received_at=stamps.now, parse_errors=tuple(event.parse_errors),
         auto_submitted=event.auto_submitted, language=event.language, intent=event.intent,
         intent_rule=event.intent_rule,
@@ -140,8 +146,13 @@ def _store_message(conn: sqlite3.Connection, event: InboundEvent, who: Identific
                                    disposition=attachment.disposition)
     record_audit(conn, actor=ACTOR, action="message.received", case_id=case_id,
                  customer_id=who.customer_id, message_id=message_id,
-                 reason="; ".join([*who.reasons, decision.reason]), at=stamps.now)
+                 reason="; ".join([*_sent(event), *who.reasons, decision.reason]),
+                 at=stamps.now)
     return message_id
+
+
+def _sent(event: InboundEvent) -> list[str]:
+    return [f"our own mail, sent by {event.sent_by} outside omnitui"] if event.sent_by else []
 
 
 def _file_suggestions(conn: sqlite3.Connection, who: Identification,

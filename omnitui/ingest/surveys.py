@@ -22,7 +22,7 @@ from omnitui.vocabulary import SURVEY_ANSWER
 def survey_answer(conn: sqlite3.Connection, event: InboundEvent, customer_id: int,
                   csat: CsatSettings, now: datetime) -> ThreadDecision | None:
     """Where an answer to an open survey goes (None: not one)."""
-    if not csat.enabled or event.auto_submitted or rating(event.text or event.subject) is None:
+    if not csat.enabled or event.asks_nothing or rating(event.text or event.subject) is None:
         return None
     since = db_time(now - timedelta(seconds=parse_duration(csat.window)))
     case_id = surveys.open_survey(conn, customer_id, since)

@@ -113,10 +113,11 @@ def _continue(conn: sqlite3.Connection, event: InboundEvent, case_id: int, rule:
     if event.delivery_report is not None and event.delivery_report.failed:
         return ThreadDecision(case_id, rule, f"{reason}; a bounce of our reply: the reply "
                               "says whom it failed", case=case)
-    if event.auto_submitted:
-        return ThreadDecision(case_id, rule, f"{reason}; automatic message "
-                              f"({event.auto_submitted}), so the {status} case stays {status}",
-                              case=case)
+    if event.asks_nothing:
+        what = (f"automatic message ({event.auto_submitted})" if event.auto_submitted
+                else "our own mail, sent outside omnitui")
+        return ThreadDecision(case_id, rule, f"{reason}; {what}, so the {status} case stays "
+                              f"{status}", case=case)
     if status == Status.SOLVED and _thanks(event, settings):  # late thanks are no new case
         return ThreadDecision(case_id, THANKS_ONLY, f"{reason}; solved {_ago(case, now)}, and "
                               "the customer only thanks us: it stays solved", case=case)
@@ -134,7 +135,7 @@ def _continue(conn: sqlite3.Connection, event: InboundEvent, case_id: int, rule:
 def _thanks(event: InboundEvent, settings: ThreadingSettings) -> bool:
     """The customer only thanks us (read only where it matters: an open or solved case, not
     the new cases an import fills, whose writer it would slow)."""
-    return settings.thanks_ask_nothing and not event.auto_submitted and only_thanks(
+    return settings.thanks_ask_nothing and not event.asks_nothing and only_thanks(
         event.text or event.subject, _signer(event))
 
 

@@ -81,7 +81,7 @@ class Acknowledger:
         """Automatic mail of any kind, senders that cannot read an answer, and our own
         mailboxes (a mail from support@ was acknowledged to support@; only the echo's
         dedupe kept that from a loop)."""
-        if event.auto_submitted:
+        if event.asks_nothing:
             return True
         return any(i.kind == "email" and (no_reply(i.value)
                                           or i.value.casefold() in self.ours)

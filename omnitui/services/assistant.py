@@ -63,7 +63,7 @@ class Assistant:
 
     def __call__(self, conn: sqlite3.Connection, event: InboundEvent,
                  result: IngestResult) -> None:
-        if result.case_id is None or result.duplicate or event.auto_submitted or \
+        if result.case_id is None or result.duplicate or event.asks_nothing or \
                 event.channel not in self.config.channels or \
                 (event.reply_route or {}).get("public"):  # a group, a comment: not a chat
             return

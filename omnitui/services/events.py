@@ -249,7 +249,7 @@ class OutageWatch:
 
     def __call__(self, conn: sqlite3.Connection, event: InboundEvent,
                  result: IngestResult) -> None:
-        if not result.new_case or result.case_id is None or event.auto_submitted:
+        if not result.new_case or result.case_id is None or event.asks_nothing:
             return
         outage = self.matching(conn, f"{event.subject}\n{event.text}")
         if outage is None or db_time(event.occurred_at) < outage.at:

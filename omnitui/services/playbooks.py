@@ -43,7 +43,7 @@ class AutoMacros:
     def __call__(self, conn: sqlite3.Connection, event: InboundEvent,
                  result: IngestResult) -> None:
         if not self.macros or result.case_id is None or result.duplicate or \
-                event.auto_submitted:
+                event.asks_nothing:
             return
         facts = case_facts(conn, self.settings, result.case_id)
         if facts is None:

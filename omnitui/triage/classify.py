@@ -24,7 +24,7 @@ def classify(event: InboundEvent, triage: TriageSettings,
     words = event.text or event.subject
     event.language = language_of(words, languages=triage.languages,
                                  min_confidence=triage.min_language_confidence)
-    if event.auto_submitted:
+    if event.asks_nothing:
         return event
     about = f"{event.subject}\n{own_words(event.text)}"  # what urgency and intent read
     if (urgent := phrase_pattern(tuple(triage.urgent_phrases))) and urgent.search(about):

@@ -257,6 +257,28 @@ def test_the_forms_a_team_names_count_too() -> None:
                        ).identifiers[0].value == "ann@cust.example"
 
 
+@pytest.mark.parametrize(("to", "cc", "person"), [
+    ("=?utf-8?q?J=C3=BCrgen?= <j@cust.example>", "support@example.com",
+     ("Jürgen", "j@cust.example")),
+    ("support@example.com", "Bob <bob@b.example>, ann@a.example", ("Bob", "bob@b.example")),
+    ("ann@a.example", "", ("ann@a.example", "ann@a.example")),  # no name: the address
+    ("SUPPORT@example.com", "", None),  # to ourselves alone: nobody else to speak of
+])
+def test_mail_from_our_own_address_speaks_of_the_person_it_went_to(
+        to: str, cc: str, person: tuple[str, str] | None) -> None:
+    raw = (f"From: Erin at Support <Support@Example.com>\nTo: {to}\n"
+           + (f"Cc: {cc}\n" if cc else "") + "Subject: Order 7\nMessage-ID: <o7@example.com>\n"
+           "\nYour order has shipped.\n").encode()
+    event = parse_email(raw, received_at=RECEIVED, own=("support@example.com",))
+    if person is None:
+        assert event.sent_by is None and event.identifiers[0].value == "Support@Example.com"
+        return
+    assert event.sent_by == "Erin at Support"
+    assert (event.sender_name, event.identifiers[0].value) == person
+    assert len(event.identifiers) == 1 and event.identifiers[0].verified
+    assert parse_email(raw, received_at=RECEIVED).sent_by is None  # no mailbox of ours named
+
+
 # --- bodies and charsets ------------------------------------------------------------------
 
 def test_latin1_body_without_charset() -> None:

@@ -26,6 +26,7 @@ from omnitui.config import MailboxSettings, Settings
 from omnitui.daemon.mailwatch import watch_folder
 from omnitui.ingest.pending import FilingResult
 from omnitui.ingest.pipeline import Pipeline
+from omnitui.services.intake import intake_pipeline
 from omnitui.store import channel_state, cursors
 from omnitui.store.db import Store
 from tests.conftest import make_email, wait_for
@@ -417,3 +418,28 @@ def test_mail_a_teams_web_form_sent_is_filed_as_the_persons(imap_server: ImapSer
     assert filed.messages == 2
     assert count(store, "SELECT count(DISTINCT case_id) FROM messages") == 2
     assert count(store, "SELECT count(*) FROM identities") == 0  # the form's From is nobody's
+
+
+def test_mail_from_the_mailboxs_own_address_is_filed_as_ours(imap_server: ImapServer,
+                                                              store: Store) -> None:
+    """Mail an agent sent from the shared address in a mail client, with the desk in Bcc:
+    the daemon files it as our message to the person it went to, and acknowledges nothing
+    (it acknowledged support@ before, as a customer of its own)."""
+    raw = make_email("Support@example.com", name="Erin at Support", subject="Order 7",
+                     message_id="o7@example.com", body="Your order 7 has shipped.")
+    imap_server.append("INBOX", raw.replace(b"To: support@example.com",
+                                            b"To: Ann Lee <ann@a.example>"))
+    mailbox = mailbox_for(imap_server)
+    settings = Settings()
+    settings.mailboxes = [mailbox]
+    settings.acknowledge.enabled = True
+    client = connect(mailbox)
+    try:
+        sync_folder(client, store, mailbox, "INBOX")
+    finally:
+        client.logout()
+    assert ingest_pending(store, intake_pipeline(store, settings, live=True)).messages == 1
+    assert store.conn.execute("SELECT name FROM customers").fetchall() == [("Ann Lee",)]
+    assert store.conn.execute("SELECT direction, author FROM messages").fetchall() == [
+        ("out", "Erin at Support")]
+    assert count(store, "SELECT count(*) FROM outbox") == 0

@@ -461,3 +461,48 @@ def test_a_mistyped_store_folder_or_a_future_history_day_is_refused(omnitui: Run
                      "2999-01-01", str(mbox), check=False)
     assert future.returncode == 2 and "in the future" in future.stderr
     assert not (tmp_path / "s.db").exists()
+
+
+def test_mail_sent_from_our_own_address_is_ours_to_the_person_it_went_to(
+        omnitui: Run, tmp_path: Path) -> None:
+    """An agent answers from a mail client with the desk in Bcc, a shop sends its order
+    confirmation from the support address: taken as the sender, our own address became a
+    customer ("Support") with one case for all of it, and the answers of the people it went
+    to joined a case that was not theirs."""
+    config = tmp_path / "config.toml"
+    config.write_text('[[mailboxes]]\nname = "support"\naddress = "support@example.com"\n'
+                      'imap_host = "127.0.0.1"\nimap_security = "none"\nusername = "s"\n'
+                      'password_env = "OMNITUI_TEST_UNSET"\n')
+    now = datetime.now(UTC)
+
+    def ours(to: str, n: int, hours: int) -> bytes:
+        raw = make_email("Support@Example.com", name="Erin at Support", subject=f"Order {n}",
+                         body=f"Your order {n} has shipped.", message_id=f"ours{n}@example.com",
+                         date=now - timedelta(hours=hours))
+        return raw.replace(b"To: support@example.com", f"To: {to}\nCc: support@example.com"
+                           .encode())
+
+    mbox = tmp_path / "sent.mbox"
+    with mbox.open("wb") as fh:
+        for raw in (ours("Ann Lee <ann@a.example>", 1, 3),
+                    make_email("ann@a.example", subject="Re: Order 1", body="Where is it now?",
+                               message_id="ann1@a.example", in_reply_to="ours1@example.com",
+                               date=now - timedelta(hours=2)),
+                    ours("bob@b.example", 2, 1)):
+            fh.write(b"From x Thu Jan  1 00:00:00 2026\n" + raw + b"\n")
+    db = tmp_path / "s.db"
+    omnitui("--config", str(config), "--db", str(db), "import", str(mbox))
+    listed = json.loads(omnitui("--config", str(config), "--db", str(db), "cases",
+                                "--format", "json").stdout)
+    by_customer = {case["customer_name"]: case for case in listed}
+    assert set(by_customer) == {"Ann Lee", "bob@b.example"}
+    assert by_customer["Ann Lee"]["status"] == "open"  # she answered
+    assert by_customer["bob@b.example"]["status"] == "pending"  # waiting for his answer
+    ann = json.loads(omnitui("--config", str(config), "--db", str(db), "case",
+                             str(case_of(db, "ours1@")), "--format", "json").stdout)
+    assert [(m["direction"], m["author"]) for m in ann["messages"]] == [
+        ("out", "Erin at Support"), ("in", "Ann Lee")]
+    assert ann["first_response_at"] is not None
+    history = omnitui("--config", str(config), "--db", str(db), "history", "--case",
+                      str(case_of(db, "ours2@"))).stdout
+    assert "our own mail, sent by Erin at Support outside omnitui" in history

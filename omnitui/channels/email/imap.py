@@ -32,7 +32,7 @@ from functools import partial
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
-from omnitui.channels.email.parse import parse_item
+from omnitui.channels.email.parse import mail_reading, parse_item
 from omnitui.channels.secrets import Secrets
 from omnitui.config import ConfigError, MailboxSettings, secret
 from omnitui.errors import OmnituiError
@@ -228,7 +228,7 @@ def ingest_pending(store: Store, pipeline: Pipeline, *, batch: int = 1000,
                    workers: int | None = None, ending: Ending | None = None) -> FilingResult:
     """Turn stored raw mail into messages on cases (omnitui/ingest/pending.py); `ending`:
     the step a first sync's mail ends with (the daemon's: services/archive.py)."""
-    parse = partial(parse_item, form_senders=tuple(pipeline.settings.identity.form_senders))
+    parse = partial(parse_item, **mail_reading(pipeline.settings))
     return file_pending(store, pipeline, CHANNEL, parse, batch=batch, limit=limit, stop=stop,
                         workers=workers, ending=ending)
 

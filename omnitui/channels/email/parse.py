@@ -40,9 +40,11 @@ from omnitui.model import AttachmentData, Identifier, InboundEvent
 from omnitui.records import record
 
 if TYPE_CHECKING:
+    from omnitui.config import Settings
     from omnitui.ingest.pending import RawItem
 
-__all__ = ["form_sender", "parse_email", "parse_item", "recipients_of", "reply_addresses"]
+__all__ = ["form_sender", "mail_reading", "parse_email", "parse_item", "recipients_of",
+           "reply_addresses"]
 
 T = TypeVar("T")
 
@@ -121,13 +123,14 @@ _MAX_HTML_TO_TEXT = 1 << 20
 
 
 def parse_email(raw: bytes, *, source: str = "", received_at: datetime | None = None,
-                form_senders: Sequence[str] = ()) -> InboundEvent:
+                form_senders: Sequence[str] = (), own: Sequence[str] = ()) -> InboundEvent:
     """Parse raw message bytes into an `InboundEvent`; never raises for bytes input.
 
     `received_at` (naive means UTC) stands in for a missing or unreadable Date; it defaults to
     now. `form_senders`: address patterns (`[identity].form_senders`) that, like no-reply
-    addresses, send for someone else: see `_relayed_for`. Problems are listed in
-    `event.parse_errors`; `event.raw` is the input, unchanged.
+    addresses, send for someone else: see `_relayed_for`. `own`: our mailboxes' addresses;
+    mail from one of them is ours, sent outside omnitui: see `_sent_to`. Problems are listed
+    in `event.parse_errors`; `event.raw` is the input, unchanged.
     """
     if not isinstance(raw, bytes | bytearray | memoryview):
         raise TypeError(f"parse_email needs bytes, not {type(raw).__name__}")
@@ -135,7 +138,8 @@ def parse_email(raw: bytes, *, source: str = "", received_at: datetime | None = 
     errors: list[str] = []
     fallback_time = _as_utc(received_at) if received_at is not None else datetime.now(UTC)
     try:
-        event = _build_event(raw, source, fallback_time, errors, tuple(form_senders))
+        event = _build_event(raw, source, fallback_time, errors, tuple(form_senders),
+                             frozenset(a.casefold() for a in own))
     except Exception as exc:  # last line of defence: the guards below should catch everything
         errors.append(f"parser failure: {_describe(exc)}")
         event = InboundEvent(channel="email", external_id=_raw_hash(raw), raw=raw,
@@ -144,14 +148,21 @@ def parse_email(raw: bytes, *, source: str = "", received_at: datetime | None = 
     return event
 
 
-def parse_item(item: RawItem, *, form_senders: tuple[str, ...]) -> list[InboundEvent]:
+def parse_item(item: RawItem, *, form_senders: tuple[str, ...], own: tuple[str, ...] = ()
+               ) -> list[InboundEvent]:
     """A stored raw mail as the pipeline files it (the daemon's, and when refiled)."""
     return [parse_email(item.body, source=item.source, received_at=item.received_at,
-                        form_senders=form_senders)]
+                        form_senders=form_senders, own=own)]
+
+
+def mail_reading(settings: Settings) -> dict[str, tuple[str, ...]]:
+    """What `parse_email` and `parse_item` need of the config to tell who wrote a mail."""
+    return {"form_senders": tuple(settings.identity.form_senders),
+            "own": tuple(m.address for m in settings.mailboxes)}
 
 
 def _build_event(raw: bytes, source: str, fallback_time: datetime, errors: list[str],
-                 form_senders: tuple[str, ...]) -> InboundEvent:
+                 form_senders: tuple[str, ...], own: frozenset[str]) -> InboundEvent:
     """Extract every field independently so one failure loses only that field."""
     if not raw.strip():
         errors.append("empty message")
@@ -173,6 +184,13 @@ def _build_event(raw: bytes, source: str, fallback_time: datetime, errors: list[
         identifiers = [Identifier("email", person,
                                   how=f"as the Reply-To of mail sent through {address}")
                        for _, person in relayed]
+    sent_by = None
+    if own and address.casefold() in own and (
+            sent := _guard(errors, "To", list, _sent_to, headers, own)):
+        sent_by = author or address
+        author, person = sent[0]
+        identifiers = [Identifier("email", person, verified=True,
+                                  how=f"as the address mail from our {address} went to")]
     auto_submitted = _guard(errors, "auto-submitted check", lambda: None, _auto_reason,
                             headers, body, address, sender_name)
     text = body.text(errors)
@@ -195,6 +213,7 @@ def _build_event(raw: bytes, source: str, fallback_time: datetime, errors: list[
         delivery_report=_guard(errors, "delivery report", lambda: None, delivery_report,
                                body.attachments, text) if auto_submitted == "bounce" else None,
         source=source,
+        sent_by=sent_by,
     )
 
 
@@ -432,6 +451,21 @@ def _relayed_for(headers: dict[str, list[str]], address: str, patterns: tuple[st
         return []
     return [(_single_line(_decode_words(name)) or found, found)
             for name, found in _reply_to(headers) if found.casefold() != address.casefold()]
+
+
+def _sent_to(headers: dict[str, list[str]], own: frozenset[str]) -> list[tuple[str, str]]:
+    """(name, address) of each person a mail from one of our own addresses went to (To, then
+    Cc), ours left out; without a name, the address is the name shown.
+
+    Such mail was sent outside omnitui: an agent answered from a mail client with the desk
+    in Bcc, a shop sent its order confirmation from the support address. Taken as the
+    sender, our own address became a customer ("Support") with one case for all of it, and
+    the answers of the people it went to joined a case that was not theirs."""
+    values = [_unfold(v) for name in ("to", "cc") for v in headers.get(name, [])]
+    found = [(name, address.strip()) for name, address in getaddresses(values)]
+    return list(dict.fromkeys(
+        (_single_line(_decode_words(name)) or address, address) for name, address in found
+        if _usable_address(address) and address.casefold() not in own))
 
 
 def _reply_to(headers: dict[str, list[str]]) -> list[tuple[str, str]]:
