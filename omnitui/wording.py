@@ -110,7 +110,9 @@ SLA_TARGET_WORDS = {"first_response": "first response",
 def sla_words(sla: dict | None, now: datetime) -> str:
     """A case's SLA in a line: the targets still open ("first response breached 12m ago ·
     resolution 8m left"), in the policy's time, or while its clock stands by when they fall
-    due ("first response due Mo 09:10", as the queue says it); "all met" when none is."""
+    due ("first response due Mo 09:10", as the queue says it); then the ones missed, met late
+    or never needed ("first response none, solved without one": "all met" said that of a
+    case solved unanswered); "all met" when every one was."""
     if sla is None:
         return "no clocks (the case has no history to replay)"
     if not sla["targets"] and sla["history_before"]:
@@ -120,7 +122,8 @@ def sla_words(sla: dict | None, now: datetime) -> str:
         else None
     open_ = [countdown(t, standing, now) for t in sla["targets"]
              if t["state"] not in ("met", "met late", "missed", "stopped")]
-    late = [countdown(t) for t in sla["targets"] if t["state"] in ("met late", "missed")]
+    late = [countdown(t) for t in sla["targets"]
+            if t["state"] in ("met late", "missed", "stopped")]
     time = "" if sla["time"] == "24x7" else (  # a due moment is said in the team's zone
         f" (business hours, {sla['zone']} time)" if standing else " (business hours)")
     return " · ".join(open_ or late or ["all met"]) + time
@@ -135,7 +138,9 @@ def countdown(state: dict, standing: ZoneInfo | None = None,
     if standing is not None and now is not None and status in ("running", "at risk"):
         due = datetime.fromisoformat(state["due"]).replace(tzinfo=UTC).astimezone(standing)
         return f"{words} due {countdown_words(Countdown(left or 0, due), status, now)}"
-    if status in ("met", "met late", "missed", "stopped"):
+    if status == "stopped":
+        return f"{words} none, solved without one"
+    if status in ("met", "met late", "missed"):
         return f"{words} {status}"
     if status == "paused":
         return f"{words} paused ({span(left or 0)} left)"
