@@ -6,9 +6,9 @@ returned Message-ID (ingest/threading.py); here its report marks the reply faile
 timeline, the first-response clock (a failed reply answered nobody) and the survey read it
 so, and a case left solved or pending on that reply opens again: the customer is still
 waiting. A bounce only for addresses on the reply's Cc leaves it sent, with the refusal
-noted, as a server's refusal at sending does. Reports are RFC 3464's
-(channels/email/reports.py); a bounce that only quotes the returned mail is filed on the
-case and changes nothing.
+noted, as a server's refusal at sending does. Reports are RFC 3464's, or Exim's and
+qmail's text (channels/email/reports.py); a bounce that only quotes the returned mail is
+filed on the case and changes nothing.
 """
 
 from __future__ import annotations

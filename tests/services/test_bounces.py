@@ -124,3 +124,52 @@ def test_a_bounced_survey_or_forward_leaves_the_case_as_it_is(
     pipeline.ingest(parse_email(report(("ann@example.com", "failed"))))
     assert reply_state(store)[0] == "failed"
     assert case_status(store, answered) == Status.SOLVED
+
+
+EXIM = ("This message was created automatically by mail delivery software.\n\n"
+        "A message that you sent could not be delivered to one or more of its\n"
+        "recipients. This is a permanent error. The following address(es) failed:\n\n"
+        "  {address}\n    host mx.example.com [192.0.2.1]\n"
+        "    SMTP error from remote mail server after RCPT TO:<{address}>:\n"
+        "    550 5.1.1 User unknown\n\n"
+        "------ This is a copy of the message, including all the headers. ------\n\n"
+        "Return-path: <support@example.com>\nMessage-ID: <{sent}>\nSubject: Re: Help\n")
+QMAIL = ("Hi. This is the qmail-send program at mx.example.com.\n"
+         "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+         "This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+         "<{address}>:\n192.0.2.1 does not like recipient.\n"
+         "Remote host said: 550 5.1.1 User unknown\nGiving up on 192.0.2.1.\n\n"
+         "--- Below this line is a copy of the message.\n\n"
+         "Message-ID: <{sent}>\nSubject: Re: Help\n")
+
+
+@pytest.mark.parametrize("words", [EXIM, QMAIL], ids=["exim", "qmail"])
+def test_the_text_bounces_of_exim_and_qmail_fail_the_reply_too(
+        store: Store, pipeline: Pipeline, answered: int, words: str) -> None:
+    """Exim (most shared hosting) and qmail write no report, only text: the reply still
+    read "sent" and the case stayed solved while the customer never got the answer."""
+    bounce = make_email("Mailer-Daemon@mx.example.com", name="Mail Delivery System",
+                        subject="Mail delivery failed: returning message to sender",
+                        body=words.format(address="ann@example.com", sent=SENT_ID))
+    assert pipeline.ingest(parse_email(bounce)).case_id == answered
+    status, error = reply_state(store)
+    assert status == "failed" and error.startswith("bounced: ann@example.com: ")
+    assert "550 5.1.1 User unknown" in error
+    assert case_status(store, answered) == Status.OPEN
+
+
+def test_a_text_bounce_for_the_copy_alone_or_a_delay_leaves_the_reply_sent(
+        store: Store, pipeline: Pipeline, answered: int) -> None:
+    copy = make_email("MAILER-DAEMON@mx.example.com", name="", subject="failure notice",
+                      body=QMAIL.format(address="bob@cust.example", sent=SENT_ID))
+    delay = make_email("Mailer-Daemon@mx.example.com", name="Mail Delivery System",
+                       subject="Warning: message delayed 24 hours",
+                       body=EXIM.format(address="ann@example.com", sent=SENT_ID).replace(
+                           "could not be delivered to one or more of its\nrecipients. This is"
+                           " a permanent error. The following address(es) failed:",
+                           "has not yet been delivered to one or more of its recipients\n"
+                           "after more than 24 hours on the queue."))
+    for bounce in (copy, delay):
+        assert pipeline.ingest(parse_email(bounce)).case_id == answered
+        assert reply_state(store)[0] == "sent" and case_status(store, answered) == Status.SOLVED
+    assert "bob@cust.example: 192.0.2.1 does not like recipient" in reply_state(store)[1]

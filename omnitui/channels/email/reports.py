@@ -5,8 +5,11 @@ own, while the reply it was about still showed "sent". Its delivery report (RFC 
 a `multipart/report` with a `message/delivery-status` part and the returned message or its
 headers) names both: the returned headers' Message-ID, and per recipient an `Action`,
 a `Status` and the receiving server's words. Bounces of older servers only quote the
-returned message in their text: its Message-ID still says which mail came back, but not who
-failed, so only a proper report marks a reply failed.
+returned message in their text: its Message-ID still says which mail came back. Who failed
+is read from the text of the two that are still common: Exim's ("The following address(es)
+failed:", the default of most shared hosting) and qmail's ("I wasn't able to deliver your
+message to the following addresses"); any other text marks nobody failed. Exim's and qmail's
+delay warnings say nothing failed for good, and are left alone.
 """
 
 from __future__ import annotations
@@ -24,6 +27,15 @@ _QUOTED_ID_RE = re.compile(r"^[ \t>]*Message-ID:[ \t]*<([^<>\s]+)>", re.I | re.M
 _ID_RE = re.compile(r"<([^<>\s]+)>")
 _FOLD_RE = re.compile(r"\r?\n[ \t]+")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+# Exim: "The following address(es) failed:", a blank line, then each address indented by
+# two and its server's words by four, until a blank line or the returned copy.
+_EXIM_RE = re.compile(r"The following address\(es\) failed:[ \t]*\r?\n[ \t]*\r?\n"
+                      r"((?:[ \t]+\S.*(?:\r?\n|\Z))+)")
+# qmail: "<address>:" alone on a line, its server's words below, until a blank line; only
+# after the sentence that says it gave up.
+_QMAIL_START = "I'm afraid I wasn't able to deliver your message to the following addresses."
+_QMAIL_RE = re.compile(r"^<([^<>\s]+@[^<>\s]+)>:[ \t]*\r?\n((?:.*\S.*(?:\r?\n|\Z))*)", re.M)
+_QMAIL_END = "--- Below this line is a copy of the message."
 MAX_IDS = 5  # a bounce returns one message; a text quoting a thread names a few
 WHY_LIMIT = 300
 
@@ -43,9 +55,32 @@ def delivery_report(attachments: Iterable[AttachmentData], text: str
             failed += recipients
     about += _QUOTED_ID_RE.findall(text[:100_000])
     about = list(dict.fromkeys(about))[:MAX_IDS]
+    if not failed and not any(part.mime in STATUS_PARTS for part in attachments):
+        failed = _failed_in_text(text[:100_000])
     if not about:
         return None
     return DeliveryReport(tuple(about), tuple(failed), reporter)
+
+
+def _failed_in_text(text: str) -> list[tuple[str, str]]:
+    """(recipient, why) of each address a bounce without a report says failed, in Exim's or
+    qmail's words."""
+    if found := _EXIM_RE.search(text):
+        failed: list[tuple[str, str]] = []
+        for line in found[1].splitlines():
+            if line.startswith("  ") and not line.startswith("   "):  # an address line
+                failed.append((line.strip(), ""))
+            elif failed:
+                address, why = failed[-1]
+                failed[-1] = (address, f"{why} {line.strip()}".strip())
+        return [(_line(a)[:WHY_LIMIT], _line(w)[:WHY_LIMIT]) for a, w in failed
+                if "@" in a and " " not in a]
+    start = text.find(_QMAIL_START)
+    if start < 0:
+        return []
+    end = text.find(_QMAIL_END, start)
+    return [(_line(address)[:WHY_LIMIT], _line(why)[:WHY_LIMIT])
+            for address, why in _QMAIL_RE.findall(text[start:end if end >= 0 else None])]
 
 
 def _returned_ids(content: bytes) -> list[str]:
