@@ -237,7 +237,7 @@ def test_the_demos_live_example_shows_its_draft_and_the_cases_solved_before(
         await settle(app, pilot)
         text = screen_text(app)
         assert "drafted: private answer (D) by Double charge" in text
-        assert "solved before: #" in text
+        assert "solved before (# opens one): #" in text
         screen = app.screen
         assert isinstance(screen, CaseScreen) and screen.similar
         assert all("charged twice" in c.text.lower() for c in screen.similar)
@@ -265,7 +265,7 @@ def test_resting_on_a_row_finds_its_similar_cases_before_the_case_opens(
         screen = app.screen
         assert isinstance(screen, CaseScreen) and screen.similar
         assert not [w for w in app.workers if w.group == "similar" and w.node is screen]
-        assert "solved before: #" in screen_text(app)
+        assert "solved before (# opens one): #" in screen_text(app)
 
     drive(demo_db, script)
 

@@ -77,7 +77,9 @@ def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
     terminal); `suggested`: the macros whose `when` fits the case; `articles`: the titles of
     the knowledge-base articles suggested for it; `drafted`: what automatic macros left
     drafted on it ("private answer (D) by Double charge"); `similar`: solved cases like it
-    ("#114 Charged twice for order A853210")."""
+    ("#114 Charged twice for order A853210"). The title, the facts and the clocks wrap; every
+    other line is one row, cut with "…" (at 80x24 the header took 11 of the 24 rows, the
+    timeline 9)."""
     case = detail.case
     title = Text(f"#{case.id}  ", style="bold")
     title.append(plain(case.subject or "(no subject)"))
@@ -97,31 +99,30 @@ def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
     if story := routing_story(detail.history):
         routed = Text("routed: ") + plain(story)
         routed.stylize("dim")
-        lines.append(routed)
+        lines.append(_one_line(routed))
     if drafted:
         line = Text("drafted: ", style="bold cyan")
         line.append_text(plain(" · ".join(drafted)))
         line.append(" — its key opens it", style="dim")
-        lines.append(line)
+        lines.append(_one_line(line))
     if suggested:
         line = Text("m: suggested — ", style="bold cyan")
         line.append_text(plain(", ".join(suggested)))
-        lines.append(line)
+        lines.append(_one_line(line))
     if articles:
         line = Text("kb: ", style="bold cyan")
         line.append_text(plain(" · ".join(articles)))
-        lines.append(line)
+        lines.append(_one_line(line))
     if similar:
-        line = Text("solved before: ", style="dim")
+        line = Text("solved before (# opens one): ", style="dim")
         line.append_text(plain(similar))
-        line.append(" (# opens one)", style="dim")
-        lines.append(line)
+        lines.append(_one_line(line))
     if detail.fields:
         line = Text("fields: ", style="dim")
         line.append_text(plain(fields_words(detail.fields)))
-        lines.append(line)
+        lines.append(_one_line(line))
     if survey := csat_words(detail.csat):
-        lines.append(Text("satisfaction: ", style="dim") + plain(survey))
+        lines.append(_one_line(Text("satisfaction: ", style="dim") + plain(survey)))
     waiting = Text()
     if case.status in PAUSED_STATUSES and detail.pause_reason:
         waiting.append("why paused: ", style="bold yellow")
@@ -142,9 +143,14 @@ def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
     line.append_text(plain(who.tier))
     line.append(f" · {plural(others, 'other open case')} · C shows more", style="dim")
     if not who.events:
-        return Group(*lines, line)
+        return Group(*lines, _one_line(line))
     told = Text("reported: ", style="dim") + plain(events_words(who.events[:2], now))
-    return Group(*lines, line, told)
+    return Group(*lines, _one_line(line), _one_line(told))
+
+
+def _one_line(text: Text) -> Text:
+    text.no_wrap, text.overflow = True, "ellipsis"
+    return text
 
 
 def history_table(entries: list[AuditEntry]) -> Table:
