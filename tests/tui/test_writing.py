@@ -9,6 +9,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.widgets import Input, Select, TextArea
 
 from omnitui.channels.email.parse import parse_email
@@ -462,6 +463,22 @@ def test_tab_into_an_address_adds_to_it(mail_db: Path) -> None:
         assert to.has_focus
         await pilot.press(*", bob@example.com")
         assert to.value == f"{before}, bob@example.com"
+
+    drive(mail_db, script)
+
+
+def test_keys_typed_right_after_a_tab_land_in_the_next_field(mail_db: Path) -> None:
+    """Keys reach the console faster than it handles them: typed right after shift+tab,
+    they landed in the text the agent was leaving."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        composer = await open_reply(app, pilot)
+        subject = composer.query_one("#subject", Input)
+        before = subject.value
+        for key, character in (("shift+tab", None), ("z", "z"), ("tab", None), ("y", "y")):
+            app.post_message(events.Key(key, character))  # in one burst, as typed
+        await settle(app, pilot)
+        assert subject.value == before + "z"
+        assert composer.query_one("#draft", TextArea).text == "y"
 
     drive(mail_db, script)
 

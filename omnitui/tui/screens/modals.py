@@ -237,6 +237,11 @@ class ComposeScreen(ModalScreen[Draft | None]):
         bind("composer.preview", "preview", priority=True),
         bind("composer.article", "article", priority=True),
         bind("composer.cancel", "cancel"),
+        # priority: the console routes each key to the field focused as it arrives, and a
+        # tab moved the focus only when the field read it, so what an agent typed right
+        # after a tab landed in the field they were leaving
+        Binding("tab", "app.focus_next", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", show=False, priority=True),
     ]
     DEFAULT_CSS = """
     ComposeScreen { background: $background; }
