@@ -155,6 +155,12 @@ class InboundEvent:
             raise ValueError("InboundEvent.occurred_at must be timezone-aware")
 
     @property
+    def author(self) -> str:
+        """Who wrote it, as its message names them: the sender, or for our own mail whoever
+        sent it."""
+        return self.sent_by or self.sender_name
+
+    @property
     def asks_nothing(self) -> bool:
         """No person asks us anything here: automatic mail, or our own sent outside
         omnitui. Nothing answers it, reads it as a customer's words or waits on it."""

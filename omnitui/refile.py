@@ -105,7 +105,7 @@ def _rewrite(conn: sqlite3.Connection, raw_id: int, event: InboundEvent) -> bool
         return False
     message_id, case_id = row
     now = {"subject": event.subject, "text": event.text, "html": event.html,
-           "author": event.sender_name, "parse_errors": json.dumps(list(event.parse_errors))}
+           "author": event.author, "parse_errors": json.dumps(list(event.parse_errors))}
     changes = ChangeSet()
     if not update_row(conn, "messages", message_id, now, changes):
         return False

@@ -140,7 +140,8 @@ def identify(conn: sqlite3.Connection, event: InboundEvent, settings: IdentitySe
         anchor = next(iter(known), None)  # an identity of this customer already in hand
         reason = (f"arrived together with {_describe(anchor)} in {event.channel} message "
                   f"{event.external_id}" if anchor else
-                  f"sender of {event.channel} message {event.external_id}")
+                  f"{'written to in our' if event.sent_by else 'sender of'} {event.channel} "
+                  f"message {event.external_id}")
         known[(kind, value)] = store.add_identity(
             conn, result.customer_id,
             store.NewIdentity(kind, value, _display(event, kind), reason), now)

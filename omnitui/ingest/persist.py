@@ -87,6 +87,8 @@ def _continue_case(conn: sqlite3.Connection, event: InboundEvent, who: Identific
     elif case["status"] == Status.PENDING and not event.asks_nothing:
         # The customer answered what we were waiting for: the clocks run again.
         values.update(status=Status.OPEN, pause_reason=None)
+    elif case["status"] == Status.NEW and event.sent_by and not event.auto_submitted:
+        values["status"] = Status.OPEN  # answered by one of us, as a reply here opens it
     if case["snoozed_until"] is not None and not event.asks_nothing:
         values["snoozed_until"] = None  # the customer wrote: the case is back in the queue
     read = _as_read(event, intent_known=case["intent"] is not None)
@@ -130,14 +132,16 @@ def _store_message(conn: sqlite3.Connection, event: InboundEvent, who: Identific
         external_id=event.external_id,
         thread_key=event.message_id, parent_keys=(*event.references, *event.in_reply_to),
         subject=event.subject, text=event.text, html=event.html,
-        author=event.sent_by or event.sender_name,
+        author=event.author,
         created_at=stamps.at, received_at=stamps.now, parse_errors=tuple(event.parse_errors),
         auto_submitted=event.auto_submitted, language=event.language, intent=event.intent,
         intent_rule=event.intent_rule,
         sentiment=event.sentiment, irritation=event.irritation, urgent=event.urgent,
         raw_id=raw_id,
         thread_rule=decision.rule, thread_reason=decision.reason,
-        reply_route=event.reply_route))
+        reply_route=event.reply_route,
+        # our own automatic mail (a shop's confirmation) answers nothing
+        response="none" if event.sent_by and event.auto_submitted else None))
     for attachment, sha256 in zip(event.attachments, blobs, strict=True):
         messages.insert_attachment(conn, message_id, sha256=sha256,
                                    size=attachment.size, mime=attachment.mime,

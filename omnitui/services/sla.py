@@ -284,9 +284,9 @@ def happenings(facts: case_store.ClockFacts) -> list[Happening]:
     for at, direction, response, automatic, rule in facts.messages:
         if direction == "in" and not automatic and rule not in NOT_WAITING:  # a rating: none
             events.append((at, 3, Happening(parse_db_time(at), "inbound")))
-        elif direction == "out":
-            events.append((at, 1, Happening(parse_db_time(at), "reply", response or
-                                            "meaningful")))
+        elif direction == "out":  # our own mail filed by the intake: in the order filed
+            events.append((at, 3 if rule else 1, Happening(parse_db_time(at), "reply",
+                                                           response or "meaningful")))
     before = Status.NEW.value
     filed: Happening | None = None  # the last solve that filed the case as history
     for at, status, history in facts.statuses:

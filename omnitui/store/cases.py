@@ -222,9 +222,12 @@ def clock_facts(conn: sqlite3.Connection, case_id: int) -> ClockFacts | None:
                           (case_id, case_id)).fetchone()
     if opened is None:
         return None
-    messages = conn.execute(  # a customer's message counts from when we received it; a
+    messages = conn.execute(  # a customer's message counts from when we received it, and so
+        # does our own mail sent outside omnitui (filed by the intake: its thread rule; in an
+        # import its Date was before the customer's message "received" at the import); a
         # reply that failed for good answered nobody (it met the first response, unsent)
-        "SELECT CASE direction WHEN 'in' THEN received_at ELSE created_at END AS at,"
+        "SELECT CASE WHEN direction = 'in' OR thread_rule != '' THEN received_at"
+        " ELSE created_at END AS at,"
         " direction, response, auto_submitted, thread_rule FROM messages m"
         " WHERE case_id = ? AND direction IN ('in', 'out') AND NOT EXISTS (SELECT 1 FROM"
         " outbox o WHERE o.message_id = m.id AND o.status = 'failed') ORDER BY at, id",

@@ -488,14 +488,26 @@ def test_mail_sent_from_our_own_address_is_ours_to_the_person_it_went_to(
                     make_email("ann@a.example", subject="Re: Order 1", body="Where is it now?",
                                message_id="ann1@a.example", in_reply_to="ours1@example.com",
                                date=now - timedelta(hours=2)),
-                    ours("bob@b.example", 2, 1)):
+                    ours("bob@b.example", 2, 1),
+                    make_email("cy@c.example", name="Cy", subject="Order 3", body="Is it sent?",
+                               message_id="cy1@c.example", date=now - timedelta(hours=2)),
+                    ours("Cy <cy@c.example>", 3, 1).replace(
+                        b"Subject: Order 3",
+                        b"Subject: Re: Order 3\nIn-Reply-To: <cy1@c.example>")):
             fh.write(b"From x Thu Jan  1 00:00:00 2026\n" + raw + b"\n")
     db = tmp_path / "s.db"
     omnitui("--config", str(config), "--db", str(db), "import", str(mbox))
     listed = json.loads(omnitui("--config", str(config), "--db", str(db), "cases",
                                 "--format", "json").stdout)
     by_customer = {case["customer_name"]: case for case in listed}
-    assert set(by_customer) == {"Ann Lee", "bob@b.example"}
+    assert set(by_customer) == {"Ann Lee", "bob@b.example", "Cy"}
+    assert by_customer["Cy"]["status"] == "open"  # answered: no longer new
+    cy = json.loads(omnitui("--config", str(config), "--db", str(db), "case",
+                            str(by_customer["Cy"]["id"]), "--format", "json").stdout)
+    # answered last: nothing due of us (the customer's mail counted from the import, our
+    # answer from its Date, before it: a next response ran)
+    assert {t["target"]: t["state"] for t in cy["sla"]["targets"]} == {
+        "first_response": "met", "resolution": "running"}
     assert by_customer["Ann Lee"]["status"] == "open"  # she answered
     assert by_customer["bob@b.example"]["status"] == "pending"  # waiting for his answer
     ann = json.loads(omnitui("--config", str(config), "--db", str(db), "case",
@@ -506,3 +518,6 @@ def test_mail_sent_from_our_own_address_is_ours_to_the_person_it_went_to(
     history = omnitui("--config", str(config), "--db", str(db), "history", "--case",
                       str(case_of(db, "ours2@"))).stdout
     assert "our own mail, sent by Erin at Support outside omnitui" in history
+    assert "linked email bob@b.example: written to in our email message ours2@" in history
+    again = omnitui("--config", str(config), "--db", str(db), "refile").stderr
+    assert "0 messages updated" in again  # read again, still ours (the customer's before)
