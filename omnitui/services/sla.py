@@ -290,6 +290,9 @@ def happenings(facts: case_store.ClockFacts) -> list[Happening]:
     before = Status.NEW.value
     filed: Happening | None = None  # the last solve that filed the case as history
     for at, status, history in facts.statuses:
+        if status == "reopened":  # by the customer's message, whose happening reopens it
+            before = Status.OPEN.value
+            continue
         if (kind := _transition(before, status)) is not None:
             events.append((at, 2, Happening(parse_db_time(at), kind,
                                             "customer" if status == Status.PENDING else "")))

@@ -234,14 +234,28 @@ def clock_facts(conn: sqlite3.Connection, case_id: int) -> ClockFacts | None:
         (case_id,)).fetchall()
     key = f'$."cases:{case_id}".status'
     statuses = conn.execute(  # the actions that set a status (a reply's new -> open aside),
-        # and a customer's message reopening a finished case (its row records no status);
-        # a solve that filed the case as history says so (schema 30)
-        "SELECT at, CASE action WHEN 'case.reopened' THEN 'open' ELSE json_extract(after, ?)"
-        " END, json_extract(after, ?) IS NOT NULL FROM audit WHERE case_id = ? AND (action IN"
-        " ('case.status', 'cases.merged', 'case.reopened') OR action LIKE 'undo %') AND"
+        # and a customer's message reopening a finished case (its row records no status:
+        # "reopened"); a solve that filed the case as history says so (schema 30). An action
+        # undone is as if it never was, and so is its undo (a solve undone had restarted
+        # every clock, a breach gone); redone, it counts as it was first done.
+        "SELECT at, CASE action WHEN 'case.reopened' THEN 'reopened' ELSE"
+        " json_extract(after, ?) END, json_extract(after, ?) IS NOT NULL, undone_by FROM audit"
+        " WHERE case_id = ? AND action IN ('case.status', 'cases.merged', 'case.reopened') AND"
         " (action = 'case.reopened' OR json_extract(after, ?) IS NOT NULL) ORDER BY id",
         (key, f'$."cases:{case_id}".history_before', case_id, key)).fetchall()
-    return ClockFacts(opened[0], [tuple(m) for m in messages], [tuple(s) for s in statuses])
+    return ClockFacts(opened[0], [tuple(m) for m in messages],
+                      [(at, status, history) for at, status, history, undone_by in statuses
+                       if _in_effect(conn, undone_by)])
+
+
+def _in_effect(conn: sqlite3.Connection, undone_by: int | None) -> bool:
+    """An audited action not undone, or undone and redone (an even chain of undos)."""
+    undos = 0
+    while undone_by is not None:
+        undos += 1
+        undone_by = conn.execute("SELECT undone_by FROM audit WHERE id = ?", (undone_by,)
+                                 ).fetchone()[0]
+    return undos % 2 == 0
 
 
 def changed_columns(case: Row, values: dict[str, Any]) -> dict[str, Any]:

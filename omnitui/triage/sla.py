@@ -111,7 +111,7 @@ def replay(happenings: Iterable[Happening], targets: dict[str, float | None],
                 start(target, at)
             answered = False
         elif event.kind == "inbound" and clocks.solved:  # the customer reopened it
-            _reopen(clocks, at, calendar, start)
+            _reopen(clocks, at, calendar, start, waiting=True)
             answered = False
         elif event.kind == "inbound":
             if clocks.paused_on_customer:
@@ -141,24 +141,26 @@ def replay(happenings: Iterable[Happening], targets: dict[str, float | None],
                 else:
                     clock.stopped = at
             clocks.solved = True
-        elif event.kind == "reopened" and clocks.solved:
-            _reopen(clocks, at, calendar, start)
-            answered = False
+        elif event.kind == "reopened" and clocks.solved:  # an agent reopened it
+            _reopen(clocks, at, calendar, start, waiting=False)
     return clocks
 
 
 def _reopen(clocks: Clocks, at: datetime, calendar: Calendar,
-            start: Callable[[str, datetime], None]) -> None:
-    """A new resolution clock, and the customer waits for our next answer; the first
-    response stays on record. Never answered (solved without a reply, or its only reply
-    bounced), they still wait for a first one: that clock starts again, not a next
-    response's."""
+            start: Callable[[str, datetime], None], *, waiting: bool) -> None:
+    """A new resolution clock; the first response stays on record. Never answered (solved
+    without a reply, or its only reply bounced), the customer still waits for a first
+    answer: that clock starts again. Else, reopened by their message (`waiting`), they wait
+    for our next answer; reopened by an agent, for nothing of ours yet (a next response ran
+    "in 8h" with no message of theirs after our answer)."""
     _resume(clocks, at, calendar)
     clocks.solved = False
     start("resolution", at)
     first = clocks.latest("first_response")
-    start("first_response" if first is not None and first.met is None else "next_response",
-          at)
+    if first is not None and first.met is None:
+        start("first_response", at)
+    elif waiting:
+        start("next_response", at)
 
 
 def _pause(clocks: Clocks, at: datetime, calendar: Calendar, *, on_customer: bool) -> None:

@@ -401,3 +401,41 @@ def test_a_reply_that_failed_for_good_answered_nobody(store: Store, office: Sett
     refresh_failed(store, Upkeep(office), [row_id], failed_at)
     clocks = sla(store, office, case_id, MONDAY_4PM + timedelta(minutes=20))
     assert clocks["first_response"]["state"] in ("running", "at risk")
+
+
+def test_an_undone_solve_leaves_the_clocks_as_they_were(store: Store, office: Settings) -> None:
+    """Solved, then undone, every clock started again at the undo, a breach gone: an agent
+    could clear a breach by solving and undoing. Redone, the solve counts as it was."""
+    case_id = open_case(store, office, MONDAY_4PM)  # first response due 17:00 Berlin
+    late = MONDAY_4PM + timedelta(hours=20)  # Tuesday 12:00 Berlin: breached
+    before = sla(store, office, case_id, late)["first_response"]
+    assert before["state"] == "breached"
+    desk = desk_at(store, office, late)
+    desk.each([case_id], desk.status(Status.SOLVED))
+    assert sla(store, office, case_id, late)["first_response"]["state"] == "missed"
+    undo = desk.undo()
+    after = sla(store, office, case_id, late + timedelta(minutes=5))
+    assert after["first_response"]["state"] == "breached"
+    assert after["first_response"]["started"] == before["started"]
+    assert after["resolution"]["started"] == before["started"]
+    desk.undo(undo)  # the solve again
+    assert sla(store, office, case_id, late)["first_response"]["state"] == "missed"
+
+
+def test_an_agent_reopening_an_answered_case_starts_no_response_clock(
+        store: Store, office: Settings) -> None:
+    """Reopened by hand with nothing new from the customer, "next response in 30m" ran;
+    their message reopening it does start one."""
+    case_id = open_case(store, office, MONDAY_4PM)
+    erin = desk_at(store, office, MONDAY_4PM + timedelta(minutes=10))
+    erin.write(case_id, "reply", "Fixed: the driver was old.")
+    erin.each([case_id], erin.status(Status.SOLVED))
+    later = desk_at(store, office, MONDAY_4PM + timedelta(minutes=20))
+    later.each([case_id], later.status(Status.OPEN))
+    clocks = sla(store, office, case_id, MONDAY_4PM + timedelta(minutes=25))
+    assert "next_response" not in clocks and clocks["resolution"]["state"] == "running"
+    later.each([case_id], later.status(Status.SOLVED))
+    at = MONDAY_4PM + timedelta(minutes=30)
+    intake_pipeline(store, office, clock=lambda: at).ingest(
+        chat_event("telegram", "1", "it broke again", at=at))
+    assert sla(store, office, case_id, at)["next_response"]["state"] == "running"
