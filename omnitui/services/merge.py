@@ -82,8 +82,15 @@ def resolve_link(conn: sqlite3.Connection, customer_id: int, text: str,
 
 def link_identity(conn: sqlite3.Connection, customer_id: int, key: tuple[str, str],
                   actor: str) -> int:
-    """Add an identity an agent knows belongs to this customer (undoable)."""
+    """Add an identity an agent knows belongs to this customer (undoable). One that is
+    already someone's is refused, saying whose (linking it again printed a traceback)."""
     customer_store.require_customer(conn, customer_id)
+    for found in customer_store.find_identities(conn, [key]):
+        if found.customer_id == customer_id:
+            raise StoreError(f"{key[0]} {key[1]} is already customer #{customer_id}'s")
+        raise StoreError(f"{key[0]} {key[1]} is customer #{found.customer_id}'s; if they are "
+                         f"one person: omnitui merge-customers {found.customer_id} "
+                         f"{customer_id}")
     changes = ChangeSet()
     now = db_time(utc_now())
     identity = customer_store.NewIdentity(*key, key[1], f"linked by {actor}")

@@ -169,6 +169,15 @@ def test_a_call_logged_from_the_shell_and_an_address_linked(db: str,
                     " DESC LIMIT 2", case_id) == [("phone", "out"), ("phone", "in")]
     wrong = cli(cli_env, db, "log-contact", "--email", email, "--channel", "fax", "hi")
     assert wrong.returncode == 2 and "phone or a walk-up" in wrong.stderr
+    # an address already someone's: one line saying whose (a traceback before)
+    again = cli(cli_env, db, "link", "--customer", str(customer), "--email", email.upper())
+    assert again.returncode == 1
+    assert again.stderr == f"error: email {email} is already customer #{customer}'s\n"
+    other = rows(db, "SELECT id FROM customers WHERE id != ? LIMIT 1", customer)[0][0]
+    theirs = cli(cli_env, db, "link", "--customer", str(other), "--phone", "+14155550199")
+    assert theirs.returncode == 1 and theirs.stderr == (
+        f"error: phone +14155550199 is customer #{customer}'s; if they are one person: "
+        f"omnitui merge-customers {customer} {other}\n")
 
 
 def test_what_the_classify_stage_read_is_in_the_case(db: str, cli_env: dict[str, str]) -> None:
