@@ -279,6 +279,23 @@ def test_mail_from_our_own_address_speaks_of_the_person_it_went_to(
     assert parse_email(raw, received_at=RECEIVED).sent_by is None  # no mailbox of ours named
 
 
+@pytest.mark.parametrize(("sender", "name"), [
+    (b"=?utf-8?q?Mallory_=1B[31mRED=1B[0m?= <mallory@attacker.example>", "Mallory  [31mRED [0m"),
+    (b"Evil \x1b[31mRed <mallory@attacker.example>", "Evil  [31mRed"),
+    (b"=?utf-8?q?Support_[ACME]?= <mallory@attacker.example>", "Support [ACME]"),
+])
+def test_a_name_the_address_parser_gives_up_on_keeps_the_address(sender: bytes,
+                                                                 name: str) -> None:
+    """An encoded word with "[" or a control character in it made the whole From
+    unparseable: no identity, every mail of the sender a customer of its own, no reply."""
+    event = parse_email(b"From: " + sender + b"\nSubject: x\nMessage-ID: <m@x>\n\nhi\n",
+                        received_at=RECEIVED)
+    assert [(i.value, i.verified) for i in event.identifiers] == [
+        ("mallory@attacker.example", True)]
+    assert event.sender_name == name  # no escape left to reach a terminal
+    assert not any("From" in error for error in event.parse_errors)
+
+
 # --- bodies and charsets ------------------------------------------------------------------
 
 def test_latin1_body_without_charset() -> None:

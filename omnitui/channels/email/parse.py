@@ -58,6 +58,7 @@ _WORD = f"[{_ATEXT}.]+"  # a display name's word (obs-phrase allows the dot)
 _PLAIN_FROM_RE = re.compile(
     f"[ \\t]*(?:(?:(?P<words>{_WORD}(?:[ \\t]+{_WORD})*)|\"(?P<quoted>[^\"\\\\\\r\\n]*)\")?"
     f"[ \\t]*<(?P<routed>{_DOT_ATOM}@{_DOT_ATOM})>|(?P<bare>{_DOT_ATOM}@{_DOT_ATOM}))[ \\t]*")
+_ANGLED_RE = re.compile(f"(.*?)<({_DOT_ATOM}@{_DOT_ATOM})>[ \\t]*", re.S)
 _FOLD_RE = re.compile(r"\r?\n(?=[ \t])")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 _COMMENT_RE = re.compile(r"\([^()]*\)")
@@ -339,6 +340,11 @@ def _sender(headers: dict[str, list[str]], errors: list[str]) -> tuple[str, str]
     text = _clip(_unfold(value), "From", errors)
     name, address = _plain_from(text) or _first_address(text)
     address = address.strip()
+    if not _usable_address(address) and (found := _ANGLED_RE.fullmatch(text)):
+        # a name the address parser gives up on (an encoded word with "[" or a control
+        # character in it, as spammers and some mailers write it) before a plain <address>:
+        # the sender had no identity, and every mail of theirs a customer of its own
+        name, address = found[1].strip().strip('"'), found[2]
     if not _usable_address(address):
         errors.append(f"unparseable From: {_single_line(text)[:100]!r}")
         return _single_line(_decode_words(text)), address
