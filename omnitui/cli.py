@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from omnitui.config import Settings
     from omnitui.services.desk import Desk
+    from omnitui.store.customers import IdentityRow
     from omnitui.store.db import Store
 
 T = TypeVar("T")
@@ -157,7 +158,27 @@ class Context:
 
         agent = self.agent  # a name no agent can have is refused before the store opens
         with self.open_store() as store:
+            self._on_the_team(store, agent)
             return action(Desk(store, agent, self.settings))
+
+    def _on_the_team(self, store: "Store", agent: str) -> None:
+        """A name given (`--agent`, `[console] agent`) that is not on a team that has agents
+        is a usage error: a typo ("alcie") acted as a new person, who claimed and solved
+        cases nobody on the team saw and showed up in `agents`. A team that has not set up
+        its agents, or the login name by default, may act as anyone."""
+        from difflib import get_close_matches
+
+        from omnitui.store.agents import agents
+
+        given = self.agent_option or self.settings.console.agent
+        team = [a.name for a in agents(store.conn)]
+        if not given or not team or agent in team:
+            return
+        close = get_close_matches(agent, team, 1)
+        where = "--agent" if self.agent_option else "[console] agent"
+        hint = f"did you mean {close[0]}?" if close else f"the team: {', '.join(team)}"
+        raise UsageError(f"{where} {agent!r} is not on the team ({hint}); `omnitui agents "
+                         f"add {agent}` puts them on it")
 
 
 def ctx(typer_ctx: typer.Context) -> Context:
@@ -451,12 +472,17 @@ def cases(typer_ctx: typer.Context,
           limit: Annotated[int | None, typer.Option(
               min=1, help=f"At most this many (default: {LIST_LIMIT}, and every one with "
                           "--format ids).")] = None,
-          all_: Annotated[bool, typer.Option("--all", help="Every status.")] = False,
+          all_: Annotated[bool, typer.Option(
+              "--all", help="Every status, snoozed cases too.")] = False,
+          snoozed: Annotated[bool, typer.Option(
+              "--snoozed", help="Only the cases snoozed (the others hide them until they "
+                                "come back).")] = False,
           fmt: Annotated[ListFormat, typer.Option(
               "--format", help="table, json, csv, or ids (one a line, for piping into an "
                                "action).")] = ListFormat.table,
           ) -> None:
-    """List cases, highest priority first."""
+    """List cases, highest priority first; a case snoozed into the future is hidden until it
+    comes back (--snoozed lists those, --all everything)."""
     from omnitui import output
     from omnitui.model import Status
     from omnitui.services.sla import SlaKeeper
@@ -477,6 +503,7 @@ def cases(typer_ctx: typer.Context,
         rows = list_cases(store.conn, CaseQuery(
             statuses=statuses, customer_id=customer, search=search, sort=sort.value,
             limit=most if most < 0 else most + 1, irritated=irritated,
+            snoozed=True if snoozed else None if all_ else False,
             **narrowed))  # type: ignore[arg-type]
     if 0 < most < len(rows):
         rows = rows[:most]
@@ -567,12 +594,32 @@ def merge_customers(typer_ctx: typer.Context, source: int, target: int) -> None:
 
 @app.command("split-customer")
 def split_customer(typer_ctx: typer.Context, customer_id: int,
-                   identity: Annotated[list[int], typer.Option(
-                       help="Identity id to split off (repeatable).")]) -> None:
+                   identity: Annotated[list[str], typer.Option(
+                       help="An identity to split off: its address, number or handle as "
+                            "`omnitui case` shows it, or its id (repeatable).")]) -> None:
     """Split identities, and what was sent from them, into a new customer."""
-    new_id, audit_id = ctx(typer_ctx).act(lambda desk: desk.split_customer(customer_id,
-                                                                           identity))
+    from omnitui.store.customers import identities_of, require_customer
+
+    def split(desk: "Desk") -> tuple[int, int]:
+        require_customer(desk.store.conn, customer_id)
+        own = identities_of(desk.store.conn, customer_id)
+        return desk.split_customer(customer_id, [_identity_id(given, own, customer_id)
+                                                 for given in identity])
+
+    new_id, audit_id = ctx(typer_ctx).act(split)
     typer.echo(f"split off into customer #{new_id} (audit event {audit_id})")
+
+
+def _identity_id(given: str, own: list["IdentityRow"], customer_id: int) -> int:
+    """The id of the customer's identity `given` names (its id, or its value: no command
+    printed the ids it wanted); a usage error naming theirs otherwise."""
+    bare = "".join(given.split()).casefold()
+    for row in own:
+        if given == str(row.id) or bare == "".join(row.value.split()).casefold():
+            return row.id
+    theirs = ", ".join(f"{row.kind} {row.value}" for row in own) or "none"
+    raise typer.BadParameter(f"{given!r} is none of customer #{customer_id}'s identities "
+                             f"({theirs})", param_hint="--identity")
 
 
 @app.command("merge-cases")
@@ -609,6 +656,8 @@ def undo(typer_ctx: typer.Context,
 
 @app.command()
 def suggestions(typer_ctx: typer.Context,
+                limit: Annotated[int, typer.Option(
+                    min=1, help="At most this many, the most confident first.")] = 100,
                 fmt: Annotated[Format, typer.Option("--format")] = Format.table,
                 ) -> None:
     """Open merge suggestions from weak evidence (same name, same order number...)."""
@@ -616,7 +665,11 @@ def suggestions(typer_ctx: typer.Context,
     from omnitui.store.queries import open_suggestions
 
     with ctx(typer_ctx).open_store() as store:
-        output.print_rows(open_suggestions(store.conn), fmt, title="open suggestions")
+        rows = open_suggestions(store.conn, limit + 1)
+    if len(rows) > limit:  # the 101st and on were left out without a word
+        rows = rows[:limit]
+        say(f"the first {limit:,} shown; --limit N shows more")
+    output.print_rows(rows, fmt, title="open suggestions")
 
 
 def command_group(name: str, help_text: str) -> typer.Typer:

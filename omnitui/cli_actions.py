@@ -344,10 +344,20 @@ def reply(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metav
           all_: Annotated[bool, typer.Option("--all", help="Reply to all (email).")] = False,
           fmt: Fmt = DoneFormat.table) -> None:
     """Queue a reply to the customer (the daemon sends it)."""
+    from omnitui.model import Channel
+    from omnitui.store.cases import get_case
+
     body = text_of(text, text_option)
     kind = _channel_kind(typer_ctx, channel)
-    _one(ctx(typer_ctx).act(lambda desk: desk.write(
-        case_id, "reply_all" if all_ else "reply", body, channel=kind)), fmt)
+
+    def write(desk: "Desk") -> "CaseResult":
+        if all_ and (case := get_case(desk.store.conn, case_id)) is not None and (
+                on := kind or case["channel"]) != Channel.EMAIL:  # it replied to one
+            raise typer.BadParameter(f"replying to all is for email; case {case_id} is on "
+                                     f"{on}: reply without --all", param_hint="--all")
+        return desk.write(case_id, "reply_all" if all_ else "reply", body, channel=kind)
+
+    _one(ctx(typer_ctx).act(write), fmt)
 
 
 @app.command()
@@ -403,7 +413,14 @@ def new_case(typer_ctx: typer.Context, text: Text = None, text_option: TextOptio
     if (email is None) == (phone is None):
         raise typer.BadParameter("give --email or --phone (one of them)",
                                  param_hint="--email/--phone")
-    kind = Channel.EMAIL if email else _channel_kind(typer_ctx, channel) or Channel.SMS
+    asked = _channel_kind(typer_ctx, channel)
+    kind = Channel.EMAIL if email else asked or Channel.SMS
+    if (email and asked not in (None, Channel.EMAIL)) or (
+            phone and kind not in (Channel.SMS, Channel.WHATSAPP)):
+        # a phone number "written to" on telegram opened a case nobody could answer
+        raise typer.BadParameter(f"--{'email' if email else 'phone'} writes by "
+                                 f"{'email' if email else 'sms or whatsapp'}, not {channel}",
+                                 param_hint="--channel")
     draft = Draft("new", kind, text_of(text, text_option), to=(email or phone or "",),
                   subject=subject)
     case_id = ctx(typer_ctx).act(lambda desk: desk.new_case(draft))

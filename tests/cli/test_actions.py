@@ -28,7 +28,7 @@ def db(omnitui: Run, tmp_path: Path, cli_env: dict[str, str]) -> str:
     return path
 
 
-def cli(env: dict[str, str], db: str, *args: str, agent: str = "lead",
+def cli(env: dict[str, str], db: str, *args: str, agent: str = "farid",
         stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "omnitui", "--db", db, "--agent", agent,
                            *args], input=stdin, capture_output=True, text=True, env=env,
@@ -48,7 +48,7 @@ def test_unassigned_new_cases_piped_to_one_agent(db: str, cli_env: dict[str, str
     assert done.returncode == 0, done.stderr
     assert {r[0] for r in rows(db, f"SELECT owner FROM cases WHERE id IN "
                                     f"({','.join(map(str, ids))})")} == {"erin"}
-    assert len(rows(db, "SELECT id FROM audit WHERE actor = 'lead' AND action ="
+    assert len(rows(db, "SELECT id FROM audit WHERE actor = 'farid' AND action ="
                         " 'case.assigned'")) == len(ids)
     again = cli(cli_env, db, "cases", "--status", "new", "--owner", "none", "--format", "ids")
     assert again.stdout == ""
@@ -113,6 +113,14 @@ def test_fields_status_snooze_and_the_version_a_script_read(db: str,
                    " FROM cases WHERE id = ?", case_id)[0]
     assert json.loads(row[0]) == ["vip", "escalated"]
     assert row[1:5] == (15.0, "billing", "on_hold", "waiting on the bank") and row[5]
+
+    def listed(*options: str) -> list[int]:
+        return [int(i) for i in cli(cli_env, db, "cases", *options, "--format", "ids"
+                                    ).stdout.split()]
+
+    # hidden until it comes back, as in the queue; a script could not find it at all
+    assert case_id not in listed() and case_id not in listed("--status", "on_hold")
+    assert case_id in listed("--snoozed") and case_id in listed("--all")
     assert cli(cli_env, db, "snooze", "--until", "now", str(case_id)).returncode == 0
     assert rows(db, "SELECT snoozed_until FROM cases WHERE id = ?", case_id)[0][0] is None
     assert cli(cli_env, db, "undo").returncode == 0  # the last action: the wake-up
@@ -150,7 +158,38 @@ def test_writing_from_the_shell_queues_what_the_console_would(db: str,
                  "We saw your order")
     assert opened.returncode == 0 and "opened" in opened.stdout
     assert rows(db, "SELECT owner, subject FROM cases ORDER BY id DESC LIMIT 1")[0] == (
-        "lead", "Hello")
+        "farid", "Hello")
+
+
+def test_a_name_not_on_the_team_and_a_reply_to_all_off_email_are_usage_errors(
+        db: str, cli_env: dict[str, str]) -> None:
+    """A typo acted as a new person ("alcie" claimed and solved a case, and was in
+    `agents`); --all on a chat case replied to one, silently."""
+    case_id = rows(db, "SELECT id FROM cases WHERE status = 'new' AND owner IS NULL")[0][0]
+    typo = cli(cli_env, db, "assign", "--to", "me", str(case_id), agent="alcie")
+    assert typo.returncode == 2 and typo.stderr == (
+        "usage error: --agent 'alcie' is not on the team (did you mean alice?); `omnitui "
+        "agents add alcie` puts them on it\n")
+    assert rows(db, "SELECT owner FROM cases WHERE id = ?", case_id)[0][0] is None
+    assert rows(db, "SELECT count(*) FROM agents WHERE name = 'alcie'")[0][0] == 0
+    chat = rows(db, "SELECT id, channel FROM cases WHERE channel = 'whatsapp'")[0]
+    to_all = cli(cli_env, db, "reply", "--all", str(chat[0]), "hello")
+    assert to_all.returncode == 2 and (f"replying to all is for email; case {chat[0]} is on "
+                                       "whatsapp") in to_all.stderr
+
+
+def test_a_customer_is_split_by_the_address_the_case_shows(db: str,
+                                                          cli_env: dict[str, str]) -> None:
+    """`--identity` wanted ids that no command printed (only raw SQL found them)."""
+    customer, email = rows(db, "SELECT customer_id, value FROM identities WHERE kind ="
+                               " 'email' AND customer_id IN (SELECT customer_id FROM identities"
+                               " GROUP BY customer_id HAVING count(*) > 1) LIMIT 1")[0]
+    wrong = cli(cli_env, db, "split-customer", str(customer), "--identity", "nobody@x.example")
+    assert wrong.returncode == 2 and f"email {email}" in wrong.stderr  # theirs, named
+    split = cli(cli_env, db, "split-customer", str(customer), "--identity", email.upper())
+    assert split.returncode == 0, split.stderr
+    assert rows(db, "SELECT customer_id != ? FROM identities WHERE value = ?", customer,
+                email)[0][0] == 1
 
 
 def test_a_call_logged_from_the_shell_and_an_address_linked(db: str,

@@ -241,6 +241,9 @@ def test_suggestions_split_and_reattach_from_the_command_line(omnitui: Run,
     assert kinds == {("attach_to_case", 0.3), ("merge_customers", 0.6),
                      ("merge_customers", 0.4)}
     attach = next(r for r in rows if r["kind"] == "attach_to_case")
+    first = omnitui("--db", db, "suggestions", "--limit", "1", "--format", "json")
+    assert json.loads(first.stdout) == rows[:1]  # the most confident
+    assert first.stderr == "the first 1 shown; --limit N shows more\n"  # none left unsaid
     assert "accepted" in omnitui("--db", db, "--agent", "alice", "accept-suggestion",
                                  str(attach["id"])).stdout
     conn = sqlite3.connect(db)
