@@ -146,6 +146,7 @@ def queue_draft(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author:
         # with a list of strangers in it made us write to them all
         draft = replace(draft, to=draft.to[:1], cc=())
     if draft.channel == Channel.EMAIL:
+        draft = replace(draft, to=_entries(draft.to), cc=_entries(draft.cc))
         nothing = "nothing was forwarded" if draft.mode == "forward" else "nothing was sent"
         if wrong := _unusable([*draft.to, *draft.cc]):  # a reply to "ZZZ" was queued
             raise AddressRefused(f"{wrong!r} is not a usable email address; {nothing}")
@@ -178,14 +179,22 @@ def queue_draft(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author:
                  reply_route=recipients.get("route") if draft.private else None)
 
 
+def _entries(typed: tuple[str, ...]) -> tuple[str, ...]:
+    """Address fields as typed, without the blanks and commas around them ("ann@x.org, ")."""
+    return tuple(cut for entry in typed if (cut := entry.strip(" \t,")))
+
+
 def _unusable(typed: list[str]) -> str | None:
     """The first address an agent typed that mail cannot go to ("billing"), if any; each
-    entry may hold several, with names ("Bob <bob@example.com>, ann@example.com")."""
+    entry may hold several, with names ("Bob <bob@example.com>, ann@example.com"), and may
+    end in a comma. An address the parser had to make up is refused too: "ops@example.com
+    please" reads as ops@example.complease, and was queued."""
     for entry in typed:
-        found = getaddresses([entry])
-        for _, address in found or [("", entry)]:
-            if normalize(Identifier("email", address), "") is None:
-                return address or entry
+        found = [(name, address) for name, address in getaddresses([entry])
+                 if name or address] or [("", entry)]
+        for _, address in found:
+            if normalize(Identifier("email", address), "") is None or address not in entry:
+                return address if address in entry else entry
     return None
 
 

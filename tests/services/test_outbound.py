@@ -296,6 +296,8 @@ def test_a_queued_reply_follows_its_case_into_a_merge(store: Store,
     ("ZZZ", "'ZZZ' is not a usable email address; nothing was sent"),
     ("ann@example.com, bad@@address", "is not a usable email address"),
     ("Shop <noreply@shop.example>", "noreply@shop.example is a no-reply address"),
+    # read by the parser as ops@example.complease: queued to a domain nobody typed
+    ("ops@example.com please", "'ops@example.com please' is not a usable email address"),
 ])
 def test_a_reply_to_nowhere_is_refused_as_a_forward_is(store: Store, pipeline: Pipeline,
                                                        to: str, refusal: str) -> None:
@@ -305,6 +307,16 @@ def test_a_reply_to_nowhere_is_refused_as_a_forward_is(store: Store, pipeline: P
     with pytest.raises(StoreError, match=refusal):
         queued(store, case_id, Draft(**{**draft.__dict__, "to": (to,), "text": "Hi"}))
     assert store.conn.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
+
+
+def test_an_address_typed_with_a_trailing_comma_is_sent(store: Store,
+                                                        pipeline: Pipeline) -> None:
+    case_id = ingest_email(pipeline)
+    draft = start_draft(store.conn, case_id, "reply")
+    queued(store, case_id, Draft(**{**draft.__dict__, "to": ("ann@example.com, ",),
+                                    "text": "Hi"}))
+    assert store.conn.execute("SELECT recipients FROM outbox").fetchone()[0] == (
+        '{"to": ["ann@example.com"], "cc": []}')
 
 
 def test_schema_32_counts_a_forward_as_no_reply_in_an_older_store(store: Store,
