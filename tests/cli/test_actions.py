@@ -25,10 +25,15 @@ def db(omnitui: Run, tmp_path: Path, cli_env: dict[str, str]) -> str:
         conn.execute("UPDATE agents SET away_since = datetime('now')")
     new = omnitui("--db", path, "cases", "--status", "new", "--format", "ids").stdout
     cli(cli_env, path, "unassign", "-", agent="farid", stdin=new)
+    # the scripts below act as the team's lead, put on the team as an admin does
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "lead")],
+                   check=True)
+    omnitui("--db", path, "agents", "add", "lead", "--role", "supervisor", "--key",
+            str(tmp_path / "lead.pub"))
     return path
 
 
-def cli(env: dict[str, str], db: str, *args: str, agent: str = "farid",
+def cli(env: dict[str, str], db: str, *args: str, agent: str = "lead",
         stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "omnitui", "--db", db, "--agent", agent,
                            *args], input=stdin, capture_output=True, text=True, env=env,
@@ -48,7 +53,7 @@ def test_unassigned_new_cases_piped_to_one_agent(db: str, cli_env: dict[str, str
     assert done.returncode == 0, done.stderr
     assert {r[0] for r in rows(db, f"SELECT owner FROM cases WHERE id IN "
                                     f"({','.join(map(str, ids))})")} == {"erin"}
-    assert len(rows(db, "SELECT id FROM audit WHERE actor = 'farid' AND action ="
+    assert len(rows(db, "SELECT id FROM audit WHERE actor = 'lead' AND action ="
                         " 'case.assigned'")) == len(ids)
     again = cli(cli_env, db, "cases", "--status", "new", "--owner", "none", "--format", "ids")
     assert again.stdout == ""
@@ -158,7 +163,7 @@ def test_writing_from_the_shell_queues_what_the_console_would(db: str,
                  "We saw your order")
     assert opened.returncode == 0 and "opened" in opened.stdout
     assert rows(db, "SELECT owner, subject FROM cases ORDER BY id DESC LIMIT 1")[0] == (
-        "farid", "Hello")
+        "lead", "Hello")
 
 
 def test_a_name_not_on_the_team_and_a_reply_to_all_off_email_are_usage_errors(

@@ -137,8 +137,8 @@ def test_merge_and_undo_from_the_command_line(omnitui: Run, tmp_path: Path) -> N
     assert "undone" in omnitui("--db", db, "--agent", "alice", "undo").stdout
     assert conn.execute("SELECT id, customer_id FROM identities ORDER BY id"
                         ).fetchall() == before
-    nothing = omnitui("--db", db, "--agent", "zed", "undo", check=False)
-    assert nothing.returncode == 1 and "zed has no action left to undo" in nothing.stderr
+    stranger = omnitui("--db", db, "--agent", "zed", "undo", check=False)  # not on the team
+    assert stranger.returncode == 2 and "--agent 'zed' is not on the team" in stranger.stderr
 
 
 def test_doctor_names_problems_and_fixes(omnitui: Run, tmp_path: Path) -> None:
