@@ -60,5 +60,8 @@ def parse_until(text: str, now: datetime) -> datetime:
 
 
 def until_words(moment: datetime, now: datetime) -> str:
-    """"Mon 07 Dec 09:00", the year added when it is not this one's."""
-    return f"{moment:%a %d %b %H:%M}" + (f" {moment:%Y}" if moment.year != now.year else "")
+    """"Mon 07 Dec 09:00 CET", the year added when it is not this one's. The zone is named:
+    the case's clocks beside it speak the team's, the timeline UTC, and an agent abroad read
+    their own 09:00 as the team's (a case slept past its due time)."""
+    return f"{moment:%a %d %b %H:%M}" + (f" {moment:%Y}" if moment.year != now.year else "") \
+        + (f" {moment:%Z}" if moment.tzinfo is not None else "")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -130,11 +130,15 @@ def test_the_daemon_wakes_an_ended_snooze_so_consoles_see_it(store: Store,
     assert (action, actor) == ("case.woke", "omnitui-daemon")
 
 
-def test_a_snooze_into_another_year_says_the_year() -> None:
+def test_a_snooze_says_the_year_if_not_this_one_and_always_the_zone() -> None:
+    """Unlabelled, an agent's own 09:00 sat under the team's clocks ("Europe/Berlin time")
+    and read as theirs: a case slept past its due time."""
     from omnitui.snooze import until_words
 
     now = datetime(2026, 12, 20, 18, 30, tzinfo=BERLIN)
-    assert until_words(datetime(2026, 12, 24, 9, 0, tzinfo=BERLIN), now) == "Thu 24 Dec 09:00"
+    assert until_words(datetime(2026, 12, 24, 9, 0, tzinfo=BERLIN), now) == \
+        "Thu 24 Dec 09:00 CET"
     assert until_words(datetime(2027, 1, 4, 9, 0, tzinfo=BERLIN), now) == \
-        "Mon 04 Jan 09:00 2027"
+        "Mon 04 Jan 09:00 2027 CET"
+    assert until_words(datetime(2026, 12, 24, 9, 0, tzinfo=UTC), now) == "Thu 24 Dec 09:00 UTC"
 

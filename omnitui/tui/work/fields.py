@@ -61,7 +61,7 @@ def snooze(screen: WorkScreen) -> None:
     targets = screen.targets()
     now = datetime.now().astimezone()
     choices = snooze_choices(now)
-    options = [f"{label}  ({moment:%a %d %b %H:%M})" for label, moment in choices]
+    options = [f"{label}  ({until_words(moment, now)})" for label, moment in choices]
 
     def snooze_until(until: datetime | None) -> None:
         screen.act(f"snoozed until {until_words(until, datetime.now().astimezone())}"
