@@ -215,7 +215,11 @@ def test_the_next_draft_finds_nothing_of_the_last_in_the_composer(mail_db: Path)
     typing (no draft kept of a forward nobody touched)."""
     async def script(app: OmnituiApp, pilot: object) -> None:
         composer = await open_reply(app, pilot)
-        await pilot.press(*"Secret for Ann", "ctrl+o", "escape", "y")
+        await pilot.press(*"Secret for Ann", "ctrl+o", "escape")  # the preview: back to
+        await settle(app, pilot)  # the text, as a pager's q (it asked to throw it away)
+        assert app.screen is composer and not composer.has_class("-preview")
+        assert app.focused is composer.query_one(TextArea)
+        await pilot.press("escape", "y")
         await settle(app, pilot)
         assert isinstance(app.screen, CaseScreen)
         await pilot.press("i")

@@ -524,7 +524,11 @@ class ComposeScreen(ModalScreen[Draft | None]):
     def action_cancel(self) -> None:
         """Asks first when anything was written: the text, or addresses and a subject typed
         for a new message (those went without a word); it may be kept for later (enter,
-        once the answer that threw it away)."""
+        once the answer that threw it away). In the preview it goes back to the text, as a
+        pager's q does (it asked to throw the draft away)."""
+        if self.has_class("-preview"):
+            self.action_preview()
+            return
         now = self.current()
         if not now.text.strip() and (now.to, now.cc, now.subject) == (
                 self.draft.to, self.draft.cc, self.draft.subject):
