@@ -246,15 +246,27 @@ def last_undoable(conn: sqlite3.Connection, actor: str) -> list[int]:
         " AND undo_of IS NULL AND after != '{}' ORDER BY id DESC", (row[1], actor))]
 
 
+# what an event did, as it is told: a forward is queued as a reply, and said as a forward
+_ACTION_SAID = ("CASE WHEN a.action = 'reply.queued' AND a.reason LIKE 'forwarded to %' THEN"
+                " 'reply.forwarded' ELSE a.action END")
+
+
 def undone_actions(conn: sqlite3.Connection, undo_id: int) -> list[tuple[str, int | None]]:
     """(action, case id) of every event one undo took back (all the undo events of its
     transaction), oldest first, to tell the agent what was taken back."""
-    return conn.execute(  # a forward is queued as a reply: it is said as a forward
-        "SELECT CASE WHEN a.action = 'reply.queued' AND a.reason LIKE 'forwarded to %' THEN"
-        " 'reply.forwarded' ELSE a.action END, a.case_id FROM audit u JOIN audit a"
-        " ON a.id = u.undo_of"
+    return conn.execute(
+        f"SELECT {_ACTION_SAID}, a.case_id FROM audit u JOIN audit a ON a.id = u.undo_of"
         " WHERE u.id = ? OR (u.txn IS NOT NULL AND u.txn = (SELECT txn FROM audit"
         " WHERE id = ?)) ORDER BY a.id", (undo_id, undo_id)).fetchall()
+
+
+def actions_of(conn: sqlite3.Connection, ids: list[int]
+               ) -> list[tuple[str, int | None, str]]:
+    """(action, case id, when) of these events, oldest first: what an undo would take
+    back, told before it does."""
+    return conn.execute(
+        f"SELECT {_ACTION_SAID}, a.case_id, a.at FROM audit a WHERE a.id IN"
+        f" ({', '.join('?' * len(ids))}) ORDER BY a.id", ids).fetchall()
 
 
 def rows_of_transaction(conn: sqlite3.Connection,

@@ -43,7 +43,7 @@ from omnitui.services.kb import refresh as refresh_kb
 from omnitui.services.sla import SlaKeeper
 from omnitui.store import presence
 from omnitui.store.agents import Agent, agent, mark_gone
-from omnitui.store.audit import undone_actions
+from omnitui.store.audit import actions_of, last_undoable, undone_actions
 from omnitui.store.business_events import BusinessEvent, ongoing
 from omnitui.store.changes import (
     changed_cases_since,
@@ -58,6 +58,7 @@ from omnitui.store.db import (
     StoreError,
     db_time,
     expected,
+    parse_db_time,
     set_busy_timeout,
     store_problem,
     utc_now,
@@ -75,6 +76,7 @@ from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.similar_cache import SimilarCases
 from omnitui.tui.status import health_text, incident_words
 from omnitui.vocabulary import undo_words
+from omnitui.wording import ago
 
 if TYPE_CHECKING:
     from omnitui.model import Draft
@@ -91,6 +93,9 @@ CONSOLE_BUSY_SECONDS = 5.0
 PRESENCE_EVERY = 5.0  # seconds between "still here" marks while a case is open
 PRESENCE_CONTINUES = 3 * PRESENCE_EVERY  # a mark within this long continues the interval
 HEALTH_SECONDS = 5.0
+# u takes back an action this fresh without asking, wherever it was; an older one not on
+# the case on screen is named first
+UNDO_WITHOUT_ASKING = timedelta(seconds=30)
 
 
 class OmnituiApp(App[None]):
@@ -351,6 +356,25 @@ class OmnituiApp(App[None]):
     # -- the keys that work anywhere --------------------------------------------------
 
     def action_undo(self) -> None:
+        """u: take back this agent's last action; asked first when it is not on the case on
+        screen and not just done (a reply on another case, a snooze of minutes ago, went
+        back without a word)."""
+        from omnitui.tui.screens.case import CaseScreen
+        from omnitui.tui.screens.modals import ConfirmScreen
+
+        pending = actions_of(self.store.conn, last_undoable(self.store.conn, self.agent))
+        here = self.screen.detail.case.id if isinstance(self.screen, CaseScreen) else None
+        now = self.clock()
+        fresh = bool(pending) and now - parse_db_time(pending[-1][2]) < UNDO_WITHOUT_ASKING
+        if not pending or fresh or here in {case_id for _, case_id, _ in pending}:
+            self._undo()
+            return
+        words = undo_words([(action, case_id) for action, case_id, _ in pending])
+        when = ago(parse_db_time(pending[-1][2]), now)
+        self.push_screen(ConfirmScreen(f"Undo {words.removeprefix('undone: ')}, {when}?"),
+                         lambda yes: self._undo() if yes else None)
+
+    def _undo(self) -> None:
         try:
             undo_id = self.desk.undo()
         except StoreError as exc:

@@ -4,15 +4,17 @@ redraws, nonsense numbers and times."""
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
 from pathlib import Path
 
 from omnitui.channels.email.parse import parse_email
 from omnitui.config import Settings
 from omnitui.ingest.pipeline import Pipeline
-from omnitui.store.db import Store
+from omnitui.store.db import Store, utc_now
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.case import TIMELINE_PAGE, CaseScreen
-from omnitui.tui.screens.modals import AskScreen, ComposeScreen
+from omnitui.tui.screens.modals import AskScreen, ComposeScreen, ConfirmScreen
 from tests.conftest import make_email
 from tests.tui.helpers import answer, drive, queue, screen_text, settle, show_view
 
@@ -95,6 +97,38 @@ def test_undo_of_a_reply_redraws_the_case(demo_db: Path) -> None:
         assert "A reply I regret" not in text and "undone: a reply on #" in text
 
     drive(demo_db, script)
+
+
+def test_undo_of_an_old_action_elsewhere_asks_first(demo_db: Path) -> None:
+    """u took back a reply on another case, or a snooze of minutes ago, without a word; an
+    action just done, or on the case on screen, goes back at once."""
+    later = [utc_now()]
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        first, second = queue(app).current_id, None
+        await pilot.press("t")  # tag it: an action on the first case
+        await settle(app, pilot)
+        await pilot.press(*"checked", "enter")
+        await settle(app, pilot)
+        later[0] = utc_now() + timedelta(minutes=5)
+        await pilot.press("down", "enter")
+        await settle(app, pilot)
+        second = app.screen.detail.case.id
+        assert second != first
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert f"Undo a tag change on #{first}, 5m ago?" in screen_text(app)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert "checked" in json.loads(str(column(demo_db, first, "tags")))  # kept
+        await pilot.press("u")
+        await settle(app, pilot)
+        await pilot.press("y")
+        assert "undone: a tag change on #" in await toast(app, pilot)
+        assert "checked" not in json.loads(str(column(demo_db, first, "tags")))
+
+    drive(demo_db, script, clock=lambda: later[0])
 
 
 def test_nonsense_numbers_and_times_are_refused_not_crashes(demo_db: Path) -> None:
