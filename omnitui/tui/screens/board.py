@@ -168,9 +168,11 @@ class BoardScreen(WorkScreen):
 
     def action_step(self, step: int) -> None:
         """j and k move in the list that has the focus, as in the queue (only the arrows
-        did)."""
+        did), and bring it into view (below the fold at 80x24, they seemed to do nothing)."""
         if isinstance(table := self.focused, DataTable):
             table.move_cursor(row=max(0, table.cursor_row + step))
+            if not self._in_sight(table):
+                table.scroll_visible(animate=False)
 
     def action_close(self) -> None:
         self.console.pop_screen()
