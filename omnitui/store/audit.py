@@ -14,6 +14,7 @@ from dataclasses import field
 from typing import Any
 
 from omnitui.records import record
+from omnitui.store import info
 from omnitui.store.db import StoreError, db_time, insert, transaction_token, utc_now
 from omnitui.store.schema import DERIVED
 
@@ -158,6 +159,8 @@ def _restore(conn: sqlite3.Connection, table: str, row_id: int,
                          f"{_what_changed(current, after)}; undo the later change first")
     if before is None:
         delete_row(conn, table, row_id, changes)
+        if table in info.NEVER_REUSED:
+            info.retire(conn, table, row_id)
     elif after is None:
         if _select(conn, table, row_id, ["rowid"]) is not None:
             raise StoreError(f"cannot undo: {table} row {row_id} was taken by something "

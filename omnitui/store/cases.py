@@ -9,6 +9,7 @@ from typing import Any
 from omnitui.addresses import bare
 from omnitui.model import Status
 from omnitui.records import record
+from omnitui.store import info
 from omnitui.store.audit import ChangeSet, insert_row, update_row
 from omnitui.store.db import StoreError, columns_of
 from omnitui.store.schema import ACTIVE
@@ -158,6 +159,7 @@ def create_case(conn: sqlite3.Connection, case: NewCase,
     """The one place a case is born (by the pipeline, an agent's outbound message, a split).
     With `changes` the row joins a hand-made, undoable change."""
     return insert_row(conn, "cases", {
+        "id": info.next_id(conn, "cases"),
         **columns_of(case), "tags": json.dumps(list(case.tags)), "updated_at": case.created_at,
         "last_message_at": case.last_message_at or case.created_at}, changes)
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import field
 
 from omnitui.records import record
-from omnitui.store import cases
+from omnitui.store import cases, info
 from omnitui.store.audit import ChangeSet, insert_row, update_row
 from omnitui.store.db import StoreError
 
@@ -58,7 +58,7 @@ def create_customer(conn: sqlite3.Connection, customer: NewCustomer, now: str,
     outbound case to a new address. With `changes` the rows join a hand-made, undoable
     change."""
     customer_id = insert_row(conn, "customers", {
-        "name": customer.name, "tier": customer.tier,
+        "id": info.next_id(conn, "customers"), "name": customer.name, "tier": customer.tier,
         "attributes": json.dumps(dict(customer.attributes)), "created_at": now,
         "updated_at": now}, changes)
     for identity in customer.identities:

@@ -6,7 +6,7 @@ import pytest
 
 from omnitui.errors import Refused
 from omnitui.ingest.pipeline import Pipeline
-from omnitui.model import Identifier, Status
+from omnitui.model import Draft, Identifier, Status
 from omnitui.services.desk import Desk
 from omnitui.store.db import Store, StoreError
 from tests.conftest import chat_event
@@ -181,3 +181,29 @@ def test_split_off_keeps_the_clock_and_accepts_the_suggestion(store: Store,
                               (new_case,)).fetchone() == (due, "open")
     assert store.conn.execute("SELECT count(*) FROM messages WHERE case_id = ?",
                               (new_case,)).fetchone()[0] == 2
+
+
+def test_an_id_an_undo_took_away_is_never_given_again(store: Store,
+                                                      pipeline: Pipeline) -> None:
+    """The case of a split undone came back as the next case made (and its customer as the
+    next customer): `history --case` mixed two cases, and the split's redo was refused."""
+    a = pipeline.ingest(chat_event("telegram", "1", "printer broken"))
+    b = pipeline.ingest(chat_event("telegram", "1", "and the scanner"))
+    split, _ = Desk(store, "dave").move_messages([b.message_id], None)
+    undo = Desk(store, "dave").undo()
+    assert store.conn.execute("SELECT count(*) FROM cases WHERE id = ?", (split,)
+                              ).fetchone()[0] == 0
+    other = pipeline.ingest(chat_event("telegram", "2", "my login fails"))
+    assert other.new_case and other.case_id == split + 1
+    assert other.customer_id != a.customer_id
+    Desk(store, "dave").undo(undo)  # the split again, under its own number
+    assert store.conn.execute("SELECT case_id FROM messages WHERE id = ?", (b.message_id,)
+                              ).fetchone()[0] == split
+    # a customer made by an action undone: its number is not given again either
+    started = Desk(store, "dave").new_case(Draft("new", "email", to=("zoe@z.example",),
+                                                  text="Hello", subject="Hi"))
+    zoe = store.conn.execute("SELECT customer_id FROM cases WHERE id = ?", (started,)
+                             ).fetchone()[0]
+    Desk(store, "dave").undo()
+    later = pipeline.ingest(chat_event("telegram", "3", "where is my order"))
+    assert later.case_id == started + 1 and later.customer_id == zoe + 1
