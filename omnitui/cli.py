@@ -650,8 +650,16 @@ def undo(typer_ctx: typer.Context,
          audit_id: Annotated[int | None, typer.Argument(
              help="Audit event to undo; default: your last action.")] = None) -> None:
     """Undo an audited action (a merge, a split, a move...)."""
-    undo_id = ctx(typer_ctx).act(lambda desk: desk.undo(audit_id))
-    typer.echo(f"undone (audit event {undo_id})")
+    from omnitui.store.audit import undone_actions
+    from omnitui.vocabulary import undo_words
+
+    def undo_it(desk: "Desk") -> tuple[int, str]:
+        undo_id = desk.undo(audit_id)
+        return undo_id, undo_words(undone_actions(desk.store.conn, undo_id))
+
+    undo_id, words = ctx(typer_ctx).act(undo_it)
+    # what went back, and how to have it again (the bare id read as the event undone)
+    typer.echo(f"{words} (`omnitui undo {undo_id}` puts it back)")
 
 
 @app.command()
