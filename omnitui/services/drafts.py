@@ -57,6 +57,11 @@ def kept_kinds(store: Store, agent: str, case_id: int | None) -> list[str]:
     return list(dict.fromkeys([*drafts.slots(store.conn, agent, case_id), *team]))
 
 
+def own_kinds(store: Store, agent: str, case_id: int) -> list[str]:
+    """The kinds (slots) of the agent's own unsent drafts on a case, newest first."""
+    return drafts.slots(store.conn, agent, case_id)
+
+
 def prepared(store: Store, case_id: int) -> list[Draft]:
     """The drafts an automatic macro left on a case for whoever takes it."""
     found = (drafts.load(store.conn, TEAM, case_id, slot)

@@ -471,6 +471,24 @@ def test_tab_into_an_address_adds_to_it(mail_db: Path) -> None:
     drive(mail_db, script)
 
 
+def test_the_case_says_a_draft_is_kept_on_it(mail_db: Path) -> None:
+    """A draft kept for later was nowhere on the case: only its key, pressed by chance,
+    brought it back."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await open_reply(app, pilot)
+        await pilot.press(*"half written", "escape", "k")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen)
+        assert "drafted: your unsent reply (r) — its key opens it" in screen_text(app)
+        await pilot.press("r")
+        await settle(app, pilot)
+        await pilot.press("escape", "y")
+        await settle(app, pilot)
+        assert "drafted: your unsent" not in screen_text(app)
+
+    drive(mail_db, script)
+
+
 def test_keys_typed_right_after_a_tab_land_in_the_next_field(mail_db: Path) -> None:
     """Keys reach the console faster than it handles them: typed right after shift+tab,
     they landed in the text the agent was leaving."""

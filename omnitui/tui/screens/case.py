@@ -429,8 +429,11 @@ class CaseScreen(WorkScreen):
                                    self.detail.case.id, now)
         articles = suggestions(self.console.store.conn, self.console.settings,
                                self.detail.case.id, wait=False)
-        drafted = [f"{SLOT_WORDS.get(d.slot, d.slot)} by {d.macro}" for d in
-                   drafts.prepared(self.console.store, self.detail.case.id)]
+        drafted = [  # an agent's own kept draft was nowhere to be seen on the case
+            *(f"your unsent {SLOT_WORDS.get(slot, slot)}" for slot in drafts.own_kinds(
+                self.console.store, self.console.agent, self.detail.case.id)),
+            *(f"{SLOT_WORDS.get(d.slot, d.slot)} by {d.macro}" for d in
+              drafts.prepared(self.console.store, self.detail.case.id))]
         if self._similar_for != self.detail.case.id:
             known = self.console.similar_cases.known(self.detail.case.id)
             self._similar_for, self.similar = self.detail.case.id, known or []
