@@ -119,6 +119,12 @@ def test_a_mistyped_path_is_one_line_and_creates_no_store(omnitui: Run, home: Pa
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr == f"error: {missing}: no such file or folder\n"
     assert not (home / ".local/share/omnitui/omnitui.db").exists()
+    empty = home / "saved.eml"  # a file a mail client failed to write: it was a case
+    empty.touch()  # "(no subject)", clocks running
+    nothing = omnitui("import", str(empty), check=False)
+    assert (nothing.returncode, nothing.stderr) == (
+        1, f"error: {empty} is empty: there is no mail in it\n")
+    assert not (home / ".local/share/omnitui/omnitui.db").exists()
     cases = omnitui("cases")  # so the demo store is still the one commands fall back to
     assert "using the demo store" in cases.stderr and "no cases match" not in cases.stdout
 

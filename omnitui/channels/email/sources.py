@@ -61,6 +61,9 @@ def _checked(paths: Iterable[Path]) -> list[tuple[Path, str | None]]:
             raise MailSourceError(
                 f"not a recognizable mail source: {path} "
                 "(expected an .eml file, an mbox file starting with 'From ', or a Maildir)")
+        if kind == "eml" and _size(path, kind) == 0:  # it was filed as a case with
+            # "(no subject)" and running clocks
+            raise MailSourceError(f"{path} is empty: there is no mail in it")
         checked.append((path, kind))
     return checked
 
@@ -144,7 +147,8 @@ def _file_size(entry: os.DirEntry[str]) -> int:
 def _iter_file(path: Path, kind: str) -> Iterator[tuple[str, bytes]]:
     try:
         if kind == "eml":
-            yield str(path), path.read_bytes()
+            if raw := path.read_bytes():  # an empty one in a folder is no mail: skipped
+                yield str(path), raw
             return
         with path.open("rb") as fh:
             for number, raw in enumerate(_mbox_messages(fh), start=1):
