@@ -518,8 +518,8 @@ def test_mail_sent_from_our_own_address_is_ours_to_the_person_it_went_to(
     assert by_customer["bob@b.example"]["status"] == "pending"  # waiting for his answer
     ann = json.loads(omnitui("--config", str(config), "--db", str(db), "case",
                              str(case_of(db, "ours1@")), "--format", "json").stdout)
-    assert [(m["direction"], m["author"]) for m in ann["messages"]] == [
-        ("out", "Erin at Support"), ("in", "Ann Lee")]
+    assert [(m["direction"], m["author"], m["delivery"]) for m in ann["messages"]] == [
+        ("out", "Erin at Support", "sent outside omnitui"), ("in", "Ann Lee", None)]
     assert ann["first_response_at"] is not None
     history = omnitui("--config", str(config), "--db", str(db), "history", "--case",
                       str(case_of(db, "ours2@"))).stdout
