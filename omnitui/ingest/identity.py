@@ -19,7 +19,6 @@ from dataclasses import field
 from omnitui.config import IdentitySettings
 from omnitui.model import Identifier, InboundEvent
 from omnitui.records import record
-from omnitui.store import cases as case_store
 from omnitui.store import customers as store
 
 STRONG_LINK_CONFIDENCE = 0.9  # two known identifiers of different customers in one event
@@ -106,24 +105,6 @@ class Identification:
     # merge this customer (source) into that one (target), confidence, why
     suggestions: list[tuple[int, int, float, str]] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
-
-
-def of_bounce(conn: sqlite3.Connection, event: InboundEvent) -> Identification | None:
-    """A bounce of our mail is nobody's message: it is filed under the customer of the case
-    its returned mail is on (its MAILER-DAEMON sender became a customer, "Mail Delivery
-    System", one for every mail server that ever bounced, and same-name suggestions joined
-    them). None: not a bounce of mail we have."""
-    report = event.delivery_report
-    found = case_store.case_by_thread_keys(conn, list(report.about)) if report else None
-    if found is None:
-        return None
-    case_id, message_id, _ = found
-    customer_id = case_store.require_case(conn, case_store.live_case_id(conn, case_id)
-                                          )["customer_id"]
-    return Identification(customer_id, None, new_customer=False,
-                          tier=store.name_and_tier(conn, customer_id)[1],
-                          reasons=[f"a delivery report on our message #{message_id}: no "
-                                   "sender of its own, filed under its case's customer"])
 
 
 def identify(conn: sqlite3.Connection, event: InboundEvent, settings: IdentitySettings,
