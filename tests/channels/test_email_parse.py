@@ -279,6 +279,21 @@ def test_mail_from_our_own_address_speaks_of_the_person_it_went_to(
     assert parse_email(raw, received_at=RECEIVED).sent_by is None  # no mailbox of ours named
 
 
+def test_mail_from_our_own_address_is_not_ours_if_forged_or_a_forms() -> None:
+    """Failing DMARC at our server, a stranger's words were filed as our answer; from an
+    address that is also a form's, the person's submission became our message."""
+    head = ("From: Support <support@example.com>\nTo: ann@a.example\nSubject: x\n"
+            "Message-ID: <f1@example.com>\n")
+    forged = (head + "Authentication-Results: mx.example.com; dmarc=fail\n\nPay here.\n")
+    event = parse_email(forged.encode(), received_at=RECEIVED, own=("support@example.com",))
+    assert event.sent_by is None and not event.identifiers[0].verified
+    form = (head.replace("To: ann@a.example", "To: support@example.com\nCc: ann@a.example")
+            + "Reply-To: Ann <ann@a.example>\n\nMy parcel is late.\n")
+    event = parse_email(form.encode(), received_at=RECEIVED, own=("support@example.com",),
+                        form_senders=("support@example.com",))
+    assert event.sent_by is None and event.sender_name == "Ann"
+
+
 @pytest.mark.parametrize(("sender", "name"), [
     (b"=?utf-8?q?Mallory_=1B[31mRED=1B[0m?= <mallory@attacker.example>", "Mallory  [31mRED [0m"),
     (b"Evil \x1b[31mRed <mallory@attacker.example>", "Evil  [31mRed"),

@@ -186,7 +186,9 @@ def _build_event(raw: bytes, source: str, fallback_time: datetime, errors: list[
                                   how=f"as the Reply-To of mail sent through {address}")
                        for _, person in relayed]
     sent_by = None
-    if own and address.casefold() in own and (
+    # ours only if our receiving server did not find the From forged (a forged support@
+    # filed a stranger's words as our answer), and not a form's relaying someone else
+    if own and address.casefold() in own and failed_at is None and not relayed and (
             sent := _guard(errors, "To", list, _sent_to, headers, own)):
         sent_by = author or address
         author, person = sent[0]
