@@ -277,25 +277,26 @@ def happenings(facts: case_store.ClockFacts) -> list[Happening]:
     tool: services/archive.py) ran no clock of ours: its clocks open when it comes back (a
     customer's message, an agent's reopen), as a new case's do; none while it does not."""
     opened = facts.opened_at
-    if facts.messages and facts.messages[0][1] == "in":
+    if facts.messages and facts.messages[0][5]:  # filed by the intake: as received (our
+        # own mail first too: its Date was days before it was filed, "met late")
         opened = max(opened, facts.messages[0][0])
     events: list[tuple[str, int, Happening]] = [
         (opened, 0, Happening(parse_db_time(opened), "opened"))]
-    for at, direction, response, automatic, rule in facts.messages:
+    for at, direction, response, automatic, rule, copy in facts.messages:
         if direction == "in" and not automatic and rule not in NOT_WAITING:  # a rating: none
             events.append((at, 3, Happening(parse_db_time(at), "inbound")))
         elif direction == "out":  # our own mail filed by the intake: in the order filed
-            events.append((at, 3 if rule else 1, Happening(parse_db_time(at), "reply",
+            events.append((at, 3 if copy else 1, Happening(parse_db_time(at), "reply",
                                                            response or "meaningful")))
     before = Status.NEW.value
     filed: Happening | None = None  # the last solve that filed the case as history
     for at, status, history in facts.statuses:
-        if status == "reopened":  # by the customer's message, whose happening reopens it
-            before = Status.OPEN.value
-            continue
+        by_customer = status == "reopened"  # their message reopened it (its row says so)
+        status = Status.OPEN.value if by_customer else status
         if (kind := _transition(before, status)) is not None:
             events.append((at, 2, Happening(parse_db_time(at), kind,
-                                            "customer" if status == Status.PENDING else "")))
+                                            "customer" if status == Status.PENDING or
+                                            by_customer else "")))
             if history and kind == "solved":
                 filed = events[-1][2]
         before = status

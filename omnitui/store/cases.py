@@ -209,11 +209,12 @@ def due_snoozes(conn: sqlite3.Connection, now: str, limit: int) -> list[tuple[in
 class ClockFacts:
     """What a case's SLA clocks are replayed from: its opening, its customers' messages (as
     received) and our replies (time, direction, kind of response, automatic or not, the
-    rule that joined it to the case), and every status it was given (time, status, whether
-    that solve filed it as history), from the audit log, in order."""
+    rule that joined it to the case, filed from a copy or not), and every status it was
+    given (time, status, whether that solve filed it as history), from the audit log, in
+    order."""
 
     opened_at: str
-    messages: list[tuple[str, str, str | None, str | None, str]]
+    messages: list[tuple[str, str, str | None, str | None, str, bool]]
     statuses: list[tuple[str, str, int]]
 
 
@@ -225,12 +226,13 @@ def clock_facts(conn: sqlite3.Connection, case_id: int) -> ClockFacts | None:
     if opened is None:
         return None
     messages = conn.execute(  # a customer's message counts from when we received it, and so
-        # does our own mail sent outside omnitui (filed by the intake: its thread rule; in an
-        # import its Date was before the customer's message "received" at the import); a
-        # reply that failed for good answered nobody (it met the first response, unsent)
-        "SELECT CASE WHEN direction = 'in' OR thread_rule != '' THEN received_at"
+        # does our own mail sent outside omnitui (filed by the intake from a copy: its raw
+        # bytes; in an import its Date was before the customer's message "received" at the
+        # import); a reply that failed for good answered nobody (it met the first response,
+        # unsent)
+        "SELECT CASE WHEN direction = 'in' OR raw_id IS NOT NULL THEN received_at"
         " ELSE created_at END AS at,"
-        " direction, response, auto_submitted, thread_rule FROM messages m"
+        " direction, response, auto_submitted, thread_rule, raw_id IS NOT NULL FROM messages m"
         " WHERE case_id = ? AND direction IN ('in', 'out') AND NOT EXISTS (SELECT 1 FROM"
         " outbox o WHERE o.message_id = m.id AND o.status = 'failed') ORDER BY at, id",
         (case_id,)).fetchall()

@@ -215,7 +215,7 @@ OTHER_CASES_SHOWN = 200
 MESSAGE_COLUMNS = (
     "m.id, m.case_id, m.channel, m.direction, m.author, m.created_at, m.subject, m.text,"
     " m.thread_rule, m.thread_reason, m.parse_errors, m.auto_submitted, CASE WHEN o.status IS"
-    " NULL AND m.direction = 'out' AND m.thread_rule != '' THEN 'sent outside omnitui' ELSE"
+    " NULL AND m.direction = 'out' AND m.raw_id IS NOT NULL THEN 'sent outside omnitui' ELSE"
     " o.status END AS delivery,"  # our own mail, filed from a copy of it
     " o.recipients, o.last_error, m.raw_id IS NOT NULL AS has_raw, o.receipt, m.language,"
     " m.sentiment, m.irritation, m.intent, m.intent_rule")

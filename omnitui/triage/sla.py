@@ -32,8 +32,9 @@ TARGETS = ("first_response", "meaningful_response", "next_response", "resolution
 class Happening:
     """One thing that moves the clocks. `kind`: opened, inbound, reply (`response`: meaningful,
     first, or none for an automatic acknowledgement), pause (`response` "customer": pending,
-    resumed by the customer's message), resume, solved, reopened (by an agent; a customer's
-    message on a solved case reopens it too)."""
+    resumed by the customer's message), resume, solved, reopened (`response` "customer": by
+    their message; else by an agent, or a bounce of our answer; a customer's message on a
+    solved case reopens it too)."""
 
     at: datetime
     kind: str
@@ -141,8 +142,11 @@ def replay(happenings: Iterable[Happening], targets: dict[str, float | None],
                 else:
                     clock.stopped = at
             clocks.solved = True
-        elif event.kind == "reopened" and clocks.solved:  # an agent reopened it
-            _reopen(clocks, at, calendar, start, waiting=False)
+        elif event.kind == "reopened" and clocks.solved:  # by the customer's message, or
+            # by an agent: then the customer waits on us only if we had not answered
+            by_customer = event.response == "customer"
+            _reopen(clocks, at, calendar, start, waiting=by_customer or not answered)
+            answered = answered and not by_customer
     return clocks
 
 
@@ -150,9 +154,10 @@ def _reopen(clocks: Clocks, at: datetime, calendar: Calendar,
             start: Callable[[str, datetime], None], *, waiting: bool) -> None:
     """A new resolution clock; the first response stays on record. Never answered (solved
     without a reply, or its only reply bounced), the customer still waits for a first
-    answer: that clock starts again. Else, reopened by their message (`waiting`), they wait
-    for our next answer; reopened by an agent, for nothing of ours yet (a next response ran
-    "in 8h" with no message of theirs after our answer)."""
+    answer: that clock starts again. Else, while they wait for our answer (`waiting`:
+    reopened by their message, or by an agent with their last message unanswered), a next
+    response's; reopened by an agent after our answer, none (one ran "in 8h" with nothing of
+    theirs after our answer)."""
     _resume(clocks, at, calendar)
     clocks.solved = False
     start("resolution", at)

@@ -494,7 +494,7 @@ def test_mail_sent_from_our_own_address_is_ours_to_the_person_it_went_to(
                     make_email("ann@a.example", subject="Re: Order 1", body="Where is it now?",
                                message_id="ann1@a.example", in_reply_to="ours1@example.com",
                                date=now - timedelta(hours=2)),
-                    ours("bob@b.example", 2, 1),
+                    ours("bob@b.example", 2, 30),
                     make_email("cy@c.example", name="Cy", subject="Order 3", body="Is it sent?",
                                message_id="cy1@c.example", date=now - timedelta(hours=2)),
                     ours("Cy <cy@c.example>", 3, 1).replace(
@@ -521,6 +521,11 @@ def test_mail_sent_from_our_own_address_is_ours_to_the_person_it_went_to(
     assert [(m["direction"], m["author"], m["delivery"]) for m in ann["messages"]] == [
         ("out", "Erin at Support", "sent outside omnitui"), ("in", "Ann Lee", None)]
     assert ann["first_response_at"] is not None
+    bob = json.loads(omnitui("--config", str(config), "--db", str(db), "case",
+                             str(case_of(db, "ours2@")), "--format", "json").stdout)
+    # opened by our mail of yesterday, filed today: the clocks run from the filing, as for
+    # a customer's mail ("met late" when they ran from its Date)
+    assert {t["target"]: t["state"] for t in bob["sla"]["targets"]}["first_response"] == "met"
     history = omnitui("--config", str(config), "--db", str(db), "history", "--case",
                       str(case_of(db, "ours2@"))).stdout
     assert "our own mail, sent by Erin at Support outside omnitui" in history

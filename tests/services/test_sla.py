@@ -436,6 +436,20 @@ def test_an_agent_reopening_an_answered_case_starts_no_response_clock(
     assert "next_response" not in clocks and clocks["resolution"]["state"] == "running"
     later.each([case_id], later.status(Status.SOLVED))
     at = MONDAY_4PM + timedelta(minutes=30)
-    intake_pipeline(store, office, clock=lambda: at).ingest(
+    again = intake_pipeline(store, office, clock=lambda: at).ingest(
         chat_event("telegram", "1", "it broke again", at=at))
     assert sla(store, office, case_id, at)["next_response"]["state"] == "running"
+    # solved with that message unanswered, then reopened by hand: they still wait on us
+    last = desk_at(store, office, at + timedelta(minutes=5))
+    last.each([case_id], last.status(Status.SOLVED))
+    last.each([case_id], last.status(Status.OPEN))
+    assert sla(store, office, case_id, at + timedelta(minutes=6)
+               )["next_response"]["state"] == "running"
+    # the message that reopened it moved to a case of its own: the reopening stands
+    last.each([case_id], last.status(Status.SOLVED))
+    back = MONDAY_4PM + timedelta(minutes=50)
+    reopening = intake_pipeline(store, office, clock=lambda: back).ingest(
+        chat_event("telegram", "1", "still broken", at=back))
+    assert reopening.reopened and again.message_id is not None
+    desk_at(store, office, back).move_messages([reopening.message_id], None)
+    assert sla(store, office, case_id, back)["resolution"]["state"] == "running"
