@@ -7,6 +7,7 @@ and files the claims and suggestions the earlier stages raised.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 from omnitui.ingest.identity import Identification
@@ -20,6 +21,9 @@ from omnitui.triage.route import Routing
 from omnitui.vocabulary import NOT_WAITING
 
 ACTOR = "ingest"
+# a forward's subject, as mail clients write it in English, German, French, Spanish and
+# Portuguese, Italian
+FORWARD_SUBJECT = re.compile(r"\s*(fwd?|wg|tr|rv|enc|i)\s*:", re.IGNORECASE)
 ATTACH_CONFIDENCE = 0.3  # a stranger naming a case: possible, but never automatic
 
 
@@ -61,6 +65,8 @@ def _open_case(conn: sqlite3.Connection, event: InboundEvent, who: Identificatio
         previous_case_id=decision.previous_case_id,
         last_inbound_at=stamps.at if _asks(event, decision) else None, created_at=stamps.at,
         **_as_read(event)))
+    if event.sent_by:  # "why paused" was empty
+        cases.touch_case(conn, case_id, {"pause_reason": "their answer to our mail"})
     record_audit(conn, actor=ACTOR, action="case.created", case_id=case_id,
                  customer_id=who.customer_id, reason=decision.reason, at=stamps.now)
     record_audit(conn, actor=ACTOR, action="case.routed", case_id=case_id,
@@ -87,7 +93,7 @@ def _continue_case(conn: sqlite3.Connection, event: InboundEvent, who: Identific
     elif case["status"] == Status.PENDING and not event.asks_nothing:
         # The customer answered what we were waiting for: the clocks run again.
         values.update(status=Status.OPEN, pause_reason=None)
-    elif case["status"] == Status.NEW and event.sent_by and not event.auto_submitted:
+    elif case["status"] == Status.NEW and _answers(event):
         values["status"] = Status.OPEN  # answered by one of us, as a reply here opens it
     if case["snoozed_until"] is not None and not event.asks_nothing:
         values["snoozed_until"] = None  # the customer wrote: the case is back in the queue
@@ -98,6 +104,14 @@ def _continue_case(conn: sqlite3.Connection, event: InboundEvent, who: Identific
         read.pop("irritation", None)  # language and mood of the customer's latest
     values.update(read)
     cases.touch_case(conn, case["id"], cases.changed_columns(case, values))
+
+
+def _answers(event: InboundEvent) -> bool:
+    """Our own mail sent outside omnitui answers the person it went to, unless automatic
+    (a shop's confirmation) or a forward (to a supplier: it met the customer's first
+    response)."""
+    return bool(event.sent_by) and not event.auto_submitted and not FORWARD_SUBJECT.match(
+        event.subject)
 
 
 def _asks(event: InboundEvent, decision: ThreadDecision) -> bool:
@@ -140,8 +154,7 @@ def _store_message(conn: sqlite3.Connection, event: InboundEvent, who: Identific
         raw_id=raw_id,
         thread_rule=decision.rule, thread_reason=decision.reason,
         reply_route=event.reply_route,
-        # our own automatic mail (a shop's confirmation) answers nothing
-        response="none" if event.sent_by and event.auto_submitted else None))
+        response="none" if event.sent_by and not _answers(event) else None))
     for attachment, sha256 in zip(event.attachments, blobs, strict=True):
         messages.insert_attachment(conn, message_id, sha256=sha256,
                                    size=attachment.size, mime=attachment.mime,

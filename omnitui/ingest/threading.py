@@ -113,7 +113,8 @@ def _continue(conn: sqlite3.Connection, event: InboundEvent, case_id: int, rule:
     if event.delivery_report is not None and event.delivery_report.failed:
         return ThreadDecision(case_id, rule, f"{reason}; a bounce of our reply: the reply "
                               "says whom it failed", case=case)
-    if event.asks_nothing:
+    if event.asks_nothing and not (event.sent_by and status == Status.CLOSED):  # our mail
+        # to a closed case starts a new one, as the customer's does (it went unseen there)
         what = (f"automatic message ({event.auto_submitted})" if event.auto_submitted
                 else "our own mail, sent outside omnitui")
         return ThreadDecision(case_id, rule, f"{reason}; {what}, so the {status} case stays "

@@ -1,0 +1,49 @@
+"""Mail from one of our own addresses, sent outside omnitui, on the cases it belongs to:
+a forward answers nobody, and mail to a person whose case is closed starts a new one."""
+
+from __future__ import annotations
+
+from omnitui.channels.email.parse import parse_email
+from omnitui.ingest.pipeline import Pipeline
+from omnitui.model import Status
+from omnitui.services.desk import Desk
+from omnitui.store.db import Store
+from tests.conftest import make_email
+
+OURS = ("support@example.com",)
+
+
+def ours(to: str, subject: str, message_id: str, **headers: str) -> bytes:
+    raw = make_email("support@example.com", name="Erin at Support", subject=subject,
+                     body="See below.", message_id=message_id, headers=headers)
+    return raw.replace(b"To: support@example.com", f"To: {to}".encode())
+
+
+def case_row(store: Store, case_id: int) -> tuple:
+    return store.conn.execute("SELECT status, first_response_at, previous_case_id FROM cases"
+                              " WHERE id = ?", (case_id,)).fetchone()
+
+
+def test_a_forward_from_a_mail_client_answers_nobody(store: Store,
+                                                     pipeline: Pipeline) -> None:
+    """Forwarded to a supplier from a mail client, it met the customer's first response."""
+    dee = pipeline.ingest(parse_email(make_email("dee@d.example", message_id="dee1@d")))
+    forward = pipeline.ingest(parse_email(
+        ours("parts@supplier.example", "Fwd: Help", "fw1@example.com",
+             References="<dee1@d>"), own=OURS))
+    assert forward.case_id == dee.case_id
+    assert case_row(store, dee.case_id)[:2] == (Status.NEW, None)  # still unanswered
+
+
+def test_our_mail_to_a_person_whose_case_is_closed_opens_a_new_one(
+        store: Store, pipeline: Pipeline) -> None:
+    """It joined the closed case, where nobody saw it."""
+    eve = pipeline.ingest(parse_email(make_email("eve@e.example", message_id="eve1@e")))
+    Desk(store, "alice").each([eve.case_id], Desk(store, "alice").status(Status.CLOSED))
+    later = pipeline.ingest(parse_email(ours("Eve <eve@e.example>", "Your renewal",
+                                             "renew1@example.com"), own=OURS))
+    assert later.case_id != eve.case_id and later.customer_id == eve.customer_id
+    status, answered, previous = case_row(store, later.case_id)
+    assert (status, previous) == (Status.PENDING, eve.case_id) and answered is not None
+    assert store.conn.execute("SELECT pause_reason FROM cases WHERE id = ?", (later.case_id,)
+                              ).fetchone()[0] == "their answer to our mail"
