@@ -154,12 +154,18 @@ class Context:
 
     def act(self, action: "Callable[[Desk], T]") -> T:
         """Run an action through the Desk, recorded as this session's agent."""
-        from omnitui.services.desk import Desk
-
         agent = self.agent  # a name no agent can have is refused before the store opens
         with self.open_store() as store:
-            self._on_the_team(store, agent)
-            return action(Desk(store, agent, self.settings))
+            return action(self.desk_on(store, agent))
+
+    def desk_on(self, store: "Store", agent: str | None = None) -> "Desk":
+        """The Desk this session acts through on an open store, as its agent (checked to
+        be on the team)."""
+        from omnitui.services.desk import Desk
+
+        agent = agent or self.agent
+        self._on_the_team(store, agent)
+        return Desk(store, agent, self.settings)
 
     def _on_the_team(self, store: "Store", agent: str) -> None:
         """A name given (`--agent`, `[console] agent`) that is not on a team that has agents

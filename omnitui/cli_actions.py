@@ -344,20 +344,10 @@ def reply(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metav
           all_: Annotated[bool, typer.Option("--all", help="Reply to all (email).")] = False,
           fmt: Fmt = DoneFormat.table) -> None:
     """Queue a reply to the customer (the daemon sends it)."""
-    from omnitui.model import Channel
-    from omnitui.store.cases import get_case
-
     body = text_of(text, text_option)
     kind = _channel_kind(typer_ctx, channel)
-
-    def write(desk: "Desk") -> "CaseResult":
-        if all_ and (case := get_case(desk.store.conn, case_id)) is not None and (
-                on := kind or case["channel"]) != Channel.EMAIL:  # it replied to one
-            raise typer.BadParameter(f"replying to all is for email; case {case_id} is on "
-                                     f"{on}: reply without --all", param_hint="--all")
-        return desk.write(case_id, "reply_all" if all_ else "reply", body, channel=kind)
-
-    _one(ctx(typer_ctx).act(write), fmt)
+    _one(ctx(typer_ctx).act(lambda desk: desk.write(
+        case_id, "reply_all" if all_ else "reply", body, channel=kind)), fmt)
 
 
 @app.command()

@@ -69,7 +69,6 @@ def agents_add(
     already on the team, what is not given stays as it was."""
     from omnitui import ssh_keys
     from omnitui.config import AGENT_ROLES, config_file
-    from omnitui.services.desk import Desk
     from omnitui.store import agents as agent_store
     from omnitui.store.agents import AgentProfile
 
@@ -98,7 +97,7 @@ def agents_add(
         context.db_option or (None if has_config else path)))
     written = ssh_keys.add_line(write, line, public, name) if write is not None else False
     with context.open_store(path) as store:
-        Desk(store, context.agent, context.settings).add_agent(
+        context.desk_on(store).add_agent(
             profile, str(write.absolute()) if write is not None else None)
     say(f"{name} is on the team: {profile.role}, skills "
         f"{', '.join(profile.skills) or 'none'}, capacity " + (" · ".join(
@@ -121,13 +120,12 @@ def agents_remove(typer_ctx: typer.Context, name: Name) -> None:
     """Take NAME off the team: their unsolved cases go back to routing, and the
     authorized_keys line `agents add --write` wrote for them goes."""
     from omnitui import ssh_keys
-    from omnitui.services.desk import Desk
     from omnitui.store import agents as agent_store
 
     context = ctx(typer_ctx)
     with context.open_store() as store:
         keys_file = agent_store.keys_file(store.conn, name)
-        handed = Desk(store, context.agent, context.settings).remove_agent(name)
+        handed = context.desk_on(store).remove_agent(name)
     say(f"{name} is off the team; {len(handed)} unsolved case"
         f"{'' if len(handed) == 1 else 's'} back to routing"
         + (f" ({', '.join(f'#{i}' for i in handed[:10])}{', …' if len(handed) > 10 else ''})"
@@ -154,10 +152,9 @@ def agents_back(typer_ctx: typer.Context, name: Name) -> None:
 
 
 def _set_away(context: Context, name: str, *, away: bool) -> None:
-    from omnitui.services.desk import Desk
 
     with context.open_store() as store:
-        Desk(store, context.agent, context.settings).set_agent_away(name, away)
+        context.desk_on(store).set_agent_away(name, away)
     say(f"{name} is {'away' if away else 'available'}")
 
 

@@ -76,6 +76,9 @@ def start_draft(conn: sqlite3.Connection, case_id: int, mode: str, *,
         raise ValueError(mode)
     case = case_store.require_case(conn, case_id)
     channel = channel or case["channel"]
+    if mode == "reply_all" and channel != Channel.EMAIL:  # it replied to one, silently
+        raise StoreError(f"replying to all is for email; case {case_id} is on {channel}: "
+                         "reply to the customer alone")
     subject = case["subject"]
     if mode == "note":
         return Draft(mode, case["channel"], internal=True)
@@ -140,13 +143,14 @@ def queue_draft(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author:
         raise StoreError("the message is empty")
     if draft.internal:
         return reply(conn, case_id, author=author, text=draft.body, at=at, internal=True)
-    if not draft.to:
+    if draft.channel == Channel.EMAIL:
+        draft = replace(draft, to=_entries(draft.to), cc=_entries(draft.cc))
+    if not draft.to:  # a To of " " or "," too, once its blanks and commas are gone
         raise AddressRefused("the reply has no recipient")
     if automatic:  # a form's several Reply-To addresses, each acknowledged: one mail
         # with a list of strangers in it made us write to them all
         draft = replace(draft, to=draft.to[:1], cc=())
     if draft.channel == Channel.EMAIL:
-        draft = replace(draft, to=_entries(draft.to), cc=_entries(draft.cc))
         nothing = "nothing was forwarded" if draft.mode == "forward" else "nothing was sent"
         if wrong := _unusable([*draft.to, *draft.cc]):  # a reply to "ZZZ" was queued
             raise AddressRefused(f"{wrong!r} is not a usable email address; {nothing}")
@@ -190,6 +194,8 @@ def _unusable(typed: list[str]) -> str | None:
     end in a comma. An address the parser had to make up is refused too: "ops@example.com
     please" reads as ops@example.complease, and was queued."""
     for entry in typed:
+        if ";" in entry:  # the envelope took the first of "a@x.org; b@y.org" alone
+            return entry
         found = [(name, address) for name, address in getaddresses([entry])
                  if name or address] or [("", entry)]
         for _, address in found:

@@ -298,6 +298,9 @@ def test_a_queued_reply_follows_its_case_into_a_merge(store: Store,
     ("Shop <noreply@shop.example>", "noreply@shop.example is a no-reply address"),
     # read by the parser as ops@example.complease: queued to a domain nobody typed
     ("ops@example.com please", "'ops@example.com please' is not a usable email address"),
+    (" , ", "the reply has no recipient"),
+    # the envelope took a@x.org alone, the timeline showed both
+    ("a@x.org; b@y.org", "'a@x.org; b@y.org' is not a usable email address"),
 ])
 def test_a_reply_to_nowhere_is_refused_as_a_forward_is(store: Store, pipeline: Pipeline,
                                                        to: str, refusal: str) -> None:

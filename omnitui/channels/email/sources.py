@@ -61,8 +61,8 @@ def _checked(paths: Iterable[Path]) -> list[tuple[Path, str | None]]:
             raise MailSourceError(
                 f"not a recognizable mail source: {path} "
                 "(expected an .eml file, an mbox file starting with 'From ', or a Maildir)")
-        if kind == "eml" and _size(path, kind) == 0:  # it was filed as a case with
-            # "(no subject)" and running clocks
+        if kind == "eml" and _blank(path):  # it was filed as a case with "(no subject)"
+            # and running clocks
             raise MailSourceError(f"{path} is empty: there is no mail in it")
         checked.append((path, kind))
     return checked
@@ -79,6 +79,14 @@ def _iter_paths(paths: list[tuple[Path, str | None]]) -> Iterator[tuple[str, byt
             yield from _iter_source(source, source_kind)
         if not found:
             raise MailSourceError(f"no .eml, mbox or Maildir found under {path}")
+
+
+def _blank(path: Path) -> bool:
+    """Nothing but blanks in it (read only when small: a mail is longer)."""
+    try:
+        return path.stat().st_size < 4096 and not path.read_bytes().strip()
+    except OSError as exc:
+        raise MailSourceError(f"cannot read {path}: {exc}") from exc
 
 
 def _file_kind(path: Path) -> str | None:
@@ -147,7 +155,7 @@ def _file_size(entry: os.DirEntry[str]) -> int:
 def _iter_file(path: Path, kind: str) -> Iterator[tuple[str, bytes]]:
     try:
         if kind == "eml":
-            if raw := path.read_bytes():  # an empty one in a folder is no mail: skipped
+            if (raw := path.read_bytes()).strip():  # an empty one in a folder: skipped
                 yield str(path), raw
             return
         with path.open("rb") as fh:

@@ -145,7 +145,7 @@ def open_composer(console: OmnituiApp, case_id: int | None, draft: Draft, *,
         console.keep_presence()
         if result is None:
             if case_id is not None:  # kept for later or thrown away: the case says which
-                console.drafts.wait(timeout=2.0)  # the kept one's save, a moment behind
+                console.drafts.wait(timeout=0.5)  # the kept one's save, a moment behind
                 console.cases_changed({case_id})
             return
         if case_id is not None and (at := written_since(
