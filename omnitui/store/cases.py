@@ -375,10 +375,12 @@ def clear_upkeep_due(conn: sqlite3.Connection, case_id: int, as_of: str) -> None
 def first_responses(conn: sqlite3.Connection, queue: str, since: str,
                     limit: int) -> list[tuple[str, str]]:
     """(opened, first response) of the queue's newest cases opened since `since` and
-    answered."""
+    answered; not those we opened (`omnitui new`, our own mail): answered as they opened,
+    they made the acknowledgement promise an answer "within about 5 minutes"."""
     return conn.execute(
         "SELECT created_at, first_response_at FROM cases WHERE queue = ? AND created_at >= ?"
-        " AND first_response_at IS NOT NULL ORDER BY created_at DESC LIMIT ?",
+        " AND first_response_at IS NOT NULL AND first_response_at > created_at"
+        " ORDER BY created_at DESC LIMIT ?",
         (queue, since, limit)).fetchall()
 
 

@@ -15,7 +15,7 @@ import pytest
 from omnitui.channels.email.parse import parse_email
 from omnitui.config import ConfigError, Settings
 from omnitui.ingest.pipeline import Pipeline
-from omnitui.model import Status
+from omnitui.model import Draft, Status
 from omnitui.services.acknowledge import duration_words, opening_hours
 from omnitui.services.desk import Desk
 from omnitui.services.intake import intake_pipeline
@@ -159,6 +159,9 @@ def test_the_expected_wait_is_the_queues_own_when_it_beats_the_target(
         case_id = pipeline.ingest(parse_email(mail(f"c{n}@example.com", at=clock.now))).case_id
         clock.now += timedelta(minutes=minutes)
         desk.write(case_id, "reply", "Here you go.")
+    for n in range(30):  # cases we opened, answered as they opened: none of the team's pace
+        desk.new_case(Draft("new", "email", to=(f"lead{n}@example.com",), text="Hi",
+                            subject="Your trial"))
     clock.now = MONDAY_11
     live(store, settings, clock).ingest(parse_email(mail("new@example.com")))
     [(_, text, _)] = acknowledgements(store)
