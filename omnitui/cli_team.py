@@ -51,9 +51,10 @@ def _roster(context: Context, fmt: Format) -> None:
 @agents_app.command("add")
 def agents_add(
         typer_ctx: typer.Context, name: Name,
-        key: Annotated[Path, typer.Option(
-            "--key", help="The agent's public SSH key (their id_ed25519.pub).",
-            show_default=False)],
+        key: Annotated[Path | None, typer.Option(
+            "--key", help="The agent's public SSH key (their id_ed25519.pub), for a console "
+                          "over SSH; without it, they work on this machine.",
+            show_default=False)] = None,
         skills: Annotated[str | None, typer.Option(
             "--skills", help="Comma-separated: billing,de.", show_default=False)] = None,
         capacity: Annotated[str | None, typer.Option(
@@ -65,8 +66,9 @@ def agents_add(
             "--write", help="Append the line to this authorized_keys file.",
             show_default=False)] = None) -> None:
     """Put NAME on the team and print the authorized_keys line that opens the console as
-    NAME with their key, and nothing else (or append it to --write FILE). For an agent
-    already on the team, what is not given stays as it was."""
+    NAME with their key, and nothing else (or append it to --write FILE); without --key, an
+    agent who works on this machine. For an agent already on the team, what is not given
+    stays as it was."""
     from omnitui import ssh_keys
     from omnitui.config import AGENT_ROLES, config_file
     from omnitui.store import agents as agent_store
@@ -74,7 +76,9 @@ def agents_add(
 
     context = ctx(typer_ctx)
     ssh_keys.check_agent_name(name)
-    public = ssh_keys.read_public_key(key)
+    if key is None and write is not None:
+        raise UsageError("--write adds an SSH key's line: give the key with --key")
+    public = ssh_keys.read_public_key(key) if key is not None else None
     if role is not None and role not in AGENT_ROLES:
         raise UsageError(f"--role {role!r}: one of {', '.join(AGENT_ROLES)}")
     classes = context.settings.routing.channel_classes
@@ -94,8 +98,10 @@ def agents_add(
     has_config = named or config.exists()
     line = ssh_keys.forced_line(public, name, ssh_keys.console_command(
         name, config if has_config else None,
-        context.db_option or (None if has_config else path)))
-    written = ssh_keys.add_line(write, line, public, name) if write is not None else False
+        context.db_option or (None if has_config else path))) if public is not None else None
+    written = False
+    if write is not None and line is not None and public is not None:  # --write needs --key
+        written = ssh_keys.add_line(write, line, public, name)
     with context.open_store(path) as store:
         context.desk_on(store).add_agent(
             profile, str(write.absolute()) if write is not None else None)
@@ -109,7 +115,10 @@ def agents_add(
     if name in {a.name for a in context.settings.agents}:
         say(f"note: this store's team settings (the config's [[agents]], or the demo's) "
             f"list {name}, and are applied over this whenever a console or the daemon starts")
-    if write is None:
+    if line is None:
+        say(f"{name} works on this machine: `omnitui --agent {name}` (--key gives an SSH "
+            "line for a console from elsewhere)")
+    elif write is None:
         typer.echo(line)
     else:
         say(f"{'added the line to' if written else 'the line is already in'} {write}")

@@ -91,7 +91,7 @@ def test_away_and_back(omnitui: Run, store: Path, tmp_path: Path) -> None:
     (("add", "gina", "--key", "{public}", "--capacity", "phone=3"),
      "'phone' is not a channel class", 2),
     (("add", "gina smith", "--key", "{public}"), "use letters, digits", 1),
-    (("add", "gina"), "Missing option '--key'", 2),
+    (("add", "gina", "--write", "{public}"), "give the key with --key", 2),
     (("away", "zed"), "no agent 'zed' on the team", 1),
     (("remove", "zed"), "no agent 'zed' on the team", 1),
     (("remov", "gina"), "No such command 'remov'. Did you mean 'remove'?", 2),
@@ -126,3 +126,16 @@ def test_an_agent_off_the_team_is_still_found_by_search_but_given_no_case(
     assert found.stdout.split() == [first]
     refused = omnitui(*db, "assign", "--to", "gina", second, check=False)
     assert refused.returncode == 2 and "no agent 'gina'" in refused.stderr
+
+
+def test_an_agent_who_works_on_this_machine_needs_no_key(omnitui: Run, store: Path) -> None:
+    """Every name acting must be on the team, and only a key put anyone on it."""
+    db = ("--db", str(store))
+    added = omnitui(*db, "agents", "add", "gina", "--skills", "billing")
+    assert added.stdout == "" and "gina works on this machine" in added.stderr
+    team = json.loads(omnitui(*db, "agents", "--format", "json").stdout)
+    assert "gina" in {row["agent"] for row in team}
+    assert omnitui(*db, "--agent", "gina", "away").returncode == 0  # on the team: she acts
+    wrong = omnitui(*db, "agents", "add", "hank", "--write", str(store.parent / "keys"),
+                    check=False)
+    assert wrong.returncode == 2 and "give the key with --key" in wrong.stderr
