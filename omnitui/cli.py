@@ -164,20 +164,22 @@ class Context:
         from omnitui.services.desk import Desk
 
         agent = agent or self.agent
-        self._on_the_team(store, agent)
+        self.on_the_team(store, agent)
         return Desk(store, agent, self.settings)
 
-    def _on_the_team(self, store: "Store", agent: str) -> None:
+    def on_the_team(self, store: "Store", agent: str) -> None:
         """A name given (`--agent`, `[console] agent`) that is not on a team that has agents
-        is a usage error: a typo ("alcie") acted as a new person, who claimed and solved
-        cases nobody on the team saw and showed up in `agents`. A team that has not set up
-        its agents, or the login name by default, may act as anyone."""
+        (in the store, or the config's `[[agents]]` a console puts there) is a usage error:
+        a typo ("alcie") acted as a new person, who claimed and solved cases nobody on the
+        team saw and showed up in `agents`; a console under it put it on the team. A team
+        that has not set up its agents, or the login name by default, may act as anyone."""
         from difflib import get_close_matches
 
         from omnitui.store.agents import agents
 
         given = self.agent_option or self.settings.console.agent
-        team = [a.name for a in agents(store.conn)]
+        team = sorted({*(a.name for a in agents(store.conn)),
+                       *(a.name for a in self.settings.agents)})
         if not given or not team or agent in team:
             return
         close = get_close_matches(agent, team, 1)
@@ -292,7 +294,8 @@ def console(context: Context, path: Path, *, last: bool = True, board: bool = Fa
     the supervisor's board; `stand_in`: what does the daemon's work (the demo's traffic)."""
     from omnitui.tui.app import run_console
 
-    context.open_store(path).close()  # a missing or newer store fails here, in one line
+    with context.open_store(path) as store:  # a missing or newer store fails here, in one
+        context.on_the_team(store, context.agent)  # line, and so does a stranger's name
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         summary(context, path)
         return

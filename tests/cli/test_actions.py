@@ -179,6 +179,8 @@ def test_a_name_not_on_the_team_and_a_reply_to_all_off_email_are_usage_errors(
     assert rows(db, "SELECT count(*) FROM agents WHERE name = 'alcie'")[0][0] == 0
     stranger = cli(cli_env, db, "agents", "away", "alice", agent="zed")  # nor the team's
     assert stranger.returncode == 2 and "--agent 'zed' is not on the team" in stranger.stderr
+    console = cli(cli_env, db, agent="alcie")  # nor a console, which put it on the team
+    assert console.returncode == 2 and "did you mean alice?" in console.stderr
     chat = rows(db, "SELECT id, channel FROM cases WHERE channel = 'whatsapp'")[0]
     to_all = cli(cli_env, db, "reply", "--all", str(chat[0]), "hello")
     assert to_all.returncode == 1 and (f"replying to all is for email; case {chat[0]} is on "
