@@ -46,5 +46,11 @@ def slots(conn: sqlite3.Connection, agent: str, case_id: int | None) -> list[str
         " ORDER BY updated_at DESC", (agent, case_id))]
 
 
+def cases_with_drafts(conn: sqlite3.Connection, agent: str) -> list[int | None]:
+    """The cases (None: a new message) the agent keeps unsent drafts on."""
+    return [r[0] for r in conn.execute(
+        "SELECT DISTINCT case_id FROM drafts WHERE agent = ? ORDER BY case_id", (agent,))]
+
+
 def discard(conn: sqlite3.Connection, agent: str, case_id: int | None, slot: str) -> None:
     conn.execute(f"DELETE FROM drafts WHERE {_WHERE}", (agent, case_id, slot))

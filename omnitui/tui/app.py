@@ -308,13 +308,21 @@ class OmnituiApp(App[None]):
                        severity=severity, timeout=timeout, markup=False)
 
     def action_quit_confirm(self) -> None:
+        """q asks first, and names the unsent drafts that wait for the agent (kept, they
+        were easy to forget)."""
+        from omnitui.store.drafts import cases_with_drafts
         from omnitui.tui.screens.modals import ConfirmScreen
 
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self.exit()
 
-        self.push_screen(ConfirmScreen("Quit omnitui?"), confirmed)
+        kept = [f"#{case_id}" if case_id is not None else "a new message"
+                for case_id in cases_with_drafts(self.store.conn, self.agent)]
+        waiting = (f"\n\nYour unsent drafts on {', '.join(kept[:5])}"
+                   f"{' and more' if len(kept) > 5 else ''} are kept: their keys bring them "
+                   "back." if kept else "")
+        self.push_screen(ConfirmScreen(f"Quit omnitui?{waiting}"), confirmed)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's palette entries, its Quit asking first as `q` does (it quit at once)."""

@@ -480,6 +480,13 @@ def test_the_case_says_a_draft_is_kept_on_it(mail_db: Path) -> None:
         await settle(app, pilot)
         assert isinstance(app.screen, CaseScreen)
         assert "drafted: your unsent reply (r) — its key opens it" in screen_text(app)
+        await pilot.press("escape", "q")  # quitting names it: kept drafts were easy to
+        await settle(app, pilot)  # forget
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "Your unsent drafts on #1 are kept: their keys bring them back." in \
+            screen_text(app)
+        await pilot.press("n", "enter")
+        await settle(app, pilot)
         await pilot.press("r")
         await settle(app, pilot)
         await pilot.press("escape", "y")
