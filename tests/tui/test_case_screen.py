@@ -76,6 +76,9 @@ def test_timeline_spans_channels_and_folds_quotes(history_db: Path) -> None:
         await pilot.press("k")
         await settle(app, pilot)
         assert "Is my order shipped" in screen.current_message.text
+        await pilot.press("T")  # nothing quoted in it: said, where the key did nothing
+        await settle(app, pilot)
+        assert "this message has no quoted history or signature to show" in screen_text(app)
 
     drive(history_db, script)
 

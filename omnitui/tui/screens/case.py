@@ -624,8 +624,14 @@ class CaseScreen(WorkScreen):
         return False
 
     def action_toggle_quoted(self) -> None:
+        """T: the highlighted message's quoted history and signature, shown or folded; said
+        when it has none (the key seemed to do nothing)."""
         if 0 <= self.current < len(self._boxes):
-            self._boxes[self.current].toggle_quoted()
+            box = self._boxes[self.current]
+            if not split_reply(box.message.text).folded:
+                self.notify("this message has no quoted history or signature to show")
+                return
+            box.toggle_quoted()
 
     def show(self, detail: CaseDetail | None) -> None:
         """Redraw after another agent or the daemon changed this case, or for J/K."""
