@@ -21,6 +21,8 @@ def snooze_choices(now: datetime) -> list[tuple[str, datetime]]:
                                                  microsecond=0)
     monday = (now + timedelta(days=7 - now.weekday())).replace(hour=MORNING, minute=0,
                                                                second=0, microsecond=0)
+    if monday == tomorrow:  # a Sunday: the two choices were the same moment
+        monday += timedelta(days=7)
     return [("1 hour", now + timedelta(hours=1)), ("4 hours", now + timedelta(hours=4)),
             (f"tomorrow {MORNING}:00", tomorrow), (f"next Monday {MORNING}:00", monday)]
 

@@ -69,6 +69,9 @@ def test_snooze_choices_are_in_the_agents_own_time() -> None:
     assert choices["1 hour"] == friday_evening + timedelta(hours=1)
     assert choices["tomorrow 9:00"] == datetime(2026, 11, 28, 9, 0, tzinfo=BERLIN)
     assert choices["next Monday 9:00"] == datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN)
+    sunday = dict(snooze_choices(friday_evening + timedelta(days=2)))  # two choices, one
+    assert sunday["tomorrow 9:00"] == datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN)  # moment
+    assert sunday["next Monday 9:00"] == datetime(2026, 12, 7, 9, 0, tzinfo=BERLIN)
 
 
 @pytest.mark.parametrize(("typed", "expected"), [
