@@ -496,6 +496,25 @@ def test_the_case_says_a_draft_is_kept_on_it(mail_db: Path) -> None:
     drive(mail_db, script)
 
 
+def test_a_refused_send_is_told_over_the_other_drafts_note(mail_db: Path) -> None:
+    """With a reply kept on the case, a forward refused for its address came back saying
+    only that the reply waits: the agent never learned what was wrong."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await open_reply(app, pilot)
+        await pilot.press(*"half written", "escape", "k", "f")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ComposeScreen)
+        app.screen.query_one("#to", Input).value = "ZZZ"
+        app.screen.query_one("#draft", TextArea).text = "FYI"
+        await pilot.press("ctrl+j")
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "'ZZZ' is not a usable email address" in text
+        assert text.count("waits on this case") == 1  # said as it opened, not again
+
+    drive(mail_db, script)
+
+
 def test_keys_typed_right_after_a_tab_land_in_the_next_field(mail_db: Path) -> None:
     """Keys reach the console faster than it handles them: typed right after shift+tab,
     they landed in the text the agent was leaving."""

@@ -128,7 +128,8 @@ def open_composer(console: OmnituiApp, case_id: int | None, draft: Draft, *,
                        "applies the macro (escape asks what becomes of it)" if draft.macro else
                        f"your unsent {what} from {moment:%a %H:%M} is back (escape asks what "
                        "becomes of it)")
-    if others := [k for k in drafts.kept_kinds(store, agent, case_id) if k != draft.slot]:
+    if restore and (others := [k for k in drafts.kept_kinds(store, agent, case_id)
+                               if k != draft.slot]):  # not again over why a send failed
         console.notify("an unsent " + " and ".join(SLOT_WORDS.get(k, k) for k in others)
                        + " waits on this case: its key brings it back")
     if case_id is None:
