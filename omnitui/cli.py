@@ -623,8 +623,11 @@ def _identity_id(given: str, own: list["IdentityRow"], customer_id: int) -> int:
     """The id of the customer's identity `given` names (its id, or its value: no command
     printed the ids it wanted); a usage error naming theirs otherwise."""
     bare = "".join(given.split()).casefold()
+    for row in own:  # its id first: a handle "7" does not hide identity 7
+        if given == str(row.id):
+            return row.id
     for row in own:
-        if given == str(row.id) or bare == "".join(row.value.split()).casefold():
+        if bare == "".join(row.value.split()).casefold():
             return row.id
     theirs = ", ".join(f"{row.kind} {row.value}" for row in own) or "none"
     raise typer.BadParameter(f"{given!r} is none of customer #{customer_id}'s identities "
@@ -686,7 +689,9 @@ def suggestions(typer_ctx: typer.Context,
     if len(rows) > limit:  # the 101st and on were left out without a word
         rows = rows[:limit]
         say(f"the first {limit:,} shown; --limit N shows more")
-    output.print_rows(rows, fmt, title="open suggestions")
+    output.print_rows(rows if fmt is not Format.table else
+                      [output.suggestion_row(row) for row in rows], fmt,
+                      title="open suggestions")
 
 
 def command_group(name: str, help_text: str) -> typer.Typer:

@@ -147,6 +147,16 @@ def print_rows(rows: Sequence[dict[str, Any]], fmt: Format, *, title: str = "") 
         people().print(table)
 
 
+def suggestion_row(row: dict[str, Any]) -> dict[str, Any]:
+    """An open suggestion as people read it: what accepting it does, how sure, and why (at
+    80 columns the store's eight columns left the evidence as "same")."""
+    what = (f"merge customer #{row['source_id']} into #{row['target_id']}"
+            if row["kind"] == "merge_customers" else
+            f"attach message #{row['source_id']} to case #{row['target_id']}")
+    return {"#": row["id"], "accepting it would": what, "confidence": row["confidence"],
+            "because": row["evidence"]}
+
+
 def roster_row(row: dict[str, Any], now: datetime) -> dict[str, str]:
     """An agent of `omnitui agents` as people read it: "chat 2/3 · email 5/10", "away 12m"."""
     capacity: dict[str, int] = row["capacity"]

@@ -244,6 +244,9 @@ def test_suggestions_split_and_reattach_from_the_command_line(omnitui: Run,
     first = omnitui("--db", db, "suggestions", "--limit", "1", "--format", "json")
     assert json.loads(first.stdout) == rows[:1]  # the most confident
     assert first.stderr == "the first 1 shown; --limit N shows more\n"  # none left unsaid
+    table = omnitui("--db", db, "suggestions", env={"COLUMNS": "80"}).stdout  # the evidence
+    assert f"attach message #{attach['source_id']} to case #{attach['target_id']}" in table
+    assert "same name: ann lee" in table  # was cut to "same" among eight columns
     assert "accepted" in omnitui("--db", db, "--agent", "alice", "accept-suggestion",
                                  str(attach["id"])).stdout
     conn = sqlite3.connect(db)
