@@ -96,12 +96,13 @@ def agents_add(
         role or (now.role if now else "agent"))
     config, named = config_file(context.config_option)
     has_config = named or config.exists()
-    line = ssh_keys.forced_line(public, name, ssh_keys.console_command(
-        name, config if has_config else None,
-        context.db_option or (None if has_config else path))) if public is not None else None
-    written = False
-    if write is not None and line is not None and public is not None:  # --write needs --key
-        written = ssh_keys.add_line(write, line, public, name)
+    line, written = None, False
+    if public is not None:
+        line = ssh_keys.forced_line(public, name, ssh_keys.console_command(
+            name, config if has_config else None,
+            context.db_option or (None if has_config else path)))
+        if write is not None:
+            written = ssh_keys.add_line(write, line, public, name)
     with context.open_store(path) as store:
         context.desk_on(store).add_agent(
             profile, str(write.absolute()) if write is not None else None)

@@ -60,13 +60,13 @@ def _open_case(conn: sqlite3.Connection, event: InboundEvent, who: Identificatio
     case_id = cases.create_case(conn, cases.NewCase(
         customer_id=who.customer_id, subject=case_subject(event), channel=event.channel,
         # our own mail, sent outside omnitui, waits for the answer of the person it went to
+        # ("why paused" was empty)
         status=Status.PENDING if event.sent_by else Status.NEW,
+        pause_reason="their answer to our mail" if event.sent_by else None,
         queue=plan.queue, tier=who.tier, severity=event.severity,
         previous_case_id=decision.previous_case_id,
         last_inbound_at=stamps.at if _asks(event, decision) else None, created_at=stamps.at,
         **_as_read(event)))
-    if event.sent_by:  # "why paused" was empty
-        cases.touch_case(conn, case_id, {"pause_reason": "their answer to our mail"})
     record_audit(conn, actor=ACTOR, action="case.created", case_id=case_id,
                  customer_id=who.customer_id, reason=decision.reason, at=stamps.now)
     record_audit(conn, actor=ACTOR, action="case.routed", case_id=case_id,

@@ -164,9 +164,8 @@ def _waiting_case(conn: sqlite3.Connection, settings: Settings, customer_id: int
     case_id = case_store.create_case(conn, case_store.NewCase(
         customer_id=customer_id, channel=channel, created_at=when, subject="Your payment",
         status=Status.PENDING, queue=settings.events.payment_failed_queue or
-        settings.routing.default_queue), changes)
-    case_store.update_case(conn, case_id, {"pause_reason": "the customer's answer to the "
-                                                           "payment notice"}, changes)
+        settings.routing.default_queue,
+        pause_reason="the customer's answer to the payment notice"), changes)
     record_audit(conn, actor=ACTOR, action="case.created", case_id=case_id,
                  customer_id=customer_id, reason="a payment failed: the customer is told",
                  changes=changes, at=when)

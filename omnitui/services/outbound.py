@@ -26,12 +26,12 @@ from omnitui.store.audit import ChangeSet, record_audit
 from omnitui.store.db import StoreError, db_time
 
 PHONE_CHANNELS = (Channel.SMS, Channel.WHATSAPP)
+CHANNELS = frozenset(c.value for c in Channel)
+REPLY_MODES = ("reply", "reply_all", "forward", "note")
 
 
 class AddressRefused(StoreError):
     """A message's addresses are why it was refused (the composer puts the agent there)."""
-CHANNELS = frozenset(c.value for c in Channel)
-REPLY_MODES = ("reply", "reply_all", "forward", "note")
 
 
 def reachable_channels(conn: sqlite3.Connection, customer_id: int) -> list[str]:

@@ -152,6 +152,7 @@ class NewCase:
     language: str | None = None  # of the customer's latest message, if it could be told
     irritation: str | None = None  # why their latest message reads irritated; None: calm
     intent: str | None = None  # what the customer wants, from the latest message that told
+    pause_reason: str | None = None  # what a case opened paused waits on
 
 
 def create_case(conn: sqlite3.Connection, case: NewCase,
