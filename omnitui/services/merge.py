@@ -72,12 +72,20 @@ def resolve_link(conn: sqlite3.Connection, customer_id: int, text: str,
     if key is None or not kind:
         raise StoreError(f"{text!r} is not an email address, a phone number, a platform:id "
                          "handle or a customer number")
+    owner = _other_owner(conn, key, customer_id, f"{text} is already this customer's")
+    return ("link", key) if owner is None else ("merge", owner)
+
+
+def _other_owner(conn: sqlite3.Connection, key: tuple[str, str], customer_id: int,
+                 already: str) -> int | None:
+    """The other customer `key` is an identity of (None: nobody's); `already` is said when
+    it is this customer's."""
     found = customer_store.find_identities(conn, [key])
     if not found:
-        return "link", key
+        return None
     if found[0].customer_id == customer_id:
-        raise StoreError(f"{text} is already this customer's")
-    return "merge", found[0].customer_id
+        raise StoreError(already)
+    return found[0].customer_id
 
 
 def link_identity(conn: sqlite3.Connection, customer_id: int, key: tuple[str, str],
@@ -85,12 +93,11 @@ def link_identity(conn: sqlite3.Connection, customer_id: int, key: tuple[str, st
     """Add an identity an agent knows belongs to this customer (undoable). One that is
     already someone's is refused, saying whose (linking it again printed a traceback)."""
     customer_store.require_customer(conn, customer_id)
-    for found in customer_store.find_identities(conn, [key]):
-        if found.customer_id == customer_id:
-            raise StoreError(f"{key[0]} {key[1]} is already customer #{customer_id}'s")
-        raise StoreError(f"{key[0]} {key[1]} is customer #{found.customer_id}'s; if they are "
-                         f"one person: omnitui merge-customers {found.customer_id} "
-                         f"{customer_id}")
+    said = f"{key[0]} {key[1]}"
+    if (owner := _other_owner(conn, key, customer_id,
+                              f"{said} is already customer #{customer_id}'s")) is not None:
+        raise StoreError(f"{said} is customer #{owner}'s; if they are one person: omnitui "
+                         f"merge-customers {owner} {customer_id}")
     changes = ChangeSet()
     now = db_time(utc_now())
     identity = customer_store.NewIdentity(*key, key[1], f"linked by {actor}")
