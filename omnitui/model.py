@@ -100,6 +100,9 @@ class AttachmentData:
         return len(self.content) if self.stored_size is None else self.stored_size
 
 
+BOUNCE = "bounce"  # the automatic kind (`auto_submitted`) of a mail server's delivery report
+
+
 @record(frozen=True)
 class DeliveryReport:
     """What a bounce (an RFC 3464 delivery status notification) says of mail we sent."""

@@ -19,6 +19,7 @@ from dataclasses import field
 from omnitui.config import IdentitySettings
 from omnitui.model import Identifier, InboundEvent
 from omnitui.records import record
+from omnitui.store import cases as case_store
 from omnitui.store import customers as store
 
 STRONG_LINK_CONFIDENCE = 0.9  # two known identifiers of different customers in one event
@@ -105,6 +106,25 @@ class Identification:
     # merge this customer (source) into that one (target), confidence, why
     suggestions: list[tuple[int, int, float, str]] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
+
+
+def of_bounce(conn: sqlite3.Connection, event: InboundEvent) -> Identification | None:
+    """A bounce of our mail is filed under the customer of the case its returned mail is
+    on, from no identity of theirs: its MAILER-DAEMON was made a customer ("Mail Delivery
+    System", one for every mail server that ever bounced, each suggested as a merge with
+    the others). It never stands for the customer's words: replies, forwards and surveys
+    pass it by (`messages.last_inbound`). None: not a bounce of mail we have."""
+    report = event.delivery_report
+    found = case_store.case_by_thread_keys(conn, list(report.about)) if report else None
+    if found is None:
+        return None
+    case_id, message_id, _ = found
+    customer_id = case_store.require_case(conn, case_store.live_case_id(conn, case_id)
+                                          )["customer_id"]
+    return Identification(customer_id, None, new_customer=False,
+                          tier=store.name_and_tier(conn, customer_id)[1],
+                          reasons=[f"a delivery report on our message #{message_id}: filed "
+                                   "under its case's customer, from no address of theirs"])
 
 
 def identify(conn: sqlite3.Connection, event: InboundEvent, settings: IdentitySettings,

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from omnitui.config import Settings
 from omnitui.ingest.dedupe import dedupe
-from omnitui.ingest.identity import identify
+from omnitui.ingest.identity import identify, of_bounce
 from omnitui.ingest.persist import Stamps, persist
 from omnitui.ingest.surveys import record_answer, survey_answer
 from omnitui.ingest.threading import thread
@@ -122,7 +122,8 @@ class Pipeline:
         now = self.clock()
         clock = min(event.occurred_at, now)  # a sender's clock in the future is not trusted
         stamps = Stamps(now=db_time(now), at=db_time(clock))
-        who = identify(conn, event, self.settings.identity, stamps.now)
+        who = of_bounce(conn, event) or identify(conn, event, self.settings.identity,
+                                                 stamps.now)
         decision = survey_answer(conn, event, who.customer_id, self.settings.csat, now) or \
             thread(conn, event, who.customer_id, self.settings.threading, clock)
         classify(event, self.settings.triage, self.intents)

@@ -7,7 +7,7 @@ import sqlite3
 from typing import Any
 
 from omnitui.addresses import bare
-from omnitui.model import Status
+from omnitui.model import BOUNCE, Status
 from omnitui.records import record
 from omnitui.store import info
 from omnitui.store.audit import ChangeSet, insert_row, update_row
@@ -192,10 +192,11 @@ def message_ids_of_case(conn: sqlite3.Connection, case_id: int) -> list[int]:
 
 
 def inbound_senders(conn: sqlite3.Connection, case_id: int) -> set[int]:
-    """The customers who wrote inbound messages in a case."""
+    """The customers who wrote inbound messages in a case (a bounce, filed under the
+    customer of the mail it returns, is nobody's writing)."""
     return {r[0] for r in conn.execute(
         "SELECT DISTINCT customer_id FROM messages WHERE case_id = ? AND direction = 'in'"
-        " AND customer_id IS NOT NULL", (case_id,))}
+        " AND customer_id IS NOT NULL AND auto_submitted IS NOT ?", (case_id, BOUNCE))}
 
 
 def due_snoozes(conn: sqlite3.Connection, now: str, limit: int) -> list[tuple[int, str]]:

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from omnitui.model import BOUNCE
 from omnitui.records import record
 from omnitui.store.audit import ChangeSet, insert_row
 from omnitui.store.db import columns_of
@@ -219,9 +220,11 @@ def raw_body(conn: sqlite3.Connection, message_id: int) -> bytes | None:
 
 def last_inbound(conn: sqlite3.Connection, case_id: int,
                  channel: str | None = None) -> sqlite3.Row | None:
-    """The newest customer message of a case (on `channel`, if given): what a reply answers.
-    The case's own customer's first: a third party's answer to a forward joins the case
-    too, and the next reply went to them."""
+    """The newest customer message of a case (on `channel`, if given): what a reply answers,
+    a forward quotes and a survey follows. The case's own customer's first (a third party's
+    answer to a forward joins the case too, and the next reply went to them), and their own
+    words before their automatic mail (an out-of-office); never a bounce, which is filed
+    under the customer of the mail it returns and came from a mail server."""
     cur = conn.cursor()
     cur.row_factory = sqlite3.Row
     return cur.execute(
@@ -229,8 +232,10 @@ def last_inbound(conn: sqlite3.Connection, case_id: int,
         " JOIN cases c ON c.id = m.case_id"
         " LEFT JOIN identities i ON i.id = m.identity_id WHERE m.case_id = ?"
         " AND m.direction = 'in' AND (? IS NULL OR m.channel = ?)"
-        " ORDER BY m.customer_id IS c.customer_id DESC, m.created_at DESC, m.id DESC LIMIT 1",
-        (case_id, channel, channel)).fetchone()
+        " AND m.auto_submitted IS NOT ?"
+        " ORDER BY m.customer_id IS c.customer_id DESC, m.auto_submitted IS NULL DESC,"
+        " m.created_at DESC, m.id DESC LIMIT 1",
+        (case_id, channel, channel, BOUNCE)).fetchone()
 
 
 def customer_of(conn: sqlite3.Connection, message_id: int) -> int | None:

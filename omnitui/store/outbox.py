@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from omnitui.model import BOUNCE
 from omnitui.store.audit import ChangeSet, insert_row, record_audit
 
 QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
@@ -137,12 +138,15 @@ def attachments_by_id(conn: sqlite3.Connection,
 
 def last_inbound_source(conn: sqlite3.Connection,
                         case_id: int) -> tuple[int, str] | None:
-    """(message id, raw payload source) of the case's newest inbound email: the source is
+    """(message id, raw payload source) of the case's newest inbound email, not a bounce
+    (it comes to the envelope's address, which may be another mailbox): the source is
     the name of the mailbox that received it when it came from IMAP."""
     row = conn.execute("SELECT m.id, coalesce(r.source, '') FROM messages m"
                        " LEFT JOIN raw_payloads r ON r.id = m.raw_id WHERE m.case_id = ?"
                        " AND m.direction = 'in' AND m.channel = 'email'"
-                       " ORDER BY m.created_at DESC, m.id DESC LIMIT 1", (case_id,)).fetchone()
+                       " AND m.auto_submitted IS NOT ?"
+                       " ORDER BY m.created_at DESC, m.id DESC LIMIT 1", (case_id, BOUNCE)
+                       ).fetchone()
     return (row[0], row[1]) if row else None
 
 

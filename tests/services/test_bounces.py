@@ -100,6 +100,39 @@ def test_what_leaves_the_reply_sent(store: Store, pipeline: Pipeline, answered: 
         assert "bob@cust.example: 550 5.1.1" in reply_state(store)[1]
 
 
+def customers(store: Store) -> list[str]:
+    return [r[0] for r in store.conn.execute("SELECT name FROM customers ORDER BY id")]
+
+
+def test_a_bounce_makes_no_customer_of_its_mail_server_and_is_never_answered(
+        store: Store, pipeline: Pipeline, answered: int) -> None:
+    """Its MAILER-DAEMON was a customer "Mail Delivery System" for every server that ever
+    bounced; filed under the case's customer instead, it must not stand for their words."""
+    bounce = pipeline.ingest(parse_email(report(("ann@example.com", "failed"))))
+    assert customers(store) == ["Ann Lee"]
+    [(author, identity)] = store.conn.execute(
+        "SELECT author, identity_id FROM messages WHERE id = ?", (bounce.message_id,))
+    assert (author, identity) == ("Mail Delivery System", None)  # it still says who wrote
+    assert start_draft(store.conn, answered, "reply").to == ("ann@example.com",)
+    forward = start_draft(store.conn, answered, "forward")
+    assert "Hello" in forward.quoted and "could not be delivered" not in forward.quoted
+    assert outbox.last_inbound_source(store.conn, answered)[0] != bounce.message_id
+    [why] = store.conn.execute("SELECT reason FROM audit WHERE action = 'message.received'"
+                               " AND message_id = ?", (bounce.message_id,)).fetchone()
+    assert why.startswith("a delivery report on our message #")
+
+
+def test_a_reply_answers_the_customers_words_not_their_out_of_office(
+        store: Store, pipeline: Pipeline) -> None:
+    case_id = pipeline.ingest(parse_email(make_email(
+        message_id="asked@example.com", body="Where is my order?"))).case_id
+    pipeline.ingest(parse_email(make_email(
+        subject="Out of office", body="I am away until Monday.", message_id="away@example.com",
+        headers={"Auto-Submitted": "auto-replied", "Reply-To": "deputy@example.com"})))
+    assert start_draft(store.conn, case_id, "reply").to == ("ann@example.com",)
+    assert "Where is my order?" in start_draft(store.conn, case_id, "forward").quoted
+
+
 def test_a_bounce_of_mail_we_never_sent_is_a_case_of_its_own(
         store: Store, pipeline: Pipeline, answered: int) -> None:
     other = pipeline.ingest(parse_email(report(("x@y.example", "failed"),

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, TypeVar
 from omnitui.addresses import no_reply
 from omnitui.channels.email.mime import quick_message
 from omnitui.channels.email.reports import delivery_report
-from omnitui.model import AttachmentData, Identifier, InboundEvent
+from omnitui.model import BOUNCE, AttachmentData, Identifier, InboundEvent
 from omnitui.records import record
 
 if TYPE_CHECKING:
@@ -214,7 +214,7 @@ def _build_event(raw: bytes, source: str, fallback_time: datetime, errors: list[
         references=_guard(errors, "References", list, _ids, headers.get("references")),
         auto_submitted=auto_submitted,
         delivery_report=_guard(errors, "delivery report", lambda: None, delivery_report,
-                               body.attachments, text) if auto_submitted == "bounce" else None,
+                               body.attachments, text) if auto_submitted == BOUNCE else None,
         source=source,
         sent_by=sent_by,
     )
@@ -776,11 +776,11 @@ def _auto_reason(headers: dict[str, list[str]], body: _Body, address: str, name:
         return "read receipt"
     if "multipart/report" in body.content_types or (
             "message/delivery-status" in body.content_types):
-        return "bounce"
+        return BOUNCE
     local = address.rpartition("@")[0] if "@" in address else address
     if local.lower() in ("mailer-daemon", "postmaster") or name.lower() in (
             "mail delivery system", "mail delivery subsystem"):
-        return "bounce"
+        return BOUNCE
 
     def value(header: str) -> str:
         found = _first(headers, header)
