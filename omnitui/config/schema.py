@@ -618,3 +618,11 @@ class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     channels: list[HookChannel] = field(default_factory=list)
     source: Path | None = None  # the file these came from, if any
+
+    @property
+    def own_addresses(self) -> tuple[str, ...]:
+        """The team's mail addresses: our mailboxes' and the agents' own (`[[agents]]
+        email`). Mail from one of them is ours, sent outside omnitui (an agent's answer
+        from their mail client made them a customer); a reply-all copies none of them."""
+        return tuple(dict.fromkeys([*(m.address for m in self.mailboxes),
+                                    *(a.email for a in self.agents if a.email)]))

@@ -60,7 +60,7 @@ class Acknowledger:
         self.clock = clock
         self.window = parse_duration(self.config.window)
         self.max_age = parse_duration(self.config.max_age)
-        self.ours = frozenset(m.address.casefold() for m in settings.mailboxes)
+        self.ours = frozenset(a.casefold() for a in settings.own_addresses)
 
     def __call__(self, conn: sqlite3.Connection, event: InboundEvent,
                  result: IngestResult) -> None:

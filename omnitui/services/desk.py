@@ -430,7 +430,7 @@ class Desk:
         def change(conn: sqlite3.Connection, case: int) -> None:
             draft = outbound.start_draft(conn, case, mode, channel=channel,
                                          message_id=message_id,
-                                         own_addresses=self._own_addresses())
+                                         own_addresses=frozenset(self.settings.own_addresses))
             draft = replace(draft, text=text, to=(to,) if to is not None else draft.to)
             outbound.queue_draft(conn, case, draft, author=self.actor, at=self.clock())
         return self.each([case_id], change)[0]
@@ -455,9 +455,6 @@ class Desk:
         with self.store.write() as conn:
             self.upkeep.refresh(conn, case_id, self.clock())
         return case_id
-
-    def _own_addresses(self) -> frozenset[str]:
-        return frozenset(m.address for m in self.settings.mailboxes)
 
     # -- customers, merges, suggestions, undo -----------------------------------------
 

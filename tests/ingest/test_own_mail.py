@@ -3,7 +3,8 @@ a forward answers nobody, and mail to a person whose case is closed starts a new
 
 from __future__ import annotations
 
-from omnitui.channels.email.parse import parse_email
+from omnitui.channels.email.parse import mail_reading, parse_email
+from omnitui.config import AgentSettings, MailboxSettings, Settings
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import Status
 from omnitui.services.desk import Desk
@@ -47,3 +48,23 @@ def test_our_mail_to_a_person_whose_case_is_closed_opens_a_new_one(
     assert (status, previous) == (Status.PENDING, eve.case_id) and answered is not None
     assert store.conn.execute("SELECT pause_reason FROM cases WHERE id = ?", (later.case_id,)
                               ).fetchone()[0] == "their answer to our mail"
+
+
+def test_an_agents_answer_from_their_own_mail_client_is_ours(store: Store,
+                                                              pipeline: Pipeline) -> None:
+    """An agent's own address (`[[agents]] email`) is the team's, as a mailbox's is: their
+    answer from a mail client, the desk in Cc, made them a customer of their own."""
+    settings = Settings(mailboxes=[MailboxSettings(name="support", imap_host="imap.example",
+                                                   username="s", address="support@example.com")],
+                        agents=[AgentSettings(name="erin", email="erin@example.com")])
+    dee = pipeline.ingest(parse_email(make_email("dee@d.example", message_id="dee1@d")))
+    raw = make_email("erin@example.com", name="Erin Example", subject="Re: Help",
+                     body="Fixed it.", in_reply_to="dee1@d", headers={"Cc": "support@example.com"})
+    answer = pipeline.ingest(parse_email(
+        raw.replace(b"To: support@example.com", b"To: Dee <dee@d.example>"),
+        **mail_reading(settings)))
+    assert (answer.case_id, answer.customer_id) == (dee.case_id, dee.customer_id)
+    assert store.conn.execute("SELECT direction, author FROM messages WHERE id = ?",
+                              (answer.message_id,)).fetchone() == ("out", "Erin Example")
+    assert store.conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 1
+    assert case_row(store, dee.case_id)[0] == Status.OPEN  # answered

@@ -159,7 +159,7 @@ def parse_item(item: RawItem, *, form_senders: tuple[str, ...], own: tuple[str, 
 def mail_reading(settings: Settings) -> dict[str, tuple[str, ...]]:
     """What `parse_email` and `parse_item` need of the config to tell who wrote a mail."""
     return {"form_senders": tuple(settings.identity.form_senders),
-            "own": tuple(m.address for m in settings.mailboxes)}
+            "own": settings.own_addresses}
 
 
 def _build_event(raw: bytes, source: str, fallback_time: datetime, errors: list[str],

@@ -61,7 +61,7 @@ def write(screen: WorkScreen, mode: str) -> None:
         return
     message_id = screen.current_message_id() if mode == "forward" else None
     draft = start_draft(console.store.conn, case_id, mode, message_id=message_id,
-                        own_addresses=frozenset(m.address for m in console.settings.mailboxes))
+                        own_addresses=frozenset(console.settings.own_addresses))
     open_composer(console, case_id, draft)
 
 
