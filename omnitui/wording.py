@@ -75,18 +75,32 @@ def events_words(events: Sequence[tuple[str, str, str]], now: datetime) -> str:
 
 def countdown_words(countdown: Countdown | None, status: str, now: datetime) -> str:
     """A case's countdown in words: "in 2h", "late 3d", or, while its policy's clock stands
-    and the due moment lies ahead, that moment ("Mo 09:10", days as cal(1) writes them, to
-    fit the SLA column's 8 cells; "09:10" later the same day, "28 Dec" a week or more after
-    `now`); "paused" or "-" with no running clock."""
+    and the due moment lies ahead, that moment (`moment`); "paused" or "-" with no running
+    clock. Late by less than a business minute is "late": a target due at the day's close
+    read "late 0m" all night."""
     if countdown is None:
         return "paused" if status in PAUSED_STATUSES else "-"
     if (due := countdown.due_local) is not None:
-        today = now.astimezone(due.tzinfo).date()
-        if (due.date() - today).days >= 7:  # a weekday's name would read as this week's
-            return f"{due:%d %b}"
-        return f"{due:%H:%M}" if due.date() == today else f"{due:%a}"[:2] + f" {due:%H:%M}"
+        return moment(due, now)
     left = countdown.left
-    return f"in {span(left)}" if left >= 0 else f"late {span(left)}"
+    if left > 0:
+        return f"in {brief(left)}"
+    return f"late {span(left)}" if left <= -60 else "late"
+
+
+def moment(due: datetime, now: datetime) -> str:
+    """A moment near `now`, in its own zone, in the SLA column's 8 cells: "09:10" the same
+    day, "Mo 09:10" within a week either way (days as cal(1) writes them), else "28 Dec"
+    (a weekday's name would read as this week's)."""
+    today = now.astimezone(due.tzinfo).date()
+    if abs((due.date() - today).days) >= 7:
+        return f"{due:%d %b}"
+    return f"{due:%H:%M}" if due.date() == today else f"{due:%a}"[:2] + f" {due:%H:%M}"
+
+
+def brief(seconds: float) -> str:
+    """`span` of a time left, "<1m" under a minute (not "0m")."""
+    return "<1m" if abs(seconds) < 60 else span(seconds)
 
 
 def reading(language: str | None, sentiment: float | None, irritation: str | None) -> str:
@@ -136,17 +150,20 @@ def countdown(state: dict, standing: ZoneInfo | None = None,
     stands (its time left would be counted from the next opening)."""
     words, left, status = SLA_TARGET_WORDS[state["target"]], state["left_seconds"], state["state"]
     if standing is not None and now is not None and status in ("running", "at risk"):
-        due = datetime.fromisoformat(state["due"]).replace(tzinfo=UTC).astimezone(standing)
-        return f"{words} due {countdown_words(Countdown(left or 0, due), status, now)}"
+        return f"{words} due {moment(_due(state, standing), now)}"
     if status == "stopped":
         return f"{words} none, solved without one"
     if status in ("met", "met late", "missed"):
         return f"{words} {status}"
     if status == "paused":
-        return f"{words} paused ({span(left or 0)} left)"
-    if status == "breached":
-        return f"{words} breached {span(-(left or 0))} ago"
-    return f"{words} {span(left or 0)} left" + (" (at risk)" if status == "at risk" else "")
+        return f"{words} paused ({brief(left or 0)} left)"
+    if status == "breached" and (left or 0) <= -60:
+        return f"{words} breached {span(left or 0)} ago"
+    if status == "breached":  # late by less than a business minute: while the clock
+        # stands (a target due at the day's close), since its due moment
+        return f"{words} breached" + (f" at {moment(_due(state, standing), now)}"
+                                      if standing is not None and now is not None else "")
+    return f"{words} {brief(left or 0)} left" + (" (at risk)" if status == "at risk" else "")
 
 
 def breakdown(parts: str | None, total: float) -> str:
@@ -194,3 +211,7 @@ def changes_words(changes: list[tuple[str, object, object]], width: int = 40) ->
 
     return " · ".join(what if was is None and now is None else
                       f"{what} {value(was)} → {value(now)}" for what, was, now in changes)
+
+
+def _due(state: dict, zone: ZoneInfo) -> datetime:
+    return datetime.fromisoformat(state["due"]).replace(tzinfo=UTC).astimezone(zone)

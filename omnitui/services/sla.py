@@ -21,7 +21,7 @@ from omnitui.store.db import db_time, parse_db_time
 from omnitui.triage.calendar import Calendar, calendar_of
 from omnitui.triage.sla import TARGETS, Clock, Clocks, Happening, replay
 from omnitui.vocabulary import NOT_WAITING
-from omnitui.wording import SLA_TARGET_WORDS, span
+from omnitui.wording import SLA_TARGET_WORDS, brief
 
 
 def short_form_policy(sla: SlaSettings) -> SlaPolicy:
@@ -185,7 +185,7 @@ class SlaKeeper:
                     yield case_id, found[1], f"{words} breached"
                 else:
                     left = calendar.seconds(now, clock.due(calendar))
-                    yield case_id, found[1], f"{words} at risk: {span(left)} left"
+                    yield case_id, found[1], f"{words} at risk: {brief(left)} left"
 
     def recompute(self, conn: sqlite3.Connection, case_ids: Iterable[int],
                   ) -> Iterator[tuple[int, dict[str, object] | None, dict[str, object]]]:

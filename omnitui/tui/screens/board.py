@@ -325,7 +325,7 @@ def due_rows(board: Board, now: datetime, countdown: Countdowns
     for row in board.due_soon:
         left = countdown(row["queue"], parse_db_time(row["sla_due"]), now)
         rows.append((str(row["id"]), Text(countdown_words(left, row["status"], now),
-                                          style="bold red" if left.left < 0 else "yellow"),
+                                          style="bold red" if left.left <= 0 else "yellow"),
                      f"{row['priority']:g}", clean(row["queue"]), clean(row["owner"] or "-"),
                      status_words(row["status"]),
                      clean(row["subject"] or "(no subject)")[:60]))

@@ -97,7 +97,7 @@ def sla_state(countdown: Countdown | None, status: str) -> str:
     if countdown is None:
         return "paused" if status in PAUSED_STATUSES else ""
     left = countdown.left
-    return "breached" if left < 0 else "at risk" if left < AT_RISK else "on track"
+    return "breached" if left <= 0 else "at risk" if left < AT_RISK else "on track"
 
 
 def row_cells(case: CaseSummary, width: int, now: datetime, *, marked: bool = False,
