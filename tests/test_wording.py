@@ -71,3 +71,21 @@ def test_a_countdown_whose_clock_stands_names_its_due_moment() -> None:
     assert words(datetime(2026, 12, 25, 8, 10, tzinfo=UTC)) == "Fr 09:10"  # six days ahead
     assert words(datetime(2026, 12, 26, 8, 10, tzinfo=UTC)) == "26 Dec"  # Saturday again
     assert countdown_words(Countdown(600), "open", saturday) == "in 10m"
+
+
+def test_a_target_late_by_no_business_time_says_late_and_since_when() -> None:
+    """Due at Friday's close, it read "late 0m" and "breached 0m ago" all weekend."""
+    from omnitui.model import Countdown
+    from omnitui.wording import countdown_words, sla_words
+
+    sunday = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+    assert countdown_words(Countdown(0), "open", sunday) == "late"
+    assert countdown_words(Countdown(-30), "open", sunday) == "late"
+    assert countdown_words(Countdown(-7200), "open", sunday) == "late 2h"
+    assert countdown_words(Countdown(20), "open", sunday) == "in <1m"
+    sla = {"targets": [{"target": "first_response", "left_seconds": 0, "state": "breached",
+                        "due": "2026-11-27 16:00:00"}],
+           "history_before": None, "zone": "Europe/Berlin", "running_now": False,
+           "time": "business hours"}
+    assert sla_words(sla, sunday) == ("first response breached at Fr 17:00 (business hours, "
+                                      "Europe/Berlin time)")
