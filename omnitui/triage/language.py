@@ -46,7 +46,10 @@ def language_of(text: str, *, languages: Sequence[str] = (),
     team's customers write in, if known (fewer candidates, fewer mistakes on short texts);
     `min_confidence`: the model's probability below which it is `und`."""
     sample = prose(text)
-    if len(NOT_LETTERS.sub("", sample)) < MIN_LETTERS:
+    letters = NOT_LETTERS.sub("", sample)
+    if len(letters) < MIN_LETTERS:
         return UNDETERMINED
+    if sum(map(str.isupper, letters)) * 2 > len(letters):  # shouted: the model knows the
+        sample = sample.lower()  # words in lower case ("WHERE IS MY REFUND" read und)
     language, confidence = _identifier(tuple(languages)).classify(sample)
     return as_iso_639_1(language) if confidence >= min_confidence else UNDETERMINED

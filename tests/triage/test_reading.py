@@ -18,6 +18,9 @@ PHRASES = TriageSettings().irritation_phrases
     ("Ma commande est arrivée cassée, je voudrais un remboursement.", "fr"),
     ("O meu pedido ainda não chegou, podem verificar?", "pt"),
     ("Il mio ordine non è ancora arrivato, potete controllare?", "it"),
+    # shouted: the model read capitals as nothing it knows (und)
+    ("THIS IS THE THIRD TIME I AM WRITING. WHERE IS MY REFUND???\n\nJohn", "en"),
+    ("ICH WARTE SEIT DREI WOCHEN AUF MEINE ERSTATTUNG!", "de"),
 ])
 def test_the_language_of_a_support_message(text: str, language: str) -> None:
     assert language_of(text) == language
