@@ -164,16 +164,18 @@ def status(typer_ctx: typer.Context, ids: Ids,
 @app.command()
 def snooze(typer_ctx: typer.Context, ids: Ids,
            until: Annotated[str, typer.Option(
-               "--until", help="3h, 2d, 1w, a local time like '2026-12-24 09:00', or now "
+               "--until", help="3h, 2d, 1w, a time like '2026-12-24 09:00' in your zone "
+                               "([[agents]] time_zone, else the business hours'), or now "
                                "(wake them up).")],
            fmt: Fmt = DoneFormat.table, if_version: IfVersion = None) -> None:
     """Hide cases until a time; each comes back by itself, or when its customer writes."""
-    from omnitui.snooze import parse_until
+    from omnitui.snooze import local_now, parse_until
 
     moment: datetime | None = None
     if until.strip().lower() != "now":
+        context = ctx(typer_ctx)
         try:
-            moment = parse_until(until, datetime.now().astimezone())
+            moment = parse_until(until, local_now(context.settings.agent_zone(context.agent)))
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--until") from None
     run(typer_ctx, ids, lambda desk: desk.snooze(moment), fmt, if_version)

@@ -7,12 +7,17 @@ returned timezone-aware, so the store gets the right UTC moment.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 MORNING = 9
 DURATION = re.compile(r"^\s*(\d+)\s*(m|min|h|d|w)\s*$", re.I)
 UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 LONGEST = timedelta(days=366)  # a snooze further off is refused
+
+
+def local_now(zone: tzinfo | None) -> datetime:
+    """Now in `zone` (`Settings.agent_zone`), or this machine's zone."""
+    return datetime.now(zone) if zone is not None else datetime.now().astimezone()
 
 
 def snooze_choices(now: datetime) -> list[tuple[str, datetime]]:

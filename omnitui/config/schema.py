@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from omnitui.model import SYNCHRONOUS_CHANNELS, Channel
 from omnitui.records import record
@@ -618,6 +619,14 @@ class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     channels: list[HookChannel] = field(default_factory=list)
     source: Path | None = None  # the file these came from, if any
+
+    def agent_zone(self, agent: str | None) -> ZoneInfo | None:
+        """The zone an agent says times in ("tomorrow at nine"): their own (`[[agents]]
+        time_zone`), else the team's business hours'; None: this machine's (over SSH the
+        server's, often UTC: a snooze to 9:00 woke the case at 10:00 in Berlin)."""
+        zone = next((a.time_zone for a in self.agents if a.name == agent and a.time_zone),
+                    self.business_hours.time_zone)
+        return ZoneInfo(zone) if zone else None
 
     @property
     def own_addresses(self) -> tuple[str, ...]:

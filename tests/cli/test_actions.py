@@ -134,6 +134,21 @@ def test_fields_status_snooze_and_the_version_a_script_read(db: str,
     assert rows(db, "SELECT priority_by FROM cases WHERE id = ?", case_id)[0][0] is None
 
 
+def test_a_snooze_time_is_the_agents_zone_else_the_teams(db: str, cli_env: dict[str, str],
+                                                          tmp_path: Path) -> None:
+    """Over SSH the server's zone is often UTC: "tomorrow 9:00" woke the case at 10:00 in
+    Berlin."""
+    config = tmp_path / "zones.toml"
+    config.write_text('[business_hours]\ntime_zone = "Pacific/Auckland"\n\n[[agents]]\n'
+                      'name = "lead"\nrole = "supervisor"\ntime_zone = "Europe/Berlin"\n')
+    case_id = rows(db, "SELECT id FROM cases WHERE status = 'open'")[0][0]
+    for agent, stored in (("lead", "2026-12-24 08:00:00"), ("erin", "2026-12-23 20:00:00")):
+        done = cli({**cli_env, "OMNITUI_CONFIG": str(config)}, db, "snooze", "--until",
+                   "2026-12-24 09:00", str(case_id), agent=agent)
+        assert done.returncode == 0, done.stderr
+        assert rows(db, "SELECT snoozed_until FROM cases WHERE id = ?", case_id)[0][0] == stored
+
+
 def test_writing_from_the_shell_queues_what_the_console_would(db: str,
                                                              cli_env: dict[str, str]) -> None:
     case_id = rows(db, "SELECT c.id FROM cases c JOIN identities i ON i.customer_id ="

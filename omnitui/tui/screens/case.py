@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from contextlib import suppress
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -71,13 +71,14 @@ def plain(text: str | None, *, multiline: bool = False) -> Text:
 def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
                  with_customer: bool = False, suggested: Sequence[str] = (),
                  articles: Sequence[str] = (), drafted: Sequence[str] = (),
-                 similar: str = "") -> Group:
+                 similar: str = "", zone: tzinfo | None = None) -> Group:
     """The case's title and facts (what it waits on, until when it sleeps); `with_customer`
     adds a line about the customer, for when the customer pane is hidden (a narrow
     terminal); `suggested`: the macros whose `when` fits the case; `articles`: the titles of
     the knowledge-base articles suggested for it; `drafted`: what automatic macros left
     drafted on it ("private answer (D) by Double charge"); `similar`: solved cases like it
-    ("#114 Charged twice for order A853210"). The title, the facts and the clocks wrap; every
+    ("#114 Charged twice for order A853210"); `zone`: the agent's (`Settings.agent_zone`;
+    None: this machine's). The title, the facts and the clocks wrap; every
     other line is one row, cut with "…" (at 80x24 the header took 11 of the 24 rows, the
     timeline 9)."""
     case = detail.case
@@ -129,7 +130,7 @@ def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
         waiting.append_text(plain(detail.pause_reason))
     if detail.snoozed_until and (until := parse_db_time(detail.snoozed_until)) > now:
         waiting.append(" · " if waiting else "")
-        waiting.append(f"snoozed until {until_words(until.astimezone(), now)}",
+        waiting.append(f"snoozed until {until_words(until.astimezone(zone), now)}",
                        style="bold cyan")
         waiting.append(" (back by itself, or when the customer writes)", style="dim")
     if waiting:
@@ -443,7 +444,8 @@ class CaseScreen(WorkScreen):
         self.query_one("#facts", Static).update(render_facts(
             self.detail, now, sla=sla, with_customer=self.has_class("-no-customer"),
             suggested=[m.name for m in self.suggested], articles=[a.title for a in articles],
-            drafted=drafted, similar=similar_words(self.similar)))
+            drafted=drafted, similar=similar_words(self.similar),
+            zone=self.console.settings.agent_zone(self.console.agent)))
 
     def _find_similar(self, case_id: int) -> None:
         """In a worker thread, on its own connection: full-text search over the solved

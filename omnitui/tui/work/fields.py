@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from omnitui.filters import vocabulary_of
 from omnitui.model import Status
 from omnitui.services.actions import parse_priority
-from omnitui.snooze import parse_until, snooze_choices, until_words
+from omnitui.snooze import local_now, parse_until, snooze_choices, until_words
 from omnitui.store.queries import distinct_values, known_agents
 from omnitui.tui.screens.modals import AskScreen, PickScreen, refusal
 
@@ -59,17 +59,18 @@ def snooze(screen: WorkScreen) -> None:
     """Hide the cases until a time; each comes back by itself, or when the customer
     writes."""
     targets = screen.targets()
-    now = datetime.now().astimezone()
+    zone = screen.console.settings.agent_zone(screen.console.agent)
+    now = local_now(zone)
     choices = snooze_choices(now)
     options = [f"{label}  ({until_words(moment, now)})" for label, moment in choices]
 
     def snooze_until(until: datetime | None) -> None:
-        screen.act(f"snoozed until {until_words(until, datetime.now().astimezone())}"
+        screen.act(f"snoozed until {until_words(until, local_now(zone))}"
                    if until else "woken up",
                    screen.console.desk.snooze(until), targets)
 
     def until(text: str) -> datetime:
-        return parse_until(text, datetime.now().astimezone())
+        return parse_until(text, local_now(zone))
 
     def typed(text: str | None) -> None:
         if text:

@@ -122,7 +122,7 @@ def open_composer(console: OmnituiApp, case_id: int | None, draft: Draft, *,
     store, agent = console.store, console.agent
     if restore and (saved := drafts.kept(store, agent, case_id, draft.slot)):
         draft, saved_at = saved
-        moment = parse_db_time(saved_at).astimezone()
+        moment = parse_db_time(saved_at).astimezone(console.settings.agent_zone(agent))
         what = SLOT_WORDS.get(draft.slot, 'message')
         console.notify(f"the {what} macro {draft.macro!r} drafted is ready: sending it "
                        "applies the macro (escape asks what becomes of it)" if draft.macro else
