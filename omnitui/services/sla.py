@@ -120,7 +120,10 @@ class SlaKeeper:
             clock = clocks.latest(target)
             return db_time(clock.due(calendar)) if clock is not None else None
 
-        running = [] if paused or status in FINISHED_STATUSES else clocks.running()
+        running = [] if status in FINISHED_STATUSES else [
+            c for c in clocks.running() if not paused or c.breached_at is not None]
+        # a pause stops every clock but one already late: that stays late, due when it was
+        # (a breached case on hold left every breach view)
         alarms = [found[0] for index, clock in enumerate(clocks.history) if clock in running
                   if (found := next_alarm(clock, index, policy, calendar, fired))]
         return {"sla_policy": policy.name,

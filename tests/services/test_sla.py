@@ -110,6 +110,21 @@ def test_a_pause_moves_the_due_time_by_the_time_paused_and_a_snooze_does_not(
         "due"] == "2026-12-01 16:00:00"  # the customer still waits: the clock runs
 
 
+def test_a_case_late_before_its_pause_stays_in_the_breach_views(store: Store,
+                                                                 office: Settings) -> None:
+    """Put on hold after its first response was due, it read "paused" in the queue and
+    left the board's breached list: its due time went with the pause."""
+    case_id = open_case(store, office, MONDAY_4PM)  # first response due 17:00 Berlin
+    erin = desk_at(store, office, MONDAY_4PM + timedelta(hours=2))
+    erin.each([case_id], erin.status(Status.ON_HOLD, "waiting on the courier"))
+    due, status = store.conn.execute("SELECT sla_due, status FROM cases WHERE id = ?",
+                                     (case_id,)).fetchone()
+    assert (due, status) == ("2026-11-30 16:00:00", Status.ON_HOLD)
+    clocks = sla(store, office, case_id, MONDAY_4PM + timedelta(hours=2))
+    assert clocks["first_response"]["state"] == "breached"
+    assert clocks["resolution"]["state"] == "paused"  # not late yet: it stands
+
+
 def test_a_holding_reply_is_a_first_response_not_a_meaningful_one(store: Store,
                                                                    office: Settings) -> None:
     case_id = open_case(store, office, MONDAY_4PM - timedelta(hours=2))
