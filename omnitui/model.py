@@ -30,12 +30,21 @@ FINISHED_STATUSES = (Status.SOLVED, Status.CLOSED)
 
 
 @record(frozen=True)
+class TimeUnits:
+    """How long a day and a week are in a policy's time: 24 and 168 hours, or in business
+    hours the open hours of a working day and of a week."""
+    day: float = 86400.0
+    week: float = 7 * 86400.0
+
+
+@record(frozen=True)
 class Countdown:
     """Time to a case's due moment, as its SLA policy counts it."""
     left: float  # seconds in the policy's time (business hours or 24x7); negative: late
     # While the policy's clock stands (outside business hours) and the due moment lies
     # ahead: that moment in the team's zone. "in 10m" on a Sunday meant Monday 09:10.
     due_local: datetime | None = None
+    units: TimeUnits = TimeUnits()  # what "1d" is in the policy's time
 
 
 class Direction(enum.StrEnum):

@@ -14,7 +14,9 @@ from textwrap import shorten
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from omnitui.model import PAUSED_STATUSES, Countdown
+from omnitui.model import PAUSED_STATUSES, Countdown, TimeUnits
+
+DAYS_OF_24H = TimeUnits()
 
 
 class SimilarLike(Protocol):
@@ -36,21 +38,22 @@ def utc_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def span(seconds: float) -> str:
+def span(seconds: float, units: TimeUnits = DAYS_OF_24H) -> str:
     """A duration at a glance, in its largest unit, rounded: '45m', '3h', '2d', then '14w'
     from a hundred days and '2y' from a hundred weeks: three characters (to 99 years), so
     an SLA cell holds "late 88w" whole (after an import of old mail every cell read "late
-    61…")."""
+    61…"). `units`: what a day and a week are (business days for a time in business
+    hours)."""
     size = abs(seconds)
     if size < 3600:
         return f"{size / 60:.0f}m"
-    if size < 86400:
+    if size < units.day:
         return f"{size / 3600:.0f}h"
-    if (days := round(size / 86400)) < 100:
+    if (days := round(size / units.day)) < 100:
         return f"{days}d"
-    if (weeks := round(size / (7 * 86400))) < 100:
+    if (weeks := round(size / units.week)) < 100:
         return f"{weeks}w"
-    return f"{round(size / (365 * 86400))}y"
+    return f"{round(size / (units.week * 365 / 7))}y"
 
 
 def ago(moment: datetime | None, now: datetime) -> str:
@@ -84,8 +87,8 @@ def countdown_words(countdown: Countdown | None, status: str, now: datetime) -> 
         return moment(due, now)
     left = countdown.left
     if left > 0:
-        return f"in {brief(left)}"
-    return f"late {span(left)}" if left <= -60 else "late"
+        return f"in {brief(left, countdown.units)}"
+    return f"late {span(left, countdown.units)}" if left <= -60 else "late"
 
 
 def moment(due: datetime, now: datetime) -> str:
@@ -98,9 +101,9 @@ def moment(due: datetime, now: datetime) -> str:
     return f"{due:%H:%M}" if due.date() == today else f"{due:%a}"[:2] + f" {due:%H:%M}"
 
 
-def brief(seconds: float) -> str:
+def brief(seconds: float, units: TimeUnits = DAYS_OF_24H) -> str:
     """`span` of a time left, "<1m" under a minute (not "0m")."""
-    return "<1m" if abs(seconds) < 60 else span(seconds)
+    return "<1m" if abs(seconds) < 60 else span(seconds, units)
 
 
 def reading(language: str | None, sentiment: float | None, irritation: str | None) -> str:
@@ -134,7 +137,9 @@ def sla_words(sla: dict | None, now: datetime) -> str:
                 "clocks start if it comes back")
     standing = ZoneInfo(sla["zone"]) if sla.get("zone") and not sla.get("running_now") \
         else None
-    open_ = [countdown(t, standing, now) for t in sla["targets"]
+    units = TimeUnits(sla.get("day_seconds", DAYS_OF_24H.day),
+                      sla.get("week_seconds", DAYS_OF_24H.week))
+    open_ = [countdown(t, standing, now, units) for t in sla["targets"]
              if t["state"] not in ("met", "met late", "missed", "stopped")]
     late = [countdown(t) for t in sla["targets"]
             if t["state"] in ("met late", "missed", "stopped")]
@@ -144,10 +149,11 @@ def sla_words(sla: dict | None, now: datetime) -> str:
 
 
 def countdown(state: dict, standing: ZoneInfo | None = None,
-              now: datetime | None = None) -> str:
+              now: datetime | None = None, units: TimeUnits = DAYS_OF_24H) -> str:
     """"8m left", "breached 12m ago", "met late", "paused (3h left)": a target at a
-    glance, in the policy's time; "due Mo 09:10" in `standing`'s zone while the clock
-    stands (its time left would be counted from the next opening)."""
+    glance, in the policy's time (`units`: its day and week); "due Mo 09:10" in
+    `standing`'s zone while the clock stands (its time left would be counted from the
+    next opening)."""
     words, left, status = SLA_TARGET_WORDS[state["target"]], state["left_seconds"], state["state"]
     if standing is not None and now is not None and status in ("running", "at risk"):
         return f"{words} due {moment(_due(state, standing), now)}"
@@ -156,14 +162,15 @@ def countdown(state: dict, standing: ZoneInfo | None = None,
     if status in ("met", "met late", "missed"):
         return f"{words} {status}"
     if status == "paused":
-        return f"{words} paused ({brief(left or 0)} left)"
+        return f"{words} paused ({brief(left or 0, units)} left)"
     if status == "breached" and (left or 0) <= -60:
-        return f"{words} breached {span(left or 0)} ago"
+        return f"{words} breached {span(left or 0, units)} ago"
     if status == "breached":  # late by less than a business minute: while the clock
         # stands (a target due at the day's close), since its due moment
         return f"{words} breached" + (f" at {moment(_due(state, standing), now)}"
                                       if standing is not None and now is not None else "")
-    return f"{words} {brief(left or 0)} left" + (" (at risk)" if status == "at risk" else "")
+    return f"{words} {brief(left or 0, units)} left" + (
+        " (at risk)" if status == "at risk" else "")
 
 
 def breakdown(parts: str | None, total: float) -> str:

@@ -73,8 +73,8 @@ class SlaKeeper:
         calendar = self.calendar(self.policy(queue))
         left = seconds_left(calendar, due, now)
         if left <= 0 or calendar.zone is None or calendar.is_open(now):
-            return Countdown(left)
-        return Countdown(left, due.astimezone(calendar.zone))
+            return Countdown(left, units=calendar.units)
+        return Countdown(left, due.astimezone(calendar.zone), calendar.units)
 
     def targets(self, policy: SlaPolicy, channel: str, tier: str) -> dict[str, float | None]:
         klass = self.settings.routing.channel_class(channel)
@@ -158,6 +158,8 @@ class SlaKeeper:
                 # the team's zone, and whether the policy's clock runs now: while it stands
                 # a running target is said by the moment it falls due, as the queue says it
                 "zone": str(calendar.zone) if calendar.zone else None,
+                # a day and a week in the policy's time: "late 3d" is three business days
+                "day_seconds": calendar.units.day, "week_seconds": calendar.units.week,
                 "running_now": calendar.is_open(now),
                 "paused": clocks.paused_since is not None or status in PAUSED_STATUSES,
                 "paused_seconds": clocks.paused_seconds,
@@ -188,7 +190,8 @@ class SlaKeeper:
                     yield case_id, found[1], f"{words} breached"
                 else:
                     left = calendar.seconds(now, clock.due(calendar))
-                    yield case_id, found[1], f"{words} at risk: {brief(left)} left"
+                    yield case_id, found[1], (f"{words} at risk: "
+                                              f"{brief(left, calendar.units)} left")
 
     def recompute(self, conn: sqlite3.Connection, case_ids: Iterable[int],
                   ) -> Iterator[tuple[int, dict[str, object] | None, dict[str, object]]]:

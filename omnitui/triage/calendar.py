@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from omnitui.config import BusinessHoursSettings
 from omnitui.config.hours import DAYS, CalendarError, parse_date, parse_span
+from omnitui.model import TimeUnits
 from omnitui.records import record
 
 if TYPE_CHECKING:
@@ -80,6 +81,17 @@ class Calendar:
     @property
     def always_open(self) -> bool:
         return self.zone is None
+
+    @cached_property
+    def units(self) -> TimeUnits:
+        """A day and a week of this calendar's time: a business day is its open hours on an
+        open weekday, on average (a case 25 open hours late is three business days late,
+        where it read "late 1d")."""
+        if self.zone is None:
+            return TimeUnits()
+        week = sum(b - a for day in self.week for a, b in day) * 60
+        open_days = sum(1 for day in self.week if day)
+        return TimeUnits(week / open_days, week) if open_days else TimeUnits()
 
     def spans(self, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
         """The open stretches within [start, end), in UTC, in order."""

@@ -401,7 +401,7 @@ def test_the_cases_table_counts_sla_time_as_the_case_and_console_do(omnitui: Run
                                                                      tmp_path: Path) -> None:
     """Under business hours a case late by 10 days of business time was "late 26d" in
     `omnitui cases` (the wall clock) and "late 10d" in the console and `omnitui case`."""
-    from omnitui.model import Countdown
+    from omnitui.model import Countdown, TimeUnits
     from omnitui.store.db import utc_now
     from omnitui.wording import countdown_words
 
@@ -418,7 +418,9 @@ def test_the_cases_table_counts_sla_time_as_the_case_and_console_do(omnitui: Run
         due = [t for t in detail["sla"]["targets"] if t["due"] == row["sla_due"]]
         if not due or due[0]["left_seconds"] is None or due[0]["left_seconds"] > 0:
             continue  # (ahead, outside business hours, the table names the due moment)
-        words = countdown_words(Countdown(due[0]["left_seconds"]), row["status"], utc_now())
+        units = TimeUnits(detail["sla"]["day_seconds"], detail["sla"]["week_seconds"])
+        words = countdown_words(Countdown(due[0]["left_seconds"], units=units), row["status"],
+                                utc_now())
         line = next(line for line in table if line.split()[0] == str(row["id"]))
         assert f" {words} " in line, (words, line)
         checked += 1

@@ -21,7 +21,7 @@ from omnitui.services.scheduler import fire_sla_alarms
 from omnitui.services.sla import SlaKeeper
 from omnitui.services.upkeep import Upkeep
 from omnitui.store.cases import score_facts
-from omnitui.store.db import Store, StoreError, db_time, savepoint
+from omnitui.store.db import Store, StoreError, db_time, parse_db_time, savepoint
 from omnitui.store.queries import awaiting_reply
 from tests.conftest import chat_event, office_hours, settings_from
 
@@ -123,6 +123,22 @@ def test_a_case_late_before_its_pause_stays_in_the_breach_views(store: Store,
     clocks = sla(store, office, case_id, MONDAY_4PM + timedelta(hours=2))
     assert clocks["first_response"]["state"] == "breached"
     assert clocks["resolution"]["state"] == "paused"  # not late yet: it stands
+
+
+def test_lateness_in_business_hours_is_counted_in_business_days(store: Store,
+                                                                 office: Settings) -> None:
+    """18 open hours late (Tuesday, Wednesday and two hours of Thursday) read "late 1d",
+    in days of 24 hours: two and a quarter business days."""
+    from omnitui.wording import countdown_words, sla_words
+
+    case_id = open_case(store, office, MONDAY_4PM)  # first response due Monday 17:00
+    thursday = MONDAY_4PM + timedelta(days=2, hours=19)  # 11:00 Berlin
+    [due] = store.conn.execute("SELECT sla_due FROM cases WHERE id = ?", (case_id,)
+                               ).fetchone()
+    left = SlaKeeper(office).countdown("general", parse_db_time(due), thursday)
+    assert left.left == -18 * 3600 and countdown_words(left, "new", thursday) == "late 2d"
+    state = SlaKeeper(office).state(store.conn, case_id, thursday)
+    assert sla_words(state, thursday).startswith("first response breached 2d ago")
 
 
 def test_a_holding_reply_is_a_first_response_not_a_meaningful_one(store: Store,
