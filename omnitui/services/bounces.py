@@ -6,7 +6,8 @@ returned Message-ID (ingest/threading.py); here its report marks the reply faile
 timeline, the first-response clock (a failed reply answered nobody) and the survey read it
 so, and a case left solved or pending on that reply opens again: the customer is still
 waiting. A bounce only for addresses on the reply's Cc leaves it sent, with the refusal
-noted, as a server's refusal at sending does. Reports are RFC 3464's, or Exim's and
+noted, as a server's refusal at sending does. Our own mail sent outside omnitui (from a
+mail client, filed from a copy) fails the same way: it is given the outbox row a reply has. Reports are RFC 3464's, or Exim's and
 qmail's text (channels/email/reports.py); a bounce that only quotes the returned mail is
 filed on the case and changes nothing.
 """
@@ -38,7 +39,7 @@ def bounced_replies(conn: sqlite3.Connection, event: InboundEvent, now: datetime
         return []
     cases = []
     for key in report.about:
-        reply = outbox.sent_by_key(conn, key)
+        reply = outbox.sent_by_key(conn, key) or _sent_outside(conn, key)
         if reply is None:
             continue
         error = _words(report)
@@ -50,6 +51,20 @@ def bounced_replies(conn: sqlite3.Connection, event: InboundEvent, now: datetime
             reopen_unanswered(conn, reply, f"reply #{reply['message_id']} {error}", now)
         cases.append(reply["case_id"])
     return cases
+
+
+def _sent_outside(conn: sqlite3.Connection, key: str) -> dict[str, Any] | None:
+    """Our own mail sent outside omnitui (from a mail client, the desk in Bcc) that `key`
+    names, as the sent reply it is: a bounce of it left its case waiting on an answer to
+    mail nobody got, and the mail read "sent"."""
+    found = message_store.sent_outside_by_key(conn, key)
+    if found is None:
+        return None
+    from omnitui.channels.email.parse import addressed_to  # the daemon's, loaded already
+
+    outbox.record_sent_outside(conn, found, addressed_to(
+        message_store.raw_body(conn, found["id"]) or b""))
+    return outbox.sent_by_key(conn, key)
 
 
 def _only_copies(report: DeliveryReport, recipients: dict[str, list[str]]) -> bool:

@@ -309,6 +309,17 @@ def newest_route(conn: sqlite3.Connection, case_id: int) -> tuple[str, dict[str,
     return (row[0], json.loads(row[1])) if row else None
 
 
+def sent_outside_by_key(conn: sqlite3.Connection, thread_key: str) -> sqlite3.Row | None:
+    """Our own mail sent outside omnitui (filed from a copy, so with no outbox row) whose
+    Message-ID is `thread_key`: id, case_id, subject, created_at."""
+    cur = conn.cursor()
+    cur.row_factory = sqlite3.Row
+    return cur.execute("SELECT id, case_id, subject, created_at FROM messages m"
+                       " WHERE thread_key = ? AND direction = 'out' AND raw_id IS NOT NULL"
+                       " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = m.id)",
+                       (thread_key,)).fetchone()
+
+
 def answers_customer(conn: sqlite3.Connection, message_id: int) -> bool:
     """A reply of an agent's that answers the customer: not automatic (a survey, an
     acknowledgement) nor a forward to someone else (it answers nothing)."""

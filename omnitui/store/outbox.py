@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from omnitui.model import BOUNCE
@@ -206,6 +206,16 @@ def sent_by_key(conn: sqlite3.Connection, thread_key: str) -> dict[str, Any] | N
                        (thread_key, SENT))
     row = cur.fetchone()
     return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
+
+
+def record_sent_outside(conn: sqlite3.Connection, message: Mapping[str, Any],
+                        recipients: dict[str, list[str]]) -> None:
+    """Give our own mail sent outside omnitui the row a reply has, as sent when it was
+    written (`messages.sent_outside_by_key`), so its bounce fails it as it fails a reply."""
+    conn.execute("INSERT INTO outbox (message_id, case_id, channel, recipients, subject,"
+                 " status, next_attempt_at, created_at, sent_at) VALUES (?, ?, 'email', ?, ?,"
+                 " ?, ?, ?, ?)", (message["id"], message["case_id"], json.dumps(recipients),
+                                  message["subject"], SENT, *[message["created_at"]] * 3))
 
 
 def mark_bounced(conn: sqlite3.Connection, outbox_id: int, error: str, *, at: str,

@@ -133,6 +133,28 @@ def test_a_reply_answers_the_customers_words_not_their_out_of_office(
     assert "Where is my order?" in start_draft(store.conn, case_id, "forward").quoted
 
 
+def test_a_bounce_of_our_mail_sent_from_a_mail_client_fails_it_too(
+        store: Store, pipeline: Pipeline) -> None:
+    """Our own mail (from support@, the desk in Bcc) to a mistyped address opened a case
+    waiting on the person's answer; its bounce left it waiting there for ever, and the mail
+    read "sent outside omnitui"."""
+    ours = make_email("support@example.com", name="Erin at Support", subject="Your voucher",
+                      body="Here is your code.", message_id=SENT_ID,
+                      headers={"Cc": "boss@shop.example"})
+    ours = ours.replace(b"To: support@example.com", b"To: Kathy <kathy@exmaple.com>")
+    sent = pipeline.ingest(parse_email(ours, own=("support@example.com",)))
+    assert case_status(store, sent.case_id) == Status.PENDING
+    copy = pipeline.ingest(parse_email(report(("boss@shop.example", "failed"))))
+    assert copy.case_id == sent.case_id and case_status(store, sent.case_id) == Status.PENDING
+    bounce = pipeline.ingest(parse_email(report(("kathy@exmaple.com", "failed"))
+                                         .replace(b"<bounce-1", b"<bounce-kathy")))
+    assert bounce.case_id == sent.case_id and case_status(store, sent.case_id) == Status.OPEN
+    [mail] = [m for m in case_detail(store.conn, sent.case_id).messages if m.id ==
+              sent.message_id]
+    assert mail.delivery == "failed" and "kathy@exmaple.com: 550 5.1.1" in mail.delivery_note
+    assert "to kathy@exmaple.com · cc boss@shop.example" in mail.delivery_note
+
+
 def test_a_bounce_of_mail_we_never_sent_is_a_case_of_its_own(
         store: Store, pipeline: Pipeline, answered: int) -> None:
     other = pipeline.ingest(parse_email(report(("x@y.example", "failed"),

@@ -423,6 +423,14 @@ def recipients_of(raw: bytes) -> list[str]:
     return _addresses_in(headers, "to", "cc") if headers is not None else []
 
 
+def addressed_to(raw: bytes) -> dict[str, list[str]]:
+    """The usable addresses in a stored message's To and Cc, apart (as an outbox row keeps
+    a reply's recipients); never raises."""
+    headers = _stored_headers(raw)
+    return {name: _addresses_in(headers, name) if headers is not None else []
+            for name in ("to", "cc")}
+
+
 def reply_addresses(raw: bytes) -> list[str]:
     """Where a stored message asks to be answered: every address of its Reply-To, as mail
     clients read it (a web form sends from its no-reply address with the person's there,
