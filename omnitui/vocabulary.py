@@ -41,8 +41,12 @@ SURVEY_ANSWER = "csat-answer"
 # The threading rule of a message that only thanks us on a solved case (triage/thanks.py):
 # it joins the case's timeline and leaves it solved, and no clock waits on it.
 THANKS_ONLY = "thanks-only"
+# The threading rule of a third party's answer to our forward (a supplier's, a courier's):
+# it joins the case's timeline, but nothing waits on it and it says nothing of the customer
+# (their language, mood, intent), nor reopens or resumes the case.
+THIRD_PARTY = "third-party-answer"
 # Messages that join a case without asking anything of the team: no SLA clock waits on them.
-NOT_WAITING = (SURVEY_ANSWER, THANKS_ONLY)
+NOT_WAITING = (SURVEY_ANSWER, THANKS_ONLY, THIRD_PARTY)
 
 
 def routing_story(history: list[tuple[int, str, str, str, str]]) -> str:

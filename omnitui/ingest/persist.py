@@ -18,7 +18,7 @@ from omnitui.store import cases, customers, messages
 from omnitui.store.audit import record_audit
 from omnitui.triage.language import UNDETERMINED
 from omnitui.triage.route import Routing
-from omnitui.vocabulary import NOT_WAITING
+from omnitui.vocabulary import NOT_WAITING, THIRD_PARTY
 
 ACTOR = "ingest"
 # a forward's subject, as mail clients write it in English, German, French, Spanish and
@@ -80,24 +80,26 @@ def _continue_case(conn: sqlite3.Connection, event: InboundEvent, who: Identific
     # an older message filed after a newer one (an mbox out of time order, a mail delayed
     # for days) does not move the case's latest message back: the queue's order, threading
     # and "waiting for us" read them
+    theirs = decision.rule != THIRD_PARTY  # a supplier's answer says nothing of the customer
     values: dict[str, object] = {"last_message_at": max(case["last_message_at"] or "",
                                                         stamps.at),
                                  "updated_at": stamps.at,
-                                 "severity": max(case["severity"], event.severity)}
+                                 "severity": max(case["severity"],
+                                                 event.severity if theirs else 0)}
     if _asks(event, decision):
         values["last_inbound_at"] = max(case["last_inbound_at"] or "", stamps.at)
     if decision.reopen:
         values.update(status=Status.OPEN, reopens=case["reopens"] + 1, solved_at=None)
         record_audit(conn, actor=ACTOR, action="case.reopened", case_id=case["id"],
                      customer_id=who.customer_id, reason=decision.reason, at=stamps.now)
-    elif case["status"] == Status.PENDING and not event.asks_nothing:
+    elif case["status"] == Status.PENDING and not event.asks_nothing and theirs:
         # The customer answered what we were waiting for: the clocks run again.
         values.update(status=Status.OPEN, pause_reason=None)
     elif case["status"] == Status.NEW and _answers(event):
         values["status"] = Status.OPEN  # answered by one of us, as a reply here opens it
     if case["snoozed_until"] is not None and not event.asks_nothing:
         values["snoozed_until"] = None  # the customer wrote: the case is back in the queue
-    read = _as_read(event, intent_known=case["intent"] is not None)
+    read = _as_read(event, intent_known=case["intent"] is not None) if theirs else {}
     if stamps.at < (case["last_message_at"] or "") and stamps.at < (
             messages.newest_inbound_at(conn, case["id"]) or ""):
         read.pop("language", None)  # an older message filed late: the case keeps the

@@ -6,7 +6,7 @@ Message-ID of the mail a bounce returns) naming a stored message; a case referen
 channel (one customer, one case); their last solved case inside the reopen window; else a
 new case (linked to the customer's previous one, if any). A message that only thanks us
 joins a solved case without reopening it, and an open one without starting a clock
-(`[threading] thanks_ask_nothing`).
+(`[threading] thanks_ask_nothing`); so does a third party's answer to our forward.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from omnitui.store import cases as store
 from omnitui.store.cases import Row
 from omnitui.store.db import parse_db_time
 from omnitui.triage.thanks import only_thanks
-from omnitui.vocabulary import THANKS_ONLY
+from omnitui.vocabulary import THANKS_ONLY, THIRD_PARTY
 from omnitui.wording import status_words
 
 SUBJECT_REFERENCE = re.compile(r"\[#(\d{1,12})\]")
@@ -45,8 +45,14 @@ def thread(conn: sqlite3.Connection, event: InboundEvent, customer_id: int,
     refused: int | None = None
     by_header = _by_headers(conn, event)
     if by_header:
-        case_id, reason = by_header
-        return _continue(conn, event, case_id, "email-headers", reason, settings, now)
+        case_id, reason, named = by_header
+        case = store.require_case(conn, case_id)
+        if case["customer_id"] != customer_id and store.is_forward_or_third_party(
+                conn, named, THIRD_PARTY):  # a supplier's words started the customer's
+            # next-response clock and set the case's language
+            return ThreadDecision(case_id, THIRD_PARTY, f"{reason}; a third party's answer to "
+                                  "our forward: nothing waits on it", case=case)
+        return _continue(conn, event, case, "email-headers", reason, settings, now)
     for match in SUBJECT_REFERENCE.finditer(event.subject):
         case_id = store.live_case_id(conn, int(match.group(1)))
         if store.get_case(conn, case_id) is None:
@@ -68,7 +74,10 @@ def thread(conn: sqlite3.Connection, event: InboundEvent, customer_id: int,
     return decision
 
 
-def _by_headers(conn: sqlite3.Connection, event: InboundEvent) -> tuple[int, str] | None:
+def _by_headers(conn: sqlite3.Connection, event: InboundEvent
+                ) -> tuple[int, str, int] | None:
+    """(the live case, why, the message named) of the first stored message the event's
+    headers name."""
     returned = event.delivery_report.about if event.delivery_report else ()
     keys = list(dict.fromkeys([*event.in_reply_to, *reversed(event.references), *returned]))
     match = store.case_by_thread_keys(conn, keys)
@@ -79,7 +88,7 @@ def _by_headers(conn: sqlite3.Connection, event: InboundEvent) -> tuple[int, str
               if key in event.references else "the bounce's returned Message-ID")
     live = store.live_case_id(conn, case_id)
     merged = f" (case #{case_id} was merged into #{live})" if live != case_id else ""
-    return live, f"{header} <{key}> names message #{message_id}{merged}"
+    return live, f"{header} <{key}> names message #{message_id}{merged}", message_id
 
 
 def _verified_addresses(event: InboundEvent) -> list[str]:
@@ -98,15 +107,17 @@ def _by_customer(conn: sqlite3.Connection, event: InboundEvent, customer_id: int
                             f"#{active['id']} (one customer, one case, any channel)", settings)
     finished = store.latest_finished_case_of(conn, customer_id)
     if finished:
-        return _continue(conn, event, finished["id"], "customer-recent-case",
+        return _continue(conn, event, finished, "customer-recent-case",
                          f"the customer's last case #{finished['id']}", settings, now)
     return ThreadDecision(None, "new-case", "the customer's first conversation")
 
 
-def _continue(conn: sqlite3.Connection, event: InboundEvent, case_id: int, rule: str,
+def _continue(conn: sqlite3.Connection, event: InboundEvent, found: int | Row, rule: str,
               reason: str, settings: ThreadingSettings, now: datetime) -> ThreadDecision:
-    """Join a case found by a rule, reopening it or starting a linked case if it is done."""
-    case = store.require_case(conn, case_id)
+    """Join a case found by a rule (its id, or its row read already), reopening it or
+    starting a linked case if it is done."""
+    case = store.require_case(conn, found) if isinstance(found, int) else found
+    case_id = case["id"]
     status = case["status"]
     if status not in FINISHED_STATUSES:
         return _join_active(event, case, rule, reason, settings)

@@ -7,9 +7,9 @@ timeline, the first-response clock (a failed reply answered nobody) and the surv
 so, and a case left solved or pending on that reply opens again: the customer is still
 waiting. A bounce only for addresses on the reply's Cc leaves it sent, with the refusal
 noted, as a server's refusal at sending does. Our own mail sent outside omnitui (from a
-mail client, filed from a copy) fails the same way: it is given the outbox row a reply has. Reports are RFC 3464's, or Exim's and
-qmail's text (channels/email/reports.py); a bounce that only quotes the returned mail is
-filed on the case and changes nothing.
+mail client, filed from a copy) fails the same way: it is given the outbox row a reply has.
+Reports are RFC 3464's, or Exim's and qmail's text (channels/email/reports.py); a bounce
+that only quotes the returned mail is filed on the case and changes nothing.
 """
 
 from __future__ import annotations

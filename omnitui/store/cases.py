@@ -69,6 +69,14 @@ def case_by_thread_keys(conn: sqlite3.Connection,
     return None
 
 
+def is_forward_or_third_party(conn: sqlite3.Connection, message_id: int, rule: str) -> bool:
+    """Whether a message is our forward (a person's mail of ours that answers nobody), or
+    was threaded by `rule` (a third party's answer to one)."""
+    return conn.execute("SELECT (direction = 'out' AND auto_submitted IS NULL AND response IS"
+                        " 'none') OR thread_rule = ? FROM messages WHERE id = ?",
+                        (rule, message_id)).fetchone() in ((1,),)
+
+
 def active_case_of(conn: sqlite3.Connection, customer_id: int) -> Row | None:
     """The customer's most recently active unsolved case, on any channel."""
     return _row(conn, f"SELECT * FROM cases WHERE customer_id = ? AND status IN {ACTIVE}"

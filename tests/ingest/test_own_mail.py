@@ -68,3 +68,32 @@ def test_an_agents_answer_from_their_own_mail_client_is_ours(store: Store,
                               (answer.message_id,)).fetchone() == ("out", "Erin Example")
     assert store.conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 1
     assert case_row(store, dee.case_id)[0] == Status.OPEN  # answered
+
+
+def test_a_suppliers_answer_to_our_forward_asks_nothing_of_us(store: Store,
+                                                               pipeline: Pipeline) -> None:
+    """The supplier's German answer set a French customer's case to "de" and started her
+    next-response clock, as if she had written."""
+    marie = pipeline.ingest(parse_email(make_email(
+        "marie@m.example", name="Marie", message_id="marie1@m", subject="Colis abîmé",
+        body="Bonjour, mon colis est arrivé abîmé, pouvez-vous m'aider s'il vous plaît ?")))
+    pipeline.ingest(parse_email(ours("orders@supplier.example", "Fwd: Colis abîmé",
+                                     "fw1@example.com", References="<marie1@m>"), own=OURS))
+    Desk(store, "alice").each([marie.case_id], Desk(store, "alice").status(
+        Status.PENDING, "her photos"))
+    answer = pipeline.ingest(parse_email(make_email(
+        "orders@supplier.example", name="Lieferant", subject="Re: Fwd: Colis abîmé",
+        in_reply_to="fw1@example.com", message_id="sup1@supplier.example",
+        body="Guten Tag, wir schicken morgen einen Ersatz mit der Sendungsnummer 12345.")))
+    assert answer.case_id == marie.case_id and answer.customer_id != marie.customer_id
+    again = pipeline.ingest(parse_email(make_email(  # their own follow-up to it
+        "orders@supplier.example", name="Lieferant", subject="Re: Fwd: Colis abîmé",
+        in_reply_to="sup1@supplier.example", body="Die Sendung ist unterwegs, vielen Dank.")))
+    assert again.case_id == marie.case_id and again.thread_rule == answer.thread_rule
+    language, status, asked = store.conn.execute(
+        "SELECT language, status, last_inbound_at FROM cases WHERE id = ?",
+        (marie.case_id,)).fetchone()
+    assert (language, status) == ("fr", Status.PENDING)  # still waiting on her photos
+    assert asked == store.conn.execute("SELECT created_at FROM messages WHERE id = ?",
+                                       (marie.message_id,)).fetchone()[0]
+    assert "a third party's answer to our forward" in answer.thread_reason
