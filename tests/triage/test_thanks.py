@@ -21,6 +21,13 @@ THANKS = [
     "¡Gracias, ya funciona!",
     "Obrigado, funcionou!",
     "Grazie, ha funzionato!",
+    # the parcel arrived: a web shop's most common thanks reopened its case
+    "Vielen Dank, das Paket ist angekommen!",
+    "Thanks, the parcel arrived today.",
+    "Merci, j'ai bien reçu le colis.",
+    "¡Gracias, ya llegó el paquete!",
+    "Obrigado, a encomenda chegou!",
+    "Grazie, il pacco è arrivato!",
 ]
 
 FOLLOW_UPS = [
@@ -36,6 +43,11 @@ FOLLOW_UPS = [
     "Gracias, pero sigue sin funcionar.",
     "Obrigado, mas ainda não resolvido.",
     "Grazie, ma ancora non risolto.",
+    "Thanks, the parcel arrived damaged.",
+    "Danke, das Paket ist nicht angekommen.",
+    "Merci, mais le colis n'est pas arrivé.",
+    "Thanks, I received the wrong item.",
+    "Gracias, el paquete llegó roto.",
     "Thanks!!! Also my colleague cannot log in, and the export is broken, and the app is slow",
     "",
 ]
