@@ -162,8 +162,13 @@ def claim(conn: sqlite3.Connection, case_id: int, agent: str, *, at: datetime) -
 
 def edit(conn: sqlite3.Connection, case_id: int, values: dict[str, object], *, actor: str,
          at: datetime, action: str, reason: str) -> int:
-    """Set plain case fields (priority, queue, severity...), audited and undoable."""
+    """Set plain case fields (priority, queue, severity...), audited and undoable. A case
+    moved to a queue takes that queue's SLA policy at its clocks' next replay, as `omnitui
+    sla recompute` would give it (it kept its old one, and a recompute changed its due
+    times long after)."""
     changes = ChangeSet()
+    if "queue" in values:
+        values = {**values, "sla_policy": None}
     case_store.update_case(conn, case_id, {**values, "updated_at": db_time(at)}, changes)
     return record_audit(conn, actor=actor, action=action, case_id=case_id, reason=reason,
                         changes=changes, at=db_time(at))

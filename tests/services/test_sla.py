@@ -222,6 +222,24 @@ def test_recompute_applies_a_changed_policy_with_a_dry_run_first(
         desk.undo()  # nothing of sam's to step back to
 
 
+def test_a_case_moved_to_another_queue_takes_its_policy_as_recompute_would(
+        store: Store, tmp_path: Path) -> None:
+    """Moved by hand, it kept its old policy, and a recompute with the config unchanged
+    changed its due times long after."""
+    night = settings_from(tmp_path, CONFIG + '[[queues]]\nname = "night"\n'
+                                             'sla_policy = "round the clock"\n')
+    case_id = open_case(store, night, MONDAY_4PM)
+    erin = desk_at(store, night, MONDAY_4PM + timedelta(minutes=5))
+    erin.each([case_id], erin.queue("night"))
+    assert store.conn.execute("SELECT sla_policy, sla_resolution_due FROM cases WHERE id = ?",
+                              (case_id,)).fetchone() == ("round the clock",
+                                                         "2026-12-01 01:00:00")
+    assert erin.recompute_sla(None, dry_run=True).changed == {}
+    erin.undo()
+    assert store.conn.execute("SELECT sla_policy FROM cases WHERE id = ?",
+                              (case_id,)).fetchone() == ("office",)
+
+
 def test_no_policies_read_the_short_form_sla_section(store: Store,
                                                      settings: Settings) -> None:
     case_id = open_case(store, settings, MONDAY_4PM)
