@@ -20,12 +20,14 @@ def local_now(zone: tzinfo | None) -> datetime:
     return datetime.now(zone) if zone is not None else datetime.now().astimezone()
 
 
+def _morning(day: datetime) -> datetime:
+    return day.replace(hour=MORNING, minute=0, second=0, microsecond=0)
+
+
 def snooze_choices(now: datetime) -> list[tuple[str, datetime]]:
     """(label, moment) for the snooze menu; `now` is aware, in the agent's zone."""
-    tomorrow = (now + timedelta(days=1)).replace(hour=MORNING, minute=0, second=0,
-                                                 microsecond=0)
-    monday = (now + timedelta(days=7 - now.weekday())).replace(hour=MORNING, minute=0,
-                                                               second=0, microsecond=0)
+    tomorrow = _morning(now + timedelta(days=1))
+    monday = _morning(now + timedelta(days=7 - now.weekday()))
     if monday == tomorrow:  # a Sunday: the two choices were the same moment
         monday += timedelta(days=7)
     return [("1 hour", now + timedelta(hours=1)), ("4 hours", now + timedelta(hours=4)),
@@ -37,9 +39,14 @@ def parse_until(text: str, now: datetime) -> datetime:
     "YYYY-MM-DD HH:MM" / "YYYY-MM-DD"; raises ValueError with a sentence for anything else
     or for a moment already past."""
     found = DURATION.match(text)
-    named = {"tomorrow": 2, "monday": 3, "next monday": 3}.get(" ".join(text.lower().split()))
+    said = " ".join(text.lower().split())
+    named = {"tomorrow": 2, "next monday": 3}.get(said)
     if named is not None:
         moment = snooze_choices(now)[named][1]
+    elif said == "monday":  # the coming one: on a Sunday, tomorrow (not the menu's "next
+        # Monday", a week on: a typed "monday" skipped tomorrow)
+        moment = _morning(now + timedelta(days=(7 - now.weekday()) % 7))
+        moment = moment if moment > now else moment + timedelta(days=7)
     elif found:
         try:
             moment = now + timedelta(**{UNITS[found[2].lower()]: int(found[1])})

@@ -81,9 +81,18 @@ def test_snooze_choices_are_in_the_agents_own_time() -> None:
     ("2026-12-24", datetime(2026, 12, 24, 9, 0, tzinfo=BERLIN)),
     ("Tomorrow", datetime(2026, 11, 28, 9, 0, tzinfo=BERLIN)),  # as the menu says it
     ("next  monday", datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN)),
+    ("Monday", datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN)),
 ])
 def test_custom_snooze_times(typed: str, expected: datetime) -> None:
     assert parse_until(typed, datetime(2026, 11, 27, 18, 30, tzinfo=BERLIN)) == expected
+
+
+def test_monday_typed_on_a_sunday_is_tomorrow() -> None:
+    """It was the menu's "next Monday", a week on."""
+    sunday = datetime(2026, 11, 29, 18, 30, tzinfo=BERLIN)
+    assert parse_until("monday", sunday) == datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN)
+    early = datetime(2026, 11, 30, 7, 0, tzinfo=BERLIN)  # Monday before nine: this morning
+    assert parse_until("monday", early) == datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN)
 
 
 @pytest.mark.parametrize(("typed", "message"), [("soon", "write 3h"),
