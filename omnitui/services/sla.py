@@ -150,8 +150,10 @@ class SlaKeeper:
         status = case["status"]
         calendar = self.calendar(policy)
         latest = {c.target: c for c in clocks.history}
+        # the pause going on counts too ("paused_seconds": 0 an hour into one)
+        ongoing = calendar.seconds(clocks.paused_since, now) if clocks.paused_since else 0.0
         targets = [target_state(c, calendar, policy, now, paused=clocks.paused_since is not None
-                                or status in PAUSED_STATUSES)
+                                or status in PAUSED_STATUSES, paused_now=ongoing)
                    for c in clocks.history if latest[c.target] is c]
         return {"policy": policy.name,
                 "time": "business hours" if not calendar.always_open else "24x7",
@@ -162,7 +164,7 @@ class SlaKeeper:
                 "day_seconds": calendar.units.day, "week_seconds": calendar.units.week,
                 "running_now": calendar.is_open(now),
                 "paused": clocks.paused_since is not None or status in PAUSED_STATUSES,
-                "paused_seconds": clocks.paused_seconds,
+                "paused_seconds": clocks.paused_seconds + ongoing,
                 "history_before": case["history_before"] and case["history_before"][:10],
                 "targets": [t.__dict__ for t in targets]}
 
@@ -252,7 +254,9 @@ def seconds_left(calendar: Calendar, due: datetime, now: datetime) -> float:
 
 
 def target_state(clock: Clock, calendar: Calendar, policy: SlaPolicy, now: datetime, *,
-                 paused: bool) -> TargetState:
+                 paused: bool, paused_now: float = 0.0) -> TargetState:
+    """A target as the case shows it; `paused_now`: the policy time of the pause going on,
+    if any (a target it stands still counts it in its paused time)."""
     due = clock.due(calendar)
     if clock.met is not None:
         state, left = ("met" if clock.met <= due else "met late"), None
@@ -267,7 +271,7 @@ def target_state(clock: Clock, calendar: Calendar, policy: SlaPolicy, now: datet
     return TargetState(clock.target, db_time(clock.started),
                        None if state == "paused" else db_time(due),
                        db_time(clock.met) if clock.met else None, state,
-                       clock.paused_seconds, left)
+                       clock.paused_seconds + (paused_now if state == "paused" else 0.0), left)
 
 
 def happenings(facts: case_store.ClockFacts) -> list[Happening]:

@@ -99,6 +99,9 @@ def test_a_pause_moves_the_due_time_by_the_time_paused_and_a_snooze_does_not(
     before = sla(store, office, case_id, MONDAY_4PM)["resolution"]
     assert before["state"] == "paused" and before["due"] is None
     assert before["left_seconds"] == 7 * 3600  # 8 h target, 1 h used before the pause
+    assert before["paused_seconds"] == 5 * 3600  # so far (it read 0 during the pause)
+    state = SlaKeeper(office).state(store.conn, case_id, MONDAY_4PM)
+    assert state is not None and state["paused_seconds"] == 5 * 3600
     # the customer answers on Tuesday 10:00 Berlin: the clock runs again with 7 h left
     open_case(store, office, MONDAY_4PM + timedelta(hours=18), "HP 4050")
     after = sla(store, office, case_id, MONDAY_4PM + timedelta(hours=18))["resolution"]
