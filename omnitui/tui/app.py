@@ -419,6 +419,7 @@ class OmnituiApp(App[None]):
                     "You are available: routing gives you cases again",
                     severity="warning" if away else "information")
         self.queue.update_status()
+        self._read_board_now()  # its team panel: another console's change alone moved it
 
     def action_to_queue(self) -> None:
         """F2: straight back to the queue from any screen."""
@@ -436,6 +437,14 @@ class OmnituiApp(App[None]):
 
     def action_refresh_now(self) -> None:
         self.queue.reload()
+        self._read_board_now()
+
+    def _read_board_now(self) -> None:
+        """The supervisor's board, if it is open, read again at once."""
+        from omnitui.tui.screens.board import BoardScreen
+
+        if isinstance(self.screen, BoardScreen):
+            self.screen.read_now()
 
     def keys_of(self, binding_id: str) -> str:
         """A binding's keys as the agent types them, after any [keymap] change."""

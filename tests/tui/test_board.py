@@ -284,3 +284,25 @@ def test_a_key_for_a_case_out_of_sight_shows_it_first(demo_db: Path) -> None:
             assert app.store.conn.execute("SELECT max(id) FROM audit").fetchone()[0] != before
 
     asyncio.run(run())
+
+
+def test_the_boards_team_panel_follows_the_supervisors_own_away(demo_db: Path) -> None:
+    """`@` on the board said "You are away" while its team panel kept "here" until another
+    console changed the store."""
+    def state(app: OmnituiApp) -> str:
+        found = board(app).board
+        assert found is not None
+        return next(a.state for a in found.team if a.name == "alice")
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("f3")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        before = state(app)
+        await pilot.press("@")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        assert state(app) != before and "away" in state(app)
+        await pilot.press("@")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        assert state(app) == before
+
+    drive(demo_db, script)

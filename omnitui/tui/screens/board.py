@@ -115,7 +115,7 @@ class BoardScreen(WorkScreen):
             for name in names:
                 table.add_column(name, key=name)
         self.query_one("#headline", Static).update(Text("reading the store…", style="dim"))
-        self._read()
+        self.read_now()
         self.query_one("#due", DataTable).focus()
 
     # -- what the keys act on ------------------------------------------------------------
@@ -203,7 +203,7 @@ class BoardScreen(WorkScreen):
     def cases_changed(self, changed: set[int] | None) -> None:
         """Read again, at most once a second (the latest change is never left unread)."""
         if time.monotonic() - self._asked >= REFRESH_EVERY:
-            self._read()
+            self.read_now()
         else:
             self._again = True
 
@@ -213,9 +213,10 @@ class BoardScreen(WorkScreen):
         board said the supervisor was gone a minute after they came)."""
         since = time.monotonic() - self._asked
         if (self._again and since >= REFRESH_EVERY) or since >= READ_ANYWAY:
-            self._read()
+            self.read_now()
 
-    def _read(self) -> None:
+    def read_now(self) -> None:
+        """Read in a worker now (also on the console's own change, `@`, and ctrl+r)."""
         self._asked, self._again = time.monotonic(), False
         self.run_worker(self._read_board, thread=True, group="board", exclusive=True)
 
