@@ -129,3 +129,17 @@ def test_a_case_that_went_back_to_the_queue_and_on_to_someone_else_bounced(
     assert row(store, bounced, "reassignments")[0] == 1
     assert row(store, kept, "reassignments")[0] == 0
     assert left_owner_because(store.conn, "2000-01-01", "9999") == [("alice -> nobody", 2)]
+
+
+def test_whoever_solves_a_case_nobody_had_takes_it(store: Store,
+                                                   three_cases: list[int]) -> None:
+    """The report counted alice's solve of an unowned case under "(none)"."""
+    alice = Desk(store, "alice")
+    alice.each(three_cases[:1], alice.status(Status.SOLVED))
+    assert row(store, three_cases[0], "owner", "status") == ("alice", Status.SOLVED)
+    alice.undo()  # one undo, both
+    assert row(store, three_cases[0], "owner", "status") == (None, Status.NEW)
+    bob = Desk(store, "bob")
+    bob.each(three_cases[1:2], bob.assign("carol"))
+    bob.each(three_cases[1:2], bob.status(Status.SOLVED))  # carol's stays carol's
+    assert row(store, three_cases[1], "owner") == ("carol",)
