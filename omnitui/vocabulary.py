@@ -34,6 +34,7 @@ ACTION_WORDS = {
 # The system's own actor for routing decisions (services/routing.py acts as it).
 ROUTER = "omnitui-router"
 _ROUTER_ACTIONS = ("case.assigned", "case.queue", "case.escalated")
+_PERSONS_ACTIONS = {"case.assigned": "assigned it", "case.queue": "moved it"}
 
 # The threading rule of a customer's answer to a satisfaction survey: it rates a solved case
 # (ingest/surveys.py), it does not reopen it nor count as a message the SLA waits on.
@@ -53,10 +54,12 @@ def routing_story(history: list[tuple[int, str, str, str, str]]) -> str:
     """A case's latest routing decisions from its audit rows (id, at, actor, action,
     reason), as the case shows them: "billing: intent billing, says 'invoice' → to erin:
     skill billing, 0/1 email open, not given a case yet"; a person's move or assignment
-    since says who made it ("… → root: queue billing → root: nobody -> alice"), or the
-    story's end contradicted the case's queue and owner above it."""
+    since says who made it ("… → root moved it (queue billing) → root assigned it (nobody
+    -> alice)": "root: nobody -> alice" read as routed to root), or the story's end
+    contradicted the case's queue and owner above it."""
     steps = [reason if actor == ROUTER or action in ("case.routed", "case.waiting")
-             else f"{actor}: {reason}" for _, _, actor, action, reason in history
+             else f"{actor} {_PERSONS_ACTIONS[action]} ({reason})"
+             for _, _, actor, action, reason in history
              if action in ("case.routed", "case.waiting", *_ROUTER_ACTIONS)
              and (actor == ROUTER or action != "case.escalated")]
     if len(steps) > 3:  # how it came in, and the latest

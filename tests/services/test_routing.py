@@ -132,8 +132,9 @@ def test_the_routing_story_ends_with_what_people_did_since(store: Store,
     alice.each([case_id], alice.claim())
     history = store.conn.execute("SELECT id, at, actor, action, reason FROM audit"
                                  " WHERE case_id = ? ORDER BY id", (case_id,)).fetchall()
-    assert routing_story(history) == ("billing: intent billing, says 'invoice' → … → root:"
-                                      " queue orders → alice: nobody -> alice")
+    assert routing_story(history) == ("billing: intent billing, says 'invoice' → … → root"
+                                      " moved it (queue orders) → alice assigned it (nobody"
+                                      " -> alice)")
 
 
 def test_nobody_present_the_case_waits_and_goes_out_when_an_agent_opens_a_console(
