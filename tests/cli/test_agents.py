@@ -139,3 +139,15 @@ def test_an_agent_who_works_on_this_machine_needs_no_key(omnitui: Run, store: Pa
     wrong = omnitui(*db, "agents", "add", "hank", "--write", str(store.parent / "keys"),
                     check=False)
     assert wrong.returncode == 2 and "give the key with --key" in wrong.stderr
+
+
+def test_the_configs_agents_are_listed_before_any_console_ran(omnitui: Run, store: Path,
+                                                              tmp_path: Path) -> None:
+    """`omnitui agents` said "no agents" with agents in the config, until a console
+    started."""
+    config = tmp_path / "team.toml"
+    config.write_text('[[agents]]\nname = "zed"\nskills = ["billing"]\n')
+    before = json.loads(omnitui("--db", str(store), "agents", "--format", "json").stdout)
+    team = json.loads(omnitui("--config", str(config), "--db", str(store), "agents",
+                              "--format", "json").stdout)
+    assert "zed" not in [a["agent"] for a in before] and "zed" in [a["agent"] for a in team]
