@@ -261,9 +261,11 @@ def snooze(conn: sqlite3.Connection, case_id: int, until: datetime | None, *, ac
     """Hide a case from the queues until `until` (None: wake it now). It comes back by
     itself at that time, or as soon as the customer writes. A solved or closed case is in
     no queue: snoozed, it woke up later as if it waited."""
-    if until is not None and (status := case_store.require_case(conn, case_id)["status"]) \
-            in FINISHED_STATUSES:
-        raise StoreError(f"case #{case_id} is {status}: nothing to snooze")
+    case = case_store.require_case(conn, case_id)
+    if until is not None and case["status"] in FINISHED_STATUSES:
+        raise StoreError(f"case #{case_id} is {case['status']}: nothing to snooze")
+    if until is None and case["snoozed_until"] is None:  # it said "woken up"
+        raise StoreError(f"case #{case_id} is not snoozed: nothing to wake")
     return edit(conn, case_id, {"snoozed_until": db_time(until) if until else None},
                 actor=actor, at=at, action="case.snoozed",
                 reason=f"snoozed until {db_time(until)} UTC" if until else "woken up")

@@ -13,7 +13,7 @@ from omnitui.model import Status
 from omnitui.services.actions import snooze
 from omnitui.services.desk import Desk
 from omnitui.snooze import parse_until, snooze_choices
-from omnitui.store.db import Store, utc_now
+from omnitui.store.db import Store, StoreError, utc_now
 from omnitui.store.queries import CaseQuery, queue_ids
 from tests.conftest import make_email
 
@@ -34,6 +34,13 @@ def test_a_snoozed_case_hides_and_comes_back(store: Store, pipeline: Pipeline) -
     assert case_id in visible(store) and visible(store, snoozed=True) == []
     Desk(store, "alice").undo()
     assert case_id not in visible(store)
+
+
+def test_waking_a_case_that_is_not_snoozed_says_so(store: Store, pipeline: Pipeline) -> None:
+    """`snooze --until now` on a case awake answered "woken up"."""
+    case_id = pipeline.ingest(parse_email(make_email())).case_id
+    with store.write() as conn, pytest.raises(StoreError, match="is not snoozed"):
+        snooze(conn, case_id, None, actor="alice", at=utc_now())
 
 
 def test_a_solved_case_is_not_snoozed_and_the_report_counts_the_snoozed(
