@@ -256,9 +256,28 @@ def _store_checks(conn: sqlite3.Connection, db_path: Path, settings: Settings
         errors = health.messages_with_parse_errors(conn)
         results.append(Check("parse errors", True, f"{plural(errors, 'message')} stored raw "
                              "with parse errors (see `omnitui case ID`)" if errors else "none"))
+    if version == SCHEMA_VERSION and any(q.skills for q in settings.queues):
+        from omnitui.store.agents import agents
+
+        results.append(_queue_skills(settings, [set(a.skills) for a in agents(conn)]))
     if version >= 3:
         results.extend(_daemon_checks(conn, settings, db_path))
     return results
+
+
+def _queue_skills(settings: Settings, team: list[set[str]]) -> Check:
+    """A queue whose skills no agent of the team (the store's and the config's) has all of:
+    routing can give its cases to nobody, and they wait for ever (doctor said "ok")."""
+    team = [*team, *(set(a.skills) for a in settings.agents)]
+    lacking = [q for q in settings.queues if q.skills
+               and not any(set(q.skills) <= skills for skills in team)]
+    if lacking:
+        return Check("queue skills", False, "; ".join(
+            f"{q.name} needs {', '.join(q.skills)}: no agent has "
+            f"{'them all' if len(q.skills) > 1 else 'it'}" for q in lacking),
+            "give an agent the skills (`[[agents]] skills`, or `omnitui agents add NAME "
+            "--skills ...`), or change the queue's")
+    return Check("queue skills", True, "each queue's skills are some agent's")
 
 
 def _upkeep(left: int) -> Check:

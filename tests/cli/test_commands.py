@@ -175,6 +175,22 @@ def test_doctor_finds_a_queue_name_no_queue_has(omnitui: Run, tmp_path: Path) ->
     assert "ok   queues: 2 queues, each name known" in omnitui(*db, "doctor").stdout
 
 
+def test_doctor_finds_a_queue_whose_skills_nobody_has(omnitui: Run, tmp_path: Path) -> None:
+    """Its cases could go to nobody and waited for ever, while doctor said all was well."""
+    config = tmp_path / "team.toml"
+    config.write_text('[[queues]]\nname = "billing"\nskills = ["invoicing"]\n\n'
+                      '[[agents]]\nname = "erin"\nskills = ["billing"]\n')
+    config.chmod(0o600)
+    db = ["--config", str(config), "--db", str(tmp_path / "x.db")]
+    omnitui(*db, "init")
+    found = omnitui(*db, "doctor", check=False)
+    assert found.returncode == 1
+    assert "FAIL queue skills: billing needs invoicing: no agent has it" in found.stdout
+    omnitui(*db, "agents", "add", "gus", "--skills", "invoicing,de")
+    assert "ok   queue skills: each queue's skills are some agent's" in omnitui(
+        *db, "doctor", check=False).stdout
+
+
 def test_newer_store_is_refused_everywhere(omnitui: Run, tmp_path: Path) -> None:
     db = tmp_path / "future.db"
     conn = sqlite3.connect(db)
