@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from omnitui.addresses import bare
@@ -75,6 +76,13 @@ def is_forward_or_third_party(conn: sqlite3.Connection, message_id: int, rule: s
     return conn.execute("SELECT (direction = 'out' AND auto_submitted IS NULL AND response IS"
                         " 'none') OR thread_rule = ? FROM messages WHERE id = ?",
                         (rule, message_id)).fetchone() in ((1,),)
+
+
+def any_snoozed(conn: sqlite3.Connection, case_ids: Sequence[int]) -> bool:
+    """Whether any of the cases is snoozed (its time may have come: the daemon wakes it)."""
+    return any(conn.execute(f"SELECT 1 FROM cases WHERE id IN ({', '.join('?' * len(chunk))})"
+                            " AND snoozed_until IS NOT NULL LIMIT 1", chunk).fetchone()
+               for chunk in (case_ids[i:i + 500] for i in range(0, len(case_ids), 500)))
 
 
 def active_case_of(conn: sqlite3.Connection, customer_id: int) -> Row | None:

@@ -211,6 +211,7 @@ def test_snooze_hides_the_case_until_its_time(history_db: Path) -> None:
         await pilot.press("z")
         await settle(app, pilot)
         assert "tomorrow 9:00" in screen_text(app)
+        assert "wake up now" not in screen_text(app)  # it is awake: it said "woken up"
         await pilot.press("enter")  # 1 hour
         await settle(app, pilot)
         assert len(cases.ids) == before - 1 and snoozed not in cases.ids

@@ -11,6 +11,7 @@ from omnitui.filters import vocabulary_of
 from omnitui.model import Status
 from omnitui.services.actions import parse_priority
 from omnitui.snooze import local_now, parse_until, snooze_choices, until_words
+from omnitui.store.cases import any_snoozed
 from omnitui.store.queries import distinct_values, known_agents
 from omnitui.tui.screens.modals import AskScreen, PickScreen, refusal
 
@@ -83,12 +84,15 @@ def snooze(screen: WorkScreen) -> None:
             snooze_until(choices[index][1])
         elif index == len(choices):
             screen.app.push_screen(AskScreen("Snooze until: 3h, 2d, 1w or 2026-12-24 09:00 "
-                                             "(your local time)", check=refusal(until)), typed)
+                                             f"({local_now(zone):%Z})", check=refusal(until)),
+                                   typed)
         else:
             snooze_until(None)
 
+    asleep = any_snoozed(screen.console.store.conn, targets)  # else nothing to wake
     screen.app.push_screen(PickScreen(f"Snooze{_which(targets)} until",
-                                      [*options, "custom…", "wake up now"]), chosen)
+                                      [*options, "custom…", *(["wake up now"] * asleep)]),
+                           chosen)
 
 
 def assign_to(screen: WorkScreen) -> None:
