@@ -617,7 +617,7 @@ def print_history(entries: Sequence[Any]) -> None:
     if not entries:
         out.print("no history")
     for e in entries:
-        head = Text(f"#{e.id}  {e.at[:16]}  ", style="dim")
+        head = Text(f"#{e.id}  {utc_time(parse_db_time(e.at))}  ", style="dim")
         head.append_text(_text(e.actor))
         head.stylize("bold", len(head) - len(e.actor))
         head.append(f"  {action_words(e.action)}" + (f" on #{e.case_id}" if e.case_id else ""))

@@ -37,6 +37,7 @@ def test_history_of_a_case_says_who_what_why_and_before_after(omnitui: Run,
     told = omnitui(*db, "history", "--case", str(case_id)).stdout
     assert f"a new case on #{case_id}" in told and "a routing decision" in told
     assert "alice  an assignment" in told and "changed: owner - → alice" in told
+    assert " UTC  alice  an assignment" in told  # the time says its zone
     assert "priority" in told and "→ 77" in told
     as_json = json.loads(omnitui(*db, "history", "--case", str(case_id), "--agent", "alice",
                                  "--format", "json").stdout)

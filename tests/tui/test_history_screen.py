@@ -27,7 +27,7 @@ def test_h_shows_who_changed_what_before_and_after(demo_db: Path) -> None:
         await pilot.press("H")  # type: ignore[attr-defined]
         await settle(app, pilot)
         text = screen_text(app)
-        assert f"History of #{case_id}" in text and "a routing decision" in text
+        assert f"History of #{case_id} (times UTC)" in text and "a routing decision" in text
         app.screen.query_one(VerticalScroll).scroll_end(animate=False)
         await settle(app, pilot)
         text = screen_text(app)

@@ -357,7 +357,7 @@ class CaseScreen(WorkScreen):
     def action_history(self) -> None:
         """H: every change to the case, who made it and why (routing's reasons too)."""
         entries = history(self.console.store.conn, case_id=self.detail.case.id, limit=10_000)
-        self.app.push_screen(TextScreen(f"History of #{self.detail.case.id}",
+        self.app.push_screen(TextScreen(f"History of #{self.detail.case.id} (times UTC)",
                                         history_table(entries)))
 
     def action_save_attachments(self) -> None:
