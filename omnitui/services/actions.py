@@ -96,13 +96,16 @@ def reply(conn: sqlite3.Connection, case_id: int, *, author: str, text: str, at:
 def set_status(conn: sqlite3.Connection, case_id: int, status: Status, *, actor: str,
                at: datetime, pause_reason: str | None = None,
                expected_version: int | None = None, why: str | None = None,
-               ended: datetime | None = None, history_before: datetime | None = None) -> int:
+               ended: datetime | None = None, history_before: datetime | None = None,
+               taker: str | None = None) -> int:
     """Move a case to `status` (pausing stops its SLA clocks: services/sla.py replays them
     from this audit row; reopening a finished case counts in `reopens`); solving records
     when: `at`, or `ended` if given (the time an imported conversation ended, for the
     reports of its days). `history_before`: the solve files an old conversation as history,
     quiet since then (services/archive.py): no clock ran on it. `why`: said after the
-    change, in the audit row (a move no person asked for says its cause)."""
+    change, in the audit row (a move no person asked for says its cause). `taker`: the
+    agent who solves it takes it if nobody had it (the report counted the solve under
+    "(none)"), in the same change (one undo, one redo); its assignment time stays unset."""
     case = case_store.require_case(conn, case_id)
     if status in PAUSED and not pause_reason:
         raise StoreError(f"{status} needs a pause reason (what the case is waiting on)")
@@ -113,6 +116,8 @@ def set_status(conn: sqlite3.Connection, case_id: int, status: Status, *, actor:
         values["solved_at"] = case["solved_at"] or (db_time(ended) if ended else when)
         if history_before is not None:
             values["history_before"] = db_time(history_before)
+        if taker and case["owner"] is None and case["status"] not in FINISHED_STATUSES:
+            values.update(owner=taker, assigned_at=when)
     else:
         values["solved_at"] = None
         if case["status"] in FINISHED_STATUSES:  # an agent reopens it: a reopen as the

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from omnitui.config import Macro, Settings
 from omnitui.errors import Refused
-from omnitui.model import FINISHED_STATUSES, Channel, Draft, Identifier, InboundEvent, Status
+from omnitui.model import Channel, Draft, Identifier, InboundEvent, Status
 from omnitui.records import record
 from omnitui.services import actions
 from omnitui.services.history import undo
@@ -356,13 +356,8 @@ class Desk:
             case = require_case(conn, case_id)
             if case["status"] == status and (reason or None) == case["pause_reason"]:
                 return  # nothing to do: its audit row said "open -> open"
-            if status in FINISHED_STATUSES and case["owner"] is None:  # solved by nobody,
-                # the report said: whoever solves a case nobody had takes it, as they do in
-                # the big helpdesks
-                actions.assign(conn, case_id, self.actor, actor=self.actor, at=self.clock(),
-                               reason=f"nobody -> {self.actor}: solved by them")
             actions.set_status(conn, case_id, status, actor=self.actor, at=self.clock(),
-                               pause_reason=reason)
+                               pause_reason=reason, taker=self.actor)
         return move
 
     def snooze(self, until: datetime | None) -> CaseChange:

@@ -137,8 +137,16 @@ def test_whoever_solves_a_case_nobody_had_takes_it(store: Store,
     alice = Desk(store, "alice")
     alice.each(three_cases[:1], alice.status(Status.SOLVED))
     assert row(store, three_cases[0], "owner", "status") == ("alice", Status.SOLVED)
-    alice.undo()  # one undo, both
+    undo = alice.undo()  # one undo, both
     assert row(store, three_cases[0], "owner", "status") == (None, Status.NEW)
+    alice.undo(undo)  # and one redo
+    assert row(store, three_cases[0], "owner", "status", "first_assigned_at") == (
+        "alice", Status.SOLVED, None)  # no assignment time: it waited for nobody's claim
+    root = Desk(store, "root")
+    with store.write() as conn:  # solved before, by nobody: closing it takes nothing
+        conn.execute("UPDATE cases SET status = 'solved' WHERE id = ?", (three_cases[2],))
+    root.each(three_cases[2:], root.status(Status.CLOSED))
+    assert row(store, three_cases[2], "owner") == (None,)
     bob = Desk(store, "bob")
     bob.each(three_cases[1:2], bob.assign("carol"))
     bob.each(three_cases[1:2], bob.status(Status.SOLVED))  # carol's stays carol's
