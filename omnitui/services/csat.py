@@ -39,7 +39,8 @@ def ask_after_solve(conn: sqlite3.Connection, settings: Settings, case_id: int, 
     if not settings.csat.enabled or case is None or case["status"] != Status.SOLVED or \
             surveys.asked(conn, case_id):
         return
-    last = message_store.last_inbound(conn, case_id)
+    # never after automatic mail: the customer's newest message an out-of-office
+    last = message_store.last_inbound(conn, case_id, words_first=False)
     if last is None or last["auto_submitted"] or failed_for_good(conn, case_id):
         return
     window = unasked_message(conn, settings.service_window, case["customer_id"],

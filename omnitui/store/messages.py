@@ -218,13 +218,13 @@ def raw_body(conn: sqlite3.Connection, message_id: int) -> bytes | None:
     return bytes(row[0]) if row else None
 
 
-def last_inbound(conn: sqlite3.Connection, case_id: int,
-                 channel: str | None = None) -> sqlite3.Row | None:
-    """The newest customer message of a case (on `channel`, if given): what a reply answers,
-    a forward quotes and a survey follows. The case's own customer's first (a third party's
-    answer to a forward joins the case too, and the next reply went to them), and their own
-    words before their automatic mail (an out-of-office); never a bounce, which is filed
-    under the customer of the mail it returns and came from a mail server."""
+def last_inbound(conn: sqlite3.Connection, case_id: int, channel: str | None = None, *,
+                 words_first: bool = True) -> sqlite3.Row | None:
+    """The newest customer message of a case (on `channel`, if given): what a reply answers
+    and a forward quotes. The case's own customer's first (a third party's answer to a
+    forward joins the case too, and the next reply went to them), and with `words_first`
+    their own words before their automatic mail (an out-of-office); never a bounce, which
+    is filed under the customer of the mail it returns and came from a mail server."""
     cur = conn.cursor()
     cur.row_factory = sqlite3.Row
     return cur.execute(
@@ -233,9 +233,9 @@ def last_inbound(conn: sqlite3.Connection, case_id: int,
         " LEFT JOIN identities i ON i.id = m.identity_id WHERE m.case_id = ?"
         " AND m.direction = 'in' AND (? IS NULL OR m.channel = ?)"
         " AND m.auto_submitted IS NOT ?"
-        " ORDER BY m.customer_id IS c.customer_id DESC, m.auto_submitted IS NULL DESC,"
+        " ORDER BY m.customer_id IS c.customer_id DESC, ? AND m.auto_submitted IS NULL DESC,"
         " m.created_at DESC, m.id DESC LIMIT 1",
-        (case_id, channel, channel, BOUNCE)).fetchone()
+        (case_id, channel, channel, BOUNCE, words_first)).fetchone()
 
 
 def customer_of(conn: sqlite3.Connection, message_id: int) -> int | None:

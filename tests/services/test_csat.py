@@ -86,6 +86,21 @@ def test_not_after_a_bounce_nor_outside_whatsapps_window(store: Store) -> None:
                       "no approved template for a message nobody asked for")
 
 
+def test_not_when_the_customers_newest_mail_is_their_out_of_office(store: Store) -> None:
+    """A reply answers the customer's words before their out-of-office; the survey must
+    still see that they are away."""
+    from omnitui.channels.email.parse import parse_email
+    from tests.conftest import make_email
+
+    pipeline = intake_pipeline(store, SETTINGS, clock=lambda: NOW)
+    case_id = pipeline.ingest(parse_email(make_email(body="Where is my order?"))).case_id
+    assert case_id is not None
+    pipeline.ingest(parse_email(make_email(subject="Out of office", body="Away until May.",
+                                           headers={"Auto-Submitted": "auto-replied"})))
+    solve(store, case_id)
+    assert sent(store) == []
+
+
 def test_outside_the_window_as_the_approved_template(store: Store) -> None:
     settings = Settings(csat=CsatSettings(enabled=True),
                         service_window=ServiceWindowSettings(whatsapp="csat_v1", language="de"))
