@@ -132,6 +132,8 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     ('[[sla_policies]]\nname = "p"\nat_risk = 1.5', "at_risk must be a share"),
     ('[[queues]]\nname = "q"\nsla_policy = "gold"', "no policy named 'gold'"),
     ('[business_hours]\ntime_zone = "Mars/Olympus"', "is not a time zone"),
+    # no shift, but snooze times are read in it: a traceback at the first snooze
+    ('[[agents]]\nname = "a"\ntime_zone = "Berlin"', "agents[0].time_zone: 'Berlin' is not"),
     ('[business_hours]\ntime_zone = "UTC"\nhours = { mon = ["17:00-09:00"] }',
      "must start before it ends"),
     ('[business_hours]\ntime_zone = "UTC"\nhours = { funday = ["09:00-17:00"] }',

@@ -244,17 +244,21 @@ def _check_priority(priority: PrioritySettings, where: str) -> None:
             raise ConfigError(f"{where}.{key} must be 0 or more, got {getattr(priority, key)}")
 
 
-def _check_business_hours(hours: BusinessHoursSettings, where: str) -> None:
-    """Every key as written, with a time zone or not (without one the clocks count 24x7,
-    but "monday" or "17:00-09:00" passed unsaid, to fail the day a zone was set)."""
+def _check_zone(zone: str, where: str) -> None:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
-        if hours.time_zone:
-            ZoneInfo(hours.time_zone)
+        if zone:
+            ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"{where}.time_zone: {hours.time_zone!r} is not a time zone such as "
+        raise ConfigError(f"{where}.time_zone: {zone!r} is not a time zone such as "
                           "\"Europe/Berlin\" or \"America/New_York\"") from None
+
+
+def _check_business_hours(hours: BusinessHoursSettings, where: str) -> None:
+    """Every key as written, with a time zone or not (without one the clocks count 24x7,
+    but "monday" or "17:00-09:00" passed unsaid, to fail the day a zone was set)."""
+    _check_zone(hours.time_zone, where)
     for day, spans in hours.hours.items():
         if day not in DAYS:
             raise ConfigError(f"{where}.hours: {day!r} is not a day ({', '.join(DAYS)})")
@@ -336,6 +340,7 @@ def _check_agent(agent: AgentSettings, routing: RoutingSettings, where: str,
     if agent.role not in AGENT_ROLES:
         raise ConfigError(f"{where}.role must be one of {_choices(AGENT_ROLES)}, got "
                           f"{agent.role!r}")
+    _check_zone(agent.time_zone, where)  # snooze times are read in it, shift or not
     if agent.hours:
         _check_business_hours(BusinessHoursSettings(
             time_zone=agent.time_zone or zone or "UTC", hours=agent.hours), where)
