@@ -47,9 +47,10 @@ def thread(conn: sqlite3.Connection, event: InboundEvent, customer_id: int,
     if by_header:
         case_id, reason, named = by_header
         case = store.require_case(conn, case_id)
-        if case["customer_id"] != customer_id and store.is_forward_or_third_party(
-                conn, named, THIRD_PARTY):  # a supplier's words started the customer's
-            # next-response clock and set the case's language
+        if case["status"] not in FINISHED_STATUSES and case["customer_id"] != customer_id \
+                and store.is_forward_or_third_party(conn, named, THIRD_PARTY):  # a
+            # supplier's words started the customer's next-response clock and set the case's
+            # language (on a finished case they come back as a customer's do: to be seen)
             return ThreadDecision(case_id, THIRD_PARTY, f"{reason}; a third party's answer to "
                                   "our forward: nothing waits on it", case=case)
         return _continue(conn, event, case, "email-headers", reason, settings, now)

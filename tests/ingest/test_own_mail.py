@@ -97,3 +97,8 @@ def test_a_suppliers_answer_to_our_forward_asks_nothing_of_us(store: Store,
     assert asked == store.conn.execute("SELECT created_at FROM messages WHERE id = ?",
                                        (marie.message_id,)).fetchone()[0]
     assert "a third party's answer to our forward" in answer.thread_reason
+    Desk(store, "alice").each([marie.case_id], Desk(store, "alice").status(Status.SOLVED))
+    late = pipeline.ingest(parse_email(make_email(  # after the solve: to be seen, not lost
+        "orders@supplier.example", name="Lieferant", subject="Re: Fwd: Colis abîmé",
+        in_reply_to="sup1@supplier.example", body="Leider ist kein Ersatz mehr da.")))
+    assert late.case_id == marie.case_id and late.reopened
