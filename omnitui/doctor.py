@@ -256,7 +256,8 @@ def _store_checks(conn: sqlite3.Connection, db_path: Path, settings: Settings
         errors = health.messages_with_parse_errors(conn)
         results.append(Check("parse errors", True, f"{plural(errors, 'message')} stored raw "
                              "with parse errors (see `omnitui case ID`)" if errors else "none"))
-    if version == SCHEMA_VERSION and any(q.skills for q in settings.queues):
+    if version == SCHEMA_VERSION and any(q.skills and q.assign == "push"
+                                         for q in settings.queues):
         from omnitui.store.agents import agents
 
         results.append(_queue_skills(settings, [set(a.skills) for a in agents(conn)]))
@@ -266,10 +267,11 @@ def _store_checks(conn: sqlite3.Connection, db_path: Path, settings: Settings
 
 
 def _queue_skills(settings: Settings, team: list[set[str]]) -> Check:
-    """A queue whose skills no agent of the team (the store's and the config's) has all of:
-    routing can give its cases to nobody, and they wait for ever (doctor said "ok")."""
+    """A push queue whose skills no agent of the team (the store's and the config's) has
+    all of: routing can give its cases to nobody, and they wait for ever (doctor said
+    "ok"). A pull queue's agents take what they choose."""
     team = [*team, *(set(a.skills) for a in settings.agents)]
-    lacking = [q for q in settings.queues if q.skills
+    lacking = [q for q in settings.queues if q.skills and q.assign == "push"
                and not any(set(q.skills) <= skills for skills in team)]
     if lacking:
         return Check("queue skills", False, "; ".join(

@@ -178,7 +178,8 @@ def test_doctor_finds_a_queue_name_no_queue_has(omnitui: Run, tmp_path: Path) ->
 def test_doctor_finds_a_queue_whose_skills_nobody_has(omnitui: Run, tmp_path: Path) -> None:
     """Its cases could go to nobody and waited for ever, while doctor said all was well."""
     config = tmp_path / "team.toml"
-    config.write_text('[[queues]]\nname = "billing"\nskills = ["invoicing"]\n\n'
+    config.write_text('[[queues]]\nname = "billing"\nskills = ["invoicing"]\n'
+                      'assign = "push"\n\n[[queues]]\nname = "pull"\nskills = ["x"]\n\n'
                       '[[agents]]\nname = "erin"\nskills = ["billing"]\n')
     config.chmod(0o600)
     db = ["--config", str(config), "--db", str(tmp_path / "x.db")]
