@@ -55,6 +55,8 @@ def intake_pipeline(store: Store, settings: Settings, *,
         if route and (result.new_case or result.reopened):
             router.came_in(conn, result.case_id, new=result.new_case,
                            reopened=result.reopened, now=now)
+            upkeep.refresh(conn, result.case_id, now)  # moved to a fallback queue: its
+            # policy (in a load: once, at its end, as before)
     @contextmanager
     def bulk_load(helpers: Helpers | None = None,
                   ending: Ending | None = None) -> Iterator[None]:

@@ -125,9 +125,17 @@ class Upkeep:
         return self._worked(conn, case, now, self.sla.replayed(conn, case))
 
     def apply(self, conn: sqlite3.Connection, worked: Worked, now: datetime) -> None:
+        """Write what was worked out, then escalate; an escalation that moved the case to
+        another queue, whose SLA policy it takes, has it worked out again (each trigger
+        fires once, so this ends)."""
         case_store.set_clocks(conn, worked.case_id, worked.changes)
+        if not worked.escalations:
+            return
+        queue = case_store.require_case(conn, worked.case_id)["queue"]
         for trigger, why in worked.escalations:
             self.router.escalate(conn, worked.case_id, trigger, why, now)
+        if case_store.require_case(conn, worked.case_id)["queue"] != queue:
+            self._refresh(conn, worked.case_id, now)
 
     def _worked(self, conn: sqlite3.Connection, case: case_store.Row, now: datetime,
                 values: dict[str, object]) -> Worked:

@@ -243,6 +243,21 @@ def test_a_case_moved_to_another_queue_takes_its_policy_as_recompute_would(
                               (case_id,)).fetchone() == ("office",)
 
 
+def test_a_case_an_escalation_moves_takes_the_new_queues_policy_at_once(
+        store: Store, tmp_path: Path) -> None:
+    """Moved by an escalation after its clocks were written, it kept the old queue's due
+    times until something else happened to it."""
+    night = settings_from(tmp_path, CONFIG.replace(
+        'escalation = { raise_priority = 10 }',
+        'escalation = { raise_priority = 10, move_to = "night" }')
+        + '[[queues]]\nname = "night"\nsla_policy = "round the clock"\n\n'
+          '[triage]\nescalate_irritated = true\n')
+    case_id = open_case(store, night, MONDAY_4PM, "Third time I write, this is unacceptable")
+    assert store.conn.execute("SELECT queue, sla_policy, sla_resolution_due FROM cases"
+                              " WHERE id = ?", (case_id,)).fetchone() == (
+        "night", "round the clock", "2026-12-01 01:00:00")
+
+
 def test_no_policies_read_the_short_form_sla_section(store: Store,
                                                      settings: Settings) -> None:
     case_id = open_case(store, settings, MONDAY_4PM)
