@@ -44,7 +44,7 @@ l aide vous
 muchas muchísimas perfecto genial ya funciona funcionó todo bien resuelto por su ayuda
 muito muita perfeito ótimo otimo funcionou agora tudo certo resolvido pela ajuda
 mille perfetto ottimo funziona ha funzionato ora tutto bene risolto per aiuto
-i we just today arrived received delivered came package parcel order item has
+i we just today arrived received delivered came package parcel order item
 ich wir habe haben ist angekommen erhalten geliefert paket päckchen bestellung sendung ware
 heute gerade eben
 je j ai bien reçu recu le la colis commande est arrivé arrivée arrive livré livrée aujourd hui

@@ -215,12 +215,17 @@ def test_mail_from_our_own_mailbox_is_never_acknowledged(store: Store,
     """A mail from support@ opened a case and was acknowledged to support@."""
     from dataclasses import replace
 
-    from omnitui.config import MailboxSettings
+    from omnitui.config import AgentSettings, MailboxSettings
 
     ours = replace(settings, mailboxes=[MailboxSettings(
         name="support", address="Support@example.com", imap_host="imap.example.com",
         username="support", password_env="X")])
     result = live(store, ours, Clock(MONDAY_11)).ingest(parse_email(mail("support@example.com")))
+    assert result.case_id is not None and acknowledgements(store) == []
+    # nor from an agent's own address (a colleague's question to the desk)
+    colleague = replace(ours, agents=[AgentSettings(name="erin", email="Erin@Example.com")])
+    result = live(store, colleague, Clock(MONDAY_11)).ingest(parse_email(mail(
+        "erin@example.com")))
     assert result.case_id is not None and acknowledgements(store) == []
 
 

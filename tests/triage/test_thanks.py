@@ -48,6 +48,7 @@ FOLLOW_UPS = [
     "Merci, mais le colis n'est pas arrivé.",
     "Thanks, I received the wrong item.",
     "Gracias, el paquete llegó roto.",
+    "Thanks, has the parcel arrived",  # a question without its mark
     "Thanks!!! Also my colleague cannot log in, and the export is broken, and the app is slow",
     "",
 ]
