@@ -8,6 +8,7 @@ import json
 import socket
 import sqlite3
 import stat
+import subprocess
 from datetime import timedelta
 from pathlib import Path
 
@@ -155,18 +156,24 @@ def test_doctor_names_problems_and_fixes(omnitui: Run, tmp_path: Path) -> None:
     assert healthy.returncode == 0 and "semantic matching: on" in healthy.stdout
 
 
+def doctor_on(omnitui: Run, config: Path, text: str
+              ) -> tuple[list[str], subprocess.CompletedProcess[str]]:
+    """A new store under the config `text` (written to `config`), and what doctor says."""
+    config.write_text(text)
+    config.chmod(0o600)
+    db = ["--config", str(config), "--db", str(config.with_suffix(".db"))]
+    omnitui(*db, "init")
+    return db, omnitui(*db, "doctor", check=False)
+
+
 def test_doctor_finds_a_queue_name_no_queue_has(omnitui: Run, tmp_path: Path) -> None:
     """An escalation moving cases to "tech-lead" of a team whose queue is "tech-leads", an
     intent sending them to "tehc": each would be a queue of its own nobody works."""
     config = tmp_path / "team.toml"
-    config.write_text(
-        '[[queues]]\nname = "tech"\nescalation = { move_to = "tech-lead" }\n\n'
-        '[[queues]]\nname = "tech-leads"\n\n'
-        '[[intents]]\nname = "crash"\nqueue = "tehc"\nkeywords = ["crash"]\n')
-    config.chmod(0o600)
-    db = ["--config", str(config), "--db", str(tmp_path / "x.db")]
-    omnitui(*db, "init")
-    found = omnitui(*db, "doctor", check=False)
+    db, found = doctor_on(omnitui, config,
+                          '[[queues]]\nname = "tech"\nescalation = { move_to = "tech-lead" }\n\n'
+                          '[[queues]]\nname = "tech-leads"\n\n'
+                          '[[intents]]\nname = "crash"\nqueue = "tehc"\nkeywords = ["crash"]\n')
     assert found.returncode == 1
     assert ('FAIL queues: not one of the [[queues]]: "tech-lead" (the escalation of tech); '
             '"tehc" (intent crash)') in found.stdout
@@ -177,14 +184,10 @@ def test_doctor_finds_a_queue_name_no_queue_has(omnitui: Run, tmp_path: Path) ->
 
 def test_doctor_finds_a_queue_whose_skills_nobody_has(omnitui: Run, tmp_path: Path) -> None:
     """Its cases could go to nobody and waited for ever, while doctor said all was well."""
-    config = tmp_path / "team.toml"
-    config.write_text('[[queues]]\nname = "billing"\nskills = ["invoicing"]\n'
-                      'assign = "push"\n\n[[queues]]\nname = "pull"\nskills = ["x"]\n\n'
-                      '[[agents]]\nname = "erin"\nskills = ["billing"]\n')
-    config.chmod(0o600)
-    db = ["--config", str(config), "--db", str(tmp_path / "x.db")]
-    omnitui(*db, "init")
-    found = omnitui(*db, "doctor", check=False)
+    db, found = doctor_on(omnitui, tmp_path / "team.toml",
+                          '[[queues]]\nname = "billing"\nskills = ["invoicing"]\n'
+                          'assign = "push"\n\n[[queues]]\nname = "pull"\nskills = ["x"]\n\n'
+                          '[[agents]]\nname = "erin"\nskills = ["billing"]\n')
     assert found.returncode == 1
     assert "FAIL queue skills: billing needs invoicing: no agent has it" in found.stdout
     omnitui(*db, "agents", "add", "gus", "--skills", "invoicing,de")
