@@ -143,7 +143,7 @@ def test_nonsense_numbers_and_times_are_refused_not_crashes(demo_db: Path) -> No
             assert isinstance(app.screen, AskScreen)  # still asking
         await pilot.press("escape")
         assert column(demo_db, case_id, "priority") == priority
-        await pilot.press("z", "end", "up", "enter")  # custom…
+        await pilot.press("z", "end", "enter")  # custom… (awake: no "wake up now")
         await settle(app, pilot)
         assert "too far away" in await answer(app, pilot, "99999999d")
         await pilot.press("escape", "enter")

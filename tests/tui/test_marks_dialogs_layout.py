@@ -80,7 +80,7 @@ def test_merging_cases_of_different_customers_says_so(demo_db: Path) -> None:
 def test_a_wrong_answer_keeps_the_dialog_open_and_says_why(demo_db: Path) -> None:
     async def script(app: OmnituiApp, pilot: object) -> None:
         case_id = queue(app).current_id
-        await pilot.press("z", "end", "up", "enter")  # snooze: custom…
+        await pilot.press("z", "end", "enter")  # snooze: custom… (awake: no "wake up now")
         await settle(app, pilot)
         assert isinstance(app.screen, AskScreen)
         assert "write 3h, 2d, 1w" in await answer(app, pilot, "next tuesday")
