@@ -49,8 +49,10 @@ def intake_pipeline(store: Store, settings: Settings, *,
         # As of the message, the moment its case's clocks start (now, for live traffic; the
         # demo's story replays its days).
         now = min(event.occurred_at, clock())
+        # a bounce acts when it is filed, not as of its Date: the case it opens may have
+        # been set pending since, and an earlier reopen left its clocks paused
         for case_id in {result.case_id, *from_webhook(conn, settings, event, result),
-                        *bounced_replies(conn, event, now)}:
+                        *bounced_replies(conn, event, clock())}:
             upkeep.refresh(conn, case_id, now)
         if route and (result.new_case or result.reopened):
             router.came_in(conn, result.case_id, new=result.new_case,

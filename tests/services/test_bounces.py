@@ -9,6 +9,7 @@ from omnitui.channels.email.parse import parse_email
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import Draft, Status
 from omnitui.services.desk import Desk
+from omnitui.services.intake import intake_pipeline
 from omnitui.services.outbound import queue_draft, start_draft
 from omnitui.services.sla import SlaKeeper
 from omnitui.store import outbox
@@ -84,6 +85,35 @@ def test_a_bounce_fails_the_reply_it_returns_and_the_case_waits_on_us_again(
     again = pipeline.ingest(parse_email(report(("ann@example.com", "failed"))
                                         .replace(b"<bounce-1", b"<bounce-again")))
     assert again.case_id == answered and reply_state(store)[0] == "failed"
+
+
+def test_a_bounce_dated_before_the_pause_it_ends_runs_the_clocks_again(
+        store: Store, pipeline: Pipeline) -> None:
+    """Set pending after the reply, then its bounce (Date: before the pause) came: the case
+    read open while its clocks stood paused for ever (the reopen logged as of the Date)."""
+    from datetime import timedelta
+    from email.utils import format_datetime
+
+    case_id = pipeline.ingest(parse_email(make_email())).case_id
+    draft = start_draft(store.conn, case_id, "reply")
+    with store.write() as conn:
+        message_id = queue_draft(conn, case_id, Draft(**{**draft.__dict__, "text": "Photo?"}),
+                                 author="alice", at=utc_now())
+        conn.execute("UPDATE messages SET thread_key = ? WHERE id = ?", (SENT_ID, message_id))
+        outbox.mark_sent(conn, outbox.row_of_message(conn, message_id)["id"],
+                         at=db_time(utc_now()))
+    start = utc_now()
+    alice = Desk(store, "alice", clock=lambda: start + timedelta(hours=1))
+    alice.each([case_id], alice.status(Status.PENDING, "the photo"))
+    dated = format_datetime(start + timedelta(minutes=30))  # its server's Date
+    later = intake_pipeline(store, pipeline.settings,
+                            clock=lambda: start + timedelta(hours=2))  # filed then
+    later.ingest(parse_email(report(("ann@example.com", "failed")).replace(
+        b"To: support@example.com\n", f"To: support@example.com\nDate: {dated}\n".encode())))
+    assert case_status(store, case_id) == Status.OPEN
+    clocks = SlaKeeper(pipeline.settings).state(store.conn, case_id,
+                                                start + timedelta(hours=3))
+    assert clocks is not None and clocks["paused"] is False
 
 
 @pytest.mark.parametrize(("recipients", "state"), [
