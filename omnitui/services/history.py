@@ -17,7 +17,8 @@ def undo(conn: sqlite3.Connection, actor: str, audit_id: int | None = None) -> i
     touched); returns the last undo event's id. A reply or note of the actor's that it
     takes back comes back as their kept draft on its case: taken back, its text was gone
     (Undo Send gives the words back to fix)."""
-    events = [audit_id] if audit_id is not None else audit.last_undoable(conn, actor)
+    events = audit.redo_group(conn, audit_id) if audit_id is not None else \
+        audit.last_undoable(conn, actor)
     if not events:
         raise StoreError(f"{actor} has no action left to undo")
     if audit_id is not None and audit.action_of(conn, audit_id) in audit.NOT_UNDONE:

@@ -249,6 +249,17 @@ def last_undoable(conn: sqlite3.Connection, actor: str) -> list[int]:
         " AND undo_of IS NULL AND after != '{}' ORDER BY id DESC", (row[1], actor))]
 
 
+def redo_group(conn: sqlite3.Connection, audit_id: int) -> list[int]:
+    """The events undoing `audit_id` takes back: an undo's, every undo event its
+    transaction wrote and not undone since, newest first (the redo `omnitui undo` names
+    after an undo of nine cases put back one); any other event alone."""
+    found = [r[0] for r in conn.execute(
+        "SELECT u.id FROM audit a JOIN audit u ON u.txn = a.txn WHERE a.id = ?"
+        " AND a.undo_of IS NOT NULL AND u.undo_of IS NOT NULL AND u.undone_by IS NULL"
+        " ORDER BY u.id DESC", (audit_id,))]
+    return found or [audit_id]
+
+
 # what an event did, as it is told: a forward is queued as a reply, and said as a forward
 _ACTION_SAID = ("CASE WHEN a.action = 'reply.queued' AND a.reason LIKE 'forwarded to %' THEN"
                 " 'reply.forwarded' ELSE a.action END")

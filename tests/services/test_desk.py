@@ -151,3 +151,14 @@ def test_whoever_solves_a_case_nobody_had_takes_it(store: Store,
     bob.each(three_cases[1:2], bob.assign("carol"))
     bob.each(three_cases[1:2], bob.status(Status.SOLVED))  # carol's stays carol's
     assert row(store, three_cases[1], "owner") == ("carol",)
+
+
+def test_redoing_an_undo_of_several_cases_puts_them_all_back(
+        store: Store, three_cases: list[int]) -> None:
+    """`omnitui undo ID`, as the undo named it, put back one case of nine."""
+    bob = Desk(store, "bob")
+    bob.each(three_cases, bob.status(Status.SOLVED))
+    undo = bob.undo()
+    assert {row(store, c, "status")[0] for c in three_cases} == {Status.NEW}
+    bob.undo(undo)
+    assert {row(store, c, "status")[0] for c in three_cases} == {Status.SOLVED}
