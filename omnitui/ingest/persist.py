@@ -18,7 +18,7 @@ from omnitui.store import cases, customers, messages
 from omnitui.store.audit import record_audit
 from omnitui.triage.language import UNDETERMINED
 from omnitui.triage.route import Routing
-from omnitui.vocabulary import NOT_WAITING, THIRD_PARTY
+from omnitui.vocabulary import NOT_WAITING
 
 ACTOR = "ingest"
 # a forward's subject, as mail clients write it in English, German, French, Spanish and
@@ -80,7 +80,7 @@ def _continue_case(conn: sqlite3.Connection, event: InboundEvent, who: Identific
     # an older message filed after a newer one (an mbox out of time order, a mail delayed
     # for days) does not move the case's latest message back: the queue's order, threading
     # and "waiting for us" read them
-    theirs = decision.rule != THIRD_PARTY  # a supplier's answer says nothing of the customer
+    theirs = not decision.third_party  # a supplier's answer says nothing of the customer
     values: dict[str, object] = {"last_message_at": max(case["last_message_at"] or "",
                                                         stamps.at),
                                  "updated_at": stamps.at,

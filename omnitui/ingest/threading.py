@@ -38,6 +38,7 @@ class ThreadDecision:
     previous_case_id: int | None = None
     refused_case_id: int | None = None  # a case the subject named for a non-participant
     case: Row | None = None  # the joined case as read, so later stages need not re-read it
+    third_party: bool = False  # someone else's answer to our forward: not the customer's words
 
 
 def thread(conn: sqlite3.Connection, event: InboundEvent, customer_id: int,
@@ -47,13 +48,16 @@ def thread(conn: sqlite3.Connection, event: InboundEvent, customer_id: int,
     if by_header:
         case_id, reason, named = by_header
         case = store.require_case(conn, case_id)
-        if case["status"] not in FINISHED_STATUSES and case["customer_id"] != customer_id \
-                and store.is_forward_or_third_party(conn, named, THIRD_PARTY):  # a
-            # supplier's words started the customer's next-response clock and set the case's
-            # language (on a finished case they come back as a customer's do: to be seen)
+        third = case["customer_id"] != customer_id and store.is_forward_or_third_party(
+            conn, named, THIRD_PARTY)  # a supplier's words started the customer's
+        # next-response clock and set the case's language
+        if third and case["status"] not in FINISHED_STATUSES:
             return ThreadDecision(case_id, THIRD_PARTY, f"{reason}; a third party's answer to "
-                                  "our forward: nothing waits on it", case=case)
-        return _continue(conn, event, case, "email-headers", reason, settings, now)
+                                  "our forward: nothing waits on it", case=case,
+                                  third_party=True)
+        decision = _continue(conn, event, case, "email-headers", reason, settings, now)
+        decision.third_party = third  # on a finished case it comes back to be seen, as a
+        return decision  # customer's does, and still says nothing of the customer
     for match in SUBJECT_REFERENCE.finditer(event.subject):
         case_id = store.live_case_id(conn, int(match.group(1)))
         if store.get_case(conn, case_id) is None:

@@ -102,3 +102,5 @@ def test_a_suppliers_answer_to_our_forward_asks_nothing_of_us(store: Store,
         "orders@supplier.example", name="Lieferant", subject="Re: Fwd: Colis abîmé",
         in_reply_to="sup1@supplier.example", body="Leider ist kein Ersatz mehr da.")))
     assert late.case_id == marie.case_id and late.reopened
+    assert store.conn.execute("SELECT language FROM cases WHERE id = ?",  # still hers
+                              (marie.case_id,)).fetchone() == ("fr",)
