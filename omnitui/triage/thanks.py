@@ -46,9 +46,9 @@ muito muita perfeito ótimo otimo funcionou agora tudo certo resolvido pela ajud
 mille perfetto ottimo funziona ha funzionato ora tutto bene risolto per aiuto
 i we just today arrived received delivered came package parcel order item
 ich wir habe haben ist angekommen erhalten geliefert paket päckchen bestellung sendung ware
-heute gerade eben
+heute gerade eben da
 je j ai bien reçu recu le la colis commande est arrivé arrivée arrive livré livrée aujourd hui
-he recibido recibí llegó llego el paquete pedido hoy
+he recibido recibí llegó llego llegado el paquete pedido hoy
 recebi recebido chegou o pacote encomenda pedido hoje já ja
 ho ricevuto è arrivato arrivata il pacco ordine oggi
 """.split())  # noqa: SIM905

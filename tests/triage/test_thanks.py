@@ -28,6 +28,8 @@ THANKS = [
     "¡Gracias, ya llegó el paquete!",
     "Obrigado, a encomenda chegou!",
     "Grazie, il pacco è arrivato!",
+    "Gracias, el paquete ha llegado.",
+    "Danke, das Paket ist da!",
 ]
 
 FOLLOW_UPS = [
