@@ -278,7 +278,7 @@ def _queue_skills(settings: Settings, team: list[set[str]]) -> Check:
             f"{q.name} needs {', '.join(q.skills)}: no agent has "
             f"{'them all' if len(q.skills) > 1 else 'it'}" for q in lacking),
             "give an agent the skills (`[[agents]] skills`, or `omnitui agents add NAME "
-            "--skills ...`), or change the queue's")
+            "--skills ...`), or change the queue's skills")
     return Check("queue skills", True, "each queue's skills are some agent's")
 
 

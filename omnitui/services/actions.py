@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from omnitui.model import FINISHED_STATUSES, Direction, Status
+from omnitui.snooze import until_words
 from omnitui.store import cases as case_store
 from omnitui.store import messages as message_store
 from omnitui.store import outbox
@@ -273,4 +274,4 @@ def snooze(conn: sqlite3.Connection, case_id: int, until: datetime | None, *, ac
         raise StoreError(f"case #{case_id} is not snoozed: nothing to wake")
     return edit(conn, case_id, {"snoozed_until": db_time(until) if until else None},
                 actor=actor, at=at, action="case.snoozed",
-                reason=f"snoozed until {db_time(until)} UTC" if until else "woken up")
+                reason=f"snoozed until {until_words(until, at)}" if until else "woken up")

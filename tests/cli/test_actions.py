@@ -146,6 +146,7 @@ def test_a_snooze_time_is_the_agents_zone_else_the_teams(db: str, cli_env: dict[
         done = cli({**cli_env, "OMNITUI_CONFIG": str(config)}, db, "snooze", "--until",
                    "2026-12-24 09:00", str(case_id), agent=agent)
         assert done.returncode == 0, done.stderr
+        assert "snoozed until Thu 24 Dec 09:00 " in done.stdout  # as typed, its zone named
         assert rows(db, "SELECT snoozed_until FROM cases WHERE id = ?", case_id)[0][0] == stored
 
 
