@@ -195,3 +195,21 @@ def test_a_long_case_shows_its_newest_messages_and_loads_older_ones(tmp_path: Pa
         assert len(screen.boxes) == total + 1 and screen.boxes[0] is first_box
 
     drive(path, script)
+
+
+def test_reopening_an_open_case_says_it_already_is(demo_db: Path) -> None:
+    """`O` on an open case said "open: #5", as if it had done something."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        cases = queue(app)
+        with Store(demo_db) as store:
+            case_id = next(i for i in cases.ids if store.conn.execute(
+                "SELECT status FROM cases WHERE id = ?", (i,)).fetchone()[0] == "open")
+            rows = store.conn.execute("SELECT count(*) FROM audit").fetchone()[0]
+        cases.move_to_case(case_id)
+        await settle(app, pilot)
+        await pilot.press("O")  # type: ignore[attr-defined]
+        assert f"already open: #{case_id}" in await toast(app, pilot)
+        with Store(demo_db) as store:
+            assert store.conn.execute("SELECT count(*) FROM audit").fetchone()[0] == rows
+
+    drive(demo_db, script)

@@ -107,8 +107,11 @@ class WorkScreen(Screen[None]):
         for result in results:
             if not result.done:
                 self.notify(result.refusal, severity="warning")
-        if done := [result.case_id for result in results if result.done]:
+        if done := [result.case_id for result in results if result.done and result.changes]:
             self.notify(f"{verb}: {', '.join(f'#{t}' for t in done)}")
+        if same := [result.case_id for result in results if result.done and not result.changes]:
+            self.notify(f"already {verb}: {', '.join(f'#{t}' for t in same)}")  # `O` on an
+            # open case said "open: #5", as if it had done something
 
     def action_assign_me(self) -> None:
         work.fields.assign_me(self)
