@@ -419,8 +419,8 @@ def _auth_results(value: str) -> tuple[str, list[tuple[str, str]]]:
 
 def recipients_of(raw: bytes) -> list[str]:
     """The usable addresses in a stored message's To and Cc (for reply-all); never raises."""
-    headers = _stored_headers(raw)
-    return _addresses_in(headers, "to", "cc") if headers is not None else []
+    found = addressed_to(raw)
+    return list(dict.fromkeys([*found["to"], *found["cc"]]))
 
 
 def addressed_to(raw: bytes) -> dict[str, list[str]]:
