@@ -51,6 +51,23 @@ def say(text: str) -> None:
     sys.stderr.write(sanitize(text, multiline=False) + "\n")
 
 
+def checked_agent_name(name: str, where: str) -> str:
+    """`name` if it can be an agent's: letters, digits, '.', '_' or '-', not a word that
+    means nobody or me ("nobody" took a case out of every unassigned view), nor omnitui's
+    own (the history said the daemon wrote it); else a usage error naming `where` it was
+    given (an option, a config key)."""
+    from omnitui.filters import NOBODY
+    from omnitui.ssh_keys import AGENT_NAME
+
+    lower = name.lower()
+    if not AGENT_NAME.fullmatch(name) or lower in (*NOBODY, "me", "ingest") or \
+            lower.startswith("omnitui-"):
+        raise UsageError(f"{where} {name!r} cannot be an agent's name: letters, digits, "
+                         "'.', '_' or '-' (up to 64, starting with a letter or digit), "
+                         "not none, nobody or me, nor omnitui's own (omnitui-..., ingest)")
+    return name
+
+
 def is_demo_store(path: Path) -> bool:
     """Whether `omnitui demo` built the store (it says so in store_info); read-only, and
     False for anything else: no file, an older schema, not a store at all."""
@@ -81,22 +98,12 @@ class Context:
 
     @cached_property
     def agent(self) -> str:
-        """Who this session acts as. A name no agent can have is a usage error: "nobody"
-        took a case out of every unassigned view, and terminal escapes reached the audit
-        log."""
-        from omnitui.filters import NOBODY
-        from omnitui.ssh_keys import AGENT_NAME
-
+        """Who this session acts as. A name no agent can have is a usage error (terminal
+        escapes reached the audit log)."""
         name = self.agent_option or self.settings.console.agent
         if not name:
             return _login_name()
-        if not AGENT_NAME.fullmatch(name) or name.lower() in (*NOBODY, "me", "ingest") or \
-                name.lower().startswith("omnitui-"):  # the history said the daemon wrote it
-            where = "--agent" if self.agent_option else "[console] agent"
-            raise UsageError(f"{where} {name!r} cannot be an agent's name: letters, digits, "
-                             "'.', '_' or '-' (up to 64, starting with a letter or digit), "
-                             "not none, nobody or me, nor omnitui's own (omnitui-..., ingest)")
-        return name
+        return checked_agent_name(name, "--agent" if self.agent_option else "[console] agent")
 
     @property
     def db_path(self) -> Path:
@@ -152,36 +159,49 @@ class Context:
         recall_holidays(store.conn, self.settings)  # SLA in business time without the package
         return store
 
-    def act(self, action: "Callable[[Desk], T]") -> T:
-        """Run an action through the Desk, recorded as this session's agent."""
+    def act(self, action: "Callable[[Desk], T]", *, admin: bool = False) -> T:
+        """Run an action through the Desk, recorded as this session's agent (`admin`: the
+        server's, see `on_the_team`)."""
         agent = self.agent  # a name no agent can have is refused before the store opens
         with self.open_store() as store:
-            return action(self.desk_on(store, agent))
+            return action(self.desk_on(store, agent, admin=admin))
 
-    def desk_on(self, store: "Store", agent: str | None = None) -> "Desk":
+    def desk_on(self, store: "Store", agent: str | None = None, *,
+                admin: bool = False) -> "Desk":
         """The Desk this session acts through on an open store, as its agent (checked to
         be on the team)."""
         from omnitui.services.desk import Desk
 
         agent = agent or self.agent
-        self.on_the_team(store, agent)
+        self.on_the_team(store, agent, admin=admin)
         return Desk(store, agent, self.settings)
 
-    def on_the_team(self, store: "Store", agent: str) -> None:
+    def on_the_team(self, store: "Store", agent: str, *, admin: bool = False) -> None:
         """A name given (`--agent`, `[console] agent`) that is not on a team that has agents
         (in the store, or the config's `[[agents]]` a console puts there) is a usage error:
         a typo ("alcie") acted as a new person, who claimed and solved cases nobody on the
-        team saw and showed up in `agents`; a console under it put it on the team. A team
-        that has not set up its agents, or the login name by default, may act as anyone."""
+        team saw and showed up in `agents`; a console under it put it on the team. So is
+        the login name by default, except on the demo's store (anyone may try it): root
+        opening a console on the server became a routable agent. The server's own work
+        (`admin`: the team's roster, the SLA's repair) is whoever may write the store, so
+        the login name does it under its own name. A team that has not set up its agents
+        may act as anyone."""
         from difflib import get_close_matches
 
+        from omnitui.store import info
         from omnitui.store.agents import agents
 
         given = self.agent_option or self.settings.console.agent
         team = sorted({*(a.name for a in agents(store.conn)),
                        *(a.name for a in self.settings.agents)})
-        if not given or not team or agent in team:
+        if not team or agent in team:
             return
+        if not given:
+            if admin or info.get(store.conn, "demo") == "1":
+                return
+            raise UsageError(f"you ({agent}) are not on the team ({', '.join(team)}): act as "
+                             "one of them with --agent NAME (or [console] agent in the "
+                             f"config), or `omnitui agents add {agent}` puts you on it")
         close = get_close_matches(agent, team, 1)
         where = "--agent" if self.agent_option else "[console] agent"
         hint = f"did you mean {close[0]}?" if close else f"the team: {', '.join(team)}"
@@ -769,7 +789,8 @@ def sla_recompute(typer_ctx: typer.Context,
 
     since = since_day(since)
     repair = ctx(typer_ctx).act(lambda desk: desk.recompute_sla(since, dry_run=dry_run,
-                                                                    solved=solved))
+                                                                    solved=solved),
+                                admin=True)
     output.print_repair(repair, fmt, dry_run=dry_run, solved=solved)
 
 

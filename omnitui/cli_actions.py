@@ -124,14 +124,17 @@ def assign(typer_ctx: typer.Context, ids: Ids,
 def _agent_named(typer_ctx: typer.Context, name: str) -> str | None:
     """The agent `--to` names, as stored ("none": nobody); a name that is no agent's is a
     usage error, where the case went to nobody who could see it. A team that has not set
-    up its agents may name anyone."""
-    from omnitui.cli import filter_options
+    up its agents may name anyone who could be one ("nobody" became an owner so named)."""
+    from omnitui.cli import checked_agent_name, filter_options
+    from omnitui.filters import NOBODY
     from omnitui.store.agents import agents
 
+    if name.lower() in NOBODY:
+        return None
     context = ctx(typer_ctx)
     with context.open_store() as store:
         if not agents(store.conn):
-            return name
+            return checked_agent_name(name, "--to")
         named = filter_options(store.conn, context, [("--to", "owner", name)], assigning=True)
     return None if named.get("unassigned") else str(named["owner"])
 

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from omnitui.choices import Format
-from omnitui.cli import Context, app, ctx, say
+from omnitui.cli import Context, app, checked_agent_name, ctx, say
 from omnitui.errors import UsageError
 
 agents_app = typer.Typer(help="The team: skills, capacity, role, SSH keys, away or back. "
@@ -77,7 +77,7 @@ def agents_add(
     from omnitui.store.agents import AgentProfile
 
     context = ctx(typer_ctx)
-    ssh_keys.check_agent_name(name)
+    checked_agent_name(name, "NAME")
     if key is None and write is not None:
         raise UsageError("--write adds an SSH key's line: give the key with --key")
     public = ssh_keys.read_public_key(key) if key is not None else None
@@ -106,7 +106,7 @@ def agents_add(
         if write is not None:
             written = ssh_keys.add_line(write, line, public, name)
     with context.open_store(path) as store:
-        context.desk_on(store).add_agent(
+        context.desk_on(store, admin=True).add_agent(
             profile, str(write.absolute()) if write is not None else None)
     say(f"{name} is on the team: {profile.role}, skills "
         f"{', '.join(profile.skills) or 'none'}, capacity " + (" · ".join(
@@ -137,7 +137,7 @@ def agents_remove(typer_ctx: typer.Context, name: Name) -> None:
     context = ctx(typer_ctx)
     with context.open_store() as store:
         keys_file = agent_store.keys_file(store.conn, name)
-        handed = context.desk_on(store).remove_agent(name)
+        handed = context.desk_on(store, admin=True).remove_agent(name)
     say(f"{name} is off the team; {len(handed)} unsolved case"
         f"{'' if len(handed) == 1 else 's'} back to routing"
         + (f" ({', '.join(f'#{i}' for i in handed[:10])}{', …' if len(handed) > 10 else ''})"
@@ -166,7 +166,7 @@ def agents_back(typer_ctx: typer.Context, name: Name) -> None:
 def _set_away(context: Context, name: str, *, away: bool) -> None:
 
     with context.open_store() as store:
-        context.desk_on(store).set_agent_away(name, away)
+        context.desk_on(store, admin=True).set_agent_away(name, away)
     say(f"{name} is {'away' if away else 'available'}")
 
 

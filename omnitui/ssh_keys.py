@@ -46,14 +46,6 @@ class PublicKey:
         return f"{self.kind} {self.blob}"
 
 
-def check_agent_name(name: str) -> str:
-    """A name that can stand in a forced command and a file: letters, digits, . _ -."""
-    if not AGENT_NAME.fullmatch(name):
-        raise SshKeyError(f"agent name {name!r}: use letters, digits, '.', '_' or '-' (up to "
-                        "64, starting with a letter or digit)")
-    return name
-
-
 def read_public_key(path: Path) -> PublicKey:
     """The one public key in `path` (an OpenSSH .pub file)."""
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import getpass
 import io
 import json
 import socket
@@ -140,6 +141,34 @@ def test_merge_and_undo_from_the_command_line(omnitui: Run, tmp_path: Path) -> N
                         ).fetchall() == before
     stranger = omnitui("--db", db, "--agent", "zed", "undo", check=False)  # not on the team
     assert stranger.returncode == 2 and "--agent 'zed' is not on the team" in stranger.stderr
+
+
+def test_the_login_name_acts_only_on_a_team_it_is_on(omnitui: Run, tmp_path: Path) -> None:
+    """Root opening a console on the server, or a script run as root, acted and was put on
+    the team: a routable agent nobody had added. (Before the team, `--to nobody` gave the
+    case to an agent named "nobody", whom nobody could take it from.)"""
+    db, mail = str(tmp_path / "team.db"), tmp_path / "a.eml"
+    mail.write_text("From: Ann <ann@example.com>\nTo: support@example.com\nSubject: Hi\n"
+                    "Message-ID: <a1@example.com>\n\nMy order never arrived, can you check?\n")
+    omnitui("--db", db, "import", str(mail))
+    login = getpass.getuser()
+    assert f"nobody -> {login}" in omnitui("--db", db, "assign", "--to", "me", "1").stdout
+    omnitui("--db", db, "--agent", "alice", "assign", "--to", "nobody", "1")  # no team yet:
+    nobody = omnitui("--db", db, "agents", "add", "nobody", check=False)  # (it was an owner)
+    assert nobody.returncode == 2 and "'nobody' cannot be an agent's name" in nobody.stderr
+    omnitui("--db", db, "agents", "add", "alice")  # the server's admin, not on the team
+    refused = omnitui("--db", db, "assign", "--to", "me", "1", check=False)
+    assert refused.returncode == 2 and refused.stderr == (
+        f"usage error: you ({login}) are not on the team (alice): act as one of them with "
+        f"--agent NAME (or [console] agent in the config), or `omnitui agents add {login}` "
+        "puts you on it\n")
+    console = omnitui("--db", db, check=False)
+    assert console.returncode == 2 and "are not on the team (alice)" in console.stderr
+    assert "nobody -> alice" in omnitui("--db", db, "--agent", "alice", "assign", "--to",
+                                        "me", "1").stdout
+    omnitui("--db", db, "agents", "away", "alice")  # the admin's work, under the login name
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT name FROM agents").fetchall() == [("alice",)]
 
 
 def test_doctor_names_problems_and_fixes(omnitui: Run, tmp_path: Path) -> None:
