@@ -185,11 +185,23 @@ def test_a_bounce_of_our_mail_sent_from_a_mail_client_fails_it_too(
     assert "to kathy@exmaple.com · cc boss@shop.example" in mail.delivery_note
 
 
-def test_a_bounce_of_mail_we_never_sent_is_a_case_of_its_own(
+def test_a_bounce_of_mail_we_never_sent_is_a_case_of_its_own_solved_as_it_opens(
         store: Store, pipeline: Pipeline, answered: int) -> None:
+    """Backscatter (spam sent in our name) sat in the queue as a new case with a
+    first-response clock, and push routing gave it to an agent."""
     other = pipeline.ingest(parse_email(report(("x@y.example", "failed"),
                                                returned="someone-else@example.com")))
     assert other.case_id != answered and reply_state(store)[0] == "sent"
+    case = store.conn.execute("SELECT status, owner, sla_due FROM cases WHERE id = ?",
+                              (other.case_id,)).fetchone()
+    assert tuple(case) == (Status.SOLVED, None, None)
+    assert store.conn.execute("SELECT reason FROM audit WHERE case_id = ? AND action ="
+                              " 'case.status'", (other.case_id,)).fetchone()[0] == (
+        "new -> solved: a bounce of mail the store never sent (backscatter): nothing to "
+        "answer")
+    again = pipeline.ingest(parse_email(report(("x@y.example", "delayed"),
+                                               returned="someone-else@example.com")))
+    assert again.case_id == other.case_id and case_status(store, other.case_id) == "solved"
 
 
 def test_an_old_style_bounce_quoting_the_reply_joins_its_case_and_changes_nothing(
