@@ -7,9 +7,9 @@ and files the claims and suggestions the earlier stages raised.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 
+from omnitui.forwards import is_forward
 from omnitui.ingest.identity import Identification
 from omnitui.ingest.threading import ThreadDecision
 from omnitui.model import Direction, InboundEvent, IngestResult, Status
@@ -21,9 +21,6 @@ from omnitui.triage.route import Routing
 from omnitui.vocabulary import NOT_WAITING
 
 ACTOR = "ingest"
-# a forward's subject, as mail clients write it in English, German, French, Spanish and
-# Portuguese, Italian
-FORWARD_SUBJECT = re.compile(r"\s*(fwd?|wg|tr|rv|enc|i)\s*:", re.IGNORECASE)
 ATTACH_CONFIDENCE = 0.3  # a stranger naming a case: possible, but never automatic
 
 
@@ -112,8 +109,7 @@ def _answers(event: InboundEvent) -> bool:
     """Our own mail sent outside omnitui answers the person it went to, unless automatic
     (a shop's confirmation) or a forward (to a supplier: it met the customer's first
     response)."""
-    return bool(event.sent_by) and not event.auto_submitted and not FORWARD_SUBJECT.match(
-        event.subject)
+    return bool(event.sent_by) and not event.auto_submitted and not is_forward(event.subject)
 
 
 def _asks(event: InboundEvent, decision: ThreadDecision) -> bool:

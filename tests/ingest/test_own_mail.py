@@ -3,6 +3,9 @@ a forward answers nobody, and mail to a person whose case is closed starts a new
 
 from __future__ import annotations
 
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
 from omnitui.channels.email.parse import mail_reading, parse_email
 from omnitui.config import AgentSettings, MailboxSettings, Settings
 from omnitui.ingest.pipeline import Pipeline
@@ -104,3 +107,51 @@ def test_a_suppliers_answer_to_our_forward_asks_nothing_of_us(store: Store,
     assert late.case_id == marie.case_id and late.reopened
     assert store.conn.execute("SELECT language FROM cases WHERE id = ?",  # still hers
                               (marie.case_id,)).fetchone() == ("fr",)
+
+
+GMAIL = ("Can you check this parcel?\n\n---------- Forwarded message ---------\n"
+         "From: Dee Doe <dee@d.example>\nDate: Sun, Dec 6, 2026 at 10:00\nSubject: Help\n"
+         "To: <support@example.com>\n\nMy parcel never came.\n")
+OUTLOOK_DE = ("Bitte prüfen.\n\n________________________________\n"
+              "Von: Dee Doe [mailto:dee@d.example]\nGesendet: Sonntag, 6. Dezember 2026\n"
+              "An: Support\nBetreff: Help\n\nMy parcel never came.\n")
+APPLE_OF_OUR_REPLY = ("FYI\n\nBegin forwarded message:\n\nFrom: Erin at Support "
+                      "<support@example.com>\nSubject: Re: Help\n\nWe are on it.\n\n"
+                      "> From: \"Dee Doe\" <dee@d.example>\n> My parcel never came.\n")
+
+
+def test_a_forward_from_a_mail_client_joins_the_case_of_the_mail_it_passes_on(
+        store: Store, pipeline: Pipeline) -> None:
+    """With no header naming the customer's mail (Gmail, Outlook and Apple Mail write
+    none), the forward made the supplier a customer with a case of their own, which the
+    supplier's answer then opened as new work."""
+    dee = pipeline.ingest(parse_email(make_email("dee@d.example", name="Dee Doe",
+                                                 message_id="dee1@d")))
+    for n, text in enumerate((GMAIL, OUTLOOK_DE, APPLE_OF_OUR_REPLY)):
+        raw = ours("Parts <parts@supplier.example>", "Fwd: Help", f"fw{n}@example.com")
+        forward = pipeline.ingest(parse_email(raw.replace(b"See below.", text.encode()),
+                                              own=OURS))
+        assert (forward.case_id, forward.customer_id) == (dee.case_id, dee.customer_id), text
+    answer = pipeline.ingest(parse_email(make_email(
+        "parts@supplier.example", name="Parts", subject="Re: Fwd: Help",
+        in_reply_to="fw1@example.com", body="A new one goes out today.")))
+    assert answer.case_id == dee.case_id and "third party's answer" in answer.thread_reason
+    assert store.conn.execute("SELECT count(*) FROM cases").fetchone()[0] == 1
+    assert case_row(store, dee.case_id)[:2] == (Status.NEW, None)  # still unanswered
+    assert store.conn.execute("SELECT value FROM identities WHERE customer_id = ?",
+                              (dee.customer_id,)).fetchall() == [("dee@d.example",)]
+
+
+def test_a_forward_as_an_attachment_joins_the_case_of_the_mail_attached(
+        store: Store, pipeline: Pipeline) -> None:
+    dee = pipeline.ingest(parse_email(make_email("dee@d.example", message_id="dee1@d")))
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = ("Erin at Support <support@example"
+                                                          ".com>", "parts@supplier.example",
+                                                          "Fw: Help")
+    message["Message-ID"] = "<fwa@example.com>"
+    message.set_content("Attached.")
+    message.add_attachment(message_from_bytes(make_email("dee@d.example", message_id="dee1@d"),
+                                              policy=policy.default))
+    forward = pipeline.ingest(parse_email(message.as_bytes(), own=OURS))
+    assert (forward.case_id, forward.customer_id) == (dee.case_id, dee.customer_id)

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, TypeVar
 from omnitui.addresses import no_reply
 from omnitui.channels.email.mime import quick_message
 from omnitui.channels.email.reports import delivery_report
+from omnitui.forwards import forwarded_sender, is_forward
 from omnitui.model import BOUNCE, AttachmentData, Identifier, InboundEvent
 from omnitui.records import record
 
@@ -197,6 +198,14 @@ def _build_event(raw: bytes, source: str, fallback_time: datetime, errors: list[
     auto_submitted = _guard(errors, "auto-submitted check", lambda: None, _auto_reason,
                             headers, body, address, sender_name)
     text = body.text(errors)
+    subject = header("subject")
+    if sent_by and is_forward(subject) and (forwarded := _guard(
+            errors, "forwarded mail", lambda: None, forwarded_sender, text,
+            [a.content for a in body.attachments if a.mime == "message/rfc822"], own)):
+        # it speaks of the person whose mail it passes on, not of the supplier it went to
+        author, person = forwarded[0] or forwarded[1], forwarded[1]
+        identifiers = [Identifier("email", person, verified=True,
+                                  how=f"as the sender of the mail our {address} forwarded")]
     return InboundEvent(
         channel="email",
         external_id=message_id or _raw_hash(raw),
@@ -205,7 +214,7 @@ def _build_event(raw: bytes, source: str, fallback_time: datetime, errors: list[
                            fallback_time, errors),
         identifiers=identifiers,
         sender_name=author,
-        subject=header("subject"),
+        subject=subject,
         text=text,
         html="\n".join(body.html) if body.html else None,
         attachments=body.attachments,
