@@ -37,6 +37,7 @@ from omnitui.services.intake import intake_pipeline
 from omnitui.services.kb import refresh as refresh_kb
 from omnitui.services.routing import Router, apply_agents, route_by_time
 from omnitui.services.scheduler import fire_sla_alarms, wake_snoozed
+from omnitui.services.sla_rules import bring_up_to_date as bring_sla_up_to_date
 from omnitui.services.upkeep import Upkeep, finish_due, rescore_due
 from omnitui.store import channel_state
 from omnitui.store.db import Store, db_time, utc_now
@@ -78,6 +79,9 @@ class Daemon:
             self._beat(store)
             apply_agents(store, self.settings, utc_now())
             keep_holidays(store, self.settings, utc_now().date())
+            if changed := bring_sla_up_to_date(store, self.settings):
+                log.info("SLA clocks of %s worked out again under this version's rules",
+                         plural(changed, "unsolved case"))
         if self.settings.channels:
             self.receiver = WebhookReceiver(self.db_path, self.settings,
                                             on_stored=self._deliveries.set)

@@ -95,6 +95,9 @@ class SlaRepair:
     skipped: list[int] = field(default_factory=list)
 
 
+SLA_REPAIR_BATCH = 500  # cases a transaction of `recompute_sla`
+
+
 @record
 class CaseResult:
     """What became of one case: done (with the changes), or refused (and why)."""
@@ -232,26 +235,32 @@ class Desk:
                       solved: bool = False) -> SlaRepair:
         """Replay every unsolved case's clocks (with `solved`, the solved and closed ones'
         too: their stored durations), touched since `since`, under the policies the config
-        has now; write and audit what changed, unless `dry_run`."""
+        has now; write and audit what changed, unless `dry_run`. Written a few hundred
+        cases a transaction: consoles and the daemon wait for one, not for all."""
         repair = SlaRepair()
-        with nullcontext(self.store.conn) if dry_run else self.store.write() as conn:
-            ids = replayable_case_ids(conn, since, solved=solved)
-            for case_id, now, replayed in self.keeper.recompute(conn, ids):
-                if now is None:
-                    repair.skipped.append(case_id)
-                    continue
-                changed = {k: v for k, v in replayed.items() if now.get(k) != v}
-                if not changed:
-                    continue
-                repair.changed[case_id] = {k: (now.get(k), v) for k, v in changed.items()}
-                if not dry_run:
-                    actions.edit(conn, case_id, changed, actor=self.actor, at=self.clock(),
-                                 action="case.sla_recomputed",
-                                 reason=f"policy {replayed['sla_policy']}: " + "; ".join(
-                                     f"{k} {now.get(k) or '-'} -> {v or '-'}"
-                                     for k, v in changed.items()))
-            repair.checked = len(ids)
+        ids = replayable_case_ids(self.store.conn, since, solved=solved)
+        for start in range(0, len(ids), SLA_REPAIR_BATCH):
+            with nullcontext(self.store.conn) if dry_run else self.store.write() as conn:
+                self._repair_sla(conn, ids[start:start + SLA_REPAIR_BATCH], repair, dry_run)
+        repair.checked = len(ids)
         return repair
+
+    def _repair_sla(self, conn: sqlite3.Connection, ids: list[int], repair: SlaRepair,
+                    dry_run: bool) -> None:
+        for case_id, now, replayed in self.keeper.recompute(conn, ids):
+            if now is None:
+                repair.skipped.append(case_id)
+                continue
+            changed = {k: v for k, v in replayed.items() if now.get(k) != v}
+            if not changed:
+                continue
+            repair.changed[case_id] = {k: (now.get(k), v) for k, v in changed.items()}
+            if not dry_run:
+                actions.edit(conn, case_id, changed, actor=self.actor, at=self.clock(),
+                             action="case.sla_recomputed",
+                             reason=f"policy {replayed['sla_policy']}: " + "; ".join(
+                                 f"{k} {now.get(k) or '-'} -> {v or '-'}"
+                                 for k, v in changed.items()))
 
     # -- the agent themself -----------------------------------------------------------
 

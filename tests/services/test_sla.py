@@ -520,3 +520,38 @@ def test_an_agent_reopening_an_answered_case_starts_no_response_clock(
     assert reopening.reopened and again.message_id is not None
     desk_at(store, office, back).move_messages([reopening.message_id], None)
     assert sla(store, office, case_id, back)["resolution"]["state"] == "running"
+
+
+def test_the_daemon_works_out_stored_clocks_again_once_after_the_rules_changed(
+        store: Store, office: Settings) -> None:
+    """A store from an older omnitui kept the old rules' due times (a case breached before
+    its pause read "paused") until each case's next event or an `sla recompute` nobody knew
+    to run."""
+    from omnitui.daemon.service import Daemon
+    from omnitui.services.sla_rules import KEY, RULES
+
+    case_id = open_case(store, office, MONDAY_4PM)
+    right = store.conn.execute("SELECT sla_due FROM cases WHERE id = ?", (case_id,)).fetchone()
+
+    def older_version_wrote_it() -> None:
+        with store.write() as conn:
+            conn.execute("UPDATE cases SET sla_due = NULL WHERE id = ?", (case_id,))
+            conn.execute("DELETE FROM store_info WHERE key = ?", (KEY,))
+
+    def daemon_starts() -> tuple:
+        daemon = Daemon(store.path, office)
+        daemon.start()
+        daemon.shutdown()
+        return store.conn.execute("SELECT sla_due FROM cases WHERE id = ?",
+                                  (case_id,)).fetchone()
+
+    older_version_wrote_it()
+    assert daemon_starts() == right
+    assert store.conn.execute("SELECT actor FROM audit WHERE case_id = ? AND action ="
+                              " 'case.sla_recomputed'", (case_id,)).fetchall() == [
+        ("omnitui-sla",)]
+    assert store.conn.execute("SELECT value FROM store_info WHERE key = ?", (KEY,)
+                              ).fetchone() == (str(RULES),)
+    with store.write() as conn:  # the rules are this version's now: once is enough
+        conn.execute("UPDATE cases SET sla_due = NULL WHERE id = ?", (case_id,))
+    assert daemon_starts() == (None,)
