@@ -39,6 +39,7 @@ class ThreadDecision:
     refused_case_id: int | None = None  # a case the subject named for a non-participant
     case: Row | None = None  # the joined case as read, so later stages need not re-read it
     third_party: bool = False  # someone else's answer to our forward: not the customer's words
+    for_customer: int | None = None  # the customer a new case opens for, if not the sender
 
 
 def thread(conn: sqlite3.Connection, event: InboundEvent, customer_id: int,
@@ -57,7 +58,11 @@ def thread(conn: sqlite3.Connection, event: InboundEvent, customer_id: int,
                                   third_party=True)
         decision = _continue(conn, event, case, "email-headers", reason, settings, now)
         decision.third_party = third  # on a finished case it comes back to be seen, as a
-        return decision  # customer's does, and still says nothing of the customer
+        # customer's does, and still says nothing of the customer; on a closed one, the
+        # new case is the customer's matter still (it opened under the supplier)
+        if third and decision.case_id is None:
+            decision.for_customer = case["customer_id"]
+        return decision
     for match in SUBJECT_REFERENCE.finditer(event.subject):
         case_id = store.live_case_id(conn, int(match.group(1)))
         if store.get_case(conn, case_id) is None:

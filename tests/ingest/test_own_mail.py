@@ -155,3 +155,22 @@ def test_a_forward_as_an_attachment_joins_the_case_of_the_mail_attached(
                                               policy=policy.default))
     forward = pipeline.ingest(parse_email(message.as_bytes(), own=OURS))
     assert (forward.case_id, forward.customer_id) == (dee.case_id, dee.customer_id)
+
+
+def test_a_suppliers_answer_on_a_closed_case_opens_the_customers_next_case(
+        store: Store, pipeline: Pipeline) -> None:
+    """It opened a case under the supplier, in the supplier's language: the customer's
+    matter, filed where nobody looks for it."""
+    marie = pipeline.ingest(parse_email(make_email(
+        "marie@m.example", name="Marie", message_id="marie1@m", subject="Colis abîmé",
+        body="Bonjour, mon colis est arrivé abîmé, pouvez-vous m'aider s'il vous plaît ?")))
+    pipeline.ingest(parse_email(ours("orders@supplier.example", "Fwd: Colis abîmé",
+                                     "fw1@example.com", References="<marie1@m>"), own=OURS))
+    Desk(store, "alice").each([marie.case_id], Desk(store, "alice").status(Status.CLOSED))
+    late = pipeline.ingest(parse_email(make_email(
+        "orders@supplier.example", name="Lieferant", subject="Re: Fwd: Colis abîmé",
+        in_reply_to="fw1@example.com", body="Leider ist kein Ersatz mehr da, wir erstatten.")))
+    assert late.new_case and late.customer_id != marie.customer_id  # the supplier wrote it
+    assert store.conn.execute("SELECT customer_id, previous_case_id, language, status FROM"
+                              " cases WHERE id = ?", (late.case_id,)).fetchone() == (
+        marie.customer_id, marie.case_id, None, Status.NEW)
