@@ -55,15 +55,16 @@ def persist(conn: sqlite3.Connection, event: InboundEvent, who: Identification,
 def _open_case(conn: sqlite3.Connection, event: InboundEvent, who: Identification,
                decision: ThreadDecision, plan: Routing, stamps: Stamps) -> int:
     customer_id, tier = who.customer_id, who.tier
+    waits = bool(event.sent_by) and not event.auto_submitted
     if decision.for_customer is not None:
         customer_id = decision.for_customer
         tier = customers.name_and_tier(conn, customer_id)[1]
     case_id = cases.create_case(conn, cases.NewCase(
         customer_id=customer_id, subject=case_subject(event), channel=event.channel,
         # our own mail, sent outside omnitui, waits for the answer of the person it went to
-        # ("why paused" was empty)
-        status=Status.PENDING if event.sent_by else Status.NEW,
-        pause_reason="their answer to our mail" if event.sent_by else None,
+        # ("why paused" was empty); our automatic mail waits for nothing (services/unasked)
+        status=Status.PENDING if waits else Status.NEW,
+        pause_reason="their answer to our mail" if waits else None,
         queue=plan.queue, tier=tier, severity=0 if decision.third_party else event.severity,
         previous_case_id=decision.previous_case_id,
         last_inbound_at=stamps.at if _asks(event, decision) else None, created_at=stamps.at,

@@ -10,18 +10,18 @@ noted, as a server's refusal at sending does. Our own mail sent outside omnitui 
 mail client, filed from a copy) fails the same way: it is given the outbox row a reply has.
 Reports are RFC 3464's, or Exim's and qmail's text (channels/email/reports.py); a bounce
 that only quotes the returned mail is filed on the case and changes nothing. A bounce that
-returns nothing the store sent opens a case solved at once (`backscatter`).
+returns nothing the store sent opens a case solved at once (services/unasked.py).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from omnitui.addresses import bare
-from omnitui.model import BOUNCE, DeliveryReport, InboundEvent, IngestResult, Status
+from omnitui.model import DeliveryReport, InboundEvent, Status
 from omnitui.services.actions import set_status
 from omnitui.store import cases as case_store
 from omnitui.store import messages as message_store
@@ -52,20 +52,6 @@ def bounced_replies(conn: sqlite3.Connection, event: InboundEvent, now: datetime
             reopen_unanswered(conn, reply, f"reply #{reply['message_id']} {error}", now)
         cases.append(reply["case_id"])
     return cases
-
-
-def backscatter(conn: sqlite3.Connection, event: InboundEvent, result: IngestResult,
-                now: datetime) -> bool:
-    """Solve, as it opens, the case of a bounce that returns no mail of ours: spam sent in
-    our name (backscatter), or mail sent from elsewhere that the store never had. Nobody
-    can answer it, and it sat in the queue as a new case with a first-response clock. It
-    stays findable, saying why. (Solved a second on: the clocks read what falls in one
-    second status first, and the bounce itself would reopen it.)"""
-    if not result.new_case or result.case_id is None or event.auto_submitted != BOUNCE:
-        return False
-    set_status(conn, result.case_id, Status.SOLVED, actor=ACTOR, at=now + timedelta(seconds=1),
-               why="a bounce of mail the store never sent (backscatter): nothing to answer")
-    return True
 
 
 def _sent_outside(conn: sqlite3.Connection, key: str) -> dict[str, Any] | None:

@@ -2,8 +2,9 @@
 logged by hand): after a message is filed, in the same transaction, its case's SLA clocks are
 replayed, its priority scored, and a new or reopened case is routed to an agent; a new case
 that names a product with an outage going on takes its severity first; a bounce marks the
-reply it returns failed, and one that returns nothing of ours is solved as it opens
-(services/bounces.py); on live intake (the
+reply it returns failed (services/bounces.py); a case nobody needs to answer (a bounce
+of nothing of ours, our own automatic mail) is solved as it opens (services/unasked.py); on
+live intake (the
 daemon's channels) the intake assistant may start a chat's questions, and the customer is
 then acknowledged."""
 
@@ -17,8 +18,9 @@ from typing import TYPE_CHECKING
 
 from omnitui.config import Settings
 from omnitui.model import InboundEvent, IngestResult
-from omnitui.services.bounces import backscatter, bounced_replies
+from omnitui.services.bounces import bounced_replies
 from omnitui.services.events import from_product_webhook, from_webhook
+from omnitui.services.unasked import solve_unasked
 from omnitui.services.upkeep import Upkeep
 from omnitui.store.db import Store, utc_now
 
@@ -52,7 +54,7 @@ def intake_pipeline(store: Store, settings: Settings, *,
         now = min(event.occurred_at, clock())
         # a bounce acts when it is filed, not as of its Date: the case it opens may have
         # been set pending since, and an earlier reopen left its clocks paused
-        solved = backscatter(conn, event, result, clock())
+        solved = solve_unasked(conn, event, result, clock())
         for case_id in {result.case_id, *from_webhook(conn, settings, event, result),
                         *bounced_replies(conn, event, clock())}:
             upkeep.refresh(conn, case_id, now)

@@ -174,3 +174,23 @@ def test_a_suppliers_answer_on_a_closed_case_opens_the_customers_next_case(
     assert store.conn.execute("SELECT customer_id, previous_case_id, language, status FROM"
                               " cases WHERE id = ?", (late.case_id,)).fetchone() == (
         marie.customer_id, marie.case_id, None, Status.NEW)
+
+
+def test_our_own_automatic_mail_opens_a_case_solved_that_an_answer_reopens(
+        store: Store, pipeline: Pipeline) -> None:
+    """A shop's order confirmation from the support address opened a case pending on
+    "their answer to our mail", one per order, for ever."""
+    confirmation = pipeline.ingest(parse_email(ours(
+        "Flo <flo@f.example>", "Your order 42", "order42@example.com",
+        **{"Auto-Submitted": "auto-generated"}), own=OURS))
+    status, pause_reason = store.conn.execute("SELECT status, pause_reason FROM cases WHERE"
+                                              " id = ?", (confirmation.case_id,)).fetchone()
+    assert (status, pause_reason) == (Status.SOLVED, None)
+    assert store.conn.execute("SELECT reason FROM audit WHERE case_id = ? AND action ="
+                              " 'case.status'", (confirmation.case_id,)).fetchone()[0] == (
+        "new -> solved: our own automatic mail (auto-submitted: auto-generated), sent "
+        "outside omnitui: nothing waits on an answer to it")
+    answer = pipeline.ingest(parse_email(make_email(
+        "flo@f.example", subject="Re: Your order 42", in_reply_to="order42@example.com",
+        body="I ordered the wrong size, can I change it?")))
+    assert answer.case_id == confirmation.case_id and answer.reopened
