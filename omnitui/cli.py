@@ -33,7 +33,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=False, rich_markup_mode=
 
 
 if TYPE_CHECKING:
-    from datetime import date, datetime
+    from datetime import date, datetime, tzinfo
 
     from omnitui.config import Settings
     from omnitui.services.desk import Desk
@@ -104,6 +104,11 @@ class Context:
         if not name:
             return _login_name()
         return checked_agent_name(name, "--agent" if self.agent_option else "[console] agent")
+
+    @property
+    def zone(self) -> "tzinfo | None":
+        """The zone this session's agent reads times in (`Settings.agent_zone`)."""
+        return self.settings.agent_zone(self.agent)
 
     @property
     def db_path(self) -> Path:
@@ -597,7 +602,7 @@ def case(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metava
         # Words only: loading the semantic model would cost a script's call about a second
         # (`omnitui kb suggest` uses it).
         similar = similar_solved(store.conn, context.settings, case_id, wait=False)
-    output.print_case(detail, fmt, sla, fitting, articles, similar)
+    output.print_case(detail, fmt, sla, fitting, articles, similar, context.zone)
 
 
 @app.command()

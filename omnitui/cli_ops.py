@@ -118,7 +118,7 @@ def history(typer_ctx: typer.Context,
         _check_history_filters(store.conn, case, agent)
         entries = read(store.conn, case_id=case, actor=agent, since=since, limit=limit)
     if fmt is Format.table:
-        output.print_history(entries)
+        output.print_history(entries, ctx(typer_ctx).zone)
         return
     rows = [{"id": e.id, "at": e.at, "actor": e.actor, "action": e.action,
              "case_id": e.case_id, "customer_id": e.customer_id, "reason": e.reason,

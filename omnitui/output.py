@@ -28,6 +28,7 @@ from omnitui.vocabulary import routing_story
 from omnitui.wording import (
     ago,
     breakdown,
+    clock_time,
     countdown_words,
     csat_words,
     events_words,
@@ -38,7 +39,6 @@ from omnitui.wording import (
     sla_words,
     span,
     status_words,
-    utc_time,
 )
 
 if TYPE_CHECKING:
@@ -262,11 +262,11 @@ def _styled() -> bool:
 
 def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
                suggested: Sequence[str] = (), articles: Sequence[Article] = (),
-               similar: Sequence[SimilarCase] = ()) -> None:
+               similar: Sequence[SimilarCase] = (), zone: tzinfo | None = None) -> None:
     """`sla`: the case's clocks as services/sla.py states them (JSON: every target with its
     due time, paused time and state); `suggested`: the macros whose `when` fits it;
     `articles`: the knowledge-base articles suggested for it; `similar`: solved cases like
-    it."""
+    it; `zone`: the agent's, which its times are in (JSON: UTC, as stored)."""
     if fmt is Format.json:
         parts = json.loads(detail.priority_parts) if detail.priority_parts else []
         latest = next((m for m in reversed(detail.messages) if m.direction == "in"
@@ -300,7 +300,7 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
     if detail.merged_into is not None:  # its messages are there: only the JSON said so
         out.print(_text(f"merged into #{detail.merged_into}: its messages and what is done "
                         f"now are there (omnitui case {detail.merged_into})"), style="bold")
-    due = f" · next due {utc_time(parse_db_time(c.sla_due))}" if c.sla_due else ""
+    due = f" · next due {clock_time(parse_db_time(c.sla_due), zone)}" if c.sla_due else ""
     out.print(_text(f"{status_words(c.status)} · queue {c.queue} · owner {c.owner or '-'}{due}"
                     f" · reopened {detail.reopens}x"))
     out.print(_text(f"priority {breakdown(detail.priority_parts, c.priority)}"))
@@ -321,7 +321,7 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
     if c.status in PAUSED_STATUSES and detail.pause_reason:
         out.print(_text(f"why paused: {detail.pause_reason}"))
     if detail.snoozed_until and (until := parse_db_time(detail.snoozed_until)) > now:
-        out.print(_text(f"snoozed until {utc_time(until)} (in "
+        out.print(_text(f"snoozed until {clock_time(until, zone)} (in "
                         f"{span((until - now).total_seconds())}): hidden from the queues"))
     line = Text("customer: ")
     line.append(_text(f"{who.name} (#{who.id}, {who.tier})"))
@@ -335,7 +335,7 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
     for m in detail.messages:
         out.print()
         arrow = {"in": "←", "out": "→", "note": "✎"}.get(m.direction, "?")
-        head = Text(f"{arrow} {utc_time(parse_db_time(m.created_at))} "
+        head = Text(f"{arrow} {clock_time(parse_db_time(m.created_at), zone)} "
                     f"{sanitize(m.channel, multiline=False)} #{m.id} ", style="bold")
         head.append(_text(m.author or "(unknown sender)"))
         if m.delivery:  # a reply: queued, sending, sent or failed, and what the platform said
@@ -605,9 +605,9 @@ def _of(rate: Rate) -> str:
     return f"{rate.part:,} of {rate.whole:,} ({_share(rate)})"
 
 
-def print_history(entries: Sequence[Any]) -> None:
-    """Audit events for people, one block each: when, who, what, on which case; why; what
-    changed (outside text sanitized)."""
+def print_history(entries: Sequence[Any], zone: tzinfo | None = None) -> None:
+    """Audit events for people, one block each: when (in `zone`, the agent's), who, what,
+    on which case; why; what changed (outside text sanitized)."""
     from rich.text import Text
 
     from omnitui.vocabulary import action_words
@@ -617,7 +617,7 @@ def print_history(entries: Sequence[Any]) -> None:
     if not entries:
         out.print("no history")
     for e in entries:
-        head = Text(f"#{e.id}  {utc_time(parse_db_time(e.at))}  ", style="dim")
+        head = Text(f"#{e.id}  {clock_time(parse_db_time(e.at), zone)}  ", style="dim")
         head.append_text(_text(e.actor))
         head.stylize("bold", len(head) - len(e.actor))
         head.append(f"  {action_words(e.action)}" + (f" on #{e.case_id}" if e.case_id else ""))

@@ -1,4 +1,4 @@
-"""How omnitui words counts and times for people: "1 case", "2 cases", "2026-11-17 15:08 UTC",
+"""How omnitui words counts and times for people: "1 case", "2 cases", "2026-11-17 16:08 CET",
 "3h", "late 2d", "5m ago".
 
 One place, so the CLI and the console say things the same way. Plain strings only (no rich,
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from textwrap import shorten
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -32,10 +32,19 @@ def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
     return f"{count:,} {word}"
 
 
-def utc_time(moment: datetime) -> str:
-    """An aware time as people read it: to the minute, in UTC and marked so, so nobody takes
-    it for their local time (stored times are UTC: `store.db.parse_db_time` reads them)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+def in_zone(moment: datetime, zone: tzinfo | None) -> datetime:
+    """An aware time in `zone`: the agent's (`Settings.agent_zone`), or None: this
+    machine's."""
+    return moment.astimezone(zone) if zone is not None else moment.astimezone()
+
+
+def clock_time(moment: datetime, zone: tzinfo | None) -> str:
+    """An aware time as people read it: to the minute, in the agent's zone and marked with
+    its name ("2026-11-17 16:08 CET"), so nobody takes it for another zone's. Every time a
+    person reads is in one zone: the timeline's and the history's were UTC while the
+    snoozes and the SLA's were the team's (stored times are UTC: `store.db.parse_db_time`
+    reads them)."""
+    return in_zone(moment, zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def span(seconds: float, units: TimeUnits = DAYS_OF_24H) -> str:

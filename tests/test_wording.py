@@ -6,9 +6,10 @@ import ast
 import sys
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from omnitui import wording
-from omnitui.wording import plural, utc_time
+from omnitui.wording import clock_time, plural
 
 
 def test_plural_agrees_with_the_count() -> None:
@@ -19,10 +20,14 @@ def test_plural_agrees_with_the_count() -> None:
     assert plural(2, "reply", "replies") == "2 replies"
 
 
-def test_times_are_shown_in_utc_and_say_so() -> None:
-    assert utc_time(datetime(2026, 11, 17, 15, 8, 56, tzinfo=UTC)) == "2026-11-17 15:08 UTC"
-    berlin = timezone(timedelta(hours=1))
-    assert utc_time(datetime(2026, 11, 17, 16, 8, tzinfo=berlin)) == "2026-11-17 15:08 UTC"
+def test_times_are_shown_in_the_agents_zone_and_say_which() -> None:
+    """The timeline and the history were UTC while snoozes and the SLA were the team's."""
+    moment = datetime(2026, 11, 17, 15, 8, 56, tzinfo=UTC)
+    assert clock_time(moment, ZoneInfo("Europe/Berlin")) == "2026-11-17 16:08 CET"
+    assert clock_time(moment, ZoneInfo("America/New_York")) == "2026-11-17 10:08 EST"
+    assert clock_time(moment, UTC) == "2026-11-17 15:08 UTC"
+    ahead = timezone(timedelta(hours=1))  # an offset with no name still says it
+    assert clock_time(moment, ahead) == "2026-11-17 16:08 UTC+01:00"
 
 
 def test_wording_imports_the_standard_library_only() -> None:

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from functools import cached_property
 from importlib import import_module
 from pathlib import Path
@@ -242,6 +242,12 @@ class OmnituiApp(App[None]):
             return
         with suppress(*STORE_ERRORS), Store(self.db_path, migrate=False) as own:
             refresh_kb(own, self.settings.kb, model)
+
+    @property
+    def zone(self) -> tzinfo | None:
+        """The zone this agent reads times in (`Settings.agent_zone`): the timeline's, the
+        history's, the snoozes' and the incidents'."""
+        return self.settings.agent_zone(self.agent)
 
     @property
     def queue(self) -> QueueScreen:
@@ -593,7 +599,7 @@ class OmnituiApp(App[None]):
         if self.incidents is not None:
             for event in now_going:
                 if event.id not in before:
-                    self.notify(incident_words(event), title="Known incident",
+                    self.notify(incident_words(event, self.zone), title="Known incident",
                                 severity="warning", timeout=15)
             for gone in before.keys() - {e.id for e in now_going}:
                 self.notify(f"{sanitize(before[gone].product or '', multiline=False)} works "

@@ -4,15 +4,15 @@ arriving, or that payments are down, from the console, not from an angry custome
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from rich.text import Text
 
 from omnitui.sanitize import sanitize
 from omnitui.store.business_events import BusinessEvent
 from omnitui.store.channel_state import ChannelState, DaemonState
-from omnitui.store.db import stored_time
-from omnitui.wording import ago, plural
+from omnitui.store.db import parse_db_time, stored_time
+from omnitui.wording import ago, in_zone, plural
 
 
 def health_text(daemon: DaemonState | None, channels: list[ChannelState],
@@ -62,18 +62,18 @@ def health_text(daemon: DaemonState | None, channels: list[ChannelState],
     return text
 
 
-def incident_words(event: BusinessEvent) -> str:
-    """'payments, since 09:10 UTC: EU card payments failing'."""
-    words = f"{event.product}, since {event.at[11:16]} UTC"
+def incident_words(event: BusinessEvent, zone: tzinfo | None) -> str:
+    """'payments, since 10:10 CET: EU card payments failing', in `zone` (the agent's)."""
+    words = f"{event.product}, since {in_zone(parse_db_time(event.at), zone):%H:%M %Z}"
     if event.text:
         words += f": {event.text}"
     return sanitize(words, multiline=False)
 
 
-def incidents_text(events: list[BusinessEvent]) -> Text:
+def incidents_text(events: list[BusinessEvent], zone: tzinfo | None) -> Text:
     """The banner over the queue while outages go on."""
     text = Text()
     for n, event in enumerate(events):
         text.append(" · " if n else " Known incident: ", style="bold")
-        text.append(incident_words(event))
+        text.append(incident_words(event, zone))
     return text

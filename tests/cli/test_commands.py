@@ -12,6 +12,7 @@ import stat
 import subprocess
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from omnitui.store.schema import SCHEMA_VERSION
 from tests.cli.conftest import Run
@@ -359,8 +360,11 @@ def test_case_shows_replies_delivery_pause_reason_and_snooze(omnitui: Run,
     assert "pending · " in text
     assert "resolution paused (" in text.split("SLA: ")[1].splitlines()[0]  # time left kept
     assert "why paused: the order number" in text
-    until = (now + timedelta(hours=3)).strftime("%Y-%m-%d %H:%M UTC")
+    berlin = ZoneInfo("Europe/Berlin")  # the demo team's zone, every time in it
+    until = (now + timedelta(hours=3)).astimezone(berlin).strftime("%Y-%m-%d %H:%M %Z")
     assert f"snoozed until {until} (in 3h)" in text
+    sent = now.astimezone(berlin).strftime("%Y-%m-%d %H:%M %Z")
+    assert f"→ {sent} email" in text
     queued, bounced = text.split("alice · ")[-2:]  # the two replies just written
     assert queued.startswith("queued\n  delivery: to ") and "On its way." in queued
     assert bounced.startswith("failed\n  delivery: to ")

@@ -4,11 +4,13 @@ changed, before → after (routing's decisions too)."""
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from textual.containers import VerticalScroll
 
+from omnitui.config import AgentSettings, Settings
 from omnitui.services.desk import Desk
-from omnitui.store.db import Store
+from omnitui.store.db import Store, parse_db_time
 from omnitui.tui.app import OmnituiApp
 from tests.tui.helpers import drive, screen_text, settle
 
@@ -35,3 +37,24 @@ def test_h_shows_who_changed_what_before_and_after(demo_db: Path) -> None:
         assert 'tags [] → ["refund"]' in text
 
     drive(demo_db, script)
+
+
+def test_the_timeline_and_the_history_are_in_the_agents_zone(demo_db: Path) -> None:
+    """They were UTC while the same agent's snoozes and SLA times were their own zone's:
+    an agent in New York read "15:08 UTC" beside "due 10:30"."""
+    with Store(demo_db) as store:
+        case_id, created = store.conn.execute(  # the case's latest message, on screen
+            "SELECT case_id, created_at FROM messages WHERE case_id = (SELECT min(id) FROM"
+            " cases) AND direction = 'in' ORDER BY id DESC LIMIT 1").fetchone()
+    local = parse_db_time(created).astimezone(ZoneInfo("America/New_York"))
+    settings = Settings(agents=[AgentSettings(name="alice", time_zone="America/New_York")])
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        app.open_case(case_id)
+        await settle(app, pilot)
+        assert f"← {local:%Y-%m-%d %H:%M} EST" in screen_text(app)
+        await pilot.press("H")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        assert f"History of #{case_id} (times EST)" in screen_text(app)
+
+    drive(demo_db, script, settings)

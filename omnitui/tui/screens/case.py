@@ -44,9 +44,11 @@ from omnitui.vocabulary import action_words, routing_story
 from omnitui.wording import (
     breakdown,
     changes_words,
+    clock_time,
     csat_words,
     events_words,
     fields_words,
+    in_zone,
     plural,
     similar_words,
     sla_words,
@@ -154,9 +156,9 @@ def _one_line(text: Text) -> Text:
     return text
 
 
-def history_table(entries: list[AuditEntry]) -> Table:
-    """A case's audit events, oldest first, in words: when, who, what and why, and under
-    it what changed, before → after; the text columns wrap."""
+def history_table(entries: list[AuditEntry], zone: tzinfo | None) -> Table:
+    """A case's audit events, oldest first, in words: when (in `zone`, the agent's), who,
+    what and why, and under it what changed, before → after; the text columns wrap."""
     table = Table(box=None, show_header=False, expand=True, padding=(0, 1, 0, 0))
     table.add_column(no_wrap=True, style="dim")
     table.add_column(no_wrap=True, style="bold")
@@ -168,13 +170,17 @@ def history_table(entries: list[AuditEntry]) -> Table:
             said.append("\n")
             said.append_text(Text(sanitize(changes_words(entry.changes), multiline=False),
                                   style="dim"))
-        table.add_row(entry.at[5:16], plain(entry.actor), said)
+        table.add_row(f"{in_zone(parse_db_time(entry.at), zone):%m-%d %H:%M}",
+                      plain(entry.actor), said)
     return table
 
 
-def render_message(m: MessageView, case_id: int, *, unfolded: bool) -> Group:
+def render_message(m: MessageView, case_id: int, *, unfolded: bool,
+                   zone: tzinfo | None) -> Group:
+    """One timeline entry, its time in `zone` (the agent's)."""
     style = "bold magenta" if m.direction == "note" else "bold"
-    head = Text(f"{ARROWS.get(m.direction, '?')} {m.created_at} UTC ", style=style)
+    head = Text(f"{ARROWS.get(m.direction, '?')} "
+                f"{clock_time(parse_db_time(m.created_at), zone)} ", style=style)
     head.append_text(plain(m.channel))
     head.append(" ")
     head.append(plain(m.author or "(unknown sender)"))
@@ -256,17 +262,19 @@ class MessageBox(Static):
     MessageBox.-other-case { opacity: 70%; }
     """
 
-    def __init__(self, message: MessageView, case_id: int) -> None:
-        super().__init__(render_message(message, case_id, unfolded=False))
+    def __init__(self, message: MessageView, case_id: int, zone: tzinfo | None) -> None:
+        super().__init__(render_message(message, case_id, unfolded=False, zone=zone))
         self.message = message
         self.case_id = case_id
+        self.zone = zone
         self.unfolded = False
         if message.case_id != case_id:
             self.add_class("-other-case")
 
     def toggle_quoted(self) -> None:
         self.unfolded = not self.unfolded
-        self.update(render_message(self.message, self.case_id, unfolded=self.unfolded))
+        self.update(render_message(self.message, self.case_id, unfolded=self.unfolded,
+                                   zone=self.zone))
 
     def set_message(self, message: MessageView) -> None:
         """The same message, changed (a reply sent, a message moved): redraw it, keeping
@@ -274,7 +282,8 @@ class MessageBox(Static):
         if message != self.message:
             self.message = message
             self.set_class(message.case_id != self.case_id, "-other-case")
-            self.update(render_message(message, self.case_id, unfolded=self.unfolded))
+            self.update(render_message(message, self.case_id, unfolded=self.unfolded,
+                                       zone=self.zone))
 
 
 class CaseScreen(WorkScreen):
@@ -357,8 +366,10 @@ class CaseScreen(WorkScreen):
     def action_history(self) -> None:
         """H: every change to the case, who made it and why (routing's reasons too)."""
         entries = history(self.console.store.conn, case_id=self.detail.case.id, limit=10_000)
-        self.app.push_screen(TextScreen(f"History of #{self.detail.case.id} (times UTC)",
-                                        history_table(entries)))
+        zone = self.console.zone
+        self.app.push_screen(TextScreen(
+            f"History of #{self.detail.case.id} (times {in_zone(utc_now(), zone):%Z})",
+            history_table(entries, zone)))
 
     def action_save_attachments(self) -> None:
         messages.save(self)
@@ -445,7 +456,7 @@ class CaseScreen(WorkScreen):
             self.detail, now, sla=sla, with_customer=self.has_class("-no-customer"),
             suggested=[m.name for m in self.suggested], articles=[a.title for a in articles],
             drafted=drafted, similar=similar_words(self.similar),
-            zone=self.console.settings.agent_zone(self.console.agent)))
+            zone=self.console.zone))
 
     def _find_similar(self, case_id: int) -> None:
         """In a worker thread, on its own connection: full-text search over the solved
@@ -478,7 +489,8 @@ class CaseScreen(WorkScreen):
         if not first and on_screen == [m.id for m in shown[:len(on_screen)]]:
             for box, message in zip(self._boxes, shown, strict=False):
                 box.set_message(message)
-            added = [MessageBox(m, self.detail.case.id) for m in shown[len(on_screen):]]
+            added = [MessageBox(m, self.detail.case.id, self.console.zone)
+                     for m in shown[len(on_screen):]]
             if added:
                 await timeline.mount_all(added)
             self._boxes += added
@@ -499,7 +511,7 @@ class CaseScreen(WorkScreen):
         """The case's messages from `first_shown` on, the current one marked before it is
         drawn."""
         self.first_shown = first_shown
-        self._boxes = [MessageBox(m, self.detail.case.id)
+        self._boxes = [MessageBox(m, self.detail.case.id, self.console.zone)
                        for m in self.detail.messages[first_shown:]]
         self.current = self._newest_own()
         self._highlighted = self._boxes[self.current] if self._boxes else None
@@ -532,7 +544,7 @@ class CaseScreen(WorkScreen):
         if self.first_shown == 0 or not self._boxes:
             return
         start = max(0, self.first_shown - TIMELINE_PAGE)
-        added = [MessageBox(m, self.detail.case.id)
+        added = [MessageBox(m, self.detail.case.id, self.console.zone)
                  for m in self.detail.messages[start:self.first_shown]]
         await self.query_one("#timeline", VerticalScroll).mount_all(added,
                                                                     before=self._boxes[0])

@@ -282,7 +282,7 @@ class QueueScreen(WorkScreen):
     def show_incidents(self, events: list[BusinessEvent]) -> None:
         banner = self.query_one("#incidents", Static)
         banner.set_class(bool(events), "-on")
-        show_line(banner, incidents_text(events))
+        show_line(banner, incidents_text(events, self.console.zone))
 
     def on_case_list_marks_changed(self) -> None:
         self.update_status()
