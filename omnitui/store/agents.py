@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from omnitui.model import Direction
 from omnitui.records import record
+from omnitui.store.schema import ACTIVE, TALLY_TRIGGERS
 
 # The statuses that take an agent's attention, so count against their capacity: a case
 # waiting on the customer or on someone else does not.
@@ -148,7 +149,14 @@ def stamp_assigned(conn: sqlite3.Connection, name: str, now: str) -> None:
 
 def open_load(conn: sqlite3.Connection, owner: str) -> dict[str, int]:
     """How many cases `owner` works on now (new or open), by channel: the tallies the
-    store's triggers keep (schema 23), not a count of their cases at every decision."""
+    store's triggers keep (schema 23), not a count of their cases at every decision. While
+    a first bulk load has the triggers off (store/bulk_indexes.py), their cases counted:
+    the tallies said 0 open, and a team's first import gave one agent every case."""
+    if conn.execute("SELECT 1 FROM deferred_indexes WHERE name = ?",
+                    (TALLY_TRIGGERS[0],)).fetchone() is not None:
+        return dict(conn.execute(f"SELECT channel, count(*) FROM cases WHERE owner = ? AND"
+                                 f" status IN {ACTIVE} AND status IN ('new', 'open')"
+                                 " GROUP BY channel", (owner,)).fetchall())
     return dict(conn.execute("SELECT bucket, n FROM tallies WHERE name = 'working'"
                              " AND key = ? AND n != 0", (owner,)).fetchall())
 

@@ -357,3 +357,20 @@ def test_a_split_routing_gave_out_is_undone_with_its_routing(store: Store,
                               (message,)).fetchone()[0] == case_id
     assert store.conn.execute("SELECT count(*) FROM cases WHERE id = ?",
                               (split_to,)).fetchone()[0] == 0
+
+
+def test_a_teams_first_import_keeps_to_each_agents_capacity(store: Store,
+                                                            team: Settings) -> None:
+    """A first bulk load counts the board's tallies only at its end: routing read "0 open"
+    at every case, and gave one agent every case of the team's old mailbox."""
+    from collections import Counter
+
+    from omnitui.importer import import_mail
+
+    for name in ("erin", "farid"):
+        desk(store, team, name).present()
+    mail = [(f"m{n}", make_email(f"c{n}@example.com", subject="Question", date=utc_now(),
+                                 body="my invoice is wrong")) for n in range(8)]
+    import_mail(store, team, iter(mail), workers=0)
+    owners = Counter(owner for owner, in store.conn.execute("SELECT owner FROM cases"))
+    assert owners == {"erin": 1, "farid": 3, None: 4}  # email capacity 1 and 3
