@@ -59,8 +59,10 @@ def intake_pipeline(store: Store, settings: Settings, *,
                         *bounced_replies(conn, event, clock())}:
             upkeep.refresh(conn, case_id, now)
         if route and not solved and (result.new_case or result.reopened):
+            # who is here, and who is idle, now: as of a message dated hours ago (a
+            # platform's backlog, old mail) anyone seen since then counted as present
             router.came_in(conn, result.case_id, new=result.new_case,
-                           reopened=result.reopened, now=now)
+                           reopened=result.reopened, now=clock())
             upkeep.refresh(conn, result.case_id, now)  # moved to a fallback queue: its
             # policy (in a load: once, at its end, as before)
     @contextmanager

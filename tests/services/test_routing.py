@@ -374,3 +374,23 @@ def test_a_teams_first_import_keeps_to_each_agents_capacity(store: Store,
     import_mail(store, team, iter(mail), workers=0)
     owners = Counter(owner for owner, in store.conn.execute("SELECT owner FROM cases"))
     assert owners == {"erin": 1, "farid": 3, None: 4}  # email capacity 1 and 3
+
+
+def test_a_message_dated_hours_ago_is_routed_by_who_is_here_now(store: Store,
+                                                                 team: Settings) -> None:
+    """A platform's backlog sent with its original times: an agent gone for half an hour
+    counted as present as of the message, and was given the case ("last given 2h ago")."""
+    desk(store, team, "farid").present()
+    store.conn.execute("UPDATE agents SET seen_at = ? WHERE name = 'farid'",
+                       (db_time(utc_now() - timedelta(minutes=30)),))
+    store.conn.commit()
+    event = parse_email(make_email("ann@example.com", subject="Question", body="my invoice",
+                                   date=utc_now() - timedelta(hours=2)), source="test")
+    case_id = intake_pipeline(store, team).ingest(event).case_id
+    assert case(store, case_id)["owner"] is None
+    assert reasons(store, case_id)[-1] == (ROUTER, "case.waiting",
+                                           "billing: nobody free: no agent is present")
+    routed_at, received_at = store.conn.execute(
+        "SELECT max(a.at), max(m.received_at) FROM audit a, messages m WHERE a.case_id = ?"
+        " AND m.case_id = a.case_id AND a.action = 'case.waiting'", (case_id,)).fetchone()
+    assert routed_at >= received_at  # the history in the order it happened
