@@ -25,7 +25,7 @@ from omnitui.config import BusinessHoursSettings, Escalation, QueueSettings, Set
 from omnitui.services import actions
 from omnitui.store import agents as agent_store
 from omnitui.store.audit import record_audit
-from omnitui.store.cases import require_case
+from omnitui.store.cases import mark_upkeep_due, require_case
 from omnitui.store.db import Store, db_time, stored_time
 from omnitui.triage.assignment import Candidate, Choice, choose_agent
 from omnitui.triage.calendar import calendar_of
@@ -157,6 +157,9 @@ class Router:
         actions.edit(conn, case_id, {"queue": fallback}, actor=ROUTER, at=now,
                      action="case.queue", reason=f"{fallback}: {case['queue']} has had nobody "
                                                  f"free for {waited} (its fallback)")
+        # its clocks under the fallback's policy, by the scheduler's upkeep pass that
+        # follows (they kept the old queue's due times and alarms until they fired)
+        mark_upkeep_due(conn, {case_id: db_time(now)})
         prepared = self.queues.get(fallback)
         if prepared is not None and prepared.macro:
             from omnitui.services.playbooks import draft_prepared  # macros: only when one runs

@@ -394,3 +394,36 @@ def test_a_message_dated_hours_ago_is_routed_by_who_is_here_now(store: Store,
         "SELECT max(a.at), max(m.received_at) FROM audit a, messages m WHERE a.case_id = ?"
         " AND m.case_id = a.case_id AND a.action = 'case.waiting'", (case_id,)).fetchone()
     assert routed_at >= received_at  # the history in the order it happened
+
+
+def test_a_case_overflowing_to_its_fallback_runs_under_the_fallbacks_policy(
+        store: Store, tmp_path: Path) -> None:
+    """The scheduler's move kept the billing policy's due times and alarms until they
+    fired, while the case's SLA line read the fallback's."""
+    from omnitui.services.upkeep import Upkeep, finish_due
+
+    team = settings_from(tmp_path, CONFIG + """
+[[sla_policies]]
+name = "office"
+first_response = { email = 240 }
+
+[[sla_policies]]
+name = "fast"
+first_response = { email = 15 }
+
+[[queues]]
+name = "general"
+sla_policy = "fast"
+""")
+    apply_agents(store, team, utc_now())
+    desk(store, team, "erin").present()  # room for one email: the next waits, saturated
+    billing_email(store, team, "cy@example.com")
+    waiting = billing_email(store, team, "ann@example.com")
+    later = utc_now() + timedelta(minutes=11)
+    store.conn.execute("UPDATE agents SET seen_at = ? WHERE name = 'erin'", (db_time(later),))
+    store.conn.commit()
+    assert route_by_time(store, Router(team), later) == [waiting]
+    finish_due(store, Upkeep(team))  # the scheduler's next step, in the same pass
+    assert store.conn.execute("SELECT queue, sla_policy FROM cases WHERE id = ?",
+                              (waiting,)).fetchone() == ("general", "fast")
+    assert Desk(store, "sam", team).recompute_sla(None, dry_run=True).changed == {}
