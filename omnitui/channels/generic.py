@@ -122,12 +122,15 @@ def parse(channel: HookChannel, item: RawItem) -> list[Inbound]:
     if not isinstance(urgent, bool):
         raise Malformed(f"'urgent' must be true or false, got {urgent!r}")
     reply_url = payload.get("reply_url")
+    text, subject = field(payload, "text", str), str(payload.get("subject") or "")
+    if not (text.strip() or subject.strip()):  # it opened a case "(no text)" that took a
+        raise Malformed("'text' is empty: a message needs words")  # chat slot of an agent
     return [InboundEvent(
         channel=shown_as, external_id=f"{channel.name}:{key}", raw=item.body, occurred_at=at,
         identifiers=_identifiers(channel, person, f"stated in a {_what(shown_as)} sent through "
                                  f"{channel.name}"),
         sender_name=str(person.get("name") or ""),
-        subject=str(payload.get("subject") or ""), text=field(payload, "text", str),
+        subject=subject, text=text,
         source=item.source, urgent=urgent,
         reply_route={"hook": channel.name, "reply_url": reply_url}
         if isinstance(reply_url, str) and reply_url.startswith(("https://", "http://"))

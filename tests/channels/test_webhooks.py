@@ -323,9 +323,12 @@ def test_values_outside_their_vocabulary_are_refused_naming_what_is_allowed(
                for value in (True, 2.0, "2", 4)]
     answers.append(post_generic(hooks.client, {"type": "message", "from": person,
                                                "text": "hi", "urgent": "yes"}))
-    assert [a.status_code for a in answers] == [400] * 5, [a.text for a in answers]
+    answers.append(post_generic(hooks.client, {"type": "message", "from": person,
+                                               "text": " \n"}))  # a case "(no text)"
+    assert [a.status_code for a in answers] == [400] * 6, [a.text for a in answers]
     assert "'severity' must be 0, 1, 2 or 3, got True" in answers[0].text
-    assert "'urgent' must be true or false" in answers[-1].text
+    assert "'urgent' must be true or false" in answers[-2].text
+    assert "'text' is empty: a message needs words" in answers[-1].text
     assert hooks.count("raw_payloads") == hooks.count("customers") == 0
     vip = post_generic(hooks.client, {"type": "customer", "customer": person, "tier": "vip"})
     assert vip.status_code == 200
