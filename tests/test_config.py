@@ -130,6 +130,11 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     ('[[sla_policies]]\nname = "p"\nfirst_response = { fax = 5 }', "'fax' is not a channel"),
     ('[[sla_policies]]\nname = "p"\nresolution = { chat = 0 }', "must be minutes above 0"),
     ('[[sla_policies]]\nname = "p"\nat_risk = 1.5', "at_risk must be a share"),
+    ('[[sla_policies]]\nname = "p"\ntier_factors = { vipp = 0.5 }',  # VIPs: full targets
+     "sla_policies[0].tier_factors: 'vipp' is not a tier (tiers: standard, premium, vip"),
+    ('[[queues]]\nname = "billing"\n\n[[queues]]\nname = "Billing"',
+     "queues[1].name 'Billing' is already the name of queues[0] ('billing'); names must be "
+     "unique, in any case"),
     ('[[queues]]\nname = "q"\nsla_policy = "gold"', "no policy named 'gold'"),
     ('[business_hours]\ntime_zone = "Mars/Olympus"', "is not a time zone"),
     # no shift, but snooze times are read in it: a traceback at the first snooze

@@ -94,7 +94,8 @@ def check_values(settings: Settings, file: Path) -> None:
     _check_routing(settings.routing, f"{file}: routing")
     _check_names(settings.sla_policies, "sla_policies", file)
     for index, policy in enumerate(settings.sla_policies):
-        _check_policy(policy, settings.routing, f"{file}: sla_policies[{index}]")
+        _check_policy(policy, settings.routing, tuple(settings.priority.tier_weights),
+                      f"{file}: sla_policies[{index}]")
     policies = [p.name for p in settings.sla_policies] or ["default"]
     _check_names(settings.queues, "queues", file)
     for index, queue in enumerate(settings.queues):
@@ -306,7 +307,8 @@ def _check_routing(routing: RoutingSettings, where: str) -> None:
                               f"{getattr(routing, key)}")
 
 
-def _check_policy(policy: SlaPolicy, routing: RoutingSettings, where: str) -> None:
+def _check_policy(policy: SlaPolicy, routing: RoutingSettings, tiers: tuple[str, ...],
+                  where: str) -> None:
     for target in ("first_response", "meaningful_response", "next_response", "resolution"):
         for name, minutes in getattr(policy, target).items():
             if name not in routing.channel_classes:
@@ -316,6 +318,9 @@ def _check_policy(policy: SlaPolicy, routing: RoutingSettings, where: str) -> No
                 raise ConfigError(f"{where}.{target}.{name} must be minutes above 0 (at most "
                                   f"a year), got {minutes}")
     for tier, factor in policy.tier_factors.items():
+        if tier not in tiers:  # "vipp": VIPs got the full targets, silently
+            raise ConfigError(f"{where}.tier_factors: {tier!r} is not a tier (tiers: "
+                              f"{', '.join(tiers)}, the keys of [priority.tier_weights])")
         if not 0 < factor <= 10:
             raise ConfigError(f"{where}.tier_factors.{tier} must be above 0 and at most 10, "
                               f"got {factor}")
@@ -356,16 +361,20 @@ def _check_names(entries: list[SavedView] | list[Macro] | list[MailboxSettings]
                  | list[HookChannel] | list[Intent] | list[QueueSettings]
                  | list[AgentSettings] | list[SlaPolicy], key: str, file: Path) -> None:
     """Names are how an agent picks a view or macro, so each must say something and be
-    unique."""
+    unique, in any case: the CLI and the console read them in any case ("Billing" and
+    "billing" were two queues nobody could tell apart)."""
     seen: dict[str, int] = {}
     for index, entry in enumerate(entries):
         if not entry.name.strip():
             raise ConfigError(f"{file}: {key}[{index}].name must be a non-empty string, got "
                               f"{entry.name!r}")
-        if entry.name in seen:
+        if (folded := entry.name.casefold()) in seen:
+            other = entries[seen[folded]].name
             raise ConfigError(f"{file}: {key}[{index}].name {entry.name!r} is already the name "
-                              f"of {key}[{seen[entry.name]}]; names must be unique")
-        seen[entry.name] = index
+                              f"of {key}[{seen[folded]}]" + (f" ({other!r})" if other !=
+                                                            entry.name else "")
+                              + "; names must be unique, in any case")
+        seen[folded] = index
 
 
 def _check_intent(intent: Intent, where: str) -> None:
