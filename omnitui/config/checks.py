@@ -317,8 +317,9 @@ def _check_policy(policy: SlaPolicy, routing: RoutingSettings, tiers: tuple[str,
             if not 0 < minutes <= 525_600:
                 raise ConfigError(f"{where}.{target}.{name} must be minutes above 0 (at most "
                                   f"a year), got {minutes}")
+    given = policy.tier_factors != SlaPolicy("").tier_factors  # not the default's "vip"
     for tier, factor in policy.tier_factors.items():
-        if tier not in tiers:  # "vipp": VIPs got the full targets, silently
+        if given and tier not in tiers:  # "vipp": VIPs got the full targets, silently
             raise ConfigError(f"{where}.tier_factors: {tier!r} is not a tier (tiers: "
                               f"{', '.join(tiers)}, the keys of [priority.tier_weights])")
         if not 0 < factor <= 10:
