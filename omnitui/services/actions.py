@@ -213,6 +213,9 @@ def retag(conn: sqlite3.Connection, case_id: int, words: str, *, actor: str,
                 action="case.tags", reason=f"tags: {' '.join(tags) or '(none)'}")
 
 
+ESCALATED = "escalated"  # the breakdown's part for raises, on a computed or a held score
+
+
 def raised(case: case_store.Row, by: float, *, rescored: bool = False) -> dict[str, object]:
     """A case's priority raised by `by` points: a score set by hand goes up and holds; a
     computed one keeps the raise as its "escalated" part, re-scored with the rest (and so
@@ -227,10 +230,9 @@ def raised(case: case_store.Row, by: float, *, rescored: bool = False) -> dict[s
         return values
     values["priority"] = case["priority"] + by
     parts = [list(part) for part in json.loads(case["priority_parts"] or "[]")]
-    label = f"set by {held}" if held else "escalated"
-    bumped = next((part for part in parts if part[0] == label), None)
-    if bumped is None:
-        parts.append([label, by])
+    bumped = next((part for part in parts if part[0] == ESCALATED), None)
+    if bumped is None:  # on a held score too: "set by alice 130" read as alice's 130
+        parts.append([ESCALATED, by])
     else:
         bumped[1] += by
     if case["priority_parts"] is not None:
@@ -245,8 +247,9 @@ def set_priority(conn: sqlite3.Connection, case_id: int, value: float | None, *,
     if value is None:
         return edit(conn, case_id, {"priority_by": None}, actor=actor, at=at,
                     action="case.priority", reason="priority back to the computed score")
-    return edit(conn, case_id, {"priority": value, "priority_by": actor}, actor=actor, at=at,
-                action="case.priority", reason=f"priority set to {value:g}")
+    return edit(conn, case_id, {"priority": value, "priority_by": actor,
+                                "priority_parts": json.dumps([[f"set by {actor}", value]])},
+                actor=actor, at=at, action="case.priority", reason=f"priority set to {value:g}")
 
 
 def escalate(conn: sqlite3.Connection, case_id: int, *, actor: str, at: datetime,

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from omnitui.config import Settings
 from omnitui.model import FINISHED_STATUSES, SYNCHRONOUS_CHANNELS, Status
 from omnitui.records import record
+from omnitui.services.actions import ESCALATED
 from omnitui.services.routing import Router
 from omnitui.services.sla import SlaKeeper
 from omnitui.store import cases as case_store
@@ -139,11 +140,11 @@ class Upkeep:
 
     def _worked(self, conn: sqlite3.Connection, case: case_store.Row, now: datetime,
                 values: dict[str, object]) -> Worked:
-        if case["priority_by"]:  # held by hand: the agent's number stands
-            parts: list[tuple[str, float]] = [(f"set by {case['priority_by']}",
-                                               case["priority"])]
+        if case["priority_by"]:  # held by hand: the agent's number stands, with what
+            # escalations raised it by since (actions.raised)
             return Worked(case["id"], tuple(case), case_store.changed_columns(case, {
-                **values, "priority_parts": json.dumps(parts), "rescore_at": None}))
+                **values, "priority_parts": json.dumps(_held_parts(case)),
+                "rescore_at": None}))
         found = self.score(conn, case, now)
         changes = case_store.changed_columns(case, {
             **values, "priority": found.total, "priority_parts": json.dumps(found.parts),
@@ -255,3 +256,11 @@ def rescore_due(store: Store, upkeep: Upkeep, now: datetime) -> int:
         done += len(due)
     return done
 
+
+def _held_parts(case: case_store.Row) -> list[tuple[str, float]]:
+    """A held score's breakdown: who set it and to what, and the escalations since."""
+    label = f"set by {case['priority_by']}"
+    parts = json.loads(case["priority_parts"] or "[]")
+    since = sum(points for name, points in parts if name == ESCALATED) \
+        if parts and parts[0][0] == label else 0
+    return [(label, case["priority"] - since), *([(ESCALATED, since)] if since else [])]

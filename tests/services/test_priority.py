@@ -111,13 +111,18 @@ def test_a_priority_set_by_hand_holds_until_cleared(store: Store, scored: Settin
     write_in(store, scored, "URGENT, the site is down", START + timedelta(minutes=5))
     assert case_row(store, case_id)["priority"] == 99
     assert parts(store, case_id) == {"set by erin": 99}
-    erin.each([case_id], erin.escalate())  # an escalation raises a held number too
-    assert case_row(store, case_id)["priority"] == 119
-    assert parts(store, case_id) == {"set by erin": 119}
+    erin.each([case_id], erin.escalate())  # an escalation raises a held number too,
+    assert case_row(store, case_id)["priority"] == 119  # and says so ("set by erin 119"
+    assert parts(store, case_id) == {"set by erin": 99, "escalated": 20}  # read as hers)
+    with store.write() as conn:  # re-scored: kept
+        erin.upkeep.refresh(conn, case_id, START + timedelta(hours=3))
+    assert parts(store, case_id) == {"set by erin": 99, "escalated": 20}
     erin.each([case_id], erin.priority(None))
     assert "set by erin" not in parts(store, case_id)
     assert parts(store, case_id)["urgent"] == 15
     assert parts(store, case_id)["escalated"] == 20  # the escalation outlives the hold
+    erin.each([case_id], erin.priority(50))  # set again: her number, nothing on top
+    assert parts(store, case_id) == {"set by erin": 50}
 
 
 def test_an_agents_escalation_records_what_the_case_shows(store: Store,
