@@ -253,16 +253,23 @@ def set_priority(conn: sqlite3.Connection, case_id: int, value: float | None, *,
 
 
 def escalate(conn: sqlite3.Connection, case_id: int, *, actor: str, at: datetime,
-             boost: float = 20.0) -> int:
-    """Raise severity and priority and tag the case, so it leads every queue sorted by
-    priority (an agent's command: the Desk re-scores the case right after)."""
+             boost: float = 20.0, move_to: str = "") -> int:
+    """Raise severity and priority (by the queue's `raise_priority`), tag the case, and move
+    it along the queue's path (`move_to`), so it leads every queue sorted by priority (an
+    agent's command: the Desk re-scores the case and replays its clocks right after)."""
     case = case_store.require_case(conn, case_id)
     tags = list(json.loads(case["tags"]))
-    return edit(conn, case_id, {
-        "severity": case["severity"] + 1, **raised(case, boost, rescored=True),
-        "tags": json.dumps([*tags, "escalated"] if "escalated" not in tags else tags)},
-        actor=actor, at=at, action="case.escalated",
-        reason=f"severity {case['severity']} -> {case['severity'] + 1}, priority +{boost:g}")
+    values: dict[str, object] = {
+        "severity": case["severity"] + 1, **(raised(case, boost, rescored=True) if boost
+                                             else {}),
+        "tags": json.dumps([*tags, "escalated"] if "escalated" not in tags else tags)}
+    done = [f"severity {case['severity']} -> {case['severity'] + 1}",
+            *([f"priority +{boost:g}"] if boost else [])]
+    if move_to and move_to != case["queue"]:
+        values["queue"] = move_to
+        done.append(f"to {move_to}")
+    return edit(conn, case_id, values, actor=actor, at=at, action="case.escalated",
+                reason=", ".join(done))
 
 
 def snooze(conn: sqlite3.Connection, case_id: int, until: datetime | None, *, actor: str,

@@ -388,8 +388,17 @@ class Desk:
                                                      at=self.clock())
 
     def escalate(self) -> CaseChange:
-        return lambda conn, case_id: actions.escalate(conn, case_id, actor=self.actor,
-                                                      at=self.clock())
+        """Escalate by hand along the case's queue's path (its `escalation`: the priority
+        it raises by, the queue it moves to; the toast), as routing's escalations do; as
+        often as an agent asks."""
+        def up(conn: sqlite3.Connection, case_id: int) -> None:
+            queue = require_case(conn, case_id)["queue"]
+            path = self.router.escalation(queue)
+            actions.escalate(conn, case_id, actor=self.actor, at=self.clock(),
+                             boost=path.raise_priority, move_to=path.move_to)
+            if path.move_to and path.move_to != queue:
+                self.router.escalated_to(conn, case_id, self.actor, self.clock())
+        return up
 
     def macro(self, macro: Macro) -> CaseChange:
         """A macro's changes and, when it drafts one, its reply, filled in for each case."""

@@ -309,7 +309,27 @@ class Router:
             done.append(f"to {path.move_to}")
         actions.edit(conn, case_id, values, actor=ROUTER, at=now, action="case.escalated",
                      reason=f"{why}: {', '.join(done) or 'flagged'}")
+        if "queue" in values:
+            self.escalated_to(conn, case_id, ROUTER, now)
         return True
+
+    def escalated_to(self, conn: sqlite3.Connection, case_id: int, actor: str,
+                     now: datetime) -> None:
+        """After an escalation moved a case to the next queue on its path: an owner without
+        that queue's skills lets it go (it sat with bob in a leads queue asking for a skill
+        he lacks, the leads only told by a toast), and a snoozed case wakes (it slept there
+        until the customer wrote); in a push queue routing then gives it out."""
+        case = require_case(conn, case_id)
+        queue = self.queues.get(case["queue"])
+        owner = agent_store.agent(conn, case["owner"]) if case["owner"] else None
+        if owner is not None and queue is not None and (
+                lacking := sorted(frozenset(queue.skills) - owner.skills)):
+            actions.assign(conn, case_id, None, actor=actor, at=now, reason=(
+                f"escalated to {queue.name}, which asks for {', '.join(lacking)}: "
+                f"{owner.name} has not"))
+        if case["snoozed_until"] is not None:
+            actions.snooze(conn, case_id, None, actor=actor, at=now)
+        self.route(conn, case_id, now, say_wait=True)
 
     def reassigned(self, conn: sqlite3.Connection, case_ids: Iterable[int],
                    now: datetime) -> None:

@@ -111,24 +111,26 @@ def test_a_priority_set_by_hand_holds_until_cleared(store: Store, scored: Settin
     write_in(store, scored, "URGENT, the site is down", START + timedelta(minutes=5))
     assert case_row(store, case_id)["priority"] == 99
     assert parts(store, case_id) == {"set by erin": 99}
-    erin.each([case_id], erin.escalate())  # an escalation raises a held number too,
-    assert case_row(store, case_id)["priority"] == 119  # and says so ("set by erin 119"
-    assert parts(store, case_id) == {"set by erin": 99, "escalated": 20}  # read as hers)
+    erin.each([case_id], erin.escalate())  # an escalation (the queue's +25) raises a held
+    assert case_row(store, case_id)["priority"] == 124  # number too, and says so ("set
+    assert parts(store, case_id) == {"set by erin": 99, "escalated": 25}  # by erin 124")
     with store.write() as conn:  # re-scored: kept
         erin.upkeep.refresh(conn, case_id, START + timedelta(hours=3))
-    assert parts(store, case_id) == {"set by erin": 99, "escalated": 20}
+    assert parts(store, case_id) == {"set by erin": 99, "escalated": 25}
     erin.each([case_id], erin.priority(None))
     assert "set by erin" not in parts(store, case_id)
     assert parts(store, case_id)["urgent"] == 15
-    assert parts(store, case_id)["escalated"] == 20  # the escalation outlives the hold
+    # the escalation outlives the hold, and the score it makes reaches escalate_at (60)
+    assert parts(store, case_id)["escalated"] == 25 + 25
     erin.each([case_id], erin.priority(50))  # set again: her number, nothing on top
     assert parts(store, case_id) == {"set by erin": 50}
 
 
 def test_an_agents_escalation_records_what_the_case_shows(store: Store,
                                                           scored: Settings) -> None:
-    """Escalating raises severity (and its points) and adds 20: the history says so, and
-    names no priority the case never had (it read "priority 0 -> 20" of a case at 30)."""
+    """Escalating raises severity (and its points) and adds the queue's raise (25 here;
+    20 where a queue sets none): the history says so, and names no priority the case never
+    had (it read "priority 0 -> 20" of a case at 30)."""
     from omnitui.store.audit import history
 
     case_id = write_in(store, scored, "hello", START)
@@ -136,11 +138,11 @@ def test_an_agents_escalation_records_what_the_case_shows(store: Store,
     erin = Desk(store, "erin", scored)
     erin.each([case_id], erin.escalate())
     after = parts(store, case_id)
-    assert after["escalated"] == 20 and after["severity"] > before.get("severity", 0)
+    assert after["escalated"] == 25 and after["severity"] > before.get("severity", 0)
     assert sum(after.values()) == case_row(store, case_id)["priority"]
     [entry] = [e for e in history(store.conn, case_id=case_id)
                if e.action == "case.escalated"]
-    assert entry.reason.endswith("priority +20")
+    assert entry.reason.endswith("priority +25")
     assert [what for what, _, _ in entry.changes] == ["severity", "priority_boost", "tags"]
 
 
@@ -171,8 +173,8 @@ def test_an_escalation_shows_in_the_breakdown_at_once(store: Store, scored: Sett
     assert parts(store, case_id)["escalated"] == 25
     assert sum(parts(store, case_id).values()) == before + 25
     erin = Desk(store, "erin", scored)
-    erin.each([case_id], erin.escalate())  # by hand: +20, then 60 reached: +25 more
-    assert parts(store, case_id)["escalated"] == 25 + 20 + 25
+    erin.each([case_id], erin.escalate())  # by hand: the queue's +25, then 60 reached:
+    assert parts(store, case_id)["escalated"] == 25 + 25 + 25  # +25 more
     assert sum(parts(store, case_id).values()) == case_row(store, case_id)["priority"]
 
 

@@ -427,3 +427,28 @@ sla_policy = "fast"
     assert store.conn.execute("SELECT queue, sla_policy FROM cases WHERE id = ?",
                               (waiting,)).fetchone() == ("general", "fast")
     assert Desk(store, "sam", team).recompute_sla(None, dry_run=True).changed == {}
+
+
+def test_an_escalation_by_hand_goes_along_the_queues_path(store: Store,
+                                                          tmp_path: Path) -> None:
+    """`E` raised a fixed 20 and stayed put, whatever the queue's escalation said; a case
+    escalated into a leads queue stayed with an agent who lacked its skill, snoozed."""
+    team = settings_from(tmp_path, CONFIG + '[[queues]]\nname = "billing-leads"\n'
+                                            'skills = ["lead"]\nassign = "pull"\n')
+    apply_agents(store, team, utc_now())
+    desk(store, team, "farid").present()
+    case_id = billing_email(store, team, "ann@example.com")
+    farid = desk(store, team, "farid")
+    farid.each([case_id], farid.snooze(utc_now() + timedelta(days=1)))
+    before = case(store, case_id)
+    assert before["owner"] == "farid"
+    farid.each([case_id], farid.escalate())
+    after = case(store, case_id)
+    assert (after["queue"], after["owner"]) == ("billing-leads", None)
+    assert after["priority"] >= before["priority"] + 25  # billing's raise_priority
+    assert store.conn.execute("SELECT snoozed_until FROM cases WHERE id = ?",
+                              (case_id,)).fetchone() == (None,)
+    assert [r for r in reasons(store, case_id) if r[0] == "farid"][-2:] == [
+        ("farid", "case.escalated", "severity 0 -> 1, priority +25, to billing-leads"),
+        ("farid", "case.assigned",
+         "escalated to billing-leads, which asks for lead: farid has not")]
