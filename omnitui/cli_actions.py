@@ -320,11 +320,21 @@ def available(typer_ctx: typer.Context, fmt: Fmt = DoneFormat.table) -> None:
 
 
 def _set_away(typer_ctx: typer.Context, away: bool, fmt: DoneFormat) -> None:
-    agent = ctx(typer_ctx).agent
-    ctx(typer_ctx).act(lambda desk: desk.set_away(away))
-    done(fmt, {"agent": agent, "away": away},
-         f"{agent} is away: routing gives {agent} no cases" if away else
-         f"{agent} is available: routing gives {agent} cases while a console of theirs runs")
+    from omnitui.store.agents import agent as agent_row
+
+    name = ctx(typer_ctx).agent
+
+    def set_it(desk: "Desk") -> bool:
+        desk.set_away(away)
+        found = agent_row(desk.store.conn, name)
+        return found is not None and found.supervisor
+
+    supervisor = ctx(typer_ctx).act(set_it)
+    done(fmt, {"agent": name, "away": away},
+         f"{name} is away: routing gives {name} no cases" if away else
+         f"{name} is available: a supervisor, given no cases by routing (they take them)"
+         if supervisor else
+         f"{name} is available: routing gives {name} cases while a console of theirs runs")
 
 
 def _one(results: "CaseResult", fmt: DoneFormat) -> None:

@@ -123,7 +123,11 @@ def _sla_policies(settings: Settings) -> Check:
     if settings.sla != SlaSettings():
         return Check("sla", False, f"[sla] is ignored: [[sla_policies]] are set ({names})",
                      "move its targets into an [[sla_policies]] entry and delete [sla]")
-    return Check("sla", True, f"policies {names} ({clock})")
+    if not settings.business_hours.time_zone:
+        return Check("sla", True, f"policies {names} ({clock})")
+    return Check("sla", True, "policies " + ", ".join(  # each its own clock: "round" read
+        f"{p.name} ({'business hours' if p.business_hours else '24x7'})"  # business hours
+        for p in settings.sla_policies))
 
 
 def _queue_names(settings: Settings) -> Check:

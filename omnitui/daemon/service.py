@@ -234,8 +234,9 @@ class Daemon:
                     log.info("woke %s: %s", plural(len(woken), "snoozed case"),
                              ", ".join(f"#{i}" for i in woken[:20]))
                 if routed:
-                    log.info("routed %s: %s", plural(len(routed), "case"),
-                             ", ".join(f"#{i}" for i in routed[:20]))
+                    log.info("routing gave out, handed back or moved to a fallback %s: %s"
+                             " (each case's history says which)",
+                             plural(len(routed), "case"), ", ".join(f"#{i}" for i in routed[:20]))
                 if escalated:
                     log.info("SLA escalations on %s: %s", plural(len(escalated), "case"),
                              ", ".join(f"#{i}" for i in escalated[:20]))

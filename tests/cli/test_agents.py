@@ -77,6 +77,9 @@ def test_away_and_back(omnitui: Run, store: Path, tmp_path: Path) -> None:
     team = json.loads(omnitui(*db, "agents", "--format", "json").stdout)
     assert next(row for row in team if row["agent"] == "gina")["state"] == "away"
     assert "gina is available" in omnitui(*db, "agents", "back", "gina").stderr
+    omnitui(*db, "agents", "add", "sue", "--role", "supervisor")  # told routing gave her
+    assert omnitui(*db, "--agent", "sue", "available").stdout == (  # cases: it gives none
+        "sue is available: a supervisor, given no cases by routing (they take them)\n")
     omnitui(*db, "agents", "remove", "gina")  # off the team: no longer away or back
     for state in ("away", "back"):
         gone = omnitui(*db, "agents", state, "gina", check=False)

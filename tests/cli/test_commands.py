@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from omnitui.store.schema import SCHEMA_VERSION
 from tests.cli.conftest import Run
-from tests.conftest import make_email
+from tests.conftest import make_email, office_hours
 
 
 def test_init_writes_config_and_private_store(omnitui: Run, home: Path) -> None:
@@ -194,6 +194,21 @@ def doctor_on(omnitui: Run, config: Path, text: str
     db = ["--config", str(config), "--db", str(config.with_suffix(".db"))]
     omnitui(*db, "init")
     return db, omnitui(*db, "doctor", check=False)
+
+
+def test_doctor_tells_each_policys_clock(omnitui: Run, tmp_path: Path) -> None:
+    """It said "policies office, round (business hours)" of a 24x7 policy."""
+    _, found = doctor_on(omnitui, tmp_path / "sla.toml", office_hours() + """
+[[sla_policies]]
+name = "office"
+first_response = { email = 240 }
+
+[[sla_policies]]
+name = "round"
+business_hours = false
+first_response = { email = 60 }
+""")
+    assert "ok   sla: policies office (business hours), round (24x7)" in found.stdout
 
 
 def test_doctor_finds_a_queue_name_no_queue_has(omnitui: Run, tmp_path: Path) -> None:
