@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, tzinfo
 from functools import partial
 from typing import TYPE_CHECKING
 
-from rich.console import Group
+from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -100,9 +100,7 @@ def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
         t["state"] == "breached" for t in sla["targets"]) else "dim")
     lines.append(clocks)
     if story := routing_story(detail.history):
-        routed = Text("routed: ") + plain(story)
-        routed.stylize("dim")
-        lines.append(_one_line(routed))
+        lines.append(_Latest(Text("routed: ", style="dim"), plain(story)))
     if drafted:
         line = Text("drafted: ", style="bold cyan")
         line.append_text(plain(" · ".join(drafted)))
@@ -154,6 +152,26 @@ def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
 def _one_line(text: Text) -> Text:
     text.no_wrap, text.overflow = True, "ellipsis"
     return text
+
+
+class _Latest:
+    """One row whose text, when too long, loses its start rather than its end: a routing
+    story's latest step is what explains the queue and owner above it (at 80 columns
+    "alice assigned it (alice -> bob)" was the part cut)."""
+
+    def __init__(self, label: Text, text: Text) -> None:
+        self.label, self.text = label, text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        room = options.max_width - self.label.cell_len
+        text = self.text.copy()
+        if text.cell_len > room:
+            while text.cell_len > room - 1 and len(text) > 0:
+                text = text[max(1, (text.cell_len - room) // 2):]
+            text = Text("…") + text
+        line = self.label + text
+        line.stylize("dim")
+        yield _one_line(line)
 
 
 def history_table(entries: list[AuditEntry], zone: tzinfo | None) -> Table:
