@@ -286,6 +286,11 @@ class Router:
 
     # -- escalation ------------------------------------------------------------------------
 
+    def skills_of(self, queue: str) -> tuple[str, ...]:
+        """The skills a queue asks of its agents (none for a queue without an entry)."""
+        found = self.queues.get(queue)
+        return tuple(found.skills) if found is not None else ()
+
     def escalation(self, queue: str) -> Escalation:
         found = self.queues.get(queue)
         return found.escalation if found is not None else Escalation()
@@ -320,12 +325,11 @@ class Router:
         he lacks, the leads only told by a toast), and a snoozed case wakes (it slept there
         until the customer wrote); in a push queue routing then gives it out."""
         case = require_case(conn, case_id)
-        queue = self.queues.get(case["queue"])
         owner = agent_store.agent(conn, case["owner"]) if case["owner"] else None
-        if owner is not None and queue is not None and (
-                lacking := sorted(frozenset(queue.skills) - owner.skills)):
+        if owner is not None and (
+                lacking := sorted(frozenset(self.skills_of(case["queue"])) - owner.skills)):
             actions.assign(conn, case_id, None, actor=actor, at=now, reason=(
-                f"escalated to {queue.name}, which asks for {', '.join(lacking)}: "
+                f"escalated to {case['queue']}, which asks for {', '.join(lacking)}: "
                 f"{owner.name} has not"))
         if case["snoozed_until"] is not None:
             actions.snooze(conn, case_id, None, actor=actor, at=now)

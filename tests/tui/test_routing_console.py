@@ -111,3 +111,26 @@ def test_an_escalation_in_her_queue_is_a_toast(team: tuple[Path, Settings]) -> N
 
     Store(path).close()
     drive(path, script, settings, agent="erin")
+
+
+def test_the_handover_picker_shows_load_skills_and_what_stands_against(
+        team: tuple[Path, Settings]) -> None:
+    """A listed names only: a case went to an agent at capacity without the queue's skill,
+    without a word."""
+    path, settings = team
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        tech = new_case(path, settings, "c4", "the app crash")  # technical: asks for tech
+        app.open_case(tech)
+        await settle(app, pilot)
+        await pilot.press("A")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        options = app.screen.options  # type: ignore[attr-defined]
+        assert "erin · here · chat 0/5 · billing — lacks tech" in options
+        assert "sam · never here · 0 (no limit) · no skills — lacks tech" in options
+        await pilot.press("enter")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        assert owner(path, tech) == "erin"  # the name, not its label
+
+    Store(path).close()
+    drive(path, script, settings, agent="erin")

@@ -11,7 +11,7 @@ from omnitui.filters import vocabulary_of
 from omnitui.model import Status
 from omnitui.services.actions import parse_priority
 from omnitui.snooze import local_now, parse_until, snooze_choices, until_words
-from omnitui.store.cases import any_snoozed
+from omnitui.store.cases import any_snoozed, require_case
 from omnitui.store.queries import distinct_values, known_agents
 from omnitui.tui.screens.modals import AskScreen, PickScreen, refusal
 
@@ -96,15 +96,46 @@ def snooze(screen: WorkScreen) -> None:
 
 
 def assign_to(screen: WorkScreen) -> None:
+    """A: each agent as routing sees them (here or not, open cases against capacity,
+    skills), and what stands against the handover: bob at chat 2/2 without the queue's
+    skill was picked from a list of names, and went to chat 3/2 without a word."""
     targets = screen.targets()
-    agents = known_agents(screen.console.store.conn)
+    conn = screen.console.store.conn
+    agents = known_agents(conn)
+    labels = _handover_labels(screen, agents, targets)
 
     def chosen(index: int | None) -> None:
         if index is not None:
             screen.act(f"assigned to {agents[index]}",
                        screen.console.desk.assign(agents[index]), targets)
 
-    screen.app.push_screen(PickScreen(f"Assign{_which(targets)} to", agents), chosen)
+    screen.app.push_screen(PickScreen(f"Assign{_which(targets)} to", labels), chosen)
+
+
+def _handover_labels(screen: WorkScreen, agents: list[str], targets: list[int]) -> list[str]:
+    """"bob · here · chat 2/2 · email 1/5 · tech — full for chat, lacks billing"."""
+    from omnitui.output import roster_row
+
+    conn, now = screen.console.store.conn, screen.console.clock()
+    router = screen.console.desk.router
+    team = {row["agent"]: row for row in router.roster(conn, now)}
+    cases = [require_case(conn, case_id) for case_id in targets]
+    needs = {skill for case in cases for skill in router.skills_of(case["queue"])}
+    classes = {router.channel_class(case["channel"]) for case in cases}
+    labels = []
+    for name in agents:
+        if (row := team.get(name)) is None:
+            labels.append(f"{name} · not on the team")
+            continue
+        shown = roster_row(row, now)
+        words = [name, shown["state"], shown["open / capacity"], shown["skills"] or "no skills"]
+        against = [f"full for {klass}" for klass in sorted(classes)
+                   if klass in row["capacity"] and row["open"].get(klass, 0)
+                   >= row["capacity"][klass]]
+        if lacking := sorted(needs - set(row["skills"])):
+            against.append(f"lacks {', '.join(lacking)}")
+        labels.append(" · ".join(words) + (f" — {', '.join(against)}" if against else ""))
+    return labels
 
 
 def tags(screen: WorkScreen) -> None:
