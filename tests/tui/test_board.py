@@ -5,6 +5,7 @@ itself within a second, and `--supervisor` opening on it."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -16,7 +17,7 @@ from omnitui.metrics.board import AGE_BUCKETS, age_filters
 from omnitui.services.desk import Desk
 from omnitui.store.db import Store, db_time, parse_db_time, utc_now
 from omnitui.tui.app import OmnituiApp
-from omnitui.tui.screens.board import BoardScreen
+from omnitui.tui.screens.board import BoardScreen, team_rows
 from omnitui.tui.screens.case import CaseScreen
 from tests.conftest import demo_story_end
 from tests.tui.helpers import drive, screen_text, settle, show_view
@@ -304,5 +305,29 @@ def test_the_boards_team_panel_follows_the_supervisors_own_away(demo_db: Path) -
         await pilot.press("@")  # type: ignore[attr-defined]
         await settle(app, pilot)
         assert state(app) == before
+
+    drive(demo_db, script)
+
+
+def test_the_team_panel_marks_an_agent_over_capacity_in_one_channel_class(
+        demo_db: Path) -> None:
+    """Email 8/5 beside an idle chat 0/2 showed "open 8" and "chat 2 · email 5", unmarked:
+    over capacity was counted against all classes together."""
+    with Store(demo_db) as store, store.write() as conn:
+        conn.execute("UPDATE agents SET capacity = '{\"chat\": 30, \"email\": 1}'"
+                     " WHERE name = 'alice'")
+        emails = conn.execute("SELECT count(*) FROM cases WHERE owner = 'alice' AND status"
+                              " IN ('new', 'open') AND channel = 'email'").fetchone()[0]
+    assert emails > 1
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("f3")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        found = board(app).board
+        assert found is not None
+        alice = next(a for a in found.team if a.name == "alice")
+        assert alice.overloaded
+        [row] = [row for row in team_rows(found) if str(row[0]) == "alice"]
+        assert re.search(r"email \d+/1!", str(row[4]))  # the open/capacity column
 
     drive(demo_db, script)

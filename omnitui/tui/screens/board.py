@@ -298,7 +298,7 @@ COLUMNS = {
     "queues": ("queue", "opened", "p50", "p90", "target"),
     "channels": ("channel", "opened", "p50", "p90", "target"),
     "due": ("#", "due", "prio", "queue", "owner", "status", "subject"),
-    "team": ("agent", "state", "open", "waiting", "capacity", "1st reply p50/p90 today",
+    "team": ("agent", "state", "open", "waiting", "open/capacity", "1st reply p50/p90 today",
              "solved today"),
     "flow": ("what", "share", "most common")}
 
@@ -357,7 +357,10 @@ def team_rows(board: Board) -> list[tuple[object, ...]]:
     for agent in board.team:
         name = Text(clean(agent.name)) + (Text(" (supervisor)", style="dim")
                                           if agent.role == "supervisor" else Text(""))
-        capacity = " · ".join(f"{k} {v}" for k, v in agent.capacity.items()) or "-"
+        capacity = Text(" · ").join(
+            Text(f"{k} {agent.load.get(k, 0)}/{v}" + ("!" if agent.over(k) else ""),
+                 style="bold red" if agent.over(k) else "")
+            for k, v in agent.capacity.items()) or Text("-")
         rows.append((name, Text(agent.state, style="green" if agent.state == "here"
                                 else "dim"),
                      Text(f"{agent.working:,}", style="bold red" if agent.overloaded else ""),
