@@ -318,6 +318,7 @@ class Draft:
     attachment_ids: tuple[int, ...] = ()
     private: bool = False  # answer a group or public post in a direct message instead
     macro: str = ""  # the macro that drafted it: sending also applies the macro's changes
+    about: str = ""  # the message a forward passes on, as its composer names it
 
     @property
     def body(self) -> str:

@@ -17,7 +17,7 @@ from email.utils import getaddresses, make_msgid
 
 from omnitui.addresses import no_reply
 from omnitui.ingest.identity import normalize
-from omnitui.model import Channel, Draft, Identifier, Status
+from omnitui.model import Channel, Direction, Draft, Identifier, Status
 from omnitui.services.actions import reply
 from omnitui.store import cases as case_store
 from omnitui.store import customers as customer_store
@@ -70,7 +70,8 @@ def start_draft(conn: sqlite3.Connection, case_id: int, mode: str, *,
     reply_all: also everyone else on the To and Cc of that message; never to `own_addresses`
     (our mailboxes) nor to a no-reply address;
     forward: the message `message_id` (default: the last one from the customer) quoted below,
-    with its attachments, to an address the agent types; note: internal, no recipients.
+    with its attachments, to an address the agent types (never an internal note: the one
+    highlighted after writing it went to a supplier); note: internal, no recipients.
     """
     if mode not in REPLY_MODES:
         raise ValueError(mode)
@@ -87,10 +88,14 @@ def start_draft(conn: sqlite3.Connection, case_id: int, mode: str, *,
                   else message_store.last_inbound(conn, case_id))
         if source is None:
             raise StoreError(f"case {case_id} has no message to forward")
+        if source["direction"] == Direction.NOTE:
+            raise StoreError(f"message #{source['id']} is an internal note: notes are never "
+                             "forwarded")
         files = message_store.attachment_files(conn, source["id"])
         return Draft(mode, Channel.EMAIL, subject=_prefixed("Fwd", subject),
                      quoted=_forwarded(conn, source),
-                     attachment_ids=tuple(f[0] for f in files))
+                     attachment_ids=tuple(f[0] for f in files),
+                     about=f"#{source['id']} from {source['author'] or 'an unknown sender'}")
     last = message_store.last_inbound(conn, case_id, channel)
     to = address_on(conn, case["customer_id"], channel)
     if last is not None and last["identity_value"]:

@@ -133,6 +133,14 @@ def test_forward_quotes_the_message_and_carries_its_attachments(store: Store,
                                                  "to": ("billing@example.org",)}))
     row = outbox_row(store, message_id)
     assert json.loads(row["attachment_ids"]) == list(draft.attachment_ids)
+    [source] = store.conn.execute("SELECT id FROM messages WHERE case_id = ? AND direction"
+                                  " = 'in'", (case_id,)).fetchone()
+    assert draft.about == f"#{source} from Ann Lee"  # the composer's title names it
+    Desk(store, "alice").write(case_id, "note", "Bank says Tuesday. @bob fyi")
+    [note] = store.conn.execute("SELECT max(id) FROM messages WHERE direction = 'note'"
+                                ).fetchone()
+    with pytest.raises(StoreError, match=r"is an internal note: notes are never forwarded"):
+        start_draft(store.conn, case_id, "forward", message_id=note)  # it went to a supplier
     # a forward answers nobody: the customer still waits for a first response
     assert store.conn.execute("SELECT first_response_at, last_answered_at, agent_replies"
                               " FROM cases WHERE id = ?", (case_id,)).fetchone() == (

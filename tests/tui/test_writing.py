@@ -236,7 +236,7 @@ def test_the_next_draft_finds_nothing_of_the_last_in_the_composer(mail_db: Path)
         await pilot.press("escape", "f")  # a forward comes with the message's attachment
         await asyncio.sleep(composer.SAVE_AFTER + 0.3)
         await settle(app, pilot)
-        assert composer.draft.attachment_ids and "Forward on email" in screen_text(app)
+        assert composer.draft.attachment_ids and "Forward of #1 from Ann Lee on email" in screen_text(app)
         with Store(mail_db) as store:  # opening it is not typing: nothing to keep
             assert store.conn.execute("SELECT count(*) FROM drafts").fetchone() == (0,)
         await pilot.press("escape", "y", "r")
@@ -542,5 +542,26 @@ def test_a_refused_address_brings_the_reply_back_with_the_focus_on_it(mail_db: P
         assert app.screen.query_one("#to", Input).has_focus
         assert app.screen.query_one(TextArea).text == "The fix is live."
         assert outbox_rows(mail_db) == []
+
+    drive(mail_db, script)
+
+
+def test_f_after_writing_a_note_forwards_the_customers_message_not_the_note(
+        mail_db: Path) -> None:
+    """The note just written is the highlighted message: f then ctrl+j sent it to an
+    outside address, and the composer never said which message went."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await open_case(app, pilot)
+        await pilot.press("i", *"Bank says Tuesday. @bob fyi", "ctrl+j")
+        await settle(app, pilot)
+        await pilot.press("G", "f")  # on the note, the latest message
+        await settle(app, pilot)
+        assert isinstance(app.screen, ComposeScreen)
+        assert "Forward of #1 from Ann Lee on email" in screen_text(app)
+        assert any("notes stay internal" in str(n.message) for n in app._notifications)
+        await pilot.press(*"it@example.org", "tab", "tab", "tab", *"FYI", "ctrl+j")
+        await settle(app, pilot)
+        [row] = outbox_rows(mail_db)
+        assert "Still broken" in row["text"] and "Bank says Tuesday" not in row["text"]
 
     drive(mail_db, script)

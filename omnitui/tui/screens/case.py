@@ -359,6 +359,9 @@ class CaseScreen(WorkScreen):
     def current_message_id(self) -> int | None:
         return self.current_message.id if self.current_message is not None else None
 
+    def current_message_is_note(self) -> bool:
+        return self.current_message is not None and self.current_message.direction == "note"
+
     @property
     def case_on_screen(self) -> int | None:
         return self.detail.case.id

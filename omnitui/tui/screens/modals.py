@@ -328,6 +328,8 @@ class ComposeScreen(ModalScreen[Draft | None]):
         if self.draft.internal and self.draft.mode != "note":
             what = f"Internal note (was: {what.lower()})"
         elif self.draft.mode != "note":
+            if self.draft.about:  # which message goes: only the preview said
+                what += f" of {sanitize(self.draft.about, multiline=False)}"
             what += f" on {sanitize(self.draft.channel, multiline=False)}"
         if self.case_id is not None:
             what += f", case #{self.case_id}"

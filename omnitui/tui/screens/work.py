@@ -72,6 +72,10 @@ class WorkScreen(Screen[None]):
         """The message a forward starts from (None: the customer's last)."""
         return None
 
+    def current_message_is_note(self) -> bool:
+        """Whether the message a forward would start from is an internal note."""
+        return False
+
     @property
     def case_on_screen(self) -> int | None:
         """The case this screen shows on its own (the agent's presence is marked on it)."""

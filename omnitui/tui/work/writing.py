@@ -60,6 +60,9 @@ def write(screen: WorkScreen, mode: str) -> None:
     if case_id is None:
         return
     message_id = screen.current_message_id() if mode == "forward" else None
+    if message_id is not None and screen.current_message_is_note():
+        message_id = None  # the note just written is highlighted: never it
+        screen.notify("forwarding the customer's last message: notes stay internal")
     draft = start_draft(console.store.conn, case_id, mode, message_id=message_id,
                         own_addresses=frozenset(console.settings.own_addresses))
     open_composer(console, case_id, draft)
