@@ -872,6 +872,17 @@ def dismiss_suggestion(typer_ctx: typer.Context, suggestion_id: int) -> None:
     typer.echo(f"suggestion {suggestion_id} dismissed (audit event {audit_id})")
 
 
+def _check_log_file(path: Path) -> None:
+    """A --log-file must be a file (or none yet) in a folder that exists: a mistyped folder
+    was made, a folder given was made private."""
+    if path.exists() and not path.is_file():
+        raise UsageError(f"--log-file {path} is not a file (a folder?): give the log file's "
+                         "path, such as /var/log/omnitui/omnitui.log")
+    if not path.parent.is_dir():
+        raise UsageError(f"--log-file {path}: no folder {path.parent}; check the path, or "
+                         "create the folder first")
+
+
 @app.command()
 def serve(typer_ctx: typer.Context,
           log_file: Annotated[Path | None, typer.Option(
@@ -894,6 +905,8 @@ def serve(typer_ctx: typer.Context,
     with context.open_store(path) as store:  # missing, newer or read-only: one line, here
         store.check_writable()
     log = log_file or default_log_path(path)
+    if log_file is not None:  # a folder given was made mode 600 before the open failed on
+        _check_log_file(log_file)  # it (/srv/omnitui: the service locked out)
     create_private(log)  # it holds message text and phone numbers
     if (mode := tighten(log)) is not None:
         say(f"{log} was mode {mode:o}, readable by other users; it is 600 now")

@@ -126,3 +126,21 @@ def test_serve_keeps_its_log_private(omnitui: Run, cli_env: dict[str, str],
     assert mode(old_log) == 0o600
     assert f"{old_log} was mode 644, readable by other users; it is 600 now" in err
     assert old_log.read_text().startswith("2026-01-01T00:00:00Z INFO old line\n")
+
+
+def test_a_log_file_that_is_a_folder_or_in_no_folder_is_refused_untouched(
+        omnitui: Run, tmp_path: Path) -> None:
+    """`--log-file /srv/omnitui` made the service's folder mode 600 before failing on it; a
+    mistyped folder was created."""
+    store = tmp_path / "s.db"
+    omnitui("--db", str(store), "init")
+    folder = tmp_path / "srv"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    refused = omnitui("--db", str(store), "serve", "--log-file", str(folder), check=False)
+    assert refused.returncode == 2 and "is not a file (a folder?)" in refused.stderr
+    assert mode(folder) == 0o755
+    typo = tmp_path / "lgos" / "omnitui.log"
+    refused = omnitui("--db", str(store), "serve", "--log-file", str(typo), check=False)
+    assert refused.returncode == 2 and f"no folder {typo.parent}" in refused.stderr
+    assert not typo.parent.exists()
