@@ -1,6 +1,7 @@
 """Files only their owner may read: the store, the config (it can hold passwords) and the
 daemon's log (reply text, phone numbers). Python creates files with the umask's mode, 0644 on
-most systems, so these are created 0600 before anything is written to them."""
+most systems, so these are created 0600 before anything is written to them; and what root
+writes for the service's user is given to that user (`give_back`)."""
 
 from __future__ import annotations
 
@@ -42,3 +43,18 @@ def tighten(path: Path) -> int | None:
     if mode is not None:
         path.chmod(PRIVATE)
     return mode
+
+
+def give_back(owner: os.stat_result, paths: list[Path]) -> None:
+    """What root wrote for a service's user belongs to that user (`owner`: the stat of what
+    it owns), folders with all they hold: root restoring a store left it root's, and root
+    writing an authorized_keys file locked every agent out (sshd reads it as the user).
+    Files a user writes are theirs already."""
+    if os.geteuid() != 0:
+        return
+    for path in paths:
+        if not path.exists():
+            continue
+        for each in [path, *(path.rglob("*") if path.is_dir() else [])]:
+            if each.stat().st_uid != owner.st_uid or each.stat().st_gid != owner.st_gid:
+                os.chown(each, owner.st_uid, owner.st_gid)

@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 
 from omnitui.errors import OmnituiError
+from omnitui.private_files import give_back
 from omnitui.records import record
 
 KEY_TYPES = ("ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
@@ -110,6 +111,7 @@ def add_line(keys_file: Path, line: str, key: PublicKey, agent: str) -> bool:
                 return False
             raise SshKeyError(f"{keys_file} already has this key ({_who(other)}): one key "
                             "opens one agent's console; remove that line first")
+    owner = _account_of(keys_file)
     keys_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         descriptor = os.open(keys_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -117,9 +119,28 @@ def add_line(keys_file: Path, line: str, key: PublicKey, agent: str) -> bool:
             if existing and not existing[-1].endswith("\n"):
                 handle.write("\n")
             handle.write(line + "\n")
+        _give_to_account(owner, keys_file)
     except OSError as exc:
         raise SshKeyError(f"{keys_file}: {exc.strerror or exc}") from None
     return True
+
+
+def _account_of(keys_file: Path) -> os.stat_result | None:
+    """Whose keys file it is: the owner of the home its `.ssh` folder is in (else of the
+    folder it is in), as sshd reads it; None: no such folder yet."""
+    home = keys_file.parent.parent if keys_file.parent.name == ".ssh" else keys_file.parent
+    try:
+        return home.stat()
+    except OSError:
+        return None
+
+
+def _give_to_account(owner: os.stat_result | None, keys_file: Path) -> None:
+    """Root writing the file for the service's user left it (and `.ssh`) root's, mode 600:
+    sshd, reading it as the user, refused every agent's key."""
+    if owner is not None:
+        give_back(owner, [keys_file.parent, keys_file] if keys_file.parent.name == ".ssh"
+                  else [keys_file])
 
 
 def remove_lines(keys_file: Path, agent: str) -> int:
@@ -134,6 +155,7 @@ def remove_lines(keys_file: Path, agent: str) -> int:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.writelines(kept)
         os.replace(temporary, keys_file)  # whole or not at all: sshd never reads half
+        _give_to_account(_account_of(keys_file), keys_file)
     except OSError as exc:
         temporary.unlink(missing_ok=True)
         raise SshKeyError(f"{keys_file}: {exc.strerror or exc}") from None

@@ -17,6 +17,7 @@ import time
 from contextlib import closing
 from pathlib import Path
 
+from omnitui.private_files import give_back
 from omnitui.records import record
 from omnitui.store.db import StoreError
 from omnitui.store.schema import SCHEMA_VERSION
@@ -91,23 +92,9 @@ def restore(source: Path, db_path: Path, attachments: Path, stamp: str) -> tuple
     os.replace(temporary, db_path)
     files = _copy_attachments(file.parent / ATTACHMENTS, attachments)
     cases, messages = _check(db_path)
-    _give_back(owner, [db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm"), attachments])
+    give_back(owner, [db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm"), attachments])
     return Copied(db_path, cases, messages, files, db_path.stat().st_size,
                   time.monotonic() - started), kept
-
-
-def _give_back(owner: os.stat_result, paths: list[Path]) -> None:
-    """Root restoring (as the docs once showed it) left the store root's, and the service's
-    user could no longer open it: what the restore wrote belongs to whoever owned the store
-    it replaced (or its folder)."""
-    if os.geteuid() != 0:
-        return  # files a user writes are theirs already
-    for path in paths:
-        if not path.exists():
-            continue
-        for each in [path, *(path.rglob("*") if path.is_dir() else [])]:
-            if each.stat().st_uid != owner.st_uid or each.stat().st_gid != owner.st_gid:
-                os.chown(each, owner.st_uid, owner.st_gid)
 
 
 def backup_file(source: Path) -> Path:

@@ -5,6 +5,7 @@ out of the file), away and back; wrong input says what is wrong in one line."""
 from __future__ import annotations
 
 import json
+import os
 import stat
 import subprocess
 import sys
@@ -155,3 +156,22 @@ def test_the_configs_agents_are_listed_before_any_console_ran(omnitui: Run, stor
     team = json.loads(omnitui("--config", str(config), "--db", str(store), "agents",
                               "--format", "json").stdout)
     assert "zed" not in [a["agent"] for a in before] and "zed" in [a["agent"] for a in team]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root writes for another account")
+def test_root_writing_the_services_keys_file_leaves_it_the_services(
+        omnitui: Run, store: Path, tmp_path: Path) -> None:
+    """Root's `agents add --write` made .ssh and authorized_keys root's, mode 600: sshd,
+    reading them as the service's user, refused every agent's key; `remove` did it again."""
+    home = tmp_path / "srv"
+    home.mkdir()
+    os.chown(home, 4242, 4242)  # the service's user
+    keys_file = home / ".ssh" / "authorized_keys"
+    db = ("--db", str(store))
+    for name in ("gina", "hal"):
+        omnitui(*db, "agents", "add", name, "--key", str(keypair(tmp_path, name)),
+                "--write", str(keys_file))
+    omnitui(*db, "agents", "remove", "gina")  # the file written again, whole
+    for path in (keys_file.parent, keys_file):
+        assert (path.stat().st_uid, path.stat().st_gid) == (4242, 4242), path
+    assert "omnitui:hal" in keys_file.read_text() and "omnitui:gina" not in keys_file.read_text()
