@@ -44,6 +44,10 @@ def backup(db_path: Path, attachments: Path, dest: Path) -> Copied:
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise StoreError(f"{dest} exists and is not an empty folder: a backup never "
                          "overwrites one; name a new folder")
+    if dest.absolute().resolve().is_relative_to(attachments.absolute().resolve()):
+        # it copied itself into itself, 271 folders deep, until the names grew too long
+        raise StoreError(f"{dest} is inside the attachments folder {attachments}, which the "
+                         "backup copies: name a folder elsewhere")
     dest.mkdir(parents=True, exist_ok=True, mode=0o700)
     target = dest / STORE_FILE
     source = sqlite3.connect(f"{db_path.absolute().as_uri()}?mode=ro", uri=True, timeout=30)

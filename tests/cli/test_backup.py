@@ -187,3 +187,14 @@ def test_a_restore_by_root_leaves_the_store_its_owners(omnitui: Run, tmp_path: P
     restored = [db, *(p for p in tmp_path.glob("s.db-*")),
                 *(tmp_path / "attachments").rglob("*")]
     assert {(p.stat().st_uid, p.stat().st_gid) for p in restored} == {(service, service)}
+
+
+def test_a_backup_into_the_attachments_folder_is_refused(omnitui: Run, tmp_path: Path) -> None:
+    """It copied itself into itself, 271 folders deep, until the names grew too long, and
+    left that in the live attachments folder."""
+    db = tmp_path / "s.db"
+    omnitui("--db", str(db), "demo", "--no-console", "--customers", "20", "--messages", "20")
+    inside = tmp_path / "attachments" / "bk"  # beside the store, by default
+    refused = omnitui("--db", str(db), "backup", str(inside), check=False)
+    assert refused.returncode == 1 and "is inside the attachments folder" in refused.stderr
+    assert not inside.exists()
