@@ -7,6 +7,7 @@ when it runs, and this module and cli_actions do without `from __future__ import
 whose string annotations typer would compile one by one on every start (25 ms for the 31
 commands, against 13 evaluated at import)."""
 
+import errno
 import getpass
 import logging
 import os
@@ -959,10 +960,17 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except OSError as exc:
-        if exc.errno is None or not exc.filename:
+        if exc.errno is None or not (exc.filename or exc.errno in FULL_OR_READ_ONLY):
             raise
-        say(f"error: {exc.filename}: {os.strerror(exc.errno)}")
+        say(f"error: {exc.filename}: {os.strerror(exc.errno)}" if exc.filename else
+            f"error: {os.strerror(exc.errno)}: nothing more was written (free some space, or "
+            "check the disk is mounted writable)")
         sys.exit(1)
+
+
+# A machine's state, not a bug: a full disk, a quota, a file system mounted read-only (the
+# daemon's lock file on a full disk ended in a traceback)
+FULL_OR_READ_ONLY = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
 
 
 GLOBAL_OPTIONS = ("--config", "--db", "--agent")

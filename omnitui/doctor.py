@@ -23,7 +23,7 @@ from omnitui.errors import OmnituiError
 from omnitui.private_files import loose_mode
 from omnitui.records import record
 from omnitui.store import channel_state, health
-from omnitui.store.db import db_time, utc_now
+from omnitui.store.db import db_time, disk_trouble, utc_now
 from omnitui.store.schema import SCHEMA_VERSION
 from omnitui.wording import ago, plural
 
@@ -78,9 +78,12 @@ def run_checks(settings: Settings, db_path: Path) -> list[Check]:
         results.extend(_store_checks(conn, db_path, settings))
         conn.close()
     except sqlite3.DatabaseError as exc:
-        results.append(Check("store", False, f"{db_path} cannot be read as SQLite: {exc}",
-                             "restore it from a backup, or move it aside and run "
-                             "`omnitui init`"))
+        if (trouble := disk_trouble(db_path)) is not None:
+            results.append(Check("store", False, f"{db_path} cannot be opened: {trouble}"))
+        else:
+            results.append(Check("store", False, f"{db_path} cannot be read as SQLite: {exc}",
+                                 "restore it from a backup, or move it aside and run "
+                                 "`omnitui init`"))
     results.append(_attachments(attachments_dir(settings, db_path)))
     if settings.store.litestream_config:
         results.append(_replication(Path(settings.store.litestream_config).expanduser(),
@@ -188,6 +191,8 @@ def _not_ours(db_path: Path) -> Check | None:
     run as root left one root's, and every console and the daemon failed on it."""
     for path in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
         if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+            if (trouble := disk_trouble(path)) is not None:  # "chown root" of root's file
+                return Check("store", False, f"{path} is not writable: {trouble}")
             owner = path.stat().st_uid
             return Check("store", False, f"{path} is not writable by this user (it belongs "
                          f"to {_user(owner)})", f"chown {_user(os.getuid())} {db_path}*"

@@ -28,10 +28,15 @@ def acquire(db_path: Path) -> IO[str]:
         holder = path.read_text(encoding="utf-8").strip() or "another process"
         raise AlreadyRunning(f"omnitui serve is already running on {db_path} "
                              f"(pid {holder}); stop it first")
-    handle.seek(0)
-    handle.truncate()
-    handle.write(str(os.getpid()))
-    handle.flush()
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+    except OSError as exc:  # a full disk: the lock is held, its pid cannot be written
+        handle.close()
+        raise OmnituiError(f"could not write {path}: {exc.strerror or exc} (a full disk?)"
+                           ) from None
     return handle
 
 

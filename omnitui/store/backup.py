@@ -19,7 +19,7 @@ from pathlib import Path
 
 from omnitui.private_files import give_back
 from omnitui.records import record
-from omnitui.store.db import StoreError
+from omnitui.store.db import StoreError, disk_trouble
 from omnitui.store.schema import SCHEMA_VERSION
 
 STORE_FILE = "omnitui.db"
@@ -55,6 +55,10 @@ def backup(db_path: Path, attachments: Path, dest: Path) -> Copied:
         source.execute("PRAGMA busy_timeout = 30000")
         source.execute("VACUUM INTO ?", (str(target),))
     except sqlite3.Error as exc:
+        if (trouble := disk_trouble(db_path)) is not None:
+            raise StoreError(f"could not copy {db_path}: {trouble}") from None
+        if (trouble := disk_trouble(target)) is not None:
+            raise StoreError(f"could not copy {db_path} into {dest}: {trouble}") from None
         raise StoreError(f"could not copy {db_path}: {exc}") from None
     finally:
         source.close()

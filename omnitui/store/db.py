@@ -82,6 +82,25 @@ def expected(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in _MACHINE_ERRNOS
 
 
+FULL_BELOW = 64 * 1024  # bytes free: SQLite cannot open a store in WAL mode on less
+
+
+def disk_trouble(path: Path) -> str | None:
+    """What is wrong with the disk holding `path`, if anything: full, or mounted read-only.
+    SQLite says "disk I/O error" for both, which read as a damaged store ("move it aside"
+    for a store that was fine)."""
+    try:
+        found = os.statvfs(path.parent if path.parent != Path("") else Path("."))
+    except OSError:
+        return None
+    if found.f_flag & os.ST_RDONLY:
+        return ("its file system is mounted read-only; nothing was changed (mount it "
+                "writable)")
+    if found.f_bavail * found.f_frsize < FULL_BELOW:
+        return "the disk holding it is full; nothing was changed (free some space)"
+    return None
+
+
 def store_problem(exc: BaseException) -> str:
     """One of STORE_ERRORS in words for the person at the keyboard: what happened and that
     nothing was changed (every write is one transaction, rolled back whole)."""
@@ -353,6 +372,8 @@ def _connect(path: Path, *, durable: bool) -> sqlite3.Connection:
     except sqlite3.DatabaseError as exc:
         if cannot_write(exc):
             raise unwritable(f"the store {path}", exc) from None
+        if (trouble := disk_trouble(path)) is not None:  # a store that is fine was called
+            raise StoreError(f"cannot open the store {path}: {trouble}") from None  # no store
         raise StoreError(f"{path} is not an omnitui store ({exc}); move it aside or pass "
                          "another file with --db") from None
     except OSError as exc:

@@ -1,0 +1,53 @@
+"""A full disk and a read-only one, as an admin meets them: each command says which in one
+line, never "not an omnitui store, move it aside" of a store that is fine, never a
+traceback. A real file system: a small tmpfs (root only, as CI runs; skipped elsewhere)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import Run
+
+
+@pytest.fixture
+def disk(tmp_path: Path) -> Iterator[Path]:
+    """A 2 MB file system of its own, unmounted after."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs",
+                                            str(mount)], capture_output=True).returncode:
+        pytest.skip("needs root and mount, as CI has")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def test_a_full_disk_and_a_read_only_one_are_said_as_such(omnitui: Run, disk: Path) -> None:
+    db = ("--db", str(disk / "s.db"))
+    omnitui(*db, "init")
+    with (disk / "fill").open("wb") as fill:  # every byte left taken
+        try:
+            while True:
+                fill.write(b"\0" * 65536)
+                fill.flush()
+        except OSError:
+            pass
+    for command in (["serve"], ["cases"], ["backup", str(disk.parent / "bk")]):
+        said = omnitui(*db, *command, check=False)
+        assert said.returncode == 1 and "Traceback" not in said.stderr, said.stderr
+        [line] = said.stderr.strip().splitlines()
+        assert line.endswith(f"{disk / 's.db'}: the disk holding it is full; nothing was "
+                             "changed (free some space)"), command
+    doctor = omnitui(*db, "doctor", check=False).stdout
+    assert "FAIL store: " in doctor and "the disk holding it is full" in doctor
+    assert "move it aside" not in doctor
+    (disk / "fill").unlink()
+    subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+    doctor = omnitui(*db, "doctor", check=False).stdout
+    assert "its file system is mounted read-only" in doctor and "chown" not in doctor
