@@ -408,16 +408,23 @@ def check_version(conn: sqlite3.Connection, path: Path) -> int:
 def migrate_schema(conn: sqlite3.Connection, path: Path) -> None:
     """Apply every forward migration the file lacks (its SQL, then its data step if it has
     one), all in one write transaction."""
-    if check_version(conn, path) == SCHEMA_VERSION:
+    if (before := check_version(conn, path)) == SCHEMA_VERSION:
         return
-    with write_transaction(conn):
-        version = check_version(conn, path)  # another process may have migrated meanwhile
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            for statement in _statements(script):
-                conn.execute(statement)
-            if number in DATA_STEPS:
-                importlib.import_module(DATA_STEPS[number]).migrate(conn)
-            conn.execute(f"PRAGMA user_version={number}")
+    try:
+        with write_transaction(conn):
+            version = check_version(conn, path)  # another process may have migrated
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in _statements(script):
+                    conn.execute(statement)
+                if number in DATA_STEPS:
+                    importlib.import_module(DATA_STEPS[number]).migrate(conn)
+                conn.execute(f"PRAGMA user_version={number}")
+    except sqlite3.DatabaseError as exc:  # a traceback; the store is as it was (one
+        if cannot_write(exc) or expected(exc):  # transaction, rolled back)
+            raise
+        raise StoreError(f"could not upgrade {path} from schema version {before} to "
+                         f"{SCHEMA_VERSION} ({exc}); nothing was changed: restore it from a "
+                         "backup, or keep the omnitui that wrote it") from None
 
 
 def _statements(script: str) -> Iterator[str]:

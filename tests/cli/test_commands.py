@@ -255,6 +255,23 @@ def test_newer_store_is_refused_everywhere(omnitui: Run, tmp_path: Path) -> None
     assert doctor.returncode == 1 and "upgrade omnitui" in doctor.stdout
 
 
+def test_an_upgrade_that_fails_says_so_and_changes_nothing(omnitui: Run,
+                                                          tmp_path: Path) -> None:
+    """A migration failing midway (here: a store whose version number lies) ended in a
+    traceback."""
+    db = tmp_path / "s.db"
+    omnitui("--db", str(db), "init")
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA user_version = 25")
+    result = omnitui("--db", str(db), "cases", check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"error: could not upgrade {db} from schema version 25 "
+                                     f"to {SCHEMA_VERSION} (")
+    assert "nothing was changed: restore it from a backup" in result.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (25,)
+
+
 def test_config_errors_name_file_key_and_expectation(omnitui: Run, tmp_path: Path) -> None:
     config = tmp_path / "bad.toml"
     config.write_text("[threading]\nreopen_window_days = \"soon\"\n")
