@@ -163,6 +163,12 @@ class Context:
             self._demo_team_of(path)
         store = Store(path, attachments_dir=attachments_dir(self.settings, path))
         recall_holidays(store.conn, self.settings)  # SLA in business time without the package
+        if self.agent_option:  # "--agent alcie cases --owner me" listed nothing, exit 0
+            try:
+                self.on_the_team(store, self.agent)
+            except BaseException:
+                store.close()
+                raise
         return store
 
     def act(self, action: "Callable[[Desk], T]", *, admin: bool = False) -> T:

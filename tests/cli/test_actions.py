@@ -197,6 +197,9 @@ def test_a_name_not_on_the_team_and_a_reply_to_all_off_email_are_usage_errors(
     assert stranger.returncode == 2 and "--agent 'zed' is not on the team" in stranger.stderr
     console = cli(cli_env, db, agent="alcie")  # nor a console, which put it on the team
     assert console.returncode == 2 and "did you mean alice?" in console.stderr
+    for reading in (["cases", "--owner", "me"], ["history"], ["report"]):  # "no cases
+        read = cli(cli_env, db, *reading, agent="alcie")  # match", exit 0, for a typo
+        assert read.returncode == 2 and "did you mean alice?" in read.stderr, reading
     chat = rows(db, "SELECT id, channel FROM cases WHERE channel = 'whatsapp'")[0]
     to_all = cli(cli_env, db, "reply", "--all", str(chat[0]), "hello")
     assert to_all.returncode == 1 and (f"replying to all is for email; case {chat[0]} is on "

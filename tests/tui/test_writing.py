@@ -236,7 +236,8 @@ def test_the_next_draft_finds_nothing_of_the_last_in_the_composer(mail_db: Path)
         await pilot.press("escape", "f")  # a forward comes with the message's attachment
         await asyncio.sleep(composer.SAVE_AFTER + 0.3)
         await settle(app, pilot)
-        assert composer.draft.attachment_ids and "Forward of #1 from Ann Lee on email" in screen_text(app)
+        assert composer.draft.attachment_ids
+        assert "Forward of #1 from Ann Lee on email" in screen_text(app)
         with Store(mail_db) as store:  # opening it is not typing: nothing to keep
             assert store.conn.execute("SELECT count(*) FROM drafts").fetchone() == (0,)
         await pilot.press("escape", "y", "r")
