@@ -167,9 +167,10 @@ def status(typer_ctx: typer.Context, ids: Ids,
 @app.command()
 def snooze(typer_ctx: typer.Context, ids: Ids,
            until: Annotated[str, typer.Option(
-               "--until", help="3h, 2d, 1w, tomorrow, monday, next monday, a time like "
-                               "'2026-12-24 09:00' in your zone ([[agents]] time_zone, else "
-                               "the business hours'), or now (wake them up).")],
+               "--until", help="3h, 2d, 1w; a day (tomorrow, friday, next monday: 9:00) "
+                               "with or without a time ('tomorrow 14:30'); a time ('17:30', "
+                               "'5pm'); a date ('2026-12-24 09:00'); in your zone ([[agents]] "
+                               "time_zone, else the business hours'); or now (wake them up).")],
            fmt: Fmt = DoneFormat.table, if_version: IfVersion = None) -> None:
     """Hide cases until a time; each comes back by itself, or when its customer writes."""
     from omnitui.snooze import local_now, parse_until

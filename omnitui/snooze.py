@@ -34,34 +34,29 @@ def snooze_choices(now: datetime) -> list[tuple[str, datetime]]:
             (f"tomorrow {MORNING}:00", tomorrow), (f"next Monday {MORNING}:00", monday)]
 
 
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+CLOCK = re.compile(r"^(?:at\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$")
+DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ t](.+))?$")
+HELP = "write 3h, 2d, 1w, tomorrow 9:00, friday, 17:30, or a date like 2026-12-24 09:00"
+
+
 def parse_until(text: str, now: datetime) -> datetime:
-    """"3h", "2d", "1w", "45m", the menu's "tomorrow" and "monday" (9:00), or a local
-    "YYYY-MM-DD HH:MM" / "YYYY-MM-DD"; raises ValueError with a sentence for anything else
-    or for a moment already past."""
-    found = DURATION.match(text)
+    """What an agent types for "custom": "3h", "2d", "1w", "45m"; a day ("today",
+    "tomorrow", "friday", "next monday": 9:00) with or without a time ("tomorrow 14:30",
+    "fri 9am"); a time alone ("17:30", "5pm": today, or tomorrow once past); a local date
+    with or without a time ("2026-12-24", "2026-12-24 9:00"). Raises ValueError with a
+    sentence for anything else, or for a moment already past. (The menu offered "tomorrow
+    9:00", and typing that, "tuesday" or "17:30" was refused.)"""
     said = " ".join(text.lower().split())
-    named = {"tomorrow": 2, "next monday": 3}.get(said)
-    if named is not None:
-        moment = snooze_choices(now)[named][1]
-    elif said == "monday":  # the coming one: on a Sunday, tomorrow (not the menu's "next
-        # Monday", a week on: a typed "monday" skipped tomorrow)
-        moment = _morning(now + timedelta(days=(7 - now.weekday()) % 7))
-        moment = moment if moment > now else moment + timedelta(days=7)
-    elif found:
+    if found := DURATION.match(said):
         try:
             moment = now + timedelta(**{UNITS[found[2].lower()]: int(found[1])})
         except OverflowError:
             raise ValueError(f"{text!r} is too far away") from None
     else:
-        try:
-            moment = datetime.fromisoformat(text.strip())
-        except ValueError:
-            raise ValueError(f"{text!r}: write 3h, 2d, 1w, tomorrow, monday, or a date like "
-                             "2026-12-24 09:00") from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=now.tzinfo)
-        if len(text.strip()) == 10:
-            moment = moment.replace(hour=MORNING)
+        moment = _moment(said, now)
+        if moment is None:
+            raise ValueError(f"{text!r}: {HELP}")
     if moment <= now:
         raise ValueError(f"{text!r} is already past")
     try:
@@ -71,6 +66,58 @@ def parse_until(text: str, now: datetime) -> datetime:
     if moment - now > LONGEST:  # "99999d" slept until 2300: a typo, not a plan
         raise ValueError(f"{text!r} is more than a year away: snooze for a year at most")
     return moment
+
+
+def _moment(said: str, now: datetime) -> datetime | None:
+    """A day, a time, or both, in `now`'s zone; None: not one."""
+    if found := DATE.match(said):
+        try:
+            day = datetime.fromisoformat(found[1]).replace(tzinfo=now.tzinfo)
+        except ValueError:
+            return None
+        return _at(day, found[2]) if found[2] else _morning(day)
+    words = said.split(" ", 2 if said.startswith("next ") else 1)
+    head = " ".join(words[:2]) if said.startswith("next ") else words[0]
+    rest = " ".join(words[2:] if said.startswith("next ") else words[1:])
+    if (day := _day(head, now)) is not None:
+        moment = _at(day, rest) if rest else _morning(day)
+        weekly = head not in ("today", "tomorrow")  # "monday" typed on a Monday at noon:
+        return moment + timedelta(days=7) if weekly and moment and moment <= now else moment
+    if (today := _at(now, said)) is None:
+        return None
+    return today if today > now else today + timedelta(days=1)  # "17:30" at 18:00
+
+
+def _day(word: str, now: datetime) -> datetime | None:
+    """"today", "tomorrow", a weekday (the coming one: on a Sunday, "monday" is tomorrow),
+    "next <weekday>" (the menu's: never tomorrow, a week on then); by name or its first
+    three letters."""
+    if word in ("today", "tomorrow"):
+        return now + timedelta(days=word == "tomorrow")
+    named = word.removeprefix("next ")
+    weekday = next((n for n, day in enumerate(DAYS) if named in (day, day[:3])), None)
+    if weekday is None:
+        return None
+    ahead = (weekday - now.weekday()) % 7
+    if word.startswith("next "):
+        ahead = ahead or 7
+        ahead += 7 if ahead == 1 else 0
+    return now + timedelta(days=ahead)
+
+
+def _at(day: datetime, clock: str) -> datetime | None:
+    """`day` at a time: "9", "9:00", "14:30", "9am", "5pm", "at 9"; None: not a time."""
+    found = CLOCK.match(clock.strip())
+    if found is None:
+        return None
+    hour, minute = int(found[1]), int(found[2] or 0)
+    if found[3]:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if found[3] == "pm" else 0)
+    if hour > 23 or minute > 59:
+        return None
+    return day.replace(hour=hour, minute=minute, second=0, microsecond=0)
 
 
 def until_words(moment: datetime, now: datetime) -> str:

@@ -89,6 +89,15 @@ def test_snooze_choices_are_in_the_agents_own_time() -> None:
     ("Tomorrow", datetime(2026, 11, 28, 9, 0, tzinfo=BERLIN)),  # as the menu says it
     ("next  monday", datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN)),
     ("Monday", datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN)),
+    # the menu's own words, and what people type (all of them were refused)
+    ("tomorrow 9:00", datetime(2026, 11, 28, 9, 0, tzinfo=BERLIN)),
+    ("tomorrow 14:30", datetime(2026, 11, 28, 14, 30, tzinfo=BERLIN)),
+    ("tuesday", datetime(2026, 12, 1, 9, 0, tzinfo=BERLIN)),
+    ("monday 10:00", datetime(2026, 11, 30, 10, 0, tzinfo=BERLIN)),
+    ("fri 9am", datetime(2026, 12, 4, 9, 0, tzinfo=BERLIN)),  # today's nine is past
+    ("17:30", datetime(2026, 11, 28, 17, 30, tzinfo=BERLIN)),  # past today: tomorrow's
+    ("8pm", datetime(2026, 11, 27, 20, 0, tzinfo=BERLIN)),
+    ("2026-12-24 9:00", datetime(2026, 12, 24, 9, 0, tzinfo=BERLIN)),
 ])
 def test_custom_snooze_times(typed: str, expected: datetime) -> None:
     assert parse_until(typed, datetime(2026, 11, 27, 18, 30, tzinfo=BERLIN)) == expected
@@ -102,7 +111,8 @@ def test_monday_typed_on_a_sunday_is_tomorrow() -> None:
     assert parse_until("monday", early) == datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN)
 
 
-@pytest.mark.parametrize(("typed", "message"), [("soon", "write 3h"),
+@pytest.mark.parametrize(("typed", "message"), [("soon", "write 3h"), ("25:00", "write 3h"),
+                                                ("13pm", "write 3h"), ("yesterday", "write 3h"),
                                                 ("2020-01-01", "already past"),
                                                 ("99999d", "more than a year away"),
                                                 ("2028-01-01", "more than a year away")])

@@ -83,8 +83,9 @@ def snooze(screen: WorkScreen) -> None:
         if index < len(choices):
             snooze_until(choices[index][1])
         elif index == len(choices):
-            screen.app.push_screen(AskScreen("Snooze until: 3h, 2d, 1w or 2026-12-24 09:00 "
-                                             f"({local_now(zone):%Z})", check=refusal(until)),
+            screen.app.push_screen(AskScreen("Snooze until: 3h, tomorrow 14:00, friday, "
+                                             f"17:30, 2026-12-24 ({local_now(zone):%Z})",
+                                             check=refusal(until)),
                                    typed)
         else:
             snooze_until(None)
