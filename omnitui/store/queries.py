@@ -251,8 +251,12 @@ def case_detail(conn: sqlite3.Connection, case_id: int) -> CaseDetail | None:
                                                  r["receipt"]),
                     has_raw=bool(r["has_raw"]), claims=claims.get(r["id"], []))
         for r in rows]
-    history = conn.execute("SELECT id, at, actor, action, reason FROM audit WHERE case_id = ?"
-                           " ORDER BY id", (case_id,)).fetchall()
+    # what stands: not what an undo took back (unless a redo put it back): the routing
+    # story still ended "alice assigned it (alice -> bob)" after the handover's undo
+    history = conn.execute("SELECT a.id, a.at, a.actor, a.action, a.reason FROM audit a"
+                           " LEFT JOIN audit u ON u.id = a.undone_by WHERE a.case_id = ? AND"
+                           " (a.undone_by IS NULL OR u.undone_by IS NOT NULL) ORDER BY a.id",
+                           (case_id,)).fetchall()
     survey = _named(conn, "SELECT asked_at, score, answer, answered_at FROM csat"
                     " WHERE case_id = ?", (case_id,)).fetchone()
     return CaseDetail(summary, customer_view(conn, summary.customer_id), messages,

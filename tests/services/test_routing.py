@@ -452,3 +452,23 @@ def test_an_escalation_by_hand_goes_along_the_queues_path(store: Store,
         ("farid", "case.escalated", "severity 0 -> 1, priority +25, to billing-leads"),
         ("farid", "case.assigned",
          "escalated to billing-leads, which asks for lead: farid has not")]
+
+
+def test_the_routing_story_leaves_out_what_was_undone(store: Store, team: Settings) -> None:
+    """Handed on and the handover undone, the case still read "alice assigned it (alice ->
+    bob)" under "owner alice"; a redo puts it back."""
+    from omnitui.store.queries import case_detail
+    from omnitui.vocabulary import routing_story
+
+    case_id = billing_email(store, team, "ann@example.com")
+    sam = desk(store, team, "sam")
+    sam.each([case_id], sam.assign("erin"))
+    sam.each([case_id], sam.assign("farid"))
+    assert routing_story(case_detail(store.conn, case_id).history).endswith(
+        "sam assigned it (erin -> farid)")
+    undo = sam.undo()
+    assert routing_story(case_detail(store.conn, case_id).history).endswith(
+        "sam assigned it (nobody -> erin)")
+    sam.undo(undo)  # the redo
+    assert routing_story(case_detail(store.conn, case_id).history).endswith(
+        "sam assigned it (erin -> farid)")
