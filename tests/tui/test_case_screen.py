@@ -335,3 +335,40 @@ def test_the_customer_pane_keeps_the_current_message_in_view(tmp_path: Path) -> 
             assert box.region.y < view.bottom and box.region.bottom > view.y  # in view
 
     asyncio.run(run())
+
+
+def test_a_merge_always_asks_and_no_goes_back_with_what_was_typed(history_db: Path) -> None:
+    """Enter on a suggested merge merged two customers at once; "n" to a typed one closed
+    the dialog and lost the address typed."""
+    from omnitui.store import customers
+    from omnitui.store.db import db_time
+
+    with Store(history_db) as store, store.write() as conn:
+        ann, zed = (conn.execute("SELECT customer_id FROM cases WHERE subject = ?", (subject,))
+                    .fetchone()[0] for subject in ("Router", "Unrelated"))
+        customers.add_suggestion(conn, kind="merge_customers", source_id=zed, target_id=ann,
+                                 confidence=0.6, evidence="same order: A1", message_id=None,
+                                 now=db_time(utc_now()))
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await open_case_of(app, pilot, "Router")
+        await pilot.press("L")
+        await settle(app, pilot)
+        await pilot.press("enter")  # the suggestion
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen) and "Merge customer #" in screen_text(app)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PickScreen)  # back to the suggestions
+        await pilot.press("end", "enter", *"zed@example.com", "enter")
+        await settle(app, pilot)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert isinstance(app.screen, AskScreen)
+        assert app.screen.query_one(Input).value == "zed@example.com"
+        await pilot.press("escape")
+        with Store(history_db) as store:
+            assert store.conn.execute("SELECT merged_into FROM customers WHERE id = ?",
+                                      (zed,)).fetchone() == (None,)
+
+    drive(history_db, script)

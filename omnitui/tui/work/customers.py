@@ -40,14 +40,16 @@ def link(screen: WorkScreen) -> None:
         if index == len(suggestions):
             _ask(console, case_id, customer_id)
             return
-        _change(console, case_id, "suggestion accepted",
-                lambda: console.desk.accept_suggestion(suggestions[index][0]))
+        suggestion, other = suggestions[index][:2]
+        _confirm_merge(console, case_id, other, customer_id,  # it merged at enter, unasked
+                       lambda: console.desk.accept_suggestion(suggestion),
+                       lambda: console.push_screen(picker, chosen))
 
-    console.push_screen(PickScreen("Suggested for this customer", [*options, TYPE_IT]),
-                        chosen)
+    picker = PickScreen("Suggested for this customer", [*options, TYPE_IT])
+    console.push_screen(picker, chosen)
 
 
-def _ask(console: OmnituiApp, case_id: int, customer_id: int) -> None:
+def _ask(console: OmnituiApp, case_id: int, customer_id: int, typed: str = "") -> None:
     def resolve(text: str) -> tuple[str, object]:
         return resolve_link(console.store.conn, customer_id, text,
                             console.settings.identity.default_phone_region)
@@ -62,20 +64,31 @@ def _ask(console: OmnituiApp, case_id: int, customer_id: int) -> None:
                     lambda: console.desk.link(customer_id, (kind, value)))
             return
         other = int(what)  # type: ignore[arg-type]
-        name = sanitize(customer_name(console.store.conn, other)) or "(no name)"
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                _change(console, case_id, f"customer #{other} merged into #{customer_id}",
-                        lambda: console.desk.merge_customers(other, customer_id))
-
-        console.push_screen(ConfirmScreen(
-            f"Merge customer #{other} {name} (with all their cases and identities) into "
-            f"#{customer_id}?"), confirmed)
+        _confirm_merge(console, case_id, other, customer_id,
+                       lambda: console.desk.merge_customers(other, customer_id),
+                       lambda: _ask(console, case_id, customer_id, text))  # "n": back to
+        # what was typed (it closed the dialog and lost it)
 
     console.push_screen(AskScreen("Link to this customer: an email, a phone number, a "
                                   "platform:id handle, or #N to merge customer N into it",
-                                  check=refusal(resolve, (StoreError,))), answered)
+                                  typed, check=refusal(resolve, (StoreError,))), answered)
+
+
+def _confirm_merge(console: OmnituiApp, case_id: int, other: int, customer_id: int,
+                   merge: Callable[[], object], back: Callable[[], object]) -> None:
+    """Ask before merging customer `other` with `customer_id` (all their cases and
+    identities become one customer's); no goes `back` where the agent came from."""
+    name = sanitize(customer_name(console.store.conn, other)) or "(no name)"
+
+    def confirmed(yes: bool | None) -> None:
+        if yes:
+            _change(console, case_id, f"customers #{other} and #{customer_id} merged", merge)
+        else:
+            back()
+
+    console.push_screen(ConfirmScreen(
+        f"Merge customer #{other} {name} and #{customer_id} into one (all their cases and "
+        "identities)?"), confirmed)
 
 
 def _change(console: OmnituiApp, case_id: int, done: str, change: Callable[[], object]) -> None:
