@@ -625,5 +625,6 @@ def print_history(entries: Sequence[Any], zone: tzinfo | None = None) -> None:
         if e.reason:
             out.print(Text.assemble("      why: ", _text(e.reason)), soft_wrap=True)
         if e.changes:
-            out.print(Text.assemble("      changed: ", _text(changes_words(e.changes))),
+            out.print(Text.assemble("      changed: ", _text(changes_words(
+                e.changes, local=True, zone=zone))),
                       soft_wrap=True)

@@ -8,6 +8,7 @@ typer or Textual), so any face can use it.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 from textwrap import shorten
@@ -218,11 +219,19 @@ def status_words(status: str) -> str:
     """A status as people read it: "on hold", not "on_hold"."""
     return status.replace("_", " ")
 
-def changes_words(changes: list[tuple[str, object, object]], width: int = 40) -> str:
+STORED_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")  # as the store keeps them, UTC
+
+
+def changes_words(changes: list[tuple[str, object, object]], width: int = 40, *,
+                  local: bool = False, zone: tzinfo | None = None) -> str:
     """An audit event's changes as people read them: "owner - → alice · status open →
-    solved · messages 812 created" (long values cut at `width`)."""
+    solved · snoozed_until - → 2026-12-14 09:00 CET" (long values cut at `width`; with
+    `local`, times in `zone`, the agent's, as the history's own; else as stored, for
+    scripts)."""
     def value(v: object) -> str:
         text = "-" if v is None or v == "" else str(v).replace("\n", " ")
+        if local and STORED_TIME.fullmatch(text):
+            return clock_time(datetime.fromisoformat(text).replace(tzinfo=UTC), zone)
         return text if len(text) <= width else text[:width - 1] + "…"
 
     return " · ".join(what if was is None and now is None else

@@ -28,6 +28,11 @@ def test_times_are_shown_in_the_agents_zone_and_say_which() -> None:
     assert clock_time(moment, UTC) == "2026-11-17 15:08 UTC"
     ahead = timezone(timedelta(hours=1))  # an offset with no name still says it
     assert clock_time(moment, ahead) == "2026-11-17 16:08 UTC+01:00"
+    changed = [("snoozed_until", None, "2026-12-14 08:00:00"), ("owner", "alice", "bob")]
+    assert wording.changes_words(changed, local=True, zone=ZoneInfo("Europe/Berlin")) == (
+        "snoozed_until - → 2026-12-14 09:00 CET · owner alice → bob")  # in a "times CET"
+    assert wording.changes_words(changed) == (  # box, the values were UTC; scripts keep
+        "snoozed_until - → 2026-12-14 08:00:00 · owner alice → bob")  # what is stored
 
 
 def test_wording_imports_the_standard_library_only() -> None:

@@ -186,7 +186,8 @@ def history_table(entries: list[AuditEntry], zone: tzinfo | None) -> Table:
             entry.reason)
         if entry.changes:
             said.append("\n")
-            said.append_text(Text(sanitize(changes_words(entry.changes), multiline=False),
+            said.append_text(Text(sanitize(changes_words(entry.changes, local=True, zone=zone),
+                                           multiline=False),
                                   style="dim"))
         table.add_row(f"{in_zone(parse_db_time(entry.at), zone):%m-%d %H:%M}",
                       plain(entry.actor), said)
