@@ -90,6 +90,7 @@ KEYS: tuple[Key, ...] = (
     Key("composer.article", "ctrl+g", "Insert a suggested knowledge-base article", COMPOSER),
     Key("composer.cancel", "escape", "Cancel", COMPOSER),
     Key("app.undo", "u", "Undo the last action", EVERYWHERE, footer="Undo"),
+    Key("app.redo", "U", "Redo what the last undo took back", EVERYWHERE),
     Key("app.away", "at", "I am away / available (routing gives an away agent nothing)",
         EVERYWHERE),
     Key("app.goto", "number_sign", "Go to case number…", EVERYWHERE),

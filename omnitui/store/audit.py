@@ -249,6 +249,16 @@ def last_undoable(conn: sqlite3.Connection, actor: str) -> list[int]:
         " AND undo_of IS NULL AND after != '{}' ORDER BY id DESC", (row[1], actor))]
 
 
+def last_redoable(conn: sqlite3.Connection, actor: str) -> int | None:
+    """The actor's latest undo, if nothing of theirs came after it (as in an editor: a new
+    action ends what can be redone) and it was not taken back: undoing it is the redo."""
+    row = conn.execute("SELECT a.id, a.undone_by, t.undo_of FROM audit a JOIN audit t ON"
+                       " t.id = a.undo_of WHERE a.id = (SELECT max(id) FROM audit WHERE"
+                       " actor = ? AND after != '{}')", (actor,)).fetchone()
+    # an undo of an action, not of an undo (a redo: redoing it would undo again)
+    return row[0] if row is not None and row[1] is None and row[2] is None else None
+
+
 def redo_group(conn: sqlite3.Connection, audit_id: int) -> list[int]:
     """The events undoing `audit_id` takes back: an undo's, every undo event its
     transaction wrote and not undone since, newest first (the redo `omnitui undo` names

@@ -43,7 +43,7 @@ from omnitui.services.kb import refresh as refresh_kb
 from omnitui.services.sla import SlaKeeper
 from omnitui.store import presence
 from omnitui.store.agents import Agent, agent, mark_gone
-from omnitui.store.audit import actions_of, last_undoable, undone_actions
+from omnitui.store.audit import actions_of, last_redoable, last_undoable, undone_actions
 from omnitui.store.business_events import BusinessEvent, ongoing
 from omnitui.store.changes import (
     changed_cases_since,
@@ -105,6 +105,7 @@ class OmnituiApp(App[None]):
     BINDINGS = [replace(binding, priority=True) for binding in [
         bind("app.refresh", "refresh_now"),
         bind("app.undo", "undo"),
+        bind("app.redo", "redo"),
         bind("app.away", "away"),
         bind("app.goto", "goto"),
         bind("app.help", "help"),
@@ -387,6 +388,21 @@ class OmnituiApp(App[None]):
         when = ago(parse_db_time(pending[-1][2]), now)
         self.push_screen(ConfirmScreen(f"Undo {words.removeprefix('undone: ')}, {when}?"),
                          lambda yes: self._undo() if yes else None)
+
+    def action_redo(self) -> None:
+        """U: put back what this agent's last undo took back (the console had no redo:
+        only `omnitui undo ID` with the undo's id)."""
+        redo = last_redoable(self.store.conn, self.agent)
+        if redo is None:
+            self.notify("nothing to redo: your last action was not an undo")
+            return
+        try:
+            redone = self.desk.undo(redo)
+        except StoreError as exc:
+            self.notify(f"nothing redone: {store_problem(exc)}", severity="warning")
+            return
+        self.cases_changed(None)
+        self.notify(undo_words(undone_actions(self.store.conn, redone)))
 
     def _undo(self) -> None:
         try:

@@ -157,6 +157,15 @@ def test_actions_on_the_highlighted_and_marked_cases_with_undo(demo_db: Path) ->
         await pilot.press("u")  # undo the last action: the two cases are open again
         await settle(app, pilot)
         assert {case_row(demo_db, c)[0] for c in marked} <= {"new", "open"}
+        await pilot.press("U")  # and a redo solves both again (the console had none)
+        await settle(app, pilot)
+        assert [case_row(demo_db, c)[0] for c in marked] == ["solved", "solved"]
+        assert "redone: a status change on 2 cases" in str(list(app._notifications)[-1].message)
+        await pilot.press("U")  # nothing undone since: nothing to redo
+        await settle(app, pilot)
+        assert "nothing to redo" in str(list(app._notifications)[-1].message)
+        await pilot.press("u")
+        await settle(app, pilot)
         await pilot.press("escape", "P")
         await pilot.pause()
         await pilot.press("enter")  # the default reason
