@@ -35,10 +35,16 @@ def share(path: Path) -> IO[str] | None:
 
 
 def held(path: Path) -> bool:
-    """Some process holds the lock (shared or not) now."""
+    """Some process holds the lock (shared or not) now. Read only: a lock file another
+    user's daemon left (root's) stopped `doctor` with "Permission denied"; one this user may
+    not even read counts as held (never a restore under a daemon it cannot see)."""
     if not path.exists():
         return False
-    handle = _locked(path.open("a+"), fcntl.LOCK_EX, tries=1)
+    try:
+        opened = path.open("r")
+    except PermissionError:
+        return True
+    handle = _locked(opened, fcntl.LOCK_EX, tries=1)
     if handle is None:
         return True
     handle.close()
