@@ -189,7 +189,7 @@ def breakdown(parts: str | None, total: float) -> str:
     if not parts:
         return f"{total:g}"
     shown = [f"{label} {points:g}" for label, points in json.loads(parts) if points]
-    return f"{total:g} = " + (" + ".join(shown) if shown else "0")
+    return f"{total:g} = " + " + ".join(shown) if shown else f"{total:g}"  # not "0 = 0"
 
 
 def fields_words(fields: dict[str, str]) -> str:

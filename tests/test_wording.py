@@ -99,3 +99,9 @@ def test_a_target_late_by_no_business_time_says_late_and_since_when() -> None:
            "time": "business hours"}
     assert sla_words(sla, sunday) == ("first response breached at Fr 17:00 (business hours, "
                                       "Europe/Berlin time)")
+
+
+def test_a_score_of_nothing_reads_as_its_number() -> None:
+    """It read "priority 0 = 0"."""
+    assert wording.breakdown('[["waiting 1h+", 0]]', 0) == "0"
+    assert wording.breakdown('[["vip", 30], ["waiting", 0]]', 30) == "30 = vip 30"

@@ -150,7 +150,7 @@ def _continue(conn: sqlite3.Connection, event: InboundEvent, found: int | Row, r
     why = "closed" if status == Status.CLOSED else (
         f"solved {_ago(case, now)}, outside the {settings.reopen_window_days}-day reopen window")
     return ThreadDecision(None, f"{rule}-follow-up",
-                          f"{reason}; that case is {why}: a new case linked to #{case_id}",
+                          f"{reason}; that case was {why}: a new case linked to #{case_id}",
                           previous_case_id=case_id)
 
 
