@@ -566,3 +566,15 @@ def test_f_after_writing_a_note_forwards_the_customers_message_not_the_note(
         assert "Still broken" in row["text"] and "Bank says Tuesday" not in row["text"]
 
     drive(mail_db, script)
+
+
+def test_ctrl_g_without_a_knowledge_base_says_how_to_have_one(mail_db: Path) -> None:
+    """It said "no article is suggested for this case", as if there were articles."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await open_reply(app, pilot)
+        await pilot.press("ctrl+g")
+        await settle(app, pilot)
+        assert "no knowledge base: set [kb] path in the config" in str(
+            list(app._notifications)[-1].message)
+
+    drive(mail_db, script)
