@@ -355,6 +355,7 @@ def test_assign_to_tags_priority_queue_and_escalate(demo_db: Path) -> None:
         await pilot.press(*"-refund", "enter")
         await settle(app, pilot)
         assert case_fields(demo_db, case_id)["tags"] == '["billing"]'
+        assert f"tags -refund: #{case_id}" in str(list(app._notifications)[-1].message)
         await pilot.press("p")
         await pilot.pause()
         await pilot.press(*"99", "enter")

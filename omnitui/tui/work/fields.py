@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from omnitui.filters import vocabulary_of
 from omnitui.model import Status
+from omnitui.sanitize import sanitize
 from omnitui.services.actions import parse_priority
 from omnitui.snooze import local_now, parse_until, snooze_choices, until_words
 from omnitui.store.cases import any_snoozed, require_case
@@ -143,8 +144,9 @@ def tags(screen: WorkScreen) -> None:
     targets = screen.targets()
 
     def answered(words: str | None) -> None:
-        if words:
-            screen.act("tags", screen.console.desk.tags(words), targets)
+        if words:  # the toast says which ("tags: #172, #246" named none)
+            screen.act(f"tags {sanitize(' '.join(words.split()), multiline=False)}",
+                       screen.console.desk.tags(words), targets)
 
     screen.app.push_screen(AskScreen(f"Tags{' of' if targets else ''}{_which(targets)}:"
                                      " words add, -word removes"), answered)
