@@ -39,8 +39,8 @@ class Copied:
 
 
 def backup(db_path: Path, attachments: Path, dest: Path) -> Copied:
-    """Copy the store and its attachments into the new folder `dest`."""
-    started = time.monotonic()
+    """Copy the store and its attachments into the new folder `dest`; a copy that fails
+    leaves no folder behind (a full disk left a 0-byte store in one)."""
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise StoreError(f"{dest} exists and is not an empty folder: a backup never "
                          "overwrites one; name a new folder")
@@ -48,7 +48,27 @@ def backup(db_path: Path, attachments: Path, dest: Path) -> Copied:
         # it copied itself into itself, 271 folders deep, until the names grew too long
         raise StoreError(f"{dest} is inside the attachments folder {attachments}, which the "
                          "backup copies: name a folder elsewhere")
-    dest.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not dest.absolute().parent.is_dir():  # a mistyped path made its folders
+        raise StoreError(f"no folder {dest.absolute().parent} for the backup {dest.name}: "
+                         "check the path, or create the folder first")
+    made = not dest.exists()
+    dest.mkdir(exist_ok=True, mode=0o700)
+    try:
+        return _copy(db_path, attachments, dest)
+    except BaseException:
+        if made:
+            shutil.rmtree(dest, ignore_errors=True)
+        else:  # the empty folder it was given: empty again
+            for each in dest.iterdir():
+                if each.is_dir():
+                    shutil.rmtree(each, ignore_errors=True)
+                else:
+                    each.unlink(missing_ok=True)
+        raise
+
+
+def _copy(db_path: Path, attachments: Path, dest: Path) -> Copied:
+    started = time.monotonic()
     target = dest / STORE_FILE
     source = sqlite3.connect(f"{db_path.absolute().as_uri()}?mode=ro", uri=True, timeout=30)
     try:

@@ -51,3 +51,20 @@ def test_a_full_disk_and_a_read_only_one_are_said_as_such(omnitui: Run, disk: Pa
     subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
     doctor = omnitui(*db, "doctor", check=False).stdout
     assert "its file system is mounted read-only" in doctor and "chown" not in doctor
+
+
+def test_a_backup_that_fails_leaves_nothing_and_a_mistyped_one_makes_no_folders(
+        omnitui: Run, disk: Path, tmp_path: Path) -> None:
+    """A full disk left a 0-byte store in the backup's folder; a mistyped path made its
+    folders."""
+    db = ("--db", str(tmp_path / "s.db"))
+    omnitui(*db, "demo", "--no-console", "--customers", "30", "--messages", "60")
+    with (disk / "fill").open("wb") as fill:  # the backup's disk, nearly full
+        fill.write(b"\0" * (2 * 1024 * 1024 - 96 * 1024))
+    failed = omnitui(*db, "backup", str(disk / "monday"), check=False)
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr
+    assert not (disk / "monday").exists()
+    typo = tmp_path / "bakups" / "monday"
+    refused = omnitui(*db, "backup", str(typo), check=False)
+    assert refused.returncode == 1 and f"no folder {typo.parent}" in refused.stderr
+    assert not typo.parent.exists()
