@@ -55,6 +55,11 @@ def restore(typer_ctx: typer.Context, source: Source) -> None:
     say(f"restored {path} from {source}: {done.cases:,} cases, {done.messages:,} messages, "
         f"{done.attachments:,} attachment files added, integrity ok"
         + (f"; the store it replaced is kept as {kept}" if kept else ""))
+    if done.missing:  # it said "integrity ok" of a backup folder copied without them
+        say(f"warning: {done.missing:,} attachment files the store names are in neither the "
+            f"backup nor {attachments_dir(context.settings, path)}: copy the backup's "
+            f"attachments folder too; their messages show them, unopenable")
+        raise typer.Exit(1)
 
 
 def _existing(context: Context) -> Path:

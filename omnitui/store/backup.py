@@ -19,6 +19,7 @@ from pathlib import Path
 
 from omnitui.private_files import give_back
 from omnitui.records import record
+from omnitui.store.blobs import blob_path
 from omnitui.store.db import StoreError, disk_trouble
 from omnitui.store.schema import SCHEMA_VERSION
 
@@ -36,6 +37,7 @@ class Copied:
     attachments: int  # files copied
     size: int  # bytes of the store file
     seconds: float
+    missing: int = 0  # attachment files the restored store names and nobody has
 
 
 def backup(db_path: Path, attachments: Path, dest: Path) -> Copied:
@@ -122,7 +124,16 @@ def restore(source: Path, db_path: Path, attachments: Path, stamp: str) -> tuple
     cases, messages = _check(db_path)
     give_back(owner, [db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm"), attachments])
     return Copied(db_path, cases, messages, files, db_path.stat().st_size,
-                  time.monotonic() - started), kept
+                  time.monotonic() - started, _missing(db_path, attachments)), kept
+
+
+def _missing(db_path: Path, attachments: Path) -> int:
+    """How many attachment files the store names that are in neither the backup nor the
+    attachments folder (a backup folder copied without its attachments restored with
+    "integrity ok", and the cases showed files nobody could open)."""
+    with closing(sqlite3.connect(f"{db_path.absolute().as_uri()}?mode=ro", uri=True)) as conn:
+        return sum(not blob_path(attachments, sha256).exists() for sha256, in conn.execute(
+            "SELECT DISTINCT sha256 FROM attachments"))
 
 
 def backup_file(source: Path) -> Path:

@@ -4,6 +4,7 @@ restore refuses a store in use and keeps the one it replaces."""
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from tests.cli.conftest import Run
 from tests.cli.test_import import stored, write_mbox
 from tests.cli.test_serve import stop
 from tests.cli.test_serve_webhooks import SECRET_ENV, config, serve
-from tests.conftest import wait_for
+from tests.conftest import make_email, wait_for
 
 
 def answers(client: httpx.Client) -> bool:
@@ -198,3 +199,23 @@ def test_a_backup_into_the_attachments_folder_is_refused(omnitui: Run, tmp_path:
     refused = omnitui("--db", str(db), "backup", str(inside), check=False)
     assert refused.returncode == 1 and "is inside the attachments folder" in refused.stderr
     assert not inside.exists()
+
+
+def test_a_restore_says_when_attachment_files_its_store_names_are_missing(
+        omnitui: Run, tmp_path: Path) -> None:
+    """A backup folder copied without its attachments restored with "integrity ok", and
+    the cases showed files nobody could open."""
+    db = tmp_path / "shop" / "s.db"
+    db.parent.mkdir()
+    mail = tmp_path / "a.eml"
+    mail.write_bytes(make_email("ann@example.com", attachment=("photo.png", b"\x89PNG fake")))
+    omnitui("--db", str(db), "import", "--history-before", "none", str(mail))
+    omnitui("--db", str(db), "backup", str(tmp_path / "monday"))
+    shutil.rmtree(tmp_path / "monday" / "attachments")  # copied off without them
+    elsewhere = tmp_path / "new" / "s.db"
+    elsewhere.parent.mkdir()
+    restored = omnitui("--db", str(elsewhere), "restore", str(tmp_path / "monday"),
+                       check=False)
+    assert restored.returncode == 1 and "integrity ok" in restored.stderr
+    assert ("warning: 1 attachment files the store names are in neither the backup nor"
+            in restored.stderr)
