@@ -359,10 +359,10 @@ def init(typer_ctx: typer.Context,
     if keep and store.exists():
         raise OmnituiError(f"{target} and its store {store} exist already; --force writes a "
                         "starter config over the old one")
+    with context.open_store(store, must_exist=False):  # first: a store that cannot be
+        pass  # made left a config naming it, which a second init then kept
     if not keep:  # readable by its owner only: it can hold passwords
         write_private(target, starter_config(store.absolute()))
-    with context.open_store(store, must_exist=False):
-        pass
     typer.echo(f"config: {target}{' (kept as it was)' if keep else ''}\nstore:  {store}")
     if keep and (named := store_path(context.settings, None)).resolve() != store.resolve():
         say(f"note: {target} was kept; commands without --db will use the store {named}, "

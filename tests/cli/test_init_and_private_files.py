@@ -48,6 +48,9 @@ def test_init_writes_the_config_it_is_given(omnitui: Run, tmp_path: Path) -> Non
     omnitui("--db", str(tmp_path / "b.db"), "init", env={"OMNITUI_CONFIG": str(from_env)})
     assert tomllib.loads(from_env.read_text())["store"]["path"] == str(tmp_path / "b.db")
     assert (tmp_path / "b.db").exists()
+    bad = tmp_path / "bad.toml"  # a store that cannot be made: no config naming it (a
+    failed = omnitui("--config", str(bad), "--db", str(tmp_path), "init", check=False)
+    assert failed.returncode == 1 and not bad.exists()  # second init kept that one)
 
 
 def test_init_keeps_an_existing_config_and_creates_its_store(omnitui: Run,
