@@ -89,9 +89,17 @@ def agents_add(
         raise UsageError(f"--capacity: {unknown[0]!r} is not a channel class (classes: "
                          f"{', '.join(classes)})")
     path = context.existing_db_path
+    configured = next((a for a in context.settings.agents if a.name == name), None)
+    if configured is not None and (skills, capacity, role) != (None, None, None):
+        # they were written, said, and put back as the config has them at the next start
+        raise UsageError(f"{name}'s skills, capacity and role come from the config's "
+                         f"[[agents]] ({context.settings.source or 'the demo team'}): change "
+                         "them there (--key alone writes their SSH line)")
     with context.open_store(path) as store:
         now = agent_store.agent(store.conn, name)
     profile = AgentProfile(
+        name, configured.display_name, configured.email, tuple(configured.skills),
+        dict(configured.capacity), configured.role) if configured else AgentProfile(
         name, "", "",
         tuple(_words(skills)) if skills is not None else tuple(sorted(now.skills)) if now
         else (), counts if counts is not None else now.capacity if now else {},
@@ -108,16 +116,13 @@ def agents_add(
     with context.open_store(path) as store:
         context.desk_on(store, admin=True).add_agent(
             profile, str(write.absolute()) if write is not None else None)
-    say(f"{name} is on the team: {profile.role}, skills "
-        f"{', '.join(profile.skills) or 'none'}, capacity " + (" · ".join(
+    say(f"{name} is on the team{' (as the config has them)' if configured else ''}: "
+        f"{profile.role}, skills {', '.join(profile.skills) or 'none'}, capacity " + (" · ".join(
             f"{klass} {count}" for klass, count in profile.capacity.items()) or "no limit"))
     asked = {skill for queue in context.settings.queues for skill in queue.skills}
     if asked and (stray := [s for s in profile.skills if s not in asked]):  # "biling"
         say(f"note: no queue asks for {', '.join(stray)}; the queues ask for "
             f"{', '.join(sorted(asked))}")
-    if name in {a.name for a in context.settings.agents}:
-        say(f"note: this store's team settings (the config's [[agents]], or the demo's) "
-            f"list {name}, and are applied over this whenever a console or the daemon starts")
     if line is None:
         say(f"{name} works on this machine: `omnitui --agent {name}` (--key gives an SSH "
             "line for a console from elsewhere)")
@@ -135,6 +140,10 @@ def agents_remove(typer_ctx: typer.Context, name: Name) -> None:
     from omnitui.store import agents as agent_store
 
     context = ctx(typer_ctx)
+    if name in {a.name for a in context.settings.agents}:  # taken off, `omnitui agents`
+        # put them back at once: the config is applied at every start and listing
+        raise UsageError(f"{name} is in the config's [[agents]] ({context.settings.source}): "
+                         "take the entry out there first")
     with context.open_store() as store:
         keys_file = agent_store.keys_file(store.conn, name)
         handed = context.desk_on(store, admin=True).remove_agent(name)
@@ -145,9 +154,6 @@ def agents_remove(typer_ctx: typer.Context, name: Name) -> None:
     if keys_file:
         gone = ssh_keys.remove_lines(Path(keys_file), name)
         say(f"{gone} line{'' if gone == 1 else 's'} taken out of {keys_file}")
-    if name in {a.name for a in context.settings.agents}:
-        say(f"warning: the config's [[agents]] still has {name}: remove the entry, or the "
-            "next console or daemon start puts them back on the team")
 
 
 @agents_app.command("away")

@@ -158,6 +158,26 @@ def test_the_configs_agents_are_listed_before_any_console_ran(omnitui: Run, stor
     assert "zed" not in [a["agent"] for a in before] and "zed" in [a["agent"] for a in team]
 
 
+def test_an_agent_the_config_names_is_kept_there(omnitui: Run, store: Path,
+                                                 tmp_path: Path) -> None:
+    """`agents add zed` said "skills none, capacity no limit" while the config gave them
+    billing and chat 3; `agents remove zed` said done, and the next `omnitui agents` listed
+    zed again."""
+    config = tmp_path / "team.toml"
+    config.write_text('[[agents]]\nname = "zed"\nskills = ["billing"]\n'
+                      'capacity = { chat = 3 }\n')
+    db = ("--config", str(config), "--db", str(store))
+    added = omnitui(*db, "agents", "add", "zed", "--key", str(keypair(tmp_path, "zed")))
+    assert "zed is on the team (as the config has them): agent, skills billing, capacity " \
+        "chat 3" in added.stderr
+    other = omnitui(*db, "agents", "add", "zed", "--skills", "tech", check=False)
+    assert other.returncode == 2 and "come from the config's [[agents]]" in other.stderr
+    gone = omnitui(*db, "agents", "remove", "zed", check=False)
+    assert gone.returncode == 2 and "take the entry out there first" in gone.stderr
+    team = json.loads(omnitui(*db, "agents", "--format", "json").stdout)
+    assert [a["skills"] for a in team if a["agent"] == "zed"] == [["billing"]]
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root writes for another account")
 def test_root_writing_the_services_keys_file_leaves_it_the_services(
         omnitui: Run, store: Path, tmp_path: Path) -> None:
