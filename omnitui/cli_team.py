@@ -92,9 +92,8 @@ def agents_add(
     configured = next((a for a in context.settings.agents if a.name == name), None)
     if configured is not None and (skills, capacity, role) != (None, None, None):
         # they were written, said, and put back as the config has them at the next start
-        raise UsageError(f"{name}'s skills, capacity and role come from the config's "
-                         f"[[agents]] ({context.settings.source or 'the demo team'}): change "
-                         "them there (--key alone writes their SSH line)")
+        raise UsageError(f"{name}'s skills, capacity and role come from {_team_of(context)}: "
+                         "change them there (--key alone writes their SSH line)")
     with context.open_store(path) as store:
         now = agent_store.agent(store.conn, name)
     profile = AgentProfile(
@@ -105,12 +104,12 @@ def agents_add(
         else (), counts if counts is not None else now.capacity if now else {},
         role or (now.role if now else "agent"))
     config, named = config_file(context.config_option)
-    has_config = named or config.exists()
     line, written = None, False
-    if public is not None:
+    if public is not None:  # the config only when named: the admin's own default one
+        # (root's ~/.config) is not the service's, which could not even read it
         line = ssh_keys.forced_line(public, name, ssh_keys.console_command(
-            name, config if has_config else None,
-            context.db_option or (None if has_config else path)))
+            name, config.absolute() if named else None,
+            context.db_option or (None if named else path)))
         if write is not None:
             written = ssh_keys.add_line(write, line, public, name)
     with context.open_store(path) as store:
@@ -142,8 +141,7 @@ def agents_remove(typer_ctx: typer.Context, name: Name) -> None:
     context = ctx(typer_ctx)
     if name in {a.name for a in context.settings.agents}:  # taken off, `omnitui agents`
         # put them back at once: the config is applied at every start and listing
-        raise UsageError(f"{name} is in the config's [[agents]] ({context.settings.source}): "
-                         "take the entry out there first")
+        raise UsageError(f"{name} is in {_team_of(context)}: take them out there first")
     with context.open_store() as store:
         keys_file = agent_store.keys_file(store.conn, name)
         handed = context.desk_on(store, admin=True).remove_agent(name)
@@ -174,6 +172,16 @@ def _set_away(context: Context, name: str, *, away: bool) -> None:
     with context.open_store() as store:
         context.desk_on(store, admin=True).set_agent_away(name, away)
     say(f"{name} is {'away' if away else 'available'}")
+
+
+def _team_of(context: Context) -> str:
+    """Where the team's settings come from: the config's [[agents]], or the demo's team
+    (`demo_team.with_demo_team`, for a demo store whose config names none)."""
+    from omnitui.demo_team import DEMO_AGENTS
+
+    if context.settings.agents == list(DEMO_AGENTS):
+        return "the demo's team (its store applies it at every start)"
+    return f"the config's [[agents]] ({context.settings.source})"
 
 
 def _words(text: str) -> list[str]:

@@ -173,7 +173,7 @@ def test_an_agent_the_config_names_is_kept_there(omnitui: Run, store: Path,
     other = omnitui(*db, "agents", "add", "zed", "--skills", "tech", check=False)
     assert other.returncode == 2 and "come from the config's [[agents]]" in other.stderr
     gone = omnitui(*db, "agents", "remove", "zed", check=False)
-    assert gone.returncode == 2 and "take the entry out there first" in gone.stderr
+    assert gone.returncode == 2 and "take them out there first" in gone.stderr
     team = json.loads(omnitui(*db, "agents", "--format", "json").stdout)
     assert [a["skills"] for a in team if a["agent"] == "zed"] == [["billing"]]
 

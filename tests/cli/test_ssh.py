@@ -45,13 +45,16 @@ def keypair(folder: Path, name: str) -> Path:
 def team(omnitui: Run, tmp_path: Path) -> Iterator[tuple[Path, int]]:
     """A demo store with alice and bob added by key, and sshd serving their lines."""
     store, config, keys = tmp_path / "team.db", tmp_path / "config.toml", tmp_path / "keys"
-    config.write_text("")
+    config.write_text("".join(  # the team of its own (the demo's, applied at every start,
+        f'[[agents]]\nname = "{name}"\nskills = {skills}\n'  # keeps its own capacities)
+        "capacity = { chat = 1, email = 1 }\n\n"
+        for name, skills in (("alice", '["billing", "orders"]'), ("bob", '["tech"]'))))
     omnitui("--db", str(store), "demo", "--no-console", "--customers", "60", "--messages",
             "60")
     for name in ("alice", "bob"):
         key = keypair(tmp_path, name)
         omnitui("--config", str(config), "--db", str(store), "agents", "add", name, "--key",
-                f"{key}.pub", "--write", str(keys), "--capacity", "chat=1,email=1")
+                f"{key}.pub", "--write", str(keys))
     # Whatever the demo's hour routed, open cases are unowned; a console that starts routes
     # its agent one case of each class at most, and the rest stay unassigned.
     with Store(store) as opened, opened.write() as conn:
