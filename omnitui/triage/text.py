@@ -56,10 +56,12 @@ def prose(text: str) -> str:
 
 @lru_cache(maxsize=64)
 def phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
-    """Any of `phrases` as whole words, in any case ("third time" not in "thirdtime");
-    None when there are none. The phrases are one trie of their characters, branching where
-    they differ: `re` tries the branches of a plain alternation one by one at every
-    position, and 120 irritation phrases took 50 µs a message that way, 13 as a trie.
+    """Any of `phrases` as whole words, in any case ("third time" not in "thirdtime"), a
+    plural's "s" or "es" allowed at the end ("invoice" did not find "invoices", nor
+    "error" "errors"); None when there are none. The phrases are one trie of their
+    characters, branching where they differ: `re` tries the branches of a plain
+    alternation one by one at every position, and 120 irritation phrases took 50 µs a
+    message that way, 13 as a trie.
     (Remembered: the classify stage asks for the config's lists at every message.)"""
     trie: dict[str, dict] = {}
     for phrase in {p.strip().lower() for p in phrases} - {""}:
@@ -67,7 +69,7 @@ def phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
         for char in phrase:
             node = node.setdefault(char, {})
         node[""] = {}  # a phrase ends here
-    return re.compile(rf"(?<!\w)(?:{_branches(trie)})(?!\w)", re.I) if trie else None
+    return re.compile(rf"(?<!\w)(?:{_branches(trie)})(?:e?s)?(?!\w)", re.I) if trie else None
 
 
 def _branches(node: dict[str, dict]) -> str:

@@ -18,8 +18,10 @@ WORDS = [*PHRASES, "the", "x", "thirdtime", "abd", "émail", "été", "NAÏVE", 
 
 
 def alternation(phrases: tuple[str, ...]) -> re.Pattern[str]:
-    """What phrase_pattern compiled before: each phrase an alternative, tried in turn."""
-    return re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(p) for p in phrases)})(?!\w)", re.I)
+    """What phrase_pattern compiled before: each phrase an alternative, tried in turn (a
+    plural's ending allowed, as it allows)."""
+    return re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(p) for p in phrases)})(?:e?s)?(?!\w)",
+                      re.I)
 
 
 @given(st.lists(st.sampled_from(WORDS), max_size=10), st.sampled_from(["", " ", "  ", "-"]),
@@ -38,3 +40,12 @@ def test_the_longest_phrase_is_the_one_named() -> None:
     found = phrase_pattern(PHRASES).search("It is STILL NOT WORKING.")
     assert found is not None and found.group(0) == "STILL NOT WORKING"
     assert phrase_pattern(("", "  ")) is None
+
+
+def test_a_plural_is_the_word_too() -> None:
+    """"invoice" did not find "my invoices", nor "error" "two errors"."""
+    pattern = phrase_pattern(("invoice", "error", "charged twice"))
+    assert pattern is not None
+    assert [bool(pattern.search(t)) for t in ("my invoices", "two ERRORS", "invoiced",
+                                                "errorless", "charged twice!")] == [
+        True, True, False, False, True]
