@@ -83,7 +83,7 @@ def test_a_wrong_answer_keeps_the_dialog_open_and_says_why(demo_db: Path) -> Non
         await pilot.press("z", "end", "enter")  # snooze: custom… (awake: no "wake up now")
         await settle(app, pilot)
         assert isinstance(app.screen, AskScreen)
-        assert "write 3h, 2d, 1w" in await answer(app, pilot, "next tuesday")
+        assert "write 3h, 2d, 1w" in await answer(app, pilot, "in a fortnight")
         assert isinstance(app.screen, AskScreen)  # still asking: put it right
         await answer(app, pilot, "3h")
         assert not isinstance(app.screen, AskScreen)
