@@ -142,18 +142,10 @@ def undo(conn: sqlite3.Connection, audit_id: int, actor: str, *,
         batch.add(key)
     undo_id = record_audit(conn, actor=actor, action=f"undo {action}", case_id=case_id,
                            customer_id=customer_id,
-                           reason=f"undo of {_said(action)} (audit event {audit_id})",
+                           reason=f"takes back audit event {audit_id}",
                            changes=changes, undo_of=audit_id)
     conn.execute("UPDATE audit SET undone_by = ? WHERE id = ?", (undo_id, audit_id))
     return undo_id
-
-
-def _said(action: str) -> str:
-    """An action in words for an undo's reason ("an assignment"; the history said "undo of
-    audit event 5064")."""
-    from omnitui.vocabulary import action_words
-
-    return action_words(action)
 
 
 def _restore(conn: sqlite3.Connection, table: str, row_id: int,

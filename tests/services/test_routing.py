@@ -469,8 +469,10 @@ def test_the_routing_story_leaves_out_what_was_undone(store: Store, team: Settin
     undo = sam.undo()
     assert routing_story(case_detail(store.conn, case_id).history).endswith(
         "sam assigned it (nobody -> erin)")
-    assert store.conn.execute("SELECT reason FROM audit WHERE id = ?", (undo,)).fetchone()[
-        0].startswith("undo of an assignment (audit event ")  # "undo of audit event 5064"
+    assert store.conn.execute("SELECT action, reason FROM audit WHERE id = ?", (undo,)
+                              ).fetchone() == ("undo case.assigned",  # shown "the undo of an
+                                               f"takes back audit event {undo - 1}")  # assign-
+    # ment: takes back audit event 5064", not "undo of audit event 5064"
     sam.undo(undo)  # the redo
     assert routing_story(case_detail(store.conn, case_id).history).endswith(
         "sam assigned it (erin -> farid)")
