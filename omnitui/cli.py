@@ -108,7 +108,10 @@ class Context:
 
     @property
     def zone(self) -> "tzinfo | None":
-        """The zone this session's agent reads times in (`Settings.agent_zone`)."""
+        """The zone this session's agent reads and types times in (`Settings.agent_zone`),
+        once the store is known: a demo store brings its team's business hours (a snooze
+        typed before that was read in the machine's UTC)."""
+        _ = self.existing_db_path
         return self.settings.agent_zone(self.agent)
 
     @property

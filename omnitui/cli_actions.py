@@ -177,9 +177,8 @@ def snooze(typer_ctx: typer.Context, ids: Ids,
 
     moment: datetime | None = None
     if until.strip().lower() != "now":
-        context = ctx(typer_ctx)
         try:
-            moment = parse_until(until, local_now(context.settings.agent_zone(context.agent)))
+            moment = parse_until(until, local_now(ctx(typer_ctx).zone))
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--until") from None
     run(typer_ctx, ids, lambda desk: desk.snooze(moment), fmt, if_version)

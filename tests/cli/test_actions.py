@@ -148,6 +148,10 @@ def test_a_snooze_time_is_the_agents_zone_else_the_teams(db: str, cli_env: dict[
         assert done.returncode == 0, done.stderr
         assert "snoozed until Thu 24 Dec 09:00 " in done.stdout  # as typed, its zone named
         assert rows(db, "SELECT snoozed_until FROM cases WHERE id = ?", case_id)[0][0] == stored
+    demo = cli(cli_env, db, "snooze", "--until", "2026-12-24 09:00", str(case_id))  # the
+    assert "snoozed until Thu 24 Dec 09:00 CET" in demo.stdout  # demo team's Berlin, not
+    assert rows(db, "SELECT snoozed_until FROM cases WHERE id = ?", case_id)[0][0] == (
+        "2026-12-24 08:00:00")  # the machine's UTC read before the store was known
 
 
 def test_writing_from_the_shell_queues_what_the_console_would(db: str,
