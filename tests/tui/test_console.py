@@ -356,8 +356,11 @@ def test_assign_to_tags_priority_queue_and_escalate(demo_db: Path) -> None:
         await settle(app, pilot)
         assert case_fields(demo_db, case_id)["tags"] == '["billing"]'
         assert f"tags -refund: #{case_id}" in str(list(app._notifications)[-1].message)
+        before = case_fields(demo_db, case_id)["priority"]
         await pilot.press("p")
         await pilot.pause()
+        assert f"Priority of #{case_id} (now {before:g}, the score; a number holds" in \
+            screen_text(app)  # what it is, before it changes
         await pilot.press(*"99", "enter")
         await settle(app, pilot)
         assert case_fields(demo_db, case_id)["priority"] == 99

@@ -165,8 +165,13 @@ def priority(screen: WorkScreen) -> None:
             screen.act("priority back to the score" if number is None else
                        f"priority {number:g}", screen.console.desk.priority(number), targets)
 
+    now = ""
+    if len(targets) == 1:  # what it is, before it changes (the box did not say)
+        case = require_case(screen.console.store.conn, targets[0])
+        now = f"now {case['priority']:g}, " + (f"set by {case['priority_by']}; " if
+                                               case["priority_by"] else "the score; ")
     screen.app.push_screen(AskScreen(f"Priority{' of' if targets else ''}{_which(targets)}"
-                                     " (a number holds; auto: back to the score)",
+                                     f" ({now}a number holds; auto: back to the score)",
                                      check=refusal(typed)), answered)
 
 
