@@ -139,6 +139,7 @@ def agents_remove(typer_ctx: typer.Context, name: Name) -> None:
     from omnitui.store import agents as agent_store
 
     context = ctx(typer_ctx)
+    _ = context.existing_db_path  # the demo store's team, before its names are read
     if name in {a.name for a in context.settings.agents}:  # taken off, `omnitui agents`
         # put them back at once: the config is applied at every start and listing
         raise UsageError(f"{name} is in {_team_of(context)}: take them out there first")

@@ -45,16 +45,23 @@ def tighten(path: Path) -> int | None:
     return mode
 
 
-def give_back(owner: os.stat_result, paths: list[Path]) -> None:
+def give_back(owner: os.stat_result, paths: list[Path], *, within: bool = True) -> None:
     """What root wrote for a service's user belongs to that user (`owner`: the stat of what
-    it owns), folders with all they hold: root restoring a store left it root's, and root
-    writing an authorized_keys file locked every agent out (sshd reads it as the user).
-    Files a user writes are theirs already."""
+    it owns), folders with all they hold unless `within` is False: root restoring a store
+    left it root's, and root writing an authorized_keys file locked every agent out (sshd
+    reads it as the user). Links are never followed nor changed: the user could point one
+    at /etc/shadow and have root give it away. Files a user writes are theirs already."""
     if os.geteuid() != 0:
         return
     for path in paths:
-        if not path.exists():
+        if path.is_symlink() or not path.exists():
             continue
-        for each in [path, *(path.rglob("*") if path.is_dir() else [])]:
-            if each.stat().st_uid != owner.st_uid or each.stat().st_gid != owner.st_gid:
-                os.chown(each, owner.st_uid, owner.st_gid)
+        inside: list[Path] = []
+        if within and path.is_dir():
+            for folder, folders, files in os.walk(path):  # never into a linked folder
+                inside += [Path(folder, name) for name in [*folders, *files]]
+        for each in [path, *inside]:
+            found = each.lstat()
+            if not stat.S_ISLNK(found.st_mode) and (found.st_uid, found.st_gid) != (
+                    owner.st_uid, owner.st_gid):
+                os.chown(each, owner.st_uid, owner.st_gid, follow_symlinks=False)

@@ -138,9 +138,9 @@ def _account_of(keys_file: Path) -> os.stat_result | None:
 def _give_to_account(owner: os.stat_result | None, keys_file: Path) -> None:
     """Root writing the file for the service's user left it (and `.ssh`) root's, mode 600:
     sshd, reading it as the user, refused every agent's key."""
-    if owner is not None:
+    if owner is not None:  # the folder and the file alone: never what else .ssh holds
         give_back(owner, [keys_file.parent, keys_file] if keys_file.parent.name == ".ssh"
-                  else [keys_file])
+                  else [keys_file], within=False)
 
 
 def remove_lines(keys_file: Path, agent: str) -> int:

@@ -176,6 +176,8 @@ def test_an_agent_the_config_names_is_kept_there(omnitui: Run, store: Path,
     assert gone.returncode == 2 and "take them out there first" in gone.stderr
     team = json.loads(omnitui(*db, "agents", "--format", "json").stdout)
     assert [a["skills"] for a in team if a["agent"] == "zed"] == [["billing"]]
+    demo = omnitui("--db", str(store), "agents", "remove", "bob", check=False)  # the demo's
+    assert demo.returncode == 2 and "the demo's team" in demo.stderr  # team, as the config's
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root writes for another account")
@@ -195,3 +197,9 @@ def test_root_writing_the_services_keys_file_leaves_it_the_services(
     for path in (keys_file.parent, keys_file):
         assert (path.stat().st_uid, path.stat().st_gid) == (4242, 4242), path
     assert "omnitui:hal" in keys_file.read_text() and "omnitui:gina" not in keys_file.read_text()
+    roots = tmp_path / "roots"  # a link the user planted: root gave its target away
+    roots.write_text("root's\n")
+    (keys_file.parent / "link").symlink_to(roots)
+    omnitui(*db, "agents", "add", "ivy", "--key", str(keypair(tmp_path, "ivy")),
+            "--write", str(keys_file))
+    assert roots.stat().st_uid == 0

@@ -168,6 +168,8 @@ def test_the_login_name_acts_only_on_a_team_it_is_on(omnitui: Run, tmp_path: Pat
     assert "nobody -> alice" in omnitui("--db", db, "--agent", "alice", "assign", "--to",
                                         "me", "1").stdout
     omnitui("--db", db, "agents", "away", "alice")  # the admin's work, under the login name
+    omnitui("--db", db, "event", "password_reset", "--email", "ann@example.com")  # and a
+    # billing job's or a monitor's, run as a service account
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT name FROM agents").fetchall() == [("alice",)]
 
