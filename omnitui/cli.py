@@ -199,8 +199,8 @@ class Context:
         the login name by default, except on the demo's store (anyone may try it): root
         opening a console on the server became a routable agent. The server's own work
         (`admin`: the team's roster, the SLA's repair, another system's event) is whoever
-        may write the store, so the login name does it under its own name. A team that has not set up its agents
-        may act as anyone."""
+        may write the store, so the login name does it under its own name. A team that has
+        not set up its agents may act as anyone."""
         from difflib import get_close_matches
 
         from omnitui.store import info
