@@ -233,31 +233,42 @@ def action_of(conn: sqlite3.Connection, audit_id: int) -> str | None:
 
 
 def last_undoable(conn: sqlite3.Connection, actor: str) -> list[int]:
-    """The actor's latest action that changed rows and is not undone, an undo itself not
-    counted: every audit event its transaction wrote, newest first. So each `u` steps
-    further back; undoing the undo came next, and a second `u` sent again the reply the
-    first had taken back. (`omnitui undo ID` with an undo's id still redoes.)"""
-    row = conn.execute("SELECT id, txn FROM audit WHERE actor = ? AND undone_by IS NULL"
-                       " AND undo_of IS NULL AND after != '{}' AND action NOT IN"
-                       f" ({', '.join('?' * len(NOT_UNDONE))}) ORDER BY id DESC LIMIT 1",
-                       (actor, *NOT_UNDONE)).fetchone()
-    if row is None:
+    """The actor's latest action that changed rows and is not undone, a redo counted as
+    one and an undo not: every audit event its transaction wrote, newest first. So each
+    `u` steps further back (undoing the undo came next, and a second `u` sent again the
+    reply the first had taken back), and `u` after `U` takes back what the redo put back
+    (it skipped it and took back the action before). (`omnitui undo ID` with an undo's id
+    still redoes.)"""
+    rows = conn.execute("SELECT id, txn FROM audit WHERE actor = ? AND undone_by IS NULL"
+                        " AND after != '{}' AND action NOT IN"
+                        f" ({', '.join('?' * len(NOT_UNDONE))}) ORDER BY id DESC LIMIT 50",
+                        (actor, *NOT_UNDONE)).fetchall()
+    found = next((row for row in rows if not _undoes(conn, row[0])), None)
+    if found is None:
         return []
-    if row[1] is None:
-        return [row[0]]
+    if found[1] is None:
+        return [found[0]]
     return [r[0] for r in conn.execute(
         "SELECT id FROM audit WHERE txn = ? AND actor = ? AND undone_by IS NULL"
-        " AND undo_of IS NULL AND after != '{}' ORDER BY id DESC", (row[1], actor))]
+        " AND after != '{}' ORDER BY id DESC", (found[1], actor)) if not _undoes(conn, r[0])]
 
 
 def last_redoable(conn: sqlite3.Connection, actor: str) -> int | None:
     """The actor's latest undo, if nothing of theirs came after it (as in an editor: a new
     action ends what can be redone) and it was not taken back: undoing it is the redo."""
-    row = conn.execute("SELECT a.id, a.undone_by, t.undo_of FROM audit a JOIN audit t ON"
-                       " t.id = a.undo_of WHERE a.id = (SELECT max(id) FROM audit WHERE"
-                       " actor = ? AND after != '{}')", (actor,)).fetchone()
-    # an undo of an action, not of an undo (a redo: redoing it would undo again)
-    return row[0] if row is not None and row[1] is None and row[2] is None else None
+    row = conn.execute("SELECT id, undone_by FROM audit WHERE actor = ? AND after != '{}'"
+                       " ORDER BY id DESC LIMIT 1", (actor,)).fetchone()
+    return row[0] if row is not None and row[1] is None and _undoes(conn, row[0]) else None
+
+
+def _undoes(conn: sqlite3.Connection, audit_id: int) -> bool:
+    """Whether the event takes something back: an undo, an undo of a redo...; an action, or
+    a redo (an undo of an undo), puts something in place."""
+    depth = 0
+    while (row := conn.execute("SELECT undo_of FROM audit WHERE id = ?", (audit_id,)
+                               ).fetchone()) is not None and row[0] is not None:
+        depth, audit_id = depth + 1, row[0]
+    return depth % 2 == 1
 
 
 def redo_group(conn: sqlite3.Connection, audit_id: int) -> list[int]:

@@ -164,8 +164,10 @@ def test_actions_on_the_highlighted_and_marked_cases_with_undo(demo_db: Path) ->
         await pilot.press("U")  # nothing undone since: nothing to redo
         await settle(app, pilot)
         assert "nothing to redo" in str(list(app._notifications)[-1].message)
-        await pilot.press("u")
-        await settle(app, pilot)
+        await pilot.press("u")  # takes back what the redo put back (it took back the claim
+        await settle(app, pilot)  # before it)
+        assert {case_row(demo_db, c)[0] for c in marked} <= {"new", "open"}
+        assert case_row(demo_db, first)[1] == "alice"
         await pilot.press("escape", "P")
         await pilot.pause()
         await pilot.press("enter")  # the default reason
