@@ -53,19 +53,12 @@ def say(text: str) -> None:
 
 
 def checked_agent_name(name: str, where: str) -> str:
-    """`name` if it can be an agent's: letters, digits, '.', '_' or '-', not a word that
-    means nobody or me ("nobody" took a case out of every unassigned view), nor omnitui's
-    own (the history said the daemon wrote it); else a usage error naming `where` it was
-    given (an option, a config key)."""
-    from omnitui.filters import NOBODY
-    from omnitui.ssh_keys import AGENT_NAME
+    """`name` if it can be an agent's (`agent_names.RULE`); else a usage error naming
+    `where` it was given (an option, an argument)."""
+    from omnitui.agent_names import RULE, is_agent_name
 
-    lower = name.lower()
-    if not AGENT_NAME.fullmatch(name) or lower in (*NOBODY, "me", "ingest") or \
-            lower.startswith("omnitui-"):
-        raise UsageError(f"{where} {name!r} cannot be an agent's name: letters, digits, "
-                         "'.', '_' or '-' (up to 64, starting with a letter or digit), "
-                         "not none, nobody or me, nor omnitui's own (omnitui-..., ingest)")
+    if not is_agent_name(name):
+        raise UsageError(f"{where} {name!r} cannot be an agent's name: {RULE}")
     return name
 
 

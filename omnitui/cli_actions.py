@@ -125,8 +125,8 @@ def _agent_named(typer_ctx: typer.Context, name: str) -> str | None:
     """The agent `--to` names, as stored ("none": nobody); a name that is no agent's is a
     usage error, where the case went to nobody who could see it. A team that has not set
     up its agents may name anyone who could be one ("nobody" became an owner so named)."""
+    from omnitui.agent_names import NOBODY
     from omnitui.cli import checked_agent_name, filter_options
-    from omnitui.filters import NOBODY
     from omnitui.store.agents import agents
 
     if name.lower() in NOBODY:

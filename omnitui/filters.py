@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import field
 from typing import TYPE_CHECKING
 
+from omnitui.agent_names import NOBODY
 from omnitui.config.languages import LANGUAGES
 from omnitui.model import Channel, Status
 from omnitui.records import record
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 KEYS = ("status", "owner", "channel", "queue", "tag", "intent", "lang", "is", "age")
 KEYS_HINT = " ".join(f"{key}:" for key in KEYS)  # as the console lists them
 STATES = ("irritated", "reopened", "bounced")  # what `is:` takes, each a CaseQuery flag
-NOBODY = ("none", "nobody", "unassigned", "-")
 STATUSES = tuple(str(s) for s in Status)
 CHANNELS = tuple(str(c) for c in Channel)
 CASE_NUMBER = re.compile(r"#(\d{1,18})")

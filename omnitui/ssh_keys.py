@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import binascii
 import os
-import re
 import shlex
 import struct
 import sys
@@ -31,7 +30,6 @@ KEY_TYPES = ("ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp3
              "ecdsa-sha2-nistp521", "sk-ssh-ed25519@openssh.com",
              "sk-ecdsa-sha2-nistp256@openssh.com")
 MARK = "omnitui:"  # the comment of a line omnitui wrote, followed by the agent's name
-AGENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 class SshKeyError(OmnituiError):

@@ -132,6 +132,7 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     ('[[sla_policies]]\nname = "p"\nat_risk = 1.5', "at_risk must be a share"),
     ('[[sla_policies]]\nname = "p"\ntier_factors = { vipp = 0.5 }',  # VIPs: full targets
      "sla_policies[0].tier_factors: 'vipp' is not a tier (tiers: standard, premium, vip"),
+    ('[[agents]]\nname = "nobody"', "agents[0].name 'nobody' cannot be an agent's name"),
     ('[[queues]]\nname = "billing"\n\n[[queues]]\nname = "Billing"',
      "queues[1].name 'Billing' is already the name of queues[0] ('billing'); names must be "
      "unique, in any case"),

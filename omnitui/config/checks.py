@@ -12,6 +12,7 @@ import re
 from itertools import pairwise
 from pathlib import Path
 
+from omnitui.agent_names import RULE, is_agent_name
 from omnitui.config.errors import ConfigError
 from omnitui.config.hours import DAYS, CalendarError, parse_date, parse_duration, parse_span
 from omnitui.config.languages import unknown_languages
@@ -343,6 +344,8 @@ def _check_queue(queue: QueueSettings, where: str) -> None:
 
 def _check_agent(agent: AgentSettings, routing: RoutingSettings, where: str,
                  zone: str = "") -> None:
+    if not is_agent_name(agent.name):  # the CLI refused "nobody"; the config took it
+        raise ConfigError(f"{where}.name {agent.name!r} cannot be an agent's name: {RULE}")
     if agent.role not in AGENT_ROLES:
         raise ConfigError(f"{where}.role must be one of {_choices(AGENT_ROLES)}, got "
                           f"{agent.role!r}")
