@@ -24,13 +24,20 @@ def _morning(day: datetime) -> datetime:
     return day.replace(hour=MORNING, minute=0, second=0, microsecond=0)
 
 
+def _later(now: datetime, by: timedelta) -> datetime:
+    """`now` plus a duration of real time, in `now`'s zone: added to the wall clock, "3h"
+    on the night the clocks change slept two hours or four."""
+    return (now.astimezone(UTC) + by).astimezone(now.tzinfo)
+
+
 def snooze_choices(now: datetime) -> list[tuple[str, datetime]]:
     """(label, moment) for the snooze menu; `now` is aware, in the agent's zone."""
     tomorrow = _morning(now + timedelta(days=1))
     monday = _morning(now + timedelta(days=7 - now.weekday()))
     if monday == tomorrow:  # a Sunday: the two choices were the same moment
         monday += timedelta(days=7)
-    return [("1 hour", now + timedelta(hours=1)), ("4 hours", now + timedelta(hours=4)),
+    return [("1 hour", _later(now, timedelta(hours=1))),
+            ("4 hours", _later(now, timedelta(hours=4))),
             (f"tomorrow {MORNING}:00", tomorrow), (f"next Monday {MORNING}:00", monday)]
 
 
@@ -50,7 +57,7 @@ def parse_until(text: str, now: datetime) -> datetime:
     said = " ".join(text.lower().split())
     if found := DURATION.match(said):
         try:
-            moment = now + timedelta(**{UNITS[found[2].lower()]: int(found[1])})
+            moment = _later(now, timedelta(**{UNITS[found[2].lower()]: int(found[1])}))
         except OverflowError:
             raise ValueError(f"{text!r} is too far away") from None
     else:
@@ -75,7 +82,9 @@ def _moment(said: str, now: datetime) -> datetime | None:
             day = datetime.fromisoformat(found[1]).replace(tzinfo=now.tzinfo)
         except ValueError:
             return None
-        return _at(day, found[2]) if found[2] else _morning(day)
+        if not found[2]:
+            return _morning(day)
+        return _at(day, found[2]) or _iso(said, now)  # "09:00:00", "09:00+01:00" too
     words = said.split(" ", 2 if said.startswith("next ") else 1)
     head = " ".join(words[:2]) if said.startswith("next ") else words[0]
     rest = " ".join(words[2:] if said.startswith("next ") else words[1:])
@@ -86,6 +95,16 @@ def _moment(said: str, now: datetime) -> datetime | None:
     if (today := _at(now, said)) is None:
         return None
     return today if today > now else today + timedelta(days=1)  # "17:30" at 18:00
+
+
+def _iso(said: str, now: datetime) -> datetime | None:
+    """An ISO 8601 time ("2026-12-24 09:00:00", "2026-12-24T09:00+01:00"), in `now`'s zone
+    unless it names its offset."""
+    try:
+        moment = datetime.fromisoformat(said.upper())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=now.tzinfo)
 
 
 def _day(word: str, now: datetime) -> datetime | None:

@@ -103,6 +103,20 @@ def test_custom_snooze_times(typed: str, expected: datetime) -> None:
     assert parse_until(typed, datetime(2026, 11, 27, 18, 30, tzinfo=BERLIN)) == expected
 
 
+def test_a_duration_is_real_time_across_a_clock_change_and_iso_times_still_read() -> None:
+    """"3h" typed at 01:30 the night summer time ends slept four hours (added to the wall
+    clock); "2026-12-24 09:00:00" and an offset were read before the parser learnt words."""
+    night = datetime(2026, 10, 25, 1, 30, tzinfo=BERLIN)
+    assert parse_until("3h", night) - night == timedelta(hours=2)  # on the wall clock,
+    assert (parse_until("3h", night).astimezone(UTC) - night.astimezone(UTC)) == timedelta(
+        hours=3)  # three real hours
+    assert dict(snooze_choices(night))["1 hour"].astimezone(UTC) == (
+        night.astimezone(UTC) + timedelta(hours=1))
+    now = datetime(2026, 11, 27, 18, 30, tzinfo=BERLIN)
+    for typed in ("2026-12-24 09:00:00", "2026-12-24T09:00+01:00"):
+        assert parse_until(typed, now) == datetime(2026, 12, 24, 9, 0, tzinfo=BERLIN), typed
+
+
 def test_monday_typed_on_a_sunday_is_tomorrow() -> None:
     """It was the menu's "next Monday", a week on."""
     sunday = datetime(2026, 11, 29, 18, 30, tzinfo=BERLIN)
