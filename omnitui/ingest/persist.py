@@ -64,7 +64,8 @@ def _open_case(conn: sqlite3.Connection, event: InboundEvent, who: Identificatio
         # our own mail, sent outside omnitui, waits for the answer of the person it went to
         # ("why paused" was empty); our automatic mail waits for nothing (services/unasked)
         status=Status.PENDING if waits else Status.NEW,
-        pause_reason="their answer to our mail" if waits else None,
+        pause_reason=("an answer to our forward" if is_forward(event.subject) else
+                      "their answer to our mail") if waits else None,
         queue=plan.queue, tier=tier, severity=0 if decision.third_party else event.severity,
         previous_case_id=decision.previous_case_id,
         last_inbound_at=stamps.at if _asks(event, decision) else None, created_at=stamps.at,

@@ -35,7 +35,8 @@ def solve_unasked(conn: sqlite3.Connection, event: InboundEvent, result: IngestR
 
 def _why(event: InboundEvent) -> str | None:
     if event.auto_submitted == BOUNCE:
-        return "a bounce of mail the store never sent (backscatter): nothing to answer"
+        return ("a bounce of mail the store has no record of (backscatter, or mail sent "
+                "elsewhere): nothing to answer")
     if event.sent_by and event.auto_submitted:
         return (f"our own automatic mail ({event.auto_submitted}), sent outside omnitui: "
                 "nothing waits on an answer to it")

@@ -90,7 +90,7 @@ def disk_trouble(path: Path) -> str | None:
     SQLite says "disk I/O error" for both, which read as a damaged store ("move it aside"
     for a store that was fine)."""
     try:
-        found = os.statvfs(path.parent if path.parent != Path("") else Path("."))
+        found = os.statvfs(path.absolute().parent)
     except OSError:
         return None
     if found.f_flag & os.ST_RDONLY:

@@ -197,8 +197,8 @@ def test_a_bounce_of_mail_we_never_sent_is_a_case_of_its_own_solved_as_it_opens(
     assert tuple(case) == (Status.SOLVED, None, None)
     assert store.conn.execute("SELECT reason FROM audit WHERE case_id = ? AND action ="
                               " 'case.status'", (other.case_id,)).fetchone()[0] == (
-        "new -> solved: a bounce of mail the store never sent (backscatter): nothing to "
-        "answer")
+        "new -> solved: a bounce of mail the store has no record of (backscatter, or mail "
+        "sent elsewhere): nothing to answer")
     again = pipeline.ingest(parse_email(report(("x@y.example", "delayed"),
                                                returned="someone-else@example.com")))
     assert again.case_id == other.case_id and case_status(store, other.case_id) == "solved"
