@@ -110,7 +110,10 @@ def add_line(keys_file: Path, line: str, key: PublicKey, agent: str) -> bool:
             raise SshKeyError(f"{keys_file} already has this key ({_who(other)}): one key "
                             "opens one agent's console; remove that line first")
     owner = _account_of(keys_file)
-    keys_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not keys_file.parent.is_dir() and not keys_file.parent.parent.is_dir():
+        raise SshKeyError(f"no folder {keys_file.parent.parent} for {keys_file}: check the "
+                          "path (a home's .ssh is made, a mistyped path's folders are not)")
+    keys_file.parent.mkdir(exist_ok=True, mode=0o700)
     try:
         descriptor = os.open(keys_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         with os.fdopen(descriptor, "a", encoding="utf-8") as handle:

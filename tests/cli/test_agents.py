@@ -97,6 +97,7 @@ def test_away_and_back(omnitui: Run, store: Path, tmp_path: Path) -> None:
     (("add", "gina smith", "--key", "{public}"), "letters, digits", 2),
     (("add", "nobody"), "'nobody' cannot be an agent's name", 2),
     (("add", "gina", "--write", "{public}"), "give the key with --key", 2),
+    (("add", "gina", "--key", "{public}", "--write", "{typo}"), "no folder", 1),
     (("away", "zed"), "no agent 'zed' on the team", 1),
     (("remove", "zed"), "no agent 'zed' on the team", 1),
     (("remov", "gina"), "No such command 'remov'. Did you mean 'remove'?", 2),
@@ -105,7 +106,8 @@ def test_wrong_input_is_one_line(omnitui: Run, tmp_path: Path, args: tuple[str, 
                                  said: str, status: int) -> None:
     public = keypair(tmp_path, "gina")
     files = {"private": str(tmp_path / "gina"), "public": str(public),
-             "missing": str(tmp_path / "nothing.pub")}
+             "missing": str(tmp_path / "nothing.pub"),
+             "typo": str(tmp_path / "srvv" / ".ssh" / "authorized_keys")}  # made its folders
     store = tmp_path / "empty.db"
     omnitui("--db", str(store), "init")
     result = omnitui("--db", str(store), "agents", *(a.format(**files) for a in args),
