@@ -332,7 +332,8 @@ class Desk:
         def owned(conn: sqlite3.Connection, case_id: int) -> None:
             owner = require_case(conn, case_id)["owner"]
             if owner is not None and owner != self.actor:
-                raise Refused(f"#{case_id} is already {owner}'s")
+                raise Refused(f"#{case_id} is already {owner}'s: {owner} or a supervisor "
+                              "can hand it on")  # it said no more, and `a Take` stayed
 
         def take(conn: sqlite3.Connection, case_id: int) -> None:
             if not actions.claim(conn, case_id, self.actor, at=self.clock()):

@@ -75,7 +75,8 @@ def test_two_claims_at_once_one_wins_the_other_is_told_who(db: str,
     owner = rows(db, "SELECT owner FROM cases WHERE id = ?", case_id)[0][0]
     assert sorted(code for code, _ in results) == [0, 1]
     loser = next(err for code, err in results if code == 1)
-    assert loser.strip() == f"#{case_id} is already {owner}'s"
+    assert loser.strip() == (f"#{case_id} is already {owner}'s: {owner} or a supervisor can"
+                             " hand it on")
 
 
 def test_a_handover_counts_and_several_ids_report_each(db: str,

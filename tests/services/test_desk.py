@@ -34,7 +34,8 @@ def test_each_case_on_its_own_a_refusal_stops_nothing(store: Store,
     alice = Desk(store, "alice")
     results = alice.each(three_cases, alice.claim())
     assert [r.done for r in results] == [True, False, True]
-    assert results[1].refusal == f"#{second} is already bob's"
+    assert results[1].refusal == (f"#{second} is already bob's: bob or a supervisor can hand"
+                                  " it on")
     assert [c.action for c in results[0].changes] == ["case.assigned"]
     assert [row(store, c, "owner")[0] for c in three_cases] == ["alice", "bob", "alice"]
     alice.undo()  # each its own transaction, but one command: one undo takes it all back
@@ -54,7 +55,8 @@ def test_a_claim_of_someone_elses_case_is_refused_without_waiting_for_the_lock(
             refused = alice.each(three_cases[:1], alice.claim())[0]
             with pytest.raises(sqlite3.OperationalError, match="locked"):
                 alice.each(three_cases[1:2], alice.claim())  # an unowned one must wait
-    assert refused.refusal == f"#{three_cases[0]} is already bob's"
+    assert refused.refusal == (f"#{three_cases[0]} is already bob's: bob or a supervisor can"
+                               " hand it on")
 
 
 def test_together_is_one_undo_and_leaves_refused_cases_out(store: Store,
