@@ -68,7 +68,7 @@ def test_f3_shows_the_board_and_enter_drills_into_a_case(demo_db: Path) -> None:
         await settle(app, pilot)
         await pilot.press("p")  # type: ignore[attr-defined]  # a dialog names its case: the
         await settle(app, pilot)  # list may be scrolled out of sight
-        assert f"Priority of #{first[0]} (a number holds" in screen_text(app)
+        assert f"Priority of #{first[0]} (now " in screen_text(app)
         await pilot.press("escape")  # type: ignore[attr-defined]
         await settle(app, pilot)
         with Store(demo_db) as store:
