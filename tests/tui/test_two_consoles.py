@@ -137,7 +137,8 @@ def test_two_agents_claiming_one_case_at_once_get_one_owner_and_a_warning(
             won, lost = (alice, bob) if winner == "alice" else (bob, alice)
             assert f"assigned to {winner}: #{case_id}" in notes(won)
             assert not any("already" in n for n in notes(won))
-            assert f"#{case_id} is already {winner}'s" in notes(lost)
+            assert (f"#{case_id} is already {winner}'s: {winner} or a supervisor can hand it"
+                    " on") in notes(lost)
             assert not any(n.startswith("assigned to") for n in notes(lost))
             assert await wait_until(lambda: f"already {winner}'s" in screen_text(lost),
                                     (won, pa if won is alice else pb),
