@@ -191,11 +191,15 @@ def tag(typer_ctx: typer.Context, ids: Ids,
             "--remove", help="A tag to remove.")] = None,
         fmt: Fmt = DoneFormat.table, if_version: IfVersion = None) -> None:
     """Add and remove tags (repeat --add and --remove)."""
+    from omnitui.services.actions import tag_problem
+
     words = [*(add or []), *(f"-{t}" for t in remove or [])]
     if not words or any(not t.strip() or any(c.isspace() for c in t) or t.startswith("-")
                         for t in [*(add or []), *(remove or [])]):
         raise typer.BadParameter("give --add TAG or --remove TAG, one word each",
                                  param_hint="--add/--remove")
+    if problem := tag_problem(" ".join(add or [])):
+        raise typer.BadParameter(problem, param_hint="--add")
     run(typer_ctx, ids, lambda desk: desk.tags(" ".join(words)), fmt, if_version)
 
 

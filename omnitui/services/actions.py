@@ -188,6 +188,18 @@ def requeue(conn: sqlite3.Connection, case_id: int, queue: str, *, actor: str,
 
 
 TAG_SEPARATORS = re.compile(r"[\s,;]+")
+TAG = re.compile(r"[^\W_][\w.+-]*")  # a word: "refund", "v2.1", "needs-info", "über"
+
+
+def tag_problem(words: str) -> str | None:
+    """What is wrong with tags an agent typed ("-word" removes), or None: a tag is a word
+    ("###" and "9:00" were tags no filter could name: `tag:9:00`)."""
+    for word in TAG_SEPARATORS.split(words):
+        tag = word.removeprefix("-").strip("\"'")
+        if tag and not TAG.fullmatch(tag):
+            return (f"{tag!r} cannot be a tag: a word of letters and digits, with '.', "
+                    "'+', '-' or '_' inside")
+    return None
 
 
 def retag(conn: sqlite3.Connection, case_id: int, words: str, *, actor: str,

@@ -354,7 +354,10 @@ def test_assign_to_tags_priority_queue_and_escalate(demo_db: Path) -> None:
         await settle(app, pilot)
         await pilot.press("t")
         await pilot.pause()
-        await pilot.press(*"-refund", "enter")
+        await pilot.press(*"###", "enter")  # no word: said, the box stays
+        await pilot.pause()
+        assert "'###' cannot be a tag" in screen_text(app)
+        await pilot.press(*["backspace"] * 3, *"-refund", "enter")
         await settle(app, pilot)
         assert case_fields(demo_db, case_id)["tags"] == '["billing"]'
         assert f"tags -refund: #{case_id}" in str(list(app._notifications)[-1].message)

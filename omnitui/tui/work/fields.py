@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from omnitui.filters import vocabulary_of
 from omnitui.model import Status
 from omnitui.sanitize import sanitize
-from omnitui.services.actions import parse_priority
+from omnitui.services.actions import parse_priority, tag_problem
 from omnitui.snooze import local_now, parse_until, snooze_choices, until_words
 from omnitui.store.cases import any_snoozed, require_case
 from omnitui.store.queries import distinct_values, known_agents
@@ -149,7 +149,8 @@ def tags(screen: WorkScreen) -> None:
                        screen.console.desk.tags(words), targets)
 
     screen.app.push_screen(AskScreen(f"Tags{' of' if targets else ''}{_which(targets)}:"
-                                     " words add, -word removes"), answered)
+                                     " words add, -word removes", check=tag_problem),
+                           answered)
 
 
 def priority(screen: WorkScreen) -> None:
