@@ -73,6 +73,7 @@ def agents_add(
     stays as it was."""
     from omnitui import ssh_keys
     from omnitui.config import AGENT_ROLES, config_file
+    from omnitui.services.routing import profile_of
     from omnitui.store import agents as agent_store
     from omnitui.store.agents import AgentProfile
 
@@ -96,9 +97,7 @@ def agents_add(
                          "change them there (--key alone writes their SSH line)")
     with context.open_store(path) as store:
         now = agent_store.agent(store.conn, name)
-    profile = AgentProfile(
-        name, configured.display_name, configured.email, tuple(configured.skills),
-        dict(configured.capacity), configured.role) if configured else AgentProfile(
+    profile = profile_of(configured) if configured else AgentProfile(
         name, "", "",
         tuple(_words(skills)) if skills is not None else tuple(sorted(now.skills)) if now
         else (), counts if counts is not None else now.capacity if now else {},

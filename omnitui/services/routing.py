@@ -21,7 +21,7 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from omnitui.config import BusinessHoursSettings, Escalation, QueueSettings, Settings
+from omnitui.config import AgentSettings, BusinessHoursSettings, Escalation, QueueSettings, Settings
 from omnitui.services import actions
 from omnitui.store import agents as agent_store
 from omnitui.store.audit import record_audit
@@ -345,11 +345,16 @@ class Router:
                 self.escalate(conn, case_id, "reassigned", f"reassigned {count} times", now)
 
 
+def profile_of(agent: AgentSettings) -> agent_store.AgentProfile:
+    """What the config's `[[agents]]` entry says of an agent, as the store keeps it."""
+    return agent_store.AgentProfile(agent.name, agent.display_name, agent.email,
+                                    tuple(agent.skills), dict(agent.capacity), agent.role)
+
+
 def apply_agents(store: Store, settings: Settings, now: datetime) -> None:
     """The config's [[agents]] onto the agents table, when the daemon or a console starts
     (taking the write lock only when they differ)."""
-    profiles = [agent_store.AgentProfile(a.name, a.display_name, a.email, tuple(a.skills),
-                                         dict(a.capacity), a.role) for a in settings.agents]
+    profiles = [profile_of(agent) for agent in settings.agents]
     if agent_store.profiles_differ(store.conn, profiles):
         with store.write() as conn:
             agent_store.apply_profiles(conn, profiles, db_time(now))

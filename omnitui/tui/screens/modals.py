@@ -396,9 +396,9 @@ class ComposeScreen(ModalScreen[Draft | None]):
         the agent picks."""
         found = self.articles()
         if not found:
-            kb = getattr(self.app, "settings", None)
+            settings = getattr(self.app, "settings", None)
             self.notify("no knowledge base: set [kb] path in the config (a folder of "
-                        "articles)" if kb is not None and not kb.kb.path else
+                        "articles)" if settings is not None and not settings.kb.path else
                         "no knowledge-base article is suggested for this case",
                         severity="warning")
             return
