@@ -70,12 +70,14 @@ class Router:
         """Who push routing may give a case: the agents present. Not a supervisor: their
         console watches the board, and opening it handed them thirty cases; they take one
         as anyone pulls (`c`, `assign --to me`)."""
-        return [self._candidate(conn, agent) for agent in agent_store.agents(conn)
+        counted = agent_store.tallies_deferred(conn)
+        return [self._candidate(conn, agent, counted) for agent in agent_store.agents(conn)
                 if not agent.supervisor and self.present(agent, now)]
 
-    def _candidate(self, conn: sqlite3.Connection, agent: agent_store.Agent) -> Candidate:
+    def _candidate(self, conn: sqlite3.Connection, agent: agent_store.Agent,
+                   counted: bool) -> Candidate:
         load: dict[str, int] = {}
-        for channel, count in agent_store.open_load(conn, agent.name).items():
+        for channel, count in agent_store.open_load(conn, agent.name, counted=counted).items():
             klass = self.channel_class(channel)
             load[klass] = load.get(klass, 0) + count
         return Candidate(agent.name, agent.skills, agent.capacity, load,
@@ -85,8 +87,9 @@ class Router:
         """Every agent as a supervisor checks them: role, skills, capacity, open cases by
         channel class, here / away / gone, and when routing last gave them a case."""
         rows = []
+        counted = agent_store.tallies_deferred(conn)
         for agent in agent_store.agents(conn):
-            state = self._candidate(conn, agent)
+            state = self._candidate(conn, agent, counted)
             left = self._left_since(agent, now)
             rows.append({
                 "agent": agent.name, "role": agent.role, "skills": sorted(agent.skills),

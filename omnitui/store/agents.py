@@ -147,13 +147,19 @@ def stamp_assigned(conn: sqlite3.Connection, name: str, now: str) -> None:
     conn.execute("UPDATE agents SET last_assigned_at = ? WHERE name = ?", (now, name))
 
 
-def open_load(conn: sqlite3.Connection, owner: str) -> dict[str, int]:
+def tallies_deferred(conn: sqlite3.Connection) -> bool:
+    """Whether a first bulk load has the tally triggers off (store/bulk_indexes.py): the
+    tallies then say nothing of the load's cases until it ends."""
+    return conn.execute("SELECT 1 FROM deferred_indexes WHERE name = ?",
+                        (TALLY_TRIGGERS[0],)).fetchone() is not None
+
+
+def open_load(conn: sqlite3.Connection, owner: str, *, counted: bool) -> dict[str, int]:
     """How many cases `owner` works on now (new or open), by channel: the tallies the
-    store's triggers keep (schema 23), not a count of their cases at every decision. While
-    a first bulk load has the triggers off (store/bulk_indexes.py), their cases counted:
-    the tallies said 0 open, and a team's first import gave one agent every case."""
-    if conn.execute("SELECT 1 FROM deferred_indexes WHERE name = ?",
-                    (TALLY_TRIGGERS[0],)).fetchone() is not None:
+    store's triggers keep (schema 23), not a count of their cases at every decision; with
+    `counted` (`tallies_deferred`, asked once for the whole team), their cases counted: the
+    tallies said 0 open, and a team's first import gave one agent every case."""
+    if counted:
         return dict(conn.execute(f"SELECT channel, count(*) FROM cases WHERE owner = ? AND"
                                  f" status IN {ACTIVE} AND status IN ('new', 'open')"
                                  " GROUP BY channel", (owner,)).fetchall())
