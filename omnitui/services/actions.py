@@ -271,17 +271,25 @@ def escalate(conn: sqlite3.Connection, case_id: int, *, actor: str, at: datetime
     agent's command: the Desk re-scores the case and replays its clocks right after)."""
     case = case_store.require_case(conn, case_id)
     tags = list(json.loads(case["tags"]))
-    values: dict[str, object] = {
-        "severity": case["severity"] + 1, **(raised(case, boost, rescored=True) if boost
-                                             else {}),
-        "tags": json.dumps([*tags, "escalated"] if "escalated" not in tags else tags)}
-    done = [f"severity {case['severity']} -> {case['severity'] + 1}",
-            *([f"priority +{boost:g}"] if boost else [])]
+    moved, done = along_path(case, boost, move_to, rescored=True)
+    values = {"severity": case["severity"] + 1, **moved, "tags": json.dumps(
+        [*tags, "escalated"] if "escalated" not in tags else tags)}
+    return edit(conn, case_id, values, actor=actor, at=at, action="case.escalated",
+                reason=", ".join([f"severity {case['severity']} -> {case['severity'] + 1}",
+                                  *done]))
+
+
+def along_path(case: case_store.Row, boost: float, move_to: str, *,
+               rescored: bool = False) -> tuple[dict[str, object], list[str]]:
+    """What escalating `case` along its queue's path changes — its priority raised by
+    `boost` (`raised`), its queue `move_to` if another — and the words for each: by hand
+    (`escalate`) and by the router's triggers alike."""
+    values = raised(case, boost, rescored=rescored) if boost else {}
+    done = [f"priority +{boost:g}"] if boost else []
     if move_to and move_to != case["queue"]:
         values["queue"] = move_to
         done.append(f"to {move_to}")
-    return edit(conn, case_id, values, actor=actor, at=at, action="case.escalated",
-                reason=", ".join(done))
+    return values, done
 
 
 def snooze(conn: sqlite3.Connection, case_id: int, until: datetime | None, *, actor: str,

@@ -307,14 +307,8 @@ class Router:
         if trigger in fired:
             return False
         path = self.escalation(case["queue"])
-        values: dict[str, object] = {"escalations": json.dumps([*fired, trigger])}
-        done = []
-        if path.raise_priority:
-            values.update(actions.raised(case, path.raise_priority))
-            done.append(f"priority +{path.raise_priority:g}")
-        if path.move_to and path.move_to != case["queue"]:
-            values["queue"] = path.move_to
-            done.append(f"to {path.move_to}")
+        values, done = actions.along_path(case, path.raise_priority, path.move_to)
+        values["escalations"] = json.dumps([*fired, trigger])
         actions.edit(conn, case_id, values, actor=ROUTER, at=now, action="case.escalated",
                      reason=f"{why}: {', '.join(done) or 'flagged'}")
         if "queue" in values:
