@@ -19,6 +19,7 @@ from omnitui.store.db import Store, db_time, parse_db_time, utc_now
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.board import BoardScreen, team_rows
 from omnitui.tui.screens.case import CaseScreen
+from omnitui.tui.widgets.key_bar import KeyBar
 from tests.conftest import demo_story_end
 from tests.tui.helpers import drive, screen_text, settle, show_view
 
@@ -266,23 +267,102 @@ def test_a_subject_is_shown_literally_not_as_markup(demo_db: Path) -> None:
     drive(demo_db, script)
 
 
-def test_a_key_for_a_case_out_of_sight_shows_it_first(demo_db: Path) -> None:
-    """On a short terminal the due list sat below the fold, and `a` took a case never seen."""
+def key_bar(app: OmnituiApp) -> str:
+    return str(app.screen.query_one(KeyBar).render())
+
+
+def last_audit(app: OmnituiApp) -> int:
+    return app.store.conn.execute("SELECT max(id) FROM audit").fetchone()[0]
+
+
+def test_on_a_short_terminal_the_board_starts_on_what_is_seen(demo_db: Path) -> None:
+    """At 80x24 the due list sat below the fold with the focus, the key bar offered "a Take
+    S Solved" for it, and `S` acted on a case never seen. The focus starts on the first
+    list; the case keys leave the bar and say where they act; tab goes there."""
     async def run() -> None:
         app = OmnituiApp(demo_db, Settings(), "farid", board=True)
-        async with app.run_test(size=(80, 14)) as pilot:
+        async with app.run_test(size=(80, 16), notifications=True) as pilot:
             await settle(app, pilot)
-            before = app.store.conn.execute("SELECT max(id) FROM audit").fetchone()[0]
+            assert app.focused is app.screen.query_one("#aging", DataTable)
+            assert "Next list" in key_bar(app) and "Solved" not in key_bar(app)
+            before = last_audit(app)
+            await pilot.press("S")
+            await settle(app, pilot)
+            assert "this key acts on a case of the list of cases due soon: tab moves there" in [
+                str(n.message) for n in app._notifications]
+            assert last_audit(app) == before
+            due = app.screen.query_one("#due", DataTable)
+            while app.focused is not due:
+                await pilot.press("tab")
+            await settle(app, pilot)
+            assert board(app)._in_sight(due) and "Solved" in key_bar(app)
+            solved = board(app).targets()
+            await pilot.press("S")
+            await settle(app, pilot)
+            assert app.store.conn.execute("SELECT status FROM cases WHERE id = ?",
+                                          solved).fetchone()[0] == "solved"
+
+    asyncio.run(run())
+
+
+def test_a_tall_board_starts_on_the_due_list(demo_db: Path) -> None:
+    async def run() -> None:
+        app = OmnituiApp(demo_db, Settings(), "farid", board=True)
+        async with app.run_test(size=(200, 50)) as pilot:
+            await settle(app, pilot)
+            assert app.focused is app.screen.query_one("#due", DataTable)
+            assert "Solved" in key_bar(app)
+
+    asyncio.run(run())
+
+
+def test_page_down_scrolls_the_board_and_the_focus_follows(demo_db: Path) -> None:
+    """PageDown went to the focused list's cursor: the board below the fold was out of the
+    keyboard's reach at 80x24."""
+    async def run() -> None:
+        app = OmnituiApp(demo_db, Settings(), "farid", board=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(app, pilot)
+            scroll = app.screen.query_one("#board")
+            await pilot.press("pagedown")
+            await settle(app, pilot)
+            assert scroll.scroll_y > 0
+            assert isinstance(app.focused, DataTable) and app.focused.id != "aging"
+            assert board(app)._in_sight(app.focused)  # a list in sight: the keys act there
+            while scroll.scroll_y < scroll.max_scroll_y:
+                await pilot.press("pagedown")
+                await settle(app, pilot)
+            assert board(app).targets() == []  # the due list is out of sight: no case
+            while scroll.scroll_y > 0:
+                await pilot.press("pageup")
+                await settle(app, pilot)
+            assert "Waiting cases by age" in screen_text(app)
+            assert board(app)._in_sight(app.focused)  # type: ignore[arg-type]
+
+    asyncio.run(run())
+
+
+def test_a_key_for_a_case_scrolled_out_of_sight_shows_it_first(demo_db: Path) -> None:
+    """The due list keeps the focus when the mouse scrolls it away: a key then brings the
+    case into view before it acts (`a` took a case never seen)."""
+    async def run() -> None:
+        app = OmnituiApp(demo_db, Settings(), "farid", board=True)
+        async with app.run_test(size=(80, 14), notifications=True) as pilot:
+            await settle(app, pilot)
+            app.screen.query_one("#due", DataTable).focus()
+            await settle(app, pilot)
+            app.screen.query_one("#board").scroll_home(animate=False)
+            await settle(app, pilot)
+            before = last_audit(app)
             await pilot.press("S")
             await settle(app, pilot)
             assert "the case is in the due list, now in view: press the key again" in [
                 str(n.message) for n in app._notifications]
-            assert app.store.conn.execute("SELECT max(id) FROM audit").fetchone()[0] == before
-            assert "Due soon and breached" in screen_text(app) or \
-                board(app).targets()  # the list, and its case, on screen now
+            assert last_audit(app) == before
+            assert board(app).targets()  # the list, and its case, on screen now
             await pilot.press("S")
             await settle(app, pilot)
-            assert app.store.conn.execute("SELECT max(id) FROM audit").fetchone()[0] != before
+            assert last_audit(app) != before
 
     asyncio.run(run())
 

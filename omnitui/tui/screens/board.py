@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.errors import NoWidget
@@ -35,7 +36,7 @@ from omnitui.metrics.funnel import day_zone
 from omnitui.sanitize import sanitize
 from omnitui.store.db import STORE_ERRORS, parse_db_time
 from omnitui.tui.keys import bind
-from omnitui.tui.screens.work import WorkScreen
+from omnitui.tui.screens.work import WORK_BINDINGS, WorkScreen
 from omnitui.tui.widgets.case_list import Countdowns
 from omnitui.tui.widgets.key_bar import KeyBar
 from omnitui.wording import countdown_words, plural, span, status_words
@@ -49,6 +50,7 @@ REFRESH_EVERY = 1.0  # seconds: a busy store redraws the board at most this ofte
 READ_ANYWAY = 30.0  # seconds between reads of a quiet store
 WIDE = 110  # columns from which aging and the queues sit side by side
 FLOW_WHY_LEAST = 20  # cells of a reason beside its label, else it goes under it
+LAYOUTS_AWAITED = 5  # refreshes the first focus waits at most for the due list's rows
 FLOW_EDGES = 8  # cells of the flow's line that are no column's text: padding, scrollbar
 
 
@@ -68,7 +70,9 @@ class BoardScreen(WorkScreen):
     """
     BINDINGS = [*WorkScreen.BINDINGS, bind("board.close", "close"),
                 bind("board.quit", "app.quit_confirm"), bind("board.down", "step(1)"),
-                bind("board.up", "step(-1)")]
+                bind("board.up", "step(-1)"), bind("board.next_list", "app.focus_next"),
+                bind("board.page_down", "page(1)", priority=True),
+                bind("board.page_up", "page(-1)", priority=True)]
 
     def __init__(self) -> None:
         super().__init__()
@@ -77,6 +81,7 @@ class BoardScreen(WorkScreen):
         self._asked = 0.0  # when the last read was started (monotonic)
         self._again = False  # a change came while a read was running
         self._brought_into_view = False  # the last key found the due list out of sight
+        self._layouts = 0  # refreshes waited for the first draw's layout
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="board"):
@@ -116,7 +121,7 @@ class BoardScreen(WorkScreen):
                 table.add_column(name, key=name)
         self.query_one("#headline", Static).update(Text("reading the store…", style="dim"))
         self.read_now()
-        self.query_one("#due", DataTable).focus()
+        self.query_one("#aging", DataTable).focus()
 
     # -- what the keys act on ------------------------------------------------------------
 
@@ -124,10 +129,24 @@ class BoardScreen(WorkScreen):
         case_id = self._highlighted()
         return [case_id] if case_id is not None else []
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The queue's keys act on the due list's case: with another list focused they
+        leave the key bar, and pressed they say where to go (`on_key`)."""
+        if action in CASE_ACTIONS and not self.query_one("#due", DataTable).has_focus:
+            return False
+        return super().check_action(action, parameters)
+
+    def on_key(self, event: events.Key) -> None:
+        if any(_name(binding.action) in CASE_ACTIONS
+               for binding in self._bindings.key_to_bindings.get(event.key, ())):
+            event.stop()
+            self.notify("this key acts on a case of the list of cases due soon: tab moves "
+                        "there", severity="warning")
+
     def one_case(self) -> int | None:
         case_id = self._highlighted()
         if case_id is None and not self._brought_into_view:
-            self.notify("pick a case in the list of cases due soon (tab moves there)",
+            self.notify("no case is due soon or breached: the queue (F2) has the others",
                         severity="warning")
         return case_id
 
@@ -173,6 +192,36 @@ class BoardScreen(WorkScreen):
             table.move_cursor(row=max(0, table.cursor_row + step))
             if not self._in_sight(table):
                 table.scroll_visible(animate=False)
+
+    def action_page(self, pages: int) -> None:
+        """PageDown and PageUp scroll the whole board, whichever list has the focus (each
+        list took them for its cursor, and at 80x24 the board below the fold was out of
+        reach of the keyboard); then the focus goes to a list in sight, so the keys that
+        follow act on what is seen."""
+        board = self.query_one("#board", VerticalScroll)
+        board.scroll_to(y=board.scroll_y + pages * max(board.size.height - 2, 1),
+                        animate=False, immediate=True)
+        self.call_after_refresh(self._focus_in_sight)
+
+    def _focus_in_sight(self, *, first: bool = False) -> None:
+        """The focus to a list in sight, unless it is on one: the due list (the board's
+        working list) if it is, else the first. `first`: the board was just drawn, with the
+        focus on its first list (at 80x24 the due list sat below the fold with the focus,
+        and the keys in the bar acted on cases unseen)."""
+        focused = self.focused
+        if first and isinstance(focused, DataTable) and focused.id != "aging":
+            return  # the supervisor moved on already
+        due = self.query_one("#due", DataTable)
+        if first and due.row_count and due.region.height <= due.header_height and \
+                self._layouts < LAYOUTS_AWAITED:  # its rows not laid out yet
+            self._layouts += 1
+            self.call_after_refresh(self._focus_in_sight, first=True)
+            return
+        if not first and isinstance(focused, DataTable) and self._in_sight(focused):
+            return
+        tables = [due, *self.query(DataTable)]
+        if seen := next((t for t in tables if t.row_count and self._in_sight(t)), None):
+            seen.focus(scroll_visible=False)
 
     def action_close(self) -> None:
         self.console.pop_screen()
@@ -237,6 +286,7 @@ class BoardScreen(WorkScreen):
     def draw(self, board: Board) -> None:
         if not self.is_mounted:
             return
+        first = self.board is None
         self.board = board
         now = board.now
         waiting = sum(sum(row.values()) for _, row in board.aging)
@@ -263,6 +313,8 @@ class BoardScreen(WorkScreen):
         self.query_one("#satisfaction", Static).update(satisfaction(board))
         self._chart_trend(board)
         self._chart_spread(board)
+        if first:
+            self.call_after_refresh(self._focus_in_sight, first=True)
 
     def _fill_flow(self) -> None:
         """The flow's reasons fit the screen's width, so they follow it."""
@@ -292,6 +344,13 @@ class BoardScreen(WorkScreen):
         plt.title(f"First replies today: {len(hours):,}, hours")
         widget.refresh()
 
+
+def _name(action: str) -> str:
+    """An action's name without its arguments: `write` of "write('reply')"."""
+    return action.partition("(")[0]
+
+
+CASE_ACTIONS = frozenset(_name(binding.action) for binding in WORK_BINDINGS)
 
 COLUMNS = {
     "aging": ("age", *BANDS, ""),
