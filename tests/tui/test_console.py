@@ -386,6 +386,37 @@ def test_assign_to_tags_priority_queue_and_escalate(demo_db: Path) -> None:
     drive(demo_db, script, agent="farid")  # the demo team's supervisor hands cases on
 
 
+def test_typing_a_name_in_a_picker_picks_that_name(demo_db: Path) -> None:
+    """Each letter jumped to the next option starting with it: "carol" typed in the assign
+    picker ended on alice (its "a"), "technical" in the queue picker on account-access, and
+    enter acted on them."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        case_id = queue(app).current_id
+        await pilot.press("A", *"carol", "enter")
+        await settle(app, pilot)
+        assert case_fields(demo_db, case_id)["owner"] == "carol"
+        await pilot.press("Q", *"technical", "enter")
+        await settle(app, pilot)
+        assert case_fields(demo_db, case_id)["queue"] == "technical"
+        await pilot.press("Q", *"billinng")
+        await pilot.pause()
+        assert "typed: billinng — nothing matches" in screen_text(app)
+        await pilot.press("enter")  # nothing to pick: nothing happens
+        await settle(app, pilot)
+        assert case_fields(demo_db, case_id)["queue"] == "technical"
+        await pilot.press("backspace", "backspace", "backspace", "enter")  # "billi"
+        await settle(app, pilot)
+        assert case_fields(demo_db, case_id)["queue"] == "billing"
+        await pilot.press("Q", *"orde", "escape")  # escape: the typed text first
+        await pilot.pause()
+        assert "type to narrow the list" in screen_text(app)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert case_fields(demo_db, case_id)["queue"] == "billing"
+
+    drive(demo_db, script, agent="farid")
+
+
 def test_presence_shows_who_else_is_on_the_case(demo_db: Path) -> None:
     from omnitui.store import presence
     from omnitui.store.db import db_time, utc_now

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 import subprocess
 import tempfile
@@ -33,9 +34,14 @@ from omnitui.tui.widgets.typing import TypingArea, TypingInput
 
 class PickScreen(ModalScreen[int | None]):
     """Choose one of `options`; dismisses with its index, or None on escape. With
-    `preview`, the highlighted option's preview shows beside the list."""
+    `preview`, the highlighted option's preview shows beside the list.
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel"),
+    Typing narrows the list to the options with a word that starts as typed (backspace
+    takes a letter back, escape the whole of it first): "carol" picks carol. A letter used
+    to jump to the next option starting with it, so "carol" typed ended on alice (its "a"),
+    and enter assigned her."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel"),
                 Binding("j", "move(1)", "Down", show=False),
                 Binding("k", "move(-1)", "Up", show=False)]
     DEFAULT_CSS = """
@@ -43,6 +49,7 @@ class PickScreen(ModalScreen[int | None]):
     PickScreen > Vertical { width: 60; height: auto; max-height: 80%; border: round $accent;
                             background: $surface; }
     PickScreen.-preview > Vertical { width: 90%; }
+    PickScreen #typed { color: $text-muted; }
     PickScreen #preview { height: auto; max-height: 20; border-top: solid $primary;
                           padding: 0 1; }
     """
@@ -51,15 +58,17 @@ class PickScreen(ModalScreen[int | None]):
                  preview: Callable[[int], Text] | None = None) -> None:
         super().__init__()
         self.title_text = title
-        self.options = options
+        self.options = [sanitize(option, multiline=False) for option in options]
         self.selected = selected
         self.preview = preview
+        self.typed = ""
+        self.shown = list(range(len(options)))  # the options the typed text leaves
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(Text(self.title_text))
-            yield OptionList(*(Text(sanitize(o, multiline=False)) for o in self.options),
-                             id="choices")
+            yield Label(TYPE_TO_NARROW, id="typed")
+            yield OptionList(*(Text(option) for option in self.options), id="choices")
             if self.preview is not None:
                 yield Static("", id="preview")
 
@@ -70,30 +79,54 @@ class PickScreen(ModalScreen[int | None]):
         choices.focus()
 
     def action_move(self, step: int) -> None:
-        """j and k, as in the queue (only the arrows moved a picker)."""
+        """j and k, as in the queue (only the arrows moved a picker), until something is
+        typed: then they are letters of it (`on_key`)."""
         choices = self.query_one(OptionList)
-        choices.highlighted = ((choices.highlighted or 0) + step) % max(len(self.options), 1)
+        choices.highlighted = ((choices.highlighted or 0) + step) % max(len(self.shown), 1)
+
+    def action_cancel(self) -> None:
+        if self.typed:
+            self._narrow("")
+        else:
+            self.dismiss(None)
 
     def on_key(self, event: events.Key) -> None:
-        """A letter jumps to the next option that starts with it, as a mutt menu does."""
-        letter = (event.character or "").lower()
-        if not letter.isalnum() or letter in "jk":
+        if event.key == "backspace" and self.typed:
+            self._narrow(self.typed[:-1])
+        elif event.is_printable and event.character and (
+                self.typed or event.character not in " jk"):  # else they move (bindings)
+            self._narrow(self.typed + event.character)
+        else:
             return
+        event.stop()
+        event.prevent_default()
+
+    def _narrow(self, typed: str) -> None:
+        """Show the options with a word starting as `typed` does (any case), the first
+        highlighted: "er" is erin, not alice for her skill "orders"."""
+        self.typed = typed
+        wanted = re.compile(r"(?:^|\W)" + re.escape(typed), re.IGNORECASE)
+        self.shown = [i for i, option in enumerate(self.options) if wanted.search(option)]
         choices = self.query_one(OptionList)
-        here = choices.highlighted or 0
-        for step in range(1, len(self.options) + 1):
-            at = (here + step) % len(self.options)
-            if self.options[at].lstrip().lower().startswith(letter):
-                choices.highlighted = at
-                event.stop()
-                return
+        choices.clear_options()
+        choices.add_options([Text(self.options[i]) for i in self.shown])
+        if self.shown:
+            choices.highlighted = 0
+        self.query_one("#typed", Label).update(
+            TYPE_TO_NARROW if not typed else Text.assemble(
+                "typed: ", (typed, "bold"), " (backspace erases, escape clears)"
+                if self.shown else " — nothing matches"))
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if self.preview is not None:
-            self.query_one("#preview", Static).update(self.preview(event.option_index))
+            self.query_one("#preview", Static).update(
+                self.preview(self.shown[event.option_index]))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option_index)
+        self.dismiss(self.shown[event.option_index])
+
+
+TYPE_TO_NARROW = Text("type to narrow the list, enter picks", style="dim")
 
 
 class AskScreen(ModalScreen[str | None]):
