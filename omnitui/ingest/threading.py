@@ -155,10 +155,14 @@ def _continue(conn: sqlite3.Connection, event: InboundEvent, found: int | Row, r
 
 
 def _thanks(event: InboundEvent, settings: ThreadingSettings) -> bool:
-    """The customer only thanks us (read only where it matters: an open or solved case, not
+    """The customer only thanks us (read only where it matters: a case we answered, not
     the new cases an import fills, whose writer it would slow)."""
     return settings.thanks_ask_nothing and not event.asks_nothing and only_thanks(
         event.text or event.subject, _signer(event))
+
+
+ANSWERED = (Status.OPEN, Status.PENDING, Status.ON_HOLD)  # not new: a thank-you there is
+# the customer's own, before any answer of ours ("thanks in advance")
 
 
 def _signer(event: InboundEvent) -> str:
@@ -170,9 +174,11 @@ def _signer(event: InboundEvent) -> str:
 
 def _join_active(event: InboundEvent, case: Row, rule: str, reason: str,
                  settings: ThreadingSettings) -> ThreadDecision:
-    """Join a case not done yet; on an open one, a message that only thanks us makes no
-    answer due (the case stays open for its agent to solve, and no clock waits on it)."""
-    if case["status"] == Status.OPEN and _thanks(event, settings):
+    """Join a case not done yet; on one we answered (open, pending, on hold), a message
+    that only thanks us makes no answer due: the case is open for its agent to solve, and
+    no clock waits on it (on a pending case, "Thanks, that worked!" started a next-response
+    clock that breached by the morning)."""
+    if case["status"] in ANSWERED and _thanks(event, settings):
         return ThreadDecision(case["id"], THANKS_ONLY, f"{reason}; the customer only thanks "
                               "us: no answer is due", case=case)
     return ThreadDecision(case["id"], rule, reason, case=case)

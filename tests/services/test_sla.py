@@ -394,6 +394,26 @@ def test_thanks_on_an_open_case_wait_for_no_answer(store: Store, office: Setting
     assert waiting_since(store, case_id) == f"{question:%Y-%m-%d %H:%M:%S}"
 
 
+def test_thanks_on_a_pending_case_open_it_with_no_answer_due(store: Store,
+                                                             office: Settings) -> None:
+    """The agent asked "does it work now?" and set the case pending; "Thanks, that
+    worked!" started a next-response clock that breached by the morning. It opens the case
+    for its agent to solve, with no answer due; the customer's next question starts one."""
+    case_id = open_case(store, office, MONDAY_4PM - timedelta(hours=3))
+    erin = desk_at(store, office, MONDAY_4PM - timedelta(hours=2))
+    erin.write(case_id, "reply", "New driver attached: does it work now?")
+    erin.each([case_id], erin.status(Status.PENDING, "waiting on customer"))
+    open_case(store, office, MONDAY_4PM - timedelta(hours=1), "Thanks, that worked!")
+    assert store.conn.execute("SELECT status FROM cases WHERE id = ?", (case_id,)
+                              ).fetchone() == ("open",)
+    assert "next_response" not in sla(store, office, case_id, MONDAY_4PM + timedelta(days=1))
+    assert awaiting_reply(store.conn, [case_id]) == set()
+    question = MONDAY_4PM + timedelta(days=1)
+    open_case(store, office, question, "One more thing: where is the invoice?")
+    assert sla(store, office, case_id, question)["next_response"]["started"] == \
+        f"{question:%Y-%m-%d %H:%M:%S}"
+
+
 def waiting_since(store: Store, case_id: int) -> str | None:
     customer = store.conn.execute("SELECT customer_id FROM cases WHERE id = ?", (case_id,)
                                   ).fetchone()[0]
