@@ -12,7 +12,6 @@ from pathlib import Path
 
 from omnitui import litestream
 from omnitui.config import (
-    RoutingSettings,
     Settings,
     SlaSettings,
     attachments_dir,
@@ -50,8 +49,6 @@ def run_checks(settings: Settings, db_path: Path) -> list[Check]:
                              "set them where the daemon starts (the service's "
                              "EnvironmentFile, docs/deployment.md) and where doctor runs"))
     results.append(_sla_policies(settings))
-    if settings.queues:
-        results.append(_queue_names(settings))
     results.append(_automation(settings))
     results.append(_semantic(settings))
     if settings.kb.path:
@@ -131,24 +128,6 @@ def _sla_policies(settings: Settings) -> Check:
     return Check("sla", True, "policies " + ", ".join(  # each its own clock: "round" read
         f"{p.name} ({'business hours' if p.business_hours else '24x7'})"  # business hours
         for p in settings.sla_policies))
-
-
-def _queue_names(settings: Settings) -> Check:
-    """Every queue the config sends cases to is one of its [[queues]]: a name written
-    nowhere else is a pull queue of its own nobody works ("tech-lead" for "tech-leads")."""
-    known = {q.name for q in settings.queues}
-    named = [(q.escalation.move_to, f"the escalation of {q.name}") for q in settings.queues]
-    named += [(q.fallback, f"the fallback of {q.name}") for q in settings.queues]
-    named += [(i.queue, f"intent {i.name}") for i in settings.intents]
-    named += [(queue, f"[routing] channel_queues.{channel}")
-              for channel, queue in settings.routing.channel_queues.items()]
-    if settings.routing.default_queue != RoutingSettings().default_queue:  # "general" may
-        named.append((settings.routing.default_queue, "[routing] default_queue"))  # be implicit
-    unknown = [f'"{name}" ({where})' for name, where in named if name and name not in known]
-    if unknown:
-        return Check("queues", False, "not one of the [[queues]]: " + "; ".join(unknown),
-                     "correct the name, or add a [[queues]] entry for it")
-    return Check("queues", True, f"{plural(len(known), 'queue')}, each name known")
 
 
 def _automation(settings: Settings) -> Check:

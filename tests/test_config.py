@@ -82,7 +82,8 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     assert (billing.name, billing.queue, billing.keywords[0]) == ("billing", "billing",
                                                                   "charged twice")
     assert billing.patterns == ["\\border [A-Z]?\\d{5,}\\b.*\\b(charge|paid|payment)"]
-    [queue] = loaded.queues
+    queue, leads = loaded.queues
+    assert leads.name == "billing-leads"
     assert (queue.assign, queue.fallback, queue.escalation.move_to) == ("push", "general",
                                                                         "billing-leads")
     [agent] = loaded.agents
@@ -169,6 +170,12 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     # business hours as written, with no time zone as well (they fail the day one is set)
     ("[business_hours.hours]\nmonday = ['09:00-17:00']", "'monday' is not a day"),
     ("[business_hours.hours]\nmon = ['17:00-09:00']", "business_hours.hours.mon: "),
+    # ...and written with no zone, they were ignored without a word: every clock 24x7
+    ('[business_hours]\ntime_zone = ""\nholidays = ["2026-12-24"]\ncountry = "DE"',
+     "business_hours.time_zone is empty, so holidays and country would be ignored"),
+    ("[business_hours.hours]\nmon = ['10:00-16:00']", "so hours would be ignored"),
+    ('[business_hours]\ntime_zone = "Europe/Berlin"\nsubdivision = "BY"',
+     "business_hours.subdivision 'BY' needs the country it is in"),
     # a secret is never printed: errors reach the terminal and the service's journal
     ("[channels]\nname = 'tg'\nkind = 'telegram'\ntoken = '123:TOPSECRET'",
      "channels must be an array of tables, got a table of name, kind, token"),

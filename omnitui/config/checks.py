@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import re
+from difflib import get_close_matches
 from itertools import pairwise
 from pathlib import Path
 
@@ -43,6 +44,7 @@ from omnitui.config.schema import (
     SlaPolicy,
     TriageSettings,
     listen_address,
+    office_week,
 )
 from omnitui.config.templates import (
     ACKNOWLEDGEMENT_VARIABLES,
@@ -104,6 +106,8 @@ def check_values(settings: Settings, file: Path) -> None:
         if queue.sla_policy and queue.sla_policy not in policies:
             raise ConfigError(f"{file}: queues[{index}].sla_policy: no policy named "
                               f"{queue.sla_policy!r} (policies: {', '.join(policies)})")
+    if settings.queues:
+        _check_queues_named(settings, file)
     _check_names(settings.agents, "agents", file)
     for index, agent in enumerate(settings.agents):
         _check_agent(agent, settings.routing, f"{file}: agents[{index}]",
@@ -246,6 +250,28 @@ def _check_priority(priority: PrioritySettings, where: str) -> None:
             raise ConfigError(f"{where}.{key} must be 0 or more, got {getattr(priority, key)}")
 
 
+def _check_queues_named(settings: Settings, file: Path) -> None:
+    """Every queue the config sends cases to is one of its [[queues]]: a name written
+    nowhere else is a pull queue of its own that nobody works ("tech-lead" for
+    "tech-leads"; "Orders" for "orders"). Without [[queues]], such names are the queues;
+    the default queue, where every other case goes, needs no entry."""
+    known = [queue.name for queue in settings.queues] + [settings.routing.default_queue]
+    named = [(q.escalation.move_to, f"queues[{i}].escalation.move_to")
+             for i, q in enumerate(settings.queues)]
+    named += [(q.fallback, f"queues[{i}].fallback") for i, q in enumerate(settings.queues)]
+    named += [(intent.queue, f"intents[{i}].queue") for i, intent in enumerate(settings.intents)]
+    named += [(queue, f"routing.channel_queues.{channel}")
+              for channel, queue in settings.routing.channel_queues.items()]
+    for name, key in named:
+        if name and name not in known:
+            folded = {queue.casefold(): queue for queue in known}
+            close = [folded[c] for c in get_close_matches(name.casefold(), list(folded), n=1)]
+            raise ConfigError(
+                f"{file}: {key}: no queue named {name!r} in [[queues]] "
+                + (f"(did you mean {close[0]!r}?)" if close else f"({', '.join(known)})")
+                + "; a new queue needs its own [[queues]] entry")
+
+
 def _check_zone(zone: str, where: str) -> None:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -273,6 +299,17 @@ def _check_business_hours(hours: BusinessHoursSettings, where: str) -> None:
     if hours.time_zone and not any(hours.hours.values()):
         raise ConfigError(f"{where}.hours has no open hour in the week; leave time_zone "
                           "empty for clocks that count 24x7")
+    written = [key for key, unset in (("hours", hours.hours == office_week()),
+                                      ("holidays", not hours.holidays),
+                                      ("country", not hours.country),
+                                      ("subdivision", not hours.subdivision)) if not unset]
+    if written and not hours.time_zone:  # every clock counted 24x7 without a word
+        raise ConfigError(f"{where}.time_zone is empty, so {' and '.join(written)} would "
+                          "be ignored (every clock counts 24x7 without a zone): set it, "
+                          "such as \"Europe/Berlin\"")
+    if hours.subdivision and not hours.country:
+        raise ConfigError(f"{where}.subdivision {hours.subdivision!r} needs the country it "
+                          "is in (country = \"DE\" for \"BY\")")
     for text in hours.holidays:
         try:
             parse_date(text)

@@ -122,7 +122,7 @@ def test_cases_and_case_for_people_and_scripts(omnitui: Run, tmp_path: Path) -> 
     assert detail["fields"] == {} and "csat" in detail  # answers kept on it; its survey
     for similar in detail["similar_cases"]:  # solved cases like it, best first
         assert set(similar) == {"id", "text", "score"} and similar["id"] != case_id
-    text = omnitui("--db", db, "case", str(case_id)).stdout
+    text = omnitui("--db", db, "case", f"#{case_id}").stdout  # as the console writes it
     assert f"case #{case_id}" in text and "joined:" in text
     missing = omnitui("--db", db, "case", "999999", check=False)
     assert missing.returncode == 1 and "no case 999999" in missing.stderr
@@ -213,20 +213,26 @@ first_response = { email = 60 }
     assert "ok   sla: policies office (business hours), round (24x7)" in found.stdout
 
 
-def test_doctor_finds_a_queue_name_no_queue_has(omnitui: Run, tmp_path: Path) -> None:
+def test_a_queue_name_no_queue_has_is_refused(omnitui: Run, tmp_path: Path) -> None:
     """An escalation moving cases to "tech-lead" of a team whose queue is "tech-leads", an
-    intent sending them to "tehc": each would be a queue of its own nobody works."""
+    intent sending them to "Tech": each was a queue of its own nobody works, and only
+    doctor said so (import and serve filed cases there without a word)."""
     config = tmp_path / "team.toml"
-    db, found = doctor_on(omnitui, config,
-                          '[[queues]]\nname = "tech"\nescalation = { move_to = "tech-lead" }\n\n'
-                          '[[queues]]\nname = "tech-leads"\n\n'
-                          '[[intents]]\nname = "crash"\nqueue = "tehc"\nkeywords = ["crash"]\n')
-    assert found.returncode == 1
-    assert ('FAIL queues: not one of the [[queues]]: "tech-lead" (the escalation of tech); '
-            '"tehc" (intent crash)') in found.stdout
-    config.write_text(config.read_text().replace('"tech-lead"', '"tech-leads"')
-                      .replace('"tehc"', '"tech"'))
-    assert "ok   queues: 2 queues, each name known" in omnitui(*db, "doctor").stdout
+    config.write_text('[[queues]]\nname = "tech"\nescalation = { move_to = "tech-lead" }\n\n'
+                      '[[queues]]\nname = "tech-leads"\n\n'
+                      '[[intents]]\nname = "crash"\nqueue = "Tech"\nkeywords = ["crash"]\n')
+    db = ("--config", str(config), "--db", str(tmp_path / "s.db"))
+    for command in (("doctor",), ("cases",), ("import", str(tmp_path))):
+        found = omnitui(*db, *command, check=False)
+        assert found.returncode == 2, command
+        assert "queues[0].escalation.move_to: no queue named 'tech-lead' in [[queues]] " \
+            "(did you mean 'tech-leads'?)" in found.stderr
+        assert "Traceback" not in found.stderr
+    config.write_text(config.read_text().replace('"tech-lead"', '"tech-leads"'))
+    assert "intents[0].queue: no queue named 'Tech' in [[queues]] (did you mean 'tech'?)" \
+        in omnitui(*db, "cases", check=False).stderr
+    config.write_text(config.read_text().replace('"Tech"', '"tech"'))
+    assert "ok   config" in omnitui(*db, "doctor", check=False).stdout
 
 
 def test_doctor_finds_a_queue_whose_skills_nobody_has(omnitui: Run, tmp_path: Path) -> None:
