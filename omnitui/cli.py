@@ -11,6 +11,7 @@ import errno
 import getpass
 import logging
 import os
+import re
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator
@@ -248,6 +249,19 @@ def main_options(
     elif supervisor:
         raise typer.BadParameter("--supervisor opens the console: give it without a command",
                                  param_hint="--supervisor")
+
+
+CASE_ID = re.compile(r"#?(\d{1,18})")  # 12 or #12, as the console writes it
+
+
+def case_id_of(word: str) -> int:
+    """A case id as written on the command line; anything else is a usage error."""
+    if (found := CASE_ID.fullmatch(word.strip())) is None:
+        raise typer.BadParameter(f"{word!r} is not a case id (12 or #12)")
+    return int(found[1])
+
+
+CaseId = Annotated[int, typer.Argument(metavar="ID", parser=case_id_of, show_default=False)]
 
 
 def since_day(text: str | None) -> str | None:
@@ -577,7 +591,7 @@ def filter_options(conn: sqlite3.Connection, context: Context,
 
 
 @app.command()
-def case(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metavar="ID")],
+def case(typer_ctx: typer.Context, case_id: CaseId,
          fmt: Annotated[Format, typer.Option("--format")] = Format.table,
          ) -> None:
     """One case and its whole timeline, with why each message joined it."""
@@ -663,7 +677,9 @@ def _identity_id(given: str, own: list["IdentityRow"], customer_id: int) -> int:
 
 
 @app.command("merge-cases")
-def merge_cases(typer_ctx: typer.Context, source: int, target: int,
+def merge_cases(typer_ctx: typer.Context,
+                source: Annotated[int, typer.Argument(metavar="SOURCE", parser=case_id_of)],
+                target: Annotated[int, typer.Argument(metavar="TARGET", parser=case_id_of)],
                 other_customer: Annotated[bool, typer.Option(
                     "--other-customer", help="Merge even when the cases are two customers' "
                     "(SOURCE's conversation becomes TARGET's customer's case).")] = False
@@ -792,14 +808,15 @@ def sla_recompute(typer_ctx: typer.Context,
                       "`omnitui report` reads, for history from before schema 19.")] = False,
                   fmt: Annotated[Format, typer.Option("--format")] = Format.table) -> None:
     """Replay every unsolved case's SLA clocks from its audit log under the policies the
-    config has now (an SLA repair, after a policy changed): audited, one undo."""
+    config has now (an SLA repair, after a policy changed): audited; not undone (put the
+    old policy back and run it again)."""
     from omnitui import output
 
     since = since_day(since)
-    repair = ctx(typer_ctx).act(lambda desk: desk.recompute_sla(since, dry_run=dry_run,
-                                                                    solved=solved),
-                                admin=True)
-    output.print_repair(repair, fmt, dry_run=dry_run, solved=solved)
+    context = ctx(typer_ctx)
+    repair = context.act(lambda desk: desk.recompute_sla(since, dry_run=dry_run,
+                                                         solved=solved), admin=True)
+    output.print_repair(repair, fmt, dry_run=dry_run, solved=solved, zone=context.zone)
 
 
 kb_app = command_group("kb", "The knowledge base: list, search and suggest articles.")
@@ -846,7 +863,7 @@ def kb_search(typer_ctx: typer.Context,
 
 @kb_app.command("suggest")
 def kb_suggest(typer_ctx: typer.Context,
-               case_id: Annotated[int, typer.Argument(metavar="ID")],
+               case_id: CaseId,
                fmt: Annotated[Format, typer.Option("--format")] = Format.table) -> None:
     """The articles most likely to answer case ID, best first."""
     from omnitui import output

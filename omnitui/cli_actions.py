@@ -8,7 +8,6 @@ refused, else 0. `--format json` lists every id's result and what changed
 the script read it.
 """
 
-import re
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from omnitui.choices import DoneFormat
-from omnitui.cli import app, ctx, say
+from omnitui.cli import CaseId, app, case_id_of, ctx, say
 from omnitui.errors import Refused
 
 if TYPE_CHECKING:
@@ -35,7 +34,6 @@ Text = Annotated[str | None, typer.Argument(metavar="[TEXT]", show_default=False
 TextOption = Annotated[str | None, typer.Option("--text", show_default=False,
                                                 help="The text (instead of TEXT); - reads "
                                                      "it from stdin.")]
-CASE_ID = re.compile(r"#?(\d{1,18})")
 
 
 def case_ids(values: list[str]) -> list[int]:
@@ -43,11 +41,11 @@ def case_ids(values: list[str]) -> list[int]:
     words: list[str] = []
     for value in values:
         words.extend(sys.stdin.read().split() if value == "-" else [value])
-    ids = []
-    for word in words:
-        if (found := CASE_ID.fullmatch(word.strip())) is None:
-            raise typer.BadParameter(f"{word!r} is not a case id", param_hint="ID")
-        ids.append(int(found[1]))
+    try:
+        ids = [case_id_of(word) for word in words]
+    except typer.BadParameter as exc:
+        exc.param_hint = "ID"
+        raise
     if not ids:
         raise typer.BadParameter("give at least one case id (or - and ids on stdin)",
                                  param_hint="ID")
@@ -346,7 +344,7 @@ def _one(results: "CaseResult", fmt: DoneFormat) -> None:
 
 
 @app.command()
-def note(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metavar="ID")],
+def note(typer_ctx: typer.Context, case_id: CaseId,
          text: Text = None, text_option: TextOption = None,
          fmt: Fmt = DoneFormat.table) -> None:
     """Add an internal note (agents only see it)."""
@@ -355,7 +353,7 @@ def note(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metava
 
 
 @app.command()
-def reply(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metavar="ID")],
+def reply(typer_ctx: typer.Context, case_id: CaseId,
           text: Text = None, text_option: TextOption = None,
           channel: Annotated[str | None, typer.Option(
               help="A channel kind (email, sms, telegram...) or a configured [[channels]] or "
@@ -370,7 +368,7 @@ def reply(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metav
 
 
 @app.command()
-def forward(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metavar="ID")],
+def forward(typer_ctx: typer.Context, case_id: CaseId,
             to: Annotated[str, typer.Option("--to", help="The email address.")],
             text: Text = None, text_option: TextOption = None,
             fmt: Fmt = DoneFormat.table) -> None:
@@ -380,7 +378,7 @@ def forward(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(met
 
 
 @app.command()
-def private(typer_ctx: typer.Context, case_id: Annotated[int, typer.Argument(metavar="ID")],
+def private(typer_ctx: typer.Context, case_id: CaseId,
             text: Text = None, text_option: TextOption = None,
          fmt: Fmt = DoneFormat.table) -> None:
     """Answer a public post privately; the public thread gets a short acknowledgement."""

@@ -172,8 +172,11 @@ def roster_row(row: dict[str, Any], now: datetime) -> dict[str, str]:
             "state": state, "last given a case": ago(given, now)}
 
 
-def print_repair(repair: Any, fmt: Format, *, dry_run: bool, solved: bool = False) -> None:
-    """What `omnitui sla recompute` changed (or would): a line per case, then the counts."""
+def print_repair(repair: Any, fmt: Format, *, dry_run: bool, solved: bool = False,
+                 zone: tzinfo | None = None) -> None:
+    """What `omnitui sla recompute` changed (or would): a line per case, then the counts,
+    the times in the agent's `zone`, named (the case screen's "Tu 14:00 CET" read as
+    "13:00:00" here); the json keeps the stored UTC."""
     if fmt is Format.json:
         write_json({"checked": repair.checked, "dry_run": dry_run,
                     "skipped_without_history": repair.skipped,
@@ -184,11 +187,23 @@ def print_repair(repair: Any, fmt: Format, *, dry_run: bool, solved: bool = Fals
     out = people()
     for case_id, columns in repair.changed.items():
         out.print(_text(f"#{case_id}: " + "; ".join(
-            f"{k.removeprefix('sla_')} {was or '-'} -> {now or '-'}"
+            f"{k.removeprefix('sla_')} {_moment(was, zone)} -> {_moment(now, zone)}"
             for k, (was, now) in columns.items())))
     verb = "would change" if dry_run else "changed"
     say_done(f"{plural(repair.checked, 'case' if solved else 'unsolved case')} replayed: {verb} "
              f"{len(repair.changed)}, skipped {len(repair.skipped)} without history")
+
+
+def _moment(value: object, zone: tzinfo | None) -> str:
+    """A stored value as read: a time in `zone`, named; a number as it is; unset "-"."""
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, str):
+        try:
+            return clock_time(parse_db_time(value), zone)
+        except ValueError:
+            return value
+    return str(value)
 
 
 def print_cases(rows: list[CaseSummary], fmt: ListFormat,

@@ -532,3 +532,20 @@ def test_mail_sent_from_our_own_address_is_ours_to_the_person_it_went_to(
     assert "linked email bob@b.example: written to in our email message ours2@" in history
     again = omnitui("--config", str(config), "--db", str(db), "refile").stderr
     assert "0 messages updated" in again  # read again, still ours (the customer's before)
+
+
+def test_an_sla_repair_says_its_times_in_the_teams_zone(omnitui: Run, tmp_path: Path) -> None:
+    """It printed "first_response_due 2026-12-08 13:00:00 -> 2026-12-08 10:00:00", stored
+    UTC, beside a case screen that said "Tu 14:00 CET"."""
+    config = tmp_path / "team.toml"
+    hours = ('[business_hours]\ntime_zone = "Europe/Berlin"\n\n[[sla_policies]]\n'
+             'name = "standard"\nbusiness_hours = false\nfirst_response = { email = %d }\n')
+    config.write_text(hours % 240)
+    db = ("--config", str(config), "--db", str(tmp_path / "s.db"))
+    mbox = tmp_path / "inbox.mbox"
+    write_mbox(mbox, 1)
+    omnitui(*db, "import", "--history-before", "none", str(mbox))
+    config.write_text(hours % 120)
+    dry = omnitui(*db, "sla", "recompute", "--dry-run").stdout
+    assert re.search(r"first_response_due \d{4}-\d\d-\d\d \d\d:\d\d CES?T -> "
+                     r"\d{4}-\d\d-\d\d \d\d:\d\d CES?T", dry), dry

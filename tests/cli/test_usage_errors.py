@@ -16,7 +16,8 @@ from tests.cli.conftest import Run
 
 TYPOS = [  # (arguments, what the one line must name)
     (["cases", "--bogus"], "--bogus"),
-    (["case", "abc"], "'ID'"),
+    (["case", "abc"], "'ID': 'abc' is not a case id (12 or #12)"),
+    (["merge-cases", "#1", "x2"], "'TARGET': 'x2' is not a case id"),
     (["serve", "--db", "X"], "--db goes before the command"),
     (["nosuch"], "No such command 'nosuch'"),
     (["--db", "tag", "cses"], "No such command 'cses'. Did you mean 'cases'"),
