@@ -1002,7 +1002,7 @@ def _typer_error(exc: typer.TyperException) -> str:
     hint = f" (see `{path} --help`)" if path else ""
     if command is not None and getattr(exc, "option_name", None) in GLOBAL_OPTIONS:
         hint = (f" ({exc.option_name} goes before the command: `omnitui {exc.option_name} "
-                f"... {command.info_name}`)")
+                f"... {command.command_path.removeprefix('omnitui').strip()}`)")
     kind = "usage error" if exc.exit_code == 2 else "error"
     return f"{kind}: {exc.format_message().rstrip('.')}{hint}"
 

@@ -28,6 +28,7 @@ OLDEST = "> 7d"
 BANDS = (*(name for name, _ in PRIORITY_BANDS), "low")  # as the store's tallies group them
 AT_RISK_WITHIN = timedelta(hours=1)  # due within this long: at risk
 TREND_DAYS = 14
+DUE_SHOWN = 50  # rows of the due list (the queue's view "at risk or breached" has them all)
 
 
 @record(frozen=True)
@@ -73,7 +74,7 @@ class FirstReplies:
 class Board:
     now: datetime
     aging: list[tuple[str, dict[str, int]]]  # bucket -> band -> cases
-    due_soon: list[sqlite3.Row]  # breached first, then at risk
+    due_soon: list[sqlite3.Row]  # at risk first (soonest first), then breached
     due_soon_total: int
     queues: list[FirstReplies]
     channels: list[FirstReplies]
@@ -154,7 +155,7 @@ def read_board(conn: sqlite3.Connection, settings: Settings, router: Router,
         days=TREND_DAYS - 1)
     since = db_time(start)
     tallied = store.hourly(conn, since)
-    return Board(now, aging(conn, now), store.due_soon(conn, soon, 50),
+    return Board(now, aging(conn, now), store.due_soon(conn, db_time(now), soon, DUE_SHOWN),
                  store.due_soon_count(conn, soon), queues, channels, team,
                  daily(tallied, zone),
                  Rate(*(sum(tallied.get(name, {}).values()) for name in ("came_back",

@@ -29,10 +29,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import field, replace
 from datetime import datetime
+from difflib import get_close_matches
 from typing import TYPE_CHECKING, Any
 
 from omnitui.config import Macro, Settings
-from omnitui.errors import Refused
+from omnitui.errors import Refused, UsageError
 from omnitui.model import Channel, Draft, Identifier, InboundEvent, Status
 from omnitui.records import record
 from omnitui.services import actions
@@ -594,8 +595,13 @@ class Desk:
 
 
 def _require_on_team(conn: sqlite3.Connection, name: str) -> None:
-    if name not in {agent.name for agent in agent_store.agents(conn)}:
-        raise Refused(f"no agent {name!r} on the team (`omnitui agents` lists it)")
+    """A name typed for a teammate is one (a usage error, with the closest name)."""
+    team = sorted(agent.name for agent in agent_store.agents(conn))
+    if name not in team:
+        close = get_close_matches(name, team, 1)
+        raise UsageError(f"no agent {name!r} on the team ("
+                         + (f"did you mean {close[0]}?" if close else "`omnitui agents` "
+                            "lists it") + ")")
 
 
 def _not_merged(conn: sqlite3.Connection, case_id: int) -> None:

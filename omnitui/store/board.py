@@ -39,15 +39,21 @@ def snoozed_waiting(conn: sqlite3.Connection, now: str) -> list[tuple[str, str]]
         f" AND status IN {ACTIVE}", (now,)).fetchall()
 
 
-def due_soon(conn: sqlite3.Connection, before: str, limit: int) -> list[sqlite3.Row]:
-    """The unsolved cases whose next SLA due time comes before `before` (the breached
-    first), earliest first."""
+def due_soon(conn: sqlite3.Connection, now: str, before: str, limit: int
+             ) -> list[sqlite3.Row]:
+    """The unsolved cases whose next SLA due time comes before `before`: the ones still to
+    come first (soonest first: there is time to save them), then the breached (the longest
+    late first). Earliest first, a morning with more breached cases than the list holds
+    showed none of those about to breach."""
     cur = conn.cursor()
     cur.row_factory = sqlite3.Row
-    return cur.execute(
-        "SELECT id, subject, queue, owner, status, priority, sla_due, channel FROM cases"
-        f" WHERE status IN {ACTIVE} AND {DUE} < ? ORDER BY {DUE}, id LIMIT ?",
-        (before, limit)).fetchall()
+    columns = "id, subject, queue, owner, status, priority, sla_due, channel"
+    coming = cur.execute(f"SELECT {columns} FROM cases WHERE status IN {ACTIVE} AND {DUE} >= ?"
+                         f" AND {DUE} < ? ORDER BY {DUE}, id LIMIT ?",
+                         (now, before, limit)).fetchall()
+    return coming + cur.execute(
+        f"SELECT {columns} FROM cases WHERE status IN {ACTIVE} AND {DUE} < ?"
+        f" ORDER BY {DUE}, id LIMIT ?", (now, limit - len(coming))).fetchall()
 
 
 def due_soon_count(conn: sqlite3.Connection, before: str) -> int:

@@ -81,10 +81,13 @@ def test_away_and_back(omnitui: Run, store: Path, tmp_path: Path) -> None:
     omnitui(*db, "agents", "add", "sue", "--role", "supervisor")  # told routing gave her
     assert omnitui(*db, "--agent", "sue", "available").stdout == (  # cases: it gives none
         "sue is available: a supervisor, given no cases by routing (they take them)\n")
+    typo = omnitui(*db, "agents", "away", "ginna", check=False)
+    assert typo.returncode == 2 and "no agent 'ginna' on the team (did you mean gina?)" in \
+        typo.stderr
     omnitui(*db, "agents", "remove", "gina")  # off the team: no longer away or back
     for state in ("away", "back"):
         gone = omnitui(*db, "agents", state, "gina", check=False)
-        assert gone.returncode == 1 and "no agent 'gina' on the team" in gone.stderr
+        assert gone.returncode == 2 and "no agent 'gina' on the team" in gone.stderr
 
 
 @pytest.mark.parametrize(("args", "said", "status"), [
@@ -98,8 +101,8 @@ def test_away_and_back(omnitui: Run, store: Path, tmp_path: Path) -> None:
     (("add", "nobody"), "'nobody' cannot be an agent's name", 2),
     (("add", "gina", "--write", "{public}"), "give the key with --key", 2),
     (("add", "gina", "--key", "{public}", "--write", "{typo}"), "no folder", 1),
-    (("away", "zed"), "no agent 'zed' on the team", 1),
-    (("remove", "zed"), "no agent 'zed' on the team", 1),
+    (("away", "zed"), "no agent 'zed' on the team", 2),
+    (("remove", "zed"), "no agent 'zed' on the team", 2),
     (("remov", "gina"), "No such command 'remov'. Did you mean 'remove'?", 2),
 ])
 def test_wrong_input_is_one_line(omnitui: Run, tmp_path: Path, args: tuple[str, ...],

@@ -40,7 +40,7 @@ def test_f3_shows_the_board_and_enter_drills_into_a_case(demo_db: Path) -> None:
         await settle(app, pilot)
         text = screen_text(app)
         for panel in ("Waiting cases by age", "Queues today: first reply",
-                      "Due soon and breached"):
+                      "Due soon, then breached"):
             assert panel in text
         assert f"{breached:,} breached or due within 1h" in text
         app.screen.query_one("#board").scroll_end(animate=False)
@@ -411,3 +411,71 @@ def test_the_team_panel_marks_an_agent_over_capacity_in_one_channel_class(
         assert re.search(r"email \d+/1!", str(row[4]))  # the open/capacity column
 
     drive(demo_db, script)
+
+
+def test_the_lists_are_the_only_tab_stops_and_g_and_end_reach_their_ends(
+        demo_db: Path) -> None:
+    """A seventh tab stop was the board itself, nothing highlighted; home and end scrolled
+    the due list sideways, hiding its first columns, and g and G did nothing."""
+    async def run() -> None:
+        app = OmnituiApp(demo_db, Settings(), "farid", board=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(app, pilot)
+            seen = []
+            for _ in range(8):
+                await pilot.press("tab")
+                seen.append(app.focused.id if app.focused else None)
+            assert set(seen) == {"aging", "queues", "channels", "due", "team", "flow"}
+            due = app.screen.query_one("#due", DataTable)
+            while app.focused is not due:
+                await pilot.press("tab")
+            for key, row in (("end", due.row_count - 1), ("g", 0), ("G", due.row_count - 1),
+                             ("home", 0)):
+                await pilot.press(key)
+                await settle(app, pilot)
+                assert due.cursor_row == row and due.scroll_x == 0, key
+
+    asyncio.run(run())
+
+
+def test_a_long_subject_is_cut_with_an_ellipsis_to_the_screens_width(demo_db: Path) -> None:
+    with Store(demo_db) as store, store.write() as conn:
+        case_id = conn.execute("SELECT id FROM cases WHERE status = 'open' ORDER BY id"
+                               " LIMIT 1").fetchone()[0]
+        conn.execute("UPDATE cases SET subject = ?, sla_due = ? WHERE id = ?",
+                     ("Refund " + "very " * 40 + "END", db_time(utc_now() - timedelta(days=90)),
+                      case_id))
+
+    async def run(width: int) -> str:
+        app = OmnituiApp(demo_db, Settings(), "farid", board=True)
+        async with app.run_test(size=(width, 50)) as pilot:
+            await settle(app, pilot)
+            due = app.screen.query_one("#due", DataTable)
+            return str(due.get_row_at(0)[-1])
+
+    wide, narrow = asyncio.run(run(200)), asyncio.run(run(80))
+    assert wide.endswith("…") and narrow.endswith("…") and "END" not in wide
+    assert len(wide) > 120 and len(narrow) < 40  # the room the screen leaves
+
+
+def test_the_due_list_shows_the_cases_about_to_breach_before_the_breached(
+        demo_db: Path) -> None:
+    """Earliest first, a morning with more breached cases than the list holds (50 of 140)
+    showed none of those with minutes left: the ones a supervisor can still save."""
+    from omnitui.store.board import due_soon
+
+    now, shown = utc_now().replace(microsecond=0), 5
+    with Store(demo_db) as store, store.write() as conn:
+        conn.execute("UPDATE cases SET sla_due = NULL")
+        ids = [row[0] for row in conn.execute(
+            "SELECT id FROM cases WHERE status IN ('new', 'open') ORDER BY id"
+            f" LIMIT {shown + 3}")]
+        for n, case_id in enumerate(ids[:shown + 1]):  # more breached than it shows
+            conn.execute("UPDATE cases SET sla_due = ? WHERE id = ?",
+                         (db_time(now - timedelta(days=30, minutes=n)), case_id))
+        for minutes, case_id in ((40, ids[-2]), (10, ids[-1])):
+            conn.execute("UPDATE cases SET sla_due = ? WHERE id = ?",
+                         (db_time(now + timedelta(minutes=minutes)), case_id))
+        rows = due_soon(conn, db_time(now), db_time(now + timedelta(hours=1)), shown)
+    assert [row["id"] for row in rows] == [ids[-1], ids[-2], ids[shown], ids[shown - 1],
+                                           ids[shown - 2]]  # 10 m left, 40; the latest

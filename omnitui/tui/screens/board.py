@@ -51,6 +51,9 @@ READ_ANYWAY = 30.0  # seconds between reads of a quiet store
 WIDE = 110  # columns from which aging and the queues sit side by side
 FLOW_WHY_LEAST = 20  # cells of a reason beside its label, else it goes under it
 LAYOUTS_AWAITED = 5  # refreshes the first focus waits at most for the due list's rows
+DUE_COLUMNS = 62  # cells of the due list's other columns (a long queue and owner),
+# padding and scrollbar: the subject has the rest
+SUBJECT_LEAST = 24  # cells of subject, however narrow the screen (the list scrolls sideways)
 FLOW_EDGES = 8  # cells of the flow's line that are no column's text: padding, scrollbar
 
 
@@ -71,6 +74,8 @@ class BoardScreen(WorkScreen):
     BINDINGS = [*WorkScreen.BINDINGS, bind("board.close", "close"),
                 bind("board.quit", "app.quit_confirm"), bind("board.down", "step(1)"),
                 bind("board.up", "step(-1)"), bind("board.next_list", "app.focus_next"),
+                bind("board.first", "edge(False)", priority=True),
+                bind("board.last", "edge(True)", priority=True),
                 bind("board.page_down", "page(1)", priority=True),
                 bind("board.page_up", "page(-1)", priority=True)]
 
@@ -84,7 +89,7 @@ class BoardScreen(WorkScreen):
         self._layouts = 0  # refreshes waited for the first draw's layout
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="board"):
+        with VerticalScroll(id="board", can_focus=False):  # tab stops on the lists only
             yield Static("", id="headline")
             with Horizontal(id="top"):
                 with Vertical(id="aging-panel"):
@@ -112,6 +117,7 @@ class BoardScreen(WorkScreen):
     def on_resize(self) -> None:
         self.set_class(self.app.size.width < WIDE, "-narrow")
         self._fill_flow()
+        self._fill_due()
 
     def on_mount(self) -> None:
         self.on_resize()
@@ -189,9 +195,15 @@ class BoardScreen(WorkScreen):
         """j and k move in the list that has the focus, as in the queue (only the arrows
         did), and bring it into view (below the fold at 80x24, they seemed to do nothing)."""
         if isinstance(table := self.focused, DataTable):
-            table.move_cursor(row=max(0, table.cursor_row + step))
+            table.move_cursor(row=min(max(0, table.cursor_row + step), table.row_count - 1))
             if not self._in_sight(table):
                 table.scroll_visible(animate=False)
+
+    def action_edge(self, last: bool) -> None:
+        """g and G (home and end), as in the queue: the list's first or last row (home and
+        end scrolled the list sideways, hiding its first columns)."""
+        if isinstance(table := self.focused, DataTable) and table.row_count:
+            self.action_step(table.row_count if last else -table.row_count)
 
     def action_page(self, pages: int) -> None:
         """PageDown and PageUp scroll the whole board, whichever list has the focus (each
@@ -301,13 +313,14 @@ class BoardScreen(WorkScreen):
         fill(self.query_one("#aging", DataTable), aging_rows(board))
         fill(self.query_one("#queues", DataTable), reply_rows(board.queues))
         fill(self.query_one("#channels", DataTable), reply_rows(board.channels))
+        shown = min(len(board.due_soon), board.due_soon_total)
         self.query_one("#due-title", Static).update(
-            f"Due soon and breached — enter opens, the queue's keys act "
-            f"({min(len(board.due_soon), board.due_soon_total)} of "
-            f"{board.due_soon_total:,} shown)")
+            f"Due soon, then breached — enter opens, the queue's keys act ({shown} of "
+            f"{board.due_soon_total:,} shown" + (
+                "; all: the view \"at risk or breached\", F2 then v)"
+                if shown < board.due_soon_total else ")"))
         self._ids = [row["id"] for row in board.due_soon]
-        fill(self.query_one("#due", DataTable),
-             due_rows(board, now, self.console.sla.countdown))
+        self._fill_due()
         fill(self.query_one("#team", DataTable), team_rows(board))
         self._fill_flow()
         self.query_one("#satisfaction", Static).update(satisfaction(board))
@@ -315,6 +328,13 @@ class BoardScreen(WorkScreen):
         self._chart_spread(board)
         if first:
             self.call_after_refresh(self._focus_in_sight, first=True)
+
+    def _fill_due(self) -> None:
+        """The subjects take the screen's width, so they follow it."""
+        if self.board is not None:
+            fill(self.query_one("#due", DataTable),
+                 due_rows(self.board, self.board.now, self.console.sla.countdown,
+                          self.app.size.width))
 
     def _fill_flow(self) -> None:
         """The flow's reasons fit the screen's width, so they follow it."""
@@ -378,9 +398,12 @@ def clean(text: str) -> str:
     return sanitize(text, multiline=False)
 
 
-def due_rows(board: Board, now: datetime, countdown: Countdowns
+def due_rows(board: Board, now: datetime, countdown: Countdowns, width: int
              ) -> list[tuple[object, ...]]:
-    """Time left in each case's policy time, as the queue counts it."""
+    """Time left in each case's policy time, as the queue counts it; each subject in what
+    a screen `width` cells wide leaves it, cut with "…" (at 60 characters mid-word, with
+    90 columns empty beside it)."""
+    room = max(SUBJECT_LEAST, width - DUE_COLUMNS)
     rows = []
     for row in board.due_soon:
         left = countdown(row["queue"], parse_db_time(row["sla_due"]), now)
@@ -388,8 +411,15 @@ def due_rows(board: Board, now: datetime, countdown: Countdowns
                                           style="bold red" if left.left <= 0 else "yellow"),
                      f"{row['priority']:g}", clean(row["queue"]), clean(row["owner"] or "-"),
                      status_words(row["status"]),
-                     clean(row["subject"] or "(no subject)")[:60]))
+                     cut(clean(row["subject"] or "(no subject)"), room)))
     return rows
+
+
+def cut(text: str, width: int) -> Text:
+    """`text` in at most `width` cells, ending "…" when cut."""
+    shown = Text(text)
+    shown.truncate(width, overflow="ellipsis")
+    return shown
 
 
 def aging_rows(board: Board) -> list[tuple[object, ...]]:
