@@ -11,7 +11,10 @@ Then English again at other `irritated_below` thresholds, the phrases kept. The 
 were set on that file; bench/data/irritation-heldout.tsv (31 messages, written afterwards)
 is read the same way, to see whether they hold on text they were not fitted to, and
 bench/data/irritation-fresh.tsv (60, 30 irritated, written before the phrase list was
-extended from the held-out set's misses) too.
+extended from the held-out set's misses) too, and bench/data/irritation-lookalikes.tsv (24,
+calm messages with an irritation phrase's words or in capitals, and angry ones saying the
+same words: written after a trial flagged "I am still not sure..." and "the second time
+slot").
 
     python bench/irritation_bench.py
 
@@ -96,6 +99,7 @@ def thresholds(rows: list[tuple[str, bool, str]], triage: TriageSettings) -> lis
 def main() -> int:
     rows, held_out = labelled("irritation.tsv"), labelled("irritation-heldout.tsv")
     fresh = labelled("irritation-fresh.tsv")
+    lookalikes = labelled("irritation-lookalikes.tsv")
     triage = TriageSettings()
     lines = ["# Irritated or not: short support messages", "", machine_line(), "",
              "`python bench/irritation_bench.py`", "",
@@ -107,7 +111,9 @@ def main() -> int:
              "", *by_language(held_out, triage), "## Held out, English at other thresholds",
              "", *thresholds(held_out, triage), "",
              f"## Fresh: {len(fresh)} messages written before the list's second extension",
-             "", *by_language(fresh, triage), ""]
+             "", *by_language(fresh, triage),
+             f"## Look-alikes: {len(lookalikes)} messages, calm ones with the words of "
+             "anger and angry ones", "", *by_language(lookalikes, triage), ""]
     write_report("irritation-results.md", "\n".join(lines))
     return 0
 

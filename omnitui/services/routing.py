@@ -94,8 +94,7 @@ class Router:
             rows.append({
                 "agent": agent.name, "role": agent.role, "skills": sorted(agent.skills),
                 "capacity": agent.capacity, "open": state.load,
-                "state": "here" if left is None else "away" if agent.away_since else
-                         "off shift" if not self.on_shift(agent.name, now) else "gone",
+                "state": self.state_of(agent, now),
                 "since": db_time(left) if left and left.year > 1 else None,
                 "last_given": agent.last_assigned_at})
         return rows
@@ -257,6 +256,13 @@ class Router:
         for case_id in handed:
             self.route(conn, case_id, now, pool=pool, say_wait=True)
         return handed
+
+    def state_of(self, agent: agent_store.Agent, now: datetime) -> str:
+        """here, away, off shift or gone, as a supervisor reads it."""
+        if self._left_since(agent, now) is None:
+            return "here"
+        return "away" if agent.away_since else "off shift" if not self.on_shift(
+            agent.name, now) else "gone"
 
     def _left_since(self, agent: agent_store.Agent, now: datetime) -> datetime | None:
         """Since when the agent is away or gone; None: here."""

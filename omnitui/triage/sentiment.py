@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from omnitui.config.schema import IRRITATED_BELOW
 from omnitui.records import record
 from omnitui.triage.text import phrase_pattern, prose
+from omnitui.triage.thanks import only_thanks
 
 if TYPE_CHECKING:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 WORD = re.compile(r"[^\W\d_]+")
 SHOUTED_RUN = 4  # words in capitals in a row ("SSO and API" is not shouting; "WHY IS THIS
 SHOUTED_SHARE = 0.6  # STILL BROKEN" is), or this share of capitals among 12 letters or more
+GLAD = 0.5  # a tone this glad is no shouting, however loud ("GREAT NEWS, IT WORKS!")
 
 
 @record(frozen=True)
@@ -79,8 +81,8 @@ def read_tone(text: str, language: str, *, irritated_below: float = IRRITATED_BE
         score = round(_analyzer(tuple(neutral)).polarity_scores(sample)["compound"], 3)
     if (pattern := phrase_pattern(tuple(phrases))) and (found := pattern.search(sample)):
         return Reading(score, True, f"says {found.group(0).lower()!r}")
-    if _shouting(sample):
-        return Reading(score, True, "shouting")
+    if _shouting(sample) and not ((score is not None and score >= GLAD) or only_thanks(sample)):
+        return Reading(score, True, "shouting")  # not "THANK YOU SO MUCH FOR THE HELP!"
     if score is not None and score <= irritated_below:
         return Reading(score, True, f"sentiment {score:+.2f}")
     return Reading(score, False)

@@ -36,12 +36,12 @@ CONTENT = THANKS | frozenset("""
 you so much very many a lot for the your help all that this it is s works worked working
 work now great perfect awesome excellent wonderful brilliant fantastic amazing super cool
 nice lovely good fine solved fixed sorted resolved ok okay yes yep got have day guys team
-quick reply again
+quick fast reply again
 vielen dank schön sehr super perfekt toll klasse es das hat funktioniert funktioniert jetzt
-alles gut gelöst prima für die hilfe ihnen dir euch
+alles gut gelöst prima für die hilfe ihnen dir euch schnelle schnell
 beaucoup bien parfait ça ca c marche fonctionne maintenant tout est résolu génial pour votre
-l aide vous
-muchas muchísimas perfecto genial ya funciona funcionó todo bien resuelto por su ayuda
+l aide vous rapide
+muchas muchísimas perfecto genial ya funciona funcionó todo bien resuelto por su ayuda rápida
 muito muita perfeito ótimo otimo funcionou agora tudo certo resolvido pela ajuda
 mille perfetto ottimo funziona ha funzionato ora tutto bene risolto per aiuto
 i we just today arrived received delivered came package parcel order item

@@ -389,6 +389,35 @@ def test_the_boards_team_panel_follows_the_supervisors_own_away(demo_db: Path) -
     drive(demo_db, script)
 
 
+def test_another_agents_away_and_the_supervisors_own_presence_show_within_seconds(
+        demo_db: Path) -> None:
+    """An agent's state changes no case, so the board read it again only every 30 s:
+    `omnitui agents away bob` showed 30 s later, and a fresh board said its own supervisor
+    was gone for as long."""
+    def state(app: OmnituiApp, name: str) -> str:
+        found = board(app).board
+        assert found is not None
+        return next(a.state for a in found.team if a.name == name)
+
+    async def until(app: OmnituiApp, name: str, wanted: str) -> float:
+        started = time.monotonic()
+        while time.monotonic() - started < 5 and state(app, name) != wanted:
+            await asyncio.sleep(0.05)
+        assert state(app, name) == wanted
+        return time.monotonic() - started
+
+    async def run() -> None:
+        app = OmnituiApp(demo_db, Settings(), "farid", board=True)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            assert await until(app, "farid", "here") < 3
+            with Store(demo_db) as other:  # `omnitui agents away bob`: another process
+                Desk(other, "farid").set_agent_away("bob", True)
+            assert await until(app, "bob", "away") < 3
+
+    asyncio.run(run())
+
+
 def test_the_team_panel_marks_an_agent_over_capacity_in_one_channel_class(
         demo_db: Path) -> None:
     """Email 8/5 beside an idle chat 0/2 showed "open 8" and "chat 2 · email 5", unmarked:

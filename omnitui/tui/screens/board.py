@@ -34,6 +34,7 @@ from omnitui.metrics.board import (
 )
 from omnitui.metrics.funnel import day_zone
 from omnitui.sanitize import sanitize
+from omnitui.store.agents import agents
 from omnitui.store.db import STORE_ERRORS, parse_db_time
 from omnitui.tui.keys import bind
 from omnitui.tui.screens.work import WORK_BINDINGS, WorkScreen
@@ -87,6 +88,7 @@ class BoardScreen(WorkScreen):
         self._again = False  # a change came while a read was running
         self._brought_into_view = False  # the last key found the due list out of sight
         self._layouts = 0  # refreshes waited for the first draw's layout
+        self._team_read: tuple[tuple[str, str], ...] = ()  # each agent's state, last read
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="board", can_focus=False):  # tab stops on the lists only
@@ -270,16 +272,28 @@ class BoardScreen(WorkScreen):
 
     def follow(self) -> None:
         """Read again after a change (at most every REFRESH_EVERY), and every READ_ANYWAY on
-        a quiet store: presence, the clock and due times move without a case changing (the
-        board said the supervisor was gone a minute after they came)."""
+        a quiet store: the clock and due times move without a case changing (the board said
+        the supervisor was gone a minute after they came). An agent's state (here, away,
+        gone) changes no case either: it is looked at every poll (a few rows), and read
+        again as it changes (`agents away bob` showed on the board 30 s later)."""
         since = time.monotonic() - self._asked
+        if self._team_now() != self._team_read:
+            self._again = True
         if (self._again and since >= REFRESH_EVERY) or since >= READ_ANYWAY:
             self.read_now()
 
     def read_now(self) -> None:
         """Read in a worker now (also on the console's own change, `@`, and ctrl+r)."""
         self._asked, self._again = time.monotonic(), False
+        self._team_read = self._team_now()
         self.run_worker(self._read_board, thread=True, group="board", exclusive=True)
+
+    def _team_now(self) -> tuple[tuple[str, str], ...]:
+        """Each agent's state now, as the team panel shows it."""
+        console = self.console
+        router, now = console.desk.router, console.clock()
+        return tuple((agent.name, router.state_of(agent, now))
+                     for agent in agents(console.store.conn))
 
     def _read_board(self) -> None:
         console = self.console
