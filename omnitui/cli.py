@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from datetime import date, datetime, tzinfo
 
     from omnitui.config import Settings
+    from omnitui.filters import Narrowing
     from omnitui.services.desk import Desk
     from omnitui.store.customers import IdentityRow
     from omnitui.store.db import Store
@@ -511,7 +512,9 @@ def cases(typer_ctx: typer.Context,
               help="An agent, me, or none (unassigned).")] = None,
           channel: str | None = None,
           customer: Annotated[int | None, typer.Option(help="Customer id.")] = None,
-          search: Annotated[str | None, typer.Option(help="Full-text search.")] = None,
+          search: Annotated[str | None, typer.Option(
+              help="Words to find, and the console's filters (status:on_hold owner:me "
+                   "intent:billing lang:de is:irritated age:>4h tag:vip ...).")] = None,
           intent: Annotated[str | None, typer.Option(
               help="What the customer wants (an [[intents]] name).")] = None,
           lang: Annotated[str | None, typer.Option(
@@ -539,27 +542,54 @@ def cases(typer_ctx: typer.Context,
     from omnitui.services.sla import SlaKeeper
     from omnitui.store.queries import CaseQuery, list_cases
 
-    statuses = tuple(Status) if all_ else (
-        tuple(status) if status else None)
     context = ctx(typer_ctx)
     context.existing_db_path  # noqa: B018 -- the demo store brings its team's intents
     with context.open_store() as store:
-        narrowed = filter_options(store.conn, context, [
+        searched = searched_for(store.conn, context, search)
+        narrowed = searched.changes | filter_options(store.conn, context, [
             ("--owner", "owner", owner), ("--queue", "queue", queue),
             ("--channel", "channel", channel), ("--intent", "intent", intent),
             ("--lang", "lang", lang)])
+        search = " ".join(searched.words) or None
         # an ids list feeds an action (`| omnitui assign --to erin -`): every case, or
         # the action reached only the first page's
         most = limit or (-1 if fmt is ListFormat.ids else LIST_LIMIT)
+        # --status, else the search's status:, else with --all every status (--all said
+        # "every status" over a --status given with it)
+        statuses = tuple(status) if status else narrowed.pop("statuses", None) or (
+            tuple(Status) if all_ else None)
+        narrowed.pop("statuses", None)
         rows = list_cases(store.conn, CaseQuery(
-            statuses=statuses, customer_id=customer, search=search, sort=sort.value,
-            limit=most if most < 0 else most + 1, irritated=irritated,
+            statuses=statuses,  # type: ignore[arg-type]
+            customer_id=customer, search=search, sort=sort.value,
+            limit=most if most < 0 else most + 1,
+            irritated=irritated or bool(narrowed.pop("irritated", False)),
             snoozed=True if snoozed else None if all_ else False,
             **narrowed))  # type: ignore[arg-type]
     if 0 < most < len(rows):
         rows = rows[:most]
         say(f"the first {most:,} shown; --limit N shows more")
     output.print_cases(rows, fmt, SlaKeeper(context.settings).countdown)
+
+
+def searched_for(conn: sqlite3.Connection, context: Context,
+                 search: str | None) -> "Narrowing":
+    """`--search` read as the console's search box reads it: its filters (`lang:de`,
+    `is:irritated`) and its words to find; a filter it cannot read is a usage error
+    (`lng:de` was searched for as words, and listed nothing)."""
+    from omnitui.filters import Narrowing, parse, vocabulary_of
+    from omnitui.store.queries import distinct_values, known_agents
+
+    if not search:
+        return Narrowing()
+    read = parse(search, vocabulary_of(context.agent, known_agents(conn, former=True),
+                                       distinct_values(conn, "queue"), context.settings))
+    if read.case_id is not None:
+        read.problems.append(f"#{read.case_id} names a case: `omnitui case "
+                             f"{read.case_id}` shows it")
+    if read.problems:
+        raise typer.BadParameter(read.problems[0], param_hint="--search")
+    return read
 
 
 def filter_options(conn: sqlite3.Connection, context: Context,

@@ -173,3 +173,26 @@ def test_a_mistyped_filter_value_is_a_usage_error_not_an_empty_list(omnitui: Run
     for option, value in [("--queue", "archive"), ("--owner", "former")]:
         solved = omnitui(*cases, "--all", option, value, "--format", "ids").stdout.split()
         assert sorted(solved) == ["1", "2", "3"]
+
+
+def test_the_search_reads_the_consoles_filters(omnitui: Run, tmp_path: Path) -> None:
+    """`--search lng:de` (and `intent:billing`, `is:irritated`) was searched for as words:
+    "no cases match", exit 0, where the console's search box reads filters."""
+    db = str(tmp_path / "demo.db")
+    omnitui("demo", "--db", db, "--no-console", "--customers", "40", "--messages", "80")
+    cases = ["--db", db, "cases", "--format", "ids", "--all"]
+    for words, option in [("lang:de", ["--lang", "de"]), ("is:irritated", ["--irritated"]),
+                          ("status:open", ["--status", "open"]),
+                          ("lang:en status:open", ["--lang", "en", "--status", "open"])]:
+        found = omnitui(*cases, "--search", words).stdout.split()
+        assert found == omnitui(*cases, *option).stdout.split(), words
+        assert found or words == "is:irritated", words  # a small demo may have none
+    for typo, said in [("lng:de", "lng: is not a filter; did you mean lang:?"),
+                       ("is:angry", "no state 'angry'"), ("#12", "`omnitui case 12`")]:
+        result = omnitui(*cases, "--search", typo, check=False)
+        assert result.returncode == 2 and said in result.stderr, typo
+    # with --all (snoozed too), --status still narrows: --all listed every status over it
+    both = omnitui("--db", db, "cases", "--format", "ids", "--all", "--status", "open")
+    with sqlite3.connect(db) as conn:
+        assert {conn.execute("SELECT status FROM cases WHERE id = ?", (int(i),)).fetchone()[0]
+                for i in both.stdout.split()} == {"open"}
