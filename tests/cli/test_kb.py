@@ -46,7 +46,7 @@ def test_kb_commands(omnitui: Run, tmp_path: Path) -> None:
     assert shown["suggested_articles"][0]["title"] == "Charged twice for one order"
     for args, says in ((("kb", "suggest", "999"), "there is no case 999"),
                        (("kb", "serch", "x"), "No such command 'serch'"),
-                       (("kb", "suggest", "abc"), "'abc' is not a valid int")):
+                       (("kb", "suggest", "abc"), "'abc' is not a case id (12 or #12)")):
         wrong = omnitui(*base, *args, check=False)
         assert wrong.returncode != 0 and says in wrong.stderr and "Traceback" not in wrong.stderr
     nothing = omnitui("--db", str(db), "kb", "list", check=False)

@@ -48,6 +48,10 @@ name = "technical"
 skills = ["tech"]
 assign = "pull"
 
+[[queues]]
+name = "billing-leads"
+assign = "pull"
+
 [[agents]]
 name = "erin"
 skills = ["billing", "tech"]
@@ -433,8 +437,9 @@ def test_an_escalation_by_hand_goes_along_the_queues_path(store: Store,
                                                           tmp_path: Path) -> None:
     """`E` raised a fixed 20 and stayed put, whatever the queue's escalation said; a case
     escalated into a leads queue stayed with an agent who lacked its skill, snoozed."""
-    team = settings_from(tmp_path, CONFIG + '[[queues]]\nname = "billing-leads"\n'
-                                            'skills = ["lead"]\nassign = "pull"\n')
+    team = settings_from(tmp_path, CONFIG.replace(
+        'name = "billing-leads"\nassign = "pull"',
+        'name = "billing-leads"\nskills = ["lead"]\nassign = "pull"'))
     apply_agents(store, team, utc_now())
     desk(store, team, "farid").present()
     case_id = billing_email(store, team, "ann@example.com")
