@@ -119,7 +119,7 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     ("[triage]\nmin_language_confidence = 0", "triage.min_language_confidence must be above 0"),
     ("[triage]\nneutral_words = [\"purchase order\"]", "triage.neutral_words holds single words"),
     ("[[intents]]\nname = 'billing'", "intents[0] ('billing') needs keywords or patterns"),
-    ("[[intents]]\nname = 'x'\npatterns = ['(unclosed']", "'(unclosed' is not a regular expr"),
+    ("[[intents]]\nname = 'x'\npatterns = ['(unclosed']", "`(unclosed` is not a regular expr"),
     ("[[intents]]\nname = 'x'\nkeywords = ['a']\n[[intents]]\nname = 'x'\nkeywords = ['b']",
      "intents[1].name 'x' is already the name of intents[0]"),
     # routing, SLA, business hours
@@ -189,6 +189,13 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
      "views[0].sort must be one of 'priority', 'sla', 'newest', 'updated'"),
     ("[[views]]\nname = 'a'\nfilter = 'status:closd'", "views[0].filter: no status 'closd'"),
     ("[[views]]\nname = 'a'\ncolour = 'red'", "unknown key views[0].colour in views[0]"),
+    ("[[intents]]\nname = 'x'\nkeyword = ['a']",
+     "unknown key intents[0].keyword in intents[0] (did you mean keywords? known keys:"),
+    ('[business_hours]\ntime_zone = "UTC"\nholidays = [2026-12-24]',  # TOML's own date
+     'holidays[0] must be a string, got the TOML date or time 2026-12-24 (write it in '
+     'quotes: "2026-12-24")'),
+    ('[[intents]]\nname = "x"\npatterns = ["' + r'\\b(5\\d|x(' + '"]',  # as read, \b
+     r"intents[0].patterns: `\b(5\d|x(` is not a regular expression: missing )"),
     # macros
     ("[[macros]]\nstatus = 'solved'", "macros[0].name is missing (expected a string)"),
     ("[[macros]]\nname = 'a'\nstatus = 'solved'\n[[macros]]\nname = 'a'\nqueue = 'x'",

@@ -427,8 +427,8 @@ def _check_intent(intent: Intent, where: str) -> None:
         try:
             re.compile(pattern)
         except re.error as exc:
-            raise ConfigError(f"{where}.patterns: {pattern!r} is not a regular expression: "
-                              f"{exc}") from None
+            raise ConfigError(f"{where}.patterns: `{pattern}` is not a regular expression: "
+                              f"{exc}") from None  # as read: its repr doubled each \\
 
 
 def _check_triage(triage: TriageSettings, file: Path) -> None:

@@ -9,6 +9,8 @@ default, so no config file is needed.
 from __future__ import annotations
 
 import dataclasses
+import datetime
+import difflib
 import re
 import types
 import typing
@@ -69,8 +71,10 @@ def _build(cls: type, data: Any, file: Path, prefix: str) -> Any:
     known = {f.name for f in fields}
     unknown = sorted(set(data) - known)
     if unknown:
-        raise ConfigError(f"{file}: unknown key {_key(prefix, unknown[0])} in {where} "
-                          f"(known keys: {', '.join(sorted(known))})")
+        close = difflib.get_close_matches(unknown[0], sorted(known), 1)
+        raise ConfigError(f"{file}: unknown key {_key(prefix, unknown[0])} in {where} ("
+                          + (f"did you mean {close[0]}? " if close else "")
+                          + f"known keys: {', '.join(sorted(known))})")
     for f in fields:
         required = (f.default is dataclasses.MISSING
                     and f.default_factory is dataclasses.MISSING)
@@ -119,6 +123,9 @@ def _got(value: Any, key: str) -> str:
         return f"a table of {', '.join(map(str, value)) or 'nothing'}"
     if isinstance(value, list):
         return f"an array of {len(value)}"
+    if isinstance(value, datetime.date | datetime.time):  # TOML's own dates and times
+        return (f"the TOML date or time {value.isoformat()} (write it in quotes: "
+                f"\"{value.isoformat()}\")")
     if _SECRET_KEY.search(key):
         return f"{_name(type(value))} (not shown: the key holds a secret)"
     return repr(value)
