@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from datetime import UTC, datetime, timedelta
+from difflib import get_close_matches
 from pathlib import Path
 
 from omnitui import litestream
@@ -244,30 +245,60 @@ def _store_checks(conn: sqlite3.Connection, db_path: Path, settings: Settings
         errors = health.messages_with_parse_errors(conn)
         results.append(Check("parse errors", True, f"{plural(errors, 'message')} stored raw "
                              "with parse errors (see `omnitui case ID`)" if errors else "none"))
-    if version == SCHEMA_VERSION and any(q.skills and q.assign == "push"
-                                         for q in settings.queues):
+    if version == SCHEMA_VERSION:
         from omnitui.store.agents import agents
 
-        results.append(_queue_skills(settings, [set(a.skills) for a in agents(conn)]))
+        team = [(a.name, set(a.skills), a.supervisor) for a in agents(conn)]
+        team += [(a.name, set(a.skills), a.role == "supervisor") for a in settings.agents]
+        if any(q.skills for q in settings.queues):
+            results.append(_queue_skills(settings, team))
+        if settings.console.agent and team:
+            results.append(_console_agent(settings.console.agent, {n for n, _, _ in team}))
     if version >= 3:
         results.extend(_daemon_checks(conn, settings, db_path))
     return results
 
 
-def _queue_skills(settings: Settings, team: list[set[str]]) -> Check:
-    """A push queue whose skills no agent of the team (the store's and the config's) has
-    all of: routing can give its cases to nobody, and they wait for ever (doctor said
-    "ok"). A pull queue's agents take what they choose."""
-    team = [*team, *(set(a.skills) for a in settings.agents)]
-    lacking = [q for q in settings.queues if q.skills and q.assign == "push"
-               and not any(set(q.skills) <= skills for skills in team)]
-    if lacking:
-        return Check("queue skills", False, "; ".join(
-            f"{q.name} needs {', '.join(q.skills)}: no agent has "
-            f"{'them all' if len(q.skills) > 1 else 'it'}" for q in lacking),
-            "give an agent the skills (`[[agents]] skills`, or `omnitui agents add NAME "
-            "--skills ...`), or change the queue's skills")
-    return Check("queue skills", True, "each queue's skills are some agent's")
+def _queue_skills(settings: Settings, team: list[tuple[str, set[str], bool]]) -> Check:
+    """Skills and queues that cannot meet: a push queue whose skills no agent of the team
+    (the store's and the config's) has all of, or only supervisors have (routing gives
+    them nothing), so its cases wait for ever (doctor said "ok"); and a skill of an agent
+    no queue asks for, most often a typo ("tehc": the agent never got the tech queue's
+    cases). A pull queue's agents take what they choose."""
+    problems = []
+    for queue in settings.queues:
+        if not queue.skills or queue.assign != "push":
+            continue
+        able = [supervisor for _, skills, supervisor in team if set(queue.skills) <= skills]
+        them = "them all" if len(queue.skills) > 1 else "it"
+        if not able:
+            problems.append(f"{queue.name} needs {', '.join(queue.skills)}: no agent has "
+                            f"{them}")
+        elif all(able):
+            problems.append(f"{queue.name} needs {', '.join(queue.skills)}: only supervisors "
+                            f"have {them}, and push routing gives supervisors nothing")
+    asked = {skill for queue in settings.queues for skill in queue.skills}
+    for name, skills in {name: skills for name, skills, _ in team}.items():
+        for skill in sorted(skills - asked):
+            close = get_close_matches(skill, sorted(asked), 1)
+            problems.append(f"{name}'s skill {skill!r} is no queue's"
+                            + (f" (did you mean {close[0]}?)" if close else ""))
+    if problems:
+        return Check("queue skills", False, "; ".join(problems),
+                     "give agents the skills the queues ask for (`[[agents]] skills`, or "
+                     "`omnitui agents add NAME --skills ...`), or change the queues' skills")
+    return Check("queue skills", True, "each queue's skills are some agent's, each agent's "
+                 "some queue's")
+
+
+def _console_agent(name: str, team: set[str]) -> Check:
+    """`[console] agent` is on the team: a typo read every `--owner me` as nobody's."""
+    if name in team:
+        return Check("console agent", True, f"[console] agent {name} is on the team")
+    close = get_close_matches(name, sorted(team), 1)
+    return Check("console agent", False, f"[console] agent {name!r} is not on the team"
+                 + (f" (did you mean {close[0]}?)" if close else ""),
+                 "correct [console] agent, or `omnitui agents add NAME` puts them on it")
 
 
 def _upkeep(left: int) -> Check:

@@ -235,17 +235,30 @@ def test_a_queue_name_no_queue_has_is_refused(omnitui: Run, tmp_path: Path) -> N
     assert "ok   config" in omnitui(*db, "doctor", check=False).stdout
 
 
-def test_doctor_finds_a_queue_whose_skills_nobody_has(omnitui: Run, tmp_path: Path) -> None:
-    """Its cases could go to nobody and waited for ever, while doctor said all was well."""
-    db, found = doctor_on(omnitui, tmp_path / "team.toml",
-                          '[[queues]]\nname = "billing"\nskills = ["invoicing"]\n'
-                          'assign = "push"\n\n[[queues]]\nname = "pull"\nskills = ["x"]\n\n'
-                          '[[agents]]\nname = "erin"\nskills = ["billing"]\n')
+def test_doctor_finds_skills_and_queues_that_cannot_meet(omnitui: Run, tmp_path: Path) -> None:
+    """A push queue whose skills nobody has, or only a supervisor (given nothing by
+    routing), waited for ever while doctor said all was well; so did an agent's typo'd
+    skill ("tehc": the tech queue's cases never came), and a typo'd [console] agent."""
+    team = ('[console]\nagent = "erni"\n\n'
+            '[[queues]]\nname = "billing"\nskills = ["invoicing"]\nassign = "push"\n\n'
+            '[[queues]]\nname = "leads"\nskills = ["lead"]\nassign = "push"\n\n'
+            '[[queues]]\nname = "tech"\nskills = ["tech"]\n\n'
+            '[[agents]]\nname = "erin"\nskills = ["tehc"]\n\n'
+            '[[agents]]\nname = "sam"\nrole = "supervisor"\nskills = ["lead"]\n')
+    config = tmp_path / "team.toml"
+    db, found = doctor_on(omnitui, config, team)
     assert found.returncode == 1
-    assert "FAIL queue skills: billing needs invoicing: no agent has it" in found.stdout
-    omnitui(*db, "agents", "add", "gus", "--skills", "invoicing,de")
-    assert "ok   queue skills: each queue's skills are some agent's" in omnitui(
-        *db, "doctor", check=False).stdout
+    assert ("FAIL queue skills: billing needs invoicing: no agent has it; leads needs lead: "
+            "only supervisors have it, and push routing gives supervisors nothing; erin's "
+            "skill 'tehc' is no queue's (did you mean tech?)") in found.stdout
+    assert "FAIL console agent: [console] agent 'erni' is not on the team (did you mean " \
+        "erin?)" in found.stdout
+    config.write_text(team.replace('"erni"', '"erin"').replace('"tehc"', '"tech"'))
+    omnitui(*db, "agents", "add", "gus", "--skills", "invoicing,lead")
+    fixed = omnitui(*db, "doctor", check=False).stdout
+    assert "ok   queue skills: each queue's skills are some agent's, each agent's some " \
+        "queue's" in fixed
+    assert "ok   console agent: [console] agent erin is on the team" in fixed
 
 
 def test_newer_store_is_refused_everywhere(omnitui: Run, tmp_path: Path) -> None:
