@@ -592,6 +592,18 @@ def searched_for(conn: sqlite3.Connection, context: Context,
     return read
 
 
+def _me_on_the_team(conn: sqlite3.Connection, context: Context, option: str) -> None:
+    """`me` is this session's agent; one off a team that has agents owns nothing, and
+    `cases --owner me` as root said "no cases match"."""
+    from omnitui.store.agents import agents
+
+    team = sorted(agent.name for agent in agents(conn))
+    if team and context.agent not in team:
+        raise typer.BadParameter(
+            f"me is {context.agent}, who is not on the team ({', '.join(team)}): "
+            "--agent NAME says who you are (before the command)", param_hint=option)
+
+
 def filter_options(conn: sqlite3.Connection, context: Context,
                    options: list[tuple[str, str, str | None]], *,
                    assigning: bool = False) -> dict[str, object]:
@@ -610,6 +622,8 @@ def filter_options(conn: sqlite3.Connection, context: Context,
     for option, key, value in options:
         if value is None:
             continue
+        if key == "owner" and value.lower() == "me":
+            _me_on_the_team(conn, context, option)
         read = term(key, value, vocabulary)
         if read.problems and key in in_use_too and (used := in_use(conn, key, value)):
             narrowed[key] = used  # only solved cases have it now

@@ -196,3 +196,7 @@ def test_the_search_reads_the_consoles_filters(omnitui: Run, tmp_path: Path) -> 
     with sqlite3.connect(db) as conn:
         assert {conn.execute("SELECT status FROM cases WHERE id = ?", (int(i),)).fetchone()[0]
                 for i in both.stdout.split()} == {"open"}
+    # `me` off the team (the login name, on the demo's store) owned nothing: "no cases match"
+    me = omnitui("--db", db, "cases", "--owner", "me", check=False)
+    assert me.returncode == 2 and "who is not on the team (" in me.stderr
+    assert "--agent NAME says who you are" in me.stderr
