@@ -5,7 +5,8 @@ search box (`/` and `\\`), and what a saved view's `filter` holds in the config.
 Values are read the way the screen shows them (`status:on hold`, `owner:Farid`), a value that
 names nothing is reported and left out (never a silently empty queue), `owner:none` means
 unassigned, `intent:billing` cases whose customer wants what the config's [[intents]] entry
-"billing" says, `lang:de` cases whose customer last wrote in German, `is:irritated` those whose
+"billing" says, `lang:de` cases whose customer last wrote in German (`lang:und`: in no language that
+could be told, a "thx"), `is:irritated` those whose
 customer's latest message reads irritated, `is:reopened` those that came back after being
 solved, `is:bounced` those handed from one owner to another, `age:>4h` cases opened more
 than four hours ago (`age:<30m`, `age:1h-4h`, `age:1-3d`: units m, h, d, w, y; the supervisor's
@@ -21,7 +22,7 @@ from dataclasses import field
 from typing import TYPE_CHECKING
 
 from omnitui.agent_names import NOBODY
-from omnitui.config.languages import LANGUAGES
+from omnitui.config.languages import LANGUAGES, UNDETERMINED
 from omnitui.model import Channel, Status
 from omnitui.records import record
 from omnitui.wording import status_words
@@ -152,10 +153,11 @@ def _apply(result: Narrowing, key: str, value: str, vocabulary: Vocabulary) -> N
         else:
             result.problems.append(_unknown("intent", value, vocabulary.intents or ()))
     elif key == "lang":
-        if value.lower() in LANGUAGES:
+        if value.lower() in LANGUAGES or value.lower() == UNDETERMINED:
             result.changes["language"] = value.lower()
         else:
-            result.problems.append(f"no language {value!r} (an ISO 639-1 code: de, fr, pt...)")
+            result.problems.append(f"no language {value!r} (an ISO 639-1 code: de, fr, pt...;"
+                                   f" {UNDETERMINED}: none could be told)")
     elif key == "age":
         if (ages := age_range(value)) is not None:
             result.changes["min_age"], result.changes["max_age"] = ages

@@ -45,3 +45,9 @@ def test_is_takes_reopened_and_bounced_and_says_what_it_does_not_know() -> None:
                                                                      "bounced": True}
     assert parse("is:reopend", Vocabulary()).problems == [
         "no state 'reopend' (irritated, reopened, bounced)"]
+
+
+def test_lang_takes_und_for_the_cases_no_language_could_be_told_of() -> None:
+    """The case screen says "read: und" of a "thx", and `lang:und` was refused."""
+    assert parse("lang:und", Vocabulary()).changes == {"language": "und"}
+    assert "und: none could be told" in parse("lang:xx", Vocabulary()).problems[0]

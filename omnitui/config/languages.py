@@ -31,6 +31,7 @@ AS_ISO_639_1 = {"ary": "ar", "arz": "ar", "yue": "zh", "wuu": "zh", "uzs": "uz",
                 "gug": "gn", "sdh": "ku", "ltg": "lv", "fuv": "ff", "kik": "ki",
                 "hbo": "he", "grc": "el"}
 LANGUAGES = TOLD_AS_IS | frozenset(AS_ISO_639_1.values())  # what a message can be told as
+UNDETERMINED = "und"  # ISO 639-2's code for a text no language could be told of ("thx")
 MODEL_CODES = TOLD_AS_IS | AS_ISO_639_1.keys()  # the model's codes it is ever asked about
 
 

@@ -14,6 +14,7 @@ from dataclasses import fields
 from itertools import combinations
 from typing import Any, NamedTuple
 
+from omnitui.config.languages import UNDETERMINED
 from omnitui.model import (
     ACTIVE_STATUSES,
     AttachmentView,
@@ -120,7 +121,9 @@ def _filters(query: CaseQuery, after: tuple[Any, int] | None) -> tuple[str, list
     for name, value in (("queue", query.queue), ("owner", query.owner),
                         ("channel", query.channel), ("customer_id", query.customer_id),
                         ("language", query.language), ("intent", query.intent)):
-        if value is not None:
+        if value is not None and (name, value) == ("language", UNDETERMINED):
+            where.append("c.language IS NULL")  # no message of theirs could be told
+        elif value is not None:
             where.append(f"c.{name} = ?")
             params.append(value)
     if query.tag is not None:

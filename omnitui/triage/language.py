@@ -13,13 +13,12 @@ from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING
 
-from omnitui.config.languages import as_iso_639_1, model_codes
+from omnitui.config.languages import UNDETERMINED, as_iso_639_1, model_codes
 from omnitui.triage.text import prose
 
 if TYPE_CHECKING:
     from py3langid.langid import LanguageIdentifier
 
-UNDETERMINED = "und"
 MIN_LETTERS = 12  # fewer letters than this: und, whatever the model would say
 NOT_LETTERS = re.compile(r"[\W\d_]+")
 

@@ -164,6 +164,9 @@ def test_the_case_carries_its_customers_latest_mood_and_language(
     assert flagged() == []
     [case] = list_cases(store.conn, CaseQuery(language="fr"))
     assert case.id == angry.case_id  # "ok merci" is too short to tell: still French
+    short = pipeline.ingest(chat_event("chat", "zz-3", "thx!"))  # nothing to tell by: `und`,
+    [case] = list_cases(store.conn, CaseQuery(language="und"))  # which the filter finds
+    assert case.id == short.case_id
 
 
 def test_the_intent_routes_a_new_case_and_the_case_says_what_is_wanted(
