@@ -370,8 +370,12 @@ def init(typer_ctx: typer.Context,
     if keep and store.exists():
         raise OmnituiError(f"{target} and its store {store} exist already; --force writes a "
                         "starter config over the old one")
-    with context.open_store(store, must_exist=False):  # first: a store that cannot be
-        pass  # made left a config naming it, which a second init then kept
+    with context.open_store(store, must_exist=False) as made:  # first: a store that
+        # cannot be made left a config naming it, which a second init then kept
+        from omnitui.services.sla_applied import mark_if_unknown
+
+        with made.write() as conn:  # its clocks follow this config's SLA
+            mark_if_unknown(conn, context.settings)
     if not keep:  # readable by its owner only: it can hold passwords
         write_private(target, starter_config(store.absolute()))
     typer.echo(f"config: {target}{' (kept as it was)' if keep else ''}\nstore:  {store}")

@@ -254,6 +254,13 @@ def _store_checks(conn: sqlite3.Connection, db_path: Path, settings: Settings
             results.append(_queue_skills(settings, team))
         if settings.console.agent and team:
             results.append(_console_agent(settings.console.agent, {n for n, _, _ in team}))
+        from omnitui.services.sla_applied import ADVICE, changed_since_applied
+
+        if changed_since_applied(conn, settings):
+            results.append(Check(
+                "sla applied", False, "the SLA policies or business hours changed since the "
+                "open cases' clocks were worked out: the queue, the board and the breach "
+                "views keep the old due times, a case's screen shows the new", ADVICE))
     if version >= 3:
         results.extend(_daemon_checks(conn, settings, db_path))
     return results

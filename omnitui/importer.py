@@ -21,6 +21,7 @@ from omnitui.ingest.readahead import Helpers, default_workers
 from omnitui.model import InboundEvent
 from omnitui.services.archive import History
 from omnitui.services.intake import intake_pipeline
+from omnitui.services.sla_applied import mark_if_unknown
 from omnitui.store.blobs import stored
 from omnitui.store.db import Store
 from omnitui.triage.classify import classify, load_models
@@ -109,4 +110,6 @@ def import_mail(store: Store, settings: Settings, mail: Iterator[MailItem], *,
         if progress:
             progress.finishing(n)
     counts["history"] = history.solved if history else 0
+    with store.write() as conn:  # the clocks it set follow this config's SLA
+        mark_if_unknown(conn, settings)
     return counts

@@ -32,6 +32,7 @@ from omnitui.daemon import lock, systemd
 from omnitui.daemon.mailwatch import watch_folder
 from omnitui.daemon.sender import SEND_ALLOWANCE, refresh_failed, send_due
 from omnitui.ingest.pending import WEBHOOK_HOLD, file_pending
+from omnitui.services import sla_applied
 from omnitui.services.holidays import keep as keep_holidays
 from omnitui.services.intake import intake_pipeline
 from omnitui.services.kb import refresh as refresh_kb
@@ -82,6 +83,9 @@ class Daemon:
             if changed := bring_sla_up_to_date(store, self.settings):
                 log.info("SLA clocks of %s worked out again under this version's rules",
                          plural(changed, "unsolved case"))
+            if sla_applied.changed_since_applied(store.conn, self.settings):
+                log.warning("the SLA policies or business hours changed since the open "
+                            "cases' clocks were worked out: %s", sla_applied.ADVICE)
         if self.settings.channels:
             self.receiver = WebhookReceiver(self.db_path, self.settings,
                                             on_stored=self._deliveries.set)

@@ -36,7 +36,7 @@ from omnitui.config import Macro, Settings
 from omnitui.errors import Refused, UsageError
 from omnitui.model import Channel, Draft, Identifier, InboundEvent, Status
 from omnitui.records import record
-from omnitui.services import actions
+from omnitui.services import actions, sla_applied
 from omnitui.services.history import undo
 from omnitui.services.routing import Router, fill_all
 from omnitui.services.upkeep import Upkeep
@@ -243,6 +243,9 @@ class Desk:
         for start in range(0, len(ids), SLA_REPAIR_BATCH):
             with nullcontext(self.store.conn) if dry_run else self.store.write() as conn:
                 self._repair_sla(conn, ids[start:start + SLA_REPAIR_BATCH], repair, dry_run)
+        if not dry_run and since is None:  # every open case follows the config now
+            with self.store.write() as conn:
+                sla_applied.mark_applied(conn, self.settings)
         repair.checked = len(ids)
         return repair
 

@@ -14,6 +14,7 @@ unsolved cases once, changing nothing).
 from __future__ import annotations
 
 from omnitui.config import Settings
+from omnitui.services import sla_applied
 from omnitui.services.desk import Desk
 from omnitui.store import info
 from omnitui.store.db import Store
@@ -28,6 +29,9 @@ def bring_up_to_date(store: Store, settings: Settings) -> int | None:
     rules; how many cases changed (None: nothing to do)."""
     stored = info.get(store.conn, KEY)
     if stored is not None and stored.isdigit() and int(stored) >= RULES:
+        if info.get(store.conn, sla_applied.KEY) is None:
+            with store.write() as conn:  # from before the config's SLA was recorded
+                sla_applied.mark_if_unknown(conn, settings)
         return None
     repair = Desk(store, ACTOR, settings).recompute_sla(None, dry_run=False)
     with store.write() as conn:

@@ -549,3 +549,9 @@ def test_an_sla_repair_says_its_times_in_the_teams_zone(omnitui: Run, tmp_path: 
     dry = omnitui(*db, "sla", "recompute", "--dry-run").stdout
     assert re.search(r"first_response_due \d{4}-\d\d-\d\d \d\d:\d\d CES?T -> "
                      r"\d{4}-\d\d-\d\d \d\d:\d\d CES?T", dry), dry
+    # until the repair applies it, doctor says the open cases' clocks follow the old policy
+    # (the queue kept the old due time while the case's screen showed the new one)
+    before = omnitui(*db, "doctor", check=False).stdout
+    assert "FAIL sla applied: the SLA policies or business hours changed" in before
+    omnitui(*db, "sla", "recompute")
+    assert "sla applied" not in omnitui(*db, "doctor", check=False).stdout

@@ -1,0 +1,57 @@
+"""Whether the open cases' stored clocks were worked out under the config's SLA as it is.
+
+A policy changed in the config applies to open cases when `omnitui sla recompute` says so
+(an SLA repair, audited, with a dry run first): until then their stored due times — the
+queue's SLA column and order, the board, the breach views — keep the old policy's answer,
+while a case's own screen replays its clocks under the new one. The store keeps a
+fingerprint of what the replay reads of the config as of the last repair (or the daemon's
+first start), so `omnitui doctor` and the daemon can say the two disagree, and what to run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+
+from omnitui.config import Settings
+from omnitui.store import info
+
+KEY = "sla_config"
+
+
+def fingerprint(settings: Settings) -> str:
+    """What the clocks' replay reads of the config: the policies and [sla], the business
+    hours, each queue's policy and the channel classes."""
+    import hashlib  # here: not on any command's start
+
+    read = {"sla": dataclasses.asdict(settings.sla),
+            "policies": [dataclasses.asdict(policy) for policy in settings.sla_policies],
+            "hours": dataclasses.asdict(settings.business_hours),
+            "queues": {queue.name: queue.sla_policy for queue in settings.queues},
+            "classes": settings.routing.channel_classes}
+    text = json.dumps(read, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def changed_since_applied(conn: sqlite3.Connection, settings: Settings) -> bool:
+    """The config's SLA differs from the one the stored clocks were last worked out under
+    (False when none was recorded yet)."""
+    stored = info.get(conn, KEY)
+    return stored is not None and stored != fingerprint(settings)
+
+
+def mark_applied(conn: sqlite3.Connection, settings: Settings) -> None:
+    """The stored clocks follow the config's SLA as it is now (inside the caller's write
+    transaction)."""
+    info.put(conn, KEY, fingerprint(settings))
+
+
+def mark_if_unknown(conn: sqlite3.Connection, settings: Settings) -> None:
+    """A store that recorded none (new, or from before this) takes the config as it is."""
+    if info.get(conn, KEY) is None:
+        mark_applied(conn, settings)
+
+
+ADVICE = ("`omnitui sla recompute --dry-run` shows what applying them to the open cases "
+          "changes, then `omnitui sla recompute` applies them")
