@@ -245,7 +245,9 @@ def _check_priority(priority: PrioritySettings, where: str) -> None:
             raise ConfigError(f"{where}.revenue_steps[{index}] must be [at least, points], "
                               f"such as [1000, 15], got {step!r}")
     for key in ("waiting_points_per_hour", "waiting_points_max", "escalate_at",
-                "renewal_within_days"):
+                "renewal_within_days", "severity_weight", "urgent_weight",
+                "sync_channel_weight", "negative_sentiment_weight", "irritated_weight",
+                "renewal_weight"):
         if getattr(priority, key) < 0:
             raise ConfigError(f"{where}.{key} must be 0 or more, got {getattr(priority, key)}")
 
@@ -374,6 +376,12 @@ def _check_queue(queue: QueueSettings, where: str) -> None:
                           f"{queue.assign!r}")
     if queue.fallback == queue.name:
         raise ConfigError(f"{where}.fallback must be another queue than {queue.name!r}")
+    if queue.escalation.move_to == queue.name:
+        raise ConfigError(f"{where}.escalation.move_to must be another queue than "
+                          f"{queue.name!r} (leave it out: escalated cases stay)")
+    if queue.escalation.raise_priority < 0:
+        raise ConfigError(f"{where}.escalation.raise_priority must be 0 or more (0: no "
+                          f"raise), got {queue.escalation.raise_priority:g}")
     if queue.saturated_minutes < 1:
         raise ConfigError(f"{where}.saturated_minutes must be at least 1, got "
                           f"{queue.saturated_minutes}")
@@ -423,6 +431,7 @@ def _check_intent(intent: Intent, where: str) -> None:
         raise ConfigError(f"{where}.severity must be 0 to 5, got {intent.severity}")
     if not any(k.strip() for k in intent.keywords) and not intent.patterns:
         raise ConfigError(f"{where} ({intent.name!r}) needs keywords or patterns to be told by")
+    _check_phrases(intent.keywords, f"{where}.keywords")
     for pattern in intent.patterns:
         try:
             re.compile(pattern)
@@ -442,9 +451,18 @@ def _check_triage(triage: TriageSettings, file: Path) -> None:
     if not -1 <= triage.irritated_below <= 1:
         raise ConfigError(f"{file}: triage.irritated_below must be between -1 and 1, got "
                           f"{triage.irritated_below}")
+    _check_phrases(triage.irritation_phrases, f"{file}: triage.irritation_phrases")
+    _check_phrases(triage.urgent_phrases, f"{file}: triage.urgent_phrases")
     if bad := [word for word in triage.neutral_words if len(word.split()) != 1]:
         raise ConfigError(f"{file}: triage.neutral_words holds single words (the tone model "
                           f"reads word by word), got {', '.join(map(repr, bad))}")
+
+
+def _check_phrases(phrases: list[str], where: str) -> None:
+    """An empty phrase finds nothing (the readers skip it): a slip, said rather than
+    taken without a word ("", or a comma too many)."""
+    if any(not phrase.strip() for phrase in phrases):
+        raise ConfigError(f"{where} holds an empty phrase, which finds nothing: delete it")
 
 
 def _check_view(view: SavedView, key: str, file: Path) -> None:
