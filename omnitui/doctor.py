@@ -43,8 +43,7 @@ def run_checks(settings: Settings, db_path: Path) -> list[Check]:
     results = [Check("config", True, f"read {settings.source}" if settings.source
                      else "no config file; every key at its default")]
     if settings.source:
-        results.append(_private("config permissions", [settings.source],
-                                "the passwords it can hold"))
+        results.append(_config_permissions(settings))
     if missing := missing_secrets(settings.mailboxes, settings.channels):
         results.append(Check("secrets", False, "; ".join(missing),
                              "set them where the daemon starts (the service's "
@@ -202,6 +201,24 @@ def _knowledge_base(folder: Path) -> Check:
                      "save them as UTF-8 with valid front matter")
     return Check("knowledge base", True, f"{folder}: {count} Markdown article"
                  f"{'s' if count != 1 else ''}")
+
+
+def _config_permissions(settings: Settings) -> Check:
+    """A config holding a password or a token is its owner's only; one whose secrets all
+    come from the environment may be read by others (doctor failed on a 0644 config that
+    held none)."""
+    assert settings.source is not None
+    held = [f"mailboxes {m.name}" for m in settings.mailboxes if m.password or m.smtp_password]
+    held += [f"channels {c.name}" for c in settings.channels
+             if c.secret or c.token or c.verify_token]
+    if held:
+        return _private("config permissions", [settings.source],
+                        "the secrets it holds: " + ", ".join(held))
+    if loose_mode(settings.source) is None:
+        return Check("config permissions", True, f"{settings.source} readable by its owner "
+                     "only (0600)")
+    return Check("config permissions", True, f"{settings.source} holds no password or token "
+                 "(they come from the environment), so others may read it")
 
 
 def _private(name: str, files: list[Path], holds: str) -> Check:

@@ -95,6 +95,13 @@ def test_doctor_finds_a_config_and_a_log_others_can_read(omnitui: Run,
     result = omnitui("--config", str(config), "--db", str(store), "doctor", check=False)
     assert "ok   config permissions" in result.stdout and "ok   log permissions" in result.stdout
     assert "FAIL daemon: never started" in result.stdout  # a mailbox and nothing fetching it
+    # its password in the environment instead, the config holds no secret: others may read
+    config.write_text(config.read_text().replace('password = "hunter2"',
+                                                 'password_env = "SUPPORT_PASSWORD"'))
+    config.chmod(0o644)
+    result = omnitui("--config", str(config), "--db", str(store), "doctor", check=False)
+    assert f"ok   config permissions: {config} holds no password or token (they come from " \
+        "the environment), so others may read it" in result.stdout
 
 
 def run_serve(cli_env: dict[str, str], store: Path, log: Path | None = None) -> str:
