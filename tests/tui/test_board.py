@@ -508,3 +508,23 @@ def test_the_due_list_shows_the_cases_about_to_breach_before_the_breached(
         rows = due_soon(conn, db_time(now), db_time(now + timedelta(hours=1)), shown)
     assert [row["id"] for row in rows] == [ids[-1], ids[-2], ids[shown], ids[shown - 1],
                                            ids[shown - 2]]  # 10 m left, 40; the latest
+
+
+def test_j_and_k_on_a_case_from_the_due_list_walk_the_due_list(demo_db: Path) -> None:
+    """Opened from the board, J went to the case's neighbour in the queue's order."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("f3")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        due = [row["id"] for row in board(app).board.due_soon]  # type: ignore[union-attr]
+        app.screen.query_one("#due", DataTable).focus()
+        await pilot.press("enter")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen) and app.screen.detail.case.id == due[0]
+        await pilot.press("J")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        assert app.screen.detail.case.id == due[1]
+        await pilot.press("K")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        assert app.screen.detail.case.id == due[0]
+
+    drive(demo_db, script)

@@ -189,6 +189,16 @@ class BoardScreen(WorkScreen):
 
         self.console.push_screen(CaseScreen(detail))
 
+    def step_from(self, case_id: int, step: int) -> int | None:
+        """J / K on a case opened from the due list: the next or previous one there."""
+        if case_id not in self._ids:
+            return None
+        at = self._ids.index(case_id) + step
+        if not 0 <= at < len(self._ids):
+            return None
+        self.query_one("#due", DataTable).move_cursor(row=at)
+        return self._ids[at]
+
     def action_open_highlighted(self) -> None:
         if (case_id := self.one_case()) is not None:
             self.console.open_case(case_id)

@@ -400,8 +400,14 @@ class CaseScreen(WorkScreen):
         messages.move(self)
 
     def action_step_case(self, step: int) -> None:
-        """J / K: the next or previous case of the queue, without going back."""
-        case_id = self.console.queue.step_from(self.detail.case.id, step)
+        """J / K: the next or previous case of the list it was opened from (the queue, the
+        board's due list: from the board they walked the queue's order), without going
+        back."""
+        screens = self.console.work_screens
+        below = screens[:screens.index(self)] if self in screens else screens
+        source = next((s for s in reversed(below) if not isinstance(s, CaseScreen)),
+                      self.console.queue)
+        case_id = source.step_from(self.detail.case.id, step)
         if case_id is not None:
             self.show_case(case_detail(self.console.store.conn, case_id))
 

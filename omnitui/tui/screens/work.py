@@ -89,6 +89,11 @@ class WorkScreen(Screen[None]):
         """Open a case from here."""
         raise NotImplementedError
 
+    def step_from(self, case_id: int, step: int) -> int | None:
+        """J / K on a case opened from here: the case `step` away from `case_id` in this
+        screen's list (None: none)."""
+        return None
+
     def cases_changed(self, changed: set[int] | None) -> None:
         """Redraw what a change touched (None: anything may have changed)."""
         raise NotImplementedError
