@@ -100,6 +100,8 @@ KEYS: tuple[Key, ...] = (
     Key("board.quit", "q", "Quit (as in the queue)", BOARD),
     Key("board.down", "j", "Down the list (as the arrow)", BOARD),
     Key("board.up", "k", "Up the list (as the arrow)", BOARD),
+    Key("board.open", "enter", "Open the due case; on another list, its cases in the queue",
+        BOARD),
     Key("board.first", "g,home", "First row of the list", BOARD),
     Key("board.last", "G,end", "Last row of the list", BOARD),
     Key("board.next_list", "tab", "The next list (shift+tab: the one before)", BOARD,

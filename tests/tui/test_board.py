@@ -528,3 +528,24 @@ def test_j_and_k_on_a_case_from_the_due_list_walk_the_due_list(demo_db: Path) ->
         assert app.screen.detail.case.id == due[0]
 
     drive(demo_db, script)
+
+
+def test_the_boards_enter_is_in_the_help_and_can_be_rebound(demo_db: Path) -> None:
+    """The help's board section listed esc, q, j and k: not enter, tab or the ends."""
+    async def run() -> None:
+        app = OmnituiApp(demo_db, Settings(keymap={"board.open": "o"}), "farid", board=True)
+        async with app.run_test(size=(200, 50)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("question_mark", "G")  # the help's end: the board's keys
+            await settle(app, pilot)
+            await pilot.pause(0.3)  # the scroll animates
+            text = screen_text(app)
+            assert "board.open" in text and "board.next_list" in text and "board.first" in text
+            await pilot.press("escape")
+            await settle(app, pilot)
+            first = board(app).targets()
+            await pilot.press("o")
+            await settle(app, pilot)
+            assert isinstance(app.screen, CaseScreen) and [app.screen.detail.case.id] == first
+
+    asyncio.run(run())

@@ -75,6 +75,7 @@ class BoardScreen(WorkScreen):
     BINDINGS = [*WorkScreen.BINDINGS, bind("board.close", "close"),
                 bind("board.quit", "app.quit_confirm"), bind("board.down", "step(1)"),
                 bind("board.up", "step(-1)"), bind("board.next_list", "app.focus_next"),
+                bind("board.open", "open_row"),
                 bind("board.first", "edge(False)", priority=True),
                 bind("board.last", "edge(True)", priority=True),
                 bind("board.page_down", "page(1)", priority=True),
@@ -210,6 +211,11 @@ class BoardScreen(WorkScreen):
             table.move_cursor(row=min(max(0, table.cursor_row + step), table.row_count - 1))
             if not self._in_sight(table):
                 table.scroll_visible(animate=False)
+
+    def action_open_row(self) -> None:
+        """The focused list's row, as enter on it does (its key rebound in [keymap])."""
+        if isinstance(table := self.focused, DataTable) and table.row_count:
+            table.action_select_cursor()
 
     def action_edge(self, last: bool) -> None:
         """g and G (home and end), as in the queue: the list's first or last row (home and
