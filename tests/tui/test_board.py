@@ -526,6 +526,13 @@ def test_j_and_k_on_a_case_from_the_due_list_walk_the_due_list(demo_db: Path) ->
         await pilot.press("K")  # type: ignore[attr-defined]
         await settle(app, pilot)
         assert app.screen.detail.case.id == due[0]
+        await asyncio.sleep(1.1)  # the board reads again after the solve: due[0] leaves it
+        await pilot.press("S")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        await asyncio.sleep(0.2)
+        await pilot.press("J")  # type: ignore[attr-defined]  # it stayed on the solved case
+        await settle(app, pilot)
+        assert app.screen.detail.case.id == due[1]
 
     drive(demo_db, script)
 
@@ -547,5 +554,32 @@ def test_the_boards_enter_is_in_the_help_and_can_be_rebound(demo_db: Path) -> No
             await pilot.press("o")
             await settle(app, pilot)
             assert isinstance(app.screen, CaseScreen) and [app.screen.detail.case.id] == first
+
+    asyncio.run(run())
+
+
+def test_off_the_due_list_only_the_keys_for_its_case_are_held_as_keymap_binds_them(
+        demo_db: Path) -> None:
+    """The hint read the keys as the defaults bind them: with `board.down = "p"` (priority
+    moved to ctrl+y) p said "this key acts on a case..." instead of moving; and c (a new
+    message) and + (a call) need no case, but were held too."""
+    from omnitui.tui.screens.modals import ComposeScreen
+
+    async def run() -> None:
+        keymap = {"board.down": "p", "case.priority": "ctrl+y"}
+        app = OmnituiApp(demo_db, Settings(keymap=keymap), "farid", board=True)
+        async with app.run_test(size=(80, 16), notifications=True) as pilot:
+            await settle(app, pilot)
+            aging = app.screen.query_one("#aging", DataTable)
+            assert app.focused is aging
+            await pilot.press("p")
+            await settle(app, pilot)
+            assert aging.cursor_row == 1 and not app._notifications
+            await pilot.press("ctrl+y")
+            await settle(app, pilot)
+            assert "this key acts on a case" in str(list(app._notifications)[-1].message)
+            await pilot.press("c")
+            await settle(app, pilot)
+            assert isinstance(app.screen, ComposeScreen)
 
     asyncio.run(run())

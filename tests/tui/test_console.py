@@ -407,6 +407,10 @@ def test_typing_a_name_in_a_picker_picks_that_name(demo_db: Path) -> None:
         await pilot.press("backspace", "backspace", "backspace", "enter")  # "billi"
         await settle(app, pilot)
         assert case_fields(demo_db, case_id)["queue"] == "billing"
+        await pilot.press("A", *"ke")  # j and k are letters too: "kevin" (they moved it)
+        await pilot.pause()
+        assert "typed: ke — nothing matches" in screen_text(app)
+        await pilot.press("escape", "escape")
         await pilot.press("Q", *"orde", "escape")  # escape: the typed text first
         await pilot.pause()
         assert "type to narrow the list" in screen_text(app)

@@ -183,7 +183,8 @@ def test_enter_twice_in_one_burst_opens_the_case_in_one_piece(demo_db: Path) -> 
 
 
 def test_pickers_and_help_move_with_the_queues_keys(demo_db: Path) -> None:
-    """Only the arrows moved a picker, and only the arrows and PgDn scrolled the help."""
+    """Only the arrows moved a picker (ctrl+j and ctrl+k too now: j and k type a name), and
+    only the arrows and PgDn scrolled the help."""
     from textual.containers import VerticalScroll
     from textual.widgets import OptionList
 
@@ -192,7 +193,7 @@ def test_pickers_and_help_move_with_the_queues_keys(demo_db: Path) -> None:
         await settle(app, pilot)
         choices = app.screen.query_one(OptionList)
         start = choices.highlighted or 0
-        await pilot.press("j", "j", "k")
+        await pilot.press("ctrl+j", "ctrl+j", "ctrl+k")  # j and k type: "kevin"
         assert choices.highlighted == start + 1
         await pilot.press(*"unas")  # typing narrows the list to what contains it
         assert str(choices.get_option_at_index(choices.highlighted or 0).prompt

@@ -11,6 +11,7 @@ store's aggregates take a moment) and again, at most once a second, when the sto
 from __future__ import annotations
 
 import time
+from contextlib import suppress
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -90,6 +91,7 @@ class BoardScreen(WorkScreen):
         self._brought_into_view = False  # the last key found the due list out of sight
         self._layouts = 0  # refreshes waited for the first draw's layout
         self._team_read: tuple[tuple[str, str], ...] = ()  # each agent's state, last read
+        self._walking: int | None = None  # the case opened from the due list, J and K on
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="board", can_focus=False):  # tab stops on the lists only
@@ -146,8 +148,9 @@ class BoardScreen(WorkScreen):
         return super().check_action(action, parameters)
 
     def on_key(self, event: events.Key) -> None:
-        if any(_name(binding.action) in CASE_ACTIONS
-               for binding in self._bindings.key_to_bindings.get(event.key, ())):
+        if any(node is self and _name(binding.action) in CASE_ACTIONS  # as [keymap] binds
+               for node, bindings in self._binding_chain
+               for binding in bindings.key_to_bindings.get(event.key, ())):
             event.stop()
             self.notify("this key acts on a case of the list of cases due soon: tab moves "
                         "there", severity="warning")
@@ -191,17 +194,25 @@ class BoardScreen(WorkScreen):
         self.console.push_screen(CaseScreen(detail))
 
     def step_from(self, case_id: int, step: int) -> int | None:
-        """J / K on a case opened from the due list: the next or previous one there."""
-        if case_id not in self._ids:
-            return None
-        at = self._ids.index(case_id) + step
+        """J / K on a case opened from the due list: the next or previous one there. A case
+        that left the list since (solved, answered) left the cursor on its successor, which
+        is the next case (as in the queue); a case opened otherwise (`#`) walks the queue."""
+        table = self.query_one("#due", DataTable)
+        if case_id in self._ids:
+            at = self._ids.index(case_id) + step
+        elif case_id == self._walking:
+            at = table.cursor_row + (step if step < 0 else 0)
+        else:
+            return self.console.queue.step_from(case_id, step)
         if not 0 <= at < len(self._ids):
             return None
-        self.query_one("#due", DataTable).move_cursor(row=at)
-        return self._ids[at]
+        table.move_cursor(row=at)
+        self._walking = self._ids[at]
+        return self._walking
 
     def action_open_highlighted(self) -> None:
         if (case_id := self.one_case()) is not None:
+            self._walking = case_id  # J and K walk the due list from it
             self.console.open_case(case_id)
 
     def action_step(self, step: int) -> None:
@@ -301,7 +312,8 @@ class BoardScreen(WorkScreen):
     def read_now(self) -> None:
         """Read in a worker now (also on the console's own change, `@`, and ctrl+r)."""
         self._asked, self._again = time.monotonic(), False
-        self._team_read = self._team_now()
+        with suppress(*STORE_ERRORS):  # the read in the worker says what failed
+            self._team_read = self._team_now()
         self.run_worker(self._read_board, thread=True, group="board", exclusive=True)
 
     def _team_now(self) -> tuple[tuple[str, str], ...]:
@@ -400,7 +412,10 @@ def _name(action: str) -> str:
     return action.partition("(")[0]
 
 
-CASE_ACTIONS = frozenset(_name(binding.action) for binding in WORK_BINDINGS)
+# The queue's keys that act on a case of the due list (writing new, `c`, and logging a call,
+# `+`, need none: they work from any list)
+CASE_ACTIONS = frozenset(_name(binding.action) for binding in WORK_BINDINGS) - {
+    "compose_new", "log_contact"}
 
 COLUMNS = {
     "aging": ("age", *BANDS, ""),

@@ -39,11 +39,13 @@ class PickScreen(ModalScreen[int | None]):
     Typing narrows the list to the options with a word that starts as typed (backspace
     takes a letter back, escape the whole of it first): "carol" picks carol. A letter used
     to jump to the next option starting with it, so "carol" typed ended on alice (its "a"),
-    and enter assigned her."""
+    and enter assigned her. Every letter types, j and k too ("kevin"; they moved the
+    cursor, and "ke" enter picked erin): the arrows, ctrl+j / ctrl+k and ctrl+n / ctrl+p
+    move."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"),
-                Binding("j", "move(1)", "Down", show=False),
-                Binding("k", "move(-1)", "Up", show=False)]
+                Binding("ctrl+j,ctrl+n", "move(1)", "Down", show=False),
+                Binding("ctrl+k,ctrl+p", "move(-1)", "Up", show=False)]
     DEFAULT_CSS = """
     PickScreen { align: center middle; }
     PickScreen > Vertical { width: 60; height: auto; max-height: 80%; border: round $accent;
@@ -79,8 +81,6 @@ class PickScreen(ModalScreen[int | None]):
         choices.focus()
 
     def action_move(self, step: int) -> None:
-        """j and k, as in the queue (only the arrows moved a picker), until something is
-        typed: then they are letters of it (`on_key`)."""
         choices = self.query_one(OptionList)
         choices.highlighted = ((choices.highlighted or 0) + step) % max(len(self.shown), 1)
 
@@ -93,8 +93,7 @@ class PickScreen(ModalScreen[int | None]):
     def on_key(self, event: events.Key) -> None:
         if event.key == "backspace" and self.typed:
             self._narrow(self.typed[:-1])
-        elif event.is_printable and event.character and (
-                self.typed or event.character not in " jk"):  # else they move (bindings)
+        elif event.is_printable and event.character and (self.typed or event.character != " "):
             self._narrow(self.typed + event.character)
         else:
             return
@@ -126,7 +125,8 @@ class PickScreen(ModalScreen[int | None]):
         self.dismiss(self.shown[event.option_index])
 
 
-TYPE_TO_NARROW = Text("type to narrow the list, enter picks", style="dim")
+TYPE_TO_NARROW = Text("type to narrow the list (arrows or ^j ^k move), enter picks",
+                      style="dim")
 
 
 class AskScreen(ModalScreen[str | None]):
