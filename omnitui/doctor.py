@@ -206,7 +206,7 @@ def _knowledge_base(folder: Path) -> Check:
 def _config_permissions(settings: Settings) -> Check:
     """A config holding a password or a token is its owner's only; one whose secrets all
     come from the environment may be read by others (doctor failed on a 0644 config that
-    held none)."""
+    held none), never written."""
     assert settings.source is not None
     held = [f"mailboxes {m.name}" for m in settings.mailboxes if m.password or m.smtp_password]
     held += [f"channels {c.name}" for c in settings.channels
@@ -214,9 +214,14 @@ def _config_permissions(settings: Settings) -> Check:
     if held:
         return _private("config permissions", [settings.source],
                         "the secrets it holds: " + ", ".join(held))
-    if loose_mode(settings.source) is None:
+    mode = loose_mode(settings.source)
+    if mode is None:
         return Check("config permissions", True, f"{settings.source} readable by its owner "
                      "only (0600)")
+    if mode & 0o022:  # what it says runs as the agent: [console] editor, the hooks' paths
+        return Check("config permissions", False, f"{settings.source} is mode {mode:o}: other "
+                     "users can change it, and the commands it names run as you",
+                     f"chmod 644 {settings.source}")
     return Check("config permissions", True, f"{settings.source} holds no password or token "
                  "(they come from the environment), so others may read it")
 

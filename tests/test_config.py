@@ -200,6 +200,9 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
      "triage.irritation_phrases holds an empty phrase"),
     ("[[intents]]\nname = 'x'\nkeyword = ['a']",
      "unknown key intents[0].keyword in intents[0] (did you mean keywords? known keys:"),
+    ("[[mailboxes]]\nname = 'a'\naddress = 's@x.org'\nimap_host = 'h'\nusername = 'u'\n"
+     "password = 1987-03-14", "mailboxes[0].password must be a string, got a TOML date or "
+     "time (not shown: the key holds a secret; write it in quotes)"),
     ('[business_hours]\ntime_zone = "UTC"\nholidays = [2026-12-24]',  # TOML's own date
      'holidays[0] must be a string, got the TOML date or time 2026-12-24 (write it in '
      'quotes: "2026-12-24")'),
@@ -248,6 +251,8 @@ def test_errors_name_the_key(tmp_path: Path, content: str, message: str) -> None
     with pytest.raises(ConfigError) as info:
         load_settings(file)
     assert message in str(info.value) and str(file) in str(info.value)
+    assert "TOPSECRET" not in str(info.value) and "98765432" not in str(info.value) and \
+        "1987" not in str(info.value)  # a secret's value, whatever its type
 
 
 def test_valid_views_and_macros_load(tmp_path: Path) -> None:

@@ -123,11 +123,13 @@ def _got(value: Any, key: str) -> str:
         return f"a table of {', '.join(map(str, value)) or 'nothing'}"
     if isinstance(value, list):
         return f"an array of {len(value)}"
+    if _SECRET_KEY.search(key):
+        kind = ("a TOML date or time" if isinstance(value, datetime.date | datetime.time)
+                else _name(type(value)))
+        return f"{kind} (not shown: the key holds a secret; write it in quotes)"
     if isinstance(value, datetime.date | datetime.time):  # TOML's own dates and times
         return (f"the TOML date or time {value.isoformat()} (write it in quotes: "
                 f"\"{value.isoformat()}\")")
-    if _SECRET_KEY.search(key):
-        return f"{_name(type(value))} (not shown: the key holds a secret)"
     return repr(value)
 
 

@@ -16,6 +16,7 @@ import sqlite3
 
 from omnitui.config import Settings
 from omnitui.store import info
+from omnitui.store.schema import ACTIVE
 
 KEY = "sla_config"
 
@@ -35,10 +36,12 @@ def fingerprint(settings: Settings) -> str:
 
 
 def changed_since_applied(conn: sqlite3.Connection, settings: Settings) -> bool:
-    """The config's SLA differs from the one the stored clocks were last worked out under
-    (False when none was recorded yet)."""
+    """The config's SLA differs from the one the open cases' stored clocks were last worked
+    out under (False when none was recorded yet, or no case is open: a new install setting
+    its hours after `init` has no clock to repair)."""
     stored = info.get(conn, KEY)
-    return stored is not None and stored != fingerprint(settings)
+    return stored is not None and stored != fingerprint(settings) and conn.execute(
+        f"SELECT 1 FROM cases WHERE status IN {ACTIVE} LIMIT 1").fetchone() is not None
 
 
 def mark_applied(conn: sqlite3.Connection, settings: Settings) -> None:

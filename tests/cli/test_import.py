@@ -555,3 +555,16 @@ def test_an_sla_repair_says_its_times_in_the_teams_zone(omnitui: Run, tmp_path: 
     assert "FAIL sla applied: the SLA policies or business hours changed" in before
     omnitui(*db, "sla", "recompute")
     assert "sla applied" not in omnitui(*db, "doctor", check=False).stdout
+
+
+def test_hours_set_after_init_on_a_store_with_no_case_need_no_repair(omnitui: Run,
+                                                                    tmp_path: Path) -> None:
+    """A new install setting its hours after `init` was told its open cases' clocks
+    followed the old SLA: it has none."""
+    config = tmp_path / "team.toml"
+    db = ("--config", str(config), "--db", str(tmp_path / "s.db"))
+    omnitui(*db, "init")
+    config.write_text(config.read_text().replace('time_zone = ""', 'time_zone = "Europe/Berlin"',
+                                                 1))
+    said = omnitui(*db, "doctor", check=False).stdout
+    assert "policy \"default\" (business hours)" in said and "sla applied" not in said

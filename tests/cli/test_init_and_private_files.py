@@ -102,6 +102,10 @@ def test_doctor_finds_a_config_and_a_log_others_can_read(omnitui: Run,
     result = omnitui("--config", str(config), "--db", str(store), "doctor", check=False)
     assert f"ok   config permissions: {config} holds no password or token (they come from " \
         "the environment), so others may read it" in result.stdout
+    config.chmod(0o666)  # ...but not change: it names commands run as the agent
+    result = omnitui("--config", str(config), "--db", str(store), "doctor", check=False)
+    assert "FAIL config permissions" in result.stdout and "other users can change it" in \
+        result.stdout and f"fix: chmod 644 {config}\n" in result.stdout
 
 
 def run_serve(cli_env: dict[str, str], store: Path, log: Path | None = None) -> str:
