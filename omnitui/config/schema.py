@@ -183,11 +183,15 @@ IRRITATION_PHRASES = (
     # a problem that comes back, and what customers call it
     # ("second time" and "still not" alone flagged "the second time slot" and "I am still
     # not sure": bench/data/irritation-lookalikes.tsv)
-    "third time", "for the second time", "second time i", "second time this",
-    "second time that", "second time you", "second time we", "still not working",
-    "still not fixed", "still not resolved", "still not solved", "still not received",
-    "still not arrived", "still haven't", "still hasn't", "still have not", "still has not",
-    "still no answer", "still no reply", "still broken", "still waiting", "unacceptable",
+    "third time", "for the second time", "second time i have to", "second time i'm",
+    "second time i am", "second time i've", "second time i write", "second time this",
+    "second time you've", "second time you have", "still not working", "still not fixed",
+    "still not resolved", "still not solved", "still not received", "still not arrived",
+    "still haven't received", "still haven't heard", "still haven't got",
+    "still hasn't arrived", "still hasn't been", "still have not received",
+    "still has not arrived", "still no answer", "still no reply", "still broken",
+    "still waiting for an answer", "still waiting for a reply", "still waiting for my",
+    "unacceptable",
     "ridiculous", "fed up", "waste of time", "zum dritten mal", "zum zweiten mal",
     "schon wieder", "inakzeptabel", "unverschämt", "tercera vez", "segunda vez que",
     "inaceptable", "ridículo", "troisième fois", "deuxième fois que", "inacceptable",

@@ -69,6 +69,13 @@ def _shouting(text: str) -> bool:
         len(letters) >= 12 and capitals >= SHOUTED_SHARE * len(letters))
 
 
+def _glad(sample: str, score: float | None) -> bool:
+    """Capitals that only thank ("THANK YOU SO MUCH FOR THE HELP!"), or read glad and ask
+    nothing ("GREAT NEWS, IT WORKS!"), are no shouting; a shouted question is, however
+    politely it ends ("WHERE IS MY REFUND? PLEASE HELP" reads +0.6)."""
+    return only_thanks(sample) or (score is not None and score >= GLAD and "?" not in sample)
+
+
 def read_tone(text: str, language: str, *, irritated_below: float = IRRITATED_BELOW,
               phrases: Sequence[str] = (), neutral: Sequence[str] = ()) -> Reading:
     """The tone of the customer's own words in `text` (not what they pasted from a program:
@@ -81,8 +88,8 @@ def read_tone(text: str, language: str, *, irritated_below: float = IRRITATED_BE
         score = round(_analyzer(tuple(neutral)).polarity_scores(sample)["compound"], 3)
     if (pattern := phrase_pattern(tuple(phrases))) and (found := pattern.search(sample)):
         return Reading(score, True, f"says {found.group(0).lower()!r}")
-    if _shouting(sample) and not ((score is not None and score >= GLAD) or only_thanks(sample)):
-        return Reading(score, True, "shouting")  # not "THANK YOU SO MUCH FOR THE HELP!"
+    if _shouting(sample) and not _glad(sample, score):
+        return Reading(score, True, "shouting")
     if score is not None and score <= irritated_below:
         return Reading(score, True, f"sentiment {score:+.2f}")
     return Reading(score, False)
