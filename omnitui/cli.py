@@ -586,6 +586,8 @@ def searched_for(conn: sqlite3.Connection, context: Context,
 
     if not search:
         return Narrowing()
+    if any(word.lower() == "owner:me" for word in search.split()):
+        _me_on_the_team(conn, context, "--search")
     read = parse(search, vocabulary_of(context.agent, known_agents(conn, former=True),
                                        distinct_values(conn, "queue"), context.settings))
     if read.case_id is not None:
@@ -742,7 +744,8 @@ def merge_cases(typer_ctx: typer.Context,
 def move_message(typer_ctx: typer.Context,
                  message_ids: Annotated[list[int], typer.Argument(metavar="MESSAGE_ID...")],
                  to: Annotated[int | None, typer.Option(
-                     help="Case to re-attach them to; without it, one new case.")] = None,
+                     help="Case to re-attach them to; without it, one new case.",
+                     parser=case_id_of, metavar="ID")] = None,
                  ) -> None:
     """Split messages off into a new case, or re-attach them to another case."""
     case_id, audit_id = ctx(typer_ctx).act(lambda desk: desk.move_messages(message_ids, to))

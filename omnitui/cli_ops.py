@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from omnitui.choices import Format
-from omnitui.cli import Context, app, ctx, say, since_day
+from omnitui.cli import Context, app, case_id_of, ctx, say, since_day
 from omnitui.errors import Refused, UsageError
 
 Folder = Annotated[Path, typer.Argument(metavar="DEST", show_default=False,
@@ -103,7 +103,8 @@ def _alone(context: Context, path: Path) -> Iterator[None]:
 @app.command()
 def history(typer_ctx: typer.Context,
             case: Annotated[int | None, typer.Option(
-                "--case", help="Only this case's changes.", show_default=False)] = None,
+                "--case", help="Only this case's changes.", show_default=False,
+                parser=case_id_of, metavar="ID")] = None,
             agent: Annotated[str | None, typer.Option(
                 "--agent", "--by", help="Only what this agent (or omnitui-router, "
                 "omnitui-pipeline...) did.", show_default=False)] = None,

@@ -103,7 +103,8 @@ def parse(text: str, vocabulary: Vocabulary) -> Narrowing:
             if value:  # a bare `status:` is still being typed: it narrows nothing yet
                 _apply(result, key, value, vocabulary)
         else:
-            if sep and key.isalpha() and (close := difflib.get_close_matches(key, KEYS, 1)):
+            if sep and value and key.isalpha() and (  # "message: failed" is words
+                    close := difflib.get_close_matches(key, KEYS, 1)):
                 result.problems.append(f"{key}: is not a filter; did you mean {close[0]}:?")
             result.words.append(word)
     return result

@@ -30,6 +30,7 @@ from omnitui.config.schema import (
     AgentSettings,
     AssistantSettings,
     BusinessHoursSettings,
+    EventSettings,
     HookChannel,
     Intent,
     Macro,
@@ -256,14 +257,19 @@ def _check_queues_named(settings: Settings, file: Path) -> None:
     """Every queue the config sends cases to is one of its [[queues]]: a name written
     nowhere else is a pull queue of its own that nobody works ("tech-lead" for
     "tech-leads"; "Orders" for "orders"). Without [[queues]], such names are the queues;
-    the default queue, where every other case goes, needs no entry."""
-    known = [queue.name for queue in settings.queues] + [settings.routing.default_queue]
+    "general", the default queue where every other case goes, needs no entry."""
+    implicit = RoutingSettings().default_queue  # "general": where the rest goes, unwritten
+    known = [queue.name for queue in settings.queues] + [implicit]
     named = [(q.escalation.move_to, f"queues[{i}].escalation.move_to")
              for i, q in enumerate(settings.queues)]
     named += [(q.fallback, f"queues[{i}].fallback") for i, q in enumerate(settings.queues)]
     named += [(intent.queue, f"intents[{i}].queue") for i, intent in enumerate(settings.intents)]
     named += [(queue, f"routing.channel_queues.{channel}")
               for channel, queue in settings.routing.channel_queues.items()]
+    named += [(settings.routing.default_queue, "routing.default_queue")]
+    named += [(macro.queue, f"macros[{i}].queue") for i, macro in enumerate(settings.macros)]
+    if settings.events.payment_failed_queue != EventSettings().payment_failed_queue:
+        named.append((settings.events.payment_failed_queue, "events.payment_failed_queue"))
     for name, key in named:
         if name and name not in known:
             folded = {queue.casefold(): queue for queue in known}

@@ -35,7 +35,7 @@ def test_history_of_a_case_says_who_what_why_and_before_after(omnitui: Run,
     omnitui(*db, "--agent", "alice", "assign", "--to", "me", str(case_id))
     omnitui(*db, "--agent", "alice", "priority", "--to", "77", str(case_id))
     omnitui(*db, "--agent", "alice", "reply", str(case_id), "Looking into it now.")
-    told = omnitui(*db, "history", "--case", str(case_id)).stdout
+    told = omnitui(*db, "history", "--case", f"#{case_id}").stdout
     assert f"a new case on #{case_id}" in told and "a routing decision" in told
     assert "alice  an assignment" in told and "changed: owner - → alice" in told
     assert re.search(r"\d\d:\d\d CES?T  alice  an assignment", told)  # the time says its

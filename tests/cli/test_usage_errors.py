@@ -18,6 +18,8 @@ TYPOS = [  # (arguments, what the one line must name)
     (["cases", "--bogus"], "--bogus"),
     (["case", "abc"], "'ID': 'abc' is not a case id (12 or #12)"),
     (["merge-cases", "#1", "x2"], "'TARGET': 'x2' is not a case id"),
+    (["history", "--case", "x"], "'--case': 'x' is not a case id (12 or #12)"),
+    (["move-message", "1", "--to", "zz"], "'--to': 'zz' is not a case id"),
     (["serve", "--db", "X"], "--db goes before the command"),
     (["nosuch"], "No such command 'nosuch'"),
     (["--db", "tag", "cses"], "No such command 'cses'. Did you mean 'cases'"),
@@ -197,6 +199,9 @@ def test_the_search_reads_the_consoles_filters(omnitui: Run, tmp_path: Path) -> 
         assert {conn.execute("SELECT status FROM cases WHERE id = ?", (int(i),)).fetchone()[0]
                 for i in both.stdout.split()} == {"open"}
     # `me` off the team (the login name, on the demo's store) owned nothing: "no cases match"
-    me = omnitui("--db", db, "cases", "--owner", "me", check=False)
-    assert me.returncode == 2 and "who is not on the team (" in me.stderr
-    assert "--agent NAME says who you are" in me.stderr
+    for me in (omnitui("--db", db, "cases", "--owner", "me", check=False),
+               omnitui("--db", db, "cases", "--search", "owner:me", check=False)):
+        assert me.returncode == 2 and "who is not on the team (" in me.stderr
+        assert "--agent NAME says who you are" in me.stderr
+    # a word ending in a colon is a word ("error message: failed"), not a mistyped filter
+    assert omnitui("--db", db, "cases", "--search", "error message: failed").returncode == 0
