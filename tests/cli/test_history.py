@@ -56,7 +56,7 @@ def test_history_of_a_case_says_who_what_why_and_before_after(omnitui: Run,
 @pytest.mark.parametrize(("args", "said"), [
     (("--since", "yesterday"), "is not a date such as"),
     (("--limit", "0"), "0 is not in the range"),
-    (("--case", "x"), "'x' is not a valid int"),
+    (("--case", "x"), "'x' is not a case id (12 or #12)"),
 ])
 def test_wrong_input_is_one_line(omnitui: Run, tmp_path: Path, args: tuple[str, ...],
                                  said: str) -> None:
