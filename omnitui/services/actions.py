@@ -182,7 +182,11 @@ def edit(conn: sqlite3.Connection, case_id: int, values: dict[str, object], *, a
 
 def requeue(conn: sqlite3.Connection, case_id: int, queue: str, *, actor: str,
             at: datetime) -> int:
-    """Move a case to `queue` by an agent's choice: routing never moves it on from there."""
+    """Move a case to `queue` by an agent's choice: routing never moves it on from there.
+    A case in that queue already is left as it is (it was audited as a move, its policy
+    said reset, and routing then held it there as if moved by hand); 0: nothing done."""
+    if case_store.require_case(conn, case_id)["queue"] == queue:
+        return 0
     return edit(conn, case_id, {"queue": queue, "queue_by_hand": 1}, actor=actor, at=at,
                 action="case.queue", reason=f"queue {queue}")
 

@@ -309,6 +309,11 @@ def test_a_mistyped_agent_or_queue_changes_no_case(db: str, cli_env: dict[str, s
     assert cli(cli_env, db, "queue", "--to", "BILLING", str(case_id)).returncode == 0
     assert rows(db, "SELECT owner, queue FROM cases WHERE id = ?", case_id) == [
         ("erin", "billing")]
+    # to the queue it is in: a move was audited, its policy said reset, and routing held it
+    audits = rows(db, "SELECT count(*) FROM audit WHERE case_id = ?", case_id)
+    same = cli(cli_env, db, "queue", "--to", "billing", str(case_id))
+    assert same.returncode == 0 and "already so, nothing to change" in same.stdout + same.stderr
+    assert rows(db, "SELECT count(*) FROM audit WHERE case_id = ?", case_id) == audits
 
 
 def test_two_customers_cases_merge_only_when_said_and_the_merged_one_takes_nothing(

@@ -19,6 +19,7 @@ from omnitui.services.intake import intake_pipeline
 from omnitui.store.db import Store, utc_now
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.case import CaseScreen
+from omnitui.tui.screens.modals import AskScreen
 from omnitui.tui.widgets.key_bar import KeyBar
 from tests.conftest import chat_event
 from tests.tui.helpers import drive, queue, rendered, screen_text, settle, show_view
@@ -411,9 +412,19 @@ def test_typing_a_name_in_a_picker_picks_that_name(demo_db: Path) -> None:
         await pilot.pause()
         assert "typed: ke — nothing matches" in screen_text(app)
         await pilot.press("escape", "escape")
+        await pilot.press("A", "c", "enter")  # "c" is carol first, not alice who chats
+        await settle(app, pilot)
+        assert case_fields(demo_db, case_id)["owner"] == "carol"
+        await pilot.press("z", *"3h")  # nothing but "custom…" has it: it starts from "3h"
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AskScreen) and app.screen.query_one(Input).value == "3h"
+        await pilot.press("escape")
+        await settle(app, pilot)
         await pilot.press("Q", *"orde", "escape")  # escape: the typed text first
         await pilot.pause()
-        assert "type to narrow the list" in screen_text(app)
+        assert "type to narrow" in screen_text(app)
         await pilot.press("escape")
         await settle(app, pilot)
         assert case_fields(demo_db, case_id)["queue"] == "billing"

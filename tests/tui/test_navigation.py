@@ -198,6 +198,9 @@ def test_pickers_and_help_move_with_the_queues_keys(demo_db: Path) -> None:
         await pilot.press(*"unas")  # typing narrows the list to what contains it
         assert str(choices.get_option_at_index(choices.highlighted or 0).prompt
                    ).startswith("unassigned")
+        await pilot.press(*["backspace"] * 4, *"queue b")  # words, punctuation aside
+        assert str(choices.get_option_at_index(choices.highlighted or 0).prompt
+                   ).startswith("queue: billing")
         await pilot.press("escape", "escape", "question_mark")  # the typed, then the picker
         await settle(app, pilot)
         scroll = app.screen.query_one(VerticalScroll)

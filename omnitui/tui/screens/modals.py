@@ -57,8 +57,12 @@ class PickScreen(ModalScreen[int | None]):
     """
 
     def __init__(self, title: str, options: list[str], selected: int = 0,
-                 preview: Callable[[int], Text] | None = None) -> None:
+                 preview: Callable[[int], Text] | None = None,
+                 kept: tuple[int, ...] = ()) -> None:
+        """`kept`: options that stay whatever is typed (a "type it yourself…" entry, which
+        then starts from what was typed: `typed`)."""
         super().__init__()
+        self.kept = kept
         self.title_text = title
         self.options = [sanitize(option, multiline=False) for option in options]
         self.selected = selected
@@ -101,20 +105,29 @@ class PickScreen(ModalScreen[int | None]):
         event.prevent_default()
 
     def _narrow(self, typed: str) -> None:
-        """Show the options with a word starting as `typed` does (any case), the first
-        highlighted: "er" is erin, not alice for her skill "orders"."""
+        """Show the options in which each typed word starts a word (any case, punctuation
+        aside: "queue b" is "queue: billing"), those whose first word does first, the
+        first highlighted: "c" is carol before alice, who chats; "er" is erin, not alice
+        for her skill "orders". The options kept whatever is typed (`kept`) stay last."""
         self.typed = typed
-        wanted = re.compile(r"(?:^|\W)" + re.escape(typed), re.IGNORECASE)
-        self.shown = [i for i, option in enumerate(self.options) if wanted.search(option)]
+        words = [re.compile(r"(?:^|\W)" + re.escape(word), re.IGNORECASE)
+                 for word in typed.split()]
+        found = [i for i, option in enumerate(self.options)
+                 if i not in self.kept and all(w.search(option) for w in words)]
+        first = words[0].match if words else None
+        self.shown = sorted(found, key=lambda i: not (first and first(self.options[i]))) + [
+            i for i in self.kept]
         choices = self.query_one(OptionList)
         choices.clear_options()
         choices.add_options([Text(self.options[i]) for i in self.shown])
         if self.shown:
             choices.highlighted = 0
+        elif self.preview is not None:
+            self.query_one("#preview", Static).update("")
         self.query_one("#typed", Label).update(
             TYPE_TO_NARROW if not typed else Text.assemble(
                 "typed: ", (typed, "bold"), " (backspace erases, escape clears)"
-                if self.shown else " — nothing matches"))
+                if found else " — nothing matches"))
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if self.preview is not None:
@@ -125,8 +138,7 @@ class PickScreen(ModalScreen[int | None]):
         self.dismiss(self.shown[event.option_index])
 
 
-TYPE_TO_NARROW = Text("type to narrow the list (arrows or ^j ^k move), enter picks",
-                      style="dim")
+TYPE_TO_NARROW = Text("type to narrow · arrows or ^j ^k move · enter picks", style="dim")
 
 
 class AskScreen(ModalScreen[str | None]):

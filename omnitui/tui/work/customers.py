@@ -37,15 +37,16 @@ def link(screen: WorkScreen) -> None:
     def chosen(index: int | None) -> None:
         if index is None:
             return
-        if index == len(suggestions):
-            _ask(console, case_id, customer_id)
+        if index == len(suggestions):  # from what was typed in the list, if anything
+            _ask(console, case_id, customer_id, picker.typed)
             return
         suggestion, other = suggestions[index][:2]
         _confirm_merge(console, case_id, other, customer_id,  # it merged at enter, unasked
                        lambda: console.desk.accept_suggestion(suggestion),
                        lambda: console.push_screen(picker, chosen))
 
-    picker = PickScreen("Suggested for this customer", [*options, TYPE_IT])
+    picker = PickScreen("Suggested for this customer", [*options, TYPE_IT],
+                        kept=(len(options),))
     console.push_screen(picker, chosen)
 
 

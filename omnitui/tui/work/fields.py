@@ -83,18 +83,19 @@ def snooze(screen: WorkScreen) -> None:
             return
         if index < len(choices):
             snooze_until(choices[index][1])
-        elif index == len(choices):
+        elif index == len(choices):  # starting from what was typed in the list ("3h")
             screen.app.push_screen(AskScreen("Snooze until: 3h, tomorrow 14:00, friday, "
                                              f"17:30, 2026-12-24 ({local_now(zone):%Z})",
-                                             check=refusal(until)),
+                                             picker.typed, check=refusal(until)),
                                    typed)
         else:
             snooze_until(None)
 
     asleep = any_snoozed(screen.console.store.conn, targets)  # else nothing to wake
-    screen.app.push_screen(PickScreen(f"Snooze{_which(targets)} until",
-                                      [*options, "custom…", *(["wake up now"] * asleep)]),
-                           chosen)
+    picker = PickScreen(f"Snooze{_which(targets)} until",
+                        [*options, "custom…", *(["wake up now"] * asleep)],
+                        kept=(len(choices),))
+    screen.app.push_screen(picker, chosen)
 
 
 def assign_to(screen: WorkScreen) -> None:
