@@ -335,9 +335,12 @@ class Desk:
         learns who has it."""
         def owned(conn: sqlite3.Connection, case_id: int) -> None:
             owner = require_case(conn, case_id)["owner"]
-            if owner is not None and owner != self.actor:
-                raise Refused(f"#{case_id} is already {owner}'s: {owner} or a supervisor "
-                              "can hand it on")  # it said no more, and `a Take` stayed
+            if owner is not None and owner != self.actor:  # it said no more, and `a Take`
+                me = agent_store.agent(conn, self.actor)  # stayed; to a supervisor, that
+                raise Refused(f"#{case_id} is already {owner}'s: " + (  # they could not
+                    f"hand it on to yourself to take it (A, or assign --to {self.actor})"
+                    if me is not None and me.supervisor else
+                    f"{owner} or a supervisor can hand it on"))
 
         def take(conn: sqlite3.Connection, case_id: int) -> None:
             if not actions.claim(conn, case_id, self.actor, at=self.clock()):

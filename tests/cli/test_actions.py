@@ -92,6 +92,10 @@ def test_a_handover_counts_and_several_ids_report_each(db: str,
     assert result.returncode == 1
     report = json.loads(result.stdout)
     assert [(r["case"], r["done"]) for r in report] == [(owned[0], True), (999999, False)]
+    taken = cli(cli_env, db, "assign", "--to", "me", str(owned[0]), agent="farid")  # a claim:
+    assert taken.stderr.strip() == (  # the supervisor is told how they may take it
+        f"#{owned[0]} is already bob's: hand it on to yourself to take it (A, or assign "
+        "--to farid)")
     assert report[0]["changes"][0]["reason"] == f"{owned[2]} -> bob"
     assert "there is no case 999999" in report[1]["refusal"]
     assert rows(db, "SELECT reassignments FROM cases WHERE id = ?",

@@ -53,9 +53,9 @@ READ_ANYWAY = 30.0  # seconds between reads of a quiet store
 WIDE = 110  # columns from which aging and the queues sit side by side
 FLOW_WHY_LEAST = 20  # cells of a reason beside its label, else it goes under it
 LAYOUTS_AWAITED = 5  # refreshes the first focus waits at most for the due list's rows
-DUE_COLUMNS = 62  # cells of the due list's other columns (a long queue and owner),
-# padding and scrollbar: the subject has the rest
-SUBJECT_LEAST = 24  # cells of subject, however narrow the screen (the list scrolls sideways)
+DUE_EDGES = 2 * 7 + 4  # cells of the due list that are no text: each column's padding, the
+# list's scrollbar and the board's
+SUBJECT_LEAST = 12  # cells of subject, however narrow the screen (the list scrolls sideways)
 FLOW_EDGES = 8  # cells of the flow's line that are no column's text: padding, scrollbar
 
 
@@ -73,6 +73,8 @@ class BoardScreen(WorkScreen):
     BoardScreen.-narrow #charts { layout: vertical; height: 28; }
     BoardScreen .title { text-style: bold; margin-top: 1; }
     """
+    AUTO_FOCUS = ""  # on_mount focuses, leaving the board at its top (Textual's own
+    # focus scrolled it to centre the first list, hiding the headline at 80x24)
     BINDINGS = [*WorkScreen.BINDINGS, bind("board.close", "close"),
                 bind("board.quit", "app.quit_confirm"), bind("board.down", "step(1)"),
                 bind("board.up", "step(-1)"), bind("board.next_list", "app.focus_next"),
@@ -132,7 +134,7 @@ class BoardScreen(WorkScreen):
                 table.add_column(name, key=name)
         self.query_one("#headline", Static).update(Text("reading the store…", style="dim"))
         self.read_now()
-        self.query_one("#aging", DataTable).focus()
+        self.query_one("#aging", DataTable).focus(scroll_visible=False)  # the headline shows
 
     # -- what the keys act on ------------------------------------------------------------
 
@@ -357,7 +359,7 @@ class BoardScreen(WorkScreen):
         fill(self.query_one("#channels", DataTable), reply_rows(board.channels))
         shown = min(len(board.due_soon), board.due_soon_total)
         self.query_one("#due-title", Static).update(
-            f"Due soon, then breached — enter opens, the queue's keys act ({shown} of "
+            f"Due soon, then breached — enter opens, the case keys act ({shown} of "
             f"{board.due_soon_total:,} shown" + (
                 "; all: the view \"at risk or breached\", F2 then v)"
                 if shown < board.due_soon_total else ")"))
@@ -446,18 +448,21 @@ def clean(text: str) -> str:
 def due_rows(board: Board, now: datetime, countdown: Countdowns, width: int
              ) -> list[tuple[object, ...]]:
     """Time left in each case's policy time, as the queue counts it; each subject in what
-    a screen `width` cells wide leaves it, cut with "…" (at 60 characters mid-word, with
-    90 columns empty beside it)."""
-    room = max(SUBJECT_LEAST, width - DUE_COLUMNS)
+    a screen `width` cells wide leaves beside the other columns as wide as they are now,
+    cut with "…" (at 60 characters mid-word, with 90 columns empty beside it; at 80x24 the
+    list ran past the screen's edge, under the board's scrollbar)."""
     rows = []
     for row in board.due_soon:
         left = countdown(row["queue"], parse_db_time(row["sla_due"]), now)
         rows.append((str(row["id"]), Text(countdown_words(left, row["status"], now),
                                           style="bold red" if left.left <= 0 else "yellow"),
                      f"{row['priority']:g}", clean(row["queue"]), clean(row["owner"] or "-"),
-                     status_words(row["status"]),
-                     cut(clean(row["subject"] or "(no subject)"), room)))
-    return rows
+                     status_words(row["status"])))
+    others = [max(cell_len(str(cell)) for cell in (name, *column)) for name, *column in
+              zip(COLUMNS["due"], *rows, strict=False)]
+    room = max(SUBJECT_LEAST, width - sum(others) - DUE_EDGES)
+    return [(*cells, cut(clean(row["subject"] or "(no subject)"), room))
+            for cells, row in zip(rows, board.due_soon, strict=True)]
 
 
 def cut(text: str, width: int) -> Text:
