@@ -581,7 +581,7 @@ def searched_for(conn: sqlite3.Connection, context: Context,
     """`--search` read as the console's search box reads it: its filters (`lang:de`,
     `is:irritated`) and its words to find; a filter it cannot read is a usage error
     (`lng:de` was searched for as words, and listed nothing)."""
-    from omnitui.filters import Narrowing, parse, vocabulary_of
+    from omnitui.filters import KEYS, Narrowing, parse, vocabulary_of
     from omnitui.store.queries import distinct_values, known_agents
 
     if not search:
@@ -593,6 +593,9 @@ def searched_for(conn: sqlite3.Connection, context: Context,
     if read.case_id is not None:
         read.problems.append(f"#{read.case_id} names a case: `omnitui case "
                              f"{read.case_id}` shows it")
+    if bare := [w for w in search.split() if w.endswith(":") and w[:-1].lower() in KEYS]:
+        read.problems.append(f"{bare[0]} needs a value ({bare[0]}VALUE): alone it filters "
+                             "nothing")  # the search box's "still being typed"
     if read.problems:
         raise typer.BadParameter(read.problems[0], param_hint="--search")
     return read

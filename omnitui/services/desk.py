@@ -604,7 +604,8 @@ def _require_on_team(conn: sqlite3.Connection, name: str) -> None:
     """A name typed for a teammate is one (a usage error, with the closest name)."""
     team = sorted(agent.name for agent in agent_store.agents(conn))
     if name not in team:
-        close = get_close_matches(name, team, 1)
+        folded = {member.casefold(): member for member in team}  # "BOB" is bob's typo too
+        close = [folded[c] for c in get_close_matches(name.casefold(), list(folded), 1)]
         raise UsageError(f"no agent {name!r} on the team ("
                          + (f"did you mean {close[0]}?" if close else "`omnitui agents` "
                             "lists it") + ")")

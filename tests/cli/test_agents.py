@@ -81,6 +81,8 @@ def test_away_and_back(omnitui: Run, store: Path, tmp_path: Path) -> None:
     omnitui(*db, "agents", "add", "sue", "--role", "supervisor")  # told routing gave her
     assert omnitui(*db, "--agent", "sue", "available").stdout == (  # cases: it gives none
         "sue is available: a supervisor, given no cases by routing (they take them)\n")
+    upper = omnitui(*db, "agents", "away", "GINA", check=False)
+    assert upper.returncode == 2 and "(did you mean gina?)" in upper.stderr
     typo = omnitui(*db, "agents", "away", "ginna", check=False)
     assert typo.returncode == 2 and "no agent 'ginna' on the team (did you mean gina?)" in \
         typo.stderr

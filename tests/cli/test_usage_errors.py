@@ -190,6 +190,7 @@ def test_the_search_reads_the_consoles_filters(omnitui: Run, tmp_path: Path) -> 
         assert found == omnitui(*cases, *option).stdout.split(), words
         assert found or words == "is:irritated", words  # a small demo may have none
     for typo, said in [("lng:de", "lng: is not a filter; did you mean lang:?"),
+                       ("tag:", "tag: needs a value (tag:VALUE)"),
                        ("is:angry", "no state 'angry'"), ("#12", "`omnitui case 12`")]:
         result = omnitui(*cases, "--search", typo, check=False)
         assert result.returncode == 2 and said in result.stderr, typo

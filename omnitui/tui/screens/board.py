@@ -106,7 +106,8 @@ class BoardScreen(WorkScreen):
                     yield Static("Queues today: first reply — enter shows the queue",
                                  classes="title")
                     yield DataTable(id="queues", cursor_type="row")
-                    yield Static("Channels today: first reply", classes="title")
+                    yield Static("Channels today: first reply — enter shows the channel",
+                                 classes="title")
                     yield DataTable(id="channels", cursor_type="row")
             yield Static("", id="due-title", classes="title")
             yield DataTable(id="due", cursor_type="row", zebra_stripes=True)
