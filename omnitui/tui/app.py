@@ -129,6 +129,8 @@ class OmnituiApp(App[None]):
         self.clock = clock
         self.leaving = False  # set on the final exit
         self.start_on_board = board  # `omnitui --supervisor`
+        # where the board was left (F3 away and back): its focused list, each list's row
+        self.board_place: tuple[str | None, dict[str, int]] | None = None
         self.stand_in = stand_in
         self.store = Store(db_path, attachments_dir=attachments_dir(settings, db_path))
         self._open_here = share(in_use_path(db_path))  # held while this console runs

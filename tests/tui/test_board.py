@@ -586,3 +586,32 @@ def test_off_the_due_list_only_the_keys_for_its_case_are_held_as_keymap_binds_th
             assert isinstance(app.screen, ComposeScreen)
 
     asyncio.run(run())
+
+
+def test_f3_away_and_back_keeps_the_boards_place(demo_db: Path) -> None:
+    """The focus came back on the first list and the due list's cursor on its first row."""
+    async def run() -> None:
+        app = OmnituiApp(demo_db, Settings(), "farid", board=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(app, pilot)
+            due = app.screen.query_one("#due", DataTable)
+            while app.focused is not due:
+                await pilot.press("tab")
+            await pilot.press("j", "j")
+            await settle(app, pilot)
+            assert due.cursor_row == 2
+            await pilot.press("f3")  # to the queue
+            await settle(app, pilot)
+            assert not isinstance(app.screen, BoardScreen)
+            await pilot.press("f3")  # and back
+            await settle(app, pilot)
+            again = app.screen.query_one("#due", DataTable)
+            assert app.focused is again and again.cursor_row == 2
+            assert board(app)._in_sight(again)
+            await pilot.press("tab")  # the team list, left so
+            await settle(app, pilot)
+            await pilot.press("f3", "f3")
+            await settle(app, pilot)
+            assert app.focused is app.screen.query_one("#team", DataTable)
+
+    asyncio.run(run())

@@ -94,6 +94,7 @@ class BoardScreen(WorkScreen):
         self._layouts = 0  # refreshes waited for the first draw's layout
         self._team_read: tuple[tuple[str, str], ...] = ()  # each agent's state, last read
         self._walking: int | None = None  # the case opened from the due list, J and K on
+        self._last_list: str | None = None  # the list that had the focus last
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="board", can_focus=False):  # tab stops on the lists only
@@ -256,6 +257,10 @@ class BoardScreen(WorkScreen):
         if first and isinstance(focused, DataTable) and focused.id != "aging":
             return  # the supervisor moved on already
         due = self.query_one("#due", DataTable)
+        place = self.console.board_place
+        if first and place is not None and place[0] is not None:  # F3 back: where it was
+            self.query_one(f"#{place[0]}", DataTable).focus()
+            return
         if first and due.row_count and due.region.height <= due.header_height and \
                 self._layouts < LAYOUTS_AWAITED:  # its rows not laid out yet
             self._layouts += 1
@@ -269,6 +274,18 @@ class BoardScreen(WorkScreen):
 
     def action_close(self) -> None:
         self.console.pop_screen()
+
+    def on_screen_suspend(self) -> None:
+        """Where the supervisor was, for the next board (F3 away and back lost it: the
+        focus on the first list, the due list's cursor on its first row). Kept as the
+        board leaves the top (closed, or a case opened over it): unmounted, it has no
+        lists left to ask."""
+        self.console.board_place = (self._last_list, {
+            table.id: table.cursor_row for table in self.query(DataTable) if table.id})
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if isinstance(event.widget, DataTable):  # the focus is gone by the time it leaves
+            self._last_list = event.widget.id
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter: a case due soon opens; an age, a queue, a channel or an agent shows its
@@ -372,6 +389,10 @@ class BoardScreen(WorkScreen):
         self._chart_trend(board)
         self._chart_spread(board)
         if first:
+            for table_id, row in (self.console.board_place or (None, {}))[1].items():
+                table = self.query_one(f"#{table_id}", DataTable)
+                if table.row_count:
+                    table.move_cursor(row=min(row, table.row_count - 1))
             self.call_after_refresh(self._focus_in_sight, first=True)
 
     def _fill_due(self) -> None:
