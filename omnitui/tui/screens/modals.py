@@ -126,8 +126,9 @@ class PickScreen(ModalScreen[int | None]):
             self.query_one("#preview", Static).update("")
         self.query_one("#typed", Label).update(
             TYPE_TO_NARROW if not typed else Text.assemble(
-                "typed: ", (typed, "bold"), " (backspace erases, escape clears)"
-                if found else " — nothing matches"))
+                "typed: ", (typed, "bold"), " (backspace erases, escape clears)" if found
+                else f" — enter: {self.options[self.kept[0]]} with it" if self.kept
+                else " — nothing matches"))
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if self.preview is not None:
