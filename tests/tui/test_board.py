@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
+from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from omnitui.config import Settings
@@ -27,6 +29,19 @@ from tests.tui.helpers import drive, screen_text, settle, show_view
 def board(app: OmnituiApp) -> BoardScreen:
     assert isinstance(app.screen, BoardScreen)
     return app.screen
+
+
+def supervise(path: Path, script: Callable[[OmnituiApp, Pilot], Awaitable[None]],
+              size: tuple[int, int], settings: Settings | None = None) -> None:
+    """`script` on `omnitui --supervisor` as farid, the demo team's supervisor, on a
+    terminal of `size`, once the board is drawn (its toasts kept)."""
+    async def run() -> None:
+        app = OmnituiApp(path, settings or Settings(), "farid", board=True)
+        async with app.run_test(size=size, notifications=True) as pilot:
+            await settle(app, pilot)
+            await script(app, pilot)
+
+    asyncio.run(run())
 
 
 def test_f3_shows_the_board_and_enter_drills_into_a_case(demo_db: Path) -> None:
@@ -107,17 +122,14 @@ def test_another_consoles_change_shows_within_a_second(demo_db: Path) -> None:
 
 
 def test_supervisor_opens_on_the_board(demo_db: Path) -> None:
-    async def run() -> None:
-        app = OmnituiApp(demo_db, Settings(), "farid", board=True)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await settle(app, pilot)
-            assert isinstance(app.screen, BoardScreen)
-            assert "Waiting cases by age" in screen_text(app)
-            await pilot.press("escape")
-            await settle(app, pilot)
-            assert not isinstance(app.screen, BoardScreen)  # the queue under it
+    async def script(app: OmnituiApp, pilot: Pilot) -> None:
+        assert isinstance(app.screen, BoardScreen)
+        assert "Waiting cases by age" in screen_text(app)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, BoardScreen)  # the queue under it
 
-    asyncio.run(run())
+    supervise(demo_db, script, (80, 24))
 
 
 def test_enter_on_an_age_row_shows_exactly_its_cases_among_all_open(demo_db: Path) -> None:
@@ -275,98 +287,89 @@ def last_audit(app: OmnituiApp) -> int:
     return app.store.conn.execute("SELECT max(id) FROM audit").fetchone()[0]
 
 
+async def said_and_did_nothing(app: OmnituiApp, pilot: Pilot, key: str, words: str) -> None:
+    """`key` pressed said `words` in a toast and changed no case."""
+    before = last_audit(app)
+    await pilot.press(key)
+    await settle(app, pilot)
+    assert words in [str(n.message) for n in app._notifications]
+    assert last_audit(app) == before
+
+
 def test_on_a_short_terminal_the_board_starts_on_what_is_seen(demo_db: Path) -> None:
     """At 80x24 the due list sat below the fold with the focus, the key bar offered "a Take
     S Solved" for it, and `S` acted on a case never seen. The focus starts on the first
     list; the case keys leave the bar and say where they act; tab goes there."""
-    async def run() -> None:
-        app = OmnituiApp(demo_db, Settings(), "farid", board=True)
-        async with app.run_test(size=(80, 16), notifications=True) as pilot:
-            await settle(app, pilot)
-            assert app.focused is app.screen.query_one("#aging", DataTable)
-            assert "Supervisor ·" in screen_text(app)  # at its top: Textual's own focus
-            # centred the first list, the headline three lines above the screen
-            assert "Next list" in key_bar(app) and "Solved" not in key_bar(app)
-            before = last_audit(app)
-            await pilot.press("S")
-            await settle(app, pilot)
-            assert "this key acts on a case of the list of cases due soon: tab moves there" in [
-                str(n.message) for n in app._notifications]
-            assert last_audit(app) == before
-            due = app.screen.query_one("#due", DataTable)
-            while app.focused is not due:
-                await pilot.press("tab")
-            await settle(app, pilot)
-            assert board(app)._in_sight(due) and "Solved" in key_bar(app)
-            solved = board(app).targets()
-            await pilot.press("S")
-            await settle(app, pilot)
-            assert app.store.conn.execute("SELECT status FROM cases WHERE id = ?",
-                                          solved).fetchone()[0] == "solved"
+    async def script(app: OmnituiApp, pilot: Pilot) -> None:
+        assert app.focused is app.screen.query_one("#aging", DataTable)
+        assert "Supervisor ·" in screen_text(app)  # at its top: Textual's own focus
+        # centred the first list, the headline three lines above the screen
+        assert "Next list" in key_bar(app) and "Solved" not in key_bar(app)
+        await said_and_did_nothing(
+            app, pilot, "S", "this key acts on a case of the list of cases due soon: tab "
+                             "moves there")
+        due = app.screen.query_one("#due", DataTable)
+        while app.focused is not due:
+            await pilot.press("tab")
+        await settle(app, pilot)
+        assert board(app)._in_sight(due) and "Solved" in key_bar(app)
+        solved = board(app).targets()
+        await pilot.press("S")
+        await settle(app, pilot)
+        assert app.store.conn.execute("SELECT status FROM cases WHERE id = ?",
+                                      solved).fetchone()[0] == "solved"
 
-    asyncio.run(run())
+    supervise(demo_db, script, (80, 16))
 
 
 def test_a_tall_board_starts_on_the_due_list(demo_db: Path) -> None:
-    async def run() -> None:
-        app = OmnituiApp(demo_db, Settings(), "farid", board=True)
-        async with app.run_test(size=(200, 50)) as pilot:
-            await settle(app, pilot)
-            assert app.focused is app.screen.query_one("#due", DataTable)
-            assert "Solved" in key_bar(app)
+    async def script(app: OmnituiApp, pilot: Pilot) -> None:
+        assert app.focused is app.screen.query_one("#due", DataTable)
+        assert "Solved" in key_bar(app)
 
-    asyncio.run(run())
+    supervise(demo_db, script, (200, 50))
 
 
 def test_page_down_scrolls_the_board_and_the_focus_follows(demo_db: Path) -> None:
     """PageDown went to the focused list's cursor: the board below the fold was out of the
     keyboard's reach at 80x24."""
-    async def run() -> None:
-        app = OmnituiApp(demo_db, Settings(), "farid", board=True)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await settle(app, pilot)
-            scroll = app.screen.query_one("#board")
+    async def script(app: OmnituiApp, pilot: Pilot) -> None:
+        scroll = app.screen.query_one("#board")
+        await pilot.press("pagedown")
+        await settle(app, pilot)
+        assert scroll.scroll_y > 0
+        assert isinstance(app.focused, DataTable) and app.focused.id != "aging"
+        assert board(app)._in_sight(app.focused)  # a list in sight: the keys act there
+        while scroll.scroll_y < scroll.max_scroll_y:
             await pilot.press("pagedown")
             await settle(app, pilot)
-            assert scroll.scroll_y > 0
-            assert isinstance(app.focused, DataTable) and app.focused.id != "aging"
-            assert board(app)._in_sight(app.focused)  # a list in sight: the keys act there
-            while scroll.scroll_y < scroll.max_scroll_y:
-                await pilot.press("pagedown")
-                await settle(app, pilot)
-            assert board(app).targets() == []  # the due list is out of sight: no case
-            while scroll.scroll_y > 0:
-                await pilot.press("pageup")
-                await settle(app, pilot)
-            assert "Waiting cases by age" in screen_text(app)
-            assert board(app)._in_sight(app.focused)  # type: ignore[arg-type]
+        assert board(app).targets() == []  # the due list is out of sight: no case
+        while scroll.scroll_y > 0:
+            await pilot.press("pageup")
+            await settle(app, pilot)
+        assert "Waiting cases by age" in screen_text(app)
+        assert board(app)._in_sight(app.focused)  # type: ignore[arg-type]
 
-    asyncio.run(run())
+    supervise(demo_db, script, (80, 24))
 
 
 def test_a_key_for_a_case_scrolled_out_of_sight_shows_it_first(demo_db: Path) -> None:
     """The due list keeps the focus when the mouse scrolls it away: a key then brings the
     case into view before it acts (`a` took a case never seen)."""
-    async def run() -> None:
-        app = OmnituiApp(demo_db, Settings(), "farid", board=True)
-        async with app.run_test(size=(80, 14), notifications=True) as pilot:
-            await settle(app, pilot)
-            app.screen.query_one("#due", DataTable).focus()
-            await settle(app, pilot)
-            app.screen.query_one("#board").scroll_home(animate=False)
-            await settle(app, pilot)
-            before = last_audit(app)
-            await pilot.press("S")
-            await settle(app, pilot)
-            assert "the case is in the due list, now in view: press the key again" in [
-                str(n.message) for n in app._notifications]
-            assert last_audit(app) == before
-            assert board(app).targets()  # the list, and its case, on screen now
-            await pilot.press("S")
-            await settle(app, pilot)
-            assert last_audit(app) != before
+    async def script(app: OmnituiApp, pilot: Pilot) -> None:
+        app.screen.query_one("#due", DataTable).focus()
+        await settle(app, pilot)
+        app.screen.query_one("#board").scroll_home(animate=False)
+        await settle(app, pilot)
+        before = last_audit(app)
+        await said_and_did_nothing(
+            app, pilot, "S", "the case is in the due list, now in view: press the key again")
+        assert board(app).targets()  # the list, and its case, on screen now
+        await pilot.press("S")
+        await settle(app, pilot)
+        assert last_audit(app) != before
 
-    asyncio.run(run())
+    supervise(demo_db, script, (80, 14))
 
 
 def test_the_boards_team_panel_follows_the_supervisors_own_away(demo_db: Path) -> None:
@@ -408,16 +411,13 @@ def test_another_agents_away_and_the_supervisors_own_presence_show_within_second
         assert state(app, name) == wanted
         return time.monotonic() - started
 
-    async def run() -> None:
-        app = OmnituiApp(demo_db, Settings(), "farid", board=True)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await settle(app, pilot)
-            assert await until(app, "farid", "here") < 3
-            with Store(demo_db) as other:  # `omnitui agents away bob`: another process
-                Desk(other, "farid").set_agent_away("bob", True)
-            assert await until(app, "bob", "away") < 3
+    async def script(app: OmnituiApp, pilot: Pilot) -> None:
+        assert await until(app, "farid", "here") < 3
+        with Store(demo_db) as other:  # `omnitui agents away bob`: another process
+            Desk(other, "farid").set_agent_away("bob", True)
+        assert await until(app, "bob", "away") < 3
 
-    asyncio.run(run())
+    supervise(demo_db, script, (120, 40))
 
 
 def test_the_team_panel_marks_an_agent_over_capacity_in_one_channel_class(
@@ -448,25 +448,22 @@ def test_the_lists_are_the_only_tab_stops_and_g_and_end_reach_their_ends(
         demo_db: Path) -> None:
     """A seventh tab stop was the board itself, nothing highlighted; home and end scrolled
     the due list sideways, hiding its first columns, and g and G did nothing."""
-    async def run() -> None:
-        app = OmnituiApp(demo_db, Settings(), "farid", board=True)
-        async with app.run_test(size=(80, 24)) as pilot:
+    async def script(app: OmnituiApp, pilot: Pilot) -> None:
+        seen = []
+        for _ in range(8):
+            await pilot.press("tab")
+            seen.append(app.focused.id if app.focused else None)
+        assert set(seen) == {"aging", "queues", "channels", "due", "team", "flow"}
+        due = app.screen.query_one("#due", DataTable)
+        while app.focused is not due:
+            await pilot.press("tab")
+        for key, row in (("end", due.row_count - 1), ("g", 0), ("G", due.row_count - 1),
+                         ("home", 0)):
+            await pilot.press(key)
             await settle(app, pilot)
-            seen = []
-            for _ in range(8):
-                await pilot.press("tab")
-                seen.append(app.focused.id if app.focused else None)
-            assert set(seen) == {"aging", "queues", "channels", "due", "team", "flow"}
-            due = app.screen.query_one("#due", DataTable)
-            while app.focused is not due:
-                await pilot.press("tab")
-            for key, row in (("end", due.row_count - 1), ("g", 0), ("G", due.row_count - 1),
-                             ("home", 0)):
-                await pilot.press(key)
-                await settle(app, pilot)
-                assert due.cursor_row == row and due.scroll_x == 0, key
+            assert due.cursor_row == row and due.scroll_x == 0, key
 
-    asyncio.run(run())
+    supervise(demo_db, script, (80, 24))
 
 
 def test_a_long_subject_is_cut_with_an_ellipsis_to_the_screens_width(demo_db: Path) -> None:
@@ -542,23 +539,20 @@ def test_j_and_k_on_a_case_from_the_due_list_walk_the_due_list(demo_db: Path) ->
 
 def test_the_boards_enter_is_in_the_help_and_can_be_rebound(demo_db: Path) -> None:
     """The help's board section listed esc, q, j and k: not enter, tab or the ends."""
-    async def run() -> None:
-        app = OmnituiApp(demo_db, Settings(keymap={"board.open": "o"}), "farid", board=True)
-        async with app.run_test(size=(200, 50)) as pilot:
-            await settle(app, pilot)
-            await pilot.press("question_mark", "G")  # the help's end: the board's keys
-            await settle(app, pilot)
-            await pilot.pause(0.3)  # the scroll animates
-            text = screen_text(app)
-            assert "board.open" in text and "board.next_list" in text and "board.first" in text
-            await pilot.press("escape")
-            await settle(app, pilot)
-            first = board(app).targets()
-            await pilot.press("o")
-            await settle(app, pilot)
-            assert isinstance(app.screen, CaseScreen) and [app.screen.detail.case.id] == first
+    async def script(app: OmnituiApp, pilot: Pilot) -> None:
+        await pilot.press("question_mark", "G")  # the help's end: the board's keys
+        await settle(app, pilot)
+        await pilot.pause(0.3)  # the scroll animates
+        text = screen_text(app)
+        assert "board.open" in text and "board.next_list" in text and "board.first" in text
+        await pilot.press("escape")
+        await settle(app, pilot)
+        first = board(app).targets()
+        await pilot.press("o")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen) and [app.screen.detail.case.id] == first
 
-    asyncio.run(run())
+    supervise(demo_db, script, (200, 50), Settings(keymap={"board.open": "o"}))
 
 
 def test_off_the_due_list_only_the_keys_for_its_case_are_held_as_keymap_binds_them(
@@ -568,50 +562,45 @@ def test_off_the_due_list_only_the_keys_for_its_case_are_held_as_keymap_binds_th
     message) and + (a call) need no case, but were held too."""
     from omnitui.tui.screens.modals import ComposeScreen
 
-    async def run() -> None:
-        keymap = {"board.down": "p", "case.priority": "ctrl+y"}
-        app = OmnituiApp(demo_db, Settings(keymap=keymap), "farid", board=True)
-        async with app.run_test(size=(80, 16), notifications=True) as pilot:
-            await settle(app, pilot)
-            aging = app.screen.query_one("#aging", DataTable)
-            assert app.focused is aging
-            await pilot.press("p")
-            await settle(app, pilot)
-            assert aging.cursor_row == 1 and not app._notifications
-            await pilot.press("ctrl+y")
-            await settle(app, pilot)
-            assert "this key acts on a case" in str(list(app._notifications)[-1].message)
-            await pilot.press("c")
-            await settle(app, pilot)
-            assert isinstance(app.screen, ComposeScreen)
+    keymap = {"board.down": "p", "case.priority": "ctrl+y"}
 
-    asyncio.run(run())
+    async def script(app: OmnituiApp, pilot: Pilot) -> None:
+        aging = app.screen.query_one("#aging", DataTable)
+        assert app.focused is aging
+        await pilot.press("p")
+        await settle(app, pilot)
+        assert aging.cursor_row == 1 and not app._notifications
+        await pilot.press("ctrl+y")
+        await settle(app, pilot)
+        assert "this key acts on a case" in str(list(app._notifications)[-1].message)
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ComposeScreen)
+
+    supervise(demo_db, script, (80, 16), Settings(keymap=keymap))
 
 
 def test_f3_away_and_back_keeps_the_boards_place(demo_db: Path) -> None:
     """The focus came back on the first list and the due list's cursor on its first row."""
-    async def run() -> None:
-        app = OmnituiApp(demo_db, Settings(), "farid", board=True)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await settle(app, pilot)
-            due = app.screen.query_one("#due", DataTable)
-            while app.focused is not due:
-                await pilot.press("tab")
-            await pilot.press("j", "j")
-            await settle(app, pilot)
-            assert due.cursor_row == 2
-            await pilot.press("f3")  # to the queue
-            await settle(app, pilot)
-            assert not isinstance(app.screen, BoardScreen)
-            await pilot.press("f3")  # and back
-            await settle(app, pilot)
-            again = app.screen.query_one("#due", DataTable)
-            assert app.focused is again and again.cursor_row == 2
-            assert board(app)._in_sight(again)
-            await pilot.press("tab")  # the team list, left so
-            await settle(app, pilot)
-            await pilot.press("f3", "f3")
-            await settle(app, pilot)
-            assert app.focused is app.screen.query_one("#team", DataTable)
+    async def script(app: OmnituiApp, pilot: Pilot) -> None:
+        due = app.screen.query_one("#due", DataTable)
+        while app.focused is not due:
+            await pilot.press("tab")
+        await pilot.press("j", "j")
+        await settle(app, pilot)
+        assert due.cursor_row == 2
+        await pilot.press("f3")  # to the queue
+        await settle(app, pilot)
+        assert not isinstance(app.screen, BoardScreen)
+        await pilot.press("f3")  # and back
+        await settle(app, pilot)
+        again = app.screen.query_one("#due", DataTable)
+        assert app.focused is again and again.cursor_row == 2
+        assert board(app)._in_sight(again)
+        await pilot.press("tab")  # the team list, left so
+        await settle(app, pilot)
+        await pilot.press("f3", "f3")
+        await settle(app, pilot)
+        assert app.focused is app.screen.query_one("#team", DataTable)
 
-    asyncio.run(run())
+    supervise(demo_db, script, (80, 24))
