@@ -183,12 +183,17 @@ def edit(conn: sqlite3.Connection, case_id: int, values: dict[str, object], *, a
 def requeue(conn: sqlite3.Connection, case_id: int, queue: str, *, actor: str,
             at: datetime) -> int:
     """Move a case to `queue` by an agent's choice: routing never moves it on from there.
-    A case in that queue already is left as it is (it was audited as a move, its policy
-    said reset, and routing then held it there as if moved by hand); 0: nothing done."""
-    if case_store.require_case(conn, case_id)["queue"] == queue:
+    To the queue it is in, it is kept there (a saturated queue's fallback leaves it), its
+    policy untouched (the audit said "sla_policy default -> -" of a case that moved
+    nowhere); kept there already, nothing is done (0)."""
+    case = case_store.require_case(conn, case_id)
+    if case["queue"] != queue:
+        return edit(conn, case_id, {"queue": queue, "queue_by_hand": 1}, actor=actor, at=at,
+                    action="case.queue", reason=f"queue {queue}")
+    if case["queue_by_hand"]:
         return 0
-    return edit(conn, case_id, {"queue": queue, "queue_by_hand": 1}, actor=actor, at=at,
-                action="case.queue", reason=f"queue {queue}")
+    return edit(conn, case_id, {"queue_by_hand": 1}, actor=actor, at=at, action="case.queue",
+                reason=f"kept in {queue} by hand: routing moves it nowhere else")
 
 
 TAG_SEPARATORS = re.compile(r"[\s,;]+")

@@ -16,7 +16,7 @@ import sqlite3
 
 from omnitui.config import Settings
 from omnitui.store import info
-from omnitui.store.schema import ACTIVE
+from omnitui.store.cases import any_unsolved
 
 KEY = "sla_config"
 
@@ -40,8 +40,7 @@ def changed_since_applied(conn: sqlite3.Connection, settings: Settings) -> bool:
     out under (False when none was recorded yet, or no case is open: a new install setting
     its hours after `init` has no clock to repair)."""
     stored = info.get(conn, KEY)
-    return stored is not None and stored != fingerprint(settings) and conn.execute(
-        f"SELECT 1 FROM cases WHERE status IN {ACTIVE} LIMIT 1").fetchone() is not None
+    return stored is not None and stored != fingerprint(settings) and any_unsolved(conn)
 
 
 def mark_applied(conn: sqlite3.Connection, settings: Settings) -> None:

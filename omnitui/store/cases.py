@@ -78,6 +78,12 @@ def is_forward_or_third_party(conn: sqlite3.Connection, message_id: int, rule: s
                         (rule, message_id)).fetchone() in ((1,),)
 
 
+def any_unsolved(conn: sqlite3.Connection) -> bool:
+    """Whether the store has a case not solved or closed (one whose clocks run)."""
+    return conn.execute(f"SELECT 1 FROM cases WHERE status IN {ACTIVE} LIMIT 1"
+                        ).fetchone() is not None
+
+
 def any_snoozed(conn: sqlite3.Connection, case_ids: Sequence[int]) -> bool:
     """Whether any of the cases is snoozed (its time may have come: the daemon wakes it)."""
     return any(conn.execute(f"SELECT 1 FROM cases WHERE id IN ({', '.join('?' * len(chunk))})"
