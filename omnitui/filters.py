@@ -219,8 +219,12 @@ def named_in(value: str, names: Sequence[str] | None) -> str | None:
 
 
 def _unknown(what: str, value: str, known: Sequence[str]) -> str:
+    """What names nothing, the values it may name, and the closest ("tehcnical")."""
     listed = ", ".join(list(known)[:8]) + (", …" if len(known) > 8 else "")
-    return f"no {what} {value!r}" + (f" ({listed})" if listed else "")
+    folded = {name.casefold(): name for name in known}
+    close = difflib.get_close_matches(value.casefold(), list(folded), 1)
+    return (f"no {what} {value!r}" + (f" ({listed})" if listed else "")
+            + (f"; did you mean {folded[close[0]]}?" if close else ""))
 
 
 def complete(text: str, vocabulary: Vocabulary) -> str | None:

@@ -44,7 +44,7 @@ def test_is_takes_reopened_and_bounced_and_says_what_it_does_not_know() -> None:
     assert parse("is:reopened is:bounced", Vocabulary()).changes == {"reopened": True,
                                                                      "bounced": True}
     assert parse("is:reopend", Vocabulary()).problems == [
-        "no state 'reopend' (irritated, reopened, bounced)"]
+        "no state 'reopend' (irritated, reopened, bounced); did you mean reopened?"]
 
 
 def test_lang_takes_und_for_the_cases_no_language_could_be_told_of() -> None:
