@@ -196,8 +196,7 @@ class Context:
         (`admin`: the team's roster, the SLA's repair, another system's event) is whoever
         may write the store, so the login name does it under its own name. A team that has
         not set up its agents may act as anyone."""
-        from difflib import get_close_matches
-
+        from omnitui.closest import closest
         from omnitui.store import info
         from omnitui.store.agents import agents
 
@@ -212,9 +211,9 @@ class Context:
             raise UsageError(f"you ({agent}) are not on the team ({', '.join(team)}): act as "
                              "one of them with --agent NAME (or [console] agent in the "
                              f"config), or `omnitui agents add {agent}` puts you on it")
-        close = get_close_matches(agent, team, 1)
+        close = closest(agent, team)
         where = "--agent" if self.agent_option else "[console] agent"
-        hint = f"did you mean {close[0]}?" if close else f"the team: {', '.join(team)}"
+        hint = f"did you mean {close}?" if close else f"the team: {', '.join(team)}"
         raise UsageError(f"{where} {agent!r} is not on the team ({hint}); `omnitui agents "
                          f"add {agent}` puts them on it")
 

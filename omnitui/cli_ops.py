@@ -138,8 +138,8 @@ def _check_history_filters(conn: sqlite3.Connection, case: int | None,
                            agent: str | None) -> None:
     """A case that does not exist, or a name that is nobody's, says so: "no history" read
     as if they had done nothing."""
-    from difflib import get_close_matches
 
+    from omnitui.closest import closest
     from omnitui.store.audit import has_acted
     from omnitui.store.cases import get_case
     from omnitui.store.queries import known_agents
@@ -151,9 +151,9 @@ def _check_history_filters(conn: sqlite3.Connection, case: int | None,
     agents = known_agents(conn)
     if agent in agents:
         return  # an agent who has done nothing yet: no history is the answer
-    close = get_close_matches(agent, agents, 1)
+    close = closest(agent, agents)
     raise UsageError(f"--agent {agent!r}: nobody of that name has acted"
-                     + (f"; did you mean {close[0]}?" if close else
+                     + (f"; did you mean {close}?" if close else
                         f" (the agents: {', '.join(agents)})"))
 
 

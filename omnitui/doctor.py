@@ -8,10 +8,10 @@ from __future__ import annotations
 import os
 import sqlite3
 from datetime import UTC, datetime, timedelta
-from difflib import get_close_matches
 from pathlib import Path
 
 from omnitui import litestream
+from omnitui.closest import closest
 from omnitui.config import (
     Settings,
     SlaSettings,
@@ -309,9 +309,9 @@ def _queue_skills(settings: Settings, team: list[tuple[str, set[str], bool]]) ->
     asked = {skill for queue in settings.queues for skill in queue.skills}
     for name, skills in {name: skills for name, skills, _ in team}.items():
         for skill in sorted(skills - asked):
-            close = get_close_matches(skill, sorted(asked), 1)
+            close = closest(skill, sorted(asked))
             problems.append(f"{name}'s skill {skill!r} is no queue's"
-                            + (f" (did you mean {close[0]}?)" if close else ""))
+                            + (f" (did you mean {close}?)" if close else ""))
     if problems:
         return Check("queue skills", False, "; ".join(problems),
                      "give agents the skills the queues ask for (`[[agents]] skills`, or "
@@ -324,9 +324,9 @@ def _console_agent(name: str, team: set[str]) -> Check:
     """`[console] agent` is on the team: a typo read every `--owner me` as nobody's."""
     if name in team:
         return Check("console agent", True, f"[console] agent {name} is on the team")
-    close = get_close_matches(name, sorted(team), 1)
+    close = closest(name, sorted(team))
     return Check("console agent", False, f"[console] agent {name!r} is not on the team"
-                 + (f" (did you mean {close[0]}?)" if close else ""),
+                 + (f" (did you mean {close}?)" if close else ""),
                  "correct [console] agent, or `omnitui agents add NAME` puts them on it")
 
 

@@ -15,13 +15,13 @@ board drills into its age buckets this way), and `#N` names case N.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import field
 from typing import TYPE_CHECKING
 
 from omnitui.agent_names import NOBODY
+from omnitui.closest import closest
 from omnitui.config.languages import LANGUAGES, UNDETERMINED
 from omnitui.model import Channel, Status
 from omnitui.records import record
@@ -104,8 +104,8 @@ def parse(text: str, vocabulary: Vocabulary) -> Narrowing:
                 _apply(result, key, value, vocabulary)
         else:
             if sep and value and key.isalpha() and (  # "message: failed" is words
-                    close := difflib.get_close_matches(key, KEYS, 1)):
-                result.problems.append(f"{key}: is not a filter; did you mean {close[0]}:?")
+                    close := closest(key, KEYS)):
+                result.problems.append(f"{key}: is not a filter; did you mean {close}:?")
             result.words.append(word)
     return result
 
@@ -221,10 +221,9 @@ def named_in(value: str, names: Sequence[str] | None) -> str | None:
 def _unknown(what: str, value: str, known: Sequence[str]) -> str:
     """What names nothing, the values it may name, and the closest ("tehcnical")."""
     listed = ", ".join(list(known)[:8]) + (", …" if len(known) > 8 else "")
-    folded = {name.casefold(): name for name in known}
-    close = difflib.get_close_matches(value.casefold(), list(folded), 1)
+    close = closest(value, known)
     return (f"no {what} {value!r}" + (f" ({listed})" if listed else "")
-            + (f"; did you mean {folded[close[0]]}?" if close else ""))
+            + (f"; did you mean {close}?" if close else ""))
 
 
 def complete(text: str, vocabulary: Vocabulary) -> str | None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import importlib.util
 import math
 import re
-from difflib import get_close_matches
 from itertools import pairwise
 from pathlib import Path
 
 from omnitui.agent_names import RULE, is_agent_name
+from omnitui.closest import closest
 from omnitui.config.errors import ConfigError
 from omnitui.config.hours import DAYS, CalendarError, parse_date, parse_duration, parse_span
 from omnitui.config.languages import unknown_languages
@@ -272,11 +272,10 @@ def _check_queues_named(settings: Settings, file: Path) -> None:
         named.append((settings.events.payment_failed_queue, "events.payment_failed_queue"))
     for name, key in named:
         if name and name not in known:
-            folded = {queue.casefold(): queue for queue in known}
-            close = [folded[c] for c in get_close_matches(name.casefold(), list(folded), n=1)]
+            close = closest(name, known)
             raise ConfigError(
                 f"{file}: {key}: no queue named {name!r} in [[queues]] "
-                + (f"(did you mean {close[0]!r}?)" if close else f"({', '.join(known)})")
+                + (f"(did you mean {close!r}?)" if close else f"({', '.join(known)})")
                 + "; a new queue needs its own [[queues]] entry")
 
 

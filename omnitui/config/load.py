@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import difflib
 import re
 import types
 import typing
 from pathlib import Path
 from typing import Any
 
+from omnitui.closest import closest
 from omnitui.config.checks import check_values
 from omnitui.config.errors import ConfigError
 from omnitui.config.paths import config_file
@@ -71,9 +71,9 @@ def _build(cls: type, data: Any, file: Path, prefix: str) -> Any:
     known = {f.name for f in fields}
     unknown = sorted(set(data) - known)
     if unknown:
-        close = difflib.get_close_matches(unknown[0], sorted(known), 1)
+        close = closest(unknown[0], sorted(known))
         raise ConfigError(f"{file}: unknown key {_key(prefix, unknown[0])} in {where} ("
-                          + (f"did you mean {close[0]}? " if close else "")
+                          + (f"did you mean {close}? " if close else "")
                           + f"known keys: {', '.join(sorted(known))})")
     for f in fields:
         required = (f.default is dataclasses.MISSING

@@ -29,9 +29,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import field, replace
 from datetime import datetime
-from difflib import get_close_matches
 from typing import TYPE_CHECKING, Any
 
+from omnitui.closest import closest
 from omnitui.config import Macro, Settings
 from omnitui.errors import Refused, UsageError
 from omnitui.model import Channel, Draft, Identifier, InboundEvent, Status
@@ -604,10 +604,9 @@ def _require_on_team(conn: sqlite3.Connection, name: str) -> None:
     """A name typed for a teammate is one (a usage error, with the closest name)."""
     team = sorted(agent.name for agent in agent_store.agents(conn))
     if name not in team:
-        folded = {member.casefold(): member for member in team}  # "BOB" is bob's typo too
-        close = [folded[c] for c in get_close_matches(name.casefold(), list(folded), 1)]
+        close = closest(name, team)  # "BOB" is bob's typo too
         raise UsageError(f"no agent {name!r} on the team ("
-                         + (f"did you mean {close[0]}?" if close else "`omnitui agents` "
+                         + (f"did you mean {close}?" if close else "`omnitui agents` "
                             "lists it") + ")")
 
 
