@@ -324,16 +324,19 @@ class BoardScreen(WorkScreen):
         gone) changes no case either: it is looked at every poll (a few rows), and read
         again as it changes (`agents away bob` showed on the board 30 s later)."""
         since = time.monotonic() - self._asked
-        if self._team_now() != self._team_read:
+        if (team := self._team_now()) != self._team_read:
             self._again = True
         if (self._again and since >= REFRESH_EVERY) or since >= READ_ANYWAY:
-            self.read_now()
+            self.read_now(team)
 
-    def read_now(self) -> None:
-        """Read in a worker now (also on the console's own change, `@`, and ctrl+r)."""
+    def read_now(self, team: tuple[tuple[str, str], ...] | None = None) -> None:
+        """Read in a worker now (also on the console's own change, `@`, and ctrl+r);
+        `team`: each agent's state as the poll just found it."""
         self._asked, self._again = time.monotonic(), False
-        with suppress(*STORE_ERRORS):  # the read in the worker says what failed
-            self._team_read = self._team_now()
+        if team is None:
+            with suppress(*STORE_ERRORS):  # the read in the worker says what failed
+                team = self._team_now()
+        self._team_read = team or ()
         self.run_worker(self._read_board, thread=True, group="board", exclusive=True)
 
     def _team_now(self) -> tuple[tuple[str, str], ...]:
