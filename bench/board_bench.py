@@ -26,7 +26,6 @@ from omnitui.demo_team import with_demo_team
 from omnitui.metrics.board import read_board
 from omnitui.metrics.funnel import period, report
 from omnitui.services.routing import Router
-from omnitui.services.sla import SlaKeeper
 from omnitui.store.db import Store, utc_now
 
 
@@ -52,8 +51,7 @@ def main() -> int:
         audit = conn.execute("SELECT max(id) FROM audit").fetchone()[0]
         now = utc_now()
         since, until = period(None, None, settings, now)
-        board = timed(args.runs, lambda: read_board(conn, settings, Router(settings),
-                                                    SlaKeeper(settings), now))
+        board = timed(args.runs, lambda: read_board(conn, settings, Router(settings), now))
         month = timed(max(1, args.runs // 2), lambda: report(conn, settings, since, until,
                                                             now))
     rows = [f"| {name} | {runs[0]:.0f} | {statistics.median(runs[1:] or runs):.0f} |"

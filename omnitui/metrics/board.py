@@ -6,16 +6,16 @@ two weeks. Aggregates the store computes (store/board.py) and the funnel of toda
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import field
 from datetime import datetime, time, timedelta, tzinfo
 from itertools import pairwise
 
 from omnitui.config import Settings
 from omnitui.filters import age_words
-from omnitui.metrics.funnel import Rate, Spread, day_zone, spread
+from omnitui.metrics.funnel import Rate, Spread, day_zone, met, spread
 from omnitui.records import record
 from omnitui.services.routing import Router
-from omnitui.services.sla import SlaKeeper
 from omnitui.store import board as store
 from omnitui.store.db import db_time, parse_db_time
 from omnitui.store.metrics import left_owner_because
@@ -61,13 +61,7 @@ class FirstReplies:
     name: str
     opened_today: int
     first_response: Spread  # of its cases opened today
-    target: float | None  # the first-response target (seconds) of its standard customers
-
-    @property
-    def late(self) -> bool:
-        """One in ten waited longer than the target."""
-        return (self.target is not None and self.first_response.p90 is not None
-                and self.first_response.p90 > self.target)
+    late: Rate  # of those judged: answered after their own due time, or waiting past it
 
 
 @record
@@ -125,23 +119,34 @@ def aging(conn: sqlite3.Connection, now: datetime) -> list[tuple[str, dict[str, 
                                              pairwise(cuts), strict=True)]
 
 
+def reply_seconds(cases: Iterable[sqlite3.Row]) -> list[float]:
+    """How long each of `cases` that was answered waited for its first reply (business
+    time, as its clock counts it)."""
+    return [c["first_response_seconds"] for c in cases
+            if c["first_response_seconds"] is not None]
+
+
+def first_replies(name: str, cases: list[sqlite3.Row], stamp: str) -> FirstReplies:
+    """A queue's or a channel's first replies today, each case judged against its own due
+    time (a chat's minutes, an email's hours, a VIP's shorter target): one target for the
+    whole queue called a queue of chats on time whose every reply came late."""
+    verdicts = [met(c, "first_response", stamp) for c in cases]
+    return FirstReplies(name, len(cases), spread(reply_seconds(cases)),
+                        Rate(verdicts.count(False), len(verdicts) - verdicts.count(None)))
+
+
 def read_board(conn: sqlite3.Connection, settings: Settings, router: Router,
-               keeper: SlaKeeper, now: datetime) -> Board:
+               now: datetime) -> Board:
     zone = day_zone(settings)
     midnight = db_time(datetime.combine(now.astimezone(zone).date(), time(), tzinfo=zone))
     soon = db_time(now + AT_RISK_WITHIN)
-    answered = store.opened_since(conn, midnight)
-    opened = store.opened_count(conn, midnight)
-    queues = []
-    for name in sorted({*(q for q, _ in opened), *(q.name for q in settings.queues)}):
-        target = keeper.targets(keeper.policy(name), "email", "standard")["first_response"]
-        queues.append(FirstReplies(name, sum(n for (q, _), n in opened.items() if q == name),
-                                   spread(s for q, _, _, s in answered if q == name), target))
-    usual = keeper.policy(settings.routing.default_queue)
-    channels = [FirstReplies(name, sum(n for (_, c), n in opened.items() if c == name),
-                             spread(s for _, c, _, s in answered if c == name),
-                             keeper.targets(usual, name, "standard")["first_response"])
-                for name in sorted({c for _, c in opened})]
+    today = store.opened_since(conn, midnight)
+    stamp = db_time(now)
+    queues = [first_replies(name, [c for c in today if c["queue"] == name], stamp)
+              for name in sorted({*(c["queue"] for c in today),
+                                  *(q.name for q in settings.queues)})]
+    channels = [first_replies(name, [c for c in today if c["channel"] == name], stamp)
+                for name in sorted({c["channel"] for c in today})]
     load = store.owners_load(conn)
     solved = store.solved_by(conn, midnight)
     team = []
@@ -149,7 +154,8 @@ def read_board(conn: sqlite3.Connection, settings: Settings, router: Router,
         working, waiting = load.get(row["agent"], (0, 0))
         team.append(AgentLine(row["agent"], row["role"], row["state"], working, waiting,
                               dict(row["capacity"]),
-                              spread(s for _, _, o, s in answered if o == row["agent"]),
+                              spread(reply_seconds(c for c in today
+                                                   if c["owner"] == row["agent"])),
                               solved.get(row["agent"], 0), dict(row["open"])))
     start = datetime.combine(now.astimezone(zone).date(), time(), tzinfo=zone) - timedelta(
         days=TREND_DAYS - 1)
@@ -165,7 +171,7 @@ def read_board(conn: sqlite3.Connection, settings: Settings, router: Router,
                                                                          "assigned"))),
                  left_owner_because(conn, since, "9999", 3),
                  store.csat_since(conn, since),
-                 [seconds / 3600 for *_, seconds in answered])
+                 [seconds / 3600 for seconds in reply_seconds(today)])
 
 
 def daily(tallied: dict[str, dict[str, int]], zone: tzinfo | None,

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import field
 from datetime import datetime, time, timedelta, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from omnitui.choices import GroupBy
@@ -34,6 +35,20 @@ GROUPS = tuple(GroupBy)  # queue, channel, agent, tier, day
 TARGETS = {"first_response": ("first_response_at", "sla_first_response_due"),
            "meaningful_response": ("meaningful_response_at", "sla_meaningful_due"),
            "resolution": ("solved_at", "sla_resolution_due")}
+
+
+def met(case: Mapping[str, Any], target: str, stamp: str) -> bool | None:
+    """Whether `case` met its own due time for `target` (its policy's, its channel's and
+    its tier's, paused time added), at `stamp`: False when done after it, or not done and
+    past it (still, or until the case was solved); None when there is nothing to judge yet
+    (no such clock, or not done and still in time)."""
+    done, due = TARGETS[target]
+    if case[due] is None:
+        return None
+    if case[done] is not None:
+        return case[done] <= case[due]
+    end = case["solved_at"] if case["status"] in FINISHED_STATUSES else stamp
+    return False if case[due] < end else None
 
 
 @record(frozen=True)
@@ -186,17 +201,9 @@ def _funnel(key: str, cases: list[sqlite3.Row], surveys: list[sqlite3.Row],
     found.reopened = Rate(sum(1 for c in finished if c["reopens"]), len(finished))
     found.reassigned = Rate(sum(1 for c in assigned if c["reassignments"]), len(assigned))
     stamp = db_time(now)
-    for target, (done, due) in TARGETS.items():
-        on_time = late = 0
-        for c in cases:
-            if c[due] is None:
-                continue
-            if c[done] is not None:
-                on_time += c[done] <= c[due]
-                late += c[done] > c[due]
-            elif c[due] < (c["solved_at"] if c["status"] in FINISHED_STATUSES else stamp):
-                late += 1  # unanswered past its due time: still, or until it was solved
-        found.sla[target] = Rate(on_time, on_time + late)
+    for target in TARGETS:
+        verdicts = [met(c, target, stamp) for c in cases]
+        found.sla[target] = Rate(verdicts.count(True), len(verdicts) - verdicts.count(None))
     scores = [s["score"] for s in surveys]
     found.csat = spread(scores)
     found.satisfied = Rate(sum(1 for s in scores if s >= 4), len(scores))

@@ -82,20 +82,14 @@ def hourly(conn: sqlite3.Connection, since: str) -> dict[str, dict[str, int]]:
     return found
 
 
-def opened_since(conn: sqlite3.Connection, since: str
-                 ) -> list[tuple[str, str, str | None, float]]:
-    """(queue, channel, owner, first response seconds) of the cases opened since `since`
-    and answered (the created_at index)."""
-    return conn.execute("SELECT queue, channel, owner, first_response_seconds FROM cases"
-                        " WHERE created_at >= ? AND first_response_seconds IS NOT NULL",
-                        (since,)).fetchall()
-
-
-def opened_count(conn: sqlite3.Connection, since: str) -> dict[tuple[str, str], int]:
-    """(queue, channel) -> cases opened since `since`."""
-    return {(queue, channel): n for queue, channel, n in conn.execute(
-        "SELECT queue, channel, count(*) FROM cases WHERE created_at >= ?"
-        " GROUP BY queue, channel", (since,))}
+def opened_since(conn: sqlite3.Connection, since: str) -> list[sqlite3.Row]:
+    """The cases opened since `since` (the created_at index): where they are, who has
+    them, and their first reply against its own due time."""
+    cur = conn.cursor()
+    cur.row_factory = sqlite3.Row
+    return cur.execute("SELECT queue, channel, owner, status, solved_at, first_response_at,"
+                       " first_response_seconds, sla_first_response_due FROM cases"
+                       " WHERE created_at >= ?", (since,)).fetchall()
 
 
 def solved_by(conn: sqlite3.Connection, since: str) -> dict[str, int]:

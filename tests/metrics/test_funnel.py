@@ -15,12 +15,15 @@ import pytest
 
 from omnitui.channels.email.parse import parse_email
 from omnitui.config import Settings
+from omnitui.metrics.board import read_board
 from omnitui.metrics.funnel import Rate, Spread, report, spread
 from omnitui.model import Status
 from omnitui.services.desk import Desk
 from omnitui.services.intake import intake_pipeline
+from omnitui.services.routing import Router
 from omnitui.store.db import Store, db_time
 from omnitui.store.presence import record_interval
+from omnitui.tui.screens.board import reply_rows
 from tests.conftest import chat_event, make_email, office_hours, settings_from
 
 CONFIG = """
@@ -224,3 +227,16 @@ def test_a_days_group_has_no_backlog(week: Week) -> None:
     found = report(week.store.conn, week.settings, MONDAY, NOW, NOW, by="day")
     assert found.total.backlog == 1
     assert [g.backlog for g in found.groups] == [None] * len(found.groups)
+
+
+def test_the_boards_late_first_replies_judge_each_case_by_its_own_target(week: Week) -> None:
+    """Monday 17:00: A (email, answered in 2 business hours of 8) and C (email, 1 h) on
+    time; B (chat, 30 min of 10) late; D (email, 16:00) not due yet. One target for the
+    queue, the email's, called it on time."""
+    board = read_board(week.store.conn, week.settings, Router(week.settings), at(0, 17))
+    general = next(line for line in board.queues if line.name == "general")
+    assert (general.opened_today, general.late) == (4, Rate(1, 3))
+    assert {line.name: line.late for line in board.channels} == {
+        "chat": Rate(1, 1), "email": Rate(0, 2)}
+    assert [str(cell) for cell in reply_rows([general])[0]] == [
+        "general", "4", "1h", "2h", "1 of 3"]

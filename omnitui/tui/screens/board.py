@@ -33,7 +33,7 @@ from omnitui.metrics.board import (
     age_filters,
     read_board,
 )
-from omnitui.metrics.funnel import day_zone
+from omnitui.metrics.funnel import Rate, day_zone
 from omnitui.sanitize import sanitize
 from omnitui.store.agents import agents
 from omnitui.store.db import STORE_ERRORS, parse_db_time
@@ -55,6 +55,7 @@ FLOW_WHY_LEAST = 20  # cells of a reason beside its label, else it goes under it
 LAYOUTS_AWAITED = 5  # refreshes the first focus waits at most for the due list's rows
 DUE_EDGES = 2 * 7 + 4  # cells of the due list that are no text: each column's padding, the
 # list's scrollbar and the board's
+LATE_SHARE = 0.1  # of a queue's first replies late today: past this, its "late" is red
 SUBJECT_LEAST = 12  # cells of subject, however narrow the screen (the list scrolls sideways)
 FLOW_EDGES = 8  # cells of the flow's line that are no column's text: padding, scrollbar
 
@@ -351,7 +352,7 @@ class BoardScreen(WorkScreen):
         try:
             with console.readers.reading() as conn:
                 found = read_board(conn, console.settings, console.desk.router,
-                                   console.sla, console.clock())
+                                   console.clock())
         except STORE_ERRORS as exc:
             self.app.call_from_thread(self.notify, f"the board could not be read: {exc}",
                                       severity="error")
@@ -446,8 +447,8 @@ CASE_ACTIONS = frozenset(_name(binding.action) for binding in WORK_BINDINGS) - {
 
 COLUMNS = {
     "aging": ("age", *BANDS, ""),
-    "queues": ("queue", "opened", "p50", "p90", "target"),
-    "channels": ("channel", "opened", "p50", "p90", "target"),
+    "queues": ("queue", "opened", "p50", "p90", "late"),
+    "channels": ("channel", "opened", "p50", "p90", "late"),
     "due": ("#", "due", "prio", "queue", "owner", "status", "subject"),
     "team": ("agent", "state", "open", "waiting", "open/capacity", "1st reply p50/p90 today",
              "solved today"),
@@ -510,10 +511,19 @@ def aging_rows(board: Board) -> list[tuple[object, ...]]:
 
 
 def reply_rows(lines: list[FirstReplies]) -> list[tuple[object, ...]]:
+    """Each line's first replies today; "late": of its cases answered or past their due
+    time, how many missed their own target (red when one in ten did)."""
     return [(clean(line.name), Text(f"{line.opened_today:,}", justify="right"),
-             _span(line.first_response.p50),
-             Text(_span(line.first_response.p90), style="bold red" if line.late else ""),
-             _span(line.target)) for line in lines]
+             _span(line.first_response.p50), _span(line.first_response.p90),
+             late_words(line.late)) for line in lines]
+
+
+def late_words(late: Rate) -> Text:
+    if not late.whole:
+        return Text("-", style="dim")
+    share = late.share or 0
+    return Text(f"{late.part:,} of {late.whole:,}",
+                style="bold red" if share > LATE_SHARE else "yellow" if late.part else "green")
 
 
 def team_rows(board: Board) -> list[tuple[object, ...]]:
