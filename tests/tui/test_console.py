@@ -379,7 +379,7 @@ def test_assign_to_tags_priority_queue_and_escalate(demo_db: Path) -> None:
         queues = app.screen.options
         await pilot.press("enter")
         await settle(app, pilot)
-        assert case_fields(demo_db, case_id)["queue"] == queues[0]
+        assert case_fields(demo_db, case_id)["queue"] == queues[0].split(" · ")[0]
         await pilot.press("u")  # the last action only: the escalation stays
         await settle(app, pilot)
         assert case_fields(demo_db, case_id)["priority"] == 119
@@ -401,6 +401,7 @@ def test_typing_a_name_in_a_picker_picks_that_name(demo_db: Path) -> None:
         assert case_fields(demo_db, case_id)["queue"] == "technical"
         await pilot.press("Q", *"billinng")
         await pilot.pause()
+        assert "technical · where it is" in app.screen.options  # type: ignore[attr-defined]
         assert "typed: billinng — nothing matches" in screen_text(app)
         await pilot.press("enter")  # nothing to pick: nothing happens
         await settle(app, pilot)
@@ -410,6 +411,8 @@ def test_typing_a_name_in_a_picker_picks_that_name(demo_db: Path) -> None:
         assert case_fields(demo_db, case_id)["queue"] == "billing"
         await pilot.press("A", *"ke")  # j and k are letters too: "kevin" (they moved it)
         await pilot.pause()
+        assert any(option.startswith("carol · has it · ")
+                   for option in app.screen.options)  # type: ignore[attr-defined]
         assert "typed: ke — nothing matches" in screen_text(app)
         await pilot.press("escape", "escape")
         await pilot.press("A", "c", "enter")  # "c" is carol first, not alice who chats

@@ -125,13 +125,15 @@ def _handover_labels(screen: WorkScreen, agents: list[str], targets: list[int]) 
     cases = [require_case(conn, case_id) for case_id in targets]
     needs = {skill for case in cases for skill in router.skills_of(case["queue"])}
     classes = {router.channel_class(case["channel"]) for case in cases}
+    owners = {case["owner"] for case in cases}
     labels = []
     for name in agents:
         if (row := team.get(name)) is None:
             labels.append(f"{name} · not on the team")
             continue
         shown = roster_row(row, now)
-        words = [name, shown["state"], shown["open / capacity"], shown["skills"] or "no skills"]
+        words = [name, *(["has it"] if owners == {name} else []), shown["state"],
+                 shown["open / capacity"], shown["skills"] or "no skills"]
         against = [f"full for {klass}" for klass in sorted(classes)
                    if klass in row["capacity"] and row["open"].get(klass, 0)
                    >= row["capacity"][klass]]
@@ -182,13 +184,15 @@ def move_queue(screen: WorkScreen) -> None:
     conn = screen.console.store.conn  # the queues filters and `omnitui queue` know
     queues = list(vocabulary_of(screen.console.agent, [], distinct_values(conn, "queue"),
                                 screen.console.settings).queues or ())
+    where = {require_case(conn, case_id)["queue"] for case_id in targets}
+    labels = [f"{queue} · where it is" if where == {queue} else queue for queue in queues]
 
     def chosen(index: int | None) -> None:
         if index is not None:
             screen.act(f"moved to {queues[index]}", screen.console.desk.queue(queues[index]),
                        targets)
 
-    screen.app.push_screen(PickScreen(f"Move{_which(targets)} to queue", queues), chosen)
+    screen.app.push_screen(PickScreen(f"Move{_which(targets)} to queue", labels), chosen)
 
 
 def escalate(screen: WorkScreen) -> None:
