@@ -11,10 +11,12 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from omnitui.config import Settings
+from omnitui.metrics import board as board_metrics
 from omnitui.metrics.board import AGE_BUCKETS, age_filters
 from omnitui.services.desk import Desk
 from omnitui.store.db import Store, db_time, parse_db_time, utc_now
@@ -533,6 +535,37 @@ def test_j_and_k_on_a_case_from_the_due_list_walk_the_due_list(demo_db: Path) ->
         await pilot.press("J")  # type: ignore[attr-defined]  # it stayed on the solved case
         await settle(app, pilot)
         assert app.screen.detail.case.id == due[1]
+
+    drive(demo_db, script)
+
+
+def test_j_past_the_due_lists_end_says_where_the_rest_are(
+        demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """J on the last case of the due list (the board shows the first 50: here 10) did
+    nothing, without a word; so did K on the first."""
+    monkeypatch.setattr(board_metrics, "DUE_SHOWN", 10)
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("f3")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        found = board(app).board
+        assert found is not None and found.due_soon_total > len(found.due_soon) == 10
+        due = app.screen.query_one("#due", DataTable)
+        due.focus()
+        await pilot.press("enter", "K")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        assert "this is the first case due on the board" in str(
+            list(app._notifications)[-1].message)
+        await pilot.press("escape")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        due.move_cursor(row=due.row_count - 1)
+        await pilot.press("enter", "J")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen)
+        assert app.screen.detail.case.id == found.due_soon[-1]["id"]
+        assert (f"this is the last of the 10 cases the board shows of "
+                f"{found.due_soon_total:,} due; all: the view \"at risk or breached\"") in str(
+            list(app._notifications)[-1].message)
 
     drive(demo_db, script)
 

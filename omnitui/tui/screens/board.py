@@ -55,6 +55,7 @@ FLOW_WHY_LEAST = 20  # cells of a reason beside its label, else it goes under it
 LAYOUTS_AWAITED = 5  # refreshes the first focus waits at most for the due list's rows
 DUE_EDGES = 2 * 7 + 4  # cells of the due list that are no text: each column's padding, the
 # list's scrollbar and the board's
+ALL_DUE = 'all: the view "at risk or breached", F2 then v'
 LATE_SHARE = 0.1  # of a queue's first replies late today: past this, its "late" is red
 SUBJECT_LEAST = 12  # cells of subject, however narrow the screen (the list scrolls sideways)
 FLOW_EDGES = 8  # cells of the flow's line that are no column's text: padding, scrollbar
@@ -94,6 +95,7 @@ class BoardScreen(WorkScreen):
         self._brought_into_view = False  # the last key found the due list out of sight
         self._layouts = 0  # refreshes waited for the first draw's layout
         self._team_read: tuple[tuple[str, str], ...] = ()  # each agent's state, last read
+        self._walked_queue = False  # J / K last walked the queue, not the due list
         self._walking: int | None = None  # the case opened from the due list, J and K on
         self._last_list: str | None = None  # the list that had the focus last
 
@@ -208,12 +210,23 @@ class BoardScreen(WorkScreen):
         elif case_id == self._walking:
             at = table.cursor_row + (step if step < 0 else 0)
         else:
+            self._walked_queue = True
             return self.console.queue.step_from(case_id, step)
+        self._walked_queue = False
         if not 0 <= at < len(self._ids):
             return None
         table.move_cursor(row=at)
         self._walking = self._ids[at]
         return self._walking
+
+    def list_end(self, step: int) -> str:
+        """The due list shows its first DUE_SHOWN cases: past the last, where the rest are."""
+        if self._walked_queue or (found := self.board) is None:
+            return self.console.queue.list_end(step)
+        if step > 0 and len(self._ids) < found.due_soon_total:
+            return (f"the last of the {len(self._ids)} cases the board shows of"
+                    f" {found.due_soon_total:,} due; {ALL_DUE}")
+        return f"the {'last' if step > 0 else 'first'} case due on the board"
 
     def action_open_highlighted(self) -> None:
         if (case_id := self.one_case()) is not None:
@@ -383,7 +396,7 @@ class BoardScreen(WorkScreen):
         self.query_one("#due-title", Static).update(
             f"Due soon, then breached — enter opens, the case keys act ({shown} of "
             f"{board.due_soon_total:,} shown" + (
-                "; all: the view \"at risk or breached\", F2 then v)"
+                f"; {ALL_DUE})"
                 if shown < board.due_soon_total else ")"))
         self._ids = [row["id"] for row in board.due_soon]
         self._fill_due()

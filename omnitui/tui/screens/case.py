@@ -408,7 +408,9 @@ class CaseScreen(WorkScreen):
         source = next((s for s in reversed(below) if not isinstance(s, CaseScreen)),
                       self.console.queue)
         case_id = source.step_from(self.detail.case.id, step)
-        if case_id is not None:
+        if case_id is None or case_id == self.detail.case.id:  # J on the last case did
+            self.notify(f"this is {source.list_end(step)}")   # nothing, without a word
+        else:
             self.show_case(case_detail(self.console.store.conn, case_id))
 
     def action_search_hit(self, step: int) -> None:

@@ -94,6 +94,10 @@ class WorkScreen(Screen[None]):
         screen's list (None: none)."""
         return None
 
+    def list_end(self, step: int) -> str:
+        """What J (`step` 1) or K (-1) says where this screen's list ends."""
+        return "the last case of the list" if step > 0 else "the first case of the list"
+
     def cases_changed(self, changed: set[int] | None) -> None:
         """Redraw what a change touched (None: anything may have changed)."""
         raise NotImplementedError
