@@ -481,6 +481,8 @@ class OmnituiApp(App[None]):
 
         named = [(replace(key, description=words), self.keys_of(key.id)) for key in KEYS
                  if (words := key_words(key.id, key.description, self.settings.macros))]
+        here = getattr(self.screen, "HELP_FIRST", ())  # the keys of the screen it was asked
+        named.sort(key=lambda pair: pair[0].where not in here)  # on (the board's came last)
         self.push_screen(TextScreen("Keys (change them under \\[keymap] in the config)",
                                     help_table(named)))
 

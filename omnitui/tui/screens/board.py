@@ -24,6 +24,7 @@ from textual.errors import NoWidget
 from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
+from omnitui.keymap import BOARD
 from omnitui.metrics.board import (
     AT_RISK_WITHIN,
     BANDS,
@@ -63,6 +64,8 @@ FLOW_EDGES = 8  # cells of the flow's line that are no column's text: padding, s
 
 class BoardScreen(WorkScreen):
     """F3, or `omnitui --supervisor`."""
+
+    HELP_FIRST = (BOARD,)  # the help, asked for here, starts with these keys
 
     DEFAULT_CSS = """
     BoardScreen #board { height: 1fr; }

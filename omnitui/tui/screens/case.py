@@ -21,6 +21,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
+from omnitui.keymap import BOTH, CASE
 from omnitui.model import PAUSED_STATUSES, CaseDetail, CustomerView, MessageView
 from omnitui.quotes import split_reply
 from omnitui.sanitize import sanitize
@@ -307,6 +308,8 @@ class MessageBox(Static):
 
 class CaseScreen(WorkScreen):
     """One case; its keys act on it (the keys shared with the queue are WorkScreen's)."""
+
+    HELP_FIRST = (CASE, BOTH)  # the help, asked for here, starts with these keys
 
     DEFAULT_CSS = """
     CaseScreen #presence { height: auto; }
