@@ -155,6 +155,21 @@ def test_late_thanks_join_the_solved_case_and_open_no_new_one(store: Store,
         "days ago, and the customer only thanks us: it stays solved")
 
 
+def test_thanks_to_a_closed_case_join_it_and_open_no_new_one(store: Store,
+                                                             pipeline: Pipeline) -> None:
+    """A "thx" weeks later, the case closed since: it opened a new case, its first-response
+    clock running (breached by morning, for a thank-you)."""
+    case = pipeline.ingest(chat_event("telegram", "9", "hi", at=ago(days=40))).case_id
+    with store.write() as conn:
+        set_status(conn, case, Status.CLOSED, actor="alice", at=utc_now() - timedelta(days=30))
+    thanks = pipeline.ingest(chat_event("telegram", "9", "thx, all good!"))
+    assert (thanks.case_id, thanks.new_case, thanks.reopened) == (case, False, False)
+    assert reason_of(store, thanks.message_id)[1].endswith(
+        "days ago, and the customer only thanks us: it stays closed")
+    assert store.conn.execute("SELECT count(*), max(status), max(sla_due) FROM cases"
+                              ).fetchone() == (1, "closed", None)
+
+
 def test_thanks_reopen_like_any_reply_when_the_team_says_so(store: Store) -> None:
     settings = Settings()
     settings.threading.thanks_ask_nothing = False
