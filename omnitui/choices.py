@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import enum
 
-from omnitui.vocabulary import SORTS
+# The orders of a queue, by name, as people read them (the store serves each with an index).
+SORTS = {"priority": "priority", "sla": "SLA due", "newest": "newest",
+         "updated": "last activity"}
 
 
 class Format(enum.StrEnum):

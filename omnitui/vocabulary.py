@@ -4,9 +4,10 @@ and in `--format json`, where scripts read them)."""
 
 from __future__ import annotations
 
-# The orders of a queue, by name, as people read them (the store serves each with an index).
-SORTS = {"priority": "priority", "sla": "SLA due", "newest": "newest",
-         "updated": "last activity"}
+from datetime import datetime
+
+from omnitui.store.db import parse_db_time
+from omnitui.wording import ago
 
 ACTION_WORDS = {
     "case.assigned": "an assignment", "case.created": "a new case",
@@ -50,18 +51,21 @@ THIRD_PARTY = "third-party-answer"
 NOT_WAITING = (SURVEY_ANSWER, THANKS_ONLY, THIRD_PARTY)
 
 
-def routing_story(history: list[tuple[int, str, str, str, str]]) -> str:
+def routing_story(history: list[tuple[int, str, str, str, str]], now: datetime) -> str:
     """A case's latest routing decisions from its audit rows (id, at, actor, action,
     reason), as the case shows them: "billing: intent billing, says 'invoice' → to erin:
     skill billing, 0/1 email open, not given a case yet"; a person's move or assignment
     since says who made it ("… → root moved it (queue billing) → root assigned it (nobody
     -> alice)": "root: nobody -> alice" read as routed to root), or the story's end
     contradicted the case's queue and owner above it."""
+    told = [(at, actor, action, reason) for _, at, actor, action, reason in history
+            if action in ("case.routed", "case.waiting", *_ROUTER_ACTIONS)
+            and (actor == ROUTER or action != "case.escalated")]
     steps = [reason if actor == ROUTER or action in ("case.routed", "case.waiting")
              else f"{actor} {_PERSONS_ACTIONS[action]} ({reason})"
-             for _, _, actor, action, reason in history
-             if action in ("case.routed", "case.waiting", *_ROUTER_ACTIONS)
-             and (actor == ROUTER or action != "case.escalated")]
+             for _, actor, action, reason in told]
+    if told and told[-1][2] == "case.waiting":  # as it was then: "no agent is present"
+        steps[-1] += f" ({ago(parse_db_time(told[-1][0]), now)})"  # read as now, all day
     if len(steps) > 3:  # how it came in, and the latest
         steps = [steps[0], "…", *steps[-2:]]
     return " → ".join(steps)

@@ -12,9 +12,9 @@ from dataclasses import field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from omnitui.choices import SORTS
 from omnitui.model import SYNCHRONOUS_CHANNELS, Channel
 from omnitui.records import record
-from omnitui.vocabulary import SORTS
 
 
 @record

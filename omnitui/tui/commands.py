@@ -11,9 +11,9 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
+from omnitui.choices import SORTS
 from omnitui.sanitize import sanitize
 from omnitui.tui.keys import key_words
-from omnitui.vocabulary import SORTS
 
 if TYPE_CHECKING:
     from omnitui.tui.app import OmnituiApp

@@ -21,7 +21,8 @@ from omnitui.services.intake import intake_pipeline
 from omnitui.services.routing import Router, apply_agents, route_by_time
 from omnitui.store import agents as agent_store
 from omnitui.store.db import Store, db_time, utc_now
-from omnitui.vocabulary import ROUTER
+from omnitui.store.queries import case_detail
+from omnitui.vocabulary import ROUTER, routing_story
 from tests.conftest import chat_event, make_email, settings_from
 
 CONFIG = """
@@ -127,8 +128,6 @@ def test_the_routing_story_ends_with_what_people_did_since(store: Store,
                                                            team: Settings) -> None:
     """Nobody was free; then root moved the case and alice took it: the case's "routed:"
     line says so, not "nobody free" under a header that reads "owner alice"."""
-    from omnitui.vocabulary import routing_story
-
     case_id = billing_email(store, team, "ann@example.com")
     root = desk(store, team, "root")
     root.each([case_id], root.queue("orders"))
@@ -136,9 +135,9 @@ def test_the_routing_story_ends_with_what_people_did_since(store: Store,
     alice.each([case_id], alice.claim())
     history = store.conn.execute("SELECT id, at, actor, action, reason FROM audit"
                                  " WHERE case_id = ? ORDER BY id", (case_id,)).fetchall()
-    assert routing_story(history) == ("billing: intent billing, says 'invoice' → … → root"
-                                      " moved it (queue orders) → alice assigned it (nobody"
-                                      " -> alice)")
+    assert routing_story(history, utc_now()) == (
+        "billing: intent billing, says 'invoice' → … → root moved it (queue orders) → alice"
+        " assigned it (nobody -> alice)")
 
 
 def test_nobody_present_the_case_waits_and_goes_out_when_an_agent_opens_a_console(
@@ -150,6 +149,9 @@ def test_nobody_present_the_case_waits_and_goes_out_when_an_agent_opens_a_consol
     assert case(store, low)["owner"] is None
     assert reasons(store, low)[-1] == (ROUTER, "case.waiting",
                                        "billing: nobody free: no agent is present")
+    later = utc_now() + timedelta(hours=2)  # as it was then: the story says when
+    assert routing_story(case_detail(store.conn, low).history, later).endswith(
+        "billing: nobody free: no agent is present (2h ago)")
     desk(store, team, "erin").present()  # email capacity 1: the higher priority comes first
     assert case(store, high)["owner"] == "erin"
     assert case(store, low)["owner"] is None
@@ -463,21 +465,19 @@ def test_the_routing_story_leaves_out_what_was_undone(store: Store, team: Settin
     """Handed on and the handover undone, the case still read "alice assigned it (alice ->
     bob)" under "owner alice"; a redo puts it back."""
     from omnitui.store.queries import case_detail
-    from omnitui.vocabulary import routing_story
-
     case_id = billing_email(store, team, "ann@example.com")
     sam = desk(store, team, "sam")
     sam.each([case_id], sam.assign("erin"))
     sam.each([case_id], sam.assign("farid"))
-    assert routing_story(case_detail(store.conn, case_id).history).endswith(
+    assert routing_story(case_detail(store.conn, case_id).history, utc_now()).endswith(
         "sam assigned it (erin -> farid)")
     undo = sam.undo()
-    assert routing_story(case_detail(store.conn, case_id).history).endswith(
+    assert routing_story(case_detail(store.conn, case_id).history, utc_now()).endswith(
         "sam assigned it (nobody -> erin)")
     assert store.conn.execute("SELECT action, reason FROM audit WHERE id = ?", (undo,)
                               ).fetchone() == ("undo case.assigned",  # shown "the undo of an
                                                f"takes back audit event {undo - 1}")  # assign-
     # ment: takes back audit event 5064", not "undo of audit event 5064"
     sam.undo(undo)  # the redo
-    assert routing_story(case_detail(store.conn, case_id).history).endswith(
+    assert routing_story(case_detail(store.conn, case_id).history, utc_now()).endswith(
         "sam assigned it (erin -> farid)")

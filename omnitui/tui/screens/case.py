@@ -100,7 +100,7 @@ def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
     clocks.append(sla_words(sla, now), style="bold red" if sla and any(
         t["state"] == "breached" for t in sla["targets"]) else "dim")
     lines.append(clocks)
-    if story := routing_story(detail.history):
+    if story := routing_story(detail.history, now):
         lines.append(_Latest(Text("routed: ", style="dim"), plain(story)))
     if drafted:
         line = Text("drafted: ", style="bold cyan")

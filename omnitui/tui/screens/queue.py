@@ -24,6 +24,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
+from omnitui.choices import SORTS
 from omnitui.filters import KEYS, KEYS_HINT, Narrowing, Vocabulary, complete, vocabulary_of
 from omnitui.sanitize import sanitize
 from omnitui.store.db import STORE_ERRORS, expected, store_problem
@@ -44,7 +45,6 @@ from omnitui.tui.widgets import show_line
 from omnitui.tui.widgets.case_list import CaseList, header_text
 from omnitui.tui.widgets.key_bar import KeyBar
 from omnitui.tui.widgets.typing import TypingInput
-from omnitui.vocabulary import SORTS
 from omnitui.wording import plural
 
 if TYPE_CHECKING:
