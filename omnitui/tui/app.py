@@ -100,6 +100,12 @@ UNDO_WITHOUT_ASKING = timedelta(seconds=30)
 
 class OmnituiApp(App[None]):
     TITLE = "omnitui"
+    # A toast as wide as its words and one line high for one line of them: Textual's own,
+    # 60 cells and 3 lines for "tags vip: #19", hid the half of an 80x24 screen's latest
+    # message the agent had just acted on.
+    CSS = """
+    Toast { width: auto; padding: 0 1; }
+    """
     # Priority, like the screens' keys: decided as the key arrives (see screens/work.py);
     # `check_action` hands keys to a text field or a dialog instead.
     BINDINGS = [replace(binding, priority=True) for binding in [

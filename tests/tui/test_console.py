@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from textual.widgets import Input, Static
+from textual.widgets._toast import Toast
 
 from omnitui.config import Settings
 from omnitui.ingest.pipeline import Pipeline
@@ -702,3 +703,22 @@ def test_an_agent_taken_off_the_team_acts_no_more(demo_db: Path) -> None:
         assert app.return_code == 1
 
     drive(demo_db, script)
+
+
+def test_a_toast_is_as_wide_as_its_words_on_a_small_terminal(demo_db: Path) -> None:
+    """At 80x24 "tags vip: #19" took 40 cells and 3 lines over the message the agent had
+    just acted on; a long one still wraps at half the screen."""
+    async def run() -> None:
+        app = OmnituiApp(demo_db, Settings(), "alice")
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await settle(app, pilot)
+            app.notify("tags vip: #19")
+            await pilot.pause(0.2)
+            short = app.screen.query_one(Toast).region
+            assert (short.width, short.height) == (len("▌ tags vip: #19 "), 1)
+            app.clear_notifications()
+            app.notify("tags " + "x" * 60)
+            await pilot.pause(0.2)
+            assert app.screen.query_one(Toast).region.width <= 40
+
+    asyncio.run(run())
