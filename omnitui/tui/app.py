@@ -176,6 +176,12 @@ class OmnituiApp(App[None]):
             self.install_screen(self._composer, "composer")
             self._get_screen("composer")
 
+    def unsendable(self, channel: str) -> str | None:
+        """Why a reply on `channel` cannot leave with this config (None: it can)."""
+        from omnitui.channels.senders import unsendable
+
+        return unsendable(self.settings, channel)
+
     def write(self, draft: Draft, then: Callable[[Draft | None], None],
               addresses: dict[str, str] | None = None, case_id: int | None = None, *,
               keep: Callable[[Draft], None] | None = None,

@@ -13,7 +13,7 @@ from textual import events
 from textual.widgets import Input, Select, TextArea
 
 from omnitui.channels.email.parse import parse_email
-from omnitui.config import Settings
+from omnitui.config import MailboxSettings, Settings
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.services.desk import Desk
 from omnitui.store import outbox
@@ -578,3 +578,27 @@ def test_ctrl_g_without_a_knowledge_base_says_how_to_have_one(mail_db: Path) -> 
             list(app._notifications)[-1].message)
 
     drive(mail_db, script)
+
+
+def test_a_reply_no_mailbox_can_send_says_so_as_it_is_written(mail_db: Path) -> None:
+    """No mailbox with an smtp_host: the composer took the reply and the outbox failed it
+    afterwards; it says so as the agent starts (not on a note, which leaves nothing), and
+    not once a mailbox can send."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await open_reply(app, pilot)
+        assert ("this cannot leave: no mailbox can send email: set smtp_host on one of the"
+                " [[mailboxes]] in the config") in " ".join(screen_text(app).split())
+        await pilot.press("ctrl+t")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        assert "cannot leave" not in screen_text(app)
+
+    drive(mail_db, script)
+    sending = Settings(mailboxes=[MailboxSettings(
+        name="support", address="support@example.com", imap_host="imap.example",
+        username="support", smtp_host="smtp.example")])
+
+    async def can_send(app: OmnituiApp, pilot: object) -> None:
+        await open_reply(app, pilot)
+        assert "cannot leave" not in screen_text(app)
+
+    drive(mail_db, can_send, sending)

@@ -80,6 +80,9 @@ def reply_mailbox(store: Store, mailboxes: Sequence[MailboxSettings],
                           lambda: recipients_of(raw) if raw else [])
 
 
+NO_MAILBOX = "no mailbox can send email: set smtp_host on one of the [[mailboxes]] in the config"
+
+
 def choose_mailbox(mailboxes: Sequence[MailboxSettings], source: str,
                    received_by: Callable[[], list[str]]) -> MailboxSettings:
     """The mailbox a reply leaves from: the one that received the case's last email (named by
@@ -93,8 +96,7 @@ def choose_mailbox(mailboxes: Sequence[MailboxSettings], source: str,
     if chosen is None:
         chosen = next((m for m in mailboxes if m.smtp_host), None)
         if chosen is None:
-            raise PermanentFailure("no mailbox can send email: set smtp_host on one of the "
-                                   "[[mailboxes]] in the config")
+            raise PermanentFailure(NO_MAILBOX)
     if not chosen.smtp_host:
         raise PermanentFailure(f"mailbox {chosen.name!r} ({chosen.address}) received this case "
                                "but has no smtp_host, so it cannot send the reply")

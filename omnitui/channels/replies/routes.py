@@ -51,12 +51,22 @@ def resolve(channels: Sequence[HookChannel], message_channel: str, route: Route 
                                    ", which is no longer in the config's [[channels]]",
                                    stage="build")
         return hook, route
-    kinds = [platform.kind for platform in carriers(message_channel)]
-    hook = next((c for c in channels if c.kind in kinds), None)
+    hook = carrier(channels, message_channel)
     if hook is None:
-        raise PermanentFailure(f"no [[channels]] entry can send {message_channel} replies "
-                               f"(add one of kind {' or '.join(kinds)})", stage="build")
+        raise PermanentFailure(no_carrier(message_channel), stage="build")
     return hook, PLATFORMS[hook.kind].default_route(hook, message_channel, address)
+
+
+def carrier(channels: Sequence[HookChannel], message_channel: str) -> HookChannel | None:
+    """The first [[channels]] entry whose platform can carry a reply on `message_channel`
+    to an address (no route of a conversation needed)."""
+    kinds = [platform.kind for platform in carriers(message_channel)]
+    return next((c for c in channels if c.kind in kinds), None)
+
+
+def no_carrier(message_channel: str) -> str:
+    kinds = " or ".join(platform.kind for platform in carriers(message_channel))
+    return f"no [[channels]] entry can send {message_channel} replies (add one of kind {kinds})"
 
 
 def send_reply(channel: HookChannel, route: Route, reply: Reply, *, timeout: float) -> str | None:

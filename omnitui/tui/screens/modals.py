@@ -292,8 +292,9 @@ class ComposeScreen(ModalScreen[Draft | None]):
     DEFAULT_CSS = """
     ComposeScreen { background: $background; }
     ComposeScreen > Vertical { border: round $accent; background: $surface; }
-    ComposeScreen #compose-title { text-style: bold; padding: 0 1; }
-    ComposeScreen #compose-hint { color: $text-muted; padding: 0 1; }
+    ComposeScreen #compose-title { text-style: bold; padding: 0 1; width: 1fr; }
+    ComposeScreen #compose-hint { color: $text-muted; padding: 0 1; width: 1fr; }
+    ComposeScreen #compose-stuck { color: $text-warning; padding: 0 1; width: 1fr; }
     ComposeScreen .field { height: 1; }
     ComposeScreen .field Label { width: 10; padding: 0 1; }
     ComposeScreen .field Input { width: 1fr; border: none; height: 1; padding: 0 1; }
@@ -353,6 +354,7 @@ class ComposeScreen(ModalScreen[Draft | None]):
         self._shown = self.draft
         with Vertical():
             yield Label(self._title(), id="compose-title")
+            yield Label("", id="compose-stuck")
             yield Label(self._hint(), id="compose-hint")
             with Horizontal(classes="field", id="field-channel"):
                 yield Label("Channel")
@@ -501,6 +503,20 @@ class ComposeScreen(ModalScreen[Draft | None]):
         for name in ("to", "cc", "subject"):
             self.query_one(f"#field-{name}").display = (
                 self.addressed and not self.draft.internal and (email or name == "to"))
+        stuck = self._stuck()
+        self.query_one("#compose-stuck", Label).update(stuck)
+        self.query_one("#compose-stuck", Label).display = bool(stuck)
+
+    def _stuck(self) -> str:
+        """Why what is written here cannot leave (no mailbox, no [[channels]] entry for its
+        channel): said as the agent starts, not by the outbox once it has failed. An
+        internal note leaves nothing."""
+        if self.draft.mode == "note" or self.draft.internal:
+            return ""
+        unsendable = getattr(self.app, "unsendable", lambda channel: None)
+        why = unsendable(self.draft.channel)
+        return f"this cannot leave: {why} (sent, it fails in the outbox, its text kept)" \
+            if why else ""
 
     def current(self) -> Draft:
         """The draft as it stands on screen."""
