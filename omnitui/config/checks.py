@@ -54,6 +54,7 @@ from omnitui.config.templates import (
     template_parts,
 )
 from omnitui.model import PAUSED_STATUSES, Channel
+from omnitui.patterns import check as check_pattern
 
 
 def phone_region_known(region: str) -> bool:
@@ -439,7 +440,7 @@ def _check_intent(intent: Intent, where: str) -> None:
     _check_phrases(intent.keywords, f"{where}.keywords")
     for pattern in intent.patterns:
         try:
-            re.compile(pattern)
+            check_pattern(pattern)
         except re.error as exc:
             raise ConfigError(f"{where}.patterns: `{pattern}` is not a regular expression: "
                               f"{exc}") from None  # as read: its repr doubled each \\
@@ -536,7 +537,7 @@ def _check_when(macro: Macro, where: str) -> None:
         raise ConfigError(f"{where}.send only applies with run = \"auto\"")
     if when.text:
         try:
-            re.compile(when.text)
+            check_pattern(when.text)
         except re.error as exc:
             raise ConfigError(f"{where}.when.text is not a valid regular expression: "
                               f"{exc}") from None
@@ -607,7 +608,7 @@ def _check_assistant(assistant: AssistantSettings, intents: set[str], where: str
             if question.choices:
                 raise ConfigError(f"{at}: a question has choices or a pattern, not both")
             try:
-                re.compile(question.pattern)
+                check_pattern(question.pattern)
             except re.error as exc:
                 raise ConfigError(f"{at}.pattern: {question.pattern!r} is not a regular "
                                   f"expression: {exc}") from None

@@ -150,7 +150,7 @@ class Assistant:
         pattern finds, a topic its intent tells."""
         found: dict[str, str] = {}
         for question in self.questions:
-            if question.pattern and (hit := find_pattern(question.pattern,
+            if question.pattern and (hit := find_pattern(question,
                                                          f"{event.subject}\n{event.text}")):
                 found[question.field] = hit.value
             intent = event.intent or case["intent"]

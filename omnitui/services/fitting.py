@@ -12,11 +12,10 @@ events. Every condition a `when` gives must hold.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from datetime import datetime, timedelta
-from functools import cache
 
+from omnitui import patterns
 from omnitui.config import Macro, MacroWhen, Settings
 from omnitui.config.hours import parse_duration
 from omnitui.records import record
@@ -60,8 +59,9 @@ def case_facts(conn: sqlite3.Connection, settings: Settings, case_id: int) -> Ca
                      for e in business_events.of_customer(conn, case["customer_id"])))
 
 
-def matches(when: MacroWhen, facts: CaseFacts, now: datetime) -> bool:
-    """Whether every condition `when` gives holds for the case."""
+def matches(when: MacroWhen, facts: CaseFacts, now: datetime, macro: str) -> bool:
+    """Whether every condition `when` (macro `macro`'s) gives holds for the case; its text
+    pattern out of time does not hold, and is logged by the macro's name."""
     def one_of(values: list[str], value: str) -> bool:
         return not values or value.casefold() in {v.casefold() for v in values}
 
@@ -72,7 +72,8 @@ def matches(when: MacroWhen, facts: CaseFacts, now: datetime) -> bool:
             and one_of(when.language, facts.language) and one_of(when.tier, facts.tier)
             and one_of(when.status, facts.status)):
         return False
-    if when.text and not _pattern(when.text).search(facts.text):
+    if when.text and not patterns.search(patterns.compiled(when.text), facts.text,
+                                         f"macro {macro!r} when.text"):
         return False
     if when.sentiment_below is not None and (
             facts.sentiment is None or facts.sentiment >= when.sentiment_below):
@@ -91,11 +92,6 @@ def matches(when: MacroWhen, facts: CaseFacts, now: datetime) -> bool:
         not when.no_event or when.no_event not in recent)
 
 
-@cache
-def _pattern(text: str) -> re.Pattern[str]:
-    return re.compile(text)
-
-
 def suggested(conn: sqlite3.Connection, settings: Settings, case_id: int,
               now: datetime) -> list[Macro]:
     """The macros whose `when` fits the case, in config order: those marked `run =
@@ -105,7 +101,7 @@ def suggested(conn: sqlite3.Connection, settings: Settings, case_id: int,
         m.run == "auto" and not ran(conn, case_id, m))]
     if not candidates or (facts := case_facts(conn, settings, case_id)) is None:
         return []
-    return [m for m in candidates if matches(m.when, facts, now)]
+    return [m for m in candidates if matches(m.when, facts, now, m.name)]
 
 
 def fitting_cases(conn: sqlite3.Connection, settings: Settings, macro: Macro, since: str,
@@ -113,7 +109,7 @@ def fitting_cases(conn: sqlite3.Connection, settings: Settings, macro: Macro, si
     """The cases opened since `since` that the macro's `when` fits now, newest first."""
     return [i for i in opened_since(conn, since)
             if (facts := case_facts(conn, settings, i)) is not None
-            and matches(macro.when, facts, now)]
+            and matches(macro.when, facts, now, macro.name)]
 
 
 def ran(conn: sqlite3.Connection, case_id: int, macro: Macro) -> bool:

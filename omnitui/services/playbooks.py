@@ -53,7 +53,8 @@ class AutoMacros:
         for macro in self.macros:
             if fired >= self.settings.automation.max_macros_per_message:
                 break
-            if not matches(macro.when, facts, now) or ran(conn, result.case_id, macro):
+            if not matches(macro.when, facts, now, macro.name) or \
+                    ran(conn, result.case_id, macro):
                 continue
             try:
                 with savepoint(conn):

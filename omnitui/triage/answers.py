@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from omnitui import patterns
 from omnitui.config import AssistantChoice, AssistantQuestion
 from omnitui.records import record
 
@@ -41,7 +42,7 @@ def read_answer(question: AssistantQuestion, text: str, intent: str | None = Non
         choice = pick_choice(question.choices, words, intent)
         return Answer(choice.label, choice) if choice else None
     if question.pattern:
-        return find_pattern(question.pattern, words)
+        return find_pattern(question, words)
     return Answer(words[:MAX_ANSWER])
 
 
@@ -61,10 +62,11 @@ def pick_choice(choices: list[AssistantChoice], words: str, intent: str | None
     return by_intent[0] if len(by_intent) == 1 else None
 
 
-def find_pattern(pattern: str, text: str) -> Answer | None:
-    """What the pattern finds in the text (its first group, if it has one); None if
-    nothing."""
-    found = re.search(pattern, text, re.IGNORECASE)
+def find_pattern(question: AssistantQuestion, text: str) -> Answer | None:
+    """What the question's pattern finds in the text (its first group, if it has one); None
+    if nothing, or if the search ran out of time."""
+    found = patterns.search(patterns.compiled(question.pattern, ignore_case=True), text,
+                            f"assistant question {question.field!r} pattern")
     if found is None:
         return None
     value = found.group(1) if found.re.groups and found.group(1) else found.group(0)

@@ -18,7 +18,8 @@ def classify(event: InboundEvent, triage: TriageSettings,
     """Mark an event urgent when its subject or the customer's words say so (`[triage]
     urgent_phrases`, in any language), and read its language, tone and intent; automatic
     mail (an out-of-office, a bounce) is never urgent, irritated nor a request. An event
-    read already (by an import's parser process) is left as it is."""
+    read already (by an import's parser process) is left as it is. An intent pattern that
+    runs out of time is counted as no match and noted among the message's problems."""
     if event.language is not None:
         return event
     words = event.text or event.subject
@@ -33,7 +34,8 @@ def classify(event: InboundEvent, triage: TriageSettings,
                      phrases=triage.irritation_phrases, neutral=triage.neutral_words)
     event.sentiment = tone.sentiment
     event.irritation = tone.why if tone.irritated else None
-    if intents is not None and (found := intents.classify(about, event.language)):
+    if intents is not None and (found := intents.classify(about, event.language,
+                                                          skipped=event.parse_errors)):
         event.intent, event.intent_rule = found.name, found.rule
         event.severity = max(event.severity, found.severity)
     return event

@@ -4,10 +4,10 @@ one (examples, embeddings) can take its place behind the same seam."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Protocol
 
+from omnitui import patterns
 from omnitui.config import Intent, SemanticSettings
 from omnitui.records import record
 from omnitui.triage.semantic import ENGLISH, Embedder, model_for, ranked
@@ -24,25 +24,32 @@ class IntentMatch:
 
 
 class IntentClassifier(Protocol):
-    def classify(self, text: str, language: str | None = None) -> IntentMatch | None: ...
+    def classify(self, text: str, language: str | None = None,
+                 skipped: list[str] | None = None) -> IntentMatch | None:
+        """The intent `text` tells, or None; a rule given up on (a pattern out of time) is
+        added to `skipped`, for the message to show."""
+        ...
 
 
 class RuleIntents:
     """The first `[[intents]]` entry whose keyword or pattern is in the text, in the
-    config's order (put the specific ones first)."""
+    config's order (put the specific ones first). A pattern out of time is passed over."""
 
     def __init__(self, intents: Sequence[Intent]) -> None:
-        self._rules = [(intent.name, phrase_pattern(tuple(intent.keywords)),
-                        [re.compile(p, re.I) for p in intent.patterns]) for intent in intents]
+        self._rules = [(intent.name, phrase_pattern(tuple(intent.keywords)), [
+            (f"intent {intent.name!r} pattern #{number}",
+             patterns.compiled(source, ignore_case=True))
+            for number, source in enumerate(intent.patterns, start=1)]) for intent in intents]
         self._severity = {intent.name: intent.severity for intent in intents}
 
-    def classify(self, text: str, language: str | None = None) -> IntentMatch | None:
-        for name, keywords, patterns in self._rules:
+    def classify(self, text: str, language: str | None = None,
+                 skipped: list[str] | None = None) -> IntentMatch | None:
+        for name, keywords, rules in self._rules:
             if keywords and (found := keywords.search(text)):
                 return IntentMatch(name, f"says {found.group(0).lower()!r}",
                                    self._severity[name])
-            for pattern in patterns:
-                if found := pattern.search(text):
+            for rule, pattern in rules:
+                if found := patterns.search(pattern, text, rule, skipped):
                     return IntentMatch(name, f"matches /{pattern.pattern}/ "
                                              f"({found.group(0)[:40]!r})", self._severity[name])
         return None
@@ -61,8 +68,9 @@ class ExampleIntents:
         self._model = model
         self._floor = floor
 
-    def classify(self, text: str, language: str | None = None) -> IntentMatch | None:
-        if found := self._rules.classify(text):
+    def classify(self, text: str, language: str | None = None,
+                 skipped: list[str] | None = None) -> IntentMatch | None:
+        if found := self._rules.classify(text, skipped=skipped):
             return found
         if language not in ENGLISH or not text.strip():
             return None

@@ -112,6 +112,46 @@ def test_broken_mail_is_stored_raw_with_its_error(omnitui: Run, tmp_path: Path) 
     assert "parse error" in omnitui("--db", str(db), "case", str(case)).stdout
 
 
+def test_a_pattern_that_backtracks_holds_no_import(cli_env: dict[str, str],
+                                                   tmp_path: Path) -> None:
+    """One crafted message, a team's careless intent pattern: with `re` the import (and its
+    parser processes, killed here with it) never ended. Now every message is filed, and
+    the one the pattern gave up on says which rule, not its text."""
+    config = tmp_path / "omnitui.toml"
+    config.write_text("[[intents]]\nname = 'billing'\npatterns = ['\\binvoice\\b', "
+                      "'(a|aa)+$']\n\n[[intents]]\nname = 'delivery'\n"
+                      "keywords = ['parcel']\n")
+    mbox = tmp_path / "in.mbox"
+    with mbox.open("wb") as fh:
+        for n, body in enumerate(["a" * 40 + "!", "Where is my parcel?", "Invoice 12 wrong"]):
+            raw = make_email(f"c{n}@example.com", subject="Hi", body=body,
+                             message_id=f"dos{n}@example.com")
+            fh.write(b"From c@example.com Thu Jan  1 00:00:00 2026\n" + raw + b"\n")
+    db = tmp_path / "s.db"
+    base = [sys.executable, "-m", "omnitui", "--config", str(config), "--db", str(db)]
+    proc = subprocess.Popen([*base, "import", str(mbox)], env=cli_env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # the importer and its parser processes
+        proc.communicate()
+        raise AssertionError("the import was still reading after 90 s") from None
+    assert "3 imported" in out and "1 with parse errors" in out
+    conn = sqlite3.connect(db)
+    read = dict(conn.execute("SELECT external_id, coalesce(intent, '') FROM messages"))
+    assert read == {"dos0@example.com": "", "dos1@example.com": "delivery",
+                    "dos2@example.com": "billing"}
+    case = conn.execute("SELECT case_id FROM messages WHERE external_id = 'dos0@example.com'"
+                        ).fetchone()[0]
+    shown = subprocess.run([*base, "case", str(case)], env=cli_env, capture_output=True,
+                           text=True, timeout=60, stdin=subprocess.DEVNULL).stdout
+    [line] = [line for line in shown.splitlines() if "parse error" in line]
+    assert line.strip() == ("parse error: intent 'billing' pattern #2 took over 0.1 s and "
+                            "was skipped (counted as no match)")
+
+
 def test_a_mistyped_path_is_one_line_and_creates_no_store(omnitui: Run, home: Path) -> None:
     omnitui("demo", "--no-console", "--customers", "20", "--messages", "40")
     missing = home / "Mail" / "inbox.mbxo"

@@ -65,13 +65,16 @@ def test_a_scripts_command_starts_without_the_console_rich_or_the_platforms(
 def test_a_config_file_is_checked_without_loading_phone_numbers(
         demo_env: dict[str, str], tmp_path: Path) -> None:
     """Every real user has a config file: checking its phone region imported phonenumbers
-    (30 ms of every command), which the tests above, without one, never saw."""
+    (30 ms of every command), which the tests above, without one, never saw. Its patterns
+    are checked with `re`, without the engine that runs them."""
     config = tmp_path / "config.toml"
-    config.write_text('[identity]\ndefault_phone_region = "DE"\n')
+    config.write_text('[identity]\ndefault_phone_region = "DE"\n\n[[intents]]\n'
+                      'name = "billing"\npatterns = [\'\\binvoice\\b\']\n')
     config.chmod(0o600)
     modules = loaded({**demo_env, "OMNITUI_CONFIG": str(config)}, "cases", "--format", "ids")
     assert "omnitui.config.checks" in modules  # it did check the file
     assert heavy(modules) == []
+    assert "regex" not in modules  # what runs the patterns (15 ms): `re` checks them
 
 
 def test_the_case_table_for_people_loads_neither_the_console_nor_rich_s_console(

@@ -188,6 +188,25 @@ def test_the_intent_routes_a_new_case_and_the_case_says_what_is_wanted(
     assert (message.intent, message.intent_rule) == ("billing", "says 'charged twice'")
 
 
+@pytest.mark.timeout(30)  # with `re`, the message held intake for hours
+def test_a_message_a_pattern_cannot_finish_on_is_filed_and_the_case_names_the_rule(
+        store: Store, settings: Settings) -> None:
+    """A webhook's or a mailbox's message, a team's careless patterns: the message is filed
+    in seconds, read as the rules after them say, and shows which rule was skipped (its
+    text stays out of the note)."""
+    from omnitui.config import Intent
+
+    settings.intents = [Intent("billing", queue="billing", patterns=[r"(a+)+$", r"(a|aa)+$"]),
+                        Intent("technical", keywords=["app"])]
+    result = Pipeline(store, settings).ingest(chat_event("chat", "dos-1", "The app: " + "a" * 40
+                                                         + "!"))
+    assert result.case_id is not None and not result.duplicate
+    [message] = case_detail(store.conn, result.case_id).messages
+    assert (message.intent, message.intent_rule) == ("technical", "says 'app'")
+    assert message.parse_errors == ["intent 'billing' pattern #2 took over 0.1 s and was "
+                                    "skipped (counted as no match)"]
+
+
 def test_an_older_message_filed_later_does_not_move_the_case_back_in_time(
         pipeline: Pipeline, store: Store, email_event: Callable[..., InboundEvent]) -> None:
     """An mbox out of time order, or a mail delayed for days: the case's latest message is

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from omnitui.config import AutomationSettings, Macro, MacroWhen, Settings
 from omnitui.services import drafts
 from omnitui.services.desk import Desk
@@ -122,3 +124,13 @@ def test_on_a_public_post_a_private_macro_answers_privately_and_acknowledges_pub
     assert imported is not None
     assert [m.name for m in suggested(store.conn, settings, imported, NOW)] == [
         "Double charge"]
+
+
+@pytest.mark.timeout(30)  # with `re`, this message held the daemon's intake for hours
+def test_a_text_pattern_that_cannot_finish_in_time_does_not_fit_and_says_which_macro(
+        store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    careless = Macro("Tag spam", tags=["spam"], run="auto", when=MacroWhen(text=r"(a|aa)+$"))
+    case_id = live(store, Settings(macros=[careless, TAG]), "refund? " + "a" * 40 + "!")
+    assert case(store, case_id)[0] == '["refund"]'  # the next macro still ran
+    assert "macro 'Tag spam' when.text took over 0.1 s and was skipped" in caplog.text
+    assert "aaaa" not in caplog.text

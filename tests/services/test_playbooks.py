@@ -58,7 +58,7 @@ def test_each_condition_alone(store: Store, case_id: int, fits: MacroWhen,
                               misses: MacroWhen) -> None:
     facts = case_facts(store.conn, Settings(), case_id)
     assert facts is not None
-    assert matches(fits, facts, NOW) and not matches(misses, facts, NOW)
+    assert matches(fits, facts, NOW, "fits") and not matches(misses, facts, NOW, "misses")
 
 
 def test_only_suggest_macros_whose_every_condition_holds_are_suggested(

@@ -42,6 +42,14 @@ def test_a_pattern_keeps_what_it_finds_and_free_text_is_kept_short() -> None:
     assert len(read_answer(FREE, "x" * 500).value) == 120  # type: ignore
 
 
+@pytest.mark.timeout(20)  # with `re`, this answer was read for hours
+def test_a_pattern_that_cannot_finish_in_time_reads_no_answer(
+        caplog: pytest.LogCaptureFixture) -> None:
+    careless = AssistantQuestion("order_number", "Order?", pattern=r"(a|aa)+$")
+    assert read_answer(careless, "a" * 40 + "!") is None  # a skip: the words stay on the case
+    assert "assistant question 'order_number' pattern took over 0.1 s" in caplog.text
+
+
 def test_an_empty_name_leaves_no_stray_space() -> None:
     values = {"customer_first_name": "", "case_id": "7"}
     assert fill_template("Hi {customer_first_name}, case #{case_id}.", values) == \

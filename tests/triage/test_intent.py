@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+
+import pytest
 
 from omnitui.config import Intent, TriageSettings
 from omnitui.model import InboundEvent
@@ -48,3 +51,26 @@ def test_the_senders_signature_tells_no_intent(email_event: Callable[..., Inboun
         "Where is my parcel? It was due on Monday.\n\nBest regards,\nAccounts Payable\n"
         "Quote invoice #20931 in every reply"))
     assert classify(event, TriageSettings(), RULES).intent is None
+
+
+@pytest.mark.timeout(20)  # with `re`, each of these searches runs for hours
+@pytest.mark.parametrize("pattern", [r"(a+)+$", r"(\w+\s?)+$", r"(a|aa)+$"])
+def test_a_pattern_that_backtracks_never_holds_the_message(pattern: str) -> None:
+    """A team's careless pattern and a customer's crafted message: the message is read in
+    time all the same."""
+    started = time.monotonic()
+    assert RuleIntents([Intent("billing", patterns=[pattern])]).classify(
+        "Hello\n" + "a" * 40 + "!") is None
+    assert time.monotonic() - started < 2
+
+
+@pytest.mark.timeout(20)
+def test_a_pattern_out_of_time_is_skipped_named_and_the_rules_after_it_still_read(
+        email_event: Callable[..., InboundEvent]) -> None:
+    rules = RuleIntents([Intent("billing", patterns=[r"\binvoice\s+#?\d{4,}", r"(a|aa)+$"]),
+                         Intent("greeting", keywords=["hello"])])
+    event = email_event("kim@example.com", subject="Hello", body="a" * 40 + "!")
+    read = classify(event, TriageSettings(), rules)
+    assert (read.intent, read.intent_rule) == ("greeting", "says 'hello'")
+    assert read.parse_errors == ["intent 'billing' pattern #2 took over 0.1 s and was "
+                                 "skipped (counted as no match)"]

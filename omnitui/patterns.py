@@ -1,0 +1,77 @@
+"""The config's regular expressions, run on what customers write, each search with a time
+limit: `[[intents]] patterns`, a macro's `when.text`, an assistant question's `pattern`.
+
+A team writes them; anyone can send the text. With Python's `re`, one pattern that
+backtracks without end (`(a|aa)+$` on forty a's and a "!") held intake (the daemon, an
+import, a webhook) forever on one crafted message. The `regex` package (Apache-2.0) reads
+the same syntax with `re`'s meaning (VERSION0) and gives up on a search after a time: here
+that counts as no match and is logged by the rule's name (never the text); the classify
+stage also notes it on the message.
+
+The config is checked with `re` as it is loaded (`check`): the patterns stay in the
+dialect the docs name, and a command does not pay for importing `regex`, whose syntax is a
+superset of `re`'s. Where their meanings differ, `regex` follows Unicode: `\\w` takes
+combining marks but not "²" or "½", `\\s` not the separators \\x1c-\\x1f, and `[a-z]` in
+any case not the dotless i (U+0131).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import regex
+
+SECONDS = 0.1  # a search's limit, in the process's CPU time (`regex` reads clock()); a sane
+# pattern takes microseconds on a whole message. Reading the clock costs ~2 µs a search.
+MAX_COUNT = 1000  # `regex` unrolls `x{n}`: a million copies took 270 MB as it compiled
+COUNT = re.compile(r"(?<!\\)\{(\d+)(?:,(\d*))?\}")
+
+
+def check(source: str) -> None:
+    """Refuse what is not a pattern (`re.error`), or one that repeats past `MAX_COUNT`,
+    which would cost memory by the gigabyte to compile."""
+    re.compile(source)
+    for found in COUNT.finditer(source):
+        if any(int(n) > MAX_COUNT for n in found.groups() if n):
+            raise re.error(f"{found.group(0)} repeats more than {MAX_COUNT} times", source,
+                           found.start())
+
+
+@lru_cache(maxsize=512)
+def compiled(source: str, *, ignore_case: bool = False) -> regex.Pattern[str]:
+    """`source` compiled once a process (`regex` imported with the first: ~15 ms a
+    command that runs no pattern never pays), with `re`'s meaning whatever else in the
+    process sets `regex.DEFAULT_VERSION`."""
+    import regex
+
+    return regex.compile(source, regex.VERSION0 | (regex.IGNORECASE if ignore_case else 0))
+
+
+def search(pattern: regex.Pattern[str], text: str, rule: str,
+           skipped: list[str] | None = None) -> regex.Match[str] | None:
+    """The first match of a config pattern in `text`, or None. A search past `SECONDS` is
+    no match: logged as `rule` (such as "intent 'billing' pattern #2"; never the text,
+    which may be anyone's), and added to `skipped` for the caller to note on the
+    message."""
+    try:
+        return pattern.search(text, timeout=SECONDS)
+    except TimeoutError:
+        note = f"{rule} took over {SECONDS:g} s and was skipped (counted as no match)"
+        _log(note)
+        if skipped is not None:
+            skipped.append(note)
+        return None
+
+
+def _log(note: str) -> None:
+    """For the daemon's log; a command's stderr stays quiet. (logging is imported here, as
+    the store does: it costs every command a millisecond at start.)"""
+    import logging
+
+    log = logging.getLogger("omnitui.patterns")
+    if not log.handlers:
+        log.addHandler(logging.NullHandler())
+    log.warning("%s", note)
