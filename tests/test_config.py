@@ -265,6 +265,38 @@ def test_errors_name_the_key(tmp_path: Path, content: str, message: str) -> None
         "1987" not in str(info.value)  # a secret's value, whatever its type
 
 
+
+@pytest.mark.parametrize("secret", [
+    "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLa!w",  # a typo: not a base64 character
+    "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2L",  # cut off: not a whole base64 string
+    "whsec_",  # no key at all
+])
+def test_a_whsec_secret_that_is_not_base64_is_refused_unshown(tmp_path: Path,
+                                                              secret: str) -> None:
+    """It was used as a plain key and silently verified nothing; the error names the
+    channel, never any part of the secret."""
+    file = tmp_path / "c.toml"
+    file.write_text(f"[[channels]]\nname = 'forms'\nkind = 'generic'\nsecret = '{secret}'\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(file)
+    message = str(info.value)
+    assert f"{file}: channels[0].secret ('forms') starts with \"whsec_\" but the rest is " \
+        "not base64" in message
+    assert "MfKQ" not in message and "La!w" not in message and "whsec_M" not in message
+
+
+@pytest.mark.parametrize("kind_and_secret", [
+    ("generic", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), ("generic", "any plain key"),
+    ("telegram", "whsec_not-base64-but-not-a-standard-webhooks-secret")])
+def test_base64_whsec_plain_and_other_kinds_secrets_load(tmp_path: Path,
+                                                         kind_and_secret: tuple[str, str]
+                                                         ) -> None:
+    kind, secret = kind_and_secret
+    file = tmp_path / "c.toml"
+    file.write_text(f"[[channels]]\nname = 'c'\nkind = '{kind}'\nsecret = '{secret}'\n"
+                    + ("token = 't'\n" if kind == "telegram" else ""))
+    assert load_settings(file).channels[0].secret == secret
+
 def test_valid_views_and_macros_load(tmp_path: Path) -> None:
     file = tmp_path / "c.toml"
     file.write_text("""

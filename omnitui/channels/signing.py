@@ -4,20 +4,10 @@ verifying what other systems post to us, and signing what we post back."""
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 
-
-def signing_key(secret: str) -> bytes:
-    """A "whsec_" secret is base64 of the key (the scheme's own format); any other string is
-    the key itself."""
-    if secret.startswith("whsec_"):
-        try:
-            return base64.b64decode(secret.removeprefix("whsec_"), validate=True)
-        except binascii.Error:
-            pass
-    return secret.encode()
+from omnitui.config import signing_key
 
 
 def standard_webhooks_signature(secret: str, msg_id: str, timestamp: int | str,

@@ -68,7 +68,7 @@ from omnitui.config.schema import (
     TriageSettings,
     listen_address,
 )
-from omnitui.config.secrets import hook_secret, missing_secrets, secret
+from omnitui.config.secrets import hook_secret, missing_secrets, secret, signing_key
 from omnitui.config.templates import TEMPLATE_VARIABLES, template_parts
 
 __all__ = [
@@ -127,6 +127,7 @@ __all__ = [
     "load_settings",
     "missing_secrets",
     "secret",
+    "signing_key",
     "starter_config",
     "store_path",
     "template_parts",

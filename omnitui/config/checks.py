@@ -47,6 +47,7 @@ from omnitui.config.schema import (
     listen_address,
     office_week,
 )
+from omnitui.config.secrets import check_signing_key
 from omnitui.config.templates import (
     ACKNOWLEDGEMENT_VARIABLES,
     PROACTIVE_VARIABLES,
@@ -198,6 +199,7 @@ def _check_channel(channel: HookChannel, server: ServerSettings, where: str) -> 
             raise ConfigError(f"{where}: give {key} or {key}_env, not both")
     if not (channel.secret or channel.secret_env):
         raise ConfigError(f"{where} needs secret_env (or secret): requests are verified with it")
+    check_signing_key(channel, channel.secret, f"{where}.secret ({channel.name!r})")
     if channel.kind == "meta" and not (channel.verify_token or channel.verify_token_env):
         raise ConfigError(f"{where} needs verify_token_env (or verify_token) for Meta's "
                           "subscribe handshake")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -107,3 +108,26 @@ def test_a_daemon_that_cannot_start_says_why_in_its_log(tmp_path: Path,
     logged = (tmp_path / "s.db.log").read_text(encoding="utf-8")
     assert f"could not start: channel 'tg': the environment variable {SECRET_ENV} is not " \
         "set" in logged
+
+
+def test_a_whsec_secret_in_the_environment_that_is_not_base64_stops_serve_and_fails_doctor(
+        tmp_path: Path, omnitui: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+    """A typo'd or cut-off Standard Webhooks secret was used as a plain key: every request
+    was refused as forged, and nobody was told why. The value is never shown."""
+    db = tmp_path / "s.db"
+    omnitui("--db", str(db), "init")
+    file = tmp_path / "config.toml"
+    file.write_text('[[channels]]\nname = "forms"\nkind = "generic"\n'
+                    'secret_env = "OMNITUI_TEST_FORMS_SECRET"\n')
+    cut = {"OMNITUI_TEST_FORMS_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2L"}
+    said = ('channel \'forms\': the environment variable OMNITUI_TEST_FORMS_SECRET starts '
+            'with "whsec_" but the rest is not base64')
+    doctor = omnitui("--config", str(file), "--db", str(db), "doctor", check=False, env=cut)
+    assert doctor.returncode == 1 and f"FAIL secrets: {said}" in doctor.stdout
+    served = omnitui("--config", str(file), "--db", str(db), "serve", check=False, env=cut,
+                     timeout=60)
+    assert served.returncode == 2 and served.stderr.startswith(
+        f"configuration error: {said}") and "Traceback" not in served.stderr
+    shown = doctor.stdout + doctor.stderr + served.stdout + served.stderr + \
+        (tmp_path / "s.db.log").read_text()
+    assert "MfKQ" not in shown and "Io2L" not in shown
