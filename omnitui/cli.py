@@ -363,7 +363,9 @@ def init(typer_ctx: typer.Context,
     from omnitui.private_files import write_private
 
     context = ctx(typer_ctx)
-    target, _ = config_file(context.config_option)
+    target, named = config_file(context.config_option)
+    if named:
+        _check_config_folder(typer_ctx, target)
     store = context.db_path
     keep = target.exists() and not force
     if keep and store.exists():
@@ -381,6 +383,19 @@ def init(typer_ctx: typer.Context,
     if keep and (named := store_path(context.settings, None)).resolve() != store.resolve():
         say(f"note: {target} was kept; commands without --db will use the store {named}, "
             f"not {store}")
+
+
+def _check_config_folder(typer_ctx: typer.Context, target: Path) -> None:
+    """A config named in a folder that does not exist is a typo (/etc/omnitiu/config.toml
+    made a new tree, and the store beside a config nobody would read); the default one's
+    folder is created, as a first `omnitui init` needs."""
+    from omnitui.config import default_config_path
+
+    if target.absolute() == default_config_path().absolute():
+        return
+    source = typer_ctx.parent.get_parameter_source("config") if typer_ctx.parent else None
+    from_env = source is not None and source.name == "ENVIRONMENT"  # typer's own click
+    _check_folder("$OMNITUI_CONFIG" if from_env else "--config", target)
 
 
 @app.command()
@@ -951,8 +966,14 @@ def _check_log_file(path: Path) -> None:
     if path.exists() and not path.is_file():
         raise UsageError(f"--log-file {path} is not a file (a folder?): give the log file's "
                          "path, such as /var/log/omnitui/omnitui.log")
+    _check_folder("--log-file", path)
+
+
+def _check_folder(option: str, path: Path) -> None:
+    """The file `option` names goes in a folder that exists: one missing is a typo more
+    often than a wish, and was made without a word."""
     if not path.parent.is_dir():
-        raise UsageError(f"--log-file {path}: no folder {path.parent}; check the path, or "
+        raise UsageError(f"{option} {path}: no folder {path.parent}; check the path, or "
                          "create the folder first")
 
 

@@ -40,11 +40,12 @@ def test_init_writes_valid_toml_for_any_store_path(omnitui: Run, home: Path,
 
 
 def test_init_writes_the_config_it_is_given(omnitui: Run, tmp_path: Path) -> None:
-    named = tmp_path / "not/yet/there/omnitui.toml"
+    named = tmp_path / "etc/omnitui.toml"
+    named.parent.mkdir()
     result = omnitui("--config", str(named), "--db", str(tmp_path / "a.db"), "init")
     assert f"config: {named}" in result.stdout and mode(named) == 0o600
     assert "ok   config: read" in omnitui("--config", str(named), "doctor").stdout
-    from_env = tmp_path / "env/omnitui.toml"
+    from_env = tmp_path / "omnitui.toml"
     omnitui("--db", str(tmp_path / "b.db"), "init", env={"OMNITUI_CONFIG": str(from_env)})
     assert tomllib.loads(from_env.read_text())["store"]["path"] == str(tmp_path / "b.db")
     assert (tmp_path / "b.db").exists()
@@ -52,6 +53,25 @@ def test_init_writes_the_config_it_is_given(omnitui: Run, tmp_path: Path) -> Non
     failed = omnitui("--config", str(bad), "--db", str(tmp_path), "init", check=False)
     assert failed.returncode == 1 and not bad.exists()  # second init kept that one)
 
+
+
+def test_init_refuses_a_config_in_a_folder_that_does_not_exist(omnitui: Run, home: Path,
+                                                                tmp_path: Path) -> None:
+    """A typo in the folder (/etc/omnitiu/config.toml) made a new tree, and a store beside a
+    config nobody would read. The default config's folder is still made (the first init)."""
+    (tmp_path / "omnitui").mkdir()
+    typo, store = tmp_path / "omnitiu" / "config.toml", tmp_path / "omnitui" / "s.db"
+    refused = omnitui("--config", str(typo), "--db", str(store), "init", check=False)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr == (f"usage error: --config {typo}: no folder {typo.parent}; check "
+                              "the path, or create the folder first\n")
+    from_env = omnitui("init", check=False, env={"OMNITUI_CONFIG": str(typo)})
+    assert from_env.returncode == 2 and from_env.stderr.startswith(
+        f"usage error: $OMNITUI_CONFIG {typo}: no folder {typo.parent};")
+    assert not typo.parent.exists() and not store.exists() and not home.exists()
+    default = home / ".config/omnitui/config.toml"
+    omnitui("--config", str(default), "--db", str(store), "init")
+    assert mode(default) == 0o600 and store.exists()
 
 def test_init_keeps_an_existing_config_and_creates_its_store(omnitui: Run,
                                                               tmp_path: Path) -> None:
