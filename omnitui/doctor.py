@@ -365,26 +365,14 @@ def _daemon_checks(conn: sqlite3.Connection, settings: Settings, db_path: Path
     comes in or goes out without it), each configured channel's last success and error,
     replies that could not be sent. On its own host a daemon is alive only while it holds
     its lock: after a restore brought a backup's fresh heartbeat, one long stopped read
-    "running as pid 29862"."""
-    from omnitui.daemon.lock import stopped_here
+    "running as pid 29862". A lock file it cannot read, it cannot tell, and says so."""
+    from omnitui.daemon.lock import unreadable
 
     now = utc_now()
     daemon = channel_state.daemon_state(conn)
-    alive = daemon is not None and daemon.alive(now) and not stopped_here(db_path,
-                                                                          daemon.host)
-    needed = bool(settings.mailboxes or settings.channels)
-    detail = ("never started" if daemon is None else
-              f"running as pid {daemon.pid} on {daemon.host}" if alive else
-              f"not running (it last said it was at {daemon.heartbeat_at} UTC, and stopped "
-              "without a word)" if daemon.state == "running" else
-              f"{daemon.state}, last seen {daemon.heartbeat_at} UTC")
-    if not needed and not alive:
-        detail += " (no channels configured: nothing to fetch or send)"
-    start = f"omnitui --config {settings.source} serve" if settings.source else \
-        "omnitui serve"
-    results = [Check("daemon", alive or not needed, detail,
-                     "" if alive else f"start it: `{start}` (as a service: `systemctl start "
-                     "omnitui`, docs/deployment.md)")]
+    why = unreadable(db_path)
+    results = [_daemon(daemon, settings, db_path, now) if why is None else
+               _daemon_unknown(daemon, db_path, why)]
     states = channel_state.channel_states(conn)
     for state in states:
         name = f"channel {state.channel} {state.account}".rstrip()
@@ -431,6 +419,46 @@ def _daemon_checks(conn: sqlite3.Connection, settings: Settings, db_path: Path
                              f"{plural(STUCK_AFTER.seconds // 60, 'minute')}",
                              "is `omnitui serve` running? see its log"))
     return results
+
+
+def _daemon(daemon: channel_state.DaemonState | None, settings: Settings, db_path: Path,
+            now: datetime) -> Check:
+    """Alive or not (a FAIL when channels are configured: nothing comes in or goes out
+    without it)."""
+    from omnitui.daemon.lock import stopped_here
+
+    alive = daemon is not None and daemon.alive(now) and not stopped_here(db_path,
+                                                                          daemon.host)
+    needed = bool(settings.mailboxes or settings.channels)
+    detail = ("never started" if daemon is None else
+              f"running as pid {daemon.pid} on {daemon.host}" if alive else
+              f"not running (it last said it was at {daemon.heartbeat_at} UTC, and stopped "
+              "without a word)" if daemon.state == "running" else
+              f"{daemon.state}, last seen {daemon.heartbeat_at} UTC")
+    if not needed and not alive:
+        detail += " (no channels configured: nothing to fetch or send)"
+    start = f"omnitui --config {settings.source} serve" if settings.source else \
+        "omnitui serve"
+    return Check("daemon", alive or not needed, detail,
+                 "" if alive else f"start it: `{start}` (as a service: `systemctl start "
+                 "omnitui`, docs/deployment.md)")
+
+
+def _daemon_unknown(daemon: channel_state.DaemonState | None, db_path: Path, why: str
+                    ) -> Check:
+    """The daemon's lock file cannot be read: whether one holds it cannot be told, so its
+    row is only quoted (a restored row's fresh heartbeat read "running")."""
+    from omnitui.daemon.lock import lock_path
+
+    path = lock_path(db_path)
+    row = ("it never started on this store" if daemon is None else
+           f"its row says {daemon.state}, pid {daemon.pid} on {daemon.host}, last seen "
+           f"{daemon.heartbeat_at} UTC")
+    fix = (f"remove the folder {path} (`omnitui serve` makes its lock file there)"
+           if path.is_dir() else f"chown {_user(os.getuid())} {path} (as root), or run "
+           "doctor as the account that runs `omnitui serve`")
+    return Check("daemon", False, f"cannot tell whether it runs: its lock file {path} "
+                 f"cannot be read ({why}); {row}", fix)
 
 
 def _changed_at(db_path: Path) -> datetime | None:

@@ -37,14 +37,21 @@ def share(path: Path) -> IO[str] | None:
 def held(path: Path) -> bool:
     """Some process holds the lock (shared or not) now. Read only: a lock file another
     user's daemon left (root's) stopped `doctor` with "Permission denied"; one this user may
-    not even read counts as held (never a restore under a daemon it cannot see)."""
+    not even read (or a folder in its place) counts as held (never a restore under a daemon
+    it cannot see)."""
+    try:
+        return looked_held(path)
+    except OSError:
+        return True
+
+
+def looked_held(path: Path) -> bool:
+    """held(), for a caller that must not guess: OSError when the lock file cannot be
+    looked at (not this user's to read, a folder in its place), so `doctor` says it cannot
+    tell rather than "running"."""
     if not path.exists():
         return False
-    try:
-        opened = path.open("r")
-    except PermissionError:
-        return True
-    handle = _locked(opened, fcntl.LOCK_EX, tries=1)
+    handle = _locked(path.open("r"), fcntl.LOCK_EX, tries=1)
     if handle is None:
         return True
     handle.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import IO
 
 from omnitui.errors import OmnituiError
-from omnitui.file_lock import held, try_lock
+from omnitui.file_lock import held, looked_held, try_lock
 
 
 class AlreadyRunning(OmnituiError):
@@ -44,3 +44,14 @@ def stopped_here(db_path: Path, host: str) -> bool:
     """The daemon's row names this machine and no process holds its lock: it is not
     running, whatever its heartbeat says (killed, or a restored store's row)."""
     return host == socket.gethostname() and not held(lock_path(db_path))
+
+
+def unreadable(db_path: Path) -> str | None:
+    """Why the daemon's lock file cannot be looked at (not this user's to read, a folder in
+    its place), else None. Then nobody can tell whether a daemon holds it (stopped_here
+    counts it as held: doctor said "running"), and `serve` and `restore` stop on it."""
+    try:
+        looked_held(lock_path(db_path))
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None

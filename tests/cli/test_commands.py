@@ -6,13 +6,18 @@ import csv
 import getpass
 import io
 import json
+import os
+import shutil
 import socket
 import sqlite3
 import stat
 import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from omnitui.store.schema import SCHEMA_VERSION
 from tests.cli.conftest import Run
@@ -466,6 +471,61 @@ def test_doctor_fails_when_channels_are_configured_and_no_daemon_runs(
     assert "ok   daemon: running as pid 4242 on srv" in running.stdout
     assert "s3cret-tg" not in running.stdout + running.stderr
 
+
+
+def _fresh_row_and_no_daemon(omnitui: Run, db: Path) -> None:
+    """A store whose daemon row is fresh, on this machine, and no daemon: a restored row."""
+    from omnitui.store import channel_state
+    from omnitui.store.db import Store, db_time, utc_now
+
+    omnitui("--db", str(db), "init")
+    now = db_time(utc_now())
+    with Store(db) as store, store.write() as conn:
+        channel_state.heartbeat(conn, pid=4242, host=socket.gethostname(), at=now,
+                                started_at=now)
+
+
+def test_doctor_cannot_tell_whether_the_daemon_runs_when_its_lock_is_a_folder(
+        omnitui: Run, tmp_path: Path) -> None:
+    """The whole doctor stopped at "error: ...serve.lock: Is a directory"; it says it cannot
+    tell, with the path and what to do, and checks the rest."""
+    db = tmp_path / "s.db"
+    _fresh_row_and_no_daemon(omnitui, db)
+    lock = tmp_path / "s.db.serve.lock"
+    lock.mkdir()
+    result = omnitui("--db", str(db), "doctor", check=False)
+    assert result.returncode == 1 and result.stderr == "", result.stderr
+    assert f"FAIL daemon: cannot tell whether it runs: its lock file {lock} cannot be read " \
+        f"(Is a directory); its row says running, pid 4242 on {socket.gethostname()}" \
+        in result.stdout
+    assert f"fix: remove the folder {lock}" in result.stdout
+    assert "ok   inbound: everything filed" in result.stdout  # the rest is checked
+
+
+def test_doctor_cannot_tell_whether_the_daemon_runs_when_its_lock_is_not_readable(
+        tmp_path: Path, omnitui: Run, cli_env: dict[str, str]) -> None:
+    """Another account's lock file (mode 600) counted as held: a restored row's fresh
+    heartbeat read "running as pid 4242". Root reads any file, so as root doctor runs in
+    a user namespace of its own, where another account's file is as closed as to a user."""
+    db = tmp_path / "s.db"
+    _fresh_row_and_no_daemon(omnitui, db)
+    lock = tmp_path / "s.db.serve.lock"
+    lock.touch(mode=0o600)
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        os.chown(lock, 65534, 65534)
+        prefix = ["unshare", "--user"]
+        if not shutil.which("unshare") or subprocess.run([*prefix, "true"]).returncode:
+            pytest.skip("no user namespaces here to drop root's reading of any file")
+    else:
+        lock.chmod(0)
+    result = subprocess.run([*prefix, sys.executable, "-m", "omnitui", "--db", str(db),
+                             "doctor"], capture_output=True, text=True, env=cli_env,
+                            timeout=120, stdin=subprocess.DEVNULL)
+    assert result.returncode == 1 and result.stderr == "", result.stderr
+    assert f"FAIL daemon: cannot tell whether it runs: its lock file {lock} cannot be read " \
+        "(Permission denied); its row says running, pid 4242" in result.stdout
+    assert "running as pid" not in result.stdout
 
 def test_the_case_table_keeps_its_columns_with_wide_and_long_text(omnitui: Run,
                                                                  tmp_path: Path) -> None:

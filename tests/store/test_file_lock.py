@@ -7,7 +7,9 @@ import fcntl
 import threading
 from pathlib import Path
 
-from omnitui.file_lock import held, share, try_lock
+import pytest
+
+from omnitui.file_lock import held, looked_held, share, try_lock
 
 
 def test_a_lock_held_for_an_instant_is_still_taken(tmp_path: Path) -> None:
@@ -30,3 +32,13 @@ def test_shared_holders_are_many_and_an_exclusive_one_waits_for_none(tmp_path: P
     first.close()
     second.close()
     assert not held(path)
+
+
+def test_a_lock_that_cannot_be_looked_at_counts_as_held_unless_asked_strictly(
+        tmp_path: Path) -> None:
+    """A folder in the lock file's place raised out of held(): doctor stopped on it."""
+    path = tmp_path / "s.db.serve.lock"
+    path.mkdir()
+    assert held(path)  # never a restore under a daemon it cannot see
+    with pytest.raises(IsADirectoryError):
+        looked_held(path)  # doctor: "cannot tell"
