@@ -25,6 +25,7 @@ from omnitui.store.schema import SCHEMA_VERSION
 
 STORE_FILE = "omnitui.db"
 ATTACHMENTS = "attachments"
+CHECKPOINT_WAIT = 30.0  # seconds a reader of the store replaced may hold its last commits
 
 
 @record(frozen=True)
@@ -118,7 +119,11 @@ def restore(source: Path, db_path: Path, attachments: Path, stamp: str) -> tuple
                          f"{getattr(exc, 'strerror', None) or exc}; the store is as it was"
                          ) from None
     owner = (db_path if db_path.exists() else db_path.parent).stat()
-    kept = _keep_aside(db_path, stamp) if db_path.exists() else None
+    try:
+        kept = _keep_aside(db_path, stamp) if db_path.exists() else None
+    except StoreError:
+        temporary.unlink(missing_ok=True)
+        raise
     os.replace(temporary, db_path)
     files = _copy_attachments(file.parent / ATTACHMENTS, attachments)
     cases, messages = _check(db_path)
@@ -155,15 +160,28 @@ def _keep_aside(db_path: Path, stamp: str) -> Path:
     while kept.exists():
         count += 1
         kept = db_path.with_name(f"{db_path.name}.before-restore-{stamp}-{count}")
-    plain = sqlite3.connect(db_path, timeout=30)
-    try:
-        plain.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # its last commits into it
-    finally:
-        plain.close()
+    _fold_in_last_commits(db_path)
     os.replace(db_path, kept)
     for suffix in ("-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     return kept
+
+
+def _fold_in_last_commits(db_path: Path) -> None:
+    """Checkpoint the whole WAL into the store file before its WAL is deleted; StoreError,
+    nothing changed, when a reader outside omnitui holds it back. Litestream, left running
+    as a restore began, did: the WAL was deleted anyway, and the store kept aside lost its
+    last commits (once it was left unreadable)."""
+    plain = sqlite3.connect(db_path, timeout=CHECKPOINT_WAIT)
+    try:
+        busy, _, _ = plain.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        plain.close()
+    if busy:
+        raise StoreError(f"another program is reading {db_path} (Litestream replicating it?), "
+                         "so its last commits could not be written into it before it is set "
+                         "aside: stop that program for the restore (docs/deployment.md), then "
+                         "run it again; nothing was changed")
 
 
 def _copy_attachments(source: Path, target: Path) -> int:

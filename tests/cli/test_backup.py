@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from omnitui.file_lock import held, in_use_path, share
 from omnitui.store.db import Store, db_time, utc_now
@@ -167,6 +168,32 @@ def test_restore_never_loses_the_store_it_replaces(omnitui: Run, tmp_path: Path)
     doctor = omnitui("--db", str(db), "doctor", check=False).stdout  # a restored store is as
     assert "journal" in doctor and "FAIL journal" not in doctor  # the store was: WAL
 
+
+
+def test_a_restore_while_another_program_reads_the_store_changes_nothing(
+        omnitui: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Litestream, left running as a restore began, holds a read on the store: the last
+    commits could not be checkpointed into it, its WAL was deleted anyway, and the store
+    kept aside lost them (once it was left unreadable)."""
+    from omnitui.store import backup
+    from omnitui.store.db import StoreError
+
+    db = tmp_path / "s.db"
+    omnitui("--db", str(db), "demo", "--no-console", "--customers", "10", "--messages", "10")
+    omnitui("--db", str(db), "backup", str(tmp_path / "monday"))
+    reader = sqlite3.connect(db, isolation_level=None)  # as Litestream reads it
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM cases").fetchone()
+    with Store(db) as store, store.write() as conn:
+        conn.execute("UPDATE cases SET subject = 'the last commit' WHERE id = 1")
+    monkeypatch.setattr(backup, "CHECKPOINT_WAIT", 0.2, raising=False)  # 30 s without it
+    with pytest.raises(StoreError, match=r"another program is reading .* \(Litestream "
+                       r"replicating it\?\).*nothing was changed"):
+        backup.restore(tmp_path / "monday", db, tmp_path / "attachments", "20261206-125102")
+    reader.close()
+    assert [p.name for p in tmp_path.iterdir() if "restor" in p.name] == []
+    assert sqlite3.connect(db).execute("SELECT subject FROM cases WHERE id = 1").fetchone() \
+        == ("the last commit",)
 
 def test_a_restore_by_root_leaves_the_store_its_owners(omnitui: Run, tmp_path: Path) -> None:
     """Run as root, as the deployment guide showed it, restore left the store root's, and
