@@ -99,8 +99,9 @@ def test_restore_refuses_a_store_in_use_and_keeps_the_one_it_replaces(
                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
     try:
-        assert wait_for(lambda: (tmp_path / "s.db.serve.lock").exists(), 30)
-        time.sleep(1.0)
+        # held, not there: the restores refused above left the file, and on a busy machine
+        # the daemon took its lock after this restore had run
+        assert wait_for(lambda: held(tmp_path / "s.db.serve.lock"), 30)
         busy = omnitui("--db", str(db), "restore", str(tmp_path / "monday"), check=False)
         assert busy.returncode == 1 and "omnitui serve is already running" in busy.stderr
     finally:
