@@ -55,6 +55,9 @@ def restore(typer_ctx: typer.Context, source: Source) -> None:
     say(f"restored {path} from {source}: {done.cases:,} cases, {done.messages:,} messages, "
         f"{done.attachments:,} attachment files added, integrity ok"
         + (f"; the store it replaced is kept as {kept}" if kept else ""))
+    if replication := context.settings.store.litestream_config:  # its replica: the old store
+        say(f"Litestream replicates this store ({replication}): start it again now, so its "
+            "replica holds the restored store (`omnitui doctor` says when it does)")
     if done.missing:  # it said "integrity ok" of a backup folder copied without them
         say(f"warning: {done.missing:,} attachment files the store names are in neither the "
             f"backup nor {attachments_dir(context.settings, path)}: copy the backup's "

@@ -23,6 +23,7 @@ from omnitui.errors import OmnituiError
 from omnitui.private_files import loose_mode
 from omnitui.records import record
 from omnitui.store import channel_state, health
+from omnitui.store.backup import restored_at
 from omnitui.store.db import db_time, disk_trouble, utc_now
 from omnitui.store.schema import SCHEMA_VERSION
 from omnitui.wording import ago, plural
@@ -70,9 +71,11 @@ def run_checks(settings: Settings, db_path: Path) -> list[Check]:
     if (log := default_log_path(db_path)).exists():
         results.append(_private("log permissions", [log],
                                 "the message text and phone numbers in it"))
+    restored = None
     try:
         conn = health.open_unmigrated(db_path)
         results.extend(_store_checks(conn, db_path, settings))
+        restored = restored_at(conn)
         conn.close()
     except sqlite3.DatabaseError as exc:
         if (trouble := disk_trouble(db_path)) is not None:
@@ -84,12 +87,14 @@ def run_checks(settings: Settings, db_path: Path) -> list[Check]:
     results.append(_attachments(attachments_dir(settings, db_path)))
     if settings.store.litestream_config:
         results.append(_replication(Path(settings.store.litestream_config).expanduser(),
-                                    db_path))
+                                    db_path, restored))
     return results
 
 
-def _replication(config: Path, db_path: Path) -> Check:
-    """How far Litestream's replica is behind: what losing the machine would lose now."""
+def _replication(config: Path, db_path: Path, restored: datetime | None = None) -> Check:
+    """How far Litestream's replica is behind: what losing the machine would lose now.
+    After `omnitui restore` (at `restored`), a replica written only before is the store set
+    aside: Litestream's own count still read "caught up"."""
     try:
         found = litestream.lag(config, db_path)
     except OmnituiError as exc:
@@ -97,6 +102,13 @@ def _replication(config: Path, db_path: Path) -> Check:
                      f"check {config}, and that `litestream replicate -config {config}` runs")
     now = utc_now()
     written = ago(found.written_at, now)
+    if restored is not None and found.written_at is not None and found.written_at < restored:
+        return Check("replication", False, f"the store was restored from a backup "
+                     f"{ago(restored, now)} and the replica holds none of it: its latest "
+                     f"transaction ({found.replicated:,}, written {written}) is of the store "
+                     "set aside", f"start Litestream again (`litestream replicate -config "
+                     f"{config}`, or restart its service): it then copies the restored store "
+                     "whole into the replica (docs/deployment.md, 4. Backups)")
     changed = _changed_at(db_path)
     # Litestream's own count stops when it stops: a store written since is the tell.
     stale = changed is not None and (found.written_at is None or

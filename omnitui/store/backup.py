@@ -14,18 +14,21 @@ import os
 import shutil
 import sqlite3
 import time
-from contextlib import closing
+from contextlib import closing, suppress
+from datetime import datetime
 from pathlib import Path
 
 from omnitui.private_files import give_back
 from omnitui.records import record
+from omnitui.store import info
 from omnitui.store.blobs import blob_path
-from omnitui.store.db import StoreError, disk_trouble
+from omnitui.store.db import StoreError, disk_trouble, utc_now
 from omnitui.store.schema import SCHEMA_VERSION
 
 STORE_FILE = "omnitui.db"
 ATTACHMENTS = "attachments"
 CHECKPOINT_WAIT = 30.0  # seconds a reader of the store replaced may hold its last commits
+RESTORED_AT = "restored_at"  # store_info: when `omnitui restore` put the store in place
 
 
 @record(frozen=True)
@@ -111,6 +114,7 @@ def restore(source: Path, db_path: Path, attachments: Path, stamp: str) -> tuple
         temporary.chmod(0o600)
         with closing(sqlite3.connect(temporary)) as conn:  # the store's mode, not the copy's:
             conn.execute("PRAGMA journal_mode=WAL")  # doctor failed on a fresh restore
+            _mark_restored(conn)
         with temporary.open("rb+") as handle:
             os.fsync(handle.fileno())
     except (OSError, sqlite3.Error) as exc:
@@ -130,6 +134,23 @@ def restore(source: Path, db_path: Path, attachments: Path, stamp: str) -> tuple
     give_back(owner, [db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm"), attachments])
     return Copied(db_path, cases, messages, files, db_path.stat().st_size,
                   time.monotonic() - started, _missing(db_path, attachments)), kept
+
+
+def _mark_restored(conn: sqlite3.Connection) -> None:
+    """Say in the store when it was put in place: a replica (Litestream) written before
+    then holds the store set aside, not this one, and doctor says so."""
+    with suppress(sqlite3.OperationalError), conn:  # no store_info before schema 14
+        info.put(conn, RESTORED_AT, utc_now().isoformat())
+
+
+def restored_at(conn: sqlite3.Connection) -> datetime | None:
+    """When `omnitui restore` put this store in place; None if it never did (or the store
+    is older than store_info)."""
+    try:
+        value = info.get(conn, RESTORED_AT)
+    except sqlite3.OperationalError:
+        return None
+    return datetime.fromisoformat(value) if value else None
 
 
 def _missing(db_path: Path, attachments: Path) -> int:

@@ -101,3 +101,55 @@ def test_a_replica_left_behind_by_a_stopped_litestream_is_a_fail(
         found = doctor._replication(tmp_path / "litestream.yml", db)
         assert found.ok is ok, found.detail
         assert ("caught up" in found.detail) is ok
+
+
+def test_a_replica_written_only_before_a_restore_is_a_fail_until_litestream_starts_again(
+        tmp_path: Path, omnitui: Run) -> None:
+    """Litestream stopped for `omnitui restore` (as it must) and not started again: the
+    replica held the store set aside, and doctor read "replica caught up" (Litestream's
+    own count is the old store's). Started again, it copies the restored store whole."""
+    db, replica = tmp_path / "s.db", tmp_path / "replica"
+    replication = tmp_path / "litestream.yml"
+    replication.write_text(f"dbs:\n  - path: {db}\n    replicas:\n      - type: file\n"
+                           f"        path: {replica}\n        sync-interval: 1s\n")
+    settings = tmp_path / "c.toml"
+    settings.write_text(f'[store]\npath = "{db}"\nlitestream_config = "{replication}"\n')
+    settings.chmod(0o600)
+    omnitui("--db", str(db), "demo", "--no-console", "--static", "--customers", "5",
+            "--messages", "5")
+    omnitui("--config", str(settings), "backup", str(tmp_path / "monday"))
+
+    def doctor() -> str:
+        return omnitui("--config", str(settings), "doctor", check=False).stdout
+
+    def replicating() -> subprocess.Popen:
+        return subprocess.Popen([str(litestream.binary()), "replicate", "-config",
+                                 str(replication)], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+
+    shipper = replicating()
+    try:
+        omnitui("--config", str(settings), "note", "1", "after the backup")
+        assert wait_for(lambda: "ok   replication: replica caught up" in doctor(), 60)
+    finally:
+        shipper.terminate()
+        shipper.wait(10)
+    restored = omnitui("--config", str(settings), "restore", str(tmp_path / "monday"))
+    assert f"Litestream replicates this store ({replication}): start it again now" in \
+        restored.stderr
+    said = doctor()
+    assert "FAIL replication: the store was restored from a backup " in said
+    assert "and the replica holds none of it" in said
+    assert f"start Litestream again (`litestream replicate -config {replication}`" in said
+    shipper = replicating()
+    try:
+        assert wait_for(lambda: "ok   replication: replica caught up" in doctor(), 60)
+    finally:
+        shipper.terminate()
+        shipper.wait(10)
+    copy = tmp_path / "standby.db"
+    subprocess.run([str(litestream.binary()), "restore", "-config", str(replication), "-o",
+                    str(copy), str(db)], check=True, capture_output=True, timeout=120)
+    count = "SELECT count(*), count(*) FILTER (WHERE text = 'after the backup') FROM messages"
+    standby = sqlite3.connect(copy).execute(count).fetchone()
+    assert standby == sqlite3.connect(db).execute(count).fetchone() and standby[1] == 0
