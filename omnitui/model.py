@@ -256,6 +256,9 @@ class CaseSummary:
     language: str | None = None  # of the customer's latest message, if it could be told
     irritation: str | None = None  # why their latest message reads irritated; None: calm
     intent: str | None = None  # what the customer wants, from the latest message that told
+    pause_reason: str | None = None  # what a pending or on-hold case waits on
+    paused_at: str | None = None  # since when it waits on that (UTC)
+    snoozed_until: str | None = None  # hidden from the queues until then (UTC; may be past)
 
 
 @record(frozen=True)
@@ -357,8 +360,6 @@ class CaseDetail:
     reassignments: int
     sla_first_response_due: str | None
     first_response_at: str | None
-    pause_reason: str | None  # what a pending or on-hold case waits on
-    snoozed_until: str | None  # hidden from the queues until then (UTC; may be past)
     priority_parts: str | None  # JSON [label, points] pairs: why the score is what it is
     priority_by: str | None  # who set it by hand (then it holds); None: computed
     severity: int  # 0-3: from the message, its intent, escalations and business events

@@ -292,7 +292,9 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
                     "intent": detail.case.intent, "language": detail.case.language,
                     "sentiment": latest.sentiment if latest else None,
                     "irritated": detail.case.irritation is not None,
-                    "queue": detail.case.queue, "suggested_macros": list(suggested),
+                    "queue": detail.case.queue, "pause_reason": detail.case.pause_reason,
+                    "snoozed_until": detail.case.snoozed_until,
+                    "suggested_macros": list(suggested),
                     "suggested_articles": [{"title": a.title, "path": a.path,
                                             "score": a.score} for a in articles],
                     "similar_cases": list(similar),
@@ -333,9 +335,9 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
         out.print(_text(f"fields: {fields_words(detail.fields)}"))
     if survey := csat_words(detail.csat):
         out.print(_text(f"satisfaction: {survey}"))
-    if c.status in PAUSED_STATUSES and detail.pause_reason:
-        out.print(_text(f"why paused: {detail.pause_reason}"))
-    if detail.snoozed_until and (until := parse_db_time(detail.snoozed_until)) > now:
+    if c.status in PAUSED_STATUSES and c.pause_reason:
+        out.print(_text(f"why paused: {c.pause_reason}"))
+    if c.snoozed_until and (until := parse_db_time(c.snoozed_until)) > now:
         out.print(_text(f"snoozed until {clock_time(until, zone)} (in "
                         f"{span((until - now).total_seconds())}): hidden from the queues"))
     line = Text("customer: ")

@@ -97,7 +97,7 @@ def _continue_case(conn: sqlite3.Connection, event: InboundEvent, who: Identific
                      customer_id=who.customer_id, reason=decision.reason, at=stamps.now)
     elif case["status"] == Status.PENDING and not event.asks_nothing and theirs:
         # The customer answered what we were waiting for: the clocks run again.
-        values.update(status=Status.OPEN, pause_reason=None)
+        values.update(status=Status.OPEN, pause_reason=None, paused_at=None)
     elif case["status"] == Status.NEW and _answers(event):
         values["status"] = Status.OPEN  # answered by one of us, as a reply here opens it
     if case["snoozed_until"] is not None and not event.asks_nothing:

@@ -112,7 +112,8 @@ def set_status(conn: sqlite3.Connection, case_id: int, status: Status, *, actor:
         raise StoreError(f"{status} needs a pause reason (what the case is waiting on)")
     when = db_time(at)
     values: dict[str, object] = {"status": status, "updated_at": when,
-                                 "pause_reason": pause_reason if status in PAUSED else None}
+                                 "pause_reason": pause_reason if status in PAUSED else None,
+                                 "paused_at": _paused_at(case, status, pause_reason, when)}
     if status in FINISHED_STATUSES:
         values["solved_at"] = case["solved_at"] or (db_time(ended) if ended else when)
         if history_before is not None:
@@ -130,6 +131,16 @@ def set_status(conn: sqlite3.Connection, case_id: int, status: Status, *, actor:
     reason += f": {why}" if why else ""
     return record_audit(conn, actor=actor, action="case.status", case_id=case_id,
                         reason=reason, changes=changes, at=when)
+
+
+def _paused_at(case: case_store.Row, status: Status, reason: str | None,
+               when: str) -> str | None:
+    """Since when the case waits on what it waits on: a case still waiting on the same
+    thing (pending to on hold, say) has waited since it began to."""
+    if status not in PAUSED:
+        return None
+    same = case["status"] in PAUSED and case["pause_reason"] == reason
+    return (case["paused_at"] or when) if same else when
 
 
 def assign(conn: sqlite3.Connection, case_id: int, owner: str | None, *, actor: str,

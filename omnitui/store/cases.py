@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from omnitui.addresses import bare
-from omnitui.model import BOUNCE, Status
+from omnitui.model import BOUNCE, PAUSED_STATUSES, Status
 from omnitui.records import record
 from omnitui.store import info
 from omnitui.store.audit import ChangeSet, insert_row, update_row
@@ -184,6 +184,7 @@ def create_case(conn: sqlite3.Connection, case: NewCase,
     return insert_row(conn, "cases", {
         "id": info.next_id(conn, "cases"),
         **columns_of(case), "tags": json.dumps(list(case.tags)), "updated_at": case.created_at,
+        "paused_at": case.created_at if case.status in PAUSED_STATUSES else None,
         "last_message_at": case.last_message_at or case.created_at}, changes)
 
 

@@ -57,10 +57,11 @@ SEARCH_WINDOW = 5000
 SUMMARY_COLUMNS = (
     "c.id, c.customer_id, cu.name AS customer_name, c.subject, c.channel, c.status, c.owner,"
     " c.queue, c.tags, c.priority, c.tier, c.sla_due, c.created_at, c.last_message_at,"
-    " c.version, c.language, c.irritation, c.intent")
+    " c.version, c.language, c.irritation, c.intent, c.pause_reason, c.paused_at,"
+    " c.snoozed_until")
 DETAIL_COLUMNS = ("previous_case_id", "merged_into", "reopens", "reassignments",
-                  "sla_first_response_due", "first_response_at", "pause_reason",
-                  "snoozed_until", "priority_parts", "priority_by", "severity")
+                  "sla_first_response_due", "first_response_at", "priority_parts",
+                  "priority_by", "severity")
 
 
 @record(frozen=True)

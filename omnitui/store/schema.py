@@ -871,6 +871,19 @@ UPDATE cases SET agent_replies = (SELECT count(*) FROM messages WHERE
     messages.case_id = cases.id AND {ANSWER.format("messages")}) WHERE agent_replies > 0;
 """
 
+# 33: when a pending or on-hold case began waiting on what it waits on (its pause reason),
+# so the queue's pending / on-hold view says how long it has waited from the row it already
+# reads. Cases paused before take the time of the audit row that gave them their
+# reason, else their opening (a case opened paused: our own mail awaiting an answer).
+MIGRATION_33 = """
+ALTER TABLE cases ADD COLUMN paused_at TEXT;
+UPDATE cases SET paused_at = coalesce((
+    SELECT max(a.at) FROM audit a WHERE a.case_id = cases.id AND a.undone_by IS NULL
+    AND json_extract(a.after, '$."cases:' || cases.id || '".pause_reason') IS NOT NULL),
+    created_at)
+WHERE status IN ('pending', 'on_hold');
+"""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
                          MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10,
                          MIGRATION_11, MIGRATION_12, MIGRATION_13, MIGRATION_14,
@@ -878,7 +891,8 @@ MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIG
                          MIGRATION_18, MIGRATION_19, MIGRATION_20, MIGRATION_21,
                          MIGRATION_22, MIGRATION_23, MIGRATION_24,
                          MIGRATION_25, MIGRATION_26, MIGRATION_27, MIGRATION_28,
-                         MIGRATION_29, MIGRATION_30, MIGRATION_31, MIGRATION_32]
+                         MIGRATION_29, MIGRATION_30, MIGRATION_31, MIGRATION_32,
+                         MIGRATION_33]
 
 # Migrations that also rewrite rows by rules too involved for SQL: the module whose
 # `migrate(conn)` runs right after that migration's SQL, in the same transaction. Named, not

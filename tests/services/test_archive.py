@@ -57,6 +57,7 @@ def test_a_store_from_before_schema_30_keeps_its_history_out_of_the_reports(
                     history_before=datetime(2026, 11, 6, 8, 0, tzinfo=UTC))
         store.conn.execute("ALTER TABLE cases DROP COLUMN history_before")
         store.conn.execute("ALTER TABLE cases DROP COLUMN last_answered_at")  # schema 31's
+        store.conn.execute("ALTER TABLE cases DROP COLUMN paused_at")  # schema 33's
         store.conn.execute(f"PRAGMA user_version = {MIGRATIONS.index(MIGRATION_30)}")
     with Store(path) as store:
         marked = dict(store.conn.execute("SELECT subject, history_before FROM cases"))

@@ -337,6 +337,7 @@ def test_schema_32_counts_a_forward_as_no_reply_in_an_older_store(store: Store,
     queued(store, case_id, Draft(**{**draft.__dict__, "text": "FYI", "to": ("it@x.org",)}))
     with store.write() as conn:  # as schema 31 counted it
         conn.execute("UPDATE cases SET agent_replies = 1 WHERE id = ?", (case_id,))
+        conn.execute("ALTER TABLE cases DROP COLUMN paused_at")  # schema 33's
         conn.execute("PRAGMA user_version = 31")
     store.close()
     with Store(store.path) as again:

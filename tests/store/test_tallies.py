@@ -111,6 +111,7 @@ def test_a_store_from_before_the_tallies_gets_them_filled(tmp_path: Path) -> Non
         conn.execute("ALTER TABLE raw_payloads DROP COLUMN history_before")
         conn.execute("ALTER TABLE cases DROP COLUMN history_before")  # schema 30's
         conn.execute("ALTER TABLE cases DROP COLUMN last_answered_at")  # schema 31's
+        conn.execute("ALTER TABLE cases DROP COLUMN paused_at")  # schema 33's
         # (a migration after 30 undoes its own here too)
         conn.execute(f"PRAGMA user_version = {MIGRATIONS.index(MIGRATION_23)}")
     with Store(path) as store:  # opening migrates

@@ -74,6 +74,7 @@ def test_a_store_at_schema_30_reads_waiting_the_same(tmp_path: Path) -> None:
         old.conn.execute("UPDATE cases SET last_inbound_at = ? WHERE id = ?",
                          ("2026-11-30 15:00:00", case_id))
         old.conn.execute("ALTER TABLE cases DROP COLUMN last_answered_at")
+        old.conn.execute("ALTER TABLE cases DROP COLUMN paused_at")  # schema 33's
         old.conn.execute(f"PRAGMA user_version = {MIGRATIONS.index(MIGRATION_31)}")
     with Store(path) as migrated:
         assert migrated.conn.execute(

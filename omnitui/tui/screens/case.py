@@ -126,10 +126,10 @@ def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
     if survey := csat_words(detail.csat):
         lines.append(_one_line(Text("satisfaction: ", style="dim") + plain(survey)))
     waiting = Text()
-    if case.status in PAUSED_STATUSES and detail.pause_reason:
+    if case.status in PAUSED_STATUSES and case.pause_reason:
         waiting.append("why paused: ", style="bold yellow")
-        waiting.append_text(plain(detail.pause_reason))
-    if detail.snoozed_until and (until := parse_db_time(detail.snoozed_until)) > now:
+        waiting.append_text(plain(case.pause_reason))
+    if case.snoozed_until and (until := parse_db_time(case.snoozed_until)) > now:
         waiting.append(" · " if waiting else "")
         waiting.append(f"snoozed until {until_words(until.astimezone(zone), now)}",
                        style="bold cyan")
