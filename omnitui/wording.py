@@ -15,7 +15,7 @@ from textwrap import shorten
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from omnitui.model import PAUSED_STATUSES, Countdown, TimeUnits
+from omnitui.model import PAUSED_STATUSES, CaseSummary, Countdown, TimeUnits
 
 DAYS_OF_24H = TimeUnits()
 
@@ -81,7 +81,7 @@ def events_words(events: Sequence[tuple[str, str, str]], now: datetime) -> str:
     """A customer's latest business events: "password_reset 2h ago (reset via app) ·
     payment_failed 3d ago", each one's words cut short (a monitor's alert can be long)."""
     return " · ".join(
-        f"{kind} {ago(datetime.fromisoformat(at).replace(tzinfo=UTC), now)}"
+        f"{kind} {ago(_stored(at), now)}"
         + (f" ({shorten(text, EVENT_WORDS, placeholder='…')})" if text.strip() else "")
         for at, kind, text in events)
 
@@ -109,6 +109,40 @@ def moment(due: datetime, now: datetime) -> str:
     if abs((due.date() - today).days) >= 7:
         return f"{due:%d %b}"
     return f"{due:%H:%M}" if due.date() == today else f"{due:%a}"[:2] + f" {due:%H:%M}"
+
+
+# A pause reason often starts with what the column's heading already says.
+WAITING_ON = re.compile(r"(?:waiting|waits)\s+(?:on|for)\s+(?=\S)", re.IGNORECASE)
+
+
+def waiting_on(reason: str | None) -> str:
+    """A paused case's reason under a "waiting on" heading, without the "waiting on" or
+    "waiting for" it often starts with: "waiting on customer" read "waiting on c…" in the
+    column's cells."""
+    reason = (reason or "").strip()
+    found = WAITING_ON.match(reason)
+    return reason[found.end():] if found else reason
+
+
+def wait_cells(case: CaseSummary, waits: str, now: datetime, zone: tzinfo | None
+               ) -> dict[str, str]:
+    """What a list of snoozed or of paused cases (`CaseQuery.waits`) says beside each, by
+    column: when it comes back, in the agent's zone and as the SLA column says a moment
+    ("14:30", "Tu 09:00", "12 Dec"), or what it waits on and for how long ("3d")."""
+    if waits == "snoozed":
+        until = case.snoozed_until
+        return {"until": moment(in_zone(_stored(until), zone), now) if until else "-"}
+    if waits == "paused":
+        since = case.paused_at
+        return {"waiting on": waiting_on(case.pause_reason),
+                "waited": span(max(0.0, (now - _stored(since)).total_seconds()))
+                if since else "-"}
+    return {}
+
+
+def _stored(text: str) -> datetime:
+    """A time as the store keeps it (UTC text)."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def brief(seconds: float, units: TimeUnits = DAYS_OF_24H) -> str:
@@ -231,7 +265,7 @@ def changes_words(changes: list[tuple[str, object, object]], width: int = 40, *,
     def value(v: object) -> str:
         text = "-" if v is None or v == "" else str(v).replace("\n", " ")
         if local and STORED_TIME.fullmatch(text):
-            return clock_time(datetime.fromisoformat(text).replace(tzinfo=UTC), zone)
+            return clock_time(_stored(text), zone)
         return text if len(text) <= width else text[:width - 1] + "…"
 
     return " · ".join(what if was is None and now is None else
@@ -239,4 +273,4 @@ def changes_words(changes: list[tuple[str, object, object]], width: int = 40, *,
 
 
 def _due(state: dict, zone: ZoneInfo) -> datetime:
-    return datetime.fromisoformat(state["due"]).replace(tzinfo=UTC).astimezone(zone)
+    return _stored(state["due"]).astimezone(zone)

@@ -20,8 +20,8 @@ How each field gets there (real code paths wherever one exists):
 - outbox: a reply sent through a recording "Telegram" whose answer gives a hostile message
   id, a failed receipt with a hostile reason (`apply_receipt`), and a reply refused with a
   hostile 401 body (outbox last_error and channel_health, by the real sender);
-- owner, tags and queue: the services' actions, as a console would set them (and a
-  priority of -5, a number that CSV must keep a number);
+- owner, tags, queue and a pause reason: the services' actions, as a console would set
+  them (and a priority of -5, a number that CSV must keep a number);
 - channel_health of an IMAP folder (account and error) and a suggestion's evidence: the store
   functions directly, since no path short of a hostile IMAP server writes them, and today's
   evidence is normalized letters (a store from another version may hold anything).
@@ -44,9 +44,16 @@ from omnitui.daemon.sender import send_due
 from omnitui.ingest.pending import RawItem
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.ingest.updates import apply_customer_update, apply_receipt
-from omnitui.model import CustomerUpdate, DeliveryReceipt, Identifier, Inbound, InboundEvent
+from omnitui.model import (
+    CustomerUpdate,
+    DeliveryReceipt,
+    Identifier,
+    Inbound,
+    InboundEvent,
+    Status,
+)
 from omnitui.sanitize import UNSAFE_RANGES
-from omnitui.services.actions import assign, edit, retag
+from omnitui.services.actions import assign, edit, retag, set_status
 from omnitui.services.outbound import queue_draft, start_draft
 from omnitui.store import channel_state, customers
 from omnitui.store.db import Store, db_time, utc_now
@@ -177,6 +184,8 @@ def _agent_fields(conn: sqlite3.Connection, case_id: int) -> None:
     retag(conn, case_id, f"{hostile('TAG')} plain", actor="alice", at=now)
     edit(conn, case_id, {"queue": hostile("QUEUE")}, actor="alice", at=now,
          action="case.queue", reason=hostile("REASON"))
+    set_status(conn, case_id, Status.PENDING, actor="alice", at=now,
+               pause_reason=hostile("PAUSE REASON"))
 
 
 def _imap_health_and_evidence(conn: sqlite3.Connection, customer_id: int) -> None:

@@ -105,3 +105,12 @@ def test_a_score_of_nothing_reads_as_its_number() -> None:
     """It read "priority 0 = 0"."""
     assert wording.breakdown('[["waiting 1h+", 0]]', 0) == "0"
     assert wording.breakdown('[["vip", 30], ["waiting", 0]]', 30) == "30 = vip 30"
+
+
+def test_a_pause_reason_under_its_heading_leaves_out_what_the_heading_says() -> None:
+    """The pending view's "waiting on" column read "waiting on c…" for most cases."""
+    assert wording.waiting_on("waiting on customer") == "customer"
+    assert wording.waiting_on(" Waiting for  the courier") == "the courier"
+    assert wording.waiting_on("their answer to our mail") == "their answer to our mail"
+    assert wording.waiting_on("waiting on") == "waiting on"  # nothing else said: kept
+    assert wording.waiting_on(None) == ""

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from omnitui.config.languages import UNDETERMINED
 from omnitui.model import (
     ACTIVE_STATUSES,
+    PAUSED_STATUSES,
     AttachmentView,
     CaseDetail,
     CaseSummary,
@@ -85,6 +86,17 @@ class CaseQuery:
     snoozed: bool | None = False  # False: hide cases snoozed into the future; True: only those
     sort: str = "priority"
     limit: int = 50
+
+    @property
+    def waits(self) -> str:
+        """What every case it lists waits for, which a list of them shows beside each:
+        "snoozed" (when it comes back), "paused" (what it waits on, and how long it has
+        waited: only pending and on-hold cases), else ""."""
+        if self.snoozed:
+            return "snoozed"
+        if self.statuses and set(self.statuses) <= set(PAUSED_STATUSES):
+            return "paused"
+        return ""
 
 
 def _named(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> sqlite3.Cursor:

@@ -30,10 +30,11 @@ Drive = Callable[[OmnituiApp, object], Awaitable[None]]
 
 
 def drive(path: Path, script: Drive, settings: Settings | None = None,
-          agent: str = "alice", clock: Callable[[], datetime] = utc_now) -> None:
+          agent: str = "alice", clock: Callable[[], datetime] = utc_now,
+          size: tuple[int, int] = (120, 30)) -> None:
     async def run() -> None:
         app = OmnituiApp(path, settings or Settings(), agent, clock=clock)
-        async with app.run_test(size=(120, 30), notifications=True) as pilot:
+        async with app.run_test(size=size, notifications=True) as pilot:
             await settle(app, pilot)
             await script(app, pilot)
 

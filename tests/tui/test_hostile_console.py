@@ -51,6 +51,10 @@ def test_every_console_screen_shows_hostile_text_harmless(tmp_path: Path) -> Non
         await pilot.press("escape")
         app.queue.set_view(next(i for i, v in enumerate(app.queue.views) if "QUEUE" in v.name))
         await look(app, pilot, "the hostile queue's view (status bar)")
+        app.queue.set_view(next(i for i, v in enumerate(app.queue.views)
+                                if v.name == "pending / on hold"))
+        await look(app, pilot, "the pending view (what each case waits on)")
+        assert "PAUSE REASON" in seen[-1][1]
         await pilot.press("Q")
         await look(app, pilot, "queue picker")
         await pilot.press("escape", "ctrl+p", *"queue")

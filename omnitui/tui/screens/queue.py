@@ -121,7 +121,7 @@ class QueueScreen(WorkScreen):
         yield Static("", id="incidents")
         yield Static("", id="queue-header")
         yield CaseList(rows, self.console.clock, id="queue",
-                       countdown=self.console.sla.countdown)
+                       countdown=self.console.sla.countdown, zone=self.console.zone)
         yield TypingInput(id="narrow", select_on_focus=False,
                           suggester=FilterSuggester(lambda: self.vocabulary),
                           placeholder=f"search words, #N, or filter: {KEYS_HINT}")
@@ -171,10 +171,13 @@ class QueueScreen(WorkScreen):
         """Paint the top of the view at once (an indexed page costs under a millisecond at
         a million cases), then load the whole ordered id list behind it."""
         self._generation += 1
+        query = self.case_query
         with self.console.reporting("loading the queue"):
-            first = list_cases(self.console.store.conn, replace(self.case_query, limit=FIRST_PAGE))
+            first = list_cases(self.console.store.conn, replace(query, limit=FIRST_PAGE))
             self.cases.set_ids(array("q", (c.id for c in first)), complete=False)
         self.cases.forget_rows(None)
+        if self.cases.show_waits(query.waits):  # the column names follow
+            self.call_after_refresh(self._draw_header)
         self.update_status()
         self.reload()
 
@@ -487,7 +490,9 @@ class QueueScreen(WorkScreen):
 
     def _draw_header(self) -> None:
         """Column names over the rows, at the rows' own width (after the scrollbar)."""
-        self.query_one("#queue-header", Static).update(Text(header_text(self.cases.row_width)))
+        cases = self.cases
+        self.query_one("#queue-header", Static).update(Text(header_text(cases.row_width,
+                                                                        cases.waits)))
 
 
 def merge_question(sources: list[int], target: int, rows: dict[int, CaseSummary]) -> str:

@@ -10,7 +10,7 @@ its first page — keeps the agent on the same case.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from functools import lru_cache
 
 from rich.cells import cell_len, set_cell_size
@@ -26,7 +26,7 @@ from omnitui.model import PAUSED_STATUSES, CaseSummary, Countdown
 from omnitui.sanitize import sanitize
 from omnitui.store.db import parse_db_time, utc_now
 from omnitui.tui.keys import bind
-from omnitui.wording import countdown_words, span, status_words
+from omnitui.wording import countdown_words, span, status_words, wait_cells
 
 # (name, width, rank): 0 for the subject, which takes what is left; the others are dropped
 # from the highest rank down until the subject has MIN_SUBJECT columns (an 80-column
@@ -36,6 +36,16 @@ COLUMNS = (("", 2, 0), ("#", 8, 0), ("prio", 5, 3), ("SLA", 9, 0), ("age", 5, 5)
            ("channel", 10, 2), ("customer", 16, 0), ("!", 2, 0), ("subject", 0, 0),
            ("intent", 10, 5), ("lang", 5, 7), ("owner", 8, 1), ("status", 8, 0),
            ("queue", 10, 4), ("tags", 12, 6))
+# A list of snoozed or of paused cases (`CaseQuery.waits`) shows what they wait for after the
+# SLA column (`wording.wait_cells`). In a paused list the status gives way before the owner
+# (what the case waits on says most of it): at 80 columns the snoozed list drops the
+# channel, the paused one the channel, the status and the owner.
+WAIT_COLUMNS = {"snoozed": (("until", 9, 0),),
+                "paused": (("waiting on", 16, 0), ("waited", 7, 0))}
+WAIT_RANKS = {"paused": {"status": 1.5}}
+# A pause reason is free text: on a wide terminal its column takes a third of what the
+# subject has beyond SUBJECT_WITH_EXTRAS, up to this width.
+WIDEST_REASON = 40
 IRRITATED = Style(color="red", bold=True)
 MIN_SUBJECT = 15  # 80 columns with a scrollbar keep the channel
 EXTRA_RANK = 5  # age, intent, tags, lang: shown only while the subject keeps ...
@@ -49,15 +59,31 @@ SLA_STYLES = {"breached": Style(color="red", bold=True), "at risk": Style(color=
 RowFetcher = Callable[[list[int]], dict[int, CaseSummary]]
 
 
-@lru_cache(maxsize=16)
-def layout(width: int) -> tuple[tuple[str, int], ...]:
+def columns(waits: str) -> list[tuple[str, int, float]]:
+    """The columns of a list whose cases wait for `waits` ("": the plain queue's)."""
+    ranks = WAIT_RANKS.get(waits, {})
+    shown: list[tuple[str, int, float]] = []
+    for name, width, rank in COLUMNS:
+        shown.append((name, width, ranks.get(name, rank)))
+        if name == "SLA":
+            shown += WAIT_COLUMNS.get(waits, ())
+    return shown
+
+
+@lru_cache(maxsize=32)
+def layout(width: int, waits: str = "") -> tuple[tuple[str, int], ...]:
     """The columns shown at a terminal width, each with its width."""
-    shown = list(COLUMNS)
+    shown = columns(waits)
     while (top := max(r for *_, r in shown)) and width - sum(w for _, w, _ in shown) < (
             SUBJECT_WITH_EXTRAS if top >= EXTRA_RANK else MIN_SUBJECT):
         shown.remove(max(shown, key=lambda column: column[2]))
     subject = max(MIN_SUBJECT, width - sum(w for _, w, _ in shown))
-    return tuple((name, w or subject) for name, w, _ in shown)
+    widths = {name: w for name, w, _ in shown}
+    if "waiting on" in widths:
+        wider = min(WIDEST_REASON - widths["waiting on"], (subject - SUBJECT_WITH_EXTRAS) // 3)
+        widths["waiting on"] += max(0, wider)
+        subject -= max(0, wider)
+    return tuple((name, w or subject) for name, w in widths.items())
 
 
 def _cell(text: str, width: int) -> str:
@@ -101,10 +127,11 @@ def sla_state(countdown: Countdown | None, status: str) -> str:
 
 
 def row_cells(case: CaseSummary, width: int, now: datetime, *, marked: bool = False,
-              countdown: Countdowns = wall_clock) -> dict[str, tuple[str, Style | None]]:
+              countdown: Countdowns = wall_clock, waits: str = "", zone: tzinfo | None = None
+              ) -> dict[str, tuple[str, Style | None]]:
     """One queue row as fixed-width cells by column name (no measuring: widths come from
     the layout), with the SLA cell counted in the case's policy time and coloured by its
-    state."""
+    state; `waits`: what the list's cases wait for, said in the agent's `zone`."""
     left = sla_countdown(case, now, countdown)
     values = {"": f"{MARK} " if marked else "", "#": str(case.id), "prio": f"{case.priority:g}",
               "SLA": countdown_words(left, case.status, now),
@@ -114,19 +141,20 @@ def row_cells(case: CaseSummary, width: int, now: datetime, *, marked: bool = Fa
               "lang": case.language or "", "intent": case.intent or "",
               "subject": case.subject or "(no subject)",
               "owner": case.owner or "-", "status": status_words(case.status),
-              "queue": case.queue, "tags": " ".join(case.tags)}
+              "queue": case.queue, "tags": " ".join(case.tags),
+              **wait_cells(case, waits, now, zone)}
     cells: dict[str, tuple[str, Style | None]] = {
         name: (_cell(values[name], w) if name else values[name].ljust(w), None)
-        for name, w in layout(width)}
+        for name, w in layout(width, waits)}
     cells["SLA"] = (cells["SLA"][0], SLA_STYLES.get(sla_state(left, case.status)))
     cells["!"] = (cells["!"][0], IRRITATED)
     return cells
 
 
-def header_text(width: int) -> str:
+def header_text(width: int, waits: str = "") -> str:
     """The column names over rows `width` wide, cut where the rows are (below the
     narrowest layout: a panel docked beside the list on a small terminal)."""
-    return "".join(name.ljust(w) for name, w in layout(width))[:width]
+    return "".join(name.ljust(w) for name, w in layout(width, waits))[:width]
 
 
 class CaseList(ScrollView, can_focus=True):
@@ -191,11 +219,14 @@ class CaseList(ScrollView, can_focus=True):
         self.post_message(self.RowWidthChanged())
 
     def __init__(self, fetch_rows: RowFetcher, clock: Callable[[], datetime] = utc_now,
-                 countdown: Countdowns = wall_clock, **kwargs: object) -> None:
+                 countdown: Countdowns = wall_clock, zone: tzinfo | None = None,
+                 **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._fetch_rows = fetch_rows
         self.clock = clock  # what "now" is for SLA countdowns and ages (fixed in snapshots)
         self.countdown = countdown  # SLA time left in each case's policy time
+        self.zone = zone  # the agent's, for when snoozed cases come back (None: the machine's)
+        self.waits = ""  # what the view's cases wait for (`CaseQuery.waits`): its columns
         self._ids: Sequence[int] = ()
         self._rows: dict[int, CaseSummary] = {}
         self.cursor = 0
@@ -299,6 +330,15 @@ class CaseList(ScrollView, can_focus=True):
             self._drawn_at = tick
             self.refresh()
 
+    def show_waits(self, waits: str) -> bool:
+        """Show the columns of a list whose cases wait for `waits` (a view or filter of
+        snoozed or of paused cases: `CaseQuery.waits`); whether they changed."""
+        if waits == self.waits:
+            return False
+        self.waits = waits
+        self.refresh()
+        return True
+
     def to_top(self) -> None:
         """A new view or search starts at its first case."""
         self.cursor = 0
@@ -340,7 +380,7 @@ class CaseList(ScrollView, can_focus=True):
             self.rich_style
         case = self._rows.get(self._ids[index])
         cells = (row_cells(case, width, self.clock(), marked=case.id in self.marked,
-                           countdown=self.countdown).values()
+                           countdown=self.countdown, waits=self.waits, zone=self.zone).values()
                  if case else [("…", None)])
         segments = [Segment(text, base + style if style else base) for text, style in cells]
         return Strip(segments).crop_extend(0, width, base)
