@@ -577,17 +577,19 @@ def cases(typer_ctx: typer.Context,
         statuses = tuple(status) if status else narrowed.pop("statuses", None) or (
             tuple(Status) if all_ else None)
         narrowed.pop("statuses", None)
-        rows = list_cases(store.conn, CaseQuery(
+        query = CaseQuery(
             statuses=statuses,  # type: ignore[arg-type]
             customer_id=customer, search=search, sort=sort.value,
             limit=most if most < 0 else most + 1,
             irritated=irritated or bool(narrowed.pop("irritated", False)),
             snoozed=True if snoozed else None if all_ else False,
-            **narrowed))  # type: ignore[arg-type]
+            **narrowed)  # type: ignore[arg-type]
+        rows = list_cases(store.conn, query)
     if 0 < most < len(rows):
         rows = rows[:most]
         say(f"the first {most:,} shown; --limit N shows more")
-    output.print_cases(rows, fmt, SlaKeeper(context.settings).countdown)
+    output.print_cases(rows, fmt, SlaKeeper(context.settings).countdown, query.waits,
+                       context.zone)
 
 
 def searched_for(conn: sqlite3.Connection, context: Context,

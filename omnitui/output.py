@@ -39,6 +39,7 @@ from omnitui.wording import (
     sla_words,
     span,
     status_words,
+    wait_cells,
 )
 
 if TYPE_CHECKING:
@@ -206,10 +207,24 @@ def _moment(value: object, zone: tzinfo | None) -> str:
     return str(value)
 
 
+# What a list of snoozed or of paused cases (`CaseQuery.waits`) shows after the SLA column
+# (`wording.wait_cells`), and the columns it gives up first where they leave the subject
+# less than the plain list's 12 cells (80 columns: the channel, then the status and queue).
+WAIT_WIDTHS = {"snoozed": {"until": 8}, "paused": {"waiting on": 14, "waited": 6}}
+WAIT_DROPS = ("channel", "status", "queue")
+SUBJECT = 12  # cells the subject keeps
+# A pause reason is free text: a subject wider than WIDE_SUBJECT gives a third of the rest
+# to it, up to WIDEST_REASON cells (as the console's list does).
+WIDE_SUBJECT, WIDEST_REASON = 40, 40
+
+
 def print_cases(rows: list[CaseSummary], fmt: ListFormat,
-                countdown: Callable[[str, datetime, datetime], Countdown]) -> None:
+                countdown: Callable[[str, datetime, datetime], Countdown], waits: str = "",
+                zone: tzinfo | None = None) -> None:
     """`countdown`: the SLA keeper's, so the SLA column counts as the console's does
-    (business hours where the policy has them)."""
+    (business hours where the policy has them); `waits`: what the listed cases wait for,
+    said as the console's list says it, in the agent's `zone` (JSON and CSV carry the
+    stored times, UTC)."""
     if fmt is ListFormat.ids:
         sys.stdout.write("".join(f"{r.id}\n" for r in rows))
         return
@@ -219,20 +234,30 @@ def print_cases(rows: list[CaseSummary], fmt: ListFormat,
     from rich.cells import cell_len, set_cell_size
 
     width = _columns()
-    widths = {"#": 6, "prio": 4, "SLA": 8, "channel": 8, "customer": 16, "subject": 0,
-              "owner": 6, "status": 7,
+    widths = {"#": 6, "prio": 4, "SLA": 8, **WAIT_WIDTHS.get(waits, {}), "channel": 8,
+              "customer": 16, "subject": 0, "owner": 6, "status": 7,
               "queue": min(14, max((len(r.queue) for r in rows), default=5))}
     if width - sum(widths.values()) - len(widths) < 16:  # 80 columns: every one fits
         widths.update(customer=12, queue=min(widths["queue"], 8))
+    for name in WAIT_DROPS if waits else ():
+        if width - sum(widths.values()) - len(widths) >= SUBJECT:
+            break
+        del widths[name]
     fixed = sum(widths.values()) + len(widths)
-    widths["subject"] = max(12, width - fixed)
+    widths["subject"] = max(SUBJECT, width - fixed)
+    if "waiting on" in widths:  # free text: a wide terminal shows more of it
+        wider = max(0, min(WIDEST_REASON - widths["waiting on"],
+                           (widths["subject"] - WIDE_SUBJECT) // 3))
+        widths["waiting on"] += wider
+        widths["subject"] -= wider
 
-    def line(cells: Sequence[str]) -> str:
+    def line(cells: dict[str, str]) -> str:
         """One row of fixed-width cells, cut with an ellipsis where they overflow. Plain
         text, not rich: a rich `Table` gave these very lines, and rich's console and
         `Table` were a third of this command's start."""
         shown = []
-        for cell, (name, size) in zip(cells, widths.items(), strict=True):
+        for name, size in widths.items():
+            cell = cells[name]
             if cell_len(cell) > size:
                 cell = set_cell_size(cell, size - 1) + "…"
             pad = " " * (size - cell_len(cell))
@@ -240,15 +265,18 @@ def print_cases(rows: list[CaseSummary], fmt: ListFormat,
         joined = " ".join(shown)
         return (set_cell_size(joined, width) if cell_len(joined) > width else joined) + "\n"
 
-    header = line(list(widths))
+    header = line({name: name for name in widths})
     out = [f"\x1b[1m{header[:-1]}\x1b[0m\n" if _styled() else header]
     now = utc_now()
-    out += [line([str(r.id), f"{r.priority:g}",
-                  countdown_words(None if r.sla_due is None else countdown(
+    out += [line({"#": str(r.id), "prio": f"{r.priority:g}",
+                  "SLA": countdown_words(None if r.sla_due is None else countdown(
                       r.queue, parse_db_time(r.sla_due), now), r.status, now),
-                  _clean(r.channel),
-                  _clean(r.customer_name), _clean(r.subject or "(no subject)"),
-                  _clean(r.owner or "-"), status_words(r.status), _clean(r.queue)]) for r in rows]
+                  **{name: _clean(text) for name, text in wait_cells(r, waits, now,
+                                                                      zone).items()},
+                  "channel": _clean(r.channel), "customer": _clean(r.customer_name),
+                  "subject": _clean(r.subject or "(no subject)"),
+                  "owner": _clean(r.owner or "-"), "status": status_words(r.status),
+                  "queue": _clean(r.queue)}) for r in rows]
     sys.stdout.write("".join(out) + ("" if rows else "no cases match\n"))
 
 

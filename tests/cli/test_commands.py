@@ -434,6 +434,49 @@ def test_case_shows_replies_delivery_pause_reason_and_snooze(omnitui: Run,
     assert [m["delivery"] for m in detail["messages"]][-2:] == ["queued", "failed"]
 
 
+def test_lists_of_paused_and_snoozed_cases_say_what_each_waits_for(omnitui: Run,
+                                                                     tmp_path: Path) -> None:
+    """As the console's views do: `--status pending` what each waits on and for how long,
+    `--snoozed` when each comes back (in the agent's zone); JSON and CSV carry the stored
+    reason and times, whatever is listed."""
+    from omnitui.model import Status
+    from omnitui.services.actions import set_status, snooze
+    from omnitui.store.db import Store, db_time, utc_now
+
+    db = str(tmp_path / "demo.db")
+    omnitui("demo", "--db", db, "--no-console", "--customers", "30", "--messages", "100")
+    now = utc_now()
+    berlin = ZoneInfo("Europe/Berlin")  # the demo team's zone
+    back = (now + timedelta(days=30)).astimezone(berlin).replace(hour=9, minute=0, second=0,
+                                                                 microsecond=0)
+    with Store(db) as store, store.write() as conn:
+        waiting, sleeping = [r[0] for r in conn.execute(
+            "SELECT id FROM cases WHERE status = 'open' ORDER BY id LIMIT 2")]
+        set_status(conn, waiting, Status.PENDING, actor="alice", at=now - timedelta(days=2),
+                   pause_reason="waiting on \x1b]0;OWNED\x07the carrier's word on the parcel")
+        snooze(conn, sleeping, back, actor="alice", at=now)
+    for columns, shown in (("200", "the carrier's word on the parcel"),
+                           ("80", "the carrier's…")):
+        table = omnitui("--db", db, "cases", "--status", "pending", "--limit", "500",
+                        env={"COLUMNS": columns}).stdout
+        assert table.splitlines()[0].split()[3:6] == ["waiting", "on", "waited"]
+        line = next(line for line in table.splitlines() if line.split()[0] == str(waiting))
+        assert f" {shown} " in line and " 2d " in line and "OWNED" not in table
+        assert max(len(line) for line in table.splitlines()) <= int(columns)
+    snoozed = omnitui("--db", db, "cases", "--snoozed", env={"COLUMNS": "80"}).stdout
+    assert snoozed.splitlines()[0].split()[3] == "until"
+    assert f" {back:%d %b} " in next(line for line in snoozed.splitlines()
+                                     if line.split()[0] == str(sleeping))
+    rows = {r["id"]: r for r in json.loads(omnitui("--db", db, "cases", "--all", "--limit",
+                                                   "500", "--format", "json").stdout)}
+    assert rows[waiting]["pause_reason"] == "waiting on the carrier's word on the parcel"
+    assert rows[waiting]["paused_at"] == db_time(now - timedelta(days=2))
+    assert rows[sleeping]["snoozed_until"] == db_time(back)
+    header = next(csv.reader(io.StringIO(omnitui("--db", db, "cases", "--snoozed",
+                                                 "--format", "csv").stdout)))
+    assert {"pause_reason", "paused_at", "snoozed_until"} <= set(header)
+
+
 def test_doctor_fails_when_channels_are_configured_and_no_daemon_runs(
         omnitui: Run, tmp_path: Path) -> None:
     """A daemon never started, or silent for a month, is a FAIL (exit 1) with the command

@@ -34,7 +34,8 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> HostileStore:
 
 def printing_commands(store: HostileStore) -> list[list[str]]:
     """Every command that prints what the store holds, in every format it has."""
-    commands = [["cases", "--all", "--format", f] for f in FORMATS]
+    commands = [["cases", *scope, "--format", f] for f in FORMATS
+                for scope in (["--all"], ["--status", "pending"])]
     commands += [["case", str(i), "--format", f] for i in store.case_ids for f in FORMATS]
     commands += [["suggestions", "--format", f] for f in FORMATS]
     return [*commands, ["doctor"], []]  # no command and no terminal: the summary
@@ -58,6 +59,8 @@ def test_the_visible_part_of_hostile_text_is_still_shown(store: HostileStore,
     for label in ("SUBJECT first", "TIER", "EMAIL NAME", "BODY", "FILE", "application/x-",
                   "OWNER", "QUEUE", "In-Reply-To <first."):
         assert label in case, label
+    waiting = omnitui("--db", str(store.db), "cases", "--status", "pending").stdout
+    assert "PAUSE REASON" in waiting  # the list of paused cases says what each waits on
     doctor = omnitui("--db", str(store.db), "doctor", check=False).stdout
     assert "IMAP SERVER SAID" in doctor and "API ERROR" in doctor and "box/INBOX" in doctor
 
