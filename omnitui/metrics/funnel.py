@@ -47,8 +47,8 @@ def met(case: Mapping[str, Any], target: str, stamp: str) -> bool | None:
         return None
     if case[done] is not None:
         return case[done] <= case[due]
-    end = case["solved_at"] if case["status"] in FINISHED_STATUSES else stamp
-    return False if case[due] < end else None
+    end = (case["solved_at"] if case["status"] in FINISHED_STATUSES else None) or stamp
+    return False if case[due] < end else None  # (closed unsolved: judged until now)
 
 
 @record(frozen=True)

@@ -83,13 +83,14 @@ def hourly(conn: sqlite3.Connection, since: str) -> dict[str, dict[str, int]]:
 
 
 def opened_since(conn: sqlite3.Connection, since: str) -> list[sqlite3.Row]:
-    """The cases opened since `since` (the created_at index): where they are, who has
-    them, and their first reply against its own due time."""
+    """The cases opened since `since` (the created_at index), not merged into another
+    (the case they joined counts): where they are, who has them, and their first reply
+    against its own due time."""
     cur = conn.cursor()
     cur.row_factory = sqlite3.Row
     return cur.execute("SELECT queue, channel, owner, status, solved_at, first_response_at,"
                        " first_response_seconds, sla_first_response_due FROM cases"
-                       " WHERE created_at >= ?", (since,)).fetchall()
+                       " WHERE created_at >= ? AND merged_into IS NULL", (since,)).fetchall()
 
 
 def solved_by(conn: sqlite3.Connection, since: str) -> dict[str, int]:

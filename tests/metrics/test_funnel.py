@@ -240,3 +240,14 @@ def test_the_boards_late_first_replies_judge_each_case_by_its_own_target(week: W
         "chat": Rate(1, 1), "email": Rate(0, 2)}
     assert [str(cell) for cell in reply_rows([general])[0]] == [
         "general", "4", "1h", "2h", "1 of 3"]
+
+
+def test_a_case_merged_today_is_counted_once_and_judged_on_its_target(week: Week) -> None:
+    """Merged into another, a case is closed without being solved: the board's first
+    reply judged it until None and stopped on a TypeError."""
+    kept = week.mail(at(0, 16.5), "eve@example.com", "Refund please")
+    gone = week.mail(at(0, 16.6), "fay@example.com", "Refund please, same order")
+    week.desk("sam", at(0, 16.7)).merge_cases([gone], kept, other_customers=True)
+    board = read_board(week.store.conn, week.settings, Router(week.settings), at(0, 17))
+    general = next(line for line in board.queues if line.name == "general")
+    assert (general.opened_today, general.late) == (5, Rate(1, 3))

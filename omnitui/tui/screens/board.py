@@ -528,13 +528,14 @@ def aging_rows(board: Board) -> list[tuple[object, ...]]:
 
 def reply_rows(lines: list[FirstReplies]) -> list[tuple[object, ...]]:
     """Each line's first replies today; "late": of its cases answered or past their due
-    time, how many missed their own target (red when one in ten did)."""
+    time, how many missed their own target (red when more than one in ten did)."""
     return [(clean(line.name), Text(f"{line.opened_today:,}", justify="right"),
              _span(line.first_response.p50), _span(line.first_response.p90),
              late_words(line.late)) for line in lines]
 
 
 def late_words(late: Rate) -> Text:
+    """"2 of 9": red past LATE_SHARE, yellow for any, green for none; "-": none judged."""
     if not late.whole:
         return Text("-", style="dim")
     share = late.share or 0
