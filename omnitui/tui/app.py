@@ -177,10 +177,11 @@ class OmnituiApp(App[None]):
             self._get_screen("composer")
 
     def unsendable(self, channel: str) -> str | None:
-        """Why a reply on `channel` cannot leave with this config (None: it can)."""
+        """Why a reply on `channel` cannot leave with this config (None: it can; in the
+        demo its stand-in sends every reply)."""
         from omnitui.channels.senders import unsendable
 
-        return unsendable(self.settings, channel)
+        return None if self.stand_in else unsendable(self.settings, channel)
 
     def write(self, draft: Draft, then: Callable[[Draft | None], None],
               addresses: dict[str, str] | None = None, case_id: int | None = None, *,

@@ -602,3 +602,5 @@ def test_a_reply_no_mailbox_can_send_says_so_as_it_is_written(mail_db: Path) -> 
         assert "cannot leave" not in screen_text(app)
 
     drive(mail_db, can_send, sending)
+    demo = OmnituiApp(mail_db, Settings(), "alice", stand_in="the demo's traffic")
+    assert demo.unsendable("email") is None  # the demo's stand-in sends every reply
