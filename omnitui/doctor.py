@@ -467,10 +467,19 @@ def _daemon_unknown(daemon: channel_state.DaemonState | None, db_path: Path, why
            f"its row says {daemon.state}, pid {daemon.pid} on {daemon.host}, last seen "
            f"{daemon.heartbeat_at} UTC")
     fix = (f"remove the folder {path} (`omnitui serve` makes its lock file there)"
-           if path.is_dir() else f"chown {_user(os.getuid())} {path} (as root), or run "
-           "doctor as the account that runs `omnitui serve`")
+           if path.is_dir() else "run doctor as the account that runs `omnitui serve`"
+           + _as_owner_of(path))  # a chown to whoever ran doctor locked the daemon out
     return Check("daemon", False, f"cannot tell whether it runs: its lock file {path} "
                  f"cannot be read ({why}); {row}", fix)
+
+
+def _as_owner_of(path: Path) -> str:
+    """", the lock's owner: `sudo -u omnitui omnitui doctor`" (nothing if it cannot be
+    told)."""
+    try:
+        return f", the lock's owner: `sudo -u {_user(path.stat().st_uid)} omnitui doctor`"
+    except OSError:
+        return ""
 
 
 def _changed_at(db_path: Path) -> datetime | None:

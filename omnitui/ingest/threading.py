@@ -142,8 +142,10 @@ def _continue(conn: sqlite3.Connection, event: InboundEvent, found: int | Row, r
                               f"{status}", case=case)
     if _thanks(event, settings):  # late thanks are no new case, even to a closed one (one
         # opened there, its first-response clock running, breached unanswered)
-        return ThreadDecision(case_id, THANKS_ONLY, f"{reason}; {status} {_ago(case, now)}, "
-                              f"and the customer only thanks us: it stays {status}", case=case)
+        closed = "closed, " if status == Status.CLOSED else ""  # (when: it was solved)
+        return ThreadDecision(case_id, THANKS_ONLY, f"{reason}; {closed}solved "
+                              f"{_ago(case, now)}, and the customer only thanks us: it stays "
+                              f"{status}", case=case)
     if status == Status.SOLVED and _inside_window(case, settings, now):
         return ThreadDecision(case_id, rule, f"{reason}; solved {_ago(case, now)}, inside the "
                               f"{settings.reopen_window_days}-day reopen window: reopened",

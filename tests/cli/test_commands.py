@@ -7,6 +7,7 @@ import getpass
 import io
 import json
 import os
+import pwd
 import shutil
 import socket
 import sqlite3
@@ -569,6 +570,10 @@ def test_doctor_cannot_tell_whether_the_daemon_runs_when_its_lock_is_not_readabl
     assert f"FAIL daemon: cannot tell whether it runs: its lock file {lock} cannot be read " \
         "(Permission denied); its row says running, pid 4242" in result.stdout
     assert "running as pid" not in result.stdout
+    owner = "nobody" if prefix else pwd.getpwuid(lock.stat().st_uid).pw_name
+    assert f"`sudo -u {owner} omnitui doctor`" in result.stdout  # not a chown to doctor's
+    # account, which would lock the daemon out of its own lock
+
 
 def test_the_case_table_keeps_its_columns_with_wide_and_long_text(omnitui: Run,
                                                                  tmp_path: Path) -> None:
