@@ -11,8 +11,9 @@ stage also notes it on the message.
 The config is checked with `re` as it is loaded (`check`): the patterns stay in the
 dialect the docs name, and a command does not pay for importing `regex`, whose syntax is a
 superset of `re`'s. Where their meanings differ, `regex` follows Unicode: `\\w` takes
-combining marks but not "²" or "½", `\\s` not the separators \\x1c-\\x1f, and `[a-z]` in
-any case not the dotless i (U+0131).
+combining marks but not "²" or "½", `\\s` not the separators \\x1c-\\x1f, `i` (and
+`[a-z]`) in any case not the dotless i (U+0131), and `\\b` sees a word go on through a
+combining mark.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import regex
 
-SECONDS = 0.1  # a search's limit, in the process's CPU time (`regex` reads clock()); a sane
+SECONDS = 0.1  # a search's limit, in the process's CPU time (`regex` reads clock()): in the
+# daemon its other threads' work counts too, so a search may stop after half of it. A sane
 # pattern takes microseconds on a whole message. Reading the clock costs ~2 µs a search.
 MAX_COUNT = 1000  # `regex` unrolls `x{n}`: a million copies took 270 MB as it compiled
 COUNT = re.compile(r"(?<!\\)\{(\d+)(?:,(\d*))?\}")
