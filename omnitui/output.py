@@ -40,6 +40,7 @@ from omnitui.wording import (
     span,
     status_words,
     wait_cells,
+    waited,
 )
 
 if TYPE_CHECKING:
@@ -364,7 +365,8 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
     if survey := csat_words(detail.csat):
         out.print(_text(f"satisfaction: {survey}"))
     if c.status in PAUSED_STATUSES and c.pause_reason:
-        out.print(_text(f"why paused: {c.pause_reason}"))
+        out.print(_text(f"why paused: {c.pause_reason}"
+                        + (f" (for {waited(c, now)})" if c.paused_at else "")))
     if c.snoozed_until and (until := parse_db_time(c.snoozed_until)) > now:
         out.print(_text(f"snoozed until {clock_time(until, zone)} (in "
                         f"{span((until - now).total_seconds())}): hidden from the queues"))

@@ -133,11 +133,15 @@ def wait_cells(case: CaseSummary, waits: str, now: datetime, zone: tzinfo | None
         until = case.snoozed_until
         return {"until": moment(in_zone(_stored(until), zone), now) if until else "-"}
     if waits == "paused":
-        since = case.paused_at
-        return {"waiting on": waiting_on(case.pause_reason),
-                "waited": span(max(0.0, (now - _stored(since)).total_seconds()))
-                if since else "-"}
+        return {"waiting on": waiting_on(case.pause_reason), "waited": waited(case, now)}
     return {}
+
+
+def waited(case: CaseSummary, now: datetime) -> str:
+    """How long a paused case has waited on its reason ("3d"; "-": not known)."""
+    if not case.paused_at:
+        return "-"
+    return span(max(0.0, (now - _stored(case.paused_at)).total_seconds()))
 
 
 def _stored(text: str) -> datetime:

@@ -412,13 +412,13 @@ def test_case_shows_replies_delivery_pause_reason_and_snooze(omnitui: Run,
         failed = conn.execute("SELECT max(id) FROM outbox").fetchone()[0]
         outbox.mark_failed(conn, failed, "550 5.1.1 mailbox unavailable", at=db_time(now),
                            retry_at=None)
-        set_status(conn, case_id, Status.PENDING, actor="alice", at=now,
-                   pause_reason="the order number")
+        set_status(conn, case_id, Status.PENDING, actor="alice",
+                   at=now - timedelta(days=2), pause_reason="the order number")
         snooze(conn, case_id, now + timedelta(hours=3), actor="alice", at=now)
     text = omnitui("--db", str(db), "case", str(case_id)).stdout
     assert "pending · " in text
     assert "resolution paused (" in text.split("SLA: ")[1].splitlines()[0]  # time left kept
-    assert "why paused: the order number" in text
+    assert "why paused: the order number (for 2d)" in text  # and since when
     berlin = ZoneInfo("Europe/Berlin")  # the demo team's zone, every time in it
     until = (now + timedelta(hours=3)).astimezone(berlin).strftime("%Y-%m-%d %H:%M %Z")
     assert f"snoozed until {until} (in 3h)" in text

@@ -19,7 +19,7 @@ from omnitui.tui.app import OmnituiApp
 from omnitui.tui.widgets.case_list import MIN_SUBJECT, header_text, layout
 from omnitui.wording import waiting_on
 from tests.hostile import forbidden_in
-from tests.tui.helpers import drive, queue, screen_text, settle, show_view
+from tests.tui.helpers import drive, open_case_by_id, queue, screen_text, settle, show_view
 
 SIZES = [(80, 24), (200, 50)]
 TOKYO = ZoneInfo("Asia/Tokyo")  # the agent's zone (the team's), not the machine's
@@ -71,6 +71,8 @@ def test_the_pending_view_says_what_each_case_waits_on_and_for_how_long(
         else:
             assert "the courier DHL, parcel J…" in row and "owner" in header
         assert not forbidden_in(screen_text(app)) and "OWNED" not in screen_text(app)
+        await open_case_by_id(app, pilot, case_id)  # the case says so too
+        assert "who promised it for Friday (for 3d)" in " ".join(screen_text(app).split())
 
     drive(demo_db, script, size=size)
 
