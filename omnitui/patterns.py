@@ -19,8 +19,10 @@ combining mark.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from re import _constants, _parser  # type: ignore[attr-defined]  # the tree `re` compiles
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import regex
@@ -28,18 +30,46 @@ if TYPE_CHECKING:
 SECONDS = 0.1  # a search's limit, in the process's CPU time (`regex` reads clock()): in the
 # daemon its other threads' work counts too, so a search may stop after half of it. A sane
 # pattern takes microseconds on a whole message. Reading the clock costs ~2 µs a search.
-MAX_COUNT = 1000  # `regex` unrolls `x{n}`: a million copies took 270 MB as it compiled
-COUNT = re.compile(r"(?<!\\)\{(\d+)(?:,(\d*))?\}")
+MAX_COPIES = 1000  # `regex` unrolls a repeat's least count: `x{1000000,}` took 260 MB as
+# it compiled, and `(a{1000}){1000}` as much (its upper bound costs nothing: `x{0,1000000}`)
+REPEATS = (_constants.MAX_REPEAT, _constants.MIN_REPEAT, _constants.POSSESSIVE_REPEAT)
 
 
 def check(source: str) -> None:
-    """Refuse what is not a pattern (`re.error`), or one that repeats past `MAX_COUNT`,
-    which would cost memory by the gigabyte to compile."""
+    """Refuse what is not a pattern (`re.error`), or one that `regex` would unroll into
+    more than `MAX_COPIES` copies of a part, memory by the gigabyte to compile."""
     re.compile(source)
-    for found in COUNT.finditer(source):
-        if any(int(n) > MAX_COUNT for n in found.groups() if n):
-            raise re.error(f"{found.group(0)} repeats more than {MAX_COUNT} times", source,
-                           found.start())
+    if (copies := _copies(_parser.parse(source))) > MAX_COPIES:
+        raise re.error(f"it repeats a part {copies:,} times at least (counts multiply when"
+                       f" nested), more than {MAX_COPIES:,}", source)
+
+
+def _copies(parsed: Iterable[tuple[Any, Any]]) -> int:
+    """The most copies of one part of a parsed pattern: the least counts of the repeats
+    around it, multiplied."""
+    most = 1
+    for op, arg in parsed:
+        if op in REPEATS:
+            least, _, inner = arg
+            most = max(most, max(least, 1) * _copies(inner))
+        else:
+            most = max([most, *(_copies(inner) for inner in _parts(op, arg))])
+    return most
+
+
+def _parts(op: Any, arg: Any) -> list[Any]:
+    """The parsed patterns inside a group, an alternation, a look-around or a condition."""
+    if op is _constants.SUBPATTERN:
+        return [arg[3]]
+    if op is _constants.BRANCH:
+        return list(arg[1])
+    if op in (_constants.ASSERT, _constants.ASSERT_NOT):
+        return [arg[1]]
+    if op is _constants.ATOMIC_GROUP:
+        return [arg]
+    if op is _constants.GROUPREF_EXISTS:
+        return [part for part in arg[1:] if part is not None]
+    return []
 
 
 @lru_cache(maxsize=512)

@@ -55,11 +55,14 @@ def test_the_patterns_a_team_writes_find_what_re_finds(source: str, ignore_case:
 
 @pytest.mark.parametrize(("source", "problem"), [
     ("(unclosed", "missing ), unterminated subpattern"),
-    (r"\d{5000}", "{5000} repeats more than 1000 times"),
-    (r"x{2,100000}", "{2,100000} repeats more than 1000 times"),
+    (r"\d{5000}", "it repeats a part 5,000 times at least"),
+    (r"(a{1000}){1000}", "it repeats a part 1,000,000 times at least"),  # 260 MB: nested
+    (r"(?=(?:a{50}|b){50})", "it repeats a part 2,500 times at least"),  # counts multiply
+    (r"\\{1000000}", "it repeats a part 1,000,000 times at least"),  # a backslash, repeated
 ])
 def test_what_is_no_pattern_or_counts_past_the_limit_is_refused(source: str,
                                                                 problem: str) -> None:
     with pytest.raises(re.error, match=re.escape(problem)):
         patterns.check(source)
     patterns.check(r"\d{4,}\{5000\}x{1000}")  # a literal brace, and the limit itself
+    patterns.check(r"x{2,100000}")  # an upper bound costs nothing to compile
