@@ -181,10 +181,18 @@ def _keep_aside(db_path: Path, stamp: str) -> Path:
     while kept.exists():
         count += 1
         kept = db_path.with_name(f"{db_path.name}.before-restore-{stamp}-{count}")
-    _fold_in_last_commits(db_path)
-    os.replace(db_path, kept)
+    try:
+        _fold_in_last_commits(db_path)
+        folded = True
+    except sqlite3.DatabaseError:  # a broken store, what a restore is for ("file is not a
+        folded = False             # database" stopped it with a traceback): its WAL, if
+    os.replace(db_path, kept)      # any, goes aside with it, under the kept file's name
     for suffix in ("-wal", "-shm"):
-        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        beside = Path(f"{db_path}{suffix}")
+        if folded:
+            beside.unlink(missing_ok=True)
+        elif beside.exists():
+            os.replace(beside, Path(f"{kept}{suffix}"))
     return kept
 
 

@@ -171,6 +171,22 @@ def test_restore_never_loses_the_store_it_replaces(omnitui: Run, tmp_path: Path)
 
 
 
+def test_a_restore_puts_a_broken_store_aside_whole(omnitui: Run, tmp_path: Path) -> None:
+    """What a restore is for: a store that is no database any more stopped it with a
+    traceback ("file is not a database"), the backup's copy left beside it."""
+    db = tmp_path / "s.db"
+    omnitui("--db", str(db), "init")
+    omnitui("--db", str(db), "backup", str(tmp_path / "monday"))
+    broken = b"not a database, page after page " * 200
+    db.write_bytes(broken)
+    result = omnitui("--db", str(db), "restore", str(tmp_path / "monday"), check=False)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    [kept] = (k for k in tmp_path.glob("s.db.before-restore-*")  # its WAL, if any, beside
+              if not k.name.endswith(("-wal", "-shm")))         # it under its name
+    assert kept.read_bytes() == broken and not list(tmp_path.glob(".s.db.restoring"))
+    assert "integrity ok" in result.stderr  # the report, as every command's, on stderr
+
+
 def test_a_restore_while_another_program_reads_the_store_changes_nothing(
         omnitui: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Litestream, left running as a restore began, holds a read on the store: the last
