@@ -426,6 +426,11 @@ def test_typing_a_name_in_a_picker_picks_that_name(demo_db: Path) -> None:
         assert isinstance(app.screen, AskScreen) and app.screen.query_one(Input).value == "3h"
         await pilot.press("escape")
         await settle(app, pilot)
+        await pilot.press("z", *"cu", "enter")  # typed to reach "custom…": the time is not "cu"
+        await pilot.pause()
+        assert isinstance(app.screen, AskScreen) and app.screen.query_one(Input).value == ""
+        await pilot.press("escape")
+        await settle(app, pilot)
         await pilot.press("Q", *"orde", "escape")  # escape: the typed text first
         await pilot.pause()
         assert "type to narrow" in screen_text(app)

@@ -32,6 +32,11 @@ from omnitui.tui.way_out import editor_command
 from omnitui.tui.widgets.typing import TypingArea, TypingInput
 
 
+def _word_starts(typed: str) -> list[re.Pattern[str]]:
+    """Each typed word, as the start of a word anywhere in an option (any case)."""
+    return [re.compile(r"(?:^|\W)" + re.escape(word), re.IGNORECASE) for word in typed.split()]
+
+
 class PickScreen(ModalScreen[int | None]):
     """Choose one of `options`; dismisses with its index, or None on escape. With
     `preview`, the highlighted option's preview shows beside the list.
@@ -110,8 +115,7 @@ class PickScreen(ModalScreen[int | None]):
         first highlighted: "c" is carol before alice, who chats; "er" is erin, not alice
         for her skill "orders". The options kept whatever is typed (`kept`) stay last."""
         self.typed = typed
-        words = [re.compile(r"(?:^|\W)" + re.escape(word), re.IGNORECASE)
-                 for word in typed.split()]
+        words = _word_starts(typed)
         found = [i for i, option in enumerate(self.options)
                  if i not in self.kept and all(w.search(option) for w in words)]
         first = words[0].match if words else None
@@ -129,6 +133,13 @@ class PickScreen(ModalScreen[int | None]):
                 "typed: ", (typed, "bold"), " (backspace erases, escape clears)" if found
                 else f" — enter: {self.options[self.kept[0]]} with it" if self.kept
                 else " — nothing matches"))
+
+    def typed_for(self, index: int) -> str:
+        """What was typed, for the kept option `index` to start from; nothing when it only
+        named that option ("cu" to reach "custom…" began the time asked for with "cu")."""
+        words = _word_starts(self.typed)
+        named = bool(words) and all(w.search(self.options[index]) for w in words)
+        return "" if named else self.typed
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if self.preview is not None:

@@ -38,7 +38,7 @@ def link(screen: WorkScreen) -> None:
         if index is None:
             return
         if index == len(suggestions):  # from what was typed in the list, if anything
-            _ask(console, case_id, customer_id, picker.typed)
+            _ask(console, case_id, customer_id, picker.typed_for(index))
             return
         suggestion, other = suggestions[index][:2]
         _confirm_merge(console, case_id, other, customer_id,  # it merged at enter, unasked

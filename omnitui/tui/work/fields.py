@@ -51,7 +51,8 @@ def pending(screen: WorkScreen) -> None:
             screen.act(f"{Status.PENDING}", screen.console.desk.status(Status.PENDING, reason),
                        targets)
 
-    screen.app.push_screen(AskScreen(f"Pending{_which(targets)}: what is it waiting on?",
+    screen.app.push_screen(AskScreen(f"Pending{_which(targets)}: what "
+                                     f"{'is it' if len(targets) < 2 else 'are they'} waiting on?",
                                      "waiting on customer",
                                      required="say what it waits on (escape cancels)"),
                            answered)
@@ -86,7 +87,8 @@ def snooze(screen: WorkScreen) -> None:
         elif index == len(choices):  # starting from what was typed in the list ("3h")
             screen.app.push_screen(AskScreen("Snooze until: 3h, tomorrow 14:00, friday, "
                                              f"17:30, 2026-12-24 ({local_now(zone):%Z})",
-                                             picker.typed, check=refusal(until)),
+                                             picker.typed_for(index),
+                                             check=refusal(until)),
                                    typed)
         else:
             snooze_until(None)
