@@ -319,6 +319,12 @@ def test_reply_on_another_channel_of_the_same_customer(mail_db: Path) -> None:
         await settle(app, pilot)
         assert app.screen.query_one("#to", Input).value == "+14155550100"
         assert not app.screen.query_one("#field-subject").display
+        await pilot.press("ctrl+t")  # a note leaves on no channel: none is offered
+        await settle(app, pilot)
+        assert not app.screen.query_one("#field-channel").display
+        await pilot.press("ctrl+t")
+        await settle(app, pilot)
+        assert app.screen.query_one("#field-channel").display
         await pilot.press(*"Texting you instead", "ctrl+j")
         await settle(app, pilot)
         [row] = outbox_rows(mail_db)

@@ -311,6 +311,8 @@ class ComposeScreen(ModalScreen[Draft | None]):
     ComposeScreen .field Input { width: 1fr; border: none; height: 1; padding: 0 1; }
     ComposeScreen .field Select { width: 1fr; }
     ComposeScreen .field SelectCurrent { border: none; height: 1; padding: 0 1; }
+    ComposeScreen .field Input:focus, ComposeScreen .field Select:focus > SelectCurrent {
+        background: $boost; border: none; }  /* the field typed into shows (To hid it) */
     ComposeScreen #field-channel { height: auto; }
     ComposeScreen TextArea { height: 1fr; }
     ComposeScreen #preview { display: none; height: 1fr; border: round $primary; }
@@ -508,8 +510,9 @@ class ComposeScreen(ModalScreen[Draft | None]):
         """The channel picker where a reply may switch channels; cc and subject exist only
         on email; an internal note has no recipients."""
         mode = self.draft.mode
-        self.query_one("#field-channel").display = (
-            mode in ("reply", "reply_all", "new") and len(self.channels) > 1)
+        self.query_one("#field-channel").display = (  # a note leaves on no channel
+            mode in ("reply", "reply_all", "new") and len(self.channels) > 1
+            and not self.draft.internal)
         email = self.draft.channel == "email"
         for name in ("to", "cc", "subject"):
             self.query_one(f"#field-{name}").display = (
