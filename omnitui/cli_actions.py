@@ -363,8 +363,25 @@ def reply(typer_ctx: typer.Context, case_id: CaseId,
     """Queue a reply to the customer (the daemon sends it)."""
     body = text_of(text, text_option)
     kind = _channel_kind(typer_ctx, channel)
-    _one(ctx(typer_ctx).act(lambda desk: desk.write(
-        case_id, "reply_all" if all_ else "reply", body, channel=kind)), fmt)
+
+    def write(desk: "Desk") -> "CaseResult":
+        done = desk.write(case_id, "reply_all" if all_ else "reply", body, channel=kind)
+        _stuck(desk, done, kind)
+        return done
+
+    _one(ctx(typer_ctx).act(write), fmt)
+
+
+def _stuck(desk: "Desk", done: "CaseResult", kind: str | None) -> None:
+    """Say when the config gives the queued reply no way out (no mailbox that sends, no
+    entry for its channel), as the console's composer does: "reply queued" and doctor's
+    "ok outbox" were all, until the daemon failed it."""
+    from omnitui.channels.senders import unsendable
+    from omnitui.store.cases import require_case
+
+    if done.done and (why := unsendable(desk.settings, kind or require_case(
+            desk.store.conn, done.case_id)["channel"])):
+        say(f"this reply cannot leave: {why}; the daemon will fail it, its text kept")
 
 
 @app.command()

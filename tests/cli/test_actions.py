@@ -171,6 +171,9 @@ def test_writing_from_the_shell_queues_what_the_console_would(db: str,
     sent = cli(cli_env, db, "reply", str(case_id), "--text", "-", stdin="Fixed, sorry!\n")
     assert sent.returncode == 0, sent.stderr
     assert sent.stdout.strip().startswith(f"#{case_id}: reply queued")
+    assert "this reply cannot leave: no mailbox can send email" in sent.stderr  # (no mailbox
+    # here: "reply queued" was all, until the daemon failed it)
+    assert "cannot leave" not in noted.stderr
     typo = cli(cli_env, db, "forward", "--to", "billing", str(case_id), "please refund")
     assert typo.returncode == 1 and "'billing' is not a usable email address" in typo.stderr
     named = cli(cli_env, db, "forward", "--to", "Billing <billing@example.com>, ann@example.com",
