@@ -563,8 +563,8 @@ def test_j_past_the_due_lists_end_says_where_the_rest_are(
         await settle(app, pilot)
         assert isinstance(app.screen, CaseScreen)
         assert app.screen.detail.case.id == found.due_soon[-1]["id"]
-        assert (f"this is the last of the 10 cases the board shows of "
-                f"{found.due_soon_total:,} due; all: the view \"at risk or breached\"") in str(
+        assert (f"this is the last of the 10 shown of {found.due_soon_total:,} due; all: the"
+                f" view \"at risk or breached\"") in str(
             list(app._notifications)[-1].message)
 
     drive(demo_db, script)

@@ -227,8 +227,8 @@ class BoardScreen(WorkScreen):
         if self._walked_queue or (found := self.board) is None:
             return self.console.queue.list_end(step)
         if step > 0 and len(self._ids) < found.due_soon_total:
-            return (f"the last of the {len(self._ids)} cases the board shows of"
-                    f" {found.due_soon_total:,} due; {ALL_DUE}")
+            return (f"the last of the {len(self._ids)} shown of {found.due_soon_total:,}"
+                    f" due; {ALL_DUE}")
         return f"the {'last' if step > 0 else 'first'} case due on the board"
 
     def action_open_highlighted(self) -> None:
