@@ -352,6 +352,8 @@ class Desk:
         counted as a reassignment (too many escalate the case, once)."""
         def hand(conn: sqlite3.Connection, case_id: int) -> None:
             current = require_case(conn, case_id)["owner"]
+            if current == owner:
+                return  # nothing to do: its audit row said "erin -> erin"
             if current is not None and current not in (self.actor, owner) and \
                     not self._may_hand_on(conn):
                 raise Refused(f"#{case_id} is {current}'s: only a supervisor hands another "

@@ -164,3 +164,17 @@ def test_redoing_an_undo_of_several_cases_puts_them_all_back(
     assert {row(store, c, "status")[0] for c in three_cases} == {Status.NEW}
     bob.undo(undo)
     assert {row(store, c, "status")[0] for c in three_cases} == {Status.SOLVED}
+
+
+def test_handing_a_case_to_whoever_has_it_changes_nothing(store: Store,
+                                                          three_cases: list[int]) -> None:
+    """Picked from the assign picker's "erin · has it", it wrote "erin -> erin" into the
+    audit log and counted a reassignment."""
+    case_id = three_cases[0]
+    sam = Desk(store, "sam")
+    sam.each([case_id], sam.assign("erin"))
+    audit = store.conn.execute("SELECT count(*) FROM audit").fetchone()[0]
+    [again] = sam.each([case_id], sam.assign("erin"))
+    assert again.done and again.changes == []  # "already so, nothing to change"
+    assert store.conn.execute("SELECT count(*) FROM audit").fetchone()[0] == audit
+    assert row(store, case_id, "owner", "reassignments") == ("erin", 0)
