@@ -29,8 +29,10 @@ def load_settings(path: Path | None = None, *, missing_ok: bool = False) -> Sett
     file, explicit = config_file(path)
     if not file.exists():
         if explicit and not missing_ok:
-            raise ConfigError(f"{file}: no such config file (`omnitui --config {file} init` "
-                              "writes a starter one there)")
+            folder = "" if file.parent.is_dir() else f"no folder {file.parent} either: " \
+                "check the path, or create it and "  # init refuses a missing folder
+            raise ConfigError(f"{file}: no such config file ({folder}`omnitui --config "
+                              f"{file} init` writes a starter one there)")
         return Settings()
     import tomllib  # here: most commands' machines have no config file to parse
 

@@ -314,7 +314,10 @@ def test_config_errors_name_file_key_and_expectation(omnitui: Run, tmp_path: Pat
     assert result.returncode == 2 and "not valid TOML" in result.stderr
     result = omnitui("--config", str(tmp_path / "nope.toml"), "cases", check=False)
     assert result.returncode == 2 and "no such config file" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert "Traceback" not in result.stderr and "no folder" not in result.stderr
+    typo = tmp_path / "omnitiu" / "config.toml"  # the init it advised refuses the folder
+    result = omnitui("--config", str(typo), "doctor", check=False)
+    assert f"no folder {typo.parent} either: check the path" in result.stderr
 
 
 def test_store_path_precedence(omnitui: Run, tmp_path: Path) -> None:
