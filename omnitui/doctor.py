@@ -47,7 +47,7 @@ def run_checks(settings: Settings, db_path: Path) -> list[Check]:
         results.append(_config_permissions(settings))
     if missing := missing_secrets(settings.mailboxes, settings.channels):
         results.append(Check("secrets", False, "; ".join(missing),
-                             "set them where the daemon starts (the service's "
+                             "set them, whole, where the daemon starts (the service's "
                              "EnvironmentFile, docs/deployment.md) and where doctor runs"))
     results.append(_sla_policies(settings))
     results.append(_automation(settings))
