@@ -118,7 +118,8 @@ class BoardScreen(WorkScreen):
                     yield DataTable(id="channels", cursor_type="row")
             yield Static("", id="due-title", classes="title")
             yield DataTable(id="due", cursor_type="row", zebra_stripes=True)
-            yield Static("Team — enter shows the agent's cases", classes="title")
+            yield Static("Team, replies and solves today — enter shows the agent's cases",
+                         classes="title")
             yield DataTable(id="team", cursor_type="row")
             yield Static(f"Flow, last {TREND_DAYS} days — enter shows the open ones",
                          classes="title")
@@ -466,8 +467,8 @@ COLUMNS = {
     "queues": ("queue", "opened", "p50", "p90", "late"),
     "channels": ("channel", "opened", "p50", "p90", "late"),
     "due": ("#", "due", "prio", "queue", "owner", "status", "subject"),
-    "team": ("agent", "state", "open", "waiting", "open/capacity", "1st reply p50/p90 today",
-             "solved today"),
+    "team": ("agent", "state", "open", "waiting", "open/capacity", "1st reply p50/p90",
+             "solved"),  # (today: the title says it; at 80 columns the names ran off)
     "flow": ("what", "share", "most common")}
 
 
