@@ -35,12 +35,16 @@ MAX_COPIES = 1000  # `regex` unrolls a repeat's least count: `x{1000000,}` took 
 REPEATS = (_constants.MAX_REPEAT, _constants.MIN_REPEAT, _constants.POSSESSIVE_REPEAT)
 
 
+class TooBig(re.error):
+    """A pattern `re` reads, refused for what compiling it would cost."""
+
+
 def check(source: str) -> None:
     """Refuse what is not a pattern (`re.error`), or one that `regex` would unroll into
     more than `MAX_COPIES` copies of a part, memory by the gigabyte to compile."""
     re.compile(source)
     if (copies := _copies(_parser.parse(source))) > MAX_COPIES:
-        raise re.error(f"it repeats a part {copies:,} times at least (counts multiply when"
+        raise TooBig(f"it repeats a part {copies:,} times at least (counts multiply when"
                        f" nested), more than {MAX_COPIES:,}", source)
 
 

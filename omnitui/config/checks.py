@@ -55,7 +55,14 @@ from omnitui.config.templates import (
     template_parts,
 )
 from omnitui.model import PAUSED_STATUSES, Channel
+from omnitui.patterns import TooBig
 from omnitui.patterns import check as check_pattern
+
+
+def _refused(exc: re.error) -> str:
+    """Why a pattern cannot be used: not one at all, or one too big to run."""
+    what = "is too big to run" if isinstance(exc, TooBig) else "is not a regular expression"
+    return f"{what}: {exc}"
 
 
 def phone_region_known(region: str) -> bool:
@@ -444,8 +451,8 @@ def _check_intent(intent: Intent, where: str) -> None:
         try:
             check_pattern(pattern)
         except re.error as exc:
-            raise ConfigError(f"{where}.patterns: `{pattern}` is not a regular expression: "
-                              f"{exc}") from None  # as read: its repr doubled each \\
+            raise ConfigError(f"{where}.patterns: `{pattern}` {_refused(exc)}"
+                              ) from None  # as read: its repr doubled each \\
 
 
 def _check_triage(triage: TriageSettings, file: Path) -> None:
@@ -541,8 +548,7 @@ def _check_when(macro: Macro, where: str) -> None:
         try:
             check_pattern(when.text)
         except re.error as exc:
-            raise ConfigError(f"{where}.when.text is not a valid regular expression: "
-                              f"{exc}") from None
+            raise ConfigError(f"{where}.when.text {_refused(exc)}") from None
     for key in ("older_than", "event_within"):
         if value := getattr(when, key):
             try:
@@ -612,8 +618,8 @@ def _check_assistant(assistant: AssistantSettings, intents: set[str], where: str
             try:
                 check_pattern(question.pattern)
             except re.error as exc:
-                raise ConfigError(f"{at}.pattern: {question.pattern!r} is not a regular "
-                                  f"expression: {exc}") from None
+                raise ConfigError(f"{at}.pattern: {question.pattern!r} {_refused(exc)}"
+                                  ) from None
         if question.choices and not 2 <= len(question.choices) <= 9:
             raise ConfigError(f"{at}.choices: 2 to 9 (numbered 1-9), got "
                               f"{len(question.choices)}")
