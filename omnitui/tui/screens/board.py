@@ -110,8 +110,8 @@ class BoardScreen(WorkScreen):
                     yield Static("Waiting cases by age — enter shows them", classes="title")
                     yield DataTable(id="aging", cursor_type="row")
                 with Vertical(id="queues-panel"):
-                    yield Static("Queues today: first reply — enter shows the queue",
-                                 classes="title")
+                    yield Static("Queues today: first reply; late = past its own"
+                                 " target — enter shows the queue", classes="title")
                     yield DataTable(id="queues", cursor_type="row")
                     yield Static("Channels today: first reply — enter shows the channel",
                                  classes="title")
