@@ -77,7 +77,7 @@ def test_only_suggest_macros_whose_every_condition_holds_are_suggested(
     ('send = ["fax"]', "macros[0].send: 'fax' is not a channel kind"),
     ('send = ["sms"]', 'macros[0].send only applies with run = "auto"'),
     ('run = "suggest"', "macros[0].when is needed for run = 'suggest'"),
-    ('when = { text = "(unclosed" }', "macros[0].when.text is not a valid regular"),
+    ('when = { text = "(unclosed" }', "macros[0].when.text is not a regular expression"),
     ('when = { older_than = "soon" }', "macros[0].when.older_than: 'soon' is not a duration"),
     ('when = { status = ["closd"] }', "macros[0].when.status: 'closd' is not one of"),
     ('when = { colour = "red" }', "unknown key macros[0].when.colour"),
