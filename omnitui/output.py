@@ -33,6 +33,7 @@ from omnitui.wording import (
     csat_words,
     events_words,
     fields_words,
+    paused_for,
     plural,
     reading,
     similar_words,
@@ -40,7 +41,6 @@ from omnitui.wording import (
     span,
     status_words,
     wait_cells,
-    waited,
 )
 
 if TYPE_CHECKING:
@@ -365,8 +365,7 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
     if survey := csat_words(detail.csat):
         out.print(_text(f"satisfaction: {survey}"))
     if c.status in PAUSED_STATUSES and c.pause_reason:
-        out.print(_text(f"why paused: {c.pause_reason}"
-                        + (f" (for {waited(c, now)})" if c.paused_at else "")))
+        out.print(_text(f"why paused: {c.pause_reason}{paused_for(c, now)}"))
     if c.snoozed_until and (until := parse_db_time(c.snoozed_until)) > now:
         out.print(_text(f"snoozed until {clock_time(until, zone)} (in "
                         f"{span((until - now).total_seconds())}): hidden from the queues"))

@@ -144,6 +144,11 @@ def waited(case: CaseSummary, now: datetime) -> str:
     return span(max(0.0, (now - _stored(case.paused_at)).total_seconds()))
 
 
+def paused_for(case: CaseSummary, now: datetime) -> str:
+    """" (for 3d)" after a paused case's reason ("": since when is not known)."""
+    return f" (for {waited(case, now)})" if case.paused_at else ""
+
+
 def _stored(text: str) -> datetime:
     """A time as the store keeps it (UTC text)."""
     return datetime.fromisoformat(text).replace(tzinfo=UTC)

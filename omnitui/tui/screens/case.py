@@ -50,11 +50,11 @@ from omnitui.wording import (
     events_words,
     fields_words,
     in_zone,
+    paused_for,
     plural,
     similar_words,
     sla_words,
     status_words,
-    waited,
 )
 
 if TYPE_CHECKING:
@@ -130,8 +130,7 @@ def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
     if case.status in PAUSED_STATUSES and case.pause_reason:
         waiting.append("why paused: ", style="bold yellow")
         waiting.append_text(plain(case.pause_reason))
-        if case.paused_at:
-            waiting.append(f" (for {waited(case, now)})")
+        waiting.append(paused_for(case, now))
     if case.snoozed_until and (until := parse_db_time(case.snoozed_until)) > now:
         waiting.append(" · " if waiting else "")
         waiting.append(f"snoozed until {until_words(until.astimezone(zone), now)}",
