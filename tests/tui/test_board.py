@@ -59,7 +59,7 @@ def test_f3_shows_the_board_and_enter_drills_into_a_case(demo_db: Path) -> None:
         for panel in ("Waiting cases by age", "Queues today: first reply",
                       "Due soon, then breached"):
             assert panel in text
-        assert f"{breached:,} breached or due within 1h" in text
+        assert f"{breached:,} late or due in 1h" in text
         app.screen.query_one("#board").scroll_end(animate=False)
         await settle(app, pilot)
         text = screen_text(app)

@@ -388,8 +388,8 @@ class BoardScreen(WorkScreen):
         local = now.astimezone(day_zone(self.console.settings))
         head = Text(f"Supervisor · {local:%a %d %b %H:%M %Z} · ", style="bold")  # whose
         # clock: the team's hours' zone, not the timeline's UTC nor the machine's
-        head.append(f"{plural(waiting, 'case')} waiting · ")
-        head.append(f"{board.due_soon_total:,} breached or due within "
+        head.append(f"{waiting:,} waiting · ")  # one line at 80 columns
+        head.append(f"{board.due_soon_total:,} late or due in "
                     f"{span(AT_RISK_WITHIN.total_seconds())}",
                     style="bold red" if board.due_soon_total else "")
         self.query_one("#headline", Static).update(head)
