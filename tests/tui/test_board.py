@@ -123,6 +123,25 @@ def test_another_consoles_change_shows_within_a_second(demo_db: Path) -> None:
     drive(demo_db, script)
 
 
+def test_the_cursor_stays_on_its_case_when_the_due_list_sorts_again(demo_db: Path) -> None:
+    """A case whose due time moved (escalated to a queue with another target, or another
+    console's change) takes its place further down: the next key still acts on it, not on
+    the case that took its row."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("f3")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        first = board(app).targets()[0]
+        with Store(demo_db) as other, other.write() as conn:
+            conn.execute("UPDATE cases SET sla_due = datetime('now', '-1 minutes'),"
+                         " version = version + 1 WHERE id = ?", (first,))
+        board(app).read_now()
+        await settle(app, pilot)
+        assert board(app)._ids[0] != first  # type: ignore[attr-defined]
+        assert board(app).targets() == [first]
+
+    drive(demo_db, script)
+
+
 def test_supervisor_opens_on_the_board(demo_db: Path) -> None:
     async def script(app: OmnituiApp, pilot: Pilot) -> None:
         assert isinstance(app.screen, BoardScreen)

@@ -402,8 +402,13 @@ class BoardScreen(WorkScreen):
             f"{board.due_soon_total:,} shown" + (
                 f"; {ALL_DUE})"
                 if shown < board.due_soon_total else ")"))
+        due = self.query_one("#due", DataTable)
+        kept = self._ids[due.cursor_row] if 0 <= due.cursor_row < len(self._ids) else None
         self._ids = [row["id"] for row in board.due_soon]
         self._fill_due()
+        if kept in self._ids:  # the cursor stays on its case when the list sorts again (an
+            due.move_cursor(row=self._ids.index(kept))  # escalation moved its due time: the
+            # next key acted on the case that took its row)
         fill(self.query_one("#team", DataTable), team_rows(board))
         self._fill_flow()
         self.query_one("#satisfaction", Static).update(satisfaction(board))
