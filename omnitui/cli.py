@@ -431,6 +431,10 @@ def demo(typer_ctx: typer.Context,
     context = ctx(typer_ctx)
     context.settings = with_demo_team(context.settings)
     path = db or context.db_option or default_demo_path()
+    if path.exists() and path.stat().st_size and not is_demo_store(path):
+        raise UsageError(f"{path} is not a demo store: `omnitui demo` fills a store of its "
+                         "own with made-up customers (and --rebuild deletes it first); give "
+                         "it another --db")
     if rebuild:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from omnitui.store.db import Store
 from omnitui.store.schema import SCHEMA_VERSION
 from tests.cli.conftest import Run
 from tests.conftest import make_email, office_hours
@@ -76,6 +77,26 @@ def test_demo_builds_a_realistic_store(omnitui: Run, tmp_path: Path) -> None:
     assert "existing demo store" in omnitui("demo", "--db", str(db), "--no-console").stderr
     assert conn.execute("SELECT count(*) FROM messages WHERE direction = 'in'"
                         ).fetchone()[0] == 1200
+
+
+def test_demo_never_fills_nor_deletes_a_store_it_did_not_build(omnitui: Run,
+                                                              tmp_path: Path) -> None:
+    """`OMNITUI_DB` set to the team's store and `omnitui demo --rebuild` deleted it; without
+    --rebuild, made-up customers were about to write into it."""
+    notes, real = tmp_path / "notes.txt", tmp_path / "real.db"
+    notes.write_text("my notes")
+    with Store(real) as store, store.write() as conn:
+        conn.execute("INSERT INTO customers (name, created_at, updated_at)"
+                     " VALUES ('Ada', '2026-12-01 10:00:00', '2026-12-01 10:00:00')")
+    for path in (notes, real):
+        for rebuild in ((), ("--rebuild",)):
+            result = omnitui("demo", "--db", str(path), "--no-console", *rebuild,
+                             check=False)
+            assert result.returncode == 2 and "is not a demo store" in result.stderr
+            assert "Traceback" not in result.stderr
+    assert notes.read_text() == "my notes"
+    with Store(real) as store:
+        assert store.conn.execute("SELECT name FROM customers").fetchall() == [("Ada",)]
 
 
 def test_a_seed_and_an_end_give_the_same_demo_every_time(omnitui: Run, tmp_path: Path) -> None:
