@@ -176,15 +176,22 @@ def _merge_case(conn: sqlite3.Connection, source_id: int, target_id: int, actor:
     for message_id in case_store.message_ids_of_case(conn, source_id):
         _move_message_row(conn, message_id, {"case_id": target_id}, changes)
     now = db_time(utc_now())
-    case_store.update_case(conn, source_id, {"status": Status.CLOSED,
-                                             "merged_into": target_id, "sla_due": None,
-                                             "updated_at": now}, changes)
+    _close_into(conn, source_id, target_id, now, changes)
     latest = {column: max(filter(None, [source[column], target[column]]), default=None)
               for column in ("last_message_at", "last_inbound_at", "last_answered_at")}
     case_store.update_case(conn, target_id, {**latest, "updated_at": now}, changes)
     return record_audit(conn, actor=actor, action="cases.merged", case_id=target_id,
                         reason=f"case #{source_id} merged into #{target_id}",
                         changes=changes)
+
+
+def _close_into(conn: sqlite3.Connection, source_id: int, target_id: int, now: str,
+                changes: ChangeSet) -> None:
+    """Close a case as merged into another: it leaves the queue, and its number leads
+    there."""
+    case_store.update_case(conn, source_id, {"status": Status.CLOSED,
+                                             "merged_into": target_id, "sla_due": None,
+                                             "updated_at": now}, changes)
 
 
 def _move_message_row(conn: sqlite3.Connection, message_id: int, values: dict[str, object],
@@ -215,8 +222,12 @@ def move_messages(conn: sqlite3.Connection, message_ids: list[int], target_case_
         if message["case_id"] == target_case_id:
             raise StoreError(f"message {message_id} is already in case {target_case_id}")
         moving.append(message)
+    emptied = _emptied(conn, moving)
     changes = ChangeSet()
     if target_case_id is None:
+        if emptied:
+            raise StoreError(f"that is every message of case #{emptied[0]}: there is "
+                             "nothing to split it from")
         target_case_id = _split_off_case(conn, moving[0], changes)
         rule, verb = "split-off", "split off"
     else:
@@ -233,12 +244,27 @@ def move_messages(conn: sqlite3.Connection, message_ids: list[int], target_case_
         for suggestion in customer_store.open_attach_suggestions(conn, message["id"],
                                                                  target_case_id):
             update_row(conn, "suggestions", suggestion, {"status": "accepted"}, changes)
+    now = db_time(utc_now())
+    for case_id in emptied:  # what is left of it is where its messages went
+        _close_into(conn, case_id, target_case_id, now, changes)
     sources = ", ".join(sorted({f"#{m['case_id']}" for m in moving}))
+    closed = "".join(f"; #{case_id}, left empty, closed as merged into #{target_case_id}"
+                     for case_id in emptied)
     audit_id = record_audit(
         conn, actor=actor, action=f"message.{rule}", case_id=target_case_id,
         message_id=moving[0]["id"], changes=changes,
-        reason=f"{plural(len(moving), 'message')} {verb} by {actor} from case {sources}")
+        reason=f"{plural(len(moving), 'message')} {verb} by {actor} from case {sources}"
+               f"{closed}")
     return target_case_id, audit_id
+
+
+def _emptied(conn: sqlite3.Connection, moving: list[dict[str, object]]) -> list[int]:
+    """The cases the move leaves without a message (they stayed open, empty, in the
+    queue)."""
+    sources = dict.fromkeys(int(message["case_id"]) for message in moving)  # type: ignore[call-overload]
+    return [case_id for case_id in sources if conn.execute(
+        "SELECT count(*) FROM messages WHERE case_id = ?", (case_id,)).fetchone()[0]
+        == sum(message["case_id"] == case_id for message in moving)]
 
 
 def _split_off_case(conn: sqlite3.Connection, message: dict[str, object],

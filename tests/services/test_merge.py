@@ -176,11 +176,33 @@ def test_split_off_keeps_the_clock_and_accepts_the_suggestion(store: Store,
                               ).fetchone()[0] == "accepted"
     due = store.conn.execute("SELECT sla_due FROM cases WHERE id = ?",
                              (ann.case_id,)).fetchone()[0]
-    new_case, _ = Desk(store, "alice").move_messages([stranger.message_id, ann.message_id], None)
+    new_case, _ = Desk(store, "alice").move_messages([stranger.message_id], None)
     assert store.conn.execute("SELECT sla_due, status FROM cases WHERE id = ?",
                               (new_case,)).fetchone() == (due, "open")
     assert store.conn.execute("SELECT count(*) FROM messages WHERE case_id = ?",
-                              (new_case,)).fetchone()[0] == 2
+                              (new_case,)).fetchone()[0] == 1
+
+
+def test_a_move_never_leaves_an_empty_case_in_the_queue(store: Store,
+                                                        pipeline: Pipeline) -> None:
+    """Moving a case's only message left the case open with nothing in it, and every
+    split of all a case's messages made another: a split of all of it is refused; a case
+    emptied into another is closed as merged there, and one undo opens it again."""
+    a = pipeline.ingest(chat_event("telegram", "1", "printer broken"))
+    b = pipeline.ingest(chat_event("telegram", "2", "and the scanner"))
+    with pytest.raises(StoreError, match=f"every message of case #{b.case_id}: there is "
+                                         "nothing to split it from"):
+        Desk(store, "dave").move_messages([b.message_id], None)
+    Desk(store, "dave").move_messages([b.message_id], a.case_id)
+    row = store.conn.execute("SELECT status, merged_into FROM cases WHERE id = ?",
+                             (b.case_id,)).fetchone()
+    assert tuple(row) == ("closed", a.case_id)
+    assert f"#{b.case_id}, left empty, closed as merged into #{a.case_id}" in \
+        store.conn.execute("SELECT reason FROM audit ORDER BY id DESC LIMIT 1").fetchone()[0]
+    Desk(store, "dave").undo()
+    row = store.conn.execute("SELECT status, merged_into FROM cases WHERE id = ?",
+                             (b.case_id,)).fetchone()
+    assert tuple(row) == ("new", None)
 
 
 def test_an_id_an_undo_took_away_is_never_given_again(store: Store,
