@@ -366,22 +366,27 @@ def reply(typer_ctx: typer.Context, case_id: CaseId,
 
     def write(desk: "Desk") -> "CaseResult":
         done = desk.write(case_id, "reply_all" if all_ else "reply", body, channel=kind)
-        _stuck(desk, done, kind)
+        if done.done:
+            _stuck(desk, kind or _case_channel(desk, case_id), "reply")
         return done
 
     _one(ctx(typer_ctx).act(write), fmt)
 
 
-def _stuck(desk: "Desk", done: "CaseResult", kind: str | None) -> None:
-    """Say when the config gives the queued reply no way out (no mailbox that sends, no
-    entry for its channel), as the console's composer does: "reply queued" and doctor's
-    "ok outbox" were all, until the daemon failed it."""
-    from omnitui.channels.senders import unsendable
+def _case_channel(desk: "Desk", case_id: int) -> str:
     from omnitui.store.cases import require_case
 
-    if done.done and (why := unsendable(desk.settings, kind or require_case(
-            desk.store.conn, done.case_id)["channel"])):
-        say(f"this reply cannot leave: {why}; the daemon will fail it, its text kept")
+    return require_case(desk.store.conn, case_id)["channel"]
+
+
+def _stuck(desk: "Desk", channel: str, what: str) -> None:
+    """Say when the config gives what was queued on `channel` no way out (no mailbox that
+    sends, no entry for its channel), as the console's composer does: "reply queued" and
+    doctor's "ok outbox" were all, until the daemon failed it."""
+    from omnitui.channels.senders import unsendable
+
+    if why := unsendable(desk.settings, channel):
+        say(f"this {what} cannot leave: {why}; the daemon will fail it, its text kept")
 
 
 @app.command()
@@ -390,8 +395,17 @@ def forward(typer_ctx: typer.Context, case_id: CaseId,
             text: Text = None, text_option: TextOption = None,
             fmt: Fmt = DoneFormat.table) -> None:
     """Forward the customer's last message, with its attachments, by email."""
+    from omnitui.model import Channel
+
     body = text_of(text, text_option)
-    _one(ctx(typer_ctx).act(lambda desk: desk.write(case_id, "forward", body, to=to)), fmt)
+
+    def write(desk: "Desk") -> "CaseResult":
+        done = desk.write(case_id, "forward", body, to=to)
+        if done.done:
+            _stuck(desk, Channel.EMAIL, "forward")
+        return done
+
+    _one(ctx(typer_ctx).act(write), fmt)
 
 
 @app.command()
@@ -400,7 +414,14 @@ def private(typer_ctx: typer.Context, case_id: CaseId,
          fmt: Fmt = DoneFormat.table) -> None:
     """Answer a public post privately; the public thread gets a short acknowledgement."""
     body = text_of(text, text_option)
-    _one(ctx(typer_ctx).act(lambda desk: desk.to_private(case_id, body)), fmt)
+
+    def write(desk: "Desk") -> "CaseResult":
+        done = desk.to_private(case_id, body)
+        if done.done:  # on the platform of the public post
+            _stuck(desk, _case_channel(desk, case_id), "private answer")
+        return done
+
+    _one(ctx(typer_ctx).act(write), fmt)
 
 
 def _channel_kind(typer_ctx: typer.Context, name: str | None) -> str | None:
@@ -447,7 +468,12 @@ def new_case(typer_ctx: typer.Context, text: Text = None, text_option: TextOptio
                                  param_hint="--channel")
     draft = Draft("new", kind, text_of(text, text_option), to=(email or phone or "",),
                   subject=subject)
-    case_id = ctx(typer_ctx).act(lambda desk: desk.new_case(draft))
+    def open_it(desk: "Desk") -> int:
+        opened = desk.new_case(draft)
+        _stuck(desk, kind, "message")
+        return opened
+
+    case_id = ctx(typer_ctx).act(open_it)
     done(fmt, {"case": case_id, "done": True},
          f"case #{case_id} opened; the message is queued for {draft.to[0]}")
 

@@ -183,6 +183,7 @@ def test_writing_from_the_shell_queues_what_the_console_would(db: str,
                     "please refund")
     assert forwarded.returncode == 0
     assert forwarded.stdout.strip() == f"#{case_id}: forwarded to billing@example.com"
+    assert "this forward cannot leave: no mailbox can send email" in forwarded.stderr
     outbox = rows(db, "SELECT m.direction, m.text, o.recipients FROM messages m LEFT JOIN"
                       " outbox o ON o.message_id = m.id WHERE m.case_id = ? ORDER BY m.id DESC"
                       " LIMIT 3", case_id)
@@ -192,6 +193,7 @@ def test_writing_from_the_shell_queues_what_the_console_would(db: str,
     opened = cli(cli_env, db, "new", "--email", "newcomer@example.com", "--subject", "Hello",
                  "We saw your order")
     assert opened.returncode == 0 and "opened" in opened.stdout
+    assert "this message cannot leave: no mailbox can send email" in opened.stderr
     assert rows(db, "SELECT owner, subject FROM cases ORDER BY id DESC LIMIT 1")[0] == (
         "lead", "Hello")
 
