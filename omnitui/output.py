@@ -217,6 +217,7 @@ SUBJECT = 12  # cells the subject keeps
 # A pause reason is free text: a subject wider than WIDE_SUBJECT gives a third of the rest
 # to it, up to WIDEST_REASON cells (as the console's list does).
 WIDE_SUBJECT, WIDEST_REASON = 40, 40
+WIDEST = {"channel": 12, "owner": 16, "customer": 28}  # what a subject past WIDE_SUBJECT gives
 
 
 def print_cases(rows: list[CaseSummary], fmt: ListFormat,
@@ -238,14 +239,27 @@ def print_cases(rows: list[CaseSummary], fmt: ListFormat,
     widths = {"#": 6, "prio": 4, "SLA": 8, **WAIT_WIDTHS.get(waits, {}), "channel": 8,
               "customer": 16, "subject": 0, "owner": 6, "status": 7,
               "queue": min(14, max((len(r.queue) for r in rows), default=5))}
+    mixed = len({r.status for r in rows}) > 1  # pending beside on hold: which is which
     if width - sum(widths.values()) - len(widths) < 16:  # 80 columns: every one fits
-        widths.update(customer=12, queue=min(widths["queue"], 8))
-    for name in WAIT_DROPS if waits else ():
+        widths.update(customer=11, queue=min(widths["queue"], 8))
+        if mixed and "waiting on" in widths:
+            widths["waiting on"] = 11  # and the status beside it ("engineering" whole)
+    drops = ("channel", "queue", "status") if mixed else WAIT_DROPS
+    for name in drops if waits else ():
         if width - sum(widths.values()) - len(widths) >= SUBJECT:
             break
         del widths[name]
     fixed = sum(widths.values()) + len(widths)
     widths["subject"] = max(SUBJECT, width - fixed)
+    for name, longest in (("channel", max((len(r.channel) for r in rows), default=0)),
+                          ("owner", max((len(r.owner or "") for r in rows), default=0)),
+                          ("customer", max((cell_len(r.customer_name) for r in rows),
+                                           default=0))):
+        if name in widths:  # a wide terminal shows them whole ("messeng…" beside a subject
+            wider = max(0, min(min(longest, WIDEST[name]) - widths[name],  # of 120 cells)
+                               widths["subject"] - WIDE_SUBJECT))
+            widths[name] += wider
+            widths["subject"] -= wider
     if "waiting on" in widths:  # free text: a wide terminal shows more of it
         wider = max(0, min(WIDEST_REASON - widths["waiting on"],
                            (widths["subject"] - WIDE_SUBJECT) // 3))

@@ -488,6 +488,16 @@ def test_lists_of_paused_and_snoozed_cases_say_what_each_waits_for(omnitui: Run,
         line = next(line for line in table.splitlines() if line.split()[0] == str(waiting))
         assert f" {shown} " in line and " 2d " in line and "OWNED" not in table
         assert max(len(line) for line in table.splitlines()) <= int(columns)
+    with Store(db) as store, store.write() as conn:  # beside one on hold, at 80 columns,
+        held = conn.execute("SELECT id FROM cases WHERE status = 'open' AND snoozed_until"
+                            " IS NULL ORDER BY id LIMIT 1").fetchone()[0]  # which is which
+        set_status(conn, held, Status.ON_HOLD, actor="alice", at=now,
+                   pause_reason="engineering")
+    both = omnitui("--db", db, "cases", "--status", "pending", "--status", "on_hold",
+                   "--limit", "500", env={"COLUMNS": "80"}).stdout.splitlines()
+    assert both[0].split()[-1] == "status"
+    line = next(line for line in both if line.split()[0] == str(held))
+    assert " engineering " in line and line.rstrip().endswith(" on hold")
     snoozed = omnitui("--db", db, "cases", "--snoozed", env={"COLUMNS": "80"}).stdout
     assert snoozed.splitlines()[0].split()[3] == "until"
     assert f" {back:%d %b} " in next(line for line in snoozed.splitlines()
@@ -633,6 +643,8 @@ def test_the_case_table_keeps_its_columns_with_wide_and_long_text(omnitui: Run,
             assert row[at[owner]:].split()[0] == "-"  # nobody owns them
         assert any("…" in row for row in rows)  # the long ones are cut, not wrapped
         assert any("山田" in row for row in rows) and any("Refund" in row for row in rows)
+    assert any("山田 太郎 さんの長いお名前 " in row for row in rows)  # 200 columns: the name
+    # whole, beside a subject of a hundred cells ("山田 太郎 さ…" and "messeng…")
 
 
 def test_the_cases_table_counts_sla_time_as_the_case_and_console_do(omnitui: Run,
