@@ -241,7 +241,7 @@ def retag(conn: sqlite3.Connection, case_id: int, words: str, *, actor: str,
             tags.append(tag)
     if tags == before:
         return None
-    return edit(conn, case_id, {"tags": json.dumps(tags)}, actor=actor, at=at,
+    return edit(conn, case_id, {"tags": case_store.tags_text(tags)}, actor=actor, at=at,
                 action="case.tags", reason=f"tags: {' '.join(tags) or '(none)'}")
 
 
@@ -292,7 +292,7 @@ def escalate(conn: sqlite3.Connection, case_id: int, *, actor: str, at: datetime
     case = case_store.require_case(conn, case_id)
     tags = list(json.loads(case["tags"]))
     moved, done = along_path(case, boost, move_to, rescored=True)
-    values = {"severity": case["severity"] + 1, **moved, "tags": json.dumps(
+    values = {"severity": case["severity"] + 1, **moved, "tags": case_store.tags_text(
         [*tags, "escalated"] if "escalated" not in tags else tags)}
     return edit(conn, case_id, values, actor=actor, at=at, action="case.escalated",
                 reason=", ".join([f"severity {case['severity']} -> {case['severity'] + 1}",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from omnitui.addresses import bare
@@ -177,13 +177,19 @@ class NewCase:
     pause_reason: str | None = None  # what a case opened paused waits on
 
 
+def tags_text(tags: Iterable[str]) -> str:
+    """A case's tags as stored: JSON, written as typed ("café" read "caf\\u00e9" in the
+    history)."""
+    return json.dumps(list(tags), ensure_ascii=False)
+
+
 def create_case(conn: sqlite3.Connection, case: NewCase,
                 changes: ChangeSet | None = None) -> int:
     """The one place a case is born (by the pipeline, an agent's outbound message, a split).
     With `changes` the row joins a hand-made, undoable change."""
     return insert_row(conn, "cases", {
         "id": info.next_id(conn, "cases"),
-        **columns_of(case), "tags": json.dumps(list(case.tags)), "updated_at": case.created_at,
+        **columns_of(case), "tags": tags_text(case.tags), "updated_at": case.created_at,
         "paused_at": case.created_at if case.status in PAUSED_STATUSES else None,
         "last_message_at": case.last_message_at or case.created_at}, changes)
 

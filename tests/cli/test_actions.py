@@ -110,6 +110,12 @@ def test_fields_status_snooze_and_the_version_a_script_read(db: str,
     assert cli(cli_env, db, "tag", "--remove", "billing", str(case_id)).returncode == 0
     odd = cli(cli_env, db, "tag", "--add", "9:00", str(case_id))  # `tag:9:00` names no tag
     assert odd.returncode == 2 and "'9:00' cannot be a tag" in odd.stderr
+    assert cli(cli_env, db, "tag", "--add", "café", str(case_id)).returncode == 0
+    assert " · tags vip café" in cli(cli_env, db, "case", str(case_id)).stdout  # as the
+    # console's case shows them (the text said nothing of tags), and as typed in the
+    # history ("caf\u00e9")
+    assert '["vip", "café"]' in cli(cli_env, db, "history", "--case", str(case_id)).stdout
+    assert cli(cli_env, db, "tag", "--remove", "café", str(case_id)).returncode == 0
     assert cli(cli_env, db, "priority", "--to", "-5", str(case_id)).returncode == 0
     assert cli(cli_env, db, "queue", "--to", "billing", str(case_id)).returncode == 0
     assert cli(cli_env, db, "escalate", str(case_id)).returncode == 0
