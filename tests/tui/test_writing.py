@@ -344,7 +344,12 @@ def test_new_outbound_case_from_the_queue(mail_db: Path) -> None:
         await pilot.press("n")
         await settle(app, pilot)
         await pilot.press("tab")
-        await pilot.press(*"Your account is ready.", "ctrl+j")
+        await pilot.press(*"Your account is ready.", "ctrl+t")  # a note opened a case
+        await settle(app, pilot)  # holding only the note, its first-response clock running
+        assert isinstance(app.screen, ComposeScreen) and not app.screen.draft.internal
+        assert "a note is written on a case" in list(app._notifications)[-1].message
+        assert "reply/note" not in screen_text(app)  # the hint does not offer it
+        await pilot.press("ctrl+j")
         await settle(app, pilot)
         [row] = outbox_rows(mail_db)
         assert json.loads(row["recipients"])["to"] == ["new.person@example.net"]

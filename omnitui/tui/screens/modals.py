@@ -245,6 +245,10 @@ class TextScreen(ModalScreen[None]):
          "home": scroll.action_scroll_home, "end": scroll.action_scroll_end}[where]()
 
 
+# The composers ^t (reply/note) does not turn, and why: a new message turned into a note
+# opened a case holding nothing but the note, its first-response clock running.
+NO_NOTE_TOGGLE = {"note": "this is an internal note; reply with r instead",
+                  "new": "a new message goes to someone: a note is written on a case (i)"}
 KEYS_WIDTH = 14  # cells of the keys bound to an action before they wrap (at a comma)
 
 
@@ -405,7 +409,9 @@ class ComposeScreen(ModalScreen[Draft | None]):
         return " · ".join(f"{keys(binding_id)} {what}" for binding_id, what in (
             ("composer.send", "send"), ("composer.toggle_internal", "reply/note"),
             ("composer.preview", "preview"), ("composer.editor", "editor"),
-            ("composer.article", "article"), ("composer.cancel", "cancel")))
+            ("composer.article", "article"), ("composer.cancel", "cancel"))
+            if binding_id != "composer.toggle_internal"
+            or self.draft.mode not in NO_NOTE_TOGGLE)
 
     def _fields(self) -> dict[str, str]:
         """To, cc and subject as shown: outside text (a subject, an address) is shown and
@@ -559,8 +565,8 @@ class ComposeScreen(ModalScreen[Draft | None]):
             self._save_pending = None
 
     def action_toggle_internal(self) -> None:
-        if self.draft.mode == "note":
-            self.notify("this is an internal note; reply with r instead", severity="warning")
+        if refused := NO_NOTE_TOGGLE.get(self.draft.mode):
+            self.notify(refused, severity="warning")
             return
         self.draft = replace(self.current(), internal=not self.draft.internal)
         self.query_one("#compose-title", Label).update(self._title())
