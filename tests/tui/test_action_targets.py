@@ -14,7 +14,7 @@ from omnitui.ingest.pipeline import Pipeline
 from omnitui.store.db import Store, utc_now
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.case import TIMELINE_PAGE, CaseScreen
-from omnitui.tui.screens.modals import AskScreen, ComposeScreen, ConfirmScreen
+from omnitui.tui.screens.modals import AskScreen, ComposeScreen, ConfirmScreen, PickScreen
 from tests.conftest import make_email
 from tests.tui.helpers import answer, drive, queue, screen_text, settle, show_view
 
@@ -211,5 +211,24 @@ def test_reopening_an_open_case_says_it_already_is(demo_db: Path) -> None:
         assert f"already open: #{case_id}" in await toast(app, pilot)
         with Store(demo_db) as store:
             assert store.conn.execute("SELECT count(*) FROM audit").fetchone()[0] == rows
+
+    drive(demo_db, script)
+
+
+def test_on_an_empty_list_a_key_says_there_is_no_case_instead_of_a_dialog(
+        demo_db: Path) -> None:
+    """P, z, A, Q, t, p opened their dialogs on an empty view and dropped what was typed in
+    them without a word; r and S did nothing, silently."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("slash", *"zzqxvnothing", "enter")
+        await settle(app, pilot)
+        assert queue(app).current_id is None
+        for key in ("P", "z", "A", "Q", "t", "p", "r", "S"):
+            await pilot.press(key)
+            await settle(app, pilot)
+            assert not isinstance(app.screen, AskScreen | ComposeScreen | PickScreen), key
+            assert "no case to act on: this list is empty" in str(
+                list(app._notifications)[-1].message), key
+            app.clear_notifications()
 
     drive(demo_db, script)

@@ -106,6 +106,11 @@ def test_raw_source_and_saving_attachments(history_db: Path, tmp_path: Path) -> 
 
 
 def test_move_a_message_out_and_back_with_undo(history_db: Path) -> None:
+    with Store(history_db) as store:  # (all of a case is merged, not split off)
+        pipeline = Pipeline(store, Settings())
+        pipeline.ingest(parse_email(make_email(subject="Re: Router", body="Still down.",
+                                               headers={"In-Reply-To": "<x@y>"})))
+
     async def script(app: OmnituiApp, pilot: object) -> None:
         screen = await open_case_of(app, pilot, "Router")
         case_id = screen.detail.case.id
@@ -117,7 +122,7 @@ def test_move_a_message_out_and_back_with_undo(history_db: Path) -> None:
         await settle(app, pilot)
         with Store(history_db) as store:
             moved_to = store.conn.execute("SELECT case_id, thread_rule FROM messages WHERE"
-                                          " subject = 'Router'").fetchone()
+                                          " id = ?", (moved.id,)).fetchone()
         assert moved_to[0] != case_id and moved_to[1] == "split-off"
         await pilot.pause(0.3)  # type: ignore[attr-defined]  # still the customer's, on
         [shown] = [box.message for box in screen.boxes if box.message.id == moved.id]
@@ -125,8 +130,8 @@ def test_move_a_message_out_and_back_with_undo(history_db: Path) -> None:
         await pilot.press("u")
         await settle(app, pilot)
         with Store(history_db) as store:
-            assert store.conn.execute("SELECT case_id FROM messages WHERE subject = 'Router'"
-                                      ).fetchone()[0] == case_id
+            assert store.conn.execute("SELECT case_id FROM messages WHERE id = ?",
+                                      (moved.id,)).fetchone()[0] == case_id
 
     drive(history_db, script)
 

@@ -167,11 +167,14 @@ class BoardScreen(WorkScreen):
                         "there", severity="warning")
 
     def one_case(self) -> int | None:
-        case_id = self._highlighted()
-        if case_id is None and not self._brought_into_view:
+        if (case_id := self._highlighted()) is None:
+            self.say_none_chosen()
+        return case_id
+
+    def say_none_chosen(self) -> None:
+        if not self._brought_into_view:  # else it said to press the key again
             self.notify("no case is due soon or breached: the queue (F2) has the others",
                         severity="warning")
-        return case_id
 
     def _highlighted(self) -> int | None:
         """The case highlighted in the due list, while that list has the focus and the

@@ -153,7 +153,9 @@ class QueueScreen(WorkScreen):
             self.notify(f"{len(marked)} cases are marked: this acts on one case (escape "
                         "clears the marks)", severity="warning")
             return None
-        return marked[0] if marked else self.cases.current_id
+        if (case_id := marked[0] if marked else self.cases.current_id) is None:
+            self.say_none_chosen()
+        return case_id
 
     # -- the list: views, orders, what the agent typed --------------------------------
 

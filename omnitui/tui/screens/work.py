@@ -68,6 +68,17 @@ class WorkScreen(Screen[None]):
         told why)."""
         raise NotImplementedError
 
+    def chosen(self) -> list[int]:
+        """`targets`, and when there is none, the agent is told so: on an empty view the
+        dialogs opened, took what was typed, and dropped it without a word."""
+        if not (targets := self.targets()):
+            self.say_none_chosen()
+        return targets
+
+    def say_none_chosen(self) -> None:
+        """Why a key found no case to act on."""
+        self.notify("no case to act on: this list is empty", severity="warning")
+
     def current_message_id(self) -> int | None:
         """The message a forward starts from (None: the customer's last)."""
         return None
@@ -112,7 +123,7 @@ class WorkScreen(Screen[None]):
     def act(self, verb: str, change: CaseChange, targets: list[int] | None = None) -> None:
         """A change on every target, through the Desk, in one transaction (one undo); say
         what was done and what was refused."""
-        targets = self.targets() if targets is None else targets
+        targets = self.chosen() if targets is None else targets
         if not targets:
             return
         results = self.console.desk.together(targets, change)

@@ -23,8 +23,6 @@ if TYPE_CHECKING:
 def _which(targets: list[int]) -> str:
     """The cases a dialog will change, for its title (" #938", " 3 cases"): on the board
     the highlighted case may sit in a list scrolled out of sight."""
-    if not targets:
-        return ""
     return f" #{targets[0]}" if len(targets) == 1 else f" {len(targets)} cases"
 
 def assign_me(screen: WorkScreen) -> None:
@@ -44,7 +42,8 @@ def reopen(screen: WorkScreen) -> None:
 
 
 def pending(screen: WorkScreen) -> None:
-    targets = screen.targets()
+    if not (targets := screen.chosen()):
+        return
 
     def answered(reason: str | None) -> None:
         if reason:
@@ -61,7 +60,8 @@ def pending(screen: WorkScreen) -> None:
 def snooze(screen: WorkScreen) -> None:
     """Hide the cases until a time; each comes back by itself, or when the customer
     writes."""
-    targets = screen.targets()
+    if not (targets := screen.chosen()):
+        return
     zone = screen.console.settings.agent_zone(screen.console.agent)
     now = local_now(zone)
     choices = snooze_choices(now)
@@ -104,7 +104,8 @@ def assign_to(screen: WorkScreen) -> None:
     """A: each agent as routing sees them (here or not, open cases against capacity,
     skills), and what stands against the handover: bob at chat 2/2 without the queue's
     skill was picked from a list of names, and went to chat 3/2 without a word."""
-    targets = screen.targets()
+    if not (targets := screen.chosen()):
+        return
     conn = screen.console.store.conn
     agents = known_agents(conn)
     labels = _handover_labels(screen, agents, targets)
@@ -146,21 +147,23 @@ def _handover_labels(screen: WorkScreen, agents: list[str], targets: list[int]) 
 
 
 def tags(screen: WorkScreen) -> None:
-    targets = screen.targets()
+    if not (targets := screen.chosen()):
+        return
 
     def answered(words: str | None) -> None:
         if words:  # the toast says which ("tags: #172, #246" named none)
             screen.act(f"tags {sanitize(' '.join(words.split()), multiline=False)}",
                        screen.console.desk.tags(words), targets)
 
-    screen.app.push_screen(AskScreen(f"Tags{' of' if targets else ''}{_which(targets)}:"
+    screen.app.push_screen(AskScreen(f"Tags of{_which(targets)}:"
                                      " words add, -word removes", check=tag_problem),
                            answered)
 
 
 def priority(screen: WorkScreen) -> None:
     """p: a number holds (whatever the score says) until an agent types "auto"."""
-    targets = screen.targets()
+    if not (targets := screen.chosen()):
+        return
 
     def typed(value: str) -> float | None:
         return None if value.strip().lower() == "auto" else parse_priority(value)
@@ -176,13 +179,14 @@ def priority(screen: WorkScreen) -> None:
         case = require_case(screen.console.store.conn, targets[0])
         now = f"now {case['priority']:g}, " + (f"set by {case['priority_by']}; " if
                                                case["priority_by"] else "the score; ")
-    screen.app.push_screen(AskScreen(f"Priority{' of' if targets else ''}{_which(targets)}"
+    screen.app.push_screen(AskScreen(f"Priority of{_which(targets)}"
                                      f" ({now}a number holds; auto: back to the score)",
                                      check=refusal(typed)), answered)
 
 
 def move_queue(screen: WorkScreen) -> None:
-    targets = screen.targets()
+    if not (targets := screen.chosen()):
+        return
     conn = screen.console.store.conn  # the queues filters and `omnitui queue` know
     queues = list(vocabulary_of(screen.console.agent, [], distinct_values(conn, "queue"),
                                 screen.console.settings).queues or ())

@@ -57,8 +57,9 @@ def pick(screen: WorkScreen) -> None:
     if not macros:
         screen.notify("no macros yet: add [[macros]] entries to the config", severity="warning")
         return
-    targets = screen.targets()
-    case_id = targets[0] if targets else None  # the preview fills in the first target
+    if not (targets := screen.chosen()):
+        return
+    case_id = targets[0]  # the preview fills in the first target
 
     def preview(index: int) -> Text:
         text = describe(macros[index])
@@ -83,7 +84,7 @@ def pick(screen: WorkScreen) -> None:
 
 
 def apply(screen: WorkScreen, macro: Macro, targets: list[int] | None = None) -> None:
-    targets = screen.targets() if targets is None else targets
+    targets = screen.chosen() if targets is None else targets
     if not targets:
         return
     desk = screen.console.desk
