@@ -38,7 +38,7 @@ KEYS: tuple[Key, ...] = (
     Key("queue.clear", "escape", "Clear marks, then the filter", QUEUE),
     Key("queue.search", "slash", "Search (#N opens case N)", QUEUE),
     Key("queue.filter", "backslash",
-        "Filter (status: owner: channel: queue: tag: intent: lang: is:)", QUEUE),
+        "Filter (status: owner: channel: queue: tag: intent: lang: is: age:)", QUEUE),
     Key("queue.search_next", "n", "Next search hit", BOTH),
     Key("queue.search_prev", "N", "Previous search hit", BOTH),
     Key("queue.sort", "s", "Change the order", QUEUE),
