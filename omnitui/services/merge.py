@@ -167,10 +167,10 @@ def _merge_case(conn: sqlite3.Connection, source_id: int, target_id: int, actor:
                       "nothing was merged (say so to merge them: merge-cases "
                       "--other-customer)")
     if source["merged_into"] is not None:
-        raise StoreError(f"case {source_id} was already merged into "
+        raise StoreError(f"case #{source_id} was already merged into "
                          f"#{source['merged_into']}")
     if target["merged_into"] is not None:
-        raise StoreError(f"case {target_id} was merged into #{target['merged_into']}; "
+        raise StoreError(f"case #{target_id} was merged into #{target['merged_into']}; "
                          "merge into that one")
     changes = ChangeSet()
     for message_id in case_store.message_ids_of_case(conn, source_id):
@@ -218,9 +218,9 @@ def move_messages(conn: sqlite3.Connection, message_ids: list[int], target_case_
     for message_id in dict.fromkeys(message_ids):
         message = message_store.message_by_id(conn, message_id)
         if message is None:
-            raise StoreError(f"there is no message {message_id}")
+            raise StoreError(f"there is no message #{message_id}")
         if message["case_id"] == target_case_id:
-            raise StoreError(f"message {message_id} is already in case {target_case_id}")
+            raise StoreError(f"message #{message_id} is already in case #{target_case_id}")
         moving.append(message)
     emptied = _emptied(conn, moving)
     changes = ChangeSet()
@@ -233,7 +233,7 @@ def move_messages(conn: sqlite3.Connection, message_ids: list[int], target_case_
     else:
         target = case_store.require_case(conn, target_case_id)
         if target["merged_into"] is not None:
-            raise StoreError(f"case {target_case_id} was merged into "
+            raise StoreError(f"case #{target_case_id} was merged into "
                              f"#{target['merged_into']}")
         rule, verb = "re-attached", "re-attached"
     for message in moving:
