@@ -54,7 +54,10 @@ def case_ids(values: list[str]) -> list[int]:
 
 def text_of(argument: str | None, option: str | None) -> str:
     """The text, given as TEXT or --text (not both); - reads it from stdin."""
-    if (argument is None) == (option is None):
+    if argument is not None and option is not None:  # `note --text hi 5 other` said to
+        raise typer.BadParameter(  # give the text, which was given twice
+            "the text is given twice: as TEXT or as --text, not both", param_hint="TEXT")
+    if argument is None and option is None:
         raise typer.BadParameter("give the text as TEXT or --text (- reads it from stdin)",
                                  param_hint="TEXT")
     value = argument if argument is not None else option or ""

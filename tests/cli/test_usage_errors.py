@@ -41,6 +41,8 @@ TYPOS = [  # (arguments, what the one line must name)
      "--phone writes by sms or whatsapp, not telegram"),
     (["new", "--email", "a@b.example", "--channel", "sms", "x"],
      "--email writes by email, not sms"),
+    (["note", "--text", "hi", "1", "other"], "the text is given twice: as TEXT or as --text"),
+    (["note", "1"], "give the text as TEXT or --text (- reads it from stdin)"),
 ]
 
 
