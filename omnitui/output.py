@@ -632,7 +632,8 @@ def funnel_row(f: Funnel, key_name: str) -> dict[str, Any]:
                        ("satisfied", f.satisfied)):
         row[f"{name}"], row[f"{name}_of"] = rate.part, rate.whole
     row.update(csat_answers=f.csat.count, csat_mean=f.csat.mean, backlog=f.backlog,
-               backlog_age_p50=f.backlog_age.p50, backlog_age_p90=f.backlog_age.p90)
+               backlog_snoozed=f.backlog_snoozed, backlog_age_p50=f.backlog_age.p50,
+               backlog_age_p90=f.backlog_age.p90)
     return row
 
 

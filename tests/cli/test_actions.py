@@ -3,6 +3,8 @@ real store, checked in the store, the audit log and the outbox."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sqlite3
 import subprocess
@@ -349,3 +351,16 @@ def test_two_customers_cases_merge_only_when_said_and_the_merged_one_takes_nothi
     assert rows(db, "SELECT status FROM cases WHERE id = ?", source) == [("closed",)]
     shown = cli(cli_env, db, "case", str(source)).stdout
     assert f"merged into #{target}: its messages" in shown
+
+
+def test_the_reports_csv_carries_what_its_json_and_text_say(db: str,
+                                                          cli_env: dict[str, str]) -> None:
+    """The text said "backlog now 453 cases (2 snoozed)" and the JSON had the snoozed count;
+    the spreadsheet's columns stopped before it."""
+    case_id = rows(db, "SELECT id FROM cases WHERE status = 'open'")[0][0]
+    assert cli(cli_env, db, "snooze", "--until", "3h", str(case_id)).returncode == 0
+    total = json.loads(cli(cli_env, db, "report", "--format", "json").stdout)["total"]
+    [row] = csv.DictReader(io.StringIO(cli(cli_env, db, "report", "--format", "csv").stdout))
+    assert total["backlog_snoozed"] >= 1
+    assert int(row["backlog_snoozed"]) == total["backlog_snoozed"]
+    assert int(row["backlog"]) == total["backlog"]
