@@ -190,8 +190,8 @@ def print_repair(repair: Any, fmt: Format, *, dry_run: bool, solved: bool = Fals
     for case_id, columns in repair.changed.items():
         out.print(_text(f"#{case_id}: " + "; ".join(
             f"{k.removeprefix('sla_')} {_moment(was, zone)} -> {_moment(now, zone)}"
-            for k, (was, now) in columns.items())))
-    verb = "would change" if dry_run else "changed"
+            for k, (was, now) in columns.items())), soft_wrap=True)  # a line a case, as
+    verb = "would change" if dry_run else "changed"  # the docs say (a pipe got four)
     say_done(f"{plural(repair.checked, 'case' if solved else 'unsolved case')} replayed: {verb} "
              f"{len(repair.changed)}, skipped {len(repair.skipped)} without history")
 

@@ -586,9 +586,11 @@ def test_an_sla_repair_says_its_times_in_the_teams_zone(omnitui: Run, tmp_path: 
     write_mbox(mbox, 1)
     omnitui(*db, "import", "--history-before", "none", str(mbox))
     config.write_text(hours % 120)
-    dry = omnitui(*db, "sla", "recompute", "--dry-run").stdout
+    dry = omnitui(*db, "sla", "recompute", "--dry-run", env={"COLUMNS": "80"}).stdout
     assert re.search(r"first_response_due \d{4}-\d\d-\d\d \d\d:\d\d CES?T -> "
                      r"\d{4}-\d\d-\d\d \d\d:\d\d CES?T", dry), dry
+    assert len(dry.splitlines()) == 2  # one line a case and the counts, also past 80 (a pipe
+    # read four lines a case)
     # until the repair applies it, doctor says the open cases' clocks follow the old policy
     # (the queue kept the old due time while the case's screen showed the new one)
     before = omnitui(*db, "doctor", check=False).stdout
