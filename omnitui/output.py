@@ -26,6 +26,7 @@ from omnitui.sanitize import escape_json, sanitize
 from omnitui.store.db import columns_of, parse_db_time, stored_time, utc_now
 from omnitui.vocabulary import routing_story
 from omnitui.wording import (
+    NO_NAME,
     ago,
     breakdown,
     clock_time,
@@ -288,7 +289,7 @@ def print_cases(rows: list[CaseSummary], fmt: ListFormat,
                       r.queue, parse_db_time(r.sla_due), now), r.status, now),
                   **{name: _clean(text) for name, text in wait_cells(r, waits, now,
                                                                       zone).items()},
-                  "channel": _clean(r.channel), "customer": _clean(r.customer_name),
+                  "channel": _clean(r.channel), "customer": _clean(r.customer_name or NO_NAME),
                   "subject": _clean(r.subject or "(no subject)"),
                   "owner": _clean(r.owner or "-"), "status": status_words(r.status),
                   "queue": _clean(r.queue)}) for r in rows]
@@ -385,7 +386,7 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
         out.print(_text(f"snoozed until {clock_time(until, zone)} (in "
                         f"{span((until - now).total_seconds())}): hidden from the queues"))
     line = Text("customer: ")
-    line.append(_text(f"{who.name} (#{who.id}, {who.tier})"))
+    line.append(_text(f"{who.name or NO_NAME} (#{who.id}, {who.tier})"))
     line.append(" ")
     line.append(_text(", ".join(f"{k} {v}" for k, v in who.identities)))
     out.print(line)

@@ -25,6 +25,9 @@ class SimilarLike(Protocol):
     text: str
 
 
+
+NO_NAME = "(no name)"  # a customer nobody named: the address is theirs, the name unknown
+
 def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
     """`count` and the noun in the number it needs, with thousands separators:
     plural(1, "case") is "1 case", plural(1179, "case") "1,179 cases"; irregular nouns

@@ -43,6 +43,7 @@ from omnitui.tui.work import messages
 from omnitui.tui.work.writing import SLOT_WORDS
 from omnitui.vocabulary import action_words, routing_story
 from omnitui.wording import (
+    NO_NAME,
     breakdown,
     changes_words,
     clock_time,
@@ -142,7 +143,7 @@ def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
         return Group(*lines)
     who = detail.customer
     others = len([c for c in who.open_cases if c[0] != case.id])
-    line = Text("customer ", style="dim") + plain(who.name or "(no name)")
+    line = Text("customer ", style="dim") + plain(who.name or NO_NAME)
     line.append(f" #{who.id} · tier ", style="dim")
     line.append_text(plain(who.tier))
     line.append(f" · {plural(others, 'other open case')} · C shows more", style="dim")
@@ -253,7 +254,7 @@ def shown(value: object) -> str:
 
 def render_customer(who: CustomerView, case_id: int, now: datetime) -> Group:
     parts = [Text("Customer", style="bold underline"),
-             plain(who.name or "(no name)") + Text(f"  #{who.id}", style="dim"),
+             plain(who.name or NO_NAME) + Text(f"  #{who.id}", style="dim"),
              Text("tier ") + plain(who.tier) + (Text(" · prefers ") + plain(who.preferred_channel)
                                          if who.preferred_channel else Text("")),
              Text("\nIdentities", style="bold")]

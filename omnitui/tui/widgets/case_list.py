@@ -26,7 +26,7 @@ from omnitui.model import PAUSED_STATUSES, CaseSummary, Countdown
 from omnitui.sanitize import sanitize
 from omnitui.store.db import parse_db_time, utc_now
 from omnitui.tui.keys import bind
-from omnitui.wording import countdown_words, span, status_words, wait_cells
+from omnitui.wording import NO_NAME, countdown_words, span, status_words, wait_cells
 
 # (name, width, rank): 0 for the subject, which takes what is left; the others are dropped
 # from the highest rank down until the subject has MIN_SUBJECT columns (an 80-column
@@ -137,7 +137,7 @@ def row_cells(case: CaseSummary, width: int, now: datetime, *, marked: bool = Fa
               "SLA": countdown_words(left, case.status, now),
               "age": span(max(0.0, (now - parse_db_time(case.created_at)).total_seconds())),
               "channel": case.channel,
-              "customer": case.customer_name, "!": "!" if case.irritation else "",
+              "customer": case.customer_name or NO_NAME, "!": "!" if case.irritation else "",
               "lang": case.language or "", "intent": case.intent or "",
               "subject": case.subject or "(no subject)",
               "owner": case.owner or "-", "status": status_words(case.status),

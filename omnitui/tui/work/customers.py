@@ -13,6 +13,7 @@ from omnitui.store.cases import require_case
 from omnitui.store.customers import customer_name, merge_suggestions_for
 from omnitui.store.db import StoreError
 from omnitui.tui.screens.modals import AskScreen, ConfirmScreen, PickScreen, refusal
+from omnitui.wording import NO_NAME
 
 if TYPE_CHECKING:
     from omnitui.tui.app import OmnituiApp
@@ -31,7 +32,7 @@ def link(screen: WorkScreen) -> None:
     if not suggestions:
         _ask(console, case_id, customer_id)
         return
-    options = [f"merge #{other} {sanitize(name) or '(no name)'}: {sanitize(evidence)} "
+    options = [f"merge #{other} {sanitize(name) or NO_NAME}: {sanitize(evidence)} "
                f"({confidence:.0%})" for _, other, name, confidence, evidence in suggestions]
 
     def chosen(index: int | None) -> None:
@@ -79,7 +80,7 @@ def _confirm_merge(console: OmnituiApp, case_id: int, other: int, customer_id: i
                    merge: Callable[[], object], back: Callable[[], object]) -> None:
     """Ask before merging customer `other` with `customer_id` (all their cases and
     identities become one customer's); no goes `back` where the agent came from."""
-    name = sanitize(customer_name(console.store.conn, other)) or "(no name)"
+    name = sanitize(customer_name(console.store.conn, other)) or NO_NAME
 
     def confirmed(yes: bool | None) -> None:
         if yes:
