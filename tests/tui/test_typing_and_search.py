@@ -187,6 +187,19 @@ def test_an_unknown_filter_value_is_said_and_never_empties_the_queue(demo_db: Pa
     drive(demo_db, script)
 
 
+def test_a_long_filter_at_80_columns_is_cut_before_the_count(demo_db: Path) -> None:
+    """The status bar was cut from its end: a long filter hid the count and the doubt."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("backslash", "ctrl+u")
+        typed_at_once(app, [*"owner:alice intent:biling lang:english status:opn", " "])
+        await settle(app, pilot)
+        bar = next(line for line in screen_text(app).splitlines() if " · all open · " in line)
+        assert "… (not all understood) · " in bar and bar.rstrip().endswith("started")
+        assert f"{len(queue(app).ids):,} cases │" in bar
+
+    drive(demo_db, script, size=(80, 24))
+
+
 def test_a_case_opens_by_its_number_from_search_or_the_goto_key(demo_db: Path) -> None:
     with Store(demo_db) as store:
         solved = store.conn.execute("SELECT id FROM cases WHERE status = 'solved'"

@@ -56,6 +56,7 @@ FIRST_PAGE = 100  # rows painted before the full id list of the view arrives
 LOOK_AHEAD_AFTER = 0.15  # seconds on a row before what opening its case shows is looked up
 NEW_SCAN = 500  # cases checked per query when looking for the next one awaiting an answer
 FILTER_START = "status:"  # what `\` opens the box with: the filter most often typed
+MIN_FILTER_ECHO = 12  # cells of the view and filter the status bar keeps when it is full
 
 
 class FilterSuggester(Suggester):
@@ -266,21 +267,25 @@ class QueueScreen(WorkScreen):
             marks += f" · {plural(hidden, 'marked case')} in other views"
         narrowed = (f" · {sanitize(self.narrowed_by, multiline=False)}"
                     if self.narrowed_by.strip() else "")
-        if narrowed and self.narrowing.problems:  # "intent:biling · 373 cases" read as if
-            narrowed += " (not all understood)"    # the 373 were billing's
         if self.sort:
             narrowed += f" · by {SORTS[self.sort]}"
+        doubt = (" (not all understood)"  # "intent:biling · 373 cases" read as if the 373
+                 if self.narrowed_by.strip() and self.narrowing.problems else "")  # were its
         me = self.console.me
         line = Text(" " + sanitize(self.console.agent, multiline=False))
         if me is not None and me.away_since is not None:
             line.append(" (away)", style="bold yellow")
-        line.append(" · " + sanitize(f"{self.view.name}{narrowed}", multiline=False)
-                    + f" · {count}{marks} │ ")
+        where = Text(" · " + sanitize(f"{self.view.name}{narrowed}", multiline=False))
+        tail = Text(f"{doubt} · {count}{marks} │ ")
         bar = self.query_one("#status-bar", Static)
-        full = line + self.health
+        full = line + where + tail + self.health
         room = bar.size.width or self.app.size.width  # (0 before the first layout)
         if full.cell_len > room:  # one line (the rows are what the agent works on): the
-            full = line + self.brief_health  # channels that work counted, the rest cut
+            tail += self.brief_health  # channels that work counted, and the filter as
+            spare = room - line.cell_len - tail.cell_len  # typed cut before the count
+            if spare >= MIN_FILTER_ECHO:  # (at 80 columns a long filter hid it)
+                where.truncate(spare, overflow="ellipsis")
+            full = line + where + tail
             full.truncate(room, overflow="ellipsis")  # (doctor says it all)
         show_line(bar, full)
 
