@@ -140,7 +140,8 @@ def _filters(query: CaseQuery, after: tuple[Any, int] | None) -> tuple[str, list
             where.append(f"c.{name} = ?")
             params.append(value)
     if query.tag is not None:
-        where.append("EXISTS (SELECT 1 FROM json_each(c.tags) WHERE json_each.value = ?)")
+        where.append("EXISTS (SELECT 1 FROM json_each(c.tags) WHERE json_each.value = ?"
+                     " COLLATE NOCASE)")  # `tag:vip` finds VIP, as queue: and owner: do
         params.append(query.tag)
     if query.unassigned:
         where.append("c.owner IS NULL")

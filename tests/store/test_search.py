@@ -37,3 +37,15 @@ def test_search_input_is_never_fts_syntax(store: Store, pipeline: Pipeline) -> N
     assert search(store, 'NEAR( " zebra') == []  # no syntax error, just no match
     assert len(search(store, 'NEAR( "')) == 1  # the words, searched as words
     assert len(search(store, "stuff")) == 1
+
+
+def test_a_tag_is_found_whatever_its_case(store: Store, pipeline: Pipeline) -> None:
+    """`tag:vip` found nothing on a case tagged VIP, where queue:, owner: and intent: take
+    any case."""
+    from omnitui.services.desk import Desk
+
+    case_id = pipeline.ingest(chat_event("telegram", "1", "hello")).case_id
+    Desk(store, "alice").each([case_id], Desk(store, "alice").tags("VIP"))
+    for typed in ("vip", "VIP", "Vip"):
+        assert [c.id for c in list_cases(store.conn, CaseQuery(tag=typed))] == [case_id]
+    assert list_cases(store.conn, CaseQuery(tag="viq")) == []
