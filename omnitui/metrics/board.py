@@ -154,8 +154,8 @@ def read_board(conn: sqlite3.Connection, settings: Settings, router: Router,
         working, waiting = load.get(row["agent"], (0, 0))
         team.append(AgentLine(row["agent"], row["role"], row["state"], working, waiting,
                               dict(row["capacity"]),
-                              spread(reply_seconds(c for c in today
-                                                   if c["owner"] == row["agent"])),
+                              spread(reply_seconds(c for c in today  # who wrote it
+                                                   if c["first_replier"] == row["agent"])),
                               solved.get(row["agent"], 0), dict(row["open"])))
     start = datetime.combine(now.astimezone(zone).date(), time(), tzinfo=zone) - timedelta(
         days=TREND_DAYS - 1)

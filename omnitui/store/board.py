@@ -85,18 +85,26 @@ def hourly(conn: sqlite3.Connection, since: str) -> dict[str, dict[str, int]]:
 def opened_since(conn: sqlite3.Connection, since: str) -> list[sqlite3.Row]:
     """The cases opened since `since` (the created_at index), not merged into another
     (the case they joined counts): where they are, who has them, and their first reply
-    against its own due time."""
+    against its own due time, and who wrote it (not always who has the case now)."""
     cur = conn.cursor()
     cur.row_factory = sqlite3.Row
-    return cur.execute("SELECT queue, channel, owner, status, solved_at, first_response_at,"
-                       " first_response_seconds, sla_first_response_due FROM cases"
-                       " WHERE created_at >= ? AND merged_into IS NULL", (since,)).fetchall()
+    return cur.execute(
+        "SELECT queue, channel, owner, status, solved_at, first_response_at,"
+        " first_response_seconds, sla_first_response_due, (SELECT author FROM messages m"
+        " WHERE m.case_id = cases.id AND m.direction = 'out' AND m.auto_submitted IS NULL"
+        " AND coalesce(m.response, '') != 'none' ORDER BY m.created_at, m.id LIMIT 1)"
+        " AS first_replier FROM cases WHERE created_at >= ? AND merged_into IS NULL",
+        (since,)).fetchall()
 
 
 def solved_by(conn: sqlite3.Connection, since: str) -> dict[str, int]:
-    """owner -> cases solved since `since` (the solved_at index)."""
-    return dict(conn.execute("SELECT owner, count(*) FROM cases WHERE solved_at >= ?"
-                             " AND owner IS NOT NULL GROUP BY owner", (since,)).fetchall())
+    """Who solved the cases solved since `since` (the solved_at index): the actor of each
+    one's last status change, not its owner (a supervisor's solve of dave's case was
+    dave's)."""
+    return dict(conn.execute(
+        "SELECT a.actor, count(*) FROM cases c JOIN audit a ON a.id = (SELECT max(id) FROM"
+        " audit WHERE case_id = c.id AND action = 'case.status') WHERE c.solved_at >= ?"
+        " GROUP BY a.actor", (since,)).fetchall())
 
 
 def csat_since(conn: sqlite3.Connection, since: str) -> tuple[int, float | None, int]:

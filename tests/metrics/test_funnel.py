@@ -251,3 +251,32 @@ def test_a_case_merged_today_is_counted_once_and_judged_on_its_target(week: Week
     board = read_board(week.store.conn, week.settings, Router(week.settings), at(0, 17))
     general = next(line for line in board.queues if line.name == "general")
     assert (general.opened_today, general.late) == (5, Rate(1, 3))
+
+
+def test_the_boards_team_counts_who_solved_and_who_replied_not_who_owns(
+        week: Week, tmp_path: Path) -> None:
+    """The supervisor solving alice's case counted it as alice's solve (the case's owner),
+    and alice's first reply on a case handed to bob afterwards counted as bob's, where the
+    team panel says "solved" and "1st reply" of the agent who did it."""
+    from omnitui.services.routing import apply_agents
+
+    team = settings_from(tmp_path, CONFIG + "".join(
+        f'\n[[agents]]\nname = "{name}"\nrole = "{role}"\n'
+        for name, role in (("alice", "agent"), ("bob", "agent"), ("sam", "supervisor"))))
+    apply_agents(week.store, team, at(0, 16))
+    before = read_board(week.store.conn, team, Router(team), at(0, 16))
+    case_id = week.mail(at(0, 16.1), "gil@example.com", "Cancel my order")
+    week.claim("alice", at(0, 16.2), case_id)
+    week.status("sam", at(0, 16.3), case_id, Status.SOLVED)
+    handed = week.mail(at(0, 16.4), "hal@example.com", "Where is my parcel?")
+    week.claim("alice", at(0, 16.45), handed)
+    week.reply("alice", at(0, 16.5), handed)
+    week.desk("sam", at(0, 16.6)).each([handed], week.desk("sam", at(0, 16.6)).assign("bob"))
+    after = read_board(week.store.conn, team, Router(team), at(0, 17))
+    solved, replies = ([{line.name: getattr(line, what) for line in board.team}
+                        for board in (before, after)]
+                       for what in ("solved_today", "first_response"))
+    assert solved[1]["alice"] == solved[0]["alice"]
+    assert solved[1]["sam"] == solved[0]["sam"] + 1
+    assert replies[1]["alice"].count == replies[0]["alice"].count + 1
+    assert replies[1]["bob"].count == replies[0]["bob"].count
