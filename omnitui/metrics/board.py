@@ -37,7 +37,7 @@ class AgentLine:
     role: str
     state: str  # here, away, gone, off shift
     working: int  # new or open cases they own
-    waiting: int  # pending or on hold
+    paused: int  # pending or on hold
     capacity: dict[str, int]  # open cases per channel class; {} without limits
     first_response: Spread  # of their cases opened today
     solved_today: int
@@ -151,8 +151,8 @@ def read_board(conn: sqlite3.Connection, settings: Settings, router: Router,
     solved = store.solved_by(conn, midnight)
     team = []
     for row in router.roster(conn, now):
-        working, waiting = load.get(row["agent"], (0, 0))
-        team.append(AgentLine(row["agent"], row["role"], row["state"], working, waiting,
+        working, paused = load.get(row["agent"], (0, 0))
+        team.append(AgentLine(row["agent"], row["role"], row["state"], working, paused,
                               dict(row["capacity"]),
                               spread(reply_seconds(c for c in today  # who wrote it
                                                    if c["first_replier"] == row["agent"])),

@@ -466,7 +466,7 @@ def test_the_team_panel_marks_an_agent_over_capacity_in_one_channel_class(
         alice = next(a for a in found.team if a.name == "alice")
         assert alice.overloaded
         [row] = [row for row in team_rows(found) if str(row[0]) == "alice"]
-        assert re.search(r"email \d+/1!", str(row[4]))  # the open/capacity column
+        assert re.search(r"email \d+/1!", str(row[6]))  # the open/capacity column
 
     drive(demo_db, script)
 

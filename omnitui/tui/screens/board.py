@@ -475,8 +475,9 @@ COLUMNS = {
     "queues": ("queue", "opened", "p50", "p90", "late"),
     "channels": ("channel", "opened", "p50", "p90", "late"),
     "due": ("#", "due", "prio", "queue", "owner", "status", "subject"),
-    "team": ("agent", "state", "open", "waiting", "open/capacity", "1st reply p50/p90",
-             "solved"),  # (today: the title says it; at 80 columns the names ran off)
+    "team": ("agent", "state", "open", "paused", "solved", "1st reply p50/p90",
+             "open/capacity"),  # (today: the title says it; at 80 columns the names ran
+    # off, then "solved"; "paused", not "waiting": the headline's waiting is every case)
     "flow": ("what", "share", "most common")}
 
 
@@ -564,9 +565,9 @@ def team_rows(board: Board) -> list[tuple[object, ...]]:
         rows.append((name, Text(agent.state, style="green" if agent.state == "here"
                                 else "dim"),
                      Text(f"{agent.working:,}", style="bold red" if agent.overloaded else ""),
-                     f"{agent.waiting:,}", capacity,
+                     f"{agent.paused:,}", f"{agent.solved_today:,}",
                      f"{_span(agent.first_response.p50)}/{_span(agent.first_response.p90)}",
-                     f"{agent.solved_today:,}"))
+                     capacity))
     return rows
 
 
