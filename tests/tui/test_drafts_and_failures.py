@@ -99,6 +99,25 @@ def test_leaving_a_draft_with_enter_keeps_it_for_later(demo_db: Path) -> None:
     drive(demo_db, script)
 
 
+def test_solving_a_case_with_a_kept_reply_says_it_was_not_sent(demo_db: Path) -> None:
+    """The toast said "solved: #1594" and nothing else: the reply the agent had put aside
+    was named only when they quit."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        case_id = queue(app).current_id
+        await pilot.press("r", *"Refund issued", "escape", "enter")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ComposeScreen)
+        app.clear_notifications()
+        await pilot.press("S")
+        await settle(app, pilot)
+        said = [str(n.message) for n in app._notifications]
+        assert f"solved: #{case_id}" in said
+        assert (f"#{case_id} is solved with your unsent reply (r) not sent: its key on the "
+                "case brings it back") in said
+
+    drive(demo_db, script)
+
+
 def locked(path: Path) -> sqlite3.Connection:
     """Another program holding the store's write lock."""
     holder = sqlite3.connect(path, isolation_level=None)

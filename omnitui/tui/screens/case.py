@@ -40,7 +40,7 @@ from omnitui.tui.screens.modals import TextScreen
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.widgets.key_bar import KeyBar
 from omnitui.tui.work import messages
-from omnitui.tui.work.writing import SLOT_WORDS
+from omnitui.tui.work.writing import SLOT_WORDS, unsent
 from omnitui.vocabulary import action_words, routing_story
 from omnitui.wording import (
     NO_NAME,
@@ -478,8 +478,7 @@ class CaseScreen(WorkScreen):
         articles = suggestions(self.console.store.conn, self.console.settings,
                                self.detail.case.id, wait=False)
         drafted = [  # an agent's own kept draft was nowhere to be seen on the case
-            *(f"your unsent {SLOT_WORDS.get(slot, slot)}" for slot in drafts.own_kinds(
-                self.console.store, self.console.agent, self.detail.case.id)),
+            *unsent(self.console.store, self.console.agent, self.detail.case.id),
             *(f"{SLOT_WORDS.get(d.slot, d.slot)} by {d.macro}" for d in
               drafts.prepared(self.console.store, self.detail.case.id))]
         if self._similar_for != self.detail.case.id:

@@ -15,6 +15,7 @@ from omnitui.snooze import local_now, parse_until, snooze_choices, until_words
 from omnitui.store.cases import any_snoozed, require_case
 from omnitui.store.queries import distinct_values, known_agents
 from omnitui.tui.screens.modals import AskScreen, PickScreen, refusal
+from omnitui.tui.work.writing import unsent
 
 if TYPE_CHECKING:
     from omnitui.tui.screens.work import WorkScreen
@@ -34,7 +35,16 @@ def _set_status(screen: WorkScreen, status: Status, reason: str | None = None) -
 
 
 def solved(screen: WorkScreen) -> None:
-    _set_status(screen, Status.SOLVED)
+    """S; a draft of the agent's kept on a case they solve is said (the reply they meant to
+    send was only named when they quit)."""
+    if not (targets := screen.chosen()):
+        return
+    screen.act(f"{Status.SOLVED}", screen.console.desk.status(Status.SOLVED, None), targets)
+    console = screen.console
+    for case_id in targets:
+        if kept := unsent(console.store, console.agent, case_id):
+            screen.notify(f"#{case_id} is solved with {' and '.join(kept)} not sent: its key "
+                          "on the case brings it back", severity="warning")
 
 
 def reopen(screen: WorkScreen) -> None:

@@ -30,6 +30,7 @@ from omnitui.services.private import ACKNOWLEDGEMENT, private_draft
 from omnitui.store.cases import require_case
 from omnitui.store.db import (
     STORE_ERRORS,
+    Store,
     db_time,
     expected,
     parse_db_time,
@@ -48,6 +49,12 @@ NEW_CASE_CHANNELS = {Channel.EMAIL: "", Channel.SMS: "", Channel.WHATSAPP: ""}
 SLOT_WORDS = {"reply": "reply (r)", "reply_all": "reply to all (R)", "forward": "forward (f)",
               "note": "internal note (i)", "new": "new message (c)",
               "reply-private": "private answer (D)"}
+
+
+def unsent(store: Store, agent: str, case_id: int) -> list[str]:
+    """The agent's own kept drafts on a case, as said to them ("your unsent reply (r)")."""
+    return [f"your unsent {SLOT_WORDS.get(slot, slot)}"
+            for slot in drafts.own_kinds(store, agent, case_id)]
 
 
 def write(screen: WorkScreen, mode: str) -> None:
