@@ -128,3 +128,17 @@ def test_the_snoozed_view_says_when_each_case_comes_back_in_the_agents_zone(
     team = Settings(business_hours=BusinessHoursSettings(time_zone="Asia/Tokyo"))
     drive(demo_db, script, team, size=size)
 
+
+
+def test_a_wide_terminal_shows_queue_customer_and_channel_whole() -> None:
+    """At 200x50 the queue read "account-…" and the customer "Ximena N. Petr…" beside 90
+    cells of subject; at 120 columns the subject keeps what it had."""
+    from omnitui.tui.widgets.case_list import _cell
+
+    wide = dict(layout(200))
+    assert _cell("account-access", wide["queue"]).strip() == "account-access"
+    assert _cell("Ximena N. Petrova-Lindqvist", wide["customer"]).strip() == (
+        "Ximena N. Petrova-Lindqvist"[:22] + "…")  # long names still cut, later
+    assert _cell("messenger", wide["channel"]).strip() == "messenger"
+    assert wide["subject"] >= 60
+    assert dict(layout(120))["subject"] == 32

@@ -46,6 +46,10 @@ WAIT_RANKS = {"paused": {"status": 1.5}}
 # A pause reason is free text: on a wide terminal its column takes a third of what the
 # subject has beyond SUBJECT_WITH_EXTRAS, up to this width.
 WIDEST_REASON = 40
+# A subject wider than ROOMY_SUBJECT gives the columns cut most often their whole names,
+# in this order, up to these widths (a cell keeps one column of space).
+ROOMY_SUBJECT = 44
+WIDEST = {"queue": 16, "customer": 24, "channel": 11, "owner": 13, "intent": 14}
 IRRITATED = Style(color="red", bold=True)
 MIN_SUBJECT = 15  # 80 columns with a scrollbar keep the channel
 EXTRA_RANK = 5  # age, intent, tags, lang: shown only while the subject keeps ...
@@ -83,6 +87,11 @@ def layout(width: int, waits: str = "") -> tuple[tuple[str, int], ...]:
         wider = min(WIDEST_REASON - widths["waiting on"], (subject - SUBJECT_WITH_EXTRAS) // 3)
         widths["waiting on"] += max(0, wider)
         subject -= max(0, wider)
+    for name, widest in WIDEST.items():  # "account-…" beside 90 cells of subject
+        if name in widths and subject > ROOMY_SUBJECT:
+            wider = min(widest - widths[name], subject - ROOMY_SUBJECT)
+            widths[name] += wider
+            subject -= wider
     return tuple((name, w or subject) for name, w in widths.items())
 
 
