@@ -174,15 +174,23 @@ def snooze(typer_ctx: typer.Context, ids: Ids,
                                "time_zone, else the business hours'); or now (wake them up).")],
            fmt: Fmt = DoneFormat.table, if_version: IfVersion = None) -> None:
     """Hide cases until a time; each comes back by itself, or when its customer writes."""
-    from omnitui.snooze import local_now, parse_until
+    from omnitui.snooze import due_asleep, local_now, parse_until
 
     moment: datetime | None = None
+    zone = ctx(typer_ctx).zone
     if until.strip().lower() != "now":
         try:
-            moment = parse_until(until, local_now(ctx(typer_ctx).zone))
+            moment = parse_until(until, local_now(zone))
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--until") from None
-    run(typer_ctx, ids, lambda desk: desk.snooze(moment), fmt, if_version)
+
+    def make(desk: "Desk") -> "CaseChange":
+        for warning in due_asleep(desk.store.conn, case_ids(ids), moment, zone
+                                  ) if moment else ():
+            say(warning)
+        return desk.snooze(moment)
+
+    run(typer_ctx, ids, make, fmt, if_version)
 
 
 @app.command()

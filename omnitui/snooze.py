@@ -7,6 +7,8 @@ returned timezone-aware, so the store gets the right UTC moment.
 from __future__ import annotations
 
 import re
+import sqlite3
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 
 MORNING = 9
@@ -145,3 +147,20 @@ def until_words(moment: datetime, now: datetime) -> str:
     their own 09:00 as the team's (a case slept past its due time)."""
     return f"{moment:%a %d %b %H:%M}" + (f" {moment:%Y}" if moment.year != now.year else "") \
         + (f" {moment:%Z}" if moment.tzinfo is not None else "")
+
+
+def due_asleep(conn: sqlite3.Connection, case_ids: Sequence[int], until: datetime,
+               zone: tzinfo | None) -> list[str]:
+    """What a snooze until `until` hides while it breaches, as warnings: a snooze does not
+    stop a case's SLA clock (the customer is still waiting; pending stops it), and a case
+    due in 8 minutes slept through its breach without a word."""
+    from omnitui.store.cases import due_before
+    from omnitui.store.db import db_time, parse_db_time, utc_now
+    from omnitui.wording import clock_time
+
+    now = db_time(utc_now())
+    return [(f"#{case_id} falls due {clock_time(parse_db_time(due), zone)}, while it sleeps"
+             if due > now else f"#{case_id} is past its due time "
+             f"({clock_time(parse_db_time(due), zone)}) and sleeps on")
+            + ": a snooze does not stop its SLA clock (pending does)"
+            for case_id, due in due_before(conn, case_ids, db_time(until))]

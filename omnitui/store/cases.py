@@ -91,6 +91,17 @@ def any_snoozed(conn: sqlite3.Connection, case_ids: Sequence[int]) -> bool:
                for chunk in (case_ids[i:i + 500] for i in range(0, len(case_ids), 500)))
 
 
+def due_before(conn: sqlite3.Connection, case_ids: Sequence[int], moment: str
+               ) -> list[tuple[int, str]]:
+    """(case, its SLA due time) of the cases whose running clock falls due before
+    `moment` (a stored time)."""
+    return [(row[0], row[1]) for chunk in (case_ids[i:i + 500]
+                                           for i in range(0, len(case_ids), 500))
+            for row in conn.execute(f"SELECT id, sla_due FROM cases WHERE id IN"
+                                    f" ({', '.join('?' * len(chunk))}) AND sla_due < ?"
+                                    " ORDER BY id", (*chunk, moment))]
+
+
 def active_case_of(conn: sqlite3.Connection, customer_id: int) -> Row | None:
     """The customer's most recently active unsolved case, on any channel."""
     return _row(conn, f"SELECT * FROM cases WHERE customer_id = ? AND status IN {ACTIVE}"

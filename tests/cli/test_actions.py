@@ -367,3 +367,21 @@ def test_the_reports_csv_carries_what_its_json_and_text_say(db: str,
     assert total["backlog_snoozed"] >= 1
     assert int(row["backlog_snoozed"]) == total["backlog_snoozed"]
     assert int(row["backlog"]) == total["backlog"]
+
+
+def test_a_snooze_past_a_cases_due_time_says_its_clock_keeps_running(
+        db: str, cli_env: dict[str, str]) -> None:
+    """A case due in 10 minutes, snoozed for 3 hours, breached while hidden, without a
+    word: a snooze does not stop the SLA clock (pending does)."""
+    soon, later = [row[0] for row in rows(db, "SELECT id FROM cases WHERE status = 'open'"
+                                              " ORDER BY id LIMIT 2")]
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE cases SET sla_due = datetime('now', '+10 minutes') WHERE id = ?",
+                     (soon,))
+        conn.execute("UPDATE cases SET sla_due = datetime('now', '+3 days') WHERE id = ?",
+                     (later,))
+    done = cli(cli_env, db, "snooze", "--until", "3h", str(soon), str(later))
+    assert done.returncode == 0, done.stderr
+    assert f"#{soon} falls due " in done.stderr and "a snooze does not stop its SLA clock" in \
+        done.stderr
+    assert f"#{later}" not in done.stderr

@@ -232,3 +232,20 @@ def test_on_an_empty_list_a_key_says_there_is_no_case_instead_of_a_dialog(
             app.clear_notifications()
 
     drive(demo_db, script)
+
+
+def test_snoozing_a_case_about_to_breach_says_its_clock_keeps_running(demo_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        case_id = queue(app).current_id
+        with Store(demo_db) as store, store.write() as conn:
+            conn.execute("UPDATE cases SET sla_due = datetime('now', '+10 minutes')"
+                         " WHERE id = ?", (case_id,))
+        await pilot.press("z")
+        await settle(app, pilot)
+        await pilot.press("enter")  # the first choice: hours away
+        await settle(app, pilot)
+        said = [str(n.message) for n in app._notifications]
+        assert any(line.startswith(f"#{case_id} falls due ") and "a snooze does not stop "
+                   "its SLA clock (pending does)" in line for line in said), said
+
+    drive(demo_db, script)

@@ -11,7 +11,7 @@ from omnitui.filters import vocabulary_of
 from omnitui.model import Status
 from omnitui.sanitize import sanitize
 from omnitui.services.actions import parse_priority, tag_problem
-from omnitui.snooze import local_now, parse_until, snooze_choices, until_words
+from omnitui.snooze import due_asleep, local_now, parse_until, snooze_choices, until_words
 from omnitui.store.cases import any_snoozed, require_case
 from omnitui.store.queries import distinct_values, known_agents
 from omnitui.tui.screens.modals import AskScreen, PickScreen, refusal
@@ -78,9 +78,12 @@ def snooze(screen: WorkScreen) -> None:
     options = [f"{label}  ({until_words(moment, now)})" for label, moment in choices]
 
     def snooze_until(until: datetime | None) -> None:
+        warnings = due_asleep(screen.console.store.conn, targets, until, zone) if until else []
         screen.act(f"snoozed until {until_words(until, local_now(zone))}"
                    if until else "woken up",
                    screen.console.desk.snooze(until), targets)
+        for warning in warnings:
+            screen.notify(warning, severity="warning")
 
     def until(text: str) -> datetime:
         return parse_until(text, local_now(zone))
