@@ -141,6 +141,9 @@ def test_nonsense_numbers_and_times_are_refused_not_crashes(demo_db: Path) -> No
         for text in ("nan", "inf", "1e400"):
             assert "priority must be a number" in await answer(app, pilot, text)
             assert isinstance(app.screen, AskScreen)  # still asking
+        await pilot.press("ctrl+u")  # put right, the problem of what was sent goes
+        await settle(app, pilot)
+        assert "priority must be a number" not in screen_text(app)
         await pilot.press("escape")
         assert column(demo_db, case_id, "priority") == priority
         await pilot.press("z", "end", "enter")  # custom… (awake: no "wake up now")

@@ -185,6 +185,11 @@ class AskScreen(ModalScreen[str | None]):
             yield TypingInput(value=self.default, id="answer")
             yield Static("", id="problem")
 
+    def on_input_changed(self) -> None:
+        """What was wrong was what was sent: edited, it no longer stands under the field
+        ("'abc' is not a case number" stayed under an empty one)."""
+        self.query_one("#problem", Static).remove_class("-shown")
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         answer = event.value.strip()
         problem = (self.required if not answer else
