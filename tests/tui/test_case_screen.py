@@ -377,3 +377,19 @@ def test_a_merge_always_asks_and_no_goes_back_with_what_was_typed(history_db: Pa
                                       (zed,)).fetchone() == (None,)
 
     drive(history_db, script)
+
+
+def test_a_long_routing_story_is_cut_at_a_word(history_db: Path) -> None:
+    """At 80 columns the story read "routed: …tent presales, says 'team plan' → …" and
+    "…6}\\b/ ('A731162') → to erin": cut mid-word, mid-pattern."""
+    from rich.text import Text
+
+    from omnitui.tui.screens.case import _Latest
+    from tests.tui.helpers import rendered
+
+    story = ("billing: intent billing, says 'charged twice' → nobody free: no agent is "
+             "present → to erin: skill billing, 3/8 open, idle 14 min")
+    for width, tail in ((70, "…is present → to erin: skill billing, 3/8 open, idle 14 min"),
+                        (40, "…billing, 3/8 open, idle 14 min")):
+        line = rendered(_Latest(Text("routed: "), Text(story)), width).strip()
+        assert line == f"routed: {tail}", line

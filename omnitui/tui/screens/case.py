@@ -8,12 +8,14 @@ move it to another case.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from contextlib import suppress
 from datetime import datetime, timedelta, tzinfo
 from functools import partial
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.table import Table
 from rich.text import Text
@@ -158,6 +160,9 @@ def _one_line(text: Text) -> Text:
     return text
 
 
+WORD = re.compile(" ")  # where a routing story may be cut
+
+
 class _Latest:
     """One row whose text, when too long, loses its start rather than its end: a routing
     story's latest step is what explains the queue and owner above it (at 80 columns
@@ -169,7 +174,13 @@ class _Latest:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         room = options.max_width - self.label.cell_len
         text = self.text.copy()
-        if text.cell_len > room:
+        if text.cell_len > room:  # from a word's start ("…tent presales" read as a word)
+            words = text.plain
+            start = next((at for at in (found.end() + 2 * words.startswith("→ ", found.end())
+                                        for found in WORD.finditer(words))
+                          if cell_len(words[at:]) <= room - 1), None)
+            if start is not None:
+                text = text[start:]
             while text.cell_len > room - 1 and len(text) > 0:
                 text = text[max(1, (text.cell_len - room) // 2):]
             text = Text("…") + text
