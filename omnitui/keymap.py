@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from omnitui.records import record
 
-QUEUE, CASE, BOTH, COMPOSER, EVERYWHERE = "queue", "case", "queue and case", "composer", "anywhere"
+QUEUE, CASE, BOTH, COMPOSER = "queue", "case", "queue and case", "composer"
+EVERYWHERE = "anywhere but a dialog or the composer"  # (they keep what is typed in them)
 BOARD = "the supervisor's board"
 
 
