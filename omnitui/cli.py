@@ -778,7 +778,8 @@ def move_message(typer_ctx: typer.Context,
 @app.command()
 def undo(typer_ctx: typer.Context,
          audit_id: Annotated[int | None, typer.Argument(
-             help="Audit event to undo; default: your last action.")] = None) -> None:
+             metavar="ID", help="Audit event to undo; default: your last action.")] = None
+         ) -> None:
     """Undo an audited action (a merge, a split, a move...)."""
     from omnitui.store.audit import undone_actions
     from omnitui.vocabulary import undo_words

@@ -103,8 +103,8 @@ def report(results: "list[CaseResult]", fmt: DoneFormat) -> None:
                     c.reason or c.action.replace(".", " ") for c in r.changes)
                     or "already so, nothing to change"))
             else:  # refusals name their case already, most of them
-                say(r.refusal if r.refusal.startswith(f"#{r.case_id} ") else
-                    f"#{r.case_id}: {r.refusal}")
+                say(r.refusal if r.refusal.startswith((f"#{r.case_id} ", f"case #{r.case_id} "))
+                    else f"#{r.case_id}: {r.refusal}")
     if any(not r.done for r in results):
         raise typer.Exit(1)
 

@@ -147,6 +147,8 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     ('[[agents]]\nname = "a"\ntime_zone = "Berlin"', "agents[0].time_zone: 'Berlin' is not"),
     ('[business_hours]\ntime_zone = "UTC"\nhours = { mon = ["17:00-09:00"] }',
      "must start before it ends"),
+    ('[business_hours]\ntime_zone = "UTC"\nhours = { mon = ["25:00-26:00"] }',
+     "'25:00-26:00' is not a span such as \"09:00-17:30\""),  # (not: it runs backwards)
     ('[business_hours]\ntime_zone = "UTC"\nhours = { funday = ["09:00-17:00"] }',
      "'funday' is not a day"),
     ('[business_hours]\ntime_zone = "UTC"\nholidays = ["24.12.2026"]', "is not a date"),

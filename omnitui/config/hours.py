@@ -26,7 +26,8 @@ def parse_span(text: str) -> tuple[int, int]:
 
 def _minutes(text: str) -> int:
     hours, minutes = text.strip().split(":")
-    if len(minutes) != 2 or not hours.isdigit() or not minutes.isdigit() or int(minutes) > 59:
+    if len(minutes) != 2 or not hours.isdigit() or not minutes.isdigit() or int(minutes) > 59 \
+            or int(hours) * 60 + int(minutes) > 1440:  # "25:00" said the span ran backwards
         raise ValueError(text)
     return int(hours) * 60 + int(minutes)
 
