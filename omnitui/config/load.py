@@ -34,6 +34,9 @@ def load_settings(path: Path | None = None, *, missing_ok: bool = False) -> Sett
             raise ConfigError(f"{file}: no such config file ({folder}`omnitui --config "
                               f"{file} init` writes a starter one there)")
         return Settings()
+    if file.is_dir():  # ("[Errno 21] Is a directory")
+        raise ConfigError(f"{file} is a folder: --config names the config file in it, such "
+                          f"as {file / 'config.toml'}")
     import tomllib  # here: most commands' machines have no config file to parse
 
     try:

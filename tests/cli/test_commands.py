@@ -339,6 +339,9 @@ def test_config_errors_name_file_key_and_expectation(omnitui: Run, tmp_path: Pat
     typo = tmp_path / "omnitiu" / "config.toml"  # the init it advised refuses the folder
     result = omnitui("--config", str(typo), "doctor", check=False)
     assert f"no folder {typo.parent} either: check the path" in result.stderr
+    result = omnitui("--config", str(tmp_path), "cases", check=False)  # ("[Errno 21] ...")
+    assert result.returncode == 2 and f"{tmp_path} is a folder: --config names the config " \
+        f"file in it, such as {tmp_path / 'config.toml'}" in result.stderr
 
 
 def test_store_path_precedence(omnitui: Run, tmp_path: Path) -> None:
