@@ -562,11 +562,15 @@ def cases(typer_ctx: typer.Context,
     from omnitui import output
     from omnitui.model import Status
     from omnitui.services.sla import SlaKeeper
+    from omnitui.store.customers import customer_exists
     from omnitui.store.queries import CaseQuery, list_cases
 
     context = ctx(typer_ctx)
     context.existing_db_path  # noqa: B018 -- the demo store brings its team's intents
     with context.open_store() as store:
+        if customer is not None and not customer_exists(store.conn, customer):
+            raise UsageError(f"--customer {customer}: there is no customer #{customer} (or it "
+                             "was merged into another)")  # not "no cases match", exit 0
         searched = searched_for(store.conn, context, search)
         narrowed = searched.changes | filter_options(store.conn, context, [
             ("--owner", "owner", owner), ("--queue", "queue", queue),

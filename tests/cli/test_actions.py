@@ -385,3 +385,12 @@ def test_a_snooze_past_a_cases_due_time_says_its_clock_keeps_running(
     assert f"#{soon} falls due " in done.stderr and "a snooze does not stop its SLA clock" in \
         done.stderr
     assert f"#{later}" not in done.stderr
+
+
+def test_a_customer_that_does_not_exist_is_a_usage_error_not_an_empty_list(
+        db: str, cli_env: dict[str, str]) -> None:
+    """--queue, --owner and --lang naming nothing were usage errors; --customer 999999 said
+    "no cases match" and exit 0."""
+    listed = cli(cli_env, db, "cases", "--customer", "999999")
+    assert listed.returncode == 2
+    assert "--customer 999999: there is no customer #999999" in listed.stderr
