@@ -184,13 +184,14 @@ def snooze(typer_ctx: typer.Context, ids: Ids,
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--until") from None
 
+    cases = case_ids(ids)  # once: `-` reads them from stdin
+
     def make(desk: "Desk") -> "CaseChange":
-        for warning in due_asleep(desk.store.conn, case_ids(ids), moment, zone
-                                  ) if moment else ():
+        for _, warning in due_asleep(desk.store.conn, cases, moment, zone) if moment else ():
             say(warning)
         return desk.snooze(moment)
 
-    run(typer_ctx, ids, make, fmt, if_version)
+    run(typer_ctx, [str(case) for case in cases], make, fmt, if_version)
 
 
 @app.command()

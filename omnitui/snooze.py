@@ -150,8 +150,8 @@ def until_words(moment: datetime, now: datetime) -> str:
 
 
 def due_asleep(conn: sqlite3.Connection, case_ids: Sequence[int], until: datetime,
-               zone: tzinfo | None) -> list[str]:
-    """What a snooze until `until` hides while it breaches, as warnings: a snooze does not
+               zone: tzinfo | None) -> list[tuple[int, str]]:
+    """What a snooze until `until` hides while it breaches, as a warning a case: it does not
     stop a case's SLA clock (the customer is still waiting; pending stops it), and a case
     due in 8 minutes slept through its breach without a word."""
     from omnitui.store.cases import due_before
@@ -159,8 +159,8 @@ def due_asleep(conn: sqlite3.Connection, case_ids: Sequence[int], until: datetim
     from omnitui.wording import clock_time
 
     now = db_time(utc_now())
-    return [(f"#{case_id} falls due {clock_time(parse_db_time(due), zone)}, while it sleeps"
-             if due > now else f"#{case_id} is past its due time "
-             f"({clock_time(parse_db_time(due), zone)}) and sleeps on")
-            + ": a snooze does not stop its SLA clock (pending does)"
-            for case_id, due in due_before(conn, case_ids, db_time(until))]
+    return [(case_id, (f"#{case_id} falls due {clock_time(parse_db_time(due), zone)}, while "
+                       "it sleeps" if due > now else f"#{case_id} is past its due time "
+                       f"({clock_time(parse_db_time(due), zone)}) and sleeps on")
+             + ": a snooze does not stop its SLA clock" + ("" if paused else " (pending does)"))
+            for case_id, due, paused in due_before(conn, case_ids, db_time(until))]

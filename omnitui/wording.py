@@ -286,3 +286,9 @@ def changes_words(changes: list[tuple[str, object, object]], width: int = 40, *,
 
 def _due(state: dict, zone: ZoneInfo) -> datetime:
     return _stored(state["due"]).astimezone(zone)
+
+
+def emptied_words(case_ids: Sequence[int], target: int) -> str:
+    """What a move did to the cases it left without a message (services/merge.py)."""
+    return "".join(f"; #{case_id}, left empty, is closed as merged into #{target}"
+                   for case_id in case_ids)

@@ -262,9 +262,9 @@ def _emptied(conn: sqlite3.Connection, moving: list[dict[str, object]]) -> list[
     """The cases the move leaves without a message (they stayed open, empty, in the
     queue)."""
     sources = dict.fromkeys(int(message["case_id"]) for message in moving)  # type: ignore[call-overload]
-    return [case_id for case_id in sources if conn.execute(
-        "SELECT count(*) FROM messages WHERE case_id = ?", (case_id,)).fetchone()[0]
-        == sum(message["case_id"] == case_id for message in moving)]
+    return [case_id for case_id in sources
+            if len(case_store.message_ids_of_case(conn, case_id))
+            == sum(message["case_id"] == case_id for message in moving)]
 
 
 def _split_off_case(conn: sqlite3.Connection, message: dict[str, object],

@@ -92,14 +92,15 @@ def any_snoozed(conn: sqlite3.Connection, case_ids: Sequence[int]) -> bool:
 
 
 def due_before(conn: sqlite3.Connection, case_ids: Sequence[int], moment: str
-               ) -> list[tuple[int, str]]:
-    """(case, its SLA due time) of the cases whose running clock falls due before
-    `moment` (a stored time)."""
-    return [(row[0], row[1]) for chunk in (case_ids[i:i + 500]
-                                           for i in range(0, len(case_ids), 500))
-            for row in conn.execute(f"SELECT id, sla_due FROM cases WHERE id IN"
-                                    f" ({', '.join('?' * len(chunk))}) AND sla_due < ?"
-                                    " ORDER BY id", (*chunk, moment))]
+               ) -> list[tuple[int, str, bool]]:
+    """(case, its SLA due time, paused) of the cases whose clock falls due before `moment`
+    (a stored time)."""
+    paused = ", ".join(f"'{status}'" for status in PAUSED_STATUSES)
+    return [(row[0], row[1], bool(row[2])) for chunk in (case_ids[i:i + 500]
+                                                         for i in range(0, len(case_ids), 500))
+            for row in conn.execute(f"SELECT id, sla_due, status IN ({paused}) FROM cases"
+                                    f" WHERE id IN ({', '.join('?' * len(chunk))}) AND"
+                                    " sla_due < ? ORDER BY id", (*chunk, moment))]
 
 
 def active_case_of(conn: sqlite3.Connection, customer_id: int) -> Row | None:
@@ -144,16 +145,20 @@ def written_to(conn: sqlite3.Connection, case_id: int, addresses: list[str]) -> 
     return False
 
 
+# A message of `messages m` that answered the customer: ours, by a person, meant as an
+# answer, and not lost (failed for good, or bounced).
+ANSWER = ("m.direction = 'out' AND m.auto_submitted IS NULL AND coalesce(m.response, '') !="
+          " 'none' AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = m.id AND"
+          " o.status = 'failed')")
+
+
 def answered_again(conn: sqlite3.Connection, case_id: int) -> None:
     """The case's first, first meaningful and last answer, from the replies that were not
     lost (a reply failed for good, or bounced, answered nobody: the report counted its
     first response met)."""
-    good = ("direction = 'out' AND auto_submitted IS NULL AND coalesce(response, '') !="
-            " 'none' AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = m.id AND"
-            " o.status = 'failed')")
     first, meaningful, last = conn.execute(
         f"SELECT min(created_at), min(created_at) FILTER (WHERE response IS NULL),"
-        f" max(created_at) FROM messages m WHERE case_id = ? AND {good}", (case_id,)
+        f" max(created_at) FROM messages m WHERE case_id = ? AND {ANSWER}", (case_id,)
     ).fetchone()
     conn.execute("UPDATE cases SET first_response_at = ?, meaningful_response_at = ?,"
                  " last_answered_at = ? WHERE id = ?", (first, meaningful, last, case_id))

@@ -385,6 +385,8 @@ def test_a_snooze_past_a_cases_due_time_says_its_clock_keeps_running(
     assert f"#{soon} falls due " in done.stderr and "a snooze does not stop its SLA clock" in \
         done.stderr
     assert f"#{later}" not in done.stderr
+    piped = cli(cli_env, db, "snooze", "--until", "4h", "-", stdin=f"{soon}\n")  # ids read
+    assert piped.returncode == 0 and f"#{soon}: snoozed until" in piped.stdout  # once
 
 
 def test_a_customer_that_does_not_exist_is_a_usage_error_not_an_empty_list(

@@ -391,6 +391,8 @@ def test_suggestions_split_and_reattach_from_the_command_line(omnitui: Run,
     out = omnitui("--db", db, "--agent", "alice", "move-message", "2").stdout
     assert "moved to case #3" in out
     assert "split off by alice" in omnitui("--db", db, "case", "3").stdout
+    back = omnitui("--db", db, "--agent", "alice", "move-message", "2", "--to", "1").stdout
+    assert back.startswith("moved to case #1; #3, left empty, is closed as merged into #1 ")
     name_match = next(r for r in rows if r["confidence"] == 0.4)
     omnitui("--db", db, "--agent", "alice", "dismiss-suggestion", str(name_match["id"]))
     again = omnitui("--db", db, "dismiss-suggestion", str(name_match["id"]), check=False)

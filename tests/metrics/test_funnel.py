@@ -272,11 +272,16 @@ def test_the_boards_team_counts_who_solved_and_who_replied_not_who_owns(
     week.claim("alice", at(0, 16.45), handed)
     week.reply("alice", at(0, 16.5), handed)
     week.desk("sam", at(0, 16.6)).each([handed], week.desk("sam", at(0, 16.6)).assign("bob"))
+    again = week.mail(at(0, 16.7), "ivy@example.com", "Close my account")
+    week.status("alice", at(0, 16.75), again, Status.SOLVED)  # bob reopens it, then takes
+    week.status("bob", at(0, 16.8), again, Status.OPEN)       # that back: still alice's
+    week.desk("bob", at(0, 16.85)).undo()
     after = read_board(week.store.conn, team, Router(team), at(0, 17))
     solved, replies = ([{line.name: getattr(line, what) for line in board.team}
                         for board in (before, after)]
                        for what in ("solved_today", "first_response"))
-    assert solved[1]["alice"] == solved[0]["alice"]
+    assert solved[1]["alice"] == solved[0]["alice"] + 1  # the one bob reopened and undid
     assert solved[1]["sam"] == solved[0]["sam"] + 1
+    assert solved[1]["bob"] == solved[0]["bob"]
     assert replies[1]["alice"].count == replies[0]["alice"].count + 1
     assert replies[1]["bob"].count == replies[0]["bob"].count

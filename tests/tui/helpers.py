@@ -20,6 +20,7 @@ from pathlib import Path
 
 from rich.console import Console
 from textual.widgets import Input
+from textual.worker import WorkerCancelled
 
 from omnitui.config import Settings
 from omnitui.store.db import utc_now
@@ -42,7 +43,12 @@ def drive(path: Path, script: Drive, settings: Settings | None = None,
 
 
 async def settle(app: OmnituiApp, pilot: object) -> None:
-    await app.workers.wait_for_complete()
+    for _ in range(5):
+        try:
+            await app.workers.wait_for_complete()
+            break
+        except WorkerCancelled:  # an exclusive worker (the board's read) was replaced by a
+            continue             # newer one while waited for: wait for that one
     await pilot.pause()  # type: ignore[attr-defined]
 
 

@@ -164,9 +164,15 @@ def test_moving_a_message_into_another_customers_case_asks_first(history_db: Pat
             await settle(app, pilot)
             assert isinstance(app.screen, ConfirmScreen)
             assert f"Case #{zeds} is Zed's, another customer's" in screen_text(app)
+            emptied = screen.detail.case.id  # its only message: the case closes, and says so
+            assert f"It is all of case #{emptied}, which is then closed as merged there." \
+                in screen_text(app)
             await pilot.press(answer)
             await settle(app, pilot)
             assert router_case() == (screen.detail.case.id if answer == "n" else zeds)
+        assert (f"message moved to case #{zeds}; #{emptied}, left empty, is closed as merged "
+                f"into #{zeds} (u takes it back)") in [str(n.message)
+                                                      for n in app._notifications]
 
     drive(history_db, script)
 

@@ -267,10 +267,10 @@ class QueueScreen(WorkScreen):
             marks += f" · {plural(hidden, 'marked case')} in other views"
         narrowed = (f" · {sanitize(self.narrowed_by, multiline=False)}"
                     if self.narrowed_by.strip() else "")
-        if self.sort:
-            narrowed += f" · by {SORTS[self.sort]}"
         doubt = (" (not all understood)"  # "intent:biling · 373 cases" read as if the 373
                  if self.narrowed_by.strip() and self.narrowing.problems else "")  # were its
+        if self.sort:  # (after the doubt, which is the filter's)
+            doubt += f" · by {SORTS[self.sort]}"
         me = self.console.me
         line = Text(" " + sanitize(self.console.agent, multiline=False))
         if me is not None and me.away_since is not None:

@@ -120,12 +120,13 @@ class WorkScreen(Screen[None]):
         """In a text field (the search box) the keys are the field's."""
         return not isinstance(self.focused, Input | TextArea)
 
-    def act(self, verb: str, change: CaseChange, targets: list[int] | None = None) -> None:
+    def act(self, verb: str, change: CaseChange, targets: list[int] | None = None
+            ) -> list[int]:
         """A change on every target, through the Desk, in one transaction (one undo); say
-        what was done and what was refused."""
+        what was done and what was refused. The cases it changed."""
         targets = self.chosen() if targets is None else targets
         if not targets:
-            return
+            return []
         results = self.console.desk.together(targets, change)
         self.console.cases_changed(set(targets))
         for result in results:
@@ -136,6 +137,7 @@ class WorkScreen(Screen[None]):
         if same := [result.case_id for result in results if result.done and not result.changes]:
             self.notify(f"already {verb}: {', '.join(f'#{t}' for t in same)}")  # `O` on an
             # open case said "open: #5", as if it had done something
+        return done
 
     def action_assign_me(self) -> None:
         work.fields.assign_me(self)

@@ -39,9 +39,9 @@ def solved(screen: WorkScreen) -> None:
     send was only named when they quit)."""
     if not (targets := screen.chosen()):
         return
-    screen.act(f"{Status.SOLVED}", screen.console.desk.status(Status.SOLVED, None), targets)
     console = screen.console
-    for case_id in targets:
+    for case_id in screen.act(f"{Status.SOLVED}", console.desk.status(Status.SOLVED, None),
+                              targets):
         if kept := unsent(console.store, console.agent, case_id):
             screen.notify(f"#{case_id} is solved with {' and '.join(kept)} not sent: its key "
                           "on the case brings it back", severity="warning")
@@ -78,12 +78,13 @@ def snooze(screen: WorkScreen) -> None:
     options = [f"{label}  ({until_words(moment, now)})" for label, moment in choices]
 
     def snooze_until(until: datetime | None) -> None:
-        warnings = due_asleep(screen.console.store.conn, targets, until, zone) if until else []
-        screen.act(f"snoozed until {until_words(until, local_now(zone))}"
-                   if until else "woken up",
-                   screen.console.desk.snooze(until), targets)
-        for warning in warnings:
-            screen.notify(warning, severity="warning")
+        warnings = dict(due_asleep(screen.console.store.conn, targets, until, zone)
+                        if until else [])
+        for case_id in screen.act(f"snoozed until {until_words(until, local_now(zone))}"
+                                  if until else "woken up",
+                                  screen.console.desk.snooze(until), targets):
+            if case_id in warnings:  # said only of the cases it snoozed
+                screen.notify(warnings[case_id], severity="warning")
 
     def until(text: str) -> datetime:
         return parse_until(text, local_now(zone))

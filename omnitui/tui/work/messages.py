@@ -11,12 +11,12 @@ from rich.text import Text
 from omnitui.errors import OmnituiError
 from omnitui.sanitize import sanitize
 from omnitui.services.files import save_attachments
-from omnitui.store.cases import get_case, live_case_id
+from omnitui.store.cases import get_case, live_case_id, message_ids_of_case
 from omnitui.store.customers import customer_name
 from omnitui.store.messages import customer_of, raw_body
 from omnitui.tui.screens.modals import AskScreen, ConfirmScreen, TextScreen, refusal
 from omnitui.tui.way_out import default_download_folder, download_folder
-from omnitui.wording import plural
+from omnitui.wording import emptied_words, plural
 
 if TYPE_CHECKING:
     from omnitui.tui.screens.case import CaseScreen
@@ -75,13 +75,16 @@ def move(screen: CaseScreen) -> None:
         moved_to, _ = screen.console.desk.move_messages([message.id], case_id)
         # both cases: the one on screen showed the message still, "joined" as it was
         screen.console.cases_changed({moved_to, screen.detail.case.id})
-        screen.notify(f"message moved to case #{moved_to} (u takes it back)")
+        left = get_case(screen.console.store.conn, message.case_id)
+        emptied = [message.case_id] if left and left["merged_into"] == moved_to else []
+        screen.notify(f"message moved to case #{moved_to}{emptied_words(emptied, moved_to)}"
+                      " (u takes it back)")
 
     def answered(target: str | None) -> None:
         if target is None:
             return
         case_id = target_case(target)
-        question = _someone_elses(screen, message.id, case_id)
+        question = _someone_elses(screen, message.id, message.case_id, case_id)
         if question is None:
             moved(case_id)
         else:
@@ -111,7 +114,8 @@ def target_case(text: str) -> int | None:
     return int(number[1])
 
 
-def _someone_elses(screen: CaseScreen, message_id: int, case_id: int | None) -> str | None:
+def _someone_elses(screen: CaseScreen, message_id: int, source: int,
+                   case_id: int | None) -> str | None:
     """The question to ask before a message joins another customer's case (a case number
     mistyped by a digit put one customer's words in a stranger's case), else None."""
     conn = screen.console.store.conn
@@ -122,5 +126,7 @@ def _someone_elses(screen: CaseScreen, message_id: int, case_id: int | None) -> 
     if sender is None or sender == case["customer_id"]:
         return None
     name = customer_name(conn, case["customer_id"]) or f"customer #{case['customer_id']}"
+    emptied = (f" It is all of case #{source}, which is then closed as merged there."
+               if message_ids_of_case(conn, source) == [message_id] else "")
     return (f"Case #{case['id']} is {name}'s, another customer's: replies there go to "
-            f"{name}. Move this message there?")
+            f"{name}.{emptied} Move this message there?")
