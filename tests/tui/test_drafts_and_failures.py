@@ -112,8 +112,8 @@ def test_solving_a_case_with_a_kept_reply_says_it_was_not_sent(demo_db: Path) ->
         await settle(app, pilot)
         said = [str(n.message) for n in app._notifications]
         assert f"solved: #{case_id}" in said
-        assert (f"#{case_id} is solved with your unsent reply (r) not sent: its key on the "
-                "case brings it back") in said
+        assert (f"#{case_id} is solved with your unsent reply (r) kept, not sent: its key on "
+                "the case brings it back") in said
 
     drive(demo_db, script)
 

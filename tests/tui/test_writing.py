@@ -492,6 +492,10 @@ def test_the_case_says_a_draft_is_kept_on_it(mail_db: Path) -> None:
         await settle(app, pilot)
         assert isinstance(app.screen, CaseScreen)
         assert "drafted: your unsent reply (r) — its key opens it" in screen_text(app)
+        await pilot.press("i", *"check logs", "escape", "k")  # two: one phrase (each its
+        await settle(app, pilot)  # own "your unsent" ran past 80 columns)
+        assert "drafted: your unsent internal note (i) and reply (r) — its key opens it" in \
+            screen_text(app)
         await pilot.press("escape", "q")  # quitting names it: kept drafts were easy to
         await settle(app, pilot)  # forget
         assert isinstance(app.screen, ConfirmScreen)
@@ -501,9 +505,9 @@ def test_the_case_says_a_draft_is_kept_on_it(mail_db: Path) -> None:
         await settle(app, pilot)
         await pilot.press("r")
         await settle(app, pilot)
-        await pilot.press("escape", "y")
+        await pilot.press("escape", "y")  # the reply thrown away, the note kept
         await settle(app, pilot)
-        assert "drafted: your unsent" not in screen_text(app)
+        assert "drafted: your unsent internal note (i) — its key opens it" in screen_text(app)
 
     drive(mail_db, script)
 

@@ -52,9 +52,11 @@ SLOT_WORDS = {"reply": "reply (r)", "reply_all": "reply to all (R)", "forward": 
 
 
 def unsent(store: Store, agent: str, case_id: int) -> list[str]:
-    """The agent's own kept drafts on a case, as said to them ("your unsent reply (r)")."""
-    return [f"your unsent {SLOT_WORDS.get(slot, slot)}"
-            for slot in drafts.own_kinds(store, agent, case_id)]
+    """The agent's own kept drafts on a case, as said to them, in one phrase ("your unsent
+    internal note (i) and reply (r)": each its own "your unsent" cut the case's line at 80
+    columns); none: []."""
+    kinds = [SLOT_WORDS.get(slot, slot) for slot in drafts.own_kinds(store, agent, case_id)]
+    return [f"your unsent {' and '.join(kinds)}"] if kinds else []
 
 
 def write(screen: WorkScreen, mode: str) -> None:
