@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import sqlite3
 import subprocess
 import time
 from collections.abc import Callable
@@ -164,3 +165,17 @@ def wait_for(check: Callable[[], bool], seconds: float) -> bool:
             return True
         time.sleep(0.05)
     return check()
+
+
+# The cases columns each migration since 30 added: a test that turns a store back into an
+# older one drops those of the migrations after it (`as_of_schema`).
+CASE_COLUMNS_ADDED = {30: ("history_before",), 31: ("last_answered_at",), 33: ("paused_at",),
+                      34: ("first_replier", "solved_by")}
+
+
+def as_of_schema(conn: sqlite3.Connection, version: int) -> None:
+    """The cases table as schema `version` left it, and the store saying it is at it."""
+    for number, columns in CASE_COLUMNS_ADDED.items():
+        for column in columns if number > version else ():
+            conn.execute(f"ALTER TABLE cases DROP COLUMN {column}")
+    conn.execute(f"PRAGMA user_version = {version}")

@@ -92,7 +92,8 @@ def _continue_case(conn: sqlite3.Connection, event: InboundEvent, who: Identific
     if _asks(event, decision):
         values["last_inbound_at"] = max(case["last_inbound_at"] or "", stamps.at)
     if decision.reopen:
-        values.update(status=Status.OPEN, reopens=case["reopens"] + 1, solved_at=None)
+        values.update(status=Status.OPEN, reopens=case["reopens"] + 1, solved_at=None,
+                      solved_by=None)
         record_audit(conn, actor=ACTOR, action="case.reopened", case_id=case["id"],
                      customer_id=who.customer_id, reason=decision.reason, at=stamps.now)
     elif case["status"] == Status.PENDING and not event.asks_nothing and theirs:

@@ -82,7 +82,7 @@ def reply(conn: sqlite3.Connection, case_id: int, *, author: str, text: str, at:
         if response != "none":  # an acknowledgement answers nothing: still waiting
             values["last_answered_at"] = max(case["last_answered_at"] or "", when)
         if case["first_response_at"] is None and response != "none":
-            values["first_response_at"] = when
+            values.update(first_response_at=when, first_replier=author)
         if case["meaningful_response_at"] is None and response is None:
             values["meaningful_response_at"] = when
         if case["status"] == Status.NEW and not automatic:
@@ -116,12 +116,14 @@ def set_status(conn: sqlite3.Connection, case_id: int, status: Status, *, actor:
                                  "paused_at": _paused_at(case, status, pause_reason, when)}
     if status in FINISHED_STATUSES:
         values["solved_at"] = case["solved_at"] or (db_time(ended) if ended else when)
+        values["solved_by"] = case["solved_by"] if case["solved_at"] else actor  # the
+        # board's "solved" of each agent: who did it, not who owns it
         if history_before is not None:
             values["history_before"] = db_time(history_before)
         if taker and case["owner"] is None and case["status"] not in FINISHED_STATUSES:
             values.update(owner=taker, assigned_at=when)
     else:
-        values["solved_at"] = None
+        values["solved_at"] = values["solved_by"] = None
         if case["status"] in FINISHED_STATUSES:  # an agent reopens it: a reopen as the
             values["reopens"] = case["reopens"] + 1  # customer's message makes one
     changes = ChangeSet()

@@ -273,7 +273,7 @@ def _split_off_case(conn: sqlite3.Connection, message: dict[str, object],
     now = db_time(utc_now())
     inherited = {k: source[k] for k in ("queue", "priority", "tier", "severity",
                                         "sla_first_response_due", "sla_resolution_due",
-                                        "sla_due", "first_response_at")}
+                                        "sla_due", "first_response_at", "first_replier")}
     language = message["language"] if message["language"] != UNDETERMINED else None
     return case_store.create_case(conn, case_store.NewCase(
         **inherited, customer_id=message["customer_id"] or source["customer_id"],

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import sqlite3
 
-from omnitui.store.cases import ANSWER
 from omnitui.store.schema import ACTIVE, NO_SLA_DUE, band_sql
 
 DUE = f"coalesce(sla_due, '{NO_SLA_DUE}')"  # what the SLA order's index is on
@@ -89,23 +88,18 @@ def opened_since(conn: sqlite3.Connection, since: str) -> list[sqlite3.Row]:
     against its own due time, and who wrote it (not always who has the case now)."""
     cur = conn.cursor()
     cur.row_factory = sqlite3.Row
-    return cur.execute(
-        "SELECT queue, channel, owner, status, solved_at, first_response_at,"
-        " first_response_seconds, sla_first_response_due, (SELECT author FROM messages m"
-        f" WHERE m.case_id = cases.id AND {ANSWER} ORDER BY m.created_at, m.id LIMIT 1)"
-        " AS first_replier FROM cases WHERE created_at >= ? AND merged_into IS NULL",
-        (since,)).fetchall()
+    return cur.execute("SELECT queue, channel, owner, status, solved_at, first_response_at,"
+                       " first_response_seconds, sla_first_response_due, first_replier"
+                       " FROM cases WHERE created_at >= ? AND merged_into IS NULL",
+                       (since,)).fetchall()
 
 
 def solved_by(conn: sqlite3.Connection, since: str) -> dict[str, int]:
-    """Who solved the cases solved since `since` (the solved_at index): the actor of the
-    status change that set the case's solved time (not undone), not its owner (a
-    supervisor's solve of dave's case was dave's)."""
-    return dict(conn.execute(
-        "SELECT a.actor, count(*) FROM cases c JOIN audit a ON a.id = (SELECT max(id) FROM"
-        " audit WHERE case_id = c.id AND action = 'case.status' AND undone_by IS NULL AND"
-        " json_extract(after, '$.\"cases:' || c.id || '\".solved_at') = c.solved_at)"
-        " WHERE c.solved_at >= ? GROUP BY a.actor", (since,)).fetchall())
+    """Who solved the cases solved since `since` (the solved_at index), not who owns them
+    (a supervisor's solve of dave's case was dave's)."""
+    return dict(conn.execute("SELECT solved_by, count(*) FROM cases WHERE solved_at >= ?"
+                             " AND solved_by IS NOT NULL GROUP BY solved_by",
+                             (since,)).fetchall())
 
 
 def csat_since(conn: sqlite3.Connection, since: str) -> tuple[int, float | None, int]:

@@ -13,7 +13,7 @@ from omnitui.records import record
 from omnitui.store import info
 from omnitui.store.audit import ChangeSet, insert_row, update_row
 from omnitui.store.db import StoreError, columns_of
-from omnitui.store.schema import ACTIVE
+from omnitui.store.schema import ACTIVE, ANSWER
 from omnitui.vocabulary import NOT_WAITING
 
 Row = sqlite3.Row  # read by column name; cheaper than building a dict per row
@@ -145,11 +145,10 @@ def written_to(conn: sqlite3.Connection, case_id: int, addresses: list[str]) -> 
     return False
 
 
-# A message of `messages m` that answered the customer: ours, by a person, meant as an
-# answer, and not lost (failed for good, or bounced).
-ANSWER = ("m.direction = 'out' AND m.auto_submitted IS NULL AND coalesce(m.response, '') !="
-          " 'none' AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = m.id AND"
-          " o.status = 'failed')")
+# A message of `messages m` that answered the customer (schema.ANSWER) and was not lost
+# (failed for good, or bounced).
+KEPT_ANSWER = (f"{ANSWER.format('m')} AND NOT EXISTS (SELECT 1 FROM outbox o WHERE"
+               " o.message_id = m.id AND o.status = 'failed')")
 
 
 def answered_again(conn: sqlite3.Connection, case_id: int) -> None:
@@ -158,10 +157,13 @@ def answered_again(conn: sqlite3.Connection, case_id: int) -> None:
     first response met)."""
     first, meaningful, last = conn.execute(
         f"SELECT min(created_at), min(created_at) FILTER (WHERE response IS NULL),"
-        f" max(created_at) FROM messages m WHERE case_id = ? AND {ANSWER}", (case_id,)
+        f" max(created_at) FROM messages m WHERE case_id = ? AND {KEPT_ANSWER}", (case_id,)
     ).fetchone()
-    conn.execute("UPDATE cases SET first_response_at = ?, meaningful_response_at = ?,"
-                 " last_answered_at = ? WHERE id = ?", (first, meaningful, last, case_id))
+    replier = conn.execute(f"SELECT author FROM messages m WHERE case_id = ? AND {KEPT_ANSWER}"
+                           " ORDER BY created_at, id LIMIT 1", (case_id,)).fetchone()
+    conn.execute("UPDATE cases SET first_response_at = ?, first_replier = ?,"
+                 " meaningful_response_at = ?, last_answered_at = ? WHERE id = ?",
+                 (first, replier and replier[0], meaningful, last, case_id))
 
 
 @record(frozen=True)
@@ -184,6 +186,7 @@ class NewCase:
     sla_resolution_due: str | None = None
     sla_due: str | None = None
     first_response_at: str | None = None
+    first_replier: str | None = None  # who wrote that first response
     previous_case_id: int | None = None
     last_inbound_at: str | None = None
     last_message_at: str | None = None  # None: when it was created

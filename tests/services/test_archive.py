@@ -13,7 +13,7 @@ from omnitui.importer import import_mail
 from omnitui.metrics.funnel import report
 from omnitui.store.db import Store, db_time
 from omnitui.store.schema import MIGRATION_30, MIGRATIONS
-from tests.conftest import make_email
+from tests.conftest import as_of_schema, make_email
 
 SPRING = datetime(2025, 4, 2, 9, 30, tzinfo=UTC)
 
@@ -55,10 +55,7 @@ def test_a_store_from_before_schema_30_keeps_its_history_out_of_the_reports(
                 ("new", make_email("new@example.com", subject="Login", message_id="n1@x"))]
         import_mail(store, Settings(), iter(mail), workers=0,
                     history_before=datetime(2026, 11, 6, 8, 0, tzinfo=UTC))
-        store.conn.execute("ALTER TABLE cases DROP COLUMN history_before")
-        store.conn.execute("ALTER TABLE cases DROP COLUMN last_answered_at")  # schema 31's
-        store.conn.execute("ALTER TABLE cases DROP COLUMN paused_at")  # schema 33's
-        store.conn.execute(f"PRAGMA user_version = {MIGRATIONS.index(MIGRATION_30)}")
+        as_of_schema(store.conn, MIGRATIONS.index(MIGRATION_30))
     with Store(path) as store:
         marked = dict(store.conn.execute("SELECT subject, history_before FROM cases"))
         found = report(store.conn, Settings(), SPRING - timedelta(days=1),

@@ -17,7 +17,7 @@ from omnitui.services.outbound import queue_draft, reachable_channels, start_cas
 from omnitui.store import outbox
 from omnitui.store.db import Store, StoreError, db_time, utc_now
 from omnitui.store.queries import case_detail
-from tests.conftest import make_email
+from tests.conftest import as_of_schema, make_email
 
 
 def ingest_email(pipeline: Pipeline, **kwargs: object) -> int:
@@ -337,8 +337,7 @@ def test_schema_32_counts_a_forward_as_no_reply_in_an_older_store(store: Store,
     queued(store, case_id, Draft(**{**draft.__dict__, "text": "FYI", "to": ("it@x.org",)}))
     with store.write() as conn:  # as schema 31 counted it
         conn.execute("UPDATE cases SET agent_replies = 1 WHERE id = ?", (case_id,))
-        conn.execute("ALTER TABLE cases DROP COLUMN paused_at")  # schema 33's
-        conn.execute("PRAGMA user_version = 31")
+        as_of_schema(conn, 31)
     store.close()
     with Store(store.path) as again:
         assert again.conn.execute("SELECT agent_replies FROM cases WHERE id = ?",

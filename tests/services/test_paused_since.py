@@ -16,7 +16,7 @@ from omnitui.services.history import undo
 from omnitui.store.db import Store, db_time
 from omnitui.store.queries import summaries
 from omnitui.store.schema import MIGRATION_33, MIGRATIONS
-from tests.conftest import chat_event, make_email
+from tests.conftest import as_of_schema, chat_event, make_email
 
 MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
@@ -79,8 +79,7 @@ def test_a_store_at_schema_32_learns_since_when_from_its_audit_log(tmp_path: Pat
     assert case_id is not None and other is not None
     pause(store, case_id, Status.PENDING, MONDAY, "waiting on customer")
     pause(store, case_id, Status.ON_HOLD, MONDAY + timedelta(days=1), "waiting on customer")
-    store.conn.execute("ALTER TABLE cases DROP COLUMN paused_at")
-    store.conn.execute(f"PRAGMA user_version = {MIGRATIONS.index(MIGRATION_33)}")
+    as_of_schema(store.conn, MIGRATIONS.index(MIGRATION_33))
     store.close()
     with Store(store.path) as migrated:
         assert since(migrated, case_id) == db_time(MONDAY)  # the reason's own row

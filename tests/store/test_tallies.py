@@ -21,6 +21,7 @@ from omnitui.store.schema import (
     MIGRATIONS,
     TALLIES_OF_CASES,
 )
+from tests.conftest import as_of_schema
 
 
 def kept(conn: sqlite3.Connection) -> set[tuple[str, str, str, int]]:
@@ -109,11 +110,8 @@ def test_a_store_from_before_the_tallies_gets_them_filled(tmp_path: Path) -> Non
         conn.execute("DROP TABLE deferred_indexes")  # schema 28's
         conn.execute("DROP INDEX raw_payloads_history")  # schema 29's
         conn.execute("ALTER TABLE raw_payloads DROP COLUMN history_before")
-        conn.execute("ALTER TABLE cases DROP COLUMN history_before")  # schema 30's
-        conn.execute("ALTER TABLE cases DROP COLUMN last_answered_at")  # schema 31's
-        conn.execute("ALTER TABLE cases DROP COLUMN paused_at")  # schema 33's
-        # (a migration after 30 undoes its own here too)
-        conn.execute(f"PRAGMA user_version = {MIGRATIONS.index(MIGRATION_23)}")
+        as_of_schema(conn, MIGRATIONS.index(MIGRATION_23))  # (and the cases columns
+        # of the migrations after 30)
     with Store(path) as store:  # opening migrates
         assert kept(store.conn) == expected
         assert per_case(store.conn) == cases

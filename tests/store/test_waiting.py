@@ -15,7 +15,7 @@ from omnitui.services.intake import intake_pipeline
 from omnitui.store.db import Store
 from omnitui.store.queries import awaiting_reply
 from omnitui.store.schema import MIGRATION_31, MIGRATIONS
-from tests.conftest import make_email, settings_from
+from tests.conftest import as_of_schema, make_email, settings_from
 
 NOON = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)  # a Monday
 
@@ -73,9 +73,7 @@ def test_a_store_at_schema_30_reads_waiting_the_same(tmp_path: Path) -> None:
         # as schema 30 kept it: the thank-you was the latest inbound message
         old.conn.execute("UPDATE cases SET last_inbound_at = ? WHERE id = ?",
                          ("2026-11-30 15:00:00", case_id))
-        old.conn.execute("ALTER TABLE cases DROP COLUMN last_answered_at")
-        old.conn.execute("ALTER TABLE cases DROP COLUMN paused_at")  # schema 33's
-        old.conn.execute(f"PRAGMA user_version = {MIGRATIONS.index(MIGRATION_31)}")
+        as_of_schema(old.conn, MIGRATIONS.index(MIGRATION_31))
     with Store(path) as migrated:
         assert migrated.conn.execute(
             "SELECT last_inbound_at, last_answered_at FROM cases WHERE id = ?", (case_id,)
