@@ -156,12 +156,17 @@ def status(typer_ctx: typer.Context, ids: Ids,
            fmt: Fmt = DoneFormat.table, if_version: IfVersion = None) -> None:
     """Move cases to a status (pending and on hold need --reason)."""
     from omnitui.filters import STATUSES, status_named
-    from omnitui.model import Status
+    from omnitui.model import PAUSED_STATUSES, Status
+    from omnitui.wording import status_words
 
     named = status_named(to)
     if named is None:
         raise typer.BadParameter(f"no status {to!r}; the statuses are {', '.join(STATUSES)}",
                                  param_hint="--to")
+    if named in PAUSED_STATUSES and not (reason or "").strip():  # known before any case
+        raise typer.BadParameter(  # is touched (it was refused case by case, exit 1)
+            f"{status_words(named)} needs one: what the cases wait on",
+            param_hint="--reason")
     run(typer_ctx, ids, lambda desk: desk.status(Status(named), reason), fmt, if_version)
 
 

@@ -124,8 +124,8 @@ def test_fields_status_snooze_and_the_version_a_script_read(db: str,
     stale = cli(cli_env, db, "status", "--to", "solved", "--if-version", str(version),
                 str(case_id))
     assert stale.returncode == 1 and "moved on" in stale.stderr
-    paused = cli(cli_env, db, "status", "--to", "on hold", str(case_id))
-    assert paused.returncode == 1 and "pause reason" in paused.stderr
+    paused = cli(cli_env, db, "status", "--to", "on hold", str(case_id))  # a usage error,
+    assert paused.returncode == 2 and "--reason: on hold needs one" in paused.stderr  # once
     assert cli(cli_env, db, "status", "--to", "on hold", "--reason", "waiting on the bank",
                str(case_id)).returncode == 0
     assert cli(cli_env, db, "snooze", "--until", "3h", str(case_id)).returncode == 0
