@@ -413,7 +413,10 @@ def forward(typer_ctx: typer.Context, case_id: CaseId,
             fmt: Fmt = DoneFormat.table) -> None:
     """Forward the customer's last message, with its attachments, by email."""
     from omnitui.model import Channel
+    from omnitui.services.outbound import unusable
 
+    if wrong := unusable([to]):  # a usage error, as every address typed wrong is
+        raise typer.BadParameter(f"{wrong!r} is not a usable email address", param_hint="--to")
     body = text_of(text, text_option)
 
     def write(desk: "Desk") -> "CaseResult":
@@ -472,9 +475,7 @@ def new_case(typer_ctx: typer.Context, text: Text = None, text_option: TextOptio
     """Write first: a new case to someone, by email or phone, owned by you."""
     from omnitui.model import Channel, Draft
 
-    if (email is None) == (phone is None):
-        raise typer.BadParameter("give --email or --phone (one of them)",
-                                 param_hint="--email/--phone")
+    _address_key(typer_ctx, email, phone)
     asked = _channel_kind(typer_ctx, channel)
     kind = Channel.EMAIL if email else asked or Channel.SMS
     if (email and asked not in (None, Channel.EMAIL)) or (
@@ -495,24 +496,32 @@ def new_case(typer_ctx: typer.Context, text: Text = None, text_option: TextOptio
          f"case #{case_id} opened; the message is queued for {draft.to[0]}")
 
 
-@app.command()
-def link(typer_ctx: typer.Context,
-         customer: Annotated[int, typer.Option(help="The customer's id.")],
-         email: Annotated[str | None, typer.Option(help="An email address.")] = None,
-         phone: Annotated[str | None, typer.Option(help="A phone number.")] = None) -> None:
-    """Link an address you vouch for to a customer (undo with `omnitui undo`)."""
+def _address_key(typer_ctx: typer.Context, email: str | None, phone: str | None
+                 ) -> tuple[str, str]:
+    """The (kind, value) of the one address given, or a usage error: a typo is knowable
+    before the store is touched (`new --email 'a b'` exited 1, `link` 2)."""
     from omnitui.ingest.identity import normalize
     from omnitui.model import Identifier
 
     if (email is None) == (phone is None):
         raise typer.BadParameter("give --email or --phone (one of them)",
                                  param_hint="--email/--phone")
-    settings = ctx(typer_ctx).settings
     key = normalize(Identifier("email" if email else "phone", email or phone or ""),
-                    settings.identity.default_phone_region)
+                    ctx(typer_ctx).settings.identity.default_phone_region)
     if key is None:
-        raise typer.BadParameter(f"{email or phone!r} is not a usable address",
-                                 param_hint="--email/--phone")
+        raise typer.BadParameter(f"{email or phone!r} is not a usable "
+                                 f"{'email address' if email else 'phone number'}",
+                                 param_hint="--email" if email else "--phone")
+    return key
+
+
+@app.command()
+def link(typer_ctx: typer.Context,
+         customer: Annotated[int, typer.Option(help="The customer's id.")],
+         email: Annotated[str | None, typer.Option(help="An email address.")] = None,
+         phone: Annotated[str | None, typer.Option(help="A phone number.")] = None) -> None:
+    """Link an address you vouch for to a customer (undo with `omnitui undo`)."""
+    key = _address_key(typer_ctx, email, phone)
     audit_id = ctx(typer_ctx).act(lambda desk: desk.link(customer, key))
     done(DoneFormat.table, None, f"{key[0]} {key[1]} linked to customer #{customer} (audit "
          f"event {audit_id})")

@@ -157,7 +157,7 @@ def queue_draft(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author:
         draft = replace(draft, to=draft.to[:1], cc=())
     if draft.channel == Channel.EMAIL:
         nothing = "nothing was forwarded" if draft.mode == "forward" else "nothing was sent"
-        if wrong := _unusable([*draft.to, *draft.cc]):  # a reply to "ZZZ" was queued
+        if wrong := unusable([*draft.to, *draft.cc]):  # a reply to "ZZZ" was queued
             raise AddressRefused(f"{wrong!r} is not a usable email address; {nothing}")
         if unread := next((a for _, a in getaddresses(list(draft.to)) if no_reply(a)), None):
             raise AddressRefused(f"{unread} is a no-reply address: nobody reads it; {nothing} "
@@ -193,7 +193,7 @@ def _entries(typed: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(cut for entry in typed if (cut := entry.strip(" \t,")))
 
 
-def _unusable(typed: list[str]) -> str | None:
+def unusable(typed: list[str]) -> str | None:
     """The first address an agent typed that mail cannot go to ("billing"), if any; each
     entry may hold several, with names ("Bob <bob@example.com>, ann@example.com"), and may
     end in a comma. An address the parser had to make up is refused too: "ops@example.com

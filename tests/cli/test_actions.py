@@ -183,7 +183,7 @@ def test_writing_from_the_shell_queues_what_the_console_would(db: str,
     # here: "reply queued" was all, until the daemon failed it)
     assert "cannot leave" not in noted.stderr
     typo = cli(cli_env, db, "forward", "--to", "billing", str(case_id), "please refund")
-    assert typo.returncode == 1 and "'billing' is not a usable email address" in typo.stderr
+    assert typo.returncode == 2 and "'billing' is not a usable email address" in typo.stderr
     named = cli(cli_env, db, "forward", "--to", "Billing <billing@example.com>, ann@example.com",
                 str(case_id), "fyi")  # names and several addresses, as mail writes them
     assert named.returncode == 0, named.stderr

@@ -42,6 +42,9 @@ TYPOS = [  # (arguments, what the one line must name)
     (["new", "--email", "a@b.example", "--channel", "sms", "x"],
      "--email writes by email, not sms"),
     (["note", "--text", "hi", "1", "other"], "the text is given twice: as TEXT or as --text"),
+    (["new", "--email", "a b", "hello"], "--email: 'a b' is not a usable email address"),
+    (["new", "--phone", "12", "hello"], "--phone: '12' is not a usable phone number"),
+    (["forward", "--to", "billing", "1", "fyi"], "'billing' is not a usable email address"),
     (["note", "1"], "give the text as TEXT or --text (- reads it from stdin)"),
 ]
 
