@@ -506,12 +506,13 @@ def _address_key(typer_ctx: typer.Context, email: str | None, phone: str | None
     if (email is None) == (phone is None):
         raise typer.BadParameter("give --email or --phone (one of them)",
                                  param_hint="--email/--phone")
-    key = normalize(Identifier("email" if email else "phone", email or phone or ""),
+    given = email if email is not None else phone or ""
+    key = normalize(Identifier("email" if email is not None else "phone", given),
                     ctx(typer_ctx).settings.identity.default_phone_region)
-    if key is None:
-        raise typer.BadParameter(f"{email or phone!r} is not a usable "
-                                 f"{'email address' if email else 'phone number'}",
-                                 param_hint="--email" if email else "--phone")
+    if key is None:  # (an empty --email '' was said of --phone, as None)
+        raise typer.BadParameter(f"{given!r} is not a usable "
+                                 f"{'email address' if email is not None else 'phone number'}",
+                                 param_hint="--email" if email is not None else "--phone")
     return key
 
 

@@ -44,6 +44,7 @@ TYPOS = [  # (arguments, what the one line must name)
     (["note", "--text", "hi", "1", "other"], "the text is given twice: as TEXT or as --text"),
     (["new", "--email", "a b", "hello"], "--email: 'a b' is not a usable email address"),
     (["new", "--phone", "12", "hello"], "--phone: '12' is not a usable phone number"),
+    (["new", "--email", "", "hello"], "--email: '' is not a usable email address"),
     (["forward", "--to", "billing", "1", "fyi"], "'billing' is not a usable email address"),
     (["note", "1"], "give the text as TEXT or --text (- reads it from stdin)"),
 ]

@@ -52,6 +52,16 @@ async def settle(app: OmnituiApp, pilot: object) -> None:
     await pilot.pause()  # type: ignore[attr-defined]
 
 
+async def wait_for(condition: object, app: OmnituiApp, pilot: object,
+                   seconds: float = 5.0) -> None:
+    """Until `condition()` holds: on a loaded machine a key's effect (a dialog pushed) can
+    come after `settle`."""
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:  # type: ignore[operator]
+        await pilot.pause(0.05)  # type: ignore[attr-defined]
+    assert condition(), "timed out"  # type: ignore[operator]
+
+
 async def show_view(app: OmnituiApp, pilot: object, name: str) -> None:
     app.queue.set_view([v.name for v in app.queue.views].index(name))
     await settle(app, pilot)

@@ -173,6 +173,8 @@ def test_moving_a_message_into_another_customers_case_asks_first(history_db: Pat
         assert (f"message moved to case #{zeds}; #{emptied}, left empty, is closed as merged "
                 f"into #{zeds} (u takes it back)") in [str(n.message)
                                                       for n in app._notifications]
+        assert isinstance(app.screen, CaseScreen) and app.screen.detail.case.id == zeds  # its
+        # keys replied on the closed case: the screen goes where its message went
 
     drive(history_db, script)
 

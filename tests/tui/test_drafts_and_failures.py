@@ -17,7 +17,7 @@ from omnitui.config import Settings
 from omnitui.store.db import Store, set_busy_timeout
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.modals import ComposeScreen
-from tests.tui.helpers import Terminal, drive, queue, screen_text, settle
+from tests.tui.helpers import Terminal, drive, queue, screen_text, settle, wait_for
 
 
 def kept_draft(path: Path, agent: str = "alice") -> list[tuple[int | None, str]]:
@@ -30,14 +30,6 @@ def outgoing(path: Path, case_id: int) -> list[str]:
     with Store(path) as store:
         return [r[0] for r in store.conn.execute(
             "SELECT text FROM messages WHERE case_id = ? AND direction = 'out'", (case_id,))]
-
-
-async def wait_for(condition: object, app: OmnituiApp, pilot: object,
-                   seconds: float = 5.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition() and time.monotonic() < deadline:  # type: ignore[operator]
-        await pilot.pause(0.05)  # type: ignore[attr-defined]
-    assert condition(), "timed out"  # type: ignore[operator]
 
 
 def test_a_draft_is_kept_while_typing_and_comes_back_after_a_quit(demo_db: Path) -> None:

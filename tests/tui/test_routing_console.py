@@ -14,8 +14,10 @@ from omnitui.services.desk import Desk
 from omnitui.services.intake import intake_pipeline
 from omnitui.store.db import Store
 from omnitui.tui.app import OmnituiApp
+from omnitui.tui.screens.case import CaseScreen
+from omnitui.tui.screens.modals import PickScreen
 from tests.conftest import chat_event, settings_from
-from tests.tui.helpers import drive, screen_text, settle
+from tests.tui.helpers import drive, screen_text, settle, wait_for
 
 CONFIG = """
 [[intents]]
@@ -121,10 +123,11 @@ def test_the_handover_picker_shows_load_skills_and_what_stands_against(
 
     async def script(app: OmnituiApp, pilot: object) -> None:
         tech = new_case(path, settings, "c4", "the app crash")  # technical: asks for tech
-        app.open_case(tech)
+        await pilot.press("number_sign", *str(tech), "enter")  # type: ignore[attr-defined]
+        await wait_for(lambda: isinstance(app.screen, CaseScreen), app, pilot)
         await settle(app, pilot)
         await pilot.press("A")  # type: ignore[attr-defined]
-        await settle(app, pilot)
+        await wait_for(lambda: isinstance(app.screen, PickScreen), app, pilot)
         options = app.screen.options  # type: ignore[attr-defined]
         assert "erin · here · chat 0/5 · billing — lacks tech" in options
         assert "sam · never here · 0 (no limit) · no skills — lacks tech" in options

@@ -494,8 +494,8 @@ def test_the_case_says_a_draft_is_kept_on_it(mail_db: Path) -> None:
         assert "drafted: your unsent reply (r) — its key opens it" in screen_text(app)
         await pilot.press("i", *"check logs", "escape", "k")  # two: one phrase (each its
         await settle(app, pilot)  # own "your unsent" ran past 80 columns)
-        assert "drafted: your unsent internal note (i) and reply (r) — its key opens it" in \
-            screen_text(app)
+        assert ("drafted: your unsent internal note (i) and reply (r) — their keys open "
+                "them") in screen_text(app)
         await pilot.press("escape", "q")  # quitting names it: kept drafts were easy to
         await settle(app, pilot)  # forget
         assert isinstance(app.screen, ConfirmScreen)

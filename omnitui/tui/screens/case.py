@@ -109,7 +109,8 @@ def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
     if drafted:
         line = Text("drafted: ", style="bold cyan")
         line.append_text(plain(" · ".join(drafted)))
-        line.append(" — its key opens it", style="dim")
+        line.append(" — its key opens it" if len(drafted) == 1 and " and " not in drafted[0]
+                    else " — their keys open them", style="dim")
         lines.append(_one_line(line))
     if suggested:
         line = Text("m: suggested — ", style="bold cyan")

@@ -269,21 +269,23 @@ class QueueScreen(WorkScreen):
                     if self.narrowed_by.strip() else "")
         doubt = (" (not all understood)"  # "intent:biling · 373 cases" read as if the 373
                  if self.narrowed_by.strip() and self.narrowing.problems else "")  # were its
-        if self.sort:  # (after the doubt, which is the filter's)
-            doubt += f" · by {SORTS[self.sort]}"
+        order = f" · by {SORTS[self.sort]}" if self.sort else ""  # (after the doubt)
         me = self.console.me
         line = Text(" " + sanitize(self.console.agent, multiline=False))
         if me is not None and me.away_since is not None:
             line.append(" (away)", style="bold yellow")
         where = Text(" · " + sanitize(f"{self.view.name}{narrowed}", multiline=False))
-        tail = Text(f"{doubt} · {count}{marks} │ ")
+        counted = f" · {count}{marks} │ "
+        tail = Text(doubt + order + counted)
         bar = self.query_one("#status-bar", Static)
         full = line + where + tail + self.health
         room = bar.size.width or self.app.size.width  # (0 before the first layout)
         if full.cell_len > room:  # one line (the rows are what the agent works on): the
             tail += self.brief_health  # channels that work counted, and the filter as
-            spare = room - line.cell_len - tail.cell_len  # typed cut before the count
-            if spare >= MIN_FILTER_ECHO:  # (at 80 columns a long filter hid it)
+            if room - line.cell_len - tail.cell_len < MIN_FILTER_ECHO:  # typed cut before
+                tail = Text(doubt + counted) + self.brief_health  # the count,
+            spare = room - line.cell_len - tail.cell_len  # the order dropped if it must be
+            if spare >= MIN_FILTER_ECHO:  # (at 80 columns a long filter hid the count)
                 where.truncate(spare, overflow="ellipsis")
             full = line + where + tail
             full.truncate(room, overflow="ellipsis")  # (doctor says it all)

@@ -43,8 +43,9 @@ def solved(screen: WorkScreen) -> None:
     for case_id in screen.act(f"{Status.SOLVED}", console.desk.status(Status.SOLVED, None),
                               targets):
         if kept := unsent(console.store, console.agent, case_id):
-            screen.notify(f"#{case_id} is solved with {kept[0]} kept, not sent: its key on "
-                          "the case brings it back", severity="warning")
+            screen.notify(f"#{case_id} is solved with {kept[0]} kept, not sent: "
+                          + ("their keys on the case bring them back" if " and " in kept[0]
+                             else "its key on the case brings it back"), severity="warning")
 
 
 def reopen(screen: WorkScreen) -> None:

@@ -79,6 +79,8 @@ def move(screen: CaseScreen) -> None:
         emptied = [message.case_id] if left and left["merged_into"] == moved_to else []
         screen.notify(f"message moved to case #{moved_to}{emptied_words(emptied, moved_to)}"
                       " (u takes it back)")
+        if emptied and screen.detail.case.id in emptied:  # the case on screen is closed
+            screen.console.open_case(moved_to)  # into that one: its keys replied on it
 
     def answered(target: str | None) -> None:
         if target is None:
@@ -98,9 +100,10 @@ def move(screen: CaseScreen) -> None:
         if case_id is not None and get_case(screen.console.store.conn, case_id) is None:
             raise ValueError(f"there is no case {case_id}")
 
+    alone = message_ids_of_case(screen.console.store.conn, message.case_id) == [message.id]
     screen.app.push_screen(AskScreen("Move this message to case number ('new': split it off "
-                                     "into a new case)", "new", check=refusal(existing)),
-                           answered)
+                                     "into a new case)", "" if alone else "new",  # all of
+                                     check=refusal(existing)), answered)  # it: never split
 
 
 def target_case(text: str) -> int | None:
