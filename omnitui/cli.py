@@ -775,16 +775,15 @@ def move_message(typer_ctx: typer.Context,
                      parser=case_id_of, metavar="ID")] = None,
                  ) -> None:
     """Split messages off into a new case, or re-attach them to another case."""
-    from omnitui.store.cases import get_case
+    from omnitui.services.merge import closed_into
     from omnitui.store.messages import message_by_id
     from omnitui.wording import emptied_words
 
     def move(desk: "Desk") -> tuple[int, int, list[int]]:
         conn = desk.store.conn
-        sources = {m["case_id"] for m in (message_by_id(conn, i) for i in message_ids) if m}
+        sources = [m["case_id"] for m in (message_by_id(conn, i) for i in message_ids) if m]
         case_id, audit_id = desk.move_messages(message_ids, to)
-        return case_id, audit_id, sorted(c for c in sources if (
-            left := get_case(conn, c)) and left["merged_into"] == case_id)
+        return case_id, audit_id, closed_into(conn, sources, case_id)
 
     case_id, audit_id, emptied = ctx(typer_ctx).act(move)
     typer.echo(f"moved to case #{case_id}{emptied_words(emptied, case_id)} (audit event "

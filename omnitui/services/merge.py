@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Iterable
 
 from omnitui.errors import Refused
 from omnitui.ingest.identity import normalize
@@ -256,6 +257,14 @@ def move_messages(conn: sqlite3.Connection, message_ids: list[int], target_case_
         reason=f"{plural(len(moving), 'message')} {verb} by {actor} from case {sources}"
                f"{closed}")
     return target_case_id, audit_id
+
+
+def closed_into(conn: sqlite3.Connection, case_ids: Iterable[int], target: int) -> list[int]:
+    """Which of `case_ids` a move closed as merged into `target` (emptied), for its
+    message: the console's and the CLI's."""
+    return sorted(case_id for case_id in set(case_ids)
+                  if (case := case_store.get_case(conn, case_id))
+                  and case["merged_into"] == target)
 
 
 def _emptied(conn: sqlite3.Connection, moving: list[dict[str, object]]) -> list[int]:

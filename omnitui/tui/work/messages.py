@@ -11,6 +11,7 @@ from rich.text import Text
 from omnitui.errors import OmnituiError
 from omnitui.sanitize import sanitize
 from omnitui.services.files import save_attachments
+from omnitui.services.merge import closed_into
 from omnitui.store.cases import get_case, live_case_id, message_ids_of_case
 from omnitui.store.customers import customer_name
 from omnitui.store.messages import customer_of, raw_body
@@ -75,8 +76,7 @@ def move(screen: CaseScreen) -> None:
         moved_to, _ = screen.console.desk.move_messages([message.id], case_id)
         # both cases: the one on screen showed the message still, "joined" as it was
         screen.console.cases_changed({moved_to, screen.detail.case.id})
-        left = get_case(screen.console.store.conn, message.case_id)
-        emptied = [message.case_id] if left and left["merged_into"] == moved_to else []
+        emptied = closed_into(screen.console.store.conn, [message.case_id], moved_to)
         screen.notify(f"message moved to case #{moved_to}{emptied_words(emptied, moved_to)}"
                       " (u takes it back)")
         if emptied and screen.detail.case.id in emptied:  # the case on screen is closed
@@ -86,7 +86,8 @@ def move(screen: CaseScreen) -> None:
         if target is None:
             return
         case_id = target_case(target)
-        question = _someone_elses(screen, message.id, message.case_id, case_id)
+        question = _someone_elses(screen, message.id, case_id,
+                                  emptying=message.case_id if alone else None)
         if question is None:
             moved(case_id)
         else:
@@ -117,8 +118,8 @@ def target_case(text: str) -> int | None:
     return int(number[1])
 
 
-def _someone_elses(screen: CaseScreen, message_id: int, source: int,
-                   case_id: int | None) -> str | None:
+def _someone_elses(screen: CaseScreen, message_id: int, case_id: int | None, *,
+                   emptying: int | None) -> str | None:
     """The question to ask before a message joins another customer's case (a case number
     mistyped by a digit put one customer's words in a stranger's case), else None."""
     conn = screen.console.store.conn
@@ -129,7 +130,7 @@ def _someone_elses(screen: CaseScreen, message_id: int, source: int,
     if sender is None or sender == case["customer_id"]:
         return None
     name = customer_name(conn, case["customer_id"]) or f"customer #{case['customer_id']}"
-    emptied = (f" It is all of case #{source}, which is then closed as merged there."
-               if message_ids_of_case(conn, source) == [message_id] else "")
+    emptied = (f" It is all of case #{emptying}, which is then closed as merged there."
+               if emptying is not None else "")
     return (f"Case #{case['id']} is {name}'s, another customer's: replies there go to "
             f"{name}.{emptied} Move this message there?")
