@@ -42,18 +42,21 @@ def snoozed_waiting(conn: sqlite3.Connection, now: str) -> list[tuple[str, str]]
 def due_soon(conn: sqlite3.Connection, now: str, before: str, limit: int
              ) -> list[sqlite3.Row]:
     """The unsolved cases whose next SLA due time comes before `before`: the ones still to
-    come first (soonest first: there is time to save them), then the breached (the longest
-    late first). Earliest first, a morning with more breached cases than the list holds
-    showed none of those about to breach."""
+    come first (soonest first: there is time to save them), then the breached, the latest
+    breach first, in at least half the rows when there are that many. Earliest first, a
+    morning with more breached cases than the list holds showed none of those about to
+    breach; longest late first, a case that breached while a supervisor watched fell off
+    the end of the list; with no room kept, a busy hour ahead hid every breach."""
     cur = conn.cursor()
     cur.row_factory = sqlite3.Row
     columns = "id, subject, queue, owner, status, priority, sla_due, channel"
     coming = cur.execute(f"SELECT {columns} FROM cases WHERE status IN {ACTIVE} AND {DUE} >= ?"
                          f" AND {DUE} < ? ORDER BY {DUE}, id LIMIT ?",
                          (now, before, limit)).fetchall()
-    return coming + cur.execute(
-        f"SELECT {columns} FROM cases WHERE status IN {ACTIVE} AND {DUE} < ?"
-        f" ORDER BY {DUE}, id LIMIT ?", (now, limit - len(coming))).fetchall()
+    late = cur.execute(f"SELECT {columns} FROM cases WHERE status IN {ACTIVE} AND {DUE} < ?"
+                       f" ORDER BY {DUE} DESC, id LIMIT ?", (now, limit)).fetchall()
+    kept = min(len(late), max(limit - len(coming), limit // 2))
+    return coming[:limit - kept] + late[:kept]
 
 
 def due_soon_count(conn: sqlite3.Connection, before: str) -> int:

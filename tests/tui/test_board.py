@@ -138,7 +138,7 @@ def test_the_cursor_stays_on_its_case_when_the_due_list_sorts_again(demo_db: Pat
         await settle(app, pilot)
         first = board(app).targets()[0]
         with Store(demo_db) as other, other.write() as conn:
-            conn.execute("UPDATE cases SET sla_due = datetime('now', '-1 minutes'),"
+            conn.execute("UPDATE cases SET sla_due = datetime('now', '-3650 days'),"
                          " version = version + 1 WHERE id = ?", (first,))
         board(app).read_now()
         await settle(app, pilot)
@@ -292,10 +292,10 @@ def test_a_subject_is_shown_literally_not_as_markup(demo_db: Path) -> None:
         ids = [row[0] for row in conn.execute(
             "SELECT id FROM cases WHERE status IN ('new', 'open') ORDER BY id LIMIT 2")]
         conn.execute("UPDATE cases SET subject = ?, sla_due = ? WHERE id = ?",
-                     ("[/]", db_time(utc_now() - timedelta(days=60)), ids[0]))
+                     ("[/]", db_time(utc_now() - timedelta(minutes=1)), ids[0]))
         conn.execute("UPDATE cases SET subject = ?, sla_due = ? WHERE id = ?",
                      ("Refund [link=https://evil.example]pay here[/link]",
-                      db_time(utc_now() - timedelta(days=59)), ids[1]))
+                      db_time(utc_now() - timedelta(minutes=2)), ids[1]))
 
     async def script(app: OmnituiApp, pilot: object) -> None:
         await pilot.press("f3")  # type: ignore[attr-defined]
@@ -514,10 +514,12 @@ def test_a_long_subject_is_cut_with_an_ellipsis_to_the_screens_width(demo_db: Pa
     assert len(wide) > 120 and len(narrow) < 30  # the room the screen leaves
 
 
-def test_the_due_list_shows_the_cases_about_to_breach_before_the_breached(
+def test_the_due_list_shows_the_cases_about_to_breach_then_the_latest_breaches(
         demo_db: Path) -> None:
     """Earliest first, a morning with more breached cases than the list holds (50 of 140)
-    showed none of those with minutes left: the ones a supervisor can still save."""
+    showed none of those with minutes left; longest late first, a case that breached while
+    the supervisor watched fell off the list's end; a busy hour ahead must not hide every
+    breach either."""
     from omnitui.store.board import due_soon
 
     now, shown = utc_now().replace(microsecond=0), 5
@@ -525,16 +527,23 @@ def test_the_due_list_shows_the_cases_about_to_breach_before_the_breached(
         conn.execute("UPDATE cases SET sla_due = NULL")
         ids = [row[0] for row in conn.execute(
             "SELECT id FROM cases WHERE status IN ('new', 'open') ORDER BY id"
-            f" LIMIT {shown + 3}")]
-        for n, case_id in enumerate(ids[:shown + 1]):  # more breached than it shows
+            f" LIMIT {2 * shown + 3}")]
+        late, coming = ids[:shown + 1], ids[shown + 1:]
+        for n, case_id in enumerate(late):  # more breached than it shows
             conn.execute("UPDATE cases SET sla_due = ? WHERE id = ?",
                          (db_time(now - timedelta(days=30, minutes=n)), case_id))
-        for minutes, case_id in ((40, ids[-2]), (10, ids[-1])):
+        conn.execute("UPDATE cases SET sla_due = ? WHERE id = ?",  # breached a minute ago
+                     (db_time(now - timedelta(minutes=1)), late[-1]))
+        for minutes, case_id in ((40, coming[0]), (10, coming[1])):
             conn.execute("UPDATE cases SET sla_due = ? WHERE id = ?",
                          (db_time(now + timedelta(minutes=minutes)), case_id))
-        rows = due_soon(conn, db_time(now), db_time(now + timedelta(hours=1)), shown)
-    assert [row["id"] for row in rows] == [ids[-1], ids[-2], ids[shown], ids[shown - 1],
-                                           ids[shown - 2]]  # 10 m left, 40; the latest
+        few = due_soon(conn, db_time(now), db_time(now + timedelta(hours=1)), shown)
+        for minutes, case_id in enumerate(coming[2:], start=41):  # more due than it shows
+            conn.execute("UPDATE cases SET sla_due = ? WHERE id = ?",
+                         (db_time(now + timedelta(minutes=minutes)), case_id))
+        many = due_soon(conn, db_time(now), db_time(now + timedelta(hours=1)), shown)
+    assert [row["id"] for row in few] == [coming[1], coming[0], late[-1], late[0], late[1]]
+    assert [row["id"] for row in many] == [coming[1], coming[0], coming[2], late[-1], late[0]]
 
 
 def test_j_and_k_on_a_case_from_the_due_list_walk_the_due_list(demo_db: Path) -> None:
