@@ -36,8 +36,7 @@ from omnitui.services.outbound import queue_draft, start_draft
 from omnitui.services.sla import SlaKeeper
 from omnitui.store import assistant as assistant_runs
 from omnitui.store import cases as case_store
-from omnitui.store.db import db_time, parse_db_time, savepoint, utc_now
-from omnitui.triage.calendar import Calendar
+from omnitui.store.db import db_time, savepoint, utc_now
 
 log = logging.getLogger("omnitui.acknowledge")
 
@@ -141,7 +140,7 @@ def expected_wait(conn: sqlite3.Connection, keeper: SlaKeeper, case: case_store.
     policy = keeper.policy(case["queue"], case["sla_policy"])
     calendar = keeper.calendar(policy)
     target = keeper.targets(policy, channel, case["tier"] or "")["first_response"]
-    typical = typical_first_response(conn, case["queue"], calendar, now)
+    typical = typical_first_response(conn, case["queue"], now)
     bound = min(x for x in (typical, target) if x is not None) if (
         typical is not None or target is not None) else None
     working = "" if calendar.always_open else "working "
@@ -156,14 +155,12 @@ def expected_wait(conn: sqlite3.Connection, keeper: SlaKeeper, case: case_store.
             f"{within} of opening.")
 
 
-def typical_first_response(conn: sqlite3.Connection, queue: str, calendar: Calendar,
+def typical_first_response(conn: sqlite3.Connection, queue: str,
                            now: datetime) -> float | None:
-    """The queue's 80th-percentile first response over the last days, in the calendar's
+    """The queue's 80th-percentile first response over the last days, in its clocks'
     seconds; None with too few answered cases to say."""
-    since = db_time(now - timedelta(days=HISTORY_DAYS))
-    waits = sorted(calendar.seconds(parse_db_time(opened), parse_db_time(answered))
-                   for opened, answered in case_store.first_responses(
-                       conn, queue, since, HISTORY_CASES))
+    waits = sorted(case_store.first_response_times(
+        conn, queue, db_time(now - timedelta(days=HISTORY_DAYS)), HISTORY_CASES))
     if len(waits) < MIN_SAMPLES:
         return None
     return waits[math.ceil(PERCENTILE * len(waits)) - 1]

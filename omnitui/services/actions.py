@@ -81,10 +81,14 @@ def reply(conn: sqlite3.Connection, case_id: int, *, author: str, text: str, at:
         values: dict[str, object] = {"last_message_at": when, "updated_at": when}
         if response != "none":  # an acknowledgement answers nothing: still waiting
             values["last_answered_at"] = max(case["last_answered_at"] or "", when)
-        if case["first_response_at"] is None and response != "none":
-            values.update(first_response_at=when, first_replier=author)
-        if case["meaningful_response_at"] is None and response is None:
-            values["meaningful_response_at"] = when
+        first = case["first_response_at"] is None and response != "none"
+        meaningful = case["meaningful_response_at"] is None and response is None
+        if (first or meaningful) and case_store.heard_from(conn, case_id):  # till the
+            # customer writes, what we write answers nobody (a case we opened)
+            if first:
+                values.update(first_response_at=when, first_replier=author)
+            if meaningful:
+                values["meaningful_response_at"] = when
         if case["status"] == Status.NEW and not automatic:
             values["status"] = Status.OPEN
         case_store.update_case(conn, case_id, values, changes)

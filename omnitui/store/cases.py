@@ -151,16 +151,33 @@ KEPT_ANSWER = (f"{ANSWER.format('m')} AND NOT EXISTS (SELECT 1 FROM outbox o WHE
                " o.message_id = m.id AND o.status = 'failed')")
 
 
+# A customer's own message of `messages {0}` (not their mail server's out-of-office):
+# in a case we opened by writing first, our answers count from their first one.
+HEARD = "{0}.direction = 'in' AND {0}.auto_submitted IS NULL"
+# ... and of `messages m`, an answer after it, by when it was filed or by its date.
+AFTER_HEARD = (f"EXISTS (SELECT 1 FROM messages i WHERE i.case_id = m.case_id AND"
+               f" {HEARD.format('i')} AND (i.id < m.id OR i.created_at <= m.created_at))")
+
+
+def heard_from(conn: sqlite3.Connection, case_id: int) -> bool:
+    """Whether the customer has written on the case: till then nothing of ours answers
+    them (the case an agent opened by writing first read "first reply in 0 min")."""
+    return conn.execute(f"SELECT EXISTS (SELECT 1 FROM messages i WHERE i.case_id = ? AND"
+                        f" {HEARD.format('i')})", (case_id,)).fetchone()[0] == 1
+
+
 def answered_again(conn: sqlite3.Connection, case_id: int) -> None:
     """The case's first, first meaningful and last answer, from the replies that were not
     lost (a reply failed for good, or bounced, answered nobody: the report counted its
-    first response met)."""
+    first response met); the first ones from those after the customer's first message."""
     first, meaningful, last = conn.execute(
-        f"SELECT min(created_at), min(created_at) FILTER (WHERE response IS NULL),"
+        f"SELECT min(created_at) FILTER (WHERE {AFTER_HEARD}),"
+        f" min(created_at) FILTER (WHERE response IS NULL AND {AFTER_HEARD}),"
         f" max(created_at) FROM messages m WHERE case_id = ? AND {KEPT_ANSWER}", (case_id,)
     ).fetchone()
     replier = conn.execute(f"SELECT author FROM messages m WHERE case_id = ? AND {KEPT_ANSWER}"
-                           " ORDER BY created_at, id LIMIT 1", (case_id,)).fetchone()
+                           f" AND {AFTER_HEARD} ORDER BY created_at, id LIMIT 1",
+                           (case_id,)).fetchone()
     conn.execute("UPDATE cases SET first_response_at = ?, first_replier = ?,"
                  " meaningful_response_at = ?, last_answered_at = ? WHERE id = ?",
                  (first, replier and replier[0], meaningful, last, case_id))
@@ -422,16 +439,16 @@ def clear_upkeep_due(conn: sqlite3.Connection, case_id: int, as_of: str) -> None
     conn.execute("DELETE FROM upkeep_due WHERE case_id = ? AND as_of = ?", (case_id, as_of))
 
 
-def first_responses(conn: sqlite3.Connection, queue: str, since: str,
-                    limit: int) -> list[tuple[str, str]]:
-    """(opened, first response) of the queue's newest cases opened since `since` and
-    answered; not those we opened (`omnitui new`, our own mail): answered as they opened,
-    they made the acknowledgement promise an answer "within about 5 minutes"."""
-    return conn.execute(
-        "SELECT created_at, first_response_at FROM cases WHERE queue = ? AND created_at >= ?"
-        " AND first_response_at IS NOT NULL AND first_response_at > created_at"
-        " ORDER BY created_at DESC LIMIT ?",
-        (queue, since, limit)).fetchall()
+def first_response_times(conn: sqlite3.Connection, queue: str, since: str,
+                         limit: int) -> list[float]:
+    """How long the queue's newest cases opened since `since` and answered waited for their
+    first reply, as their clocks counted it (policy time, pauses left out, from the
+    customer's first message: a case we opened by writing first, answered as it opened,
+    made the acknowledgement promise an answer "within about 5 minutes")."""
+    return [row[0] for row in conn.execute(
+        "SELECT first_response_seconds FROM cases WHERE queue = ? AND created_at >= ?"
+        " AND first_response_seconds IS NOT NULL ORDER BY created_at DESC LIMIT ?",
+        (queue, since, limit))]
 
 
 def automatic_reply_since(conn: sqlite3.Connection, case_id: int, kind: str,

@@ -4,7 +4,8 @@ times the queue sorts by, the countdowns agents read, the alarms the scheduler f
 
 Four targets, each a clock in the policy's time (business hours or 24x7):
 - first response: from the case's opening to the first reply that is not an automatic
-  acknowledgement;
+  acknowledgement (a case we opened by writing first: from the customer's first message;
+  our own words before it answered nobody);
 - meaningful response: to the first reply that is meant as an answer (a macro marked
   `meaningful = false`, "we got your message", is only the first response);
 - next response: from a customer's message that follows our answer, to our next reply;
@@ -26,11 +27,13 @@ from omnitui.records import record
 from omnitui.triage.calendar import Calendar
 
 TARGETS = ("first_response", "meaningful_response", "next_response", "resolution")
+FIRST = ("first_response", "meaningful_response")  # what the customer's first message starts
 
 
 @record(frozen=True)
 class Happening:
-    """One thing that moves the clocks. `kind`: opened, inbound, reply (`response`: meaningful,
+    """One thing that moves the clocks. `kind`: opened (`response` "ours": by our message, so
+    the response clocks wait for the customer's first), inbound, reply (`response`: meaningful,
     first, or none for an automatic acknowledgement), pause (`response` "customer": pending,
     resumed by the customer's message), resume, solved, reopened (`response` "customer": by
     their message; else by an agent, or a bounce of our answer; a customer's message on a
@@ -92,6 +95,7 @@ def replay(happenings: Iterable[Happening], targets: dict[str, float | None],
     policy has no such target)."""
     clocks = Clocks()
     answered = False  # our reply came after the customer's last message
+    unheard = False  # a case we opened: the customer has not written yet
 
     def start(target: str, at: datetime) -> None:
         seconds = targets.get(target)
@@ -108,19 +112,23 @@ def replay(happenings: Iterable[Happening], targets: dict[str, float | None],
     for event in happenings:
         at = event.at
         if event.kind == "opened":
-            for target in ("first_response", "meaningful_response", "resolution"):
+            unheard = event.response == "ours"
+            for target in ("resolution",) if unheard else (*FIRST, "resolution"):
                 start(target, at)
             answered = False
         elif event.kind == "inbound" and clocks.solved:  # the customer reopened it
-            _reopen(clocks, at, calendar, start, waiting=True)
-            answered = False
+            _reopen(clocks, at, calendar, start, waiting=True, unheard=unheard)
+            answered = unheard = False
         elif event.kind == "inbound":
             if clocks.paused_on_customer:
                 _resume(clocks, at, calendar)
             latest = clocks.latest("next_response")
-            if answered and (latest is None or not latest.running):
+            if unheard:
+                for target in FIRST:
+                    start(target, at)
+            elif answered and (latest is None or not latest.running):
                 start("next_response", at)
-            answered = False
+            answered = unheard = False
         elif event.kind == "reply":
             if event.response == "none":
                 continue  # an automatic acknowledgement answers nothing
@@ -151,10 +159,13 @@ def replay(happenings: Iterable[Happening], targets: dict[str, float | None],
 
 
 def _reopen(clocks: Clocks, at: datetime, calendar: Calendar,
-            start: Callable[[str, datetime], None], *, waiting: bool) -> None:
+            start: Callable[[str, datetime], None], *, waiting: bool,
+            unheard: bool = False) -> None:
     """A new resolution clock; the first response stays on record. Never answered (solved
     without a reply, or its only reply bounced), the customer still waits for a first
-    answer: that clock starts again. Else, while they wait for our answer (`waiting`:
+    answer: that clock starts again; a case we opened, reopened by the customer's first
+    message (`unheard`), starts its first responses' clocks. Else, while they wait for our
+    answer (`waiting`:
     reopened by their message, or by an agent with their last message unanswered), a next
     response's; reopened by an agent after our answer, none (one ran "in 8h" with nothing of
     theirs after our answer)."""
@@ -162,7 +173,10 @@ def _reopen(clocks: Clocks, at: datetime, calendar: Calendar,
     clocks.solved = False
     start("resolution", at)
     first = clocks.latest("first_response")
-    if first is not None and first.met is None:
+    if unheard:
+        for target in FIRST:
+            start(target, at)
+    elif first is not None and first.met is None:
         start("first_response", at)
     elif waiting:
         start("next_response", at)

@@ -560,12 +560,14 @@ def test_mail_sent_from_our_own_address_is_ours_to_the_person_it_went_to(
                              str(case_of(db, "ours1@")), "--format", "json").stdout)
     assert [(m["direction"], m["author"], m["delivery"]) for m in ann["messages"]] == [
         ("out", "Erin at Support", "sent outside omnitui"), ("in", "Ann Lee", None)]
-    assert ann["first_response_at"] is not None
+    assert ann["first_response_at"] is None  # our mail answered nobody: her question waits
+    assert {t["target"]: t["state"] for t in ann["sla"]["targets"]}["first_response"] == \
+        "running"
     bob = json.loads(omnitui("--config", str(config), "--db", str(db), "case",
                              str(case_of(db, "ours2@")), "--format", "json").stdout)
-    # opened by our mail of yesterday, filed today: the clocks run from the filing, as for
-    # a customer's mail ("met late" when they ran from its Date)
-    assert {t["target"]: t["state"] for t in bob["sla"]["targets"]}["first_response"] == "met"
+    # opened by our mail of yesterday: he has not written, no first response is due (it
+    # read "met" in 0 min, and "met late" when the clocks ran from its Date)
+    assert "first_response" not in {t["target"] for t in bob["sla"]["targets"]}
     history = omnitui("--config", str(config), "--db", str(db), "history", "--case",
                       str(case_of(db, "ours2@"))).stdout
     assert "our own mail, sent by Erin at Support outside omnitui" in history

@@ -48,7 +48,8 @@ def test_our_mail_to_a_person_whose_case_is_closed_opens_a_new_one(
                                              "renew1@example.com"), own=OURS))
     assert later.case_id != eve.case_id and later.customer_id == eve.customer_id
     status, answered, previous = case_row(store, later.case_id)
-    assert (status, previous) == (Status.PENDING, eve.case_id) and answered is not None
+    assert (status, previous) == (Status.PENDING, eve.case_id)
+    assert answered is None  # our mail, first on its case, answered nobody yet
     assert store.conn.execute("SELECT pause_reason FROM cases WHERE id = ?", (later.case_id,)
                               ).fetchone()[0] == "their answer to our mail"
 

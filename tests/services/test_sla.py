@@ -314,10 +314,12 @@ def test_recompute_with_solved_fills_the_durations_of_history(store: Store,
                               (case_id,)).fetchone() == stored
 
 
-def test_a_case_we_opened_has_its_first_response_in_our_opening_message(
+def test_a_case_we_opened_waits_for_the_customer_before_a_first_response_is_due(
         store: Store, office: Settings) -> None:
-    """A new case we write first (`n`, `omnitui new`): our message is the first response,
-    also once the customer answers it (the clocks open with our message, not theirs)."""
+    """A new case we write first (`n`, `omnitui new`) answers nobody: it read "first reply
+    in 0 min" on the board and in the report, and the acknowledgement promised an answer
+    within minutes from such cases. The customer's first message starts the first
+    response's clock; our answer to it meets it and counts as the case's first reply."""
     from omnitui.channels.email.parse import parse_email
     from omnitui.model import Draft
     from tests.conftest import make_email
@@ -325,16 +327,30 @@ def test_a_case_we_opened_has_its_first_response_in_our_opening_message(
     case_id = desk_at(store, office, MONDAY_4PM).new_case(Draft(
         mode="new", channel="email", to=("ann@example.com",), subject="Your order",
         text="Your order is delayed by a day."))
+    columns = "first_response_at, first_replier, sla_first_response_due, first_response_seconds"
+    row = store.conn.execute(f"SELECT {columns} FROM cases WHERE id = ?", (case_id,))
+    assert row.fetchone() == (None, None, None, None)
+    assert "first_response" not in sla(store, office, case_id, MONDAY_4PM)
+    desk_at(store, office, MONDAY_4PM + timedelta(minutes=5)).write(
+        case_id, "reply", "PS: the courier calls before he comes.")  # still nobody's answer
     subject, key = store.conn.execute("SELECT subject, thread_key FROM messages WHERE"
-                                      " case_id = ?", (case_id,)).fetchone()
-    answer = MONDAY_4PM + timedelta(hours=2)
+                                      " case_id = ? ORDER BY id LIMIT 1", (case_id,)).fetchone()
+    answer = MONDAY_4PM + timedelta(minutes=30)
     pipeline = intake_pipeline(store, office, clock=lambda: answer)
     result = pipeline.ingest(parse_email(make_email(
         "ann@example.com", subject=f"Re: {subject}", in_reply_to=key.strip("<>"),
         date=answer), source="test"))
     assert result.case_id == case_id
     targets = sla(store, office, case_id, answer)
-    assert targets["first_response"]["state"] == "met"
+    assert targets["first_response"]["state"] == "running"
+    assert targets["first_response"]["started"] == db_time(answer)
+    assert "next_response" not in targets
+    desk_at(store, office, answer + timedelta(minutes=20)).write(case_id, "reply", "Sure.")
+    assert sla(store, office, case_id, answer)["first_response"]["state"] == "met"
+    row = store.conn.execute(f"SELECT {columns} FROM cases WHERE id = ?", (case_id,))
+    assert row.fetchone()[::3] == (db_time(answer + timedelta(minutes=20)), 1200)
+    assert store.conn.execute("SELECT first_replier FROM cases WHERE id = ?",
+                              (case_id,)).fetchone() == ("erin",)
 
 
 def test_a_case_filed_as_history_has_no_clocks_until_the_customer_writes_again(
