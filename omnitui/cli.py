@@ -773,6 +773,9 @@ def move_message(typer_ctx: typer.Context,
                  to: Annotated[int | None, typer.Option(
                      help="Case to re-attach them to; without it, one new case.",
                      parser=case_id_of, metavar="ID")] = None,
+                 other_customer: Annotated[bool, typer.Option(
+                     "--other-customer", help="Move even into another customer's case "
+                     "(replies there go to that customer).")] = False,
                  ) -> None:
     """Split messages off into a new case, or re-attach them to another case."""
     from omnitui.services.merge import closed_into
@@ -782,7 +785,8 @@ def move_message(typer_ctx: typer.Context,
     def move(desk: "Desk") -> tuple[int, int, list[int]]:
         conn = desk.store.conn
         sources = [m["case_id"] for m in (message_by_id(conn, i) for i in message_ids) if m]
-        case_id, audit_id = desk.move_messages(message_ids, to)
+        case_id, audit_id = desk.move_messages(message_ids, to,
+                                               other_customers=other_customer)
         return case_id, audit_id, closed_into(conn, sources, case_id)
 
     case_id, audit_id, emptied = ctx(typer_ctx).act(move)

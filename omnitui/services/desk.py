@@ -494,11 +494,12 @@ class Desk:
                                                         self.actor,
                                                         other_customers=other_customers))
 
-    def move_messages(self, message_ids: Sequence[int], target: int | None) -> tuple[int, int]:
+    def move_messages(self, message_ids: Sequence[int], target: int | None, *,
+                      other_customers: bool = False) -> tuple[int, int]:
         from omnitui.services import merge
 
-        return self._one(lambda conn: merge.move_messages(conn, list(message_ids), target,
-                                                          self.actor))
+        return self._one(lambda conn: merge.move_messages(
+            conn, list(message_ids), target, self.actor, other_customers=other_customers))
 
     def merge_customers(self, source: int, target: int) -> int:
         from omnitui.services import merge

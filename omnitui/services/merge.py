@@ -161,10 +161,9 @@ def _merge_case(conn: sqlite3.Connection, source_id: int, target_id: int, actor:
     source = case_store.require_case(conn, source_id)
     target = case_store.require_case(conn, target_id)
     if source["customer_id"] != target["customer_id"] and not other_customers:
-        names = [customer_store.customer_name(conn, c["customer_id"])
-                 or f"customer #{c['customer_id']}" for c in (source, target)]
-        raise Refused(f"case #{source_id} is {names[0]}'s and #{target_id} {names[1]}'s: "
-                      f"merged, {names[0]}'s conversation becomes {names[1]}'s case; "
+        theirs, ours = _names(conn, source["customer_id"], target["customer_id"])
+        raise Refused(f"case #{source_id} is {theirs}'s and #{target_id} {ours}'s: "
+                      f"merged, {theirs}'s conversation becomes {ours}'s case; "
                       "nothing was merged (say so to merge them: merge-cases "
                       "--other-customer)")
     if source["merged_into"] is not None:
@@ -184,6 +183,10 @@ def _merge_case(conn: sqlite3.Connection, source_id: int, target_id: int, actor:
     return record_audit(conn, actor=actor, action="cases.merged", case_id=target_id,
                         reason=f"case #{source_id} merged into #{target_id}",
                         changes=changes)
+
+
+def _names(conn: sqlite3.Connection, *customer_ids: int) -> list[str]:
+    return [customer_store.customer_name(conn, c) or f"customer #{c}" for c in customer_ids]
 
 
 def _close_into(conn: sqlite3.Connection, source_id: int, target_id: int, now: str,
@@ -206,12 +209,15 @@ def _move_message_row(conn: sqlite3.Connection, message_id: int, values: dict[st
 
 
 def move_messages(conn: sqlite3.Connection, message_ids: list[int], target_case_id: int | None,
-                  actor: str) -> tuple[int, int]:
+                  actor: str, *, other_customers: bool = False) -> tuple[int, int]:
     """Split messages off into one new case (target None) or re-attach them to a case.
 
     Each message's recorded threading reason is replaced by who moved it from where, so the
     timeline keeps telling the truth. A split-off case keeps the SLA clock of the case it
-    came from: the customer has been waiting since they wrote. Returns (case id, audit id).
+    came from: the customer has been waiting since they wrote. A customer's message joins
+    another customer's case only if `other_customers` (the person asked knows: a case
+    number mistyped by a digit put one customer's words where replies go to a stranger).
+    Returns (case id, audit id).
     """
     if not message_ids:
         raise StoreError("name at least one message to move")
@@ -236,6 +242,12 @@ def move_messages(conn: sqlite3.Connection, message_ids: list[int], target_case_
         if target["merged_into"] is not None:
             raise StoreError(f"case #{target_case_id} was merged into "
                              f"#{target['merged_into']}")
+        strangers = [m for m in moving if m["customer_id"] not in (None, target["customer_id"])]
+        if strangers and not other_customers:
+            theirs, ours = _names(conn, strangers[0]["customer_id"], target["customer_id"])
+            raise Refused(f"message #{strangers[0]['id']} is {theirs}'s and case "
+                          f"#{target_case_id} {ours}'s: replies there go to {ours}; nothing "
+                          "was moved (say so to move it: move-message --other-customer)")
         rule, verb = "re-attached", "re-attached"
     for message in moving:
         reason = f"{verb} by {actor} from case #{message['case_id']}"

@@ -25,7 +25,8 @@ def accept(conn: sqlite3.Connection, suggestion_id: int, actor: str) -> int:
     suggestion = _open_suggestion(conn, suggestion_id)
     if suggestion["kind"] == "merge_customers":
         return merge_customers(conn, suggestion["source_id"], suggestion["target_id"], actor)
-    return move_messages(conn, [suggestion["source_id"]], suggestion["target_id"], actor)[1]
+    return move_messages(conn, [suggestion["source_id"]], suggestion["target_id"], actor,
+                         other_customers=True)[1]  # what it suggested: the agent saw whose
 
 
 def dismiss(conn: sqlite3.Connection, suggestion_id: int, actor: str) -> int:

@@ -391,7 +391,12 @@ def test_suggestions_split_and_reattach_from_the_command_line(omnitui: Run,
     out = omnitui("--db", db, "--agent", "alice", "move-message", "2").stdout
     assert "moved to case #3" in out
     assert "split off by alice" in omnitui("--db", db, "case", "3").stdout
-    back = omnitui("--db", db, "--agent", "alice", "move-message", "2", "--to", "1").stdout
+    refused = omnitui("--db", db, "--agent", "alice", "move-message", "2", "--to", "1",
+                      check=False)  # eve's words into Ann Lee's case: replies go to Ann
+    assert refused.returncode == 1 and "nothing was moved" in refused.stderr
+    assert "--other-customer" in refused.stderr and "Traceback" not in refused.stderr
+    back = omnitui("--db", db, "--agent", "alice", "move-message", "2", "--to", "1",
+                   "--other-customer").stdout
     assert back.startswith("moved to case #1; #3, left empty, is closed as merged into #1 ")
     name_match = next(r for r in rows if r["confidence"] == 0.4)
     omnitui("--db", db, "--agent", "alice", "dismiss-suggestion", str(name_match["id"]))

@@ -170,7 +170,12 @@ def test_split_off_keeps_the_clock_and_accepts_the_suggestion(store: Store,
     stranger = pipeline.ingest(parse_email(make_email(
         "bob@example.com", name="Bob", subject=f"Re: [#{ann.case_id}] Printer")))
     assert stranger.case_id != ann.case_id
-    case_id, _ = Desk(store, "alice").move_messages([stranger.message_id], ann.case_id)
+    with pytest.raises(Refused, match=f"case #{ann.case_id} .*'s: replies there go to"):
+        Desk(store, "alice").move_messages([stranger.message_id], ann.case_id)
+    assert store.conn.execute("SELECT case_id FROM messages WHERE id = ?", (
+        stranger.message_id,)).fetchone() == (stranger.case_id,)  # nothing moved
+    case_id, _ = Desk(store, "alice").move_messages([stranger.message_id], ann.case_id,
+                                                    other_customers=True)
     assert case_id == ann.case_id
     assert store.conn.execute("SELECT status FROM suggestions WHERE kind = 'attach_to_case'"
                               ).fetchone()[0] == "accepted"
@@ -193,7 +198,7 @@ def test_a_move_never_leaves_an_empty_case_in_the_queue(store: Store,
     with pytest.raises(StoreError, match=f"every message of case #{b.case_id}: there is "
                                          "nothing to split it from"):
         Desk(store, "dave").move_messages([b.message_id], None)
-    Desk(store, "dave").move_messages([b.message_id], a.case_id)
+    Desk(store, "dave").move_messages([b.message_id], a.case_id, other_customers=True)
     row = store.conn.execute("SELECT status, merged_into FROM cases WHERE id = ?",
                              (b.case_id,)).fetchone()
     assert tuple(row) == ("closed", a.case_id)

@@ -73,7 +73,8 @@ def move(screen: CaseScreen) -> None:
         return
 
     def moved(case_id: int | None) -> None:
-        moved_to, _ = screen.console.desk.move_messages([message.id], case_id)
+        moved_to, _ = screen.console.desk.move_messages([message.id], case_id,
+                                                         other_customers=True)  # asked
         # both cases: the one on screen showed the message still, "joined" as it was
         screen.console.cases_changed({moved_to, screen.detail.case.id})
         emptied = closed_into(screen.console.store.conn, [message.case_id], moved_to)
