@@ -778,20 +778,20 @@ def move_message(typer_ctx: typer.Context,
                      "(replies there go to that customer).")] = False,
                  ) -> None:
     """Split messages off into a new case, or re-attach them to another case."""
-    from omnitui.services.merge import closed_into
+    from omnitui.services.merge import after_move
     from omnitui.store.messages import message_by_id
-    from omnitui.wording import emptied_words
+    from omnitui.wording import moved_words
 
-    def move(desk: "Desk") -> tuple[int, int, list[int]]:
+    def move(desk: "Desk") -> tuple[int, int, tuple[list[int], str]]:
         conn = desk.store.conn
         sources = [m["case_id"] for m in (message_by_id(conn, i) for i in message_ids) if m]
         case_id, audit_id = desk.move_messages(message_ids, to,
                                                other_customers=other_customer)
-        return case_id, audit_id, closed_into(conn, sources, case_id)
+        return case_id, audit_id, after_move(conn, sources, case_id)
 
-    case_id, audit_id, emptied = ctx(typer_ctx).act(move)
-    typer.echo(f"moved to case #{case_id}{emptied_words(emptied, case_id)} (audit event "
-               f"{audit_id})")
+    case_id, audit_id, (emptied, status) = ctx(typer_ctx).act(move)
+    typer.echo(f"moved to case #{case_id}{moved_words(emptied, case_id, status)} (audit "
+               f"event {audit_id})")
 
 
 @app.command()

@@ -15,7 +15,7 @@ from textwrap import shorten
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from omnitui.model import PAUSED_STATUSES, CaseSummary, Countdown, TimeUnits
+from omnitui.model import FINISHED_STATUSES, PAUSED_STATUSES, CaseSummary, Countdown, TimeUnits
 
 DAYS_OF_24H = TimeUnits()
 
@@ -288,7 +288,12 @@ def _due(state: dict, zone: ZoneInfo) -> datetime:
     return _stored(state["due"]).astimezone(zone)
 
 
-def emptied_words(case_ids: Sequence[int], target: int) -> str:
-    """What a move did to the cases it left without a message (services/merge.py)."""
-    return "".join(f"; #{case_id}, left empty, is closed as merged into #{target}"
-                   for case_id in case_ids)
+def moved_words(emptied: Sequence[int], target: int, status: str) -> str:
+    """What a move did to the cases it left without a message (services/merge.py), and
+    that the case it went to stays solved: the move does not reopen it (a thank-you filed
+    where it belongs needs no answer), and a question moved there waited unseen."""
+    said = "".join(f"; #{case_id}, left empty, is closed as merged into #{target}"
+                   for case_id in emptied)
+    if status in FINISHED_STATUSES:
+        said += f"; #{target} stays {status}: reopen it if the message needs an answer"
+    return said

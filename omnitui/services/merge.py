@@ -271,12 +271,14 @@ def move_messages(conn: sqlite3.Connection, message_ids: list[int], target_case_
     return target_case_id, audit_id
 
 
-def closed_into(conn: sqlite3.Connection, case_ids: Iterable[int], target: int) -> list[int]:
-    """Which of `case_ids` a move closed as merged into `target` (emptied), for its
-    message: the console's and the CLI's."""
-    return sorted(case_id for case_id in set(case_ids)
-                  if (case := case_store.get_case(conn, case_id))
-                  and case["merged_into"] == target)
+def after_move(conn: sqlite3.Connection, case_ids: Iterable[int], target: int
+               ) -> tuple[list[int], str]:
+    """Which of `case_ids` a move closed as merged into `target` (emptied), and the status
+    `target` is in, for the move's message: the console's and the CLI's."""
+    emptied = sorted(case_id for case_id in set(case_ids)
+                     if (case := case_store.get_case(conn, case_id))
+                     and case["merged_into"] == target)
+    return emptied, case_store.require_case(conn, target)["status"]
 
 
 def _emptied(conn: sqlite3.Connection, moving: list[dict[str, object]]) -> list[int]:

@@ -398,6 +398,11 @@ def test_suggestions_split_and_reattach_from_the_command_line(omnitui: Run,
     back = omnitui("--db", db, "--agent", "alice", "move-message", "2", "--to", "1",
                    "--other-customer").stdout
     assert back.startswith("moved to case #1; #3, left empty, is closed as merged into #1 ")
+    omnitui("--db", db, "--agent", "alice", "status", "1", "--to", "solved")
+    omnitui("--db", db, "--agent", "alice", "move-message", "2")  # off again, to #4
+    filed = omnitui("--db", db, "--agent", "alice", "move-message", "2", "--to", "1",
+                    "--other-customer").stdout  # into a solved case: nobody sees it there
+    assert "#1 stays solved: reopen it if the message needs an answer" in filed
     name_match = next(r for r in rows if r["confidence"] == 0.4)
     omnitui("--db", db, "--agent", "alice", "dismiss-suggestion", str(name_match["id"]))
     again = omnitui("--db", db, "dismiss-suggestion", str(name_match["id"]), check=False)

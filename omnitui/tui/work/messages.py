@@ -11,13 +11,13 @@ from rich.text import Text
 from omnitui.errors import OmnituiError
 from omnitui.sanitize import sanitize
 from omnitui.services.files import save_attachments
-from omnitui.services.merge import closed_into
+from omnitui.services.merge import after_move
 from omnitui.store.cases import get_case, live_case_id, message_ids_of_case
 from omnitui.store.customers import customer_name
 from omnitui.store.messages import customer_of, raw_body
 from omnitui.tui.screens.modals import AskScreen, ConfirmScreen, TextScreen, refusal
 from omnitui.tui.way_out import default_download_folder, download_folder
-from omnitui.wording import emptied_words, plural
+from omnitui.wording import moved_words, plural
 
 if TYPE_CHECKING:
     from omnitui.tui.screens.case import CaseScreen
@@ -77,9 +77,9 @@ def move(screen: CaseScreen) -> None:
                                                          other_customers=True)  # asked
         # both cases: the one on screen showed the message still, "joined" as it was
         screen.console.cases_changed({moved_to, screen.detail.case.id})
-        emptied = closed_into(screen.console.store.conn, [message.case_id], moved_to)
-        screen.notify(f"message moved to case #{moved_to}{emptied_words(emptied, moved_to)}"
-                      " (u takes it back)")
+        emptied, status = after_move(screen.console.store.conn, [message.case_id], moved_to)
+        screen.notify(f"message moved to case #{moved_to}"
+                      f"{moved_words(emptied, moved_to, status)} (u takes it back)")
         if emptied and screen.detail.case.id in emptied:  # the case on screen is closed
             screen.console.open_case(moved_to)  # into that one: its keys replied on it
 
