@@ -8,6 +8,7 @@ refused, else 0. `--format json` lists every id's result and what changed
 the script read it.
 """
 
+import re
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -102,8 +103,9 @@ def report(results: "list[CaseResult]", fmt: DoneFormat) -> None:
                 output.say_done(f"#{r.case_id}: " + ("; ".join(
                     c.reason or c.action.replace(".", " ") for c in r.changes)
                     or "already so, nothing to change"))
-            else:  # refusals name their case already, most of them
-                say(r.refusal if r.refusal.startswith((f"#{r.case_id} ", f"case #{r.case_id} "))
+            else:  # refusals name their case already, most of them ("#99999: there is
+                # no case 99999" said it twice)
+                say(r.refusal if re.search(rf"(#|case ){r.case_id}\b", r.refusal)
                     else f"#{r.case_id}: {r.refusal}")
     if any(not r.done for r in results):
         raise typer.Exit(1)

@@ -100,6 +100,8 @@ def test_a_handover_counts_and_several_ids_report_each(db: str,
         "--to farid)")
     assert report[0]["changes"][0]["reason"] == f"{owned[2]} -> bob"
     assert "there is no case 999999" in report[1]["refusal"]
+    missing = cli(cli_env, db, "assign", "--to", "bob", "999999", agent="farid")
+    assert missing.stderr.strip() == "there is no case 999999"  # not "#999999: there is..."
     assert rows(db, "SELECT reassignments FROM cases WHERE id = ?",
                 owned[0])[0][0] == owned[1] + 1
 
