@@ -417,8 +417,10 @@ def forward(typer_ctx: typer.Context, case_id: CaseId,
     from omnitui.model import Channel
     from omnitui.services.outbound import unusable
 
-    if wrong := unusable([to]):  # a usage error, as every address typed wrong is
-        raise typer.BadParameter(f"{wrong!r} is not a usable email address", param_hint="--to")
+    if not to.strip() or (wrong := unusable([to])):  # a usage error, as every address
+        # typed wrong is (an empty one was "the reply has no recipient", exit 1)
+        raise typer.BadParameter(f"{wrong!r} is not a usable email address" if to.strip()
+                                 else "give the address to forward to", param_hint="--to")
     body = text_of(text, text_option)
 
     def write(desk: "Desk") -> "CaseResult":

@@ -46,6 +46,7 @@ TYPOS = [  # (arguments, what the one line must name)
     (["new", "--phone", "12", "hello"], "--phone: '12' is not a usable phone number"),
     (["new", "--email", "", "hello"], "--email: '' is not a usable email address"),
     (["forward", "--to", "billing", "1", "fyi"], "'billing' is not a usable email address"),
+    (["forward", "--to", " ", "1", "fyi"], "give the address to forward to"),
     (["note", "1"], "give the text as TEXT or --text (- reads it from stdin)"),
 ]
 
