@@ -590,7 +590,8 @@ def cases(typer_ctx: typer.Context,
             customer_id=customer, search=search, sort=sort.value,
             limit=most if most < 0 else most + 1,
             irritated=irritated or bool(narrowed.pop("irritated", False)),
-            snoozed=True if snoozed else None if all_ else False,
+            snoozed=True if snoozed or narrowed.pop("snoozed", False) else None if all_
+            else False,
             **narrowed)  # type: ignore[arg-type]
         rows = list_cases(store.conn, query)
     if 0 < most < len(rows):

@@ -8,7 +8,8 @@ unassigned, `intent:billing` cases whose customer wants what the config's [[inte
 "billing" says, `lang:de` cases whose customer last wrote in German (`lang:und`: in no language that
 could be told, a "thx"), `is:irritated` those whose
 customer's latest message reads irritated, `is:reopened` those that came back after being
-solved, `is:bounced` those handed from one owner to another, `age:>4h` cases opened more
+solved, `is:bounced` those handed from one owner to another, `is:snoozed` those snoozed
+(every other list hides them till they wake: `is:snoozed owner:me`), `age:>4h` cases opened more
 than four hours ago (`age:<30m`, `age:1h-4h`, `age:1-3d`: units m, h, d, w, y; the supervisor's
 board drills into its age buckets this way), and `#N` names case N.
 """
@@ -32,7 +33,8 @@ if TYPE_CHECKING:
 
 KEYS = ("status", "owner", "channel", "queue", "tag", "intent", "lang", "is", "age")
 KEYS_HINT = " ".join(f"{key}:" for key in KEYS)  # as the console lists them
-STATES = ("irritated", "reopened", "bounced")  # what `is:` takes, each a CaseQuery flag
+STATES = ("irritated", "reopened", "bounced", "snoozed")  # what `is:` takes, each a CaseQuery
+# flag (`snoozed`: only the cases snoozed into the future, which every other list hides)
 STATUSES = tuple(str(s) for s in Status)
 CHANNELS = tuple(str(c) for c in Channel)
 CASE_NUMBER = re.compile(r"#(\d{1,18})")

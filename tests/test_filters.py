@@ -40,11 +40,11 @@ def test_age_completes() -> None:
     assert complete("age:>", Vocabulary()) == "age:>1h"
 
 
-def test_is_takes_reopened_and_bounced_and_says_what_it_does_not_know() -> None:
-    assert parse("is:reopened is:bounced", Vocabulary()).changes == {"reopened": True,
-                                                                     "bounced": True}
+def test_is_takes_reopened_bounced_snoozed_and_says_what_it_does_not_know() -> None:
+    assert parse("is:reopened is:bounced is:snoozed", Vocabulary()).changes == {
+        "reopened": True, "bounced": True, "snoozed": True}
     assert parse("is:reopend", Vocabulary()).problems == [
-        "no state 'reopend' (irritated, reopened, bounced); did you mean reopened?"]
+        "no state 'reopend' (irritated, reopened, bounced, snoozed); did you mean reopened?"]
 
 
 def test_lang_takes_und_for_the_cases_no_language_could_be_told_of() -> None:

@@ -143,6 +143,7 @@ def test_fields_status_snooze_and_the_version_a_script_read(db: str,
     # hidden until it comes back, as in the queue; a script could not find it at all
     assert case_id not in listed() and case_id not in listed("--status", "on_hold")
     assert case_id in listed("--snoozed") and case_id in listed("--all")
+    assert listed("--search", "is:snoozed") == listed("--snoozed")  # the console's filter
     assert cli(cli_env, db, "snooze", "--until", "now", str(case_id)).returncode == 0
     assert rows(db, "SELECT snoozed_until FROM cases WHERE id = ?", case_id)[0][0] is None
     assert cli(cli_env, db, "undo").returncode == 0  # the last action: the wake-up
