@@ -19,6 +19,7 @@ from textual.widgets import Input, TextArea
 
 from omnitui.tui import work
 from omnitui.tui.keys import bind
+from omnitui.tui.widgets.case_list import NONE_CHOSEN
 
 if TYPE_CHECKING:
     from omnitui.config import Macro
@@ -77,7 +78,7 @@ class WorkScreen(Screen[None]):
 
     def say_none_chosen(self) -> None:
         """Why a key found no case to act on."""
-        self.notify("no case to act on: this list is empty", severity="warning")
+        self.notify(NONE_CHOSEN, severity="warning")
 
     def current_message_id(self) -> int | None:
         """The message a forward starts from (None: the customer's last)."""

@@ -46,6 +46,7 @@ WAIT_RANKS = {"paused": {"status": 1.5}}
 # A pause reason is free text: on a wide terminal its column takes a third of what the
 # subject has beyond SUBJECT_WITH_EXTRAS, up to this width.
 WIDEST_REASON = 40
+NONE_CHOSEN = "no case to act on: this list is empty"  # a case key on an empty list
 # A subject wider than ROOMY_SUBJECT gives the columns cut most often their whole names,
 # in this order, up to these widths (a cell keeps one column of space).
 ROOMY_SUBJECT = 44
@@ -439,10 +440,12 @@ class CaseList(ScrollView, can_focus=True):
         return self._rows.get(case_id)
 
     def action_mark(self) -> None:
-        if (case_id := self.current_id) is not None:
-            self.marked.symmetric_difference_update({case_id})
-            self.refresh()
-            self.post_message(self.MarksChanged())
+        if (case_id := self.current_id) is None:
+            self.notify(NONE_CHOSEN, severity="warning")  # x on an empty list was silent
+            return
+        self.marked.symmetric_difference_update({case_id})
+        self.refresh()
+        self.post_message(self.MarksChanged())
 
     def action_mark_next(self) -> None:
         self.action_mark()
@@ -457,5 +460,7 @@ class CaseList(ScrollView, can_focus=True):
         self.post_message(self.MarksChanged())
 
     def action_open(self) -> None:
-        if self.current_id is not None:
+        if self.current_id is None:
+            self.notify(NONE_CHOSEN, severity="warning")
+        else:
             self.post_message(self.Opened(self.current_id))
