@@ -385,7 +385,14 @@ def _connect(path: Path, *, durable: bool) -> sqlite3.Connection:
     # Updates that touch a partial index build small ephemeral tables for its status IN
     # (...) list; on disk those cost a file round trip per update.
     conn.execute("PRAGMA temp_store=MEMORY")
+    conn.create_function("casefold", 1, _casefold, deterministic=True)
     return conn
+
+
+def _casefold(text: object) -> object:
+    """SQL's casefold(x): text matched without regard to case in every script (SQLite's
+    NOCASE folds A to Z only: `tag:café` missed a tag typed "CAFÉ")."""
+    return text.casefold() if isinstance(text, str) else text
 
 
 def set_busy_timeout(conn: sqlite3.Connection, seconds: float) -> None:

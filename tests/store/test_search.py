@@ -49,3 +49,7 @@ def test_a_tag_is_found_whatever_its_case(store: Store, pipeline: Pipeline) -> N
     for typed in ("vip", "VIP", "Vip"):
         assert [c.id for c in list_cases(store.conn, CaseQuery(tag=typed))] == [case_id]
     assert list_cases(store.conn, CaseQuery(tag="viq")) == []
+    Desk(store, "alice").each([case_id], Desk(store, "alice").tags("CAFÉ"))  # beyond A-Z
+    for typed in ("café", "Café", "CAFÉ"):
+        assert [c.id for c in list_cases(store.conn, CaseQuery(tag=typed))] == [case_id]
+    assert list_cases(store.conn, CaseQuery(tag="cafè")) == []
