@@ -100,7 +100,8 @@ class Acknowledger:
         text = fill_template(template, values)
         if self.outages is not None and (
                 outage := self.outages.matching(conn, f"{event.subject}\n{event.text}")):
-            text = f"{text}\n\n{incident_line(outage)}"
+            text = (f"{text}\n\n"
+                    f"{incident_line(outage, self.settings.business_hours.time_zone, now)}")
         draft = replace(draft, text=text)
         queue_draft(conn, case_id, draft, author=ACTOR, at=now, automatic=KIND,
                     reason=f"acknowledge: {'new' if case['status'] == 'new' else 'reopened'}"

@@ -21,9 +21,10 @@ import logging
 import re
 import sqlite3
 from dataclasses import field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from difflib import get_close_matches
 from functools import cached_property
+from zoneinfo import ZoneInfo
 
 from omnitui.config import Product, Settings
 from omnitui.config.templates import PROACTIVE_VARIABLES
@@ -46,7 +47,7 @@ from omnitui.store import cases as case_store
 from omnitui.store.audit import ChangeSet, record_audit
 from omnitui.store.business_events import BusinessEvent
 from omnitui.store.customers import channels_to_reach, require_customer
-from omnitui.store.db import StoreError, db_time, savepoint
+from omnitui.store.db import StoreError, db_time, parse_db_time, savepoint
 from omnitui.store.messages import automatic_to_customer_since
 from omnitui.store.queries import cases_mentioning, fts_phrase
 
@@ -292,7 +293,13 @@ def from_product_webhook(conn: sqlite3.Connection, settings: Settings,
     return 1
 
 
-def incident_line(outage: BusinessEvent) -> str:
-    """What an acknowledgement adds for a case that an ongoing outage touches."""
-    return (f"We know about a problem with {outage.product} since {outage.at[11:16]} UTC "
-            "and are working on it.")
+def incident_line(outage: BusinessEvent, zone: str, now: datetime) -> str:
+    """What an acknowledgement adds for a case that an ongoing outage touches: since when,
+    in the team's zone (`[business_hours] time_zone`, as the acknowledgement says its
+    opening hours; UTC without one), with the day when it was not today ("since 23:40"
+    of an outage two days old read as one of an hour)."""
+    began = parse_db_time(outage.at).astimezone(ZoneInfo(zone) if zone else UTC)
+    day = "" if began.date() == now.astimezone(began.tzinfo).date() else \
+        f"{began.day} {began:%b} "
+    return (f"We know about a problem with {outage.product} since {day}{began:%H:%M}"
+            f"{f' ({zone} time)' if zone else ' UTC'} and are working on it.")

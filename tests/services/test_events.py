@@ -90,6 +90,22 @@ def test_an_outage_raises_the_cases_that_mention_it_now_and_while_it_lasts(
     assert severity(store, after) == 0
 
 
+def test_the_acknowledgement_says_since_when_in_the_teams_zone_and_day(
+        store: Store, tmp_path: Path) -> None:
+    """A customer read "since 09:15 UTC" from a team in Berlin, and "since 23:40" of an
+    outage two days old."""
+    from tests.conftest import office_hours
+
+    settings = settings_from(tmp_path, CONFIG + office_hours())
+    desk = Desk(store, "erin", settings, clock=lambda: NOW - timedelta(days=2))
+    desk.business_event("outage", product="payments", text="EU cards failing")
+    case_id = file_mail(store, settings, "cy@example.com", "Payment failed", live=True)
+    [ack] = store.conn.execute("SELECT text FROM messages WHERE case_id = ? AND"
+                               " auto_submitted = 'acknowledgement'", (case_id,)).fetchone()
+    assert ack.endswith("We know about a problem with payments since 29 Nov 10:10 "
+                        "(Europe/Berlin time) and are working on it.")
+
+
 def test_a_failed_payment_raises_and_moves_the_customers_cases(store: Store,
                                                               settings: Settings) -> None:
     case_id = file_mail(store, settings, "ann@example.com", "Where is my parcel?")
