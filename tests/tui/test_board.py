@@ -465,7 +465,7 @@ def test_the_team_panel_marks_an_agent_over_capacity_in_one_channel_class(
         assert found is not None
         alice = next(a for a in found.team if a.name == "alice")
         assert alice.overloaded
-        [row] = [row for row in team_rows(found) if str(row[0]) == "alice"]
+        [row] = [row for row in team_rows(found, 200) if str(row[0]) == "alice"]
         assert re.search(r"email \d+/1!", str(row[6]))  # the open/capacity column
 
     drive(demo_db, script)
@@ -672,3 +672,20 @@ def test_f3_away_and_back_keeps_the_boards_place(demo_db: Path) -> None:
         assert app.focused is app.screen.query_one("#team", DataTable)
 
     supervise(demo_db, script, (80, 24))
+
+
+def test_the_team_panel_fits_80_columns_one_capacity_a_line(demo_db: Path) -> None:
+    """At 80 columns "chat 30/3" ran off the screen's edge, uncut, and the other
+    capacities with it; at 200 they stay on one line."""
+    async def run(width: int) -> list[str]:
+        app = OmnituiApp(demo_db, Settings(), "farid", board=True)
+        async with app.run_test(size=(width, 50)) as pilot:
+            await settle(app, pilot)
+            team = app.screen.query_one("#team", DataTable)
+            assert team.virtual_size.width <= team.size.width  # no sideways scrolling
+            return [str(team.get_row_at(n)[-1]) for n in range(team.row_count)]
+
+    wide, narrow = asyncio.run(run(200)), asyncio.run(run(80))
+    assert any(" · email " in cell for cell in wide)
+    assert all("\n" not in cell for cell in wide)
+    assert any(re.fullmatch(r"chat \d+/\d+!?\nemail \d+/\d+!?", cell) for cell in narrow)

@@ -54,8 +54,8 @@ READ_ANYWAY = 30.0  # seconds between reads of a quiet store
 WIDE = 110  # columns from which aging and the queues sit side by side
 FLOW_WHY_LEAST = 20  # cells of a reason beside its label, else it goes under it
 LAYOUTS_AWAITED = 5  # refreshes the first focus waits at most for the due list's rows
-DUE_EDGES = 2 * 7 + 4  # cells of the due list that are no text: each column's padding, the
-# list's scrollbar and the board's
+DUE_EDGES = 2 * 7 + 4  # cells of the due list (and the team's) that are no text: each
+# column's padding, the list's scrollbar and the board's
 ALL_DUE = 'all: the view "at risk or breached", F2 then v'
 LATE_SHARE = 0.1  # of a queue's first replies late today: past this, its "late" is red
 SUBJECT_LEAST = 12  # cells of subject, however narrow the screen (the list scrolls sideways)
@@ -118,7 +118,7 @@ class BoardScreen(WorkScreen):
                     yield DataTable(id="channels", cursor_type="row")
             yield Static("", id="due-title", classes="title")
             yield DataTable(id="due", cursor_type="row", zebra_stripes=True)
-            yield Static("Team, replies and solves today — enter shows the agent's cases",
+            yield Static("Team today (1st reply: p50/p90) — enter shows the agent's cases",
                          classes="title")
             yield DataTable(id="team", cursor_type="row")
             yield Static(f"Flow, last {TREND_DAYS} days — enter shows the open ones",
@@ -134,6 +134,7 @@ class BoardScreen(WorkScreen):
         self.set_class(self.app.size.width < WIDE, "-narrow")
         self._fill_flow()
         self._fill_due()
+        self._fill_team()
 
     def on_mount(self) -> None:
         self.on_resize()
@@ -412,7 +413,7 @@ class BoardScreen(WorkScreen):
         if kept in self._ids:  # the cursor stays on its case when the list sorts again (an
             due.move_cursor(row=self._ids.index(kept))  # escalation moved its due time: the
             # next key acted on the case that took its row)
-        fill(self.query_one("#team", DataTable), team_rows(board))
+        self._fill_team()
         self._fill_flow()
         self.query_one("#satisfaction", Static).update(satisfaction(board))
         self._chart_trend(board)
@@ -430,6 +431,12 @@ class BoardScreen(WorkScreen):
             fill(self.query_one("#due", DataTable),
                  due_rows(self.board, self.board.now, self.console.sla.countdown,
                           self.app.size.width))
+
+    def _fill_team(self) -> None:
+        """The capacities fit the screen's width, so they follow it."""
+        if self.board is not None:
+            fill(self.query_one("#team", DataTable),
+                 team_rows(self.board, self.app.size.width), height=None)
 
     def _fill_flow(self) -> None:
         """The flow's reasons fit the screen's width, so they follow it."""
@@ -475,9 +482,10 @@ COLUMNS = {
     "queues": ("queue", "opened", "p50", "p90", "late"),
     "channels": ("channel", "opened", "p50", "p90", "late"),
     "due": ("#", "due", "prio", "queue", "owner", "status", "subject"),
-    "team": ("agent", "state", "open", "paused", "solved", "1st reply p50/p90",
-             "open/capacity"),  # (today: the title says it; at 80 columns the names ran
-    # off, then "solved"; "paused", not "waiting": the headline's waiting is every case)
+    "team": ("agent", "state", "open", "paused", "solved", "1st reply", "open/cap"),
+    # (today, p50/p90, capacity: the title says it; at 80 columns the names ran off, then
+    # "solved", then the capacities; "paused", not "waiting": the headline's waiting is
+    # every case)
     "flow": ("what", "share", "most common")}
 
 
@@ -553,22 +561,35 @@ def late_words(late: Rate) -> Text:
                 style="bold red" if share > LATE_SHARE else "yellow" if late.part else "green")
 
 
-def team_rows(board: Board) -> list[tuple[object, ...]]:
-    rows = []
+def team_rows(board: Board, width: int) -> list[tuple[object, ...]]:
+    """Each agent's line; their load of each channel class against its capacity on one
+    line if what a screen `width` cells wide leaves it holds them, else one a line (at 80
+    columns "chat 30/3" ran off the screen's edge, uncut)."""
+    rows, loads = [], []
     for agent in board.team:
         name = Text(clean(agent.name)) + (Text(" (supervisor)", style="dim")
                                           if agent.role == "supervisor" else Text(""))
-        capacity = Text(" · ").join(
-            Text(f"{k} {agent.load.get(k, 0)}/{v}" + ("!" if agent.over(k) else ""),
-                 style="bold red" if agent.over(k) else "")
-            for k, v in agent.capacity.items()) or Text("-")
+        loads.append([Text(f"{clean(k)} {agent.load.get(k, 0)}/{v}"
+                           + ("!" if agent.over(k) else ""),
+                           style="bold red" if agent.over(k) else "")
+                      for k, v in agent.capacity.items()] or [Text("-")])
         rows.append((name, Text(agent.state, style="green" if agent.state == "here"
                                 else "dim"),
                      Text(f"{agent.working:,}", style="bold red" if agent.overloaded else ""),
                      f"{agent.paused:,}", f"{agent.solved_today:,}",
-                     f"{_span(agent.first_response.p50)}/{_span(agent.first_response.p90)}",
-                     capacity))
-    return rows
+                     f"{_span(agent.first_response.p50)}/{_span(agent.first_response.p90)}"))
+    others = [max(cell_len(str(cell)) for cell in (name, *column)) for name, *column in
+              zip(COLUMNS["team"], *rows, strict=False)]
+    room = max(SUBJECT_LEAST, width - sum(others) - DUE_EDGES)
+
+    def fitted(parts: list[Text]) -> Text:
+        if cell_len(" · ".join(str(p) for p in parts)) <= room:
+            return Text(" · ").join(parts)
+        for part in parts:
+            part.truncate(room, overflow="ellipsis")
+        return Text("\n").join(parts)
+
+    return [(*cells, fitted(parts)) for cells, parts in zip(rows, loads, strict=True)]
 
 
 def flow_rows(board: Board, width: int) -> list[tuple[object, ...]]:
