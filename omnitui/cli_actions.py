@@ -435,7 +435,7 @@ def forward(typer_ctx: typer.Context, case_id: CaseId,
 @app.command()
 def private(typer_ctx: typer.Context, case_id: CaseId,
             text: Text = None, text_option: TextOption = None,
-         fmt: Fmt = DoneFormat.table) -> None:
+            fmt: Fmt = DoneFormat.table) -> None:
     """Answer a public post privately; the public thread gets a short acknowledgement."""
     body = text_of(text, text_option)
 

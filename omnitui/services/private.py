@@ -53,6 +53,10 @@ def move_to_private(conn: sqlite3.Connection, case_id: int, draft: Draft, *, aut
     if not draft.text.strip() or draft.internal:
         raise StoreError("write the private answer first (not an internal note)")
     ack = replace(start_draft(conn, case_id, "reply", channel=public[0]), text=acknowledgement)
-    ack_id = queue_draft(conn, case_id, ack, author=author, at=at)
+    ack_id = queue_draft(conn, case_id, ack, author=author, at=at,
+                         reason="public acknowledgement queued")  # (both said "reply
+    # queued": which went where was the timeline's to tell)
     answer = replace(draft, private=draft.channel == public[0])
-    return ack_id, queue_draft(conn, case_id, answer, author=author, at=at)
+    return ack_id, queue_draft(conn, case_id, answer, author=author, at=at,
+                               reason="private answer queued" + (
+                                   "" if answer.private else f" on {draft.channel}"))

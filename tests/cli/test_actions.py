@@ -399,3 +399,24 @@ def test_a_customer_that_does_not_exist_is_a_usage_error_not_an_empty_list(
     listed = cli(cli_env, db, "cases", "--customer", "999999")
     assert listed.returncode == 2
     assert "--customer 999999: there is no customer #999999" in listed.stderr
+
+
+def test_a_public_post_is_answered_privately_from_the_command_line(
+        db: str, cli_env: dict[str, str]) -> None:
+    """`omnitui private`: the demo's Instagram comment gets its public acknowledgement and
+    the private answer, each said for what it is; a case that is no public post is refused,
+    nothing queued."""
+    [(case_id,)] = rows(db, "SELECT case_id FROM messages WHERE reply_route LIKE"
+                            " '%\"public\": true%'")
+    done = cli(cli_env, db, "private", str(case_id), "Sorry! Which card was it?")
+    assert done.returncode == 0
+    assert done.stdout.strip() == (f"#{case_id}: public acknowledgement queued; private "
+                                   "answer queued")
+    assert "cannot leave" in done.stderr  # the demo has no Meta channel to send with
+    queued = rows(db, "SELECT text FROM messages WHERE case_id = ? AND direction = 'out'"
+                      " ORDER BY id", case_id)
+    assert queued[-1] == ("Sorry! Which card was it?",) and "private message" in queued[-2][0]
+    again = cli(cli_env, db, "private", str(case_id), "again")
+    assert again.returncode == 1 and "is not a public conversation" in again.stderr
+    assert len(rows(db, "SELECT id FROM messages WHERE case_id = ? AND direction = 'out'",
+                    case_id)) == len(queued)
