@@ -386,7 +386,7 @@ def reply(typer_ctx: typer.Context, case_id: CaseId,
     def write(desk: "Desk") -> "CaseResult":
         done = desk.write(case_id, "reply_all" if all_ else "reply", body, channel=kind)
         if done.done:
-            _stuck(desk, kind or _case_channel(desk, case_id), "reply")
+            _stuck(desk, kind or _case_channel(desk, case_id), "reply", case_id)
         return done
 
     _one(ctx(typer_ctx).act(write), fmt)
@@ -398,13 +398,14 @@ def _case_channel(desk: "Desk", case_id: int) -> str:
     return require_case(desk.store.conn, case_id)["channel"]
 
 
-def _stuck(desk: "Desk", channel: str, what: str) -> None:
-    """Say when the config gives what was queued on `channel` no way out (no mailbox that
-    sends, no entry for its channel), as the console's composer does: "reply queued" and
-    doctor's "ok outbox" were all, until the daemon failed it."""
+def _stuck(desk: "Desk", channel: str, what: str, case_id: int | None) -> None:
+    """Say when the config gives what was queued on `channel` (on case `case_id`) no way
+    out (no mailbox that sends, or the case's own cannot; no entry for its channel), as the
+    console's composer does: "reply queued" and doctor's "ok outbox" were all, until the
+    daemon failed it."""
     from omnitui.channels.senders import unsendable
 
-    if why := unsendable(desk.settings, channel):
+    if why := unsendable(desk.settings, channel, desk.store, case_id):
         say(f"this {what} cannot leave: {why}; the daemon will fail it, its text kept")
 
 
@@ -426,7 +427,7 @@ def forward(typer_ctx: typer.Context, case_id: CaseId,
     def write(desk: "Desk") -> "CaseResult":
         done = desk.write(case_id, "forward", body, to=to)
         if done.done:
-            _stuck(desk, Channel.EMAIL, "forward")
+            _stuck(desk, Channel.EMAIL, "forward", case_id)
         return done
 
     _one(ctx(typer_ctx).act(write), fmt)
@@ -442,7 +443,7 @@ def private(typer_ctx: typer.Context, case_id: CaseId,
     def write(desk: "Desk") -> "CaseResult":
         done = desk.to_private(case_id, body)
         if done.done:  # on the platform of the public post
-            _stuck(desk, _case_channel(desk, case_id), "private answer")
+            _stuck(desk, _case_channel(desk, case_id), "private answer", case_id)
         return done
 
     _one(ctx(typer_ctx).act(write), fmt)
@@ -492,7 +493,7 @@ def new_case(typer_ctx: typer.Context, text: Text = None, text_option: TextOptio
                   subject=subject)
     def open_it(desk: "Desk") -> int:
         opened = desk.new_case(draft)
-        _stuck(desk, kind, "message")
+        _stuck(desk, kind, "message", opened)
         return opened
 
     case_id = ctx(typer_ctx).act(open_it)

@@ -8,22 +8,34 @@ from collections.abc import Callable
 from typing import Any
 
 from omnitui.channels import generic
-from omnitui.channels.email.outgoing import NO_MAILBOX, email_attempt
+from omnitui.channels.email.outgoing import NO_MAILBOX, email_attempt, reply_mailbox
+from omnitui.channels.errors import PermanentFailure
 from omnitui.channels.outgoing import Attempt, Outgoing, Prepare
 from omnitui.channels.replies.routes import carrier, no_carrier, platform_attempt
 from omnitui.config import Settings
 from omnitui.model import Channel
 from omnitui.records import record
+from omnitui.store.db import Store
 
-Blocked = Callable[[Settings, str], str | None]
-
-
-def _no_mailbox(settings: Settings, channel: str) -> str | None:
-    """(A mailbox that received the case but cannot send is the outbox's to tell.)"""
-    return None if any(m.smtp_host for m in settings.mailboxes) else NO_MAILBOX
+Blocked = Callable[[Settings, str, Store | None, int | None], str | None]
 
 
-def _no_platform(settings: Settings, channel: str) -> str | None:
+def _no_mailbox(settings: Settings, channel: str, store: Store | None,
+                case_id: int | None) -> str | None:
+    """On a case, its reply leaves from the mailbox that received it, which must send
+    (`choose_mailbox`: a receive-only mailbox's case got no word till the outbox failed
+    the reply); else from any mailbox that sends."""
+    if store is None or case_id is None:
+        return None if any(m.smtp_host for m in settings.mailboxes) else NO_MAILBOX
+    try:
+        reply_mailbox(store, settings.mailboxes, case_id)
+    except PermanentFailure as failure:
+        return str(failure)
+    return None
+
+
+def _no_platform(settings: Settings, channel: str, store: Store | None,
+                 case_id: int | None) -> str | None:
     """(A generic source carries any channel's replies along the route its conversation
     came by: with one configured, nothing is said.)"""
     if carrier(settings.channels, channel) or any(
@@ -49,8 +61,10 @@ def attempt_for(outgoing: Outgoing, reply: dict[str, Any]) -> Attempt:
     return SENDERS.get(reply["channel"], PLATFORMS_WAY).prepare(outgoing, reply)
 
 
-def unsendable(settings: Settings, channel: str) -> str | None:
-    """Why no reply on `channel` can leave with this config (None: something may carry it;
-    whether it gets through is the outbox's to tell). The composer says so as the agent
-    starts writing: the outbox said it only once the reply had failed."""
-    return SENDERS.get(channel, PLATFORMS_WAY).blocked(settings, channel)
+def unsendable(settings: Settings, channel: str, store: Store | None = None,
+               case_id: int | None = None) -> str | None:
+    """Why no reply on `channel` (on case `case_id` of `store`, if known) can leave with
+    this config (None: something may carry it; whether it gets through is the outbox's to
+    tell). The composer says so as the agent starts writing: the outbox said it only once
+    the reply had failed."""
+    return SENDERS.get(channel, PLATFORMS_WAY).blocked(settings, channel, store, case_id)

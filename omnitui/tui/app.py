@@ -176,12 +176,13 @@ class OmnituiApp(App[None]):
             self.install_screen(self._composer, "composer")
             self._get_screen("composer")
 
-    def unsendable(self, channel: str) -> str | None:
-        """Why a reply on `channel` cannot leave with this config (None: it can; in the
-        demo its stand-in sends every reply)."""
+    def unsendable(self, channel: str, case_id: int | None = None) -> str | None:
+        """Why a reply on `channel` (on case `case_id`) cannot leave with this config (None:
+        it can; in the demo its stand-in sends every reply)."""
         from omnitui.channels.senders import unsendable
 
-        return None if self.stand_in else unsendable(self.settings, channel)
+        return None if self.stand_in else unsendable(self.settings, channel, self.store,
+                                                     case_id)
 
     def write(self, draft: Draft, then: Callable[[Draft | None], None],
               addresses: dict[str, str] | None = None, case_id: int | None = None, *,

@@ -7,6 +7,8 @@ from dataclasses import replace
 
 from omnitui.channels.senders import unsendable
 from omnitui.config import HookChannel, MailboxSettings, Settings
+from omnitui.ingest.pipeline import Pipeline
+from omnitui.store.db import Store
 
 MAILBOX = MailboxSettings(name="support", address="support@example.com",
                           imap_host="imap.example", username="support")
@@ -32,3 +34,24 @@ def test_a_generic_source_may_carry_any_channel_along_its_conversations_route() 
     """Its payload names the channel (whatsapp, sms): the reply goes back by its route."""
     forms = HookChannel("forms", "generic", secret="s")
     assert unsendable(Settings(channels=[forms]), "whatsapp") is None
+
+
+def test_on_a_case_the_mailbox_that_received_it_must_send(store: Store,
+                                                          pipeline: Pipeline) -> None:
+    """A reply leaves from the mailbox the customer wrote to: on a case a receive-only
+    mailbox got, the composer and the CLI said nothing (another mailbox sends), and the
+    outbox failed the reply."""
+    from omnitui.channels.email.parse import parse_email
+    from tests.conftest import make_email
+
+    sales = replace(MAILBOX, name="sales", address="sales@example.com",
+                    smtp_host="smtp.example")
+    settings = Settings(mailboxes=[MAILBOX, sales])
+    got = {name: pipeline.ingest(parse_email(make_email(f"ann{name}@example.com"),
+                                             source=name)).case_id
+           for name in ("support", "sales")}
+    assert unsendable(settings, "email") is None  # said of no case: sales sends
+    assert unsendable(settings, "email", store, got["support"]) == (
+        "mailbox 'support' (support@example.com) received this case but has no smtp_host, "
+        "so it cannot send the reply")
+    assert unsendable(settings, "email", store, got["sales"]) is None

@@ -538,8 +538,8 @@ class ComposeScreen(ModalScreen[Draft | None]):
         internal note leaves nothing."""
         if self.draft.mode == "note" or self.draft.internal:
             return ""
-        unsendable = getattr(self.app, "unsendable", lambda channel: None)
-        why = unsendable(self.draft.channel)
+        unsendable = getattr(self.app, "unsendable", lambda channel, case_id: None)
+        why = unsendable(self.draft.channel, self.case_id)
         return f"this cannot leave: {why} (sent, it fails in the outbox, its text kept)" \
             if why else ""
 
