@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 SECONDS = 0.1  # a search's limit, in the process's CPU time (`regex` reads clock()): in the
 # daemon its other threads' work counts too, so a search may stop after half of it. A sane
 # pattern takes microseconds on a whole message. Reading the clock costs ~2 µs a search.
+SKIPPED = "and was skipped (counted as no match)"  # how its note on a message ends: the
+# message's reading noted it, not its parser (`omnitui refile` parses again and keeps it)
 MAX_COPIES = 1000  # `regex` unrolls a repeat's least count: `x{1000000,}` took 260 MB as
 # it compiled, and `(a{1000}){1000}` as much (its upper bound costs nothing: `x{0,1000000}`)
 REPEATS = (_constants.MAX_REPEAT, _constants.MIN_REPEAT, _constants.POSSESSIVE_REPEAT)
@@ -95,7 +97,7 @@ def search(pattern: regex.Pattern[str], text: str, rule: str,
     try:
         return pattern.search(text, timeout=SECONDS)
     except TimeoutError:
-        note = f"{rule} took over {SECONDS:g} s and was skipped (counted as no match)"
+        note = f"{rule} took over {SECONDS:g} s {SKIPPED}"
         _log(note)
         if skipped is not None:
             skipped.append(note)

@@ -20,6 +20,7 @@ from omnitui.channels.webhooks.deliveries import RAW_CHANNEL, parse_delivery
 from omnitui.config import Settings
 from omnitui.ingest.pending import Parser, RawItem, file_again
 from omnitui.model import InboundEvent
+from omnitui.patterns import SKIPPED
 from omnitui.records import record
 from omnitui.services.intake import intake_pipeline
 from omnitui.store.audit import ChangeSet, record_audit, update_row
@@ -103,9 +104,11 @@ def _rewrite(conn: sqlite3.Connection, raw_id: int, event: InboundEvent) -> bool
     row = message_from_raw(conn, raw_id, event.channel, event.external_id)
     if row is None:
         return False
-    message_id, case_id = row
+    message_id, case_id, noted = row
+    read = [note for note in noted if note.endswith(SKIPPED)]  # the classify stage's, which
+    # a parse does not run: refiled, the note of an intent pattern that ran out went
     now = {"subject": event.subject, "text": event.text, "html": event.html,
-           "author": event.author, "parse_errors": json.dumps(list(event.parse_errors))}
+           "author": event.author, "parse_errors": json.dumps([*event.parse_errors, *read])}
     changes = ChangeSet()
     if not update_row(conn, "messages", message_id, now, changes):
         return False

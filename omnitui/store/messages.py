@@ -130,10 +130,13 @@ def has_raw_from(conn: sqlite3.Connection, source: str) -> bool:
 
 
 def message_from_raw(conn: sqlite3.Connection, raw_id: int, channel: str,
-                     external_id: str) -> tuple[int, int] | None:
-    """(message id, case id) of the message filed from a raw row as this item."""
-    return conn.execute("SELECT id, case_id FROM messages WHERE raw_id = ? AND channel = ?"
-                        " AND external_id = ?", (raw_id, channel, external_id)).fetchone()
+                     external_id: str) -> tuple[int, int, list[str]] | None:
+    """(message id, case id, problems noted) of the message filed from a raw row as this
+    item."""
+    row = conn.execute("SELECT id, case_id, parse_errors FROM messages WHERE raw_id = ? AND"
+                       " channel = ? AND external_id = ?",
+                       (raw_id, channel, external_id)).fetchone()
+    return None if row is None else (row[0], row[1], json.loads(row[2] or "[]"))
 
 
 def pending_count(conn: sqlite3.Connection, channel: str | None = None) -> int:

@@ -150,6 +150,11 @@ def test_a_pattern_that_backtracks_holds_no_import(cli_env: dict[str, str],
     [line] = [line for line in shown.splitlines() if "parse error" in line]
     assert line.strip() == ("parse error: intent 'billing' pattern #2 took over 0.1 s and "
                             "was skipped (counted as no match)")
+    again = subprocess.run([*base, "refile"], env=cli_env, capture_output=True, text=True,
+                           timeout=60, stdin=subprocess.DEVNULL)  # a parse runs no intents:
+    assert "0 messages updated" in again.stderr  # the note stays (it went, "updated")
+    assert "skipped" in conn.execute("SELECT parse_errors FROM messages WHERE external_id ="
+                                     " 'dos0@example.com'").fetchone()[0]
 
 
 def test_a_mistyped_path_is_one_line_and_creates_no_store(omnitui: Run, home: Path) -> None:
