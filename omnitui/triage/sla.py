@@ -165,10 +165,9 @@ def _reopen(clocks: Clocks, at: datetime, calendar: Calendar,
     without a reply, or its only reply bounced), the customer still waits for a first
     answer: that clock starts again; a case we opened, reopened by the customer's first
     message (`unheard`), starts its first responses' clocks. Else, while they wait for our
-    answer (`waiting`:
-    reopened by their message, or by an agent with their last message unanswered), a next
-    response's; reopened by an agent after our answer, none (one ran "in 8h" with nothing of
-    theirs after our answer)."""
+    answer (`waiting`: reopened by their message, or by an agent with their last message
+    unanswered), a next response's; reopened by an agent after our answer, none (one ran
+    "in 8h" with nothing of theirs after our answer)."""
     _resume(clocks, at, calendar)
     clocks.solved = False
     start("resolution", at)
