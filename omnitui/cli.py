@@ -1074,6 +1074,11 @@ def main() -> None:
             raise
         say(f"error: {unwritable('the store', exc) if cannot_write(exc) else store_problem(exc)}")
         sys.exit(1)
+    except OverflowError as exc:  # an id or a count past SQLite's integers, from any option
+        if "SQLite INTEGER" not in str(exc):  # (bound as given: 2**63 and up)
+            raise
+        say(f"usage error: a number given is too large (the most is {2**63 - 1})")
+        sys.exit(2)
     except typer.Abort:
         say("aborted")
         sys.exit(130)

@@ -63,6 +63,21 @@ def test_every_usage_error_is_one_line_and_exit_2(omnitui: Run, args: list[str],
     assert result.stdout == ""
 
 
+TOO_LARGE = str(2**63)  # past SQLite's integers: a traceback from every id but a case's
+TOO_LARGE_IDS = [["move-message", TOO_LARGE], ["undo", TOO_LARGE],
+                 ["cases", "--customer", TOO_LARGE], ["cases", "--limit", TOO_LARGE],
+                 ["history", "--limit", TOO_LARGE], ["accept-suggestion", TOO_LARGE],
+                 ["merge-customers", TOO_LARGE, "1"]]
+
+
+def test_a_number_too_large_for_the_store_is_a_usage_error(omnitui: Run) -> None:
+    omnitui("init")
+    for args in TOO_LARGE_IDS:
+        result = omnitui("--agent", "farid", *args, check=False)
+        assert (result.returncode, result.stderr) == (2, "usage error: a number given is too "
+                                                          f"large (the most is {2**63 - 1})\n")
+
+
 @pytest.mark.parametrize("args", [["--help"], ["--help", "cases"], ["--db", "cases", "--help"]])
 def test_the_list_of_commands_is_whole_wherever_help_is_asked(omnitui: Run,
                                                               args: list[str]) -> None:
