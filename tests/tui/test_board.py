@@ -689,3 +689,16 @@ def test_the_team_panel_fits_80_columns_one_capacity_a_line(demo_db: Path) -> No
     assert any(" · email " in cell for cell in wide)
     assert all("\n" not in cell for cell in wide)
     assert any(re.fullmatch(r"chat \d+/\d+!?\nemail \d+/\d+!?", cell) for cell in narrow)
+
+
+def test_the_lists_fit_again_after_the_window_narrows(demo_db: Path) -> None:
+    """From 200 columns to 80, the due list and the team kept their wide columns: a
+    sideways scrollbar, and → scrolled into blank space."""
+    async def script(app: OmnituiApp, pilot: Pilot) -> None:
+        await pilot.resize_terminal(80, 50)
+        await settle(app, pilot)
+        for table_id in ("due", "team"):
+            table = app.screen.query_one(f"#{table_id}", DataTable)
+            assert table.virtual_size.width <= table.size.width, table_id
+
+    supervise(demo_db, script, (200, 50))

@@ -495,6 +495,9 @@ def fill(table: DataTable, rows: list[tuple[object, ...]], height: int | None = 
     as markup, and a subject "[/]" stopped the console."""
     row = table.cursor_row
     table.clear()
+    for column in table.columns.values():  # as wide as what they hold now: a clear keeps
+        column.content_width = column.label.cell_len  # the widest ever seen, and after a
+        # resize from 200 to 80 columns the due list scrolled sideways into blank space
     for values in rows:
         table.add_row(*(Text(v) if isinstance(v, str) else v for v in values), height=height)
     if rows:
