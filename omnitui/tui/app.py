@@ -102,9 +102,10 @@ class OmnituiApp(App[None]):
     TITLE = "omnitui"
     # A toast as wide as its words and one line high for one line of them: Textual's own,
     # 60 cells and 3 lines for "tags vip: #19", hid the half of an 80x24 screen's latest
-    # message the agent had just acted on.
+    # message the agent had just acted on. Up to three quarters of the screen wide: at half
+    # its width, a toast that wrapped showed only its first line.
     CSS = """
-    Toast { width: auto; padding: 0 1; }
+    Toast { width: auto; max-width: 75%; padding: 0 1; }
     """
     # Priority, like the screens' keys: decided as the key arrives (see screens/work.py);
     # `check_action` hands keys to a text field or a dialog instead.

@@ -237,6 +237,17 @@ def test_on_an_empty_list_a_key_says_there_is_no_case_instead_of_a_dialog(
     drive(demo_db, script)
 
 
+def test_a_toast_shows_all_its_words_at_80_columns(demo_db: Path) -> None:
+    """Half the screen wide, a toast of two lines showed one: "no case to act on: this
+    list is", and a snooze's warning lost its last line."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("slash", *"zzqxvnothing", "enter", "x")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        assert "no case to act on: this list is empty" in screen_text(app)
+
+    drive(demo_db, script, size=(80, 24))
+
+
 def test_snoozing_a_case_about_to_breach_says_its_clock_keeps_running(demo_db: Path) -> None:
     async def script(app: OmnituiApp, pilot: object) -> None:
         case_id = queue(app).current_id
