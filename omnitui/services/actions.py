@@ -19,7 +19,7 @@ from omnitui.store import cases as case_store
 from omnitui.store import messages as message_store
 from omnitui.store import outbox
 from omnitui.store.audit import ChangeSet, record_audit
-from omnitui.store.db import StoreError, db_time
+from omnitui.store.db import StoreError, db_time, folded
 
 PAUSED = (Status.PENDING, Status.ON_HOLD)
 MAX_PRIORITY = 1_000_000
@@ -241,9 +241,9 @@ def retag(conn: sqlite3.Connection, case_id: int, words: str, *, actor: str,
         tag = word.removeprefix("-").strip("\"'")
         if not tag:
             continue
-        if removed:
-            tags = [t for t in tags if t != tag]
-        elif tag not in tags:
+        if removed:  # whatever its case: "-café" took no "CAFÉ" off, and "vip" beside
+            tags = [t for t in tags if folded(t) != folded(tag)]  # "VIP" made two
+        elif all(folded(t) != folded(tag) for t in tags):
             tags.append(tag)
     if tags == before:
         return None

@@ -14,6 +14,7 @@ import os
 import sqlite3
 import sys
 import time
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
@@ -389,10 +390,16 @@ def _connect(path: Path, *, durable: bool) -> sqlite3.Connection:
     return conn
 
 
+def folded(text: str) -> str:
+    """`text` as words are matched without regard to case in every script (SQLite's NOCASE
+    folds A to Z only: `tag:café` missed a tag typed "CAFÉ"), and however its accents were
+    typed (a terminal may send "é" as "e" and a combining accent)."""
+    return unicodedata.normalize("NFC", text).casefold()
+
+
 def _casefold(text: object) -> object:
-    """SQL's casefold(x): text matched without regard to case in every script (SQLite's
-    NOCASE folds A to Z only: `tag:café` missed a tag typed "CAFÉ")."""
-    return text.casefold() if isinstance(text, str) else text
+    """SQL's casefold(x): `folded`."""
+    return folded(text) if isinstance(text, str) else text
 
 
 def set_busy_timeout(conn: sqlite3.Connection, seconds: float) -> None:

@@ -50,6 +50,21 @@ def test_a_tag_is_found_whatever_its_case(store: Store, pipeline: Pipeline) -> N
         assert [c.id for c in list_cases(store.conn, CaseQuery(tag=typed))] == [case_id]
     assert list_cases(store.conn, CaseQuery(tag="viq")) == []
     Desk(store, "alice").each([case_id], Desk(store, "alice").tags("CAFÉ"))  # beyond A-Z
-    for typed in ("café", "Café", "CAFÉ"):
+    for typed in ("café", "Café", "CAFÉ", "cafe\u0301"):  # the last as a terminal may send it
         assert [c.id for c in list_cases(store.conn, CaseQuery(tag=typed))] == [case_id]
     assert list_cases(store.conn, CaseQuery(tag="cafè")) == []
+
+
+def test_a_tag_is_added_and_taken_off_whatever_its_case(store: Store,
+                                                         pipeline: Pipeline) -> None:
+    """"vip" beside "VIP" made a case carry both, and "-café" took no "CAFÉ" off."""
+    from omnitui.services.desk import Desk
+
+    case_id = pipeline.ingest(chat_event("telegram", "1", "hello")).case_id
+    desk = Desk(store, "alice")
+    desk.each([case_id], desk.tags("VIP CAFÉ"))
+    [done] = desk.each([case_id], desk.tags("vip Vip"))
+    assert done.done and not done.changes  # already so
+    desk.each([case_id], desk.tags("-café"))
+    assert store.conn.execute("SELECT tags FROM cases WHERE id = ?",
+                              (case_id,)).fetchone() == ('["VIP"]',)
