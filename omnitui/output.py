@@ -400,6 +400,8 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
         head = Text(f"{arrow} {clock_time(parse_db_time(m.created_at), zone)} "
                     f"{sanitize(m.channel, multiline=False)} #{m.id} ", style="bold")
         head.append(_text(m.author or "(unknown sender)"))
+        if m.case_id != c.id:  # the customer's timeline: their other cases' messages too,
+            head.append(f" · case #{m.case_id}", style="cyan")  # said, as the console does
         if m.delivery:  # a reply: queued, sending, sent or failed, and what the platform said
             head.append(f" · {m.delivery}", style="red" if m.delivery == "failed" else "")
         out.print(head)

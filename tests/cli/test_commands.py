@@ -423,6 +423,26 @@ def test_every_sort_lists_every_case(omnitui: Run, tmp_path: Path) -> None:
             assert {"pending", "on_hold"} & {r["status"] for r in rows}
 
 
+def test_case_says_which_case_each_message_of_the_customers_timeline_is_on(
+        omnitui: Run, tmp_path: Path) -> None:
+    """The customer's timeline shows their other cases' messages too: without a word of
+    which, a reader took their answer on another case for an answer on this one."""
+    from tests.conftest import make_email
+
+    db = str(tmp_path / "s.db")
+    for n, subject in enumerate(("Printer broken", "Invoice wrong")):
+        mail = tmp_path / f"{n}.eml"
+        mail.write_bytes(make_email("ann@example.com", subject=subject, body=subject,
+                                    message_id=f"m{n}@example.com"))
+        omnitui("--db", db, "import", str(mail))
+        if n == 0:  # the next mail opens a case of its own
+            omnitui("--db", db, "--agent", "alice", "status", "--to", "closed", "1")
+    lines = omnitui("--db", db, "case", "2").stdout.splitlines()
+    [earlier] = [line for line in lines if line.startswith("← ") and " #1 " in line]
+    [own] = [line for line in lines if line.startswith("← ") and " #2 " in line]
+    assert earlier.endswith("Ann Lee · case #1") and own.endswith("Ann Lee")
+
+
 def test_case_shows_replies_delivery_pause_reason_and_snooze(omnitui: Run,
                                                             tmp_path: Path) -> None:
     """What the console's timeline shows of a case, `omnitui case` shows too."""
