@@ -6,10 +6,10 @@ Values are read the way the screen shows them (`status:on hold`, `owner:Farid`),
 names nothing is reported and left out (never a silently empty queue), `owner:none` means
 unassigned, `intent:billing` cases whose customer wants what the config's [[intents]] entry
 "billing" says, `lang:de` cases whose customer last wrote in German (`lang:und`: in no language that
-could be told, a "thx"), `is:irritated` those whose
-customer's latest message reads irritated, `is:reopened` those that came back after being
-solved, `is:bounced` those handed from one owner to another, `is:snoozed` those snoozed
-(every other list hides them till they wake: `is:snoozed owner:me`), `age:>4h` cases opened more
+could be told, a "thx"), `is:irritated` those whose customer's latest message reads
+irritated, `is:reopened` those that came back after being solved, `is:bounced` (or
+`is:reassigned`) those handed from one owner to another, `is:snoozed` those snoozed (every
+other list hides them till they wake: `is:snoozed owner:me`), `age:>4h` cases opened more
 than four hours ago (`age:<30m`, `age:1h-4h`, `age:1-3d`: units m, h, d, w, y; the supervisor's
 board drills into its age buckets this way), and `#N` names case N.
 """
@@ -37,6 +37,7 @@ STATES = ("irritated", "reopened", "bounced", "snoozed")  # what `is:` takes, ea
 # flag (`snoozed`: only the cases snoozed into the future, which every other list hides)
 STATUSES = tuple(str(s) for s in Status)
 CHANNELS = tuple(str(c) for c in Channel)
+STATE_ALIASES = {"reassigned": "bounced"}  # as the board's flow says it
 CASE_NUMBER = re.compile(r"#(\d{1,18})")
 UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 365 * 86400}  # as ages show
 AGE = re.compile(r"(?P<op>[<>])?(?P<low>\d{1,5})(?P<low_unit>[mhdwy])?"
@@ -167,8 +168,9 @@ def _apply(result: Narrowing, key: str, value: str, vocabulary: Vocabulary) -> N
         else:
             result.problems.append(f"no age {value!r} (>4h, <30m, 1h-4h, 1-3d: units m h d w y)")
     elif key == "is":
-        if value.lower() in STATES:
-            result.changes[value.lower()] = True
+        state = STATE_ALIASES.get(value.lower(), value.lower())
+        if state in STATES:
+            result.changes[state] = True
         else:
             result.problems.append(_unknown("state", value, STATES))
     else:

@@ -43,6 +43,7 @@ def test_age_completes() -> None:
 def test_is_takes_reopened_bounced_snoozed_and_says_what_it_does_not_know() -> None:
     assert parse("is:reopened is:bounced is:snoozed", Vocabulary()).changes == {
         "reopened": True, "bounced": True, "snoozed": True}
+    assert parse("is:reassigned", Vocabulary()).changes == {"bounced": True}  # the board's
     assert parse("is:reopend", Vocabulary()).problems == [
         "no state 'reopend' (irritated, reopened, bounced, snoozed); did you mean reopened?"]
 
