@@ -11,6 +11,7 @@ store's aggregates take a moment) and again, at most once a second, when the sto
 from __future__ import annotations
 
 import time
+from collections import Counter
 from contextlib import suppress
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -59,6 +60,7 @@ DUE_EDGES = 2 * 7 + 4  # cells of the due list (and the team's) that are no text
 ALL_DUE = 'all: the view "at risk or breached", F2 then v'
 LATE_SHARE = 0.1  # of a queue's first replies late today: past this, its "late" is red
 SUBJECT_LEAST = 12  # cells of subject, however narrow the screen (the list scrolls sideways)
+SPREAD_BINS = 12  # bars of the first replies' spread
 FLOW_EDGES = 8  # cells of the flow's line that are no column's text: padding, scrollbar
 
 
@@ -462,9 +464,21 @@ class BoardScreen(WorkScreen):
         plt.clear_figure()
         hours = board.first_responses_today
         if hours:
-            plt.hist(hours, bins=12)
+            plt.hist(hours, bins=SPREAD_BINS)
+            top = _fullest_bin(hours)  # whole replies on the count's axis (it read 0.17,
+            plt.yticks(range(0, top + 1, max(1, -(-top // 4))))  # 0.33 ... of two)
+        else:
+            plt.yticks([])
+            plt.xticks([])
         plt.title(f"First replies today: {len(hours):,}, hours")
         widget.refresh()
+
+
+def _fullest_bin(values: list[float]) -> int:
+    """How many of `values` the fullest of SPREAD_BINS equal bins over their range holds."""
+    low = min(values)
+    width = (max(values) - low) / SPREAD_BINS or 1.0
+    return max(Counter(min(int((v - low) / width), SPREAD_BINS - 1) for v in values).values())
 
 
 def _name(action: str) -> str:
