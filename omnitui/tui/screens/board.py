@@ -79,6 +79,7 @@ class BoardScreen(WorkScreen):
     BoardScreen #charts { height: 14; }
     BoardScreen.-narrow #charts { layout: vertical; height: 28; }
     BoardScreen .title { text-style: bold; margin-top: 1; }
+    BoardScreen #satisfaction { padding: 0 1; }  /* in line with the lists' cells */
     """
     AUTO_FOCUS = ""  # on_mount focuses, leaving the board at its top (Textual's own
     # focus scrolled it to centre the first list, hiding the headline at 80x24)
