@@ -27,6 +27,10 @@ from omnitui.vocabulary import THANKS_ONLY, THIRD_PARTY
 from omnitui.wording import status_words
 
 SUBJECT_REFERENCE = re.compile(r"\[#(\d{1,12})\]")
+# what mail clients put before a subject they answer, in the languages the forwards know
+# (Re, AW, SV, Antw, VS, R, RIF, RES), repeated ("Re: AW: ...")
+REPLY_PREFIX = re.compile(r"^(?:\s*(?:re|aw|sv|antw|vs|r|rif|res)\s*(?:\[\d+\])?\s*:)+",
+                          re.IGNORECASE)
 
 
 @record
@@ -112,14 +116,31 @@ def _by_customer(conn: sqlite3.Connection, event: InboundEvent, customer_id: int
                               "off and nothing named an earlier case)")
     active = store.active_case_of(conn, customer_id)
     if active:
-        return _join_active(event, active, "customer-open-case",
-                            f"the customer's {status_words(active['status'])} case "
-                            f"#{active['id']} (one customer, one case, any channel)", settings)
+        answered = _answered_case(conn, event, customer_id, active)
+        return _join_active(event, answered or active, "customer-open-case",
+                            f"the customer's {status_words((answered or active)['status'])} "
+                            f"case #{(answered or active)['id']}"
+                            + (" with the subject it answers" if answered else "")
+                            + " (one customer, one case, any channel)", settings)
     finished = store.latest_finished_case_of(conn, customer_id)
     if finished:
         return _continue(conn, event, finished, "customer-recent-case",
                          f"the customer's last case #{finished['id']}", settings, now)
     return ThreadDecision(None, "new-case", "the customer's first conversation")
+
+
+def _answered_case(conn: sqlite3.Connection, event: InboundEvent, customer_id: int,
+                   latest: Row) -> Row | None:
+    """Of a customer's several unsolved cases (a split, a case we opened), the one whose
+    subject a reply without headers answers ("Re: Invoice wrong" joined the newest case, on
+    another matter), when it is not the latest; None: the latest. Read only when the latest
+    case's subject is another."""
+    answers = REPLY_PREFIX.sub("", event.subject).strip().casefold()
+    if not answers or REPLY_PREFIX.sub("", latest["subject"] or "").strip().casefold() == answers:
+        return None
+    return next((case for case in reversed(store.active_cases_of(conn, customer_id))
+                 if REPLY_PREFIX.sub("", case["subject"] or "").strip().casefold() == answers),
+                None)
 
 
 def _continue(conn: sqlite3.Connection, event: InboundEvent, found: int | Row, rule: str,

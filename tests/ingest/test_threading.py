@@ -251,3 +251,22 @@ def test_subject_reference_from_an_address_our_reply_went_to(store: Store, pipel
                                          subject=f"Re: [#{case}] Contact form"))
     assert answer.case_id == case
     assert reason_of(store, answer.message_id)[1].endswith("whose reply went to the sender")
+
+
+def test_a_reply_without_headers_joins_the_case_whose_subject_it_answers(
+        store: Store, pipeline: Pipeline, email_event: Email) -> None:
+    """With two cases open (the customer's, and one we opened writing to them), "Re:
+    Printer broken" from a mail client that kept no headers joined the newest, on another
+    matter."""
+    from omnitui.model import Draft
+
+    printer = pipeline.ingest(email_event("ann@example.com", subject="Printer broken"))
+    invoice = Desk(store, "alice").new_case(Draft("new", "email", to=("ann@example.com",),
+                                                  subject="Your invoice", text="Attached."))
+    answer = pipeline.ingest(email_event("ann@example.com", subject="AW: Re: printer broken"))
+    assert answer.case_id == printer.case_id != invoice
+    assert reason_of(store, answer.message_id) == (
+        "customer-open-case", f"the customer's new case #{printer.case_id} with the subject it"
+        " answers (one customer, one case, any channel)")
+    other = pipeline.ingest(email_event("ann@example.com", subject="Something else"))
+    assert other.case_id == invoice  # no subject answered: the latest, as before
