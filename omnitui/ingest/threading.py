@@ -3,7 +3,8 @@
 Rules, in order: an email header (In-Reply-To, then References newest first, then the
 Message-ID of the mail a bounce returns) naming a stored message; a case reference like
 `[#123]` in the subject, from a participant of that case; the customer's open case on any
-channel (one customer, one case); their last solved case inside the reopen window; else a
+channel (one customer, one case; of several, the one whose subject a reply answers); their
+last solved case inside the reopen window; else a
 new case (linked to the customer's previous one, if any). A message that only thanks us
 joins a solved case without reopening it, and an open one without starting a clock
 (`[threading] thanks_ask_nothing`); so does a third party's answer to our forward.
