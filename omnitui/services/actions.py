@@ -83,8 +83,7 @@ def reply(conn: sqlite3.Connection, case_id: int, *, author: str, text: str, at:
             values["last_answered_at"] = max(case["last_answered_at"] or "", when)
         first = case["first_response_at"] is None and response != "none"
         meaningful = case["meaningful_response_at"] is None and response is None
-        if (first or meaningful) and case_store.heard_from(conn, case_id):  # till the
-            # customer writes, what we write answers nobody (a case we opened)
+        if (first or meaningful) and not case_store.awaits_customer(conn, case_id):
             if first:
                 values.update(first_response_at=when, first_replier=author)
             if meaningful:

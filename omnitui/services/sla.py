@@ -290,10 +290,9 @@ def happenings(facts: case_store.ClockFacts) -> list[Happening]:
     if facts.messages and facts.messages[0][5]:  # filed by the intake: as received (our
         # own mail first too: its Date was days before it was filed, "met late")
         opened = max(opened, facts.messages[0][0])
-    ours = bool(facts.messages) and facts.messages[0][1] == "out"  # we wrote first: the
-    # response clocks wait for the customer's first message
-    events: list[tuple[str, int, Happening]] = [
-        (opened, 0, Happening(parse_db_time(opened), "opened", "ours" if ours else ""))]
+    events: list[tuple[str, int, Happening]] = [  # we wrote first: the response clocks
+        # wait for the customer's first message
+        (opened, 0, Happening(parse_db_time(opened), "opened", "ours" if facts.ours else ""))]
     for at, direction, response, automatic, rule, copy in facts.messages:
         if direction == "in" and not automatic and rule not in NOT_WAITING:  # a rating: none
             events.append((at, 3, Happening(parse_db_time(at), "inbound")))

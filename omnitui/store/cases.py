@@ -151,33 +151,58 @@ KEPT_ANSWER = (f"{ANSWER.format('m')} AND NOT EXISTS (SELECT 1 FROM outbox o WHE
                " o.message_id = m.id AND o.status = 'failed')")
 
 
-# A customer's own message of `messages {0}` (not their mail server's out-of-office):
-# in a case we opened by writing first, our answers count from their first one.
-HEARD = "{0}.direction = 'in' AND {0}.auto_submitted IS NULL"
-# ... and of `messages m`, an answer after it, by when it was filed or by its date.
-AFTER_HEARD = (f"EXISTS (SELECT 1 FROM messages i WHERE i.case_id = m.case_id AND"
-               f" {HEARD.format('i')} AND (i.id < m.id OR i.created_at <= m.created_at))")
+# When a message counts, as the SLA clocks read it: a customer's from when we received it,
+# and so does our own mail filed by the intake (from a copy: in an import its Date was before
+# the customer's message "received" at the import); our replies from when they were written.
+AT = "CASE WHEN direction = 'in' OR raw_id IS NOT NULL THEN received_at ELSE created_at END"
+# The threading rules of messages that ask the team nothing (a thank-you, a survey's answer):
+# our own words, written into the SQL
+_ASKS_NOTHING = ", ".join(f"'{rule}'" for rule in NOT_WAITING)
+# A customer's message the clocks wait on: not their mail server's out-of-office, a rating,
+# a thank-you or a third party's answer.
+CUSTOMER_WROTE = (f"direction = 'in' AND auto_submitted IS NULL AND"
+                  f" coalesce(thread_rule, '') NOT IN ({_ASKS_NOTHING})")
 
 
-def heard_from(conn: sqlite3.Connection, case_id: int) -> bool:
-    """Whether the customer has written on the case: till then nothing of ours answers
-    them (the case an agent opened by writing first read "first reply in 0 min")."""
-    return conn.execute(f"SELECT EXISTS (SELECT 1 FROM messages i WHERE i.case_id = ? AND"
-                        f" {HEARD.format('i')})", (case_id,)).fetchone()[0] == 1
+def opened_by_us(conn: sqlite3.Connection, case_id: int) -> bool:
+    """Whether the case's first message is ours (`omnitui new`, `n`, our own mail the
+    intake filed), a failed one too: its response clocks wait for the customer's first
+    message (services/sla.py), and nothing we write before it answers them."""
+    first = conn.execute(f"SELECT direction FROM messages WHERE case_id = ? AND direction IN"
+                         f" ('in', 'out') ORDER BY {AT}, id LIMIT 1", (case_id,)).fetchone()
+    return first is not None and first[0] == "out"
+
+
+def _answers_from(conn: sqlite3.Connection, case_id: int) -> str | None:
+    """From when our replies answer the customer (as the clocks count it): always ('');
+    in a case we opened, from their first message on (None: not yet)."""
+    if not opened_by_us(conn, case_id):
+        return ""
+    return conn.execute(f"SELECT min({AT}) FROM messages WHERE case_id = ? AND"
+                        f" {CUSTOMER_WROTE}", (case_id,)).fetchone()[0]
+
+
+def awaits_customer(conn: sqlite3.Connection, case_id: int) -> bool:
+    """A case we opened whose customer has not written yet: what we write answers nobody
+    (such a case read "first reply in 0 min")."""
+    return _answers_from(conn, case_id) is None
 
 
 def answered_again(conn: sqlite3.Connection, case_id: int) -> None:
     """The case's first, first meaningful and last answer, from the replies that were not
     lost (a reply failed for good, or bounced, answered nobody: the report counted its
-    first response met); the first ones from those after the customer's first message."""
+    first response met); in a case we opened, the first ones from the customer's first
+    message on."""
+    since = _answers_from(conn, case_id)
+    answering = f"{AT} >= ?"
     first, meaningful, last = conn.execute(
-        f"SELECT min(created_at) FILTER (WHERE {AFTER_HEARD}),"
-        f" min(created_at) FILTER (WHERE response IS NULL AND {AFTER_HEARD}),"
-        f" max(created_at) FROM messages m WHERE case_id = ? AND {KEPT_ANSWER}", (case_id,)
-    ).fetchone()
+        f"SELECT min(created_at) FILTER (WHERE {answering}),"
+        f" min(created_at) FILTER (WHERE response IS NULL AND {answering}),"
+        f" max(created_at) FROM messages m WHERE case_id = ? AND {KEPT_ANSWER}",
+        (since, since, case_id)).fetchone()
     replier = conn.execute(f"SELECT author FROM messages m WHERE case_id = ? AND {KEPT_ANSWER}"
-                           f" AND {AFTER_HEARD} ORDER BY created_at, id LIMIT 1",
-                           (case_id,)).fetchone()
+                           f" AND {answering} ORDER BY created_at, id LIMIT 1",
+                           (case_id, since)).fetchone()
     conn.execute("UPDATE cases SET first_response_at = ?, first_replier = ?,"
                  " meaningful_response_at = ?, last_answered_at = ? WHERE id = ?",
                  (first, replier and replier[0], meaningful, last, case_id))
@@ -281,6 +306,7 @@ class ClockFacts:
     order."""
 
     opened_at: str
+    ours: bool  # opened by our message: the response clocks wait for the customer's first
     messages: list[tuple[str, str, str | None, str | None, str, bool]]
     statuses: list[tuple[str, str, int]]
 
@@ -292,13 +318,9 @@ def clock_facts(conn: sqlite3.Connection, case_id: int) -> ClockFacts | None:
                           (case_id, case_id)).fetchone()
     if opened is None:
         return None
-    messages = conn.execute(  # a customer's message counts from when we received it, and so
-        # does our own mail sent outside omnitui (filed by the intake from a copy: its raw
-        # bytes; in an import its Date was before the customer's message "received" at the
-        # import); a reply that failed for good answered nobody (it met the first response,
-        # unsent)
-        "SELECT CASE WHEN direction = 'in' OR raw_id IS NOT NULL THEN received_at"
-        " ELSE created_at END AS at,"
+    messages = conn.execute(  # each as it counts (AT); a reply that failed for good
+        # answered nobody (it met the first response, unsent)
+        f"SELECT {AT} AS at,"
         " direction, response, auto_submitted, thread_rule, raw_id IS NOT NULL FROM messages m"
         " WHERE case_id = ? AND direction IN ('in', 'out') AND NOT EXISTS (SELECT 1 FROM"
         " outbox o WHERE o.message_id = m.id AND o.status = 'failed') ORDER BY at, id",
@@ -314,7 +336,7 @@ def clock_facts(conn: sqlite3.Connection, case_id: int) -> ClockFacts | None:
         " WHERE case_id = ? AND action IN ('case.status', 'cases.merged', 'case.reopened') AND"
         " (action = 'case.reopened' OR json_extract(after, ?) IS NOT NULL) ORDER BY id",
         (key, f'$."cases:{case_id}".history_before', case_id, key)).fetchall()
-    return ClockFacts(opened[0], [tuple(m) for m in messages],
+    return ClockFacts(opened[0], opened_by_us(conn, case_id), [tuple(m) for m in messages],
                       [(at, status, history) for at, status, history, undone_by in statuses
                        if _in_effect(conn, undone_by)])
 
@@ -362,11 +384,6 @@ def replayable_case_ids(conn: sqlite3.Connection, since: str | None, *,
         where.append("updated_at >= ?")
     return [r[0] for r in conn.execute(f"SELECT id FROM cases WHERE {' AND '.join(where)}"
                                        " ORDER BY id", (since,) if since else ())]
-
-
-# The threading rules of messages that ask the team nothing (a thank-you, a survey's answer):
-# our own words, written into the SQL
-_ASKS_NOTHING = ", ".join(f"'{rule}'" for rule in NOT_WAITING)
 
 
 @record(frozen=True)
@@ -447,7 +464,8 @@ def first_response_times(conn: sqlite3.Connection, queue: str, since: str,
     made the acknowledgement promise an answer "within about 5 minutes")."""
     return [row[0] for row in conn.execute(
         "SELECT first_response_seconds FROM cases WHERE queue = ? AND created_at >= ?"
-        " AND first_response_seconds IS NOT NULL ORDER BY created_at DESC LIMIT ?",
+        " AND first_response_at IS NOT NULL AND first_response_seconds IS NOT NULL"
+        " ORDER BY created_at DESC LIMIT ?",  # (first_response_at: the index's condition)
         (queue, since, limit))]
 
 

@@ -902,6 +902,10 @@ UPDATE cases SET solved_by = (SELECT a.actor FROM audit a WHERE a.case_id = case
 WHERE solved_at >= datetime('now', '-2 days');
 """
 
+# Schema 35: no SQL; its data step works the first answers of the cases we opened out again
+# (store/answered_first.py).
+MIGRATION_35 = ""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
                          MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10,
                          MIGRATION_11, MIGRATION_12, MIGRATION_13, MIGRATION_14,
@@ -910,12 +914,13 @@ MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIG
                          MIGRATION_22, MIGRATION_23, MIGRATION_24,
                          MIGRATION_25, MIGRATION_26, MIGRATION_27, MIGRATION_28,
                          MIGRATION_29, MIGRATION_30, MIGRATION_31, MIGRATION_32,
-                         MIGRATION_33, MIGRATION_34]
+                         MIGRATION_33, MIGRATION_34, MIGRATION_35]
 
 # Migrations that also rewrite rows by rules too involved for SQL: the module whose
 # `migrate(conn)` runs right after that migration's SQL, in the same transaction. Named, not
 # imported: those modules use the store, which imports this file.
-DATA_STEPS: dict[int, str] = {5: "omnitui.store.unlink_claims"}
+DATA_STEPS: dict[int, str] = {5: "omnitui.store.unlink_claims",
+                              35: "omnitui.store.answered_first"}
 
 # Columns the SLA replay and the score recompute after every change (services/upkeep.py),
 # and the counts the triggers keep (schema 24): undo neither compares them (a re-score since,

@@ -153,8 +153,10 @@ def replay(happenings: Iterable[Happening], targets: dict[str, float | None],
         elif event.kind == "reopened" and clocks.solved:  # by the customer's message, or
             # by an agent: then the customer waits on us only if we had not answered
             by_customer = event.response == "customer"
-            _reopen(clocks, at, calendar, start, waiting=by_customer or not answered)
+            _reopen(clocks, at, calendar, start, waiting=by_customer or not answered,
+                    unheard=unheard and by_customer)
             answered = answered and not by_customer
+            unheard = unheard and not by_customer
     return clocks
 
 

@@ -353,6 +353,85 @@ def test_a_case_we_opened_waits_for_the_customer_before_a_first_response_is_due(
                               (case_id,)).fetchone() == ("erin",)
 
 
+def test_a_case_we_opened_that_the_customer_reopens_waits_for_a_first_response_only(
+        store: Store, tmp_path: Path) -> None:
+    """Solved before the customer wrote, then reopened by their first message: it ran a
+    next response's clock beside the first response's, due sooner."""
+    from omnitui.channels.email.parse import parse_email
+    from omnitui.model import Draft
+    from tests.conftest import make_email
+
+    office = settings_from(tmp_path, CONFIG.replace("next_response = { chat = 30 }",
+                                                    "next_response = { chat = 30, email = 60 }"))
+    erin = desk_at(store, office, MONDAY_4PM)
+    case_id = erin.new_case(Draft(mode="new", channel="email", to=("ann@example.com",),
+                                  subject="Your order", text="It is delayed by a day."))
+    erin.each([case_id], erin.status(Status.SOLVED))
+    answer = MONDAY_4PM + timedelta(minutes=30)
+    result = intake_pipeline(store, office, clock=lambda: answer).ingest(parse_email(
+        make_email("ann@example.com", subject="Re: Your order", date=answer), source="t"))
+    assert result.case_id == case_id and result.reopened
+    targets = sla(store, office, case_id, answer)
+    assert targets["first_response"]["state"] == "running" and "next_response" not in targets
+    due = store.conn.execute("SELECT sla_next_response_due FROM cases WHERE id = ?",
+                             (case_id,)).fetchone()
+    assert due == (None,)
+
+
+def test_a_case_opened_by_our_message_that_failed_is_still_ours(store: Store,
+                                                                 office: Settings) -> None:
+    """Our opening message failed for good (a mailbox that cannot send): the replay left it
+    out, took the case for the customer's, and ran a first response's clock to a breach."""
+    from omnitui.model import Draft
+
+    case_id = desk_at(store, office, MONDAY_4PM).new_case(Draft(
+        mode="new", channel="email", to=("ann@example.com",), subject="Your order",
+        text="It is delayed by a day."))
+    with store.write() as conn:
+        conn.execute("UPDATE outbox SET status = 'failed' WHERE case_id = ?", (case_id,))
+    SlaKeeper(office).refresh(store.conn, case_id)
+    assert "first_response" not in sla(store, office, case_id, MONDAY_4PM)
+
+
+def test_a_case_opened_by_an_automatic_mail_records_its_first_reply(
+        store: Store, office: Settings) -> None:
+    """A form service's mail (Auto-Submitted) opens a case whose first response is due: the
+    answer to it was not recorded as its first reply, nor credited to anyone."""
+    from omnitui.channels.email.parse import parse_email
+    from tests.conftest import make_email
+
+    at = MONDAY_4PM
+    result = intake_pipeline(store, office, clock=lambda: at).ingest(parse_email(make_email(
+        "forms@example.com", subject="Contact form: Ann", date=at,
+        headers={"Auto-Submitted": "auto-generated"}), source="t"))
+    assert result.case_id is not None
+    desk_at(store, office, at + timedelta(minutes=10)).write(result.case_id, "reply", "Hi Ann")
+    row = store.conn.execute("SELECT first_response_at, first_replier FROM cases WHERE id = ?",
+                             (result.case_id,)).fetchone()
+    assert row == (db_time(at + timedelta(minutes=10)), "erin")
+
+
+def test_schema_35_takes_the_first_reply_off_the_cases_we_opened(store: Store,
+                                                                 office: Settings) -> None:
+    """A store from before: our opening message was the case's first reply, in 0 s."""
+    from omnitui.model import Draft
+    from omnitui.store.schema import MIGRATION_35, MIGRATIONS
+    from tests.conftest import as_of_schema
+
+    case_id = desk_at(store, office, MONDAY_4PM).new_case(Draft(
+        mode="new", channel="email", to=("ann@example.com",), subject="Your order",
+        text="It is delayed by a day."))
+    with store.write() as conn:  # as schema 34 had it
+        conn.execute("UPDATE cases SET first_response_at = created_at, first_replier = 'erin',"
+                     " first_response_seconds = 0 WHERE id = ?", (case_id,))
+        as_of_schema(conn, MIGRATIONS.index(MIGRATION_35))
+    store.close()
+    with Store(store.path) as again:
+        assert again.conn.execute("SELECT first_response_at, first_replier,"
+                                  " first_response_seconds FROM cases WHERE id = ?",
+                                  (case_id,)).fetchone() == (None, None, None)
+
+
 def test_a_case_filed_as_history_has_no_clocks_until_the_customer_writes_again(
         store: Store, office: Settings) -> None:
     """An old conversation filed as history ran no clock of ours (no first response missed,
