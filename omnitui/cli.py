@@ -522,6 +522,7 @@ def _statuses(values: list[str] | None) -> list[str] | None:
 
 
 LIST_LIMIT = 50  # cases `omnitui cases` lists unless told
+MOST = 10**9  # a --limit's most: more rows than any store holds, and within SQLite's integers
 
 
 @app.command()
@@ -546,7 +547,7 @@ def cases(typer_ctx: typer.Context,
                                   "irritated.")] = False,
           sort: Annotated[Sort, typer.Option()] = Sort.priority,
           limit: Annotated[int | None, typer.Option(
-              min=1, help=f"At most this many (default: {LIST_LIMIT}, and every one with "
+              min=1, max=MOST, help=f"At most this many (default: {LIST_LIMIT}, and every one with "
                           "--format ids).")] = None,
           all_: Annotated[bool, typer.Option(
               "--all", help="Every status, snoozed cases too.")] = False,
@@ -585,13 +586,13 @@ def cases(typer_ctx: typer.Context,
         statuses = tuple(status) if status else narrowed.pop("statuses", None) or (
             tuple(Status) if all_ else None)
         narrowed.pop("statuses", None)
+        irritated = bool(narrowed.pop("irritated", False)) or irritated  # each said once
+        snoozed = bool(narrowed.pop("snoozed", False)) or snoozed  # (--snoozed is:snoozed)
         query = CaseQuery(
             statuses=statuses,  # type: ignore[arg-type]
             customer_id=customer, search=search, sort=sort.value,
-            limit=most if most < 0 else most + 1,
-            irritated=irritated or bool(narrowed.pop("irritated", False)),
-            snoozed=True if snoozed or narrowed.pop("snoozed", False) else None if all_
-            else False,
+            limit=most if most < 0 else most + 1, irritated=irritated,
+            snoozed=True if snoozed else None if all_ else False,
             **narrowed)  # type: ignore[arg-type]
         rows = list_cases(store.conn, query)
     if 0 < most < len(rows):
@@ -816,7 +817,8 @@ def undo(typer_ctx: typer.Context,
 @app.command()
 def suggestions(typer_ctx: typer.Context,
                 limit: Annotated[int, typer.Option(
-                    min=1, help="At most this many, the most confident first.")] = 100,
+                    min=1, max=MOST,
+                    help="At most this many, the most confident first.")] = 100,
                 fmt: Annotated[Format, typer.Option("--format")] = Format.table,
                 ) -> None:
     """Open merge suggestions from weak evidence (same name, same order number...)."""
@@ -1074,8 +1076,8 @@ def main() -> None:
             raise
         say(f"error: {unwritable('the store', exc) if cannot_write(exc) else store_problem(exc)}")
         sys.exit(1)
-    except OverflowError as exc:  # an id or a count past SQLite's integers, from any option
-        if "SQLite INTEGER" not in str(exc):  # (bound as given: 2**63 and up)
+    except OverflowError as exc:  # an id past SQLite's integers, from any option (bound as
+        if "SQLite INTEGER" not in str(exc):  # given: 2**63 and up; a --limit says its most)
             raise
         say(f"usage error: a number given is too large (the most is {2**63 - 1})")
         sys.exit(2)

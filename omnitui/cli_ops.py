@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from omnitui.choices import Format
-from omnitui.cli import Context, app, case_id_of, ctx, say, since_day
+from omnitui.cli import MOST, Context, app, case_id_of, ctx, say, since_day
 from omnitui.errors import Refused, UsageError
 
 Folder = Annotated[Path, typer.Argument(metavar="DEST", show_default=False,
@@ -113,7 +113,7 @@ def history(typer_ctx: typer.Context,
                 "omnitui-pipeline...) did.", show_default=False)] = None,
             since: Annotated[str | None, typer.Option(
                 "--since", help="From this date (YYYY-MM-DD).", show_default=False)] = None,
-            limit: Annotated[int, typer.Option("--limit", min=1,
+            limit: Annotated[int, typer.Option("--limit", min=1, max=MOST,
                                                help="The latest this many.")] = 200,
             fmt: Annotated[Format, typer.Option("--format")] = Format.table) -> None:
     """Who changed what, when, before and after: every action of agents, routing and

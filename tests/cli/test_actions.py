@@ -144,6 +144,8 @@ def test_fields_status_snooze_and_the_version_a_script_read(db: str,
     assert case_id not in listed() and case_id not in listed("--status", "on_hold")
     assert case_id in listed("--snoozed") and case_id in listed("--all")
     assert listed("--search", "is:snoozed") == listed("--snoozed")  # the console's filter
+    assert listed("--snoozed", "--search", "is:snoozed") == listed("--snoozed")  # both said
+    assert listed("--irritated", "--search", "is:irritated") == listed("--irritated")
     assert cli(cli_env, db, "snooze", "--until", "now", str(case_id)).returncode == 0
     assert rows(db, "SELECT snoozed_until FROM cases WHERE id = ?", case_id)[0][0] is None
     assert cli(cli_env, db, "undo").returncode == 0  # the last action: the wake-up

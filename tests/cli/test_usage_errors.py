@@ -65,8 +65,7 @@ def test_every_usage_error_is_one_line_and_exit_2(omnitui: Run, args: list[str],
 
 TOO_LARGE = str(2**63)  # past SQLite's integers: a traceback from every id but a case's
 TOO_LARGE_IDS = [["move-message", TOO_LARGE], ["undo", TOO_LARGE],
-                 ["cases", "--customer", TOO_LARGE], ["cases", "--limit", TOO_LARGE],
-                 ["history", "--limit", TOO_LARGE], ["accept-suggestion", TOO_LARGE],
+                 ["cases", "--customer", TOO_LARGE], ["accept-suggestion", TOO_LARGE],
                  ["merge-customers", TOO_LARGE, "1"]]
 
 
@@ -76,6 +75,10 @@ def test_a_number_too_large_for_the_store_is_a_usage_error(omnitui: Run) -> None
         result = omnitui("--agent", "farid", *args, check=False)
         assert (result.returncode, result.stderr) == (2, "usage error: a number given is too "
                                                           f"large (the most is {2**63 - 1})\n")
+    for args in (["cases", "--limit"], ["history", "--limit"], ["suggestions", "--limit"]):
+        result = omnitui(*args, str(2**63 - 1), check=False)  # said of the option
+        assert result.returncode == 2 and "--limit" in result.stderr, args
+        assert "1000000000" in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("args", [["--help"], ["--help", "cases"], ["--db", "cases", "--help"]])
