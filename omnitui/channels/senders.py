@@ -25,8 +25,11 @@ def _no_mailbox(settings: Settings, channel: str, store: Store | None,
     """On a case, its reply leaves from the mailbox that received it, which must send
     (`choose_mailbox`: a receive-only mailbox's case got no word till the outbox failed
     the reply); else from any mailbox that sends."""
-    if store is None or case_id is None:
-        return None if any(m.smtp_host for m in settings.mailboxes) else NO_MAILBOX
+    sending = [m for m in settings.mailboxes if m.smtp_host]
+    if not sending:
+        return NO_MAILBOX
+    if store is None or case_id is None or len(sending) == len(settings.mailboxes):
+        return None  # every mailbox sends: which one received the case is not read
     try:
         reply_mailbox(store, settings.mailboxes, case_id)
     except PermanentFailure as failure:

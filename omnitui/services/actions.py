@@ -10,6 +10,7 @@ import json
 import math
 import re
 import sqlite3
+import unicodedata
 from datetime import datetime
 from typing import Any
 
@@ -220,7 +221,8 @@ def tag_problem(words: str) -> str | None:
     """What is wrong with tags an agent typed ("-word" removes), or None: a tag is a word
     ("###" and "9:00" were tags no filter could name: `tag:9:00`)."""
     for word in TAG_SEPARATORS.split(words):
-        tag = word.removeprefix("-").strip("\"'")
+        tag = unicodedata.normalize("NFC", word.removeprefix("-").strip("\"'"))  # one way
+        # to write each accent
         if tag and not TAG.fullmatch(tag):
             return (f"{tag!r} cannot be a tag: a word of letters and digits, with '.', "
                     "'+', '-' or '_' inside")
@@ -237,12 +239,13 @@ def retag(conn: sqlite3.Connection, case_id: int, words: str, *, actor: str,
     tags = list(before)
     for word in TAG_SEPARATORS.split(words):
         removed = word.startswith("-")
-        tag = word.removeprefix("-").strip("\"'")
+        tag = unicodedata.normalize("NFC", word.removeprefix("-").strip("\"'"))  # one way
+        # to write each accent
         if not tag:
             continue
         if removed:  # whatever its case: "-café" took no "CAFÉ" off, and "vip" beside
             tags = [t for t in tags if folded(t) != folded(tag)]  # "VIP" made two
-        elif all(folded(t) != folded(tag) for t in tags):
+        elif not _has_tag(tags, tag):
             tags.append(tag)
     if tags == before:
         return None
@@ -250,7 +253,13 @@ def retag(conn: sqlite3.Connection, case_id: int, words: str, *, actor: str,
                 action="case.tags", reason=f"tags: {' '.join(tags) or '(none)'}")
 
 
-ESCALATED = "escalated"  # the breakdown's part for raises, on a computed or a held score
+ESCALATED = "escalated"  # the breakdown's part for raises, on a computed or a held score;
+# the tag an escalation gives
+
+
+def _has_tag(tags: list[str], tag: str) -> bool:
+    """Whether `tags` hold `tag` in any case (store.db.folded)."""
+    return any(folded(t) == folded(tag) for t in tags)
 
 
 def raised(case: case_store.Row, by: float, *, rescored: bool = False) -> dict[str, object]:
@@ -298,7 +307,7 @@ def escalate(conn: sqlite3.Connection, case_id: int, *, actor: str, at: datetime
     tags = list(json.loads(case["tags"]))
     moved, done = along_path(case, boost, move_to, rescored=True)
     values = {"severity": case["severity"] + 1, **moved, "tags": case_store.tags_text(
-        [*tags, "escalated"] if "escalated" not in tags else tags)}
+        tags if _has_tag(tags, ESCALATED) else [*tags, ESCALATED])}
     return edit(conn, case_id, values, actor=actor, at=at, action="case.escalated",
                 reason=", ".join([f"severity {case['severity']} -> {case['severity'] + 1}",
                                   *done]))

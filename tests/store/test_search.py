@@ -53,6 +53,8 @@ def test_a_tag_is_found_whatever_its_case(store: Store, pipeline: Pipeline) -> N
     for typed in ("café", "Café", "CAFÉ", "cafe\u0301"):  # the last as a terminal may send it
         assert [c.id for c in list_cases(store.conn, CaseQuery(tag=typed))] == [case_id]
     assert list_cases(store.conn, CaseQuery(tag="cafè")) == []
+    Desk(store, "alice").each([case_id], Desk(store, "alice").tags("Straße"))  # folds to ss
+    assert [c.id for c in list_cases(store.conn, CaseQuery(tag="STRASSE"))] == [case_id]
 
 
 def test_a_tag_is_added_and_taken_off_whatever_its_case(store: Store,
@@ -68,3 +70,9 @@ def test_a_tag_is_added_and_taken_off_whatever_its_case(store: Store,
     desk.each([case_id], desk.tags("-café"))
     assert store.conn.execute("SELECT tags FROM cases WHERE id = ?",
                               (case_id,)).fetchone() == ('["VIP"]',)
+    desk.each([case_id], desk.tags("nai\u0308ve"))  # as a terminal may send it: stored one
+    desk.each([case_id], desk.escalate())  # way, and an "Escalated" tag gets no twin
+    desk.each([case_id], desk.tags("-escalated Escalated"))
+    desk.each([case_id], desk.escalate())
+    assert store.conn.execute("SELECT tags FROM cases WHERE id = ?",
+                              (case_id,)).fetchone() == ('["VIP", "naïve", "Escalated"]',)
