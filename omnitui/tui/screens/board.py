@@ -55,8 +55,8 @@ READ_ANYWAY = 30.0  # seconds between reads of a quiet store
 WIDE = 110  # columns from which aging and the queues sit side by side
 FLOW_WHY_LEAST = 20  # cells of a reason beside its label, else it goes under it
 LAYOUTS_AWAITED = 5  # refreshes the first focus waits at most for the due list's rows
-DUE_EDGES = 2 * 7 + 4  # cells of the due list (and the team's) that are no text: each
-# column's padding, the list's scrollbar and the board's
+LIST_EDGES = 2 * 7 + 4  # cells of the due list and the team (7 columns each) that are no
+# text: each column's padding, the list's scrollbar and the board's
 ALL_DUE = 'all: the view "at risk or breached", F2 then v'
 LATE_SHARE = 0.1  # of a queue's first replies late today: past this, its "late" is red
 SUBJECT_LEAST = 12  # cells of subject, however narrow the screen (the list scrolls sideways)
@@ -135,9 +135,7 @@ class BoardScreen(WorkScreen):
 
     def on_resize(self) -> None:
         self.set_class(self.app.size.width < WIDE, "-narrow")
-        self._fill_flow()
-        self._fill_due()
-        self._fill_team()
+        self._fill_to_width()
 
     def on_mount(self) -> None:
         self.on_resize()
@@ -412,12 +410,10 @@ class BoardScreen(WorkScreen):
         due = self.query_one("#due", DataTable)
         kept = self._ids[due.cursor_row] if 0 <= due.cursor_row < len(self._ids) else None
         self._ids = [row["id"] for row in board.due_soon]
-        self._fill_due()
+        self._fill_to_width()
         if kept in self._ids:  # the cursor stays on its case when the list sorts again (an
             due.move_cursor(row=self._ids.index(kept))  # escalation moved its due time: the
             # next key acted on the case that took its row)
-        self._fill_team()
-        self._fill_flow()
         self.query_one("#satisfaction", Static).update(satisfaction(board))
         self._chart_trend(board)
         self._chart_spread(board)
@@ -428,24 +424,16 @@ class BoardScreen(WorkScreen):
                     table.move_cursor(row=min(row, table.row_count - 1))
             self.call_after_refresh(self._focus_in_sight, first=True)
 
-    def _fill_due(self) -> None:
-        """The subjects take the screen's width, so they follow it."""
-        if self.board is not None:
-            fill(self.query_one("#due", DataTable),
-                 due_rows(self.board, self.board.now, self.console.sla.countdown,
-                          self.app.size.width))
-
-    def _fill_team(self) -> None:
-        """The capacities fit the screen's width, so they follow it."""
-        if self.board is not None:
-            fill(self.query_one("#team", DataTable),
-                 team_rows(self.board, self.app.size.width), height=None)
-
-    def _fill_flow(self) -> None:
-        """The flow's reasons fit the screen's width, so they follow it."""
-        if self.board is not None:
-            fill(self.query_one("#flow", DataTable),
-                 flow_rows(self.board, self.app.size.width), height=None)
+    def _fill_to_width(self) -> None:
+        """The lists whose last column takes the screen's width (the due list's subjects,
+        the team's capacities, the flow's reasons) follow it."""
+        if self.board is None:
+            return
+        width = self.app.size.width
+        fill(self.query_one("#due", DataTable),
+             due_rows(self.board, self.board.now, self.console.sla.countdown, width))
+        fill(self.query_one("#team", DataTable), team_rows(self.board, width), height=None)
+        fill(self.query_one("#flow", DataTable), flow_rows(self.board, width), height=None)
 
     def _chart_trend(self, board: Board) -> None:
         widget = self.query_one("#trend", PlotextPlot)
@@ -536,11 +524,18 @@ def due_rows(board: Board, now: datetime, countdown: Countdowns, width: int
                                           style="bold red" if left.left <= 0 else "yellow"),
                      f"{row['priority']:g}", clean(row["queue"]), clean(row["owner"] or "-"),
                      status_words(row["status"])))
-    others = [max(cell_len(str(cell)) for cell in (name, *column)) for name, *column in
-              zip(COLUMNS["due"], *rows, strict=False)]
-    room = max(SUBJECT_LEAST, width - sum(others) - DUE_EDGES)
+    room = _room("due", rows, width)
     return [(*cells, cut(clean(row["subject"] or "(no subject)"), room))
             for cells, row in zip(rows, board.due_soon, strict=True)]
+
+
+def _room(table: str, rows: list[tuple[object, ...]], width: int) -> int:
+    """The cells a list's last column has on a screen `width` cells wide beside its other
+    columns (`rows` without it) as wide as they are now; SUBJECT_LEAST at the least (the
+    list then scrolls sideways)."""
+    others = [max(cell_len(str(cell)) for cell in (name, *column)) for name, *column in
+              zip(COLUMNS[table], *rows, strict=False)]
+    return max(SUBJECT_LEAST, width - sum(others) - LIST_EDGES)
 
 
 def cut(text: str, width: int) -> Text:
@@ -596,9 +591,7 @@ def team_rows(board: Board, width: int) -> list[tuple[object, ...]]:
                      Text(f"{agent.working:,}", style="bold red" if agent.overloaded else ""),
                      f"{agent.paused:,}", f"{agent.solved_today:,}",
                      f"{_span(agent.first_response.p50)}/{_span(agent.first_response.p90)}"))
-    others = [max(cell_len(str(cell)) for cell in (name, *column)) for name, *column in
-              zip(COLUMNS["team"], *rows, strict=False)]
-    room = max(SUBJECT_LEAST, width - sum(others) - DUE_EDGES)
+    room = _room("team", rows, width)
 
     def fitted(parts: list[Text]) -> Text:
         if cell_len(" · ".join(str(p) for p in parts)) <= room:
