@@ -13,11 +13,12 @@ import sqlite3
 from datetime import datetime
 
 from omnitui.config import Macro
+from omnitui.errors import Refused
 from omnitui.model import Draft
 from omnitui.services.macros import apply_macro, macro_refusal
 from omnitui.services.outbound import queue_draft, start_case
 from omnitui.services.private import move_to_private
-from omnitui.store import drafts
+from omnitui.store import drafts, outbox
 from omnitui.store.db import Store, StoreError, db_time, utc_now
 
 
@@ -93,6 +94,10 @@ def send_in(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author: str
                    else macro_refusal(conn, case_id, macro, author))
         if problem or macro is None:
             raise MacroGone(f"{problem}; nothing was sent")
+        if not draft.internal and (twin := outbox.unsent_same(conn, case_id, draft.body)):
+            raise Refused(f"#{case_id}: the macro {draft.macro!r} already queued this reply"
+                          f" (message #{twin}, not sent yet); nothing was done")  # (run twice,
+            # it queued the same reply twice to the customer)
         apply_macro(conn, case_id, macro, agent=author, at=at)
     if draft.private:
         move_to_private(conn, case_id, draft, author=author, at=at)

@@ -230,3 +230,12 @@ def failed_for_good(conn: sqlite3.Connection, case_id: int) -> bool:
     """Whether a reply on the case failed for good (a bounced address, a blocked chat)."""
     return conn.execute("SELECT 1 FROM outbox WHERE case_id = ? AND status = ? LIMIT 1",
                         (case_id, FAILED)).fetchone() is not None
+
+
+def unsent_same(conn: sqlite3.Connection, case_id: int, text: str) -> int | None:
+    """The message of a reply on the case with this very text that has not left yet
+    (queued or sending), if any."""
+    row = conn.execute("SELECT m.id FROM outbox o JOIN messages m ON m.id = o.message_id"
+                       " WHERE o.case_id = ? AND o.status IN (?, ?) AND m.text = ? LIMIT 1",
+                       (case_id, QUEUED, SENDING, text)).fetchone()
+    return row[0] if row else None

@@ -141,3 +141,21 @@ def test_tags_typed_with_commas_or_quotes_are_words(store: Store, pipeline: Pipe
     with store.write() as conn:
         retag(conn, case_id, "-urgent, -'vip'", actor="bob", at=AT)
     assert case_row(store, case_id)["tags"] == ["refund"]
+
+
+def test_a_macro_run_twice_queues_its_reply_once(store: Store, pipeline: Pipeline) -> None:
+    """Run twice (a key pressed again, a script re-run), it queued the same reply twice to
+    the customer: the second run is refused while the first reply has not left."""
+    case_id = new_case(pipeline)
+    holding = Macro("On it", reply="We are on it, {customer_first_name}.", tags=["seen"])
+    desk = Desk(store, "alice")
+    [first] = desk.each([case_id], desk.macro(holding))
+    [again] = desk.each([case_id], desk.macro(holding))
+    assert first.done and not again.done
+    assert "already queued this reply" in again.refusal
+    assert store.conn.execute("SELECT count(*) FROM messages WHERE case_id = ? AND"
+                              " direction = 'out'", (case_id,)).fetchone() == (1,)
+    with store.write() as conn:  # once it has left, running it again writes again
+        conn.execute("UPDATE outbox SET status = 'sent' WHERE case_id = ?", (case_id,))
+    [later] = desk.each([case_id], desk.macro(holding))
+    assert later.done
