@@ -76,6 +76,7 @@ def agents_add(
     from omnitui.services.routing import profile_of
     from omnitui.store import agents as agent_store
     from omnitui.store.agents import AgentProfile
+    from omnitui.store.queries import known_agents
 
     context = ctx(typer_ctx)
     checked_agent_name(name, "NAME")
@@ -97,6 +98,11 @@ def agents_add(
                          "change them there (--key alone writes their SSH line)")
     with context.open_store(path) as store:
         now = agent_store.agent(store.conn, name)
+        clash = next((other for other in known_agents(store.conn, former=True)
+                      if other.casefold() == name.casefold() and other != name), None)
+    if clash is not None:  # "ALICE" beside alice: `--owner alice` listed both's cases
+        raise UsageError(f"{name!r} is {clash!r} written another way: agent names are one "
+                         f"in any case (the team has {clash})")
     profile = profile_of(configured) if configured else AgentProfile(
         name, "", "",
         tuple(_words(skills)) if skills is not None else tuple(sorted(now.skills)) if now

@@ -47,6 +47,8 @@ def test_add_writes_the_line_that_opens_only_the_console_and_remove_takes_it_out
     assert stat.S_IMODE(keys_file.stat().st_mode) == 0o600
     again = omnitui(*db, "agents", "add", "gina", "--key", str(key), "--write", str(keys_file))
     assert "already in" in again.stderr and keys_file.read_text().count("\n") == 1
+    shouted = omnitui(*db, "agents", "add", "GINA", check=False)  # both, as --owner gina
+    assert shouted.returncode == 2 and "agent names are one in any case" in shouted.stderr
     team = json.loads(omnitui(*db, "agents", "list", "--format", "json").stdout)
     gina = next(row for row in team if row["agent"] == "gina")
     assert (gina["role"], gina["skills"], gina["capacity"]) == (
