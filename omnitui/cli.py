@@ -264,9 +264,18 @@ def case_id_of(word: str) -> int:
 CaseId = Annotated[int, typer.Argument(metavar="ID", parser=case_id_of, show_default=False)]
 
 
-def since_day(text: str | None) -> str | None:
-    """A --since date as stored times compare with it; a usage error otherwise."""
-    return None if text is None else _day(text, "--since").isoformat()
+def since_day(text: str | None, zone: "tzinfo | None") -> str | None:
+    """A --since date as stored times compare with it: its midnight in `zone` (the agent's,
+    in which the command shows times; None: this machine's), in UTC; a usage error
+    otherwise. (UTC's midnight left out the first hour of a Berlin day that `history`
+    showed in CET, and `report` counts.)"""
+    from datetime import datetime, time
+
+    from omnitui.store.db import db_time
+
+    if text is None:
+        return None
+    return db_time(datetime.combine(_day(text, "--since"), time(), zone))
 
 
 def history_cutoff(text: str | None) -> "datetime | None":
@@ -909,8 +918,8 @@ def sla_recompute(typer_ctx: typer.Context,
     old policy back and run it again)."""
     from omnitui import output
 
-    since = since_day(since)
     context = ctx(typer_ctx)
+    since = since_day(since, context.zone)
     repair = context.act(lambda desk: desk.recompute_sla(since, dry_run=dry_run,
                                                          solved=solved), admin=True)
     output.print_repair(repair, fmt, dry_run=dry_run, solved=solved, zone=context.zone)

@@ -122,7 +122,7 @@ def history(typer_ctx: typer.Context,
     from omnitui.store.audit import history as read
     from omnitui.wording import changes_words
 
-    since = since_day(since)
+    since = since_day(since, ctx(typer_ctx).zone)
     with ctx(typer_ctx).open_store() as store:
         _check_history_filters(store.conn, case, agent)
         entries = read(store.conn, case_id=case, actor=agent, since=since, limit=limit)
@@ -177,7 +177,7 @@ def refile(typer_ctx: typer.Context,
     from omnitui.store.messages import has_raw_from
 
     context = ctx(typer_ctx)
-    since = since_day(since)
+    since = since_day(since, context.zone)
     known = {m.name for m in context.settings.mailboxes} | {
         c.name for c in context.settings.channels}
     with context.open_store() as store:

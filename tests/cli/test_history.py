@@ -80,3 +80,23 @@ def test_a_case_or_agent_that_is_nobody_says_so_not_no_history(omnitui: Run,
         opened.conn.execute("INSERT INTO agents (name, created_at)"
                             " VALUES ('newcomer', '2026-12-05')")
     assert omnitui(*db, "--by", "newcomer").stdout.strip() == "no history"
+
+
+def test_since_is_a_day_of_the_zone_history_shows_times_in(omnitui: Run, store: Path) -> None:
+    """`--since 2026-12-07` began at UTC's midnight: a Berlin team's history, shown in CET,
+    started at 01:00 and left out the day's first hour (which `report` counts)."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    berlin = ZoneInfo("Europe/Berlin")  # the demo team's zone
+    day = datetime.now(berlin).date() - timedelta(days=1)
+    midnight = datetime.combine(day, datetime.min.time(), berlin)
+    with Store(store) as opened, opened.write() as conn:  # a change at 00:30 Berlin time
+        conn.execute("UPDATE audit SET at = ? WHERE id = (SELECT min(id) FROM audit)",
+                     ((midnight + timedelta(minutes=30)).astimezone(UTC)
+                      .strftime("%Y-%m-%d %H:%M:%S"),))
+    entries = json.loads(omnitui("--db", str(store), "history", "--since", day.isoformat(),
+                                 "--format", "json", "--limit", "100000").stdout)
+    assert min(entry["at"] for entry in entries) == (midnight + timedelta(minutes=30)
+                                                     ).astimezone(UTC).strftime(
+        "%Y-%m-%d %H:%M:%S")
