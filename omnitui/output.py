@@ -187,14 +187,21 @@ def print_repair(repair: Any, fmt: Format, *, dry_run: bool, solved: bool = Fals
                                                for k, (was, now) in columns.items()}
                                 for case_id, columns in repair.changed.items()}})
         return
+    verb = "would change" if dry_run else "changed"
+    summary = (f"{plural(repair.checked, 'case' if solved else 'unsolved case')} replayed: "
+               f"{verb} {len(repair.changed)}, skipped {len(repair.skipped)} without history")
+    if fmt is Format.csv:  # a row a changed value, stored UTC as the json; the counts on
+        _write_csv([{"case": case_id, "column": k, "was": was, "now": now}  # stderr (it
+                    for case_id, columns in repair.changed.items()  # printed the table)
+                    for k, (was, now) in columns.items()])
+        sys.stderr.write(summary + "\n")
+        return
     out = people()
     for case_id, columns in repair.changed.items():
         out.print(_text(f"#{case_id}: " + "; ".join(
             f"{k.removeprefix('sla_')} {_moment(was, zone)} -> {_moment(now, zone)}"
             for k, (was, now) in columns.items())), soft_wrap=True)  # a line a case, as
-    verb = "would change" if dry_run else "changed"  # the docs say (a pipe got four)
-    say_done(f"{plural(repair.checked, 'case' if solved else 'unsolved case')} replayed: {verb} "
-             f"{len(repair.changed)}, skipped {len(repair.skipped)} without history")
+    say_done(summary)  # the docs say (a pipe got four)
 
 
 def _moment(value: object, zone: tzinfo | None) -> str:

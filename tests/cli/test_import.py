@@ -3,6 +3,8 @@ nothing and duplicate nothing."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
@@ -598,6 +600,10 @@ def test_an_sla_repair_says_its_times_in_the_teams_zone(omnitui: Run, tmp_path: 
                      r"\d{4}-\d\d-\d\d \d\d:\d\d CES?T", dry), dry
     assert len(dry.splitlines()) == 2  # one line a case and the counts, also past 80 (a pipe
     # read four lines a case)
+    table = omnitui(*db, "sla", "recompute", "--dry-run", "--format", "csv")  # printed the
+    rows = list(csv.DictReader(io.StringIO(table.stdout)))  # table
+    assert [row["column"] for row in rows][:2] == ["sla_first_response_due", "sla_due"]
+    assert rows[0]["was"] > rows[0]["now"] and "would change 1" in table.stderr
     # until the repair applies it, doctor says the open cases' clocks follow the old policy
     # (the queue kept the old due time while the case's screen showed the new one)
     before = omnitui(*db, "doctor", check=False).stdout
