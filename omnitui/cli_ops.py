@@ -38,7 +38,10 @@ def backup(typer_ctx: typer.Context, dest: Folder) -> None:
 
 
 @app.command()
-def restore(typer_ctx: typer.Context, source: Source) -> None:
+def restore(typer_ctx: typer.Context, source: Source,
+            empty: Annotated[bool, typer.Option(
+                "--empty", help="Restore it even if it holds no case and the store "
+                "it replaces does.")] = False) -> None:
     """Put the backup SRC in place of the store, which nobody may be using (no daemon, no
     console); the store it replaces is kept beside it."""
     from omnitui.config import attachments_dir
@@ -51,7 +54,7 @@ def restore(typer_ctx: typer.Context, source: Source) -> None:
     backup_file(source)  # a wrong source said first, whoever uses the store
     with _alone(context, path) if path.exists() else nullcontext():
         done, kept = put_back(source, path, attachments_dir(context.settings, path),
-                              utc_now().strftime("%Y%m%d-%H%M%S"))
+                              utc_now().strftime("%Y%m%d-%H%M%S"), empty=empty)
     say(f"restored {path} from {source}: {done.cases:,} cases, {done.messages:,} messages, "
         f"{done.attachments:,} attachment files added, integrity ok"
         + (f"; the store it replaced is kept as {kept}" if kept else ""))

@@ -95,19 +95,23 @@ def _copy(db_path: Path, attachments: Path, dest: Path) -> Copied:
                   time.monotonic() - started)
 
 
-def restore(source: Path, db_path: Path, attachments: Path, stamp: str) -> tuple[Copied,
-                                                                               Path | None]:
+def restore(source: Path, db_path: Path, attachments: Path, stamp: str, *,
+            empty: bool = False) -> tuple[Copied, Path | None]:
     """Put the backup `source` (its folder, or its store file) in place of the store at
     `db_path`, which nobody may be using; the store it replaces is kept beside it, named
     `<name>.before-restore-<stamp>` (returned; never one kept before). Attachments are
     added, never removed. The backup is copied beside the store before the store is moved
-    aside, so a failed copy (a full disk) leaves the store where it was."""
+    aside, so a failed copy (a full disk) leaves the store where it was. A backup without
+    a case does not replace a store with cases unless `empty` (a store fresh from `omnitui
+    init`, named by mistake, emptied a team's store, and the command said "integrity ok")."""
     started = time.monotonic()
     file = backup_file(source)
     if db_path.exists() and file.samefile(db_path):
         raise StoreError(f"{source} is the store itself, not a backup of it: name the "
                          "folder `omnitui backup` wrote")
-    _check(file)
+    if not _check(file)[0] and not empty and (held := _cases_held(db_path)):
+        raise StoreError(f"{source} holds no case, and the store it would replace holds "
+                         f"{held:,}: nothing was changed (say --empty to restore it anyway)")
     temporary = db_path.with_name(f".{db_path.name}.restoring")
     try:
         shutil.copyfile(file, temporary)
@@ -134,6 +138,15 @@ def restore(source: Path, db_path: Path, attachments: Path, stamp: str) -> tuple
     give_back(owner, [db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm"), attachments])
     return Copied(db_path, cases, messages, files, db_path.stat().st_size,
                   time.monotonic() - started, _missing(db_path, attachments)), kept
+
+
+def _cases_held(db_path: Path) -> int:
+    """The cases of the store a restore replaces; 0 when there is none or it cannot be read
+    (a broken store is what a restore is for)."""
+    try:
+        return _check(db_path)[0] if db_path.exists() else 0
+    except StoreError:
+        return 0
 
 
 def _mark_restored(conn: sqlite3.Connection) -> None:

@@ -171,6 +171,20 @@ def test_restore_never_loses_the_store_it_replaces(omnitui: Run, tmp_path: Path)
 
 
 
+def test_a_backup_without_a_case_does_not_replace_a_store_with_cases_unless_told(
+        omnitui: Run, tmp_path: Path) -> None:
+    """A store fresh from `omnitui init`, named by mistake, replaced a team's 2,360 cases
+    with none, and the command said "integrity ok"."""
+    db, fresh = tmp_path / "s.db", tmp_path / "new" / "x.db"
+    omnitui("--db", str(db), "demo", "--no-console", "--customers", "20", "--messages", "20")
+    omnitui("--db", str(fresh), "init")
+    refused = omnitui("--db", str(db), "restore", str(fresh), check=False)
+    assert refused.returncode == 1 and "holds no case" in refused.stderr
+    assert "--empty" in refused.stderr and not list(tmp_path.glob("s.db.before-restore-*"))
+    told = omnitui("--db", str(db), "restore", str(fresh), "--empty")
+    assert "0 cases" in told.stderr and list(tmp_path.glob("s.db.before-restore-*"))
+
+
 def test_a_restore_puts_a_broken_store_aside_whole(omnitui: Run, tmp_path: Path) -> None:
     """What a restore is for: a store that is no database any more stopped it with a
     traceback ("file is not a database"), the backup's copy left beside it."""
