@@ -55,8 +55,11 @@ def cannot_write(exc: sqlite3.Error) -> bool:
     return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in _CANNOT_WRITE
 
 
-def unwritable(what: str, exc: sqlite3.Error) -> StoreError:
-    """The one-line error for a store this process cannot write, and what to check."""
+def unwritable(what: str, exc: sqlite3.Error, path: Path | None = None) -> StoreError:
+    """The one-line error for a store this process cannot write, and what to check: the
+    disk's trouble when it has one (a read-only mount read "check the owner and mode")."""
+    if path is not None and (trouble := disk_trouble(path)) is not None:
+        return StoreError(f"cannot write {what}: {trouble}")
     return StoreError(f"cannot write {what} ({exc}): check the owner and mode of the file and "
                       "of its folder, and the free space")
 
@@ -200,7 +203,7 @@ class Store:
                 return  # another process is writing: the file is writable
             if not cannot_write(exc):
                 raise
-            raise unwritable(f"the store {self.path}", exc) from None
+            raise unwritable(f"the store {self.path}", exc, self.path) from None
 
     def close(self) -> None:
         self.conn.close()
@@ -372,7 +375,7 @@ def _connect(path: Path, *, durable: bool) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode=WAL")
     except sqlite3.DatabaseError as exc:
         if cannot_write(exc):
-            raise unwritable(f"the store {path}", exc) from None
+            raise unwritable(f"the store {path}", exc, path) from None
         if (trouble := disk_trouble(path)) is not None:  # a store that is fine was called
             raise StoreError(f"cannot open the store {path}: {trouble}") from None  # no store
         raise StoreError(f"{path} is not an omnitui store ({exc}); move it aside or pass "

@@ -5,8 +5,10 @@ traceback. A real file system: a small tmpfs (root only, as CI runs; skipped els
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -48,9 +50,15 @@ def test_a_full_disk_and_a_read_only_one_are_said_as_such(omnitui: Run, disk: Pa
     assert "FAIL store: " in doctor and "the disk holding it is full" in doctor
     assert "move it aside" not in doctor
     (disk / "fill").unlink()
+    with closing(sqlite3.connect(disk / "s.db")) as conn:  # the last to close: no -shm left,
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # as a copy mounted read-only has
+    assert not (disk / "s.db-shm").exists()
     subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
     doctor = omnitui(*db, "doctor", check=False).stdout
     assert "its file system is mounted read-only" in doctor and "chown" not in doctor
+    for command in (["cases"], ["history"], ["report"]):  # said "check the owner and mode"
+        said = omnitui(*db, *command, check=False)
+        assert said.returncode == 1 and "mounted read-only" in said.stderr, said.stderr
 
 
 def test_a_backup_that_fails_leaves_nothing_and_a_mistyped_one_makes_no_folders(
