@@ -105,7 +105,7 @@ def report(results: "list[CaseResult]", fmt: DoneFormat) -> None:
                     or "already so, nothing to change"))
             else:  # refusals name their case already, most of them ("#99999: there is
                 # no case 99999" said it twice)
-                say(r.refusal if re.search(rf"(#|case ){r.case_id}\b", r.refusal)
+                say(r.refusal if re.search(rf"(^#|case #?){r.case_id}\b", r.refusal)
                     else f"#{r.case_id}: {r.refusal}")
     if any(not r.done for r in results):
         raise typer.Exit(1)
