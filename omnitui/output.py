@@ -557,7 +557,7 @@ def print_articles(found: Sequence[Article], fmt: Format, *, ranked: bool = True
     JSON and CSV carry every field, the excerpt too."""
     if fmt is not Format.table:
         rows = [{"path": a.path, "title": a.title, "tags": a.tags, "score": a.score,
-                 "excerpt": a.excerpt} for a in found]
+                 "found_by": a.found_by, "excerpt": a.excerpt} for a in found]
         if fmt is Format.json:
             write_json(rows)
         else:
@@ -566,8 +566,16 @@ def print_articles(found: Sequence[Article], fmt: Format, *, ranked: bool = True
     if not found:
         say_done("no articles")
         return
-    print_rows([{**({"score": f"{a.score:.3g}"} if ranked else {}), "path": a.path,
+    print_rows([{**({"match": _match_words(a)} if ranked else {}), "path": a.path,
                  "title": a.title, "tags": " ".join(a.tags)} for a in found], fmt)
+
+
+def _match_words(article: Article) -> str:
+    """How an article matched, with its score on that way's own scale: a suggestion's
+    "0.288" above "2.4" read as out of order."""
+    if article.found_by == "queue":
+        return "its queue's"
+    return f"{article.found_by} {article.score:.3g}"
 
 
 def print_report(report: Report, fmt: Format, zone: tzinfo | None) -> None:

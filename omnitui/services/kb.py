@@ -42,7 +42,9 @@ class Article:
     title: str
     tags: list[str]
     excerpt: str
-    score: float = 0.0  # higher: a better match (0 in a listing)
+    score: float = 0.0  # higher: a better match (0 in a listing), on its `found_by`'s scale
+    found_by: str = "words"  # words (full text), meaning (the semantic extra: 0 to 1), or
+    # queue (the article its queue prepared): a suggestion's rows mix them, best first
 
 
 @record
@@ -178,7 +180,7 @@ def suggest_for(conn: sqlite3.Connection, case_id: int,
     row = index.by_path(conn, queue.article) if queue is not None and queue.article else None
     if row is None:
         return found
-    prepared = _article(row)
+    prepared = replace(_article(row), found_by="queue")
     return [prepared, *[a for a in found if a.id != prepared.id]][:limit]
 
 
@@ -192,7 +194,8 @@ def _by_meaning(conn: sqlite3.Connection, case_id: int, model: Embedder, floor: 
     near = ranked(model.one(words), from_blobs([blob for _, blob in stored]), limit)
     rows = [(index.by_id(conn, stored[row][0]), score) for row, score in near
             if score >= floor]
-    return [replace(_article(row), score=round(score, 3)) for row, score in rows if row]
+    return [replace(_article(row), score=round(score, 3), found_by="meaning")
+            for row, score in rows if row]
 
 
 def _matching(conn: sqlite3.Connection, case_id: int, limit: int) -> list[Article]:

@@ -4,6 +4,7 @@ wrong input gets a clear error, never a traceback."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from omnitui.config import Settings
@@ -42,6 +43,9 @@ def test_kb_commands(omnitui: Run, tmp_path: Path) -> None:
     suggested = json.loads(omnitui(*base, "kb", "suggest", str(case_id), "--format",
                                    "json").stdout)
     assert suggested[0]["path"] == "double-charge.md" and suggested[0]["score"] > 0
+    assert suggested[0]["found_by"] in ("words", "meaning")  # each score on its own scale
+    table = omnitui(*base, "kb", "suggest", str(case_id)).stdout
+    assert re.search(r"(words|meaning) \d", table) and "score" not in table
     shown = json.loads(omnitui(*base, "case", str(case_id), "--format", "json").stdout)
     assert shown["suggested_articles"][0]["title"] == "Charged twice for one order"
     for args, says in ((("kb", "suggest", "999"), "there is no case 999"),
