@@ -712,7 +712,8 @@ def test_an_agent_taken_off_the_team_acts_no_more(demo_db: Path) -> None:
 
 def test_a_toast_is_as_wide_as_its_words_on_a_small_terminal(demo_db: Path) -> None:
     """At 80x24 "tags vip: #19" took 40 cells and 3 lines over the message the agent had
-    just acted on; a long one still wraps at half the screen."""
+    just acted on; a long one wraps at three quarters of the screen, every line of it shown
+    (at half, a toast that wrapped showed its first line only)."""
     async def run() -> None:
         app = OmnituiApp(demo_db, Settings(), "alice")
         async with app.run_test(size=(80, 24), notifications=True) as pilot:
@@ -722,8 +723,9 @@ def test_a_toast_is_as_wide_as_its_words_on_a_small_terminal(demo_db: Path) -> N
             short = app.screen.query_one(Toast).region
             assert (short.width, short.height) == (len("▌ tags vip: #19 "), 1)
             app.clear_notifications()
-            app.notify("tags " + "x" * 60)
+            app.notify("tags " + "x" * 60 + " " + "y" * 20)
             await pilot.pause(0.2)
-            assert app.screen.query_one(Toast).region.width <= 40
+            wrapped = app.screen.query_one(Toast).region
+            assert wrapped.width <= 60 and wrapped.height >= 2
 
     asyncio.run(run())
