@@ -368,13 +368,21 @@ def init(typer_ctx: typer.Context,
          ) -> None:
     """Write a starter config (to --config or $OMNITUI_CONFIG if given) and create the store
     it names. An existing config is kept as it is; --force writes a new one over it."""
-    from omnitui.config import config_file, starter_config, store_path
+    from omnitui.config import ConfigError, config_file, starter_config, store_path
     from omnitui.private_files import write_private
 
     context = ctx(typer_ctx)
     target, named = config_file(context.config_option)
     if named:
         _check_config_folder(typer_ctx, target)
+    if force and target.exists():  # a broken config is what --force is for: it stopped
+        try:  # the command that was to write a good one over it
+            context.settings  # noqa: B018 -- read, or said unreadable
+        except ConfigError as broken:
+            from omnitui.config import Settings
+
+            say(f"note: {target} could not be read ({broken}); a starter config replaces it")
+            context.settings = Settings()
     store = context.db_path
     keep = target.exists() and not force
     if keep and store.exists():

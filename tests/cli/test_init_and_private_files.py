@@ -91,6 +91,10 @@ def test_init_keeps_an_existing_config_and_creates_its_store(omnitui: Run,
     omnitui("--config", str(config), "init", "--force")  # the way to a fresh starter config
     assert "# my own settings" not in config.read_text()
     assert tomllib.loads(config.read_text())["store"]["path"] == str(store)
+    config.write_text("this is [not toml\n")  # what --force is for: it stopped on it
+    fixed = omnitui("--config", str(config), "--db", str(store), "init", "--force")
+    assert "could not be read" in fixed.stderr and "a starter config replaces it" in fixed.stderr
+    assert tomllib.loads(config.read_text())["store"]["path"] == str(store)
 
 
 def test_doctor_finds_a_config_and_a_log_others_can_read(omnitui: Run,
