@@ -6,6 +6,7 @@ It never creates or migrates anything: a store from a newer omnitui stays untouc
 from __future__ import annotations
 
 import os
+import shlex
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -449,8 +450,13 @@ def _daemon(daemon: channel_state.DaemonState | None, settings: Settings, db_pat
               f"{daemon.state}, last seen {daemon.heartbeat_at} UTC")
     if not needed and not alive:
         detail += " (no channels configured: nothing to fetch or send)"
-    start = f"omnitui --config {settings.source} serve" if settings.source else \
-        "omnitui serve"
+    from omnitui.config import store_path
+
+    start = " ".join(["omnitui", *(["--config", shlex.quote(str(settings.source))]
+                                   if settings.source else []),
+                      *(["--db", shlex.quote(str(db_path))]  # the store checked: the
+                        if store_path(settings, None).resolve() != db_path.resolve()  # hint
+                        else []), "serve"])  # served the config's own, another
     return Check("daemon", alive or not needed, detail,
                  "" if alive else f"start it: `{start}` (as a service: `systemctl start "
                  "omnitui`, docs/deployment.md)")

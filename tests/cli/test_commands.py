@@ -564,7 +564,8 @@ def test_doctor_fails_when_channels_are_configured_and_no_daemon_runs(
     never = omnitui("--config", str(config), "--db", str(db), "doctor", check=False)
     assert never.returncode == 1
     assert "FAIL daemon: never started" in never.stdout
-    assert f"start it: `omnitui --config {config} serve`" in never.stdout
+    assert f"start it: `omnitui --config {config} --db {db} serve`" in never.stdout  # the
+    # store checked (without --db the hint served the config's own store, another)
     assert "channel webhook tg: configured; no sync yet" in never.stdout
     month_ago = db_time(utc_now() - timedelta(days=30))
     with Store(db) as store, store.write() as conn:
