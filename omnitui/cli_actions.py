@@ -583,6 +583,8 @@ def event(typer_ctx: typer.Context,
     if sum(x is not None for x in (customer, email, phone)) > 1:
         raise typer.BadParameter("give one of --customer, --email, --phone",
                                  param_hint="--customer/--email/--phone")
+    if email is not None or phone is not None:  # a typo is a usage error, as in new and
+        _address_key(typer_ctx, email, phone)  # link ("no customer has 'notaphone'", 1)
 
     def act(desk: Desk) -> "EventResult":
         found = customer if customer is not None else desk.customer_with(email, phone)

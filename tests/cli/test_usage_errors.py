@@ -47,6 +47,7 @@ TYPOS = [  # (arguments, what the one line must name)
     (["new", "--email", "", "hello"], "--email: '' is not a usable email address"),
     (["forward", "--to", "billing", "1", "fyi"], "'billing' is not a usable email address"),
     (["forward", "--to", " ", "1", "fyi"], "give the address to forward to"),
+    (["event", "password_reset", "--phone", "notaphone"], "--phone: 'notaphone' is not a usable"),
     (["note", "1"], "give the text as TEXT or --text (- reads it from stdin)"),
 ]
 
