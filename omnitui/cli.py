@@ -1129,7 +1129,24 @@ def _typer_error(exc: typer.TyperException) -> str:
         hint = (f" ({exc.option_name} goes before the command: `omnitui {exc.option_name} "
                 f"... {command.command_path.removeprefix('omnitui').strip()}`)")
     kind = "usage error" if exc.exit_code == 2 else "error"
-    return f"{kind}: {exc.format_message().rstrip('.')}{hint}"
+    message = exc.format_message().rstrip(".")
+    top = command is None or command.parent is None  # `omnitui X`, not `omnitui sla X`
+    if top and (wanted := _meant_command(message)) is not None:  # "Did you mean 'demo'?"
+        message = f"{message.split('.')[0]}. Did you mean '{wanted}'?"  # of `daemon` built
+    return f"{kind}: {message}{hint}"  # the demo store
+
+
+# What people coming from other tools type, and the command that does it: click's guess by
+# spelling answered `omnitui daemon` with "Did you mean 'demo'?"
+COMMAND_SYNONYMS = {"daemon": "serve", "start": "serve", "run": "serve", "server": "serve",
+                    "tickets": "cases", "ticket": "case", "list": "cases", "show": "case",
+                    "conversations": "cases", "search": "cases"}
+
+
+def _meant_command(message: str) -> str | None:
+    """The command a "No such command 'X'" means, when X is another tool's word for it."""
+    found = re.match(r"No such command '([^']+)'", message)
+    return COMMAND_SYNONYMS.get(found[1].lower()) if found else None
 
 
 def _typed_command() -> str | None:

@@ -48,6 +48,8 @@ TYPOS = [  # (arguments, what the one line must name)
     (["forward", "--to", "billing", "1", "fyi"], "'billing' is not a usable email address"),
     (["forward", "--to", " ", "1", "fyi"], "give the address to forward to"),
     (["event", "password_reset", "--phone", "notaphone"], "--phone: 'notaphone' is not a usable"),
+    (["daemon"], "No such command 'daemon'. Did you mean 'serve'?"),  # not 'demo'
+    (["sla", "run"], "No such command 'run' (see `"),  # no 'serve' in a group
     (["note", "1"], "give the text as TEXT or --text (- reads it from stdin)"),
 ]
 
