@@ -132,12 +132,15 @@ def history(typer_ctx: typer.Context,
     if fmt is Format.table:
         output.print_history(entries, ctx(typer_ctx).zone)
         return
-    rows = [{"id": e.id, "at": e.at, "actor": e.actor, "action": e.action,
-             "case_id": e.case_id, "customer_id": e.customer_id, "reason": e.reason,
-             "changes": [{"what": what, "before": was, "after": now}
-                         for what, was, now in e.changes] if fmt is Format.json
-             else changes_words(e.changes, width=200)} for e in entries]
-    output.print_rows(rows, fmt, title="history")
+    rows = [dict(zip(HISTORY_COLUMNS, (
+        e.id, e.at, e.actor, e.action, e.case_id, e.customer_id, e.reason,
+        [{"what": what, "before": was, "after": now} for what, was, now in e.changes]
+        if fmt is Format.json else changes_words(e.changes, width=200)), strict=True))
+        for e in entries]
+    output.print_rows(rows, fmt, title="history", columns=HISTORY_COLUMNS)
+
+
+HISTORY_COLUMNS = ("id", "at", "actor", "action", "case_id", "customer_id", "reason", "changes")
 
 
 def _check_history_filters(conn: sqlite3.Connection, case: int | None,

@@ -114,14 +114,16 @@ def _csv_cell(value: Any) -> Any:
     return "'" + text if text.lstrip(" ").startswith(FORMULA_STARTS) else text
 
 
-def _write_csv(rows: Sequence[dict[str, Any]]) -> None:
-    """Text cells are always quoted (QUOTE_NONNUMERIC), numbers never."""
+def _write_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str] = ()) -> None:
+    """Text cells are always quoted (QUOTE_NONNUMERIC), numbers never; with no row, the
+    header of `columns` alone (a script reading the file found nothing to read)."""
     import csv
 
-    if not rows:
+    names = list(rows[0]) if rows else list(columns)
+    if not names:
         return
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), quoting=csv.QUOTE_NONNUMERIC)
-    writer.writerow({name: _csv_cell(name) for name in rows[0]})
+    writer = csv.DictWriter(sys.stdout, fieldnames=names, quoting=csv.QUOTE_NONNUMERIC)
+    writer.writerow({name: _csv_cell(name) for name in names})
     for row in rows:
         writer.writerow({k: _csv_cell(v) for k, v in row.items()})
 
@@ -132,11 +134,13 @@ def say_done(text: str) -> None:
     sys.stdout.write(sanitize(text, multiline=False) + "\n")
 
 
-def print_rows(rows: Sequence[dict[str, Any]], fmt: Format, *, title: str = "") -> None:
+def print_rows(rows: Sequence[dict[str, Any]], fmt: Format, *, title: str = "",
+               columns: Sequence[str] = ()) -> None:
+    """`columns`: the CSV header when there is no row."""
     if fmt is Format.json:
         write_json(list(rows))
     elif fmt is Format.csv:
-        _write_csv(rows)
+        _write_csv(rows, columns)
     elif not rows:
         people().print(f"no {title}" if title else "nothing to show")
     else:

@@ -51,6 +51,8 @@ def test_history_of_a_case_says_who_what_why_and_before_after(omnitui: Run,
     assert any("owner - → alice" in row["changes"] for row in rows)
     assert any("messages" in row["changes"] and "created" in row["changes"] for row in rows)
     assert omnitui(*db, "history", "--since", "2999-01-01").stdout.strip() == "no history"
+    empty = omnitui(*db, "history", "--since", "2999-01-01", "--format", "csv").stdout
+    assert empty.startswith('"id","at","actor","action"')  # a header, to read no rows from
 
 
 @pytest.mark.parametrize(("args", "said"), [
