@@ -430,7 +430,11 @@ def _daemon_checks(conn: sqlite3.Connection, settings: Settings, db_path: Path
         results.append(Check("outbox queue", False, f"{plural(stuck, 'reply', 'replies')} "
                              "waiting for more than "
                              f"{plural(STUCK_AFTER.seconds // 60, 'minute')}",
-                             "is `omnitui serve` running? see its log"))
+                             "is `omnitui serve` running? see its log"
+                             if settings.mailboxes or settings.channels else
+                             "no [[mailboxes]] or [[channels]] entry is configured to send "
+                             "them: add one, and `omnitui serve` sends them"))  # (beside "ok
+        # daemon: no channels configured", "is serve running?" read as a contradiction)
     return results
 
 

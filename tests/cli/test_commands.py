@@ -745,3 +745,18 @@ def test_doctor_fails_on_failed_replies_of_open_cases_only(omnitui: Run, tmp_pat
         Desk(store, "alice").each([case_id], Desk(store, "alice").status(Status.SOLVED))
     solved = omnitui("--db", str(db), "doctor", check=False).stdout
     assert "ok   outbox: no failed replies on open cases (" in solved
+
+
+def test_doctor_says_why_replies_wait_when_nothing_is_configured_to_send_them(
+        omnitui: Run, tmp_path: Path) -> None:
+    """Beside "ok daemon: never started (no channels configured)", a stuck outbox asked "is
+    `omnitui serve` running?": serving sends nothing without a mailbox or channel."""
+    db = ("--db", str(tmp_path / "s.db"))
+    omnitui(*db, "init")
+    omnitui(*db, "--agent", "alice", "new", "--email", "ann@example.com", "Hello")
+    with sqlite3.connect(tmp_path / "s.db") as conn:  # queued an hour ago
+        conn.execute("UPDATE outbox SET created_at = datetime('now', '-1 hour')")
+    said = omnitui(*db, "doctor", check=False).stdout
+    assert "FAIL outbox queue: 1 reply waiting" in said
+    assert "no [[mailboxes]] or [[channels]] entry is configured to send them" in said
+    assert "is `omnitui serve` running?" not in said
