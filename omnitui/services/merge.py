@@ -242,12 +242,11 @@ def move_messages(conn: sqlite3.Connection, message_ids: list[int], target_case_
         if target["merged_into"] is not None:
             raise StoreError(f"case #{target_case_id} was merged into "
                              f"#{target['merged_into']}")
-        strangers = [m for m in moving if m["customer_id"] not in (None, target["customer_id"])]
-        if strangers and not other_customers:
-            theirs, ours = _names(conn, strangers[0]["customer_id"], target["customer_id"])
-            raise Refused(f"message #{strangers[0]['id']} is {theirs}'s and case "
-                          f"#{target_case_id} {ours}'s: replies there go to {ours}; nothing "
-                          "was moved (say so to move it: move-message --other-customer)")
+        if not other_customers and (found := _stranger(conn, moving, target)) is not None:
+            message_id, theirs, ours = found
+            raise Refused(f"message #{message_id} is {theirs}'s and case #{target_case_id} "
+                          f"{ours}'s: replies there go to {ours}; nothing was moved (say so "
+                          "to move it: move-message --other-customer)")
         rule, verb = "re-attached", "re-attached"
     for message in moving:
         reason = f"{verb} by {actor} from case #{message['case_id']}"
@@ -269,6 +268,29 @@ def move_messages(conn: sqlite3.Connection, message_ids: list[int], target_case_
         reason=f"{plural(len(moving), 'message')} {verb} by {actor} from case {sources}"
                f"{closed}")
     return target_case_id, audit_id
+
+
+def stranger(conn: sqlite3.Connection, message_ids: Iterable[int], case_id: int
+             ) -> tuple[int, str, str] | None:
+    """(message, whose it is, whose the case is) when one of these messages is another
+    customer's than case `case_id`'s, which a move must not do unasked (a case number
+    mistyped by a digit put one customer's words where replies go to a stranger); None
+    when none is, or there is no such live case (the move says why)."""
+    target = case_store.get_case(conn, case_id)
+    if target is None or target["merged_into"] is not None:
+        return None
+    moving = [m for i in message_ids if (m := message_store.message_by_id(conn, i))]
+    return _stranger(conn, moving, target)
+
+
+def _stranger(conn: sqlite3.Connection, moving: list, target: case_store.Row
+              ) -> tuple[int, str, str] | None:
+    other = next((m for m in moving if m["customer_id"] not in (None, target["customer_id"])),
+                 None)
+    if other is None:
+        return None
+    theirs, ours = _names(conn, other["customer_id"], target["customer_id"])
+    return other["id"], theirs, ours
 
 
 def after_move(conn: sqlite3.Connection, case_ids: Iterable[int], target: int

@@ -11,10 +11,9 @@ from rich.text import Text
 from omnitui.errors import OmnituiError
 from omnitui.sanitize import sanitize
 from omnitui.services.files import save_attachments
-from omnitui.services.merge import after_move
-from omnitui.store.cases import get_case, live_case_id, message_ids_of_case
-from omnitui.store.customers import customer_name
-from omnitui.store.messages import customer_of, raw_body
+from omnitui.services.merge import after_move, stranger
+from omnitui.store.cases import get_case, message_ids_of_case
+from omnitui.store.messages import raw_body
 from omnitui.tui.screens.modals import AskScreen, ConfirmScreen, TextScreen, refusal
 from omnitui.tui.way_out import default_download_folder, download_folder
 from omnitui.wording import moved_words, plural
@@ -121,17 +120,14 @@ def target_case(text: str) -> int | None:
 
 def _someone_elses(screen: CaseScreen, message_id: int, case_id: int | None, *,
                    emptying: int | None) -> str | None:
-    """The question to ask before a message joins another customer's case (a case number
-    mistyped by a digit put one customer's words in a stranger's case), else None."""
-    conn = screen.console.store.conn
-    case = get_case(conn, live_case_id(conn, case_id)) if case_id is not None else None
-    if case is None:
-        return None  # a new case, or none such: the move itself says so
-    sender = customer_of(conn, message_id)
-    if sender is None or sender == case["customer_id"]:
-        return None
-    name = customer_name(conn, case["customer_id"]) or f"customer #{case['customer_id']}"
+    """The question to ask before a message joins another customer's case (the service's
+    own check, `merge.stranger`), else None."""
+    found = stranger(screen.console.store.conn, [message_id], case_id) \
+        if case_id is not None else None
+    if found is None:
+        return None  # a new case, the same customer's, or none such: the move itself says so
+    name = found[2]
     emptied = (f" It is all of case #{emptying}, which is then closed as merged there."
                if emptying is not None else "")
-    return (f"Case #{case['id']} is {name}'s, another customer's: replies there go to "
+    return (f"Case #{case_id} is {name}'s, another customer's: replies there go to "
             f"{name}.{emptied} Move this message there?")
