@@ -498,6 +498,9 @@ def import_(typer_ctx: typer.Context,
     cutoff = history_cutoff(history_before)
     mail = iter_mail_files(paths)  # a mistyped path fails here, before a store is created
     total = mail_size(paths)
+    if not (path := context.db_path).exists():  # every other command refuses a missing
+        say(f"note: no store at {path}: a new one is made for this import")  # store: a
+        # mistyped --db filed the mail into a stray one without a word
     try:
         with context.open_store(must_exist=False, new_folder=False) as store, \
                 in_use(store.path), \
