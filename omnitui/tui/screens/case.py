@@ -42,7 +42,7 @@ from omnitui.tui.screens.modals import TextScreen
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.widgets.key_bar import KeyBar
 from omnitui.tui.work import messages
-from omnitui.tui.work.writing import SLOT_WORDS, unsent
+from omnitui.tui.work.writing import SLOT_WORDS, unsent, unsent_words
 from omnitui.vocabulary import action_words, routing_story
 from omnitui.wording import (
     NO_NAME,
@@ -78,12 +78,13 @@ def plain(text: str | None, *, multiline: bool = False) -> Text:
 def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
                  with_customer: bool = False, suggested: Sequence[str] = (),
                  articles: Sequence[str] = (), drafted: Sequence[str] = (),
-                 similar: str = "", zone: tzinfo | None = None) -> Group:
+                 drafts: int = 0, similar: str = "", zone: tzinfo | None = None) -> Group:
     """The case's title and facts (what it waits on, until when it sleeps); `with_customer`
     adds a line about the customer, for when the customer pane is hidden (a narrow
     terminal); `suggested`: the macros whose `when` fits the case; `articles`: the titles of
     the knowledge-base articles suggested for it; `drafted`: what automatic macros left
-    drafted on it ("private answer (D) by Double charge"); `similar`: solved cases like it
+    drafted on it ("private answer (D) by Double charge"), `drafts` how many drafts that
+    names (its key, or their keys); `similar`: solved cases like it
     ("#114 Charged twice for order A853210"); `zone`: the agent's (`Settings.agent_zone`;
     None: this machine's). The title, the facts and the clocks wrap; every
     other line is one row, cut with "…" (at 80x24 the header took 11 of the 24 rows, the
@@ -109,7 +110,7 @@ def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
     if drafted:
         line = Text("drafted: ", style="bold cyan")
         line.append_text(plain(" · ".join(drafted)))
-        line.append(" — its key opens it" if len(drafted) == 1 and " and " not in drafted[0]
+        line.append(" — its key opens it" if drafts == 1
                     else " — their keys open them", style="dim")
         lines.append(_one_line(line))
     if suggested:
@@ -489,10 +490,10 @@ class CaseScreen(WorkScreen):
                                    self.detail.case.id, now)
         articles = suggestions(self.console.store.conn, self.console.settings,
                                self.detail.case.id, wait=False)
-        drafted = [  # an agent's own kept draft was nowhere to be seen on the case
-            *unsent(self.console.store, self.console.agent, self.detail.case.id),
-            *(f"{SLOT_WORDS.get(d.slot, d.slot)} by {d.macro}" for d in
-              drafts.prepared(self.console.store, self.detail.case.id))]
+        kept = unsent(self.console.store, self.console.agent, self.detail.case.id)
+        prepared = drafts.prepared(self.console.store, self.detail.case.id)
+        drafted = [*unsent_words(kept),  # an agent's own kept draft was nowhere to be seen
+                   *(f"{SLOT_WORDS.get(d.slot, d.slot)} by {d.macro}" for d in prepared)]
         if self._similar_for != self.detail.case.id:
             known = self.console.similar_cases.known(self.detail.case.id)
             self._similar_for, self.similar = self.detail.case.id, known or []
@@ -502,7 +503,8 @@ class CaseScreen(WorkScreen):
         self.query_one("#facts", Static).update(render_facts(
             self.detail, now, sla=sla, with_customer=self.has_class("-no-customer"),
             suggested=[m.name for m in self.suggested], articles=[a.title for a in articles],
-            drafted=drafted, similar=similar_words(self.similar),
+            drafted=drafted, drafts=len(kept) + len(prepared),
+            similar=similar_words(self.similar),
             zone=self.console.zone))
 
     def _find_similar(self, case_id: int) -> None:

@@ -15,7 +15,7 @@ from omnitui.snooze import due_asleep, local_now, parse_until, snooze_choices, u
 from omnitui.store.cases import any_snoozed, require_case
 from omnitui.store.queries import distinct_values, known_agents
 from omnitui.tui.screens.modals import AskScreen, PickScreen, refusal
-from omnitui.tui.work.writing import unsent
+from omnitui.tui.work.writing import unsent, unsent_words
 
 if TYPE_CHECKING:
     from omnitui.tui.screens.work import WorkScreen
@@ -42,9 +42,9 @@ def solved(screen: WorkScreen) -> None:
     console = screen.console
     for case_id in screen.act(f"{Status.SOLVED}", console.desk.status(Status.SOLVED, None),
                               targets):
-        if kept := unsent(console.store, console.agent, case_id):
-            screen.notify(f"#{case_id} is solved with {kept[0]} kept, not sent: "
-                          + ("their keys on the case bring them back" if " and " in kept[0]
+        if kinds := unsent(console.store, console.agent, case_id):
+            screen.notify(f"#{case_id} is solved with {unsent_words(kinds)[0]} kept, not sent: "
+                          + ("their keys on the case bring them back" if len(kinds) > 1
                              else "its key on the case brings it back"), severity="warning")
 
 

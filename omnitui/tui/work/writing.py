@@ -52,10 +52,14 @@ SLOT_WORDS = {"reply": "reply (r)", "reply_all": "reply to all (R)", "forward": 
 
 
 def unsent(store: Store, agent: str, case_id: int) -> list[str]:
-    """The agent's own kept drafts on a case, as said to them, in one phrase ("your unsent
-    internal note (i) and reply (r)": each its own "your unsent" cut the case's line at 80
-    columns); none: []."""
-    kinds = [SLOT_WORDS.get(slot, slot) for slot in drafts.own_kinds(store, agent, case_id)]
+    """The kinds of the agent's own kept drafts on a case, as said to them ("internal note
+    (i)"); how many there are decides "its key" or "their keys"."""
+    return [SLOT_WORDS.get(slot, slot) for slot in drafts.own_kinds(store, agent, case_id)]
+
+
+def unsent_words(kinds: list[str]) -> list[str]:
+    """`unsent` kinds in one phrase ("your unsent internal note (i) and reply (r)": each its
+    own "your unsent" cut the case's line at 80 columns); none: []."""
     return [f"your unsent {' and '.join(kinds)}"] if kinds else []
 
 
