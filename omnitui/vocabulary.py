@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from omnitui.forwards import is_forward
+from omnitui.model import Channel
 from omnitui.store.db import parse_db_time
 from omnitui.wording import ago
 
@@ -49,6 +51,15 @@ THANKS_ONLY = "thanks-only"
 THIRD_PARTY = "third-party-answer"
 # Messages that join a case without asking anything of the team: no SLA clock waits on them.
 NOT_WAITING = (SURVEY_ANSWER, THANKS_ONLY, THIRD_PARTY)
+
+
+def awaited_answer(channel: str, subject: str = "") -> str:
+    """What a case we opened waits on (pending, its clocks stopped, out of its owner's open
+    work): the answer of the person our message went to, whether an agent wrote it here
+    (`omnitui new`, the console's `n`) or in their mail client (the intake files a copy)."""
+    if is_forward(subject):
+        return "an answer to our forward"
+    return f"their answer to our {'mail' if channel == Channel.EMAIL else 'message'}"
 
 
 def routing_story(history: list[tuple[int, str, str, str, str]], now: datetime) -> str:

@@ -18,7 +18,7 @@ from omnitui.store import cases, customers, messages
 from omnitui.store.audit import record_audit
 from omnitui.triage.language import UNDETERMINED
 from omnitui.triage.route import Routing
-from omnitui.vocabulary import NOT_WAITING
+from omnitui.vocabulary import NOT_WAITING, awaited_answer
 
 ACTOR = "ingest"
 ATTACH_CONFIDENCE = 0.3  # a stranger naming a case: possible, but never automatic
@@ -64,8 +64,7 @@ def _open_case(conn: sqlite3.Connection, event: InboundEvent, who: Identificatio
         # our own mail, sent outside omnitui, waits for the answer of the person it went to
         # ("why paused" was empty); our automatic mail waits for nothing (services/unasked)
         status=Status.PENDING if waits else Status.NEW,
-        pause_reason=("an answer to our forward" if is_forward(event.subject) else
-                      "their answer to our mail") if waits else None,
+        pause_reason=awaited_answer(event.channel, event.subject) if waits else None,
         queue=plan.queue, tier=tier, severity=0 if decision.third_party else event.severity,
         previous_case_id=decision.previous_case_id,
         last_inbound_at=stamps.at if _asks(event, decision) else None, created_at=stamps.at,

@@ -24,6 +24,7 @@ from omnitui.store import customers as customer_store
 from omnitui.store import messages as message_store
 from omnitui.store.audit import ChangeSet, record_audit
 from omnitui.store.db import StoreError, db_time
+from omnitui.vocabulary import awaited_answer
 
 PHONE_CHANNELS = (Channel.SMS, Channel.WHATSAPP)
 CHANNELS = frozenset(c.value for c in Channel)
@@ -224,7 +225,9 @@ def _recipients(conn: sqlite3.Connection, case_id: int, draft: Draft) -> dict[st
 def start_case(conn: sqlite3.Connection, draft: Draft, *, author: str, at: datetime,
                default_queue: str, phone_region: str) -> tuple[int, int]:
     """A new outbound case: find (or create) the customer by the address, open a case
-    owned by the author and queue the first message. Returns (case id, message id)."""
+    owned by the author, pending on their answer (its clocks wait for them, and it is out of
+    the author's open work until they write: as our own mail the intake files), and queue
+    the first message. Returns (case id, message id)."""
     if not draft.to:
         raise StoreError("write the customer's address")
     kind = ("email" if draft.channel == Channel.EMAIL
@@ -241,7 +244,8 @@ def start_case(conn: sqlite3.Connection, draft: Draft, *, author: str, at: datet
                    else customer_store.create_customer(conn, new_customer, when, changes))
     case_id = case_store.create_case(conn, case_store.NewCase(
         customer_id=customer_id, subject=draft.subject, channel=draft.channel,
-        status=Status.OPEN, queue=default_queue, owner=author, created_at=when), changes)
+        status=Status.PENDING, pause_reason=awaited_answer(draft.channel), queue=default_queue,
+        owner=author, created_at=when), changes)
     record_audit(conn, actor=author, action="case.created", case_id=case_id,
                  customer_id=customer_id, reason=f"outbound case to {draft.to[0]}",
                  changes=changes)

@@ -299,7 +299,8 @@ def happenings(facts: case_store.ClockFacts) -> list[Happening]:
         elif direction == "out":  # our own mail filed by the intake: in the order filed
             events.append((at, 3 if copy else 1, Happening(parse_db_time(at), "reply",
                                                            response or "meaningful")))
-    before = Status.NEW.value
+    before = (Status.PENDING if facts.ours else Status.NEW).value  # how it opened: a case
+    # we opened waits on the customer (services/outbound.start_case, ingest/persist.py)
     filed: Happening | None = None  # the last solve that filed the case as history
     for at, status, history in facts.statuses:
         by_customer = status == "reopened"  # their message reopened it (its row says so)

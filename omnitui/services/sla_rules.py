@@ -19,8 +19,9 @@ from omnitui.services.desk import Desk
 from omnitui.store import info
 from omnitui.store.db import Store
 
-RULES = 2  # raise it when the replay's rules change what the stored columns say (2: a case
-# we opened by writing first has no first response due till the customer writes)
+RULES = 3  # raise it when the replay's rules change what the stored columns say (2: a case
+# we opened by writing first has no first response due till the customer writes; 3: nor a
+# resolution running: it waits on them, pending)
 KEY = "sla_rules"
 ACTOR = "omnitui-sla"
 

@@ -33,8 +33,9 @@ FIRST = ("first_response", "meaningful_response")  # what the customer's first m
 @record(frozen=True)
 class Happening:
     """One thing that moves the clocks. `kind`: opened (`response` "ours": by our message, so
-    the response clocks wait for the customer's first), inbound, reply (`response`: meaningful,
-    first, or none for an automatic acknowledgement), pause (`response` "customer": pending,
+    the response clocks wait for the customer's first, and the case waits on them: pending),
+    inbound, reply (`response`: meaningful, first, or none for an automatic acknowledgement),
+    pause (`response` "customer": pending,
     resumed by the customer's message), resume, solved, reopened (`response` "customer": by
     their message; else by an agent, or a bounce of our answer; a customer's message on a
     solved case reopens it too)."""
@@ -115,6 +116,8 @@ def replay(happenings: Iterable[Happening], targets: dict[str, float | None],
             unheard = event.response == "ours"
             for target in ("resolution",) if unheard else (*FIRST, "resolution"):
                 start(target, at)
+            if unheard:  # it waits on the customer (pending) until they write
+                _pause(clocks, at, calendar, on_customer=True)
             answered = False
         elif event.kind == "inbound" and clocks.solved:  # the customer reopened it
             _reopen(clocks, at, calendar, start, waiting=True, unheard=unheard)

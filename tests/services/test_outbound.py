@@ -176,8 +176,10 @@ def test_a_new_outbound_case_finds_or_creates_the_customer(store: Store,
         other_case, _ = start_case(
             conn, Draft("new", "sms", "Call us back", to=("(415) 555-0100",)),
             author="alice", at=utc_now(), default_queue="general", phone_region="US")
-    detail = case_detail(store.conn, case_id)
-    assert detail.case.owner == "alice" and detail.case.status == "open"
+    detail = case_detail(store.conn, case_id)  # it waits on their answer, as our own mail
+    assert (detail.case.owner, detail.case.status, detail.case.pause_reason) == (
+        "alice", "pending", "their answer to our mail")
+    assert case_detail(store.conn, other_case).case.pause_reason == "their answer to our message"
     assert detail.customer.id == case_detail(store.conn, known_case).customer.id
     assert ("phone", "+14155550100") in case_detail(store.conn, other_case).customer.identities
     assert outbox_row(store, message_id)["status"] == "queued"

@@ -353,6 +353,46 @@ def test_a_case_we_opened_waits_for_the_customer_before_a_first_response_is_due(
                               (case_id,)).fetchone() == ("erin",)
 
 
+def test_a_case_we_opened_waits_on_the_customer_until_they_write(store: Store,
+                                                                 tmp_path: Path) -> None:
+    """It opened open, owned by its author: in their open work, its resolution clock
+    running, while our own mail filed by the intake opened pending on "their answer to our
+    mail". Now both wait on the customer, the clock stopped; their first message resumes
+    it, and an agent opening it by hand first resumes it from then (the replay agrees)."""
+    from omnitui.channels.email.parse import parse_email
+    from omnitui.model import Draft
+    from tests.conftest import make_email
+
+    office = settings_from(tmp_path, CONFIG.replace("resolution = { chat = 480 }",
+                                                    "resolution = { chat = 480, email = 480 }"))
+
+    def written_first(to: str) -> int:
+        return desk_at(store, office, MONDAY_4PM).new_case(Draft(
+            mode="new", channel="email", to=(to,), subject="Your order",
+            text="Your order is delayed by a day."))
+
+    case_id = written_first("ann@example.com")
+    assert store.conn.execute("SELECT status, pause_reason, owner FROM cases WHERE id = ?",
+                              (case_id,)).fetchone() == ("pending", "their answer to our mail",
+                                                         "erin")
+    assert sla(store, office, case_id, MONDAY_4PM + timedelta(minutes=30))["resolution"][
+        "state"] == "paused"
+    answer = MONDAY_4PM + timedelta(hours=18)  # Tuesday 10:00 in Berlin
+    intake_pipeline(store, office, clock=lambda: answer).ingest(parse_email(make_email(
+        "ann@example.com", subject="Re: Your order", date=answer), source="t"))
+    resolution = sla(store, office, case_id, answer)["resolution"]
+    assert store.conn.execute("SELECT status FROM cases WHERE id = ?",
+                              (case_id,)).fetchone() == ("open",)
+    assert (resolution["state"], resolution["paused_seconds"]) == ("running", 2 * 3600)
+
+    by_hand = written_first("bo@example.com")
+    half_past = MONDAY_4PM + timedelta(minutes=30)
+    desk_at(store, office, half_past).each([by_hand], desk_at(store, office, half_past).status(
+        Status.OPEN))
+    resolution = sla(store, office, by_hand, half_past)["resolution"]
+    assert (resolution["state"], resolution["paused_seconds"]) == ("running", 30 * 60)
+
+
 def test_a_case_we_opened_that_the_customer_reopens_waits_for_a_first_response_only(
         store: Store, tmp_path: Path) -> None:
     """Solved before the customer wrote, then reopened by their first message: it ran a
