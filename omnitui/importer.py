@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from omnitui.channels.email.parse import mail_reading, parse_email
+from omnitui.channels.email.sources import MailFile
 from omnitui.config import Intent, SemanticSettings, Settings, TriageSettings
 from omnitui.ingest.readahead import Helpers, default_workers
 from omnitui.model import InboundEvent
@@ -27,10 +28,8 @@ from omnitui.store.db import Store
 from omnitui.triage.classify import classify, load_models
 from omnitui.triage.intent import intent_classifier
 
-MailItem = tuple[str, bytes]  # (source label, raw bytes), as iter_mail_files yields them
 
-
-def _parse_many(items: list[MailItem], *, blob_dir: Path,
+def _parse_many(items: list[MailFile], *, blob_dir: Path,
                 triage: TriageSettings, intents: list[Intent],
                 semantic: SemanticSettings, form_senders: tuple[str, ...],
                 own: tuple[str, ...]) -> list[InboundEvent]:
@@ -40,9 +39,9 @@ def _parse_many(items: list[MailItem], *, blob_dir: Path,
     boundary. The pipeline's classify stage then finds each event read already."""
     events = []
     rules = intent_classifier(intents, semantic)
-    for source, raw in items:
-        event = classify(parse_email(raw, source=source, form_senders=form_senders, own=own),
-                         triage, rules)
+    for source, raw, delivered in items:
+        event = classify(parse_email(raw, source=source, received_at=delivered,
+                                     form_senders=form_senders, own=own), triage, rules)
         event.raw = b""
         event.attachments = [stored(a, blob_dir, sync=False) for a in event.attachments]
         events.append(event)
@@ -54,14 +53,14 @@ def parser_helpers(workers: int, settings: Settings) -> Helpers:
     return Helpers(workers, share=partial(load_models, settings.triage))
 
 
-def parsed_events(items: Iterator[MailItem], helpers: Helpers, blob_dir: Path,
+def parsed_events(items: Iterator[MailFile], helpers: Helpers, blob_dir: Path,
                   settings: Settings) -> Iterator[InboundEvent]:
     """Events in source order, parsed and read by `helpers` (`parser_helpers`)."""
     work = partial(_parse_many, blob_dir=blob_dir, triage=settings.triage,
                    intents=settings.intents, semantic=settings.semantic,
                    **mail_reading(settings))
-    for (_, raw), event in helpers.read_ahead(work, items):
-        event.raw = raw
+    for item, event in helpers.read_ahead(work, items):
+        event.raw = item.raw
         yield event
 
 
@@ -73,7 +72,7 @@ class Progress(Protocol):
     def finishing(self, messages: int) -> None: ...
 
 
-def import_mail(store: Store, settings: Settings, mail: Iterator[MailItem], *,
+def import_mail(store: Store, settings: Settings, mail: Iterator[MailFile], *,
                 workers: int | None = None, progress: Progress | None = None,
                 history_before: datetime | None = None) -> dict[str, int]:
     """Import every message of `mail`, which `iter_mail_files` gives for the paths it has

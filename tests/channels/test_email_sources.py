@@ -13,6 +13,7 @@ import pytest
 
 from omnitui.channels.email.parse import parse_email
 from omnitui.channels.email.sources import (
+    MailFile,
     MailSourceError,
     _mbox_messages,
     iter_mail_files,
@@ -44,15 +45,15 @@ def make_maildir(root: Path) -> Path:
     return root
 
 
-def subjects(items: list[tuple[str, bytes]]) -> list[str]:
-    return [parse_email(raw).subject for _, raw in items]
+def subjects(items: list[MailFile]) -> list[str]:
+    return [parse_email(item.raw).subject for item in items]
 
 
 def test_eml_file_is_one_message_byte_for_byte(tmp_path: Path) -> None:
     path = tmp_path / "ticket.eml"
     raw = message(1).replace(b"\n", b"\r\n")
     path.write_bytes(raw)
-    assert list(iter_mail_files([path])) == [(str(path), raw)]
+    assert list(iter_mail_files([path])) == [(str(path), raw, None)]  # saved: no delivery
 
 
 def test_mbox_split_and_from_unescaping(tmp_path: Path) -> None:
@@ -63,9 +64,9 @@ def test_mbox_split_and_from_unescaping(tmp_path: Path) -> None:
     ]
     path = write_mbox(tmp_path / "archive.mbox", bodies)
     items = list(iter_mail_files([path]))
-    assert [label for label, _ in items] == [f"{path}#1", f"{path}#2", f"{path}#3"]
+    assert [label for label, *_ in items] == [f"{path}#1", f"{path}#2", f"{path}#3"]
     assert subjects(items) == ["message 1", "message 2", "message 3"]
-    second = parse_email(items[1][1]).text
+    second = parse_email(items[1].raw).text
     assert second == ("From the desk of the CEO: hello.\n>From a quoted escaped line\n"
                       "> From: not escaped\n")
     assert items[0][1] == message(1, "Plain one.\n")  # separator blank line dropped
@@ -85,7 +86,7 @@ def test_mbox_agrees_with_stdlib_mailbox(tmp_path: Path) -> None:
         expected = [box.get_bytes(key) for key in box.iterkeys()]
     finally:
         box.close()
-    ours = [raw for _, raw in iter_mail_files([path])]
+    ours = [item.raw for item in iter_mail_files([path])]
     # Same split as the stdlib (which splits on every "From " line); we also unescape >From.
     assert len(ours) == len(expected)
     assert ours == [re.sub(rb"(?m)^>From x", b"From x", raw) for raw in expected]
@@ -96,14 +97,14 @@ def test_mbox_split_does_not_depend_on_chunk_boundaries(chunk: int) -> None:
     data = (b"From a\nSubject: 1\n\nbody\n>From q\n\nFrom b\nSubject: 2\n\nx\r\n\r\n"
             b"From c\nFrom d\nSubject: 4\n\nno trailing newline")
     assert list(_mbox_messages(io.BytesIO(data), chunk)) == [
-        b"Subject: 1\n\nbody\nFrom q\n", b"Subject: 2\n\nx\r\n", b"",
-        b"Subject: 4\n\nno trailing newline"]
+        (b"From a\n", b"Subject: 1\n\nbody\nFrom q\n"), (b"From b\n", b"Subject: 2\n\nx\r\n"),
+        (b"From c\n", b""), (b"From d\n", b"Subject: 4\n\nno trailing newline")]
 
 
 def test_maildir_cur_and_new_with_stable_labels(tmp_path: Path) -> None:
     maildir = make_maildir(tmp_path / "Maildir")
     items = list(iter_mail_files([maildir]))
-    assert [label for label, _ in items] == [
+    assert [label for label, *_ in items] == [
         f"{maildir}#1714550000.M1P1.host", f"{maildir}#1714550001.M2P1.host",
         f"{maildir}#1714550002.M3P1.host"]
     assert subjects(items) == ["message 1", "message 2", "message 3"]
@@ -119,7 +120,7 @@ def test_maildir_plus_plus_subfolders(tmp_path: Path) -> None:
     for sub in ("cur", "new", "tmp"):
         (sent / sub).mkdir(parents=True)
     (sent / "cur" / "1714559999.M9P1.host:2,S").write_bytes(message(9))
-    labels = [label for label, _ in iter_mail_files([maildir])]
+    labels = [label for label, *_ in iter_mail_files([maildir])]
     assert labels[-1] == f"{sent}#1714559999.M9P1.host"
     assert len(labels) == 4
 
@@ -135,7 +136,7 @@ def test_mixed_directory_recurses_and_skips_other_files(tmp_path: Path) -> None:
     (root / ".DS_Store").write_bytes(b"From junk")
     (root / ".git").mkdir()
     (root / ".git" / "x.eml").write_bytes(message(99))
-    labels = [label for label, _ in iter_mail_files([root])]
+    labels = [label for label, *_ in iter_mail_files([root])]
     assert labels == [
         f"{root}/a/Inbox#1", f"{root}/a/Inbox#2", f"{root}/a/b/TWO.EML", f"{root}/a/one.eml",
         f"{root}/z-maildir#1714550000.M1P1.host", f"{root}/z-maildir#1714550001.M2P1.host",
@@ -155,7 +156,7 @@ def test_mail_size_is_the_files_read(tmp_path: Path) -> None:
     maildir = make_maildir(tmp_path / "Maildir")
     eml = tmp_path / "x.eml"
     eml.write_bytes(message(7))
-    from_maildir = sum(len(raw) for _, raw in iter_mail_files([maildir]))
+    from_maildir = sum(len(item.raw) for item in iter_mail_files([maildir]))
     assert mail_size([maildir]) == from_maildir
     assert mail_size([mbox, maildir, eml, eml]) == (
         mbox.stat().st_size + from_maildir + 2 * eml.stat().st_size)
@@ -168,7 +169,7 @@ def test_several_paths_and_empty_mbox(tmp_path: Path) -> None:
     eml.write_bytes(message(1))
     empty = tmp_path / "Trash.mbox"
     empty.write_bytes(b"")
-    assert [label for label, _ in iter_mail_files([eml, empty, eml])] == [str(eml), str(eml)]
+    assert [label for label, *_ in iter_mail_files([eml, empty, eml])] == [str(eml), str(eml)]
 
 
 def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:

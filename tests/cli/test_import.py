@@ -70,6 +70,37 @@ def test_import_twice_adds_nothing(omnitui: Run, tmp_path: Path) -> None:
     assert conn.execute("SELECT count(*) FROM messages WHERE language IS NULL").fetchone()[0] == 0
 
 
+def test_mail_without_a_readable_date_is_dated_by_its_delivery(omnitui: Run,
+                                                                tmp_path: Path) -> None:
+    """A mail of 2019 with no Date, or one no parser reads, was dated the day of the import:
+    a new case, its clocks breached at once, instead of a conversation filed as history.
+    The mbox's From_ line and the Maildir file's name say when it was delivered."""
+    def undated(sender: str, number: int, date: str | None) -> bytes:
+        return (f"From: {sender}\nTo: support@example.com\nSubject: Old {number}\n"
+                f"Message-ID: <old{number}@example.com>\n"
+                + (f"Date: {date}\n" if date else "") + "\nWhere is my order?\n").encode()
+
+    mbox = tmp_path / "old.mbox"
+    mbox.write_bytes(b"From ann@example.com Tue Mar  5 10:00:00 2019\n"
+                     + undated("ann@example.com", 1, None) + b"\n"
+                     + b"From bo@example.com Wed Mar  6 11:30:00 +0100 2019\n"
+                     + undated("bo@example.com", 2, "sometime last week") + b"\n")
+    maildir = tmp_path / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    (maildir / "cur" / "1551780000.M1P1.host:2,S").write_bytes(
+        undated("cy@example.com", 3, None))
+    db = tmp_path / "s.db"
+    done = omnitui("--db", str(db), "import", str(mbox), str(maildir))
+    assert "3 imported" in done.stdout and "3 conversations filed as solved history" in \
+        done.stdout
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT subject, created_at FROM messages ORDER BY subject").fetchall(
+        ) == [("Old 1", "2019-03-05 10:00:00"), ("Old 2", "2019-03-06 10:30:00"),
+              ("Old 3", "2019-03-05 10:00:00")]
+    assert conn.execute("SELECT count(*) FROM cases WHERE status = 'solved'").fetchone() == (3,)
+
+
 def clocks(db: Path) -> set[tuple[object, ...]]:
     """Each case's clocks and score, by its first message (case ids may differ by store);
     the due times in seconds from when its first message was received (the clocks count
