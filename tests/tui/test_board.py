@@ -21,7 +21,7 @@ from omnitui.metrics.board import AGE_BUCKETS, age_filters
 from omnitui.services.desk import Desk
 from omnitui.store.db import Store, db_time, parse_db_time, utc_now
 from omnitui.tui.app import OmnituiApp
-from omnitui.tui.screens.board import BoardScreen, team_rows
+from omnitui.tui.screens.board import BoardScreen, draw_spread, team_rows
 from omnitui.tui.screens.case import CaseScreen
 from omnitui.tui.widgets.key_bar import KeyBar
 from tests.conftest import demo_story_end
@@ -702,3 +702,18 @@ def test_the_lists_fit_again_after_the_window_narrows(demo_db: Path) -> None:
             assert table.virtual_size.width <= table.size.width, table_id
 
     supervise(demo_db, script, (200, 50))
+
+
+@pytest.mark.parametrize("hours", [
+    [7.2048, 5.1326, 1.7323, 7.5309, 5.6772, 6.0751, 7.7023],  # plotext's bins: a bar of 3
+    [2.0], [1.0, 1.0, 3.0], [0.1 * n for n in range(40)]])  # under a top tick of 2
+def test_the_spread_charts_tallest_bar_reaches_its_top_tick(hours: list[float]) -> None:
+    """The count's axis is worked out from the bars it draws: the top tick sits level with
+    the tallest bar's top (plotext binned the bars its own way, one more in a bin)."""
+    import plotext
+
+    plotext.plotsize(60, 15)
+    draw_spread(plotext, hours)
+    rows = re.sub(r"\x1b\[[0-9;]*m", "", plotext.build()).splitlines()
+    top_tick = next(n for n, row in enumerate(rows) if re.match(r"\s*\d+┤", row))
+    assert top_tick == next(n for n, row in enumerate(rows) if "█" in row)
