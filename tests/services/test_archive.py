@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from omnitui.channels.email.sources import MailFile
 from omnitui.config import Settings
 from omnitui.importer import import_mail
 from omnitui.metrics.funnel import report
@@ -31,7 +32,7 @@ def test_an_import_solves_its_quiet_conversations_as_history(store: Store,
                                date=SPRING)),
             ("new", make_email("back@example.com", subject="Re: Export", message_id="b2@x",
                                in_reply_to="b1@x"))]
-    counts = import_mail(store, Settings(), iter(mail), workers=workers,
+    counts = import_mail(store, Settings(), (MailFile(*m) for m in mail), workers=workers,
                          history_before=datetime.now(UTC) - timedelta(days=30))
     assert counts["history"] == 1
     rows = dict(store.conn.execute("SELECT subject, status || ' ' || coalesce(solved_at, '-')"
@@ -53,7 +54,7 @@ def test_a_store_from_before_schema_30_keeps_its_history_out_of_the_reports(
         mail = [("old", make_email("old@example.com", subject="Invoice", message_id="o1@x",
                                    date=SPRING)),
                 ("new", make_email("new@example.com", subject="Login", message_id="n1@x"))]
-        import_mail(store, Settings(), iter(mail), workers=0,
+        import_mail(store, Settings(), (MailFile(*m) for m in mail), workers=0,
                     history_before=datetime(2026, 11, 6, 8, 0, tzinfo=UTC))
         as_of_schema(store.conn, MIGRATIONS.index(MIGRATION_30))
     with Store(path) as store:

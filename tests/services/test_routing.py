@@ -371,12 +371,14 @@ def test_a_teams_first_import_keeps_to_each_agents_capacity(store: Store,
     at every case, and gave one agent every case of the team's old mailbox."""
     from collections import Counter
 
+    from omnitui.channels.email.sources import MailFile
     from omnitui.importer import import_mail
 
     for name in ("erin", "farid"):
         desk(store, team, name).present()
-    mail = [(f"m{n}", make_email(f"c{n}@example.com", subject="Question", date=utc_now(),
-                                 body="my invoice is wrong")) for n in range(8)]
+    mail = [MailFile(f"m{n}", make_email(f"c{n}@example.com", subject="Question",
+                                         date=utc_now(), body="my invoice is wrong"))
+            for n in range(8)]
     import_mail(store, team, iter(mail), workers=0)
     owners = Counter(owner for owner, in store.conn.execute("SELECT owner FROM cases"))
     assert owners == {"erin": 1, "farid": 3, None: 4}  # email capacity 1 and 3
