@@ -547,12 +547,13 @@ def print_checks(results: Sequence[Any]) -> None:
 
     out = people()
     for r in results:
-        mark = Text("ok  ", style="green") if r.ok else Text("FAIL", style="bold red")
+        mark = (Text("FAIL", style="bold red") if not r.ok else
+                Text("warn", style="yellow") if r.warn else Text("ok  ", style="green"))
         name = _text(r.name)
         name.stylize("bold")
         # a path or a command must not break in a pipe
         out.print(Text.assemble(mark, " ", name, ": ", _text(r.detail)), soft_wrap=True)
-        if not r.ok and r.fix:
+        if (not r.ok or r.warn) and r.fix:
             out.print(Text.assemble("      fix: ", _text(r.fix)), soft_wrap=True)
 
 
