@@ -324,10 +324,12 @@ def story_end(text: str | None) -> "datetime | None":
 
 
 def _login_name() -> str:
+    """This account's name; an account without one (a container's bare uid) is its uid,
+    `uid-1000`: its admin work was audited as "agent", someone nobody could find."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):
-        return "agent"
+        return f"uid-{os.getuid()}"
 
 
 def summary(context: Context, path: Path) -> None:
