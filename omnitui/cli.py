@@ -64,6 +64,15 @@ def checked_agent_name(name: str, where: str) -> str:
     return name
 
 
+def named_agent(value: str | None) -> str | None:
+    """The callback of every `--agent` option: an empty or blank name is a usage error
+    (`--agent ""`, an unset variable in a script, acted as the login name)."""
+    if value is not None and not value.strip():
+        raise typer.BadParameter(f"{value!r} is blank: give an agent's name, or leave the "
+                                 "option out")
+    return value
+
+
 def is_demo_store(path: Path) -> bool:
     """Whether `omnitui demo` built the store (it says so in store_info); read-only, and
     False for anything else: no file, an older schema, not a store at all."""
@@ -230,7 +239,7 @@ def main_options(
     db: Annotated[Path | None, typer.Option(
         "--db", envvar="OMNITUI_DB", help="Store file (SQLite).")] = None,
     agent: Annotated[str | None, typer.Option(
-        "--agent", help="The agent this session acts as.")] = None,
+        "--agent", help="The agent this session acts as.", callback=named_agent)] = None,
     supervisor: Annotated[bool, typer.Option(
         "--supervisor", help="Open the console on the supervisor's board (F3).")] = False,
 ) -> None:

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from omnitui.choices import Format
-from omnitui.cli import MOST, Context, app, case_id_of, ctx, say, since_day
+from omnitui.cli import MOST, Context, app, case_id_of, ctx, named_agent, say, since_day
 from omnitui.errors import Refused, UsageError
 
 Folder = Annotated[Path, typer.Argument(metavar="DEST", show_default=False,
@@ -113,7 +113,8 @@ def history(typer_ctx: typer.Context,
                 parser=case_id_of, metavar="ID")] = None,
             agent: Annotated[str | None, typer.Option(
                 "--agent", "--by", help="Only what this agent (or omnitui-router, "
-                "omnitui-pipeline...) did.", show_default=False)] = None,
+                "omnitui-pipeline...) did.", show_default=False,
+                callback=named_agent)] = None,
             since: Annotated[str | None, typer.Option(
                 "--since", help="From this date (YYYY-MM-DD).", show_default=False)] = None,
             limit: Annotated[int, typer.Option("--limit", min=1, max=MOST,
