@@ -867,16 +867,27 @@ def suggestions(typer_ctx: typer.Context,
 
 
 def command_group(name: str, help_text: str) -> typer.Typer:
-    """`omnitui NAME SUBCOMMAND`; `omnitui NAME` alone lists its commands."""
+    """`omnitui NAME SUBCOMMAND`; `omnitui NAME` alone is a usage error naming its commands
+    (it printed the help and exit 0: a script's missing word passed for done). A group with
+    a command it does alone says so in its own callback (`omnitui agents` lists the team)."""
     group = typer.Typer(help=help_text)
 
     @group.callback(invoke_without_command=True)
     def listing(typer_ctx: typer.Context) -> None:
         if typer_ctx.invoked_subcommand is None:
-            typer.echo(typer_ctx.get_help())
+            raise UsageError(missing_command(typer_ctx))
 
     app.add_typer(group, name=name)
     return group
+
+
+def missing_command(typer_ctx: typer.Context) -> str:
+    """'`omnitui kb` needs a command: list, search or suggest (...)'."""
+    group = typer_ctx.command
+    names = group.list_commands(typer_ctx) if isinstance(group, typer.core.TyperGroup) else []
+    choice = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+    return (f"`{typer_ctx.command_path}` needs a command: {choice} (`{typer_ctx.command_path} "
+            "--help` says what each does)")
 
 
 @app.command()

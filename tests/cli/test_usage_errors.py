@@ -54,6 +54,9 @@ TYPOS = [  # (arguments, what the one line must name)
     (["event", "password_reset", "--phone", "notaphone"], "--phone: 'notaphone' is not a usable"),
     (["daemon"], "No such command 'daemon'. Did you mean 'serve'?"),  # not 'demo'
     (["sla", "run"], "No such command 'run' (see `"),  # no 'serve' in a group
+    # a group alone printed its help and exit 0: a script's missing word passed for done
+    (["sla"], "sla` needs a command: recompute (`"),
+    (["kb"], "kb` needs a command: list, search or suggest (`"),
     (["note", "1"], "give the text as TEXT or --text (- reads it from stdin)"),
 ]
 
