@@ -512,17 +512,23 @@ def import_(typer_ctx: typer.Context,
     if not (path := context.db_path).exists():  # every other command refuses a missing
         say(f"note: no store at {path}: a new one is made for this import")  # store: a
         # mistyped --db filed the mail into a stray one without a word
+    not_mail: list[str] = []  # said once the progress bar is gone
     try:
         with context.open_store(must_exist=False, new_folder=False) as store, \
                 in_use(store.path), \
                 output.import_progress(total) as progress:
             counts = import_mail(store, context.settings, mail, progress=progress,
-                                 history_before=cutoff)
+                                 history_before=cutoff, refused=lambda source, why:
+                                 not_mail.append(f"skipped {source}: not mail ({why})"))
     except KeyboardInterrupt:
         say("interrupted: the messages filed so far are kept; the same import again files "
             "the rest (what is stored already is skipped)")
         raise
+    for line in not_mail:
+        say(line)
     typer.echo(output.import_report(counts, cutoff))
+    if not_mail:  # a refusal, as every command's: exit 1
+        raise typer.Exit(1)
 
 
 @contextmanager

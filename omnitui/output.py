@@ -467,6 +467,8 @@ def import_report(counts: dict[str, int], history_before: datetime | None = None
     report = (f"{counts['imported']:,} imported, {counts['duplicates']:,} already in the "
               f"store, {counts['with_errors']:,} with parse errors (stored raw, see `omnitui "
               "case`)")
+    if counts.get("not_mail"):
+        report += f", {counts['not_mail']:,} not mail (skipped, each named on stderr)"
     if counts.get("history"):
         report += (f"\n{plural(counts['history'], 'conversation')} filed as solved history "
                    f"(no message since {history_before:%Y-%m-%d})")

@@ -124,6 +124,24 @@ _MAX_DECODED_HEADER = 8192
 _MAX_HTML_TO_TEXT = 1 << 20
 
 
+# A header field's start (RFC 5322: printable ASCII but ':', obsolete blanks before the ':'),
+# or the "From " line a saved mbox message may keep
+_HEADER_START = re.compile(rb"[!-9;-~]+[ \t]*:|From ")
+
+
+def not_mail(raw: bytes) -> str | None:
+    """Why `raw` is no mail at all, or None. Broken mail is still mail (parsed with its
+    errors, never lost); bytes without a header block are not (a binary file named .eml
+    was filed as a case of gibberish): no header line where it starts, or NUL bytes among
+    its headers."""
+    start = raw.lstrip(b"\r\n")
+    if not _HEADER_START.match(start):
+        return "no header line such as 'From: ...' at its start"
+    if b"\0" in start.split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]:
+        return "binary: NUL bytes among its headers"
+    return None
+
+
 def parse_email(raw: bytes, *, source: str = "", received_at: datetime | None = None,
                 form_senders: Sequence[str] = (), own: Sequence[str] = ()) -> InboundEvent:
     """Parse raw message bytes into an `InboundEvent`; never raises for bytes input.
