@@ -899,10 +899,14 @@ def missing_command(typer_ctx: typer.Context) -> str:
 @app.command()
 def report(typer_ctx: typer.Context,
            since: Annotated[str | None, typer.Option(
-               help="First day (YYYY-MM-DD, in the business hours' time zone); default: 30 "
-                    "days ago.")] = None,
+               metavar="YYYY-MM-DD", show_default=False,
+               help="First day, from its midnight in the business hours' time zone (else "
+                    "this machine's). Default: 30 days before the end: the last 30 days "
+                    "up to this minute, or the 30 whole days that end with --until's day."
+               )] = None,
            until: Annotated[str | None, typer.Option(
-               help="Last day, included (YYYY-MM-DD); default: now.")] = None,
+               metavar="YYYY-MM-DD", show_default=False,
+               help="Last day, included to its end. Default: now.")] = None,
            by: Annotated[GroupBy | None, typer.Option(
                help="One row per queue, channel, agent, tier or day.")] = None,
            chart: Annotated[Path | None, typer.Option(
