@@ -64,6 +64,15 @@ def checked_agent_name(name: str, where: str) -> str:
     return name
 
 
+def named_agent(value: str | None) -> str | None:
+    """The callback of every `--agent` option: an empty or blank name is a usage error
+    (`--agent ""`, an unset variable in a script, acted as the login name)."""
+    if value is not None and not value.strip():
+        raise typer.BadParameter(f"{value!r} is blank: give an agent's name, or leave the "
+                                 "option out")
+    return value
+
+
 def is_demo_store(path: Path) -> bool:
     """Whether `omnitui demo` built the store (it says so in store_info); read-only, and
     False for anything else: no file, an older schema, not a store at all."""
@@ -230,7 +239,7 @@ def main_options(
     db: Annotated[Path | None, typer.Option(
         "--db", envvar="OMNITUI_DB", help="Store file (SQLite).")] = None,
     agent: Annotated[str | None, typer.Option(
-        "--agent", help="The agent this session acts as.")] = None,
+        "--agent", help="The agent this session acts as.", callback=named_agent)] = None,
     supervisor: Annotated[bool, typer.Option(
         "--supervisor", help="Open the console on the supervisor's board (F3).")] = False,
 ) -> None:
@@ -324,10 +333,12 @@ def story_end(text: str | None) -> "datetime | None":
 
 
 def _login_name() -> str:
+    """This account's name; an account without one (a container's bare uid) is its uid,
+    `uid-1000`: its admin work was audited as "agent", someone nobody could find."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):
-        return "agent"
+        return f"uid-{os.getuid()}"
 
 
 def summary(context: Context, path: Path) -> None:
@@ -501,17 +512,23 @@ def import_(typer_ctx: typer.Context,
     if not (path := context.db_path).exists():  # every other command refuses a missing
         say(f"note: no store at {path}: a new one is made for this import")  # store: a
         # mistyped --db filed the mail into a stray one without a word
+    not_mail: list[str] = []  # said once the progress bar is gone
     try:
         with context.open_store(must_exist=False, new_folder=False) as store, \
                 in_use(store.path), \
                 output.import_progress(total) as progress:
             counts = import_mail(store, context.settings, mail, progress=progress,
-                                 history_before=cutoff)
+                                 history_before=cutoff, refused=lambda source, why:
+                                 not_mail.append(f"skipped {source}: not mail ({why})"))
     except KeyboardInterrupt:
         say("interrupted: the messages filed so far are kept; the same import again files "
             "the rest (what is stored already is skipped)")
         raise
+    for line in not_mail:
+        say(line)
     typer.echo(output.import_report(counts, cutoff))
+    if not_mail:  # a refusal, as every command's: exit 1
+        raise typer.Exit(1)
 
 
 @contextmanager
@@ -856,25 +873,40 @@ def suggestions(typer_ctx: typer.Context,
 
 
 def command_group(name: str, help_text: str) -> typer.Typer:
-    """`omnitui NAME SUBCOMMAND`; `omnitui NAME` alone lists its commands."""
+    """`omnitui NAME SUBCOMMAND`; `omnitui NAME` alone is a usage error naming its commands
+    (it printed the help and exit 0: a script's missing word passed for done). A group with
+    a command it does alone says so in its own callback (`omnitui agents` lists the team)."""
     group = typer.Typer(help=help_text)
 
     @group.callback(invoke_without_command=True)
     def listing(typer_ctx: typer.Context) -> None:
         if typer_ctx.invoked_subcommand is None:
-            typer.echo(typer_ctx.get_help())
+            raise UsageError(missing_command(typer_ctx))
 
     app.add_typer(group, name=name)
     return group
 
 
+def missing_command(typer_ctx: typer.Context) -> str:
+    """'`omnitui kb` needs a command: list, search or suggest (...)'."""
+    group = typer_ctx.command
+    names = group.list_commands(typer_ctx) if isinstance(group, typer.core.TyperGroup) else []
+    choice = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+    return (f"`{typer_ctx.command_path}` needs a command: {choice} (`{typer_ctx.command_path} "
+            "--help` says what each does)")
+
+
 @app.command()
 def report(typer_ctx: typer.Context,
            since: Annotated[str | None, typer.Option(
-               help="First day (YYYY-MM-DD, in the business hours' time zone); default: 30 "
-                    "days ago.")] = None,
+               metavar="YYYY-MM-DD", show_default=False,
+               help="First day, from its midnight in the business hours' time zone (else "
+                    "this machine's). Default: 30 days before the end: the last 30 days "
+                    "up to this minute, or the 30 whole days that end with --until's day."
+               )] = None,
            until: Annotated[str | None, typer.Option(
-               help="Last day, included (YYYY-MM-DD); default: now.")] = None,
+               metavar="YYYY-MM-DD", show_default=False,
+               help="Last day, included to its end. Default: now.")] = None,
            by: Annotated[GroupBy | None, typer.Option(
                help="One row per queue, channel, agent, tier or day.")] = None,
            chart: Annotated[Path | None, typer.Option(

@@ -13,11 +13,12 @@ from typing import Annotated
 import typer
 
 from omnitui.choices import Format
-from omnitui.cli import MOST, Context, app, case_id_of, ctx, say, since_day
+from omnitui.cli import MOST, Context, app, case_id_of, ctx, named_agent, say, since_day
 from omnitui.errors import Refused, UsageError
 
-Folder = Annotated[Path, typer.Argument(metavar="DEST", show_default=False,
-                                        help="A new (or empty) folder for the backup.")]
+Folder = Annotated[Path, typer.Argument(
+    metavar="DEST", show_default=False,
+    help="A new (or empty) folder for the backup: it gets omnitui.db and attachments/.")]
 Source = Annotated[Path, typer.Argument(metavar="SRC", show_default=False,
                                         help="A backup folder (or its omnitui.db).")]
 
@@ -27,14 +28,19 @@ def backup(typer_ctx: typer.Context, dest: Folder) -> None:
     """Copy the store and its attachments into DEST while everything keeps running: a
     snapshot of every commit before the copy began, checked before it is called done."""
     from omnitui.config import attachments_dir
+    from omnitui.store.backup import ATTACHMENTS
     from omnitui.store.backup import backup as copy
+    from omnitui.wording import plural
 
     context = ctx(typer_ctx)
     path = _existing(context)
     done = copy(path, attachments_dir(context.settings, path), dest)
-    say(f"backup {dest}: {done.cases:,} cases, {done.messages:,} messages, "
-        f"{done.attachments:,} attachment files, {done.size / 1e6:,.1f} MB, integrity ok, "
-        f"in {done.seconds:.1f} s")
+    # which store, and where each part went (it said "backup monday: ...", and an admin
+    # looked for a file named monday)
+    say(f"backed up {path.absolute()} into the folder {dest.absolute()}: "
+        f"{done.path.name} ({done.size / 1e6:,.1f} MB, {plural(done.cases, 'case')}, "
+        f"{plural(done.messages, 'message')}, integrity ok) and {ATTACHMENTS}/ "
+        f"({plural(done.attachments, 'file')}), in {done.seconds:.1f} s")
 
 
 @app.command()
@@ -113,7 +119,8 @@ def history(typer_ctx: typer.Context,
                 parser=case_id_of, metavar="ID")] = None,
             agent: Annotated[str | None, typer.Option(
                 "--agent", "--by", help="Only what this agent (or omnitui-router, "
-                "omnitui-pipeline...) did.", show_default=False)] = None,
+                "omnitui-pipeline...) did.", show_default=False,
+                callback=named_agent)] = None,
             since: Annotated[str | None, typer.Option(
                 "--since", help="From this date (YYYY-MM-DD).", show_default=False)] = None,
             limit: Annotated[int, typer.Option("--limit", min=1, max=MOST,

@@ -18,6 +18,7 @@ from omnitui.config import (
     SlaSettings,
     attachments_dir,
     default_log_path,
+    listen_address,
     missing_secrets,
 )
 from omnitui.errors import OmnituiError
@@ -35,10 +36,14 @@ REPLICA_LATE = timedelta(minutes=1)  # behind, and nothing replicated for this l
 
 @record(frozen=True)
 class Check:
+    """One finding. `warn`: ok, yet worth a second look, with its fix (a setup the admin
+    may mean, such as a receiver open to the network); it does not fail doctor."""
+
     name: str
     ok: bool
     detail: str
     fix: str = ""
+    warn: bool = False
 
 
 def run_checks(settings: Settings, db_path: Path) -> list[Check]:
@@ -50,6 +55,8 @@ def run_checks(settings: Settings, db_path: Path) -> list[Check]:
         results.append(Check("secrets", False, "; ".join(missing),
                              "set them, whole, where the daemon starts (the service's "
                              "EnvironmentFile, docs/deployment.md) and where doctor runs"))
+    if (exposed := _webhook_listen(settings)) is not None:
+        results.append(exposed)
     results.append(_sla_policies(settings))
     results.append(_automation(settings))
     results.append(_semantic(settings))
@@ -122,6 +129,35 @@ def _replication(config: Path, db_path: Path, restored: datetime | None = None) 
               f"behind the store (changed {ago(changed, now)})")
     return Check("replication", not late, f"replica {behind}; last written {written}",
                  f"is `litestream replicate -config {config}` running? see its log")
+
+
+def _webhook_listen(settings: Settings) -> Check | None:
+    """A warning when [server] listen is not loopback (docs/webhooks.md: loopback, a TLS
+    proxy in front): the receiver speaks plain HTTP, so on every interface (0.0.0.0, [::])
+    or an address others reach it takes the platforms' requests, and anyone's, unencrypted.
+    Not a FAIL: an admin may mean it (a proxy on another machine). None when it is
+    loopback."""
+    from ipaddress import ip_address
+
+    host, port = listen_address(settings.server)
+    try:
+        address = ip_address(host)
+    except ValueError:  # a host name: what it resolves to is not ours to guess
+        if host.lower() == "localhost":
+            return None
+        where = f"on whatever {host} resolves to"
+    else:
+        if address.is_loopback:
+            return None
+        where = ("on every network interface" if address.is_unspecified else
+                 f"on {host}, which other machines reach")
+    runs = "" if settings.channels else " once [[channels]] are configured"
+    return Check("webhook receiver", True, f'[server] listen = "{settings.server.listen}": '
+                 f"`omnitui serve` answers webhooks{runs} {where}, in plain HTTP (no TLS)",
+                 f"listen on loopback (listen = \"127.0.0.1:{port}\") behind a TLS proxy "
+                 "(nginx, Caddy) that forwards to it, and set [server] public_url to the "
+                 "proxy's https:// address (docs/webhooks.md); keep it if you mean it",
+                 warn=True)
 
 
 def _sla_policies(settings: Settings) -> Check:

@@ -9,13 +9,13 @@ every already-stored message a no-op).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Protocol
 
-from omnitui.channels.email.parse import mail_reading, parse_email
+from omnitui.channels.email.parse import mail_reading, not_mail, parse_email
 from omnitui.channels.email.sources import MailFile
 from omnitui.config import Intent, SemanticSettings, Settings, TriageSettings
 from omnitui.ingest.readahead import Helpers, default_workers
@@ -74,14 +74,26 @@ class Progress(Protocol):
 
 def import_mail(store: Store, settings: Settings, mail: Iterator[MailFile], *,
                 workers: int | None = None, progress: Progress | None = None,
-                history_before: datetime | None = None) -> dict[str, int]:
+                history_before: datetime | None = None,
+                refused: Callable[[str, str], None] | None = None) -> dict[str, int]:
     """Import every message of `mail`, which `iter_mail_files` gives for the paths it has
     checked (so a mistyped path fails before any store is created); returns counts a person
     can check. `progress` hears of the messages filed and the bytes they were, and when the
     load's end begins. `history_before`: the cases of this mail (new, or filed by an earlier
-    run of it) quiet since then are solved as history (services/archive.py)."""
+    run of it) quiet since then are solved as history (services/archive.py). An item that is
+    no mail at all (`not_mail`) is filed nowhere, counted, and told to `refused` (its source
+    label, why)."""
     pipeline = intake_pipeline(store, settings)
-    counts = {"imported": 0, "duplicates": 0, "with_errors": 0}
+    counts = {"imported": 0, "duplicates": 0, "with_errors": 0, "not_mail": 0}
+
+    def mail_only(items: Iterator[MailFile]) -> Iterator[MailFile]:
+        for item in items:
+            if (why := not_mail(item.raw)) is None:
+                yield item
+                continue
+            counts["not_mail"] += 1
+            if refused is not None:
+                refused(item.source, why)
     cases: set[int] = set()
     workers = default_workers() if workers is None else workers
     consumed = 0
@@ -94,7 +106,7 @@ def import_mail(store: Store, settings: Settings, mail: Iterator[MailFile], *,
 
     history = History(store, cases, history_before) if history_before else None
     with parser_helpers(workers, settings) as helpers, pipeline.bulk(helpers, history):
-        events = parsed_events(mail, helpers, store.attachments_dir, settings)
+        events = parsed_events(mail_only(mail), helpers, store.attachments_dir, settings)
         n = 0
         for n, result in enumerate(pipeline.ingest_many(counted(events)), start=1):
             if result.case_id is not None:

@@ -467,6 +467,8 @@ def import_report(counts: dict[str, int], history_before: datetime | None = None
     report = (f"{counts['imported']:,} imported, {counts['duplicates']:,} already in the "
               f"store, {counts['with_errors']:,} with parse errors (stored raw, see `omnitui "
               "case`)")
+    if counts.get("not_mail"):
+        report += f", {counts['not_mail']:,} not mail (skipped, each named on stderr)"
     if counts.get("history"):
         report += (f"\n{plural(counts['history'], 'conversation')} filed as solved history "
                    f"(no message since {history_before:%Y-%m-%d})")
@@ -547,12 +549,13 @@ def print_checks(results: Sequence[Any]) -> None:
 
     out = people()
     for r in results:
-        mark = Text("ok  ", style="green") if r.ok else Text("FAIL", style="bold red")
+        mark = (Text("FAIL", style="bold red") if not r.ok else
+                Text("warn", style="yellow") if r.warn else Text("ok  ", style="green"))
         name = _text(r.name)
         name.stylize("bold")
         # a path or a command must not break in a pipe
         out.print(Text.assemble(mark, " ", name, ": ", _text(r.detail)), soft_wrap=True)
-        if not r.ok and r.fix:
+        if (not r.ok or r.warn) and r.fix:
             out.print(Text.assemble("      fix: ", _text(r.fix)), soft_wrap=True)
 
 

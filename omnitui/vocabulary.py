@@ -31,6 +31,7 @@ ACTION_WORDS = {
     "assistant.ended": "the intake assistant's end",
     "customer.untold": "a message to the customer not sent",
     "agent.added": "an agent added or changed", "agent.removed": "an agent removed",
+    "agent.away": "an agent set away", "agent.back": "an agent set available",
 }
 
 

@@ -279,19 +279,25 @@ class Desk:
         if back:
             self._offer_waiting()
 
-    def set_away(self, away: bool) -> None:
+    def set_away(self, away: bool, *, set_by: str | None = None) -> None:
         """Away: routing gives this agent nothing (and after a while hands their untouched
-        cases on); available again: the waiting cases they have room for come at once."""
+        cases on); available again: the waiting cases they have room for come at once.
+        `set_by`: someone else did it, audited under their name."""
         with self.store.write() as conn:
             agent_store.set_away(conn, self.actor, away, db_time(self.clock()))
+            if set_by is not None:
+                audit.record_audit(conn, actor=set_by, reason=self.actor,
+                                   action="agent.away" if away else "agent.back")
         if not away:
             self._offer_waiting()
 
     def set_agent_away(self, name: str, away: bool) -> None:
         """`omnitui agents away|back NAME`: as the agent's own key does it, for someone on
-        the team (one removed was set away and back without a word)."""
+        the team (one removed was set away and back without a word), audited under who set
+        it (nothing told who had set an agent away)."""
         _require_on_team(self.store.conn, name)
-        Desk(self.store, name, self.settings, clock=self.clock).set_away(away)
+        Desk(self.store, name, self.settings, clock=self.clock).set_away(away,
+                                                                         set_by=self.actor)
 
     # -- the team ---------------------------------------------------------------------
 

@@ -104,7 +104,21 @@ def _read(file: Path) -> frontmatter.Post:
 
 
 def _why(path: str, exc: Exception) -> str:
-    return f"{path}: {type(exc).__name__}: {str(exc)[:120]}"
+    """"path: why", whole and short, in the file's own lines: the parser's message, cut at
+    120 characters, ended mid-string ("... in \"<unicode") and named no line of the file."""
+    from yaml import MarkedYAMLError
+
+    if isinstance(exc, UnicodeDecodeError):
+        return (f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
+                f"{exc.start:,}): save it as UTF-8")
+    if isinstance(exc, MarkedYAMLError) and exc.problem_mark is not None:
+        line = exc.problem_mark.line + 1  # the parser's line 0 is the opening ---
+        began = exc.context_mark.line + 1 if exc.context_mark else line  # what it parsed
+        lines = f"line {line}" if began == line else f"lines {began}-{line}"
+        return f"{path}: front matter {lines}: {exc.problem}"
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{path}: {exc.strerror}"
+    return f"{path}: {' '.join(str(exc).split()) or type(exc).__name__}"
 
 
 def refresh(store: Store, kb: KbSettings, model: Embedder | None = None) -> KbSync | None:

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -92,6 +94,50 @@ def test_away_and_back(omnitui: Run, store: Path, tmp_path: Path) -> None:
     for state in ("away", "back"):
         gone = omnitui(*db, "agents", state, "gina", check=False)
         assert gone.returncode == 2 and "no agent 'gina' on the team" in gone.stderr
+
+
+def test_the_admins_away_and_back_are_audited_under_the_login_name(
+        omnitui: Run, store: Path) -> None:
+    """The server's account keeps the team without being on it (docs/deployment.md), and
+    its work is audited under its login name: setting an agent away or back was not
+    audited at all, so nothing told who had done it."""
+    import getpass
+
+    db = ("--db", str(store))
+    omnitui(*db, "agents", "away", "erin")
+    omnitui(*db, "agents", "back", "erin")
+    said = json.loads(omnitui(*db, "history", "--by", getpass.getuser(), "--format",
+                              "json").stdout)
+    assert [(e["action"], e["reason"]) for e in said[-2:]] == [
+        ("agent.away", "erin"), ("agent.back", "erin")]
+    assert "an agent set away" in omnitui(*db, "history", "--limit", "2").stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0
+                    or not shutil.which("setpriv"), reason="runs as a uid with no name")
+def test_an_account_without_a_name_is_audited_as_its_uid(omnitui: Run, store: Path,
+                                                         cli_env: dict[str, str]) -> None:
+    """A container's bare uid (no passwd entry, no $USER): its admin work was audited as
+    "agent", a name nobody could trace."""
+    uid = 54321
+    with tempfile.TemporaryDirectory() as theirs:  # pytest's folders are root's only
+        own = Path(theirs)
+        for suffix in ("", "-wal", "-shm"):
+            if Path(f"{store}{suffix}").exists():
+                shutil.copy(f"{store}{suffix}", own / f"team.db{suffix}")
+        for path in (own, *own.iterdir()):
+            os.chown(path, uid, uid)
+        env = {k: v for k, v in cli_env.items() if k not in ("USER", "LOGNAME", "LNAME",
+                                                             "USERNAME")}
+        env.update(HOME=theirs, XDG_CONFIG_HOME=theirs, XDG_DATA_HOME=theirs)
+        done = subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}",
+                               "--clear-groups", sys.executable, "-m", "omnitui", "--db",
+                               str(own / "team.db"), "agents", "away", "erin"],
+                              capture_output=True, text=True, env=env, check=False)
+        assert done.returncode == 0, done.stderr
+        said = json.loads(omnitui("--db", str(own / "team.db"), "history", "--by",
+                                  f"uid-{uid}", "--format", "json").stdout)
+    assert [(e["action"], e["reason"]) for e in said] == [("agent.away", "erin")]
 
 
 @pytest.mark.parametrize(("args", "said", "status"), [

@@ -4,6 +4,7 @@ restore refuses a store in use and keeps the one it replaces."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -73,6 +74,34 @@ def test_a_backup_under_webhook_load_holds_every_acknowledged_delivery(
     copy.close()
     missing = [text for text in before if f'"{text}"'.encode() not in kept]
     assert missing == []
+
+
+def test_backup_says_which_store_it_copied_and_where_each_part_went(
+        omnitui: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It said "backup monday: 40 cases, ...": no store named, DEST relative, and no word that
+    DEST is a folder holding omnitui.db and attachments/ (an admin looked for a file)."""
+    db = tmp_path / "s.db"
+    omnitui("--db", str(db), "demo", "--no-console", "--customers", "20", "--messages", "20")
+    monkeypatch.chdir(tmp_path)
+    done = omnitui("--db", "s.db", "backup", "monday")
+    with Store(db) as store:
+        cases, messages = store.conn.execute(
+            "SELECT (SELECT count(*) FROM cases), (SELECT count(*) FROM messages)").fetchone()
+    size = (tmp_path / "monday" / "omnitui.db").stat().st_size / 1e6
+    assert re.fullmatch(
+        rf"backed up {re.escape(str(db))} into the folder "
+        rf"{re.escape(str(tmp_path / 'monday'))}: omnitui\.db \({size:,.1f} MB, "
+        rf"{cases:,} cases, {messages:,} messages, integrity ok\) and attachments/ "
+        r"\(\d+ files?\), in \d+\.\d s\n", done.stderr), done.stderr
+
+
+def test_report_help_says_what_period_it_reads_by_default(omnitui: Run) -> None:
+    """--since's help said "default: 30 days ago": from midnight, or from now? to --until?"""
+    said = " ".join(omnitui("report", "--help", env={"COLUMNS": "80"}).stdout.split())
+    assert "--since YYYY-MM-DD First day, from its midnight in the business hours' time " \
+        "zone (else this machine's). Default: 30 days before the end: the last 30 days up " \
+        "to this minute, or the 30 whole days that end with --until's day." in said
+    assert "--until YYYY-MM-DD Last day, included to its end. Default: now." in said
 
 
 def test_restore_refuses_a_store_in_use_and_keeps_the_one_it_replaces(

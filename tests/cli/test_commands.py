@@ -225,6 +225,31 @@ def doctor_on(omnitui: Run, config: Path, text: str
     return db, omnitui(*db, "doctor", check=False)
 
 
+def test_doctor_warns_of_a_webhook_receiver_beyond_loopback(omnitui: Run,
+                                                            tmp_path: Path) -> None:
+    """[server] listen = "0.0.0.0:8025" put the plain-HTTP receiver on every interface, and
+    doctor said nothing: a warning now, with what docs/webhooks.md recommends, and no FAIL
+    (an admin may mean it)."""
+    for listen, where in (("0.0.0.0:8025", "on every network interface"),
+                          ("[::]:8025", "on every network interface"),
+                          ("203.0.113.5:9000", "on 203.0.113.5, which other machines reach")):
+        _, found = doctor_on(omnitui, tmp_path / "open.toml",
+                             f'[server]\nlisten = "{listen}"\n')
+        assert found.returncode == 0, found.stdout
+        port = listen.rsplit(":", 1)[1]
+        assert (f'warn webhook receiver: [server] listen = "{listen}": `omnitui serve` answers '
+                f"webhooks once [[channels]] are configured {where}, in plain HTTP (no TLS)"
+                in found.stdout)
+        assert (f'fix: listen on loopback (listen = "127.0.0.1:{port}") behind a TLS proxy '
+                "(nginx, Caddy)" in found.stdout)
+        (tmp_path / "open.db").unlink()
+    for listen in ("127.0.0.1:8025", "[::1]:8025", "localhost:8025"):
+        _, found = doctor_on(omnitui, tmp_path / "closed.toml",
+                             f'[server]\nlisten = "{listen}"\n')
+        assert "webhook receiver" not in found.stdout
+        (tmp_path / "closed.db").unlink()
+
+
 def test_doctor_tells_each_policys_clock(omnitui: Run, tmp_path: Path) -> None:
     """It said "policies office, round (business hours)" of a 24x7 policy."""
     _, found = doctor_on(omnitui, tmp_path / "sla.toml", office_hours() + """

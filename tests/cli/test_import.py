@@ -146,6 +146,41 @@ def test_broken_mail_is_stored_raw_with_its_error(omnitui: Run, tmp_path: Path) 
     assert "parse error" in omnitui("--db", str(db), "case", str(case)).stdout
 
 
+def test_a_file_that_is_not_mail_is_refused_by_name_and_files_nothing(
+        omnitui: Run, tmp_path: Path) -> None:
+    """Random bytes named .eml were filed as a case of gibberish. Bytes with no header block
+    (no `Name: value` line where they start, or NUL bytes among their headers) are named,
+    counted and filed nowhere, in a folder, an mbox or alone; broken mail is still mail."""
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    (folder / "good.eml").write_bytes(make_email("ann@example.com", subject="Where is it?",
+                                                 message_id="good@example.com"))
+    (folder / "random.eml").write_bytes(os.urandom(4000).replace(b":", b"").replace(b"\n", b""))
+    (folder / "note.eml").write_bytes(b"call the courier back\n")
+    (folder / "nul.eml").write_bytes(b"Subject: hi\x00there\n\nbody")
+    (folder / "broken.eml").write_bytes(b"Subject: =?x-nonsense?Q?hi?=\n\n\xff body")
+    box = folder / "box.mbox"
+    box.write_bytes(b"From a@example.com Thu Jan  1 00:00:00 2026\n" + make_email(
+        "bob@example.com", subject="Hello", message_id="mbox@example.com") +
+        b"\nFrom a@example.com Thu Jan  1 00:00:00 2026\n\x89PNG\r\n\x1a\n\n")
+    db = tmp_path / "s.db"
+    done = omnitui("--db", str(db), "import", str(folder), check=False)
+    assert done.returncode == 1  # a refusal
+    assert done.stderr.splitlines()[-4:] == [
+        f"skipped {box}#2: not mail (no header line such as 'From: ...' at its start)",
+        f"skipped {folder / 'note.eml'}: not mail (no header line such as 'From: ...' at its "
+        "start)",
+        f"skipped {folder / 'nul.eml'}: not mail (binary: NUL bytes among its headers)",
+        f"skipped {folder / 'random.eml'}: not mail (no header line such as 'From: ...' at "
+        "its start)"]
+    assert done.stdout.startswith("3 imported, 0 already in the store")
+    assert done.stdout.rstrip().endswith(", 4 not mail (skipped, each named on stderr)")
+    assert stored(db)[0] == 3  # good, broken and the mbox's first
+    alone = omnitui("--db", str(db), "import", str(folder / "random.eml"), check=False)
+    assert alone.returncode == 1 and "0 imported" in alone.stdout
+    assert stored(db)[0] == 3
+
+
 def test_a_pattern_that_backtracks_holds_no_import(cli_env: dict[str, str],
                                                    tmp_path: Path) -> None:
     """One crafted message, a team's careless intent pattern: with `re` the import (and its

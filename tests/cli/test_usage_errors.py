@@ -37,6 +37,10 @@ TYPOS = [  # (arguments, what the one line must name)
     (["--agent", "nobody", "note", "1", "x"], "--agent 'nobody' cannot be an agent's name"),
     (["--agent", "ev\x1b[31mil", "note", "1", "x"], "--agent 'ev\\x1b[31mil' cannot be"),
     (["--agent", "omnitui-mail", "note", "1", "x"], "nor omnitui's own"),
+    # an empty or blank name acted as the login name (an unset variable in a script)
+    (["--agent", "", "note", "1", "x"], "'--agent': '' is blank: give an agent's name"),
+    (["--agent", " ", "agents", "away", "bob"], "'--agent': ' ' is blank"),
+    (["history", "--by", ""], "'--agent' / '--by': '' is blank: give an agent's name"),
     (["new", "--phone", "+4915112345678", "--channel", "telegram", "x"],
      "--phone writes by sms or whatsapp, not telegram"),
     (["new", "--email", "a@b.example", "--channel", "sms", "x"],
@@ -50,6 +54,9 @@ TYPOS = [  # (arguments, what the one line must name)
     (["event", "password_reset", "--phone", "notaphone"], "--phone: 'notaphone' is not a usable"),
     (["daemon"], "No such command 'daemon'. Did you mean 'serve'?"),  # not 'demo'
     (["sla", "run"], "No such command 'run' (see `"),  # no 'serve' in a group
+    # a group alone printed its help and exit 0: a script's missing word passed for done
+    (["sla"], "sla` needs a command: recompute (`"),
+    (["kb"], "kb` needs a command: list, search or suggest (`"),
     (["note", "1"], "give the text as TEXT or --text (- reads it from stdin)"),
 ]
 
