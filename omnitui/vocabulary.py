@@ -57,7 +57,7 @@ NOT_WAITING = (SURVEY_ANSWER, THANKS_ONLY, THIRD_PARTY)
 def awaited_answer(channel: str, subject: str = "") -> str:
     """What a case we opened waits on (pending, its clocks stopped, out of its owner's open
     work): the answer of the person our message went to, whether an agent wrote it here
-    (`omnitui new`, the console's `n`) or in their mail client (the intake files a copy)."""
+    (`omnitui new`, the console's `c`) or in their mail client (the intake files a copy)."""
     if is_forward(subject):
         return "an answer to our forward"
     return f"their answer to our {'mail' if channel == Channel.EMAIL else 'message'}"

@@ -1,7 +1,7 @@
 """Schema 35's data step: the cases we opened by writing first answer nobody till the
 customer writes.
 
-Before schema 35 our opening message (`omnitui new`, `n`, our own mail the intake filed)
+Before schema 35 our opening message (`omnitui new`, `c`, our own mail the intake filed)
 was the case's first reply: "first reply in 0 min" on the board, in the reports and in the
 acknowledgement's typical wait, credited to whoever opened it. Each such case's first, first
 meaningful and last answer are worked out again (`cases.answered_again`: from the customer's

@@ -165,7 +165,7 @@ CUSTOMER_WROTE = (f"direction = 'in' AND auto_submitted IS NULL AND"
 
 
 def opened_by_us(conn: sqlite3.Connection, case_id: int) -> bool:
-    """Whether the case's first message is ours (`omnitui new`, `n`, our own mail the
+    """Whether the case's first message is ours (`omnitui new`, `c`, our own mail the
     intake filed), a failed one too: its response clocks wait for the customer's first
     message (services/sla.py), and nothing we write before it answers them."""
     first = conn.execute(f"SELECT direction FROM messages WHERE case_id = ? AND direction IN"
