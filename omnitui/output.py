@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from omnitui.choices import Format, ListFormat
 from omnitui.model import PAUSED_STATUSES, CaseDetail, CaseSummary, Countdown
 from omnitui.sanitize import escape_json, sanitize
-from omnitui.store.db import columns_of, parse_db_time, stored_time, utc_now
+from omnitui.store.db import columns_of, db_time, parse_db_time, stored_time, utc_now
 from omnitui.vocabulary import routing_story
 from omnitui.wording import (
     NO_NAME,
@@ -583,11 +583,11 @@ def _match_words(article: Article) -> str:
 
 
 def print_report(report: Report, fmt: Format, zone: tzinfo | None) -> None:
-    """The funnel for people (a table), scripts (JSON, seconds) and spreadsheets (CSV, a row
-    a group)."""
+    """The funnel for people (a table), scripts (JSON, seconds; the period's bounds UTC as
+    every JSON time, as stored) and spreadsheets (CSV, a row a group)."""
     rows = [report.total, *report.groups]
-    if fmt is Format.json:
-        write_json({"since": report.since.isoformat(), "until": report.until.isoformat(),
+    if fmt is Format.json:  # (its since said +01:00 and its until +00:00, with microseconds)
+        write_json({"since": db_time(report.since), "until": db_time(report.until),
                     "by": report.by, "total": dataclasses.asdict(report.total),
                     "groups": [dataclasses.asdict(g) for g in report.groups],
                     "reassignment_reasons": [{"reason": r, "count": n}
@@ -695,7 +695,7 @@ def print_history(entries: Sequence[Any], zone: tzinfo | None = None) -> None:
     from rich.text import Text
 
     from omnitui.vocabulary import action_words
-    from omnitui.wording import changes_words
+    from omnitui.wording import changes_words, reason_words
 
     out = people()
     if not entries:
@@ -707,7 +707,8 @@ def print_history(entries: Sequence[Any], zone: tzinfo | None = None) -> None:
         head.append(f"  {action_words(e.action)}" + (f" on #{e.case_id}" if e.case_id else ""))
         out.print(head, soft_wrap=True)
         if e.reason:
-            out.print(Text.assemble("      why: ", _text(e.reason)), soft_wrap=True)
+            out.print(Text.assemble("      why: ", _text(reason_words(e.reason, zone))),
+                      soft_wrap=True)
         if e.changes:
             out.print(Text.assemble("      changed: ", _text(changes_words(
                 e.changes, local=True, zone=zone))),

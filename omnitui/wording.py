@@ -284,6 +284,20 @@ def changes_words(changes: list[tuple[str, object, object]], width: int = 40, *,
                       f"{what} {value(was)} → {value(now)}" for what, was, now in changes)
 
 
+# A stored time inside an audit reason, UTC said or not (a wake-up's "the snooze until
+# 2026-12-07 08:00:00 UTC ended", an SLA repair's "sla_due 2026-12-07 17:13:56 -> …").
+REASON_TIME = re.compile(STORED_TIME.pattern + "(?: UTC)?")
+
+
+def reason_words(reason: str, zone: tzinfo | None) -> str:
+    """An audit event's reason as people read it beside the event's own time and changes:
+    the stored times in it in `zone`, the agent's, named, as `clock_time` says every time
+    (the history said "14:14 CET" above a why in UTC). The store keeps the reason as
+    written, and JSON and CSV give it so."""
+    return REASON_TIME.sub(lambda found: clock_time(_stored(found.group()[:19]), zone),
+                           reason)
+
+
 def _due(state: dict, zone: ZoneInfo) -> datetime:
     return _stored(state["due"]).astimezone(zone)
 
