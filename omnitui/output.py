@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress, ProgressColumn, Task
     from rich.text import Text
 
-    from omnitui.metrics.funnel import Funnel, Rate, Report
+    from omnitui.metrics.funnel import Funnel, Rate, Report, Spread
     from omnitui.services.kb import Article
     from omnitui.services.similar import SimilarCase
 
@@ -583,25 +583,25 @@ def _match_words(article: Article) -> str:
 
 
 def print_report(report: Report, fmt: Format, zone: tzinfo | None) -> None:
-    """The funnel for people (a table), scripts (JSON, seconds; the period's bounds UTC as
-    every JSON time, as stored) and spreadsheets (CSV, a row a group)."""
+    """The funnel for people (a table), scripts (JSON, whole seconds; the period's bounds UTC
+    as every JSON time, as stored) and spreadsheets (CSV, a row a group, whole seconds;
+    without --by its one row is the period's, named as the table's head names it)."""
     rows = [report.total, *report.groups]
     if fmt is Format.json:  # (its since said +01:00 and its until +00:00, with microseconds)
         write_json({"since": db_time(report.since), "until": db_time(report.until),
-                    "by": report.by, "total": dataclasses.asdict(report.total),
-                    "groups": [dataclasses.asdict(g) for g in report.groups],
+                    "by": report.by, "total": _funnel_json(report.total),
+                    "groups": [_funnel_json(g) for g in report.groups],
                     "reassignment_reasons": [{"reason": r, "count": n}
                                              for r, n in report.reassignment_reasons]})
         return
-    if fmt is Format.csv:
-        _write_csv([funnel_row(f, report.by or "all") for f in rows])
+    if fmt is Format.csv:  # (its one row was "all" under a column "all")
+        _write_csv([funnel_row(f, report.by) if report.by else
+                    {**funnel_row(f, "period"), "period": _period(report, zone)} for f in rows])
         return
     from rich.table import Table
 
     out = people()
-    since, until = report.since.astimezone(zone), report.until.astimezone(zone)
-    head = (f"cases opened {since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} ({zone} "
-            f"time): {report.total.opened:,}")
+    head = f"cases opened {_period(report, zone)}: {report.total.opened:,}"
     out.print(_text(head), style="bold")
     if report.total.history:
         out.print(f"of them {report.total.history:,} filed as history (old conversations), "
@@ -642,20 +642,44 @@ def print_report(report: Report, fmt: Format, zone: tzinfo | None) -> None:
             out.print(_text(f"  {count:,} x {reason}"))
 
 
+def _period(report: Report, zone: tzinfo | None) -> str:
+    """"2026-11-07 14:13 to 2026-12-07 14:13 (Europe/Berlin time)": the report's period in
+    its days' zone."""
+    since, until = report.since.astimezone(zone), report.until.astimezone(zone)
+    return f"{since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} ({zone} time)"
+
+
+def _in_seconds(found: Spread) -> dict[str, int | None]:
+    """A distribution of durations in whole seconds: a mean of 14852.153348729793 and a
+    backlog's age of 187437.612617 (this run's microseconds) measured nothing finer."""
+    return {"count": found.count, **{part: None if (value := getattr(found, part)) is None
+                                     else round(value) for part in ("mean", "p50", "p90",
+                                                                    "p99")}}
+
+
+def _funnel_json(f: Funnel) -> dict[str, Any]:
+    """One group of a report for scripts: every field, its durations in whole seconds."""
+    return {**dataclasses.asdict(f), "durations": {name: _in_seconds(found) for name, found
+                                                   in f.durations.items()},
+            "backlog_age": _in_seconds(f.backlog_age)}
+
+
 def funnel_row(f: Funnel, key_name: str) -> dict[str, Any]:
-    """One group of a report as a flat row (seconds, counts and shares)."""
+    """One group of a report as a flat row (whole seconds, counts and shares), as its JSON
+    says it."""
     row: dict[str, Any] = {key_name: f.key, "opened": f.opened, "history": f.history}
     for name, found in f.durations.items():
-        for part in ("count", "mean", "p50", "p90", "p99"):
-            row[f"{name}_{part}"] = getattr(found, part)
+        for part, value in _in_seconds(found).items():
+            row[f"{name}_{part}"] = value
     for name, rate in (("first_contact_resolution", f.first_contact_resolution),
                        ("reopened", f.reopened), ("reassigned", f.reassigned),
                        *((f"sla_{t}_on_time", r) for t, r in f.sla.items()),
                        ("satisfied", f.satisfied)):
         row[f"{name}"], row[f"{name}_of"] = rate.part, rate.whole
+    age = _in_seconds(f.backlog_age)
     row.update(csat_answers=f.csat.count, csat_mean=f.csat.mean, backlog=f.backlog,
-               backlog_snoozed=f.backlog_snoozed, backlog_age_p50=f.backlog_age.p50,
-               backlog_age_p90=f.backlog_age.p90)
+               backlog_snoozed=f.backlog_snoozed, backlog_age_p50=age["p50"],
+               backlog_age_p90=age["p90"])
     return row
 
 
