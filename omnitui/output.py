@@ -171,8 +171,8 @@ def roster_row(row: dict[str, Any], now: datetime) -> dict[str, str]:
     load = " · ".join(f"{c} {row['open'].get(c, 0)}" + (f"/{capacity[c]}" if c in capacity
                                                          else "") for c in classes)
     since = stored_time(row["since"])
-    state = row["state"] if row["state"] in ("here", "off shift") else (
-        f"{row['state']} {span((now - since).total_seconds())}" if since else "never here")
+    state = row["state"] if row["state"] in ("here", "off shift") or since is None else \
+        f"{row['state']} {span((now - since).total_seconds())}"
     given = stored_time(row["last_given"])
     return {"agent": row["agent"], "role": row["role"], "skills": ", ".join(row["skills"]),
             "open / capacity": (load or "0") + ("" if capacity else " (no limit)"),
