@@ -26,8 +26,10 @@ from omnitui.sanitize import escape_json, sanitize
 from omnitui.store.db import columns_of, db_time, parse_db_time, stored_time, utc_now
 from omnitui.vocabulary import routing_story
 from omnitui.wording import (
+    ARROW,
     NO_NAME,
     ago,
+    arrowed,
     breakdown,
     clock_time,
     countdown_words,
@@ -203,7 +205,7 @@ def print_repair(repair: Any, fmt: Format, *, dry_run: bool, solved: bool = Fals
     out = people()
     for case_id, columns in repair.changed.items():
         out.print(_text(f"#{case_id}: " + "; ".join(
-            f"{k.removeprefix('sla_')} {_moment(was, zone)} -> {_moment(now, zone)}"
+            f"{k.removeprefix('sla_')} {_moment(was, zone)} {ARROW} {_moment(now, zone)}"
             for k, (was, now) in columns.items())), soft_wrap=True)  # a line a case, as
     say_done(summary)  # the docs say (a pipe got four)
 
@@ -639,7 +641,7 @@ def print_report(report: Report, fmt: Format, zone: tzinfo | None) -> None:
     if report.reassignment_reasons:
         out.print("why cases changed hands:", style="bold")
         for reason, count in report.reassignment_reasons:
-            out.print(_text(f"  {count:,} x {reason}"))
+            out.print(_text(f"  {count:,} x {arrowed(reason)}"))
 
 
 def _period(report: Report, zone: tzinfo | None) -> str:

@@ -180,7 +180,7 @@ def test_the_login_name_acts_only_on_a_team_it_is_on(omnitui: Run, tmp_path: Pat
                     "Message-ID: <a1@example.com>\n\nMy order never arrived, can you check?\n")
     omnitui("--db", db, "import", str(mail))
     login = getpass.getuser()
-    assert f"nobody -> {login}" in omnitui("--db", db, "assign", "--to", "me", "1").stdout
+    assert f"nobody → {login}" in omnitui("--db", db, "assign", "--to", "me", "1").stdout
     omnitui("--db", db, "--agent", "alice", "assign", "--to", "nobody", "1")  # no team yet:
     nobody = omnitui("--db", db, "agents", "add", "nobody", check=False)  # (it was an owner)
     assert nobody.returncode == 2 and "'nobody' cannot be an agent's name" in nobody.stderr
@@ -192,7 +192,7 @@ def test_the_login_name_acts_only_on_a_team_it_is_on(omnitui: Run, tmp_path: Pat
         "puts you on it\n")
     console = omnitui("--db", db, check=False)
     assert console.returncode == 2 and "are not on the team (alice)" in console.stderr
-    assert "nobody -> alice" in omnitui("--db", db, "--agent", "alice", "assign", "--to",
+    assert "nobody → alice" in omnitui("--db", db, "--agent", "alice", "assign", "--to",
                                         "me", "1").stdout
     omnitui("--db", db, "agents", "away", "alice")  # the admin's work, under the login name
     omnitui("--db", db, "event", "password_reset", "--email", "ann@example.com")  # and a

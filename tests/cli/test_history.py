@@ -43,6 +43,8 @@ def test_history_of_a_case_says_who_what_why_and_before_after(omnitui: Run,
     told = omnitui(*db, "history", "--case", f"#{case_id}").stdout
     assert f"a new case on #{case_id}" in told and "a routing decision" in told
     assert "alice  an assignment" in told and "changed: owner - → alice" in told
+    assert "why: nobody → alice" in told and "->" not in told  # one arrow (its why said
+    # "nobody -> alice" above "owner - → alice")
     assert re.search(r"\d\d:\d\d CES?T  alice  an assignment", told)  # the time says its
     # zone: the demo team's, Berlin's
     assert "priority" in told and "→ 77" in told

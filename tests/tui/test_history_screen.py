@@ -35,7 +35,7 @@ def test_h_shows_who_changed_what_before_and_after(demo_db: Path) -> None:
         app.screen.query_one(VerticalScroll).scroll_end(animate=False)
         await settle(app, pilot)
         text = screen_text(app)
-        assert "an assignment: nobody -> alice" in text and "owner - → alice" in text
+        assert "an assignment: nobody → alice" in text and "owner - → alice" in text
         assert 'tags [] → ["refund"]' in text
 
     drive(demo_db, script)
