@@ -746,7 +746,11 @@ def doctor(typer_ctx: typer.Context) -> None:
 
     context = ctx(typer_ctx)
     path = context.existing_db_path  # first: a demo store brings its team's settings
-    results = run_checks(context.settings, path)
+    try:
+        zone = context.zone
+    except UsageError:  # a name no agent can have ([console] agent): the rest is checked,
+        zone = context.settings.agent_zone(None)  # its times in the team's zone
+    results = run_checks(context.settings, path, zone)
     output.print_checks(results)
     if any(not r.ok for r in results):
         raise typer.Exit(1)

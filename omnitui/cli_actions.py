@@ -91,6 +91,7 @@ def done(fmt: DoneFormat, data: object, text: str) -> None:
 
 def report(results: "list[CaseResult]", fmt: DoneFormat) -> None:
     from omnitui import output
+    from omnitui.wording import arrowed
 
     if fmt is DoneFormat.json:
         output.write_json([{"case": r.case_id, "done": r.done, "refusal": r.refusal or None,
@@ -101,7 +102,7 @@ def report(results: "list[CaseResult]", fmt: DoneFormat) -> None:
         for r in results:
             if r.done:  # a note or a reply records no reason: its action says it
                 output.say_done(f"#{r.case_id}: " + ("; ".join(
-                    c.reason or c.action.replace(".", " ") for c in r.changes)
+                    arrowed(c.reason) or c.action.replace(".", " ") for c in r.changes)
                     or "already so, nothing to change"))
             else:  # refusals name their case already, most of them ("#99999: there is
                 # no case 99999" said it twice)

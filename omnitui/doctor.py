@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import shlex
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
 from omnitui import litestream
@@ -26,9 +26,9 @@ from omnitui.private_files import loose_mode
 from omnitui.records import record
 from omnitui.store import channel_state, health
 from omnitui.store.backup import restored_at
-from omnitui.store.db import db_time, disk_trouble, utc_now
+from omnitui.store.db import db_time, disk_trouble, parse_db_time, utc_now
 from omnitui.store.schema import SCHEMA_VERSION
-from omnitui.wording import ago, plural
+from omnitui.wording import ago, clock_time, plural
 
 STUCK_AFTER = timedelta(minutes=15)
 REPLICA_LATE = timedelta(minutes=1)  # behind, and nothing replicated for this long: a FAIL
@@ -46,7 +46,9 @@ class Check:
     warn: bool = False
 
 
-def run_checks(settings: Settings, db_path: Path) -> list[Check]:
+def run_checks(settings: Settings, db_path: Path, zone: tzinfo | None = None) -> list[Check]:
+    """Every check, in the order people read them; the times they say in `zone` (the
+    agent's; None: this machine's)."""
     results = [Check("config", True, f"read {settings.source}" if settings.source
                      else "no config file; every key at its default")]
     if settings.source:
@@ -82,7 +84,7 @@ def run_checks(settings: Settings, db_path: Path) -> list[Check]:
     restored = None
     try:
         conn = health.open_unmigrated(db_path)
-        results.extend(_store_checks(conn, db_path, settings))
+        results.extend(_store_checks(conn, db_path, settings, zone))
         restored = restored_at(conn)
         conn.close()
     except sqlite3.DatabaseError as exc:
@@ -285,8 +287,8 @@ def _private(name: str, files: list[Path], holds: str) -> Check:
     return Check(name, True, f"{files[0]} readable by its owner only (0600)")
 
 
-def _store_checks(conn: sqlite3.Connection, db_path: Path, settings: Settings
-                  ) -> list[Check]:
+def _store_checks(conn: sqlite3.Connection, db_path: Path, settings: Settings,
+                  zone: tzinfo | None) -> list[Check]:
     version = health.schema_version(conn)
     if version > SCHEMA_VERSION:
         return [Check("schema", False, f"schema version {version} was written by a newer "
@@ -333,7 +335,7 @@ def _store_checks(conn: sqlite3.Connection, db_path: Path, settings: Settings
                 "open cases' clocks were worked out: the queue, the board and the breach "
                 "views keep the old due times, a case's screen shows the new", ADVICE))
     if version >= 3:
-        results.extend(_daemon_checks(conn, settings, db_path))
+        results.extend(_daemon_checks(conn, settings, db_path, zone))
     return results
 
 
@@ -408,8 +410,8 @@ def _deferred_indexes(count: int, tallies: bool, db_path: Path) -> Check:
                  "builds them (for example `omnitui cases`)")
 
 
-def _daemon_checks(conn: sqlite3.Connection, settings: Settings, db_path: Path
-                   ) -> list[Check]:
+def _daemon_checks(conn: sqlite3.Connection, settings: Settings, db_path: Path,
+                   zone: tzinfo | None) -> list[Check]:
     """What the daemon reported: alive or not (a FAIL when channels are configured: nothing
     comes in or goes out without it), each configured channel's last success and error,
     replies that could not be sent. On its own host a daemon is alive only while it holds
@@ -420,8 +422,8 @@ def _daemon_checks(conn: sqlite3.Connection, settings: Settings, db_path: Path
     now = utc_now()
     daemon = channel_state.daemon_state(conn)
     why = unreadable(db_path)
-    results = [_daemon(daemon, settings, db_path, now) if why is None else
-               _daemon_unknown(daemon, db_path, why)]
+    results = [_daemon(daemon, settings, db_path, now, zone) if why is None else
+               _daemon_unknown(daemon, db_path, why, zone)]
     states = channel_state.channel_states(conn)
     for state in states:
         name = f"channel {state.channel} {state.account}".rstrip()
@@ -432,9 +434,9 @@ def _daemon_checks(conn: sqlite3.Connection, settings: Settings, db_path: Path
                    "replayed" if state.rejected else "")
         results.append(Check(
             name, not failing,
-            f"last error {state.last_error_at} UTC: {state.last_error}" if failing else
-            f"last {'delivery' if state.channel == 'webhook' else 'sync'} "
-            f"{state.last_sync_at or 'never'} UTC{behind}{refused}",
+            f"last error {_at(state.last_error_at, zone)}: {state.last_error}" if failing
+            else f"last {'delivery' if state.channel == 'webhook' else 'sync'} "
+            f"{_at(state.last_sync_at, zone)}{behind}{refused}",
             "check the channel's settings and the daemon's log"))
     heard = {(s.channel, s.account.split("/", 1)[0]) for s in states}
     for channel, account in [*(("email", m.name) for m in settings.mailboxes),
@@ -475,7 +477,7 @@ def _daemon_checks(conn: sqlite3.Connection, settings: Settings, db_path: Path
 
 
 def _daemon(daemon: channel_state.DaemonState | None, settings: Settings, db_path: Path,
-            now: datetime) -> Check:
+            now: datetime, zone: tzinfo | None) -> Check:
     """Alive or not (a FAIL when channels are configured: nothing comes in or goes out
     without it)."""
     from omnitui.daemon.lock import stopped_here
@@ -485,9 +487,9 @@ def _daemon(daemon: channel_state.DaemonState | None, settings: Settings, db_pat
     needed = bool(settings.mailboxes or settings.channels)
     detail = ("never started" if daemon is None else
               f"running as pid {daemon.pid} on {daemon.host}" if alive else
-              f"not running (it last said it was at {daemon.heartbeat_at} UTC, and stopped "
-              "without a word)" if daemon.state == "running" else
-              f"{daemon.state}, last seen {daemon.heartbeat_at} UTC")
+              f"not running (it last said it was at {_at(daemon.heartbeat_at, zone)}, and "
+              "stopped without a word)" if daemon.state == "running" else
+              f"{daemon.state}, last seen {_at(daemon.heartbeat_at, zone)}")
     if not needed and not alive:
         detail += " (no channels configured: nothing to fetch or send)"
     from omnitui.config import store_path
@@ -502,8 +504,8 @@ def _daemon(daemon: channel_state.DaemonState | None, settings: Settings, db_pat
                  "omnitui`, docs/deployment.md)")
 
 
-def _daemon_unknown(daemon: channel_state.DaemonState | None, db_path: Path, why: str
-                    ) -> Check:
+def _daemon_unknown(daemon: channel_state.DaemonState | None, db_path: Path, why: str,
+                    zone: tzinfo | None) -> Check:
     """The daemon's lock file cannot be read: whether one holds it cannot be told, so its
     row is only quoted (a restored row's fresh heartbeat read "running")."""
     from omnitui.daemon.lock import lock_path
@@ -511,12 +513,18 @@ def _daemon_unknown(daemon: channel_state.DaemonState | None, db_path: Path, why
     path = lock_path(db_path)
     row = ("it never started on this store" if daemon is None else
            f"its row says {daemon.state}, pid {daemon.pid} on {daemon.host}, last seen "
-           f"{daemon.heartbeat_at} UTC")
+           f"{_at(daemon.heartbeat_at, zone)}")
     fix = (f"remove the folder {path} (`omnitui serve` makes its lock file there)"
            if path.is_dir() else "run doctor as the account that runs `omnitui serve`"
            + _as_owner_of(path))  # a chown to whoever ran doctor locked the daemon out
     return Check("daemon", False, f"cannot tell whether it runs: its lock file {path} "
                  f"cannot be read ({why}); {row}", fix)
+
+
+def _at(stored: str | None, zone: tzinfo | None) -> str:
+    """A stored time the daemon reported, as every time people read (`clock_time`), or
+    "never"."""
+    return clock_time(parse_db_time(stored), zone) if stored else "never"
 
 
 def _as_owner_of(path: Path) -> str:

@@ -23,11 +23,13 @@ from typing import TYPE_CHECKING, Any
 from omnitui.choices import Format, ListFormat
 from omnitui.model import PAUSED_STATUSES, CaseDetail, CaseSummary, Countdown
 from omnitui.sanitize import escape_json, sanitize
-from omnitui.store.db import columns_of, parse_db_time, stored_time, utc_now
+from omnitui.store.db import columns_of, db_time, parse_db_time, stored_time, utc_now
 from omnitui.vocabulary import routing_story
 from omnitui.wording import (
+    ARROW,
     NO_NAME,
     ago,
+    arrowed,
     breakdown,
     clock_time,
     countdown_words,
@@ -49,7 +51,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress, ProgressColumn, Task
     from rich.text import Text
 
-    from omnitui.metrics.funnel import Funnel, Rate, Report
+    from omnitui.metrics.funnel import Funnel, Rate, Report, Spread
     from omnitui.services.kb import Article
     from omnitui.services.similar import SimilarCase
 
@@ -171,8 +173,8 @@ def roster_row(row: dict[str, Any], now: datetime) -> dict[str, str]:
     load = " · ".join(f"{c} {row['open'].get(c, 0)}" + (f"/{capacity[c]}" if c in capacity
                                                          else "") for c in classes)
     since = stored_time(row["since"])
-    state = row["state"] if row["state"] in ("here", "off shift") else (
-        f"{row['state']} {span((now - since).total_seconds())}" if since else "never here")
+    state = row["state"] if row["state"] in ("here", "off shift") or since is None else \
+        f"{row['state']} {span((now - since).total_seconds())}"
     given = stored_time(row["last_given"])
     return {"agent": row["agent"], "role": row["role"], "skills": ", ".join(row["skills"]),
             "open / capacity": (load or "0") + ("" if capacity else " (no limit)"),
@@ -203,7 +205,7 @@ def print_repair(repair: Any, fmt: Format, *, dry_run: bool, solved: bool = Fals
     out = people()
     for case_id, columns in repair.changed.items():
         out.print(_text(f"#{case_id}: " + "; ".join(
-            f"{k.removeprefix('sla_')} {_moment(was, zone)} -> {_moment(now, zone)}"
+            f"{k.removeprefix('sla_')} {_moment(was, zone)} {ARROW} {_moment(now, zone)}"
             for k, (was, now) in columns.items())), soft_wrap=True)  # a line a case, as
     say_done(summary)  # the docs say (a pipe got four)
 
@@ -586,25 +588,25 @@ def _match_words(article: Article) -> str:
 
 
 def print_report(report: Report, fmt: Format, zone: tzinfo | None) -> None:
-    """The funnel for people (a table), scripts (JSON, seconds) and spreadsheets (CSV, a row
-    a group)."""
+    """The funnel for people (a table), scripts (JSON, whole seconds; the period's bounds UTC
+    as every JSON time, as stored) and spreadsheets (CSV, a row a group, whole seconds;
+    without --by its one row is the period's, named as the table's head names it)."""
     rows = [report.total, *report.groups]
-    if fmt is Format.json:
-        write_json({"since": report.since.isoformat(), "until": report.until.isoformat(),
-                    "by": report.by, "total": dataclasses.asdict(report.total),
-                    "groups": [dataclasses.asdict(g) for g in report.groups],
+    if fmt is Format.json:  # (its since said +01:00 and its until +00:00, with microseconds)
+        write_json({"since": db_time(report.since), "until": db_time(report.until),
+                    "by": report.by, "total": _funnel_json(report.total),
+                    "groups": [_funnel_json(g) for g in report.groups],
                     "reassignment_reasons": [{"reason": r, "count": n}
                                              for r, n in report.reassignment_reasons]})
         return
-    if fmt is Format.csv:
-        _write_csv([funnel_row(f, report.by or "all") for f in rows])
+    if fmt is Format.csv:  # (its one row was "all" under a column "all")
+        _write_csv([funnel_row(f, report.by) if report.by else
+                    {**funnel_row(f, "period"), "period": _period(report, zone)} for f in rows])
         return
     from rich.table import Table
 
     out = people()
-    since, until = report.since.astimezone(zone), report.until.astimezone(zone)
-    head = (f"cases opened {since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} ({zone} "
-            f"time): {report.total.opened:,}")
+    head = f"cases opened {_period(report, zone)}: {report.total.opened:,}"
     out.print(_text(head), style="bold")
     if report.total.history:
         out.print(f"of them {report.total.history:,} filed as history (old conversations), "
@@ -642,23 +644,47 @@ def print_report(report: Report, fmt: Format, zone: tzinfo | None) -> None:
     if report.reassignment_reasons:
         out.print("why cases changed hands:", style="bold")
         for reason, count in report.reassignment_reasons:
-            out.print(_text(f"  {count:,} x {reason}"))
+            out.print(_text(f"  {count:,} x {arrowed(reason)}"))
+
+
+def _period(report: Report, zone: tzinfo | None) -> str:
+    """"2026-11-07 14:13 to 2026-12-07 14:13 (Europe/Berlin time)": the report's period in
+    its days' zone."""
+    since, until = report.since.astimezone(zone), report.until.astimezone(zone)
+    return f"{since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} ({zone} time)"
+
+
+def _in_seconds(found: Spread) -> dict[str, int | None]:
+    """A distribution of durations in whole seconds: a mean of 14852.153348729793 and a
+    backlog's age of 187437.612617 (this run's microseconds) measured nothing finer."""
+    return {"count": found.count, **{part: None if (value := getattr(found, part)) is None
+                                     else round(value) for part in ("mean", "p50", "p90",
+                                                                    "p99")}}
+
+
+def _funnel_json(f: Funnel) -> dict[str, Any]:
+    """One group of a report for scripts: every field, its durations in whole seconds."""
+    return {**dataclasses.asdict(f), "durations": {name: _in_seconds(found) for name, found
+                                                   in f.durations.items()},
+            "backlog_age": _in_seconds(f.backlog_age)}
 
 
 def funnel_row(f: Funnel, key_name: str) -> dict[str, Any]:
-    """One group of a report as a flat row (seconds, counts and shares)."""
+    """One group of a report as a flat row (whole seconds, counts and shares), as its JSON
+    says it."""
     row: dict[str, Any] = {key_name: f.key, "opened": f.opened, "history": f.history}
     for name, found in f.durations.items():
-        for part in ("count", "mean", "p50", "p90", "p99"):
-            row[f"{name}_{part}"] = getattr(found, part)
+        for part, value in _in_seconds(found).items():
+            row[f"{name}_{part}"] = value
     for name, rate in (("first_contact_resolution", f.first_contact_resolution),
                        ("reopened", f.reopened), ("reassigned", f.reassigned),
                        *((f"sla_{t}_on_time", r) for t, r in f.sla.items()),
                        ("satisfied", f.satisfied)):
         row[f"{name}"], row[f"{name}_of"] = rate.part, rate.whole
+    age = _in_seconds(f.backlog_age)
     row.update(csat_answers=f.csat.count, csat_mean=f.csat.mean, backlog=f.backlog,
-               backlog_snoozed=f.backlog_snoozed, backlog_age_p50=f.backlog_age.p50,
-               backlog_age_p90=f.backlog_age.p90)
+               backlog_snoozed=f.backlog_snoozed, backlog_age_p50=age["p50"],
+               backlog_age_p90=age["p90"])
     return row
 
 
@@ -698,7 +724,7 @@ def print_history(entries: Sequence[Any], zone: tzinfo | None = None) -> None:
     from rich.text import Text
 
     from omnitui.vocabulary import action_words
-    from omnitui.wording import changes_words
+    from omnitui.wording import changes_words, reason_words
 
     out = people()
     if not entries:
@@ -710,7 +736,8 @@ def print_history(entries: Sequence[Any], zone: tzinfo | None = None) -> None:
         head.append(f"  {action_words(e.action)}" + (f" on #{e.case_id}" if e.case_id else ""))
         out.print(head, soft_wrap=True)
         if e.reason:
-            out.print(Text.assemble("      why: ", _text(e.reason)), soft_wrap=True)
+            out.print(Text.assemble("      why: ", _text(reason_words(e.reason, zone))),
+                      soft_wrap=True)
         if e.changes:
             out.print(Text.assemble("      changed: ", _text(changes_words(
                 e.changes, local=True, zone=zone))),

@@ -9,7 +9,7 @@ from datetime import datetime
 from omnitui.forwards import is_forward
 from omnitui.model import Channel
 from omnitui.store.db import parse_db_time
-from omnitui.wording import ago
+from omnitui.wording import ago, arrowed
 
 ACTION_WORDS = {
     "case.assigned": "an assignment", "case.created": "a new case",
@@ -68,13 +68,13 @@ def routing_story(history: list[tuple[int, str, str, str, str]], now: datetime) 
     reason), as the case shows them: "billing: intent billing, says 'invoice' → to erin:
     skill billing, 0/1 email open, not given a case yet"; a person's move or assignment
     since says who made it ("… → root moved it (queue billing) → root assigned it (nobody
-    -> alice)": "root: nobody -> alice" read as routed to root), or the story's end
+    → alice)": "root: nobody → alice" read as routed to root), or the story's end
     contradicted the case's queue and owner above it."""
     told = [(at, actor, action, reason) for _, at, actor, action, reason in history
             if action in ("case.routed", "case.waiting", *_ROUTER_ACTIONS)
             and (actor == ROUTER or action != "case.escalated")]
-    steps = [reason if actor == ROUTER or action in ("case.routed", "case.waiting")
-             else f"{actor} {_PERSONS_ACTIONS[action]} ({reason})"
+    steps = [arrowed(reason) if actor == ROUTER or action in ("case.routed", "case.waiting")
+             else f"{actor} {_PERSONS_ACTIONS[action]} ({arrowed(reason)})"
              for _, actor, action, reason in told]
     if told and told[-1][2] == "case.waiting":  # as it was then: "no agent is present"
         steps[-1] += f" ({ago(parse_db_time(told[-1][0]), now)})"  # read as now, all day

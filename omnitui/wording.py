@@ -265,6 +265,7 @@ def status_words(status: str) -> str:
     """A status as people read it: "on hold", not "on_hold"."""
     return status.replace("_", " ")
 
+ARROW = "→"  # before → after, wherever people read a change (the console's, the CLI's)
 STORED_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")  # as the store keeps them, UTC
 
 
@@ -281,7 +282,30 @@ def changes_words(changes: list[tuple[str, object, object]], width: int = 40, *,
         return text if len(text) <= width else text[:width - 1] + "…"
 
     return " · ".join(what if was is None and now is None else
-                      f"{what} {value(was)} → {value(now)}" for what, was, now in changes)
+                      f"{what} {value(was)} {ARROW} {value(now)}"
+                      for what, was, now in changes)
+
+
+# A stored time inside an audit reason, UTC said or not (a wake-up's "the snooze until
+# 2026-12-07 08:00:00 UTC ended", an SLA repair's "sla_due 2026-12-07 17:13:56 -> …").
+REASON_TIME = re.compile(STORED_TIME.pattern + "(?: UTC)?")
+
+
+def reason_words(reason: str, zone: tzinfo | None) -> str:
+    """An audit event's reason as people read it beside the event's own time and changes:
+    the stored times in it in `zone`, the agent's, named, as `clock_time` says every time
+    (the history said "14:14 CET" above a why in UTC), and its arrows as `arrowed` draws
+    them. The store keeps the reason as written, and JSON and CSV give it so."""
+    return arrowed(REASON_TIME.sub(lambda found: clock_time(_stored(found.group()[:19]),
+                                                            zone), reason))
+
+
+def arrowed(text: str) -> str:
+    """"open -> solved" as people read every before and after: "open → solved". The store
+    keeps its reasons in ASCII, as written, and the JSON and CSV give them so (scripts
+    grep "open -> solved"); the history wrote "why: open -> solved" above "changed: status
+    open → solved"."""
+    return text.replace(" -> ", f" {ARROW} ")
 
 
 def _due(state: dict, zone: ZoneInfo) -> datetime:

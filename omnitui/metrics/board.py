@@ -35,7 +35,7 @@ DUE_SHOWN = 50  # rows of the due list (the queue's view "at risk or breached" h
 class AgentLine:
     name: str
     role: str
-    state: str  # here, away, gone, off shift
+    state: str  # here, away, gone, off shift, never here (Router.state_of)
     working: int  # new or open cases they own
     paused: int  # pending or on hold
     capacity: dict[str, int]  # open cases per channel class; {} without limits

@@ -559,7 +559,8 @@ class Desk:
 
         return self._one(lambda conn: record_event(
             conn, self.settings, kind, at=self.clock(), customer_id=customer_id,
-            product=product, severity=severity, text=text, resolved=resolved))
+            product=product, severity=severity, text=text, resolved=resolved,
+            zone=self.settings.agent_zone(self.actor)))
 
     def undo(self, audit_id: int | None = None) -> int:
         """Undo an audit event, or this actor's last action (all of it); returns the last

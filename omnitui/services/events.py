@@ -21,7 +21,7 @@ import logging
 import re
 import sqlite3
 from dataclasses import field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from difflib import get_close_matches
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -50,6 +50,7 @@ from omnitui.store.customers import channels_to_reach, require_customer
 from omnitui.store.db import StoreError, db_time, parse_db_time, savepoint
 from omnitui.store.messages import automatic_to_customer_since
 from omnitui.store.queries import cases_mentioning, fts_phrase
+from omnitui.wording import clock_time
 
 ACTOR = "omnitui-events"
 log = logging.getLogger("omnitui.events")
@@ -76,9 +77,10 @@ class EventResult:
 def record_event(conn: sqlite3.Connection, settings: Settings, kind: str, *, at: datetime,
                  customer_id: int | None = None, product: str | None = None,
                  severity: int | None = None, text: str = "",
-                 resolved: bool = False) -> EventResult:
+                 resolved: bool = False, zone: tzinfo | None = None) -> EventResult:
     """Record one event and do what its kind does; UsageError says what is missing or
-    wrong in the asking, Refused what the state forbids (an outage going on already)."""
+    wrong in the asking, Refused what the state forbids (an outage going on already).
+    `zone`: the one the times it says are in (the agent's; None: this machine's)."""
     if not KIND.fullmatch(kind):
         raise UsageError(f"{kind!r} is not an event kind: lower-case letters, digits and _ "
                          "(outage, payment_failed, password_reset)")
@@ -89,7 +91,7 @@ def record_event(conn: sqlite3.Connection, settings: Settings, kind: str, *, at:
     when = db_time(at)
     if kind == "outage":
         return _outage(conn, settings, _product(settings, product), level, text, when,
-                       resolved)
+                       resolved, zone)
     if resolved:
         raise UsageError("--resolved ends an outage; other events have nothing to resolve")
     if customer_id is None:
@@ -109,19 +111,20 @@ def record_event(conn: sqlite3.Connection, settings: Settings, kind: str, *, at:
                              reason=f"queue {queue}: payment failed (event {event_id})")
                 result.moved.append(case["id"])
         if settings.events.payment_failed_message:
-            _tell(conn, settings, customer_id, event_id, at, result)
+            _tell(conn, settings, customer_id, event_id, at, result, zone)
     return result
 
 
 def _tell(conn: sqlite3.Connection, settings: Settings, customer_id: int, event_id: int,
-          at: datetime, result: EventResult) -> None:
+          at: datetime, result: EventResult, zone: tzinfo | None) -> None:
     """The payment_failed message, on the customer's preferred channel (else the one they
     last wrote on), on their latest open case or a new one that waits for their answer;
     where it cannot go, the reason is audited on the customer."""
     why = f"payment failed (event {event_id})"
     if told := automatic_to_customer_since(conn, customer_id, PROACTIVE,
                                            db_time(at - TELL_AGAIN_AFTER)):
-        result.untold = f"not told again: they were told at {told[:16]} UTC"
+        result.untold = ("not told again: they were told at "
+                         f"{clock_time(parse_db_time(told), zone)}")
         return
     reachable = reachable_channels(conn, customer_id)
     channel = next((c for c in channels_to_reach(conn, customer_id) if c in reachable),
@@ -185,7 +188,7 @@ def _product(settings: Settings, name: str | None) -> Product:
 
 
 def _outage(conn: sqlite3.Connection, settings: Settings, product: Product, level: int,
-            text: str, when: str, resolved: bool) -> EventResult:
+            text: str, when: str, resolved: bool, zone: tzinfo | None) -> EventResult:
     going = next((e for e in business_events.ongoing(conn) if e.product == product.name),
                  None)
     if resolved:
@@ -195,7 +198,8 @@ def _outage(conn: sqlite3.Connection, settings: Settings, product: Product, leve
         return EventResult(going.id, "outage", resolved=True)
     if going is not None:
         raise Refused(f"an outage of {product.name} is already going on since "
-                      f"{going.at[:16]} UTC (event {going.id}); --resolved ends it")
+                      f"{clock_time(parse_db_time(going.at), zone)} (event {going.id}); "
+                      "--resolved ends it")
     event_id = business_events.add(conn, "outage", customer_id=None, product=product.name,
                                       severity=level, text=text, actor=ACTOR, at=when)
     result = EventResult(event_id, "outage")

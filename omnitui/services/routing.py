@@ -33,6 +33,7 @@ from omnitui.vocabulary import ROUTER
 from omnitui.wording import span
 
 BATCH = 200  # waiting cases looked at per queue in one pass
+NEVER_HERE = "never here"  # an agent's state before their first console
 GIVE_AT_ONCE = 25  # cases given per transaction: a team coming back must not hold the lock
 
 
@@ -258,11 +259,13 @@ class Router:
         return handed
 
     def state_of(self, agent: agent_store.Agent, now: datetime) -> str:
-        """here, away, off shift or gone, as a supervisor reads it."""
+        """here, away, off shift, gone or never here (no console of theirs has run), as a
+        supervisor reads it: the one word the table, the JSON and the board say (the table
+        said "never here" where the JSON said "gone")."""
         if self._left_since(agent, now) is None:
             return "here"
         return "away" if agent.away_since else "off shift" if not self.on_shift(
-            agent.name, now) else "gone"
+            agent.name, now) else "gone" if agent.seen_at else NEVER_HERE
 
     def _left_since(self, agent: agent_store.Agent, now: datetime) -> datetime | None:
         """Since when the agent is away or gone; None: here."""

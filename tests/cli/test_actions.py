@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -372,6 +373,18 @@ def test_the_reports_csv_carries_what_its_json_and_text_say(db: str,
     assert total["backlog_snoozed"] >= 1
     assert int(row["backlog_snoozed"]) == total["backlog_snoozed"]
     assert int(row["backlog"]) == total["backlog"]
+    # durations in whole seconds, as the JSON gives them (the mean read 14852.153348729793,
+    # the backlog's age 187437.612617)
+    for name in ("first_response_mean", "resolution_p90", "backlog_age_p50"):
+        assert row[name].isdigit(), (name, row[name])
+    assert int(row["first_response_mean"]) == total["durations"]["first_response"]["mean"]
+    assert int(row["backlog_age_p90"]) == total["backlog_age"]["p90"]
+    # its one row is the period's, named as the table's head names it (it read "all" under
+    # a column "all")
+    head = cli(cli_env, db, "report").stdout.splitlines()[0]
+    assert head == f"cases opened {row['period']}: {total['opened']:,}"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d to \d{4}-\d\d-\d\d \d\d:\d\d \(.+ time\)",
+                        row["period"])
 
 
 def test_a_snooze_past_a_cases_due_time_says_its_clock_keeps_running(

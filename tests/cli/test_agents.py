@@ -201,6 +201,21 @@ def test_an_agent_who_works_on_this_machine_needs_no_key(omnitui: Run, store: Pa
     assert wrong.returncode == 2 and "give the key with --key" in wrong.stderr
 
 
+def test_the_table_and_the_json_say_one_word_for_an_agent_never_here(omnitui: Run,
+                                                                     store: Path) -> None:
+    """The table said "never here" where the JSON said "gone" of the same agent."""
+    db = ("--db", str(store))
+    omnitui(*db, "agents", "add", "gina", "--skills", "billing")
+    team = {row["agent"]: row for row in json.loads(omnitui(*db, "agents", "--format",
+                                                            "json").stdout)}
+    assert (team["gina"]["state"], team["gina"]["since"]) == ("never here", None)
+    [line] = [line for line in omnitui(*db, "agents").stdout.splitlines() if " gina " in line]
+    assert "never here" in line
+    omnitui(*db, "--agent", "gina", "away")  # then away, since a moment
+    assert {row["agent"]: row["state"] for row in json.loads(omnitui(
+        *db, "agents", "--format", "json").stdout)}["gina"] == "away"
+
+
 def test_the_configs_agents_are_listed_before_any_console_ran(omnitui: Run, store: Path,
                                                               tmp_path: Path) -> None:
     """`omnitui agents` said "no agents" with agents in the config, until a console

@@ -180,7 +180,7 @@ def test_the_login_name_acts_only_on_a_team_it_is_on(omnitui: Run, tmp_path: Pat
                     "Message-ID: <a1@example.com>\n\nMy order never arrived, can you check?\n")
     omnitui("--db", db, "import", str(mail))
     login = getpass.getuser()
-    assert f"nobody -> {login}" in omnitui("--db", db, "assign", "--to", "me", "1").stdout
+    assert f"nobody → {login}" in omnitui("--db", db, "assign", "--to", "me", "1").stdout
     omnitui("--db", db, "--agent", "alice", "assign", "--to", "nobody", "1")  # no team yet:
     nobody = omnitui("--db", db, "agents", "add", "nobody", check=False)  # (it was an owner)
     assert nobody.returncode == 2 and "'nobody' cannot be an agent's name" in nobody.stderr
@@ -192,7 +192,7 @@ def test_the_login_name_acts_only_on_a_team_it_is_on(omnitui: Run, tmp_path: Pat
         "puts you on it\n")
     console = omnitui("--db", db, check=False)
     assert console.returncode == 2 and "are not on the team (alice)" in console.stderr
-    assert "nobody -> alice" in omnitui("--db", db, "--agent", "alice", "assign", "--to",
+    assert "nobody → alice" in omnitui("--db", db, "--agent", "alice", "assign", "--to",
                                         "me", "1").stdout
     omnitui("--db", db, "agents", "away", "alice")  # the admin's work, under the login name
     omnitui("--db", db, "event", "password_reset", "--email", "ann@example.com")  # and a
@@ -578,7 +578,8 @@ def test_doctor_fails_when_channels_are_configured_and_no_daemon_runs(
     that starts it once channels are configured; a running one is ok; a store without
     channels (a laptop, the demo) needs none. Each configured channel is listed."""
     from omnitui.store import channel_state
-    from omnitui.store.db import Store, db_time, utc_now
+    from omnitui.store.db import Store, db_time, parse_db_time, utc_now
+    from omnitui.wording import clock_time
 
     db, config = tmp_path / "s.db", tmp_path / "c.toml"
     omnitui("--db", str(db), "init")
@@ -595,9 +596,18 @@ def test_doctor_fails_when_channels_are_configured_and_no_daemon_runs(
     month_ago = db_time(utc_now() - timedelta(days=30))
     with Store(db) as store, store.write() as conn:
         channel_state.heartbeat(conn, pid=4242, host="srv", at=month_ago, started_at=month_ago)
-    silent = omnitui("--config", str(config), "--db", str(db), "doctor", check=False)
+    here = {"TZ": "America/New_York"}  # no zone configured: the times are this machine's
+    silent = omnitui("--config", str(config), "--db", str(db), "doctor", check=False,
+                     env=here)
     assert silent.returncode == 1
-    assert f"not running (it last said it was at {month_ago} UTC" in silent.stdout
+    said = clock_time(parse_db_time(month_ago), ZoneInfo("America/New_York"))
+    assert f"not running (it last said it was at {said}, and stopped" in silent.stdout, \
+        silent.stdout  # as every time people read ("… UTC" beside the history's "EST")
+    with Store(db) as store, store.write() as conn:
+        channel_state.daemon_stopped(conn, at=month_ago)
+    stopped = omnitui("--config", str(config), "--db", str(db), "doctor", check=False,
+                      env=here)
+    assert f"FAIL daemon: stopped, last seen {said}" in stopped.stdout
     now = db_time(utc_now())
     with Store(db) as store, store.write() as conn:  # fresh, on this machine, but no
         channel_state.heartbeat(conn, pid=4242, host=socket.gethostname(), at=now,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from tests.cli.conftest import Run
@@ -23,8 +24,11 @@ def test_the_cli_reports_an_outage_and_refuses_typos(omnitui: Run, tmp_path: Pat
     nobody = omnitui(*base, "event", "payment_failed", "--email", "x@nowhere.example",
                      check=False)
     assert nobody.returncode == 1 and "no customer has 'x@nowhere.example'" in nobody.stderr
-    again = omnitui(*base, "event", "outage", "--product", "payments", check=False)
+    again = omnitui(*base, "event", "outage", "--product", "payments", check=False,
+                    env={"TZ": "America/New_York"})  # no zone configured: this machine's
     assert again.returncode == 1 and "is already going on since" in again.stderr
+    assert re.search(r"since \d{4}-\d\d-\d\d \d\d:\d\d E[SD]T \(event \d+\)",
+                     again.stderr), again.stderr  # as every time people read, not "UTC"
     ended = omnitui(*base, "event", "outage", "--product", "payments", "--resolved")
     assert "outage payments resolved" in ended.stdout
 

@@ -7,12 +7,17 @@ import csv
 import io
 import json
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from omnitui.services.scheduler import wake_snoozed
 from omnitui.store.db import Store
 from tests.cli.conftest import Run
+
+BERLIN = ZoneInfo("Europe/Berlin")  # the demo team's zone
 
 
 @pytest.fixture
@@ -38,6 +43,8 @@ def test_history_of_a_case_says_who_what_why_and_before_after(omnitui: Run,
     told = omnitui(*db, "history", "--case", f"#{case_id}").stdout
     assert f"a new case on #{case_id}" in told and "a routing decision" in told
     assert "alice  an assignment" in told and "changed: owner - → alice" in told
+    assert "why: nobody → alice" in told and "->" not in told  # one arrow (its why said
+    # "nobody -> alice" above "owner - → alice")
     assert re.search(r"\d\d:\d\d CES?T  alice  an assignment", told)  # the time says its
     # zone: the demo team's, Berlin's
     assert "priority" in told and "→ 77" in told
@@ -102,3 +109,18 @@ def test_since_is_a_day_of_the_zone_history_shows_times_in(omnitui: Run, store: 
     assert min(entry["at"] for entry in entries) == (midnight + timedelta(minutes=30)
                                                      ).astimezone(UTC).strftime(
         "%Y-%m-%d %H:%M:%S")
+
+
+def test_a_why_says_its_times_as_the_history_does(omnitui: Run, store: Path) -> None:
+    """A wake-up's why read "the snooze until 2026-12-09 08:00:00 UTC ended" under a line
+    in Berlin's time, where the agent had snoozed it until 09:00."""
+    db = ("--db", str(store))
+    case_id = unowned(store)
+    until = (datetime.now(BERLIN) + timedelta(days=2)).replace(hour=9, minute=0)
+    omnitui(*db, "--agent", "alice", "snooze", "--until", f"{until:%Y-%m-%d %H:%M}",
+            str(case_id))
+    with Store(store) as opened:  # as the daemon does when the time comes
+        assert wake_snoozed(opened, until + timedelta(days=1)) == [case_id]
+    told = omnitui(*db, "history", "--case", str(case_id)).stdout
+    assert f"why: the snooze until {until:%Y-%m-%d %H:%M %Z} ended" in told, told
+    assert "UTC" not in told

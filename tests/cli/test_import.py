@@ -663,7 +663,7 @@ def test_an_sla_repair_says_its_times_in_the_teams_zone(omnitui: Run, tmp_path: 
     omnitui(*db, "import", "--history-before", "none", str(mbox))
     config.write_text(hours % 120)
     dry = omnitui(*db, "sla", "recompute", "--dry-run", env={"COLUMNS": "80"}).stdout
-    assert re.search(r"first_response_due \d{4}-\d\d-\d\d \d\d:\d\d CES?T -> "
+    assert re.search(r"first_response_due \d{4}-\d\d-\d\d \d\d:\d\d CES?T → "
                      r"\d{4}-\d\d-\d\d \d\d:\d\d CES?T", dry), dry
     assert len(dry.splitlines()) == 2  # one line a case and the counts, also past 80 (a pipe
     # read four lines a case)

@@ -6,6 +6,7 @@ and from `omnitui report`."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -164,7 +165,9 @@ def test_omnitui_report_for_scripts_and_people(week: Week, tmp_path: Path,
     assert whole["total"]["durations"]["first_response"]["p50"] == 3600.0
     table = run("--since", "2026-11-30", "--by", "queue").stdout
     assert "general" in table and "1st reply p50/p90" in table
-    assert "why cases changed hands:" in run("--since", "2026-11-30").stdout
+    people = run("--since", "2026-11-30").stdout
+    assert "why cases changed hands:" in people
+    assert "1 x alice → bob" in people and "->" not in people  # the history's arrow
     wrong = run("--since", "30.11.2026")
     assert wrong.returncode == 2 and "is not a date such as" in wrong.stderr
     assert "Traceback" not in wrong.stderr
@@ -218,7 +221,9 @@ def test_a_demo_stores_days_are_its_teams(tmp_path: Path, cli_env: dict[str, str
                             "--since", "2026-11-30", "--format", "json"],
                            capture_output=True, text=True, env=cli_env, timeout=60)
     assert shown.returncode == 0, shown.stderr
-    assert json.loads(shown.stdout)["since"] == "2026-11-30T00:00:00+01:00"
+    period = json.loads(shown.stdout)  # Berlin's midnight, UTC as every JSON time (its
+    assert period["since"] == "2026-11-29 23:00:00"  # since said +01:00, its until +00:00)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", period["until"])
 
 
 def test_a_days_group_has_no_backlog(week: Week) -> None:

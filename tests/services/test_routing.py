@@ -137,7 +137,7 @@ def test_the_routing_story_ends_with_what_people_did_since(store: Store,
                                  " WHERE case_id = ? ORDER BY id", (case_id,)).fetchall()
     assert routing_story(history, utc_now()) == (
         "billing: intent billing, says 'invoice' → … → root moved it (queue orders) → alice"
-        " assigned it (nobody -> alice)")
+        " assigned it (nobody → alice)")  # one arrow (it read "(nobody -> alice)")
 
 
 def test_nobody_present_the_case_waits_and_goes_out_when_an_agent_opens_a_console(
@@ -472,14 +472,14 @@ def test_the_routing_story_leaves_out_what_was_undone(store: Store, team: Settin
     sam.each([case_id], sam.assign("erin"))
     sam.each([case_id], sam.assign("farid"))
     assert routing_story(case_detail(store.conn, case_id).history, utc_now()).endswith(
-        "sam assigned it (erin -> farid)")
+        "sam assigned it (erin → farid)")
     undo = sam.undo()
     assert routing_story(case_detail(store.conn, case_id).history, utc_now()).endswith(
-        "sam assigned it (nobody -> erin)")
+        "sam assigned it (nobody → erin)")
     assert store.conn.execute("SELECT action, reason FROM audit WHERE id = ?", (undo,)
                               ).fetchone() == ("undo case.assigned",  # shown "the undo of an
                                                f"takes back audit event {undo - 1}")  # assign-
     # ment: takes back audit event 5064", not "undo of audit event 5064"
     sam.undo(undo)  # the redo
     assert routing_story(case_detail(store.conn, case_id).history, utc_now()).endswith(
-        "sam assigned it (erin -> farid)")
+        "sam assigned it (erin → farid)")

@@ -281,6 +281,8 @@ def test_the_flows_reasons_fit_the_screen() -> None:
         shown(width, share=1.0)
     assert shown(60)[1][0] == "left their owner:"  # under it when beside it is too tight
     assert shown(200, reasons=[])[1] == ["left their owner: -"]
+    _, handed = shown(200, reasons=[("alice -> bob", 4)])  # a hand-over's reason, stored
+    assert handed == ["left their owner: alice → bob (4)"]  # with the history's arrow
     wide = [("返金が遅れているため再度連絡しました。担当者の方から連絡をください " * 3, 5)]
     shown(100, reasons=wide)  # two cells a character: measured in cells
 

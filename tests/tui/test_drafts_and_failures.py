@@ -13,10 +13,11 @@ from pathlib import Path
 
 from textual.widgets import TextArea
 
-from omnitui.config import Settings
-from omnitui.store.db import Store, set_busy_timeout
+from omnitui.config import AgentSettings, Settings
+from omnitui.store.db import Store, parse_db_time, set_busy_timeout
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.modals import ComposeScreen
+from omnitui.wording import clock_time
 from tests.tui.helpers import Terminal, drive, queue, screen_text, settle, wait_for
 
 
@@ -164,7 +165,13 @@ def test_a_reply_sent_from_another_console_meanwhile_is_asked_about(demo_db: Pat
         await pilot.press("ctrl+j")
         await settle(app, pilot)
         assert isinstance(app.screen, ConfirmScreen)
-        assert "from another console" in screen_text(app)
+        assert "from another" in screen_text(app)
+        with Store(demo_db) as store:  # when, in the agent's zone as every time ("UTC")
+            at = store.conn.execute("SELECT max(created_at) FROM messages WHERE case_id = ?"
+                                    " AND direction = 'out'", (case_id,)).fetchone()[0]
+        asked = app.screen.question
+        assert f"at {clock_time(parse_db_time(at), app.zone)} from another console" in asked
+        assert " EST " in asked and "UTC" not in asked
         await pilot.press("n")  # not this one: the text comes back
         await settle(app, pilot)
         assert isinstance(app.screen, ComposeScreen)
@@ -174,7 +181,8 @@ def test_a_reply_sent_from_another_console_meanwhile_is_asked_about(demo_db: Pat
         await settle(app, pilot)
         assert len(outgoing(demo_db, case_id)) == before + 2
 
-    drive(demo_db, script)
+    drive(demo_db, script, Settings(agents=[AgentSettings(name="alice",
+                                                         time_zone="America/New_York")]))
 
 
 def replying(demo_db: Path, home: Path, text: bytes, then_wait: float) -> Terminal:

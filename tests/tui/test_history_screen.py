@@ -3,6 +3,7 @@ changed, before → after (routing's decisions too)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,7 @@ from textual.containers import VerticalScroll
 
 from omnitui.config import AgentSettings, Settings
 from omnitui.services.desk import Desk
+from omnitui.services.scheduler import wake_snoozed
 from omnitui.store.db import Store, parse_db_time
 from omnitui.tui.app import OmnituiApp
 from tests.tui.helpers import drive, screen_text, settle
@@ -33,7 +35,7 @@ def test_h_shows_who_changed_what_before_and_after(demo_db: Path) -> None:
         app.screen.query_one(VerticalScroll).scroll_end(animate=False)
         await settle(app, pilot)
         text = screen_text(app)
-        assert "an assignment: nobody -> alice" in text and "owner - → alice" in text
+        assert "an assignment: nobody → alice" in text and "owner - → alice" in text
         assert 'tags [] → ["refund"]' in text
 
     drive(demo_db, script)
@@ -56,5 +58,30 @@ def test_the_timeline_and_the_history_are_in_the_agents_zone(demo_db: Path) -> N
         await pilot.press("H")  # type: ignore[attr-defined]
         await settle(app, pilot)
         assert f"History of #{case_id} (times EST)" in screen_text(app)
+
+    drive(demo_db, script, settings)
+
+
+def test_a_why_in_the_history_says_its_times_in_the_agents_zone(demo_db: Path) -> None:
+    """A wake-up's why read "the snooze until … 14:00:00 UTC ended" beside its row's
+    "09:00" in New York."""
+    until = datetime(2099, 1, 5, 14, 0, tzinfo=UTC)
+    with Store(demo_db) as store:
+        case_id = store.conn.execute("SELECT id FROM cases WHERE status IN ('new', 'open')"
+                                     " ORDER BY id LIMIT 1").fetchone()[0]
+        alice = Desk(store, "alice")
+        alice.each([case_id], alice.snooze(until))
+        assert wake_snoozed(store, until + timedelta(days=1)) == [case_id]
+    settings = Settings(agents=[AgentSettings(name="alice", time_zone="America/New_York")])
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        app.open_case(case_id)
+        await settle(app, pilot)
+        await pilot.press("H")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        app.screen.query_one(VerticalScroll).scroll_end(animate=False)
+        await settle(app, pilot)
+        said = " ".join(screen_text(app).split())
+        assert "the snooze until 2099-01-05 09:00 EST ended" in said, said
 
     drive(demo_db, script, settings)

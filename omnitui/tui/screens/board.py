@@ -43,7 +43,7 @@ from omnitui.tui.keys import bind
 from omnitui.tui.screens.work import WORK_BINDINGS, WorkScreen
 from omnitui.tui.widgets.case_list import Countdowns
 from omnitui.tui.widgets.key_bar import KeyBar
-from omnitui.wording import countdown_words, plural, span, status_words
+from omnitui.wording import arrowed, countdown_words, plural, span, status_words
 
 if TYPE_CHECKING:
     from omnitui.model import CaseDetail
@@ -623,7 +623,7 @@ def flow_rows(board: Board, width: int) -> list[tuple[object, ...]]:
     rows = [("reopened", f"{_share(board.reopened.share)} of the solved", "about: ",
              board.reopened_what),
             ("reassigned", f"{_share(board.reassigned.share)} of the assigned",
-             "left their owner: ", board.reassigned_why)]
+             "left their owner: ", [(arrowed(why), n) for why, n in board.reassigned_why])]
     room = width - FLOW_EDGES - max(cell_len(r[0]) for r in rows) - max(
         cell_len(r[1]) for r in rows)
 

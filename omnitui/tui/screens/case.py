@@ -55,6 +55,7 @@ from omnitui.wording import (
     in_zone,
     paused_for,
     plural,
+    reason_words,
     similar_words,
     sla_words,
     status_words,
@@ -200,7 +201,7 @@ def history_table(entries: list[AuditEntry], zone: tzinfo | None) -> Table:
     table.add_column(ratio=1)
     for entry in entries:
         said = Text(action_words(entry.action) + (": " if entry.reason else "")) + plain(
-            entry.reason)
+            reason_words(entry.reason, zone))
         if entry.changes:
             said.append("\n")
             said.append_text(Text(sanitize(changes_words(entry.changes, local=True, zone=zone),

@@ -40,6 +40,7 @@ from omnitui.store.db import (
 from omnitui.store.messages import written_since
 from omnitui.tui.screens.contact import Contact, ContactScreen
 from omnitui.tui.screens.modals import ConfirmScreen
+from omnitui.wording import clock_time
 
 if TYPE_CHECKING:
     from omnitui.tui.app import OmnituiApp
@@ -183,8 +184,8 @@ def open_composer(console: OmnituiApp, case_id: int | None, draft: Draft, *,
                 open_composer(console, case_id, result, restore=False)  # the text back
 
         console.push_screen(ConfirmScreen(
-            f"You sent {what} on #{case_id} at {at[11:16]} UTC from another console, after "
-            "this one opened. Send this one too?"), answered)
+            f"You sent {what} on #{case_id} at {clock_time(parse_db_time(at), console.zone)} "
+            "from another console, after this one opened. Send this one too?"), answered)
 
     def send(result: Draft) -> None:
         try:
