@@ -246,12 +246,12 @@ class Router:
             left = self._left_since(agent, now)
             if left is None or now - left < limit:
                 continue
-            state = "away" if agent.away_since else "gone"
+            state = self.state_of(agent, now)  # (never here: since no moment, "for 2026y")
+            since = "" if state == NEVER_HERE else f" for {span((now - left).total_seconds())}"
             for case_id in agent_store.untouched_cases(conn, agent.name, self.push):
                 actions.assign(conn, case_id, None, actor=ROUTER, at=now, reason=(
-                    f"back to routing: {agent.name} {state} for "
-                    f"{span((now - left).total_seconds())}, nothing written on it since "
-                    "they got it"))
+                    f"back to routing: {agent.name} {state}{since}, nothing written on it"
+                    " since they got it"))
                 handed.append(case_id)
         pool = self.candidates(conn, now)
         for case_id in handed:

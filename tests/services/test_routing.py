@@ -240,6 +240,19 @@ def test_an_agent_gone_hands_back_only_untouched_cases(store: Store, team: Setti
                for _, _, why in reasons(store, untouched))
 
 
+def test_a_case_given_by_hand_to_someone_never_here_goes_back_saying_so(
+        store: Store, team: Settings) -> None:
+    """Their leaving had no moment: the reason read "zed gone for 2026y"."""
+    erin = desk(store, team, "erin")
+    erin.present()
+    given = billing_email(store, team, "ann@example.com")
+    erin.each([given], erin.assign("gus"))  # on the team, never opened a console
+    moved = route_by_time(store, Router(team), utc_now() + timedelta(minutes=31))
+    assert given in moved
+    assert [why for _, _, why in reasons(store, given) if why.startswith("back to")] == [
+        "back to routing: gus never here, nothing written on it since they got it"]
+
+
 def test_a_saturated_queue_overflows_to_its_fallback_except_cases_queued_by_hand(
         store: Store, team: Settings) -> None:
     desk(store, team, "erin").present()  # room for one email: the rest wait, saturated
