@@ -39,6 +39,7 @@ from omnitui.store.queries import case_detail
 from omnitui.triage.language import UNDETERMINED
 from omnitui.tui.keys import bind
 from omnitui.tui.screens.modals import TextScreen
+from omnitui.tui.screens.queue import NO_SEARCH
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.widgets.key_bar import KeyBar
 from omnitui.tui.work import messages
@@ -436,7 +437,7 @@ class CaseScreen(WorkScreen):
         """n / N: the next or previous message with the queue's search words."""
         words = self.console.queue.narrowing.words
         if not words:
-            self.notify("search first (/), then n and N walk the hits", severity="warning")
+            self.notify(NO_SEARCH, severity="warning")
         elif not self.jump_to_match(words, step):
             self.notify(f"no more messages with {' '.join(words)!r}", severity="warning")
 

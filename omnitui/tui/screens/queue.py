@@ -57,6 +57,7 @@ LOOK_AHEAD_AFTER = 0.15  # seconds on a row before what opening its case shows i
 NEW_SCAN = 500  # cases checked per query when looking for the next one awaiting an answer
 FILTER_START = "status:"  # what `\` opens the box with: the filter most often typed
 MIN_FILTER_ECHO = 12  # cells of the view and filter the status bar keeps when it is full
+NO_SEARCH = "search first (/), then n and N walk the hits"  # (in the queue and on a case)
 
 
 class FilterSuggester(Suggester):
@@ -405,7 +406,12 @@ class QueueScreen(WorkScreen):
     # -- moving -----------------------------------------------------------------------
 
     def action_step(self, step: int) -> None:
-        """n / N on the queue, which the search has narrowed to hits: the next case."""
+        """n / N on the queue, which the search has narrowed to hits: the next case. With
+        nothing searched there are no hits to walk (n moved down like j, as if it had
+        found something)."""
+        if not self.narrowed_by.strip():
+            self.notify(NO_SEARCH, severity="warning")
+            return
         self.cases.move_to(self.cases.cursor + step)
 
     def step_from(self, case_id: int, step: int) -> int | None:
