@@ -40,7 +40,7 @@ from omnitui.sanitize import sanitize
 from omnitui.store.agents import agents
 from omnitui.store.db import STORE_ERRORS, parse_db_time
 from omnitui.tui.keys import bind
-from omnitui.tui.screens.work import WORK_BINDINGS, WorkScreen
+from omnitui.tui.screens.work import WORK_BINDINGS, WorkScreen, action_name
 from omnitui.tui.widgets.case_list import Countdowns
 from omnitui.tui.widgets.key_bar import KeyBar
 from omnitui.wording import countdown_words, plural, span, status_words
@@ -161,9 +161,7 @@ class BoardScreen(WorkScreen):
         return super().check_action(action, parameters)
 
     def on_key(self, event: events.Key) -> None:
-        if any(node is self and _name(binding.action) in CASE_ACTIONS  # as [keymap] binds
-               for node, bindings in self._binding_chain
-               for binding in bindings.key_to_bindings.get(event.key, ())):
+        if self.binds(event.key, CASE_ACTIONS):
             event.stop()
             self.notify("this key acts on a case of the list of cases due soon: tab moves "
                         "there", severity="warning")
@@ -470,14 +468,9 @@ def _fullest_bin(values: list[float]) -> int:
     return max(Counter(min(int((v - low) / width), SPREAD_BINS - 1) for v in values).values())
 
 
-def _name(action: str) -> str:
-    """An action's name without its arguments: `write` of "write('reply')"."""
-    return action.partition("(")[0]
-
-
 # The queue's keys that act on a case of the due list (writing new, `c`, and logging a call,
 # `+`, need none: they work from any list)
-CASE_ACTIONS = frozenset(_name(binding.action) for binding in WORK_BINDINGS) - {
+CASE_ACTIONS = frozenset(action_name(binding.action) for binding in WORK_BINDINGS) - {
     "compose_new", "log_contact"}
 
 COLUMNS = {

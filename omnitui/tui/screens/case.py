@@ -377,6 +377,9 @@ class CaseScreen(WorkScreen):
     def one_case(self) -> int | None:
         return self.detail.case.id
 
+    def all_mine(self) -> bool:
+        return self.detail.case.owner == self.console.agent
+
     def current_message_id(self) -> int | None:
         return self.current_message.id if self.current_message is not None else None
 
@@ -703,6 +706,7 @@ class CaseScreen(WorkScreen):
             return
         other_case = detail.case.id != self.detail.case.id
         self.detail = detail
+        self.refresh_bindings()  # Take comes and goes with the case's owner
         if not self.query("#facts"):  # still being put together: it composes with this one
             return
         self._draw_facts()

@@ -147,6 +147,12 @@ class QueueScreen(WorkScreen):
             return marked
         return [self.cases.current_id] if self.cases.current_id is not None else []
 
+    def all_mine(self) -> bool:
+        targets = self.targets()
+        rows = self.cases.rows_of(targets)
+        return bool(targets) and len(rows) == len(targets) and all(
+            row.owner == self.console.agent for row in rows)
+
     def one_case(self) -> int | None:
         """The one marked case, else the highlighted one. With several marked, none: a
         reply must never go to a case the agent did not mean."""
@@ -192,6 +198,7 @@ class QueueScreen(WorkScreen):
 
     def cases_changed(self, changed: set[int] | None) -> None:
         self.reload(changed)
+        self.refresh_bindings()  # Take comes and goes with the case's owner
 
     def follow(self) -> None:
         self.cases.follow_clock()
@@ -299,6 +306,7 @@ class QueueScreen(WorkScreen):
 
     def on_case_list_marks_changed(self) -> None:
         self.update_status()
+        self.refresh_bindings()  # the keys act on other cases: Take may come or go
 
     def on_case_list_opened(self, message: CaseList.Opened) -> None:
         with self.console.reporting("opening the case"):
@@ -483,7 +491,9 @@ class QueueScreen(WorkScreen):
 
     def on_case_list_cursor_moved(self, message: CaseList.CursorMoved) -> None:
         """Look up the solved cases like the one under the cursor once the agent stays on
-        its row (not for every row they pass), so opening it shows them at once."""
+        its row (not for every row they pass), so opening it shows them at once. Take
+        comes and goes with the row's owner."""
+        self.refresh_bindings()
         if self._look_ahead is not None:
             self._look_ahead.stop()
         self._look_ahead = self.set_timer(LOOK_AHEAD_AFTER,
