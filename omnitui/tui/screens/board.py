@@ -136,6 +136,17 @@ class BoardScreen(WorkScreen):
     def on_resize(self) -> None:
         self.set_class(self.app.size.width < WIDE, "-narrow")
         self._fill_to_width()
+        self.call_after_refresh(self._align_side_by_side)
+
+    def _align_side_by_side(self) -> None:
+        """Side by side, the ages' title takes as many lines as the queues' title beside
+        it, so both lists' column names share a row: from 110 to about 155 columns the
+        queues' longer title wraps, and its names sat a row below the ages'."""
+        ages = self.query_one("#aging-panel > .title", Static)
+        queues = self.query_one("#queues-panel > .title", Static)
+        lines = queues.outer_size.height if not self.has_class("-narrow") else None
+        if ages.styles.min_height != lines:  # (set only when it changes: a new layout)
+            ages.styles.min_height = lines
 
     def on_mount(self) -> None:
         self.on_resize()
