@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from omnitui.ingest.pipeline import Pipeline
+from omnitui.store import queries
 from omnitui.store.db import Store
 from omnitui.store.queries import CaseQuery, list_cases
 from tests.conftest import chat_event
@@ -76,3 +79,32 @@ def test_a_tag_is_added_and_taken_off_whatever_its_case(store: Store,
     desk.each([case_id], desk.escalate())
     assert store.conn.execute("SELECT tags FROM cases WHERE id = ?",
                               (case_id,)).fetchone() == ('["VIP", "naïve", "Escalated"]',)
+
+
+def test_a_word_inside_a_sentence_without_spaces_is_found(store: Store,
+                                                          pipeline: Pipeline) -> None:
+    """FTS5 keeps "我的订单没有到" as one token: a search for "订单" (order) found nothing,
+    nor one for the customer's given name in "王小明"."""
+    chinese = pipeline.ingest(chat_event("telegram", "1", "我的订单没有到请帮我查一下物流",
+                                         name="王小明")).case_id
+    japanese = pipeline.ingest(chat_event("telegram", "2", "商品がまだ届いていません")).case_id
+    refund = pipeline.ingest(chat_event("telegram", "3", "refund please 请退款")).case_id
+    assert search(store, "订单") == [chinese]
+    assert search(store, "届い") == [japanese]
+    assert search(store, "小明") == [chinese]  # the customer's name
+    assert search(store, "订单 物流") == [chinese]  # every word, in one message
+    assert search(store, "订单 届い") == []
+    assert search(store, "refund 退款") == [refund]  # with a word the index finds
+    assert search(store, "parcel 退款") == []
+    assert search(store, "我的订单没有到请帮我查一下物流") == [chinese]  # the whole token
+    assert search(store, "订%") == search(store, "订_") == []  # typed, not LIKE's wildcards
+
+
+def test_the_substring_search_reads_only_the_newest_messages(
+        store: Store, pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It scans rows, not an index: bounded, it stays fast at a million messages."""
+    older = pipeline.ingest(chat_event("telegram", "1", "我的订单没有到")).case_id
+    newer = pipeline.ingest(chat_event("telegram", "2", "订单取消了")).case_id
+    assert sorted(search(store, "订单")) == sorted([older, newer])
+    monkeypatch.setattr(queries, "SUBSTRING_SCAN", 1)
+    assert search(store, "订单") == [newer]

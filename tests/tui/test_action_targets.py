@@ -15,6 +15,7 @@ from omnitui.store.db import Store, utc_now
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.case import TIMELINE_PAGE, CaseScreen
 from omnitui.tui.screens.modals import AskScreen, ComposeScreen, ConfirmScreen, PickScreen
+from omnitui.tui.widgets.key_bar import KeyBar
 from tests.conftest import make_email
 from tests.tui.helpers import answer, drive, queue, screen_text, settle, show_view
 
@@ -263,3 +264,35 @@ def test_snoozing_a_case_about_to_breach_says_its_clock_keeps_running(demo_db: P
                    "its SLA clock (pending does)" in line for line in said), said
 
     drive(demo_db, script)
+
+
+def test_take_leaves_the_key_bar_on_the_agents_own_case(demo_db: Path) -> None:
+    """`a Take` was offered on a case already alice's; pressed there, it says so."""
+    def key_bar(app: OmnituiApp) -> str:
+        return str(app.screen.query_one(KeyBar).render())
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        cases = queue(app)
+        owners = [column(demo_db, case_id, "owner") for case_id in cases.ids]
+        cases.move_to(owners.index("bob"))
+        await settle(app, pilot)
+        assert "a Take" in key_bar(app)
+        cases.move_to(owners.index("alice"))
+        await settle(app, pilot)
+        assert "Take" not in key_bar(app) and "Solved" in key_bar(app)
+        cases.move_to(owners.index(None))
+        await settle(app, pilot)
+        assert "a Take" in key_bar(app)
+        await pilot.press("a")  # hers now: the bar follows
+        await settle(app, pilot)
+        assert column(demo_db, cases.current_id, "owner") == "alice"
+        assert "Take" not in key_bar(app)
+        app.clear_notifications()
+        await pilot.press("a")
+        assert f"already assigned to alice: #{cases.current_id}" in await toast(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen)
+        assert "Take" not in key_bar(app) and "Solved" in key_bar(app)
+
+    drive(demo_db, script, size=(80, 24))

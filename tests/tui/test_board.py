@@ -719,3 +719,23 @@ def test_the_spread_charts_tallest_bar_reaches_its_top_tick(hours: list[float]) 
     rows = re.sub(r"\x1b\[[0-9;]*m", "", plotext.build()).splitlines()
     top_tick = next(n for n, row in enumerate(rows) if re.match(r"\s*\d+┤", row))
     assert top_tick == next(n for n, row in enumerate(rows) if "█" in row)
+
+
+def test_side_by_side_lists_have_their_column_names_on_one_row(demo_db: Path) -> None:
+    """From 110 to about 155 columns the queues' title wraps, and their column names sat a
+    row below the ages'; from 200 columns to 120 too."""
+    def rows_of_names(app: OmnituiApp) -> tuple[int, int]:
+        lines = screen_text(app).splitlines()
+        ages = next(n for n, line in enumerate(lines) if re.match(r" age +high", line))
+        queues = next(n for n, line in enumerate(lines) if re.search(r" queue +opened", line))
+        return ages, queues
+
+    async def script(app: OmnituiApp, pilot: Pilot) -> None:
+        ages, queues = rows_of_names(app)
+        assert ages == queues
+        for width in (200, 120):
+            await pilot.resize_terminal(width, 40)
+            await settle(app, pilot)
+            assert rows_of_names(app)[0] == rows_of_names(app)[1], width
+
+    supervise(demo_db, script, (120, 40))

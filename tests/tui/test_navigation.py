@@ -45,6 +45,24 @@ def test_brackets_walk_the_cases_waiting_for_an_answer(demo_db: Path) -> None:
     drive(demo_db, script)
 
 
+def test_n_and_N_in_the_queue_stay_put_until_something_is_searched(demo_db: Path) -> None:
+    """As in less or mutt: n with no search made is no move (it went down like j)."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        cases = queue(app)
+        await pilot.press("j", "j", "n", "n", "N")
+        await settle(app, pilot)
+        assert cases.cursor == 2
+        assert "search first (/), then n and N walk the hits" in screen_text(app)
+        await pilot.press("slash", *"order", "enter")
+        await settle(app, pilot)
+        assert len(cases.ids) > 2 and cases.cursor == 0
+        await pilot.press("n", "n", "N")
+        await settle(app, pilot)
+        assert cases.cursor == 1
+
+    drive(demo_db, script, size=(80, 24))
+
+
 def test_n_and_N_walk_search_hits_in_a_case_and_f2_goes_home(demo_db: Path) -> None:
     async def script(app: OmnituiApp, pilot: object) -> None:
         await pilot.press("slash", *"refund", "enter")

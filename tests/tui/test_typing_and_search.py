@@ -15,13 +15,16 @@ import pytest
 from textual import events
 from textual.widgets import Input, TextArea
 
+from omnitui.channels.email.parse import parse_email
 from omnitui.config import Settings
+from omnitui.ingest.pipeline import Pipeline
 from omnitui.store import queries
 from omnitui.store.db import Store
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens import queue as queue_module
 from omnitui.tui.screens.case import CaseScreen
 from omnitui.tui.screens.modals import AskScreen, ComposeScreen
+from tests.conftest import make_email
 from tests.tui.helpers import drive, queue, screen_text, settle
 
 CHARACTERS = {"/": "slash", "\\": "backslash", "#": "number_sign", " ": "space", ":": "colon"}
@@ -295,3 +298,27 @@ def test_escape_on_the_list_clears_its_marks_then_the_kept_filter(demo_db: Path)
         assert len(queue(app).ids) == everything
 
     drive(demo_db, script)
+
+
+def test_chinese_and_japanese_words_are_found_inside_a_subject(demo_db: Path) -> None:
+    """"订单" (order) in the subject "我的订单没有到" found nothing: FTS5 keeps a run of
+    these characters as one word."""
+    with Store(demo_db) as store:
+        pipeline = Pipeline(store, Settings())
+        chinese = pipeline.ingest(parse_email(make_email(
+            "ming@example.cn", name="王小明", subject="我的订单没有到",
+            body="你好 请帮我查一下物流"))).case_id
+        japanese = pipeline.ingest(parse_email(make_email(
+            "yuki@example.jp", name="Tanaka Yuki", subject="注文が届きません",
+            body="先週注文した商品がまだ届いていません。"))).case_id
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        for typed, found in (("订单", chinese), ("届き", japanese), ("小明", chinese)):
+            typed_at_once(app, ["/", *typed, "enter"])
+            await settle(app, pilot)
+            assert list(queue(app).ids) == [found], typed
+            assert "订单没有到" in screen_text(app) or found != chinese
+            await pilot.press("escape")
+            await settle(app, pilot)
+
+    drive(demo_db, script, size=(80, 24))

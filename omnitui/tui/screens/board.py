@@ -40,7 +40,7 @@ from omnitui.sanitize import sanitize
 from omnitui.store.agents import agents
 from omnitui.store.db import STORE_ERRORS, parse_db_time
 from omnitui.tui.keys import bind
-from omnitui.tui.screens.work import WORK_BINDINGS, WorkScreen
+from omnitui.tui.screens.work import WORK_BINDINGS, WorkScreen, action_name
 from omnitui.tui.widgets.case_list import Countdowns
 from omnitui.tui.widgets.key_bar import KeyBar
 from omnitui.wording import arrowed, countdown_words, plural, span, status_words
@@ -136,6 +136,17 @@ class BoardScreen(WorkScreen):
     def on_resize(self) -> None:
         self.set_class(self.app.size.width < WIDE, "-narrow")
         self._fill_to_width()
+        self.call_after_refresh(self._align_side_by_side)
+
+    def _align_side_by_side(self) -> None:
+        """Side by side, the ages' title takes as many lines as the queues' title beside
+        it, so both lists' column names share a row: from 110 to about 155 columns the
+        queues' longer title wraps, and its names sat a row below the ages'."""
+        ages = self.query_one("#aging-panel > .title", Static)
+        queues = self.query_one("#queues-panel > .title", Static)
+        lines = queues.outer_size.height if not self.has_class("-narrow") else None
+        if ages.styles.min_height != lines:  # (set only when it changes: a new layout)
+            ages.styles.min_height = lines
 
     def on_mount(self) -> None:
         self.on_resize()
@@ -161,9 +172,7 @@ class BoardScreen(WorkScreen):
         return super().check_action(action, parameters)
 
     def on_key(self, event: events.Key) -> None:
-        if any(node is self and _name(binding.action) in CASE_ACTIONS  # as [keymap] binds
-               for node, bindings in self._binding_chain
-               for binding in bindings.key_to_bindings.get(event.key, ())):
+        if self.binds(event.key, CASE_ACTIONS):
             event.stop()
             self.notify("this key acts on a case of the list of cases due soon: tab moves "
                         "there", severity="warning")
@@ -481,14 +490,9 @@ def spread_bins(values: list[float]) -> tuple[list[float], list[int]]:
             [held[n] for n in range(SPREAD_BINS)])
 
 
-def _name(action: str) -> str:
-    """An action's name without its arguments: `write` of "write('reply')"."""
-    return action.partition("(")[0]
-
-
 # The queue's keys that act on a case of the due list (writing new, `c`, and logging a call,
 # `+`, need none: they work from any list)
-CASE_ACTIONS = frozenset(_name(binding.action) for binding in WORK_BINDINGS) - {
+CASE_ACTIONS = frozenset(action_name(binding.action) for binding in WORK_BINDINGS) - {
     "compose_new", "log_contact"}
 
 COLUMNS = {

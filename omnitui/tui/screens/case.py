@@ -39,6 +39,7 @@ from omnitui.store.queries import case_detail
 from omnitui.triage.language import UNDETERMINED
 from omnitui.tui.keys import bind
 from omnitui.tui.screens.modals import TextScreen
+from omnitui.tui.screens.queue import NO_SEARCH
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.widgets.key_bar import KeyBar
 from omnitui.tui.work import messages
@@ -377,6 +378,9 @@ class CaseScreen(WorkScreen):
     def one_case(self) -> int | None:
         return self.detail.case.id
 
+    def all_mine(self) -> bool:
+        return self.detail.case.owner == self.console.agent
+
     def current_message_id(self) -> int | None:
         return self.current_message.id if self.current_message is not None else None
 
@@ -437,7 +441,7 @@ class CaseScreen(WorkScreen):
         """n / N: the next or previous message with the queue's search words."""
         words = self.console.queue.narrowing.words
         if not words:
-            self.notify("search first (/), then n and N walk the hits", severity="warning")
+            self.notify(NO_SEARCH, severity="warning")
         elif not self.jump_to_match(words, step):
             self.notify(f"no more messages with {' '.join(words)!r}", severity="warning")
 
@@ -703,6 +707,7 @@ class CaseScreen(WorkScreen):
             return
         other_case = detail.case.id != self.detail.case.id
         self.detail = detail
+        self.refresh_bindings()  # Take comes and goes with the case's owner
         if not self.query("#facts"):  # still being put together: it composes with this one
             return
         self._draw_facts()

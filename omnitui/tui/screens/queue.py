@@ -57,6 +57,7 @@ LOOK_AHEAD_AFTER = 0.15  # seconds on a row before what opening its case shows i
 NEW_SCAN = 500  # cases checked per query when looking for the next one awaiting an answer
 FILTER_START = "status:"  # what `\` opens the box with: the filter most often typed
 MIN_FILTER_ECHO = 12  # cells of the view and filter the status bar keeps when it is full
+NO_SEARCH = "search first (/), then n and N walk the hits"  # (in the queue and on a case)
 
 
 class FilterSuggester(Suggester):
@@ -146,6 +147,12 @@ class QueueScreen(WorkScreen):
             return marked
         return [self.cases.current_id] if self.cases.current_id is not None else []
 
+    def all_mine(self) -> bool:
+        targets = self.targets()
+        rows = self.cases.rows_of(targets)
+        return bool(targets) and len(rows) == len(targets) and all(
+            row.owner == self.console.agent for row in rows)
+
     def one_case(self) -> int | None:
         """The one marked case, else the highlighted one. With several marked, none: a
         reply must never go to a case the agent did not mean."""
@@ -191,6 +198,7 @@ class QueueScreen(WorkScreen):
 
     def cases_changed(self, changed: set[int] | None) -> None:
         self.reload(changed)
+        self.refresh_bindings()  # Take comes and goes with the case's owner
 
     def follow(self) -> None:
         self.cases.follow_clock()
@@ -298,6 +306,7 @@ class QueueScreen(WorkScreen):
 
     def on_case_list_marks_changed(self) -> None:
         self.update_status()
+        self.refresh_bindings()  # the keys act on other cases: Take may come or go
 
     def on_case_list_opened(self, message: CaseList.Opened) -> None:
         with self.console.reporting("opening the case"):
@@ -405,7 +414,12 @@ class QueueScreen(WorkScreen):
     # -- moving -----------------------------------------------------------------------
 
     def action_step(self, step: int) -> None:
-        """n / N on the queue, which the search has narrowed to hits: the next case."""
+        """n / N on the queue, which the search has narrowed to hits: the next case. With
+        nothing searched there are no hits to walk (n moved down like j, as if it had
+        found something)."""
+        if not self.narrowed_by.strip():
+            self.notify(NO_SEARCH, severity="warning")
+            return
         self.cases.move_to(self.cases.cursor + step)
 
     def step_from(self, case_id: int, step: int) -> int | None:
@@ -477,7 +491,9 @@ class QueueScreen(WorkScreen):
 
     def on_case_list_cursor_moved(self, message: CaseList.CursorMoved) -> None:
         """Look up the solved cases like the one under the cursor once the agent stays on
-        its row (not for every row they pass), so opening it shows them at once."""
+        its row (not for every row they pass), so opening it shows them at once. Take
+        comes and goes with the row's owner."""
+        self.refresh_bindings()
         if self._look_ahead is not None:
             self._look_ahead.stop()
         self._look_ahead = self.set_timer(LOOK_AHEAD_AFTER,

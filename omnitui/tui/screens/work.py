@@ -11,9 +11,11 @@ solving the case ("S"); in a text field the keys are the field's (`check_action`
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
@@ -49,6 +51,16 @@ WORK_BINDINGS = [replace(binding, priority=True) for binding in [
     bind("case.log_contact", "log_contact"),
     bind("customer.link", "link_customer"),
 ]]
+
+
+def action_name(action: str) -> str:
+    """An action's name without its arguments: `write` of "write('reply')"."""
+    return action.partition("(")[0]
+
+
+def already(verb: str, case_ids: list[int]) -> str:
+    """What a key says of cases it found already as it would leave them."""
+    return f"already {verb}: {', '.join(f'#{t}' for t in case_ids)}"
 
 
 class WorkScreen(Screen[None]):
@@ -117,9 +129,31 @@ class WorkScreen(Screen[None]):
     def follow(self) -> None:
         """Every poll of the store while on top, changed or not."""
 
+    def all_mine(self) -> bool:
+        """Whether every case a key would act on is already the agent's own, as this screen
+        knows it (False when it does not: the key bar asks at every draw)."""
+        return False
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """In a text field (the search box) the keys are the field's."""
-        return not isinstance(self.focused, Input | TextArea)
+        """In a text field (the search box) the keys are the field's. Take leaves the key
+        bar on the agent's own case: it offered to take what they already had."""
+        if isinstance(self.focused, Input | TextArea):
+            return False
+        return not (action == "assign_me" and self.all_mine())
+
+    def on_key(self, event: events.Key) -> None:
+        """Take pressed on the agent's own case (the key bar no longer offers it) says so,
+        instead of nothing."""
+        if self.all_mine() and self.binds(event.key, {"assign_me"}):
+            event.stop()
+            self.notify(already(work.fields.taken_by(self.console.agent), self.targets()))
+
+    def binds(self, key: str, actions: Collection[str]) -> bool:
+        """Whether `key` is this screen's own key for one of `actions` (as [keymap] binds
+        it)."""
+        return any(node is self and action_name(binding.action) in actions
+                   for node, bindings in self._binding_chain
+                   for binding in bindings.key_to_bindings.get(key, ()))
 
     def act(self, verb: str, change: CaseChange, targets: list[int] | None = None
             ) -> list[int]:
@@ -136,8 +170,8 @@ class WorkScreen(Screen[None]):
         if done := [result.case_id for result in results if result.done and result.changes]:
             self.notify(f"{verb}: {', '.join(f'#{t}' for t in done)}")
         if same := [result.case_id for result in results if result.done and not result.changes]:
-            self.notify(f"already {verb}: {', '.join(f'#{t}' for t in same)}")  # `O` on an
-            # open case said "open: #5", as if it had done something
+            self.notify(already(verb, same))  # `O` on an open case said "open: #5", as if
+            # it had done something
         return done
 
     def action_assign_me(self) -> None:

@@ -439,6 +439,13 @@ class CaseList(ScrollView, can_focus=True):
     def row(self, case_id: int) -> CaseSummary | None:
         return self._rows.get(case_id)
 
+    def rows_of(self, case_ids: list[int]) -> list[CaseSummary]:
+        """These cases' rows, read once and kept like the rows drawn (a case gone from the
+        store has none)."""
+        if missing := [case_id for case_id in case_ids if case_id not in self._rows]:
+            self._rows.update(self._fetch_rows(missing))
+        return [self._rows[case_id] for case_id in case_ids if case_id in self._rows]
+
     def action_mark(self) -> None:
         if (case_id := self.current_id) is None:
             self.notify(NONE_CHOSEN, severity="warning")  # x on an empty list was silent

@@ -26,8 +26,13 @@ def _which(targets: list[int]) -> str:
     the highlighted case may sit in a list scrolled out of sight."""
     return f" #{targets[0]}" if len(targets) == 1 else f" {len(targets)} cases"
 
+def taken_by(agent: str) -> str:
+    """What Take did to a case (and, said "already", that it had nothing to do)."""
+    return f"assigned to {agent}"
+
+
 def assign_me(screen: WorkScreen) -> None:
-    screen.act(f"assigned to {screen.console.agent}", screen.console.desk.claim())
+    screen.act(taken_by(screen.console.agent), screen.console.desk.claim())
 
 
 def _set_status(screen: WorkScreen, status: Status, reason: str | None = None) -> None:
