@@ -21,7 +21,7 @@ from omnitui.metrics.board import AGE_BUCKETS, age_filters
 from omnitui.services.desk import Desk
 from omnitui.store.db import Store, db_time, parse_db_time, utc_now
 from omnitui.tui.app import OmnituiApp
-from omnitui.tui.screens.board import BoardScreen, draw_spread, team_rows
+from omnitui.tui.screens.board import BoardScreen, aging_rows, draw_spread, team_rows
 from omnitui.tui.screens.case import CaseScreen
 from omnitui.tui.widgets.key_bar import KeyBar
 from tests.conftest import demo_story_end
@@ -739,3 +739,11 @@ def test_side_by_side_lists_have_their_column_names_on_one_row(demo_db: Path) ->
             assert rows_of_names(app)[0] == rows_of_names(app)[1], width
 
     supervise(demo_db, script, (120, 40))
+
+
+def test_the_aging_bars_are_as_long_as_their_cases() -> None:
+    """Each band's part was rounded apart: 134 cases drew 24 cells, 133 drew 25."""
+    rows = aging_rows([("1-3d", {"high": 0, "medium": 67, "low": 67}),
+                       ("3-7d", {"high": 3, "medium": 65, "low": 65}),
+                       ("7d+", {"high": 1, "medium": 0, "low": 0})])
+    assert [len(row[-1]) for row in rows] == [24, 24, 0]
