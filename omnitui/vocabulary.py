@@ -54,6 +54,11 @@ THIRD_PARTY = "third-party-answer"
 NOT_WAITING = (SURVEY_ANSWER, THANKS_ONLY, THIRD_PARTY)
 
 
+# How the intake's audit row of our own mail, sent outside omnitui, begins: the case that
+# mail opens waits on the answer of the person it went to (store/cases.opened_waiting).
+OUR_OWN_MAIL = "our own mail, sent by "
+
+
 def awaited_answer(channel: str, subject: str = "") -> str:
     """What a case we opened waits on (pending, its clocks stopped, out of its owner's open
     work): the answer of the person our message went to, whether an agent wrote it here

@@ -18,7 +18,7 @@ from omnitui.store import cases, customers, messages
 from omnitui.store.audit import record_audit
 from omnitui.triage.language import UNDETERMINED
 from omnitui.triage.route import Routing
-from omnitui.vocabulary import NOT_WAITING, awaited_answer
+from omnitui.vocabulary import NOT_WAITING, OUR_OWN_MAIL, awaited_answer
 
 ACTOR = "ingest"
 ATTACH_CONFIDENCE = 0.3  # a stranger naming a case: possible, but never automatic
@@ -173,7 +173,7 @@ def _store_message(conn: sqlite3.Connection, event: InboundEvent, who: Identific
 
 
 def _sent(event: InboundEvent) -> list[str]:
-    return [f"our own mail, sent by {event.sent_by} outside omnitui"] if event.sent_by else []
+    return [f"{OUR_OWN_MAIL}{event.sent_by} outside omnitui"] if event.sent_by else []
 
 
 def _file_suggestions(conn: sqlite3.Connection, who: Identification,

@@ -293,16 +293,25 @@ def happenings(facts: case_store.ClockFacts) -> list[Happening]:
     events: list[tuple[str, int, Happening]] = [  # we wrote first: the response clocks
         # wait for the customer's first message
         (opened, 0, Happening(parse_db_time(opened), "opened", "ours" if facts.ours else ""))]
+    if facts.waiting:  # and opened pending on their answer (services/outbound.start_case,
+        # our own mail the intake files: ingest/persist.py)
+        events.append((opened, 0, Happening(parse_db_time(opened), "pause", "customer")))
+    wrote: list[str] = []  # when the customer wrote
     for at, direction, response, automatic, rule, copy in facts.messages:
         if direction == "in" and not automatic and rule not in NOT_WAITING:  # a rating: none
             events.append((at, 3, Happening(parse_db_time(at), "inbound")))
+            wrote.append(at)
         elif direction == "out":  # our own mail filed by the intake: in the order filed
             events.append((at, 3 if copy else 1, Happening(parse_db_time(at), "reply",
                                                            response or "meaningful")))
-    before = (Status.PENDING if facts.ours else Status.NEW).value  # how it opened: a case
-    # we opened waits on the customer (services/outbound.start_case, ingest/persist.py)
+    before = (Status.PENDING if facts.waiting else Status.NEW).value
+    answers = iter(wrote)  # their message resumes a pending case (the intake's change, not
+    answer = next(answers, None)  # audited): an agent's next pending pauses it again
     filed: Happening | None = None  # the last solve that filed the case as history
     for at, status, history in facts.statuses:
+        while answer is not None and answer < at:
+            before = Status.OPEN.value if before == Status.PENDING else before
+            answer = next(answers, None)
         by_customer = status == "reopened"  # their message reopened it (its row says so)
         status = Status.OPEN.value if by_customer else status
         if (kind := _transition(before, status)) is not None:
@@ -325,6 +334,6 @@ def _transition(before: str, after: str) -> str | None:
         return None if before in FINISHED_STATUSES else "solved"
     if before in FINISHED_STATUSES:
         return "reopened"
-    if after in PAUSED_STATUSES:
-        return "pause" if before not in PAUSED_STATUSES else None
+    if after in PAUSED_STATUSES:  # (on hold after pending: it no longer waits on them)
+        return "pause" if after != before else None
     return "resume" if before in PAUSED_STATUSES else None

@@ -14,7 +14,7 @@ from omnitui.store import info
 from omnitui.store.audit import ChangeSet, insert_row, update_row
 from omnitui.store.db import StoreError, columns_of
 from omnitui.store.schema import ACTIVE, ANSWER
-from omnitui.vocabulary import NOT_WAITING
+from omnitui.vocabulary import NOT_WAITING, OUR_OWN_MAIL
 
 Row = sqlite3.Row  # read by column name; cheaper than building a dict per row
 
@@ -307,6 +307,7 @@ class ClockFacts:
 
     opened_at: str
     ours: bool  # opened by our message: the response clocks wait for the customer's first
+    waiting: bool  # and opened pending on their answer (`opened_waiting`)
     messages: list[tuple[str, str, str | None, str | None, str, bool]]
     statuses: list[tuple[str, str, int]]
 
@@ -336,9 +337,25 @@ def clock_facts(conn: sqlite3.Connection, case_id: int) -> ClockFacts | None:
         " WHERE case_id = ? AND action IN ('case.status', 'cases.merged', 'case.reopened') AND"
         " (action = 'case.reopened' OR json_extract(after, ?) IS NOT NULL) ORDER BY id",
         (key, f'$."cases:{case_id}".history_before', case_id, key)).fetchall()
-    return ClockFacts(opened[0], opened_by_us(conn, case_id), [tuple(m) for m in messages],
+    return ClockFacts(opened[0], opened_by_us(conn, case_id), opened_waiting(conn, case_id),
+                      [tuple(m) for m in messages],
                       [(at, status, history) for at, status, history, undone_by in statuses
                        if _in_effect(conn, undone_by)])
+
+
+def opened_waiting(conn: sqlite3.Connection, case_id: int) -> bool:
+    """Whether the case opened pending on the customer's answer: written first by an agent
+    (its creation's audit row records the status it opened with: before such cases opened
+    pending, open) or opened by our own mail the intake filed (its first message's row says
+    whose it was). A customer's case that our older mail joined later (a merge) did not."""
+    created = conn.execute("SELECT json_extract(after, ?) FROM audit WHERE case_id = ? AND"
+                           " action = 'case.created' ORDER BY id LIMIT 1",
+                           (f'$."cases:{case_id}".status', case_id)).fetchone()
+    if created is not None and created[0] is not None:
+        return bool(created[0] == Status.PENDING)
+    first = conn.execute("SELECT reason FROM audit WHERE case_id = ? AND action ="
+                         " 'message.received' ORDER BY id LIMIT 1", (case_id,)).fetchone()
+    return first is not None and first[0].startswith(OUR_OWN_MAIL)
 
 
 def _in_effect(conn: sqlite3.Connection, undone_by: int | None) -> bool:

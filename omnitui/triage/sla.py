@@ -33,12 +33,11 @@ FIRST = ("first_response", "meaningful_response")  # what the customer's first m
 @record(frozen=True)
 class Happening:
     """One thing that moves the clocks. `kind`: opened (`response` "ours": by our message, so
-    the response clocks wait for the customer's first, and the case waits on them: pending),
-    inbound, reply (`response`: meaningful, first, or none for an automatic acknowledgement),
-    pause (`response` "customer": pending,
-    resumed by the customer's message), resume, solved, reopened (`response` "customer": by
-    their message; else by an agent, or a bounce of our answer; a customer's message on a
-    solved case reopens it too)."""
+    the response clocks wait for the customer's first), inbound, reply (`response`:
+    meaningful, first, or none for an automatic acknowledgement), pause (`response`
+    "customer": pending, resumed by the customer's message), resume, solved, reopened
+    (`response` "customer": by their message; else by an agent, or a bounce of our answer;
+    a customer's message on a solved case reopens it too)."""
 
     at: datetime
     kind: str
@@ -116,8 +115,6 @@ def replay(happenings: Iterable[Happening], targets: dict[str, float | None],
             unheard = event.response == "ours"
             for target in ("resolution",) if unheard else (*FIRST, "resolution"):
                 start(target, at)
-            if unheard:  # it waits on the customer (pending) until they write
-                _pause(clocks, at, calendar, on_customer=True)
             answered = False
         elif event.kind == "inbound" and clocks.solved:  # the customer reopened it
             _reopen(clocks, at, calendar, start, waiting=True, unheard=unheard)
@@ -187,7 +184,10 @@ def _reopen(clocks: Clocks, at: datetime, calendar: Calendar,
 
 
 def _pause(clocks: Clocks, at: datetime, calendar: Calendar, *, on_customer: bool) -> None:
+    """Stop the running clocks; paused already, the pause now waits on what it says (on
+    hold after pending: the customer's message no longer resumes them)."""
     if clocks.paused_since is not None:
+        clocks.paused_on_customer = on_customer
         return
     clocks.paused_since, clocks.paused_on_customer = at, on_customer
     for clock in clocks.running():

@@ -393,6 +393,69 @@ def test_a_case_we_opened_waits_on_the_customer_until_they_write(store: Store,
     assert (resolution["state"], resolution["paused_seconds"]) == ("running", 30 * 60)
 
 
+def test_pending_again_after_the_customer_answered_pauses_again(store: Store,
+                                                                  tmp_path: Path) -> None:
+    """The intake resumes a pending case when the customer answers, unaudited: the replay
+    took the case for pending still, and an agent's next pending paused nothing, a day's
+    wait on the customer counted as ours (the case breached). On hold after pending waits
+    on a supplier: the customer's message no longer resumed its clocks."""
+    from omnitui.channels.email.parse import parse_email
+    from omnitui.model import Draft
+    from tests.conftest import make_email
+
+    office = settings_from(tmp_path, CONFIG.replace("resolution = { chat = 480 }",
+                                                    "resolution = { chat = 480, email = 480 }"))
+
+    def answer(at: datetime, who: str) -> None:
+        intake_pipeline(store, office, clock=lambda: at).ingest(parse_email(make_email(
+            who, subject="Re: Your order", date=at), source=f"t{at}"))
+
+    def status(case_id: int, at: datetime, to: Status, why: str | None = None) -> None:
+        desk_at(store, office, at).each([case_id], desk_at(store, office, at).status(to, why))
+
+    ann, bo = (desk_at(store, office, MONDAY_4PM).new_case(Draft(
+        mode="new", channel="email", to=(who,), subject="Your order",
+        text="Your order is delayed by a day.")) for who in ("ann@x.example", "bo@x.example"))
+    tuesday_10 = MONDAY_4PM + timedelta(hours=18)
+    answer(tuesday_10, "ann@x.example")  # 2 h paused (Monday 16-17, Tuesday 9-10)
+    status(ann, tuesday_10 + timedelta(minutes=30), Status.PENDING, "their photo")
+    answer(tuesday_10 + timedelta(days=1), "ann@x.example")  # 7.5 h paused more
+    resolution = sla(store, office, ann, tuesday_10 + timedelta(days=1))["resolution"]
+    assert (resolution["state"], resolution["paused_seconds"]) == ("running", 9.5 * 3600)
+
+    status(bo, MONDAY_4PM + timedelta(minutes=10), Status.ON_HOLD, "the supplier")
+    answer(tuesday_10, "bo@x.example")  # still on hold: the clocks stand still
+    assert store.conn.execute("SELECT status FROM cases WHERE id = ?",
+                              (bo,)).fetchone() == ("on_hold",)
+    assert sla(store, office, bo, tuesday_10 + timedelta(hours=2))["resolution"][
+        "state"] == "paused"
+    status(bo, tuesday_10 + timedelta(days=1), Status.OPEN)
+    assert sla(store, office, bo, tuesday_10 + timedelta(days=1))["resolution"][
+        "state"] == "running"
+
+
+def test_a_case_written_first_before_they_opened_pending_keeps_its_clock(
+        store: Store, tmp_path: Path) -> None:
+    """A store from before: written first, it opened open (its creation's row says so);
+    replayed under the new rule it read "paused" under status open, its due time gone."""
+    from omnitui.model import Draft
+
+    office = settings_from(tmp_path, CONFIG.replace("resolution = { chat = 480 }",
+                                                    "resolution = { chat = 480, email = 480 }"))
+
+    case_id = desk_at(store, office, MONDAY_4PM).new_case(Draft(
+        mode="new", channel="email", to=("ann@example.com",), subject="Your order",
+        text="It is delayed by a day."))
+    with store.write() as conn:  # as it opened then
+        conn.execute("UPDATE cases SET status = 'open', pause_reason = NULL, paused_at = NULL"
+                     " WHERE id = ?", (case_id,))
+        conn.execute("UPDATE audit SET after = json_set(after, ?, 'open') WHERE case_id = ?"
+                     " AND action = 'case.created'", (f'$."cases:{case_id}".status', case_id))
+    SlaKeeper(office).refresh(store.conn, case_id)
+    assert sla(store, office, case_id, MONDAY_4PM + timedelta(hours=1))["resolution"][
+        "state"] == "running"
+
+
 def test_a_case_we_opened_that_the_customer_reopens_waits_for_a_first_response_only(
         store: Store, tmp_path: Path) -> None:
     """Solved before the customer wrote, then reopened by their first message: it ran a
