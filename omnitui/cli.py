@@ -524,8 +524,9 @@ def import_(typer_ctx: typer.Context,
         say("interrupted: the messages filed so far are kept; the same import again files "
             "the rest (what is stored already is skipped)")
         raise
-    for line in not_mail:
-        say(line)
+    finally:  # (an interrupted or failed import refused them too)
+        for line in not_mail:
+            say(line)
     typer.echo(output.import_report(counts, cutoff))
     if not_mail:  # a refusal, as every command's: exit 1
         raise typer.Exit(1)

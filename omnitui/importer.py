@@ -85,18 +85,24 @@ def import_mail(store: Store, settings: Settings, mail: Iterator[MailFile], *,
     label, why)."""
     pipeline = intake_pipeline(store, settings)
     counts = {"imported": 0, "duplicates": 0, "with_errors": 0, "not_mail": 0}
+    consumed = 0  # bytes read: what the progress counts
 
     def mail_only(items: Iterator[MailFile]) -> Iterator[MailFile]:
+        """The items that are mail; an empty one (an mbox's From_ line with nothing after
+        it, an empty file in a Maildir) is passed over, as an empty .eml is."""
+        nonlocal consumed
         for item in items:
+            if not item.raw or item.raw.isspace():
+                continue
             if (why := not_mail(item.raw)) is None:
                 yield item
                 continue
+            consumed += len(item.raw)
             counts["not_mail"] += 1
             if refused is not None:
                 refused(item.source, why)
     cases: set[int] = set()
     workers = default_workers() if workers is None else workers
-    consumed = 0
 
     def counted(events: Iterator[InboundEvent]) -> Iterator[InboundEvent]:
         nonlocal consumed

@@ -148,9 +148,11 @@ def test_broken_mail_is_stored_raw_with_its_error(omnitui: Run, tmp_path: Path) 
 
 def test_a_file_that_is_not_mail_is_refused_by_name_and_files_nothing(
         omnitui: Run, tmp_path: Path) -> None:
-    """Random bytes named .eml were filed as a case of gibberish. Bytes with no header block
-    (no `Name: value` line where they start, or NUL bytes among their headers) are named,
-    counted and filed nowhere, in a folder, an mbox or alone; broken mail is still mail."""
+    """Random bytes named .eml were filed as a case of gibberish. Bytes that do not start as
+    a header block (no `Name: value` line where they start) are named, counted and filed
+    nowhere, in a folder, an mbox or alone; broken mail is still mail (a stray NUL, a byte
+    order mark, blanks before the first header, an 8-bit header name), and an empty item
+    (two From_ lines in a row) is passed over, as an empty .eml is."""
     folder = tmp_path / "mail"
     folder.mkdir()
     (folder / "good.eml").write_bytes(make_email("ann@example.com", subject="Where is it?",
@@ -158,27 +160,29 @@ def test_a_file_that_is_not_mail_is_refused_by_name_and_files_nothing(
     (folder / "random.eml").write_bytes(os.urandom(4000).replace(b":", b"").replace(b"\n", b""))
     (folder / "note.eml").write_bytes(b"call the courier back\n")
     (folder / "nul.eml").write_bytes(b"Subject: hi\x00there\n\nbody")
+    (folder / "bom.eml").write_bytes(b"\xef\xbb\xbf\n\tReceived: by x\nSubject: bom\n\nhi")
+    (folder / "eight.eml").write_bytes(b"X-Gr\xfc\xdfe: 1\nSubject: 8-bit\n\nhi")
     (folder / "broken.eml").write_bytes(b"Subject: =?x-nonsense?Q?hi?=\n\n\xff body")
     box = folder / "box.mbox"
     box.write_bytes(b"From a@example.com Thu Jan  1 00:00:00 2026\n" + make_email(
         "bob@example.com", subject="Hello", message_id="mbox@example.com") +
-        b"\nFrom a@example.com Thu Jan  1 00:00:00 2026\n\x89PNG\r\n\x1a\n\n")
+        b"\nFrom a@example.com Thu Jan  1 00:00:00 2026\n\x89PNG\r\n\x1a\n\n"
+        b"From a@example.com Thu Jan  1 00:00:00 2026\n")
     db = tmp_path / "s.db"
     done = omnitui("--db", str(db), "import", str(folder), check=False)
     assert done.returncode == 1  # a refusal
-    assert done.stderr.splitlines()[-4:] == [
+    assert done.stderr.splitlines()[-3:] == [
         f"skipped {box}#2: not mail (no header line such as 'From: ...' at its start)",
         f"skipped {folder / 'note.eml'}: not mail (no header line such as 'From: ...' at its "
         "start)",
-        f"skipped {folder / 'nul.eml'}: not mail (binary: NUL bytes among its headers)",
         f"skipped {folder / 'random.eml'}: not mail (no header line such as 'From: ...' at "
         "its start)"]
-    assert done.stdout.startswith("3 imported, 0 already in the store")
-    assert done.stdout.rstrip().endswith(", 4 not mail (skipped, each named on stderr)")
-    assert stored(db)[0] == 3  # good, broken and the mbox's first
+    assert done.stdout.startswith("6 imported, 0 already in the store")
+    assert done.stdout.rstrip().endswith(", 3 not mail (skipped, each named on stderr)")
+    assert stored(db)[0] == 6  # good, nul, bom, eight, broken and the mbox's first
     alone = omnitui("--db", str(db), "import", str(folder / "random.eml"), check=False)
     assert alone.returncode == 1 and "0 imported" in alone.stdout
-    assert stored(db)[0] == 3
+    assert stored(db)[0] == 6
 
 
 def test_a_pattern_that_backtracks_holds_no_import(cli_env: dict[str, str],

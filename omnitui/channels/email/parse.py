@@ -124,22 +124,18 @@ _MAX_DECODED_HEADER = 8192
 _MAX_HTML_TO_TEXT = 1 << 20
 
 
-# A header field's start (RFC 5322: printable ASCII but ':', obsolete blanks before the ':'),
-# or the "From " line a saved mbox message may keep
-_HEADER_START = re.compile(rb"[\r\n]*(?:[!-9;-~]+[ \t]*:|From )")
+# A header field's start (RFC 5322: printable ASCII but ':', obsolete blanks before the ':';
+# 8-bit bytes too, as broken mailers write them), or the "From " line a saved mbox message
+# may keep; after a byte order mark or blanks, which the parser reads past
+_HEADER_START = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:[!-9;-~\x80-\xff]+[ \t]*:|From )")
 
 
 def not_mail(raw: bytes) -> str | None:
     """Why `raw` is no mail at all, or None. Broken mail is still mail (parsed with its
-    errors, never lost); bytes without a header block are not (a binary file named .eml
-    was filed as a case of gibberish): no header line where it starts, or NUL bytes among
-    its headers."""
-    if (start := _HEADER_START.match(raw)) is None:
+    errors, never lost); bytes that do not start as a header block are not (a binary file
+    named .eml was filed as a case of gibberish)."""
+    if _HEADER_START.match(raw) is None:
         return "no header line such as 'From: ...' at its start"
-    ends = [at for at in (raw.find(b"\n\n", start.end()), raw.find(b"\r\n\r\n", start.end()))
-            if at != -1]
-    if raw.find(b"\0", 0, min(ends, default=len(raw))) != -1:  # (no copies: the import's
-        return "binary: NUL bytes among its headers"  # one writer runs this)
     return None
 
 
