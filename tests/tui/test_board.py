@@ -706,19 +706,24 @@ def test_the_lists_fit_again_after_the_window_narrows(demo_db: Path) -> None:
     supervise(demo_db, script, (200, 50))
 
 
-@pytest.mark.parametrize("hours", [
-    [7.2048, 5.1326, 1.7323, 7.5309, 5.6772, 6.0751, 7.7023],  # plotext's bins: a bar of 3
-    [2.0], [1.0, 1.0, 3.0], [0.1 * n for n in range(40)]])  # under a top tick of 2
-def test_the_spread_charts_tallest_bar_reaches_its_top_tick(hours: list[float]) -> None:
-    """The count's axis is worked out from the bars it draws: the top tick sits level with
-    the tallest bar's top (plotext binned the bars its own way, one more in a bin)."""
+@pytest.mark.parametrize(("hours", "ticks"), [
+    ([7.2048, 5.1326, 1.7323, 7.5309, 5.6772, 6.0751, 7.7023], [2, 1, 0]),
+    ([2.0], [1, 0]), ([1.0, 1.0, 3.0], [2, 1, 0]), ([0.1 * n for n in range(40)], [4, 3, 2, 1, 0]),
+    ([1.0] * 5 + [3.0], [6, 4, 2, 0])])
+def test_the_spread_charts_top_tick_is_over_its_tallest_bar(hours: list[float],
+                                                             ticks: list[int]) -> None:
+    """The count's axis is worked out from the bars it draws, its top tick level with the
+    tallest bar or over it (plotext binned the bars its own way, one more in a bin; then a
+    bar of 5 rose above ticks 0, 2 and 4)."""
     import plotext
 
     plotext.plotsize(60, 15)
     draw_spread(plotext, hours)
     rows = re.sub(r"\x1b\[[0-9;]*m", "", plotext.build()).splitlines()
-    top_tick = next(n for n, row in enumerate(rows) if re.match(r"\s*\d+┤", row))
-    assert top_tick == next(n for n, row in enumerate(rows) if "█" in row)
+    labels = [(n, int(found[1])) for n, row in enumerate(rows)
+              if (found := re.match(r"\s*(\d+)┤", row))]
+    assert [label for _, label in labels] == ticks
+    assert labels[0][0] <= next(n for n, row in enumerate(rows) if "█" in row)
 
 
 def test_side_by_side_lists_have_their_column_names_on_one_row(demo_db: Path) -> None:

@@ -470,8 +470,10 @@ def draw_spread(plt: Any, hours: list[float]) -> None:
     if hours:
         centres, counts = spread_bins(hours)
         plt.bar(centres, counts, reset_ticks=False)
-        top = max(counts)
-        plt.yticks(range(0, top + 1, max(1, -(-top // 4))))
+        step = max(1, -(-max(counts) // 4))  # at most 5 ticks, the top one over every bar
+        top = step * -(-max(counts) // step)  # (a bar of 5 rose above ticks 0, 2, 4)
+        plt.ylim(0, top)
+        plt.yticks(range(0, top + 1, step))
     else:
         plt.yticks([])
         plt.xticks([])
