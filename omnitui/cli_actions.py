@@ -480,6 +480,7 @@ def new_case(typer_ctx: typer.Context, text: Text = None, text_option: TextOptio
              fmt: Fmt = DoneFormat.table) -> None:
     """Write first: a new case to someone, by email or phone, owned by you."""
     from omnitui.model import Channel, Draft
+    from omnitui.wording import written_first_words
 
     _address_key(typer_ctx, email, phone)
     asked = _channel_kind(typer_ctx, channel)
@@ -499,7 +500,7 @@ def new_case(typer_ctx: typer.Context, text: Text = None, text_option: TextOptio
 
     case_id = ctx(typer_ctx).act(open_it)
     done(fmt, {"case": case_id, "done": True},
-         f"case #{case_id} opened; the message is queued for {draft.to[0]}")
+         written_first_words(case_id, draft.to[0]))
 
 
 def _address_key(typer_ctx: typer.Context, email: str | None, phone: str | None

@@ -312,6 +312,13 @@ def _due(state: dict, zone: ZoneInfo) -> datetime:
     return _stored(state["due"]).astimezone(zone)
 
 
+def written_first_words(case_id: int, to: str) -> str:
+    """What writing first did (`omnitui new`, the console's `c`): the case it opened waits
+    on their answer, out of its author's open work ("opened" alone left them looking for
+    it there), and the message is queued."""
+    return f"case #{case_id} opened, pending on their answer; the message is queued for {to}"
+
+
 def moved_words(emptied: Sequence[int], target: int, status: str) -> str:
     """What a move did to the cases it left without a message (services/merge.py), and
     that the case it went to stays solved: the move does not reopen it (a thank-you filed

@@ -354,10 +354,13 @@ def test_new_outbound_case_from_the_queue(mail_db: Path) -> None:
         [row] = outbox_rows(mail_db)
         assert json.loads(row["recipients"])["to"] == ["new.person@example.net"]
         with Store(mail_db) as store:
-            owner, subject = store.conn.execute("SELECT owner, subject FROM cases WHERE id = ?",
-                                                (row["case_id"],)).fetchone()
-        assert (owner, subject) == ("alice", "Welcome")
+            owner, subject, status = store.conn.execute(
+                "SELECT owner, subject, status FROM cases WHERE id = ?",
+                (row["case_id"],)).fetchone()
+        assert (owner, subject, status) == ("alice", "Welcome", "pending")
         assert "Welcome" in screen_text(app)
+        assert list(app._notifications)[-1].message.startswith(  # out of her open work
+            f"case #{row['case_id']} opened, pending on their answer;")
 
     drive(mail_db, script)
 

@@ -40,7 +40,7 @@ from omnitui.store.db import (
 from omnitui.store.messages import written_since
 from omnitui.tui.screens.contact import Contact, ContactScreen
 from omnitui.tui.screens.modals import ConfirmScreen
-from omnitui.wording import clock_time
+from omnitui.wording import clock_time, written_first_words
 
 if TYPE_CHECKING:
     from omnitui.tui.app import OmnituiApp
@@ -205,7 +205,7 @@ def open_composer(console: OmnituiApp, case_id: int | None, draft: Draft, *,
         console.cases_changed({sent_to})
         to = sanitize(", ".join(result.to), multiline=False)
         console.notify("note added" if result.internal else
-                       f"case #{sent_to} opened; message queued for {to}" if case_id is None
+                       written_first_words(sent_to, to) if case_id is None
                        else f"queued for sending to {to} (u takes it back)")
 
     def discard() -> None:
