@@ -18,6 +18,7 @@ from omnitui.config import (
     SlaSettings,
     attachments_dir,
     default_log_path,
+    is_loopback,
     listen_address,
     missing_secrets,
 )
@@ -142,16 +143,14 @@ def _webhook_listen(settings: Settings) -> Check | None:
     from ipaddress import ip_address
 
     host, port = listen_address(settings.server)
+    if is_loopback(host):
+        return None
     try:
-        address = ip_address(host)
+        everywhere = ip_address(host.strip("[]")).is_unspecified
     except ValueError:  # a host name: what it resolves to is not ours to guess
-        if host.lower() == "localhost":
-            return None
         where = f"on whatever {host} resolves to"
     else:
-        if address.is_loopback:
-            return None
-        where = ("on every network interface" if address.is_unspecified else
+        where = ("on every network interface" if everywhere else
                  f"on {host}, which other machines reach")
     runs = "" if settings.channels else " once [[channels]] are configured"
     return Check("webhook receiver", True, f'[server] listen = "{settings.server.listen}": '

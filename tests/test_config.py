@@ -390,3 +390,23 @@ def test_a_bytecode_only_install_of_phonenumbers_still_knows_its_regions(
     assert spec is not None
     monkeypatch.setitem(sys.modules, "phonenumbers", importlib.util.module_from_spec(spec))
     assert phone_region_known("DE") and not phone_region_known("FR")
+
+
+@pytest.mark.parametrize(("host", "loopback"), [
+    ("127.0.0.1", True), ("127.0.0.2", True), ("localhost", True), ("LOCALHOST", True),
+    ("::1", True), ("[::1]", True), ("::ffff:127.0.0.1", True), ("0.0.0.0", False),
+    ("[::]", False), ("10.0.0.1", False), ("imap.example.com", False)])
+def test_one_test_of_a_loopback_host(host: str, loopback: bool, tmp_path: Path) -> None:
+    """Mail in clear (security = "none") and doctor's check of the webhook receiver each
+    had their own: 127.0.0.2 and LOCALHOST were loopback to one and not to the other."""
+    from omnitui.config import is_loopback
+
+    assert is_loopback(host) is loopback
+    config = tmp_path / "c.toml"
+    config.write_text(f"[[mailboxes]]\nname = 'a'\naddress = 's@x.org'\nimap_host = '{host}'\n"
+                      "username = 'u'\npassword_env = 'X'\nimap_security = 'none'\n")
+    if loopback:
+        load_settings(config)
+    else:
+        with pytest.raises(ConfigError, match="sends the password in clear"):
+            load_settings(config)

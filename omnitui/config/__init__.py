@@ -29,7 +29,6 @@ from omnitui.config.paths import (
 from omnitui.config.schema import (
     AGENT_ROLES,
     HOOK_KINDS,
-    LOOPBACK_HOSTS,
     MACRO_STATUSES,
     QUEUE_ASSIGN,
     SECURITY,
@@ -66,6 +65,7 @@ from omnitui.config.schema import (
     StoreSettings,
     ThreadingSettings,
     TriageSettings,
+    is_loopback,
     listen_address,
 )
 from omnitui.config.secrets import hook_secret, missing_secrets, secret, signing_key
@@ -75,7 +75,6 @@ __all__ = [
     "AGENT_ROLES",
     "APP_NAME",
     "HOOK_KINDS",
-    "LOOPBACK_HOSTS",
     "MACRO_STATUSES",
     "QUEUE_ASSIGN",
     "SECURITY",
@@ -123,6 +122,7 @@ __all__ = [
     "default_store_path",
     "existing_store_path",
     "hook_secret",
+    "is_loopback",
     "listen_address",
     "load_settings",
     "missing_secrets",

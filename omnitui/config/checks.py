@@ -20,7 +20,6 @@ from omnitui.config.languages import unknown_languages
 from omnitui.config.schema import (
     AGENT_ROLES,
     HOOK_KINDS,
-    LOOPBACK_HOSTS,
     MACRO_RUNS,
     MACRO_STATUSES,
     QUEUE_ASSIGN,
@@ -44,6 +43,7 @@ from omnitui.config.schema import (
     Settings,
     SlaPolicy,
     TriageSettings,
+    is_loopback,
     listen_address,
     office_week,
 )
@@ -229,7 +229,7 @@ def _check_mailbox(mailbox: MailboxSettings, where: str) -> None:
         if security not in SECURITY:
             raise ConfigError(f"{where}.{side}_security must be one of {_choices(SECURITY)}, "
                               f"got {security!r}")
-        if security == "none" and host and host not in LOOPBACK_HOSTS:
+        if security == "none" and host and not is_loopback(host):
             raise ConfigError(f"{where}.{side}_security = \"none\" sends the password in "
                               f"clear; it is allowed only for a loopback host, not {host!r}")
         if not 0 < port < 65536:

@@ -9,6 +9,7 @@ file is needed at all.
 from __future__ import annotations
 
 from dataclasses import field
+from ipaddress import ip_address
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -518,7 +519,21 @@ class ServiceWindowSettings:
 
 
 SECURITY = ("tls", "starttls", "none")
-LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+def is_loopback(host: str) -> bool:
+    """A host only this machine reaches: localhost, 127.0.0.0/8, ::1 (also as
+    ::ffff:127.0.0.1, or in brackets). The one test of mail sent in clear (`security =
+    "none"`) and of doctor's check of the webhook receiver's address: they disagreed on
+    127.0.0.2 and LOCALHOST."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        address = ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return (mapped or address).is_loopback
 
 
 @record

@@ -21,7 +21,7 @@ from email.utils import format_datetime, formataddr
 
 from omnitui.channels.errors import PermanentFailure, SendError, TemporaryFailure
 from omnitui.channels.secrets import Secrets
-from omnitui.config import LOOPBACK_HOSTS, ConfigError, MailboxSettings, secret
+from omnitui.config import ConfigError, MailboxSettings, is_loopback, secret
 from omnitui.records import record
 
 TIMEOUT_S = 60.0  # per socket operation: a dead server must not block the daemon forever
@@ -115,7 +115,7 @@ def send(mailbox: MailboxSettings, message: EmailMessage, *, timeout: float = TI
     if not mailbox.smtp_host:
         raise PermanentFailure(f"mailbox {mailbox.name!r} has no smtp_host, so it cannot send",
                                stage="login")
-    if mailbox.smtp_security == "none" and mailbox.smtp_host not in LOOPBACK_HOSTS:
+    if mailbox.smtp_security == "none" and not is_loopback(mailbox.smtp_host):
         raise PermanentFailure(f"mailbox {mailbox.name!r}: smtp_security \"none\" is allowed "
                                "only for a loopback host", stage="login")
     try:
