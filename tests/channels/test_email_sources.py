@@ -7,6 +7,7 @@ import io
 import mailbox
 import random
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -194,3 +195,24 @@ def test_unrecognizable_sources_are_errors(tmp_path: Path) -> None:
         file.unlink()
     assert list(iter_mail_files([empty_maildir])) == []
     assert list(iter_mail_files([tmp_path / "EmptyMaildir" / ".."])) == []  # holds a Maildir
+
+
+def test_each_message_says_when_it_was_delivered_if_its_store_does(tmp_path: Path) -> None:
+    """The From_ line's time (its zone if it has one), the Maildir name's second however the
+    name goes on; a time mail cannot have (a name "12.x" is 1970, a From_ line of 2099) is
+    none, and so is a saved .eml's."""
+    maildir = make_maildir(tmp_path / "Maildir")
+    (maildir / "cur" / "1714560000_2.host:2,S").write_bytes(message(5))
+    (maildir / "cur" / "12.M6P1.host").write_bytes(message(6))
+    delivered = {label.rsplit("#", 1)[1]: when for label, _, when in iter_mail_files([maildir])}
+    assert delivered["1714550000.M1P1.host"] == datetime(2024, 5, 1, 7, 53, 20, tzinfo=UTC)
+    assert delivered["1714560000_2.host"] == datetime(2024, 5, 1, 10, 40, tzinfo=UTC)
+    assert delivered["12.M6P1.host"] is None
+    mbox = tmp_path / "box.mbox"
+    mbox.write_bytes(b"From a@example.com Thu Nov 12 09:30:00 2020 +0200\n" + message(1) +
+                     b"\nFrom a@example.com Mon Jan  1 09:00:00 2099\n" + message(2))
+    assert [when for *_, when in iter_mail_files([mbox])] == [
+        datetime(2020, 11, 12, 7, 30, tzinfo=UTC), None]
+    eml = tmp_path / "one.eml"
+    eml.write_bytes(message(7))
+    assert [when for *_, when in iter_mail_files([eml])] == [None]

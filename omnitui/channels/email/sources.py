@@ -27,6 +27,8 @@ _MBOX_SUFFIXES = (".mbox", ".mbx")
 _MAILDIR_SUBDIRS = ("cur", "new", "tmp")
 _ESCAPED_FROM = re.compile(rb"\n>(?=>*From )")  # literal prefix + no group: ~4x faster sub
 _CHUNK = 1 << 20
+_LEADING_DIGITS = re.compile(r"\d+")
+_FIRST_DELIVERY = datetime(1990, 1, 1, tzinfo=UTC)
 
 
 class MailSourceError(OmnituiError):
@@ -207,18 +209,21 @@ def _iter_maildir(path: Path) -> Iterator[MailFile]:
 
 def _from_line_time(line: bytes) -> datetime | None:
     """When an mbox's From_ line says the message was delivered ("From ann@example.com Mon
-    Jan  1 09:00:00 2024", a zone after the time or the year in some writers; none: UTC)."""
+    Jan  1 09:00:00 2024", a zone after the time or the year in some writers; none: UTC,
+    though the delivering host may have written its own time: hours off, not the years an
+    import's day would be)."""
     _, _, rest = line.decode("latin-1").strip().partition(" ")
     _, _, when = rest.strip().partition(" ")
-    return _utc(parsedate_tz(when)) if when else None
+    return _plausible(_utc(parsedate_tz(when))) if when else None
 
 
 def _maildir_name_time(unique: str) -> datetime | None:
     """When a Maildir message was delivered: its name starts with the second
-    ("1714550000.M1P1.host")."""
-    seconds, _, _ = unique.partition(".")
-    return datetime.fromtimestamp(int(seconds), UTC) if seconds.isdigit() and \
-        0 < int(seconds) < 1 << 33 else None
+    ("1714550000.M1P1.host", "1714550000_1.host")."""
+    seconds = _LEADING_DIGITS.match(unique)
+    if seconds is None or len(seconds[0]) > 12:
+        return None
+    return _plausible(datetime.fromtimestamp(int(seconds[0]), UTC))
 
 
 def _utc(parts: tuple[int | None, ...] | None) -> datetime | None:
@@ -228,6 +233,14 @@ def _utc(parts: tuple[int | None, ...] | None) -> datetime | None:
         return datetime(*parts[:6], tzinfo=UTC) - timedelta(seconds=parts[9] or 0)
     except (TypeError, ValueError, OverflowError):
         return None
+
+
+def _plausible(moment: datetime | None) -> datetime | None:
+    """A delivery time mail could have: not before 1990 (a name "12.x" is 1970), not more
+    than a day ahead."""
+    if moment is None or not _FIRST_DELIVERY <= moment <= datetime.now(UTC) + timedelta(days=1):
+        return None
+    return moment
 
 
 def _read_maildir_file(maildir: Path, unique: str, file: Path) -> bytes | None:
