@@ -7,9 +7,11 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
+from textual.actions import parse
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
+from textual.dom import DOMNode
 
 from omnitui.choices import SORTS
 from omnitui.sanitize import sanitize
@@ -51,11 +53,18 @@ class ConsoleCommands(Provider):
                      "order the queue this way (s cycles)") for sort, name in SORTS.items()]
         for owner, binding in self._bindings(app):
             name = self._name(app, binding)
-            if name is not None:
+            if name is not None and self._offered(owner, binding):
                 entries.append((f"{name} ({app.keys_of(binding.id or '')})",
                                 partial(app.run_action, binding.action, owner),
                                 binding.id or ""))
         return entries
+
+    @staticmethod
+    def _offered(owner: DOMNode, binding: Binding) -> bool:
+        """Whether the screen would run the action now, as its key bar shows it ("Assign to
+        me" on the agent's own case was listed, and chosen did nothing, silently)."""
+        _, action, parameters = parse(binding.action)
+        return owner.check_action(action, parameters) is not False
 
     @staticmethod
     def _name(app: OmnituiApp, binding: Binding) -> str | None:
@@ -63,10 +72,11 @@ class ConsoleCommands(Provider):
         return key_words(binding.id or "", binding.tooltip or binding.description,
                          app.settings.macros)
 
-    def _bindings(self, app: OmnituiApp) -> list[tuple[object, Binding]]:
+    def _bindings(self, app: OmnituiApp) -> list[tuple[DOMNode, Binding]]:
         """The actions of the screen the palette was opened on (its own and those it
         inherits: the keys every case screen shares), then the app's."""
-        found = [(self.screen, b) for owner in type(self.screen).__mro__
-                 for b in vars(owner).get("BINDINGS", []) if isinstance(b, Binding)]
+        found: list[tuple[DOMNode, Binding]] = [
+            (self.screen, b) for owner in type(self.screen).__mro__
+            for b in vars(owner).get("BINDINGS", []) if isinstance(b, Binding)]
         found += [(app, b) for b in app.BINDINGS if isinstance(b, Binding)]
         return [(owner, b) for owner, b in found if b.id and b.id not in NOT_COMMANDS]

@@ -296,3 +296,27 @@ def test_take_leaves_the_key_bar_on_the_agents_own_case(demo_db: Path) -> None:
         assert "Take" not in key_bar(app) and "Solved" in key_bar(app)
 
     drive(demo_db, script, size=(80, 24))
+
+
+def test_the_palette_offers_take_only_where_the_key_bar_does(demo_db: Path) -> None:
+    """"Assign to me" was listed on the agent's own case, and chosen did nothing, silently."""
+    async def offered(app: OmnituiApp, pilot: object) -> bool:
+        await pilot.press("ctrl+p", *"Assign to me")
+        await settle(app, pilot)
+        await pilot.pause(0.3)  # the palette searches in the background
+        shown = "Assign to me (a)" in screen_text(app)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        return shown
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        cases = queue(app)
+        owners = [column(demo_db, case_id, "owner") for case_id in cases.ids]
+        cases.move_to(owners.index("bob"))
+        await settle(app, pilot)
+        assert await offered(app, pilot)
+        cases.move_to(owners.index("alice"))
+        await settle(app, pilot)
+        assert not await offered(app, pilot)
+
+    drive(demo_db, script)
