@@ -115,6 +115,10 @@ KEYS: tuple[Key, ...] = (
 )
 
 BY_ID: dict[str, Key] = {key.id: key for key in KEYS}
+# Where each key works (the board runs the case keys on its list of cases due soon)
+SCREENS = {QUEUE: ("the queue",), CASE: ("a case",), BOTH: ("the queue", "a case", "the board"),
+           EVERYWHERE: ("the queue", "a case", "the board"), BOARD: ("the board",),
+           COMPOSER: ("the composer",)}
 
 
 def keymap_problem(keymap: dict[str, str]) -> str | None:
@@ -127,4 +131,20 @@ def keymap_problem(keymap: dict[str, str]) -> str | None:
                     f"to see them all{'; ' + ', '.join(close) if close else ''})")
         if not any(key.strip() for key in keys.split(",")):
             return f"keymap.{binding_id} needs at least one key, got {keys!r}"
+    return _clash(keymap)
+
+
+def _clash(keymap: dict[str, str]) -> str | None:
+    """A key the config gives to a binding that another one has where both work
+    (`queue.down = "n"`: n went on finding the next search hit, and down had no key)."""
+    holder: dict[tuple[str, str], str] = {}
+    for key in KEYS:
+        for name in (part.strip() for part in keymap.get(key.id, key.keys).split(",")):
+            for screen in SCREENS[key.where] if name else ():
+                other = holder.setdefault((screen, name), key.id)
+                if other != key.id and (key.id in keymap or other in keymap):
+                    mine, theirs = (key.id, other) if key.id in keymap else (other, key.id)
+                    return (f"keymap.{mine}: {name!r} is {theirs}'s key in {screen} "
+                            f"({BY_ID[theirs].description}): give that one another key too, "
+                            "or choose a free one")
     return None

@@ -246,6 +246,21 @@ def test_an_unknown_keymap_id_is_refused_by_name(tmp_path: Path) -> None:
     assert "queue.dwon is not a console binding id" in doctor.stderr
 
 
+def test_a_key_another_binding_has_where_both_work_is_refused(tmp_path: Path) -> None:
+    """`queue.down = "n"`: n went on finding the next search hit and down had no key, with
+    no word; given another key too, the other one lets it go."""
+    config = tmp_path / "config.toml"
+    config.write_text('[keymap]\n"queue.down" = "n"\n')
+    result = subprocess.run([sys.executable, "-m", "omnitui", "--config", str(config),
+                             "--db", str(tmp_path / "x.db"), "doctor"], capture_output=True,
+                            text=True, stdin=subprocess.DEVNULL, timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert ("keymap.queue.down: 'n' is queue.search_next's key in the queue (Next search "
+            "hit): give that one another key too, or choose a free one") in result.stderr
+    OmnituiApp(tmp_path / "x.db", Settings(keymap={"queue.down": "n",
+                                                   "queue.search_next": "ctrl+n"}), "alice")
+
+
 def test_every_key_in_the_table_is_bound_and_every_binding_is_in_it() -> None:
     """The key table (Textual-free, read by the config loader) and the console agree."""
     owners = (OmnituiApp, WorkScreen, QueueScreen, CaseList, CaseScreen, ComposeScreen,
