@@ -379,7 +379,8 @@ def test_the_reports_csv_carries_what_its_json_and_text_say(db: str,
     for name in ("first_response_mean", "resolution_p90", "backlog_age_p50"):
         assert row[name].isdigit(), (name, row[name])
     assert int(row["first_response_mean"]) == total["durations"]["first_response"]["mean"]
-    assert int(row["backlog_age_p90"]) == total["backlog_age"]["p90"]
+    assert 0 <= int(row["backlog_age_p90"]) - total["backlog_age"]["p90"] <= 60  # (a
+    # second run, its backlog a few seconds older)
     # its one row is the period's, named as the table's head names it (it read "all" under
     # a column "all")
     head = cli(cli_env, db, "report").stdout.splitlines()[0]

@@ -130,9 +130,13 @@ def test_an_account_without_a_name_is_audited_as_its_uid(omnitui: Run, store: Pa
         env = {k: v for k, v in cli_env.items() if k not in ("USER", "LOGNAME", "LNAME",
                                                              "USERNAME")}
         env.update(HOME=theirs, XDG_CONFIG_HOME=theirs, XDG_DATA_HOME=theirs)
-        done = subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}",
-                               "--clear-groups", sys.executable, "-m", "omnitui", "--db",
-                               str(own / "team.db"), "agents", "away", "erin"],
+        as_them = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                   sys.executable]
+        if subprocess.run([*as_them, "-c", "import omnitui"], capture_output=True, env=env,
+                          check=False).returncode:
+            pytest.skip("this checkout is in a folder other accounts cannot read")
+        done = subprocess.run([*as_them, "-m", "omnitui", "--db", str(own / "team.db"),
+                               "agents", "away", "erin"],
                               capture_output=True, text=True, env=env, check=False)
         assert done.returncode == 0, done.stderr
         said = json.loads(omnitui("--db", str(own / "team.db"), "history", "--by",
