@@ -63,6 +63,25 @@ def test_n_and_N_in_the_queue_stay_put_until_something_is_searched(demo_db: Path
     drive(demo_db, script, size=(80, 24))
 
 
+def test_a_key_typed_right_after_enter_in_the_search_is_the_lists(demo_db: Path) -> None:
+    """`/order`, enter and n typed at once: the n went into the box ("ordern"), which still
+    had the keyboard as the enter reached the screen."""
+    from textual import events
+    from textual.widgets import Input
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        cases = queue(app)
+        await pilot.press("slash", *"order")
+        await settle(app, pilot)
+        app.post_message(events.Key("enter", "\r"))
+        app.post_message(events.Key("n", "n"))
+        await settle(app, pilot)
+        assert app.screen.query_one("#narrow", Input).value == "order"
+        assert cases.cursor == 1 and app.focused is cases
+
+    drive(demo_db, script, size=(80, 24))
+
+
 def test_n_and_N_walk_search_hits_in_a_case_and_f2_goes_home(demo_db: Path) -> None:
     async def script(app: OmnituiApp, pilot: object) -> None:
         await pilot.press("slash", *"refund", "enter")

@@ -44,7 +44,7 @@ from omnitui.tui.views import ALL_OPEN, View, narrow, saved_views, standard_view
 from omnitui.tui.widgets import show_line
 from omnitui.tui.widgets.case_list import CaseList, header_text
 from omnitui.tui.widgets.key_bar import KeyBar
-from omnitui.tui.widgets.typing import TypingInput
+from omnitui.tui.widgets.typing import SearchInput
 from omnitui.wording import plural
 
 if TYPE_CHECKING:
@@ -124,7 +124,7 @@ class QueueScreen(WorkScreen):
         yield Static("", id="queue-header")
         yield CaseList(rows, self.console.clock, id="queue",
                        countdown=self.console.sla.countdown, zone=self.console.zone)
-        yield TypingInput(id="narrow", select_on_focus=False,
+        yield SearchInput(id="narrow", select_on_focus=False,
                           suggester=FilterSuggester(lambda: self.vocabulary),
                           placeholder=f"search words, #N, or filter: {KEYS_HINT}")
         yield Static("", id="narrow-help")

@@ -10,8 +10,12 @@ bindings (the composer's ctrl+j) are still checked first by the app, as before.
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import events
 from textual.widgets import Input, TextArea
+
+HOLD_AT_MOST = 0.5  # seconds a search field holds the keys typed after its enter
 
 
 class _InOrder:
@@ -27,6 +31,38 @@ class _InOrder:
 
 class TypingInput(_InOrder, Input):
     """An Input whose editing keys keep their place among the typed characters."""
+
+
+class SearchInput(TypingInput):
+    """A search field whose enter hands the keys typed after it to where the screen then
+    puts the keyboard (the list, a case it opens): they reached the field first, as the
+    screen moves the keyboard only once it hears of the enter ("/order", enter and n at
+    once put "ordern" in the box)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._held: list[events.Key] | None = None  # keys after an enter, till the blur
+
+    async def action_submit(self) -> None:
+        self._held = []
+        await super().action_submit()
+        self.set_timer(HOLD_AT_MOST, self._release)  # the keyboard stayed: they are its
+
+    async def _on_key(self, event: events.Key) -> None:
+        if self._held is None:
+            await super()._on_key(event)
+            return
+        event.stop()
+        event.prevent_default()
+        self._held.append(event)
+
+    def on_blur(self) -> None:
+        self._release()
+
+    def _release(self) -> None:
+        held, self._held = self._held or [], None
+        for key in held:
+            self.app.post_message(events.Key(key.key, key.character))
 
 
 class TypingArea(_InOrder, TextArea):
