@@ -107,6 +107,7 @@ def _why(path: str, exc: Exception) -> str:
     """"path: why", whole and short, in the file's own lines: the parser's message, cut at
     120 characters, ended mid-string ("... in \"<unicode") and named no line of the file."""
     from yaml import MarkedYAMLError
+    from yaml.reader import ReaderError
 
     if isinstance(exc, UnicodeDecodeError):
         return (f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
@@ -116,6 +117,9 @@ def _why(path: str, exc: Exception) -> str:
         began = exc.context_mark.line + 1 if exc.context_mark else line  # what it parsed
         lines = f"line {line}" if began == line else f"lines {began}-{line}"
         return f"{path}: front matter {lines}: {exc.problem}"
+    if isinstance(exc, ReaderError):  # ('in "<unicode string>", position 10')
+        return (f"{path}: front matter: a control character (U+{exc.character:04X}): take "
+                "it out")
     if isinstance(exc, OSError) and exc.strerror:
         return f"{path}: {exc.strerror}"
     return f"{path}: {' '.join(str(exc).split()) or type(exc).__name__}"

@@ -22,6 +22,7 @@ def test_kb_commands(omnitui: Run, tmp_path: Path) -> None:
     (folder / "export-pdf.md").write_text(EXPORT)
     (folder / "broken.md").write_bytes(b"\xff\xfe")
     (folder / "bad-front.md").write_text("---\ntitle: [Refunds\n---\nHow to refund.\n")
+    (folder / "control.md").write_text("---\ntitle: Re\x07funds\n---\nHow to refund.\n")
     config = tmp_path / "omnitui.toml"
     config.write_text(f'[kb]\npath = "{folder}"\nbase_url = "https://help.example.com"\n')
     db = tmp_path / "s.db"
@@ -37,9 +38,10 @@ def test_kb_commands(omnitui: Run, tmp_path: Path) -> None:
     # 120 characters, mid-string ("... in \"<unicode")
     assert listed.stderr.splitlines() == [
         "skipped bad-front.md: front matter lines 2-3: did not find expected ',' or ']'",
-        "skipped broken.md: not UTF-8 text (byte 0xff at 0): save it as UTF-8"]
+        "skipped broken.md: not UTF-8 text (byte 0xff at 0): save it as UTF-8",
+        "skipped control.md: front matter: a control character (U+0007): take it out"]
     checked = omnitui(*base, "doctor", check=False)  # doctor names them too
-    assert "FAIL" in checked.stdout and "2 of 4 Markdown articles readable; skipped " \
+    assert "FAIL" in checked.stdout and "2 of 5 Markdown articles readable; skipped " \
         "bad-front.md: front matter lines 2-3" in checked.stdout
     assert "broken.md: not UTF-8 text" in checked.stdout
     found = json.loads(omnitui(*base, "kb", "search", "PDF", "--format", "json").stdout)
