@@ -39,8 +39,8 @@ def _parse_many(items: list[MailFile], *, blob_dir: Path,
     boundary. The pipeline's classify stage then finds each event read already."""
     events = []
     rules = intent_classifier(intents, semantic)
-    for source, raw, delivered in items:
-        event = classify(parse_email(raw, source=source, received_at=delivered,
+    for item in items:
+        event = classify(parse_email(item.raw, source=item.source, received_at=item.delivered,
                                      form_senders=form_senders, own=own), triage, rules)
         event.raw = b""
         event.attachments = [stored(a, blob_dir, sync=False) for a in event.attachments]

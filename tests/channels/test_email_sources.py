@@ -54,7 +54,7 @@ def test_eml_file_is_one_message_byte_for_byte(tmp_path: Path) -> None:
     path = tmp_path / "ticket.eml"
     raw = message(1).replace(b"\n", b"\r\n")
     path.write_bytes(raw)
-    assert list(iter_mail_files([path])) == [(str(path), raw, None)]  # saved: no delivery
+    assert list(iter_mail_files([path])) == [(str(path), raw, b"")]  # saved: no delivery
 
 
 def test_mbox_split_and_from_unescaping(tmp_path: Path) -> None:
@@ -204,15 +204,16 @@ def test_each_message_says_when_it_was_delivered_if_its_store_does(tmp_path: Pat
     maildir = make_maildir(tmp_path / "Maildir")
     (maildir / "cur" / "1714560000_2.host:2,S").write_bytes(message(5))
     (maildir / "cur" / "12.M6P1.host").write_bytes(message(6))
-    delivered = {label.rsplit("#", 1)[1]: when for label, _, when in iter_mail_files([maildir])}
+    delivered = {item.source.rsplit("#", 1)[1]: item.delivered
+                 for item in iter_mail_files([maildir])}
     assert delivered["1714550000.M1P1.host"] == datetime(2024, 5, 1, 7, 53, 20, tzinfo=UTC)
     assert delivered["1714560000_2.host"] == datetime(2024, 5, 1, 10, 40, tzinfo=UTC)
     assert delivered["12.M6P1.host"] is None
     mbox = tmp_path / "box.mbox"
     mbox.write_bytes(b"From a@example.com Thu Nov 12 09:30:00 2020 +0200\n" + message(1) +
                      b"\nFrom a@example.com Mon Jan  1 09:00:00 2099\n" + message(2))
-    assert [when for *_, when in iter_mail_files([mbox])] == [
+    assert [item.delivered for item in iter_mail_files([mbox])] == [
         datetime(2020, 11, 12, 7, 30, tzinfo=UTC), None]
     eml = tmp_path / "one.eml"
     eml.write_bytes(message(7))
-    assert [when for *_, when in iter_mail_files([eml])] == [None]
+    assert [item.delivered for item in iter_mail_files([eml])] == [None]

@@ -1,10 +1,10 @@
 """Read raw messages from local mail stores: .eml files, mbox files, Maildir folders.
 
-Each message comes out as a `MailFile`: its source label, its raw bytes, and when it was
-delivered if the store says (an mbox's From_ line, a Maildir file's name). The label is
-stable across runs and unique per message, so an import can be resumed or audited:
-`path/x.eml`, `path/box.mbox#17` (1-based position), `path/Maildir#<unique name>` (the
-Maildir name without its `:2,flags` suffix, which changes when the message is read).
+Each message comes out as a `MailFile`: its source label, its raw bytes, and what the store
+wrote of its delivery (an mbox's From_ line, a Maildir file's name: when it came). The
+label is stable across runs and unique per message, so an import can be resumed or
+audited: `path/x.eml`, `path/box.mbox#17` (1-based position), `path/Maildir#<unique name>`
+(the Maildir name without its `:2,flags` suffix, which changes when the message is read).
 Everything streams: an mbox is read in 1 MiB chunks, never whole, so memory stays bounded by
 the largest single message.
 """
@@ -36,13 +36,22 @@ class MailSourceError(OmnituiError):
 
 
 class MailFile(NamedTuple):
-    """One message of a local mail store. `delivered`: when it reached the mailbox, if the
-    store says; it stands in for a Date the mail lacks or garbles (a mail of 2019 without
-    one was filed as written on the day of the import: a new case, its clocks breached)."""
+    """One message of a local mail store, and what the store wrote of its delivery (an
+    mbox's From_ line, a Maildir file's name), read as a time by `delivered` where it is
+    needed: in an import's parser processes, not its one writer, which reads the files."""
 
     source: str
     raw: bytes
-    delivered: datetime | None = None
+    envelope: bytes = b""
+
+    @property
+    def delivered(self) -> datetime | None:
+        """When it reached the mailbox, if its store says: it stands in for a Date the mail
+        lacks or garbles (a mail of 2019 without one was filed as written on the day of the
+        import: a new case, its clocks breached)."""
+        if self.envelope.startswith(b"From "):
+            return _from_line_time(self.envelope)
+        return _maildir_name_time(self.envelope.decode("latin-1")) if self.envelope else None
 
 
 def iter_mail_files(paths: Iterable[Path]) -> Iterator[MailFile]:
@@ -176,7 +185,7 @@ def _iter_file(path: Path, kind: str) -> Iterator[MailFile]:
             return
         with path.open("rb") as fh:
             for number, (from_line, raw) in enumerate(_mbox_messages(fh), start=1):
-                yield MailFile(f"{path}#{number}", raw, _from_line_time(from_line))
+                yield MailFile(f"{path}#{number}", raw, from_line)
     except OSError as exc:
         raise MailSourceError(f"cannot read {path}: {exc}") from exc
 
@@ -204,7 +213,7 @@ def _iter_maildir(path: Path) -> Iterator[MailFile]:
         seen.add(unique)
         raw = _read_maildir_file(path, unique, file)
         if raw is not None:
-            yield MailFile(label, raw, _maildir_name_time(unique))
+            yield MailFile(label, raw, unique.encode("latin-1"))
 
 
 def _from_line_time(line: bytes) -> datetime | None:
