@@ -125,7 +125,8 @@ def chat_event(channel: str, handle: str, text: str, *, name: str = "",
     """A chat/SMS/social message as a webhook channel would normalize it: from `handle`,
     verified like every platform's sender, unless `identifiers` are given."""
     ident = identifiers or [Identifier(channel, handle, verified=True)]
-    ext = external_id or f"{channel}-{next(_ids)}"
+    ext = external_id or f"{channel}-test-{next(_ids)}"  # (the demo's are channel-N: a
+    # test's message into a demo store joined the demo's case of the same number)
     return InboundEvent(channel, ext, f'{{"id": "{ext}", "text": "{text}"}}'.encode(),
                         at or ago(minutes=1), ident, sender_name=name, text=text)
 
