@@ -343,20 +343,18 @@ def available(typer_ctx: typer.Context, fmt: Fmt = DoneFormat.table) -> None:
 
 def _set_away(typer_ctx: typer.Context, away: bool, fmt: DoneFormat) -> None:
     from omnitui.store.agents import agent as agent_row
+    from omnitui.wording import availability_words
 
     name = ctx(typer_ctx).agent
 
-    def set_it(desk: "Desk") -> bool:
-        desk.set_away(away)
+    def set_it(desk: "Desk") -> tuple[bool, bool]:
+        changed = desk.set_away(away)
         found = agent_row(desk.store.conn, name)
-        return found is not None and found.supervisor
+        return changed, found is not None and found.supervisor
 
-    supervisor = ctx(typer_ctx).act(set_it)
+    changed, supervisor = ctx(typer_ctx).act(set_it)
     done(fmt, {"agent": name, "away": away},
-         f"{name} is away: routing gives {name} no cases" if away else
-         f"{name} is available: a supervisor, given no cases by routing (they take them)"
-         if supervisor else
-         f"{name} is available: routing gives {name} cases while a console of theirs runs")
+         availability_words(name, away, supervisor=supervisor, changed=changed))
 
 
 def _one(results: "CaseResult", fmt: DoneFormat) -> None:

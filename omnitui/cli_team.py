@@ -174,10 +174,14 @@ def agents_back(typer_ctx: typer.Context, name: Name) -> None:
 
 
 def _set_away(context: Context, name: str, *, away: bool) -> None:
+    from omnitui.store.agents import agent as agent_row
+    from omnitui.wording import availability_words
 
     with context.open_store() as store:
-        context.desk_on(store, admin=True).set_agent_away(name, away)
-    say(f"{name} is {'away' if away else 'available'}")
+        changed = context.desk_on(store, admin=True).set_agent_away(name, away)
+        found = agent_row(store.conn, name)
+    say(availability_words(name, away, supervisor=found is not None and found.supervisor,
+                           changed=changed))
 
 
 def _team_of(context: Context) -> str:

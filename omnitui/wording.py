@@ -312,6 +312,18 @@ def _due(state: dict, zone: ZoneInfo) -> datetime:
     return _stored(state["due"]).astimezone(zone)
 
 
+def availability_words(name: str, away: bool, *, supervisor: bool, changed: bool) -> str:
+    """What setting an agent away or available did, said alike by `omnitui away|available`
+    and `omnitui agents away|back NAME` (one said "available" of someone the team list then
+    showed gone, with no word of why)."""
+    state = f"{name} is {'' if changed else 'already '}{'away' if away else 'available'}"
+    if away:
+        return f"{state}: routing gives {name} no cases"
+    if supervisor:
+        return f"{state}: a supervisor, given no cases by routing (they take them)"
+    return f"{state}: routing gives {name} cases while a console of theirs runs"
+
+
 def written_first_words(case_id: int, to: str) -> str:
     """What writing first did (`omnitui new`, the console's `c`): the case it opened waits
     on their answer, out of its author's open work ("opened" alone left them looking for

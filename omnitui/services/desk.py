@@ -279,25 +279,32 @@ class Desk:
         if back:
             self._offer_waiting()
 
-    def set_away(self, away: bool, *, set_by: str | None = None) -> None:
+    def set_away(self, away: bool, *, set_by: str | None = None) -> bool:
         """Away: routing gives this agent nothing (and after a while hands their untouched
         cases on); available again: the waiting cases they have room for come at once.
-        `set_by`: someone else did it, audited under their name."""
+        `set_by`: someone else did it, audited under their name. Whether it changed
+        anything: set to what it is, nothing is (a second `away` wrote a second row and
+        moved the moment they left)."""
         with self.store.write() as conn:
+            me = agent_store.agent(conn, self.actor)
+            if me is not None and (me.away_since is not None) == away:
+                return False
             agent_store.set_away(conn, self.actor, away, db_time(self.clock()))
             if set_by is not None:
-                audit.record_audit(conn, actor=set_by, reason=self.actor,
-                                   action="agent.away" if away else "agent.back")
+                audit.record_audit(conn, actor=set_by,
+                                   action="agent.away" if away else "agent.back",
+                                   reason=f"{self.actor} {'away' if away else 'available'}")
         if not away:
             self._offer_waiting()
+        return True
 
-    def set_agent_away(self, name: str, away: bool) -> None:
+    def set_agent_away(self, name: str, away: bool) -> bool:
         """`omnitui agents away|back NAME`: as the agent's own key does it, for someone on
         the team (one removed was set away and back without a word), audited under who set
-        it (nothing told who had set an agent away)."""
+        it (nothing told who had set an agent away); whether it changed anything."""
         _require_on_team(self.store.conn, name)
-        Desk(self.store, name, self.settings, clock=self.clock).set_away(away,
-                                                                         set_by=self.actor)
+        return Desk(self.store, name, self.settings, clock=self.clock).set_away(
+            away, set_by=self.actor)
 
     # -- the team ---------------------------------------------------------------------
 

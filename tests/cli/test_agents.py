@@ -84,7 +84,8 @@ def test_away_and_back(omnitui: Run, store: Path, tmp_path: Path) -> None:
     assert "gina is available" in omnitui(*db, "agents", "back", "gina").stderr
     omnitui(*db, "agents", "add", "sue", "--role", "supervisor")  # told routing gave her
     assert omnitui(*db, "--agent", "sue", "available").stdout == (  # cases: it gives none
-        "sue is available: a supervisor, given no cases by routing (they take them)\n")
+        "sue is already available: a supervisor, given no cases by routing (they take"
+        " them)\n")
     upper = omnitui(*db, "agents", "away", "GINA", check=False)
     assert upper.returncode == 2 and "(did you mean gina?)" in upper.stderr
     typo = omnitui(*db, "agents", "away", "ginna", check=False)
@@ -109,7 +110,12 @@ def test_the_admins_away_and_back_are_audited_under_the_login_name(
     said = json.loads(omnitui(*db, "history", "--by", getpass.getuser(), "--format",
                               "json").stdout)
     assert [(e["action"], e["reason"]) for e in said[-2:]] == [
-        ("agent.away", "erin"), ("agent.back", "erin")]
+        ("agent.away", "erin away"), ("agent.back", "erin available")]
+    again = omnitui(*db, "agents", "back", "erin")  # nothing to do: no second row
+    assert again.stderr.startswith("erin is already available: routing gives erin cases"
+                                   " while a console of theirs runs")
+    assert len(json.loads(omnitui(*db, "history", "--by", getpass.getuser(), "--format",
+                                  "json").stdout)) == len(said)
     assert "an agent set away" in omnitui(*db, "history", "--limit", "2").stdout
 
 
@@ -141,7 +147,7 @@ def test_an_account_without_a_name_is_audited_as_its_uid(omnitui: Run, store: Pa
         assert done.returncode == 0, done.stderr
         said = json.loads(omnitui("--db", str(own / "team.db"), "history", "--by",
                                   f"uid-{uid}", "--format", "json").stdout)
-    assert [(e["action"], e["reason"]) for e in said] == [("agent.away", "erin")]
+    assert [(e["action"], e["reason"]) for e in said] == [("agent.away", "erin away")]
 
 
 @pytest.mark.parametrize(("args", "said", "status"), [
