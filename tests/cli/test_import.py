@@ -99,6 +99,11 @@ def test_mail_without_a_readable_date_is_dated_by_its_delivery(omnitui: Run,
         ) == [("Old 1", "2019-03-05 10:00:00"), ("Old 2", "2019-03-06 10:30:00"),
               ("Old 3", "2019-03-05 10:00:00")]
     assert conn.execute("SELECT count(*) FROM cases WHERE status = 'solved'").fetchone() == (3,)
+    assert [json.loads(errors) for errors, in conn.execute(  # said as done (it said "using
+        "SELECT parse_errors FROM messages ORDER BY subject")] == [  # the receive time")
+        ["missing Date; dated when the mailbox received it"],
+        ["unparseable Date 'sometime last week'; dated when the mailbox received it"],
+        ["missing Date; dated when the mailbox received it"]]
 
 
 def clocks(db: Path) -> set[tuple[object, ...]]:

@@ -154,9 +154,11 @@ def parse_email(raw: bytes, *, source: str = "", received_at: datetime | None = 
     raw = bytes(raw)
     errors: list[str] = []
     fallback_time = _as_utc(received_at) if received_at is not None else datetime.now(UTC)
+    dated_by = "when the mailbox received it" if received_at is not None else \
+        "when it was filed"  # (a note said "the receive time" of a From_ line's date)
     try:
-        event = _build_event(raw, source, fallback_time, errors, tuple(form_senders),
-                             frozenset(a.casefold() for a in own))
+        event = _build_event(raw, source, (fallback_time, dated_by), errors,
+                             tuple(form_senders), frozenset(a.casefold() for a in own))
     except Exception as exc:  # last line of defence: the guards below should catch everything
         errors.append(f"parser failure: {_describe(exc)}")
         event = InboundEvent(channel="email", external_id=_raw_hash(raw), raw=raw,
@@ -178,9 +180,10 @@ def mail_reading(settings: Settings) -> dict[str, tuple[str, ...]]:
             "own": settings.own_addresses}
 
 
-def _build_event(raw: bytes, source: str, fallback_time: datetime, errors: list[str],
+def _build_event(raw: bytes, source: str, fallback: tuple[datetime, str], errors: list[str],
                  form_senders: tuple[str, ...], own: frozenset[str]) -> InboundEvent:
-    """Extract every field independently so one failure loses only that field."""
+    """Extract every field independently so one failure loses only that field. `fallback`:
+    the time that stands in for a Date it lacks, and what that time is."""
     if not raw.strip():
         errors.append("empty message")
     msg = _parse_message(raw, errors)
@@ -225,8 +228,8 @@ def _build_event(raw: bytes, source: str, fallback_time: datetime, errors: list[
         channel="email",
         external_id=message_id or _raw_hash(raw),
         raw=raw,
-        occurred_at=_guard(errors, "Date", lambda: fallback_time, _occurred_at, headers,
-                           fallback_time, errors),
+        occurred_at=_guard(errors, "Date", lambda: fallback[0], _occurred_at, headers,
+                           fallback, errors),
         identifiers=identifiers,
         sender_name=author,
         subject=subject,
@@ -564,17 +567,18 @@ def _ids(values: list[str] | None) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def _occurred_at(headers: dict[str, list[str]], fallback: datetime, errors: list[str]
-                 ) -> datetime:
+def _occurred_at(headers: dict[str, list[str]], fallback: tuple[datetime, str],
+                 errors: list[str]) -> datetime:
     value = _first(headers, "date")
+    at, dated_by = fallback
     if value is None or not value.strip():
-        errors.append("missing Date; using the receive time")
-        return fallback
+        errors.append(f"missing Date; dated {dated_by}")
+        return at
     try:
         moment = parsedate_to_datetime(_unfold(value).strip())
     except Exception:
-        errors.append(f"unparseable Date {_single_line(value)[:60]!r}; using the receive time")
-        return fallback
+        errors.append(f"unparseable Date {_single_line(value)[:60]!r}; dated {dated_by}")
+        return at
     return _as_utc(moment)
 
 
