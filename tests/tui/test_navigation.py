@@ -59,6 +59,9 @@ def test_n_and_N_in_the_queue_stay_put_until_something_is_searched(demo_db: Path
         await pilot.press("n", "n", "N")
         await settle(app, pilot)
         assert cases.cursor == 1
+        await pilot.press("N", "N")  # past the first hit: it stood, and said nothing
+        await settle(app, pilot)
+        assert cases.cursor == 0 and "no more cases with 'order' above" in screen_text(app)
 
     drive(demo_db, script, size=(80, 24))
 
