@@ -752,3 +752,18 @@ def test_the_aging_bars_are_as_long_as_their_cases() -> None:
                        ("3-7d", {"high": 3, "medium": 65, "low": 65}),
                        ("7d+", {"high": 1, "medium": 0, "low": 0})])
     assert [len(row[-1]) for row in rows] == [24, 24, 0]
+
+
+@pytest.mark.parametrize(("hours", "labels"), [
+    ([7.1639, 7.1642, 7.1645, 7.1649], ["7.16"]),
+    ([0.5, 1.25, 2.0, 3.5], ["0.5", "1.2", "2.0", "2.8", "3.5"]),
+    ([1.0, 30.0], ["1", "8", "16", "23", "30"])])
+def test_the_spread_charts_hours_are_as_exact_as_their_spread(hours: list[float],
+                                                              labels: list[str]) -> None:
+    """Replies seconds apart read 7.16390 7.16424 7.16458 ... on the hours' axis."""
+    import plotext
+
+    plotext.plotsize(60, 15)
+    draw_spread(plotext, hours)
+    axis = re.sub(r"\x1b\[[0-9;]*m", "", plotext.build()).splitlines()[-1]
+    assert axis.split() == labels
