@@ -747,11 +747,13 @@ def test_side_by_side_lists_have_their_column_names_on_one_row(demo_db: Path) ->
 
 
 def test_the_aging_bars_are_as_long_as_their_cases() -> None:
-    """Each band's part was rounded apart: 134 cases drew 24 cells, 133 drew 25."""
+    """Each band's part was rounded apart: 134 cases drew 24 cells, 133 drew 25; and 2
+    cases drew none."""
     rows = aging_rows([("1-3d", {"high": 0, "medium": 67, "low": 67}),
                        ("3-7d", {"high": 3, "medium": 65, "low": 65}),
-                       ("7d+", {"high": 1, "medium": 0, "low": 0})])
-    assert [len(row[-1]) for row in rows] == [24, 24, 0]
+                       ("7d+", {"high": 0, "medium": 0, "low": 0}),
+                       ("< 1h", {"high": 0, "medium": 0, "low": 2})])
+    assert [len(row[-1]) for row in rows] == [24, 24, 0, 1]  # (2 of 134 drew none)
 
 
 @pytest.mark.parametrize(("hours", "labels"), [

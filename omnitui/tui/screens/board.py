@@ -577,7 +577,7 @@ def cut(text: str, width: int) -> Text:
 def aging_rows(aging: list[tuple[str, dict[str, int]]]) -> list[tuple[object, ...]]:
     """Each age's counts by priority band, and a bar as long as its cases beside the
     biggest age's: each band's part ends where the cases up to it would end (rounded
-    apart, 134 cases drew 24 cells and 133 drew 25)."""
+    apart, 134 cases drew 24 cells and 133 drew 25), a cell at least."""
     biggest = max((sum(row.values()) for _, row in aging), default=0) or 1
     rows = []
     for label, row in aging:
@@ -585,7 +585,8 @@ def aging_rows(aging: list[tuple[str, dict[str, int]]]) -> list[tuple[object, ..
         for band in BANDS:
             counted += row[band]
             ends = round(BAR * counted / biggest)
-            bar.append("█" * (ends - drawn), style=BAND_STYLES[band])
+            ends = max(ends, drawn + 1) if row[band] else ends  # 2 cases of 134: a cell,
+            bar.append("█" * (ends - drawn), style=BAND_STYLES[band])  # not none
             drawn = ends
         rows.append((label, *(Text(f"{row[band]:,}", style=BAND_STYLES[band], justify="right")
                               for band in BANDS), bar))
