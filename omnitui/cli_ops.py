@@ -39,8 +39,10 @@ def backup(typer_ctx: typer.Context, dest: Folder) -> None:
     # looked for a file named monday)
     say(f"backed up {path.absolute()} into the folder {dest.absolute()}: "
         f"{done.path.name} ({done.size / 1e6:,.1f} MB, {plural(done.cases, 'case')}, "
-        f"{plural(done.messages, 'message')}, integrity ok) and {ATTACHMENTS}/ "
-        f"({plural(done.attachments, 'file')}), in {done.seconds:.1f} s")
+        f"{plural(done.messages, 'message')}, integrity ok) and "
+        + (f"{ATTACHMENTS}/ ({plural(done.attachments, 'file')})" if done.attachments else
+           "no attachment files (the store has none)")  # (it named a folder it never made)
+        + f", in {done.seconds:.1f} s")
 
 
 @app.command()

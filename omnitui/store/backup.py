@@ -47,9 +47,12 @@ class Copied:
 def backup(db_path: Path, attachments: Path, dest: Path) -> Copied:
     """Copy the store and its attachments into the new folder `dest`; a copy that fails
     leaves no folder behind (a full disk left a 0-byte store in one)."""
-    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
-        raise StoreError(f"{dest} exists and is not an empty folder: a backup never "
-                         "overwrites one; name a new folder")
+    if dest.exists() and not dest.is_dir():
+        raise StoreError(f"{dest} is a file: a backup goes into a folder, new or empty, and "
+                         "never overwrites anything; name a new folder")
+    if dest.exists() and any(dest.iterdir()):
+        raise StoreError(f"{dest} is a folder with files in it: a backup never overwrites "
+                         "one; name a new folder")
     if dest.absolute().resolve().is_relative_to(attachments.absolute().resolve()):
         # it copied itself into itself, 271 folders deep, until the names grew too long
         raise StoreError(f"{dest} is inside the attachments folder {attachments}, which the "

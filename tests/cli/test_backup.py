@@ -91,8 +91,13 @@ def test_backup_says_which_store_it_copied_and_where_each_part_went(
     assert re.fullmatch(
         rf"backed up {re.escape(str(db))} into the folder "
         rf"{re.escape(str(tmp_path / 'monday'))}: omnitui\.db \({size:,.1f} MB, "
-        rf"{cases:,} cases, {messages:,} messages, integrity ok\) and attachments/ "
-        r"\(\d+ files?\), in \d+\.\d s\n", done.stderr), done.stderr
+        rf"{cases:,} cases, {messages:,} messages, integrity ok\) and (attachments/ "
+        r"\(\d+ files?\)|no attachment files \(the store has none\)), in \d+\.\d s\n",
+        done.stderr), done.stderr
+    assert ("attachments/" in done.stderr) == (tmp_path / "monday" / "attachments").is_dir()
+    on_a_file = omnitui("--db", "s.db", "backup", "s.db", check=False)  # (it said "is not
+    assert on_a_file.returncode == 1 and "s.db is a file: a backup goes into a folder" in \
+        on_a_file.stderr  # an empty folder", of a file)
 
 
 def test_report_help_says_what_period_it_reads_by_default(omnitui: Run) -> None:
