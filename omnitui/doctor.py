@@ -152,9 +152,9 @@ def _webhook_listen(settings: Settings) -> Check | None:
     else:
         where = ("on every network interface" if everywhere else
                  f"on {host}, which other machines reach")
-    runs = "" if settings.channels else " once [[channels]] are configured"
+    runs = "" if settings.channels else " (once [[channels]] are configured)"
     return Check("webhook receiver", True, f'[server] listen = "{settings.server.listen}": '
-                 f"`omnitui serve` answers webhooks{runs} {where}, in plain HTTP (no TLS)",
+                 f"`omnitui serve` answers webhooks {where}, in plain HTTP (no TLS){runs}",
                  f"listen on loopback (listen = \"127.0.0.1:{port}\") behind a TLS proxy "
                  "(nginx, Caddy) that forwards to it, and set [server] public_url to the "
                  "proxy's https:// address (docs/webhooks.md); keep it if you mean it",

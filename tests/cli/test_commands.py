@@ -238,7 +238,7 @@ def test_doctor_warns_of_a_webhook_receiver_beyond_loopback(omnitui: Run,
         assert found.returncode == 0, found.stdout
         port = listen.rsplit(":", 1)[1]
         assert (f'warn webhook receiver: [server] listen = "{listen}": `omnitui serve` answers '
-                f"webhooks once [[channels]] are configured {where}, in plain HTTP (no TLS)"
+                f"webhooks {where}, in plain HTTP (no TLS) (once [[channels]] are configured)"
                 in found.stdout)
         assert (f'fix: listen on loopback (listen = "127.0.0.1:{port}") behind a TLS proxy '
                 "(nginx, Caddy)" in found.stdout)
