@@ -489,6 +489,9 @@ def new_case(typer_ctx: typer.Context, text: Text = None, text_option: TextOptio
         raise typer.BadParameter(f"--{'email' if email else 'phone'} writes by "
                                  f"{'email' if email else 'sms or whatsapp'}, not {channel}",
                                  param_hint="--channel")
+    if subject and kind != Channel.EMAIL:  # it titled the case and went nowhere
+        raise typer.BadParameter(f"a subject is for email; {kind} messages have none (the "
+                                 "case takes the message's first line)", param_hint="--subject")
     draft = Draft("new", kind, text_of(text, text_option), to=(email or phone or "",),
                   subject=subject)
     def open_it(desk: "Desk") -> int:

@@ -47,6 +47,8 @@ TYPOS = [  # (arguments, what the one line must name)
      "--email writes by email, not sms"),
     (["note", "--text", "hi", "1", "other"], "the text is given twice: as TEXT or as --text"),
     (["new", "--email", "a b", "hello"], "--email: 'a b' is not a usable email address"),
+    (["new", "--phone", "+4915112345678", "--subject", "S", "x"],
+     "--subject: a subject is for email; sms messages have none"),
     (["new", "--phone", "12", "hello"], "--phone: '12' is not a usable phone number"),
     (["new", "--email", "", "hello"], "--email: '' is not a usable email address"),
     (["forward", "--to", "billing", "1", "fyi"], "'billing' is not a usable email address"),
