@@ -222,12 +222,16 @@ def test_reopening_an_open_case_says_it_already_is(demo_db: Path) -> None:
 def test_on_an_empty_list_a_key_says_there_is_no_case_instead_of_a_dialog(
         demo_db: Path) -> None:
     """P, z, A, Q, t, p opened their dialogs on an empty view and dropped what was typed in
-    them without a word; r, S, x and enter did nothing, silently."""
+    them without a word; r, S, x and enter did nothing, silently. The key bar leaves them
+    out (it offered Open, Mark, Take, Solved, Reply on a list of no case)."""
     async def script(app: OmnituiApp, pilot: object) -> None:
         await pilot.press("slash", *"zzqxvnothing", "enter")
         await settle(app, pilot)
         assert queue(app).current_id is None
-        for key in ("P", "z", "A", "Q", "t", "p", "r", "S", "x", "enter"):
+        bar = str(app.screen.query_one(KeyBar).render())
+        assert not {"Open", "Mark", "Take", "Solved", "Reply"} & set(bar.split()), bar
+        assert "Help" in bar
+        for key in ("P", "z", "A", "Q", "t", "p", "a", "r", "S", "x", "enter"):
             await pilot.press(key)
             await settle(app, pilot)
             assert not isinstance(app.screen, AskScreen | ComposeScreen | PickScreen), key

@@ -40,7 +40,7 @@ from omnitui.sanitize import sanitize
 from omnitui.store.agents import agents
 from omnitui.store.db import STORE_ERRORS, parse_db_time
 from omnitui.tui.keys import bind
-from omnitui.tui.screens.work import WORK_BINDINGS, WorkScreen, action_name
+from omnitui.tui.screens.work import CASE_ACTIONS, WorkScreen
 from omnitui.tui.widgets.case_list import Countdowns
 from omnitui.tui.widgets.key_bar import KeyBar
 from omnitui.wording import arrowed, countdown_words, plural, span, status_words
@@ -164,18 +164,12 @@ class BoardScreen(WorkScreen):
         case_id = self._highlighted()
         return [case_id] if case_id is not None else []
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+    def declined(self, action: str) -> str | None:
         """The queue's keys act on the due list's case: with another list focused they
-        leave the key bar, and pressed they say where to go (`on_key`)."""
+        leave the key bar, and pressed they say where to go."""
         if action in CASE_ACTIONS and not self.query_one("#due", DataTable).has_focus:
-            return False
-        return super().check_action(action, parameters)
-
-    def on_key(self, event: events.Key) -> None:
-        if self.binds(event.key, CASE_ACTIONS):
-            event.stop()
-            self.notify("this key acts on a case of the list of cases due soon: tab moves "
-                        "there", severity="warning")
+            return "this key acts on a case of the list of cases due soon: tab moves there"
+        return super().declined(action)
 
     def one_case(self) -> int | None:
         if (case_id := self._highlighted()) is None:
@@ -503,11 +497,6 @@ def spread_bins(values: list[float]) -> tuple[list[float], list[int]]:
     return ([low + (n + 0.5) * width for n in range(SPREAD_BINS)],
             [held[n] for n in range(SPREAD_BINS)])
 
-
-# The queue's keys that act on a case of the due list (writing new, `c`, and logging a call,
-# `+`, need none: they work from any list)
-CASE_ACTIONS = frozenset(action_name(binding.action) for binding in WORK_BINDINGS) - {
-    "compose_new", "log_contact"}
 
 COLUMNS = {
     "aging": ("age", *BANDS, ""),

@@ -11,7 +11,6 @@ solving the case ("S"); in a text field the keys are the field's (`check_action`
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -56,6 +55,12 @@ WORK_BINDINGS = [replace(binding, priority=True) for binding in [
 def action_name(action: str) -> str:
     """An action's name without its arguments: `write` of "write('reply')"."""
     return action.partition("(")[0]
+
+
+# The keys that act on the case on screen, or the marked ones (writing new, `c`, and logging
+# a call, `+`, need none: they work from any list)
+CASE_ACTIONS = frozenset(action_name(binding.action) for binding in WORK_BINDINGS) - {
+    "compose_new", "log_contact"}
 
 
 def already(verb: str, case_ids: list[int]) -> str:
@@ -134,26 +139,37 @@ class WorkScreen(Screen[None]):
         knows it (False when it does not: the key bar asks at every draw)."""
         return False
 
+    def declined(self, action: str) -> str | None:
+        """Why a case key does nothing here now (None: it acts): the key bar leaves such a
+        key out, and pressed it says why. It offered every case key on an empty list, and
+        Take on the agent's own case."""
+        if action not in CASE_ACTIONS:
+            return None
+        if not (targets := self.targets()):
+            return NONE_CHOSEN
+        if action == "assign_me" and self.all_mine():
+            return already(work.fields.taken_by(self.console.agent), targets)
+        return None
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """In a text field (the search box) the keys are the field's. Take leaves the key
-        bar on the agent's own case: it offered to take what they already had."""
+        """In a text field (the search box) the keys are the field's; a case key this screen
+        declines now leaves the key bar."""
         if isinstance(self.focused, Input | TextArea):
             return False
-        return not (action == "assign_me" and self.all_mine())
+        return self.declined(action) is None
 
     def on_key(self, event: events.Key) -> None:
-        """Take pressed on the agent's own case (the key bar no longer offers it) says so,
-        instead of nothing."""
-        if self.all_mine() and self.binds(event.key, {"assign_me"}):
+        """A key the key bar no longer offers, pressed, says why, instead of nothing."""
+        if (action := self.bound(event.key)) is not None and \
+                (why := self.declined(action)) is not None:
             event.stop()
-            self.notify(already(work.fields.taken_by(self.console.agent), self.targets()))
+            self.notify(why, severity="warning")
 
-    def binds(self, key: str, actions: Collection[str]) -> bool:
-        """Whether `key` is this screen's own key for one of `actions` (as [keymap] binds
-        it)."""
-        return any(node is self and action_name(binding.action) in actions
-                   for node, bindings in self._binding_chain
-                   for binding in bindings.key_to_bindings.get(key, ()))
+    def bound(self, key: str) -> str | None:
+        """The action `key` is this screen's own key for (as [keymap] binds it), if any."""
+        return next((action_name(binding.action) for node, bindings in self._binding_chain
+                     if node is self for binding in bindings.key_to_bindings.get(key, ())),
+                    None)
 
     def act(self, verb: str, change: CaseChange, targets: list[int] | None = None
             ) -> list[int]:

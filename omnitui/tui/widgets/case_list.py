@@ -16,6 +16,7 @@ from functools import lru_cache
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import Reactive
@@ -47,6 +48,7 @@ WAIT_RANKS = {"paused": {"status": 1.5}}
 # subject has beyond SUBJECT_WITH_EXTRAS, up to this width.
 WIDEST_REASON = 40
 NONE_CHOSEN = "no case to act on: this list is empty"  # a case key on an empty list
+ON_A_CASE = ("open", "mark", "mark_next")  # the list's own keys that need a case
 # A subject wider than ROOMY_SUBJECT gives the columns cut most often their whole names,
 # in this order, up to these widths (a cell keeps one column of space).
 ROOMY_SUBJECT = 44
@@ -446,9 +448,20 @@ class CaseList(ScrollView, can_focus=True):
             self._rows.update(self._fetch_rows(missing))
         return [self._rows[case_id] for case_id in case_ids if case_id in self._rows]
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Open and Mark leave the key bar on an empty list (pressed, they say why:
+        `on_key`)."""
+        return self.current_id is not None or action not in ON_A_CASE
+
+    def on_key(self, event: events.Key) -> None:
+        if self.current_id is None and any(
+                binding.action in ON_A_CASE
+                for binding in self._bindings.key_to_bindings.get(event.key, ())):
+            event.stop()
+            self.notify(NONE_CHOSEN, severity="warning")  # x on an empty list was silent
+
     def action_mark(self) -> None:
         if (case_id := self.current_id) is None:
-            self.notify(NONE_CHOSEN, severity="warning")  # x on an empty list was silent
             return
         self.marked.symmetric_difference_update({case_id})
         self.refresh()
@@ -467,7 +480,5 @@ class CaseList(ScrollView, can_focus=True):
         self.post_message(self.MarksChanged())
 
     def action_open(self) -> None:
-        if self.current_id is None:
-            self.notify(NONE_CHOSEN, severity="warning")
-        else:
+        if self.current_id is not None:
             self.post_message(self.Opened(self.current_id))
