@@ -34,15 +34,21 @@ def backup(typer_ctx: typer.Context, dest: Folder) -> None:
 
     context = ctx(typer_ctx)
     path = _existing(context)
-    done = copy(path, attachments_dir(context.settings, path), dest)
+    files = attachments_dir(context.settings, path)
+    done = copy(path, files, dest)
     # which store, and where each part went (it said "backup monday: ...", and an admin
     # looked for a file named monday)
     say(f"backed up {path.absolute()} into the folder {dest.absolute()}: "
         f"{done.path.name} ({done.size / 1e6:,.1f} MB, {plural(done.cases, 'case')}, "
         f"{plural(done.messages, 'message')}, integrity ok) and "
         + (f"{ATTACHMENTS}/ ({plural(done.attachments, 'file')})" if done.attachments else
-           "no attachment files (the store has none)")  # (it named a folder it never made)
-        + f", in {done.seconds:.1f} s")
+           "no attachment files" + ("" if done.missing else " (the store has none)"))
+        + f", in {done.seconds:.1f} s")  # (it named a folder it never made)
+    if done.missing:  # (a missing folder was "the store has none")
+        say(f"warning: {plural(done.missing, 'attachment file')} the store names "
+            f"{'is' if done.missing == 1 else 'are'} not in {files}: the backup lacks "
+            f"{'it' if done.missing == 1 else 'them'}")
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -8,6 +8,8 @@ importing Textual.
 
 from __future__ import annotations
 
+import unicodedata
+
 from omnitui.records import record
 
 QUEUE, CASE, BOTH, COMPOSER = "queue", "case", "queue and case", "composer"
@@ -134,12 +136,30 @@ def keymap_problem(keymap: dict[str, str]) -> str | None:
     return _clash(keymap)
 
 
+def key_name(key: str) -> str:
+    """A key as Textual names it: "?" is question_mark, "/" slash (its own rule, kept here
+    so the config's check needs no Textual; a test holds the two alike)."""
+    if len(key) != 1 or key.isalnum():
+        return key
+    try:
+        name = unicodedata.name(key).lower().replace("-", "_").replace(" ", "_")
+    except ValueError:
+        name = {"\t": "tab"}.get(key, key)
+    return _RENAMED.get(name, name)
+
+
+_RENAMED = {"solidus": "slash", "reverse_solidus": "backslash", "commercial_at": "at",
+            "hyphen_minus": "minus", "plus_sign": "plus", "low_line": "underscore"}
+
+
 def _clash(keymap: dict[str, str]) -> str | None:
     """A key the config gives to a binding that another one has where both work
-    (`queue.down = "n"`: n went on finding the next search hit, and down had no key)."""
+    (`queue.down = "n"`: n went on finding the next search hit, and down had no key; "?"
+    is question_mark, help's)."""
     holder: dict[tuple[str, str], str] = {}
     for key in KEYS:
-        for name in (part.strip() for part in keymap.get(key.id, key.keys).split(",")):
+        for name in (key_name(part.strip()) for part in
+                     keymap.get(key.id, key.keys).split(",")):
             for screen in SCREENS[key.where] if name else ():
                 other = holder.setdefault((screen, name), key.id)
                 if other != key.id and (key.id in keymap or other in keymap):

@@ -295,9 +295,15 @@ def reason_words(reason: str, zone: tzinfo | None) -> str:
     """An audit event's reason as people read it beside the event's own time and changes:
     the stored times in it in `zone`, the agent's, named, as `clock_time` says every time
     (the history said "14:14 CET" above a why in UTC), and its arrows as `arrowed` draws
-    them. The store keeps the reason as written, and JSON and CSV give it so."""
-    return arrowed(REASON_TIME.sub(lambda found: clock_time(_stored(found.group()[:19]),
-                                                            zone), reason))
+    them. The store keeps the reason as written, and JSON and CSV give it so. A time no
+    clock has (an agent's typed "2026-13-45 99:99:99") stays as written."""
+    def local(found: re.Match[str]) -> str:
+        try:
+            return clock_time(_stored(found.group()[:19]), zone)
+        except ValueError:  # (the history ended in a traceback)
+            return found.group()
+
+    return arrowed(REASON_TIME.sub(local, reason))
 
 
 def arrowed(text: str) -> str:

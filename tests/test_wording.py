@@ -114,3 +114,16 @@ def test_a_pause_reason_under_its_heading_leaves_out_what_the_heading_says() -> 
     assert wording.waiting_on("their answer to our mail") == "their answer to our mail"
     assert wording.waiting_on("waiting on") == "waiting on"  # nothing else said: kept
     assert wording.waiting_on(None) == ""
+
+
+def test_a_reasons_stored_times_read_in_the_agents_zone_and_impossible_ones_as_written(
+        ) -> None:
+    """An agent's reason "wait until 2026-13-45 99:99:99" ended `omnitui history` in a
+    traceback."""
+    from zoneinfo import ZoneInfo
+
+    berlin = ZoneInfo("Europe/Berlin")
+    assert wording.reason_words("the snooze until 2026-12-01 08:00:00 UTC ended -> open",
+                                berlin) == "the snooze until 2026-12-01 09:00 CET ended → open"
+    assert wording.reason_words("wait until 2026-13-45 99:99:99", berlin) == \
+        "wait until 2026-13-45 99:99:99"

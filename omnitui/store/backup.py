@@ -41,7 +41,7 @@ class Copied:
     attachments: int  # files copied
     size: int  # bytes of the store file
     seconds: float
-    missing: int = 0  # attachment files the restored store names and nobody has
+    missing: int = 0  # attachment files the store names and the copy (or restore) lacks
 
 
 def backup(db_path: Path, attachments: Path, dest: Path) -> Copied:
@@ -95,7 +95,7 @@ def _copy(db_path: Path, attachments: Path, dest: Path) -> Copied:
     files = _copy_attachments(attachments, dest / ATTACHMENTS)
     cases, messages = _check(target)
     return Copied(target, cases, messages, files, target.stat().st_size,
-                  time.monotonic() - started)
+                  time.monotonic() - started, _missing(target, dest / ATTACHMENTS))
 
 
 def restore(source: Path, db_path: Path, attachments: Path, stamp: str, *,
@@ -170,9 +170,10 @@ def restored_at(conn: sqlite3.Connection) -> datetime | None:
 
 
 def _missing(db_path: Path, attachments: Path) -> int:
-    """How many attachment files the store names that are in neither the backup nor the
-    attachments folder (a backup folder copied without its attachments restored with
-    "integrity ok", and the cases showed files nobody could open)."""
+    """How many attachment files the store at `db_path` names that are not in `attachments`
+    (a backup folder copied without its attachments restored with "integrity ok", and the
+    cases showed files nobody could open; a backup of a store whose attachments folder was
+    missing said "the store has none")."""
     with closing(sqlite3.connect(f"{db_path.absolute().as_uri()}?mode=ro", uri=True)) as conn:
         return sum(not blob_path(attachments, sha256).exists() for sha256, in conn.execute(
             "SELECT DISTINCT sha256 FROM attachments"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from textual.binding import Binding
+from textual.dom import DOMNode
 
 from omnitui.config import Macro
 from omnitui.keymap import BY_ID
@@ -27,3 +28,17 @@ def key_words(key_id: str, description: str, macros: Sequence[Macro]) -> str | N
     if int(number) > len(macros):
         return None
     return f"Macro {number}: {macros[int(number) - 1].name}"
+
+
+def action_name(action: str) -> str:
+    """An action's name without its arguments: `write` of "write('reply')"."""
+    return action.partition("(")[0]
+
+
+def bound_action(node: DOMNode, key: str) -> str | None:
+    """The action `key` runs on `node`, as [keymap] binds it (Textual keeps the remapped
+    bindings in the screen's chain, not in the node's own: a remapped key was silent and the
+    old one still spoke), if any."""
+    return next((action_name(binding.action)
+                 for owner, bindings in node.screen._binding_chain if owner is node
+                 for binding in bindings.key_to_bindings.get(key, ())), None)

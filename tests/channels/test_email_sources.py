@@ -204,11 +204,13 @@ def test_each_message_says_when_it_was_delivered_if_its_store_does(tmp_path: Pat
     maildir = make_maildir(tmp_path / "Maildir")
     (maildir / "cur" / "1714560000_2.host:2,S").write_bytes(message(5))
     (maildir / "cur" / "12.M6P1.host").write_bytes(message(6))
+    (maildir / "cur" / "999999999999.host").write_bytes(message(8))
     delivered = {item.source.rsplit("#", 1)[1]: item.delivered
                  for item in iter_mail_files([maildir])}
     assert delivered["1714550000.M1P1.host"] == datetime(2024, 5, 1, 7, 53, 20, tzinfo=UTC)
     assert delivered["1714560000_2.host"] == datetime(2024, 5, 1, 10, 40, tzinfo=UTC)
     assert delivered["12.M6P1.host"] is None
+    assert delivered["999999999999.host"] is None  # (the year 33658: a traceback)
     mbox = tmp_path / "box.mbox"
     mbox.write_bytes(b"From a@example.com Thu Nov 12 09:30:00 2020 +0200\n" + message(1) +
                      b"\nFrom a@example.com Mon Jan  1 09:00:00 2099\n" + message(2))

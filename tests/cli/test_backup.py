@@ -100,6 +100,21 @@ def test_backup_says_which_store_it_copied_and_where_each_part_went(
         on_a_file.stderr  # an empty folder", of a file)
 
 
+def test_a_backup_missing_the_stores_attachment_files_says_so(omnitui: Run,
+                                                              tmp_path: Path) -> None:
+    """The attachments folder gone (moved, a wrong [store] attachments_dir), the backup said
+    "no attachment files (the store has none)", exit 0: a backup without them, unnoticed."""
+    mail = tmp_path / "one.eml"
+    mail.write_bytes(make_email("ann@example.com", attachment=("invoice.pdf", b"%PDF-1.4")))
+    db = tmp_path / "s.db"
+    omnitui("--db", str(db), "import", str(mail))
+    (tmp_path / "attachments").rename(tmp_path / "elsewhere")
+    done = omnitui("--db", str(db), "backup", str(tmp_path / "bk"), check=False)
+    assert done.returncode == 1 and "the store has none" not in done.stderr
+    assert (f"warning: 1 attachment file the store names is not in {tmp_path / 'attachments'}"
+            ": the backup lacks it") in done.stderr
+
+
 def test_report_help_says_what_period_it_reads_by_default(omnitui: Run) -> None:
     """--since's help said "default: 30 days ago": from midnight, or from now? to --until?"""
     said = " ".join(omnitui("report", "--help", env={"COLUMNS": "80"}).stdout.split())

@@ -164,6 +164,8 @@ def test_a_file_that_is_not_mail_is_refused_by_name_and_files_nothing(
                                                  message_id="good@example.com"))
     (folder / "random.eml").write_bytes(os.urandom(4000).replace(b":", b"").replace(b"\n", b""))
     (folder / "note.eml").write_bytes(b"call the courier back\n")
+    (folder / "bin.eml").write_bytes(b"\xc3\x89\xff: \x00\x02\x03\n\n\xff\xfe")  # 8-bit
+    # bytes before its first colon: binary, not a header
     (folder / "nul.eml").write_bytes(b"Subject: hi\x00there\n\nbody")
     (folder / "bom.eml").write_bytes(b"\xef\xbb\xbf\n\tReceived: by x\nSubject: bom\n\nhi")
     (folder / "eight.eml").write_bytes(b"X-Gr\xfc\xdfe: 1\nSubject: 8-bit\n\nhi")
@@ -176,14 +178,16 @@ def test_a_file_that_is_not_mail_is_refused_by_name_and_files_nothing(
     db = tmp_path / "s.db"
     done = omnitui("--db", str(db), "import", str(folder), check=False)
     assert done.returncode == 1  # a refusal
-    assert done.stderr.splitlines()[-3:] == [
+    assert done.stderr.splitlines()[-4:] == [
+        f"skipped {folder / 'bin.eml'}: not mail (no header line such as 'From: ...' at its "
+        "start)",
         f"skipped {box}#2: not mail (no header line such as 'From: ...' at its start)",
         f"skipped {folder / 'note.eml'}: not mail (no header line such as 'From: ...' at its "
         "start)",
         f"skipped {folder / 'random.eml'}: not mail (no header line such as 'From: ...' at "
         "its start)"]
     assert done.stdout.startswith("6 imported, 0 already in the store")
-    assert done.stdout.rstrip().endswith(", 3 not mail (skipped, each named on stderr)")
+    assert done.stdout.rstrip().endswith(", 4 not mail (skipped, each named on stderr)")
     assert stored(db)[0] == 6  # good, nul, bom, eight, broken and the mbox's first
     alone = omnitui("--db", str(db), "import", str(folder / "random.eml"), check=False)
     assert alone.returncode == 1 and "0 imported" in alone.stdout

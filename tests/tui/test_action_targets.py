@@ -324,3 +324,19 @@ def test_the_palette_offers_take_only_where_the_key_bar_does(demo_db: Path) -> N
         assert not await offered(app, pilot)
 
     drive(demo_db, script)
+
+
+def test_a_remapped_list_key_on_an_empty_list_says_there_is_no_case(demo_db: Path) -> None:
+    """With `queue.mark = "f9"` the new key was silent there, and x, bound to nothing any
+    more, spoke."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("slash", *"zzqxvnothing", "enter")
+        await settle(app, pilot)
+        app.clear_notifications()
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert not list(app._notifications)
+        await pilot.press("f9")
+        assert "no case to act on: this list is empty" in await toast(app, pilot)
+
+    drive(demo_db, script, Settings(keymap={"queue.mark": "f9"}))

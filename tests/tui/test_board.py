@@ -754,6 +754,8 @@ def test_the_aging_bars_are_as_long_as_their_cases() -> None:
                        ("7d+", {"high": 0, "medium": 0, "low": 0}),
                        ("< 1h", {"high": 0, "medium": 0, "low": 2})])
     assert [len(row[-1]) for row in rows] == [24, 24, 0, 1]  # (2 of 134 drew none)
+    assert len(aging_rows([("x", {"high": 1000, "medium": 1, "low": 1})])[0][-1]) == 24
+    # (a cell for each small band went past the longest bar's 24)
 
 
 @pytest.mark.parametrize(("hours", "labels"), [

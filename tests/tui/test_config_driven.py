@@ -262,6 +262,19 @@ def test_a_key_another_binding_has_where_both_work_is_refused(tmp_path: Path) ->
                                                    "queue.search_next": "ctrl+n"}), "alice")
 
 
+def test_a_key_typed_as_its_character_clashes_as_textual_names_it() -> None:
+    """`queue.down = "?"` passed the check: Textual calls "?" question_mark, help's key."""
+    import string
+
+    from textual.keys import _character_to_key
+
+    from omnitui.keymap import key_name, keymap_problem
+
+    assert [key_name(c) for c in string.printable] == [_character_to_key(c)
+                                                       for c in string.printable]
+    assert "is app.help's key in the queue" in (keymap_problem({"queue.down": "?"}) or "")
+
+
 def test_every_key_in_the_table_is_bound_and_every_binding_is_in_it() -> None:
     """The key table (Textual-free, read by the config loader) and the console agree."""
     owners = (OmnituiApp, WorkScreen, QueueScreen, CaseList, CaseScreen, ComposeScreen,

@@ -125,9 +125,10 @@ _MAX_HTML_TO_TEXT = 1 << 20
 
 
 # A header field's start (RFC 5322: printable ASCII but ':', obsolete blanks before the ':';
-# 8-bit bytes too, as broken mailers write them), or the "From " line a saved mbox message
-# may keep; after a byte order mark or blanks, which the parser reads past
-_HEADER_START = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:[!-9;-~\x80-\xff]+[ \t]*:|From )")
+# 8-bit bytes too after its first letter, as broken mailers write them), or the "From " line
+# a saved mbox message may keep; after a byte order mark or blanks, which the parser reads
+# past
+_HEADER_START = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:[A-Za-z][!-9;-~\x80-\xff]*[ \t]*:|From )")
 
 
 def not_mail(raw: bytes) -> str | None:

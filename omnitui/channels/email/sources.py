@@ -230,8 +230,8 @@ def _maildir_name_time(unique: str) -> datetime | None:
     """When a Maildir message was delivered: its name starts with the second
     ("1714550000.M1P1.host", "1714550000_1.host")."""
     seconds = _LEADING_DIGITS.match(unique)
-    if seconds is None or len(seconds[0]) > 12:
-        return None
+    if seconds is None or int(seconds[0]) >= 1 << 33:  # (past 2242: "999999999999.host"
+        return None  # was the year 33658, and ended the import in a traceback)
     return _plausible(datetime.fromtimestamp(int(seconds[0]), UTC))
 
 

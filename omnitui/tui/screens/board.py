@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from contextlib import suppress
 from datetime import datetime
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len, set_cell_size
@@ -565,21 +566,31 @@ def cut(text: str, width: int) -> Text:
 
 def aging_rows(aging: list[tuple[str, dict[str, int]]]) -> list[tuple[object, ...]]:
     """Each age's counts by priority band, and a bar as long as its cases beside the
-    biggest age's: each band's part ends where the cases up to it would end (rounded
-    apart, 134 cases drew 24 cells and 133 drew 25), a cell at least."""
+    biggest age's (`band_cells`)."""
     biggest = max((sum(row.values()) for _, row in aging), default=0) or 1
     rows = []
     for label, row in aging:
-        bar, drawn, counted = Text(), 0, 0
-        for band in BANDS:
-            counted += row[band]
-            ends = round(BAR * counted / biggest)
-            ends = max(ends, drawn + 1) if row[band] else ends  # 2 cases of 134: a cell,
-            bar.append("█" * (ends - drawn), style=BAND_STYLES[band])  # not none
-            drawn = ends
+        bar = Text()
+        for band, cells in zip(BANDS, band_cells(row, biggest), strict=True):
+            bar.append("█" * cells, style=BAND_STYLES[band])
         rows.append((label, *(Text(f"{row[band]:,}", style=BAND_STYLES[band], justify="right")
                               for band in BANDS), bar))
     return rows
+
+
+def band_cells(row: dict[str, int], biggest: int) -> list[int]:
+    """The cells of each band's part of an age's bar, BAR for `biggest` cases: each part
+    ends where the cases up to it would end (rounded apart, 134 cases drew 24 cells and 133
+    drew 25), a band with cases has a cell at least (2 of 134 drew none), taken from the
+    widest part when the bar would pass BAR."""
+    ends = [round(BAR * count / biggest) for count in accumulate(row[band] for band in BANDS)]
+    cells = [end - start for start, end in zip([0, *ends], ends, strict=False)]
+    for index, band in enumerate(BANDS):
+        if row[band] and not cells[index]:
+            cells[index] = 1
+            if sum(cells) > BAR:
+                cells[max(range(len(cells)), key=cells.__getitem__)] -= 1
+    return cells
 
 
 def reply_rows(lines: list[FirstReplies]) -> list[tuple[object, ...]]:

@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
 from omnitui.tui import work
-from omnitui.tui.keys import bind
+from omnitui.tui.keys import action_name, bind, bound_action
 from omnitui.tui.widgets.case_list import NONE_CHOSEN
 
 if TYPE_CHECKING:
@@ -50,11 +50,6 @@ WORK_BINDINGS = [replace(binding, priority=True) for binding in [
     bind("case.log_contact", "log_contact"),
     bind("customer.link", "link_customer"),
 ]]
-
-
-def action_name(action: str) -> str:
-    """An action's name without its arguments: `write` of "write('reply')"."""
-    return action.partition("(")[0]
 
 
 # The keys that act on the case on screen, or the marked ones (writing new, `c`, and logging
@@ -160,16 +155,10 @@ class WorkScreen(Screen[None]):
 
     def on_key(self, event: events.Key) -> None:
         """A key the key bar no longer offers, pressed, says why, instead of nothing."""
-        if (action := self.bound(event.key)) is not None and \
+        if (action := bound_action(self, event.key)) is not None and \
                 (why := self.declined(action)) is not None:
             event.stop()
             self.notify(why, severity="warning")
-
-    def bound(self, key: str) -> str | None:
-        """The action `key` is this screen's own key for (as [keymap] binds it), if any."""
-        return next((action_name(binding.action) for node, bindings in self._binding_chain
-                     if node is self for binding in bindings.key_to_bindings.get(key, ())),
-                    None)
 
     def act(self, verb: str, change: CaseChange, targets: list[int] | None = None
             ) -> list[int]:

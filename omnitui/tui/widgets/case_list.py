@@ -26,7 +26,7 @@ from textual.strip import Strip
 from omnitui.model import PAUSED_STATUSES, CaseSummary, Countdown
 from omnitui.sanitize import sanitize
 from omnitui.store.db import parse_db_time, utc_now
-from omnitui.tui.keys import bind
+from omnitui.tui.keys import bind, bound_action
 from omnitui.wording import NO_NAME, countdown_words, span, status_words, wait_cells
 
 # (name, width, rank): 0 for the subject, which takes what is left; the others are dropped
@@ -454,9 +454,7 @@ class CaseList(ScrollView, can_focus=True):
         return self.current_id is not None or action not in ON_A_CASE
 
     def on_key(self, event: events.Key) -> None:
-        if self.current_id is None and any(
-                binding.action in ON_A_CASE
-                for binding in self._bindings.key_to_bindings.get(event.key, ())):
+        if self.current_id is None and bound_action(self, event.key) in ON_A_CASE:
             event.stop()
             self.notify(NONE_CHOSEN, severity="warning")  # x on an empty list was silent
 
