@@ -761,7 +761,7 @@ def test_the_aging_bars_are_as_long_as_their_cases() -> None:
 @pytest.mark.parametrize(("hours", "labels"), [
     ([7.1639, 7.1642, 7.1645, 7.1649], ["7.16"]),
     ([0.5, 1.25, 2.0, 3.5], ["0.5", "1.2", "2.0", "2.8", "3.5"]),
-    ([1.0, 30.0], ["1", "8", "16", "23", "30"])])
+    ([1.0, 30.0], ["1", "8", "16", "23", "30"]), ([0.3, 23.7], ["1", "6", "12", "18", "23"])])
 def test_the_spread_charts_hours_are_as_exact_as_their_spread(hours: list[float],
                                                               labels: list[str]) -> None:
     """Replies seconds apart read 7.16390 7.16424 7.16458 ... on the hours' axis."""

@@ -15,6 +15,7 @@ from collections import Counter
 from contextlib import suppress
 from datetime import datetime
 from itertools import accumulate
+from math import ceil, floor
 from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len, set_cell_size
@@ -481,6 +482,8 @@ def _hour_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
     apart read 7.16390 7.16424 7.16458 ...); one when they are alike to a hundredth."""
     digits = 0 if high - low >= 10 else 1 if high - low >= 1 else 2
     ticks = [low + (high - low) * n / 4 for n in range(5)]
+    if not digits:  # whole hours where they read (23.7 read "24")
+        ticks = sorted({min(max(round(tick), ceil(low)), floor(high)) for tick in ticks})
     labels = [f"{tick:.{digits}f}" for tick in ticks]
     if len(set(labels)) == 1:
         return [(low + high) / 2], [labels[0]]

@@ -420,9 +420,10 @@ class QueueScreen(WorkScreen):
         if not self.narrowed_by.strip():
             self.notify(NO_SEARCH, severity="warning")
             return
-        if not 0 <= self.cases.cursor + step < len(self.cases.ids):  # (it stood, silent)
-            self.notify(f"no more cases with {self.narrowed_by.strip()!r} "
-                        f"{'below' if step > 0 else 'above'}", severity="warning")
+        if not 0 <= self.cases.cursor + step < len(self.cases.ids):  # (it stood, silent;
+            if step < 0 or self.cases.complete:  # below the first page, the rest comes)
+                self.notify(f"no more cases with {self.narrowed_by.strip()!r} "
+                            f"{'below' if step > 0 else 'above'}", severity="warning")
             return
         self.cases.move_to(self.cases.cursor + step)
 
