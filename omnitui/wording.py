@@ -318,6 +318,11 @@ def _due(state: dict, zone: ZoneInfo) -> datetime:
     return _stored(state["due"]).astimezone(zone)
 
 
+def taken_by(agent: str) -> str:
+    """What Take did to a case (and, said "already", that it had nothing to do)."""
+    return f"assigned to {agent}"
+
+
 def availability_words(name: str, away: bool, *, supervisor: bool, changed: bool) -> str:
     """What setting an agent away or available did, said alike by `omnitui away|available`
     and `omnitui agents away|back NAME` (one said "available" of someone the team list then

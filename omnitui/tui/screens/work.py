@@ -21,6 +21,7 @@ from textual.widgets import Input, TextArea
 from omnitui.tui import work
 from omnitui.tui.keys import action_name, bind, bound_action
 from omnitui.tui.widgets.case_list import NONE_CHOSEN
+from omnitui.wording import taken_by
 
 if TYPE_CHECKING:
     from omnitui.config import Macro
@@ -143,7 +144,8 @@ class WorkScreen(Screen[None]):
         if not (targets := self.targets()):
             return NONE_CHOSEN
         if action == "assign_me" and self.all_mine():
-            return already(work.fields.taken_by(self.console.agent), targets)
+            return already(taken_by(self.console.agent), targets)  # (work.fields would
+            # load the action layer at the first paint's key bar)
         return None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

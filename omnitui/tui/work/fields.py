@@ -16,6 +16,7 @@ from omnitui.store.cases import any_snoozed, require_case
 from omnitui.store.queries import distinct_values, known_agents
 from omnitui.tui.screens.modals import AskScreen, PickScreen, refusal
 from omnitui.tui.work.writing import unsent, unsent_words
+from omnitui.wording import taken_by
 
 if TYPE_CHECKING:
     from omnitui.tui.screens.work import WorkScreen
@@ -25,11 +26,6 @@ def _which(targets: list[int]) -> str:
     """The cases a dialog will change, for its title (" #938", " 3 cases"): on the board
     the highlighted case may sit in a list scrolled out of sight."""
     return f" #{targets[0]}" if len(targets) == 1 else f" {len(targets)} cases"
-
-def taken_by(agent: str) -> str:
-    """What Take did to a case (and, said "already", that it had nothing to do)."""
-    return f"assigned to {agent}"
-
 
 def assign_me(screen: WorkScreen) -> None:
     screen.act(taken_by(screen.console.agent), screen.console.desk.claim())
