@@ -39,6 +39,7 @@ from omnitui.wording import (
     paused_for,
     plural,
     reading,
+    reopens_words,
     similar_words,
     sla_words,
     span,
@@ -376,7 +377,7 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
                         f"now are there (omnitui case {detail.merged_into})"), style="bold")
     due = f" · next due {clock_time(parse_db_time(c.sla_due), zone)}" if c.sla_due else ""
     out.print(_text(f"{status_words(c.status)} · queue {c.queue} · owner {c.owner or '-'}{due}"
-                    f" · reopened {detail.reopens}x"
+                    + reopens_words(detail.reopens)
                     + (f" · tags {' '.join(c.tags)}" if c.tags else "")))  # as the console's
     out.print(_text(f"priority {breakdown(detail.priority_parts, c.priority)}"))
     out.print(_text(f"SLA: {sla_words(sla, now)}"))

@@ -265,6 +265,12 @@ def status_words(status: str) -> str:
     """A status as people read it: "on hold", not "on_hold"."""
     return status.replace("_", " ")
 
+
+def reopens_words(reopens: int) -> str:
+    """" · reopened 2x" after a case's facts, or nothing for a case never reopened (every
+    case header said "reopened 0x", taking a row of the case screen at 80x24)."""
+    return f" · reopened {reopens}x" if reopens else ""
+
 ARROW = "→"  # before → after, wherever people read a change (the console's, the CLI's)
 STORED_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")  # as the store keeps them, UTC
 

@@ -127,3 +127,9 @@ def test_a_reasons_stored_times_read_in_the_agents_zone_and_impossible_ones_as_w
                                 berlin) == "the snooze until 2026-12-01 09:00 CET ended → open"
     assert wording.reason_words("wait until 2026-13-45 99:99:99", berlin) == \
         "wait until 2026-13-45 99:99:99"
+
+
+def test_a_case_never_reopened_does_not_say_so() -> None:
+    """Every case header said "reopened 0x", a row of the case screen at 80x24."""
+    assert wording.reopens_words(0) == ""
+    assert wording.reopens_words(2) == " · reopened 2x"

@@ -57,6 +57,7 @@ from omnitui.wording import (
     paused_for,
     plural,
     reason_words,
+    reopens_words,
     similar_words,
     sla_words,
     status_words,
@@ -97,8 +98,8 @@ def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
     facts = Text(style="dim")
     facts.append_text(plain(f"{status_words(case.status)} · {case.channel} · queue "
                             f"{case.queue} · owner {case.owner or '-'}"))
-    facts.append(f" · priority {breakdown(detail.priority_parts, case.priority)} · reopened "
-                 f"{detail.reopens}x")
+    facts.append(f" · priority {breakdown(detail.priority_parts, case.priority)}"
+                 f"{reopens_words(detail.reopens)}")
     if case.tags:
         facts.append(" · tags ")
         facts.append_text(plain(" ".join(case.tags)))
