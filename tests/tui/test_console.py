@@ -206,6 +206,10 @@ def test_help_lists_every_binding_with_its_id(demo_db: Path) -> None:
                 assert key.id not in text
                 continue
             assert key.id in text
+        headings = [line.strip() for line in text.splitlines()
+                    if line.strip() and line.strip()[0].isupper() and "." not in line]
+        assert "Queue" in headings and len(headings) == len(set(headings)), headings  # each
+        # group once (the queue's keys came in two, around n and N)
         await pilot.press("escape")
         await pilot.pause()
         assert "alice · all open" in screen_text(app)

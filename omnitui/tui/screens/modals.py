@@ -266,6 +266,9 @@ def help_table(keys: list[tuple[Key, str]]) -> Group:
     "The supervisor's board" as a heading)."""
     keys_width = min(KEYS_WIDTH, max(cell_len(bound) for _, bound in keys))
     ids_width = max(len(key.id) for key, _ in keys)
+    first_seen = {key.where: at for at, (key, _) in reversed(list(enumerate(keys)))}
+    keys = sorted(keys, key=lambda pair: first_seen[pair[0].where])  # each group once (the
+    # queue's keys came in two groups, around the few that work on the case screen too)
     parts: list[RenderableType] = []
     for where, group in groupby(keys, key=lambda pair: pair[0].where):
         table = Table(box=None, show_header=False, expand=True, padding=(0, 1, 0, 0))
