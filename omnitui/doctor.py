@@ -421,8 +421,8 @@ def _daemon_checks(conn: sqlite3.Connection, settings: Settings, db_path: Path,
     now = utc_now()
     daemon = channel_state.daemon_state(conn)
     why = unreadable(db_path)
-    results = [_daemon(daemon, settings, db_path, now, zone) if why is None else
-               _daemon_unknown(daemon, db_path, why, zone)]
+    results = [_daemon(daemon, settings, db_path, now, zone, health.unsolved_cases(conn))
+               if why is None else _daemon_unknown(daemon, db_path, why, zone)]
     states = channel_state.channel_states(conn)
     for state in states:
         name = f"channel {state.channel} {state.account}".rstrip()
@@ -476,9 +476,11 @@ def _daemon_checks(conn: sqlite3.Connection, settings: Settings, db_path: Path,
 
 
 def _daemon(daemon: channel_state.DaemonState | None, settings: Settings, db_path: Path,
-            now: datetime, zone: tzinfo | None) -> Check:
+            now: datetime, zone: tzinfo | None, unsolved: int) -> Check:
     """Alive or not (a FAIL when channels are configured: nothing comes in or goes out
-    without it)."""
+    without it). With none, a store with `unsolved` cases still needs its scheduler: a
+    warning says what stands still (an "ok" there let a team work a week of cases whose
+    snoozes never woke and whose clocks never escalated)."""
     from omnitui.daemon.lock import stopped_here
 
     alive = daemon is not None and daemon.alive(now) and not stopped_here(db_path,
@@ -489,8 +491,14 @@ def _daemon(daemon: channel_state.DaemonState | None, settings: Settings, db_pat
               f"not running (it last said it was at {_at(daemon.heartbeat_at, zone)}, and "
               "stopped without a word)" if daemon.state == "running" else
               f"{daemon.state}, last seen {_at(daemon.heartbeat_at, zone)}")
+    idle = not needed and not alive and unsolved > 0
     if not needed and not alive:
         detail += " (no channels configured: nothing to fetch or send)"
+    if idle:
+        detail += (f"; while it is not running, nothing moves by itself on "
+                   f"{plural(unsolved, 'unsolved case')}: snoozes do not wake, waiting cases "
+                   "are not routed, SLA alarms do not fire and priorities do not grow with "
+                   "waiting")
     from omnitui.config import store_path
 
     start = " ".join(["omnitui", *(["--config", shlex.quote(str(settings.source))]
@@ -500,7 +508,7 @@ def _daemon(daemon: channel_state.DaemonState | None, settings: Settings, db_pat
                         else []), "serve"])  # served the config's own, another
     return Check("daemon", alive or not needed, detail,
                  "" if alive else f"start it: `{start}` (as a service: `systemctl start "
-                 "omnitui`, docs/deployment.md)")
+                 "omnitui`, docs/deployment.md)", warn=idle)
 
 
 def _daemon_unknown(daemon: channel_state.DaemonState | None, db_path: Path, why: str,

@@ -87,6 +87,13 @@ def waiting_replies(conn: sqlite3.Connection, older_than: str) -> int:
                         " AND created_at < ?", (older_than,)).fetchone()[0]
 
 
+def unsolved_cases(conn: sqlite3.Connection) -> int:
+    """Cases the daemon's scheduler keeps up: they wake from a snooze, wait their turn to be
+    routed, breach their clocks and gain priority as they wait."""
+    return conn.execute("SELECT count(*) FROM cases WHERE status NOT IN ('solved', 'closed')"
+                        " AND merged_into IS NULL").fetchone()[0]
+
+
 def cases_without_upkeep(conn: sqlite3.Connection) -> int:
     """Cases a bulk load (an import, a backlog) filed on and has not brought up to date."""
     return conn.execute("SELECT count(*) FROM upkeep_due").fetchone()[0]

@@ -782,6 +782,22 @@ def test_doctor_fails_on_failed_replies_of_open_cases_only(omnitui: Run, tmp_pat
     assert "ok   outbox: no failed replies on open cases (" in solved
 
 
+def test_doctor_warns_that_unsolved_cases_stand_still_without_the_daemon(
+        omnitui: Run, tmp_path: Path) -> None:
+    """Without channels, doctor said "ok daemon: never started" while the scheduler it runs
+    had work: snoozes that never woke, clocks that never escalated. Now a warning (doctor
+    still passes) says so, with the command that starts it; a store with nothing unsolved
+    needs no daemon."""
+    db = ("--db", str(tmp_path / "s.db"))
+    omnitui(*db, "init")
+    assert "ok   daemon: never started" in omnitui(*db, "doctor").stdout
+    omnitui(*db, "--agent", "alice", "new", "--email", "ann@example.com", "Hello")
+    said = omnitui(*db, "doctor").stdout  # exit 0: a warning fails nothing
+    assert "warn daemon: never started" in said
+    assert "nothing moves by itself on 1 unsolved case:" in said
+    assert "snoozes do not wake" in said and "serve`" in said
+
+
 def test_doctor_says_why_replies_wait_when_nothing_is_configured_to_send_them(
         omnitui: Run, tmp_path: Path) -> None:
     """Beside "ok daemon: never started (no channels configured)", a stuck outbox asked "is
