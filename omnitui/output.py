@@ -725,7 +725,7 @@ def print_history(entries: Sequence[Any], zone: tzinfo | None = None) -> None:
     from rich.text import Text
 
     from omnitui.vocabulary import action_words
-    from omnitui.wording import changes_words, reason_words
+    from omnitui.wording import changes_words, why_words
 
     out = people()
     if not entries:
@@ -736,9 +736,8 @@ def print_history(entries: Sequence[Any], zone: tzinfo | None = None) -> None:
         head.stylize("bold", len(head) - len(e.actor))
         head.append(f"  {action_words(e.action)}" + (f" on #{e.case_id}" if e.case_id else ""))
         out.print(head, soft_wrap=True)
-        if e.reason:
-            out.print(Text.assemble("      why: ", _text(reason_words(e.reason, zone))),
-                      soft_wrap=True)
+        if why := why_words(e.reason, zone, e.opened_pending_on):
+            out.print(Text.assemble("      why: ", _text(why)), soft_wrap=True)
         if e.changes:
             out.print(Text.assemble("      changed: ", _text(changes_words(
                 e.changes, local=True, zone=zone))),

@@ -68,6 +68,19 @@ def awaited_answer(channel: str, subject: str = "") -> str:
     return f"their answer to our {'mail' if channel == Channel.EMAIL else 'message'}"
 
 
+# Why the intake opens a pending case again: the customer's message answers what it waited
+# on (the audit row of that status change; ingest/persist.py).
+CUSTOMER_ANSWERED = "the customer answered"
+
+
+def status_reason(before: str, after: str, *, pause_reason: str | None = None,
+                  why: str | None = None) -> str:
+    """A status change's audit reason, as stored (ASCII; the history draws the arrow):
+    "open -> pending (the printer model)", "pending -> open: the customer answered"."""
+    reason = f"{before} -> {after}" + (f" ({pause_reason})" if pause_reason else "")
+    return reason + (f": {why}" if why else "")
+
+
 def routing_story(history: list[tuple[int, str, str, str, str]], now: datetime) -> str:
     """A case's latest routing decisions from its audit rows (id, at, actor, action,
     reason), as the case shows them: "billing: intent billing, says 'invoice' → to erin:

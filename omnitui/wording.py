@@ -312,6 +312,17 @@ def reason_words(reason: str, zone: tzinfo | None) -> str:
     return arrowed(REASON_TIME.sub(local, reason))
 
 
+def why_words(reason: str, zone: tzinfo | None, opened_pending_on: str | None = None) -> str:
+    """An audit event's why for people: its reason (`reason_words`), and, of a case it
+    opened pending, on what: "outbound case to ann@x.org; opened pending on their answer to
+    our mail" (a case written first said only "outbound case", and the customer's answer
+    opening it read as out of the blue)."""
+    said = [reason_words(reason, zone)] if reason else []
+    if opened_pending_on:
+        said.append(f"opened pending on {opened_pending_on}")
+    return "; ".join(said)
+
+
 def arrowed(text: str) -> str:
     """"open -> solved" as people read every before and after: "open → solved". The store
     keeps its reasons in ASCII, as written, and the JSON and CSV give them so (scripts

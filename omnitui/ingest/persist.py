@@ -18,7 +18,13 @@ from omnitui.store import cases, customers, messages
 from omnitui.store.audit import record_audit
 from omnitui.triage.language import UNDETERMINED
 from omnitui.triage.route import Routing
-from omnitui.vocabulary import NOT_WAITING, OUR_OWN_MAIL, awaited_answer
+from omnitui.vocabulary import (
+    CUSTOMER_ANSWERED,
+    NOT_WAITING,
+    OUR_OWN_MAIL,
+    awaited_answer,
+    status_reason,
+)
 
 ACTOR = "ingest"
 ATTACH_CONFIDENCE = 0.3  # a stranger naming a case: possible, but never automatic
@@ -96,8 +102,14 @@ def _continue_case(conn: sqlite3.Connection, event: InboundEvent, who: Identific
         record_audit(conn, actor=ACTOR, action="case.reopened", case_id=case["id"],
                      customer_id=who.customer_id, reason=decision.reason, at=stamps.now)
     elif case["status"] == Status.PENDING and not event.asks_nothing and theirs:
-        # The customer answered what we were waiting for: the clocks run again.
+        # The customer answered what we were waiting for: the clocks run again. The row
+        # tells the history why the case is open again; it records no change, so the SLA
+        # replay, which resumes the clocks from their message (as in a store from before
+        # the row), reads none (store/cases.clock_facts): nothing counts twice.
         values.update(status=Status.OPEN, pause_reason=None, paused_at=None)
+        record_audit(conn, actor=ACTOR, action="case.status", case_id=case["id"],
+                     customer_id=who.customer_id, at=stamps.now,
+                     reason=status_reason(Status.PENDING, Status.OPEN, why=CUSTOMER_ANSWERED))
     elif case["status"] == Status.NEW and _answers(event):
         values["status"] = Status.OPEN  # answered by one of us, as a reply here opens it
     if case["snoozed_until"] is not None and not event.asks_nothing:

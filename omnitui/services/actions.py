@@ -21,6 +21,7 @@ from omnitui.store import messages as message_store
 from omnitui.store import outbox
 from omnitui.store.audit import ChangeSet, record_audit
 from omnitui.store.db import StoreError, db_time, folded
+from omnitui.vocabulary import status_reason
 
 PAUSED = (Status.PENDING, Status.ON_HOLD)
 MAX_PRIORITY = 1_000_000
@@ -133,10 +134,9 @@ def set_status(conn: sqlite3.Connection, case_id: int, status: Status, *, actor:
     changes = ChangeSet()
     case_store.update_case(conn, case_id, values, changes, expected_version=expected_version,
                            current=case)
-    reason = f"{case['status']} -> {status}" + (f" ({pause_reason})" if pause_reason else "")
-    reason += f": {why}" if why else ""
     return record_audit(conn, actor=actor, action="case.status", case_id=case_id,
-                        reason=reason, changes=changes, at=when)
+                        reason=status_reason(case["status"], status, pause_reason=pause_reason,
+                                             why=why), changes=changes, at=when)
 
 
 def _paused_at(case: case_store.Row, status: Status, reason: str | None,

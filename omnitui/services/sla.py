@@ -305,8 +305,9 @@ def happenings(facts: case_store.ClockFacts) -> list[Happening]:
             events.append((at, 3 if copy else 1, Happening(parse_db_time(at), "reply",
                                                            response or "meaningful")))
     before = (Status.PENDING if facts.waiting else Status.NEW).value
-    answers = iter(wrote)  # their message resumes a pending case (the intake's change, not
-    answer = next(answers, None)  # audited): an agent's next pending pauses it again
+    answers = iter(wrote)  # their message resumes a pending case (the intake's change: its
+    answer = next(answers, None)  # audit row records no status, and a store from before it
+    # has none): an agent's next pending pauses it again
     filed: Happening | None = None  # the last solve that filed the case as history
     for at, status, history in facts.statuses:
         while answer is not None and answer < at:

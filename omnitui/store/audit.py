@@ -13,6 +13,7 @@ import sqlite3
 from dataclasses import field
 from typing import Any
 
+from omnitui.model import Status
 from omnitui.records import record
 from omnitui.store import info
 from omnitui.store.db import StoreError, db_time, insert, transaction_token, utc_now
@@ -339,6 +340,9 @@ class AuditEntry:
     customer_id: int | None
     reason: str
     changes: list[tuple[str, Any, Any]]  # (what, before, after); a case's columns by name
+    # the event opened its case pending (written first: on the customer's answer): on what,
+    # its pause reason as the new row records it; None: it opened no case so
+    opened_pending_on: str | None = None
 
 
 def event_rows(conn: sqlite3.Connection, audit_id: int
@@ -385,4 +389,18 @@ def history(conn: sqlite3.Connection, *, case_id: int | None = None, actor: str 
         "SELECT id, at, actor, action, case_id, customer_id, reason, before, after FROM audit"
         + (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY id DESC LIMIT ?",
         (*params, limit)).fetchall()
-    return [AuditEntry(*row[:7], changes=changes_of(row[7], row[8])) for row in reversed(rows)]
+    return [AuditEntry(*row[:7], changes=changes_of(row[7], row[8]),
+                       opened_pending_on=opened_pending_on(row[4], row[7], row[8]))
+            for row in reversed(rows)]
+
+
+def opened_pending_on(case_id: int | None, before: str, after: str) -> str | None:
+    """What the case an event created opened pending on (its pause reason, as its row in
+    the event's after records it); None: the event created no case, or not a pending one."""
+    key = f"cases:{case_id}"
+    if case_id is None or f'"{key}"' not in after:  # (most events: nothing to read)
+        return None
+    opened, was = json.loads(after).get(key), json.loads(before or "{}").get(key)
+    if not opened or was is not None or opened.get("status") != Status.PENDING:
+        return None
+    return opened.get("pause_reason")

@@ -124,3 +124,31 @@ def test_a_why_says_its_times_as_the_history_does(omnitui: Run, store: Path) -> 
     told = omnitui(*db, "history", "--case", str(case_id)).stdout
     assert f"why: the snooze until {until:%Y-%m-%d %H:%M %Z} ended" in told, told
     assert "UTC" not in told
+
+
+def test_a_case_written_first_says_it_waited_on_them_and_why_it_is_open_again(
+        omnitui: Run, store: Path, tmp_path: Path) -> None:
+    """Written first, the case opened pending on their answer, and its history said only
+    "outbound case to …"; their answer opened it again with no row at all, its clock
+    running from nothing the history showed. The replay's clocks stay as they were."""
+    from tests.conftest import make_email
+
+    db = ("--db", str(store))
+    omnitui(*db, "--agent", "alice", "new", "--email", "pat@example.org", "--subject",
+            "Your renewal", "Shall we renew your plan?")
+    with Store(store) as opened:
+        case_id, key = opened.conn.execute("SELECT case_id, thread_key FROM messages"
+                                           " ORDER BY id DESC LIMIT 1").fetchone()
+    told = omnitui(*db, "history", "--case", str(case_id)).stdout
+    assert ("why: outbound case to pat@example.org; opened pending on their answer to our"
+            " mail") in told, told
+    mail = tmp_path / "answer.eml"
+    mail.write_bytes(make_email("pat@example.org", name="Pat", subject="Re: Your renewal",
+                                body="Yes, for another year.", in_reply_to=key.strip("<>"),
+                                date=datetime.now(BERLIN)))
+    omnitui(*db, "import", str(mail))
+    told = omnitui(*db, "history", "--case", str(case_id)).stdout
+    assert f"ingest  a status change on #{case_id}\n      why: pending → open: the customer" \
+           " answered" in told, told
+    replayed = omnitui(*db, "sla", "recompute", "--dry-run").stdout
+    assert "would change 0," in replayed, replayed

@@ -434,6 +434,50 @@ def test_pending_again_after_the_customer_answered_pauses_again(store: Store,
         "state"] == "running"
 
 
+def test_the_customers_answer_says_why_the_case_is_open_again_and_counts_once(
+        store: Store, tmp_path: Path) -> None:
+    """The intake opened a pending case on the customer's answer unaudited: the history
+    ended at "pending", and nothing said why the case was open, its clock running again.
+    One row says so, at that change only (a follow-up while it is open writes none: the
+    import runs it for every message); the replay reads the resume from their message as
+    before, so a recompute finds the clocks as they were, each pause counted once."""
+    from omnitui.channels.email.parse import parse_email
+    from omnitui.model import Draft
+    from tests.conftest import make_email
+
+    office = settings_from(tmp_path, CONFIG.replace("resolution = { chat = 480 }",
+                                                    "resolution = { chat = 480, email = 480 }"))
+
+    def answer(at: datetime, text: str) -> None:
+        intake_pipeline(store, office, clock=lambda: at).ingest(parse_email(make_email(
+            "ann@x.example", subject="Re: Your order", body=text, date=at), source=f"t{at}"))
+
+    ann = desk_at(store, office, MONDAY_4PM).new_case(Draft(
+        mode="new", channel="email", to=("ann@x.example",), subject="Your order",
+        text="Your order is delayed by a day."))
+    tuesday_10 = MONDAY_4PM + timedelta(hours=18)
+    answer(tuesday_10, "Which day will it come?")  # 2 h paused (Monday 16-17, Tuesday 9-10)
+    answer(tuesday_10 + timedelta(hours=1), "And the invoice?")  # open: nothing to say
+    erin = desk_at(store, office, tuesday_10 + timedelta(hours=2))
+    erin.each([ann], erin.status(Status.PENDING, "their photo"))
+    answer(tuesday_10 + timedelta(days=1), "Here it is.")  # 6 h more (Tuesday 12-17, 9-10)
+    assert store.conn.execute("SELECT actor, reason FROM audit WHERE case_id = ? AND action ="
+                              " 'case.status' ORDER BY id", (ann,)).fetchall() == [
+        ("ingest", "pending -> open: the customer answered"),
+        ("erin", "open -> pending (their photo)"),
+        ("ingest", "pending -> open: the customer answered")]
+    resolution = sla(store, office, ann, tuesday_10 + timedelta(days=1))["resolution"]
+    assert (resolution["state"], resolution["paused_seconds"]) == ("running", 8 * 3600)
+    columns = ("status, sla_due, sla_first_response_due, sla_resolution_due,"
+               " sla_paused_seconds")
+    stored = store.conn.execute(f"SELECT {columns} FROM cases WHERE id = ?", (ann,)).fetchone()
+    assert stored[0] == "open" and stored[-1] == 8 * 3600
+    repair = Desk(store, "sam", office).recompute_sla(None, dry_run=False)
+    assert repair.checked == 1 and repair.changed == {}
+    assert store.conn.execute(f"SELECT {columns} FROM cases WHERE id = ?",
+                              (ann,)).fetchone() == stored
+
+
 def test_a_case_written_first_before_they_opened_pending_keeps_its_clock(
         store: Store, tmp_path: Path) -> None:
     """A store from before: written first, it opened open (its creation's row says so);

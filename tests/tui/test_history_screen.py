@@ -85,3 +85,33 @@ def test_a_why_in_the_history_says_its_times_in_the_agents_zone(demo_db: Path) -
         assert "the snooze until 2099-01-05 09:00 EST ended" in said, said
 
     drive(demo_db, script, settings)
+
+
+def test_h_says_a_case_written_first_waited_on_them_until_they_answered(
+        demo_db: Path) -> None:
+    """Its history said "a new case: outbound case to …", nothing of the wait; then their
+    answer opened it with no word, its clock running again."""
+    from omnitui.channels.email.parse import parse_email
+    from omnitui.model import Draft
+    from omnitui.services.intake import intake_pipeline
+    from tests.conftest import make_email
+
+    with Store(demo_db) as store:
+        case_id = Desk(store, "alice").new_case(Draft(
+            mode="new", channel="email", to=("pat@example.org",), subject="Your renewal",
+            text="Shall we renew your plan?"))
+        intake_pipeline(store, Settings()).ingest(parse_email(make_email(
+            "pat@example.org", name="Pat", subject="Re: Your renewal", body="Yes, please."),
+            source="test"))
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        app.open_case(case_id)
+        await settle(app, pilot)
+        await pilot.press("H")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        said = " ".join(screen_text(app).replace("│", " ").split())  # (its lines wrap)
+        assert ("a new case: outbound case to pat@example.org; opened pending on their"
+                " answer to our mail") in said, said
+        assert "ingest a status change: pending → open: the customer answered" in said, said
+
+    drive(demo_db, script)

@@ -56,11 +56,11 @@ from omnitui.wording import (
     in_zone,
     paused_for,
     plural,
-    reason_words,
     reopens_words,
     similar_words,
     sla_words,
     status_words,
+    why_words,
 )
 
 if TYPE_CHECKING:
@@ -202,8 +202,8 @@ def history_table(entries: list[AuditEntry], zone: tzinfo | None) -> Table:
     table.add_column(no_wrap=True, style="bold")
     table.add_column(ratio=1)
     for entry in entries:
-        said = Text(action_words(entry.action) + (": " if entry.reason else "")) + plain(
-            reason_words(entry.reason, zone))
+        why = why_words(entry.reason, zone, entry.opened_pending_on)
+        said = Text(action_words(entry.action) + (": " if why else "")) + plain(why)
         if entry.changes:
             said.append("\n")
             said.append_text(Text(sanitize(changes_words(entry.changes, local=True, zone=zone),
