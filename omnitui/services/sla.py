@@ -12,6 +12,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from itertools import dropwhile
 
 from omnitui.config import Settings, SlaPolicy, SlaSettings
 from omnitui.model import FINISHED_STATUSES, PAUSED_STATUSES, Countdown, Status
@@ -20,7 +21,7 @@ from omnitui.store import cases as case_store
 from omnitui.store.db import db_time, parse_db_time
 from omnitui.triage.calendar import Calendar, calendar_of
 from omnitui.triage.sla import TARGETS, Clock, Clocks, Happening, replay
-from omnitui.vocabulary import NOT_WAITING
+from omnitui.vocabulary import NOT_WAITING, THIRD_PARTY
 from omnitui.wording import SLA_TARGET_WORDS, brief
 
 
@@ -296,11 +297,14 @@ def happenings(facts: case_store.ClockFacts) -> list[Happening]:
     if facts.waiting:  # and opened pending on their answer (services/outbound.start_case,
         # our own mail the intake files: ingest/persist.py)
         events.append((opened, 0, Happening(parse_db_time(opened), "pause", "customer")))
-    wrote: list[str] = []  # when the customer wrote
+    wrote: list[str] = []  # when the customer wrote (a thank-you too: it resumes a pending
+    # case as the intake's status change does, open for its agent to solve, its resolution
+    # clock running: it stood "paused" under status open, with no due time)
     for at, direction, response, automatic, rule, copy in facts.messages:
-        if direction == "in" and not automatic and rule not in NOT_WAITING:  # a rating: none
-            events.append((at, 3, Happening(parse_db_time(at), "inbound")))
-            wrote.append(at)
+        if direction == "in" and not automatic and rule != THIRD_PARTY:
+            wrote.append(at)  # no answer is due on a thank-you nor a rating
+            events.append((at, 3, Happening(parse_db_time(at), "heard" if rule in NOT_WAITING
+                                            else "inbound")))
         elif direction == "out":  # our own mail filed by the intake: in the order filed
             events.append((at, 3 if copy else 1, Happening(parse_db_time(at), "reply",
                                                            response or "meaningful")))
@@ -326,7 +330,8 @@ def happenings(facts: case_store.ClockFacts) -> list[Happening]:
     found = [e[2] for e in events]
     if filed is None:
         return found
-    after = found[next(i for i, e in enumerate(found) if e is filed) + 1:]
+    after = list(dropwhile(lambda e: e.kind == "heard", found[  # (late thanks: it stays
+        next(i for i, e in enumerate(found) if e is filed) + 1:]))  # solved, no clock runs)
     return [Happening(after[0].at, "opened"), *after] if after else []
 
 

@@ -34,8 +34,10 @@ FIRST = ("first_response", "meaningful_response")  # what the customer's first m
 class Happening:
     """One thing that moves the clocks. `kind`: opened (`response` "ours": by our message, so
     the response clocks wait for the customer's first), inbound, reply (`response`:
-    meaningful, first, or none for an automatic acknowledgement), pause (`response`
-    "customer": pending, resumed by the customer's message), resume, solved, reopened
+    meaningful, first, or none for an automatic acknowledgement), heard (the customer's
+    message that asks nothing, a thank-you: it resumes a case pending on them, and starts
+    no response clock), pause (`response` "customer": pending, resumed by the customer's
+    message), resume, solved, reopened
     (`response` "customer": by their message; else by an agent, or a bounce of our answer;
     a customer's message on a solved case reopens it too)."""
 
@@ -129,6 +131,9 @@ def replay(happenings: Iterable[Happening], targets: dict[str, float | None],
             elif answered and (latest is None or not latest.running):
                 start("next_response", at)
             answered = unheard = False
+        elif event.kind == "heard":
+            if clocks.paused_on_customer and not clocks.solved:
+                _resume(clocks, at, calendar)
         elif event.kind == "reply":
             if event.response == "none":
                 continue  # an automatic acknowledgement answers nothing

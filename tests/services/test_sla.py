@@ -594,6 +594,8 @@ def test_a_case_filed_as_history_has_no_clocks_until_the_customer_writes_again(
     due = store.conn.execute("SELECT sla_first_response_due, sla_resolution_due,"
                              " resolution_seconds FROM cases WHERE id = ?", (case_id,))
     assert due.fetchone() == (None, None, None)
+    assert open_case(store, office, now, "Thanks, that worked!") == case_id  # late thanks:
+    assert sla(store, office, case_id, now) == {}  # it stays solved, no clock of ours
     back = now + timedelta(minutes=1)
     assert open_case(store, office, back, "still broken") == case_id  # reopens it
     clocks = sla(store, office, case_id, back)
@@ -817,3 +819,37 @@ def test_the_daemon_works_out_stored_clocks_again_once_after_the_rules_changed(
     with store.write() as conn:  # the rules are this version's now: once is enough
         conn.execute("UPDATE cases SET sla_due = NULL WHERE id = ?", (case_id,))
     assert daemon_starts() == (None,)
+
+
+def test_a_thank_you_that_opens_a_pending_case_runs_its_resolution_clock_again(
+        store: Store, tmp_path: Path) -> None:
+    """"Thanks, that worked!" on a pending case opens it for its agent to solve, with no
+    answer due; the replay did not count it as their answer, so the case stood open with
+    its clocks "paused" and no due time until the next status change."""
+    from omnitui.channels.email.parse import parse_email
+    from omnitui.model import Draft
+    from omnitui.vocabulary import THANKS_ONLY
+    from tests.conftest import make_email
+
+    office = settings_from(tmp_path, CONFIG.replace("resolution = { chat = 480 }",
+                                                    "resolution = { chat = 480, email = 480 }"))
+
+    def answer(at: datetime, text: str) -> None:
+        intake_pipeline(store, office, clock=lambda: at).ingest(parse_email(make_email(
+            "ann@x.example", name="Ann Smith", subject="Re: Your order", body=text,
+            date=at), source=f"t{at}"))
+
+    ann = desk_at(store, office, MONDAY_4PM).new_case(Draft(
+        mode="new", channel="email", to=("ann@x.example",), subject="Your order",
+        text="Your order is delayed by a day. Does the new date suit you?"))
+    tuesday_10 = MONDAY_4PM + timedelta(hours=18)
+    answer(tuesday_10, "Thanks, that worked!")
+    assert store.conn.execute("SELECT thread_rule FROM messages WHERE case_id = ? AND"
+                              " direction = 'in'", (ann,)).fetchone()[0] == THANKS_ONLY
+    clocks = sla(store, office, ann, tuesday_10 + timedelta(hours=1))
+    assert clocks["resolution"]["state"] == "running"  # 2 h paused: Monday 16-17, 9-10
+    assert clocks["resolution"]["paused_seconds"] == 2 * 3600
+    assert "next_response" not in clocks  # no answer is due on a thank-you
+    status, due = store.conn.execute("SELECT status, sla_due FROM cases WHERE id = ?",
+                                     (ann,)).fetchone()
+    assert status == "open" and due is not None
