@@ -565,6 +565,35 @@ def test_a_refused_address_brings_the_reply_back_with_the_focus_on_it(mail_db: P
     drive(mail_db, script)
 
 
+def test_a_refused_cc_or_new_to_puts_the_focus_on_that_field(mail_db: Path) -> None:
+    """A Cc refused came back with the focus in the To, which was right; a new message's
+    To refused, in the text."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        composer = await open_reply(app, pilot)
+        composer.query_one("#cc", Input).value = "bob@example.com, billing"
+        await pilot.press(*"The fix is live.", "ctrl+j")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ComposeScreen)
+        assert "'billing' is not a usable email address" in screen_text(app)
+        cc = app.screen.query_one("#cc", Input)
+        assert cc.has_focus and cc.value == "bob@example.com, billing"
+        assert app.screen.query_one("#to", Input).value == "ann@example.com"
+        assert app.screen.query_one(TextArea).text == "The fix is live."
+        await pilot.press("escape", "k", "escape", "c")
+        await settle(app, pilot)
+        await pilot.press(*"newperson", "tab", "tab", *"Welcome", "tab", *"Hello!", "ctrl+j")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ComposeScreen)
+        assert "'newperson' is not a usable email address" in screen_text(app)
+        to = app.screen.query_one("#to", Input)
+        assert to.has_focus and to.value == "newperson"
+        assert app.screen.query_one("#subject", Input).value == "Welcome"
+        assert app.screen.query_one(TextArea).text == "Hello!"
+        assert outbox_rows(mail_db) == []
+
+    drive(mail_db, script)
+
+
 def test_f_after_writing_a_note_forwards_the_customers_message_not_the_note(
         mail_db: Path) -> None:
     """The note just written is the highlighted message: f then ctrl+j sent it to an

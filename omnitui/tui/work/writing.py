@@ -132,7 +132,7 @@ def _contact_form(console: OmnituiApp, contact: Contact) -> None:
 
 
 def open_composer(console: OmnituiApp, case_id: int | None, draft: Draft, *,
-                  restore: bool = True, at_address: bool = False) -> None:
+                  restore: bool = True, at_field: str = "") -> None:
     """The composer on a draft for a case (None: a new message that opens a case). With
     `restore`, an unsent draft of the same kind the agent kept on that case comes back
     instead; drafts of other kinds are named, never opened in its place."""
@@ -199,8 +199,9 @@ def open_composer(console: OmnituiApp, case_id: int | None, draft: Draft, *,
             if not expected(exc):
                 raise  # a bug: keep its traceback
             console.notify(f"not sent: {store_problem(exc)}", severity="error")
-            open_composer(console, case_id, result, restore=False,  # the text back, and the
-                          at_address=isinstance(exc, AddressRefused))  # in the To
+            refused = exc.field if isinstance(exc, AddressRefused) else ""
+            open_composer(console, case_id, result, restore=False,  # the text back, the focus
+                          at_field=refused)  # on the field of the address refused
             return
         console.cases_changed({sent_to})
         to = sanitize(", ".join(result.to), multiline=False)
@@ -220,7 +221,7 @@ def open_composer(console: OmnituiApp, case_id: int | None, draft: Draft, *,
 
     console.write(draft, written, addresses, case_id,
                   keep=lambda kept: console.drafts.later(case_id, kept), discard=discard,
-                  articles=articles, at_address=at_address)
+                  articles=articles, at_field=at_field)
     console.keep_presence("writing")
 
 
