@@ -477,8 +477,10 @@ def new_case(typer_ctx: typer.Context, text: Text = None, text_option: TextOptio
              subject: Annotated[str, typer.Option(help="The subject (email).")] = "",
              fmt: Fmt = DoneFormat.table) -> None:
     """Write first: a new case to someone, by email or phone, owned by you."""
+    from dataclasses import replace
+
     from omnitui.model import Channel, Draft
-    from omnitui.wording import written_first_words
+    from omnitui.wording import SUBJECT_NEEDED, written_first_words
 
     _address_key(typer_ctx, email, phone)
     asked = _channel_kind(typer_ctx, channel)
@@ -492,8 +494,11 @@ def new_case(typer_ctx: typer.Context, text: Text = None, text_option: TextOptio
     if subject and kind != Channel.EMAIL:  # it titled the case and went nowhere
         raise typer.BadParameter(f"a subject is for email; {kind} messages have none (the "
                                  "case takes the message's first line)", param_hint="--subject")
-    draft = Draft("new", kind, text_of(text, text_option), to=(email or phone or "",),
-                  subject=subject)
+    draft = Draft("new", kind, to=(email or phone or "",), subject=subject)
+    if draft.untitled:  # before the text is read from stdin: none of it is lost
+        raise typer.BadParameter(SUBJECT_NEEDED, param_hint="--subject")
+    draft = replace(draft, text=text_of(text, text_option))
+
     def open_it(desk: "Desk") -> int:
         opened = desk.new_case(draft)
         _stuck(desk, kind, "message", opened)

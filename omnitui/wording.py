@@ -335,6 +335,9 @@ def availability_words(name: str, away: bool, *, supervisor: bool, changed: bool
     return f"{state}: routing gives {name} cases while a console of theirs runs"
 
 
+SUBJECT_NEEDED = "a new email needs a subject (their inbox and the queue show it)"
+
+
 def written_first_words(case_id: int, to: str) -> str:
     """What writing first did (`omnitui new`, the console's `c`): the case it opened waits
     on their answer, out of its author's open work ("opened" alone left them looking for

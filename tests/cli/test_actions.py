@@ -216,6 +216,27 @@ def test_writing_from_the_shell_queues_what_the_console_would(db: str,
         "paused", "email", "(no", "name)"]  # console says "(no name)"; it waits on them
 
 
+def test_a_new_email_without_a_subject_is_refused_before_anything_is_stored(
+        omnitui: Run, tmp_path: Path) -> None:
+    """An empty or blank --subject opened a case and queued a mail titled nothing to the
+    customer; a text message has no subject, and goes without one."""
+    db = str(tmp_path / "s.db")
+    omnitui("--db", db, "init")
+    for subject in ([], ["--subject", ""], ["--subject", "  "]):
+        refused = omnitui("--db", db, "--agent", "alice", "new", "--email", "ann@example.com",
+                          *subject, "Your order shipped", check=False)
+        assert (refused.returncode, refused.stdout) == (2, ""), subject
+        [said] = refused.stderr.splitlines()
+        assert said.startswith("usage error: Invalid value for --subject: a new email needs "
+                               "a subject (their inbox and the queue show it)")
+        assert rows(db, "SELECT count(*) FROM cases")[0][0] == 0
+        assert rows(db, "SELECT count(*) FROM outbox")[0][0] == 0
+    texted = omnitui("--db", db, "--agent", "alice", "new", "--phone", "+4915112345678",
+                     "Your order shipped")
+    assert texted.stdout.startswith("case #1 opened")
+    assert rows(db, "SELECT channel, subject FROM cases") == [("sms", "")]
+
+
 def test_a_name_not_on_the_team_and_a_reply_to_all_off_email_are_usage_errors(
         db: str, cli_env: dict[str, str]) -> None:
     """A typo acted as a new person ("alcie" claimed and solved a case, and was in

@@ -594,6 +594,41 @@ def test_a_refused_cc_or_new_to_puts_the_focus_on_that_field(mail_db: Path) -> N
     drive(mail_db, script)
 
 
+def test_a_new_email_without_a_subject_is_refused_with_everything_kept(mail_db: Path) -> None:
+    """A new email with an empty or blank subject went to the customer titled nothing; a
+    text message has no subject and goes without one."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("c")
+        await settle(app, pilot)
+        await pilot.press(*"new.person@example.net", "tab", "tab", "space", "space", "tab",
+                          *"Your account is ready.", "ctrl+j")
+        await settle(app, pilot)
+        composer = app.screen
+        assert isinstance(composer, ComposeScreen)
+        assert "not sent: a new email needs a subject" in screen_text(app)
+        assert composer.query_one("#subject", Input).has_focus
+        assert composer.query_one("#to", Input).value == "new.person@example.net"
+        assert composer.query_one(TextArea).text == "Your account is ready."
+        assert outbox_rows(mail_db) == []
+        await pilot.press(*"Welcome", "ctrl+j")
+        await settle(app, pilot)
+        [mail] = outbox_rows(mail_db)
+        await pilot.press("c")
+        await settle(app, pilot)
+        app.screen.query_one("#channel", Select).value = "sms"
+        await settle(app, pilot)
+        await pilot.press(*"+14155550199", "tab", *"Your parcel is here.", "ctrl+j")
+        await settle(app, pilot)
+        [_, text] = outbox_rows(mail_db)
+        assert text["channel"] == "sms"
+        with Store(mail_db) as store:
+            assert store.conn.execute("SELECT subject FROM cases WHERE id IN (?, ?) ORDER BY"
+                                      " id", (mail["case_id"], text["case_id"])).fetchall() \
+                == [("Welcome",), ("",)]
+
+    drive(mail_db, script)
+
+
 def test_f_after_writing_a_note_forwards_the_customers_message_not_the_note(
         mail_db: Path) -> None:
     """The note just written is the highlighted message: f then ctrl+j sent it to an

@@ -30,6 +30,7 @@ from omnitui.sanitize import sanitize
 from omnitui.tui.keys import bind
 from omnitui.tui.way_out import editor_command
 from omnitui.tui.widgets.typing import TypingArea, TypingInput
+from omnitui.wording import SUBJECT_NEEDED
 
 
 def _word_starts(typed: str) -> list[re.Pattern[str]]:
@@ -559,6 +560,9 @@ class ComposeScreen(ModalScreen[Draft | None]):
         elif not draft.internal and self.addressed and not draft.to:
             self.notify("who is it for? fill in To", severity="warning")
             self.query_one("#to", Input).focus()
+        elif draft.untitled:  # kept as typed, the agent put where it is missing
+            self.notify(f"not sent: {SUBJECT_NEEDED}", severity="warning")
+            self.query_one("#subject", Input).focus()
         else:
             self._finish()
             self.dismiss(draft)
