@@ -480,6 +480,7 @@ def new_case(typer_ctx: typer.Context, text: Text = None, text_option: TextOptio
     from dataclasses import replace
 
     from omnitui.model import Channel, Draft
+    from omnitui.services.outbound import also_open
     from omnitui.wording import SUBJECT_NEEDED, written_first_words
 
     _address_key(typer_ctx, email, phone)
@@ -499,14 +500,14 @@ def new_case(typer_ctx: typer.Context, text: Text = None, text_option: TextOptio
         raise typer.BadParameter(SUBJECT_NEEDED, param_hint="--subject")
     draft = replace(draft, text=text_of(text, text_option))
 
-    def open_it(desk: "Desk") -> int:
+    def open_it(desk: "Desk") -> tuple[int, list[int]]:
         opened = desk.new_case(draft)
         _stuck(desk, kind, "message", opened)
-        return opened
+        return opened, also_open(desk.store.conn, opened)
 
-    case_id = ctx(typer_ctx).act(open_it)
-    done(fmt, {"case": case_id, "done": True},
-         written_first_words(case_id, draft.to[0]))
+    case_id, others = ctx(typer_ctx).act(open_it)
+    done(fmt, {"case": case_id, "done": True, "also_open": others},
+         written_first_words(case_id, draft.to[0], others))
 
 
 def _address_key(typer_ctx: typer.Context, email: str | None, phone: str | None

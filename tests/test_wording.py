@@ -127,3 +127,13 @@ def test_a_reasons_stored_times_read_in_the_agents_zone_and_impossible_ones_as_w
                                 berlin) == "the snooze until 2026-12-01 09:00 CET ended → open"
     assert wording.reason_words("wait until 2026-13-45 99:99:99", berlin) == \
         "wait until 2026-13-45 99:99:99"
+
+
+def test_writing_first_names_the_customers_other_open_cases_three_at_most() -> None:
+    """A customer a merge left with many open cases must not make the line run on."""
+    opened = "case #9 opened, pending on their answer; the message is queued for erin@x"
+    assert wording.written_first_words(9, "erin@x") == opened
+    assert wording.written_first_words(9, "erin@x", [4]) == \
+        f"{opened}; erin@x also has case #4 open"
+    assert wording.written_first_words(9, "erin@x", [1, 2, 3, 4, 5]) == \
+        f"{opened}; erin@x also has cases #1, #2, #3 and 2 more open"

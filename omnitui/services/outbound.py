@@ -259,6 +259,14 @@ def start_case(conn: sqlite3.Connection, draft: Draft, *, author: str, at: datet
     return case_id, queue_draft(conn, case_id, draft, author=author, at=at)
 
 
+def also_open(conn: sqlite3.Connection, case_id: int) -> list[int]:
+    """The other unfinished cases of a case's customer: writing first to someone already
+    being answered opens a case beside theirs, which is said (teams do write twice)."""
+    customer_id = case_store.require_case(conn, case_id)["customer_id"]
+    return [case["id"] for case in case_store.active_cases_of(conn, customer_id)
+            if case["id"] != case_id]
+
+
 def _prefixed(prefix: str, subject: str) -> str:
     if subject.casefold().startswith(f"{prefix.casefold()}:"):
         return subject

@@ -629,6 +629,23 @@ def test_a_new_email_without_a_subject_is_refused_with_everything_kept(mail_db: 
     drive(mail_db, script)
 
 
+def test_writing_first_to_someone_with_an_open_case_names_it(mail_db: Path) -> None:
+    """A second case opened beside the customer's open one without a word: it still opens
+    (teams do write twice), and the toast names the other."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("c")
+        await settle(app, pilot)
+        await pilot.press(*"ann@example.com", "tab", "tab", *"Your invoice", "tab",
+                          *"Here it is.", "ctrl+j")
+        await settle(app, pilot)
+        [row] = outbox_rows(mail_db)
+        assert list(app._notifications)[-1].message == (
+            f"case #{row['case_id']} opened, pending on their answer; the message is queued "
+            "for ann@example.com; ann@example.com also has case #1 open")
+
+    drive(mail_db, script)
+
+
 def test_f_after_writing_a_note_forwards_the_customers_message_not_the_note(
         mail_db: Path) -> None:
     """The note just written is the highlighted message: f then ctrl+j sent it to an

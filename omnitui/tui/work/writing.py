@@ -23,6 +23,7 @@ from omnitui.services.kb import insertion, suggestions
 from omnitui.services.outbound import (
     AddressRefused,
     address_on,
+    also_open,
     reachable_channels,
     start_draft,
 )
@@ -206,8 +207,8 @@ def open_composer(console: OmnituiApp, case_id: int | None, draft: Draft, *,
         console.cases_changed({sent_to})
         to = sanitize(", ".join(result.to), multiline=False)
         console.notify("note added" if result.internal else
-                       written_first_words(sent_to, to) if case_id is None
-                       else f"queued for sending to {to} (u takes it back)")
+                       written_first_words(sent_to, to, also_open(store.conn, sent_to))
+                       if case_id is None else f"queued for sending to {to} (u takes it back)")
 
     def discard() -> None:
         console.drafts.settle(case_id, draft.slot)
