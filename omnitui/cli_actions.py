@@ -477,8 +477,11 @@ def new_case(typer_ctx: typer.Context, text: Text = None, text_option: TextOptio
              subject: Annotated[str, typer.Option(help="The subject (email).")] = "",
              fmt: Fmt = DoneFormat.table) -> None:
     """Write first: a new case to someone, by email or phone, owned by you."""
+    from dataclasses import replace
+
     from omnitui.model import Channel, Draft
-    from omnitui.wording import written_first_words
+    from omnitui.services.outbound import also_open
+    from omnitui.wording import SUBJECT_NEEDED, written_first_words
 
     _address_key(typer_ctx, email, phone)
     asked = _channel_kind(typer_ctx, channel)
@@ -492,16 +495,19 @@ def new_case(typer_ctx: typer.Context, text: Text = None, text_option: TextOptio
     if subject and kind != Channel.EMAIL:  # it titled the case and went nowhere
         raise typer.BadParameter(f"a subject is for email; {kind} messages have none (the "
                                  "case takes the message's first line)", param_hint="--subject")
-    draft = Draft("new", kind, text_of(text, text_option), to=(email or phone or "",),
-                  subject=subject)
-    def open_it(desk: "Desk") -> int:
+    draft = Draft("new", kind, to=(email or phone or "",), subject=subject)
+    if draft.untitled:  # before the text is read from stdin: none of it is lost
+        raise typer.BadParameter(SUBJECT_NEEDED, param_hint="--subject")
+    draft = replace(draft, text=text_of(text, text_option))
+
+    def open_it(desk: "Desk") -> tuple[int, list[int]]:
         opened = desk.new_case(draft)
         _stuck(desk, kind, "message", opened)
-        return opened
+        return opened, also_open(desk.store.conn, opened)
 
-    case_id = ctx(typer_ctx).act(open_it)
-    done(fmt, {"case": case_id, "done": True},
-         written_first_words(case_id, draft.to[0]))
+    case_id, others = ctx(typer_ctx).act(open_it)
+    done(fmt, {"case": case_id, "done": True, "also_open": others},
+         written_first_words(case_id, draft.to[0], others))
 
 
 def _address_key(typer_ctx: typer.Context, email: str | None, phone: str | None

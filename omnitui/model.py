@@ -333,6 +333,14 @@ class Draft:
         only for the same kind (a half-written reply never reopens as an internal note)."""
         return f"{self.mode}-private" if self.private else self.mode
 
+    @property
+    def untitled(self) -> bool:
+        """A new email with no subject: refused before it leaves (the customer's inbox and
+        the queue show the subject first; a reply takes its case's, SMS and the like have
+        none)."""
+        return self.mode == "new" and self.channel == Channel.EMAIL and \
+            not self.subject.strip()
+
 
 @record(frozen=True)
 class CustomerView:

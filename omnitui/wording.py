@@ -352,11 +352,21 @@ def availability_words(name: str, away: bool, *, supervisor: bool, changed: bool
     return f"{state}: routing gives {name} cases while a console of theirs runs"
 
 
-def written_first_words(case_id: int, to: str) -> str:
+SUBJECT_NEEDED = "a new email needs a subject (their inbox and the queue show it)"
+
+
+def written_first_words(case_id: int, to: str, also_open: Sequence[int] = ()) -> str:
     """What writing first did (`omnitui new`, the console's `c`): the case it opened waits
     on their answer, out of its author's open work ("opened" alone left them looking for
-    it there), and the message is queued."""
-    return f"case #{case_id} opened, pending on their answer; the message is queued for {to}"
+    it there), and the message is queued. `also_open`: the customer's other unfinished
+    cases, named (three at most): a second message opened another case without a word."""
+    said = f"case #{case_id} opened, pending on their answer; the message is queued for {to}"
+    if also_open:
+        named = ", ".join(f"#{other}" for other in also_open[:3])
+        more = f" and {len(also_open) - 3} more" if len(also_open) > 3 else ""
+        said += (f"; {to} also has {'case' if len(also_open) == 1 else 'cases'} "
+                 f"{named}{more} open")
+    return said
 
 
 def moved_words(emptied: Sequence[int], target: int, status: str) -> str:

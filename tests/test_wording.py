@@ -133,3 +133,13 @@ def test_a_case_never_reopened_does_not_say_so() -> None:
     """Every case header said "reopened 0x", a row of the case screen at 80x24."""
     assert wording.reopens_words(0) == ""
     assert wording.reopens_words(2) == " · reopened 2x"
+
+
+def test_writing_first_names_the_customers_other_open_cases_three_at_most() -> None:
+    """A customer a merge left with many open cases must not make the line run on."""
+    opened = "case #9 opened, pending on their answer; the message is queued for erin@x"
+    assert wording.written_first_words(9, "erin@x") == opened
+    assert wording.written_first_words(9, "erin@x", [4]) == \
+        f"{opened}; erin@x also has case #4 open"
+    assert wording.written_first_words(9, "erin@x", [1, 2, 3, 4, 5]) == \
+        f"{opened}; erin@x also has cases #1, #2, #3 and 2 more open"

@@ -32,7 +32,12 @@ REPLY_MODES = ("reply", "reply_all", "forward", "note")
 
 
 class AddressRefused(StoreError):
-    """A message's addresses are why it was refused (the composer puts the agent there)."""
+    """A message's addresses are why it was refused: `field` ("to" or "cc") holds the one
+    refused, where the composer puts the agent."""
+
+    def __init__(self, problem: str, field: str = "to") -> None:
+        super().__init__(problem)
+        self.field = field
 
 
 def reachable_channels(conn: sqlite3.Connection, customer_id: int) -> list[str]:
@@ -158,8 +163,10 @@ def queue_draft(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author:
         draft = replace(draft, to=draft.to[:1], cc=())
     if draft.channel == Channel.EMAIL:
         nothing = "nothing was forwarded" if draft.mode == "forward" else "nothing was sent"
-        if wrong := unusable([*draft.to, *draft.cc]):  # a reply to "ZZZ" was queued
-            raise AddressRefused(f"{wrong!r} is not a usable email address; {nothing}")
+        for field, typed in (("to", draft.to), ("cc", draft.cc)):
+            if wrong := unusable(list(typed)):  # a reply to "ZZZ" was queued
+                raise AddressRefused(f"{wrong!r} is not a usable email address; {nothing}",
+                                     field)
         if unread := next((a for _, a in getaddresses(list(draft.to)) if no_reply(a)), None):
             raise AddressRefused(f"{unread} is a no-reply address: nobody reads it; {nothing} "
                              "(L links the customer's own address)")
@@ -229,12 +236,12 @@ def start_case(conn: sqlite3.Connection, draft: Draft, *, author: str, at: datet
     the author's open work until they write: as our own mail the intake files), and queue
     the first message. Returns (case id, message id)."""
     if not draft.to:
-        raise StoreError("write the customer's address")
+        raise AddressRefused("write the customer's address")
     kind = ("email" if draft.channel == Channel.EMAIL
             else "phone" if draft.channel in PHONE_CHANNELS else draft.channel)
     key = normalize(Identifier(kind, draft.to[0]), phone_region)
     if key is None:
-        raise StoreError(f"{draft.to[0]!r} is not a usable {kind} address")
+        raise AddressRefused(f"{draft.to[0]!r} is not a usable {kind} address")
     when = db_time(at)
     changes = ChangeSet()
     known = customer_store.find_identities(conn, [key])
@@ -250,6 +257,14 @@ def start_case(conn: sqlite3.Connection, draft: Draft, *, author: str, at: datet
                  customer_id=customer_id, reason=f"outbound case to {draft.to[0]}",
                  changes=changes)
     return case_id, queue_draft(conn, case_id, draft, author=author, at=at)
+
+
+def also_open(conn: sqlite3.Connection, case_id: int) -> list[int]:
+    """The other unfinished cases of a case's customer: writing first to someone already
+    being answered opens a case beside theirs, which is said (teams do write twice)."""
+    customer_id = case_store.require_case(conn, case_id)["customer_id"]
+    return [case["id"] for case in case_store.active_cases_of(conn, customer_id)
+            if case["id"] != case_id]
 
 
 def _prefixed(prefix: str, subject: str) -> str:

@@ -190,7 +190,7 @@ class OmnituiApp(App[None]):
               keep: Callable[[Draft], None] | None = None,
               discard: Callable[[], None] | None = None,
               articles: Callable[[], list[tuple[str, str]]] = list,
-              at_address: bool = False) -> None:
+              at_field: str = "") -> None:
         """The composer on `draft` (details: `ComposeScreen.load`); `then` gets what the
         agent sent, or None. The console keeps one composer and fills it for each draft:
         made afresh, it took 45-65 ms to come up in a terminal at 1M cases; filled again,
@@ -201,13 +201,13 @@ class OmnituiApp(App[None]):
         if composer is None or composer in self.screen_stack:  # the first, or one more
             composer = ComposeScreen(draft, addresses, case_id,  # while it is open
                                      keep=keep, discard=discard, articles=articles,
-                                     at_address=at_address)
+                                     at_field=at_field)
             if self._composer is None:
                 self._composer = composer
                 self.install_screen(composer, "composer")  # kept when it closes
         else:
             composer.load(draft, addresses, case_id, keep=keep, discard=discard,
-                          articles=articles, at_address=at_address)
+                          articles=articles, at_field=at_field)
         self.push_screen(composer, then)
 
     async def on_mount(self) -> None:

@@ -216,6 +216,52 @@ def test_writing_from_the_shell_queues_what_the_console_would(db: str,
         "paused", "email", "(no", "name)"]  # console says "(no name)"; it waits on them
 
 
+def test_a_new_email_without_a_subject_is_refused_before_anything_is_stored(
+        omnitui: Run, tmp_path: Path) -> None:
+    """An empty or blank --subject opened a case and queued a mail titled nothing to the
+    customer; a text message has no subject, and goes without one."""
+    db = str(tmp_path / "s.db")
+    omnitui("--db", db, "init")
+    for subject in ([], ["--subject", ""], ["--subject", "  "]):
+        refused = omnitui("--db", db, "--agent", "alice", "new", "--email", "ann@example.com",
+                          *subject, "Your order shipped", check=False)
+        assert (refused.returncode, refused.stdout) == (2, ""), subject
+        [said] = refused.stderr.splitlines()
+        assert said.startswith("usage error: Invalid value for --subject: a new email needs "
+                               "a subject (their inbox and the queue show it)")
+        assert rows(db, "SELECT count(*) FROM cases")[0][0] == 0
+        assert rows(db, "SELECT count(*) FROM outbox")[0][0] == 0
+    texted = omnitui("--db", db, "--agent", "alice", "new", "--phone", "+4915112345678",
+                     "Your order shipped")
+    assert texted.stdout.startswith("case #1 opened")
+    assert rows(db, "SELECT channel, subject FROM cases") == [("sms", "")]
+
+
+def test_writing_first_again_names_the_customers_open_case(omnitui: Run,
+                                                          tmp_path: Path) -> None:
+    """A second `new` to someone already written to opened another case without a word:
+    it is allowed (teams do write twice), and said."""
+    db = str(tmp_path / "s.db")
+    omnitui("--db", db, "init")
+    new = ("--db", db, "--agent", "alice", "new", "--email", "erin@example.com", "--subject",
+           "Your order")
+    first = omnitui(*new, "It shipped").stdout
+    assert first == "case #1 opened, pending on their answer; the message is queued for " \
+        "erin@example.com\n"
+    second = omnitui(*new, "It shipped, really").stdout
+    assert second == "case #2 opened, pending on their answer; the message is queued for " \
+        "erin@example.com; erin@example.com also has case #1 open\n"
+    omnitui("--db", db, "--agent", "alice", "status", "--to", "solved", "1")  # not named
+    third = json.loads(omnitui(*new, "--format", "json", "Tracking number").stdout)
+    assert third == {"case": 3, "done": True, "also_open": [2]}
+    texted = omnitui("--db", db, "--agent", "alice", "new", "--phone", "+4915112345678",
+                     "Hello")
+    again = omnitui("--db", db, "--agent", "alice", "new", "--phone", "+4915112345678",
+                    "Hello again")
+    assert "also has" not in texted.stdout
+    assert again.stdout.endswith("+4915112345678 also has case #4 open\n")
+
+
 def test_a_name_not_on_the_team_and_a_reply_to_all_off_email_are_usage_errors(
         db: str, cli_env: dict[str, str]) -> None:
     """A typo acted as a new person ("alcie" claimed and solved a case, and was in

@@ -804,7 +804,8 @@ def test_doctor_says_why_replies_wait_when_nothing_is_configured_to_send_them(
     `omnitui serve` running?": serving sends nothing without a mailbox or channel."""
     db = ("--db", str(tmp_path / "s.db"))
     omnitui(*db, "init")
-    omnitui(*db, "--agent", "alice", "new", "--email", "ann@example.com", "Hello")
+    omnitui(*db, "--agent", "alice", "new", "--email", "ann@example.com", "--subject", "Hi",
+            "Hello")
     with sqlite3.connect(tmp_path / "s.db") as conn:  # queued an hour ago
         conn.execute("UPDATE outbox SET created_at = datetime('now', '-1 hour')")
     said = omnitui(*db, "doctor", check=False).stdout

@@ -565,6 +565,87 @@ def test_a_refused_address_brings_the_reply_back_with_the_focus_on_it(mail_db: P
     drive(mail_db, script)
 
 
+def test_a_refused_cc_or_new_to_puts_the_focus_on_that_field(mail_db: Path) -> None:
+    """A Cc refused came back with the focus in the To, which was right; a new message's
+    To refused, in the text."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        composer = await open_reply(app, pilot)
+        composer.query_one("#cc", Input).value = "bob@example.com, billing"
+        await pilot.press(*"The fix is live.", "ctrl+j")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ComposeScreen)
+        assert "'billing' is not a usable email address" in screen_text(app)
+        cc = app.screen.query_one("#cc", Input)
+        assert cc.has_focus and cc.value == "bob@example.com, billing"
+        assert app.screen.query_one("#to", Input).value == "ann@example.com"
+        assert app.screen.query_one(TextArea).text == "The fix is live."
+        await pilot.press("escape", "k", "escape", "c")
+        await settle(app, pilot)
+        await pilot.press(*"newperson", "tab", "tab", *"Welcome", "tab", *"Hello!", "ctrl+j")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ComposeScreen)
+        assert "'newperson' is not a usable email address" in screen_text(app)
+        to = app.screen.query_one("#to", Input)
+        assert to.has_focus and to.value == "newperson"
+        assert app.screen.query_one("#subject", Input).value == "Welcome"
+        assert app.screen.query_one(TextArea).text == "Hello!"
+        assert outbox_rows(mail_db) == []
+
+    drive(mail_db, script)
+
+
+def test_a_new_email_without_a_subject_is_refused_with_everything_kept(mail_db: Path) -> None:
+    """A new email with an empty or blank subject went to the customer titled nothing; a
+    text message has no subject and goes without one."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("c")
+        await settle(app, pilot)
+        await pilot.press(*"new.person@example.net", "tab", "tab", "space", "space", "tab",
+                          *"Your account is ready.", "ctrl+j")
+        await settle(app, pilot)
+        composer = app.screen
+        assert isinstance(composer, ComposeScreen)
+        assert "not sent: a new email needs a subject" in screen_text(app)
+        assert composer.query_one("#subject", Input).has_focus
+        assert composer.query_one("#to", Input).value == "new.person@example.net"
+        assert composer.query_one(TextArea).text == "Your account is ready."
+        assert outbox_rows(mail_db) == []
+        await pilot.press(*"Welcome", "ctrl+j")
+        await settle(app, pilot)
+        [mail] = outbox_rows(mail_db)
+        await pilot.press("c")
+        await settle(app, pilot)
+        app.screen.query_one("#channel", Select).value = "sms"
+        await settle(app, pilot)
+        await pilot.press(*"+14155550199", "tab", *"Your parcel is here.", "ctrl+j")
+        await settle(app, pilot)
+        [_, text] = outbox_rows(mail_db)
+        assert text["channel"] == "sms"
+        with Store(mail_db) as store:
+            assert store.conn.execute("SELECT subject FROM cases WHERE id IN (?, ?) ORDER BY"
+                                      " id", (mail["case_id"], text["case_id"])).fetchall() \
+                == [("Welcome",), ("",)]
+
+    drive(mail_db, script)
+
+
+def test_writing_first_to_someone_with_an_open_case_names_it(mail_db: Path) -> None:
+    """A second case opened beside the customer's open one without a word: it still opens
+    (teams do write twice), and the toast names the other."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("c")
+        await settle(app, pilot)
+        await pilot.press(*"ann@example.com", "tab", "tab", *"Your invoice", "tab",
+                          *"Here it is.", "ctrl+j")
+        await settle(app, pilot)
+        [row] = outbox_rows(mail_db)
+        assert list(app._notifications)[-1].message == (
+            f"case #{row['case_id']} opened, pending on their answer; the message is queued "
+            "for ann@example.com; ann@example.com also has case #1 open")
+
+    drive(mail_db, script)
+
+
 def test_f_after_writing_a_note_forwards_the_customers_message_not_the_note(
         mail_db: Path) -> None:
     """The note just written is the highlighted message: f then ctrl+j sent it to an

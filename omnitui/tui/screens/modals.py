@@ -30,6 +30,7 @@ from omnitui.sanitize import sanitize
 from omnitui.tui.keys import bind
 from omnitui.tui.way_out import editor_command
 from omnitui.tui.widgets.typing import TypingArea, TypingInput
+from omnitui.wording import SUBJECT_NEEDED
 
 
 def _word_starts(typed: str) -> list[re.Pattern[str]]:
@@ -337,24 +338,24 @@ class ComposeScreen(ModalScreen[Draft | None]):
                  case_id: int | None = None, *, keep: Callable[[Draft], None] | None = None,
                  discard: Callable[[], None] | None = None,
                  articles: Callable[[], list[tuple[str, str]]] = list,
-                 at_address: bool = False) -> None:
+                 at_field: str = "") -> None:
         super().__init__()
         self.ready = False  # mounted: `load` fills its fields again
         self._shown: Draft | None = None  # the draft its fields were filled with
         self._save_pending: Timer | None = None
         self.load(draft, addresses, case_id, keep=keep, discard=discard, articles=articles,
-                  at_address=at_address)
+                  at_field=at_field)
 
     def load(self, draft: Draft, addresses: dict[str, str] | None = None,
              case_id: int | None = None, *, keep: Callable[[Draft], None] | None = None,
              discard: Callable[[], None] | None = None,
              articles: Callable[[], list[tuple[str, str]]] = list,
-             at_address: bool = False) -> None:
+             at_field: str = "") -> None:
         """Take this draft, for this case, in place of the last: `addresses`: the
         customer's address on each channel the reply may switch to; `articles`: the
         knowledge-base articles suggested for the case, as (title, what inserting one puts
-        in the text: its link or its excerpt); `at_address`: the focus in the To (an
-        address was refused: the agent fixes it there)."""
+        in the text: its link or its excerpt); `at_field`: the focus in that field, "to" or
+        "cc" (an address there was refused: the agent fixes it where it is)."""
         self.articles = articles
         self.draft = draft
         self.case_id = case_id
@@ -366,8 +367,8 @@ class ComposeScreen(ModalScreen[Draft | None]):
         self._finished = False  # sent or thrown away: nothing more to keep
         # Focus the field the agent types into first, as the screen comes up: keys typed
         # right after `r` must land in the text, not in the channel picker above it.
-        self.AUTO_FOCUS = "#to" if self.addressed and (at_address or not draft.to) \
-            else "#draft"
+        self.AUTO_FOCUS = f"#{at_field}" if self.addressed and at_field else \
+            "#to" if self.addressed and not draft.to else "#draft"
         if self.ready:
             self._fill()
 
@@ -459,8 +460,8 @@ class ComposeScreen(ModalScreen[Draft | None]):
 
     def _focus_first(self) -> None:
         """At once, not after the next refresh: keys already typed go where they belong."""
-        if self.AUTO_FOCUS == "#to":
-            self.set_focus(self.query_one("#to", Input))
+        if self.AUTO_FOCUS != "#draft":  # an address field
+            self.set_focus(self.query_one(self.AUTO_FOCUS, Input))
             return
         area = self.query_one(TextArea)
         self.set_focus(area)
@@ -562,6 +563,9 @@ class ComposeScreen(ModalScreen[Draft | None]):
         elif not draft.internal and self.addressed and not draft.to:
             self.notify("who is it for? fill in To", severity="warning")
             self.query_one("#to", Input).focus()
+        elif draft.untitled:  # kept as typed, the agent put where it is missing
+            self.notify(f"not sent: {SUBJECT_NEEDED}", severity="warning")
+            self.query_one("#subject", Input).focus()
         else:
             self._finish()
             self.dismiss(draft)

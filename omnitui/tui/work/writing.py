@@ -23,6 +23,7 @@ from omnitui.services.kb import insertion, suggestions
 from omnitui.services.outbound import (
     AddressRefused,
     address_on,
+    also_open,
     reachable_channels,
     start_draft,
 )
@@ -132,7 +133,7 @@ def _contact_form(console: OmnituiApp, contact: Contact) -> None:
 
 
 def open_composer(console: OmnituiApp, case_id: int | None, draft: Draft, *,
-                  restore: bool = True, at_address: bool = False) -> None:
+                  restore: bool = True, at_field: str = "") -> None:
     """The composer on a draft for a case (None: a new message that opens a case). With
     `restore`, an unsent draft of the same kind the agent kept on that case comes back
     instead; drafts of other kinds are named, never opened in its place."""
@@ -199,14 +200,15 @@ def open_composer(console: OmnituiApp, case_id: int | None, draft: Draft, *,
             if not expected(exc):
                 raise  # a bug: keep its traceback
             console.notify(f"not sent: {store_problem(exc)}", severity="error")
-            open_composer(console, case_id, result, restore=False,  # the text back, and the
-                          at_address=isinstance(exc, AddressRefused))  # in the To
+            refused = exc.field if isinstance(exc, AddressRefused) else ""
+            open_composer(console, case_id, result, restore=False,  # the text back, the focus
+                          at_field=refused)  # on the field of the address refused
             return
         console.cases_changed({sent_to})
         to = sanitize(", ".join(result.to), multiline=False)
         console.notify("note added" if result.internal else
-                       written_first_words(sent_to, to) if case_id is None
-                       else f"queued for sending to {to} (u takes it back)")
+                       written_first_words(sent_to, to, also_open(store.conn, sent_to))
+                       if case_id is None else f"queued for sending to {to} (u takes it back)")
 
     def discard() -> None:
         console.drafts.settle(case_id, draft.slot)
@@ -220,7 +222,7 @@ def open_composer(console: OmnituiApp, case_id: int | None, draft: Draft, *,
 
     console.write(draft, written, addresses, case_id,
                   keep=lambda kept: console.drafts.later(case_id, kept), discard=discard,
-                  articles=articles, at_address=at_address)
+                  articles=articles, at_field=at_field)
     console.keep_presence("writing")
 
 
