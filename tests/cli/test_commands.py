@@ -791,7 +791,8 @@ def test_doctor_warns_that_unsolved_cases_stand_still_without_the_daemon(
     db = ("--db", str(tmp_path / "s.db"))
     omnitui(*db, "init")
     assert "ok   daemon: never started" in omnitui(*db, "doctor").stdout
-    omnitui(*db, "--agent", "alice", "new", "--email", "ann@example.com", "Hello")
+    omnitui(*db, "--agent", "alice", "new", "--email", "ann@example.com", "--subject",
+            "Your order", "Hello")
     said = omnitui(*db, "doctor").stdout  # exit 0: a warning fails nothing
     assert "warn daemon: never started" in said
     assert "nothing moves by itself on 1 unsolved case:" in said
