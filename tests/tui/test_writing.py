@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from textual import events
+from textual.keys import _character_to_key
 from textual.widgets import Input, Select, TextArea
 
 from omnitui.channels.email.parse import parse_email
@@ -546,6 +547,23 @@ def test_keys_typed_right_after_a_tab_land_in_the_next_field(mail_db: Path) -> N
         await settle(app, pilot)
         assert subject.value == before + "z"
         assert composer.query_one("#draft", TextArea).text == "y"
+
+    drive(mail_db, script)
+
+
+def test_a_send_typed_in_one_burst_with_the_text_sends_all_of_it(mail_db: Path) -> None:
+    """Over SSH keys arrive in bursts: the send (a priority key, run as it arrives) went
+    before the field had taken the characters typed ahead of it, and "write something
+    first" threw the agent out of their flow, or the reply went cut short."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await open_reply(app, pilot)
+        for character in "Done, refunded.":
+            app.post_message(events.Key(_character_to_key(character), character))
+        app.post_message(events.Key("ctrl+j", None))  # all in one burst, as typed
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen), screen_text(app)
+        [row] = outbox_rows(mail_db)
+        assert row["text"] == "Done, refunded."
 
     drive(mail_db, script)
 

@@ -300,12 +300,13 @@ class ComposeScreen(ModalScreen[Draft | None]):
     """
 
     BINDINGS = [
-        # priority: the text field would otherwise take ctrl+e (end of line) for itself
-        bind("composer.send", "send", priority=True),
-        bind("composer.editor", "editor", priority=True),
-        bind("composer.toggle_internal", "toggle_internal", priority=True),
-        bind("composer.preview", "preview", priority=True),
-        bind("composer.article", "article", priority=True),
+        # priority: the text field would otherwise take ctrl+e (end of line) for itself;
+        # each waits for the fields to take the keys typed before it (`typed_then`)
+        bind("composer.send", "typed_then('send')", priority=True),
+        bind("composer.editor", "typed_then('editor')", priority=True),
+        bind("composer.toggle_internal", "typed_then('toggle_internal')", priority=True),
+        bind("composer.preview", "typed_then('preview')", priority=True),
+        bind("composer.article", "typed_then('article')", priority=True),
         bind("composer.cancel", "cancel"),
         # priority: the console routes each key to the field focused as it arrives, and a
         # tab moved the focus only when the field read it, so what an agent typed right
@@ -555,6 +556,22 @@ class ComposeScreen(ModalScreen[Draft | None]):
                             cc=_addresses(self.query_one("#cc", Input).value),
                             subject=self.query_one("#subject", Input).value.strip())
         return draft
+
+    def action_typed_then(self, action: str) -> None:
+        """Run `action` once every field has taken the keys typed before its key. A priority
+        key runs as it reaches the console, while the characters typed ahead of it still
+        wait in their field's queue: over SSH keys arrive in bursts, and "Done." with
+        ctrl+j sent nothing ("write something first") or a reply cut short. A callback
+        queued behind them in each field in turn runs after them."""
+        fields = [*self.query(Input), *self.query(TextArea)]
+
+        def after(index: int) -> None:
+            if index < len(fields):
+                fields[index].call_later(after, index + 1)
+            elif self.app.screen is self:  # (a second send in the burst: it was sent)
+                self.call_later(self.run_action, action)
+
+        after(0)
 
     def action_send(self) -> None:
         draft = self.current()
