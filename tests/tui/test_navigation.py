@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.command import CommandPalette
 
 from omnitui.config import Macro, Settings
@@ -271,3 +272,82 @@ def test_a_pending_reason_left_empty_is_asked_for_again(demo_db: Path) -> None:
         assert "say what it waits on (escape cancels)" in screen_text(app)
 
     drive(demo_db, script)
+
+
+def test_a_filter_alone_has_no_hits_in_the_queue_nor_on_a_case(demo_db: Path) -> None:
+    """n in the queue walked every case of `status:open` as if each were a hit, while n on a
+    case said to search first: filter terms narrow the list, only words are found."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        cases = queue(app)
+        await pilot.press("backslash", *"open", "enter")  # status:open
+        await settle(app, pilot)
+        assert len(cases.ids) > 2 and cases.cursor == 0
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert cases.cursor == 0
+        said = "'status:open' only filters: n and N walk words searched (/)"
+        assert said in screen_text(app)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, CaseScreen)
+        await pilot.press("g", "n")
+        await settle(app, pilot)
+        assert screen.current == 0 and said in screen_text(app)
+
+    drive(demo_db, script, size=(200, 50))
+
+
+@pytest.fixture
+def invoice_db(tmp_path: Path) -> Path:
+    """One email case: the word "invoice" in every message's subject, in one text only."""
+    from omnitui.channels.email.parse import parse_email
+    from omnitui.ingest.pipeline import Pipeline
+    from tests.conftest import ago, make_email
+
+    path = tmp_path / "invoice.db"
+    bodies = ["Hello, where is my money?", "Your invoice number is 42, I attach it.",
+              "Any news?"]
+    with Store(path) as store:
+        pipeline = Pipeline(store, Settings())
+        for at, body in enumerate(bodies):
+            pipeline.ingest(parse_email(make_email(
+                subject="Invoice missing" if at == 0 else "Re: Invoice missing", body=body,
+                message_id=f"invoice-{at}@example.com",
+                in_reply_to=f"invoice-{at - 1}@example.com" if at else None,
+                date=ago(minutes=30 - at))))
+    return path
+
+
+def highlighted(box: object) -> list[str]:
+    """The pieces of a message's box drawn as search hits."""
+    from rich.text import Text
+
+    from omnitui.tui.hits import HIT_STYLE
+
+    return [part.plain[span.start:span.end] for part in box.content.renderables  # type: ignore[attr-defined]
+            if isinstance(part, Text) for span in part.spans if span.style == HIT_STYLE]
+
+
+def test_n_on_a_case_lands_where_the_words_show_highlighted(invoice_db: Path) -> None:
+    """n landed on a message whose only "invoice" was its subject, which the screen shows
+    once, as the case's title: nothing to be seen there."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("slash", *"INVOICE", "enter", "enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, CaseScreen) and len(screen.boxes) == 3
+        assert screen.current == 2  # the newest
+        await pilot.press("N")
+        await settle(app, pilot)
+        assert screen.current == 1 and "Your invoice number" in screen_text(app)
+        await pilot.press("N")
+        await settle(app, pilot)
+        assert screen.current == 1 and "no more messages with 'INVOICE'" in screen_text(app)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert screen.current == 1
+        assert [highlighted(box) for box in screen.boxes] == [[], ["invoice"], []]
+
+    drive(invoice_db, script, size=(80, 24))
+
