@@ -351,3 +351,52 @@ def test_n_on_a_case_lands_where_the_words_show_highlighted(invoice_db: Path) ->
 
     drive(invoice_db, script, size=(80, 24))
 
+
+def listed(app: OmnituiApp) -> list[str]:
+    """The palette's entries, each its name and what it does."""
+    return [str(option.prompt) for option in
+            app.screen.query_one("CommandList").options]  # type: ignore[attr-defined]
+
+
+def test_the_palette_lists_the_consoles_own_keys(demo_db: Path) -> None:
+    """Undo, go to case, the board were never listed: asked whether to offer them, the
+    console said no, as it does to every key while a text field (the palette's own) has the
+    keyboard."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("colon")
+        await settle(app, pilot)
+        await pilot.pause(0.3)  # the palette searches in the background
+        shown = "\n".join(listed(app))
+        assert "Undo the last action (u)" in shown and "Go to case number… (#)" in shown
+
+    drive(demo_db, script)
+
+
+def test_the_palette_opened_from_the_search_box_lists_the_queues_entries(
+        demo_db: Path) -> None:
+    """ctrl+p in the search box did nothing (the console's keys are the box's there), and
+    the palette, asking the queue what it would run, heard no to every key while the box
+    had the keyboard."""
+    from textual.widgets import Input
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("colon")
+        await settle(app, pilot)
+        await pilot.pause(0.3)  # the palette searches in the background
+        from_the_list = listed(app)
+        await pilot.press("escape", "slash", *"status:")
+        await settle(app, pilot)
+        box = app.queue.query_one("#narrow", Input)
+        assert box.value == "status:"  # the colon is the box's
+        await pilot.press("ctrl+p")
+        await settle(app, pilot)
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, CommandPalette)
+        from_the_box = listed(app)
+        assert "Pick a view (v)" in "\n".join(from_the_box)
+        assert sorted(from_the_box) == sorted(from_the_list)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.focused is box and box.value == "status:"
+
+    drive(demo_db, script, size=(80, 24))

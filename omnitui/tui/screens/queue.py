@@ -38,7 +38,7 @@ from omnitui.store.queries import (
     summaries,
 )
 from omnitui.tui.hits import nothing_to_walk
-from omnitui.tui.keys import bind
+from omnitui.tui.keys import bind, bound_action
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.status import incidents_text
 from omnitui.tui.views import ALL_OPEN, View, narrow, saved_views, standard_views
@@ -401,9 +401,17 @@ class QueueScreen(WorkScreen):
         self.cases.focus()
 
     def on_key(self, event: events.Key) -> None:
-        if event.key == "escape" and self.query_one("#narrow", Input).has_focus:
+        """In the search box, escape clears it, and a key of the palette's that types
+        nothing (ctrl+p: `:` is a filter's) opens it, with the queue's entries: the box is
+        the queue's (the console's keys are the box's there, and it did nothing)."""
+        if not self.query_one("#narrow", Input).has_focus:
+            return
+        if event.key == "escape":
             self._close_narrowing()
             event.stop()
+        elif not event.is_printable and bound_action(self.app, event.key) == "command_palette":
+            event.stop()
+            self.app.action_command_palette()
 
     def on_case_list_nothing_marked(self) -> None:
         """escape on the list clears its marks, then a kept filter (the box still up says
