@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.dom import DOMNode
+from textual.widgets import Input, TextArea
 
 from omnitui.choices import SORTS
 from omnitui.sanitize import sanitize
@@ -55,9 +56,19 @@ class ConsoleCommands(Provider):
             name = self._name(app, binding)
             if name is not None and self._offered(owner, binding):
                 entries.append((f"{name} ({app.keys_of(binding.id or '')})",
-                                partial(app.run_action, binding.action, owner),
+                                partial(self._run, owner, binding.action),
                                 binding.id or ""))
         return entries
+
+    async def _run(self, owner: DOMNode, action: str) -> None:
+        """A chosen entry, run as its key would be, where the screen's keys work: chosen
+        with the keyboard in a text field (the queue's search box, whose ctrl+p opens the
+        palette), the keyboard leaves the field first, as enter leaves the search box,
+        keeping what was typed (every key there is the field's, and the entry did
+        nothing)."""
+        if isinstance(typing := self.screen.focused, Input | TextArea):
+            typing.blur()
+        await self.app.run_action(action, owner)
 
     @staticmethod
     def _offered(owner: DOMNode, binding: Binding) -> bool:

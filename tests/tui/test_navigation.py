@@ -358,6 +358,16 @@ def listed(app: OmnituiApp) -> list[str]:
             app.screen.query_one("CommandList").options]  # type: ignore[attr-defined]
 
 
+async def choose(app: OmnituiApp, pilot: object, entry: str) -> None:
+    """Type into the palette and run its first entry (one enter picks the only one)."""
+    await pilot.press(*entry)  # type: ignore[attr-defined]
+    while isinstance(app.screen, CommandPalette):
+        await settle(app, pilot)
+        await pilot.pause(0.3)  # type: ignore[attr-defined]  # it searches in the background
+        await pilot.press("enter")  # type: ignore[attr-defined]
+    await settle(app, pilot)
+
+
 def test_the_palette_lists_the_consoles_own_keys(demo_db: Path) -> None:
     """Undo, go to case, the board were never listed: asked whether to offer them, the
     console said no, as it does to every key while a text field (the palette's own) has the
@@ -368,6 +378,10 @@ def test_the_palette_lists_the_consoles_own_keys(demo_db: Path) -> None:
         await pilot.pause(0.3)  # the palette searches in the background
         shown = "\n".join(listed(app))
         assert "Undo the last action (u)" in shown and "Go to case number… (#)" in shown
+        await choose(app, pilot, "go to case")
+        assert isinstance(app.screen, AskScreen)
+
+    from omnitui.tui.screens.modals import AskScreen
 
     drive(demo_db, script)
 
@@ -398,5 +412,10 @@ def test_the_palette_opened_from_the_search_box_lists_the_queues_entries(
         await pilot.press("escape")
         await settle(app, pilot)
         assert app.focused is box and box.value == "status:"
+        await pilot.press("ctrl+p")  # chosen, an entry runs: as after enter, the box keeps
+        await choose(app, pilot, "pick a view")  # what was typed
+        assert isinstance(app.screen, PickScreen) and box.value == "status:"
+
+    from omnitui.tui.screens.modals import PickScreen
 
     drive(demo_db, script, size=(80, 24))
