@@ -7,15 +7,16 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from textual.actions import parse
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.dom import DOMNode
+from textual.widgets import Input, TextArea
 
 from omnitui.choices import SORTS
 from omnitui.sanitize import sanitize
-from omnitui.tui.keys import key_words
+from omnitui.tui.keys import action_name, key_words
+from omnitui.tui.screens.work import WorkScreen
 
 if TYPE_CHECKING:
     from omnitui.tui.app import OmnituiApp
@@ -55,16 +56,30 @@ class ConsoleCommands(Provider):
             name = self._name(app, binding)
             if name is not None and self._offered(owner, binding):
                 entries.append((f"{name} ({app.keys_of(binding.id or '')})",
-                                partial(app.run_action, binding.action, owner),
+                                partial(self._run, owner, binding.action),
                                 binding.id or ""))
         return entries
+
+    async def _run(self, owner: DOMNode, action: str) -> None:
+        """A chosen entry, run as its key would be, where the screen's keys work: chosen
+        with the keyboard in a text field (the queue's search box, whose ctrl+p opens the
+        palette), the keyboard leaves the field first, as enter leaves the search box,
+        keeping what was typed (every key there is the field's, and the entry did
+        nothing)."""
+        if isinstance(typing := self.screen.focused, Input | TextArea):
+            typing.blur()
+        await self.app.run_action(action, owner)
 
     @staticmethod
     def _offered(owner: DOMNode, binding: Binding) -> bool:
         """Whether the screen would run the action now, as its key bar shows it ("Assign to
-        me" on the agent's own case was listed, and chosen did nothing, silently)."""
-        _, action, parameters = parse(binding.action)
-        return owner.check_action(action, parameters) is not False
+        me" on the agent's own case was listed, and chosen did nothing, silently). Asked
+        of what the screen declines, not of `check_action`, which also hands every key to
+        the text field that has the keyboard: the palette's own box always has it (the
+        console's keys were never listed), and opened from the queue's search box, the
+        queue's keys were not either."""
+        return not isinstance(owner, WorkScreen) or owner.declined(
+            action_name(binding.action)) is None
 
     @staticmethod
     def _name(app: OmnituiApp, binding: Binding) -> str | None:

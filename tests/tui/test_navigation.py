@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.command import CommandPalette
 
 from omnitui.config import Macro, Settings
@@ -271,3 +272,150 @@ def test_a_pending_reason_left_empty_is_asked_for_again(demo_db: Path) -> None:
         assert "say what it waits on (escape cancels)" in screen_text(app)
 
     drive(demo_db, script)
+
+
+def test_a_filter_alone_has_no_hits_in_the_queue_nor_on_a_case(demo_db: Path) -> None:
+    """n in the queue walked every case of `status:open` as if each were a hit, while n on a
+    case said to search first: filter terms narrow the list, only words are found."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        cases = queue(app)
+        await pilot.press("backslash", *"open", "enter")  # status:open
+        await settle(app, pilot)
+        assert len(cases.ids) > 2 and cases.cursor == 0
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert cases.cursor == 0
+        said = "'status:open' only filters: n and N walk words searched (/)"
+        assert said in screen_text(app)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, CaseScreen)
+        await pilot.press("g", "n")
+        await settle(app, pilot)
+        assert screen.current == 0 and said in screen_text(app)
+
+    drive(demo_db, script, size=(200, 50))
+
+
+@pytest.fixture
+def invoice_db(tmp_path: Path) -> Path:
+    """One email case: the word "invoice" in every message's subject, in one text only."""
+    from omnitui.channels.email.parse import parse_email
+    from omnitui.ingest.pipeline import Pipeline
+    from tests.conftest import ago, make_email
+
+    path = tmp_path / "invoice.db"
+    bodies = ["Hello, where is my money?", "Your invoice number is 42, I attach it.",
+              "Any news?"]
+    with Store(path) as store:
+        pipeline = Pipeline(store, Settings())
+        for at, body in enumerate(bodies):
+            pipeline.ingest(parse_email(make_email(
+                subject="Invoice missing" if at == 0 else "Re: Invoice missing", body=body,
+                message_id=f"invoice-{at}@example.com",
+                in_reply_to=f"invoice-{at - 1}@example.com" if at else None,
+                date=ago(minutes=30 - at))))
+    return path
+
+
+def highlighted(box: object) -> list[str]:
+    """The pieces of a message's box drawn as search hits."""
+    from rich.text import Text
+
+    from omnitui.tui.hits import HIT_STYLE
+
+    return [part.plain[span.start:span.end] for part in box.content.renderables  # type: ignore[attr-defined]
+            if isinstance(part, Text) for span in part.spans if span.style == HIT_STYLE]
+
+
+def test_n_on_a_case_lands_where_the_words_show_highlighted(invoice_db: Path) -> None:
+    """n landed on a message whose only "invoice" was its subject, which the screen shows
+    once, as the case's title: nothing to be seen there."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("slash", *"INVOICE", "enter", "enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, CaseScreen) and len(screen.boxes) == 3
+        assert screen.current == 2  # the newest
+        await pilot.press("N")
+        await settle(app, pilot)
+        assert screen.current == 1 and "Your invoice number" in screen_text(app)
+        await pilot.press("N")
+        await settle(app, pilot)
+        assert screen.current == 1 and "no more messages with 'INVOICE'" in screen_text(app)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert screen.current == 1
+        assert [highlighted(box) for box in screen.boxes] == [[], ["invoice"], []]
+
+    drive(invoice_db, script, size=(80, 24))
+
+
+def listed(app: OmnituiApp) -> list[str]:
+    """The palette's entries, each its name and what it does."""
+    return [str(option.prompt) for option in
+            app.screen.query_one("CommandList").options]  # type: ignore[attr-defined]
+
+
+async def choose(app: OmnituiApp, pilot: object, entry: str) -> None:
+    """Type into the palette and run its first entry (one enter picks the only one)."""
+    await pilot.press(*entry)  # type: ignore[attr-defined]
+    while isinstance(app.screen, CommandPalette):
+        await settle(app, pilot)
+        await pilot.pause(0.3)  # type: ignore[attr-defined]  # it searches in the background
+        await pilot.press("enter")  # type: ignore[attr-defined]
+    await settle(app, pilot)
+
+
+def test_the_palette_lists_the_consoles_own_keys(demo_db: Path) -> None:
+    """Undo, go to case, the board were never listed: asked whether to offer them, the
+    console said no, as it does to every key while a text field (the palette's own) has the
+    keyboard."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("colon")
+        await settle(app, pilot)
+        await pilot.pause(0.3)  # the palette searches in the background
+        shown = "\n".join(listed(app))
+        assert "Undo the last action (u)" in shown and "Go to case number… (#)" in shown
+        await choose(app, pilot, "go to case")
+        assert isinstance(app.screen, AskScreen)
+
+    from omnitui.tui.screens.modals import AskScreen
+
+    drive(demo_db, script)
+
+
+def test_the_palette_opened_from_the_search_box_lists_the_queues_entries(
+        demo_db: Path) -> None:
+    """ctrl+p in the search box did nothing (the console's keys are the box's there), and
+    the palette, asking the queue what it would run, heard no to every key while the box
+    had the keyboard."""
+    from textual.widgets import Input
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("colon")
+        await settle(app, pilot)
+        await pilot.pause(0.3)  # the palette searches in the background
+        from_the_list = listed(app)
+        await pilot.press("escape", "slash", *"status:")
+        await settle(app, pilot)
+        box = app.queue.query_one("#narrow", Input)
+        assert box.value == "status:"  # the colon is the box's
+        await pilot.press("ctrl+p")
+        await settle(app, pilot)
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, CommandPalette)
+        from_the_box = listed(app)
+        assert "Pick a view (v)" in "\n".join(from_the_box)
+        assert sorted(from_the_box) == sorted(from_the_list)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.focused is box and box.value == "status:"
+        await pilot.press("ctrl+p")  # chosen, an entry runs: as after enter, the box keeps
+        await choose(app, pilot, "pick a view")  # what was typed
+        assert isinstance(app.screen, PickScreen) and box.value == "status:"
+
+    from omnitui.tui.screens.modals import PickScreen
+
+    drive(demo_db, script, size=(80, 24))

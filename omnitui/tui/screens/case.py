@@ -37,9 +37,9 @@ from omnitui.store.audit import AuditEntry, history
 from omnitui.store.db import STORE_ERRORS, db_time, parse_db_time, utc_now
 from omnitui.store.queries import case_detail
 from omnitui.triage.language import UNDETERMINED
+from omnitui.tui.hits import highlight, holds, nothing_to_walk
 from omnitui.tui.keys import bind
 from omnitui.tui.screens.modals import TextScreen
-from omnitui.tui.screens.queue import NO_SEARCH
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.widgets.key_bar import KeyBar
 from omnitui.tui.work import messages
@@ -214,9 +214,19 @@ def history_table(entries: list[AuditEntry], zone: tzinfo | None) -> Table:
     return table
 
 
-def render_message(m: MessageView, case_id: int, *, unfolded: bool,
-                   zone: tzinfo | None) -> Group:
-    """One timeline entry, its time in `zone` (the agent's)."""
+def shown_text(m: MessageView, *, unfolded: bool) -> tuple[str, int]:
+    """A message's text as its box shows it (its quoted history and signature only
+    unfolded, T), and how many lines of them are left folded."""
+    split = split_reply(m.text)
+    if unfolded or not split.folded:
+        return m.text.strip(), 0
+    return split.body.strip(), len(split.folded.strip().splitlines())
+
+
+def render_message(m: MessageView, case_id: int, *, unfolded: bool, zone: tzinfo | None,
+                   words: Sequence[str] = ()) -> Group:
+    """One timeline entry, its time in `zone` (the agent's), the search's `words`
+    highlighted in its text (omnitui/tui/hits.py)."""
     style = "bold magenta" if m.direction == "note" else "bold"
     head = Text(f"{ARROWS.get(m.direction, '?')} "
                 f"{clock_time(parse_db_time(m.created_at), zone)} ", style=style)
@@ -245,12 +255,9 @@ def render_message(m: MessageView, case_id: int, *, unfolded: bool,
     parts += [Text("  claimed: ", style="dim") + plain(claim) for claim in m.claims]
     for problem in m.parse_errors:
         parts.append(Text("  parse error: ", style="red") + plain(problem))
-    split = split_reply(m.text)
-    if unfolded or not split.folded:
-        parts.append(plain(m.text.strip() or "(no text)", multiline=True))
-    else:
-        parts.append(plain(split.body.strip() or "(no text)", multiline=True))
-        hidden = len(split.folded.strip().splitlines())
+    text, hidden = shown_text(m, unfolded=unfolded)
+    parts.append(highlight(plain(text or "(no text)", multiline=True), words))
+    if hidden:
         parts.append(Text(f"  … {plural(hidden, 'line')} of quoted history or signature "
                           "(T shows them)",
                           style="dim italic"))
@@ -293,7 +300,8 @@ def render_customer(who: CustomerView, case_id: int, now: datetime) -> Group:
 
 
 class MessageBox(Static):
-    """One timeline entry; its quoted history folds and unfolds."""
+    """One timeline entry, the search's `words` highlighted; its quoted history folds and
+    unfolds."""
 
     DEFAULT_CSS = """
     MessageBox { padding: 0 1; margin-bottom: 1; border-left: blank; }
@@ -301,19 +309,27 @@ class MessageBox(Static):
     MessageBox.-other-case { opacity: 70%; }
     """
 
-    def __init__(self, message: MessageView, case_id: int, zone: tzinfo | None) -> None:
-        super().__init__(render_message(message, case_id, unfolded=False, zone=zone))
+    def __init__(self, message: MessageView, case_id: int, zone: tzinfo | None,
+                 words: Sequence[str]) -> None:
+        super().__init__(render_message(message, case_id, unfolded=False, zone=zone,
+                                        words=words))
         self.message = message
         self.case_id = case_id
         self.zone = zone
+        self.words = words
         self.unfolded = False
         if message.case_id != case_id:
             self.add_class("-other-case")
 
+    def shows_words(self) -> bool:
+        """Whether every search word shows, highlighted, in the text drawn: a search hit."""
+        return holds(plain(shown_text(self.message, unfolded=self.unfolded)[0]).plain,
+                     self.words)
+
     def toggle_quoted(self) -> None:
         self.unfolded = not self.unfolded
         self.update(render_message(self.message, self.case_id, unfolded=self.unfolded,
-                                   zone=self.zone))
+                                   zone=self.zone, words=self.words))
 
     def set_message(self, message: MessageView) -> None:
         """The same message, changed (a reply sent, a message moved): redraw it, keeping
@@ -322,7 +338,7 @@ class MessageBox(Static):
             self.message = message
             self.set_class(message.case_id != self.case_id, "-other-case")
             self.update(render_message(message, self.case_id, unfolded=self.unfolded,
-                                       zone=self.zone))
+                                       zone=self.zone, words=self.words))
 
 
 class CaseScreen(WorkScreen):
@@ -439,11 +455,11 @@ class CaseScreen(WorkScreen):
             self.show_case(case_detail(self.console.store.conn, case_id))
 
     def action_search_hit(self, step: int) -> None:
-        """n / N: the next or previous message with the queue's search words."""
-        words = self.console.queue.narrowing.words
-        if not words:
-            self.notify(NO_SEARCH, severity="warning")
-        elif not self.jump_to_match(words, step):
+        """n / N: the next or previous message with the queue's search words, highlighted
+        (omnitui/tui/hits.py)."""
+        if not (words := self.words):
+            self.notify(nothing_to_walk(self.console.queue.narrowed_by), severity="warning")
+        elif not self.jump_to_match(step):
             self.notify(f"no more messages with {' '.join(words)!r}", severity="warning")
 
     def compose(self) -> ComposeResult:
@@ -544,8 +560,7 @@ class CaseScreen(WorkScreen):
         if not first and on_screen == [m.id for m in shown[:len(on_screen)]]:
             for box, message in zip(self._boxes, shown, strict=False):
                 box.set_message(message)
-            added = [MessageBox(m, self.detail.case.id, self.console.zone)
-                     for m in shown[len(on_screen):]]
+            added = [self._box(m) for m in shown[len(on_screen):]]
             if added:
                 await timeline.mount_all(added)
             self._boxes += added
@@ -566,13 +581,20 @@ class CaseScreen(WorkScreen):
         """The case's messages from `first_shown` on, the current one marked before it is
         drawn."""
         self.first_shown = first_shown
-        self._boxes = [MessageBox(m, self.detail.case.id, self.console.zone)
-                       for m in self.detail.messages[first_shown:]]
+        self._boxes = [self._box(m) for m in self.detail.messages[first_shown:]]
         self.current = self._newest_own()
         self._highlighted = self._boxes[self.current] if self._boxes else None
         if self._highlighted is not None:
             self._highlighted.add_class("-current")
         return self._boxes
+
+    def _box(self, message: MessageView) -> MessageBox:
+        return MessageBox(message, self.detail.case.id, self.console.zone, self.words)
+
+    @property
+    def words(self) -> list[str]:
+        """The words the queue's search looks for (n and N walk them here too)."""
+        return self.console.queue.narrowing.words
 
     def _boxes_shown(self, timeline: VerticalScroll) -> None:
         """New boxes are in: when the current message is the last one, anchoring the
@@ -599,8 +621,7 @@ class CaseScreen(WorkScreen):
         if self.first_shown == 0 or not self._boxes:
             return
         start = max(0, self.first_shown - TIMELINE_PAGE)
-        added = [MessageBox(m, self.detail.case.id, self.console.zone)
-                 for m in self.detail.messages[start:self.first_shown]]
+        added = [self._box(m) for m in self.detail.messages[start:self.first_shown]]
         await self.query_one("#timeline", VerticalScroll).mount_all(added,
                                                                     before=self._boxes[0])
         self._boxes = added + self._boxes
@@ -678,14 +699,12 @@ class CaseScreen(WorkScreen):
         self.current = max(0, min(len(self._boxes) - 1, self.current + step))
         self._highlight()
 
-    def jump_to_match(self, words: list[str], step: int) -> bool:
-        """Highlight the next (step 1) or previous (-1) message on screen containing every
-        word."""
-        wanted = [w.casefold() for w in words]
+    def jump_to_match(self, step: int) -> bool:
+        """Highlight the next (step 1) or previous (-1) message on screen that shows every
+        search word."""
         index = self.current + step
         while 0 <= index < len(self._boxes):
-            message = self._boxes[index].message
-            if all(w in f"{message.subject}\n{message.text}".casefold() for w in wanted):
+            if self._boxes[index].shows_words():
                 self.current = index
                 self._highlight()
                 return True

@@ -37,7 +37,8 @@ from omnitui.store.queries import (
     queue_ids,
     summaries,
 )
-from omnitui.tui.keys import bind
+from omnitui.tui.hits import nothing_to_walk
+from omnitui.tui.keys import bind, bound_action
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.status import incidents_text
 from omnitui.tui.views import ALL_OPEN, View, narrow, saved_views, standard_views
@@ -57,7 +58,6 @@ LOOK_AHEAD_AFTER = 0.15  # seconds on a row before what opening its case shows i
 NEW_SCAN = 500  # cases checked per query when looking for the next one awaiting an answer
 FILTER_START = "status:"  # what `\` opens the box with: the filter most often typed
 MIN_FILTER_ECHO = 12  # cells of the view and filter the status bar keeps when it is full
-NO_SEARCH = "search first (/), then n and N walk the hits"  # (in the queue and on a case)
 
 
 class FilterSuggester(Suggester):
@@ -401,9 +401,17 @@ class QueueScreen(WorkScreen):
         self.cases.focus()
 
     def on_key(self, event: events.Key) -> None:
-        if event.key == "escape" and self.query_one("#narrow", Input).has_focus:
+        """In the search box, escape clears it, and a key of the palette's that types
+        nothing (ctrl+p: `:` is a filter's) opens it, with the queue's entries: the box is
+        the queue's (the console's keys are the box's there, and it did nothing)."""
+        if not self.query_one("#narrow", Input).has_focus:
+            return
+        if event.key == "escape":
             self._close_narrowing()
             event.stop()
+        elif not event.is_printable and bound_action(self.app, event.key) == "command_palette":
+            event.stop()
+            self.app.action_command_palette()
 
     def on_case_list_nothing_marked(self) -> None:
         """escape on the list clears its marks, then a kept filter (the box still up says
@@ -414,15 +422,15 @@ class QueueScreen(WorkScreen):
     # -- moving -----------------------------------------------------------------------
 
     def action_step(self, step: int) -> None:
-        """n / N on the queue, which the search has narrowed to hits: the next case. With
-        nothing searched there are no hits to walk (n moved down like j, as if it had
-        found something)."""
-        if not self.narrowed_by.strip():
-            self.notify(NO_SEARCH, severity="warning")
+        """n / N on the queue, which a search for words has narrowed to hits: the next case
+        (omnitui/tui/hits.py). With no word searched there are no hits to walk (n moved
+        down like j, as if it had found something)."""
+        if not (words := self.narrowing.words):
+            self.notify(nothing_to_walk(self.narrowed_by), severity="warning")
             return
         if not 0 <= self.cases.cursor + step < len(self.cases.ids):  # (it stood, silent;
             if step < 0 or self.cases.complete:  # below the first page, the rest comes)
-                self.notify(f"no more cases with {self.narrowed_by.strip()!r} "
+                self.notify(f"no more cases with {' '.join(words)!r} "
                             f"{'below' if step > 0 else 'above'}", severity="warning")
             return
         self.cases.move_to(self.cases.cursor + step)
