@@ -583,6 +583,19 @@ def test_a_refused_address_brings_the_reply_back_with_the_focus_on_it(mail_db: P
     drive(mail_db, script)
 
 
+async def refused(app: OmnituiApp, pilot: object, why: str, *, at: str,
+                  **kept: str) -> None:
+    """The composer is still open, says `why`, has the focus in the field `at`, and keeps
+    what was typed (`text`: the message, else a field's id and value)."""
+    await settle(app, pilot)
+    assert isinstance(app.screen, ComposeScreen)
+    assert why in screen_text(app)
+    assert app.screen.query_one(f"#{at}", Input).has_focus
+    for field, value in kept.items():
+        assert (app.screen.query_one(TextArea).text if field == "text" else
+                app.screen.query_one(f"#{field}", Input).value) == value
+
+
 def test_a_refused_cc_or_new_to_puts_the_focus_on_that_field(mail_db: Path) -> None:
     """A Cc refused came back with the focus in the To, which was right; a new message's
     To refused, in the text."""
@@ -590,23 +603,14 @@ def test_a_refused_cc_or_new_to_puts_the_focus_on_that_field(mail_db: Path) -> N
         composer = await open_reply(app, pilot)
         composer.query_one("#cc", Input).value = "bob@example.com, billing"
         await pilot.press(*"The fix is live.", "ctrl+j")
-        await settle(app, pilot)
-        assert isinstance(app.screen, ComposeScreen)
-        assert "'billing' is not a usable email address" in screen_text(app)
-        cc = app.screen.query_one("#cc", Input)
-        assert cc.has_focus and cc.value == "bob@example.com, billing"
-        assert app.screen.query_one("#to", Input).value == "ann@example.com"
-        assert app.screen.query_one(TextArea).text == "The fix is live."
+        await refused(app, pilot, "'billing' is not a usable email address", at="cc",
+                      cc="bob@example.com, billing", to="ann@example.com",
+                      text="The fix is live.")
         await pilot.press("escape", "k", "escape", "c")
         await settle(app, pilot)
         await pilot.press(*"newperson", "tab", "tab", *"Welcome", "tab", *"Hello!", "ctrl+j")
-        await settle(app, pilot)
-        assert isinstance(app.screen, ComposeScreen)
-        assert "'newperson' is not a usable email address" in screen_text(app)
-        to = app.screen.query_one("#to", Input)
-        assert to.has_focus and to.value == "newperson"
-        assert app.screen.query_one("#subject", Input).value == "Welcome"
-        assert app.screen.query_one(TextArea).text == "Hello!"
+        await refused(app, pilot, "'newperson' is not a usable email address", at="to",
+                      to="newperson", subject="Welcome", text="Hello!")
         assert outbox_rows(mail_db) == []
 
     drive(mail_db, script)
