@@ -343,11 +343,15 @@ def test_n_on_a_case_lands_where_the_words_show_highlighted(invoice_db: Path) ->
         assert screen.current == 1 and "Your invoice number" in screen_text(app)
         await pilot.press("N")
         await settle(app, pilot)
-        assert screen.current == 1 and "no more messages with 'INVOICE'" in screen_text(app)
+        assert screen.current == 1
+        assert "this is the only message with 'INVOICE'" in screen_text(app)
         await pilot.press("n")
         await settle(app, pilot)
         assert screen.current == 1
         assert [highlighted(box) for box in screen.boxes] == [[], ["invoice"], []]
+        await pilot.press("G", "n")  # from the newest, round the end as mutt goes
+        await settle(app, pilot)
+        assert screen.current == 1 and "search wrapped to the top" in screen_text(app)
 
     drive(invoice_db, script, size=(80, 24))
 

@@ -459,8 +459,15 @@ class CaseScreen(WorkScreen):
         (omnitui/tui/hits.py)."""
         if not (words := self.words):
             self.notify(nothing_to_walk(self.console.queue.narrowed_by), severity="warning")
-        elif not self.jump_to_match(step):
-            self.notify(f"no more messages with {' '.join(words)!r}", severity="warning")
+            return
+        typed = " ".join(words)
+        found = self.jump_to_match(step)
+        if found is None:
+            self.notify(f"no message here shows {typed!r}", severity="warning")
+        elif found == "only":
+            self.notify(f"this is the only message with {typed!r}")
+        elif found == "wrapped":
+            self.notify(f"search wrapped to the {'top' if step > 0 else 'bottom'}")
 
     def compose(self) -> ComposeResult:
         yield Static("", id="presence")
@@ -699,17 +706,21 @@ class CaseScreen(WorkScreen):
         self.current = max(0, min(len(self._boxes) - 1, self.current + step))
         self._highlight()
 
-    def jump_to_match(self, step: int) -> bool:
+    def jump_to_match(self, step: int) -> str | None:
         """Highlight the next (step 1) or previous (-1) message on screen that shows every
-        search word."""
-        index = self.current + step
-        while 0 <= index < len(self._boxes):
-            if self._boxes[index].shows_words():
-                self.current = index
+        search word, going round the end as mutt's search does (a case opened from a
+        search shows its newest message, below every hit: n found nothing there). None:
+        no message shows them; else "" or how it got there: "wrapped" round the end, or
+        "only": the one highlighted is the one."""
+        count, start = len(self._boxes), self.current
+        for offset in range(1, count + 1):
+            index = start + step * offset
+            if self._boxes[index % count].shows_words():
+                self.current = index % count
                 self._highlight()
-                return True
-            index += step
-        return False
+                return ("only" if index % count == start else
+                        "wrapped" if not 0 <= index < count else "")
+        return None
 
     def action_toggle_quoted(self) -> None:
         """T: the highlighted message's quoted history and signature, shown or folded; said
