@@ -170,6 +170,9 @@ class Context:
             self._demo_team_of(path)
         store = Store(path, attachments_dir=attachments_dir(self.settings, path))
         recall_holidays(store.conn, self.settings)  # SLA in business time without the package
+        if must_exist:  # before a console or the daemon had run, a command knew none of
+            self._team_from_config(store)  # the config's agents: "no agent 'bob'", and
+            # `assign --to bobb` gave a case to nobody on the team
         if self.agent_option:  # "--agent alcie cases --owner me" listed nothing, exit 0
             try:
                 self.on_the_team(store, self.agent)
@@ -177,6 +180,21 @@ class Context:
                 store.close()
                 raise
         return store
+
+    def _team_from_config(self, store: "Store") -> None:
+        """The config's `[[agents]]` onto the store's agents table when some are not on it
+        yet (a store that cannot be written is only read). Changed skills or capacity wait
+        for a console, the daemon or `omnitui agents`: routing reads them there."""
+        from omnitui.store.agents import agents
+
+        if {agent.name for agent in self.settings.agents} <= {
+                agent.name for agent in agents(store.conn)}:
+            return  # as almost always: the routing layer is not loaded for a name check
+        from omnitui.services.routing import apply_agents
+        from omnitui.store.db import STORE_ERRORS, utc_now
+
+        with suppress(*STORE_ERRORS):
+            apply_agents(store, self.settings, utc_now())
 
     def act(self, action: "Callable[[Desk], T]", *, admin: bool = False) -> T:
         """Run an action through the Desk, recorded as this session's agent (`admin`: the

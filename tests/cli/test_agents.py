@@ -238,6 +238,26 @@ def test_the_configs_agents_are_listed_before_any_console_ran(omnitui: Run, stor
     assert "zed" not in [a["agent"] for a in before] and "zed" in [a["agent"] for a in team]
 
 
+def test_every_command_knows_the_configs_agents_before_any_console_ran(
+        omnitui: Run, tmp_path: Path) -> None:
+    """A new team's config names its agents; before any console or daemon had run,
+    `cases --owner bob` said "no agent 'bob'", `agents away bob` "no agent 'bob' on the
+    team", and `assign --to bobb` (a typo) gave a case to nobody on the team."""
+    config = tmp_path / "team.toml"
+    config.write_text('[[agents]]\nname = "erin"\n\n[[agents]]\nname = "bob"\n')
+    db = ("--config", str(config), "--db", str(tmp_path / "new.db"))
+    omnitui(*db, "init")
+    case = omnitui(*db, "--agent", "erin", "new", "--email", "ann@example.com",
+                   "--subject", "Hello", "Where is my order?", "--format", "json")
+    case_id = str(json.loads(case.stdout)["case"])
+    owned = omnitui(*db, "cases", "--owner", "bob", "--format", "ids", check=False)
+    assert (owned.returncode, owned.stdout) == (0, ""), owned.stderr
+    typo = omnitui(*db, "--agent", "erin", "assign", "--to", "bobb", case_id, check=False)
+    assert typo.returncode == 2 and "did you mean bob?" in typo.stderr
+    away = omnitui(*db, "agents", "away", "bob", check=False)
+    assert away.returncode == 0, away.stderr
+
+
 def test_an_agent_the_config_names_is_kept_there(omnitui: Run, store: Path,
                                                  tmp_path: Path) -> None:
     """`agents add zed` said "skills none, capacity no limit" while the config gave them
