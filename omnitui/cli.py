@@ -419,10 +419,10 @@ def init(typer_ctx: typer.Context,
                         "starter config over the old one")
     with context.open_store(store, must_exist=False) as made:  # first: a store that
         # cannot be made left a config naming it, which a second init then kept
-        from omnitui.services.sla_applied import mark_if_unknown
+        from omnitui.services.sla_applied import mark_if_nothing_to_repair
 
         with made.write() as conn:  # its clocks follow this config's SLA
-            mark_if_unknown(conn, context.settings)
+            mark_if_nothing_to_repair(conn, context.settings)
     if not keep:  # readable by its owner only: it can hold passwords
         write_private(target, starter_config(store.absolute()))
     typer.echo(f"config: {target}{' (kept as it was)' if keep else ''}\nstore:  {store}")

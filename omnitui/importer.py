@@ -22,7 +22,7 @@ from omnitui.ingest.readahead import Helpers, default_workers
 from omnitui.model import InboundEvent
 from omnitui.services.archive import History
 from omnitui.services.intake import intake_pipeline
-from omnitui.services.sla_applied import mark_if_unknown
+from omnitui.services.sla_applied import mark_if_nothing_to_repair
 from omnitui.store.blobs import stored
 from omnitui.store.db import Store
 from omnitui.triage.classify import classify, load_models
@@ -110,6 +110,8 @@ def import_mail(store: Store, settings: Settings, mail: Iterator[MailFile], *,
             consumed += len(event.raw)
             yield event
 
+    with store.write() as conn:  # the clocks it sets follow this config's SLA
+        mark_if_nothing_to_repair(conn, settings)
     history = History(store, cases, history_before) if history_before else None
     with parser_helpers(workers, settings) as helpers, pipeline.bulk(helpers, history):
         events = parsed_events(mail_only(mail), helpers, store.attachments_dir, settings)
@@ -127,6 +129,4 @@ def import_mail(store: Store, settings: Settings, mail: Iterator[MailFile], *,
         if progress:
             progress.finishing(n)
     counts["history"] = history.solved if history else 0
-    with store.write() as conn:  # the clocks it set follow this config's SLA
-        mark_if_unknown(conn, settings)
     return counts

@@ -49,9 +49,13 @@ def mark_applied(conn: sqlite3.Connection, settings: Settings) -> None:
     info.put(conn, KEY, fingerprint(settings))
 
 
-def mark_if_unknown(conn: sqlite3.Connection, settings: Settings) -> None:
-    """A store that recorded none (new, or from before this) takes the config as it is."""
-    if info.get(conn, KEY) is None:
+def mark_if_nothing_to_repair(conn: sqlite3.Connection, settings: Settings) -> None:
+    """A store that recorded none (new, or from before this), or has no unsolved case,
+    takes the config as it is: no stored clock follows another one (a new install that set
+    its hours and policies after `init`, then imported its mail, was told to repair
+    clocks worked out under them)."""
+    stored = info.get(conn, KEY)
+    if stored is None or (stored != fingerprint(settings) and not any_unsolved(conn)):
         mark_applied(conn, settings)
 
 

@@ -31,9 +31,8 @@ def bring_up_to_date(store: Store, settings: Settings) -> int | None:
     rules; how many cases changed (None: nothing to do)."""
     stored = info.get(store.conn, KEY)
     if stored is not None and stored.isdigit() and int(stored) >= RULES:
-        if info.get(store.conn, sla_applied.KEY) is None:
-            with store.write() as conn:  # from before the config's SLA was recorded
-                sla_applied.mark_if_unknown(conn, settings)
+        with store.write() as conn:  # from before the config's SLA was recorded, or a
+            sla_applied.mark_if_nothing_to_repair(conn, settings)  # first sync to come
         return None
     repair = Desk(store, ACTOR, settings).recompute_sla(None, dry_run=False)
     with store.write() as conn:

@@ -703,3 +703,23 @@ def test_hours_set_after_init_on_a_store_with_no_case_need_no_repair(omnitui: Ru
                                                  1))
     said = omnitui(*db, "doctor", check=False).stdout
     assert "policy \"default\" (business hours)" in said and "sla applied" not in said
+
+
+def test_hours_and_policies_set_after_init_follow_the_first_import(omnitui: Run,
+                                                                   tmp_path: Path) -> None:
+    """`init`, then the team's hours and policies written into its config, then the mail
+    imported under them: doctor failed "sla applied: the SLA policies or business hours
+    changed since the open cases' clocks were worked out", and the repair it advised
+    changed nothing."""
+    config = tmp_path / "team.toml"
+    db = ("--config", str(config), "--db", str(tmp_path / "s.db"))
+    omnitui(*db, "init")
+    config.write_text(config.read_text().replace('time_zone = ""', 'time_zone = "Europe/Berlin"',
+                                                 1))
+    mbox = tmp_path / "inbox.mbox"
+    write_mbox(mbox, 3)
+    omnitui(*db, "import", "--history-before", "none", str(mbox))
+    assert "would change 0" in omnitui(*db, "sla", "recompute", "--dry-run").stdout
+    said = omnitui(*db, "doctor", check=False).stdout
+    assert "sla applied" not in said and "policy \"default\" (business hours)" in said
+
