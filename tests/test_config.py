@@ -132,6 +132,13 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     ('[[agents]]\nname = "a"\ncapacity = { fax = 2 }', "'fax' is not a channel class"),
     ('[[agents]]\nname = "a"\nrole = "boss"', "agents[0].role must be one of"),
     ('[routing.channel_classes]\nchat = ["sms"]\nemail = ["sms"]', "'sms' is in both"),
+    # a channel kind mistyped sent, classed or showed nothing, without a word
+    ('[routing.channel_queues]\nwhatsap = "general"', "routing.channel_queues: 'whatsap' "
+     "is not a channel kind (did you mean whatsapp? kinds: alert, chat, email"),
+    ('[routing.channel_classes]\nchat = ["chat", "mesenger"]\nemail = ["email"]',
+     "routing.channel_classes.chat: 'mesenger' is not a channel kind (did you mean messenger?"),
+    ('[[channels]]\nname = "forms"\nkind = "generic"\nsecret = "s3cret-s3cret"\n'
+     'shown_as = "wbe"', "channels[0].shown_as: 'wbe' is not a channel kind (did you mean web?"),
     ('[[sla_policies]]\nname = "p"\nfirst_response = { fax = 5 }', "'fax' is not a channel"),
     ('[[sla_policies]]\nname = "p"\nresolution = { chat = 0 }', "must be minutes above 0"),
     ('[[sla_policies]]\nname = "p"\nat_risk = 1.5', "at_risk must be a share"),

@@ -213,6 +213,8 @@ def _check_channel(channel: HookChannel, server: ServerSettings, where: str) -> 
     if channel.kind == "twilio" and not server.public_url:
         raise ConfigError(f"{where}: Twilio signs the URL it calls, so server.public_url must "
                           "be set")
+    if channel.shown_as:
+        _check_kind(channel.shown_as, f"{where}.shown_as")
     if channel.api_base and not channel.api_base.startswith(("https://", "http://")):
         raise ConfigError(f"{where}.api_base must be an http(s) URL, got {channel.api_base!r}")
 
@@ -345,12 +347,26 @@ def _check_business_hours(hours: BusinessHoursSettings, where: str) -> None:
                               f"{hours.country.upper()}'s ({', '.join(subdivisions)})")
 
 
+def _check_kind(kind: str, where: str) -> None:
+    """A channel kind as the store writes them: a mistyped one sent, classed or showed
+    nothing, without a word."""
+    kinds = sorted(c.value for c in Channel)
+    if kind not in kinds:
+        close = closest(kind, kinds)
+        raise ConfigError(f"{where}: {kind!r} is not a channel kind ("
+                          + (f"did you mean {close}? " if close else "")
+                          + f"kinds: {', '.join(kinds)})")
+
+
 def _check_routing(routing: RoutingSettings, where: str) -> None:
     if not routing.channel_classes:
         raise ConfigError(f"{where}.channel_classes must name at least one class")
+    for channel in routing.channel_queues:
+        _check_kind(channel, f"{where}.channel_queues")
     seen: dict[str, str] = {}
     for name, channels in routing.channel_classes.items():
         for channel in channels:
+            _check_kind(channel, f"{where}.channel_classes.{name}")
             if channel in seen:
                 raise ConfigError(f"{where}.channel_classes: {channel!r} is in both "
                                   f"{seen[channel]!r} and {name!r}")
@@ -537,11 +553,8 @@ def _check_when(macro: Macro, where: str) -> None:
     if macro.run == "auto" and macro.assign == "me":
         raise ConfigError(f"{where}.assign = \"me\" means the agent applying it; an automatic "
                           "macro has none: name an agent, or \"nobody\"")
-    kinds = {c.value for c in Channel}
     for kind in macro.send:
-        if kind not in kinds:
-            raise ConfigError(f"{where}.send: {kind!r} is not a channel kind (kinds: "
-                              f"{', '.join(sorted(kinds))})")
+        _check_kind(kind, f"{where}.send")
     if macro.send and macro.run != "auto":
         raise ConfigError(f"{where}.send only applies with run = \"auto\"")
     if when.text:
