@@ -129,6 +129,8 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     # routing, SLA, business hours
     ('[[queues]]\nname = "q"\nassign = "shove"', "queues[0].assign must be one of"),
     ('[[queues]]\nname = "q"\nfallback = "q"', "queues[0].fallback must be another queue"),
+    ('[[queues]]\nname = "general"\n\n[routing.channel_queues]\nsms = "texts"',
+     "no queue named 'texts' in [[queues]] (general); a new"),  # it said (general, general)
     ('[[agents]]\nname = "a"\ncapacity = { fax = 2 }', "'fax' is not a channel class"),
     ('[[agents]]\nname = "a"\nrole = "boss"', "agents[0].role must be one of"),
     ('[routing.channel_classes]\nchat = ["sms"]\nemail = ["sms"]', "'sms' is in both"),

@@ -271,7 +271,7 @@ def _check_queues_named(settings: Settings, file: Path) -> None:
     "tech-leads"; "Orders" for "orders"). Without [[queues]], such names are the queues;
     "general", the default queue where every other case goes, needs no entry."""
     implicit = RoutingSettings().default_queue  # "general": where the rest goes, unwritten
-    known = [queue.name for queue in settings.queues] + [implicit]
+    known = list(dict.fromkeys([*(queue.name for queue in settings.queues), implicit]))
     named = [(q.escalation.move_to, f"queues[{i}].escalation.move_to")
              for i, q in enumerate(settings.queues)]
     named += [(q.fallback, f"queues[{i}].fallback") for i, q in enumerate(settings.queues)]
