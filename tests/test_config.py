@@ -340,6 +340,14 @@ internal = true
     assert isinstance(loaded.macros[0].priority, float)
 
 
+def test_a_config_saved_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    """Windows' Notepad starts a UTF-8 file with a byte-order mark: it was refused as "not
+    valid TOML: Invalid statement (at line 1, column 1)", on a line that reads right."""
+    file = tmp_path / "c.toml"
+    file.write_text('[business_hours]\ntime_zone = "Europe/Berlin"\n', encoding="utf-8-sig")
+    assert load_settings(file).business_hours.time_zone == "Europe/Berlin"
+
+
 def test_template_parts_keep_literal_braces() -> None:
     parts = template_parts("{{x}} #{case_id}!")
     assert "".join(text + (f"<{name}>" if name else "") for text, name in parts) == (

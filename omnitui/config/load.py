@@ -40,7 +40,7 @@ def load_settings(path: Path | None = None, *, missing_ok: bool = False) -> Sett
     import tomllib  # here: most commands' machines have no config file to parse
 
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        data = tomllib.loads(file.read_text(encoding="utf-8-sig"))  # Notepad: a BOM
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
