@@ -1208,10 +1208,20 @@ def _meant_command(message: str) -> str | None:
 
 
 def _typed_command() -> str | None:
-    """`omnitui tag` from the command line, for an error raised before typer knew its command
-    (an option missing its value)."""
+    """`omnitui tag` (or a group's command, `omnitui sla recompute`) from the command line,
+    for an error raised before typer knew its command (an option missing its value)."""
     word = _first_word()
-    return f"omnitui {word}" if word is not None and any(_named(word)) else None
+    if word is None:
+        return None
+    commands, groups = _named(word)
+    if not groups:
+        return f"omnitui {word}" if commands else None
+    after = next((w for w in sys.argv[sys.argv.index(word, 1) + 1:] if not w.startswith("-")),
+                 None)  # the group's command: its own help has the option, the group's not
+    group = groups[0].typer_instance
+    named = {c.name or get_command_name(c.callback.__name__)  # type: ignore[union-attr]
+             for c in (group.registered_commands if group else [])}
+    return f"omnitui {word} {after}" if after in named else f"omnitui {word}"
 
 
 def _first_word() -> str | None:

@@ -30,6 +30,9 @@ TYPOS = [  # (arguments, what the one line must name)
     (["cases", "--limit", "0"], "'--limit'"),
     (["cases", "--limit"], "'--limit' requires an argument (see `omnitui cases --help`)"),
     (["--db", "x.db", "tag", "5", "--add"], "requires an argument (see `omnitui tag --help`)"),
+    # in a group, it pointed at the group's help, which lists no option of the command
+    (["sla", "recompute", "--since"], "requires an argument (see `omnitui sla recompute --help`)"),
+    (["agents", "add", "bob", "--skills"], "(see `omnitui agents add --help`)"),
     (["--bogus", "cases"], "--bogus"),
     (["split-customer", "1"], "Missing option '--identity'"),
     (["cases", "--status", "bogus"], "no status 'bogus'; the statuses are new, open, pending, "
