@@ -348,6 +348,24 @@ def test_a_config_saved_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
     assert load_settings(file).business_hours.time_zone == "Europe/Berlin"
 
 
+@pytest.mark.parametrize(("added", "said"), [
+    ('[triage]\nlanguages = ["de"]\n', "[triage] is written twice: again at line 5"),
+    ('[business_hours.hours]\nsat = ["09:00-12:00"]\n',
+     "[business_hours.hours] is written twice: again at line 5"),
+    ('irritated_below = -0.5\n', "irritated_below is written twice: again at line 5"),
+])
+def test_a_key_or_table_written_twice_is_named(tmp_path: Path, added: str, said: str) -> None:
+    """The starter config has every key: one added below it again was refused as "not
+    valid TOML: Cannot overwrite a value (at line 5, column 23)", or "Cannot declare
+    ('business_hours', 'hours') twice", which said neither which key nor what to do."""
+    file = tmp_path / "c.toml"
+    file.write_text("[business_hours.hours]\nmon = []\n[triage]\nirritated_below = -0.8\n"
+                    + added)
+    with pytest.raises(ConfigError) as info:
+        load_settings(file)
+    assert said in str(info.value) and "change the one already there" in str(info.value)
+
+
 def test_template_parts_keep_literal_braces() -> None:
     parts = template_parts("{{x}} #{case_id}!")
     assert "".join(text + (f"<{name}>" if name else "") for text, name in parts) == (

@@ -40,15 +40,36 @@ def load_settings(path: Path | None = None, *, missing_ok: bool = False) -> Sett
     import tomllib  # here: most commands' machines have no config file to parse
 
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8-sig"))  # Notepad: a BOM
+        text = file.read_text(encoding="utf-8-sig")  # Notepad: a BOM
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+        raise ConfigError(f"{file}: not valid TOML: {_written_twice(str(exc), text)}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: cannot read it: {exc}") from None
     settings = _build(Settings, data, file, prefix="")
     settings.source = file
     check_values(settings, file)
     return settings
+
+
+TABLE_TWICE = re.compile(r"Cannot declare \((.*)\) twice \(at line (\d+)")
+VALUE_TWICE = re.compile(r"Cannot overwrite a value \(at line (\d+)")
+KEY_OF_LINE = re.compile(r"\s*([A-Za-z0-9_.\"' -]+?)\s*=")
+
+
+def _written_twice(problem: str, text: str) -> str:
+    """tomllib's words for a key or a table given twice, with its name and what to do: the
+    starter config has every key, so one added below it again is the likeliest mistake
+    ("Cannot overwrite a value (at line 298, column 28)" named neither)."""
+    if table := TABLE_TWICE.match(problem):
+        name, line = "[" + ".".join(re.findall(r"'([^']*)'", table[1])) + "]", table[2]
+    elif (value := VALUE_TWICE.match(problem)) and (key := KEY_OF_LINE.match(
+            text.splitlines()[int(value[1]) - 1])):
+        name, line = key[1], value[1]
+    else:
+        return problem
+    return (f"{name} is written twice: again at line {line} (the starter config has every "
+            "key and section: change the one already there)")
 
 
 def starter_config(store: Path) -> str:
