@@ -384,15 +384,19 @@ def test_page_down_scrolls_the_board_and_the_focus_follows(demo_db: Path) -> Non
 
 def test_a_key_for_a_case_scrolled_out_of_sight_shows_it_first(demo_db: Path) -> None:
     """The due list keeps the focus when the mouse scrolls it away: a key then brings the
-    case into view before it acts (`a` took a case never seen)."""
+    case into view before it acts (`a` took a case never seen), and says so once: the
+    key bar's every draw said it too (fifty toasts with no key pressed), and the key
+    added "this list is empty"."""
     async def script(app: OmnituiApp, pilot: Pilot) -> None:
-        app.screen.query_one("#due", DataTable).focus()
-        await settle(app, pilot)
         app.screen.query_one("#board").scroll_home(animate=False)
+        app.screen.query_one("#due", DataTable).focus(scroll_visible=False)
         await settle(app, pilot)
+        assert not app._notifications  # no key pressed, nothing said
         before = last_audit(app)
         await said_and_did_nothing(
             app, pilot, "S", "the case is in the due list, now in view: press the key again")
+        assert [str(n.message) for n in app._notifications] == [
+            "the case is in the due list, now in view: press the key again"]
         assert board(app).targets()  # the list, and its case, on screen now
         await pilot.press("S")
         await settle(app, pilot)
