@@ -171,6 +171,10 @@ def test_omnitui_report_for_scripts_and_people(week: Week, tmp_path: Path,
     wrong = run("--since", "30.11.2026")
     assert wrong.returncode == 2 and "is not a date such as" in wrong.stderr
     assert "Traceback" not in wrong.stderr
+    for far in (("--since", "0001-01-01"), ("--until", "9999-12-31")):  # were tracebacks
+        off = run(*far)
+        assert off.returncode == 2 and "Traceback" not in off.stderr
+        assert f"{far[0]} '{far[1]}' is out of range" in off.stderr
     drawn = run("--since", "2026-11-30", "--chart", str(tmp_path / "week.png"))
     assert drawn.returncode == 0, drawn.stderr
     assert (tmp_path / "week.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
