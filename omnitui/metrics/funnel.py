@@ -156,7 +156,9 @@ def report(conn: sqlite3.Connection, settings: Settings, since: datetime, until:
     groups = []
     if by is not None:
         backlog = open_now if by != "day" else []  # a backlog is now, not of a day
-        split: dict[str, tuple[list[sqlite3.Row], ...]] = {}
+        split: dict[str, tuple[list[sqlite3.Row], ...]] = {
+            day: ([], [], []) for day in _days(since, until, zone)} if by == "day" else {}
+        # (every day: a day nothing was opened on was no row, a gap in a daily chart)
         for part, rows, agent in ((0, cases, "owner"), (1, surveys, "agent"),
                                   (2, backlog, "owner")):
             for row in rows:  # each row read once, whatever the number of groups
@@ -167,6 +169,13 @@ def report(conn: sqlite3.Connection, settings: Settings, since: datetime, until:
                 group.backlog = None
     return Report(since, until, by, total, groups,
                   store.left_owner_because(conn, start, end))
+
+
+def _days(since: datetime, until: datetime, zone: tzinfo | None) -> list[str]:
+    """Each day of [since, until) in `zone`, YYYY-MM-DD."""
+    first = since.astimezone(zone).date()
+    last = (until - timedelta(microseconds=1)).astimezone(zone).date()
+    return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
 
 
 def _funnel(key: str, cases: list[sqlite3.Row], surveys: list[sqlite3.Row],

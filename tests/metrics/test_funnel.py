@@ -238,6 +238,14 @@ def test_a_days_group_has_no_backlog(week: Week) -> None:
     assert [g.backlog for g in found.groups] == [None] * len(found.groups)
 
 
+def test_by_day_every_day_of_the_period_is_a_row(week: Week) -> None:
+    """Tuesday and Wednesday, with nothing opened, were no rows: a daily chart of the CSV
+    went from Monday to whatever came next."""
+    found = report(week.store.conn, week.settings, MONDAY, NOW, NOW, by="day")
+    assert [(g.key, g.opened) for g in found.groups] == [
+        ("2026-11-30", 4), ("2026-12-01", 0), ("2026-12-02", 0)]
+
+
 def test_the_boards_late_first_replies_judge_each_case_by_its_own_target(week: Week) -> None:
     """Monday 17:00: A (email, answered in 2 business hours of 8) and C (email, 1 h) on
     time; B (chat, 30 min of 10) late; D (email, 16:00) not due yet. One target for the
