@@ -710,6 +710,21 @@ def test_the_lists_fit_again_after_the_window_narrows(demo_db: Path) -> None:
     supervise(demo_db, script, (200, 50))
 
 
+def test_a_redraw_is_as_wide_as_its_rows_at_once(demo_db: Path) -> None:
+    """The lists' columns took their rows' widths only once the table was next idle: on a
+    busy store (the live demo) the board was drawn first with the names' widths, its ages
+    cut to "< 1", "1-4", "4-2" for a second."""
+    async def script(app: OmnituiApp, pilot: Pilot) -> None:
+        found = board(app).board
+        assert found is not None
+        board(app).draw(found)  # a redraw: what the next frame shows, before any idle
+        aging = app.screen.query_one("#aging", DataTable)
+        ages = next(iter(aging.columns.values()))
+        assert ages.get_render_width(aging) >= len(" 4-24h "), ages.content_width
+
+    supervise(demo_db, script, (80, 24))
+
+
 @pytest.mark.parametrize(("hours", "ticks"), [
     ([7.2048, 5.1326, 1.7323, 7.5309, 5.6772, 6.0751, 7.7023], [2, 1, 0]),
     ([2.0], [1, 0]), ([1.0, 1.0, 3.0], [2, 1, 0]), ([0.1 * n for n in range(40)], [4, 3, 2, 1, 0]),

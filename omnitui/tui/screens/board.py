@@ -521,13 +521,21 @@ def fill(table: DataTable, rows: list[tuple[object, ...]], height: int | None = 
     as markup, and a subject "[/]" stopped the console."""
     row = table.cursor_row
     table.clear()
-    for column in table.columns.values():  # as wide as what they hold now: a clear keeps
-        column.content_width = column.label.cell_len  # the widest ever seen, and after a
-        # resize from 200 to 80 columns the due list scrolled sideways into blank space
+    for column, *cells in zip(table.columns.values(), *rows, strict=False):
+        # as wide as what they hold now: a clear keeps the widest ever seen, and after a
+        # resize from 200 to 80 columns the due list scrolled sideways into blank space;
+        # measured here, not when the table is next idle: on a busy store the board was
+        # drawn first with the names' widths, its ages cut to "< 1", "4-2" for a second
+        column.content_width = max([column.label.cell_len, *map(_cells, cells)])
     for values in rows:
         table.add_row(*(Text(v) if isinstance(v, str) else v for v in values), height=height)
     if rows:
         table.move_cursor(row=min(max(row, 0), len(rows) - 1))
+
+
+def _cells(value: object) -> int:
+    """The cells a list's value takes across: its widest line."""
+    return max(cell_len(line) for line in str(value).split("\n"))
 
 
 def clean(text: str) -> str:
