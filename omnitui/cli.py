@@ -324,13 +324,23 @@ def history_cutoff(text: str | None) -> "datetime | None":
 
 
 def _day(text: str, option: str, other: str = "") -> "date":
+    """A YYYY-MM-DD option's day; a usage error for what is not one, or is one no store
+    time can be near (0001-01-01 and 9999-12-31 were tracebacks: a day's midnight in a zone
+    east of UTC, or the 30 days before it, fell off the calendar)."""
     from datetime import date
 
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise UsageError(f"{option} {text!r} is not a date such as 2026-11-30{other}"
                          ) from None
+    if not FIRST_DAY <= day.year <= LAST_DAY:
+        raise UsageError(f"{option} {text!r} is out of range: a day of the years "
+                         f"{FIRST_DAY} to {LAST_DAY}")
+    return day
+
+
+FIRST_DAY, LAST_DAY = 1900, 9998  # the years a date option takes
 
 
 def story_end(text: str | None) -> "datetime | None":
@@ -949,7 +959,8 @@ def report(typer_ctx: typer.Context,
     context.existing_db_path  # noqa: B018 -- the demo store brings its team's hours: the days
     now = utc_now()          # are theirs
     try:
-        start, end = period(since, until, context.settings, now)
+        start, end = period(_day(since, "--since") if since else None,
+                            _day(until, "--until") if until else None, context.settings, now)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     if chart is not None and chart.suffix.lower() not in (".png", ".svg"):

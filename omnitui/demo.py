@@ -37,7 +37,7 @@ from omnitui.store import info as store_info
 from omnitui.store.agents import mark_seen
 from omnitui.store.cases import get_case
 from omnitui.store.customers import NewCustomer, NewIdentity, create_customer, customer_name
-from omnitui.store.db import Store, db_time, utc_now
+from omnitui.store.db import Store, db_time, one_action, utc_now
 from omnitui.store.presence import record_interval
 from omnitui.store.replicate import replicate
 from omnitui.triage.calendar import Calendar, calendar_of
@@ -484,7 +484,8 @@ def _run_due(conn: sqlite3.Connection, rng: random.Random, schedule: _Schedule,
     the case's SLA clocks, as the Desk does for a live agent)."""
     while schedule.items and schedule.items[0].at <= until:
         item = heapq.heappop(schedule.items)
-        _act(conn, rng, schedule, item, hours)
+        with one_action(conn):  # each one undone alone, as an agent's own would be
+            _act(conn, rng, schedule, item, hours)
         upkeep.refresh(conn, item.case_id, item.at)
 
 

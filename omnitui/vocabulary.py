@@ -108,14 +108,21 @@ def action_words(action: str) -> str:
     return ACTION_WORDS.get(action, action.replace(".", " ").replace("_", " "))
 
 
+UNDO_NAMES = 10  # cases an undo names: the console's question of a bulk action on 215
+# cases ran off an 80x24 screen, its [y/n] with it
+
+
 def undo_words(undone: list[tuple[str, int | None]]) -> str:
     """What one undo took back, for the agent: "undone: a status change and an assignment
-    on 2 cases (#4, #9)"; undoing an undo reads "redone: ..."."""
+    on 2 cases (#4, #9)", the first UNDO_NAMES named; undoing an undo reads "redone:
+    ..."."""
     redo = bool(undone) and all(action.startswith("undo ") for action, _ in undone)
     words = list(dict.fromkeys(action_words(action.removeprefix("undo ") if redo else action)
                                for action, _ in undone)) or ["the last action"]
     what = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
     cases = sorted({case_id for _, case_id in undone if case_id is not None})
+    named = ", ".join(f"#{c}" for c in cases[:UNDO_NAMES]) + (
+        ", …" if len(cases) > UNDO_NAMES else "")
     where = (f" on #{cases[0]}" if len(cases) == 1 else
-             f" on {len(cases)} cases ({', '.join(f'#{c}' for c in cases)})" if cases else "")
+             f" on {len(cases)} cases ({named})" if cases else "")
     return f"{'redone' if redo else 'undone'}: {what}{where}"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from omnitui.config import Settings
 from omnitui.demo import build_demo
+from omnitui.store.audit import actions_of, last_undoable
 from omnitui.store.db import Store, db_time
 from tests.conftest import demo_story_end
 
@@ -30,3 +31,14 @@ def test_the_demo_team_answers_follow_ups_and_keeps_its_queue_short(tmp_path: Pa
     assert not conn.execute(
         "SELECT count(*) FROM cases WHERE status IN ('pending', 'on_hold') AND updated_at < ?",
         (db_time(end - timedelta(days=10)),)).fetchone()[0]
+
+
+def test_u_as_a_demo_agent_takes_back_one_action(tmp_path: Path) -> None:
+    """The demo writes its story in a few big transactions, and every audit event of one
+    shared its undo: `u` as farid offered to undo five days of his work on 215 cases."""
+    with Store(tmp_path / "demo.db") as store:
+        build_demo(store, Settings(), customers=80, messages=300, days=3,
+                   end=demo_story_end())
+        for agent in ("alice", "farid"):
+            pending = actions_of(store.conn, last_undoable(store.conn, agent))
+            assert len({case_id for _, case_id, _ in pending}) == 1, agent

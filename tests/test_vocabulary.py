@@ -19,3 +19,11 @@ def test_a_macro_on_two_cases() -> None:
 
 def test_undoing_an_undo_is_a_redo() -> None:
     assert undo_words([("undo case.snoozed", 7)]) == "redone: a snooze on #7"
+
+
+def test_a_bulk_action_names_its_first_ten_cases() -> None:
+    """The console asks before undoing an action not just done: on 215 cases the question
+    listed them all and ran off an 80x24 screen, its [y/n] with it."""
+    undone = [("case.status", case_id) for case_id in range(100, 315)]
+    assert undo_words(undone) == ("undone: a status change on 215 cases (#100, #101, #102, "
+                                  "#103, #104, #105, #106, #107, #108, #109, …)")

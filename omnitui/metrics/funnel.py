@@ -19,7 +19,7 @@ import math
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import field
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -120,21 +120,13 @@ def day_zone(settings: Settings) -> tzinfo | None:
     return ZoneInfo(zone) if zone else datetime.now().astimezone().tzinfo
 
 
-def period(since: str | None, until: str | None, settings: Settings,
+def period(since: date | None, until: date | None, settings: Settings,
            now: datetime) -> tuple[datetime, datetime]:
-    """[since, until) from YYYY-MM-DD dates in the report's day zone; by default the last 30
-    days up to now. ValueError names a wrong date."""
+    """[since, until) from the days' midnights in the report's day zone; by default the
+    last 30 days up to now. ValueError says when since is not before until."""
     zone = day_zone(settings)
-
-    def day(text: str, name: str) -> datetime:
-        try:
-            return datetime.combine(datetime.strptime(text, "%Y-%m-%d").date(), time(),
-                                    tzinfo=zone)
-        except ValueError:
-            raise ValueError(f"--{name} {text!r} is not a date such as 2026-11-30") from None
-
-    end = day(until, "until") + timedelta(days=1) if until else now
-    start = day(since, "since") if since else end - timedelta(days=30)
+    end = datetime.combine(until, time(), zone) + timedelta(days=1) if until else now
+    start = datetime.combine(since, time(), zone) if since else end - timedelta(days=30)
     if start >= end:
         raise ValueError(f"--since {since or start.date()} is not before --until "
                          f"{until or end.date()}")
@@ -164,7 +156,9 @@ def report(conn: sqlite3.Connection, settings: Settings, since: datetime, until:
     groups = []
     if by is not None:
         backlog = open_now if by != "day" else []  # a backlog is now, not of a day
-        split: dict[str, tuple[list[sqlite3.Row], ...]] = {}
+        split: dict[str, tuple[list[sqlite3.Row], ...]] = {
+            day: ([], [], []) for day in _days(since, until, zone)} if by == "day" else {}
+        # (every day: a day nothing was opened on was no row, a gap in a daily chart)
         for part, rows, agent in ((0, cases, "owner"), (1, surveys, "agent"),
                                   (2, backlog, "owner")):
             for row in rows:  # each row read once, whatever the number of groups
@@ -175,6 +169,13 @@ def report(conn: sqlite3.Connection, settings: Settings, since: datetime, until:
                 group.backlog = None
     return Report(since, until, by, total, groups,
                   store.left_owner_because(conn, start, end))
+
+
+def _days(since: datetime, until: datetime, zone: tzinfo | None) -> list[str]:
+    """Each day of [since, until) in `zone`, YYYY-MM-DD."""
+    first = since.astimezone(zone).date()
+    last = (until - timedelta(microseconds=1)).astimezone(zone).date()
+    return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
 
 
 def _funnel(key: str, cases: list[sqlite3.Row], surveys: list[sqlite3.Row],

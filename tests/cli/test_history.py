@@ -64,6 +64,7 @@ def test_history_of_a_case_says_who_what_why_and_before_after(omnitui: Run,
 
 @pytest.mark.parametrize(("args", "said"), [
     (("--since", "yesterday"), "is not a date such as"),
+    (("--since", "0001-01-01"), "is out of range"),  # (was a traceback)
     (("--limit", "0"), "0 is not in the range"),
     (("--case", "x"), "'x' is not a case id (12 or #12)"),
 ])

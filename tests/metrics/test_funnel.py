@@ -171,6 +171,10 @@ def test_omnitui_report_for_scripts_and_people(week: Week, tmp_path: Path,
     wrong = run("--since", "30.11.2026")
     assert wrong.returncode == 2 and "is not a date such as" in wrong.stderr
     assert "Traceback" not in wrong.stderr
+    for far in (("--since", "0001-01-01"), ("--until", "9999-12-31")):  # were tracebacks
+        off = run(*far)
+        assert off.returncode == 2 and "Traceback" not in off.stderr
+        assert f"{far[0]} '{far[1]}' is out of range" in off.stderr
     drawn = run("--since", "2026-11-30", "--chart", str(tmp_path / "week.png"))
     assert drawn.returncode == 0, drawn.stderr
     assert (tmp_path / "week.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -232,6 +236,14 @@ def test_a_days_group_has_no_backlog(week: Week) -> None:
     found = report(week.store.conn, week.settings, MONDAY, NOW, NOW, by="day")
     assert found.total.backlog == 1
     assert [g.backlog for g in found.groups] == [None] * len(found.groups)
+
+
+def test_by_day_every_day_of_the_period_is_a_row(week: Week) -> None:
+    """Tuesday and Wednesday, with nothing opened, were no rows: a daily chart of the CSV
+    went from Monday to whatever came next."""
+    found = report(week.store.conn, week.settings, MONDAY, NOW, NOW, by="day")
+    assert [(g.key, g.opened) for g in found.groups] == [
+        ("2026-11-30", 4), ("2026-12-01", 0), ("2026-12-02", 0)]
 
 
 def test_the_boards_late_first_replies_judge_each_case_by_its_own_target(week: Week) -> None:

@@ -384,15 +384,19 @@ def test_page_down_scrolls_the_board_and_the_focus_follows(demo_db: Path) -> Non
 
 def test_a_key_for_a_case_scrolled_out_of_sight_shows_it_first(demo_db: Path) -> None:
     """The due list keeps the focus when the mouse scrolls it away: a key then brings the
-    case into view before it acts (`a` took a case never seen)."""
+    case into view before it acts (`a` took a case never seen), and says so once: the
+    key bar's every draw said it too (fifty toasts with no key pressed), and the key
+    added "this list is empty"."""
     async def script(app: OmnituiApp, pilot: Pilot) -> None:
-        app.screen.query_one("#due", DataTable).focus()
-        await settle(app, pilot)
         app.screen.query_one("#board").scroll_home(animate=False)
+        app.screen.query_one("#due", DataTable).focus(scroll_visible=False)
         await settle(app, pilot)
+        assert not app._notifications  # no key pressed, nothing said
         before = last_audit(app)
         await said_and_did_nothing(
             app, pilot, "S", "the case is in the due list, now in view: press the key again")
+        assert [str(n.message) for n in app._notifications] == [
+            "the case is in the due list, now in view: press the key again"]
         assert board(app).targets()  # the list, and its case, on screen now
         await pilot.press("S")
         await settle(app, pilot)
@@ -704,6 +708,21 @@ def test_the_lists_fit_again_after_the_window_narrows(demo_db: Path) -> None:
             assert table.virtual_size.width <= table.size.width, table_id
 
     supervise(demo_db, script, (200, 50))
+
+
+def test_a_redraw_is_as_wide_as_its_rows_at_once(demo_db: Path) -> None:
+    """The lists' columns took their rows' widths only once the table was next idle: on a
+    busy store (the live demo) the board was drawn first with the names' widths, its ages
+    cut to "< 1", "1-4", "4-2" for a second."""
+    async def script(app: OmnituiApp, pilot: Pilot) -> None:
+        found = board(app).board
+        assert found is not None
+        board(app).draw(found)  # a redraw: what the next frame shows, before any idle
+        aging = app.screen.query_one("#aging", DataTable)
+        ages = next(iter(aging.columns.values()))
+        assert ages.get_render_width(aging) >= len(" 4-24h "), ages.content_width
+
+    supervise(demo_db, script, (80, 24))
 
 
 @pytest.mark.parametrize(("hours", "ticks"), [

@@ -100,7 +100,6 @@ class BoardScreen(WorkScreen):
         self._ids: list[int] = []
         self._asked = 0.0  # when the last read was started (monotonic)
         self._again = False  # a change came while a read was running
-        self._brought_into_view = False  # the last key found the due list out of sight
         self._layouts = 0  # refreshes waited for the first draw's layout
         self._team_read: tuple[tuple[str, str], ...] = ()  # each agent's state, last read
         self._walked_queue = False  # J / K last walked the queue, not the due list
@@ -179,23 +178,25 @@ class BoardScreen(WorkScreen):
         return case_id
 
     def say_none_chosen(self) -> None:
-        if not self._brought_into_view:  # else it said to press the key again
+        """A key pressed for the due list's case while that case is out of sight brings it
+        into view instead of acting; with no case due, it says where the others are."""
+        table = self.query_one("#due", DataTable)
+        if self._ids and table.has_focus and not self._in_sight(table):
+            table.scroll_visible(animate=False)
+            self.notify("the case is in the due list, now in view: press the key again",
+                        severity="warning")
+        else:
             self.notify("no case is due soon or breached: the queue (F2) has the others",
                         severity="warning")
 
     def _highlighted(self) -> int | None:
         """The case highlighted in the due list, while that list has the focus and the
         case is on screen: on a short terminal the list sat below the fold, and `a` took a
-        case never seen. Out of sight, the list is scrolled into view instead."""
+        case never seen. Asked at every draw of the key bar, it only looks (it scrolled and
+        said "press the key again" there, dozens of times, with no key pressed)."""
         table = self.query_one("#due", DataTable)
-        self._brought_into_view = False
-        if not self._ids or table.cursor_row < 0 or not table.has_focus:
-            return None
-        if not self._in_sight(table):
-            self._brought_into_view = True
-            table.scroll_visible(animate=False)
-            self.notify("the case is in the due list, now in view: press the key again",
-                        severity="warning")
+        if not self._ids or table.cursor_row < 0 or not table.has_focus or \
+                not self._in_sight(table):
             return None
         return self._ids[min(table.cursor_row, len(self._ids) - 1)]
 
@@ -520,13 +521,21 @@ def fill(table: DataTable, rows: list[tuple[object, ...]], height: int | None = 
     as markup, and a subject "[/]" stopped the console."""
     row = table.cursor_row
     table.clear()
-    for column in table.columns.values():  # as wide as what they hold now: a clear keeps
-        column.content_width = column.label.cell_len  # the widest ever seen, and after a
-        # resize from 200 to 80 columns the due list scrolled sideways into blank space
+    for column, *cells in zip(table.columns.values(), *rows, strict=False):
+        # as wide as what they hold now: a clear keeps the widest ever seen, and after a
+        # resize from 200 to 80 columns the due list scrolled sideways into blank space;
+        # measured here, not when the table is next idle: on a busy store the board was
+        # drawn first with the names' widths, its ages cut to "< 1", "4-2" for a second
+        column.content_width = max([column.label.cell_len, *map(_cells, cells)])
     for values in rows:
         table.add_row(*(Text(v) if isinstance(v, str) else v for v in values), height=height)
     if rows:
         table.move_cursor(row=min(max(row, 0), len(rows) - 1))
+
+
+def _cells(value: object) -> int:
+    """The cells a list's value takes across: its widest line."""
+    return max(cell_len(line) for line in str(value).split("\n"))
 
 
 def clean(text: str) -> str:

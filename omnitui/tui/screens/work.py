@@ -160,7 +160,10 @@ class WorkScreen(Screen[None]):
         if (action := bound_action(self, event.key)) is not None and \
                 (why := self.declined(action)) is not None:
             event.stop()
-            self.notify(why, severity="warning")
+            if why == NONE_CHOSEN:
+                self.say_none_chosen()  # as this screen says it
+            else:
+                self.notify(why, severity="warning")
 
     def act(self, verb: str, change: CaseChange, targets: list[int] | None = None
             ) -> list[int]:
