@@ -23,7 +23,7 @@ from omnitui.store.db import Store
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens import queue as queue_module
 from omnitui.tui.screens.case import CaseScreen
-from omnitui.tui.screens.modals import AskScreen, ComposeScreen
+from omnitui.tui.screens.modals import AskScreen, ComposeScreen, PickScreen
 from tests.conftest import make_email
 from tests.tui.helpers import drive, queue, screen_text, settle
 
@@ -73,6 +73,21 @@ def test_a_reply_typed_right_after_r_never_fires_queue_keys(demo_db: Path) -> No
         assert isinstance(app.screen, ComposeScreen)
         assert app.screen.query_one(TextArea).text == "Sorry"  # every key in the reply
         assert status_of(demo_db, first) == status
+
+    drive(demo_db, script)
+
+
+def test_keys_typed_right_after_enter_in_a_picker_follow_the_pick(demo_db: Path) -> None:
+    """"vmine", enter and jj at once: the j's reached the picker before the enter did, which
+    picked nothing ("minejj — nothing matches", the picker still up)."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("v")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PickScreen)
+        typed_at_once(app, [*"mine", "enter", "j", "j"])
+        await settle(app, pilot)
+        assert not isinstance(app.screen, PickScreen)
+        assert app.queue.view.name == "mine" and queue(app).cursor == 2
 
     drive(demo_db, script)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual import events
+from textual.app import App
 from textual.widgets import Input, TextArea
 
 HOLD_AT_MOST = 0.5  # seconds a search field holds the keys typed after its enter
@@ -61,8 +62,14 @@ class SearchInput(TypingInput):
 
     def _release(self) -> None:
         held, self._held = self._held or [], None
-        for key in held:
-            self.app.post_message(events.Key(key.key, key.character))
+        hand_on(self.app, held)
+
+
+def hand_on(app: App[Any], keys: list[events.Key]) -> None:
+    """Keys that reached a field or a dialog after the enter that ended it, typed again for
+    wherever the keyboard is now."""
+    for key in keys:
+        app.post_message(events.Key(key.key, key.character))
 
 
 class TypingArea(_InOrder, TextArea):
