@@ -92,6 +92,24 @@ def test_keys_typed_right_after_enter_in_a_picker_follow_the_pick(demo_db: Path)
     drive(demo_db, script)
 
 
+def test_tab_in_the_filter_box_takes_the_completion_shown(demo_db: Path) -> None:
+    """"channel:wha" showed "→ channel:whatsapp"; tab left the box with the half-typed
+    filter ("not all understood"), and the next enter opened a case."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("backslash", *"channel:wha")
+        await settle(app, pilot)
+        await pilot.press("tab")
+        await settle(app, pilot)
+        box = app.queue.query_one("#narrow", Input)
+        assert box.value == "channel:whatsapp" and box.has_focus
+        assert "channel:whatsapp ·" in screen_text(app)
+        await pilot.press("tab")  # nothing more to complete: on to the list, as before
+        await settle(app, pilot)
+        assert queue(app).has_focus and box.value == "channel:whatsapp"
+
+    drive(demo_db, script)
+
+
 def test_a_superseded_search_never_shows_its_list(demo_db: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """The race from the field: clear a search and type a new one before the old query's
