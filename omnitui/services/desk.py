@@ -453,10 +453,13 @@ class Desk:
         changes, the kept draft dropped, in one transaction whose clocks follow, a solve's
         survey with them, as `omnitui reply` and `omnitui macro` do. Sent straight to the
         store, a macro's solve asked no survey and a pending macro left the case's due
-        time running; a draft begun with `D` also acknowledges the public thread."""
+        time running; a draft begun with `D` also acknowledges the public thread. A case
+        merged away while the agent wrote is refused, as every action on it is (the reply
+        went out from the closed case)."""
         from omnitui.services import drafts
 
         def send(conn: sqlite3.Connection) -> None:
+            _not_merged(conn, case_id)
             drafts.send_in(conn, case_id, draft, author=self.actor, at=self.clock(),
                            macros=self.settings.macros)
             drafts.drop_kept(conn, self.actor, case_id, draft.slot)

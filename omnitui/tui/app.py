@@ -349,11 +349,20 @@ class OmnituiApp(App[None]):
         self.push_screen(ConfirmScreen(f"Quit omnitui?{waiting}"), confirmed)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """Textual's palette entries, its Quit asking first as `q` does (it quit at once)."""
+        """Textual's palette entries, its Quit asking first as `q` does (it quit at once),
+        and its Keys showing the console's help, as `?` does (its own panel gave each key's
+        words twice, "Open Open", beside a squeezed queue that escape did not give back)."""
         for command in super().get_system_commands(screen):
-            yield (command._replace(help="Quit omnitui (it asks first)",
-                                    callback=self.action_quit_confirm)
-                   if command.callback == self.action_quit else command)
+            if command.callback == self.action_quit:
+                yield command._replace(help="Quit omnitui (it asks first)",
+                                       callback=self.action_quit_confirm)
+            elif command.callback in (self.action_show_help_panel,
+                                      self.action_hide_help_panel):
+                yield command._replace(help=f"{BY_ID['app.help'].description} "
+                                            f"({self.keys_of('app.help')})",
+                                       callback=self.action_help)
+            else:
+                yield command
 
     def action_help_quit(self) -> None:
         """ctrl+c (a reflex) says how to quit, in our words: toasts here are literal."""

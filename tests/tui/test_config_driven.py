@@ -109,6 +109,31 @@ def test_a_macro_with_a_reply_changes_the_case_only_when_the_reply_is_sent(
     drive(demo_db, script, macro_settings())
 
 
+def test_a_macro_reply_sent_twice_is_refused_in_words_with_the_text_kept(
+        demo_db: Path) -> None:
+    """The second send of a macro's reply still unsent in the outbox is refused: the refusal
+    reached the console as a traceback, which closed it."""
+    ack = Macro("Ack", reply="Hello, we are on it.")
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        case_id = queue(app).current_id
+        sent_before = replies(demo_db, case_id)
+        for _ in range(2):
+            await pilot.press("1")
+            await settle(app, pilot)
+            await pilot.press("ctrl+j")
+            await settle(app, pilot)
+        if isinstance(app.screen, ConfirmScreen):  # (sent within the second the composer
+            await pilot.press("y")                 # opened: "from another console?")
+            await settle(app, pilot)
+        assert replies(demo_db, case_id) == sent_before + 1
+        assert isinstance(app.screen, ComposeScreen)  # the text back, to change or drop
+        assert app.screen.query_one(TextArea).text == "Hello, we are on it."
+        assert "already queued this reply" in screen_text(app)
+
+    drive(demo_db, script, Settings(macros=[ack]))
+
+
 def test_a_macro_that_solves_from_the_composer_asks_the_survey(demo_db: Path) -> None:
     """Sent from the console, a macro's solve asked no survey: `omnitui macro` did."""
     solve = Macro("Refund done", status="solved", reply="Hello, the refund is done.")

@@ -237,6 +237,23 @@ def test_the_key_bar_shows_each_screens_keys_and_a_click_presses_one(demo_db: Pa
     drive(demo_db, script)
 
 
+def test_the_palettes_keys_entry_shows_the_consoles_help(demo_db: Path) -> None:
+    """ctrl+p "keys" opened Textual's side panel: each key's words twice ("Open Open", "Mark
+    Mark"), the queue squeezed beside it, and escape did not close it."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("ctrl+p", *"keys")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        shown = screen_text(app)
+        assert "Keys (change them" in shown and "Mark Mark" not in shown
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is app.queue and "Keys (change them" not in screen_text(app)
+
+    drive(demo_db, script, size=(80, 24))
+
+
 def test_keys_can_be_remapped_from_the_config(demo_db: Path) -> None:
     settings = Settings()
     settings.keymap = {"queue.down": "w", "queue.first": "ctrl+a"}  # (keys no other binds)

@@ -185,6 +185,30 @@ def test_a_reply_sent_from_another_console_meanwhile_is_asked_about(demo_db: Pat
                                                          time_zone="America/New_York")]))
 
 
+def test_a_reply_to_a_case_merged_meanwhile_is_refused_with_its_text_kept(
+        demo_db: Path) -> None:
+    """Merged into another case while the agent wrote, the case took the reply anyway: it
+    went out from a closed case nobody sees, not on the one the conversation now lives on
+    (`omnitui reply` refused: "act on #N")."""
+    from omnitui.services.desk import Desk
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        case_id, target = queue(app).ids[:2]
+        await pilot.press("r", *"Half written")
+        await settle(app, pilot)
+        with Store(demo_db) as store:  # a supervisor merges it meanwhile
+            Desk(store, "carol").merge_cases([case_id], target, other_customers=True)
+        before = outgoing(demo_db, target)
+        await pilot.press("ctrl+j")
+        await settle(app, pilot)
+        assert outgoing(demo_db, case_id) == [] and outgoing(demo_db, target) == before
+        assert isinstance(app.screen, ComposeScreen)
+        assert app.screen.query_one(TextArea).text == "Half written"
+        assert f"merged into #{target}" in screen_text(app)
+
+    drive(demo_db, script)
+
+
 def replying(demo_db: Path, home: Path, text: bytes, then_wait: float) -> Terminal:
     """The real console in a real terminal (a pty), as alice, a reply to the first case
     begun with `text`."""

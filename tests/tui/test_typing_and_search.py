@@ -23,7 +23,7 @@ from omnitui.store.db import Store
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens import queue as queue_module
 from omnitui.tui.screens.case import CaseScreen
-from omnitui.tui.screens.modals import AskScreen, ComposeScreen
+from omnitui.tui.screens.modals import AskScreen, ComposeScreen, PickScreen
 from tests.conftest import make_email
 from tests.tui.helpers import drive, queue, screen_text, settle
 
@@ -73,6 +73,39 @@ def test_a_reply_typed_right_after_r_never_fires_queue_keys(demo_db: Path) -> No
         assert isinstance(app.screen, ComposeScreen)
         assert app.screen.query_one(TextArea).text == "Sorry"  # every key in the reply
         assert status_of(demo_db, first) == status
+
+    drive(demo_db, script)
+
+
+def test_keys_typed_right_after_enter_in_a_picker_follow_the_pick(demo_db: Path) -> None:
+    """"vmine", enter and jj at once: the j's reached the picker before the enter did, which
+    picked nothing ("minejj — nothing matches", the picker still up)."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("v")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PickScreen)
+        typed_at_once(app, [*"mine", "enter", "j", "j"])
+        await settle(app, pilot)
+        assert not isinstance(app.screen, PickScreen)
+        assert app.queue.view.name == "mine" and queue(app).cursor == 2
+
+    drive(demo_db, script)
+
+
+def test_tab_in_the_filter_box_takes_the_completion_shown(demo_db: Path) -> None:
+    """"channel:wha" showed "→ channel:whatsapp"; tab left the box with the half-typed
+    filter ("not all understood"), and the next enter opened a case."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("backslash", *"channel:wha")
+        await settle(app, pilot)
+        await pilot.press("tab")
+        await settle(app, pilot)
+        box = app.queue.query_one("#narrow", Input)
+        assert box.value == "channel:whatsapp" and box.has_focus
+        assert "channel:whatsapp ·" in screen_text(app)
+        await pilot.press("tab")  # nothing more to complete: on to the list, as before
+        await settle(app, pilot)
+        assert queue(app).has_focus and box.value == "channel:whatsapp"
 
     drive(demo_db, script)
 

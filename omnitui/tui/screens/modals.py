@@ -29,7 +29,7 @@ from omnitui.model import Draft
 from omnitui.sanitize import sanitize
 from omnitui.tui.keys import bind
 from omnitui.tui.way_out import editor_command
-from omnitui.tui.widgets.typing import TypingArea, TypingInput
+from omnitui.tui.widgets.typing import TypingArea, TypingInput, hand_on
 from omnitui.wording import SUBJECT_NEEDED
 
 
@@ -75,6 +75,11 @@ class PickScreen(ModalScreen[int | None]):
         self.preview = preview
         self.typed = ""
         self.shown = list(range(len(options)))  # the options the typed text leaves
+        self.held: list[events.Key] | None = None  # keys after the enter that picked
+
+    def on_unmount(self) -> None:
+        held, self.held = self.held or [], None  # (a picker pushed again picks again)
+        hand_on(self.app, held)
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -101,7 +106,16 @@ class PickScreen(ModalScreen[int | None]):
             self.dismiss(None)
 
     def on_key(self, event: events.Key) -> None:
-        if event.key == "backspace" and self.typed:
+        """Typing narrows; enter picks here, in its place among the keys typed, and the
+        keys typed after it are handed on ("vmine", enter and j at once: the j narrowed the
+        list before the list's own enter ran, and "minej" matched nothing)."""
+        if self.held is not None:
+            self.held.append(event)
+        elif event.key == "enter" and (picked := self.query_one(OptionList).highlighted
+                                       ) is not None:
+            self.held = []
+            self.dismiss(self.shown[picked])
+        elif event.key == "backspace" and self.typed:
             self._narrow(self.typed[:-1])
         elif event.is_printable and event.character and (self.typed or event.character != " "):
             self._narrow(self.typed + event.character)

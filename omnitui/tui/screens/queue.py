@@ -61,7 +61,7 @@ MIN_FILTER_ECHO = 12  # cells of the view and filter the status bar keeps when i
 
 
 class FilterSuggester(Suggester):
-    """Completes filter keys and values as the agent types (→ takes the suggestion)."""
+    """Completes filter keys and values as the agent types (tab or → takes the suggestion)."""
 
     def __init__(self, vocabulary: Callable[[], Vocabulary]) -> None:
         super().__init__(use_cache=False, case_sensitive=True)
@@ -381,7 +381,7 @@ class QueueScreen(WorkScreen):
         elif typed.strip().isdigit():
             line.append(f"#{typed.strip()} opens case {typed.strip()}", style="dim")
         else:
-            line.append(f"enter keeps · esc clears · → completes · {KEYS_HINT}", style="dim")
+            line.append(f"enter keeps · esc clears · tab completes · {KEYS_HINT}", style="dim")
         self.query_one("#narrow-help", Static).update(line)
 
     @on(Input.Submitted, "#narrow")

@@ -13,6 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from textual import events
+from textual.app import App
+from textual.binding import Binding
 from textual.widgets import Input, TextArea
 
 HOLD_AT_MOST = 0.5  # seconds a search field holds the keys typed after its enter
@@ -37,11 +39,22 @@ class SearchInput(TypingInput):
     """A search field whose enter hands the keys typed after it to where the screen then
     puts the keyboard (the list, a case it opens): they reached the field first, as the
     screen moves the keyboard only once it hears of the enter ("/order", enter and n at
-    once put "ordern" in the box)."""
+    once put "ordern" in the box). Tab takes the completion shown, as a shell's does."""
+
+    BINDINGS = [Binding("tab", "complete", "Complete", show=False)]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._held: list[events.Key] | None = None  # keys after an enter, till the blur
+
+    def action_complete(self) -> None:
+        """The completion shown, if any; else on to the next field as tab goes (it left the
+        box, "channel:wha" half typed, and the next enter opened a case)."""
+        typed = self.value
+        if self.cursor_at_end:
+            self.action_cursor_right()  # (at the end, it takes the completion)
+        if self.value == typed:
+            self.screen.focus_next()
 
     async def action_submit(self) -> None:
         self._held = []
@@ -61,8 +74,14 @@ class SearchInput(TypingInput):
 
     def _release(self) -> None:
         held, self._held = self._held or [], None
-        for key in held:
-            self.app.post_message(events.Key(key.key, key.character))
+        hand_on(self.app, held)
+
+
+def hand_on(app: App[Any], keys: list[events.Key]) -> None:
+    """Keys that reached a field or a dialog after the enter that ended it, typed again for
+    wherever the keyboard is now."""
+    for key in keys:
+        app.post_message(events.Key(key.key, key.character))
 
 
 class TypingArea(_InOrder, TextArea):

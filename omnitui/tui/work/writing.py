@@ -196,8 +196,9 @@ def open_composer(console: OmnituiApp, case_id: int | None, draft: Draft, *,
                            severity="warning")
             open_composer(console, case_id, replace(result, macro=""), restore=False)
             return
-        except STORE_ERRORS as exc:
-            if not expected(exc):
+        except (OmnituiError, *STORE_ERRORS) as exc:  # a refusal too ("already queued
+            # this reply"): it reached the console as a traceback, which closed it
+            if not (isinstance(exc, OmnituiError) or expected(exc)):
                 raise  # a bug: keep its traceback
             console.notify(f"not sent: {store_problem(exc)}", severity="error")
             refused = exc.field if isinstance(exc, AddressRefused) else ""
