@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from textual import events
+from textual.keys import _character_to_key
 from textual.widgets import Input, TextArea
 
 from omnitui.channels.email.parse import parse_email
@@ -106,6 +107,14 @@ def test_tab_in_the_filter_box_takes_the_completion_shown(demo_db: Path) -> None
         await pilot.press("tab")  # nothing more to complete: on to the list, as before
         await settle(app, pilot)
         assert queue(app).has_focus and box.value == "channel:whatsapp"
+        await pilot.press("escape", "escape", "backslash")
+        await settle(app, pilot)
+        assert box.value == "status:"  # (what the filter key starts with)
+        for key, character in (*((_character_to_key(c), c) for c in "pen"),
+                               ("tab", None)):  # in one burst: the completion shown is
+            app.post_message(events.Key(key, character))  # worked out after the tab
+        await settle(app, pilot)
+        assert box.value == "status:pending" and box.has_focus
 
     drive(demo_db, script)
 

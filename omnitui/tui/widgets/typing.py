@@ -47,13 +47,16 @@ class SearchInput(TypingInput):
         super().__init__(*args, **kwargs)
         self._held: list[events.Key] | None = None  # keys after an enter, till the blur
 
-    def action_complete(self) -> None:
-        """The completion shown, if any; else on to the next field as tab goes (it left the
-        box, "channel:wha" half typed, and the next enter opened a case)."""
+    async def action_complete(self) -> None:
+        """The completion, if any; else on to the next field as tab goes (it left the box,
+        "channel:wha" half typed, and the next enter opened a case). Worked out here, not
+        read off the screen: typed in one burst, the tab came before the completion shown
+        was worked out, and went on to the list."""
         typed = self.value
-        if self.cursor_at_end:
-            self.action_cursor_right()  # (at the end, it takes the completion)
-        if self.value == typed:
+        if self.cursor_at_end and self.suggester is not None and (
+                found := await self.suggester.get_suggestion(typed)) and found != typed:
+            self.value, self.cursor_position = found, len(found)
+        else:
             self.screen.focus_next()
 
     async def action_submit(self) -> None:
