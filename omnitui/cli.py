@@ -959,8 +959,9 @@ def report(typer_ctx: typer.Context,
     context.existing_db_path  # noqa: B018 -- the demo store brings its team's hours: the days
     now = utc_now()          # are theirs
     try:
-        start, end = period(_day(since, "--since") if since else None,
-                            _day(until, "--until") if until else None, context.settings, now)
+        start, end = period(_day(since, "--since") if since is not None else None,
+                            _day(until, "--until") if until is not None else None,
+                            context.settings, now)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     if chart is not None and chart.suffix.lower() not in (".png", ".svg"):

@@ -184,6 +184,18 @@ def test_omnitui_report_for_scripts_and_people(week: Week, tmp_path: Path,
     assert jpeg.returncode == 2 and "a .png or .svg file" in jpeg.stderr
 
 
+@pytest.mark.parametrize("option", ["--since", "--until"])
+def test_an_empty_date_is_a_usage_error(week: Week, cli_env: dict[str, str],
+                                        option: str) -> None:
+    """`--since ''` (a script's unset variable) was read as no date: the last 30 days,
+    reported as if asked for."""
+    empty = subprocess.run([sys.executable, "-m", "omnitui", "--db", str(week.store.path),
+                            "report", option, ""], capture_output=True, text=True,
+                           env=cli_env, timeout=60)
+    assert (empty.returncode, empty.stdout) == (2, "")
+    assert empty.stderr.strip() == f"usage error: {option} '' is not a date such as 2026-11-30"
+
+
 def test_a_chart_without_matplotlib_says_what_to_install(week: Week, tmp_path: Path,
                                                          cli_env: dict[str, str]) -> None:
     code = ("import sys; sys.modules['matplotlib'] = None; sys.argv = ['omnitui'] + "
