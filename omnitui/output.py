@@ -590,8 +590,9 @@ def _match_words(article: Article) -> str:
 
 def print_report(report: Report, fmt: Format, zone: tzinfo | None) -> None:
     """The funnel for people (a table), scripts (JSON, whole seconds; the period's bounds UTC
-    as every JSON time, as stored) and spreadsheets (CSV, a row a group, whole seconds;
-    without --by its one row is the period's, named as the table's head names it)."""
+    as every JSON time, as stored, once for every group) and spreadsheets (CSV, a row a
+    group, whole seconds; every row's first cell its period, named as the table's head
+    names it: a row read on its own, or pasted beside another report's, still says it)."""
     rows = [report.total, *report.groups]
     if fmt is Format.json:  # (its since said +01:00 and its until +00:00, with microseconds)
         write_json({"since": db_time(report.since), "until": db_time(report.until),
@@ -600,9 +601,9 @@ def print_report(report: Report, fmt: Format, zone: tzinfo | None) -> None:
                     "reassignment_reasons": [{"reason": r, "count": n}
                                              for r, n in report.reassignment_reasons]})
         return
-    if fmt is Format.csv:  # (its one row was "all" under a column "all")
-        _write_csv([funnel_row(f, report.by) if report.by else
-                    {**funnel_row(f, "period"), "period": _period(report, zone)} for f in rows])
+    if fmt is Format.csv:  # (its one row was "all" under a column "all"; --by's rows had
+        span = _period(report, zone)  # no period, where the one without --by had)
+        _write_csv([{"period": span, **funnel_row(f, report.by)} for f in rows])
         return
     from rich.table import Table
 
@@ -670,10 +671,11 @@ def _funnel_json(f: Funnel) -> dict[str, Any]:
             "backlog_age": _in_seconds(f.backlog_age)}
 
 
-def funnel_row(f: Funnel, key_name: str) -> dict[str, Any]:
+def funnel_row(f: Funnel, key_name: str | None) -> dict[str, Any]:
     """One group of a report as a flat row (whole seconds, counts and shares), as its JSON
-    says it."""
-    row: dict[str, Any] = {key_name: f.key, "opened": f.opened, "history": f.history}
+    says it; its key under `key_name` (None: the whole period's row, which needs none)."""
+    row: dict[str, Any] = {key_name: f.key} if key_name else {}
+    row.update(opened=f.opened, history=f.history)
     for name, found in f.durations.items():
         for part, value in _in_seconds(found).items():
             row[f"{name}_{part}"] = value

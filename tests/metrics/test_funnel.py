@@ -5,6 +5,8 @@ and from `omnitui report`."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import subprocess
@@ -194,6 +196,23 @@ def test_an_empty_date_is_a_usage_error(week: Week, cli_env: dict[str, str],
                            env=cli_env, timeout=60)
     assert (empty.returncode, empty.stdout) == (2, "")
     assert empty.stderr.strip() == f"usage error: {option} '' is not a date such as 2026-11-30"
+
+
+@pytest.mark.parametrize("by", ["queue", "channel", "agent", "tier", "day"])
+def test_every_csv_row_names_its_period(week: Week, tmp_path: Path, cli_env: dict[str, str],
+                                        by: str) -> None:
+    """With --by, the rows carried no period (without it, the one row did): rows pasted
+    beside another month's report could not be told apart."""
+    shown = subprocess.run([sys.executable, "-m", "omnitui", "--config",
+                            str(tmp_path / "omnitui.toml"), "--db", str(week.store.path),
+                            "report", "--since", "2026-11-30", "--until", "2026-12-02",
+                            "--by", by, "--format", "csv"],
+                           capture_output=True, text=True, env=cli_env, timeout=60)
+    rows = list(csv.reader(io.StringIO(shown.stdout)))
+    assert rows[0][:3] == ["period", by, "opened"]
+    assert len(rows) > 2 and {row[0] for row in rows[1:]} == {
+        "2026-11-30 00:00 to 2026-12-03 00:00 (UTC time)"}
+    assert rows[1][1] == "all"
 
 
 def test_a_chart_without_matplotlib_says_what_to_install(week: Week, tmp_path: Path,
