@@ -435,6 +435,15 @@ def test_the_reports_csv_carries_what_its_json_and_text_say(db: str,
                         row["period"])
 
 
+def test_the_report_by_queue_fits_80_columns_with_its_names_whole(
+        db: str, cli_env: dict[str, str]) -> None:
+    """At 80 columns "account-access" read "account-ac…": the table needed 82."""
+    table = cli({**cli_env, "COLUMNS": "80"}, db, "report", "--by", "queue").stdout
+    lines = table.splitlines()
+    assert max(map(len, lines)) <= 80 and "…" not in table
+    assert any(line.startswith("account-access ") for line in lines)
+
+
 def test_a_snooze_past_a_cases_due_time_says_its_clock_keeps_running(
         db: str, cli_env: dict[str, str]) -> None:
     """A case due in 10 minutes, snoozed for 3 hours, breached while hidden, without a
