@@ -535,7 +535,12 @@ def import_(typer_ctx: typer.Context,
 
     context = ctx(typer_ctx)
     cutoff = history_cutoff(history_before)
-    mail = iter_mail_files(paths)  # a mistyped path fails here, before a store is created
+    skipped: list[tuple[str, str]] = []  # counted and named in the summary
+
+    def skip(source: str, why: str) -> None:
+        skipped.append((source, why))
+
+    mail = iter_mail_files(paths, skip)  # a mistyped path fails here, before a store is made
     total = mail_size(paths)
     if not (path := context.db_path).exists():  # every other command refuses a missing
         say(f"note: no store at {path}: a new one is made for this import")  # store: a
@@ -547,7 +552,8 @@ def import_(typer_ctx: typer.Context,
                 output.import_progress(total) as progress:
             counts = import_mail(store, context.settings, mail, progress=progress,
                                  history_before=cutoff, refused=lambda source, why:
-                                 not_mail.append(f"skipped {source}: not mail ({why})"))
+                                 not_mail.append(f"skipped {source}: not mail ({why})"),
+                                 skipped=skip)
     except KeyboardInterrupt:
         say("interrupted: the messages filed so far are kept; the same import again files "
             "the rest (what is stored already is skipped)")
@@ -555,7 +561,11 @@ def import_(typer_ctx: typer.Context,
     finally:  # (an interrupted or failed import refused them too)
         for line in not_mail:
             say(line)
-    typer.echo(output.import_report(counts, cutoff))
+    typer.echo(output.import_report(counts, cutoff, skipped))
+    if not counts["imported"] + counts["duplicates"]:  # (a folder of empty .eml files said
+        where = ", ".join(map(str, paths))  # "0 imported" and exited 0)
+        raise Refused(f"nothing imported: no mail found in {where}"
+                      + (" (what was skipped is named above)" if skipped else ""))
     if not_mail:  # a refusal, as every command's: exit 1
         raise typer.Exit(1)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from omnitui.channels.email.parse import mail_reading, not_mail, parse_email
-from omnitui.channels.email.sources import MailFile
+from omnitui.channels.email.sources import MailFile, Skipped
 from omnitui.config import Intent, SemanticSettings, Settings, TriageSettings
 from omnitui.ingest.readahead import Helpers, default_workers
 from omnitui.model import InboundEvent
@@ -75,24 +75,27 @@ class Progress(Protocol):
 def import_mail(store: Store, settings: Settings, mail: Iterator[MailFile], *,
                 workers: int | None = None, progress: Progress | None = None,
                 history_before: datetime | None = None,
-                refused: Callable[[str, str], None] | None = None) -> dict[str, int]:
+                refused: Callable[[str, str], None] | None = None,
+                skipped: Skipped | None = None) -> dict[str, int]:
     """Import every message of `mail`, which `iter_mail_files` gives for the paths it has
     checked (so a mistyped path fails before any store is created); returns counts a person
     can check. `progress` hears of the messages filed and the bytes they were, and when the
     load's end begins. `history_before`: the cases of this mail (new, or filed by an earlier
     run of it) quiet since then are solved as history (services/archive.py). An item that is
     no mail at all (`not_mail`) is filed nowhere, counted, and told to `refused` (its source
-    label, why)."""
+    label, why); an empty one, to `skipped`."""
     pipeline = intake_pipeline(store, settings)
     counts = {"imported": 0, "duplicates": 0, "with_errors": 0, "not_mail": 0}
     consumed = 0  # bytes read: what the progress counts
 
     def mail_only(items: Iterator[MailFile]) -> Iterator[MailFile]:
         """The items that are mail; an empty one (an mbox's From_ line with nothing after
-        it, an empty file in a Maildir) is passed over, as an empty .eml is."""
+        it, an empty file in a Maildir or a folder) is passed over, and told."""
         nonlocal consumed
         for item in items:
             if not item.raw or item.raw.isspace():
+                if skipped is not None:
+                    skipped(item.source, "empty")
                 continue
             if (why := not_mail(item.raw)) is None:
                 yield item

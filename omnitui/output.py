@@ -466,7 +466,13 @@ def print_summary(conn: sqlite3.Connection, path: Path) -> None:
         out.print(line, soft_wrap=True)
 
 
-def import_report(counts: dict[str, int], history_before: datetime | None = None) -> str:
+SKIPPED_NAMED = 3  # the files an import's summary names of those it skipped
+
+
+def import_report(counts: dict[str, int], history_before: datetime | None = None,
+                  skipped: Sequence[tuple[str, str]] = ()) -> str:
+    """What an import did: its counts, the history it filed, and what it skipped (how many,
+    the first few by name and why: a folder's notes, an empty .eml)."""
     report = (f"{counts['imported']:,} imported, {counts['duplicates']:,} already in the "
               f"store, {counts['with_errors']:,} with parse errors (stored raw, see `omnitui "
               "case`)")
@@ -475,6 +481,12 @@ def import_report(counts: dict[str, int], history_before: datetime | None = None
     if counts.get("history"):
         report += (f"\n{plural(counts['history'], 'conversation')} filed as solved history "
                    f"(no message since {history_before:%Y-%m-%d})")
+    if skipped:
+        named = ", ".join(f"{sanitize(source, multiline=False)} ({why})"
+                          for source, why in skipped[:SKIPPED_NAMED])
+        more = len(skipped) - SKIPPED_NAMED
+        report += (f"\n{len(skipped):,} skipped, holding no mail to import: {named}"
+                   + (f" and {more:,} more" if more > 0 else ""))
     return report
 
 

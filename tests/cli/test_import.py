@@ -157,7 +157,7 @@ def test_a_file_that_is_not_mail_is_refused_by_name_and_files_nothing(
     a header block (no `Name: value` line where they start) are named, counted and filed
     nowhere, in a folder, an mbox or alone; broken mail is still mail (a stray NUL, a byte
     order mark, blanks before the first header, an 8-bit header name), and an empty item
-    (two From_ lines in a row) is passed over, as an empty .eml is."""
+    (two From_ lines in a row) is passed over and named, as an empty .eml is."""
     folder = tmp_path / "mail"
     folder.mkdir()
     (folder / "good.eml").write_bytes(make_email("ann@example.com", subject="Where is it?",
@@ -186,12 +186,46 @@ def test_a_file_that_is_not_mail_is_refused_by_name_and_files_nothing(
         "start)",
         f"skipped {folder / 'random.eml'}: not mail (no header line such as 'From: ...' at "
         "its start)"]
-    assert done.stdout.startswith("6 imported, 0 already in the store")
-    assert done.stdout.rstrip().endswith(", 4 not mail (skipped, each named on stderr)")
+    summary, empty = done.stdout.splitlines()
+    assert summary.startswith("6 imported, 0 already in the store")
+    assert summary.endswith(", 4 not mail (skipped, each named on stderr)")
+    assert empty == f"1 skipped, holding no mail to import: {box}#3 (empty)"
     assert stored(db)[0] == 6  # good, nul, bom, eight, broken and the mbox's first
     alone = omnitui("--db", str(db), "import", str(folder / "random.eml"), check=False)
     assert alone.returncode == 1 and "0 imported" in alone.stdout
     assert stored(db)[0] == 6
+
+
+def test_every_file_a_folders_import_skips_is_counted_and_named(omnitui: Run,
+                                                                tmp_path: Path) -> None:
+    """An empty .eml and a folder's notes were passed over without a word, and a folder of
+    empty .eml files said "0 imported" and exited 0: the summary counts what was skipped,
+    names the first three and why, and a run that found no mail at all is refused."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    write_mbox(folder / "inbox.mbox", 2)
+    (folder / "empty.eml").touch()
+    for name in ("a-notes.txt", "b-invoice.pdf", "c-readme.md"):
+        (folder / name).write_text("not mail\n")
+    (folder / ".DS_Store").write_bytes(b"\0\0")  # hidden: no file of the user's
+    db = tmp_path / "s.db"
+    done = omnitui("--db", str(db), "import", str(folder))
+    assert done.stdout.splitlines()[-1] == (
+        f"4 skipped, holding no mail to import: {folder / 'a-notes.txt'} (not an .eml, an "
+        f"mbox or a Maildir), {folder / 'b-invoice.pdf'} (not an .eml, an mbox or a Maildir), "
+        f"{folder / 'c-readme.md'} (not an .eml, an mbox or a Maildir) and 1 more")
+    assert stored(db)[0] == 2
+    blank = tmp_path / "blank"
+    blank.mkdir()
+    (blank / "one.eml").touch()
+    (blank / "two.eml").write_text("\n\n")
+    nothing = omnitui("--db", str(db), "import", str(blank), check=False)
+    assert nothing.returncode == 1
+    assert nothing.stdout.splitlines()[-1] == (f"2 skipped, holding no mail to import: "
+                                               f"{blank / 'one.eml'} (empty), "
+                                               f"{blank / 'two.eml'} (empty)")
+    assert nothing.stderr == (f"error: nothing imported: no mail found in {blank} (what was "
+                              "skipped is named above)\n")
 
 
 def test_a_pattern_that_backtracks_holds_no_import(cli_env: dict[str, str],

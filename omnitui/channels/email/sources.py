@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_tz
 from pathlib import Path
@@ -21,7 +21,7 @@ from typing import BinaryIO, NamedTuple
 
 from omnitui.errors import OmnituiError
 
-__all__ = ["MailFile", "MailSourceError", "iter_mail_files", "mail_size"]
+__all__ = ["MailFile", "MailSourceError", "Skipped", "iter_mail_files", "mail_size"]
 
 _MBOX_SUFFIXES = (".mbox", ".mbx")
 _MAILDIR_SUBDIRS = ("cur", "new", "tmp")
@@ -29,6 +29,10 @@ _ESCAPED_FROM = re.compile(rb"\n>(?=>*From )")  # literal prefix + no group: ~4x
 _CHUNK = 1 << 20
 _LEADING_DIGITS = re.compile(r"\d+")
 _FIRST_DELIVERY = datetime(1990, 1, 1, tzinfo=UTC)
+NOT_A_MAIL_SOURCE = "not an .eml, an mbox or a Maildir"  # why a folder's file is skipped
+
+Skipped = Callable[[str, str], None]
+"""Told of what an import passes over: its source label, why."""
 
 
 class MailSourceError(OmnituiError):
@@ -54,15 +58,18 @@ class MailFile(NamedTuple):
         return _maildir_name_time(self.envelope.decode("latin-1")) if self.envelope else None
 
 
-def iter_mail_files(paths: Iterable[Path]) -> Iterator[MailFile]:
+def iter_mail_files(paths: Iterable[Path], skipped: Skipped | None = None
+                    ) -> Iterator[MailFile]:
     """Yield every message under `paths`, in a stable order.
 
     A path may be an .eml file, an mbox file (begins with "From "), a Maildir (has cur/, new/
-    and tmp/), or a directory holding any of these (searched recursively; other files are
-    skipped). A missing path or a file that is not mail raises `MailSourceError` at the call,
-    before anything is read; a directory with no mail source in it raises once walked.
+    and tmp/), or a directory holding any of these (searched recursively; its other files
+    are skipped and told to `skipped`, but for hidden ones and a Maildir's own, such as
+    dovecot-uidlist). A missing path or a file that is not mail raises `MailSourceError` at
+    the call, before anything is read; a directory with no mail source in it raises once
+    walked. An empty .eml in a folder comes out empty, as an empty item of an mbox does.
     """
-    return _iter_paths(_checked(paths))
+    return _iter_paths(_checked(paths), skipped)
 
 
 def mail_size(paths: Iterable[Path]) -> int:
@@ -93,13 +100,14 @@ def _checked(paths: Iterable[Path]) -> list[tuple[Path, str | None]]:
     return checked
 
 
-def _iter_paths(paths: list[tuple[Path, str | None]]) -> Iterator[MailFile]:
+def _iter_paths(paths: list[tuple[Path, str | None]], skipped: Skipped | None
+                ) -> Iterator[MailFile]:
     for path, kind in paths:
         if kind is not None:
             yield from _iter_source(path, kind)
             continue
         found = False
-        for source, source_kind in _sources_under(path):
+        for source, source_kind in _sources_under(path, skipped):
             found = True
             yield from _iter_source(source, source_kind)
         if not found:
@@ -132,10 +140,11 @@ def _is_maildir(path: Path) -> bool:
     return all((path / sub).is_dir() for sub in _MAILDIR_SUBDIRS)
 
 
-def _sources_under(path: Path) -> Iterator[tuple[Path, str]]:
+def _sources_under(path: Path, skipped: Skipped | None = None) -> Iterator[tuple[Path, str]]:
     """The mail sources in a folder, as (path, kind), in the order they are imported: the
     folder itself if it is a Maildir, then its sub-folders (Maildir++ `.Sent` too) and mail
-    files, by name. Listed as it goes: an import starts on the first source at once."""
+    files, by name; the other files told to `skipped`. Listed as it goes: an import starts
+    on the first source at once."""
     maildir = _is_maildir(path)
     if maildir:
         yield path, "maildir"
@@ -149,11 +158,12 @@ def _sources_under(path: Path) -> Iterator[tuple[Path, str]]:
             continue
         if entry.is_dir(follow_symlinks=False):  # no symlinked dirs: no loops
             if not entry.name.startswith(".") or _is_maildir(child):
-                yield from _sources_under(child)
+                yield from _sources_under(child, skipped)
         elif not entry.name.startswith(".") and entry.is_file():
-            kind = _file_kind(child)
-            if kind:
+            if kind := _file_kind(child):
                 yield child, kind
+            elif skipped is not None and not maildir:
+                skipped(str(child), NOT_A_MAIL_SOURCE)
 
 
 def _iter_source(path: Path, kind: str) -> Iterator[MailFile]:
@@ -180,8 +190,7 @@ def _file_size(entry: os.DirEntry[str]) -> int:
 def _iter_file(path: Path, kind: str) -> Iterator[MailFile]:
     try:
         if kind == "eml":  # saved by a mail client: its file's time is the saving's
-            if (raw := path.read_bytes()).strip():  # an empty one in a folder: skipped
-                yield MailFile(str(path), raw)
+            yield MailFile(str(path), path.read_bytes())
             return
         with path.open("rb") as fh:
             for number, (from_line, raw) in enumerate(_mbox_messages(fh), start=1):
