@@ -562,10 +562,11 @@ def import_(typer_ctx: typer.Context,
         for line in not_mail:
             say(line)
     typer.echo(output.import_report(counts, cutoff, skipped))
-    if not counts["imported"] + counts["duplicates"]:  # (a folder of empty .eml files said
-        where = ", ".join(map(str, paths))  # "0 imported" and exited 0)
-        raise Refused(f"nothing imported: no mail found in {where}"
-                      + (" (what was skipped is named above)" if skipped else ""))
+    if not counts["imported"] + counts["duplicates"] and (skipped or not_mail):  # (a
+        # folder of empty .eml files said "0 imported", exit 0; an empty Maildir, a mailbox
+        # with nothing new in it, is no mistake)
+        raise Refused(f"nothing imported: no mail found in {', '.join(map(str, paths))} "
+                      "(what was skipped is named above)")
     if not_mail:  # a refusal, as every command's: exit 1
         raise typer.Exit(1)
 

@@ -226,6 +226,10 @@ def test_every_file_a_folders_import_skips_is_counted_and_named(omnitui: Run,
                                                f"{blank / 'two.eml'} (empty)")
     assert nothing.stderr == (f"error: nothing imported: no mail found in {blank} (what was "
                               "skipped is named above)\n")
+    empty = tmp_path / "Maildir"  # a mailbox with nothing in it: no mistake, nothing to do
+    for sub in ("cur", "new", "tmp"):
+        (empty / sub).mkdir(parents=True)
+    assert omnitui("--db", str(db), "import", str(empty)).stdout.startswith("0 imported")
 
 
 def test_a_pattern_that_backtracks_holds_no_import(cli_env: dict[str, str],
