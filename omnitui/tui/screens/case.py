@@ -54,6 +54,7 @@ from omnitui.wording import (
     events_words,
     fields_words,
     in_zone,
+    merged_words,
     paused_for,
     plural,
     reopens_words,
@@ -104,6 +105,9 @@ def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
         facts.append(" · tags ")
         facts.append_text(plain(" ".join(case.tags)))
     lines = [title, facts]
+    if detail.merged_into is not None:
+        lines.append(Text(f"{merged_words(detail.merged_into)} (# then "
+                          f"{detail.merged_into} opens it)", style="bold"))
     clocks = Text("SLA: ", style="dim")
     clocks.append(sla_words(sla, now), style="bold red" if sla and any(
         t["state"] == "breached" for t in sla["targets"]) else "dim")
