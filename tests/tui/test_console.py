@@ -526,6 +526,21 @@ def test_merge_marked_cases_after_a_confirm_and_quit_asks_first(demo_db: Path) -
     drive(demo_db, script)
 
 
+def test_the_tags_dialog_shows_the_tags_the_case_has(demo_db: Path) -> None:
+    """The dialog named none: the agent retyped what was there, or removed a tag by
+    guessing its spelling."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        with Store(demo_db) as store:  # the one it opens on, tagged from elsewhere
+            Desk(store, "bob").together([queue(app).current_id], Desk(store, "bob").tags(
+                "billing refund"))
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, AskScreen)
+        assert "(now billing refund): words add, -word removes" in screen_text(app)
+
+    drive(demo_db, script)
+
+
 def test_sla_column_is_coloured_by_state_and_age_and_tags_show() -> None:
     from datetime import timedelta
 

@@ -13,7 +13,7 @@ from omnitui.sanitize import sanitize
 from omnitui.services.actions import parse_priority, tag_problem
 from omnitui.snooze import due_asleep, local_now, parse_until, snooze_choices, until_words
 from omnitui.store.cases import any_snoozed, require_case
-from omnitui.store.queries import distinct_values, known_agents
+from omnitui.store.queries import distinct_values, known_agents, summaries
 from omnitui.tui.screens.modals import AskScreen, PickScreen, refusal
 from omnitui.tui.work.writing import unsent, unsent_words
 from omnitui.wording import taken_by
@@ -171,7 +171,11 @@ def tags(screen: WorkScreen) -> None:
             screen.act(f"tags {sanitize(' '.join(words.split()), multiline=False)}",
                        screen.console.desk.tags(words), targets)
 
-    screen.app.push_screen(AskScreen(f"Tags of{_which(targets)}:"
+    now = ""
+    if len(targets) == 1:  # what it has, so the agent edits rather than retypes
+        had = summaries(screen.console.store.conn, targets)[targets[0]].tags
+        now = f" (now {sanitize(' '.join(had), multiline=False)})" if had else " (none yet)"
+    screen.app.push_screen(AskScreen(f"Tags of{_which(targets)}{now}:"
                                      " words add, -word removes", check=tag_problem),
                            answered)
 
