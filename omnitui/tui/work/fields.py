@@ -16,7 +16,7 @@ from omnitui.store.cases import any_snoozed, require_case
 from omnitui.store.queries import distinct_values, known_agents, summaries
 from omnitui.tui.screens.modals import AskScreen, PickScreen, refusal
 from omnitui.tui.work.writing import unsent, unsent_words
-from omnitui.wording import taken_by
+from omnitui.wording import breakdown, taken_by
 
 if TYPE_CHECKING:
     from omnitui.tui.screens.work import WorkScreen
@@ -197,8 +197,8 @@ def priority(screen: WorkScreen) -> None:
     now = ""
     if len(targets) == 1:  # what it is, before it changes (the box did not say)
         case = require_case(screen.console.store.conn, targets[0])
-        now = f"now {case['priority']:g}, " + (f"set by {case['priority_by']}; " if
-                                               case["priority_by"] else "the score; ")
+        now = (f"now {case['priority']:g}, set by {case['priority_by']}; " if case["priority_by"]
+               else f"now {breakdown(case['priority_parts'], case['priority'])}, the score; ")
     screen.app.push_screen(AskScreen(f"Priority of{_which(targets)}"
                                      f" ({now}a number holds; auto: back to the score)",
                                      check=refusal(typed)), answered)
