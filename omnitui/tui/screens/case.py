@@ -402,6 +402,9 @@ class CaseScreen(WorkScreen):
     def all_mine(self) -> bool:
         return self.detail.case.owner == self.console.agent
 
+    def statuses(self) -> set[str]:
+        return {self.detail.case.status}
+
     def current_message_id(self) -> int | None:
         return self.current_message.id if self.current_message is not None else None
 
