@@ -76,7 +76,7 @@ KEYS: tuple[Key, ...] = (
     Key("case.assign_to", "A", "Assign to…", BOTH),
     Key("case.pending", "P", "Pending (asks what it waits on)", BOTH),
     Key("case.solved", "S", "Solved", BOTH, footer="Solved"),
-    Key("case.reopen", "O", "Reopen", BOTH),
+    Key("case.reopen", "O", "Reopen", BOTH, footer="Reopen"),
     Key("case.snooze", "z", "Snooze", BOTH),
     Key("case.tags", "t", "Tags", BOTH),
     Key("case.priority", "p", "Priority", BOTH),

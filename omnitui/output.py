@@ -36,6 +36,7 @@ from omnitui.wording import (
     csat_words,
     events_words,
     fields_words,
+    merged_words,
     paused_for,
     plural,
     reading,
@@ -373,8 +374,8 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
     header.append(_text(c.subject or "(no subject)"))
     out.print(header)
     if detail.merged_into is not None:  # its messages are there: only the JSON said so
-        out.print(_text(f"merged into #{detail.merged_into}: its messages and what is done "
-                        f"now are there (omnitui case {detail.merged_into})"), style="bold")
+        out.print(_text(f"{merged_words(detail.merged_into)} "
+                        f"(omnitui case {detail.merged_into})"), style="bold")
     due = f" · next due {clock_time(parse_db_time(c.sla_due), zone)}" if c.sla_due else ""
     out.print(_text(f"{status_words(c.status)} · queue {c.queue} · owner {c.owner or '-'}{due}"
                     + reopens_words(detail.reopens)

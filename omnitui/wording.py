@@ -266,6 +266,12 @@ def status_words(status: str) -> str:
     return status.replace("_", " ")
 
 
+def merged_words(target: int) -> str:
+    """Where a case merged into another went: the CLI's case view and the console's case
+    screen say it alike (the console said only "closed")."""
+    return f"merged into #{target}: its messages and what is done now are there"
+
+
 def reopens_words(reopens: int) -> str:
     """" · reopened 2x" after a case's facts, or nothing for a case never reopened (every
     case header said "reopened 0x", taking a row of the case screen at 80x24)."""

@@ -7,6 +7,7 @@ just those rows.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 
@@ -21,14 +22,18 @@ def last_change(conn: sqlite3.Connection) -> int:
 def changed_cases_since(conn: sqlite3.Connection,
                         after: int) -> tuple[int, set[int] | None]:
     """(the newest change id, the cases changed after `after`; None: too many to name, as
-    after the scheduler re-scored the waiting cases: read everything again)."""
-    rows = conn.execute("SELECT id, case_id, action FROM audit WHERE id > ? ORDER BY id",
+    after the scheduler re-scored the waiting cases: read everything again). A change names
+    one case, and may touch others: a merge is the target's, and closes its source (a
+    console showing the source went on showing it open)."""
+    rows = conn.execute("SELECT id, case_id, action, after FROM audit WHERE id > ? ORDER BY id",
                         (after,)).fetchall()
     if not rows:
         return after, set()
-    if any(action == "cases.rescored" for _, _, action in rows):
+    if any(action == "cases.rescored" for _, _, action, _ in rows):
         return rows[-1][0], None
-    return rows[-1][0], {case_id for _, case_id, _ in rows if case_id is not None}
+    return rows[-1][0], {case_id for _, case_id, _, _ in rows if case_id is not None} | {
+        int(key.removeprefix("cases:")) for *_, touched in rows
+        for key in json.loads(touched) if key.startswith("cases:")}
 
 
 def escalations_since(conn: sqlite3.Connection, after: int,

@@ -340,3 +340,23 @@ def test_a_remapped_list_key_on_an_empty_list_says_there_is_no_case(demo_db: Pat
         assert "no case to act on: this list is empty" in await toast(app, pilot)
 
     drive(demo_db, script, Settings(keymap={"queue.mark": "f9"}))
+
+
+def test_a_solved_case_offers_reopen_where_it_offered_solved(demo_db: Path) -> None:
+    """On a solved case the key bar still offered "S Solved", and not the key that
+    reopens it."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        with Store(demo_db) as store:
+            case_id = store.conn.execute(
+                "SELECT id FROM cases WHERE status = 'solved' LIMIT 1").fetchone()[0]
+        app.open_case(case_id)
+        await settle(app, pilot)
+        bar = app.screen.query_one(KeyBar)
+        assert "O Reopen" in str(bar.render()) and "Solved" not in str(bar.render())
+        await pilot.press("S")  # type: ignore[attr-defined]
+        assert f"already solved: #{case_id}" in await toast(app, pilot)
+        await pilot.press("O")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        assert "S Solved" in str(bar.render()) and "Reopen" not in str(bar.render())
+
+    drive(demo_db, script)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -387,8 +388,8 @@ def test_assign_to_tags_priority_queue_and_escalate(demo_db: Path) -> None:
         before = case_fields(demo_db, case_id)["priority"]
         await pilot.press("p")
         await pilot.pause()
-        assert f"Priority of #{case_id} (now {before:g}, the score; a number holds" in \
-            screen_text(app)  # what it is, before it changes
+        assert f"Priority of #{case_id} (now {before:g}" in screen_text(app)  # what it is
+        assert "a number holds; auto: back to the score" in screen_text(app)
         await pilot.press(*"99", "enter")
         await settle(app, pilot)
         assert case_fields(demo_db, case_id)["priority"] == 99
@@ -522,6 +523,39 @@ def test_merge_marked_cases_after_a_confirm_and_quit_asks_first(demo_db: Path) -
         await pilot.press("y")
         await pilot.pause()
         assert not app.is_running
+
+    drive(demo_db, script)
+
+
+def test_the_tags_dialog_shows_the_tags_the_case_has(demo_db: Path) -> None:
+    """The dialog named none: the agent retyped what was there, or removed a tag by
+    guessing its spelling."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        with Store(demo_db) as store:  # the one it opens on, tagged from elsewhere
+            Desk(store, "bob").together([queue(app).current_id], Desk(store, "bob").tags(
+                "billing refund"))
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, AskScreen)
+        assert "(now billing refund): words add, -word removes" in screen_text(app)
+
+    drive(demo_db, script)
+
+
+def test_the_priority_dialog_says_what_the_number_is_made_of(demo_db: Path) -> None:
+    """It said "now 72, the score": not why, so not what a number typed would override."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        case_id = queue(app).current_id
+        with Store(demo_db) as store:
+            total, stored = store.conn.execute(
+                "SELECT priority, priority_parts FROM cases WHERE id = ?", (case_id,)).fetchone()
+        parts = [f"{label} {points:g}" for label, points in json.loads(stored) if points]
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, AskScreen) and parts
+        asked = str(app.screen.query_one("#question", Static).render())  # as it wraps
+        assert (f"(now {total:g} = {' + '.join(parts)}, the score; a number "
+                "holds; auto: back to the score)") in asked
 
     drive(demo_db, script)
 

@@ -281,3 +281,22 @@ def test_a_console_open_during_a_load_shows_the_clocks_its_end_works_out(
             assert await wait_until(lambda: sla_cells(app) == ["in"] * 3, (app, pilot))
 
     asyncio.run(run())
+
+
+def test_a_case_merged_away_while_on_screen_says_where_it_went(demo_db: Path) -> None:
+    """Merged from the CLI while alice read it, the case went on reading "open" (the merge
+    is the target's change: the console did not see its source close), and then "closed"
+    with no word of where it went; `omnitui case` says "merged into #B"."""
+    from omnitui.services.desk import Desk
+
+    async def run() -> None:
+        async with two_consoles(demo_db) as (alice, pa, bob, _pb):
+            case_id = await open_case(alice, pa)
+            target = next(i for i in queue(bob).ids if i != case_id)
+            with Store(demo_db) as store:  # `omnitui merge-cases`, from another window
+                Desk(store, "bob").merge_cases([case_id], target, other_customers=True)
+            assert await wait_until(lambda: f"merged into #{target}" in screen_text(alice),
+                                    (alice, pa), seconds=4)
+            assert "closed · " in screen_text(alice)
+
+    asyncio.run(run())

@@ -54,6 +54,7 @@ from omnitui.wording import (
     events_words,
     fields_words,
     in_zone,
+    merged_words,
     paused_for,
     plural,
     reopens_words,
@@ -104,6 +105,9 @@ def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
         facts.append(" · tags ")
         facts.append_text(plain(" ".join(case.tags)))
     lines = [title, facts]
+    if detail.merged_into is not None:
+        lines.append(Text(f"{merged_words(detail.merged_into)} (# then "
+                          f"{detail.merged_into} opens it)", style="bold"))
     clocks = Text("SLA: ", style="dim")
     clocks.append(sla_words(sla, now), style="bold red" if sla and any(
         t["state"] == "breached" for t in sla["targets"]) else "dim")
@@ -397,6 +401,9 @@ class CaseScreen(WorkScreen):
 
     def all_mine(self) -> bool:
         return self.detail.case.owner == self.console.agent
+
+    def statuses(self) -> set[str]:
+        return {self.detail.case.status}
 
     def current_message_id(self) -> int | None:
         return self.current_message.id if self.current_message is not None else None

@@ -153,6 +153,9 @@ class QueueScreen(WorkScreen):
         return bool(targets) and len(rows) == len(targets) and all(
             row.owner == self.console.agent for row in rows)
 
+    def statuses(self) -> set[str]:
+        return {row.status for row in self.cases.rows_of(self.targets())}
+
     def one_case(self) -> int | None:
         """The one marked case, else the highlighted one. With several marked, none: a
         reply must never go to a case the agent did not mean."""

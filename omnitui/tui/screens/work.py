@@ -15,9 +15,11 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual import events
+from textual.binding import ActiveBinding
 from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
+from omnitui.model import Status
 from omnitui.tui import work
 from omnitui.tui.keys import action_name, bind, bound_action
 from omnitui.tui.widgets.case_list import NONE_CHOSEN
@@ -135,6 +137,22 @@ class WorkScreen(Screen[None]):
         knows it (False when it does not: the key bar asks at every draw)."""
         return False
 
+    def statuses(self) -> set[str]:
+        """The statuses of the cases a key would act on, as this screen knows them (empty
+        when it does not: the key bar then offers Solved, as it always did)."""
+        return set()
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """The key bar offers Reopen on solved cases only, in the place of Solved (a solved
+        case offered "S Solved"); O still moves a pending case to open (a closed case was
+        merged away: every case key is refused there)."""
+        active = super().active_bindings
+        if Status.SOLVED in self.statuses():
+            return active
+        return {key: shown for key, shown in active.items()
+                if action_name(shown.binding.action) != "reopen"}
+
     def declined(self, action: str) -> str | None:
         """Why a case key does nothing here now (None: it acts): the key bar leaves such a
         key out, and pressed it says why. It offered every case key on an empty list, and
@@ -146,6 +164,8 @@ class WorkScreen(Screen[None]):
         if action == "assign_me" and self.all_mine():
             return already(taken_by(self.console.agent), targets)  # (work.fields would
             # load the action layer at the first paint's key bar)
+        if action == "solved" and self.statuses() == {Status.SOLVED}:
+            return already(f"{Status.SOLVED}", targets)
         return None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

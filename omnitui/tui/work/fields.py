@@ -13,10 +13,10 @@ from omnitui.sanitize import sanitize
 from omnitui.services.actions import parse_priority, tag_problem
 from omnitui.snooze import due_asleep, local_now, parse_until, snooze_choices, until_words
 from omnitui.store.cases import any_snoozed, require_case
-from omnitui.store.queries import distinct_values, known_agents
+from omnitui.store.queries import distinct_values, known_agents, summaries
 from omnitui.tui.screens.modals import AskScreen, PickScreen, refusal
 from omnitui.tui.work.writing import unsent, unsent_words
-from omnitui.wording import taken_by
+from omnitui.wording import breakdown, taken_by
 
 if TYPE_CHECKING:
     from omnitui.tui.screens.work import WorkScreen
@@ -171,7 +171,11 @@ def tags(screen: WorkScreen) -> None:
             screen.act(f"tags {sanitize(' '.join(words.split()), multiline=False)}",
                        screen.console.desk.tags(words), targets)
 
-    screen.app.push_screen(AskScreen(f"Tags of{_which(targets)}:"
+    now = ""
+    if len(targets) == 1:  # what it has, so the agent edits rather than retypes
+        had = summaries(screen.console.store.conn, targets)[targets[0]].tags
+        now = f" (now {sanitize(' '.join(had), multiline=False)})" if had else " (none yet)"
+    screen.app.push_screen(AskScreen(f"Tags of{_which(targets)}{now}:"
                                      " words add, -word removes", check=tag_problem),
                            answered)
 
@@ -193,8 +197,8 @@ def priority(screen: WorkScreen) -> None:
     now = ""
     if len(targets) == 1:  # what it is, before it changes (the box did not say)
         case = require_case(screen.console.store.conn, targets[0])
-        now = f"now {case['priority']:g}, " + (f"set by {case['priority_by']}; " if
-                                               case["priority_by"] else "the score; ")
+        now = (f"now {case['priority']:g}, set by {case['priority_by']}; " if case["priority_by"]
+               else f"now {breakdown(case['priority_parts'], case['priority'])}, the score; ")
     screen.app.push_screen(AskScreen(f"Priority of{_which(targets)}"
                                      f" ({now}a number holds; auto: back to the score)",
                                      check=refusal(typed)), answered)
