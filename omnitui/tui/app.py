@@ -24,6 +24,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from textual import events
 from textual.actions import ActionParseResult
 from textual.app import App, ScreenResultCallbackType, ScreenResultType, SystemCommand
 from textual.binding import Binding
@@ -70,7 +71,7 @@ from omnitui.triage.semantic import model_for
 from omnitui.tui import work
 from omnitui.tui.commands import ConsoleCommands
 from omnitui.tui.draft_keeper import DraftKeeper
-from omnitui.tui.keys import bind, key_words
+from omnitui.tui.keys import bind, bound_action, key_words
 from omnitui.tui.screens.queue import QueueScreen
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.similar_cache import SimilarCases
@@ -153,6 +154,7 @@ class OmnituiApp(App[None]):
         self.me: Agent | None = None  # this agent's row: role, skills, away (read each tick)
         self.incidents: list[BusinessEvent] | None = None  # ongoing outages (each tick)
         self._composer: ComposeScreen | None = None  # the one composer, made at first use
+        self._arriving: events.Key | None = None  # the key the console's keys are tried on
 
     @cached_property
     def desk(self) -> Desk:
@@ -274,12 +276,33 @@ class OmnituiApp(App[None]):
 
     # -- every key and every dialog answer: store failures are messages ---------------
 
+    async def on_event(self, event: events.Event) -> None:
+        """A key, kept while the console's keys are tried on it: `check_action` asks
+        whether it types anything."""
+        if not isinstance(event, events.Key) or event.is_forwarded:
+            await super().on_event(event)
+            return
+        self._arriving = event
+        try:
+            await super().on_event(event)
+        finally:
+            self._arriving = None
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The console's keys act only where the agent is not typing or answering a
-        dialog; there the key is the field's or the dialog's."""
-        typing = isinstance(self.screen, ModalScreen) or isinstance(self.focused,
-                                                                      Input | TextArea)
-        return not (typing and action in APP_ACTIONS)
+        dialog; there the key is the field's or the dialog's. In a field, a key that types
+        nothing and that the field does not use acts still, as the help says (F2, F3,
+        ctrl+r from the search box: they did nothing), whichever keys [keymap] binds."""
+        if action not in APP_ACTIONS:
+            return True
+        if isinstance(self.screen, ModalScreen):
+            return False
+        field, key = self.focused, self._arriving
+        if not isinstance(field, Input | TextArea):
+            return True
+        return (key is not None and bound_action(self, key.key) == action
+                and not field.check_consume_key(key.key, key.character)
+                and bound_action(field, key.key) is None)
 
     async def run_action(self, action: str | ActionParseResult,
                          default_namespace: DOMNode | None = None,
