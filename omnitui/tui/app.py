@@ -50,6 +50,7 @@ from omnitui.store.changes import (
     changed_cases_since,
     data_version,
     escalations_since,
+    given_away_since,
     last_change,
 )
 from omnitui.store.channel_state import channel_states, daemon_state
@@ -76,7 +77,7 @@ from omnitui.tui.screens.queue import QueueScreen
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.similar_cache import SimilarCases
 from omnitui.tui.status import health_text, incident_words
-from omnitui.vocabulary import undo_words
+from omnitui.vocabulary import given_away_words, undo_words
 from omnitui.wording import ago
 
 if TYPE_CHECKING:
@@ -571,6 +572,8 @@ class OmnituiApp(App[None]):
         if newest == self._seen_change:
             return  # a presence mark, not a change to any case
         self._tell_escalations(escalations_since(self.store.conn, self._seen_change, newest))
+        self._tell_given_away(given_away_since(self.store.conn, self.agent, self._seen_change,
+                                               newest))
         self._seen_change = newest
         self.cases_changed(changed)
 
@@ -583,6 +586,14 @@ class OmnituiApp(App[None]):
                 continue
             self.notify(sanitize(f"#{case_id} escalated: {reason}", multiline=False),
                         severity="warning", timeout=10)
+
+    def _tell_given_away(self, given: list[tuple[int, str, str | None]]) -> None:
+        """A toast for each of this agent's cases someone else gave away: it only left
+        their list, without a word of who has it now."""
+        for case_id, actor, owner in given:
+            if actor != self.agent:
+                self.notify(given_away_words(case_id, owner, actor), severity="warning",
+                            timeout=10)
 
     def _works(self, queue: str) -> bool:
         me = self.me
