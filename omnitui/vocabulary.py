@@ -101,6 +101,15 @@ def routing_story(history: list[tuple[int, str, str, str, str]], now: datetime) 
     return " → ".join(steps)
 
 
+def given_away_words(case_id: int, owner: str | None, actor: str) -> str:
+    """What an agent's console says of their case someone else took from them (another
+    agent, a supervisor, routing handing on an away agent's cases): "#12 was given to bob
+    by farid"."""
+    by = "routing" if actor == ROUTER else actor
+    return (f"#{case_id} was given to {owner} by {by}" if owner else
+            f"#{case_id} was put back in the queue by {by}")
+
+
 def action_words(action: str) -> str:
     """An audit action in words; an undo of an undo reads "the undo of a reply"."""
     if action.startswith("undo "):

@@ -46,6 +46,17 @@ def escalations_since(conn: sqlite3.Connection, after: int,
         " ORDER BY a.id", (after, upto))]
 
 
+def given_away_since(conn: sqlite3.Connection, owner: str, after: int,
+                     upto: int) -> list[tuple[int, str, str | None]]:
+    """(case, actor, its new owner; None: back to the queue) of each case taken from `owner`
+    in the change ids (after, upto]: the owner's console says so."""
+    return [tuple(row) for row in conn.execute(
+        "SELECT case_id, actor, json_extract(after, '$.\"cases:' || case_id || '\".owner')"
+        " FROM audit WHERE id > ? AND id <= ? AND action = 'case.assigned'"
+        " AND json_extract(before, '$.\"cases:' || case_id || '\".owner') = ? ORDER BY id",
+        (after, upto, owner))]
+
+
 def solved_since(conn: sqlite3.Connection, after: int) -> list[int]:
     """The cases a status change after audit row `after` solved. NOT INDEXED: left to
     itself, SQLite read the whole log through audit_case for the DISTINCT's order (1.1 s

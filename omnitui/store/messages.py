@@ -271,13 +271,20 @@ def automatic_to_customer_since(conn: sqlite3.Connection, customer_id: int, kind
     return row[0] if row else None
 
 
-def written_since(conn: sqlite3.Connection, case_id: int, author: str, *, internal: bool,
-                  since: str) -> str | None:
-    """When `author` last wrote on the case from `since` on (a note, or else a reply; in
-    the same second too: stored times have seconds)."""
+def newest_message_id(conn: sqlite3.Connection) -> int:
+    """The newest message's id (0: none yet): every message written later has a greater
+    one (messages are never deleted)."""
+    return conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
+
+
+def written_after(conn: sqlite3.Connection, case_id: int, author: str, *, internal: bool,
+                  after: int) -> str | None:
+    """When `author` last wrote on the case (a note, or else a reply) a message newer than
+    message `after` (`newest_message_id`). Told by ids, not by times: stored times have
+    seconds, and the agent's own send in the same second read as written after."""
     row = conn.execute("SELECT max(created_at) FROM messages WHERE case_id = ? AND author = ?"
-                       " AND direction = ? AND created_at >= ?",
-                       (case_id, author, "note" if internal else "out", since)).fetchone()
+                       " AND direction = ? AND id > ?",
+                       (case_id, author, "note" if internal else "out", after)).fetchone()
     return row[0] if row else None
 
 

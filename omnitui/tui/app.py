@@ -24,6 +24,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from textual import events
 from textual.actions import ActionParseResult
 from textual.app import App, ScreenResultCallbackType, ScreenResultType, SystemCommand
 from textual.binding import Binding
@@ -49,6 +50,7 @@ from omnitui.store.changes import (
     changed_cases_since,
     data_version,
     escalations_since,
+    given_away_since,
     last_change,
 )
 from omnitui.store.channel_state import channel_states, daemon_state
@@ -70,12 +72,12 @@ from omnitui.triage.semantic import model_for
 from omnitui.tui import work
 from omnitui.tui.commands import ConsoleCommands
 from omnitui.tui.draft_keeper import DraftKeeper
-from omnitui.tui.keys import bind, key_words
+from omnitui.tui.keys import bind, bound_action, key_words
 from omnitui.tui.screens.queue import QueueScreen
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.similar_cache import SimilarCases
 from omnitui.tui.status import health_text, incident_words
-from omnitui.vocabulary import undo_words
+from omnitui.vocabulary import given_away_words, undo_words
 from omnitui.wording import ago
 
 if TYPE_CHECKING:
@@ -153,6 +155,7 @@ class OmnituiApp(App[None]):
         self.me: Agent | None = None  # this agent's row: role, skills, away (read each tick)
         self.incidents: list[BusinessEvent] | None = None  # ongoing outages (each tick)
         self._composer: ComposeScreen | None = None  # the one composer, made at first use
+        self._arriving: events.Key | None = None  # the key the console's keys are tried on
 
     @cached_property
     def desk(self) -> Desk:
@@ -274,12 +277,33 @@ class OmnituiApp(App[None]):
 
     # -- every key and every dialog answer: store failures are messages ---------------
 
+    async def on_event(self, event: events.Event) -> None:
+        """A key, kept while the console's keys are tried on it: `check_action` asks
+        whether it types anything."""
+        if not isinstance(event, events.Key) or event.is_forwarded:
+            await super().on_event(event)
+            return
+        self._arriving = event
+        try:
+            await super().on_event(event)
+        finally:
+            self._arriving = None
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The console's keys act only where the agent is not typing or answering a
-        dialog; there the key is the field's or the dialog's."""
-        typing = isinstance(self.screen, ModalScreen) or isinstance(self.focused,
-                                                                      Input | TextArea)
-        return not (typing and action in APP_ACTIONS)
+        dialog; there the key is the field's or the dialog's. In a field, a key that types
+        nothing and that the field does not use acts still, as the help says (F2, F3,
+        ctrl+r from the search box: they did nothing), whichever keys [keymap] binds."""
+        if action not in APP_ACTIONS:
+            return True
+        if isinstance(self.screen, ModalScreen):
+            return False
+        field, key = self.focused, self._arriving
+        if not isinstance(field, Input | TextArea):
+            return True
+        return (key is not None and bound_action(self, key.key) == action
+                and not field.check_consume_key(key.key, key.character)
+                and bound_action(field, key.key) is None)
 
     async def run_action(self, action: str | ActionParseResult,
                          default_namespace: DOMNode | None = None,
@@ -548,6 +572,8 @@ class OmnituiApp(App[None]):
         if newest == self._seen_change:
             return  # a presence mark, not a change to any case
         self._tell_escalations(escalations_since(self.store.conn, self._seen_change, newest))
+        self._tell_given_away(given_away_since(self.store.conn, self.agent, self._seen_change,
+                                               newest))
         self._seen_change = newest
         self.cases_changed(changed)
 
@@ -560,6 +586,14 @@ class OmnituiApp(App[None]):
                 continue
             self.notify(sanitize(f"#{case_id} escalated: {reason}", multiline=False),
                         severity="warning", timeout=10)
+
+    def _tell_given_away(self, given: list[tuple[int, str, str | None]]) -> None:
+        """A toast for each of this agent's cases someone else gave away: it only left
+        their list, without a word of who has it now."""
+        for case_id, actor, owner in given:
+            if actor != self.agent:
+                self.notify(given_away_words(case_id, owner, actor), severity="warning",
+                            timeout=10)
 
     def _works(self, queue: str) -> bool:
         me = self.me

@@ -123,9 +123,6 @@ def test_a_macro_reply_sent_twice_is_refused_in_words_with_the_text_kept(
             await settle(app, pilot)
             await pilot.press("ctrl+j")
             await settle(app, pilot)
-        if isinstance(app.screen, ConfirmScreen):  # (sent within the second the composer
-            await pilot.press("y")                 # opened: "from another console?")
-            await settle(app, pilot)
         assert replies(demo_db, case_id) == sent_before + 1
         assert isinstance(app.screen, ComposeScreen)  # the text back, to change or drop
         assert app.screen.query_one(TextArea).text == "Hello, we are on it."

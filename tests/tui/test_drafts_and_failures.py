@@ -185,6 +185,27 @@ def test_a_reply_sent_from_another_console_meanwhile_is_asked_about(demo_db: Pat
                                                          time_zone="America/New_York")]))
 
 
+def test_the_agents_own_send_just_before_is_never_taken_for_another_consoles(
+        demo_db: Path) -> None:
+    """A reply sent and the composer opened again within the same second asked "you sent a
+    reply ... from another console": the check compared times to the second."""
+    from omnitui.tui.screens.modals import ConfirmScreen
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        case_id = queue(app).current_id
+        before = len(outgoing(demo_db, case_id))
+        await pilot.press("r", *"First answer")
+        await settle(app, pilot)
+        while time.time() % 1 > 0.1:  # the send and the next r in one second of the clock
+            time.sleep(0.01)
+        await pilot.press("ctrl+j", "r", *"One more thing", "ctrl+j")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ConfirmScreen), app.screen.question
+        assert outgoing(demo_db, case_id)[before:] == ["First answer", "One more thing"]
+
+    drive(demo_db, script)
+
+
 def test_a_reply_to_a_case_merged_meanwhile_is_refused_with_its_text_kept(
         demo_db: Path) -> None:
     """Merged into another case while the agent wrote, the case took the reply anyway: it

@@ -14,6 +14,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from omnitui.config import Product, Settings
+from omnitui.services.desk import Desk
 from omnitui.services.intake import intake_pipeline
 from omnitui.store import presence
 from omnitui.store.db import Store, db_time, utc_now
@@ -298,5 +299,34 @@ def test_a_case_merged_away_while_on_screen_says_where_it_went(demo_db: Path) ->
             assert await wait_until(lambda: f"merged into #{target}" in screen_text(alice),
                                     (alice, pa), seconds=4)
             assert "closed · " in screen_text(alice)
+
+    asyncio.run(run())
+
+
+def test_a_case_given_away_from_its_owner_is_said_once_in_their_console(
+        demo_db: Path) -> None:
+    """farid (a supervisor, or any agent, from the CLI) gave alice's case to bob and put
+    another back in the queue: her console said nothing, the cases only left her list.
+    What she did herself elsewhere, and what concerns others' cases, is not said."""
+    async def run() -> None:
+        async with two_consoles(demo_db) as (alice, pa, bob, pb):
+            with Store(demo_db) as store:
+                hers = [r[0] for r in store.conn.execute(
+                    "SELECT id FROM cases WHERE owner = 'alice' AND status != 'solved'"
+                    " ORDER BY id LIMIT 3")]
+                farid = Desk(store, "farid")
+                farid.each(hers[:1], farid.assign("bob"))
+                farid.each(hers[1:2], farid.assign(None))
+                herself = Desk(store, "alice")
+                herself.each(hers[2:], herself.assign("bob"))
+            expected = [f"#{hers[0]} was given to bob by farid",
+                        f"#{hers[1]} was put back in the queue by farid"]
+
+            def told(app: OmnituiApp) -> list[str]:
+                return [n for n in notes(app) if n.startswith("#") and " by " in n]
+
+            assert await wait_until(lambda: told(alice) == expected, (alice, pa), (bob, pb))
+            await wait_until(lambda: False, (alice, pa), (bob, pb), seconds=1.0)
+            assert told(alice) == expected and told(bob) == []  # once, and hers only
 
     asyncio.run(run())

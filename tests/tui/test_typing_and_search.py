@@ -23,8 +23,9 @@ from omnitui.store import queries
 from omnitui.store.db import Store
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens import queue as queue_module
+from omnitui.tui.screens.board import BoardScreen
 from omnitui.tui.screens.case import CaseScreen
-from omnitui.tui.screens.modals import AskScreen, ComposeScreen, PickScreen
+from omnitui.tui.screens.modals import AskScreen, ComposeScreen, PickScreen, TextScreen
 from tests.conftest import make_email
 from tests.tui.helpers import drive, queue, screen_text, settle
 
@@ -61,6 +62,47 @@ def test_keys_typed_right_after_slash_belong_to_the_search_box(demo_db: Path) ->
         assert status_of(demo_db, first) == status and not queue(app).marked
 
     drive(demo_db, script)
+
+
+def test_keys_that_type_nothing_work_from_the_search_box(demo_db: Path) -> None:
+    """F1, F3 (and ctrl+r, F2) did nothing while the search box had the keyboard, though
+    the help says they work everywhere: every console key was refused while typing. A key
+    that types (?) is still the box's, and a dialog keeps every key."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        box = app.queue.query_one("#narrow", Input)
+        await pilot.press("slash", "a", "question_mark")
+        await settle(app, pilot)
+        assert box.value == "a?" and app.screen is app.queue
+        await pilot.press("f1")
+        await settle(app, pilot)
+        assert isinstance(app.screen, TextScreen) and "Keys" in screen_text(app)
+        await pilot.press("escape", "f3")
+        await settle(app, pilot)
+        assert isinstance(app.screen, BoardScreen)
+        await pilot.press("f2", "escape", "number_sign")
+        await settle(app, pilot)
+        assert isinstance(app.screen, AskScreen)  # a dialog: its field has every key
+        await pilot.press("f3")
+        await settle(app, pilot)
+        assert isinstance(app.screen, AskScreen)
+
+    drive(demo_db, script)
+
+
+def test_a_key_the_search_box_uses_stays_its_own_whatever_keymap_binds(
+        demo_db: Path) -> None:
+    """[keymap] gives the board ctrl+a too: in the search box, ctrl+a is the box's (the
+    start of the line); f4, which the box does not use, opens the board."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        box = app.queue.query_one("#narrow", Input)
+        await pilot.press("slash", "a", "b", "ctrl+a")
+        await settle(app, pilot)
+        assert app.screen is app.queue and box.cursor_position == 0
+        await pilot.press("f4")
+        await settle(app, pilot)
+        assert isinstance(app.screen, BoardScreen)
+
+    drive(demo_db, script, Settings(keymap={"mode.board": "ctrl+a,f4"}))
 
 
 def test_a_reply_typed_right_after_r_never_fires_queue_keys(demo_db: Path) -> None:
@@ -135,11 +177,11 @@ def test_a_superseded_search_never_shows_its_list(demo_db: Path,
     async def script(app: OmnituiApp, pilot: object) -> None:
         box = app.queue.query_one("#narrow", Input)
         typed_at_once(app, ["/", *"refund"])
-        await pilot.pause(0.1)  # type: ignore[attr-defined]
+        await pilot.pause(0.1)
         box.value = ""
         typed_at_once(app, list("screenshot"))
         await settle(app, pilot)
-        await pilot.pause(0.8)  # type: ignore[attr-defined]
+        await pilot.pause(0.8)
         await settle(app, pilot)
         wanted = ids_of(demo_db, replace(queries.CaseQuery(), search="screenshot"))
         assert wanted and list(queue(app).ids) == wanted

@@ -32,13 +32,11 @@ from omnitui.store.cases import require_case
 from omnitui.store.db import (
     STORE_ERRORS,
     Store,
-    db_time,
     expected,
     parse_db_time,
     store_problem,
-    utc_now,
 )
-from omnitui.store.messages import written_since
+from omnitui.store.messages import newest_message_id, written_after
 from omnitui.tui.screens.contact import Contact, ContactScreen
 from omnitui.tui.screens.modals import ConfirmScreen
 from omnitui.wording import clock_time, written_first_words
@@ -158,7 +156,7 @@ def open_composer(console: OmnituiApp, case_id: int | None, draft: Draft, *,
                      for channel in reachable_channels(store.conn, customer_id)}
     addresses.update({draft.channel: ", ".join(draft.to)} if draft.to else {})
 
-    opened = db_time(utc_now())
+    opened = newest_message_id(store.conn)  # what is newer was written after it opened
 
     def written(result: Draft | None) -> None:
         console.keep_presence()
@@ -167,8 +165,8 @@ def open_composer(console: OmnituiApp, case_id: int | None, draft: Draft, *,
                 console.drafts.wait(timeout=0.5)  # the kept one's save, a moment behind
                 console.cases_changed({case_id})
             return
-        if case_id is not None and (at := written_since(
-                store.conn, case_id, agent, internal=result.internal, since=opened)):
+        if case_id is not None and (at := written_after(
+                store.conn, case_id, agent, internal=result.internal, after=opened)):
             ask_again(result, at)
             return
         send(result)
