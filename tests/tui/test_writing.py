@@ -559,11 +559,13 @@ def test_a_send_typed_in_one_burst_with_the_text_sends_all_of_it(mail_db: Path) 
         await open_reply(app, pilot)
         for character in "Done, refunded.":
             app.post_message(events.Key(_character_to_key(character), character))
-        app.post_message(events.Key("ctrl+j", None))  # all in one burst, as typed
+        app.post_message(events.Key("ctrl+j", None))  # all in one burst, as typed, and
+        app.post_message(events.Key("i", "i"))  # a key for what comes next: a note
         await settle(app, pilot)
-        assert isinstance(app.screen, CaseScreen), screen_text(app)
         [row] = outbox_rows(mail_db)
-        assert row["text"] == "Done, refunded."
+        assert row["text"] == "Done, refunded."  # ("Done, refunded.i" before)
+        assert isinstance(app.screen, ComposeScreen) and app.screen.draft.internal, \
+            screen_text(app)  # the i reached the case screen, after the send
 
     drive(mail_db, script)
 

@@ -572,20 +572,34 @@ class ComposeScreen(ModalScreen[Draft | None]):
         return draft
 
     def action_typed_then(self, action: str) -> None:
-        """Run `action` once every field has taken the keys typed before its key. A priority
-        key runs as it reaches the console, while the characters typed ahead of it still
-        wait in their field's queue: over SSH keys arrive in bursts, and "Done." with
-        ctrl+j sent nothing ("write something first") or a reply cut short. A callback
-        queued behind them in each field in turn runs after them."""
-        fields = [*self.query(Input), *self.query(TextArea)]
+        """Run `action` once every field has taken the keys typed before its key, and hand
+        the keys typed after it on to wherever the keyboard then is. A priority key runs
+        as it reaches the console, while the characters typed ahead of it still wait in
+        their field's queue: over SSH keys arrive in bursts, and "Done." with ctrl+j sent
+        nothing ("write something first") or a reply cut short; the r typed after the
+        send ended in the text. A callback queued in every field at once runs behind the
+        keys before, and holds the keys after (`TypingArea.hold`)."""
+        fields = [*self.query(TypingInput), *self.query(TypingArea)]
+        waiting = len(fields)
 
-        def after(index: int) -> None:
-            if index < len(fields):
-                fields[index].call_later(after, index + 1)
-            elif self.app.screen is self:  # (a second send in the burst: it was sent)
-                self.call_later(self.run_action, action)
+        def holding(field: TypingInput | TypingArea) -> None:
+            nonlocal waiting
+            field.hold()
+            waiting -= 1
+            if not waiting:
+                self.call_later(self._act_then_hand_on, action, fields)
 
-        after(0)
+        for field in fields:
+            field.call_later(holding, field)
+
+    async def _act_then_hand_on(self, action: str,
+                                fields: list[TypingInput | TypingArea]) -> None:
+        try:
+            if self.app.screen is self:  # (a second send in the burst: it was sent)
+                await self.run_action(action)
+        finally:
+            for field in fields:
+                field.release()
 
     def action_send(self) -> None:
         draft = self.current()

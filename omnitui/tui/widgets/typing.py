@@ -21,7 +21,24 @@ HOLD_AT_MOST = 0.5  # seconds a search field holds the keys typed after its ente
 
 
 class _InOrder:
+    _keys_held: list[events.Key] | None = None  # since `hold`, till `release`
+
+    def hold(self) -> None:
+        """Keep the keys that reach the field from now on: they were typed after a key that
+        ends the typing here (an enter, a send) and belong to wherever the keyboard goes."""
+        self._keys_held = []
+
+    def release(self) -> None:
+        """Hand the keys held on, typed again for wherever the keyboard is now."""
+        held, self._keys_held = self._keys_held or [], None
+        hand_on(self.app, held)  # type: ignore[attr-defined]
+
     async def _on_key(self, event: events.Key) -> None:
+        if self._keys_held is not None:
+            event.stop()
+            event.prevent_default()
+            self._keys_held.append(event)
+            return
         for binding in self._bindings.key_to_bindings.get(event.key, []):  # type: ignore[attr-defined]
             if not binding.priority:
                 event.stop()
@@ -43,10 +60,6 @@ class SearchInput(TypingInput):
 
     BINDINGS = [Binding("tab", "complete", "Complete", show=False)]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._held: list[events.Key] | None = None  # keys after an enter, till the blur
-
     async def action_complete(self) -> None:
         """The completion, if any; else on to the next field as tab goes (it left the box,
         "channel:wha" half typed, and the next enter opened a case). Worked out here, not
@@ -60,24 +73,12 @@ class SearchInput(TypingInput):
             self.screen.focus_next()
 
     async def action_submit(self) -> None:
-        self._held = []
+        self.hold()
         await super().action_submit()
-        self.set_timer(HOLD_AT_MOST, self._release)  # the keyboard stayed: they are its
-
-    async def _on_key(self, event: events.Key) -> None:
-        if self._held is None:
-            await super()._on_key(event)
-            return
-        event.stop()
-        event.prevent_default()
-        self._held.append(event)
+        self.set_timer(HOLD_AT_MOST, self.release)  # the keyboard stayed: they are its
 
     def on_blur(self) -> None:
-        self._release()
-
-    def _release(self) -> None:
-        held, self._held = self._held or [], None
-        hand_on(self.app, held)
+        self.release()
 
 
 def hand_on(app: App[Any], keys: list[events.Key]) -> None:
