@@ -272,6 +272,12 @@ def merged_words(target: int) -> str:
     return f"merged into #{target}: its messages and what is done now are there"
 
 
+def act_on_live(case_id: int, live: int) -> str:
+    """Why nothing is done on a case merged away: the action layer's refusal, and the
+    console's key bar, which leaves every case key off for it."""
+    return f"case #{case_id} was merged into #{live}: act on #{live}"
+
+
 def reopens_words(reopens: int) -> str:
     """" · reopened 2x" after a case's facts, or nothing for a case never reopened (every
     case header said "reopened 0x", taking a row of the case screen at 80x24)."""

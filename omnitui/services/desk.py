@@ -54,6 +54,7 @@ from omnitui.store.db import (
     transaction_token,
     utc_now,
 )
+from omnitui.wording import act_on_live
 
 if TYPE_CHECKING:
     from omnitui.services.events import EventResult
@@ -637,4 +638,4 @@ def _not_merged(conn: sqlite3.Connection, case_id: int) -> None:
     case = require_case(conn, case_id)
     if case["merged_into"] is not None:
         live = live_case_id(conn, case_id)
-        raise Refused(f"case #{case_id} was merged into #{live}: act on #{live}")
+        raise Refused(act_on_live(case_id, live))

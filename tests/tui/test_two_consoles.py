@@ -20,6 +20,7 @@ from omnitui.store import presence
 from omnitui.store.db import Store, db_time, utc_now
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.case import CaseScreen
+from omnitui.tui.widgets.key_bar import KeyBar
 from tests.conftest import chat_event
 from tests.tui.helpers import queue, screen_text, settle, show_view
 
@@ -299,6 +300,11 @@ def test_a_case_merged_away_while_on_screen_says_where_it_went(demo_db: Path) ->
             assert await wait_until(lambda: f"merged into #{target}" in screen_text(alice),
                                     (alice, pa), seconds=4)
             assert "closed · " in screen_text(alice)
+            bar = str(alice.screen.query_one(KeyBar).render())  # every case key is refused
+            assert "Solved" not in bar and "Reply" not in bar and "Help" in bar  # there
+            await pa.press("S")
+            await settle(alice, pa)
+            assert f"act on #{target}" in screen_text(alice)
 
     asyncio.run(run())
 

@@ -40,13 +40,14 @@ from omnitui.triage.language import UNDETERMINED
 from omnitui.tui.hits import highlight, holds, nothing_to_walk
 from omnitui.tui.keys import bind
 from omnitui.tui.screens.modals import TextScreen
-from omnitui.tui.screens.work import WorkScreen
+from omnitui.tui.screens.work import CASE_ACTIONS, WorkScreen
 from omnitui.tui.widgets.key_bar import KeyBar
 from omnitui.tui.work import messages
 from omnitui.tui.work.writing import SLOT_WORDS, unsent, unsent_words
 from omnitui.vocabulary import action_words, routing_story
 from omnitui.wording import (
     NO_NAME,
+    act_on_live,
     breakdown,
     changes_words,
     clock_time,
@@ -401,6 +402,13 @@ class CaseScreen(WorkScreen):
 
     def all_mine(self) -> bool:
         return self.detail.case.owner == self.console.agent
+
+    def declined(self, action: str) -> str | None:
+        """A case merged away takes no case key (each is refused there): the key bar
+        offered Solved and Reopen on it, and cut "? Help" at 80 columns."""
+        if action in CASE_ACTIONS and (live := self.detail.merged_into) is not None:
+            return act_on_live(self.detail.case.id, live)
+        return super().declined(action)
 
     def statuses(self) -> set[str]:
         return {self.detail.case.status}
