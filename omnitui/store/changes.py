@@ -31,9 +31,12 @@ def changed_cases_since(conn: sqlite3.Connection,
         return after, set()
     if any(action == "cases.rescored" for _, _, action, _ in rows):
         return rows[-1][0], None
-    return rows[-1][0], {case_id for _, case_id, _, _ in rows if case_id is not None} | {
-        int(key.removeprefix("cases:")) for *_, touched in rows
-        for key in json.loads(touched) if key.startswith("cases:")}
+    # a console reads every row another writer adds, twice a second (an import's thousands
+    # too): most change no case's columns ('{}'), and are not parsed
+    touched = {int(key.removeprefix("cases:")) for *_, after_json in rows
+               if '"cases:' in after_json
+               for key in json.loads(after_json) if key.startswith("cases:")}
+    return rows[-1][0], {case_id for _, case_id, _, _ in rows if case_id is not None} | touched
 
 
 def escalations_since(conn: sqlite3.Connection, after: int,
