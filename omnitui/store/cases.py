@@ -339,7 +339,8 @@ def clock_facts(conn: sqlite3.Connection, case_id: int) -> ClockFacts | None:
         " WHERE case_id = ? AND action IN ('case.status', 'cases.merged', 'case.reopened') AND"
         " (action = 'case.reopened' OR json_extract(after, ?) IS NOT NULL) ORDER BY id",
         (key, f'$."cases:{case_id}".history_before', case_id, key)).fetchall()
-    return ClockFacts(opened[0], opened_by_us(conn, case_id), opened_waiting(conn, case_id),
+    ours = opened_by_us(conn, case_id)  # (most cases are not: two audit reads spared
+    return ClockFacts(opened[0], ours, ours and opened_waiting(conn, case_id),  # a message)
                       [tuple(m) for m in messages],
                       [(at, status, history) for at, status, history, undone_by in statuses
                        if _in_effect(conn, undone_by)])
