@@ -367,6 +367,23 @@ def availability_words(name: str, away: bool, *, supervisor: bool, changed: bool
 SUBJECT_NEEDED = "a new email needs a subject (their inbox and the queue show it)"
 
 
+def length_words(used: int, most: int, segments: int | None = None) -> str:
+    """A reply's length against its channel's limit, as the composer shows it while the
+    agent types: "312/1600 · 2 SMS"; past the limit in words, not only a colour: "1700/1600
+    · too long by 100"."""
+    said = f"{used}/{most}"
+    if used > most:
+        return f"{said} · too long by {used - most}"
+    return f"{said} · {segments} SMS" if segments else said
+
+
+def too_long_words(channel: str, used: int, most: int) -> str:
+    """Why a reply cannot go on its channel in one message (the platform refuses it, and
+    it sat failed in the outbox)."""
+    return (f"too long for {channel}: {plural(used, 'character')}, the most one message "
+            f"holds is {most:,} (shorten it by {used - most:,})")
+
+
 def written_first_words(case_id: int, to: str, also_open: Sequence[int] = ()) -> str:
     """What writing first did (`omnitui new`, the console's `c`): the case it opened waits
     on their answer, out of its author's open work ("opened" alone left them looking for

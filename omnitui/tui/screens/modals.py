@@ -23,6 +23,7 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Input, Label, OptionList, Select, Static, TextArea
 
+from omnitui.channels.lengths import measure, too_long
 from omnitui.errors import OmnituiError
 from omnitui.keymap import BY_ID, Key
 from omnitui.model import Draft
@@ -30,7 +31,7 @@ from omnitui.sanitize import sanitize
 from omnitui.tui.keys import bind
 from omnitui.tui.way_out import editor_command
 from omnitui.tui.widgets.typing import TypingArea, TypingInput, hand_on
-from omnitui.wording import SUBJECT_NEEDED
+from omnitui.wording import SUBJECT_NEEDED, length_words
 
 
 def _word_starts(typed: str) -> list[re.Pattern[str]]:
@@ -331,7 +332,10 @@ class ComposeScreen(ModalScreen[Draft | None]):
     DEFAULT_CSS = """
     ComposeScreen { background: $background; }
     ComposeScreen > Vertical { border: round $accent; background: $surface; }
+    ComposeScreen #compose-top { height: auto; }
     ComposeScreen #compose-title { text-style: bold; padding: 0 1; width: 1fr; }
+    ComposeScreen #compose-count { color: $text-muted; padding: 0 1; width: auto; }
+    ComposeScreen #compose-count.-over { color: $text-error; text-style: bold; }
     ComposeScreen #compose-hint { color: $text-muted; padding: 0 1; width: 1fr; }
     ComposeScreen #compose-stuck { color: $text-warning; padding: 0 1; width: 1fr; }
     ComposeScreen .field { height: 1; }
@@ -394,7 +398,9 @@ class ComposeScreen(ModalScreen[Draft | None]):
     def compose(self) -> ComposeResult:
         self._shown = self.draft
         with Vertical():
-            yield Label(self._title(), id="compose-title")
+            with Horizontal(id="compose-top"):  # the count beside the title: the key hints
+                yield Label(self._title(), id="compose-title")  # fill their line at 80
+                yield Label("", id="compose-count")
             yield Label("", id="compose-stuck")
             yield Label(self._hint(), id="compose-hint")
             with Horizontal(classes="field", id="field-channel"):
@@ -512,8 +518,21 @@ class ComposeScreen(ModalScreen[Draft | None]):
     def _typed(self) -> None:
         """Keep the draft a second behind the typing (not only after a pause: an agent who
         types on and on must not lose a minute of it)."""
+        self._count()
         if self.keep is not None and self._save_pending is None and not self._finished:
             self._save_pending = self.set_timer(self.SAVE_AFTER, self._save)
+
+    def _count(self) -> None:
+        """The text's length against its channel's limit as it is typed ("312/1600 · 2
+        SMS"), said in words past it; none on a channel without one (email), nor on a note."""
+        draft = self.draft
+        length = None if draft.internal or draft.mode == "note" else measure(
+            draft.channel, replace(draft, text=self.query_one(TextArea).text).body)
+        count = self.query_one("#compose-count", Label)
+        count.display = length is not None
+        if length is not None:
+            count.update(length_words(length.used, length.most, length.segments))
+            count.set_class(bool(length.over), "-over")
 
     def _save(self) -> None:
         self._save_pending = None
@@ -550,6 +569,7 @@ class ComposeScreen(ModalScreen[Draft | None]):
         stuck = self._stuck()
         self.query_one("#compose-stuck", Label).update(stuck)
         self.query_one("#compose-stuck", Label).display = bool(stuck)
+        self._count()  # another channel, or a note: another limit, or none
 
     def _stuck(self) -> str:
         """Why what is written here cannot leave (no mailbox, no [[channels]] entry for its
@@ -611,6 +631,9 @@ class ComposeScreen(ModalScreen[Draft | None]):
         elif draft.untitled:  # kept as typed, the agent put where it is missing
             self.notify(f"not sent: {SUBJECT_NEEDED}", severity="warning")
             self.query_one("#subject", Input).focus()
+        elif not draft.internal and (why := too_long(draft.channel, draft.body)):
+            self.notify(f"not sent: {why}; your text stays here", severity="warning")
+            self.query_one(TextArea).focus()
         else:
             self._finish()
             self.dismiss(draft)
