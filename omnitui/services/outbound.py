@@ -157,7 +157,7 @@ def queue_draft(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author:
     if draft.internal:
         return reply(conn, case_id, author=author, text=draft.body, at=at, internal=True)
     if why := too_long(draft.channel, draft.body):  # the platform would refuse it
-        raise Refused(f"#{case_id}: {why}; nothing was sent")
+        raise Refused(f"{why}; nothing was sent")
     if draft.channel == Channel.EMAIL:
         draft = replace(draft, to=_entries(draft.to), cc=_entries(draft.cc))
     if not draft.to:  # a To of " " or "," too, once its blanks and commas are gone

@@ -492,3 +492,38 @@ def test_a_public_post_is_answered_privately_from_the_command_line(
     assert again.returncode == 1 and "is not a public conversation" in again.stderr
     assert len(rows(db, "SELECT id FROM messages WHERE case_id = ? AND direction = 'out'",
                     case_id)) == len(queued)
+
+
+def test_a_reply_too_long_for_its_channel_is_refused_with_nothing_queued(
+        omnitui: Run, tmp_path: Path) -> None:
+    """A 1,601-character SMS was queued, refused by the platform and left failed in the
+    outbox: `reply`, a macro's reply and writing first are refused (exit 1, one line on the
+    limit), nothing stored; at the limit it goes, and email has none."""
+    config = tmp_path / "omnitui.toml"
+    config.write_text(f'[[macros]]\nname = "long"\nreply = "{"x" * 1601}"\n')
+    db = ("--config", str(config), "--db", str(tmp_path / "l.db"))
+    omnitui(*db, "init")
+    omnitui(*db, "--agent", "alice", "new", "--phone", "+4915112345678", "Your order shipped")
+    omnitui(*db, "--agent", "alice", "new", "--email", "ann@example.com", "--subject", "Hi",
+            "Hello")
+
+    def queued() -> list[tuple]:
+        return rows(str(tmp_path / "l.db"), "SELECT o.case_id, length(m.text) FROM outbox o"
+                                            " JOIN messages m ON m.id = o.message_id")
+
+    before = queued()
+    refused = omnitui(*db, "--agent", "alice", "reply", "1", "x" * 1601, check=False)
+    assert (refused.returncode, refused.stdout) == (1, "")
+    assert refused.stderr.splitlines() == [
+        "#1: too long for sms: 1,601 characters, the most one message holds is 1,600 (shorten "
+        "it by 1); nothing was sent"]
+    macro = omnitui(*db, "--agent", "alice", "macro", "--name", "long", "1", check=False)
+    assert macro.returncode == 1 and "too long for sms: 1,601 characters" in macro.stderr
+    first = omnitui(*db, "--agent", "alice", "new", "--phone", "+4915112345679", "y" * 1700,
+                    check=False)
+    assert first.returncode == 1 and "too long for sms: 1,700 characters" in first.stderr
+    assert queued() == before
+    assert rows(str(tmp_path / "l.db"), "SELECT count(*) FROM cases")[0][0] == 2
+    omnitui(*db, "--agent", "alice", "reply", "1", "x" * 1600)
+    omnitui(*db, "--agent", "alice", "reply", "2", "x" * 5000)
+    assert queued() == [*before, (1, 1600), (2, 5000)]

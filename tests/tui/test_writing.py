@@ -727,3 +727,60 @@ def test_a_reply_no_mailbox_can_send_says_so_as_it_is_written(mail_db: Path) -> 
     drive(mail_db, can_send, sending)
     demo = OmnituiApp(mail_db, Settings(), "alice", stand_in="the demo's traffic")
     assert demo.unsendable("email") is None  # the demo's stand-in sends every reply
+
+
+def test_the_composer_counts_a_text_against_its_channels_limit(tmp_path: Path) -> None:
+    """An SMS reply past 1,600 characters was accepted, then refused by the platform and
+    left failed in the outbox: the composer counts as the agent types (beside the title,
+    the key hints whole at 80 columns), says in words when it is past the limit, and
+    refuses to send it, the text left as typed."""
+    from tests.conftest import chat_event
+
+    path = tmp_path / "sms.db"
+    with Store(path) as store:
+        Pipeline(store, Settings()).ingest(chat_event("sms", "+14155550100", "Where is it?"))
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        composer = await open_reply(app, pilot)
+        await pilot.press(*"Hello")
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "5/1600 · 1 SMS" in text
+        assert "^j send · ^t reply/note · ^o preview · ^e editor · ^g article · esc cancel" \
+            in text
+        area = composer.query_one(TextArea)
+        area.insert(" " + "x" * 160)  # one SMS holds 160 of these
+        await settle(app, pilot)
+        assert "166/1600 · 2 SMS" in screen_text(app)
+        area.insert("x" * 1435)
+        await pilot.press("ctrl+j")
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "1601/1600 · too long by 1" in text
+        assert list(app._notifications)[-1].message == (
+            "not sent: too long for sms: 1,601 characters, the most one message holds is "
+            "1,600 (shorten it by 1); your text stays here")
+        assert app.screen is composer and area.text == "Hello " + "x" * 1595
+        assert outbox_rows(path) == []
+        await pilot.press("backspace")
+        await settle(app, pilot)
+        assert "1600/1600 · 11 SMS" in screen_text(app)
+        await pilot.press("ctrl+j")
+        await settle(app, pilot)
+        assert [len(row["text"]) for row in outbox_rows(path)] == [1600]
+
+    drive(path, script, size=(80, 24))
+
+
+def test_an_email_reply_has_no_count(mail_db: Path) -> None:
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        composer = await open_reply(app, pilot)
+        composer.query_one(TextArea).insert("x" * 5000)
+        await settle(app, pilot)
+        assert "/1600" not in screen_text(app)
+        assert not composer.query_one("#compose-count").display
+        await pilot.press("ctrl+j")
+        await settle(app, pilot)
+        assert [len(row["text"]) for row in outbox_rows(mail_db)] == [5000]
+
+    drive(mail_db, script)
