@@ -17,7 +17,6 @@ from email.utils import getaddresses, make_msgid
 
 from omnitui.addresses import no_reply
 from omnitui.channels.lengths import too_long
-from omnitui.errors import Refused
 from omnitui.ingest.identity import normalize
 from omnitui.model import Channel, Direction, Draft, Identifier, Status
 from omnitui.services.actions import reply
@@ -157,7 +156,7 @@ def queue_draft(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author:
     if draft.internal:
         return reply(conn, case_id, author=author, text=draft.body, at=at, internal=True)
     if why := too_long(draft.channel, draft.body):  # the platform would refuse it
-        raise Refused(f"{why}; nothing was sent")
+        raise StoreError(f"{why}; nothing was sent")
     if draft.channel == Channel.EMAIL:
         draft = replace(draft, to=_entries(draft.to), cc=_entries(draft.cc))
     if not draft.to:  # a To of " " or "," too, once its blanks and commas are gone

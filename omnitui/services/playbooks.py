@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 
+from omnitui.channels.lengths import too_long
 from omnitui.config import Macro, Settings
 from omnitui.model import Draft, InboundEvent, IngestResult
 from omnitui.services.drafts import TEAM, send_in
@@ -73,11 +74,13 @@ class AutoMacros:
         if draft is None:
             apply_macro(conn, case_id, macro, agent=ACTOR, at=now)
             done = "applied"
-        elif channel in macro.send and draft.channel == channel:
+        else:
+            sends = channel in macro.send and draft.channel == channel
+            longer = too_long(channel, draft.body) if sends and not draft.internal else None
+            if not sends or longer:  # too long for one message there: an agent shortens it
+                return leave_draft(conn, case_id, macro, draft, now, longer or "")
             send_in(conn, case_id, draft, author=ACTOR, at=now, macros=[macro])
             done = f"applied, its reply queued on {channel}"
-        else:
-            return leave_draft(conn, case_id, macro, draft, now)
         record_audit(conn, actor=ACTOR, action="macro.auto", case_id=case_id,
                      reason=f"{macro.name}: {done}", at=db_time(now))
 

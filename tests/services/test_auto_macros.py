@@ -134,3 +134,18 @@ def test_a_text_pattern_that_cannot_finish_in_time_does_not_fit_and_says_which_m
     assert case(store, case_id)[0] == '["refund"]'  # the next macro still ran
     assert "macro 'Tag spam' when.text took over 0.1 s and was skipped" in caplog.text
     assert "aaaa" not in caplog.text
+
+
+def test_a_reply_too_long_to_send_where_it_may_waits_as_a_draft_saying_why(
+        store: Store) -> None:
+    """An automatic macro's reply longer than its channel takes in one message went to the
+    outbox to fail there: it waits for an agent to shorten, the macro not applied yet."""
+    long = Macro(**{**APOLOGY.__dict__, "send": ["telegram"], "reply": "Sorry! " * 600})
+    settings = Settings(macros=[long])
+    case_id = live(store, settings, "I was charged twice")
+    assert outgoing(store, case_id) == [] and case(store, case_id) == ("[]", "general")
+    kept = drafts.kept(store, "erin", case_id, "reply")
+    assert kept is not None and kept[0].text.startswith("Sorry! Sorry!")
+    [(reason,)] = store.conn.execute("SELECT reason FROM audit WHERE action = 'macro.auto'")
+    assert reason.endswith("too long for telegram: 4,200 characters, the most one message "
+                           "holds is 4,096 (shorten it by 104)")
