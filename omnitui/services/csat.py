@@ -16,6 +16,7 @@ import sqlite3
 from dataclasses import replace
 from datetime import datetime
 
+from omnitui.channels.lengths import too_long
 from omnitui.config import Settings
 from omnitui.config.templates import ACKNOWLEDGEMENT_VARIABLES
 from omnitui.model import Status
@@ -59,6 +60,10 @@ def ask_after_solve(conn: sqlite3.Connection, settings: Settings, case_id: int, 
               if k in ACKNOWLEDGEMENT_VARIABLES}
     text = fill_template(settings.csat.question, {**values, "expected_wait": "",
                                                   "business_hours": "", "article": ""})
+    if why := too_long(draft.channel, text):  # the solve stands; the survey cannot go
+        record_audit(conn, actor=agent, action="csat.skipped", case_id=case_id,
+                     reason=f"no satisfaction survey: its question is {why}", at=db_time(now))
+        return
     message_id = queue_draft(conn, case_id, replace(draft, text=text), author=agent, at=now,
                              automatic=KIND, reason="satisfaction survey",
                              template=(window.template, window.language)

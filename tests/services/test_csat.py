@@ -145,3 +145,17 @@ def test_a_case_from_a_no_reply_sender_is_solved_without_a_survey(store: Store) 
     [result] = desk.each([case_id], desk.status(Status.SOLVED))
     assert result.done, result.refusal
     assert sent(store) == []
+
+
+def test_a_question_too_long_for_the_channel_skips_the_survey_not_the_solve(
+        store: Store) -> None:
+    wordy = Settings(csat=CsatSettings(enabled=True, question="How did we do? " * 80))
+    case_id = write(store, "my export is empty", channel="instagram")
+    Desk(store, "erin", wordy, clock=lambda: NOW).each(
+        [case_id], Desk(store, "erin", wordy).status(Status.SOLVED))
+    assert store.conn.execute("SELECT status FROM cases WHERE id = ?",
+                              (case_id,)).fetchone()[0] == "solved"
+    assert sent(store) == []
+    reason = store.conn.execute("SELECT reason FROM audit WHERE action = 'csat.skipped'"
+                                ).fetchone()[0]
+    assert reason.startswith("no satisfaction survey: its question is too long for instagram")
