@@ -382,7 +382,7 @@ class CaseScreen(WorkScreen):
     """
     WIDE = 100  # columns from which the customer pane shows beside the timeline by itself
     BINDINGS = [
-        bind("case.close", "app.pop_screen"),
+        bind("case.close", "close"),
         bind("case.next", "step_case(1)"),
         bind("case.prev", "step_case(-1)"),
         bind("timeline.down", "step_message(1)"),
@@ -463,6 +463,11 @@ class CaseScreen(WorkScreen):
         self.show_presence(presence.others_on(self.console.store.conn, self.detail.case.id,
                                               self.console.agent, fresh))
 
+    def action_close(self) -> None:
+        """escape: back to the queue. The screen's own action, not the app's pop_screen:
+        the key bar offered "esc Back" while escape closed the search prompt."""
+        self.app.pop_screen()
+
     def action_raw_source(self) -> None:
         messages.raw_source(self)
 
@@ -515,8 +520,9 @@ class CaseScreen(WorkScreen):
         and must reach it, as the queue's search box's do."""
         prompt = self.query_one("#find", SearchInput)
         prompt.value = ""
-        prompt.placeholder = ("words to find on this case · enter finds · esc closes" +
-                              (" · enter on nothing ends this search" if self.searched else ""))
+        prompt.placeholder = ("words to find on this case · esc closes · enter alone ends "
+                              "the search" if self.searched else
+                              "words to find on this case · enter finds · esc closes")
         prompt.add_class("-open")
         self.query_one("#walking").display = False
         self._before_find = self.focused
