@@ -59,6 +59,8 @@ KEYS: tuple[Key, ...] = (
     Key("timeline.page_up", "ctrl+u,pageup", "Page up", CASE),
     Key("timeline.first", "g,home", "First message", CASE),
     Key("timeline.last", "G,end", "Last message", CASE),
+    Key("timeline.search", "slash", "Search this case's messages (then n and N walk them)",
+        CASE, footer="Find"),
     Key("message.quoted", "T", "Quoted history", CASE),
     Key("message.raw", "V", "Raw source", CASE),
     Key("message.save", "s", "Save attachments", CASE),

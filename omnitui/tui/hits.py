@@ -10,6 +10,11 @@ the words. On a case, each message whose text, as its box draws it, holds every 
 highlighted: not a message whose only match is its subject, which the screen shows once, as
 the case's title, nor one whose words are only in its folded quoted history (`T` shows that,
 and then it counts). Words match as typed, in any case, inside longer words too.
+
+On a case, `/` searches its messages alone (as a pager's `/` does), every word typed a word
+to find: that search takes n and N over from the queue's there until it is cleared (enter
+on an empty prompt) or the agent leaves the case, and a line under the timeline says which
+search they walk.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from omnitui.sanitize import sanitize
 
 HIT_STYLE = "reverse"  # a word found, in a message's text
 NO_SEARCH = "search first (/), then n and N walk the hits"
+SEARCH_OVER = "the search on this case is over"  # enter on an empty prompt
 
 
 def nothing_to_walk(typed: str) -> str:
@@ -31,6 +37,25 @@ def nothing_to_walk(typed: str) -> str:
         return NO_SEARCH
     typed = sanitize(typed.strip(), multiline=False)
     return f"{typed!r} only filters: n and N walk words searched (/)"
+
+
+def walking_words(typed: str, *, here: bool, key: str) -> str:
+    """The case's line saying what n and N walk: `typed` searched on this case (`here`),
+    else the queue's search; `key` is the one that searches the case (`/`)."""
+    typed = sanitize(typed.strip(), multiline=False)
+    if here:
+        return f"n/N walk {typed!r}, searched on this case · {key} searches again"
+    return f"n/N walk the queue's search {typed!r} · {key} searches this case"
+
+
+def nowhere_on_case(typed: str) -> str:
+    """What `/` and n say on a case where no message shows the words of `typed`."""
+    return f"no message on this case says {sanitize(typed.strip(), multiline=False)!r}"
+
+
+def wrapped(step: int) -> str:
+    """What n (`step` 1), N (-1) or `/` on a case say when the search went round its end."""
+    return f"search wrapped to the {'top' if step > 0 else 'bottom'}"
 
 
 def _finders(words: Sequence[str]) -> list[re.Pattern[str]]:

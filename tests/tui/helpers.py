@@ -30,6 +30,35 @@ from omnitui.tui.widgets.case_list import CaseList
 Drive = Callable[[OmnituiApp, object], Awaitable[None]]
 
 
+def one_email_case(path: Path, subject: str, bodies: list[str]) -> Path:
+    """A store at `path` with one email case: a thread of `bodies`, oldest first, a minute
+    apart, each replying to the one before."""
+    from omnitui.channels.email.parse import parse_email
+    from omnitui.ingest.pipeline import Pipeline
+    from omnitui.store.db import Store
+    from tests.conftest import ago, make_email
+
+    with Store(path) as store:
+        pipeline = Pipeline(store, Settings())
+        for at, body in enumerate(bodies):
+            pipeline.ingest(parse_email(make_email(
+                subject=subject if at == 0 else f"Re: {subject}", body=body,
+                message_id=f"message-{at}@example.com",
+                in_reply_to=f"message-{at - 1}@example.com" if at else None,
+                date=ago(minutes=30 - at))))
+    return path
+
+
+def highlighted(box: object) -> list[str]:
+    """The pieces of a message's box drawn as search hits."""
+    from rich.text import Text
+
+    from omnitui.tui.hits import HIT_STYLE
+
+    return [part.plain[span.start:span.end] for part in box.content.renderables  # type: ignore[attr-defined]
+            if isinstance(part, Text) for span in part.spans if span.style == HIT_STYLE]
+
+
 def drive(path: Path, script: Drive, settings: Settings | None = None,
           agent: str = "alice", clock: Callable[[], datetime] = utc_now,
           size: tuple[int, int] = (120, 30)) -> None:

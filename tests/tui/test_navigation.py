@@ -12,7 +12,14 @@ from omnitui.config import Macro, Settings
 from omnitui.store.db import Store
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.case import CaseScreen
-from tests.tui.helpers import drive, queue, screen_text, settle
+from tests.tui.helpers import (
+    drive,
+    highlighted,
+    one_email_case,
+    queue,
+    screen_text,
+    settle,
+)
 
 
 def awaiting(path: Path) -> set[int]:
@@ -301,32 +308,9 @@ def test_a_filter_alone_has_no_hits_in_the_queue_nor_on_a_case(demo_db: Path) ->
 @pytest.fixture
 def invoice_db(tmp_path: Path) -> Path:
     """One email case: the word "invoice" in every message's subject, in one text only."""
-    from omnitui.channels.email.parse import parse_email
-    from omnitui.ingest.pipeline import Pipeline
-    from tests.conftest import ago, make_email
-
-    path = tmp_path / "invoice.db"
-    bodies = ["Hello, where is my money?", "Your invoice number is 42, I attach it.",
-              "Any news?"]
-    with Store(path) as store:
-        pipeline = Pipeline(store, Settings())
-        for at, body in enumerate(bodies):
-            pipeline.ingest(parse_email(make_email(
-                subject="Invoice missing" if at == 0 else "Re: Invoice missing", body=body,
-                message_id=f"invoice-{at}@example.com",
-                in_reply_to=f"invoice-{at - 1}@example.com" if at else None,
-                date=ago(minutes=30 - at))))
-    return path
-
-
-def highlighted(box: object) -> list[str]:
-    """The pieces of a message's box drawn as search hits."""
-    from rich.text import Text
-
-    from omnitui.tui.hits import HIT_STYLE
-
-    return [part.plain[span.start:span.end] for part in box.content.renderables  # type: ignore[attr-defined]
-            if isinstance(part, Text) for span in part.spans if span.style == HIT_STYLE]
+    return one_email_case(tmp_path / "invoice.db", "Invoice missing",
+                          ["Hello, where is my money?", "Your invoice number is 42, I attach it.",
+                           "Any news?"])
 
 
 def test_n_on_a_case_lands_where_the_words_show_highlighted(invoice_db: Path) -> None:

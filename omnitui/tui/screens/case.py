@@ -2,7 +2,7 @@
 
 The timeline is one widget per message so the agent can walk it with j/k and act on the
 highlighted message: unfold its quoted history, read its raw source, save its attachments,
-move it to another case.
+move it to another case; `/` searches its messages (omnitui/tui/hits.py).
 """
 
 from __future__ import annotations
@@ -19,9 +19,11 @@ from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.table import Table
 from rich.text import Text
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Static
+from textual.widget import Widget
+from textual.widgets import Input, Static
 
 from omnitui.keymap import BOTH, CASE
 from omnitui.model import PAUSED_STATUSES, CaseDetail, CustomerView, MessageView
@@ -37,11 +39,20 @@ from omnitui.store.audit import AuditEntry, history
 from omnitui.store.db import STORE_ERRORS, db_time, parse_db_time, utc_now
 from omnitui.store.queries import case_detail
 from omnitui.triage.language import UNDETERMINED
-from omnitui.tui.hits import highlight, holds, nothing_to_walk
+from omnitui.tui.hits import (
+    SEARCH_OVER,
+    highlight,
+    holds,
+    nothing_to_walk,
+    nowhere_on_case,
+    walking_words,
+    wrapped,
+)
 from omnitui.tui.keys import bind
 from omnitui.tui.screens.modals import TextScreen
 from omnitui.tui.screens.work import CASE_ACTIONS, WorkScreen
 from omnitui.tui.widgets.key_bar import KeyBar
+from omnitui.tui.widgets.typing import SearchInput
 from omnitui.tui.work import messages
 from omnitui.tui.work.writing import SLOT_WORDS, unsent, unsent_words
 from omnitui.vocabulary import action_words, routing_story
@@ -326,13 +337,22 @@ class MessageBox(Static):
         if message.case_id != case_id:
             self.add_class("-other-case")
 
-    def shows_words(self) -> bool:
-        """Whether every search word shows, highlighted, in the text drawn: a search hit."""
-        return holds(plain(shown_text(self.message, unfolded=self.unfolded)[0]).plain,
-                     self.words)
+    def shows(self, words: Sequence[str]) -> bool:
+        """Whether every one of `words` shows in the text drawn: a search hit, highlighted
+        once they are the box's words."""
+        return holds(plain(shown_text(self.message, unfolded=self.unfolded)[0]).plain, words)
+
+    def set_words(self, words: Sequence[str]) -> None:
+        """Highlight `words` instead (a search on the case, or its end)."""
+        if list(words) != list(self.words):
+            self.words = words
+            self._draw()
 
     def toggle_quoted(self) -> None:
         self.unfolded = not self.unfolded
+        self._draw()
+
+    def _draw(self) -> None:
         self.update(render_message(self.message, self.case_id, unfolded=self.unfolded,
                                    zone=self.zone, words=self.words))
 
@@ -342,8 +362,7 @@ class MessageBox(Static):
         if message != self.message:
             self.message = message
             self.set_class(message.case_id != self.case_id, "-other-case")
-            self.update(render_message(message, self.case_id, unfolded=self.unfolded,
-                                       zone=self.zone, words=self.words))
+            self._draw()
 
 
 class CaseScreen(WorkScreen):
@@ -357,10 +376,13 @@ class CaseScreen(WorkScreen):
     CaseScreen #timeline { width: 1fr; align-vertical: bottom; }
     CaseScreen #customer { width: 42; border-left: solid $primary; padding: 0 1; }
     CaseScreen.-no-customer #customer { display: none; }
+    CaseScreen #walking { height: 1; padding: 0 1; }
+    CaseScreen #find { display: none; height: 1; border: none; padding: 0 1; }
+    CaseScreen #find.-open { display: block; }
     """
     WIDE = 100  # columns from which the customer pane shows beside the timeline by itself
     BINDINGS = [
-        bind("case.close", "app.pop_screen"),
+        bind("case.close", "close"),
         bind("case.next", "step_case(1)"),
         bind("case.prev", "step_case(-1)"),
         bind("timeline.down", "step_message(1)"),
@@ -369,6 +391,7 @@ class CaseScreen(WorkScreen):
         bind("timeline.page_up", "page(-1)"),
         bind("timeline.first", "end_of_timeline(0)"),
         bind("timeline.last", "end_of_timeline(1)"),
+        bind("timeline.search", "find", priority=True),  # the keys after it are the prompt's
         bind("queue.search_next", "search_hit(1)"),
         bind("queue.search_prev", "search_hit(-1)"),
         bind("message.quoted", "toggle_quoted"),
@@ -390,6 +413,8 @@ class CaseScreen(WorkScreen):
         self.suggested: list[Macro] = []  # the macros whose `when` fits (drawn with the facts)
         self.similar: list[SimilarCase] = []  # solved cases like it, found off the UI thread
         self._similar_for: int | None = None  # the case they were asked for
+        self.searched = ""  # what `/` found on this case ("": n and N walk the queue's search)
+        self._before_find: Widget | None = None  # what had the keyboard when `/` opened
 
     def targets(self) -> list[int]:
         return [self.detail.case.id]
@@ -438,6 +463,11 @@ class CaseScreen(WorkScreen):
         self.show_presence(presence.others_on(self.console.store.conn, self.detail.case.id,
                                               self.console.agent, fresh))
 
+    def action_close(self) -> None:
+        """escape: back to the queue. The screen's own action, not the app's pop_screen:
+        the key bar offered "esc Back" while escape closed the search prompt."""
+        self.app.pop_screen()
+
     def action_raw_source(self) -> None:
         messages.raw_source(self)
 
@@ -470,19 +500,93 @@ class CaseScreen(WorkScreen):
             self.show_case(case_detail(self.console.store.conn, case_id))
 
     def action_search_hit(self, step: int) -> None:
-        """n / N: the next or previous message with the queue's search words, highlighted
-        (omnitui/tui/hits.py)."""
+        """n / N: the next or previous message with the words searched on this case, else
+        with the queue's search words, highlighted (omnitui/tui/hits.py)."""
         if not (words := self.words):
             self.notify(nothing_to_walk(self.console.queue.narrowed_by), severity="warning")
             return
         typed = " ".join(words)
-        found = self.jump_to_match(step)
+        found = self.jump_to_match(step, words)
         if found is None:
-            self.notify(f"no message here shows {typed!r}", severity="warning")
+            self.notify(nowhere_on_case(typed), severity="warning")
         elif found == "only":
             self.notify(f"this is the only message with {typed!r}")
         elif found == "wrapped":
-            self.notify(f"search wrapped to the {'top' if step > 0 else 'bottom'}")
+            self.notify(wrapped(step))
+
+    def action_find(self) -> None:
+        """/: the prompt that searches this case's messages. The keyboard moves to it at
+        once, inside this key's handling: the keys typed right after `/` are queued already
+        and must reach it, as the queue's search box's do."""
+        prompt = self.query_one("#find", SearchInput)
+        prompt.value = ""
+        prompt.placeholder = ("words to find on this case · esc closes · enter alone ends "
+                              "the search" if self.searched else
+                              "words to find on this case · enter finds · esc closes")
+        prompt.add_class("-open")
+        self.query_one("#walking").display = False
+        self._before_find = self.focused
+        self.set_focus(prompt)
+
+    @on(Input.Submitted, "#find")
+    def _find(self, event: Input.Submitted) -> None:
+        """The first message at or after the current one that shows every word typed (round
+        the end, as n goes), the words highlighted; n and N walk them from then on. None:
+        the prompt stays, what was typed in it, to be put right."""
+        typed = event.value
+        if not typed.strip():
+            if self.searched:
+                self._search("")
+                self.notify(SEARCH_OVER)
+            self._close_find()
+            return
+        found = self.jump_to_match(1, typed.split(), here=True)
+        if found is None:
+            self.notify(nowhere_on_case(typed), severity="warning")
+            self.query_one("#find", SearchInput).release()  # the keys after enter are its
+            return
+        self._search(typed)
+        self._close_find()
+        if found == "wrapped":
+            self.notify(wrapped(1))
+
+    def on_key(self, event: events.Key) -> None:
+        """escape in the prompt closes it and leaves the case as it was."""
+        if event.key == "escape" and self.query_one("#find", SearchInput).has_focus:
+            event.stop()
+            self._close_find()
+
+    @on(Input.Blurred, "#find")
+    def _find_left(self) -> None:
+        """The keyboard went elsewhere (tab, a click): the prompt closes, as escape does."""
+        if self.query_one("#find").has_class("-open"):
+            self._close_find()
+
+    def _close_find(self) -> None:
+        prompt = self.query_one("#find", SearchInput)
+        prompt.value = ""
+        prompt.remove_class("-open")
+        if prompt.has_focus:
+            self.set_focus(self._before_find)
+        self._show_walking()
+
+    def _search(self, typed: str) -> None:
+        """`typed` is what n and N walk on this case, highlighted ("": the queue's search)."""
+        self.searched = typed.strip()
+        words = self.words
+        for box in self._boxes:
+            box.set_words(words)
+        self._show_walking()
+
+    def _show_walking(self) -> None:
+        """The line under the timeline that says which search n and N walk (none: no
+        line)."""
+        line = self.query_one("#walking", Static)
+        words = self.words
+        line.display = bool(words) and not self.query_one("#find").has_class("-open")
+        line.update(Text(walking_words(" ".join(words), here=bool(self.searched),
+                                       key=self.console.keys_of("timeline.search")),
+                         style="dim"))
 
     def compose(self) -> ComposeResult:
         yield Static("", id="presence")
@@ -495,6 +599,8 @@ class CaseScreen(WorkScreen):
             with VerticalScroll(id="customer"):
                 yield Static(render_customer(self.detail.customer, self.detail.case.id,
                                              self.console.clock()), id="customer-body")
+        yield Static("", id="walking")
+        yield SearchInput(id="find", select_on_focus=False)
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -502,6 +608,7 @@ class CaseScreen(WorkScreen):
         with self.console.reporting("showing who else is here"):
             self.follow()
         self._boxes_shown(self.query_one("#timeline", VerticalScroll))
+        self._show_walking()
         self.call_after_refresh(self._highlight)  # scrolling needs the boxes laid out
 
     def on_resize(self) -> None:
@@ -615,8 +722,9 @@ class CaseScreen(WorkScreen):
 
     @property
     def words(self) -> list[str]:
-        """The words the queue's search looks for (n and N walk them here too)."""
-        return self.console.queue.narrowing.words
+        """The words n and N walk here, highlighted: those `/` found on this case, else
+        those the queue's search looks for."""
+        return self.searched.split() or self.console.queue.narrowing.words
 
     def _boxes_shown(self, timeline: VerticalScroll) -> None:
         """New boxes are in: when the current message is the last one, anchoring the
@@ -721,19 +829,20 @@ class CaseScreen(WorkScreen):
         self.current = max(0, min(len(self._boxes) - 1, self.current + step))
         self._highlight()
 
-    def jump_to_match(self, step: int) -> str | None:
+    def jump_to_match(self, step: int, words: Sequence[str], *, here: bool = False
+                      ) -> str | None:
         """Highlight the next (step 1) or previous (-1) message on screen that shows every
-        search word, going round the end as mutt's search does (a case opened from a
-        search shows its newest message, below every hit: n found nothing there). None:
-        no message shows them; else "" or how it got there: "wrapped" round the end, or
-        "only": the one highlighted is the one."""
-        count, start = len(self._boxes), self.current
-        for offset in range(1, count + 1):
+        one of `words` (`here`: the current one counts), going round the end as mutt's
+        search does (a case opened from a search shows its newest message, below every
+        hit: n found nothing there). None: no message shows them; else "" or how it got
+        there: "wrapped" round the end, or "only": the one highlighted is the one."""
+        count, start, first = len(self._boxes), self.current, 0 if here else 1
+        for offset in range(first, count + first):
             index = start + step * offset
-            if self._boxes[index % count].shows_words():
+            if self._boxes[index % count].shows(words):
                 self.current = index % count
                 self._highlight()
-                return ("only" if index % count == start else
+                return ("only" if offset == count else
                         "wrapped" if not 0 <= index < count else "")
         return None
 
@@ -753,10 +862,13 @@ class CaseScreen(WorkScreen):
             return
         other_case = detail.case.id != self.detail.case.id
         self.detail = detail
+        if other_case:
+            self.searched = ""  # a search typed here was this case's
         self.refresh_bindings()  # Take comes and goes with the case's owner
         if not self.query("#facts"):  # still being put together: it composes with this one
             return
         self._draw_facts()
+        self._show_walking()
         self.query_one("#customer-body", Static).update(
             render_customer(detail.customer, detail.case.id, self.console.clock()))
         # The function, not a coroutine: a fill the next one replaces before it starts

@@ -7,6 +7,8 @@ from textual import events
 from textual.binding import Binding
 from textual.widget import Widget
 
+HELP = "app.help"  # the binding id of the key that lists every key: the bar keeps it
+
 
 class KeyBar(Widget):
     """The keys that work on this screen now, drawn in the screen's first paint.
@@ -49,18 +51,24 @@ class KeyBar(Widget):
         return list(shown.values()), palette
 
     def render(self) -> Text:
+        """Each key whole or not at all: those that do not fit give way from the end, but
+        help, which lists them all (at 80 columns a case's "? Help" was cut to "? Hel")."""
         key_style = self.get_component_rich_style("key-bar--key")
         bindings, palette = self._shown()
+        chips = [(binding, Text.assemble((f" {self.app.get_key_display(binding)} ", key_style),
+                                         (f"{binding.description} ", "" if enabled else "dim")))
+                 for binding, enabled in bindings]
+        label = Text() if palette is None else Text.assemble(
+            (f" {self.app.get_key_display(palette)} ", key_style), f"{palette.description} ")
+        room = max(0, self.size.width - label.cell_len)
+        while sum(chip.cell_len for _, chip in chips) > room and (
+                gives := [at for at, (binding, _) in enumerate(chips) if binding.id != HELP]):
+            del chips[gives[-1]]
         line, spans = Text(no_wrap=True, overflow="crop"), []
-        for binding, enabled in bindings:
-            start = line.cell_len
-            line.append(f" {self.app.get_key_display(binding)} ", key_style)
-            line.append(f"{binding.description} ", "" if enabled else "dim")
-            spans.append((start, line.cell_len, binding.key))
-        if palette is not None:  # always at the right end: keys that do not fit give way
-            label = Text.assemble((f" {self.app.get_key_display(palette)} ", key_style),
-                                  f"{palette.description} ")
-            room = max(0, self.size.width - label.cell_len)
+        for binding, chip in chips:
+            spans.append((line.cell_len, line.cell_len + chip.cell_len, binding.key))
+            line.append_text(chip)
+        if palette is not None:  # always at the right end
             line.truncate(room, pad=True)
             spans = [(start, end, key) for start, end, key in spans if end <= room]
             spans.append((room, self.size.width, palette.key))
