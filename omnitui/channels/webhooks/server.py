@@ -205,7 +205,7 @@ def _endpoint(channel: HookChannel, secret: str, settings: Settings, writer: Raw
         except (Malformed, KeyError, TypeError, ValueError, AttributeError) as exc:
             log.info("%s: a malformed request: %s", channel.name, exc)
             return PlainTextResponse(f"malformed: {exc}", status_code=400)
-        except Exception:  # e.g. JSON nested too deep to parse: still the sender's input
+        except Exception:  # a body no check foresaw: still the sender's input
             log.exception("%s: could not read a request", channel.name)
             return PlainTextResponse("malformed: the body could not be read", status_code=400)
         if answer.key is not None:
