@@ -322,6 +322,17 @@ def test_json_nested_too_deeply_is_refused_in_words_without_a_traceback(
     assert hooks.count("raw_payloads") == 0
 
 
+def test_a_body_over_the_limit_is_logged_as_refused(
+        hooks: Hooks, caplog: pytest.LogCaptureFixture) -> None:
+    """The 413 went to the platform alone: an operator whose platform's deliveries were too
+    large for max_body_kb had nothing in the daemon's log to learn it from."""
+    caplog.set_level(logging.INFO, logger="omnitui.webhooks")
+    assert post_telegram(hooks.client, telegram_update("x" * 2_000_000)).status_code == 413
+    assert "tg: refused a request from 127.0.0.1: the body is over [server] max_body_kb " \
+        "(1024) (413)" in caplog.text
+    assert SECRETS["tg"] not in caplog.text
+
+
 def test_values_outside_their_vocabulary_are_refused_naming_what_is_allowed(
         hooks: Hooks) -> None:
     """A sender learns its mistake from the 400, and nothing of the request is applied."""

@@ -187,7 +187,10 @@ def _endpoint(channel: HookChannel, secret: str, settings: Settings, writer: Raw
 
     async def receive(request: Request) -> Response:
         body = await _read_body(request, limit)
-        if body is None:
+        if body is None:  # logged: a platform's real deliveries refused were lost unseen
+            log.warning("%s: refused a request from %s: the body is over [server] "
+                        "max_body_kb (%d) (413)", channel.name,
+                        request.client.host if request.client else "?", limit // 1024)
             return PlainTextResponse("the body is too large", status_code=413)
         hook = HookRequest(request.method, _public_url(request, settings.server.public_url),
                            {k.lower(): v for k, v in request.headers.items()},
