@@ -300,6 +300,33 @@ def test_a_reply_channel_failing_leads_the_status_bar_at_80_columns(tmp_path: Pa
     drive(db, script, settings, size=(80, 24))
 
 
+def test_saving_a_chat_photo_says_the_platform_keeps_it(tmp_path: Path) -> None:
+    """`s` on a Telegram photo, shown as "[photo: ...] (telegram file ...)", said "this
+    message has no attachments": the file looked lost, not kept by Telegram."""
+    db, port = tmp_path / "s.db", free_port()
+    settings = Settings(server=ServerSettings(listen=f"127.0.0.1:{port}"), channels=[
+        HookChannel("tg", "telegram", secret=SECRETS["tg"], token="123:tok")])
+    daemon = Daemon(db, settings)
+    daemon.start()
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            photo = telegram_update(caption="the box", photo=[
+                {"file_id": "AgAD1", "file_size": 9000, "width": 1280, "height": 960}])
+            assert post_telegram(client, photo).status_code == 200
+        assert wait_for(lambda: case_ids(db), 10)
+    finally:
+        daemon.shutdown()
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await open_case_by_id(app, pilot, case_ids(db)[0])
+        assert "(telegram file AgAD1)" in screen_text(app)
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert "files sent on telegram stay on the platform" in screen_text(app)
+
+    drive(db, script, settings)
+
+
 def case_ids(db: Path) -> list[int]:
     with Store(db) as store:
         return [row[0] for row in store.conn.execute("SELECT id FROM cases")]
