@@ -458,11 +458,14 @@ def private(typer_ctx: typer.Context, case_id: CaseId,
     _one(ctx(typer_ctx).act(write), fmt)
 
 
-def _channel_kinds(typer_ctx: typer.Context, name: str | None) -> list[str] | None:
+def _channel_kinds(typer_ctx: typer.Context, name: str | None, *,
+                   entries: bool = True) -> list[str] | None:
     """The channel kinds a --channel name means: a kind itself, a mailbox's name email, a
     [[channels]] entry's those its platform carries (Twilio: sms and whatsapp) or a generic
     source's shown_as. The entry's kind ("meta", "twilio") was taken for a channel: "the
-    customer of case 5 has no meta address", of a WhatsApp customer."""
+    customer of case 5 has no meta address", of a WhatsApp customer. `entries` False
+    (writing first, which leaves through the first entry carrying the kind, not the one
+    named): an entry's name is only itself, for the caller to refuse."""
     from omnitui.model import Channel
 
     if name is None:
@@ -473,6 +476,8 @@ def _channel_kinds(typer_ctx: typer.Context, name: str | None) -> list[str] | No
     if any(m.name == name for m in settings.mailboxes):
         return [Channel.EMAIL]
     hook = next((c for c in settings.channels if c.name == name), None)
+    if hook is not None and not entries:
+        return [name]
     if hook is not None:
         from omnitui.channels.registry import PLATFORMS
 
@@ -500,7 +505,7 @@ def new_case(typer_ctx: typer.Context, text: Text = None, text_option: TextOptio
     from omnitui.wording import SUBJECT_NEEDED, written_first_words
 
     _address_key(typer_ctx, email, phone)
-    asked = _channel_kinds(typer_ctx, channel)
+    asked = _channel_kinds(typer_ctx, channel, entries=False)
     kind = next((k for k in ((Channel.EMAIL,) if email else (Channel.SMS, Channel.WHATSAPP))
                  if asked is None or k in asked), None)
     if kind is None:
