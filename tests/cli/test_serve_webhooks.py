@@ -135,6 +135,38 @@ secret = "{SECRETS['forms']}"
         stop(daemon)
 
 
+def test_doctor_says_a_running_daemon_retries_the_replies_it_cannot_send(
+        tmp_path: Path, cli_env: dict[str, str]) -> None:
+    """Offline, with the daemon running (doctor's line above said so), replies waiting for
+    Telegram got "is `omnitui serve` running? see its log"."""
+    port, down = free_port(), f"http://127.0.0.1:{free_port()}"  # Telegram out of reach
+    env = {**cli_env, SECRET_ENV: SECRETS["tg"]}
+    daemon = serve(tmp_path, port, env, f'token = "123:tok"\napi_base = "{down}"\n')
+    base = [sys.executable, "-m", "omnitui", "--config", str(tmp_path / "config.toml"),
+            "--db", str(tmp_path / "s.db")]
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            assert wait_for(lambda: _answers(client), 30)
+            assert post_telegram(client, telegram_update("where is it?")).status_code == 200
+
+        def cases() -> list[int]:
+            with Store(tmp_path / "s.db", migrate=False) as store:
+                return [r[0] for r in store.conn.execute("SELECT id FROM cases")]
+
+        assert wait_for(lambda: cases() == [1], 15)
+        subprocess.run([*base, "reply", "1", "On its way."], env=env, check=True,
+                       capture_output=True, timeout=60)
+        with Store(tmp_path / "s.db", migrate=False) as store, store.write() as conn:
+            conn.execute("UPDATE outbox SET created_at = datetime('now', '-1 hour')")
+        said = subprocess.run([*base, "doctor"], env=env, capture_output=True, text=True,
+                              timeout=60).stdout
+        assert "ok   daemon: running" in said and "FAIL outbox queue: 1 reply waiting" in said
+        assert "the daemon tries them again by itself" in said
+        assert "is `omnitui serve` running?" not in said
+    finally:
+        stop(daemon)
+
+
 def _answers(client: httpx.Client) -> bool:
     try:
         return client.get("/hooks/tg").status_code == 400  # not a refusal: not counted
