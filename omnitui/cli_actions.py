@@ -380,15 +380,25 @@ def reply(typer_ctx: typer.Context, case_id: CaseId,
           fmt: Fmt = DoneFormat.table) -> None:
     """Queue a reply to the customer (the daemon sends it)."""
     body = text_of(text, text_option)
-    kind = _channel_kind(typer_ctx, channel)
+    kinds = _channel_kinds(typer_ctx, channel)
 
     def write(desk: "Desk") -> "CaseResult":
+        kind = _reply_kind(desk, case_id, kinds)
         done = desk.write(case_id, "reply_all" if all_ else "reply", body, channel=kind)
         if done.done:
             _stuck(desk, kind or _case_channel(desk, case_id), "reply", case_id)
         return done
 
     _one(ctx(typer_ctx).act(write), fmt)
+
+
+def _reply_kind(desk: "Desk", case_id: int, kinds: list[str] | None) -> str | None:
+    """Of the kinds --channel means, the case's own when it is one of them, else the first
+    (`omnitui reply --channel twilio` on a WhatsApp case answers on WhatsApp)."""
+    if not kinds or len(kinds) == 1:
+        return kinds[0] if kinds else None
+    own = _case_channel(desk, case_id)
+    return own if own in kinds else kinds[0]
 
 
 def _case_channel(desk: "Desk", case_id: int) -> str:
@@ -448,22 +458,33 @@ def private(typer_ctx: typer.Context, case_id: CaseId,
     _one(ctx(typer_ctx).act(write), fmt)
 
 
-def _channel_kind(typer_ctx: typer.Context, name: str | None) -> str | None:
-    """A channel kind, from a kind or a configured channel's or mailbox's name."""
+def _channel_kinds(typer_ctx: typer.Context, name: str | None, *,
+                   entries: bool = True) -> list[str] | None:
+    """The channel kinds a --channel name means: a kind itself, a mailbox's name email, a
+    [[channels]] entry's those its platform carries (Twilio: sms and whatsapp) or a generic
+    source's shown_as. The entry's kind ("meta", "twilio") was taken for a channel: "the
+    customer of case 5 has no meta address", of a WhatsApp customer. `entries` False
+    (writing first, which leaves through the first entry carrying the kind, not the one
+    named): an entry's name is only itself, for the caller to refuse."""
     from omnitui.model import Channel
 
     if name is None:
         return None
     settings = ctx(typer_ctx).settings
     if name in {c.value for c in Channel}:
-        return name
+        return [name]
     if any(m.name == name for m in settings.mailboxes):
-        return Channel.EMAIL
+        return [Channel.EMAIL]
     hook = next((c for c in settings.channels if c.name == name), None)
+    if hook is not None and not entries:
+        return [name]
     if hook is not None:
-        return hook.shown_as or hook.kind
-    known = [c.value for c in Channel] + [m.name for m in settings.mailboxes] + \
-        [c.name for c in settings.channels]
+        from omnitui.channels.registry import PLATFORMS
+
+        carried = PLATFORMS[hook.kind].carries
+        return sorted(carried) if carried else [hook.shown_as or Channel.WEB]
+    known = dict.fromkeys([c.value for c in Channel] + [m.name for m in settings.mailboxes]
+                          + [c.name for c in settings.channels])  # ("sms" twice, or more)
     raise typer.BadParameter(f"no channel {name!r} (channels: {', '.join(known)})",
                              param_hint="--channel")
 
@@ -484,10 +505,10 @@ def new_case(typer_ctx: typer.Context, text: Text = None, text_option: TextOptio
     from omnitui.wording import SUBJECT_NEEDED, written_first_words
 
     _address_key(typer_ctx, email, phone)
-    asked = _channel_kind(typer_ctx, channel)
-    kind = Channel.EMAIL if email else asked or Channel.SMS
-    if (email and asked not in (None, Channel.EMAIL)) or (
-            phone and kind not in (Channel.SMS, Channel.WHATSAPP)):
+    asked = _channel_kinds(typer_ctx, channel, entries=False)
+    kind = next((k for k in ((Channel.EMAIL,) if email else (Channel.SMS, Channel.WHATSAPP))
+                 if asked is None or k in asked), None)
+    if kind is None:
         # a phone number "written to" on telegram opened a case nobody could answer
         raise typer.BadParameter(f"--{'email' if email else 'phone'} writes by "
                                  f"{'email' if email else 'sms or whatsapp'}, not {channel}",

@@ -467,7 +467,10 @@ def _daemon_checks(conn: sqlite3.Connection, settings: Settings, db_path: Path,
         results.append(Check("outbox queue", False, f"{plural(stuck, 'reply', 'replies')} "
                              "waiting for more than "
                              f"{plural(STUCK_AFTER.seconds // 60, 'minute')}",
-                             "is `omnitui serve` running? see its log"
+                             "the daemon tries them again by itself: the channels' last "
+                             "errors above say what stops them, and its log"
+                             if daemon is not None and daemon.alive(now) and why is None
+                             else "is `omnitui serve` running? see its log"
                              if settings.mailboxes or settings.channels else
                              "no [[mailboxes]] or [[channels]] entry is configured to send "
                              "them: add one, and `omnitui serve` sends them"))  # (beside "ok

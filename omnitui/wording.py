@@ -364,6 +364,21 @@ def availability_words(name: str, away: bool, *, supervisor: bool, changed: bool
     return f"{state}: routing gives {name} cases while a console of theirs runs"
 
 
+# after the last error of a reply still queued: the outbox tries it again (1, 5, 15, 60
+# minutes apart, for a day), so "queued · cannot reach Telegram" is not a reply lost
+RETRYING = "trying again by itself"
+
+
+def no_attachments_words(channel: str, platform_keeps_files: bool) -> str:
+    """`s` on a message with no file kept. A chat platform keeps its files, which the
+    message's lines name ("[file: crash.png] (slack file F1)"): "this message has no
+    attachments" beside such a line read as files lost."""
+    if platform_keeps_files:
+        return (f"no attachments kept here: files sent on {channel} stay on the platform, "
+                "named in the message")
+    return "this message has no attachments"
+
+
 SUBJECT_NEEDED = "a new email needs a subject (their inbox and the queue show it)"
 
 

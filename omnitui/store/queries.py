@@ -29,6 +29,7 @@ from omnitui.records import record
 from omnitui.store.db import folded
 from omnitui.store.fulltext import index_pending
 from omnitui.store.schema import ACTIVE, NO_SLA_DUE
+from omnitui.wording import RETRYING
 
 
 class Order(NamedTuple):
@@ -328,7 +329,7 @@ def case_detail(conn: sqlite3.Connection, case_id: int) -> CaseDetail | None:
                     parse_errors=json.loads(r["parse_errors"]),
                     attachments=attachments.get(r["id"], []),
                     delivery_note=_delivery_note(r["recipients"], r["last_error"],
-                                                 r["receipt"]),
+                                                 r["receipt"], r["delivery"]),
                     has_raw=bool(r["has_raw"]), claims=claims.get(r["id"], []))
         for r in rows]
     # what stands: not what an undo took back (unless a redo put it back): the routing
@@ -370,8 +371,10 @@ def _claims(conn: sqlite3.Connection, message_ids: list[int]) -> dict[int, list[
     return found
 
 
-def _delivery_note(recipients: str | None, error: str | None, receipt: str | None) -> str:
-    """To whom, then the last error; the platform's receipt (delivered, read) leads."""
+def _delivery_note(recipients: str | None, error: str | None, receipt: str | None,
+                   status: str | None) -> str:
+    """To whom, then the last error (of a reply still queued, that it is tried again); the
+    platform's receipt (delivered, read) leads."""
     if recipients is None:
         return ""
     parsed = json.loads(recipients)
@@ -380,6 +383,8 @@ def _delivery_note(recipients: str | None, error: str | None, receipt: str | Non
         note = f"{receipt} · {note}"
     if parsed.get("cc"):
         note += " · cc " + ", ".join(parsed["cc"])
+    if error and status == "queued":
+        error = f"{error} ({RETRYING})"
     return f"{note} · {error}" if error else note
 
 

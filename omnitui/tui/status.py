@@ -21,7 +21,9 @@ def health_text(daemon: DaemonState | None, channels: list[ChannelState],
     """`unfiled`: mail fetched and safe in the store, not yet on a case (a backlog being
     filed right now); `stand_in`: what does the daemon's work on a store no daemon ever
     ran on (the demo's traffic), said instead of a warning; `brief`: the channels that
-    work counted, not named (an 80-column status bar took three lines)."""
+    work counted, not named (an 80-column status bar took three lines). Failing channels
+    come first, and brief says no sync times: the bar is cut at its width, and a reply
+    channel failing went unseen behind channels that had merely refused forged requests."""
     text = Text()
     if daemon is None and stand_in:
         text.append(stand_in, style="green")
@@ -40,7 +42,7 @@ def health_text(daemon: DaemonState | None, channels: list[ChannelState],
     if brief and working:
         text.append(" · ")
         text.append(f"{plural(len(working), 'channel')} ✓", style="green")
-    for state in channels:
+    for state in sorted(channels, key=lambda state: not state.failing):
         if brief and state in working:
             continue
         name = sanitize(f"{state.channel}/{state.account}" if state.account else state.channel)
@@ -51,8 +53,9 @@ def health_text(daemon: DaemonState | None, channels: list[ChannelState],
             text.append(error[:60] if not brief or len(error) <= 32 else error[:31] + "…",
                         style="red")
         else:
-            text.append(f"{name} ✓ ", style="green")
-            text.append(f"synced {ago(stored_time(state.last_sync_at), now)}")
+            text.append(f"{name} ✓", style="green")
+            if not brief:  # (named in brief for its backlog or refusals, which follow)
+                text.append(f" synced {ago(stored_time(state.last_sync_at), now)}")
         if state.backlog:
             text.append(f", {state.backlog:,} behind", style="yellow")
         if state.rejected:

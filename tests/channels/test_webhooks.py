@@ -4,6 +4,7 @@ signed the way each platform builds them (tests/channels/webhook_clients.py)."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -308,6 +309,28 @@ def test_malformed_oversized_unknown_paths_never_500(hooks: Hooks) -> None:
     assert hooks.count("raw_payloads") == 0
     assert post_telegram(hooks.client, telegram_update("fine")).status_code == 200
     assert hooks.filed(1)
+
+
+def test_json_nested_too_deeply_is_refused_in_words_without_a_traceback(
+        hooks: Hooks, caplog: pytest.LogCaptureFixture) -> None:
+    """A signed body nested past what Python's parser reads is the sender's mistake, like
+    any malformed body: it got its 400, and the daemon's log a traceback per request."""
+    caplog.set_level(logging.INFO, logger="omnitui.webhooks")
+    answer = post_meta(hooks.client, b"[" * 200_000 + b"]" * 200_000)
+    assert answer.status_code == 400 and "nested too deeply" in answer.text
+    assert "Traceback" not in caplog.text and "nested too deeply" in caplog.text
+    assert hooks.count("raw_payloads") == 0
+
+
+def test_a_body_over_the_limit_is_logged_as_refused(
+        hooks: Hooks, caplog: pytest.LogCaptureFixture) -> None:
+    """The 413 went to the platform alone: an operator whose platform's deliveries were too
+    large for max_body_kb had nothing in the daemon's log to learn it from."""
+    caplog.set_level(logging.INFO, logger="omnitui.webhooks")
+    assert post_telegram(hooks.client, telegram_update("x" * 2_000_000)).status_code == 413
+    assert "tg: refused a request from 127.0.0.1: the body is over [server] max_body_kb " \
+        "(1024) (413)" in caplog.text
+    assert SECRETS["tg"] not in caplog.text
 
 
 def test_values_outside_their_vocabulary_are_refused_naming_what_is_allowed(

@@ -13,11 +13,19 @@ import httpx
 
 from omnitui.store.db import Store
 from tests.channels.test_smtp import free_port
-from tests.channels.webhook_clients import SECRETS, post_telegram, telegram_update
+from tests.channels.webhook_clients import (
+    SECRETS,
+    post_meta,
+    post_telegram,
+    telegram_update,
+    wa_message,
+    whatsapp_delivery,
+)
 from tests.cli.test_serve import stop
 from tests.conftest import wait_for
 
 SECRET_ENV = "OMNITUI_TEST_TG_SECRET"
+META_ENV = "OMNITUI_TEST_META_SECRET"
 
 
 def config(tmp_path: Path, port: int, more: str = "") -> Path:
@@ -35,13 +43,13 @@ secret_env = "{SECRET_ENV}"
     return file
 
 
-def serve(tmp_path: Path, port: int, env: dict[str, str]) -> subprocess.Popen:
+def serve(tmp_path: Path, port: int, env: dict[str, str], more: str = "") -> subprocess.Popen:
     if not (tmp_path / "s.db").exists():
         subprocess.run([sys.executable, "-m", "omnitui", "--db", str(tmp_path / "s.db"),
                         "init"], env=env, check=True, capture_output=True, timeout=60)
     return subprocess.Popen(
-        [sys.executable, "-m", "omnitui", "--config", str(config(tmp_path, port)), "--db",
-         str(tmp_path / "s.db"), "serve"], env=env, stdin=subprocess.DEVNULL,
+        [sys.executable, "-m", "omnitui", "--config", str(config(tmp_path, port, more)),
+         "--db", str(tmp_path / "s.db"), "serve"], env=env, stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -74,6 +82,89 @@ def test_serve_receives_files_counts_refusals_and_stops(tmp_path: Path,
     assert daemon.returncode == 0, err
     assert SECRETS["tg"] not in err and "Traceback" not in err
     assert "refused a request" in err and "webhook receiver listening" in err
+
+
+def test_reply_on_a_channel_named_for_its_entry_answers_on_what_the_platform_carries(
+        tmp_path: Path, cli_env: dict[str, str]) -> None:
+    """`omnitui reply N --channel meta` (a [[channels]] name, as the docs offer) took the
+    entry's kind for a channel: "the customer of case 1 has no meta address", of a customer
+    who had just written on WhatsApp through it. A name that names nothing lists each name
+    once ("web" was there as a kind and again as the entry's name)."""
+    port, down = free_port(), f"http://127.0.0.1:{free_port()}"  # no Graph API offline
+    meta = f"""
+[[channels]]
+name = "meta"
+kind = "meta"
+secret_env = "{META_ENV}"
+token = "EAA-not-used"
+verify_token = "v"
+api_base = "{down}"
+
+[[channels]]
+name = "web"
+kind = "generic"
+secret = "{SECRETS['forms']}"
+"""
+    env = {**cli_env, SECRET_ENV: SECRETS["tg"], META_ENV: SECRETS["meta"]}
+    daemon = serve(tmp_path, port, env, meta)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            assert wait_for(lambda: _answers(client), 30)
+            delivery = whatsapp_delivery([wa_message("Is my parcel coming?")])
+            assert post_meta(client, delivery).status_code == 200
+
+        def channels(direction: str) -> list[str]:
+            with Store(tmp_path / "s.db", migrate=False) as store:
+                return [r[0] for r in store.conn.execute(
+                    "SELECT channel FROM messages WHERE direction = ?", (direction,))]
+
+        assert wait_for(lambda: channels("in") == ["whatsapp"], 15)
+        replied = subprocess.run(
+            [sys.executable, "-m", "omnitui", "--config", str(tmp_path / "config.toml"),
+             "--db", str(tmp_path / "s.db"), "reply", "1", "--channel", "meta",
+             "It left the depot today."], env=env, capture_output=True, text=True, timeout=60)
+        assert (replied.returncode, replied.stdout.strip()) == (0, "#1: reply queued"), \
+            replied.stderr
+        assert channels("out") == ["whatsapp"]
+        unknown = subprocess.run(
+            [sys.executable, "-m", "omnitui", "--config", str(tmp_path / "config.toml"),
+             "--db", str(tmp_path / "s.db"), "reply", "1", "--channel", "pigeon", "hi"],
+            env=env, capture_output=True, text=True, timeout=60)
+        assert unknown.returncode == 2 and unknown.stderr.count("web") == 1, unknown.stderr
+    finally:
+        stop(daemon)
+
+
+def test_doctor_says_a_running_daemon_retries_the_replies_it_cannot_send(
+        tmp_path: Path, cli_env: dict[str, str]) -> None:
+    """Offline, with the daemon running (doctor's line above said so), replies waiting for
+    Telegram got "is `omnitui serve` running? see its log"."""
+    port, down = free_port(), f"http://127.0.0.1:{free_port()}"  # Telegram out of reach
+    env = {**cli_env, SECRET_ENV: SECRETS["tg"]}
+    daemon = serve(tmp_path, port, env, f'token = "123:tok"\napi_base = "{down}"\n')
+    base = [sys.executable, "-m", "omnitui", "--config", str(tmp_path / "config.toml"),
+            "--db", str(tmp_path / "s.db")]
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            assert wait_for(lambda: _answers(client), 30)
+            assert post_telegram(client, telegram_update("where is it?")).status_code == 200
+
+        def cases() -> list[int]:
+            with Store(tmp_path / "s.db", migrate=False) as store:
+                return [r[0] for r in store.conn.execute("SELECT id FROM cases")]
+
+        assert wait_for(lambda: cases() == [1], 15)
+        subprocess.run([*base, "reply", "1", "On its way."], env=env, check=True,
+                       capture_output=True, timeout=60)
+        with Store(tmp_path / "s.db", migrate=False) as store, store.write() as conn:
+            conn.execute("UPDATE outbox SET created_at = datetime('now', '-1 hour')")
+        said = subprocess.run([*base, "doctor"], env=env, capture_output=True, text=True,
+                              timeout=60).stdout
+        assert "ok   daemon: running" in said and "FAIL outbox queue: 1 reply waiting" in said
+        assert "the daemon tries them again by itself" in said
+        assert "is `omnitui serve` running?" not in said
+    finally:
+        stop(daemon)
 
 
 def _answers(client: httpx.Client) -> bool:

@@ -384,6 +384,19 @@ def test_a_refused_token_and_an_unreachable_api_show_on_the_channels_health(
     assert TOKEN not in row["last_error"] and TOKEN not in caplog.text
 
 
+def test_a_reply_the_platform_could_not_be_reached_for_says_it_is_tried_again(
+        store: Store, pipeline: Pipeline, api: RecordingServer) -> None:
+    """Offline, the timeline read "queued · to 111 · cannot reach Telegram": whether the
+    reply was kept, and would go, was left to guess."""
+    case_id = telegram_dm_case(pipeline)
+    message_id = queue_reply(store, case_id)
+    send(store, replace(hook("telegram", api, "tg"),
+                        api_base=f"http://127.0.0.1:{free_port()}"))
+    view = shown(store, case_id, message_id)
+    assert view.delivery == "queued" and "cannot reach Telegram" in view.delivery_note
+    assert view.delivery_note.endswith("(trying again by itself)")
+
+
 def test_a_route_naming_a_removed_channel_fails_clearly(
         store: Store, pipeline: Pipeline, api: RecordingServer) -> None:
     case_id = ingest(pipeline, "telegram", "111", {"hook": "old-bot", "chat_id": 111,

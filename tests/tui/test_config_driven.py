@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 from textual.binding import Binding
 from textual.widgets import Static, TextArea
@@ -15,13 +16,17 @@ from omnitui.channels.email.parse import parse_email
 from omnitui.config import (
     ConfigError,
     CsatSettings,
+    HookChannel,
     KbSettings,
     Macro,
     MacroWhen,
     SavedView,
+    ServerSettings,
     Settings,
 )
+from omnitui.daemon.service import Daemon
 from omnitui.keymap import KEYS
+from omnitui.services.desk import Desk
 from omnitui.services.intake import intake_pipeline
 from omnitui.store import channel_state
 from omnitui.store.db import Store, db_time, utc_now
@@ -33,7 +38,16 @@ from omnitui.tui.screens.modals import ComposeScreen, ConfirmScreen, PickScreen
 from omnitui.tui.screens.queue import QueueScreen
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.widgets.case_list import CaseList
-from tests.conftest import make_email
+from tests.channels.test_smtp import free_port
+from tests.channels.webhook_clients import (
+    SECRETS,
+    post_meta,
+    post_slack,
+    post_telegram,
+    slack_message,
+    telegram_update,
+)
+from tests.conftest import make_email, wait_for
 from tests.services.test_kb import DOUBLE, EXPORT
 from tests.tui.helpers import (
     drive,
@@ -246,10 +260,82 @@ def test_the_status_bar_shows_daemon_and_channel_health(demo_db: Path) -> None:
         await settle(app, pilot)
         shown = str(bar.content)
         assert bar.region.height == 1  # the rows kept: not a line a channel
-        assert "4 channels ✓" in shown and "email/support ✓ synced" in shown
-        assert "mailbox-number" not in shown and "42 behind" in shown
+        assert "4 channels ✓ · telegram ✗ 401 Unauthorized · email/support ✓, 42" in shown
+        assert "mailbox-number" not in shown  # (the failure first, then the backlog)
 
     drive(demo_db, script)
+
+
+def test_a_reply_channel_failing_leads_the_status_bar_at_80_columns(tmp_path: Path) -> None:
+    """Every webhook channel had refused a forged request (as any public endpoint does), so
+    none was counted among those that work; the outbound channel that could not reach
+    Telegram came last, cut off the bar, and the agent saw replies "queued" with no sign
+    that nothing could go out."""
+    db, port = tmp_path / "s.db", free_port()
+    down = f"http://127.0.0.1:{free_port()}"  # nothing listens: the platform unreachable
+    settings = Settings(server=ServerSettings(listen=f"127.0.0.1:{port}"), channels=[
+        HookChannel("tg", "telegram", secret=SECRETS["tg"], token="123:tok", api_base=down),
+        HookChannel("slack", "slack", secret=SECRETS["slack"], token="xoxb-1", api_base=down),
+        HookChannel("meta", "meta", secret=SECRETS["meta"], token="EAA1", api_base=down,
+                    verify_token=SECRETS["verify"])])
+    daemon = Daemon(db, settings)
+    daemon.start()
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            assert post_telegram(client, telegram_update(), secret="forged").status_code == 403
+            assert post_slack(client, slack_message(), secret="forged").status_code == 403
+            assert post_meta(client, b"{}", secret="forged").status_code == 403
+            assert post_telegram(client, telegram_update("my order?")).status_code == 200
+        assert wait_for(lambda: case_ids(db), 10)
+        with Store(db) as store:
+            Desk(store, "alice").write(case_ids(db)[0], "reply", "It left the depot today.")
+        assert wait_for(lambda: webhook_out_failing(db), 10)
+    finally:
+        daemon.shutdown()
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        shown = str(app.queue.query_one("#status-bar", Static).content)
+        assert "webhook-out/tg ✗ cannot r" in shown
+
+    drive(db, script, settings, size=(80, 24))
+
+
+def test_saving_a_chat_photo_says_the_platform_keeps_it(tmp_path: Path) -> None:
+    """`s` on a Telegram photo, shown as "[photo: ...] (telegram file ...)", said "this
+    message has no attachments": the file looked lost, not kept by Telegram."""
+    db, port = tmp_path / "s.db", free_port()
+    settings = Settings(server=ServerSettings(listen=f"127.0.0.1:{port}"), channels=[
+        HookChannel("tg", "telegram", secret=SECRETS["tg"], token="123:tok")])
+    daemon = Daemon(db, settings)
+    daemon.start()
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            photo = telegram_update(caption="the box", photo=[
+                {"file_id": "AgAD1", "file_size": 9000, "width": 1280, "height": 960}])
+            assert post_telegram(client, photo).status_code == 200
+        assert wait_for(lambda: case_ids(db), 10)
+    finally:
+        daemon.shutdown()
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await open_case_by_id(app, pilot, case_ids(db)[0])
+        assert "(telegram file AgAD1)" in screen_text(app)
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert "files sent on telegram stay on the platform" in screen_text(app)
+
+    drive(db, script, settings)
+
+
+def case_ids(db: Path) -> list[int]:
+    with Store(db) as store:
+        return [row[0] for row in store.conn.execute("SELECT id FROM cases")]
+
+
+def webhook_out_failing(db: Path) -> bool:
+    with Store(db) as store:
+        return any(state.failing and state.channel == "webhook-out"
+                   for state in channel_state.channel_states(store.conn))
 
 
 def test_an_unknown_keymap_id_is_refused_by_name(tmp_path: Path) -> None:

@@ -335,6 +335,29 @@ def test_reply_on_another_channel_of_the_same_customer(mail_db: Path) -> None:
     drive(mail_db, script)
 
 
+def test_an_address_typed_after_switching_channel_goes_after_the_one_filled_in(
+        mail_db: Path) -> None:
+    """Switching the channel filled in the customer's address there with the cursor left
+    where the shorter one before had ended: an address typed into the To went into the
+    middle of it."""
+    with Store(mail_db) as store:
+        Desk(store, "alice").link(1, ("phone", "+14155550100"))
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await open_case(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        for channel in ("sms", "email"):  # to the number, and back to the longer address
+            app.screen.query_one("#channel", Select).value = channel
+            await settle(app, pilot)
+        app.screen.query_one("#to", Input).focus()
+        await pilot.press(*", bo@ex.io")
+        await settle(app, pilot)
+        assert app.screen.query_one("#to", Input).value == "ann@example.com, bo@ex.io"
+
+    drive(mail_db, script)
+
+
 def test_new_outbound_case_from_the_queue(mail_db: Path) -> None:
     async def script(app: OmnituiApp, pilot: object) -> None:
         await pilot.press("c")

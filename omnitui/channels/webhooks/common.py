@@ -89,6 +89,8 @@ def json_body(body: bytes) -> Any:
         return json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise Malformed(f"the body is not JSON: {exc}") from None
+    except RecursionError:  # a sender's input, not our bug: no traceback in the log
+        raise Malformed("the body's JSON is nested too deeply to read") from None
 
 
 def json_object(body: bytes) -> dict[str, Any]:

@@ -187,7 +187,10 @@ def _endpoint(channel: HookChannel, secret: str, settings: Settings, writer: Raw
 
     async def receive(request: Request) -> Response:
         body = await _read_body(request, limit)
-        if body is None:
+        if body is None:  # logged: a platform's real deliveries refused were lost unseen
+            log.warning("%s: refused a request from %s: the body is over [server] "
+                        "max_body_kb (%d) (413)", channel.name,
+                        request.client.host if request.client else "?", limit // 1024)
             return PlainTextResponse("the body is too large", status_code=413)
         hook = HookRequest(request.method, _public_url(request, settings.server.public_url),
                            {k.lower(): v for k, v in request.headers.items()},
@@ -205,7 +208,7 @@ def _endpoint(channel: HookChannel, secret: str, settings: Settings, writer: Raw
         except (Malformed, KeyError, TypeError, ValueError, AttributeError) as exc:
             log.info("%s: a malformed request: %s", channel.name, exc)
             return PlainTextResponse(f"malformed: {exc}", status_code=400)
-        except Exception:  # e.g. JSON nested too deep to parse: still the sender's input
+        except Exception:  # a body no check foresaw: still the sender's input
             log.exception("%s: could not read a request", channel.name)
             return PlainTextResponse("malformed: the body could not be read", status_code=400)
         if answer.key is not None:

@@ -469,10 +469,7 @@ class ComposeScreen(ModalScreen[Draft | None]):
             select.set_options([(c, c) for c in self.channels])
             select.value = self.draft.channel
             for name, value in self._fields().items():
-                field = self.query_one(f"#{name}", Input)
-                field.value = value
-                field.cursor_position = len(value)  # at its end, not where the last draft
-                # left it: ", boss@x" typed into the To went before the customer's address
+                _show_at_end(self.query_one(f"#{name}", Input), value)
             self.query_one(TextArea).load_text(sanitize(self.draft.text))
             self.query_one("#preview-body", Static).update("")
         self.remove_class("-preview")
@@ -549,8 +546,8 @@ class ComposeScreen(ModalScreen[Draft | None]):
         channel = str(event.value)
         if channel != self.draft.channel:
             self.draft = replace(self.current(), channel=channel)
-            self.query_one("#to", Input).value = sanitize(self.addresses.get(channel, ""),
-                                                          multiline=False)
+            _show_at_end(self.query_one("#to", Input),
+                         sanitize(self.addresses.get(channel, ""), multiline=False))
             self.query_one("#compose-title", Label).update(self._title())
             self._show_fields()
             self._typed()
@@ -718,6 +715,13 @@ class ComposeScreen(ModalScreen[Draft | None]):
         if self.discard is not None:
             self.discard()
         self.dismiss(None)
+
+
+def _show_at_end(field: Input, value: str) -> None:
+    """The cursor at the value's end, not where the last one left it: ", boss@x" typed into
+    the To went before the customer's address (a draft loaded, or the channel switched)."""
+    field.value = value
+    field.cursor_position = len(value)
 
 
 def _addresses(value: str) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ from omnitui.store.cases import get_case, message_ids_of_case
 from omnitui.store.messages import raw_body
 from omnitui.tui.screens.modals import AskScreen, ConfirmScreen, TextScreen, refusal
 from omnitui.tui.way_out import default_download_folder, download_folder
-from omnitui.wording import moved_words, plural
+from omnitui.wording import moved_words, no_attachments_words, plural
 
 if TYPE_CHECKING:
     from omnitui.tui.screens.case import CaseScreen
@@ -46,7 +46,10 @@ def save(screen: CaseScreen) -> None:
     if message is None:
         return
     if not message.attachments:
-        screen.notify("this message has no attachments", severity="warning")
+        from omnitui.channels.registry import PLATFORMS  # (its modules only when asked)
+
+        kept_there = any(message.channel in (p.carries or ()) for p in PLATFORMS.values())
+        screen.notify(no_attachments_words(message.channel, kept_there), severity="warning")
         return
     settings = screen.console.settings
     default = default_download_folder(settings)
