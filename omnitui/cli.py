@@ -462,7 +462,8 @@ def demo(typer_ctx: typer.Context,
              "--no-console", help="Print a summary instead of opening the console.")] = False,
          customers: Annotated[int, typer.Option(min=1, help="Customers.")] = 2000,
          messages: Annotated[int, typer.Option(
-             min=1, help="Customer messages (agents' replies come on top).")] = 10000,
+             min=1, help="Customer messages (agents' replies and answers to surveys come on "
+                  "top).")] = 10000,
          days: Annotated[int, typer.Option(min=1, help="Days of history.")] = 30,
          seed: int = 7,
          rebuild: Annotated[bool, typer.Option(help="Start the demo store over.")] = False,
