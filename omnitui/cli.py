@@ -37,6 +37,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=False, rich_markup_mode=
 if TYPE_CHECKING:
     from datetime import date, datetime, tzinfo
 
+    from omnitui.channels.email.sources import MailFile, Skipped
     from omnitui.config import Settings
     from omnitui.filters import Narrowing
     from omnitui.services.desk import Desk
@@ -461,7 +462,8 @@ def demo(typer_ctx: typer.Context,
              "--no-console", help="Print a summary instead of opening the console.")] = False,
          customers: Annotated[int, typer.Option(min=1, help="Customers.")] = 2000,
          messages: Annotated[int, typer.Option(
-             min=1, help="Customer messages (agents' replies come on top).")] = 10000,
+             min=1, help="Customer messages (agents' replies and answers to surveys come on "
+                  "top).")] = 10000,
          days: Annotated[int, typer.Option(min=1, help="Days of history.")] = 30,
          seed: int = 7,
          rebuild: Annotated[bool, typer.Option(help="Start the demo store over.")] = False,
@@ -529,38 +531,27 @@ def import_(typer_ctx: typer.Context,
             ) -> None:
     """Import mail through the ingest pipeline; importing the same mail again adds nothing.
     Old conversations become solved history; the recent ones, the team's open cases."""
+    from itertools import chain
+
     from omnitui import output
-    from omnitui.channels.email.sources import iter_mail_files, mail_size
-    from omnitui.importer import import_mail
+    from omnitui.channels.email.sources import BOOKKEEPING, iter_mail_files, mail_size
 
     context = ctx(typer_ctx)
     cutoff = history_cutoff(history_before)
     skipped: list[tuple[str, str]] = []  # counted and named in the summary
 
     def skip(source: str, why: str) -> None:
-        skipped.append((source, why))
+        if why != BOOKKEEPING:  # a Maildir's index files, said on every import, are noise
+            skipped.append((source, why))  # (named where no mail is found at all)
 
     mail = iter_mail_files(paths, skip)  # a mistyped path fails here, before a store is made
-    total = mail_size(paths)
-    if not (path := context.db_path).exists():  # every other command refuses a missing
-        say(f"note: no store at {path}: a new one is made for this import")  # store: a
-        # mistyped --db filed the mail into a stray one without a word
+    context.db_path  # noqa: B018 -- then a wrong config (a queue no queue has), then
+    first = next(mail, None)  # a folder without mail, or with empty mailboxes only
     not_mail: list[str] = []  # said once the progress bar is gone
-    try:
-        with context.open_store(must_exist=False, new_folder=False) as store, \
-                in_use(store.path), \
-                output.import_progress(total) as progress:
-            counts = import_mail(store, context.settings, mail, progress=progress,
-                                 history_before=cutoff, refused=lambda source, why:
-                                 not_mail.append(f"skipped {source}: not mail ({why})"),
-                                 skipped=skip)
-    except KeyboardInterrupt:
-        say("interrupted: the messages filed so far are kept; the same import again files "
-            "the rest (what is stored already is skipped)")
-        raise
-    finally:  # (an interrupted or failed import refused them too)
-        for line in not_mail:
-            say(line)
+    counts = dict.fromkeys(("imported", "duplicates", "with_errors"), 0)
+    if first is not None:  # (a refused run left an empty store behind)
+        counts = _import_into_store(context, chain([first], mail), mail_size(paths), cutoff,
+                                    not_mail, skip)
     typer.echo(output.import_report(counts, cutoff, skipped))
     if not counts["imported"] + counts["duplicates"] and (skipped or not_mail):  # (a
         # folder of empty .eml files said "0 imported", exit 0; an empty Maildir, a mailbox
@@ -569,6 +560,34 @@ def import_(typer_ctx: typer.Context,
                       "(what was skipped is named above)")
     if not_mail:  # a refusal, as every command's: exit 1
         raise typer.Exit(1)
+
+
+def _import_into_store(context: Context, mail: "Iterator[MailFile]", total: int,
+                       cutoff: "datetime | None", not_mail: list[str],
+                       skip: "Skipped") -> dict[str, int]:
+    """`omnitui import`'s run on the store (made for it if missing): its counts; the mail
+    refused as not mail is said once the progress bar is gone, and kept in `not_mail`."""
+    from omnitui import output
+    from omnitui.importer import import_mail
+
+    if not (path := context.db_path).exists():  # every other command refuses a missing
+        say(f"note: no store at {path}: a new one is made for this import")  # store: a
+        # mistyped --db filed the mail into a stray one without a word
+    try:
+        with context.open_store(must_exist=False, new_folder=False) as store, \
+                in_use(store.path), \
+                output.import_progress(total) as progress:
+            return import_mail(store, context.settings, mail, progress=progress,
+                               history_before=cutoff, refused=lambda source, why:
+                               not_mail.append(f"skipped {source}: not mail ({why})"),
+                               skipped=skip)
+    except KeyboardInterrupt:
+        say("interrupted: the messages filed so far are kept; the same import again files "
+            "the rest (what is stored already is skipped)")
+        raise
+    finally:  # (an interrupted or failed import refused them too)
+        for line in not_mail:
+            say(line)
 
 
 @contextmanager

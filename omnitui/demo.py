@@ -29,11 +29,14 @@ from omnitui.ingest.readahead import default_workers
 from omnitui.model import FINISHED_STATUSES, Identifier, InboundEvent, Status
 from omnitui.records import record
 from omnitui.services import actions
+from omnitui.services.csat import ask_after_solve
 from omnitui.services.holidays import keep as keep_holidays
 from omnitui.services.intake import intake_pipeline
 from omnitui.services.routing import apply_agents
 from omnitui.services.upkeep import Upkeep, rescore_due
+from omnitui.store import csat as surveys
 from omnitui.store import info as store_info
+from omnitui.store import outbox
 from omnitui.store.agents import mark_seen
 from omnitui.store.cases import get_case
 from omnitui.store.customers import NewCustomer, NewIdentity, create_customer, customer_name
@@ -209,6 +212,13 @@ FOREIGN_REPLIES = {
            "Ciao {name}, può inviarci uno screenshot dell'errore?",
            "Ci scusiamo per il disagio, {name}. I nostri tecnici ci stanno lavorando."),
 }
+# The satisfaction survey ([csat], on in the demo): asked on a share of the solves (each
+# costs the build a message, a share of them an answer through the pipeline), answered by
+# a share of the customers asked, minutes to hours later, as digits and emoji do in life.
+SURVEYED = 0.5
+ANSWERED = 0.35
+SURVEY_ANSWERS = ((("5", "5/5", "⭐⭐⭐⭐⭐", "😍", "5!"), 46), (("4", "👍", "4/5"), 26),
+                  (("3", "😐"), 11), (("2", "🙁"), 7), (("1", "😡", "1/5"), 10))
 CHANNEL_MIX = (  # the channels a customer uses, and how common that mix is
     (("email",), 50), (("sms",), 8), (("whatsapp",), 8), (("chat",), 10),
     (("telegram",), 5), (("instagram",), 4), (("messenger",), 3),
@@ -285,12 +295,19 @@ def customer_event(rng: random.Random, person: DemoCustomer, channel: str, at: d
     if follow_up:
         text = rng.choice(follow_ups)
         subject = f"Re: {subject}"
-    if channel != "email":
-        subject = ""
+    parents = [person.last_email_id] if follow_up and person.last_email_id else []
+    event = _event(person, channel, at, str(seq), subject, text, parents)
+    if channel == "email":
+        person.last_email_id = event.message_id
+    return event
+
+
+def _event(person: DemoCustomer, channel: str, at: datetime, key: str, subject: str,
+           text: str, parents: list[str]) -> InboundEvent:
+    """A customer's message as its channel delivers it; `key` makes its id unique."""
     identifiers = _identifiers(person, channel)
     if channel == "email":
-        message_id = f"demo-{seq}@{person.email.split('@')[1]}"
-        parents = [person.last_email_id] if follow_up and person.last_email_id else []
+        message_id = f"demo-{key}@{person.email.split('@')[1]}"
         headers = [f"From: {person.name} <{person.email}>", "To: support@example.com",
                    f"Subject: {subject}", f"Date: {format_datetime(at)}",
                    f"Message-ID: <{message_id}>",
@@ -298,11 +315,10 @@ def customer_event(rng: random.Random, person: DemoCustomer, channel: str, at: d
                    "Content-Type: text/plain; charset=utf-8"]
         # the body as the text is: `omnitui refile` reads from these bytes what was filed
         raw = ("\r\n".join(headers) + "\r\n\r\n" + text).encode()
-        person.last_email_id = message_id
         return InboundEvent("email", message_id, raw, at, identifiers,
                             sender_name=person.name, subject=subject, text=text,
                             message_id=message_id, in_reply_to=parents, source="demo")
-    external_id = f"{channel}-{seq}"
+    external_id = f"{channel}-{key}"
     raw = json.dumps({"id": external_id, "from": identifiers[0].value, "name": person.name,
                       "text": text, "ts": at.timestamp()}).encode()
     return InboundEvent(channel, external_id, raw, at, identifiers, sender_name=person.name,
@@ -395,11 +411,12 @@ def _build_base(store: Store, settings: Settings, *, customers: int, messages: i
     start = end - timedelta(days=days)
     people = population(rng, customers)
     region = settings.identity.default_phone_region
+    customers: dict[int, DemoCustomer] = {}  # the demo's people, by their customer id
     with store.write() as conn:
         for person in people:
             keys = [normalize(i, region) for channel in person.channels
                     for i in _identifiers(person, channel)]
-            create_customer(conn, NewCustomer(
+            customers[create_customer(conn, NewCustomer(
                 name=person.name, tier=person.tier,
                 attributes={"plan": rng.choice(("starter", "team", "business")),
                             "renewal": (end + timedelta(days=rng.randint(5, 300)))
@@ -407,12 +424,21 @@ def _build_base(store: Store, settings: Settings, *, customers: int, messages: i
                             "orders": order_history(random.Random(f"{seed}:{person.email}"),
                                                     end)},
                 identities=tuple(NewIdentity(k[0], k[1], k[1], "demo population")
-                                 for k in dict.fromkeys(keys) if k)), db_time(start))
+                                 for k in dict.fromkeys(keys) if k)), db_time(start))] = person
     hours = calendar_of(settings.business_hours)
     story = [start]  # the story's now, as the pipeline receives each message
     upkeep = Upkeep(settings)
     pipeline = intake_pipeline(store, settings, clock=lambda: story[0], upkeep=upkeep)
     schedule = _Schedule()
+
+    def answer(conn: sqlite3.Connection, item: _Scheduled) -> None:
+        """The customer's answer to a survey, through the pipeline (ingest/surveys.py files
+        it), while their case is still solved (one who wrote again meanwhile does not)."""
+        case = get_case(conn, item.case_id)
+        if case is not None and case["status"] in FINISHED_STATUSES:
+            story[0] = item.at
+            pipeline.ingest_in(conn, _survey_answer(customers[case["customer_id"]], case,
+                                                    item), [])
     # The customers' words are drawn apart from the team's story, so that other processes
     # read them (language, tone, intent) ahead of the pipeline, as an import's do.
     letters = _letters(random.Random(f"{seed}:words"),
@@ -426,7 +452,7 @@ def _build_base(store: Store, settings: Settings, *, customers: int, messages: i
         while done < messages:
             with store.write() as conn, upkeep.batched(conn):
                 for (seq, at, _), event in read:
-                    _run_due(conn, rng, schedule, at, upkeep, hours)
+                    _run_due(conn, rng, schedule, at, upkeep, hours, settings, answer)
                     _team_at_work(conn, at, hours)
                     story[0] = at
                     result = pipeline.ingest_in(conn, event, [])
@@ -436,6 +462,10 @@ def _build_base(store: Store, settings: Settings, *, customers: int, messages: i
                     if done % batch == 0:
                         break
             progress(done)
+    with store.write() as conn:  # what the team sent went out as it was queued (the live
+        while queued := outbox.due(conn, db_time(end), limit=1000):  # demo's sink sends it)
+            for row in queued:
+                outbox.mark_sent(conn, row["id"], at=row["created_at"])
 
 
 Letter = tuple[int, datetime, InboundEvent]  # a customer's message: its number, when, what
@@ -479,22 +509,27 @@ def _plan_reply(rng: random.Random, schedule: _Schedule, case_id: int, at: datet
 
 
 def _run_due(conn: sqlite3.Connection, rng: random.Random, schedule: _Schedule,
-             until: datetime, upkeep: Upkeep, hours: Calendar) -> None:
-    """Carry out the team's planned actions that fall before the next arrival (and move
-    the case's SLA clocks, as the Desk does for a live agent)."""
+             until: datetime, upkeep: Upkeep, hours: Calendar, settings: Settings,
+             answer: Callable[[sqlite3.Connection, _Scheduled], None]) -> None:
+    """Carry out the team's planned actions (and the customers' answers to surveys) that
+    fall before the next arrival, and move the case's SLA clocks, as the Desk does for a
+    live agent."""
     while schedule.items and schedule.items[0].at <= until:
         item = heapq.heappop(schedule.items)
+        if item.kind == "answer":
+            answer(conn, item)
+            continue
         with one_action(conn):  # each one undone alone, as an agent's own would be
-            _act(conn, rng, schedule, item, hours)
+            _act(conn, rng, schedule, item, hours, settings)
         upkeep.refresh(conn, item.case_id, item.at)
 
 
 def _act(conn: sqlite3.Connection, rng: random.Random, schedule: _Schedule,
-         item: _Scheduled, hours: Calendar) -> None:
-    """One planned action of the team. After a reply the case is solved, waits on the
-    customer (and is solved after three quiet business days) or on engineering (and comes
-    back to the agent a day or two later); a case whose customer wrote again is answered
-    first, and a case solved meanwhile is left alone."""
+         item: _Scheduled, hours: Calendar, settings: Settings) -> None:
+    """One planned action of the team. After a reply the case is solved (some asked how it
+    went), waits on the customer (and is solved after three quiet business days) or on
+    engineering (and comes back to the agent a day or two later); a case whose customer
+    wrote again is answered first, and a case solved meanwhile is left alone."""
     if item.kind == "reply":
         schedule.awaiting.discard(item.case_id)
     case = get_case(conn, item.case_id)
@@ -520,6 +555,7 @@ def _act(conn: sqlite3.Connection, rng: random.Random, schedule: _Schedule,
         return  # the customer wrote again: the coming reply decides what is next
     elif item.kind == "solve" or (item.kind == "quiet" and case["status"] == Status.PENDING):
         actions.set_status(conn, item.case_id, Status.SOLVED, actor=agent, at=item.at)
+        _survey(conn, settings, schedule, item, agent)
     elif item.kind == "pending":
         actions.set_status(conn, item.case_id, Status.PENDING, actor=agent, at=item.at,
                            pause_reason="waiting on customer")
@@ -534,3 +570,27 @@ def _act(conn: sqlite3.Connection, rng: random.Random, schedule: _Schedule,
         actions.set_status(conn, item.case_id, Status.OPEN, actor=agent, at=item.at)
         schedule.push(_Scheduled(item.at, item.seq, "reply", item.case_id))
         schedule.awaiting.add(item.case_id)
+
+
+def _survey(conn: sqlite3.Connection, settings: Settings, schedule: _Schedule,
+            item: _Scheduled, agent: str) -> None:
+    """The satisfaction survey a solve sends (services/csat.py, as the Desk's solve does),
+    on a share of the solved cases, and the answer of a share of the customers asked."""
+    draws = random.Random(f"{item.seq}:survey")  # its own random: the story stays the same
+    if draws.random() >= SURVEYED or surveys.asked(conn, item.case_id):
+        return  # (one survey a case: a second answer would reopen it)
+    ask_after_solve(conn, settings, item.case_id, agent, item.at)
+    if surveys.asked(conn, item.case_id) and draws.random() < ANSWERED:
+        later = item.at + timedelta(minutes=5 + draws.expovariate(1 / 120))
+        schedule.push(_Scheduled(later, item.seq, "answer", item.case_id))
+
+
+def _survey_answer(person: DemoCustomer, case: sqlite3.Row, item: _Scheduled
+                   ) -> InboundEvent:
+    """A customer's score for their solved case, on its channel."""
+    draws = random.Random(f"{item.seq}:answer")
+    answers, weights = zip(*SURVEY_ANSWERS, strict=True)
+    text = draws.choice(draws.choices(answers, weights)[0])
+    subject = f"Re: {case['subject']}" if case["channel"] == "email" else ""
+    return _event(person, case["channel"], item.at, f"survey-{item.case_id}", subject, text,
+                  [])

@@ -10,6 +10,7 @@ from dataclasses import replace
 from omnitui.config import (
     AgentSettings,
     BusinessHoursSettings,
+    CsatSettings,
     Escalation,
     Intent,
     Macro,
@@ -94,13 +95,15 @@ DEMO_MACROS = (
 
 def with_demo_team(settings: Settings) -> Settings:
     """`settings` with the demo's intents, queues, agents, business hours, products and
-    macros where it has none."""
+    macros where it has none, and its satisfaction survey where [csat] is as it comes."""
     return replace(settings, intents=settings.intents or list(DEMO_INTENTS),
                    queues=settings.queues or list(DEMO_QUEUES),
                    agents=settings.agents or list(DEMO_AGENTS),
                    business_hours=settings.business_hours if settings.business_hours.time_zone
                    else DEMO_HOURS, products=settings.products or list(DEMO_PRODUCTS),
-                   macros=settings.macros or list(DEMO_MACROS))
+                   macros=settings.macros or list(DEMO_MACROS),
+                   csat=replace(settings.csat, enabled=True)
+                   if settings.csat == CsatSettings() else settings.csat)
 
 
 def skilled_for(queue: str) -> list[str]:

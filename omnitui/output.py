@@ -42,6 +42,7 @@ from omnitui.wording import (
     reading,
     reopens_words,
     similar_words,
+    skipped_words,
     sla_words,
     span,
     status_words,
@@ -467,9 +468,6 @@ def print_summary(conn: sqlite3.Connection, path: Path) -> None:
         out.print(line, soft_wrap=True)
 
 
-SKIPPED_NAMED = 3  # the files an import's summary names of those it skipped
-
-
 def import_report(counts: dict[str, int], history_before: datetime | None = None,
                   skipped: Sequence[tuple[str, str]] = ()) -> str:
     """What an import did: its counts, the history it filed, and what it skipped (how many,
@@ -483,11 +481,7 @@ def import_report(counts: dict[str, int], history_before: datetime | None = None
         report += (f"\n{plural(counts['history'], 'conversation')} filed as solved history "
                    f"(no message since {history_before:%Y-%m-%d})")
     if skipped:
-        named = ", ".join(f"{sanitize(source, multiline=False)} ({why})"
-                          for source, why in skipped[:SKIPPED_NAMED])
-        more = len(skipped) - SKIPPED_NAMED
-        report += (f"\n{len(skipped):,} skipped, holding no mail to import: {named}"
-                   + (f" and {more:,} more" if more > 0 else ""))
+        report += "\n" + sanitize(skipped_words(skipped), multiline=False)
     return report
 
 

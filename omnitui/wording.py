@@ -36,6 +36,18 @@ def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
     return f"{count:,} {word}"
 
 
+SKIPPED_NAMED = 3  # the files an import names of those it skipped
+
+
+def skipped_words(skipped: Sequence[tuple[str, str]]) -> str:
+    """What an import passed over, as (source, why): how many, the first few by name and
+    why ("4 skipped, holding no mail to import: notes.txt (...), ... and 1 more")."""
+    named = ", ".join(f"{source} ({why})" for source, why in skipped[:SKIPPED_NAMED])
+    more = len(skipped) - SKIPPED_NAMED
+    return (f"{len(skipped):,} skipped, holding no mail to import: {named}"
+            + (f" and {more:,} more" if more > 0 else ""))
+
+
 def in_zone(moment: datetime, zone: tzinfo | None) -> datetime:
     """An aware time in `zone`: the agent's (`Settings.agent_zone`), or None: this
     machine's."""

@@ -156,9 +156,11 @@ def report(conn: sqlite3.Connection, settings: Settings, since: datetime, until:
     groups = []
     if by is not None:
         backlog = open_now if by != "day" else []  # a backlog is now, not of a day
-        split: dict[str, tuple[list[sqlite3.Row], ...]] = {
-            day: ([], [], []) for day in _days(since, until, zone)} if by == "day" else {}
-        # (every day: a day nothing was opened on was no row, a gap in a daily chart)
+        every = _days(since, until, zone) if by == "day" else \
+            [queue.name for queue in settings.queues] if by == "queue" else []
+        split: dict[str, tuple[list[sqlite3.Row], ...]] = {key: ([], [], []) for key in every}
+        # (every day: a day nothing was opened on was no row, a gap in a daily chart; every
+        # queue the team has, as the board lists them: an idle one was missing)
         for part, rows, agent in ((0, cases, "owner"), (1, surveys, "agent"),
                                   (2, backlog, "owner")):
             for row in rows:  # each row read once, whatever the number of groups

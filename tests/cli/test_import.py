@@ -232,6 +232,62 @@ def test_every_file_a_folders_import_skips_is_counted_and_named(omnitui: Run,
     assert omnitui("--db", str(db), "import", str(empty)).stdout.startswith("0 imported")
 
 
+def test_what_an_import_walks_past_is_told_never_a_silent_nothing_found(
+        omnitui: Run, tmp_path: Path) -> None:
+    """Hidden files and a Maildir's bookkeeping were passed over without a word: "no .eml,
+    mbox or Maildir found" named none of them. Now a folder with no mail names what it
+    skipped (the user's own files first), and a found Maildir's dovecot files stay quiet
+    while a hidden mailbox beside it is named."""
+    copied = tmp_path / "copied"  # a Maildir copied without its cur/ new/ tmp/
+    copied.mkdir()
+    for name in ("dovecot-uidlist", "dovecot.index", "dovecot.index.log", ".DS_Store"):
+        (copied / name).write_bytes(b"\0\0")
+    write_mbox(copied / ".old-inbox.mbox", 1)
+    db = tmp_path / "s.db"
+    nothing = omnitui("--db", str(db), "import", str(copied), check=False)
+    assert nothing.returncode == 1
+    assert nothing.stderr == (
+        f"error: no .eml, mbox or Maildir found under {copied}: 5 skipped, holding no mail to "
+        f"import: {copied / '.old-inbox.mbox'} (hidden; name it to import it), "
+        f"{copied / '.DS_Store'} (a mail program's or the desktop's own file), "
+        f"{copied / 'dovecot-uidlist'} (a mail program's or the desktop's own file) and 2 more\n")
+    mail = tmp_path / "mail"
+    maildir = mail / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    (maildir / "new" / "1.host").write_bytes(make_email("zed@example.com", message_id="md@x"))
+    for name in ("dovecot-uidlist", "dovecot.index.cache", "subscriptions", "maildirfolder"):
+        (maildir / name).write_bytes(b"\0\0")
+    (mail / ".DS_Store").write_bytes(b"\0\0")
+    write_mbox(mail / ".archive.mbox", 1)
+    done = omnitui("--db", str(db), "import", str(mail))
+    assert done.stdout.splitlines() == [
+        "1 imported, 0 already in the store, 0 with parse errors (stored raw, see `omnitui "
+        "case`)", f"1 skipped, holding no mail to import: {mail / '.archive.mbox'} (hidden; "
+        "name it to import it)"]
+    assert omnitui("--db", str(db), "import", str(mail / ".archive.mbox")).stdout \
+        .startswith("1 imported")
+
+
+def test_a_refused_import_makes_no_store(omnitui: Run, tmp_path: Path) -> None:
+    """An import refused before it filed anything (a folder with no mail; only notes beside
+    an empty Maildir) left an empty store and its lock files at --db: the next command on
+    it found a store nobody filled. Now nothing is made."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "todo.txt").write_text("call the bank\n")
+    empty = tmp_path / "export"
+    for sub in ("cur", "new", "tmp"):
+        (empty / "Maildir" / sub).mkdir(parents=True)
+    (empty / "readme.txt").write_text("our old mail\n")
+    store = tmp_path / "store"
+    store.mkdir()
+    for folder in (notes, empty):
+        refused = omnitui("--db", str(store / "s.db"), "import", str(folder), check=False)
+        assert refused.returncode == 1 and "no store" not in refused.stderr, refused.stderr
+        assert list(store.iterdir()) == [], folder
+
+
 def test_a_pattern_that_backtracks_holds_no_import(cli_env: dict[str, str],
                                                    tmp_path: Path) -> None:
     """One crafted message, a team's careless intent pattern: with `re` the import (and its

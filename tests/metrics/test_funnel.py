@@ -277,6 +277,28 @@ def test_by_day_every_day_of_the_period_is_a_row(week: Week) -> None:
         ("2026-11-30", 4), ("2026-12-01", 0), ("2026-12-02", 0)]
 
 
+def test_by_queue_every_queue_of_the_team_is_a_row_in_the_boards_order(
+        week: Week, tmp_path: Path, cli_env: dict[str, str]) -> None:
+    """The board lists every queue the team has, an idle one at 0; the report by queue
+    listed only those with cases in the period: a supervisor comparing the two looked for
+    "refunds" in vain."""
+    team = settings_from(tmp_path, CONFIG + "".join(
+        f'\n[[queues]]\nname = "{name}"\n' for name in ("refunds", "general", "billing")))
+    found = report(week.store.conn, team, MONDAY, NOW, NOW, by="queue")
+    board = read_board(week.store.conn, team, Router(team), at(0, 17))
+    assert [g.key for g in found.groups] == [line.name for line in board.queues] == [
+        "billing", "general", "refunds"]
+    assert [(g.opened, g.backlog) for g in found.groups] == [(0, 0), (4, 1), (0, 0)]
+    table = subprocess.run([sys.executable, "-m", "omnitui", "--config",
+                            str(tmp_path / "omnitui.toml"), "--db", str(week.store.path),
+                            "report", "--since", "2026-11-30", "--by", "queue"],
+                           capture_output=True, text=True, env={**cli_env, "COLUMNS": "80"},
+                           timeout=60).stdout.splitlines()
+    rows = [line.split() for line in table if line.split()[:1] in (["billing"], ["refunds"])]
+    assert [(row[0], row[1], row[-1]) for row in rows] == [("billing", "0", "0"),
+                                                           ("refunds", "0", "0")]
+
+
 def test_the_boards_late_first_replies_judge_each_case_by_its_own_target(week: Week) -> None:
     """Monday 17:00: A (email, answered in 2 business hours of 8) and C (email, 1 h) on
     time; B (chat, 30 min of 10) late; D (email, 16:00) not due yet. One target for the

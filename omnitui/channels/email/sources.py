@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
 from omnitui.errors import OmnituiError
+from omnitui.wording import skipped_words
 
-__all__ = ["MailFile", "MailSourceError", "Skipped", "iter_mail_files", "mail_size"]
+__all__ = ["BOOKKEEPING", "MailFile", "MailSourceError", "Skipped", "iter_mail_files",
+           "mail_size"]
 
 _MBOX_SUFFIXES = (".mbox", ".mbx")
 _MAILDIR_SUBDIRS = ("cur", "new", "tmp")
@@ -29,7 +31,16 @@ _ESCAPED_FROM = re.compile(rb"\n>(?=>*From )")  # literal prefix + no group: ~4x
 _CHUNK = 1 << 20
 _LEADING_DIGITS = re.compile(r"\d+")
 _FIRST_DELIVERY = datetime(1990, 1, 1, tzinfo=UTC)
-NOT_A_MAIL_SOURCE = "not an .eml, an mbox or a Maildir"  # why a folder's file is skipped
+# Why a folder's file is skipped: not mail; hidden (a hidden mbox is imported when named);
+# a mail program's or the desktop's own (a Maildir's index, a Finder's .DS_Store), which an
+# import that finds mail passes over without a word.
+NOT_A_MAIL_SOURCE = "not an .eml, an mbox or a Maildir"
+HIDDEN = "hidden; name it to import it"
+BOOKKEEPING = "a mail program's or the desktop's own file"
+_BOOKKEEPING_NAMES = re.compile(  # dovecot, Courier, Thunderbird, MH, macOS, Windows
+    r"\.?dovecot[.-].*|\.imap|courierimap.*|maildirfolder|maildirsize|\.?subscriptions"
+    r"|\.customflags|\.uidvalidity|.+\.msf|\.mh_sequences|\.ds_store|\._.*|\.localized"
+    r"|thumbs\.db|desktop\.ini", re.I)
 
 Skipped = Callable[[str, str], None]
 """Told of what an import passes over: its source label, why."""
@@ -64,10 +75,11 @@ def iter_mail_files(paths: Iterable[Path], skipped: Skipped | None = None
 
     A path may be an .eml file, an mbox file (begins with "From "), a Maildir (has cur/, new/
     and tmp/), or a directory holding any of these (searched recursively; its other files
-    are skipped and told to `skipped`, but for hidden ones and a Maildir's own, such as
-    dovecot-uidlist). A missing path or a file that is not mail raises `MailSourceError` at
-    the call, before anything is read; a directory with no mail source in it raises once
-    walked. An empty .eml in a folder comes out empty, as an empty item of an mbox does.
+    and hidden folders are skipped and told to `skipped`, with why: `NOT_A_MAIL_SOURCE`,
+    `HIDDEN` or `BOOKKEEPING`, such as dovecot-uidlist). A missing path or a file that is not
+    mail raises `MailSourceError` at the call, before anything is read; a directory with no
+    mail source in it raises once walked, naming what it skipped there. An empty .eml in a
+    folder comes out empty, as an empty item of an mbox does.
     """
     return _iter_paths(_checked(paths), skipped)
 
@@ -106,12 +118,28 @@ def _iter_paths(paths: list[tuple[Path, str | None]], skipped: Skipped | None
         if kind is not None:
             yield from _iter_source(path, kind)
             continue
-        found = False
-        for source, source_kind in _sources_under(path, skipped):
-            found = True
+        for source, source_kind in _found_under(path, skipped):
             yield from _iter_source(source, source_kind)
-        if not found:
-            raise MailSourceError(f"no .eml, mbox or Maildir found under {path}")
+
+
+def _found_under(path: Path, skipped: Skipped | None) -> Iterator[tuple[Path, str]]:
+    """`_sources_under`, or `MailSourceError` naming what it skipped if it finds none
+    ("nothing found" said nothing of the .DS_Store and the dovecot files it walked past)."""
+    passed: list[tuple[str, str]] = []
+
+    def told(source: str, why: str) -> None:
+        passed.append((source, why))
+        if skipped is not None:
+            skipped(source, why)
+
+    found = False
+    for source in _sources_under(path, told):
+        found = True
+        yield source
+    if not found:
+        passed.sort(key=lambda item: item[1] == BOOKKEEPING)  # the user's own files first
+        raise MailSourceError(f"no .eml, mbox or Maildir found under {path}"
+                              + (f": {skipped_words(passed)}" if passed else ""))
 
 
 def _blank(path: Path) -> bool:
@@ -157,13 +185,26 @@ def _sources_under(path: Path, skipped: Skipped | None = None) -> Iterator[tuple
         if maildir and entry.name in _MAILDIR_SUBDIRS:
             continue
         if entry.is_dir(follow_symlinks=False):  # no symlinked dirs: no loops
-            if not entry.name.startswith(".") or _is_maildir(child):
+            why = _passed_over(entry.name)
+            if why == NOT_A_MAIL_SOURCE or _is_maildir(child):  # (Maildir++ .Sent)
                 yield from _sources_under(child, skipped)
-        elif not entry.name.startswith(".") and entry.is_file():
-            if kind := _file_kind(child):
-                yield child, kind
-            elif skipped is not None and not maildir:
-                skipped(str(child), NOT_A_MAIL_SOURCE)
+                continue
+        elif not entry.is_file():
+            continue
+        elif not entry.name.startswith(".") and (kind := _file_kind(child)):
+            yield child, kind
+            continue
+        else:  # a Maildir's other files are its own (dovecot-uidlist, maildirfolder)
+            why = BOOKKEEPING if maildir else _passed_over(entry.name)
+        if skipped is not None:
+            skipped(str(child), why)
+
+
+def _passed_over(name: str) -> str:
+    """Why a folder's entry that is no mail source is skipped."""
+    if _BOOKKEEPING_NAMES.fullmatch(name):
+        return BOOKKEEPING
+    return HIDDEN if name.startswith(".") else NOT_A_MAIL_SOURCE
 
 
 def _iter_source(path: Path, kind: str) -> Iterator[MailFile]:
