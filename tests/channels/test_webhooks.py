@@ -437,3 +437,21 @@ def test_twilio_status_callback_marks_the_sms_reply_failed(hooks: Hooks) -> None
     assert wait_for(lambda: hooks.rows("SELECT receipt FROM outbox")[0][0].startswith(
         "failed"), 10)
     assert "Unreachable" in hooks.rows("SELECT receipt FROM outbox")[0][0]
+
+
+def test_a_malformed_body_is_told_in_jsons_words_not_pythons(hooks: Hooks) -> None:
+    """The sender reads the 400: "'str' object has no attribute 'get'" and "not dict" were
+    Python's words for a field of the wrong JSON type."""
+    answers = [
+        post_telegram(hooks.client, {"update_id": 1, "message": "hi"}),
+        post_telegram(hooks.client, {"update_id": 1, "message": {"chat": "me"}}),
+        post_meta(hooks.client, {"object": "page", "entry": [{"messaging": ["nope"]}]}),
+        post_generic(hooks.client, {"type": "message", "from": "ann", "text": "who?"}),
+    ]
+    texts = [a.text for a in answers]
+    assert [a.status_code for a in answers] == [400] * len(answers), texts
+    assert texts[0] == "malformed: 'message' is missing or not an object"
+    assert texts[1] == "malformed: 'chat' is missing or not an object"
+    for text in texts:
+        assert not any(python in text for python in ("dict", "attribute", "NoneType", "str'")), \
+            text

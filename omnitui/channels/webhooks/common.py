@@ -100,11 +100,21 @@ def json_object(body: bytes) -> dict[str, Any]:
     return data
 
 
+# JSON's names for the types a field must have: the sender reads the 400, and "not dict"
+# was Python's word
+JSON_KINDS = {dict: "an object", list: "an array", str: "a string", int: "a number",
+              float: "a number", bool: "true or false"}
+
+
 def field(data: Mapping[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
     """A required field of a given type, or Malformed naming it."""
+    if not isinstance(data, Mapping):  # its parent was not an object: "'str' object has
+        raise Malformed(f"{name!r} must be a field of an object")  # no attribute 'get'"
     value = data.get(name)
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise Malformed(f"{name!r} is missing or not {getattr(kind, '__name__', kind)}")
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        said = " or ".join(dict.fromkeys(JSON_KINDS.get(k, k.__name__) for k in kinds))
+        raise Malformed(f"{name!r} is missing or not {said}")
     return value
 
 

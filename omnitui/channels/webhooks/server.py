@@ -205,9 +205,13 @@ def _endpoint(channel: HookChannel, secret: str, settings: Settings, writer: Raw
             log.warning("%s: refused a request from %s: %s (%d)", channel.name,
                         request.client.host if request.client else "?", exc, exc.status)
             return PlainTextResponse(str(exc), status_code=exc.status)
-        except (Malformed, KeyError, TypeError, ValueError, AttributeError) as exc:
+        except Malformed as exc:
             log.info("%s: a malformed request: %s", channel.name, exc)
             return PlainTextResponse(f"malformed: {exc}", status_code=400)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:  # the sender reads
+            log.info("%s: a malformed request: %r", channel.name, exc)  # no Python in the 400
+            return PlainTextResponse(f"malformed: not a {channel.kind} request omnitui can "
+                                     "read", status_code=400)
         except Exception:  # a body no check foresaw: still the sender's input
             log.exception("%s: could not read a request", channel.name)
             return PlainTextResponse("malformed: the body could not be read", status_code=400)
