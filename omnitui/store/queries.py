@@ -294,7 +294,12 @@ def summaries(conn: sqlite3.Connection, ids: list[int]) -> dict[int, CaseSummary
 # latest messages on other cases and channels (older ones stay a keystroke away in `cases`).
 OTHER_CASES_SHOWN = 200
 MESSAGE_COLUMNS = (
-    "m.id, m.case_id, m.channel, m.direction, m.author, m.created_at, m.subject, m.text,"
+    "m.id, m.case_id, m.channel, m.direction,"
+    # a customer's message without a sender's name (an SMS: Twilio sends none) is theirs:
+    # their name, else the number or id it came from, not "(unknown sender)"
+    " CASE WHEN m.author != '' OR m.direction != 'in' THEN m.author ELSE coalesce(nullif("
+    "(SELECT name FROM customers WHERE id = m.customer_id), ''), (SELECT value FROM"
+    " identities WHERE id = m.identity_id), '') END AS author, m.created_at, m.subject, m.text,"
     " m.thread_rule, m.thread_reason, m.parse_errors, m.auto_submitted, CASE WHEN o.status IS"
     " NULL AND m.direction = 'out' AND m.raw_id IS NOT NULL THEN 'sent outside omnitui' ELSE"
     " o.status END AS delivery,"  # our own mail, filed from a copy of it

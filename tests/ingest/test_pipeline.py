@@ -226,3 +226,22 @@ def test_an_older_message_filed_later_does_not_move_the_case_back_in_time(
         "SELECT last_inbound_at, last_message_at FROM cases WHERE id = ?",
         (newer.case_id,)).fetchone()
     assert inbound == latest == db_time(when)
+
+
+def test_a_message_without_a_senders_name_is_shown_as_the_customers(
+        store: Store, pipeline: Pipeline) -> None:
+    """Twilio sends an SMS without a name: the timeline said "(unknown sender)" on every
+    message of a customer it knew, by name even."""
+    def sms(text: str) -> InboundEvent:
+        return chat_event("sms", "", text, identifiers=[
+            Identifier("phone", "+14155550100", verified=True)])
+
+    first = pipeline.ingest(sms("my parcel never came"))
+    detail = case_detail(store.conn, first.case_id)
+    assert [m.author for m in detail.messages] == ["+14155550100"]  # all it knows of them
+    with store.write() as conn:
+        conn.execute("UPDATE customers SET name = 'Kim Park' WHERE id = ?",
+                     (detail.case.customer_id,))
+    pipeline.ingest(sms("any news?"))
+    assert [m.author for m in case_detail(store.conn, first.case_id).messages] == \
+        ["Kim Park", "Kim Park"]
