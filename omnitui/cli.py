@@ -69,7 +69,8 @@ def named_agent(value: str | None) -> str | None:
     """The callback of every `--agent` option: an empty or blank name is a usage error
     (`--agent ""`, an unset variable in a script, acted as the login name)."""
     if value is not None and not value.strip():
-        raise typer.BadParameter(f"{value!r} is blank: give an agent's name, or leave the "
+        blank = "empty" if not value else "only spaces"  # (its repr was cut to "' '")
+        raise typer.BadParameter(f"the name is {blank}: give an agent's name, or leave the "
                                  "option out")
     return value
 

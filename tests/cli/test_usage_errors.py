@@ -41,9 +41,10 @@ TYPOS = [  # (arguments, what the one line must name)
     (["--agent", "ev\x1b[31mil", "note", "1", "x"], "--agent 'ev\\x1b[31mil' cannot be"),
     (["--agent", "omnitui-mail", "note", "1", "x"], "nor omnitui's own"),
     # an empty or blank name acted as the login name (an unset variable in a script)
-    (["--agent", "", "note", "1", "x"], "'--agent': '' is blank: give an agent's name"),
-    (["--agent", " ", "agents", "away", "bob"], "'--agent': ' ' is blank"),
-    (["history", "--by", ""], "'--agent' / '--by': '' is blank: give an agent's name"),
+    (["--agent", "", "note", "1", "x"], "'--agent': the name is empty: give an agent's name"),
+    (["--agent", "   ", "cases"], "'--agent': the name is only spaces: give an agent's"),
+    (["--agent", " ", "agents", "away", "bob"], "'--agent': the name is only spaces"),
+    (["history", "--by", ""], "'--agent' / '--by': the name is empty: give an agent's"),
     (["new", "--phone", "+4915112345678", "--channel", "telegram", "x"],
      "--phone writes by sms or whatsapp, not telegram"),
     (["new", "--email", "a@b.example", "--channel", "sms", "x"],
