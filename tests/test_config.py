@@ -153,7 +153,13 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     ('[[queues]]\nname = "q"\nsla_policy = "gold"', "no policy named 'gold'"),
     ('[business_hours]\ntime_zone = "Mars/Olympus"', "is not a time zone"),
     # no shift, but snooze times are read in it: a traceback at the first snooze
-    ('[[agents]]\nname = "a"\ntime_zone = "Berlin"', "agents[0].time_zone: 'Berlin' is not"),
+    ('[[agents]]\nname = "a"\ntime_zone = "Berlin"',
+     "agents[0].time_zone: 'Berlin' is not a time zone (did you mean 'Europe/Berlin'?)"),
+    ('[business_hours]\ntime_zone = "Europe/Lisbn"',
+     "business_hours.time_zone: 'Europe/Lisbn' is not a time zone (did you mean "
+     "'Europe/Lisbon'?)"),
+    ('[business_hours]\ntime_zone = "GMT+1"', "'GMT+1' is not a time zone such as "
+     "\"Europe/Berlin\" or \"America/New_York\""),
     ('[business_hours]\ntime_zone = "UTC"\nhours = { mon = ["17:00-09:00"] }',
      "must start before it ends"),
     ('[business_hours]\ntime_zone = "UTC"\nhours = { mon = ["25:00-26:00"] }',

@@ -292,14 +292,18 @@ def _check_queues_named(settings: Settings, file: Path) -> None:
 
 
 def _check_zone(zone: str, where: str) -> None:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
     try:
         if zone:
             ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"{where}.time_zone: {zone!r} is not a time zone such as "
-                          "\"Europe/Berlin\" or \"America/New_York\"") from None
+        # a region's zones only: "GMT+1" is no typo of Etc/GMT+1, which is an hour behind UTC
+        close = closest(zone, (name for name in available_timezones()
+                               if "/" in name and not name.startswith("Etc/")))
+        raise ConfigError(f"{where}.time_zone: {zone!r} is not a time zone "
+                          + (f"(did you mean {close!r}?)" if close else
+                             "such as \"Europe/Berlin\" or \"America/New_York\"")) from None
 
 
 def _check_business_hours(hours: BusinessHoursSettings, where: str) -> None:
