@@ -132,6 +132,11 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     ('[[queues]]\nname = "general"\n\n[routing.channel_queues]\nsms = "texts"',
      "no queue named 'texts' in [[queues]] (general); a new"),  # it said (general, general)
     ('[[agents]]\nname = "a"\ncapacity = { fax = 2 }', "'fax' is not a channel class"),
+    ('[[agents]]\nname = "a"\ncapacity = { whatsapp = 2 }', "agents[0].capacity: 'whatsapp' is "
+     "a channel, not a channel class: write its class, 'chat' (classes: chat, email)"),
+    ('[[sla_policies]]\nname = "p"\nfirst_response = { mail = 60 }',
+     "sla_policies[0].first_response: 'mail' is not a channel class (did you mean 'email'? "
+     "classes: chat, email)"),
     ('[[agents]]\nname = "a"\nrole = "boss"', "agents[0].role must be one of"),
     ('[routing.channel_classes]\nchat = ["sms"]\nemail = ["sms"]', "'sms' is in both"),
     # a channel kind mistyped sent, classed or showed nothing, without a word

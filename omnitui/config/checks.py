@@ -387,8 +387,7 @@ def _check_policy(policy: SlaPolicy, routing: RoutingSettings, tiers: tuple[str,
     for target in ("first_response", "meaningful_response", "next_response", "resolution"):
         for name, minutes in getattr(policy, target).items():
             if name not in routing.channel_classes:
-                raise ConfigError(f"{where}.{target}: {name!r} is not a channel class "
-                                  f"(classes: {', '.join(routing.channel_classes)})")
+                raise ConfigError(f"{where}.{target}: {routing.not_a_class(name)}")
             if not 0 < minutes <= 525_600:
                 raise ConfigError(f"{where}.{target}.{name} must be minutes above 0 (at most "
                                   f"a year), got {minutes}")
@@ -435,8 +434,7 @@ def _check_agent(agent: AgentSettings, routing: RoutingSettings, where: str,
             time_zone=agent.time_zone or zone or "UTC", hours=agent.hours), where)
     for name, count in agent.capacity.items():
         if name not in routing.channel_classes:
-            raise ConfigError(f"{where}.capacity: {name!r} is not a channel class (classes: "
-                              f"{', '.join(routing.channel_classes)})")
+            raise ConfigError(f"{where}.capacity: {routing.not_a_class(name)}")
         if count < 0:
             raise ConfigError(f"{where}.capacity.{name} must be 0 or more, got {count}")
 
