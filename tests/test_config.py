@@ -115,6 +115,7 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     # two letters but no language: it reached the model, which failed with a traceback
     ("[triage]\nlanguages = [\"en\", \"xx\"]", "languages omnitui tells, such as \"en\" or "
      "\"de\", got 'xx'"),
+    ("[triage]\nlanguages = [\"de\", \"jp\"]", "got 'jp' (did you mean 'ja' for 'jp'?)"),
     ("[triage]\nirritated_below = -3", "triage.irritated_below must be between -1 and 1"),
     ("[triage]\nmin_language_confidence = 0", "triage.min_language_confidence must be above 0"),
     ("[triage]\nneutral_words = [\"purchase order\"]", "triage.neutral_words holds single words"),

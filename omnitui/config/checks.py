@@ -16,7 +16,7 @@ from omnitui.agent_names import RULE, is_agent_name
 from omnitui.closest import closest
 from omnitui.config.errors import ConfigError
 from omnitui.config.hours import DAYS, CalendarError, parse_date, parse_duration, parse_span
-from omnitui.config.languages import unknown_languages
+from omnitui.config.languages import meant_language, unknown_languages
 from omnitui.config.schema import (
     AGENT_ROLES,
     HOOK_KINDS,
@@ -475,9 +475,11 @@ def _check_intent(intent: Intent, where: str) -> None:
 
 def _check_triage(triage: TriageSettings, file: Path) -> None:
     if bad := unknown_languages(triage.languages):
+        meant = meant_language(bad[0])
         raise ConfigError(f"{file}: triage.languages holds ISO 639-1 codes of languages "
                           f"omnitui tells, such as \"en\" or \"de\", got "
-                          f"{', '.join(map(repr, bad))}")
+                          f"{', '.join(map(repr, bad))}"
+                          + (f" (did you mean {meant!r} for {bad[0]!r}?)" if meant else ""))
     if not 0 < triage.min_language_confidence <= 1:
         raise ConfigError(f"{file}: triage.min_language_confidence must be above 0 and at most "
                           f"1, got {triage.min_language_confidence}")
