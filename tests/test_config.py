@@ -175,6 +175,8 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     ('[business_hours]\ntime_zone = "UTC"\nholidays = ["24.12.2026"]', "is not a date"),
     ('[business_hours]\ntime_zone = "UTC"\ncountry = "XX"', "is not a country"),
     ("[priority]\nrevenue_steps = [[100]]", "revenue_steps[0] must be [at least, points]"),
+    ("[priority]\nrevenue_steps = [[100, 5]]", "priority.revenue_steps score the customer "
+     "attribute revenue_attribute names, and it is empty: set it, such as \"mrr\""),
     ("[[intents]]\nname = 'x'\nkeywords = ['a']\nseverity = 9", "severity must be 0 to 5"),
     # mailboxes
     ("[[mailboxes]]\nname = 'a'\naddress = 'support'\nimap_host = 'h'\nusername = 'u'\n"

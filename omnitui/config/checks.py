@@ -257,6 +257,9 @@ def _check_priority(priority: PrioritySettings, where: str) -> None:
         if len(step) != 2:
             raise ConfigError(f"{where}.revenue_steps[{index}] must be [at least, points], "
                               f"such as [1000, 15], got {step!r}")
+    if priority.revenue_steps and not priority.revenue_attribute:
+        raise ConfigError(f"{where}.revenue_steps score the customer attribute "
+                          f"revenue_attribute names, and it is empty: set it, such as \"mrr\"")
     for key in ("waiting_points_per_hour", "waiting_points_max", "escalate_at",
                 "renewal_within_days", "severity_weight", "urgent_weight",
                 "sync_channel_weight", "negative_sentiment_weight", "irritated_weight",
