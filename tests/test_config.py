@@ -174,6 +174,12 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
      "'funday' is not a day"),
     ('[business_hours]\ntime_zone = "UTC"\nholidays = ["24.12.2026"]', "is not a date"),
     ('[business_hours]\ntime_zone = "UTC"\ncountry = "XX"', "is not a country"),
+    ('[business_hours]\ntime_zone = "UTC"\ncountry = "Germany"', "business_hours.country: "
+     "'Germany' is not a country the holidays package knows (ISO codes such as \"DE\", "
+     "\"US\"): write 'DE'"),
+    ('[business_hours]\ntime_zone = "UTC"\ncountry = "United States"', ": write 'US'"),
+    ('[business_hours]\ntime_zone = "UTC"\ncountry = "DE"\nsubdivision = "bayern"',
+     "): write 'BY'"),
     ("[priority]\nrevenue_steps = [[100]]", "revenue_steps[0] must be [at least, points]"),
     ("[priority]\nrevenue_steps = [[100, 5]]", "priority.revenue_steps score the customer "
      "attribute revenue_attribute names, and it is empty: set it, such as \"mrr\""),

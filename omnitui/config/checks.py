@@ -346,12 +346,28 @@ def _check_business_hours(hours: BusinessHoursSettings, where: str) -> None:
 
         supported = holidays.list_supported_countries()
         if hours.country.upper() not in supported:
+            code = _country_code(hours.country)
             raise ConfigError(f"{where}.country: {hours.country!r} is not a country the "
-                              "holidays package knows (ISO codes such as \"DE\", \"US\")")
+                              "holidays package knows (ISO codes such as \"DE\", \"US\")"
+                              + (f": write {code!r}" if code else ""))
         subdivisions = supported[hours.country.upper()]
         if hours.subdivision and hours.subdivision.upper() not in subdivisions:
+            aliases = holidays.country_holidays(hours.country.upper()).subdivisions_aliases
+            code = next((code for name, code in aliases.items()
+                         if name.casefold() == hours.subdivision.casefold()), None)
             raise ConfigError(f"{where}.subdivision: {hours.subdivision!r} is not one of "
-                              f"{hours.country.upper()}'s ({', '.join(subdivisions)})")
+                              f"{hours.country.upper()}'s ({', '.join(subdivisions)})"
+                              + (f": write {code!r}" if code else ""))
+
+
+def _country_code(name: str) -> str | None:
+    """The ISO code of a country written by its name ("Germany", "United States") or its
+    three letters ("DEU"), for the holidays package."""
+    from holidays.registry import COUNTRIES
+
+    wanted = re.sub(r"[\s_-]", "", name).casefold()
+    return next((names[1] for module, names in COUNTRIES.items()
+                 if wanted in {module.replace("_", ""), *map(str.casefold, names[:3])}), None)
 
 
 def _check_kind(kind: str, where: str) -> None:
