@@ -223,6 +223,11 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     ("[[views]]\nname = 'a'\nsort = 'random'",
      "views[0].sort must be one of 'priority', 'sla', 'newest', 'updated'"),
     ("[[views]]\nname = 'a'\nfilter = 'status:closd'", "views[0].filter: no status 'closd'"),
+    ("[[queues]]\nname = 'billing'\n[[views]]\nname = 'a'\nfilter = 'queue:biling'",
+     "views[0].filter: no queue 'biling' (billing, general); did you mean billing?"),
+    ("[[intents]]\nname = 'billing'\nkeywords = ['refund']\n[[views]]\nname = 'a'\n"
+     "filter = 'intent:biling'", "views[0].filter: no intent 'biling' (billing); did you mean "
+     "billing?"),
     ("[[views]]\nname = 'a'\ncolour = 'red'", "unknown key views[0].colour in views[0]"),
     ("[routing]\ndefault_queue = 'genral'\n\n[[queues]]\nname = 'general'",
      "routing.default_queue: no queue named 'genral' in [[queues]] (did you mean 'general'?)"),

@@ -124,7 +124,7 @@ def check_values(settings: Settings, file: Path) -> None:
                      settings.business_hours.time_zone)
     _check_names(settings.views, "views", file)
     for index, view in enumerate(settings.views):
-        _check_view(view, f"views[{index}]", file)
+        _check_view(view, f"views[{index}]", file, settings)
     _check_names(settings.macros, "macros", file)
     for index, macro in enumerate(settings.macros):
         _check_macro(macro, f"macros[{index}]", file)
@@ -268,13 +268,18 @@ def _check_priority(priority: PrioritySettings, where: str) -> None:
             raise ConfigError(f"{where}.{key} must be 0 or more, got {getattr(priority, key)}")
 
 
+def _known_queues(settings: Settings) -> list[str]:
+    """The [[queues]] names, and "general", the default queue, which needs no entry."""
+    implicit = RoutingSettings().default_queue  # "general": where the rest goes, unwritten
+    return list(dict.fromkeys([*(queue.name for queue in settings.queues), implicit]))
+
+
 def _check_queues_named(settings: Settings, file: Path) -> None:
     """Every queue the config sends cases to is one of its [[queues]]: a name written
     nowhere else is a pull queue of its own that nobody works ("tech-lead" for
     "tech-leads"; "Orders" for "orders"). Without [[queues]], such names are the queues;
     "general", the default queue where every other case goes, needs no entry."""
-    implicit = RoutingSettings().default_queue  # "general": where the rest goes, unwritten
-    known = list(dict.fromkeys([*(queue.name for queue in settings.queues), implicit]))
+    known = _known_queues(settings)
     named = [(q.escalation.move_to, f"queues[{i}].escalation.move_to")
              for i, q in enumerate(settings.queues)]
     named += [(q.fallback, f"queues[{i}].fallback") for i, q in enumerate(settings.queues)]
@@ -519,15 +524,18 @@ def _check_phrases(phrases: list[str], where: str) -> None:
         raise ConfigError(f"{where} holds an empty phrase, which finds nothing: delete it")
 
 
-def _check_view(view: SavedView, key: str, file: Path) -> None:
+def _check_view(view: SavedView, key: str, file: Path, settings: Settings) -> None:
     if view.sort not in VIEW_SORTS:
         raise ConfigError(f"{file}: {key}.sort must be one of {_choices(VIEW_SORTS)}, got "
                           f"{view.sort!r}")
-    # Agents and queues are known only to the store: a status or channel that cannot exist
-    # is surely a mistake (the view would always be empty).
+    # Agents are known only to the store, and queues until there are [[queues]]: a status,
+    # channel, queue or intent that cannot exist is surely a mistake (the view would always
+    # be empty).
     from omnitui.filters import Vocabulary, parse  # only for a config with views
 
-    if problems := parse(view.filter, Vocabulary()).problems:
+    known = Vocabulary(queues=_known_queues(settings) if settings.queues else None,
+                       intents=[intent.name for intent in settings.intents])
+    if problems := parse(view.filter, known).problems:
         raise ConfigError(f"{file}: {key}.filter: {'; '.join(problems)}")
 
 
