@@ -306,6 +306,68 @@ def test_errors_name_the_key(tmp_path: Path, content: str, message: str) -> None
 
 
 
+TEAM = """[business_hours]
+time_zone = "Europe/Berlin"
+holidays = ["2026-12-24"]
+
+[business_hours.hours]
+mon = ["09:00-17:00"]
+
+[[sla_policies]]
+name = "standard"
+
+[[queues]]
+name = "general"
+
+[[queues]]
+name = "billing"
+sla_policy = "standard"
+
+[queues.escalation]
+move_to = "general"
+
+[[agents]]
+name = "alice"
+capacity = { chat = 3, email = 10 }
+
+[[assistant.questions]]
+field = "topic"
+ask = "What is it about?"
+
+[[assistant.questions.choices]]
+label = "Billing"
+
+[[assistant.questions]]
+field = "order"
+ask = "Have you an order number?"
+
+[[assistant.questions.choices]]
+label = "Yes"
+"""
+
+
+@pytest.mark.parametrize(("wrong", "right", "said"), [
+    ('mon = ["09:00-17:00"]', 'mon = ["9-17"]', "line 6: business_hours.hours.mon: '9-17'"),
+    ('"2026-12-24"', '"24.12.2026"', "line 3: business_hours.holidays: '24.12.2026'"),
+    ('sla_policy = "standard"', 'sla_policy = "standrad"', "line 16: queues[1].sla_policy: "),
+    ('move_to = "general"', 'move_to = "genral"', "line 19: queues[1].escalation.move_to: "),
+    ("chat = 3,", "chat = -1,", "line 23: agents[0].capacity.chat must be 0 or more, got -1"),
+    ('"Europe/Berlin"', '"Europe/Berlim"', "line 2: business_hours.time_zone: "),
+    ('[[queues]]\nname = "general"', '[[queue]]\nname = "general"',
+     "line 11: unknown key queue in the top level"),
+    ('label = "Yes"', 'labl = "Yes"', "line 37: unknown key assistant.questions[1].choices[0]"),
+])
+def test_an_error_names_the_line_of_its_key(tmp_path: Path, wrong: str, right: str,
+                                            said: str) -> None:
+    """queues[1] meant the second [[queues]] only to someone who counts from zero: the line
+    says where to look."""
+    file = tmp_path / "c.toml"
+    file.write_text(TEAM.replace(wrong, right, 1))
+    with pytest.raises(ConfigError) as info:
+        load_settings(file)
+    assert f"{file}, {said}" in str(info.value)
+
+
 @pytest.mark.parametrize("secret", [
     "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLa!w",  # a typo: not a base64 character
     "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2L",  # cut off: not a whole base64 string
@@ -320,7 +382,7 @@ def test_a_whsec_secret_that_is_not_base64_is_refused_unshown(tmp_path: Path,
     with pytest.raises(ConfigError) as info:
         load_settings(file)
     message = str(info.value)
-    assert f"{file}: channels[0].secret ('forms') starts with \"whsec_\" but the rest is " \
+    assert f"{file}, line 4: channels[0].secret ('forms') starts with \"whsec_\" but the rest is " \
         "not base64" in message
     assert "MfKQ" not in message and "La!w" not in message and "whsec_M" not in message
 

@@ -19,6 +19,7 @@ from typing import Any
 from omnitui.closest import closest
 from omnitui.config.checks import check_values
 from omnitui.config.errors import ConfigError
+from omnitui.config.lines import line_of
 from omnitui.config.paths import config_file
 from omnitui.config.schema import Settings
 
@@ -46,9 +47,15 @@ def load_settings(path: Path | None = None, *, missing_ok: bool = False) -> Sett
         raise ConfigError(f"{file}: not valid TOML: {_written_twice(str(exc), text)}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: cannot read it: {exc}") from None
-    settings = _build(Settings, data, file, prefix="")
-    settings.source = file
-    check_values(settings, file)
+    try:
+        settings = _build(Settings, data, file, prefix="")
+        settings.source = file
+        check_values(settings, file)
+    except ConfigError as exc:
+        words = str(exc).removeprefix(f"{file}: ")
+        if (line := line_of(words, text)) is None:
+            raise
+        raise ConfigError(f"{file}, line {line}: {words}") from None
     return settings
 
 
