@@ -85,11 +85,10 @@ def agents_add(
     public = ssh_keys.read_public_key(key) if key is not None else None
     if role is not None and role not in AGENT_ROLES:
         raise UsageError(f"--role {role!r}: one of {', '.join(AGENT_ROLES)}")
-    classes = context.settings.routing.channel_classes
+    routing = context.settings.routing
     counts = _capacity(capacity) if capacity is not None else None
-    if unknown := [klass for klass in counts or {} if klass not in classes]:
-        raise UsageError(f"--capacity: {unknown[0]!r} is not a channel class (classes: "
-                         f"{', '.join(classes)})")
+    if unknown := [klass for klass in counts or {} if klass not in routing.channel_classes]:
+        raise UsageError(f"--capacity: {routing.not_a_class(unknown[0])}")
     path = context.existing_db_path
     configured = next((a for a in context.settings.agents if a.name == name), None)
     if configured is not None and (skills, capacity, role) != (None, None, None):

@@ -67,7 +67,8 @@ def run_checks(settings: Settings, db_path: Path, zone: tzinfo | None = None) ->
         results.append(_knowledge_base(Path(settings.kb.path).expanduser()))
     if not db_path.exists():
         results.append(Check("store", False, f"{db_path} does not exist",
-                             "run `omnitui init` (or `omnitui demo` to try things out)"))
+                             f"run `{_command(settings, db_path, 'init')}` (or `omnitui "
+                             "demo` to try things out)"))
         return results
     if db_path.is_dir():
         results.append(Check("store", False, f"{db_path} is a folder, not a store file",
@@ -94,7 +95,7 @@ def run_checks(settings: Settings, db_path: Path, zone: tzinfo | None = None) ->
         else:
             results.append(Check("store", False, f"{db_path} cannot be read as SQLite: {exc}",
                                  "restore it from a backup, or move it aside and run "
-                                 "`omnitui init`"))
+                                 f"`{_command(settings, db_path, 'init')}`"))
     results.append(_attachments(attachments_dir(settings, db_path)))
     if settings.store.litestream_config:
         results.append(_replication(Path(settings.store.litestream_config).expanduser(),
@@ -502,16 +503,22 @@ def _daemon(daemon: channel_state.DaemonState | None, settings: Settings, db_pat
                    f"{plural(unsolved, 'unsolved case')}: snoozes do not wake, waiting cases "
                    "are not routed, SLA alarms do not fire and priorities do not grow with "
                    "waiting")
+    return Check("daemon", alive or not needed, detail,
+                 "" if alive else f"start it: `{_command(settings, db_path, 'serve')}` (as a "
+                 "service: `systemctl start omnitui`, docs/deployment.md)", warn=idle)
+
+
+def _command(settings: Settings, db_path: Path, verb: str) -> str:
+    """`omnitui VERB` for the config and the store checked: without --config, `omnitui
+    init` wrote another config and store, and without --db `serve` served the config's own
+    store, another."""
     from omnitui.config import store_path
 
-    start = " ".join(["omnitui", *(["--config", shlex.quote(str(settings.source))]
-                                   if settings.source else []),
-                      *(["--db", shlex.quote(str(db_path))]  # the store checked: the
-                        if store_path(settings, None).resolve() != db_path.resolve()  # hint
-                        else []), "serve"])  # served the config's own, another
-    return Check("daemon", alive or not needed, detail,
-                 "" if alive else f"start it: `{start}` (as a service: `systemctl start "
-                 "omnitui`, docs/deployment.md)", warn=idle)
+    return " ".join(["omnitui", *(["--config", shlex.quote(str(settings.source))]
+                                  if settings.source else []),
+                     *(["--db", shlex.quote(str(db_path))]
+                       if store_path(settings, None).resolve() != db_path.resolve() else []),
+                     verb])
 
 
 def _daemon_unknown(daemon: channel_state.DaemonState | None, db_path: Path, why: str,

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from omnitui.agent_names import NOBODY
 from omnitui.closest import closest
-from omnitui.config.languages import LANGUAGES, UNDETERMINED
+from omnitui.config.languages import LANGUAGES, UNDETERMINED, meant_language
 from omnitui.model import Channel, Status
 from omnitui.records import record
 from omnitui.wording import status_words
@@ -160,8 +160,11 @@ def _apply(result: Narrowing, key: str, value: str, vocabulary: Vocabulary) -> N
         if value.lower() in LANGUAGES or value.lower() == UNDETERMINED:
             result.changes["language"] = value.lower()
         else:
-            result.problems.append(f"no language {value!r} (an ISO 639-1 code: de, fr, pt...;"
-                                   f" {UNDETERMINED}: none could be told)")
+            meant = meant_language(value)
+            result.problems.append(f"no language {value!r} ("
+                                   + (f"did you mean {meant}? " if meant else "")
+                                   + f"an ISO 639-1 code: de, fr, pt...; {UNDETERMINED}: none"
+                                   " could be told)")
     elif key == "age":
         if (ages := age_range(value)) is not None:
             result.changes["min_age"], result.changes["max_age"] = ages

@@ -115,6 +115,7 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     # two letters but no language: it reached the model, which failed with a traceback
     ("[triage]\nlanguages = [\"en\", \"xx\"]", "languages omnitui tells, such as \"en\" or "
      "\"de\", got 'xx'"),
+    ("[triage]\nlanguages = [\"de\", \"jp\"]", "got 'jp' (did you mean 'ja' for 'jp'?)"),
     ("[triage]\nirritated_below = -3", "triage.irritated_below must be between -1 and 1"),
     ("[triage]\nmin_language_confidence = 0", "triage.min_language_confidence must be above 0"),
     ("[triage]\nneutral_words = [\"purchase order\"]", "triage.neutral_words holds single words"),
@@ -132,6 +133,11 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     ('[[queues]]\nname = "general"\n\n[routing.channel_queues]\nsms = "texts"',
      "no queue named 'texts' in [[queues]] (general); a new"),  # it said (general, general)
     ('[[agents]]\nname = "a"\ncapacity = { fax = 2 }', "'fax' is not a channel class"),
+    ('[[agents]]\nname = "a"\ncapacity = { whatsapp = 2 }', "agents[0].capacity: 'whatsapp' is "
+     "a channel, not a channel class: write its class, 'chat' (classes: chat, email)"),
+    ('[[sla_policies]]\nname = "p"\nfirst_response = { mail = 60 }',
+     "sla_policies[0].first_response: 'mail' is not a channel class (did you mean 'email'? "
+     "classes: chat, email)"),
     ('[[agents]]\nname = "a"\nrole = "boss"', "agents[0].role must be one of"),
     ('[routing.channel_classes]\nchat = ["sms"]\nemail = ["sms"]', "'sms' is in both"),
     # a channel kind mistyped sent, classed or showed nothing, without a word
@@ -153,7 +159,13 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     ('[[queues]]\nname = "q"\nsla_policy = "gold"', "no policy named 'gold'"),
     ('[business_hours]\ntime_zone = "Mars/Olympus"', "is not a time zone"),
     # no shift, but snooze times are read in it: a traceback at the first snooze
-    ('[[agents]]\nname = "a"\ntime_zone = "Berlin"', "agents[0].time_zone: 'Berlin' is not"),
+    ('[[agents]]\nname = "a"\ntime_zone = "Berlin"',
+     "agents[0].time_zone: 'Berlin' is not a time zone (did you mean 'Europe/Berlin'?)"),
+    ('[business_hours]\ntime_zone = "Europe/Lisbn"',
+     "business_hours.time_zone: 'Europe/Lisbn' is not a time zone (did you mean "
+     "'Europe/Lisbon'?)"),
+    ('[business_hours]\ntime_zone = "GMT+1"', "'GMT+1' is not a time zone such as "
+     "\"Europe/Berlin\" or \"America/New_York\""),
     ('[business_hours]\ntime_zone = "UTC"\nhours = { mon = ["17:00-09:00"] }',
      "must start before it ends"),
     ('[business_hours]\ntime_zone = "UTC"\nhours = { mon = ["25:00-26:00"] }',
@@ -162,7 +174,15 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
      "'funday' is not a day"),
     ('[business_hours]\ntime_zone = "UTC"\nholidays = ["24.12.2026"]', "is not a date"),
     ('[business_hours]\ntime_zone = "UTC"\ncountry = "XX"', "is not a country"),
+    ('[business_hours]\ntime_zone = "UTC"\ncountry = "Germany"', "business_hours.country: "
+     "'Germany' is not a country the holidays package knows (ISO codes such as \"DE\", "
+     "\"US\"): write 'DE'"),
+    ('[business_hours]\ntime_zone = "UTC"\ncountry = "United States"', ": write 'US'"),
+    ('[business_hours]\ntime_zone = "UTC"\ncountry = "DE"\nsubdivision = "bayern"',
+     "): write 'BY'"),
     ("[priority]\nrevenue_steps = [[100]]", "revenue_steps[0] must be [at least, points]"),
+    ("[priority]\nrevenue_steps = [[100, 5]]", "priority.revenue_steps score the customer "
+     "attribute revenue_attribute names, and it is empty: set it, such as \"mrr\""),
     ("[[intents]]\nname = 'x'\nkeywords = ['a']\nseverity = 9", "severity must be 0 to 5"),
     # mailboxes
     ("[[mailboxes]]\nname = 'a'\naddress = 'support'\nimap_host = 'h'\nusername = 'u'\n"
@@ -203,6 +223,11 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     ("[[views]]\nname = 'a'\nsort = 'random'",
      "views[0].sort must be one of 'priority', 'sla', 'newest', 'updated'"),
     ("[[views]]\nname = 'a'\nfilter = 'status:closd'", "views[0].filter: no status 'closd'"),
+    ("[[queues]]\nname = 'billing'\n[[views]]\nname = 'a'\nfilter = 'queue:biling'",
+     "views[0].filter: no queue 'biling' (billing, general); did you mean billing?"),
+    ("[[intents]]\nname = 'billing'\nkeywords = ['refund']\n[[views]]\nname = 'a'\n"
+     "filter = 'intent:biling'", "views[0].filter: no intent 'biling' (billing); did you mean "
+     "billing?"),
     ("[[views]]\nname = 'a'\ncolour = 'red'", "unknown key views[0].colour in views[0]"),
     ("[routing]\ndefault_queue = 'genral'\n\n[[queues]]\nname = 'general'",
      "routing.default_queue: no queue named 'genral' in [[queues]] (did you mean 'general'?)"),
@@ -241,6 +266,10 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     ("[[macros]]\nname = 'a'\nstatus = 'solved'\npause_reason = 'x'",
      "macros[0].pause_reason only applies when status is"),
     ("[[macros]]\nname = 'a'\ntags = 'refund'", "macros[0].tags must be an array of strings"),
+    ("[[agents]]\nname = 'a'\ncapacity = 5",
+     "agents[0].capacity must be a table of integers, got 5"),
+    ("[[agents]]\nname = 'a'\nhours = '09:00-17:00'",
+     "agents[0].hours must be a table of arrays of strings, got '09:00-17:00'"),
     ("[[macros]]\nname = 'a'\ntags = ['refund', 7]", "macros[0].tags[1] must be a string, got 7"),
     ("[[macros]]\nname = 'a'\ntags = ['two words']", "macros[0].tags[0] must be one word"),
     ("[[macros]]\nname = 'a'\ntags = ['-']", "macros[0].tags[0] must be one word"),
@@ -277,6 +306,68 @@ def test_errors_name_the_key(tmp_path: Path, content: str, message: str) -> None
 
 
 
+TEAM = """[business_hours]
+time_zone = "Europe/Berlin"
+holidays = ["2026-12-24"]
+
+[business_hours.hours]
+mon = ["09:00-17:00"]
+
+[[sla_policies]]
+name = "standard"
+
+[[queues]]
+name = "general"
+
+[[queues]]
+name = "billing"
+sla_policy = "standard"
+
+[queues.escalation]
+move_to = "general"
+
+[[agents]]
+name = "alice"
+capacity = { chat = 3, email = 10 }
+
+[[assistant.questions]]
+field = "topic"
+ask = "What is it about?"
+
+[[assistant.questions.choices]]
+label = "Billing"
+
+[[assistant.questions]]
+field = "order"
+ask = "Have you an order number?"
+
+[[assistant.questions.choices]]
+label = "Yes"
+"""
+
+
+@pytest.mark.parametrize(("wrong", "right", "said"), [
+    ('mon = ["09:00-17:00"]', 'mon = ["9-17"]', "line 6: business_hours.hours.mon: '9-17'"),
+    ('"2026-12-24"', '"24.12.2026"', "line 3: business_hours.holidays: '24.12.2026'"),
+    ('sla_policy = "standard"', 'sla_policy = "standrad"', "line 16: queues[1].sla_policy: "),
+    ('move_to = "general"', 'move_to = "genral"', "line 19: queues[1].escalation.move_to: "),
+    ("chat = 3,", "chat = -1,", "line 23: agents[0].capacity.chat must be 0 or more, got -1"),
+    ('"Europe/Berlin"', '"Europe/Berlim"', "line 2: business_hours.time_zone: "),
+    ('[[queues]]\nname = "general"', '[[queue]]\nname = "general"',
+     "line 11: unknown key queue in the top level"),
+    ('label = "Yes"', 'labl = "Yes"', "line 37: unknown key assistant.questions[1].choices[0]"),
+])
+def test_an_error_names_the_line_of_its_key(tmp_path: Path, wrong: str, right: str,
+                                            said: str) -> None:
+    """queues[1] meant the second [[queues]] only to someone who counts from zero: the line
+    says where to look."""
+    file = tmp_path / "c.toml"
+    file.write_text(TEAM.replace(wrong, right, 1))
+    with pytest.raises(ConfigError) as info:
+        load_settings(file)
+    assert f"{file}, {said}" in str(info.value)
+
+
 @pytest.mark.parametrize("secret", [
     "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLa!w",  # a typo: not a base64 character
     "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2L",  # cut off: not a whole base64 string
@@ -291,7 +382,7 @@ def test_a_whsec_secret_that_is_not_base64_is_refused_unshown(tmp_path: Path,
     with pytest.raises(ConfigError) as info:
         load_settings(file)
     message = str(info.value)
-    assert f"{file}: channels[0].secret ('forms') starts with \"whsec_\" but the rest is " \
+    assert f"{file}, line 4: channels[0].secret ('forms') starts with \"whsec_\" but the rest is " \
         "not base64" in message
     assert "MfKQ" not in message and "La!w" not in message and "whsec_M" not in message
 

@@ -52,3 +52,10 @@ def test_lang_takes_und_for_the_cases_no_language_could_be_told_of() -> None:
     """The case screen says "read: und" of a "thx", and `lang:und` was refused."""
     assert parse("lang:und", Vocabulary()).changes == {"language": "und"}
     assert "und: none could be told" in parse("lang:xx", Vocabulary()).problems[0]
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("jp", "ja"), ("pt-BR", "pt"), ("nb", "no")])
+def test_a_language_written_as_a_country_or_a_tag_says_its_code(typed: str, meant: str) -> None:
+    """"lang:jp" (Japan's code) said only that the code was no language."""
+    assert f"no language {typed!r} (did you mean {meant}? an ISO 639-1 code" in parse(
+        f"lang:{typed}", Vocabulary()).problems[0]

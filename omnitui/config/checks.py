@@ -16,7 +16,7 @@ from omnitui.agent_names import RULE, is_agent_name
 from omnitui.closest import closest
 from omnitui.config.errors import ConfigError
 from omnitui.config.hours import DAYS, CalendarError, parse_date, parse_duration, parse_span
-from omnitui.config.languages import unknown_languages
+from omnitui.config.languages import meant_language, unknown_languages
 from omnitui.config.schema import (
     AGENT_ROLES,
     HOOK_KINDS,
@@ -124,7 +124,7 @@ def check_values(settings: Settings, file: Path) -> None:
                      settings.business_hours.time_zone)
     _check_names(settings.views, "views", file)
     for index, view in enumerate(settings.views):
-        _check_view(view, f"views[{index}]", file)
+        _check_view(view, f"views[{index}]", file, settings)
     _check_names(settings.macros, "macros", file)
     for index, macro in enumerate(settings.macros):
         _check_macro(macro, f"macros[{index}]", file)
@@ -257,6 +257,9 @@ def _check_priority(priority: PrioritySettings, where: str) -> None:
         if len(step) != 2:
             raise ConfigError(f"{where}.revenue_steps[{index}] must be [at least, points], "
                               f"such as [1000, 15], got {step!r}")
+    if priority.revenue_steps and not priority.revenue_attribute:
+        raise ConfigError(f"{where}.revenue_steps score the customer attribute "
+                          f"revenue_attribute names, and it is empty: set it, such as \"mrr\"")
     for key in ("waiting_points_per_hour", "waiting_points_max", "escalate_at",
                 "renewal_within_days", "severity_weight", "urgent_weight",
                 "sync_channel_weight", "negative_sentiment_weight", "irritated_weight",
@@ -265,13 +268,18 @@ def _check_priority(priority: PrioritySettings, where: str) -> None:
             raise ConfigError(f"{where}.{key} must be 0 or more, got {getattr(priority, key)}")
 
 
+def _known_queues(settings: Settings) -> list[str]:
+    """The [[queues]] names, and "general", the default queue, which needs no entry."""
+    implicit = RoutingSettings().default_queue  # "general": where the rest goes, unwritten
+    return list(dict.fromkeys([*(queue.name for queue in settings.queues), implicit]))
+
+
 def _check_queues_named(settings: Settings, file: Path) -> None:
     """Every queue the config sends cases to is one of its [[queues]]: a name written
     nowhere else is a pull queue of its own that nobody works ("tech-lead" for
     "tech-leads"; "Orders" for "orders"). Without [[queues]], such names are the queues;
     "general", the default queue where every other case goes, needs no entry."""
-    implicit = RoutingSettings().default_queue  # "general": where the rest goes, unwritten
-    known = list(dict.fromkeys([*(queue.name for queue in settings.queues), implicit]))
+    known = _known_queues(settings)
     named = [(q.escalation.move_to, f"queues[{i}].escalation.move_to")
              for i, q in enumerate(settings.queues)]
     named += [(q.fallback, f"queues[{i}].fallback") for i, q in enumerate(settings.queues)]
@@ -292,14 +300,18 @@ def _check_queues_named(settings: Settings, file: Path) -> None:
 
 
 def _check_zone(zone: str, where: str) -> None:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
     try:
         if zone:
             ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"{where}.time_zone: {zone!r} is not a time zone such as "
-                          "\"Europe/Berlin\" or \"America/New_York\"") from None
+        # a region's zones only: "GMT+1" is no typo of Etc/GMT+1, which is an hour behind UTC
+        close = closest(zone, (name for name in available_timezones()
+                               if "/" in name and not name.startswith("Etc/")))
+        raise ConfigError(f"{where}.time_zone: {zone!r} is not a time zone "
+                          + (f"(did you mean {close!r}?)" if close else
+                             "such as \"Europe/Berlin\" or \"America/New_York\"")) from None
 
 
 def _check_business_hours(hours: BusinessHoursSettings, where: str) -> None:
@@ -339,12 +351,28 @@ def _check_business_hours(hours: BusinessHoursSettings, where: str) -> None:
 
         supported = holidays.list_supported_countries()
         if hours.country.upper() not in supported:
+            code = _country_code(hours.country)
             raise ConfigError(f"{where}.country: {hours.country!r} is not a country the "
-                              "holidays package knows (ISO codes such as \"DE\", \"US\")")
+                              "holidays package knows (ISO codes such as \"DE\", \"US\")"
+                              + (f": write {code!r}" if code else ""))
         subdivisions = supported[hours.country.upper()]
         if hours.subdivision and hours.subdivision.upper() not in subdivisions:
+            aliases = holidays.country_holidays(hours.country.upper()).subdivisions_aliases
+            code = next((code for name, code in aliases.items()
+                         if name.casefold() == hours.subdivision.casefold()), None)
             raise ConfigError(f"{where}.subdivision: {hours.subdivision!r} is not one of "
-                              f"{hours.country.upper()}'s ({', '.join(subdivisions)})")
+                              f"{hours.country.upper()}'s ({', '.join(subdivisions)})"
+                              + (f": write {code!r}" if code else ""))
+
+
+def _country_code(name: str) -> str | None:
+    """The ISO code of a country written by its name ("Germany", "United States") or its
+    three letters ("DEU"), for the holidays package."""
+    from holidays.registry import COUNTRIES
+
+    wanted = re.sub(r"[\s_-]", "", name).casefold()
+    return next((names[1] for module, names in COUNTRIES.items()
+                 if wanted in {module.replace("_", ""), *map(str.casefold, names[:3])}), None)
 
 
 def _check_kind(kind: str, where: str) -> None:
@@ -383,8 +411,7 @@ def _check_policy(policy: SlaPolicy, routing: RoutingSettings, tiers: tuple[str,
     for target in ("first_response", "meaningful_response", "next_response", "resolution"):
         for name, minutes in getattr(policy, target).items():
             if name not in routing.channel_classes:
-                raise ConfigError(f"{where}.{target}: {name!r} is not a channel class "
-                                  f"(classes: {', '.join(routing.channel_classes)})")
+                raise ConfigError(f"{where}.{target}: {routing.not_a_class(name)}")
             if not 0 < minutes <= 525_600:
                 raise ConfigError(f"{where}.{target}.{name} must be minutes above 0 (at most "
                                   f"a year), got {minutes}")
@@ -431,8 +458,7 @@ def _check_agent(agent: AgentSettings, routing: RoutingSettings, where: str,
             time_zone=agent.time_zone or zone or "UTC", hours=agent.hours), where)
     for name, count in agent.capacity.items():
         if name not in routing.channel_classes:
-            raise ConfigError(f"{where}.capacity: {name!r} is not a channel class (classes: "
-                              f"{', '.join(routing.channel_classes)})")
+            raise ConfigError(f"{where}.capacity: {routing.not_a_class(name)}")
         if count < 0:
             raise ConfigError(f"{where}.capacity.{name} must be 0 or more, got {count}")
 
@@ -473,9 +499,11 @@ def _check_intent(intent: Intent, where: str) -> None:
 
 def _check_triage(triage: TriageSettings, file: Path) -> None:
     if bad := unknown_languages(triage.languages):
+        meant = meant_language(bad[0])
         raise ConfigError(f"{file}: triage.languages holds ISO 639-1 codes of languages "
                           f"omnitui tells, such as \"en\" or \"de\", got "
-                          f"{', '.join(map(repr, bad))}")
+                          f"{', '.join(map(repr, bad))}"
+                          + (f" (did you mean {meant!r} for {bad[0]!r}?)" if meant else ""))
     if not 0 < triage.min_language_confidence <= 1:
         raise ConfigError(f"{file}: triage.min_language_confidence must be above 0 and at most "
                           f"1, got {triage.min_language_confidence}")
@@ -496,15 +524,18 @@ def _check_phrases(phrases: list[str], where: str) -> None:
         raise ConfigError(f"{where} holds an empty phrase, which finds nothing: delete it")
 
 
-def _check_view(view: SavedView, key: str, file: Path) -> None:
+def _check_view(view: SavedView, key: str, file: Path, settings: Settings) -> None:
     if view.sort not in VIEW_SORTS:
         raise ConfigError(f"{file}: {key}.sort must be one of {_choices(VIEW_SORTS)}, got "
                           f"{view.sort!r}")
-    # Agents and queues are known only to the store: a status or channel that cannot exist
-    # is surely a mistake (the view would always be empty).
+    # Agents are known only to the store, and queues until there are [[queues]]: a status,
+    # channel, queue or intent that cannot exist is surely a mistake (the view would always
+    # be empty).
     from omnitui.filters import Vocabulary, parse  # only for a config with views
 
-    if problems := parse(view.filter, Vocabulary()).problems:
+    known = Vocabulary(queues=_known_queues(settings) if settings.queues else None,
+                       intents=[intent.name for intent in settings.intents])
+    if problems := parse(view.filter, known).problems:
         raise ConfigError(f"{file}: {key}.filter: {'; '.join(problems)}")
 
 

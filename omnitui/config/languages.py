@@ -48,6 +48,22 @@ def as_iso_639_1(code: str) -> str:
     return AS_ISO_639_1.get(code, code)
 
 
+# Codes people write for a language omnitui keeps under another: a country's ("jp" for
+# Japanese), an older code ("iw"), Bokmål's own ("nb": the model reads Norwegian as "no").
+MEANT = {"jp": "ja", "cn": "zh", "tw": "zh", "gr": "el", "dk": "da", "cz": "cs", "ua": "uk",
+         "kr": "ko", "il": "he", "iw": "he", "jw": "jv", "nb": "no", "vn": "vi",
+         "gb": "en", "us": "en", "ee": "et", "rs": "sr", "al": "sq", "by": "be", "ir": "fa"}
+
+
+def meant_language(code: str) -> str | None:
+    """The code of the language `code` most likely means, when it names none omnitui tells:
+    "jp" is "ja", "pt-BR" is "pt"."""
+    code = code.lower()
+    base = code.replace("_", "-").split("-")[0]
+    found = MEANT.get(code) or MEANT.get(base) or (base if base in LANGUAGES else None)
+    return found if found != code else None
+
+
 def unknown_languages(codes: Iterable[str]) -> list[str]:
     """The codes among `codes` that omnitui can never tell (a typo, or no such language)."""
     return [code for code in codes if code not in LANGUAGES]

@@ -19,6 +19,7 @@ from typing import Any
 from omnitui.closest import closest
 from omnitui.config.checks import check_values
 from omnitui.config.errors import ConfigError
+from omnitui.config.lines import line_of
 from omnitui.config.paths import config_file
 from omnitui.config.schema import Settings
 
@@ -46,9 +47,15 @@ def load_settings(path: Path | None = None, *, missing_ok: bool = False) -> Sett
         raise ConfigError(f"{file}: not valid TOML: {_written_twice(str(exc), text)}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: cannot read it: {exc}") from None
-    settings = _build(Settings, data, file, prefix="")
-    settings.source = file
-    check_values(settings, file)
+    try:
+        settings = _build(Settings, data, file, prefix="")
+        settings.source = file
+        check_values(settings, file)
+    except ConfigError as exc:
+        words = str(exc).removeprefix(f"{file}: ")
+        if (line := line_of(words, text)) is None:
+            raise
+        raise ConfigError(f"{file}, line {line}: {words}") from None
     return settings
 
 
@@ -123,8 +130,8 @@ def _convert(hint: Any, value: Any, file: Path, key: str) -> Any:
     if origin is dict:
         _, value_type = typing.get_args(hint)
         if not isinstance(value, dict):
-            raise ConfigError(f"{file}: {key} must be a table of {_name(value_type)} values, "
-                              f"got {_got(value, key)}")
+            raise ConfigError(f"{file}: {key} must be a table of "
+                              f"{_name(value_type, plural=True)}, got {_got(value, key)}")
         return {str(k): _convert(value_type, v, file, f"{key}.{k}") for k, v in value.items()}
     if origin is list:
         (item_type,) = typing.get_args(hint)
@@ -171,9 +178,10 @@ def _name(hint: Any, *, plural: bool = False) -> str:
     origin = typing.get_origin(hint)
     if origin is list:
         (item_type,) = typing.get_args(hint)
+        array = "arrays" if plural else "an array"
         if dataclasses.is_dataclass(item_type):
-            return "an array of tables"
-        return f"an array of {_name(item_type, plural=True)}"
+            return f"{array} of tables"
+        return f"{array} of {_name(item_type, plural=True)}"
     if origin in (types.UnionType, typing.Union):
         return _name(_optional_of(hint, str(hint)), plural=plural)
     if plural:

@@ -14,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from omnitui.choices import SORTS
+from omnitui.closest import closest
 from omnitui.model import SYNCHRONOUS_CHANNELS, Channel
 from omnitui.records import record
 
@@ -79,6 +80,18 @@ class RoutingSettings:
         """The class a channel is in: the one that lists it, else the last."""
         return next((name for name, channels in self.channel_classes.items()
                      if channel in channels), list(self.channel_classes)[-1])
+
+    def not_a_class(self, name: str) -> str:
+        """Why `name` names no channel class, and what to write instead: a channel's kind
+        ("whatsapp", where "chat" was meant) its class, a typo the closest class."""
+        classes = f"classes: {', '.join(self.channel_classes)}"
+        if name in {channel.value for channel in Channel} or any(
+                name in channels for channels in self.channel_classes.values()):
+            return (f"{name!r} is a channel, not a channel class: write its class, "
+                    f"{self.channel_class(name)!r} ({classes})")
+        close = closest(name, self.channel_classes)
+        return (f"{name!r} is not a channel class ("
+                + (f"did you mean {close!r}? " if close else "") + f"{classes})")
 
     def channels_in(self, classes: set[str]) -> list[str] | None:
         """The channels of these classes; None: any channel (the last class, which holds

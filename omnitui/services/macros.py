@@ -12,11 +12,13 @@ import sqlite3
 from dataclasses import replace
 from datetime import datetime
 
+from omnitui.closest import closest
 from omnitui.config import Macro, template_parts
 from omnitui.model import Draft, Status
 from omnitui.services import actions
 from omnitui.services.outbound import start_draft
 from omnitui.services.private import private_draft, public_conversation
+from omnitui.store import agents as agent_store
 from omnitui.store import cases as case_store
 from omnitui.store.customers import customer_name
 from omnitui.store.db import StoreError
@@ -55,6 +57,12 @@ def macro_refusal(conn: sqlite3.Connection, case_id: int, macro: Macro,
     owner = case_store.require_case(conn, case_id)["owner"]
     if macro.assign == "me" and owner not in (None, agent):
         return f"#{case_id} is already {owner}'s; the macro was not applied"
+    team = [member.name for member in agent_store.agents(conn)]
+    if macro.assign not in ("", "me", "nobody") and team and macro.assign not in team:
+        close = closest(macro.assign, team)  # a typo gave the case to nobody who works
+        return (f"macro {macro.name!r} assigns to {macro.assign!r}, who is not on the team"
+                + (f" (did you mean {close}?)" if close else "")
+                + "; the macro was not applied: correct its assign in the config")
     return None
 
 

@@ -70,10 +70,12 @@ class SlaKeeper:
         """From `now` to `due` in the time of the queue's policy (business hours or 24x7;
         negative: late by as much), and the due moment in the team's zone while the
         policy's clock stands: "in 10m" on a Sunday meant Monday 09:10. The queue,
-        `omnitui cases` and the board all count with it, so they say the same."""
+        `omnitui cases` and the board all count with it, so they say the same. A due time
+        ahead with no open hour before it (a holiday written in since it was stored) is
+        that moment, not late."""
         calendar = self.calendar(self.policy(queue))
         left = seconds_left(calendar, due, now)
-        if left <= 0 or calendar.zone is None or calendar.is_open(now):
+        if due <= now or calendar.zone is None or calendar.is_open(now):
             return Countdown(left, units=calendar.units)
         return Countdown(left, due.astimezone(calendar.zone), calendar.units)
 

@@ -1,8 +1,8 @@
 """What other processes changed, cheaply: the console's refresh feed.
 
-`data_version` changes whenever another connection commits (polling it costs microseconds);
-the audit table, whose ids only grow, then says which cases changed, so a console refreshes
-just those rows.
+`data_version` changes whenever another connection commits (polling it costs microseconds),
+and the connection's count of changed rows with its own commits; the audit table, whose ids
+only grow, then says which cases changed, so a console refreshes just those rows.
 """
 
 from __future__ import annotations
@@ -13,6 +13,13 @@ import sqlite3
 
 def data_version(conn: sqlite3.Connection) -> int:
     return conn.execute("PRAGMA data_version").fetchone()[0]
+
+
+def commits_seen(conn: sqlite3.Connection) -> tuple[int, int]:
+    """What moves with any commit: another connection's, and this one's own (routing that a
+    console runs on its own connection, when it opens or its agent is back from away, gave
+    the agent cases its queue went on showing unowned)."""
+    return data_version(conn), conn.total_changes
 
 
 def last_change(conn: sqlite3.Connection) -> int:

@@ -3,7 +3,7 @@
 The screens own their work (the queue: views, orders, search, marks; a case: its timeline;
 the keys both share: omnitui/tui/screens/work.py). The app keeps the store and the Desk every
 change goes through, the drafts keeper, following other writers (another process's commit
-shows within half a second: `data_version` is polled, and the audit feed says which cases
+shows within half a second: `commits_seen` is polled, and the audit feed says which cases
 changed), presence, the daemon's health, and the keys that work anywhere: undo, go to a
 case, help, the palette, back to the queue.
 """
@@ -48,7 +48,7 @@ from omnitui.store.audit import actions_of, last_redoable, last_undoable, undone
 from omnitui.store.business_events import BusinessEvent, ongoing
 from omnitui.store.changes import (
     changed_cases_since,
-    data_version,
+    commits_seen,
     escalations_since,
     given_away_since,
     last_change,
@@ -148,7 +148,7 @@ class OmnituiApp(App[None]):
         self.similar_cases = SimilarCases(self.readers, settings)
         self.drafts = DraftKeeper(db_path, agent,  # notify is thread-safe, and never waits
                                   lambda warning: self.notify(warning, severity="warning"))
-        self._seen_version = data_version(self.store.conn)
+        self._seen_version = commits_seen(self.store.conn)
         self._seen_change = last_change(self.store.conn)
         self._presence: tuple[int | None, str, datetime] = (None, "", utc_now())
         self._poll_problem = ""  # the store failure the timers reported last, said once
@@ -413,8 +413,8 @@ class OmnituiApp(App[None]):
         return [screen for screen in self.screen_stack if isinstance(screen, WorkScreen)]
 
     def cases_changed(self, changed: set[int] | None) -> None:
-        """Redraw after this console's own change (its own commits do not move
-        `data_version` for its connection, so the poll would not see them)."""
+        """Redraw after this console's own change, at once (the poll sees it only at its
+        next tick)."""
         for screen in self.work_screens:
             screen.cases_changed(changed)
 
@@ -564,7 +564,7 @@ class OmnituiApp(App[None]):
         top = self.work_screens[-1]
         if self.screen is top:  # not under a dialog
             top.follow()
-        version = data_version(self.store.conn)
+        version = commits_seen(self.store.conn)
         if version == self._seen_version:
             return
         self._seen_version = version

@@ -156,7 +156,7 @@ def test_an_account_without_a_name_is_audited_as_its_uid(omnitui: Run, store: Pa
     (("add", "gina", "--key", "{public}", "--role", "boss"), "--role 'boss': one of", 2),
     (("add", "gina", "--key", "{public}", "--capacity", "chat:3"), "write it as chat=3", 2),
     (("add", "gina", "--key", "{public}", "--capacity", "phone=3"),
-     "'phone' is not a channel class", 2),
+     "'phone' is a channel, not a channel class: write its class, 'chat'", 2),
     (("add", "gina smith", "--key", "{public}"), "letters, digits", 2),
     (("add", "nobody"), "'nobody' cannot be an agent's name", 2),
     (("add", "gina", "--write", "{public}"), "give the key with --key", 2),

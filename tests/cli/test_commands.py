@@ -204,7 +204,7 @@ def test_the_login_name_acts_only_on_a_team_it_is_on(omnitui: Run, tmp_path: Pat
 def test_doctor_names_problems_and_fixes(omnitui: Run, tmp_path: Path) -> None:
     db = tmp_path / "x.db"
     missing = omnitui("--db", str(db), "doctor", check=False)
-    assert missing.returncode == 1 and "omnitui init" in missing.stdout
+    assert missing.returncode == 1 and f"omnitui --db {db} init" in missing.stdout
     omnitui("--db", str(db), "cases", check=False)
     omnitui("--db", str(db), "init")
     db.chmod(0o644)
@@ -570,6 +570,19 @@ def test_lists_of_paused_and_snoozed_cases_say_what_each_waits_for(omnitui: Run,
     header = next(csv.reader(io.StringIO(omnitui("--db", db, "cases", "--snoozed",
                                                  "--format", "csv").stdout)))
     assert {"pause_reason", "paused_at", "snoozed_until"} <= set(header)
+
+
+def test_doctor_on_a_store_not_made_yet_names_the_config_to_init_with(
+        omnitui: Run, tmp_path: Path) -> None:
+    """A team lead writes a config naming its store and runs doctor first: a bare `omnitui
+    init` made another config and store, under the home folder."""
+    db, config = tmp_path / "team.db", tmp_path / "team.toml"
+    config.write_text(f'[store]\npath = "{db}"\n')
+    first = omnitui("--config", str(config), "doctor", check=False)
+    assert first.returncode == 1 and f"FAIL store: {db} does not exist" in first.stdout
+    assert f"run `omnitui --config {config} init`" in first.stdout
+    omnitui("--config", str(config), "init")
+    assert db.exists()
 
 
 def test_doctor_fails_when_channels_are_configured_and_no_daemon_runs(

@@ -12,6 +12,7 @@ from omnitui.ingest.pipeline import Pipeline
 from omnitui.services.actions import retag
 from omnitui.services.desk import Desk
 from omnitui.services.macros import apply_macro, fill_template, macro_reply
+from omnitui.store.agents import AgentProfile, apply_profiles
 from omnitui.store.audit import last_undoable
 from omnitui.store.db import Store, StoreError
 from tests.conftest import chat_event
@@ -93,6 +94,22 @@ def test_pending_with_reason_nobody_and_no_reply(store: Store, pipeline: Pipelin
     assert [a[1:] for a in audit_rows(store, case_id)] == [
         ("case.assigned", "nobody -> bob"), ("case.status", "new -> pending (order number)"),
         ("case.assigned", "bob -> nobody")]
+
+
+def test_a_macro_that_assigns_to_a_name_not_on_the_team_changes_nothing(
+        store: Store, pipeline: Pipeline) -> None:
+    """assign = "bbo" in the config gave the case to nobody who works (a team lead's typo,
+    never said: the case left the queue, owned by a name no console has)."""
+    case_id = new_case(pipeline)
+    with store.write() as conn:
+        apply_profiles(conn, [AgentProfile("bob", "", "", (), {}, "agent")], "2030-01-01")
+    before = case_row(store, case_id)
+    typo = Macro("take", status="open", assign="bbo")
+    with pytest.raises(StoreError, match=r"macro 'take' assigns to 'bbo', who is not on the "
+                       r"team \(did you mean bob\?\); the macro was not applied"), \
+            store.write() as conn:
+        apply_macro(conn, case_id, typo, agent="alice", at=AT)
+    assert case_row(store, case_id) == before
 
 
 def test_fields_already_set_are_not_touched(store: Store, pipeline: Pipeline) -> None:

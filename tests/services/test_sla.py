@@ -144,6 +144,23 @@ def test_lateness_in_business_hours_is_counted_in_business_days(store: Store,
     assert sla_words(state, thursday).startswith("first response breached 2d ago")
 
 
+def test_a_due_time_ahead_in_a_holiday_added_since_is_not_late(store: Store, office: Settings,
+                                                                tmp_path: Path) -> None:
+    """A holiday written into the config after a case's due time was stored (before `omnitui
+    sla recompute`): the queue keeps the old due time, as docs/routing.md says, and it lies
+    ahead. No open hour stands between now and it, and the queue read "late"."""
+    from omnitui.wording import countdown_words
+
+    case_id = open_case(store, office, MONDAY_4PM + timedelta(minutes=30))  # due Tu 09:30
+    [due] = store.conn.execute("SELECT sla_due FROM cases WHERE id = ?", (case_id,)
+                               ).fetchone()
+    holiday = settings_from(tmp_path, CONFIG.replace(
+        'time_zone = "Europe/Berlin"', 'time_zone = "Europe/Berlin"\nholidays = ["2026-12-01"]'))
+    evening = MONDAY_4PM + timedelta(hours=2)  # 18:00 Berlin: closed until Wednesday
+    left = SlaKeeper(holiday).countdown("general", parse_db_time(due), evening)
+    assert countdown_words(left, "new", evening) == "Tu 09:30"
+
+
 def test_a_holding_reply_is_a_first_response_not_a_meaningful_one(store: Store,
                                                                    office: Settings) -> None:
     case_id = open_case(store, office, MONDAY_4PM - timedelta(hours=2))

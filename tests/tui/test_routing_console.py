@@ -92,6 +92,31 @@ def test_away_and_back_with_the_at_key(team: tuple[Path, Settings]) -> None:
     drive(path, script, settings, agent="erin")
 
 
+def test_cases_routed_to_her_by_her_own_console_show_as_hers(
+        team: tuple[Path, Settings]) -> None:
+    """Routing that her own console runs (the cases waiting when it opens, those that come
+    when she is back from away) writes on the console's own connection: the queue showed
+    them unowned until another process wrote."""
+    path, settings = team
+    waiting = new_case(path, settings, "c4", "my invoice is wrong")
+
+    def rows(app: OmnituiApp) -> list[str]:
+        return [line for line in screen_text(app).splitlines() if "invoice" in line]
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await wait_for(lambda: owner(path, waiting) == "erin", app, pilot)
+        await wait_for(lambda: "erin" in rows(app)[0], app, pilot)
+        await pilot.press("@")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        later = new_case(path, settings, "c5", "another invoice question")
+        await pilot.press("@")  # type: ignore[attr-defined]
+        await wait_for(lambda: owner(path, later) == "erin", app, pilot)
+        await wait_for(lambda: len(rows(app)) == 2 and all("erin" in line
+                                                             for line in rows(app)), app, pilot)
+
+    drive(path, script, settings, agent="erin")
+
+
 def test_an_escalation_in_her_queue_is_a_toast(team: tuple[Path, Settings]) -> None:
     path, settings = team
 
