@@ -333,7 +333,7 @@ def _store_checks(conn: sqlite3.Connection, db_path: Path, settings: Settings,
                 "sla applied", False, "the SLA policies or business hours changed since the "
                 "open cases' clocks were worked out: the queue, the board and the breach "
                 "views keep the old due times, a case's screen shows the new", ADVICE))
-    if version >= 3:
+    if version >= 11:  # its report reads columns up to schema 11's (messages.response)
         results.extend(_daemon_checks(conn, settings, db_path, zone))
     return results
 
