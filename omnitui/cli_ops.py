@@ -62,6 +62,7 @@ def restore(typer_ctx: typer.Context, source: Source,
     from omnitui.store.backup import backup_file
     from omnitui.store.backup import restore as put_back
     from omnitui.store.db import utc_now
+    from omnitui.wording import plural
 
     context = ctx(typer_ctx)
     path = context.db_path
@@ -69,14 +70,16 @@ def restore(typer_ctx: typer.Context, source: Source,
     with _alone(context, path) if path.exists() else nullcontext():
         done, kept = put_back(source, path, attachments_dir(context.settings, path),
                               utc_now().strftime("%Y%m%d-%H%M%S"), empty=empty)
-    say(f"restored {path} from {source}: {done.cases:,} cases, {done.messages:,} messages, "
-        f"{done.attachments:,} attachment files added, integrity ok"
+    say(f"restored {path} from {source}: {plural(done.cases, 'case')}, "
+        f"{plural(done.messages, 'message')}, {plural(done.attachments, 'attachment file')} "
+        "added, integrity ok"
         + (f"; the store it replaced is kept as {kept}" if kept else ""))
     if replication := context.settings.store.litestream_config:  # its replica: the old store
         say(f"Litestream replicates this store ({replication}): start it again now, so its "
             "replica holds the restored store (`omnitui doctor` says when it does)")
     if done.missing:  # it said "integrity ok" of a backup folder copied without them
-        say(f"warning: {done.missing:,} attachment files the store names are in neither the "
+        say(f"warning: {plural(done.missing, 'attachment file')} the store names "
+            f"{'is' if done.missing == 1 else 'are'} in neither the "
             f"backup nor {attachments_dir(context.settings, path)}: copy the backup's "
             f"attachments folder too; their messages show them, unopenable")
         raise typer.Exit(1)
