@@ -408,7 +408,7 @@ def init(typer_ctx: typer.Context,
     """Write a starter config (to --config or $OMNITUI_CONFIG if given) and create the store
     it names. An existing config is kept as it is; --force writes a new one over it."""
     from omnitui.config import ConfigError, config_file, starter_config, store_path
-    from omnitui.private_files import write_private
+    from omnitui.private_files import give_back, write_private
 
     context = ctx(typer_ctx)
     target, named = config_file(context.config_option)
@@ -427,6 +427,7 @@ def init(typer_ctx: typer.Context,
     if keep and store.exists():
         raise OmnituiError(f"{target} and its store {store} exist already; --force writes a "
                         "starter config over the old one")
+    new_store = not store.exists()
     with context.open_store(store, must_exist=False) as made:  # first: a store that
         # cannot be made left a config naming it, which a second init then kept
         from omnitui.services.sla_applied import mark_if_nothing_to_repair
@@ -435,6 +436,11 @@ def init(typer_ctx: typer.Context,
             mark_if_nothing_to_repair(conn, context.settings)
     if not keep:  # readable by its owner only: it can hold passwords
         write_private(target, starter_config(store.absolute()))
+    # root's init in the service's folder (sudo -u forgotten) left both root's, mode 600:
+    # the service's user could read neither; what init made is its folder owner's
+    for made_here, path in ((new_store, store), (not keep, target)):
+        if made_here:
+            give_back(path.absolute().parent.stat(), [path], within=False)
     typer.echo(f"config: {target}{' (kept as it was)' if keep else ''}\nstore:  {store}")
     if keep and (named := store_path(context.settings, None)).resolve() != store.resolve():
         say(f"note: {target} was kept; commands without --db will use the store {named}, "

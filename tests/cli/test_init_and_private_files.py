@@ -3,12 +3,15 @@ the daemon's log is private too; `omnitui doctor` checks both."""
 
 from __future__ import annotations
 
+import os
 import signal
 import stat
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
+
+import pytest
 
 from tests.cli.conftest import Run
 from tests.conftest import wait_for
@@ -95,6 +98,26 @@ def test_init_keeps_an_existing_config_and_creates_its_store(omnitui: Run,
     fixed = omnitui("--config", str(config), "--db", str(store), "init", "--force")
     assert "could not be read" in fixed.stderr and "a starter config replaces it" in fixed.stderr
     assert tomllib.loads(config.read_text())["store"]["path"] == str(store)
+
+
+def test_init_by_root_in_the_services_folder_leaves_what_it_made_the_services(
+        omnitui: Run, tmp_path: Path) -> None:
+    """The guide's `sudo -u omnitui ... init`, run without `sudo -u`: config and store were
+    root's, mode 600, and the service's user could read neither ("cannot write the store")."""
+    if os.geteuid() != 0:
+        pytest.skip("only root can give files to another user")
+    folder = tmp_path / "srv"
+    folder.mkdir()
+    service = 65534  # nobody: the service's user here
+    os.chown(folder, service, service)
+    omnitui("--config", str(folder / "config.toml"), "--db", str(folder / "omnitui.db"), "init")
+    made = sorted(p.name for p in folder.iterdir())
+    assert made == ["config.toml", "omnitui.db"]
+    assert {(p.stat().st_uid, p.stat().st_gid, mode(p)) for p in folder.iterdir()} == {
+        (service, service, 0o600)}
+    mine = tmp_path / "mine.db"  # root's own folder: root's
+    omnitui("--db", str(mine), "init")
+    assert mine.stat().st_uid == 0
 
 
 def test_doctor_finds_a_config_and_a_log_others_can_read(omnitui: Run,
