@@ -74,5 +74,8 @@ def in_use_path(db_path: Path) -> Path:
     """The file every console of the store and every import holds shared while it runs:
     `omnitui restore` replaces the store under none (an agent's presence in the store
     fades, and a second console of the same agent was missed for a tick after the first
-    closed; an import running into the store it replaced went on into the old one)."""
-    return db_path.with_name(db_path.name + ".in-use.lock")
+    closed; an import running into the store it replaced went on into the old one). Beside
+    the store itself, however its path was written (a console given a link to it was not
+    seen)."""
+    store = db_path.resolve()
+    return store.with_name(store.name + ".in-use.lock")
