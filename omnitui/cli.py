@@ -253,9 +253,10 @@ def ctx(typer_ctx: typer.Context) -> Context:
 def main_options(
     typer_ctx: typer.Context,
     config: Annotated[Path | None, typer.Option(
-        "--config", envvar="OMNITUI_CONFIG", help="Config file (TOML).")] = None,
+        "--config", envvar="OMNITUI_CONFIG", help="Config file (TOML).",
+        readable=False)] = None,
     db: Annotated[Path | None, typer.Option(
-        "--db", envvar="OMNITUI_DB", help="Store file (SQLite).")] = None,
+        "--db", envvar="OMNITUI_DB", help="Store file (SQLite).", readable=False)] = None,
     agent: Annotated[str | None, typer.Option(
         "--agent", help="The agent this session acts as.", callback=named_agent)] = None,
     supervisor: Annotated[bool, typer.Option(

@@ -23,7 +23,7 @@ from omnitui.config import (
     missing_secrets,
 )
 from omnitui.errors import OmnituiError
-from omnitui.private_files import loose_mode
+from omnitui.private_files import loose_mode, user_name
 from omnitui.records import record
 from omnitui.store import channel_state, health
 from omnitui.store.backup import restored_at
@@ -224,18 +224,9 @@ def _not_ours(db_path: Path) -> Check | None:
                 return Check("store", False, f"{path} is not writable: {trouble}")
             owner = path.stat().st_uid
             return Check("store", False, f"{path} is not writable by this user (it belongs "
-                         f"to {_user(owner)})", f"chown {_user(os.getuid())} {db_path}*"
+                         f"to {user_name(owner)})", f"chown {user_name(os.getuid())} {db_path}*"
                          " (as root), or run omnitui as its owner")
     return None
-
-
-def _user(uid: int) -> str:
-    import pwd
-
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return str(uid)
 
 
 def _knowledge_base(folder: Path) -> Check:
@@ -538,7 +529,7 @@ def _as_owner_of(path: Path) -> str:
     """", the lock's owner: `sudo -u omnitui omnitui doctor`" (nothing if it cannot be
     told)."""
     try:
-        return f", the lock's owner: `sudo -u {_user(path.stat().st_uid)} omnitui doctor`"
+        return f", the lock's owner: `sudo -u {user_name(path.stat().st_uid)} omnitui doctor`"
     except OSError:
         return ""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import os
 import re
 import types
 import typing
@@ -21,6 +22,7 @@ from omnitui.config.checks import check_values
 from omnitui.config.errors import ConfigError
 from omnitui.config.paths import config_file
 from omnitui.config.schema import Settings
+from omnitui.private_files import user_name
 
 
 def load_settings(path: Path | None = None, *, missing_ok: bool = False) -> Settings:
@@ -44,6 +46,10 @@ def load_settings(path: Path | None = None, *, missing_ok: bool = False) -> Sett
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: not valid TOML: {_written_twice(str(exc), text)}") from None
+    except PermissionError:  # an admin without `sudo -u` the service's user
+        raise ConfigError(f"{file}: this user ({user_name(os.getuid())}) may not read it: it "
+                          f"belongs to {user_name(file.stat().st_uid)}; run omnitui as "
+                          "that user") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: cannot read it: {exc}") from None
     settings = _build(Settings, data, file, prefix="")

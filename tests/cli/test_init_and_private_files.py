@@ -4,6 +4,7 @@ the daemon's log is private too; `omnitui doctor` checks both."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -118,6 +119,37 @@ def test_init_by_root_in_the_services_folder_leaves_what_it_made_the_services(
     mine = tmp_path / "mine.db"  # root's own folder: root's
     omnitui("--db", str(mine), "init")
     assert mine.stat().st_uid == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0
+                    or not shutil.which("setpriv"), reason="root without DAC override")
+def test_the_services_private_files_read_by_another_user_say_whose_they_are(
+        omnitui: Run, tmp_path: Path, cli_env: dict[str, str]) -> None:
+    """An admin without `sudo -u` the service's user read "Invalid value for '--db': Path
+    ... is not readable", and doctor, the command that says whose a file is, did not run."""
+    config, db = tmp_path / "config.toml", tmp_path / "omnitui.db"
+    omnitui("--config", str(config), "--db", str(db), "init")
+    service = 65534
+    for path in (config, db):
+        os.chown(path, service, service)
+    as_another = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", sys.executable,
+                  "-m", "omnitui"]  # root without its right to read anyone's files
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*as_another, *args], capture_output=True, text=True,
+                              env=cli_env, timeout=60, check=False)
+
+    import pwd
+
+    name = pwd.getpwuid(service).pw_name
+    refused = run("--config", str(config), "cases")
+    assert refused.returncode == 2 and refused.stderr == (
+        f"configuration error: {config}: this user (root) may not read it: it belongs to "
+        f"{name}; run omnitui as that user\n")
+    doctor = run("--db", str(db), "doctor")
+    assert doctor.returncode == 1 and "Invalid value" not in doctor.stderr
+    assert f"FAIL store: {db} is not writable by this user (it belongs to {name})" \
+        in doctor.stdout
 
 
 def test_doctor_finds_a_config_and_a_log_others_can_read(omnitui: Run,
