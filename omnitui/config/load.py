@@ -47,9 +47,10 @@ def load_settings(path: Path | None = None, *, missing_ok: bool = False) -> Sett
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: not valid TOML: {_written_twice(str(exc), text)}") from None
     except PermissionError:  # an admin without `sudo -u` the service's user
-        raise ConfigError(f"{file}: this user ({user_name(os.getuid())}) may not read it: it "
-                          f"belongs to {user_name(file.stat().st_uid)}; run omnitui as "
-                          "that user") from None
+        owner = user_name(file.stat().st_uid)
+        raise ConfigError(f"{file}: it belongs to {owner}, and this user "
+                          f"({user_name(os.getuid())}) may not read it; run omnitui as "
+                          f"{owner}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: cannot read it: {exc}") from None
     settings = _build(Settings, data, file, prefix="")

@@ -144,8 +144,12 @@ def test_the_services_private_files_read_by_another_user_say_whose_they_are(
     name = pwd.getpwuid(service).pw_name
     refused = run("--config", str(config), "cases")
     assert refused.returncode == 2 and refused.stderr == (
-        f"configuration error: {config}: this user (root) may not read it: it belongs to "
-        f"{name}; run omnitui as that user\n")
+        f"configuration error: {config}: it belongs to {name}, and this user (root) may not "
+        f"read it; run omnitui as {name}\n")
+    listed = run("--db", str(db), "cases")
+    assert listed.returncode == 1 and listed.stderr == (
+        f"error: cannot write the store {db}: it belongs to {name}, and this user (root) may "
+        f"not write it; run omnitui as {name}\n")
     doctor = run("--db", str(db), "doctor")
     assert doctor.returncode == 1 and "Invalid value" not in doctor.stderr
     assert f"FAIL store: {db} is not writable by this user (it belongs to {name})" \
