@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shlex
 import sqlite3
+import stat
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
@@ -222,7 +223,11 @@ def _not_ours(db_path: Path) -> Check | None:
         if path.exists() and not os.access(path, os.R_OK | os.W_OK):
             if (trouble := disk_trouble(path)) is not None:  # "chown root" of root's file
                 return Check("store", False, f"{path} is not writable: {trouble}")
-            owner = path.stat().st_uid
+            found = path.stat()
+            if found.st_uid == os.getuid():  # "chown" to the owner it has changed nothing
+                return Check("store", False, f"{path} is mode {stat.S_IMODE(found.st_mode):o}"
+                             ": not writable, even by its owner", f"chmod 600 {db_path}*")
+            owner = found.st_uid
             return Check("store", False, f"{path} is not writable by this user (it belongs "
                          f"to {user_name(owner)})", f"chown {user_name(os.getuid())} {db_path}*"
                          " (as root), or run omnitui as its owner")

@@ -121,8 +121,19 @@ def test_init_by_root_in_the_services_folder_leaves_what_it_made_the_services(
     assert mine.stat().st_uid == 0
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0
-                    or not shutil.which("setpriv"), reason="root without DAC override")
+WITHOUT_OVERRIDE = pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("setpriv"),
+    reason="root without DAC override")
+
+
+def without_override(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """omnitui as root without its right to read and write anyone's files, as a user."""
+    return subprocess.run(["setpriv", "--bounding-set=-dac_override,-dac_read_search",
+                           sys.executable, "-m", "omnitui", *args], capture_output=True,
+                          text=True, env=env, timeout=60, check=False)
+
+
+@WITHOUT_OVERRIDE
 def test_the_services_private_files_read_by_another_user_say_whose_they_are(
         omnitui: Run, tmp_path: Path, cli_env: dict[str, str]) -> None:
     """An admin without `sudo -u` the service's user read "Invalid value for '--db': Path
@@ -132,12 +143,9 @@ def test_the_services_private_files_read_by_another_user_say_whose_they_are(
     service = 65534
     for path in (config, db):
         os.chown(path, service, service)
-    as_another = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", sys.executable,
-                  "-m", "omnitui"]  # root without its right to read anyone's files
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*as_another, *args], capture_output=True, text=True,
-                              env=cli_env, timeout=60, check=False)
+        return without_override(cli_env, *args)
 
     import pwd
 
@@ -154,6 +162,19 @@ def test_the_services_private_files_read_by_another_user_say_whose_they_are(
     assert doctor.returncode == 1 and "Invalid value" not in doctor.stderr
     assert f"FAIL store: {db} is not writable by this user (it belongs to {name})" \
         in doctor.stdout
+
+
+@WITHOUT_OVERRIDE
+def test_doctor_tells_its_owner_to_chmod_a_read_only_store(omnitui: Run, tmp_path: Path,
+                                                          cli_env: dict[str, str]) -> None:
+    """A store its owner made read-only (chmod 400) read "not writable by this user (it
+    belongs to omnitui)", fix "chown omnitui ...": to the owner it had."""
+    db = tmp_path / "omnitui.db"
+    omnitui("--db", str(db), "init")
+    db.chmod(0o400)
+    doctor = without_override(cli_env, "--db", str(db), "doctor").stdout
+    assert f"FAIL store: {db} is mode 400: not writable, even by its owner\n" \
+        f"      fix: chmod 600 {db}*\n" in doctor and "chown" not in doctor
 
 
 def test_doctor_finds_a_config_and_a_log_others_can_read(omnitui: Run,
