@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import Run
-from tests.conftest import wait_for
+from tests.conftest import make_email, wait_for
 
 EXAMPLE = Path(__file__).parents[2] / "omnitui" / "config.example.toml"
 
@@ -175,6 +175,32 @@ def test_doctor_tells_its_owner_to_chmod_a_read_only_store(omnitui: Run, tmp_pat
     doctor = without_override(cli_env, "--db", str(db), "doctor").stdout
     assert f"FAIL store: {db} is mode 400: not writable, even by its owner\n" \
         f"      fix: chmod 600 {db}*\n" in doctor and "chown" not in doctor
+
+
+@WITHOUT_OVERRIDE
+def test_an_import_run_as_root_leaves_no_lock_the_service_cannot_take(
+        omnitui: Run, tmp_path: Path, cli_env: dict[str, str]) -> None:
+    """Root's import beside the service's store left its lock files root's, mode 644, and
+    every later import of the service's user was refused: "is being restored"."""
+    mail = tmp_path / "a.eml"
+    mail.write_bytes(make_email("ann@example.com"))
+    theirs = tmp_path / "srv"
+    theirs.mkdir()
+    omnitui("--db", str(theirs / "s.db"), "init")
+    service = 65534
+    for path in (theirs, theirs / "s.db"):
+        os.chown(path, service, service)
+    omnitui("--db", str(theirs / "s.db"), "import", str(mail))
+    locks = sorted(theirs.glob("s.db.*lock"))
+    assert [p.name for p in locks] == ["s.db.in-use.lock", "s.db.load.lock"]
+    assert {p.stat().st_uid for p in locks} == {service}
+    db = tmp_path / "mine.db"  # a store whose lock files another account made, as before
+    omnitui("--db", str(db), "init")
+    for name in ("mine.db.in-use.lock", "mine.db.load.lock"):
+        (tmp_path / name).touch(mode=0o644)
+        os.chown(tmp_path / name, service, service)
+    done = without_override(cli_env, "--db", str(db), "import", str(mail))
+    assert done.returncode == 0 and "1 imported" in done.stdout, done.stderr
 
 
 def test_doctor_finds_a_config_and_a_log_others_can_read(omnitui: Run,
