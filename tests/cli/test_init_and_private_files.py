@@ -178,12 +178,13 @@ def test_doctor_tells_its_owner_to_chmod_a_read_only_store(omnitui: Run, tmp_pat
 
 
 @WITHOUT_OVERRIDE
-def test_an_import_run_as_root_leaves_no_lock_the_service_cannot_take(
+def test_an_import_run_as_root_leaves_nothing_the_service_cannot_take(
         omnitui: Run, tmp_path: Path, cli_env: dict[str, str]) -> None:
     """Root's import beside the service's store left its lock files root's, mode 644, and
-    every later import of the service's user was refused: "is being restored"."""
+    every later import of the service's user was refused: "is being restored"; and its
+    attachments folder root's, so the service could store no attachment after it."""
     mail = tmp_path / "a.eml"
-    mail.write_bytes(make_email("ann@example.com"))
+    mail.write_bytes(make_email("ann@example.com", attachment=("photo.png", b"\x89PNG")))
     theirs = tmp_path / "srv"
     theirs.mkdir()
     omnitui("--db", str(theirs / "s.db"), "init")
@@ -194,6 +195,8 @@ def test_an_import_run_as_root_leaves_no_lock_the_service_cannot_take(
     locks = sorted(theirs.glob("s.db.*lock"))
     assert [p.name for p in locks] == ["s.db.in-use.lock", "s.db.load.lock"]
     assert {p.stat().st_uid for p in locks} == {service}
+    files = [theirs / "attachments", *(theirs / "attachments").rglob("*")]
+    assert len(files) == 4 and {p.stat().st_uid for p in files} == {service}
     db = tmp_path / "mine.db"  # a store whose lock files another account made, as before
     omnitui("--db", str(db), "init")
     for name in ("mine.db.in-use.lock", "mine.db.load.lock"):
