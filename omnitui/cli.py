@@ -164,9 +164,8 @@ class Context:
             raise OmnituiError(f"{path} is empty, not a store: pass the store's file with "
                                "--db (`omnitui init` makes one)")  # store, readable by all
         if not must_exist:
-            if not new_folder and self.db_option is not None and not path.parent.is_dir():
-                raise OmnituiError(f"no folder {path.parent} for the store {path}: check the "
-                                   "path, or create the folder first")
+            if not new_folder and self.db_option is not None:
+                in_a_folder(path)
             self._demo_team_of(path)
         store = Store(path, attachments_dir=attachments_dir(self.settings, path))
         recall_holidays(store.conn, self.settings)  # SLA in business time without the package
@@ -1109,6 +1108,14 @@ def _check_folder(option: str, path: Path) -> None:
     if not path.parent.is_dir():
         raise UsageError(f"{option} {path}: no folder {path.parent}; check the path, or "
                          "create the folder first")
+
+
+def in_a_folder(store: Path) -> None:
+    """A store goes in a folder that exists: one missing is a mistyped --db, refused rather
+    than made (or, for a restore, "could not copy ...: No such file or directory")."""
+    if not store.parent.is_dir():
+        raise OmnituiError(f"no folder {store.parent} for the store {store}: check the path, "
+                           "or create the folder first")
 
 
 @app.command()

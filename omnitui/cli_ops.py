@@ -13,7 +13,17 @@ from typing import Annotated
 import typer
 
 from omnitui.choices import Format
-from omnitui.cli import MOST, Context, app, case_id_of, ctx, named_agent, say, since_day
+from omnitui.cli import (
+    MOST,
+    Context,
+    app,
+    case_id_of,
+    ctx,
+    in_a_folder,
+    named_agent,
+    say,
+    since_day,
+)
 from omnitui.errors import Refused, UsageError
 
 Folder = Annotated[Path, typer.Argument(
@@ -67,6 +77,7 @@ def restore(typer_ctx: typer.Context, source: Source,
     context = ctx(typer_ctx)
     path = context.db_path
     backup_file(source)  # a wrong source said first, whoever uses the store
+    in_a_folder(path)
     with _alone(context, path) if path.exists() else nullcontext():
         done, kept = put_back(source, path, attachments_dir(context.settings, path),
                               utc_now().strftime("%Y%m%d-%H%M%S"), empty=empty)

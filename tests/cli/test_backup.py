@@ -246,6 +246,21 @@ def test_a_restore_counts_in_words(omnitui: Run, tmp_path: Path) -> None:
         "files added, integrity ok" in restored
 
 
+def test_a_restore_into_a_mistyped_folder_says_so(omnitui: Run, tmp_path: Path) -> None:
+    """A new server's store path mistyped read "could not copy ... beside ...: No such file
+    or directory; the store is as it was", of a store that never was."""
+    db = tmp_path / "s.db"
+    omnitui("--db", str(db), "init")
+    omnitui("--db", str(db), "backup", str(tmp_path / "monday"))
+    typo = tmp_path / "srvv" / "omnitui.db"
+    refused = omnitui("--db", str(typo), "restore", str(tmp_path / "monday"), "--empty",
+                      check=False)
+    assert refused.returncode == 1 and refused.stderr == (
+        f"error: no folder {typo.parent} for the store {typo}: check the path, or create "
+        "the folder first\n")
+    assert not typo.parent.exists()
+
+
 def test_a_restore_puts_a_broken_store_aside_whole(omnitui: Run, tmp_path: Path) -> None:
     """What a restore is for: a store that is no database any more stopped it with a
     traceback ("file is not a database"), the backup's copy left beside it."""
