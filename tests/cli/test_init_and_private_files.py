@@ -206,6 +206,30 @@ def test_an_import_run_as_root_leaves_nothing_the_service_cannot_take(
     assert done.returncode == 0 and "1 imported" in done.stdout, done.stderr
 
 
+def test_a_daemon_run_as_root_leaves_its_log_the_services(omnitui: Run, tmp_path: Path,
+                                                        cli_env: dict[str, str]) -> None:
+    """Root's `omnitui serve` on the service's store (to look at it) left the log root's,
+    mode 600: the service then stopped at its start, "omnitui.db.log: Permission denied"."""
+    if os.geteuid() != 0:
+        pytest.skip("only root can give files to another user")
+    theirs = tmp_path / "srv"
+    theirs.mkdir()
+    omnitui("--db", str(theirs / "s.db"), "init")
+    service = 65534
+    for path in (theirs, theirs / "s.db"):
+        os.chown(path, service, service)
+    log = theirs / "s.db.log"
+    serve = subprocess.Popen([sys.executable, "-m", "omnitui", "--db", str(theirs / "s.db"),
+                              "serve"], env=cli_env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert wait_for(lambda: log.exists() and "serving" in log.read_text(), 30)
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.communicate(timeout=60)
+    assert (log.stat().st_uid, mode(log)) == (service, 0o600)
+
+
 def test_doctor_finds_a_config_and_a_log_others_can_read(omnitui: Run,
                                                          tmp_path: Path) -> None:
     config, store = tmp_path / "c.toml", tmp_path / "s.db"
