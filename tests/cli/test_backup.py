@@ -261,6 +261,24 @@ def test_a_restore_into_a_mistyped_folder_says_so(omnitui: Run, tmp_path: Path) 
     assert not typo.parent.exists()
 
 
+def test_a_restore_through_a_link_to_the_store_restores_the_store(omnitui: Run,
+                                                                  tmp_path: Path) -> None:
+    """The store moved to a bigger disk, a link left where the config names it: restore
+    set the link aside and put a file in its place; the store behind it stayed as it was."""
+    disk, db = tmp_path / "big", tmp_path / "big" / "omnitui.db"
+    disk.mkdir()
+    omnitui("--db", str(db), "init")
+    omnitui("--db", str(db), "new", "--email", "ann@example.com", "--subject", "Refund", "x")
+    omnitui("--db", str(db), "backup", str(tmp_path / "monday"))
+    omnitui("--db", str(db), "new", "--email", "bo@example.com", "--subject", "Late", "y")
+    link = tmp_path / "omnitui.db"
+    link.symlink_to(db)
+    omnitui("--db", str(link), "restore", str(tmp_path / "monday"))
+    assert link.is_symlink() and link.resolve() == db
+    assert omnitui("--db", str(db), "cases", "--all", "--format", "ids").stdout.split() == ["1"]
+    assert len(list(disk.glob("omnitui.db.before-restore-*"))) == 1
+
+
 def test_a_restore_puts_a_broken_store_aside_whole(omnitui: Run, tmp_path: Path) -> None:
     """What a restore is for: a store that is no database any more stopped it with a
     traceback ("file is not a database"), the backup's copy left beside it."""
