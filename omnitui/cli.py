@@ -166,9 +166,8 @@ class Context:
             raise OmnituiError(f"{path} is empty, not a store: pass the store's file with "
                                "--db (`omnitui init` makes one)")  # store, readable by all
         if not must_exist:
-            if not new_folder and self.db_option is not None and not path.parent.is_dir():
-                raise OmnituiError(f"no folder {path.parent} for the store {path}: check the "
-                                   "path, or create the folder first")
+            if not new_folder and self.db_option is not None:
+                in_a_folder(path)
             self._demo_team_of(path)
         store = Store(path, attachments_dir=attachments_dir(self.settings, path))
         recall_holidays(store.conn, self.settings)  # SLA in business time without the package
@@ -255,9 +254,10 @@ def ctx(typer_ctx: typer.Context) -> Context:
 def main_options(
     typer_ctx: typer.Context,
     config: Annotated[Path | None, typer.Option(
-        "--config", envvar="OMNITUI_CONFIG", help="Config file (TOML).")] = None,
+        "--config", envvar="OMNITUI_CONFIG", help="Config file (TOML).",
+        readable=False)] = None,
     db: Annotated[Path | None, typer.Option(
-        "--db", envvar="OMNITUI_DB", help="Store file (SQLite).")] = None,
+        "--db", envvar="OMNITUI_DB", help="Store file (SQLite).", readable=False)] = None,
     agent: Annotated[str | None, typer.Option(
         "--agent", help="The agent this session acts as.", callback=named_agent)] = None,
     supervisor: Annotated[bool, typer.Option(
@@ -410,7 +410,7 @@ def init(typer_ctx: typer.Context,
     """Write a starter config (to --config or $OMNITUI_CONFIG if given) and create the store
     it names. An existing config is kept as it is; --force writes a new one over it."""
     from omnitui.config import ConfigError, config_file, starter_config, store_path
-    from omnitui.private_files import write_private
+    from omnitui.private_files import give_back, write_private
 
     context = ctx(typer_ctx)
     target, named = config_file(context.config_option)
@@ -429,6 +429,7 @@ def init(typer_ctx: typer.Context,
     if keep and store.exists():
         raise OmnituiError(f"{target} and its store {store} exist already; --force writes a "
                         "starter config over the old one")
+    new_store = not store.exists()
     with context.open_store(store, must_exist=False) as made:  # first: a store that
         # cannot be made left a config naming it, which a second init then kept
         from omnitui.services.sla_applied import mark_if_nothing_to_repair
@@ -437,6 +438,11 @@ def init(typer_ctx: typer.Context,
             mark_if_nothing_to_repair(conn, context.settings)
     if not keep:  # readable by its owner only: it can hold passwords
         write_private(target, starter_config(store.absolute()))
+    # root's init in the service's folder (sudo -u forgotten) left both root's, mode 600:
+    # the service's user could read neither; what init made is its folder owner's
+    for made_here, path in ((new_store, store), (not keep, target)):
+        if made_here:
+            give_back(path.absolute().parent.stat(), [path], within=False)
     typer.echo(f"config: {target}{' (kept as it was)' if keep else ''}\nstore:  {store}")
     if keep and (named := store_path(context.settings, None)).resolve() != store.resolve():
         say(f"note: {target} was kept; commands without --db will use the store {named}, "
@@ -1124,6 +1130,14 @@ def _check_folder(option: str, path: Path) -> None:
                          "create the folder first")
 
 
+def in_a_folder(store: Path) -> None:
+    """A store goes in a folder that exists: one missing is a mistyped --db, refused rather
+    than made (or, for a restore, "could not copy ...: No such file or directory")."""
+    if not store.parent.is_dir():
+        raise OmnituiError(f"no folder {store.parent} for the store {store}: check the path, "
+                           "or create the folder first")
+
+
 @app.command()
 def serve(typer_ctx: typer.Context,
           log_file: Annotated[Path | None, typer.Option(
@@ -1139,7 +1153,7 @@ def serve(typer_ctx: typer.Context,
     from omnitui.config import ConfigError, default_log_path, missing_secrets
     from omnitui.daemon.log import log_to
     from omnitui.daemon.service import Daemon
-    from omnitui.private_files import create_private, tighten
+    from omnitui.private_files import create_private, give_back, tighten
 
     context = ctx(typer_ctx)
     path = context.existing_db_path
@@ -1148,7 +1162,10 @@ def serve(typer_ctx: typer.Context,
     log = log_file or default_log_path(path)
     if log_file is not None:  # a folder given was made mode 600 before the open failed on
         _check_log_file(log_file)  # it (/srv/omnitui: the service locked out)
+    made = not log.exists()
     create_private(log)  # it holds message text and phone numbers
+    if made:  # root's daemon on the service's store: the service could not log after it
+        give_back(log.parent.stat(), [log], within=False)
     if (mode := tighten(log)) is not None:
         say(f"{log} was mode {mode:o}, readable by other users; it is 600 now")
     settings = context.settings

@@ -13,7 +13,17 @@ from typing import Annotated
 import typer
 
 from omnitui.choices import Format
-from omnitui.cli import MOST, Context, app, case_id_of, ctx, named_agent, say, since_day
+from omnitui.cli import (
+    MOST,
+    Context,
+    app,
+    case_id_of,
+    ctx,
+    in_a_folder,
+    named_agent,
+    say,
+    since_day,
+)
 from omnitui.errors import Refused, UsageError
 
 Folder = Annotated[Path, typer.Argument(
@@ -62,23 +72,30 @@ def restore(typer_ctx: typer.Context, source: Source,
     from omnitui.store.backup import backup_file
     from omnitui.store.backup import restore as put_back
     from omnitui.store.db import utc_now
+    from omnitui.wording import plural
 
     context = ctx(typer_ctx)
-    path = context.db_path
+    # a link to the store names the store: the link was set aside and a file put in its
+    # place, and the store behind it (on a bigger disk) stayed as it was; the attachments
+    # stay where every command looks for them, beside the path it was given
+    path = context.db_path.resolve()
+    files = attachments_dir(context.settings, context.db_path)
     backup_file(source)  # a wrong source said first, whoever uses the store
+    in_a_folder(path)
     with _alone(context, path) if path.exists() else nullcontext():
-        done, kept = put_back(source, path, attachments_dir(context.settings, path),
+        done, kept = put_back(source, path, files,
                               utc_now().strftime("%Y%m%d-%H%M%S"), empty=empty)
-    say(f"restored {path} from {source}: {done.cases:,} cases, {done.messages:,} messages, "
-        f"{done.attachments:,} attachment files added, integrity ok"
+    say(f"restored {path} from {source}: {plural(done.cases, 'case')}, "
+        f"{plural(done.messages, 'message')}, {plural(done.attachments, 'attachment file')} "
+        "added, integrity ok"
         + (f"; the store it replaced is kept as {kept}" if kept else ""))
     if replication := context.settings.store.litestream_config:  # its replica: the old store
         say(f"Litestream replicates this store ({replication}): start it again now, so its "
             "replica holds the restored store (`omnitui doctor` says when it does)")
     if done.missing:  # it said "integrity ok" of a backup folder copied without them
-        say(f"warning: {done.missing:,} attachment files the store names are in neither the "
-            f"backup nor {attachments_dir(context.settings, path)}: copy the backup's "
-            f"attachments folder too; their messages show them, unopenable")
+        say(f"warning: {plural(done.missing, 'attachment file')} the store names "
+            f"{'is' if done.missing == 1 else 'are'} in neither the backup nor {files}: copy "
+            "the backup's attachments folder too; their messages show them, unopenable")
         raise typer.Exit(1)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shlex
 import sqlite3
+import stat
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from omnitui.config import (
     missing_secrets,
 )
 from omnitui.errors import OmnituiError
-from omnitui.private_files import loose_mode
+from omnitui.private_files import loose_mode, user_name
 from omnitui.records import record
 from omnitui.store import channel_state, health
 from omnitui.store.backup import restored_at
@@ -223,20 +224,15 @@ def _not_ours(db_path: Path) -> Check | None:
         if path.exists() and not os.access(path, os.R_OK | os.W_OK):
             if (trouble := disk_trouble(path)) is not None:  # "chown root" of root's file
                 return Check("store", False, f"{path} is not writable: {trouble}")
-            owner = path.stat().st_uid
+            found = path.stat()
+            if found.st_uid == os.getuid():  # "chown" to the owner it has changed nothing
+                return Check("store", False, f"{path} is mode {stat.S_IMODE(found.st_mode):o}"
+                             ": not writable, even by its owner", f"chmod 600 {db_path}*")
+            owner = found.st_uid
             return Check("store", False, f"{path} is not writable by this user (it belongs "
-                         f"to {_user(owner)})", f"chown {_user(os.getuid())} {db_path}*"
+                         f"to {user_name(owner)})", f"chown {user_name(os.getuid())} {db_path}*"
                          " (as root), or run omnitui as its owner")
     return None
-
-
-def _user(uid: int) -> str:
-    import pwd
-
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return str(uid)
 
 
 def _knowledge_base(folder: Path) -> Check:
@@ -334,7 +330,7 @@ def _store_checks(conn: sqlite3.Connection, db_path: Path, settings: Settings,
                 "sla applied", False, "the SLA policies or business hours changed since the "
                 "open cases' clocks were worked out: the queue, the board and the breach "
                 "views keep the old due times, a case's screen shows the new", ADVICE))
-    if version >= 3:
+    if version >= 11:  # its report reads columns up to schema 11's (messages.response)
         results.extend(_daemon_checks(conn, settings, db_path, zone))
     return results
 
@@ -548,7 +544,7 @@ def _as_owner_of(path: Path) -> str:
     """", the lock's owner: `sudo -u omnitui omnitui doctor`" (nothing if it cannot be
     told)."""
     try:
-        return f", the lock's owner: `sudo -u {_user(path.stat().st_uid)} omnitui doctor`"
+        return f", the lock's owner: `sudo -u {user_name(path.stat().st_uid)} omnitui doctor`"
     except OSError:
         return ""
 

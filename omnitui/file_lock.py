@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import IO
 
+from omnitui.private_files import give_back
+
 TRIES = 5  # a lock is asked for this many times, PAUSE apart, before it counts as held:
 PAUSE = 0.02  # `held` takes one for an instant to look (a console looks at the daemon's
 # lock every few seconds), and a daemon starting in that instant refused to run
@@ -21,17 +23,34 @@ PAUSE = 0.02  # `held` takes one for an instant to look (a console looks at the 
 def try_lock(path: Path) -> IO[str] | None:
     """The lock file, open and locked until it is closed; None while another process holds
     it. (OSError if the file cannot be created: the caller knows what that means.)"""
-    return _locked(path.open("a+"), fcntl.LOCK_EX)
+    return _locked(_opened(path), fcntl.LOCK_EX)
 
 
 def share(path: Path) -> IO[str] | None:
     """The lock file, open with a shared lock until it is closed (any number of holders);
-    None if it cannot be had now (a restore holds it alone for a moment) or made."""
+    None if it cannot be had now (a restore holds it alone for a moment) or made. One this
+    user may only read is locked all the same (root's, from an import run as root, refused
+    every import of the service's user after it: "is being restored")."""
     try:
-        handle = path.open("a+")
+        handle = _opened(path)
+    except PermissionError:
+        try:
+            handle = path.open("r")
+        except OSError:
+            return None
     except OSError:
         return None
     return _locked(handle, fcntl.LOCK_SH)
+
+
+def _opened(path: Path) -> IO[str]:
+    """The lock file, made if missing; made by root beside the service's store, it is its
+    folder's owner's, as every file root writes for the service (private_files.give_back)."""
+    made = not path.exists()
+    handle = path.open("a+")
+    if made:
+        give_back(path.parent.stat(), [path], within=False)
+    return handle
 
 
 def held(path: Path) -> bool:
@@ -74,5 +93,8 @@ def in_use_path(db_path: Path) -> Path:
     """The file every console of the store and every import holds shared while it runs:
     `omnitui restore` replaces the store under none (an agent's presence in the store
     fades, and a second console of the same agent was missed for a tick after the first
-    closed; an import running into the store it replaced went on into the old one)."""
-    return db_path.with_name(db_path.name + ".in-use.lock")
+    closed; an import running into the store it replaced went on into the old one). Beside
+    the store itself, however its path was written (a console given a link to it was not
+    seen)."""
+    store = db_path.resolve()
+    return store.with_name(store.name + ".in-use.lock")

@@ -65,3 +65,13 @@ def give_back(owner: os.stat_result, paths: list[Path], *, within: bool = True) 
             if not stat.S_ISLNK(found.st_mode) and (found.st_uid, found.st_gid) != (
                     owner.st_uid, owner.st_gid):
                 os.chown(each, owner.st_uid, owner.st_gid, follow_symlinks=False)
+
+
+def user_name(uid: int) -> str:
+    """An account's login name, else its number (a container's bare uid)."""
+    import pwd
+
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)

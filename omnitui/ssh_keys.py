@@ -110,9 +110,10 @@ def add_line(keys_file: Path, line: str, key: PublicKey, agent: str) -> bool:
             raise SshKeyError(f"{keys_file} already has this key ({_who(other)}): one key "
                             "opens one agent's console; remove that line first")
     owner = _account_of(keys_file)
-    if not keys_file.parent.is_dir() and not keys_file.parent.parent.is_dir():
-        raise SshKeyError(f"no folder {keys_file.parent.parent} for {keys_file}: check the "
-                          "path (a home's .ssh is made, a mistyped path's folders are not)")
+    home = keys_file.parent.parent if keys_file.parent.name == ".ssh" else keys_file.parent
+    if not home.is_dir():  # (a mistyped ".shh" was made, and sshd never read the line)
+        raise SshKeyError(f"no folder {home} for {keys_file}: check the path (a home's .ssh "
+                          "is made, a mistyped path's folders are not)")
     keys_file.parent.mkdir(exist_ok=True, mode=0o700)
     try:
         descriptor = os.open(keys_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import os
 import re
 import types
 import typing
@@ -22,6 +23,7 @@ from omnitui.config.errors import ConfigError
 from omnitui.config.lines import line_of
 from omnitui.config.paths import config_file
 from omnitui.config.schema import Settings
+from omnitui.private_files import user_name
 
 
 def load_settings(path: Path | None = None, *, missing_ok: bool = False) -> Settings:
@@ -45,6 +47,11 @@ def load_settings(path: Path | None = None, *, missing_ok: bool = False) -> Sett
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: not valid TOML: {_written_twice(str(exc), text)}") from None
+    except PermissionError:  # an admin without `sudo -u` the service's user
+        owner = user_name(file.stat().st_uid)
+        raise ConfigError(f"{file}: it belongs to {owner}, and this user "
+                          f"({user_name(os.getuid())}) may not read it; run omnitui as "
+                          f"{owner}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: cannot read it: {exc}") from None
     try:

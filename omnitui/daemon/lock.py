@@ -17,7 +17,10 @@ class AlreadyRunning(OmnituiError):
 
 
 def lock_path(db_path: Path) -> Path:
-    return db_path.with_name(db_path.name + ".serve.lock")
+    """Beside the store itself: a second daemon given a link to it (or another relative
+    path) locked a file of its own, and two served one store."""
+    store = db_path.resolve()
+    return store.with_name(store.name + ".serve.lock")
 
 
 def acquire(db_path: Path) -> IO[str]:

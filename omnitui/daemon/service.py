@@ -29,6 +29,7 @@ from omnitui.channels.webhooks.deliveries import RAW_CHANNEL, parse_delivery
 from omnitui.channels.webhooks.server import WebhookReceiver
 from omnitui.config import Settings, attachments_dir
 from omnitui.daemon import lock, systemd
+from omnitui.daemon.log import log_failure
 from omnitui.daemon.mailwatch import watch_folder
 from omnitui.daemon.sender import SEND_ALLOWANCE, refresh_failed, send_due
 from omnitui.ingest.pending import WEBHOOK_HOLD, file_pending
@@ -177,7 +178,7 @@ class Daemon:
             with Store(self.db_path, migrate=False) as store, store.write() as conn:
                 channel_state.daemon_stopped(conn, at=db_time(utc_now()))
         except Exception:  # the heartbeat's age tells the same story soon enough
-            log.warning("could not record the stop", exc_info=True)
+            log_failure(log, "could not record the stop", logging.WARNING)
         if self._lock is not None:
             self._lock.close()
             self._lock = None
@@ -196,7 +197,7 @@ class Daemon:
                 try:
                     self._beat(store)
                 except Exception:  # a busy store now and then: the next beat will do
-                    log.warning("could not write the heartbeat", exc_info=True)
+                    log_failure(log, "could not write the heartbeat", logging.WARNING)
 
     def _send_loop(self) -> None:
         upkeep = Upkeep(self.settings, Router(self.settings))
@@ -213,7 +214,7 @@ class Daemon:
                     if sent.failed:  # answered nobody: their cases' clocks run again
                         refresh_failed(store, upkeep, sent.failed, now)
                 except Exception:  # a bug must not stop every later reply
-                    log.exception("sending the outbox failed; trying again shortly")
+                    log_failure(log, "sending the outbox failed; trying again shortly")
 
     def _schedule_loop(self) -> None:
         router = Router(self.settings)
@@ -230,7 +231,8 @@ class Daemon:
                     rescore_due(store, upkeep, utc_now())
                     finish_due(store, upkeep)  # what a killed import left
                 except Exception:  # a busy store: the next tick does it
-                    log.warning("could not wake, route, escalate or re-score cases", exc_info=True)
+                    log_failure(log, "could not wake, route, escalate or re-score cases",
+                                logging.WARNING)
                     continue
                 finally:
                     kb_problem = self._follow_kb(store, kb_problem)
@@ -280,7 +282,7 @@ class Daemon:
                     filed = file_pending(store, pipeline, RAW_CHANNEL, parse, stop=self.stop,
                                          hold=WEBHOOK_HOLD)
                 except Exception:  # a busy store or a bug: try again at the next delivery
-                    log.exception("filing webhook deliveries failed; trying again shortly")
+                    log_failure(log, "filing webhook deliveries failed; trying again shortly")
                     self._deliveries.set()
                     self.stop.wait(1.0)
                     continue

@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from omnitui.model import AttachmentData
+from omnitui.private_files import give_back
 
 
 def blob_path(root: Path, sha256: str) -> Path:
@@ -30,6 +31,7 @@ def write_blob(root: Path, content: bytes, *, sync: bool = True) -> str:
     path = blob_path(root, digest)
     if path.exists():
         return digest
+    owner = (root if root.exists() else root.parent).stat()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
@@ -42,6 +44,9 @@ def write_blob(root: Path, content: bytes, *, sync: bool = True) -> str:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    # root's import or daemon on the service's store made attachments/ root's: the service
+    # could write no attachment after it, nor read those
+    give_back(owner, [root, path.parent.parent, path.parent, path], within=False)
     return digest
 
 

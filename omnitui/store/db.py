@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from omnitui.errors import OmnituiError
-from omnitui.private_files import create_private
+from omnitui.private_files import create_private, user_name
 from omnitui.store.schema import DATA_STEPS, MIGRATIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -60,8 +60,25 @@ def unwritable(what: str, exc: sqlite3.Error, path: Path | None = None) -> Store
     disk's trouble when it has one (a read-only mount read "check the owner and mode")."""
     if path is not None and (trouble := disk_trouble(path)) is not None:
         return StoreError(f"cannot write {what}: {trouble}")
+    if path is not None and (owner := _others(path)) is not None:  # sudo -u forgotten
+        return StoreError(f"cannot write {what}: it belongs to {user_name(owner)}, and this "
+                          f"user ({user_name(os.getuid())}) may not write it; run omnitui as "
+                          f"{user_name(owner)}")
     return StoreError(f"cannot write {what} ({exc}): check the owner and mode of the file and "
                       "of its folder, and the free space")
+
+
+def _others(path: Path) -> int | None:
+    """The owner of the store (or of a file SQLite keeps beside it) when that is another
+    account, whose file this user may not read and write; else None."""
+    for each in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            owner = each.stat().st_uid
+        except OSError:
+            continue
+        if owner != os.getuid() and not os.access(each, os.R_OK | os.W_OK):
+            return owner
+    return None
 
 
 # What a write to the store (or to the files beside it) can fail with; `expected` tells the

@@ -35,7 +35,7 @@ def store(omnitui: Run, tmp_path: Path) -> Path:
 def test_add_writes_the_line_that_opens_only_the_console_and_remove_takes_it_out(
         omnitui: Run, store: Path, tmp_path: Path) -> None:
     key = keypair(tmp_path, "gina")
-    keys_file = tmp_path / "ssh" / "authorized_keys"
+    keys_file = tmp_path / ".ssh" / "authorized_keys"
     db = ("--db", str(store))
     added = omnitui(*db, "agents", "add", "gina", "--key", str(key), "--skills", "billing,de",
                     "--capacity", "chat=3,email=10", "--role", "supervisor",
@@ -161,6 +161,7 @@ def test_an_account_without_a_name_is_audited_as_its_uid(omnitui: Run, store: Pa
     (("add", "nobody"), "'nobody' cannot be an agent's name", 2),
     (("add", "gina", "--write", "{public}"), "give the key with --key", 2),
     (("add", "gina", "--key", "{public}", "--write", "{typo}"), "no folder", 1),
+    (("add", "gina", "--key", "{public}", "--write", "{shh}"), "no folder", 1),
     (("away", "zed"), "no agent 'zed' on the team", 2),
     (("remove", "zed"), "no agent 'zed' on the team", 2),
     (("remov", "gina"), "No such command 'remov'. Did you mean 'remove'?", 2),
@@ -170,7 +171,8 @@ def test_wrong_input_is_one_line(omnitui: Run, tmp_path: Path, args: tuple[str, 
     public = keypair(tmp_path, "gina")
     files = {"private": str(tmp_path / "gina"), "public": str(public),
              "missing": str(tmp_path / "nothing.pub"),
-             "typo": str(tmp_path / "srvv" / ".ssh" / "authorized_keys")}  # made its folders
+             "typo": str(tmp_path / "srvv" / ".ssh" / "authorized_keys"),  # made its folders
+             "shh": str(tmp_path / ".shh" / "authorized_keys")}
     store = tmp_path / "empty.db"
     omnitui("--db", str(store), "init")
     result = omnitui("--db", str(store), "agents", *(a.format(**files) for a in args),

@@ -234,6 +234,51 @@ def test_a_backup_without_a_case_does_not_replace_a_store_with_cases_unless_told
     assert "0 cases" in told.stderr and list(tmp_path.glob("s.db.before-restore-*"))
 
 
+def test_a_restore_counts_in_words(omnitui: Run, tmp_path: Path) -> None:
+    """A store with one case was restored as "1 cases, 1 messages"."""
+    db = tmp_path / "s.db"
+    omnitui("--db", str(db), "init")
+    omnitui("--db", str(db), "new", "--email", "ann@example.com", "--subject", "Refund",
+            "On its way")
+    omnitui("--db", str(db), "backup", str(tmp_path / "monday"))
+    restored = omnitui("--db", str(db), "restore", str(tmp_path / "monday")).stderr
+    assert f"restored {db} from {tmp_path / 'monday'}: 1 case, 1 message, 0 attachment " \
+        "files added, integrity ok" in restored
+
+
+def test_a_restore_into_a_mistyped_folder_says_so(omnitui: Run, tmp_path: Path) -> None:
+    """A new server's store path mistyped read "could not copy ... beside ...: No such file
+    or directory; the store is as it was", of a store that never was."""
+    db = tmp_path / "s.db"
+    omnitui("--db", str(db), "init")
+    omnitui("--db", str(db), "backup", str(tmp_path / "monday"))
+    typo = tmp_path / "srvv" / "omnitui.db"
+    refused = omnitui("--db", str(typo), "restore", str(tmp_path / "monday"), "--empty",
+                      check=False)
+    assert refused.returncode == 1 and refused.stderr == (
+        f"error: no folder {typo.parent} for the store {typo}: check the path, or create "
+        "the folder first\n")
+    assert not typo.parent.exists()
+
+
+def test_a_restore_through_a_link_to_the_store_restores_the_store(omnitui: Run,
+                                                                  tmp_path: Path) -> None:
+    """The store moved to a bigger disk, a link left where the config names it: restore
+    set the link aside and put a file in its place; the store behind it stayed as it was."""
+    disk, db = tmp_path / "big", tmp_path / "big" / "omnitui.db"
+    disk.mkdir()
+    omnitui("--db", str(db), "init")
+    omnitui("--db", str(db), "new", "--email", "ann@example.com", "--subject", "Refund", "x")
+    omnitui("--db", str(db), "backup", str(tmp_path / "monday"))
+    omnitui("--db", str(db), "new", "--email", "bo@example.com", "--subject", "Late", "y")
+    link = tmp_path / "omnitui.db"
+    link.symlink_to(db)
+    omnitui("--db", str(link), "restore", str(tmp_path / "monday"))
+    assert link.is_symlink() and link.resolve() == db
+    assert omnitui("--db", str(db), "cases", "--all", "--format", "ids").stdout.split() == ["1"]
+    assert len(list(disk.glob("omnitui.db.before-restore-*"))) == 1
+
+
 def test_a_restore_puts_a_broken_store_aside_whole(omnitui: Run, tmp_path: Path) -> None:
     """What a restore is for: a store that is no database any more stopped it with a
     traceback ("file is not a database"), the backup's copy left beside it."""
@@ -324,5 +369,5 @@ def test_a_restore_says_when_attachment_files_its_store_names_are_missing(
     restored = omnitui("--db", str(elsewhere), "restore", str(tmp_path / "monday"),
                        check=False)
     assert restored.returncode == 1 and "integrity ok" in restored.stderr
-    assert ("warning: 1 attachment files the store names are in neither the backup nor"
+    assert ("warning: 1 attachment file the store names is in neither the backup nor"
             in restored.stderr)

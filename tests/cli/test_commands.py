@@ -14,14 +14,15 @@ import sqlite3
 import stat
 import subprocess
 import sys
+from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from omnitui.store.db import Store
-from omnitui.store.schema import SCHEMA_VERSION
+from omnitui.store.db import Store, _statements
+from omnitui.store.schema import MIGRATIONS, SCHEMA_VERSION
 from tests.cli.conftest import Run
 from tests.conftest import make_email, office_hours
 
@@ -326,6 +327,25 @@ def test_newer_store_is_refused_everywhere(omnitui: Run, tmp_path: Path) -> None
         assert "newer omnitui" in result.stderr and "Traceback" not in result.stderr
     doctor = omnitui("--db", str(db), "doctor", check=False)
     assert doctor.returncode == 1 and "upgrade omnitui" in doctor.stdout
+
+
+def test_doctor_checks_a_store_from_an_older_version_before_its_upgrade(
+        omnitui: Run, tmp_path: Path) -> None:
+    """The upgrade's steps run doctor before the first start: a store of schema 3 to 10 read
+    "cannot be read as SQLite: no such column ... move it aside and run `omnitui init`"."""
+    for version in (3, 10):
+        db = tmp_path / f"v{version}.db"
+        with closing(sqlite3.connect(db, isolation_level=None)) as conn:
+            for script in MIGRATIONS[:version]:
+                for statement in _statements(script):
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version}")
+        doctor = omnitui("--db", str(db), "doctor", check=False).stdout
+        assert f"ok   schema: schema version {version}; opening it upgrades it to " \
+            f"{SCHEMA_VERSION}" in doctor
+        assert "FAIL store" not in doctor and "move it aside" not in doctor, doctor
+        with closing(sqlite3.connect(db)) as conn:  # doctor itself changes nothing
+            assert conn.execute("PRAGMA user_version").fetchone() == (version,)
 
 
 def test_an_upgrade_that_fails_says_so_and_changes_nothing(omnitui: Run,

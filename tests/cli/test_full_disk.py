@@ -5,8 +5,11 @@ traceback. A real file system: a small tmpfs (root only, as CI runs; skipped els
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
 import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -14,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import Run
+from tests.conftest import wait_for
 
 
 @pytest.fixture
@@ -30,16 +34,21 @@ def disk(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(mount)], check=True)
 
 
+def fill(disk: Path) -> None:
+    """Every byte left on the disk taken."""
+    with (disk / "fill").open("wb") as filler:
+        try:
+            while True:
+                filler.write(b"\0" * 65536)
+                filler.flush()
+        except OSError:
+            pass
+
+
 def test_a_full_disk_and_a_read_only_one_are_said_as_such(omnitui: Run, disk: Path) -> None:
     db = ("--db", str(disk / "s.db"))
     omnitui(*db, "init")
-    with (disk / "fill").open("wb") as fill:  # every byte left taken
-        try:
-            while True:
-                fill.write(b"\0" * 65536)
-                fill.flush()
-        except OSError:
-            pass
+    fill(disk)
     for command in (["serve"], ["cases"], ["backup", str(disk.parent / "bk")]):
         said = omnitui(*db, *command, check=False)
         assert said.returncode == 1 and "Traceback" not in said.stderr, said.stderr
@@ -59,6 +68,33 @@ def test_a_full_disk_and_a_read_only_one_are_said_as_such(omnitui: Run, disk: Pa
     for command in (["cases"], ["history"], ["report"]):  # said "check the owner and mode"
         said = omnitui(*db, *command, check=False)
         assert said.returncode == 1 and "mounted read-only" in said.stderr, said.stderr
+
+
+def test_a_disk_that_fills_under_the_daemon_is_said_in_lines_not_tracebacks(
+        omnitui: Run, disk: Path, cli_env: dict[str, str]) -> None:
+    """The heartbeat's failed write was logged with its traceback every five seconds, and
+    each line the log file could not take added Python's "--- Logging error ---" and two
+    more to the journal."""
+    db = disk / "s.db"
+    omnitui("--db", str(db), "init")
+    serve = subprocess.Popen([sys.executable, "-m", "omnitui", "--db", str(db), "serve"],
+                             env=cli_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        log = Path(f"{db}.log")
+        assert wait_for(lambda: log.exists() and "serving" in log.read_text(), 30)
+        with log.open("a") as ended:  # its last page full: the next line needs a new one
+            ended.write("\n" * (-log.stat().st_size % 4096))
+        fill(disk)
+        time.sleep(6)  # a heartbeat's round, on the full disk
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        _, said = serve.communicate(timeout=60)
+    assert "Traceback" not in said and "Logging error" not in said, said
+    assert said.count(f"omnitui: could not write {db}.log (No space left on device): its "
+                      "lines are lost until it can") == 1, said
+    assert "could not write the heartbeat: the disk holding the store is full; nothing was " \
+        "changed (free some space)" in said
 
 
 def test_a_backup_that_fails_leaves_nothing_and_a_mistyped_one_makes_no_folders(

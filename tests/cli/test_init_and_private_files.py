@@ -3,6 +3,8 @@ the daemon's log is private too; `omnitui doctor` checks both."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -10,8 +12,10 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from tests.cli.conftest import Run
-from tests.conftest import wait_for
+from tests.conftest import make_email, wait_for
 
 EXAMPLE = Path(__file__).parents[2] / "omnitui" / "config.example.toml"
 
@@ -95,6 +99,135 @@ def test_init_keeps_an_existing_config_and_creates_its_store(omnitui: Run,
     fixed = omnitui("--config", str(config), "--db", str(store), "init", "--force")
     assert "could not be read" in fixed.stderr and "a starter config replaces it" in fixed.stderr
     assert tomllib.loads(config.read_text())["store"]["path"] == str(store)
+
+
+def test_init_by_root_in_the_services_folder_leaves_what_it_made_the_services(
+        omnitui: Run, tmp_path: Path) -> None:
+    """The guide's `sudo -u omnitui ... init`, run without `sudo -u`: config and store were
+    root's, mode 600, and the service's user could read neither ("cannot write the store")."""
+    if os.geteuid() != 0:
+        pytest.skip("only root can give files to another user")
+    folder = tmp_path / "srv"
+    folder.mkdir()
+    service = 65534  # nobody: the service's user here
+    os.chown(folder, service, service)
+    omnitui("--config", str(folder / "config.toml"), "--db", str(folder / "omnitui.db"), "init")
+    made = sorted(p.name for p in folder.iterdir())
+    assert made == ["config.toml", "omnitui.db"]
+    assert {(p.stat().st_uid, p.stat().st_gid, mode(p)) for p in folder.iterdir()} == {
+        (service, service, 0o600)}
+    mine = tmp_path / "mine.db"  # root's own folder: root's
+    omnitui("--db", str(mine), "init")
+    assert mine.stat().st_uid == 0
+
+
+WITHOUT_OVERRIDE = pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("setpriv"),
+    reason="root without DAC override")
+
+
+def without_override(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """omnitui as root without its right to read and write anyone's files, as a user."""
+    return subprocess.run(["setpriv", "--bounding-set=-dac_override,-dac_read_search",
+                           sys.executable, "-m", "omnitui", *args], capture_output=True,
+                          text=True, env=env, timeout=60, check=False)
+
+
+@WITHOUT_OVERRIDE
+def test_the_services_private_files_read_by_another_user_say_whose_they_are(
+        omnitui: Run, tmp_path: Path, cli_env: dict[str, str]) -> None:
+    """An admin without `sudo -u` the service's user read "Invalid value for '--db': Path
+    ... is not readable", and doctor, the command that says whose a file is, did not run."""
+    config, db = tmp_path / "config.toml", tmp_path / "omnitui.db"
+    omnitui("--config", str(config), "--db", str(db), "init")
+    service = 65534
+    for path in (config, db):
+        os.chown(path, service, service)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return without_override(cli_env, *args)
+
+    import pwd
+
+    name = pwd.getpwuid(service).pw_name
+    refused = run("--config", str(config), "cases")
+    assert refused.returncode == 2 and refused.stderr == (
+        f"configuration error: {config}: it belongs to {name}, and this user (root) may not "
+        f"read it; run omnitui as {name}\n")
+    listed = run("--db", str(db), "cases")
+    assert listed.returncode == 1 and listed.stderr == (
+        f"error: cannot write the store {db}: it belongs to {name}, and this user (root) may "
+        f"not write it; run omnitui as {name}\n")
+    doctor = run("--db", str(db), "doctor")
+    assert doctor.returncode == 1 and "Invalid value" not in doctor.stderr
+    assert f"FAIL store: {db} is not writable by this user (it belongs to {name})" \
+        in doctor.stdout
+
+
+@WITHOUT_OVERRIDE
+def test_doctor_tells_its_owner_to_chmod_a_read_only_store(omnitui: Run, tmp_path: Path,
+                                                          cli_env: dict[str, str]) -> None:
+    """A store its owner made read-only (chmod 400) read "not writable by this user (it
+    belongs to omnitui)", fix "chown omnitui ...": to the owner it had."""
+    db = tmp_path / "omnitui.db"
+    omnitui("--db", str(db), "init")
+    db.chmod(0o400)
+    doctor = without_override(cli_env, "--db", str(db), "doctor").stdout
+    assert f"FAIL store: {db} is mode 400: not writable, even by its owner\n" \
+        f"      fix: chmod 600 {db}*\n" in doctor and "chown" not in doctor
+
+
+@WITHOUT_OVERRIDE
+def test_an_import_run_as_root_leaves_nothing_the_service_cannot_take(
+        omnitui: Run, tmp_path: Path, cli_env: dict[str, str]) -> None:
+    """Root's import beside the service's store left its lock files root's, mode 644, and
+    every later import of the service's user was refused: "is being restored"; and its
+    attachments folder root's, so the service could store no attachment after it."""
+    mail = tmp_path / "a.eml"
+    mail.write_bytes(make_email("ann@example.com", attachment=("photo.png", b"\x89PNG")))
+    theirs = tmp_path / "srv"
+    theirs.mkdir()
+    omnitui("--db", str(theirs / "s.db"), "init")
+    service = 65534
+    for path in (theirs, theirs / "s.db"):
+        os.chown(path, service, service)
+    omnitui("--db", str(theirs / "s.db"), "import", str(mail))
+    locks = sorted(theirs.glob("s.db.*lock"))
+    assert [p.name for p in locks] == ["s.db.in-use.lock", "s.db.load.lock"]
+    assert {p.stat().st_uid for p in locks} == {service}
+    files = [theirs / "attachments", *(theirs / "attachments").rglob("*")]
+    assert len(files) == 4 and {p.stat().st_uid for p in files} == {service}
+    db = tmp_path / "mine.db"  # a store whose lock files another account made, as before
+    omnitui("--db", str(db), "init")
+    for name in ("mine.db.in-use.lock", "mine.db.load.lock"):
+        (tmp_path / name).touch(mode=0o644)
+        os.chown(tmp_path / name, service, service)
+    done = without_override(cli_env, "--db", str(db), "import", str(mail))
+    assert done.returncode == 0 and "1 imported" in done.stdout, done.stderr
+
+
+def test_a_daemon_run_as_root_leaves_its_log_the_services(omnitui: Run, tmp_path: Path,
+                                                        cli_env: dict[str, str]) -> None:
+    """Root's `omnitui serve` on the service's store (to look at it) left the log root's,
+    mode 600: the service then stopped at its start, "omnitui.db.log: Permission denied"."""
+    if os.geteuid() != 0:
+        pytest.skip("only root can give files to another user")
+    theirs = tmp_path / "srv"
+    theirs.mkdir()
+    omnitui("--db", str(theirs / "s.db"), "init")
+    service = 65534
+    for path in (theirs, theirs / "s.db"):
+        os.chown(path, service, service)
+    log = theirs / "s.db.log"
+    serve = subprocess.Popen([sys.executable, "-m", "omnitui", "--db", str(theirs / "s.db"),
+                              "serve"], env=cli_env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert wait_for(lambda: log.exists() and "serving" in log.read_text(), 30)
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.communicate(timeout=60)
+    assert (log.stat().st_uid, mode(log)) == (service, 0o600)
 
 
 def test_doctor_finds_a_config_and_a_log_others_can_read(omnitui: Run,

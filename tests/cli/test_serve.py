@@ -89,6 +89,27 @@ def test_serve_syncs_refuses_a_twin_and_stops_cleanly(imap_server: ImapServer, t
         assert store.conn.execute("SELECT state FROM daemon").fetchone()[0] == "stopped"
 
 
+def test_a_twin_given_a_link_to_the_store_is_refused_too(
+        tmp_path: Path, cli_env: dict[str, str], omnitui: Callable[..., object]) -> None:
+    """A second daemon started on a symlink to the store (or `../omnitui.db` from another
+    folder) locked a lock file of its own and served the same store beside the first."""
+    db, link = tmp_path / "s.db", tmp_path / "link.db"
+    omnitui("--db", str(db), "init")
+    link.symlink_to(db)
+    daemon = subprocess.Popen([sys.executable, "-m", "omnitui", "--db", str(db), "serve"],
+                              env=cli_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        log = tmp_path / "s.db.log"
+        assert wait_for(lambda: log.exists() and "serving" in log.read_text(), 30)
+        twin = subprocess.run([sys.executable, "-m", "omnitui", "--db", str(link), "serve"],
+                              env=cli_env, stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, timeout=30)
+        assert twin.returncode == 1 and "already running" in twin.stderr, twin.stderr
+    finally:
+        stop(daemon)
+
+
 def test_a_killed_daemon_resumes_without_loss_or_duplicates(imap_server: ImapServer,
                                                            tmp_path: Path,
                                                            cli_env: dict[str, str],
