@@ -48,8 +48,10 @@ def test_demo_builds_a_realistic_store(omnitui: Run, tmp_path: Path) -> None:
     narrow = omnitui("--db", str(db), env={"COLUMNS": "40"}).stdout
     assert narrow == out and len(out.splitlines()) == 6
     conn = sqlite3.connect(db)
-    assert conn.execute("SELECT count(*) FROM messages WHERE direction = 'in'"
-                        ).fetchone()[0] == 1200
+    answers = conn.execute("SELECT count(*) FROM csat WHERE answered_at IS NOT NULL"
+                           ).fetchone()[0]  # customers answering its surveys come on top
+    assert answers and conn.execute("SELECT count(*) FROM messages WHERE direction = 'in'"
+                                    ).fetchone()[0] == 1200 + answers
     channels = {r[0] for r in conn.execute("SELECT DISTINCT channel FROM messages")}
     assert {"email", "sms", "chat"} <= channels and len(channels) >= 5
     statuses = {r[0] for r in conn.execute("SELECT DISTINCT status FROM cases")}
@@ -76,8 +78,10 @@ def test_demo_builds_a_realistic_store(omnitui: Run, tmp_path: Path) -> None:
     assert "routed: billing: intent billing, says 'charged twice'" in shown
     # a second run reuses the store instead of doubling it
     assert "existing demo store" in omnitui("demo", "--db", str(db), "--no-console").stderr
-    assert conn.execute("SELECT count(*) FROM messages WHERE direction = 'in'"
-                        ).fetchone()[0] == 1200
+    answers = conn.execute("SELECT count(*) FROM csat WHERE answered_at IS NOT NULL"
+                           ).fetchone()[0]  # customers answering its surveys come on top
+    assert answers and conn.execute("SELECT count(*) FROM messages WHERE direction = 'in'"
+                                    ).fetchone()[0] == 1200 + answers
 
 
 def test_demo_never_fills_nor_deletes_a_store_it_did_not_build(omnitui: Run,
