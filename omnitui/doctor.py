@@ -321,6 +321,8 @@ def _store_checks(conn: sqlite3.Connection, db_path: Path, settings: Settings,
         team += [(a.name, set(a.skills), a.role == "supervisor") for a in settings.agents]
         if any(q.skills for q in settings.queues):
             results.append(_queue_skills(settings, team))
+        if tiers := _tiers(settings, health.customers_by_tier(conn)):
+            results.append(tiers)
         if settings.console.agent and team:
             results.append(_console_agent(settings.console.agent, {n for n, _, _ in team}))
         from omnitui.services.sla_applied import ADVICE, changed_since_applied
@@ -365,6 +367,21 @@ def _queue_skills(settings: Settings, team: list[tuple[str, set[str], bool]]) ->
                      "`omnitui agents add NAME --skills ...`), or change the queues' skills")
     return Check("queue skills", True, "each queue's skills are some agent's, each agent's "
                  "some queue's")
+
+
+def _tiers(settings: Settings, customers: dict[str, int]) -> Check | None:
+    """Customers in a tier [priority.tier_weights] does not name score no tier points: a
+    key mistyped there ("vpi") left every VIP at a standard customer's priority, unsaid."""
+    named = settings.priority.tier_weights
+    unknown = {tier: count for tier, count in customers.items() if tier not in named}
+    if not unknown:
+        return None
+    said = "; ".join(f"{plural(count, 'customer')} in tier {tier!r}"
+                     + (f" (is {near!r} a typo of it?)" if (near := closest(tier, named)) else "")
+                     for tier, count in sorted(unknown.items()))
+    return Check("tiers", False, f"{said}: [priority.tier_weights] names no such tier (it "
+                 f"names {', '.join(named)}), so they score no tier points",
+                 "name every tier your customers are in under [priority.tier_weights]")
 
 
 def _console_agent(name: str, team: set[str]) -> Check:

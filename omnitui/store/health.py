@@ -94,6 +94,12 @@ def unsolved_cases(conn: sqlite3.Connection) -> int:
                         " AND merged_into IS NULL").fetchone()[0]
 
 
+def customers_by_tier(conn: sqlite3.Connection) -> dict[str, int]:
+    """How many customers (not merged away) each tier holds."""
+    return dict(conn.execute("SELECT tier, count(*) FROM customers WHERE merged_into IS NULL"
+                             " GROUP BY tier").fetchall())
+
+
 def cases_without_upkeep(conn: sqlite3.Connection) -> int:
     """Cases a bulk load (an import, a backlog) filed on and has not brought up to date."""
     return conn.execute("SELECT count(*) FROM upkeep_due").fetchone()[0]

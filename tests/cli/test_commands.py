@@ -850,3 +850,23 @@ def test_doctor_says_why_replies_wait_when_nothing_is_configured_to_send_them(
     assert "FAIL outbox queue: 1 reply waiting" in said
     assert "no [[mailboxes]] or [[channels]] entry is configured to send them" in said
     assert "is `omnitui serve` running?" not in said
+
+
+def test_doctor_names_customers_in_a_tier_the_weights_do_not(omnitui: Run,
+                                                             tmp_path: Path) -> None:
+    """A key mistyped in [priority.tier_weights] ("vpi") left every VIP at a standard
+    customer's priority, and nothing said so."""
+    weights = "[priority.tier_weights]\nstandard = 0\npremium = 10\nvpi = 30\n"
+    db, _ = doctor_on(omnitui, tmp_path / "tiers.toml", weights)
+    mail = tmp_path / "one.eml"
+    mail.write_bytes(make_email("ann@example.com"))
+    omnitui(*db, "import", str(mail))
+    with sqlite3.connect(tmp_path / "tiers.db") as conn:
+        conn.execute("UPDATE customers SET tier = 'vip'")
+    found = omnitui(*db, "doctor", check=False)
+    assert found.returncode == 1
+    assert "FAIL tiers: 1 customer in tier 'vip' (is 'vpi' a typo of it?): " \
+        "[priority.tier_weights] names no such tier (it names standard, premium, vpi), so " \
+        "they score no tier points" in " ".join(found.stdout.split())
+    (tmp_path / "tiers.toml").write_text(weights.replace("vpi", "vip"))
+    assert "FAIL tiers" not in omnitui(*db, "doctor", check=False).stdout
