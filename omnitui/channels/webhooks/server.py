@@ -48,6 +48,7 @@ from omnitui.records import record
 from omnitui.store import channel_state
 from omnitui.store.db import Store, db_time, set_busy_timeout, utc_now
 from omnitui.store.messages import insert_raw_once
+from omnitui.wording import plural
 
 log = logging.getLogger("omnitui.webhooks")
 
@@ -127,7 +128,8 @@ class RawWriter:
                 for name in {d.channel for d in batch}:
                     channel_state.record_sync(conn, HEALTH_CHANNEL, name, at=now)
         except Exception as exc:  # a locked or broken store: every request gets its 503
-            log.warning("could not store %d webhook deliveries: %s", len(batch), exc)
+            log.warning("could not store %s: %s", plural(len(batch), "webhook delivery",
+                                                         "webhook deliveries"), exc)
             for delivery in batch:
                 delivery.done(exc)
             return
