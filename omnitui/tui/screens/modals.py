@@ -30,7 +30,7 @@ from omnitui.model import Draft
 from omnitui.sanitize import sanitize
 from omnitui.tui.keys import bind
 from omnitui.tui.way_out import editor_command
-from omnitui.tui.widgets.typing import TypingArea, TypingInput, hand_on
+from omnitui.tui.widgets.typing import KeyHolder, TypingArea, TypingInput
 from omnitui.wording import SUBJECT_NEEDED, length_words
 
 
@@ -39,7 +39,7 @@ def _word_starts(typed: str) -> list[re.Pattern[str]]:
     return [re.compile(r"(?:^|\W)" + re.escape(word), re.IGNORECASE) for word in typed.split()]
 
 
-class PickScreen(ModalScreen[int | None]):
+class PickScreen(KeyHolder, ModalScreen[int | None]):
     """Choose one of `options`; dismisses with its index, or None on escape. With
     `preview`, the highlighted option's preview shows beside the list.
 
@@ -76,11 +76,9 @@ class PickScreen(ModalScreen[int | None]):
         self.preview = preview
         self.typed = ""
         self.shown = list(range(len(options)))  # the options the typed text leaves
-        self.held: list[events.Key] | None = None  # keys after the enter that picked
 
     def on_unmount(self) -> None:
-        held, self.held = self.held or [], None  # (a picker pushed again picks again)
-        hand_on(self.app, held)
+        self.release()  # the keys after the enter that picked (pushed again, it picks again)
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -110,11 +108,11 @@ class PickScreen(ModalScreen[int | None]):
         """Typing narrows; enter picks here, in its place among the keys typed, and the
         keys typed after it are handed on ("vmine", enter and j at once: the j narrowed the
         list before the list's own enter ran, and "minej" matched nothing)."""
-        if self.held is not None:
-            self.held.append(event)
-        elif event.key == "enter" and (picked := self.query_one(OptionList).highlighted
-                                       ) is not None:
-            self.held = []
+        if self.held_back(event):
+            return
+        if event.key == "enter" and (picked := self.query_one(OptionList).highlighted
+                                     ) is not None:
+            self.hold()
             self.dismiss(self.shown[picked])
         elif event.key == "backspace" and self.typed:
             self._narrow(self.typed[:-1])

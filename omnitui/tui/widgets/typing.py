@@ -20,12 +20,15 @@ from textual.widgets import Input, TextArea
 HOLD_AT_MOST = 0.5  # seconds a search field holds the keys typed after its enter
 
 
-class _InOrder:
+class KeyHolder:
+    """Keys typed after a key that ends the typing here (an enter that picks or searches, a
+    send) belong to wherever the keyboard goes next: held from `hold`, handed on at
+    `release`. Fields and pickers alike (a mixin of a widget or a screen)."""
+
     _keys_held: list[events.Key] | None = None  # since `hold`, till `release`
 
     def hold(self) -> None:
-        """Keep the keys that reach the field from now on: they were typed after a key that
-        ends the typing here (an enter, a send) and belong to wherever the keyboard goes."""
+        """Keep the keys that reach here from now on."""
         self._keys_held = []
 
     def release(self) -> None:
@@ -33,11 +36,19 @@ class _InOrder:
         held, self._keys_held = self._keys_held or [], None
         hand_on(self.app, held)  # type: ignore[attr-defined]
 
+    def held_back(self, event: events.Key) -> bool:
+        """Whether `event` is kept for later (holding): then it goes no further now."""
+        if self._keys_held is None:
+            return False
+        event.stop()
+        event.prevent_default()
+        self._keys_held.append(event)
+        return True
+
+
+class _InOrder(KeyHolder):
     async def _on_key(self, event: events.Key) -> None:
-        if self._keys_held is not None:
-            event.stop()
-            event.prevent_default()
-            self._keys_held.append(event)
+        if self.held_back(event):
             return
         for binding in self._bindings.key_to_bindings.get(event.key, []):  # type: ignore[attr-defined]
             if not binding.priority:
