@@ -265,6 +265,17 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
      "macros[0].reply is not a valid template: Single '}' encountered"),
     ("[[macros]]\nname = 'a'\nqueue = 'x'\n[[macros]]\nname = 'b'\nreply = '{'",
      "macros[1].reply is not a valid template"),
+    # a variable written as other template languages write it went out as "{custmer_name}"
+    ("[[macros]]\nname = 'a'\nreply = 'Hi {{custmer_name}}'",
+     "macros[0].reply writes {{custmer_name}}, which the customer would read as the text "
+     "{custmer_name}: a variable takes one brace each side, {customer_name}"),
+    ("[acknowledge]\ntemplate = 'Hi {{customer_first_name}}!'",
+     "acknowledge.template writes {{customer_first_name}}"),
+    ("[[macros]]\nname = 'a'\nreply = 'Hi {custmer_name}'",
+     "macros[0].reply uses an unknown variable {custmer_name} (did you mean {customer_name}?)"),
+    # an empty survey question went out as an empty message on every solve
+    ("[csat]\nenabled = true\nquestion = ' '", "csat.question is empty"),
+    ("[csat]\nquestion = 'Rate us {{case_id}}'", "csat.question writes {{case_id}}"),
 ])
 def test_errors_name_the_key(tmp_path: Path, content: str, message: str) -> None:
     file = tmp_path / "c.toml"

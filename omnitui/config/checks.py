@@ -141,9 +141,9 @@ def check_values(settings: Settings, file: Path) -> None:
                      f"{file}: assistant")
     try:
         parse_duration(settings.csat.window)
-        template_parts(settings.csat.question, ACKNOWLEDGEMENT_VARIABLES)
-    except (CalendarError, ValueError) as exc:
-        raise ConfigError(f"{file}: csat: {exc}") from None
+    except CalendarError as exc:
+        raise ConfigError(f"{file}: csat.window: {exc}") from None
+    _check_template(settings.csat.question, ACKNOWLEDGEMENT_VARIABLES, f"{file}: csat.question")
     _check_names(settings.products, "products", file)
     for index, product in enumerate(settings.products):
         if not [k for k in product.keywords if k.strip()]:
