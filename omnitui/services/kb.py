@@ -70,6 +70,7 @@ def sync(conn: sqlite3.Connection, folder: Path) -> KbSync:
             post = _read(file)
         except Exception as exc:  # unreadable, not UTF-8, broken YAML: skip it, say why
             result.unreadable.append(_why(path, exc))
+            seen.discard(path)  # broken by an edit: out of the index until it reads again
             continue
         if old:
             index.remove(conn, old[0])
@@ -97,10 +98,24 @@ def unreadable(folder: Path) -> list[str]:
 
 def _read(file: Path) -> frontmatter.Post:
     """An article: its front matter and body (raises as the file, its UTF-8 or its YAML
-    is broken)."""
+    is broken). The parser takes front matter never closed for body, so its YAML would
+    reach customers as the article's first paragraph, and front matter that is no mapping
+    for none at all: both are refused."""
     import frontmatter  # only when there is a knowledge base
+    import yaml
 
-    return frontmatter.loads(file.read_text(encoding="utf-8"))
+    text = file.read_text(encoding="utf-8")
+    post = frontmatter.loads(text)
+    fence = frontmatter.YAMLHandler.FM_BOUNDARY
+    if post.metadata or not fence.match(text := text.strip()):
+        return post
+    parts = fence.split(text, 2)
+    if len(parts) < 3:
+        raise ValueError("front matter: the --- that opens it is never closed: end it with a "
+                         "line of ---")
+    if yaml.safe_load(parts[1]) is not None:
+        raise ValueError("front matter is not key: value lines (title: ..., tags: [...])")
+    return post
 
 
 def _why(path: str, exc: Exception) -> str:
