@@ -36,7 +36,7 @@ from omnitui.services.outbound import queue_draft, start_draft
 from omnitui.services.sla import SlaKeeper
 from omnitui.store import assistant as assistant_runs
 from omnitui.store import cases as case_store
-from omnitui.store.db import db_time, savepoint, utc_now
+from omnitui.store.db import StoreError, db_time, savepoint, utc_now
 
 log = logging.getLogger("omnitui.acknowledge")
 
@@ -73,6 +73,8 @@ class Acknowledger:
         try:  # an acknowledgement that cannot go never costs the customer's message
             with savepoint(conn):
                 self._acknowledge(conn, event, result.case_id, now)
+        except StoreError as exc:  # nowhere to send it (a web form with no way back)
+            log.warning("case #%s: no acknowledgement sent: %s", result.case_id, exc)
         except Exception:
             log.warning("case #%s: no acknowledgement sent", result.case_id, exc_info=True)
 

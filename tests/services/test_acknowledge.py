@@ -15,7 +15,7 @@ import pytest
 from omnitui.channels.email.parse import parse_email
 from omnitui.config import ConfigError, Settings
 from omnitui.ingest.pipeline import Pipeline
-from omnitui.model import Draft, Status
+from omnitui.model import Draft, Identifier, Status
 from omnitui.services.acknowledge import duration_words, opening_hours
 from omnitui.services.desk import Desk
 from omnitui.services.intake import intake_pipeline
@@ -130,6 +130,22 @@ def automatic_mail() -> dict[str, bytes]:
 def test_never_acknowledged(store: Store, settings: Settings, kind: str) -> None:
     result = live(store, settings, Clock(MONDAY_11)).ingest(parse_email(automatic_mail()[kind]))
     assert result.new_case and acknowledgements(store) == []
+
+
+def test_a_customer_with_no_way_back_is_not_acknowledged_and_the_log_says_why_in_a_line(
+        store: Store, settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    """A web form's message with no reply_url: the log said it with a whole traceback, as
+    for a bug, where the docs promise it says why."""
+    event = chat_event("web", "", "please call me back",
+                       identifiers=[Identifier("email", "ann@example.com", verified=False)])
+    event.occurred_at = MONDAY_11
+    result = live(store, settings, Clock(MONDAY_11)).ingest(event)
+    assert result.new_case and acknowledgements(store) == []
+    [record] = [r for r in caplog.records if r.name == "omnitui.acknowledge"]
+    assert record.getMessage() == (
+        f"case #{result.case_id}: no acknowledgement sent: the customer of case "
+        f"{result.case_id} has no web address; link one, or reply on another channel")
+    assert record.exc_info is None
 
 
 def test_only_live_intake_acknowledges(store: Store, settings: Settings) -> None:
