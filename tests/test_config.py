@@ -273,6 +273,20 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
      "acknowledge.template writes {{customer_first_name}}"),
     ("[[macros]]\nname = 'a'\nreply = 'Hi {custmer_name}'",
      "macros[0].reply uses an unknown variable {custmer_name} (did you mean {customer_name}?)"),
+    # a `when` value that names nothing a case can have: the macro never fit, without a word
+    ("[[macros]]\nname = 'a'\ntags = ['x']\nrun = 'auto'\nwhen = { channel = ['emial'] }",
+     "macros[0].when.channel: 'emial' is not a channel kind or class (did you mean 'email'?)"),
+    ("[[macros]]\nname = 'a'\ntags = ['x']\nwhen = { tier = ['gold'] }",
+     "macros[0].when.tier: 'gold' is not a tier (the keys of [priority.tier_weights]); one of "
+     "standard, premium, vip"),
+    ("[[macros]]\nname = 'a'\ntags = ['x']\nwhen = { language = ['english'] }",
+     "macros[0].when.language: 'english' is not an ISO 639-1 code"),
+    ("[[intents]]\nname = 'billing'\nkeywords = ['invoice']\n[[macros]]\nname = 'a'\n"
+     "tags = ['x']\nwhen = { intent = ['biling'] }",
+     "macros[0].when.intent: 'biling' is not an [[intents]] name (did you mean 'billing'?)"),
+    ("[[queues]]\nname = 'billing'\n[[macros]]\nname = 'a'\ntags = ['x']\n"
+     "when = { queue = ['biling'] }",
+     "macros[0].when.queue: no queue named 'biling' in [[queues]] (did you mean 'billing'?)"),
     # an empty survey question went out as an empty message on every solve
     ("[csat]\nenabled = true\nquestion = ' '", "csat.question is empty"),
     ("[csat]\nquestion = 'Rate us {{case_id}}'", "csat.question writes {{case_id}}"),
