@@ -240,7 +240,12 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
      "macros[0].pause_reason is required when status is 'on_hold'"),
     ("[[macros]]\nname = 'a'\nstatus = 'solved'\npause_reason = 'x'",
      "macros[0].pause_reason only applies when status is"),
-    ("[[macros]]\nname = 'a'\ntags = 'refund'", "macros[0].tags must be an array of strings"),
+    ("[[macros]]\nname = 'a'\ntags = 'refund'",
+     "macros[0].tags must be an array of strings, got 'refund' (a list of one is written "
+     "['refund'])"),
+    ("[[macros]]\nname = 'a'\ntags = ['x']\nwhen = { queue = 'billing' }",
+     "macros[0].when.queue must be an array of strings, got 'billing' (a list of one is "
+     "written ['billing'])"),
     ("[[macros]]\nname = 'a'\ntags = ['refund', 7]", "macros[0].tags[1] must be a string, got 7"),
     ("[[macros]]\nname = 'a'\ntags = ['two words']", "macros[0].tags[0] must be one word"),
     ("[[macros]]\nname = 'a'\ntags = ['-']", "macros[0].tags[0] must be one word"),
