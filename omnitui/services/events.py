@@ -269,7 +269,7 @@ def from_webhook(conn: sqlite3.Connection, settings: Settings, event: InboundEve
     joined their timeline already); returns the cases it changed. An outage names a product,
     not a customer: from_product_webhook files it."""
     kind = (event.auto_submitted or "").removeprefix("event: ")
-    if (event.channel != Channel.ALERT or kind == event.auto_submitted or kind == "outage"
+    if (event.channel != Channel.ALERT or kind == event.auto_submitted
             or result.duplicate or result.customer_id is None or not KIND.fullmatch(kind)):
         return []
     try:
