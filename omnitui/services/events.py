@@ -90,6 +90,9 @@ def record_event(conn: sqlite3.Connection, settings: Settings, kind: str, *, at:
     level = settings.events.severity if severity is None else severity
     when = db_time(at)
     if kind == "outage":
+        if customer_id is not None:  # (it began the outage, the customer left unsaid)
+            raise UsageError("an outage is of a product, not a customer: leave out --customer, "
+                             "--email and --phone")
         return _outage(conn, settings, _product(settings, product), level, text, when,
                        resolved, zone)
     if resolved:
