@@ -34,6 +34,8 @@ from omnitui.store.queries import fts_phrase
 from omnitui.triage.semantic import MODEL, Embedder, from_blobs, model_for, ranked, to_blob
 from omnitui.triage.text import content_words, own_words
 
+FRONT_KEY = re.compile(r"(title|tags)\s*:")  # an article's first line, as front matter's
+
 
 @record(frozen=True)
 class Article:
@@ -98,16 +100,21 @@ def unreadable(folder: Path) -> list[str]:
 
 def _read(file: Path) -> frontmatter.Post:
     """An article: its front matter and body (raises as the file, its UTF-8 or its YAML
-    is broken). The parser takes front matter never closed for body, so its YAML would
-    reach customers as the article's first paragraph, and front matter that is no mapping
-    for none at all: both are refused."""
+    is broken). The parser takes front matter never opened or never closed for body, so
+    its YAML would reach customers as the article's first paragraph, and front matter that
+    is no mapping for none at all: each is refused."""
     import frontmatter  # only when there is a knowledge base
     import yaml
 
     text = file.read_text(encoding="utf-8")
     post = frontmatter.loads(text)
     fence = frontmatter.YAMLHandler.FM_BOUNDARY
-    if post.metadata or not fence.match(text := text.strip()):
+    if post.metadata:
+        return post
+    if not fence.match(text := text.strip()):
+        if FRONT_KEY.match(text) and fence.search(text):
+            raise ValueError("front matter: no --- opens it: put a line of --- above its "
+                             "first line")
         return post
     parts = fence.split(text, 2)
     if len(parts) < 3:
