@@ -151,8 +151,11 @@ def expected_wait(conn: sqlite3.Connection, keeper: SlaKeeper, case: case_store.
               else "as soon as we can")
     if calendar.is_open(now):
         return f"We usually answer {within}."
-    opens = calendar.add(now, 0)
-    when = opens.astimezone(calendar.zone).strftime("%H:%M on %A")
+    opens = calendar.add(now, 0).astimezone(calendar.zone)
+    # a weekday a week or more away reads as this week's ("Wednesday" for 6 January, said
+    # on 22 December): it takes its date
+    later = (opens.date() - now.astimezone(calendar.zone).date()).days >= 7
+    when = f"{opens:%H:%M} on {opens:%A}" + (f" {opens.day} {opens:%B}" if later else "")
     zone = f" ({calendar.zone} time)" if calendar.zone else ""
     return (f"We are closed now and open again at {when}{zone}; a person will answer "
             f"{within} of opening.")

@@ -165,6 +165,22 @@ def test_a_chat_gets_its_own_template_and_the_hours_when_closed(store: Store,
                     "opening.")
 
 
+def test_a_reopening_a_week_or_more_away_is_told_with_its_date(tmp_path: Path,
+                                                              store: Store) -> None:
+    """Closed from 23 December to 5 January, a customer writing on 22 December was told
+    "open again at 09:00 on Wednesday": the next day, as anyone reads it."""
+    closed = ", ".join([f'"2026-12-{day}"' for day in range(23, 32)]
+                       + ['"2027-01-01"', '"2027-01-04"', '"2027-01-05"'])
+    settings = settings_from(tmp_path, CONFIG.replace(
+        'time_zone = "Europe/Berlin"', f'time_zone = "Europe/Berlin"\nholidays = [{closed}]'))
+    evening = datetime(2026, 12, 22, 18, 0, tzinfo=UTC)
+    event = chat_event("telegram", "4242", "hello, anyone there?", name="Kim Park")
+    event.occurred_at = evening
+    live(store, settings, Clock(evening)).ingest(event)
+    [(_, text, _)] = acknowledgements(store)
+    assert "open again at 09:00 on Wednesday 6 January (Europe/Berlin time)" in text
+
+
 def test_the_expected_wait_is_the_queues_own_when_it_beats_the_target(
         store: Store, settings: Settings) -> None:
     clock = Clock(MONDAY_11 - timedelta(days=7))
