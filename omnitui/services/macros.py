@@ -12,12 +12,14 @@ import sqlite3
 from dataclasses import replace
 from datetime import datetime
 
+from omnitui.closest import closest
 from omnitui.config import Macro, template_parts
 from omnitui.model import Draft, Status
 from omnitui.services import actions
 from omnitui.services.outbound import start_draft
 from omnitui.services.private import private_draft, public_conversation
 from omnitui.store import cases as case_store
+from omnitui.store.agents import agents
 from omnitui.store.customers import customer_name
 from omnitui.store.db import StoreError
 
@@ -51,10 +53,17 @@ def apply_macro(conn: sqlite3.Connection, case_id: int, macro: Macro, *, agent: 
 def macro_refusal(conn: sqlite3.Connection, case_id: int, macro: Macro,
                   agent: str) -> str | None:
     """Why `agent` may not apply `macro` to the case now (None: they may). Its "assign =
-    me" is the same claim as the `a` key: a case another agent holds is not taken."""
+    me" is the same claim as the `a` key: a case another agent holds is not taken; an agent
+    off the team (a typo) would own it where nobody sees it."""
     owner = case_store.require_case(conn, case_id)["owner"]
     if macro.assign == "me" and owner not in (None, agent):
         return f"#{case_id} is already {owner}'s; the macro was not applied"
+    team = [a.name for a in agents(conn)]  # (a team not set up yet may name anyone)
+    if team and macro.assign not in ("", "me", "nobody", *team):
+        close = closest(macro.assign, team)
+        return (f"the macro {macro.name!r} assigns to {macro.assign!r}, who is not on the "
+                f"team ({f'did you mean {close}?' if close else ', '.join(team)}); the "
+                "macro was not applied")
     return None
 
 
