@@ -265,7 +265,12 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
      "macros[0].pause_reason is required when status is 'on_hold'"),
     ("[[macros]]\nname = 'a'\nstatus = 'solved'\npause_reason = 'x'",
      "macros[0].pause_reason only applies when status is"),
-    ("[[macros]]\nname = 'a'\ntags = 'refund'", "macros[0].tags must be an array of strings"),
+    ("[[macros]]\nname = 'a'\ntags = 'refund'",
+     "macros[0].tags must be an array of strings, got 'refund' (a list of one is written "
+     "['refund'])"),
+    ("[[macros]]\nname = 'a'\ntags = ['x']\nwhen = { queue = 'billing' }",
+     "macros[0].when.queue must be an array of strings, got 'billing' (a list of one is "
+     "written ['billing'])"),
     ("[[agents]]\nname = 'a'\ncapacity = 5",
      "agents[0].capacity must be a table of integers, got 5"),
     ("[[agents]]\nname = 'a'\nhours = '09:00-17:00'",
@@ -294,6 +299,31 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
      "macros[0].reply is not a valid template: Single '}' encountered"),
     ("[[macros]]\nname = 'a'\nqueue = 'x'\n[[macros]]\nname = 'b'\nreply = '{'",
      "macros[1].reply is not a valid template"),
+    # a variable written as other template languages write it went out as "{custmer_name}"
+    ("[[macros]]\nname = 'a'\nreply = 'Hi {{custmer_name}}'",
+     "macros[0].reply writes {{custmer_name}}, which the customer would read as the text "
+     "{custmer_name}: a variable takes one brace each side, {customer_name}"),
+    ("[acknowledge]\ntemplate = 'Hi {{customer_first_name}}!'",
+     "acknowledge.template writes {{customer_first_name}}"),
+    ("[[macros]]\nname = 'a'\nreply = 'Hi {custmer_name}'",
+     "macros[0].reply uses an unknown variable {custmer_name} (did you mean {customer_name}?)"),
+    # a `when` value that names nothing a case can have: the macro never fit, without a word
+    ("[[macros]]\nname = 'a'\ntags = ['x']\nrun = 'auto'\nwhen = { channel = ['emial'] }",
+     "macros[0].when.channel: 'emial' is not a channel kind or class (did you mean 'email'?)"),
+    ("[[macros]]\nname = 'a'\ntags = ['x']\nwhen = { tier = ['gold'] }",
+     "macros[0].when.tier: 'gold' is not a tier (the keys of [priority.tier_weights]); one of "
+     "standard, premium, vip"),
+    ("[[macros]]\nname = 'a'\ntags = ['x']\nwhen = { language = ['english'] }",
+     "macros[0].when.language: 'english' is not an ISO 639-1 code"),
+    ("[[intents]]\nname = 'billing'\nkeywords = ['invoice']\n[[macros]]\nname = 'a'\n"
+     "tags = ['x']\nwhen = { intent = ['biling'] }",
+     "macros[0].when.intent: 'biling' is not an [[intents]] name (did you mean 'billing'?)"),
+    ("[[queues]]\nname = 'billing'\n[[macros]]\nname = 'a'\ntags = ['x']\n"
+     "when = { queue = ['biling'] }",
+     "macros[0].when.queue: no queue named 'biling' in [[queues]] (did you mean 'billing'?)"),
+    # an empty survey question went out as an empty message on every solve
+    ("[csat]\nenabled = true\nquestion = ' '", "csat.question is empty"),
+    ("[csat]\nquestion = 'Rate us {{case_id}}'", "csat.question writes {{case_id}}"),
 ])
 def test_errors_name_the_key(tmp_path: Path, content: str, message: str) -> None:
     file = tmp_path / "c.toml"

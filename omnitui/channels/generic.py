@@ -104,6 +104,10 @@ def parse(channel: HookChannel, item: RawItem) -> list[Inbound]:
     at = _time(payload.get("occurred_at"), item.received_at)
     if kind == "event" and "customer" not in payload:
         return [_product_event(payload, at)]
+    if kind == "event" and payload.get("event") == "outage":  # (filed as their case
+        # "outage", it began no outage)
+        raise Malformed("an outage is of a product, not a customer: leave 'customer' out: "
+                        '{"event": "outage", "product": NAME, "resolved"?: true}')
     person = field(payload, "from" if kind == "message" else "customer", dict)
     if kind == "event":
         name = field(payload, "event", str)

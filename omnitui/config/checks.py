@@ -16,7 +16,7 @@ from omnitui.agent_names import RULE, is_agent_name
 from omnitui.closest import closest
 from omnitui.config.errors import ConfigError
 from omnitui.config.hours import DAYS, CalendarError, parse_date, parse_duration, parse_span
-from omnitui.config.languages import meant_language, unknown_languages
+from omnitui.config.languages import LANGUAGES, meant_language, unknown_languages
 from omnitui.config.schema import (
     AGENT_ROLES,
     HOOK_KINDS,
@@ -128,6 +128,7 @@ def check_values(settings: Settings, file: Path) -> None:
     _check_names(settings.macros, "macros", file)
     for index, macro in enumerate(settings.macros):
         _check_macro(macro, f"macros[{index}]", file)
+        _check_when_names(macro.when, settings, f"{file}: macros[{index}].when")
     macros = [m.name for m in settings.macros]
     for index, queue in enumerate(settings.queues):
         if queue.macro and queue.macro not in macros:
@@ -141,9 +142,9 @@ def check_values(settings: Settings, file: Path) -> None:
                      f"{file}: assistant")
     try:
         parse_duration(settings.csat.window)
-        template_parts(settings.csat.question, ACKNOWLEDGEMENT_VARIABLES)
-    except (CalendarError, ValueError) as exc:
-        raise ConfigError(f"{file}: csat: {exc}") from None
+    except CalendarError as exc:
+        raise ConfigError(f"{file}: csat.window: {exc}") from None
+    _check_template(settings.csat.question, ACKNOWLEDGEMENT_VARIABLES, f"{file}: csat.question")
     _check_names(settings.products, "products", file)
     for index, product in enumerate(settings.products):
         if not [k for k in product.keywords if k.strip()]:
@@ -288,6 +289,8 @@ def _check_queues_named(settings: Settings, file: Path) -> None:
               for channel, queue in settings.routing.channel_queues.items()]
     named += [(settings.routing.default_queue, "routing.default_queue")]
     named += [(macro.queue, f"macros[{i}].queue") for i, macro in enumerate(settings.macros)]
+    named += [(queue, f"macros[{i}].when.queue") for i, macro in enumerate(settings.macros)
+              for queue in macro.when.queue]
     if settings.events.payment_failed_queue != EventSettings().payment_failed_queue:
         named.append((settings.events.payment_failed_queue, "events.payment_failed_queue"))
     for name, key in named:
@@ -604,6 +607,27 @@ def _check_when(macro: Macro, where: str) -> None:
         if status not in statuses:
             raise ConfigError(f"{where}.when.status: {status!r} is not one of "
                               f"{_choices(statuses)}")
+
+
+def _check_when_names(when: MacroWhen, settings: Settings, where: str) -> None:
+    """What a `when` lists must be something a case can have: a typo ("emial", "gold" for
+    "vip", "english" for "en") made a macro that never fits, without a word."""
+    lists = [("channel", list(dict.fromkeys([*(c.value for c in Channel),
+                                             *settings.routing.channel_classes])),
+              "a channel kind or class"),
+             ("tier", list(settings.priority.tier_weights),
+              "a tier (the keys of [priority.tier_weights])"),
+             ("language", sorted(LANGUAGES), "an ISO 639-1 code of a language omnitui tells")]
+    if settings.intents:  # (without any, the demo's own)
+        lists.append(("intent", [i.name for i in settings.intents], "an [[intents]] name"))
+    for key, known, what in lists:
+        folded = {k.casefold() for k in known}
+        for value in getattr(when, key):
+            if value.casefold() not in folded:
+                close = closest(value, known)
+                raise ConfigError(f"{where}.{key}: {value!r} is not {what}"
+                                  + (f" (did you mean {close!r}?)" if close else "")
+                                  + ("" if len(known) > 20 else f"; one of {', '.join(known)}"))
 
 
 def _check_acknowledge(acknowledge: AcknowledgeSettings, where: str) -> None:

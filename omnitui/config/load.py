@@ -143,7 +143,11 @@ def _convert(hint: Any, value: Any, file: Path, key: str) -> Any:
     if origin is list:
         (item_type,) = typing.get_args(hint)
         if not isinstance(value, list):
-            raise ConfigError(f"{file}: {key} must be {_name(hint)}, got {_got(value, key)}")
+            one = (f" (a list of one is written [{_got(value, key)}])"
+                   if item_type is str and isinstance(value, str) and
+                   not _SECRET_KEY.search(key) else "")
+            raise ConfigError(f"{file}: {key} must be {_name(hint)}, got {_got(value, key)}"
+                              + one)
         return [_convert(item_type, v, file, f"{key}[{i}]") for i, v in enumerate(value)]
     if origin in (types.UnionType, typing.Union):
         # TOML has no null: `X | None` is an optional key, None when it is left out.

@@ -36,7 +36,7 @@ from omnitui.services.outbound import queue_draft, start_draft
 from omnitui.services.sla import SlaKeeper
 from omnitui.store import assistant as assistant_runs
 from omnitui.store import cases as case_store
-from omnitui.store.db import db_time, savepoint, utc_now
+from omnitui.store.db import StoreError, db_time, savepoint, utc_now
 
 log = logging.getLogger("omnitui.acknowledge")
 
@@ -73,6 +73,8 @@ class Acknowledger:
         try:  # an acknowledgement that cannot go never costs the customer's message
             with savepoint(conn):
                 self._acknowledge(conn, event, result.case_id, now)
+        except StoreError as exc:  # nowhere to send it (a web form with no way back)
+            log.warning("case #%s: no acknowledgement sent: %s", result.case_id, exc)
         except Exception:
             log.warning("case #%s: no acknowledgement sent", result.case_id, exc_info=True)
 
@@ -149,8 +151,11 @@ def expected_wait(conn: sqlite3.Connection, keeper: SlaKeeper, case: case_store.
               else "as soon as we can")
     if calendar.is_open(now):
         return f"We usually answer {within}."
-    opens = calendar.add(now, 0)
-    when = opens.astimezone(calendar.zone).strftime("%H:%M on %A")
+    opens = calendar.add(now, 0).astimezone(calendar.zone)
+    # a weekday a week or more away reads as this week's ("Wednesday" for 6 January, said
+    # on 22 December): it takes its date
+    later = (opens.date() - now.astimezone(calendar.zone).date()).days >= 7
+    when = f"{opens:%H:%M} on {opens:%A}" + (f" {opens.day} {opens:%B}" if later else "")
     zone = f" ({calendar.zone} time)" if calendar.zone else ""
     return (f"We are closed now and open again at {when}{zone}; a person will answer "
             f"{within} of opening.")

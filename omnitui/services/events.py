@@ -90,6 +90,9 @@ def record_event(conn: sqlite3.Connection, settings: Settings, kind: str, *, at:
     level = settings.events.severity if severity is None else severity
     when = db_time(at)
     if kind == "outage":
+        if customer_id is not None:  # (it began the outage, the customer left unsaid)
+            raise UsageError("an outage is of a product, not a customer: leave out --customer, "
+                             "--email and --phone")
         return _outage(conn, settings, _product(settings, product), level, text, when,
                        resolved, zone)
     if resolved:
@@ -269,7 +272,7 @@ def from_webhook(conn: sqlite3.Connection, settings: Settings, event: InboundEve
     joined their timeline already); returns the cases it changed. An outage names a product,
     not a customer: from_product_webhook files it."""
     kind = (event.auto_submitted or "").removeprefix("event: ")
-    if (event.channel != Channel.ALERT or kind == event.auto_submitted or kind == "outage"
+    if (event.channel != Channel.ALERT or kind == event.auto_submitted
             or result.duplicate or result.customer_id is None or not KIND.fullmatch(kind)):
         return []
     try:

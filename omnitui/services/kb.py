@@ -34,6 +34,8 @@ from omnitui.store.queries import fts_phrase
 from omnitui.triage.semantic import MODEL, Embedder, from_blobs, model_for, ranked, to_blob
 from omnitui.triage.text import content_words, own_words
 
+FRONT_KEY = re.compile(r"(title|tags)\s*:")  # an article's first line, as front matter's
+
 
 @record(frozen=True)
 class Article:
@@ -70,6 +72,7 @@ def sync(conn: sqlite3.Connection, folder: Path) -> KbSync:
             post = _read(file)
         except Exception as exc:  # unreadable, not UTF-8, broken YAML: skip it, say why
             result.unreadable.append(_why(path, exc))
+            seen.discard(path)  # broken by an edit: out of the index until it reads again
             continue
         if old:
             index.remove(conn, old[0])
@@ -97,10 +100,29 @@ def unreadable(folder: Path) -> list[str]:
 
 def _read(file: Path) -> frontmatter.Post:
     """An article: its front matter and body (raises as the file, its UTF-8 or its YAML
-    is broken)."""
+    is broken). The parser takes front matter never opened or never closed for body, so
+    its YAML would reach customers as the article's first paragraph, and front matter that
+    is no mapping for none at all: each is refused."""
     import frontmatter  # only when there is a knowledge base
+    import yaml
 
-    return frontmatter.loads(file.read_text(encoding="utf-8"))
+    text = file.read_text(encoding="utf-8")
+    post = frontmatter.loads(text)
+    fence = frontmatter.YAMLHandler.FM_BOUNDARY
+    if post.metadata:
+        return post
+    if not fence.match(text := text.strip()):
+        if FRONT_KEY.match(text) and fence.search(text):
+            raise ValueError("front matter: no --- opens it: put a line of --- above its "
+                             "first line")
+        return post
+    parts = fence.split(text, 2)
+    if len(parts) < 3:
+        raise ValueError("front matter: the --- that opens it is never closed: end it with a "
+                         "line of ---")
+    if yaml.safe_load(parts[1]) is not None:
+        raise ValueError("front matter is not key: value lines (title: ..., tags: [...])")
+    return post
 
 
 def _why(path: str, exc: Exception) -> str:

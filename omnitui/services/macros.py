@@ -53,7 +53,8 @@ def apply_macro(conn: sqlite3.Connection, case_id: int, macro: Macro, *, agent: 
 def macro_refusal(conn: sqlite3.Connection, case_id: int, macro: Macro,
                   agent: str) -> str | None:
     """Why `agent` may not apply `macro` to the case now (None: they may). Its "assign =
-    me" is the same claim as the `a` key: a case another agent holds is not taken."""
+    me" is the same claim as the `a` key: a case another agent holds is not taken; an agent
+    off the team (a typo) would own it where nobody sees it."""
     owner = case_store.require_case(conn, case_id)["owner"]
     if macro.assign == "me" and owner not in (None, agent):
         return f"#{case_id} is already {owner}'s; the macro was not applied"

@@ -234,10 +234,13 @@ def test_generic_outage_of_a_product_starts_and_ends(hooks: Hooks) -> None:
               "text": "EU card payments failing"}
     refused = [post_generic(hooks.client, {**outage, "product": "mail"}),
                post_generic(hooks.client, {**outage, "event": "password_reset"}),
-               post_generic(hooks.client, {**outage, "resolved": "yes"})]
-    assert [r.status_code for r in refused] == [400] * 3, [r.text for r in refused]
+               post_generic(hooks.client, {**outage, "resolved": "yes"}),
+               post_generic(hooks.client, {**outage, "customer": {"email": "ops@example.com"}})]
+    assert [r.status_code for r in refused] == [400] * 4, [r.text for r in refused]
     assert "'product' must be one of the config's [[products]] (payments), got 'mail'" in \
         refused[0].text
+    # with a customer it was filed as a case "outage" of theirs: no outage, no banner
+    assert "an outage is of a product, not a customer: leave 'customer' out" in refused[3].text
     assert post_generic(hooks.client, outage).status_code == 200
     assert post_generic(hooks.client, outage).status_code == 200  # a second monitor
     ongoing = "SELECT product, severity, text FROM business_events WHERE resolved_at IS NULL"

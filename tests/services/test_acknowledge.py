@@ -15,7 +15,7 @@ import pytest
 from omnitui.channels.email.parse import parse_email
 from omnitui.config import ConfigError, Settings
 from omnitui.ingest.pipeline import Pipeline
-from omnitui.model import Draft, Status
+from omnitui.model import Draft, Identifier, Status
 from omnitui.services.acknowledge import duration_words, opening_hours
 from omnitui.services.desk import Desk
 from omnitui.services.intake import intake_pipeline
@@ -132,6 +132,22 @@ def test_never_acknowledged(store: Store, settings: Settings, kind: str) -> None
     assert result.new_case and acknowledgements(store) == []
 
 
+def test_a_customer_with_no_way_back_is_not_acknowledged_and_the_log_says_why_in_a_line(
+        store: Store, settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    """A web form's message with no reply_url: the log said it with a whole traceback, as
+    for a bug, where the docs promise it says why."""
+    event = chat_event("web", "", "please call me back",
+                       identifiers=[Identifier("email", "ann@example.com", verified=False)])
+    event.occurred_at = MONDAY_11
+    result = live(store, settings, Clock(MONDAY_11)).ingest(event)
+    assert result.new_case and acknowledgements(store) == []
+    [record] = [r for r in caplog.records if r.name == "omnitui.acknowledge"]
+    assert record.getMessage() == (
+        f"case #{result.case_id}: no acknowledgement sent: the customer of case "
+        f"{result.case_id} has no web address; link one, or reply on another channel")
+    assert record.exc_info is None
+
+
 def test_only_live_intake_acknowledges(store: Store, settings: Settings) -> None:
     intake_pipeline(store, settings, clock=Clock(MONDAY_11)).ingest(parse_email(mail()))
     assert acknowledgements(store) == []
@@ -147,6 +163,22 @@ def test_a_chat_gets_its_own_template_and_the_hours_when_closed(store: Store,
     assert text == ("Thanks Kim! We are closed now and open again at 09:00 on Monday "
                     "(Europe/Berlin time); a person will answer within about 30 minutes of "
                     "opening.")
+
+
+def test_a_reopening_a_week_or_more_away_is_told_with_its_date(tmp_path: Path,
+                                                              store: Store) -> None:
+    """Closed from 23 December to 5 January, a customer writing on 22 December was told
+    "open again at 09:00 on Wednesday": the next day, as anyone reads it."""
+    closed = ", ".join([f'"2026-12-{day}"' for day in range(23, 32)]
+                       + ['"2027-01-01"', '"2027-01-04"', '"2027-01-05"'])
+    settings = settings_from(tmp_path, CONFIG.replace(
+        'time_zone = "Europe/Berlin"', f'time_zone = "Europe/Berlin"\nholidays = [{closed}]'))
+    evening = datetime(2026, 12, 22, 18, 0, tzinfo=UTC)
+    event = chat_event("telegram", "4242", "hello, anyone there?", name="Kim Park")
+    event.occurred_at = evening
+    live(store, settings, Clock(evening)).ingest(event)
+    [(_, text, _)] = acknowledgements(store)
+    assert "open again at 09:00 on Wednesday 6 January (Europe/Berlin time)" in text
 
 
 def test_the_expected_wait_is_the_queues_own_when_it_beats_the_target(

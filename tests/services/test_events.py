@@ -171,6 +171,8 @@ payment_failed_message = "Hi {customer_first_name}, your payment failed (case #{
 @pytest.mark.parametrize(("kind", "given", "says", "error"), [
     ("outage", {}, "an outage is of a product: give --product", UsageError),
     ("outage", {"product": "paymnts"}, "no product 'paymnts' in the config", UsageError),
+    ("outage", {"product": "payments", "customer_id": 1},
+     "an outage is of a product, not a customer: leave out --customer", UsageError),
     ("outage", {"product": "payments", "resolved": True}, "no outage of payments", Refused),
     ("payment_failed", {}, "is about a customer", UsageError),
     ("password_reset", {"customer_id": 1, "resolved": True}, "--resolved ends an outage",

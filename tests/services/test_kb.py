@@ -64,6 +64,32 @@ def test_the_index_follows_the_folder(store: Store, folder: Path) -> None:
     assert search(store.conn, "authorisation") == []  # its article is gone
 
 
+@pytest.mark.parametrize(("front", "why"), [
+    ("---\ntitle: Charged twice\ntags: [billing]\n\nThe second charge drops off.\n",
+     "front matter: the --- that opens it is never closed: end it with a line of ---"),
+    ("---\n- Charged twice\n- billing\n---\nThe second charge drops off.\n",
+     "front matter is not key: value lines (title: ..., tags: [...])"),
+    ("title: Charged twice\ntags: [billing]\n---\nThe second charge drops off.\n",
+     "front matter: no --- opens it: put a line of --- above its first line"),
+])
+def test_front_matter_never_closed_or_no_mapping_is_named_and_skipped(
+        store: Store, folder: Path, front: str, why: str) -> None:
+    """Front matter never opened or never closed was read as the body, so "--- title:
+    Charged twice tags: [billing]..." was the excerpt that ctrl+g and an acknowledgement's
+    {article} send to a customer; a list for front matter lost its title silently. An
+    article an edit broke stayed in the index as it was before, listed and suggested, while
+    named as skipped."""
+    kb = KbSettings(path=str(folder))
+    refresh(store, kb)
+    article = folder / "billing" / "double-charge.md"
+    article.write_text(front)
+    os.utime(article, (1, 1))
+    synced = refresh(store, kb)
+    assert synced is not None and synced.unreadable == [f"billing/double-charge.md: {why}"]
+    assert [a.path for a in articles(store.conn)] == ["export-pdf.md"]
+    assert search(store.conn, "charge") == []
+
+
 def test_search_and_suggestions_rank_the_right_article_first(store: Store,
                                                              folder: Path) -> None:
     refresh(store, KbSettings(path=str(folder)))

@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from omnitui.config import Macro
+from omnitui.config import AgentSettings, Macro, Settings
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.services.actions import retag
 from omnitui.services.desk import Desk
 from omnitui.services.macros import apply_macro, fill_template, macro_reply
+from omnitui.services.routing import apply_agents
 from omnitui.store.agents import AgentProfile, apply_profiles
 from omnitui.store.audit import last_undoable
 from omnitui.store.db import Store, StoreError
@@ -147,6 +148,22 @@ def test_a_several_change_macro_is_undone_in_one_step(store: Store,
 def test_an_unknown_case_changes_nothing(store: Store) -> None:
     with pytest.raises(StoreError, match="there is no case 99"), store.write() as conn:
         apply_macro(conn, 99, REFUND, agent="alice", at=AT)
+
+
+def test_a_macro_that_assigns_to_someone_off_the_team_is_refused(store: Store,
+                                                                 pipeline: Pipeline) -> None:
+    """`assign = "bobb"` gave the case to nobody on the team: it left every agent's queue,
+    and only a supervisor could hand it on ("#3 is bobb's: ... ask one, or bobb")."""
+    apply_agents(store, Settings(agents=[AgentSettings("alice"), AgentSettings("bob")]), AT)
+    case_id = new_case(pipeline)
+    desk = Desk(store, "alice")
+    [typo] = desk.each([case_id], desk.macro(Macro("To Bob", assign="bobb", tags=["x"])))
+    assert not typo.done and typo.refusal == (
+        "macro 'To Bob' assigns to 'bobb', who is not on the team (did you mean bob?); "
+        "the macro was not applied: correct its assign in the config")
+    assert (case_row(store, case_id)["owner"], case_row(store, case_id)["tags"]) == (None, [])
+    [right] = desk.each([case_id], desk.macro(Macro("To Bob", assign="bob")))
+    assert right.done and case_row(store, case_id)["owner"] == "bob"
 
 
 def test_tags_typed_with_commas_or_quotes_are_words(store: Store, pipeline: Pipeline) -> None:
