@@ -37,7 +37,7 @@ def record_answer(conn: sqlite3.Connection, case_id: int, event: InboundEvent,
     """The customer's score, against the case and its agent, audited."""
     text = (event.text or event.subject).strip()
     score = rating(text)
-    if score is not None:
-        surveys.answer(conn, case_id, score, text[:200], at)
+    if score is not None:  # the line it read, not the survey their mail program quoted
+        surveys.answer(conn, case_id, score, text.splitlines()[0].strip()[:200], at)
         record_audit(conn, actor="ingest", action="csat.answered", case_id=case_id,
                      reason=f"satisfaction {score}/5", at=at)

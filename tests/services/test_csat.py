@@ -159,3 +159,13 @@ def test_a_question_too_long_for_the_channel_skips_the_survey_not_the_solve(
     reason = store.conn.execute("SELECT reason FROM audit WHERE action = 'csat.skipped'"
                                 ).fetchone()[0]
     assert reason.startswith("no satisfaction survey: its question is too long for instagram")
+
+
+def test_the_answer_kept_is_the_line_read_not_the_survey_quoted(store: Store) -> None:
+    """"4 stars" above the quoted question was kept and shown as "4 stars > How did we
+    do"."""
+    case_id = write(store, "my export is empty")
+    solve(store, case_id)
+    write(store, "4 stars\n> How did we do on case #1? Answer with a number",
+          NOW + timedelta(hours=1))
+    assert surveys(store) == [(case_id, "erin", 4, "4 stars")]
