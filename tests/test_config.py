@@ -271,6 +271,9 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     ("[[macros]]\nname = 'a'\ntags = ['x']\nwhen = { queue = 'billing' }",
      "macros[0].when.queue must be an array of strings, got 'billing' (a list of one is "
      "written ['billing'])"),
+    ("[[agents]]\nname = 'a'\nskills = ['billing', '']",
+     "agents[0].skills[1] must name a skill, got ''"),
+    ("[[queues]]\nname = 'q'\nskills = [' ']", "queues[0].skills[0] must name a skill, got ' '"),
     ("[[agents]]\nname = 'a'\ncapacity = 5",
      "agents[0].capacity must be a table of integers, got 5"),
     ("[[agents]]\nname = 'a'\nhours = '09:00-17:00'",

@@ -431,7 +431,15 @@ def _check_policy(policy: SlaPolicy, routing: RoutingSettings, tiers: tuple[str,
                           f"{policy.at_risk}")
 
 
+def _check_skills(skills: list[str], where: str) -> None:
+    """A blank skill matches nobody's and nothing: a queue needing "" waited for ever."""
+    for index, skill in enumerate(skills):
+        if not skill.strip():
+            raise ConfigError(f"{where}.skills[{index}] must name a skill, got {skill!r}")
+
+
 def _check_queue(queue: QueueSettings, where: str) -> None:
+    _check_skills(queue.skills, where)
     if queue.assign not in QUEUE_ASSIGN:
         raise ConfigError(f"{where}.assign must be one of {_choices(QUEUE_ASSIGN)}, got "
                           f"{queue.assign!r}")
@@ -455,6 +463,7 @@ def _check_agent(agent: AgentSettings, routing: RoutingSettings, where: str,
     if agent.role not in AGENT_ROLES:
         raise ConfigError(f"{where}.role must be one of {_choices(AGENT_ROLES)}, got "
                           f"{agent.role!r}")
+    _check_skills(agent.skills, where)
     _check_zone(agent.time_zone, where)  # snooze times are read in it, shift or not
     if agent.hours:
         _check_business_hours(BusinessHoursSettings(
