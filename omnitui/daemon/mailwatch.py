@@ -27,11 +27,12 @@ from omnitui.channels.email.imap import (
     take_mail_news,
 )
 from omnitui.config import MailboxSettings, Settings, attachments_dir
+from omnitui.daemon.log import log_failure
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.services.archive import FirstSync
 from omnitui.services.intake import intake_pipeline
 from omnitui.store import channel_state
-from omnitui.store.db import Store, db_time, utc_now
+from omnitui.store.db import Store, db_time, expected, store_problem, utc_now
 from omnitui.wording import plural
 
 log = logging.getLogger("omnitui.imap")
@@ -63,7 +64,9 @@ def watch_folder(db_path: Path, settings: Settings, mailbox: MailboxSettings, fo
                         _sync(client, store, pipeline, mailbox, folder, stop)
             except Exception as exc:  # whatever broke, the folder is retried
                 message = _worded(exc)
-                if isinstance(exc, (MailboxError, *CONNECTION_ERRORS)):
+                if expected(exc):  # the machine's: a full or read-only disk, a busy store
+                    message = store_problem(exc)
+                if isinstance(exc, (MailboxError, *CONNECTION_ERRORS)) or expected(exc):
                     log.warning("%s: %s; trying again in %.0f s", name, message, backoff)
                 else:  # e.g. imapclient's "unterminated line" on a split IDLE response
                     log.exception("%s: unexpected %s; reconnecting in %.0f s", name,
@@ -73,7 +76,7 @@ def watch_folder(db_path: Path, settings: Settings, mailbox: MailboxSettings, fo
                         channel_state.record_error(conn, "email", name, message[:300],
                                                    at=db_time(utc_now()))
                 except Exception:  # the store itself is busy or broken: still retry later
-                    log.exception("%s: could not record the error", name)
+                    log_failure(log, f"{name}: could not record the error", logging.WARNING)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, BACKOFF_MAX)
             finally:

@@ -29,7 +29,7 @@ from omnitui.ingest.pipeline import Pipeline
 from omnitui.services.intake import intake_pipeline
 from omnitui.store import channel_state, cursors
 from omnitui.store.db import Store
-from tests.conftest import make_email, wait_for
+from tests.conftest import fill, make_email, wait_for
 from tests.imap_servers import ImapServer, dovecot_binary
 
 
@@ -443,3 +443,25 @@ def test_mail_from_the_mailboxs_own_address_is_filed_as_ours(imap_server: ImapSe
     assert store.conn.execute("SELECT direction, author FROM messages").fetchall() == [
         ("out", "Erin at Support")]
     assert count(store, "SELECT count(*) FROM outbox") == 0
+
+
+def test_a_disk_that_fills_under_the_watcher_is_said_in_a_line_and_nothing_is_lost(
+        imap_server: ImapServer, disk: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The mail sync logged "unexpected OperationalError" with its traceback at every retry
+    of a full disk (the daemon's other loops say it in one line)."""
+    caplog.set_level(logging.INFO)
+    db = disk / "s.db"
+    Store(db).close()
+    stop, thread = run_watcher(db, mailbox_for(imap_server))
+    try:
+        with Store(db) as store:
+            assert wait_for(lambda: channel_state.channel_states(store.conn) != [], 10)
+            fill(disk)
+            imap_server.append("INBOX", make_email(subject="Into a full disk"))
+            assert wait_for(lambda: "the disk holding the store is full" in caplog.text, 20)
+            (disk / "fill").unlink()
+            assert wait_for(lambda: count(store) == 1, 60)  # filed once there is room
+    finally:
+        stop.set()
+        thread.join(10)
+    assert [r.getMessage() for r in caplog.records if r.exc_info] == []

@@ -4,45 +4,16 @@ traceback. A real file system: a small tmpfs (root only, as CI runs; skipped els
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
-import pytest
-
 from tests.cli.conftest import Run
-from tests.conftest import wait_for
-
-
-@pytest.fixture
-def disk(tmp_path: Path) -> Iterator[Path]:
-    """A 2 MB file system of its own, unmounted after."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs",
-                                            str(mount)], capture_output=True).returncode:
-        pytest.skip("needs root and mount, as CI has")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=True)
-
-
-def fill(disk: Path) -> None:
-    """Every byte left on the disk taken."""
-    with (disk / "fill").open("wb") as filler:
-        try:
-            while True:
-                filler.write(b"\0" * 65536)
-                filler.flush()
-        except OSError:
-            pass
+from tests.conftest import fill, wait_for
 
 
 def test_a_full_disk_and_a_read_only_one_are_said_as_such(omnitui: Run, disk: Path) -> None:
