@@ -32,6 +32,7 @@ from omnitui.sanitize import sanitize
 from omnitui.services import drafts
 from omnitui.services.fitting import suggested
 from omnitui.services.kb import suggestions
+from omnitui.services.outbound import not_resendable
 from omnitui.services.similar import SimilarCase
 from omnitui.snooze import until_words
 from omnitui.store import presence
@@ -398,6 +399,7 @@ class CaseScreen(WorkScreen):
         bind("message.raw", "raw_source"),
         bind("message.save", "save_attachments"),
         bind("message.move", "move_message"),
+        bind("message.resend", "resend"),
         bind("case.customer", "toggle_customer"),
         bind("case.history", "history"),
     ]
@@ -433,6 +435,10 @@ class CaseScreen(WorkScreen):
         offered Solved and Reopen on it, and cut "? Help" at 80 columns."""
         if action in CASE_ACTIONS and (live := self.detail.merged_into) is not None:
             return act_on_live(self.detail.case.id, live)
+        if action == "resend":  # offered on a failed reply of ours alone
+            message = self.current_message
+            return "no message is highlighted" if message is None else not_resendable(
+                message.id, message.direction, message.delivery)
         return super().declined(action)
 
     def statuses(self) -> set[str]:
@@ -484,6 +490,9 @@ class CaseScreen(WorkScreen):
 
     def action_move_message(self) -> None:
         messages.move(self)
+
+    def action_resend(self) -> None:
+        messages.resend(self)
 
     def action_step_case(self, step: int) -> None:
         """J / K: the next or previous case of the list it was opened from (the queue, the
@@ -781,6 +790,7 @@ class CaseScreen(WorkScreen):
             if current is not None:
                 current.add_class("-current")
             self._highlighted = current
+        self.refresh_bindings()  # the message's own keys: Resend on a failed reply alone
         if current is None:
             return
         tall = current.outer_size.height > timeline.scrollable_content_region.height
