@@ -146,18 +146,18 @@ def start_draft(conn: sqlite3.Connection, case_id: int, mode: str, *,
 
 
 def latest_channel(conn: sqlite3.Connection, case: case_store.Row) -> str | None:
-    """Where the case's customer last wrote on it, when that is not the case's own channel
-    and they can be answered there (an address of theirs, or a platform's route): a reply
+    """The latest channel the case's customer wrote on that they can be answered on (an
+    address of theirs there, or a platform's route), when it is not the case's own: a reply
     goes there unless the agent picks another, as a helpdesk answers a Telegram case whose
-    customer then texted by SMS. None: the case's own channel (a logged phone call is
-    answered nowhere)."""
-    last = message_store.last_inbound(conn, case["id"])
-    if last is None or last["channel"] == case["channel"] or \
-            last["customer_id"] != case["customer_id"]:
-        return None
-    answerable = last["channel"] in reachable_channels(conn, case["customer_id"]) or \
-        last["reply_route"] is not None
-    return last["channel"] if answerable else None
+    customer then texted by SMS (a phone call logged since is answered nowhere). None: the
+    case's own channel."""
+    reachable = reachable_channels(conn, case["customer_id"])
+    for channel, routed in message_store.channels_written_on(conn, case["id"]):
+        if channel == case["channel"]:
+            return None
+        if channel in reachable or routed:
+            return channel
+    return None
 
 
 def address_on_identity(kind: str, value: str) -> str | None:
