@@ -420,8 +420,9 @@ def _last_wrote_on(desk: "Desk", case_id: int) -> str | None:
 
 @app.command()
 def resend(typer_ctx: typer.Context,
-           message_id: Annotated[int, typer.Argument(metavar="MESSAGE_ID", help=(
-               "A reply of ours that failed for good (`omnitui case ID` shows its #)."),
+           message_id: Annotated[int, typer.Argument(
+               metavar="MESSAGE_ID", parser=lambda word: case_id_of(word, "message"),
+               help="A reply of ours that failed for good (`omnitui case ID` shows its #).",
                show_default=False)],
            fmt: Fmt = DoneFormat.table) -> None:
     """Queue a reply that failed for good again: its text, channel and recipients, as a
