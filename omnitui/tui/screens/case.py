@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
+from textual.binding import ActiveBinding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Input, Static
@@ -49,7 +50,7 @@ from omnitui.tui.hits import (
     walking_words,
     wrapped,
 )
-from omnitui.tui.keys import bind
+from omnitui.tui.keys import action_name, bind
 from omnitui.tui.screens.modals import TextScreen
 from omnitui.tui.screens.work import CASE_ACTIONS, WorkScreen
 from omnitui.tui.widgets.key_bar import KeyBar
@@ -443,6 +444,14 @@ class CaseScreen(WorkScreen):
 
     def statuses(self) -> set[str]:
         return {self.detail.case.status}
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """Resend, offered on a failed reply alone, leads the key bar: the keys at its end
+        give way at 80 columns, and it went first."""
+        active = super().active_bindings
+        return {**{key: shown for key, shown in active.items()
+                   if action_name(shown.binding.action) == "resend"}, **active}
 
     def current_message_id(self) -> int | None:
         return self.current_message.id if self.current_message is not None else None
