@@ -63,6 +63,10 @@ def test_the_failed_reply_highlighted_is_resent_with_its_key_and_nothing_else_is
         assert [status for _, status, _ in rows] == ["failed", "queued"]
         assert rows[0][2] == rows[1][2]  # to the same address
         assert f"reply #{failed} queued again on email (u takes it back)" in notes(app)
+        while app.screen.current_message.id != failed:  # back on it: resent, offered no more
+            await pilot.press("k")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        assert "Resend" not in bar(app)
         await pilot.press("u")  # type: ignore[attr-defined]
         await settle(app, pilot)
         assert [status for _, status, _ in outbox_rows(path)] == ["failed"]

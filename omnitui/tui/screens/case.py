@@ -33,7 +33,7 @@ from omnitui.sanitize import sanitize
 from omnitui.services import drafts
 from omnitui.services.fitting import suggested
 from omnitui.services.kb import suggestions
-from omnitui.services.outbound import not_resendable
+from omnitui.services.outbound import not_resendable, resent_already
 from omnitui.services.similar import SimilarCase
 from omnitui.snooze import until_words
 from omnitui.store import presence
@@ -436,10 +436,11 @@ class CaseScreen(WorkScreen):
         offered Solved and Reopen on it, and cut "? Help" at 80 columns."""
         if action in CASE_ACTIONS and (live := self.detail.merged_into) is not None:
             return act_on_live(self.detail.case.id, live)
-        if action == "resend":  # offered on a failed reply of ours alone
+        if action == "resend":  # offered on a failed reply of ours not resent yet alone
             message = self.current_message
             return "no message is highlighted" if message is None else not_resendable(
-                message.id, message.direction, message.delivery)
+                message.id, message.direction, message.delivery) or resent_already(
+                self.console.store.conn, message.id)
         return super().declined(action)
 
     def statuses(self) -> set[str]:
