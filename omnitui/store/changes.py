@@ -61,12 +61,12 @@ def given_away_since(conn: sqlite3.Connection, owner: str, after: int,
 
 
 def failed_replies_since(conn: sqlite3.Connection, author: str, after: int,
-                         upto: int) -> list[tuple[int, int, str]]:
-    """(case, message, error) of each reply of `author` that failed for good (refused, out
+                         upto: int) -> list[tuple[int, str]]:
+    """(case, error) of each reply of `author` that failed for good (refused, out
     of retries, bounced) in the change ids (after, upto]: the author's console says so (the
     case only reopened, without a word)."""
     return [tuple(row) for row in conn.execute(
-        "SELECT a.case_id, a.message_id, a.reason FROM audit a JOIN messages m ON m.id ="
+        "SELECT a.case_id, a.reason FROM audit a JOIN messages m ON m.id ="
         " a.message_id WHERE a.id > ? AND a.id <= ? AND a.action IN ('reply.failed',"
         " 'reply.bounced') AND m.author = ? ORDER BY a.id", (after, upto, author))]
 

@@ -598,10 +598,10 @@ class OmnituiApp(App[None]):
                 self.notify(given_away_words(case_id, owner, actor), severity="warning",
                             timeout=10)
 
-    def _tell_failed(self, failed: list[tuple[int, int, str]]) -> None:
+    def _tell_failed(self, failed: list[tuple[int, str]]) -> None:
         """A toast for each of this agent's replies that failed for good, with the key that
         sends it again: the case only reopened, and the reply was written again by hand."""
-        for case_id, _, error in failed:
+        for case_id, error in failed:
             self.notify(sanitize(reply_failed_words(case_id, error,
                                                     self.keys_of("message.resend")),
                                  multiline=False), severity="error", timeout=15)
