@@ -283,10 +283,11 @@ def main_options(
 CASE_ID = re.compile(r"#?(\d{1,18})")  # 12 or #12, as the console writes it
 
 
-def case_id_of(word: str) -> int:
-    """A case id as written on the command line; anything else is a usage error."""
+def case_id_of(word: str, what: str = "case") -> int:
+    """A case id (or a `what` id: a message's) as written on the command line; anything
+    else is a usage error."""
     if (found := CASE_ID.fullmatch(word.strip())) is None:
-        raise typer.BadParameter(f"{word!r} is not a case id (12 or #12)")
+        raise typer.BadParameter(f"{word!r} is not a {what} id (12 or #12)")
     return int(found[1])
 
 

@@ -375,7 +375,8 @@ def reply(typer_ctx: typer.Context, case_id: CaseId,
           text: Text = None, text_option: TextOption = None,
           channel: Annotated[str | None, typer.Option(
               help="A channel kind (email, sms, telegram...) or a configured [[channels]] or "
-                   "[[mailboxes]] name; default: the one the case came on.")] = None,
+                   "[[mailboxes]] name; default: where the customer last wrote on the case, "
+                   "else the one the case came on.")] = None,
           all_: Annotated[bool, typer.Option("--all", help="Reply to all (email).")] = False,
           fmt: Fmt = DoneFormat.table) -> None:
     """Queue a reply to the customer (the daemon sends it)."""
@@ -383,7 +384,8 @@ def reply(typer_ctx: typer.Context, case_id: CaseId,
     kinds = _channel_kinds(typer_ctx, channel)
 
     def write(desk: "Desk") -> "CaseResult":
-        kind = _reply_kind(desk, case_id, kinds)
+        kind = _reply_kind(desk, case_id, kinds) or (None if all_ else _last_wrote_on(
+            desk, case_id))
         done = desk.write(case_id, "reply_all" if all_ else "reply", body, channel=kind)
         if done.done:
             _stuck(desk, kind or _case_channel(desk, case_id), "reply", case_id)
@@ -399,6 +401,42 @@ def _reply_kind(desk: "Desk", case_id: int, kinds: list[str] | None) -> str | No
         return kinds[0] if kinds else None
     own = _case_channel(desk, case_id)
     return own if own in kinds else kinds[0]
+
+
+def _last_wrote_on(desk: "Desk", case_id: int) -> str | None:
+    """Where the customer last wrote on the case, when a reply goes there rather than on
+    the case's own channel (outbound.latest_channel), said as the composer says it."""
+    from omnitui.services.outbound import latest_channel
+    from omnitui.store.cases import get_case
+    from omnitui.wording import WHERE_THEY_LAST_WROTE
+
+    case = get_case(desk.store.conn, case_id)
+    if case is None or (channel := latest_channel(desk.store.conn, case)) is None:
+        return None  # (no such case: the write says so)
+    say(f"replying on {channel}: {WHERE_THEY_LAST_WROTE} (case #{case_id} came on "
+        f"{case['channel']})")
+    return channel
+
+
+@app.command()
+def resend(typer_ctx: typer.Context,
+           message_id: Annotated[int, typer.Argument(
+               metavar="MESSAGE_ID", parser=lambda word: case_id_of(word, "message"),
+               help="A reply of ours that failed for good (`omnitui case ID` shows its #).",
+               show_default=False)],
+           fmt: Fmt = DoneFormat.table) -> None:
+    """Queue a reply that failed for good again: its text, channel and recipients, as a
+    new attempt (undo takes it back while it waits)."""
+    def again(desk: "Desk") -> "CaseResult":
+        from omnitui.store.messages import message_by_id
+
+        done = desk.resend(message_id)
+        if done.done:
+            _stuck(desk, message_by_id(desk.store.conn, message_id)["channel"], "reply",
+                   done.case_id)
+        return done
+
+    _one(ctx(typer_ctx).act(again), fmt)
 
 
 def _case_channel(desk: "Desk", case_id: int) -> str:

@@ -65,6 +65,8 @@ KEYS: tuple[Key, ...] = (
     Key("message.raw", "V", "Raw source", CASE),
     Key("message.save", "s", "Save attachments", CASE),
     Key("message.move", "X", "Split off or move the message", CASE),
+    Key("message.resend", "e", "Resend our reply that failed (a new attempt, same text)",
+        CASE, footer="Resend"),
     Key("case.customer", "C", "Show or hide the customer pane", CASE),
     Key("case.history", "H", "The case's history: who changed what, and why", CASE),
     Key("customer.link", "L", "Link or merge a customer", BOTH),

@@ -322,6 +322,9 @@ class Draft:
     private: bool = False  # answer a group or public post in a direct message instead
     macro: str = ""  # the macro that drafted it: sending also applies the macro's changes
     about: str = ""  # the message a forward passes on, as its composer names it
+    # where the customer last wrote, when a reply goes there rather than on the case's own
+    # channel (its composer says why)
+    last_wrote_on: str = ""
 
     @property
     def body(self) -> str:

@@ -434,3 +434,18 @@ def moved_words(emptied: Sequence[int], target: int, status: str) -> str:
     if status in FINISHED_STATUSES:
         said += f"; #{target} stays {status}: reopen it if the message needs an answer"
     return said
+
+
+WHERE_THEY_LAST_WROTE = "where they last wrote"  # a reply's channel, when not the case's
+
+
+def resent_words(message_id: int, error: str) -> str:
+    """Why a reply went again, in its audit row: the one it repeats and what became of it."""
+    return f"resent #{message_id} after: {' '.join(error.split()) or 'it failed'}"
+
+
+def reply_failed_words(case_id: int, error: str, keys: str) -> str:
+    """What an agent's console says once when their own reply failed for good (the case
+    only reopened): `keys`, the resend's key as [keymap] has it."""
+    return (f"your reply on #{case_id} could not be sent: {' '.join(error.split())} · "
+            f"{keys} on it resends it")

@@ -480,6 +480,17 @@ class Desk:
             outbound.queue_draft(conn, case, draft, author=self.actor, at=self.clock())
         return self.each([case_id], change)[0]
 
+    def resend(self, message_id: int) -> CaseResult:
+        """A reply that failed for good queued again on its case (outbound.resend)."""
+        from omnitui.services import outbound
+        from omnitui.store.messages import message_by_id
+
+        message = message_by_id(self.store.conn, message_id)
+        if message is None:
+            raise Refused(f"there is no message #{message_id}")
+        return self.each([message["case_id"]], lambda conn, _: outbound.resend(
+            conn, message_id, author=self.actor, at=self.clock()))[0]
+
     def to_private(self, case_id: int, text: str) -> CaseResult:
         """Answer a public post privately, acknowledging it publicly (one undo)."""
         from omnitui.services import private

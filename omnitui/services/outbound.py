@@ -23,9 +23,11 @@ from omnitui.services.actions import reply
 from omnitui.store import cases as case_store
 from omnitui.store import customers as customer_store
 from omnitui.store import messages as message_store
+from omnitui.store import outbox
 from omnitui.store.audit import ChangeSet, record_audit
 from omnitui.store.db import StoreError, db_time
 from omnitui.vocabulary import awaited_answer
+from omnitui.wording import resent_words
 
 PHONE_CHANNELS = (Channel.SMS, Channel.WHATSAPP)
 CHANNELS = frozenset(c.value for c in Channel)
@@ -83,7 +85,8 @@ def start_draft(conn: sqlite3.Connection, case_id: int, mode: str, *,
     if mode not in REPLY_MODES:
         raise ValueError(mode)
     case = case_store.require_case(conn, case_id)
-    channel = channel or case["channel"]
+    where_they_wrote = latest_channel(conn, case) if mode == "reply" else None
+    channel = channel or where_they_wrote or case["channel"]
     if mode == "reply_all" and channel != Channel.EMAIL:  # it replied to one, silently
         raise StoreError(f"replying to all is for email; case {case_id} is on {channel}: "
                          "reply to the customer alone")
@@ -138,7 +141,23 @@ def start_draft(conn: sqlite3.Connection, case_id: int, mode: str, *,
     if not to_all:
         raise StoreError(f"the customer of case {case_id} has no {channel} address; "
                          "link one, or reply on another channel")
-    return Draft(mode, channel, to=to_all, cc=cc, subject=_prefixed("Re", subject))
+    return Draft(mode, channel, to=to_all, cc=cc, subject=_prefixed("Re", subject),
+                 last_wrote_on=channel if channel == where_they_wrote else "")
+
+
+def latest_channel(conn: sqlite3.Connection, case: case_store.Row) -> str | None:
+    """The latest channel the case's customer wrote on that they can be answered on (an
+    address of theirs there, or a platform's route), when it is not the case's own: a reply
+    goes there unless the agent picks another, as a helpdesk answers a Telegram case whose
+    customer then texted by SMS (a phone call logged since is answered nowhere). None: the
+    case's own channel."""
+    reachable = reachable_channels(conn, case["customer_id"])
+    for channel, routed in message_store.channels_written_on(conn, case["id"]):
+        if channel == case["channel"]:
+            return None
+        if channel in reachable or routed:
+            return channel
+    return None
 
 
 def address_on_identity(kind: str, value: str) -> str | None:
@@ -197,6 +216,67 @@ def queue_draft(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author:
                      "recipients": recipients,
                      "subject": draft.subject, "attachment_ids": list(draft.attachment_ids)},
                  reply_route=recipients.get("route") if draft.private else None)
+
+
+def resend(conn: sqlite3.Connection, message_id: int, *, author: str,
+           at: datetime) -> int:
+    """A reply that failed for good (the platform refused it, the retries ran out, it
+    bounced) queued again as a new attempt: its text, channel, recipients, subject and
+    attachments, an email with a Message-ID of its own in the same thread; audited with why
+    the first failed, undone as any send is. Returns the new message's id. Anything else
+    (a customer's message, a note, a reply not failed, one resent already) is refused in
+    words: the agent retyped a failed reply, and a second resend would send it twice."""
+    message = message_store.message_by_id(conn, message_id)
+    if message is None:
+        raise StoreError(f"there is no message #{message_id}")
+    row = outbox.row_of_message(conn, message_id)
+    if why := not_resendable(message_id, message["direction"], row["status"] if row else None):
+        raise StoreError(why)
+    assert row is not None  # (not_resendable refuses a message without one)
+    if why := resent_already(conn, message_id):
+        raise StoreError(why)
+    text, channel = message["text"], row["channel"]
+    if why := too_long(channel, text):
+        raise StoreError(f"{why}; nothing was sent")
+    recipients = {k: v for k, v in json.loads(row["recipients"] or "{}").items()
+                  if k != "again"}  # every recipient again, not those a server put off
+    return reply(conn, message["case_id"], author=author, text=text, at=at, channel=channel,
+                 response=message["response"], automatic=message["auto_submitted"],
+                 reason=resent_words(message_id, row["last_error"] or ""), delivery={
+                     "external_id": make_msgid(domain=socket.gethostname() or "localhost"
+                                               ).strip("<>") if channel == Channel.EMAIL
+                     else None,
+                     "references": json.loads(message["parent_keys"] or "[]"),
+                     "recipients": recipients, "subject": row["subject"],
+                     "attachment_ids": json.loads(row["attachment_ids"] or "[]")},
+                 reply_route=json.loads(message["reply_route"])
+                 if message["reply_route"] else None)
+
+
+def not_resendable(message_id: int, direction: str, delivery: str | None) -> str | None:
+    """Why a message cannot be resent (None: it can): only a reply of ours whose outbox row
+    (`delivery`, its status) failed for good. The console's key bar asks it of the message
+    highlighted, the resend itself of the stored one."""
+    if direction == Direction.IN:
+        return f"message #{message_id} is the customer's: only a reply of ours that failed " \
+            "is resent"
+    if direction == Direction.NOTE:
+        return f"message #{message_id} is an internal note: it is never sent"
+    if delivery not in outbox.STATUSES:
+        return f"message #{message_id} was not sent from omnitui: nothing to resend"
+    if delivery != outbox.FAILED:
+        return f"message #{message_id} has not failed (it is {delivery}): only a reply " \
+            "that failed for good is resent"
+    return None
+
+
+def resent_already(conn: sqlite3.Connection, message_id: int) -> str | None:
+    """Why a failed reply is not resent again (None: it was not resent yet): a later reply
+    with its very text has not failed, and a second resend would send it twice."""
+    row = outbox.row_of_message(conn, message_id)
+    again = outbox.resent_as(conn, row) if row is not None else None
+    return (f"message #{message_id} was resent already: #{again[0]} is {again[1]}; nothing "
+            "was sent") if again else None
 
 
 def _entries(typed: tuple[str, ...]) -> tuple[str, ...]:

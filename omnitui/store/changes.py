@@ -67,6 +67,17 @@ def given_away_since(conn: sqlite3.Connection, owner: str, after: int,
         (after, upto, owner))]
 
 
+def failed_replies_since(conn: sqlite3.Connection, author: str, after: int,
+                         upto: int) -> list[tuple[int, str]]:
+    """(case, error) of each reply of `author` that failed for good (refused, out
+    of retries, bounced) in the change ids (after, upto]: the author's console says so (the
+    case only reopened, without a word)."""
+    return [tuple(row) for row in conn.execute(
+        "SELECT a.case_id, a.reason FROM audit a JOIN messages m ON m.id ="
+        " a.message_id WHERE a.id > ? AND a.id <= ? AND a.action IN ('reply.failed',"
+        " 'reply.bounced') AND m.author = ? ORDER BY a.id", (after, upto, author))]
+
+
 def solved_since(conn: sqlite3.Connection, after: int) -> list[int]:
     """The cases a status change after audit row `after` solved. NOT INDEXED: left to
     itself, SQLite read the whole log through audit_case for the DISTINCT's order (1.1 s

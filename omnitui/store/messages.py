@@ -241,6 +241,17 @@ def last_inbound(conn: sqlite3.Connection, case_id: int, channel: str | None = N
         (case_id, channel, channel, BOUNCE, words_first)).fetchone()
 
 
+def channels_written_on(conn: sqlite3.Connection, case_id: int) -> list[tuple[str, bool]]:
+    """The channels the case's own customer wrote on it (their own words, not an automatic
+    mail), the latest first, each with whether a message there carries a platform's route
+    back to them."""
+    return [(row[0], bool(row[1])) for row in conn.execute(
+        "SELECT m.channel, max(m.reply_route IS NOT NULL) FROM messages m JOIN cases c ON"
+        " c.id = m.case_id WHERE m.case_id = ? AND m.direction = 'in' AND m.customer_id ="
+        " c.customer_id AND m.auto_submitted IS NULL GROUP BY m.channel"
+        " ORDER BY max(m.created_at) DESC", (case_id,))]
+
+
 def customer_of(conn: sqlite3.Connection, message_id: int) -> int | None:
     """Whose message it is (None: no such message)."""
     row = conn.execute("SELECT customer_id FROM messages WHERE id = ?", (message_id,)

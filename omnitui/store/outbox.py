@@ -16,6 +16,7 @@ from omnitui.model import BOUNCE
 from omnitui.store.audit import ChangeSet, insert_row, record_audit
 
 QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
+STATUSES = (QUEUED, SENDING, SENT, FAILED)
 SENDER = "omnitui-daemon"
 # Receipts arrive out of order (WhatsApp's may be days late): a status only replaces one
 # ranked below it, so a late "delivered" never hides a "read". A failure ranks just above
@@ -239,3 +240,15 @@ def unsent_same(conn: sqlite3.Connection, case_id: int, text: str) -> int | None
                        " WHERE o.case_id = ? AND o.status IN (?, ?) AND m.text = ? LIMIT 1",
                        (case_id, QUEUED, SENDING, text)).fetchone()
     return row[0] if row else None
+
+
+def resent_as(conn: sqlite3.Connection, outbox_row: Mapping[str, Any]) -> tuple[int, str] | None:
+    """(message id, status) of a later reply on the case with the failed reply's very text
+    that has not failed: it was resent (or written again) already, and a second resend
+    would send it twice."""
+    row = conn.execute("SELECT m.id, o.status FROM outbox o JOIN messages m ON m.id ="
+                       " o.message_id WHERE o.case_id = ? AND o.id > ? AND o.status != ? AND"
+                       " m.text = (SELECT text FROM messages WHERE id = ?) ORDER BY o.id"
+                       " LIMIT 1", (outbox_row["case_id"], outbox_row["id"], FAILED,
+                                    outbox_row["message_id"])).fetchone()
+    return (row[0], row[1]) if row else None

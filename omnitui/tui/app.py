@@ -50,6 +50,7 @@ from omnitui.store.changes import (
     changed_cases_since,
     commits_seen,
     escalations_since,
+    failed_replies_since,
     given_away_since,
     last_change,
 )
@@ -78,7 +79,7 @@ from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.similar_cache import SimilarCases
 from omnitui.tui.status import health_text, incident_words
 from omnitui.vocabulary import given_away_words, undo_words
-from omnitui.wording import ago
+from omnitui.wording import ago, reply_failed_words
 
 if TYPE_CHECKING:
     from omnitui.model import Draft
@@ -574,6 +575,8 @@ class OmnituiApp(App[None]):
         self._tell_escalations(escalations_since(self.store.conn, self._seen_change, newest))
         self._tell_given_away(given_away_since(self.store.conn, self.agent, self._seen_change,
                                                newest))
+        self._tell_failed(failed_replies_since(self.store.conn, self.agent, self._seen_change,
+                                               newest))
         self._seen_change = newest
         self.cases_changed(changed)
 
@@ -594,6 +597,14 @@ class OmnituiApp(App[None]):
             if actor != self.agent:
                 self.notify(given_away_words(case_id, owner, actor), severity="warning",
                             timeout=10)
+
+    def _tell_failed(self, failed: list[tuple[int, str]]) -> None:
+        """A toast for each of this agent's replies that failed for good, with the key that
+        sends it again: the case only reopened, and the reply was written again by hand."""
+        for case_id, error in failed:
+            self.notify(sanitize(reply_failed_words(case_id, error,
+                                                    self.keys_of("message.resend")),
+                                 multiline=False), severity="error", timeout=15)
 
     def _works(self, queue: str) -> bool:
         me = self.me

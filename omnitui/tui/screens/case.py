@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
+from textual.binding import ActiveBinding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Input, Static
@@ -32,6 +33,7 @@ from omnitui.sanitize import sanitize
 from omnitui.services import drafts
 from omnitui.services.fitting import suggested
 from omnitui.services.kb import suggestions
+from omnitui.services.outbound import not_resendable, resent_already
 from omnitui.services.similar import SimilarCase
 from omnitui.snooze import until_words
 from omnitui.store import presence
@@ -48,7 +50,7 @@ from omnitui.tui.hits import (
     walking_words,
     wrapped,
 )
-from omnitui.tui.keys import bind
+from omnitui.tui.keys import action_name, bind
 from omnitui.tui.screens.modals import TextScreen
 from omnitui.tui.screens.work import CASE_ACTIONS, WorkScreen
 from omnitui.tui.widgets.key_bar import KeyBar
@@ -398,6 +400,7 @@ class CaseScreen(WorkScreen):
         bind("message.raw", "raw_source"),
         bind("message.save", "save_attachments"),
         bind("message.move", "move_message"),
+        bind("message.resend", "resend"),
         bind("case.customer", "toggle_customer"),
         bind("case.history", "history"),
     ]
@@ -433,10 +436,23 @@ class CaseScreen(WorkScreen):
         offered Solved and Reopen on it, and cut "? Help" at 80 columns."""
         if action in CASE_ACTIONS and (live := self.detail.merged_into) is not None:
             return act_on_live(self.detail.case.id, live)
+        if action == "resend":  # offered on a failed reply of ours not resent yet alone
+            message = self.current_message
+            return "no message is highlighted" if message is None else not_resendable(
+                message.id, message.direction, message.delivery) or resent_already(
+                self.console.store.conn, message.id)
         return super().declined(action)
 
     def statuses(self) -> set[str]:
         return {self.detail.case.status}
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """Resend, offered on a failed reply alone, leads the key bar: the keys at its end
+        give way at 80 columns, and it went first."""
+        active = super().active_bindings
+        return {**{key: shown for key, shown in active.items()
+                   if action_name(shown.binding.action) == "resend"}, **active}
 
     def current_message_id(self) -> int | None:
         return self.current_message.id if self.current_message is not None else None
@@ -484,6 +500,9 @@ class CaseScreen(WorkScreen):
 
     def action_move_message(self) -> None:
         messages.move(self)
+
+    def action_resend(self) -> None:
+        messages.resend(self)
 
     def action_step_case(self, step: int) -> None:
         """J / K: the next or previous case of the list it was opened from (the queue, the
@@ -781,6 +800,7 @@ class CaseScreen(WorkScreen):
             if current is not None:
                 current.add_class("-current")
             self._highlighted = current
+        self.refresh_bindings()  # the message's own keys: Resend on a failed reply alone
         if current is None:
             return
         tall = current.outer_size.height > timeline.scrollable_content_region.height

@@ -31,7 +31,7 @@ from omnitui.sanitize import sanitize
 from omnitui.tui.keys import bind
 from omnitui.tui.way_out import editor_command
 from omnitui.tui.widgets.typing import KeyHolder, TypingArea, TypingInput
-from omnitui.wording import SUBJECT_NEEDED, length_words
+from omnitui.wording import SUBJECT_NEEDED, WHERE_THEY_LAST_WROTE, length_words
 
 
 def _word_starts(typed: str) -> list[re.Pattern[str]]:
@@ -424,6 +424,8 @@ class ComposeScreen(ModalScreen[Draft | None]):
             if self.draft.about:  # which message goes: only the preview said
                 what += f" of {sanitize(self.draft.about, multiline=False)}"
             what += f" on {sanitize(self.draft.channel, multiline=False)}"
+            if self.draft.channel == self.draft.last_wrote_on:  # not the case's own
+                what += f" ({WHERE_THEY_LAST_WROTE})"
         if self.case_id is not None:
             what += f", case #{self.case_id}"
         title = Text(what)

@@ -1,5 +1,5 @@
 """Keys on the message highlighted in an open case: its raw source, saving its attachments,
-moving it to another case (split off or re-attach)."""
+moving it to another case (split off or re-attach), sending a failed reply again."""
 
 from __future__ import annotations
 
@@ -108,6 +108,25 @@ def move(screen: CaseScreen) -> None:
     screen.app.push_screen(AskScreen("Move this message to case number ('new': split it off "
                                      "into a new case)", "" if alone else "new",  # all of
                                      check=refusal(existing)), answered)  # it: never split
+
+
+def resend(screen: CaseScreen) -> None:
+    """e on our reply that failed for good: queued again as it was, through the Desk (the
+    key bar offers the key there alone; the Desk refuses anything else in words)."""
+    message = screen.current_message
+    if message is None:
+        return
+    try:
+        result = screen.console.desk.resend(message.id)
+    except OmnituiError as exc:  # the message went meanwhile (undone, moved)
+        screen.notify(str(exc), severity="warning")
+        return
+    screen.console.cases_changed({result.case_id})
+    if not result.done:
+        screen.notify(result.refusal, severity="warning")
+        return
+    screen.notify(f"reply #{message.id} queued again on {sanitize(message.channel)} "
+                  f"({screen.console.keys_of('app.undo')} takes it back)")
 
 
 def target_case(text: str) -> int | None:
