@@ -145,10 +145,12 @@ def report(conn: sqlite3.Connection, settings: Settings, since: datetime, until:
     business = calendar_of(settings.business_hours)
     zone = day_zone(settings)
 
-    def key_of(row: sqlite3.Row, agent: str = "owner") -> str:
-        """The row's group: an agent is a case's owner, or a survey's agent."""
+    def key_of(row: sqlite3.Row, agent: str, when: str) -> str:
+        """The row's group: an agent is a case's owner, or a survey's agent; a day is a
+        case's opening's, or a survey's answer's (the case's put a survey of the period on
+        a day before it, a row of its own)."""
         if by == "day":
-            return parse_db_time(row["created_at"]).astimezone(zone).date().isoformat()
+            return parse_db_time(row[when]).astimezone(zone).date().isoformat()
         value = row[agent] if by == "agent" else row[by] if by else ""
         return value or "(none)"
 
@@ -161,10 +163,11 @@ def report(conn: sqlite3.Connection, settings: Settings, since: datetime, until:
         split: dict[str, tuple[list[sqlite3.Row], ...]] = {key: ([], [], []) for key in every}
         # (every day: a day nothing was opened on was no row, a gap in a daily chart; every
         # queue the team has, as the board lists them: an idle one was missing)
-        for part, rows, agent in ((0, cases, "owner"), (1, surveys, "agent"),
-                                  (2, backlog, "owner")):
+        for part, rows, agent, when in ((0, cases, "owner", "created_at"),
+                                        (1, surveys, "agent", "answered_at"),
+                                        (2, backlog, "owner", "created_at")):
             for row in rows:  # each row read once, whatever the number of groups
-                split.setdefault(key_of(row, agent), ([], [], []))[part].append(row)
+                split.setdefault(key_of(row, agent, when), ([], [], []))[part].append(row)
         groups = [_funnel(key, *split[key], business, now) for key in sorted(split)]
         if by == "day":
             for group in groups:

@@ -355,3 +355,14 @@ def test_the_boards_team_counts_who_solved_and_who_replied_not_who_owns(
     assert solved[1]["bob"] == solved[0]["bob"]
     assert replies[1]["alice"].count == replies[0]["alice"].count + 1
     assert replies[1]["bob"].count == replies[0]["bob"].count
+
+
+def test_by_day_a_survey_counts_on_the_day_it_was_answered(week: Week) -> None:
+    """A survey answered on Tuesday about a case opened on Monday: a report of Tuesday on,
+    by day, put it on Monday, a row of its own before the period (a 0 opened beside a CSAT
+    of 4.0)."""
+    week.mail(at(1, 11), "cy@example.com", "4", subject="Re: Where is my parcel?")
+    found = report(week.store.conn, week.settings, at(1, 0), NOW, NOW, by="day")
+    assert found.total.csat.count == 1
+    assert [(g.key, g.csat.count) for g in found.groups] == [("2026-12-01", 1),
+                                                             ("2026-12-02", 0)]
