@@ -976,7 +976,7 @@ def report(typer_ctx: typer.Context,
                )] = None,
            until: Annotated[str | None, typer.Option(
                metavar="YYYY-MM-DD", show_default=False,
-               help="Last day, included to its end. Default: now.")] = None,
+               help="Last day, included to its end (up to now). Default: now.")] = None,
            by: Annotated[GroupBy | None, typer.Option(
                help="One row per queue, channel, agent, tier or day.")] = None,
            chart: Annotated[Path | None, typer.Option(

@@ -122,11 +122,16 @@ def day_zone(settings: Settings) -> tzinfo | None:
 
 def period(since: date | None, until: date | None, settings: Settings,
            now: datetime) -> tuple[datetime, datetime]:
-    """[since, until) from the days' midnights in the report's day zone; by default the
-    last 30 days up to now. ValueError says when since is not before until."""
+    """[since, until) from the days' midnights in the report's day zone, ended by now at
+    the latest (days to come were rows of 0 opened, a drop in a daily chart); by default the
+    last 30 days up to now. ValueError says when since is not before until, or after now."""
     zone = day_zone(settings)
     end = datetime.combine(until, time(), zone) + timedelta(days=1) if until else now
     start = datetime.combine(since, time(), zone) if since else end - timedelta(days=30)
+    if start >= now:
+        raise ValueError(f"--since {since or start.date()} has not begun yet: nothing was "
+                         "opened in it")
+    end = min(end, now)
     if start >= end:
         raise ValueError(f"--since {since or start.date()} is not before --until "
                          f"{until or end.date()}")

@@ -11,7 +11,7 @@ import json
 import re
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ import pytest
 from omnitui.channels.email.parse import parse_email
 from omnitui.config import Settings
 from omnitui.metrics.board import read_board
-from omnitui.metrics.funnel import Rate, Spread, report, spread
+from omnitui.metrics.funnel import Rate, Spread, period, report, spread
 from omnitui.model import Status
 from omnitui.services.desk import Desk
 from omnitui.services.intake import intake_pipeline
@@ -366,3 +366,15 @@ def test_by_day_a_survey_counts_on_the_day_it_was_answered(week: Week) -> None:
     assert found.total.csat.count == 1
     assert [(g.key, g.csat.count) for g in found.groups] == [("2026-12-01", 1),
                                                              ("2026-12-02", 0)]
+
+
+def test_a_period_ends_now_at_the_latest(week: Week) -> None:
+    """--until next Friday reported Thursday and Friday as days of 0 opened (a drop in a
+    daily chart, a period "to 2026-12-05 00:00" not yet lived); a --since to come said it
+    was "not before --until" a day nobody gave."""
+    start, end = period(date(2026, 11, 30), date(2026, 12, 4), week.settings, NOW)
+    assert (start, end) == (MONDAY, NOW)
+    found = report(week.store.conn, week.settings, start, end, NOW, by="day")
+    assert [g.key for g in found.groups] == ["2026-11-30", "2026-12-01", "2026-12-02"]
+    with pytest.raises(ValueError, match="--since 2026-12-03 has not begun yet"):
+        period(date(2026, 12, 3), None, week.settings, NOW)
