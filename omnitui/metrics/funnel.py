@@ -115,9 +115,16 @@ class Report:
 
 
 def day_zone(settings: Settings) -> tzinfo | None:
-    """The zone a report's days are in: the business hours', else the server's."""
+    """The zone a report's days are in: the business hours', else None: the server's (as
+    `astimezone(None)` reads it, summer time or not on each day: today's offset put a day
+    of October in Berlin an hour late)."""
     zone = settings.business_hours.time_zone
-    return ZoneInfo(zone) if zone else datetime.now().astimezone().tzinfo
+    return ZoneInfo(zone) if zone else None
+
+
+def midnight(day: date, zone: tzinfo | None) -> datetime:
+    """`day`'s midnight in `zone` (None: the server's, with that day's offset)."""
+    return datetime.combine(day, time(), zone).astimezone(zone)
 
 
 def period(since: date | None, until: date | None, settings: Settings,
@@ -126,8 +133,8 @@ def period(since: date | None, until: date | None, settings: Settings,
     the latest (days to come were rows of 0 opened, a drop in a daily chart); by default the
     last 30 days up to now. ValueError says when since is not before until, or after now."""
     zone = day_zone(settings)
-    end = datetime.combine(until, time(), zone) + timedelta(days=1) if until else now
-    start = datetime.combine(since, time(), zone) if since else end - timedelta(days=30)
+    end = midnight(until + timedelta(days=1), zone) if until else now
+    start = midnight(since, zone) if since else end - timedelta(days=30)
     if start >= now:
         raise ValueError(f"--since {since or start.date()} has not begun yet: nothing was "
                          "opened in it")

@@ -378,3 +378,26 @@ def test_a_period_ends_now_at_the_latest(week: Week) -> None:
     assert [g.key for g in found.groups] == ["2026-11-30", "2026-12-01", "2026-12-02"]
     with pytest.raises(ValueError, match="--since 2026-12-03 has not begun yet"):
         period(date(2026, 12, 3), None, week.settings, NOW)
+
+
+
+def test_without_business_hours_a_days_midnight_is_the_servers_on_that_day(
+        week: Week, tmp_path: Path, cli_env: dict[str, str]) -> None:
+    """With no business hours, the days were the server's zone at today's offset: on a
+    Berlin server in December, a report of 20 October (summer time) ran from 01:00 to
+    01:00, and its period said "(CET time)"."""
+    (tmp_path / "server").mkdir()
+    config = tmp_path / "server" / "omnitui.toml"
+    config.write_text("")
+
+    def run(*args: str) -> str:
+        return subprocess.run([sys.executable, "-m", "omnitui", "--config", str(config),
+                               "--db", str(week.store.path), "report", "--since",
+                               "2026-10-20", "--until", "2026-10-20", *args],
+                              capture_output=True, text=True, check=True, timeout=60,
+                              env={**cli_env, "TZ": "Europe/Berlin"}).stdout
+
+    shown = json.loads(run("--format", "json"))
+    assert (shown["since"], shown["until"]) == ("2026-10-19 22:00:00", "2026-10-20 22:00:00")
+    assert run().splitlines()[0] == (
+        "cases opened 2026-10-20 00:00 CEST to 2026-10-21 00:00 CEST: 0")
