@@ -392,12 +392,15 @@ def test_without_business_hours_a_days_midnight_is_the_servers_on_that_day(
 
     def run(*args: str) -> str:
         return subprocess.run([sys.executable, "-m", "omnitui", "--config", str(config),
-                               "--db", str(week.store.path), "report", "--since",
-                               "2026-10-20", "--until", "2026-10-20", *args],
+                               "--db", str(week.store.path), "report", *args],
                               capture_output=True, text=True, check=True, timeout=60,
                               env={**cli_env, "TZ": "Europe/Berlin"}).stdout
 
-    shown = json.loads(run("--format", "json"))
+    day = ("--since", "2026-10-20", "--until", "2026-10-20")
+    shown = json.loads(run(*day, "--format", "json"))
     assert (shown["since"], shown["until"]) == ("2026-10-19 22:00:00", "2026-10-20 22:00:00")
-    assert run().splitlines()[0] == (
+    assert run(*day).splitlines()[0] == (
         "cases opened 2026-10-20 00:00 CEST to 2026-10-21 00:00 CEST: 0")
+    # the 30 days that end with 10 November begin at a midnight of summer time
+    assert json.loads(run("--until", "2026-11-10", "--format", "json"))["since"] == \
+        "2026-10-11 22:00:00"
