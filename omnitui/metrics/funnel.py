@@ -173,7 +173,7 @@ def report(conn: sqlite3.Connection, settings: Settings, since: datetime, until:
     groups = []
     if by is not None:
         backlog = open_now if by != "day" else []  # a backlog is now, not of a day
-        every = _days(since, until, zone) if by == "day" else \
+        every = period_days(since, until, zone) if by == "day" else \
             [queue.name for queue in settings.queues] if by == "queue" else []
         split: dict[str, tuple[list[sqlite3.Row], ...]] = {key: ([], [], []) for key in every}
         # (every day: a day nothing was opened on was no row, a gap in a daily chart; every
@@ -191,8 +191,8 @@ def report(conn: sqlite3.Connection, settings: Settings, since: datetime, until:
                   store.left_owner_because(conn, start, end))
 
 
-def _days(since: datetime, until: datetime, zone: tzinfo | None) -> list[str]:
-    """Each day of [since, until) in `zone`, YYYY-MM-DD."""
+def period_days(since: datetime, until: datetime, zone: tzinfo | None) -> list[str]:
+    """Each day of [since, until) in `zone`, YYYY-MM-DD (until's midnight begins none)."""
     first = since.astimezone(zone).date()
     last = (until - timedelta(microseconds=1)).astimezone(zone).date()
     return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]

@@ -19,6 +19,7 @@ import pytest
 from omnitui.channels.email.parse import parse_email
 from omnitui.config import Settings
 from omnitui.metrics.board import read_board
+from omnitui.metrics.charts import write_chart
 from omnitui.metrics.funnel import Rate, Spread, period, report, spread
 from omnitui.model import Status
 from omnitui.services.desk import Desk
@@ -404,3 +405,12 @@ def test_without_business_hours_a_days_midnight_is_the_servers_on_that_day(
     # the 30 days that end with 10 November begin at a midnight of summer time
     assert json.loads(run("--until", "2026-11-10", "--format", "json"))["since"] == \
         "2026-10-11 22:00:00"
+
+
+def test_a_charts_title_names_the_last_day_of_its_period(week: Week, tmp_path: Path) -> None:
+    """--until 2026-12-01 drew "cases opened 2026-11-30 to 2026-12-02": the period's end, the
+    midnight after its last day."""
+    pytest.importorskip("matplotlib")
+    write_chart(week.store.conn, week.settings, MONDAY, MONDAY + timedelta(days=2), NOW,
+                tmp_path / "week.svg")
+    assert "cases opened 2026-11-30 to 2026-12-01" in (tmp_path / "week.svg").read_text()
