@@ -668,7 +668,7 @@ def cases(typer_ctx: typer.Context,
     from omnitui.model import Status
     from omnitui.services.sla import SlaKeeper
     from omnitui.store.customers import customer_exists
-    from omnitui.store.queries import CaseQuery, list_cases
+    from omnitui.store.queries import CaseQuery, count_cases, list_cases
 
     context = ctx(typer_ctx)
     context.existing_db_path  # noqa: B018 -- the demo store brings its team's intents
@@ -699,9 +699,10 @@ def cases(typer_ctx: typer.Context,
             snoozed=True if snoozed else None if all_ else False,
             **narrowed)  # type: ignore[arg-type]
         rows = list_cases(store.conn, query)
-    if 0 < most < len(rows):
-        rows = rows[:most]
-        say(f"the first {most:,} shown; --limit N shows more")
+        if 0 < most < len(rows):  # of how many, as the board says "50 of 98 shown"
+            rows = rows[:most]
+            say(f"the first {most:,} of {count_cases(store.conn, query):,} shown; --limit N "
+                "shows more")
     output.print_cases(rows, fmt, SlaKeeper(context.settings).countdown, query.waits,
                        context.zone)
 
@@ -977,7 +978,7 @@ def report(typer_ctx: typer.Context,
                )] = None,
            until: Annotated[str | None, typer.Option(
                metavar="YYYY-MM-DD", show_default=False,
-               help="Last day, included to its end. Default: now.")] = None,
+               help="Last day, included to its end (up to now). Default: now.")] = None,
            by: Annotated[GroupBy | None, typer.Option(
                help="One row per queue, channel, agent, tier or day.")] = None,
            chart: Annotated[Path | None, typer.Option(

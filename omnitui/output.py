@@ -659,7 +659,10 @@ def print_report(report: Report, fmt: Format, zone: tzinfo | None) -> None:
 
 def _period(report: Report, zone: tzinfo | None) -> str:
     """"2026-11-07 14:13 to 2026-12-07 14:13 (Europe/Berlin time)": the report's period in
-    its days' zone."""
+    its days' zone; the server's (None) names each end's offset, "2026-10-20 00:00 CEST to
+    2026-11-19 00:00 CET" (it said "(None time)")."""
+    if zone is None:
+        return f"{clock_time(report.since, zone)} to {clock_time(report.until, zone)}"
     since, until = report.since.astimezone(zone), report.until.astimezone(zone)
     return f"{since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} ({zone} time)"
 

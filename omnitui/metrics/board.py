@@ -8,12 +8,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import field
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from itertools import pairwise
 
 from omnitui.config import Settings
 from omnitui.filters import age_words
-from omnitui.metrics.funnel import Rate, Spread, day_zone, met, spread
+from omnitui.metrics.funnel import Rate, Spread, day_zone, met, midnight, spread
 from omnitui.records import record
 from omnitui.services.routing import Router
 from omnitui.store import board as store
@@ -138,9 +138,9 @@ def first_replies(name: str, cases: list[sqlite3.Row], stamp: str) -> FirstRepli
 def read_board(conn: sqlite3.Connection, settings: Settings, router: Router,
                now: datetime) -> Board:
     zone = day_zone(settings)
-    midnight = db_time(datetime.combine(now.astimezone(zone).date(), time(), tzinfo=zone))
+    today_at = db_time(midnight(now.astimezone(zone).date(), zone))
     soon = db_time(now + AT_RISK_WITHIN)
-    today = store.opened_since(conn, midnight)
+    today = store.opened_since(conn, today_at)
     stamp = db_time(now)
     queues = [first_replies(name, [c for c in today if c["queue"] == name], stamp)
               for name in sorted({*(c["queue"] for c in today),
@@ -148,7 +148,7 @@ def read_board(conn: sqlite3.Connection, settings: Settings, router: Router,
     channels = [first_replies(name, [c for c in today if c["channel"] == name], stamp)
                 for name in sorted({c["channel"] for c in today})]
     load = store.owners_load(conn)
-    solved = store.solved_by(conn, midnight)
+    solved = store.solved_by(conn, today_at)
     team = []
     for row in router.roster(conn, now):
         working, paused = load.get(row["agent"], (0, 0))
@@ -157,9 +157,8 @@ def read_board(conn: sqlite3.Connection, settings: Settings, router: Router,
                               spread(reply_seconds(c for c in today  # who wrote it
                                                    if c["first_replier"] == row["agent"])),
                               solved.get(row["agent"], 0), dict(row["open"])))
-    start = datetime.combine(now.astimezone(zone).date(), time(), tzinfo=zone) - timedelta(
-        days=TREND_DAYS - 1)
-    since = db_time(start)
+    since = db_time(midnight(now.astimezone(zone).date() - timedelta(days=TREND_DAYS - 1),
+                             zone))
     tallied = store.hourly(conn, since)
     return Board(now, aging(conn, now), store.due_soon(conn, db_time(now), soon, DUE_SHOWN),
                  store.due_soon_count(conn, soon), queues, channels, team,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from omnitui.config import Settings
 from omnitui.errors import OmnituiError
 from omnitui.metrics.board import BANDS, aging, daily
-from omnitui.metrics.funnel import day_zone
+from omnitui.metrics.funnel import day_zone, period_days
 from omnitui.store import board as board_store
 from omnitui.store import metrics as metrics_store
 from omnitui.store.db import db_time
@@ -44,8 +44,8 @@ def write_chart(conn: sqlite3.Connection, settings: Settings, since: datetime,
         raise ChartsMissing(f"--chart needs matplotlib: {INSTALL}") from None
     zone = day_zone(settings)
     figure, (aging, spread, flow) = plt.subplots(3, 1, figsize=(9, 11))
-    figure.suptitle(f"omnitui · cases opened {since.astimezone(zone):%Y-%m-%d} to "
-                    f"{until.astimezone(zone):%Y-%m-%d}")
+    days = period_days(since, until, zone)  # (its last day: the until's midnight named the
+    figure.suptitle(f"omnitui · cases opened {days[0]} to {days[-1]}")  # day after it)
     _aging(aging, conn, now)
     _first_responses(spread, conn, since, until)
     _flow(flow, conn, since, until, zone)

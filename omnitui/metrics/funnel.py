@@ -115,18 +115,33 @@ class Report:
 
 
 def day_zone(settings: Settings) -> tzinfo | None:
-    """The zone a report's days are in: the business hours', else the server's."""
+    """The zone a report's days are in: the business hours', else None: the server's (as
+    `astimezone(None)` reads it, summer time or not on each day: today's offset put a day
+    of October in Berlin an hour late)."""
     zone = settings.business_hours.time_zone
-    return ZoneInfo(zone) if zone else datetime.now().astimezone().tzinfo
+    return ZoneInfo(zone) if zone else None
+
+
+def midnight(day: date, zone: tzinfo | None) -> datetime:
+    """`day`'s midnight in `zone` (None: the server's, with that day's offset)."""
+    return datetime.combine(day, time(), zone).astimezone(zone)
 
 
 def period(since: date | None, until: date | None, settings: Settings,
            now: datetime) -> tuple[datetime, datetime]:
-    """[since, until) from the days' midnights in the report's day zone; by default the
-    last 30 days up to now. ValueError says when since is not before until."""
+    """[since, until) from the days' midnights in the report's day zone, ended by now at
+    the latest (days to come were rows of 0 opened, a drop in a daily chart); by default the
+    last 30 days up to now. ValueError says when since is not before until, or after now."""
     zone = day_zone(settings)
-    end = datetime.combine(until, time(), zone) + timedelta(days=1) if until else now
-    start = datetime.combine(since, time(), zone) if since else end - timedelta(days=30)
+    end = midnight(until + timedelta(days=1), zone) if until else now
+    if since is None and until is not None:  # the 30 whole days that end with until's
+        since = until - timedelta(days=29)  # (its midnight less 30 days of 24 hours was an
+        # hour off a midnight across a change of summer time, in the server's zone)
+    start = midnight(since, zone) if since else end - timedelta(days=30)
+    if start >= now:
+        raise ValueError(f"--since {since or start.date()} has not begun yet: nothing was "
+                         "opened in it")
+    end = min(end, now)
     if start >= end:
         raise ValueError(f"--since {since or start.date()} is not before --until "
                          f"{until or end.date()}")
@@ -145,10 +160,12 @@ def report(conn: sqlite3.Connection, settings: Settings, since: datetime, until:
     business = calendar_of(settings.business_hours)
     zone = day_zone(settings)
 
-    def key_of(row: sqlite3.Row, agent: str = "owner") -> str:
-        """The row's group: an agent is a case's owner, or a survey's agent."""
+    def key_of(row: sqlite3.Row, agent: str, when: str) -> str:
+        """The row's group: an agent is a case's owner, or a survey's agent; a day is a
+        case's opening's, or a survey's answer's (the case's put a survey of the period on
+        a day before it, a row of its own)."""
         if by == "day":
-            return parse_db_time(row["created_at"]).astimezone(zone).date().isoformat()
+            return parse_db_time(row[when]).astimezone(zone).date().isoformat()
         value = row[agent] if by == "agent" else row[by] if by else ""
         return value or "(none)"
 
@@ -156,15 +173,16 @@ def report(conn: sqlite3.Connection, settings: Settings, since: datetime, until:
     groups = []
     if by is not None:
         backlog = open_now if by != "day" else []  # a backlog is now, not of a day
-        every = _days(since, until, zone) if by == "day" else \
+        every = period_days(since, until, zone) if by == "day" else \
             [queue.name for queue in settings.queues] if by == "queue" else []
         split: dict[str, tuple[list[sqlite3.Row], ...]] = {key: ([], [], []) for key in every}
         # (every day: a day nothing was opened on was no row, a gap in a daily chart; every
         # queue the team has, as the board lists them: an idle one was missing)
-        for part, rows, agent in ((0, cases, "owner"), (1, surveys, "agent"),
-                                  (2, backlog, "owner")):
+        for part, rows, agent, when in ((0, cases, "owner", "created_at"),
+                                        (1, surveys, "agent", "answered_at"),
+                                        (2, backlog, "owner", "created_at")):
             for row in rows:  # each row read once, whatever the number of groups
-                split.setdefault(key_of(row, agent), ([], [], []))[part].append(row)
+                split.setdefault(key_of(row, agent, when), ([], [], []))[part].append(row)
         groups = [_funnel(key, *split[key], business, now) for key in sorted(split)]
         if by == "day":
             for group in groups:
@@ -173,8 +191,8 @@ def report(conn: sqlite3.Connection, settings: Settings, since: datetime, until:
                   store.left_owner_because(conn, start, end))
 
 
-def _days(since: datetime, until: datetime, zone: tzinfo | None) -> list[str]:
-    """Each day of [since, until) in `zone`, YYYY-MM-DD."""
+def period_days(since: datetime, until: datetime, zone: tzinfo | None) -> list[str]:
+    """Each day of [since, until) in `zone`, YYYY-MM-DD (until's midnight begins none)."""
     first = since.astimezone(zone).date()
     last = (until - timedelta(microseconds=1)).astimezone(zone).date()
     return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]

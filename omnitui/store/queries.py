@@ -268,6 +268,12 @@ def list_cases(conn: sqlite3.Connection, query: CaseQuery,
     return [_summary(r) for r in _named(conn, sql, (*params, query.limit))]
 
 
+def count_cases(conn: sqlite3.Connection, query: CaseQuery) -> int:
+    """How many cases a view holds, every page of it."""
+    where, params = _filters(query, None)
+    return int(conn.execute(f"SELECT count(*) FROM cases c WHERE {where}", params).fetchone()[0])
+
+
 def queue_ids(conn: sqlite3.Connection, query: CaseQuery) -> array[int]:
     """Every case id of a view, in order, and nothing else: a virtual list keeps these
     (8 bytes a case) and fetches only the rows on screen with `summaries`."""

@@ -121,7 +121,7 @@ def test_report_help_says_what_period_it_reads_by_default(omnitui: Run) -> None:
     assert "--since YYYY-MM-DD First day, from its midnight in the business hours' time " \
         "zone (else this machine's). Default: 30 days before the end: the last 30 days up " \
         "to this minute, or the 30 whole days that end with --until's day." in said
-    assert "--until YYYY-MM-DD Last day, included to its end. Default: now." in said
+    assert "--until YYYY-MM-DD Last day, included to its end (up to now). Default: now." in said
 
 
 def test_restore_refuses_a_store_in_use_and_keeps_the_one_it_replaces(

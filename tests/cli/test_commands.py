@@ -137,7 +137,7 @@ def test_cases_and_case_for_people_and_scripts(omnitui: Run, tmp_path: Path) -> 
     with sqlite3.connect(db) as conn:
         count = conn.execute("SELECT count(*) FROM cases WHERE status = 'solved'").fetchone()[0]
     assert count > 50 and len(parsed) == 50
-    assert "the first 50 shown; --limit N shows more" in solved.stderr
+    assert f"the first 50 of {count:,} shown; --limit N shows more" in solved.stderr
     ids = omnitui("--db", db, "cases", "--format", "ids", "--status", "solved")
     assert len(ids.stdout.split()) == count and not ids.stderr
     for written in ("on hold", "on-hold"):  # as the console shows and reads it

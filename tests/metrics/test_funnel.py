@@ -11,7 +11,7 @@ import json
 import re
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,8 @@ import pytest
 from omnitui.channels.email.parse import parse_email
 from omnitui.config import Settings
 from omnitui.metrics.board import read_board
-from omnitui.metrics.funnel import Rate, Spread, report, spread
+from omnitui.metrics.charts import write_chart
+from omnitui.metrics.funnel import Rate, Spread, period, report, spread
 from omnitui.model import Status
 from omnitui.services.desk import Desk
 from omnitui.services.intake import intake_pipeline
@@ -355,3 +356,61 @@ def test_the_boards_team_counts_who_solved_and_who_replied_not_who_owns(
     assert solved[1]["bob"] == solved[0]["bob"]
     assert replies[1]["alice"].count == replies[0]["alice"].count + 1
     assert replies[1]["bob"].count == replies[0]["bob"].count
+
+
+def test_by_day_a_survey_counts_on_the_day_it_was_answered(week: Week) -> None:
+    """A survey answered on Tuesday about a case opened on Monday: a report of Tuesday on,
+    by day, put it on Monday, a row of its own before the period (a 0 opened beside a CSAT
+    of 4.0)."""
+    week.mail(at(1, 11), "cy@example.com", "4", subject="Re: Where is my parcel?")
+    found = report(week.store.conn, week.settings, at(1, 0), NOW, NOW, by="day")
+    assert found.total.csat.count == 1
+    assert [(g.key, g.csat.count) for g in found.groups] == [("2026-12-01", 1),
+                                                             ("2026-12-02", 0)]
+
+
+def test_a_period_ends_now_at_the_latest(week: Week) -> None:
+    """--until next Friday reported Thursday and Friday as days of 0 opened (a drop in a
+    daily chart, a period "to 2026-12-05 00:00" not yet lived); a --since to come said it
+    was "not before --until" a day nobody gave."""
+    start, end = period(date(2026, 11, 30), date(2026, 12, 4), week.settings, NOW)
+    assert (start, end) == (MONDAY, NOW)
+    found = report(week.store.conn, week.settings, start, end, NOW, by="day")
+    assert [g.key for g in found.groups] == ["2026-11-30", "2026-12-01", "2026-12-02"]
+    with pytest.raises(ValueError, match="--since 2026-12-03 has not begun yet"):
+        period(date(2026, 12, 3), None, week.settings, NOW)
+
+
+
+def test_without_business_hours_a_days_midnight_is_the_servers_on_that_day(
+        week: Week, tmp_path: Path, cli_env: dict[str, str]) -> None:
+    """With no business hours, the days were the server's zone at today's offset: on a
+    Berlin server in December, a report of 20 October (summer time) ran from 01:00 to
+    01:00, and its period said "(CET time)"."""
+    (tmp_path / "server").mkdir()
+    config = tmp_path / "server" / "omnitui.toml"
+    config.write_text("")
+
+    def run(*args: str) -> str:
+        return subprocess.run([sys.executable, "-m", "omnitui", "--config", str(config),
+                               "--db", str(week.store.path), "report", *args],
+                              capture_output=True, text=True, check=True, timeout=60,
+                              env={**cli_env, "TZ": "Europe/Berlin"}).stdout
+
+    day = ("--since", "2026-10-20", "--until", "2026-10-20")
+    shown = json.loads(run(*day, "--format", "json"))
+    assert (shown["since"], shown["until"]) == ("2026-10-19 22:00:00", "2026-10-20 22:00:00")
+    assert run(*day).splitlines()[0] == (
+        "cases opened 2026-10-20 00:00 CEST to 2026-10-21 00:00 CEST: 0")
+    # the 30 days that end with 10 November begin at a midnight of summer time
+    assert json.loads(run("--until", "2026-11-10", "--format", "json"))["since"] == \
+        "2026-10-11 22:00:00"
+
+
+def test_a_charts_title_names_the_last_day_of_its_period(week: Week, tmp_path: Path) -> None:
+    """--until 2026-12-01 drew "cases opened 2026-11-30 to 2026-12-02": the period's end, the
+    midnight after its last day."""
+    pytest.importorskip("matplotlib")
+    write_chart(week.store.conn, week.settings, MONDAY, MONDAY + timedelta(days=2), NOW,
+                tmp_path / "week.svg")
+    assert "cases opened 2026-11-30 to 2026-12-01" in (tmp_path / "week.svg").read_text()
