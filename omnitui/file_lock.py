@@ -93,8 +93,13 @@ def in_use_path(db_path: Path) -> Path:
     """The file every console of the store and every import holds shared while it runs:
     `omnitui restore` replaces the store under none (an agent's presence in the store
     fades, and a second console of the same agent was missed for a tick after the first
-    closed; an import running into the store it replaced went on into the old one). Beside
-    the store itself, however its path was written (a console given a link to it was not
-    seen)."""
+    closed; an import running into the store it replaced went on into the old one)."""
+    return beside_store(db_path, ".in-use.lock")
+
+
+def beside_store(db_path: Path, suffix: str) -> Path:
+    """A store's lock file (`<store><suffix>`), beside the store itself however its path
+    was written: a process given a link to it, or another relative path, locked a file of
+    its own and was not seen (a console by a restore, a second daemon by the first)."""
     store = db_path.resolve()
-    return store.with_name(store.name + ".in-use.lock")
+    return store.with_name(store.name + suffix)
