@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import IO
 
-from omnitui.private_files import give_back
+from omnitui.private_files import give_to_its_folder
 
 TRIES = 5  # a lock is asked for this many times, PAUSE apart, before it counts as held:
 PAUSE = 0.02  # `held` takes one for an instant to look (a console looks at the daemon's
@@ -45,11 +45,11 @@ def share(path: Path) -> IO[str] | None:
 
 def _opened(path: Path) -> IO[str]:
     """The lock file, made if missing; made by root beside the service's store, it is its
-    folder's owner's, as every file root writes for the service (private_files.give_back)."""
+    folder's owner's, as every file root writes for the service."""
     made = not path.exists()
     handle = path.open("a+")
     if made:
-        give_back(path.parent.stat(), [path], within=False)
+        give_to_its_folder(path)
     return handle
 
 

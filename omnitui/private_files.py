@@ -69,6 +69,14 @@ def give_back(owner: os.stat_result, paths: list[Path], *, within: bool = True) 
                 os.chown(each, owner.st_uid, owner.st_gid, follow_symlinks=False)
 
 
+def give_to_its_folder(path: Path) -> None:
+    """A file root just made (a store, a config, a log, a lock file) is its folder's
+    owner's: root's command run in the service's folder (`sudo -u` forgotten) left it
+    root's, and the service could not use it after."""
+    if os.geteuid() == 0:
+        give_back(path.absolute().parent.stat(), [path], within=False)
+
+
 def user_name(uid: int) -> str:
     """An account's login name, else its number (a container's bare uid)."""
     import pwd
