@@ -411,7 +411,7 @@ def init(typer_ctx: typer.Context,
     """Write a starter config (to --config or $OMNITUI_CONFIG if given) and create the store
     it names. An existing config is kept as it is; --force writes a new one over it."""
     from omnitui.config import ConfigError, config_file, starter_config, store_path
-    from omnitui.private_files import give_back, write_private
+    from omnitui.private_files import give_to_its_folder, write_private
 
     context = ctx(typer_ctx)
     target, named = config_file(context.config_option)
@@ -443,7 +443,7 @@ def init(typer_ctx: typer.Context,
     # the service's user could read neither; what init made is its folder owner's
     for made_here, path in ((new_store, store), (not keep, target)):
         if made_here:
-            give_back(path.absolute().parent.stat(), [path], within=False)
+            give_to_its_folder(path)
     typer.echo(f"config: {target}{' (kept as it was)' if keep else ''}\nstore:  {store}")
     if keep and (named := store_path(context.settings, None)).resolve() != store.resolve():
         say(f"note: {target} was kept; commands without --db will use the store {named}, "
@@ -1155,7 +1155,7 @@ def serve(typer_ctx: typer.Context,
     from omnitui.config import ConfigError, default_log_path, missing_secrets
     from omnitui.daemon.log import log_to
     from omnitui.daemon.service import Daemon
-    from omnitui.private_files import create_private, give_back, tighten
+    from omnitui.private_files import create_private, give_to_its_folder, tighten
 
     context = ctx(typer_ctx)
     path = context.existing_db_path
@@ -1167,7 +1167,7 @@ def serve(typer_ctx: typer.Context,
     made = not log.exists()
     create_private(log)  # it holds message text and phone numbers
     if made:  # root's daemon on the service's store: the service could not log after it
-        give_back(log.parent.stat(), [log], within=False)
+        give_to_its_folder(log)
     if (mode := tighten(log)) is not None:
         say(f"{log} was mode {mode:o}, readable by other users; it is 600 now")
     settings = context.settings

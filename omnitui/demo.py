@@ -411,12 +411,12 @@ def _build_base(store: Store, settings: Settings, *, customers: int, messages: i
     start = end - timedelta(days=days)
     people = population(rng, customers)
     region = settings.identity.default_phone_region
-    customers: dict[int, DemoCustomer] = {}  # the demo's people, by their customer id
+    by_id: dict[int, DemoCustomer] = {}  # the demo's people, by their customer id
     with store.write() as conn:
         for person in people:
             keys = [normalize(i, region) for channel in person.channels
                     for i in _identifiers(person, channel)]
-            customers[create_customer(conn, NewCustomer(
+            by_id[create_customer(conn, NewCustomer(
                 name=person.name, tier=person.tier,
                 attributes={"plan": rng.choice(("starter", "team", "business")),
                             "renewal": (end + timedelta(days=rng.randint(5, 300)))
@@ -437,7 +437,7 @@ def _build_base(store: Store, settings: Settings, *, customers: int, messages: i
         case = get_case(conn, item.case_id)
         if case is not None and case["status"] in FINISHED_STATUSES:
             story[0] = item.at
-            pipeline.ingest_in(conn, _survey_answer(customers[case["customer_id"]], case,
+            pipeline.ingest_in(conn, _survey_answer(by_id[case["customer_id"]], case,
                                                     item), [])
     # The customers' words are drawn apart from the team's story, so that other processes
     # read them (language, tone, intent) ahead of the pipeline, as an import's do.

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import IO
 
-from omnitui.private_files import give_back
+from omnitui.private_files import give_to_its_folder
 
 TRIES = 5  # a lock is asked for this many times, PAUSE apart, before it counts as held:
 PAUSE = 0.02  # `held` takes one for an instant to look (a console looks at the daemon's
@@ -45,11 +45,11 @@ def share(path: Path) -> IO[str] | None:
 
 def _opened(path: Path) -> IO[str]:
     """The lock file, made if missing; made by root beside the service's store, it is its
-    folder's owner's, as every file root writes for the service (private_files.give_back)."""
+    folder's owner's, as every file root writes for the service."""
     made = not path.exists()
     handle = path.open("a+")
     if made:
-        give_back(path.parent.stat(), [path], within=False)
+        give_to_its_folder(path)
     return handle
 
 
@@ -93,8 +93,13 @@ def in_use_path(db_path: Path) -> Path:
     """The file every console of the store and every import holds shared while it runs:
     `omnitui restore` replaces the store under none (an agent's presence in the store
     fades, and a second console of the same agent was missed for a tick after the first
-    closed; an import running into the store it replaced went on into the old one). Beside
-    the store itself, however its path was written (a console given a link to it was not
-    seen)."""
+    closed; an import running into the store it replaced went on into the old one)."""
+    return beside_store(db_path, ".in-use.lock")
+
+
+def beside_store(db_path: Path, suffix: str) -> Path:
+    """A store's lock file (`<store><suffix>`), beside the store itself however its path
+    was written: a process given a link to it, or another relative path, locked a file of
+    its own and was not seen (a console by a restore, a second daemon by the first)."""
     store = db_path.resolve()
-    return store.with_name(store.name + ".in-use.lock")
+    return store.with_name(store.name + suffix)

@@ -50,7 +50,8 @@ def give_back(owner: os.stat_result, paths: list[Path], *, within: bool = True) 
     it owns), folders with all they hold unless `within` is False: root restoring a store
     left it root's, and root writing an authorized_keys file locked every agent out (sshd
     reads it as the user). Links are never followed nor changed: the user could point one
-    at /etc/shadow and have root give it away. Files a user writes are theirs already."""
+    at /etc/shadow and have root give it away; nor is a file with another name (a hard link
+    to /etc/shadow is one). Files a user writes are theirs already."""
     if os.geteuid() != 0:
         return
     for path in paths:
@@ -62,9 +63,18 @@ def give_back(owner: os.stat_result, paths: list[Path], *, within: bool = True) 
                 inside += [Path(folder, name) for name in [*folders, *files]]
         for each in [path, *inside]:
             found = each.lstat()
-            if not stat.S_ISLNK(found.st_mode) and (found.st_uid, found.st_gid) != (
-                    owner.st_uid, owner.st_gid):
+            linked = stat.S_ISLNK(found.st_mode) or (
+                found.st_nlink > 1 and not stat.S_ISDIR(found.st_mode))
+            if not linked and (found.st_uid, found.st_gid) != (owner.st_uid, owner.st_gid):
                 os.chown(each, owner.st_uid, owner.st_gid, follow_symlinks=False)
+
+
+def give_to_its_folder(path: Path) -> None:
+    """A file root just made (a store, a config, a log, a lock file) is its folder's
+    owner's: root's command run in the service's folder (`sudo -u` forgotten) left it
+    root's, and the service could not use it after."""
+    if os.geteuid() == 0:
+        give_back(path.absolute().parent.stat(), [path], within=False)
 
 
 def user_name(uid: int) -> str:

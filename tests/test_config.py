@@ -401,6 +401,44 @@ def test_an_error_names_the_line_of_its_key(tmp_path: Path, wrong: str, right: s
     assert f"{file}, {said}" in str(info.value)
 
 
+MULTI_LINE = """\
+[csat]
+question = \"\"\"
+How did we do? \\\"\"\"
+[1-5]
+\"\"\"
+window = "3d"
+
+[[macros]]
+name = "greet"
+reply = '''
+Hello,
+[[macros]]
+name = "x"
+'''
+
+[[macros]]
+name = "order"
+reply = "Your order"
+when = { channel = ["email"] }
+"""
+
+
+@pytest.mark.parametrize(("wrong", "right", "said"), [
+    ('window = "3d"', 'window = "3 fortnights"', "line 6: csat.window: "),
+    ('["email"]', '["emial"]', "line 19: macros[1].when.channel: 'emial'"),
+])
+def test_an_errors_line_skips_the_text_of_multi_line_strings(tmp_path: Path, wrong: str,
+                                                             right: str, said: str) -> None:
+    """A template's line "[1-5]" was read as a table: the keys after it named the table's
+    line, not their own; a "[[macros]]" in a reply counted one macro too many."""
+    file = tmp_path / "c.toml"
+    file.write_text(MULTI_LINE.replace(wrong, right, 1))
+    with pytest.raises(ConfigError) as info:
+        load_settings(file)
+    assert f"{file}, {said}" in str(info.value)
+
+
 @pytest.mark.parametrize("secret", [
     "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLa!w",  # a typo: not a base64 character
     "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2L",  # cut off: not a whole base64 string

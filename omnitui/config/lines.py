@@ -3,7 +3,9 @@ admin goes to it ("queues[1].sla_policy" said which entry only to someone who co
 [[queues]] from zero).
 
 Read from the text as TOML writes it (a [table], an [[array of tables]], `key = value`), not
-from a parser: the standard library's keeps no positions.
+from a parser: the standard library's keeps no positions. The lines inside a multi-line
+string are its text, not keys (a macro's reply holding a line "[Your order]" moved every key
+after it into a table of that name).
 """
 
 from __future__ import annotations
@@ -38,7 +40,11 @@ def _written(text: str) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
     table = ""
     arrays: dict[str, int] = {}  # an array of tables' path -> its last entry's index
+    string: str | None = None  # the quotes of a multi-line string still open
     for number, line in enumerate(text.splitlines(), start=1):
+        inside, string = string is not None, _string_open_after(line, string)
+        if inside:
+            continue
         if header := HEADER.match(line):
             table = _resolved(header[2], arrays)
             if header[1] == "[[":  # its next entry
@@ -61,3 +67,42 @@ def _resolved(name: str, arrays: dict[str, int]) -> str:
         if path in arrays:
             path = f"{path}[{arrays[path]}]"
     return f"{path}.{last}" if path else last
+
+
+def _string_open_after(line: str, string: str | None) -> str | None:
+    """The quotes of a multi-line string (three " or three ') open at the end of `line`,
+    given those open at its start; single-line strings and comments are passed over."""
+    at = 0
+    while at < len(line):
+        if string is not None:  # look for its end
+            end = _end_of(line, at, string)
+            if end is None:
+                return string
+            at, string = end, None
+        elif line.startswith(('"""', "'''"), at):
+            string, at = line[at:at + 3], at + 3
+        elif line[at] in "\"'":
+            at = _end_of(line, at + 1, line[at]) or len(line)
+        elif line[at] == "#":
+            break
+        else:
+            at += 1
+    return string
+
+
+def _end_of(line: str, at: int, quotes: str) -> int | None:
+    """Where the string that `quotes` opened ends in `line` (just after its closing quotes),
+    reading from `at`; None if not on this line. A basic string's backslash escapes the next
+    character; a literal string (') has no escapes."""
+    escapes = quotes.startswith('"')
+    while at < len(line):
+        if escapes and line[at] == "\\":
+            at += 2
+        elif line.startswith(quotes, at):
+            at += len(quotes)
+            while len(quotes) == 3 and line.startswith(quotes[0], at):  # up to two more
+                at += 1  # quotes are the string's own
+            return at
+        else:
+            at += 1
+    return None

@@ -12,6 +12,7 @@ import dataclasses
 import datetime
 import os
 import re
+import stat
 import types
 import typing
 from pathlib import Path
@@ -48,7 +49,11 @@ def load_settings(path: Path | None = None, *, missing_ok: bool = False) -> Sett
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: not valid TOML: {_written_twice(str(exc), text)}") from None
     except PermissionError:  # an admin without `sudo -u` the service's user
-        owner = user_name(file.stat().st_uid)
+        found = file.stat()
+        if found.st_uid == os.getuid():  # "run omnitui as" the user it ran as changed nothing
+            raise ConfigError(f"{file}: it is mode {stat.S_IMODE(found.st_mode):o}: not "
+                              f"readable, even by its owner; chmod 600 {file}") from None
+        owner = user_name(found.st_uid)
         raise ConfigError(f"{file}: it belongs to {owner}, and this user "
                           f"({user_name(os.getuid())}) may not read it; run omnitui as "
                           f"{owner}") from None

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import IO
 
 from omnitui.errors import OmnituiError
-from omnitui.file_lock import held, looked_held, try_lock
+from omnitui.file_lock import beside_store, held, looked_held, try_lock
 
 
 class AlreadyRunning(OmnituiError):
@@ -17,10 +17,7 @@ class AlreadyRunning(OmnituiError):
 
 
 def lock_path(db_path: Path) -> Path:
-    """Beside the store itself: a second daemon given a link to it (or another relative
-    path) locked a file of its own, and two served one store."""
-    store = db_path.resolve()
-    return store.with_name(store.name + ".serve.lock")
+    return beside_store(db_path, ".serve.lock")
 
 
 def acquire(db_path: Path) -> IO[str]:

@@ -37,7 +37,7 @@ from omnitui.services.upkeep import Upkeep
 from omnitui.store import assistant as runs
 from omnitui.store import cases as case_store
 from omnitui.store.audit import ChangeSet, record_audit
-from omnitui.store.db import db_time, parse_db_time, savepoint, utc_now
+from omnitui.store.db import StoreError, db_time, parse_db_time, savepoint, utc_now
 from omnitui.triage.answers import find_pattern, read_answer
 from omnitui.triage.assignment import choose_agent
 from omnitui.wording import span
@@ -76,6 +76,8 @@ class Assistant:
                     self._start(conn, event, result.case_id, now)
                 elif run is not None and run.ended is None:
                     self._answered(conn, run, event, result, now)
+        except StoreError as exc:  # what it would say cannot go (too long, nowhere to)
+            log.warning("case #%s: the intake assistant stopped: %s", result.case_id, exc)
         except Exception:
             log.warning("case #%s: the intake assistant stopped", result.case_id,
                         exc_info=True)

@@ -58,8 +58,10 @@ def macro_refusal(conn: sqlite3.Connection, case_id: int, macro: Macro,
     owner = case_store.require_case(conn, case_id)["owner"]
     if macro.assign == "me" and owner not in (None, agent):
         return f"#{case_id} is already {owner}'s; the macro was not applied"
+    if macro.assign in ("", "me", "nobody"):  # (no look at the team for each macro an
+        return None  # import's mail fires by itself)
     team = [member.name for member in agent_store.agents(conn)]
-    if macro.assign not in ("", "me", "nobody") and team and macro.assign not in team:
+    if team and macro.assign not in team:
         close = closest(macro.assign, team)  # a typo gave the case to nobody who works
         return (f"macro {macro.name!r} assigns to {macro.assign!r}, who is not on the team"
                 + (f" (did you mean {close}?)" if close else "")

@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from omnitui.file_lock import try_lock
+from omnitui.file_lock import beside_store, try_lock
 from omnitui.store.db import STORE_ERRORS, Store, expected, write_transaction
 from omnitui.store.schema import TALLIES_OF_CASES, TALLY_TRIGGERS
 
@@ -152,7 +152,7 @@ def _load_lock(path: Path) -> Iterator[bool]:
     write has no load running (a load there defers without the lock: another process's
     open then builds the indexes early, which is only slower)."""
     try:
-        lock = try_lock(path.with_name(path.name + ".load.lock"))
+        lock = try_lock(beside_store(path, ".load.lock"))
     except OSError:
         yield True
         return

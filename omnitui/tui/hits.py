@@ -48,6 +48,14 @@ def walking_words(typed: str, *, here: bool, key: str) -> str:
     return f"n/N walk the queue's search {typed!r} · {key} searches this case"
 
 
+def find_prompt(*, searching: bool) -> str:
+    """What a case's empty search prompt says (`searching`: a search on the case stands,
+    which enter on the empty prompt ends)."""
+    if searching:
+        return "words to find on this case · esc closes · enter alone ends the search"
+    return "words to find on this case · enter finds · esc closes"
+
+
 def nowhere_on_case(typed: str) -> str:
     """What `/` and n say on a case where no message shows the words of `typed`."""
     return f"no message on this case says {sanitize(typed.strip(), multiline=False)!r}"

@@ -342,6 +342,31 @@ def test_a_restore_by_root_leaves_the_store_its_owners(omnitui: Run, tmp_path: P
     assert {(p.stat().st_uid, p.stat().st_gid) for p in restored} == {(service, service)}
 
 
+
+def test_a_restore_by_root_gives_away_nothing_linked_from_outside(omnitui: Run,
+                                                                  tmp_path: Path) -> None:
+    """The service's user, owner of the attachments folder, could plant a hard link there
+    to a file of root's (/etc/shadow, where links to others' files are allowed), and root's
+    restore gave that file to them with the folder."""
+    import os
+
+    import pytest
+
+    if os.geteuid() != 0:
+        pytest.skip("only root can give files to another user")
+    db = tmp_path / "s.db"
+    omnitui("--db", str(db), "init")
+    omnitui("--db", str(db), "backup", str(tmp_path / "monday"))
+    service = 65534
+    (tmp_path / "attachments").mkdir(exist_ok=True)
+    for path in (db, tmp_path / "attachments"):
+        os.chown(path, service, service)
+    shadow = tmp_path / "shadow"
+    shadow.write_text("root's\n")
+    (tmp_path / "attachments" / "planted").hardlink_to(shadow)
+    omnitui("--db", str(db), "restore", str(tmp_path / "monday"))
+    assert db.stat().st_uid == service and shadow.stat().st_uid == 0
+
 def test_a_backup_into_the_attachments_folder_is_refused(omnitui: Run, tmp_path: Path) -> None:
     """It copied itself into itself, 271 folders deep, until the names grew too long, and
     left that in the live attachments folder."""

@@ -178,6 +178,20 @@ def test_doctor_tells_its_owner_to_chmod_a_read_only_store(omnitui: Run, tmp_pat
 
 
 @WITHOUT_OVERRIDE
+def test_a_config_its_owner_may_not_read_says_chmod_not_run_as_its_owner(
+        omnitui: Run, tmp_path: Path, cli_env: dict[str, str]) -> None:
+    """A config its owner made unreadable (chmod 000) read "it belongs to root, and this
+    user (root) may not read it; run omnitui as root": as it was run."""
+    config = tmp_path / "config.toml"
+    omnitui("--config", str(config), "--db", str(tmp_path / "s.db"), "init")
+    config.chmod(0)
+    refused = without_override(cli_env, "--config", str(config), "cases")
+    assert refused.returncode == 2 and refused.stderr == (
+        f"configuration error: {config}: it is mode 0: not readable, even by its owner; "
+        f"chmod 600 {config}\n")
+
+
+@WITHOUT_OVERRIDE
 def test_an_import_run_as_root_leaves_nothing_the_service_cannot_take(
         omnitui: Run, tmp_path: Path, cli_env: dict[str, str]) -> None:
     """Root's import beside the service's store left its lock files root's, mode 644, and

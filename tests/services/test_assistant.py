@@ -240,3 +240,18 @@ def test_config_mistakes_are_named(tmp_path: Path, text: str, message: str) -> N
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("{", r"\{")
                        .replace("(", r"\(")):
         settings_from(tmp_path, text)
+
+
+def test_a_question_too_long_for_the_chat_is_one_line_in_the_log(
+        store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A greeting past what one Telegram message holds is refused before it is queued (the
+    platform would refuse it): the assistant stops for that case, and its log says why in
+    one line, as the acknowledgement's does, not with a traceback as for a bug."""
+    settings = settings_from(tmp_path, CONFIG.replace("What is it about?", "Well? " * 700))
+    chat = Chat(store, settings, SUNDAY)
+    chat.says("hello, I need help")
+    assert chat.heard() == [] and chat.case_id is not None
+    [record] = [r for r in caplog.records if r.name == "omnitui.assistant"]
+    assert record.getMessage().startswith(
+        f"case #{chat.case_id}: the intake assistant stopped: too long for telegram: ")
+    assert record.exc_info is None

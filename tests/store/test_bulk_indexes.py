@@ -111,3 +111,20 @@ def test_a_load_builds_at_its_end_what_a_killed_one_left(
     assert indexes(store) == fresh
     # the case filed while the killed load had the tally triggers away is counted
     assert sum(n for name, _, _, n in tallies(store) if name == "opened") == 2
+
+
+def test_an_open_through_a_link_to_the_store_leaves_the_indexes_to_the_running_load(
+        store: Store, pipeline: Pipeline, email_event: Callable[..., InboundEvent],
+        tmp_path: Path) -> None:
+    """A console (or `omnitui doctor`) given a link to the store looked for the load's lock
+    beside the link, found it free, and built the indexes in the middle of the load."""
+    fresh = indexes(store)
+    bulk_indexes._defer(store.conn)
+    pipeline.ingest(email_event("first@example.com"))
+    link = tmp_path / "elsewhere.db"
+    link.symlink_to(store.path)
+    with pipeline.bulk():
+        other = Store(link)
+        assert set(indexes(other)) == set(fresh) - set(DEFERRABLE)
+        other.close()
+    assert indexes(store) == fresh

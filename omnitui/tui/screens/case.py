@@ -43,6 +43,7 @@ from omnitui.store.queries import case_detail
 from omnitui.triage.language import UNDETERMINED
 from omnitui.tui.hits import (
     SEARCH_OVER,
+    find_prompt,
     highlight,
     holds,
     nothing_to_walk,
@@ -539,9 +540,7 @@ class CaseScreen(WorkScreen):
         and must reach it, as the queue's search box's do."""
         prompt = self.query_one("#find", SearchInput)
         prompt.value = ""
-        prompt.placeholder = ("words to find on this case · esc closes · enter alone ends "
-                              "the search" if self.searched else
-                              "words to find on this case · enter finds · esc closes")
+        prompt.placeholder = find_prompt(searching=bool(self.searched))
         prompt.add_class("-open")
         self.query_one("#walking").display = False
         self._before_find = self.focused
