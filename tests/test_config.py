@@ -479,7 +479,7 @@ filter = ""
 
 [[views]]
 name = "Billing refunds"
-filter = "queue:billing status:pending refund"
+filter = "queue:billing status:pending refund intent:billing"
 
 [[macros]]
 name = "Escalate to billing"
@@ -494,7 +494,8 @@ internal = true
 """)
     loaded = load_settings(file)
     assert loaded.views == [SavedView("Everything"),
-                            SavedView("Billing refunds", "queue:billing status:pending refund")]
+                            SavedView("Billing refunds",
+                                      "queue:billing status:pending refund intent:billing")]
     assert loaded.macros == [
         Macro("Escalate to billing", tags=["billing"], priority=40.0, queue="billing"),
         Macro("Note", reply="Checked {{sic}} for {customer_name} on #{case_id}: {subject}"

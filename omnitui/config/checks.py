@@ -546,7 +546,8 @@ def _check_view(view: SavedView, key: str, file: Path, settings: Settings) -> No
     from omnitui.filters import Vocabulary, parse  # only for a config with views
 
     known = Vocabulary(queues=_known_queues(settings) if settings.queues else None,
-                       intents=[intent.name for intent in settings.intents])
+                       intents=[intent.name for intent in settings.intents] or None)  # none:
+    # any, as a macro's `when` and the console's filter take them (the demo's own intents)
     if problems := parse(view.filter, known).problems:
         raise ConfigError(f"{file}: {key}.filter: {'; '.join(problems)}")
 
