@@ -42,6 +42,11 @@ def merge_customers(conn: sqlite3.Connection, source_id: int, target_id: int,
     for suggestion in customer_store.open_merge_suggestions_between(conn, source_id,
                                                                     target_id):
         update_row(conn, "suggestions", suggestion, {"status": "accepted"}, changes)
+    for suggestion, named_source, named_target in customer_store.open_merge_suggestions_naming(
+            conn, source_id):  # they name who the source is now, so accepting one works
+        update_row(conn, "suggestions", suggestion, {
+            "source_id": target_id if named_source == source_id else named_source,
+            "target_id": target_id if named_target == source_id else named_target}, changes)
     update_row(conn, "customers", source_id,
                {"merged_into": target_id, "updated_at": db_time(utc_now())}, changes)
     return record_audit(conn, actor=actor, action="customers.merged",

@@ -217,6 +217,14 @@ def open_merge_suggestions_between(conn: sqlite3.Connection, a: int, b: int) -> 
     return [r[0] for r in rows]
 
 
+def open_merge_suggestions_naming(conn: sqlite3.Connection, customer_id: int
+                                  ) -> list[tuple[int, int, int]]:
+    """(id, source, target) of the open merge suggestions that name the customer."""
+    return conn.execute(
+        "SELECT id, source_id, target_id FROM suggestions WHERE kind = 'merge_customers'"
+        " AND status = 'open' AND ? IN (source_id, target_id)", (customer_id,)).fetchall()
+
+
 def get_suggestion(conn: sqlite3.Connection, suggestion_id: int) -> dict | None:
     cur = conn.execute("SELECT * FROM suggestions WHERE id = ?", (suggestion_id,))
     row = cur.fetchone()

@@ -234,3 +234,26 @@ def test_an_id_an_undo_took_away_is_never_given_again(store: Store,
     Desk(store, "dave").undo()
     later = pipeline.ingest(chat_event("telegram", "3", "where is my order"))
     assert later.case_id == started + 1 and later.customer_id == zoe + 1
+
+
+def test_a_suggestion_naming_a_merged_customer_names_who_they_became(
+        store: Store, pipeline: Pipeline) -> None:
+    ann = pipeline.ingest(chat_event("telegram", "1", "order A123456 missing", name="Ann Lee"))
+    pipeline.ingest(chat_event("telegram", "2", "order A123456?", name="Ann Lee"))
+    phone = pipeline.ingest(chat_event("sms", "", "order A123456 ??", name="Ann Lee",
+                                       identifiers=[Identifier("phone", "+14155550100",
+                                                               verified=True)]))
+    before = snapshot(store)
+    desk = Desk(store, "alice")
+    desk.merge_customers(phone.customer_id, ann.customer_id)
+    named = {(s, t) for s, t in store.conn.execute(
+        "SELECT source_id, target_id FROM suggestions WHERE status = 'open'")}
+    assert named and phone.customer_id not in {c for pair in named for c in pair}
+    suggestion = store.conn.execute("SELECT id FROM suggestions WHERE status = 'open'"
+                                    ).fetchone()[0]
+    desk.accept_suggestion(suggestion)  # was refused: "there is no customer 3"
+    assert store.conn.execute("SELECT count(DISTINCT customer_id) FROM identities"
+                              ).fetchone()[0] == 1
+    desk.undo()
+    desk.undo()
+    assert snapshot(store) == before
