@@ -42,17 +42,28 @@ def merge_customers(conn: sqlite3.Connection, source_id: int, target_id: int,
     for suggestion in customer_store.open_merge_suggestions_between(conn, source_id,
                                                                     target_id):
         update_row(conn, "suggestions", suggestion, {"status": "accepted"}, changes)
-    for suggestion, named_source, named_target in customer_store.open_merge_suggestions_naming(
-            conn, source_id):  # they name who the source is now, so accepting one works
-        update_row(conn, "suggestions", suggestion, {
-            "source_id": target_id if named_source == source_id else named_source,
-            "target_id": target_id if named_target == source_id else named_target}, changes)
+    _repoint_suggestions(conn, source_id, target_id, changes)
     update_row(conn, "customers", source_id,
                {"merged_into": target_id, "updated_at": db_time(utc_now())}, changes)
     return record_audit(conn, actor=actor, action="customers.merged",
                         customer_id=target_id,
                         reason=f"customer #{source_id} merged into #{target_id}",
                         changes=changes)
+
+
+def _repoint_suggestions(conn: sqlite3.Connection, source_id: int, target_id: int,
+                         changes: ChangeSet) -> None:
+    """The open suggestions naming the merged customer name the one they became, so
+    accepting one works; one the target already has on the same evidence goes."""
+    for suggestion, named_source, named_target, evidence in (
+            customer_store.open_merge_suggestions_naming(conn, source_id)):
+        pair = [target_id if named == source_id else named
+                for named in (named_source, named_target)]
+        if customer_store.has_merge_suggestion(conn, *pair, evidence):
+            delete_row(conn, "suggestions", suggestion, changes)
+        else:
+            update_row(conn, "suggestions", suggestion,
+                       {"source_id": pair[0], "target_id": pair[1]}, changes)
 
 
 def resolve_link(conn: sqlite3.Connection, customer_id: int, text: str,

@@ -246,9 +246,11 @@ def test_a_suggestion_naming_a_merged_customer_names_who_they_became(
     before = snapshot(store)
     desk = Desk(store, "alice")
     desk.merge_customers(phone.customer_id, ann.customer_id)
-    named = {(s, t) for s, t in store.conn.execute(
-        "SELECT source_id, target_id FROM suggestions WHERE status = 'open'")}
-    assert named and phone.customer_id not in {c for pair in named for c in pair}
+    named = store.conn.execute("SELECT source_id, target_id, evidence FROM suggestions"
+                               " WHERE status = 'open'").fetchall()
+    assert named and phone.customer_id not in {c for row in named for c in row[:2]}
+    shown = [(frozenset(row[:2]), row[2]) for row in named]  # the console's L lists them
+    assert len(shown) == len(set(shown))  # not the same merge on the same evidence twice
     suggestion = store.conn.execute("SELECT id FROM suggestions WHERE status = 'open'"
                                     ).fetchone()[0]
     desk.accept_suggestion(suggestion)  # was refused: "there is no customer 3"
