@@ -189,8 +189,12 @@ def _merge_case(conn: sqlite3.Connection, source_id: int, target_id: int, actor:
         raise StoreError(f"case #{target_id} was merged into #{target['merged_into']}; "
                          "merge into that one")
     changes = ChangeSet()
+    merged = f"case #{source_id} merged into #{target_id} by {actor}"
     for message_id in case_store.message_ids_of_case(conn, source_id):
-        _move_message_row(conn, message_id, {"case_id": target_id}, changes)
+        joined = message_store.message_by_id(conn, message_id)["thread_reason"]
+        _move_message_row(conn, message_id, {  # why it is here, after why it joined #source
+            "case_id": target_id,
+            "thread_reason": f"{joined}; {merged}" if joined else merged}, changes)
     now = db_time(utc_now())
     _close_into(conn, source_id, target_id, now, changes)
     latest = {column: max(filter(None, [source[column], target[column]]), default=None)

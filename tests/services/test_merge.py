@@ -87,6 +87,10 @@ def test_merge_cases_then_undo(store: Store, pipeline: Pipeline) -> None:
                               (b,)).fetchone() == ("closed", a)
     assert store.conn.execute("SELECT count(*) FROM messages WHERE case_id = ?",
                               (a,)).fetchone()[0] == 2
+    # the timeline's "joined:" says why it is in #a, not only why it joined #b
+    assert store.conn.execute("SELECT thread_reason FROM messages WHERE case_id = ?"
+                              " ORDER BY id DESC", (a,)).fetchone()[0] == (
+        f"the customer's first conversation; case #{b} merged into #{a} by carol")
     # a reply to the merged case lands in the surviving one
     Desk(store, "carol").undo()
     assert snapshot(store) == before
@@ -145,8 +149,8 @@ def test_undo_refuses_when_rows_changed_since(store: Store, pipeline: Pipeline) 
         Desk(store, "erin").undo(audit_id)
     # What moved on, in words an agent reads: the row and its columns, never their values
     # (a customer's text, a dict of the row)
-    assert str(refused.value) == (f"cannot undo: message #{message} changed since (case_id);"
-                                  " undo the later change first")
+    assert str(refused.value) == (f"cannot undo: message #{message} changed since (case_id,"
+                                  " thread_reason); undo the later change first")
 
 
 def test_bad_requests_are_clear_errors(store: Store, pipeline: Pipeline) -> None:
