@@ -82,15 +82,24 @@ def resolve_link(conn: sqlite3.Connection, customer_id: int, text: str,
         if other == customer_id:  # asked "merge #4 into #4?" first, and refused after
             raise StoreError(f"#{other} is this customer")
         return "merge", other
-    kind = "email" if "@" in text else "phone" if text[:1] in "+0123456789" else text.partition(
-        ":")[0]
-    key = normalize(Identifier(kind, text if kind in ("email", "phone")
-                               else text.partition(":")[2]), region)
-    if key is None or not kind:
+    key = identity_key(text, region)
+    if key is None:
         raise StoreError(f"{text!r} is not an email address, a phone number, a platform:id "
                          "handle or a customer number")
     owner = _other_owner(conn, key, customer_id, f"{text} is already this customer's")
     return ("link", key) if owner is None else ("merge", owner)
+
+
+def identity_key(text: str, region: str) -> tuple[str, str] | None:
+    """The stored (kind, value) an agent's typed address, number ("07700 900123": in
+    `region`) or `platform:id` handle names; None when it names none."""
+    text = text.strip()
+    kind = "email" if "@" in text else "phone" if text[:1] in "+(0123456789" else text.partition(
+        ":")[0]
+    if not kind:
+        return None
+    return normalize(Identifier(kind, text if kind in ("email", "phone")
+                                else text.partition(":")[2]), region)
 
 
 def _other_owner(conn: sqlite3.Connection, key: tuple[str, str], customer_id: int,

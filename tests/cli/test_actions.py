@@ -300,6 +300,19 @@ def test_a_customer_is_split_by_the_address_the_case_shows(db: str,
                 email)[0][0] == 1
 
 
+def test_a_number_is_split_off_written_as_link_took_it(db: str, cli_env: dict[str, str]
+                                                      ) -> None:
+    """`link --phone "+1 415 555 0188"` was taken, and `split-customer --identity "(415)
+    555-0188"` (the number as the customer gave it) was refused: none of theirs."""
+    customer = rows(db, "SELECT customer_id FROM identities WHERE kind = 'email' LIMIT 1")[0][0]
+    assert cli(cli_env, db, "link", "--customer", str(customer), "--phone",
+               "+1 415 555 0188").returncode == 0
+    split = cli(cli_env, db, "split-customer", str(customer), "--identity", "(415) 555-0188")
+    assert split.returncode == 0, split.stderr
+    assert rows(db, "SELECT customer_id != ? FROM identities WHERE value = '+14155550188'",
+                customer)[0][0] == 1
+
+
 def test_a_call_logged_from_the_shell_and_an_address_linked(db: str,
                                                             cli_env: dict[str, str]) -> None:
     customer, email = rows(db, "SELECT customer_id, value FROM identities WHERE kind ="
