@@ -96,6 +96,20 @@ def test_merge_cases_then_undo(store: Store, pipeline: Pipeline) -> None:
     assert snapshot(store) == before
 
 
+def test_a_merges_history_says_which_case_each_change_is_on(store: Store,
+                                                          pipeline: Pipeline) -> None:
+    """H on #a said "status new → closed · merged_into - → a": as if #a were closed."""
+    from omnitui.store.audit import history
+
+    a = pipeline.ingest(chat_event("telegram", "1", "hi")).case_id
+    second = pipeline.ingest(chat_event("telegram", "1", "and another thing")).message_id
+    b = Desk(store, "carol").move_messages([second], None)[0]
+    Desk(store, "carol").merge_cases([b], a)
+    said = {what for what, _, _ in history(store.conn, case_id=a)[-1].changes}
+    assert {f"cases {b} status", f"cases {b} merged_into"} <= said
+    assert "status" not in said and "merged_into" not in said
+
+
 def test_split_off_and_reattach_a_message(store: Store, pipeline: Pipeline) -> None:
     a = pipeline.ingest(chat_event("telegram", "1", "printer broken"))
     b = pipeline.ingest(chat_event("telegram", "1", "Also, I was charged twice on my invoice"
