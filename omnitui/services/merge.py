@@ -18,7 +18,7 @@ from omnitui.store import cases as case_store
 from omnitui.store import customers as customer_store
 from omnitui.store import messages as message_store
 from omnitui.store import outbox
-from omnitui.store.audit import ChangeSet, delete_row, record_audit, update_row
+from omnitui.store.audit import ChangeSet, delete_row, event_rows, record_audit, update_row
 from omnitui.store.db import StoreError, db_time, utc_now
 from omnitui.triage.language import UNDETERMINED
 from omnitui.wording import plural
@@ -49,6 +49,25 @@ def merge_customers(conn: sqlite3.Connection, source_id: int, target_id: int,
                         customer_id=target_id,
                         reason=f"customer #{source_id} merged into #{target_id}",
                         changes=changes)
+
+
+def undoable_merge(conn: sqlite3.Connection, audit_id: int) -> None:
+    """Refuse to undo a merge of customers once a message came from one of the merged
+    customer's identities since: the undo gave the identity back and left the message the
+    other customer's, on their timeline. A split moves the identity with its messages."""
+    after = event_rows(conn, audit_id)[1]
+    for key, row in after.items():
+        if not key.startswith("identities:") or not row or "customer_id" not in row:
+            continue
+        identity_id, merged_into = int(key.partition(":")[2]), row["customer_id"]
+        came = [message_id for message_id in customer_store.ids_of_customer_rows(
+                    conn, "messages", merged_into, identity_id)
+                if f"messages:{message_id}" not in after]
+        if came:
+            value = customer_store.identity_value(conn, identity_id)
+            raise StoreError(f"cannot undo: message #{came[0]} came from {value} since the "
+                             "merge; split it off with its messages instead: omnitui "
+                             f"split-customer {merged_into} --identity {value}")
 
 
 def _repoint_suggestions(conn: sqlite3.Connection, source_id: int, target_id: int,

@@ -55,6 +55,29 @@ def test_merge_customers_then_undo(store: Store, two_customers: tuple[int, int])
         Desk(store, "bob").undo(audit_id)
 
 
+def test_a_merge_a_message_came_through_since_is_split_not_undone(
+        store: Store, two_customers: tuple[int, int], pipeline: Pipeline) -> None:
+    """Undone after the phone wrote again, the merge gave the phone back to its customer
+    and left the new text the other's: on their timeline, from a number not theirs."""
+    a, b = two_customers
+    desk = Desk(store, "alice")
+    desk.merge_customers(b, a)
+    texted = pipeline.ingest(chat_event("sms", "", "any news?", identifiers=[
+        Identifier("phone", "+14155550100", verified=True)]))
+    with pytest.raises(StoreError) as refused:
+        desk.undo()
+    assert str(refused.value) == (
+        f"cannot undo: message #{texted.message_id} came from +14155550100 since the merge; "
+        f"split it off with its messages instead: omnitui split-customer {a} --identity "
+        "+14155550100")
+    assert store.conn.execute("SELECT merged_into FROM customers WHERE id = ?", (b,)
+                              ).fetchone()[0] == a  # nothing half undone
+    phone = store.conn.execute("SELECT id FROM identities WHERE kind = 'phone'").fetchone()[0]
+    back, _ = desk.split_customer(a, [phone])
+    assert store.conn.execute("SELECT customer_id FROM messages WHERE id = ?",
+                              (texted.message_id,)).fetchone()[0] == back
+
+
 def test_split_customer_then_undo(store: Store, pipeline: Pipeline) -> None:
     first = pipeline.ingest(chat_event("telegram", "1", "hi", name="Ann Lee"))
     pipeline.ingest(chat_event("telegram", "", "my phone", identifiers=[
