@@ -245,6 +245,8 @@ def start_case(conn: sqlite3.Connection, draft: Draft, *, author: str, at: datet
     key = normalize(Identifier(kind, draft.to[0]), phone_region)
     if key is None:
         raise AddressRefused(f"{draft.to[0]!r} is not a usable {kind} address")
+    if kind == "phone":  # the platform takes +447700900123, not "07700 900123" as typed
+        draft = replace(draft, to=(key[1], *draft.to[1:]))
     when = db_time(at)
     changes = ChangeSet()
     known = customer_store.find_identities(conn, [key])

@@ -173,7 +173,7 @@ def test_a_new_outbound_case_finds_or_creates_the_customer(store: Store,
             conn, Draft("new", "email", "Your order shipped", to=("ANN@example.com",),
                         subject="Shipping"), author="alice", at=utc_now(),
             default_queue="general", phone_region="US")
-        other_case, _ = start_case(
+        other_case, texted = start_case(
             conn, Draft("new", "sms", "Call us back", to=("(415) 555-0100",)),
             author="alice", at=utc_now(), default_queue="general", phone_region="US")
     detail = case_detail(store.conn, case_id)  # it waits on their answer, as our own mail
@@ -183,6 +183,8 @@ def test_a_new_outbound_case_finds_or_creates_the_customer(store: Store,
     assert detail.customer.id == case_detail(store.conn, known_case).customer.id
     assert ("phone", "+14155550100") in case_detail(store.conn, other_case).customer.identities
     assert outbox_row(store, message_id)["status"] == "queued"
+    # Twilio is given the number, not "(415) 555-0100" as typed (it sent that as To)
+    assert json.loads(outbox_row(store, texted)["recipients"]) == {"to": ["+14155550100"]}
     with pytest.raises(StoreError, match="not a usable"), store.write() as conn:
         start_case(conn, Draft("new", "email", "x", to=("not-an-address",)), author="alice",
                    at=utc_now(), default_queue="general", phone_region="US")
