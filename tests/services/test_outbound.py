@@ -180,6 +180,8 @@ def test_a_new_outbound_case_finds_or_creates_the_customer(store: Store,
     assert (detail.case.owner, detail.case.status, detail.case.pause_reason) == (
         "alice", "pending", "their answer to our mail")
     assert case_detail(store.conn, other_case).case.pause_reason == "their answer to our message"
+    assert case_detail(store.conn, other_case).case.subject == "Call us back"  # the queue
+    # showed "(no subject)": a text message's case takes its first line
     assert detail.customer.id == case_detail(store.conn, known_case).customer.id
     assert ("phone", "+14155550100") in case_detail(store.conn, other_case).customer.identities
     assert outbox_row(store, message_id)["status"] == "queued"
