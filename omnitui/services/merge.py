@@ -109,10 +109,17 @@ def resolve_link(conn: sqlite3.Connection, customer_id: int, text: str,
     return ("link", key) if owner is None else ("merge", owner)
 
 
+# Numbers as Twilio's logs and links write them: a phone number, which the SMS or WhatsApp
+# message from it is filed under ("whatsapp:+447700900123" linked a handle nobody writes
+# from, and the customer's next WhatsApp message opened a new customer)
+_NUMBER_PREFIXES = re.compile(r"\A(?:whatsapp|sms|tel):(?=\s*[+(0-9])", re.IGNORECASE)
+
+
 def identity_key(text: str, region: str) -> tuple[str, str] | None:
     """The stored (kind, value) an agent's typed address, number ("07700 900123": in
-    `region`) or `platform:id` handle names; None when it names none."""
-    text = text.strip()
+    `region`; "whatsapp:+447700900123") or `platform:id` handle names; None when it names
+    none."""
+    text = _NUMBER_PREFIXES.sub("", text.strip(), count=1).strip()
     kind = "email" if "@" in text else "phone" if text[:1] in "+(0123456789" else text.partition(
         ":")[0]
     if not kind:

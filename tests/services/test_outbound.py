@@ -202,6 +202,10 @@ def test_linking_an_address_lets_replies_use_another_channel(store: Store,
     Desk(store, "alice").link(customer_id, key)  # type: ignore[arg-type]
     assert reachable_channels(store.conn, customer_id) == ["email", "sms", "whatsapp"]
     assert start_draft(store.conn, case_id, "reply", channel="whatsapp").to == ("+14155550100",)
+    # the number as Twilio writes a WhatsApp sender is that phone number, not a handle that
+    # nobody writes from (their next WhatsApp message opened a new customer)
+    with pytest.raises(StoreError, match="already this customer's"):
+        resolve_link(store.conn, customer_id, "whatsapp:+14155550100", "US")
     with pytest.raises(StoreError, match="already this customer's"):
         resolve_link(store.conn, customer_id, "ann@example.com", "US")
     with pytest.raises(StoreError, match=f"#{customer_id} is this customer"):
