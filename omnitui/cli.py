@@ -842,22 +842,27 @@ def split_customer(typer_ctx: typer.Context, customer_id: int,
     def split(desk: "Desk") -> tuple[int, int]:
         require_customer(desk.store.conn, customer_id)
         own = identities_of(desk.store.conn, customer_id)
-        return desk.split_customer(customer_id, [_identity_id(given, own, customer_id)
+        region = desk.settings.identity.default_phone_region
+        return desk.split_customer(customer_id, [_identity_id(given, own, customer_id, region)
                                                  for given in identity])
 
     new_id, audit_id = ctx(typer_ctx).act(split)
     typer.echo(f"split off into customer #{new_id} (audit event {audit_id})")
 
 
-def _identity_id(given: str, own: list["IdentityRow"], customer_id: int) -> int:
-    """The id of the customer's identity `given` names (its id, or its value: no command
-    printed the ids it wanted); a usage error naming theirs otherwise."""
+def _identity_id(given: str, own: list["IdentityRow"], customer_id: int, region: str) -> int:
+    """The id of the customer's identity `given` names (its id, or its value, written as
+    `link` takes it: "07700 900123" is +447700900123 in GB; no command printed the ids it
+    wanted); a usage error naming theirs otherwise."""
+    from omnitui.services.merge import identity_key
+
     bare = "".join(given.split()).casefold()
+    key = identity_key(given, region)
     for row in own:  # its id first: a handle "7" does not hide identity 7
         if given == str(row.id):
             return row.id
     for row in own:
-        if bare == "".join(row.value.split()).casefold():
+        if bare == "".join(row.value.split()).casefold() or key == (row.kind, row.value):
             return row.id
     theirs = ", ".join(f"{row.kind} {row.value}" for row in own) or "none"
     raise typer.BadParameter(f"{given!r} is none of customer #{customer_id}'s identities "

@@ -542,7 +542,7 @@ def new_case(typer_ctx: typer.Context, text: Text = None, text_option: TextOptio
     from omnitui.services.outbound import also_open
     from omnitui.wording import SUBJECT_NEEDED, written_first_words
 
-    _address_key(typer_ctx, email, phone)
+    key = _address_key(typer_ctx, email, phone)
     asked = _channel_kinds(typer_ctx, channel, entries=False)
     kind = next((k for k in ((Channel.EMAIL,) if email else (Channel.SMS, Channel.WHATSAPP))
                  if asked is None or k in asked), None)
@@ -554,7 +554,7 @@ def new_case(typer_ctx: typer.Context, text: Text = None, text_option: TextOptio
     if subject and kind != Channel.EMAIL:  # it titled the case and went nowhere
         raise typer.BadParameter(f"a subject is for email; {kind} messages have none (the "
                                  "case takes the message's first line)", param_hint="--subject")
-    draft = Draft("new", kind, to=(email or phone or "",), subject=subject)
+    draft = Draft("new", kind, to=(email or key[1],), subject=subject)
     if draft.untitled:  # before the text is read from stdin: none of it is lost
         raise typer.BadParameter(SUBJECT_NEEDED, param_hint="--subject")
     draft = replace(draft, text=text_of(text, text_option))

@@ -110,11 +110,22 @@ def given_away_words(case_id: int, owner: str | None, actor: str) -> str:
             f"#{case_id} was put back in the queue by {by}")
 
 
+def _undone(action: str) -> tuple[int, str]:
+    """(how many undos the audit action is of, the action they undo): "undo undo
+    case.status" is (2, "case.status")."""
+    depth = 0
+    while action.startswith("undo "):
+        action, depth = action.removeprefix("undo "), depth + 1
+    return depth, action
+
+
 def action_words(action: str) -> str:
-    """An audit action in words; an undo of an undo reads "the undo of a reply"."""
-    if action.startswith("undo "):
-        return f"the undo of {action_words(action.removeprefix('undo '))}"
-    return ACTION_WORDS.get(action, action.replace(".", " ").replace("_", " "))
+    """An audit action in words; its undo reads "the undo of a reply", the undo of that
+    "the redo of a reply", however many times it went back and forth (the history said
+    "the undo of the undo of the undo of the undo of a merge of cases")."""
+    depth, base = _undone(action)
+    said = ACTION_WORDS.get(base, base.replace(".", " ").replace("_", " "))
+    return said if not depth else f"the {'undo' if depth % 2 else 'redo'} of {said}"
 
 
 UNDO_NAMES = 10  # cases an undo names: the console's question of a bulk action on 215
@@ -124,9 +135,11 @@ UNDO_NAMES = 10  # cases an undo names: the console's question of a bulk action 
 def undo_words(undone: list[tuple[str, int | None]]) -> str:
     """What one undo took back, for the agent: "undone: a status change and an assignment
     on 2 cases (#4, #9)", the first UNDO_NAMES named; undoing an undo reads "redone:
-    ..."."""
-    redo = bool(undone) and all(action.startswith("undo ") for action, _ in undone)
-    words = list(dict.fromkeys(action_words(action.removeprefix("undo ") if redo else action)
+    ...", and undoing that "undone: ..." again (it read "redone: the undo of ...")."""
+    depths = [_undone(action)[0] % 2 for action, _ in undone]  # 1: it stood undone
+    redo = bool(undone) and all(depths)
+    said = redo or not any(depths)  # the action itself is done again, or undone again
+    words = list(dict.fromkeys(action_words(_undone(action)[1] if said else action)
                                for action, _ in undone)) or ["the last action"]
     what = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
     cases = sorted({case_id for _, case_id in undone if case_id is not None})

@@ -311,9 +311,20 @@ def changes_words(changes: list[tuple[str, object, object]], width: int = 40, *,
             return clock_time(_stored(text), zone)
         return text if len(text) <= width else text[:width - 1] + "…"
 
-    return " · ".join(what if was is None and now is None else
-                      f"{what} {value(was)} {ARROW} {value(now)}"
-                      for what, was, now in changes)
+    def change(what: str, was: object, now: object) -> str:
+        if was is None and now is None:
+            return what
+        if isinstance(was, str) and isinstance(now, str) and was and now and max(
+                len(was), len(now)) > width and (now.startswith(was) or was.startswith(now)):
+            # text added at the end (a merge's "; case #2 merged into #3"), or taken off:
+            # cut at `width`, both sides read the same ("the customer's new case #2 (one
+            # custome… → the customer's new case #2 (one custome…"); the end is what changed
+            gone, added = (value(tail) if tail else "" for tail in (
+                was[len(now):], now[len(was):]))
+            return f"{what} …{gone} {ARROW} …{added}"
+        return f"{what} {value(was)} {ARROW} {value(now)}"
+
+    return " · ".join(change(what, was, now) for what, was, now in changes)
 
 
 # A stored time inside an audit reason, UTC said or not (a wake-up's "the snooze until

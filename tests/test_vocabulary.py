@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from omnitui.vocabulary import undo_words
+from omnitui.vocabulary import action_words, undo_words
 
 
 def test_one_change_on_one_case() -> None:
@@ -19,6 +19,15 @@ def test_a_macro_on_two_cases() -> None:
 
 def test_undoing_an_undo_is_a_redo() -> None:
     assert undo_words([("undo case.snoozed", 7)]) == "redone: a snooze on #7"
+
+
+def test_back_and_forth_says_what_stands_now() -> None:
+    """Undoing a redo said "redone: the undo of a merge of cases", and each step back and
+    forth one "the undo of" longer."""
+    assert undo_words([("undo undo cases.merged", 3)]) == "undone: a merge of cases on #3"
+    assert undo_words([("undo undo undo cases.merged", 3)]) == "redone: a merge of cases on #3"
+    assert action_words("undo undo undo undo cases.merged") == "the redo of a merge of cases"
+    assert action_words("undo undo undo cases.merged") == "the undo of a merge of cases"
 
 
 def test_a_bulk_action_names_its_first_ten_cases() -> None:

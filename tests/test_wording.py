@@ -35,6 +35,18 @@ def test_times_are_shown_in_the_agents_zone_and_say_which() -> None:
         "snoozed_until - → 2026-12-14 08:00:00 · owner alice → bob")  # what is stored
 
 
+def test_text_added_at_the_end_shows_what_was_added() -> None:
+    """A merge's reason read "the customer's new case #2 (one custome… → the customer's
+    new case #2 (one custome…" in the history: cut, both sides the same."""
+    joined = "the customer's new case #2 (one customer, one case, any channel)"
+    merged = f"{joined}; case #2 merged into #3 by qa"
+    changed = [("messages 5 thread_reason", joined, merged)]
+    assert wording.changes_words(changed) == (
+        "messages 5 thread_reason … → …; case #2 merged into #3 by qa")
+    assert wording.changes_words([("thread_reason", merged, joined)]) == (  # its undo
+        "thread_reason …; case #2 merged into #3 by qa → …")
+
+
 def test_wording_imports_the_standard_library_only() -> None:
     """The console reuses it: no rich, typer or Textual; of omnitui's own, only the
     vocabulary at the bottom (model)."""

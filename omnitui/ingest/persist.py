@@ -66,7 +66,8 @@ def _open_case(conn: sqlite3.Connection, event: InboundEvent, who: Identificatio
         customer_id = decision.for_customer
         tier = customers.name_and_tier(conn, customer_id)[1]
     case_id = cases.create_case(conn, cases.NewCase(
-        customer_id=customer_id, subject=case_subject(event), channel=event.channel,
+        customer_id=customer_id, subject=case_subject(event.subject, event.text),
+        channel=event.channel,
         # our own mail, sent outside omnitui, waits for the answer of the person it went to
         # ("why paused" was empty); our automatic mail waits for nothing (services/unasked)
         status=Status.PENDING if waits else Status.NEW,
@@ -199,9 +200,10 @@ def _file_suggestions(conn: sqlite3.Connection, who: Identification,
             message_id=message_id, now=now)
 
 
-def case_subject(event: InboundEvent) -> str:
-    """The subject, or for chat and SMS (which have none) the opening line."""
-    if event.subject.strip():
-        return event.subject.strip()[:300]
-    first_line = next((line.strip() for line in event.text.splitlines() if line.strip()), "")
+def case_subject(subject: str, text: str) -> str:
+    """The subject, or for chat and SMS (which have none) the opening line: a customer's,
+    or ours when we write first."""
+    if subject.strip():
+        return subject.strip()[:300]
+    first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
     return first_line[:120]

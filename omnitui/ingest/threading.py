@@ -69,17 +69,17 @@ def thread(conn: sqlite3.Connection, event: InboundEvent, customer_id: int,
             decision.for_customer = case["customer_id"]
         return decision
     for match in SUBJECT_REFERENCE.finditer(event.subject):
-        case_id = store.live_case_id(conn, int(match.group(1)))
+        named = int(match.group(1))
+        case_id = store.live_case_id(conn, named)
         if store.get_case(conn, case_id) is None:
             continue
+        said = f"subject names case {match.group(0)}{_merged(named, case_id)}"
         if store.is_participant(conn, case_id, customer_id):
-            return _continue(conn, event, case_id, "subject-reference",
-                             f"subject names case {match.group(0)}", settings, now)
+            return _continue(conn, event, case_id, "subject-reference", said, settings, now)
         if store.written_to(conn, case_id, _verified_addresses(event)):  # a form's person,
             # answering our reply from the address it went to: no customer of the case yet
             return _continue(conn, event, case_id, "subject-reference",
-                             f"subject names case {match.group(0)}, whose reply went to the "
-                             "sender", settings, now)
+                             f"{said}, whose reply went to the sender", settings, now)
         refused = case_id
     decision = _by_customer(conn, event, customer_id, settings, now)
     if refused is not None:
@@ -102,8 +102,13 @@ def _by_headers(conn: sqlite3.Connection, event: InboundEvent
     header = ("In-Reply-To" if key in event.in_reply_to else "References"
               if key in event.references else "the bounce's returned Message-ID")
     live = store.live_case_id(conn, case_id)
-    merged = f" (case #{case_id} was merged into #{live})" if live != case_id else ""
-    return live, f"{header} <{key}> names message #{message_id}{merged}", message_id
+    return (live, f"{header} <{key}> names message #{message_id}{_merged(case_id, live)}",
+            message_id)
+
+
+def _merged(named: int, live: int) -> str:
+    """Why a message named case `named` and joined `live`: it was merged there."""
+    return f" (case #{named} was merged into #{live})" if live != named else ""
 
 
 def _verified_addresses(event: InboundEvent) -> list[str]:

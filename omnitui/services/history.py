@@ -6,6 +6,7 @@ import json
 import sqlite3
 
 from omnitui.model import Draft
+from omnitui.services.merge import undoable_merge
 from omnitui.store import agents as agent_store
 from omnitui.store import audit, drafts
 from omnitui.store.db import StoreError, db_time, utc_now
@@ -30,6 +31,10 @@ def undo(conn: sqlite3.Connection, actor: str, audit_id: int | None = None) -> i
     # of cases that were there before is left as it is
     events = [*audit.later_on_cases(conn, min(events), ROUTER,
                                     audit.cases_created_by(conn, events)), *events]
+    for event in events:  # a merge of customers, or its redo
+        action = audit.action_of(conn, event) or ""
+        if action.replace("undo ", "") == "customers.merged" and not action.count("undo ") % 2:
+            undoable_merge(conn, event)
     team = {agent.name for agent in agent_store.agents(conn)} | {actor}
     written = [found for event in events for found in _written(conn, event, team)]
     batch: set[str] = set()

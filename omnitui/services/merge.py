@@ -18,7 +18,7 @@ from omnitui.store import cases as case_store
 from omnitui.store import customers as customer_store
 from omnitui.store import messages as message_store
 from omnitui.store import outbox
-from omnitui.store.audit import ChangeSet, delete_row, record_audit, update_row
+from omnitui.store.audit import ChangeSet, delete_row, event_rows, record_audit, update_row
 from omnitui.store.db import StoreError, db_time, utc_now
 from omnitui.triage.language import UNDETERMINED
 from omnitui.wording import plural
@@ -42,12 +42,47 @@ def merge_customers(conn: sqlite3.Connection, source_id: int, target_id: int,
     for suggestion in customer_store.open_merge_suggestions_between(conn, source_id,
                                                                     target_id):
         update_row(conn, "suggestions", suggestion, {"status": "accepted"}, changes)
+    _repoint_suggestions(conn, source_id, target_id, changes)
     update_row(conn, "customers", source_id,
                {"merged_into": target_id, "updated_at": db_time(utc_now())}, changes)
     return record_audit(conn, actor=actor, action="customers.merged",
                         customer_id=target_id,
                         reason=f"customer #{source_id} merged into #{target_id}",
                         changes=changes)
+
+
+def undoable_merge(conn: sqlite3.Connection, audit_id: int) -> None:
+    """Refuse to undo a merge of customers once a message came from one of the merged
+    customer's identities since: the undo gave the identity back and left the message the
+    other customer's, on their timeline. A split moves the identity with its messages."""
+    after = event_rows(conn, audit_id)[1]
+    for key, row in after.items():
+        if not key.startswith("identities:") or not row or "customer_id" not in row:
+            continue
+        identity_id, merged_into = int(key.partition(":")[2]), row["customer_id"]
+        came = [message_id for message_id in customer_store.ids_of_customer_rows(
+                    conn, "messages", merged_into, identity_id)
+                if f"messages:{message_id}" not in after]
+        if came:
+            value = customer_store.identity_value(conn, identity_id)
+            raise StoreError(f"cannot undo: message #{came[0]} came from {value} since the "
+                             "merge; split it off with its messages instead: omnitui "
+                             f"split-customer {merged_into} --identity {value}")
+
+
+def _repoint_suggestions(conn: sqlite3.Connection, source_id: int, target_id: int,
+                         changes: ChangeSet) -> None:
+    """The open suggestions naming the merged customer name the one they became, so
+    accepting one works; one the target already has on the same evidence goes."""
+    for suggestion, named_source, named_target, evidence in (
+            customer_store.open_merge_suggestions_naming(conn, source_id)):
+        pair = [target_id if named == source_id else named
+                for named in (named_source, named_target)]
+        if customer_store.has_merge_suggestion(conn, *pair, evidence):
+            delete_row(conn, "suggestions", suggestion, changes)
+        else:
+            update_row(conn, "suggestions", suggestion,
+                       {"source_id": pair[0], "target_id": pair[1]}, changes)
 
 
 def resolve_link(conn: sqlite3.Connection, customer_id: int, text: str,
@@ -66,15 +101,31 @@ def resolve_link(conn: sqlite3.Connection, customer_id: int, text: str,
         if other == customer_id:  # asked "merge #4 into #4?" first, and refused after
             raise StoreError(f"#{other} is this customer")
         return "merge", other
-    kind = "email" if "@" in text else "phone" if text[:1] in "+0123456789" else text.partition(
-        ":")[0]
-    key = normalize(Identifier(kind, text if kind in ("email", "phone")
-                               else text.partition(":")[2]), region)
-    if key is None or not kind:
+    key = identity_key(text, region)
+    if key is None:
         raise StoreError(f"{text!r} is not an email address, a phone number, a platform:id "
                          "handle or a customer number")
     owner = _other_owner(conn, key, customer_id, f"{text} is already this customer's")
     return ("link", key) if owner is None else ("merge", owner)
+
+
+# Numbers as Twilio's logs and links write them: a phone number, which the SMS or WhatsApp
+# message from it is filed under ("whatsapp:+447700900123" linked a handle nobody writes
+# from, and the customer's next WhatsApp message opened a new customer)
+_NUMBER_PREFIXES = re.compile(r"\A(?:whatsapp|sms|tel):(?=\s*[+(0-9])", re.IGNORECASE)
+
+
+def identity_key(text: str, region: str) -> tuple[str, str] | None:
+    """The stored (kind, value) an agent's typed address, number ("07700 900123": in
+    `region`; "whatsapp:+447700900123") or `platform:id` handle names; None when it names
+    none."""
+    text = _NUMBER_PREFIXES.sub("", text.strip(), count=1).strip()
+    kind = "email" if "@" in text else "phone" if text[:1] in "+(0123456789" else text.partition(
+        ":")[0]
+    if not kind:
+        return None
+    return normalize(Identifier(kind, text if kind in ("email", "phone")
+                                else text.partition(":")[2]), region)
 
 
 def _other_owner(conn: sqlite3.Connection, key: tuple[str, str], customer_id: int,
@@ -173,8 +224,12 @@ def _merge_case(conn: sqlite3.Connection, source_id: int, target_id: int, actor:
         raise StoreError(f"case #{target_id} was merged into #{target['merged_into']}; "
                          "merge into that one")
     changes = ChangeSet()
+    merged = f"case #{source_id} merged into #{target_id} by {actor}"
     for message_id in case_store.message_ids_of_case(conn, source_id):
-        _move_message_row(conn, message_id, {"case_id": target_id}, changes)
+        joined = message_store.message_by_id(conn, message_id)["thread_reason"]
+        _move_message_row(conn, message_id, {  # why it is here, after why it joined #source
+            "case_id": target_id,
+            "thread_reason": f"{joined}; {merged}" if joined else merged}, changes)
     now = db_time(utc_now())
     _close_into(conn, source_id, target_id, now, changes)
     latest = {column: max(filter(None, [source[column], target[column]]), default=None)

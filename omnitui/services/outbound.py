@@ -18,6 +18,7 @@ from email.utils import getaddresses, make_msgid
 from omnitui.addresses import no_reply
 from omnitui.channels.lengths import too_long
 from omnitui.ingest.identity import normalize
+from omnitui.ingest.persist import case_subject
 from omnitui.model import Channel, Direction, Draft, Identifier, Status
 from omnitui.services.actions import reply
 from omnitui.store import cases as case_store
@@ -325,6 +326,8 @@ def start_case(conn: sqlite3.Connection, draft: Draft, *, author: str, at: datet
     key = normalize(Identifier(kind, draft.to[0]), phone_region)
     if key is None:
         raise AddressRefused(f"{draft.to[0]!r} is not a usable {kind} address")
+    if kind == "phone":  # the platform takes +447700900123, not "07700 900123" as typed
+        draft = replace(draft, to=(key[1], *draft.to[1:]))
     when = db_time(at)
     changes = ChangeSet()
     known = customer_store.find_identities(conn, [key])
@@ -333,7 +336,8 @@ def start_case(conn: sqlite3.Connection, draft: Draft, *, author: str, at: datet
     customer_id = (known[0].customer_id if known
                    else customer_store.create_customer(conn, new_customer, when, changes))
     case_id = case_store.create_case(conn, case_store.NewCase(
-        customer_id=customer_id, subject=draft.subject, channel=draft.channel,
+        customer_id=customer_id, subject=case_subject(draft.subject, draft.text),
+        channel=draft.channel,
         status=Status.PENDING, pause_reason=awaited_answer(draft.channel), queue=default_queue,
         owner=author, created_at=when), changes)
     record_audit(conn, actor=author, action="case.created", case_id=case_id,

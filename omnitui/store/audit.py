@@ -352,9 +352,12 @@ def event_rows(conn: sqlite3.Connection, audit_id: int
     return (json.loads(row[0]), json.loads(row[1])) if row else ({}, {})
 
 
-def changes_of(before: str, after: str) -> list[tuple[str, Any, Any]]:
-    """What an event changed, column by column: ("owner", None, "alice"); a row created or
-    removed is ("messages 812 created", None, None) or ("... removed", None, None)."""
+def changes_of(before: str, after: str, case_id: int | None = None
+               ) -> list[tuple[str, Any, Any]]:
+    """What an event changed, column by column: ("owner", None, "alice") on its own case
+    `case_id`, ("cases 4 customer_id", 3, 1) on another (a customer merge, a merged case's
+    source: "customer_id 3 → 1" said not which case); a row created or removed is
+    ("messages 812 created", None, None) or ("... removed", None, None)."""
     was_rows, now_rows = json.loads(before or "{}"), json.loads(after or "{}")
     found: list[tuple[str, Any, Any]] = []
     for key in dict.fromkeys([*was_rows, *now_rows]):
@@ -364,7 +367,7 @@ def changes_of(before: str, after: str) -> list[tuple[str, Any, Any]]:
             found.append((f"{table} {row_id} {'created' if was is None else 'removed'}",
                           None, None))
             continue
-        prefix = "" if table == "cases" else f"{table} {row_id} "
+        prefix = "" if table == "cases" and row_id == str(case_id) else f"{table} {row_id} "
         found.extend((f"{prefix}{column}", was.get(column), now.get(column))
                      for column in dict.fromkeys([*was, *now]) if column not in _UNTOLD)
     return found
@@ -389,7 +392,7 @@ def history(conn: sqlite3.Connection, *, case_id: int | None = None, actor: str 
         "SELECT id, at, actor, action, case_id, customer_id, reason, before, after FROM audit"
         + (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY id DESC LIMIT ?",
         (*params, limit)).fetchall()
-    return [AuditEntry(*row[:7], changes=changes_of(row[7], row[8]),
+    return [AuditEntry(*row[:7], changes=changes_of(row[7], row[8], row[4]),
                        opened_pending_on=opened_pending_on(row[4], row[7], row[8]))
             for row in reversed(rows)]
 

@@ -32,18 +32,32 @@ def changed_cases_since(conn: sqlite3.Connection,
     after the scheduler re-scored the waiting cases: read everything again). A change names
     one case, and may touch others: a merge is the target's, and closes its source (a
     console showing the source went on showing it open)."""
-    rows = conn.execute("SELECT id, case_id, action, after FROM audit WHERE id > ? ORDER BY id",
-                        (after,)).fetchall()
+    rows = conn.execute("SELECT id, case_id, action, before, after FROM audit WHERE id > ?"
+                        " ORDER BY id", (after,)).fetchall()
     if not rows:
         return after, set()
-    if any(action == "cases.rescored" for _, _, action, _ in rows):
+    if any(action == "cases.rescored" for _, _, action, _, _ in rows):
         return rows[-1][0], None
     # a console reads every row another writer adds, twice a second (an import's thousands
     # too): most change no case's columns ('{}'), and are not parsed
     touched = {int(key.removeprefix("cases:")) for *_, after_json in rows
                if '"cases:' in after_json
                for key in json.loads(after_json) if key.startswith("cases:")}
-    return rows[-1][0], {case_id for _, case_id, _, _ in rows if case_id is not None} | touched
+    return rows[-1][0], ({case_id for _, case_id, _, _, _ in rows if case_id is not None}
+                         | touched | _left_and_joined(rows))
+
+
+def _left_and_joined(rows: list[tuple[int, int | None, str, str, str]]) -> set[int]:
+    """The cases messages moved out of and into (a move names the case they went to, its
+    undo the one they came back from: a console on the other went on showing them there).
+    Only a row whose before has a message's case_id is parsed: a move, not a new message."""
+    moved = set()
+    for *_, before_json, after_json in rows:
+        if '"messages:' in before_json and '"case_id"' in before_json:
+            for side in (json.loads(before_json), json.loads(after_json)):
+                moved |= {row["case_id"] for key, row in side.items()
+                          if key.startswith("messages:") and row and row.get("case_id")}
+    return moved
 
 
 def escalations_since(conn: sqlite3.Connection, after: int,

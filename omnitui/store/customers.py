@@ -217,6 +217,24 @@ def open_merge_suggestions_between(conn: sqlite3.Connection, a: int, b: int) -> 
     return [r[0] for r in rows]
 
 
+def open_merge_suggestions_naming(conn: sqlite3.Connection, customer_id: int
+                                  ) -> list[tuple[int, int, int, str]]:
+    """(id, source, target, evidence) of the open merge suggestions naming the customer."""
+    return conn.execute(
+        "SELECT id, source_id, target_id, evidence FROM suggestions"
+        " WHERE kind = 'merge_customers' AND status = 'open' AND ? IN (source_id, target_id)",
+        (customer_id,)).fetchall()
+
+
+def has_merge_suggestion(conn: sqlite3.Connection, a: int, b: int, evidence: str) -> bool:
+    """Whether customers a and b were suggested for merging, either way, on this evidence
+    (open, accepted or dismissed)."""
+    return conn.execute(
+        "SELECT 1 FROM suggestions WHERE kind = 'merge_customers' AND evidence = ?"
+        " AND ((source_id = ? AND target_id = ?) OR (source_id = ? AND target_id = ?))",
+        (evidence, a, b, b, a)).fetchone() is not None
+
+
 def get_suggestion(conn: sqlite3.Connection, suggestion_id: int) -> dict | None:
     cur = conn.execute("SELECT * FROM suggestions WHERE id = ?", (suggestion_id,))
     row = cur.fetchone()

@@ -234,7 +234,9 @@ def test_a_new_email_without_a_subject_is_refused_before_anything_is_stored(
     texted = omnitui("--db", db, "--agent", "alice", "new", "--phone", "+4915112345678",
                      "Your order shipped")
     assert texted.stdout.startswith("case #1 opened")
-    assert rows(db, "SELECT channel, subject FROM cases") == [("sms", "")]
+    assert rows(db, "SELECT subject FROM outbox") == [("",)]  # it goes without one; the
+    # case, in the queue, is titled by its first line as a customer's text is
+    assert rows(db, "SELECT channel, subject FROM cases") == [("sms", "Your order shipped")]
 
 
 def test_writing_first_again_names_the_customers_open_case(omnitui: Run,
@@ -298,6 +300,19 @@ def test_a_customer_is_split_by_the_address_the_case_shows(db: str,
     assert split.returncode == 0, split.stderr
     assert rows(db, "SELECT customer_id != ? FROM identities WHERE value = ?", customer,
                 email)[0][0] == 1
+
+
+def test_a_number_is_split_off_written_as_link_took_it(db: str, cli_env: dict[str, str]
+                                                      ) -> None:
+    """`link --phone "+1 415 555 0188"` was taken, and `split-customer --identity "(415)
+    555-0188"` (the number as the customer gave it) was refused: none of theirs."""
+    customer = rows(db, "SELECT customer_id FROM identities WHERE kind = 'email' LIMIT 1")[0][0]
+    assert cli(cli_env, db, "link", "--customer", str(customer), "--phone",
+               "+1 415 555 0188").returncode == 0
+    split = cli(cli_env, db, "split-customer", str(customer), "--identity", "(415) 555-0188")
+    assert split.returncode == 0, split.stderr
+    assert rows(db, "SELECT customer_id != ? FROM identities WHERE value = '+14155550188'",
+                customer)[0][0] == 1
 
 
 def test_a_call_logged_from_the_shell_and_an_address_linked(db: str,

@@ -56,6 +56,22 @@ def test_subject_reference_from_a_participant(store: Store, pipeline: Pipeline,
     assert reason_of(store, later.message_id)[0] == "subject-reference"
 
 
+def test_subject_reference_to_a_merged_case_says_where_it_went(
+        store: Store, pipeline: Pipeline, email_event: Email) -> None:
+    """"joined: subject names case [#2]" showed on case #3, saying nothing of why."""
+    first = pipeline.ingest(email_event("ann@example.com", subject="Invoice")).case_id
+    second = pipeline.ingest(email_event("ann@example.com", subject="Refund")).case_id
+    Desk(store, "alice").move_messages(
+        [store.conn.execute("SELECT max(id) FROM messages").fetchone()[0]], None)
+    merged = store.conn.execute("SELECT max(id) FROM cases").fetchone()[0]
+    Desk(store, "alice").merge_cases([merged], first)
+    later = pipeline.ingest(email_event("ann@example.com", subject=f"Re: [#{merged}] Refund"))
+    assert later.case_id == first == second
+    assert reason_of(store, later.message_id) == (
+        "subject-reference", f"subject names case [#{merged}] (case #{merged} was merged into"
+                             f" #{first})")
+
+
 def test_subject_reference_from_a_stranger_never_attaches(store: Store, pipeline: Pipeline,
                                                           email_event: Email) -> None:
     case = pipeline.ingest(email_event("ann@example.com")).case_id

@@ -55,6 +55,29 @@ def test_merge_customers_then_undo(store: Store, two_customers: tuple[int, int])
         Desk(store, "bob").undo(audit_id)
 
 
+def test_a_merge_a_message_came_through_since_is_split_not_undone(
+        store: Store, two_customers: tuple[int, int], pipeline: Pipeline) -> None:
+    """Undone after the phone wrote again, the merge gave the phone back to its customer
+    and left the new text the other's: on their timeline, from a number not theirs."""
+    a, b = two_customers
+    desk = Desk(store, "alice")
+    desk.merge_customers(b, a)
+    texted = pipeline.ingest(chat_event("sms", "", "any news?", identifiers=[
+        Identifier("phone", "+14155550100", verified=True)]))
+    with pytest.raises(StoreError) as refused:
+        desk.undo()
+    assert str(refused.value) == (
+        f"cannot undo: message #{texted.message_id} came from +14155550100 since the merge; "
+        f"split it off with its messages instead: omnitui split-customer {a} --identity "
+        "+14155550100")
+    assert store.conn.execute("SELECT merged_into FROM customers WHERE id = ?", (b,)
+                              ).fetchone()[0] == a  # nothing half undone
+    phone = store.conn.execute("SELECT id FROM identities WHERE kind = 'phone'").fetchone()[0]
+    back, _ = desk.split_customer(a, [phone])
+    assert store.conn.execute("SELECT customer_id FROM messages WHERE id = ?",
+                              (texted.message_id,)).fetchone()[0] == back
+
+
 def test_split_customer_then_undo(store: Store, pipeline: Pipeline) -> None:
     first = pipeline.ingest(chat_event("telegram", "1", "hi", name="Ann Lee"))
     pipeline.ingest(chat_event("telegram", "", "my phone", identifiers=[
@@ -87,9 +110,27 @@ def test_merge_cases_then_undo(store: Store, pipeline: Pipeline) -> None:
                               (b,)).fetchone() == ("closed", a)
     assert store.conn.execute("SELECT count(*) FROM messages WHERE case_id = ?",
                               (a,)).fetchone()[0] == 2
+    # the timeline's "joined:" says why it is in #a, not only why it joined #b
+    assert store.conn.execute("SELECT thread_reason FROM messages WHERE case_id = ?"
+                              " ORDER BY id DESC", (a,)).fetchone()[0] == (
+        f"the customer's first conversation; case #{b} merged into #{a} by carol")
     # a reply to the merged case lands in the surviving one
     Desk(store, "carol").undo()
     assert snapshot(store) == before
+
+
+def test_a_merges_history_says_which_case_each_change_is_on(store: Store,
+                                                          pipeline: Pipeline) -> None:
+    """H on #a said "status new → closed · merged_into - → a": as if #a were closed."""
+    from omnitui.store.audit import history
+
+    a = pipeline.ingest(chat_event("telegram", "1", "hi")).case_id
+    second = pipeline.ingest(chat_event("telegram", "1", "and another thing")).message_id
+    b = Desk(store, "carol").move_messages([second], None)[0]
+    Desk(store, "carol").merge_cases([b], a)
+    said = {what for what, _, _ in history(store.conn, case_id=a)[-1].changes}
+    assert {f"cases {b} status", f"cases {b} merged_into"} <= said
+    assert "status" not in said and "merged_into" not in said
 
 
 def test_split_off_and_reattach_a_message(store: Store, pipeline: Pipeline) -> None:
@@ -145,8 +186,8 @@ def test_undo_refuses_when_rows_changed_since(store: Store, pipeline: Pipeline) 
         Desk(store, "erin").undo(audit_id)
     # What moved on, in words an agent reads: the row and its columns, never their values
     # (a customer's text, a dict of the row)
-    assert str(refused.value) == (f"cannot undo: message #{message} changed since (case_id);"
-                                  " undo the later change first")
+    assert str(refused.value) == (f"cannot undo: message #{message} changed since (case_id,"
+                                  " thread_reason); undo the later change first")
 
 
 def test_bad_requests_are_clear_errors(store: Store, pipeline: Pipeline) -> None:
@@ -234,3 +275,28 @@ def test_an_id_an_undo_took_away_is_never_given_again(store: Store,
     Desk(store, "dave").undo()
     later = pipeline.ingest(chat_event("telegram", "3", "where is my order"))
     assert later.case_id == started + 1 and later.customer_id == zoe + 1
+
+
+def test_a_suggestion_naming_a_merged_customer_names_who_they_became(
+        store: Store, pipeline: Pipeline) -> None:
+    ann = pipeline.ingest(chat_event("telegram", "1", "order A123456 missing", name="Ann Lee"))
+    pipeline.ingest(chat_event("telegram", "2", "order A123456?", name="Ann Lee"))
+    phone = pipeline.ingest(chat_event("sms", "", "order A123456 ??", name="Ann Lee",
+                                       identifiers=[Identifier("phone", "+14155550100",
+                                                               verified=True)]))
+    before = snapshot(store)
+    desk = Desk(store, "alice")
+    desk.merge_customers(phone.customer_id, ann.customer_id)
+    named = store.conn.execute("SELECT source_id, target_id, evidence FROM suggestions"
+                               " WHERE status = 'open'").fetchall()
+    assert named and phone.customer_id not in {c for row in named for c in row[:2]}
+    shown = [(frozenset(row[:2]), row[2]) for row in named]  # the console's L lists them
+    assert len(shown) == len(set(shown))  # not the same merge on the same evidence twice
+    suggestion = store.conn.execute("SELECT id FROM suggestions WHERE status = 'open'"
+                                    ).fetchone()[0]
+    desk.accept_suggestion(suggestion)  # was refused: "there is no customer 3"
+    assert store.conn.execute("SELECT count(DISTINCT customer_id) FROM identities"
+                              ).fetchone()[0] == 1
+    desk.undo()
+    desk.undo()
+    assert snapshot(store) == before

@@ -173,16 +173,20 @@ def test_a_new_outbound_case_finds_or_creates_the_customer(store: Store,
             conn, Draft("new", "email", "Your order shipped", to=("ANN@example.com",),
                         subject="Shipping"), author="alice", at=utc_now(),
             default_queue="general", phone_region="US")
-        other_case, _ = start_case(
+        other_case, texted = start_case(
             conn, Draft("new", "sms", "Call us back", to=("(415) 555-0100",)),
             author="alice", at=utc_now(), default_queue="general", phone_region="US")
     detail = case_detail(store.conn, case_id)  # it waits on their answer, as our own mail
     assert (detail.case.owner, detail.case.status, detail.case.pause_reason) == (
         "alice", "pending", "their answer to our mail")
     assert case_detail(store.conn, other_case).case.pause_reason == "their answer to our message"
+    assert case_detail(store.conn, other_case).case.subject == "Call us back"  # the queue
+    # showed "(no subject)": a text message's case takes its first line
     assert detail.customer.id == case_detail(store.conn, known_case).customer.id
     assert ("phone", "+14155550100") in case_detail(store.conn, other_case).customer.identities
     assert outbox_row(store, message_id)["status"] == "queued"
+    # Twilio is given the number, not "(415) 555-0100" as typed (it sent that as To)
+    assert json.loads(outbox_row(store, texted)["recipients"]) == {"to": ["+14155550100"]}
     with pytest.raises(StoreError, match="not a usable"), store.write() as conn:
         start_case(conn, Draft("new", "email", "x", to=("not-an-address",)), author="alice",
                    at=utc_now(), default_queue="general", phone_region="US")
@@ -198,6 +202,10 @@ def test_linking_an_address_lets_replies_use_another_channel(store: Store,
     Desk(store, "alice").link(customer_id, key)  # type: ignore[arg-type]
     assert reachable_channels(store.conn, customer_id) == ["email", "sms", "whatsapp"]
     assert start_draft(store.conn, case_id, "reply", channel="whatsapp").to == ("+14155550100",)
+    # the number as Twilio writes a WhatsApp sender is that phone number, not a handle that
+    # nobody writes from (their next WhatsApp message opened a new customer)
+    with pytest.raises(StoreError, match="already this customer's"):
+        resolve_link(store.conn, customer_id, "whatsapp:+14155550100", "US")
     with pytest.raises(StoreError, match="already this customer's"):
         resolve_link(store.conn, customer_id, "ann@example.com", "US")
     with pytest.raises(StoreError, match=f"#{customer_id} is this customer"):

@@ -9,6 +9,7 @@ from pathlib import Path
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import Status
 from omnitui.services.actions import claim, set_status
+from omnitui.services.desk import Desk
 from omnitui.store.changes import changed_cases_since, data_version, last_change, solved_since
 from omnitui.store.db import Store, utc_now
 from omnitui.store.queries import CaseQuery, list_cases, queue_ids, summaries
@@ -27,6 +28,22 @@ def test_another_connections_writes_show_in_the_feed(store: Store, pipeline: Pip
         newest, cases = changed_cases_since(console.conn, seen)
         assert cases == {first} and newest > seen
         assert changed_cases_since(console.conn, newest) == (newest, set())
+
+
+def test_a_message_moved_out_of_a_case_and_back_names_that_case(store: Store,
+                                                                 pipeline: Pipeline) -> None:
+    """A console on case #3 went on showing a message another agent split off into #5, and
+    the split's undo from the shell left #5's message showing on #5."""
+    first = pipeline.ingest(chat_event("telegram", "1", "printer broken"))
+    second = pipeline.ingest(chat_event("telegram", "1", "and charged twice"))
+    with Store(store.path) as console:
+        seen = last_change(console.conn)
+        desk = Desk(store, "bob")  # another process, as far as SQLite is concerned
+        split_to = desk.move_messages([second.message_id], None)[0]
+        seen, cases = changed_cases_since(console.conn, seen)
+        assert cases == {first.case_id, split_to}
+        desk.undo()
+        assert changed_cases_since(console.conn, seen)[1] == {first.case_id, split_to}
 
 
 def test_queue_ids_and_rows_on_screen_match_the_pages(store: Store, pipeline: Pipeline) -> None:

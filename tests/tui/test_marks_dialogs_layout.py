@@ -72,6 +72,8 @@ def test_merging_cases_of_different_customers_says_so(demo_db: Path) -> None:
         question = app.screen.question  # wrapped on screen; whole here
         assert f"belong to {len(customers_of(demo_db, chosen))} customers" in question
         assert f"become one case, #{chosen[-1]}" in question
+        target = cases.row(chosen[-1])  # by name and number: two Ann Smiths read the same
+        assert question.endswith(f"of {target.customer_name} #{target.customer_id}.")
         await pilot.press("n")
 
     drive(demo_db, script)

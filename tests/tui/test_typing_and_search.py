@@ -135,6 +135,25 @@ def test_keys_typed_right_after_enter_in_a_picker_follow_the_pick(demo_db: Path)
     drive(demo_db, script)
 
 
+def test_arrows_typed_right_after_a_picker_opens_move_before_its_enter(demo_db: Path) -> None:
+    """L, down, down and enter at once picked the first option, a merge of customers: the
+    arrows reached the picker before its list had the keyboard and were lost, the enter
+    was not (and the address typed next, then enter, said yes to the merge)."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("v")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PickScreen)
+        third = app.screen.options[2]
+        await pilot.press("escape")
+        await settle(app, pilot)
+        typed_at_once(app, ["v", "down", "down", "enter"])
+        await settle(app, pilot)
+        assert not isinstance(app.screen, PickScreen)
+        assert app.queue.view.name in third
+
+    drive(demo_db, script)
+
+
 def test_tab_in_the_filter_box_takes_the_completion_shown(demo_db: Path) -> None:
     """"channel:wha" showed "→ channel:whatsapp"; tab left the box with the half-typed
     filter ("not all understood"), and the next enter opened a case."""

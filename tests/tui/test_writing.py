@@ -671,7 +671,9 @@ def test_a_new_email_without_a_subject_is_refused_with_everything_kept(mail_db: 
         with Store(mail_db) as store:
             assert store.conn.execute("SELECT subject FROM cases WHERE id IN (?, ?) ORDER BY"
                                       " id", (mail["case_id"], text["case_id"])).fetchall() \
-                == [("Welcome",), ("",)]
+                == [("Welcome",), ("Your parcel is here.",)]  # its first line, as a
+            # customer's text titles theirs (the queue said "(no subject)")
+            assert not text["subject"]  # the text itself goes without one
 
     drive(mail_db, script)
 

@@ -107,13 +107,17 @@ class PickScreen(KeyHolder, ModalScreen[int | None]):
     def on_key(self, event: events.Key) -> None:
         """Typing narrows; enter picks here, in its place among the keys typed, and the
         keys typed after it are handed on ("vmine", enter and j at once: the j narrowed the
-        list before the list's own enter ran, and "minej" matched nothing)."""
+        list before the list's own enter ran, and "minej" matched nothing). The arrows move
+        here too: typed with the key that opened it, the list's own arrows did nothing yet,
+        and the enter after them picked the first option (L, down, down, enter: a merge)."""
         if self.held_back(event):
             return
         if event.key == "enter" and (picked := self.query_one(OptionList).highlighted
                                      ) is not None:
             self.hold()
             self.dismiss(self.shown[picked])
+        elif event.key in ("down", "up"):
+            self.action_move(1 if event.key == "down" else -1)
         elif event.key == "backspace" and self.typed:
             self._narrow(self.typed[:-1])
         elif event.is_printable and event.character and (self.typed or event.character != " "):

@@ -538,10 +538,11 @@ class QueueScreen(WorkScreen):
 
 def merge_question(sources: list[int], target: int, rows: dict[int, CaseSummary]) -> str:
     """The confirm before a merge; when the cases are different customers', it says whose
-    conversations become one case."""
+    conversations become one case, each by name and number ("(Ann Smith, Ann Smith)" told
+    nothing)."""
     question = f"Merge {', '.join(f'#{s}' for s in sources)} into #{target}?"
-    people = {rows[c].customer_id: rows[c].customer_name or f"customer #{rows[c].customer_id}"
-              for c in [target, *sources] if c in rows}
+    people = {rows[c].customer_id: f"{rows[c].customer_name or 'customer'} #{rows[c].customer_id}"
+              for c in [target, *sources] if c in rows}  # two Ann Smiths told apart
     if len(people) > 1:
         question += (f" They belong to {len(people)} customers ({', '.join(people.values())}): "
                      f"their conversations become one case, #{target}, of "
