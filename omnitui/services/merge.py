@@ -21,6 +21,7 @@ from omnitui.store import outbox
 from omnitui.store.audit import ChangeSet, delete_row, event_rows, record_audit, update_row
 from omnitui.store.db import StoreError, db_time, utc_now
 from omnitui.triage.language import UNDETERMINED
+from omnitui.vocabulary import NOT_WAITING
 from omnitui.wording import plural
 
 
@@ -305,12 +306,15 @@ def move_messages(conn: sqlite3.Connection, message_ids: list[int], target_case_
         rule, verb = "re-attached", "re-attached"
     for message in moving:
         reason = f"{verb} by {actor} from case #{message['case_id']}"
+        kept = message["thread_rule"] in NOT_WAITING  # a thank-you, a survey's answer
+        # stays one: moved, it asked for an answer again and started a response clock
         _move_message_row(conn, message["id"], {
-            "case_id": target_case_id, "thread_rule": rule, "thread_reason": reason},
-            changes)
+            "case_id": target_case_id, "thread_rule": message["thread_rule"] if kept
+            else rule, "thread_reason": reason}, changes)
         for suggestion in customer_store.open_attach_suggestions(conn, message["id"],
                                                                  target_case_id):
             update_row(conn, "suggestions", suggestion, {"status": "accepted"}, changes)
+    _brought(conn, target_case_id, [message["id"] for message in moving], changes)
     now = db_time(utc_now())
     for case_id in emptied:  # what is left of it is where its messages went
         _close_into(conn, case_id, target_case_id, now, changes)
@@ -323,6 +327,19 @@ def move_messages(conn: sqlite3.Connection, message_ids: list[int], target_case_
         reason=f"{plural(len(moving), 'message')} {verb} by {actor} from case {sources}"
                f"{closed}")
     return target_case_id, audit_id
+
+
+def _brought(conn: sqlite3.Connection, case_id: int, message_ids: list[int],
+             changes: ChangeSet) -> None:
+    """The case's latest message and latest question, as filing the moved messages there
+    would have set them: a question moved to an answered case waits for an answer (the
+    queue read it answered); a thank-you does not."""
+    case = case_store.require_case(conn, case_id)
+    latest, asked = case_store.latest_of(conn, message_ids)
+    case_store.update_case(conn, case_id, {
+        "last_message_at": max(filter(None, [case["last_message_at"], latest]), default=None),
+        "last_inbound_at": max(filter(None, [case["last_inbound_at"], asked]), default=None)},
+        changes, current=case)
 
 
 def stranger(conn: sqlite3.Connection, message_ids: Iterable[int], case_id: int
@@ -379,7 +396,7 @@ def _split_off_case(conn: sqlite3.Connection, message: dict[str, object],
         **inherited, customer_id=message["customer_id"] or source["customer_id"],
         subject=message["subject"] or source["subject"], channel=message["channel"],
         status=Status.OPEN, previous_case_id=source["id"],
-        last_inbound_at=message["created_at"], last_message_at=message["created_at"],
+        last_message_at=message["created_at"],  # and a question's time: _brought
         created_at=now,  # what the message read as, which the queue shows and filters on
         intent=message["intent"], language=language, irritation=message["irritation"]),
         changes)

@@ -164,6 +164,17 @@ CUSTOMER_WROTE = (f"direction = 'in' AND auto_submitted IS NULL AND"
                   f" coalesce(thread_rule, '') NOT IN ({_ASKS_NOTHING})")
 
 
+def latest_of(conn: sqlite3.Connection, message_ids: Sequence[int]
+              ) -> tuple[str | None, str | None]:
+    """The latest of these messages, and the latest that asks the team something (not a
+    thank-you, a survey's answer nor an automatic reply): what they bring to a case's
+    `last_message_at` and `last_inbound_at`, "waiting for an answer"."""
+    marks = ", ".join("?" * len(message_ids))
+    return conn.execute(f"SELECT max(created_at), max(created_at) FILTER (WHERE"
+                        f" {CUSTOMER_WROTE}) FROM messages WHERE id IN ({marks})",
+                        tuple(message_ids)).fetchone()
+
+
 def opened_by_us(conn: sqlite3.Connection, case_id: int) -> bool:
     """Whether the case's first message is ours (`omnitui new`, `c`, our own mail the
     intake filed), a failed one too: its response clocks wait for the customer's first

@@ -803,6 +803,50 @@ def test_an_agent_reopening_an_answered_case_starts_no_response_clock(
     assert sla(store, office, case_id, back)["resolution"]["state"] == "running"
 
 
+def _answered_case_and_a_message_to_move(store: Store, office: Settings, text: str
+                                         ) -> tuple[int, int]:
+    """Ann's case, answered at 16:05; Bob's, answered at 16:06, where Bob writes `text` at
+    16:10 (after Ann's answer): (Ann's case, Bob's message)."""
+    ann = open_case(store, office, MONDAY_4PM, "printer broken", handle="1")
+    bob = open_case(store, office, MONDAY_4PM + timedelta(minutes=1), "scanner broken",
+                    handle="2")
+    desk_at(store, office, MONDAY_4PM + timedelta(minutes=5)).write(
+        ann, "reply", "Fixed: the driver was old.")
+    desk_at(store, office, MONDAY_4PM + timedelta(minutes=6)).write(
+        bob, "reply", "Try turning it off and on.")
+    at = MONDAY_4PM + timedelta(minutes=10)
+    wrote = intake_pipeline(store, office, clock=lambda: at).ingest(
+        chat_event("telegram", "2", text, at=at))
+    assert wrote.case_id == bob and wrote.message_id is not None
+    return ann, wrote.message_id
+
+
+def test_a_thank_you_moved_to_an_answered_case_leaves_it_answered(
+        store: Store, office: Settings) -> None:
+    """Moved, a thank-you turned into a question: the case it went to waited for an answer
+    again, its next-response clock running, as though the customer had asked something."""
+    ann, thanks = _answered_case_and_a_message_to_move(store, office, "Thanks, that worked!")
+    later = MONDAY_4PM + timedelta(minutes=20)
+    desk_at(store, office, later).move_messages([thanks], ann, other_customers=True)
+    assert "next_response" not in sla(store, office, ann, later)
+    assert awaiting_reply(store.conn, [ann]) == set()
+    assert store.conn.execute("SELECT sla_next_response_due FROM cases WHERE id = ?",
+                              (ann,)).fetchone() == (None,)
+
+
+def test_a_question_moved_to_an_answered_case_waits_for_an_answer(
+        store: Store, office: Settings) -> None:
+    """The question starts a next-response clock there, and the queue shows the case
+    waiting for an answer (it read answered: the move left the case's latest question
+    where it was)."""
+    ann, question = _answered_case_and_a_message_to_move(store, office,
+                                                         "and my printer too?")
+    later = MONDAY_4PM + timedelta(minutes=20)
+    desk_at(store, office, later).move_messages([question], ann, other_customers=True)
+    assert sla(store, office, ann, later)["next_response"]["state"] == "running"
+    assert awaiting_reply(store.conn, [ann]) == {ann}
+
+
 def test_the_daemon_works_out_stored_clocks_again_once_after_the_rules_changed(
         store: Store, office: Settings) -> None:
     """A store from an older omnitui kept the old rules' due times (a case breached before
