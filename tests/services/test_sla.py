@@ -832,6 +832,8 @@ def test_a_thank_you_moved_to_an_answered_case_leaves_it_answered(
     assert awaiting_reply(store.conn, [ann]) == set()
     assert store.conn.execute("SELECT sla_next_response_due FROM cases WHERE id = ?",
                               (ann,)).fetchone() == (None,)
+    alone, _ = desk_at(store, office, later).move_messages([thanks], None)  # on its own
+    assert awaiting_reply(store.conn, [alone]) == set()
 
 
 def test_a_question_moved_to_an_answered_case_waits_for_an_answer(
