@@ -32,7 +32,12 @@ ACTION_WORDS = {
     "customer.untold": "a message to the customer not sent",
     "agent.added": "an agent added or changed", "agent.removed": "an agent removed",
     "agent.away": "an agent set away", "agent.back": "an agent set available",
+    "contact.logged": "a logged call or visit",
 }
+
+# The action of a phone call or walk-up visit an agent logs by hand (services/desk.py):
+# the agent's change, undone like any other.
+CONTACT_LOGGED = "contact.logged"
 
 
 # The system's own actor for routing decisions (services/routing.py acts as it).

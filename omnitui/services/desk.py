@@ -44,6 +44,7 @@ from omnitui.store import agents as agent_store
 from omnitui.store import audit
 from omnitui.store.cases import live_case_id, replayable_case_ids, require_case
 from omnitui.store.changes import changed_cases_since, last_change, solved_since
+from omnitui.store.customers import find_identities, ids_of_customer_rows
 from omnitui.store.db import (
     STORE_ERRORS,
     Store,
@@ -54,6 +55,7 @@ from omnitui.store.db import (
     transaction_token,
     utc_now,
 )
+from omnitui.vocabulary import CONTACT_LOGGED
 from omnitui.wording import act_on_live
 
 if TYPE_CHECKING:
@@ -560,7 +562,6 @@ class Desk:
         """The customer an email address or phone number belongs to (None if neither is
         given); Refused when nobody has it."""
         from omnitui.ingest.identity import normalize
-        from omnitui.store.customers import find_identities
 
         if email is None and phone is None:
             return None
@@ -607,7 +608,8 @@ class Desk:
         if not text.strip():
             raise Refused("say what the customer wanted")
         identifier = Identifier("email" if "@" in who else "phone", who.strip())
-        if normalize(identifier, self.settings.identity.default_phone_region) is None:
+        key = normalize(identifier, self.settings.identity.default_phone_region)
+        if key is None:
             raise Refused(f"{who!r} is not an email address or a phone number")
         now = self.clock()
         record = {"logged_by": self.actor, "channel": channel, "identifier":
@@ -623,13 +625,30 @@ class Desk:
                     + (f", {minutes:g} min" if minutes else ""))
         from omnitui.services.intake import intake_pipeline
         with self.store.write() as conn, self._clocks_follow(conn):
+            watched = audit.watch(conn, _rows_a_contact_moves(conn, key))
             result = intake_pipeline(self.store, self.settings).ingest_in(conn, event, [])
             if result.case_id is None or result.message_id is None:
                 raise StoreError("the contact could not be filed")
+            audit.record_audit(conn, actor=self.actor, action=CONTACT_LOGGED,
+                               case_id=result.case_id, customer_id=result.customer_id,
+                               message_id=result.message_id, reason=event.subject,
+                               changes=audit.changes_since(conn, watched), at=db_time(now))
             if answer.strip():
                 actions.reply(conn, result.case_id, author=self.actor, text=answer, at=now,
                               channel=channel)
         return result.case_id, result.message_id
+
+
+def _rows_a_contact_moves(conn: sqlite3.Connection, key: tuple[str, str]
+                          ) -> list[tuple[str, int]]:
+    """The rows filing a contact from `key` may update: its customer's, and their cases
+    (the one it joins, reopens or answers). The rows it adds are found by their ids."""
+    found = find_identities(conn, [key])
+    if not found:
+        return []
+    customer_id = found[0].customer_id
+    return [("customers", customer_id), *(("cases", case_id) for case_id in
+                                          ids_of_customer_rows(conn, "cases", customer_id))]
 
 
 def _require_on_team(conn: sqlite3.Connection, name: str) -> None:

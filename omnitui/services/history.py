@@ -9,8 +9,9 @@ from omnitui.model import Draft
 from omnitui.services.merge import undoable_merge
 from omnitui.store import agents as agent_store
 from omnitui.store import audit, drafts
+from omnitui.store.cases import get_case
 from omnitui.store.db import StoreError, db_time, utc_now
-from omnitui.vocabulary import ROUTER
+from omnitui.vocabulary import CONTACT_LOGGED, ROUTER
 
 
 def undo(conn: sqlite3.Connection, actor: str, audit_id: int | None = None) -> int:
@@ -31,18 +32,39 @@ def undo(conn: sqlite3.Connection, actor: str, audit_id: int | None = None) -> i
     # of cases that were there before is left as it is
     events = [*audit.later_on_cases(conn, min(events), ROUTER,
                                     audit.cases_created_by(conn, events)), *events]
-    for event in events:  # a merge of customers, or its redo
+    for event in events:  # a merge of customers, or its redo; a contact logged by hand
         action = audit.action_of(conn, event) or ""
         if action.replace("undo ", "") == "customers.merged" and not action.count("undo ") % 2:
             undoable_merge(conn, event)
+        if action == CONTACT_LOGGED:
+            _undoable_contact(conn, event)
     team = {agent.name for agent in agent_store.agents(conn)} | {actor}
     written = [found for event in events for found in _written(conn, event, team)]
     batch: set[str] = set()
     last = [audit.undo(conn, event, actor, batch=batch) for event in events][-1]
     for author, case_id, draft in written:
+        if get_case(conn, case_id) is None:
+            continue  # the undo took its case away too (a logged call's answer): gone with it
         if drafts.load(conn, author, case_id, draft.slot) is None:  # never over new words
             drafts.save(conn, author, case_id, draft, db_time(utc_now()))
     return last
+
+
+def _undoable_contact(conn: sqlite3.Connection, audit_id: int) -> None:
+    """Refuse to undo a logged contact once the customer wrote again on its case: their
+    message joined the case because the contact had opened or reopened it, and it would
+    be left on a case that is gone, or answer a call that never was."""
+    logged = conn.execute("SELECT m.id, m.case_id FROM audit a JOIN messages m"
+                          " ON m.id = a.message_id WHERE a.id = ?", (audit_id,)).fetchone()
+    if logged is None:
+        return
+    message_id, case_id = logged
+    later = conn.execute("SELECT id FROM messages WHERE case_id = ? AND id > ? AND"
+                         " direction = 'in' ORDER BY id LIMIT 1",
+                         (case_id, message_id)).fetchone()
+    if later is not None:
+        raise StoreError(f"cannot undo: the customer wrote again on case #{case_id} since "
+                         f"the contact was logged (message #{later[0]}); it stays on the case")
 
 
 def _written(conn: sqlite3.Connection, audit_id: int, team: set[str]

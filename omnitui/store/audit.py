@@ -47,6 +47,49 @@ class ChangeSet:
         self.after[key] = after
 
 
+# The tables a filed message may add rows to, each after the ones it refers to (a message
+# names its case, a case its customer): an undo deletes them the other way round.
+FILED_TABLES = ("customers", "identities", "customer_facts", "cases", "messages",
+                "suggestions")
+
+
+@record(frozen=True)
+class Watch:
+    """What an unaudited write (the ingest pipeline's) may change, read before it: the last
+    id of each of FILED_TABLES and the rows it may update, by "table:id"."""
+
+    last_ids: dict[str, int]
+    rows: dict[str, dict[str, Any] | None]
+
+
+def watch(conn: sqlite3.Connection, rows: list[tuple[str, int]]) -> Watch:
+    """Read what `changes_since` compares with, before the write."""
+    for table, _ in rows:
+        _check_table(table)
+    return Watch({table: conn.execute(f"SELECT coalesce(max(rowid), 0) FROM {table}"
+                                      ).fetchone()[0] for table in FILED_TABLES},
+                 {f"{table}:{row_id}": _select(conn, table, row_id) for table, row_id in rows})
+
+
+def changes_since(conn: sqlite3.Connection, watched: Watch) -> ChangeSet:
+    """What the write did to the watched rows and the rows it added, as a ChangeSet: a
+    contact an agent logs goes through the pipeline like any message, and is still the
+    agent's change to take back."""
+    changes = ChangeSet()
+    for key, before in watched.rows.items():
+        table, _, row_id = key.partition(":")
+        now = _select(conn, table, int(row_id))
+        if before is not None and now is not None and now != before:
+            moved = [name for name, value in now.items() if before.get(name) != value]
+            changes.record(table, int(row_id), {name: before[name] for name in moved},
+                           {name: now[name] for name in moved})
+    for table in FILED_TABLES:
+        for row in conn.execute(f"SELECT rowid FROM {table} WHERE rowid > ? ORDER BY rowid",
+                                (watched.last_ids[table],)).fetchall():
+            changes.record(table, row[0], None, _select(conn, table, row[0]))
+    return changes
+
+
 def _check_table(table: str) -> None:
     if table not in UNDOABLE_TABLES:
         raise ValueError(f"table {table!r} is not audited")

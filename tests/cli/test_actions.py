@@ -342,6 +342,79 @@ def test_a_call_logged_from_the_shell_and_an_address_linked(db: str,
         f"omnitui merge-customers {customer} {other}\n")
 
 
+# What a logged contact may add or change, as people see it (the audit log says what
+# happened, and grows with the undo; the raw bytes stay, so a redo files them again).
+STORE_TABLES = ("customers", "identities", "customer_facts", "cases", "messages",
+                "suggestions", "outbox", "claims", "drafts", "csat", "assistant_runs",
+                "tallies")
+
+
+def store_rows(db: str) -> dict[str, list[tuple]]:
+    """Every row of the tables a contact touches, but a case's version (it moves on with an
+    undo, as any undo's does) and the counts a tally keeps at nought."""
+    with sqlite3.connect(db) as conn:
+        found = {}
+        for table in STORE_TABLES:
+            cur = conn.execute(f"SELECT * FROM {table}" + (" WHERE n != 0" if table ==
+                                                            "tallies" else ""))
+            names = [d[0] for d in cur.description]
+            found[table] = sorted((tuple(v for n, v in zip(names, row, strict=True)
+                                         if n != "version") for row in cur), key=repr)
+        return found
+
+
+def test_a_logged_call_is_the_agents_to_undo(db: str, cli_env: dict[str, str]) -> None:
+    """A call from a number nobody has: it opens a customer and a case, under the agent who
+    logged it; `omnitui undo` takes all of it back, the answer with it, and nothing else."""
+    before = store_rows(db)
+    logged = cli(cli_env, db, "log-contact", "--phone", "+14155550142", "--channel", "phone",
+                 "--name", "Ada Caller", "--answer", "told her to restart it", "--format",
+                 "json", "the router blinks red")
+    assert logged.returncode == 0, logged.stderr
+    case_id = json.loads(logged.stdout)["case"]
+    assert rows(db, "SELECT actor FROM audit WHERE action = 'contact.logged' AND case_id = ?",
+                case_id) == [("lead",)]
+    undone = cli(cli_env, db, "undo")
+    assert undone.returncode == 0, undone.stderr
+    assert "logged call or visit" in undone.stdout
+    assert store_rows(db) == before
+    assert cli(cli_env, db, "case", str(case_id)).returncode != 0
+
+
+def test_a_logged_visit_on_an_open_case_undone_leaves_the_case_as_it_was(
+        db: str, cli_env: dict[str, str]) -> None:
+    """A walk-up visit joins the customer's open case: undone, the case is as it was and
+    the visit's message gone; the case stays."""
+    email, case_id = rows(
+        db, "SELECT i.value, c.id FROM identities i JOIN cases c ON"
+        " c.customer_id = i.customer_id WHERE i.kind = 'email' AND c.status = 'open'"
+        " ORDER BY c.id LIMIT 1")[0]
+    before = store_rows(db)
+    logged = cli(cli_env, db, "log-contact", "--email", email, "--channel", "walk-up",
+                 "--format", "json", "came by about the refund")
+    assert json.loads(logged.stdout)["case"] == case_id
+    assert cli(cli_env, db, "undo").returncode == 0
+    assert store_rows(db) == before
+
+
+def test_a_logged_call_is_not_undone_once_the_customer_wrote_again(
+        db: str, cli_env: dict[str, str]) -> None:
+    """The customer called again on the case the first call opened (logged by a teammate):
+    the first call's undo is refused in words, and nothing is taken back."""
+    first = cli(cli_env, db, "log-contact", "--phone", "+14155550143", "--channel", "phone",
+                "--format", "json", "the router blinks red")
+    case_id = json.loads(first.stdout)["case"]
+    again = cli(cli_env, db, "log-contact", "--phone", "+14155550143", "--channel", "phone",
+                "--format", "json", "still red", agent="farid")
+    assert json.loads(again.stdout)["case"] == case_id
+    kept = store_rows(db)
+    refused = cli(cli_env, db, "undo")
+    assert refused.returncode != 0
+    assert f"cannot undo: the customer wrote again on case #{case_id}" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert store_rows(db) == kept
+
+
 def test_what_the_classify_stage_read_is_in_the_case(db: str, cli_env: dict[str, str]) -> None:
     """A call typed in goes through the pipeline like any message: its language and why the
     customer reads as irritated are in `case --format json` and in the case as people see

@@ -488,6 +488,59 @@ def test_a_phone_call_logged_by_hand_lands_on_the_callers_case(demo_db: Path) ->
     drive(demo_db, script)
 
 
+def test_u_takes_back_a_call_logged_in_the_console(demo_db: Path) -> None:
+    """The call and the answer typed with + are the agent's: u takes both back, and the
+    caller's case is as it was."""
+    def messages_of(case_id: int) -> list[tuple]:
+        with Store(demo_db) as store:
+            return store.conn.execute("SELECT * FROM messages WHERE case_id = ? ORDER BY id",
+                                      (case_id,)).fetchall()
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        case_id = queue(app).current_id
+        before = messages_of(case_id)
+        await pilot.press("plus")
+        await settle(app, pilot)
+        app.screen.query_one("#text", TextArea).text = "wants the invoice again"
+        app.screen.query_one("#answer", TextArea).text = "sent it by email"
+        await pilot.press("ctrl+j")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen) and app.screen.detail.case.id == case_id
+        with Store(demo_db) as store:
+            assert store.conn.execute("SELECT actor FROM audit WHERE action ="
+                                      " 'contact.logged'").fetchall() == [(app.desk.actor,)]
+        await pilot.press("u")
+        text = await wait_for(app, pilot, "undone:")
+        assert f"undone: a logged call or visit and a reply on #{case_id}" in text
+        assert "wants the invoice again" not in screen_text(app)
+        assert messages_of(case_id) == before
+
+    drive(demo_db, script)
+
+
+def test_u_takes_back_a_call_that_opened_a_case_and_leaves_it(demo_db: Path) -> None:
+    """A call from a new number opened a case; u took it away, and the console went back to
+    the queue (it stayed on a case that was no more)."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("plus")
+        await settle(app, pilot)
+        app.screen.query_one("#who", Input).value = "+14155550123"
+        app.screen.query_one("#text", TextArea).text = "asks about the team plan"
+        await pilot.press("ctrl+j")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen)
+        case_id = app.screen.detail.case.id
+        await pilot.press("u")
+        text = await wait_for(app, pilot, "undone:")
+        assert f"undone: a logged call or visit on #{case_id}" in text
+        assert app.screen is app.queue
+        with Store(demo_db) as store:
+            assert store.conn.execute("SELECT count(*) FROM cases WHERE id = ?",
+                                      (case_id,)).fetchone() == (0,)
+
+    drive(demo_db, script)
+
+
 def test_tab_into_an_address_adds_to_it(mail_db: Path) -> None:
     """Selected whole on the way in, the first key typed replaced the customer's address;
     after another draft, the cursor stood where that one left it."""

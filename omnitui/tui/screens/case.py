@@ -471,7 +471,11 @@ class CaseScreen(WorkScreen):
 
     def cases_changed(self, changed: set[int] | None) -> None:
         if changed is None or self.detail.case.id in changed:
-            self.show(case_detail(self.console.store.conn, self.detail.case.id))
+            detail = case_detail(self.console.store.conn, self.detail.case.id)
+            if detail is None and self.is_current:  # an undo took the case away (a logged
+                self.app.pop_screen()  # call's, a split's): nothing is left here to work on
+                return
+            self.show(detail)
 
     def follow(self) -> None:
         """Who else is on the case, every tick: a console that died leaves a mark that must
