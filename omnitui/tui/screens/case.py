@@ -888,8 +888,10 @@ class CaseScreen(WorkScreen):
         if other_case:
             self.searched = ""  # a search typed here was this case's
         self.refresh_bindings()  # Take comes and goes with the case's owner
-        if not self.query("#facts"):  # still being put together: it composes with this one
-            return
+        if not (self.query("#facts") and self.query("#customer-body") and self.query("#walking")):
+            return  # still being put together (the pane's body mounts after the facts, the
+            # search line last: "No nodes match '#customer-body'" ended a console once): it
+            # composes with this one
         self._draw_facts()
         self._show_walking()
         self.query_one("#customer-body", Static).update(
