@@ -9,6 +9,7 @@ from omnitui.model import Draft
 from omnitui.services.merge import undoable_merge
 from omnitui.store import agents as agent_store
 from omnitui.store import audit, drafts
+from omnitui.store import messages as message_store
 from omnitui.store.cases import get_case
 from omnitui.store.db import StoreError, db_time, utc_now
 from omnitui.vocabulary import CONTACT_LOGGED, ROUTER
@@ -54,17 +55,10 @@ def _undoable_contact(conn: sqlite3.Connection, audit_id: int) -> None:
     """Refuse to undo a logged contact once the customer wrote again on its case: their
     message joined the case because the contact had opened or reopened it, and it would
     be left on a case that is gone, or answer a call that never was."""
-    logged = conn.execute("SELECT m.id, m.case_id FROM audit a JOIN messages m"
-                          " ON m.id = a.message_id WHERE a.id = ?", (audit_id,)).fetchone()
-    if logged is None:
-        return
-    message_id, case_id = logged
-    later = conn.execute("SELECT id FROM messages WHERE case_id = ? AND id > ? AND"
-                         " direction = 'in' ORDER BY id LIMIT 1",
-                         (case_id, message_id)).fetchone()
-    if later is not None:
+    if (later := message_store.written_in_since(conn, audit_id)) is not None:
+        case_id, message_id = later
         raise StoreError(f"cannot undo: the customer wrote again on case #{case_id} since "
-                         f"the contact was logged (message #{later[0]}); it stays on the case")
+                         f"the contact was logged (message #{message_id}); it stays on the case")
 
 
 def _written(conn: sqlite3.Connection, audit_id: int, team: set[str]

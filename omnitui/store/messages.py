@@ -282,6 +282,16 @@ def automatic_to_customer_since(conn: sqlite3.Connection, customer_id: int, kind
     return row[0] if row else None
 
 
+def written_in_since(conn: sqlite3.Connection, audit_id: int) -> tuple[int, int] | None:
+    """(case, message): the first customer message on the case of the message audit row
+    `audit_id` made (a contact logged by hand) that came after it; None: none came."""
+    return conn.execute(
+        "SELECT later.case_id, later.id FROM audit a JOIN messages m ON m.id = a.message_id"
+        " JOIN messages later ON later.case_id = m.case_id AND later.id > m.id"
+        " AND later.direction = 'in' WHERE a.id = ? ORDER BY later.id LIMIT 1",
+        (audit_id,)).fetchone()
+
+
 def newest_message_id(conn: sqlite3.Connection) -> int:
     """The newest message's id (0: none yet): every message written later has a greater
     one (messages are never deleted)."""
