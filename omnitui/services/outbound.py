@@ -234,7 +234,7 @@ def resend(conn: sqlite3.Connection, message_id: int, *, author: str,
     if why := not_resendable(message_id, message["direction"], row["status"] if row else None):
         raise StoreError(why)
     assert row is not None  # (not_resendable refuses a message without one)
-    if why := resent_already(conn, message_id):
+    if why := resent_already(conn, message_id, row):
         raise StoreError(why)
     text, channel = message["text"], row["channel"]
     if why := too_long(channel, text):
@@ -271,10 +271,12 @@ def not_resendable(message_id: int, direction: str, delivery: str | None) -> str
     return None
 
 
-def resent_already(conn: sqlite3.Connection, message_id: int) -> str | None:
+def resent_already(conn: sqlite3.Connection, message_id: int,
+                   row: dict[str, object] | None = None) -> str | None:
     """Why a failed reply is not resent again (None: it was not resent yet): a later reply
-    with its very text has not failed, and a second resend would send it twice."""
-    row = outbox.row_of_message(conn, message_id)
+    with its very text has not failed, and a second resend would send it twice. `row`: its
+    outbox row, when the caller read it already."""
+    row = row or outbox.row_of_message(conn, message_id)
     again = outbox.resent_as(conn, row) if row is not None else None
     return (f"message #{message_id} was resent already: #{again[0]} is {again[1]}; nothing "
             "was sent") if again else None
