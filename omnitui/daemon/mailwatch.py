@@ -64,9 +64,9 @@ def watch_folder(db_path: Path, settings: Settings, mailbox: MailboxSettings, fo
                         _sync(client, store, pipeline, mailbox, folder, stop)
             except Exception as exc:  # whatever broke, the folder is retried
                 message = _worded(exc)
-                if expected(exc):  # the machine's: a full or read-only disk, a busy store
+                if machine := expected(exc):  # a full or read-only disk, a busy store
                     message = store_problem(exc)
-                if isinstance(exc, (MailboxError, *CONNECTION_ERRORS)) or expected(exc):
+                if machine or isinstance(exc, (MailboxError, *CONNECTION_ERRORS)):
                     log.warning("%s: %s; trying again in %.0f s", name, message, backoff)
                 else:  # e.g. imapclient's "unterminated line" on a split IDLE response
                     log.exception("%s: unexpected %s; reconnecting in %.0f s", name,
