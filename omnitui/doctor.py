@@ -445,6 +445,8 @@ def _daemon_checks(conn: sqlite3.Connection, settings: Settings, db_path: Path,
                   else "")
         refused = (f"; {plural(state.rejected, 'request')} refused as unsigned, forged or "
                    "replayed" if state.rejected else "")
+        if state.last_rejected_at:
+            refused += f", the last {_at(state.last_rejected_at, zone)}"
         results.append(Check(
             name, not failing,
             f"last error {_at(state.last_error_at, zone)}: {state.last_error}" if failing

@@ -168,17 +168,18 @@ def wait_for(check: Callable[[], bool], seconds: float) -> bool:
     return check()
 
 
-# The cases columns each migration since 30 added: a test that turns a store back into an
-# older one drops those of the migrations after it (`as_of_schema`).
-CASE_COLUMNS_ADDED = {30: ("history_before",), 31: ("last_answered_at",), 33: ("paused_at",),
-                      34: ("first_replier", "solved_by")}
+# The columns each migration since 30 added, by table: a test that turns a store back into
+# an older one drops those of the migrations after it (`as_of_schema`).
+COLUMNS_ADDED = {30: ("cases", ("history_before",)), 31: ("cases", ("last_answered_at",)),
+                 33: ("cases", ("paused_at",)), 34: ("cases", ("first_replier", "solved_by")),
+                 36: ("channel_health", ("rejected_lately", "last_rejected_at"))}
 
 
 def as_of_schema(conn: sqlite3.Connection, version: int) -> None:
-    """The cases table as schema `version` left it, and the store saying it is at it."""
-    for number, columns in CASE_COLUMNS_ADDED.items():
+    """The tables as schema `version` left them, and the store saying it is at it."""
+    for number, (table, columns) in COLUMNS_ADDED.items():
         for column in columns if number > version else ():
-            conn.execute(f"ALTER TABLE cases DROP COLUMN {column}")
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     conn.execute(f"PRAGMA user_version = {version}")
 
 

@@ -10,9 +10,10 @@ import sqlite3
 from datetime import datetime, timedelta
 
 from omnitui.records import record
-from omnitui.store.db import parse_db_time
+from omnitui.store.db import db_time, parse_db_time
 
 SILENT_AFTER = timedelta(seconds=60)  # a running daemon beats every few seconds
+QUIET_DAY = timedelta(days=1)  # refusals this far apart are no longer "of late"
 
 
 @record(frozen=True)
@@ -24,11 +25,19 @@ class ChannelState:
     last_error_at: str | None
     backlog: int  # items on the server not yet in the store (a mailbox's lag)
     rejected: int = 0  # webhook requests refused (forged, expired, unsigned) since created
+    rejected_lately: int = 0  # of those, the ones since the last day without a refusal
+    last_rejected_at: str | None = None
 
     @property
     def failing(self) -> bool:
         """The last thing that happened to this channel was an error."""
         return bool(self.last_error) and (self.last_sync_at or "") <= (self.last_error_at or "")
+
+    def refusing(self, now: datetime) -> bool:
+        """A request was refused within the last day: worth an agent's glance, where a
+        forged request a month ago (as any public endpoint gets) is not."""
+        return self.last_rejected_at is not None and \
+            now - parse_db_time(self.last_rejected_at) < QUIET_DAY
 
 
 @record(frozen=True)
@@ -67,18 +76,24 @@ def record_error(conn: sqlite3.Connection, channel: str, account: str, error: st
 
 def record_rejected(conn: sqlite3.Connection, channel: str, account: str, count: int, *,
                     at: str) -> None:
-    """Refused requests are counted, never stored: a flood of forgeries costs one row."""
+    """Refused requests are counted, never stored: a flood of forgeries costs one row. The
+    count of late starts again after a quiet day (`ChannelState.refusing`)."""
+    quiet_since = db_time(parse_db_time(at) - QUIET_DAY)
     conn.execute(
-        "INSERT INTO channel_health (channel, account, rejected, updated_at) VALUES"
-        " (?, ?, ?, ?) ON CONFLICT (channel, account) DO UPDATE SET"
-        " rejected = rejected + excluded.rejected, updated_at = excluded.updated_at",
-        (channel, account, count, at))
+        "INSERT INTO channel_health (channel, account, rejected, rejected_lately,"
+        " last_rejected_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (channel, account) DO UPDATE SET"
+        " rejected = rejected + excluded.rejected,"
+        " rejected_lately = excluded.rejected + CASE WHEN last_rejected_at > ?"
+        " THEN rejected_lately ELSE 0 END,"
+        " last_rejected_at = excluded.last_rejected_at, updated_at = excluded.updated_at",
+        (channel, account, count, count, at, at, quiet_since))
 
 
 def channel_states(conn: sqlite3.Connection) -> list[ChannelState]:
     return [ChannelState(*r) for r in conn.execute(
-        "SELECT channel, account, last_sync_at, last_error, last_error_at, backlog, rejected"
-        " FROM channel_health ORDER BY channel, account")]
+        "SELECT channel, account, last_sync_at, last_error, last_error_at, backlog, rejected,"
+        " rejected_lately, last_rejected_at FROM channel_health ORDER BY channel, account")]
 
 
 def heartbeat(conn: sqlite3.Connection, *, pid: int, host: str, at: str,

@@ -906,6 +906,16 @@ WHERE solved_at >= datetime('now', '-2 days');
 # (store/answered_first.py).
 MIGRATION_35 = ""
 
+# 36: a webhook channel's refusals of late. The status bar counted every forged or unsigned
+# request since the channel began, so one refused a month ago kept the channel out of those
+# that work for good. `rejected` stays that total (doctor); `rejected_lately` counts the
+# refusals since the last quiet day, and `last_rejected_at` says when the last one came.
+# Refusals before this schema have no time: they are not "of late".
+MIGRATION_36 = """
+ALTER TABLE channel_health ADD COLUMN rejected_lately INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE channel_health ADD COLUMN last_rejected_at TEXT;
+"""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
                          MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10,
                          MIGRATION_11, MIGRATION_12, MIGRATION_13, MIGRATION_14,
@@ -914,7 +924,7 @@ MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIG
                          MIGRATION_22, MIGRATION_23, MIGRATION_24,
                          MIGRATION_25, MIGRATION_26, MIGRATION_27, MIGRATION_28,
                          MIGRATION_29, MIGRATION_30, MIGRATION_31, MIGRATION_32,
-                         MIGRATION_33, MIGRATION_34, MIGRATION_35]
+                         MIGRATION_33, MIGRATION_34, MIGRATION_35, MIGRATION_36]
 
 # Migrations that also rewrite rows by rules too involved for SQL: the module whose
 # `migrate(conn)` runs right after that migration's SQL, in the same transaction. Named, not

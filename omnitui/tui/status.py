@@ -38,7 +38,7 @@ def health_text(daemon: DaemonState | None, channels: list[ChannelState],
     else:
         text.append("daemon: running", style="green")
     working = [state for state in channels if not (state.failing or state.backlog
-                                                      or state.rejected)]
+                                                      or state.refusing(now))]
     if brief and working:
         text.append(" · ")
         text.append(f"{plural(len(working), 'channel')} ✓", style="green")
@@ -58,8 +58,9 @@ def health_text(daemon: DaemonState | None, channels: list[ChannelState],
                 text.append(f" synced {ago(stored_time(state.last_sync_at), now)}")
         if state.backlog:
             text.append(f", {state.backlog:,} behind", style="yellow")
-        if state.rejected:
-            text.append(f", {state.rejected:,} refused", style="yellow")
+        if state.refusing(now):
+            text.append(f", {state.rejected_lately:,} refused, last "
+                        f"{ago(stored_time(state.last_rejected_at), now)}", style="yellow")
     if unfiled:
         text.append(f" · {unfiled:,} received, being filed", style="yellow")
     return text

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -264,6 +266,35 @@ def test_the_status_bar_shows_daemon_and_channel_health(demo_db: Path) -> None:
         assert "mailbox-number" not in shown  # (the failure first, then the backlog)
 
     drive(demo_db, script)
+
+
+def test_refused_requests_show_in_the_status_bar_while_they_go_on(demo_db: Path) -> None:
+    """The bar counted every request a webhook ever refused: one forged request a month
+    ago (as any public endpoint gets) kept "tg/ ✓, 3 refused" there for good, and the
+    channel out of those that work. Now it shows the refusals of late, and when the last
+    came; doctor keeps the total."""
+    now = utc_now()
+    with Store(demo_db) as daemon, daemon.write() as conn:
+        channel_state.record_sync(conn, "webhook", "tg", at=db_time(now))
+        channel_state.record_rejected(conn, "webhook", "tg", 3,
+                                      at=db_time(now - timedelta(days=30)))
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        assert str(app.queue.health).endswith("s ago")  # "webhook/tg ✓ synced 1s ago"
+        assert "refused" not in str(app.queue.health)
+        with Store(demo_db) as daemon, daemon.write() as conn:
+            for minutes_ago in (10, 2):
+                channel_state.record_rejected(conn, "webhook", "tg", 1,
+                                              at=db_time(now - timedelta(minutes=minutes_ago)))
+        app.refresh_health()
+        await settle(app, pilot)
+        assert str(app.queue.health).endswith("ago, 2 refused, last 2m ago")
+
+    drive(demo_db, script)
+    doctor = subprocess.run([sys.executable, "-m", "omnitui", "--db", str(demo_db), "doctor"],
+                            capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                            timeout=60, env={**os.environ, "COLUMNS": "200"})
+    assert "5 requests refused as unsigned, forged or replayed, the last" in doctor.stdout
 
 
 def test_a_reply_channel_failing_leads_the_status_bar_at_80_columns(tmp_path: Path) -> None:
