@@ -553,7 +553,7 @@ def import_(typer_ctx: typer.Context,
             skipped.append((source, why))  # (named where no mail is found at all)
 
     mail = iter_mail_files(paths, skip)  # a mistyped path fails here, before a store is made
-    context.db_path  # noqa: B018 -- then a wrong config (a queue no queue has), then
+    context.settings  # noqa: B018 -- then a wrong config (a queue no queue has), then
     first = next(mail, None)  # a folder without mail, or with empty mailboxes only
     not_mail: list[str] = []  # said once the progress bar is gone
     counts = dict.fromkeys(("imported", "duplicates", "with_errors"), 0)
