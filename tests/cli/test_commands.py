@@ -318,6 +318,26 @@ def test_doctor_finds_skills_and_queues_that_cannot_meet(omnitui: Run, tmp_path:
     assert "ok   console agent: [console] agent erin is on the team" in fixed
 
 
+def test_doctor_finds_a_macro_assigning_to_someone_off_the_team(omnitui: Run,
+                                                                 tmp_path: Path) -> None:
+    """A macro's assign was checked only when an agent applied it (an automatic one was
+    never applied, unsaid); the team is the store's agents as well as [[agents]]."""
+    macros = ('[[agents]]\nname = "erin"\n\n'
+              '[[macros]]\nname = "To Bob"\nassign = "bbo"\n\n'
+              '[[macros]]\nname = "Mine"\nassign = "me"\n\n'
+              '[[macros]]\nname = "To Erin"\nassign = "erin"\n')
+    config = tmp_path / "macros.toml"
+    db, _ = doctor_on(omnitui, config, macros)
+    omnitui(*db, "agents", "add", "bob")  # on the team in the store only
+    found = omnitui(*db, "doctor", check=False)
+    assert found.returncode == 1
+    assert "FAIL macro assign: macro 'To Bob' assigns to 'bbo', who is not on the team (did " \
+        "you mean bob?)" in found.stdout
+    config.write_text(macros.replace('"bbo"', '"bob"'))
+    fixed = omnitui(*db, "doctor", check=False).stdout
+    assert "ok   macro assign: each macro's assign is an agent on the team" in fixed
+
+
 def test_newer_store_is_refused_everywhere(omnitui: Run, tmp_path: Path) -> None:
     db = tmp_path / "future.db"
     conn = sqlite3.connect(db)
