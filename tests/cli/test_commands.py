@@ -428,6 +428,25 @@ def test_store_path_precedence(omnitui: Run, tmp_path: Path) -> None:
     assert "ok   schema" in doctor.stdout
 
 
+def test_a_merge_suggestion_names_both_customers(omnitui: Run, tmp_path: Path) -> None:
+    """`omnitui suggestions` said "merge customer #1 into #2": who they are took a look-up
+    of each number."""
+    from tests.conftest import make_email
+
+    db = str(tmp_path / "s.db")
+    for n, sender, name in ((1, "ann@example.com", "Ann Lee"), (2, "al@example.org", "Al Lee")):
+        mail = tmp_path / f"{n}.eml"
+        mail.write_bytes(make_email(sender, name=name, subject="Where is order A123456?",
+                                    message_id=f"{n}@x"))
+        omnitui("--db", db, "import", str(mail))
+    table = omnitui("--db", db, "suggestions", env={"COLUMNS": "120"}).stdout
+    assert "merge customer #1 Ann Lee into #2 Al Lee" in table
+    assert "same order: A123456" in table  # what links them
+    [row] = json.loads(omnitui("--db", db, "suggestions", "--format", "json").stdout)
+    assert (row["source_id"], row["source_name"], row["target_id"], row["target_name"],
+            row["evidence"]) == (1, "Ann Lee", 2, "Al Lee", "same order: A123456")
+
+
 def test_suggestions_split_and_reattach_from_the_command_line(omnitui: Run,
                                                               tmp_path: Path) -> None:
     from tests.conftest import make_email
