@@ -529,7 +529,7 @@ def demo(typer_ctx: typer.Context,
 @app.command("import")
 def import_(typer_ctx: typer.Context,
             paths: Annotated[list[Path], typer.Argument(
-                metavar="PATH...",
+                metavar="PATH...", readable=False,  # one it cannot read: said by the import
                 help="mbox files, Maildir folders, .eml files, or folders of them.")],
             history_before: Annotated[str | None, typer.Option(
                 "--history-before", metavar="YYYY-MM-DD|none",

@@ -15,6 +15,7 @@ from pathlib import Path
 from omnitui import litestream
 from omnitui.closest import closest
 from omnitui.config import (
+    Macro,
     Settings,
     SlaSettings,
     attachments_dir,
@@ -315,6 +316,7 @@ def _store_checks(conn: sqlite3.Connection, db_path: Path, settings: Settings,
         results.append(Check("parse errors", True, f"{plural(errors, 'message')} stored raw "
                              "with parse errors (see `omnitui case ID`)" if errors else "none"))
     if version == SCHEMA_VERSION:
+        from omnitui.services.macros import names_agent
         from omnitui.store.agents import agents
 
         team = [(a.name, set(a.skills), a.supervisor) for a in agents(conn)]
@@ -325,6 +327,8 @@ def _store_checks(conn: sqlite3.Connection, db_path: Path, settings: Settings,
             results.append(tiers)
         if settings.console.agent and team:
             results.append(_console_agent(settings.console.agent, {n for n, _, _ in team}))
+        if team and (assigning := [m for m in settings.macros if names_agent(m)]):
+            results.append(_macro_assignees(assigning, sorted({n for n, _, _ in team})))
         from omnitui.services.sla_applied import ADVICE, changed_since_applied
 
         if changed_since_applied(conn, settings):
@@ -382,6 +386,18 @@ def _tiers(settings: Settings, customers: dict[str, int]) -> Check | None:
     return Check("tiers", False, f"{said}: [priority.tier_weights] names no such tier (it "
                  f"names {', '.join(named)}), so they score no tier points",
                  "name every tier your customers are in under [priority.tier_weights]")
+
+
+def _macro_assignees(macros: list[Macro], team: list[str]) -> Check:
+    """Macros that assign to an agent of the team (the store's and the config's): a typo
+    was refused only when an agent applied the macro, and an automatic one never applied."""
+    from omnitui.services.macros import off_team
+
+    if problems := [off for macro in macros if (off := off_team(macro, team))]:
+        return Check("macro assign", False, "; ".join(problems),
+                     "correct the macros' assign in the config, or `omnitui agents add NAME` "
+                     "puts them on the team")
+    return Check("macro assign", True, "each macro's assign is an agent on the team")
 
 
 def _console_agent(name: str, team: set[str]) -> Check:

@@ -160,9 +160,10 @@ def print_rows(rows: Sequence[dict[str, Any]], fmt: Format, *, title: str = "",
 
 
 def suggestion_row(row: dict[str, Any]) -> dict[str, Any]:
-    """An open suggestion as people read it: what accepting it does, how sure, and why (at
-    80 columns the store's eight columns left the evidence as "same")."""
-    what = (f"merge customer #{row['source_id']} into #{row['target_id']}"
+    """An open suggestion as people read it: what accepting it does, to whom, how sure, and
+    why (at 80 columns the store's eight columns left the evidence as "same")."""
+    what = (f"merge customer #{row['source_id']} {row['source_name'] or NO_NAME} into "
+            f"#{row['target_id']} {row['target_name'] or NO_NAME}"
             if row["kind"] == "merge_customers" else
             f"attach message #{row['source_id']} to case #{row['target_id']}")
     return {"#": row["id"], "accepting it would": what, "confidence": row["confidence"],

@@ -401,6 +401,23 @@ def test_an_error_names_the_line_of_its_key(tmp_path: Path, wrong: str, right: s
     assert f"{file}, {said}" in str(info.value)
 
 
+@pytest.mark.parametrize(("weight", "said"), [
+    ("-30", "must be 0 or more, got -30"),
+    ("nan", "must be a finite number, got nan"),
+    ("inf", "must be a finite number, got inf"),
+])
+def test_a_tier_weight_no_score_can_use_is_refused_at_its_line(tmp_path: Path, weight: str,
+                                                               said: str) -> None:
+    """"vip = -30" loaded and put every VIP last; nan loaded, and every case's scoring
+    failed: only the type was checked."""
+    file = tmp_path / "c.toml"
+    file.write_text(f"[priority]\nurgent_weight = 15\n\n[priority.tier_weights]\n"
+                    f"standard = 0\nvip = {weight}\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(file)
+    assert str(info.value) == f"{file}, line 6: priority.tier_weights.vip {said}"
+
+
 MULTI_LINE = """\
 [csat]
 question = \"\"\"

@@ -98,8 +98,11 @@ def _files(message: dict[str, Any]) -> list[str]:
     for kind in ("document", "video", "audio", "voice", "sticker"):
         media = message.get(kind)
         if isinstance(media, dict):
-            lines.append(file_line(kind, media.get("file_name", ""), media.get("mime_type", ""),
-                                   media.get("file_size"),
+            emoji = media.get("emoji")  # a sticker's meaning, its only words ("[sticker 👍]")
+            label = f"{kind} {emoji.strip()}" if isinstance(emoji, str) and emoji.strip() \
+                else kind
+            lines.append(file_line(label, media.get("file_name", ""),
+                                   media.get("mime_type", ""), media.get("file_size"),
                                    ref=f"telegram file {media.get('file_id', '?')}"))
     return lines
 

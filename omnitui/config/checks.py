@@ -265,8 +265,17 @@ def _check_priority(priority: PrioritySettings, where: str) -> None:
                 "renewal_within_days", "severity_weight", "urgent_weight",
                 "sync_channel_weight", "negative_sentiment_weight", "irritated_weight",
                 "renewal_weight"):
-        if getattr(priority, key) < 0:
-            raise ConfigError(f"{where}.{key} must be 0 or more, got {getattr(priority, key)}")
+        _check_points(getattr(priority, key), f"{where}.{key}")
+    for tier, weight in priority.tier_weights.items():  # "vip = -30" put VIPs last; nan
+        _check_points(weight, f"{where}.tier_weights.{tier}")  # stopped every scoring
+
+
+def _check_points(value: float, where: str) -> None:
+    """A weight a priority score adds: 0 or more, and a number a sum can hold (not nan)."""
+    if not math.isfinite(value):
+        raise ConfigError(f"{where} must be a finite number, got {value}")
+    if value < 0:
+        raise ConfigError(f"{where} must be 0 or more, got {value:g}")
 
 
 def _known_queues(settings: Settings) -> list[str]:

@@ -112,7 +112,7 @@ def _read(file: Path) -> frontmatter.Post:
     if post.metadata:
         return post
     if not fence.match(text := text.strip()):
-        if FRONT_KEY.match(text) and fence.search(text):
+        if _unopened(text, fence):
             raise ValueError("front matter: no --- opens it: put a line of --- above its "
                              "first line")
         return post
@@ -123,6 +123,20 @@ def _read(file: Path) -> frontmatter.Post:
     if yaml.safe_load(parts[1]) is not None:
         raise ValueError("front matter is not key: value lines (title: ..., tags: [...])")
     return post
+
+
+def _unopened(text: str, fence: re.Pattern[str]) -> bool:
+    """Front matter that lacks its opening ---: key: value lines from a first `title:` or
+    `tags:` down to a line of ---. Only that block is read as YAML: a body that starts with
+    a line "title: ..." and has a rule (---) further on was refused as front matter."""
+    import yaml
+
+    if not FRONT_KEY.match(text) or (end := fence.search(text)) is None:
+        return False
+    try:
+        return isinstance(yaml.safe_load(text[:end.start()]), dict)
+    except yaml.YAMLError:  # prose, not key: value lines
+        return False
 
 
 def _why(path: str, exc: Exception) -> str:

@@ -58,15 +58,26 @@ def macro_refusal(conn: sqlite3.Connection, case_id: int, macro: Macro,
     owner = case_store.require_case(conn, case_id)["owner"]
     if macro.assign == "me" and owner not in (None, agent):
         return f"#{case_id} is already {owner}'s; the macro was not applied"
-    if macro.assign in ("", "me", "nobody"):  # (no look at the team for each macro an
-        return None  # import's mail fires by itself)
-    team = [member.name for member in agent_store.agents(conn)]
-    if team and macro.assign not in team:
-        close = closest(macro.assign, team)  # a typo gave the case to nobody who works
-        return (f"macro {macro.name!r} assigns to {macro.assign!r}, who is not on the team"
-                + (f" (did you mean {close}?)" if close else "")
-                + "; the macro was not applied: correct its assign in the config")
+    if not names_agent(macro):  # (no look at the team for each macro an import's mail
+        return None  # fires by itself)
+    if off := off_team(macro, [member.name for member in agent_store.agents(conn)]):
+        return f"{off}; the macro was not applied: correct its assign in the config"
     return None
+
+
+def names_agent(macro: Macro) -> bool:
+    """Its assign names an agent (not "me", "nobody", or no assign at all)."""
+    return macro.assign not in ("", "me", "nobody")
+
+
+def off_team(macro: Macro, team: list[str]) -> str | None:
+    """What is wrong when `macro` assigns to an agent not on `team` (a typo gave the case to
+    nobody who works), else None; an empty team takes any name."""
+    if not names_agent(macro) or not team or macro.assign in team:
+        return None
+    close = closest(macro.assign, team)
+    return (f"macro {macro.name!r} assigns to {macro.assign!r}, who is not on the team"
+            + (f" (did you mean {close}?)" if close else ""))
 
 
 def macro_reply(conn: sqlite3.Connection, case_id: int, macro: Macro,

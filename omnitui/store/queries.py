@@ -420,9 +420,17 @@ def customer_view(conn: sqlite3.Connection, customer_id: int) -> CustomerView:
 
 
 def open_suggestions(conn: sqlite3.Connection, limit: int = 100) -> list[dict[str, Any]]:
-    cur = conn.execute("SELECT id, kind, source_id, target_id, confidence, evidence,"
-                       " message_id, created_at FROM suggestions WHERE status = 'open'"
-                       " ORDER BY confidence DESC, id LIMIT ?", (limit,))
+    """The open suggestions, the most confident first; a merge's with its two customers'
+    names (numbers alone said nothing of who might be one person), an attach's None."""
+    cur = conn.execute("SELECT s.id, s.kind, s.source_id, source.name AS source_name,"
+                       " s.target_id, target.name AS target_name, s.confidence, s.evidence,"
+                       " s.message_id, s.created_at FROM suggestions s"
+                       " LEFT JOIN customers source ON s.kind = 'merge_customers'"
+                       " AND source.id = s.source_id"
+                       " LEFT JOIN customers target ON s.kind = 'merge_customers'"
+                       " AND target.id = s.target_id"
+                       " WHERE s.status = 'open' ORDER BY s.confidence DESC, s.id LIMIT ?",
+                       (limit,))
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r, strict=True)) for r in cur]
 

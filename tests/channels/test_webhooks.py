@@ -111,6 +111,19 @@ def test_telegram_text_photo_contact_and_retry(hooks: Hooks) -> None:
     assert (author, channel) == ("Ada Lovelace", "telegram")
 
 
+def test_a_telegram_sticker_reads_as_its_emoji(hooks: Hooks) -> None:
+    """A sticker came in as "[sticker: 23,840 bytes] (telegram file ...)": the emoji it
+    stands for, all the customer said, was dropped (the raw update kept it)."""
+    sticker = telegram_update(sticker={
+        "file_id": "CAACAgIAAxkBAAE", "file_unique_id": "AgADyQ", "type": "regular",
+        "width": 512, "height": 512, "is_animated": False, "is_video": False, "emoji": "👍",
+        "set_name": "HotCherry", "file_size": 23840})
+    assert post_telegram(hooks.client, sticker).status_code == 200
+    assert hooks.filed(1)
+    [(text,)] = hooks.rows("SELECT text FROM messages")
+    assert text == "[sticker 👍: 23,840 bytes] (telegram file CAACAgIAAxkBAAE)"
+
+
 def test_slack_handshake_message_retry_and_own_echo(hooks: Hooks) -> None:
     answer = post_slack(hooks.client, {"type": "url_verification", "challenge": "ch4ll"})
     assert answer.status_code == 200 and answer.json() == {"challenge": "ch4ll"}

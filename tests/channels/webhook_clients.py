@@ -32,8 +32,8 @@ def telegram_update(text: str = "hello", *, user_id: int = 42, chat_type: str = 
         "from": {"id": user_id, "is_bot": False, "first_name": "Ada", "last_name": "Lovelace",
                  "username": "ada"},
         "chat": {"id": chat_id, "type": chat_type},
-        # a photo or a shared contact has no text (a photo may have a caption)
-        **({} if {"caption", "contact", "photo"} & set(message) else {"text": text}),
+        # a photo, a sticker or a shared contact has no text (a photo may have a caption)
+        **({} if {"caption", "contact", "photo", "sticker"} & set(message) else {"text": text}),
         **message}}
 
 

@@ -318,6 +318,26 @@ def test_doctor_finds_skills_and_queues_that_cannot_meet(omnitui: Run, tmp_path:
     assert "ok   console agent: [console] agent erin is on the team" in fixed
 
 
+def test_doctor_finds_a_macro_assigning_to_someone_off_the_team(omnitui: Run,
+                                                                 tmp_path: Path) -> None:
+    """A macro's assign was checked only when an agent applied it (an automatic one was
+    never applied, unsaid); the team is the store's agents as well as [[agents]]."""
+    macros = ('[[agents]]\nname = "erin"\n\n'
+              '[[macros]]\nname = "To Bob"\nassign = "bbo"\n\n'
+              '[[macros]]\nname = "Mine"\nassign = "me"\n\n'
+              '[[macros]]\nname = "To Erin"\nassign = "erin"\n')
+    config = tmp_path / "macros.toml"
+    db, _ = doctor_on(omnitui, config, macros)
+    omnitui(*db, "agents", "add", "bob")  # on the team in the store only
+    found = omnitui(*db, "doctor", check=False)
+    assert found.returncode == 1
+    assert "FAIL macro assign: macro 'To Bob' assigns to 'bbo', who is not on the team (did " \
+        "you mean bob?)" in found.stdout
+    config.write_text(macros.replace('"bbo"', '"bob"'))
+    fixed = omnitui(*db, "doctor", check=False).stdout
+    assert "ok   macro assign: each macro's assign is an agent on the team" in fixed
+
+
 def test_newer_store_is_refused_everywhere(omnitui: Run, tmp_path: Path) -> None:
     db = tmp_path / "future.db"
     conn = sqlite3.connect(db)
@@ -406,6 +426,25 @@ def test_store_path_precedence(omnitui: Run, tmp_path: Path) -> None:
     doctor = omnitui("--config", str(config), "doctor",
                      env={"OMNITUI_DB": str(tmp_path / "flag.db")})
     assert "ok   schema" in doctor.stdout
+
+
+def test_a_merge_suggestion_names_both_customers(omnitui: Run, tmp_path: Path) -> None:
+    """`omnitui suggestions` said "merge customer #1 into #2": who they are took a look-up
+    of each number."""
+    from tests.conftest import make_email
+
+    db = str(tmp_path / "s.db")
+    for n, sender, name in ((1, "ann@example.com", "Ann Lee"), (2, "al@example.org", "Al Lee")):
+        mail = tmp_path / f"{n}.eml"
+        mail.write_bytes(make_email(sender, name=name, subject="Where is order A123456?",
+                                    message_id=f"{n}@x"))
+        omnitui("--db", db, "import", str(mail))
+    table = omnitui("--db", db, "suggestions", env={"COLUMNS": "120"}).stdout
+    assert "merge customer #1 Ann Lee into #2 Al Lee" in table
+    assert "same order: A123456" in table  # what links them
+    [row] = json.loads(omnitui("--db", db, "suggestions", "--format", "json").stdout)
+    assert (row["source_id"], row["source_name"], row["target_id"], row["target_name"],
+            row["evidence"]) == (1, "Ann Lee", 2, "Al Lee", "same order: A123456")
 
 
 def test_suggestions_split_and_reattach_from_the_command_line(omnitui: Run,

@@ -8,6 +8,7 @@ import io
 import json
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -15,6 +16,8 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from omnitui.store.schema import TALLY_TRIGGERS
 from tests.cli.conftest import Run
@@ -336,9 +339,12 @@ def test_a_pattern_that_backtracks_holds_no_import(cli_env: dict[str, str],
 def test_a_mistyped_path_is_one_line_and_creates_no_store(omnitui: Run, home: Path) -> None:
     omnitui("demo", "--no-console", "--customers", "20", "--messages", "40")
     missing = home / "Mail" / "inbox.mbxo"
-    result = omnitui("import", str(missing), check=False)
-    assert (result.returncode, result.stdout) == (1, "")
-    assert result.stderr == f"error: {missing}: no such file or folder\n"
+    result = omnitui("import", str(missing), check=False)  # a usage error, as typer's
+    assert (result.returncode, result.stdout) == (2, "")  # (it was 1: "the import failed")
+    assert result.stderr == f"usage error: {missing}: no such file or folder\n"
+    no_folder = omnitui("import", str(home / "Maildri"), check=False)
+    assert (no_folder.returncode, no_folder.stderr) == (
+        2, f"usage error: {home / 'Maildri'}: no such file or folder\n")
     assert not (home / ".local/share/omnitui/omnitui.db").exists()
     empty = home / "saved.eml"  # a file a mail client failed to write: it was a case
     empty.touch()  # "(no subject)", clocks running
@@ -348,6 +354,30 @@ def test_a_mistyped_path_is_one_line_and_creates_no_store(omnitui: Run, home: Pa
     assert not (home / ".local/share/omnitui/omnitui.db").exists()
     cases = omnitui("cases")  # so the demo store is still the one commands fall back to
     assert "using the demo store" in cases.stderr and "no cases match" not in cases.stdout
+
+
+def test_mail_it_may_not_read_is_one_line_and_no_usage_error(cli_env: dict[str, str],
+                                                             tmp_path: Path) -> None:
+    """A mailbox there but closed to this user is the machine's state, not a mistyped
+    command: it read "usage error: Invalid value for 'PATH...': Path ... is not readable"."""
+    prefix: list[str] = []
+    if os.geteuid() == 0:  # root reads any file: run without that right, as a user
+        if not shutil.which("setpriv"):
+            pytest.skip("root, and no setpriv to drop its reading of any file")
+        prefix = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
+    mbox, maildir = tmp_path / "inbox.mbox", tmp_path / "Mail"
+    write_mbox(mbox, 1)
+    maildir.mkdir()
+    for closed in (mbox, maildir):
+        closed.chmod(0)
+    db = tmp_path / "s.db"
+    for path, said in ((mbox, "cannot read"), (maildir, "cannot list")):
+        result = subprocess.run([*prefix, sys.executable, "-m", "omnitui", "--db", str(db),
+                                 "import", str(path)], capture_output=True, text=True,
+                                env=cli_env, timeout=60, stdin=subprocess.DEVNULL)
+        assert (result.returncode, result.stdout) == (1, "")
+        assert result.stderr == f"error: {said} {path}: Permission denied\n"
+    assert not db.exists()
 
 
 def test_import_killed_midway_then_rerun_loses_and_duplicates_nothing(

@@ -90,6 +90,19 @@ def test_front_matter_never_closed_or_no_mapping_is_named_and_skipped(
     assert search(store.conn, "charge") == []
 
 
+def test_a_body_that_starts_with_a_title_line_is_a_body(store: Store, folder: Path) -> None:
+    """An article without front matter whose first line reads "title: ..." and that has a
+    rule (---) further on was skipped as front matter with no opening ---: only the lines
+    above the rule, key: value lines all, are front matter missing its opening."""
+    (folder / "titles.md").write_text(
+        "title: a page's first line, and what an agent sees\n\n"
+        "Every article shows its title above the excerpt.\n\n---\n\nSee also: tags.\n")
+    synced = refresh(store, KbSettings(path=str(folder)))
+    assert synced is not None and synced.unreadable == []
+    [found] = search(store.conn, "excerpt")
+    assert (found.path, found.title) == ("titles.md", "titles")
+
+
 def test_search_and_suggestions_rank_the_right_article_first(store: Store,
                                                              folder: Path) -> None:
     refresh(store, KbSettings(path=str(folder)))

@@ -19,7 +19,7 @@ from email.utils import parsedate_tz
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
-from omnitui.errors import OmnituiError
+from omnitui.errors import OmnituiError, UsageError
 from omnitui.wording import skipped_words
 
 __all__ = ["BOOKKEEPING", "MailFile", "MailSourceError", "Skipped", "iter_mail_files",
@@ -48,6 +48,11 @@ Skipped = Callable[[str, str], None]
 
 class MailSourceError(OmnituiError):
     """A path given as a mail source does not exist, cannot be read, or holds no mail."""
+
+
+class MissingMailSource(MailSourceError, UsageError):
+    """A path given as a mail source does not exist: a mistyped command, exit 2 (a file it
+    cannot read is there: the machine's state, exit 1)."""
 
 
 class MailFile(NamedTuple):
@@ -99,7 +104,7 @@ def _checked(paths: Iterable[Path]) -> list[tuple[Path, str | None]]:
     checked: list[tuple[Path, str | None]] = []
     for path in map(Path, paths):
         if not path.exists():
-            raise MailSourceError(f"{path}: no such file or folder")
+            raise MissingMailSource(f"{path}: no such file or folder")
         kind = None if path.is_dir() else _file_kind(path)
         if not path.is_dir() and kind is None:
             raise MailSourceError(
@@ -147,7 +152,7 @@ def _blank(path: Path) -> bool:
     try:
         return path.stat().st_size < 4096 and not path.read_bytes().strip()
     except OSError as exc:
-        raise MailSourceError(f"cannot read {path}: {exc}") from exc
+        raise MailSourceError(f"cannot read {path}: {exc.strerror or exc}") from exc
 
 
 def _file_kind(path: Path) -> str | None:
@@ -158,7 +163,7 @@ def _file_kind(path: Path) -> str | None:
         with path.open("rb") as fh:
             head = fh.read(5)
     except OSError as exc:
-        raise MailSourceError(f"cannot read {path}: {exc}") from exc
+        raise MailSourceError(f"cannot read {path}: {exc.strerror or exc}") from exc
     if head == b"From " or (not head and path.suffix.lower() in _MBOX_SUFFIXES):
         return "mbox"
     return None
@@ -173,13 +178,13 @@ def _sources_under(path: Path, skipped: Skipped | None = None) -> Iterator[tuple
     folder itself if it is a Maildir, then its sub-folders (Maildir++ `.Sent` too) and mail
     files, by name; the other files told to `skipped`. Listed as it goes: an import starts
     on the first source at once."""
-    maildir = _is_maildir(path)
-    if maildir:
-        yield path, "maildir"
     try:
+        maildir = _is_maildir(path)
         entries = sorted(os.scandir(path), key=lambda entry: entry.name)
     except OSError as exc:
-        raise MailSourceError(f"cannot list {path}: {exc}") from exc
+        raise MailSourceError(f"cannot list {path}: {exc.strerror or exc}") from exc
+    if maildir:
+        yield path, "maildir"
     for entry in entries:
         child = Path(entry.path)
         if maildir and entry.name in _MAILDIR_SUBDIRS:
@@ -217,7 +222,7 @@ def _size(path: Path, kind: str) -> int:
     try:
         return path.stat().st_size
     except OSError as exc:
-        raise MailSourceError(f"cannot read {path}: {exc}") from exc
+        raise MailSourceError(f"cannot read {path}: {exc.strerror or exc}") from exc
 
 
 def _file_size(entry: os.DirEntry[str]) -> int:
@@ -237,7 +242,7 @@ def _iter_file(path: Path, kind: str) -> Iterator[MailFile]:
             for number, (from_line, raw) in enumerate(_mbox_messages(fh), start=1):
                 yield MailFile(f"{path}#{number}", raw, from_line)
     except OSError as exc:
-        raise MailSourceError(f"cannot read {path}: {exc}") from exc
+        raise MailSourceError(f"cannot read {path}: {exc.strerror or exc}") from exc
 
 
 def _maildir_entries(path: Path) -> list[tuple[str, os.DirEntry[str]]]:
@@ -250,7 +255,7 @@ def _maildir_entries(path: Path) -> list[tuple[str, os.DirEntry[str]]]:
                 files.extend((entry.name.split(":", 1)[0], entry)
                              for entry in entries if not entry.name.startswith("."))
         except OSError as exc:
-            raise MailSourceError(f"cannot list {path / sub}: {exc}") from exc
+            raise MailSourceError(f"cannot list {path / sub}: {exc.strerror or exc}") from exc
     files.sort(key=lambda item: (item[0], item[1].path))
     return files
 
@@ -314,7 +319,7 @@ def _read_maildir_file(maildir: Path, unique: str, file: Path) -> bytes | None:
                 continue
         return None
     except OSError as exc:
-        raise MailSourceError(f"cannot read {file}: {exc}") from exc
+        raise MailSourceError(f"cannot read {file}: {exc.strerror or exc}") from exc
 
 
 def _mbox_messages(fh: BinaryIO, chunk_size: int = _CHUNK) -> Iterator[tuple[bytes, bytes]]:
