@@ -283,8 +283,8 @@ def happenings(facts: case_store.ClockFacts) -> list[Happening]:
     change before a customer's message (a pause, then the answer that resumes it). A case
     opens, for its clocks, when we received its first customer message, as every customer
     message counts (a mail of last year imported today, a Date from a wrong clock: not
-    "late 92w" at once); a case we opened (our message first), or one split off an older
-    one, when it was.
+    "late 92w" at once); a case we opened (our message first) when it was; one split off
+    an older one when its first message was written (services/merge.py creates it then).
 
     What a case held when it was filed as history (an old conversation, answered in another
     tool: services/archive.py) ran no clock of ours: its clocks open when it comes back (a
