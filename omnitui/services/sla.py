@@ -214,6 +214,13 @@ class SlaKeeper:
             yield case_id, {name: case[name] for name in values}, values
 
 
+def moved(now: dict[str, object], replayed: dict[str, object]
+          ) -> dict[str, tuple[object, object]]:
+    """The columns a case's replay changes: (what it has, what the replay says)."""
+    return {name: (now.get(name), value) for name, value in replayed.items()
+            if now.get(name) != value}
+
+
 def taken(clock: Clock | None, calendar: Calendar) -> float | None:
     """How long the clock took to be met, in the policy's time, its pauses left out; None
     while it runs (or if it stopped unmet)."""

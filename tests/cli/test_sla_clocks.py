@@ -15,6 +15,7 @@ from omnitui.ingest.pipeline import Pipeline
 from omnitui.services.intake import intake_pipeline
 from omnitui.store.db import Store
 from tests.cli.conftest import Run
+from tests.cli.test_import import write_mbox
 from tests.conftest import chat_event
 
 POLICY = ('[[sla_policies]]\nname = "standard"\nbusiness_hours = false\n'
@@ -99,3 +100,25 @@ def test_a_split_off_case_has_a_history_its_repair_replays(omnitui: Run, db: tup
     assert f"#{split}: first_response_due" in dry
     assert "would change 2, skipped 0 without history" in dry
 
+
+def test_doctor_fails_only_when_a_config_change_moves_an_open_cases_clock(
+        omnitui: Run, db: tuple[str, ...], tmp_path: Path) -> None:
+    """Any edit of the SLA settings failed doctor's "sla applied" until a repair that changed
+    nothing: a target of a channel no open case is on, business hours a 24x7 policy does not
+    read. It fails when an open case's clock would move, naming them and the repair."""
+    mbox = tmp_path / "inbox.mbox"
+    write_mbox(mbox, 1)
+    omnitui(*db, "import", "--history-before", "none", str(mbox))
+    config = Path(db[1])
+    config.write_text(POLICY.format(email=240, chat=30)
+                      + '\n[business_hours]\ntime_zone = "Europe/Berlin"\n')
+    assert "would change 0" in omnitui(*db, "sla", "recompute", "--dry-run").stdout
+    assert "sla applied" not in omnitui(*db, "doctor", check=False).stdout
+
+    config.write_text(POLICY.format(email=120, chat=30))
+    said = omnitui(*db, "doctor", check=False).stdout
+    assert "FAIL sla applied: the SLA policies or business hours changed since the open " \
+           "cases' clocks were worked out: 1 open case (#1) keep" in said
+    assert "omnitui sla recompute --dry-run" in said
+    omnitui(*db, "sla", "recompute")
+    assert "sla applied" not in omnitui(*db, "doctor", check=False).stdout
