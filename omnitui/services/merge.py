@@ -375,14 +375,17 @@ def _stranger(conn: sqlite3.Connection, moving: list, target: case_store.Row
     return other["id"], theirs, ours
 
 
-def after_move(conn: sqlite3.Connection, case_ids: Iterable[int], target: int
-               ) -> tuple[list[int], str]:
-    """Which of `case_ids` a move closed as merged into `target` (emptied), and the status
-    `target` is in, for the move's message: the console's and the CLI's."""
+def after_move(conn: sqlite3.Connection, case_ids: Iterable[int], target: int, audit_id: int
+               ) -> tuple[list[int], str, bool]:
+    """Which of `case_ids` the move (audit event `audit_id`) closed as merged into `target`
+    (emptied), the status `target` is in, and whether the move resumed it (it was pending
+    on the customer), for the move's message: the console's and the CLI's."""
     emptied = sorted(case_id for case_id in set(case_ids)
                      if (case := case_store.get_case(conn, case_id))
                      and case["merged_into"] == target)
-    return emptied, case_store.require_case(conn, target)["status"]
+    was = event_rows(conn, audit_id)[0].get(f"cases:{target}") or {}
+    status = case_store.require_case(conn, target)["status"]
+    return emptied, status, was.get("status") == Status.PENDING and status == Status.OPEN
 
 
 def _emptied(conn: sqlite3.Connection, moving: list[dict[str, object]]) -> list[int]:

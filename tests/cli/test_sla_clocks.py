@@ -59,7 +59,8 @@ def test_a_question_moved_onto_a_pending_case_resumes_it(omnitui: Run,
     omnitui(*agent, "status", str(first), "--to", "pending", "--reason", "the printer model")
     assert case(omnitui, db, first)["sla"]["paused"]
 
-    omnitui(*agent, "move-message", str(question), "--to", str(first))
+    said = omnitui(*agent, "move-message", str(question), "--to", str(first)).stdout
+    assert f"#{first} waited on the customer: their question opens it again" in said
     moved = case(omnitui, db, first)
     assert moved["case"]["status"] == "open" and not moved["sla"]["paused"]
     assert {t["target"]: t["state"] for t in moved["sla"]["targets"]}["resolution"] == \
