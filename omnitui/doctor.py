@@ -335,10 +335,11 @@ def _store_checks(conn: sqlite3.Connection, db_path: Path, settings: Settings,
 def _sla_applied(conn: sqlite3.Connection, settings: Settings) -> Check | None:
     """Open cases whose stored clocks follow an SLA the config no longer says: the queue,
     the board and the breach views keep their old due times until `omnitui sla recompute`
-    (named, with its dry run) applies it. It fails only when the repair would change an
-    open case, and names them: an edit of a policy no open case runs under, or one that
-    moves no due time (a comment, a key written another way), has nothing to repair (it
-    failed until a repair that changed nothing). None: nothing to say."""
+    (named, with its dry run) applies it. It fails only when that repair would change an
+    open case, and counts and names them: an edit of a policy no open case runs under, a
+    target of a channel none is on, business hours a 24x7 policy does not read, moves no
+    clock and has nothing to repair (each failed the check until a repair that changed
+    nothing). None: nothing to say."""
     from omnitui.services.sla_applied import ADVICE, cases_off_config
 
     off = cases_off_config(conn, settings)

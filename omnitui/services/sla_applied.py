@@ -40,8 +40,9 @@ def cases_off_config(conn: sqlite3.Connection, settings: Settings) -> list[int]:
     differs from the one they were last worked out under: those `omnitui sla recompute
     --dry-run` lists. None when it does not, or none was recorded yet, or no case is open (a
     new install setting its hours after `init` has no clock to repair), nor when the change
-    moves no open case's clock (a policy no open case runs under, a cosmetic edit): there is
-    nothing to repair. Only a changed config pays for the replay of every open case."""
+    moves no open case's clock (a policy no open case runs under, hours a 24x7 policy does
+    not read): there is nothing to repair. Only a changed config pays for the replay of
+    every open case."""
     from omnitui.services.sla import SlaKeeper, moved  # here: not on any command's start
 
     stored = info.get(conn, KEY)

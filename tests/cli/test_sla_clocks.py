@@ -105,13 +105,15 @@ def test_a_split_off_case_has_a_history_its_repair_replays(omnitui: Run, db: tup
 def test_doctor_fails_only_when_a_config_change_moves_an_open_cases_clock(
         omnitui: Run, db: tuple[str, ...], tmp_path: Path) -> None:
     """Any edit of the SLA settings failed doctor's "sla applied" until a repair that changed
-    nothing: a target of a channel no open case is on, business hours a 24x7 policy does not
-    read. It fails when an open case's clock would move, naming them and the repair."""
+    nothing: a target of a channel no open case is on, a policy no queue runs under, business
+    hours a 24x7 policy does not read. It fails when an open case's clock would move, naming
+    them and the repair."""
     mbox = tmp_path / "inbox.mbox"
     write_mbox(mbox, 1)
     omnitui(*db, "import", "--history-before", "none", str(mbox))
     config = Path(db[1])
-    config.write_text(POLICY.format(email=240, chat=30)
+    config.write_text(POLICY.format(email=240, chat=30)  # and a policy no queue runs under
+                      + POLICY.format(email=60, chat=30).replace("standard", "premium")
                       + '\n[business_hours]\ntime_zone = "Europe/Berlin"\n')
     assert "would change 0" in omnitui(*db, "sla", "recompute", "--dry-run").stdout
     assert "sla applied" not in omnitui(*db, "doctor", check=False).stdout
