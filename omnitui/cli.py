@@ -898,16 +898,16 @@ def move_message(typer_ctx: typer.Context,
     from omnitui.store.messages import message_by_id
     from omnitui.wording import moved_words
 
-    def move(desk: "Desk") -> tuple[int, int, tuple[list[int], str]]:
+    def move(desk: "Desk") -> tuple[int, int, tuple[list[int], str, bool]]:
         conn = desk.store.conn
         sources = [m["case_id"] for m in (message_by_id(conn, i) for i in message_ids) if m]
         case_id, audit_id = desk.move_messages(message_ids, to,
                                                other_customers=other_customer)
-        return case_id, audit_id, after_move(conn, sources, case_id)
+        return case_id, audit_id, after_move(conn, sources, case_id, audit_id)
 
-    case_id, audit_id, (emptied, status) = ctx(typer_ctx).act(move)
-    typer.echo(f"moved to case #{case_id}{moved_words(emptied, case_id, status)} (audit "
-               f"event {audit_id})")
+    case_id, audit_id, (emptied, status, resumed) = ctx(typer_ctx).act(move)
+    typer.echo(f"moved to case #{case_id}{moved_words(emptied, case_id, status, resumed)} "
+               f"(audit event {audit_id})")
 
 
 @app.command()

@@ -329,16 +329,35 @@ def _store_checks(conn: sqlite3.Connection, db_path: Path, settings: Settings,
             results.append(_console_agent(settings.console.agent, {n for n, _, _ in team}))
         if team and (assigning := [m for m in settings.macros if names_agent(m)]):
             results.append(_macro_assignees(assigning, sorted({n for n, _, _ in team})))
-        from omnitui.services.sla_applied import ADVICE, changed_since_applied
-
-        if changed_since_applied(conn, settings):
-            results.append(Check(
-                "sla applied", False, "the SLA policies or business hours changed since the "
-                "open cases' clocks were worked out: the queue, the board and the breach "
-                "views keep the old due times, a case's screen shows the new", ADVICE))
+        if (applied := _sla_applied(conn, settings)) is not None:
+            results.append(applied)
     if version >= 11:  # its report reads columns up to schema 11's (messages.response)
         results.extend(_daemon_checks(conn, settings, db_path, zone))
     return results
+
+
+def _sla_applied(conn: sqlite3.Connection, settings: Settings) -> Check | None:
+    """Open cases whose stored clocks follow an SLA the config no longer says: the queue,
+    the board and the breach views keep their old due times until `omnitui sla recompute`
+    (named, with its dry run) applies it. It fails only when that repair would change an
+    open case, and counts and names them: an edit of a policy no open case runs under, a
+    target of a channel none is on, business hours a 24x7 policy does not read, moves no
+    clock and has nothing to repair (each failed the check until a repair that changed
+    nothing). None: nothing to say."""
+    from omnitui.services.sla_applied import ADVICE, cases_off_config
+
+    off = cases_off_config(conn, settings)
+    if not off:
+        return None
+    named = ", ".join(f"#{case_id}" for case_id in off[:SLA_CASES_NAMED])
+    more = f" and {len(off) - SLA_CASES_NAMED:,} more" if len(off) > SLA_CASES_NAMED else ""
+    return Check("sla applied", False, "the SLA policies or business hours changed since the "
+                 f"open cases' clocks were worked out: {plural(len(off), 'open case')} "
+                 f"({named}{more}) keep the old due times in the queue, the board and the "
+                 "breach views, while a case's screen shows the new", ADVICE)
+
+
+SLA_CASES_NAMED = 5  # the open cases the "sla applied" check names of those it counts
 
 
 def _queue_skills(settings: Settings, team: list[tuple[str, set[str], bool]]) -> Check:

@@ -436,12 +436,16 @@ def written_first_words(case_id: int, to: str, also_open: Sequence[int] = ()) ->
     return said
 
 
-def moved_words(emptied: Sequence[int], target: int, status: str) -> str:
-    """What a move did to the cases it left without a message (services/merge.py), and
-    that the case it went to stays solved: the move does not reopen it (a thank-you filed
-    where it belongs needs no answer), and a question moved there waited unseen."""
+def moved_words(emptied: Sequence[int], target: int, status: str,
+                resumed: bool = False) -> str:
+    """What a move did to the cases it left without a message (services/merge.py), that
+    the case it went to stays solved: the move does not reopen it (a thank-you filed
+    where it belongs needs no answer), and a question moved there waited unseen; or that
+    the customer's question `resumed` the case pending on them, as their message would."""
     said = "".join(f"; #{case_id}, left empty, is closed as merged into #{target}"
                    for case_id in emptied)
+    if resumed:
+        said += f"; #{target} waited on the customer: their question opens it again"
     if status in FINISHED_STATUSES:
         said += f"; #{target} stays {status}: reopen it if the message needs an answer"
     return said

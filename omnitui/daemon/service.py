@@ -84,9 +84,10 @@ class Daemon:
             if changed := bring_sla_up_to_date(store, self.settings):
                 log.info("SLA clocks of %s worked out again under this version's rules",
                          plural(changed, "unsolved case"))
-            if sla_applied.changed_since_applied(store.conn, self.settings):
+            if off := sla_applied.cases_off_config(store.conn, self.settings):
                 log.warning("the SLA policies or business hours changed since the open "
-                            "cases' clocks were worked out: %s", sla_applied.ADVICE)
+                            "cases' clocks were worked out (%s): %s",
+                            plural(len(off), "open case"), sla_applied.ADVICE)
         if self.settings.channels:
             self.receiver = WebhookReceiver(self.db_path, self.settings,
                                             on_stored=self._deliveries.set)

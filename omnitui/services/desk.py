@@ -39,6 +39,7 @@ from omnitui.records import record
 from omnitui.services import actions, sla_applied
 from omnitui.services.history import undo
 from omnitui.services.routing import Router, fill_all
+from omnitui.services.sla import moved
 from omnitui.services.upkeep import Upkeep
 from omnitui.store import agents as agent_store
 from omnitui.store import audit
@@ -258,16 +259,16 @@ class Desk:
             if now is None:
                 repair.skipped.append(case_id)
                 continue
-            changed = {k: v for k, v in replayed.items() if now.get(k) != v}
+            changed = moved(now, replayed)
             if not changed:
                 continue
-            repair.changed[case_id] = {k: (now.get(k), v) for k, v in changed.items()}
+            repair.changed[case_id] = changed
             if not dry_run:
-                actions.edit(conn, case_id, changed, actor=self.actor, at=self.clock(),
-                             action="case.sla_recomputed",
+                actions.edit(conn, case_id, {k: v for k, (_, v) in changed.items()},
+                             actor=self.actor, at=self.clock(), action="case.sla_recomputed",
                              reason=f"policy {replayed['sla_policy']}: " + "; ".join(
-                                 f"{k} {now.get(k) or '-'} -> {v or '-'}"
-                                 for k, v in changed.items()))
+                                 f"{k} {was or '-'} -> {v or '-'}"
+                                 for k, (was, v) in changed.items()))
 
     # -- the agent themself -----------------------------------------------------------
 

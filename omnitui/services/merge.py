@@ -21,7 +21,7 @@ from omnitui.store import outbox
 from omnitui.store.audit import ChangeSet, delete_row, event_rows, record_audit, update_row
 from omnitui.store.db import StoreError, db_time, utc_now
 from omnitui.triage.language import UNDETERMINED
-from omnitui.vocabulary import NOT_WAITING
+from omnitui.vocabulary import CUSTOMER_ANSWERED, NOT_WAITING, status_reason
 from omnitui.wording import plural
 
 
@@ -269,8 +269,9 @@ def move_messages(conn: sqlite3.Connection, message_ids: list[int], target_case_
     """Split messages off into one new case (target None) or re-attach them to a case.
 
     Each message's recorded threading reason is replaced by who moved it from where, so the
-    timeline keeps telling the truth. A split-off case keeps the SLA clock of the case it
-    came from: the customer has been waiting since they wrote. A customer's message joins
+    timeline keeps telling the truth. A split-off case's clocks run from its first message:
+    the customer has been waiting since they wrote. A question moved to a case pending on
+    the customer resumes it (`_brought`). A customer's message joins
     another customer's case only if `other_customers` (the person asked knows: a case
     number mistyped by a digit put one customer's words where replies go to a stranger).
     Returns (case id, audit id).
@@ -291,7 +292,7 @@ def move_messages(conn: sqlite3.Connection, message_ids: list[int], target_case_
         if emptied:
             raise StoreError(f"that is every message of case #{emptied[0]}: there is "
                              "nothing to split it from")
-        target_case_id = _split_off_case(conn, moving[0], changes)
+        target_case_id = _split_off_case(conn, moving, actor, changes)
         rule, verb = "split-off", "split off"
     else:
         target = case_store.require_case(conn, target_case_id)
@@ -314,32 +315,41 @@ def move_messages(conn: sqlite3.Connection, message_ids: list[int], target_case_
         for suggestion in customer_store.open_attach_suggestions(conn, message["id"],
                                                                  target_case_id):
             update_row(conn, "suggestions", suggestion, {"status": "accepted"}, changes)
-    _brought(conn, target_case_id, [message["id"] for message in moving], changes)
+    resumed = _brought(conn, target_case_id, [message["id"] for message in moving], changes)
     now = db_time(utc_now())
     for case_id in emptied:  # what is left of it is where its messages went
         _close_into(conn, case_id, target_case_id, now, changes)
     sources = ", ".join(sorted({f"#{m['case_id']}" for m in moving}))
     closed = "".join(f"; #{case_id}, left empty, closed as merged into #{target_case_id}"
                      for case_id in emptied)
+    opened = (f"; #{target_case_id} "
+              + status_reason(Status.PENDING, Status.OPEN, why=CUSTOMER_ANSWERED)
+              if resumed else "")
     audit_id = record_audit(
         conn, actor=actor, action=f"message.{rule}", case_id=target_case_id,
         message_id=moving[0]["id"], changes=changes,
         reason=f"{plural(len(moving), 'message')} {verb} by {actor} from case {sources}"
-               f"{closed}")
+               f"{closed}{opened}")
     return target_case_id, audit_id
 
 
 def _brought(conn: sqlite3.Connection, case_id: int, message_ids: list[int],
-             changes: ChangeSet) -> None:
+             changes: ChangeSet) -> bool:
     """The case's latest message and latest question, as filing the moved messages there
     would have set them: a question moved to an answered case waits for an answer (the
-    queue read it answered); a thank-you does not."""
+    queue read it answered); a thank-you does not. A question moved to a case pending on
+    the customer resumes it, as their new message does (ingest/persist.py): they have
+    written, and its clocks run again from the move (the replay reads the move's status,
+    store/cases.clock_facts). Whether it did."""
     case = case_store.require_case(conn, case_id)
     latest, asked = case_store.latest_of(conn, message_ids)
+    resumed = asked is not None and case["status"] == Status.PENDING
     case_store.update_case(conn, case_id, {
         "last_message_at": max(filter(None, [case["last_message_at"], latest]), default=None),
-        "last_inbound_at": max(filter(None, [case["last_inbound_at"], asked]), default=None)},
-        changes, current=case)
+        "last_inbound_at": max(filter(None, [case["last_inbound_at"], asked]), default=None),
+        **({"status": Status.OPEN, "pause_reason": None, "paused_at": None} if resumed
+           else {})}, changes, current=case)
+    return resumed
 
 
 def stranger(conn: sqlite3.Connection, message_ids: Iterable[int], case_id: int
@@ -365,14 +375,17 @@ def _stranger(conn: sqlite3.Connection, moving: list, target: case_store.Row
     return other["id"], theirs, ours
 
 
-def after_move(conn: sqlite3.Connection, case_ids: Iterable[int], target: int
-               ) -> tuple[list[int], str]:
-    """Which of `case_ids` a move closed as merged into `target` (emptied), and the status
-    `target` is in, for the move's message: the console's and the CLI's."""
+def after_move(conn: sqlite3.Connection, case_ids: Iterable[int], target: int, audit_id: int
+               ) -> tuple[list[int], str, bool]:
+    """Which of `case_ids` the move (audit event `audit_id`) closed as merged into `target`
+    (emptied), the status `target` is in, and whether the move resumed it (it was pending
+    on the customer), for the move's message: the console's and the CLI's."""
     emptied = sorted(case_id for case_id in set(case_ids)
                      if (case := case_store.get_case(conn, case_id))
                      and case["merged_into"] == target)
-    return emptied, case_store.require_case(conn, target)["status"]
+    was = event_rows(conn, audit_id)[0].get(f"cases:{target}") or {}
+    status = case_store.require_case(conn, target)["status"]
+    return emptied, status, was.get("status") == Status.PENDING and status == Status.OPEN
 
 
 def _emptied(conn: sqlite3.Connection, moving: list[dict[str, object]]) -> list[int]:
@@ -384,19 +397,28 @@ def _emptied(conn: sqlite3.Connection, moving: list[dict[str, object]]) -> list[
             == sum(message["case_id"] == case_id for message in moving)]
 
 
-def _split_off_case(conn: sqlite3.Connection, message: dict[str, object],
+def _split_off_case(conn: sqlite3.Connection, moving: list[dict[str, object]], actor: str,
                     changes: ChangeSet) -> int:
+    """A new case for the messages split off, created as the first of them was written (as
+    the intake creates a case): its clocks run from when the customer wrote, not from the
+    split. Its creation is audited as every case's is: `sla recompute` replays it (its audit
+    row holds no rows: the split's own event takes it back)."""
+    message = moving[0]
     source = case_store.require_case(conn, int(message["case_id"]))  # type: ignore[arg-type]
-    now = db_time(utc_now())
     inherited = {k: source[k] for k in ("queue", "priority", "tier", "severity",
-                                        "sla_first_response_due", "sla_resolution_due",
-                                        "sla_due", "first_response_at", "first_replier")}
+                                        "first_response_at", "first_replier")}
     language = message["language"] if message["language"] != UNDETERMINED else None
-    return case_store.create_case(conn, case_store.NewCase(
-        **inherited, customer_id=message["customer_id"] or source["customer_id"],
+    customer_id = message["customer_id"] or source["customer_id"]
+    case_id = case_store.create_case(conn, case_store.NewCase(
+        **inherited, customer_id=customer_id,
         subject=message["subject"] or source["subject"], channel=message["channel"],
         status=Status.OPEN, previous_case_id=source["id"],
         last_message_at=message["created_at"],  # and a question's time: _brought
-        created_at=now,  # what the message read as, which the queue shows and filters on
+        created_at=min(str(m["created_at"]) for m in moving),
+        # what the message read as, which the queue shows and filters on
         intent=message["intent"], language=language, irritation=message["irritation"]),
         changes)
+    record_audit(conn, actor=actor, action="case.created", case_id=case_id,
+                 customer_id=customer_id,  # type: ignore[arg-type]
+                 reason=f"split off from case #{source['id']} by {actor}")
+    return case_id

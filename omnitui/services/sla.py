@@ -214,6 +214,13 @@ class SlaKeeper:
             yield case_id, {name: case[name] for name in values}, values
 
 
+def moved(now: dict[str, object], replayed: dict[str, object]
+          ) -> dict[str, tuple[object, object]]:
+    """The columns a case's replay changes: (what it has, what the replay says)."""
+    return {name: (now.get(name), value) for name, value in replayed.items()
+            if now.get(name) != value}
+
+
 def taken(clock: Clock | None, calendar: Calendar) -> float | None:
     """How long the clock took to be met, in the policy's time, its pauses left out; None
     while it runs (or if it stopped unmet)."""
@@ -283,8 +290,8 @@ def happenings(facts: case_store.ClockFacts) -> list[Happening]:
     change before a customer's message (a pause, then the answer that resumes it). A case
     opens, for its clocks, when we received its first customer message, as every customer
     message counts (a mail of last year imported today, a Date from a wrong clock: not
-    "late 92w" at once); a case we opened (our message first), or one split off an older
-    one, when it was.
+    "late 92w" at once); a case we opened (our message first) when it was; one split off
+    an older one when its first message was written (services/merge.py creates it then).
 
     What a case held when it was filed as history (an old conversation, answered in another
     tool: services/archive.py) ran no clock of ours: its clocks open when it comes back (a

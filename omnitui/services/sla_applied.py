@@ -16,7 +16,7 @@ import sqlite3
 
 from omnitui.config import Settings
 from omnitui.store import info
-from omnitui.store.cases import any_unsolved
+from omnitui.store.cases import any_unsolved, replayable_case_ids
 
 KEY = "sla_config"
 
@@ -35,12 +35,22 @@ def fingerprint(settings: Settings) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def changed_since_applied(conn: sqlite3.Connection, settings: Settings) -> bool:
-    """The config's SLA differs from the one the open cases' stored clocks were last worked
-    out under (False when none was recorded yet, or no case is open: a new install setting
-    its hours after `init` has no clock to repair)."""
+def cases_off_config(conn: sqlite3.Connection, settings: Settings) -> list[int]:
+    """The open cases whose stored clocks the repair would change, when the config's SLA
+    differs from the one they were last worked out under: those `omnitui sla recompute
+    --dry-run` lists. None when it does not, or none was recorded yet, or no case is open (a
+    new install setting its hours after `init` has no clock to repair), nor when the change
+    moves no open case's clock (a policy no open case runs under, hours a 24x7 policy does
+    not read): there is nothing to repair. Only a changed config pays for the replay of
+    every open case."""
+    from omnitui.services.sla import SlaKeeper, moved  # here: not on any command's start
+
     stored = info.get(conn, KEY)
-    return stored is not None and stored != fingerprint(settings) and any_unsolved(conn)
+    if stored is None or stored == fingerprint(settings) or not any_unsolved(conn):
+        return []
+    return [case_id for case_id, now, replayed in SlaKeeper(settings).recompute(
+                conn, replayable_case_ids(conn, None))
+            if now is not None and moved(now, replayed)]
 
 
 def mark_applied(conn: sqlite3.Connection, settings: Settings) -> None:

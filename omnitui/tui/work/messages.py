@@ -75,13 +75,14 @@ def move(screen: CaseScreen) -> None:
         return
 
     def moved(case_id: int | None) -> None:
-        moved_to, _ = screen.console.desk.move_messages([message.id], case_id,
-                                                         other_customers=True)  # asked
+        moved_to, audit_id = screen.console.desk.move_messages([message.id], case_id,
+                                                                other_customers=True)  # asked
         # both cases: the one on screen showed the message still, "joined" as it was
         screen.console.cases_changed({moved_to, screen.detail.case.id})
-        emptied, status = after_move(screen.console.store.conn, [message.case_id], moved_to)
+        emptied, status, resumed = after_move(screen.console.store.conn, [message.case_id],
+                                              moved_to, audit_id)
         screen.notify(f"message moved to case #{moved_to}"
-                      f"{moved_words(emptied, moved_to, status)} (u takes it back)")
+                      f"{moved_words(emptied, moved_to, status, resumed)} (u takes it back)")
         if emptied and screen.detail.case.id in emptied:  # the case on screen is closed
             screen.console.open_case(moved_to)  # into that one: its keys replied on it
 

@@ -1,0 +1,127 @@
+"""SLA clocks as an agent moves messages between cases and an admin edits the policies: the
+real `omnitui` command on a real store, read back as a user reads it (`case --format json`,
+`history`, `sla recompute --dry-run`, `doctor`)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from omnitui.config import load_settings
+from omnitui.ingest.pipeline import Pipeline
+from omnitui.services.intake import intake_pipeline
+from omnitui.store.db import Store
+from tests.cli.conftest import Run
+from tests.cli.test_import import write_mbox
+from tests.conftest import chat_event
+
+POLICY = ('[[sla_policies]]\nname = "standard"\nbusiness_hours = false\n'
+          'first_response = {{ email = {email}, chat = {chat} }}\n'
+          'resolution = {{ email = 2880, chat = 2880 }}\n')
+
+
+@pytest.fixture
+def db(omnitui: Run, tmp_path: Path) -> tuple[str, ...]:
+    """A team's store and config: one 24x7 policy, 4h to a first answer by mail, 1h by
+    chat."""
+    config = tmp_path / "team.toml"
+    config.write_text(POLICY.format(email=240, chat=60))
+    args = ("--config", str(config), "--db", str(tmp_path / "s.db"))
+    omnitui(*args, "init")
+    return args
+
+
+def ingest(args: tuple[str, ...], *texts: str) -> list[tuple[int, int]]:
+    """Ann's chat messages as the intake files them: (case, message) of each."""
+    with Store(Path(args[3])) as store:
+        pipeline: Pipeline = intake_pipeline(store, load_settings(Path(args[1])))
+        return [(found.case_id, found.message_id) for found in (
+            pipeline.ingest(chat_event("telegram", "1", text, name="Ann Lee"))
+            for text in texts)]
+
+
+def case(omnitui: Run, args: tuple[str, ...], case_id: int) -> dict:
+    return json.loads(omnitui(*args, "case", str(case_id), "--format", "json").stdout)
+
+
+def test_a_question_moved_onto_a_pending_case_resumes_it(omnitui: Run,
+                                                         db: tuple[str, ...]) -> None:
+    """Ann's second question, filed on a case of its own, moved back onto her first case
+    while it waited on her answer: the case stayed pending, its clocks stopped, though she
+    had written there. It resumes as her new message would, and the move's undo pauses it
+    again."""
+    (first, _), (_, question) = ingest(db, "printer broken", "Also, I was charged twice")
+    agent = (*db, "--agent", "dave")
+    split = int(omnitui(*agent, "move-message", str(question)).stdout.split("#")[1].split()[0])
+    omnitui(*agent, "status", str(first), "--to", "pending", "--reason", "the printer model")
+    assert case(omnitui, db, first)["sla"]["paused"]
+
+    said = omnitui(*agent, "move-message", str(question), "--to", str(first)).stdout
+    assert f"#{first} waited on the customer: their question opens it again" in said
+    moved = case(omnitui, db, first)
+    assert moved["case"]["status"] == "open" and not moved["sla"]["paused"]
+    assert {t["target"]: t["state"] for t in moved["sla"]["targets"]}["resolution"] == \
+        "running"
+    history = omnitui(*db, "history", "--case", str(first)).stdout
+    assert f"re-attached by dave from case #{split}" in history
+    assert "pending → open: the customer answered" in history
+    # the replay an SLA repair runs says what the move said: nothing to repair
+    assert "would change 0" in omnitui(*db, "sla", "recompute", "--dry-run").stdout
+
+    omnitui(*agent, "undo")
+    undone = case(omnitui, db, first)
+    assert undone["case"]["status"] == "pending" and undone["sla"]["paused"]
+    assert "would change 0" in omnitui(*db, "sla", "recompute", "--dry-run").stdout
+
+
+def test_a_split_off_case_has_a_history_its_repair_replays(omnitui: Run, db: tuple[str, ...],
+                                                           tmp_path: Path) -> None:
+    """A case split off another had no creation in the audit log: `sla recompute` skipped
+    it "without history", and a changed policy never reached it. It is created as any case
+    is, its clocks running from when the customer wrote."""
+    _, (_, question) = ingest(db, "printer broken", "Also, I was charged twice")
+    said = omnitui(*db, "--agent", "dave", "move-message", str(question)).stdout
+    split = int(said.split("#")[1].split()[0])
+    history = omnitui(*db, "history", "--case", str(split)).stdout
+    assert f"split off from case #{split - 1} by dave" in history
+    with sqlite3.connect(db[3]) as conn:
+        received = conn.execute("SELECT received_at FROM messages WHERE id = ?",
+                                (question,)).fetchone()[0]
+    started = {t["target"]: t["started"] for t in case(omnitui, db, split)["sla"]["targets"]}
+    assert started["first_response"] == received  # she waits since she wrote
+    dry = json.loads(omnitui(*db, "sla", "recompute", "--dry-run", "--format", "json").stdout)
+    assert (dry["checked"], dry["skipped_without_history"], dry["changed"]) == (2, [], {})
+
+    config = Path(db[1])
+    config.write_text(POLICY.format(email=240, chat=30))
+    dry = omnitui(*db, "sla", "recompute", "--dry-run").stdout
+    assert f"#{split}: first_response_due" in dry
+    assert "would change 2, skipped 0 without history" in dry
+
+
+def test_doctor_fails_only_when_a_config_change_moves_an_open_cases_clock(
+        omnitui: Run, db: tuple[str, ...], tmp_path: Path) -> None:
+    """Any edit of the SLA settings failed doctor's "sla applied" until a repair that changed
+    nothing: a target of a channel no open case is on, a policy no queue runs under, business
+    hours a 24x7 policy does not read. It fails when an open case's clock would move, naming
+    them and the repair."""
+    mbox = tmp_path / "inbox.mbox"
+    write_mbox(mbox, 1)
+    omnitui(*db, "import", "--history-before", "none", str(mbox))
+    config = Path(db[1])
+    config.write_text(POLICY.format(email=240, chat=30)  # and a policy no queue runs under
+                      + POLICY.format(email=60, chat=30).replace("standard", "premium")
+                      + '\n[business_hours]\ntime_zone = "Europe/Berlin"\n')
+    assert "would change 0" in omnitui(*db, "sla", "recompute", "--dry-run").stdout
+    assert "sla applied" not in omnitui(*db, "doctor", check=False).stdout
+
+    config.write_text(POLICY.format(email=120, chat=30))
+    said = omnitui(*db, "doctor", check=False).stdout
+    assert "FAIL sla applied: the SLA policies or business hours changed since the open " \
+           "cases' clocks were worked out: 1 open case (#1) keep" in said
+    assert "omnitui sla recompute --dry-run" in said
+    omnitui(*db, "sla", "recompute")
+    assert "sla applied" not in omnitui(*db, "doctor", check=False).stdout
