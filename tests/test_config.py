@@ -401,6 +401,21 @@ def test_an_error_names_the_line_of_its_key(tmp_path: Path, wrong: str, right: s
     assert f"{file}, {said}" in str(info.value)
 
 
+@pytest.mark.parametrize(("binding", "said"), [
+    ('"queue.dwn" = "n"', "line 3: keymap.queue.dwn is not a console binding id"),
+    ('"queue.down" = "n"', "line 3: keymap.queue.down: 'n' is queue.search_next's key"),
+])
+def test_a_keymap_error_names_the_line_of_its_binding(tmp_path: Path, binding: str,
+                                                      said: str) -> None:
+    """A binding id is written quoted (it holds a dot): the error named the line of
+    [keymap] itself, not the binding to change."""
+    file = tmp_path / "c.toml"
+    file.write_text(f'[keymap]\n"case.solved" = "S,f9"\n{binding}\n')
+    with pytest.raises(ConfigError) as info:
+        load_settings(file)
+    assert f"{file}, {said}" in str(info.value)
+
+
 MULTI_LINE = """\
 [csat]
 question = \"\"\"
