@@ -16,6 +16,8 @@ from omnitui.config import (
     load_settings,
     template_parts,
 )
+from omnitui.doctor import run_checks
+from omnitui.store.db import Store
 
 EXAMPLE = Path(__file__).parents[1] / "config.example.toml"
 
@@ -95,6 +97,9 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     assert queue.sla_policy == "standard" and loaded.macros[0].meaningful
     [product] = loaded.products
     assert (product.name, product.keywords[0]) == ("payments", "payment")
+    with Store(tmp_path / "omnitui.db"):  # what doctor says of them: the team's checks
+        checks = {check.name: check for check in run_checks(loaded, tmp_path / "omnitui.db")}
+    assert checks["queue skills"].ok, checks["queue skills"].detail  # erin's "orders"
     loaded.source, loaded.views, loaded.macros, loaded.mailboxes = None, [], [], []
     loaded.channels, loaded.intents, loaded.queues, loaded.agents = [], [], [], []
     loaded.sla_policies, loaded.products = [], []
