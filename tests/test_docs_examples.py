@@ -89,3 +89,16 @@ def test_every_link_leads_to_a_file() -> None:
                if not target.startswith(("http://", "https://"))
                and not (page.parent / target).exists()]
     assert not missing, missing
+
+
+def test_every_file_the_pages_name_exists() -> None:
+    """A path in the prose (`tests/cli/test_ssh.py`, `services/sla_applied.py`: under
+    omnitui/) names a file of the project."""
+    missing = []
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8").replace("/\n", "/")  # a path broken a line
+        for path in re.findall(r"(?<![\w./-])((?:[a-z_]+/)+[\w.-]+\.(?:py|md|toml|service))\b",
+                               text):
+            if not any((folder / path).exists() for folder in (ROOT, ROOT / "omnitui")):
+                missing.append(f"{page.name}: {path}")
+    assert not missing, missing
