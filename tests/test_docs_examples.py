@@ -4,15 +4,17 @@ names a real command and its real options, and every link leads to a file."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+import typing
 from pathlib import Path
 
 import pytest
 import typer
 
 from omnitui.cli import GLOBAL_OPTIONS, app
-from omnitui.config import load_settings
+from omnitui.config import Settings, load_settings
 
 ROOT = Path(__file__).parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -102,3 +104,27 @@ def test_every_file_the_pages_name_exists() -> None:
             if not any((folder / path).exists() for folder in (ROOT, ROOT / "omnitui")):
                 missing.append(f"{page.name}: {path}")
     assert not missing, missing
+
+
+def test_every_config_key_the_pages_name_exists() -> None:
+    """`[triage] neutral_words`, `[[mailboxes]] history_days`: the table and its key are the
+    config's (an admin types them as written)."""
+    wrong = []
+    for page in PAGES:
+        for table, key in re.findall(r"`\[\[?([a-z_.]+)\]\]?(?: ([a-z_]+))?",
+                                     page.read_text(encoding="utf-8")):
+            hint: object = Settings
+            for part in table.split("."):
+                fields = {f.name: f for f in dataclasses.fields(hint)}  # type: ignore[arg-type]
+                if part not in fields:
+                    wrong.append(f"{page.name}: [{table}]")
+                    break
+                hint = typing.get_type_hints(hint)[part]  # type: ignore[arg-type]
+                hint = next((a for a in typing.get_args(hint) if dataclasses.is_dataclass(a)),
+                            hint)  # an entry of [[name]]
+                if not dataclasses.is_dataclass(hint):
+                    break  # a table of free keys ([keymap], [routing.channel_queues])
+            else:
+                if key and key not in {f.name for f in dataclasses.fields(hint)}:  # type: ignore[arg-type]
+                    wrong.append(f"{page.name}: [{table}] {key}")
+    assert not wrong, wrong
