@@ -16,6 +16,8 @@ from omnitui.config import (
     load_settings,
     template_parts,
 )
+from omnitui.doctor import run_checks
+from omnitui.store.db import Store
 
 EXAMPLE = Path(__file__).parents[1] / "config.example.toml"
 
@@ -95,6 +97,9 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     assert queue.sla_policy == "standard" and loaded.macros[0].meaningful
     [product] = loaded.products
     assert (product.name, product.keywords[0]) == ("payments", "payment")
+    with Store(tmp_path / "omnitui.db"):  # what doctor says of them: the team's checks
+        checks = {check.name: check for check in run_checks(loaded, tmp_path / "omnitui.db")}
+    assert checks["queue skills"].ok, checks["queue skills"].detail  # erin's "orders"
     loaded.source, loaded.views, loaded.macros, loaded.mailboxes = None, [], [], []
     loaded.channels, loaded.intents, loaded.queues, loaded.agents = [], [], [], []
     loaded.sla_policies, loaded.products = [], []
@@ -416,6 +421,21 @@ def test_a_tier_weight_no_score_can_use_is_refused_at_its_line(tmp_path: Path, w
     with pytest.raises(ConfigError) as info:
         load_settings(file)
     assert str(info.value) == f"{file}, line 6: priority.tier_weights.vip {said}"
+
+
+@pytest.mark.parametrize(("binding", "said"), [
+    ('"queue.dwn" = "n"', "line 3: keymap.queue.dwn is not a console binding id"),
+    ('"queue.down" = "n"', "line 3: keymap.queue.down: 'n' is queue.search_next's key"),
+])
+def test_a_keymap_error_names_the_line_of_its_binding(tmp_path: Path, binding: str,
+                                                      said: str) -> None:
+    """A binding id is written quoted (it holds a dot): the error named the line of
+    [keymap] itself, not the binding to change."""
+    file = tmp_path / "c.toml"
+    file.write_text(f'[keymap]\n"case.solved" = "S,f9"\n{binding}\n')
+    with pytest.raises(ConfigError) as info:
+        load_settings(file)
+    assert f"{file}, {said}" in str(info.value)
 
 
 MULTI_LINE = """\

@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 
 HEADER = re.compile(r"\s*(\[\[?)\s*([\w.\- ]+?)\s*\]\]?\s*(?:#.*)?$")
-ASSIGNMENT = re.compile(r"\s*([\w\-]+(?:\s*\.\s*[\w\-]+)*)\s*=")
+PART = r"""(?:[\w\-]+|"[^"]*"|'[^']*')"""  # a bare key, or a quoted one ("queue.down")
+ASSIGNMENT = re.compile(rf"\s*({PART}(?:\s*\.\s*{PART})*)\s*=")
 KEY = re.compile(r"(?:unknown key )?([\w\-]+(?:\[\d+\])?(?:\.[\w\-]+(?:\[\d+\])?)*)")
 
 
@@ -52,7 +53,7 @@ def _written(text: str) -> list[tuple[int, str]]:
                 table = f"{table}[{arrays[table]}]"
             found.append((number, table))
         elif assignment := ASSIGNMENT.match(line):
-            key = re.sub(r"\s", "", assignment[1])
+            key = ".".join(part.strip("\"'") for part in re.findall(PART, assignment[1]))
             found.append((number, f"{table}.{key}" if table else key))
     return found
 
