@@ -8,12 +8,14 @@ holder that died never blocks the next one, and nothing has to clean up after it
 
 from __future__ import annotations
 
+import errno
 import fcntl
+import os
 import time
 from pathlib import Path
 from typing import IO
 
-from omnitui.private_files import give_to_its_folder
+from omnitui.private_files import give_to_its_folder, planted_link
 
 TRIES = 5  # a lock is asked for this many times, PAUSE apart, before it counts as held:
 PAUSE = 0.02  # `held` takes one for an instant to look (a console looks at the daemon's
@@ -22,7 +24,8 @@ PAUSE = 0.02  # `held` takes one for an instant to look (a console looks at the 
 
 def try_lock(path: Path) -> IO[str] | None:
     """The lock file, open and locked until it is closed; None while another process holds
-    it. (OSError if the file cannot be created: the caller knows what that means.)"""
+    it. (OSError if the file cannot be created: the caller knows what that means;
+    PlantedLink if it is a link.)"""
     return _locked(_opened(path), fcntl.LOCK_EX)
 
 
@@ -35,7 +38,7 @@ def share(path: Path) -> IO[str] | None:
         handle = _opened(path)
     except PermissionError:
         try:
-            handle = path.open("r")
+            handle = _file(path, os.O_RDONLY)
         except OSError:
             return None
     except OSError:
@@ -45,12 +48,26 @@ def share(path: Path) -> IO[str] | None:
 
 def _opened(path: Path) -> IO[str]:
     """The lock file, made if missing; made by root beside the service's store, it is its
-    folder's owner's, as every file root writes for the service."""
-    made = not path.exists()
-    handle = path.open("a+")
-    if made:
-        give_to_its_folder(path)
+    folder's owner's, as every file root writes for the service. Never a link: the service's
+    user, who may write in that folder, could point one at any file for root to make or
+    append to."""
+    try:
+        try:
+            handle = _file(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_EXCL)
+        except FileExistsError:
+            return _file(path, os.O_RDWR | os.O_APPEND)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP and path.is_symlink():
+            raise planted_link(path) from None
+        raise
+    give_to_its_folder(path, opened=handle.fileno())
     return handle
+
+
+def _file(path: Path, flags: int) -> IO[str]:
+    """The lock file open with `flags`, never through a link (ELOOP)."""
+    fd = os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
+    return os.fdopen(fd, "a+" if flags & os.O_RDWR else "r")
 
 
 def held(path: Path) -> bool:
@@ -70,7 +87,7 @@ def looked_held(path: Path) -> bool:
     tell rather than "running"."""
     if not path.exists():
         return False
-    handle = _locked(path.open("r"), fcntl.LOCK_EX, tries=1)
+    handle = _locked(_file(path, os.O_RDONLY), fcntl.LOCK_EX, tries=1)
     if handle is None:
         return True
     handle.close()

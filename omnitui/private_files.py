@@ -9,7 +9,28 @@ import os
 import stat
 from pathlib import Path
 
+from omnitui.errors import OmnituiError
+from omnitui.sanitize import sanitize
+
 PRIVATE = 0o600
+
+
+class PlantedLink(OmnituiError):
+    """A link where omnitui makes or writes a file of its own beside a store (an attachment
+    folder, a lock file): whoever may write in the store's folder could have pointed it
+    anywhere, and root, following it, would write or chown a file there."""
+
+
+def planted_link(path: Path, *, hint: str = "") -> PlantedLink:
+    """The refusal for a link at `path` (never followed), with what to do about it (and
+    `hint`: what else)."""
+    try:
+        target = sanitize(os.readlink(path), multiline=False)
+    except OSError:
+        target = "?"
+    return PlantedLink(f"{path} is a link (to {target}), not followed: whoever may write in "
+                       f"{path.parent} could point it anywhere. Remove it (rm '{path}') and "
+                       f"run again{hint}")
 
 
 def create_private(path: Path) -> None:
@@ -69,12 +90,27 @@ def give_back(owner: os.stat_result, paths: list[Path], *, within: bool = True) 
                 os.chown(each, owner.st_uid, owner.st_gid, follow_symlinks=False)
 
 
-def give_to_its_folder(path: Path) -> None:
+def give_opened(owner: os.stat_result, fd: int) -> None:
+    """give_back for a file or folder this process opened at `fd` without following a link:
+    what changes hands is what was opened, whatever is renamed or linked in its path since."""
+    found = os.fstat(fd)
+    if found.st_nlink > 1 and not stat.S_ISDIR(found.st_mode):
+        return  # another name for it may be anyone's file (give_back)
+    if (found.st_uid, found.st_gid) != (owner.st_uid, owner.st_gid):
+        os.fchown(fd, owner.st_uid, owner.st_gid)
+
+
+def give_to_its_folder(path: Path, *, opened: int | None = None) -> None:
     """A file root just made (a store, a config, a log, a lock file) is its folder's
     owner's: root's command run in the service's folder (`sudo -u` forgotten) left it
-    root's, and the service could not use it after."""
+    root's, and the service could not use it after. `opened`: the file, still open, is
+    given itself (by then the service's user could have put a link in its name's place)."""
     if os.geteuid() == 0:
-        give_back(path.absolute().parent.stat(), [path], within=False)
+        owner = path.absolute().parent.stat()
+        if opened is None:
+            give_back(owner, [path], within=False)
+        else:
+            give_opened(owner, opened)
 
 
 def user_name(uid: int) -> str:
