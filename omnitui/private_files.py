@@ -72,32 +72,37 @@ def give_back(owner: os.stat_result, paths: list[Path], *, within: bool = True) 
     left it root's, and root writing an authorized_keys file locked every agent out (sshd
     reads it as the user). Links are never followed nor changed: the user could point one
     at /etc/shadow and have root give it away; nor is a file with another name (a hard link
-    to /etc/shadow is one). Files a user writes are theirs already."""
+    to /etc/shadow is one). Inside a folder, each name is looked at and changed relative to
+    its folder, held open (os.fwalk): by a path, the user could swap a folder on it for a
+    link between the look and the change. Files a user writes are theirs already."""
     if os.geteuid() != 0:
         return
     for path in paths:
-        if path.is_symlink() or not path.exists():
-            continue
-        inside: list[Path] = []
-        if within and path.is_dir():
-            for folder, folders, files in os.walk(path):  # never into a linked folder
-                inside += [Path(folder, name) for name in [*folders, *files]]
-        for each in [path, *inside]:
-            found = each.lstat()
-            linked = stat.S_ISLNK(found.st_mode) or (
-                found.st_nlink > 1 and not stat.S_ISDIR(found.st_mode))
-            if not linked and (found.st_uid, found.st_gid) != (owner.st_uid, owner.st_gid):
-                os.chown(each, owner.st_uid, owner.st_gid, follow_symlinks=False)
+        _give(owner, path)
+        if within and path.is_dir() and not path.is_symlink():
+            for _, folders, files, folder in os.fwalk(path, follow_symlinks=False):
+                for name in [*folders, *files]:
+                    _give(owner, name, folder)
+
+
+def _give(owner: os.stat_result, file: Path | str | int, folder: int | None = None) -> None:
+    """give_back for one name (in the folder open at `folder`, if given), or for a file
+    this process opened without following a link (its descriptor)."""
+    where = {} if isinstance(file, int) else {"dir_fd": folder, "follow_symlinks": False}
+    try:
+        found = os.stat(file, **where)
+    except FileNotFoundError:
+        return
+    linked = stat.S_ISLNK(found.st_mode) or (
+        found.st_nlink > 1 and not stat.S_ISDIR(found.st_mode))
+    if not linked and (found.st_uid, found.st_gid) != (owner.st_uid, owner.st_gid):
+        os.chown(file, owner.st_uid, owner.st_gid, **where)
 
 
 def give_opened(owner: os.stat_result, fd: int) -> None:
     """give_back for a file or folder this process opened at `fd` without following a link:
     what changes hands is what was opened, whatever is renamed or linked in its path since."""
-    found = os.fstat(fd)
-    if found.st_nlink > 1 and not stat.S_ISDIR(found.st_mode):
-        return  # another name for it may be anyone's file (give_back)
-    if (found.st_uid, found.st_gid) != (owner.st_uid, owner.st_gid):
-        os.fchown(fd, owner.st_uid, owner.st_gid)
+    _give(owner, fd)
 
 
 def give_to_its_folder(path: Path, *, opened: int | None = None) -> None:
