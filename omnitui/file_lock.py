@@ -8,14 +8,13 @@ holder that died never blocks the next one, and nothing has to clean up after it
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import os
 import time
 from pathlib import Path
 from typing import IO
 
-from omnitui.private_files import give_to_its_folder, planted_link
+from omnitui.private_files import give_to_its_folder, opened_own
 
 TRIES = 5  # a lock is asked for this many times, PAUSE apart, before it counts as held:
 PAUSE = 0.02  # `held` takes one for an instant to look (a console looks at the daemon's
@@ -38,7 +37,7 @@ def share(path: Path) -> IO[str] | None:
         handle = _opened(path)
     except PermissionError:
         try:
-            handle = _file(path, os.O_RDONLY)
+            handle = _for_reading(path)
         except OSError:
             return None
     except OSError:
@@ -48,26 +47,17 @@ def share(path: Path) -> IO[str] | None:
 
 def _opened(path: Path) -> IO[str]:
     """The lock file, made if missing; made by root beside the service's store, it is its
-    folder's owner's, as every file root writes for the service. Never a link: the service's
-    user, who may write in that folder, could point one at any file for root to make or
-    append to."""
-    try:
-        try:
-            handle = _file(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_EXCL)
-        except FileExistsError:
-            return _file(path, os.O_RDWR | os.O_APPEND)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP and path.is_symlink():
-            raise planted_link(path) from None
-        raise
-    give_to_its_folder(path, opened=handle.fileno())
-    return handle
+    folder's owner's, as every file root writes for the service. Never a link (`opened_own`).
+    """
+    fd, made = opened_own(path, os.O_RDWR | os.O_APPEND, 0o666)
+    if made:
+        give_to_its_folder(path, opened=fd)
+    return os.fdopen(fd, "a+")
 
 
-def _file(path: Path, flags: int) -> IO[str]:
-    """The lock file open with `flags`, never through a link (ELOOP)."""
-    fd = os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
-    return os.fdopen(fd, "a+" if flags & os.O_RDWR else "r")
+def _for_reading(path: Path) -> IO[str]:
+    """The lock file open to read, never through a link (ELOOP)."""
+    return os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC), "r")
 
 
 def held(path: Path) -> bool:
@@ -87,7 +77,7 @@ def looked_held(path: Path) -> bool:
     tell rather than "running"."""
     if not path.exists():
         return False
-    handle = _locked(_file(path, os.O_RDONLY), fcntl.LOCK_EX, tries=1)
+    handle = _locked(_for_reading(path), fcntl.LOCK_EX, tries=1)
     if handle is None:
         return True
     handle.close()

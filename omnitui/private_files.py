@@ -5,6 +5,7 @@ writes for the service's user is given to that user (`give_back`)."""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -13,6 +14,7 @@ from omnitui.errors import OmnituiError
 from omnitui.sanitize import sanitize
 
 PRIVATE = 0o600
+NEW = os.O_CREAT | os.O_EXCL
 
 
 class PlantedLink(OmnituiError):
@@ -58,12 +60,37 @@ def loose_mode(path: Path) -> int | None:
     return mode if mode & 0o077 else None
 
 
-def tighten(path: Path) -> int | None:
-    """Make `path` mode 0600 if its group or other users have access; its old mode if so."""
-    mode = loose_mode(path)
-    if mode is not None:
-        path.chmod(PRIVATE)
-    return mode
+def keep_private(path: Path) -> int | None:
+    """Create `path` mode 0600 unless it exists (its folder owner's if root made it), and
+    make it 0600 if its group or other users have access: its old mode if so. Never through
+    a link (`opened_own`): a log beside the service's store made root chmod, then append to,
+    the file the service's user pointed it at."""
+    fd, made = opened_own(path, os.O_WRONLY | os.O_APPEND | os.O_NONBLOCK, PRIVATE)
+    try:
+        if made:
+            give_to_its_folder(path, opened=fd)
+        mode = stat.S_IMODE(os.fstat(fd).st_mode)
+        if not mode & 0o077:
+            return None
+        os.fchmod(fd, PRIVATE)
+        return mode
+    finally:
+        os.close(fd)
+
+
+def opened_own(path: Path, flags: int, mode: int) -> tuple[int, bool]:
+    """`path` opened with `flags`, made (`mode`) if missing, and whether it was; never
+    through a link: whoever may write in the service's folder could point one at any file
+    for root to make, append to or give away there (PlantedLink)."""
+    try:
+        try:
+            return os.open(path, flags | NEW | os.O_NOFOLLOW | os.O_CLOEXEC, mode), True
+        except FileExistsError:
+            return os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC), False
+    except OSError as exc:
+        if exc.errno == errno.ELOOP and path.is_symlink():
+            raise planted_link(path) from None
+        raise
 
 
 def give_back(owner: os.stat_result, paths: list[Path], *, within: bool = True) -> None:

@@ -271,6 +271,29 @@ def test_a_daemon_run_as_root_leaves_its_log_the_services(omnitui: Run, tmp_path
     assert (log.stat().st_uid, mode(log)) == (service, 0o600)
 
 
+def test_a_daemon_run_as_root_follows_no_log_link_the_service_planted(
+        omnitui: Run, tmp_path: Path) -> None:
+    """The service's user put a link in its log's place: root's `omnitui serve` made the
+    file it named mode 600, then appended its log to it (/etc/passwd)."""
+    if os.geteuid() != 0:
+        pytest.skip("only root can act as the service's user")
+    theirs = tmp_path / "srv"
+    theirs.mkdir()
+    omnitui("--db", str(theirs / "s.db"), "init")
+    passwd = tmp_path / "passwd"
+    passwd.write_text("root:x:0:0\n")
+    passwd.chmod(0o644)
+    log = theirs / "s.db.log"
+    log.symlink_to(passwd)
+    for path in (theirs, theirs / "s.db", log):
+        os.chown(path, 65534, 65534, follow_symlinks=False)
+    refused = omnitui("--db", str(theirs / "s.db"), "serve", check=False)
+    assert refused.returncode == 1 and refused.stderr == (
+        f"error: {log} is a link (to {passwd}), not followed: whoever may write in {theirs} "
+        f"could point it anywhere. Remove it (rm '{log}') and run again\n")
+    assert (passwd.read_text(), mode(passwd), passwd.stat().st_uid) == ("root:x:0:0\n", 0o644, 0)
+
+
 def test_doctor_finds_a_config_and_a_log_others_can_read(omnitui: Run,
                                                          tmp_path: Path) -> None:
     config, store = tmp_path / "c.toml", tmp_path / "s.db"
