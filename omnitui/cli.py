@@ -1160,7 +1160,7 @@ def serve(typer_ctx: typer.Context,
     from omnitui.config import ConfigError, default_log_path, missing_secrets
     from omnitui.daemon.log import log_to
     from omnitui.daemon.service import Daemon
-    from omnitui.private_files import create_private, give_to_its_folder, tighten
+    from omnitui.private_files import keep_private
 
     context = ctx(typer_ctx)
     path = context.existing_db_path
@@ -1169,11 +1169,9 @@ def serve(typer_ctx: typer.Context,
     log = log_file or default_log_path(path)
     if log_file is not None:  # a folder given was made mode 600 before the open failed on
         _check_log_file(log_file)  # it (/srv/omnitui: the service locked out)
-    made = not log.exists()
-    create_private(log)  # it holds message text and phone numbers
-    if made:  # root's daemon on the service's store: the service could not log after it
-        give_to_its_folder(log)
-    if (mode := tighten(log)) is not None:
+    # it holds message text and phone numbers; root's daemon on the service's store left it
+    # root's, and the service could not log after it
+    if (mode := keep_private(log)) is not None:
         say(f"{log} was mode {mode:o}, readable by other users; it is 600 now")
     settings = context.settings
     if missing := missing_secrets(settings.mailboxes, settings.channels):

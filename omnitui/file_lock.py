@@ -9,11 +9,12 @@ holder that died never blocks the next one, and nothing has to clean up after it
 from __future__ import annotations
 
 import fcntl
+import os
 import time
 from pathlib import Path
 from typing import IO
 
-from omnitui.private_files import give_to_its_folder
+from omnitui.private_files import give_to_its_folder, opened_own
 
 TRIES = 5  # a lock is asked for this many times, PAUSE apart, before it counts as held:
 PAUSE = 0.02  # `held` takes one for an instant to look (a console looks at the daemon's
@@ -22,7 +23,8 @@ PAUSE = 0.02  # `held` takes one for an instant to look (a console looks at the 
 
 def try_lock(path: Path) -> IO[str] | None:
     """The lock file, open and locked until it is closed; None while another process holds
-    it. (OSError if the file cannot be created: the caller knows what that means.)"""
+    it. (OSError if the file cannot be created: the caller knows what that means;
+    PlantedLink if it is a link.)"""
     return _locked(_opened(path), fcntl.LOCK_EX)
 
 
@@ -35,7 +37,7 @@ def share(path: Path) -> IO[str] | None:
         handle = _opened(path)
     except PermissionError:
         try:
-            handle = path.open("r")
+            handle = _for_reading(path)
         except OSError:
             return None
     except OSError:
@@ -45,12 +47,17 @@ def share(path: Path) -> IO[str] | None:
 
 def _opened(path: Path) -> IO[str]:
     """The lock file, made if missing; made by root beside the service's store, it is its
-    folder's owner's, as every file root writes for the service."""
-    made = not path.exists()
-    handle = path.open("a+")
+    folder's owner's, as every file root writes for the service. Never a link (`opened_own`).
+    """
+    fd, made = opened_own(path, os.O_RDWR | os.O_APPEND, 0o666)
     if made:
-        give_to_its_folder(path)
-    return handle
+        give_to_its_folder(path, opened=fd)
+    return os.fdopen(fd, "a+")
+
+
+def _for_reading(path: Path) -> IO[str]:
+    """The lock file open to read, never through a link (ELOOP)."""
+    return os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC), "r")
 
 
 def held(path: Path) -> bool:
@@ -70,7 +77,7 @@ def looked_held(path: Path) -> bool:
     tell rather than "running"."""
     if not path.exists():
         return False
-    handle = _locked(path.open("r"), fcntl.LOCK_EX, tries=1)
+    handle = _locked(_for_reading(path), fcntl.LOCK_EX, tries=1)
     if handle is None:
         return True
     handle.close()

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from pathlib import Path
+from typing import TextIO
 
+from omnitui.private_files import PRIVATE, opened_own
 from omnitui.sanitize import sanitize
 from omnitui.store.db import expected, store_problem
 
@@ -31,6 +34,12 @@ class _LogFile(logging.FileHandler):
         super().__init__(file, encoding="utf-8")
         self._stderr = stderr
         self._failing = False
+
+    def _open(self) -> TextIO:
+        """Never through a link (`opened_own`): one the service's user planted beside its
+        store had root's daemon append to the file it named."""
+        fd, _ = opened_own(Path(self.baseFilename), os.O_WRONLY | os.O_APPEND, PRIVATE)
+        return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
 
     def emit(self, record: logging.LogRecord) -> None:
         failing = self._failing

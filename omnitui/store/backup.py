@@ -21,7 +21,7 @@ from pathlib import Path
 from omnitui.private_files import give_back
 from omnitui.records import record
 from omnitui.store import info
-from omnitui.store.blobs import blob_path
+from omnitui.store.blobs import blob_path, write_blob
 from omnitui.store.db import StoreError, disk_trouble, utc_now
 from omnitui.store.schema import SCHEMA_VERSION
 
@@ -117,8 +117,7 @@ def restore(source: Path, db_path: Path, attachments: Path, stamp: str, *,
                          f"{held:,}: nothing was changed (say --empty to restore it anyway)")
     temporary = db_path.with_name(f".{db_path.name}.restoring")
     try:
-        shutil.copyfile(file, temporary)
-        temporary.chmod(0o600)
+        _copy_new(file, temporary)
         with closing(sqlite3.connect(temporary)) as conn:  # the store's mode, not the copy's:
             conn.execute("PRAGMA journal_mode=WAL")  # doctor failed on a fresh restore
             _mark_restored(conn)
@@ -130,13 +129,13 @@ def restore(source: Path, db_path: Path, attachments: Path, stamp: str, *,
                          f"{getattr(exc, 'strerror', None) or exc}; the store is as it was"
                          ) from None
     owner = (db_path if db_path.exists() else db_path.parent).stat()
-    try:
+    try:  # the attachments first: a link planted among them stops the restore, the store
+        files = _copy_attachments(file.parent / ATTACHMENTS, attachments)  # as it was
         kept = _keep_aside(db_path, stamp) if db_path.exists() else None
-    except StoreError:
+    except BaseException:
         temporary.unlink(missing_ok=True)
         raise
     os.replace(temporary, db_path)
-    files = _copy_attachments(file.parent / ATTACHMENTS, attachments)
     cases, messages = _check(db_path)
     give_back(owner, [db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm"), attachments])
     return Copied(db_path, cases, messages, files, db_path.stat().st_size,
@@ -230,21 +229,32 @@ def _fold_in_last_commits(db_path: Path) -> None:
                          "run it again; nothing was changed")
 
 
+def _copy_new(source: Path, target: Path) -> None:
+    """Copy `source` to a new file `target`, mode 0600: never into a file there before, nor
+    through a link (the service's user, who may write beside its store, could have put one
+    there for root's restore to copy the store to /etc)."""
+    target.unlink(missing_ok=True)  # one a restore killed midway left
+    made = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                   0o600)
+    with source.open("rb") as reading, os.fdopen(made, "wb") as writing:
+        shutil.copyfileobj(reading, writing)
+
+
 def _copy_attachments(source: Path, target: Path) -> int:
     """Every finished attachment file of `source` that `target` lacks (content-addressed:
-    a file of the same name is the same bytes)."""
+    a file of the same name is the same bytes), written as an import writes it
+    (`write_blob`: never through a link planted in `target`); links in `source` are passed
+    over: the service's user could point one at /etc/shadow for root's backup to copy, and
+    its restore to give them."""
     copied = 0
     if not source.is_dir():
         return 0
     for path in source.rglob("*"):
-        if not path.is_file() or path.name.startswith(".tmp-"):
+        if path.is_symlink() or not path.is_file() or path.name.startswith(".tmp-"):
             continue
-        into = target / path.relative_to(source)
-        if into.exists():
+        if (target / path.relative_to(source)).exists():
             continue
-        into.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        shutil.copyfile(path, into)
-        into.chmod(0o600)
+        write_blob(target, path.read_bytes(), sync=False)
         copied += 1
     return copied
 

@@ -396,3 +396,71 @@ def test_a_restore_says_when_attachment_files_its_store_names_are_missing(
     assert restored.returncode == 1 and "integrity ok" in restored.stderr
     assert ("warning: 1 attachment file the store names is in neither the backup nor"
             in restored.stderr)
+
+
+def _services_store_backed_up(omnitui: Run, tmp_path: Path) -> tuple[Path, str]:
+    """A store with one attachment, backed up to tmp_path/monday, then the service's (root's
+    restore runs in a folder that user may write in); and the attachment's sha256."""
+    import hashlib
+    import os
+
+    if os.geteuid() != 0:
+        pytest.skip("only root can act as the service's user")
+    theirs = tmp_path / "srv"
+    theirs.mkdir()
+    db = theirs / "s.db"
+    mail = tmp_path / "a.eml"
+    mail.write_bytes(make_email("ann@example.com", attachment=("photo.png", b"\x89PNG fake")))
+    omnitui("--db", str(db), "import", "--history-before", "none", str(mail))
+    omnitui("--db", str(db), "backup", str(tmp_path / "monday"))
+    shutil.rmtree(theirs / "attachments")  # gone from the store: the restore brings it back
+    for path in (theirs, db):
+        os.chown(path, 65534, 65534)
+    return db, hashlib.sha256(b"\x89PNG fake").hexdigest()
+
+
+def test_a_restore_by_root_follows_no_link_the_service_planted_in_attachments(
+        omnitui: Run, tmp_path: Path) -> None:
+    """The service's user pointed an attachment folder at another (/etc): root's restore
+    wrote the backup's attachment there, after it had replaced the store."""
+    db, sha = _services_store_backed_up(omnitui, tmp_path)
+    outside = tmp_path / "etc"
+    outside.mkdir()
+    link = db.parent / "attachments" / sha[:2]
+    link.parent.mkdir()
+    link.symlink_to(outside)
+    before = db.read_bytes()
+    restored = omnitui("--db", str(db), "restore", str(tmp_path / "monday"), check=False)
+    assert restored.returncode == 1 and restored.stderr == (
+        f"error: {link} is a link (to {outside}), not followed: whoever may write in "
+        f"{link.parent} could point it anywhere. Remove it (rm '{link}') and run again\n")
+    assert list(outside.iterdir()) == [] and db.read_bytes() == before  # nothing replaced
+    assert [p.name for p in db.parent.iterdir() if "restor" in p.name] == []  # none set aside
+
+
+def test_a_restore_by_root_copies_the_store_through_no_planted_link(
+        omnitui: Run, tmp_path: Path) -> None:
+    """The restore copied the backup to `.s.db.restoring` beside the store, following a link
+    the service's user had put there: the copy went over the file it named (/etc/...)."""
+    db, _ = _services_store_backed_up(omnitui, tmp_path)
+    target = tmp_path / "crontab"
+    target.write_text("root's\n")
+    (db.parent / ".s.db.restoring").symlink_to(target)
+    restored = omnitui("--db", str(db), "restore", str(tmp_path / "monday"), check=False)
+    assert restored.returncode == 0, restored.stderr
+    assert target.read_text() == "root's\n" and target.stat().st_uid == 0
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM attachments").fetchone() == (1,)
+
+
+def test_a_backup_by_root_copies_no_file_a_link_in_attachments_points_at(
+        omnitui: Run, tmp_path: Path) -> None:
+    """A link among the attachments to /etc/shadow: root's backup copied the file it named,
+    and a restore into the service's store then gave that copy to the service."""
+    db, _ = _services_store_backed_up(omnitui, tmp_path)
+    shadow = tmp_path / "shadow"
+    shadow.write_text("root:$6$secret\n")
+    (db.parent / "attachments" / "ab" / "cd").mkdir(parents=True)
+    (db.parent / "attachments" / "ab" / "cd" / ("ab" * 32)).symlink_to(shadow)
+    backup = omnitui("--db", str(db), "backup", str(tmp_path / "tuesday"), check=False)
+    assert "and no attachment files" in backup.stderr  # (the store's one was removed)
+    assert not (tmp_path / "tuesday" / "attachments").exists()

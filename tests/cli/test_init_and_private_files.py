@@ -3,6 +3,7 @@ the daemon's log is private too; `omnitui doctor` checks both."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
@@ -220,6 +221,32 @@ def test_an_import_run_as_root_leaves_nothing_the_service_cannot_take(
     assert done.returncode == 0 and "1 imported" in done.stdout, done.stderr
 
 
+def test_an_import_run_as_root_follows_no_link_the_service_planted(
+        omnitui: Run, tmp_path: Path) -> None:
+    """The service's user, who may write in its store's folder, pointed an attachment folder
+    at another (/etc): root's import wrote the attachment there, and gave it away."""
+    if os.geteuid() != 0:
+        pytest.skip("only root can act as the service's user")
+    mail = tmp_path / "a.eml"
+    mail.write_bytes(make_email("ann@example.com", attachment=("photo.png", b"\x89PNG")))
+    theirs, outside = tmp_path / "srv", tmp_path / "etc"
+    outside.mkdir()
+    theirs.mkdir()
+    omnitui("--db", str(theirs / "s.db"), "init")
+    service = 65534
+    sha = hashlib.sha256(b"\x89PNG").hexdigest()
+    link = theirs / "attachments" / sha[:2]
+    link.parent.mkdir()
+    link.symlink_to(outside)
+    for path in (theirs, theirs / "s.db", link.parent, link):
+        os.chown(path, service, service, follow_symlinks=False)
+    done = omnitui("--db", str(theirs / "s.db"), "import", str(mail), check=False)
+    assert done.returncode == 1 and done.stderr == (
+        f"error: {link} is a link (to {outside}), not followed: whoever may write in "
+        f"{link.parent} could point it anywhere. Remove it (rm '{link}') and run again\n")
+    assert list(outside.iterdir()) == []
+
+
 def test_a_daemon_run_as_root_leaves_its_log_the_services(omnitui: Run, tmp_path: Path,
                                                         cli_env: dict[str, str]) -> None:
     """Root's `omnitui serve` on the service's store (to look at it) left the log root's,
@@ -242,6 +269,29 @@ def test_a_daemon_run_as_root_leaves_its_log_the_services(omnitui: Run, tmp_path
         serve.send_signal(signal.SIGTERM)
         serve.communicate(timeout=60)
     assert (log.stat().st_uid, mode(log)) == (service, 0o600)
+
+
+def test_a_daemon_run_as_root_follows_no_log_link_the_service_planted(
+        omnitui: Run, tmp_path: Path) -> None:
+    """The service's user put a link in its log's place: root's `omnitui serve` made the
+    file it named mode 600, then appended its log to it (/etc/passwd)."""
+    if os.geteuid() != 0:
+        pytest.skip("only root can act as the service's user")
+    theirs = tmp_path / "srv"
+    theirs.mkdir()
+    omnitui("--db", str(theirs / "s.db"), "init")
+    passwd = tmp_path / "passwd"
+    passwd.write_text("root:x:0:0\n")
+    passwd.chmod(0o644)
+    log = theirs / "s.db.log"
+    log.symlink_to(passwd)
+    for path in (theirs, theirs / "s.db", log):
+        os.chown(path, 65534, 65534, follow_symlinks=False)
+    refused = omnitui("--db", str(theirs / "s.db"), "serve", check=False)
+    assert refused.returncode == 1 and refused.stderr == (
+        f"error: {log} is a link (to {passwd}), not followed: whoever may write in {theirs} "
+        f"could point it anywhere. Remove it (rm '{log}') and run again\n")
+    assert (passwd.read_text(), mode(passwd), passwd.stat().st_uid) == ("root:x:0:0\n", 0o644, 0)
 
 
 def test_doctor_finds_a_config_and_a_log_others_can_read(omnitui: Run,

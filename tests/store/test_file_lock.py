@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import fcntl
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import pytest
 
 from omnitui.file_lock import held, looked_held, share, try_lock
+from omnitui.private_files import PlantedLink
 
 
 def test_a_lock_held_for_an_instant_is_still_taken(tmp_path: Path) -> None:
@@ -42,3 +45,19 @@ def test_a_lock_that_cannot_be_looked_at_counts_as_held_unless_asked_strictly(
     assert held(path)  # never a restore under a daemon it cannot see
     with pytest.raises(IsADirectoryError):
         looked_held(path)  # doctor: "cannot tell"
+
+
+@pytest.mark.parametrize("lock", [try_lock, share])
+def test_a_lock_file_that_is_a_link_is_refused_and_its_target_untouched(
+        tmp_path: Path, lock: Callable[[Path], IO[str] | None]) -> None:
+    """The service's user, who may write beside its store, planted a link as a lock file:
+    root's daemon or import made or appended to the file it named (/etc/...)."""
+    target, missing = tmp_path / "passwd", tmp_path / "made-by-root"
+    target.write_text("root:x:0:0\n")
+    for pointed in (target, missing):
+        path = tmp_path / "s.db.serve.lock"
+        path.unlink(missing_ok=True)
+        path.symlink_to(pointed)
+        with pytest.raises(PlantedLink, match=f"^{path} is a link .*rm '{path}'"):
+            lock(path)
+    assert target.read_text() == "root:x:0:0\n" and not missing.exists()
