@@ -641,7 +641,7 @@ def cases(typer_ctx: typer.Context,
           customer: Annotated[int | None, typer.Option(help="Customer id.")] = None,
           search: Annotated[str | None, typer.Option(
               help="Words to find, and the console's filters (status:on_hold owner:me "
-                   "intent:billing lang:de is:irritated age:>4h tag:vip ...).")] = None,
+                   "intent:billing lang:de is:irritated age:>4h tier:vip tag:refund ...).")] = None,
           intent: Annotated[str | None, typer.Option(
               help="What the customer wants (an [[intents]] name).")] = None,
           lang: Annotated[str | None, typer.Option(

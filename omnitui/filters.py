@@ -2,16 +2,18 @@
 search box (`/` and `\\`), and what a saved view's `filter` holds in the config.
 
 `status:on_hold owner:me refund` narrows to on-hold cases of mine that mention "refund".
-Values are read the way the screen shows them (`status:on hold`, `owner:Farid`), a value that
-names nothing is reported and left out (never a silently empty queue), `owner:none` means
-unassigned, `intent:billing` cases whose customer wants what the config's [[intents]] entry
-"billing" says, `lang:de` cases whose customer last wrote in German (`lang:und`: in no language that
-could be told, a "thx"), `is:irritated` those whose customer's latest message reads
-irritated, `is:reopened` those that came back after being solved, `is:bounced` (or
-`is:reassigned`) those handed from one owner to another, `is:snoozed` those snoozed (every
-other list hides them till they wake: `is:snoozed owner:me`), `age:>4h` cases opened more
-than four hours ago (`age:<30m`, `age:1h-4h`, `age:1-3d`: units m, h, d, w, y; the supervisor's
-board drills into its age buckets this way), and `#N` names case N.
+Values are read the way the screen shows them (`status:on hold`, `owner:Farid`), a value
+that names nothing is reported and left out (never a silently empty queue), `owner:none`
+means unassigned, `tier:vip` cases whose customer is in that tier (any tier a customer has,
+as `tag:` takes any tag), `intent:billing` cases whose customer wants what the config's
+[[intents]] entry "billing" says, `lang:de` cases whose customer last wrote in German
+(`lang:und`: in no language that could be told, a "thx"), `is:irritated` those whose
+customer's latest message reads irritated, `is:reopened` those that came back after being
+solved, `is:bounced` (or `is:reassigned`) those handed from one owner to another,
+`is:snoozed` those snoozed (every other list hides them till they wake: `is:snoozed
+owner:me`), `age:>4h` cases opened more than four hours ago (`age:<30m`, `age:1h-4h`,
+`age:1-3d`: units m, h, d, w, y; the supervisor's board drills into its age buckets this
+way), and `#N` names case N.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from omnitui.wording import status_words
 if TYPE_CHECKING:
     from omnitui.config import Settings
 
-KEYS = ("status", "owner", "channel", "queue", "tag", "intent", "lang", "is", "age")
+KEYS = ("status", "owner", "channel", "queue", "tag", "tier", "intent", "lang", "is", "age")
 KEYS_HINT = " ".join(f"{key}:" for key in KEYS)  # as the console lists them
 STATES = ("irritated", "reopened", "bounced", "snoozed")  # what `is:` takes, each a CaseQuery
 # flag (`snoozed`: only the cases snoozed into the future, which every other list hides)
@@ -64,12 +66,14 @@ class Vocabulary:
     agents: Sequence[str] | None = None
     queues: Sequence[str] | None = None
     intents: Sequence[str] | None = None  # the config's [[intents]] names
+    tiers: Sequence[str] = ()  # the config's weighted tiers: completed, not the only ones
 
     def candidates(self, key: str) -> list[str]:
         """Values to complete `key:` with."""
         return {"status": list(STATUSES), "channel": list(CHANNELS),
                 "owner": ["me", "none", *(self.agents or ())],
                 "queue": list(self.queues or ()), "intent": list(self.intents or ()),
+                "tier": list(self.tiers),
                 "is": list(STATES), "age": [">1h", ">4h", ">1d", ">7d", "<1h"]}.get(key, [])
 
 
@@ -82,7 +86,8 @@ def vocabulary_of(me: str, agents: Sequence[str], stored_queues: Sequence[str],
               settings.routing.default_queue, *settings.routing.channel_queues.values(),
               *(i.queue for i in settings.intents if i.queue)}
     return Vocabulary(me=me, agents=list(agents), queues=sorted(queues),
-                      intents=[i.name for i in settings.intents] or None)
+                      intents=[i.name for i in settings.intents] or None,
+                      tiers=sorted(settings.priority.tier_weights))
 
 
 def term(key: str, value: str, vocabulary: Vocabulary) -> Narrowing:
@@ -176,6 +181,8 @@ def _apply(result: Narrowing, key: str, value: str, vocabulary: Vocabulary) -> N
             result.changes[state] = True
         else:
             result.problems.append(_unknown("state", value, STATES))
+    elif key == "tier":  # a customer's tier comes from their data, not only the config
+        result.changes["tier"] = named_in(value, vocabulary.tiers) or value
     else:
         result.changes["tag"] = value
 

@@ -66,7 +66,7 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     file = tmp_path / "c.toml"
     file.write_text(uncomment_examples(EXAMPLE.read_text()))
     loaded = load_settings(file)
-    assert loaded.views == [SavedView("VIP at risk", "tag:vip status:open", "sla")]
+    assert loaded.views == [SavedView("VIP at risk", "tier:vip status:open", "sla")]
     assert [m.name for m in loaded.macros] == ["Refund issued", "Waiting on customer"]
     refund = loaded.macros[0]
     assert (refund.status, refund.tags, refund.priority, refund.assign, refund.internal) == (

@@ -59,3 +59,14 @@ def test_a_language_written_as_a_country_or_a_tag_says_its_code(typed: str, mean
     """"lang:jp" (Japan's code) said only that the code was no language."""
     assert f"no language {typed!r} (did you mean {meant}? an ISO 639-1 code" in parse(
         f"lang:{typed}", Vocabulary()).problems[0]
+
+
+def test_a_tier_completes_from_the_config_and_takes_any_customer_tier() -> None:
+    from omnitui.config import Settings
+    from omnitui.filters import vocabulary_of
+
+    vocabulary = vocabulary_of("alice", [], [], Settings())
+    assert complete("ti", vocabulary) == "tier:"
+    assert complete("tier:v", vocabulary) == "tier:vip"
+    assert parse("tier:VIP", vocabulary).changes == {"tier": "vip"}
+    assert parse("tier:gold", vocabulary).changes == {"tier": "gold"}  # from a CRM import

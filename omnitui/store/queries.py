@@ -88,6 +88,7 @@ class CaseQuery:
     channel: str | None = None
     customer_id: int | None = None
     tag: str | None = None
+    tier: str | None = None  # the customer's (any case of letters)
     unassigned: bool = False
     language: str | None = None  # of the customer's latest message
     intent: str | None = None  # what the customer wants
@@ -211,6 +212,9 @@ def _filters(query: CaseQuery, after: tuple[Any, int] | None) -> tuple[str, list
                      " COLLATE NOCASE OR ((? OR json_each.value GLOB '*[^ -~]*')"
                      " AND casefold(json_each.value) = ?))")
         params += [query.tag, not query.tag.isascii(), folded(query.tag)]
+    if query.tier is not None:
+        where.append("c.tier = ? COLLATE NOCASE")
+        params.append(query.tier)
     if query.unassigned:
         where.append("c.owner IS NULL")
     if query.irritated:  # few cases: found through their own small index, whatever the order

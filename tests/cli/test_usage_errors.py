@@ -250,3 +250,20 @@ def test_the_search_reads_the_consoles_filters(omnitui: Run, tmp_path: Path) -> 
         assert "--agent NAME says who you are" in me.stderr
     # a word ending in a colon is a word ("error message: failed"), not a mistyped filter
     assert omnitui("--db", db, "cases", "--search", "error message: failed").returncode == 0
+
+
+def test_the_search_narrows_to_a_customer_tier(omnitui: Run, tmp_path: Path) -> None:
+    """The example view "VIP at risk" filtered `tag:vip`, and listed nothing: VIP is the
+    customer's tier, not a tag, and no filter named a tier."""
+    db = str(tmp_path / "demo.db")
+    omnitui("demo", "--db", db, "--no-console", "--customers", "40", "--messages", "80")
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE customers SET tier = 'Gold' WHERE id = 3")  # from a CRM
+        conn.execute("UPDATE cases SET tier = 'Gold' WHERE customer_id = 3")
+        tiers = dict(conn.execute("SELECT id, tier FROM cases"))
+    cases = ["--db", db, "cases", "--format", "ids", "--all"]
+    vip = omnitui(*cases, "--search", "tier:VIP").stdout.split()
+    assert vip and {tiers[int(i)] for i in vip} == {"vip"}
+    assert len(vip) == sum(tier == "vip" for tier in tiers.values())
+    gold = omnitui(*cases, "--search", "tier:gold").stdout.split()  # a tier the config
+    assert gold and {tiers[int(i)] for i in gold} == {"Gold"}  # has no weight for
