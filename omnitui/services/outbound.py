@@ -17,6 +17,7 @@ from email.utils import getaddresses, make_msgid
 
 from omnitui.addresses import no_reply
 from omnitui.channels.lengths import too_long
+from omnitui.forwards import FORWARD_MARK
 from omnitui.ingest.identity import normalize
 from omnitui.ingest.persist import case_subject
 from omnitui.model import Channel, Direction, Draft, Identifier, Status
@@ -370,7 +371,6 @@ def _forwarded(conn: sqlite3.Connection, message: sqlite3.Row) -> str:
         customer_store.first_claim(conn, message["id"])
     sender = f"{author} <{address}>" if address and author and address != author else \
         author or address or "(unknown sender)"
-    return ("---------- Forwarded message ----------\n"
-            f"From: {sender}\nDate: {message['created_at']} UTC\n"
+    return (f"{FORWARD_MARK}\nFrom: {sender}\nDate: {message['created_at']} UTC\n"
             f"Subject: {message['subject']}\n\n{message['text']}")
 

@@ -469,23 +469,39 @@ def test_inline_image_with_content_id() -> None:
         content_id="logo-1@example.com", disposition="inline")]
 
 
-def test_forwarded_message_is_an_eml_attachment() -> None:
-    inner = mail("From: Bob <bob@example.org>", "Subject: Original problem",
+def test_forwarded_message_is_an_eml_attachment_and_shown_below_the_text() -> None:
+    inner = mail("From: Bob <bob@example.org>", "Subject: =?utf-8?q?Original_probl=C3=A8me?=",
                  "Message-ID: <inner@example.org>", body="The original text.\n")
     raw = mail("Subject: Fwd: Original problem", "Message-ID: <outer@example.com>",
                'Content-Type: multipart/mixed; boundary="f"',
                body=b"--f\nContent-Type: text/plain\n\nForwarding this.\n"
                     b"--f\nContent-Type: message/rfc822\n\n" + inner + b"\n--f--\n")
     event = parse(raw)
-    assert event.text == "Forwarding this."
+    assert event.text == ("Forwarding this.\n\n---------- Forwarded message ----------\n"
+                          "From: Bob <bob@example.org>\n"
+                          "Date: Wed, 01 May 2024 09:30:00 +0200\n"
+                          "Subject: Original problème\n\nThe original text.")
     assert event.message_id == "outer@example.com"
     [attachment] = event.attachments
     assert attachment.mime == "message/rfc822"
     assert attachment.filename == "attachment-1.eml"
     forwarded = parse(attachment.content)
-    assert forwarded.subject == "Original problem"
+    assert forwarded.subject == "Original problème"
     assert forwarded.message_id == "inner@example.org"
     assert forwarded.text.strip() == "The original text."
+
+
+def test_html_only_mail_forwarded_whole_shows_its_words_and_the_forwarders() -> None:
+    inner = mail("From: Bob <bob@example.org>", "Subject: Broken",
+                 "Content-Type: text/html", body="<p>My device <b>broke</b>.</p>\n")
+    raw = mail("Subject: Fwd: Broken", 'Content-Type: multipart/mixed; boundary="f"',
+               body=b"--f\nContent-Type: text/html\n\n<p>See below.</p>\n"
+                    b"--f\nContent-Type: message/rfc822\nContent-Disposition: attachment;"
+                    b" filename=Broken.eml\n\n" + inner + b"\n--f--\n")
+    event = parse(raw)
+    assert event.text.startswith("See below.\n\n---------- Forwarded message ----------\n")
+    assert event.text.endswith("\n\nMy device broke.")
+    assert [a.filename for a in event.attachments] == ["Broken.eml"]
 
 
 # --- broken input never raises -------------------------------------------------------------
@@ -602,6 +618,22 @@ def test_bounce() -> None:
     assert event.delivery_report == DeliveryReport(("case-7.m-9.x@helpdesk.example",),
                                                    (("gone@example.org", "5.1.1"),),
                                                    "mx.example.com")
+
+
+@pytest.mark.parametrize("content_type", [
+    'multipart/report; report-type=delivery-status; boundary="d"',
+    'multipart/mixed; boundary="d"'])  # a mailer-daemon's bounce without a report
+def test_a_bounces_returned_mail_is_not_shown_as_a_forward(content_type: str) -> None:
+    returned = mail("From: Support <support@helpdesk.example>",
+                    "Message-ID: <case-7.m-9.x@helpdesk.example>", body="Our answer.\n")
+    event = parse(mail("From: Mail Delivery System <MAILER-DAEMON@mx.example.com>",
+                       f"Content-Type: {content_type}",
+                       body=b"--d\nContent-Type: text/plain\n\nNot delivered.\n"
+                            b"--d\nContent-Type: message/rfc822\n\n" + returned
+                            + b"\n--d--\n"))
+    assert event.auto_submitted == "bounce"
+    assert event.text.strip() == "Not delivered."
+    assert [a.mime for a in event.attachments] == ["message/rfc822"]
 
 
 def test_only_a_bounce_has_a_delivery_report() -> None:

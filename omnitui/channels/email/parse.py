@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, TypeVar
 from omnitui.addresses import no_reply
 from omnitui.channels.email.mime import quick_message
 from omnitui.channels.email.reports import delivery_report
-from omnitui.forwards import forwarded_sender, is_forward
+from omnitui.forwards import FORWARD_MARK, forwarded_sender, is_forward
 from omnitui.model import BOUNCE, AttachmentData, Identifier, InboundEvent
 from omnitui.records import record
 
@@ -67,6 +67,8 @@ _RESULT_RE = re.compile(r"\s*([a-z0-9.-]+)\s*=\s*([a-z]+)", re.IGNORECASE)
 _HTML_DROP_RE = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _HTML_TAG_RE = re.compile(r"<[^>]*>")
 _FILENAME_UNSAFE = frozenset('<>:"|?*')
+_ATTACHED_MAIL = ("message/rfc822", "message/global")
+_FORWARDED_HEADERS = ("from", "date", "subject", "to", "cc")
 
 # Charset labels mail clients send that Python does not know, or knows as a narrower codec
 # than the one the sender really used.
@@ -216,7 +218,7 @@ def _build_event(raw: bytes, source: str, fallback: tuple[datetime, str], errors
                                   how=f"as the address mail from our {address} went to")]
     auto_submitted = _guard(errors, "auto-submitted check", lambda: None, _auto_reason,
                             headers, body, address, sender_name)
-    text = body.text(errors)
+    text = body.text(errors, with_forwarded=auto_submitted != BOUNCE)
     subject = header("subject")
     if sent_by and is_forward(subject) and (forwarded := _guard(
             errors, "forwarded mail", lambda: None, forwarded_sender, text,
@@ -639,21 +641,26 @@ class _Body:
     plain: list[str] = field(default_factory=list)
     html: list[str] = field(default_factory=list)
     attachments: list[AttachmentData] = field(default_factory=list)
+    forwarded: list[str] = field(default_factory=list)  # mail attached whole, as text
     content_types: set[str] = field(default_factory=set)
     report_type: str = ""
 
-    def text(self, errors: list[str]) -> str:
-        """Plain text if any part has some, else the HTML rendered as readable text."""
+    def text(self, errors: list[str], *, with_forwarded: bool = True) -> str:
+        """Plain text if any part has some, else the HTML rendered as readable text; then
+        the mail attached whole (a forward as attachment), unless `with_forwarded` is off
+        (a bounce's returned mail is ours)."""
         text = "\n".join(self.plain)
         if not text.strip() and self.html:
             text = _html_to_text("\n".join(self.html), errors)
+        if with_forwarded and self.forwarded:
+            text = "\n\n".join([text.rstrip("\n"), *self.forwarded]).lstrip("\n")
         # NUL is dropped: SQLite and terminals both mishandle it.
         return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
 
 
-def _extract_body(msg: Message, errors: list[str]) -> _Body:
+def _extract_body(msg: Message, errors: list[str], depth: int = 0) -> _Body:
     body = _Body()
-    _walk(msg, body, errors, depth=0, in_alternative=False)
+    _walk(msg, body, errors, depth=depth, in_alternative=False)
     return body
 
 
@@ -666,7 +673,7 @@ def _walk(part: Message, body: _Body, errors: list[str], depth: int, in_alternat
         body.report_type = str(part.get_param("report-type", "") or "").lower()
     if ctype.partition("/")[0] == "message" or not part.is_multipart():
         _guard(errors, f"{ctype} part", lambda: None, _leaf, part, ctype, body, errors,
-               in_alternative)
+               in_alternative, depth)
         return
     _record_defects(part, errors)
     if depth >= _MAX_DEPTH:
@@ -677,8 +684,8 @@ def _walk(part: Message, body: _Body, errors: list[str], depth: int, in_alternat
             _walk(sub, body, errors, depth + 1, ctype == "multipart/alternative")
 
 
-def _leaf(part: Message, ctype: str, body: _Body, errors: list[str], in_alternative: bool
-          ) -> None:
+def _leaf(part: Message, ctype: str, body: _Body, errors: list[str], in_alternative: bool,
+          depth: int) -> None:
     headers = _header_map(part)
     filename = _filename(part, headers)
     disposition = part.get_content_disposition()
@@ -704,6 +711,20 @@ def _leaf(part: Message, ctype: str, body: _Body, errors: list[str], in_alternat
     body.attachments.append(AttachmentData(
         filename=_safe_filename(filename, ctype, len(body.attachments) + 1),
         mime=ctype, content=content, content_id=content_id, disposition=disposition))
+    if ctype in _ATTACHED_MAIL and not body.report_type and depth < _MAX_DEPTH:
+        body.forwarded.append(_attached_mail_text(content, errors, depth + 1))
+
+
+def _attached_mail_text(raw: bytes, errors: list[str], depth: int) -> str:
+    """A mail attached whole (forwarded as attachment, as Outlook and Thunderbird do) as the
+    text an inline forward shows: its header block, then its text. Only its .eml held it:
+    the customer's words the reseller passed on were not shown, searched or triaged."""
+    msg = _parse_message(raw, errors)
+    headers = _header_map(msg)
+    block = [FORWARD_MARK, *(f"{name.title()}: {value}" for name in _FORWARDED_HEADERS
+                             if (value := _header_text(headers, name, errors)))]
+    text = _extract_body(msg, errors, depth).text(errors) if msg is not None else ""
+    return "\n".join(block) + "\n\n" + text.strip("\n")
 
 
 def _record_defects(part: Message, errors: list[str]) -> None:
