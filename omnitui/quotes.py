@@ -57,6 +57,16 @@ _LONG_RULE = re.compile(r"^([_-]{31})[_-]+")
 _TRAILER = re.compile(r"\s*(?:>.*|[-_=*~]{5,}\s*)?", re.S)
 # "Key: value" header lines ("From:", "Envoyé :", "Gesendet:"): single-word keys only.
 _KEY_LINE = re.compile(r"[>* ]*[^\W\d_]{1,20} ?:")
+# The line mail clients write above a mail they forward (Gmail's "---------- Forwarded message
+# ---------", Thunderbird's "-------- Forwarded Message --------", Apple Mail's "Begin
+# forwarded message:"), in the languages of LANGUAGES' common clients.
+_FORWARD_MARK = re.compile(
+    r"[>* \t]*-*[ \t]*(?:forwarded message|begin forwarded message:?|weitergeleitete nachricht"
+    r"|anfang der weitergeleiteten nachricht:?|message transf[ée]r[ée]"
+    r"|d[ée]but du message r[ée]exp[ée]di[ée][ \t]*:?|mensaje reenviado|messaggio inoltrato"
+    r"|doorgestuurd bericht|mensagem encaminhada|vidarebefordrat meddelande)[ \t]*-*[ \t]*",
+    re.IGNORECASE)
+_FORWARD_BLOCK = 12  # lines: a forward's header block, its mark above it
 # After a sign-off phrase the line may only carry a name: at most two words, no sentence.
 _SIGNOFF_TAIL = re.compile(r"[\s,.!\-\u2013\u2014]*(?:[^\W\d_][\w.'\u2019\-]*[\s,.!]*){0,2}")
 
@@ -108,6 +118,13 @@ def _split(text: str) -> SplitText:
     cut = _cut_line(lines)
     if cut is None:
         return SplitText(text, "")
+    if (forwarded := _forwarded_from(lines, cut)) is not None:
+        # a forward is what the forwarder passes on, no history: shown, as far as its own
+        # quoted history ("FYI, see below" and the customer's words folded behind T)
+        rest = _split("".join(lines[forwarded:]))
+        if not rest.folded:
+            return SplitText(text, "")
+        return SplitText(_trim("".join(lines[:forwarded]) + rest.body), rest.folded)
     # Quoted lines, blank lines and rules just above the cut belong with the quotes (also
     # catches "> …" quotes with no attribution line). The body keeps its last line of text.
     cut = _before_trailer(lines, cut)
@@ -116,6 +133,21 @@ def _split(text: str) -> SplitText:
     if not body.strip() or not folded:
         return SplitText(text, "")
     return SplitText(body, folded)
+
+
+def _forwarded_from(lines: list[str], cut: int) -> int | None:
+    """Where the text of the mail forwarded below a forward's mark starts (after its header
+    block), when the cut at line `cut` falls in such a block; else None."""
+    for at in range(min(cut, len(lines) - 1), max(-1, cut - _FORWARD_BLOCK), -1):
+        line = lines[at].strip()
+        if _FORWARD_MARK.fullmatch(line):
+            break
+        if at < cut and line and not _KEY_LINE.match(line):
+            return None  # words between the mark and the cut: the cut is a later one
+    else:
+        return None
+    return next((at + 1 for at in range(cut, min(len(lines), cut + _FORWARD_BLOCK))
+                 if not lines[at].strip()), None)
 
 
 def _before_trailer(lines: list[str], cut: int) -> int:

@@ -161,6 +161,49 @@ def test_sent_from_my_iphone_and_apple_quote() -> None:
     assert_lossless(IPHONE, split)
 
 
+GMAIL_FORWARD = """\
+FYI, customer complaint below.
+
+---------- Forwarded message ---------
+From: Karen White <karen@client.example>
+Date: Sun, Dec 6, 2026 at 8:00 AM
+Subject: Order 7781 never arrived
+To: <bob@reseller.example>
+
+Order 7781 never arrived. Tracking says delivered.
+
+On Sat, Dec 5, 2026 at 9:00 AM Bob <bob@reseller.example> wrote:
+> Your order ships today.
+"""
+
+APPLE_FORWARD = """\
+Can you help her?
+
+Begin forwarded message:
+
+From: Karen White <karen@client.example>
+Subject: Broken device
+Date: 6 December 2026 at 08:00:00 CET
+To: bob@reseller.example
+
+My device stopped working after the update.
+"""
+
+
+@pytest.mark.parametrize(("text", "words", "folded"), [
+    (GMAIL_FORWARD, "Order 7781 never arrived. Tracking says delivered.",
+     "On Sat, Dec 5, 2026 at 9:00 AM Bob"),
+    (APPLE_FORWARD, "My device stopped working after the update.", "")])
+def test_a_forwarded_mail_is_shown_only_its_own_history_folded(text: str, words: str,
+                                                               folded: str) -> None:
+    """"FYI, see below" over the customer's words: the words are what the case is about."""
+    split = split_reply(text)
+    assert split.body.rstrip().endswith(words)
+    assert "From: Karen White <karen@client.example>" in split.body
+    assert split.folded.startswith(folded)
+    assert_lossless(text, split)
+
+
 def test_no_quotes_keeps_everything() -> None:
     """Lists and a mid-text "Thanks, …" sentence are the author's words, not a signature."""
     assert split_reply(NO_QUOTES) == SplitText(NO_QUOTES, "")
