@@ -378,6 +378,15 @@ def test_html_only_becomes_readable_text() -> None:
     assert event.html == html
 
 
+def test_html_only_mail_shows_where_its_links_go() -> None:
+    html = ('<p>My logs are <a href="https://drive.example/s/8f2k">here</a>, see '
+            '<a href="https://status.example/">status.example</a> or '
+            '<a href="mailto:ops@client.example">ops@client.example</a>.</p>')
+    event = parse(mail("Content-Type: text/html; charset=utf-8", body=html))
+    assert event.text == ("My logs are here <https://drive.example/s/8f2k>, see "
+                          "status.example or ops@client.example.")
+
+
 def test_empty_plain_part_falls_back_to_html() -> None:
     raw = mail('Content-Type: multipart/alternative; boundary="b"', body=(
         "--b\nContent-Type: text/plain\n\n\n--b\nContent-Type: text/html\n\n"

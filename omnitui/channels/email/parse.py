@@ -811,9 +811,7 @@ def _html_to_text(markup: str, errors: list[str]) -> str:
         errors.append(f"HTML body over {_MAX_HTML_TO_TEXT} characters; only its start is shown")
         markup = markup[:_MAX_HTML_TO_TEXT]
     try:
-        from inscriptis import get_text
-
-        text = get_text(markup).strip("\n")
+        text = _rendered(markup).strip("\n")
         if text.strip():
             return text
     except Exception as exc:
@@ -823,6 +821,27 @@ def _html_to_text(markup: str, errors: list[str]) -> str:
     if text:  # e.g. lxml drops what is nested deeper than it allows
         errors.append("HTML converted by stripping tags")
     return text
+
+
+def _rendered(markup: str) -> str:
+    """inscriptis' text of `markup`, each web link's address after its words unless they
+    show it ("click here <https://…>", as mail clients write a plain-text part): the words
+    alone hid where the customer's "my shared logs are here" pointed."""
+    from inscriptis import Inscriptis, _get_html_tree  # its parse, with its fallbacks
+
+    tree = _get_html_tree(markup)
+    if tree is None:
+        return ""
+    for link in tree.iter("a"):
+        address = (link.get("href") or "").strip()
+        if address.lower().startswith(("http://", "https://")) and (
+                _bare_link(address) not in _bare_link(link.text_content())):
+            link.tail = f" <{address}>{link.tail or ''}"
+    return Inscriptis(tree).get_text()
+
+
+def _bare_link(text: str) -> str:
+    return text.strip().casefold().removeprefix("https://").removeprefix("http://").rstrip("/")
 
 
 # --- automatic mail --------------------------------------------------------------------------
