@@ -57,6 +57,10 @@ _LONG_RULE = re.compile(r"^([_-]{31})[_-]+")
 _TRAILER = re.compile(r"\s*(?:>.*|[-_=*~]{5,}\s*)?", re.S)
 # "Key: value" header lines ("From:", "Envoyé :", "Gesendet:"): single-word keys only.
 _KEY_LINE = re.compile(r"[>* ]*[^\W\d_]{1,20} ?:")
+# A header block's subject line, in LANGUAGES
+_SUBJECT_LINE = re.compile(
+    r"[>* ]*(?:subject|betreff|objet|asunto|oggetto|onderwerp|assunto|ämne|temat) ?:",
+    re.IGNORECASE)
 # The line mail clients write above a mail they forward (Gmail's "---------- Forwarded message
 # ---------", Thunderbird's "-------- Forwarded Message --------", Apple Mail's "Begin
 # forwarded message:"), in the languages of LANGUAGES' common clients.
@@ -230,13 +234,19 @@ def _history_start(message: EmailMessage, source: str) -> int:
 
 
 def _plausible_header(header: str) -> bool:
-    """Reject one stray "Key: value" line ("Data: …" is a Polish header to the library).
+    """Reject one stray "Key: value" line ("Data: …" is a Polish header to the library),
+    and key lines a customer wrote ("From: Berlin / To: Paris / Date: 12 Dec": their
+    booking was folded as quoted history).
 
-    Real header blocks carry two key lines at least (From: + Sent:); attribution lines
-    ("On … wrote:") and "-----Original Message-----" carry none.
+    Real header blocks carry two key lines at least (From: + Sent:) and an address or a
+    subject (Outlook's within one company names people without addresses); attribution
+    lines ("On … wrote:") and "-----Original Message-----" carry none.
     """
-    keyed = sum(1 for line in header.split("\n") if _KEY_LINE.match(line))
-    return keyed != 1
+    lines = header.split("\n")
+    keyed = sum(1 for line in lines if _KEY_LINE.match(line))
+    if keyed == 0:
+        return True
+    return keyed > 1 and ("@" in header or any(_SUBJECT_LINE.match(line) for line in lines))
 
 
 def signature_start(text: str) -> int:

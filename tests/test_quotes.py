@@ -266,6 +266,8 @@ def test_interleaved_answers_stay_in_the_body() -> None:
     "Hi,\nplease edit\n/etc/hosts\nand restart.\n",  # Swedish "/Name" sign-off
     "Hi,\nTake a look at the log below.\nIt fails at 10:15.\n",  # "Tak" is Danish
     "Steps:\n- open the app\n- click Export\n- it crashes\n",  # not a "-John" signature
+    "Please change my booking:\nFrom: Berlin\nTo: Paris\nDate: 12 Dec 2026\n\n"
+    "I must arrive a day earlier.\n",  # the customer's key lines: no address, no subject
 ])
 def test_look_alikes_are_not_cut(text: str) -> None:
     assert split_reply(text) == SplitText(text, "")
