@@ -387,6 +387,15 @@ def test_html_only_mail_shows_where_its_links_go() -> None:
                           "status.example or ops@client.example.")
 
 
+def test_html_only_mail_reads_as_a_browser_shows_it() -> None:
+    """Outlook splits words into <span>s and nests <div>s: neither may add spaces."""
+    html = ("<div class=WordSection1><div><p class=MsoNormal><span>Invoice </span>"
+            "<span style='color:red'>INV</span><span>-4411 is </span><b><span>wrong"
+            "</span></b><span>. Total: 1.</span><span>240,00 EUR</span></p></div></div>")
+    event = parse(mail("Content-Type: text/html; charset=utf-8", body=html))
+    assert event.text == "Invoice INV-4411 is wrong. Total: 1.240,00 EUR"
+
+
 def test_empty_plain_part_falls_back_to_html() -> None:
     raw = mail('Content-Type: multipart/alternative; boundary="b"', body=(
         "--b\nContent-Type: text/plain\n\n\n--b\nContent-Type: text/html\n\n"
