@@ -132,11 +132,27 @@ def _split(text: str) -> SplitText:
     # Quoted lines, blank lines and rules just above the cut belong with the quotes (also
     # catches "> …" quotes with no attribution line). The body keeps its last line of text.
     cut = _before_trailer(lines, cut)
+    if _words_below_a_quote(lines[cut:]):
+        return SplitText(text, "")
     body = _trim("".join(lines[:cut]))
     folded = _trim("".join(lines[cut:]))
     if not body.strip() or not folded:
         return SplitText(text, "")
     return SplitText(body, folded)
+
+
+def _words_below_a_quote(lines: list[str]) -> bool:
+    """Whether the author wrote below "> " quoted lines (bottom-posting, as mutt's and
+    mailing lists' people write, or answers between the quotes): folded from the quote on,
+    "Hi," was all that showed of "Hi, > …, I tried it, still broken"."""
+    quoted = False
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith(">"):
+            quoted = True
+        elif stripped and quoted:
+            return True
+    return False
 
 
 def _forwarded_from(lines: list[str], cut: int) -> int | None:

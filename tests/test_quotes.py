@@ -261,6 +261,16 @@ def test_interleaved_answers_stay_in_the_body() -> None:
 
 
 @pytest.mark.parametrize("text", [
+    "Hi,\n\nOn Mon, 3 Jun 2024 at 10:15, Support <s@acme.example> wrote:\n"
+    "> Please try driver 4.2.\n> Regards\n\nI tried it, still broken. Log attached.\n\nAnna\n",
+    "Hello,\n\nAm 03.06.2024 um 10:15 schrieb Support <s@acme.example>:\n> Welche Version?\n"
+    "\n4.2, und es geht nicht.\n> Seit wann?\nSeit Montag.\n"])
+def test_words_written_below_the_quote_stay_in_view(text: str) -> None:
+    """Bottom-posting, as mutt's users write: their answer is under the quote."""
+    assert split_reply(text) == SplitText(text, "")
+
+
+@pytest.mark.parametrize("text", [
     "Hi team,\nThanks, but the problem persists: the app crashes on start.\nSteps: open it.\n",
     "Hello,\nData: the export is empty\nplease check.\n",  # one Polish "Data:" header line
     "Hi,\nplease edit\n/etc/hosts\nand restart.\n",  # Swedish "/Name" sign-off
