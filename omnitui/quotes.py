@@ -71,6 +71,9 @@ _FORWARD_MARK = re.compile(
     r"|doorgestuurd bericht|mensagem encaminhada|vidarebefordrat meddelande)[ \t]*-*[ \t]*",
     re.IGNORECASE)
 _FORWARD_BLOCK = 12  # lines: a forward's header block, its mark above it
+# A postscript's first line ("P.S.", "PS:", "P.P.S."; not "PS5"): the author's words
+# again, after their sign-off
+_POSTSCRIPT = re.compile(r"^[ \t]*(?:p\.[ \t]?)?p\.?[ \t]?s[ \t]*[.:\-]", re.IGNORECASE | re.M)
 # After a sign-off phrase the line may only carry a name: at most two words, no sentence.
 _SIGNOFF_TAIL = re.compile(r"[\s,.!\-\u2013\u2014]*(?:[^\W\d_][\w.'\u2019\-]*[\s,.!]*){0,2}")
 
@@ -290,7 +293,8 @@ def _signature_start(pattern: re.Pattern[str], region: str, default: int) -> int
     """Offset of the first plausible signature in the new text, else `default`.
 
     The library treats "Thanks," at a line start as a sign-off and folds all after it,
-    which would hide "Thanks, but it still crashes: …"; such a line is skipped.
+    which would hide "Thanks, but it still crashes: …"; such a line is skipped, and so is a
+    sign-off with a postscript below it ("P.S. The order number is 7781" was folded).
 
     Every way the pattern matches starts a line (after blank lines at most), so it is tried
     at line starts alone: a search tries it at every character, and took half the time the
@@ -303,7 +307,8 @@ def _signature_start(pattern: re.Pattern[str], region: str, default: int) -> int
             start = match.start() + len(match.group()) - len(match.group().lstrip())
             stop = region.find("\n", start)
             stop = len(region) if stop < 0 else stop
-            if start > 0 and _plausible_signoff(region[start:stop]):
+            if start > 0 and _plausible_signoff(region[start:stop]) and not \
+                    _POSTSCRIPT.search(region, stop):
                 return start
             next_line = stop + 1
         line = next_line

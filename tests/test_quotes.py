@@ -260,6 +260,15 @@ def test_interleaved_answers_stay_in_the_body() -> None:
     assert split_reply(text) == SplitText(text, "")
 
 
+def test_a_postscript_below_the_sign_off_stays_in_view() -> None:
+    text = ("Hello,\nmy parcel did not arrive.\n\nBest regards,\nAnna\n\n"
+            "PS: the order number is 7781.\n\n-- \nAnna Lee\nACME GmbH\n")
+    split = split_reply(text)
+    assert split.body.endswith("Anna\n\nPS: the order number is 7781.")
+    assert split.folded == "-- \nAnna Lee\nACME GmbH"
+    assert "7781" in text[:signature_start(text)]  # the words the classify stage reads
+
+
 @pytest.mark.parametrize("text", [
     "Hi,\n\nOn Mon, 3 Jun 2024 at 10:15, Support <s@acme.example> wrote:\n"
     "> Please try driver 4.2.\n> Regards\n\nI tried it, still broken. Log attached.\n\nAnna\n",
