@@ -522,6 +522,56 @@ def test_html_only_mail_forwarded_whole_shows_its_words_and_the_forwarders() -> 
     assert [a.filename for a in event.attachments] == ["Broken.eml"]
 
 
+def der(tag: int, content: bytes, *, indefinite: bool = False) -> bytes:
+    """One BER item: definite length (DER), or indefinite with end-of-contents octets."""
+    if indefinite:
+        return bytes([tag, 0x80]) + content + b"\0\0"
+    size = len(content)
+    length = bytes([size]) if size < 0x80 else bytes([0x82]) + size.to_bytes(2, "big")
+    return bytes([tag]) + length + content
+
+
+def signed_data(content: bytes, *, indefinite: bool = False) -> bytes:
+    """A PKCS #7 signed-data ContentInfo carrying `content`, as opaque S/MIME does (no
+    signer: the parser reads the content, and never checks a signature)."""
+    if indefinite:  # as streaming signers write it: the octets in chunks
+        octets = der(0x24, der(0x04, content[:20]) + der(0x04, content[20:]), indefinite=True)
+    else:
+        octets = der(0x04, content)
+    encapsulated = der(0x30, der(0x06, bytes.fromhex("2a864886f70d010701"))
+                       + der(0xA0, octets, indefinite=indefinite), indefinite=indefinite)
+    signed = der(0x30, der(0x02, b"\x01") + der(0x31, b"") + encapsulated + der(0x31, b""),
+                 indefinite=indefinite)
+    return der(0x30, der(0x06, bytes.fromhex("2a864886f70d010702"))
+               + der(0xA0, signed, indefinite=indefinite), indefinite=indefinite)
+
+
+@pytest.mark.parametrize("indefinite", [False, True])
+def test_an_opaque_signed_mail_shows_what_it_signs(indefinite: bool) -> None:
+    """Opaque S/MIME (application/pkcs7-mime, signed-data) wraps the whole mail: it showed
+    "(no text)" and a .p7m."""
+    wrapped = (b"Content-Type: multipart/mixed; boundary=i\r\n\r\n--i\r\n"
+               b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+               b"Please close account 55-1212.\r\n--i\r\nContent-Type: application/pdf;"
+               b" name=form.pdf\r\n\r\n%PDF\r\n--i--\r\n")
+    raw = mail("Content-Type: application/pkcs7-mime; smime-type=signed-data; name=smime.p7m",
+               "Content-Disposition: attachment; filename=smime.p7m",
+               "Content-Transfer-Encoding: base64",
+               body=b64(signed_data(wrapped, indefinite=indefinite)))
+    event = parse(raw)
+    assert event.text.strip() == "Please close account 55-1212."
+    assert [a.filename for a in event.attachments] == ["form.pdf", "smime.p7m"]
+
+
+def test_an_encrypted_or_broken_pkcs7_part_stays_an_attachment() -> None:
+    for blob in (b"\x30\x80\x06\x09" + bytes.fromhex("2a864886f70d010703"), b"\x30\x05abc",
+                 b"not ber at all"):
+        event = parse(mail("Content-Type: application/pkcs7-mime; name=smime.p7m",
+                           "Content-Transfer-Encoding: base64", body=b64(blob)))
+        assert event.text == "" and [a.mime for a in event.attachments] == [
+            "application/pkcs7-mime"]
+
+
 # --- broken input never raises -------------------------------------------------------------
 
 def test_empty_bytes() -> None:

@@ -68,6 +68,8 @@ _HTML_DROP_RE = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE |
 _HTML_TAG_RE = re.compile(r"<[^>]*>")
 _FILENAME_UNSAFE = frozenset('<>:"|?*')
 _ATTACHED_MAIL = ("message/rfc822", "message/global")
+_OPAQUE_SIGNED = ("application/pkcs7-mime", "application/x-pkcs7-mime")
+_SIGNED_DATA = bytes.fromhex("2a864886f70d010702")  # the OID 1.2.840.113549.1.7.2
 _FORWARDED_HEADERS = ("from", "date", "subject", "to", "cc")
 
 # Charset labels mail clients send that Python does not know, or knows as a narrower codec
@@ -704,6 +706,12 @@ def _leaf(part: Message, ctype: str, body: _Body, errors: list[str], in_alternat
             and ctype != "text/calendar"):
         return  # another rendering of the same body (text/watch-html, text/x-amp-html)
     content = _part_bytes(part, errors)
+    if ctype in _OPAQUE_SIGNED and depth < _MAX_DEPTH and (
+            signed := _signed_content(content)) is not None and (
+            inner := _parse_message(signed, errors)) is not None:
+        # the mail an opaque S/MIME signature wraps (PKCS #7 signed-data): walked as the
+        # body, as a clear-signed one's is; the .p7m is kept below
+        _walk(inner, body, errors, depth + 1, in_alternative=False)
     _record_defects(part, errors)
     content_id = _content_id(headers)
     if disposition not in ("inline", "attachment"):
@@ -800,6 +808,81 @@ def _safe_filename(name: str, mime: str, index: int) -> str:
 
 def _default_extension(mime: str) -> str:
     return _DEFAULT_EXTENSIONS.get(mime) or mimetypes.guess_extension(mime) or ".bin"
+
+
+def _signed_content(der: bytes) -> bytes | None:
+    """The content a PKCS #7 signed-data blob carries (ContentInfo, then SignedData's
+    encapContentInfo, then its eContent), or None: encrypted, detached, or not PKCS #7.
+    BER as mailers write it: indefinite lengths, the octet string in chunks."""
+    info = _ber_items(der, 0, len(der))
+    if not info or info[0][0] != 0x30:
+        return None
+    fields = _ber_items(der, *info[0][1:])
+    if len(fields) < 2 or der[fields[0][1]:fields[0][2]] != _SIGNED_DATA:
+        return None
+    signed = _ber_items(der, *fields[1][1:])  # [0] EXPLICIT: the SignedData sequence
+    signed = _ber_items(der, *signed[0][1:]) if signed else []
+    encapsulated = _ber_items(der, *signed[2][1:]) if len(signed) > 2 else []
+    if len(encapsulated) < 2:
+        return None  # detached: the content travels beside the signature
+    octets = _ber_items(der, *encapsulated[1][1:])
+    if not octets:
+        return None
+    tag, start, end = octets[0]
+    if tag == 0x04:
+        return der[start:end]
+    return b"".join(der[s:e] for t, s, e in _ber_items(der, start, end) if t == 0x04)
+
+
+def _ber_items(der: bytes, start: int, end: int) -> list[tuple[int, int, int]]:
+    """(tag, content start, content end) of each BER item in der[start:end]; [] when it
+    is not BER (nothing is read past `end`)."""
+    items = []
+    while start + 2 <= end:
+        tag, size = der[start], der[start + 1]
+        if tag == 0 and size == 0:
+            break  # end of an indefinite length's contents
+        at = start + 2
+        if size == 0x80:
+            inner_end = _indefinite_end(der, at, end)
+            if inner_end is None:
+                return []
+            items.append((tag, at, inner_end))
+            start = inner_end + 2
+            continue
+        if size > 0x80:
+            width = size - 0x80
+            if width > 4 or at + width > end:
+                return []
+            size, at = int.from_bytes(der[at:at + width], "big"), at + width
+        if at + size > end:
+            return []
+        items.append((tag, at, at + size))
+        start = at + size
+    return items
+
+
+def _indefinite_end(der: bytes, start: int, end: int) -> int | None:
+    """Where the end-of-contents octets of an indefinite length starting at `start` sit."""
+    depth = 0
+    while start + 2 <= end:
+        tag, size = der[start], der[start + 1]
+        if tag == 0 and size == 0:
+            if depth == 0:
+                return start
+            depth, start = depth - 1, start + 2
+            continue
+        at = start + 2
+        if size == 0x80:
+            depth, start = depth + 1, at
+            continue
+        if size > 0x80:
+            width = size - 0x80
+            if width > 4:
+                return None
+            size, at = int.from_bytes(der[at:at + width], "big"), at + width
+        start = at + size
+    return None
 
 
 def _html_to_text(markup: str, errors: list[str]) -> str:
