@@ -396,6 +396,20 @@ def test_html_only_mail_reads_as_a_browser_shows_it() -> None:
     assert event.text == "Invoice INV-4411 is wrong. Total: 1.240,00 EUR"
 
 
+def test_an_html_body_beside_a_gateways_plain_footer_is_shown_with_it() -> None:
+    """multipart/mixed of an HTML-only mail and the plain disclaimer a mail gateway added:
+    the footer showed alone, the customer's words gone."""
+    raw = mail('Content-Type: multipart/mixed; boundary="b"', body=(
+        "--b\nContent-Type: multipart/alternative; boundary=a\n\n--a\nContent-Type: text/plain"
+        "\n\n\n--a\nContent-Type: text/html\n\n<p>Invoice INV-4411 is wrong.</p>\n--a--\n"
+        "--b\nContent-Type: text/html\n\n<p>And 4412 too.</p>\n"
+        "--b\nContent-Type: text/plain\n\nThis e-mail is confidential.\n--b--\n"))
+    event = parse(raw)
+    assert event.text.split("\n") == ["Invoice INV-4411 is wrong.", "And 4412 too.",
+                                      "This e-mail is confidential."]
+    assert event.html == "<p>Invoice INV-4411 is wrong.</p>\n<p>And 4412 too.</p>"
+
+
 def test_empty_plain_part_falls_back_to_html() -> None:
     raw = mail('Content-Type: multipart/alternative; boundary="b"', body=(
         "--b\nContent-Type: text/plain\n\n\n--b\nContent-Type: text/html\n\n"

@@ -646,6 +646,18 @@ class _Body:
     forwarded: list[str] = field(default_factory=list)  # mail attached whole, as text
     content_types: set[str] = field(default_factory=set)
     report_type: str = ""
+    alternative: bool = False  # the parts of one multipart/alternative: renderings of one text
+
+    def absorb(self, choice: _Body, errors: list[str]) -> None:
+        """A multipart/alternative walked on its own: its one text (plain, else its HTML's)
+        in its place among the body's parts, the rest as found."""
+        if (text := choice.text(errors, with_forwarded=False)).strip():
+            self.plain.append(text)
+        self.html += choice.html
+        self.attachments += choice.attachments
+        self.forwarded += choice.forwarded
+        self.content_types |= choice.content_types
+        self.report_type = self.report_type or choice.report_type
 
     def text(self, errors: list[str], *, with_forwarded: bool = True) -> str:
         """Plain text if any part has some, else the HTML rendered as readable text; then
@@ -681,9 +693,19 @@ def _walk(part: Message, body: _Body, errors: list[str], depth: int, in_alternat
     if depth >= _MAX_DEPTH:
         errors.append(f"MIME nesting deeper than {_MAX_DEPTH} levels; inner parts ignored")
         return
+    if ctype == "multipart/alternative" and not body.alternative:
+        choice = _Body(alternative=True)
+        _walk_parts(part, choice, errors, depth, in_alternative=True)
+        body.absorb(choice, errors)
+        return
+    _walk_parts(part, body, errors, depth, ctype == "multipart/alternative")
+
+
+def _walk_parts(part: Message, body: _Body, errors: list[str], depth: int,
+                in_alternative: bool) -> None:
     for sub in part.get_payload():
         if isinstance(sub, Message):
-            _walk(sub, body, errors, depth + 1, ctype == "multipart/alternative")
+            _walk(sub, body, errors, depth + 1, in_alternative)
 
 
 def _leaf(part: Message, ctype: str, body: _Body, errors: list[str], in_alternative: bool,
@@ -700,7 +722,13 @@ def _leaf(part: Message, ctype: str, body: _Body, errors: list[str], in_alternat
         text, problem = _decode_bytes(payload, part.get_content_charset())
         if problem:
             errors.append(f"{ctype}: {problem}")
-        (body.html if ctype == "text/html" else body.plain).append(text)
+        if ctype != "text/html":
+            body.plain.append(text)
+            return
+        body.html.append(text)
+        if not body.alternative:  # a text of its own, beside plain ones (a gateway's footer
+            # part after an HTML-only mail showed alone, the customer's words gone)
+            body.plain.append(_html_to_text(text, errors))
         return
     if (in_alternative and maintype == "text" and not filename
             and ctype != "text/calendar"):
