@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+# the line above a forwarded mail's header block, as Gmail writes it (and we do)
+FORWARD_MARK = "---------- Forwarded message ----------"
 # a forward's subject, as mail clients write it in English, German, French, Spanish and
 # Portuguese, Italian
 FORWARD_SUBJECT = re.compile(r"\s*(fwd?|wg|tr|rv|enc|i)\s*:", re.IGNORECASE)

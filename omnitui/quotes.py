@@ -57,6 +57,23 @@ _LONG_RULE = re.compile(r"^([_-]{31})[_-]+")
 _TRAILER = re.compile(r"\s*(?:>.*|[-_=*~]{5,}\s*)?", re.S)
 # "Key: value" header lines ("From:", "Envoyé :", "Gesendet:"): single-word keys only.
 _KEY_LINE = re.compile(r"[>* ]*[^\W\d_]{1,20} ?:")
+# A header block's subject line, in LANGUAGES
+_SUBJECT_LINE = re.compile(
+    r"[>* ]*(?:subject|betreff|objet|asunto|oggetto|onderwerp|assunto|ämne|temat) ?:",
+    re.IGNORECASE)
+# The line mail clients write above a mail they forward (Gmail's "---------- Forwarded message
+# ---------", Thunderbird's "-------- Forwarded Message --------", Apple Mail's "Begin
+# forwarded message:"), in the languages of LANGUAGES' common clients.
+_FORWARD_MARK = re.compile(
+    r"[>* \t]*-*[ \t]*(?:forwarded message|begin forwarded message:?|weitergeleitete nachricht"
+    r"|anfang der weitergeleiteten nachricht:?|message transf[ée]r[ée]"
+    r"|d[ée]but du message r[ée]exp[ée]di[ée][ \t]*:?|mensaje reenviado|messaggio inoltrato"
+    r"|doorgestuurd bericht|mensagem encaminhada|vidarebefordrat meddelande)[ \t]*-*[ \t]*",
+    re.IGNORECASE)
+_FORWARD_BLOCK = 12  # lines: a forward's header block, its mark above it
+# A postscript's first line ("P.S.", "PS:", "P.P.S."; not "PS5"): the author's words
+# again, after their sign-off
+_POSTSCRIPT = re.compile(r"^[ \t]*(?:p\.[ \t]?)?p\.?[ \t]?s[ \t]*[.:\-]", re.IGNORECASE | re.M)
 # After a sign-off phrase the line may only carry a name: at most two words, no sentence.
 _SIGNOFF_TAIL = re.compile(r"[\s,.!\-\u2013\u2014]*(?:[^\W\d_][\w.'\u2019\-]*[\s,.!]*){0,2}")
 
@@ -108,14 +125,52 @@ def _split(text: str) -> SplitText:
     cut = _cut_line(lines)
     if cut is None:
         return SplitText(text, "")
+    if (forwarded := _forwarded_from(lines, cut)) is not None:
+        # a forward is what the forwarder passes on, no history: shown, as far as its own
+        # quoted history ("FYI, see below" and the customer's words folded behind T)
+        rest = _split("".join(lines[forwarded:]))
+        if not rest.folded:
+            return SplitText(text, "")
+        return SplitText(_trim("".join(lines[:forwarded]) + rest.body), rest.folded)
     # Quoted lines, blank lines and rules just above the cut belong with the quotes (also
     # catches "> …" quotes with no attribution line). The body keeps its last line of text.
     cut = _before_trailer(lines, cut)
+    if _words_below_a_quote(lines[cut:]):
+        return SplitText(text, "")
     body = _trim("".join(lines[:cut]))
     folded = _trim("".join(lines[cut:]))
     if not body.strip() or not folded:
         return SplitText(text, "")
     return SplitText(body, folded)
+
+
+def _words_below_a_quote(lines: list[str]) -> bool:
+    """Whether the author wrote below "> " quoted lines (bottom-posting, as mutt's and
+    mailing lists' people write, or answers between the quotes): folded from the quote on,
+    "Hi," was all that showed of "Hi, > …, I tried it, still broken"."""
+    quoted = False
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith(">"):
+            quoted = True
+        elif stripped and quoted:
+            return True
+    return False
+
+
+def _forwarded_from(lines: list[str], cut: int) -> int | None:
+    """Where the text of the mail forwarded below a forward's mark starts (after its header
+    block), when the cut at line `cut` falls in such a block; else None."""
+    for at in range(min(cut, len(lines) - 1), max(-1, cut - _FORWARD_BLOCK), -1):
+        line = lines[at].strip()
+        if _FORWARD_MARK.fullmatch(line):
+            break
+        if at < cut and line and not _KEY_LINE.match(line):
+            return None  # words between the mark and the cut: the cut is a later one
+    else:
+        return None
+    return next((at + 1 for at in range(cut, min(len(lines), cut + _FORWARD_BLOCK))
+                 if not lines[at].strip()), None)
 
 
 def _before_trailer(lines: list[str], cut: int) -> int:
@@ -198,13 +253,19 @@ def _history_start(message: EmailMessage, source: str) -> int:
 
 
 def _plausible_header(header: str) -> bool:
-    """Reject one stray "Key: value" line ("Data: …" is a Polish header to the library).
+    """Reject one stray "Key: value" line ("Data: …" is a Polish header to the library),
+    and key lines a customer wrote ("From: Berlin / To: Paris / Date: 12 Dec": their
+    booking was folded as quoted history).
 
-    Real header blocks carry two key lines at least (From: + Sent:); attribution lines
-    ("On … wrote:") and "-----Original Message-----" carry none.
+    Real header blocks carry two key lines at least (From: + Sent:) and an address or a
+    subject (Outlook's within one company names people without addresses); attribution
+    lines ("On … wrote:") and "-----Original Message-----" carry none.
     """
-    keyed = sum(1 for line in header.split("\n") if _KEY_LINE.match(line))
-    return keyed != 1
+    lines = header.split("\n")
+    keyed = sum(1 for line in lines if _KEY_LINE.match(line))
+    if keyed == 0:
+        return True
+    return keyed > 1 and ("@" in header or any(_SUBJECT_LINE.match(line) for line in lines))
 
 
 def signature_start(text: str) -> int:
@@ -232,7 +293,8 @@ def _signature_start(pattern: re.Pattern[str], region: str, default: int) -> int
     """Offset of the first plausible signature in the new text, else `default`.
 
     The library treats "Thanks," at a line start as a sign-off and folds all after it,
-    which would hide "Thanks, but it still crashes: …"; such a line is skipped.
+    which would hide "Thanks, but it still crashes: …"; such a line is skipped, and so is a
+    sign-off with a postscript below it ("P.S. The order number is 7781" was folded).
 
     Every way the pattern matches starts a line (after blank lines at most), so it is tried
     at line starts alone: a search tries it at every character, and took half the time the
@@ -245,7 +307,8 @@ def _signature_start(pattern: re.Pattern[str], region: str, default: int) -> int
             start = match.start() + len(match.group()) - len(match.group().lstrip())
             stop = region.find("\n", start)
             stop = len(region) if stop < 0 else stop
-            if start > 0 and _plausible_signoff(region[start:stop]):
+            if start > 0 and _plausible_signoff(region[start:stop]) and not \
+                    _POSTSCRIPT.search(region, stop):
                 return start
             next_line = stop + 1
         line = next_line

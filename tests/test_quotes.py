@@ -161,6 +161,49 @@ def test_sent_from_my_iphone_and_apple_quote() -> None:
     assert_lossless(IPHONE, split)
 
 
+GMAIL_FORWARD = """\
+FYI, customer complaint below.
+
+---------- Forwarded message ---------
+From: Karen White <karen@client.example>
+Date: Sun, Dec 6, 2026 at 8:00 AM
+Subject: Order 7781 never arrived
+To: <bob@reseller.example>
+
+Order 7781 never arrived. Tracking says delivered.
+
+On Sat, Dec 5, 2026 at 9:00 AM Bob <bob@reseller.example> wrote:
+> Your order ships today.
+"""
+
+APPLE_FORWARD = """\
+Can you help her?
+
+Begin forwarded message:
+
+From: Karen White <karen@client.example>
+Subject: Broken device
+Date: 6 December 2026 at 08:00:00 CET
+To: bob@reseller.example
+
+My device stopped working after the update.
+"""
+
+
+@pytest.mark.parametrize(("text", "words", "folded"), [
+    (GMAIL_FORWARD, "Order 7781 never arrived. Tracking says delivered.",
+     "On Sat, Dec 5, 2026 at 9:00 AM Bob"),
+    (APPLE_FORWARD, "My device stopped working after the update.", "")])
+def test_a_forwarded_mail_is_shown_only_its_own_history_folded(text: str, words: str,
+                                                               folded: str) -> None:
+    """"FYI, see below" over the customer's words: the words are what the case is about."""
+    split = split_reply(text)
+    assert split.body.rstrip().endswith(words)
+    assert "From: Karen White <karen@client.example>" in split.body
+    assert split.folded.startswith(folded)
+    assert_lossless(text, split)
+
+
 def test_no_quotes_keeps_everything() -> None:
     """Lists and a mid-text "Thanks, …" sentence are the author's words, not a signature."""
     assert split_reply(NO_QUOTES) == SplitText(NO_QUOTES, "")
@@ -217,12 +260,33 @@ def test_interleaved_answers_stay_in_the_body() -> None:
     assert split_reply(text) == SplitText(text, "")
 
 
+def test_a_postscript_below_the_sign_off_stays_in_view() -> None:
+    text = ("Hello,\nmy parcel did not arrive.\n\nBest regards,\nAnna\n\n"
+            "PS: the order number is 7781.\n\n-- \nAnna Lee\nACME GmbH\n")
+    split = split_reply(text)
+    assert split.body.endswith("Anna\n\nPS: the order number is 7781.")
+    assert split.folded == "-- \nAnna Lee\nACME GmbH"
+    assert "7781" in text[:signature_start(text)]  # the words the classify stage reads
+
+
+@pytest.mark.parametrize("text", [
+    "Hi,\n\nOn Mon, 3 Jun 2024 at 10:15, Support <s@acme.example> wrote:\n"
+    "> Please try driver 4.2.\n> Regards\n\nI tried it, still broken. Log attached.\n\nAnna\n",
+    "Hello,\n\nAm 03.06.2024 um 10:15 schrieb Support <s@acme.example>:\n> Welche Version?\n"
+    "\n4.2, und es geht nicht.\n> Seit wann?\nSeit Montag.\n"])
+def test_words_written_below_the_quote_stay_in_view(text: str) -> None:
+    """Bottom-posting, as mutt's users write: their answer is under the quote."""
+    assert split_reply(text) == SplitText(text, "")
+
+
 @pytest.mark.parametrize("text", [
     "Hi team,\nThanks, but the problem persists: the app crashes on start.\nSteps: open it.\n",
     "Hello,\nData: the export is empty\nplease check.\n",  # one Polish "Data:" header line
     "Hi,\nplease edit\n/etc/hosts\nand restart.\n",  # Swedish "/Name" sign-off
     "Hi,\nTake a look at the log below.\nIt fails at 10:15.\n",  # "Tak" is Danish
     "Steps:\n- open the app\n- click Export\n- it crashes\n",  # not a "-John" signature
+    "Please change my booking:\nFrom: Berlin\nTo: Paris\nDate: 12 Dec 2026\n\n"
+    "I must arrive a day earlier.\n",  # the customer's key lines: no address, no subject
 ])
 def test_look_alikes_are_not_cut(text: str) -> None:
     assert split_reply(text) == SplitText(text, "")

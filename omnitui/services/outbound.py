@@ -17,6 +17,7 @@ from email.utils import getaddresses, make_msgid
 
 from omnitui.addresses import no_reply
 from omnitui.channels.lengths import too_long
+from omnitui.forwards import FORWARD_MARK
 from omnitui.ingest.identity import normalize
 from omnitui.ingest.persist import case_subject
 from omnitui.model import Channel, Direction, Draft, Identifier, Status
@@ -77,8 +78,9 @@ def start_draft(conn: sqlite3.Connection, case_id: int, mode: str, *,
     reply: to the case's customer's last message on the channel: every address of its
     Reply-To, as mail clients answer (a web form's no-reply sender names the person there),
     else its sender (else the customer's address on it);
-    reply_all: also everyone else on the To and Cc of that message; never to `own_addresses`
-    (our mailboxes) nor to a no-reply address;
+    reply_all: also everyone else on the To and Cc of that message, and whoever answered in
+    the thread after it (a colleague the customer copied) with those they wrote to; never to
+    `own_addresses` (our mailboxes) nor to a no-reply address;
     forward: the message `message_id` (default: the last one from the customer) quoted below,
     with its attachments, to an address the agent types (never an internal note: the one
     highlighted after writing it went to a supplier); note: internal, no recipients.
@@ -135,8 +137,19 @@ def start_draft(conn: sqlite3.Connection, case_id: int, mode: str, *,
                              "or reply on another channel")
         to_all = usable
         if to_all and mode == "reply_all":
+            # and whoever answered in the thread since, with those they wrote to: a
+            # colleague the customer copied asked for the credit note, and was left out
+            everyone = list(recipients_of(raw))
+            for later, sender in message_store.answered_in_thread_after(conn, last):
+                answer = message_store.raw_body(conn, later) or b""
+                everyone += [*(reply_addresses(answer) or ([sender] if sender else [])),
+                             *recipients_of(answer)]
             skip = {*(a.casefold() for a in to_all), *(a.casefold() for a in own_addresses)}
-            cc = tuple(a for a in recipients_of(raw) if a.casefold() not in skip)
+            copied: dict[str, str] = {}
+            for address in everyone:
+                if address.casefold() not in skip and not no_reply(address):
+                    copied.setdefault(address.casefold(), address)
+            cc = tuple(copied.values())
     else:
         to_all = (to,) if to is not None else ()
     if not to_all:
@@ -370,7 +383,6 @@ def _forwarded(conn: sqlite3.Connection, message: sqlite3.Row) -> str:
         customer_store.first_claim(conn, message["id"])
     sender = f"{author} <{address}>" if address and author and address != author else \
         author or address or "(unknown sender)"
-    return ("---------- Forwarded message ----------\n"
-            f"From: {sender}\nDate: {message['created_at']} UTC\n"
+    return (f"{FORWARD_MARK}\nFrom: {sender}\nDate: {message['created_at']} UTC\n"
             f"Subject: {message['subject']}\n\n{message['text']}")
 

@@ -11,6 +11,7 @@ from omnitui.model import BOUNCE
 from omnitui.records import record
 from omnitui.store.audit import ChangeSet, insert_row
 from omnitui.store.db import columns_of
+from omnitui.vocabulary import THIRD_PARTY
 
 
 def message_with_external_id(conn: sqlite3.Connection, channel: str,
@@ -239,6 +240,23 @@ def last_inbound(conn: sqlite3.Connection, case_id: int, channel: str | None = N
         " ORDER BY m.customer_id IS c.customer_id DESC, ? AND m.auto_submitted IS NULL DESC,"
         " m.created_at DESC, m.id DESC LIMIT 1",
         (case_id, channel, channel, BOUNCE, words_first)).fetchone()
+
+
+def answered_in_thread_after(conn: sqlite3.Connection, message: sqlite3.Row
+                             ) -> list[tuple[int, str | None]]:
+    """(id, sender's email address) of the people's messages on `message`'s case and
+    channel written after it, oldest first: a colleague the customer copied, answering in
+    the thread, whom a reply to all answers too. Never automatic mail, nor a third party's
+    answer to our forward."""
+    return [(row[0], row[1]) for row in conn.execute(
+        "SELECT m.id, i.value FROM messages m"
+        " LEFT JOIN identities i ON i.id = m.identity_id AND i.kind = 'email'"
+        " WHERE m.case_id = ? AND m.channel = ? AND m.direction = 'in'"
+        " AND m.auto_submitted IS NULL AND m.thread_rule IS NOT ?"
+        " AND (m.created_at > ? OR (m.created_at = ? AND m.id > ?))"
+        " ORDER BY m.created_at, m.id",
+        (message["case_id"], message["channel"], THIRD_PARTY, message["created_at"],
+         message["created_at"], message["id"]))]
 
 
 def channels_written_on(conn: sqlite3.Connection, case_id: int) -> list[tuple[str, bool]]:

@@ -8,8 +8,9 @@ case of `status:open` as if each were a hit, while a case's said to search first
 queue, each case a search with words lists is a hit: its messages or its customer's name hold
 the words. On a case, each message whose text, as its box draws it, holds every word, drawn
 highlighted: not a message whose only match is its subject, which the screen shows once, as
-the case's title, nor one whose words are only in its folded quoted history (`T` shows that,
-and then it counts). Words match as typed, in any case, inside longer words too.
+the case's title. A message whose words are only in its folded quoted history counts, and
+unfolds when a search lands there (the queue listed the case for them, and the case said no
+message held them). Words match as typed, in any case, inside longer words too.
 
 On a case, `/` searches its messages alone (as a pager's `/` does), every word typed a word
 to find: that search takes n and N over from the queue's there until it is cleared (enter

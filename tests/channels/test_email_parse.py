@@ -378,6 +378,38 @@ def test_html_only_becomes_readable_text() -> None:
     assert event.html == html
 
 
+def test_html_only_mail_shows_where_its_links_go() -> None:
+    html = ('<p>My logs are <a href="https://drive.example/s/8f2k">here</a>, see '
+            '<a href="https://status.example/">status.example</a> or '
+            '<a href="mailto:ops@client.example">ops@client.example</a>.</p>')
+    event = parse(mail("Content-Type: text/html; charset=utf-8", body=html))
+    assert event.text == ("My logs are here <https://drive.example/s/8f2k>, see "
+                          "status.example or ops@client.example.")
+
+
+def test_html_only_mail_reads_as_a_browser_shows_it() -> None:
+    """Outlook splits words into <span>s and nests <div>s: neither may add spaces."""
+    html = ("<div class=WordSection1><div><p class=MsoNormal><span>Invoice </span>"
+            "<span style='color:red'>INV</span><span>-4411 is </span><b><span>wrong"
+            "</span></b><span>. Total: 1.</span><span>240,00 EUR</span></p></div></div>")
+    event = parse(mail("Content-Type: text/html; charset=utf-8", body=html))
+    assert event.text == "Invoice INV-4411 is wrong. Total: 1.240,00 EUR"
+
+
+def test_an_html_body_beside_a_gateways_plain_footer_is_shown_with_it() -> None:
+    """multipart/mixed of an HTML-only mail and the plain disclaimer a mail gateway added:
+    the footer showed alone, the customer's words gone."""
+    raw = mail('Content-Type: multipart/mixed; boundary="b"', body=(
+        "--b\nContent-Type: multipart/alternative; boundary=a\n\n--a\nContent-Type: text/plain"
+        "\n\n\n--a\nContent-Type: text/html\n\n<p>Invoice INV-4411 is wrong.</p>\n--a--\n"
+        "--b\nContent-Type: text/html\n\n<p>And 4412 too.</p>\n"
+        "--b\nContent-Type: text/plain\n\nThis e-mail is confidential.\n--b--\n"))
+    event = parse(raw)
+    assert event.text.split("\n") == ["Invoice INV-4411 is wrong.", "And 4412 too.",
+                                      "This e-mail is confidential."]
+    assert event.html == "<p>Invoice INV-4411 is wrong.</p>\n<p>And 4412 too.</p>"
+
+
 def test_empty_plain_part_falls_back_to_html() -> None:
     raw = mail('Content-Type: multipart/alternative; boundary="b"', body=(
         "--b\nContent-Type: text/plain\n\n\n--b\nContent-Type: text/html\n\n"
@@ -469,23 +501,89 @@ def test_inline_image_with_content_id() -> None:
         content_id="logo-1@example.com", disposition="inline")]
 
 
-def test_forwarded_message_is_an_eml_attachment() -> None:
-    inner = mail("From: Bob <bob@example.org>", "Subject: Original problem",
+def test_forwarded_message_is_an_eml_attachment_and_shown_below_the_text() -> None:
+    inner = mail("From: Bob <bob@example.org>", "Subject: =?utf-8?q?Original_probl=C3=A8me?=",
                  "Message-ID: <inner@example.org>", body="The original text.\n")
     raw = mail("Subject: Fwd: Original problem", "Message-ID: <outer@example.com>",
                'Content-Type: multipart/mixed; boundary="f"',
                body=b"--f\nContent-Type: text/plain\n\nForwarding this.\n"
                     b"--f\nContent-Type: message/rfc822\n\n" + inner + b"\n--f--\n")
     event = parse(raw)
-    assert event.text == "Forwarding this."
+    assert event.text == ("Forwarding this.\n\n---------- Forwarded message ----------\n"
+                          "From: Bob <bob@example.org>\n"
+                          "Date: Wed, 01 May 2024 09:30:00 +0200\n"
+                          "Subject: Original problème\n\nThe original text.")
     assert event.message_id == "outer@example.com"
     [attachment] = event.attachments
     assert attachment.mime == "message/rfc822"
     assert attachment.filename == "attachment-1.eml"
     forwarded = parse(attachment.content)
-    assert forwarded.subject == "Original problem"
+    assert forwarded.subject == "Original problème"
     assert forwarded.message_id == "inner@example.org"
     assert forwarded.text.strip() == "The original text."
+
+
+def test_html_only_mail_forwarded_whole_shows_its_words_and_the_forwarders() -> None:
+    inner = mail("From: Bob <bob@example.org>", "Subject: Broken",
+                 "Content-Type: text/html", body="<p>My device <b>broke</b>.</p>\n")
+    raw = mail("Subject: Fwd: Broken", 'Content-Type: multipart/mixed; boundary="f"',
+               body=b"--f\nContent-Type: text/html\n\n<p>See below.</p>\n"
+                    b"--f\nContent-Type: message/rfc822\nContent-Disposition: attachment;"
+                    b" filename=Broken.eml\n\n" + inner + b"\n--f--\n")
+    event = parse(raw)
+    assert event.text.startswith("See below.\n\n---------- Forwarded message ----------\n")
+    assert event.text.endswith("\n\nMy device broke.")
+    assert [a.filename for a in event.attachments] == ["Broken.eml"]
+
+
+def der(tag: int, content: bytes, *, indefinite: bool = False) -> bytes:
+    """One BER item: definite length (DER), or indefinite with end-of-contents octets."""
+    if indefinite:
+        return bytes([tag, 0x80]) + content + b"\0\0"
+    size = len(content)
+    length = bytes([size]) if size < 0x80 else bytes([0x82]) + size.to_bytes(2, "big")
+    return bytes([tag]) + length + content
+
+
+def signed_data(content: bytes, *, indefinite: bool = False) -> bytes:
+    """A PKCS #7 signed-data ContentInfo carrying `content`, as opaque S/MIME does (no
+    signer: the parser reads the content, and never checks a signature)."""
+    if indefinite:  # as streaming signers write it: the octets in chunks
+        octets = der(0x24, der(0x04, content[:20]) + der(0x04, content[20:]), indefinite=True)
+    else:
+        octets = der(0x04, content)
+    encapsulated = der(0x30, der(0x06, bytes.fromhex("2a864886f70d010701"))
+                       + der(0xA0, octets, indefinite=indefinite), indefinite=indefinite)
+    signed = der(0x30, der(0x02, b"\x01") + der(0x31, b"") + encapsulated + der(0x31, b""),
+                 indefinite=indefinite)
+    return der(0x30, der(0x06, bytes.fromhex("2a864886f70d010702"))
+               + der(0xA0, signed, indefinite=indefinite), indefinite=indefinite)
+
+
+@pytest.mark.parametrize("indefinite", [False, True])
+def test_an_opaque_signed_mail_shows_what_it_signs(indefinite: bool) -> None:
+    """Opaque S/MIME (application/pkcs7-mime, signed-data) wraps the whole mail: it showed
+    "(no text)" and a .p7m."""
+    wrapped = (b"Content-Type: multipart/mixed; boundary=i\r\n\r\n--i\r\n"
+               b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+               b"Please close account 55-1212.\r\n--i\r\nContent-Type: application/pdf;"
+               b" name=form.pdf\r\n\r\n%PDF\r\n--i--\r\n")
+    raw = mail("Content-Type: application/pkcs7-mime; smime-type=signed-data; name=smime.p7m",
+               "Content-Disposition: attachment; filename=smime.p7m",
+               "Content-Transfer-Encoding: base64",
+               body=b64(signed_data(wrapped, indefinite=indefinite)))
+    event = parse(raw)
+    assert event.text.strip() == "Please close account 55-1212."
+    assert [a.filename for a in event.attachments] == ["form.pdf", "smime.p7m"]
+
+
+def test_an_encrypted_or_broken_pkcs7_part_stays_an_attachment() -> None:
+    for blob in (b"\x30\x80\x06\x09" + bytes.fromhex("2a864886f70d010703"), b"\x30\x05abc",
+                 b"not ber at all"):
+        event = parse(mail("Content-Type: application/pkcs7-mime; name=smime.p7m",
+                           "Content-Transfer-Encoding: base64", body=b64(blob)))
+        assert event.text == "" and [a.mime for a in event.attachments] == [
+            "application/pkcs7-mime"]
 
 
 # --- broken input never raises -------------------------------------------------------------
@@ -602,6 +700,22 @@ def test_bounce() -> None:
     assert event.delivery_report == DeliveryReport(("case-7.m-9.x@helpdesk.example",),
                                                    (("gone@example.org", "5.1.1"),),
                                                    "mx.example.com")
+
+
+@pytest.mark.parametrize("content_type", [
+    'multipart/report; report-type=delivery-status; boundary="d"',
+    'multipart/mixed; boundary="d"'])  # a mailer-daemon's bounce without a report
+def test_a_bounces_returned_mail_is_not_shown_as_a_forward(content_type: str) -> None:
+    returned = mail("From: Support <support@helpdesk.example>",
+                    "Message-ID: <case-7.m-9.x@helpdesk.example>", body="Our answer.\n")
+    event = parse(mail("From: Mail Delivery System <MAILER-DAEMON@mx.example.com>",
+                       f"Content-Type: {content_type}",
+                       body=b"--d\nContent-Type: text/plain\n\nNot delivered.\n"
+                            b"--d\nContent-Type: message/rfc822\n\n" + returned
+                            + b"\n--d--\n"))
+    assert event.auto_submitted == "bounce"
+    assert event.text.strip() == "Not delivered."
+    assert [a.mime for a in event.attachments] == ["message/rfc822"]
 
 
 def test_only_a_bounce_has_a_delivery_report() -> None:

@@ -155,6 +155,23 @@ def test_the_reply_threads_under_the_customer_message_and_names_the_case() -> No
     assert part.get_content() == b"%PDF-1.4"
 
 
+def test_a_forwarded_mail_attached_whole_arrives_readable(server: Server) -> None:
+    """A customer's mail forwarded to a supplier with the .eml it came with: RFC 2046 allows
+    message/rfc822 no base64, and mail readers showed the supplier a page of it."""
+    customer_mail = (b"From: Ann <ann@example.com>\r\nSubject: Broken device\r\n"
+                     b"Message-ID: <c1@example.com>\r\n\r\nSerial SN-99812 died.\r\n")
+    send(mailbox_for(server.port), a_reply(
+        to=["parts@supplier.example"], subject="Fwd: Broken device",
+        attachments=[Attachment("Broken device.eml", "message/rfc822", customer_mail)]))
+    (msg,) = server.handler.messages()
+    (part,) = list(msg.iter_attachments())
+    assert part.get_content_type() == "message/rfc822"
+    assert part["Content-Transfer-Encoding"] == "7bit"
+    forwarded = part.get_content()
+    assert forwarded["Subject"] == "Broken device"
+    assert forwarded.get_content() == "Serial SN-99812 died.\r\n"
+
+
 def test_only_automatic_mail_says_auto_submitted() -> None:
     assert a_reply(automatic=True)["Auto-Submitted"] == "auto-replied"
     assert a_reply()["Auto-Submitted"] is None

@@ -89,6 +89,25 @@ def test_reply_all_copies_everyone_else_but_not_us(store: Store, pipeline: Pipel
     assert draft.to == ("ann@example.com",) and draft.cc == ("bob@example.com",)
 
 
+def test_reply_all_copies_a_colleague_who_answered_in_the_thread(store: Store,
+                                                                 pipeline: Pipeline) -> None:
+    """Ann copied Pedro; Ann wrote again, then Pedro answered in the thread ("send the
+    credit note to me"): a reply to all goes to Ann, with Pedro and those they copied."""
+    case_id = ingest_email(pipeline, message_id="ann-1@example.com",
+                           headers={"Cc": "Pedro <pedro@example.com>, finance@example.com"})
+    assert ingest_email(pipeline, message_id="ann-2@example.com",
+                        in_reply_to="ann-1@example.com") == case_id
+    assert ingest_email(pipeline, sender="pedro@example.com", name="Pedro",
+                        in_reply_to="ann-1@example.com",
+                        headers={"Cc": "Ann <ann@example.com>, Ops <ops@example.com>"}
+                        ) == case_id
+    draft = start_draft(store.conn, case_id, "reply_all",
+                        own_addresses=frozenset({"support@example.com"}))
+    assert draft.to == ("ann@example.com",)
+    assert draft.cc == ("pedro@example.com", "ops@example.com")
+    assert start_draft(store.conn, case_id, "reply").cc == ()
+
+
 def test_undo_takes_a_queued_reply_back_but_not_a_sent_one(store: Store,
                                                            pipeline: Pipeline) -> None:
     case_id = ingest_email(pipeline)

@@ -173,3 +173,26 @@ def test_the_key_bar_offers_slash_on_a_case_and_keeps_help(refund_db: Path) -> N
         assert "/ Find" in bar and "? Help " in bar
 
     drive(refund_db, script, size=(80, 24))
+
+
+def test_words_only_in_the_folded_quoted_history_are_found_and_unfolded(
+        tmp_path: Path) -> None:
+    """The queue lists the case for words in a message's quoted history: `/` on the case
+    finds them too (it said no message held them), unfolded so the hit is seen."""
+    path = one_email_case(tmp_path / "quoted.db", "Parcel", [
+        "Where is my parcel?",
+        "Any news?\n\nOn Mon, 3 Jun 2024 at 10:15, Support <support@example.com> wrote:\n"
+        "> Your parcel left Hamburg today.\n"])
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("enter")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, CaseScreen)
+        await pilot.press("g", "slash", *"hamburg", "enter")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        assert "no message on this case says" not in screen_text(app)
+        assert screen.current == 1 and highlighted(screen.boxes[1]) == ["Hamburg"]
+        assert "Your parcel left Hamburg today." in screen_text(app)
+
+    drive(path, script, size=(80, 24))

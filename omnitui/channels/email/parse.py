@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, TypeVar
 from omnitui.addresses import no_reply
 from omnitui.channels.email.mime import quick_message
 from omnitui.channels.email.reports import delivery_report
-from omnitui.forwards import forwarded_sender, is_forward
+from omnitui.forwards import FORWARD_MARK, forwarded_sender, is_forward
 from omnitui.model import BOUNCE, AttachmentData, Identifier, InboundEvent
 from omnitui.records import record
 
@@ -67,6 +67,10 @@ _RESULT_RE = re.compile(r"\s*([a-z0-9.-]+)\s*=\s*([a-z]+)", re.IGNORECASE)
 _HTML_DROP_RE = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _HTML_TAG_RE = re.compile(r"<[^>]*>")
 _FILENAME_UNSAFE = frozenset('<>:"|?*')
+_ATTACHED_MAIL = ("message/rfc822", "message/global")
+_OPAQUE_SIGNED = ("application/pkcs7-mime", "application/x-pkcs7-mime")
+_SIGNED_DATA = bytes.fromhex("2a864886f70d010702")  # the OID 1.2.840.113549.1.7.2
+_FORWARDED_HEADERS = ("from", "date", "subject", "to", "cc")
 
 # Charset labels mail clients send that Python does not know, or knows as a narrower codec
 # than the one the sender really used.
@@ -216,7 +220,7 @@ def _build_event(raw: bytes, source: str, fallback: tuple[datetime, str], errors
                                   how=f"as the address mail from our {address} went to")]
     auto_submitted = _guard(errors, "auto-submitted check", lambda: None, _auto_reason,
                             headers, body, address, sender_name)
-    text = body.text(errors)
+    text = body.text(errors, with_forwarded=auto_submitted != BOUNCE)
     subject = header("subject")
     if sent_by and is_forward(subject) and (forwarded := _guard(
             errors, "forwarded mail", lambda: None, forwarded_sender, text,
@@ -639,21 +643,38 @@ class _Body:
     plain: list[str] = field(default_factory=list)
     html: list[str] = field(default_factory=list)
     attachments: list[AttachmentData] = field(default_factory=list)
+    forwarded: list[str] = field(default_factory=list)  # mail attached whole, as text
     content_types: set[str] = field(default_factory=set)
     report_type: str = ""
+    alternative: bool = False  # the parts of one multipart/alternative: renderings of one text
 
-    def text(self, errors: list[str]) -> str:
-        """Plain text if any part has some, else the HTML rendered as readable text."""
+    def absorb(self, choice: _Body, errors: list[str]) -> None:
+        """A multipart/alternative walked on its own: its one text (plain, else its HTML's)
+        in its place among the body's parts, the rest as found."""
+        if (text := choice.text(errors, with_forwarded=False)).strip():
+            self.plain.append(text)
+        self.html += choice.html
+        self.attachments += choice.attachments
+        self.forwarded += choice.forwarded
+        self.content_types |= choice.content_types
+        self.report_type = self.report_type or choice.report_type
+
+    def text(self, errors: list[str], *, with_forwarded: bool = True) -> str:
+        """Plain text if any part has some, else the HTML rendered as readable text; then
+        the mail attached whole (a forward as attachment), unless `with_forwarded` is off
+        (a bounce's returned mail is ours)."""
         text = "\n".join(self.plain)
         if not text.strip() and self.html:
             text = _html_to_text("\n".join(self.html), errors)
+        if with_forwarded and self.forwarded:
+            text = "\n\n".join([text.rstrip("\n"), *self.forwarded]).lstrip("\n")
         # NUL is dropped: SQLite and terminals both mishandle it.
         return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
 
 
-def _extract_body(msg: Message, errors: list[str]) -> _Body:
+def _extract_body(msg: Message, errors: list[str], depth: int = 0) -> _Body:
     body = _Body()
-    _walk(msg, body, errors, depth=0, in_alternative=False)
+    _walk(msg, body, errors, depth=depth, in_alternative=False)
     return body
 
 
@@ -666,19 +687,29 @@ def _walk(part: Message, body: _Body, errors: list[str], depth: int, in_alternat
         body.report_type = str(part.get_param("report-type", "") or "").lower()
     if ctype.partition("/")[0] == "message" or not part.is_multipart():
         _guard(errors, f"{ctype} part", lambda: None, _leaf, part, ctype, body, errors,
-               in_alternative)
+               in_alternative, depth)
         return
     _record_defects(part, errors)
     if depth >= _MAX_DEPTH:
         errors.append(f"MIME nesting deeper than {_MAX_DEPTH} levels; inner parts ignored")
         return
+    if ctype == "multipart/alternative" and not body.alternative:
+        choice = _Body(alternative=True)
+        _walk_parts(part, choice, errors, depth, in_alternative=True)
+        body.absorb(choice, errors)
+        return
+    _walk_parts(part, body, errors, depth, ctype == "multipart/alternative")
+
+
+def _walk_parts(part: Message, body: _Body, errors: list[str], depth: int,
+                in_alternative: bool) -> None:
     for sub in part.get_payload():
         if isinstance(sub, Message):
-            _walk(sub, body, errors, depth + 1, ctype == "multipart/alternative")
+            _walk(sub, body, errors, depth + 1, in_alternative)
 
 
-def _leaf(part: Message, ctype: str, body: _Body, errors: list[str], in_alternative: bool
-          ) -> None:
+def _leaf(part: Message, ctype: str, body: _Body, errors: list[str], in_alternative: bool,
+          depth: int) -> None:
     headers = _header_map(part)
     filename = _filename(part, headers)
     disposition = part.get_content_disposition()
@@ -691,12 +722,24 @@ def _leaf(part: Message, ctype: str, body: _Body, errors: list[str], in_alternat
         text, problem = _decode_bytes(payload, part.get_content_charset())
         if problem:
             errors.append(f"{ctype}: {problem}")
-        (body.html if ctype == "text/html" else body.plain).append(text)
+        if ctype != "text/html":
+            body.plain.append(text)
+            return
+        body.html.append(text)
+        if not body.alternative:  # a text of its own, beside plain ones (a gateway's footer
+            # part after an HTML-only mail showed alone, the customer's words gone)
+            body.plain.append(_html_to_text(text, errors))
         return
     if (in_alternative and maintype == "text" and not filename
             and ctype != "text/calendar"):
         return  # another rendering of the same body (text/watch-html, text/x-amp-html)
     content = _part_bytes(part, errors)
+    if ctype in _OPAQUE_SIGNED and depth < _MAX_DEPTH and (
+            signed := _signed_content(content)) is not None and (
+            inner := _parse_message(signed, errors)) is not None:
+        # the mail an opaque S/MIME signature wraps (PKCS #7 signed-data): walked as the
+        # body, as a clear-signed one's is; the .p7m is kept below
+        _walk(inner, body, errors, depth + 1, in_alternative=False)
     _record_defects(part, errors)
     content_id = _content_id(headers)
     if disposition not in ("inline", "attachment"):
@@ -704,6 +747,20 @@ def _leaf(part: Message, ctype: str, body: _Body, errors: list[str], in_alternat
     body.attachments.append(AttachmentData(
         filename=_safe_filename(filename, ctype, len(body.attachments) + 1),
         mime=ctype, content=content, content_id=content_id, disposition=disposition))
+    if ctype in _ATTACHED_MAIL and not body.report_type and depth < _MAX_DEPTH:
+        body.forwarded.append(_attached_mail_text(content, errors, depth + 1))
+
+
+def _attached_mail_text(raw: bytes, errors: list[str], depth: int) -> str:
+    """A mail attached whole (forwarded as attachment, as Outlook and Thunderbird do) as the
+    text an inline forward shows: its header block, then its text. Only its .eml held it:
+    the customer's words the reseller passed on were not shown, searched or triaged."""
+    msg = _parse_message(raw, errors)
+    headers = _header_map(msg)
+    block = [FORWARD_MARK, *(f"{name.title()}: {value}" for name in _FORWARDED_HEADERS
+                             if (value := _header_text(headers, name, errors)))]
+    text = _extract_body(msg, errors, depth).text(errors) if msg is not None else ""
+    return "\n".join(block) + "\n\n" + text.strip("\n")
 
 
 def _record_defects(part: Message, errors: list[str]) -> None:
@@ -781,6 +838,81 @@ def _default_extension(mime: str) -> str:
     return _DEFAULT_EXTENSIONS.get(mime) or mimetypes.guess_extension(mime) or ".bin"
 
 
+def _signed_content(der: bytes) -> bytes | None:
+    """The content a PKCS #7 signed-data blob carries (ContentInfo, then SignedData's
+    encapContentInfo, then its eContent), or None: encrypted, detached, or not PKCS #7.
+    BER as mailers write it: indefinite lengths, the octet string in chunks."""
+    info = _ber_items(der, 0, len(der))
+    if not info or info[0][0] != 0x30:
+        return None
+    fields = _ber_items(der, *info[0][1:])
+    if len(fields) < 2 or der[fields[0][1]:fields[0][2]] != _SIGNED_DATA:
+        return None
+    signed = _ber_items(der, *fields[1][1:])  # [0] EXPLICIT: the SignedData sequence
+    signed = _ber_items(der, *signed[0][1:]) if signed else []
+    encapsulated = _ber_items(der, *signed[2][1:]) if len(signed) > 2 else []
+    if len(encapsulated) < 2:
+        return None  # detached: the content travels beside the signature
+    octets = _ber_items(der, *encapsulated[1][1:])
+    if not octets:
+        return None
+    tag, start, end = octets[0]
+    if tag == 0x04:
+        return der[start:end]
+    return b"".join(der[s:e] for t, s, e in _ber_items(der, start, end) if t == 0x04)
+
+
+def _ber_items(der: bytes, start: int, end: int) -> list[tuple[int, int, int]]:
+    """(tag, content start, content end) of each BER item in der[start:end]; [] when it
+    is not BER (nothing is read past `end`)."""
+    items = []
+    while start + 2 <= end:
+        tag, size = der[start], der[start + 1]
+        if tag == 0 and size == 0:
+            break  # end of an indefinite length's contents
+        at = start + 2
+        if size == 0x80:
+            inner_end = _indefinite_end(der, at, end)
+            if inner_end is None:
+                return []
+            items.append((tag, at, inner_end))
+            start = inner_end + 2
+            continue
+        if size > 0x80:
+            width = size - 0x80
+            if width > 4 or at + width > end:
+                return []
+            size, at = int.from_bytes(der[at:at + width], "big"), at + width
+        if at + size > end:
+            return []
+        items.append((tag, at, at + size))
+        start = at + size
+    return items
+
+
+def _indefinite_end(der: bytes, start: int, end: int) -> int | None:
+    """Where the end-of-contents octets of an indefinite length starting at `start` sit."""
+    depth = 0
+    while start + 2 <= end:
+        tag, size = der[start], der[start + 1]
+        if tag == 0 and size == 0:
+            if depth == 0:
+                return start
+            depth, start = depth - 1, start + 2
+            continue
+        at = start + 2
+        if size == 0x80:
+            depth, start = depth + 1, at
+            continue
+        if size > 0x80:
+            width = size - 0x80
+            if width > 4:
+                return None
+            size, at = int.from_bytes(der[at:at + width], "big"), at + width
+        start = at + size
+    return None
+
+
 def _html_to_text(markup: str, errors: list[str]) -> str:
     """inscriptis (Apache-2.0) keeps layout such as tables; crude tag stripping if it fails.
 
@@ -790,9 +922,7 @@ def _html_to_text(markup: str, errors: list[str]) -> str:
         errors.append(f"HTML body over {_MAX_HTML_TO_TEXT} characters; only its start is shown")
         markup = markup[:_MAX_HTML_TO_TEXT]
     try:
-        from inscriptis import get_text
-
-        text = get_text(markup).strip("\n")
+        text = _rendered(markup).strip("\n")
         if text.strip():
             return text
     except Exception as exc:
@@ -802,6 +932,32 @@ def _html_to_text(markup: str, errors: list[str]) -> str:
     if text:  # e.g. lxml drops what is nested deeper than it allows
         errors.append("HTML converted by stripping tags")
     return text
+
+
+def _rendered(markup: str) -> str:
+    """inscriptis' text of `markup`, each web link's address after its words unless they
+    show it ("click here <https://…>", as mail clients write a plain-text part): the words
+    alone hid where the customer's "my shared logs are here" pointed. Laid out as a
+    browser does ("strict"): the default put a space at every <span>'s edges, and
+    Outlook's spans made "INV-4411" "INV -4411" and "1.240,00" "1. 240,00", and indented
+    each nested <div>."""
+    from inscriptis import Inscriptis, _get_html_tree  # its parse, with its fallbacks
+    from inscriptis.css_profiles import CSS_PROFILES
+    from inscriptis.model.config import ParserConfig
+
+    tree = _get_html_tree(markup)
+    if tree is None:
+        return ""
+    for link in tree.iter("a"):
+        address = (link.get("href") or "").strip()
+        if address.lower().startswith(("http://", "https://")) and (
+                _bare_link(address) not in _bare_link(link.text_content())):
+            link.tail = f" <{address}>{link.tail or ''}"
+    return Inscriptis(tree, ParserConfig(css=CSS_PROFILES["strict"])).get_text()
+
+
+def _bare_link(text: str) -> str:
+    return text.strip().casefold().removeprefix("https://").removeprefix("http://").rstrip("/")
 
 
 # --- automatic mail --------------------------------------------------------------------------

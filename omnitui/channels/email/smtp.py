@@ -95,7 +95,11 @@ def build_reply(*, address: str, case_id: int, message_key: str, to: Sequence[st
         maintype, _, subtype = item.mime.partition("/")
         if not maintype or not subtype:
             maintype, subtype = "application", "octet-stream"
-        msg.add_attachment(item.content, maintype=maintype, subtype=subtype,
+        # a mail attached whole goes as it is: RFC 2046 allows message/rfc822 no base64,
+        # and readers showed the forwarded customer mail as a page of base64
+        cte = ("7bit" if item.content.isascii() else "8bit") if item.mime == "message/rfc822" \
+            else None
+        msg.add_attachment(item.content, maintype=maintype, subtype=subtype, cte=cte,
                            filename=item.filename or "attachment")
     return msg
 

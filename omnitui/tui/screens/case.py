@@ -340,10 +340,15 @@ class MessageBox(Static):
         if message.case_id != case_id:
             self.add_class("-other-case")
 
-    def shows(self, words: Sequence[str]) -> bool:
-        """Whether every one of `words` shows in the text drawn: a search hit, highlighted
-        once they are the box's words."""
-        return holds(plain(shown_text(self.message, unfolded=self.unfolded)[0]).plain, words)
+    def shows(self, words: Sequence[str], *, unfolded: bool = True) -> bool:
+        """Whether every one of `words` is in the text drawn `unfolded` (default: its quoted
+        history too): a search hit, highlighted once they are the box's words."""
+        return holds(plain(shown_text(self.message, unfolded=unfolded)[0]).plain, words)
+
+    def bring_out(self, words: Sequence[str]) -> None:
+        """A hit lands here: the quoted history unfolds when the words are only in it."""
+        if not self.unfolded and not self.shows(words, unfolded=False):
+            self.toggle_quoted()
 
     def set_words(self, words: Sequence[str]) -> None:
         """Highlight `words` instead (a search on the case, or its end)."""
@@ -854,15 +859,17 @@ class CaseScreen(WorkScreen):
 
     def jump_to_match(self, step: int, words: Sequence[str], *, here: bool = False
                       ) -> str | None:
-        """Highlight the next (step 1) or previous (-1) message on screen that shows every
-        one of `words` (`here`: the current one counts), going round the end as mutt's
+        """Highlight the next (step 1) or previous (-1) message on screen that says every
+        one of `words`, its quoted history unfolded if they are only there (`here`: the
+        current one counts), going round the end as mutt's
         search does (a case opened from a search shows its newest message, below every
         hit: n found nothing there). None: no message shows them; else "" or how it got
         there: "wrapped" round the end, or "only": the one highlighted is the one."""
         count, start, first = len(self._boxes), self.current, 0 if here else 1
         for offset in range(first, count + first):
             index = start + step * offset
-            if self._boxes[index % count].shows(words):
+            if (box := self._boxes[index % count]).shows(words):
+                box.bring_out(words)
                 self.current = index % count
                 self._highlight()
                 return ("only" if offset == count else
