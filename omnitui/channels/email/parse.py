@@ -69,7 +69,6 @@ _HTML_TAG_RE = re.compile(r"<[^>]*>")
 _FILENAME_UNSAFE = frozenset('<>:"|?*')
 _ATTACHED_MAIL = ("message/rfc822", "message/global")
 _OPAQUE_SIGNED = ("application/pkcs7-mime", "application/x-pkcs7-mime")
-_SIGNED_DATA = bytes.fromhex("2a864886f70d010702")  # the OID 1.2.840.113549.1.7.2
 _FORWARDED_HEADERS = ("from", "date", "subject", "to", "cc")
 
 # Charset labels mail clients send that Python does not know, or knows as a narrower codec
@@ -841,76 +840,17 @@ def _default_extension(mime: str) -> str:
 def _signed_content(der: bytes) -> bytes | None:
     """The content a PKCS #7 signed-data blob carries (ContentInfo, then SignedData's
     encapContentInfo, then its eContent), or None: encrypted, detached, or not PKCS #7.
-    BER as mailers write it: indefinite lengths, the octet string in chunks."""
-    info = _ber_items(der, 0, len(der))
-    if not info or info[0][0] != 0x30:
-        return None
-    fields = _ber_items(der, *info[0][1:])
-    if len(fields) < 2 or der[fields[0][1]:fields[0][2]] != _SIGNED_DATA:
-        return None
-    signed = _ber_items(der, *fields[1][1:])  # [0] EXPLICIT: the SignedData sequence
-    signed = _ber_items(der, *signed[0][1:]) if signed else []
-    encapsulated = _ber_items(der, *signed[2][1:]) if len(signed) > 2 else []
-    if len(encapsulated) < 2:
-        return None  # detached: the content travels beside the signature
-    octets = _ber_items(der, *encapsulated[1][1:])
-    if not octets:
-        return None
-    tag, start, end = octets[0]
-    if tag == 0x04:
-        return der[start:end]
-    return b"".join(der[s:e] for t, s, e in _ber_items(der, start, end) if t == 0x04)
+    asn1crypto (MIT) reads BER as mailers write it: indefinite lengths, octets in chunks."""
+    from asn1crypto import cms
 
-
-def _ber_items(der: bytes, start: int, end: int) -> list[tuple[int, int, int]]:
-    """(tag, content start, content end) of each BER item in der[start:end]; [] when it
-    is not BER (nothing is read past `end`)."""
-    items = []
-    while start + 2 <= end:
-        tag, size = der[start], der[start + 1]
-        if tag == 0 and size == 0:
-            break  # end of an indefinite length's contents
-        at = start + 2
-        if size == 0x80:
-            inner_end = _indefinite_end(der, at, end)
-            if inner_end is None:
-                return []
-            items.append((tag, at, inner_end))
-            start = inner_end + 2
-            continue
-        if size > 0x80:
-            width = size - 0x80
-            if width > 4 or at + width > end:
-                return []
-            size, at = int.from_bytes(der[at:at + width], "big"), at + width
-        if at + size > end:
-            return []
-        items.append((tag, at, at + size))
-        start = at + size
-    return items
-
-
-def _indefinite_end(der: bytes, start: int, end: int) -> int | None:
-    """Where the end-of-contents octets of an indefinite length starting at `start` sit."""
-    depth = 0
-    while start + 2 <= end:
-        tag, size = der[start], der[start + 1]
-        if tag == 0 and size == 0:
-            if depth == 0:
-                return start
-            depth, start = depth - 1, start + 2
-            continue
-        at = start + 2
-        if size == 0x80:
-            depth, start = depth + 1, at
-            continue
-        if size > 0x80:
-            width = size - 0x80
-            if width > 4:
-                return None
-            size, at = int.from_bytes(der[at:at + width], "big"), at + width
-        start = at + size
-    return None
+    try:
+        info = cms.ContentInfo.load(der)
+        if info["content_type"].native != "signed_data":
+            return None
+        content = info["content"]["encap_content_info"]["content"].native
+    except Exception:  # not BER, or not this structure: whatever hostile bytes make the
+        return None  # reader raise, the part stays the attachment it is
+    return content if isinstance(content, bytes) else None  # None: detached
 
 
 def _html_to_text(markup: str, errors: list[str]) -> str:
