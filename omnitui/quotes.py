@@ -71,6 +71,13 @@ _FORWARD_MARK = re.compile(
     r"|doorgestuurd bericht|mensagem encaminhada|vidarebefordrat meddelande)[ \t]*-*[ \t]*",
     re.IGNORECASE)
 _FORWARD_BLOCK = 12  # lines: a forward's header block, its mark above it
+# What every _FORWARD_MARK has: a rule of dashes (Gmail, Thunderbird), or Apple Mail's
+# words. Looked for first: the block's own search costs 6 µs a message, this 0.5.
+_FORWARD_HINTS = ("-----", "orward", "eitergeleitet", "xpédi", "xpedi")
+# A forward's mark line and the header block under it (Apple Mail leaves a blank line
+# between them)
+_FORWARD_HEADERS = re.compile(rf"^{_FORWARD_MARK.pattern}$\n?(?:[ \t]*\n)?"
+                              rf"(?:{_KEY_LINE.pattern}.*(?:\n|$))*", re.IGNORECASE | re.M)
 # A postscript's first line ("P.S.", "PS:", "P.P.S."; not "PS5"): the author's words
 # again, after their sign-off
 _POSTSCRIPT = re.compile(r"^[ \t]*(?:p\.[ \t]?)?p\.?[ \t]?s[ \t]*[.:\-]", re.IGNORECASE | re.M)
@@ -281,6 +288,15 @@ def signature_start(text: str) -> int:
     if found >= len(source):
         return len(text)
     return sum(map(len, lines[:_line_at(found, source, origin)]))
+
+
+def without_forward_headers(text: str) -> str:
+    """`text` without the header blocks of the mails it forwards (the mark, then "From: …",
+    "Subject: …"): the names, subjects and dates of a mail passed on are neither the
+    forwarder's words nor that mail's, and must not decide the language or the tone."""
+    if not any(hint in text for hint in _FORWARD_HINTS):
+        return text
+    return _FORWARD_HEADERS.sub("", text)
 
 
 @lru_cache(maxsize=1)

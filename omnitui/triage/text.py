@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from omnitui.quotes import signature_start
+from omnitui.quotes import signature_start, without_forward_headers
 
 # Quoted history with the line that introduces it ("On Mon, … Support wrote:", in the
 # language of the customer's mail program, not always theirs), links and addresses are not
@@ -20,10 +20,11 @@ def own_words(text: str, sample: int = SAMPLE) -> str:
     """The customer's words in the opening of `text`: without its signature (a sign-off,
     a name and a company, "Sent from my iPhone", often in another language than the
     message: an English one turned a French message `und` and a curt one polite) nor
-    quoted lines, links and addresses. (Remembered for the last few texts: the classify
-    stage's language, tone and intent each ask for the same message's.)"""
+    quoted lines, links and addresses, nor a forward's header block. (Remembered for the
+    last few texts: the classify stage's language, tone and intent each ask for the same
+    message's.)"""
     opening = text[:sample]
-    return NOISE.sub(" ", opening[:signature_start(opening)])
+    return NOISE.sub(" ", without_forward_headers(opening[:signature_start(opening)]))
 
 
 # Lines a customer pasted from a program rather than wrote: a log line (a time stamp or a

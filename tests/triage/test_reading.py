@@ -145,6 +145,25 @@ def test_what_a_customer_pasted_does_not_decide_the_language() -> None:
     assert language_of("2026-12-01 03:00:01 FATAL worker killed: out of memory") == "und"
 
 
+@pytest.mark.parametrize("forward", [
+    "Hallo, bitte sehen Sie sich die Rechnung unten an.\n\n"
+    "---------- Forwarded message ----------\nFrom: Angry Client <boss@example.org>\n"
+    "Date: Mon, 7 Dec 2026 09:12\nSubject: INVOICE QUESTION FOR ACCOUNTING\n"
+    "To: Buchhaltung <ap@example.de>\n\nKönnen Sie die Rechnung 4411 noch einmal schicken?",
+    "Hallo, bitte sehen Sie sich die Rechnung unten an.\n\n"
+    "Begin forwarded message:\n\nFrom: Angry Client <boss@example.org>\n"
+    "Subject: INVOICE QUESTION FOR ACCOUNTING\n\n"
+    "Können Sie die Rechnung 4411 noch einmal schicken?",
+])
+def test_a_forwards_header_block_is_not_the_customers_words(forward: str) -> None:
+    """A forward's "From: Angry Client" read as anger, its shouted subject as shouting, and
+    its English header names as English; the words the forward passes on still count."""
+    assert not read_tone(forward, "de", phrases=PHRASES).irritated
+    assert language_of(forward) == "de"
+    assert read_tone(forward.replace("noch einmal", "ZUM DRITTEN MAL, DAS IST INAKZEPTABEL,"),
+                     "de", phrases=PHRASES).irritated
+
+
 def test_shouting_in_the_customers_own_lines_still_counts() -> None:
     reading = read_tone("It fails after your fix:\nERROR: permission denied\n"
                         "I NEED THIS WORKING BY MONDAY", "en", phrases=PHRASES)
