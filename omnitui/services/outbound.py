@@ -310,6 +310,11 @@ def unusable(typed: list[str]) -> str | None:
             return entry
         found = [(name, address) for name, address in getaddresses([entry])
                  if name or address] or [("", entry)]
+        rest = entry
+        for name, address in found:
+            rest = rest.replace(address, "", 1).replace(name, "", 1)
+        if rest.strip(' \t<>"(),'):  # words the parser dropped: "not an address" was 'not'
+            return entry
         for _, address in found:
             if normalize(Identifier("email", address), "") is None or address not in entry:
                 return address if address in entry else entry

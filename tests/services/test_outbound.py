@@ -338,6 +338,8 @@ def test_a_queued_reply_follows_its_case_into_a_merge(store: Store,
     (" , ", "the reply has no recipient"),
     # the envelope took a@x.org alone, the timeline showed both
     ("a@x.org; b@y.org", "'a@x.org; b@y.org' is not a usable email address"),
+    # the parser read three addresses in it, and the refusal named 'not'
+    ("not an address", "'not an address' is not a usable email address"),
 ])
 def test_a_reply_to_nowhere_is_refused_as_a_forward_is(store: Store, pipeline: Pipeline,
                                                        to: str, refusal: str) -> None:
