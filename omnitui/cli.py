@@ -937,7 +937,7 @@ def suggestions(typer_ctx: typer.Context,
                 ) -> None:
     """Open merge suggestions from weak evidence (same name, same order number...)."""
     from omnitui import output
-    from omnitui.store.queries import open_suggestions
+    from omnitui.store.queries import SUGGESTION_COLUMNS, open_suggestions
 
     with ctx(typer_ctx).open_store() as store:
         rows = open_suggestions(store.conn, limit + 1)
@@ -946,7 +946,7 @@ def suggestions(typer_ctx: typer.Context,
         say(f"the first {limit:,} shown; --limit N shows more")
     output.print_rows(rows if fmt is not Format.table else
                       [output.suggestion_row(row) for row in rows], fmt,
-                      title="open suggestions")
+                      columns=SUGGESTION_COLUMNS, title="open suggestions")
 
 
 def command_group(name: str, help_text: str) -> typer.Typer:

@@ -419,12 +419,15 @@ def customer_view(conn: sqlite3.Connection, customer_id: int) -> CustomerView:
                         [tuple(c) for c in open_cases], [tuple(e) for e in events])
 
 
+SUGGESTION_COLUMNS = ("id", "kind", "source_id", "target_id", "confidence", "evidence",
+                      "message_id", "created_at")
+
+
 def open_suggestions(conn: sqlite3.Connection, limit: int = 100) -> list[dict[str, Any]]:
-    cur = conn.execute("SELECT id, kind, source_id, target_id, confidence, evidence,"
-                       " message_id, created_at FROM suggestions WHERE status = 'open'"
-                       " ORDER BY confidence DESC, id LIMIT ?", (limit,))
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r, strict=True)) for r in cur]
+    """The open suggestions, the most confident first, as SUGGESTION_COLUMNS name them."""
+    cur = conn.execute(f"SELECT {', '.join(SUGGESTION_COLUMNS)} FROM suggestions"
+                       " WHERE status = 'open' ORDER BY confidence DESC, id LIMIT ?", (limit,))
+    return [dict(zip(SUGGESTION_COLUMNS, r, strict=True)) for r in cur]
 
 
 def store_stats(conn: sqlite3.Connection) -> dict[str, Any]:
