@@ -1198,6 +1198,7 @@ def serve(typer_ctx: typer.Context,
 def main() -> None:
     """Entry point: expected errors become one line on stderr, never a traceback; anything
     else is a bug and keeps its traceback."""
+    _open_closed_streams()
     try:
         status = just_the_command()(standalone_mode=False)  # an Exit(code) comes back as its code
         if isinstance(status, int):
@@ -1235,6 +1236,16 @@ def main() -> None:
             f"error: {os.strerror(exc.errno)}: nothing more was written (free some space, or "
             "check the disk is mounted writable)")
         sys.exit(1)
+
+
+def _open_closed_streams() -> None:
+    """A standard stream its caller closed (`<&-`, `>&-`: a daemon's child) as /dev/null:
+    Python leaves it None, so reading `-` or printing what was done ended in a traceback (a
+    note added, then exit 1: a script adds it again), and its number free for a file of ours.
+    Opened in order, each takes its own number, the lowest free; kept open to the end."""
+    for name, mode in (("stdin", "r"), ("stdout", "w"), ("stderr", "w")):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, mode, encoding="utf-8"))  # noqa: SIM115
 
 
 # A machine's state, not a bug: a full disk, a quota, a file system mounted read-only (the
