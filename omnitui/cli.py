@@ -1224,9 +1224,9 @@ def main() -> None:
         if (byte := _undecoded_byte(exc)) is None:
             raise
         before = exc.object[max(0, exc.start - 30):exc.start].rsplit("\n", 1)[-1]
-        say(f"usage error: the text given is not UTF-8 (byte 0x{byte:02x}, "
-            + (f"after '{before}'" if before else "at its start")
-            + "): give it as UTF-8 (`iconv -t utf-8` converts a file)")
+        say(f"usage error: not UTF-8: byte 0x{byte:02x} "
+            + (f"after '{before}'" if before else "at the start of a line")
+            + " (give text and file names in UTF-8; `iconv -t utf-8` converts a file's text)")
         sys.exit(2)
     except OverflowError as exc:  # an id past SQLite's integers, from any option (bound as
         if "SQLite INTEGER" not in str(exc):  # given: 2**63 and up; a --limit says its most)
@@ -1262,8 +1262,9 @@ def _standard_streams() -> None:
 
 
 def _undecoded_byte(exc: UnicodeEncodeError) -> int | None:
-    """The byte that was not UTF-8 where text from the command line or stdin failed to be
-    written (Python keeps such a byte as a lone surrogate, U+DC80 to U+DCFF); None: a bug."""
+    """The byte that was not UTF-8 where text or a file name from the command line or stdin
+    failed to be written (Python keeps such a byte as a lone surrogate, U+DC80 to U+DCFF);
+    None: a bug."""
     found = exc.object[exc.start] if isinstance(exc.object, str) else ""
     return ord(found) - 0xDC00 if "\udc80" <= found <= "\udcff" else None
 

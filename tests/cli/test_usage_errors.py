@@ -255,8 +255,9 @@ def test_the_search_reads_the_consoles_filters(omnitui: Run, tmp_path: Path) -> 
 
 def test_text_given_that_is_not_utf8_is_a_usage_error_that_changes_nothing(
         omnitui: Run, cli_env: dict[str, str], tmp_path: Path) -> None:
-    """A Latin-1 reply template piped in, or a word typed in a Latin-1 terminal: one line
-    naming the byte, exit 2, and the case as it was (it was a traceback, exit 1)."""
+    """A Latin-1 reply template piped in, a word typed in a Latin-1 terminal, a Latin-1 file
+    name: one line naming the byte, exit 2, and the case as it was (it was a traceback,
+    exit 1)."""
     db = ("--db", str(tmp_path / "demo.db"))
     omnitui("demo", *db, "--no-console", "--customers", "30", "--messages", "30")
     case = omnitui(*db, "cases", "--format", "ids", "--limit", "1").stdout.strip()
@@ -268,12 +269,16 @@ def test_text_given_that_is_not_utf8_is_a_usage_error_that_changes_nothing(
         result = omnitui(*db, *args, check=False)
         assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
         line, = result.stderr.splitlines()
-        assert line.startswith("usage error: the text given is not UTF-8 (byte 0xfc, after ")
-        assert line.endswith("Gr'): give it as UTF-8 (`iconv -t utf-8` converts a file)")
+        assert line.startswith("usage error: not UTF-8: byte 0xfc after ")
+        assert line.endswith("Gr' (give text and file names in UTF-8; `iconv -t utf-8` "
+                             "converts a file's text)")
     for strict in ("", "utf-8:strict"):  # as Python reads stdin in a C or a UTF-8 locale
         piped = subprocess.run([sys.executable, "-m", "omnitui", *db, "reply", case, "-"],
                                input="Grüße aus Köln\n".encode("latin-1"), capture_output=True,
                                env={**cli_env, "PYTHONIOENCODING": strict}, timeout=120)
         assert piped.returncode == 2 and b"Traceback" not in piped.stderr, piped.stderr
-        assert b"not UTF-8 (byte 0xfc, after 'Gr')" in piped.stderr
+        assert b"not UTF-8: byte 0xfc after 'Gr'" in piped.stderr
     assert omnitui(*db, "case", case, "--format", "json").stdout == before
+    backup = omnitui(*db, "backup", str(tmp_path / "b\udce4ckup"), check=False)  # "bäckup"
+    assert backup.returncode == 2 and "not UTF-8: byte 0xe4 after" in backup.stderr
+    assert "Traceback" not in backup.stderr
