@@ -9,6 +9,7 @@ commands, against 13 evaluated at import)."""
 
 import errno
 import getpass
+import io
 import logging
 import os
 import re
@@ -937,7 +938,7 @@ def suggestions(typer_ctx: typer.Context,
                 ) -> None:
     """Open merge suggestions from weak evidence (same name, same order number...)."""
     from omnitui import output
-    from omnitui.store.queries import open_suggestions
+    from omnitui.store.queries import SUGGESTION_COLUMNS, open_suggestions
 
     with ctx(typer_ctx).open_store() as store:
         rows = open_suggestions(store.conn, limit + 1)
@@ -946,7 +947,7 @@ def suggestions(typer_ctx: typer.Context,
         say(f"the first {limit:,} shown; --limit N shows more")
     output.print_rows(rows if fmt is not Format.table else
                       [output.suggestion_row(row) for row in rows], fmt,
-                      title="open suggestions")
+                      columns=SUGGESTION_COLUMNS, title="open suggestions")
 
 
 def command_group(name: str, help_text: str) -> typer.Typer:
@@ -1196,6 +1197,7 @@ def serve(typer_ctx: typer.Context,
 def main() -> None:
     """Entry point: expected errors become one line on stderr, never a traceback; anything
     else is a bug and keeps its traceback."""
+    _standard_streams()
     try:
         status = just_the_command()(standalone_mode=False)  # an Exit(code) comes back as its code
         if isinstance(status, int):
@@ -1216,6 +1218,14 @@ def main() -> None:
             raise
         say(f"error: {unwritable('the store', exc) if cannot_write(exc) else store_problem(exc)}")
         sys.exit(1)
+    except UnicodeEncodeError as exc:
+        if (byte := _undecoded_byte(exc)) is None:
+            raise
+        before = exc.object[max(0, exc.start - 30):exc.start].rsplit("\n", 1)[-1]
+        say(f"usage error: not UTF-8: byte 0x{byte:02x} "
+            + (f"after '{before}'" if before else "at the start of a line")
+            + " (give text and file names in UTF-8; `iconv -t utf-8` converts a file's text)")
+        sys.exit(2)
     except OverflowError as exc:  # an id past SQLite's integers, from any option (bound as
         if "SQLite INTEGER" not in str(exc):  # given: 2**63 and up; a --limit says its most)
             raise
@@ -1233,6 +1243,28 @@ def main() -> None:
             f"error: {os.strerror(exc.errno)}: nothing more was written (free some space, or "
             "check the disk is mounted writable)")
         sys.exit(1)
+
+
+def _standard_streams() -> None:
+    """A standard stream its caller closed (`<&-`, `>&-`: a daemon's child) as /dev/null:
+    Python leaves it None, so reading `-` or printing what was done ended in a traceback (a
+    note added, then exit 1: a script adds it again), and its number free for a file of ours.
+    Opened in order, each takes its own number, the lowest free; kept open to the end.
+    stdin's bytes that are not UTF-8 are kept as Python keeps argv's (a UTF-8 locale read
+    them strictly, a C locale did not), for main to refuse both alike."""
+    for name, mode in (("stdin", "r"), ("stdout", "w"), ("stderr", "w")):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, mode, encoding="utf-8"))  # noqa: SIM115
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="surrogateescape")
+
+
+def _undecoded_byte(exc: UnicodeEncodeError) -> int | None:
+    """The byte that was not UTF-8 where text or a file name from the command line or stdin
+    failed to be written (Python keeps such a byte as a lone surrogate, U+DC80 to U+DCFF);
+    None: a bug."""
+    found = exc.object[exc.start] if isinstance(exc.object, str) else ""
+    return ord(found) - 0xDC00 if "\udc80" <= found <= "\udcff" else None
 
 
 # A machine's state, not a bug: a full disk, a quota, a file system mounted read-only (the

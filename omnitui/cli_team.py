@@ -38,7 +38,7 @@ def agents_list(typer_ctx: typer.Context, fmt: Fmt = Format.table) -> None:
 
 def _roster(context: Context, fmt: Format) -> None:
     from omnitui import output
-    from omnitui.services.routing import Router, apply_agents
+    from omnitui.services.routing import ROSTER_COLUMNS, Router, apply_agents
     from omnitui.store.db import utc_now
 
     with context.open_store() as store:
@@ -47,7 +47,8 @@ def _roster(context: Context, fmt: Format) -> None:
         # at its start: the config's [[agents]] read "no agents" until one had run
         rows = Router(context.settings).roster(store.conn, now)
     output.print_rows(rows if fmt is not Format.table else
-                      [output.roster_row(row, now) for row in rows], fmt, title="agents")
+                      [output.roster_row(row, now) for row in rows], fmt,
+                      columns=ROSTER_COLUMNS, title="agents")
 
 
 @agents_app.command("add")

@@ -21,9 +21,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from omnitui.choices import Format, ListFormat
-from omnitui.model import PAUSED_STATUSES, CaseDetail, CaseSummary, Countdown
+from omnitui.model import PAUSED_STATUSES, CaseDetail, CaseSummary, Countdown, MessageView
 from omnitui.sanitize import escape_json, sanitize
-from omnitui.store.db import columns_of, db_time, parse_db_time, stored_time, utc_now
+from omnitui.store.db import (
+    columns_of,
+    db_time,
+    field_names,
+    parse_db_time,
+    stored_time,
+    utc_now,
+)
 from omnitui.vocabulary import routing_story
 from omnitui.wording import (
     ARROW,
@@ -119,16 +126,14 @@ def _csv_cell(value: Any) -> Any:
     return "'" + text if text.lstrip(" ").startswith(FORMULA_STARTS) else text
 
 
-def _write_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str] = ()) -> None:
-    """Text cells are always quoted (QUOTE_NONNUMERIC), numbers never; with no row, the
-    header of `columns` alone (a script reading the file found nothing to read)."""
+def _write_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+    """Text cells are always quoted (QUOTE_NONNUMERIC), numbers never; the header is
+    `columns`, the rows' keys, even with no row (an empty file is no CSV to pandas or
+    csvkit: a script reading it found nothing to read)."""
     import csv
 
-    names = list(rows[0]) if rows else list(columns)
-    if not names:
-        return
-    writer = csv.DictWriter(sys.stdout, fieldnames=names, quoting=csv.QUOTE_NONNUMERIC)
-    writer.writerow({name: _csv_cell(name) for name in names})
+    writer = csv.DictWriter(sys.stdout, fieldnames=columns, quoting=csv.QUOTE_NONNUMERIC)
+    writer.writerow({name: _csv_cell(name) for name in columns})
     for row in rows:
         writer.writerow({k: _csv_cell(v) for k, v in row.items()})
 
@@ -139,9 +144,10 @@ def say_done(text: str) -> None:
     sys.stdout.write(sanitize(text, multiline=False) + "\n")
 
 
-def print_rows(rows: Sequence[dict[str, Any]], fmt: Format, *, title: str = "",
-               columns: Sequence[str] = ()) -> None:
-    """`columns`: the CSV header when there is no row."""
+def print_rows(rows: Sequence[dict[str, Any]], fmt: Format, *, columns: Sequence[str],
+               title: str = "") -> None:
+    """`columns`: the rows' keys as the store has them, the CSV's header even when there is
+    no row (a table's head is its rows' own keys)."""
     if fmt is Format.json:
         write_json(list(rows))
     elif fmt is Format.csv:
@@ -201,9 +207,10 @@ def print_repair(repair: Any, fmt: Format, *, dry_run: bool, solved: bool = Fals
     summary = (f"{plural(repair.checked, 'case' if solved else 'unsolved case')} replayed: "
                f"{verb} {len(repair.changed)}, skipped {len(repair.skipped)} without history")
     if fmt is Format.csv:  # a row a changed value, stored UTC as the json; the counts on
-        _write_csv([{"case": case_id, "column": k, "was": was, "now": now}  # stderr (it
-                    for case_id, columns in repair.changed.items()  # printed the table)
-                    for k, (was, now) in columns.items()])
+        # stderr (it printed the table)
+        _write_csv([dict(zip(REPAIR_COLUMNS, (case_id, k, was, now), strict=True))
+                    for case_id, columns in repair.changed.items()
+                    for k, (was, now) in columns.items()], REPAIR_COLUMNS)
         sys.stderr.write(summary + "\n")
         return
     out = people()
@@ -212,6 +219,9 @@ def print_repair(repair: Any, fmt: Format, *, dry_run: bool, solved: bool = Fals
             f"{k.removeprefix('sla_')} {_moment(was, zone)} {ARROW} {_moment(now, zone)}"
             for k, (was, now) in columns.items())), soft_wrap=True)  # a line a case, as
     say_done(summary)  # the docs say (a pipe got four)
+
+
+REPAIR_COLUMNS = ("case", "column", "was", "now")
 
 
 def _moment(value: object, zone: tzinfo | None) -> str:
@@ -249,7 +259,8 @@ def print_cases(rows: list[CaseSummary], fmt: ListFormat,
         sys.stdout.write("".join(f"{r.id}\n" for r in rows))
         return
     if fmt is not ListFormat.table:
-        print_rows([dataclasses.asdict(r) for r in rows], Format(fmt.value))
+        print_rows([dataclasses.asdict(r) for r in rows], Format(fmt.value),
+                   columns=field_names(CaseSummary))
         return
     from rich.cells import cell_len, set_cell_size
 
@@ -364,7 +375,8 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
             "parts": [{"part": label, "points": points} for label, points in parts]}})
         return
     if fmt is Format.csv:
-        print_rows([dataclasses.asdict(m) for m in detail.messages], fmt)
+        print_rows([dataclasses.asdict(m) for m in detail.messages], fmt,
+                   columns=field_names(MessageView))
         return
     from rich.text import Text
 
@@ -574,18 +586,24 @@ def print_articles(found: Sequence[Article], fmt: Format, *, ranked: bool = True
     """Knowledge-base articles: ranked (search, suggest: with their scores) or a listing.
     JSON and CSV carry every field, the excerpt too."""
     if fmt is not Format.table:
-        rows = [{"path": a.path, "title": a.title, "tags": a.tags, "score": a.score,
-                 "found_by": a.found_by, "excerpt": a.excerpt} for a in found]
+        rows = [dict(zip(ARTICLE_COLUMNS, (a.path, a.title, a.tags, a.score, a.found_by,
+                                           a.excerpt), strict=True)) for a in found]
         if fmt is Format.json:
             write_json(rows)
         else:
-            print_rows([{**r, "tags": " ".join(r["tags"])} for r in rows], fmt)
+            print_rows([{**r, "tags": " ".join(r["tags"])} for r in rows], fmt,
+                       columns=ARTICLE_COLUMNS)
         return
     if not found:
         say_done("no articles")
         return
-    print_rows([{**({"match": _match_words(a)} if ranked else {}), "path": a.path,
-                 "title": a.title, "tags": " ".join(a.tags)} for a in found], fmt)
+    columns = ("match", "path", "title", "tags")[0 if ranked else 1:]
+    print_rows([dict(zip(columns, ((_match_words(a),) if ranked else ()) + (
+        a.path, a.title, " ".join(a.tags)), strict=True)) for a in found], fmt,
+        columns=columns)
+
+
+ARTICLE_COLUMNS = ("path", "title", "tags", "score", "found_by", "excerpt")
 
 
 def _match_words(article: Article) -> str:
@@ -611,7 +629,8 @@ def print_report(report: Report, fmt: Format, zone: tzinfo | None) -> None:
         return
     if fmt is Format.csv:  # (its one row was "all" under a column "all"; --by's rows had
         span = _period(report, zone)  # no period, where the one without --by had)
-        _write_csv([{"period": span, **funnel_row(f, report.by)} for f in rows])
+        lines = [{"period": span, **funnel_row(f, report.by)} for f in rows]
+        _write_csv(lines, list(lines[0]))  # the whole period's line is always there
         return
     from rich.table import Table
 

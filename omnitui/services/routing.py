@@ -35,6 +35,9 @@ from omnitui.wording import span
 BATCH = 200  # waiting cases looked at per queue in one pass
 NEVER_HERE = "never here"  # an agent's state before their first console
 GIVE_AT_ONCE = 25  # cases given per transaction: a team coming back must not hold the lock
+# An agent of `Router.roster`: open cases by channel class; here, away or gone, since when
+ROSTER_COLUMNS = ("agent", "role", "skills", "capacity", "open", "state", "since",
+                  "last_given")
 
 
 class Router:
@@ -92,12 +95,10 @@ class Router:
         for agent in agent_store.agents(conn):
             state = self._candidate(conn, agent, counted)
             left = self._left_since(agent, now)
-            rows.append({
-                "agent": agent.name, "role": agent.role, "skills": sorted(agent.skills),
-                "capacity": agent.capacity, "open": state.load,
-                "state": self.state_of(agent, now),
-                "since": db_time(left) if left and left.year > 1 else None,
-                "last_given": agent.last_assigned_at})
+            rows.append(dict(zip(ROSTER_COLUMNS, (
+                agent.name, agent.role, sorted(agent.skills), agent.capacity, state.load,
+                self.state_of(agent, now), db_time(left) if left and left.year > 1 else None,
+                agent.last_assigned_at), strict=True)))
         return rows
 
     # -- one case -----------------------------------------------------------------------

@@ -423,9 +423,14 @@ def customer_view(conn: sqlite3.Connection, customer_id: int) -> CustomerView:
                         [tuple(c) for c in open_cases], [tuple(e) for e in events])
 
 
+SUGGESTION_COLUMNS = ("id", "kind", "source_id", "source_name", "target_id", "target_name",
+                      "confidence", "evidence", "message_id", "created_at")
+
+
 def open_suggestions(conn: sqlite3.Connection, limit: int = 100) -> list[dict[str, Any]]:
     """The open suggestions, the most confident first; a merge's with its two customers'
-    names (numbers alone said nothing of who might be one person), an attach's None."""
+    names (numbers alone said nothing of who might be one person), an attach's None;
+    as SUGGESTION_COLUMNS name them."""
     cur = conn.execute("SELECT s.id, s.kind, s.source_id, source.name AS source_name,"
                        " s.target_id, target.name AS target_name, s.confidence, s.evidence,"
                        " s.message_id, s.created_at FROM suggestions s"
@@ -435,8 +440,7 @@ def open_suggestions(conn: sqlite3.Connection, limit: int = 100) -> list[dict[st
                        " AND target.id = s.target_id"
                        " WHERE s.status = 'open' ORDER BY s.confidence DESC, s.id LIMIT ?",
                        (limit,))
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r, strict=True)) for r in cur]
+    return [dict(zip(SUGGESTION_COLUMNS, r, strict=True)) for r in cur]
 
 
 def store_stats(conn: sqlite3.Connection) -> dict[str, Any]:

@@ -160,6 +160,24 @@ def test_cases_and_case_for_people_and_scripts(omnitui: Run, tmp_path: Path) -> 
     assert missing.returncode == 1 and "no case 999999" in missing.stderr
 
 
+
+def test_a_csv_with_no_row_still_has_its_header(omnitui: Run, tmp_path: Path) -> None:
+    """A cron job's `--format csv` read by pandas or `csvcut` on a day nothing matched: the
+    header of the columns it reads on other days, not an empty file."""
+    demo, empty = str(tmp_path / "demo.db"), str(tmp_path / "empty.db")
+    omnitui("demo", "--db", demo, "--no-console", "--customers", "40", "--messages", "40")
+    omnitui("--db", empty, "init")
+
+    def header(db: str, *args: str) -> list[str] | None:
+        return csv.DictReader(io.StringIO(omnitui("--db", db, *args, "--format", "csv").stdout)
+                              ).fieldnames
+
+    assert header(demo, "cases", "--search", "nothing-reads-so") == header(demo, "cases")
+    assert header(empty, "cases") == header(demo, "cases")
+    assert header(empty, "suggestions") == header(demo, "suggestions")
+    assert header(empty, "agents", "list") == header(demo, "agents", "list")
+    assert header(demo, "sla", "recompute", "--dry-run") == ["case", "column", "was", "now"]
+
 def test_merge_and_undo_from_the_command_line(omnitui: Run, tmp_path: Path) -> None:
     db = str(tmp_path / "demo.db")
     omnitui("demo", "--db", db, "--no-console", "--customers", "30", "--messages", "100")

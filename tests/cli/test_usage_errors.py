@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -267,3 +268,34 @@ def test_the_search_narrows_to_a_customer_tier(omnitui: Run, tmp_path: Path) -> 
     assert len(vip) == sum(tier == "vip" for tier in tiers.values())
     gold = omnitui(*cases, "--search", "tier:gold").stdout.split()  # a tier the config
     assert gold and {tiers[int(i)] for i in gold} == {"Gold"}  # has no weight for
+
+
+def test_text_given_that_is_not_utf8_is_a_usage_error_that_changes_nothing(
+        omnitui: Run, cli_env: dict[str, str], tmp_path: Path) -> None:
+    """A Latin-1 reply template piped in, a word typed in a Latin-1 terminal, a Latin-1 file
+    name: one line naming the byte, exit 2, and the case as it was (it was a traceback,
+    exit 1)."""
+    db = ("--db", str(tmp_path / "demo.db"))
+    omnitui("demo", *db, "--no-console", "--customers", "30", "--messages", "30")
+    case = omnitui(*db, "cases", "--format", "ids", "--limit", "1").stdout.strip()
+    before = omnitui(*db, "case", case, "--format", "json").stdout
+    latin1 = "Gr\udcfc\udcdfe"  # "Grüße" in Latin-1 bytes, as Python reads them from argv
+    for args in (["note", case, latin1], ["--agent", "farid", "status", case, "--to",
+                                          "pending", "--reason", latin1],
+                 ["cases", "--search", latin1]):
+        result = omnitui(*db, *args, check=False)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        line, = result.stderr.splitlines()
+        assert line.startswith("usage error: not UTF-8: byte 0xfc after ")
+        assert line.endswith("Gr' (give text and file names in UTF-8; `iconv -t utf-8` "
+                             "converts a file's text)")
+    for strict in ("", "utf-8:strict"):  # as Python reads stdin in a C or a UTF-8 locale
+        piped = subprocess.run([sys.executable, "-m", "omnitui", *db, "reply", case, "-"],
+                               input="Grüße aus Köln\n".encode("latin-1"), capture_output=True,
+                               env={**cli_env, "PYTHONIOENCODING": strict}, timeout=120)
+        assert piped.returncode == 2 and b"Traceback" not in piped.stderr, piped.stderr
+        assert b"not UTF-8: byte 0xfc after 'Gr'" in piped.stderr
+    assert omnitui(*db, "case", case, "--format", "json").stdout == before
+    backup = omnitui(*db, "backup", str(tmp_path / "b\udce4ckup"), check=False)  # "bäckup"
+    assert backup.returncode == 2 and "not UTF-8: byte 0xe4 after" in backup.stderr
+    assert "Traceback" not in backup.stderr
