@@ -879,9 +879,16 @@ def merge_cases(typer_ctx: typer.Context,
                     "(SOURCE's conversation becomes TARGET's customer's case).")] = False
                 ) -> None:
     """Move every message of case SOURCE into TARGET and close SOURCE."""
-    audit_id = ctx(typer_ctx).act(lambda desk: desk.merge_cases(
-        [source], target, other_customers=other_customer))[0]
-    typer.echo(f"case #{source} merged into #{target} (audit event {audit_id})")
+    from omnitui.services.merge import after_move
+    from omnitui.wording import moved_words
+
+    def merge(desk: "Desk") -> tuple[int, tuple[list[int], str, bool]]:
+        audit_id = desk.merge_cases([source], target, other_customers=other_customer)[0]
+        return audit_id, after_move(desk.store.conn, [], target, audit_id)
+
+    audit_id, (_, status, resumed) = ctx(typer_ctx).act(merge)
+    typer.echo(f"case #{source} merged into #{target}{moved_words([], target, status, resumed)}"
+               f" (audit event {audit_id})")
 
 
 @app.command("move-message")

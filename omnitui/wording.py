@@ -438,8 +438,8 @@ def written_first_words(case_id: int, to: str, also_open: Sequence[int] = ()) ->
 
 def moved_words(emptied: Sequence[int], target: int, status: str,
                 resumed: bool = False) -> str:
-    """What a move did to the cases it left without a message (services/merge.py), that
-    the case it went to stays solved: the move does not reopen it (a thank-you filed
+    """What a move or a merge did to the cases it left without a message (services/merge.py),
+    that the case it went to stays solved: the move does not reopen it (a thank-you filed
     where it belongs needs no answer), and a question moved there waited unseen; or that
     the customer's question `resumed` the case pending on them, as their message would."""
     said = "".join(f"; #{case_id}, left empty, is closed as merged into #{target}"

@@ -102,19 +102,20 @@ def _continue_case(conn: sqlite3.Connection, event: InboundEvent, who: Identific
                       solved_by=None)
         record_audit(conn, actor=ACTOR, action="case.reopened", case_id=case["id"],
                      customer_id=who.customer_id, reason=decision.reason, at=stamps.now)
-    elif case["status"] == Status.PENDING and not event.asks_nothing and theirs:
-        # The customer answered what we were waiting for: the clocks run again. The row
-        # tells the history why the case is open again; it records no change, so the SLA
-        # replay, which resumes the clocks from their message (as in a store from before
-        # the row), reads none (store/cases.clock_facts): nothing counts twice.
-        values.update(status=Status.OPEN, pause_reason=None, paused_at=None)
-        record_audit(conn, actor=ACTOR, action="case.status", case_id=case["id"],
-                     customer_id=who.customer_id, at=stamps.now,
-                     reason=status_reason(Status.PENDING, Status.OPEN, why=CUSTOMER_ANSWERED))
     elif case["status"] == Status.NEW and _answers(event):
         values["status"] = Status.OPEN  # answered by one of us, as a reply here opens it
-    if case["snoozed_until"] is not None and not event.asks_nothing:
-        values["snoozed_until"] = None  # the customer wrote: the case is back in the queue
+    if not event.asks_nothing:
+        written = written_to(case, theirs=theirs)
+        values.update(written)
+        if written.get("status") == Status.OPEN:
+            # The row tells the history why the case is open again; it records no change,
+            # so the SLA replay, which resumes the clocks from their message (as in a store
+            # from before the row), reads none (store/cases.clock_facts): nothing counts
+            # twice.
+            record_audit(conn, actor=ACTOR, action="case.status", case_id=case["id"],
+                         customer_id=who.customer_id, at=stamps.now,
+                         reason=status_reason(Status.PENDING, Status.OPEN,
+                                              why=CUSTOMER_ANSWERED))
     read = _as_read(event, intent_known=case["intent"] is not None) if theirs else {}
     if stamps.at < (case["last_message_at"] or "") and stamps.at < (
             messages.newest_inbound_at(conn, case["id"]) or ""):
@@ -122,6 +123,19 @@ def _continue_case(conn: sqlite3.Connection, event: InboundEvent, who: Identific
         read.pop("irritation", None)  # language and mood of the customer's latest
     values.update(read)
     cases.touch_case(conn, case["id"], cases.changed_columns(case, values))
+
+
+def written_to(case: cases.Row, *, theirs: bool = True) -> dict[str, object]:
+    """What a message asking the team something does to the case it lands on, filed here
+    or moved or merged there (services/merge.py): a snoozed case is back in the queue, and
+    one pending on the customer opens when it is theirs (a supplier's answer is not what we
+    wait for): they answered, its clocks run again. The columns to change."""
+    values: dict[str, object] = {}
+    if theirs and case["status"] == Status.PENDING:
+        values.update(status=Status.OPEN, pause_reason=None, paused_at=None)
+    if case["snoozed_until"] is not None:
+        values["snoozed_until"] = None
+    return values
 
 
 def _answers(event: InboundEvent) -> bool:

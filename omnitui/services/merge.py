@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from omnitui.errors import Refused
 from omnitui.ingest.identity import normalize
+from omnitui.ingest.persist import written_to
 from omnitui.model import Identifier, Status
 from omnitui.store import cases as case_store
 from omnitui.store import customers as customer_store
@@ -226,18 +227,21 @@ def _merge_case(conn: sqlite3.Connection, source_id: int, target_id: int, actor:
                          "merge into that one")
     changes = ChangeSet()
     merged = f"case #{source_id} merged into #{target_id} by {actor}"
-    for message_id in case_store.message_ids_of_case(conn, source_id):
+    message_ids = case_store.message_ids_of_case(conn, source_id)
+    for message_id in message_ids:
         joined = message_store.message_by_id(conn, message_id)["thread_reason"]
         _move_message_row(conn, message_id, {  # why it is here, after why it joined #source
             "case_id": target_id,
             "thread_reason": f"{joined}; {merged}" if joined else merged}, changes)
     now = db_time(utc_now())
     _close_into(conn, source_id, target_id, now, changes)
-    latest = {column: max(filter(None, [source[column], target[column]]), default=None)
-              for column in ("last_message_at", "last_inbound_at", "last_answered_at")}
-    case_store.update_case(conn, target_id, {**latest, "updated_at": now}, changes)
+    answered = max(filter(None, [source["last_answered_at"], target["last_answered_at"]]),
+                   default=None)
+    case_store.update_case(conn, target_id, {"last_answered_at": answered, "updated_at": now},
+                           changes)
+    opened = _brought(conn, target_id, message_ids, changes)
     return record_audit(conn, actor=actor, action="cases.merged", case_id=target_id,
-                        reason=f"case #{source_id} merged into #{target_id}",
+                        reason=f"case #{source_id} merged into #{target_id}{opened}",
                         changes=changes)
 
 
@@ -315,16 +319,13 @@ def move_messages(conn: sqlite3.Connection, message_ids: list[int], target_case_
         for suggestion in customer_store.open_attach_suggestions(conn, message["id"],
                                                                  target_case_id):
             update_row(conn, "suggestions", suggestion, {"status": "accepted"}, changes)
-    resumed = _brought(conn, target_case_id, [message["id"] for message in moving], changes)
+    opened = _brought(conn, target_case_id, [message["id"] for message in moving], changes)
     now = db_time(utc_now())
     for case_id in emptied:  # what is left of it is where its messages went
         _close_into(conn, case_id, target_case_id, now, changes)
     sources = ", ".join(sorted({f"#{m['case_id']}" for m in moving}))
     closed = "".join(f"; #{case_id}, left empty, closed as merged into #{target_case_id}"
                      for case_id in emptied)
-    opened = (f"; #{target_case_id} "
-              + status_reason(Status.PENDING, Status.OPEN, why=CUSTOMER_ANSWERED)
-              if resumed else "")
     audit_id = record_audit(
         conn, actor=actor, action=f"message.{rule}", case_id=target_case_id,
         message_id=moving[0]["id"], changes=changes,
@@ -334,22 +335,27 @@ def move_messages(conn: sqlite3.Connection, message_ids: list[int], target_case_
 
 
 def _brought(conn: sqlite3.Connection, case_id: int, message_ids: list[int],
-             changes: ChangeSet) -> bool:
-    """The case's latest message and latest question, as filing the moved messages there
-    would have set them: a question moved to an answered case waits for an answer (the
-    queue read it answered); a thank-you does not. A question moved to a case pending on
-    the customer resumes it, as their new message does (ingest/persist.py): they have
-    written, and its clocks run again from the move (the replay reads the move's status,
-    store/cases.clock_facts). Whether it did."""
+             changes: ChangeSet) -> str:
+    """The case's latest message and latest question, as filing the moved or merged
+    messages there would have set them: a question moved to an answered case waits for an
+    answer (the queue read it answered); a thank-you does not. A question no answer in the
+    case came after does to the case what the customer's new message does
+    (ingest/persist.written_to): one pending on them opens, its clocks running again from
+    the move (the replay reads the action's status, store/cases.clock_facts), and a snoozed
+    one is back in the queue; the action's undo puts both back. What the action's audit row
+    says of it ("" when it opened nothing)."""
     case = case_store.require_case(conn, case_id)
     latest, asked = case_store.latest_of(conn, message_ids)
-    resumed = asked is not None and case["status"] == Status.PENDING
+    # no answer since, as the queue reads "waiting for an answer" (store/queries)
+    waits = asked is not None and asked >= (case["last_answered_at"] or "")
+    written = written_to(case) if waits else {}
     case_store.update_case(conn, case_id, {
         "last_message_at": max(filter(None, [case["last_message_at"], latest]), default=None),
         "last_inbound_at": max(filter(None, [case["last_inbound_at"], asked]), default=None),
-        **({"status": Status.OPEN, "pause_reason": None, "paused_at": None} if resumed
-           else {})}, changes, current=case)
-    return resumed
+        **written}, changes, current=case)
+    if written.get("status") != Status.OPEN:
+        return ""
+    return f"; #{case_id} " + status_reason(Status.PENDING, Status.OPEN, why=CUSTOMER_ANSWERED)
 
 
 def stranger(conn: sqlite3.Connection, message_ids: Iterable[int], case_id: int
@@ -377,9 +383,9 @@ def _stranger(conn: sqlite3.Connection, moving: list, target: case_store.Row
 
 def after_move(conn: sqlite3.Connection, case_ids: Iterable[int], target: int, audit_id: int
                ) -> tuple[list[int], str, bool]:
-    """Which of `case_ids` the move (audit event `audit_id`) closed as merged into `target`
-    (emptied), the status `target` is in, and whether the move resumed it (it was pending
-    on the customer), for the move's message: the console's and the CLI's."""
+    """Which of `case_ids` the move or merge (audit event `audit_id`) closed as merged into
+    `target` (emptied), the status `target` is in, and whether it resumed `target` (it was
+    pending on the customer), for the action's message: the console's and the CLI's."""
     emptied = sorted(case_id for case_id in set(case_ids)
                      if (case := case_store.get_case(conn, case_id))
                      and case["merged_into"] == target)

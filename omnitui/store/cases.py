@@ -340,11 +340,11 @@ def clock_facts(conn: sqlite3.Connection, case_id: int) -> ClockFacts | None:
     key = f'$."cases:{case_id}".status'
     statuses = conn.execute(  # the actions that set a status (a reply's new -> open aside,
         # and the intake's pending -> open: its row records none, the replay reads the
-        # customer's message; a question moved here resumed it as of the move), and a
-        # customer's message reopening a finished case (its row records no status:
-        # "reopened"); a solve that filed the case as history says so (schema 30). An
-        # action undone is as if it never was, and so is its undo (a solve undone had
-        # restarted every clock, a breach gone); redone, it counts as it was first done.
+        # customer's message; a question moved or merged here resumed it as of the move
+        # or merge), and a customer's message reopening a finished case (its row records
+        # no status: "reopened"); a solve that filed the case as history says so (schema
+        # 30). An action undone is as if it never was, and so is its undo (a solve undone
+        # had restarted every clock, a breach gone); redone, it counts as it was first done.
         "SELECT at, CASE action WHEN 'case.reopened' THEN 'reopened' ELSE"
         " json_extract(after, ?) END, json_extract(after, ?) IS NOT NULL, undone_by FROM audit"
         " WHERE case_id = ? AND action IN ('case.status', 'cases.merged', 'case.reopened',"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -34,12 +35,14 @@ def db(omnitui: Run, tmp_path: Path) -> tuple[str, ...]:
     return args
 
 
-def ingest(args: tuple[str, ...], *texts: str) -> list[tuple[int, int]]:
-    """Ann's chat messages as the intake files them: (case, message) of each."""
+def ingest(args: tuple[str, ...], *texts: str, at: datetime | None = None
+           ) -> list[tuple[int, int]]:
+    """Ann's chat messages as the intake files them (written a minute ago, or `at`): (case,
+    message) of each."""
     with Store(Path(args[3])) as store:
         pipeline: Pipeline = intake_pipeline(store, load_settings(Path(args[1])))
         return [(found.case_id, found.message_id) for found in (
-            pipeline.ingest(chat_event("telegram", "1", text, name="Ann Lee"))
+            pipeline.ingest(chat_event("telegram", "1", text, name="Ann Lee", at=at))
             for text in texts)]
 
 
@@ -75,6 +78,81 @@ def test_a_question_moved_onto_a_pending_case_resumes_it(omnitui: Run,
     undone = case(omnitui, db, first)
     assert undone["case"]["status"] == "pending" and undone["sla"]["paused"]
     assert "would change 0" in omnitui(*db, "sla", "recompute", "--dry-run").stdout
+
+
+def test_a_case_merged_into_a_pending_case_with_her_new_question_resumes_it(
+        omnitui: Run, db: tuple[str, ...]) -> None:
+    """Dave asked Ann for her printer's model and set the case pending; her next question,
+    written after his, sat on a case of its own. Merged into the pending case, it left it
+    pending, its clocks stopped, though she had written since. It resumes as her new message
+    would, and the merge's undo pauses it again."""
+    [(first, _)] = ingest(db, "printer broken")
+    agent = (*db, "--agent", "dave")
+    omnitui(*agent, "reply", str(first), "Which printer model is it?")
+    [(_, question)] = ingest(db, "Also, I was charged twice", at=datetime.now(UTC))
+    said = omnitui(*agent, "move-message", str(question)).stdout
+    other = int(said.split("#")[1].split()[0])
+    omnitui(*agent, "status", str(first), "--to", "pending", "--reason", "the printer model")
+    assert case(omnitui, db, first)["sla"]["paused"]
+
+    said = omnitui(*agent, "merge-cases", str(other), str(first)).stdout
+    assert f"#{first} waited on the customer: their question opens it again" in said
+    merged = case(omnitui, db, first)
+    assert merged["case"]["status"] == "open" and not merged["sla"]["paused"]
+    assert {t["target"]: t["state"] for t in merged["sla"]["targets"]}["resolution"] == \
+        "running"
+    history = omnitui(*db, "history", "--case", str(first)).stdout
+    assert f"case #{other} merged into #{first}; #{first} pending → open: the customer " \
+           "answered" in history
+    assert "would change 0" in omnitui(*db, "sla", "recompute", "--dry-run").stdout
+
+    omnitui(*agent, "undo")
+    undone = case(omnitui, db, first)
+    assert undone["case"]["status"] == "pending" and undone["sla"]["paused"]
+    assert case(omnitui, db, other)["case"]["status"] == "open"
+    assert "would change 0" in omnitui(*db, "sla", "recompute", "--dry-run").stdout
+
+
+def test_a_question_an_answer_came_after_leaves_the_pending_case_paused(
+        omnitui: Run, db: tuple[str, ...]) -> None:
+    """Ann's question moved onto her case after Dave answered there and set it pending on
+    her: it is older than his answer, so she has not written since he asked (the queue
+    reads the case answered). It stays pending, its clocks stopped, as the move says."""
+    (first, _), (_, question) = ingest(db, "printer broken", "Also, I was charged twice")
+    agent = (*db, "--agent", "dave")
+    omnitui(*agent, "move-message", str(question))
+    omnitui(*agent, "reply", str(first), "Which printer model is it?")
+    omnitui(*agent, "status", str(first), "--to", "pending", "--reason", "the printer model")
+
+    said = omnitui(*agent, "move-message", str(question), "--to", str(first)).stdout
+    assert "opens it again" not in said
+    moved = case(omnitui, db, first)
+    assert moved["case"]["status"] == "pending" and moved["sla"]["paused"]
+    assert "would change 0" in omnitui(*db, "sla", "recompute", "--dry-run").stdout
+
+
+def test_a_question_moved_or_merged_onto_a_snoozed_case_ends_the_snooze(
+        omnitui: Run, db: tuple[str, ...]) -> None:
+    """Ann's new message wakes her snoozed case; her question moved there, or merged with
+    the case it sat on, left it hidden until the snooze ran out. Either ends the snooze,
+    and its undo puts the snooze back as it was."""
+    (first, _), (_, question) = ingest(db, "printer broken", "Also, I was charged twice")
+    agent = (*db, "--agent", "dave")
+    said = omnitui(*agent, "move-message", str(question)).stdout
+    other = int(said.split("#")[1].split()[0])
+    omnitui(*agent, "snooze", str(first), "--until", "2d")
+    until = case(omnitui, db, first)["case"]["snoozed_until"]
+    assert until
+
+    omnitui(*agent, "move-message", str(question), "--to", str(first))
+    assert case(omnitui, db, first)["case"]["snoozed_until"] is None
+    omnitui(*agent, "undo")
+    assert case(omnitui, db, first)["case"]["snoozed_until"] == until
+
+    omnitui(*agent, "merge-cases", str(other), str(first))
+    assert case(omnitui, db, first)["case"]["snoozed_until"] is None
+    omnitui(*agent, "undo")
+    assert case(omnitui, db, first)["case"]["snoozed_until"] == until
 
 
 def test_a_split_off_case_has_a_history_its_repair_replays(omnitui: Run, db: tuple[str, ...],

@@ -27,6 +27,7 @@ from textual.worker import get_current_worker
 from omnitui.choices import SORTS
 from omnitui.filters import KEYS, KEYS_HINT, Narrowing, Vocabulary, complete, vocabulary_of
 from omnitui.sanitize import sanitize
+from omnitui.services.merge import after_move
 from omnitui.store.db import STORE_ERRORS, expected, store_problem
 from omnitui.store.queries import (
     CaseQuery,
@@ -46,7 +47,7 @@ from omnitui.tui.widgets import show_line
 from omnitui.tui.widgets.case_list import CaseList, header_text
 from omnitui.tui.widgets.key_bar import KeyBar
 from omnitui.tui.widgets.typing import SearchInput
-from omnitui.wording import plural
+from omnitui.wording import moved_words, plural
 
 if TYPE_CHECKING:
     from omnitui.model import CaseDetail, CaseSummary
@@ -495,10 +496,15 @@ class QueueScreen(WorkScreen):
         def confirmed(yes: bool | None) -> None:
             if not yes:
                 return
-            self.console.desk.merge_cases(sources, target, other_customers=True)  # asked
+            audit_ids = self.console.desk.merge_cases(sources, target,
+                                                      other_customers=True)  # asked
             self.cases.marked.clear()
             self.console.cases_changed({target, *sources})
-            self.notify(f"merged {', '.join(f'#{s}' for s in sources)} into #{target}")
+            conn = self.console.store.conn
+            after = [after_move(conn, [], target, audit_id) for audit_id in audit_ids]
+            resumed = any(opened for _, _, opened in after)
+            self.notify(f"merged {', '.join(f'#{s}' for s in sources)} into #{target}"
+                        f"{moved_words([], target, after[-1][1], resumed)} (u takes it back)")
 
         from omnitui.tui.screens.modals import ConfirmScreen
 
