@@ -299,6 +299,12 @@ ARROW = "→"  # before → after, wherever people read a change (the console's,
 STORED_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")  # as the store keeps them, UTC
 
 
+def older_changes(case_id: int, shown: int) -> str:
+    """Over a case's history that shows only its latest changes: where the rest are."""
+    return (f"… the latest {shown} changes; older ones: omnitui history --case {case_id}"
+            " --limit 1000000")
+
+
 def changes_words(changes: list[tuple[str, object, object]], width: int = 40, *,
                   local: bool = False, zone: tzinfo | None = None) -> str:
     """An audit event's changes as people read them: "owner - → alice · status open →

@@ -46,6 +46,7 @@ from omnitui.store import presence
 from omnitui.store.agents import Agent, agent, mark_gone
 from omnitui.store.audit import actions_of, last_redoable, last_undoable, undone_actions
 from omnitui.store.business_events import BusinessEvent, ongoing
+from omnitui.store.cases import get_case
 from omnitui.store.changes import (
     changed_cases_since,
     commits_seen,
@@ -470,7 +471,7 @@ class OmnituiApp(App[None]):
             number = re.fullmatch(r"#?(\d{1,18})", text.strip())
             if number is None:
                 return f"{text!r} is not a case number"
-            if case_detail(self.store.conn, int(number[1])) is None:
+            if get_case(self.store.conn, int(number[1])) is None:  # not its timeline
                 return f"there is no case #{number[1]}"
             return None
 
