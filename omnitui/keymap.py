@@ -31,6 +31,8 @@ KEYS: tuple[Key, ...] = (
     Key("queue.up", "k,up", "Up", QUEUE),
     Key("queue.half_down", "ctrl+d", "Half page down", QUEUE),
     Key("queue.half_up", "ctrl+u", "Half page up", QUEUE),
+    Key("queue.page_down", "pagedown", "Page down", QUEUE),
+    Key("queue.page_up", "pageup", "Page up", QUEUE),
     Key("queue.first", "g,home", "First case", QUEUE),
     Key("queue.last", "G,end", "Last case", QUEUE),
     Key("case.open", "enter,l,o", "Open", QUEUE, footer="Open"),

@@ -407,3 +407,20 @@ def test_the_palette_opened_from_the_search_box_lists_the_queues_entries(
     from omnitui.tui.screens.modals import PickScreen
 
     drive(demo_db, script, size=(80, 24))
+
+
+def test_page_down_moves_the_cursor_a_page_at_once(demo_db: Path) -> None:
+    """PageDown scrolled the rows for half a second and left the cursor behind, on a case
+    no longer on screen."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        cases = queue(app)
+        page = cases.size.height
+        await pilot.press("pagedown")
+        await settle(app, pilot)
+        assert cases.cursor == page  # the next page shown, its first row on top if it can be
+        assert cases.scroll_y == min(page, cases.max_scroll_y) > 0
+        await pilot.press("pageup")
+        await settle(app, pilot)
+        assert cases.cursor == 0
+
+    drive(demo_db, script)

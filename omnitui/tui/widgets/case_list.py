@@ -183,6 +183,8 @@ class CaseList(ScrollView, can_focus=True):
         bind("queue.up", "cursor_up"),
         bind("queue.half_down", "half_page(1)"),
         bind("queue.half_up", "half_page(-1)"),
+        bind("queue.page_down", "page(1)"),
+        bind("queue.page_up", "page(-1)"),
         bind("queue.first", "first"),
         bind("queue.last", "last"),
         bind("case.open", "open"),
@@ -430,6 +432,13 @@ class CaseList(ScrollView, can_focus=True):
 
     def action_half_page(self, direction: int) -> None:
         self.move_to(self.cursor + direction * max(1, self.size.height // 2))
+
+    def action_page(self, direction: int) -> None:
+        """A page at once, the cursor with it, as mutt's PageDown (the scroll view's own
+        PageDown animated the rows for half a second and left the cursor behind)."""
+        page = max(1, self.size.height)
+        self.scroll_to(y=self.scroll_y + direction * page, animate=False, force=True)
+        self.move_to(self.cursor + direction * page)
 
     def action_first(self) -> None:
         self.move_to(0)
