@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from omnitui.quotes import signature_start
+from omnitui.records import record
 
 # Quoted history with the line that introduces it ("On Mon, … Support wrote:", in the
 # language of the customer's mail program, not always theirs), links and addresses are not
@@ -54,28 +56,78 @@ def prose(text: str) -> str:
     return PASTED.sub("", FENCED.sub("", own_words(text)))
 
 
+# How customers type a phrase a team wrote otherwise: "STRASSE" for "Straße", "OU EST"
+# for "où est", a phone's curly apostrophe for "n'ai", "u" and a combining accent (a Mac's
+# mail) for "ü", a phrase broken over two lines by the mail program's wrapping.
+APOSTROPHES = str.maketrans("\u2019\u2018\u02bc\u00b4`", "'" * 5)
+
+
+@record(frozen=True)
+class Found:
+    """A phrase found in a text: where, and as the customer wrote it (its white space one
+    space: a reason on the case is one line)."""
+
+    start: int
+    text: str
+
+
+@lru_cache(maxsize=8)
+def _folded(text: str) -> tuple[str, tuple[int, ...]]:
+    """`text` without case (ß as ss), accents or typographic apostrophes, and for each of
+    its characters the index of the one in `text` it came from."""
+    chars: list[str] = []
+    origins: list[int] = []
+    for index, char in enumerate(text):
+        for part in unicodedata.normalize("NFKD", char).casefold():
+            if not unicodedata.combining(part):
+                chars.append(part.translate(APOSTROPHES))
+                origins.append(index)
+    return "".join(chars), tuple(origins)
+
+
+class Phrases:
+    """Any of some phrases as whole words, however the customer typed their case, accents,
+    apostrophes and spaces (`_folded`), a plural's "s" or "es" allowed at the end ("invoice"
+    did not find "invoices", nor "error" "errors")."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+
+    def search(self, text: str) -> Found | None:
+        """The first phrase in `text`, the longest one where several start there."""
+        if text.isascii():  # nothing to fold: `re` ignores its case
+            found = self.pattern.search(text)
+            return Found(found.start(), " ".join(found.group(0).split())) if found else None
+        folded, origins = _folded(text)
+        if not (found := self.pattern.search(folded)):
+            return None
+        start, end = origins[found.start()], origins[found.end() - 1] + 1
+        return Found(start, " ".join(text[start:end].split()))
+
+
 @lru_cache(maxsize=64)
-def phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
-    """Any of `phrases` as whole words, in any case ("third time" not in "thirdtime"), a
-    plural's "s" or "es" allowed at the end ("invoice" did not find "invoices", nor
-    "error" "errors"); None when there are none. The phrases are one trie of their
-    characters, branching where they differ: `re` tries the branches of a plain
-    alternation one by one at every position, and 120 irritation phrases took 50 µs a
-    message that way, 13 as a trie.
+def phrase_pattern(phrases: tuple[str, ...]) -> Phrases | None:
+    """`Phrases` for `phrases`; None when there are none. The phrases are one trie of their
+    characters, branching where they differ: `re` tries the branches of a plain alternation
+    one by one at every position, and 120 irritation phrases took 50 µs a message that
+    way, 13 as a trie.
     (Remembered: the classify stage asks for the config's lists at every message.)"""
     trie: dict[str, dict] = {}
-    for phrase in {p.strip().lower() for p in phrases} - {""}:
+    for phrase in {" ".join(_folded(p)[0].split()) for p in phrases} - {""}:
         node = trie
         for char in phrase:
             node = node.setdefault(char, {})
         node[""] = {}  # a phrase ends here
-    return re.compile(rf"(?<!\w)(?:{_branches(trie)})(?:e?s)?(?!\w)", re.I) if trie else None
+    if not trie:
+        return None
+    return Phrases(re.compile(rf"(?<!\w)(?:{_branches(trie)})(?:e?s)?(?!\w)", re.I))
 
 
 def _branches(node: dict[str, dict]) -> str:
     """The trie below `node` as a regular expression; a phrase ending here makes the rest
-    optional (the longest phrase is tried first)."""
-    rest = [re.escape(char) + _branches(child) for char, child in sorted(node.items()) if char]
+    optional (the longest phrase is tried first). A space is any run of white space."""
+    rest = [(r"\s+" if char == " " else re.escape(char)) + _branches(child)
+            for char, child in sorted(node.items()) if char]
     if not rest:
         return ""
     body = rest[0] if len(rest) == 1 and "" not in node else f"(?:{'|'.join(rest)})"
