@@ -85,6 +85,11 @@ def _folded(text: str) -> tuple[str, tuple[int, ...]]:
     return "".join(chars), tuple(origins)
 
 
+def folded(text: str) -> str:
+    """`text` without case, accents or typographic apostrophes, as phrases are matched."""
+    return _folded(text)[0]
+
+
 class Phrases:
     """Any of some phrases as whole words, however the customer typed their case, accents,
     apostrophes and spaces (`_folded`), a plural's "s" or "es" allowed at the end ("invoice"

@@ -128,6 +128,14 @@ def test_not_on_a_phone_call_logged_by_hand(store: Store) -> None:
     ("5", 5), ("4/5", 4), ("3 stars", 3), ("1!", 1), ("⭐⭐⭐⭐", 4), ("👍", 4), ("😡", 1),
     ("Great", 5), ("gut", 4), ("malo", 2), ("ok", 3),
     ("6", None), ("5 days and still nothing", None), ("thanks, all good now!", None), ("", None),
+    # a score with its label, its scale, a word or a thanks beside it, in their languages
+    ("Note: 4/5", 4), ("sehr gut, 5", 5), ("5 - sehr gut", 5), ("Danke, 5 Sterne!", 5),
+    ("4 von 5", 4), ("4 de 5, gracias", 4), ("nota: 3", 3), ("4 sur 5", 4),
+    ("Très bien, merci", 5), ("tres bien", 5), ("muy bien", 5), ("molto bene", 5),
+    ("muito bom", 5), ("ausgezeichnet", 5),
+    # anything else beside a digit is something to say
+    ("2 Fragen", None), ("Bestellung 3", None), ("nicht gut", None), ("4.5", None),
+    ("10/10", None), ("1/2", None), ("Danke!", None),
 ])
 def test_what_reads_as_an_answer(text: str, score: int | None) -> None:
     assert rating(text) == score
