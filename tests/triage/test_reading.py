@@ -46,6 +46,22 @@ def test_the_line_that_introduces_the_quote_does_not_decide_it() -> None:
                        "us.") == "de"
 
 
+@pytest.mark.parametrize("history", [
+    "-----Original Message-----\nFrom: Support <support@shop.example>\nSent: Monday, "
+    "November 30, 2026 10:00 AM\nTo: Max Brandt\nSubject: Your subscription\n\n",
+    "Von: Support <support@shop.example>\nGesendet: Montag, 30. November 2026 10:00\n"
+    "An: Max Brandt\nBetreff: Your subscription\n\n",
+])
+def test_history_quoted_without_marks_does_not_decide_it(history: str) -> None:
+    """Outlook quotes our mail under the answer without ">": a German customer's answer
+    to our English mail was read as English, and got an English tone."""
+    text = ("Ich möchte mein Abo kündigen, bitte bestätigen Sie die Kündigung.\n\nCheers,\n"
+            f"Max\n\n{history}Hi Max, thanks for being a customer. Let us know if you want "
+            "to cancel your subscription, we are always happy to help you.")
+    assert language_of(text) == "de"
+    assert read_tone(text, language_of(text)).sentiment is None
+
+
 @pytest.mark.parametrize("signature", [
     "-- \nJean Dupont\nHead of Customer Success\nExample Corp, 12 Main Street, London",
     "Best regards,\nJohn Smith\nSenior Manager, Global Logistics Team",
