@@ -400,6 +400,9 @@ class AcknowledgeSettings:
     max_age: str = "24h"  # mail older than this (a first sync of an old mailbox): none
     template: str = ACKNOWLEDGEMENT  # over templates.ACKNOWLEDGEMENT_VARIABLES
     templates: dict[str, str] = field(default_factory=dict)  # channel kind -> its own
+    # language (ISO 639-1) -> its own, over the channel kind's: a German customer is
+    # answered in German
+    languages: dict[str, str] = field(default_factory=dict)
 
 
 @record
