@@ -36,11 +36,27 @@ EMOJI = {"😍": 5, "🤩": 5, "😀": 5, "😃": 5, "😄": 5, "⭐⭐⭐⭐⭐
          "🙂": 4, "😐": 3, "😕": 2, "🙁": 2, "☹️": 2, "👎": 2, "😞": 1, "😠": 1, "😡": 1}
 
 
+# A greeting alone on the first line, with a name or two ("Hola,", "Hallo Support-Team,"):
+# the answer is on the next.
+GREETING = re.compile(r"(?:hi|hello|hey|dear|hallo|guten (?:tag|morgen)|moin|servus|hola|"
+                      r"buenas|buenos dias|bonjour|bonsoir|salut|ola|oi|bom dia|boa tarde|"
+                      r"ciao|salve|buongiorno|buonasera)(?:[\s-]+[^\W\d_]+){0,2}[\s,.!]*")
+
+
+def answer_line(text: str) -> str:
+    """The line a survey answer is read from: the first the customer wrote, or the one
+    after a greeting alone on its line (an answer under "Hola," reopened the case)."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    if len(lines) > 1 and GREETING.fullmatch(folded(lines[0])):
+        return lines[1]
+    return lines[0] if lines else ""
+
+
 def rating(text: str) -> int | None:
     """The score a short answer gives, or None when it is not an answer. A digit and a
     word together ("gut, 5") take the digit; two digits, or any other word, are a
     message ("2 Fragen", "Bestellung 3")."""
-    answer = text.strip().splitlines()[0].strip() if text.strip() else ""
+    answer = answer_line(text)
     if not answer or len(answer) > MAX_ANSWER:
         return None
     if set(answer) == {"⭐"} and len(answer) <= 5:

@@ -136,6 +136,9 @@ def test_not_on_a_phone_call_logged_by_hand(store: Store) -> None:
     # anything else beside a digit is something to say
     ("2 Fragen", None), ("Bestellung 3", None), ("nicht gut", None), ("4.5", None),
     ("10/10", None), ("1/2", None), ("Danke!", None),
+    # under a greeting alone on its line
+    ("Hola,\n\n4 de 5, gracias\n\nAna", 4), ("Hallo Support-Team,\nsehr gut", 5),
+    ("Hallo,\nwo ist meine Bestellung?", None), ("Hi,", None),
 ])
 def test_what_reads_as_an_answer(text: str, score: int | None) -> None:
     assert rating(text) == score
@@ -177,3 +180,13 @@ def test_the_answer_kept_is_the_line_read_not_the_survey_quoted(store: Store) ->
     write(store, "4 stars\n> How did we do on case #1? Answer with a number",
           NOW + timedelta(hours=1))
     assert surveys(store) == [(case_id, "erin", 4, "4 stars")]
+
+
+def test_an_answer_under_a_greeting_is_recorded_not_a_reopening(store: Store) -> None:
+    """"Hola," above "4 de 5, gracias" reopened the solved case with no score."""
+    case_id = write(store, "mi pedido no ha llegado todavía")
+    solve(store, case_id)
+    write(store, "Hola,\n\n4 de 5, gracias\n\nAna", NOW + timedelta(hours=1))
+    assert surveys(store) == [(case_id, "erin", 4, "4 de 5, gracias")]
+    assert store.conn.execute("SELECT status FROM cases WHERE id = ?",
+                              (case_id,)).fetchone()[0] == "solved"
