@@ -209,6 +209,16 @@ def test_english_gets_a_score_other_languages_none() -> None:
     ("J'en ai marre, personne ne répond.", "fr", "says 'marre'"),
     ("Estou muito decepcionado com o serviço.", "pt", "says 'decepcionado'"),
     ("Sono stufo, nessuno risponde alle mie email.", "it", "says 'stufo'"),
+    # "third time" and "unhappy" had no German, French, Spanish, Portuguese, Italian twin
+    ("Das ist inakzeptabel, schon das dritte Mal!", "de", "says 'inakzeptabel'"),
+    ("Schon das dritte Mal, dass mein Paket nicht ankommt.", "de", "says 'dritte mal'"),
+    ("Ich bin sehr unzufrieden mit der Lieferung.", "de", "says 'unzufrieden'"),
+    ("Wie oft muss ich Ihnen noch schreiben?", "de", "says 'wie oft muss ich'"),
+    ("Je suis très mécontente de votre service.", "fr", "says 'mécontente'"),
+    ("Estoy muy insatisfecho con el servicio.", "es", "says 'insatisfecho'"),
+    ("Estou muito insatisfeita com o atendimento.", "pt", "says 'insatisfeita'"),
+    ("Sono molto insoddisfatto, quante volte devo scrivere?", "it",
+     "says 'insoddisfatto'"),
 ])
 def test_irritation_in_any_language(text: str, language: str, why: str) -> None:
     reading = read_tone(text, language, phrases=PHRASES)
