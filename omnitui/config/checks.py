@@ -657,11 +657,17 @@ def _check_acknowledge(acknowledge: AcknowledgeSettings, where: str) -> None:
             raise ConfigError(f"{where}.{key}: {exc}") from None
     kinds = {c.value for c in Channel}
     for key, template in [("template", acknowledge.template),
-                          *((f"templates.{k}", t) for k, t in acknowledge.templates.items())]:
-        kind = key.partition(".")[2]
-        if kind and kind not in kinds:
-            raise ConfigError(f"{where}.{key}: no channel kind {kind!r} (kinds: "
+                          *((f"templates.{k}", t) for k, t in acknowledge.templates.items()),
+                          *((f"languages.{k}", t) for k, t in acknowledge.languages.items())]:
+        group, _, name = key.partition(".")
+        if group == "templates" and name not in kinds:
+            raise ConfigError(f"{where}.{key}: no channel kind {name!r} (kinds: "
                               f"{', '.join(sorted(kinds))})")
+        if group == "languages" and unknown_languages([name]):
+            meant = meant_language(name)
+            raise ConfigError(f"{where}.{key}: {name!r} is no ISO 639-1 code of a language "
+                              "omnitui tells, such as \"de\" or \"fr\""
+                              + (f" (did you mean {meant!r}?)" if meant else ""))
         _check_template(template, ACKNOWLEDGEMENT_VARIABLES, f"{where}.{key}")
 
 

@@ -247,7 +247,10 @@ IRRITATION_PHRASES = (
     "horrível", "descaso", "palhaçada", "chateado", "chateada", "mau atendimento",
     "péssimo atendimento", "che schifo", "schifo", "vergognoso", "ora basta", "basta così",
     "sono stanco", "sono stanca", "indignato", "indignata", "scandaloso", "incompetenti",
-    "truffa", "un disastro")
+    "truffa", "un disastro", "dritte mal", "dritten mal", "unzufrieden", "wie oft muss ich",
+    "mécontent", "mécontente", "combien de fois dois-je", "insatisfecho", "insatisfecha",
+    "cuántas veces tengo que", "insatisfeito", "insatisfeita", "quantas vezes tenho que",
+    "insoddisfatto", "insoddisfatta", "quante volte devo")
 # The tone at or below which an English message is irritated: the model reads a problem
 # described as negative as anger (bench/irritation_bench.py), so only strong tone counts.
 IRRITATED_BELOW = -0.8
@@ -400,6 +403,9 @@ class AcknowledgeSettings:
     max_age: str = "24h"  # mail older than this (a first sync of an old mailbox): none
     template: str = ACKNOWLEDGEMENT  # over templates.ACKNOWLEDGEMENT_VARIABLES
     templates: dict[str, str] = field(default_factory=dict)  # channel kind -> its own
+    # language (ISO 639-1) -> its own, over the channel kind's: a German customer is
+    # answered in German
+    languages: dict[str, str] = field(default_factory=dict)
 
 
 @record

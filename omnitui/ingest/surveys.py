@@ -15,7 +15,7 @@ from omnitui.model import InboundEvent
 from omnitui.store import csat as surveys
 from omnitui.store.audit import record_audit
 from omnitui.store.db import db_time
-from omnitui.triage.csat import rating
+from omnitui.triage.csat import answer_line, rating
 from omnitui.vocabulary import SURVEY_ANSWER
 
 
@@ -38,6 +38,6 @@ def record_answer(conn: sqlite3.Connection, case_id: int, event: InboundEvent,
     text = (event.text or event.subject).strip()
     score = rating(text)
     if score is not None:  # the line it read, not the survey their mail program quoted
-        surveys.answer(conn, case_id, score, text.splitlines()[0].strip()[:200], at)
+        surveys.answer(conn, case_id, score, answer_line(text)[:200], at)
         record_audit(conn, actor="ingest", action="csat.answered", case_id=case_id,
                      reason=f"satisfaction {score}/5", at=at)

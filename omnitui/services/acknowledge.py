@@ -95,7 +95,8 @@ class Acknowledger:
                 assistant_runs.run_of(conn, case_id) is not None:
             return  # the intake assistant's greeting said it (services/assistant.py)
         case = case_store.require_case(conn, case_id)
-        template = self.config.templates.get(event.channel, self.config.template)
+        template = self.config.languages.get(event.language or "") or \
+            self.config.templates.get(event.channel, self.config.template)
         values = acknowledgement_values(conn, self.settings, self.keeper, case_id,
                                         event.channel, now, template)
         draft = start_draft(conn, case_id, "reply", channel=event.channel)

@@ -46,7 +46,7 @@ class RuleIntents:
                  skipped: list[str] | None = None) -> IntentMatch | None:
         for name, keywords, rules in self._rules:
             if keywords and (found := keywords.search(text)):
-                return IntentMatch(name, f"says {found.group(0).lower()!r}",
+                return IntentMatch(name, f"says {found.text.lower()!r}",
                                    self._severity[name])
             for rule, pattern in rules:
                 if found := patterns.search(pattern, text, rule, skipped):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
-from omnitui.quotes import signature_start, without_forward_headers
+from omnitui.quotes import signature_start, split_reply, without_forward_headers
+from omnitui.records import record
 
 # Quoted history with the line that introduces it ("On Mon, … Support wrote:", in the
 # language of the customer's mail program, not always theirs), links and addresses are not
@@ -15,15 +17,25 @@ SAMPLE = 600  # characters: the customer's opening says the language and the ton
 # models' cost grows with the text (at 2,000 they doubled the import's time)
 
 
+# A rule, a "Key:" line or one ending in ":": perhaps the history of a mail program that
+# quotes without ">" (Outlook's "-----Original Message-----", its "From: / Sent:" block,
+# an attribution line), which only the whole split finds (ten times the cost of the
+# signature's search, so only where it may be).
+HISTORY_HINT = re.compile(r"(?m)^[ \t]*(?:[-_=*]{5}|\*?[^\W\d_]{1,20} ?:)|:[ \t]*$")
+
+
 @lru_cache(maxsize=8)
 def own_words(text: str, sample: int = SAMPLE) -> str:
     """The customer's words in the opening of `text`: without its signature (a sign-off,
     a name and a company, "Sent from my iPhone", often in another language than the
     message: an English one turned a French message `und` and a curt one polite) nor
-    quoted lines, links and addresses, nor a forward's header block. (Remembered for the
-    last few texts: the classify stage's language, tone and intent each ask for the same
-    message's.)"""
+    quoted history (our English mail under a German answer, quoted by Outlook without
+    ">", read the answer as English), quoted lines, links and addresses, nor a forward's
+    header block. (Remembered for the last few texts: the classify stage's language, tone
+    and intent each ask for the same message's.)"""
     opening = text[:sample]
+    if HISTORY_HINT.search(opening):
+        opening = split_reply(opening).body
     return NOISE.sub(" ", without_forward_headers(opening[:signature_start(opening)]))
 
 
@@ -55,28 +67,83 @@ def prose(text: str) -> str:
     return PASTED.sub("", FENCED.sub("", own_words(text)))
 
 
+# How customers type a phrase a team wrote otherwise: "STRASSE" for "Straße", "OU EST"
+# for "où est", a phone's curly apostrophe for "n'ai", "u" and a combining accent (a Mac's
+# mail) for "ü", a phrase broken over two lines by the mail program's wrapping.
+APOSTROPHES = str.maketrans("\u2019\u2018\u02bc\u00b4`", "'" * 5)
+
+
+@record(frozen=True)
+class Found:
+    """A phrase found in a text: where, and as the customer wrote it (its white space one
+    space: a reason on the case is one line)."""
+
+    start: int
+    text: str
+
+
+@lru_cache(maxsize=8)
+def _folded(text: str) -> tuple[str, tuple[int, ...]]:
+    """`text` without case (ß as ss), accents or typographic apostrophes, and for each of
+    its characters the index of the one in `text` it came from."""
+    chars: list[str] = []
+    origins: list[int] = []
+    for index, char in enumerate(text):
+        for part in unicodedata.normalize("NFKD", char).casefold():
+            if not unicodedata.combining(part):
+                chars.append(part.translate(APOSTROPHES))
+                origins.append(index)
+    return "".join(chars), tuple(origins)
+
+
+def folded(text: str) -> str:
+    """`text` without case, accents or typographic apostrophes, as phrases are matched."""
+    return _folded(text)[0]
+
+
+class Phrases:
+    """Any of some phrases as whole words, however the customer typed their case, accents,
+    apostrophes and spaces (`_folded`), a plural's "s" or "es" allowed at the end ("invoice"
+    did not find "invoices", nor "error" "errors")."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+
+    def search(self, text: str) -> Found | None:
+        """The first phrase in `text`, the longest one where several start there."""
+        if text.isascii():  # nothing to fold: `re` ignores its case
+            found = self.pattern.search(text)
+            return Found(found.start(), " ".join(found.group(0).split())) if found else None
+        folded, origins = _folded(text)
+        if not (found := self.pattern.search(folded)):
+            return None
+        start, end = origins[found.start()], origins[found.end() - 1] + 1
+        return Found(start, " ".join(text[start:end].split()))
+
+
 @lru_cache(maxsize=64)
-def phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
-    """Any of `phrases` as whole words, in any case ("third time" not in "thirdtime"), a
-    plural's "s" or "es" allowed at the end ("invoice" did not find "invoices", nor
-    "error" "errors"); None when there are none. The phrases are one trie of their
-    characters, branching where they differ: `re` tries the branches of a plain
-    alternation one by one at every position, and 120 irritation phrases took 50 µs a
-    message that way, 13 as a trie.
+def phrase_pattern(phrases: tuple[str, ...]) -> Phrases | None:
+    """`Phrases` for `phrases`; None when there are none. The phrases are one trie of their
+    characters, branching where they differ: `re` tries the branches of a plain alternation
+    one by one at every position, and 120 irritation phrases took 50 µs a message that
+    way, 13 as a trie.
     (Remembered: the classify stage asks for the config's lists at every message.)"""
     trie: dict[str, dict] = {}
-    for phrase in {p.strip().lower() for p in phrases} - {""}:
+    for phrase in {" ".join(_folded(p)[0].split()) for p in phrases} - {""}:
         node = trie
         for char in phrase:
             node = node.setdefault(char, {})
         node[""] = {}  # a phrase ends here
-    return re.compile(rf"(?<!\w)(?:{_branches(trie)})(?:e?s)?(?!\w)", re.I) if trie else None
+    if not trie:
+        return None
+    return Phrases(re.compile(rf"(?<!\w)(?:{_branches(trie)})(?:e?s)?(?!\w)", re.I))
 
 
 def _branches(node: dict[str, dict]) -> str:
     """The trie below `node` as a regular expression; a phrase ending here makes the rest
-    optional (the longest phrase is tried first)."""
-    rest = [re.escape(char) + _branches(child) for char, child in sorted(node.items()) if char]
+    optional (the longest phrase is tried first). A space is any run of white space."""
+    rest = [(r"\s+" if char == " " else re.escape(char)) + _branches(child)
+            for char, child in sorted(node.items()) if char]
     if not rest:
         return ""
     body = rest[0] if len(rest) == 1 and "" not in node else f"(?:{'|'.join(rest)})"

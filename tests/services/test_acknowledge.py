@@ -165,6 +165,27 @@ def test_a_chat_gets_its_own_template_and_the_hours_when_closed(store: Store,
                     "opening.")
 
 
+def test_a_customer_is_acknowledged_in_their_language(tmp_path: Path, store: Store) -> None:
+    """A German customer got the English acknowledgement: the team can write one per
+    language, which wins over the channel kind's; other languages keep the default."""
+    settings = settings_from(tmp_path, CONFIG + """
+[acknowledge.languages]
+de = "Hallo {customer_first_name}, wir haben Ihre Nachricht erhalten (Fall #{case_id})."
+""")
+    pipeline = live(store, settings, Clock(MONDAY_11))
+    german = pipeline.ingest(parse_email(mail("hans@example.de", name="Hans Vogel",
+                                              subject="Abbuchung", body=(
+        "Guten Tag, mir wurde meine letzte Bestellung doppelt abgebucht. Bitte erstatten "
+        "Sie den Betrag.")))).case_id
+    pipeline.ingest(chat_event("telegram", "4242", "Hallo, wo bleibt meine Bestellung?",
+                               name="Kim Park"))
+    pipeline.ingest(parse_email(mail(subject="Refund", body="I was charged twice.")))
+    assert [text for _, text, _ in acknowledgements(store)] == [
+        f"Hallo Hans, wir haben Ihre Nachricht erhalten (Fall #{german}).",
+        f"Hallo Kim, wir haben Ihre Nachricht erhalten (Fall #{german + 1}).",
+        f"Hi Ann, case #{german + 2}. We usually answer within about 4 working hours."]
+
+
 def test_a_reopening_a_week_or_more_away_is_told_with_its_date(tmp_path: Path,
                                                               store: Store) -> None:
     """Closed from 23 December to 5 January, a customer writing on 22 December was told
@@ -211,6 +232,8 @@ def test_words() -> None:
     ('[acknowledge]\ntemplate = "Hi {name}"', "acknowledge.template uses an unknown variable"),
     ('[acknowledge]\nwindow = "soon"', "acknowledge.window: 'soon' is not a duration"),
     ('[acknowledge.templates]\nfax = "Hi"', "acknowledge.templates.fax: no channel kind"),
+    ('[acknowledge.languages]\nger = "Hallo"', "acknowledge.languages.ger: 'ger' is no ISO"),
+    ('[acknowledge.languages]\nde = "Hallo {name}"', "acknowledge.languages.de uses an unkn"),
 ])
 def test_a_wrong_acknowledge_config_is_refused_naming_the_key(tmp_path: Path, text: str,
                                                               says: str) -> None:

@@ -128,6 +128,17 @@ def test_not_on_a_phone_call_logged_by_hand(store: Store) -> None:
     ("5", 5), ("4/5", 4), ("3 stars", 3), ("1!", 1), ("⭐⭐⭐⭐", 4), ("👍", 4), ("😡", 1),
     ("Great", 5), ("gut", 4), ("malo", 2), ("ok", 3),
     ("6", None), ("5 days and still nothing", None), ("thanks, all good now!", None), ("", None),
+    # a score with its label, its scale, a word or a thanks beside it, in their languages
+    ("Note: 4/5", 4), ("sehr gut, 5", 5), ("5 - sehr gut", 5), ("Danke, 5 Sterne!", 5),
+    ("4 von 5", 4), ("4 de 5, gracias", 4), ("nota: 3", 3), ("4 sur 5", 4),
+    ("Très bien, merci", 5), ("tres bien", 5), ("muy bien", 5), ("molto bene", 5),
+    ("muito bom", 5), ("ausgezeichnet", 5),
+    # anything else beside a digit is something to say
+    ("2 Fragen", None), ("Bestellung 3", None), ("nicht gut", None), ("4.5", None),
+    ("10/10", None), ("1/2", None), ("Danke!", None),
+    # under a greeting alone on its line
+    ("Hola,\n\n4 de 5, gracias\n\nAna", 4), ("Hallo Support-Team,\nsehr gut", 5),
+    ("Hallo,\nwo ist meine Bestellung?", None), ("Hi,", None),
 ])
 def test_what_reads_as_an_answer(text: str, score: int | None) -> None:
     assert rating(text) == score
@@ -169,3 +180,13 @@ def test_the_answer_kept_is_the_line_read_not_the_survey_quoted(store: Store) ->
     write(store, "4 stars\n> How did we do on case #1? Answer with a number",
           NOW + timedelta(hours=1))
     assert surveys(store) == [(case_id, "erin", 4, "4 stars")]
+
+
+def test_an_answer_under_a_greeting_is_recorded_not_a_reopening(store: Store) -> None:
+    """"Hola," above "4 de 5, gracias" reopened the solved case with no score."""
+    case_id = write(store, "mi pedido no ha llegado todavía")
+    solve(store, case_id)
+    write(store, "Hola,\n\n4 de 5, gracias\n\nAna", NOW + timedelta(hours=1))
+    assert surveys(store) == [(case_id, "erin", 4, "4 de 5, gracias")]
+    assert store.conn.execute("SELECT status FROM cases WHERE id = ?",
+                              (case_id,)).fetchone()[0] == "solved"

@@ -74,3 +74,20 @@ def test_a_pattern_out_of_time_is_skipped_named_and_the_rules_after_it_still_rea
     assert (read.intent, read.intent_rule) == ("greeting", "says 'hello'")
     assert read.parse_errors == ["intent 'billing' pattern #2 took over 0.1 s and was "
                                  "skipped (counted as no match)"]
+
+
+def test_rules_read_the_customers_spelling(email_event: Callable[..., InboundEvent]) -> None:
+    """A German rule never matched a customer in capitals ("STÖRUNG" is fine, "STRASSE" for
+    "Straße" was not), nor a phrase the mail program wrapped onto the next line; a French
+    "c'est nul" missed a phone's curly apostrophe: no intent, not urgent, not irritated."""
+    rules = RuleIntents([Intent("address", queue="de", keywords=["falsche Straße"])])
+    assert rules.classify("FALSCHE STRASSE im Lieferschein") == IntentMatch(
+        "address", "says 'falsche strasse'")
+    wrapped = classify(email_event("hans@example.de", subject="Abbuchung", body=(
+        "Guten Tag, mir wurde letzte Woche leider doppelt\nabgebucht, bitte pruefen.")),
+        TriageSettings(), RULES)
+    assert (wrapped.intent, wrapped.intent_rule, wrapped.urgent) == (
+        "billing", "says 'doppelt abgebucht'", True)
+    curly = classify(email_event("marie@example.fr", subject="Commande", body=(
+        "Bonjour, ma commande est encore en retard, c\u2019est nul.")), TriageSettings())
+    assert curly.irritation == "says 'c\u2019est nul'"

@@ -46,6 +46,22 @@ def test_the_line_that_introduces_the_quote_does_not_decide_it() -> None:
                        "us.") == "de"
 
 
+@pytest.mark.parametrize("history", [
+    "-----Original Message-----\nFrom: Support <support@shop.example>\nSent: Monday, "
+    "November 30, 2026 10:00 AM\nTo: Max Brandt\nSubject: Your subscription\n\n",
+    "Von: Support <support@shop.example>\nGesendet: Montag, 30. November 2026 10:00\n"
+    "An: Max Brandt\nBetreff: Your subscription\n\n",
+])
+def test_history_quoted_without_marks_does_not_decide_it(history: str) -> None:
+    """Outlook quotes our mail under the answer without ">": a German customer's answer
+    to our English mail was read as English, and got an English tone."""
+    text = ("Ich möchte mein Abo kündigen, bitte bestätigen Sie die Kündigung.\n\nCheers,\n"
+            f"Max\n\n{history}Hi Max, thanks for being a customer. Let us know if you want "
+            "to cancel your subscription, we are always happy to help you.")
+    assert language_of(text) == "de"
+    assert read_tone(text, language_of(text)).sentiment is None
+
+
 @pytest.mark.parametrize("signature", [
     "-- \nJean Dupont\nHead of Customer Success\nExample Corp, 12 Main Street, London",
     "Best regards,\nJohn Smith\nSenior Manager, Global Logistics Team",
@@ -212,6 +228,16 @@ def test_english_gets_a_score_other_languages_none() -> None:
     ("J'en ai marre, personne ne répond.", "fr", "says 'marre'"),
     ("Estou muito decepcionado com o serviço.", "pt", "says 'decepcionado'"),
     ("Sono stufo, nessuno risponde alle mie email.", "it", "says 'stufo'"),
+    # "third time" and "unhappy" had no German, French, Spanish, Portuguese, Italian twin
+    ("Das ist inakzeptabel, schon das dritte Mal!", "de", "says 'inakzeptabel'"),
+    ("Schon das dritte Mal, dass mein Paket nicht ankommt.", "de", "says 'dritte mal'"),
+    ("Ich bin sehr unzufrieden mit der Lieferung.", "de", "says 'unzufrieden'"),
+    ("Wie oft muss ich Ihnen noch schreiben?", "de", "says 'wie oft muss ich'"),
+    ("Je suis très mécontente de votre service.", "fr", "says 'mécontente'"),
+    ("Estoy muy insatisfecho con el servicio.", "es", "says 'insatisfecho'"),
+    ("Estou muito insatisfeita com o atendimento.", "pt", "says 'insatisfeita'"),
+    ("Sono molto insoddisfatto, quante volte devo scrivere?", "it",
+     "says 'insoddisfatto'"),
 ])
 def test_irritation_in_any_language(text: str, language: str, why: str) -> None:
     reading = read_tone(text, language, phrases=PHRASES)
