@@ -14,6 +14,7 @@ from omnitui.model import Channel
 from omnitui.records import record
 from omnitui.sanitize import sanitize
 from omnitui.tui.screens.modals import ConfirmScreen
+from omnitui.tui.widgets.steady_select import SteadySelect
 from omnitui.tui.widgets.typing import TypingArea, TypingInput
 
 
@@ -57,8 +58,9 @@ class ContactScreen(ModalScreen[Contact | None]):
             yield Label("Log a call or a walk-up visit · ctrl+j logs it · escape cancels")
             with Horizontal(classes="field", id="field-channel"):
                 yield Label("Channel")
-                yield Select([("phone call", Channel.PHONE), ("walk-up visit", Channel.WALK_UP)],
-                             value=c.channel, allow_blank=False, id="channel")
+                yield SteadySelect([("phone call", Channel.PHONE),
+                                    ("walk-up visit", Channel.WALK_UP)],
+                                   value=c.channel, allow_blank=False, id="channel")
             for key, label, value in (("who", "Email or phone", c.who), ("name", "Name", c.name),
                                       ("minutes", "Minutes", "" if c.minutes is None
                                        else f"{c.minutes:g}")):

@@ -30,6 +30,7 @@ from omnitui.model import Draft
 from omnitui.sanitize import sanitize
 from omnitui.tui.keys import bind
 from omnitui.tui.way_out import editor_command
+from omnitui.tui.widgets.steady_select import SteadySelect
 from omnitui.tui.widgets.typing import KeyHolder, TypingArea, TypingInput
 from omnitui.wording import SUBJECT_NEEDED, WHERE_THEY_LAST_WROTE, length_words
 
@@ -407,8 +408,8 @@ class ComposeScreen(ModalScreen[Draft | None]):
             yield Label(self._hint(), id="compose-hint")
             with Horizontal(classes="field", id="field-channel"):
                 yield Label("Channel")
-                yield Select([(c, c) for c in self.channels], value=self.draft.channel,
-                             allow_blank=False, id="channel")
+                yield SteadySelect([(c, c) for c in self.channels], value=self.draft.channel,
+                                   allow_blank=False, id="channel")
             for name, value in self._fields().items():
                 with Horizontal(classes="field", id=f"field-{name}"):
                     yield Label(name.capitalize())
