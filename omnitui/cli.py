@@ -7,8 +7,10 @@ when it runs, and this module and cli_actions do without `from __future__ import
 whose string annotations typer would compile one by one on every start (25 ms for the 31
 commands, against 13 evaluated at import)."""
 
+import codecs
 import errno
 import getpass
+import io
 import logging
 import os
 import re
@@ -53,6 +55,17 @@ def say(text: str) -> None:
     from omnitui.sanitize import sanitize
 
     sys.stderr.write(sanitize(text, multiline=False) + "\n")
+
+
+def escape_what_the_locale_cannot_show() -> None:
+    """A terminal whose locale cannot show every character (Latin-1, or C where Python's
+    UTF-8 mode is off) gets those as \\uXXXX escapes, as Python's stderr and the console show
+    them: printing a customer's name in Japanese there ended in a UnicodeEncodeError
+    traceback instead of the case."""
+    for stream in (sys.stdout, sys.stderr):
+        if (isinstance(stream, io.TextIOWrapper)
+                and codecs.lookup(stream.encoding).name != "utf-8"):
+            stream.reconfigure(errors="backslashreplace")
 
 
 def checked_agent_name(name: str, where: str) -> str:
@@ -1196,6 +1209,7 @@ def serve(typer_ctx: typer.Context,
 def main() -> None:
     """Entry point: expected errors become one line on stderr, never a traceback; anything
     else is a bug and keeps its traceback."""
+    escape_what_the_locale_cannot_show()
     try:
         status = just_the_command()(standalone_mode=False)  # an Exit(code) comes back as its code
         if isinstance(status, int):

@@ -1,0 +1,22 @@
+"""The CLI on the terminals agents have: a locale that cannot show every character."""
+
+from __future__ import annotations
+
+from tests.cli.conftest import Run
+
+# A C locale with Python's UTF-8 mode off writes ASCII, as a Latin-1 locale writes Latin-1:
+# neither can show a name in Japanese (PYTHONIOENCODING empty: as if unset).
+ASCII_TERMINAL = {"LANG": "C", "LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": ""}
+
+
+def test_a_name_the_locale_cannot_show_is_escaped_not_a_traceback(omnitui: Run) -> None:
+    omnitui("init")
+    logged = omnitui("log-contact", "--channel", "phone", "--phone", "+14155550177",
+                     "--name", "山田 太郎", "荷物が届きません 🙏")
+    assert "logged on case #1" in logged.stdout
+    for args in (("case", "1"), ("cases",), ("cases", "--format", "json")):
+        shown = omnitui(*args, check=False, env=ASCII_TERMINAL)
+        assert shown.returncode == 0, shown.stderr
+        assert "Traceback" not in shown.stderr
+        assert "\\u5c71\\u7530" in shown.stdout  # 山田, as \uXXXX
+    assert "\\u8377\\u7269" in omnitui("case", "1", env=ASCII_TERMINAL).stdout  # the message
