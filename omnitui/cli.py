@@ -395,14 +395,21 @@ def summary(context: Context, path: Path) -> None:
 
 def console(context: Context, path: Path, *, last: bool = True, board: bool = False,
             stand_in: str = "") -> None:
-    """The full-screen console on the store; without a terminal, the summary instead.
+    """The full-screen console on the store; without a terminal, or on one that only prints
+    lines, the summary instead.
     `last`: nothing follows it in this process, which then ends at once; `board`: open on
     the supervisor's board; `stand_in`: what does the daemon's work (the demo's traffic)."""
+    from omnitui import output
     from omnitui.tui.app import run_console
+    from omnitui.wording import NO_CONSOLE_ON_A_DUMB_TERMINAL
 
     with context.open_store(path) as store:  # a missing or newer store fails here, in one
         context.on_the_team(store, context.agent)  # line, and so does a stranger's name
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        summary(context, path)
+        return
+    if output.dumb_terminal():  # its escapes would have drawn garbage, and no way out
+        say(NO_CONSOLE_ON_A_DUMB_TERMINAL.format(term=os.environ["TERM"]))
         summary(context, path)
         return
 

@@ -1,8 +1,12 @@
-"""The CLI on the terminals agents have: a locale that cannot show every character."""
+"""The CLI on the terminals agents have: a locale that cannot show every character, a
+terminal that only prints lines."""
 
 from __future__ import annotations
 
+import sys
+
 from tests.cli.conftest import Run
+from tests.tui.helpers import Terminal
 
 # A C locale with Python's UTF-8 mode off writes ASCII, as a Latin-1 locale writes Latin-1:
 # neither can show a name in Japanese (PYTHONIOENCODING empty: as if unset).
@@ -20,3 +24,20 @@ def test_a_name_the_locale_cannot_show_is_escaped_not_a_traceback(omnitui: Run) 
         assert "Traceback" not in shown.stderr
         assert "\\u5c71\\u7530" in shown.stdout  # 山田, as \uXXXX
     assert "\\u8377\\u7269" in omnitui("case", "1", env=ASCII_TERMINAL).stdout  # the message
+
+
+def test_on_a_dumb_terminal_the_console_says_why_and_prints_the_summary(
+        omnitui: Run, cli_env: dict[str, str]) -> None:
+    """TERM=dumb (an editor's shell buffer, a CI log) cannot draw a screen: the console's
+    escapes came out as garbage, with no way out the agent could see."""
+    omnitui("init")
+    terminal = Terminal([sys.executable, "-m", "omnitui"], env=cli_env, size=(80, 24),
+                        term="dumb")
+    try:
+        assert terminal.exit_status(within=60) == 0
+    finally:
+        terminal.close()
+    drawn = terminal.output.decode()
+    assert "\x1b" not in drawn  # no full screen, no colour, no cursor moves
+    assert "(TERM is dumb)" in drawn and "`omnitui cases`" in drawn
+    assert "0 customers · 0 cases" in drawn  # the store's summary, as a pipe gets it
