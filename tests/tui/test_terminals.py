@@ -1,4 +1,4 @@
-"""The console on the terminals agents have: NO_COLOR."""
+"""The console on the terminals agents have: NO_COLOR, fewer than 80 columns."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from rich.color import Color as RichColor
 from textual.geometry import Region
 
 from omnitui.tui.app import OmnituiApp
-from tests.tui.helpers import drive, queue
+from omnitui.tui.screens.modals import ConfirmScreen, LeaveDraftScreen
+from tests.tui.helpers import drive, queue, screen_text, settle, wait_for
 
 
 def contrast(one: RichColor, other: RichColor) -> float:
@@ -41,3 +42,28 @@ def test_no_color_keeps_late_as_readable_as_the_text_beside_it(
             assert contrast(style.color, style.bgcolor) >= 4.5
 
     drive(demo_db, script, size=(80, 24))
+
+
+def test_on_a_60_column_terminal_the_dialogs_show_their_whole_question(demo_db: Path) -> None:
+    """Below the 80 columns we design for, a question was cut off at the screen's edge
+    (the dialogs were 70 columns wide): "k or enter keeps it for later" went unread."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("r", *"Hallo Zoë, 山田さん")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        await pilot.press("escape")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        assert isinstance(app.screen, LeaveDraftScreen)
+        words = " ".join(screen_text(app).replace("│", " ").split())
+        assert "k or enter keeps it for later (its key brings it back) · escape writes on" \
+            in words
+        await pilot.press("k")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        await pilot.press("q")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen)  # quit: the kept draft is named
+        await wait_for(lambda: "[y/n]" in screen_text(app), app, pilot)
+        words = " ".join(screen_text(app).replace("│", " ").split())
+        assert "their keys bring them back. [y/n]" in words
+        await pilot.press("n")  # type: ignore[attr-defined]
+
+    drive(demo_db, script, size=(60, 20))
