@@ -63,9 +63,12 @@ def escape_what_the_locale_cannot_show() -> None:
     them: printing a customer's name in Japanese there ended in a UnicodeEncodeError
     traceback instead of the case."""
     for stream in (sys.stdout, sys.stderr):
-        if (isinstance(stream, io.TextIOWrapper)
-                and codecs.lookup(stream.encoding).name != "utf-8"):
+        if isinstance(stream, io.TextIOWrapper) and not writes_utf8(stream):
             stream.reconfigure(errors="backslashreplace")
+
+
+def writes_utf8(stream: io.TextIOBase) -> bool:
+    return codecs.lookup(stream.encoding).name == "utf-8"
 
 
 def checked_agent_name(name: str, where: str) -> str:
@@ -393,23 +396,36 @@ def summary(context: Context, path: Path) -> None:
         output.print_summary(store.conn, path)
 
 
+def cannot_draw_the_console() -> str:
+    """Why this terminal cannot show the console ("": it can). One that only prints lines
+    (TERM=dumb) showed its escapes as garbage, with no way out in sight; one whose locale is
+    not UTF-8 (Latin-1), its box drawing as \\u2502."""
+    from omnitui.output import dumb_terminal
+
+    if dumb_terminal():
+        return f"TERM is {os.environ['TERM']}"
+    drawn_on = sys.__stderr__  # what Textual draws on
+    if drawn_on is not None and not writes_utf8(drawn_on):
+        return f"this locale writes {drawn_on.encoding}, not UTF-8"
+    return ""
+
+
 def console(context: Context, path: Path, *, last: bool = True, board: bool = False,
             stand_in: str = "") -> None:
     """The full-screen console on the store; without a terminal, or on one that only prints
-    lines, the summary instead.
+    lines or not in UTF-8, the summary instead.
     `last`: nothing follows it in this process, which then ends at once; `board`: open on
     the supervisor's board; `stand_in`: what does the daemon's work (the demo's traffic)."""
-    from omnitui import output
     from omnitui.tui.app import run_console
-    from omnitui.wording import NO_CONSOLE_ON_A_DUMB_TERMINAL
+    from omnitui.wording import NO_CONSOLE_HERE
 
     with context.open_store(path) as store:  # a missing or newer store fails here, in one
         context.on_the_team(store, context.agent)  # line, and so does a stranger's name
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         summary(context, path)
         return
-    if output.dumb_terminal():  # its escapes would have drawn garbage, and no way out
-        say(NO_CONSOLE_ON_A_DUMB_TERMINAL.format(term=os.environ["TERM"]))
+    if cannot := cannot_draw_the_console():
+        say(NO_CONSOLE_HERE.format(cannot=cannot))
         summary(context, path)
         return
 
