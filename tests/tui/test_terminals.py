@@ -67,3 +67,17 @@ def test_on_a_60_column_terminal_the_dialogs_show_their_whole_question(demo_db: 
         await pilot.press("n")  # type: ignore[attr-defined]
 
     drive(demo_db, script, size=(60, 20))
+
+
+def test_on_a_60_column_terminal_each_rows_status_is_whole(demo_db: Path) -> None:
+    """With every column that may go gone, the rows were still two cells wider than the
+    list beside its scrollbar: the status read "pendin" and "on hol". The subject gives
+    those cells up instead."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        cases = queue(app)
+        assert cases.row_width < 60  # the scrollbar takes its columns
+        rows = screen_text(app).splitlines()[1:cases.size.height]
+        statuses = {row[:cases.row_width].split()[-1] for row in rows if row.strip()}
+        assert statuses and statuses <= {"new", "open", "pending", "hold"}  # "on hold"
+
+    drive(demo_db, script, size=(60, 20))
