@@ -68,6 +68,7 @@ def escape_what_the_locale_cannot_show() -> None:
 
 
 def writes_utf8(stream: io.TextIOBase) -> bool:
+    """Whether `stream` can write any character (its encoding is UTF-8, whatever its name)."""
     return codecs.lookup(stream.encoding).name == "utf-8"
 
 
