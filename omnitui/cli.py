@@ -7,6 +7,7 @@ when it runs, and this module and cli_actions do without `from __future__ import
 whose string annotations typer would compile one by one on every start (25 ms for the 31
 commands, against 13 evaluated at import)."""
 
+import codecs
 import errno
 import getpass
 import io
@@ -54,6 +55,21 @@ def say(text: str) -> None:
     from omnitui.sanitize import sanitize
 
     sys.stderr.write(sanitize(text, multiline=False) + "\n")
+
+
+def escape_what_the_locale_cannot_show() -> None:
+    """A terminal whose locale cannot show every character (Latin-1, or C where Python's
+    UTF-8 mode is off) gets those as \\uXXXX escapes, as Python's stderr and the console show
+    them: printing a customer's name in Japanese there ended in a UnicodeEncodeError
+    traceback instead of the case."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and not writes_utf8(stream):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def writes_utf8(stream: io.TextIOBase) -> bool:
+    """Whether `stream` can write any character (its encoding is UTF-8, whatever its name)."""
+    return codecs.lookup(stream.encoding).name == "utf-8"
 
 
 def checked_agent_name(name: str, where: str) -> str:
@@ -381,16 +397,36 @@ def summary(context: Context, path: Path) -> None:
         output.print_summary(store.conn, path)
 
 
+def cannot_draw_the_console() -> str:
+    """Why this terminal cannot show the console ("": it can). One that only prints lines
+    (TERM=dumb) showed its escapes as garbage, with no way out in sight; one whose locale is
+    not UTF-8 (Latin-1), its box drawing as \\u2502."""
+    from omnitui.output import dumb_terminal
+
+    if dumb_terminal():
+        return f"TERM is {os.environ['TERM']}"
+    drawn_on = sys.__stderr__  # what Textual draws on
+    if drawn_on is not None and not writes_utf8(drawn_on):
+        return f"this locale writes {drawn_on.encoding}, not UTF-8"
+    return ""
+
+
 def console(context: Context, path: Path, *, last: bool = True, board: bool = False,
             stand_in: str = "") -> None:
-    """The full-screen console on the store; without a terminal, the summary instead.
+    """The full-screen console on the store; without a terminal, or on one that only prints
+    lines or not in UTF-8, the summary instead.
     `last`: nothing follows it in this process, which then ends at once; `board`: open on
     the supervisor's board; `stand_in`: what does the daemon's work (the demo's traffic)."""
     from omnitui.tui.app import run_console
+    from omnitui.wording import NO_CONSOLE_HERE
 
     with context.open_store(path) as store:  # a missing or newer store fails here, in one
         context.on_the_team(store, context.agent)  # line, and so does a stranger's name
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        summary(context, path)
+        return
+    if cannot := cannot_draw_the_console():
+        say(NO_CONSOLE_HERE.format(cannot=cannot))
         summary(context, path)
         return
 
@@ -1205,6 +1241,7 @@ def main() -> None:
     """Entry point: expected errors become one line on stderr, never a traceback; anything
     else is a bug and keeps its traceback."""
     _standard_streams()
+    escape_what_the_locale_cannot_show()
     try:
         status = just_the_command()(standalone_mode=False)  # an Exit(code) comes back as its code
         if isinstance(status, int):

@@ -343,7 +343,13 @@ def _styled() -> bool:
     where FORCE_COLOR asks (NO_COLOR takes colours away, not bold)."""
     if os.environ.get("FORCE_COLOR"):
         return True
-    return sys.stdout.isatty() and os.environ.get("TERM", "") not in ("dumb", "unknown")
+    return sys.stdout.isatty() and not dumb_terminal()
+
+
+def dumb_terminal() -> bool:
+    """A terminal that only prints lines (TERM=dumb: an editor's shell buffer, a CI log),
+    as rich and curses take it: no colour, no cursor moves, no full screen."""
+    return os.environ.get("TERM", "") in ("dumb", "unknown")
 
 
 

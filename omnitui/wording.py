@@ -408,6 +408,11 @@ def no_attachments_words(channel: str, platform_keeps_files: bool) -> str:
     return "this message has no attachments"
 
 
+NO_CONSOLE_HERE = (
+    "the console needs a terminal that draws a screen in UTF-8 ({cannot}): the store's "
+    "summary instead; `omnitui cases` and `omnitui case ID` work here, and "
+    "TERM=xterm-256color LANG=C.UTF-8 open the console in a terminal that can")
+
 SUBJECT_NEEDED = "a new email needs a subject (their inbox and the queue show it)"
 
 

@@ -15,7 +15,7 @@ import gc
 import re
 import signal
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import replace
 from datetime import datetime, timedelta, tzinfo
@@ -30,6 +30,7 @@ from textual.app import App, ScreenResultCallbackType, ScreenResultType, SystemC
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.driver import Driver
+from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, TextArea
@@ -75,6 +76,7 @@ from omnitui.tui import work
 from omnitui.tui.commands import ConsoleCommands
 from omnitui.tui.draft_keeper import DraftKeeper
 from omnitui.tui.keys import bind, bound_action, key_words
+from omnitui.tui.readable import Readable
 from omnitui.tui.screens.queue import QueueScreen
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.similar_cache import SimilarCases
@@ -100,6 +102,7 @@ HEALTH_SECONDS = 5.0
 # u takes back an action this fresh without asking, wherever it was; an older one not on
 # the case on screen is named first
 UNDO_WITHOUT_ASKING = timedelta(seconds=30)
+READABLE = Readable()  # (stateless: one for every console)
 
 
 class OmnituiApp(App[None]):
@@ -158,6 +161,11 @@ class OmnituiApp(App[None]):
         self.incidents: list[BusinessEvent] | None = None  # ongoing outages (each tick)
         self._composer: ComposeScreen | None = None  # the one composer, made at first use
         self._arriving: events.Key | None = None  # the key the console's keys are tried on
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, and under NO_COLOR the one that keeps its greys readable."""
+        filters = super().get_line_filters()
+        return [*filters, READABLE] if self.no_color else filters
 
     @cached_property
     def desk(self) -> Desk:

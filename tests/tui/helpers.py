@@ -142,12 +142,12 @@ class Terminal:
     """A real terminal (a pty) running a command: type into it, read what it draws."""
 
     def __init__(self, command: list[str], *, env: dict[str, str], size: tuple[int, int]
-                 = (120, 30)) -> None:
+                 = (120, 30), term: str = "xterm-256color") -> None:
         self.controller, terminal = pty.openpty()
         fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
         self.process = subprocess.Popen(command, stdin=terminal, stdout=terminal,
                                         stderr=terminal, start_new_session=True,
-                                        env={**env, "TERM": "xterm-256color"})
+                                        env={**env, "TERM": term})
         os.close(terminal)
         os.set_blocking(self.controller, False)
         self.output = bytearray()

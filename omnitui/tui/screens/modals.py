@@ -56,8 +56,8 @@ class PickScreen(KeyHolder, ModalScreen[int | None]):
                 Binding("ctrl+k,ctrl+p", "move(-1)", "Up", show=False)]
     DEFAULT_CSS = """
     PickScreen { align: center middle; }
-    PickScreen > Vertical { width: 60; height: auto; max-height: 80%; border: round $accent;
-                            background: $surface; }
+    PickScreen > Vertical { width: 60; max-width: 100%; height: auto; max-height: 80%;
+                            border: round $accent; background: $surface; }
     PickScreen.-preview > Vertical { width: 90%; }
     PickScreen #typed { color: $text-muted; }
     PickScreen #preview { height: auto; max-height: 20; border-top: solid $primary;
@@ -760,8 +760,9 @@ class LeaveDraftScreen(ModalScreen[str | None]):
                 Binding("n,escape", "dismiss(None)", "Write on")]
     DEFAULT_CSS = """
     LeaveDraftScreen { align: center middle; }
-    LeaveDraftScreen > Label { width: 70; border: round $warning; background: $surface;
-                               padding: 1 2; }
+    /* max-width: on a 60-column terminal the choices were cut off mid-sentence */
+    LeaveDraftScreen > Label { width: 70; max-width: 100%; border: round $warning;
+                               background: $surface; padding: 1 2; }
     """
 
     def compose(self) -> ComposeResult:
@@ -776,8 +777,9 @@ class ConfirmScreen(ModalScreen[bool]):
                 Binding("n,escape", "dismiss(False)", "No")]
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
-    ConfirmScreen > Label { width: 70; border: round $warning; background: $surface;
-                            padding: 1 2; }
+    /* max-width: on a 60-column terminal the question was cut off mid-sentence */
+    ConfirmScreen > Label { width: 70; max-width: 100%; border: round $warning;
+                            background: $surface; padding: 1 2; }
     """
 
     def __init__(self, question: str) -> None:

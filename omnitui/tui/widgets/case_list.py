@@ -55,6 +55,7 @@ ROOMY_SUBJECT = 44
 WIDEST = {"queue": 16, "customer": 24, "channel": 11, "owner": 13, "intent": 14}
 IRRITATED = Style(color="red", bold=True)
 MIN_SUBJECT = 15  # 80 columns with a scrollbar keep the channel
+NARROWEST_SUBJECT = 5  # "Wh…", on a terminal narrower than we design for
 EXTRA_RANK = 5  # age, intent, tags, lang: shown only while the subject keeps ...
 SUBJECT_WITH_EXTRAS = 32  # ... this many columns (the subject is what an agent reads)
 CACHE_LIMIT = 5000
@@ -84,7 +85,9 @@ def layout(width: int, waits: str = "") -> tuple[tuple[str, int], ...]:
     while (top := max(r for *_, r in shown)) and width - sum(w for _, w, _ in shown) < (
             SUBJECT_WITH_EXTRAS if top >= EXTRA_RANK else MIN_SUBJECT):
         shown.remove(max(shown, key=lambda column: column[2]))
-    subject = max(MIN_SUBJECT, width - sum(w for _, w, _ in shown))
+    # With nothing left to drop (under 62 columns), the subject gives up cells before the
+    # row runs past the list's edge and cuts the status ("pendin", "on hol").
+    subject = max(NARROWEST_SUBJECT, width - sum(w for _, w, _ in shown))
     widths = {name: w for name, w, _ in shown}
     if "waiting on" in widths:
         wider = min(WIDEST_REASON - widths["waiting on"], (subject - SUBJECT_WITH_EXTRAS) // 3)
