@@ -855,7 +855,7 @@ def _identity_id(given: str, own: list["IdentityRow"], customer_id: int, region:
     """The id of the customer's identity `given` names (its id, or its value, written as
     `link` takes it: "07700 900123" is +447700900123 in GB; no command printed the ids it
     wanted); a usage error naming theirs otherwise."""
-    from omnitui.services.merge import identity_key
+    from omnitui.identifiers import identity_key
 
     bare = "".join(given.split()).casefold()
     key = identity_key(given, region)

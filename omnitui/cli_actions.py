@@ -573,7 +573,7 @@ def _address_key(typer_ctx: typer.Context, email: str | None, phone: str | None
                  ) -> tuple[str, str]:
     """The (kind, value) of the one address given, or a usage error: a typo is knowable
     before the store is touched (`new --email 'a b'` exited 1, `link` 2)."""
-    from omnitui.ingest.identity import normalize
+    from omnitui.identifiers import normalize
     from omnitui.model import Identifier
 
     if (email is None) == (phone is None):

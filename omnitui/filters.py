@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING
 from omnitui.agent_names import NOBODY
 from omnitui.closest import closest
 from omnitui.config.languages import LANGUAGES, UNDETERMINED, meant_language
-from omnitui.model import Channel, Status
+from omnitui.identifiers import identity_key
+from omnitui.model import Channel, SearchedIdentity, Status
 from omnitui.records import record
 from omnitui.wording import status_words
 
@@ -42,6 +43,7 @@ CHANNELS = tuple(str(c) for c in Channel)
 STATE_ALIASES = {"reassigned": "bounced"}  # as the board's flow says it
 CASE_NUMBER = re.compile(r"#(\d{1,18})")
 UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 365 * 86400}  # as ages show
+NUMBER_PART = re.compile(r"[0-9+().\-]*[0-9][0-9+().\-]*")  # "+44", "(555)", "123-4567"
 AGE = re.compile(r"(?P<op>[<>])?(?P<low>\d{1,5})(?P<low_unit>[mhdwy])?"
                  r"(?:-(?P<high>\d{1,5})(?P<high_unit>[mhdwy]))?")
 
@@ -67,6 +69,7 @@ class Vocabulary:
     queues: Sequence[str] | None = None
     intents: Sequence[str] | None = None  # the config's [[intents]] names
     tiers: Sequence[str] = ()  # the config's weighted tiers: completed, not the only ones
+    phone_region: str = ""  # a number typed without its country code is in it ("": none)
 
     def candidates(self, key: str) -> list[str]:
         """Values to complete `key:` with."""
@@ -87,7 +90,8 @@ def vocabulary_of(me: str, agents: Sequence[str], stored_queues: Sequence[str],
               *(i.queue for i in settings.intents if i.queue)}
     return Vocabulary(me=me, agents=list(agents), queues=sorted(queues),
                       intents=[i.name for i in settings.intents] or None,
-                      tiers=sorted(settings.priority.tier_weights))
+                      tiers=sorted(settings.priority.tier_weights),
+                      phone_region=settings.identity.default_phone_region)
 
 
 def term(key: str, value: str, vocabulary: Vocabulary) -> Narrowing:
@@ -115,7 +119,31 @@ def parse(text: str, vocabulary: Vocabulary) -> Narrowing:
                     close := closest(key, KEYS)):
                 result.problems.append(f"{key}: is not a filter; did you mean {close}:?")
             result.words.append(word)
+    if identities := _identities(result.words, vocabulary.phone_region):
+        result.changes["identities"] = identities
     return result
+
+
+def _identities(words: list[str], region: str) -> tuple[SearchedIdentity, ...]:
+    """The email addresses and phone numbers among searched words, a number as people type
+    it ("+44 7700 900123", "(555) 123-4567": its longest run of number-like words that is
+    one); a partial address ("@acme.com") is none."""
+    found = []
+    start = 0
+    while start < len(words):
+        end = start + 1
+        if NUMBER_PART.fullmatch(words[start]):
+            while end < len(words) and NUMBER_PART.fullmatch(words[end]):
+                end += 1
+        for stop in range(end, start, -1):
+            typed = " ".join(words[start:stop])
+            if (key := identity_key(typed, region)) and key[0] in ("email", "phone"):
+                found.append(SearchedIdentity(typed, *key))
+                start = stop
+                break
+        else:
+            start += 1
+    return tuple(found)
 
 
 def _joined_statuses(words: list[str]) -> list[str]:
