@@ -13,7 +13,9 @@ solved, `is:bounced` (or `is:reassigned`) those handed from one owner to another
 `is:snoozed` those snoozed (every other list hides them till they wake: `is:snoozed
 owner:me`), `age:>4h` cases opened more than four hours ago (`age:<30m`, `age:1h-4h`,
 `age:1-3d`: units m, h, d, w, y; the supervisor's board drills into its age buckets this
-way), and `#N` names case N.
+way), and `#N` names case N. Other words are searched for; an email address, or a phone
+number as people type it ("+44 7700 900123", "07700 900123" in the config's region), also
+finds the cases of the customer it is an identity of.
 """
 
 from __future__ import annotations
