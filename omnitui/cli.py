@@ -692,7 +692,12 @@ def cases(typer_ctx: typer.Context,
             tuple(Status) if all_ else None)
         narrowed.pop("statuses", None)
         irritated = bool(narrowed.pop("irritated", False)) or irritated  # each said once
+        said_snoozed = "--snoozed" if snoozed else "--search is:snoozed"
         snoozed = bool(narrowed.pop("snoozed", False)) or snoozed  # (--snoozed is:snoozed)
+        if snoozed and all_:  # one hides what the other shows
+            raise UsageError(f"{said_snoozed} lists only the cases snoozed until later (the "
+                             "unsolved ones, or those of --status); --all lists every case "
+                             "of every status, snoozed or not: give one of them")
         query = CaseQuery(
             statuses=statuses,  # type: ignore[arg-type]
             customer_id=customer, search=search, sort=sort.value,
