@@ -46,6 +46,8 @@ STATE_ALIASES = {"reassigned": "bounced"}  # as the board's flow says it
 CASE_NUMBER = re.compile(r"#(\d{1,18})")
 UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 365 * 86400}  # as ages show
 NUMBER_PART = re.compile(r"[0-9+().\-]*[0-9][0-9+().\-]*")  # "+44", "(555)", "123-4567"
+NUMBER_DIGITS = 7  # fewer, with the country's code: an order number ("12345"), not a phone's
+NUMBER_GROUPS = 6  # the most words a phone number is typed in: "+44 (0) 20 7946 0958"
 AGE = re.compile(r"(?P<op>[<>])?(?P<low>\d{1,5})(?P<low_unit>[mhdwy])?"
                  r"(?:-(?P<high>\d{1,5})(?P<high_unit>[mhdwy]))?")
 
@@ -128,24 +130,39 @@ def parse(text: str, vocabulary: Vocabulary) -> Narrowing:
 
 def _identities(words: list[str], region: str) -> tuple[SearchedIdentity, ...]:
     """The email addresses and phone numbers among searched words, a number as people type
-    it ("+44 7700 900123", "(555) 123-4567": its longest run of number-like words that is
-    one); a partial address ("@acme.com") is none."""
-    found = []
+    it, in groups ("+44 7700 900123", "(555) 123-4567"); a partial address ("@acme.com")
+    is none."""
+    found: list[SearchedIdentity] = []
     start = 0
     while start < len(words):
-        end = start + 1
-        if NUMBER_PART.fullmatch(words[start]):
-            while end < len(words) and NUMBER_PART.fullmatch(words[end]):
-                end += 1
-        for stop in range(end, start, -1):
-            typed = " ".join(words[start:stop])
-            if (key := identity_key(typed, region)) and key[0] in ("email", "phone"):
-                found.append(SearchedIdentity(typed, *key))
-                start = stop
-                break
-        else:
-            start += 1
+        end = start
+        while end < len(words) and NUMBER_PART.fullmatch(words[end]):
+            end += 1
+        if end > start:
+            found += _numbers(words, start, end, region)
+        elif (key := identity_key(words[start], region)) and key[0] in ("email", "phone"):
+            found.append(SearchedIdentity(words[start], *key))  # or "whatsapp:+4477..."
+        start = max(end, start + 1)
     return tuple(found)
+
+
+def _numbers(words: list[str], start: int, end: int, region: str) -> list[SearchedIdentity]:
+    """The phone numbers in a run of number-like words: the longest span of NUMBER_DIGITS
+    or more that is one (of two as long, the one that starts as numbers are typed, with +,
+    ( or 0: "12345 07700 900123" is an order number and a number), then those on either
+    side of it."""
+    spans = sorted(((stop - first, words[first][0] in "+(0", -first, first, stop)
+                    for first in range(start, end)
+                    for stop in range(first + 1, min(end, first + NUMBER_GROUPS) + 1)),
+                   reverse=True)
+    for *_, first, stop in spans:
+        typed = " ".join(words[first:stop])
+        if sum(c.isdigit() for c in typed) < NUMBER_DIGITS:
+            continue
+        if (key := identity_key(typed, region)) and key[0] == "phone":
+            return [*_numbers(words, start, first, region), SearchedIdentity(typed, *key),
+                    *_numbers(words, stop, end, region)]
+    return []
 
 
 def _joined_statuses(words: list[str]) -> list[str]:
