@@ -728,7 +728,12 @@ def cases(typer_ctx: typer.Context,
             tuple(Status) if all_ else None)
         narrowed.pop("statuses", None)
         irritated = bool(narrowed.pop("irritated", False)) or irritated  # each said once
+        said_snoozed = "--snoozed" if snoozed else "--search is:snoozed"
         snoozed = bool(narrowed.pop("snoozed", False)) or snoozed  # (--snoozed is:snoozed)
+        if snoozed and all_:  # one hides what the other shows
+            raise UsageError(f"{said_snoozed} lists only the cases snoozed until later (the "
+                             "unsolved ones, or those of --status); --all lists every case "
+                             "of every status, snoozed or not: give one of them")
         query = CaseQuery(
             statuses=statuses,  # type: ignore[arg-type]
             customer_id=customer, search=search, sort=sort.value,
@@ -891,7 +896,7 @@ def _identity_id(given: str, own: list["IdentityRow"], customer_id: int, region:
     """The id of the customer's identity `given` names (its id, or its value, written as
     `link` takes it: "07700 900123" is +447700900123 in GB; no command printed the ids it
     wanted); a usage error naming theirs otherwise."""
-    from omnitui.services.merge import identity_key
+    from omnitui.identifiers import identity_key
 
     bare = "".join(given.split()).casefold()
     key = identity_key(given, region)

@@ -282,9 +282,16 @@ def macro(typer_ctx: typer.Context, ids: Ids,
         if len(ids) != 2 or name is not None:
             raise typer.BadParameter("write `omnitui macro test NAME [--since DATE]`",
                                      param_hint="NAME")
+        if if_version is not None:  # an option that would do nothing is a mistake said
+            raise typer.BadParameter("applying a macro to a case checks its version; `macro "
+                                     "test` changes no case", param_hint="--if-version")
         name = ids[1]
     elif name is None:
         raise typer.BadParameter("give the macro: --name NAME", param_hint="--name")
+    elif since is not None:
+        raise typer.BadParameter("`omnitui macro test NAME --since DATE` lists the cases "
+                                 "opened since then that the macro fits; applying it to "
+                                 "cases takes no date", param_hint="--since")
     context = ctx(typer_ctx)
     context.existing_db_path  # noqa: B018 -- the demo store brings its team's macros
     try:
@@ -573,7 +580,7 @@ def _address_key(typer_ctx: typer.Context, email: str | None, phone: str | None
                  ) -> tuple[str, str]:
     """The (kind, value) of the one address given, or a usage error: a typo is knowable
     before the store is touched (`new --email 'a b'` exited 1, `link` 2)."""
-    from omnitui.ingest.identity import normalize
+    from omnitui.identifiers import normalize
     from omnitui.model import Identifier
 
     if (email is None) == (phone is None):

@@ -23,8 +23,8 @@ from functools import partial
 
 from omnitui.config import Intent, SemanticSettings, Settings, TriageSettings
 from omnitui.demo_team import DEMO_AGENTS, skilled_for, with_demo_team
+from omnitui.identifiers import normalize
 from omnitui.importer import parser_helpers
-from omnitui.ingest.identity import normalize
 from omnitui.ingest.readahead import default_workers
 from omnitui.model import FINISHED_STATUSES, Identifier, InboundEvent, Status
 from omnitui.records import record

@@ -13,7 +13,9 @@ solved, `is:bounced` (or `is:reassigned`) those handed from one owner to another
 `is:snoozed` those snoozed (every other list hides them till they wake: `is:snoozed
 owner:me`), `age:>4h` cases opened more than four hours ago (`age:<30m`, `age:1h-4h`,
 `age:1-3d`: units m, h, d, w, y; the supervisor's board drills into its age buckets this
-way), and `#N` names case N.
+way), and `#N` names case N. Other words are searched for; an email address, or a phone
+number as people type it ("+44 7700 900123", "07700 900123" in the config's region), also
+finds the cases of the customer it is an identity of.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from typing import TYPE_CHECKING
 from omnitui.agent_names import NOBODY
 from omnitui.closest import closest
 from omnitui.config.languages import LANGUAGES, UNDETERMINED, meant_language
-from omnitui.model import Channel, Status
+from omnitui.identifiers import identity_key
+from omnitui.model import Channel, SearchedIdentity, Status
 from omnitui.records import record
 from omnitui.wording import status_words
 
@@ -42,6 +45,9 @@ CHANNELS = tuple(str(c) for c in Channel)
 STATE_ALIASES = {"reassigned": "bounced"}  # as the board's flow says it
 CASE_NUMBER = re.compile(r"#(\d{1,18})")
 UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 365 * 86400}  # as ages show
+NUMBER_PART = re.compile(r"[0-9+().\-]*[0-9][0-9+().\-]*")  # "+44", "(555)", "123-4567"
+NUMBER_DIGITS = 7  # fewer, with the country's code: an order number ("12345"), not a phone's
+NUMBER_GROUPS = 6  # the most words a phone number is typed in: "+44 (0) 20 7946 0958"
 AGE = re.compile(r"(?P<op>[<>])?(?P<low>\d{1,5})(?P<low_unit>[mhdwy])?"
                  r"(?:-(?P<high>\d{1,5})(?P<high_unit>[mhdwy]))?")
 
@@ -67,6 +73,7 @@ class Vocabulary:
     queues: Sequence[str] | None = None
     intents: Sequence[str] | None = None  # the config's [[intents]] names
     tiers: Sequence[str] = ()  # the config's weighted tiers: completed, not the only ones
+    phone_region: str = ""  # a number typed without its country code is in it ("": none)
 
     def candidates(self, key: str) -> list[str]:
         """Values to complete `key:` with."""
@@ -87,7 +94,8 @@ def vocabulary_of(me: str, agents: Sequence[str], stored_queues: Sequence[str],
               *(i.queue for i in settings.intents if i.queue)}
     return Vocabulary(me=me, agents=list(agents), queues=sorted(queues),
                       intents=[i.name for i in settings.intents] or None,
-                      tiers=sorted(settings.priority.tier_weights))
+                      tiers=sorted(settings.priority.tier_weights),
+                      phone_region=settings.identity.default_phone_region)
 
 
 def term(key: str, value: str, vocabulary: Vocabulary) -> Narrowing:
@@ -115,7 +123,46 @@ def parse(text: str, vocabulary: Vocabulary) -> Narrowing:
                     close := closest(key, KEYS)):
                 result.problems.append(f"{key}: is not a filter; did you mean {close}:?")
             result.words.append(word)
+    if identities := _identities(result.words, vocabulary.phone_region):
+        result.changes["identities"] = identities
     return result
+
+
+def _identities(words: list[str], region: str) -> tuple[SearchedIdentity, ...]:
+    """The email addresses and phone numbers among searched words, a number as people type
+    it, in groups ("+44 7700 900123", "(555) 123-4567"); a partial address ("@acme.com")
+    is none."""
+    found: list[SearchedIdentity] = []
+    start = 0
+    while start < len(words):
+        end = start
+        while end < len(words) and NUMBER_PART.fullmatch(words[end]):
+            end += 1
+        if end > start:
+            found += _numbers(words, start, end, region)
+        elif (key := identity_key(words[start], region)) and key[0] in ("email", "phone"):
+            found.append(SearchedIdentity(words[start], *key))  # or "whatsapp:+4477..."
+        start = max(end, start + 1)
+    return tuple(found)
+
+
+def _numbers(words: list[str], start: int, end: int, region: str) -> list[SearchedIdentity]:
+    """The phone numbers in a run of number-like words: the longest span of NUMBER_DIGITS
+    or more that is one (of two as long, the one that starts as numbers are typed, with +,
+    ( or 0: "12345 07700 900123" is an order number and a number), then those on either
+    side of it."""
+    spans = sorted(((stop - first, words[first][0] in "+(0", -first, first, stop)
+                    for first in range(start, end)
+                    for stop in range(first + 1, min(end, first + NUMBER_GROUPS) + 1)),
+                   reverse=True)
+    for *_, first, stop in spans:
+        typed = " ".join(words[first:stop])
+        if sum(c.isdigit() for c in typed) < NUMBER_DIGITS:
+            continue
+        if (key := identity_key(typed, region)) and key[0] == "phone":
+            return [*_numbers(words, start, first, region), SearchedIdentity(typed, *key),
+                    *_numbers(words, stop, end, region)]
+    return []
 
 
 def _joined_statuses(words: list[str]) -> list[str]:

@@ -235,6 +235,16 @@ class IngestResult:
 
 
 @record(frozen=True)
+class SearchedIdentity:
+    """An email address or phone number among a search's words: the identity it is stored
+    as, and the words as typed ("07700 900123" is phone +447700900123)."""
+
+    typed: str
+    kind: str
+    value: str
+
+
+@record(frozen=True)
 class CaseSummary:
     """One queue row, as the console and `omnitui cases` show it."""
 

@@ -70,3 +70,16 @@ def test_a_tier_completes_from_the_config_and_takes_any_customer_tier() -> None:
     assert complete("tier:v", vocabulary) == "tier:vip"
     assert parse("tier:VIP", vocabulary).changes == {"tier": "vip"}
     assert parse("tier:gold", vocabulary).changes == {"tier": "gold"}  # from a CRM import
+
+
+def test_addresses_and_numbers_among_the_words_are_read_as_people_write_them() -> None:
+    """A number said in groups is one number (its longest run of number-like words that is
+    one); an order number beside it, a partial address and a bare word are words only."""
+    meaning = parse("order 12345 07700 900123 Ann@Example.com @acme.com refund",
+                    Vocabulary(phone_region="GB"))
+    assert [(i.typed, i.kind, i.value) for i in meaning.changes["identities"]] == [
+        ("07700 900123", "phone", "+447700900123"),
+        ("Ann@Example.com", "email", "ann@example.com")]
+    assert meaning.words == ["order", "12345", "07700", "900123", "Ann@Example.com",
+                             "@acme.com", "refund"]  # every word still searched as text
+    assert "identities" not in parse("refund 12345 @acme.com", Vocabulary()).changes

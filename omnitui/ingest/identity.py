@@ -10,14 +10,14 @@ when another customer has it, or stated it too, a merge suggestion is raised. We
 
 from __future__ import annotations
 
-import functools
 import re
 import sqlite3
 import unicodedata
 from dataclasses import field
 
 from omnitui.config import IdentitySettings
-from omnitui.model import Identifier, InboundEvent
+from omnitui.identifiers import normalize
+from omnitui.model import InboundEvent
 from omnitui.records import record
 from omnitui.store import cases as case_store
 from omnitui.store import customers as store
@@ -31,42 +31,6 @@ COMMON_FACT = 3  # more customers than this share it: no longer evidence
 
 ORDER_NUMBER = re.compile(
     r"\border\s*(?:number|no\.?|num\.?|#|id)?\s*[:#]?\s*([A-Z]{0,4}-?\d{4,}[A-Z0-9-]*)", re.I)
-
-
-def normalize(identifier: Identifier, default_region: str) -> tuple[str, str] | None:
-    """The stored (kind, value) of an identifier, or None when it is unusable.
-
-    email: case-folded address; phone: E.164; anything else is a platform handle stored as
-    ("handle", "platform:id").
-    """
-    kind = identifier.kind.strip().casefold()
-    value = identifier.value.strip()
-    if not value:
-        return None
-    if kind == "email":
-        address = value.casefold()
-        local, _, domain = address.rpartition("@")
-        return ("email", address) if local and "." in domain and " " not in address else None
-    if kind == "phone":
-        e164 = _e164(value, default_region.upper())
-        return ("phone", e164) if e164 else None
-    return "handle", f"{kind}:{value}"
-
-
-@functools.lru_cache(maxsize=65536)
-def _e164(value: str, region: str) -> str | None:
-    """Cached: parsing a number costs ~0.1 ms, and the same customers write again and again.
-    phonenumbers is imported on the first number (15 ms): a command that reads no number
-    starts without it."""
-    import phonenumbers
-
-    try:
-        number = phonenumbers.parse(value, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def name_key(name: str) -> str | None:

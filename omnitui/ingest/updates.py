@@ -10,7 +10,8 @@ from __future__ import annotations
 import sqlite3
 
 from omnitui.config import IdentitySettings
-from omnitui.ingest.identity import claimed_earlier, normalize
+from omnitui.identifiers import normalize
+from omnitui.ingest.identity import claimed_earlier
 from omnitui.model import CustomerUpdate, DeliveryReceipt
 from omnitui.store import customers, outbox
 from omnitui.store.audit import record_audit

@@ -134,13 +134,17 @@ def period(since: date | None, until: date | None, settings: Settings,
     last 30 days up to now. ValueError says when since is not before until, or after now."""
     zone = day_zone(settings)
     end = midnight(until + timedelta(days=1), zone) if until else now
+    given = since
     if since is None and until is not None:  # the 30 whole days that end with until's
         since = until - timedelta(days=29)  # (its midnight less 30 days of 24 hours was an
         # hour off a midnight across a change of summer time, in the server's zone)
     start = midnight(since, zone) if since else end - timedelta(days=30)
+    if start >= now and given is None:  # said of what was typed, not of a --since nobody did
+        raise ValueError(f"--until {until}: the 30 days that end with it begin {since}, "
+                         "which has not begun yet: nothing was opened in them (an earlier "
+                         "--until, or a --since too)")
     if start >= now:
-        raise ValueError(f"--since {since or start.date()} has not begun yet: nothing was "
-                         "opened in it")
+        raise ValueError(f"--since {since} has not begun yet: nothing was opened in it")
     end = min(end, now)
     if start >= end:
         raise ValueError(f"--since {since or start.date()} is not before --until "

@@ -562,7 +562,7 @@ class Desk:
     def customer_with(self, email: str | None, phone: str | None) -> int | None:
         """The customer an email address or phone number belongs to (None if neither is
         given); Refused when nobody has it."""
-        from omnitui.ingest.identity import normalize
+        from omnitui.identifiers import normalize
 
         if email is None and phone is None:
             return None
@@ -601,7 +601,7 @@ class Desk:
         and what the agent answered, if anything, as a reply already given: the case's first
         response. `who` is their email address or phone number (the agent vouches for it).
         Returns (case id, message id)."""
-        from omnitui.ingest.identity import normalize
+        from omnitui.identifiers import normalize
 
         if channel not in CONTACT_CHANNELS:
             raise Refused(f"a contact logged by hand is a {' or a '.join(CONTACT_CHANNELS)}, "

@@ -12,9 +12,9 @@ import sqlite3
 from collections.abc import Iterable
 
 from omnitui.errors import Refused
-from omnitui.ingest.identity import normalize
+from omnitui.identifiers import identity_key
 from omnitui.ingest.persist import written_to
-from omnitui.model import Identifier, Status
+from omnitui.model import Status
 from omnitui.store import cases as case_store
 from omnitui.store import customers as customer_store
 from omnitui.store import messages as message_store
@@ -109,25 +109,6 @@ def resolve_link(conn: sqlite3.Connection, customer_id: int, text: str,
                          "handle or a customer number")
     owner = _other_owner(conn, key, customer_id, f"{text} is already this customer's")
     return ("link", key) if owner is None else ("merge", owner)
-
-
-# Numbers as Twilio's logs and links write them: a phone number, which the SMS or WhatsApp
-# message from it is filed under ("whatsapp:+447700900123" linked a handle nobody writes
-# from, and the customer's next WhatsApp message opened a new customer)
-_NUMBER_PREFIXES = re.compile(r"\A(?:whatsapp|sms|tel):(?=\s*[+(0-9])", re.IGNORECASE)
-
-
-def identity_key(text: str, region: str) -> tuple[str, str] | None:
-    """The stored (kind, value) an agent's typed address, number ("07700 900123": in
-    `region`; "whatsapp:+447700900123") or `platform:id` handle names; None when it names
-    none."""
-    text = _NUMBER_PREFIXES.sub("", text.strip(), count=1).strip()
-    kind = "email" if "@" in text else "phone" if text[:1] in "+(0123456789" else text.partition(
-        ":")[0]
-    if not kind:
-        return None
-    return normalize(Identifier(kind, text if kind in ("email", "phone")
-                                else text.partition(":")[2]), region)
 
 
 def _other_owner(conn: sqlite3.Connection, key: tuple[str, str], customer_id: int,

@@ -18,7 +18,7 @@ from email.utils import getaddresses, make_msgid
 from omnitui.addresses import no_reply
 from omnitui.channels.lengths import too_long
 from omnitui.forwards import FORWARD_MARK
-from omnitui.ingest.identity import normalize
+from omnitui.identifiers import normalize
 from omnitui.ingest.persist import case_subject
 from omnitui.model import Channel, Direction, Draft, Identifier, Status
 from omnitui.services.actions import reply

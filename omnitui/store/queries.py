@@ -24,6 +24,7 @@ from omnitui.model import (
     CaseSummary,
     CustomerView,
     MessageView,
+    SearchedIdentity,
 )
 from omnitui.records import record
 from omnitui.store.db import folded
@@ -99,6 +100,7 @@ class CaseQuery:
     min_age: int | None = None  # opened at least this many seconds ago
     max_age: int | None = None  # opened less than this many seconds ago
     search: str | None = None
+    identities: tuple[SearchedIdentity, ...] = ()  # of the words of `search`
     snoozed: bool | None = False  # False: hide cases snoozed into the future; True: only those
     sort: str = "priority"
     limit: int = 50
@@ -135,8 +137,32 @@ def fts_phrase(text: str) -> str:
     return " ".join('"' + word.replace('"', '""') + '"' for word in text.split())
 
 
-def _search(text: str) -> tuple[str, list[Any]]:
-    """The cases with a message, or a customer's name, that has every word of `text`.
+def _search(text: str, identities: Sequence[SearchedIdentity]) -> tuple[str, list[Any]]:
+    """The cases with a message, or a customer's name, that has every word of `text`; and
+    those of the customer who has every identity an address or number of `text` names,
+    with the other words found in them (as above), if there are any. The identity is found
+    through its (kind, value) index and the customer's cases through theirs."""
+    found, params = _mentioning(text)
+    if not identities:
+        return f"c.id IN ({found})", params
+    others = text.split()
+    for identity in identities:
+        for word in identity.typed.split():
+            others.remove(word)
+    owners = " INTERSECT ".join("SELECT customer_id FROM identities WHERE kind = ?"
+                                " AND value = ?" for _ in identities)
+    theirs = f"SELECT id FROM cases WHERE customer_id IN ({owners})"
+    owner_params: list[Any] = [part for i in identities for part in (i.kind, i.value)]
+    if others:
+        among, among_params = _mentioning(" ".join(others))
+        theirs += f" AND id IN ({among})"
+        owner_params += among_params
+    return f"c.id IN ({theirs} UNION {found})", owner_params + params
+
+
+def _mentioning(text: str) -> tuple[str, list[Any]]:
+    """The ids of the cases with a message, or a customer's name, that has every word of
+    `text`.
 
     The full-text index finds whole words. A word of a script written without spaces
     (`UNSPACED`: "订单", in the subject "我的订单没有到") is inside a token, where the index
@@ -169,8 +195,8 @@ def _search(text: str) -> tuple[str, list[Any]]:
                      f" SELECT id FROM customers WHERE id IN ({among})"
                      + " AND name LIKE ? ESCAPE '\\'" * len(unspaced))
         customer_params += among_params + [_containing(word) for word in unspaced]
-    return (f"c.id IN (SELECT m.case_id FROM messages m WHERE m.id IN ({messages}) UNION"
-            f" SELECT c2.id FROM cases c2 WHERE c2.customer_id IN ({customers}))",
+    return (f"SELECT m.case_id FROM messages m WHERE m.id IN ({messages}) UNION"
+            f" SELECT c2.id FROM cases c2 WHERE c2.customer_id IN ({customers})",
             message_params + customer_params)
 
 
@@ -256,7 +282,7 @@ def _filters(query: CaseQuery, after: tuple[Any, int] | None,
     elif query.snoozed:
         where.append("c.snoozed_until > datetime('now')")
     if query.search:
-        clause, search_params = _search(query.search)
+        clause, search_params = _search(query.search, query.identities)
         where.append(clause)
         params.extend(search_params)
     if after is not None:

@@ -299,3 +299,32 @@ def test_text_given_that_is_not_utf8_is_a_usage_error_that_changes_nothing(
     backup = omnitui(*db, "backup", str(tmp_path / "b\udce4ckup"), check=False)  # "bäckup"
     assert backup.returncode == 2 and "not UTF-8: byte 0xe4 after" in backup.stderr
     assert "Traceback" not in backup.stderr
+
+
+def test_a_report_ending_in_days_to_come_names_the_until_given(omnitui: Run,
+                                                               tmp_path: Path) -> None:
+    """`report --until 2030-01-01` said "--since 2029-12-03 has not begun yet": an option
+    nobody typed."""
+    db = ("--db", str(tmp_path / "s.db"))
+    omnitui(*db, "init")
+    result = omnitui(*db, "report", "--until", "2030-01-01", check=False)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--until 2030-01-01: the 30 days that end with it begin 2029-12-03, which has " \
+           "not begun yet" in result.stderr
+    assert "--since" not in result.stderr.replace("a --since too", "")
+    typed = omnitui(*db, "report", "--since", "2030-01-01", check=False)
+    assert typed.returncode == 2 and "--since 2030-01-01 has not begun yet" in typed.stderr
+
+
+def test_snoozed_and_all_together_are_a_usage_error(omnitui: Run, tmp_path: Path) -> None:
+    """`cases --snoozed --all` listed the snoozed cases of every status (solved ones whose
+    snooze never ended), which neither option says."""
+    db = str(tmp_path / "demo.db")
+    omnitui("demo", "--db", db, "--no-console", "--customers", "30", "--messages", "30")
+    for snoozed, said in [("--snoozed", "--snoozed"),
+                          ("--search=is:snoozed", "--search is:snoozed")]:
+        result = omnitui("--db", db, "cases", snoozed, "--all", check=False)
+        assert result.returncode == 2 and result.stdout == ""
+        assert f"{said} lists only the cases snoozed until later" in result.stderr
+        assert "--all lists every case of every status, snoozed or not" in result.stderr
+    assert omnitui("--db", db, "cases", "--snoozed").returncode == 0

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from omnitui.channels.email.parse import parse_email
-from omnitui.ingest.identity import normalize
+from omnitui.identifiers import normalize
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import Identifier, InboundEvent
 from omnitui.services.desk import Desk

@@ -21,13 +21,14 @@ from omnitui.config import Settings
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.store import queries
 from omnitui.store.db import Store
+from omnitui.store.schema import ACTIVE
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens import queue as queue_module
 from omnitui.tui.screens.board import BoardScreen
 from omnitui.tui.screens.case import CaseScreen
 from omnitui.tui.screens.modals import AskScreen, ComposeScreen, PickScreen, TextScreen
 from tests.conftest import make_email
-from tests.tui.helpers import drive, queue, screen_text, settle
+from tests.tui.helpers import drive, queue, screen_text, settle, show_view
 
 CHARACTERS = {"/": "slash", "\\": "backslash", "#": "number_sign", " ": "space", ":": "colon"}
 
@@ -425,3 +426,31 @@ def test_chinese_and_japanese_words_are_found_inside_a_subject(demo_db: Path) ->
             await settle(app, pilot)
 
     drive(demo_db, script, size=(80, 24))
+
+
+def test_a_customers_address_or_number_typed_in_the_search_finds_their_cases(
+        demo_db: Path) -> None:
+    """An agent types the address of the customer on the phone, or their number as they say
+    it: the search read subjects, bodies and names only, and found nothing."""
+    with Store(demo_db) as store:
+        customer, email, phone = store.conn.execute(
+            "SELECT e.customer_id, e.value, p.value FROM identities e JOIN identities p"
+            " ON p.customer_id = e.customer_id AND p.kind = 'phone' AND p.value LIKE '+1%'"
+            " WHERE e.kind = 'email' AND e.customer_id IN (SELECT customer_id FROM cases"
+            f" WHERE status IN {ACTIVE}) ORDER BY e.customer_id LIMIT 1").fetchone()
+    theirs = ids_of(demo_db, queries.CaseQuery(customer_id=customer))
+    assert theirs
+    as_said = f"({phone[2:5]}) {phone[5:8]}-{phone[8:]}"  # +12125550123: (212) 555-0123
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await show_view(app, pilot, "all open")
+        for typed in (email.upper(), as_said):
+            await pilot.press("slash", "ctrl+u")
+            typed_at_once(app, typed)
+            await settle(app, pilot)
+            assert list(queue(app).ids) == theirs, typed
+        typed_at_once(app, " zzqxnothing")  # and every other word, as ever
+        await settle(app, pilot)
+        assert list(queue(app).ids) == []
+
+    drive(demo_db, script)
