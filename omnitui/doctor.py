@@ -332,7 +332,7 @@ def _store_checks(conn: sqlite3.Connection, db_path: Path, settings: Settings,
         if (applied := _sla_applied(conn, settings)) is not None:
             results.append(applied)
     if version >= 11:  # its report reads columns up to schema 11's (messages.response)
-        results.extend(_daemon_checks(conn, settings, db_path, zone))
+        results.extend(_daemon_checks(conn, settings, db_path, zone, version))
     return results
 
 
@@ -459,7 +459,7 @@ def _deferred_indexes(count: int, tallies: bool, db_path: Path) -> Check:
 
 
 def _daemon_checks(conn: sqlite3.Connection, settings: Settings, db_path: Path,
-                   zone: tzinfo | None) -> list[Check]:
+                   zone: tzinfo | None, version: int) -> list[Check]:
     """What the daemon reported: alive or not (a FAIL when channels are configured: nothing
     comes in or goes out without it), each configured channel's last success and error,
     replies that could not be sent. On its own host a daemon is alive only while it holds
@@ -472,7 +472,7 @@ def _daemon_checks(conn: sqlite3.Connection, settings: Settings, db_path: Path,
     why = unreadable(db_path)
     results = [_daemon(daemon, settings, db_path, now, zone, health.unsolved_cases(conn))
                if why is None else _daemon_unknown(daemon, db_path, why, zone)]
-    states = channel_state.channel_states(conn)
+    states = channel_state.channel_states(conn, lately=version >= 36)
     for state in states:
         name = f"channel {state.channel} {state.account}".rstrip()
         failing = state.failing

@@ -90,10 +90,13 @@ def record_rejected(conn: sqlite3.Connection, channel: str, account: str, count:
         (channel, account, count, count, at, at, quiet_since))
 
 
-def channel_states(conn: sqlite3.Connection) -> list[ChannelState]:
+def channel_states(conn: sqlite3.Connection, *, lately: bool = True) -> list[ChannelState]:
+    """`lately` False: a store older than schema 36, which kept no refusals of late (doctor
+    reads a store before its upgrade)."""
+    of_late = "rejected_lately, last_rejected_at" if lately else "0, NULL"
     return [ChannelState(*r) for r in conn.execute(
         "SELECT channel, account, last_sync_at, last_error, last_error_at, backlog, rejected,"
-        " rejected_lately, last_rejected_at FROM channel_health ORDER BY channel, account")]
+        f" {of_late} FROM channel_health ORDER BY channel, account")]
 
 
 def heartbeat(conn: sqlite3.Connection, *, pid: int, host: str, at: str,
