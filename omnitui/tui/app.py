@@ -103,6 +103,9 @@ HEALTH_SECONDS = 5.0
 # the case on screen is named first
 UNDO_WITHOUT_ASKING = timedelta(seconds=30)
 READABLE = Readable()  # (stateless: one for every console)
+# A terminal of 16 colours (TERM=xterm, screen, linux; rich's "standard"), or Windows' old
+# console: the console takes the theme drawn in the terminal's own palette
+FEW_COLOURS = ("standard", "windows")
 
 
 class OmnituiApp(App[None]):
@@ -232,6 +235,8 @@ class OmnituiApp(App[None]):
             with suppress(NotImplementedError, RuntimeError, ValueError):  # not main thread
                 loop.add_signal_handler(number, self.exit)
         self.set_keymap(self.settings.keymap)
+        if self.console.color_system in FEW_COLOURS:  # the theme's orange keys on its grey
+            self.theme = "ansi-dark"  # bar came out bright red on bright black: unreadable
         set_busy_timeout(self.store.conn, CONSOLE_BUSY_SECONDS)
         with self._following():
             keep_holidays(self.store, self.settings, utc_now().date())  # the SLA column's

@@ -21,3 +21,10 @@ def demo_db(tmp_path: Path) -> Path:
         build_demo(store, Settings(), customers=80, messages=300, days=3,
                    end=demo_story_end())
     return path
+
+
+@pytest.fixture(autouse=True)
+def truecolor_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Consoles under test draw as in a terminal of millions of colours, whatever TERM the
+    tests run under (a 16-colour one takes another theme: tests/tui/test_terminals.py)."""
+    monkeypatch.setenv("COLORTERM", "truecolor")

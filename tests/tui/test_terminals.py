@@ -81,3 +81,18 @@ def test_on_a_60_column_terminal_each_rows_status_is_whole(demo_db: Path) -> Non
         assert statuses and statuses <= {"new", "open", "pending", "hold"}  # "on hold"
 
     drive(demo_db, script, size=(60, 20))
+
+
+@pytest.mark.parametrize(("term", "theme"), [("xterm", "ansi-dark"), ("screen", "ansi-dark"),
+                                             ("xterm-256color", "textual-dark")])
+def test_a_16_colour_terminal_gets_the_theme_of_its_own_palette(
+        demo_db: Path, monkeypatch: pytest.MonkeyPatch, term: str, theme: str) -> None:
+    """On TERM=xterm, screen or linux the key bar's orange keys on grey came out bright red
+    on bright black (a contrast near 1): the keys an agent reads most could not be read."""
+    monkeypatch.setenv("TERM", term)
+    monkeypatch.delenv("COLORTERM")
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        assert app.theme == theme
+
+    drive(demo_db, script, size=(80, 24))
