@@ -367,7 +367,9 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
         fields = columns_of(detail)
         del fields["priority_parts"]  # the same as "priority_breakdown", as a string of JSON
         write_json({**fields, "sla": sla,
-                    "intent": detail.case.intent, "language": detail.case.language,
+                    "intent": detail.case.intent,  # und as the case shows it (the store
+                    # keeps no language on a case none could be told for)
+                    "language": detail.case.language or (latest.language if latest else None),
                     "sentiment": latest.sentiment if latest else None,
                     "irritated": detail.case.irritation is not None,
                     "queue": detail.case.queue, "pause_reason": detail.case.pause_reason,

@@ -429,8 +429,14 @@ def test_what_the_classify_stage_read_is_in_the_case(db: str, cli_env: dict[str,
     [message] = [m for m in shown["messages"] if m["direction"] == "in"]
     assert (message["language"], message["sentiment"], message["irritation"]) == (
         "de", None, "says 'zum dritten mal'")
+    assert shown["language"] == "de"
     table = cli(cli_env, db, "case", str(case_id)).stdout
     assert "read: de · irritated: says 'zum dritten mal'" in table
+    short = cli(cli_env, db, "log-contact", "--email", "kurz@example.de", "--channel",
+                "phone", "--format", "json", "ok")  # too short to tell: und, as the case shows
+    shown = json.loads(cli(cli_env, db, "case", str(json.loads(short.stdout)["case"]),
+                           "--format", "json").stdout)
+    assert shown["language"] == "und"  # it said null, where the case's text said und
     listed = cli(cli_env, db, *irritated_de).stdout.split()
     assert sorted(set(listed) - set(before)) == [str(case_id)]
     # the demo was built with its own intents (its config has none)
