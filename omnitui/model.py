@@ -71,6 +71,9 @@ class Channel(enum.StrEnum):
     ALERT = "alert"
 
 
+# A contact an agent logs by hand: a call, a visit at the desk. Nothing is sent back on it.
+CONTACT_CHANNELS = (Channel.PHONE, Channel.WALK_UP)
+
 # Channels where the customer waits on the line: their SLA targets are minutes, not hours.
 SYNCHRONOUS_CHANNELS = frozenset({Channel.CHAT, Channel.PHONE, Channel.WALK_UP, Channel.WHATSAPP,
                                   Channel.TELEGRAM, Channel.SLACK, Channel.MESSENGER})

@@ -19,9 +19,9 @@ from datetime import datetime
 from omnitui.channels.lengths import too_long
 from omnitui.config import Settings
 from omnitui.config.templates import ACKNOWLEDGEMENT_VARIABLES
-from omnitui.model import Status
+from omnitui.model import CONTACT_CHANNELS, Status
 from omnitui.services.macros import fill_template, template_values
-from omnitui.services.outbound import queue_draft, reachable_channels, start_draft
+from omnitui.services.outbound import queue_draft, start_draft
 from omnitui.services.window import unasked_message
 from omnitui.store import csat as surveys
 from omnitui.store import messages as message_store
@@ -50,11 +50,16 @@ def ask_after_solve(conn: sqlite3.Connection, settings: Settings, case_id: int, 
         record_audit(conn, actor=agent, action="csat.skipped", case_id=case_id,
                      reason=f"no satisfaction survey: {window.refusal}", at=db_time(now))
         return
-    if case["channel"] not in reachable_channels(conn, case["customer_id"]):
-        return  # a phone call or a visit logged by hand: there is no way back on it
+    if case["channel"] in CONTACT_CHANNELS:
+        return  # a phone call or a visit: there is no way back on it
     try:
         draft = start_draft(conn, case_id, "reply")
     except StoreError:  # nowhere to send it
+        return
+    if not draft.to:  # (a web form's case goes back through its form's source, as
+        record_audit(conn, actor=agent, action="csat.skipped", case_id=case_id,  # replies
+                     reason=f"no satisfaction survey: no address to send it to on "
+                     f"{draft.channel}", at=db_time(now))
         return
     values = {k: v for k, v in template_values(conn, case_id, agent).items()
               if k in ACKNOWLEDGEMENT_VARIABLES}

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from omnitui.closest import closest
 from omnitui.config import Macro, Settings
 from omnitui.errors import Refused, UsageError
-from omnitui.model import Channel, Draft, Identifier, InboundEvent, Status
+from omnitui.model import CONTACT_CHANNELS, Channel, Draft, Identifier, InboundEvent, Status
 from omnitui.records import record
 from omnitui.services import actions, sla_applied
 from omnitui.services.history import undo
@@ -76,9 +76,6 @@ class CheckedChange:
 
     def __call__(self, conn: sqlite3.Connection, case_id: int) -> object:
         return self.change(conn, case_id)
-
-
-CONTACT_CHANNELS = (Channel.PHONE, Channel.WALK_UP)
 
 
 @record(frozen=True)

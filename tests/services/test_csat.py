@@ -124,6 +124,25 @@ def test_not_on_a_phone_call_logged_by_hand(store: Store) -> None:
     assert sent(store) == []  # no way back on a phone line
 
 
+def test_a_web_forms_case_is_asked_where_it_is_answered(store: Store) -> None:
+    """A form's case is answered through the form's source, which knows who filled it in
+    (its reply_url); the survey was never sent there, and nothing said why."""
+    from dataclasses import replace
+
+    from omnitui.model import Identifier
+
+    filled = replace(chat_event("web", "", "my export is empty", at=NOW, identifiers=[
+        Identifier("email", "kim@example.com", how="stated in a web form")]),
+        reply_route={"hook": "forms", "reply_url": "https://example.com/answers"})
+    case_id = intake_pipeline(store, SETTINGS, clock=lambda: NOW).ingest(filled).case_id
+    assert case_id is not None
+    solve(store, case_id)
+    assert sent(store) == [f"How did we do on case #{case_id}? Answer with a number from 1 "
+                           "(poor) to 5 (great)."]
+    [(recipients,)] = store.conn.execute("SELECT recipients FROM outbox").fetchall()
+    assert json.loads(recipients)["to"] == ["kim@example.com"]
+
+
 @pytest.mark.parametrize(("text", "score"), [
     ("5", 5), ("4/5", 4), ("3 stars", 3), ("1!", 1), ("⭐⭐⭐⭐", 4), ("👍", 4), ("😡", 1),
     ("Great", 5), ("gut", 4), ("malo", 2), ("ok", 3),
