@@ -184,11 +184,18 @@ class Store:
     """
 
     def __init__(self, path: Path, *, attachments_dir: Path | None = None,
-                 durable: bool = False, migrate: bool = True) -> None:
+                 durable: bool = False, migrate: bool = True,
+                 console_running: bool = False) -> None:
+        """`console_running`: one more connection of a console that has the store open (its
+        drafts' saver, its readers): a newer omnitui may have upgraded the file since, and
+        the console's first connection goes on writing in it, so these do too (the console
+        says to open it again) rather than refuse it and lose what the agent types."""
         self.path = Path(path)
         self.durable = durable
         self.attachments_dir = attachments_dir or self.path.parent / "attachments"
-        self.conn = _connect(self.path, durable=durable)
+        self.conn = _connect(self.path, durable=durable, any_version=console_running)
+        if console_running:
+            return
         if migrate:
             migrate_schema(self.conn, self.path)
             if self.conn.execute("SELECT 1 FROM deferred_indexes LIMIT 1").fetchone():
@@ -391,15 +398,16 @@ def transaction_token(conn: sqlite3.Connection) -> str | None:
     return _open_transactions.get(id(conn))
 
 
-def _connect(path: Path, *, durable: bool) -> sqlite3.Connection:
+def _connect(path: Path, *, durable: bool, any_version: bool = False) -> sqlite3.Connection:
     if path.is_dir():
         raise StoreError(f"{path} is a directory, not a store file; pass a file path with --db")
     try:
         create_private(path)  # before SQLite opens it, which would use the umask
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
                                check_same_thread=False)
-        try:
-            check_version(conn, path)  # before anything writes: a newer file stays untouched
+        try:  # before anything writes: a newer file stays untouched
+            if not any_version:
+                check_version(conn, path)
         except StoreError:
             conn.close()
             raise
