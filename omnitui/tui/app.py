@@ -113,9 +113,11 @@ class OmnituiApp(App[None]):
     # A toast as wide as its words and one line high for one line of them: Textual's own,
     # 60 cells and 3 lines for "tags vip: #19", hid the half of an 80x24 screen's latest
     # message the agent had just acted on. Up to three quarters of the screen wide: at half
-    # its width, a toast that wrapped showed only its first line.
+    # its width, a toast that wrapped showed only its first line. Three quarters of the
+    # screen (vw), not of its parent (%): Textual measured a toast's height for one width
+    # and drew it at another, and one in fifteen long toasts lost its last line.
     CSS = """
-    Toast { width: auto; max-width: 75%; padding: 0 1; }
+    Toast { width: auto; max-width: 75vw; padding: 0 1; }
     """
     # Priority, like the screens' keys: decided as the key arrives (see screens/work.py);
     # `check_action` hands keys to a text field or a dialog instead.
