@@ -194,10 +194,11 @@ class Store:
         self.durable = durable
         self.attachments_dir = attachments_dir or self.path.parent / "attachments"
         self.conn = _connect(self.path, durable=durable, any_version=console_running)
+        self.upgraded_from: int | None = None  # the schema version this open upgraded
         if console_running:
             return
         if migrate:
-            migrate_schema(self.conn, self.path)
+            self.upgraded_from = migrate_schema(self.conn, self.path)
             if self.conn.execute("SELECT 1 FROM deferred_indexes LIMIT 1").fetchone():
                 from omnitui.store.bulk_indexes import rebuild_abandoned
 
@@ -461,20 +462,24 @@ def check_version(conn: sqlite3.Connection, path: Path) -> int:
     return version
 
 
-def migrate_schema(conn: sqlite3.Connection, path: Path) -> None:
+def migrate_schema(conn: sqlite3.Connection, path: Path) -> int | None:
     """Apply every forward migration the file lacks (its SQL, then its data step if it has
-    one), all in one write transaction."""
+    one), all in one write transaction; the version it upgraded from (None: nothing to do,
+    or another process did it first)."""
     if (before := check_version(conn, path)) == SCHEMA_VERSION:
-        return
+        return None
     try:
         with write_transaction(conn):
             version = check_version(conn, path)  # another process may have migrated
+            if version == SCHEMA_VERSION:
+                return None
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in _statements(script):
                     conn.execute(statement)
                 if number in DATA_STEPS:
                     importlib.import_module(DATA_STEPS[number]).migrate(conn)
                 conn.execute(f"PRAGMA user_version={number}")
+        return version
     except sqlite3.DatabaseError as exc:  # a traceback; the store is as it was (one
         if cannot_write(exc) or expected(exc):  # transaction, rolled back)
             raise
