@@ -1210,11 +1210,13 @@ def serve(typer_ctx: typer.Context,
     from omnitui.daemon.log import log_to
     from omnitui.daemon.service import Daemon
     from omnitui.private_files import keep_private
+    from omnitui.store.schema import SCHEMA_VERSION
 
     context = ctx(typer_ctx)
     path = context.existing_db_path
     with context.open_store(path) as store:  # missing, newer or read-only: one line, here
         store.check_writable()
+    upgraded_from = store.upgraded_from  # said in the log once it is open
     log = log_file or default_log_path(path)
     if log_file is not None:  # a folder given was made mode 600 before the open failed on
         _check_log_file(log_file)  # it (/srv/omnitui: the service locked out)
@@ -1231,6 +1233,9 @@ def serve(typer_ctx: typer.Context,
         logging.getLogger("omnitui.daemon").error("could not start: %s", problem)
         raise ConfigError(problem)
     log_to(log, stderr=not with_console)
+    if upgraded_from is not None:  # the documented upgrade's start: the admin's proof
+        logging.getLogger("omnitui.daemon").info(
+            "upgraded %s from schema version %d to %d", path, upgraded_from, SCHEMA_VERSION)
     daemon = Daemon(path, context.settings)
     if not with_console:
         daemon.run_until_stopped()

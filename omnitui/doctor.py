@@ -511,8 +511,9 @@ def _daemon_checks(conn: sqlite3.Connection, settings: Settings, db_path: Path,
         f"{plural(failing, 'reply', 'replies')} could not be sent on cases still open, "
         f"newest on case #{newest[0]}: {newest[1]}{earlier}" if newest else
         f"no failed replies on open cases{earlier}",
-        "fix the address or the SMTP settings, then write the reply again on the case "
-        "(or solve it, when no answer is owed)"))
+        "fix the address or the SMTP settings, then send it again: `omnitui resend "
+        "MESSAGE_ID` (the reply's number in `omnitui case ID`), or its key on the case in "
+        "the console; or solve the case when no answer is owed"))
     stuck = health.waiting_replies(conn, db_time(now - STUCK_AFTER))
     if stuck:
         results.append(Check("outbox queue", False, f"{plural(stuck, 'reply', 'replies')} "

@@ -475,3 +475,10 @@ def reply_failed_words(case_id: int, error: str, keys: str) -> str:
     only reopened): `keys`, the resend's key as [keymap] has it."""
     return (f"your reply on #{case_id} could not be sent: {' '.join(error.split())} · "
             f"{keys} on it resends it")
+
+
+def upgraded_under_words(version: int, known: int) -> str:
+    """A newer omnitui upgraded the store under a running console: what the agent does."""
+    return (f"a newer omnitui upgraded the store while this console ran (schema version "
+            f"{version}; this one knows up to {known}): quit and open omnitui again to work "
+            "with it (your drafts are kept)")

@@ -121,6 +121,7 @@ def restore(source: Path, db_path: Path, attachments: Path, stamp: str, *,
         with closing(sqlite3.connect(temporary)) as conn:  # the store's mode, not the copy's:
             conn.execute("PRAGMA journal_mode=WAL")  # doctor failed on a fresh restore
             _mark_restored(conn)
+            _no_daemon_runs(conn)
         with temporary.open("rb+") as handle:
             os.fsync(handle.fileno())
     except (OSError, sqlite3.Error) as exc:
@@ -156,6 +157,14 @@ def _mark_restored(conn: sqlite3.Connection) -> None:
     then holds the store set aside, not this one, and doctor says so."""
     with suppress(sqlite3.OperationalError), conn:  # no store_info before schema 14
         info.put(conn, RESTORED_AT, utc_now().isoformat())
+
+
+def _no_daemon_runs(conn: sqlite3.Connection) -> None:
+    """A backup taken while the daemon ran says it runs; none does on the restored store
+    (a restore holds its lock): doctor read that as a daemon that "stopped without a word".
+    Its last heartbeat stays, the last it was seen."""
+    with suppress(sqlite3.OperationalError), conn:  # no daemon table before schema 3
+        conn.execute("UPDATE daemon SET state = 'stopped' WHERE id = 1")
 
 
 def restored_at(conn: sqlite3.Connection) -> datetime | None:

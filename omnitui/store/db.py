@@ -184,13 +184,21 @@ class Store:
     """
 
     def __init__(self, path: Path, *, attachments_dir: Path | None = None,
-                 durable: bool = False, migrate: bool = True) -> None:
+                 durable: bool = False, migrate: bool = True,
+                 console_running: bool = False) -> None:
+        """`console_running`: one more connection of a console that has the store open (its
+        drafts' saver, its readers): a newer omnitui may have upgraded the file since, and
+        the console's first connection goes on writing in it, so these do too (the console
+        says to open it again) rather than refuse it and lose what the agent types."""
         self.path = Path(path)
         self.durable = durable
         self.attachments_dir = attachments_dir or self.path.parent / "attachments"
-        self.conn = _connect(self.path, durable=durable)
+        self.conn = _connect(self.path, durable=durable, any_version=console_running)
+        self.upgraded_from: int | None = None  # the schema version this open upgraded
+        if console_running:
+            return
         if migrate:
-            migrate_schema(self.conn, self.path)
+            self.upgraded_from = migrate_schema(self.conn, self.path)
             if self.conn.execute("SELECT 1 FROM deferred_indexes LIMIT 1").fetchone():
                 from omnitui.store.bulk_indexes import rebuild_abandoned
 
@@ -391,15 +399,16 @@ def transaction_token(conn: sqlite3.Connection) -> str | None:
     return _open_transactions.get(id(conn))
 
 
-def _connect(path: Path, *, durable: bool) -> sqlite3.Connection:
+def _connect(path: Path, *, durable: bool, any_version: bool = False) -> sqlite3.Connection:
     if path.is_dir():
         raise StoreError(f"{path} is a directory, not a store file; pass a file path with --db")
     try:
         create_private(path)  # before SQLite opens it, which would use the umask
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
                                check_same_thread=False)
-        try:
-            check_version(conn, path)  # before anything writes: a newer file stays untouched
+        try:  # before anything writes: a newer file stays untouched
+            if not any_version:
+                check_version(conn, path)
         except StoreError:
             conn.close()
             raise
@@ -453,20 +462,24 @@ def check_version(conn: sqlite3.Connection, path: Path) -> int:
     return version
 
 
-def migrate_schema(conn: sqlite3.Connection, path: Path) -> None:
+def migrate_schema(conn: sqlite3.Connection, path: Path) -> int | None:
     """Apply every forward migration the file lacks (its SQL, then its data step if it has
-    one), all in one write transaction."""
+    one), all in one write transaction; the version it upgraded from (None: nothing to do,
+    or another process did it first)."""
     if (before := check_version(conn, path)) == SCHEMA_VERSION:
-        return
+        return None
     try:
         with write_transaction(conn):
             version = check_version(conn, path)  # another process may have migrated
+            if version == SCHEMA_VERSION:
+                return None
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in _statements(script):
                     conn.execute(statement)
                 if number in DATA_STEPS:
                     importlib.import_module(DATA_STEPS[number]).migrate(conn)
                 conn.execute(f"PRAGMA user_version={number}")
+        return version
     except sqlite3.DatabaseError as exc:  # a traceback; the store is as it was (one
         if cannot_write(exc) or expected(exc):  # transaction, rolled back)
             raise

@@ -30,7 +30,7 @@ class Readers:
         with self._lock:
             store = self._idle.pop() if self._idle else None
         if store is None:
-            store = Store(self.path, migrate=False)
+            store = Store(self.path, console_running=True)
         try:
             yield store.conn
         except BaseException:

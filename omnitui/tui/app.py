@@ -68,9 +68,11 @@ from omnitui.store.db import (
     store_problem,
     utc_now,
 )
+from omnitui.store.health import schema_version
 from omnitui.store.messages import pending_count
 from omnitui.store.queries import case_detail
 from omnitui.store.readers import Readers
+from omnitui.store.schema import SCHEMA_VERSION
 from omnitui.triage.semantic import model_for
 from omnitui.tui import work
 from omnitui.tui.commands import ConsoleCommands
@@ -82,7 +84,7 @@ from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.similar_cache import SimilarCases
 from omnitui.tui.status import health_text, incident_words
 from omnitui.vocabulary import given_away_words, undo_words
-from omnitui.wording import ago, reply_failed_words
+from omnitui.wording import ago, reply_failed_words, upgraded_under_words
 
 if TYPE_CHECKING:
     from omnitui.model import Draft
@@ -99,6 +101,7 @@ CONSOLE_BUSY_SECONDS = 5.0
 PRESENCE_EVERY = 5.0  # seconds between "still here" marks while a case is open
 PRESENCE_CONTINUES = 3 * PRESENCE_EVERY  # a mark within this long continues the interval
 HEALTH_SECONDS = 5.0
+UPGRADED_TOAST_SECONDS = 24 * 3600.0  # said once: it stays until clicked or the console quits
 # u takes back an action this fresh without asking, wherever it was; an older one not on
 # the case on screen is named first
 UNDO_WITHOUT_ASKING = timedelta(seconds=30)
@@ -113,9 +116,11 @@ class OmnituiApp(App[None]):
     # A toast as wide as its words and one line high for one line of them: Textual's own,
     # 60 cells and 3 lines for "tags vip: #19", hid the half of an 80x24 screen's latest
     # message the agent had just acted on. Up to three quarters of the screen wide: at half
-    # its width, a toast that wrapped showed only its first line.
+    # its width, a toast that wrapped showed only its first line. Three quarters of the
+    # screen (vw), not of its parent (%): Textual measured a toast's height for one width
+    # and drew it at another, and one in fifteen long toasts lost its last line.
     CSS = """
-    Toast { width: auto; max-width: 75%; padding: 0 1; }
+    Toast { width: auto; max-width: 75vw; padding: 0 1; }
     """
     # Priority, like the screens' keys: decided as the key arrives (see screens/work.py);
     # `check_action` hands keys to a text field or a dialog instead.
@@ -160,6 +165,7 @@ class OmnituiApp(App[None]):
         self._seen_change = last_change(self.store.conn)
         self._presence: tuple[int | None, str, datetime] = (None, "", utc_now())
         self._poll_problem = ""  # the store failure the timers reported last, said once
+        self._upgraded_to: int | None = None  # a newer schema found under this console
         self.me: Agent | None = None  # this agent's row: role, skills, away (read each tick)
         self.incidents: list[BusinessEvent] | None = None  # ongoing outages (each tick)
         self._composer: ComposeScreen | None = None  # the one composer, made at first use
@@ -583,6 +589,7 @@ class OmnituiApp(App[None]):
         if version == self._seen_version:
             return
         self._seen_version = version
+        self._tell_upgraded()
         newest, changed = changed_cases_since(self.store.conn, self._seen_change)
         if newest == self._seen_change:
             return  # a presence mark, not a change to any case
@@ -593,6 +600,16 @@ class OmnituiApp(App[None]):
                                                newest))
         self._seen_change = newest
         self.cases_changed(changed)
+
+    def _tell_upgraded(self) -> None:
+        """Once, when a newer omnitui upgraded the store while this console ran (the new
+        daemon's first start, after an upgrade): the console goes on and keeps the drafts,
+        but does not know what the new version changed. Its toast stays until clicked."""
+        if self._upgraded_to is None and (found := schema_version(self.store.conn)) > \
+                SCHEMA_VERSION:
+            self._upgraded_to = found
+            self.notify(upgraded_under_words(found, SCHEMA_VERSION), severity="warning",
+                        timeout=UPGRADED_TOAST_SECONDS)
 
     def _tell_escalations(self, escalations: list[tuple[int, str, str, str]]) -> None:
         """A toast for each case another actor escalated in a queue this agent works (or

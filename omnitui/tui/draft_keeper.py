@@ -56,7 +56,7 @@ class DraftKeeper:
             from omnitui.services import drafts  # the action layer: not before a first draft
 
             try:
-                with Store(self.db_path, migrate=False) as own:
+                with Store(self.db_path, console_running=True) as own:
                     drafts.keep(own, self.agent, key[0], draft)
             except STORE_ERRORS as exc:
                 if not expected(exc):

@@ -464,3 +464,25 @@ def test_a_backup_by_root_copies_no_file_a_link_in_attachments_points_at(
     backup = omnitui("--db", str(db), "backup", str(tmp_path / "tuesday"), check=False)
     assert "and no attachment files" in backup.stderr  # (the store's one was removed)
     assert not (tmp_path / "tuesday" / "attachments").exists()
+
+
+def test_a_backup_taken_while_the_daemon_ran_restores_with_it_stopped(
+        omnitui: Run, tmp_path: Path) -> None:
+    """The nightly backup runs beside the daemon, so the copy says the daemon runs: doctor on
+    the restored store said "not running (it last said it was at ..., and stopped without a
+    word)", a crash, of a daemon that was stopped for the restore as the docs say."""
+    from omnitui.store import channel_state
+    from omnitui.store.db import db_time, utc_now
+
+    db = tmp_path / "s.db"
+    omnitui("--db", str(db), "init")
+    beat = db_time(utc_now())
+    with Store(db) as store, store.write() as conn:  # as a running daemon keeps it
+        channel_state.heartbeat(conn, pid=1, host="elsewhere", at=beat, started_at=beat)
+    omnitui("--db", str(db), "backup", str(tmp_path / "nightly"))
+    with Store(db) as store, store.write() as conn:  # systemctl stop omnitui
+        channel_state.daemon_stopped(conn, at=db_time(utc_now()))
+    omnitui("--db", str(db), "restore", str(tmp_path / "nightly"))
+    doctor = " ".join(omnitui("--db", str(db), "doctor", check=False).stdout.split())
+    assert f"daemon: stopped, last seen {beat[:16]} UTC" in doctor, doctor
+    assert "without a word" not in doctor

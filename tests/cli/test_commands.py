@@ -864,7 +864,10 @@ def test_doctor_fails_on_failed_replies_of_open_cases_only(omnitui: Run, tmp_pat
     failing = omnitui("--db", str(db), "doctor", check=False).stdout
     assert f"FAIL outbox: 1 reply could not be sent on cases still open, newest on case " \
         f"#{case_id}: 550 no such user" in failing.replace("\n", " ")
-    with Store(db) as store:  # written again, as the fix says, and sent: done with
+    # it told to write the reply again, where `resend` sends the same text to the same people
+    assert "then send it again: `omnitui resend MESSAGE_ID` (the reply's number in " \
+        "`omnitui case ID`), or its key on the case" in " ".join(failing.split())
+    with Store(db) as store:  # written again (or sent again), and sent: done with
         assert Desk(store, "alice").write(case_id, "reply", "Here you go, again").done
         with store.write() as conn:
             outbox.mark_sent(conn, store.conn.execute("SELECT max(id) FROM outbox"

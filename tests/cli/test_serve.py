@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 from omnitui.store.db import Store
-from tests.conftest import make_email, wait_for
+from omnitui.store.schema import SCHEMA_VERSION
+from tests.conftest import as_of_schema, make_email, wait_for
 from tests.imap_servers import ImapServer
 
 SECRET_ENV = "OMNITUI_TEST_IMAP_PASSWORD"
@@ -200,3 +203,31 @@ def test_serve_with_the_console_and_no_terminal_prints_the_summary(
     assert "cases" in result.stdout and result.stderr == ""  # the log went to the file only
     with Store(db) as store:
         assert store.conn.execute("SELECT state FROM daemon").fetchone()[0] == "stopped"
+
+
+def test_the_daemons_start_says_it_upgraded_the_store(
+        tmp_path: Path, cli_env: dict[str, str], omnitui: Callable[..., object]) -> None:
+    """The documented upgrade ends with the new daemon's start, which upgrades the store: its
+    log said nothing of it, and the journal gave the admin no word that it had happened."""
+    db = tmp_path / "s.db"
+    omnitui("--db", str(db), "init")
+    with closing(sqlite3.connect(db, isolation_level=None)) as conn:
+        as_of_schema(conn, SCHEMA_VERSION - 1)
+    daemon = subprocess.Popen([sys.executable, "-m", "omnitui", "--db", str(db), "serve"],
+                              env=cli_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        log = tmp_path / "s.db.log"
+        assert wait_for(lambda: log.exists() and "serving" in log.read_text(), 30)
+    finally:
+        stop(daemon)
+    assert f"upgraded {db} from schema version {SCHEMA_VERSION - 1} to {SCHEMA_VERSION}" \
+        in log.read_text()
+    daemon = subprocess.Popen([sys.executable, "-m", "omnitui", "--db", str(db), "serve"],
+                              env=cli_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:  # the next start upgrades nothing, and says nothing of it
+        assert wait_for(lambda: log.read_text().count("serving") == 2, 30)
+    finally:
+        stop(daemon)
+    assert log.read_text().count("upgraded ") == 1

@@ -12,10 +12,12 @@ from omnitui.channels.email.parse import parse_email
 from omnitui.config import Settings
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.store.db import Store, utc_now
+from omnitui.store.schema import SCHEMA_VERSION
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.case import TIMELINE_PAGE, CaseScreen
 from omnitui.tui.screens.modals import AskScreen, ComposeScreen, ConfirmScreen, PickScreen
 from omnitui.tui.widgets.key_bar import KeyBar
+from omnitui.wording import upgraded_under_words
 from tests.conftest import make_email
 from tests.tui.helpers import answer, drive, queue, screen_text, settle, show_view
 
@@ -249,6 +251,19 @@ def test_a_toast_shows_all_its_words_at_80_columns(demo_db: Path) -> None:
         await pilot.press("slash", *"zzqxvnothing", "enter", "x")  # type: ignore[attr-defined]
         await settle(app, pilot)
         assert "no case to act on: this list is empty" in screen_text(app)
+
+    drive(demo_db, script, size=(80, 24))
+
+
+def test_a_toast_of_four_lines_shows_its_last_one_at_80_columns(demo_db: Path) -> None:
+    """Three quarters of the screen wide (75%), a toast was measured for one width and
+    drawn at another: one wrapped onto a fourth line showed three, and "a newer omnitui
+    upgraded the store ... (your drafts are" never said they were kept."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        app.notify(upgraded_under_words(SCHEMA_VERSION + 1, SCHEMA_VERSION),
+                   severity="warning")
+        shown = await toast(app, pilot)
+        assert "(your drafts are" in shown and "kept)" in shown, shown
 
     drive(demo_db, script, size=(80, 24))
 

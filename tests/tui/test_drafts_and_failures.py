@@ -9,12 +9,14 @@ import signal
 import sqlite3
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 from textual.widgets import TextArea
 
 from omnitui.config import AgentSettings, Settings
 from omnitui.store.db import Store, parse_db_time, set_busy_timeout
+from omnitui.store.schema import SCHEMA_VERSION
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.modals import ComposeScreen
 from omnitui.wording import clock_time
@@ -431,5 +433,43 @@ def test_a_note_for_marked_cases_is_kept_as_it_is_typed(demo_db: Path) -> None:
             noted = sorted(r[0] for r in store.conn.execute(
                 "SELECT case_id FROM messages WHERE text = 'Both are the same outage'"))
         assert noted == marked
+
+    drive(demo_db, script)
+
+
+def drafts_in_file(path: Path) -> list[tuple[int | None, str]]:
+    """The drafts as the file holds them, read as a newer omnitui would (ours refuses to
+    open a file of a newer schema)."""
+    with closing(sqlite3.connect(path)) as conn:
+        return conn.execute("SELECT case_id, text FROM drafts WHERE agent = 'alice'").fetchall()
+
+
+def test_a_store_upgraded_under_the_console_keeps_the_draft_and_says_to_open_it_again(
+        demo_db: Path) -> None:
+    """The documented upgrade, with an agent who left their console open: the new version's
+    daemon upgrades the store at its start. What the agent typed after it was refused
+    ("written by a newer omnitui ... Upgrade omnitui to open it"), and gone once the
+    composer was put aside; nothing said that the console should be opened again."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        case_id = queue(app).current_id
+        await pilot.press("r", *"Before the upgrade")
+        await wait_for(lambda: drafts_in_file(demo_db) == [(case_id, "Before the upgrade")],
+                       app, pilot)
+        with closing(sqlite3.connect(demo_db)) as newer:  # a newer omnitui's migration
+            newer.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+            newer.commit()
+        await pilot.press(*", and after it")
+        await wait_for(lambda: drafts_in_file(demo_db) == [
+            (case_id, "Before the upgrade, and after it")], app, pilot)
+        said = [str(note.message) for note in app._notifications]
+        assert (f"a newer omnitui upgraded the store while this console ran (schema version "
+                f"{SCHEMA_VERSION + 1}; this one knows up to {SCHEMA_VERSION}): quit and "
+                "open omnitui again to work with it (your drafts are kept)") in said
+        assert not [words for words in said if "not saved" in words]
+        await pilot.press("escape", "k")  # put aside, and back
+        await settle(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app.screen.query_one(TextArea).text == "Before the upgrade, and after it"
 
     drive(demo_db, script)
