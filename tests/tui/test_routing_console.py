@@ -162,3 +162,32 @@ def test_the_handover_picker_shows_load_skills_and_what_stands_against(
 
     Store(path).close()
     drive(path, script, settings, agent="erin")
+
+
+MOVING = CONFIG.replace('assign = "push"\n', 'assign = "push"\n'
+                        'escalation = { move_to = "leads", notify = true }\n') + """
+[[queues]]
+name = "leads"
+skills = ["lead"]
+"""
+
+
+def test_an_escalation_that_moves_a_case_out_of_her_queue_is_still_her_toast(
+        tmp_path: Path) -> None:
+    """Billing's escalation moves its cases to leads and says notify: billing's agents heard
+    nothing, the toast being weighed against the queue the case had just landed in."""
+    path, settings = tmp_path / "team.db", settings_from(tmp_path, MOVING)
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        billing = new_case(path, settings, "c2", "invoice again")
+        with Store(path) as store:
+            sam = Desk(store, "sam", settings)
+            sam.each([billing], sam.escalate())
+            assert store.conn.execute("SELECT queue FROM cases WHERE id = ?",
+                                      (billing,)).fetchone()[0] == "leads"
+        await wait_for(lambda: any("escalated" in t for t in toasts(app)), app, pilot)
+        assert [t for t in toasts(app) if "escalated" in t] == [
+            f"#{billing} escalated: severity 0 → 1, priority +20, to leads"]
+
+    Store(path).close()
+    drive(path, script, settings, agent="erin")
