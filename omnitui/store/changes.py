@@ -61,13 +61,14 @@ def _left_and_joined(rows: list[tuple[int, int | None, str, str, str]]) -> set[i
 
 
 def escalations_since(conn: sqlite3.Connection, after: int,
-                      upto: int) -> list[tuple[int, str, str, str, str]]:
-    """(case, actor, reason, the queue whose escalation it was, the case's queue now) of
-    each escalation in the change ids (after, upto]: the consoles' toasts. An escalation
-    that moved the case names the queue it left (its path said notify, its agents hear)."""
+                      upto: int) -> list[tuple[int, str, str, str, str, str | None]]:
+    """(case, actor, reason, the queue whose escalation it was, the case's queue now, its
+    owner now) of each escalation in the change ids (after, upto]: the consoles' toasts. An
+    escalation that moved the case names the queue it left (its path said notify, its
+    agents hear)."""
     return [tuple(row) for row in conn.execute(
         "SELECT a.case_id, a.actor, a.reason, COALESCE(json_extract(a.before, '$.\"cases:'"
-        " || a.case_id || '\".queue'), c.queue), c.queue FROM audit a JOIN cases c"
+        " || a.case_id || '\".queue'), c.queue), c.queue, c.owner FROM audit a JOIN cases c"
         " ON c.id = a.case_id WHERE a.id > ? AND a.id <= ? AND a.action = 'case.escalated'"
         " ORDER BY a.id", (after, upto))]
 

@@ -594,14 +594,16 @@ class OmnituiApp(App[None]):
         self._seen_change = newest
         self.cases_changed(changed)
 
-    def _tell_escalations(self, escalations: list[tuple[int, str, str, str, str]]) -> None:
+    def _tell_escalations(
+            self, escalations: list[tuple[int, str, str, str, str, str | None]]) -> None:
         """A toast for each case another actor escalated in a queue this agent works, or
-        moved into one (any queue, for a supervisor), unless the escalated queue's path says
-        not to notify: billing's agents heard nothing of a case it moved on to leads."""
-        for case_id, actor, reason, queue, now_in in escalations:
+        moved into one (any queue, for a supervisor), or of their own, unless the escalated
+        queue's path says not to notify: billing's agents heard nothing of a case it moved
+        on to leads, nor its owner of their case breaching in a queue they do not work."""
+        for case_id, actor, reason, queue, now_in, owner in escalations:
             path = self.desk.router.escalation(queue)
             if actor == self.agent or not path.notify or not (
-                    self._works(queue) or self._works(now_in)):
+                    owner == self.agent or self._works(queue) or self._works(now_in)):
                 continue
             self.notify(sanitize(f"#{case_id} escalated: {arrowed(reason)}", multiline=False),
                         severity="warning", timeout=10)

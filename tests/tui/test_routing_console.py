@@ -191,3 +191,23 @@ def test_an_escalation_that_moves_a_case_out_of_her_queue_is_still_her_toast(
 
     Store(path).close()
     drive(path, script, settings, agent="erin")
+
+
+def test_an_escalation_of_her_own_case_in_a_queue_she_does_not_work_is_her_toast(
+        team: tuple[Path, Settings]) -> None:
+    """The supervisor hands erin a technical case; its clock breaches, it escalates: the
+    toast went to technical's agents and the supervisors, never to erin, who has to answer."""
+    path, settings = team
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        tech = new_case(path, settings, "c3", "the app crash")
+        with Store(path) as store:
+            sam = Desk(store, "sam", settings)
+            sam.each([tech], sam.assign("erin"))
+            sam.each([tech], sam.escalate())
+        await wait_for(lambda: any("escalated" in t for t in toasts(app)), app, pilot)
+        assert [t for t in toasts(app) if "escalated" in t] == [
+            f"#{tech} escalated: severity 0 → 1, priority +20"]
+
+    Store(path).close()
+    drive(path, script, settings, agent="erin")
