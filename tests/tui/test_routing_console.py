@@ -5,6 +5,7 @@ queue they work shows as a toast; one in a queue they do not work does not."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ import pytest
 from omnitui.config import Settings
 from omnitui.services.desk import Desk
 from omnitui.services.intake import intake_pipeline
-from omnitui.store.db import Store
+from omnitui.services.routing import Router, route_by_time
+from omnitui.store.db import Store, db_time, utc_now
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.case import CaseScreen
 from omnitui.tui.screens.modals import PickScreen
@@ -208,6 +210,36 @@ def test_an_escalation_of_her_own_case_in_a_queue_she_does_not_work_is_her_toast
         await wait_for(lambda: any("escalated" in t for t in toasts(app)), app, pilot)
         assert [t for t in toasts(app) if "escalated" in t] == [
             f"#{tech} escalated: severity 0 → 1, priority +20"]
+
+    Store(path).close()
+    drive(path, script, settings, agent="erin")
+
+
+def test_a_case_handed_back_and_on_at_once_names_who_has_it_now(tmp_path: Path) -> None:
+    """Erin gone long enough: routing takes her untouched case and gives it to fay in the
+    same moment. Her console said "#1 was put back in the queue by routing", and she went
+    looking for it among the unassigned."""
+    path = tmp_path / "team.db"
+    settings = settings_from(tmp_path, CONFIG + """
+[[agents]]
+name = "fay"
+skills = ["billing"]
+capacity = { chat = 5 }
+""")
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        billing = new_case(path, settings, "c2", "my invoice is wrong")
+        await wait_for(lambda: owner(path, billing) == "erin", app, pilot)
+        later = utc_now() + timedelta(minutes=31)
+        with Store(path) as store:
+            Desk(store, "fay", settings).present()
+            store.conn.execute("UPDATE agents SET seen_at = ? WHERE name = 'fay'",
+                               (db_time(later),))
+            store.conn.commit()
+            assert route_by_time(store, Router(settings), later) == [billing]
+        assert owner(path, billing) == "fay"
+        await wait_for(lambda: any(f"#{billing} was" in t for t in toasts(app)), app, pilot)
+        assert f"#{billing} was given to fay by routing" in toasts(app)
 
     Store(path).close()
     drive(path, script, settings, agent="erin")
