@@ -61,11 +61,14 @@ def _left_and_joined(rows: list[tuple[int, int | None, str, str, str]]) -> set[i
 
 
 def escalations_since(conn: sqlite3.Connection, after: int,
-                      upto: int) -> list[tuple[int, str, str, str]]:
-    """(case, actor, reason, the case's queue now) of each escalation in the change ids
-    (after, upto]: the consoles' toasts."""
+                      upto: int) -> list[tuple[int, str, str, str, str, str | None]]:
+    """(case, actor, reason, the queue whose escalation it was, the case's queue now, its
+    owner now) of each escalation in the change ids (after, upto]: the consoles' toasts. An
+    escalation that moved the case names the queue it left (its path said notify, its
+    agents hear)."""
     return [tuple(row) for row in conn.execute(
-        "SELECT a.case_id, a.actor, a.reason, c.queue FROM audit a JOIN cases c"
+        "SELECT a.case_id, a.actor, a.reason, COALESCE(json_extract(a.before, '$.\"cases:'"
+        " || a.case_id || '\".queue'), c.queue), c.queue, c.owner FROM audit a JOIN cases c"
         " ON c.id = a.case_id WHERE a.id > ? AND a.id <= ? AND a.action = 'case.escalated'"
         " ORDER BY a.id", (after, upto))]
 
@@ -73,12 +76,19 @@ def escalations_since(conn: sqlite3.Connection, after: int,
 def given_away_since(conn: sqlite3.Connection, owner: str, after: int,
                      upto: int) -> list[tuple[int, str, str | None]]:
     """(case, actor, its new owner; None: back to the queue) of each case taken from `owner`
-    in the change ids (after, upto]: the owner's console says so."""
+    in the change ids (after, upto]: the owner's console says so. A case put back in the
+    queue and given on in the same ids (routing handing on an away agent's case) names
+    who gave it to whom last: "put back in the queue" sent them looking among the
+    unassigned for a case another agent had."""
+    owner_of = "json_extract({0}.after, '$.\"cases:' || {0}.case_id || '\".owner')"
     return [tuple(row) for row in conn.execute(
-        "SELECT case_id, actor, json_extract(after, '$.\"cases:' || case_id || '\".owner')"
-        " FROM audit WHERE id > ? AND id <= ? AND action = 'case.assigned'"
-        " AND json_extract(before, '$.\"cases:' || case_id || '\".owner') = ? ORDER BY id",
-        (after, upto, owner))]
+        f"SELECT a.case_id, coalesce(n.actor, a.actor), coalesce({owner_of.format('a')},"
+        f" {owner_of.format('n')}) FROM audit a LEFT JOIN audit n ON {owner_of.format('a')}"
+        " IS NULL AND n.id = (SELECT max(b.id) FROM audit b WHERE b.case_id = a.case_id AND"
+        " b.id > a.id AND b.id <= ? AND b.action = 'case.assigned')"
+        " WHERE a.id > ? AND a.id <= ? AND a.action = 'case.assigned'"
+        " AND json_extract(a.before, '$.\"cases:' || a.case_id || '\".owner') = ?"
+        " ORDER BY a.id", (upto, after, upto, owner))]
 
 
 def failed_replies_since(conn: sqlite3.Connection, author: str, after: int,

@@ -586,20 +586,26 @@ def band_sql(priority: str) -> str:
     return f"CASE {steps} ELSE 'low' END"
 
 
-TALLIED = ("created_at", "solved_at", "reopens", "intent", "queue", "reassignments",
-           "assigned_at", "status", "priority", "owner", "channel")
-# An update changes the tallies only when one of these differs: a re-score within a band, a
-# second reply, a new due time leave them alone without running the tally.
-TALLY_CHANGED = " OR ".join([
-    *(f"OLD.{column} IS NOT NEW.{column}" for column in
-      ("created_at", "solved_at", "status", "owner", "channel", "intent", "queue")),
-    "(OLD.reopens > 0) IS NOT (NEW.reopens > 0)",
-    "(OLD.reassignments > 0) IS NOT (NEW.reassignments > 0)",
-    "(OLD.assigned_at IS NULL) IS NOT (NEW.assigned_at IS NULL)",
-    f"({band_sql('OLD.priority')}) IS NOT ({band_sql('NEW.priority')})"])
+# The column that says a case was assigned: schema 23 read `assigned_at` (an owner now), so
+# a case routing gave an agent and an escalation took back counted as never assigned, and
+# the board's "reassigned" share disagreed with the report's; schema 37 reads when it first
+# had an owner, as the report does.
+ASSIGNED_23, ASSIGNED = "assigned_at", "first_assigned_at"
 
 
-def _tallied(row: str, n: int) -> str:
+def _tally_changed(assigned: str) -> str:
+    """An update changes the tallies only when one of these differs: a re-score within a
+    band, a second reply, a new due time leave them alone without running the tally."""
+    return " OR ".join([
+        *(f"OLD.{column} IS NOT NEW.{column}" for column in
+          ("created_at", "solved_at", "status", "owner", "channel", "intent", "queue")),
+        "(OLD.reopens > 0) IS NOT (NEW.reopens > 0)",
+        "(OLD.reassignments > 0) IS NOT (NEW.reassignments > 0)",
+        f"(OLD.{assigned} IS NULL) IS NOT (NEW.{assigned} IS NULL)",
+        f"({band_sql('OLD.priority')}) IS NOT ({band_sql('NEW.priority')})"])
+
+
+def _tallied(row: str, n: int, assigned: str) -> str:
     """What one case row (NEW or OLD) counts for, each part with `n`."""
     hour = f"substr({row}.created_at, 1, 13)"
     channel = f"{row}.channel"
@@ -610,7 +616,7 @@ def _tallied(row: str, n: int) -> str:
         ("'finished'", hour, "''", f"{row}.solved_at IS NOT NULL OR {row}.reopens > 0"),
         ("'bounced'", hour, "''", f"{row}.reassignments > 0"),
         ("'assigned'", hour, "''",
-         f"{row}.assigned_at IS NOT NULL OR {row}.reassignments > 0"),
+         f"{row}.{assigned} IS NOT NULL OR {row}.reassignments > 0"),
         ("'waiting'", hour, band_sql(f"{row}.priority"), f"{row}.status IN {ACTIVE}"),
         ("'working'", channel, f"{row}.owner",
          f"{row}.owner IS NOT NULL AND {row}.status IN ('new', 'open')"),
@@ -626,9 +632,10 @@ def _tally(*sources: str) -> str:
             " HAVING sum(n) != 0 ON CONFLICT DO UPDATE SET n = n + excluded.n;")
 
 
-# What the tallies hold, counted afresh from the cases (the migration's first fill, and the
-# tests' check that the triggers kept them right).
-TALLIES_OF_CASES = f"""
+def _tallies_of_cases(assigned: str) -> str:
+    """What the tallies hold, counted afresh from the cases (a migration's fill, and the
+    tests' check that the triggers kept them right)."""
+    return f"""
     SELECT 'opened', substr(created_at, 1, 13), '', count(*) FROM cases GROUP BY 2
     UNION ALL SELECT 'solved', substr(solved_at, 1, 13), '', count(*) FROM cases
         WHERE solved_at IS NOT NULL GROUP BY 2
@@ -639,7 +646,7 @@ TALLIES_OF_CASES = f"""
     UNION ALL SELECT 'bounced', substr(created_at, 1, 13), '', count(*) FROM cases
         WHERE reassignments > 0 GROUP BY 2
     UNION ALL SELECT 'assigned', substr(created_at, 1, 13), '', count(*) FROM cases
-        WHERE assigned_at IS NOT NULL OR reassignments > 0 GROUP BY 2
+        WHERE {assigned} IS NOT NULL OR reassignments > 0 GROUP BY 2
     UNION ALL SELECT 'waiting', substr(created_at, 1, 13), {band_sql('priority')}, count(*)
         FROM cases WHERE status IN {ACTIVE} GROUP BY 2, 3
     UNION ALL SELECT 'working', channel, owner, count(*) FROM cases
@@ -647,9 +654,31 @@ TALLIES_OF_CASES = f"""
     UNION ALL SELECT 'held', channel, owner, count(*) FROM cases
         WHERE owner IS NOT NULL AND status IN ('pending', 'on_hold') GROUP BY 2, 3"""
 
+
+
+TALLIES_OF_CASES = _tallies_of_cases(ASSIGNED)
+
 # The triggers that keep the tallies (a first bulk load drops them and counts afresh at its
 # end: store/bulk_indexes.py).
 TALLY_TRIGGERS = ("cases_tally_insert", "cases_tally_update", "cases_tally_delete")
+
+
+def _tally_triggers(assigned: str) -> str:
+    tallied = ("created_at", "solved_at", "reopens", "intent", "queue", "reassignments",
+               assigned, "status", "priority", "owner", "channel")
+    return f"""
+CREATE TRIGGER cases_tally_insert AFTER INSERT ON cases BEGIN
+    {_tally(_tallied("NEW", 1, assigned))}
+END;
+CREATE TRIGGER cases_tally_update AFTER UPDATE OF {", ".join(tallied)} ON cases
+WHEN {_tally_changed(assigned)} BEGIN
+    {_tally(_tallied("NEW", 1, assigned), _tallied("OLD", -1, assigned))}
+END;
+CREATE TRIGGER cases_tally_delete AFTER DELETE ON cases BEGIN
+    {_tally(_tallied("OLD", -1, assigned))}
+END;
+"""
+
 
 MIGRATION_23 = f"""
 CREATE TABLE tallies (
@@ -659,17 +688,8 @@ CREATE TABLE tallies (
     n INTEGER NOT NULL,
     PRIMARY KEY (name, bucket, key)
 ) WITHOUT ROWID;
-CREATE TRIGGER cases_tally_insert AFTER INSERT ON cases BEGIN
-    {_tally(_tallied("NEW", 1))}
-END;
-CREATE TRIGGER cases_tally_update AFTER UPDATE OF {", ".join(TALLIED)} ON cases
-WHEN {TALLY_CHANGED} BEGIN
-    {_tally(_tallied("NEW", 1), _tallied("OLD", -1))}
-END;
-CREATE TRIGGER cases_tally_delete AFTER DELETE ON cases BEGIN
-    {_tally(_tallied("OLD", -1))}
-END;
-INSERT INTO tallies (name, bucket, key, n) {TALLIES_OF_CASES};
+{_tally_triggers(ASSIGNED_23)}
+INSERT INTO tallies (name, bucket, key, n) {_tallies_of_cases(ASSIGNED_23)};
 """
 
 # 24: what `omnitui report` reads per case kept with the case, not looked up per case in the
@@ -916,6 +936,17 @@ ALTER TABLE channel_health ADD COLUMN rejected_lately INTEGER NOT NULL DEFAULT 0
 ALTER TABLE channel_health ADD COLUMN last_rejected_at TEXT;
 """
 
+# 37: the tallies count a case as assigned once it ever had an owner (ASSIGNED above), as
+# the report does: the board said "reassigned 67% of the assigned" where the report said 40%.
+MIGRATION_37 = f"""
+DROP TRIGGER {TALLY_TRIGGERS[0]};
+DROP TRIGGER {TALLY_TRIGGERS[1]};
+DROP TRIGGER {TALLY_TRIGGERS[2]};
+{_tally_triggers(ASSIGNED)}
+DELETE FROM tallies;
+INSERT INTO tallies (name, bucket, key, n) {TALLIES_OF_CASES};
+"""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
                          MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10,
                          MIGRATION_11, MIGRATION_12, MIGRATION_13, MIGRATION_14,
@@ -924,7 +955,8 @@ MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIG
                          MIGRATION_22, MIGRATION_23, MIGRATION_24,
                          MIGRATION_25, MIGRATION_26, MIGRATION_27, MIGRATION_28,
                          MIGRATION_29, MIGRATION_30, MIGRATION_31, MIGRATION_32,
-                         MIGRATION_33, MIGRATION_34, MIGRATION_35, MIGRATION_36]
+                         MIGRATION_33, MIGRATION_34, MIGRATION_35, MIGRATION_36,
+                         MIGRATION_37]
 
 # Migrations that also rewrite rows by rules too involved for SQL: the module whose
 # `migrate(conn)` runs right after that migration's SQL, in the same transaction. Named, not

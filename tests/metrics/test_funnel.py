@@ -414,3 +414,17 @@ def test_a_charts_title_names_the_last_day_of_its_period(week: Week, tmp_path: P
     write_chart(week.store.conn, week.settings, MONDAY, MONDAY + timedelta(days=2), NOW,
                 tmp_path / "week.svg")
     assert "cases opened 2026-11-30 to 2026-12-01" in (tmp_path / "week.svg").read_text()
+
+
+def test_the_boards_reassigned_share_counts_the_cases_ever_assigned_as_the_report_does(
+        week: Week) -> None:
+    """E: alice takes it, the supervisor puts it back in the queue (as routing does with a
+    case an escalation moves to a queue she lacks the skills of). The board counted only
+    the cases with an owner now: "reassigned 33% of the assigned" beside the report's 25%."""
+    e = week.mail(at(1, 11), "eli@example.com", "Question about my plan")
+    week.claim("alice", at(1, 11.1), e)
+    sam = week.desk("sam", at(1, 11.2))
+    sam.each([e], sam.assign(None))
+    found = report(week.store.conn, week.settings, MONDAY, NOW, NOW).total
+    board = read_board(week.store.conn, week.settings, Router(week.settings), NOW)
+    assert found.reassigned == board.reassigned == Rate(1, 4)

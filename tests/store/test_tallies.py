@@ -115,3 +115,29 @@ def test_a_store_from_before_the_tallies_gets_them_filled(tmp_path: Path) -> Non
     with Store(path) as store:  # opening migrates
         assert kept(store.conn) == expected
         assert per_case(store.conn) == cases
+
+
+def test_a_store_from_before_schema_37_counts_a_case_ever_assigned(tmp_path: Path) -> None:
+    """A case taken and put back in the queue was assigned once: schema 23's triggers
+    counted only the cases with an owner now. Opening the store replaces them and counts
+    again; from then on the triggers count it so."""
+    path = tmp_path / "old.db"
+    with Store(path) as store:
+        build_demo(store, Settings(), customers=30, messages=120)
+        conn = store.conn
+        for name in ("cases_tally_insert", "cases_tally_update", "cases_tally_delete"):
+            conn.execute(f"DROP TRIGGER {name}")
+        for statement in _statements(MIGRATION_23):
+            if statement.startswith("CREATE TRIGGER"):
+                conn.execute(statement)  # schema 23's, reading assigned_at
+        conn.execute("PRAGMA user_version = 36")
+    with Store(path) as store:  # opening migrates
+        assert "first_assigned_at" in store.conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'cases_tally_update'").fetchone()[0]
+        assert kept(store.conn) == afresh(store.conn)
+        case_id = store.conn.execute("SELECT id FROM cases WHERE status = 'new' AND owner IS"
+                                     " NULL ORDER BY id LIMIT 1").fetchone()[0]
+        alice = Desk(store, "alice")
+        alice.each([case_id], alice.assign("alice"))
+        alice.each([case_id], alice.assign(None))
+        assert kept(store.conn) == afresh(store.conn)

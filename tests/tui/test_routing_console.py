@@ -5,6 +5,7 @@ queue they work shows as a toast; one in a queue they do not work does not."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ import pytest
 from omnitui.config import Settings
 from omnitui.services.desk import Desk
 from omnitui.services.intake import intake_pipeline
-from omnitui.store.db import Store
+from omnitui.services.routing import Router, route_by_time
+from omnitui.store.db import Store, db_time, utc_now
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.case import CaseScreen
 from omnitui.tui.screens.modals import PickScreen
@@ -159,6 +161,85 @@ def test_the_handover_picker_shows_load_skills_and_what_stands_against(
         await pilot.press("enter")  # type: ignore[attr-defined]
         await settle(app, pilot)
         assert owner(path, tech) == "erin"  # the name, not its label
+
+    Store(path).close()
+    drive(path, script, settings, agent="erin")
+
+
+MOVING = CONFIG.replace('assign = "push"\n', 'assign = "push"\n'
+                        'escalation = { move_to = "leads", notify = true }\n') + """
+[[queues]]
+name = "leads"
+skills = ["lead"]
+"""
+
+
+def test_an_escalation_that_moves_a_case_out_of_her_queue_is_still_her_toast(
+        tmp_path: Path) -> None:
+    """Billing's escalation moves its cases to leads and says notify: billing's agents heard
+    nothing, the toast being weighed against the queue the case had just landed in."""
+    path, settings = tmp_path / "team.db", settings_from(tmp_path, MOVING)
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        billing = new_case(path, settings, "c2", "invoice again")
+        with Store(path) as store:
+            sam = Desk(store, "sam", settings)
+            sam.each([billing], sam.escalate())
+            assert store.conn.execute("SELECT queue FROM cases WHERE id = ?",
+                                      (billing,)).fetchone()[0] == "leads"
+        await wait_for(lambda: any("escalated" in t for t in toasts(app)), app, pilot)
+        assert [t for t in toasts(app) if "escalated" in t] == [
+            f"#{billing} escalated: severity 0 → 1, priority +20, to leads"]
+
+    Store(path).close()
+    drive(path, script, settings, agent="erin")
+
+
+def test_an_escalation_of_her_own_case_in_a_queue_she_does_not_work_is_her_toast(
+        team: tuple[Path, Settings]) -> None:
+    """The supervisor hands erin a technical case; its clock breaches, it escalates: the
+    toast went to technical's agents and the supervisors, never to erin, who has to answer."""
+    path, settings = team
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        tech = new_case(path, settings, "c3", "the app crash")
+        with Store(path) as store:
+            sam = Desk(store, "sam", settings)
+            sam.each([tech], sam.assign("erin"))
+            sam.each([tech], sam.escalate())
+        await wait_for(lambda: any("escalated" in t for t in toasts(app)), app, pilot)
+        assert [t for t in toasts(app) if "escalated" in t] == [
+            f"#{tech} escalated: severity 0 → 1, priority +20"]
+
+    Store(path).close()
+    drive(path, script, settings, agent="erin")
+
+
+def test_a_case_handed_back_and_on_at_once_names_who_has_it_now(tmp_path: Path) -> None:
+    """Erin gone long enough: routing takes her untouched case and gives it to fay in the
+    same moment. Her console said "#1 was put back in the queue by routing", and she went
+    looking for it among the unassigned."""
+    path = tmp_path / "team.db"
+    settings = settings_from(tmp_path, CONFIG + """
+[[agents]]
+name = "fay"
+skills = ["billing"]
+capacity = { chat = 5 }
+""")
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        billing = new_case(path, settings, "c2", "my invoice is wrong")
+        await wait_for(lambda: owner(path, billing) == "erin", app, pilot)
+        later = utc_now() + timedelta(minutes=31)
+        with Store(path) as store:
+            Desk(store, "fay", settings).present()
+            store.conn.execute("UPDATE agents SET seen_at = ? WHERE name = 'fay'",
+                               (db_time(later),))
+            store.conn.commit()
+            assert route_by_time(store, Router(settings), later) == [billing]
+        assert owner(path, billing) == "fay"
+        await wait_for(lambda: any(f"#{billing} was" in t for t in toasts(app)), app, pilot)
+        assert f"#{billing} was given to fay by routing" in toasts(app)
 
     Store(path).close()
     drive(path, script, settings, agent="erin")
