@@ -375,8 +375,9 @@ def test_doctor_checks_a_store_from_an_older_version_before_its_upgrade(
         omnitui: Run, tmp_path: Path) -> None:
     """The upgrade's steps run doctor before the first start: a store of schema 3 to 10 read
     "cannot be read as SQLite: no such column ... move it aside and run `omnitui init`".
-    The last version before this one too: doctor read schema 36's refusals of late there."""
-    for version in (3, 10, SCHEMA_VERSION - 1):
+    The last version before this one too, and 35: doctor read schema 36's refusals of late
+    there."""
+    for version in sorted({3, 10, 35, SCHEMA_VERSION - 1}):
         db = tmp_path / f"v{version}.db"
         with closing(sqlite3.connect(db, isolation_level=None)) as conn:
             for script in MIGRATIONS[:version]:
