@@ -87,6 +87,7 @@ from omnitui.wording import ago, reply_failed_words
 if TYPE_CHECKING:
     from omnitui.model import Draft
     from omnitui.services.desk import Desk
+    from omnitui.tui.screens.board import BoardScreen
     from omnitui.tui.screens.modals import ComposeScreen
 
 POLL_SECONDS = 0.5
@@ -145,6 +146,7 @@ class OmnituiApp(App[None]):
         self.start_on_board = board  # `omnitui --supervisor`
         # where the board was left (F3 away and back): its focused list, each list's row
         self.board_place: tuple[str | None, dict[str, int]] | None = None
+        self.kept_board: BoardScreen | None = None  # the board, built once and shown again
         self.stand_in = stand_in
         self.store = Store(db_path, attachments_dir=attachments_dir(settings, db_path))
         self._open_here = share(in_use_path(db_path))  # held while this console runs
@@ -514,8 +516,15 @@ class OmnituiApp(App[None]):
 
         if isinstance(self.screen, BoardScreen):
             self.pop_screen()
+        elif self.kept_board is None:  # one board, kept: Textual took about a second of
+            self.kept_board = BoardScreen()  # the console to build one on a big store
+            self.install_screen(self.kept_board, "board")
+            self.push_screen(self.kept_board)
+        elif self.kept_board in self.screen_stack:  # under this case, opened from it: a
+            self.push_screen(BoardScreen())  # board of its own over it
         else:
-            self.push_screen(BoardScreen())
+            self.kept_board.shown_again()
+            self.push_screen(self.kept_board)
 
     def action_refresh_now(self) -> None:
         self.queue.reload()
