@@ -69,7 +69,6 @@ from omnitui.store.db import (
     utc_now,
 )
 from omnitui.store.messages import pending_count
-from omnitui.store.queries import case_detail
 from omnitui.store.readers import Readers
 from omnitui.triage.semantic import model_for
 from omnitui.tui import work
@@ -409,10 +408,12 @@ class OmnituiApp(App[None]):
 
     def open_case(self, case_id: int) -> None:
         """Show a case (the one it was merged into, if it was)."""
-        detail = case_detail(self.store.conn, case_id)
+        from omnitui.tui.screens.case import read_case
+
+        detail = read_case(self.store.conn, case_id)
         if detail is not None and detail.merged_into is not None:
             self.notify(f"case #{case_id} was merged into #{detail.merged_into}")
-            detail = case_detail(self.store.conn, detail.merged_into)
+            detail = read_case(self.store.conn, detail.merged_into)
         if detail is None:
             self.notify(f"there is no case #{case_id}", severity="warning")
             return
