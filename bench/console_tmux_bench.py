@@ -43,6 +43,7 @@ from common import machine_line, write_report
 
 OUT = Path(__file__).resolve().parent / "out"
 SESSION = "omnitui-bench"
+SOCKET = "omnitui-bench"  # tmux -L: a server of its own, apart from the user's sessions
 AGENT = "omnitui-bench"  # the console's agent: its drafts are the bench's to throw away
 MARKER = "__omnitui_exited__"
 # words only that screen shows
@@ -69,7 +70,7 @@ def shows(frame: str, words: str) -> bool:
 
 
 def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True).stdout
+    return subprocess.run(["tmux", "-L", SOCKET, *args], capture_output=True, text=True).stdout
 
 
 def screen() -> str:
@@ -108,8 +109,8 @@ def one_run(store: Path, size: str, env: dict[str, str], settle: float) -> dict[
     command = (f"omnitui --db {shlex.quote(str(store))} --agent {AGENT}; echo {MARKER};"
                " sleep 600")
     started = time.perf_counter()
-    subprocess.run(["tmux", "new-session", "-d", "-s", SESSION, "-x", width, "-y", height,
-                    "-e", f"HOME={env['HOME']}", command], check=True)
+    subprocess.run(["tmux", "-L", SOCKET, "new-session", "-d", "-s", SESSION, "-x", width,
+                    "-y", height, "-e", f"HOME={env['HOME']}", command], check=True)
     result: dict[str, float] = {}
     while not has_rows(screen()):
         if time.perf_counter() - started > 60:

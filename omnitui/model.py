@@ -392,3 +392,5 @@ class CaseDetail:
     fields: dict[str, str] = field(default_factory=dict)
     # The satisfaction survey: asked_at, score (1-5, None: not answered), answer, answered_at
     csat: dict[str, object] | None = None
+    # the timeline's older messages not in `messages` (the console reads its latest page)
+    earlier: int = 0

@@ -396,6 +396,7 @@ def availability_words(name: str, away: bool, *, supervisor: bool, changed: bool
 # after the last error of a reply still queued: the outbox tries it again (1, 5, 15, 60
 # minutes apart, for a day), so "queued · cannot reach Telegram" is not a reply lost
 RETRYING = "trying again by itself"
+BOARD_UPDATING = "updating…"  # the board shown again, its numbers until its read is in
 
 
 def no_attachments_words(channel: str, platform_keeps_files: bool) -> str:

@@ -381,7 +381,11 @@ _MESSAGE_FIELDS = ("id", "case_id", "channel", "direction", "author", "created_a
                    "language", "sentiment", "irritation", "intent", "intent_rule")
 
 
-def case_detail(conn: sqlite3.Connection, case_id: int) -> CaseDetail | None:
+def case_detail(conn: sqlite3.Connection, case_id: int, *, newest: int | None = None
+                ) -> CaseDetail | None:
+    """The case and its timeline; `newest`: only that many of the timeline's latest
+    messages, `earlier` counting the others (a case of thousands of messages opened in a
+    quarter of a second, most of it reading messages the console never drew)."""
     extra = ", ".join(f"c.{name}" for name in DETAIL_COLUMNS)
     row = _named(conn, f"SELECT {SUMMARY_COLUMNS}, {extra}, c.fields FROM cases c"
                  " JOIN customers cu"
@@ -389,25 +393,9 @@ def case_detail(conn: sqlite3.Connection, case_id: int) -> CaseDetail | None:
     if row is None:
         return None
     summary = _summary(row)
-    rows = _named(
-        conn,
-        f"SELECT {MESSAGE_COLUMNS} FROM messages m LEFT JOIN outbox o ON o.message_id = m.id"
-        " WHERE m.case_id = ? UNION ALL"
-        f" SELECT {MESSAGE_COLUMNS} FROM (SELECT * FROM messages WHERE customer_id = ?"
-        "  AND case_id != ? ORDER BY created_at DESC LIMIT ?) m"
-        " LEFT JOIN outbox o ON o.message_id = m.id",
-        (case_id, summary.customer_id, case_id, OTHER_CASES_SHOWN)).fetchall()
-    rows.sort(key=lambda r: (r["created_at"], r["id"]))
-    attachments = _attachments(conn, [r["id"] for r in rows])
-    claims = _claims(conn, [r["id"] for r in rows])
-    messages = [
-        MessageView(**{name: r[name] for name in _MESSAGE_FIELDS},
-                    parse_errors=json.loads(r["parse_errors"]),
-                    attachments=attachments.get(r["id"], []),
-                    delivery_note=_delivery_note(r["recipients"], r["last_error"],
-                                                 r["receipt"], r["delivery"]),
-                    has_raw=bool(r["has_raw"]), claims=claims.get(r["id"], []))
-        for r in rows]
+    messages = timeline(conn, case_id, summary.customer_id, limit=newest)
+    earlier = 0 if newest is None else \
+        timeline_length(conn, case_id, summary.customer_id) - len(messages)
     # what stands: not what an undo took back (unless a redo put it back): the routing
     # story still ended "alice assigned it (alice -> bob)" after the handover's undo
     history = conn.execute("SELECT a.id, a.at, a.actor, a.action, a.reason FROM audit a"
@@ -417,10 +405,55 @@ def case_detail(conn: sqlite3.Connection, case_id: int) -> CaseDetail | None:
     survey = _named(conn, "SELECT asked_at, score, answer, answered_at FROM csat"
                     " WHERE case_id = ?", (case_id,)).fetchone()
     return CaseDetail(summary, customer_view(conn, summary.customer_id), messages,
-                      **{name: row[name] for name in DETAIL_COLUMNS},
+                      **{name: row[name] for name in DETAIL_COLUMNS}, earlier=earlier,
                       history=[tuple(h) for h in history],
                       fields=json.loads(row["fields"] or "{}"),
                       csat=dict(survey) if survey else None)
+
+
+def timeline(conn: sqlite3.Connection, case_id: int, customer_id: int, *,
+             before: MessageView | None = None, after: MessageView | None = None,
+             limit: int | None = None) -> list[MessageView]:
+    """The case's timeline, oldest first: every message of the case and the customer's
+    latest OTHER_CASES_SHOWN on their other cases; only those `before` (or `after`) a
+    message of it, and only the latest (the first after it) `limit` of them (each part read
+    off its index from that end, so a page of a long case reads a page)."""
+    side = after or before
+    where, marks = ("", ()) if side is None else (
+        f" AND (m.created_at, m.id) {'>' if after else '<'} (?, ?)",
+        (side.created_at, side.id))
+    order = "ASC" if after else "DESC"
+    cut = "" if limit is None else f" LIMIT {int(limit)}"
+    rows = _named(
+        conn,
+        f"SELECT * FROM (SELECT {MESSAGE_COLUMNS} FROM messages m LEFT JOIN outbox o"
+        f" ON o.message_id = m.id WHERE m.case_id = ?{where}"
+        f" ORDER BY m.created_at {order}, m.id {order}{cut}) UNION ALL SELECT * FROM ("
+        f"SELECT {MESSAGE_COLUMNS} FROM (SELECT * FROM messages WHERE customer_id = ?"
+        "  AND case_id != ? ORDER BY created_at DESC LIMIT ?) m"
+        f" LEFT JOIN outbox o ON o.message_id = m.id WHERE 1{where}"
+        f" ORDER BY m.created_at {order}, m.id {order}{cut})",
+        (case_id, *marks, customer_id, case_id, OTHER_CASES_SHOWN, *marks)).fetchall()
+    rows.sort(key=lambda r: (r["created_at"], r["id"]))
+    if limit is not None:
+        rows = rows[:limit] if after else rows[max(0, len(rows) - limit):]
+    attachments = _attachments(conn, [r["id"] for r in rows])
+    claims = _claims(conn, [r["id"] for r in rows])
+    return [MessageView(**{name: r[name] for name in _MESSAGE_FIELDS},
+                        parse_errors=json.loads(r["parse_errors"]),
+                        attachments=attachments.get(r["id"], []),
+                        delivery_note=_delivery_note(r["recipients"], r["last_error"],
+                                                     r["receipt"], r["delivery"]),
+                        has_raw=bool(r["has_raw"]), claims=claims.get(r["id"], []))
+            for r in rows]
+
+
+def timeline_length(conn: sqlite3.Connection, case_id: int, customer_id: int) -> int:
+    """How many messages `timeline` holds, counted off the indexes."""
+    return conn.execute(
+        "SELECT (SELECT count(*) FROM messages WHERE case_id = ?) + (SELECT count(*) FROM"
+        " (SELECT 1 FROM messages WHERE customer_id = ? AND case_id != ? LIMIT ?))",
+        (case_id, customer_id, case_id, OTHER_CASES_SHOWN)).fetchone()[0]
 
 
 def _attachments(conn: sqlite3.Connection, message_ids: list[int]

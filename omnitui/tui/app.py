@@ -70,7 +70,6 @@ from omnitui.store.db import (
 )
 from omnitui.store.health import schema_version
 from omnitui.store.messages import pending_count
-from omnitui.store.queries import case_detail
 from omnitui.store.readers import Readers
 from omnitui.store.schema import SCHEMA_VERSION
 from omnitui.triage.semantic import model_for
@@ -89,6 +88,7 @@ from omnitui.wording import ago, arrowed, reply_failed_words, upgraded_under_wor
 if TYPE_CHECKING:
     from omnitui.model import Draft
     from omnitui.services.desk import Desk
+    from omnitui.tui.screens.board import BoardScreen
     from omnitui.tui.screens.modals import ComposeScreen
 
 POLL_SECONDS = 0.5
@@ -153,6 +153,7 @@ class OmnituiApp(App[None]):
         self.start_on_board = board  # `omnitui --supervisor`
         # where the board was left (F3 away and back): its focused list, each list's row
         self.board_place: tuple[str | None, dict[str, int]] | None = None
+        self.kept_board: BoardScreen | None = None  # the board, built once and shown again
         self.stand_in = stand_in
         self.store = Store(db_path, attachments_dir=attachments_dir(settings, db_path))
         self._open_here = share(in_use_path(db_path))  # held while this console runs
@@ -418,10 +419,12 @@ class OmnituiApp(App[None]):
 
     def open_case(self, case_id: int) -> None:
         """Show a case (the one it was merged into, if it was)."""
-        detail = case_detail(self.store.conn, case_id)
+        from omnitui.tui.screens.case import read_case
+
+        detail = read_case(self.store.conn, case_id)
         if detail is not None and detail.merged_into is not None:
             self.notify(f"case #{case_id} was merged into #{detail.merged_into}")
-            detail = case_detail(self.store.conn, detail.merged_into)
+            detail = read_case(self.store.conn, detail.merged_into)
         if detail is None:
             self.notify(f"there is no case #{case_id}", severity="warning")
             return
@@ -525,8 +528,15 @@ class OmnituiApp(App[None]):
 
         if isinstance(self.screen, BoardScreen):
             self.pop_screen()
+        elif self.kept_board is None:  # one board, kept: Textual took about a second of
+            self.kept_board = BoardScreen()  # the console to build one on a big store
+            self.install_screen(self.kept_board, "board")
+            self.push_screen(self.kept_board)
+        elif self.kept_board in self.screen_stack:  # under this case, opened from it: a
+            self.push_screen(BoardScreen())  # board of its own over it
         else:
-            self.push_screen(BoardScreen())
+            self.kept_board.shown_again()
+            self.push_screen(self.kept_board)
 
     def action_refresh_now(self) -> None:
         self.queue.reload()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -25,7 +26,7 @@ from omnitui.tui.screens.board import BoardScreen, aging_rows, draw_spread, team
 from omnitui.tui.screens.case import CaseScreen
 from omnitui.tui.widgets.key_bar import KeyBar
 from tests.conftest import demo_story_end
-from tests.tui.helpers import drive, screen_text, settle, show_view
+from tests.tui.helpers import drive, rendered, screen_text, settle, show_view
 
 
 def board(app: OmnituiApp) -> BoardScreen:
@@ -790,3 +791,40 @@ def test_the_spread_charts_hours_are_as_exact_as_their_spread(hours: list[float]
     draw_spread(plotext, hours)
     axis = re.sub(r"\x1b\[[0-9;]*m", "", plotext.build()).splitlines()[-1]
     assert axis.split() == labels
+
+
+def test_the_board_shown_again_is_the_same_one_and_says_so_until_its_numbers_are_new(
+        demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """F3 away and back shows the board built the first time (building one took a second
+    on a big store), not its old numbers as new: "updating…" until the read started by
+    F3 is drawn, then another console's change made meanwhile."""
+    from omnitui.tui.screens import board as board_screen
+
+    gate = threading.Event()
+    real_read = board_screen.read_board
+
+    def held_read(*args: object) -> object:
+        gate.wait(10)
+        return real_read(*args)  # type: ignore[arg-type]
+
+    async def script(app: OmnituiApp, pilot: Pilot) -> None:
+        shown = board(app)
+        case_id = shown._ids[0]  # type: ignore[attr-defined]
+        headline = shown.query_one("#headline")
+        await pilot.press("f3")  # to the queue
+        await settle(app, pilot)
+        with Store(demo_db) as other:  # another agent's console, while the board is away
+            desk = Desk(other, "bob")
+            desk.each([case_id], desk.priority(987))
+        monkeypatch.setattr(board_screen, "read_board", held_read)
+        await pilot.press("f3")  # and back: its read waits at the gate
+        await pilot.pause()
+        assert app.screen is shown
+        assert "updating…" in rendered(headline.render())
+        gate.set()
+        await settle(app, pilot)
+        assert "updating…" not in rendered(headline.render())
+        table = shown.query_one("#due", DataTable)
+        assert "987" in str(due_row(app, table, case_id)[2])
+
+    supervise(demo_db, script, (120, 40))

@@ -10,10 +10,14 @@ import pytest
 from textual import events
 from textual.widgets import Input, Static
 
+from omnitui.channels.email.parse import parse_email
 from omnitui.config import Settings
+from omnitui.ingest.pipeline import Pipeline
+from omnitui.store.db import Store
 from omnitui.tui.app import OmnituiApp
-from omnitui.tui.screens.case import CaseScreen
+from omnitui.tui.screens.case import TIMELINE_PAGE, CaseScreen
 from omnitui.tui.widgets.key_bar import KeyBar
+from tests.conftest import make_email
 from tests.tui.helpers import (
     drive,
     highlighted,
@@ -196,3 +200,56 @@ def test_words_only_in_the_folded_quoted_history_are_found_and_unfolded(
         assert "Your parcel left Hamburg today." in screen_text(app)
 
     drive(path, script, size=(80, 24))
+
+
+def test_slash_finds_words_in_a_long_cases_messages_not_drawn_yet(tmp_path: Path) -> None:
+    """A case of more messages than the timeline draws at first: `/` finds the words in an
+    older one (read from the store), drawn with a page of those after it and the counts of
+    the others above and below it right; G goes back to the newest; n walks through those
+    drawn and those below, round the end; j at the bottom draws the rest below."""
+    total = TIMELINE_PAGE * 2 + 10
+    path = tmp_path / "long.db"
+    with Store(path) as store:
+        pipeline = Pipeline(store, Settings())
+        for n in range(total):
+            said = " about the wombat" if n in (3, 40, total - 10) else ""
+            pipeline.ingest(parse_email(make_email(body=f"update number {n}{said}")))
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("enter")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, CaseScreen) and len(screen.boxes) == TIMELINE_PAGE
+        earlier, later = screen.query_one("#earlier", Static), screen.query_one("#later", Static)
+
+        def counts() -> tuple[str, str]:
+            return (rendered(earlier.render()) if earlier.display else "",
+                    rendered(later.render()) if later.display else "")
+
+        def current() -> str:
+            return screen.current_message.text  # type: ignore[union-attr]
+
+        assert f"{total - TIMELINE_PAGE} earlier messages" in counts()[0]
+        assert counts()[1] == ""
+        await pilot.press("slash", *"wombat", "enter")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        assert "update number 3 about" in current()
+        assert highlighted(screen.boxes[screen.current]) == ["wombat"]
+        assert "3 earlier messages" in counts()[0]
+        assert f"{total - 3 - TIMELINE_PAGE} later messages" in counts()[1]
+        await pilot.press("G")  # type: ignore[attr-defined]  # the newest page again
+        await settle(app, pilot)
+        assert f"update number {total - 1}" in current() and len(screen.boxes) == TIMELINE_PAGE
+        assert f"{total - TIMELINE_PAGE} earlier messages" in counts()[0] and counts()[1] == ""
+        for expected in (3, 40, total - 10, 3):
+            await pilot.press("n")  # type: ignore[attr-defined]
+            await settle(app, pilot)
+            assert f"update number {expected} about" in current()
+        assert "9 later messages" in counts()[1]  # those after the hit below, drawn down to it
+        screen.current = len(screen.boxes) - 1
+        await pilot.press("j")  # type: ignore[attr-defined]  # at the bottom: the rest below
+        await settle(app, pilot)
+        assert f"update number {total - 9}" in current() and counts()[1] == ""
+        assert len(screen.boxes) == total - 3
+
+    drive(path, script)

@@ -45,7 +45,7 @@ from omnitui.tui.keys import bind
 from omnitui.tui.screens.work import CASE_ACTIONS, WorkScreen
 from omnitui.tui.widgets.case_list import Countdowns
 from omnitui.tui.widgets.key_bar import KeyBar
-from omnitui.wording import arrowed, countdown_words, plural, span, status_words
+from omnitui.wording import BOARD_UPDATING, arrowed, countdown_words, plural, span, status_words
 
 if TYPE_CHECKING:
     from omnitui.model import CaseDetail
@@ -105,6 +105,7 @@ class BoardScreen(WorkScreen):
         self._walked_queue = False  # J / K last walked the queue, not the due list
         self._walking: int | None = None  # the case opened from the due list, J and K on
         self._last_list: str | None = None  # the list that had the focus last
+        self._head = Text("")  # the headline of the last read drawn
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="board", can_focus=False):  # tab stops on the lists only
@@ -368,6 +369,14 @@ class BoardScreen(WorkScreen):
         self._team_read = team or ()
         self.run_worker(self._read_board, thread=True, group="board", exclusive=True)
 
+    def shown_again(self) -> None:
+        """F3 back to the board: its numbers are as old as its last read (the board away is
+        not read), so the headline says they are being updated until the read started now
+        is drawn."""
+        self.query_one("#headline", Static).update(
+            self._head + Text(f" · {BOARD_UPDATING}", style="dim"))
+        self.read_now()
+
     def _team_now(self) -> tuple[tuple[str, str], ...]:
         """Each agent's state now, as the team panel shows it."""
         console = self.console
@@ -403,6 +412,7 @@ class BoardScreen(WorkScreen):
         head.append(f"{board.due_soon_total:,} late or due in "
                     f"{span(AT_RISK_WITHIN.total_seconds())}",
                     style="bold red" if board.due_soon_total else "")
+        self._head = head
         self.query_one("#headline", Static).update(head)
         fill(self.query_one("#aging", DataTable), aging_rows(board.aging))
         fill(self.query_one("#queues", DataTable), reply_rows(board.queues))

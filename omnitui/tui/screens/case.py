@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from collections.abc import Sequence
 from contextlib import suppress
 from datetime import datetime, timedelta, tzinfo
@@ -23,7 +24,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import Input, Static
 
 from omnitui.keymap import BOTH, CASE
@@ -39,7 +40,7 @@ from omnitui.snooze import until_words
 from omnitui.store import presence
 from omnitui.store.audit import AuditEntry, history
 from omnitui.store.db import STORE_ERRORS, db_time, parse_db_time, utc_now
-from omnitui.store.queries import case_detail
+from omnitui.store.queries import case_detail, timeline
 from omnitui.triage.language import UNDETERMINED
 from omnitui.tui.hits import (
     SEARCH_OVER,
@@ -325,6 +326,19 @@ def render_customer(who: CustomerView, case_id: int, now: datetime) -> Group:
     return Group(*parts)
 
 
+def says(message: MessageView, words: Sequence[str], *, unfolded: bool = True) -> bool:
+    """Whether every one of `words` is in the message's text as its box draws it
+    `unfolded`: a search hit, drawn or not yet."""
+    return holds(plain(shown_text(message, unfolded=unfolded)[0]).plain, words)
+
+
+def read_case(conn: sqlite3.Connection, case_id: int, shown: int = 0) -> CaseDetail | None:
+    """The case as its screen draws it: the latest TIMELINE_PAGE messages of its timeline,
+    and the `shown` ones a screen holds already (kept as it is redrawn); older ones are read
+    as they are asked for (every one of thousands was read, and replayed, to draw 50)."""
+    return case_detail(conn, case_id, newest=shown + TIMELINE_PAGE)
+
+
 class MessageBox(Static):
     """One timeline entry, the search's `words` highlighted; its quoted history folds and
     unfolds."""
@@ -350,7 +364,7 @@ class MessageBox(Static):
     def shows(self, words: Sequence[str], *, unfolded: bool = True) -> bool:
         """Whether every one of `words` is in the text drawn `unfolded` (default: its quoted
         history too): a search hit, highlighted once they are the box's words."""
-        return holds(plain(shown_text(self.message, unfolded=unfolded)[0]).plain, words)
+        return says(self.message, words, unfolded=unfolded)
 
     def bring_out(self, words: Sequence[str]) -> None:
         """A hit lands here: the quoted history unfolds when the words are only in it."""
@@ -392,6 +406,7 @@ class CaseScreen(WorkScreen):
     CaseScreen #customer { width: 42; border-left: solid $primary; padding: 0 1; }
     CaseScreen.-no-customer #customer { display: none; }
     CaseScreen #walking { height: 1; padding: 0 1; }
+    CaseScreen #later { height: 1; padding: 0 1; }
     CaseScreen #find { display: none; height: 1; border: none; padding: 0 1; }
     CaseScreen #find.-open { display: block; }
     """
@@ -422,7 +437,8 @@ class CaseScreen(WorkScreen):
         super().__init__()
         self.detail = detail
         self.current = 0  # index into the boxes on screen
-        self.first_shown = 0  # index into detail.messages of the oldest message on screen
+        self.first_shown = 0  # how many of the timeline's messages are above those shown
+        self.after_shown = 0  # and below them (a search's hit far up shows a page there)
         self._boxes: list[MessageBox] = []
         self._highlighted: MessageBox | None = None
         self._customer_shown: bool | None = None  # the agent's choice with C; None: by width
@@ -483,7 +499,7 @@ class CaseScreen(WorkScreen):
 
     def cases_changed(self, changed: set[int] | None) -> None:
         if changed is None or self.detail.case.id in changed:
-            detail = case_detail(self.console.store.conn, self.detail.case.id)
+            detail = read_case(self.console.store.conn, self.detail.case.id, len(self._boxes))
             if detail is None and self.is_current:  # an undo took the case away (a logged
                 self.app.pop_screen()  # call's, a split's): nothing is left here to work on
                 return
@@ -535,7 +551,7 @@ class CaseScreen(WorkScreen):
         if case_id is None or case_id == self.detail.case.id:  # J on the last case did
             self.notify(f"this is {source.list_end(step)}")   # nothing, without a word
         else:
-            self.show_case(case_detail(self.console.store.conn, case_id))
+            self.show_case(read_case(self.console.store.conn, case_id))
 
     def action_search_hit(self, step: int) -> None:
         """n / N: the next or previous message with the words searched on this case, else
@@ -631,10 +647,11 @@ class CaseScreen(WorkScreen):
             with VerticalScroll(id="timeline"):
                 yield Static("", id="earlier")
                 # in the screen's first paint (mounted after it, they came one paint later)
-                yield from self._new_boxes(max(0, len(self.detail.messages) - TIMELINE_PAGE))
+                yield from self._new_boxes(self._newest_page())
             with VerticalScroll(id="customer"):
                 yield Static(render_customer(self.detail.customer, self.detail.case.id,
                                              self.console.clock()), id="customer-body")
+        yield Static("", id="later")
         yield Static("", id="walking")
         yield SearchInput(id="find", select_on_focus=False)
         yield KeyBar()
@@ -714,13 +731,17 @@ class CaseScreen(WorkScreen):
         past the top). On a refresh of the same case, boxes are updated in place and new
         messages appended: a busy case must not be rebuilt for every message."""
         timeline = self.query_one("#timeline", VerticalScroll)
-        messages = self.detail.messages
+        messages, above = self.detail.messages, self.detail.earlier
+        if not first and self.after_shown:  # a page far up (a search's hit): it stays, the
+            self.after_shown = max(0, above + len(messages) - self.first_shown  # count
+                                   - len(self._boxes))  # under it follows the case
+            self._show_earlier_count()
+            return
         kept = self.current_message
         ids = [m.id for m in messages]
         oldest = self._boxes[0].message.id if self._boxes and not first else None
-        first_shown = ids.index(oldest) if oldest in ids else \
-            max(0, len(messages) - TIMELINE_PAGE)
-        shown = messages[first_shown:]
+        first_shown = above + ids.index(oldest) if oldest in ids else self._newest_page()
+        shown = messages[first_shown - above:]
         on_screen = [box.message.id for box in self._boxes]
         if not first and on_screen == [m.id for m in shown[:len(on_screen)]]:
             for box, message in zip(self._boxes, shown, strict=False):
@@ -745,13 +766,18 @@ class CaseScreen(WorkScreen):
     def _new_boxes(self, first_shown: int) -> list[MessageBox]:
         """The case's messages from `first_shown` on, the current one marked before it is
         drawn."""
-        self.first_shown = first_shown
-        self._boxes = [self._box(m) for m in self.detail.messages[first_shown:]]
+        self.first_shown, self.after_shown = first_shown, 0
+        self._boxes = [self._box(m)
+                       for m in self.detail.messages[first_shown - self.detail.earlier:]]
         self.current = self._newest_own()
         self._highlighted = self._boxes[self.current] if self._boxes else None
         if self._highlighted is not None:
             self._highlighted.add_class("-current")
         return self._boxes
+
+    def _newest_page(self) -> int:
+        """`first_shown` of the timeline's latest TIMELINE_PAGE messages."""
+        return self.detail.earlier + max(0, len(self.detail.messages) - TIMELINE_PAGE)
 
     def _box(self, message: MessageView) -> MessageBox:
         return MessageBox(message, self.detail.case.id, self.console.zone, self.words)
@@ -782,19 +808,81 @@ class CaseScreen(WorkScreen):
         earlier.display = self.first_shown > 0
         earlier.update(Text(f"… {self.first_shown:,} earlier messages: k at the top shows "
                             f"{min(self.first_shown, TIMELINE_PAGE)} more", style="dim italic"))
+        later = self.query_one("#later", Static)
+        later.display = self.after_shown > 0
+        later.update(Text(f"… {self.after_shown:,} later messages: j at the bottom shows "
+                          f"{min(self.after_shown, TIMELINE_PAGE)} more, G the newest",
+                          style="dim italic"))
 
     async def _load_earlier(self) -> None:
         if self.first_shown == 0 or not self._boxes:
             return
-        start = max(0, self.first_shown - TIMELINE_PAGE)
-        added = [self._box(m) for m in self.detail.messages[start:self.first_shown]]
-        await self.query_one("#timeline", VerticalScroll).mount_all(added,
-                                                                    before=self._boxes[0])
-        self._boxes = added + self._boxes
-        self.first_shown = start
+        added = self._earlier(TIMELINE_PAGE)
+        await self._put_above(added)
         self.current = len(added) - 1  # the message just above the old top
+        self.call_after_refresh(self._highlight)
+
+    async def _load_later(self) -> None:
+        shown = len(self._boxes)
+        await self._put_below(self._later(TIMELINE_PAGE))
+        self.current = min(shown, len(self._boxes) - 1)  # the message just below the old end
+        self.call_after_refresh(self._highlight)
+
+    async def _newest_again(self) -> None:
+        """G on a page far up: the timeline's latest page again, its newest highlighted."""
+        detail = read_case(self.console.store.conn, self.detail.case.id)
+        if detail is not None:
+            self.detail = detail
+        await self._fill_timeline(first=True)
+        self.current = len(self._boxes) - 1
+
+    def _earlier(self, limit: int | None) -> list[MessageView]:
+        """The timeline's messages above those shown, read from the store: the latest
+        `limit` of them (None: all)."""
+        case = self.detail.case
+        return timeline(self.console.store.conn, case.id, case.customer_id,
+                        before=self._boxes[0].message, limit=limit)
+
+    def _later(self, limit: int | None) -> list[MessageView]:
+        """The timeline's messages below those shown: the first `limit` (None: all)."""
+        case = self.detail.case
+        return timeline(self.console.store.conn, case.id, case.customer_id,
+                        after=self._boxes[-1].message, limit=limit)
+
+    def _put_below(self, messages: list[MessageView]) -> AwaitMount:
+        """Boxes for `messages`, the timeline's just below those shown, under them."""
+        added = [self._box(m) for m in messages]
+        mounted = self.query_one("#timeline", VerticalScroll).mount_all(added)
+        self._boxes += added
+        self.after_shown = max(0, self.after_shown - len(added)) if added else 0
+        self._show_earlier_count()
+        return mounted
+
+    def _show_page(self, messages: list[MessageView], first_shown: int, after_shown: int
+                   ) -> None:
+        """Only `messages`, a page far from those shown (a search's hit): the boxes between
+        would be thousands, each laid out."""
+        self._boxes = [self._box(m) for m in messages]
+        self.first_shown, self.after_shown, self.current = first_shown, after_shown, 0
+        self.run_worker(self._mount_page(self._boxes), group="timeline", exclusive=True)
+
+    async def _mount_page(self, boxes: list[MessageBox]) -> None:
+        timeline = self.query_one("#timeline", VerticalScroll)
+        await timeline.remove_children(MessageBox)
+        await timeline.mount_all(boxes)
         self._show_earlier_count()
         self.call_after_refresh(self._highlight)
+
+    def _put_above(self, messages: list[MessageView]) -> AwaitMount:
+        """Boxes for `messages`, the timeline's just above those shown, over them."""
+        added = [self._box(m) for m in messages]
+        mounted = self.query_one("#timeline", VerticalScroll).mount_all(
+            added, before=self._boxes[0])
+        self._boxes = added + self._boxes
+        self.current += len(added)
+        self.first_shown = max(0, self.first_shown - len(added)) if added else 0
+        self._show_earlier_count()
+        return mounted
 
     @property
     def boxes(self) -> list[MessageBox]:
@@ -856,12 +944,18 @@ class CaseScreen(WorkScreen):
 
     def action_end_of_timeline(self, last: int) -> None:
         """g: the first message shown (earlier ones load above it); G: the newest."""
+        if last and self.after_shown:
+            self.run_worker(self._newest_again(), group="timeline", exclusive=True)
+            return
         self.current = len(self._boxes) - 1 if last else 0
         self._highlight()
 
     def action_step_message(self, step: int) -> None:
         if step < 0 and self.current == 0 and self.first_shown > 0:
             self.run_worker(self._load_earlier(), group="timeline", exclusive=True)
+            return
+        if step > 0 and self.current == len(self._boxes) - 1 and self.after_shown > 0:
+            self.run_worker(self._load_later(), group="timeline", exclusive=True)
             return
         self.current = max(0, min(len(self._boxes) - 1, self.current + step))
         self._highlight()
@@ -874,16 +968,48 @@ class CaseScreen(WorkScreen):
         search does (a case opened from a search shows its newest message, below every
         hit: n found nothing there). None: no message shows them; else "" or how it got
         there: "wrapped" round the end, or "only": the one highlighted is the one."""
-        count, start, first = len(self._boxes), self.current, 0 if here else 1
+        above, drawn = self.first_shown, len(self._boxes)  # (the others are searched in
+        count = above + drawn + self.after_shown  # the store as the walk gets to them)
+        start, first = above + self.current, 0 if here else 1
+        undrawn: dict[bool, list[MessageView]] = {}  # above (True) and below, read once
         for offset in range(first, count + first):
             index = start + step * offset
-            if (box := self._boxes[index % count]).shows(words):
-                box.bring_out(words)
-                self.current = index % count
+            at = index % count
+            if above <= at < above + drawn:
+                if not self._boxes[at - above].shows(words):
+                    continue
+                self.current = at - above
+                self._boxes[self.current].bring_out(words)
                 self._highlight()
-                return ("only" if offset == count else
-                        "wrapped" if not 0 <= index < count else "")
+            else:
+                up = at < above
+                if up not in undrawn:
+                    undrawn[up] = self._earlier(None) if up else self._later(None)
+                messages = undrawn[up]
+                place = at - above + len(messages) if up else at - above - drawn
+                if not (0 <= place < len(messages) and says(messages[place], words)):
+                    continue
+                self._draw_hit(messages, place, up, first_shown=at, after_shown=count - at)
+                self._boxes[self.current].bring_out(words)
+                self.call_after_refresh(self._highlight)  # once its box is laid out
+            return ("only" if offset == count else
+                    "wrapped" if not 0 <= index < count else "")
         return None
+
+    def _draw_hit(self, messages: list[MessageView], place: int, up: bool, *,
+                  first_shown: int, after_shown: int) -> None:
+        """A search's hit `messages[place]`, not drawn (above those drawn, `up`, or below):
+        drawn with those between when they are a page at most, else a page from it."""
+        if up and len(messages) - place <= TIMELINE_PAGE:
+            self._put_above(messages[place:])
+            self.current = 0
+        elif not up and place < TIMELINE_PAGE:
+            shown = len(self._boxes)
+            self._put_below(messages[:place + 1])
+            self.current = shown + place
+        else:
+            page = messages[place:place + TIMELINE_PAGE]
+            self._show_page(page, first_shown, after_shown - len(page))
 
     def action_toggle_quoted(self) -> None:
         """T: the highlighted message's quoted history and signature, shown or folded; said
