@@ -115,6 +115,17 @@ def given_away_words(case_id: int, owner: str | None, actor: str) -> str:
             f"#{case_id} was put back in the queue by {by}")
 
 
+def given_to_words(given: list[tuple[int, str]]) -> str:
+    """What an agent's console says of cases others gave them: "#12 is yours now (routing
+    gave it to you)", or, of several at once, "3 cases are yours now: #12, #14, #15"."""
+    if len(given) == 1:
+        case_id, actor = given[0]
+        return f"#{case_id} is yours now ({'routing' if actor == ROUTER else actor} gave it " \
+            "to you)"
+    shown = ", ".join(f"#{case_id}" for case_id, _ in given[:5])
+    return f"{len(given)} cases are yours now: {shown}" + (", …" if len(given) > 5 else "")
+
+
 def _undone(action: str) -> tuple[int, str]:
     """(how many undos the audit action is of, the action they undo): "undo undo
     case.status" is (2, "case.status")."""

@@ -36,3 +36,11 @@ def test_a_bulk_action_names_its_first_ten_cases() -> None:
     undone = [("case.status", case_id) for case_id in range(100, 315)]
     assert undo_words(undone) == ("undone: a status change on 215 cases (#100, #101, #102, "
                                   "#103, #104, #105, #106, #107, #108, #109, …)")
+
+
+def test_cases_given_at_once_are_told_in_one_line() -> None:
+    from omnitui.vocabulary import given_to_words
+
+    assert given_to_words([(12, "farid")]) == "#12 is yours now (farid gave it to you)"
+    assert given_to_words([(n, "routing") for n in range(1, 8)]) == (
+        "7 cases are yours now: #1, #2, #3, #4, #5, …")

@@ -91,6 +91,18 @@ def given_away_since(conn: sqlite3.Connection, owner: str, after: int,
         " ORDER BY a.id", (upto, after, upto, owner))]
 
 
+def given_to_since(conn: sqlite3.Connection, owner: str, after: int,
+                   upto: int) -> list[tuple[int, str]]:
+    """(case, actor) of each case someone else gave `owner` in the change ids (after, upto]
+    (routing pushing a case, a supervisor, a colleague): the owner's console says so (the
+    case only appeared in their list)."""
+    return [tuple(row) for row in conn.execute(
+        "SELECT case_id, actor FROM audit WHERE id > ? AND id <= ?"
+        " AND action = 'case.assigned' AND actor != ?"
+        " AND json_extract(after, '$.\"cases:' || case_id || '\".owner') = ? ORDER BY id",
+        (after, upto, owner, owner))]
+
+
 def failed_replies_since(conn: sqlite3.Connection, author: str, after: int,
                          upto: int) -> list[tuple[int, str]]:
     """(case, error) of each reply of `author` that failed for good (refused, out

@@ -54,6 +54,7 @@ from omnitui.store.changes import (
     escalations_since,
     failed_replies_since,
     given_away_since,
+    given_to_since,
     last_change,
 )
 from omnitui.store.channel_state import channel_states, daemon_state
@@ -82,7 +83,7 @@ from omnitui.tui.screens.queue import QueueScreen
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.similar_cache import SimilarCases
 from omnitui.tui.status import health_text, incident_words
-from omnitui.vocabulary import given_away_words, undo_words
+from omnitui.vocabulary import given_away_words, given_to_words, undo_words
 from omnitui.wording import ago, arrowed, reply_failed_words, upgraded_under_words
 
 if TYPE_CHECKING:
@@ -606,6 +607,8 @@ class OmnituiApp(App[None]):
         self._tell_escalations(escalations_since(self.store.conn, self._seen_change, newest))
         self._tell_given_away(given_away_since(self.store.conn, self.agent, self._seen_change,
                                                newest))
+        if given := given_to_since(self.store.conn, self.agent, self._seen_change, newest):
+            self.notify(given_to_words(given), timeout=10)
         self._tell_failed(failed_replies_since(self.store.conn, self.agent, self._seen_change,
                                                newest))
         self._seen_change = newest

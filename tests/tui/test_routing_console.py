@@ -243,3 +243,18 @@ capacity = { chat = 5 }
 
     Store(path).close()
     drive(path, script, settings, agent="erin")
+
+
+def test_a_case_routing_gives_her_is_told_with_a_toast(team: tuple[Path, Settings]) -> None:
+    """Routing pushed a case to erin and her console said nothing: it only appeared in her
+    list, among the others, while a case taken from her was always told."""
+    path, settings = team
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        billing = new_case(path, settings, "c2", "my invoice is wrong")
+        await wait_for(lambda: owner(path, billing) == "erin", app, pilot)
+        await wait_for(lambda: any("yours now" in t for t in toasts(app)), app, pilot)
+        assert f"#{billing} is yours now (routing gave it to you)" in toasts(app)
+
+    Store(path).close()
+    drive(path, script, settings, agent="erin")
