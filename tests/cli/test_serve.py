@@ -48,6 +48,13 @@ def start_serve(tmp_path: Path, server: ImapServer, env: dict[str, str]) -> subp
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def serving(db: Path, env: dict[str, str]) -> subprocess.Popen:
+    """`omnitui --db DB serve` without a config, started (stop it with `stop`)."""
+    return subprocess.Popen([sys.executable, "-m", "omnitui", "--db", str(db), "serve"],
+                            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
 def messages(db: Path) -> tuple[int, int]:
     with Store(db, migrate=False) as store:
         return store.conn.execute("SELECT count(*), count(DISTINCT external_id)"
@@ -99,9 +106,7 @@ def test_a_twin_given_a_link_to_the_store_is_refused_too(
     db, link = tmp_path / "s.db", tmp_path / "link.db"
     omnitui("--db", str(db), "init")
     link.symlink_to(db)
-    daemon = subprocess.Popen([sys.executable, "-m", "omnitui", "--db", str(db), "serve"],
-                              env=cli_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
+    daemon = serving(db, cli_env)
     try:
         log = tmp_path / "s.db.log"
         assert wait_for(lambda: log.exists() and "serving" in log.read_text(), 30)
@@ -213,9 +218,7 @@ def test_the_daemons_start_says_it_upgraded_the_store(
     omnitui("--db", str(db), "init")
     with closing(sqlite3.connect(db, isolation_level=None)) as conn:
         as_of_schema(conn, SCHEMA_VERSION - 1)
-    daemon = subprocess.Popen([sys.executable, "-m", "omnitui", "--db", str(db), "serve"],
-                              env=cli_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
+    daemon = serving(db, cli_env)
     try:
         log = tmp_path / "s.db.log"
         assert wait_for(lambda: log.exists() and "serving" in log.read_text(), 30)
@@ -223,9 +226,7 @@ def test_the_daemons_start_says_it_upgraded_the_store(
         stop(daemon)
     assert f"upgraded {db} from schema version {SCHEMA_VERSION - 1} to {SCHEMA_VERSION}" \
         in log.read_text()
-    daemon = subprocess.Popen([sys.executable, "-m", "omnitui", "--db", str(db), "serve"],
-                              env=cli_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
+    daemon = serving(db, cli_env)
     try:  # the next start upgrades nothing, and says nothing of it
         assert wait_for(lambda: log.read_text().count("serving") == 2, 30)
     finally:
