@@ -463,6 +463,20 @@ def test_escape_asks_before_a_typed_call_is_thrown_away(demo_db: Path) -> None:
     drive(demo_db, script)
 
 
+async def log_by_hand(app: OmnituiApp, pilot: object, *, who: str = "", text: str = "",
+                      answer: str = "") -> None:
+    """+, the form's fields given (the caller's left as filled in when not), then ctrl+j."""
+    await pilot.press("plus")
+    await settle(app, pilot)
+    if who:
+        app.screen.query_one("#who", Input).value = who
+    app.screen.query_one("#text", TextArea).text = text
+    if answer:
+        app.screen.query_one("#answer", TextArea).text = answer
+    await pilot.press("ctrl+j")
+    await settle(app, pilot)
+
+
 def test_a_phone_call_logged_by_hand_lands_on_the_callers_case(demo_db: Path) -> None:
     """+ on a case: the caller is its customer; the call joins their open case and what the
     agent answered is on the timeline, delivered (a call has no outbox)."""
@@ -499,12 +513,8 @@ def test_u_takes_back_a_call_logged_in_the_console(demo_db: Path) -> None:
     async def script(app: OmnituiApp, pilot: object) -> None:
         case_id = queue(app).current_id
         before = messages_of(case_id)
-        await pilot.press("plus")
-        await settle(app, pilot)
-        app.screen.query_one("#text", TextArea).text = "wants the invoice again"
-        app.screen.query_one("#answer", TextArea).text = "sent it by email"
-        await pilot.press("ctrl+j")
-        await settle(app, pilot)
+        await log_by_hand(app, pilot, text="wants the invoice again",
+                          answer="sent it by email")
         assert isinstance(app.screen, CaseScreen) and app.screen.detail.case.id == case_id
         with Store(demo_db) as store:
             assert store.conn.execute("SELECT actor FROM audit WHERE action ="
@@ -522,12 +532,7 @@ def test_u_takes_back_a_call_that_opened_a_case_and_leaves_it(demo_db: Path) -> 
     """A call from a new number opened a case; u took it away, and the console went back to
     the queue (it stayed on a case that was no more)."""
     async def script(app: OmnituiApp, pilot: object) -> None:
-        await pilot.press("plus")
-        await settle(app, pilot)
-        app.screen.query_one("#who", Input).value = "+14155550123"
-        app.screen.query_one("#text", TextArea).text = "asks about the team plan"
-        await pilot.press("ctrl+j")
-        await settle(app, pilot)
+        await log_by_hand(app, pilot, who="+14155550123", text="asks about the team plan")
         assert isinstance(app.screen, CaseScreen)
         case_id = app.screen.detail.case.id
         await pilot.press("u")
