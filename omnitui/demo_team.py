@@ -98,6 +98,22 @@ DEMO_MACROS = (
 )
 
 
+# The live demo's acknowledgements in its customers' other languages (LANGUAGE_SLOTS): the
+# expected wait in theirs too ("Wir antworten in der Regel innerhalb von etwa ...").
+DEMO_ACKNOWLEDGEMENTS = {
+    "de": "Hallo {customer_first_name}, danke für Ihre Nachricht (Fall #{case_id}). "
+          "{expected_wait}",
+    "es": "Hola {customer_first_name}, gracias por su mensaje (caso #{case_id}). "
+          "{expected_wait}",
+    "fr": "Bonjour {customer_first_name}, merci pour votre message (dossier #{case_id}). "
+          "{expected_wait}",
+    "pt": "Olá {customer_first_name}, obrigado pela sua mensagem (caso #{case_id}). "
+          "{expected_wait}",
+    "it": "Buongiorno {customer_first_name}, grazie per il suo messaggio (caso #{case_id}). "
+          "{expected_wait}",
+}
+
+
 def with_demo_team(settings: Settings) -> Settings:
     """`settings` with the demo's intents, queues, agents, business hours, products and
     macros where it has none, and its satisfaction survey where [csat] is as it comes."""
