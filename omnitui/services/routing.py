@@ -103,8 +103,8 @@ class Router:
                             require=self.require_language)
 
     def roster(self, conn: sqlite3.Connection, now: datetime) -> list[dict[str, object]]:
-        """Every agent as a supervisor checks them: role, skills, capacity, open cases by
-        channel class, here / away / gone, and when routing last gave them a case."""
+        """Every agent as a supervisor checks them: role, skills, languages, capacity, open
+        cases by channel class, here / away / gone, and when routing last gave them a case."""
         rows = []
         counted = agent_store.tallies_deferred(conn)
         for agent in agent_store.agents(conn):
