@@ -570,3 +570,23 @@ def test_waiting_cases_given_out_go_to_the_speaker_of_their_language(
     assert route_by_time(store, Router(team), utc_now()) == [german]
     assert routed_to(store, german) == (
         "farid", "to farid: skill billing, speaks de, 0/3 email open, not given a case yet")
+
+
+def test_require_with_every_speaker_full_is_saturation_and_overflows_to_the_fallback(
+        tmp_path: Path, store: Store) -> None:
+    """erin has room but speaks no German: the German case waits for farid, who is full,
+    and after `saturated_minutes` goes to the queue's fallback, as a case nobody is free
+    for does."""
+    team = speakers(tmp_path, store, '[routing]\nlanguage = "require"\n\n')
+    for name in ("erin", "farid"):
+        desk(store, team, name).present()
+    taken = [billing_email(store, team, f"kunde{n}@example.de", GERMAN) for n in range(3)]
+    assert {case(store, case_id)["owner"] for case_id in taken} == {"farid"}  # 3/3 email
+    waiting = billing_email(store, team, "jonas@example.de", GERMAN)
+    assert routed_to(store, waiting) == (
+        None, "billing: nobody free who speaks de: farid 3/3 email open")
+    later = utc_now() + timedelta(minutes=11)
+    store.conn.execute("UPDATE agents SET seen_at = ?", (db_time(later),))
+    store.conn.commit()
+    assert waiting in route_by_time(store, Router(team), later)
+    assert case(store, waiting)["queue"] == "general"
