@@ -59,7 +59,10 @@ def agents_add(
                           "over SSH; without it, they work on this machine.",
             show_default=False)] = None,
         skills: Annotated[str | None, typer.Option(
-            "--skills", help="Comma-separated: billing,de.", show_default=False)] = None,
+            "--skills", help="Comma-separated: billing,tech.", show_default=False)] = None,
+        languages: Annotated[str | None, typer.Option(
+            "--languages", help="The languages they answer in, ISO 639-1 codes: de,en.",
+            show_default=False)] = None,
         capacity: Annotated[str | None, typer.Option(
             "--capacity", help="Open cases per channel class: chat=3,email=10.",
             show_default=False)] = None,
@@ -74,6 +77,7 @@ def agents_add(
     stays as it was."""
     from omnitui import ssh_keys
     from omnitui.config import AGENT_ROLES, config_file
+    from omnitui.config.languages import meant_language, unknown_languages
     from omnitui.services.routing import profile_of
     from omnitui.store import agents as agent_store
     from omnitui.store.agents import AgentProfile
@@ -86,15 +90,21 @@ def agents_add(
     public = ssh_keys.read_public_key(key) if key is not None else None
     if role is not None and role not in AGENT_ROLES:
         raise UsageError(f"--role {role!r}: one of {', '.join(AGENT_ROLES)}")
+    if languages is not None and (bad := unknown_languages(_words(languages))):
+        meant = meant_language(bad[0])
+        raise UsageError(f"--languages {bad[0]!r}: not an ISO 639-1 code of a language omnitui"
+                         " tells, such as \"de\"" + (f" (did you mean {meant!r}?)" if meant
+                                                      else ""))
     routing = context.settings.routing
     counts = _capacity(capacity) if capacity is not None else None
     if unknown := [klass for klass in counts or {} if klass not in routing.channel_classes]:
         raise UsageError(f"--capacity: {routing.not_a_class(unknown[0])}")
     path = context.existing_db_path
     configured = next((a for a in context.settings.agents if a.name == name), None)
-    if configured is not None and (skills, capacity, role) != (None, None, None):
+    if configured is not None and (skills, languages, capacity, role) != (None,) * 4:
         # they were written, said, and put back as the config has them at the next start
-        raise UsageError(f"{name}'s skills, capacity and role come from {_team_of(context)}: "
+        raise UsageError(f"{name}'s skills, languages, capacity and role come from "
+                         f"{_team_of(context)}: "
                          "change them there (--key alone writes their SSH line)")
     with context.open_store(path) as store:
         now = agent_store.agent(store.conn, name)
@@ -107,7 +117,9 @@ def agents_add(
         name, "", "",
         tuple(_words(skills)) if skills is not None else tuple(sorted(now.skills)) if now
         else (), counts if counts is not None else now.capacity if now else {},
-        role or (now.role if now else "agent"))
+        role or (now.role if now else "agent"),
+        tuple(_words(languages)) if languages is not None else tuple(sorted(now.languages))
+        if now else ())
     config, named = config_file(context.config_option)
     line, written = None, False
     if public is not None:  # the config only when named: the admin's own default one
@@ -121,7 +133,9 @@ def agents_add(
         context.desk_on(store, admin=True).add_agent(
             profile, str(write.absolute()) if write is not None else None)
     say(f"{name} is on the team{' (as the config has them)' if configured else ''}: "
-        f"{profile.role}, skills {', '.join(profile.skills) or 'none'}, capacity " + (" · ".join(
+        f"{profile.role}, skills {', '.join(profile.skills) or 'none'}"
+        + (f", speaks {', '.join(profile.languages)}" if profile.languages else "")
+        + ", capacity " + (" · ".join(
             f"{klass} {count}" for klass, count in profile.capacity.items()) or "no limit"))
     asked = {skill for queue in context.settings.queues for skill in queue.skills}
     if asked and (stray := [s for s in profile.skills if s not in asked]):  # "biling"

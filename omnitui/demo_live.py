@@ -32,7 +32,7 @@ from omnitui.demo import (
     customer_event,
     population,
 )
-from omnitui.demo_team import DEMO_AGENTS
+from omnitui.demo_team import DEMO_ACKNOWLEDGEMENTS, DEMO_AGENTS
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import Identifier, InboundEvent, Status
 from omnitui.services.desk import Desk
@@ -62,9 +62,11 @@ class LiveDemo:
     def __init__(self, db_path: Path, settings: Settings, console_agent: str, *,
                  pace: float = 5.0, seed: int | None = None) -> None:
         self.db_path = db_path
-        # The demo shows acknowledgements, whatever the config says of a real team.
-        self.settings = replace(settings, acknowledge=replace(settings.acknowledge,
-                                                              enabled=True))
+        # The demo shows acknowledgements, whatever the config says of a real team, in the
+        # customer's language where the config has none of its own.
+        self.settings = replace(settings, acknowledge=replace(
+            settings.acknowledge, enabled=True,
+            languages=settings.acknowledge.languages or DEMO_ACKNOWLEDGEMENTS))
         self.console_agent = console_agent
         self.pace = pace  # seconds between customer messages, on average
         self.rng = random.Random(seed)

@@ -1,7 +1,7 @@
 """The demo's team, used wherever the config names none of its own (the demo store's build,
 and any command on the demo store): intents that route to queues, queues with skills, and
-agents with skills, capacities and a supervisor. Kept apart from demo.py, which builds the
-store, so a command on the demo store loads only these tables."""
+agents with skills, languages, capacities and a supervisor. Kept apart from demo.py, which
+builds the store, so a command on the demo store loads only these tables."""
 
 from __future__ import annotations
 
@@ -52,12 +52,17 @@ DEMO_QUEUES = (
     QueueSettings("pre-sales", skills=["sales"]),
     QueueSettings("general"),
 )
-DEMO_AGENTS = (  # capacities to match the demo's backlog: a month of a busy team
-    AgentSettings("alice", skills=["billing", "orders"], capacity={"chat": 30, "email": 150}),
-    AgentSettings("bob", skills=["tech"], capacity={"chat": 25, "email": 120}),
-    AgentSettings("carol", skills=["access", "billing"], capacity={"chat": 30, "email": 150}),
-    AgentSettings("dave", skills=["tech", "access"], capacity={"chat": 25, "email": 120}),
-    AgentSettings("erin", skills=["billing", "orders", "sales"],
+DEMO_AGENTS = (  # capacities to match the demo's backlog: a month of a busy team; languages
+    # to match its customers' (LANGUAGE_SLOTS): a German customer's case goes to alice or dave
+    AgentSettings("alice", skills=["billing", "orders"], languages=["en", "de"],
+                  capacity={"chat": 30, "email": 150}),
+    AgentSettings("bob", skills=["tech"], languages=["en"],
+                  capacity={"chat": 25, "email": 120}),
+    AgentSettings("carol", skills=["access", "billing"], languages=["en", "es", "fr"],
+                  capacity={"chat": 30, "email": 150}),
+    AgentSettings("dave", skills=["tech", "access"], languages=["en", "de"],
+                  capacity={"chat": 25, "email": 120}),
+    AgentSettings("erin", skills=["billing", "orders", "sales"], languages=["en", "pt", "it"],
                   capacity={"chat": 30, "email": 150}),
     AgentSettings("farid", skills=["billing", "orders", "tech", "access", "sales"],
                   capacity={"chat": 10, "email": 50}, role="supervisor"),
@@ -91,6 +96,22 @@ DEMO_MACROS = (
                             r"dos veces|deux fois|duas vezes|due volte"),
         run="auto", private=True),
 )
+
+
+# The live demo's acknowledgements in its customers' other languages (LANGUAGE_SLOTS): the
+# expected wait in theirs too ("Wir antworten in der Regel innerhalb von etwa ...").
+DEMO_ACKNOWLEDGEMENTS = {
+    "de": "Hallo {customer_first_name}, danke für Ihre Nachricht (Fall #{case_id}). "
+          "{expected_wait}",
+    "es": "Hola {customer_first_name}, gracias por su mensaje (caso #{case_id}). "
+          "{expected_wait}",
+    "fr": "Bonjour {customer_first_name}, merci pour votre message (dossier #{case_id}). "
+          "{expected_wait}",
+    "pt": "Olá {customer_first_name}, obrigado pela sua mensagem (caso #{case_id}). "
+          "{expected_wait}",
+    "it": "Buongiorno {customer_first_name}, grazie per il suo messaggio (caso #{case_id}). "
+          "{expected_wait}",
+}
 
 
 def with_demo_team(settings: Settings) -> Settings:

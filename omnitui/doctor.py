@@ -323,6 +323,12 @@ def _store_checks(conn: sqlite3.Connection, db_path: Path, settings: Settings,
         team += [(a.name, set(a.skills), a.role == "supervisor") for a in settings.agents]
         if any(q.skills for q in settings.queues):
             results.append(_queue_skills(settings, team))
+        if settings.routing.language == "require":
+            speakers = [(set(a.skills), a.languages) for a in agents(conn) if not a.supervisor]
+            speakers += [(set(a.skills), frozenset(a.languages)) for a in settings.agents
+                         if a.role != "supervisor"]
+            if unspoken := _unspoken_queues(settings, speakers):
+                results.append(unspoken)
         if tiers := _tiers(settings, health.customers_by_tier(conn)):
             results.append(tiers)
         if settings.console.agent and team:
@@ -390,6 +396,22 @@ def _queue_skills(settings: Settings, team: list[tuple[str, set[str], bool]]) ->
                      "`omnitui agents add NAME --skills ...`), or change the queues' skills")
     return Check("queue skills", True, "each queue's skills are some agent's, each agent's "
                  "some queue's")
+
+
+def _unspoken_queues(settings: Settings,
+                     team: list[tuple[set[str], frozenset[str]]]) -> Check | None:
+    """`[routing] language = "require"` with push queues none of whose agents has languages:
+    the admin meant a case to wait for a speaker, and there it waits for nobody (routed by
+    skills alone). None when every push queue has some speaker."""
+    deaf = [queue.name for queue in settings.queues if queue.assign == "push" and not any(
+        spoken for skills, spoken in team if set(queue.skills) <= skills)]
+    if not deaf:
+        return None
+    return Check("language routing", True, f'[routing] language = "require", but none of the '
+                 f"agents of {', '.join(deaf)} has languages: their cases are routed by skills "
+                 "alone, whatever their language",
+                 "give the agents the languages they answer in (`[[agents]] languages`, or "
+                 "`omnitui agents add NAME --languages de,en`)", warn=True)
 
 
 def _tiers(settings: Settings, customers: dict[str, int]) -> Check | None:

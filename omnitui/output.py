@@ -187,6 +187,7 @@ def roster_row(row: dict[str, Any], now: datetime) -> dict[str, str]:
         f"{row['state']} {span((now - since).total_seconds())}"
     given = stored_time(row["last_given"])
     return {"agent": row["agent"], "role": row["role"], "skills": ", ".join(row["skills"]),
+            "languages": ", ".join(row["languages"]),
             "open / capacity": (load or "0") + ("" if capacity else " (no limit)"),
             "state": state, "last given a case": ago(given, now)}
 

@@ -172,7 +172,8 @@ def wait_for(check: Callable[[], bool], seconds: float) -> bool:
 # an older one drops those of the migrations after it (`as_of_schema`).
 COLUMNS_ADDED = {30: ("cases", ("history_before",)), 31: ("cases", ("last_answered_at",)),
                  33: ("cases", ("paused_at",)), 34: ("cases", ("first_replier", "solved_by")),
-                 36: ("channel_health", ("rejected_lately", "last_rejected_at"))}
+                 36: ("channel_health", ("rejected_lately", "last_rejected_at")),
+                 38: ("agents", ("languages",))}
 
 
 def as_of_schema(conn: sqlite3.Connection, version: int) -> None:

@@ -158,6 +158,7 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     ('[[sla_policies]]\nname = "p"\ntier_factors = { vipp = 0.5 }',  # VIPs: full targets
      "sla_policies[0].tier_factors: 'vipp' is not a tier (tiers: standard, premium, vip"),
     ('[[agents]]\nname = "nobody"', "agents[0].name 'nobody' cannot be an agent's name"),
+    ('[routing]\nlanguage = "required"', "routing.language must be one of "),
     ('[[queues]]\nname = "billing"\n\n[[queues]]\nname = "Billing"',
      "queues[1].name 'Billing' is already the name of queues[0] ('billing'); names must be "
      "unique, in any case"),
@@ -390,6 +391,10 @@ label = "Yes"
     ('sla_policy = "standard"', 'sla_policy = "standrad"', "line 16: queues[1].sla_policy: "),
     ('move_to = "general"', 'move_to = "genral"', "line 19: queues[1].escalation.move_to: "),
     ("chat = 3,", "chat = -1,", "line 23: agents[0].capacity.chat must be 0 or more, got -1"),
+    # a language's name where its code was meant: the agent would never be preferred
+    ('name = "alice"', 'name = "alice"\nlanguages = ["de", "german"]',
+     "line 23: agents[0].languages holds ISO 639-1 codes of languages omnitui tells, such as "
+     "\"en\" or \"de\", got 'german' (did you mean 'de' for 'german'?)"),
     ('"Europe/Berlin"', '"Europe/Berlim"', "line 2: business_hours.time_zone: "),
     ('[[queues]]\nname = "general"', '[[queue]]\nname = "general"',
      "line 11: unknown key queue in the top level"),

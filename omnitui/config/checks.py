@@ -23,6 +23,7 @@ from omnitui.config.schema import (
     MACRO_RUNS,
     MACRO_STATUSES,
     QUEUE_ASSIGN,
+    ROUTING_LANGUAGE,
     SECURITY,
     VIEW_SORTS,
     AcknowledgeSettings,
@@ -411,6 +412,9 @@ def _check_routing(routing: RoutingSettings, where: str) -> None:
                 raise ConfigError(f"{where}.channel_classes: {channel!r} is in both "
                                   f"{seen[channel]!r} and {name!r}")
             seen[channel] = name
+    if routing.language not in ROUTING_LANGUAGE:
+        raise ConfigError(f"{where}.language must be one of {_choices(ROUTING_LANGUAGE)}, got "
+                          f"{routing.language!r}")
     for key, least in (("present_seconds", 5), ("hand_back_minutes", 1),
                        ("escalate_after_reassignments", 1)):
         if getattr(routing, key) < least:
@@ -473,6 +477,7 @@ def _check_agent(agent: AgentSettings, routing: RoutingSettings, where: str,
         raise ConfigError(f"{where}.role must be one of {_choices(AGENT_ROLES)}, got "
                           f"{agent.role!r}")
     _check_skills(agent.skills, where)
+    _check_languages(agent.languages, f"{where}.languages")
     _check_zone(agent.time_zone, where)  # snooze times are read in it, shift or not
     if agent.hours:
         _check_business_hours(BusinessHoursSettings(
@@ -518,13 +523,18 @@ def _check_intent(intent: Intent, where: str) -> None:
                               ) from None  # as read: its repr doubled each \\
 
 
-def _check_triage(triage: TriageSettings, file: Path) -> None:
-    if bad := unknown_languages(triage.languages):
+def _check_languages(codes: list[str], where: str) -> None:
+    """A code nothing is ever stored under matches no message: a typo, or a language's name
+    ("german" for "de")."""
+    if bad := unknown_languages(codes):
         meant = meant_language(bad[0])
-        raise ConfigError(f"{file}: triage.languages holds ISO 639-1 codes of languages "
-                          f"omnitui tells, such as \"en\" or \"de\", got "
-                          f"{', '.join(map(repr, bad))}"
+        raise ConfigError(f"{where} holds ISO 639-1 codes of languages omnitui tells, such "
+                          f"as \"en\" or \"de\", got {', '.join(map(repr, bad))}"
                           + (f" (did you mean {meant!r} for {bad[0]!r}?)" if meant else ""))
+
+
+def _check_triage(triage: TriageSettings, file: Path) -> None:
+    _check_languages(triage.languages, f"{file}: triage.languages")
     if not 0 < triage.min_language_confidence <= 1:
         raise ConfigError(f"{file}: triage.min_language_confidence must be above 0 and at most "
                           f"1, got {triage.min_language_confidence}")

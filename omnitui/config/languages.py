@@ -49,10 +49,13 @@ def as_iso_639_1(code: str) -> str:
 
 
 # Codes people write for a language omnitui keeps under another: a country's ("jp" for
-# Japanese), an older code ("iw"), Bokmål's own ("nb": the model reads Norwegian as "no").
+# Japanese), an older code ("iw"), Bokmål's own ("nb": the model reads Norwegian as "no"),
+# and the names of the languages teams most often list ("german" for "de").
 MEANT = {"jp": "ja", "cn": "zh", "tw": "zh", "gr": "el", "dk": "da", "cz": "cs", "ua": "uk",
          "kr": "ko", "il": "he", "iw": "he", "jw": "jv", "nb": "no", "vn": "vi",
-         "gb": "en", "us": "en", "ee": "et", "rs": "sr", "al": "sq", "by": "be", "ir": "fa"}
+         "gb": "en", "us": "en", "ee": "et", "rs": "sr", "al": "sq", "by": "be", "ir": "fa",
+         "english": "en", "german": "de", "deutsch": "de", "french": "fr", "spanish": "es",
+         "italian": "it", "dutch": "nl", "portuguese": "pt"}
 
 
 def meant_language(code: str) -> str | None:

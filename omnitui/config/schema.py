@@ -75,6 +75,10 @@ class RoutingSettings:
     present_seconds: int = 30  # a console not heard from for longer: its agent is gone
     hand_back_minutes: int = 30  # away or gone longer: untouched cases go back to routing
     escalate_after_reassignments: int = 2  # reassigned more often: the queue's escalation
+    # A case in a language some of its queue's agents speak ([[agents]] languages): "prefer"
+    # gives it to one of them if one is free, else as if it had none; "require" lets it
+    # wait for one of them (triage/assignment.py)
+    language: str = "prefer"  # one of ROUTING_LANGUAGE
 
     def channel_class(self, channel: str) -> str:
         """The class a channel is in: the one that lists it, else the last."""
@@ -102,6 +106,7 @@ class RoutingSettings:
 
 
 QUEUE_ASSIGN = ("pull", "push")
+ROUTING_LANGUAGE = ("prefer", "require")
 AGENT_ROLES = ("agent", "supervisor")
 
 
@@ -142,6 +147,7 @@ class AgentSettings:
     display_name: str = ""
     email: str = ""
     skills: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)  # ISO 639-1 codes they answer in
     capacity: dict[str, int] = field(default_factory=dict)  # open cases per channel class
     role: str = "agent"  # one of AGENT_ROLES
     # Their shift, as [business_hours].hours are written (mon..sun: spans); empty: any time.

@@ -23,17 +23,23 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
-from itertools import groupby
 
 from omnitui.addresses import no_reply
-from omnitui.config import BusinessHoursSettings, Settings
-from omnitui.config.hours import DAYS, parse_duration
+from omnitui.config import Settings
+from omnitui.config.hours import parse_duration
 from omnitui.config.templates import ACKNOWLEDGEMENT_VARIABLES, template_parts
 from omnitui.model import InboundEvent, IngestResult
 from omnitui.services.events import OutageWatch, incident_line
 from omnitui.services.macros import fill_template, template_values
 from omnitui.services.outbound import queue_draft, start_draft
 from omnitui.services.sla import SlaKeeper
+from omnitui.services.wait_words import (
+    at_words,
+    opening_hours,
+    promise_words,
+    within_words,
+    words_in,
+)
 from omnitui.store import assistant as assistant_runs
 from omnitui.store import cases as case_store
 from omnitui.store.db import StoreError, db_time, savepoint, utc_now
@@ -95,10 +101,12 @@ class Acknowledger:
                 assistant_runs.run_of(conn, case_id) is not None:
             return  # the intake assistant's greeting said it (services/assistant.py)
         case = case_store.require_case(conn, case_id)
-        template = self.config.languages.get(event.language or "") or \
+        # its language: the customer's, when the team wrote an acknowledgement in it
+        language = event.language if event.language in self.config.languages else None
+        template = self.config.languages[language] if language else \
             self.config.templates.get(event.channel, self.config.template)
         values = acknowledgement_values(conn, self.settings, self.keeper, case_id,
-                                        event.channel, now, template)
+                                        event.channel, now, template, language)
         draft = start_draft(conn, case_id, "reply", channel=event.channel)
         text = fill_template(template, values)
         if self.outages is not None and (
@@ -113,15 +121,17 @@ class Acknowledger:
 
 def acknowledgement_values(conn: sqlite3.Connection, settings: Settings, keeper: SlaKeeper,
                            case_id: int, channel: str, now: datetime,
-                           template: str) -> dict[str, str]:
+                           template: str, language: str | None = None) -> dict[str, str]:
     """The variables of an acknowledgement's template (and the intake assistant's) on a
-    case, as it is now; the article is looked for only when `template` names it (a search
-    on every new case otherwise)."""
+    case, as it is now, the wait and the hours in `language` (the template's; None:
+    English); the article is looked for only when `template` names it (a search on every
+    new case otherwise)."""
     case = case_store.require_case(conn, case_id)
     names = {name for _, name in template_parts(template, ACKNOWLEDGEMENT_VARIABLES)}
+    words = words_in(language)
     values = {**template_values(conn, case_id, ACTOR),
-              "expected_wait": expected_wait(conn, keeper, case, channel, now),
-              "business_hours": opening_hours(settings.business_hours),
+              "expected_wait": expected_wait(conn, keeper, case, channel, now, language),
+              "business_hours": opening_hours(settings.business_hours, words),
               "article": article_sentence(conn, settings, case_id) if "article" in names
               else ""}
     return {k: v for k, v in values.items() if k in ACKNOWLEDGEMENT_VARIABLES}
@@ -139,27 +149,26 @@ def article_sentence(conn: sqlite3.Connection, settings: Settings, case_id: int)
 
 
 def expected_wait(conn: sqlite3.Connection, keeper: SlaKeeper, case: case_store.Row,
-                  channel: str, now: datetime) -> str:
-    """The honest sentence: how long this queue takes to answer, and when it opens."""
+                  channel: str, now: datetime, language: str | None = None) -> str:
+    """The honest sentence: how long this queue takes to answer, and when it opens, in
+    `language` (English without its words)."""
     policy = keeper.policy(case["queue"], case["sla_policy"])
     calendar = keeper.calendar(policy)
     target = keeper.targets(policy, channel, case["tier"] or "")["first_response"]
     typical = typical_first_response(conn, case["queue"], now)
     bound = min(x for x in (typical, target) if x is not None) if (
         typical is not None or target is not None) else None
-    working = "" if calendar.always_open else "working "
-    within = (f"within about {duration_words(bound, working)}" if bound is not None
-              else "as soon as we can")
+    words = words_in(language)
+    within = within_words(bound, not calendar.always_open, words)
     if calendar.is_open(now):
-        return f"We usually answer {within}."
+        return promise_words(within, words=words)
     opens = calendar.add(now, 0).astimezone(calendar.zone)
     # a weekday a week or more away reads as this week's ("Wednesday" for 6 January, said
     # on 22 December): it takes its date
     later = (opens.date() - now.astimezone(calendar.zone).date()).days >= 7
-    when = f"{opens:%H:%M} on {opens:%A}" + (f" {opens.day} {opens:%B}" if later else "")
-    zone = f" ({calendar.zone} time)" if calendar.zone else ""
-    return (f"We are closed now and open again at {when}{zone}; a person will answer "
-            f"{within} of opening.")
+    when = at_words(f"{opens:%H:%M}", opens.weekday(),
+                    (opens.day, opens.month) if later else None, words)
+    return promise_words(within, when, str(calendar.zone or ""), words)
 
 
 def typical_first_response(conn: sqlite3.Connection, queue: str,
@@ -171,31 +180,3 @@ def typical_first_response(conn: sqlite3.Connection, queue: str,
     if len(waits) < MIN_SAMPLES:
         return None
     return waits[math.ceil(PERCENTILE * len(waits)) - 1]
-
-
-def duration_words(seconds: float, working: str = "") -> str:
-    """'15 minutes', '2 working hours', '3 days': rounded up, as a promise should be."""
-    minutes = max(1, math.ceil(seconds / 60))
-    if minutes < 60:
-        rounded = min(60, 5 * math.ceil(minutes / 5))
-        return f"{rounded} minutes" if rounded < 60 else f"1 {working}hour"
-    hours = math.ceil(minutes / 60)
-    if hours < 48 or working:
-        return f"{hours} {working}hour{'s' if hours > 1 else ''}"
-    return f"{math.ceil(hours / 24)} days"
-
-
-def opening_hours(hours: BusinessHoursSettings) -> str:
-    """'Mon-Fri 09:00-17:00, Sat 09:00-13:00 (Europe/Berlin time)'; 'around the clock'
-    without business hours."""
-    if not hours.time_zone:
-        return "around the clock"
-    days = [(day, tuple(hours.hours.get(day, []))) for day in DAYS]
-    parts = []
-    for spans, run in groupby(days, key=lambda d: d[1]):
-        names = [day for day, _ in run]
-        if spans:
-            label = names[0].title() if len(names) == 1 else \
-                f"{names[0].title()}-{names[-1].title()}"
-            parts.append(f"{label} {', '.join(spans)}")
-    return f"{', '.join(parts)} ({hours.time_zone} time)"

@@ -2,7 +2,8 @@
 layer, every decision audited with its reason.
 
 In a push queue (`[[queues]] assign = "push"`) a case nobody has goes to the present agent
-with the queue's skills, room for its channel class and the fewest open cases
+with the queue's skills, room for its channel class and the fewest open cases, one who
+speaks the case's language first (`[routing] language`: preferred, or waited for)
 (triage/assignment.py). Nobody free: it waits, and is given the moment someone has room
 again — an agent's action that frees a slot, coming back from away, opening a console — not
 at a periodic sweep. A queue saturated (its agents here, all at capacity; nobody here at
@@ -36,7 +37,7 @@ BATCH = 200  # waiting cases looked at per queue in one pass
 NEVER_HERE = "never here"  # an agent's state before their first console
 GIVE_AT_ONCE = 25  # cases given per transaction: a team coming back must not hold the lock
 # An agent of `Router.roster`: open cases by channel class; here, away or gone, since when
-ROSTER_COLUMNS = ("agent", "role", "skills", "capacity", "open", "state", "since",
+ROSTER_COLUMNS = ("agent", "role", "skills", "languages", "capacity", "open", "state", "since",
                   "last_given")
 
 
@@ -46,6 +47,7 @@ class Router:
         self.queues = {queue.name: queue for queue in settings.queues}
         self.push = [queue.name for queue in settings.queues if queue.assign == "push"]
         self.channel_class = settings.routing.channel_class
+        self.require_language = settings.routing.language == "require"
         team = settings.business_hours
         self.shifts = {a.name: calendar_of(BusinessHoursSettings(
             time_zone=a.time_zone or team.time_zone or "UTC", hours=a.hours,
@@ -85,18 +87,32 @@ class Router:
             klass = self.channel_class(channel)
             load[klass] = load.get(klass, 0) + count
         return Candidate(agent.name, agent.skills, agent.capacity, load,
-                         stored_time(agent.last_assigned_at))
+                         stored_time(agent.last_assigned_at), agent.languages)
+
+    def spoken(self, conn: sqlite3.Connection, queue: QueueSettings) -> frozenset[str]:
+        """The languages the queue's team speaks, here or not: a case in one of them is
+        routed by its language; in another, or none told, as if languages were not set."""
+        needed = frozenset(queue.skills)
+        return frozenset().union(*(agent.languages for agent in agent_store.agents(conn)
+                                   if not agent.supervisor and needed <= agent.skills))
+
+    def _choose(self, pool: list[Candidate], queue: QueueSettings, klass: str, now: datetime,
+                language: str | None, spoken: frozenset[str]) -> Choice:
+        return choose_agent(pool, queue.skills, klass, now,
+                            language if language in spoken else None,
+                            require=self.require_language)
 
     def roster(self, conn: sqlite3.Connection, now: datetime) -> list[dict[str, object]]:
-        """Every agent as a supervisor checks them: role, skills, capacity, open cases by
-        channel class, here / away / gone, and when routing last gave them a case."""
+        """Every agent as a supervisor checks them: role, skills, languages, capacity, open
+        cases by channel class, here / away / gone, and when routing last gave them a case."""
         rows = []
         counted = agent_store.tallies_deferred(conn)
         for agent in agent_store.agents(conn):
             state = self._candidate(conn, agent, counted)
             left = self._left_since(agent, now)
             rows.append(dict(zip(ROSTER_COLUMNS, (
-                agent.name, agent.role, sorted(agent.skills), agent.capacity, state.load,
+                agent.name, agent.role, sorted(agent.skills), sorted(agent.languages),
+                agent.capacity, state.load,
                 self.state_of(agent, now), db_time(left) if left and left.year > 1 else None,
                 agent.last_assigned_at), strict=True)))
         return rows
@@ -119,7 +135,8 @@ class Router:
         if pool is None:
             pool = self.candidates(conn, now)
         klass = self.channel_class(case["channel"])
-        choice = choose_agent(pool, queue.skills, klass, now)
+        choice = self._choose(pool, queue, klass, now, case["language"],
+                              self.spoken(conn, queue) if case["language"] else frozenset())
         if choice.agent is not None:
             self._give(conn, case_id, queue.name, choice, klass, now, pool)
             return choice
@@ -206,6 +223,7 @@ class Router:
             return []
         pool = self.candidates(conn, now)
         streams = []
+        spoken = {name: self.spoken(conn, self.queues[name]) for name in self.push}
         for name in self.push:
             queue = self.queues[name]
             able = [c for c in pool if frozenset(queue.skills) <= c.skills]
@@ -217,7 +235,8 @@ class Router:
                 break
             queue = self.queues[waiting.queue]
             klass = self.channel_class(waiting.channel)
-            choice = choose_agent(pool, queue.skills, klass, now)
+            choice = self._choose(pool, queue, klass, now, waiting.language,
+                                  spoken[queue.name])
             if choice.agent is not None:
                 self._give(conn, waiting.case_id, queue.name, choice, klass, now, pool)
                 given.append(waiting.case_id)
@@ -355,7 +374,8 @@ class Router:
 def profile_of(agent: AgentSettings) -> agent_store.AgentProfile:
     """What the config's `[[agents]]` entry says of an agent, as the store keeps it."""
     return agent_store.AgentProfile(agent.name, agent.display_name, agent.email,
-                                    tuple(agent.skills), dict(agent.capacity), agent.role)
+                                    tuple(agent.skills), dict(agent.capacity), agent.role,
+                                    tuple(agent.languages))
 
 
 def apply_agents(store: Store, settings: Settings, now: datetime) -> None:

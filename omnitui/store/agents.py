@@ -1,5 +1,5 @@
-"""The agents table at run time: who works here, with which skills and capacity, who is
-present (a console of theirs was heard from lately) or away, and how loaded each one is.
+"""The agents table at run time: who works here, with which skills, languages and capacity,
+who is present (a console of theirs was heard from lately) or away, and how loaded each one is.
 
 The config's [[agents]] are applied to it when the daemon or a console starts; a console's
 agent who is in no config gets a row of their own when they first open one.
@@ -34,6 +34,7 @@ class Agent:
     seen_at: str | None
     last_assigned_at: str | None
     active: bool = True  # False: taken off the team (`omnitui agents remove`)
+    languages: frozenset[str] = frozenset()  # ISO 639-1 codes they answer in
 
     @property
     def supervisor(self) -> bool:
@@ -41,13 +42,13 @@ class Agent:
 
 
 _COLUMNS = ("name, display_name, email, skills, capacity, role, away_since, seen_at,"
-            " last_assigned_at, active")
+            " last_assigned_at, active, languages")
 
 
 def _agent(row: tuple) -> Agent:
-    name, display, email, skills, capacity, role, away, seen, assigned, active = row
+    name, display, email, skills, capacity, role, away, seen, assigned, active, spoken = row
     return Agent(name, display, email, frozenset(json.loads(skills)), json.loads(capacity),
-                 role, away, seen, assigned, bool(active))
+                 role, away, seen, assigned, bool(active), frozenset(json.loads(spoken)))
 
 
 def agents(conn: sqlite3.Connection) -> list[Agent]:
@@ -71,10 +72,12 @@ class AgentProfile:
     skills: tuple[str, ...]
     capacity: dict[str, int]
     role: str
+    languages: tuple[str, ...] = ()
 
     def columns(self) -> dict[str, object]:
         return {"display_name": self.display_name, "email": self.email or None,
                 "skills": json.dumps(sorted(self.skills)),
+                "languages": json.dumps(sorted(self.languages)),
                 "capacity": json.dumps(self.capacity, sort_keys=True), "role": self.role,
                 "active": 1}
 
@@ -175,6 +178,7 @@ class Waiting:
     rank: tuple[float, int]  # (-priority, id)
     queue: str
     channel: str
+    language: str | None = None  # its customer's, if it could be told
 
     @property
     def case_id(self) -> int:
@@ -190,10 +194,11 @@ def waiting(conn: sqlite3.Connection, queue: str, channels: Sequence[str] | None
     order."""
     on = "" if channels is None else f" AND channel IN ({', '.join('?' * len(channels))})"
     rows = conn.execute(
-        f"SELECT id, priority, channel FROM cases INDEXED BY cases_waiting WHERE {_WAITING}"
-        f" AND queue = ?{on} ORDER BY priority DESC, id LIMIT ?",
+        f"SELECT id, priority, channel, language FROM cases INDEXED BY cases_waiting WHERE"
+        f" {_WAITING} AND queue = ?{on} ORDER BY priority DESC, id LIMIT ?",
         (queue, *(channels or ()), limit)).fetchall()
-    return [Waiting((-priority, case_id), queue, channel) for case_id, priority, channel in rows]
+    return [Waiting((-priority, case_id), queue, channel, language)
+            for case_id, priority, channel, language in rows]
 
 
 def any_waiting(conn: sqlite3.Connection, queues: Sequence[str]) -> bool:

@@ -947,6 +947,12 @@ DELETE FROM tallies;
 INSERT INTO tallies (name, bucket, key, n) {TALLIES_OF_CASES};
 """
 
+# 38: the languages an agent answers in (ISO 639-1 codes, as a case's language is kept):
+# routing prefers, or waits for, one who speaks the case's (triage/assignment.py).
+MIGRATION_38 = """
+ALTER TABLE agents ADD COLUMN languages TEXT NOT NULL DEFAULT '[]';
+"""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
                          MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10,
                          MIGRATION_11, MIGRATION_12, MIGRATION_13, MIGRATION_14,
@@ -956,7 +962,7 @@ MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIG
                          MIGRATION_25, MIGRATION_26, MIGRATION_27, MIGRATION_28,
                          MIGRATION_29, MIGRATION_30, MIGRATION_31, MIGRATION_32,
                          MIGRATION_33, MIGRATION_34, MIGRATION_35, MIGRATION_36,
-                         MIGRATION_37]
+                         MIGRATION_37, MIGRATION_38]
 
 # Migrations that also rewrite rows by rules too involved for SQL: the module whose
 # `migrate(conn)` runs right after that migration's SQL, in the same transaction. Named, not

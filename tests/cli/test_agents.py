@@ -305,3 +305,19 @@ def test_root_writing_the_services_keys_file_leaves_it_the_services(
     omnitui(*db, "agents", "add", "ivy", "--key", str(keypair(tmp_path, "ivy")),
             "--write", str(keys_file))
     assert roots.stat().st_uid == 0
+
+
+def test_add_takes_the_languages_an_agent_answers_in_and_refuses_a_name_for_a_code(
+        omnitui: Run, store: Path) -> None:
+    db = ("--db", str(store))
+    wrong = omnitui(*db, "agents", "add", "gina", "--languages", "de,german", check=False)
+    assert wrong.returncode == 2
+    assert "--languages 'german': not an ISO 639-1 code of a language omnitui tells, such " \
+        "as \"de\" (did you mean 'de'?)" in wrong.stderr
+    added = omnitui(*db, "agents", "add", "gina", "--skills", "billing", "--languages", "en,de")
+    assert "gina is on the team: agent, skills billing, speaks de, en, capacity" in added.stderr
+    omnitui(*db, "agents", "add", "gina", "--skills", "billing,orders")  # kept as they were
+    team = json.loads(omnitui(*db, "agents", "--format", "json").stdout)
+    assert [a["languages"] for a in team if a["agent"] in ("gina", "alice")] == [
+        ["de", "en"], ["de", "en"]]  # alice: the demo's team speaks its customers' languages
+    assert "de, en" in omnitui(*db, "agents").stdout

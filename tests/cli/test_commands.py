@@ -336,6 +336,24 @@ def test_doctor_finds_skills_and_queues_that_cannot_meet(omnitui: Run, tmp_path:
     assert "ok   console agent: [console] agent erin is on the team" in fixed
 
 
+def test_doctor_warns_when_require_waits_for_speakers_a_queue_has_none_of(
+        omnitui: Run, tmp_path: Path) -> None:
+    """`language = "require"` was meant to keep a German case for a German speaker; in a
+    queue whose agents have no languages it changes nothing, unsaid."""
+    team = ('[routing]\nlanguage = "require"\n\n'
+            '[[queues]]\nname = "billing"\nskills = ["billing"]\nassign = "push"\n\n'
+            '[[queues]]\nname = "tech"\nskills = ["tech"]\nassign = "push"\n\n'
+            '[[agents]]\nname = "erin"\nskills = ["billing"]\nlanguages = ["de"]\n\n'
+            '[[agents]]\nname = "gus"\nskills = ["tech"]\n')
+    db, found = doctor_on(omnitui, tmp_path / "team.toml", team)
+    assert found.returncode == 0  # a warning: doctor still passes
+    assert 'warn language routing: [routing] language = "require", but none of the agents ' \
+        "of tech has languages: their cases are routed by skills alone, whatever their " \
+        "language" in " ".join(found.stdout.split())
+    omnitui(*db, "agents", "add", "hal", "--skills", "tech", "--languages", "en,fr")
+    assert "language routing" not in omnitui(*db, "doctor", check=False).stdout
+
+
 def test_doctor_finds_a_macro_assigning_to_someone_off_the_team(omnitui: Run,
                                                                  tmp_path: Path) -> None:
     """A macro's assign was checked only when an agent applied it (an automatic one was

@@ -16,9 +16,16 @@ from omnitui.channels.email.parse import parse_email
 from omnitui.config import ConfigError, Settings
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.model import Draft, Identifier, Status
-from omnitui.services.acknowledge import duration_words, opening_hours
 from omnitui.services.desk import Desk
 from omnitui.services.intake import intake_pipeline
+from omnitui.services.wait_words import (
+    at_words,
+    duration_words,
+    opening_hours,
+    promise_words,
+    within_words,
+    words_in,
+)
 from omnitui.store.db import Store
 from tests.conftest import chat_event, make_email, office_hours, settings_from
 
@@ -186,6 +193,54 @@ de = "Hallo {customer_first_name}, wir haben Ihre Nachricht erhalten (Fall #{cas
         f"Hi Ann, case #{german + 2}. We usually answer within about 4 working hours."]
 
 
+def test_the_wait_and_the_hours_are_told_in_the_acknowledgements_language(
+        tmp_path: Path, store: Store) -> None:
+    """A German acknowledgement said "We usually answer within about 4 working hours." in
+    the middle of its German: the wait and the hours are in the template's language."""
+    settings = settings_from(tmp_path, CONFIG + """
+[acknowledge.languages]
+de = "Hallo {customer_first_name}. {expected_wait} Unsere Zeiten: {business_hours}."
+fr = "Bonjour {customer_first_name}. {expected_wait} Nos horaires : {business_hours}."
+""")
+    pipeline = live(store, settings, Clock(MONDAY_11))
+    pipeline.ingest(parse_email(mail("hans@example.de", name="Hans Vogel", subject="Abbuchung",
+                                     body="Guten Tag, mir wurde meine letzte Bestellung "
+                                          "doppelt abgebucht. Bitte erstatten Sie den Betrag.")))
+    saturday = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+    event = chat_event("telegram", "4242", "Bonjour, où en est ma commande ? Je n'ai rien "
+                       "reçu depuis deux semaines.", name="Kim Park")
+    event.occurred_at = saturday
+    live(store, settings, Clock(saturday)).ingest(event)
+    assert [text for _, text, _ in acknowledgements(store)] == [
+        "Hallo Hans. Wir antworten in der Regel innerhalb von etwa 4 Arbeitsstunden. Unsere "
+        "Zeiten: Mo-Fr 09:00-17:00 (Zeitzone Europe/Berlin).",
+        "Bonjour Kim. Nous sommes fermés pour le moment et rouvrons lundi à 09:00 (heure de "
+        "Europe/Berlin) ; une personne vous répondra dans un délai d'environ 30 minutes après "
+        "l'ouverture. Nos horaires : lun-ven 09:00-17:00 (heure de Europe/Berlin)."]
+
+
+@pytest.mark.parametrize(("language", "said"), [
+    ("es", "Ahora estamos cerrados y volvemos a abrir el miércoles 6 de enero a las 09:00 "
+           "(hora de Europe/Berlin); una persona le responderá en aproximadamente 2 horas "
+           "laborables tras la apertura."),
+    ("it", "Ora siamo chiusi e riapriamo mercoledì 6 gennaio alle 09:00 (ora di "
+           "Europe/Berlin); una persona le risponderà entro circa 2 ore lavorative dopo "
+           "l'apertura."),
+    ("nl", "We zijn nu gesloten en gaan weer open op woensdag 6 januari om 09:00 (tijdzone "
+           "Europe/Berlin); een medewerker antwoordt binnen ongeveer 2 werkuren na de opening."),
+    ("pt", "Estamos fechados agora e reabrimos quarta-feira, 6 de janeiro, às 09:00 (hora de "
+           "Europe/Berlin); uma pessoa responderá em cerca de 2 horas úteis após a abertura."),
+    ("sv", "We are closed now and open again at 09:00 on Wednesday 6 January (Europe/Berlin "
+           "time); a person will answer within about 2 working hours of opening."),
+])
+def test_the_wait_reads_in_each_language_english_for_the_others(language: str,
+                                                                 said: str) -> None:
+    words = words_in(language)
+    opens = at_words("09:00", 2, (6, 1), words)
+    assert promise_words(within_words(90 * 60, True, words), opens, "Europe/Berlin",
+                         words) == said
+
+
 def test_a_reopening_a_week_or_more_away_is_told_with_its_date(tmp_path: Path,
                                                               store: Store) -> None:
     """Closed from 23 December to 5 January, a customer writing on 22 December was told
@@ -223,7 +278,7 @@ def test_the_expected_wait_is_the_queues_own_when_it_beats_the_target(
 
 def test_words() -> None:
     assert duration_words(7 * 60) == "10 minutes"
-    assert duration_words(90 * 60, "working ") == "2 working hours"
+    assert duration_words(90 * 60, working=True) == "2 working hours"
     assert duration_words(3 * 86400) == "3 days"
     assert opening_hours(Settings().business_hours) == "around the clock"
 

@@ -496,3 +496,97 @@ def test_the_routing_story_leaves_out_what_was_undone(store: Store, team: Settin
     sam.undo(undo)  # the redo
     assert routing_story(case_detail(store.conn, case_id).history, utc_now()).endswith(
         "sam assigned it (erin → farid)")
+
+
+SPEAKERS = CONFIG.replace('name = "farid"\n', 'name = "farid"\nlanguages = ["de", "en"]\n')
+GERMAN = ("Guten Tag, Sie haben mir die Rechnung doppelt abgebucht. Ich möchte bitte einen "
+          "refund, vielen Dank.")
+FRENCH = "Bonjour, vous m'avez facturé deux fois. Je voudrais un refund, merci beaucoup."
+
+
+def speakers(tmp_path: Path, store: Store, extra: str = "") -> Settings:
+    """The team with farid speaking German (erin comes first on a tie: her name)."""
+    settings = settings_from(tmp_path, extra + SPEAKERS)
+    apply_agents(store, settings, utc_now())
+    return settings
+
+
+def routed_to(store: Store, case_id: int) -> tuple[str | None, str]:
+    """The case's owner, and the router's last word on it."""
+    last = [why for actor, _, why in reasons(store, case_id) if actor == ROUTER][-1]
+    return case(store, case_id)["owner"], last
+
+
+def test_a_case_goes_to_a_free_agent_who_speaks_its_language_first(
+        tmp_path: Path, store: Store) -> None:
+    team = speakers(tmp_path, store)
+    for name in ("erin", "farid"):
+        desk(store, team, name).present()
+    german = billing_email(store, team, "jonas@example.de", GERMAN)
+    assert store.conn.execute("SELECT language FROM cases WHERE id = ?",
+                              (german,)).fetchone()[0] == "de"
+    assert routed_to(store, german) == (
+        "farid", "to farid: skill billing, speaks de, 0/3 email open, not given a case yet")
+    # nobody on the team speaks French: routed as before, the language unsaid
+    french = billing_email(store, team, "anne@example.fr", FRENCH)
+    assert routed_to(store, french) == (
+        "erin", "to erin: skill billing, 0/1 email open, not given a case yet")
+
+
+def test_with_no_speaker_free_the_case_goes_to_another_saying_so(
+        tmp_path: Path, store: Store) -> None:
+    team = speakers(tmp_path, store)
+    desk(store, team, "erin").present()  # farid is not here
+    german = billing_email(store, team, "jonas@example.de", GERMAN)
+    assert routed_to(store, german) == (
+        "erin", "to erin: skill billing, nobody free speaks de, 0/1 email open, "
+                "not given a case yet")
+
+
+def test_require_lets_a_case_wait_for_a_speaker_who_gets_it_on_coming_in(
+        tmp_path: Path, store: Store) -> None:
+    team = speakers(tmp_path, store, '[routing]\nlanguage = "require"\n\n')
+    desk(store, team, "erin").present()
+    german = billing_email(store, team, "jonas@example.de", GERMAN)
+    assert routed_to(store, german) == (
+        None, "billing: nobody free: no agent present has skill billing and speaks de")
+    french = billing_email(store, team, "anne@example.fr", FRENCH)  # nobody speaks it:
+    assert case(store, french)["owner"] == "erin"  # routed as ever
+    desk(store, team, "farid").present()  # waiting cases are not forgotten: his
+    assert routed_to(store, german) == (
+        "farid", "to farid: skill billing, speaks de, 0/3 email open, not given a case yet")
+
+
+def test_waiting_cases_given_out_go_to_the_speaker_of_their_language(
+        tmp_path: Path, store: Store) -> None:
+    """The daemon's pass, with erin and farid both here and free: the German case that
+    waited the night goes to farid, not to erin, whom a tie would give it."""
+    team = speakers(tmp_path, store)
+    german = billing_email(store, team, "jonas@example.de", GERMAN)
+    assert case(store, german)["owner"] is None  # nobody here yet
+    with store.write() as conn:
+        for name in ("erin", "farid"):
+            agent_store.mark_seen(conn, name, db_time(utc_now()))
+    assert route_by_time(store, Router(team), utc_now()) == [german]
+    assert routed_to(store, german) == (
+        "farid", "to farid: skill billing, speaks de, 0/3 email open, not given a case yet")
+
+
+def test_require_with_every_speaker_full_is_saturation_and_overflows_to_the_fallback(
+        tmp_path: Path, store: Store) -> None:
+    """erin has room but speaks no German: the German case waits for farid, who is full,
+    and after `saturated_minutes` goes to the queue's fallback, as a case nobody is free
+    for does."""
+    team = speakers(tmp_path, store, '[routing]\nlanguage = "require"\n\n')
+    for name in ("erin", "farid"):
+        desk(store, team, name).present()
+    taken = [billing_email(store, team, f"kunde{n}@example.de", GERMAN) for n in range(3)]
+    assert {case(store, case_id)["owner"] for case_id in taken} == {"farid"}  # 3/3 email
+    waiting = billing_email(store, team, "jonas@example.de", GERMAN)
+    assert routed_to(store, waiting) == (
+        None, "billing: nobody free who speaks de: farid 3/3 email open")
+    later = utc_now() + timedelta(minutes=11)
+    store.conn.execute("UPDATE agents SET seen_at = ?", (db_time(later),))
+    store.conn.commit()
+    assert waiting in route_by_time(store, Router(team), later)
+    assert case(store, waiting)["queue"] == "general"

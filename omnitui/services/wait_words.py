@@ -1,0 +1,189 @@
+"""What an acknowledgement promises, in the customer's language: how long they wait, when
+we open, our hours (its `{expected_wait}` and `{business_hours}`). A German customer's
+acknowledgement written in German said "We usually answer within about 2 hours." in the
+middle of it.
+
+One small table a language; a language without one reads English. The numbers, the times
+("09:00") and the time zone's name stay as they are in every language.
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import groupby
+
+from omnitui.config import BusinessHoursSettings
+from omnitui.config.hours import DAYS
+from omnitui.records import record
+
+
+@record(frozen=True)
+class WaitWords:
+    """One language's words. Sentences are templates: `{within}` is `within` (with the
+    duration) or `soon`; `{when}` is `at` (with the time and a weekday, or `dated`)."""
+
+    usually: str  # the team is open
+    closed: str  # ... and when it opens again
+    within: str
+    soon: str  # no time to promise
+    at: str
+    dated: str  # a day a week or more away: its date with it
+    zone: str  # after a time or the hours: " (Europe/Berlin time)"
+    minutes: str
+    hours: tuple[str, str]  # one, more
+    working_hours: tuple[str, str]  # hours the team is open
+    days: str  # always more than one
+    around_the_clock: str
+    weekdays: tuple[str, ...]  # Monday first
+    short_days: tuple[str, ...]  # the opening hours' "Mon-Fri"
+    months: tuple[str, ...]
+
+
+ENGLISH = WaitWords(
+    usually="We usually answer {within}.",
+    closed="We are closed now and open again {when}{zone}; a person will answer {within} of "
+           "opening.",
+    within="within about {duration}", soon="as soon as we can",
+    at="at {time} on {day}", dated="{weekday} {date} {month}", zone=" ({zone} time)",
+    minutes="{n} minutes", hours=("{n} hour", "{n} hours"),
+    working_hours=("{n} working hour", "{n} working hours"), days="{n} days",
+    around_the_clock="around the clock",
+    weekdays=("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    short_days=("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+    months=("January", "February", "March", "April", "May", "June", "July", "August",
+            "September", "October", "November", "December"))
+
+WORDS: dict[str, WaitWords] = {"en": ENGLISH, "de": WaitWords(
+    usually="Wir antworten in der Regel {within}.",
+    closed="Wir haben gerade geschlossen und öffnen wieder {when}{zone}; eine Person antwortet "
+           "Ihnen {within} nach der Öffnung.",
+    within="innerhalb von etwa {duration}", soon="so bald wie möglich",
+    at="am {day} um {time}", dated="{weekday}, {date}. {month}", zone=" (Zeitzone {zone})",
+    minutes="{n} Minuten", hours=("{n} Stunde", "{n} Stunden"),
+    working_hours=("{n} Arbeitsstunde", "{n} Arbeitsstunden"), days="{n} Tagen",
+    around_the_clock="rund um die Uhr",
+    weekdays=("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag",
+              "Sonntag"),
+    short_days=("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
+    months=("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
+            "September", "Oktober", "November", "Dezember")), "fr": WaitWords(
+    usually="Nous répondons en général {within}.",
+    closed="Nous sommes fermés pour le moment et rouvrons {when}{zone} ; une personne vous "
+           "répondra {within} après l'ouverture.",
+    within="dans un délai d'environ {duration}", soon="dès que possible",
+    at="{day} à {time}", dated="{weekday} {date} {month}", zone=" (heure de {zone})",
+    minutes="{n} minutes", hours=("{n} heure", "{n} heures"),
+    working_hours=("{n} heure ouvrée", "{n} heures ouvrées"), days="{n} jours",
+    around_the_clock="24 h sur 24, 7 jours sur 7",
+    weekdays=("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    short_days=("lun", "mar", "mer", "jeu", "ven", "sam", "dim"),
+    months=("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+            "septembre", "octobre", "novembre", "décembre")), "es": WaitWords(
+    usually="Solemos responder {within}.",
+    closed="Ahora estamos cerrados y volvemos a abrir {when}{zone}; una persona le responderá "
+           "{within} tras la apertura.",
+    within="en aproximadamente {duration}", soon="lo antes posible",
+    at="el {day} a las {time}", dated="{weekday} {date} de {month}", zone=" (hora de {zone})",
+    minutes="{n} minutos", hours=("{n} hora", "{n} horas"),
+    working_hours=("{n} hora laborable", "{n} horas laborables"), days="{n} días",
+    around_the_clock="las 24 horas del día",
+    weekdays=("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
+    short_days=("lun", "mar", "mié", "jue", "vie", "sáb", "dom"),
+    months=("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+            "septiembre", "octubre", "noviembre", "diciembre")), "it": WaitWords(
+    usually="Di solito rispondiamo {within}.",
+    closed="Ora siamo chiusi e riapriamo {when}{zone}; una persona le risponderà {within} "
+           "dopo l'apertura.",
+    within="entro circa {duration}", soon="il prima possibile",
+    at="{day} alle {time}", dated="{weekday} {date} {month}", zone=" (ora di {zone})",
+    minutes="{n} minuti", hours=("{n} ora", "{n} ore"),
+    working_hours=("{n} ora lavorativa", "{n} ore lavorative"), days="{n} giorni",
+    around_the_clock="24 ore su 24",
+    weekdays=("lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica"),
+    short_days=("lun", "mar", "mer", "gio", "ven", "sab", "dom"),
+    months=("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
+            "settembre", "ottobre", "novembre", "dicembre")), "nl": WaitWords(
+    usually="We antwoorden meestal {within}.",
+    closed="We zijn nu gesloten en gaan weer open {when}{zone}; een medewerker antwoordt "
+           "{within} na de opening.",
+    within="binnen ongeveer {duration}", soon="zo snel mogelijk",
+    at="op {day} om {time}", dated="{weekday} {date} {month}", zone=" (tijdzone {zone})",
+    minutes="{n} minuten", hours=("{n} uur", "{n} uur"),
+    working_hours=("{n} werkuur", "{n} werkuren"), days="{n} dagen",
+    around_the_clock="dag en nacht",
+    weekdays=("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
+    short_days=("ma", "di", "wo", "do", "vr", "za", "zo"),
+    months=("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+            "september", "oktober", "november", "december")), "pt": WaitWords(
+    usually="Normalmente respondemos {within}.",
+    closed="Estamos fechados agora e reabrimos {when}{zone}; uma pessoa responderá {within} "
+           "após a abertura.",
+    within="em cerca de {duration}", soon="o mais breve possível",
+    at="{day} às {time}", dated="{weekday}, {date} de {month},", zone=" (hora de {zone})",
+    minutes="{n} minutos", hours=("{n} hora", "{n} horas"),
+    working_hours=("{n} hora útil", "{n} horas úteis"), days="{n} dias",
+    around_the_clock="24 horas por dia",
+    weekdays=("segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira",
+              "sábado", "domingo"),
+    short_days=("seg", "ter", "qua", "qui", "sex", "sáb", "dom"),
+    months=("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto",
+            "setembro", "outubro", "novembro", "dezembro"))}
+
+
+def words_in(language: str | None) -> WaitWords:
+    """The words of `language` (ISO 639-1), English for one without a table."""
+    return WORDS.get(language or "", ENGLISH)
+
+
+def duration_words(seconds: float, working: bool = False, words: WaitWords = ENGLISH) -> str:
+    """'15 minutes', '2 working hours', '3 days': rounded up, as a promise should be."""
+    minutes = max(1, math.ceil(seconds / 60))
+    one, more = words.working_hours if working else words.hours
+    if minutes < 60:
+        rounded = min(60, 5 * math.ceil(minutes / 5))
+        return words.minutes.format(n=rounded) if rounded < 60 else one.format(n=1)
+    hours = math.ceil(minutes / 60)
+    if hours < 48 or working:
+        return (one if hours == 1 else more).format(n=hours)
+    return words.days.format(n=math.ceil(hours / 24))
+
+
+def within_words(seconds: float | None, working: bool, words: WaitWords = ENGLISH) -> str:
+    """'within about 2 working hours', or 'as soon as we can' with no time to promise."""
+    if seconds is None:
+        return words.soon
+    return words.within.format(duration=duration_words(seconds, working, words))
+
+
+def promise_words(within: str, opens: str | None = None, zone: str = "",
+                  words: WaitWords = ENGLISH) -> str:
+    """The expected wait: 'We usually answer within about 2 hours.'; closed, when it opens
+    (`opens`: `at_words`, in `zone`) and how soon after."""
+    if opens is None:
+        return words.usually.format(within=within)
+    return words.closed.format(when=opens, zone=words.zone.format(zone=zone) if zone else "",
+                               within=within)
+
+
+def at_words(time: str, weekday: int, date: tuple[int, int] | None = None,
+             words: WaitWords = ENGLISH) -> str:
+    """'at 09:00 on Monday'; with `date` (day, month), 'at 09:00 on Wednesday 6 January'."""
+    day = words.weekdays[weekday]
+    if date is not None:
+        day = words.dated.format(weekday=day, date=date[0], month=words.months[date[1] - 1])
+    return words.at.format(time=time, day=day)
+
+
+def opening_hours(hours: BusinessHoursSettings, words: WaitWords = ENGLISH) -> str:
+    """'Mon-Fri 09:00-17:00, Sat 09:00-13:00 (Europe/Berlin time)'; 'around the clock'
+    without business hours."""
+    if not hours.time_zone:
+        return words.around_the_clock
+    days = [(index, tuple(hours.hours.get(day, []))) for index, day in enumerate(DAYS)]
+    parts = []
+    for spans, run in groupby(days, key=lambda d: d[1]):
+        names = [words.short_days[index] for index, _ in run]
+        if spans:
+            label = names[0] if len(names) == 1 else f"{names[0]}-{names[-1]}"
+            parts.append(f"{label} {', '.join(spans)}")
+    return f"{', '.join(parts)}{words.zone.format(zone=hours.time_zone)}"
