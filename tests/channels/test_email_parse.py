@@ -444,6 +444,8 @@ def test_a_plain_stub_beside_real_html_shows_the_htmls_text(stub: str) -> None:
     plain = ("Hello, order #4411 came with the mug's handle off. Please send a new one "
              "or refund me. Ann")
     assert parse(alternative(plain)).text == plain
+    browser = "The shop's page stays blank in my browser."  # says what its HTML says
+    assert parse(alternative(browser, f"<p>{browser}</p>")).text == browser
 
 
 @pytest.mark.parametrize("html", [

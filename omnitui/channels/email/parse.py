@@ -77,8 +77,9 @@ _CALENDARS = ("text/calendar", "application/ics")
 # A multipart/alternative's plain part that only stands in for its HTML (`_stub`)
 _STUB_MOST = 300  # characters: a longer plain part is the mail's text
 _STUB_RATIO = 4  # the HTML's words this many times the plain part's: it is a stub
-_STUB_WORDS = re.compile(r"html|browser|viewer|web version|view (?:it|this|the) \S+ online",
-                         re.IGNORECASE)
+# words a stub uses to send the reader to the HTML ("requires an HTML viewer", "view this
+# email in your browser", "read it online")
+_STUB_WORDS = ("html", "browser", "viewer", "online", "web version")
 _OPAQUE_SIGNED = ("application/pkcs7-mime", "application/x-pkcs7-mime")
 _FORWARDED_HEADERS = ("from", "date", "subject", "to", "cc")
 
@@ -688,22 +689,24 @@ class _Body:
 
 def _stub(plain: str, html: list[str]) -> bool:
     """Whether a multipart/alternative's plain part only stands in for its HTML, so the
-    HTML's text is shown instead: it is at most `_STUB_MOST` characters and either names
-    the HTML ("This message requires an HTML viewer", "View this email in your browser") or
-    has under a `_STUB_RATIO`th of the HTML's words (tags stripped). A plain part about as
-    long as its HTML's text, as in nearly all mail, stays. Cheap first: its length, its
-    words, then the HTML's, only when its markup is long enough to hold that many more."""
+    HTML's text is shown instead: it is at most `_STUB_MOST` characters, and the HTML's
+    text (tags stripped) either has `_STUB_RATIO` times its characters or lacks one of the
+    `_STUB_WORDS` it sends the reader to the HTML with ("This message requires an HTML
+    viewer", "View this email in your browser"). A plain part that says what its HTML says,
+    as in nearly all mail, stays. Cheap first, as it runs on most mail: the plain part's
+    length and words; the HTML only when the plain part names it or the markup is long
+    enough to hold that much more text."""
     words = plain.strip()
     if len(words) > _STUB_MOST:
         return False
-    if _STUB_WORDS.search(words):
-        return True
+    lowered = words.lower()
+    named = [word for word in _STUB_WORDS if word in lowered]
     wanted = _STUB_RATIO * len("".join(words.split()))
     markup = "\n".join(html)
-    if len(markup) < wanted:
+    if not named and len(markup) < wanted:
         return False
-    shown = _HTML_TAG_RE.sub(" ", _HTML_DROP_RE.sub(" ", markup))
-    return len("".join(html_lib.unescape(shown).split())) >= wanted
+    shown = html_lib.unescape(_HTML_TAG_RE.sub(" ", _HTML_DROP_RE.sub(" ", markup))).lower()
+    return len("".join(shown.split())) >= wanted or any(w not in shown for w in named)
 
 
 def _invite(content: bytes, errors: list[str]) -> str:
