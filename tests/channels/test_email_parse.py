@@ -557,7 +557,7 @@ def test_a_multipart_holding_only_a_cancellation_or_an_answer_shows_it() -> None
 def test_a_broken_invitation_shows_its_lines(ics: str) -> None:
     raw = mail("Content-Type: text/calendar", body=ics.encode("utf-8", "surrogateescape"))
     event = parse(raw)
-    assert "SUMMARY:Review" in event.text or "What: Review" in event.text
+    assert "What: Review" in event.text.split("\n")
     assert event.raw == raw
 
 

@@ -20,8 +20,9 @@ _METHODS = {"REQUEST": "invitation", "CANCEL": "cancellation", "REPLY": "answer"
             "DECLINECOUNTER": "counter-proposal declined"}
 _ANSWERS = {"ACCEPTED": "accepted", "DECLINED": "declined", "TENTATIVE": "tentatively accepted",
             "DELEGATED": "delegated", "NEEDS-ACTION": "not answered yet"}
-# the lines shown of an .ics icalendar cannot read, as its sender wrote them
-_RAW_SHOWN = ("METHOD", "SUMMARY", "DTSTART", "DTEND", "LOCATION", "ORGANIZER", "ATTENDEE")
+# the lines shown of an .ics icalendar cannot read: their values as the sender wrote them
+_RAW_SHOWN = {"METHOD": "Method", "SUMMARY": "What", "DTSTART": "Starts", "DTEND": "Ends",
+              "LOCATION": "Where", "ORGANIZER": "Organizer", "ATTENDEE": "Attendee"}
 _MAX_ICS = 1 << 20  # a hostile megabytes-long .ics is not read, only its lines shown
 _MAX_EVENTS = 5
 
@@ -122,9 +123,14 @@ def _moment(prop: Any, shift: timedelta = timedelta(), *, ending: bool = False) 
 
 
 def _raw_lines(ics: str) -> str:
-    """The lines of an unreadable .ics that name what `_read` would show, unfolded; all of
-    it when none does (it may not be iCalendar at all)."""
+    """The lines of an unreadable .ics that hold what `_read` would show, unfolded, each
+    value under the label `_read` gives it (bare "SUMMARY:…" lines read as shouting to
+    triage); all of it when there are none (it may not be iCalendar at all)."""
     unfolded = ics.replace("\r\n", "\n").replace("\n ", "").replace("\n\t", "")
-    shown = [line for line in unfolded.split("\n")
-             if line.split(";", 1)[0].split(":", 1)[0].strip().upper() in _RAW_SHOWN]
+    shown = []
+    for line in unfolded.split("\n"):
+        name, colon, value = line.partition(":")
+        label = _RAW_SHOWN.get(name.partition(";")[0].strip().upper())
+        if label and colon:
+            shown.append(f"{label}: {value.strip()}")
     return "\n".join(shown) if shown else unfolded.strip()
