@@ -37,6 +37,7 @@ from omnitui.wording import (
     NO_NAME,
     ago,
     arrowed,
+    attachment_note,
     breakdown,
     clock_time,
     countdown_words,
@@ -462,6 +463,8 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
         for a in m.attachments:
             out.print(Text(f"  📎 {sanitize(f'{a.filename} ({a.mime}', multiline=False)}, "
                            f"{plural(a.size, 'byte')})"))
+            if note := attachment_note(a.filename, a.mime):
+                out.print(Text(f"     {note}", style="yellow"))
 
 
 def print_summary(conn: sqlite3.Connection, path: Path) -> None:

@@ -409,6 +409,19 @@ def no_attachments_words(channel: str, platform_keeps_files: bool) -> str:
     return "this message has no attachments"
 
 
+_OUTLOOK_RICH_TEXT = ("application/ms-tnef", "application/vnd.ms-tnef")
+
+
+def attachment_note(filename: str, mime: str) -> str:
+    """What an agent should know of an attachment they cannot open, or "". Outlook's rich
+    text comes as winmail.dat (TNEF), which the customer's words and files may be inside:
+    no reader of it has a licence the project can take (tnefparse is LGPL), so the agent is
+    told what to ask for instead of facing a silent, opaque file."""
+    if mime.lower() in _OUTLOOK_RICH_TEXT or filename.strip().casefold() == "winmail.dat":
+        return "Outlook winmail.dat: ask the customer to resend without rich text"
+    return ""
+
+
 NO_CONSOLE_HERE = (
     "the console needs a terminal that draws a screen in UTF-8 ({cannot}): the store's "
     "summary instead; `omnitui cases` and `omnitui case ID` work here, and "

@@ -417,6 +417,157 @@ def test_empty_plain_part_falls_back_to_html() -> None:
     assert parse(raw).text.strip() == "Only here"
 
 
+ORDER_HTML = ("<html><head><style>p{margin:0}</style></head><body><p>Hello,</p><p>order "
+              "<b>#4411</b> arrived broken: the mug's handle is off. Please send a new one "
+              "or refund me.</p><p>Ann</p></body></html>")
+
+
+def alternative(plain: str, html: str = ORDER_HTML) -> bytes:
+    return mail('Content-Type: multipart/alternative; boundary="b"', body=(
+        f"--b\nContent-Type: text/plain; charset=utf-8\n\n{plain}\n"
+        f"--b\nContent-Type: text/html; charset=utf-8\n\n{html}\n--b--\n"))
+
+
+@pytest.mark.parametrize("stub", [
+    "This message requires an HTML viewer.",
+    "View this email in your browser: https://mail.shop.example/v/8f2k",
+    "Your mail client cannot show this message. Switch to HTML.",
+    "Hello,",  # far shorter than the HTML's text
+])
+def test_a_plain_stub_beside_real_html_shows_the_htmls_text(stub: str) -> None:
+    """The plain part a mailer writes to stand in for its HTML hid the customer's words;
+    a plain part about as long as the HTML's text (nearly all mail) stays the text."""
+    event = parse(alternative(stub))
+    assert "order #4411 arrived broken" in event.text
+    assert "viewer" not in event.text and "browser" not in event.text
+    assert event.html is not None and "<b>#4411</b>" in event.html
+    plain = ("Hello, order #4411 came with the mug's handle off. Please send a new one "
+             "or refund me. Ann")
+    assert parse(alternative(plain)).text == plain
+    browser = "The shop's page stays blank in my browser."  # says what its HTML says
+    assert parse(alternative(browser, f"<p>{browser}</p>")).text == browser
+
+
+@pytest.mark.parametrize("html", [
+    "<p>Order <b>#4411 <i>arrived broken <<<>", "<style>p{}</style>Order #4411 arrived broken",
+    "&#xFFFFFFFF; &bogus; Order #4411 arrived broken <!-- open comment",
+    "<p>Order #4411 arrived broken</p>" * 20000])
+def test_a_stub_beside_broken_html_shows_what_the_html_holds(html: str) -> None:
+    event = parse(alternative("This message requires an HTML viewer.", html))
+    assert "#4411 arrived broken" in event.text
+    # an HTML with no text at all: the stub is all there is to show
+    assert parse(alternative("View it in your browser.", "<p> </p>")).text == (
+        "View it in your browser.")
+
+
+FLOWED = ("Hello, the export of our invoices has been failing since the update on \n"
+          "Monday: every file is empty.\n"
+          " From what I see, it starts at 2 a.m.\n"
+          "\n"
+          ">> Did you try to run the export by \n"
+          ">> hand?\n"
+          "> Yes, and it \n"
+          "> worked.\n"
+          "-- \n"
+          "Ann\n")
+
+
+def test_format_flowed_text_is_rejoined() -> None:
+    raw = mail("Content-Type: text/plain; charset=utf-8; format=flowed", body=FLOWED)
+    assert parse(raw).text == (
+        "Hello, the export of our invoices has been failing since the update on Monday: "
+        "every file is empty.\nFrom what I see, it starts at 2 a.m.\n\n"
+        ">> Did you try to run the export by hand?\n> Yes, and it worked.\n-- \nAnn\n")
+    fixed = mail("Content-Type: text/plain; charset=utf-8", body="one line \nnext line\n")
+    assert parse(fixed).text == "one line \nnext line\n"  # not flowed: its lines kept
+
+
+def test_format_flowed_with_delsp_drops_the_added_space() -> None:
+    """DelSp=yes: the sender added the space that marks each soft break (as in languages
+    without spaces, or a word cut by a mailer); it goes when the lines are joined."""
+    raw = mail('Content-Type: text/plain; charset="utf-8"; Format="Flowed"; DelSp="Yes"',
+               "Content-Transfer-Encoding: quoted-printable",
+               body="Die Rechnungs=20\nnummer ist 4411. Bitte =20\nerstatten.\n\n"
+                    ">Ein Zitat, =20\n>zwei Zeilen.\n")
+    assert parse(raw).text == ("Die Rechnungsnummer ist 4411. Bitte erstatten.\n\n"
+                               "> Ein Zitat, zwei Zeilen.\n")
+
+
+@pytest.mark.parametrize("body", [">>>>", "   \n \n>", "> \n>> \n>>> \n", "\r\n \r\n\r",
+                                  "-- \n-- ", ">" * 5000 + " \n" * 2000])
+@pytest.mark.parametrize("delsp", ["yes", "no", "bogus"])
+def test_broken_format_flowed_is_rejoined_where_it_can_be(body: str, delsp: str) -> None:
+    raw = mail(f"Content-Type: text/plain; format=flowed; delsp={delsp}",
+               body="A soft \nbreak.\n" + body)
+    event = parse(raw)
+    joined = "A softbreak." if delsp == "yes" else "A soft break."  # DelSp: its space goes
+    assert event.text.split("\n")[0] == joined and event.raw == raw
+
+
+INVITE = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Mailer//EN\r\nMETHOD:{method}\r\n"
+          "BEGIN:VEVENT\r\nUID:q4@client.example\r\nSUMMARY:Quarterly review of the\r\n"
+          "  support contract\r\nDTSTART;TZID=Europe/Berlin:20261210T140000\r\n"
+          "DTEND;TZID=Europe/Berlin:20261210T153000\r\nLOCATION:Room 4\\, Berlin office\r\n"
+          "ORGANIZER;CN=Ann Lee:mailto:ann@client.example\r\n"
+          "ATTENDEE;CN=Support;PARTSTAT={answer}:mailto:support@helpdesk.example\r\n"
+          "END:VEVENT\r\nEND:VCALENDAR\r\n")
+
+
+def test_a_calendar_only_invitation_shows_the_event() -> None:
+    raw = mail('Content-Type: text/calendar; charset=utf-8; method=REQUEST',
+               body=INVITE.format(method="REQUEST", answer="NEEDS-ACTION"))
+    event = parse(raw)
+    assert event.text == ("Calendar invitation (REQUEST)\n"
+                          "What: Quarterly review of the support contract\n"
+                          "Starts: 2026-12-10 14:00 Europe/Berlin (UTC+01:00)\n"
+                          "Ends: 2026-12-10 15:30 Europe/Berlin (UTC+01:00)\n"
+                          "Where: Room 4, Berlin office\n"
+                          "Organizer: Ann Lee <ann@client.example>")
+    assert [a.filename for a in event.attachments] == ["attachment-1.ics"]  # kept
+    assert event.parse_errors == []
+
+
+def test_a_multipart_holding_only_a_cancellation_or_an_answer_shows_it() -> None:
+    cancel = INVITE.format(method="CANCEL", answer="NEEDS-ACTION").replace(
+        ";TZID=Europe/Berlin:20261210T140000", ":20261210T130000Z").replace(
+        "DTEND;TZID=Europe/Berlin:20261210T153000\r\n", "DURATION:PT45M\r\n")
+    raw = mail('Content-Type: multipart/mixed; boundary="b"', body=(
+        "--b\nContent-Type: multipart/alternative; boundary=a\n\n"
+        "--a\nContent-Type: text/calendar; method=CANCEL\nContent-Transfer-Encoding: base64"
+        f"\n\n{b64(cancel.encode())}\n--a--\n--b--\n"))
+    text = parse(raw).text
+    assert text.startswith("Calendar cancellation (CANCEL)\nWhat: Quarterly review")
+    assert "Starts: 2026-12-10 13:00 UTC\nEnds: 2026-12-10 13:45 UTC\n" in text
+    answer = parse(mail("Content-Type: text/calendar; method=REPLY",
+                        body=INVITE.format(method="REPLY", answer="DECLINED")))
+    assert answer.text.startswith("Calendar answer (REPLY)\n")
+    assert answer.text.endswith("\nAnswer: Support <support@helpdesk.example> declined")
+    beside_text = mail('Content-Type: multipart/alternative; boundary="a"', body=(
+        "--a\nContent-Type: text/plain\n\nLet us meet on Thursday.\n"
+        "--a\nContent-Type: text/calendar; method=REQUEST\n\n"
+        + INVITE.format(method="REQUEST", answer="NEEDS-ACTION") + "--a--\n"))
+    assert parse(beside_text).text == "Let us meet on Thursday."  # the sender's words
+
+
+@pytest.mark.parametrize("ics", [
+    "BEGIN:VCALENDAR\nMETHOD:REQUEST\nBEGIN:VEVENT\nSUMMARY:Review\nDTSTART:20261299T99\n",
+    "BEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:Review\nEND:VCALENDAR\nEND:VEVENT\n",
+    "SUMMARY:Review\n\x00\xff garbage",
+])
+def test_a_broken_invitation_shows_its_lines(ics: str) -> None:
+    raw = mail("Content-Type: text/calendar", body=ics.encode("utf-8", "surrogateescape"))
+    event = parse(raw)
+    assert "What: Review" in event.text.split("\n")
+    assert event.raw == raw
+
+
+def test_an_invitation_icalendar_cannot_read_is_said_and_shown_raw() -> None:
+    raw = mail("Content-Type: text/calendar", body="BEGIN:VCALENDAR\nnot ical at all\n")
+    event = parse(raw)
+    assert event.text == "BEGIN:VCALENDAR\nnot ical at all"
+    assert any(e.startswith("calendar invitation unreadable") for e in event.parse_errors)
+
+
 # --- attachments ---------------------------------------------------------------------------
 
 def test_rfc2231_and_rfc2047_filenames() -> None:
@@ -516,7 +667,7 @@ def test_forwarded_message_is_an_eml_attachment_and_shown_below_the_text() -> No
     assert event.message_id == "outer@example.com"
     [attachment] = event.attachments
     assert attachment.mime == "message/rfc822"
-    assert attachment.filename == "attachment-1.eml"
+    assert attachment.filename == "Original problème.eml"  # its Subject's: a name to tell
     forwarded = parse(attachment.content)
     assert forwarded.subject == "Original problème"
     assert forwarded.message_id == "inner@example.org"
@@ -534,6 +685,45 @@ def test_html_only_mail_forwarded_whole_shows_its_words_and_the_forwarders() -> 
     assert event.text.startswith("See below.\n\n---------- Forwarded message ----------\n")
     assert event.text.endswith("\n\nMy device broke.")
     assert [a.filename for a in event.attachments] == ["Broken.eml"]
+
+
+@pytest.mark.parametrize(("disposition", "subject", "expected"), [
+    ("Content-Disposition: attachment; filename=message.eml\n", "Refund for order 5/24",
+     "Refund for order 5-24.eml"),
+    ("Content-Disposition: attachment; filename=attachment\n", "Re: <b>hi</b> \u202eexe",
+     "Re_ _b_hi_-b_ _exe.eml"),
+    ("", "Original", "Original.eml"),
+])
+def test_an_attached_mail_with_a_generic_name_is_named_by_its_subject(
+        disposition: str, subject: str, expected: str) -> None:
+    inner = mail(f"Subject: {subject}", body="The original text.\n")
+    raw = mail('Content-Type: multipart/mixed; boundary="f"',
+               body=b"--f\nContent-Type: text/plain\n\nSee the mail attached.\n"
+                    b"--f\nContent-Type: message/rfc822\n" + disposition.encode() + b"\n"
+                    + inner + b"\n--f--\n")
+    [attachment] = parse(raw).attachments
+    assert attachment.filename == expected
+    assert attachment.content.endswith(b"The original text.\n")
+
+
+def test_attached_mails_without_a_subject_or_broken_keep_a_name() -> None:
+    """A mail's own name stays; without a subject, or unreadable, it keeps the one it had."""
+    def attached(disposition: bytes, inner: bytes) -> bytes:
+        return (b"--f\nContent-Type: message/rfc822\n" + disposition + b"\n" + inner
+                + b"\n")
+
+    raw = mail('Content-Type: multipart/mixed; boundary="f"', body=b"".join([
+        b"--f\nContent-Type: text/plain\n\nSee attached.\n",
+        attached(b"", mail("Subject: Refund", body="Money back.\n")),
+        attached(b"", mail("Subject:  ", body="No subject.\n")),
+        attached(b"Content-Disposition: attachment; filename=Complaint.eml\n",
+                 mail("Subject: Other", body="Named.\n")),
+        attached(b"Content-Disposition: attachment; filename=message.eml\n",
+                 b"\xff\xfe\x00garbage: \n"),
+        b"--f--\n"]))
+    event = parse(raw)
+    assert [a.filename for a in event.attachments] == [
+        "Refund.eml", "attachment-2.eml", "Complaint.eml", "message.eml"]
 
 
 def der(tag: int, content: bytes, *, indefinite: bool = False) -> bytes:

@@ -105,6 +105,28 @@ def test_raw_source_and_saving_attachments(history_db: Path, tmp_path: Path) -> 
     drive(history_db, script)
 
 
+def test_an_outlook_winmail_dat_says_what_to_ask_the_customer(tmp_path: Path) -> None:
+    """Outlook's rich text arrives as winmail.dat, an opaque file nobody here can open
+    (no reader of it with a licence the project can take): the agent is told what to ask."""
+    path = tmp_path / "winmail.db"
+    raw = (b"From: Ann Lee <ann@example.com>\nTo: support@example.com\nSubject: Contract\n"
+           b"Message-ID: <tnef-1@example.com>\nDate: Mon, 07 Dec 2026 09:00:00 +0000\n"
+           b'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n'
+           b"\nSee the contract attached.\n--b\nContent-Type: application/ms-tnef;"
+           b' name="winmail.dat"\nContent-Transfer-Encoding: base64\n\neJ8+IgEGkAgABAAA\n--b--\n')
+    with Store(path) as store:
+        Pipeline(store, Settings()).ingest(parse_email(raw))
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await open_case_of(app, pilot, "Contract")
+        text = screen_text(app)
+        assert "See the contract attached." in text
+        assert "attachment: winmail.dat (application/ms-tnef, 12 B)" in text
+        assert "Outlook winmail.dat: ask the customer to resend without rich text" in text
+
+    drive(path, script)
+
+
 def test_move_a_message_out_and_back_with_undo(history_db: Path) -> None:
     with Store(history_db) as store:  # (all of a case is merged, not split off)
         pipeline = Pipeline(store, Settings())

@@ -34,6 +34,8 @@ from io import BytesIO
 from typing import TYPE_CHECKING, TypeVar
 
 from omnitui.addresses import no_reply
+from omnitui.channels.email.flowed import unflow
+from omnitui.channels.email.invites import invite_text
 from omnitui.channels.email.mime import quick_message
 from omnitui.channels.email.reports import delivery_report
 from omnitui.forwards import FORWARD_MARK, forwarded_sender, is_forward
@@ -68,6 +70,16 @@ _HTML_DROP_RE = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE |
 _HTML_TAG_RE = re.compile(r"<[^>]*>")
 _FILENAME_UNSAFE = frozenset('<>:"|?*')
 _ATTACHED_MAIL = ("message/rfc822", "message/global")
+# what mailers call an attached mail that tells one from another nothing (its .eml dropped)
+_GENERIC_MAIL_NAMES = frozenset({"", "message", "attachment", "noname", "untitled", "mail",
+                                 "email", "forwarded message", "unknown"})
+_CALENDARS = ("text/calendar", "application/ics")
+# A multipart/alternative's plain part that only stands in for its HTML (`_stub`)
+_STUB_MOST = 300  # characters: a longer plain part is the mail's text
+_STUB_RATIO = 4  # the HTML's words this many times the plain part's: it is a stub
+# words a stub uses to send the reader to the HTML ("requires an HTML viewer", "view this
+# email in your browser", "read it online")
+_STUB_WORDS = ("html", "browser", "viewer", "online", "web version")
 _OPAQUE_SIGNED = ("application/pkcs7-mime", "application/x-pkcs7-mime")
 _FORWARDED_HEADERS = ("from", "date", "subject", "to", "cc")
 
@@ -659,16 +671,50 @@ class _Body:
         self.report_type = self.report_type or choice.report_type
 
     def text(self, errors: list[str], *, with_forwarded: bool = True) -> str:
-        """Plain text if any part has some, else the HTML rendered as readable text; then
-        the mail attached whole (a forward as attachment), unless `with_forwarded` is off
-        (a bounce's returned mail is ours)."""
+        """Plain text if any part has some (in a multipart/alternative: unless it is a stub,
+        `_stub`), else the HTML rendered as readable text, else a calendar invitation's
+        text; then the mail attached whole (a forward as attachment), unless
+        `with_forwarded` is off (a bounce's returned mail is ours)."""
         text = "\n".join(self.plain)
-        if not text.strip() and self.html:
-            text = _html_to_text("\n".join(self.html), errors)
+        if self.html and (not text.strip() or (self.alternative and _stub(text, self.html))):
+            text = _html_to_text("\n".join(self.html), errors) or text
+        if not text.strip() and (invites := [a for a in self.attachments
+                                             if a.mime in _CALENDARS]):
+            text = _invite(invites[0].content, errors)
         if with_forwarded and self.forwarded:
             text = "\n\n".join([text.rstrip("\n"), *self.forwarded]).lstrip("\n")
         # NUL is dropped: SQLite and terminals both mishandle it.
         return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+
+
+def _stub(plain: str, html: list[str]) -> bool:
+    """Whether a multipart/alternative's plain part only stands in for its HTML, so the
+    HTML's text is shown instead: it is at most `_STUB_MOST` characters, and the HTML's
+    text (tags stripped) either has `_STUB_RATIO` times its characters or lacks one of the
+    `_STUB_WORDS` it sends the reader to the HTML with ("This message requires an HTML
+    viewer", "View this email in your browser"). A plain part that says what its HTML says,
+    as in nearly all mail, stays. Cheap first, as it runs on most mail: the plain part's
+    length and words; the HTML only when the plain part names it or the markup is long
+    enough to hold that much more text."""
+    words = plain.strip()
+    if len(words) > _STUB_MOST:
+        return False
+    lowered = words.lower()
+    named = [word for word in _STUB_WORDS if word in lowered]
+    wanted = _STUB_RATIO * len("".join(words.split()))
+    markup = "\n".join(html)
+    if not named and len(markup) < wanted:
+        return False
+    shown = html_lib.unescape(_HTML_TAG_RE.sub(" ", _HTML_DROP_RE.sub(" ", markup))).lower()
+    return len("".join(shown.split())) >= wanted or any(w not in shown for w in named)
+
+
+def _invite(content: bytes, errors: list[str]) -> str:
+    """A calendar part's invitation text (`invites.py`); its problem noted if unreadable."""
+    text, problem = invite_text(_decode_bytes(content, "utf-8")[0])
+    if problem:
+        errors.append(problem)
+    return text
 
 
 def _extract_body(msg: Message, errors: list[str], depth: int = 0) -> _Body:
@@ -722,7 +768,7 @@ def _leaf(part: Message, ctype: str, body: _Body, errors: list[str], in_alternat
         if problem:
             errors.append(f"{ctype}: {problem}")
         if ctype != "text/html":
-            body.plain.append(text)
+            body.plain.append(_unflowed(part, headers, text) if ctype == "text/plain" else text)
             return
         body.html.append(text)
         if not body.alternative:  # a text of its own, beside plain ones (a gateway's footer
@@ -743,11 +789,38 @@ def _leaf(part: Message, ctype: str, body: _Body, errors: list[str], in_alternat
     content_id = _content_id(headers)
     if disposition not in ("inline", "attachment"):
         disposition = "inline" if content_id else "attachment"
+    if ctype in _ATTACHED_MAIL:
+        filename = _mail_filename(part, filename, errors)
     body.attachments.append(AttachmentData(
         filename=_safe_filename(filename, ctype, len(body.attachments) + 1),
         mime=ctype, content=content, content_id=content_id, disposition=disposition))
     if ctype in _ATTACHED_MAIL and not body.report_type and depth < _MAX_DEPTH:
         body.forwarded.append(_attached_mail_text(content, errors, depth + 1))
+
+
+def _unflowed(part: Message, headers: dict[str, list[str]], text: str) -> str:
+    """A plain part's text, re-joined if it is format=flowed (RFC 3676, `flowed.py`); the
+    Content-Type's parameters are read only when it says "flowed" at all."""
+    if "flowed" not in (_first(headers, "content-type") or "").lower() or str(
+            part.get_param("format", "")).lower() != "flowed":
+        return text
+    delsp = str(part.get_param("delsp", "")).lower() == "yes"
+    return unflow(text.replace("\r\n", "\n"), delsp=delsp)
+
+
+def _mail_filename(part: Message, filename: str, errors: list[str]) -> str:
+    """An attached mail's file name: its own, unless a generic one ("message.eml",
+    "attachment", none) that tells one forwarded mail from another nothing: then its
+    Subject's, with .eml (`_safe_filename` makes it safe to save)."""
+    if filename.casefold().removesuffix(".eml").strip() not in _GENERIC_MAIL_NAMES:
+        return filename
+    inner = part.get_payload()
+    if not (isinstance(inner, list) and inner and isinstance(inner[0], Message)):
+        return filename
+    subject = _header_text(_header_map(inner[0]), "subject", errors)
+    if not subject.strip(" ._"):
+        return filename
+    return subject.replace("/", "-").replace("\\", "-") + ".eml"
 
 
 def _attached_mail_text(raw: bytes, errors: list[str], depth: int) -> str:

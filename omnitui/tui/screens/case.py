@@ -63,6 +63,7 @@ from omnitui.vocabulary import action_words, routing_story
 from omnitui.wording import (
     NO_NAME,
     act_on_live,
+    attachment_note,
     breakdown,
     changes_words,
     clock_time,
@@ -290,6 +291,8 @@ def render_message(m: MessageView, case_id: int, *, unfolded: bool, zone: tzinfo
                           style="dim italic"))
     for a in m.attachments:
         parts.append(Text("  attachment: ") + plain(f"{a.filename} ({a.mime}, {a.size:,} B)"))
+        if note := attachment_note(a.filename, a.mime):
+            parts.append(Text(f"    {note}", style="yellow"))
     return Group(*parts)
 
 
