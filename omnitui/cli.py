@@ -1290,6 +1290,12 @@ def main() -> None:
         sys.exit(130)
     except KeyboardInterrupt:
         sys.exit(130)
+    except BrokenPipeError:
+        _reader_gone()
+    except SystemExit as exc:  # how typer and rich end a write into a closed pipe
+        if isinstance(exc.__context__, BrokenPipeError):
+            _reader_gone()
+        raise
     except OSError as exc:
         if exc.errno is None or not (exc.filename or exc.errno in FULL_OR_READ_ONLY):
             raise
@@ -1297,6 +1303,17 @@ def main() -> None:
             f"error: {os.strerror(exc.errno)}: nothing more was written (free some space, or "
             "check the disk is mounted writable)")
         sys.exit(1)
+
+
+def _reader_gone() -> None:
+    """Output into a pipe its reader closed (`omnitui cases | head -1`) ends the command as
+    it ends git and coreutils: killed by SIGPIPE, without a word (a shell says 141, and
+    `set -o pipefail` fails as it does for `git log | head -1`). Typer and rich, which
+    write it, exited 1 instead: a failure like any other to a script."""
+    import signal
+
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGPIPE)
 
 
 def _standard_streams() -> None:
