@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,9 +16,10 @@ from omnitui.config import load_settings
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.services.intake import intake_pipeline
 from omnitui.store.db import Store
+from omnitui.store.schema import SCHEMA_VERSION
 from tests.cli.conftest import Run
 from tests.cli.test_import import write_mbox
-from tests.conftest import chat_event
+from tests.conftest import as_of_schema, chat_event
 
 POLICY = ('[[sla_policies]]\nname = "standard"\nbusiness_hours = false\n'
           'first_response = {{ email = {email}, chat = {chat} }}\n'
@@ -203,3 +205,22 @@ def test_doctor_fails_only_when_a_config_change_moves_an_open_cases_clock(
     assert "omnitui sla recompute --dry-run" in said
     omnitui(*db, "sla", "recompute")
     assert "sla applied" not in omnitui(*db, "doctor", check=False).stdout
+
+
+def test_a_dry_run_on_a_store_of_an_older_schema_is_refused_and_changes_nothing(
+        omnitui: Run, db: tuple[str, ...]) -> None:
+    """`sla recompute --dry-run` on a store of the previous version upgraded it, as every
+    command does when it opens one: a dry run changed the store."""
+    ingest(db, "printer broken")
+    path = Path(db[3])
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        as_of_schema(conn, SCHEMA_VERSION - 1)
+    refused = omnitui(*db, "sla", "recompute", "--dry-run", check=False)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.startswith(
+        f"usage error: {path} is at schema version {SCHEMA_VERSION - 1} and this omnitui's "
+        f"is {SCHEMA_VERSION}: a dry run changes nothing, so it does not upgrade it.")
+    with closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION - 1,)
+    omnitui(*db, "cases")  # upgrades it
+    assert "would change 0" in omnitui(*db, "sla", "recompute", "--dry-run").stdout
