@@ -355,8 +355,10 @@ def clock_facts(conn: sqlite3.Connection, case_id: int) -> ClockFacts | None:
         (key, f'$."cases:{case_id}".history_before', case_id, key)).fetchall()
     queue = f'$."cases:{case_id}".queue'
     moves = conn.execute(  # whatever moved it: an agent, an escalation, routing's overflow
+        # (an undo's row is none: the move undone is as if it never was, redone as it was)
         "SELECT at, json_extract(before, ?), json_extract(before, ?), undone_by FROM audit"
-        " WHERE case_id = ? AND json_extract(after, ?) IS NOT NULL ORDER BY id",
+        " WHERE case_id = ? AND json_extract(after, ?) IS NOT NULL AND action NOT LIKE"
+        " 'undo %' ORDER BY id",
         (queue, f'$."cases:{case_id}".sla_policy', case_id, queue)).fetchall()
     ours = opened_by_us(conn, case_id)  # (most cases are not: two audit reads spared
     return ClockFacts(opened[0], ours, ours and opened_waiting(conn, case_id),  # a message)
