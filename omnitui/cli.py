@@ -164,10 +164,12 @@ class Context:
             self.settings = with_demo_team(self.settings)
 
     def open_store(self, path: Path | None = None, *, must_exist: bool = True,
-                   new_folder: bool = True) -> "Store":
+                   new_folder: bool = True, dry_run: bool = False) -> "Store":
         """The store at `path` (default: --db, the config's, the demo's). Not `must_exist`:
         created if missing, and its folder too unless `new_folder` is False (an import:
-        a mistyped --db made folders and a store nobody asked for)."""
+        a mistyped --db made folders and a store nobody asked for). `dry_run`: a command
+        that changes nothing neither upgrades an older store (it is refused, a usage error)
+        nor puts the config's agents on the team."""
         from omnitui.config import attachments_dir
         from omnitui.services.holidays import recall as recall_holidays
         from omnitui.store.db import Store
@@ -186,11 +188,14 @@ class Context:
             if not new_folder and self.db_option is not None:
                 in_a_folder(path)
             self._demo_team_of(path)
-        store = Store(path, attachments_dir=attachments_dir(self.settings, path))
+        store = Store(path, attachments_dir=attachments_dir(self.settings, path),
+                      migrate=not dry_run)
+        if dry_run:
+            _upgraded_already(store)
         recall_holidays(store.conn, self.settings)  # SLA in business time without the package
-        if must_exist:  # before a console or the daemon had run, a command knew none of
-            self._team_from_config(store)  # the config's agents: "no agent 'bob'", and
-            # `assign --to bobb` gave a case to nobody on the team
+        if must_exist and not dry_run:  # before a console or the daemon had run, a
+            self._team_from_config(store)  # command knew none of the config's agents: "no
+            # agent 'bob'", and `assign --to bobb` gave a case to nobody on the team
         if self.agent_option:  # "--agent alcie cases --owner me" listed nothing, exit 0
             try:
                 self.on_the_team(store, self.agent)
@@ -214,11 +219,12 @@ class Context:
         with suppress(*STORE_ERRORS):
             apply_agents(store, self.settings, utc_now())
 
-    def act(self, action: "Callable[[Desk], T]", *, admin: bool = False) -> T:
+    def act(self, action: "Callable[[Desk], T]", *, admin: bool = False,
+            dry_run: bool = False) -> T:
         """Run an action through the Desk, recorded as this session's agent (`admin`: the
-        server's, see `on_the_team`)."""
+        server's, see `on_the_team`; `dry_run`: see `open_store`)."""
         agent = self.agent  # a name no agent can have is refused before the store opens
-        with self.open_store() as store:
+        with self.open_store(dry_run=dry_run) as store:
             return action(self.desk_on(store, agent, admin=admin))
 
     def desk_on(self, store: "Store", agent: str | None = None, *,
@@ -261,6 +267,21 @@ class Context:
         hint = f"did you mean {close}?" if close else f"the team: {', '.join(team)}"
         raise UsageError(f"{where} {agent!r} is not on the team ({hint}); `omnitui agents "
                          f"add {agent}` puts them on it")
+
+
+def _upgraded_already(store: "Store") -> None:
+    """A dry run reads only a store of this version's schema: opening an older one upgrades
+    it, a change no dry run may make (the replay reads what the upgrade adds)."""
+    from omnitui.store.health import schema_version
+    from omnitui.store.schema import SCHEMA_VERSION
+
+    if (version := schema_version(store.conn)) < SCHEMA_VERSION:
+        store.close()
+        raise UsageError(
+            f"{store.path} is at schema version {version} and this omnitui's is "
+            f"{SCHEMA_VERSION}: a dry run changes nothing, so it does not upgrade it. Back it "
+            "up (`omnitui backup DIR`), then any other command upgrades it (the daemon's "
+            "start, `omnitui cases`): docs/deployment.md, Upgrading omnitui")
 
 
 def ctx(typer_ctx: typer.Context) -> Context:
@@ -1092,7 +1113,8 @@ def sla_recompute(typer_ctx: typer.Context,
     context = ctx(typer_ctx)
     since = since_day(since, context.zone)
     repair = context.act(lambda desk: desk.recompute_sla(since, dry_run=dry_run,
-                                                         solved=solved), admin=True)
+                                                         solved=solved), admin=True,
+                         dry_run=dry_run)
     output.print_repair(repair, fmt, dry_run=dry_run, solved=solved, zone=context.zone)
 
 
@@ -1290,6 +1312,12 @@ def main() -> None:
         sys.exit(130)
     except KeyboardInterrupt:
         sys.exit(130)
+    except BrokenPipeError:
+        _reader_gone()
+    except SystemExit as exc:  # how typer and rich end a write into a closed pipe
+        if isinstance(exc.__context__, BrokenPipeError):
+            _reader_gone()
+        raise
     except OSError as exc:
         if exc.errno is None or not (exc.filename or exc.errno in FULL_OR_READ_ONLY):
             raise
@@ -1297,6 +1325,17 @@ def main() -> None:
             f"error: {os.strerror(exc.errno)}: nothing more was written (free some space, or "
             "check the disk is mounted writable)")
         sys.exit(1)
+
+
+def _reader_gone() -> None:
+    """Output into a pipe its reader closed (`omnitui cases | head -1`) ends the command as
+    it ends git and coreutils: killed by SIGPIPE, without a word (a shell says 141, and
+    `set -o pipefail` fails as it does for `git log | head -1`). Typer and rich, which
+    write it, exited 1 instead: a failure like any other to a script."""
+    import signal
+
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGPIPE)
 
 
 def _standard_streams() -> None:

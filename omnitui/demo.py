@@ -355,16 +355,18 @@ def build_demo(store: Store, settings: Settings, *, customers: int = 2000,
     settings = with_demo_team(settings)
     with store.write() as conn:  # commands on this store bring the demo's team
         store_info.put(conn, "demo", "1")
-    apply_agents(store, settings, end or utc_now())
-    keep_holidays(store, settings, (end or utc_now()).date())
+    until = end or utc_now()
+    apply_agents(store, settings, until)
+    keep_holidays(store, settings, until.date())
     live = copies == 1 and messages > 1 and customers > 1  # its last message arrives live
     base = messages // copies - live
     _build_base(store, settings, customers=customers // copies - live, messages=base,
-                days=days, seed=seed, progress=report, end=end or utc_now())
-    rescore_due(store, Upkeep(settings), end or utc_now())  # the waiting grew till now
+                days=days, seed=seed, progress=report, end=until)
+    # the waiting grew till the story's end, and escalates then
+    rescore_due(store, Upkeep(settings, clock=lambda: until), until)
     replicate(store.conn, copies - 1, on_copy=lambda n: report(base * (n + 1)))
     if live:  # a benchmark's copies stay copies
-        arrive_live(store, settings, (end or utc_now()) - timedelta(minutes=7))
+        arrive_live(store, settings, until - timedelta(minutes=7))
 
 
 def order_history(rng: random.Random, end: datetime, count: int = 3) -> str:
@@ -427,7 +429,7 @@ def _build_base(store: Store, settings: Settings, *, customers: int, messages: i
                                  for k in dict.fromkeys(keys) if k)), db_time(start))] = person
     hours = calendar_of(settings.business_hours)
     story = [start]  # the story's now, as the pipeline receives each message
-    upkeep = Upkeep(settings)
+    upkeep = Upkeep(settings, clock=lambda: story[0])
     pipeline = intake_pipeline(store, settings, clock=lambda: story[0], upkeep=upkeep)
     schedule = _Schedule()
 

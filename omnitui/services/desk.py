@@ -127,7 +127,7 @@ class Desk:
         self.settings = settings or Settings()
         self.clock = clock  # when actions happen (tests fix it)
         self.router = Router(self.settings)
-        self.upkeep = Upkeep(self.settings, self.router)
+        self.upkeep = Upkeep(self.settings, self.router, clock=clock)
         self.keeper = self.upkeep.sla
 
     # -- the two shapes ---------------------------------------------------------------

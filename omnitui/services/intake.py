@@ -42,7 +42,7 @@ def intake_pipeline(store: Store, settings: Settings, *,
     tag` starts without it.)"""
     from omnitui.ingest.pipeline import Pipeline
 
-    upkeep = upkeep or Upkeep(settings)
+    upkeep = upkeep or Upkeep(settings, clock=clock)
     router = upkeep.router
 
     def after_filing(conn: sqlite3.Connection, event: InboundEvent,

@@ -1,6 +1,7 @@
 """SLA clocks on the cases: each case's policy (its queue's, else the first), its targets
 for its channel class and tier, and its clocks replayed from its own history (triage/sla.py)
-whenever something happens to it. The replay is the one computation: live, at a reopen,
+whenever something happens to it; a breach under the policy it had before a move to another
+queue stays on record. The replay is the one computation: live, at a reopen,
 after an undo, and in `omnitui sla recompute`, which applies a changed policy to open cases
 (an "SLA repair"). At risk and breached each fire the queue's escalation once, from the
 scheduler.
@@ -97,8 +98,32 @@ class SlaKeeper:
         if facts is None:
             return None
         policy = policy or self.policy(case["queue"], case["sla_policy"])
-        targets = self.targets(policy, case["channel"], case["tier"])
-        return policy, replay(happenings(facts), targets, self.calendar(policy))
+        happened = happenings(facts)
+        clocks = replay(happened, self.targets(policy, case["channel"], case["tier"]),
+                        self.calendar(policy))
+        for at, queue, named in facts.moves:
+            if (before := self.policy(queue, named)).name != policy.name:
+                self._keep_breaches(clocks, policy, happened, parse_db_time(at), before,
+                                    self.targets(before, case["channel"], case["tier"]))
+        return policy, clocks
+
+    def _keep_breaches(self, clocks: Clocks, policy: SlaPolicy, happened: list[Happening],
+                       moved: datetime, before: SlaPolicy,
+                       targets: dict[str, float | None]) -> None:
+        """A target already breached under the policy the case had before a move (an
+        escalation into a queue with longer targets) stays breached when it was: the longer
+        target replayed from the start read it "in 6h", and the breach was gone from the
+        views. A target not yet late at the move runs on to the new policy's due time."""
+        calendar = self.calendar(before)
+        then = replay([h for h in happened if h.at <= moved], targets, calendar)
+        for old in then.history:
+            due = old.due(calendar)
+            if due > moved or min(old.met or moved, old.stopped or moved) <= due:
+                continue  # not late by the move: met, or stopped, in time
+            same = next((c for c in clocks.history
+                         if c.target == old.target and c.started == old.started), None)
+            if same is not None and same.due(self.calendar(policy)) > due:
+                same.breached_at = due
 
     def replayed(self, conn: sqlite3.Connection, case: case_store.Row) -> dict[str, object]:
         """The SLA columns the case's replayed clocks say ({}: no history to replay, it

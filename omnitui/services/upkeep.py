@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cache, partial
@@ -30,7 +30,7 @@ from omnitui.services.routing import Router
 from omnitui.services.sla import SlaKeeper
 from omnitui.store import cases as case_store
 from omnitui.store.audit import record_audit
-from omnitui.store.db import Store, db_time, parse_db_time, stored_time
+from omnitui.store.db import Store, db_time, parse_db_time, stored_time, utc_now
 from omnitui.triage.priority import Facts, Score, score
 from omnitui.vocabulary import ROUTER
 
@@ -56,8 +56,12 @@ class Worked:
 
 
 class Upkeep:
-    def __init__(self, settings: Settings, router: Router | None = None) -> None:
+    def __init__(self, settings: Settings, router: Router | None = None, *,
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        """`clock`: when what the upkeep does happens (the demo's story time): an escalation
+        and the assignments it makes, though the case is worked out as of its message."""
         self.settings = settings
+        self.clock = clock
         self.sla = SlaKeeper(settings)
         self.router = router or Router(settings)
         self._pending: dict[int, datetime] | None = None  # in a batch: case -> as of when
@@ -126,15 +130,19 @@ class Upkeep:
         return self._worked(conn, case, now, self.sla.replayed(conn, case))
 
     def apply(self, conn: sqlite3.Connection, worked: Worked, now: datetime) -> None:
-        """Write what was worked out, then escalate; an escalation that moved the case to
-        another queue, whose SLA policy it takes, has it worked out again (each trigger
-        fires once, so this ends)."""
+        """Write what was worked out, then escalate, by the clock (a case worked out as of
+        its message escalates when it does); an escalation that moved the case to another
+        queue, whose SLA policy it takes, has it worked out again (each trigger fires once,
+        so this ends)."""
         case_store.set_clocks(conn, worked.case_id, worked.changes)
         if not worked.escalations:
             return
         queue = case_store.require_case(conn, worked.case_id)["queue"]
+        acting = max(now, self.clock())  # not as of an imported mail's Date, years ago: its
+        # escalation's audit row went before the import's, and the agent it gave the case
+        # to read as idle since then, first in routing's ties
         for trigger, why in worked.escalations:
-            self.router.escalate(conn, worked.case_id, trigger, why, now)
+            self.router.escalate(conn, worked.case_id, trigger, why, acting)
         if case_store.require_case(conn, worked.case_id)["queue"] != queue:
             self._refresh(conn, worked.case_id, now)
 

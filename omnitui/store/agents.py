@@ -51,10 +51,18 @@ def _agent(row: tuple) -> Agent:
                  role, away, seen, assigned, bool(active), frozenset(json.loads(spoken)))
 
 
-def agents(conn: sqlite3.Connection) -> list[Agent]:
+def agents(conn: sqlite3.Connection, columns: str = _COLUMNS) -> list[Agent]:
     """Every active agent, by name."""
     return [_agent(row) for row in conn.execute(
-        f"SELECT {_COLUMNS} FROM agents WHERE active = 1 ORDER BY name")]
+        f"SELECT {columns} FROM agents WHERE active = 1 ORDER BY name")]
+
+
+def agents_before_upgrade(conn: sqlite3.Connection) -> list[Agent]:
+    """Every active agent of a store from schema 10 on, which doctor reads before its
+    upgrade: the languages (schema 38) read as none where the store has none yet."""
+    have = {row[1] for row in conn.execute("PRAGMA table_info(agents)")}
+    return agents(conn, _COLUMNS if "languages" in have
+                  else _COLUMNS.replace("languages", "'[]'"))
 
 
 def agent(conn: sqlite3.Connection, name: str) -> Agent | None:

@@ -5,6 +5,7 @@ still says what happened."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -56,3 +57,20 @@ def test_stdout_closed_still_does_the_work_and_says_so_in_the_exit_code(
         assert listed.returncode == 0 and "Traceback" not in listed.stderr
     missing = closed(cli_env, 2, "--db", store, "case", "999999")
     assert missing.returncode == 1 and missing.stdout == ""
+
+
+def test_output_into_a_pipe_its_reader_closed_ends_quietly_as_git_does(
+        cli_env: dict[str, str], store: str) -> None:
+    """`omnitui cases | head -1`: the reader gone, the command dies of SIGPIPE as git and
+    cat do (a shell says 141), with no message nor traceback; it exited 1, a failure like
+    any other to a script."""
+    for args in (["cases"], ["cases", "--format", "csv"], ["cases", "--format", "json"],
+                 ["report"], ["history"]):
+        run = subprocess.Popen([sys.executable, "-m", "omnitui", "--db", store, *args],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               stdin=subprocess.DEVNULL, env=cli_env)
+        assert run.stdout is not None and run.stderr is not None
+        run.stdout.close()  # as `head` does, here before the first line
+        said = run.stderr.read().decode()
+        assert run.wait(timeout=120) == -signal.SIGPIPE, (args, said)
+        assert said == "", args

@@ -24,7 +24,7 @@ import pytest
 from omnitui.store.db import Store, _statements
 from omnitui.store.schema import MIGRATIONS, SCHEMA_VERSION
 from tests.cli.conftest import Run
-from tests.conftest import make_email, office_hours
+from tests.conftest import as_of_schema, make_email, office_hours
 
 
 def test_init_writes_config_and_private_store(omnitui: Run, home: Path) -> None:
@@ -408,6 +408,28 @@ def test_doctor_checks_a_store_from_an_older_version_before_its_upgrade(
         assert "FAIL store" not in doctor and "move it aside" not in doctor, doctor
         with closing(sqlite3.connect(db)) as conn:  # doctor itself changes nothing
             assert conn.execute("PRAGMA user_version").fetchone() == (version,)
+
+
+def test_doctor_checks_the_team_of_a_store_before_its_upgrade_and_says_what_waits(
+        omnitui: Run, tmp_path: Path) -> None:
+    """The upgrade's steps run doctor before the first start: on the previous schema it
+    skipped the team's checks without a word, a queue no agent could take said nothing."""
+    config = tmp_path / "team.toml"
+    config.write_text('[[queues]]\nname = "general"\nassign = "push"\nskills = ["tech"]\n'
+                      '[[agents]]\nname = "ann"\nskills = ["tehc"]\n')
+    db = tmp_path / "s.db"
+    args = ("--config", str(config), "--db", str(db))
+    omnitui(*args, "init")
+    with closing(sqlite3.connect(db, isolation_level=None)) as conn:
+        as_of_schema(conn, SCHEMA_VERSION - 1)
+    doctor = omnitui(*args, "doctor", check=False).stdout
+    assert "FAIL queue skills: general needs tech: no agent has it; ann's skill 'tehc' is " \
+        "no queue's (did you mean tech?)" in doctor
+    assert f"warn not checked yet: on schema version {SCHEMA_VERSION - 1}: sla applied (it " \
+        "replays the open cases' clocks" in doctor
+    assert "run `omnitui doctor` again once the store is upgraded" in doctor
+    omnitui(*args, "cases")  # upgrades it
+    assert "not checked yet" not in omnitui(*args, "doctor", check=False).stdout
 
 
 def test_an_upgrade_that_fails_says_so_and_changes_nothing(omnitui: Run,

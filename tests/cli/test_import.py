@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from omnitui.store.agents import mark_seen
+from omnitui.store.db import Store, db_time, utc_now
 from omnitui.store.schema import TALLY_TRIGGERS
 from tests.cli.conftest import Run
 from tests.conftest import make_email
@@ -847,3 +849,57 @@ def test_hours_and_policies_set_after_init_follow_the_first_import(omnitui: Run,
     said = omnitui(*db, "doctor", check=False).stdout
     assert "sla applied" not in said and "policy \"default\" (business hours)" in said
 
+
+
+ESCALATING_TEAM = """
+[routing]
+present_seconds = 86400
+[[queues]]
+name = "general"
+assign = "push"
+escalation = { move_to = "leads" }
+[[queues]]
+name = "leads"
+assign = "push"
+skills = ["lead"]
+[[agents]]
+name = "ann"
+[[agents]]
+name = "bob"
+skills = ["lead"]
+[priority]
+escalate_at = 1.0
+"""
+
+
+def test_a_case_an_import_escalates_is_escalated_and_assigned_now_not_as_of_its_mail(
+        omnitui: Run, tmp_path: Path) -> None:
+    """Mail of ten days ago, imported while the team is here, escalates to the leads' queue
+    and goes to bob: that happened at the import, after ann was given it, not ten days ago
+    (its audit rows came before the import's, the case was bob's since before it existed
+    here, and routing read bob as idle for ten days, first in its ties)."""
+    config = tmp_path / "team.toml"
+    config.write_text(ESCALATING_TEAM)
+    args = ("--config", str(config), "--db", str(tmp_path / "s.db"))
+    omnitui(*args, "init")
+    omnitui(*args, "agents")  # the config's team onto the store
+    with Store(tmp_path / "s.db") as store, store.write() as conn:
+        for name in ("ann", "bob"):
+            mark_seen(conn, name, db_time(utc_now()))  # their consoles are open
+    mail = tmp_path / "old.eml"
+    written = datetime.now(UTC) - timedelta(days=10)
+    mail.write_bytes(make_email("cus@example.com", subject="Charged twice, urgent",
+                                date=written))
+    started = db_time(utc_now().replace(microsecond=0))
+    omnitui(*args, "import", "--history-before", "none", str(mail))
+    case = json.loads(omnitui(*args, "case", "1", "--format", "json").stdout)["case"]
+    assert case["owner"] == "bob" and case["queue"] == "leads"
+    history = json.loads(omnitui(*args, "history", "--case", "1", "--format", "json").stdout)
+    acted = [(row["action"], row["at"]) for row in history
+             if row["action"] in ("case.escalated", "case.assigned")]
+    assert [action for action, _ in acted] == ["case.assigned", "case.escalated",
+                                               "case.assigned", "case.assigned"]
+    assert all(at >= started for _, at in acted), acted
+    given = {row["agent"]: row["last_given"] for row in json.loads(
+        omnitui(*args, "agents", "--format", "json").stdout)}
+    assert given["bob"] >= started, given

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, datetime
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,10 @@ from omnitui.config import load_settings
 from omnitui.ingest.pipeline import Pipeline
 from omnitui.services.intake import intake_pipeline
 from omnitui.store.db import Store
+from omnitui.store.schema import SCHEMA_VERSION
 from tests.cli.conftest import Run
 from tests.cli.test_import import write_mbox
-from tests.conftest import chat_event
+from tests.conftest import as_of_schema, chat_event
 
 POLICY = ('[[sla_policies]]\nname = "standard"\nbusiness_hours = false\n'
           'first_response = {{ email = {email}, chat = {chat} }}\n'
@@ -203,3 +205,65 @@ def test_doctor_fails_only_when_a_config_change_moves_an_open_cases_clock(
     assert "omnitui sla recompute --dry-run" in said
     omnitui(*db, "sla", "recompute")
     assert "sla applied" not in omnitui(*db, "doctor", check=False).stdout
+
+
+def test_a_dry_run_on_a_store_of_an_older_schema_is_refused_and_changes_nothing(
+        omnitui: Run, db: tuple[str, ...]) -> None:
+    """`sla recompute --dry-run` on a store of the previous version upgraded it, as every
+    command does when it opens one: a dry run changed the store."""
+    ingest(db, "printer broken")
+    path = Path(db[3])
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        as_of_schema(conn, SCHEMA_VERSION - 1)
+    refused = omnitui(*db, "sla", "recompute", "--dry-run", check=False)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.startswith(
+        f"usage error: {path} is at schema version {SCHEMA_VERSION - 1} and this omnitui's "
+        f"is {SCHEMA_VERSION}: a dry run changes nothing, so it does not upgrade it.")
+    with closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION - 1,)
+    omnitui(*db, "cases")  # upgrades it
+    assert "would change 0" in omnitui(*db, "sla", "recompute", "--dry-run").stdout
+
+
+TWO_QUEUES = POLICY.format(email=60, chat=60) + POLICY.format(  # 2 days to solve, and 4
+    email=480, chat=480).replace("standard", "slow").replace("2880", "5760") + """
+[[queues]]
+name = "general"
+sla_policy = "standard"
+escalation = { move_to = "leads" }
+[[queues]]
+name = "leads"
+sla_policy = "slow"
+"""
+
+
+def test_a_breach_stays_on_record_when_the_case_moves_to_a_queue_with_longer_targets(
+        omnitui: Run, db: tuple[str, ...]) -> None:
+    """Ann's chat waited two hours for an answer due in one, then was escalated to the
+    leads' queue, whose policy gives eight: the replay under the new policy read it "in 6h",
+    and the breach left the queue's order, the board and the breach views. The breach
+    stays when it happened; the resolution, not late, runs to the new policy's target."""
+    Path(db[1]).write_text(TWO_QUEUES)
+    wrote = datetime.now(UTC) - timedelta(hours=2)
+    with Store(Path(db[3])) as store:
+        pipeline = intake_pipeline(store, load_settings(Path(db[1])), clock=lambda: wrote)
+        first = pipeline.ingest(chat_event("telegram", "1", "printer broken", name="Ann Lee",
+                                           at=wrote)).case_id
+    late = {t["target"]: t for t in case(omnitui, db, first)["sla"]["targets"]}
+    assert late["first_response"]["state"] == "breached"
+
+    omnitui(*db, "--agent", "dave", "escalate", str(first))
+    moved = case(omnitui, db, first)
+    assert moved["case"]["queue"] == "leads" and moved["sla"]["policy"] == "slow"
+    targets = {t["target"]: t for t in moved["sla"]["targets"]}
+    assert targets["first_response"]["state"] == "breached"
+    assert targets["first_response"]["due"] == late["first_response"]["due"]
+    assert targets["resolution"]["due"] > late["resolution"]["due"]  # 4 days, not 2
+    assert "first response breached 1h ago" in omnitui(*db, "case", str(first)).stdout
+    assert "late 1h" in omnitui(*db, "cases").stdout
+    assert "would change 0" in omnitui(*db, "sla", "recompute", "--dry-run").stdout
+
+    omnitui(*db, "--agent", "dave", "reply", str(first), "on it")
+    answered = {t["target"]: t["state"] for t in case(omnitui, db, first)["sla"]["targets"]}
+    assert answered["first_response"] == "met late"
