@@ -28,7 +28,7 @@ from omnitui.records import record
 __all__ = ["LANGUAGES", "SplitText", "signature_start", "split_reply"]
 
 # Languages whose reply headers and sign-offs we recognise: the common ones we want,
-# as far as the installed library knows them (1.36 has no "pt"; it is picked up if added).
+# as far as the installed library knows them (1.36 has no "pt": SIGNOFFS has its sign-offs).
 # Danish is left out on purpose: its sign-offs ("Tak", "Kh") match inside English words.
 _WANTED = ("en", "de", "fr", "es", "it", "nl", "pt", "sv", "pl")
 LANGUAGES: tuple[str, ...] = tuple(lang for lang in _WANTED if lang in MAIL_LANGUAGES)
@@ -81,6 +81,35 @@ _FORWARD_HEADERS = re.compile(rf"^{_FORWARD_MARK.pattern}$\n?(?:[ \t]*\n)?"
 # A postscript's first line ("P.S.", "PS:", "P.P.S."; not "PS5"): the author's words
 # again, after their sign-off
 _POSTSCRIPT = re.compile(r"^[ \t]*(?:p\.[ \t]?)?p\.?[ \t]?s[ \t]*[.:\-]", re.IGNORECASE | re.M)
+# Sign-offs the library does not know, by language (it knows "Best regards", "Mit
+# freundlichen Grüßen", "Liebe Grüße", "Cordialement", "Saludos,", "Cordiali saluti", "Met
+# vriendelijke groet"; no Portuguese), as regular expressions in any case: what customers
+# close with, short ("LG", "MfG") or not. Thanks alone are left out: "Danke!" may well
+# have words below it.
+SIGNOFFS = {
+    "en": ("cheers", "regards", "(?:best|kind|warm|warmest|kindest) (?:wishes|regards)",
+           "many thanks", "(?:yours )?sincerely", "yours (?:truly|faithfully)", "take care",
+           "thanks in advance", "thank you in advance", "br", "kr", "rgds"),
+    "de": ("lg", "vg", "mfg", "(?:mit )?(?:freundliche|herzliche|beste|liebe|viele|"
+           "sch(?:ö|oe)ne|sonnige)[mn]? gr(?:ü|ue|u)(?:ß|ss)(?:en?)?", "herzlichst",
+           "hochachtungsvoll", "(?:danke|vielen dank) (?:und|&) (?:viele |liebe |beste )?"
+           "gr(?:ü|ue|u)(?:ß|ss)e?", "danke im voraus", "tsch(?:ü|ue|u)ss?"),
+    "fr": ("bien (?:à|a) (?:vous|toi)", "(?:bien|tr(?:è|e)s) cordialement", "amicalement",
+           "amiti(?:é|e)s", "bises", "bisous", "(?:meilleures|sinc(?:è|e)res|cordiales) "
+           "salutations", "sinc(?:è|e)rement", "respectueusement", "merci d['\u2019]avance",
+           "merci par avance", "bonne soir(?:é|e)e", "(?:à|a) bient(?:ô|o)t"),
+    "es": ("saludos(?: cordiales)?", "(?:un|muchos) saludos?", "cordiales saludos",
+           "(?:reciba )?un (?:cordial|afectuoso|fuerte) saludo", "atentamente",
+           "cordialmente", "un abrazo", "abrazos", "un beso", "besos",
+           "gracias de antemano", "hasta pronto"),
+    "it": ("saluti", "(?:distinti|cari|tanti) saluti", "un (?:caro )?saluto", "cordialmente",
+           "buona giornata", "a presto", "un abbraccio", "grazie in anticipo"),
+    "nl": ("groetjes", "groeten", "groet", "(?:met )?(?:vriendelijke|hartelijke|hele|lieve|"
+           "beste) groet(?:en|jes)?", "mvg", "alvast bedankt", "tot ziens"),
+    "pt": ("cumprimentos", "(?:com os )?(?:melhores|atenciosos) cumprimentos",
+           "atenciosamente", "att", "abra(?:ç|c)os?", "um abra(?:ç|c)o", "beijos", "bjs", "abs",
+           "sauda(?:ç|c)(?:õ|o)es", "obrigad[oa] desde j(?:á|a)", "at(?:é|e) breve"),
+}
 # After a sign-off phrase the line may only carry a name: at most two words, no sentence.
 _SIGNOFF_TAIL = re.compile(r"[\s,.!\-\u2013\u2014]*(?:[^\W\d_][\w.'\u2019\-]*[\s,.!]*){0,2}")
 
@@ -210,7 +239,7 @@ def _cut_line(lines: list[str]) -> int | None:
     if message.text != source:  # the library changed our proxy: line numbers unreliable
         return None
     end = _history_start(message, source)
-    end = _signature_start(message.SIGNATURE_REGEX, source[:end], end)
+    end = _signature_start(_signature_pattern(), source[:end], end)
     if end >= len(source):
         # Nothing recognised in the window; only trailing quotes may still be folded.
         return len(lines)
@@ -301,8 +330,16 @@ def without_forward_headers(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _signature_pattern() -> re.Pattern[str]:
-    return EmailMessage(text="", languages=list(LANGUAGES),
-                        keep_hyphen_lists=True).SIGNATURE_REGEX
+    """The library's signature pattern for LANGUAGES, or a line that opens with one of
+    SIGNOFFS (a word of its own: "LG" is not "LGBT")."""
+    library = EmailMessage(text="", languages=list(LANGUAGES),
+                           keep_hyphen_lists=True).SIGNATURE_REGEX
+    return re.compile(rf"{library.pattern}|(?<!\A)^(?:> ?)*(?:{'|'.join(_our_signoffs())})"
+                      r"(?!\w)", library.flags)
+
+
+def _our_signoffs() -> Iterator[str]:
+    return (phrase for phrases in SIGNOFFS.values() for phrase in phrases)
 
 
 def _signature_start(pattern: re.Pattern[str], region: str, default: int) -> int:
@@ -333,23 +370,24 @@ def _signature_start(pattern: re.Pattern[str], region: str, default: int) -> int
 
 def _plausible_signoff(line: str) -> bool:
     """A sign-off phrase must end the sentence and be followed by a name at most."""
-    matched = False
+    opens = False
     for phrase in _signoff_phrases():
         found = phrase.match(line)
         if not found:
             continue
+        opens = True
         rest = line[found.end():]
         if found.group()[-1:].isalnum() and rest[:1].isalnum():
-            continue  # the phrase is the start of a longer word
-        matched = True
+            continue  # the phrase is the start of a longer word ("Grüßen Sie bitte …")
         if _SIGNOFF_TAIL.fullmatch(rest):
             return True
-    return not matched  # "-- ", "Sent from my …", a rule: not a phrase, always a signature
+    return not opens  # "-- ", "Sent from my …", a rule: not a phrase, always a signature
 
 
 @lru_cache(maxsize=1)
 def _signoff_phrases() -> tuple[re.Pattern[str], ...]:
-    """The library's sign-off phrases for our languages, each compiled on its own."""
+    """The library's sign-off phrases for our languages and ours (SIGNOFFS), each compiled
+    on its own."""
     phrases: list[re.Pattern[str]] = []
     for language in ("en", *LANGUAGES):
         for phrase in _as_list(MAIL_LANGUAGES.get(language, {}).get("signatures", [])):
@@ -357,7 +395,8 @@ def _signoff_phrases() -> tuple[re.Pattern[str], ...]:
                 phrases.append(re.compile(rf"(?:> ?)*(?:{phrase})", re.IGNORECASE))
             except re.error:
                 continue
-    return tuple(phrases)
+    return (*phrases, *(re.compile(rf"(?:> ?)*(?:{phrase})", re.IGNORECASE)
+                        for phrase in _our_signoffs()))
 
 
 def _as_list(value: object) -> Iterator[str]:
