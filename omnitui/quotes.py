@@ -97,10 +97,11 @@ SIGNOFFS = {
     "fr": ("bien (?:à|a) (?:vous|toi)", "(?:bien|tr(?:è|e)s) cordialement", "amicalement",
            "amiti(?:é|e)s", "bises", "bisous", "(?:meilleures|sinc(?:è|e)res|cordiales) "
            "salutations", "sinc(?:è|e)rement", "respectueusement", "merci d['\u2019]avance",
-           "merci par avance", "bonne soir(?:é|e)e", "(?:à|a) bient(?:ô|o)t"),
+           "merci par avance", "bonne soir(?:é|e)e", "(?:à|a) bient(?:ô|o)t", "cdlt",
+           "b(?:à|a)v"),
     "es": ("saludos(?: cordiales)?", "(?:un|muchos) saludos?", "cordiales saludos",
            "(?:reciba )?un (?:cordial|afectuoso|fuerte) saludo", "atentamente",
-           "cordialmente", "un abrazo", "abrazos", "un beso", "besos",
+           "cordialmente", "un abrazo", "abrazos", "un beso", "besos", "atte", "slds",
            "gracias de antemano", "hasta pronto"),
     "it": ("saluti", "(?:distinti|cari|tanti) saluti", "un (?:caro )?saluto", "cordialmente",
            "buona giornata", "a presto", "un abbraccio", "grazie in anticipo"),
