@@ -273,8 +273,8 @@ def test_a_postscript_below_the_sign_off_stays_in_view() -> None:
     "LG\nAnna", "Lg Anna", "VG, Jan", "MfG\nErika Mustermann", "Herzliche Grüße\nHans",
     "Mit besten Grüßen aus Hamburg", "Cheers,\nTom", "Regards\nJohn Smith",
     "Warm regards,\nKim", "Bien cordialement,\nMarie", "Bien à vous,\nJean",
-    "Cdlt\nLuc Martin", "Saludos\nJuan", "Atte.\nLuis", "Atentamente\nLuis García", "Distinti saluti\nMarco",
-    "Un saluto\nGiulia", "Groetjes,\nJan",
+    "Cdlt\nLuc Martin", "Saludos\nJuan", "Atte.\nLuis", "Atentamente\nLuis García",
+    "Distinti saluti\nMarco", "Un saluto\nGiulia", "Groetjes,\nJan",
     "Cumprimentos,\nJoão Silva", "Atenciosamente,\nMaria", "Abraços\nPedro"])
 def test_the_sign_offs_customers_close_with_are_folded(signoff: str) -> None:
     """"LG", "Saludos" without a comma, "Cumprimentos" stayed in view, and told the

@@ -135,8 +135,8 @@ ENDINGS = {"de": "e(?:n|rn?|s)?|n|s", "nl": "e?[ns]", "fr": "e?s|x"}
 # umlaut too (a team's "Rueckerstattung" finds "Rückerstattung"). A mark in the folded
 # phrase stands for that optional "e".
 DOTTED = "\0"
-UMLAUTS = str.maketrans({"ä": "a\0", "ö": "o\0", "ü": "u\0", "Ä": "A\0", "Ö": "O\0",
-                         "Ü": "U\0"})
+UMLAUTS = str.maketrans({dots: vowel + DOTTED
+                         for dots, vowel in zip("äöüÄÖÜ", "aouAOU", strict=True)})
 SPELLED_OUT = re.compile("(?<=[aou])e")
 SPELLS_OUT = "de"  # the language whose customers write "ue" for "ü" (one of ENDINGS)
 
