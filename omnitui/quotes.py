@@ -83,9 +83,9 @@ _FORWARD_HEADERS = re.compile(rf"^{_FORWARD_MARK.pattern}$\n?(?:[ \t]*\n)?"
 _POSTSCRIPT = re.compile(r"^[ \t]*(?:p\.[ \t]?)?p\.?[ \t]?s[ \t]*[.:\-]", re.IGNORECASE | re.M)
 # Sign-offs the library does not know, by language (it knows "Best regards", "Mit
 # freundlichen Grüßen", "Liebe Grüße", "Cordialement", "Saludos,", "Cordiali saluti", "Met
-# vriendelijke groet"; no Portuguese), as regular expressions in any case: what customers
-# close with, short ("LG", "MfG") or not. Thanks alone are left out: "Danke!" may well
-# have words below it.
+# vriendelijke groet"; no Portuguese), as regular expressions in lower case (a line is read
+# in any): what customers close with, short ("LG", "MfG") or not. Thanks alone are left
+# out: "Danke!" may well have words below it.
 SIGNOFFS = {
     "en": ("cheers", "regards", "(?:best|kind|warm|warmest|kindest) (?:wishes|regards)",
            "many thanks", "(?:yours )?sincerely", "yours (?:truly|faithfully)", "take care",
@@ -241,7 +241,7 @@ def _cut_line(lines: list[str]) -> int | None:
     if message.text != source:  # the library changed our proxy: line numbers unreliable
         return None
     end = _history_start(message, source)
-    end = _signature_start(_signature_pattern(), source[:end], end)
+    end = _signature_start(source[:end], end)
     if end >= len(source):
         # Nothing recognised in the window; only trailing quotes may still be folded.
         return len(lines)
@@ -315,7 +315,7 @@ def signature_start(text: str) -> int:
     lines = text.splitlines(keepends=True)
     proxy, origin = _proxy(lines)  # as the split reads it: "-- " is "--" there
     source = "\n".join(proxy)
-    found = _signature_start(_signature_pattern(), source, len(source))
+    found = _signature_start(source, len(source))
     if found >= len(source):
         return len(text)
     return sum(map(len, lines[:_line_at(found, source, origin)]))
@@ -348,17 +348,18 @@ def _our_signoffs() -> Iterator[str]:
     return (phrase for phrases in SIGNOFFS.values() for phrase in phrases)
 
 
-def _signature_start(pattern: re.Pattern[str], region: str, default: int) -> int:
+def _signature_start(region: str, default: int) -> int:
     """Offset of the first plausible signature in the new text, else `default`.
 
     The library treats "Thanks," at a line start as a sign-off and folds all after it,
     which would hide "Thanks, but it still crashes: …"; such a line is skipped, and so is a
     sign-off with a postscript below it ("P.S. The order number is 7781" was folded).
 
-    Every way the pattern matches starts a line (after blank lines at most), so it is tried
-    at line starts alone: a search tries it at every character, and took half the time the
-    classify stage spends finding the customer's own words.
+    Every way the library's pattern matches starts a line (after blank lines at most), so
+    it is tried at line starts alone: a search tries it at every character, and took half
+    the time the classify stage spends finding the customer's own words.
     """
+    pattern = _signature_pattern()
     line = 0
     while line < len(region):
         next_line = region.find("\n", line) + 1 or len(region)
