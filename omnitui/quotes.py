@@ -393,13 +393,15 @@ def _plausible_signoff(line: str) -> bool:
             continue  # the phrase is the start of a longer word ("Grüßen Sie bitte …")
         if _SIGNOFF_TAIL.fullmatch(rest):
             return True
+    lowered = line.lower()
+    if found := _our_signoff().match(lowered):  # one search for all of SIGNOFFS
+        return _SIGNOFF_TAIL.fullmatch(lowered, found.end()) is not None
     return not opens  # "-- ", "Sent from my …", a rule: not a phrase, always a signature
 
 
 @lru_cache(maxsize=1)
 def _signoff_phrases() -> tuple[re.Pattern[str], ...]:
-    """The library's sign-off phrases for our languages and ours (SIGNOFFS), each compiled
-    on its own."""
+    """The library's sign-off phrases for our languages, each compiled on its own."""
     phrases: list[re.Pattern[str]] = []
     for language in ("en", *LANGUAGES):
         for phrase in _as_list(MAIL_LANGUAGES.get(language, {}).get("signatures", [])):
@@ -407,8 +409,7 @@ def _signoff_phrases() -> tuple[re.Pattern[str], ...]:
                 phrases.append(re.compile(rf"(?:> ?)*(?:{phrase})", re.IGNORECASE))
             except re.error:
                 continue
-    return (*phrases, *(re.compile(rf"(?:> ?)*(?:{phrase})", re.IGNORECASE)
-                        for phrase in _our_signoffs()))
+    return tuple(phrases)
 
 
 def _as_list(value: object) -> Iterator[str]:
