@@ -28,7 +28,7 @@ from omnitui.records import record
 __all__ = ["LANGUAGES", "SplitText", "signature_start", "split_reply"]
 
 # Languages whose reply headers and sign-offs we recognise: the common ones we want,
-# as far as the installed library knows them (1.36 has no "pt"; it is picked up if added).
+# as far as the installed library knows them (1.36 has no "pt": SIGNOFFS has its sign-offs).
 # Danish is left out on purpose: its sign-offs ("Tak", "Kh") match inside English words.
 _WANTED = ("en", "de", "fr", "es", "it", "nl", "pt", "sv", "pl")
 LANGUAGES: tuple[str, ...] = tuple(lang for lang in _WANTED if lang in MAIL_LANGUAGES)
@@ -81,6 +81,37 @@ _FORWARD_HEADERS = re.compile(rf"^{_FORWARD_MARK.pattern}$\n?(?:[ \t]*\n)?"
 # A postscript's first line ("P.S.", "PS:", "P.P.S."; not "PS5"): the author's words
 # again, after their sign-off
 _POSTSCRIPT = re.compile(r"^[ \t]*(?:p\.[ \t]?)?p\.?[ \t]?s[ \t]*[.:\-]", re.IGNORECASE | re.M)
+# Sign-offs the library does not know, by language (it knows "Best regards", "Mit
+# freundlichen Grüßen", "Liebe Grüße", "Cordialement", "Saludos,", "Cordiali saluti", "Met
+# vriendelijke groet"; no Portuguese), as regular expressions in lower case (a line is read
+# in any): what customers close with, short ("LG", "MfG") or not. Thanks alone are left
+# out: "Danke!" may well have words below it.
+SIGNOFFS = {
+    "en": ("cheers", "regards", "(?:best|kind|warm|warmest|kindest) (?:wishes|regards)",
+           "many thanks", "(?:yours )?sincerely", "yours (?:truly|faithfully)", "take care",
+           "thanks in advance", "thank you in advance", "br", "kr", "rgds"),
+    "de": ("lg", "vg", "mfg", "(?:mit )?(?:freundliche|herzliche|beste|liebe|viele|"
+           "sch(?:ö|oe)ne|sonnige)[mn]? gr(?:ü|ue|u)(?:ß|ss)(?:en?)?", "herzlichst",
+           "hochachtungsvoll", "(?:danke|vielen dank) (?:und|&) (?:viele |liebe |beste )?"
+           "gr(?:ü|ue|u)(?:ß|ss)e?", "danke im voraus", "tsch(?:ü|ue|u)ss?"),
+    "fr": ("bien (?:à|a) (?:vous|toi)", "(?:bien|tr(?:è|e)s) cordialement", "amicalement",
+           "amiti(?:é|e)s", "bises", "bisous", "(?:meilleures|sinc(?:è|e)res|cordiales) "
+           "salutations", "sinc(?:è|e)rement", "respectueusement", "merci d['\u2019]avance",
+           "merci par avance", "bonne soir(?:é|e)e", "(?:à|a) bient(?:ô|o)t", "cdlt",
+           "b(?:à|a)v"),
+    "es": ("saludos(?: cordiales)?", "(?:un|muchos) saludos?", "cordiales saludos",
+           "(?:reciba )?un (?:cordial|afectuoso|fuerte) saludo", "atentamente",
+           "cordialmente", "un abrazo", "abrazos", "un beso", "besos", "atte", "slds",
+           "gracias de antemano", "hasta pronto"),
+    "it": ("saluti", "(?:distinti|cari|tanti) saluti", "un (?:caro )?saluto", "cordialmente",
+           "buona giornata", "a presto", "un abbraccio", "grazie in anticipo"),
+    "nl": ("groetjes", "groeten", "groet", "(?:met )?(?:vriendelijke|hartelijke|hele|lieve|"
+           "beste) groet(?:en|jes)?", "mvg", "alvast bedankt", "tot ziens"),
+    "pt": ("cumprimentos", "(?:com os )?(?:melhores|atenciosos) cumprimentos",
+           "atenciosamente", "att", "abra(?:ç|c)os?", "um abra(?:ç|c)o", "beijos", "bjs", "abs",
+           "sauda(?:ç|c)(?:õ|o)es", "obrigad[oa] desde j(?:á|a)", "at(?:é|e) breve"),
+}
+_SIGNOFF_LINE = 64  # characters: the longest line a sign-off of SIGNOFFS is looked for on
 # After a sign-off phrase the line may only carry a name: at most two words, no sentence.
 _SIGNOFF_TAIL = re.compile(r"[\s,.!\-\u2013\u2014]*(?:[^\W\d_][\w.'\u2019\-]*[\s,.!]*){0,2}")
 
@@ -210,7 +241,7 @@ def _cut_line(lines: list[str]) -> int | None:
     if message.text != source:  # the library changed our proxy: line numbers unreliable
         return None
     end = _history_start(message, source)
-    end = _signature_start(message.SIGNATURE_REGEX, source[:end], end)
+    end = _signature_start(source[:end], end)
     if end >= len(source):
         # Nothing recognised in the window; only trailing quotes may still be folded.
         return len(lines)
@@ -284,7 +315,7 @@ def signature_start(text: str) -> int:
     lines = text.splitlines(keepends=True)
     proxy, origin = _proxy(lines)  # as the split reads it: "-- " is "--" there
     source = "\n".join(proxy)
-    found = _signature_start(_signature_pattern(), source, len(source))
+    found = _signature_start(source, len(source))
     if found >= len(source):
         return len(text)
     return sum(map(len, lines[:_line_at(found, source, origin)]))
@@ -305,46 +336,67 @@ def _signature_pattern() -> re.Pattern[str]:
                         keep_hyphen_lists=True).SIGNATURE_REGEX
 
 
-def _signature_start(pattern: re.Pattern[str], region: str, default: int) -> int:
+@lru_cache(maxsize=1)
+def _our_signoff() -> re.Pattern[str]:
+    """A line in lower case that opens with one of SIGNOFFS, a word of its own ("LG" is
+    not "LGBT"). Lower case, for `re` to pass over the phrases whose first letter differs
+    at no cost: in any case it tries each one, at three times the cost."""
+    return re.compile(rf"(?:{'|'.join(_our_signoffs())})(?!\w)")
+
+
+def _our_signoffs() -> Iterator[str]:
+    return (phrase for phrases in SIGNOFFS.values() for phrase in phrases)
+
+
+def _signature_start(region: str, default: int) -> int:
     """Offset of the first plausible signature in the new text, else `default`.
 
     The library treats "Thanks," at a line start as a sign-off and folds all after it,
     which would hide "Thanks, but it still crashes: …"; such a line is skipped, and so is a
     sign-off with a postscript below it ("P.S. The order number is 7781" was folded).
 
-    Every way the pattern matches starts a line (after blank lines at most), so it is tried
-    at line starts alone: a search tries it at every character, and took half the time the
-    classify stage spends finding the customer's own words.
+    Every way the library's pattern matches starts a line (after blank lines at most), so
+    it is tried at line starts alone: a search tries it at every character, and took half
+    the time the classify stage spends finding the customer's own words.
     """
+    pattern = _signature_pattern()
     line = 0
     while line < len(region):
         next_line = region.find("\n", line) + 1 or len(region)
         if match := pattern.match(region, line):
             start = match.start() + len(match.group()) - len(match.group().lstrip())
-            stop = region.find("\n", start)
-            stop = len(region) if stop < 0 else stop
-            if start > 0 and _plausible_signoff(region[start:stop]) and not \
-                    _POSTSCRIPT.search(region, stop):
-                return start
-            next_line = stop + 1
-        line = next_line
+        elif next_line - line <= _SIGNOFF_LINE and region[line].isalpha() and \
+                _our_signoff().match(region[line:next_line].lower()):
+            start = line  # a short line (a sign-off, a name at most) of a letter first
+        else:
+            line = next_line
+            continue
+        stop = region.find("\n", start)
+        stop = len(region) if stop < 0 else stop
+        if start > 0 and _plausible_signoff(region[start:stop]) and not \
+                _POSTSCRIPT.search(region, stop):
+            return start
+        line = stop + 1
     return default
 
 
 def _plausible_signoff(line: str) -> bool:
     """A sign-off phrase must end the sentence and be followed by a name at most."""
-    matched = False
+    opens = False
     for phrase in _signoff_phrases():
         found = phrase.match(line)
         if not found:
             continue
+        opens = True
         rest = line[found.end():]
         if found.group()[-1:].isalnum() and rest[:1].isalnum():
-            continue  # the phrase is the start of a longer word
-        matched = True
+            continue  # the phrase is the start of a longer word ("Grüßen Sie bitte …")
         if _SIGNOFF_TAIL.fullmatch(rest):
             return True
-    return not matched  # "-- ", "Sent from my …", a rule: not a phrase, always a signature
+    lowered = line.lower()
+    if found := _our_signoff().match(lowered):  # one search for all of SIGNOFFS
+        return _SIGNOFF_TAIL.fullmatch(lowered, found.end()) is not None
+    return not opens  # "-- ", "Sent from my …", a rule: not a phrase, always a signature
 
 
 @lru_cache(maxsize=1)

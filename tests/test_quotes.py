@@ -269,6 +269,37 @@ def test_a_postscript_below_the_sign_off_stays_in_view() -> None:
     assert "7781" in text[:signature_start(text)]  # the words the classify stage reads
 
 
+@pytest.mark.parametrize("signoff", [
+    "LG\nAnna", "Lg Anna", "VG, Jan", "MfG\nErika Mustermann", "Herzliche Grüße\nHans",
+    "Mit besten Grüßen aus Hamburg", "Cheers,\nTom", "Regards\nJohn Smith",
+    "Warm regards,\nKim", "Bien cordialement,\nMarie", "Bien à vous,\nJean",
+    "Cdlt\nLuc Martin", "Saludos\nJuan", "Atte.\nLuis", "Atentamente\nLuis García",
+    "Distinti saluti\nMarco", "Un saluto\nGiulia", "Groetjes,\nJan",
+    "Cumprimentos,\nJoão Silva", "Atenciosamente,\nMaria", "Abraços\nPedro"])
+def test_the_sign_offs_customers_close_with_are_folded(signoff: str) -> None:
+    """"LG", "Saludos" without a comma, "Cumprimentos" stayed in view, and told the
+    classify stage (as the language of a short message) what the customer did not say."""
+    text = f"Hallo,\nmy parcel did not arrive.\n\n{signoff}\n"
+    assert split_reply(text) == SplitText("Hallo,\nmy parcel did not arrive.", signoff)
+    assert text[:signature_start(text)].rstrip() == "Hallo,\nmy parcel did not arrive."
+
+
+def test_a_short_sign_off_is_a_word_and_a_name_at_most() -> None:
+    """"LG" closes a German mail; "LGBT" and an LG television do not."""
+    assert split_reply("Hi,\nit broke.\n\nLG Anna\n").folded == "LG Anna"
+    for text in ("Hi,\nour TV is an\nLG OLED55 C1 from 2021\nand it does not start.\n",
+                 "Hi,\nthe page of the\nLGBT group\nis down.\n"):
+        assert split_reply(text) == SplitText(text, "")
+
+
+def test_a_sign_off_that_starts_a_longer_word_is_none() -> None:
+    """"Grüßen Sie bitte …" opens with the sign-off "Grüße" and a letter more: all after it
+    was folded as a signature."""
+    text = "Hallo,\ndanke.\nGrüßen Sie bitte Frau Meier von mir.\nSie hat mir sehr geholfen.\n"
+    assert split_reply(text) == SplitText(text, "")
+    assert signature_start(text) == len(text)
+
+
 @pytest.mark.parametrize("text", [
     "Hi,\n\nOn Mon, 3 Jun 2024 at 10:15, Support <s@acme.example> wrote:\n"
     "> Please try driver 4.2.\n> Regards\n\nI tried it, still broken. Log attached.\n\nAnna\n",

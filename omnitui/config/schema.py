@@ -256,7 +256,10 @@ IRRITATION_PHRASES = (
     "truffa", "un disastro", "dritte mal", "dritten mal", "unzufrieden", "wie oft muss ich",
     "mécontent", "mécontente", "combien de fois dois-je", "insatisfecho", "insatisfecha",
     "cuántas veces tengo que", "insatisfeito", "insatisfeita", "quantas vezes tenho que",
-    "insoddisfatto", "insoddisfatta", "quante volte devo")
+    "insoddisfatto", "insoddisfatta", "quante volte devo",
+    # nobody answers *me*: the pronoun stands inside the phrase in these languages
+    "nadie me responde", "nadie me contesta", "personne ne me répond", "ninguém me responde",
+    "nessuno mi risponde")
 # The tone at or below which an English message is irritated: the model reads a problem
 # described as negative as anger (bench/irritation_bench.py), so only strong tone counts.
 IRRITATED_BELOW = -0.8

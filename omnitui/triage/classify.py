@@ -28,7 +28,8 @@ def classify(event: InboundEvent, triage: TriageSettings,
     if event.asks_nothing:
         return event
     about = f"{event.subject}\n{own_words(event.text)}"  # what urgency and intent read
-    if (urgent := phrase_pattern(tuple(triage.urgent_phrases))) and urgent.search(about):
+    urgent = phrase_pattern(tuple(triage.urgent_phrases))
+    if urgent and urgent.search(about, event.language):
         event.urgent = True
     tone = read_tone(words, event.language, irritated_below=triage.irritated_below,
                      phrases=triage.irritation_phrases, neutral=triage.neutral_words)

@@ -45,7 +45,7 @@ class RuleIntents:
     def classify(self, text: str, language: str | None = None,
                  skipped: list[str] | None = None) -> IntentMatch | None:
         for name, keywords, rules in self._rules:
-            if keywords and (found := keywords.search(text)):
+            if keywords and (found := keywords.search(text, language)):
                 return IntentMatch(name, f"says {found.text.lower()!r}",
                                    self._severity[name])
             for rule, pattern in rules:
@@ -70,7 +70,7 @@ class ExampleIntents:
 
     def classify(self, text: str, language: str | None = None,
                  skipped: list[str] | None = None) -> IntentMatch | None:
-        if found := self._rules.classify(text, skipped=skipped):
+        if found := self._rules.classify(text, language, skipped):
             return found
         if language not in ENGLISH or not text.strip():
             return None

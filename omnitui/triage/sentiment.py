@@ -86,7 +86,7 @@ def read_tone(text: str, language: str, *, irritated_below: float = IRRITATED_BE
     score = None
     if language == "en":
         score = round(_analyzer(tuple(neutral)).polarity_scores(sample)["compound"], 3)
-    if (pattern := phrase_pattern(tuple(phrases))) and (found := pattern.search(sample)):
+    if (pattern := phrase_pattern(tuple(phrases))) and (found := pattern.search(sample, language)):
         return Reading(score, True, f"says {found.text.lower()!r}")
     if _shouting(sample) and not _glad(sample, score):
         return Reading(score, True, "shouting")

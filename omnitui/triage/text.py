@@ -122,50 +122,89 @@ def folded(text: str) -> str:
     return _combining_marks().sub("", decomposed).translate(APOSTROPHES)
 
 
+# The endings a phrase's last word may take, by the language of the message: a plural's -s
+# or -es in any; German's plurals and cases ("Rechnung" finds "Rechnungen", "Paket"
+# "Pakete", "Kind" "Kindern"), Dutch's ("bestelling" "bestellingen") and French's "-x"
+# ("cadeau" "cadeaux") only in a message in that language: in English "-e", "-en" and "-er"
+# make other words of short ones ("plan" plane, "list" listen, "print" printer).
+PLURAL = "e?s"
+ENDINGS = {"de": "e(?:n|rn?|s)?|n|s", "nl": "e?[ns]", "fr": "e?s|x"}
+# A phrase's umlaut may be typed as its vowel and "e" ("Rückerstattung" finds
+# "Rueckerstattung", "ärgerlich" "AERGERLICH"), in any language (it only adds an "e" after
+# a letter the team wrote with dots); in a German message its "ae", "oe" and "ue" may be an
+# umlaut too (a team's "Rueckerstattung" finds "Rückerstattung"). A mark in the folded
+# phrase stands for that optional "e".
+DOTTED = "\0"
+UMLAUTS = str.maketrans({dots: vowel + DOTTED
+                         for dots, vowel in zip("äöüÄÖÜ", "aouAOU", strict=True)})
+SPELLED_OUT = re.compile("(?<=[aou])e")
+SPELLS_OUT = "de"  # the language whose customers write "ue" for "ü" (one of ENDINGS)
+
+
 class Phrases:
     """Any of some phrases as whole words, however the customer typed their case, accents,
-    apostrophes and spaces (`_folded`), a plural's "s" or "es" allowed at the end ("invoice"
-    did not find "invoices", nor "error" "errors")."""
+    umlauts, apostrophes and spaces (`_folded`), and their last word may take an ending of
+    the message's language (ENDINGS)."""
 
-    def __init__(self, pattern: re.Pattern[str]) -> None:
-        self.pattern = pattern
+    def __init__(self, phrases: tuple[str, ...]) -> None:
+        self._phrases = phrases
+        self._patterns: dict[str | None, re.Pattern[str]] = {}  # by the message's language
 
-    def search(self, text: str) -> Found | None:
-        """The first phrase in `text`, the longest one where several start there."""
+    def search(self, text: str, language: str | None = None) -> Found | None:
+        """The first phrase in `text`, written in `language` (an ISO 639-1 code; None or
+        "und": unknown), the longest one where several start there."""
+        pattern = self._patterns.get(language) or self._compile(language)
         if text.isascii():  # nothing to fold: `re` ignores its case
-            found = self.pattern.search(text)
+            found = pattern.search(text)
             return Found(found.start(), " ".join(found.group(0).split())) if found else None
-        if not self.pattern.search(folded(text)):
+        if not pattern.search(folded(text)):
             return None
         spelled, origins = _folded(text)
-        if not (found := self.pattern.search(spelled)):
+        if not (found := pattern.search(spelled)):
             return None
         start, end = origins[found.start()], origins[found.end() - 1] + 1
         return Found(start, " ".join(text[start:end].split()))
 
+    def _compile(self, language: str | None) -> re.Pattern[str]:
+        """The phrases as one trie of their characters, branching where they differ: `re`
+        tries the branches of a plain alternation one by one at every position, and 120
+        irritation phrases took 50 µs a message that way, 13 as a trie. (Once for all the
+        languages without ENDINGS of their own.)"""
+        spelling = language if language in ENDINGS else None
+        if spelling not in self._patterns:
+            trie: dict[str, dict] = {}
+            for phrase in {_spelled(p, spelling) for p in self._phrases} - {""}:
+                node = trie
+                for char in phrase:
+                    node = node.setdefault(char, {})
+                node[""] = {}  # a phrase ends here
+            self._patterns[spelling] = re.compile(
+                rf"(?<!\w)(?:{_branches(trie)})(?:{ENDINGS.get(spelling or '', PLURAL)})?"
+                rf"(?!\w)", re.I)
+        self._patterns[language] = self._patterns[spelling]
+        return self._patterns[language]
+
+
+def _spelled(phrase: str, language: str | None) -> str:
+    """`phrase` folded, its white space one space, each umlaut marked (DOTTED), and in a
+    language that spells them out, each "ae", "oe" and "ue"."""
+    marked = unicodedata.normalize("NFC", phrase).translate(UMLAUTS)
+    spelled = " ".join(folded(marked).split())
+    return SPELLED_OUT.sub(DOTTED, spelled) if language == SPELLS_OUT else spelled
+
 
 @lru_cache(maxsize=64)
 def phrase_pattern(phrases: tuple[str, ...]) -> Phrases | None:
-    """`Phrases` for `phrases`; None when there are none. The phrases are one trie of their
-    characters, branching where they differ: `re` tries the branches of a plain alternation
-    one by one at every position, and 120 irritation phrases took 50 µs a message that
-    way, 13 as a trie.
-    (Remembered: the classify stage asks for the config's lists at every message.)"""
-    trie: dict[str, dict] = {}
-    for phrase in {" ".join(folded(p).split()) for p in phrases} - {""}:
-        node = trie
-        for char in phrase:
-            node = node.setdefault(char, {})
-        node[""] = {}  # a phrase ends here
-    if not trie:
-        return None
-    return Phrases(re.compile(rf"(?<!\w)(?:{_branches(trie)})(?:e?s)?(?!\w)", re.I))
+    """`Phrases` for `phrases`; None when there are none. (Remembered: the classify stage
+    asks for the config's lists at every message.)"""
+    return Phrases(phrases) if any(folded(p).strip() for p in phrases) else None
 
 
 def _branches(node: dict[str, dict]) -> str:
     """The trie below `node` as a regular expression; a phrase ending here makes the rest
-    optional (the longest phrase is tried first). A space is any run of white space."""
-    rest = [(r"\s+" if char == " " else re.escape(char)) + _branches(child)
+    optional (the longest phrase is tried first). A space is any run of white space, an
+    umlaut's mark an optional "e"."""
+    rest = [{" ": r"\s+", DOTTED: "e?"}.get(char, re.escape(char)) + _branches(child)
             for char, child in sorted(node.items()) if char]
     if not rest:
         return ""

@@ -91,3 +91,48 @@ def test_rules_read_the_customers_spelling(email_event: Callable[..., InboundEve
     curly = classify(email_event("marie@example.fr", subject="Commande", body=(
         "Bonjour, ma commande est encore en retard, c\u2019est nul.")), TriageSettings())
     assert curly.irritation == "says 'c\u2019est nul'"
+
+
+WORDS = RuleIntents([
+    Intent("billing", keywords=["Rechnung", "Rückerstattung", "Bestellung", "bill"]),
+    Intent("complaint", keywords=["Aerger"]),  # a team without umlauts on its keyboard
+    Intent("plans", keywords=["plan", "list", "cadeau"]),
+])
+
+
+@pytest.mark.parametrize("text,language,rule", [
+    # a German plural or case ending: "Rechnung" missed "Rechnungen"
+    ("Ich habe zwei Rechnungen bekommen.", "de", "says 'rechnungen'"),
+    ("Wo bleiben meine BESTELLUNGEN?", "de", "says 'bestellungen'"),
+    # an umlaut typed as its vowel and "e", and a team's "ae" for a customer's "ä"
+    ("Wo bleibt meine Rueckerstattung?", "de", "says 'rueckerstattung'"),
+    ("Wo bleibt meine Rueckerstattung?", "en", "says 'rueckerstattung'"),
+    ("RUECKERSTATTUNGEN bitte", "de", "says 'rueckerstattungen'"),
+    ("Schon wieder Ärger mit dem Paket.", "de", "says 'ärger'"),
+    ("Mes cadeaux ne sont pas arrivés.", "fr", "says 'cadeaux'"),
+])
+def test_a_keyword_in_the_customers_inflection_and_spelling(text: str, language: str,
+                                                            rule: str) -> None:
+    found = WORDS.classify(text, language)
+    assert found is not None and found.rule == rule
+
+
+def test_an_ending_counts_in_its_own_language_only() -> None:
+    """German endings in an English message made other words of short keywords: English
+    keeps its plural alone ("bill" is not "billion", "plan" not "plane")."""
+    assert [bool(WORDS.classify(text, language)) for text, language in (
+        ("Rechnungen", "de"), ("Rechnungen", "en"), ("Rechnungen", "und"), ("bills", "en"),
+        ("We sold a billion units.", "en"), ("The plane was late.", "en"),
+        ("Please listen to the recording.", "en"), ("Mes cadeaux", "es"))] == [
+        True, False, False, True, False, False, False, False]
+
+
+def test_a_german_customers_plural_tells_the_intent(email_event: Callable[..., InboundEvent]
+                                                    ) -> None:
+    """The classify stage reads the keyword in the message's own language."""
+    event = email_event("hans@example.de", subject="Frage", body=(
+        "Guten Tag,\nich habe die beiden Rechnungen vom Mai noch nicht erhalten. Koennen Sie "
+        "mir die bitte noch einmal schicken?\n\nLG\nHans"))
+    read = classify(event, TriageSettings(), WORDS)
+    assert (read.language, read.intent, read.intent_rule) == (
+        "de", "billing", "says 'rechnungen'")

@@ -238,6 +238,15 @@ def test_english_gets_a_score_other_languages_none() -> None:
     ("Estou muito insatisfeita com o atendimento.", "pt", "says 'insatisfeita'"),
     ("Sono molto insoddisfatto, quante volte devo scrivere?", "it",
      "says 'insoddisfatto'"),
+    # typed without umlauts, or in a German plural
+    ("Ich bin total veraergert.", "de", "says 'veraergert'"),
+    ("Das ist UNVERSCHAEMT!", "de", "says 'unverschaemt'"),
+    ("Ihre Lieferzeiten sind Zumutungen.", "de", "says 'zumutungen'"),
+    # nobody answers me: "nadie contesta" missed "nadie me contesta"
+    ("Escribo y nadie me contesta.", "es", "says 'nadie me contesta'"),
+    ("J'écris et personne ne me répond.", "fr", "says 'personne ne me répond'"),
+    ("Escrevo e ninguém me responde.", "pt", "says 'ninguém me responde'"),
+    ("Scrivo e nessuno mi risponde.", "it", "says 'nessuno mi risponde'"),
 ])
 def test_irritation_in_any_language(text: str, language: str, why: str) -> None:
     reading = read_tone(text, language, phrases=PHRASES)
