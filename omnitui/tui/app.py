@@ -639,12 +639,15 @@ class OmnituiApp(App[None]):
                         severity="warning", timeout=10)
 
     def _tell_given_away(self, given: list[tuple[int, str, str | None]]) -> None:
-        """A toast for each of this agent's cases someone else gave away: it only left
-        their list, without a word of who has it now."""
+        """A toast for this agent's cases someone else gave away, one for each who gave
+        them where: they only left their list, without a word of who has it now."""
+        taken: dict[tuple[str | None, str], list[int]] = {}
         for case_id, actor, owner in given:
             if actor != self.agent:
-                self.notify(given_away_words(case_id, owner, actor), severity="warning",
-                            timeout=10)
+                taken.setdefault((owner, actor), []).append(case_id)
+        for (owner, actor), case_ids in taken.items():
+            self.notify(given_away_words(case_ids, owner, actor), severity="warning",
+                        timeout=10)
 
     def _tell_failed(self, failed: list[tuple[int, str]]) -> None:
         """A toast for each of this agent's replies that failed for good, with the key that

@@ -245,6 +245,28 @@ capacity = { chat = 5 }
     drive(path, script, settings, agent="erin")
 
 
+def test_cases_handed_back_at_once_are_told_in_one_toast(
+        team: tuple[Path, Settings]) -> None:
+    """Erin gone long enough in a surge: routing put her three untouched cases back in the
+    queue at once, and her console stacked a toast for each over her list (a dozen
+    covered an 80x24 screen)."""
+    path, settings = team
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        hers = [new_case(path, settings, f"c{n}", f"invoice {n} is wrong") for n in range(3)]
+        await wait_for(lambda: all(owner(path, c) == "erin" for c in hers), app, pilot)
+        with Store(path) as store:
+            route_by_time(store, Router(settings), utc_now() + timedelta(minutes=31))
+        assert all(owner(path, c) is None for c in hers)
+        await wait_for(lambda: any("put back" in t for t in toasts(app)), app, pilot)
+        assert [t for t in toasts(app) if "put back" in t] == [
+            f"3 of your cases were put back in the queue by routing: "
+            f"{', '.join(f'#{c}' for c in hers)}"]
+
+    Store(path).close()
+    drive(path, script, settings, agent="erin")
+
+
 def test_a_case_routing_gives_her_is_told_with_a_toast(team: tuple[Path, Settings]) -> None:
     """Routing pushed a case to erin and her console said nothing: it only appeared in her
     list, among the others, while a case taken from her was always told."""
