@@ -134,6 +134,16 @@ def given_to_words(given: list[tuple[int, str]]) -> str:
     return f"{len(given)} cases are yours now: {cases_named([c for c, _ in given])}"
 
 
+def escalated_words(escalated: list[tuple[int, str]]) -> str:
+    """What a console says of cases others escalated: "#12 escalated: first response at
+    risk: 4m left: priority +20", or, of several at once, "14 cases escalated: #12, #14, …"
+    (a surge's pass escalates dozens: a toast each covered the board; each case says why)."""
+    if len(escalated) == 1:
+        case_id, reason = escalated[0]
+        return f"#{case_id} escalated: {arrowed(reason)}"
+    return f"{len(escalated)} cases escalated: {cases_named([c for c, _ in escalated])}"
+
+
 def _undone(action: str) -> tuple[int, str]:
     """(how many undos the audit action is of, the action they undo): "undo undo
     case.status" is (2, "case.status")."""

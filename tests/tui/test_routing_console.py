@@ -215,6 +215,24 @@ def test_an_escalation_of_her_own_case_in_a_queue_she_does_not_work_is_her_toast
     drive(path, script, settings, agent="erin")
 
 
+def test_cases_escalated_at_once_are_told_in_one_toast(team: tuple[Path, Settings]) -> None:
+    """In a surge, one pass escalates dozens of cases in a queue erin works (sam marks
+    three and presses E here): her console stacked a toast for each over the list."""
+    path, settings = team
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        billing = [new_case(path, settings, f"c{n}", f"invoice {n} is wrong") for n in range(3)]
+        with Store(path) as store:
+            sam = Desk(store, "sam", settings)
+            sam.each(billing, sam.escalate())
+        await wait_for(lambda: any("escalated" in t for t in toasts(app)), app, pilot)
+        assert [t for t in toasts(app) if "escalated" in t] == [
+            f"3 cases escalated: {', '.join(f'#{c}' for c in billing)}"]
+
+    Store(path).close()
+    drive(path, script, settings, agent="erin")
+
+
 def test_a_case_handed_back_and_on_at_once_names_who_has_it_now(tmp_path: Path) -> None:
     """Erin gone long enough: routing takes her untouched case and gives it to fay in the
     same moment. Her console said "#1 was put back in the queue by routing", and she went
