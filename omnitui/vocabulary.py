@@ -137,11 +137,13 @@ def given_to_words(given: list[tuple[int, str]]) -> str:
 def escalated_words(escalated: list[tuple[int, str]]) -> str:
     """What a console says of cases others escalated: "#12 escalated: first response at
     risk: 4m left: priority +20", or, of several at once, "14 cases escalated: #12, #14, …"
-    (a surge's pass escalates dozens: a toast each covered the board; each case says why)."""
-    if len(escalated) == 1:
-        case_id, reason = escalated[0]
-        return f"#{case_id} escalated: {arrowed(reason)}"
-    return f"{len(escalated)} cases escalated: {cases_named([c for c, _ in escalated])}"
+    (a surge's pass escalates dozens: a toast each covered the board; each case says why).
+    A case escalated for two reasons at once (irritated, and its score reaching
+    escalate_at) is one case."""
+    cases = list(dict.fromkeys(case_id for case_id, _ in escalated))
+    if len(cases) == 1:
+        return f"#{cases[0]} escalated: {'; '.join(arrowed(r) for _, r in escalated)}"
+    return f"{len(cases)} cases escalated: {cases_named(cases)}"
 
 
 def _undone(action: str) -> tuple[int, str]:
