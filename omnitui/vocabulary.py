@@ -106,13 +106,22 @@ def routing_story(history: list[tuple[int, str, str, str, str]], now: datetime) 
     return " → ".join(steps)
 
 
-def given_away_words(case_id: int, owner: str | None, actor: str) -> str:
-    """What an agent's console says of their case someone else took from them (another
+def cases_named(case_ids: list[int], shown: int = 5) -> str:
+    """The first `shown` of several cases, for one line: "#12, #14, #15, …"."""
+    return ", ".join(f"#{c}" for c in case_ids[:shown]) + (", …" if len(case_ids) > shown
+                                                            else "")
+
+
+def given_away_words(case_ids: list[int], owner: str | None, actor: str) -> str:
+    """What an agent's console says of their cases someone else took from them (another
     agent, a supervisor, routing handing on an away agent's cases): "#12 was given to bob
-    by farid"."""
+    by farid", or, of several at once, "9 of your cases were put back in the queue by
+    routing: #12, #14, …" (a hand-back of nine stacked nine toasts over the list)."""
     by = "routing" if actor == ROUTER else actor
-    return (f"#{case_id} was given to {owner} by {by}" if owner else
-            f"#{case_id} was put back in the queue by {by}")
+    where = f"given to {owner}" if owner else "put back in the queue"
+    if len(case_ids) == 1:
+        return f"#{case_ids[0]} was {where} by {by}"
+    return f"{len(case_ids)} of your cases were {where} by {by}: {cases_named(case_ids)}"
 
 
 def given_to_words(given: list[tuple[int, str]]) -> str:
@@ -122,8 +131,19 @@ def given_to_words(given: list[tuple[int, str]]) -> str:
         case_id, actor = given[0]
         return f"#{case_id} is yours now ({'routing' if actor == ROUTER else actor} gave it " \
             "to you)"
-    shown = ", ".join(f"#{case_id}" for case_id, _ in given[:5])
-    return f"{len(given)} cases are yours now: {shown}" + (", …" if len(given) > 5 else "")
+    return f"{len(given)} cases are yours now: {cases_named([c for c, _ in given])}"
+
+
+def escalated_words(escalated: list[tuple[int, str]]) -> str:
+    """What a console says of cases others escalated: "#12 escalated: first response at
+    risk: 4m left: priority +20", or, of several at once, "14 cases escalated: #12, #14, …"
+    (a surge's pass escalates dozens: a toast each covered the board; each case says why).
+    A case escalated for two reasons at once (irritated, and its score reaching
+    escalate_at) is one case."""
+    cases = list(dict.fromkeys(case_id for case_id, _ in escalated))
+    if len(cases) == 1:
+        return f"#{cases[0]} escalated: {'; '.join(arrowed(r) for _, r in escalated)}"
+    return f"{len(cases)} cases escalated: {cases_named(cases)}"
 
 
 def _undone(action: str) -> tuple[int, str]:
@@ -159,8 +179,6 @@ def undo_words(undone: list[tuple[str, int | None]]) -> str:
                                for action, _ in undone)) or ["the last action"]
     what = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
     cases = sorted({case_id for _, case_id in undone if case_id is not None})
-    named = ", ".join(f"#{c}" for c in cases[:UNDO_NAMES]) + (
-        ", …" if len(cases) > UNDO_NAMES else "")
     where = (f" on #{cases[0]}" if len(cases) == 1 else
-             f" on {len(cases)} cases ({named})" if cases else "")
+             f" on {len(cases)} cases ({cases_named(cases, UNDO_NAMES)})" if cases else "")
     return f"{'redone' if redo else 'undone'}: {what}{where}"

@@ -44,3 +44,15 @@ def test_cases_given_at_once_are_told_in_one_line() -> None:
     assert given_to_words([(12, "farid")]) == "#12 is yours now (farid gave it to you)"
     assert given_to_words([(n, "routing") for n in range(1, 8)]) == (
         "7 cases are yours now: #1, #2, #3, #4, #5, …")
+
+
+def test_a_case_escalated_twice_at_once_is_one_case() -> None:
+    """An irritated customer's case escalates for the irritation and for the score it
+    reaches in the same moment: the toast read "3 cases escalated: #468, #468, #469"."""
+    from omnitui.vocabulary import escalated_words
+
+    assert escalated_words([(468, "irritated: priority +10"), (468, "priority 85 reached 70"),
+                            (469, "irritated: priority +10")]) == "2 cases escalated: #468, #469"
+    assert escalated_words([(468, "irritated: priority +10"),
+                            (468, "priority 85 reached 70")]) == (
+        "#468 escalated: irritated: priority +10; priority 85 reached 70")

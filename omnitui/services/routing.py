@@ -312,8 +312,8 @@ class Router:
                     self._move(conn, waiting_case.case_id, fallback, now)
                     moved.append(waiting_case.case_id)
         pool = self.candidates(conn, now)
-        for case_id in moved:
-            self.route(conn, case_id, now, pool=pool)
+        for case_id in moved:  # a full fallback: the case says why it waits there
+            self.route(conn, case_id, now, pool=pool, say_wait=True)
         return moved
 
     # -- escalation ------------------------------------------------------------------------

@@ -83,8 +83,13 @@ from omnitui.tui.screens.queue import QueueScreen
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.similar_cache import SimilarCases
 from omnitui.tui.status import health_text, incident_words
-from omnitui.vocabulary import given_away_words, given_to_words, undo_words
-from omnitui.wording import ago, arrowed, reply_failed_words, upgraded_under_words
+from omnitui.vocabulary import (
+    escalated_words,
+    given_away_words,
+    given_to_words,
+    undo_words,
+)
+from omnitui.wording import ago, reply_failed_words, upgraded_under_words
 
 if TYPE_CHECKING:
     from omnitui.model import Draft
@@ -626,25 +631,28 @@ class OmnituiApp(App[None]):
 
     def _tell_escalations(
             self, escalations: list[tuple[int, str, str, str, str, str | None]]) -> None:
-        """A toast for each case another actor escalated in a queue this agent works, or
+        """A toast for the cases another actor escalated in a queue this agent works, or
         moved into one (any queue, for a supervisor), or of their own, unless the escalated
         queue's path says not to notify: billing's agents heard nothing of a case it moved
         on to leads, nor its owner of their case breaching in a queue they do not work."""
-        for case_id, actor, reason, queue, now_in, owner in escalations:
-            path = self.desk.router.escalation(queue)
-            if actor == self.agent or not path.notify or not (
-                    owner == self.agent or self._works(queue) or self._works(now_in)):
-                continue
-            self.notify(sanitize(f"#{case_id} escalated: {arrowed(reason)}", multiline=False),
-                        severity="warning", timeout=10)
+        told = [(case_id, reason) for case_id, actor, reason, queue, now_in, owner
+                in escalations if actor != self.agent
+                and self.desk.router.escalation(queue).notify
+                and (owner == self.agent or self._works(queue) or self._works(now_in))]
+        if told:
+            self.notify(sanitize(escalated_words(told), multiline=False), severity="warning",
+                        timeout=10)
 
     def _tell_given_away(self, given: list[tuple[int, str, str | None]]) -> None:
-        """A toast for each of this agent's cases someone else gave away: it only left
-        their list, without a word of who has it now."""
+        """A toast for this agent's cases someone else gave away, one for each who gave
+        them where: they only left their list, without a word of who has it now."""
+        taken: dict[tuple[str | None, str], list[int]] = {}
         for case_id, actor, owner in given:
             if actor != self.agent:
-                self.notify(given_away_words(case_id, owner, actor), severity="warning",
-                            timeout=10)
+                taken.setdefault((owner, actor), []).append(case_id)
+        for (owner, actor), case_ids in taken.items():
+            self.notify(given_away_words(case_ids, owner, actor), severity="warning",
+                        timeout=10)
 
     def _tell_failed(self, failed: list[tuple[int, str]]) -> None:
         """A toast for each of this agent's replies that failed for good, with the key that

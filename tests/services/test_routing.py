@@ -273,6 +273,30 @@ def test_a_saturated_queue_overflows_to_its_fallback_except_cases_queued_by_hand
     assert "billing has had nobody free for 11m (its fallback)" in reasons(store, first)[-1][2]
 
 
+def test_a_case_overflowing_into_a_full_fallback_says_why_it_waits_there(
+        store: Store, tmp_path: Path) -> None:
+    """In a surge the fallback is full too: the case moved there waited with no word of
+    it, its story ending on the move, where a case handed back or just come in says
+    "general: nobody free: erin 1/1 email open"."""
+    team = settings_from(tmp_path, CONFIG + """
+[[queues]]
+name = "general"
+skills = ["billing"]
+assign = "push"
+""")
+    apply_agents(store, team, utc_now())
+    desk(store, team, "erin").present()  # room for one email: the rest wait, saturated
+    billing_email(store, team, "cy@example.com")
+    waiting = billing_email(store, team, "ann@example.com")
+    later = utc_now() + timedelta(minutes=11)
+    store.conn.execute("UPDATE agents SET seen_at = ? WHERE name = 'erin'", (db_time(later),))
+    store.conn.commit()
+    assert route_by_time(store, Router(team), later) == [waiting]
+    assert case(store, waiting)["queue"] == "general" and case(store, waiting)["owner"] is None
+    assert reasons(store, waiting)[-1] == (ROUTER, "case.waiting",
+                                           "general: nobody free: erin 1/1 email open")
+
+
 def test_the_fallback_queues_prepared_macro_is_drafted_and_its_article_leads(
         store: Store, tmp_path: Path) -> None:
     from omnitui.services.kb import refresh, suggest_for

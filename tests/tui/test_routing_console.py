@@ -215,6 +215,24 @@ def test_an_escalation_of_her_own_case_in_a_queue_she_does_not_work_is_her_toast
     drive(path, script, settings, agent="erin")
 
 
+def test_cases_escalated_at_once_are_told_in_one_toast(team: tuple[Path, Settings]) -> None:
+    """In a surge, one pass escalates dozens of cases in a queue erin works (sam marks
+    three and presses E here): her console stacked a toast for each over the list."""
+    path, settings = team
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        billing = [new_case(path, settings, f"c{n}", f"invoice {n} is wrong") for n in range(3)]
+        with Store(path) as store:
+            sam = Desk(store, "sam", settings)
+            sam.each(billing, sam.escalate())
+        await wait_for(lambda: any("escalated" in t for t in toasts(app)), app, pilot)
+        assert [t for t in toasts(app) if "escalated" in t] == [
+            f"3 cases escalated: {', '.join(f'#{c}' for c in billing)}"]
+
+    Store(path).close()
+    drive(path, script, settings, agent="erin")
+
+
 def test_a_case_handed_back_and_on_at_once_names_who_has_it_now(tmp_path: Path) -> None:
     """Erin gone long enough: routing takes her untouched case and gives it to fay in the
     same moment. Her console said "#1 was put back in the queue by routing", and she went
@@ -240,6 +258,28 @@ capacity = { chat = 5 }
         assert owner(path, billing) == "fay"
         await wait_for(lambda: any(f"#{billing} was" in t for t in toasts(app)), app, pilot)
         assert f"#{billing} was given to fay by routing" in toasts(app)
+
+    Store(path).close()
+    drive(path, script, settings, agent="erin")
+
+
+def test_cases_handed_back_at_once_are_told_in_one_toast(
+        team: tuple[Path, Settings]) -> None:
+    """Erin gone long enough in a surge: routing put her three untouched cases back in the
+    queue at once, and her console stacked a toast for each over her list (a dozen
+    covered an 80x24 screen)."""
+    path, settings = team
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        hers = [new_case(path, settings, f"c{n}", f"invoice {n} is wrong") for n in range(3)]
+        await wait_for(lambda: all(owner(path, c) == "erin" for c in hers), app, pilot)
+        with Store(path) as store:
+            route_by_time(store, Router(settings), utc_now() + timedelta(minutes=31))
+        assert all(owner(path, c) is None for c in hers)
+        await wait_for(lambda: any("put back" in t for t in toasts(app)), app, pilot)
+        assert [t for t in toasts(app) if "put back" in t] == [
+            f"3 of your cases were put back in the queue by routing: "
+            f"{', '.join(f'#{c}' for c in hers)}"]
 
     Store(path).close()
     drive(path, script, settings, agent="erin")
