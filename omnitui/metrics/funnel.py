@@ -215,9 +215,8 @@ def _funnel(key: str, cases: list[sqlite3.Row], surveys: list[sqlite3.Row],
                                  if c["first_response_seconds"] is not None),
         "meaningful_response": spread(c["meaningful_response_seconds"] for c in cases
                                       if c["meaningful_response_seconds"] is not None),
-        "assignment": spread(business.seconds(parse_db_time(c["created_at"]),
-                                              parse_db_time(c["first_assigned_at"]))
-                             for c in assigned),
+        "assignment": spread(business.seconds_each(
+            [(c["opened_unix"], c["assigned_unix"]) for c in assigned])),
         "resolution": spread(c["resolution_seconds"] for c in solved
                              if c["resolution_seconds"] is not None),
         "handle": spread(float(c["handle_seconds"]) for c in cases if c["handle_seconds"])}

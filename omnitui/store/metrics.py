@@ -14,7 +14,10 @@ CASE_COLUMNS = (
     "meaningful_response_at", "solved_at", "sla_first_response_due", "sla_meaningful_due",
     "sla_resolution_due", "first_response_seconds", "meaningful_response_seconds",
     "resolution_seconds", "reopens", "reassignments", "first_assigned_at", "agent_replies",
-    "handle_seconds", "history_before")
+    "handle_seconds", "history_before",
+    # as Unix seconds too, worked out in C: a month's assignment times (in business time,
+    # metrics/funnel.py) parsed 530,000 timestamps in Python, 0.6 s at 265,000 cases
+    "unixepoch(created_at) AS opened_unix", "unixepoch(first_assigned_at) AS assigned_unix")
 
 
 def opened_between(conn: sqlite3.Connection, since: str, until: str) -> list[sqlite3.Row]:
@@ -56,7 +59,9 @@ def backlog(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     time (`open_since`: its last reopening, by the customer's message or by an agent, else
     when we received its first message: a conversation of last year that came back today,
     or that an import brought today, has waited a day, not a year). A merged case is
-    closed: not in it."""
+    closed: not in it. The last reopening is the last in the log, read from its end: the
+    latest time among all of them read every audit row of each reopened case (0.6-1 s of
+    a report at 12,680 reopened unsolved cases)."""
     cur = conn.cursor()
     cur.row_factory = sqlite3.Row
     statuses = ", ".join(f"'{s}'" for s in ACTIVE_STATUSES)
@@ -64,7 +69,8 @@ def backlog(conn: sqlite3.Connection) -> list[sqlite3.Row]:
         "SELECT id, queue, channel, owner, tier, status, created_at, snoozed_until,"
         " coalesce(CASE WHEN"
         " reopens = 0 THEN (SELECT min(m.received_at) FROM messages m WHERE m.case_id ="
-        " cases.id) ELSE (SELECT max(a.at) FROM audit a WHERE a.case_id = cases.id AND"
+        " cases.id) ELSE (SELECT a.at FROM audit a WHERE a.case_id = cases.id AND"
         " (a.action = 'case.reopened' OR a.action = 'case.status' AND json_extract(a.before,"
-        " '$.\"cases:' || cases.id || '\".status') IN ('solved', 'closed'))) END, created_at)"
+        " '$.\"cases:' || cases.id || '\".status') IN ('solved', 'closed'))"
+        " ORDER BY a.id DESC LIMIT 1) END, created_at)"
         f" AS open_since FROM cases WHERE status IN ({statuses})").fetchall()
