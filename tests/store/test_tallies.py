@@ -130,7 +130,7 @@ def test_a_store_from_before_schema_37_counts_a_case_ever_assigned(tmp_path: Pat
         for statement in _statements(MIGRATION_23):
             if statement.startswith("CREATE TRIGGER"):
                 conn.execute(statement)  # schema 23's, reading assigned_at
-        conn.execute("PRAGMA user_version = 36")
+        as_of_schema(conn, 36)
     with Store(path) as store:  # opening migrates
         assert "first_assigned_at" in store.conn.execute(
             "SELECT sql FROM sqlite_master WHERE name = 'cases_tally_update'").fetchone()[0]
