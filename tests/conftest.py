@@ -174,6 +174,8 @@ COLUMNS_ADDED = {30: ("cases", ("history_before",)), 31: ("cases", ("last_answer
                  33: ("cases", ("paused_at",)), 34: ("cases", ("first_replier", "solved_by")),
                  36: ("channel_health", ("rejected_lately", "last_rejected_at")),
                  38: ("agents", ("languages",))}
+# And the indexes (since 39).
+INDEXES_ADDED = {39: ("cases_finished_priority", "cases_finished_sla", "cases_finished_updated")}
 
 
 def as_of_schema(conn: sqlite3.Connection, version: int) -> None:
@@ -181,6 +183,9 @@ def as_of_schema(conn: sqlite3.Connection, version: int) -> None:
     for number, (table, columns) in COLUMNS_ADDED.items():
         for column in columns if number > version else ():
             conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    for number, indexes in INDEXES_ADDED.items():
+        for index in indexes if number > version else ():
+            conn.execute(f"DROP INDEX {index}")
     conn.execute(f"PRAGMA user_version = {version}")
 
 

@@ -164,7 +164,7 @@ def report(conn: sqlite3.Connection, settings: Settings, since: datetime, until:
     business = calendar_of(settings.business_hours)
     zone = day_zone(settings)
 
-    def key_of(row: sqlite3.Row, agent: str, when: str) -> str:
+    def key_of(row: store.Record, agent: str, when: str) -> str:
         """The row's group: an agent is a case's owner, or a survey's agent; a day is a
         case's opening's, or a survey's answer's (the case's put a survey of the period on
         a day before it, a row of its own)."""
@@ -179,7 +179,7 @@ def report(conn: sqlite3.Connection, settings: Settings, since: datetime, until:
         backlog = open_now if by != "day" else []  # a backlog is now, not of a day
         every = period_days(since, until, zone) if by == "day" else \
             [queue.name for queue in settings.queues] if by == "queue" else []
-        split: dict[str, tuple[list[sqlite3.Row], ...]] = {key: ([], [], []) for key in every}
+        split: dict[str, tuple[list[store.Record], ...]] = {key: ([], [], []) for key in every}
         # (every day: a day nothing was opened on was no row, a gap in a daily chart; every
         # queue the team has, as the board lists them: an idle one was missing)
         for part, rows, agent, when in ((0, cases, "owner", "created_at"),
@@ -202,8 +202,8 @@ def period_days(since: datetime, until: datetime, zone: tzinfo | None) -> list[s
     return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
 
 
-def _funnel(key: str, cases: list[sqlite3.Row], surveys: list[sqlite3.Row],
-            open_now: list[sqlite3.Row], business: Calendar, now: datetime) -> Funnel:
+def _funnel(key: str, cases: list[store.Record], surveys: list[store.Record],
+            open_now: list[store.Record], business: Calendar, now: datetime) -> Funnel:
     opened = len(cases)
     cases = [c for c in cases if c["history_before"] is None]  # what the team worked here
     finished = [c for c in cases if c["solved_at"] is not None or c["reopens"]]
@@ -215,9 +215,8 @@ def _funnel(key: str, cases: list[sqlite3.Row], surveys: list[sqlite3.Row],
                                  if c["first_response_seconds"] is not None),
         "meaningful_response": spread(c["meaningful_response_seconds"] for c in cases
                                       if c["meaningful_response_seconds"] is not None),
-        "assignment": spread(business.seconds(parse_db_time(c["created_at"]),
-                                              parse_db_time(c["first_assigned_at"]))
-                             for c in assigned),
+        "assignment": spread(business.seconds_each(
+            [(c["opened_unix"], c["assigned_unix"]) for c in assigned])),
         "resolution": spread(c["resolution_seconds"] for c in solved
                              if c["resolution_seconds"] is not None),
         "handle": spread(float(c["handle_seconds"]) for c in cases if c["handle_seconds"])}

@@ -42,6 +42,7 @@ from omnitui.store.schema import TALLIES_OF_CASES, TALLY_TRIGGERS
 # queues and channels of its views: no measurable cost to the load).
 DEFERRABLE = (
     "cases_active_newest", "cases_active_updated", "cases_active_sla_order",
+    "cases_finished_priority", "cases_finished_sla", "cases_finished_updated",
     "cases_irritated", "cases_active_language", "cases_active_intent", "cases_sla_alarm",
     "cases_rescore", "cases_first_responses", "cases_created", "cases_solved",
     "messages_customer", "messages_with_parse_errors", "audit_customer", "audit_actor",

@@ -8,25 +8,26 @@ from __future__ import annotations
 import sqlite3
 
 from omnitui.model import ACTIVE_STATUSES
+from omnitui.store.db import Record, records
 
 CASE_COLUMNS = (
     "id", "queue", "channel", "owner", "tier", "status", "created_at", "first_response_at",
     "meaningful_response_at", "solved_at", "sla_first_response_due", "sla_meaningful_due",
     "sla_resolution_due", "first_response_seconds", "meaningful_response_seconds",
     "resolution_seconds", "reopens", "reassignments", "first_assigned_at", "agent_replies",
-    "handle_seconds", "history_before")
+    "handle_seconds", "history_before",
+    # as Unix seconds too, worked out in C: a month's assignment times (in business time,
+    # metrics/funnel.py) parsed 530,000 timestamps in Python, 0.6 s at 265,000 cases
+    "unixepoch(created_at) AS opened_unix", "unixepoch(first_assigned_at) AS assigned_unix")
 
 
-def opened_between(conn: sqlite3.Connection, since: str, until: str) -> list[sqlite3.Row]:
+def opened_between(conn: sqlite3.Connection, since: str, until: str) -> list[Record]:
     """The cases opened in [since, until) (not those merged into another), with when they
     were first assigned, how many replies agents wrote on them, and how long agents had
     them open or were writing on them (wall-clock seconds): all kept with the case
     (schema 24), so a month at a million cases is one range of the created_at index."""
-    cur = conn.cursor()
-    cur.row_factory = sqlite3.Row
-    return cur.execute(
-        f"SELECT {', '.join(CASE_COLUMNS)} FROM cases WHERE created_at >= ?"
-        " AND created_at < ? AND merged_into IS NULL", (since, until)).fetchall()
+    return records(conn, f"SELECT {', '.join(CASE_COLUMNS)} FROM cases WHERE created_at >= ?"
+                   " AND created_at < ? AND merged_into IS NULL", (since, until))
 
 
 def left_owner_because(conn: sqlite3.Connection, since: str, until: str,
@@ -40,31 +41,31 @@ def left_owner_because(conn: sqlite3.Connection, since: str, until: str,
         " ORDER BY count(*) DESC, reason LIMIT ?", (since, until, limit)).fetchall()
 
 
-def surveys_answered(conn: sqlite3.Connection, since: str, until: str) -> list[sqlite3.Row]:
+def surveys_answered(conn: sqlite3.Connection, since: str, until: str) -> list[Record]:
     """Satisfaction answers given in the period, with the case's queue, channel and tier
     and the agent the survey was for."""
-    cur = conn.cursor()
-    cur.row_factory = sqlite3.Row
-    return cur.execute(
-        "SELECT s.score, s.agent, s.answered_at, c.queue, c.channel, c.tier, c.created_at"
-        " FROM csat s JOIN cases c ON c.id = s.case_id WHERE s.answered_at >= ?"
-        " AND s.answered_at < ? AND s.score IS NOT NULL", (since, until)).fetchall()
+    return records(
+        conn, "SELECT s.score, s.agent, s.answered_at, c.queue, c.channel, c.tier,"
+        " c.created_at FROM csat s JOIN cases c ON c.id = s.case_id WHERE s.answered_at >= ?"
+        " AND s.answered_at < ? AND s.score IS NOT NULL", (since, until))
 
 
-def backlog(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+def backlog(conn: sqlite3.Connection) -> list[Record]:
     """Every unsolved case now: where it is, whose, and since when it has been open this
     time (`open_since`: its last reopening, by the customer's message or by an agent, else
     when we received its first message: a conversation of last year that came back today,
     or that an import brought today, has waited a day, not a year). A merged case is
-    closed: not in it."""
-    cur = conn.cursor()
-    cur.row_factory = sqlite3.Row
+    closed: not in it. The last reopening is the last in the log, read from its end: the
+    latest time among all of them read every audit row of each reopened case (0.6-1 s of
+    a report at 12,680 reopened unsolved cases)."""
     statuses = ", ".join(f"'{s}'" for s in ACTIVE_STATUSES)
-    return cur.execute(
-        "SELECT id, queue, channel, owner, tier, status, created_at, snoozed_until,"
+    return records(
+        conn, "SELECT id, queue, channel, owner, tier, status, created_at, snoozed_until,"
         " coalesce(CASE WHEN"
         " reopens = 0 THEN (SELECT min(m.received_at) FROM messages m WHERE m.case_id ="
-        " cases.id) ELSE (SELECT max(a.at) FROM audit a WHERE a.case_id = cases.id AND"
+        " cases.id) ELSE (SELECT a.at FROM audit a WHERE a.case_id = cases.id AND"
         " (a.action = 'case.reopened' OR a.action = 'case.status' AND json_extract(a.before,"
-        " '$.\"cases:' || cases.id || '\".status') IN ('solved', 'closed'))) END, created_at)"
-        f" AS open_since FROM cases WHERE status IN ({statuses})").fetchall()
+        " '$.\"cases:' || cases.id || '\".status') IN ('solved', 'closed'))"
+        " ORDER BY a.id DESC LIMIT 1) END, created_at)"
+        f" AS open_since FROM cases WHERE status IN ({statuses})")
+

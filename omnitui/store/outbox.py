@@ -14,6 +14,7 @@ from typing import Any
 
 from omnitui.model import BOUNCE
 from omnitui.store.audit import ChangeSet, insert_row, record_audit
+from omnitui.store.db import records
 
 QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
 STATUSES = (QUEUED, SENDING, SENT, FAILED)
@@ -63,10 +64,8 @@ def cases_of(conn: sqlite3.Connection, outbox_ids: Sequence[int]) -> list[int]:
 
 def rows(conn: sqlite3.Connection, outbox_ids: Sequence[int]) -> list[dict[str, Any]]:
     marks = ", ".join("?" * len(outbox_ids))
-    cur = conn.execute(f"SELECT * FROM outbox WHERE id IN ({marks}) ORDER BY id",
-                       tuple(outbox_ids))
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    return records(conn, f"SELECT * FROM outbox WHERE id IN ({marks}) ORDER BY id",
+                   tuple(outbox_ids))
 
 
 def row_of_message(conn: sqlite3.Connection, message_id: int) -> dict[str, Any] | None:

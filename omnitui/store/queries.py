@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 from omnitui.config.languages import UNDETERMINED
 from omnitui.model import (
     ACTIVE_STATUSES,
+    FINISHED_STATUSES,
     PAUSED_STATUSES,
     AttachmentView,
     CaseDetail,
@@ -29,7 +30,7 @@ from omnitui.model import (
 from omnitui.records import record
 from omnitui.store.db import folded
 from omnitui.store.fulltext import index_pending
-from omnitui.store.schema import ACTIVE, NO_SLA_DUE
+from omnitui.store.schema import ACTIVE, FINISHED, NO_SLA_DUE
 from omnitui.wording import RETRYING
 
 
@@ -238,6 +239,8 @@ def _filters(query: CaseQuery, after: tuple[Any, int] | None,
         # Said in the indexes' own words, or SQLite cannot see that `status IN ('new')`
         # lies within their `WHERE status IN (...active...)` and scans every case.
         where.append(f"c.status IN {ACTIVE}")
+    elif set(query.statuses) <= set(FINISHED_STATUSES):  # and so the finished cases' indexes
+        where.append(f"c.status IN {FINISHED}")
     if query.statuses is not None:
         where.append(f"c.status IN ({', '.join('?' for _ in query.statuses)})")
         params.extend(query.statuses)

@@ -9,6 +9,7 @@ Timestamps are UTC text in SQLite's own `datetime()` format ('YYYY-MM-DD HH:MM:S
 from __future__ import annotations
 
 ACTIVE = "('new','open','pending','on_hold')"
+FINISHED = "('solved','closed')"
 
 MIGRATION_1 = f"""
 CREATE TABLE agents (
@@ -953,6 +954,21 @@ MIGRATION_38 = """
 ALTER TABLE agents ADD COLUMN languages TEXT NOT NULL DEFAULT '[]';
 """
 
+# 39: the finished cases (`status:solved`, about nine cases in ten of a store that has run
+# a while) in the console's orders: the open cases' indexes held none of them, so a page of
+# `status:solved` by priority, SLA or last activity sorted every solved case, on each
+# keystroke (0.2-0.9 s at 236,000). The status comes last, read off the index to leave out
+# the other finished status: leading, it drew SQLite to sort by the status's rows where
+# newest first walks the table's own order, and the snoozed view their own index.
+MIGRATION_39 = f"""
+CREATE INDEX cases_finished_priority ON cases(priority DESC, id DESC, status)
+    WHERE status IN {FINISHED};
+CREATE INDEX cases_finished_sla ON cases(coalesce(sla_due, '{NO_SLA_DUE}'), id, status)
+    WHERE status IN {FINISHED};
+CREATE INDEX cases_finished_updated ON cases(last_message_at DESC, id DESC, status)
+    WHERE status IN {FINISHED};
+"""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
                          MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10,
                          MIGRATION_11, MIGRATION_12, MIGRATION_13, MIGRATION_14,
@@ -962,7 +978,7 @@ MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIG
                          MIGRATION_25, MIGRATION_26, MIGRATION_27, MIGRATION_28,
                          MIGRATION_29, MIGRATION_30, MIGRATION_31, MIGRATION_32,
                          MIGRATION_33, MIGRATION_34, MIGRATION_35, MIGRATION_36,
-                         MIGRATION_37, MIGRATION_38]
+                         MIGRATION_37, MIGRATION_38, MIGRATION_39]
 
 # Migrations that also rewrite rows by rules too involved for SQL: the module whose
 # `migrate(conn)` runs right after that migration's SQL, in the same transaction. Named, not

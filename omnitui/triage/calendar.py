@@ -10,7 +10,8 @@ change is 23 or 25 hours). With no time zone the calendar is always open: 24x7.
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterator
+from bisect import bisect_right
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
@@ -132,6 +133,36 @@ class Calendar:
     def seconds(self, start: datetime, end: datetime) -> float:
         """Open seconds between two moments (0 when `end` is not after `start`)."""
         return sum((hi - lo).total_seconds() for lo, hi in self.spans(start, end))
+
+    def seconds_each(self, stretches: Sequence[tuple[int, int]]) -> list[float]:
+        """`seconds` of each stretch, given as whole Unix seconds (stored times are): the
+        open spans that cover them all are summed once, and each end found among them by
+        bisection. A month's report asks this of every case: one call at a time took 1.6 s
+        at 265,000 cases. (Whole seconds sum exactly: the same numbers as `seconds`.)"""
+        if not stretches:
+            return []
+        if self.zone is None:
+            return [float(end - start) if end > start else 0 for start, end in stretches]
+        opens: list[int] = []
+        closes: list[int] = []
+        before = [0]  # before[k]: open seconds of the first k spans
+        first = datetime.fromtimestamp(min(start for start, _ in stretches), UTC)
+        last = datetime.fromtimestamp(max(end for _, end in stretches), UTC)
+        for lo, hi in self.spans(first, last):
+            opens.append(int(lo.timestamp()))
+            closes.append(int(hi.timestamp()))
+            before.append(before[-1] + closes[-1] - opens[-1])
+
+        def open_until(moment: int) -> int:
+            """Open seconds from `first` to `moment`."""
+            n = bisect_right(opens, moment)
+            return before[n - 1] + min(moment, closes[n - 1]) - opens[n - 1] if n else 0
+
+        found: list[float] = []
+        for start, end in stretches:
+            open_seconds = open_until(end) - open_until(start) if end > start else 0
+            found.append(float(open_seconds) if open_seconds else 0)
+        return found
 
     def add(self, start: datetime, seconds: float) -> datetime:
         """The moment `seconds` of open time after `start` have passed."""

@@ -41,7 +41,8 @@ def count(store: Store, sql: str) -> int:
     return store.conn.execute(sql).fetchone()[0]
 
 
-@pytest.mark.parametrize("statuses", [None, EVERY_STATUS, ("pending", "on_hold")])
+@pytest.mark.parametrize("statuses", [None, EVERY_STATUS, ("pending", "on_hold"), ("solved",),
+                                      ("solved", "closed")])
 def test_every_order_shows_every_case_of_the_view(demo: Store,
                                                   statuses: tuple[str, ...] | None) -> None:
     assert count(demo, "SELECT count(*) FROM cases WHERE status IN ('pending', 'on_hold')"
@@ -125,6 +126,22 @@ def test_a_view_of_some_open_statuses_is_served_by_an_open_cases_index(
     steps = recorder.plans(slice(-1, None))  # the page (after any count of a value)
     assert "USING INDEX cases_active_" in steps[0], steps
     assert not any(step.startswith("SCAN c") for step in steps), steps
+
+
+@pytest.mark.parametrize("sort", ["priority", "sla", "updated"])  # (newest: the table's order)
+def test_a_page_of_solved_cases_comes_off_their_own_index_in_every_order(demo: Store,
+                                                                  sort: str) -> None:
+    """`status:solved` by priority, SLA or last activity sorted every solved case for each
+    page, on each keystroke of the search box (0.2-0.9 s at 236,000 solved cases)."""
+    query = CaseQuery(statuses=("solved",), sort=sort, limit=10)
+    recorder = Recorder(demo.conn)
+    rows = list_cases(recorder, query)  # type: ignore[arg-type]
+    every = list(queue_ids(recorder, query))  # type: ignore[arg-type]
+    assert len(every) > query.limit and {r.status for r in rows} == {"solved"}
+    assert [r.id for r in rows] == every[:query.limit]
+    steps = recorder.plans()
+    assert not any("TEMP B-TREE" in step for step in steps), steps
+    assert any(f"cases_finished_{sort}" in step for step in steps), steps
 
 
 @pytest.mark.parametrize("sort", ["priority", "sla", "newest", "updated"])

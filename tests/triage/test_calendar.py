@@ -95,3 +95,22 @@ def test_a_due_time_never_falls_on_a_closed_day(start: datetime, target: float) 
     due = OFFICE.add(start, target).astimezone(BERLIN)
     assert due.weekday() < 5
     assert due.date() not in (date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 26))
+
+
+whole_seconds = st.integers(min_value=int(datetime(2025, 1, 1, tzinfo=UTC).timestamp()),
+                            max_value=int(datetime(2028, 12, 31, tzinfo=UTC).timestamp()))
+
+
+@settings(max_examples=200, deadline=None)
+@given(calendars, st.lists(st.tuples(whole_seconds,
+                                     st.integers(min_value=-86400, max_value=20 * 86400)),
+                           max_size=40))
+def test_many_stretches_counted_at_once_count_as_each_one_alone(
+        calendar: Calendar, stretches: list[tuple[int, int]]) -> None:
+    """A month's report counts every case's wait for an owner in one call: the same seconds
+    as one at a time, over weekends, holidays, nights and summer time, and 0 for one that
+    ends before it starts."""
+    pairs = [(start, start + length) for start, length in stretches]
+    alone = [calendar.seconds(datetime.fromtimestamp(start, UTC),
+                              datetime.fromtimestamp(end, UTC)) for start, end in pairs]
+    assert calendar.seconds_each(pairs) == alone

@@ -9,12 +9,13 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from textual.containers import VerticalScroll
 from textual.widgets import Input, Static
 from textual.widgets._toast import Toast
 
 from omnitui.config import Settings
 from omnitui.ingest.pipeline import Pipeline
-from omnitui.keymap import KEYS
+from omnitui.keymap import BOTH, CASE, KEYS
 from omnitui.model import Status
 from omnitui.services.desk import Desk
 from omnitui.services.intake import intake_pipeline
@@ -216,6 +217,36 @@ def test_help_lists_every_binding_with_its_id(demo_db: Path) -> None:
         assert "alice · all open" in screen_text(app)
 
     drive(demo_db, script)
+
+
+def test_the_help_is_kept_and_shown_again_from_its_top(demo_db: Path) -> None:
+    """`?` laid out and drew the help's tables afresh each time (170-620 ms in a loaded
+    terminal): the console keeps it, and shows it again from its first line; asked on a
+    case, the help still starts with the case's keys."""
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        help_screen = app.screen
+        scroll = help_screen.query_one(VerticalScroll)
+        await pilot.press("G")
+        await pilot.pause()
+        assert scroll.scroll_y > 0
+        await pilot.press("escape", "question_mark")
+        await pilot.pause()
+        assert app.screen is help_screen and scroll.scroll_y == 0
+        assert first_heading(app) == "Queue"
+        await pilot.press("escape", "enter")
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert first_heading(app) in (CASE.capitalize(), BOTH.capitalize())
+
+    drive(demo_db, script)
+
+
+def first_heading(app: OmnituiApp) -> str:
+    text = rendered(app.screen.query_one("#text", Static).content)
+    return next(line.strip() for line in text.splitlines() if line.strip())
 
 
 def test_the_key_bar_shows_each_screens_keys_and_a_click_presses_one(demo_db: Path) -> None:

@@ -261,6 +261,10 @@ class TextScreen(ModalScreen[None]):
             scroll.border_title = self.title_text
             yield Static(self.text, id="text")
 
+    def to_top(self) -> None:
+        """Shown again (the console keeps its help): from its first line."""
+        self.query_one(VerticalScroll).scroll_home(animate=False)
+
     def action_scroll(self, where: str) -> None:
         """j, k, space, g and G as a pager has them (only the arrows and PgDn scrolled)."""
         scroll = self.query_one(VerticalScroll)
