@@ -37,7 +37,7 @@ from textual.widgets import Input, TextArea
 
 from omnitui.config import ConfigError, Settings, attachments_dir
 from omnitui.daemon.lock import stopped_here
-from omnitui.file_lock import in_use_path, share
+from omnitui.file_lock import console_path, held, in_use_path, share
 from omnitui.keymap import BY_ID, KEYS, keymap_problem
 from omnitui.sanitize import sanitize
 from omnitui.services.holidays import keep as keep_holidays
@@ -158,6 +158,9 @@ class OmnituiApp(App[None]):
         self.stand_in = stand_in
         self.store = Store(db_path, attachments_dir=attachments_dir(settings, db_path))
         self._open_here = share(in_use_path(db_path))  # held while this console runs
+        self._agent_lock = console_path(db_path, agent)
+        self._first_of_agent = not held(self._agent_lock)  # no other console of theirs runs
+        self._agent_here = share(self._agent_lock)  # held while this console runs
         self.sla = SlaKeeper(settings)  # the policies and calendars screens draw clocks with
         self.readers = Readers(db_path)  # for reads in worker threads
         self.similar_cases = SimilarCases(self.readers, settings)
@@ -264,7 +267,8 @@ class OmnituiApp(App[None]):
 
         if refused := refused_command():  # said on stderr too, behind this screen
             self.notify(refused, severity="warning", timeout=15)
-        self._leave_cases()  # a mark left by this agent's console that died
+        if self._first_of_agent:  # a mark left by this agent's console that died (not
+            self._leave_cases()  # one of the console they still have open)
         with self._following():
             apply_agents(self.store, self.settings, utc_now())
         self.set_interval(POLL_SECONDS, self._poll)
@@ -688,12 +692,17 @@ class OmnituiApp(App[None]):
         """Take this agent's presence mark off every case, and quitting, their presence
         for routing: `omnitui restore` said "consoles are open" for half a minute after
         the last closed (best effort: a mark fades by itself, and a busy store must not
-        stop the console starting or quitting)."""
+        stop the console starting or quitting). Quitting while another console of theirs
+        runs, they stay present, and only this console's case mark goes."""
         now = utc_now()
+        others = quitting and held(self._agent_lock)
+        if others and self._presence[0] is None:
+            return  # on the queue: no mark of this console's to take off
         with suppress(*STORE_ERRORS), self.store.write() as conn:
             presence.leave(conn, self.agent, db_time(now),
-                           db_time(now - timedelta(seconds=PRESENCE_CONTINUES)))
-            if quitting:
+                           db_time(now - timedelta(seconds=PRESENCE_CONTINUES)),
+                           self._presence[0] if others else None)
+            if quitting and not others:
                 mark_gone(conn, self.agent, db_time(now - timedelta(
                     seconds=self.settings.routing.present_seconds + 1)))
 
@@ -767,6 +776,8 @@ class OmnituiApp(App[None]):
 
     def on_unmount(self) -> None:
         gc.unfreeze()  # what start-up made may be garbage now (a test runs many consoles)
+        if self._agent_here is not None:  # let go first: `_leave_cases` looks for others
+            self._agent_here.close()
         self._leave_cases(quitting=True)
         self.readers.close()
         self.store.close()
