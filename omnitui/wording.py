@@ -376,6 +376,21 @@ def _due(state: dict, zone: ZoneInfo) -> datetime:
     return _stored(state["due"]).astimezone(zone)
 
 
+def escalated_words(case_id: int, reason: str) -> str:
+    """What a console says of an escalation: "#12 escalated: reassigned 3 times: priority
+    +20"."""
+    return f"#{case_id} escalated: {arrowed(reason)}"
+
+
+def missed_escalations_words(escalated: Sequence[tuple[int, str]]) -> str:
+    """What an agent back from away hears of their cases that escalated meanwhile (the
+    toasts of the moment went by unseen, or not at all): "While you were away: #12
+    escalated: at risk: first response: priority +20; #15 ...", the first three."""
+    shown = "; ".join(escalated_words(case_id, reason) for case_id, reason in escalated[:3])
+    more = len(escalated) - 3
+    return f"While you were away: {shown}" + (f"; and {more} more" if more > 0 else "")
+
+
 def taken_by(agent: str) -> str:
     """What Take did to a case (and, said "already", that it had nothing to do)."""
     return f"assigned to {agent}"

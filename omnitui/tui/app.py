@@ -49,8 +49,10 @@ from omnitui.store.audit import actions_of, last_redoable, last_undoable, undone
 from omnitui.store.business_events import BusinessEvent, ongoing
 from omnitui.store.cases import get_case
 from omnitui.store.changes import (
+    Escalation,
     changed_cases_since,
     commits_seen,
+    escalations_of,
     escalations_since,
     failed_replies_since,
     given_away_since,
@@ -84,7 +86,13 @@ from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.similar_cache import SimilarCases
 from omnitui.tui.status import health_text, incident_words
 from omnitui.vocabulary import given_away_words, given_to_words, undo_words
-from omnitui.wording import ago, arrowed, reply_failed_words, upgraded_under_words
+from omnitui.wording import (
+    ago,
+    escalated_words,
+    missed_escalations_words,
+    reply_failed_words,
+    upgraded_under_words,
+)
 
 if TYPE_CHECKING:
     from omnitui.model import Draft
@@ -515,7 +523,7 @@ class OmnituiApp(App[None]):
         on) or available again (the waiting cases you have room for come at once)."""
         away = not self.desk.away()
         self.desk.set_away(away)
-        self.me = agent(self.store.conn, self.agent)
+        self._read_me()
         self.notify("You are away: routing gives you no cases" if away else
                     "You are available: routing gives you cases again",
                     severity="warning" if away else "information")
@@ -628,19 +636,35 @@ class OmnituiApp(App[None]):
             self.notify(upgraded_under_words(found, SCHEMA_VERSION), severity="warning",
                         timeout=UPGRADED_TOAST_SECONDS)
 
-    def _tell_escalations(
-            self, escalations: list[tuple[int, str, str, str, str, str | None]]) -> None:
+    def _tell_escalations(self, escalations: list[Escalation]) -> None:
         """A toast for each case another actor escalated in a queue this agent works, or
         moved into one (any queue, for a supervisor), or of their own, unless the escalated
         queue's path says not to notify: billing's agents heard nothing of a case it moved
-        on to leads, nor its owner of their case breaching in a queue they do not work."""
-        for case_id, actor, reason, queue, now_in, owner in escalations:
-            path = self.desk.router.escalation(queue)
-            if actor == self.agent or not path.notify or not (
-                    owner == self.agent or self._works(queue) or self._works(now_in)):
-                continue
-            self.notify(sanitize(f"#{case_id} escalated: {arrowed(reason)}", multiline=False),
+        on to leads, nor its owner of their case breaching in a queue they do not work. An
+        agent away hears of their own cases only (and of those again when back)."""
+        for case_id, _actor, reason, *_ in filter(self._heard, escalations):
+            self.notify(sanitize(escalated_words(case_id, reason), multiline=False),
                         severity="warning", timeout=10)
+
+    def _heard(self, escalation: Escalation) -> bool:
+        """Whether this agent's console tells of the escalation (`_tell_escalations`)."""
+        _case_id, actor, _reason, queue, now_in, owner = escalation
+        return actor != self.agent and self.desk.router.escalation(queue).notify and (
+            owner == self.agent or self._hears_from(queue) or self._hears_from(now_in))
+
+    def _read_me(self) -> None:
+        """This agent's row, read again. Back from away (`@`, or `omnitui available`
+        elsewhere), the escalations of their cases meanwhile are said in one toast: an
+        agent away is spared their queues' escalations, and the toasts of their own went
+        by while nobody was looking."""
+        was = self.me
+        self.me = agent(self.store.conn, self.agent)
+        if was is None or was.away_since is None or self.me is None or self.me.away_since:
+            return
+        if missed := [(case_id, reason) for case_id, _actor, reason, *_ in filter(
+                self._heard, escalations_of(self.store.conn, self.agent, was.away_since))]:
+            self.notify(sanitize(missed_escalations_words(missed), multiline=False),
+                        severity="warning", timeout=30)
 
     def _tell_given_away(self, given: list[tuple[int, str, str | None]]) -> None:
         """A toast for each of this agent's cases someone else gave away: it only left
@@ -658,10 +682,14 @@ class OmnituiApp(App[None]):
                                                     self.keys_of("message.resend")),
                                  multiline=False), severity="error", timeout=15)
 
-    def _works(self, queue: str) -> bool:
+    def _hears_from(self, queue: str) -> bool:
+        """Whether this agent hears of the escalations in `queue`: a supervisor of every
+        queue's, an agent of those they have the skills for, unless away."""
         me = self.me
         if me is not None and me.supervisor:
             return True
+        if me is not None and me.away_since is not None:
+            return False
         found = self.desk.router.queues.get(queue)
         return found is None or (me is not None and set(found.skills) <= me.skills)
 
@@ -716,7 +744,7 @@ class OmnituiApp(App[None]):
         with suppress(*STORE_ERRORS):
             self.desk.present()
         with self._following():
-            self.me = agent(self.store.conn, self.agent)
+            self._read_me()
             if self.me is not None and not self.me.active:
                 self._taken_off_the_team()
                 return
