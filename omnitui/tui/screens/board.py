@@ -166,6 +166,12 @@ class BoardScreen(WorkScreen):
         case_id = self._highlighted()
         return [case_id] if case_id is not None else []
 
+    def owners(self) -> list[str | None] | None:
+        case_id = self._highlighted()
+        if self.board is None or case_id is None:
+            return None
+        return [row["owner"] for row in self.board.due_soon if row["id"] == case_id] or None
+
     def declined(self, action: str) -> str | None:
         """The queue's keys act on the due list's case: with another list focused they
         leave the key bar, and pressed they say where to go."""
