@@ -167,8 +167,9 @@ class OmnituiApp(App[None]):
         self.store = Store(db_path, attachments_dir=attachments_dir(settings, db_path))
         self._open_here = share(in_use_path(db_path))  # held while this console runs
         self._agent_lock = console_path(db_path, agent)
-        self._first_of_agent = not held(self._agent_lock)  # no other console of theirs runs
-        self._agent_here = share(self._agent_lock)  # held while this console runs
+        others = held(self._agent_lock)  # another console of this agent's runs
+        self._agent_here = share(self._agent_lock)  # held while this console runs (None:
+        self._first_of_agent = self._agent_here is None or not others  # it cannot tell)
         self.sla = SlaKeeper(settings)  # the policies and calendars screens draw clocks with
         self.readers = Readers(db_path)  # for reads in worker threads
         self.similar_cases = SimilarCases(self.readers, settings)
@@ -723,7 +724,7 @@ class OmnituiApp(App[None]):
         stop the console starting or quitting). Quitting while another console of theirs
         runs, they stay present, and only this console's case mark goes."""
         now = utc_now()
-        others = quitting and held(self._agent_lock)
+        others = quitting and self._agent_here is not None and held(self._agent_lock)
         if others and self._presence[0] is None:
             return  # on the queue: no mark of this console's to take off
         with suppress(*STORE_ERRORS), self.store.write() as conn:
