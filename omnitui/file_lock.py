@@ -13,6 +13,7 @@ import os
 import time
 from pathlib import Path
 from typing import IO
+from urllib.parse import quote
 
 from omnitui.private_files import give_to_its_folder, opened_own
 
@@ -102,6 +103,13 @@ def in_use_path(db_path: Path) -> Path:
     fades, and a second console of the same agent was missed for a tick after the first
     closed; an import running into the store it replaced went on into the old one)."""
     return beside_store(db_path, ".in-use.lock")
+
+
+def console_path(db_path: Path, agent: str) -> Path:
+    """The file every console of `agent` holds shared while it runs: one that quits while
+    another of theirs runs (a second terminal) must not say they left (the board said
+    "gone" until the other's next "still here"), nor take the other's mark off a case."""
+    return beside_store(db_path, f".console-{quote(agent, safe='')}.lock")
 
 
 def beside_store(db_path: Path, suffix: str) -> Path:

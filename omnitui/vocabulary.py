@@ -146,6 +146,17 @@ def escalated_words(escalated: list[tuple[int, str]]) -> str:
     return f"{len(cases)} cases escalated: {cases_named(cases)}"
 
 
+def missed_escalations_words(escalated: list[tuple[int, str]]) -> str:
+    """What an agent back from away hears of their cases that escalated meanwhile (the
+    toasts of the moment went by unseen, or not at all): "While you were away: #12
+    escalated: at risk: first response: priority +20; #15 ...", the first three cases."""
+    cases = list(dict.fromkeys(case_id for case_id, _ in escalated))
+    shown = "; ".join(escalated_words([(c, r) for c, r in escalated if c == case_id])
+                      for case_id in cases[:3])
+    more = len(cases) - 3
+    return f"While you were away: {shown}" + (f"; and {more} more" if more > 0 else "")
+
+
 def _undone(action: str) -> tuple[int, str]:
     """(how many undos the audit action is of, the action they undo): "undo undo
     case.status" is (2, "case.status")."""

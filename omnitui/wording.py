@@ -376,6 +376,14 @@ def _due(state: dict, zone: ZoneInfo) -> datetime:
     return _stored(state["due"]).astimezone(zone)
 
 
+def taken_by_another(case_id: int, owner: str, agent: str, *, supervisor: bool) -> str:
+    """Why Take does nothing on a case another agent has (said by the action layer, and by
+    the console's key bar, which leaves Take out there): a supervisor hands it on."""
+    return f"#{case_id} is already {owner}'s: " + (
+        f"hand it on to yourself to take it (A, or assign --to {agent})" if supervisor else
+        f"{owner} or a supervisor can hand it on")
+
+
 def taken_by(agent: str) -> str:
     """What Take did to a case (and, said "already", that it had nothing to do)."""
     return f"assigned to {agent}"

@@ -57,7 +57,7 @@ from omnitui.store.db import (
     utc_now,
 )
 from omnitui.vocabulary import CONTACT_LOGGED
-from omnitui.wording import act_on_live
+from omnitui.wording import act_on_live, taken_by_another
 
 if TYPE_CHECKING:
     from omnitui.services.events import EventResult
@@ -349,12 +349,10 @@ class Desk:
         learns who has it."""
         def owned(conn: sqlite3.Connection, case_id: int) -> None:
             owner = require_case(conn, case_id)["owner"]
-            if owner is not None and owner != self.actor:  # it said no more, and `a Take`
-                me = agent_store.agent(conn, self.actor)  # stayed; to a supervisor, that
-                raise Refused(f"#{case_id} is already {owner}'s: " + (  # they could not
-                    f"hand it on to yourself to take it (A, or assign --to {self.actor})"
-                    if me is not None and me.supervisor else
-                    f"{owner} or a supervisor can hand it on"))
+            if owner is not None and owner != self.actor:  # it said no more; to a
+                me = agent_store.agent(conn, self.actor)  # supervisor, that they could not
+                raise Refused(taken_by_another(case_id, owner, self.actor,
+                                               supervisor=me is not None and me.supervisor))
 
         def take(conn: sqlite3.Connection, case_id: int) -> None:
             if not actions.claim(conn, case_id, self.actor, at=self.clock()):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from omnitui.store.schema import ACTIVE
+
 
 def data_version(conn: sqlite3.Connection) -> int:
     return conn.execute("PRAGMA data_version").fetchone()[0]
@@ -60,17 +62,27 @@ def _left_and_joined(rows: list[tuple[int, int | None, str, str, str]]) -> set[i
     return moved
 
 
-def escalations_since(conn: sqlite3.Connection, after: int,
-                      upto: int) -> list[tuple[int, str, str, str, str, str | None]]:
-    """(case, actor, reason, the queue whose escalation it was, the case's queue now, its
-    owner now) of each escalation in the change ids (after, upto]: the consoles' toasts. An
-    escalation that moved the case names the queue it left (its path said notify, its
-    agents hear)."""
+# (case, actor, reason, the queue whose escalation it was, the case's queue now, its owner
+# now) of escalations: an escalation that moved the case names the queue it left (its path
+# said notify, its agents hear)
+_ESCALATIONS = ("SELECT a.case_id, a.actor, a.reason, COALESCE(json_extract(a.before,"
+                " '$.\"cases:' || a.case_id || '\".queue'), c.queue), c.queue, c.owner"
+                " FROM audit a JOIN cases c ON c.id = a.case_id WHERE a.action = 'case.escalated'")
+Escalation = tuple[int, str, str, str, str, str | None]
+
+
+def escalations_since(conn: sqlite3.Connection, after: int, upto: int) -> list[Escalation]:
+    """Each escalation in the change ids (after, upto]: the consoles' toasts."""
     return [tuple(row) for row in conn.execute(
-        "SELECT a.case_id, a.actor, a.reason, COALESCE(json_extract(a.before, '$.\"cases:'"
-        " || a.case_id || '\".queue'), c.queue), c.queue, c.owner FROM audit a JOIN cases c"
-        " ON c.id = a.case_id WHERE a.id > ? AND a.id <= ? AND a.action = 'case.escalated'"
-        " ORDER BY a.id", (after, upto))]
+        f"{_ESCALATIONS} AND a.id > ? AND a.id <= ? ORDER BY a.id", (after, upto))]
+
+
+def escalations_of(conn: sqlite3.Connection, owner: str, since: str) -> list[Escalation]:
+    """Each escalation since `since` of a case `owner` has now and has not solved: what they
+    missed while away."""
+    return [tuple(row) for row in conn.execute(
+        f"{_ESCALATIONS} AND c.owner = ? AND c.status IN {ACTIVE} AND a.at >= ?"
+        " ORDER BY a.id", (owner, since))]
 
 
 def given_away_since(conn: sqlite3.Connection, owner: str, after: int,

@@ -25,8 +25,14 @@ def announce(conn: sqlite3.Connection, agent: str, case_id: int, activity: str,
                  " ended_at) VALUES (?, ?, ?, ?, ?)", (agent, case_id, activity, now, now))
 
 
-def leave(conn: sqlite3.Connection, agent: str, now: str, continues_since: str) -> None:
-    """Off every case: the running interval ends now."""
+def leave(conn: sqlite3.Connection, agent: str, now: str, continues_since: str,
+          case_id: int | None = None) -> None:
+    """Off every case, or only off `case_id` if the mark is still on it (another console
+    of the agent's may have marked them on another since): the running interval ends now."""
+    if case_id is not None and conn.execute(
+            "SELECT 1 FROM presence WHERE agent = ? AND case_id = ?",
+            (agent, case_id)).fetchone() is None:
+        return
     conn.execute("DELETE FROM presence WHERE agent = ?", (agent,))
     if (last := _running(conn, agent, continues_since)) is not None:
         conn.execute("UPDATE presence_intervals SET ended_at = ? WHERE id = ?", (now, last[0]))

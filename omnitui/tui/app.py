@@ -37,7 +37,7 @@ from textual.widgets import Input, TextArea
 
 from omnitui.config import ConfigError, Settings, attachments_dir
 from omnitui.daemon.lock import stopped_here
-from omnitui.file_lock import in_use_path, share
+from omnitui.file_lock import console_path, held, in_use_path, share
 from omnitui.keymap import BY_ID, KEYS, keymap_problem
 from omnitui.sanitize import sanitize
 from omnitui.services.holidays import keep as keep_holidays
@@ -49,8 +49,10 @@ from omnitui.store.audit import actions_of, last_redoable, last_undoable, undone
 from omnitui.store.business_events import BusinessEvent, ongoing
 from omnitui.store.cases import get_case
 from omnitui.store.changes import (
+    Escalation,
     changed_cases_since,
     commits_seen,
+    escalations_of,
     escalations_since,
     failed_replies_since,
     given_away_since,
@@ -87,6 +89,7 @@ from omnitui.vocabulary import (
     escalated_words,
     given_away_words,
     given_to_words,
+    missed_escalations_words,
     undo_words,
 )
 from omnitui.wording import ago, reply_failed_words, upgraded_under_words
@@ -167,6 +170,10 @@ class OmnituiApp(App[None]):
         self.stand_in = stand_in
         self.store = Store(db_path, attachments_dir=attachments_dir(settings, db_path))
         self._open_here = share(in_use_path(db_path))  # held while this console runs
+        self._agent_lock = console_path(db_path, agent)
+        others = held(self._agent_lock)  # another console of this agent's runs
+        self._agent_here = share(self._agent_lock)  # held while this console runs (None:
+        self._first_of_agent = self._agent_here is None or not others  # it cannot tell)
         self.sla = SlaKeeper(settings)  # the policies and calendars screens draw clocks with
         self.readers = Readers(db_path)  # for reads in worker threads
         self.similar_cases = SimilarCases(self.readers, settings)
@@ -273,7 +280,8 @@ class OmnituiApp(App[None]):
 
         if refused := refused_command():  # said on stderr too, behind this screen
             self.notify(refused, severity="warning", timeout=15)
-        self._leave_cases()  # a mark left by this agent's console that died
+        if self._first_of_agent:  # a mark left by this agent's console that died (not
+            self._leave_cases()  # one of the console they still have open)
         with self._following():
             apply_agents(self.store, self.settings, utc_now())
         self.set_interval(POLL_SECONDS, self._poll)
@@ -520,7 +528,7 @@ class OmnituiApp(App[None]):
         on) or available again (the waiting cases you have room for come at once)."""
         away = not self.desk.away()
         self.desk.set_away(away)
-        self.me = agent(self.store.conn, self.agent)
+        self._read_me()
         self.notify("You are away: routing gives you no cases" if away else
                     "You are available: routing gives you cases again",
                     severity="warning" if away else "information")
@@ -639,19 +647,36 @@ class OmnituiApp(App[None]):
             self.notify(upgraded_under_words(found, SCHEMA_VERSION), severity="warning",
                         timeout=UPGRADED_TOAST_SECONDS)
 
-    def _tell_escalations(
-            self, escalations: list[tuple[int, str, str, str, str, str | None]]) -> None:
+    def _tell_escalations(self, escalations: list[Escalation]) -> None:
         """A toast for the cases another actor escalated in a queue this agent works, or
         moved into one (any queue, for a supervisor), or of their own, unless the escalated
         queue's path says not to notify: billing's agents heard nothing of a case it moved
-        on to leads, nor its owner of their case breaching in a queue they do not work."""
-        told = [(case_id, reason) for case_id, actor, reason, queue, now_in, owner
-                in escalations if actor != self.agent
-                and self.desk.router.escalation(queue).notify
-                and (owner == self.agent or self._works(queue) or self._works(now_in))]
-        if told:
+        on to leads, nor its owner of their case breaching in a queue they do not work. An
+        agent away hears of their own cases only (and of those again when back)."""
+        if told := [(case_id, reason) for case_id, _actor, reason, *_ in
+                    filter(self._heard, escalations)]:
             self.notify(sanitize(escalated_words(told), multiline=False), severity="warning",
                         timeout=10)
+
+    def _heard(self, escalation: Escalation) -> bool:
+        """Whether this agent's console tells of the escalation (`_tell_escalations`)."""
+        _case_id, actor, _reason, queue, now_in, owner = escalation
+        return actor != self.agent and self.desk.router.escalation(queue).notify and (
+            owner == self.agent or self._hears_from(queue) or self._hears_from(now_in))
+
+    def _read_me(self) -> None:
+        """This agent's row, read again. Back from away (`@`, or `omnitui available`
+        elsewhere), the escalations of their cases meanwhile are said in one toast: an
+        agent away is spared their queues' escalations, and the toasts of their own went
+        by while nobody was looking."""
+        was = self.me
+        self.me = agent(self.store.conn, self.agent)
+        if was is None or was.away_since is None or self.me is None or self.me.away_since:
+            return
+        if missed := [(case_id, reason) for case_id, _actor, reason, *_ in filter(
+                self._heard, escalations_of(self.store.conn, self.agent, was.away_since))]:
+            self.notify(sanitize(missed_escalations_words(missed), multiline=False),
+                        severity="warning", timeout=30)
 
     def _tell_given_away(self, given: list[tuple[int, str, str | None]]) -> None:
         """A toast for this agent's cases someone else gave away, one for each who gave
@@ -672,10 +697,14 @@ class OmnituiApp(App[None]):
                                                     self.keys_of("message.resend")),
                                  multiline=False), severity="error", timeout=15)
 
-    def _works(self, queue: str) -> bool:
+    def _hears_from(self, queue: str) -> bool:
+        """Whether this agent hears of the escalations in `queue`: a supervisor of every
+        queue's, an agent of those they have the skills for, unless away."""
         me = self.me
         if me is not None and me.supervisor:
             return True
+        if me is not None and me.away_since is not None:
+            return False
         found = self.desk.router.queues.get(queue)
         return found is None or (me is not None and set(found.skills) <= me.skills)
 
@@ -706,12 +735,17 @@ class OmnituiApp(App[None]):
         """Take this agent's presence mark off every case, and quitting, their presence
         for routing: `omnitui restore` said "consoles are open" for half a minute after
         the last closed (best effort: a mark fades by itself, and a busy store must not
-        stop the console starting or quitting)."""
+        stop the console starting or quitting). Quitting while another console of theirs
+        runs, they stay present, and only this console's case mark goes."""
         now = utc_now()
+        others = quitting and self._agent_here is not None and held(self._agent_lock)
+        if others and self._presence[0] is None:
+            return  # on the queue: no mark of this console's to take off
         with suppress(*STORE_ERRORS), self.store.write() as conn:
             presence.leave(conn, self.agent, db_time(now),
-                           db_time(now - timedelta(seconds=PRESENCE_CONTINUES)))
-            if quitting:
+                           db_time(now - timedelta(seconds=PRESENCE_CONTINUES)),
+                           self._presence[0] if others else None)
+            if quitting and not others:
                 mark_gone(conn, self.agent, db_time(now - timedelta(
                     seconds=self.settings.routing.present_seconds + 1)))
 
@@ -725,7 +759,7 @@ class OmnituiApp(App[None]):
         with suppress(*STORE_ERRORS):
             self.desk.present()
         with self._following():
-            self.me = agent(self.store.conn, self.agent)
+            self._read_me()
             if self.me is not None and not self.me.active:
                 self._taken_off_the_team()
                 return
@@ -785,6 +819,8 @@ class OmnituiApp(App[None]):
 
     def on_unmount(self) -> None:
         gc.unfreeze()  # what start-up made may be garbage now (a test runs many consoles)
+        if self._agent_here is not None:  # let go first: `_leave_cases` looks for others
+            self._agent_here.close()
         self._leave_cases(quitting=True)
         self.readers.close()
         self.store.close()

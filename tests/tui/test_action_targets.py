@@ -11,6 +11,7 @@ from pathlib import Path
 from omnitui.channels.email.parse import parse_email
 from omnitui.config import Settings
 from omnitui.ingest.pipeline import Pipeline
+from omnitui.services.desk import Desk
 from omnitui.store.db import Store, utc_now
 from omnitui.store.schema import SCHEMA_VERSION
 from omnitui.tui.app import OmnituiApp
@@ -19,7 +20,7 @@ from omnitui.tui.screens.modals import AskScreen, ComposeScreen, ConfirmScreen, 
 from omnitui.tui.widgets.key_bar import KeyBar
 from omnitui.wording import upgraded_under_words
 from tests.conftest import make_email
-from tests.tui.helpers import answer, drive, queue, screen_text, settle, show_view
+from tests.tui.helpers import answer, drive, queue, screen_text, settle, show_view, wait_for
 
 
 def column(path: Path, case_id: int, name: str) -> object:
@@ -285,17 +286,15 @@ def test_snoozing_a_case_about_to_breach_says_its_clock_keeps_running(demo_db: P
     drive(demo_db, script)
 
 
+def key_bar(app: OmnituiApp) -> str:
+    return str(app.screen.query_one(KeyBar).render())
+
+
 def test_take_leaves_the_key_bar_on_the_agents_own_case(demo_db: Path) -> None:
     """`a Take` was offered on a case already alice's; pressed there, it says so."""
-    def key_bar(app: OmnituiApp) -> str:
-        return str(app.screen.query_one(KeyBar).render())
-
     async def script(app: OmnituiApp, pilot: object) -> None:
         cases = queue(app)
         owners = [column(demo_db, case_id, "owner") for case_id in cases.ids]
-        cases.move_to(owners.index("bob"))
-        await settle(app, pilot)
-        assert "a Take" in key_bar(app)
         cases.move_to(owners.index("alice"))
         await settle(app, pilot)
         assert "Take" not in key_bar(app) and "Solved" in key_bar(app)
@@ -317,6 +316,66 @@ def test_take_leaves_the_key_bar_on_the_agents_own_case(demo_db: Path) -> None:
     drive(demo_db, script, size=(80, 24))
 
 
+def test_take_leaves_the_key_bar_on_another_agents_case_solved_or_not(
+        demo_db: Path) -> None:
+    """`a Take` was offered on others' cases, solved ones too, and pressed there it was
+    refused: the bar offers it where it takes a case, and the key says why it does not;
+    the keys it offers there (Reopen, Solved) do what they say."""
+    with Store(demo_db) as store:
+        solved, working = (store.conn.execute(
+            "SELECT id, owner FROM cases WHERE owner != 'alice' AND status = ? ORDER BY id",
+            (status,)).fetchone() for status in ("solved", "open"))
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        for (case_id, owner), offered in ((solved, "O Reopen"), (working, "S Solved")):
+            app.open_case(case_id)
+            await wait_for(lambda: isinstance(app.screen, CaseScreen), app, pilot)
+            await settle(app, pilot)
+            assert "Take" not in key_bar(app) and offered in key_bar(app)
+            app.clear_notifications()
+            await pilot.press("a")
+            await settle(app, pilot)
+            assert [str(n.message) for n in app._notifications] == [
+                f"#{case_id} is already {owner}'s: {owner} or a supervisor can hand it on"]
+            assert column(demo_db, case_id, "owner") == owner
+            await pilot.press(offered[0])
+            await settle(app, pilot)
+            assert column(demo_db, case_id, "status") == ("open" if offered[0] == "O"
+                                                           else "solved")
+            await pilot.press("f2")
+            await settle(app, pilot)
+        cases = queue(app)  # the queue's row: the same
+        cases.move_to([column(demo_db, case_id, "owner") for case_id in cases.ids
+                       ].index("bob"))
+        await settle(app, pilot)
+        assert "Take" not in key_bar(app) and "Solved" in key_bar(app)
+
+    drive(demo_db, script, size=(80, 24))
+
+
+def test_a_case_merged_away_takes_no_case_key_in_the_queue(demo_db: Path) -> None:
+    """`status:closed` lists the cases merged away: the key bar offered Solved, Reply and
+    Note there, and Reply opened the composer on a case nobody sees."""
+    with Store(demo_db) as store:
+        live, merged = (row[0] for row in store.conn.execute(
+            "SELECT id FROM cases WHERE status = 'open' ORDER BY id LIMIT 2"))
+        Desk(store, "farid").merge_cases([merged], live, other_customers=True)
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("slash", *"status:closed", "enter")
+        await settle(app, pilot)
+        assert list(queue(app).ids) == [merged]
+        assert not {"Take", "Solved", "Reply", "Note"} & set(key_bar(app).split())
+        app.clear_notifications()
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ComposeScreen)
+        assert [str(n.message) for n in app._notifications] == [
+            f"case #{merged} was merged into #{live}: act on #{live}"]
+
+    drive(demo_db, script, size=(80, 24))
+
+
 def test_the_palette_offers_take_only_where_the_key_bar_does(demo_db: Path) -> None:
     """"Assign to me" was listed on the agent's own case, and chosen did nothing, silently."""
     async def offered(app: OmnituiApp, pilot: object) -> bool:
@@ -331,12 +390,13 @@ def test_the_palette_offers_take_only_where_the_key_bar_does(demo_db: Path) -> N
     async def script(app: OmnituiApp, pilot: object) -> None:
         cases = queue(app)
         owners = [column(demo_db, case_id, "owner") for case_id in cases.ids]
-        cases.move_to(owners.index("bob"))
+        cases.move_to(owners.index(None))
         await settle(app, pilot)
         assert await offered(app, pilot)
-        cases.move_to(owners.index("alice"))
-        await settle(app, pilot)
-        assert not await offered(app, pilot)
+        for someone in ("alice", "bob"):
+            cases.move_to(owners.index(someone))
+            await settle(app, pilot)
+            assert not await offered(app, pilot)
 
     drive(demo_db, script)
 

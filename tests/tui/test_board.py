@@ -793,6 +793,42 @@ def test_the_spread_charts_hours_are_as_exact_as_their_spread(hours: list[float]
     assert axis.split() == labels
 
 
+@pytest.mark.parametrize("width", [80, 60])
+def test_the_headline_keeps_to_one_line_updating_or_not(
+        demo_db: Path, monkeypatch: pytest.MonkeyPatch, width: int) -> None:
+    """F3 back to the board at 80 columns: " · updating…" after the headline wrapped it
+    onto a second line for a moment, the whole board jumping down and back; at 60 the
+    headline took two lines all the time."""
+    from omnitui.tui.screens import board as board_screen
+
+    gate = threading.Event()
+    real_read = board_screen.read_board
+
+    def held_read(*args: object) -> object:
+        gate.wait(10)
+        return real_read(*args)  # type: ignore[arg-type]
+
+    async def script(app: OmnituiApp, pilot: Pilot) -> None:
+        def first_lines() -> list[str]:
+            return screen_text(app).splitlines()[:2]
+
+        headline = board(app).query_one("#headline")
+        assert headline.size.height == 1 and first_lines()[0].endswith("late or due in 1h")
+        await pilot.press("f3")  # to the queue
+        await settle(app, pilot)
+        monkeypatch.setattr(board_screen, "read_board", held_read)
+        await pilot.press("f3")  # and back: its read waits at the gate
+        await pilot.pause()
+        assert headline.size.height == 1 and first_lines()[1].startswith("Waiting cases")
+        assert re.match(r"Supervisor · updating… · \d+ waiting · \d+ late or due in 1h$",
+                        first_lines()[0])
+        gate.set()
+        await settle(app, pilot)
+        assert "updating…" not in first_lines()[0] and headline.size.height == 1
+
+    supervise(demo_db, script, (width, 24))
+
+
 def test_the_board_shown_again_is_the_same_one_and_says_so_until_its_numbers_are_new(
         demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """F3 away and back shows the board built the first time (building one took a second

@@ -142,6 +142,39 @@ def test_an_escalation_in_her_queue_is_a_toast(team: tuple[Path, Settings]) -> N
     drive(path, script, settings, agent="erin")
 
 
+def test_away_she_hears_only_of_her_own_cases_escalating_and_of_them_again_when_back(
+        team: tuple[Path, Settings]) -> None:
+    """Erin set herself away: every escalation in billing still popped up on her console.
+    Away, she hears of her own case alone; back, one toast says what escalated of hers."""
+    path, settings = team
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        def escalated() -> list[str]:
+            return [t for t in toasts(app) if "escalated" in t]
+
+        await pilot.press("@")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        billing = new_case(path, settings, "c2", "invoice again")
+        tech = new_case(path, settings, "c3", "the app crash")
+        with Store(path) as store:
+            sam = Desk(store, "sam", settings)
+            sam.each([billing], sam.assign("fay"))
+            sam.each([tech], sam.assign("erin"))
+            sam.each([billing], sam.escalate())
+            sam.each([tech], sam.escalate())
+        await wait_for(lambda: escalated(), app, pilot)
+        await asyncio.sleep(1.0)  # the console polls twice a second: the billing one too
+        await settle(app, pilot)
+        assert escalated() == [f"#{tech} escalated: severity 0 → 1, priority +20"]
+        await pilot.press("@")  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        assert escalated()[-1] == (f"While you were away: #{tech} escalated: severity 0 → 1,"
+                                   " priority +20")
+
+    Store(path).close()
+    drive(path, script, settings, agent="erin")
+
+
 def test_the_handover_picker_shows_load_skills_and_what_stands_against(
         team: tuple[Path, Settings]) -> None:
     """A listed names only: a case went to an agent at capacity without the queue's skill,

@@ -336,3 +336,37 @@ def test_a_case_given_away_from_its_owner_is_said_once_in_their_console(
             assert told(alice) == expected and told(bob) == []  # once, and hers only
 
     asyncio.run(run())
+
+
+def test_quitting_one_of_an_agents_two_consoles_leaves_them_here_on_their_case(
+        demo_db: Path) -> None:
+    """Alice has a second console open on the queue and quits it: the board said "gone",
+    and bob lost "also here: alice" on the case her first console shows, until its next
+    "still here" a few seconds later."""
+    from omnitui.services.routing import Router
+    from omnitui.store.agents import agent
+
+    def state() -> str:
+        with Store(demo_db) as store:
+            return Router(Settings()).state_of(agent(store.conn, "alice"), utc_now())  # type: ignore[arg-type]
+
+    async def run() -> None:
+        async with two_consoles(demo_db) as (alice, pa, bob, pb):
+            both = ((alice, pa), (bob, pb))
+            case_id = await open_case(alice, pa)
+            assert await open_case(bob, pb) == case_id
+            second = OmnituiApp(demo_db, Settings(), "alice")
+            async with second.run_test(size=(80, 24), notifications=True) as ps:
+                await settle(second, ps)
+                second.refresh_health()
+                assert await wait_until(lambda: "also here: alice (viewing)" in
+                                        screen_text(bob), *both, seconds=4)
+                assert state() == "here"
+                await ps.press("q", "y")
+            with Store(demo_db) as store:  # her other console's mark on the case stays
+                assert store.conn.execute("SELECT agent FROM presence WHERE case_id = ?",
+                                          (case_id,)).fetchall() == [("alice",), ("bob",)]
+            assert state() == "here"  # her other console runs
+        assert state() == "gone"  # her last console quit
+
+    asyncio.run(run())

@@ -105,7 +105,9 @@ class BoardScreen(WorkScreen):
         self._walked_queue = False  # J / K last walked the queue, not the due list
         self._walking: int | None = None  # the case opened from the due list, J and K on
         self._last_list: str | None = None  # the list that had the focus last
-        self._head = Text("")  # the headline of the last read drawn
+        # the headline of the last read drawn: its clock (day, time) and its counts
+        self._head: tuple[str, str, Text] | None = None
+        self._updating = False  # shown again, its read under way: the headline says so
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="board", can_focus=False):  # tab stops on the lists only
@@ -138,6 +140,7 @@ class BoardScreen(WorkScreen):
     def on_resize(self) -> None:
         self.set_class(self.app.size.width < WIDE, "-narrow")
         self._fill_to_width()
+        self.call_after_refresh(self._show_headline)
         self.call_after_refresh(self._align_side_by_side)
 
     def _align_side_by_side(self) -> None:
@@ -165,6 +168,12 @@ class BoardScreen(WorkScreen):
     def targets(self) -> list[int]:
         case_id = self._highlighted()
         return [case_id] if case_id is not None else []
+
+    def owners(self) -> list[str | None] | None:
+        case_id = self._highlighted()
+        if self.board is None or case_id is None:
+            return None
+        return [row["owner"] for row in self.board.due_soon if row["id"] == case_id] or None
 
     def declined(self, action: str) -> str | None:
         """The queue's keys act on the due list's case: with another list focused they
@@ -373,9 +382,25 @@ class BoardScreen(WorkScreen):
         """F3 back to the board: its numbers are as old as its last read (the board away is
         not read), so the headline says they are being updated until the read started now
         is drawn."""
-        self.query_one("#headline", Static).update(
-            self._head + Text(f" · {BOARD_UPDATING}", style="dim"))
+        self._updating = True
+        self._show_headline()
         self.read_now()
+
+    def _show_headline(self) -> None:
+        """The headline, on one line: "Supervisor · Mon 07 Dec 23:25 UTC · 44 waiting ·
+        37 late or due in 1h", its clock the time of the read shown, "updating…" in its
+        place while a newer one is under way (said after it, it wrapped the headline at 80
+        columns); too wide (60 columns), without the day, then without "Supervisor"."""
+        if self._head is None:
+            return
+        day, time_of_day, counts = self._head
+        clocks = [Text(BOARD_UPDATING, style="dim")] if self._updating else [
+            Text(day + time_of_day, style="bold"), Text(time_of_day, style="bold")]
+        fits = [Text.assemble((title, "bold"), clock, (" · ", "bold"), counts) for title, clock
+                in [*(("Supervisor · ", clock) for clock in clocks), ("", clocks[-1])]]
+        headline = self.query_one("#headline", Static)
+        width = headline.content_size.width or self.app.size.width
+        headline.update(next((line for line in fits if line.cell_len <= width), fits[-1]))
 
     def _team_now(self) -> tuple[tuple[str, str], ...]:
         """Each agent's state now, as the team panel shows it."""
@@ -406,14 +431,14 @@ class BoardScreen(WorkScreen):
         now = board.now
         waiting = sum(sum(row.values()) for _, row in board.aging)
         local = now.astimezone(day_zone(self.console.settings))
-        head = Text(f"Supervisor · {local:%a %d %b %H:%M %Z} · ", style="bold")  # whose
-        # clock: the team's hours' zone, not the timeline's UTC nor the machine's
-        head.append(f"{waiting:,} waiting · ")  # one line at 80 columns
-        head.append(f"{board.due_soon_total:,} late or due in "
-                    f"{span(AT_RISK_WITHIN.total_seconds())}",
-                    style="bold red" if board.due_soon_total else "")
-        self._head = head
-        self.query_one("#headline", Static).update(head)
+        counts = Text(f"{waiting:,} waiting · ")
+        counts.append(f"{board.due_soon_total:,} late or due in "
+                      f"{span(AT_RISK_WITHIN.total_seconds())}",
+                      style="bold red" if board.due_soon_total else "")
+        self._head = (f"{local:%a %d %b} ", f"{local:%H:%M %Z}", counts)  # whose clock: the
+        # team's hours' zone, not the timeline's UTC nor the machine's
+        self._updating = False
+        self._show_headline()
         fill(self.query_one("#aging", DataTable), aging_rows(board.aging))
         fill(self.query_one("#queues", DataTable), reply_rows(board.queues))
         fill(self.query_one("#channels", DataTable), reply_rows(board.channels))

@@ -460,8 +460,8 @@ class CaseScreen(WorkScreen):
     def one_case(self) -> int | None:
         return self.detail.case.id
 
-    def all_mine(self) -> bool:
-        return self.detail.case.owner == self.console.agent
+    def owners(self) -> list[str | None]:
+        return [self.detail.case.owner]
 
     def declined(self, action: str) -> str | None:
         """A case merged away takes no case key (each is refused there): the key bar

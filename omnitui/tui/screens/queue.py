@@ -26,8 +26,10 @@ from textual.worker import get_current_worker
 
 from omnitui.choices import SORTS
 from omnitui.filters import KEYS, KEYS_HINT, Narrowing, Vocabulary, complete, vocabulary_of
+from omnitui.model import Status
 from omnitui.sanitize import sanitize
 from omnitui.services.merge import after_move
+from omnitui.store.cases import live_case_id
 from omnitui.store.db import STORE_ERRORS, expected, store_problem
 from omnitui.store.queries import (
     CaseQuery,
@@ -40,14 +42,14 @@ from omnitui.store.queries import (
 )
 from omnitui.tui.hits import nothing_to_walk
 from omnitui.tui.keys import bind, bound_action
-from omnitui.tui.screens.work import WorkScreen
+from omnitui.tui.screens.work import CASE_ACTIONS, WorkScreen
 from omnitui.tui.status import incidents_text
 from omnitui.tui.views import ALL_OPEN, View, narrow, saved_views, standard_views
 from omnitui.tui.widgets import show_line
 from omnitui.tui.widgets.case_list import CaseList, header_text
 from omnitui.tui.widgets.key_bar import KeyBar
 from omnitui.tui.widgets.typing import SearchInput
-from omnitui.wording import moved_words, plural
+from omnitui.wording import act_on_live, moved_words, plural
 
 if TYPE_CHECKING:
     from omnitui.model import CaseDetail, CaseSummary
@@ -148,14 +150,23 @@ class QueueScreen(WorkScreen):
             return marked
         return [self.cases.current_id] if self.cases.current_id is not None else []
 
-    def all_mine(self) -> bool:
+    def owners(self) -> list[str | None] | None:
         targets = self.targets()
         rows = self.cases.rows_of(targets)
-        return bool(targets) and len(rows) == len(targets) and all(
-            row.owner == self.console.agent for row in rows)
+        return [row.owner for row in rows] if targets and len(rows) == len(targets) else None
 
     def statuses(self) -> set[str]:
         return {row.status for row in self.cases.rows_of(self.targets())}
+
+    def declined(self, action: str) -> str | None:
+        """A case merged away (`status:closed` lists them) takes no case key, as on its own
+        screen: the key bar offered Solved, Reply and Note on it, each refused (Reply after
+        the agent had written it)."""
+        if action in CASE_ACTIONS and self.statuses() == {Status.CLOSED}:
+            case_id = self.targets()[0]
+            if (live := live_case_id(self.console.store.conn, case_id)) != case_id:
+                return act_on_live(case_id, live)
+        return super().declined(action)
 
     def one_case(self) -> int | None:
         """The one marked case, else the highlighted one. With several marked, none: a

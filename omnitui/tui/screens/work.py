@@ -23,7 +23,7 @@ from omnitui.model import Status
 from omnitui.tui import work
 from omnitui.tui.keys import action_name, bind, bound_action
 from omnitui.tui.widgets.case_list import NONE_CHOSEN
-from omnitui.wording import taken_by
+from omnitui.wording import taken_by, taken_by_another
 
 if TYPE_CHECKING:
     from omnitui.config import Macro
@@ -132,10 +132,10 @@ class WorkScreen(Screen[None]):
     def follow(self) -> None:
         """Every poll of the store while on top, changed or not."""
 
-    def all_mine(self) -> bool:
-        """Whether every case a key would act on is already the agent's own, as this screen
-        knows it (False when it does not: the key bar asks at every draw)."""
-        return False
+    def owners(self) -> list[str | None] | None:
+        """The owner of each case a key would act on, as this screen knows them (None when
+        it does not: the key bar asks at every draw)."""
+        return None
 
     def statuses(self) -> set[str]:
         """The statuses of the cases a key would act on, as this screen knows them (empty
@@ -156,17 +156,31 @@ class WorkScreen(Screen[None]):
     def declined(self, action: str) -> str | None:
         """Why a case key does nothing here now (None: it acts): the key bar leaves such a
         key out, and pressed it says why. It offered every case key on an empty list, and
-        Take on the agent's own case."""
+        Take on the agent's own case and on another's (refused there)."""
         if action not in CASE_ACTIONS:
             return None
         if not (targets := self.targets()):
             return NONE_CHOSEN
-        if action == "assign_me" and self.all_mine():
-            return already(taken_by(self.console.agent), targets)  # (work.fields would
-            # load the action layer at the first paint's key bar)
+        if action == "assign_me" and (why := self._not_takeable(targets)):
+            return why
         if action == "solved" and self.statuses() == {Status.SOLVED}:
             return already(f"{Status.SOLVED}", targets)
         return None
+
+    def _not_takeable(self, targets: list[int]) -> str | None:
+        """Why Take would take none of the targets: each is someone's already (the agent's
+        own, or another's, which Take refuses). (Said here, not by work.fields, which would
+        load the action layer at the first paint's key bar.)"""
+        owners, me = self.owners(), self.console.agent
+        if not owners or None in owners:
+            return None
+        if set(owners) == {me}:
+            return already(taken_by(me), targets)
+        case_id, owner = next((case_id, owner) for case_id, owner in zip(targets, owners,
+                                                                          strict=True)
+                              if owner != me)
+        return taken_by_another(case_id, owner, me, supervisor=self.console.me is not None
+                                and self.console.me.supervisor)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """In a text field (the search box) the keys are the field's; a case key this screen
