@@ -14,7 +14,7 @@ CASE_COLUMNS = (
     "meaningful_response_at", "solved_at", "sla_first_response_due", "sla_meaningful_due",
     "sla_resolution_due", "first_response_seconds", "meaningful_response_seconds",
     "resolution_seconds", "reopens", "reassignments", "first_assigned_at", "agent_replies",
-    "handle_seconds", "history_before")
+    "handle_seconds", "history_before", "paused_at")
 
 
 def opened_between(conn: sqlite3.Connection, since: str, until: str) -> list[sqlite3.Row]:
