@@ -23,7 +23,8 @@ RULES = 5  # raise it when the replay's rules change what the stored columns say
 # we opened by writing first has no first response due till the customer writes; 3: nor a
 # resolution running: it waits on them, pending; 4: a target breached before a move to a
 # queue with longer targets stays breached; 5: a clock started during a pause counts as
-# paused only from its start, so its time to our reply is not cut short)
+# paused only from its start, so its time to our reply is not cut short; and business
+# hours opening or closing in the hour a spring clock change skips count from the jump)
 KEY = "sla_rules"
 ACTOR = "omnitui-sla"
 
