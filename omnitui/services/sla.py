@@ -181,7 +181,8 @@ class SlaKeeper:
         # the pause going on counts too ("paused_seconds": 0 an hour into one)
         ongoing = calendar.seconds(clocks.paused_since, now) if clocks.paused_since else 0.0
         targets = [target_state(c, calendar, policy, now, paused=clocks.paused_since is not None
-                                or status in PAUSED_STATUSES, paused_now=ongoing)
+                                or status in PAUSED_STATUSES,
+                                paused_now=clocks.standing(c, calendar, now))
                    for c in clocks.history if latest[c.target] is c]
         return {"policy": policy.name,
                 "time": "business hours" if not calendar.always_open else "24x7",
