@@ -273,6 +273,53 @@ def test_a_saturated_queue_overflows_to_its_fallback_except_cases_queued_by_hand
     assert "billing has had nobody free for 11m (its fallback)" in reasons(store, first)[-1][2]
 
 
+def test_a_surge_overflows_the_cases_that_waited_saturated_minutes_though_cases_move(
+        store: Store, team: Settings) -> None:
+    """Erin solved a case every few minutes and the next waiting one went to her: each
+    give-out restarted the queue's clock, and in a surge 108 cases waited in a full queue
+    and never fell back. A case overflows once it has itself waited `saturated_minutes`
+    while the queue was full; one handed back a moment ago waits its own time."""
+    start = utc_now()
+
+    def at(minutes: int) -> datetime:  # erin's console keeps saying she is here
+        store.conn.execute("UPDATE agents SET seen_at = ? WHERE name = 'erin'",
+                           (db_time(start + timedelta(minutes=minutes)),))
+        store.conn.commit()
+        return start + timedelta(minutes=minutes)
+
+    def acting(name: str, minutes: int) -> Desk:
+        moment = at(minutes)
+        return Desk(store, name, team, clock=lambda: moment)
+
+    desk(store, team, "erin").present()  # room for one email: the rest wait, saturated
+    solved, next_in_line, left, handed_back = (
+        billing_email(store, team, f"{name}@example.com") for name in ("ann", "bo", "cy", "di"))
+    sam = acting("sam", 1)
+    sam.each([handed_back], sam.assign("farid"))
+    erin = acting("erin", 5)
+    erin.each([solved], erin.status(Status.SOLVED))  # the next in line goes to erin: full
+    assert case(store, next_in_line)["owner"] == "erin"
+    sam = acting("sam", 8)
+    sam.each([handed_back], sam.assign(None))
+    assert route_by_time(store, Router(team), at(11)) == [left]
+    assert "billing has had nobody free for 11m (its fallback)" in reasons(store, left)[-1][2]
+    assert case(store, handed_back)["queue"] == "billing"  # waited 3 minutes of its own
+    assert route_by_time(store, Router(team), at(19)) == [handed_back]
+    assert "billing has had nobody free for 11m" in reasons(store, handed_back)[-1][2]
+
+
+def test_the_night_is_no_saturation_though_the_queue_was_full_when_the_team_left(
+        store: Store, team: Settings) -> None:
+    """Erin full, a case waiting: saturated. She goes home; nobody here is the night, and
+    the case waits for the morning rather than falling back at the scheduler's pass."""
+    desk(store, team, "erin").present()
+    billing_email(store, team, "ann@example.com")
+    waiting = billing_email(store, team, "bo@example.com")
+    later = utc_now() + timedelta(minutes=20)  # erin's console closed long since
+    assert route_by_time(store, Router(team), later) == []
+    assert case(store, waiting)["queue"] == "billing"
+
+
 def test_a_case_overflowing_into_a_full_fallback_says_why_it_waits_there(
         store: Store, tmp_path: Path) -> None:
     """In a surge the fallback is full too: the case moved there waited with no word of
