@@ -135,9 +135,9 @@ def test_the_routing_story_ends_with_what_people_did_since(store: Store,
     alice.each([case_id], alice.claim())
     history = store.conn.execute("SELECT id, at, actor, action, reason FROM audit"
                                  " WHERE case_id = ? ORDER BY id", (case_id,)).fetchall()
-    assert routing_story(history, utc_now()) == (
-        "billing: intent billing, says 'invoice' → … → root moved it (queue orders) → alice"
-        " assigned it (nobody → alice)")  # one arrow (it read "(nobody -> alice)")
+    assert str(routing_story(history, utc_now())) == (
+        "root moved it (queue orders) → alice assigned it (nobody → alice) · came in: billing:"
+        " intent billing, says 'invoice'")  # one arrow (it read "(nobody -> alice)")
 
 
 def test_nobody_present_the_case_waits_and_goes_out_when_an_agent_opens_a_console(
@@ -150,8 +150,8 @@ def test_nobody_present_the_case_waits_and_goes_out_when_an_agent_opens_a_consol
     assert reasons(store, low)[-1] == (ROUTER, "case.waiting",
                                        "billing: nobody free: no agent is present")
     later = utc_now() + timedelta(hours=2)  # as it was then: the story says when
-    assert routing_story(case_detail(store.conn, low).history, later).endswith(
-        "billing: nobody free: no agent is present (2h ago)")
+    assert str(routing_story(case_detail(store.conn, low).history, later)).endswith(
+        "billing: intent billing, says 'invoice' → nobody free: no agent is present (2h ago)")
     desk(store, team, "erin").present()  # email capacity 1: the higher priority comes first
     assert case(store, high)["owner"] == "erin"
     assert case(store, low)["owner"] is None
@@ -547,6 +547,36 @@ def test_an_escalation_by_hand_goes_along_the_queues_path(store: Store,
          "escalated to billing-leads, which asks for lead: farid has not")]
 
 
+def test_the_routing_story_tells_the_queue_and_the_owner_first_escalations_in_one(
+        store: Store, tmp_path: Path) -> None:
+    """It kept the first step and the last two: two escalations pushed out the move to the
+    fallback, and a case waiting in "general" read "…risk: 1m left: priority +20 → first
+    response breached: priority +20", saying neither why it was there nor why nobody had
+    it."""
+    team = settings_from(tmp_path, CONFIG + """
+[[queues]]
+name = "general"
+skills = ["billing"]
+assign = "push"
+""")
+    apply_agents(store, team, utc_now())
+    desk(store, team, "erin").present()  # room for one email: the rest wait, saturated
+    billing_email(store, team, "cy@example.com")
+    waiting = billing_email(store, team, "ann@example.com")
+    later = utc_now() + timedelta(minutes=11)
+    store.conn.execute("UPDATE agents SET seen_at = ? WHERE name = 'erin'", (db_time(later),))
+    store.conn.commit()
+    route_by_time(store, Router(team), later)
+    with store.write() as conn:
+        for trigger, why in (("first_response:risk", "first response at risk: 1m left"),
+                             ("first_response:breached", "first response breached")):
+            Router(team).escalate(conn, waiting, trigger, why, later)
+    assert str(routing_story(case_detail(store.conn, waiting).history, later)) == (
+        "general: billing has had nobody free for 11m (its fallback) → nobody free: erin 1/1"
+        " email open (0s ago) · escalated 2 times (first response breached) · came in:"
+        " billing: intent billing, says 'invoice'")
+
+
 def test_the_routing_story_leaves_out_what_was_undone(store: Store, team: Settings) -> None:
     """Handed on and the handover undone, the case still read "alice assigned it (alice ->
     bob)" under "owner alice"; a redo puts it back."""
@@ -555,17 +585,17 @@ def test_the_routing_story_leaves_out_what_was_undone(store: Store, team: Settin
     sam = desk(store, team, "sam")
     sam.each([case_id], sam.assign("erin"))
     sam.each([case_id], sam.assign("farid"))
-    assert routing_story(case_detail(store.conn, case_id).history, utc_now()).endswith(
+    assert str(routing_story(case_detail(store.conn, case_id).history, utc_now())).endswith(
         "sam assigned it (erin → farid)")
     undo = sam.undo()
-    assert routing_story(case_detail(store.conn, case_id).history, utc_now()).endswith(
+    assert str(routing_story(case_detail(store.conn, case_id).history, utc_now())).endswith(
         "sam assigned it (nobody → erin)")
     assert store.conn.execute("SELECT action, reason FROM audit WHERE id = ?", (undo,)
                               ).fetchone() == ("undo case.assigned",  # shown "the undo of an
                                                f"takes back audit event {undo - 1}")  # assign-
     # ment: takes back audit event 5064", not "undo of audit event 5064"
     sam.undo(undo)  # the redo
-    assert routing_story(case_detail(store.conn, case_id).history, utc_now()).endswith(
+    assert str(routing_story(case_detail(store.conn, case_id).history, utc_now())).endswith(
         "sam assigned it (erin → farid)")
 
 
