@@ -22,9 +22,11 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from omnitui.config import AgentSettings, BusinessHoursSettings, Escalation, QueueSettings, Settings
 from omnitui.services import actions
+from omnitui.services.sla import SlaKeeper
 from omnitui.store import agents as agent_store
 from omnitui.store.audit import record_audit
 from omnitui.store.cases import mark_upkeep_due, require_case
@@ -54,6 +56,11 @@ class Router:
             time_zone=a.time_zone or team.time_zone or "UTC", hours=a.hours,
             holidays=team.holidays, country=team.country, subdivision=team.subdivision))
             for a in settings.agents if a.hours}
+
+    @cached_property
+    def sla(self) -> SlaKeeper:
+        """The SLA policies, for a case routing moves to another queue."""
+        return SlaKeeper(self.settings)
 
     def _pushes(self, queue: str) -> QueueSettings | None:
         found = self.queues.get(queue)
@@ -185,11 +192,15 @@ class Router:
     def _move(self, conn: sqlite3.Connection, case_id: int, fallback: str,
               waited: timedelta, now: datetime) -> None:
         case = require_case(conn, case_id)
-        actions.edit(conn, case_id, {"queue": fallback}, actor=ROUTER, at=now,
-                     action="case.queue", reason=f"{fallback}: {case['queue']} has had nobody "
-                     f"free for {span(waited.total_seconds())} (its fallback)")
-        # its clocks under the fallback's policy, by the scheduler's upkeep pass that
-        # follows (they kept the old queue's due times and alarms until they fired)
+        actions.edit(conn, case_id, {"queue": fallback,
+                                     "sla_policy": self.sla.queue_policy(fallback)},
+                     actor=ROUTER, at=now, action="case.queue",
+                     reason=f"{fallback}: {case['queue']} has had nobody free for "
+                            f"{span(waited.total_seconds())} (its fallback)")
+        # its clocks under the fallback's policy at once (they kept the old queue's due
+        # times and alarms until they fired; its history read "sla_policy surge → -"), its
+        # score by the scheduler's upkeep pass that follows
+        self.sla.refresh(conn, case_id)
         mark_upkeep_due(conn, {case_id: db_time(now)})
         prepared = self.queues.get(fallback)
         if prepared is not None and prepared.macro:
@@ -354,7 +365,8 @@ class Router:
         if trigger in fired:
             return False
         path = self.escalation(case["queue"])
-        values, done = actions.along_path(case, path.raise_priority, path.move_to)
+        values, done = actions.along_path(case, path.raise_priority, path.move_to,
+                                          self.sla.queue_policy(path.move_to))
         values["escalations"] = json.dumps([*fired, trigger])
         actions.edit(conn, case_id, values, actor=ROUTER, at=now, action="case.escalated",
                      reason=f"{why}: {', '.join(done) or 'flagged'}")

@@ -521,6 +521,49 @@ sla_policy = "fast"
     assert Desk(store, "sam", team).recompute_sla(None, dry_run=True).changed == {}
 
 
+def test_a_case_moved_to_another_queue_takes_its_policy_in_the_move_itself(
+        store: Store, tmp_path: Path) -> None:
+    """Routing's move to the fallback read "sla_policy office → -" in the case's history,
+    the policy as if lost, and its clocks kept the old queue's due times until the
+    scheduler's next upkeep pass; a move by hand and an escalation read the same. The move
+    names the new queue's policy, its clocks replayed under it in the same transaction."""
+    from omnitui.store.audit import history
+
+    team = settings_from(tmp_path, CONFIG + """
+[[sla_policies]]
+name = "office"
+first_response = { email = 240 }
+
+[[sla_policies]]
+name = "fast"
+first_response = { email = 15 }
+
+[[queues]]
+name = "general"
+sla_policy = "fast"
+""")
+    apply_agents(store, team, utc_now())
+    desk(store, team, "erin").present()  # room for one email: the next waits, saturated
+    billing_email(store, team, "cy@example.com")
+    waiting = billing_email(store, team, "ann@example.com")
+    by_hand = billing_email(store, team, "bo@example.com")
+    later = utc_now() + timedelta(minutes=11)
+    store.conn.execute("UPDATE agents SET seen_at = ? WHERE name = 'erin'", (db_time(later),))
+    store.conn.commit()
+    sam = desk(store, team, "sam")
+    sam.each([by_hand], sam.queue("general"))
+    assert route_by_time(store, Router(team), later) == [waiting]
+
+    def moves(case_id: int) -> list[tuple[str, object, object]]:
+        return [change for entry in history(store.conn, case_id=case_id)
+                if entry.action == "case.queue" for change in entry.changes
+                if change[0] == "sla_policy"]
+
+    for case_id in (waiting, by_hand):
+        assert moves(case_id) == [("sla_policy", "office", "fast")]
+    assert Desk(store, "sam", team).recompute_sla(None, dry_run=True).changed == {}
+
+
 def test_an_escalation_by_hand_goes_along_the_queues_path(store: Store,
                                                           tmp_path: Path) -> None:
     """`E` raised a fixed 20 and stayed put, whatever the queue's escalation said; a case
@@ -563,7 +606,7 @@ assign = "push"
     desk(store, team, "erin").present()  # room for one email: the rest wait, saturated
     billing_email(store, team, "cy@example.com")
     waiting = billing_email(store, team, "ann@example.com")
-    later = utc_now() + timedelta(minutes=11)
+    later = (utc_now() + timedelta(minutes=11)).replace(microsecond=0)  # as stored
     store.conn.execute("UPDATE agents SET seen_at = ? WHERE name = 'erin'", (db_time(later),))
     store.conn.commit()
     route_by_time(store, Router(team), later)

@@ -319,7 +319,7 @@ assign = "push"
         Desk(store, "erin", settings).present()  # room for one chat: the next waits
     new_case(path, settings, "c1", "my invoice is wrong")
     waiting = new_case(path, settings, "c2", "another invoice question")
-    later = utc_now() + timedelta(minutes=11)
+    later = (utc_now() + timedelta(minutes=11)).replace(microsecond=0)  # as stored
     with Store(path) as store:
         store.conn.execute("UPDATE agents SET seen_at = ? WHERE name = 'erin'",
                            (db_time(later),))
