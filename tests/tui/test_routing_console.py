@@ -341,3 +341,30 @@ assign = "push"
 
     drive(path, script, settings, agent="sam", clock=lambda: later + timedelta(minutes=3),
           size=(80, 24))
+
+
+def test_escalations_one_by_one_are_told_in_one_running_toast(
+        team: tuple[Path, Settings], monkeypatch: pytest.MonkeyPatch) -> None:
+    """In live intake each irritated arrival escalates in a transaction of its own: a toast
+    came for each, stacked for 10 s over the list at 80x24. The first is told at once,
+    those that follow within a few seconds together, with their count."""
+    from omnitui.tui import app as console
+
+    monkeypatch.setattr(console, "ESCALATION_TOAST_EVERY", 4.0, raising=False)  # (5 s)
+    path, settings = team
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        billing = [new_case(path, settings, f"c{n}", f"invoice {n} is wrong") for n in range(3)]
+        for case_id in billing:  # each in a transaction of its own, a console poll apart
+            with Store(path) as store:
+                sam = Desk(store, "sam", settings)
+                sam.each([case_id], sam.escalate())
+            await pilot.pause(0.6)  # type: ignore[attr-defined]
+        await wait_for(lambda: len([t for t in toasts(app) if "escalated" in t]) == 2,
+                       app, pilot, seconds=6)
+        assert [t for t in toasts(app) if "escalated" in t] == [
+            f"#{billing[0]} escalated: severity 0 → 1, priority +20",
+            f"2 cases escalated: #{billing[1]}, #{billing[2]}"]
+
+    Store(path).close()
+    drive(path, script, settings, agent="erin", size=(80, 24))
