@@ -110,11 +110,11 @@ PRESENCE_CONTINUES = 3 * PRESENCE_EVERY  # a mark within this long continues the
 HEALTH_SECONDS = 5.0
 UPGRADED_TOAST_SECONDS = 24 * 3600.0  # said once: it stays until clicked or the console quits
 # Escalations told at most once in this long, those that came meanwhile in one toast with
-# their count: in live intake each irritated arrival escalates in a transaction of its own,
-# and a toast for each stacked over the list at 80x24 (Textual has no way to update a toast
-# shown, so the next one waits rather than joins it).
-ESCALATION_TOAST_EVERY = 5.0
+# their count as the last one goes: in live intake each irritated arrival escalates in a
+# transaction of its own, and a toast for each stacked over the list at 80x24 (Textual has
+# no way to update a toast shown, so the next one follows it rather than joins it).
 ESCALATION_TOAST_SECONDS = 10.0
+ESCALATION_TOAST_EVERY = ESCALATION_TOAST_SECONDS
 # u takes back an action this fresh without asking, wherever it was; an older one not on
 # the case on screen is named first
 UNDO_WITHOUT_ASKING = timedelta(seconds=30)
