@@ -187,7 +187,7 @@ class Assistant:
         moved = bool(queue) and queue != case["queue"] and not case["queue_by_hand"] and \
             case["owner"] is None
         if moved:
-            values["queue"] = queue
+            values.update(queue=queue, sla_policy=self.upkeep.sla.queue_policy(queue))
             said += f" → queue {queue}"
         actions.edit(conn, case_id, values, actor=ACTOR, at=now, action="case.fields",
                      reason=f"{said} ({how})")

@@ -41,6 +41,7 @@ from omnitui.records import record
 from omnitui.services import actions
 from omnitui.services.macros import fill_template, template_values
 from omnitui.services.outbound import queue_draft, reachable_channels, start_draft
+from omnitui.services.sla import SlaKeeper
 from omnitui.services.window import unasked_message
 from omnitui.store import business_events
 from omnitui.store import cases as case_store
@@ -106,11 +107,12 @@ def record_event(conn: sqlite3.Connection, settings: Settings, kind: str, *, at:
     result = EventResult(event_id, kind, customer_id=customer_id)
     if kind == "payment_failed":
         queue = settings.events.payment_failed_queue
+        policy = SlaKeeper(settings).queue_policy(queue)  # the moved cases', at once
         for case in case_store.active_cases_of(conn, customer_id):
             _raise(conn, case, level, f"payment failed (event {event_id})", at, result)
             if queue and case["queue"] != queue:
-                actions.edit(conn, case["id"], {"queue": queue}, actor=ACTOR, at=at,
-                             action="case.queue",
+                actions.edit(conn, case["id"], {"queue": queue, "sla_policy": policy},
+                             actor=ACTOR, at=at, action="case.queue",
                              reason=f"queue {queue}: payment failed (event {event_id})")
                 result.moved.append(case["id"])
         if settings.events.payment_failed_message:

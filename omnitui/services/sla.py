@@ -64,6 +64,10 @@ class SlaKeeper:
             return self.policies[named]
         return self.policies.get(self.by_queue.get(queue, ""), self.first)
 
+    def queue_policy(self, queue: str) -> str:
+        """The policy a case moved to `queue` takes, named on the move itself."""
+        return self.policy(queue).name
+
     def calendar(self, policy: SlaPolicy) -> Calendar:
         return self.business if policy.business_hours else self.always
 

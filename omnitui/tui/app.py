@@ -15,6 +15,7 @@ import gc
 import re
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import replace
@@ -111,6 +112,12 @@ PRESENCE_EVERY = 5.0  # seconds between "still here" marks while a case is open
 PRESENCE_CONTINUES = 3 * PRESENCE_EVERY  # a mark within this long continues the interval
 HEALTH_SECONDS = 5.0
 UPGRADED_TOAST_SECONDS = 24 * 3600.0  # said once: it stays until clicked or the console quits
+# Escalations told at most once in this long, those that came meanwhile in one toast with
+# their count as the last one goes: in live intake each irritated arrival escalates in a
+# transaction of its own, and a toast for each stacked over the list at 80x24 (Textual has
+# no way to update a toast shown, so the next one follows it rather than joins it).
+ESCALATION_TOAST_SECONDS = 10.0
+ESCALATION_TOAST_EVERY = ESCALATION_TOAST_SECONDS
 # u takes back an action this fresh without asking, wherever it was; an older one not on
 # the case on screen is named first
 UNDO_WITHOUT_ASKING = timedelta(seconds=30)
@@ -184,6 +191,8 @@ class OmnituiApp(App[None]):
         self._presence: tuple[int | None, str, datetime] = (None, "", utc_now())
         self._poll_problem = ""  # the store failure the timers reported last, said once
         self._upgraded_to: int | None = None  # a newer schema found under this console
+        self._escalations_held: list[tuple[int, str]] = []  # to tell in the next toast
+        self._escalation_told_at = -ESCALATION_TOAST_EVERY  # (monotonic)
         self.me: Agent | None = None  # this agent's row: role, skills, away (read each tick)
         self.incidents: list[BusinessEvent] | None = None  # ongoing outages (each tick)
         self._composer: ComposeScreen | None = None  # the one composer, made at first use
@@ -653,10 +662,26 @@ class OmnituiApp(App[None]):
         queue's path says not to notify: billing's agents heard nothing of a case it moved
         on to leads, nor its owner of their case breaching in a queue they do not work. An
         agent away hears of their own cases only (and of those again when back)."""
-        if told := [(case_id, reason) for case_id, _actor, reason, *_ in
-                    filter(self._heard, escalations)]:
-            self.notify(sanitize(escalated_words(told), multiline=False), severity="warning",
-                        timeout=10)
+        told = [(case_id, reason) for case_id, _actor, reason, *_ in
+                filter(self._heard, escalations)]
+        if not told:
+            return
+        held = bool(self._escalations_held)  # a toast of them is due already
+        self._escalations_held += told
+        wait = self._escalation_told_at + ESCALATION_TOAST_EVERY - time.monotonic()
+        if wait <= 0:
+            self._tell_held_escalations()
+        elif not held:
+            self.set_timer(wait, self._tell_held_escalations)
+
+    def _tell_held_escalations(self) -> None:
+        """The escalations told since the last toast of them, in one: "7 cases escalated:
+        #12, #14, …"."""
+        if self._escalations_held:
+            self.notify(sanitize(escalated_words(self._escalations_held), multiline=False),
+                        severity="warning", timeout=ESCALATION_TOAST_SECONDS)
+        self._escalations_held = []
+        self._escalation_told_at = time.monotonic()
 
     def _heard(self, escalation: Escalation) -> bool:
         """Whether this agent's console tells of the escalation (`_tell_escalations`)."""

@@ -411,15 +411,22 @@ def test_a_merge_always_asks_and_no_goes_back_with_what_was_typed(history_db: Pa
 
 def test_a_long_routing_story_is_cut_at_a_word(history_db: Path) -> None:
     """At 80 columns the story read "routed: …tent presales, says 'team plan' → …" and
-    "…6}\\b/ ('A731162') → to erin": cut mid-word, mid-pattern."""
+    "…6}\\b/ ('A731162') → to erin": cut mid-word, mid-pattern. Too long, the notes go
+    first, then the queue's reason is cut at a word, the owner's kept whole."""
     from rich.text import Text
 
-    from omnitui.tui.screens.case import _Latest
+    from omnitui.tui.screens.case import _Story
     from tests.tui.helpers import rendered
 
-    story = ("billing: intent billing, says 'charged twice' → nobody free: no agent is "
-             "present → to erin: skill billing, 3/8 open, idle 14 min")
-    for width, tail in ((70, "…is present → to erin: skill billing, 3/8 open, idle 14 min"),
-                        (40, "…billing, 3/8 open, idle 14 min")):
-        line = rendered(_Latest(Text("routed: "), Text(story)), width).strip()
-        assert line == f"routed: {tail}", line
+    decisions = [Text("billing: intent billing, says 'charged twice'"),
+                 Text("to erin: skill billing, 3/8 open, idle 14 min")]
+    notes = [Text("escalated (first response at risk: 4m left)")]
+    for width, shown in (
+            (150, "billing: intent billing, says 'charged twice' → to erin: skill billing, 3/8"
+                  " open, idle 14 min · escalated (first response at risk: 4m left)"),
+            (110, "billing: intent billing, says 'charged twice' → to erin: skill billing, 3/8"
+                  " open, idle 14 min"),
+            (80, "billing: intent… → to erin: skill billing, 3/8 open, idle 14 min"),
+            (50, "billing: intent… → to erin: skill…")):
+        line = rendered(_Story(Text("routed: "), decisions, notes), width).strip()
+        assert line == f"routed: {shown}", line
