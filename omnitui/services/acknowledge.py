@@ -37,7 +37,6 @@ from omnitui.services.wait_words import (
     at_words,
     opening_hours,
     promise_words,
-    within_words,
     words_in,
 )
 from omnitui.store import assistant as assistant_runs
@@ -159,16 +158,16 @@ def expected_wait(conn: sqlite3.Connection, keeper: SlaKeeper, case: case_store.
     bound = min(x for x in (typical, target) if x is not None) if (
         typical is not None or target is not None) else None
     words = words_in(language)
-    within = within_words(bound, not calendar.always_open, words)
+    working = not calendar.always_open
     if calendar.is_open(now):
-        return promise_words(within, words=words)
+        return promise_words(bound, working, words=words)
     opens = calendar.add(now, 0).astimezone(calendar.zone)
     # a weekday a week or more away reads as this week's ("Wednesday" for 6 January, said
     # on 22 December): it takes its date
     later = (opens.date() - now.astimezone(calendar.zone).date()).days >= 7
     when = at_words(f"{opens:%H:%M}", opens.weekday(),
                     (opens.day, opens.month) if later else None, words)
-    return promise_words(within, when, str(calendar.zone or ""), words)
+    return promise_words(bound, working, when, str(calendar.zone or ""), words)
 
 
 def typical_first_response(conn: sqlite3.Connection, queue: str,

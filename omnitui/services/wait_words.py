@@ -22,7 +22,7 @@ class WaitWords:
     """One language's words. Sentences are templates: `{within}` is `within` (with the
     duration) or `soon`; `{when}` is `at` (with the time and a weekday, or `dated`)."""
 
-    usually: str  # the team is open
+    usually: tuple[str, str]  # the team is open: with a time to promise, without
     closed: str  # ... and when it opens again
     within: str
     soon: str  # no time to promise
@@ -40,9 +40,9 @@ class WaitWords:
 
 
 ENGLISH = WaitWords(
-    usually="We usually answer {within}.",
-    closed="We are closed now and open again {when}{zone}; a person will answer {within} of "
-           "opening.",
+    usually=("We usually answer {within}.", "We will answer {within}."),
+    closed="We are closed now and open again {when}{zone}; a person will answer {within} "
+           "after we open.",
     within="within about {duration}", soon="as soon as we can",
     at="at {time} on {day}", dated="{weekday} {date} {month}", zone=" ({zone} time)",
     minutes="{n} minutes", hours=("{n} hour", "{n} hours"),
@@ -54,7 +54,7 @@ ENGLISH = WaitWords(
             "September", "October", "November", "December"))
 
 WORDS: dict[str, WaitWords] = {"en": ENGLISH, "de": WaitWords(
-    usually="Wir antworten in der Regel {within}.",
+    usually=("Wir antworten in der Regel {within}.", "Wir antworten {within}."),
     closed="Wir haben gerade geschlossen und öffnen wieder {when}{zone}; eine Person antwortet "
            "Ihnen {within} nach der Öffnung.",
     within="innerhalb von etwa {duration}", soon="so bald wie möglich",
@@ -67,7 +67,7 @@ WORDS: dict[str, WaitWords] = {"en": ENGLISH, "de": WaitWords(
     short_days=("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
     months=("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
             "September", "Oktober", "November", "Dezember")), "fr": WaitWords(
-    usually="Nous répondons en général {within}.",
+    usually=("Nous répondons en général {within}.", "Nous vous répondrons {within}."),
     closed="Nous sommes fermés pour le moment et rouvrons {when}{zone} ; une personne vous "
            "répondra {within} après l'ouverture.",
     within="dans un délai d'environ {duration}", soon="dès que possible",
@@ -79,7 +79,7 @@ WORDS: dict[str, WaitWords] = {"en": ENGLISH, "de": WaitWords(
     short_days=("lun", "mar", "mer", "jeu", "ven", "sam", "dim"),
     months=("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
             "septembre", "octobre", "novembre", "décembre")), "es": WaitWords(
-    usually="Solemos responder {within}.",
+    usually=("Solemos responder {within}.", "Le responderemos {within}."),
     closed="Ahora estamos cerrados y volvemos a abrir {when}{zone}; una persona le responderá "
            "{within} tras la apertura.",
     within="en aproximadamente {duration}", soon="lo antes posible",
@@ -91,7 +91,7 @@ WORDS: dict[str, WaitWords] = {"en": ENGLISH, "de": WaitWords(
     short_days=("lun", "mar", "mié", "jue", "vie", "sáb", "dom"),
     months=("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
             "septiembre", "octubre", "noviembre", "diciembre")), "it": WaitWords(
-    usually="Di solito rispondiamo {within}.",
+    usually=("Di solito rispondiamo {within}.", "Le risponderemo {within}."),
     closed="Ora siamo chiusi e riapriamo {when}{zone}; una persona le risponderà {within} "
            "dopo l'apertura.",
     within="entro circa {duration}", soon="il prima possibile",
@@ -103,7 +103,7 @@ WORDS: dict[str, WaitWords] = {"en": ENGLISH, "de": WaitWords(
     short_days=("lun", "mar", "mer", "gio", "ven", "sab", "dom"),
     months=("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
             "settembre", "ottobre", "novembre", "dicembre")), "nl": WaitWords(
-    usually="We antwoorden meestal {within}.",
+    usually=("We antwoorden meestal {within}.", "We antwoorden {within}."),
     closed="We zijn nu gesloten en gaan weer open {when}{zone}; een medewerker antwoordt "
            "{within} na de opening.",
     within="binnen ongeveer {duration}", soon="zo snel mogelijk",
@@ -115,7 +115,7 @@ WORDS: dict[str, WaitWords] = {"en": ENGLISH, "de": WaitWords(
     short_days=("ma", "di", "wo", "do", "vr", "za", "zo"),
     months=("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
             "september", "oktober", "november", "december")), "pt": WaitWords(
-    usually="Normalmente respondemos {within}.",
+    usually=("Normalmente respondemos {within}.", "Responderemos {within}."),
     closed="Estamos fechados agora e reabrimos {when}{zone}; uma pessoa responderá {within} "
            "após a abertura.",
     within="em cerca de {duration}", soon="o mais breve possível",
@@ -155,12 +155,14 @@ def within_words(seconds: float | None, working: bool, words: WaitWords = ENGLIS
     return words.within.format(duration=duration_words(seconds, working, words))
 
 
-def promise_words(within: str, opens: str | None = None, zone: str = "",
-                  words: WaitWords = ENGLISH) -> str:
-    """The expected wait: 'We usually answer within about 2 hours.'; closed, when it opens
-    (`opens`: `at_words`, in `zone`) and how soon after."""
+def promise_words(seconds: float | None, working: bool, opens: str | None = None,
+                  zone: str = "", words: WaitWords = ENGLISH) -> str:
+    """The expected wait within `seconds` ('working': of the team's hours; None: no time to
+    promise): 'We usually answer within about 2 hours.', 'We will answer as soon as we
+    can.'; closed, when it opens (`opens`: `at_words`, in `zone`) and how soon after."""
+    within = within_words(seconds, working, words)
     if opens is None:
-        return words.usually.format(within=within)
+        return words.usually[seconds is None].format(within=within)
     return words.closed.format(when=opens, zone=words.zone.format(zone=zone) if zone else "",
                                within=within)
 

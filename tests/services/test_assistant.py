@@ -188,7 +188,7 @@ def test_unreadable_and_skipped_answers_move_on_and_nothing_is_asked_twice(
     assert [t.partition("\n")[0] for t in chat.heard()[1:]] == [
         "Your order number?", "How should we answer?", "Thank you, that helps. We are "
         "closed now and open again at 09:00 on Monday (Europe/Berlin time); a person will "
-        "answer within about 10 minutes of opening."]
+        "answer within about 10 minutes after we open."]
     assert chat.case()["fields"] == {} and chat.ended() == "asked everything"
 
 
