@@ -128,7 +128,7 @@ class Assistant:
         if index is None or index >= len(self.questions):
             return self._end(conn, case_id, "its questions were changed", now)
         question = self.questions[index]
-        answer = read_answer(question, event.text, event.intent)
+        answer = read_answer(question, event.text, event.intent, event.language)
         fields = json.loads(case["fields"] or "{}")
         known = {**self._already_said(event, case), **fields}
         if answer is not None:
