@@ -364,6 +364,42 @@ base_url = "https://help.example.com/a/"
                      "https://help.example.com/a/refunds", "Case #2."]
 
 
+def test_the_article_and_an_outage_are_told_in_the_acknowledgements_language(
+        store: Store, tmp_path: Path) -> None:
+    """A German acknowledgement said "This may help meanwhile:" and "We know about a
+    problem with payments since ..." under its German."""
+    from omnitui.services.kb import refresh
+
+    articles = tmp_path / "kb"
+    articles.mkdir()
+    (articles / "erstattung.md").write_text("---\ntitle: Rückerstattung\n---\nEine "
+                                            "Rückerstattung erreicht Ihre Karte in 5 Tagen.\n")
+    settings = settings_from(tmp_path, CONFIG + f"""
+[acknowledge.languages]
+de = "Hallo {{customer_first_name}}. {{article}}"
+
+[[products]]
+name = "payments"
+keywords = ["Zahlung"]
+
+[kb]
+path = "{articles}"
+base_url = "https://help.example.com/a/"
+""")
+    refresh(store, settings.kb)
+    Desk(store, "erin", settings, clock=lambda: MONDAY_11 - timedelta(days=1)).business_event(
+        "outage", product="payments")
+    live(store, settings, Clock(MONDAY_11)).ingest(parse_email(mail(
+        "hans@example.de", name="Hans Vogel", subject="Rückerstattung", body=(
+            "Guten Tag, meine Zahlung wurde doppelt abgebucht. Wann bekomme ich meine "
+            "Rückerstattung? Vielen Dank und freundliche Grüße"))))
+    [(_, text, _)] = acknowledgements(store)
+    assert text == ("Hallo Hans. Das hilft Ihnen vielleicht schon weiter: Rückerstattung — "
+                    "https://help.example.com/a/erstattung\n\nUns ist eine Störung bei "
+                    "payments seit dem 29. November, 11:00 Uhr (Zeitzone Europe/Berlin) "
+                    "bekannt; wir arbeiten daran.")
+
+
 def test_mail_from_our_own_mailbox_is_never_acknowledged(store: Store,
                                                          settings: Settings) -> None:
     """A mail from support@ opened a case and was acknowledged to support@."""
