@@ -42,6 +42,7 @@ from omnitui.services import actions
 from omnitui.services.macros import fill_template, template_values
 from omnitui.services.outbound import queue_draft, reachable_channels, start_draft
 from omnitui.services.sla import SlaKeeper
+from omnitui.services.wait_words import ENGLISH, WaitWords
 from omnitui.services.window import unasked_message
 from omnitui.store import business_events
 from omnitui.store import cases as case_store
@@ -302,13 +303,15 @@ def from_product_webhook(conn: sqlite3.Connection, settings: Settings,
     return 1
 
 
-def incident_line(outage: BusinessEvent, zone: str, now: datetime) -> str:
-    """What an acknowledgement adds for a case that an ongoing outage touches: since when,
-    in the team's zone (`[business_hours] time_zone`, as the acknowledgement says its
-    opening hours; UTC without one), with the day when it was not today ("since 23:40"
-    of an outage two days old read as one of an hour)."""
+def incident_line(outage: BusinessEvent, zone: str, now: datetime,
+                  words: WaitWords = ENGLISH) -> str:
+    """What an acknowledgement adds for a case that an ongoing outage touches, in its
+    `words`: since when, in the team's zone (`[business_hours] time_zone`, as the
+    acknowledgement says its opening hours; UTC without one), with the day when it was not
+    today ("since 23:40" of an outage two days old read as one of an hour)."""
     began = parse_db_time(outage.at).astimezone(ZoneInfo(zone) if zone else UTC)
-    day = "" if began.date() == now.astimezone(began.tzinfo).date() else \
-        f"{began.day} {began:%b} "
-    return (f"We know about a problem with {outage.product} since {day}{began:%H:%M}"
-            f"{f' ({zone} time)' if zone else ' UTC'} and are working on it.")
+    another_day = began.date() != now.astimezone(began.tzinfo).date()
+    since = words.since[another_day].format(time=f"{began:%H:%M}", date=began.day,
+                                            month=words.months[began.month - 1])
+    return words.outage.format(product=outage.product, since=since,
+                               zone=words.zone.format(zone=zone) if zone else " UTC")

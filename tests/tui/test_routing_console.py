@@ -199,6 +199,35 @@ def test_the_handover_picker_shows_load_skills_and_what_stands_against(
     drive(path, script, settings, agent="erin")
 
 
+def test_the_handover_picker_shows_languages_and_one_routing_would_look_for(
+        tmp_path: Path) -> None:
+    """The picker showed skills, not languages: a French case was handed to an agent who
+    speaks none of it while one of the queue's team speaks it."""
+    path = tmp_path / "team.db"
+    settings = settings_from(tmp_path, CONFIG.replace(
+        'skills = ["billing"]\ncapacity', 'skills = ["billing"]\nlanguages = ["de", "en"]\n'
+        'capacity') + '\n[[agents]]\nname = "gus"\nskills = ["tech"]\nlanguages = ["fr"]\n')
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        tech = new_case(path, settings, "c5", "Bonjour, mon application crash à chaque "
+                                              "ouverture depuis hier soir. Pouvez-vous "
+                                              "m'aider, s'il vous plaît ?")
+        await pilot.press("number_sign", *str(tech), "enter")  # type: ignore[attr-defined]
+        await wait_for(lambda: isinstance(app.screen, CaseScreen), app, pilot)
+        await settle(app, pilot)
+        await pilot.press("A")  # type: ignore[attr-defined]
+        await wait_for(lambda: isinstance(app.screen, PickScreen), app, pilot)
+        options = app.screen.options  # type: ignore[attr-defined]
+        assert "erin · here · chat 0/5 · billing · speaks de, en — lacks tech, speaks no fr" \
+            in options
+        assert any(o.startswith("gus · ") and "tech · speaks fr" in o
+                   and "—" not in o for o in options)
+        assert len(max(options, key=len)) <= 76  # one line each at 80 columns
+
+    Store(path).close()
+    drive(path, script, settings, agent="erin")
+
+
 MOVING = CONFIG.replace('assign = "push"\n', 'assign = "push"\n'
                         'escalation = { move_to = "leads", notify = true }\n') + """
 [[queues]]
