@@ -82,7 +82,7 @@ from omnitui.tui.commands import ConsoleCommands
 from omnitui.tui.draft_keeper import DraftKeeper
 from omnitui.tui.keys import bind, bound_action, key_words
 from omnitui.tui.readable import Readable
-from omnitui.tui.screens.queue import QueueScreen
+from omnitui.tui.screens.queue import QUIET_START, QueueScreen
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.similar_cache import SimilarCases
 from omnitui.tui.status import health_text, incident_words
@@ -281,9 +281,10 @@ class OmnituiApp(App[None]):
     def _after_first_paint(self) -> None:
         """What the first page does not need waits until it is painted: the action layer
         (routing, presence) and what the keys open (the case screen, the composer, the
-        dialogs), imported by a thread meanwhile so the first key finds them loaded;
-        loading the semantic model in a thread holds the interpreter's lock most of the
-        time for about a second, and the first page competed with it for that lock."""
+        dialogs), imported by a thread meanwhile so the first key finds them loaded.
+        Loading the semantic model in a thread holds the interpreter's lock most of the
+        time for a second or two: the first page competed with it for that lock, and so
+        did the agent's first keys, so it waits QUIET_START more."""
         from omnitui.services.routing import apply_agents
         from omnitui.ssh_keys import refused_command
 
@@ -300,15 +301,15 @@ class OmnituiApp(App[None]):
                          daemon=True).start()
         with suppress(*STORE_ERRORS):  # the daemon keeps it in step after this
             refresh_kb(self.store, self.settings.kb)
-        if self.settings.semantic.enabled:
-            threading.Thread(target=self._learn_meaning, name="omnitui-semantic",
-                             daemon=True).start()
+        if self.settings.semantic.enabled and self.settings.kb.path:
+            self.set_timer(QUIET_START, threading.Thread(
+                target=self._learn_meaning, name="omnitui-semantic", daemon=True).start)
 
     def _learn_meaning(self) -> None:
         """The semantic extra's model, loaded off the UI thread (about a second), then the
-        vectors of the articles that lack one, on this thread's own connection."""
-        model = model_for(self.settings.semantic)
-        if model is None or not self.settings.kb.path:
+        vectors of the articles that lack one, on this thread's own connection. Without
+        articles the model waits for its first use (solved cases like one: in a worker)."""
+        if (model := model_for(self.settings.semantic)) is None:
             return
         with suppress(*STORE_ERRORS), Store(self.db_path, migrate=False) as own:
             refresh_kb(own, self.settings.kb, model)
