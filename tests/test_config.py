@@ -335,6 +335,12 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
     # an empty survey question went out as an empty message on every solve
     ("[csat]\nenabled = true\nquestion = ' '", "csat.question is empty"),
     ("[csat]\nquestion = 'Rate us {{case_id}}'", "csat.question writes {{case_id}}"),
+    # a survey question in a language no customer is told to write in was never asked
+    ("[csat]\nenabled = true\n\n[csat.languages]\nfr = 'Note ?'\ngerman = 'Note?'",
+     "line 6: csat.languages.german: 'german' is no ISO 639-1 code of a language omnitui "
+     "tells, such as \"de\" or \"fr\" (did you mean 'de'?)"),
+    ("[csat.languages]\nde = 'Wie war Fall #{case_number}?'",
+     "line 2: csat.languages.de uses an unknown variable {case_number}"),
 ])
 def test_errors_name_the_key(tmp_path: Path, content: str, message: str) -> None:
     file = tmp_path / "c.toml"

@@ -146,6 +146,8 @@ def check_values(settings: Settings, file: Path) -> None:
     except CalendarError as exc:
         raise ConfigError(f"{file}: csat.window: {exc}") from None
     _check_template(settings.csat.question, ACKNOWLEDGEMENT_VARIABLES, f"{file}: csat.question")
+    for code, question in settings.csat.languages.items():
+        _check_language_template(code, question, f"{file}: csat.languages.{code}")
     _check_names(settings.products, "products", file)
     for index, product in enumerate(settings.products):
         if not [k for k in product.keywords if k.strip()]:
@@ -673,12 +675,21 @@ def _check_acknowledge(acknowledge: AcknowledgeSettings, where: str) -> None:
         if group == "templates" and name not in kinds:
             raise ConfigError(f"{where}.{key}: no channel kind {name!r} (kinds: "
                               f"{', '.join(sorted(kinds))})")
-        if group == "languages" and unknown_languages([name]):
-            meant = meant_language(name)
-            raise ConfigError(f"{where}.{key}: {name!r} is no ISO 639-1 code of a language "
-                              "omnitui tells, such as \"de\" or \"fr\""
-                              + (f" (did you mean {meant!r}?)" if meant else ""))
-        _check_template(template, ACKNOWLEDGEMENT_VARIABLES, f"{where}.{key}")
+        if group == "languages":
+            _check_language_template(name, template, f"{where}.{key}")
+        else:
+            _check_template(template, ACKNOWLEDGEMENT_VARIABLES, f"{where}.{key}")
+
+
+def _check_language_template(code: str, template: str, where: str) -> None:
+    """One of `[acknowledge.languages]` or `[csat.languages]`: a code omnitui tells (a
+    customer's language is never "german"), over the acknowledgement's variables."""
+    if unknown_languages([code]):
+        meant = meant_language(code)
+        raise ConfigError(f"{where}: {code!r} is no ISO 639-1 code of a language omnitui "
+                          "tells, such as \"de\" or \"fr\""
+                          + (f" (did you mean {meant!r}?)" if meant else ""))
+    _check_template(template, ACKNOWLEDGEMENT_VARIABLES, where)
 
 
 ASSISTANT_CHANNELS = ("chat", "sms", "whatsapp", "telegram", "slack", "messenger", "instagram")

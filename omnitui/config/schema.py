@@ -491,13 +491,19 @@ class Product:
     keywords: list[str] = field(default_factory=list)
 
 
+CSAT_QUESTION = ("How did we do on case #{case_id}? Answer with a number from 1 (poor) to 5 "
+                 "(great).")
+
+
 @record
 class CsatSettings:
     """A one-question satisfaction survey after an agent solves a case."""
 
     enabled: bool = False
-    question: str = ("How did we do on case #{case_id}? Answer with a number from 1 (poor) "
-                     "to 5 (great).")  # over templates.ACKNOWLEDGEMENT_VARIABLES
+    question: str = CSAT_QUESTION  # over templates.ACKNOWLEDGEMENT_VARIABLES
+    # language (ISO 639-1) -> its own: a German customer is asked in German (kept as the
+    # default, `question` reads in the built-in words of de, fr, es, it, nl, pt)
+    languages: dict[str, str] = field(default_factory=dict)
     window: str = "7d"  # an answer within this long after the survey is recorded
 
 

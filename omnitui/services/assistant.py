@@ -34,7 +34,7 @@ from omnitui.services.acknowledge import acknowledgement_language, acknowledgeme
 from omnitui.services.macros import fill_template
 from omnitui.services.outbound import queue_draft, start_draft
 from omnitui.services.upkeep import Upkeep
-from omnitui.services.wait_words import ENGLISH, words_in
+from omnitui.services.wait_words import ENGLISH, own_or_built_in
 from omnitui.store import assistant as runs
 from omnitui.store import cases as case_store
 from omnitui.store.audit import ChangeSet, record_audit
@@ -154,10 +154,9 @@ class Assistant:
         ([acknowledge.languages]; a German customer was greeted in English)."""
         template = getattr(self.config, which)
         language = acknowledgement_language(self.settings, case["language"])
-        if template == getattr(ENGLISH, which):
-            template = getattr(words_in(language), which)
-        else:
+        if template != getattr(ENGLISH, which):
             language = None  # the team's own words: its variables in English
+        template = own_or_built_in(template, which, language)
         return template, acknowledgement_values(conn, self.settings, self.upkeep.sla,
                                                 case["id"], channel, now, template, language)
 

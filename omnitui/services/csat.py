@@ -8,7 +8,8 @@ where a reply to them failed for good (a bounce); on WhatsApp or Messenger once 
 24-hour customer-service window has closed, only as the `[service_window]` template the
 platform approved (services/window.py), else not at all, and the case says why. The survey
 is sent as the agent's, in the same transaction as the solve: undoing the solve takes it
-back too."""
+back too. It is asked in the case's language: the team's `[csat.languages]` question for
+it, else the built-in one while `question` is omnitui's own (services/wait_words.py)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from omnitui.config.templates import ACKNOWLEDGEMENT_VARIABLES
 from omnitui.model import CONTACT_CHANNELS, Status
 from omnitui.services.macros import fill_template, template_values
 from omnitui.services.outbound import queue_draft, start_draft
+from omnitui.services.wait_words import own_or_built_in
 from omnitui.services.window import unasked_message
 from omnitui.store import csat as surveys
 from omnitui.store import messages as message_store
@@ -63,8 +65,8 @@ def ask_after_solve(conn: sqlite3.Connection, settings: Settings, case_id: int, 
         return
     values = {k: v for k, v in template_values(conn, case_id, agent).items()
               if k in ACKNOWLEDGEMENT_VARIABLES}
-    text = fill_template(settings.csat.question, {**values, "expected_wait": "",
-                                                  "business_hours": "", "article": ""})
+    text = fill_template(survey_question(settings, case["language"]),
+                         {**values, "expected_wait": "", "business_hours": "", "article": ""})
     if why := too_long(draft.channel, text):  # the solve stands; the survey cannot go
         record_audit(conn, actor=agent, action="csat.skipped", case_id=case_id,
                      reason=f"no satisfaction survey: its question is {why}", at=db_time(now))
@@ -77,3 +79,12 @@ def ask_after_solve(conn: sqlite3.Connection, settings: Settings, case_id: int, 
     surveys.ask(conn, case_id, case["owner"] or agent, message_id, db_time(now), changes)
     record_audit(conn, actor=agent, action="csat.asked", case_id=case_id,
                  reason=f"asked on {case['channel']}", changes=changes, at=db_time(now))
+
+
+def survey_question(settings: Settings, language: str | None) -> str:
+    """The question for a customer writing in `language`: the team's for it, else their
+    `question`, in `language`'s built-in words if they kept omnitui's (a German customer
+    was asked in English)."""
+    if language in settings.csat.languages:
+        return settings.csat.languages[language]
+    return own_or_built_in(settings.csat.question, "survey", language)

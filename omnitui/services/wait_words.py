@@ -1,6 +1,7 @@
 """The fixed words of what we send a customer on our own, in their language: what an
 acknowledgement promises (its `{expected_wait}` and `{business_hours}`), the article it
-suggests and the outage it mentions, and the intake assistant's own greeting and closing. A
+suggests and the outage it mentions, the intake assistant's own greeting and closing, and
+the satisfaction survey's own question (its numbers those triage/csat.py reads). A
 German customer's acknowledgement written in German said "We usually answer within about 2
 hours." in the middle of it, "This may help meanwhile:" under it.
 
@@ -16,7 +17,7 @@ from itertools import groupby
 
 from omnitui.config import BusinessHoursSettings
 from omnitui.config.hours import DAYS
-from omnitui.config.schema import ASSISTANT_CLOSING, ASSISTANT_GREETING
+from omnitui.config.schema import ASSISTANT_CLOSING, ASSISTANT_GREETING, CSAT_QUESTION
 from omnitui.records import record
 
 
@@ -24,8 +25,8 @@ from omnitui.records import record
 class WaitWords:
     """One language's words. Sentences are templates: `{within}` is `within` (with the
     duration) or `soon`; `{when}` is `at` (with the time and a weekday, or `dated`);
-    `{since}` is `since`'s first (today) or second (another day); `greeting` and `closing`
-    take an acknowledgement's variables."""
+    `{since}` is `since`'s first (today) or second (another day); `greeting`, `closing` and
+    `survey` take an acknowledgement's variables."""
 
     usually: tuple[str, str]  # the team is open: with a time to promise, without
     closed: str  # ... and when it opens again
@@ -47,6 +48,7 @@ class WaitWords:
     since: tuple[str, str]  # when it began: today, another day
     greeting: str  # the intake assistant's, before its first question
     closing: str  # ... after its last answer
+    survey: str  # the satisfaction survey's question: a number from 1 to 5
 
 
 ENGLISH = WaitWords(
@@ -65,7 +67,7 @@ ENGLISH = WaitWords(
     article="This may help meanwhile: {title} — {link}",
     outage="We know about a problem with {product} {since}{zone} and are working on it.",
     since=("since {time}", "since {date} {month} {time}"),
-    greeting=ASSISTANT_GREETING, closing=ASSISTANT_CLOSING)
+    greeting=ASSISTANT_GREETING, closing=ASSISTANT_CLOSING, survey=CSAT_QUESTION)
 
 WORDS: dict[str, WaitWords] = {"en": ENGLISH, "de": WaitWords(
     usually=("Wir antworten in der Regel {within}.", "Wir antworten {within}."),
@@ -87,7 +89,9 @@ WORDS: dict[str, WaitWords] = {"en": ENGLISH, "de": WaitWords(
     greeting="Hallo {customer_first_name}, danke für Ihre Nachricht (Fall #{case_id}). Eine "
              "Person wird Ihnen hier antworten. {expected_wait} Bis dahin helfen ein paar "
              "kurze Fragen, Ihnen besser zu helfen; überspringen Sie ruhig, was Sie möchten.",
-    closing="Danke, das hilft weiter. {expected_wait}"), "fr": WaitWords(
+    closing="Danke, das hilft weiter. {expected_wait}",
+    survey="Wie zufrieden waren Sie mit unserer Hilfe bei Fall #{case_id}? Antworten Sie "
+           "mit einer Zahl von 1 (schlecht) bis 5 (sehr gut)."), "fr": WaitWords(
     usually=("Nous répondons en général {within}.", "Nous vous répondrons {within}."),
     closed="Nous sommes fermés pour le moment et rouvrons {when}{zone} ; une personne vous "
            "répondra {within} après l'ouverture.",
@@ -107,7 +111,9 @@ WORDS: dict[str, WaitWords] = {"en": ENGLISH, "de": WaitWords(
     greeting="Bonjour {customer_first_name}, merci de nous avoir écrit (demande #{case_id}). "
              "Une personne vous répondra ici. {expected_wait} En attendant, quelques questions "
              "rapides l'aideront à mieux vous aider ; passez celles que vous voulez.",
-    closing="Merci, cela nous aide. {expected_wait}"), "es": WaitWords(
+    closing="Merci, cela nous aide. {expected_wait}",
+    survey="Comment avons-nous traité votre demande #{case_id} ? Répondez par un chiffre de 1 "
+           "(mauvais) à 5 (excellent)."), "es": WaitWords(
     usually=("Solemos responder {within}.", "Le responderemos {within}."),
     closed="Ahora estamos cerrados y volvemos a abrir {when}{zone}; una persona le responderá "
            "{within} tras la apertura.",
@@ -127,7 +133,9 @@ WORDS: dict[str, WaitWords] = {"en": ENGLISH, "de": WaitWords(
     greeting="Hola {customer_first_name}, gracias por escribirnos (caso #{case_id}). Una "
              "persona le responderá por aquí. {expected_wait} Mientras tanto, unas preguntas "
              "rápidas nos ayudan a atenderle mejor; puede saltarse las que quiera.",
-    closing="Gracias, esto nos ayuda. {expected_wait}"), "it": WaitWords(
+    closing="Gracias, esto nos ayuda. {expected_wait}",
+    survey="¿Cómo le atendimos en el caso #{case_id}? Responda con un número del 1 (malo) al 5 "
+           "(excelente)."), "it": WaitWords(
     usually=("Di solito rispondiamo {within}.", "Le risponderemo {within}."),
     closed="Ora siamo chiusi e riapriamo {when}{zone}; una persona le risponderà {within} "
            "dopo l'apertura.",
@@ -147,7 +155,9 @@ WORDS: dict[str, WaitWords] = {"en": ENGLISH, "de": WaitWords(
     greeting="Buongiorno {customer_first_name}, grazie per averci scritto (caso #{case_id}). "
              "Una persona le risponderà qui. {expected_wait} Nell'attesa, qualche domanda "
              "veloce ci aiuta ad assisterla meglio; salti pure quelle che preferisce.",
-    closing="Grazie, ci è utile. {expected_wait}"), "nl": WaitWords(
+    closing="Grazie, ci è utile. {expected_wait}",
+    survey="Come l'abbiamo aiutata con il caso #{case_id}? Risponda con un numero da 1 (pessimo) "
+           "a 5 (ottimo)."), "nl": WaitWords(
     usually=("We antwoorden meestal {within}.", "We antwoorden {within}."),
     closed="We zijn nu gesloten en gaan weer open {when}{zone}; een medewerker antwoordt "
            "{within} na de opening.",
@@ -167,7 +177,9 @@ WORDS: dict[str, WaitWords] = {"en": ENGLISH, "de": WaitWords(
     greeting="Hallo {customer_first_name}, bedankt voor uw bericht (zaak #{case_id}). Een "
              "medewerker antwoordt u hier. {expected_wait} Intussen helpen een paar korte "
              "vragen om u beter te helpen; sla gerust over wat u wilt.",
-    closing="Bedankt, dat helpt. {expected_wait}"), "pt": WaitWords(
+    closing="Bedankt, dat helpt. {expected_wait}",
+    survey="Hoe hebben we u geholpen met zaak #{case_id}? Antwoord met een cijfer van 1 "
+           "(slecht) tot 5 (uitstekend)."), "pt": WaitWords(
     usually=("Normalmente respondemos {within}.", "Responderemos {within}."),
     closed="Estamos fechados agora e reabrimos {when}{zone}; uma pessoa responderá {within} "
            "após a abertura.",
@@ -187,12 +199,21 @@ WORDS: dict[str, WaitWords] = {"en": ENGLISH, "de": WaitWords(
     greeting="Olá {customer_first_name}, obrigado por nos escrever (caso #{case_id}). Uma "
              "pessoa vai responder aqui. {expected_wait} Enquanto espera, algumas perguntas "
              "rápidas ajudam a atendê-lo melhor; pode pular as que quiser.",
-    closing="Obrigado, isso ajuda. {expected_wait}")}
+    closing="Obrigado, isso ajuda. {expected_wait}",
+    survey="Como foi o nosso atendimento no caso #{case_id}? Responda com um número de 1 (ruim) "
+           "a 5 (ótimo).")}
 
 
 def words_in(language: str | None) -> WaitWords:
     """The words of `language` (ISO 639-1), English for one without a table."""
     return WORDS.get(language or "", ENGLISH)
+
+
+def own_or_built_in(template: str, which: str, language: str | None) -> str:
+    """The team's words (`template`, for `which` of WaitWords) as they wrote them; where they
+    kept omnitui's English default, the built-in ones in `language`."""
+    return getattr(words_in(language), which) if template == getattr(ENGLISH, which) else \
+        template
 
 
 def duration_words(seconds: float, working: bool = False, words: WaitWords = ENGLISH) -> str:

@@ -1,6 +1,6 @@
 """A customer's answer to the satisfaction survey: 1 (poor) to 5 (great), as a digit, a word
 or an emoji, in a short answer that says nothing else ("sehr gut, 5", "Note: 4/5", "4 de 5,
-gracias"); anything longer or else is a normal message (services/csat.py)."""
+gracias", "4 van 5, bedankt"); anything longer or else is a normal message (services/csat.py)."""
 
 from __future__ import annotations
 
@@ -9,26 +9,27 @@ import re
 from omnitui.triage.text import folded
 
 MAX_ANSWER = 40  # characters: a longer message is something to say, not a score
-# A digit 1-5, on its own scale ("4/5", "4 von 5", "4 sur 5") or counting stars or points.
-DIGIT = re.compile(r"(?<![\w/])([1-5])(?:\s*(?:/|von|de|sur|su|di|of|out of|em)\s*5)?"
+# A digit 1-5, on its own scale ("4/5", "4 von 5", "4 sur 5", "4 van 5") or counting stars
+# or points.
+DIGIT = re.compile(r"(?<![\w/])([1-5])(?:\s*(?:/|von|van|de|sur|su|di|of|out of|em)\s*5)?"
                    r"(?:\s*(?:stars?|sterne?|estrellas?|etoiles?|estrelas?|stelle|stella|"
                    r"punkte?|puntos?|points?|pontos?|punti))?(?![\w/])")
 # What may stand beside the score: its label, a thanks, punctuation (folded: no accents).
 BESIDE = re.compile(r"\b(?:note|nota|score|rating|bewertung|valutazione|voto|puntuacion|"
-                    r"avaliacao|evaluation|danke|vielen dank|thanks|thank you|thx|merci|"
-                    r"gracias|obrigad[oa]|grazie)\b|[\W_]+")
+                    r"avaliacao|evaluation|cijfer|danke|vielen dank|bedankt|thanks|thank you|"
+                    r"thx|merci|gracias|obrigad[oa]|grazie)\b|[\W_]+")
 WORDS = {
     5: ("excellent", "great", "perfect", "amazing", "super", "sehr gut", "excelente",
         "genial", "parfait", "ótimo", "ottimo", "eccellente", "perfetto", "ausgezeichnet",
         "hervorragend", "perfekt", "muy bien", "très bien", "excellente", "muito bom",
-        "molto bene", "perfecto", "perfeito"),
-    4: ("good", "gut", "bueno", "bien", "bon", "bom", "buono", "bene"),
+        "molto bene", "perfecto", "perfeito", "uitstekend", "heel goed"),
+    4: ("good", "gut", "bueno", "bien", "bon", "bom", "buono", "bene", "goed"),
     3: ("ok", "okay", "fine", "average", "normal", "regular", "correct", "così così",
         "geht so", "más o menos", "mittel", "bof", "mais ou menos"),
     2: ("poor", "bad", "schlecht", "malo", "mal", "mauvais", "ruim", "cattivo", "male"),
     1: ("terrible", "awful", "horrible", "very bad", "sehr schlecht", "terrível",
         "pessimo", "pésimo", "nul", "muy mal", "très mauvais", "molto male", "muito mau",
-        "muito ruim"),
+        "muito ruim", "heel slecht"),
 }
 SCORE_OF = {" ".join(folded(word).split()): score
             for score, words in WORDS.items() for word in words}

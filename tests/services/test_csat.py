@@ -152,6 +152,9 @@ def test_a_web_forms_case_is_asked_where_it_is_answered(store: Store) -> None:
     ("4 von 5", 4), ("4 de 5, gracias", 4), ("nota: 3", 3), ("4 sur 5", 4),
     ("Très bien, merci", 5), ("tres bien", 5), ("muy bien", 5), ("molto bene", 5),
     ("muito bom", 5), ("ausgezeichnet", 5),
+    # Dutch, as the built-in Dutch question asks: "een cijfer van 1 (slecht) tot 5"
+    ("4 van 5, bedankt", 4), ("Cijfer: 5", 5), ("uitstekend", 5), ("goed", 4),
+    ("heel slecht", 1),
     # anything else beside a digit is something to say
     ("2 Fragen", None), ("Bestellung 3", None), ("nicht gut", None), ("4.5", None),
     ("10/10", None), ("1/2", None), ("Danke!", None),
@@ -209,3 +212,26 @@ def test_an_answer_under_a_greeting_is_recorded_not_a_reopening(store: Store) ->
     assert surveys(store) == [(case_id, "erin", 4, "4 de 5, gracias")]
     assert store.conn.execute("SELECT status FROM cases WHERE id = ?",
                               (case_id,)).fetchone()[0] == "solved"
+
+
+def test_a_german_customer_is_asked_in_german(store: Store) -> None:
+    """Omnitui's own question was English whatever the customer wrote in."""
+    case_id = write(store, "Guten Tag, mein Export ist leer. Können Sie mir bitte helfen?")
+    solve(store, case_id)
+    assert sent(store) == [f"Wie zufrieden waren Sie mit unserer Hilfe bei Fall #{case_id}? "
+                           "Antworten Sie mit einer Zahl von 1 (schlecht) bis 5 (sehr gut)."]
+    write(store, "sehr gut, 5", NOW + timedelta(hours=2))
+    assert surveys(store) == [(case_id, "erin", 5, "sehr gut, 5")]
+
+
+def test_the_teams_question_for_a_language_is_asked_in_it(store: Store) -> None:
+    settings = Settings(csat=CsatSettings(enabled=True, languages={
+        "fr": "Votre avis sur la demande #{case_id} ? Une note de 1 à 5, s'il vous plaît."}))
+    french = write(store, "Bonjour, mon export est vide. Pouvez-vous m'aider, s'il vous plaît ?")
+    english = write(store, "Hello, my export is empty. Could you help me please?",
+                    channel="whatsapp")
+    desk = Desk(store, "erin", settings, clock=lambda: NOW)
+    desk.each([french, english], desk.status(Status.SOLVED))
+    assert sent(store) == [
+        f"Votre avis sur la demande #{french} ? Une note de 1 à 5, s'il vous plaît.",
+        f"How did we do on case #{english}? Answer with a number from 1 (poor) to 5 (great)."]
