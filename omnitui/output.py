@@ -598,8 +598,8 @@ def print_articles(found: Sequence[Article], fmt: Format, *, ranked: bool = True
     """Knowledge-base articles: ranked (search, suggest: with their scores) or a listing.
     JSON and CSV carry every field, the excerpt too."""
     if fmt is not Format.table:
-        rows = [dict(zip(ARTICLE_COLUMNS, (a.path, a.title, a.tags, a.score, a.found_by,
-                                           a.excerpt), strict=True)) for a in found]
+        rows = [dict(zip(ARTICLE_COLUMNS, (a.path, a.title, a.tags, a.language, a.score,
+                                           a.found_by, a.excerpt), strict=True)) for a in found]
         if fmt is Format.json:
             write_json(rows)
         else:
@@ -615,7 +615,7 @@ def print_articles(found: Sequence[Article], fmt: Format, *, ranked: bool = True
         columns=columns)
 
 
-ARTICLE_COLUMNS = ("path", "title", "tags", "score", "found_by", "excerpt")
+ARTICLE_COLUMNS = ("path", "title", "tags", "language", "score", "found_by", "excerpt")
 
 
 def _match_words(article: Article) -> str:

@@ -138,6 +138,7 @@ def check_values(settings: Settings, file: Path) -> None:
         if queue.article and not settings.kb.path:
             raise ConfigError(f"{file}: queues[{index}].article names a knowledge-base "
                               "article: set [kb] path to the folder that holds it")
+    _check_languages([settings.kb.fallback_language], f"{file}: kb.fallback_language")
     _check_acknowledge(settings.acknowledge, f"{file}: acknowledge")
     _check_assistant(settings.assistant, {i.name for i in settings.intents},
                      f"{file}: assistant")

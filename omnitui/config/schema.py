@@ -513,6 +513,8 @@ class KbSettings:
 
     path: str = ""  # "": no knowledge base
     base_url: str = ""  # an article's link is this + its path; "": its excerpt is inserted
+    # the articles' language (ISO 639-1) a case gets when none in its own language fits
+    fallback_language: str = "en"
 
 
 @record

@@ -199,8 +199,9 @@ def edit(conn: sqlite3.Connection, case_id: int, values: dict[str, object], *, a
 
 
 def requeue(conn: sqlite3.Connection, case_id: int, queue: str, *, actor: str,
-            at: datetime, policy: str | None = None) -> int:
-    """Move a case to `queue` by an agent's choice: routing never moves it on from there.
+            at: datetime, policy: str) -> int:
+    """Move a case to `queue` by an agent's choice (Q, a macro), with that queue's SLA
+    `policy` (`SlaKeeper.queue_policy`): routing never moves it on from there.
     To the queue it is in, it is kept there (a saturated queue's fallback leaves it), its
     policy untouched (the audit said "sla_policy default -> -" of a case that moved
     nowhere); kept there already, nothing is done (0)."""

@@ -434,18 +434,20 @@ class Desk:
                 raise Refused(refusal)
             draft = macro_reply(conn, case_id, macro, self.actor)
             if draft is None:
-                apply_macro(conn, case_id, macro, agent=self.actor, at=self.clock())
+                apply_macro(conn, case_id, macro, agent=self.actor, at=self.clock(),
+                            sla=self.keeper)
             else:
                 drafts.send_in(conn, case_id, draft, author=self.actor, at=self.clock(),
-                               macros=[macro])
+                               macros=[macro], sla=self.keeper)
         return apply
 
     def draft(self, draft: Draft) -> CaseChange:
         """A written draft queued on each case (one note to every marked case)."""
         from omnitui.services import drafts
 
-        return lambda conn, case_id: drafts.send_in(conn, case_id, draft, author=self.actor,
-                                                    at=self.clock(), macros=self.settings.macros)
+        return lambda conn, case_id: drafts.send_in(
+            conn, case_id, draft, author=self.actor, at=self.clock(),
+            macros=self.settings.macros, sla=self.keeper)
 
     # -- writing ----------------------------------------------------------------------
 
@@ -462,7 +464,7 @@ class Desk:
         def send(conn: sqlite3.Connection) -> None:
             _not_merged(conn, case_id)
             drafts.send_in(conn, case_id, draft, author=self.actor, at=self.clock(),
-                           macros=self.settings.macros)
+                           macros=self.settings.macros, sla=self.keeper)
             drafts.drop_kept(conn, self.actor, case_id, draft.slot)
         self._one(send)
 

@@ -18,6 +18,7 @@ from omnitui.model import Draft
 from omnitui.services.macros import apply_macro, macro_refusal
 from omnitui.services.outbound import queue_draft, start_case
 from omnitui.services.private import move_to_private
+from omnitui.services.sla import SlaKeeper
 from omnitui.store import drafts, outbox
 from omnitui.store.db import Store, StoreError, db_time, utc_now
 
@@ -84,9 +85,10 @@ def drop_kept(conn: sqlite3.Connection, agent: str, case_id: int | None, slot: s
 
 
 def send_in(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author: str,
-            at: datetime, macros: list[Macro]) -> None:
+            at: datetime, macros: list[Macro], sla: SlaKeeper) -> None:
     """Queue a draft with its macro's changes inside a transaction the caller holds (a macro
-    sent to many cases at once). The agent's kept drafts are not touched."""
+    sent to many cases at once; a queue it moves to gives its SLA policy from `sla`). The
+    agent's kept drafts are not touched."""
     macro = None
     if draft.macro:
         macro = next((m for m in macros if m.name == draft.macro), None)
@@ -98,7 +100,7 @@ def send_in(conn: sqlite3.Connection, case_id: int, draft: Draft, *, author: str
             raise Refused(f"#{case_id}: the macro {draft.macro!r} already queued this reply"
                           f" (message #{twin}, not sent yet); nothing was done")  # (run twice,
             # it queued the same reply twice to the customer)
-        apply_macro(conn, case_id, macro, agent=author, at=at)
+        apply_macro(conn, case_id, macro, agent=author, at=at, sla=sla)
     if draft.private:
         move_to_private(conn, case_id, draft, author=author, at=at)
     else:  # a macro's holding reply ("we are on it") answers first, not yet meaningfully

@@ -90,7 +90,7 @@ def intake_pipeline(store: Store, settings: Settings, *,
     if live and any(m.run == "auto" for m in settings.macros):
         from omnitui.services.playbooks import AutoMacros
 
-        automations.append(AutoMacros(settings, clock))
+        automations.append(AutoMacros(settings, upkeep.sla, clock))
     if live and settings.assistant.channels:
         from omnitui.services.assistant import Assistant
 

@@ -2,14 +2,17 @@
 suggestions on a case.
 
 An article is a `.md` file anywhere under `[kb] path`, with optional YAML front matter
-(`title`, `tags`); without a title, its first `# ` heading or its file name stands in. The
+(`title`, `tags`, `language`); without a title, its first `# ` heading or its file name
+stands in; without a language, intake's detector tells it from its text as it is indexed
+(once a change of the file, not at each suggestion). The
 index follows the folder: `sync` compares each file's modification time and size with what
 it indexed and reads only what changed (the daemon does it every few seconds, `omnitui kb`
 before it answers). A file it cannot read is named and skipped; the rest are indexed.
 
 Suggestions read the case as an agent would: its subject and the customer's latest words,
 their content words OR'ed into a full-text query, ranked by BM25 with the title weighing
-most.
+most. They are in the case's language: another's only when none in it fits (those in `[kb]
+fallback_language`), an article marked `language: any` and a queue's prepared one always.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from omnitui.config import KbSettings, QueueSettings, Settings
+from omnitui.config.languages import LANGUAGES, UNDETERMINED, meant_language
 from omnitui.records import record
 from omnitui.store import kb as index
 
@@ -31,10 +35,14 @@ if TYPE_CHECKING:
 from omnitui.store.cases import get_case, latest_customer_words
 from omnitui.store.db import Store, StoreError
 from omnitui.store.queries import fts_phrase
+from omnitui.triage.language import language_of
 from omnitui.triage.semantic import MODEL, Embedder, from_blobs, model_for, ranked, to_blob
 from omnitui.triage.text import content_words, own_words
 
-FRONT_KEY = re.compile(r"(title|tags)\s*:")  # an article's first line, as front matter's
+FRONT_KEY = re.compile(r"(title|tags|language)\s*:")  # an article's first line, as front
+# matter's
+ANY_LANGUAGE = "any"  # front matter's `language: any`: suggested to a case in any language
+CANDIDATES = 20  # matches read for a suggestion, before those in other languages go
 
 
 @record(frozen=True)
@@ -44,6 +52,7 @@ class Article:
     title: str
     tags: list[str]
     excerpt: str
+    language: str  # ISO 639-1, "any" (marked for every language) or "und" (not told)
     score: float = 0.0  # higher: a better match (0 in a listing), on its `found_by`'s scale
     found_by: str = "words"  # words (full text), meaning (the semantic extra: 0 to 1), or
     # queue (the article its queue prepared): a suggestion's rows mix them, best first
@@ -79,7 +88,8 @@ def sync(conn: sqlite3.Connection, folder: Path) -> KbSync:
             result.changed += 1
         else:
             result.added += 1
-        index.add(conn, path, *_parts(post.metadata, post.content, file.stem),
+        title, tags, body = _parts(post.metadata, post.content, file.stem)
+        index.add(conn, path, title, tags, body, _language(post.metadata, title, body),
                   stat.st_mtime, stat.st_size)
     for path in known.keys() - seen:
         index.remove(conn, known[path][0])
@@ -110,6 +120,7 @@ def _read(file: Path) -> frontmatter.Post:
     post = frontmatter.loads(text)
     fence = frontmatter.YAMLHandler.FM_BOUNDARY
     if post.metadata:
+        _named_language(post.metadata)
         return post
     if not fence.match(text := text.strip()):
         if _unopened(text, fence):
@@ -196,6 +207,26 @@ def _parts(meta: dict[str, object], body: str, stem: str) -> tuple[str, list[str
     return title, tags, body
 
 
+def _named_language(meta: dict[str, object]) -> str | None:
+    """The front matter's `language:` as a code omnitui keeps ("German" and "de-AT" read
+    "de"), None without one; a language omnitui never tells is refused, naming the file."""
+    if "language" not in meta:
+        return None
+    said = str(meta["language"] or "").strip().lower()
+    if said == ANY_LANGUAGE or said in LANGUAGES:
+        return said
+    if meant := meant_language(said):
+        return meant
+    raise ValueError(f"front matter: language {said!r} is none omnitui tells: write an ISO "
+                     f"639-1 code such as \"en\" or \"de\", or \"{ANY_LANGUAGE}\"")
+
+
+def _language(meta: dict[str, object], title: str, body: str) -> str:
+    """The article's language: its front matter's, else told from its title and text by
+    the detector intake reads customers' messages with (once, as it is indexed)."""
+    return _named_language(meta) or language_of(f"{title}\n{body}")
+
+
 def articles(conn: sqlite3.Connection) -> list[Article]:
     return [_article(row) for row in index.listing(conn)]
 
@@ -215,27 +246,43 @@ def suggestions(conn: sqlite3.Connection, settings: Settings, case_id: int, limi
         return []
     return suggest_for(conn, case_id, settings.queues, limit,
                        model=model_for(settings.semantic, wait=wait),
-                       floor=settings.semantic.article_min_similarity)
+                       floor=settings.semantic.article_min_similarity,
+                       fallback=settings.kb.fallback_language)
 
 
 def suggest_for(conn: sqlite3.Connection, case_id: int,
                 queues: Sequence[QueueSettings] = (), limit: int = 2, *,
-                model: Embedder | None = None, floor: float = 1.0) -> list[Article]:
+                model: Embedder | None = None, floor: float = 1.0,
+                fallback: str = "en") -> list[Article]:
     """The articles most likely to answer the case, best first: with the semantic `model`,
-    those at least `floor` near the customer's words in meaning, then full-text matches;
-    the article its queue has prepared (`[[queues]] article`: a fallback queue's, for cases
-    that overflow into it) leads."""
-    found = _matching(conn, case_id, limit)
+    those at least `floor` near the customer's words in meaning, then full-text matches,
+    in the case's language (`in_language`); the article its queue has prepared (`[[queues]]
+    article`: a fallback queue's, for cases that overflow into it) leads."""
+    found = _matching(conn, case_id, CANDIDATES)
     if model is not None:
-        near = _by_meaning(conn, case_id, model, floor, limit)
-        found = [*near, *[a for a in found if a.id not in {n.id for n in near}]][:limit]
+        near = _by_meaning(conn, case_id, model, floor, CANDIDATES)
+        found = [*near, *[a for a in found if a.id not in {n.id for n in near}]]
     case = get_case(conn, case_id)
+    found = in_language(found, case["language"] if case is not None else None,
+                        fallback)[:limit]
     queue = next((q for q in queues if case is not None and q.name == case["queue"]), None)
     row = index.by_path(conn, queue.article) if queue is not None and queue.article else None
     if row is None:
         return found
     prepared = replace(_article(row), found_by="queue")
     return [prepared, *[a for a in found if a.id != prepared.id]][:limit]
+
+
+def in_language(found: list[Article], language: str | None,
+                fallback: str) -> list[Article]:
+    """Of `found` (best first), those in the case's `language`, then those marked for any;
+    when none in its language fits, those in `fallback` in their stead (an Italian customer
+    was offered a French article). A case whose language is not told keeps them all."""
+    if not language or language == UNDETERMINED:
+        return found
+    own = [a for a in found if a.language == language] or \
+        [a for a in found if a.language == fallback]
+    return [*own, *[a for a in found if a.language in (ANY_LANGUAGE, UNDETERMINED)]]
 
 
 def _by_meaning(conn: sqlite3.Connection, case_id: int, model: Embedder, floor: float,
@@ -262,8 +309,8 @@ def _matching(conn: sqlite3.Connection, case_id: int, limit: int) -> list[Articl
 
 
 def _article(row: index.ArticleRow) -> Article:
-    article_id, path, title, tags, body, score = row
-    return Article(article_id, path, title, json.loads(tags), excerpt(body),
+    article_id, path, title, tags, body, language, score = row
+    return Article(article_id, path, title, json.loads(tags), excerpt(body), language,
                    float(f"{score:.4g}"))
 
 

@@ -18,6 +18,7 @@ from omnitui.model import Draft, Status
 from omnitui.services import actions
 from omnitui.services.outbound import start_draft
 from omnitui.services.private import private_draft, public_conversation
+from omnitui.services.sla import SlaKeeper
 from omnitui.store import agents as agent_store
 from omnitui.store import cases as case_store
 from omnitui.store.customers import customer_name
@@ -25,10 +26,12 @@ from omnitui.store.db import StoreError
 
 
 def apply_macro(conn: sqlite3.Connection, case_id: int, macro: Macro, *, agent: str,
-                at: datetime) -> None:
+                at: datetime, sla: SlaKeeper) -> None:
     """Apply `macro`'s changes to one case as `agent`. Fields already at the macro's value
-    are left alone, so the audit log shows only real changes. Run it inside one write
-    transaction: a failure then changes nothing."""
+    are left alone, so the audit log shows only real changes. Its queue moves the case as
+    Q does, with the new queue's SLA policy (`sla`; without it the history read
+    "sla_policy surge → -"). Run it inside one write transaction: a failure then changes
+    nothing."""
     if refusal := macro_refusal(conn, case_id, macro, agent):
         raise StoreError(refusal)
     case = case_store.require_case(conn, case_id)
@@ -47,7 +50,8 @@ def apply_macro(conn: sqlite3.Connection, case_id: int, macro: Macro, *, agent: 
     if macro.priority is not None and macro.priority != case["priority"]:
         actions.set_priority(conn, case_id, macro.priority, actor=agent, at=at)
     if macro.queue and macro.queue != case["queue"]:
-        actions.requeue(conn, case_id, macro.queue, actor=agent, at=at)
+        actions.requeue(conn, case_id, macro.queue, actor=agent, at=at,
+                        policy=sla.queue_policy(macro.queue))
 
 
 def macro_refusal(conn: sqlite3.Connection, case_id: int, macro: Macro,

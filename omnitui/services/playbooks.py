@@ -17,6 +17,7 @@ from omnitui.model import Draft, InboundEvent, IngestResult
 from omnitui.services.drafts import TEAM, send_in
 from omnitui.services.fitting import case_facts, matches, ran
 from omnitui.services.macros import apply_macro, macro_refusal, macro_reply
+from omnitui.services.sla import SlaKeeper
 from omnitui.store import drafts
 from omnitui.store.audit import record_audit
 from omnitui.store.cases import get_case
@@ -36,8 +37,10 @@ class AutoMacros:
     `[automation] max_macros_per_message` fire per message; they fire only on customers'
     messages, never on what another macro changed."""
 
-    def __init__(self, settings: Settings, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, settings: Settings, sla: SlaKeeper,
+                 clock: Callable[[], datetime] = utc_now) -> None:
         self.settings = settings
+        self.sla = sla  # a macro's queue move names the new queue's policy
         self.clock = clock
         self.macros = [m for m in settings.macros if m.run == "auto"]
 
@@ -72,14 +75,14 @@ class AutoMacros:
         case = get_case(conn, case_id)
         draft = macro_reply(conn, case_id, macro, case["owner"] or "" if case else "")
         if draft is None:
-            apply_macro(conn, case_id, macro, agent=ACTOR, at=now)
+            apply_macro(conn, case_id, macro, agent=ACTOR, at=now, sla=self.sla)
             done = "applied"
         else:
             sends = channel in macro.send and draft.channel == channel
             longer = too_long(channel, draft.body) if sends and not draft.internal else None
             if not sends or longer:  # too long for one message there: an agent shortens it
                 return leave_draft(conn, case_id, macro, draft, now, longer or "")
-            send_in(conn, case_id, draft, author=ACTOR, at=now, macros=[macro])
+            send_in(conn, case_id, draft, author=ACTOR, at=now, macros=[macro], sla=self.sla)
             done = f"applied, its reply queued on {channel}"
         record_audit(conn, actor=ACTOR, action="macro.auto", case_id=case_id,
                      reason=f"{macro.name}: {done}", at=db_time(now))

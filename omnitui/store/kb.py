@@ -7,9 +7,10 @@ import json
 import sqlite3
 
 WEIGHTS = "10.0, 4.0, 1.0"  # bm25 weights of title, tags, body
+ROW = "id, path, title, tags, body, language, 0"  # an ArticleRow, unranked
 
-# id, path, title, tags (JSON), body, score
-ArticleRow = tuple[int, str, str, str, str, float]
+# id, path, title, tags (JSON), body, language, score
+ArticleRow = tuple[int, str, str, str, str, str, float]
 
 
 def indexed(conn: sqlite3.Connection) -> dict[str, tuple[int, float, int]]:
@@ -19,10 +20,10 @@ def indexed(conn: sqlite3.Connection) -> dict[str, tuple[int, float, int]]:
 
 
 def add(conn: sqlite3.Connection, path: str, title: str, tags: list[str], body: str,
-        mtime: float, size: int) -> None:
-    cur = conn.execute("INSERT INTO kb_articles (path, title, tags, body, mtime, size)"
-                       " VALUES (?, ?, ?, ?, ?, ?)",
-                       (path, title, json.dumps(tags), body, mtime, size))
+        language: str, mtime: float, size: int) -> None:
+    cur = conn.execute("INSERT INTO kb_articles (path, title, tags, body, language, mtime,"
+                       " size) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       (path, title, json.dumps(tags), body, language, mtime, size))
     conn.execute("INSERT INTO kb_fts (rowid, title, tags, body) VALUES (?, ?, ?, ?)",
                  (cur.lastrowid, title, " ".join(tags), body))
 
@@ -33,20 +34,20 @@ def remove(conn: sqlite3.Connection, article_id: int) -> None:
 
 
 def listing(conn: sqlite3.Connection) -> list[ArticleRow]:
-    return conn.execute("SELECT id, path, title, tags, body, 0 FROM kb_articles"
+    return conn.execute(f"SELECT {ROW} FROM kb_articles"
                         " ORDER BY path").fetchall()
 
 
 def ranked(conn: sqlite3.Connection, match: str, limit: int) -> list[ArticleRow]:
     """Articles matching an FTS5 query, best first (score: higher is better)."""
     return conn.execute(
-        f"SELECT a.id, a.path, a.title, a.tags, a.body, -bm25(kb_fts, {WEIGHTS})"
+        f"SELECT a.id, a.path, a.title, a.tags, a.body, a.language, -bm25(kb_fts, {WEIGHTS})"
         f" FROM kb_fts JOIN kb_articles a ON a.id = kb_fts.rowid WHERE kb_fts MATCH ?"
         f" ORDER BY bm25(kb_fts, {WEIGHTS}) LIMIT ?", (match, limit)).fetchall()
 
 
 def by_path(conn: sqlite3.Connection, path: str) -> ArticleRow | None:
-    return conn.execute("SELECT id, path, title, tags, body, 0 FROM kb_articles WHERE path = ?",
+    return conn.execute(f"SELECT {ROW} FROM kb_articles WHERE path = ?",
                         (path,)).fetchone()
 
 
@@ -67,5 +68,5 @@ def vectors(conn: sqlite3.Connection, model: str) -> list[tuple[int, bytes]]:
 
 
 def by_id(conn: sqlite3.Connection, article_id: int) -> ArticleRow | None:
-    return conn.execute("SELECT id, path, title, tags, body, 0 FROM kb_articles WHERE id = ?",
+    return conn.execute(f"SELECT {ROW} FROM kb_articles WHERE id = ?",
                         (article_id,)).fetchone()

@@ -76,3 +76,46 @@ def test_doctor_names_what_runs_by_itself_and_a_missing_kb_folder(omnitui: Run,
     assert checked.returncode == 1
     assert "automation: acknowledgements on (one a case per 24h)" in checked.stdout
     assert f"knowledge base: [kb] path {tmp_path / 'none'} is not a folder" in checked.stdout
+
+
+ZAPBOX = {  # the same answer in three languages (the English one tagged: it ranks first by
+    # its words), only the German one saying its language
+    "zapbox-en.md": "---\ntags: [zapbox]\n---\n# Zapbox returns\n\nSend the Zapbox back "
+                    "within 30 days and we refund it in full.\n",
+    "zapbox-fr.md": "# Retour de la Zapbox\n\nRenvoyez la Zapbox sous 30 jours et nous vous "
+                    "la remboursons entièrement.\n",
+    "zapbox-de.md": "---\nlanguage: German\n---\n# Rückgabe der Zapbox\n\nSchicken Sie die "
+                    "Zapbox innerhalb von 30 Tagen zurück, wir erstatten den vollen Preis.\n",
+}
+
+
+def test_a_case_is_suggested_articles_in_its_own_language(omnitui: Run,
+                                                          tmp_path: Path) -> None:
+    """An Italian and a Portuguese customer were offered the French article, a German one
+    the English article first: suggestions ignored the case's language. An article's
+    language is its front matter's, else told from its text as it is indexed; a case gets
+    those in its language, and only when none fits those in `[kb] fallback_language`."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for name, text in ZAPBOX.items():
+        (folder / name).write_text(text)
+    config = tmp_path / "omnitui.toml"
+    config.write_text(f'[kb]\npath = "{folder}"\n')
+    db = tmp_path / "s.db"
+    base = ("--config", str(config), "--db", str(db))
+    omnitui(*base, "init")
+    with Store(db) as store:
+        pipeline = intake_pipeline(store, Settings())
+        german, italian = (pipeline.ingest(chat_event("telegram", user, text)).case_id
+                           for user, text in (
+            ("1", "Meine Zapbox funktioniert nicht mehr, was kann ich da machen?"),
+            ("2", "La mia Zapbox è arrivata rotta, vorrei restituirla")))
+
+    def suggested(case_id: int | None) -> list[tuple[str, str]]:
+        return [(a["path"], a["language"]) for a in json.loads(omnitui(
+            *base, "kb", "suggest", str(case_id), "--format", "json").stdout)]
+
+    assert suggested(german) == [("zapbox-de.md", "de")]
+    assert suggested(italian) == [("zapbox-en.md", "en")]
+    listed = json.loads(omnitui(*base, "kb", "list", "--format", "json").stdout)
+    assert [a["language"] for a in listed] == ["de", "en", "fr"]

@@ -267,3 +267,32 @@ def test_a_breach_stays_on_record_when_the_case_moves_to_a_queue_with_longer_tar
     omnitui(*db, "--agent", "dave", "reply", str(first), "on it")
     answered = {t["target"]: t["state"] for t in case(omnitui, db, first)["sla"]["targets"]}
     assert answered["first_response"] == "met late"
+
+
+@pytest.mark.parametrize("reply", ["", 'reply = "A lead takes it from here."\n'])
+def test_a_macro_that_moves_a_case_gives_it_the_new_queues_policy(
+        omnitui: Run, db: tuple[str, ...], reply: str) -> None:
+    """A macro moving Ann's late chat to the leads' queue (its reply queued with it, or no
+    reply) wrote "sla_policy standard → -" into her case's history, as if the policy were
+    lost, where Q and an escalation read the new queue's policy. It reads "standard →
+    slow"; the breach stays on record, the resolution runs to the new policy's target."""
+    Path(db[1]).write_text(TWO_QUEUES + '[[macros]]\nname = "To the leads"\nqueue = "leads"\n'
+                           + reply)
+    wrote = datetime.now(UTC) - timedelta(hours=2)
+    with Store(Path(db[3])) as store:
+        pipeline = intake_pipeline(store, load_settings(Path(db[1])), clock=lambda: wrote)
+        first = pipeline.ingest(chat_event("telegram", "1", "printer broken", name="Ann Lee",
+                                           at=wrote)).case_id
+    late = {t["target"]: t for t in case(omnitui, db, first)["sla"]["targets"]}
+    assert late["first_response"]["state"] == "breached"
+
+    omnitui(*db, "--agent", "dave", "macro", str(first), "--name", "To the leads")
+    history = omnitui(*db, "history", "--case", str(first)).stdout
+    assert "sla_policy standard → slow" in history and "standard → -" not in history
+    moved = case(omnitui, db, first)
+    assert moved["case"]["queue"] == "leads" and moved["sla"]["policy"] == "slow"
+    targets = {t["target"]: t for t in moved["sla"]["targets"]}
+    assert targets["first_response"]["state"] == ("met late" if reply else "breached")
+    assert targets["first_response"]["due"] == late["first_response"]["due"]
+    assert targets["resolution"]["due"] > late["resolution"]["due"]  # 4 days, not 2
+    assert "would change 0" in omnitui(*db, "sla", "recompute", "--dry-run").stdout

@@ -5,6 +5,8 @@ its excerpt."""
 from __future__ import annotations
 
 import os
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,8 @@ from omnitui.config import KbSettings, Settings
 from omnitui.services.intake import intake_pipeline
 from omnitui.services.kb import articles, insertion, refresh, search, suggest_for
 from omnitui.store.db import Store, StoreError
-from tests.conftest import chat_event
+from omnitui.store.schema import SCHEMA_VERSION
+from tests.conftest import as_of_schema, chat_event
 
 DOUBLE = """---
 title: Charged twice for one order
@@ -131,3 +134,41 @@ def test_no_folder_is_an_error_naming_it(store: Store, tmp_path: Path) -> None:
     assert refresh(store, KbSettings()) is None  # no knowledge base: nothing to do
     with pytest.raises(StoreError, match="is not a folder"):
         refresh(store, KbSettings(path=str(tmp_path / "nowhere")))
+
+
+def test_an_articles_language_is_its_front_matters_or_told_and_one_marked_any_is_for_all(
+        store: Store, tmp_path: Path) -> None:
+    """An article written for every customer (`language: any`) is suggested to a Dutch
+    case beside the English one, a French article is not; a language omnitui never tells
+    skips the file, named (a typo would hide the article from every case)."""
+    kb = tmp_path / "articles"
+    kb.mkdir()
+    (kb / "status.md").write_text("---\nlanguage: any\n---\n# Zapbox status page\n\n"
+                                  "https://status.example.com\n")
+    (kb / "en.md").write_text("# Zapbox returns\n\nSend the Zapbox back within 30 days.\n")
+    (kb / "fr.md").write_text("# Retour de la Zapbox\n\nRenvoyez la Zapbox sous 30 jours.\n")
+    (kb / "typo.md").write_text("---\nlanguage: klingon\n---\n# Zapbox\n\nQapla'.\n")
+    synced = refresh(store, KbSettings(path=str(kb)))
+    assert synced is not None and synced.unreadable == [
+        'typo.md: front matter: language \'klingon\' is none omnitui tells: write an ISO '
+        '639-1 code such as "en" or "de", or "any"']
+    dutch = intake_pipeline(store, Settings()).ingest(chat_event(
+        "telegram", "1", "Mijn Zapbox is kapot aangekomen, wat moet ik nu doen?")).case_id
+    assert dutch is not None
+    assert sorted(a.path for a in suggest_for(store.conn, dutch, limit=3)) == [
+        "en.md", "status.md"]
+
+
+def test_articles_indexed_before_their_language_was_kept_are_read_again(
+        folder: Path, tmp_path: Path) -> None:
+    """A store indexed by the omnitui before schema 40 had no language for its articles:
+    the next sync reads each again, as if changed, and tells it."""
+    path = tmp_path / "older.db"
+    with Store(path) as store:
+        refresh(store, KbSettings(path=str(folder)))
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        as_of_schema(conn, SCHEMA_VERSION - 1)
+    with Store(path) as upgraded:
+        again = refresh(upgraded, KbSettings(path=str(folder)))
+        assert again is not None and again.changed == 2
+        assert {a.language for a in articles(upgraded.conn)} == {"en"}

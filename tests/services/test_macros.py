@@ -13,12 +13,14 @@ from omnitui.services.actions import retag
 from omnitui.services.desk import Desk
 from omnitui.services.macros import apply_macro, fill_template, macro_reply
 from omnitui.services.routing import apply_agents
+from omnitui.services.sla import SlaKeeper
 from omnitui.store.agents import AgentProfile, apply_profiles
 from omnitui.store.audit import last_undoable
 from omnitui.store.db import Store, StoreError
 from tests.conftest import chat_event
 
 AT = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+SLA = SlaKeeper(Settings())
 
 REFUND = Macro("Refund issued", status="solved", tags=["refund", "-needs-info"],
                priority=50.0, queue="billing", assign="me",
@@ -51,7 +53,7 @@ def test_apply_sets_every_field_audited_and_renders_the_draft(
     subject = case_row(store, case_id)["subject"]
     draft = macro_reply(store.conn, case_id, REFUND, "alice")  # before: as it will be
     with store.write() as conn:
-        apply_macro(conn, case_id, REFUND, agent="alice", at=AT)
+        apply_macro(conn, case_id, REFUND, agent="alice", at=AT, sla=SLA)
     row = case_row(store, case_id)
     assert (row["status"], row["owner"], row["tags"], row["priority"], row["queue"]) == (
         "solved", "alice", ["vip", "refund"], 50.0, "billing")
@@ -85,9 +87,10 @@ def test_fill_template_without_a_store() -> None:
 def test_pending_with_reason_nobody_and_no_reply(store: Store, pipeline: Pipeline) -> None:
     case_id = new_case(pipeline)
     with store.write() as conn:
-        apply_macro(conn, case_id, Macro("take", assign="bob"), agent="alice", at=AT)
+        apply_macro(conn, case_id, Macro("take", assign="bob"), agent="alice", at=AT,
+                    sla=SLA)
         wait = Macro("wait", status="pending", assign="nobody", pause_reason="order number")
-        apply_macro(conn, case_id, wait, agent="alice", at=AT)
+        apply_macro(conn, case_id, wait, agent="alice", at=AT, sla=SLA)
     assert macro_reply(store.conn, case_id, wait, "alice") is None
     row = case_row(store, case_id)
     assert (row["status"], row["pause_reason"], row["owner"]) == ("pending", "order number",
@@ -109,7 +112,7 @@ def test_a_macro_that_assigns_to_a_name_not_on_the_team_changes_nothing(
     with pytest.raises(StoreError, match=r"macro 'take' assigns to 'bbo', who is not on the "
                        r"team \(did you mean bob\?\); the macro was not applied"), \
             store.write() as conn:
-        apply_macro(conn, case_id, typo, agent="alice", at=AT)
+        apply_macro(conn, case_id, typo, agent="alice", at=AT, sla=SLA)
     assert case_row(store, case_id) == before
 
 
@@ -117,10 +120,10 @@ def test_fields_already_set_are_not_touched(store: Store, pipeline: Pipeline) ->
     case_id = new_case(pipeline)
     macro = Macro("solve", status="solved", assign="me", queue="billing", priority=5.0)
     with store.write() as conn:
-        apply_macro(conn, case_id, macro, agent="alice", at=AT)
+        apply_macro(conn, case_id, macro, agent="alice", at=AT, sla=SLA)
     version = case_row(store, case_id)["version"]
     with store.write() as conn:
-        apply_macro(conn, case_id, macro, agent="alice", at=AT)
+        apply_macro(conn, case_id, macro, agent="alice", at=AT, sla=SLA)
     assert case_row(store, case_id)["version"] == version
     assert len(audit_rows(store, case_id)) == 4
 
@@ -129,7 +132,8 @@ def test_a_one_change_macro_is_undone(store: Store, pipeline: Pipeline) -> None:
     case_id = new_case(pipeline)
     before = case_row(store, case_id)
     with store.write() as conn:
-        apply_macro(conn, case_id, Macro("solve", status="solved"), agent="alice", at=AT)
+        apply_macro(conn, case_id, Macro("solve", status="solved"), agent="alice", at=AT,
+                    sla=SLA)
     Desk(store, "alice").undo()
     after = case_row(store, case_id)
     assert {**after, "version": None} == {**before, "version": None}
@@ -140,14 +144,14 @@ def test_a_several_change_macro_is_undone_in_one_step(store: Store,
     case_id = new_case(pipeline)
     before = case_row(store, case_id)
     with store.write() as conn:
-        apply_macro(conn, case_id, REFUND, agent="alice", at=AT)
+        apply_macro(conn, case_id, REFUND, agent="alice", at=AT, sla=SLA)
     Desk(store, "alice").undo()
     assert {**case_row(store, case_id), "version": None} == {**before, "version": None}
 
 
 def test_an_unknown_case_changes_nothing(store: Store) -> None:
     with pytest.raises(StoreError, match="there is no case 99"), store.write() as conn:
-        apply_macro(conn, 99, REFUND, agent="alice", at=AT)
+        apply_macro(conn, 99, REFUND, agent="alice", at=AT, sla=SLA)
 
 
 def test_a_macro_that_assigns_to_someone_off_the_team_is_refused(store: Store,
