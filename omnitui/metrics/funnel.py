@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import math
 import sqlite3
+from bisect import bisect_right
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import field
 from datetime import date, datetime, time, timedelta, tzinfo
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,9 +35,8 @@ from omnitui.store.db import db_time, parse_db_time
 from omnitui.triage.calendar import Calendar, calendar_of
 
 GROUPS = tuple(GroupBy)  # queue, channel, agent, tier, day
-TARGETS = {"first_response": ("first_response_at", "sla_first_response_due"),
-           "meaningful_response": ("meaningful_response_at", "sla_meaningful_due"),
-           "resolution": ("solved_at", "sla_resolution_due")}
+TARGETS = store.TARGETS  # target: (done, due), the columns
+FACT_BITS = {fact: 1 << bit for bit, fact in enumerate(store.CASE_FACTS)}
 
 
 def met(case: Mapping[str, Any], target: str, stamp: str) -> bool | None:
@@ -158,35 +160,37 @@ def report(conn: sqlite3.Connection, settings: Settings, since: datetime, until:
     if by is not None and by not in GROUPS:
         raise ValueError(f"--by {by!r}: one of {', '.join(GROUPS)}")
     start, end = db_time(since), db_time(until)
-    cases = store.opened_between(conn, start, end)
+    zone = day_zone(settings)
+    days = period_days(since, until, zone) if by == "day" else []
+    starts = [db_time(midnight(date.fromisoformat(day), zone)) for day in days]
+
+    def group_of(value: str | None) -> str:
+        """A group's name from its column's value: a day from a time in it (a case's
+        opening, a survey's answer: the case's put a survey of the period on a day before
+        it, a row of its own), as the period's own days begin at their midnights; else the
+        value, a case's owner or a survey's agent for an agent."""
+        return days[bisect_right(starts, value) - 1] if days else value or "(none)"
+
+    cases = store.opened_measured(conn, start, end, db_time(now),
+                                  {"agent": "owner", "day": "created_at"}.get(by, by))
     surveys = store.surveys_answered(conn, start, end)
     open_now = store.backlog(conn)
     business = calendar_of(settings.business_hours)
-    zone = day_zone(settings)
-
-    def key_of(row: store.Record, agent: str, when: str) -> str:
-        """The row's group: an agent is a case's owner, or a survey's agent; a day is a
-        case's opening's, or a survey's answer's (the case's put a survey of the period on
-        a day before it, a row of its own)."""
-        if by == "day":
-            return parse_db_time(row[when]).astimezone(zone).date().isoformat()
-        value = row[agent] if by == "agent" else row[by] if by else ""
-        return value or "(none)"
-
     total = _funnel("all", cases, surveys, open_now, business, now)
     groups = []
     if by is not None:
-        backlog = open_now if by != "day" else []  # a backlog is now, not of a day
-        every = period_days(since, until, zone) if by == "day" else \
-            [queue.name for queue in settings.queues] if by == "queue" else []
-        split: dict[str, tuple[list[store.Record], ...]] = {key: ([], [], []) for key in every}
+        split: defaultdict[str, tuple[list[Any], ...]] = defaultdict(lambda: ([], [], []))
+        split.update((key, ([], [], [])) for key in days or (
+            [queue.name for queue in settings.queues] if by == "queue" else []))
         # (every day: a day nothing was opened on was no row, a gap in a daily chart; every
         # queue the team has, as the board lists them: an idle one was missing)
-        for part, rows, agent, when in ((0, cases, "owner", "created_at"),
-                                        (1, surveys, "agent", "answered_at"),
-                                        (2, backlog, "owner", "created_at")):
-            for row in rows:  # each row read once, whatever the number of groups
-                split.setdefault(key_of(row, agent, when), ([], [], []))[part].append(row)
+        for case in cases:  # each row read once, whatever the number of groups
+            split[group_of(case[0])][0].append(case)
+        for survey in surveys:
+            split[group_of(survey[{"agent": "agent", "day": "answered_at"}.get(by, by)])][1] \
+                .append(survey)
+        for case in open_now if by != "day" else []:  # a backlog is now, not of a day
+            split[group_of(case["owner" if by == "agent" else by])][2].append(case)
         groups = [_funnel(key, *split[key], business, now) for key in sorted(split)]
         if by == "day":
             for group in groups:
@@ -202,32 +206,36 @@ def period_days(since: datetime, until: datetime, zone: tzinfo | None) -> list[s
     return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
 
 
-def _funnel(key: str, cases: list[store.Record], surveys: list[store.Record],
+def _funnel(key: str, cases: list[tuple[Any, ...]], surveys: list[store.Record],
             open_now: list[store.Record], business: Calendar, now: datetime) -> Funnel:
-    opened = len(cases)
-    cases = [c for c in cases if c["history_before"] is None]  # what the team worked here
-    finished = [c for c in cases if c["solved_at"] is not None or c["reopens"]]
-    solved = [c for c in cases if c["status"] in FINISHED_STATUSES]
-    assigned = [c for c in cases if c["first_assigned_at"] is not None]
-    found = Funnel(key, opened=opened, history=opened - len(cases))
+    """One group's funnel from its cases as store.opened_measured reads them."""
+    facts = Counter(map(itemgetter(1), cases))
+    history = FACT_BITS["history"]
+
+    def count(fact: str) -> int:
+        """The cases with `fact` that the team worked here (not filed as history)."""
+        bit = FACT_BITS[fact]
+        return sum(n for found, n in facts.items() if found & bit and not found & history)
+
+    found = Funnel(key, opened=len(cases),
+                   history=sum(n for bits, n in facts.items() if bits & history))
+    worked = [case for case in cases if not case[1] & history]
+    _, _, first, meaningful, resolution, handle, opened, assigned = \
+        zip(*worked, strict=True) if worked else ((),) * 8
     found.durations = {
-        "first_response": spread(c["first_response_seconds"] for c in cases
-                                 if c["first_response_seconds"] is not None),
-        "meaningful_response": spread(c["meaningful_response_seconds"] for c in cases
-                                      if c["meaningful_response_seconds"] is not None),
+        "first_response": spread(v for v in first if v is not None),
+        "meaningful_response": spread(v for v in meaningful if v is not None),
         "assignment": spread(business.seconds_each(
-            [(c["opened_unix"], c["assigned_unix"]) for c in assigned])),
-        "resolution": spread(c["resolution_seconds"] for c in solved
-                             if c["resolution_seconds"] is not None),
-        "handle": spread(float(c["handle_seconds"]) for c in cases if c["handle_seconds"])}
-    found.first_contact_resolution = Rate(
-        sum(1 for c in solved if c["agent_replies"] == 1 and not c["reopens"]), len(solved))
-    found.reopened = Rate(sum(1 for c in finished if c["reopens"]), len(finished))
-    found.reassigned = Rate(sum(1 for c in assigned if c["reassignments"]), len(assigned))
-    stamp = db_time(now)
+            [(start, end) for start, end in zip(opened, assigned, strict=True)
+             if end is not None])),
+        "resolution": spread(v for v in resolution if v is not None),
+        "handle": spread(float(v) for v in handle if v)}
+    found.first_contact_resolution = Rate(count("first_contact_resolved"), count("solved"))
+    found.reopened = Rate(count("reopened"), count("finished"))
+    found.reassigned = Rate(count("reassigned"), count("assigned"))
     for target in TARGETS:
-        verdicts = [met(c, target, stamp) for c in cases]
-        found.sla[target] = Rate(verdicts.count(True), len(verdicts) - verdicts.count(None))
+        found.sla[target] = Rate(count(f"{target}_met"), count(f"{target}_judged"))
+    stamp = db_time(now)
     scores = [s["score"] for s in surveys]
     found.csat = spread(scores)
     found.satisfied = Rate(sum(1 for s in scores if s >= 4), len(scores))
