@@ -35,8 +35,9 @@ from omnitui.store.db import db_time, parse_db_time
 from omnitui.triage.calendar import Calendar, calendar_of
 
 GROUPS = tuple(GroupBy)  # queue, channel, agent, tier, day
-TARGETS = store.TARGETS  # target: (done, due), the columns
 FACT_BITS = {fact: 1 << bit for bit, fact in enumerate(store.CASE_FACTS)}
+FACTS, FIRST_RESPONSE, MEANINGFUL_RESPONSE, RESOLUTION, HANDLE, OPENED, ASSIGNED = (
+    store.MEASURED.index(name) for name in store.MEASURED[1:])
 
 
 def met(case: Mapping[str, Any], target: str, stamp: str) -> bool | None:
@@ -44,7 +45,7 @@ def met(case: Mapping[str, Any], target: str, stamp: str) -> bool | None:
     its tier's, paused time added), at `stamp`: False when done after it, or not done and
     past it (still, or until the case was solved); None when there is nothing to judge yet
     (no such clock, or not done and still in time)."""
-    done, due = TARGETS[target]
+    done, due = store.TARGETS[target]
     if case[due] is None:
         return None
     if case[done] is not None:
@@ -163,16 +164,17 @@ def report(conn: sqlite3.Connection, settings: Settings, since: datetime, until:
     zone = day_zone(settings)
     days = period_days(since, until, zone) if by == "day" else []
     starts = [db_time(midnight(date.fromisoformat(day), zone)) for day in days]
+    case_column, survey_column = {"agent": ("owner", "agent"),
+                                  "day": ("created_at", "answered_at")}.get(by, (by, by))
 
     def group_of(value: str | None) -> str:
-        """A group's name from its column's value: a day from a time in it (a case's
-        opening, a survey's answer: the case's put a survey of the period on a day before
-        it, a row of its own), as the period's own days begin at their midnights; else the
-        value, a case's owner or a survey's agent for an agent."""
+        """A group's name from its column's value: the day a time is in (a case's opening,
+        a survey's answer: the case's put a survey of the period on a day before it, a row
+        of its own), a day beginning at its midnight as the period's days do; else the
+        value itself (an agent: a case's owner, a survey's agent)."""
         return days[bisect_right(starts, value) - 1] if days else value or "(none)"
 
-    cases = store.opened_measured(conn, start, end, db_time(now),
-                                  {"agent": "owner", "day": "created_at"}.get(by, by))
+    cases = store.opened_measured(conn, start, end, db_time(now), case_column)
     surveys = store.surveys_answered(conn, start, end)
     open_now = store.backlog(conn)
     business = calendar_of(settings.business_hours)
@@ -187,10 +189,9 @@ def report(conn: sqlite3.Connection, settings: Settings, since: datetime, until:
         for case in cases:  # each row read once, whatever the number of groups
             split[group_of(case[0])][0].append(case)
         for survey in surveys:
-            split[group_of(survey[{"agent": "agent", "day": "answered_at"}.get(by, by)])][1] \
-                .append(survey)
-        for case in open_now if by != "day" else []:  # a backlog is now, not of a day
-            split[group_of(case["owner" if by == "agent" else by])][2].append(case)
+            split[group_of(survey[survey_column])][1].append(survey)
+        for row in open_now if by != "day" else []:  # a backlog is now, not of a day
+            split[group_of(row[case_column])][2].append(row)
         groups = [_funnel(key, *split[key], business, now) for key in sorted(split)]
         if by == "day":
             for group in groups:
@@ -209,31 +210,33 @@ def period_days(since: datetime, until: datetime, zone: tzinfo | None) -> list[s
 def _funnel(key: str, cases: list[tuple[Any, ...]], surveys: list[store.Record],
             open_now: list[store.Record], business: Calendar, now: datetime) -> Funnel:
     """One group's funnel from its cases as store.opened_measured reads them."""
-    facts = Counter(map(itemgetter(1), cases))
+    facts = Counter(map(itemgetter(FACTS), cases))
     history = FACT_BITS["history"]
+    worked = [case for case in cases if not case[FACTS] & history]  # the team's work here
 
     def count(fact: str) -> int:
-        """The cases with `fact` that the team worked here (not filed as history)."""
+        """How many cases the team worked here have `fact`."""
         bit = FACT_BITS[fact]
-        return sum(n for found, n in facts.items() if found & bit and not found & history)
+        return sum(n for bits, n in facts.items() if bits & bit and not bits & history)
+
+    def values(measure: int) -> list[Any]:
+        """A measure of the cases the team worked here, of those that have it."""
+        return [value for value in map(itemgetter(measure), worked) if value is not None]
 
     found = Funnel(key, opened=len(cases),
                    history=sum(n for bits, n in facts.items() if bits & history))
-    worked = [case for case in cases if not case[1] & history]
-    _, _, first, meaningful, resolution, handle, opened, assigned = \
-        zip(*worked, strict=True) if worked else ((),) * 8
     found.durations = {
-        "first_response": spread(v for v in first if v is not None),
-        "meaningful_response": spread(v for v in meaningful if v is not None),
+        "first_response": spread(values(FIRST_RESPONSE)),
+        "meaningful_response": spread(values(MEANINGFUL_RESPONSE)),
         "assignment": spread(business.seconds_each(
-            [(start, end) for start, end in zip(opened, assigned, strict=True)
-             if end is not None])),
-        "resolution": spread(v for v in resolution if v is not None),
-        "handle": spread(float(v) for v in handle if v)}
+            [(case[OPENED], case[ASSIGNED]) for case in worked
+             if case[ASSIGNED] is not None])),
+        "resolution": spread(values(RESOLUTION)),
+        "handle": spread(map(float, values(HANDLE)))}
     found.first_contact_resolution = Rate(count("first_contact_resolved"), count("solved"))
     found.reopened = Rate(count("reopened"), count("finished"))
     found.reassigned = Rate(count("reassigned"), count("assigned"))
-    for target in TARGETS:
+    for target in store.TARGETS:
         found.sla[target] = Rate(count(f"{target}_met"), count(f"{target}_judged"))
     stamp = db_time(now)
     scores = [s["score"] for s in surveys]
