@@ -382,8 +382,9 @@ def _sla_applied(conn: sqlite3.Connection, settings: Settings) -> Check | None:
     more = f" and {len(off) - SLA_CASES_NAMED:,} more" if len(off) > SLA_CASES_NAMED else ""
     return Check("sla applied", False, "the SLA policies or business hours changed since the "
                  f"open cases' clocks were worked out: {plural(len(off), 'open case')} "
-                 f"({named}{more}) keep the old due times in the queue, the board and the "
-                 "breach views, while a case's screen shows the new", ADVICE)
+                 f"({named}{more}) {'keeps' if len(off) == 1 else 'keep'} the old due times "
+                 "in the queue, the board and the breach views, while a case's screen shows "
+                 "the new", ADVICE)
 
 
 SLA_CASES_NAMED = 5  # the open cases the "sla applied" check names of those it counts

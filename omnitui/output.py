@@ -406,7 +406,7 @@ def print_case(detail: CaseDetail, fmt: Format, sla: dict | None = None,
                     + (f" · tags {' '.join(c.tags)}" if c.tags else "")))  # as the console's
     out.print(_text(f"priority {breakdown(detail.priority_parts, c.priority)}"))
     out.print(_text(f"SLA: {sla_words(sla, now)}"))
-    if story := routing_story(detail.history, now):
+    if story := str(routing_story(detail.history, now)):
         out.print(_text(f"routed: {story}"))
     if suggested:
         out.print(_text(f"suggested: {', '.join(suggested)} (omnitui macro --name "

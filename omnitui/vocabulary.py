@@ -4,7 +4,9 @@ and in `--format json`, where scripts read them)."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from typing import NamedTuple
 
 from omnitui.forwards import is_forward
 from omnitui.model import Channel
@@ -86,24 +88,65 @@ def status_reason(before: str, after: str, *, pause_reason: str | None = None,
     return reason + (f": {why}" if why else "")
 
 
-def routing_story(history: list[tuple[int, str, str, str, str]], now: datetime) -> str:
-    """A case's latest routing decisions from its audit rows (id, at, actor, action,
-    reason), as the case shows them: "billing: intent billing, says 'invoice' → to erin:
-    skill billing, 0/1 email open, not given a case yet"; a person's move or assignment
-    since says who made it ("… → root moved it (queue billing) → root assigned it (nobody
-    → alice)": "root: nobody → alice" read as routed to root), or the story's end
-    contradicted the case's queue and owner above it."""
+class RoutingStory(NamedTuple):
+    """A case's routing as the case shows it: the decisions (its queue's, its owner's),
+    then notes; as a string, on one line: "billing: intent billing, says 'invoice' → to
+    erin: skill billing, 0/1 email open · escalated (first response at risk: 4m left)"."""
+
+    decisions: tuple[str, ...]
+    notes: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return " · ".join(filter(None, (" → ".join(self.decisions), *self.notes)))
+
+
+def routing_story(history: list[tuple[int, str, str, str, str]],
+                  now: datetime) -> RoutingStory:
+    """A case's routing from its audit rows (id, at, actor, action, reason), most telling
+    first: why it is in its queue ("general: incidents has had nobody free for 15m (its
+    fallback)"), who has it or why nobody ("to erin: skill billing, 0/1 email open",
+    "general: nobody free: erin 1/1 email open (3m ago)"), then its escalations in one
+    ("escalated 2 times (first response breached)") and how it came in, when that is not the
+    queue's reason. A person's move or assignment says who made it ("root moved it (queue
+    billing)"). It kept the first step and the last two: two escalations pushed out the
+    queue's moves, and an unassigned case in "general" read "…risk: 1m left: priority +20
+    → first response breached: priority +20"."""
     told = [(at, actor, action, reason) for _, at, actor, action, reason in history
             if action in ("case.routed", "case.waiting", *_ROUTER_ACTIONS)
             and (actor == ROUTER or action != "case.escalated")]
-    steps = [arrowed(reason) if actor == ROUTER or action in ("case.routed", "case.waiting")
-             else f"{actor} {_PERSONS_ACTIONS[action]} ({arrowed(reason)})"
-             for _, actor, action, reason in told]
-    if told and told[-1][2] == "case.waiting":  # as it was then: "no agent is present"
-        steps[-1] += f" ({ago(parse_db_time(told[-1][0]), now)})"  # read as now, all day
-    if len(steps) > 3:  # how it came in, and the latest
-        steps = [steps[0], "…", *steps[-2:]]
-    return " → ".join(steps)
+    moves = [at for at, (_, _, action, reason) in enumerate(told) if action in (
+        "case.routed", "case.queue") or (action == "case.escalated" and _MOVED.search(reason))]
+    queue = moves[-1] if moves else None
+    owner = next((at for at in reversed(range(len(told))) if told[at][2] == "case.assigned"
+                  or (told[at][2] == "case.waiting" and at > (-1 if queue is None else queue))),
+                 None)
+    decisions = tuple(_step(told[at], now) for at in (queue, owner) if at is not None)
+    if queue is not None and owner is not None and told[owner][2] == "case.waiting":
+        name = decisions[1].split(": ", 1)[0] + ": "  # "general: nobody free" in the queue
+        # just told ("general: billing has had nobody free…"): its name said once
+        if decisions[0].startswith(name):
+            decisions = (decisions[0], decisions[1].removeprefix(name))
+    notes = []
+    escalated = [reason for _, _, action, reason in told if action == "case.escalated"]
+    if escalated:
+        times = f" {len(escalated)} times" if len(escalated) > 1 else ""
+        notes.append(f"escalated{times} ({arrowed(escalated[-1].rsplit(': ', 1)[0])})")
+    if told and told[0][2] == "case.routed" and queue != 0:
+        notes.append(f"came in: {arrowed(told[0][3])}")
+    return RoutingStory(decisions, tuple(notes))
+
+
+# An escalation's words when it moved the case along its path (actions.along_path).
+_MOVED = re.compile(r"[:,] to \S+$")
+
+
+def _step(step: tuple[str, str, str, str], now: datetime) -> str:
+    at, actor, action, reason = step
+    if actor != ROUTER and action not in ("case.routed", "case.waiting"):
+        return f"{actor} {_PERSONS_ACTIONS[action]} ({arrowed(reason)})"
+    if action == "case.waiting":  # as it was then: "no agent is present" read as now
+        return f"{arrowed(reason)} ({ago(parse_db_time(at), now)})"
+    return arrowed(reason)
 
 
 def cases_named(case_ids: list[int], shown: int = 5) -> str:

@@ -154,6 +154,8 @@ def test_commented_examples_load_and_validate(tmp_path: Path) -> None:
      'shown_as = "wbe"', "channels[0].shown_as: 'wbe' is not a channel kind (did you mean web?"),
     ('[[sla_policies]]\nname = "p"\nfirst_response = { fax = 5 }', "'fax' is not a channel"),
     ('[[sla_policies]]\nname = "p"\nresolution = { chat = 0 }', "must be minutes above 0"),
+    ('[[sla_policies]]\nname = "p"\nresolution = { chat = "2 hrs" }',  # its unit said
+     "sla_policies[0].resolution.chat must be a number of minutes, got '2 hrs'"),
     ('[[sla_policies]]\nname = "p"\nat_risk = 1.5', "at_risk must be a share"),
     ('[[sla_policies]]\nname = "p"\ntier_factors = { vipp = 0.5 }',  # VIPs: full targets
      "sla_policies[0].tier_factors: 'vipp' is not a tier (tiers: standard, premium, vip"),

@@ -111,7 +111,7 @@ def _build(cls: type, data: Any, file: Path, prefix: str) -> Any:
         # A section is written [name]; an entry of an array of tables is named by its index.
         table = prefix if prefix.endswith("]") else f"[{prefix}]"
         raise ConfigError(f"{file}: {table} must be a table, got {_got(data, prefix)}")
-    hints = typing.get_type_hints(cls)
+    hints = typing.get_type_hints(cls, include_extras=True)
     fields = [f for f in dataclasses.fields(cls) if f.name != "source"]
     known = {f.name for f in fields}
     unknown = sorted(set(data) - known)
@@ -139,6 +139,12 @@ def _convert(hint: Any, value: Any, file: Path, key: str) -> Any:
     if dataclasses.is_dataclass(hint):
         return _build(hint, value, file, key)
     origin = typing.get_origin(hint)
+    if origin is typing.Annotated:  # a value with a unit: the error names it
+        try:
+            return _convert(typing.get_args(hint)[0], value, file, key)
+        except ConfigError:
+            raise ConfigError(f"{file}: {key} must be {_name(hint)}, got "
+                              f"{_got(value, key)}") from None
     if origin is dict:
         _, value_type = typing.get_args(hint)
         if not isinstance(value, dict):
@@ -192,6 +198,9 @@ def _optional_of(hint: Any, key: str) -> Any:
 
 def _name(hint: Any, *, plural: bool = False) -> str:
     origin = typing.get_origin(hint)
+    if origin is typing.Annotated:
+        base, unit = typing.get_args(hint)[:2]
+        return f"{_name(base, plural=plural)} of {unit}"
     if origin is list:
         (item_type,) = typing.get_args(hint)
         array = "arrays" if plural else "an array"

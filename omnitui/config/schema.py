@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import field
 from ipaddress import ip_address
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from omnitui.choices import SORTS
@@ -184,6 +185,10 @@ class BusinessHoursSettings:
     subdivision: str = ""  # the state or province for them ("BY", "CA")
 
 
+Minutes = Annotated[float, "minutes"]  # an SLA target: its unit is named in the error for
+# a value that is not a number ("2 hrs")
+
+
 @record
 class SlaPolicy:
     """Targets in minutes per channel class ([routing.channel_classes]); a class or a target
@@ -191,10 +196,10 @@ class SlaPolicy:
 
     name: str
     business_hours: bool = True  # count only [business_hours] (24x7 when none are set)
-    first_response: dict[str, float] = field(default_factory=dict)
-    meaningful_response: dict[str, float] = field(default_factory=dict)
-    next_response: dict[str, float] = field(default_factory=dict)
-    resolution: dict[str, float] = field(default_factory=dict)
+    first_response: dict[str, Minutes] = field(default_factory=dict)
+    meaningful_response: dict[str, Minutes] = field(default_factory=dict)
+    next_response: dict[str, Minutes] = field(default_factory=dict)
+    resolution: dict[str, Minutes] = field(default_factory=dict)
     tier_factors: dict[str, float] = field(default_factory=lambda: {"vip": 0.5})
     at_risk: float = 0.25  # at risk once this share of a target is left
 

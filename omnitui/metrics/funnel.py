@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from omnitui.choices import GroupBy
 from omnitui.config import Settings
-from omnitui.model import FINISHED_STATUSES
+from omnitui.model import FINISHED_STATUSES, PAUSED_STATUSES
 from omnitui.records import record
 from omnitui.store import metrics as store
 from omnitui.store.db import db_time, parse_db_time
@@ -43,14 +43,18 @@ FACTS, FIRST_RESPONSE, MEANINGFUL_RESPONSE, RESOLUTION, HANDLE, OPENED, ASSIGNED
 def met(case: Mapping[str, Any], target: str, stamp: str) -> bool | None:
     """Whether `case` met its own due time for `target` (its policy's, its channel's and
     its tier's, paused time added), at `stamp`: False when done after it, or not done and
-    past it (still, or until the case was solved); None when there is nothing to judge yet
-    (no such clock, or not done and still in time)."""
+    past it (still, until the case was solved, or until it was paused: a target late then
+    stays late); None when there is nothing to judge yet (no such clock, or not done and
+    still in time, or standing in a pause: its stored due time is where it would fall were
+    the case to run again then, and a case pending on the customer for a week read as a
+    miss)."""
     done, due = store.TARGETS[target]
     if case[due] is None:
         return None
     if case[done] is not None:
         return case[done] <= case[due]
-    end = (case["solved_at"] if case["status"] in FINISHED_STATUSES else None) or stamp
+    end = (case["solved_at"] if case["status"] in FINISHED_STATUSES else
+           case["paused_at"] if case["status"] in PAUSED_STATUSES else None) or stamp
     return False if case[due] < end else None  # (closed unsolved: judged until now)
 
 

@@ -34,10 +34,11 @@ from omnitui.services.macros import fill_template, template_values
 from omnitui.services.outbound import queue_draft, start_draft
 from omnitui.services.sla import SlaKeeper
 from omnitui.services.wait_words import (
+    ENGLISH,
+    WaitWords,
     at_words,
     opening_hours,
     promise_words,
-    within_words,
     words_in,
 )
 from omnitui.store import assistant as assistant_runs
@@ -101,8 +102,7 @@ class Acknowledger:
                 assistant_runs.run_of(conn, case_id) is not None:
             return  # the intake assistant's greeting said it (services/assistant.py)
         case = case_store.require_case(conn, case_id)
-        # its language: the customer's, when the team wrote an acknowledgement in it
-        language = event.language if event.language in self.config.languages else None
+        language = acknowledgement_language(self.settings, event.language)
         template = self.config.languages[language] if language else \
             self.config.templates.get(event.channel, self.config.template)
         values = acknowledgement_values(conn, self.settings, self.keeper, case_id,
@@ -111,12 +111,19 @@ class Acknowledger:
         text = fill_template(template, values)
         if self.outages is not None and (
                 outage := self.outages.matching(conn, f"{event.subject}\n{event.text}")):
-            text = (f"{text}\n\n"
-                    f"{incident_line(outage, self.settings.business_hours.time_zone, now)}")
+            told = incident_line(outage, self.settings.business_hours.time_zone, now,
+                                 words_in(language))
+            text = f"{text}\n\n{told}"
         draft = replace(draft, text=text)
         queue_draft(conn, case_id, draft, author=ACTOR, at=now, automatic=KIND,
                     reason=f"acknowledge: {'new' if case['status'] == 'new' else 'reopened'}"
                            f" case on {event.channel}; {values['expected_wait']}")
+
+
+def acknowledgement_language(settings: Settings, language: str | None) -> str | None:
+    """What we write to a customer writing in `language` is in: theirs when the team wrote
+    an acknowledgement in it ([acknowledge.languages]), else None (English)."""
+    return language if language in settings.acknowledge.languages else None
 
 
 def acknowledgement_values(conn: sqlite3.Connection, settings: Settings, keeper: SlaKeeper,
@@ -132,20 +139,22 @@ def acknowledgement_values(conn: sqlite3.Connection, settings: Settings, keeper:
     values = {**template_values(conn, case_id, ACTOR),
               "expected_wait": expected_wait(conn, keeper, case, channel, now, language),
               "business_hours": opening_hours(settings.business_hours, words),
-              "article": article_sentence(conn, settings, case_id) if "article" in names
-              else ""}
+              "article": article_sentence(conn, settings, case_id, words)
+              if "article" in names else ""}
     return {k: v for k, v in values.items() if k in ACKNOWLEDGEMENT_VARIABLES}
 
 
-def article_sentence(conn: sqlite3.Connection, settings: Settings, case_id: int) -> str:
-    """The knowledge-base article most likely to help, as a sentence with its link (or,
-    without [kb] base_url, its first paragraph); "" without a knowledge base or a match."""
+def article_sentence(conn: sqlite3.Connection, settings: Settings, case_id: int,
+                     words: WaitWords = ENGLISH) -> str:
+    """The knowledge-base article most likely to help, as a sentence in `words` with its
+    link (or, without [kb] base_url, its first paragraph); "" without a knowledge base or a
+    match."""
     from omnitui.services.kb import insertion, suggestions
 
     found = suggestions(conn, settings, case_id, limit=1)
     if not found:
         return ""
-    return f"This may help meanwhile: {found[0].title} — {insertion(settings.kb, found[0])}"
+    return words.article.format(title=found[0].title, link=insertion(settings.kb, found[0]))
 
 
 def expected_wait(conn: sqlite3.Connection, keeper: SlaKeeper, case: case_store.Row,
@@ -159,16 +168,16 @@ def expected_wait(conn: sqlite3.Connection, keeper: SlaKeeper, case: case_store.
     bound = min(x for x in (typical, target) if x is not None) if (
         typical is not None or target is not None) else None
     words = words_in(language)
-    within = within_words(bound, not calendar.always_open, words)
+    working = not calendar.always_open
     if calendar.is_open(now):
-        return promise_words(within, words=words)
+        return promise_words(bound, working, words=words)
     opens = calendar.add(now, 0).astimezone(calendar.zone)
     # a weekday a week or more away reads as this week's ("Wednesday" for 6 January, said
     # on 22 December): it takes its date
     later = (opens.date() - now.astimezone(calendar.zone).date()).days >= 7
     when = at_words(f"{opens:%H:%M}", opens.weekday(),
                     (opens.day, opens.month) if later else None, words)
-    return promise_words(within, when, str(calendar.zone or ""), words)
+    return promise_words(bound, working, when, str(calendar.zone or ""), words)
 
 
 def typical_first_response(conn: sqlite3.Connection, queue: str,

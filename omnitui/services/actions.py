@@ -186,27 +186,28 @@ def claim(conn: sqlite3.Connection, case_id: int, agent: str, *, at: datetime) -
 def edit(conn: sqlite3.Connection, case_id: int, values: dict[str, object], *, actor: str,
          at: datetime, action: str, reason: str) -> int:
     """Set plain case fields (priority, queue, severity...), audited and undoable. A case
-    moved to a queue takes that queue's SLA policy at its clocks' next replay, as `omnitui
-    sla recompute` would give it (it kept its old one, and a recompute changed its due
-    times long after)."""
+    moved to a queue takes that queue's SLA policy: the `sla_policy` its caller gives with
+    the queue (`SlaKeeper.queue_policy`; the move's history reads "sla_policy surge →
+    standard", where "surge → -" read as the policy lost), else at its clocks' next replay
+    (it kept its old one, and a recompute changed its due times long after)."""
     changes = ChangeSet()
     if "queue" in values:
-        values = {**values, "sla_policy": None}
+        values = {"sla_policy": None, **values}
     case_store.update_case(conn, case_id, {**values, "updated_at": db_time(at)}, changes)
     return record_audit(conn, actor=actor, action=action, case_id=case_id, reason=reason,
                         changes=changes, at=db_time(at))
 
 
 def requeue(conn: sqlite3.Connection, case_id: int, queue: str, *, actor: str,
-            at: datetime) -> int:
+            at: datetime, policy: str | None = None) -> int:
     """Move a case to `queue` by an agent's choice: routing never moves it on from there.
     To the queue it is in, it is kept there (a saturated queue's fallback leaves it), its
     policy untouched (the audit said "sla_policy default -> -" of a case that moved
     nowhere); kept there already, nothing is done (0)."""
     case = case_store.require_case(conn, case_id)
     if case["queue"] != queue:
-        return edit(conn, case_id, {"queue": queue, "queue_by_hand": 1}, actor=actor, at=at,
-                    action="case.queue", reason=f"queue {queue}")
+        return edit(conn, case_id, {"queue": queue, "queue_by_hand": 1, "sla_policy": policy},
+                    actor=actor, at=at, action="case.queue", reason=f"queue {queue}")
     if case["queue_by_hand"]:
         return 0
     return edit(conn, case_id, {"queue_by_hand": 1}, actor=actor, at=at, action="case.queue",
@@ -299,13 +300,13 @@ def set_priority(conn: sqlite3.Connection, case_id: int, value: float | None, *,
 
 
 def escalate(conn: sqlite3.Connection, case_id: int, *, actor: str, at: datetime,
-             boost: float = 20.0, move_to: str = "") -> int:
+             boost: float = 20.0, move_to: str = "", policy: str | None = None) -> int:
     """Raise severity and priority (by the queue's `raise_priority`), tag the case, and move
     it along the queue's path (`move_to`), so it leads every queue sorted by priority (an
     agent's command: the Desk re-scores the case and replays its clocks right after)."""
     case = case_store.require_case(conn, case_id)
     tags = list(json.loads(case["tags"]))
-    moved, done = along_path(case, boost, move_to, rescored=True)
+    moved, done = along_path(case, boost, move_to, policy, rescored=True)
     values = {"severity": case["severity"] + 1, **moved, "tags": case_store.tags_text(
         tags if _has_tag(tags, ESCALATED) else [*tags, ESCALATED])}
     return edit(conn, case_id, values, actor=actor, at=at, action="case.escalated",
@@ -313,15 +314,15 @@ def escalate(conn: sqlite3.Connection, case_id: int, *, actor: str, at: datetime
                                   *done]))
 
 
-def along_path(case: case_store.Row, boost: float, move_to: str, *,
+def along_path(case: case_store.Row, boost: float, move_to: str, policy: str | None, *,
                rescored: bool = False) -> tuple[dict[str, object], list[str]]:
     """What escalating `case` along its queue's path changes — its priority raised by
-    `boost` (`raised`), its queue `move_to` if another — and the words for each: by hand
-    (`escalate`) and by the router's triggers alike."""
+    `boost` (`raised`), its queue `move_to` if another, with that queue's SLA `policy` —
+    and the words for each: by hand (`escalate`) and by the router's triggers alike."""
     values = raised(case, boost, rescored=rescored) if boost else {}
     done = [f"priority +{boost:g}"] if boost else []
     if move_to and move_to != case["queue"]:
-        values["queue"] = move_to
+        values.update(queue=move_to, sla_policy=policy)
         done.append(f"to {move_to}")
     return values, done
 

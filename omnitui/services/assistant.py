@@ -30,10 +30,11 @@ from omnitui.config import AssistantChoice, AssistantQuestion, Settings
 from omnitui.config.hours import parse_duration
 from omnitui.model import InboundEvent, IngestResult, Status
 from omnitui.services import actions
-from omnitui.services.acknowledge import acknowledgement_values
+from omnitui.services.acknowledge import acknowledgement_language, acknowledgement_values
 from omnitui.services.macros import fill_template
 from omnitui.services.outbound import queue_draft, start_draft
 from omnitui.services.upkeep import Upkeep
+from omnitui.services.wait_words import ENGLISH, words_in
 from omnitui.store import assistant as runs
 from omnitui.store import cases as case_store
 from omnitui.store.audit import ChangeSet, record_audit
@@ -101,14 +102,14 @@ class Assistant:
 
     def _start(self, conn: sqlite3.Connection, event: InboundEvent, case_id: int,
                now: datetime) -> None:
-        known = self._already_said(event, case_store.require_case(conn, case_id))
+        case = case_store.require_case(conn, case_id)
+        known = self._already_said(event, case)
         first = self._next(0, known)
         self._keep(conn, case_id, known, None, now, "said in their first message")
         if first is None:
             return  # nothing left to ask: an acknowledgement, if enabled, speaks
-        values = acknowledgement_values(conn, self.settings, self.upkeep.sla, case_id,
-                                        event.channel, now, self.config.greeting)
-        text = f"{fill_template(self.config.greeting, values)}\n\n{ask(self.questions[first])}"
+        greeting, values = self._own_words(conn, case, "greeting", event.channel, now)
+        text = f"{fill_template(greeting, values)}\n\n{ask(self.questions[first])}"
         changes = ChangeSet()
         runs.start(conn, case_id, event.channel, first, db_time(now), changes)
         self._say(conn, case_id, event.channel, text, now, changes,
@@ -128,7 +129,7 @@ class Assistant:
         if index is None or index >= len(self.questions):
             return self._end(conn, case_id, "its questions were changed", now)
         question = self.questions[index]
-        answer = read_answer(question, event.text, event.intent)
+        answer = read_answer(question, event.text, event.intent, event.language)
         fields = json.loads(case["fields"] or "{}")
         known = {**self._already_said(event, case), **fields}
         if answer is not None:
@@ -138,14 +139,27 @@ class Assistant:
         following = self._next(index + 1, known)
         changes = ChangeSet()
         if following is None:
-            values = acknowledgement_values(conn, self.settings, self.upkeep.sla, case_id,
-                                            event.channel, now, self.config.closing)
-            self._say(conn, case_id, event.channel, fill_template(self.config.closing, values),
-                      now, changes, "thanked the customer")
+            closing, values = self._own_words(conn, case, "closing", event.channel, now)
+            self._say(conn, case_id, event.channel, fill_template(closing, values), now,
+                      changes, "thanked the customer")
             return self._end(conn, case_id, "answered" if answer else "asked everything", now)
         runs.asked(conn, case_id, following, db_time(now), changes)
         self._say(conn, case_id, event.channel, ask(self.questions[following]), now, changes,
                   f"asked {self._which(following)}")
+
+    def _own_words(self, conn: sqlite3.Connection, case: case_store.Row, which: str,
+                   channel: str, now: datetime) -> tuple[str, dict[str, str]]:
+        """The greeting or the closing, and its variables: the team's as they wrote it, or
+        the built-in one in the customer's language when the team acknowledges in it
+        ([acknowledge.languages]; a German customer was greeted in English)."""
+        template = getattr(self.config, which)
+        language = acknowledgement_language(self.settings, case["language"])
+        if template == getattr(ENGLISH, which):
+            template = getattr(words_in(language), which)
+        else:
+            language = None  # the team's own words: its variables in English
+        return template, acknowledgement_values(conn, self.settings, self.upkeep.sla,
+                                                case["id"], channel, now, template, language)
 
     def _already_said(self, event: InboundEvent, case: case_store.Row) -> dict[str, str]:
         """Answers the customer's message gives without being asked: an order number a
@@ -187,7 +201,7 @@ class Assistant:
         moved = bool(queue) and queue != case["queue"] and not case["queue_by_hand"] and \
             case["owner"] is None
         if moved:
-            values["queue"] = queue
+            values.update(queue=queue, sla_policy=self.upkeep.sla.queue_policy(queue))
             said += f" → queue {queue}"
         actions.edit(conn, case_id, values, actor=ACTOR, at=now, action="case.fields",
                      reason=f"{said} ({how})")

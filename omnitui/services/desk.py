@@ -406,8 +406,9 @@ class Desk:
                                                           actor=self.actor, at=self.clock())
 
     def queue(self, name: str) -> CaseChange:
-        return lambda conn, case_id: actions.requeue(conn, case_id, name, actor=self.actor,
-                                                     at=self.clock())
+        return lambda conn, case_id: actions.requeue(
+            conn, case_id, name, actor=self.actor, at=self.clock(),
+            policy=self.keeper.queue_policy(name))
 
     def escalate(self) -> CaseChange:
         """Escalate by hand along the case's queue's path (its `escalation`: the priority
@@ -417,7 +418,8 @@ class Desk:
             queue = require_case(conn, case_id)["queue"]
             path = self.router.escalation(queue)
             actions.escalate(conn, case_id, actor=self.actor, at=self.clock(),
-                             boost=path.raise_priority, move_to=path.move_to)
+                             boost=path.raise_priority, move_to=path.move_to,
+                             policy=self.keeper.queue_policy(path.move_to))
             if path.move_to and path.move_to != queue:
                 self.router.escalated_to(conn, case_id, self.actor, self.clock())
         return up

@@ -41,6 +41,8 @@ from omnitui.records import record
 from omnitui.services import actions
 from omnitui.services.macros import fill_template, template_values
 from omnitui.services.outbound import queue_draft, reachable_channels, start_draft
+from omnitui.services.sla import SlaKeeper
+from omnitui.services.wait_words import ENGLISH, WaitWords
 from omnitui.services.window import unasked_message
 from omnitui.store import business_events
 from omnitui.store import cases as case_store
@@ -106,11 +108,12 @@ def record_event(conn: sqlite3.Connection, settings: Settings, kind: str, *, at:
     result = EventResult(event_id, kind, customer_id=customer_id)
     if kind == "payment_failed":
         queue = settings.events.payment_failed_queue
+        policy = SlaKeeper(settings).queue_policy(queue)  # the moved cases', at once
         for case in case_store.active_cases_of(conn, customer_id):
             _raise(conn, case, level, f"payment failed (event {event_id})", at, result)
             if queue and case["queue"] != queue:
-                actions.edit(conn, case["id"], {"queue": queue}, actor=ACTOR, at=at,
-                             action="case.queue",
+                actions.edit(conn, case["id"], {"queue": queue, "sla_policy": policy},
+                             actor=ACTOR, at=at, action="case.queue",
                              reason=f"queue {queue}: payment failed (event {event_id})")
                 result.moved.append(case["id"])
         if settings.events.payment_failed_message:
@@ -300,13 +303,15 @@ def from_product_webhook(conn: sqlite3.Connection, settings: Settings,
     return 1
 
 
-def incident_line(outage: BusinessEvent, zone: str, now: datetime) -> str:
-    """What an acknowledgement adds for a case that an ongoing outage touches: since when,
-    in the team's zone (`[business_hours] time_zone`, as the acknowledgement says its
-    opening hours; UTC without one), with the day when it was not today ("since 23:40"
-    of an outage two days old read as one of an hour)."""
+def incident_line(outage: BusinessEvent, zone: str, now: datetime,
+                  words: WaitWords = ENGLISH) -> str:
+    """What an acknowledgement adds for a case that an ongoing outage touches, in its
+    `words`: since when, in the team's zone (`[business_hours] time_zone`, as the
+    acknowledgement says its opening hours; UTC without one), with the day when it was not
+    today ("since 23:40" of an outage two days old read as one of an hour)."""
     began = parse_db_time(outage.at).astimezone(ZoneInfo(zone) if zone else UTC)
-    day = "" if began.date() == now.astimezone(began.tzinfo).date() else \
-        f"{began.day} {began:%b} "
-    return (f"We know about a problem with {outage.product} since {day}{began:%H:%M}"
-            f"{f' ({zone} time)' if zone else ' UTC'} and are working on it.")
+    another_day = began.date() != now.astimezone(began.tzinfo).date()
+    since = words.since[another_day].format(time=f"{began:%H:%M}", date=began.day,
+                                            month=words.months[began.month - 1])
+    return words.outage.format(product=outage.product, since=since,
+                               zone=words.zone.format(zone=zone) if zone else " UTC")

@@ -6,10 +6,11 @@ with the queue's skills, room for its channel class and the fewest open cases, o
 speaks the case's language first (`[routing] language`: preferred, or waited for)
 (triage/assignment.py). Nobody free: it waits, and is given the moment someone has room
 again — an agent's action that frees a slot, coming back from away, opening a console — not
-at a periodic sweep. A queue saturated (its agents here, all at capacity; nobody here at
-night is not saturation: the cases wait for the morning) longer than its
-`saturated_minutes` sends its waiting cases to its fallback (never one an agent put there by
-hand); an agent away or gone longer than `hand_back_minutes` hands their untouched cases
+at a periodic sweep. A case that has waited longer than its queue's `saturated_minutes`
+while the queue was saturated (a case waiting, its agents here all at capacity; a case
+given out that leaves them full again does not end it; nobody here at night is not
+saturation: the cases wait for the morning) goes to its fallback (never one an agent put
+there by hand); an agent away or gone longer than `hand_back_minutes` hands their untouched cases
 back; a case reassigned too often
 escalates along its queue's path, once. Pull queues are left to the agents.
 """
@@ -21,9 +22,11 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from omnitui.config import AgentSettings, BusinessHoursSettings, Escalation, QueueSettings, Settings
 from omnitui.services import actions
+from omnitui.services.sla import SlaKeeper
 from omnitui.store import agents as agent_store
 from omnitui.store.audit import record_audit
 from omnitui.store.cases import mark_upkeep_due, require_case
@@ -53,6 +56,11 @@ class Router:
             time_zone=a.time_zone or team.time_zone or "UTC", hours=a.hours,
             holidays=team.holidays, country=team.country, subdivision=team.subdivision))
             for a in settings.agents if a.hours}
+
+    @cached_property
+    def sla(self) -> SlaKeeper:
+        """The SLA policies, for a case routing moves to another queue."""
+        return SlaKeeper(self.settings)
 
     def _pushes(self, queue: str) -> QueueSettings | None:
         found = self.queues.get(queue)
@@ -138,14 +146,13 @@ class Router:
         choice = self._choose(pool, queue, klass, now, case["language"],
                               self.spoken(conn, queue) if case["language"] else frozenset())
         if choice.agent is not None:
-            self._give(conn, case_id, queue.name, choice, klass, now, pool)
+            self._give(conn, case_id, choice, klass, now, pool)
             return choice
-        since = agent_store.saturated_since(conn, queue.name)
-        if choice.full != (since is not None):  # nobody skilled here is not saturation
-            agent_store.set_saturated(conn, queue.name, db_time(now) if choice.full else None)
-        fallback = self._overflow(conn, queue, now)
-        if fallback and fallback not in passed and not case["queue_by_hand"]:
-            self._move(conn, case_id, fallback, now)
+        self._saturation(conn, queue.name, choice, now)
+        waited = self._saturated_wait(conn, queue, case_id, now)
+        if waited is not None and queue.fallback and queue.fallback not in passed and \
+                not case["queue_by_hand"]:
+            self._move(conn, case_id, queue.fallback, waited, now)
             return self.route(conn, case_id, now, pool=pool, say_wait=say_wait,
                               passed=passed | {queue.name})
         if say_wait:
@@ -153,33 +160,47 @@ class Router:
                          reason=f"{queue.name}: {choice.reason}", at=db_time(now))
         return choice
 
-    def _give(self, conn: sqlite3.Connection, case_id: int, queue: str, choice: Choice,
-              klass: str, now: datetime, pool: list[Candidate]) -> None:
+    def _give(self, conn: sqlite3.Connection, case_id: int, choice: Choice, klass: str,
+              now: datetime, pool: list[Candidate]) -> None:
         assert choice.agent is not None
         actions.assign(conn, case_id, choice.agent, actor=ROUTER, at=now, reason=choice.reason)
         agent_store.stamp_assigned(conn, choice.agent, db_time(now))
-        agent_store.set_saturated(conn, queue, None)
         next(c for c in pool if c.name == choice.agent).took(klass, now)
 
-    def _overflow(self, conn: sqlite3.Connection, queue: QueueSettings,
-                  now: datetime) -> str | None:
-        """The queue's fallback, once nobody has been free in it for `saturated_minutes`."""
+    @staticmethod
+    def _saturation(conn: sqlite3.Connection, queue: str, choice: Choice,
+                    now: datetime) -> None:
+        """The queue's saturation as a waiting case's choice finds it: all full starts it
+        (if it is not on already), someone free or nobody skilled here (the night) ends it;
+        a case given out does not (the agent it filled is full again)."""
+        if choice.full != (agent_store.saturated_since(conn, queue) is not None):
+            agent_store.set_saturated(conn, queue, db_time(now) if choice.full else None)
+
+    def _saturated_wait(self, conn: sqlite3.Connection, queue: QueueSettings, case_id: int,
+                        now: datetime) -> timedelta | None:
+        """How long the waiting case has waited while its queue was saturated, once that is
+        `saturated_minutes` or more (time for its fallback); None: not yet, or no fallback.
+        Its own wait is read only for a queue saturated that long."""
         since = stored_time(agent_store.saturated_since(conn, queue.name))
-        if not queue.fallback or since is None or \
-                now - since < timedelta(minutes=queue.saturated_minutes):
+        limit = timedelta(minutes=queue.saturated_minutes)
+        if not queue.fallback or since is None or now - since < limit:
             return None
-        return queue.fallback
+        start = stored_time(agent_store.waiting_since(conn, case_id))
+        waited = now - max(since, start) if start else now - since
+        return waited if waited >= limit else None
 
     def _move(self, conn: sqlite3.Connection, case_id: int, fallback: str,
-              now: datetime) -> None:
+              waited: timedelta, now: datetime) -> None:
         case = require_case(conn, case_id)
-        since = stored_time(agent_store.saturated_since(conn, case["queue"]))
-        waited = span((now - since).total_seconds()) if since else "long"
-        actions.edit(conn, case_id, {"queue": fallback}, actor=ROUTER, at=now,
-                     action="case.queue", reason=f"{fallback}: {case['queue']} has had nobody "
-                                                 f"free for {waited} (its fallback)")
-        # its clocks under the fallback's policy, by the scheduler's upkeep pass that
-        # follows (they kept the old queue's due times and alarms until they fired)
+        actions.edit(conn, case_id, {"queue": fallback,
+                                     "sla_policy": self.sla.queue_policy(fallback)},
+                     actor=ROUTER, at=now, action="case.queue",
+                     reason=f"{fallback}: {case['queue']} has had nobody free for "
+                            f"{span(waited.total_seconds())} (its fallback)")
+        # its clocks under the fallback's policy at once (they kept the old queue's due
+        # times and alarms until they fired; its history read "sla_policy surge → -"), its
+        # score by the scheduler's upkeep pass that follows
+        self.sla.refresh(conn, case_id)
         mark_upkeep_due(conn, {case_id: db_time(now)})
         prepared = self.queues.get(fallback)
         if prepared is not None and prepared.macro:
@@ -238,7 +259,7 @@ class Router:
             choice = self._choose(pool, queue, klass, now, waiting.language,
                                   spoken[queue.name])
             if choice.agent is not None:
-                self._give(conn, waiting.case_id, queue.name, choice, klass, now, pool)
+                self._give(conn, waiting.case_id, choice, klass, now, pool)
                 given.append(waiting.case_id)
         return given
 
@@ -296,20 +317,28 @@ class Router:
         return stored_time(agent.seen_at) or datetime.min.replace(tzinfo=now.tzinfo)
 
     def overflow(self, conn: sqlite3.Connection, now: datetime) -> list[int]:
-        """Waiting cases of queues saturated too long go to their fallbacks (not the ones an
-        agent queued by hand), and are routed there."""
+        """Waiting cases that have waited `saturated_minutes` in a saturated queue go to its
+        fallback (not the ones an agent queued by hand), and are routed there. Whether the
+        queue is saturated is asked again first, of its first waiting case: the team gone
+        home since is the night, not saturation."""
         moved: list[int] = []
+        pool = self.candidates(conn, now)
         for name in self.push:
+            queue = self.queues[name]
             waiting = agent_store.waiting(conn, name, None, BATCH)
             if not waiting:  # taken by hand, solved, moved: nothing waits, nothing saturates
                 if agent_store.saturated_since(conn, name) is not None:
                     agent_store.set_saturated(conn, name, None)
                 continue
-            if (fallback := self._overflow(conn, self.queues[name], now)) is None:
-                continue
+            first = waiting[0]
+            self._saturation(conn, name, self._choose(
+                pool, queue, self.channel_class(first.channel), now, first.language,
+                self.spoken(conn, queue) if first.language else frozenset()), now)
             for waiting_case in waiting:
-                if not require_case(conn, waiting_case.case_id)["queue_by_hand"]:
-                    self._move(conn, waiting_case.case_id, fallback, now)
+                waited = self._saturated_wait(conn, queue, waiting_case.case_id, now)
+                if waited is not None and queue.fallback and \
+                        not require_case(conn, waiting_case.case_id)["queue_by_hand"]:
+                    self._move(conn, waiting_case.case_id, queue.fallback, waited, now)
                     moved.append(waiting_case.case_id)
         pool = self.candidates(conn, now)
         for case_id in moved:  # a full fallback: the case says why it waits there
@@ -336,7 +365,8 @@ class Router:
         if trigger in fired:
             return False
         path = self.escalation(case["queue"])
-        values, done = actions.along_path(case, path.raise_priority, path.move_to)
+        values, done = actions.along_path(case, path.raise_priority, path.move_to,
+                                          self.sla.queue_policy(path.move_to))
         values["escalations"] = json.dumps([*fired, trigger])
         actions.edit(conn, case_id, values, actor=ROUTER, at=now, action="case.escalated",
                      reason=f"{why}: {', '.join(done) or 'flagged'}")

@@ -64,6 +64,10 @@ class SlaKeeper:
             return self.policies[named]
         return self.policies.get(self.by_queue.get(queue, ""), self.first)
 
+    def queue_policy(self, queue: str) -> str:
+        """The policy a case moved to `queue` takes, named on the move itself."""
+        return self.policy(queue).name
+
     def calendar(self, policy: SlaPolicy) -> Calendar:
         return self.business if policy.business_hours else self.always
 
@@ -181,7 +185,8 @@ class SlaKeeper:
         # the pause going on counts too ("paused_seconds": 0 an hour into one)
         ongoing = calendar.seconds(clocks.paused_since, now) if clocks.paused_since else 0.0
         targets = [target_state(c, calendar, policy, now, paused=clocks.paused_since is not None
-                                or status in PAUSED_STATUSES, paused_now=ongoing)
+                                or status in PAUSED_STATUSES,
+                                paused_now=clocks.standing(c, calendar, now))
                    for c in clocks.history if latest[c.target] is c]
         return {"policy": policy.name,
                 "time": "business hours" if not calendar.always_open else "24x7",

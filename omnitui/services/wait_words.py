@@ -1,10 +1,12 @@
-"""What an acknowledgement promises, in the customer's language: how long they wait, when
-we open, our hours (its `{expected_wait}` and `{business_hours}`). A German customer's
-acknowledgement written in German said "We usually answer within about 2 hours." in the
-middle of it.
+"""The fixed words of what we send a customer on our own, in their language: what an
+acknowledgement promises (its `{expected_wait}` and `{business_hours}`), the article it
+suggests and the outage it mentions, and the intake assistant's own greeting and closing. A
+German customer's acknowledgement written in German said "We usually answer within about 2
+hours." in the middle of it, "This may help meanwhile:" under it.
 
 One small table a language; a language without one reads English. The numbers, the times
-("09:00") and the time zone's name stay as they are in every language.
+("09:00"), the time zone's name, a product's and an article's stay as they are in every
+language.
 """
 
 from __future__ import annotations
@@ -14,15 +16,18 @@ from itertools import groupby
 
 from omnitui.config import BusinessHoursSettings
 from omnitui.config.hours import DAYS
+from omnitui.config.schema import ASSISTANT_CLOSING, ASSISTANT_GREETING
 from omnitui.records import record
 
 
 @record(frozen=True)
 class WaitWords:
     """One language's words. Sentences are templates: `{within}` is `within` (with the
-    duration) or `soon`; `{when}` is `at` (with the time and a weekday, or `dated`)."""
+    duration) or `soon`; `{when}` is `at` (with the time and a weekday, or `dated`);
+    `{since}` is `since`'s first (today) or second (another day); `greeting` and `closing`
+    take an acknowledgement's variables."""
 
-    usually: str  # the team is open
+    usually: tuple[str, str]  # the team is open: with a time to promise, without
     closed: str  # ... and when it opens again
     within: str
     soon: str  # no time to promise
@@ -37,12 +42,17 @@ class WaitWords:
     weekdays: tuple[str, ...]  # Monday first
     short_days: tuple[str, ...]  # the opening hours' "Mon-Fri"
     months: tuple[str, ...]
+    article: str  # a knowledge-base article that may help while they wait
+    outage: str  # an outage going on of what they write about
+    since: tuple[str, str]  # when it began: today, another day
+    greeting: str  # the intake assistant's, before its first question
+    closing: str  # ... after its last answer
 
 
 ENGLISH = WaitWords(
-    usually="We usually answer {within}.",
-    closed="We are closed now and open again {when}{zone}; a person will answer {within} of "
-           "opening.",
+    usually=("We usually answer {within}.", "We will answer {within}."),
+    closed="We are closed now and open again {when}{zone}; a person will answer {within} "
+           "after we open.",
     within="within about {duration}", soon="as soon as we can",
     at="at {time} on {day}", dated="{weekday} {date} {month}", zone=" ({zone} time)",
     minutes="{n} minutes", hours=("{n} hour", "{n} hours"),
@@ -51,10 +61,14 @@ ENGLISH = WaitWords(
     weekdays=("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
     short_days=("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
     months=("January", "February", "March", "April", "May", "June", "July", "August",
-            "September", "October", "November", "December"))
+            "September", "October", "November", "December"),
+    article="This may help meanwhile: {title} — {link}",
+    outage="We know about a problem with {product} {since}{zone} and are working on it.",
+    since=("since {time}", "since {date} {month} {time}"),
+    greeting=ASSISTANT_GREETING, closing=ASSISTANT_CLOSING)
 
 WORDS: dict[str, WaitWords] = {"en": ENGLISH, "de": WaitWords(
-    usually="Wir antworten in der Regel {within}.",
+    usually=("Wir antworten in der Regel {within}.", "Wir antworten {within}."),
     closed="Wir haben gerade geschlossen und öffnen wieder {when}{zone}; eine Person antwortet "
            "Ihnen {within} nach der Öffnung.",
     within="innerhalb von etwa {duration}", soon="so bald wie möglich",
@@ -66,8 +80,15 @@ WORDS: dict[str, WaitWords] = {"en": ENGLISH, "de": WaitWords(
               "Sonntag"),
     short_days=("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
     months=("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
-            "September", "Oktober", "November", "Dezember")), "fr": WaitWords(
-    usually="Nous répondons en général {within}.",
+            "September", "Oktober", "November", "Dezember"),
+    article="Das hilft Ihnen vielleicht schon weiter: {title} — {link}",
+    outage="Uns ist eine Störung bei {product} {since}{zone} bekannt; wir arbeiten daran.",
+    since=("seit {time} Uhr", "seit dem {date}. {month}, {time} Uhr"),
+    greeting="Hallo {customer_first_name}, danke für Ihre Nachricht (Fall #{case_id}). Eine "
+             "Person wird Ihnen hier antworten. {expected_wait} Bis dahin helfen ein paar "
+             "kurze Fragen, Ihnen besser zu helfen; überspringen Sie ruhig, was Sie möchten.",
+    closing="Danke, das hilft weiter. {expected_wait}"), "fr": WaitWords(
+    usually=("Nous répondons en général {within}.", "Nous vous répondrons {within}."),
     closed="Nous sommes fermés pour le moment et rouvrons {when}{zone} ; une personne vous "
            "répondra {within} après l'ouverture.",
     within="dans un délai d'environ {duration}", soon="dès que possible",
@@ -78,8 +99,16 @@ WORDS: dict[str, WaitWords] = {"en": ENGLISH, "de": WaitWords(
     weekdays=("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
     short_days=("lun", "mar", "mer", "jeu", "ven", "sam", "dim"),
     months=("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-            "septembre", "octobre", "novembre", "décembre")), "es": WaitWords(
-    usually="Solemos responder {within}.",
+            "septembre", "octobre", "novembre", "décembre"),
+    article="Ceci pourra peut-être vous aider en attendant : {title} — {link}",
+    outage="Nous savons qu'il y a un problème avec {product} {since}{zone} et nous y "
+           "travaillons.",
+    since=("depuis {time}", "depuis le {date} {month} à {time}"),
+    greeting="Bonjour {customer_first_name}, merci de nous avoir écrit (demande #{case_id}). "
+             "Une personne vous répondra ici. {expected_wait} En attendant, quelques questions "
+             "rapides l'aideront à mieux vous aider ; passez celles que vous voulez.",
+    closing="Merci, cela nous aide. {expected_wait}"), "es": WaitWords(
+    usually=("Solemos responder {within}.", "Le responderemos {within}."),
     closed="Ahora estamos cerrados y volvemos a abrir {when}{zone}; una persona le responderá "
            "{within} tras la apertura.",
     within="en aproximadamente {duration}", soon="lo antes posible",
@@ -90,8 +119,16 @@ WORDS: dict[str, WaitWords] = {"en": ENGLISH, "de": WaitWords(
     weekdays=("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
     short_days=("lun", "mar", "mié", "jue", "vie", "sáb", "dom"),
     months=("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-            "septiembre", "octubre", "noviembre", "diciembre")), "it": WaitWords(
-    usually="Di solito rispondiamo {within}.",
+            "septiembre", "octubre", "noviembre", "diciembre"),
+    article="Esto puede ayudarle mientras tanto: {title} — {link}",
+    outage="Sabemos que hay un problema con {product} {since}{zone} y estamos trabajando en "
+           "ello.",
+    since=("desde las {time}", "desde el {date} de {month} a las {time}"),
+    greeting="Hola {customer_first_name}, gracias por escribirnos (caso #{case_id}). Una "
+             "persona le responderá por aquí. {expected_wait} Mientras tanto, unas preguntas "
+             "rápidas nos ayudan a atenderle mejor; puede saltarse las que quiera.",
+    closing="Gracias, esto nos ayuda. {expected_wait}"), "it": WaitWords(
+    usually=("Di solito rispondiamo {within}.", "Le risponderemo {within}."),
     closed="Ora siamo chiusi e riapriamo {when}{zone}; una persona le risponderà {within} "
            "dopo l'apertura.",
     within="entro circa {duration}", soon="il prima possibile",
@@ -102,8 +139,16 @@ WORDS: dict[str, WaitWords] = {"en": ENGLISH, "de": WaitWords(
     weekdays=("lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica"),
     short_days=("lun", "mar", "mer", "gio", "ven", "sab", "dom"),
     months=("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
-            "settembre", "ottobre", "novembre", "dicembre")), "nl": WaitWords(
-    usually="We antwoorden meestal {within}.",
+            "settembre", "ottobre", "novembre", "dicembre"),
+    article="Nel frattempo questo potrebbe esserle utile: {title} — {link}",
+    outage="Siamo a conoscenza di un problema con {product} {since}{zone} e ci stiamo "
+           "lavorando.",
+    since=("dalle {time}", "dal {date} {month} alle {time}"),
+    greeting="Buongiorno {customer_first_name}, grazie per averci scritto (caso #{case_id}). "
+             "Una persona le risponderà qui. {expected_wait} Nell'attesa, qualche domanda "
+             "veloce ci aiuta ad assisterla meglio; salti pure quelle che preferisce.",
+    closing="Grazie, ci è utile. {expected_wait}"), "nl": WaitWords(
+    usually=("We antwoorden meestal {within}.", "We antwoorden {within}."),
     closed="We zijn nu gesloten en gaan weer open {when}{zone}; een medewerker antwoordt "
            "{within} na de opening.",
     within="binnen ongeveer {duration}", soon="zo snel mogelijk",
@@ -114,8 +159,16 @@ WORDS: dict[str, WaitWords] = {"en": ENGLISH, "de": WaitWords(
     weekdays=("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
     short_days=("ma", "di", "wo", "do", "vr", "za", "zo"),
     months=("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-            "september", "oktober", "november", "december")), "pt": WaitWords(
-    usually="Normalmente respondemos {within}.",
+            "september", "oktober", "november", "december"),
+    article="Dit helpt u misschien alvast verder: {title} — {link}",
+    outage="We zijn op de hoogte van een probleem met {product} {since}{zone} en werken aan "
+           "een oplossing.",
+    since=("sinds {time}", "sinds {date} {month} {time}"),
+    greeting="Hallo {customer_first_name}, bedankt voor uw bericht (zaak #{case_id}). Een "
+             "medewerker antwoordt u hier. {expected_wait} Intussen helpen een paar korte "
+             "vragen om u beter te helpen; sla gerust over wat u wilt.",
+    closing="Bedankt, dat helpt. {expected_wait}"), "pt": WaitWords(
+    usually=("Normalmente respondemos {within}.", "Responderemos {within}."),
     closed="Estamos fechados agora e reabrimos {when}{zone}; uma pessoa responderá {within} "
            "após a abertura.",
     within="em cerca de {duration}", soon="o mais breve possível",
@@ -127,7 +180,14 @@ WORDS: dict[str, WaitWords] = {"en": ENGLISH, "de": WaitWords(
               "sábado", "domingo"),
     short_days=("seg", "ter", "qua", "qui", "sex", "sáb", "dom"),
     months=("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto",
-            "setembro", "outubro", "novembro", "dezembro"))}
+            "setembro", "outubro", "novembro", "dezembro"),
+    article="Isto pode ajudar enquanto espera: {title} — {link}",
+    outage="Sabemos de um problema com {product} {since}{zone} e estamos trabalhando nisso.",
+    since=("desde as {time}", "desde {date} de {month} às {time}"),
+    greeting="Olá {customer_first_name}, obrigado por nos escrever (caso #{case_id}). Uma "
+             "pessoa vai responder aqui. {expected_wait} Enquanto espera, algumas perguntas "
+             "rápidas ajudam a atendê-lo melhor; pode pular as que quiser.",
+    closing="Obrigado, isso ajuda. {expected_wait}")}
 
 
 def words_in(language: str | None) -> WaitWords:
@@ -155,12 +215,14 @@ def within_words(seconds: float | None, working: bool, words: WaitWords = ENGLIS
     return words.within.format(duration=duration_words(seconds, working, words))
 
 
-def promise_words(within: str, opens: str | None = None, zone: str = "",
-                  words: WaitWords = ENGLISH) -> str:
-    """The expected wait: 'We usually answer within about 2 hours.'; closed, when it opens
-    (`opens`: `at_words`, in `zone`) and how soon after."""
+def promise_words(seconds: float | None, working: bool, opens: str | None = None,
+                  zone: str = "", words: WaitWords = ENGLISH) -> str:
+    """The expected wait within `seconds` ('working': of the team's hours; None: no time to
+    promise): 'We usually answer within about 2 hours.', 'We will answer as soon as we
+    can.'; closed, when it opens (`opens`: `at_words`, in `zone`) and how soon after."""
+    within = within_words(seconds, working, words)
     if opens is None:
-        return words.usually.format(within=within)
+        return words.usually[seconds is None].format(within=within)
     return words.closed.format(when=opens, zone=words.zone.format(zone=zone) if zone else "",
                                within=within)
 

@@ -222,10 +222,28 @@ def saturated_since(conn: sqlite3.Connection, queue: str) -> str | None:
 
 
 def set_saturated(conn: sqlite3.Connection, queue: str, since: str | None) -> None:
-    """Nobody free in `queue` since `since` (None: someone is)."""
+    """A case has waited in `queue`, its agents here all full, since `since` (None: nothing
+    waits, someone is free, or nobody is here)."""
     conn.execute("INSERT INTO queue_state (name, saturated_since) VALUES (?, ?)"
                  " ON CONFLICT(name) DO UPDATE SET saturated_since = excluded.saturated_since",
                  (queue, since))
+
+
+def waiting_since(conn: sqlite3.Connection, case_id: int) -> str:
+    """Since when a waiting case waits in its queue: its latest change of queue, owner,
+    status or snooze (the move into it, the owner who let it go, the reopening, the
+    waking), else its creation. The audit rows of one case, by their index."""
+    key = f'$."cases:{case_id}"'
+    row = conn.execute(
+        "SELECT max(at) FROM audit WHERE case_id = ? AND (json_type(after, ?) IS NOT NULL"
+        " OR json_type(after, ?) IS NOT NULL OR json_type(after, ?) IS NOT NULL"
+        " OR json_type(after, ?) IS NOT NULL)",
+        (case_id, *(f"{key}.{column}" for column in ("queue", "owner", "status",
+                                                    "snoozed_until")))).fetchone()
+    if row[0] is not None:
+        return str(row[0])
+    return str(conn.execute("SELECT created_at FROM cases WHERE id = ?",
+                            (case_id,)).fetchone()[0])
 
 
 def untouched_cases(conn: sqlite3.Connection, owner: str, queues: Sequence[str]) -> list[int]:

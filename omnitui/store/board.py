@@ -91,8 +91,9 @@ def opened_since(conn: sqlite3.Connection, since: str) -> list[sqlite3.Row]:
     against its own due time, and who wrote it (not always who has the case now)."""
     cur = conn.cursor()
     cur.row_factory = sqlite3.Row
-    return cur.execute("SELECT queue, channel, owner, status, solved_at, first_response_at,"
-                       " first_response_seconds, sla_first_response_due, first_replier"
+    return cur.execute("SELECT queue, channel, owner, status, solved_at, paused_at,"
+                       " first_response_at, first_response_seconds, sla_first_response_due,"
+                       " first_replier"
                        " FROM cases WHERE created_at >= ? AND merged_into IS NULL",
                        (since,)).fetchall()
 

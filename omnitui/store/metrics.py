@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from omnitui.model import ACTIVE_STATUSES, FINISHED_STATUSES
+from omnitui.model import ACTIVE_STATUSES, FINISHED_STATUSES, PAUSED_STATUSES
 from omnitui.store.db import Record, records
 
 
@@ -21,6 +21,7 @@ def first_responses(conn: sqlite3.Connection, since: str, until: str) -> list[fl
 
 
 _FINISHED = "status IN ({})".format(", ".join(f"'{s}'" for s in FINISHED_STATUSES))
+_PAUSED = ", ".join(f"'{s}'" for s in PAUSED_STATUSES)
 TARGETS = {"first_response": ("first_response_at", "sla_first_response_due"),
            "meaningful_response": ("meaningful_response_at", "sla_meaningful_due"),
            "resolution": ("solved_at", "sla_resolution_due")}  # target: (done, due)
@@ -28,8 +29,9 @@ TARGETS = {"first_response": ("first_response_at", "sla_first_response_due"),
 
 def _verdicts() -> dict[str, str]:
     """metrics.funnel.met in SQL, each target's: met (done by its due time), and judged
-    (done, or not and past due: until the case was solved, else until `:now`)."""
-    ended = f"coalesce(CASE WHEN {_FINISHED} THEN solved_at END, :now)"
+    (done, or not and past due: until the case was solved, or paused, else until `:now`)."""
+    ended = (f"coalesce(CASE WHEN {_FINISHED} THEN solved_at WHEN status IN ({_PAUSED})"
+             " THEN paused_at END, :now)")
     found = {}
     for target, (done, due) in TARGETS.items():
         found[f"{target}_met"] = f"{done} <= {due}"

@@ -125,10 +125,29 @@ class Calendar:
     def _open_spans(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
         if day in self.closed or day in self._public:
             return ()
-        midnight = datetime.combine(day, time(0), tzinfo=self.zone)
-        return tuple(((midnight + timedelta(minutes=a)).astimezone(UTC),
-                      (midnight + timedelta(minutes=b)).astimezone(UTC))
+        return tuple((self._reads(day, a), self._reads(day, b))
                      for a, b in self.week[day.weekday()])
+
+    def _reads(self, day: date, minutes: int) -> datetime:
+        """The first moment (UTC) the zone's clock reads `minutes` past midnight of `day`:
+        in the hour an autumn change repeats, its first pass; in the hour a spring change
+        skips, the moment the clock jumps over it (a span from 02:30 opens at 03:00: read
+        with the offset before the change, it opened at 03:30, half an hour short)."""
+        wall = datetime.combine(day, time(0)) + timedelta(minutes=minutes)
+        moment = wall.replace(tzinfo=self.zone).astimezone(UTC)
+        if moment.astimezone(self.zone).replace(tzinfo=None) == wall:
+            return moment
+        after = moment.astimezone(self.zone).utcoffset()  # the offset after the change,
+        earliest = wall.replace(tzinfo=self.zone, fold=1).astimezone(UTC)  # read with it
+        low, high = 0, int((moment - earliest).total_seconds())  # the change lies between
+        while low < high:
+            middle = (low + high) // 2
+            if (earliest + timedelta(seconds=middle)).astimezone(self.zone).utcoffset() \
+                    == after:
+                high = middle
+            else:
+                low = middle + 1
+        return earliest + timedelta(seconds=low)
 
     def seconds(self, start: datetime, end: datetime) -> float:
         """Open seconds between two moments (0 when `end` is not after `start`)."""

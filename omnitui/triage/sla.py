@@ -90,6 +90,13 @@ class Clocks:
     def running(self) -> list[Clock]:
         return [c for c in self.history if c.running]
 
+    def standing(self, clock: Clock, calendar: Calendar, now: datetime) -> float:
+        """The policy time `clock` has stood still in the pause going on: since the pause,
+        or since the clock started in it (a customer's question while on hold)."""
+        if self.paused_since is None:
+            return 0.0
+        return calendar.seconds(max(self.paused_since, clock.started), now)
+
 
 def replay(happenings: Iterable[Happening], targets: dict[str, float | None],
            calendar: Calendar) -> Clocks:
@@ -206,11 +213,13 @@ def _pause(clocks: Clocks, at: datetime, calendar: Calendar, *, on_customer: boo
 
 
 def _resume(clocks: Clocks, at: datetime, calendar: Calendar) -> None:
+    """Run the clocks again; each counts as paused only the part of the pause since it
+    started (a customer's question while on hold stood still from when they asked: its
+    paused time was the whole pause, and its time to our answer came out short)."""
     if clocks.paused_since is None:
         return
-    paused = calendar.seconds(clocks.paused_since, at)
-    clocks.paused_seconds += paused
+    clocks.paused_seconds += calendar.seconds(clocks.paused_since, at)
     for clock in clocks.running():
-        clock.paused_seconds += paused
+        clock.paused_seconds += clocks.standing(clock, calendar, at)
         clock.anchor = max(clock.anchor, at)
     clocks.paused_since, clocks.paused_on_customer = None, False

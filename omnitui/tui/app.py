@@ -15,6 +15,7 @@ import gc
 import re
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import replace
@@ -81,7 +82,7 @@ from omnitui.tui.commands import ConsoleCommands
 from omnitui.tui.draft_keeper import DraftKeeper
 from omnitui.tui.keys import bind, bound_action, key_words
 from omnitui.tui.readable import Readable
-from omnitui.tui.screens.queue import QueueScreen
+from omnitui.tui.screens.queue import QUIET_START, QueueScreen
 from omnitui.tui.screens.work import WorkScreen
 from omnitui.tui.similar_cache import SimilarCases
 from omnitui.tui.status import health_text, incident_words
@@ -111,6 +112,12 @@ PRESENCE_EVERY = 5.0  # seconds between "still here" marks while a case is open
 PRESENCE_CONTINUES = 3 * PRESENCE_EVERY  # a mark within this long continues the interval
 HEALTH_SECONDS = 5.0
 UPGRADED_TOAST_SECONDS = 24 * 3600.0  # said once: it stays until clicked or the console quits
+# Escalations told at most once in this long, those that came meanwhile in one toast with
+# their count as the last one goes: in live intake each irritated arrival escalates in a
+# transaction of its own, and a toast for each stacked over the list at 80x24 (Textual has
+# no way to update a toast shown, so the next one follows it rather than joins it).
+ESCALATION_TOAST_SECONDS = 10.0
+ESCALATION_TOAST_EVERY = ESCALATION_TOAST_SECONDS
 # u takes back an action this fresh without asking, wherever it was; an older one not on
 # the case on screen is named first
 UNDO_WITHOUT_ASKING = timedelta(seconds=30)
@@ -184,6 +191,8 @@ class OmnituiApp(App[None]):
         self._presence: tuple[int | None, str, datetime] = (None, "", utc_now())
         self._poll_problem = ""  # the store failure the timers reported last, said once
         self._upgraded_to: int | None = None  # a newer schema found under this console
+        self._escalations_held: list[tuple[int, str]] = []  # to tell in the next toast
+        self._escalation_told_at = -ESCALATION_TOAST_EVERY  # (monotonic)
         self.me: Agent | None = None  # this agent's row: role, skills, away (read each tick)
         self.incidents: list[BusinessEvent] | None = None  # ongoing outages (each tick)
         self._composer: ComposeScreen | None = None  # the one composer, made at first use
@@ -272,9 +281,10 @@ class OmnituiApp(App[None]):
     def _after_first_paint(self) -> None:
         """What the first page does not need waits until it is painted: the action layer
         (routing, presence) and what the keys open (the case screen, the composer, the
-        dialogs), imported by a thread meanwhile so the first key finds them loaded;
-        loading the semantic model in a thread holds the interpreter's lock most of the
-        time for about a second, and the first page competed with it for that lock."""
+        dialogs), imported by a thread meanwhile so the first key finds them loaded.
+        Loading the semantic model in a thread holds the interpreter's lock most of the
+        time for a second or two: the first page competed with it for that lock, and so
+        did the agent's first keys, so it waits QUIET_START more."""
         from omnitui.services.routing import apply_agents
         from omnitui.ssh_keys import refused_command
 
@@ -291,15 +301,15 @@ class OmnituiApp(App[None]):
                          daemon=True).start()
         with suppress(*STORE_ERRORS):  # the daemon keeps it in step after this
             refresh_kb(self.store, self.settings.kb)
-        if self.settings.semantic.enabled:
-            threading.Thread(target=self._learn_meaning, name="omnitui-semantic",
-                             daemon=True).start()
+        if self.settings.semantic.enabled and self.settings.kb.path:
+            self.set_timer(QUIET_START, threading.Thread(
+                target=self._learn_meaning, name="omnitui-semantic", daemon=True).start)
 
     def _learn_meaning(self) -> None:
         """The semantic extra's model, loaded off the UI thread (about a second), then the
-        vectors of the articles that lack one, on this thread's own connection."""
-        model = model_for(self.settings.semantic)
-        if model is None or not self.settings.kb.path:
+        vectors of the articles that lack one, on this thread's own connection. Without
+        articles the model waits for its first use (solved cases like one: in a worker)."""
+        if (model := model_for(self.settings.semantic)) is None:
             return
         with suppress(*STORE_ERRORS), Store(self.db_path, migrate=False) as own:
             refresh_kb(own, self.settings.kb, model)
@@ -653,10 +663,26 @@ class OmnituiApp(App[None]):
         queue's path says not to notify: billing's agents heard nothing of a case it moved
         on to leads, nor its owner of their case breaching in a queue they do not work. An
         agent away hears of their own cases only (and of those again when back)."""
-        if told := [(case_id, reason) for case_id, _actor, reason, *_ in
-                    filter(self._heard, escalations)]:
-            self.notify(sanitize(escalated_words(told), multiline=False), severity="warning",
-                        timeout=10)
+        told = [(case_id, reason) for case_id, _actor, reason, *_ in
+                filter(self._heard, escalations)]
+        if not told:
+            return
+        held = bool(self._escalations_held)  # a toast of them is due already
+        self._escalations_held += told
+        wait = self._escalation_told_at + ESCALATION_TOAST_EVERY - time.monotonic()
+        if wait <= 0:
+            self._tell_held_escalations()
+        elif not held:
+            self.set_timer(wait, self._tell_held_escalations)
+
+    def _tell_held_escalations(self) -> None:
+        """The escalations told since the last toast of them, in one: "7 cases escalated:
+        #12, #14, …"."""
+        if self._escalations_held:
+            self.notify(sanitize(escalated_words(self._escalations_held), multiline=False),
+                        severity="warning", timeout=ESCALATION_TOAST_SECONDS)
+        self._escalations_held = []
+        self._escalation_told_at = time.monotonic()
 
     def _heard(self, escalation: Escalation) -> bool:
         """Whether this agent's console tells of the escalation (`_tell_escalations`)."""

@@ -201,7 +201,7 @@ def test_doctor_fails_only_when_a_config_change_moves_an_open_cases_clock(
     config.write_text(POLICY.format(email=120, chat=30))
     said = omnitui(*db, "doctor", check=False).stdout
     assert "FAIL sla applied: the SLA policies or business hours changed since the open " \
-           "cases' clocks were worked out: 1 open case (#1) keep" in said
+           "cases' clocks were worked out: 1 open case (#1) keeps the old due times" in said
     assert "omnitui sla recompute --dry-run" in said
     omnitui(*db, "sla", "recompute")
     assert "sla applied" not in omnitui(*db, "doctor", check=False).stdout

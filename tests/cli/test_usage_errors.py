@@ -203,7 +203,7 @@ def test_a_mistyped_filter_value_is_a_usage_error_not_an_empty_list(omnitui: Run
     cases = ["--config", str(config), "--db", db, "cases"]
     for option, typo, said in [
             ("--intent", "biling", "no intent 'biling' (billing)"),
-            ("--lang", "deutsch", "no language 'deutsch' (an ISO 639-1 code"),
+            ("--lang", "deutsch", "no language 'deutsch' (did you mean de? an ISO 639-1 code"),
             ("--lang", "xx", "no language 'xx' (an ISO 639-1 code"),  # two letters, no language
             ("--channel", "emial", "no channel 'emial' (email, chat"),
             ("--queue", "mony", "no queue 'mony' ("),

@@ -313,6 +313,24 @@ def test_the_boards_late_first_replies_judge_each_case_by_its_own_target(week: W
         "general", "4", "1h", "2h", "1 of 3"]
 
 
+def test_a_case_waiting_on_the_customer_is_no_miss_until_its_clock_runs_out(
+        week: Week) -> None:
+    """E, Monday 09:00: we ask a question at 09:30, long before its first reply is due (8
+    business hours), and it waits on the customer; its first response stands paused, 7 h
+    30 left, as the case says. The board and the report counted it missed once 17:00, when
+    it would have been due had it run on, had passed. F went on hold at 17:15 unanswered:
+    late before the pause, it stays a miss."""
+    e = week.mail(at(0, 9), "eve@example.com", "Which plan suits me?")
+    week.status("alice", at(0, 9.5), e, Status.PENDING, "their team size")
+    f = week.mail(at(0, 9), "fay@example.com", "Refund please")
+    week.status("alice", at(0, 17.25), f, Status.ON_HOLD, "finance")
+    board = read_board(week.store.conn, week.settings, Router(week.settings), at(0, 17.5))
+    general = next(line for line in board.queues if line.name == "general")
+    assert general.late == Rate(2, 4)  # B and F late, A and C on time, D and E not yet due
+    total = report(week.store.conn, week.settings, MONDAY, NOW, NOW).total
+    assert total.sla["first_response"] == Rate(2, 5)  # by Wednesday D is late too
+
+
 def test_a_case_merged_today_is_counted_once_and_judged_on_its_target(week: Week) -> None:
     """Merged into another, a case is closed without being solved: the board's first
     reply judged it until None and stopped on a TypeError."""

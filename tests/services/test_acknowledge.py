@@ -23,7 +23,6 @@ from omnitui.services.wait_words import (
     duration_words,
     opening_hours,
     promise_words,
-    within_words,
     words_in,
 )
 from omnitui.store.db import Store
@@ -168,8 +167,8 @@ def test_a_chat_gets_its_own_template_and_the_hours_when_closed(store: Store,
     live(store, settings, Clock(saturday)).ingest(event)
     [(_, text, _)] = acknowledgements(store)
     assert text == ("Thanks Kim! We are closed now and open again at 09:00 on Monday "
-                    "(Europe/Berlin time); a person will answer within about 30 minutes of "
-                    "opening.")
+                    "(Europe/Berlin time); a person will answer within about 30 minutes after "
+                    "we open.")
 
 
 def test_a_customer_is_acknowledged_in_their_language(tmp_path: Path, store: Store) -> None:
@@ -231,14 +230,59 @@ fr = "Bonjour {customer_first_name}. {expected_wait} Nos horaires : {business_ho
     ("pt", "Estamos fechados agora e reabrimos quarta-feira, 6 de janeiro, às 09:00 (hora de "
            "Europe/Berlin); uma pessoa responderá em cerca de 2 horas úteis após a abertura."),
     ("sv", "We are closed now and open again at 09:00 on Wednesday 6 January (Europe/Berlin "
-           "time); a person will answer within about 2 working hours of opening."),
+           "time); a person will answer within about 2 working hours after we open."),
 ])
 def test_the_wait_reads_in_each_language_english_for_the_others(language: str,
                                                                  said: str) -> None:
     words = words_in(language)
     opens = at_words("09:00", 2, (6, 1), words)
-    assert promise_words(within_words(90 * 60, True, words), opens, "Europe/Berlin",
-                         words) == said
+    assert promise_words(90 * 60, True, opens, "Europe/Berlin", words) == said
+
+
+@pytest.mark.parametrize(("language", "open_", "closed"), [
+    ("en", "We will answer as soon as we can.", "We are closed now and open again at 09:00 "
+     "on Monday (Europe/Berlin time); a person will answer as soon as we can after we open."),
+    ("de", "Wir antworten so bald wie möglich.", "Wir haben gerade geschlossen und öffnen "
+     "wieder am Montag um 09:00 (Zeitzone Europe/Berlin); eine Person antwortet Ihnen so bald "
+     "wie möglich nach der Öffnung."),
+    ("fr", "Nous vous répondrons dès que possible.", "Nous sommes fermés pour le moment et "
+     "rouvrons lundi à 09:00 (heure de Europe/Berlin) ; une personne vous répondra dès que "
+     "possible après l'ouverture."),
+    ("es", "Le responderemos lo antes posible.", "Ahora estamos cerrados y volvemos a abrir el "
+     "lunes a las 09:00 (hora de Europe/Berlin); una persona le responderá lo antes posible "
+     "tras la apertura."),
+    ("it", "Le risponderemo il prima possibile.", "Ora siamo chiusi e riapriamo lunedì alle "
+     "09:00 (ora di Europe/Berlin); una persona le risponderà il prima possibile dopo "
+     "l'apertura."),
+    ("nl", "We antwoorden zo snel mogelijk.", "We zijn nu gesloten en gaan weer open op "
+     "maandag om 09:00 (tijdzone Europe/Berlin); een medewerker antwoordt zo snel mogelijk na "
+     "de opening."),
+    ("pt", "Responderemos o mais breve possível.", "Estamos fechados agora e reabrimos "
+     "segunda-feira às 09:00 (hora de Europe/Berlin); uma pessoa responderá o mais breve "
+     "possível após a abertura."),
+])
+def test_with_no_time_to_promise_the_wait_still_reads_right(language: str, open_: str,
+                                                           closed: str) -> None:
+    """Without a time to promise, the English said "a person will answer as soon as we can
+    of opening." and, open, "We usually answer as soon as we can."."""
+    words = words_in(language)
+    assert promise_words(None, True, words=words) == open_
+    assert promise_words(None, True, at_words("09:00", 0, None, words), "Europe/Berlin",
+                         words) == closed
+
+
+def test_an_acknowledgement_with_no_time_to_promise_reads_right(tmp_path: Path,
+                                                                store: Store) -> None:
+    settings = settings_from(tmp_path, CONFIG.split("[sla]")[0] + """
+[[sla_policies]]
+name = "no promises"
+resolution = { email = 2880 }
+""")  # no first-response target, and no cases answered yet
+    saturday = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+    live(store, settings, Clock(saturday)).ingest(parse_email(mail(at=saturday)))
+    [(_, text, _)] = acknowledgements(store)
+    assert text.endswith("We are closed now and open again at 09:00 on Monday (Europe/Berlin "
+                         "time); a person will answer as soon as we can after we open.")
 
 
 def test_a_reopening_a_week_or_more_away_is_told_with_its_date(tmp_path: Path,
@@ -318,6 +362,42 @@ base_url = "https://help.example.com/a/"
     texts = [text for _, text, _ in acknowledgements(store)]
     assert texts == ["Case #1. This may help meanwhile: Refunds — "
                      "https://help.example.com/a/refunds", "Case #2."]
+
+
+def test_the_article_and_an_outage_are_told_in_the_acknowledgements_language(
+        store: Store, tmp_path: Path) -> None:
+    """A German acknowledgement said "This may help meanwhile:" and "We know about a
+    problem with payments since ..." under its German."""
+    from omnitui.services.kb import refresh
+
+    articles = tmp_path / "kb"
+    articles.mkdir()
+    (articles / "erstattung.md").write_text("---\ntitle: Rückerstattung\n---\nEine "
+                                            "Rückerstattung erreicht Ihre Karte in 5 Tagen.\n")
+    settings = settings_from(tmp_path, CONFIG + f"""
+[acknowledge.languages]
+de = "Hallo {{customer_first_name}}. {{article}}"
+
+[[products]]
+name = "payments"
+keywords = ["Zahlung"]
+
+[kb]
+path = "{articles}"
+base_url = "https://help.example.com/a/"
+""")
+    refresh(store, settings.kb)
+    Desk(store, "erin", settings, clock=lambda: MONDAY_11 - timedelta(days=1)).business_event(
+        "outage", product="payments")
+    live(store, settings, Clock(MONDAY_11)).ingest(parse_email(mail(
+        "hans@example.de", name="Hans Vogel", subject="Rückerstattung", body=(
+            "Guten Tag, meine Zahlung wurde doppelt abgebucht. Wann bekomme ich meine "
+            "Rückerstattung? Vielen Dank und freundliche Grüße"))))
+    [(_, text, _)] = acknowledgements(store)
+    assert text == ("Hallo Hans. Das hilft Ihnen vielleicht schon weiter: Rückerstattung — "
+                    "https://help.example.com/a/erstattung\n\nUns ist eine Störung bei "
+                    "payments seit dem 29. November, 11:00 Uhr (Zeitzone Europe/Berlin) "
+                    "bekannt; wir arbeiten daran.")
 
 
 def test_mail_from_our_own_mailbox_is_never_acknowledged(store: Store,

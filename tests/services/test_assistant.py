@@ -156,6 +156,36 @@ def test_closed_hours_a_whole_conversation(store: Store, settings: Settings) -> 
     assert "topic: Billing → queue billing (answer to question 1 of 3 (topic))" in reasons
 
 
+def test_its_own_greeting_and_closing_speak_the_acknowledgements_language(
+        tmp_path: Path, store: Store) -> None:
+    """A German customer, to a team that acknowledges in German, was greeted and thanked in
+    English; the team's own greeting stays as they wrote it."""
+    settings = settings_from(tmp_path, CONFIG + """
+[acknowledge.languages]
+de = "Hallo {customer_first_name}, danke."
+""")
+    chat = Chat(store, settings, SUNDAY)
+    chat.says("Hallo, meine Bestellung ist immer noch nicht angekommen. Können Sie bitte "
+              "nachsehen, wo sie bleibt?")
+    chat.says("Lieferung")  # not a choice's word: a skip
+    chat.says("B-10231")
+    chat.says("Rückruf bitte")
+    greeting, *_, closing = chat.heard()
+    assert greeting.startswith(f"Hallo, danke für Ihre Nachricht (Fall #{chat.case_id}). Eine "
+                               "Person wird Ihnen hier antworten. Wir haben gerade geschlossen "
+                               "und öffnen wieder am Montag um 09:00")
+    assert closing.startswith("Danke, das hilft weiter. Wir haben gerade geschlossen")
+    own = settings_from(tmp_path, CONFIG.replace("[assistant]\n", '[assistant]\ngreeting = '
+                                                 '"Hi there. {expected_wait}"\n') + """
+[acknowledge.languages]
+de = "Hallo {customer_first_name}, danke."
+""")
+    other = Chat(store, own, SUNDAY, channel="whatsapp")
+    other.says("Hallo, meine Bestellung ist immer noch nicht angekommen. Können Sie bitte "
+               "nachsehen, wo sie bleibt?")
+    assert other.heard()[-1].startswith("Hi there. We are closed now")
+
+
 def test_only_when_nobody_is_free(store: Store, settings: Settings) -> None:
     apply_agents(store, settings, MONDAY_11)
     with store.write() as conn:
@@ -188,7 +218,7 @@ def test_unreadable_and_skipped_answers_move_on_and_nothing_is_asked_twice(
     assert [t.partition("\n")[0] for t in chat.heard()[1:]] == [
         "Your order number?", "How should we answer?", "Thank you, that helps. We are "
         "closed now and open again at 09:00 on Monday (Europe/Berlin time); a person will "
-        "answer within about 10 minutes of opening."]
+        "answer within about 10 minutes after we open."]
     assert chat.case()["fields"] == {} and chat.ended() == "asked everything"
 
 

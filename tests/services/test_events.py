@@ -102,7 +102,7 @@ def test_the_acknowledgement_says_since_when_in_the_teams_zone_and_day(
     case_id = file_mail(store, settings, "cy@example.com", "Payment failed", live=True)
     [ack] = store.conn.execute("SELECT text FROM messages WHERE case_id = ? AND"
                                " auto_submitted = 'acknowledgement'", (case_id,)).fetchone()
-    assert ack.endswith("We know about a problem with payments since 29 Nov 10:10 "
+    assert ack.endswith("We know about a problem with payments since 29 November 10:10 "
                         "(Europe/Berlin time) and are working on it.")
 
 

@@ -135,9 +135,9 @@ def test_the_routing_story_ends_with_what_people_did_since(store: Store,
     alice.each([case_id], alice.claim())
     history = store.conn.execute("SELECT id, at, actor, action, reason FROM audit"
                                  " WHERE case_id = ? ORDER BY id", (case_id,)).fetchall()
-    assert routing_story(history, utc_now()) == (
-        "billing: intent billing, says 'invoice' → … → root moved it (queue orders) → alice"
-        " assigned it (nobody → alice)")  # one arrow (it read "(nobody -> alice)")
+    assert str(routing_story(history, utc_now())) == (
+        "root moved it (queue orders) → alice assigned it (nobody → alice) · came in: billing:"
+        " intent billing, says 'invoice'")  # one arrow (it read "(nobody -> alice)")
 
 
 def test_nobody_present_the_case_waits_and_goes_out_when_an_agent_opens_a_console(
@@ -150,8 +150,8 @@ def test_nobody_present_the_case_waits_and_goes_out_when_an_agent_opens_a_consol
     assert reasons(store, low)[-1] == (ROUTER, "case.waiting",
                                        "billing: nobody free: no agent is present")
     later = utc_now() + timedelta(hours=2)  # as it was then: the story says when
-    assert routing_story(case_detail(store.conn, low).history, later).endswith(
-        "billing: nobody free: no agent is present (2h ago)")
+    assert str(routing_story(case_detail(store.conn, low).history, later)).endswith(
+        "billing: intent billing, says 'invoice' → nobody free: no agent is present (2h ago)")
     desk(store, team, "erin").present()  # email capacity 1: the higher priority comes first
     assert case(store, high)["owner"] == "erin"
     assert case(store, low)["owner"] is None
@@ -271,6 +271,53 @@ def test_a_saturated_queue_overflows_to_its_fallback_except_cases_queued_by_hand
     assert case(store, first)["queue"] == "general"
     assert case(store, by_hand)["queue"] == "billing"
     assert "billing has had nobody free for 11m (its fallback)" in reasons(store, first)[-1][2]
+
+
+def test_a_surge_overflows_the_cases_that_waited_saturated_minutes_though_cases_move(
+        store: Store, team: Settings) -> None:
+    """Erin solved a case every few minutes and the next waiting one went to her: each
+    give-out restarted the queue's clock, and in a surge 108 cases waited in a full queue
+    and never fell back. A case overflows once it has itself waited `saturated_minutes`
+    while the queue was full; one handed back a moment ago waits its own time."""
+    start = utc_now()
+
+    def at(minutes: int) -> datetime:  # erin's console keeps saying she is here
+        store.conn.execute("UPDATE agents SET seen_at = ? WHERE name = 'erin'",
+                           (db_time(start + timedelta(minutes=minutes)),))
+        store.conn.commit()
+        return start + timedelta(minutes=minutes)
+
+    def acting(name: str, minutes: int) -> Desk:
+        moment = at(minutes)
+        return Desk(store, name, team, clock=lambda: moment)
+
+    desk(store, team, "erin").present()  # room for one email: the rest wait, saturated
+    solved, next_in_line, left, handed_back = (
+        billing_email(store, team, f"{name}@example.com") for name in ("ann", "bo", "cy", "di"))
+    sam = acting("sam", 1)
+    sam.each([handed_back], sam.assign("farid"))
+    erin = acting("erin", 5)
+    erin.each([solved], erin.status(Status.SOLVED))  # the next in line goes to erin: full
+    assert case(store, next_in_line)["owner"] == "erin"
+    sam = acting("sam", 8)
+    sam.each([handed_back], sam.assign(None))
+    assert route_by_time(store, Router(team), at(11)) == [left]
+    assert "billing has had nobody free for 11m (its fallback)" in reasons(store, left)[-1][2]
+    assert case(store, handed_back)["queue"] == "billing"  # waited 3 minutes of its own
+    assert route_by_time(store, Router(team), at(19)) == [handed_back]
+    assert "billing has had nobody free for 11m" in reasons(store, handed_back)[-1][2]
+
+
+def test_the_night_is_no_saturation_though_the_queue_was_full_when_the_team_left(
+        store: Store, team: Settings) -> None:
+    """Erin full, a case waiting: saturated. She goes home; nobody here is the night, and
+    the case waits for the morning rather than falling back at the scheduler's pass."""
+    desk(store, team, "erin").present()
+    billing_email(store, team, "ann@example.com")
+    waiting = billing_email(store, team, "bo@example.com")
+    later = utc_now() + timedelta(minutes=20)  # erin's console closed long since
+    assert route_by_time(store, Router(team), later) == []
+    assert case(store, waiting)["queue"] == "billing"
 
 
 def test_a_case_overflowing_into_a_full_fallback_says_why_it_waits_there(
@@ -474,6 +521,49 @@ sla_policy = "fast"
     assert Desk(store, "sam", team).recompute_sla(None, dry_run=True).changed == {}
 
 
+def test_a_case_moved_to_another_queue_takes_its_policy_in_the_move_itself(
+        store: Store, tmp_path: Path) -> None:
+    """Routing's move to the fallback read "sla_policy office → -" in the case's history,
+    the policy as if lost, and its clocks kept the old queue's due times until the
+    scheduler's next upkeep pass; a move by hand and an escalation read the same. The move
+    names the new queue's policy, its clocks replayed under it in the same transaction."""
+    from omnitui.store.audit import history
+
+    team = settings_from(tmp_path, CONFIG + """
+[[sla_policies]]
+name = "office"
+first_response = { email = 240 }
+
+[[sla_policies]]
+name = "fast"
+first_response = { email = 15 }
+
+[[queues]]
+name = "general"
+sla_policy = "fast"
+""")
+    apply_agents(store, team, utc_now())
+    desk(store, team, "erin").present()  # room for one email: the next waits, saturated
+    billing_email(store, team, "cy@example.com")
+    waiting = billing_email(store, team, "ann@example.com")
+    by_hand = billing_email(store, team, "bo@example.com")
+    later = utc_now() + timedelta(minutes=11)
+    store.conn.execute("UPDATE agents SET seen_at = ? WHERE name = 'erin'", (db_time(later),))
+    store.conn.commit()
+    sam = desk(store, team, "sam")
+    sam.each([by_hand], sam.queue("general"))
+    assert route_by_time(store, Router(team), later) == [waiting]
+
+    def moves(case_id: int) -> list[tuple[str, object, object]]:
+        return [change for entry in history(store.conn, case_id=case_id)
+                if entry.action == "case.queue" for change in entry.changes
+                if change[0] == "sla_policy"]
+
+    for case_id in (waiting, by_hand):
+        assert moves(case_id) == [("sla_policy", "office", "fast")]
+    assert Desk(store, "sam", team).recompute_sla(None, dry_run=True).changed == {}
+
+
 def test_an_escalation_by_hand_goes_along_the_queues_path(store: Store,
                                                           tmp_path: Path) -> None:
     """`E` raised a fixed 20 and stayed put, whatever the queue's escalation said; a case
@@ -500,6 +590,36 @@ def test_an_escalation_by_hand_goes_along_the_queues_path(store: Store,
          "escalated to billing-leads, which asks for lead: farid has not")]
 
 
+def test_the_routing_story_tells_the_queue_and_the_owner_first_escalations_in_one(
+        store: Store, tmp_path: Path) -> None:
+    """It kept the first step and the last two: two escalations pushed out the move to the
+    fallback, and a case waiting in "general" read "…risk: 1m left: priority +20 → first
+    response breached: priority +20", saying neither why it was there nor why nobody had
+    it."""
+    team = settings_from(tmp_path, CONFIG + """
+[[queues]]
+name = "general"
+skills = ["billing"]
+assign = "push"
+""")
+    apply_agents(store, team, utc_now())
+    desk(store, team, "erin").present()  # room for one email: the rest wait, saturated
+    billing_email(store, team, "cy@example.com")
+    waiting = billing_email(store, team, "ann@example.com")
+    later = (utc_now() + timedelta(minutes=11)).replace(microsecond=0)  # as stored
+    store.conn.execute("UPDATE agents SET seen_at = ? WHERE name = 'erin'", (db_time(later),))
+    store.conn.commit()
+    route_by_time(store, Router(team), later)
+    with store.write() as conn:
+        for trigger, why in (("first_response:risk", "first response at risk: 1m left"),
+                             ("first_response:breached", "first response breached")):
+            Router(team).escalate(conn, waiting, trigger, why, later)
+    assert str(routing_story(case_detail(store.conn, waiting).history, later)) == (
+        "general: billing has had nobody free for 11m (its fallback) → nobody free: erin 1/1"
+        " email open (0s ago) · escalated 2 times (first response breached) · came in:"
+        " billing: intent billing, says 'invoice'")
+
+
 def test_the_routing_story_leaves_out_what_was_undone(store: Store, team: Settings) -> None:
     """Handed on and the handover undone, the case still read "alice assigned it (alice ->
     bob)" under "owner alice"; a redo puts it back."""
@@ -508,17 +628,17 @@ def test_the_routing_story_leaves_out_what_was_undone(store: Store, team: Settin
     sam = desk(store, team, "sam")
     sam.each([case_id], sam.assign("erin"))
     sam.each([case_id], sam.assign("farid"))
-    assert routing_story(case_detail(store.conn, case_id).history, utc_now()).endswith(
+    assert str(routing_story(case_detail(store.conn, case_id).history, utc_now())).endswith(
         "sam assigned it (erin → farid)")
     undo = sam.undo()
-    assert routing_story(case_detail(store.conn, case_id).history, utc_now()).endswith(
+    assert str(routing_story(case_detail(store.conn, case_id).history, utc_now())).endswith(
         "sam assigned it (nobody → erin)")
     assert store.conn.execute("SELECT action, reason FROM audit WHERE id = ?", (undo,)
                               ).fetchone() == ("undo case.assigned",  # shown "the undo of an
                                                f"takes back audit event {undo - 1}")  # assign-
     # ment: takes back audit event 5064", not "undo of audit event 5064"
     sam.undo(undo)  # the redo
-    assert routing_story(case_detail(store.conn, case_id).history, utc_now()).endswith(
+    assert str(routing_story(case_detail(store.conn, case_id).history, utc_now())).endswith(
         "sam assigned it (erin → farid)")
 
 

@@ -113,6 +113,27 @@ def test_a_pause_moves_the_due_time_by_the_time_paused_and_a_snooze_does_not(
         "due"] == "2026-12-01 16:00:00"  # the customer still waits: the clock runs
 
 
+def test_a_question_asked_while_on_hold_counts_only_its_own_wait_as_paused(
+        store: Store, office: Settings) -> None:
+    """On hold from Monday 10:00 Berlin, the customer asks for news at 13:00: their
+    question's clock stood still from 13:00, not from 10:00 (each target's paused time in
+    `omnitui case --format json` read the whole pause, during it and after it)."""
+    case_id = open_case(store, office, MONDAY_4PM - timedelta(hours=7))  # Monday 09:00
+    erin = desk_at(store, office, MONDAY_4PM - timedelta(hours=6))
+    erin.write(case_id, "reply", "Which printer is it?")
+    erin.each([case_id], erin.status(Status.ON_HOLD, "engineering"))  # 10:00
+    open_case(store, office, MONDAY_4PM - timedelta(hours=3), "any news?")  # 13:00
+    during = sla(store, office, case_id, MONDAY_4PM)  # 16:00
+    assert during["next_response"]["paused_seconds"] == 3 * 3600
+    assert during["resolution"]["paused_seconds"] == 6 * 3600
+    back = desk_at(store, office, MONDAY_4PM + timedelta(hours=18))  # Tuesday 10:00
+    back.each([case_id], back.status(Status.OPEN))
+    after = sla(store, office, case_id, MONDAY_4PM + timedelta(hours=18))
+    assert after["next_response"]["paused_seconds"] == 5 * 3600  # 13:00-17:00, 09:00-10:00
+    assert after["next_response"]["due"] == "2026-12-01 09:30:00"  # 30 min from the resume
+    assert after["resolution"]["paused_seconds"] == 8 * 3600
+
+
 def test_a_case_late_before_its_pause_stays_in_the_breach_views(store: Store,
                                                                  office: Settings) -> None:
     """Put on hold after its first response was due, it read "paused" in the queue and

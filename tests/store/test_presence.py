@@ -35,3 +35,14 @@ def test_marks_become_intervals(store: Store) -> None:
                     (7, "writing", "2026-11-30 10:00:12", "2026-11-30 10:00:17"),
                     (7, "writing", "2026-11-30 10:01:00", "2026-11-30 10:01:02")]
     assert store.conn.execute("SELECT count(*) FROM presence").fetchone()[0] == 0
+
+
+def test_leaving_again_does_not_stretch_the_interval(store: Store) -> None:
+    """A console starting (or quitting from the queue) takes a mark that is not there off
+    every case: the interval ended when the agent left, and the seconds since are no
+    handle time."""
+    mark(store, 0, 7)
+    mark(store, 5, None)  # back to the queue
+    mark(store, 10, None)  # the console quits, and another starts
+    rows = store.conn.execute("SELECT started_at, ended_at FROM presence_intervals").fetchall()
+    assert rows == [("2026-11-30 10:00:00", "2026-11-30 10:00:05")]

@@ -22,11 +22,32 @@ FREE = AssistantQuestion("note", "Anything else?")
     ("something else really", "Something else"),
     ("4", None),  # no such choice
     ("invoice for the parcel", None),  # names two: not a guess
-    ("parcels", None),  # whole words only
+    ("two parcels", "Delivery"),  # a plural, as an intent's phrase finds it
+    ("parcelling", None),  # whole words only
     ("skip", None), ("No.", None), ("weiß nicht", None), ("", None),
 ])
 def test_choices(text: str, value: str | None) -> None:
     answer = read_answer(TOPIC, text)
+    assert (answer.value if answer else None) == value
+
+
+REFUND = AssistantQuestion("topic", "Worum geht es?", [
+    AssistantChoice("Rückerstattung", keywords=["remboursement", "Geld zurück"]),
+    AssistantChoice("Lieferung", keywords=["Paket"])])
+
+
+@pytest.mark.parametrize(("text", "language", "value"), [
+    ("Rückerstattung", None, "Rückerstattung"), ("rueckerstattung", None, "Rückerstattung"),
+    ("RÜCKERSTATTUNG bitte", None, "Rückerstattung"), ("REMBOURSEMENT", "fr", "Rückerstattung"),
+    ("rémboursement", None, "Rückerstattung"), ("ich will mein GELD ZURUECK", "de",
+                                                "Rückerstattung"),
+    ("zwei Pakete", "de", "Lieferung"),  # a German plural, in a German answer
+])
+def test_a_choice_is_found_as_an_intents_phrase_is(text: str, language: str | None,
+                                                   value: str) -> None:
+    """"rueckerstattung" or "REMBOURSEMENT" to a choice list was not read (a skip): choices
+    are matched as the intents' phrases, without case, accents or umlauts."""
+    answer = read_answer(REFUND, text, language=language)
     assert (answer.value if answer else None) == value
 
 

@@ -53,6 +53,10 @@ def test_daylight_saving_days_count_wall_clock_hours() -> None:
     # New York falls back at 02:00 on Sunday 1 Nov: the open hours from midnight to 02:00 by
     # the wall clock are 3 real hours that night
     assert NIGHTS.seconds(autumn, autumn + timedelta(days=1)) == (4 + 3) * 3600
+    # Berlin skips 02:00-03:00 on 28 March 2027: a night shift from 02:30 opens at 03:00
+    night = calendar_of(BusinessHoursSettings(time_zone="Europe/Berlin",
+                                              hours={"sun": ["02:30-04:00"]}))
+    assert night.seconds(berlin(2027, 3, 27, 12, 0), berlin(2027, 3, 29, 0, 0)) == 3600
 
 
 def test_no_time_zone_counts_every_second() -> None:
@@ -114,3 +118,51 @@ def test_many_stretches_counted_at_once_count_as_each_one_alone(
     alone = [calendar.seconds(datetime.fromtimestamp(start, UTC),
                               datetime.fromtimestamp(end, UTC)) for start, end in pairs]
     assert calendar.seconds_each(pairs) == alone
+
+
+def _changes(zone: ZoneInfo) -> list[date]:
+    """The days of 2026 and 2027 on whose night the zone's clocks change (that day and the
+    day before: a change at midnight repeats the evening before's last hour)."""
+    day, found = date(2026, 1, 2), []
+    while day.year < 2028:
+        noon = datetime.combine(day, datetime.min.time(), tzinfo=zone) + timedelta(hours=12)
+        if (noon - timedelta(days=1)).utcoffset() != noon.utcoffset():
+            found += [day - timedelta(days=1), day]
+        day += timedelta(days=1)
+    return found
+
+
+# Berlin and New York change at 02:00, Santiago at midnight, Lord Howe by half an hour
+CHANGES = [(zone, day) for name in ("Europe/Berlin", "America/New_York", "America/Santiago",
+                                     "Australia/Lord_Howe")
+           for zone in [ZoneInfo(name)] for day in _changes(zone)]
+
+
+def _first_reading(zone: ZoneInfo, day: date, minutes: int) -> datetime:
+    """By brute force: the first whole minute (UTC) the zone's clock reads at least
+    `minutes` past midnight of `day`."""
+    wall = datetime.combine(day, datetime.min.time()) + timedelta(minutes=minutes)
+    moment = (wall - timedelta(hours=16)).replace(tzinfo=UTC)
+    while moment.astimezone(zone).replace(tzinfo=None) < wall:
+        moment += timedelta(minutes=1)
+    return moment
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(CHANGES),  # an edge most often in the night's first hours
+       st.one_of(st.integers(min_value=0, max_value=180), st.integers(min_value=0,
+                                                                      max_value=1439)),
+       st.one_of(st.integers(min_value=1, max_value=120), st.integers(min_value=1,
+                                                                      max_value=1440)))
+def test_a_span_on_a_clock_change_day_opens_and_closes_when_the_clock_reads_it(
+        change: tuple[ZoneInfo, date], opens: int, length: int) -> None:
+    """A span's edges are the first moments the wall clock reads them: in an hour a
+    spring change skips, the moment it jumps over it; in one an autumn change repeats, its
+    first pass."""
+    zone, day = change
+    closes = min(opens + length, 1440)
+    week = tuple(((opens, closes),) if n == day.weekday() else () for n in range(7))
+    calendar = Calendar(zone, week)
+    start = datetime.combine(day, datetime.min.time(), tzinfo=UTC) - timedelta(days=1)
+    assert calendar.seconds(start, start + timedelta(days=3)) == (
+        _first_reading(zone, day, closes) - _first_reading(zone, day, opens)).total_seconds()

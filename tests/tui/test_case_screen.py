@@ -16,6 +16,7 @@ from omnitui.services.actions import set_status
 from omnitui.services.desk import Desk
 from omnitui.store.db import Store, utc_now
 from omnitui.tui.app import OmnituiApp
+from omnitui.tui.screens import queue as queue_module
 from omnitui.tui.screens.case import CaseScreen
 from omnitui.tui.screens.modals import AskScreen, ConfirmScreen, PickScreen, TextScreen
 from tests.conftest import ago, chat_event, make_email
@@ -285,9 +286,10 @@ def test_the_demos_live_example_shows_its_draft_and_the_cases_solved_before(
 
 
 def test_resting_on_a_row_finds_its_similar_cases_before_the_case_opens(
-        demo_db: Path) -> None:
+        demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The queue looks up the solved cases like the one under its cursor while the agent
     reads the row, so the case opens with them in its first paint (no lookup of its own)."""
+    monkeypatch.setattr(queue_module, "QUIET_START", 0)  # (the console's start is over)
     with Store(demo_db) as store:
         [(case_id,)] = store.conn.execute(
             "SELECT c.id FROM cases c JOIN customers cu ON cu.id = c.customer_id"
@@ -411,15 +413,64 @@ def test_a_merge_always_asks_and_no_goes_back_with_what_was_typed(history_db: Pa
 
 def test_a_long_routing_story_is_cut_at_a_word(history_db: Path) -> None:
     """At 80 columns the story read "routed: …tent presales, says 'team plan' → …" and
-    "…6}\\b/ ('A731162') → to erin": cut mid-word, mid-pattern."""
+    "…6}\\b/ ('A731162') → to erin": cut mid-word, mid-pattern. Too long, the notes go
+    first, then the queue's reason is cut at a word, the owner's kept whole."""
     from rich.text import Text
 
-    from omnitui.tui.screens.case import _Latest
+    from omnitui.tui.screens.case import _Story
     from tests.tui.helpers import rendered
 
-    story = ("billing: intent billing, says 'charged twice' → nobody free: no agent is "
-             "present → to erin: skill billing, 3/8 open, idle 14 min")
-    for width, tail in ((70, "…is present → to erin: skill billing, 3/8 open, idle 14 min"),
-                        (40, "…billing, 3/8 open, idle 14 min")):
-        line = rendered(_Latest(Text("routed: "), Text(story)), width).strip()
-        assert line == f"routed: {tail}", line
+    decisions = [Text("billing: intent billing, says 'charged twice'"),
+                 Text("to erin: skill billing, 3/8 open, idle 14 min")]
+    notes = [Text("escalated (first response at risk: 4m left)")]
+    for width, shown in (
+            (150, "billing: intent billing, says 'charged twice' → to erin: skill billing, 3/8"
+                  " open, idle 14 min · escalated (first response at risk: 4m left)"),
+            (110, "billing: intent billing, says 'charged twice' → to erin: skill billing, 3/8"
+                  " open, idle 14 min"),
+            (80, "billing: intent… → to erin: skill billing, 3/8 open, idle 14 min"),
+            (50, "billing: intent… → to erin: skill…")):
+        line = rendered(_Story(Text("routed: "), decisions, notes), width).strip()
+        assert line == f"routed: {shown}", line
+
+
+def test_the_row_the_console_opens_on_is_looked_up_after_its_start(
+        demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first look-up loads the semantic model, a second or two of the interpreter's
+    lock: at start it fell on the agent's first keys, and a filter typed then took seconds
+    to show. The row the queue opens on is looked up once the start is over."""
+    monkeypatch.setattr(queue_module, "QUIET_START", 3.0)
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        first = queue(app).current_id
+        await pilot.pause(0.4)  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        assert first is not None and app.similar_cases.known(first) is None
+        await pilot.pause(3.0)  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        assert app.similar_cases.known(first) is not None
+
+    drive(demo_db, script)
+
+
+def test_typing_a_filter_looks_up_no_row_until_the_list_has_the_keys(
+        demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rows under the cursor change with every key typed in the search box: none is
+    looked up then (each competed with the next key); enter gives the list the keys, and
+    the row under the cursor is looked up."""
+    monkeypatch.setattr(queue_module, "QUIET_START", 0)
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        before = queue(app).current_id
+        await pilot.press("slash", *"refund")  # type: ignore[attr-defined]
+        await pilot.pause(0.4)  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        found = queue(app).current_id
+        assert found is not None and found != before
+        assert app.similar_cases.known(found) is None
+        await pilot.press("enter")  # type: ignore[attr-defined]
+        await pilot.pause(0.4)  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        assert app.similar_cases.known(found) is not None
+
+    drive(demo_db, script)

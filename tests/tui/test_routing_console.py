@@ -13,7 +13,7 @@ import pytest
 from omnitui.config import Settings
 from omnitui.services.desk import Desk
 from omnitui.services.intake import intake_pipeline
-from omnitui.services.routing import Router, route_by_time
+from omnitui.services.routing import Router, apply_agents, route_by_time
 from omnitui.store.db import Store, db_time, utc_now
 from omnitui.tui.app import OmnituiApp
 from omnitui.tui.screens.case import CaseScreen
@@ -199,6 +199,35 @@ def test_the_handover_picker_shows_load_skills_and_what_stands_against(
     drive(path, script, settings, agent="erin")
 
 
+def test_the_handover_picker_shows_languages_and_one_routing_would_look_for(
+        tmp_path: Path) -> None:
+    """The picker showed skills, not languages: a French case was handed to an agent who
+    speaks none of it while one of the queue's team speaks it."""
+    path = tmp_path / "team.db"
+    settings = settings_from(tmp_path, CONFIG.replace(
+        'skills = ["billing"]\ncapacity', 'skills = ["billing"]\nlanguages = ["de", "en"]\n'
+        'capacity') + '\n[[agents]]\nname = "gus"\nskills = ["tech"]\nlanguages = ["fr"]\n')
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        tech = new_case(path, settings, "c5", "Bonjour, mon application crash à chaque "
+                                              "ouverture depuis hier soir. Pouvez-vous "
+                                              "m'aider, s'il vous plaît ?")
+        await pilot.press("number_sign", *str(tech), "enter")  # type: ignore[attr-defined]
+        await wait_for(lambda: isinstance(app.screen, CaseScreen), app, pilot)
+        await settle(app, pilot)
+        await pilot.press("A")  # type: ignore[attr-defined]
+        await wait_for(lambda: isinstance(app.screen, PickScreen), app, pilot)
+        options = app.screen.options  # type: ignore[attr-defined]
+        assert "erin · here · chat 0/5 · billing · speaks de, en — lacks tech, speaks no fr" \
+            in options
+        assert any(o.startswith("gus · ") and "tech · speaks fr" in o
+                   and "—" not in o for o in options)
+        assert len(max(options, key=len)) <= 76  # one line each at 80 columns
+
+    Store(path).close()
+    drive(path, script, settings, agent="erin")
+
+
 MOVING = CONFIG.replace('assign = "push"\n', 'assign = "push"\n'
                         'escalation = { move_to = "leads", notify = true }\n') + """
 [[queues]]
@@ -331,3 +360,73 @@ def test_a_case_routing_gives_her_is_told_with_a_toast(team: tuple[Path, Setting
 
     Store(path).close()
     drive(path, script, settings, agent="erin")
+
+
+def test_the_routed_line_says_why_the_case_is_in_its_queue_and_why_nobody_has_it(
+        tmp_path: Path) -> None:
+    """At 80 columns, a case overflowed from billing to general and escalated twice read
+    "routed: …risk: 1m left: priority +20 → first response breached: priority +20": the
+    escalations pushed out why it was in general and why nobody had it."""
+    path = tmp_path / "team.db"
+    settings = settings_from(tmp_path, CONFIG.replace(
+        'assign = "push"\n', 'assign = "push"\nfallback = "general"\nsaturated_minutes = 10\n',
+        1).replace("capacity = { chat = 5 }", "capacity = { chat = 1 }") + """
+[[queues]]
+name = "general"
+skills = ["billing"]
+assign = "push"
+""")
+    with Store(path) as store:
+        apply_agents(store, settings, utc_now())
+        Desk(store, "erin", settings).present()  # room for one chat: the next waits
+    new_case(path, settings, "c1", "my invoice is wrong")
+    waiting = new_case(path, settings, "c2", "another invoice question")
+    later = (utc_now() + timedelta(minutes=11)).replace(microsecond=0)  # as stored
+    with Store(path) as store:
+        store.conn.execute("UPDATE agents SET seen_at = ? WHERE name = 'erin'",
+                           (db_time(later),))
+        store.conn.commit()
+        assert route_by_time(store, Router(settings), later) == [waiting]
+        with store.write() as conn:
+            for trigger, why in (("first_response:risk", "first response at risk: 1m left"),
+                                 ("first_response:breached", "first response breached")):
+                Router(settings).escalate(conn, waiting, trigger, why, later)
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        await pilot.press("number_sign", *str(waiting), "enter")  # type: ignore[attr-defined]
+        await wait_for(lambda: isinstance(app.screen, CaseScreen), app, pilot)
+        await settle(app, pilot)
+        routed = next(line.strip() for line in screen_text(app).splitlines()
+                      if "routed:" in line)
+        assert routed == ("routed: general: billing has had… → nobody free: erin 1/1 chat"
+                          " open (3m ago)"), routed
+
+    drive(path, script, settings, agent="sam", clock=lambda: later + timedelta(minutes=3),
+          size=(80, 24))
+
+
+def test_escalations_one_by_one_are_told_in_one_running_toast(
+        team: tuple[Path, Settings], monkeypatch: pytest.MonkeyPatch) -> None:
+    """In live intake each irritated arrival escalates in a transaction of its own: a toast
+    came for each, stacked for 10 s over the list at 80x24. The first is told at once,
+    those that follow within a few seconds together, with their count."""
+    from omnitui.tui import app as console
+
+    monkeypatch.setattr(console, "ESCALATION_TOAST_EVERY", 4.0, raising=False)  # (5 s)
+    path, settings = team
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        billing = [new_case(path, settings, f"c{n}", f"invoice {n} is wrong") for n in range(3)]
+        for case_id in billing:  # each in a transaction of its own, a console poll apart
+            with Store(path) as store:
+                sam = Desk(store, "sam", settings)
+                sam.each([case_id], sam.escalate())
+            await pilot.pause(0.6)  # type: ignore[attr-defined]
+        await wait_for(lambda: len([t for t in toasts(app) if "escalated" in t]) == 2,
+                       app, pilot, seconds=6)
+        assert [t for t in toasts(app) if "escalated" in t] == [
+            f"#{billing[0]} escalated: severity 0 → 1, priority +20",
+            f"2 cases escalated: #{billing[1]}, #{billing[2]}"]
+
+    Store(path).close()
+    drive(path, script, settings, agent="erin", size=(80, 24))

@@ -210,6 +210,31 @@ def test_a_superseded_search_never_shows_its_list(demo_db: Path,
     drive(demo_db, script)
 
 
+def test_a_filter_typed_ahead_reads_only_its_last_value(
+        demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keys typed faster than the console reads (at start-up, on a busy machine) narrow
+    once, by what the box holds: "s", the first of them, was a full-text search over a
+    million cases on the UI thread, and every value on the way a page of its own."""
+    real, read = queries.list_cases, []
+
+    def recorded(conn: object, query: queries.CaseQuery) -> object:
+        read.append(query)
+        return real(conn, query)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(queue_module, "list_cases", recorded)
+
+    async def script(app: OmnituiApp, pilot: object) -> None:
+        read.clear()
+        typed_at_once(app, ["/", *"status:solved"])
+        await settle(app, pilot)
+        assert [(q.search, q.statuses) for q in read] == [(None, ("solved",))]
+        wanted = ids_of(demo_db, replace(queries.CaseQuery(), statuses=("solved",)))
+        assert wanted and list(queue(app).ids) == wanted
+        assert f"status:solved · {len(wanted):,} case" in screen_text(app)
+
+    drive(demo_db, script)
+
+
 def test_G_before_the_whole_list_arrives_lands_on_the_last_case(
         demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(queue_module, "FIRST_PAGE", 10)  # the view has more than a first page

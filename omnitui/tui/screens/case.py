@@ -136,8 +136,10 @@ def render_facts(detail: CaseDetail, now: datetime, *, sla: dict | None = None,
     clocks.append(sla_words(sla, now), style="bold red" if sla and any(
         t["state"] == "breached" for t in sla["targets"]) else "dim")
     lines.append(clocks)
-    if story := routing_story(detail.history, now):
-        lines.append(_Latest(Text("routed: ", style="dim"), plain(story)))
+    if str(routing := routing_story(detail.history, now)):
+        lines.append(_Story(Text("routed: ", style="dim"),
+                            [plain(part) for part in routing.decisions],
+                            [plain(note) for note in routing.notes]))
     if drafted:
         line = Text("drafted: ", style="bold cyan")
         line.append_text(plain(" · ".join(drafted)))
@@ -193,33 +195,48 @@ def _one_line(text: Text) -> Text:
     return text
 
 
-WORD = re.compile(" ")  # where a routing story may be cut
+SHORTEST_QUEUE = 24  # cells of the queue's reason kept before the owner's is cut too
 
 
-class _Latest:
-    """One row whose text, when too long, loses its start rather than its end: a routing
-    story's latest step is what explains the queue and owner above it (at 80 columns
-    "alice assigned it (alice -> bob)" was the part cut)."""
+class _Story:
+    """A case's routing on one row, its most telling parts kept when it is too long: the
+    queue's reason and the owner's in full as far as they fit (the queue's cut at a word
+    first), then the escalations and how it came in, left out last to first. It kept its
+    end: two escalations pushed out the queue's moves."""
 
-    def __init__(self, label: Text, text: Text) -> None:
-        self.label, self.text = label, text
+    def __init__(self, label: Text, decisions: Sequence[Text], notes: Sequence[Text]) -> None:
+        self.label, self.decisions, self.notes = label, list(decisions), list(notes)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         room = options.max_width - self.label.cell_len
-        text = self.text.copy()
-        if text.cell_len > room:  # from a word's start ("…tent presales" read as a word)
-            words = text.plain
-            start = next((at for at in (found.end() + 2 * words.startswith("→ ", found.end())
-                                        for found in WORD.finditer(words))
-                          if cell_len(words[at:]) <= room - 1), None)
-            if start is not None:
-                text = text[start:]
-            while text.cell_len > room - 1 and len(text) > 0:
-                text = text[max(1, (text.cell_len - room) // 2):]
-            text = Text("…") + text
-        line = self.label + text
+        decisions, notes = [d.copy() for d in self.decisions], list(self.notes)
+        while notes and _joined(decisions, notes).cell_len > room:
+            notes.pop()  # the least telling first
+        if len(decisions) == 2 and _joined(decisions, notes).cell_len > room:
+            decisions[0] = _cut(decisions[0],
+                                max(SHORTEST_QUEUE, room - 3 - decisions[1].cell_len))
+        line = self.label + _cut(_joined(decisions, notes), room)
         line.stylize("dim")
         yield _one_line(line)
+
+
+def _joined(decisions: list[Text], notes: list[Text]) -> Text:
+    """The queue's reason → the owner's · the notes, as `RoutingStory` writes them."""
+    return Text(" · ").join([Text(" → ").join(decisions), *notes] if decisions else notes)
+
+
+def _cut(text: Text, room: int) -> Text:
+    """`text` cut at the end of a word to fit `room` cells with its "…" ("…tent presales"
+    read as a word)."""
+    if text.cell_len <= room:
+        return text
+    words = text.plain
+    end = next((found.start() for found in reversed(list(re.finditer(" ", words)))
+                if cell_len(words[:found.start()]) <= room - 1), None)
+    cut = text[:end] if end else text
+    while cut.cell_len > room - 1 and len(cut) > 0:
+        cut = cut[:-1]
+    return cut + Text("…")
 
 
 def history_table(entries: list[AuditEntry], zone: tzinfo | None) -> Table:

@@ -9,6 +9,7 @@ what the agent typed) starts a generation: a list that arrives for an older one 
 
 from __future__ import annotations
 
+import time
 from array import array
 from collections.abc import Callable, Sequence
 from contextlib import suppress
@@ -58,6 +59,10 @@ if TYPE_CHECKING:
 
 FIRST_PAGE = 100  # rows painted before the full id list of the view arrives
 LOOK_AHEAD_AFTER = 0.15  # seconds on a row before what opening its case shows is looked up
+# Seconds after the queue first shows before any look-ahead: the first one loads the semantic
+# model (1-2 s of the interpreter's lock in a thread), and at start it fell on the agent's
+# first keys (a filter typed then took 0.8-3.2 s at a million cases, its page 10 ms of it).
+QUIET_START = 2.0
 NEW_SCAN = 500  # cases checked per query when looking for the next one awaiting an answer
 FILTER_START = "status:"  # what `\` opens the box with: the filter most often typed
 MIN_FILTER_ECHO = 12  # cells of the view and filter the status bar keeps when it is full
@@ -116,6 +121,7 @@ class QueueScreen(WorkScreen):
         self.health = Text()  # the daemon's and channels' state (the app refreshes it)
         self.brief_health = Text()  # the same, the channels that work only counted
         self._look_ahead: Timer | None = None
+        self._quiet_until = 0.0  # (monotonic) no look-ahead before: QUIET_START
 
     def compose(self) -> ComposeResult:
         conn = self.console.store.conn
@@ -135,6 +141,7 @@ class QueueScreen(WorkScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        self._quiet_until = time.monotonic() + QUIET_START
         self.cases.focus()
         self.show_first_page()
 
@@ -229,6 +236,8 @@ class QueueScreen(WorkScreen):
     @work(thread=True, group="ids", exit_on_error=False)
     def _load_ids(self, query: CaseQuery, generation: int, load: int,
                   changed: set[int] | None) -> None:
+        if generation != self._generation:
+            return  # superseded while it waited for a thread: a list nobody will see
         try:
             with self.console.readers.reading() as conn:
                 ids = queue_ids(conn, query)
@@ -367,7 +376,12 @@ class QueueScreen(WorkScreen):
     @on(Input.Changed, "#narrow")
     def _narrowed(self, event: Input.Changed) -> None:
         """A key typed right after the `status:` that `\\` begins with takes its place:
-        "\\owner:me" read "status:owner:me", no status of that name."""
+        "\\owner:me" read "status:owner:me", no status of that name. Keys typed ahead
+        (fast, pasted, or while the console was busy) narrow once, by the box's latest
+        value: each value on the way was a page read on this thread, and "s" alone, a
+        full-text search, took 60-270 ms at a million cases."""
+        if event.value != event.input.value:
+            return  # a newer value is on its way: its own Changed narrows
         typed = event.value.removeprefix(FILTER_START)
         key, colon, _ = typed.partition(":")
         if typed != event.value and colon and key in KEYS:
@@ -406,14 +420,20 @@ class QueueScreen(WorkScreen):
             self._close_narrowing()
             self.console.open_case(case_id)
             return
-        self.cases.focus()
+        self._to_list()
 
     def _close_narrowing(self) -> None:
         box = self.query_one("#narrow", Input)
         box.value = ""
         box.remove_class("-open")
         self.query_one("#narrow-help").remove_class("-open")
+        self._to_list()
+
+    def _to_list(self) -> None:
+        """The keys go back to the rows: the one under the cursor is looked ahead at (not
+        while the agent typed: `_look_ahead_at`)."""
         self.cases.focus()
+        self._look_ahead_soon(self.cases.current_id)
 
     def on_key(self, event: events.Key) -> None:
         """In the search box, escape clears it, and a key of the palette's that types
@@ -527,14 +547,21 @@ class QueueScreen(WorkScreen):
         its row (not for every row they pass), so opening it shows them at once. Take
         comes and goes with the row's owner."""
         self.refresh_bindings()
+        self._look_ahead_soon(message.case_id)
+
+    def _look_ahead_soon(self, case_id: int | None) -> None:
         if self._look_ahead is not None:
             self._look_ahead.stop()
-        self._look_ahead = self.set_timer(LOOK_AHEAD_AFTER,
-                                          partial(self._look_ahead_at, message.case_id))
+        if case_id is not None:
+            wait = max(LOOK_AHEAD_AFTER, self._quiet_until - time.monotonic())
+            self._look_ahead = self.set_timer(wait, partial(self._look_ahead_at, case_id))
 
     def _look_ahead_at(self, case_id: int) -> None:
+        """Not while the agent types in the search box: the rows change under each key
+        (`_to_list` looks at the row they come back to)."""
         self._look_ahead = None
-        if (self.console.settings.semantic.similar_cases
+        if (not self.query_one("#narrow", Input).has_focus
+                and self.console.settings.semantic.similar_cases
                 and self.console.similar_cases.known(case_id) is None):
             self._find_similar(case_id)
 

@@ -118,8 +118,8 @@ def snooze(screen: WorkScreen) -> None:
 
 def assign_to(screen: WorkScreen) -> None:
     """A: each agent as routing sees them (here or not, open cases against capacity,
-    skills), and what stands against the handover: bob at chat 2/2 without the queue's
-    skill was picked from a list of names, and went to chat 3/2 without a word."""
+    skills, languages), and what stands against the handover: bob at chat 2/2 without the
+    queue's skill was picked from a list of names, and went to chat 3/2 without a word."""
     if not (targets := screen.chosen()):
         return
     conn = screen.console.store.conn
@@ -135,7 +135,9 @@ def assign_to(screen: WorkScreen) -> None:
 
 
 def _handover_labels(screen: WorkScreen, agents: list[str], targets: list[int]) -> list[str]:
-    """"bob · here · chat 2/2 · email 1/5 · tech — full for chat, lacks billing"."""
+    """"bob · here · chat 2/2 · email 1/5 · tech · speaks en — full for chat, lacks billing,
+    speaks no de": a language routing would look for (one the queue's team speaks) counts
+    against an agent who does not speak it."""
     from omnitui.output import roster_row
 
     conn, now = screen.console.store.conn, screen.console.clock()
@@ -143,6 +145,9 @@ def _handover_labels(screen: WorkScreen, agents: list[str], targets: list[int]) 
     team = {row["agent"]: row for row in router.roster(conn, now)}
     cases = [require_case(conn, case_id) for case_id in targets]
     needs = {skill for case in cases for skill in router.skills_of(case["queue"])}
+    tongues = {case["language"] for case in cases if case["language"] and
+               (queue := router.queues.get(case["queue"])) is not None and
+               case["language"] in router.spoken(conn, queue)}
     classes = {router.channel_class(case["channel"]) for case in cases}
     owners = {case["owner"] for case in cases}
     labels = []
@@ -152,12 +157,15 @@ def _handover_labels(screen: WorkScreen, agents: list[str], targets: list[int]) 
             continue
         shown = roster_row(row, now)
         words = [name, *(["has it"] if owners == {name} else []), shown["state"],
-                 shown["open / capacity"], shown["skills"] or "no skills"]
+                 shown["open / capacity"], shown["skills"] or "no skills",
+                 *([f"speaks {shown['languages']}"] if shown["languages"] else [])]
         against = [f"full for {klass}" for klass in sorted(classes)
                    if klass in row["capacity"] and row["open"].get(klass, 0)
                    >= row["capacity"][klass]]
         if lacking := sorted(needs - set(row["skills"])):
             against.append(f"lacks {', '.join(lacking)}")
+        if unspoken := sorted(tongues - set(row["languages"])):
+            against.append(f"speaks no {', '.join(unspoken)}")
         labels.append(" · ".join(words) + (f" — {', '.join(against)}" if against else ""))
     return labels
 
