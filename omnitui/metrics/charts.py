@@ -73,8 +73,8 @@ def _aging(axes: Axes, conn: sqlite3.Connection, now: datetime) -> None:
 
 def _first_responses(axes: Axes, conn: sqlite3.Connection, since: datetime,
                      until: datetime) -> None:
-    hours = [row["first_response_seconds"] / 3600 for row in metrics_store.opened_between(
-        conn, db_time(since), db_time(until)) if row["first_response_seconds"] is not None]
+    hours = [seconds / 3600 for seconds in metrics_store.first_responses(
+        conn, db_time(since), db_time(until))]
     axes.hist(hours, bins=40, color="#1f77b4")
     axes.set_title(f"First response, {len(hours):,} cases (hours of policy time)")
     axes.set_xlabel("hours")

@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import math
 import sqlite3
+from bisect import bisect_right
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import field
 from datetime import date, datetime, time, timedelta, tzinfo
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,9 +35,9 @@ from omnitui.store.db import db_time, parse_db_time
 from omnitui.triage.calendar import Calendar, calendar_of
 
 GROUPS = tuple(GroupBy)  # queue, channel, agent, tier, day
-TARGETS = {"first_response": ("first_response_at", "sla_first_response_due"),
-           "meaningful_response": ("meaningful_response_at", "sla_meaningful_due"),
-           "resolution": ("solved_at", "sla_resolution_due")}
+FACT_BITS = {fact: 1 << bit for bit, fact in enumerate(store.CASE_FACTS)}
+FACTS, FIRST_RESPONSE, MEANINGFUL_RESPONSE, RESOLUTION, HANDLE, OPENED, ASSIGNED = (
+    store.MEASURED.index(name) for name in store.MEASURED[1:])
 
 
 def met(case: Mapping[str, Any], target: str, stamp: str) -> bool | None:
@@ -45,7 +48,7 @@ def met(case: Mapping[str, Any], target: str, stamp: str) -> bool | None:
     still in time, or standing in a pause: its stored due time is where it would fall were
     the case to run again then, and a case pending on the customer for a week read as a
     miss)."""
-    done, due = TARGETS[target]
+    done, due = store.TARGETS[target]
     if case[due] is None:
         return None
     if case[done] is not None:
@@ -162,35 +165,37 @@ def report(conn: sqlite3.Connection, settings: Settings, since: datetime, until:
     if by is not None and by not in GROUPS:
         raise ValueError(f"--by {by!r}: one of {', '.join(GROUPS)}")
     start, end = db_time(since), db_time(until)
-    cases = store.opened_between(conn, start, end)
+    zone = day_zone(settings)
+    days = period_days(since, until, zone) if by == "day" else []
+    starts = [db_time(midnight(date.fromisoformat(day), zone)) for day in days]
+    case_column, survey_column = {"agent": ("owner", "agent"),
+                                  "day": ("created_at", "answered_at")}.get(by, (by, by))
+
+    def group_of(value: str | None) -> str:
+        """A group's name from its column's value: the day a time is in (a case's opening,
+        a survey's answer: the case's put a survey of the period on a day before it, a row
+        of its own), a day beginning at its midnight as the period's days do; else the
+        value itself (an agent: a case's owner, a survey's agent)."""
+        return days[bisect_right(starts, value) - 1] if days else value or "(none)"
+
+    cases = store.opened_measured(conn, start, end, db_time(now), case_column)
     surveys = store.surveys_answered(conn, start, end)
     open_now = store.backlog(conn)
     business = calendar_of(settings.business_hours)
-    zone = day_zone(settings)
-
-    def key_of(row: store.Record, agent: str, when: str) -> str:
-        """The row's group: an agent is a case's owner, or a survey's agent; a day is a
-        case's opening's, or a survey's answer's (the case's put a survey of the period on
-        a day before it, a row of its own)."""
-        if by == "day":
-            return parse_db_time(row[when]).astimezone(zone).date().isoformat()
-        value = row[agent] if by == "agent" else row[by] if by else ""
-        return value or "(none)"
-
     total = _funnel("all", cases, surveys, open_now, business, now)
     groups = []
     if by is not None:
-        backlog = open_now if by != "day" else []  # a backlog is now, not of a day
-        every = period_days(since, until, zone) if by == "day" else \
-            [queue.name for queue in settings.queues] if by == "queue" else []
-        split: dict[str, tuple[list[store.Record], ...]] = {key: ([], [], []) for key in every}
+        split: defaultdict[str, tuple[list[Any], ...]] = defaultdict(lambda: ([], [], []))
+        split.update((key, ([], [], [])) for key in days or (
+            [queue.name for queue in settings.queues] if by == "queue" else []))
         # (every day: a day nothing was opened on was no row, a gap in a daily chart; every
         # queue the team has, as the board lists them: an idle one was missing)
-        for part, rows, agent, when in ((0, cases, "owner", "created_at"),
-                                        (1, surveys, "agent", "answered_at"),
-                                        (2, backlog, "owner", "created_at")):
-            for row in rows:  # each row read once, whatever the number of groups
-                split.setdefault(key_of(row, agent, when), ([], [], []))[part].append(row)
+        for case in cases:  # each row read once, whatever the number of groups
+            split[group_of(case[0])][0].append(case)
+        for survey in surveys:
+            split[group_of(survey[survey_column])][1].append(survey)
+        for row in open_now if by != "day" else []:  # a backlog is now, not of a day
+            split[group_of(row[case_column])][2].append(row)
         groups = [_funnel(key, *split[key], business, now) for key in sorted(split)]
         if by == "day":
             for group in groups:
@@ -206,32 +211,38 @@ def period_days(since: datetime, until: datetime, zone: tzinfo | None) -> list[s
     return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
 
 
-def _funnel(key: str, cases: list[store.Record], surveys: list[store.Record],
+def _funnel(key: str, cases: list[tuple[Any, ...]], surveys: list[store.Record],
             open_now: list[store.Record], business: Calendar, now: datetime) -> Funnel:
-    opened = len(cases)
-    cases = [c for c in cases if c["history_before"] is None]  # what the team worked here
-    finished = [c for c in cases if c["solved_at"] is not None or c["reopens"]]
-    solved = [c for c in cases if c["status"] in FINISHED_STATUSES]
-    assigned = [c for c in cases if c["first_assigned_at"] is not None]
-    found = Funnel(key, opened=opened, history=opened - len(cases))
+    """One group's funnel from its cases as store.opened_measured reads them."""
+    facts = Counter(map(itemgetter(FACTS), cases))
+    history = FACT_BITS["history"]
+    worked = [case for case in cases if not case[FACTS] & history]  # the team's work here
+
+    def count(fact: str) -> int:
+        """How many cases the team worked here have `fact`."""
+        bit = FACT_BITS[fact]
+        return sum(n for bits, n in facts.items() if bits & bit and not bits & history)
+
+    def values(measure: int) -> list[Any]:
+        """A measure of the cases the team worked here, of those that have it."""
+        return [value for value in map(itemgetter(measure), worked) if value is not None]
+
+    found = Funnel(key, opened=len(cases),
+                   history=sum(n for bits, n in facts.items() if bits & history))
     found.durations = {
-        "first_response": spread(c["first_response_seconds"] for c in cases
-                                 if c["first_response_seconds"] is not None),
-        "meaningful_response": spread(c["meaningful_response_seconds"] for c in cases
-                                      if c["meaningful_response_seconds"] is not None),
+        "first_response": spread(values(FIRST_RESPONSE)),
+        "meaningful_response": spread(values(MEANINGFUL_RESPONSE)),
         "assignment": spread(business.seconds_each(
-            [(c["opened_unix"], c["assigned_unix"]) for c in assigned])),
-        "resolution": spread(c["resolution_seconds"] for c in solved
-                             if c["resolution_seconds"] is not None),
-        "handle": spread(float(c["handle_seconds"]) for c in cases if c["handle_seconds"])}
-    found.first_contact_resolution = Rate(
-        sum(1 for c in solved if c["agent_replies"] == 1 and not c["reopens"]), len(solved))
-    found.reopened = Rate(sum(1 for c in finished if c["reopens"]), len(finished))
-    found.reassigned = Rate(sum(1 for c in assigned if c["reassignments"]), len(assigned))
+            [(case[OPENED], case[ASSIGNED]) for case in worked
+             if case[ASSIGNED] is not None])),
+        "resolution": spread(values(RESOLUTION)),
+        "handle": spread(map(float, values(HANDLE)))}
+    found.first_contact_resolution = Rate(count("first_contact_resolved"), count("solved"))
+    found.reopened = Rate(count("reopened"), count("finished"))
+    found.reassigned = Rate(count("reassigned"), count("assigned"))
+    for target in store.TARGETS:
+        found.sla[target] = Rate(count(f"{target}_met"), count(f"{target}_judged"))
     stamp = db_time(now)
-    for target in TARGETS:
-        verdicts = [met(c, target, stamp) for c in cases]
-        found.sla[target] = Rate(verdicts.count(True), len(verdicts) - verdicts.count(None))
     scores = [s["score"] for s in surveys]
     found.csat = spread(scores)
     found.satisfied = Rate(sum(1 for s in scores if s >= 4), len(scores))
