@@ -238,13 +238,9 @@ sla_policy = "slow"
 """
 
 
-def test_a_breach_stays_on_record_when_the_case_moves_to_a_queue_with_longer_targets(
-        omnitui: Run, db: tuple[str, ...]) -> None:
-    """Ann's chat waited two hours for an answer due in one, then was escalated to the
-    leads' queue, whose policy gives eight: the replay under the new policy read it "in 6h",
-    and the breach left the queue's order, the board and the breach views. The breach
-    stays when it happened; the resolution, not late, runs to the new policy's target."""
-    Path(db[1]).write_text(TWO_QUEUES)
+def anns_late_chat(omnitui: Run, db: tuple[str, ...]) -> tuple[int, dict[str, dict]]:
+    """Ann's chat of two hours ago, its first response (due in one) breached: its case
+    and its SLA targets by name."""
     wrote = datetime.now(UTC) - timedelta(hours=2)
     with Store(Path(db[3])) as store:
         pipeline = intake_pipeline(store, load_settings(Path(db[1])), clock=lambda: wrote)
@@ -252,6 +248,17 @@ def test_a_breach_stays_on_record_when_the_case_moves_to_a_queue_with_longer_tar
                                            at=wrote)).case_id
     late = {t["target"]: t for t in case(omnitui, db, first)["sla"]["targets"]}
     assert late["first_response"]["state"] == "breached"
+    return first, late
+
+
+def test_a_breach_stays_on_record_when_the_case_moves_to_a_queue_with_longer_targets(
+        omnitui: Run, db: tuple[str, ...]) -> None:
+    """Ann's chat waited two hours for an answer due in one, then was escalated to the
+    leads' queue, whose policy gives eight: the replay under the new policy read it "in 6h",
+    and the breach left the queue's order, the board and the breach views. The breach
+    stays when it happened; the resolution, not late, runs to the new policy's target."""
+    Path(db[1]).write_text(TWO_QUEUES)
+    first, late = anns_late_chat(omnitui, db)
 
     omnitui(*db, "--agent", "dave", "escalate", str(first))
     moved = case(omnitui, db, first)
@@ -278,13 +285,7 @@ def test_a_macro_that_moves_a_case_gives_it_the_new_queues_policy(
     slow"; the breach stays on record, the resolution runs to the new policy's target."""
     Path(db[1]).write_text(TWO_QUEUES + '[[macros]]\nname = "To the leads"\nqueue = "leads"\n'
                            + reply)
-    wrote = datetime.now(UTC) - timedelta(hours=2)
-    with Store(Path(db[3])) as store:
-        pipeline = intake_pipeline(store, load_settings(Path(db[1])), clock=lambda: wrote)
-        first = pipeline.ingest(chat_event("telegram", "1", "printer broken", name="Ann Lee",
-                                           at=wrote)).case_id
-    late = {t["target"]: t for t in case(omnitui, db, first)["sla"]["targets"]}
-    assert late["first_response"]["state"] == "breached"
+    first, late = anns_late_chat(omnitui, db)
 
     omnitui(*db, "--agent", "dave", "macro", str(first), "--name", "To the leads")
     history = omnitui(*db, "history", "--case", str(first)).stdout

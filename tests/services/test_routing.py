@@ -488,13 +488,7 @@ def test_a_message_dated_hours_ago_is_routed_by_who_is_here_now(store: Store,
     assert routed_at >= received_at  # the history in the order it happened
 
 
-def test_a_case_overflowing_to_its_fallback_runs_under_the_fallbacks_policy(
-        store: Store, tmp_path: Path) -> None:
-    """The scheduler's move kept the billing policy's due times and alarms until they
-    fired, while the case's SLA line read the fallback's."""
-    from omnitui.services.upkeep import Upkeep, finish_due
-
-    team = settings_from(tmp_path, CONFIG + """
+FALLBACK_FAST = CONFIG + """
 [[sla_policies]]
 name = "office"
 first_response = { email = 240 }
@@ -506,14 +500,32 @@ first_response = { email = 15 }
 [[queues]]
 name = "general"
 sla_policy = "fast"
-""")
+"""
+
+
+def saturated_billing(store: Store, team: Settings,
+                      *senders: str) -> tuple[list[int], datetime]:
+    """erin, with room for one email, given cy's; the senders' cases waiting in billing;
+    and a moment 11 minutes on, erin still here, when the queue has been full long
+    enough to overflow."""
     apply_agents(store, team, utc_now())
-    desk(store, team, "erin").present()  # room for one email: the next waits, saturated
+    desk(store, team, "erin").present()
     billing_email(store, team, "cy@example.com")
-    waiting = billing_email(store, team, "ann@example.com")
+    waiting = [billing_email(store, team, sender) for sender in senders]
     later = utc_now() + timedelta(minutes=11)
     store.conn.execute("UPDATE agents SET seen_at = ? WHERE name = 'erin'", (db_time(later),))
     store.conn.commit()
+    return waiting, later
+
+
+def test_a_case_overflowing_to_its_fallback_runs_under_the_fallbacks_policy(
+        store: Store, tmp_path: Path) -> None:
+    """The scheduler's move kept the billing policy's due times and alarms until they
+    fired, while the case's SLA line read the fallback's."""
+    from omnitui.services.upkeep import Upkeep, finish_due
+
+    team = settings_from(tmp_path, FALLBACK_FAST)
+    [waiting], later = saturated_billing(store, team, "ann@example.com")
     assert route_by_time(store, Router(team), later) == [waiting]
     finish_due(store, Upkeep(team))  # the scheduler's next step, in the same pass
     assert store.conn.execute("SELECT queue, sla_policy FROM cases WHERE id = ?",
@@ -529,27 +541,9 @@ def test_a_case_moved_to_another_queue_takes_its_policy_in_the_move_itself(
     names the new queue's policy, its clocks replayed under it in the same transaction."""
     from omnitui.store.audit import history
 
-    team = settings_from(tmp_path, CONFIG + """
-[[sla_policies]]
-name = "office"
-first_response = { email = 240 }
-
-[[sla_policies]]
-name = "fast"
-first_response = { email = 15 }
-
-[[queues]]
-name = "general"
-sla_policy = "fast"
-""")
-    apply_agents(store, team, utc_now())
-    desk(store, team, "erin").present()  # room for one email: the next waits, saturated
-    billing_email(store, team, "cy@example.com")
-    waiting = billing_email(store, team, "ann@example.com")
-    by_hand = billing_email(store, team, "bo@example.com")
-    later = utc_now() + timedelta(minutes=11)
-    store.conn.execute("UPDATE agents SET seen_at = ? WHERE name = 'erin'", (db_time(later),))
-    store.conn.commit()
+    team = settings_from(tmp_path, FALLBACK_FAST)
+    [waiting, by_hand], later = saturated_billing(store, team, "ann@example.com",
+                                                  "bo@example.com")
     sam = desk(store, team, "sam")
     sam.each([by_hand], sam.queue("general"))
     assert route_by_time(store, Router(team), later) == [waiting]
