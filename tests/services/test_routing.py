@@ -320,6 +320,36 @@ def test_the_night_is_no_saturation_though_the_queue_was_full_when_the_team_left
     assert case(store, waiting)["queue"] == "billing"
 
 
+FALLBACK_FAST = CONFIG + """
+[[sla_policies]]
+name = "office"
+first_response = { email = 240 }
+
+[[sla_policies]]
+name = "fast"
+first_response = { email = 15 }
+
+[[queues]]
+name = "general"
+sla_policy = "fast"
+"""
+
+
+def saturated_billing(store: Store, team: Settings,
+                      *senders: str) -> tuple[list[int], datetime]:
+    """erin, with room for one email, given cy's; the senders' cases waiting in billing;
+    and a moment 11 minutes on, erin still here, when the queue has been full long
+    enough to overflow."""
+    apply_agents(store, team, utc_now())
+    desk(store, team, "erin").present()
+    billing_email(store, team, "cy@example.com")
+    waiting = [billing_email(store, team, sender) for sender in senders]
+    later = (utc_now() + timedelta(minutes=11)).replace(microsecond=0)  # as stored
+    store.conn.execute("UPDATE agents SET seen_at = ? WHERE name = 'erin'", (db_time(later),))
+    store.conn.commit()
+    return waiting, later
+
+
 def test_a_case_overflowing_into_a_full_fallback_says_why_it_waits_there(
         store: Store, tmp_path: Path) -> None:
     """In a surge the fallback is full too: the case moved there waited with no word of
@@ -331,13 +361,7 @@ name = "general"
 skills = ["billing"]
 assign = "push"
 """)
-    apply_agents(store, team, utc_now())
-    desk(store, team, "erin").present()  # room for one email: the rest wait, saturated
-    billing_email(store, team, "cy@example.com")
-    waiting = billing_email(store, team, "ann@example.com")
-    later = utc_now() + timedelta(minutes=11)
-    store.conn.execute("UPDATE agents SET seen_at = ? WHERE name = 'erin'", (db_time(later),))
-    store.conn.commit()
+    [waiting], later = saturated_billing(store, team, "ann@example.com")
     assert route_by_time(store, Router(team), later) == [waiting]
     assert case(store, waiting)["queue"] == "general" and case(store, waiting)["owner"] is None
     assert reasons(store, waiting)[-1] == (ROUTER, "case.waiting",
@@ -488,36 +512,6 @@ def test_a_message_dated_hours_ago_is_routed_by_who_is_here_now(store: Store,
     assert routed_at >= received_at  # the history in the order it happened
 
 
-FALLBACK_FAST = CONFIG + """
-[[sla_policies]]
-name = "office"
-first_response = { email = 240 }
-
-[[sla_policies]]
-name = "fast"
-first_response = { email = 15 }
-
-[[queues]]
-name = "general"
-sla_policy = "fast"
-"""
-
-
-def saturated_billing(store: Store, team: Settings,
-                      *senders: str) -> tuple[list[int], datetime]:
-    """erin, with room for one email, given cy's; the senders' cases waiting in billing;
-    and a moment 11 minutes on, erin still here, when the queue has been full long
-    enough to overflow."""
-    apply_agents(store, team, utc_now())
-    desk(store, team, "erin").present()
-    billing_email(store, team, "cy@example.com")
-    waiting = [billing_email(store, team, sender) for sender in senders]
-    later = utc_now() + timedelta(minutes=11)
-    store.conn.execute("UPDATE agents SET seen_at = ? WHERE name = 'erin'", (db_time(later),))
-    store.conn.commit()
-    return waiting, later
-
-
 def test_a_case_overflowing_to_its_fallback_runs_under_the_fallbacks_policy(
         store: Store, tmp_path: Path) -> None:
     """The scheduler's move kept the billing policy's due times and alarms until they
@@ -596,13 +590,7 @@ name = "general"
 skills = ["billing"]
 assign = "push"
 """)
-    apply_agents(store, team, utc_now())
-    desk(store, team, "erin").present()  # room for one email: the rest wait, saturated
-    billing_email(store, team, "cy@example.com")
-    waiting = billing_email(store, team, "ann@example.com")
-    later = (utc_now() + timedelta(minutes=11)).replace(microsecond=0)  # as stored
-    store.conn.execute("UPDATE agents SET seen_at = ? WHERE name = 'erin'", (db_time(later),))
-    store.conn.commit()
+    [waiting], later = saturated_billing(store, team, "ann@example.com")
     route_by_time(store, Router(team), later)
     with store.write() as conn:
         for trigger, why in (("first_response:risk", "first response at risk: 1m left"),

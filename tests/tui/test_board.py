@@ -53,6 +53,19 @@ def supervise(path: Path, script: Callable[[OmnituiApp, Pilot], Awaitable[None]]
     asyncio.run(run())
 
 
+def held_at_a_gate(read: Callable[..., object]) -> tuple[threading.Event,
+                                                        Callable[..., object]]:
+    """`read`, made to wait (10 s at most) until the event is set: a board's read that
+    takes as long as the test needs."""
+    gate = threading.Event()
+
+    def held_read(*args: object) -> object:
+        gate.wait(10)
+        return read(*args)
+
+    return gate, held_read
+
+
 def test_f3_shows_the_board_and_enter_drills_into_a_case(demo_db: Path) -> None:
     with Store(demo_db) as store:
         breached = store.conn.execute(
@@ -801,12 +814,7 @@ def test_the_headline_keeps_to_one_line_updating_or_not(
     headline took two lines all the time."""
     from omnitui.tui.screens import board as board_screen
 
-    gate = threading.Event()
-    real_read = board_screen.read_board
-
-    def held_read(*args: object) -> object:
-        gate.wait(10)
-        return real_read(*args)  # type: ignore[arg-type]
+    gate, held_read = held_at_a_gate(board_screen.read_board)
 
     async def script(app: OmnituiApp, pilot: Pilot) -> None:
         def first_lines() -> list[str]:
@@ -836,12 +844,7 @@ def test_the_board_shown_again_is_the_same_one_and_says_so_until_its_numbers_are
     F3 is drawn, then another console's change made meanwhile."""
     from omnitui.tui.screens import board as board_screen
 
-    gate = threading.Event()
-    real_read = board_screen.read_board
-
-    def held_read(*args: object) -> object:
-        gate.wait(10)
-        return real_read(*args)  # type: ignore[arg-type]
+    gate, held_read = held_at_a_gate(board_screen.read_board)
 
     async def script(app: OmnituiApp, pilot: Pilot) -> None:
         shown = board(app)
