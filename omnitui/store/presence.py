@@ -42,8 +42,12 @@ def leave(conn: sqlite3.Connection, agent: str, now: str, continues_since: str,
 
 def _running(conn: sqlite3.Connection, agent: str,
              since: str) -> tuple[int, int, str] | None:
-    row = conn.execute("SELECT id, case_id, activity FROM presence_intervals WHERE agent = ?"
-                       " AND ended_at >= ? ORDER BY id DESC LIMIT 1", (agent, since)).fetchone()
+    """The agent's latest interval, if it was marked since `since`: the only one a mark
+    stretches, and one row to read (asked for the latest marked since, SQLite looked
+    through every interval of the agent's when none was: 40 ms a case opened at 1M)."""
+    row = conn.execute("SELECT id, case_id, activity FROM presence_intervals WHERE id ="
+                       " (SELECT max(id) FROM presence_intervals WHERE agent = ?)"
+                       " AND ended_at >= ?", (agent, since)).fetchone()
     return None if row is None else (row[0], row[1], row[2])
 
 

@@ -46,3 +46,30 @@ def test_leaving_again_does_not_stretch_the_interval(store: Store) -> None:
     mark(store, 10, None)  # the console quits, and another starts
     rows = store.conn.execute("SELECT started_at, ended_at FROM presence_intervals").fetchall()
     assert rows == [("2026-11-30 10:00:00", "2026-11-30 10:00:05")]
+
+
+def test_a_mark_reads_one_interval_however_many_the_agent_had(store: Store) -> None:
+    """Opening a case after a break asked for the agent's latest interval marked lately:
+    with none, SQLite looked through every interval of theirs (40 ms at a million cases,
+    on the console's UI thread)."""
+    with store.write() as conn:
+        for n in range(20):  # yesterday's stretches
+            presence.record_interval(conn, "alice", 100 + n, "viewing", "2026-11-29 09:00:00",
+                                     "2026-11-29 09:05:00")
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        mark(store, 0, 7)  # a case opened: no interval running
+        mark(store, 5, 7)
+        mark(store, 10, None)
+    finally:
+        store.conn.set_trace_callback(None)
+    steps = [row[3] for sql in statements if sql.startswith("SELECT")
+             for row in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}")]
+    read = [step for step in steps if "presence_intervals" in step]
+    assert read and all("INTEGER PRIMARY KEY (rowid=?)" in step
+                        or "COVERING INDEX presence_intervals_agent" in step
+                        for step in read), read
+    assert store.conn.execute("SELECT started_at, ended_at FROM presence_intervals"
+                              " WHERE case_id = 7").fetchall() == [
+        ("2026-11-30 10:00:00", "2026-11-30 10:00:10")]
