@@ -775,10 +775,10 @@ def _check_choice_languages(question: AssistantQuestion, at: str) -> None:
     for number, choice in enumerate(question.choices):
         if missing := sorted(set(question.languages) - set(choice.languages)):
             raise ConfigError(f"{at}.choices[{number}].languages: no label in {missing[0]!r}, "
-                              f"a language the question is asked in ({at}.languages)")
+                              "a language its question is asked in (the question's languages)")
         if extra := sorted(set(choice.languages) - set(question.languages)):
-            raise ConfigError(f"{at}.choices[{number}].languages.{extra[0]}: the question is "
-                              f"not asked in {extra[0]!r} (add it to {at}.languages)")
+            raise ConfigError(f"{at}.choices[{number}].languages.{extra[0]}: its question is "
+                              f"not asked in {extra[0]!r} (add it to the question's languages)")
     for code in question.languages:
         labels = [c.languages[code].strip().casefold() for c in question.choices]
         if len(set(labels)) != len(labels):

@@ -335,7 +335,11 @@ def test_where_it_never_runs(store: Store, settings: Settings, how: str) -> None
     ("[[assistant.questions]]\nfield='a'\nask='?'\nlanguages={de='Was?'}\n"
      "[[assistant.questions.choices]]\nlabel='x'\nlanguages={de='X'}\n"
      "[[assistant.questions.choices]]\nlabel='y'",
-     "line 8: assistant.questions[0].choices[1].languages: no label in 'de'"),
+     "line 8: assistant.questions[0].choices[1].languages: no label in 'de', a language its "
+     "question is asked in (the question's"),
+    ("[[assistant.questions]]\nfield='a'\nask='?'\n[[assistant.questions.choices]]\n"
+     "label='x'\nlanguages={de='X'}\n[[assistant.questions.choices]]\nlabel='y'",
+     "line 6: assistant.questions[0].choices[0].languages.de: its question is not asked in"),
 ])
 def test_config_mistakes_are_named(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("{", r"\{")
