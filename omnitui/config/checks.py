@@ -28,6 +28,7 @@ from omnitui.config.schema import (
     VIEW_SORTS,
     AcknowledgeSettings,
     AgentSettings,
+    AssistantQuestion,
     AssistantSettings,
     BusinessHoursSettings,
     EventSettings,
@@ -683,14 +684,28 @@ def _check_acknowledge(acknowledge: AcknowledgeSettings, where: str) -> None:
 
 
 def _check_language_template(code: str, template: str, where: str) -> None:
-    """One of `[acknowledge.languages]` or `[csat.languages]`: a code omnitui tells (a
-    customer's language is never "german"), over the acknowledgement's variables."""
+    """One of `[acknowledge.languages]` or `[csat.languages]`: a code omnitui tells, over
+    the acknowledgement's variables."""
+    _check_language_code(code, where)
+    _check_template(template, ACKNOWLEDGEMENT_VARIABLES, where)
+
+
+def _check_language_code(code: str, where: str) -> None:
+    """A key of a `languages` table: a code omnitui tells (a customer's language is never
+    "german": its words were never used)."""
     if unknown_languages([code]):
         meant = meant_language(code)
         raise ConfigError(f"{where}: {code!r} is no ISO 639-1 code of a language omnitui "
                           "tells, such as \"de\" or \"fr\""
                           + (f" (did you mean {meant!r}?)" if meant else ""))
-    _check_template(template, ACKNOWLEDGEMENT_VARIABLES, where)
+
+
+def _check_language_words(words: dict[str, str], where: str) -> None:
+    """An assistant's `languages` or `hints`: a code omnitui tells, and words for it."""
+    for code, text in words.items():
+        _check_language_code(code, f"{where}.{code}")
+        if not text.strip():
+            raise ConfigError(f"{where}.{code} is empty")
 
 
 ASSISTANT_CHANNELS = ("chat", "sms", "whatsapp", "telegram", "slack", "messenger", "instagram")
@@ -714,6 +729,9 @@ def _check_assistant(assistant: AssistantSettings, intents: set[str], where: str
         raise ConfigError(f"{where}.timeout: {exc}") from None
     for key in ("greeting", "closing"):
         _check_template(getattr(assistant, key), ACKNOWLEDGEMENT_VARIABLES, f"{where}.{key}")
+    if not assistant.hint.strip():
+        raise ConfigError(f"{where}.hint is empty")
+    _check_language_words(assistant.hints, f"{where}.hints")
     if len(assistant.questions) > MAX_QUESTIONS:
         raise ConfigError(f"{where}.questions: at most {MAX_QUESTIONS} (a customer waiting "
                           f"for a person is not filling in a form), got "
@@ -727,6 +745,7 @@ def _check_assistant(assistant: AssistantSettings, intents: set[str], where: str
         fields.add(question.field)
         if not question.ask.strip():
             raise ConfigError(f"{at}.ask is empty")
+        _check_language_words(question.languages, f"{at}.languages")
         if question.pattern:
             if question.choices:
                 raise ConfigError(f"{at}: a question has choices or a pattern, not both")
@@ -745,6 +764,25 @@ def _check_assistant(assistant: AssistantSettings, intents: set[str], where: str
             if choice.intent and choice.intent not in intents:
                 raise ConfigError(f"{at}.choices[{number}].intent: no [[intents]] entry named "
                                   f"{choice.intent!r}")
+            _check_language_words(choice.languages, f"{at}.choices[{number}].languages")
+        _check_choice_languages(question, at)
+
+
+def _check_choice_languages(question: AssistantQuestion, at: str) -> None:
+    """A question asked in a language offers each of its choices in it, each its own label:
+    a list half in English, or two choices alike, is a mistake; a choice's label in a
+    language the question is not asked in is never shown."""
+    for number, choice in enumerate(question.choices):
+        if missing := sorted(set(question.languages) - set(choice.languages)):
+            raise ConfigError(f"{at}.choices[{number}].languages: no label in {missing[0]!r}, "
+                              "a language its question is asked in (the question's languages)")
+        if extra := sorted(set(choice.languages) - set(question.languages)):
+            raise ConfigError(f"{at}.choices[{number}].languages.{extra[0]}: its question is "
+                              f"not asked in {extra[0]!r} (add it to the question's languages)")
+    for code in question.languages:
+        labels = [c.languages[code].strip().casefold() for c in question.choices]
+        if len(set(labels)) != len(labels):
+            raise ConfigError(f"{at}.choices: every choice needs its own label in {code!r}")
 
 
 def _check_template(template: str, variables: tuple[str, ...], where: str) -> None:

@@ -424,13 +424,15 @@ class AcknowledgeSettings:
 
 @record
 class AssistantChoice:
-    """One answer a question offers: by its number, its label or one of its keywords (whole
-    words, any case, any language); `intent` (an [[intents]] name) moves the case to that
-    intent's queue."""
+    """One answer a question offers: by its number, its label (in any of its languages) or
+    one of its keywords (whole words, any case, any language); `intent` (an [[intents]]
+    name) moves the case to that intent's queue."""
 
-    label: str
+    label: str  # what is kept on the case, whatever the language it was offered in
     intent: str = ""
     keywords: list[str] = field(default_factory=list)
+    # language (ISO 639-1) -> its label in it, offered with its question's text in it
+    languages: dict[str, str] = field(default_factory=dict)
 
 
 @record
@@ -443,6 +445,9 @@ class AssistantQuestion:
     ask: str
     choices: list[AssistantChoice] = field(default_factory=list)
     pattern: str = ""
+    # language (ISO 639-1) -> `ask` in it: a German customer is asked in German (its
+    # choices need their label in it too)
+    languages: dict[str, str] = field(default_factory=dict)
 
 
 def default_questions() -> list[AssistantQuestion]:
@@ -466,6 +471,7 @@ ASSISTANT_GREETING = ("Hi {customer_first_name}, thank you for writing (case #{c
                       "person will answer you here. {expected_wait} While you wait, a few "
                       "quick questions help them help you; skip any you like.")
 ASSISTANT_CLOSING = "Thank you, that helps. {expected_wait}"
+ASSISTANT_HINT = "(a number or a few words)"
 
 
 @record
@@ -478,6 +484,10 @@ class AssistantSettings:
     when: str = "unattended"  # or "always"; unattended: closed, or no agent free for it
     greeting: str = ASSISTANT_GREETING  # over templates.ACKNOWLEDGEMENT_VARIABLES
     closing: str = ASSISTANT_CLOSING  # the same variables
+    hint: str = ASSISTANT_HINT  # under a question's choices
+    # language (ISO 639-1) -> the hint in it, under a question asked in it (kept as the
+    # default, `hint` reads in the built-in words of de, fr, es, it, nl, pt)
+    hints: dict[str, str] = field(default_factory=dict)
     timeout: str = "2h"  # an answer later than this after a question ends it, silently
     questions: list[AssistantQuestion] = field(default_factory=default_questions)
 

@@ -26,11 +26,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from omnitui.config import AssistantChoice, AssistantQuestion, Settings
+from omnitui.config import AssistantChoice, AssistantQuestion, AssistantSettings, Settings
 from omnitui.config.hours import parse_duration
 from omnitui.model import InboundEvent, IngestResult, Status
 from omnitui.services import actions
-from omnitui.services.acknowledge import acknowledgement_language, acknowledgement_values
+from omnitui.services.acknowledge import acknowledgement_values
 from omnitui.services.macros import fill_template
 from omnitui.services.outbound import queue_draft, start_draft
 from omnitui.services.upkeep import Upkeep
@@ -61,6 +61,10 @@ class Assistant:
         self.clock = clock
         self.timeout = parse_duration(self.config.timeout)
         self.intent_queues = {i.name: i.queue for i in settings.intents}
+        # what it speaks besides the team's default words: the languages the team
+        # acknowledges in, and those it wrote its questions in
+        self.languages = {*settings.acknowledge.languages,
+                          *(code for q in self.questions for code in q.languages)}
 
     def __call__(self, conn: sqlite3.Connection, event: InboundEvent,
                  result: IngestResult) -> None:
@@ -109,7 +113,8 @@ class Assistant:
         if first is None:
             return  # nothing left to ask: an acknowledgement, if enabled, speaks
         greeting, values = self._own_words(conn, case, "greeting", event.channel, now)
-        text = f"{fill_template(greeting, values)}\n\n{ask(self.questions[first])}"
+        question = ask(self.config, self.questions[first], self._language(case))
+        text = f"{fill_template(greeting, values)}\n\n{question}"
         changes = ChangeSet()
         runs.start(conn, case_id, event.channel, first, db_time(now), changes)
         self._say(conn, case_id, event.channel, text, now, changes,
@@ -129,7 +134,7 @@ class Assistant:
         if index is None or index >= len(self.questions):
             return self._end(conn, case_id, "its questions were changed", now)
         question = self.questions[index]
-        answer = read_answer(question, event.text, event.intent, event.language)
+        answer = read_answer(question, event.text, event.intent, case["language"])
         fields = json.loads(case["fields"] or "{}")
         known = {**self._already_said(event, case), **fields}
         if answer is not None:
@@ -144,21 +149,28 @@ class Assistant:
                       changes, "thanked the customer")
             return self._end(conn, case_id, "answered" if answer else "asked everything", now)
         runs.asked(conn, case_id, following, db_time(now), changes)
-        self._say(conn, case_id, event.channel, ask(self.questions[following]), now, changes,
-                  f"asked {self._which(following)}")
+        self._say(conn, case_id, event.channel,
+                  ask(self.config, self.questions[following], self._language(case)), now,
+                  changes, f"asked {self._which(following)}")
 
     def _own_words(self, conn: sqlite3.Connection, case: case_store.Row, which: str,
                    channel: str, now: datetime) -> tuple[str, dict[str, str]]:
         """The greeting or the closing, and its variables: the team's as they wrote it, or
-        the built-in one in the customer's language when the team acknowledges in it
-        ([acknowledge.languages]; a German customer was greeted in English)."""
+        the built-in one in the customer's language when the team speaks it (`_language`;
+        a German customer was greeted in English)."""
         template = getattr(self.config, which)
-        language = acknowledgement_language(self.settings, case["language"])
+        language = self._language(case)
         if template != getattr(ENGLISH, which):
             language = None  # the team's own words: its variables in English
         template = own_or_built_in(template, which, language)
         return template, acknowledgement_values(conn, self.settings, self.upkeep.sla,
                                                 case["id"], channel, now, template, language)
+
+    def _language(self, case: case_store.Row) -> str | None:
+        """The customer's language when the team speaks it here: it acknowledges in it
+        ([acknowledge.languages]) or wrote the questions in it; else None (its default
+        words). German questions after an English greeting read as two helpdesks."""
+        return case["language"] if case["language"] in self.languages else None
 
     def _already_said(self, event: InboundEvent, case: case_store.Row) -> dict[str, str]:
         """Answers the customer's message gives without being asked: an order number a
@@ -223,11 +235,16 @@ class Assistant:
                      reason=why, changes=changes, at=db_time(now))
 
 
-def ask(question: AssistantQuestion) -> str:
-    """A question as the customer reads it, its choices numbered."""
-    lines = [question.ask.strip()]
-    lines += [f"{number}) {choice.label}" for number, choice in
-              enumerate(question.choices, start=1)]
+def ask(config: AssistantSettings, question: AssistantQuestion, language: str | None) -> str:
+    """A question as a customer writing in `language` reads it, its choices numbered: in
+    their language where the team wrote it in it, the hint with it (the team's for it,
+    else the built-in one while `hint` is omnitui's); else the team's default words. A
+    German customer read English questions under a German greeting."""
+    offered = language if language in question.languages else None
+    lines = [question.languages[offered] if offered else question.ask]
+    lines += [f"{number}) {choice.languages[offered] if offered else choice.label}"
+              for number, choice in enumerate(question.choices, start=1)]
     if question.choices:
-        lines.append("(a number or a few words)")
-    return "\n".join(lines)
+        lines.append(config.hints[offered] if offered in config.hints else
+                     own_or_built_in(config.hint, "hint", offered))
+    return "\n".join(line.strip() for line in lines)

@@ -1,7 +1,8 @@
 """The fixed words of what we send a customer on our own, in their language: what an
 acknowledgement promises (its `{expected_wait}` and `{business_hours}`), the article it
-suggests and the outage it mentions, the intake assistant's own greeting and closing, and
-the satisfaction survey's own question (its numbers those triage/csat.py reads). A
+suggests and the outage it mentions, the intake assistant's own greeting, closing and hint
+under a question's choices, and the satisfaction survey's own question (its numbers and end
+labels those triage/csat.py reads). A
 German customer's acknowledgement written in German said "We usually answer within about 2
 hours." in the middle of it, "This may help meanwhile:" under it.
 
@@ -17,7 +18,12 @@ from itertools import groupby
 
 from omnitui.config import BusinessHoursSettings
 from omnitui.config.hours import DAYS
-from omnitui.config.schema import ASSISTANT_CLOSING, ASSISTANT_GREETING, CSAT_QUESTION
+from omnitui.config.schema import (
+    ASSISTANT_CLOSING,
+    ASSISTANT_GREETING,
+    ASSISTANT_HINT,
+    CSAT_QUESTION,
+)
 from omnitui.records import record
 
 
@@ -26,7 +32,7 @@ class WaitWords:
     """One language's words. Sentences are templates: `{within}` is `within` (with the
     duration) or `soon`; `{when}` is `at` (with the time and a weekday, or `dated`);
     `{since}` is `since`'s first (today) or second (another day); `greeting`, `closing` and
-    `survey` take an acknowledgement's variables."""
+    `survey` take an acknowledgement's variables; `hint` takes none."""
 
     usually: tuple[str, str]  # the team is open: with a time to promise, without
     closed: str  # ... and when it opens again
@@ -48,6 +54,7 @@ class WaitWords:
     since: tuple[str, str]  # when it began: today, another day
     greeting: str  # the intake assistant's, before its first question
     closing: str  # ... after its last answer
+    hint: str  # ... under a question's choices
     survey: str  # the satisfaction survey's question: a number from 1 to 5
 
 
@@ -67,7 +74,8 @@ ENGLISH = WaitWords(
     article="This may help meanwhile: {title} — {link}",
     outage="We know about a problem with {product} {since}{zone} and are working on it.",
     since=("since {time}", "since {date} {month} {time}"),
-    greeting=ASSISTANT_GREETING, closing=ASSISTANT_CLOSING, survey=CSAT_QUESTION)
+    greeting=ASSISTANT_GREETING, closing=ASSISTANT_CLOSING, hint=ASSISTANT_HINT,
+    survey=CSAT_QUESTION)
 
 WORDS: dict[str, WaitWords] = {"en": ENGLISH, "de": WaitWords(
     usually=("Wir antworten in der Regel {within}.", "Wir antworten {within}."),
@@ -90,6 +98,7 @@ WORDS: dict[str, WaitWords] = {"en": ENGLISH, "de": WaitWords(
              "Person wird Ihnen hier antworten. {expected_wait} Bis dahin helfen ein paar "
              "kurze Fragen, Ihnen besser zu helfen; überspringen Sie ruhig, was Sie möchten.",
     closing="Danke, das hilft weiter. {expected_wait}",
+    hint="(eine Zahl oder ein paar Worte)",
     survey="Wie zufrieden waren Sie mit unserer Hilfe bei Fall #{case_id}? Antworten Sie "
            "mit einer Zahl von 1 (schlecht) bis 5 (sehr gut)."), "fr": WaitWords(
     usually=("Nous répondons en général {within}.", "Nous vous répondrons {within}."),
@@ -112,6 +121,7 @@ WORDS: dict[str, WaitWords] = {"en": ENGLISH, "de": WaitWords(
              "Une personne vous répondra ici. {expected_wait} En attendant, quelques questions "
              "rapides l'aideront à mieux vous aider ; passez celles que vous voulez.",
     closing="Merci, cela nous aide. {expected_wait}",
+    hint="(un numéro ou quelques mots)",
     survey="Comment avons-nous traité votre demande #{case_id} ? Répondez par un chiffre de 1 "
            "(mauvais) à 5 (excellent)."), "es": WaitWords(
     usually=("Solemos responder {within}.", "Le responderemos {within}."),
@@ -134,6 +144,7 @@ WORDS: dict[str, WaitWords] = {"en": ENGLISH, "de": WaitWords(
              "persona le responderá por aquí. {expected_wait} Mientras tanto, unas preguntas "
              "rápidas nos ayudan a atenderle mejor; puede saltarse las que quiera.",
     closing="Gracias, esto nos ayuda. {expected_wait}",
+    hint="(un número o unas palabras)",
     survey="¿Cómo le atendimos en el caso #{case_id}? Responda con un número del 1 (malo) al 5 "
            "(excelente)."), "it": WaitWords(
     usually=("Di solito rispondiamo {within}.", "Le risponderemo {within}."),
@@ -156,6 +167,7 @@ WORDS: dict[str, WaitWords] = {"en": ENGLISH, "de": WaitWords(
              "Una persona le risponderà qui. {expected_wait} Nell'attesa, qualche domanda "
              "veloce ci aiuta ad assisterla meglio; salti pure quelle che preferisce.",
     closing="Grazie, ci è utile. {expected_wait}",
+    hint="(un numero o qualche parola)",
     survey="Come l'abbiamo aiutata con il caso #{case_id}? Risponda con un numero da 1 (pessimo) "
            "a 5 (ottimo)."), "nl": WaitWords(
     usually=("We antwoorden meestal {within}.", "We antwoorden {within}."),
@@ -178,6 +190,7 @@ WORDS: dict[str, WaitWords] = {"en": ENGLISH, "de": WaitWords(
              "medewerker antwoordt u hier. {expected_wait} Intussen helpen een paar korte "
              "vragen om u beter te helpen; sla gerust over wat u wilt.",
     closing="Bedankt, dat helpt. {expected_wait}",
+    hint="(een nummer of een paar woorden)",
     survey="Hoe hebben we u geholpen met zaak #{case_id}? Antwoord met een cijfer van 1 "
            "(slecht) tot 5 (uitstekend)."), "pt": WaitWords(
     usually=("Normalmente respondemos {within}.", "Responderemos {within}."),
@@ -200,6 +213,7 @@ WORDS: dict[str, WaitWords] = {"en": ENGLISH, "de": WaitWords(
              "pessoa vai responder aqui. {expected_wait} Enquanto espera, algumas perguntas "
              "rápidas ajudam a atendê-lo melhor; pode pular as que quiser.",
     closing="Obrigado, isso ajuda. {expected_wait}",
+    hint="(um número ou algumas palavras)",
     survey="Como foi o nosso atendimento no caso #{case_id}? Responda com um número de 1 (ruim) "
            "a 5 (ótimo).")}
 

@@ -1,11 +1,12 @@
 """What a customer's message answers to one of the intake assistant's questions
 (services/assistant.py): a pure reading, so every rule is tested alone.
 
-A choice is taken by its number ("2", "2)"), its label or one of its keywords, found as the
-intents' phrases are (triage/text.py: whole words, in any case, with or without accents,
-an umlaut typed as its vowel and "e", the last word with a plural's or, in the customer's
-language, a case's ending); a question without choices takes the text itself, or with a
-pattern only what the pattern finds. "skip", "no", "don't know" (and the same in the
+A choice is taken by its number ("2", "2)"), its label in any of its languages or one of its
+keywords, found as the intents' phrases are (triage/text.py: whole words, in any case, with
+or without accents, an umlaut typed as its vowel and "e", the last word with a plural's or,
+in the customer's language, a case's ending: the case's language, as an answer of a word or
+two reads as none); a question without choices takes the text itself, or with a pattern
+only what the pattern finds. "skip", "no", "don't know" (and the same in the
 demo's languages) skip a question; so does anything it cannot read: the assistant never asks
 again, and the words stay on the timeline for the agent.
 """
@@ -36,9 +37,9 @@ class Answer:
 
 def read_answer(question: AssistantQuestion, text: str, intent: str | None = None,
                 language: str | None = None) -> Answer | None:
-    """The answer `text` gives, or None (skipped, or nothing it can read). `intent` and
-    `language`: what the classify stage read in the same message; the intent picks a choice
-    mapped to it."""
+    """The answer `text` gives, or None (skipped, or nothing it can read). `intent`: what
+    the classify stage read in the same message, it picks a choice mapped to it;
+    `language`: the customer's (the case's), whose endings its words may take."""
     words = " ".join(text.split())
     if not words or words.casefold().strip(".!") in SKIP_WORDS:
         return None
@@ -52,13 +53,14 @@ def read_answer(question: AssistantQuestion, text: str, intent: str | None = Non
 
 def pick_choice(choices: list[AssistantChoice], words: str, intent: str | None,
                 language: str | None = None) -> AssistantChoice | None:
-    """By number, else the one choice whose label or keyword the text names, else the one
-    mapped to the text's intent."""
+    """By number, else the one choice whose label (in any of its languages) or keyword the
+    text names, else the one mapped to the text's intent."""
     if number := NUMBER.fullmatch(words):
         index = int(number.group(1)) - 1
         return choices[index] if index < len(choices) else None
     named = [c for c in choices
-             if (names := phrase_pattern((c.label, *c.keywords))) is not None
+             if (names := phrase_pattern((c.label, *c.languages.values(), *c.keywords)))
+             is not None
              and names.search(words, language) is not None]
     if len(named) == 1:
         return named[0]

@@ -25,11 +25,12 @@ WORDS = {
         "molto bene", "perfecto", "perfeito", "uitstekend", "heel goed"),
     4: ("good", "gut", "bueno", "bien", "bon", "bom", "buono", "bene", "goed"),
     3: ("ok", "okay", "fine", "average", "normal", "regular", "correct", "così così",
-        "geht so", "más o menos", "mittel", "bof", "mais ou menos"),
-    2: ("poor", "bad", "schlecht", "malo", "mal", "mauvais", "ruim", "cattivo", "male"),
-    1: ("terrible", "awful", "horrible", "very bad", "sehr schlecht", "terrível",
-        "pessimo", "pésimo", "nul", "muy mal", "très mauvais", "molto male", "muito mau",
-        "muito ruim", "heel slecht"),
+        "geht so", "más o menos", "mittel", "bof", "mais ou menos", "redelijk", "gemiddeld"),
+    2: ("bad", "mäßig", "mal", "médiocre", "mau", "cattivo", "male", "matig"),
+    # the built-in questions' words for 1 (services/wait_words.py: "1 (schlecht)") are 1
+    1: ("poor", "schlecht", "mauvais", "malo", "pessimo", "slecht", "ruim", "terrible",
+        "awful", "horrible", "very bad", "sehr schlecht", "terrível", "pésimo", "nul",
+        "muy mal", "très mauvais", "molto male", "muito mau", "muito ruim", "heel slecht"),
 }
 SCORE_OF = {" ".join(folded(word).split()): score
             for score, words in WORDS.items() for word in words}

@@ -186,6 +186,68 @@ de = "Hallo {customer_first_name}, danke."
     assert other.heard()[-1].startswith("Hi there. We are closed now")
 
 
+def in_german(config: str) -> str:
+    """`config` with CONFIG's questions and choices in German too."""
+    for written, german in [('ask = "What is it about?"', "Worum geht es?"),
+                            ('label = "Billing"', "Rechnung"),
+                            ('label = "Delivery"', "Lieferung"),
+                            ('ask = "Your order number?"', "Ihre Bestellnummer?"),
+                            ('ask = "How should we answer?"', "Wie sollen wir antworten?"),
+                            ('label = "Here"', "Hier"), ('label = "By phone"', "Per Telefon")]:
+        config = config.replace(f"{written}\n", f'{written}\nlanguages = {{ de = "{german}" }}\n')
+    return config
+
+
+GERMAN = in_german(CONFIG)
+ORDER_LATE = ("Hallo, meine Bestellung ist immer noch nicht angekommen. Können Sie bitte "
+              "nachsehen, wo sie bleibt?")
+
+
+def test_a_german_customer_is_asked_in_german(tmp_path: Path, store: Store) -> None:
+    """Its questions, their choices and their hint were English under a German greeting;
+    the answers are the choices' German words, the last with a German ending, kept as the
+    team's labels."""
+    chat = Chat(store, settings_from(tmp_path, GERMAN), SUNDAY)
+    chat.says(ORDER_LATE)
+    [greeting] = chat.heard()
+    assert greeting.startswith(f"Hallo, danke für Ihre Nachricht (Fall #{chat.case_id}).")
+    assert greeting.endswith("Worum geht es?\n1) Rechnung\n2) Lieferung\n"
+                             "(eine Zahl oder ein paar Worte)")
+    chat.says("Rechnungen")  # (a word alone reads as no language: the case's is German)
+    assert chat.heard()[-1] == "Ihre Bestellnummer?"
+    assert (chat.case()["fields"], chat.case()["queue"]) == ({"topic": "Billing"}, "billing")
+    chat.says("B-10231")
+    assert chat.heard()[-1] == ("Wie sollen wir antworten?\n1) Hier\n2) Per Telefon\n"
+                                "(eine Zahl oder ein paar Worte)")
+    chat.says("per telefon")
+    assert chat.heard()[-1].startswith("Danke, das hilft weiter. Wir haben gerade geschlossen")
+    assert chat.case()["fields"] == {"topic": "Billing", "order_number": "B-10231",
+                                     "callback": "By phone"}
+
+
+def test_the_teams_default_words_where_it_wrote_none(tmp_path: Path, store: Store) -> None:
+    """A German customer's answer in the team's default words is read; a French customer,
+    whose language the questions are not written in, reads them as the team wrote them."""
+    settings = settings_from(tmp_path, GERMAN)
+    german = Chat(store, settings, SUNDAY)
+    german.says(ORDER_LATE)
+    german.says("Delivery")
+    assert german.case()["fields"] == {"topic": "Delivery"}
+    french = Chat(store, settings, SUNDAY, channel="whatsapp")
+    french.says("Bonjour, ma commande n'est toujours pas arrivée. Pouvez-vous vérifier, "
+                "s'il vous plaît ?")
+    assert french.heard()[-1].startswith("Hi")
+    assert french.heard()[-1].endswith("What is it about?\n1) Billing\n2) Delivery\n"
+                                       "(a number or a few words)")
+
+
+def test_the_teams_hint_in_a_language(tmp_path: Path, store: Store) -> None:
+    settings = settings_from(tmp_path, GERMAN + '\n[assistant.hints]\nde = "(Zahl oder Wort)"\n')
+    chat = Chat(store, settings, SUNDAY)
+    chat.says(ORDER_LATE)
+    assert chat.heard()[-1].endswith("2) Lieferung\n(Zahl oder Wort)")
+
+
 def test_only_when_nobody_is_free(store: Store, settings: Settings) -> None:
     apply_agents(store, settings, MONDAY_11)
     with store.write() as conn:
@@ -265,6 +327,19 @@ def test_where_it_never_runs(store: Store, settings: Settings, how: str) -> None
      "no [[intents]] entry named 'nope'"),
     ("[[assistant.questions]]\nfield='a'\nask='?'\n[[assistant.questions.choices]]\n"
      "label='only one'", "2 to 9"),
+    # words in a language no customer is told to write in were never shown
+    ("[[assistant.questions]]\nfield='a'\nask='?'\nlanguages={german='Was?'}",
+     "line 4: assistant.questions[0].languages.german: 'german' is no ISO 639-1 code"),
+    ("[assistant]\nhints = { deu = '(Zahl)' }", "line 2: assistant.hints.deu: 'deu' is no"),
+    # a German question offered an English choice among German ones
+    ("[[assistant.questions]]\nfield='a'\nask='?'\nlanguages={de='Was?'}\n"
+     "[[assistant.questions.choices]]\nlabel='x'\nlanguages={de='X'}\n"
+     "[[assistant.questions.choices]]\nlabel='y'",
+     "line 8: assistant.questions[0].choices[1].languages: no label in 'de', a language its "
+     "question is asked in (the question's"),
+    ("[[assistant.questions]]\nfield='a'\nask='?'\n[[assistant.questions.choices]]\n"
+     "label='x'\nlanguages={de='X'}\n[[assistant.questions.choices]]\nlabel='y'",
+     "line 6: assistant.questions[0].choices[0].languages.de: its question is not asked in"),
 ])
 def test_config_mistakes_are_named(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("{", r"\{")

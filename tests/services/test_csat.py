@@ -5,6 +5,7 @@ recorded against the case and its agent without reopening it, anything else reop
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -145,7 +146,7 @@ def test_a_web_forms_case_is_asked_where_it_is_answered(store: Store) -> None:
 
 @pytest.mark.parametrize(("text", "score"), [
     ("5", 5), ("4/5", 4), ("3 stars", 3), ("1!", 1), ("⭐⭐⭐⭐", 4), ("👍", 4), ("😡", 1),
-    ("Great", 5), ("gut", 4), ("malo", 2), ("ok", 3),
+    ("Great", 5), ("gut", 4), ("mal", 2), ("ok", 3),
     ("6", None), ("5 days and still nothing", None), ("thanks, all good now!", None), ("", None),
     # a score with its label, its scale, a word or a thanks beside it, in their languages
     ("Note: 4/5", 4), ("sehr gut, 5", 5), ("5 - sehr gut", 5), ("Danke, 5 Sterne!", 5),
@@ -154,7 +155,7 @@ def test_a_web_forms_case_is_asked_where_it_is_answered(store: Store) -> None:
     ("muito bom", 5), ("ausgezeichnet", 5),
     # Dutch, as the built-in Dutch question asks: "een cijfer van 1 (slecht) tot 5"
     ("4 van 5, bedankt", 4), ("Cijfer: 5", 5), ("uitstekend", 5), ("goed", 4),
-    ("heel slecht", 1),
+    ("heel slecht", 1), ("redelijk", 3), ("Gemiddeld.", 3), ("matig", 2),
     # anything else beside a digit is something to say
     ("2 Fragen", None), ("Bestellung 3", None), ("nicht gut", None), ("4.5", None),
     ("10/10", None), ("1/2", None), ("Danke!", None),
@@ -235,3 +236,37 @@ def test_the_teams_question_for_a_language_is_asked_in_it(store: Store) -> None:
     assert sent(store) == [
         f"Votre avis sur la demande #{french} ? Une note de 1 à 5, s'il vous plaît.",
         f"How did we do on case #{english}? Answer with a number from 1 (poor) to 5 (great)."]
+
+
+@pytest.mark.parametrize("opening", [
+    "Hello, my export is empty. Could you help me please?",
+    "Guten Tag, mein Export ist leer. Können Sie mir bitte helfen?",
+    "Bonjour, mon export est vide. Pouvez-vous m'aider, s'il vous plaît ?",
+    "Hola, mi exportación está vacía. ¿Me pueden ayudar, por favor?",
+    "Buongiorno, la mia esportazione è vuota. Potete aiutarmi, per favore?",
+    "Hallo, mijn export is leeg. Kunnen jullie mij alstublieft helpen?",
+    "Olá, a minha exportação está vazia. Podem ajudar-me, por favor?",
+])
+def test_the_questions_own_words_for_1_and_5_score_1_and_5(store: Store, opening: str) -> None:
+    """"poor", "schlecht", "ruim" were recorded as 2 though the question put them at 1;
+    "slecht" was no answer at all and reopened the case."""
+    worst, best = write(store, opening), write(store, opening, channel="whatsapp")
+    desk = Desk(store, "erin", SETTINGS, clock=lambda: NOW)
+    desk.each([worst, best], desk.status(Status.SOLVED))
+    [question, _] = sent(store)
+    words = re.search(r"1 \(([^)]+)\)\D+5 \(([^)]+)\)", question)
+    assert words is not None, question
+    write(store, words[1], NOW + timedelta(hours=1))
+    write(store, words[2], NOW + timedelta(hours=1), channel="whatsapp")
+    assert surveys(store) == [(worst, "erin", 1, words[1]), (best, "erin", 5, words[2])]
+
+
+def test_a_dutch_customers_word_for_3(store: Store) -> None:
+    """The reader had no Dutch word between "slecht" and "goed": "redelijk" reopened the
+    case."""
+    case_id = write(store, "Hallo, mijn export is leeg. Kunnen jullie mij alstublieft helpen?")
+    solve(store, case_id)
+    write(store, "Redelijk, bedankt", NOW + timedelta(hours=1))
+    assert surveys(store) == [(case_id, "erin", 3, "Redelijk, bedankt")]
+    assert store.conn.execute("SELECT status FROM cases WHERE id = ?",
+                              (case_id,)).fetchone()[0] == "solved"
