@@ -16,8 +16,8 @@ import pytest
 from omnitui.config import HookChannel, Product, ServerSettings, Settings
 from omnitui.daemon.service import Daemon
 from omnitui.model import Identifier, Status
-from omnitui.services.intake import intake_pipeline
 from omnitui.services.desk import Desk
+from omnitui.services.intake import intake_pipeline
 from omnitui.store.channel_state import channel_states
 from omnitui.store.db import Store, parse_db_time
 from tests.channels.test_smtp import free_port
@@ -271,10 +271,10 @@ def test_a_customer_made_vip_is_one_on_their_open_case_at_once(hooks: Hooks) -> 
 
 
 def test_a_vip_made_standard_keeps_the_breach_of_the_vip_target(hooks: Hooks) -> None:
-    """Ann, a VIP, wrote on WhatsApp seven minutes ago and is still unanswered: the VIP target of five
-    minutes is breached. Her CRM makes her standard (ten minutes): the case takes the
-    standard tier and score and its longer resolution target, and the breach stays on
-    record, due when it was."""
+    """Ann, a VIP, wrote on WhatsApp seven minutes ago and is still unanswered: the VIP
+    target of five minutes is breached. Her CRM makes her standard (ten minutes): the case
+    takes the standard tier and score and its longer resolution target, and the breach
+    stays on record, due when it was."""
     phone = "+15551234567"
     vip = {"type": "customer", "customer": {"phone": phone}, "tier": "vip"}
     assert post_generic(hooks.client, vip).status_code == 200
