@@ -228,8 +228,8 @@ def test_generic_message_customer_update_and_event(hooks: Hooks) -> None:
     assert hooks.rows("SELECT source_id, target_id FROM suggestions") == [(rows[0][5], bob)]
 
 
-def bobs_cases(hooks: Hooks) -> dict[int, tuple]:
-    """Each of Bob's cases: (status, tier, priority, its breakdown, first response due,
+def case_rows(hooks: Hooks) -> dict[int, tuple]:
+    """Each case: (status, tier, priority, its breakdown, first response due,
     resolution due)."""
     return {row[0]: (*row[1:4], json.loads(row[4]), *row[5:]) for row in hooks.rows(
         "SELECT id, status, tier, priority, priority_parts, sla_first_response_due,"
@@ -246,21 +246,21 @@ def test_a_customer_made_vip_is_one_on_their_open_case_at_once(hooks: Hooks) -> 
             "text": "my invoice is wrong"}
     assert post_generic(hooks.client, form).status_code == 200
     assert hooks.filed(1)
-    [closed] = bobs_cases(hooks)
+    [closed] = case_rows(hooks)
     with Store(hooks.db, migrate=False) as store:
         desk = Desk(store, "alice")
         desk.each([closed], desk.status(Status.CLOSED))
     assert post_generic(hooks.client, {**form, "text": "and the new one too"}).status_code \
         == 200
     assert hooks.filed(2)
-    [opened] = set(bobs_cases(hooks)) - {closed}
-    before = bobs_cases(hooks)
+    [opened] = set(case_rows(hooks)) - {closed}
+    before = case_rows(hooks)
     assert before[opened][:2] == ("new", "standard")
 
     update = {"type": "customer", "customer": {"id": "u7"}, "tier": "vip"}
     assert post_generic(hooks.client, update).status_code == 200
-    assert wait_for(lambda: bobs_cases(hooks)[opened][1] == "vip", 10)
-    after = bobs_cases(hooks)
+    assert wait_for(lambda: case_rows(hooks)[opened][1] == "vip", 10)
+    after = case_rows(hooks)
     assert after[closed] == before[closed]  # its history is what it was
     assert after[opened][2] == before[opened][2] + 30
     assert ["vip", 30] in after[opened][3]
@@ -286,12 +286,12 @@ def test_a_vip_made_standard_keeps_the_breach_of_the_vip_target(hooks: Hooks) ->
         intake_pipeline(store, hooks.daemon.settings, clock=lambda: wrote).ingest(texted)
     [(case_id, tier, late)] = hooks.rows("SELECT id, tier, sla_due FROM cases")
     assert tier == "vip" and parse_db_time(late) < datetime.now(UTC)
-    before = bobs_cases(hooks)[case_id]
+    before = case_rows(hooks)[case_id]
 
     standard = {**vip, "tier": "standard"}
     assert post_generic(hooks.client, standard).status_code == 200
-    assert wait_for(lambda: bobs_cases(hooks)[case_id][1] == "standard", 10)
-    after = bobs_cases(hooks)[case_id]
+    assert wait_for(lambda: case_rows(hooks)[case_id][1] == "standard", 10)
+    after = case_rows(hooks)[case_id]
     assert after[2] == before[2] - 30 and ["vip", 30] not in after[3]
     assert after[4] == before[4]  # breached five minutes in, as a VIP
     assert parse_db_time(after[5]) == parse_db_time(before[5]) + timedelta(hours=2)
