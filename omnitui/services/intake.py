@@ -6,7 +6,8 @@ reply it returns failed (services/bounces.py); a case nobody needs to answer (a 
 of nothing of ours, our own automatic mail) is solved as it opens (services/unasked.py); on
 live intake (the
 daemon's channels) the intake assistant may start a chat's questions, and the customer is
-then acknowledged."""
+then acknowledged. A customer update that changes a customer's tier moves their open cases
+to it at once (`actions.follow_tier`), brought up to date as a message's case is."""
 
 from __future__ import annotations
 

@@ -2,7 +2,8 @@
 
 Each works inside the caller's write transaction (services/desk.py opens it) and is recorded
 as one audit event holding every row it touched, so an undo restores the exact before
-state.
+state (a merge of customers adds the tier change of each open case it moves to a higher
+tier, in the same transaction: one undo takes them all back).
 """
 
 from __future__ import annotations
