@@ -33,7 +33,7 @@ from pathlib import Path
 from omnitui.config import Intent, SemanticSettings, TriageSettings
 from omnitui.ingest.pipeline import Ending, Pipeline
 from omnitui.ingest.readahead import WINDOW, Helpers, default_workers
-from omnitui.ingest.updates import apply_customer_update, apply_receipt
+from omnitui.ingest.updates import apply_receipt
 from omnitui.model import DeliveryReceipt, Inbound, InboundEvent, ProductEvent
 from omnitui.records import record
 from omnitui.store.blobs import stored
@@ -219,8 +219,7 @@ def _file_one(conn: sqlite3.Connection, pipeline: Pipeline, item: RawItem,
                 elif isinstance(inbound, ProductEvent):
                     counts["other"] += pipeline.file_product_event(conn, inbound)
                 else:
-                    counts["other"] += apply_customer_update(conn, inbound,
-                                                             pipeline.settings.identity)
+                    counts["other"] += pipeline.file_customer_update(conn, inbound)
     except Exception as exc:
         log.exception("raw item %s from %s kept raw only: filing it failed", item.id,
                       item.source)

@@ -20,7 +20,8 @@ from omnitui.ingest.identity import identify, of_bounce
 from omnitui.ingest.persist import Stamps, persist
 from omnitui.ingest.surveys import record_answer, survey_answer
 from omnitui.ingest.threading import thread
-from omnitui.model import InboundEvent, IngestResult, ProductEvent
+from omnitui.ingest.updates import apply_customer_update
+from omnitui.model import CustomerUpdate, InboundEvent, IngestResult, ProductEvent
 from omnitui.store import fulltext
 from omnitui.store.blobs import write_blob
 from omnitui.store.db import Store, db_time, utc_now
@@ -42,6 +43,9 @@ Ending = Callable[[Iterator[Due]], Iterator[Due]]
 Bulk = Callable[..., AbstractContextManager[object]]
 # What acts on a report about a product (an outage from a webhook): services/events.py.
 ProductEvents = Callable[[sqlite3.Connection, ProductEvent], int]
+# What follows a customer's new tier onto their open cases (services/intake.py): the
+# customer, and who said so.
+NewTier = Callable[[sqlite3.Connection, int, str], None]
 
 
 class Pipeline:
@@ -50,12 +54,14 @@ class Pipeline:
                  clock: Callable[[], datetime] = utc_now,
                  batch: Batch = lambda conn: nullcontext(),
                  bulk: Bulk = lambda helpers=None, ending=None: nullcontext(),
-                 product_events: ProductEvents | None = None) -> None:
+                 product_events: ProductEvents | None = None,
+                 new_tier: NewTier = lambda conn, customer_id, source: None) -> None:
         """`clock`: when an item is received (the demo replays its story's days); `batch`:
         what wraps each bulk transaction (the automations' work done once per batch); `bulk`:
         what wraps a load of many such transactions (that work done once per load, shared
         with the load's helper processes if it has some);
-        `product_events`: what files a product's event (None: the pipeline refuses one)."""
+        `product_events`: what files a product's event (None: the pipeline refuses one);
+        `new_tier`: what a customer update that changes a tier does to their cases."""
         self.store = store
         self.settings = settings
         self.automations = list(automations)
@@ -64,6 +70,7 @@ class Pipeline:
         self.bulk = bulk
         self.intents = intent_classifier(settings.intents, settings.semantic)
         self.product_events = product_events
+        self.new_tier = new_tier
 
     def file_product_event(self, conn: sqlite3.Connection, event: ProductEvent) -> int:
         """Act on a report about a product, inside the caller's transaction; 1 if it did."""
@@ -71,6 +78,14 @@ class Pipeline:
             raise ValueError(f"this pipeline files no product events ({event.kind} of "
                              f"{event.product})")
         return self.product_events(conn, event)
+
+    def file_customer_update(self, conn: sqlite3.Connection, update: CustomerUpdate) -> int:
+        """Store what another system says of a customer, inside the caller's transaction;
+        a new tier goes on to their open cases (`new_tier`). 1: it was applied."""
+        customer_id, tier = apply_customer_update(conn, update, self.settings.identity)
+        if update.tier and update.tier != tier:
+            self.new_tier(conn, customer_id, update.source or "an integration")
+        return 1
 
     def ingest(self, event: InboundEvent) -> IngestResult:
         """Ingest one event in its own transaction; attachment files are written first, so

@@ -28,9 +28,10 @@ def apply_receipt(conn: sqlite3.Connection, receipt: DeliveryReceipt) -> int:
 
 
 def apply_customer_update(conn: sqlite3.Connection, update: CustomerUpdate,
-                          settings: IdentitySettings) -> int:
+                          settings: IdentitySettings) -> tuple[int, str]:
     """Find the customer by any of the identifiers (or create them), link the identifiers
-    not linked yet, and store the name, tier and attributes.
+    not linked yet, and store the name, tier and attributes. Returns the customer and the
+    tier they had (their open cases follow a new one: services/intake.py).
 
     The source is signed and speaks for its own records (a CRM is how teams import their
     customers), so its identifiers count as verified (docs/identity.md); messages that
@@ -57,4 +58,4 @@ def apply_customer_update(conn: sqlite3.Connection, update: CustomerUpdate,
     changed = ", ".join(sorted([*update.attributes, *(["tier"] if update.tier else [])]))
     record_audit(conn, actor=ACTOR, action="customer.updated", customer_id=customer_id,
                  reason=f"{reason}: {changed or 'identities'} (was {before})"[:500], at=now)
-    return 1
+    return customer_id, str(before["tier"])

@@ -215,6 +215,22 @@ def requeue(conn: sqlite3.Connection, case_id: int, queue: str, *, actor: str,
                 reason=f"kept in {queue} by hand: routing moves it nowhere else")
 
 
+def follow_tier(conn: sqlite3.Connection, customer_id: int, tier: str, *, actor: str,
+                at: datetime, why: str) -> list[int]:
+    """The customer's unsolved cases take their tier `tier` (a VIP made so mid-conversation
+    is one on their open cases at once), each audited "tier standard → vip: `why`"; the
+    caller's upkeep then re-scores them and replays their clocks under the new tier's
+    targets (a breach under the old one stays on record: services/sla.py). A solved or
+    closed case keeps the tier it was worked under. Returns the cases changed."""
+    changed = []
+    for case in case_store.active_cases_of(conn, customer_id):
+        if case["tier"] != tier:
+            edit(conn, case["id"], {"tier": tier}, actor=actor, at=at, action="case.tier",
+                 reason=f"tier {case['tier']} → {tier}: {why}")
+            changed.append(case["id"])
+    return changed
+
+
 TAG_SEPARATORS = re.compile(r"[\s,;]+")
 TAG = re.compile(r"[^\W_][\w.+-]*")  # a word: "refund", "v2.1", "needs-info", "über"
 

@@ -534,7 +534,8 @@ class Desk:
     def merge_customers(self, source: int, target: int) -> int:
         from omnitui.services import merge
 
-        return self._one(lambda conn: merge.merge_customers(conn, source, target, self.actor))
+        return self._one(lambda conn: merge.merge_customers(
+            conn, source, target, self.actor, self.settings.priority.tier_weights))
 
     def split_customer(self, customer_id: int, identity_ids: Sequence[int]) -> tuple[int, int]:
         from omnitui.services import merge
@@ -551,7 +552,8 @@ class Desk:
     def accept_suggestion(self, suggestion_id: int) -> int:
         from omnitui.services import suggestions
 
-        return self._one(lambda conn: suggestions.accept(conn, suggestion_id, self.actor))
+        return self._one(lambda conn: suggestions.accept(
+            conn, suggestion_id, self.actor, self.settings.priority.tier_weights))
 
     def dismiss_suggestion(self, suggestion_id: int) -> int:
         from omnitui.services import suggestions

@@ -6,7 +6,8 @@ reply it returns failed (services/bounces.py); a case nobody needs to answer (a 
 of nothing of ours, our own automatic mail) is solved as it opens (services/unasked.py); on
 live intake (the
 daemon's channels) the intake assistant may start a chat's questions, and the customer is
-then acknowledged."""
+then acknowledged. A customer update that changes a customer's tier moves their open cases
+to it at once (`actions.follow_tier`), brought up to date as a message's case is."""
 
 from __future__ import annotations
 
@@ -17,11 +18,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from omnitui.config import Settings
+from omnitui.ingest.updates import ACTOR as INGEST
 from omnitui.model import InboundEvent, IngestResult
+from omnitui.services.actions import follow_tier
 from omnitui.services.bounces import bounced_replies
 from omnitui.services.events import from_product_webhook, from_webhook
 from omnitui.services.unasked import solve_unasked
 from omnitui.services.upkeep import Upkeep
+from omnitui.store.customers import name_and_tier
 from omnitui.store.db import Store, utc_now
 
 if TYPE_CHECKING:
@@ -65,6 +69,15 @@ def intake_pipeline(store: Store, settings: Settings, *,
                            reopened=result.reopened, now=clock())
             upkeep.refresh(conn, result.case_id, now)  # moved to a fallback queue: its
             # policy (in a load: once, at its end, as before)
+
+    def new_tier(conn: sqlite3.Connection, customer_id: int, source: str) -> None:
+        """A customer another system moved to another tier: their open cases take it at
+        once, re-scored, their clocks replayed under its targets."""
+        tier = name_and_tier(conn, customer_id)[1]
+        for case_id in follow_tier(conn, customer_id, tier, actor=INGEST, at=clock(),
+                                   why=f"customer updated by {source}"):
+            upkeep.refresh(conn, case_id, clock())
+
     @contextmanager
     def bulk_load(helpers: Helpers | None = None,
                   ending: Ending | None = None) -> Iterator[None]:
@@ -102,4 +115,4 @@ def intake_pipeline(store: Store, settings: Settings, *,
     return Pipeline(store, settings, automations, clock=clock, batch=upkeep.batched,
                     bulk=bulk_load,
                     product_events=lambda conn, event: from_product_webhook(
-                        conn, settings, event))
+                        conn, settings, event), new_tier=new_tier)

@@ -2,19 +2,21 @@
 
 Each works inside the caller's write transaction (services/desk.py opens it) and is recorded
 as one audit event holding every row it touched, so an undo restores the exact before
-state.
+state (a merge of customers adds the tier change of each open case it moves to a higher
+tier, in the same transaction: one undo takes them all back).
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from omnitui.errors import Refused
 from omnitui.identifiers import identity_key
 from omnitui.ingest.persist import written_to
 from omnitui.model import Status
+from omnitui.services.actions import follow_tier
 from omnitui.store import cases as case_store
 from omnitui.store import customers as customer_store
 from omnitui.store import messages as message_store
@@ -27,12 +29,18 @@ from omnitui.wording import plural
 
 
 def merge_customers(conn: sqlite3.Connection, source_id: int, target_id: int,
-                    actor: str) -> int:
-    """Fold customer `source_id` into `target_id`: identities, cases, messages, facts."""
+                    actor: str, tier_weights: Mapping[str, float]) -> int:
+    """Fold customer `source_id` into `target_id`: identities, cases, messages, facts.
+    The merged customer is in the higher tier of the two (by `tier_weights`, the target's
+    on a tie: a VIP merged into the record a new address made stays a VIP), and so are all
+    their open cases (`actions.follow_tier`, audited as the merge's own)."""
     if source_id == target_id:
         raise StoreError("a customer cannot be merged into itself")
     customer_store.require_customer(conn, source_id)
     customer_store.require_customer(conn, target_id)
+    tiers = [customer_store.name_and_tier(conn, customer)[1] for customer in (target_id,
+                                                                                 source_id)]
+    tier = max(tiers, key=lambda named: tier_weights.get(named, 0.0))
     changes = ChangeSet()
     for identity in customer_store.identities_of(conn, source_id):
         update_row(conn, "identities", identity.id, {"customer_id": target_id}, changes)
@@ -47,10 +55,13 @@ def merge_customers(conn: sqlite3.Connection, source_id: int, target_id: int,
     _repoint_suggestions(conn, source_id, target_id, changes)
     update_row(conn, "customers", source_id,
                {"merged_into": target_id, "updated_at": db_time(utc_now())}, changes)
-    return record_audit(conn, actor=actor, action="customers.merged",
-                        customer_id=target_id,
-                        reason=f"customer #{source_id} merged into #{target_id}",
-                        changes=changes)
+    if tier != tiers[0]:
+        update_row(conn, "customers", target_id, {"tier": tier}, changes)
+    why = f"customer #{source_id} merged into #{target_id}"
+    audit_id = record_audit(conn, actor=actor, action="customers.merged",
+                            customer_id=target_id, reason=why, changes=changes)
+    follow_tier(conn, target_id, tier, actor=actor, at=utc_now(), why=why)
+    return audit_id
 
 
 def undoable_merge(conn: sqlite3.Connection, audit_id: int) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from itertools import dropwhile
 
@@ -105,19 +105,20 @@ class SlaKeeper:
         happened = happenings(facts)
         clocks = replay(happened, self.targets(policy, case["channel"], case["tier"]),
                         self.calendar(policy))
-        for at, queue, named in facts.moves:
-            if (before := self.policy(queue, named)).name != policy.name:
+        for at, before, tier in _states_before(facts.moves, policy, case["tier"], self.policy):
+            if (before.name, tier) != (policy.name, case["tier"]):
                 self._keep_breaches(clocks, policy, happened, parse_db_time(at), before,
-                                    self.targets(before, case["channel"], case["tier"]))
+                                    self.targets(before, case["channel"], tier))
         return policy, clocks
 
     def _keep_breaches(self, clocks: Clocks, policy: SlaPolicy, happened: list[Happening],
                        moved: datetime, before: SlaPolicy,
                        targets: dict[str, float | None]) -> None:
-        """A target already breached under the policy the case had before a move (an
-        escalation into a queue with longer targets) stays breached when it was: the longer
-        target replayed from the start read it "in 6h", and the breach was gone from the
-        views. A target not yet late at the move runs on to the new policy's due time."""
+        """A target already breached under the policy (and tier) the case had before a move
+        (an escalation into a queue with longer targets, a VIP customer made standard)
+        stays breached when it was: the longer target replayed from the start read it "in
+        6h", and the breach was gone from the views. A target not yet late at the move runs
+        on to the new policy's due time."""
         calendar = self.calendar(before)
         then = replay([h for h in happened if h.at <= moved], targets, calendar)
         for old in then.history:
@@ -242,6 +243,21 @@ class SlaKeeper:
             values = self.columns(policy, found[1], case["status"],
                                   json.loads(case["escalations"]))
             yield case_id, {name: case[name] for name in values}, values
+
+
+def _states_before(moves: list[tuple[str, str | None, str | None, str | None]],
+                   policy: SlaPolicy, tier: str, policy_of: Callable[[str, str | None], SlaPolicy]
+                   ) -> list[tuple[str, SlaPolicy, str]]:
+    """(when, the policy, the tier) the case had just before each move, in order: a move to
+    another queue names the queue and policy it left, a new tier the tier it had; what a
+    move leaves unsaid is what the case had after it (the newest: `policy` and `tier`)."""
+    states = []
+    for at, queue, named, was in reversed(moves):
+        if queue is not None:
+            policy = policy_of(queue, named)
+        tier = was if was is not None else tier
+        states.append((at, policy, tier))
+    return states[::-1]
 
 
 def moved(now: dict[str, object], replayed: dict[str, object]

@@ -4,6 +4,7 @@ Both work inside the caller's write transaction."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 
 from omnitui.services.merge import merge_customers, move_messages
 from omnitui.store.audit import ChangeSet, record_audit, update_row
@@ -20,11 +21,14 @@ def _open_suggestion(conn: sqlite3.Connection, suggestion_id: int) -> dict:
     return suggestion
 
 
-def accept(conn: sqlite3.Connection, suggestion_id: int, actor: str) -> int:
-    """Carry a suggestion out; returns the audit event (undo reverses it like any merge)."""
+def accept(conn: sqlite3.Connection, suggestion_id: int, actor: str,
+           tier_weights: Mapping[str, float]) -> int:
+    """Carry a suggestion out; returns the audit event (undo reverses it like any merge).
+    `tier_weights`: which of two merged customers' tiers is the higher."""
     suggestion = _open_suggestion(conn, suggestion_id)
     if suggestion["kind"] == "merge_customers":
-        return merge_customers(conn, suggestion["source_id"], suggestion["target_id"], actor)
+        return merge_customers(conn, suggestion["source_id"], suggestion["target_id"], actor,
+                               tier_weights)
     return move_messages(conn, [suggestion["source_id"]], suggestion["target_id"], actor,
                          other_customers=True)[1]  # what it suggested: the agent saw whose
 

@@ -314,15 +314,15 @@ class ClockFacts:
     received) and our replies (time, direction, kind of response, automatic or not, the
     rule that joined it to the case, filed from a copy or not), and every status it was
     given (time, status, whether that solve filed it as history), and every move to another
-    queue (time, the queue it left and the policy it had there), from the audit log, in
-    order."""
+    queue or tier (time, the queue it left and the policy it had there, the tier it had;
+    None: that one did not change), from the audit log, in order."""
 
     opened_at: str
     ours: bool  # opened by our message: the response clocks wait for the customer's first
     waiting: bool  # and opened pending on their answer (`opened_waiting`)
     messages: list[tuple[str, str, str | None, str | None, str, bool]]
     statuses: list[tuple[str, str, int]]
-    moves: list[tuple[str, str, str | None]]
+    moves: list[tuple[str, str | None, str | None, str | None]]
 
 
 def clock_facts(conn: sqlite3.Connection, case_id: int) -> ClockFacts | None:
@@ -354,19 +354,22 @@ def clock_facts(conn: sqlite3.Connection, case_id: int) -> ClockFacts | None:
         " (action = 'case.reopened' OR json_extract(after, ?) IS NOT NULL) ORDER BY id",
         (key, f'$."cases:{case_id}".history_before', case_id, key)).fetchall()
     queue = f'$."cases:{case_id}".queue'
-    moves = conn.execute(  # whatever moved it: an agent, an escalation, routing's overflow
-        # (an undo's row is none: the move undone is as if it never was, redone as it was)
-        "SELECT at, json_extract(before, ?), json_extract(before, ?), undone_by FROM audit"
-        " WHERE case_id = ? AND json_extract(after, ?) IS NOT NULL AND action NOT LIKE"
-        " 'undo %' ORDER BY id",
-        (queue, f'$."cases:{case_id}".sla_policy', case_id, queue)).fetchall()
+    tier = f'$."cases:{case_id}".tier'
+    moves = conn.execute(  # whatever moved it: an agent, an escalation, routing's overflow,
+        # its customer's new tier (an undo's row is none: the move undone is as if it never
+        # was, redone as it was)
+        "SELECT at, json_extract(before, ?), json_extract(before, ?), json_extract(before, ?),"
+        " undone_by FROM audit WHERE case_id = ? AND (json_extract(after, ?) IS NOT NULL OR"
+        " json_extract(after, ?) IS NOT NULL) AND action NOT LIKE 'undo %' ORDER BY id",
+        (queue, f'$."cases:{case_id}".sla_policy', tier, case_id, queue, tier)).fetchall()
     ours = opened_by_us(conn, case_id)  # (most cases are not: two audit reads spared
     return ClockFacts(opened[0], ours, ours and opened_waiting(conn, case_id),  # a message)
                       [tuple(m) for m in messages],
                       [(at, status, history) for at, status, history, undone_by in statuses
                        if _in_effect(conn, undone_by)],
-                      [(at, left, policy) for at, left, policy, undone_by in moves
-                       if left is not None and _in_effect(conn, undone_by)])
+                      [(at, left, policy, tier) for at, left, policy, tier, undone_by in moves
+                       if (left is not None or tier is not None)
+                       and _in_effect(conn, undone_by)])
 
 
 def opened_waiting(conn: sqlite3.Connection, case_id: int) -> bool:

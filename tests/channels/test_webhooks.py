@@ -7,6 +7,7 @@ import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -14,9 +15,11 @@ import pytest
 
 from omnitui.config import HookChannel, Product, ServerSettings, Settings
 from omnitui.daemon.service import Daemon
+from omnitui.model import Identifier, Status
 from omnitui.services.desk import Desk
+from omnitui.services.intake import intake_pipeline
 from omnitui.store.channel_state import channel_states
-from omnitui.store.db import Store
+from omnitui.store.db import Store, parse_db_time
 from tests.channels.test_smtp import free_port
 from tests.channels.webhook_clients import (
     PUBLIC_URL,
@@ -32,7 +35,7 @@ from tests.channels.webhook_clients import (
     wa_message,
     whatsapp_delivery,
 )
-from tests.conftest import make_email, wait_for
+from tests.conftest import chat_event, make_email, wait_for
 from tests.recording_server import RecordingServer, recording_server
 
 
@@ -223,6 +226,81 @@ def test_generic_message_customer_update_and_event(hooks: Hooks) -> None:
     assert hooks.rows("SELECT severity, queue FROM cases WHERE customer_id = ?",
                       bob) == [(2, "billing")]
     assert hooks.rows("SELECT source_id, target_id FROM suggestions") == [(rows[0][5], bob)]
+
+
+def case_rows(hooks: Hooks) -> dict[int, tuple]:
+    """Each case: (status, tier, priority, its breakdown, first response due,
+    resolution due)."""
+    return {row[0]: (*row[1:4], json.loads(row[4]), *row[5:]) for row in hooks.rows(
+        "SELECT id, status, tier, priority, priority_parts, sla_first_response_due,"
+        " sla_resolution_due FROM cases ORDER BY id")}
+
+
+def test_a_customer_made_vip_is_one_on_their_open_case_at_once(hooks: Hooks) -> None:
+    """The CRM's "vip" reached the customer alone: Bob's open case kept the standard
+    targets and score, for as long as it stayed open. It takes the tier at once, scored
+    "vip 30 + ...", its clocks replayed under the VIP targets (half of 8h to a first
+    answer by mail, of two days to solve), audited as the intake's with its reason; his
+    closed case stays as it was worked."""
+    form = {"type": "message", "from": {"id": "u7", "name": "Bob"}, "subject": "Invoice",
+            "text": "my invoice is wrong"}
+    assert post_generic(hooks.client, form).status_code == 200
+    assert hooks.filed(1)
+    [closed] = case_rows(hooks)
+    with Store(hooks.db, migrate=False) as store:
+        desk = Desk(store, "alice")
+        desk.each([closed], desk.status(Status.CLOSED))
+    assert post_generic(hooks.client, {**form, "text": "and the new one too"}).status_code \
+        == 200
+    assert hooks.filed(2)
+    [opened] = set(case_rows(hooks)) - {closed}
+    before = case_rows(hooks)
+    assert before[opened][:2] == ("new", "standard")
+
+    update = {"type": "customer", "customer": {"id": "u7"}, "tier": "vip"}
+    assert post_generic(hooks.client, update).status_code == 200
+    assert wait_for(lambda: case_rows(hooks)[opened][1] == "vip", 10)
+    after = case_rows(hooks)
+    assert after[closed] == before[closed]  # its history is what it was
+    assert after[opened][2] == before[opened][2] + 30
+    assert ["vip", 30] in after[opened][3]
+    for due, halved in ((4, timedelta(hours=4)), (5, timedelta(days=1))):  # of 8h and 2d
+        assert parse_db_time(after[opened][due]) == parse_db_time(before[opened][due]) - halved
+    assert hooks.rows("SELECT actor, reason FROM audit WHERE action = 'case.tier'") == [
+        ("omnitui-ingest", "tier standard → vip: customer updated by forms")]
+
+
+def test_a_vip_made_standard_keeps_the_breach_of_the_vip_target(hooks: Hooks) -> None:
+    """Ann, a VIP, wrote on WhatsApp seven minutes ago and is still unanswered: the VIP
+    target of five minutes is breached. Her CRM makes her standard (ten minutes): the case
+    takes the standard tier and score and its longer resolution target, and the breach
+    stays on record, due when it was."""
+    phone = "+15551234567"
+    vip = {"type": "customer", "customer": {"phone": phone}, "tier": "vip"}
+    assert post_generic(hooks.client, vip).status_code == 200
+    assert wait_for(lambda: hooks.rows("SELECT tier FROM customers") == [("vip",)], 10)
+    wrote = datetime.now(UTC) - timedelta(minutes=7)
+    with Store(hooks.db, migrate=False) as store:
+        texted = chat_event("whatsapp", phone, "my card is blocked", at=wrote,
+                            identifiers=[Identifier("phone", phone, verified=True)])
+        intake_pipeline(store, hooks.daemon.settings, clock=lambda: wrote).ingest(texted)
+    [(case_id, tier, late)] = hooks.rows("SELECT id, tier, sla_due FROM cases")
+    assert tier == "vip" and parse_db_time(late) < datetime.now(UTC)
+    before = case_rows(hooks)[case_id]
+
+    standard = {**vip, "tier": "standard"}
+    assert post_generic(hooks.client, standard).status_code == 200
+    assert wait_for(lambda: case_rows(hooks)[case_id][1] == "standard", 10)
+    after = case_rows(hooks)[case_id]
+    assert after[2] == before[2] - 30 and ["vip", 30] not in after[3]
+    assert after[4] == before[4]  # breached five minutes in, as a VIP
+    assert parse_db_time(after[5]) == parse_db_time(before[5]) + timedelta(hours=2)
+    with Store(hooks.db, migrate=False) as store:
+        state = Desk(store, "alice").keeper.state(store.conn, case_id, datetime.now(UTC))
+    first = next(t for t in state["targets"] if t["target"] == "first_response")
+    assert first["state"] == "breached"
+    assert hooks.rows("SELECT reason FROM audit WHERE action = 'case.tier'") == [
+        ("tier vip → standard: customer updated by forms",)]
 
 
 def test_a_mistyped_event_kind_is_filed_and_acts_on_nothing(hooks: Hooks) -> None:

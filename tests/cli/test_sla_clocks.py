@@ -14,6 +14,8 @@ import pytest
 
 from omnitui.config import load_settings
 from omnitui.ingest.pipeline import Pipeline
+from omnitui.ingest.updates import apply_customer_update
+from omnitui.model import CustomerUpdate, Identifier
 from omnitui.services.intake import intake_pipeline
 from omnitui.store.db import Store
 from omnitui.store.schema import SCHEMA_VERSION
@@ -297,3 +299,44 @@ def test_a_macro_that_moves_a_case_gives_it_the_new_queues_policy(
     assert targets["first_response"]["due"] == late["first_response"]["due"]
     assert targets["resolution"]["due"] > late["resolution"]["due"]  # 4 days, not 2
     assert "would change 0" in omnitui(*db, "sla", "recompute", "--dry-run").stdout
+
+
+def priority_line(omnitui: Run, args: tuple[str, ...], case_id: int) -> str:
+    """The score and its breakdown as `omnitui case` shows them."""
+    shown = omnitui(*args, "case", str(case_id)).stdout.splitlines()
+    return next(line for line in shown if line.startswith("priority "))
+
+
+def test_a_vip_merged_into_a_standard_customer_is_a_vip_on_every_open_case(
+        omnitui: Run, db: tuple[str, ...]) -> None:
+    """Vera, a VIP to the CRM, wrote from a second Telegram account, a standard customer of
+    its own; merged into that one, her VIP case went with her, and the merged customer and
+    its own case stayed standard: one person, two tiers. The merged customer is a VIP, and
+    so are both open cases, scored so and audited; the undo takes all of it back."""
+    [(other, _)] = ingest(db, "still no answer about my printer")
+    settings = load_settings(Path(db[1]))
+    with Store(Path(db[3])) as store:
+        with store.write() as conn:  # (the filing of a webhook's customer update)
+            apply_customer_update(conn, CustomerUpdate(
+                [Identifier("telegram", "2", verified=True)], "Vera", "vip", source="crm"),
+                settings.identity)
+        vip = intake_pipeline(store, settings).ingest(
+            chat_event("telegram", "2", "printer broken", name="Vera"))
+    standard, vera = case(omnitui, db, other)["customer"]["id"], vip.customer_id
+    assert case(omnitui, db, vip.case_id)["case"]["tier"] == "vip"
+
+    agent = (*db, "--agent", "dave")
+    omnitui(*agent, "merge-customers", str(vera), str(standard))
+    for case_id in (other, vip.case_id):
+        merged = case(omnitui, db, case_id)
+        assert (merged["customer"]["id"], merged["customer"]["tier"]) == (standard, "vip")
+        assert merged["case"]["tier"] == "vip"
+        assert " = vip 30 + " in priority_line(omnitui, db, case_id)
+    history = omnitui(*db, "history", "--case", str(other)).stdout
+    assert f"tier standard → vip: customer #{vera} merged into #{standard}" in history
+
+    omnitui(*agent, "undo")
+    assert case(omnitui, db, other)["case"]["tier"] == "standard"
+    assert "vip" not in priority_line(omnitui, db, other)
+    assert case(omnitui, db, other)["customer"]["tier"] == "standard"
+    assert case(omnitui, db, vip.case_id)["customer"]["id"] == vera
