@@ -33,11 +33,12 @@ from omnitui.records import record
 from omnitui.store import metrics as store
 from omnitui.store.db import db_time, parse_db_time
 from omnitui.triage.calendar import Calendar, calendar_of
+from omnitui.triage.sla import TARGETS
 
 GROUPS = tuple(GroupBy)  # queue, channel, agent, tier, day
 FACT_BITS = {fact: 1 << bit for bit, fact in enumerate(store.CASE_FACTS)}
-FACTS, FIRST_RESPONSE, MEANINGFUL_RESPONSE, RESOLUTION, HANDLE, OPENED, ASSIGNED = (
-    store.MEASURED.index(name) for name in store.MEASURED[1:])
+(FACTS, FIRST_RESPONSE, MEANINGFUL_RESPONSE, RESOLUTION, HANDLE, OPENED, ASSIGNED,
+ NEXT_MET, NEXT_JUDGED) = (store.MEASURED.index(name) for name in store.MEASURED[1:])
 
 
 def met(case: Mapping[str, Any], target: str, stamp: str) -> bool | None:
@@ -104,6 +105,7 @@ class Funnel:
     reopened: Rate = field(default_factory=Rate)
     reassigned: Rate = field(default_factory=Rate)
     sla: dict[str, Rate] = field(default_factory=dict)  # target -> met on time of concluded
+    # (cases; next_response: the next responses themselves, a case has many)
     csat: Spread = field(default_factory=Spread)  # scores 1-5
     satisfied: Rate = field(default_factory=Rate)  # answers of 4 or 5
     backlog: int | None = 0  # None: a day's group (a backlog is now, not of a day)
@@ -240,8 +242,10 @@ def _funnel(key: str, cases: list[tuple[Any, ...]], surveys: list[store.Record],
     found.first_contact_resolution = Rate(count("first_contact_resolved"), count("solved"))
     found.reopened = Rate(count("reopened"), count("finished"))
     found.reassigned = Rate(count("reassigned"), count("assigned"))
-    for target in store.TARGETS:
-        found.sla[target] = Rate(count(f"{target}_met"), count(f"{target}_judged"))
+    next_responses = Rate(sum(map(itemgetter(NEXT_MET), worked)),
+                          sum(map(itemgetter(NEXT_JUDGED), worked)))
+    found.sla = {target: next_responses if target == "next_response" else
+                 Rate(count(f"{target}_met"), count(f"{target}_judged")) for target in TARGETS}
     stamp = db_time(now)
     scores = [s["score"] for s in surveys]
     found.csat = spread(scores)

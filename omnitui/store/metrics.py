@@ -27,16 +27,20 @@ TARGETS = {"first_response": ("first_response_at", "sla_first_response_due"),
            "resolution": ("solved_at", "sla_resolution_due")}  # target: (done, due)
 
 
+# Until when a target not done is judged: the case's solve, or its pause (a target late by
+# then stays late; one not late stands still), else `:now`.
+_ENDED = (f"coalesce(CASE WHEN {_FINISHED} THEN solved_at WHEN status IN ({_PAUSED})"
+          " THEN paused_at END, :now)")
+
+
 def _verdicts() -> dict[str, str]:
     """metrics.funnel.met in SQL, each target's: met (done by its due time), and judged
-    (done, or not and past due: until the case was solved, or paused, else until `:now`)."""
-    ended = (f"coalesce(CASE WHEN {_FINISHED} THEN solved_at WHEN status IN ({_PAUSED})"
-             " THEN paused_at END, :now)")
+    (done, or not and past due until _ENDED)."""
     found = {}
     for target, (done, due) in TARGETS.items():
         found[f"{target}_met"] = f"{done} <= {due}"
         found[f"{target}_judged"] = (f"{due} IS NOT NULL AND ({done} IS NOT NULL"
-                                     f" OR {due} < {ended})")
+                                     f" OR {due} < {_ENDED})")
     return found
 
 
@@ -52,9 +56,15 @@ CASE_FACTS = {
     "assigned": "first_assigned_at IS NOT NULL",
     "reassigned": "first_assigned_at IS NOT NULL AND reassignments != 0",
     **_verdicts()}
+# A case's next responses are many (each customer message after our answer): the replay
+# keeps how many of those over were met and judged (schema 42), and the one running adds
+# itself to the judged once past its due time, as _verdicts judges the others.
+NEXT_RESPONSES = ("next_responses_met",
+                  f"next_responses_judged + iif(sla_next_response_due < {_ENDED}, 1, 0)")
 GROUP_COLUMNS = ("queue", "channel", "owner", "tier", "created_at")
 MEASURED = ("group", "facts", "first_response", "meaningful_response", "resolution",
-            "handle", "opened", "assigned")  # opened_measured's values, in its order
+            "handle", "opened", "assigned", "next_responses_met",
+            "next_responses_judged")  # opened_measured's values, in its order
 
 
 def opened_measured(conn: sqlite3.Connection, since: str, until: str, now: str,
@@ -62,9 +72,10 @@ def opened_measured(conn: sqlite3.Connection, since: str, until: str, now: str,
     """The cases opened in [since, until) (not those merged into another) as the report
     measures them, a tuple each (MEASURED): `group`'s column (None without one), the case's
     facts (CASE_FACTS' bits, judged at `now`), its first and meaningful response's seconds,
-    its resolution's if it is solved, its handle seconds (None for none), and its opening
-    and first assignment as Unix seconds. All kept with the case (schema 24), so a month at
-    a million cases is one range of the created_at index; eight small values a case, where
+    its resolution's if it is solved, its handle seconds (None for none), its opening
+    and first assignment as Unix seconds, and how many of its next responses were met and
+    are judged (NEXT_RESPONSES). All kept with the case (schema 24, 42), so a month at a
+    million cases is one range of the created_at index; ten small values a case, where
     its 22 columns as dicts were 1 CPU-s at 265,000 cases."""
     if group is not None and group not in GROUP_COLUMNS:
         raise ValueError(f"no group {group!r}")
@@ -73,9 +84,10 @@ def opened_measured(conn: sqlite3.Connection, since: str, until: str, now: str,
     return conn.execute(
         f"SELECT {group or 'NULL'}, {facts}, first_response_seconds,"
         f" meaningful_response_seconds, CASE WHEN {_FINISHED} THEN resolution_seconds END,"
-        " nullif(handle_seconds, 0), unixepoch(created_at), unixepoch(first_assigned_at)"
-        " FROM cases WHERE created_at >= :since AND created_at < :until"
-        " AND merged_into IS NULL", {"since": since, "until": until, "now": now}).fetchall()
+        " nullif(handle_seconds, 0), unixepoch(created_at), unixepoch(first_assigned_at),"
+        f" {', '.join(NEXT_RESPONSES)} FROM cases WHERE created_at >= :since"
+        " AND created_at < :until AND merged_into IS NULL",
+        {"since": since, "until": until, "now": now}).fetchall()
 
 
 def left_owner_because(conn: sqlite3.Connection, since: str, until: str,
