@@ -37,8 +37,8 @@ from omnitui.triage.sla import TARGETS
 
 GROUPS = tuple(GroupBy)  # queue, channel, agent, tier, day
 FACT_BITS = {fact: 1 << bit for bit, fact in enumerate(store.CASE_FACTS)}
-(FACTS, FIRST_RESPONSE, MEANINGFUL_RESPONSE, RESOLUTION, HANDLE, OPENED, ASSIGNED,
- NEXT_MET, NEXT_JUDGED) = (store.MEASURED.index(name) for name in store.MEASURED[1:])
+FACTS, FIRST_RESPONSE, MEANINGFUL_RESPONSE, RESOLUTION, HANDLE, OPENED, ASSIGNED = (
+    store.MEASURED.index(name) for name in store.MEASURED[1:])
 
 
 def met(case: Mapping[str, Any], target: str, stamp: str) -> bool | None:
@@ -225,6 +225,12 @@ def _funnel(key: str, cases: list[tuple[Any, ...]], surveys: list[store.Record],
         bit = FACT_BITS[fact]
         return sum(n for bits, n in facts.items() if bits & bit and not bits & history)
 
+    def total(name: str) -> int:
+        """A count kept in the facts (store.COUNTS_AT), summed over the cases the team
+        worked here."""
+        at, mask = store.COUNTS_AT[name], (1 << store.COUNT_BITS) - 1
+        return sum((bits >> at & mask) * n for bits, n in facts.items() if not bits & history)
+
     def values(measure: int) -> list[Any]:
         """A measure of the cases the team worked here, of those that have it."""
         return [value for value in map(itemgetter(measure), worked) if value is not None]
@@ -242,8 +248,7 @@ def _funnel(key: str, cases: list[tuple[Any, ...]], surveys: list[store.Record],
     found.first_contact_resolution = Rate(count("first_contact_resolved"), count("solved"))
     found.reopened = Rate(count("reopened"), count("finished"))
     found.reassigned = Rate(count("reassigned"), count("assigned"))
-    next_responses = Rate(sum(map(itemgetter(NEXT_MET), worked)),
-                          sum(map(itemgetter(NEXT_JUDGED), worked)))
+    next_responses = Rate(total("next_responses_met"), total("next_responses_judged"))
     found.sla = {target: next_responses if target == "next_response" else
                  Rate(count(f"{target}_met"), count(f"{target}_judged")) for target in TARGETS}
     stamp = db_time(now)
