@@ -93,8 +93,7 @@ def opened_measured(conn: sqlite3.Connection, since: str, until: str, now: str,
         f" meaningful_response_seconds, CASE WHEN {_FINISHED} THEN resolution_seconds END,"
         " nullif(handle_seconds, 0), unixepoch(created_at), unixepoch(first_assigned_at)"
         " FROM cases WHERE created_at >= :since AND created_at < :until"
-        " AND merged_into IS NULL",
-        {"since": since, "until": until, "now": now}).fetchall()
+        " AND merged_into IS NULL", {"since": since, "until": until, "now": now}).fetchall()
 
 
 def left_owner_because(conn: sqlite3.Connection, since: str, until: str,
