@@ -59,9 +59,10 @@ CASE_FACTS = {
 # A case's next responses are many (each customer message after our answer): the replay
 # keeps how many of those over were met and judged (schema 42), and the one running adds
 # itself to the judged once past its due time, as _verdicts judges the others. Both counts
-# ride in `facts` above its bits, COUNT_BITS each, and the funnel sums them over the same
-# few distinct numbers (as two values more a case, 0.1 CPU-s at 258,000 cases).
-COUNT_BITS = 24
+# ride in `facts` above its bits, COUNT_BITS each (a million a case at most, and room in 63
+# bits for ten facts more), and the funnel sums them over the same few distinct numbers
+# (as two values more a case, 0.1 CPU-s at 258,000 cases).
+COUNT_BITS = 20
 NEXT_RESPONSES = {
     "next_responses_met": "next_responses_met",
     "next_responses_judged": (f"next_responses_judged"
