@@ -670,8 +670,8 @@ def print_report(report: Report, fmt: Format, zone: tzinfo | None) -> None:
     else:
         table = Table(box=None, padding=(0, 1, 0, 0))
         for name in (report.by, "opened", "1st reply\np50/p90", "solved\np50", "FCR",
-                     "reopen", "SLA 1st", "CSAT", "backlog"):  # (two-line heads as wide as
-            # their cells: "account-access" was cut at 80 columns)
+                     "reopen", "SLA\n1st", "SLA\nnext", "CSAT", "backlog"):  # (two-line
+            # heads as wide as their cells: "account-access" was cut at 80 columns)
             table.add_column(name, justify="left" if name == report.by else "right",
                              no_wrap=name != report.by)
         for f in rows:
@@ -679,7 +679,7 @@ def print_report(report: Report, fmt: Format, zone: tzinfo | None) -> None:
             table.add_row(_text(f.key), f"{f.opened:,}",
                           f"{_span(first.p50)}/{_span(first.p90)}", _span(solved.p50),
                           _share(f.first_contact_resolution), _share(f.reopened),
-                          _share(f.sla["first_response"]),
+                          _share(f.sla["first_response"]), _share(f.sla["next_response"]),
                           f"{f.csat.mean:.1f}" if f.csat.mean is not None else "-",
                           f"{f.backlog:,}" if f.backlog is not None else "-")
         out.print(table)

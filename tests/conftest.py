@@ -173,7 +173,8 @@ def wait_for(check: Callable[[], bool], seconds: float) -> bool:
 COLUMNS_ADDED = {30: ("cases", ("history_before",)), 31: ("cases", ("last_answered_at",)),
                  33: ("cases", ("paused_at",)), 34: ("cases", ("first_replier", "solved_by")),
                  36: ("channel_health", ("rejected_lately", "last_rejected_at")),
-                 38: ("agents", ("languages",)), 40: ("kb_articles", ("language",))}
+                 38: ("agents", ("languages",)), 40: ("kb_articles", ("language",)),
+                 41: ("cases", ("next_responses_met", "next_responses_judged"))}
 # And the indexes (since 39).
 INDEXES_ADDED = {39: ("cases_finished_priority", "cases_finished_sla", "cases_finished_updated")}
 

@@ -33,6 +33,7 @@ from omnitui.records import record
 from omnitui.store import metrics as store
 from omnitui.store.db import db_time, parse_db_time
 from omnitui.triage.calendar import Calendar, calendar_of
+from omnitui.triage.sla import TARGETS
 
 GROUPS = tuple(GroupBy)  # queue, channel, agent, tier, day
 FACT_BITS = {fact: 1 << bit for bit, fact in enumerate(store.CASE_FACTS)}
@@ -104,6 +105,7 @@ class Funnel:
     reopened: Rate = field(default_factory=Rate)
     reassigned: Rate = field(default_factory=Rate)
     sla: dict[str, Rate] = field(default_factory=dict)  # target -> met on time of concluded
+    # (cases; next_response: the next responses themselves, a case has many)
     csat: Spread = field(default_factory=Spread)  # scores 1-5
     satisfied: Rate = field(default_factory=Rate)  # answers of 4 or 5
     backlog: int | None = 0  # None: a day's group (a backlog is now, not of a day)
@@ -223,6 +225,12 @@ def _funnel(key: str, cases: list[tuple[Any, ...]], surveys: list[store.Record],
         bit = FACT_BITS[fact]
         return sum(n for bits, n in facts.items() if bits & bit and not bits & history)
 
+    def total(name: str) -> int:
+        """A count kept in the facts (store.COUNTS_AT), summed over the cases the team
+        worked here."""
+        at, mask = store.COUNTS_AT[name], (1 << store.COUNT_BITS) - 1
+        return sum((bits >> at & mask) * n for bits, n in facts.items() if not bits & history)
+
     def values(measure: int) -> list[Any]:
         """A measure of the cases the team worked here, of those that have it."""
         return [value for value in map(itemgetter(measure), worked) if value is not None]
@@ -240,8 +248,9 @@ def _funnel(key: str, cases: list[tuple[Any, ...]], surveys: list[store.Record],
     found.first_contact_resolution = Rate(count("first_contact_resolved"), count("solved"))
     found.reopened = Rate(count("reopened"), count("finished"))
     found.reassigned = Rate(count("reassigned"), count("assigned"))
-    for target in store.TARGETS:
-        found.sla[target] = Rate(count(f"{target}_met"), count(f"{target}_judged"))
+    next_responses = Rate(total("next_responses_met"), total("next_responses_judged"))
+    found.sla = {target: next_responses if target == "next_response" else
+                 Rate(count(f"{target}_met"), count(f"{target}_judged")) for target in TARGETS}
     stamp = db_time(now)
     scores = [s["score"] for s in surveys]
     found.csat = spread(scores)

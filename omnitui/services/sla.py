@@ -159,6 +159,7 @@ class SlaKeeper:
         # (a breached case on hold left every breach view)
         alarms = [found[0] for index, clock in enumerate(clocks.history) if clock in running
                   if (found := next_alarm(clock, index, policy, calendar, fired))]
+        next_met, next_judged = next_responses(clocks, calendar)
         return {"sla_policy": policy.name,
                 "sla_first_response_due": due("first_response"),
                 "sla_meaningful_due": due("meaningful_response"),
@@ -171,7 +172,8 @@ class SlaKeeper:
                 "first_response_seconds": taken(clocks.first("first_response"), calendar),
                 "meaningful_response_seconds": taken(clocks.first("meaningful_response"),
                                                      calendar),
-                "resolution_seconds": taken(clocks.latest("resolution"), calendar)}
+                "resolution_seconds": taken(clocks.latest("resolution"), calendar),
+                "next_responses_met": next_met, "next_responses_judged": next_judged}
 
     def state(self, conn: sqlite3.Connection, case_id: int, now: datetime) -> dict | None:
         """The case's SLA as `omnitui case --format json` and the case screen show it."""
@@ -273,6 +275,24 @@ def taken(clock: Clock | None, calendar: Calendar) -> float | None:
     if clock is None or clock.met is None:
         return None
     return max(0.0, calendar.seconds(clock.started, clock.met) - clock.paused_seconds)
+
+
+def next_responses(clocks: Clocks, calendar: Calendar) -> tuple[int, int]:
+    """Of the case's next responses that are over, how many were met by their due time and
+    how many are judged: answered (in time or late), or stopped unanswered past due (solved
+    without an answer; stopped in time, there is nothing to judge). A case has many, so the
+    report reads these counts, not a due time; the one running, if any, it judges itself
+    from `sla_next_response_due` at the moment of the report."""
+    met = judged = 0
+    for clock in clocks.history:
+        if clock.target != "next_response" or clock.running:
+            continue
+        due = clock.due(calendar)
+        if clock.met is not None:
+            met, judged = met + (clock.met <= due), judged + 1
+        elif clock.stopped is not None and clock.stopped > due:
+            judged += 1
+    return met, judged
 
 
 def next_alarm(clock: Clock, index: int, policy: SlaPolicy, calendar: Calendar,

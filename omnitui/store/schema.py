@@ -977,6 +977,18 @@ ALTER TABLE kb_articles ADD COLUMN language TEXT NOT NULL DEFAULT 'und';
 UPDATE kb_articles SET mtime = -1;
 """
 
+# 41: a case has many next responses (each customer message after our answer starts one):
+# the replay keeps how many of those over were met by their due time, and how many are
+# judged (answered, in time or late, or stopped unanswered past due by a solve), so
+# `omnitui report` reads their attainment off the case as it reads the other targets'. The
+# one running is judged by the report from `sla_next_response_due`. A case not replayed
+# since has 0 of 0 (`omnitui sla recompute` fills them): 0, not NULL, so that a repair's dry
+# run lists only the cases that had next responses.
+MIGRATION_41 = """
+ALTER TABLE cases ADD COLUMN next_responses_met INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cases ADD COLUMN next_responses_judged INTEGER NOT NULL DEFAULT 0;
+"""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
                          MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10,
                          MIGRATION_11, MIGRATION_12, MIGRATION_13, MIGRATION_14,
@@ -986,7 +998,8 @@ MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIG
                          MIGRATION_25, MIGRATION_26, MIGRATION_27, MIGRATION_28,
                          MIGRATION_29, MIGRATION_30, MIGRATION_31, MIGRATION_32,
                          MIGRATION_33, MIGRATION_34, MIGRATION_35, MIGRATION_36,
-                         MIGRATION_37, MIGRATION_38, MIGRATION_39, MIGRATION_40]
+                         MIGRATION_37, MIGRATION_38, MIGRATION_39, MIGRATION_40,
+                         MIGRATION_41]
 
 # Migrations that also rewrite rows by rules too involved for SQL: the module whose
 # `migrate(conn)` runs right after that migration's SQL, in the same transaction. Named, not
@@ -1002,7 +1015,8 @@ DERIVED: dict[str, frozenset[str]] = {"cases": frozenset({
     "sla_policy", "sla_first_response_due", "sla_meaningful_due", "sla_next_response_due",
     "sla_resolution_due", "sla_due", "sla_paused_seconds", "sla_alarm_at", "priority",
     "priority_parts", "rescore_at", "first_response_seconds", "meaningful_response_seconds",
-    "resolution_seconds", "agent_replies", "handle_seconds",
+    "resolution_seconds", "next_responses_met", "next_responses_judged", "agent_replies",
+    "handle_seconds",
     # worked out again when a reply is lost (cases.answered_again)
     "first_response_at", "first_replier", "meaningful_response_at", "last_answered_at"}),
     # named by the sender, not by a person (a reply's Message-ID in its mailbox's domain, a

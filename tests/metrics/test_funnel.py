@@ -446,3 +446,96 @@ def test_the_boards_reassigned_share_counts_the_cases_ever_assigned_as_the_repor
     found = report(week.store.conn, week.settings, MONDAY, NOW, NOW).total
     board = read_board(week.store.conn, week.settings, Router(week.settings), NOW)
     assert found.reassigned == board.reassigned == Rate(1, 4)
+
+
+def next_responses_week(week: Week) -> None:
+    """Next responses on email (due 8 business hours after the customer's message), each
+    case answered at 09:30 and asked again by its customer:
+    E answered again at 11:00 (met), asked once more at 12:00, answered Tuesday 15:00 when it
+    was due at 12:00 (late): two next responses, one met;
+    F asked Monday 10:00 and unanswered by Wednesday noon: due Tuesday 10:00, late;
+    G asked Tuesday 10:00, on hold at 11:00 with 7 h left: due Wednesday 10:00 had it run on,
+    it stands still, no miss;
+    H asked Monday 10:00, on hold Tuesday 15:00, late since 10:00: a miss;
+    I asked Monday 10:00 and solved at 11:00 unanswered, in time: nothing to judge."""
+    def asked(sender: str, day: int = 0) -> int:
+        case_id = week.mail(at(day, 9), sender, "How do I export my data?")
+        week.reply("alice", at(day, 9.5), case_id)
+        week.mail(at(day, 10), sender, "And can I export it as CSV?", subject="Re: Help")
+        return case_id
+
+    e = asked("eve@example.com")
+    week.reply("alice", at(0, 11), e)
+    week.mail(at(0, 12), "eve@example.com", "Which columns will it have?", subject="Re: Help")
+    week.reply("alice", at(1, 15), e)
+    asked("fay@example.com")
+    week.status("alice", at(1, 11), asked("gus@example.com", day=1), Status.ON_HOLD,
+                "engineering")
+    week.status("alice", at(1, 15), asked("hal@example.com"), Status.ON_HOLD, "engineering")
+    week.status("alice", at(0, 11), asked("ida@example.com"), Status.SOLVED)
+
+
+def test_next_responses_are_each_judged_against_their_own_due_time(week: Week) -> None:
+    """The week's own: B's customer sent their logs at 14:00, answered at 14:30 when a chat's
+    next response was due at 14:10 (late); C's wrote again Tuesday 09:00, answered at 09:30
+    (met). The report said nothing of next responses: a lead who set the target could not
+    see whether the team kept it."""
+    assert report(week.store.conn, week.settings, MONDAY, NOW, NOW
+                  ).total.sla["next_response"] == Rate(1, 2)
+    next_responses_week(week)
+    found = report(week.store.conn, week.settings, MONDAY, NOW, NOW, by="agent")
+    assert found.total.sla["next_response"] == Rate(2, 6)  # C, E's first; B, E's second, F, H
+    assert list(found.total.sla) == ["first_response", "meaningful_response",
+                                     "next_response", "resolution"]
+    assert {g.key: g.sla["next_response"] for g in found.groups} == {
+        "(none)": Rate(1, 4), "alice": Rate(0, 1), "bob": Rate(1, 1)}
+
+
+def test_omnitui_report_shows_next_responses_in_its_table_json_and_csv(
+        week: Week, tmp_path: Path, cli_env: dict[str, str]) -> None:
+    next_responses_week(week)
+
+    def run(*args: str) -> str:
+        return subprocess.run([sys.executable, "-m", "omnitui", "--config",
+                               str(tmp_path / "omnitui.toml"), "--db", str(week.store.path),
+                               "report", "--since", "2026-11-30", "--until", "2026-12-02",
+                               *args], capture_output=True, text=True, check=True,
+                              env={**cli_env, "COLUMNS": "80"}, timeout=60).stdout
+
+    assert ["SLA", "next", "response", "2", "of", "6", "(33%)", "on", "time"] in [
+        line.split() for line in run().splitlines()]
+    assert json.loads(run("--format", "json"))["total"]["sla"]["next_response"] == {
+        "part": 2, "whole": 6}
+    rows = {row["agent"]: row for row in csv.DictReader(io.StringIO(run(
+        "--by", "agent", "--format", "csv")))}
+    assert [(rows[key]["sla_next_response_on_time"], rows[key]["sla_next_response_on_time_of"])
+            for key in ("all", "(none)", "alice", "bob")] == [
+        ("2", "6"), ("1", "4"), ("0", "1"), ("1", "1")]
+    table = [line.split() for line in run("--by", "agent").splitlines()]
+    assert table[1][-2:] == ["SLA", "SLA"]  # "SLA 1st", then "SLA next" by it
+    assert table[2][-4:] == ["1st", "next", "CSAT", "backlog"]
+    assert {row[0]: row[-3] for row in table[3:7]} == {
+        "all": "33%", "(none)": "25%", "alice": "0%", "bob": "100%"}
+
+
+def test_a_store_from_before_schema_41_counts_its_next_responses_once_replayed(
+        week: Week, tmp_path: Path, cli_env: dict[str, str]) -> None:
+    """The cases of an upgraded store keep no count of their next responses over until
+    `omnitui sla recompute --solved` replays them: till then only F's, running late, and
+    H's, late when put on hold, are judged."""
+    from omnitui.store.schema import MIGRATION_41, MIGRATIONS
+    from tests.conftest import as_of_schema
+
+    next_responses_week(week)
+    with week.store.write() as conn:
+        as_of_schema(conn, MIGRATIONS.index(MIGRATION_41))
+    week.store.close()
+    with Store(week.store.path) as upgraded:
+        assert report(upgraded.conn, week.settings, MONDAY, NOW, NOW
+                      ).total.sla["next_response"] == Rate(0, 2)
+    subprocess.run([sys.executable, "-m", "omnitui", "--config", str(tmp_path / "omnitui.toml"),
+                    "--db", str(week.store.path), "sla", "recompute", "--solved"],
+                   capture_output=True, text=True, check=True, env=cli_env, timeout=60)
+    with Store(week.store.path) as replayed:
+        assert report(replayed.conn, week.settings, MONDAY, NOW, NOW
+                      ).total.sla["next_response"] == Rate(2, 6)

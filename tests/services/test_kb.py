@@ -15,7 +15,7 @@ from omnitui.config import KbSettings, Settings
 from omnitui.services.intake import intake_pipeline
 from omnitui.services.kb import articles, insertion, refresh, search, suggest_for
 from omnitui.store.db import Store, StoreError
-from omnitui.store.schema import SCHEMA_VERSION
+from omnitui.store.schema import MIGRATION_40, MIGRATIONS
 from tests.conftest import as_of_schema, chat_event
 
 DOUBLE = """---
@@ -167,7 +167,7 @@ def test_articles_indexed_before_their_language_was_kept_are_read_again(
     with Store(path) as store:
         refresh(store, KbSettings(path=str(folder)))
     with closing(sqlite3.connect(path, isolation_level=None)) as conn:
-        as_of_schema(conn, SCHEMA_VERSION - 1)
+        as_of_schema(conn, MIGRATIONS.index(MIGRATION_40))
     with Store(path) as upgraded:
         again = refresh(upgraded, KbSettings(path=str(folder)))
         assert again is not None and again.changed == 2
