@@ -24,6 +24,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding
 from textual.containers import Horizontal, VerticalScroll
+from textual.css.query import NoMatches
 from textual.widget import AwaitMount, Widget
 from textual.widgets import Input, Static
 
@@ -916,8 +917,12 @@ class CaseScreen(WorkScreen):
     def _highlight(self) -> None:
         """Mark the current message and scroll to it (nothing moves when it is in view);
         only the two boxes that change get restyled (a class change restyles a widget, and
-        a long timeline has hundreds)."""
-        timeline = self.query_one("#timeline", VerticalScroll)
+        a long timeline has hundreds). Called after a refresh: a case left at once (F2
+        as it opened) has lost its timeline by then, and there is nothing to mark."""
+        try:
+            timeline = self.query_one("#timeline", VerticalScroll)
+        except NoMatches:
+            return
         current = self._boxes[self.current] if 0 <= self.current < len(self._boxes) else None
         if self._highlighted is not current:
             if self._highlighted is not None:
