@@ -335,6 +335,14 @@ sla_policy = "fast"
 """
 
 
+FULL_FALLBACK = CONFIG + """
+[[queues]]
+name = "general"
+skills = ["billing"]
+assign = "push"
+"""  # billing's fallback, erin's too: a surge fills both
+
+
 def saturated_billing(store: Store, team: Settings,
                       *senders: str) -> tuple[list[int], datetime]:
     """erin, with room for one email, given cy's; the senders' cases waiting in billing;
@@ -355,12 +363,7 @@ def test_a_case_overflowing_into_a_full_fallback_says_why_it_waits_there(
     """In a surge the fallback is full too: the case moved there waited with no word of
     it, its story ending on the move, where a case handed back or just come in says
     "general: nobody free: erin 1/1 email open"."""
-    team = settings_from(tmp_path, CONFIG + """
-[[queues]]
-name = "general"
-skills = ["billing"]
-assign = "push"
-""")
+    team = settings_from(tmp_path, FULL_FALLBACK)
     [waiting], later = saturated_billing(store, team, "ann@example.com")
     assert route_by_time(store, Router(team), later) == [waiting]
     assert case(store, waiting)["queue"] == "general" and case(store, waiting)["owner"] is None
@@ -584,12 +587,7 @@ def test_the_routing_story_tells_the_queue_and_the_owner_first_escalations_in_on
     fallback, and a case waiting in "general" read "…risk: 1m left: priority +20 → first
     response breached: priority +20", saying neither why it was there nor why nobody had
     it."""
-    team = settings_from(tmp_path, CONFIG + """
-[[queues]]
-name = "general"
-skills = ["billing"]
-assign = "push"
-""")
+    team = settings_from(tmp_path, FULL_FALLBACK)
     [waiting], later = saturated_billing(store, team, "ann@example.com")
     route_by_time(store, Router(team), later)
     with store.write() as conn:
