@@ -71,6 +71,16 @@ def new_case(path: Path, settings: Settings, handle: str, text: str) -> int:
     return case_id
 
 
+async def handover_options(app: OmnituiApp, pilot: object, case_id: int) -> list[str]:
+    """The agents the handover picker (A) offers on the case, opened by its number."""
+    await pilot.press("number_sign", *str(case_id), "enter")  # type: ignore[attr-defined]
+    await wait_for(lambda: isinstance(app.screen, CaseScreen), app, pilot)
+    await settle(app, pilot)
+    await pilot.press("A")  # type: ignore[attr-defined]
+    await wait_for(lambda: isinstance(app.screen, PickScreen), app, pilot)
+    return app.screen.options  # type: ignore[attr-defined]
+
+
 def toasts(app: OmnituiApp) -> list[str]:
     return [str(n.message) for n in app._notifications]
 
@@ -183,12 +193,7 @@ def test_the_handover_picker_shows_load_skills_and_what_stands_against(
 
     async def script(app: OmnituiApp, pilot: object) -> None:
         tech = new_case(path, settings, "c4", "the app crash")  # technical: asks for tech
-        await pilot.press("number_sign", *str(tech), "enter")  # type: ignore[attr-defined]
-        await wait_for(lambda: isinstance(app.screen, CaseScreen), app, pilot)
-        await settle(app, pilot)
-        await pilot.press("A")  # type: ignore[attr-defined]
-        await wait_for(lambda: isinstance(app.screen, PickScreen), app, pilot)
-        options = app.screen.options  # type: ignore[attr-defined]
+        options = await handover_options(app, pilot, tech)
         assert "erin · here · chat 0/5 · billing — lacks tech" in options
         assert "sam · never here · 0 (no limit) · no skills — lacks tech" in options
         await pilot.press("enter")  # type: ignore[attr-defined]
@@ -212,12 +217,7 @@ def test_the_handover_picker_shows_languages_and_one_routing_would_look_for(
         tech = new_case(path, settings, "c5", "Bonjour, mon application crash à chaque "
                                               "ouverture depuis hier soir. Pouvez-vous "
                                               "m'aider, s'il vous plaît ?")
-        await pilot.press("number_sign", *str(tech), "enter")  # type: ignore[attr-defined]
-        await wait_for(lambda: isinstance(app.screen, CaseScreen), app, pilot)
-        await settle(app, pilot)
-        await pilot.press("A")  # type: ignore[attr-defined]
-        await wait_for(lambda: isinstance(app.screen, PickScreen), app, pilot)
-        options = app.screen.options  # type: ignore[attr-defined]
+        options = await handover_options(app, pilot, tech)
         assert "erin · here · chat 0/5 · billing · speaks de, en — lacks tech, speaks no fr" \
             in options
         assert any(o.startswith("gus · ") and "tech · speaks fr" in o
